@@ -1,0 +1,65 @@
+/**
+ * Errors raised by the core. Invalid input is an {@link InputError} carrying one issue per problem,
+ * each with a machine-readable `code`, the `path` of the offending field and a human `message`
+ * (zod's shape, so the CLI and the web app can show each issue next to its field).
+ * A broken invariant is an {@link InternalError}: a bug, never the user's fault.
+ */
+
+export type IssueCode =
+  | 'invalid_value'
+  | 'invalid_type'
+  | 'missing_field'
+  | 'unknown_field'
+  | 'unknown_id'
+  | 'unsupported'
+  | 'malformed'
+  | 'infeasible';
+
+export interface InputIssue {
+  readonly code: IssueCode;
+  /** Where the problem is, e.g. `['attention', 'numHeads']` or `['--gpus']`. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export class InputError extends Error {
+  readonly issues: readonly InputIssue[];
+  constructor(issues: readonly InputIssue[] | InputIssue) {
+    const list = Array.isArray(issues) ? issues : [issues as InputIssue];
+    super(list.map(formatIssue).join('\n'));
+    this.name = 'InputError';
+    this.issues = list;
+  }
+}
+
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}
+
+/** Throws an {@link InternalError} when an invariant does not hold. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InternalError(message);
+}
+
+/** `path: message`, or just the message when the path is empty. */
+export function formatIssue(issue: InputIssue): string {
+  return issue.path.length > 0 ? `${formatPath(issue.path)}: ${issue.message}` : issue.message;
+}
+
+/** `a.b[2].c` */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' || part.startsWith('-') ? part : `.${part}`;
+  }
+  return out;
+}
+
+/** Convenience: throw a single-issue {@link InputError}. */
+export function inputError(code: IssueCode, path: readonly (string | number)[], message: string): never {
+  throw new InputError({ code, path, message });
+}

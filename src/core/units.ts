@@ -1,0 +1,84 @@
+/**
+ * Units. Inside the core every quantity is in SI base units (FLOPs, bytes, seconds, watts) or USD, and
+ * every name carries its unit. Prefixes (GB, GiB, TFLOP/s) exist only in the catalog and the display
+ * layer; this module converts between the two.
+ */
+import { inputError } from './errors.js';
+
+export type Bytes = number;
+export type Flops = number;
+export type FlopsPerSecond = number;
+export type Seconds = number;
+export type Usd = number;
+
+export const KIB = 1024;
+export const MIB = 1024 ** 2;
+export const GIB = 1024 ** 3;
+export const TIB = 1024 ** 4;
+
+/** Decimal SI multipliers accepted in counts: `14.8T`, `2.788M`, `7B`, `4k`. */
+const COUNT_SUFFIX: Readonly<Record<string, number>> = {
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  B: 1e9,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+};
+
+/**
+ * Parses a human count: `14.8T`, `2.788M`, `1.5e12`, `4096`, `4,096`, `7B`.
+ * Throws an InputError naming `field` when the text is not a finite number.
+ *
+ * @example parseCount('14.8T', '--tokens') // 14_800_000_000_000
+ */
+export function parseCount(text: string, field: string): number {
+  const trimmed = text.trim().replace(/_/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const match = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMBGTP]?)$/.exec(trimmed);
+  if (!match) {
+    inputError(
+      'invalid_value',
+      [field],
+      `expected a number such as 4096, 1.5e12, 2.788M or 14.8T (suffixes k, M, B/G, T, P), got '${text}'`,
+    );
+  }
+  const value = Number(match[1]) * (match[2] ? COUNT_SUFFIX[match[2]]! : 1);
+  if (!Number.isFinite(value)) inputError('invalid_value', [field], `'${text}' is not a finite number`);
+  return value;
+}
+
+/** Catalog units and their factor to SI (bytes, bytes/s, FLOP/s, W, seconds). */
+export const UNIT_TO_SI: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: KIB,
+  MiB: MIB,
+  GiB: GIB,
+  'GB/s': 1e9,
+  'TB/s': 1e12,
+  'Gb/s': 1e9 / 8,
+  'TFLOP/s': 1e12,
+  'PFLOP/s': 1e15,
+  'TOP/s': 1e12,
+  W: 1,
+  kW: 1e3,
+  us: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  'USD/GPU-hour': 1,
+  USD: 1,
+  count: 1,
+  'gCO2e/kWh': 1,
+  ratio: 1,
+};
+
+/** Converts a catalog value in `unit` to SI; unknown units are a catalog bug caught by the schema. */
+export function toSi(value: number, unit: string): number {
+  const factor = UNIT_TO_SI[unit];
+  if (factor === undefined) throw new Error(`unknown unit '${unit}'`);
+  return value * factor;
+}
