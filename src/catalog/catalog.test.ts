@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { findGpu, findModel, loadCatalog } from './catalog.js';
+import { CLUSTERS_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
+import { LINT_RULES, lintCatalog } from './lint/index.js';
+
+const KINDS = { gpus: GPUS_FILES, models: MODELS_FILES, clusters: CLUSTERS_FILES };
+
+function rawCatalog() {
+  const files: Record<string, unknown> = {};
+  for (const [kind, map] of Object.entries(KINDS)) for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
+  return { files, sources: SOURCES as Record<string, unknown> };
+}
+
+describe('catalog', () => {
+  it('imports every data file in catalog/ (src/catalog/data.ts is complete)', () => {
+    for (const [kind, map] of Object.entries(KINDS)) {
+      const onDisk = readdirSync(new URL(`../../catalog/${kind}/`, import.meta.url)).filter((f) => f.endsWith('.json'));
+      expect(Object.keys(map).sort()).toEqual(onDisk.map((f) => f.replace(/\.json$/, '')).sort());
+      for (const file of onDisk) {
+        const json = JSON.parse(readFileSync(new URL(`../../catalog/${kind}/${file}`, import.meta.url), 'utf8'));
+        expect(map[file.replace(/\.json$/, '')]).toEqual(json);
+      }
+    }
+  });
+
+  it('loads and validates, converting to SI', () => {
+    const catalog = loadCatalog();
+    expect(catalog.gpus.size).toBeGreaterThanOrEqual(19);
+    const h100 = findGpu('h100');
+    expect(h100.id).toBe('h100-sxm');
+    expect(h100.peakFlopsPerSecond.bf16).toBeCloseTo(989.4e12);
+    expect(h100.memoryBytes).toBe(80e9);
+    expect(h100.memoryBytesPerSecond).toBeCloseTo(3.35e12);
+    expect(h100.scaleUp.bytesPerSecondPerDirection).toBe(450e9);
+    expect(findGpu('A100').id).toBe('a100-80gb');
+    expect(findGpu('tpu-v4').memoryBytes).toBe(32 * 1024 ** 3);
+    expect(catalog.clusters.get('hgx-h800-deepseek')!.scaleUp.bytesPerSecond).toBe(160e9);
+  });
+
+  it('passes the lint with 100% of values sourced', () => {
+    expect(lintCatalog(rawCatalog())).toEqual([]);
+  });
+
+  it('suggests near matches for unknown ids', () => {
+    expect(() => findGpu('h10')).toThrowError(InputError);
+    expect(() => findGpu('h1000')).toThrowError(/unknown GPU 'h1000'; did you mean 'h100'/);
+    expect(() => findModel('deepseek-v4')).toThrowError(/unknown model 'deepseek-v4'; did you mean 'deepseek-v2', 'deepseek-v3'/);
+  });
+});
+
+describe('catalog lint rules catch what they are for', () => {
+  const good = { id: 'x', memory: { capacity: { value: 1, unit: 'GB', source: 's', kind: 'vendor-spec' } } };
+  const sources = { s: { url: 'https://example.org', accessed: '2026-01-01' } };
+
+  it('file-name-matches-id', () => {
+    expect(LINT_RULES.fileNameMatchesId({ files: { 'gpus/y': good }, sources })).toHaveLength(1);
+    expect(LINT_RULES.fileNameMatchesId({ files: { 'gpus/x': good }, sources })).toHaveLength(0);
+  });
+  it('every-number-sourced', () => {
+    const bare = { id: 'x', tdp: 700, memory: { capacity: { value: 1, source: 's' } } };
+    const issues = LINT_RULES.everyNumberSourced({ files: { 'gpus/x': bare }, sources });
+    expect(issues.map((i) => i.message)).toEqual([
+      'tdp is a bare number; wrap it as {value, unit, source, kind}',
+      'memory.capacity lacks unit and kind',
+    ]);
+  });
+  it('sources-exist', () => {
+    const issues = LINT_RULES.sourcesExist({ files: { 'gpus/x': good }, sources: {} });
+    expect(issues[0]?.message).toBe("memory.capacity cites unknown source 's'");
+  });
+  it('sources-used', () => {
+    const issues = LINT_RULES.sourcesUsed({ files: { 'gpus/x': good }, sources: { ...sources, orphan: {} } });
+    expect(issues.map((i) => i.message)).toEqual(["source 'orphan' is never cited"]);
+  });
+  it('sources-dated', () => {
+    const undated = { s: { url: 'ftp://x' } };
+    const priced = { rentalPrices: [{ usdPerGpuHour: { value: 2 } }] };
+    const issues = LINT_RULES.sourcesDated({ files: { 'gpus/x': priced }, sources: undated });
+    expect(issues.map((i) => i.message)).toEqual([
+      "source 's' has no http(s) url",
+      "source 's' has no accessed date (YYYY-MM-DD)",
+      'rentalPrices[0] has no asOf date',
+    ]);
+  });
+});

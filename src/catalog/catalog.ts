@@ -1,0 +1,174 @@
+/**
+ * The catalog: validated data files converted to SI units at load (the only place besides display
+ * where prefixed units exist). Lookups resolve aliases and answer unknown ids with near matches.
+ */
+import { InputError, InternalError } from '../core/errors.js';
+import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
+import { nearMatches } from '../core/suggest.js';
+import { toSi } from '../core/units.js';
+import { CLUSTERS_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
+import {
+  type ClusterFile,
+  clusterFileSchema,
+  DATATYPES,
+  type GpuFile,
+  gpuFileSchema,
+  type ModelFile,
+  modelFileSchema,
+  type SourcedValue,
+  type SourcesFile,
+  sourcesFileSchema,
+} from './schema.js';
+
+export interface Accelerator extends HardwareSpec {
+  readonly name: string;
+  readonly vendor: string;
+  readonly aliases: readonly string[];
+  readonly releaseDate: string;
+  readonly rentalPrices: readonly {
+    readonly provider: string;
+    readonly commitment: string;
+    readonly usdPerGpuHour: number;
+    readonly asOf: string;
+  }[];
+  readonly purchasePrices: readonly { readonly usdPerGpu: number; readonly asOf: string; readonly note: string }[];
+  /** The data file as published, for showing each value with its source. */
+  readonly file: GpuFile;
+}
+
+export interface Cluster {
+  readonly id: string;
+  readonly name: string;
+  readonly gpu: Accelerator;
+  readonly gpusPerNode: number;
+  /** Achievable per-GPU bandwidth in one direction, bytes/s, and latency, s. */
+  readonly scaleUp: { readonly bytesPerSecond: number; readonly latencySeconds: number };
+  readonly scaleOut: { readonly bytesPerSecond: number; readonly latencySeconds: number };
+  readonly file: ClusterFile;
+}
+
+export interface Catalog {
+  readonly gpus: ReadonlyMap<string, Accelerator>;
+  readonly models: ReadonlyMap<string, ModelFile>;
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly sources: SourcesFile;
+}
+
+function parseFile<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  value: unknown,
+  where: string,
+): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+    throw new InternalError(`catalog file ${where} is invalid: ${detail}`);
+  }
+  return parsed.data;
+}
+
+const si = (v: SourcedValue) => toSi(v.value, v.unit);
+
+function accelerator(file: GpuFile): Accelerator {
+  const peakFlopsPerSecond: Partial<Record<(typeof DATATYPES)[number], number>> = {};
+  for (const d of DATATYPES) {
+    const rate = file.peakFlops[d];
+    if (rate) peakFlopsPerSecond[d] = si(rate);
+  }
+  const scaleUpBidirectional = si(file.scaleUp.bandwidth);
+  return {
+    id: file.id,
+    name: file.name,
+    vendor: file.vendor,
+    aliases: file.aliases,
+    releaseDate: file.releaseDate.value,
+    peakFlopsPerSecond,
+    memoryBytes: si(file.memory.capacity),
+    memoryBytesPerSecond: si(file.memory.bandwidth),
+    scaleUp: {
+      fabric: file.scaleUp.fabric,
+      // Catalog values are bidirectional per GPU (as vendors publish them); collectives use one direction.
+      bytesPerSecondPerDirection: scaleUpBidirectional / 2,
+      domainSize: file.scaleUp.domainSize.value,
+    },
+    scaleOutBytesPerSecond: file.scaleOut ? si(file.scaleOut.bandwidth) : null,
+    tdpWatts: file.tdp ? si(file.tdp) : null,
+    rentalPrices: file.rentalPrices.map((p) => ({
+      provider: p.provider,
+      commitment: p.commitment,
+      usdPerGpuHour: p.usdPerGpuHour.value,
+      asOf: p.usdPerGpuHour.asOf!,
+    })),
+    purchasePrices: file.purchasePrices.map((p) => ({
+      usdPerGpu: p.usdPerGpu.value,
+      asOf: p.usdPerGpu.asOf!,
+      note: p.usdPerGpu.note ?? '',
+    })),
+    file,
+  };
+}
+
+let cached: Catalog | undefined;
+
+/** Validates every data file and converts it to SI. Cached after the first call. */
+export function loadCatalog(): Catalog {
+  if (cached) return cached;
+  const sources = parseFile(sourcesFileSchema, SOURCES, 'catalog/sources.json');
+  const gpus = new Map<string, Accelerator>();
+  for (const [name, raw] of Object.entries(GPUS_FILES)) {
+    gpus.set(name, accelerator(parseFile(gpuFileSchema, raw, `catalog/gpus/${name}.json`)));
+  }
+  const models = new Map<string, ModelFile>();
+  for (const [name, raw] of Object.entries(MODELS_FILES)) {
+    models.set(name, parseFile(modelFileSchema, raw, `catalog/models/${name}.json`));
+  }
+  const clusters = new Map<string, Cluster>();
+  for (const [name, raw] of Object.entries(CLUSTERS_FILES)) {
+    const file = parseFile(clusterFileSchema, raw, `catalog/clusters/${name}.json`);
+    const gpu = gpus.get(file.gpu);
+    if (!gpu) throw new InternalError(`catalog/clusters/${name}.json names unknown gpu '${file.gpu}'`);
+    clusters.set(name, {
+      id: file.id,
+      name: file.name,
+      gpu,
+      gpusPerNode: file.gpusPerNode.value,
+      scaleUp: { bytesPerSecond: si(file.scaleUp.bandwidthPerGpu), latencySeconds: si(file.scaleUp.latency) },
+      scaleOut: { bytesPerSecond: si(file.scaleOut.bandwidthPerGpu), latencySeconds: si(file.scaleOut.latency) },
+      file,
+    });
+  }
+  cached = { gpus, models, clusters, sources };
+  return cached;
+}
+
+function lookup<T>(map: ReadonlyMap<string, T>, id: string, field: string, what: string, aliases: Map<string, string>): T {
+  const key = id.trim().toLowerCase();
+  const found = map.get(key) ?? map.get(aliases.get(key) ?? '');
+  if (found) return found;
+  const names = [...map.keys(), ...aliases.keys()];
+  const near = nearMatches(key, names);
+  const hint = near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : '';
+  throw new InputError({
+    code: 'unknown_id',
+    path: [field],
+    message: `unknown ${what} '${id}'${hint} (run 'llmecon ${what === 'GPU' ? 'gpus' : what === 'model' ? 'models' : 'clusters'}' for the list)`,
+  });
+}
+
+/** A GPU by id or alias (`a100` → `a100-80gb`, `h100` → `h100-sxm`). */
+export function findGpu(id: string, field = '--gpu'): Accelerator {
+  const catalog = loadCatalog();
+  const aliases = new Map<string, string>();
+  for (const gpu of catalog.gpus.values()) for (const alias of gpu.aliases) aliases.set(alias, gpu.id);
+  return lookup(catalog.gpus, id, field, 'GPU', aliases);
+}
+
+/** A catalog model file by id. */
+export function findModel(id: string, field = 'model'): ModelFile {
+  return lookup(loadCatalog().models, id, field, 'model', new Map());
+}
+
+/** A cluster preset by id. */
+export function findCluster(id: string, field = '--cluster'): Cluster {
+  return lookup(loadCatalog().clusters, id, field, 'cluster', new Map());
+}

@@ -1,0 +1,103 @@
+/**
+ * Every catalog data file, imported statically so the catalog works unchanged in Node and in the
+ * browser. A lint test checks that this list matches the files in catalog/.
+ */
+import gpus_a10 from '../../catalog/gpus/a10.json' with { type: 'json' };
+import gpus_a100_40gb from '../../catalog/gpus/a100-40gb.json' with { type: 'json' };
+import gpus_a100_80gb_pcie from '../../catalog/gpus/a100-80gb-pcie.json' with { type: 'json' };
+import gpus_a100_80gb from '../../catalog/gpus/a100-80gb.json' with { type: 'json' };
+import gpus_b200 from '../../catalog/gpus/b200.json' with { type: 'json' };
+import gpus_gaudi3 from '../../catalog/gpus/gaudi3.json' with { type: 'json' };
+import gpus_gb200 from '../../catalog/gpus/gb200.json' with { type: 'json' };
+import gpus_h100_pcie from '../../catalog/gpus/h100-pcie.json' with { type: 'json' };
+import gpus_h100_sxm from '../../catalog/gpus/h100-sxm.json' with { type: 'json' };
+import gpus_h200 from '../../catalog/gpus/h200.json' with { type: 'json' };
+import gpus_h800 from '../../catalog/gpus/h800.json' with { type: 'json' };
+import gpus_l4 from '../../catalog/gpus/l4.json' with { type: 'json' };
+import gpus_l40s from '../../catalog/gpus/l40s.json' with { type: 'json' };
+import gpus_mi300x from '../../catalog/gpus/mi300x.json' with { type: 'json' };
+import gpus_mi325x from '../../catalog/gpus/mi325x.json' with { type: 'json' };
+import gpus_rtx_4090 from '../../catalog/gpus/rtx-4090.json' with { type: 'json' };
+import gpus_tpu_v4 from '../../catalog/gpus/tpu-v4.json' with { type: 'json' };
+import gpus_tpu_v5e from '../../catalog/gpus/tpu-v5e.json' with { type: 'json' };
+import gpus_tpu_v5p from '../../catalog/gpus/tpu-v5p.json' with { type: 'json' };
+import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
+import models_deepseek_v3 from '../../catalog/models/deepseek-v3.json' with { type: 'json' };
+import models_falcon_40b from '../../catalog/models/falcon-40b.json' with { type: 'json' };
+import models_gemma_2_9b from '../../catalog/models/gemma-2-9b.json' with { type: 'json' };
+import models_glm_4_5_air from '../../catalog/models/glm-4.5-air.json' with { type: 'json' };
+import models_gpt_oss_120b from '../../catalog/models/gpt-oss-120b.json' with { type: 'json' };
+import models_gpt2 from '../../catalog/models/gpt2.json' with { type: 'json' };
+import models_kimi_k2 from '../../catalog/models/kimi-k2.json' with { type: 'json' };
+import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { type: 'json' };
+import models_llama_2_7b from '../../catalog/models/llama-2-7b.json' with { type: 'json' };
+import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
+import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
+import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with { type: 'json' };
+import models_mistral_7b from '../../catalog/models/mistral-7b.json' with { type: 'json' };
+import models_mixtral_8x7b from '../../catalog/models/mixtral-8x7b.json' with { type: 'json' };
+import models_olmo_2_7b from '../../catalog/models/olmo-2-7b.json' with { type: 'json' };
+import models_phi_3_mini from '../../catalog/models/phi-3-mini.json' with { type: 'json' };
+import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { type: 'json' };
+import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
+import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type: 'json' };
+import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
+import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
+import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
+import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
+import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
+import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
+import sources from '../../catalog/sources.json' with { type: 'json' };
+
+export const SOURCES: unknown = sources;
+export const GPUS_FILES: Readonly<Record<string, unknown>> = {
+  'a10': gpus_a10,
+  'a100-40gb': gpus_a100_40gb,
+  'a100-80gb-pcie': gpus_a100_80gb_pcie,
+  'a100-80gb': gpus_a100_80gb,
+  'b200': gpus_b200,
+  'gaudi3': gpus_gaudi3,
+  'gb200': gpus_gb200,
+  'h100-pcie': gpus_h100_pcie,
+  'h100-sxm': gpus_h100_sxm,
+  'h200': gpus_h200,
+  'h800': gpus_h800,
+  'l4': gpus_l4,
+  'l40s': gpus_l40s,
+  'mi300x': gpus_mi300x,
+  'mi325x': gpus_mi325x,
+  'rtx-4090': gpus_rtx_4090,
+  'tpu-v4': gpus_tpu_v4,
+  'tpu-v5e': gpus_tpu_v5e,
+  'tpu-v5p': gpus_tpu_v5p,
+};
+export const MODELS_FILES: Readonly<Record<string, unknown>> = {
+  'deepseek-v2': models_deepseek_v2,
+  'deepseek-v3': models_deepseek_v3,
+  'falcon-40b': models_falcon_40b,
+  'gemma-2-9b': models_gemma_2_9b,
+  'glm-4.5-air': models_glm_4_5_air,
+  'gpt-oss-120b': models_gpt_oss_120b,
+  'gpt2': models_gpt2,
+  'kimi-k2': models_kimi_k2,
+  'llama-2-70b': models_llama_2_70b,
+  'llama-2-7b': models_llama_2_7b,
+  'llama-3-8b': models_llama_3_8b,
+  'llama-3.1-405b': models_llama_3_1_405b,
+  'llama-3.1-70b': models_llama_3_1_70b,
+  'mistral-7b': models_mistral_7b,
+  'mixtral-8x7b': models_mixtral_8x7b,
+  'olmo-2-7b': models_olmo_2_7b,
+  'phi-3-mini': models_phi_3_mini,
+  'qwen2.5-32b': models_qwen2_5_32b,
+  'qwen2.5-72b': models_qwen2_5_72b,
+  'qwen2.5-7b': models_qwen2_5_7b,
+  'qwen3-30b-a3b': models_qwen3_30b_a3b,
+};
+export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
+  'dgx-h100': clusters_dgx_h100,
+  'hgx-h800-deepseek': clusters_hgx_h800_deepseek,
+  'selene-a100': clusters_selene_a100,
+  'tpu-v4-pod': clusters_tpu_v4_pod,
+  'tpu-v5p-pod': clusters_tpu_v5p_pod,
+};

@@ -1,0 +1,105 @@
+/**
+ * zod schemas for the catalog's data files (catalog/README.md documents each field). Every number is
+ * a {@link sourcedValue}: the value and unit exactly as published, the id of its source in
+ * catalog/sources.json, what kind of figure it is, and for prices the date it held.
+ */
+import { z } from 'zod';
+import { UNIT_TO_SI } from '../core/units.js';
+
+export const VALUE_KINDS = ['vendor-spec', 'measured', 'estimate'] as const;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected a date as YYYY-MM or YYYY-MM-DD');
+
+export const sourcedValue = z
+  .object({
+    value: z.number().finite(),
+    unit: z.string().refine((u) => u in UNIT_TO_SI, { message: `unit must be one of ${Object.keys(UNIT_TO_SI).join(', ')}` }),
+    source: z.string().min(1),
+    kind: z.enum(VALUE_KINDS),
+    note: z.string().optional(),
+    asOf: isoDate.optional(),
+  })
+  .strict();
+export type SourcedValue = z.infer<typeof sourcedValue>;
+
+const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
+const dated = positive.refine((v) => v.asOf !== undefined, { message: 'prices need an asOf date' });
+
+const sourcedDate = z
+  .object({ value: isoDate, unit: z.literal('date'), source: z.string().min(1), kind: z.enum(VALUE_KINDS), note: z.string().optional() })
+  .strict();
+
+export const DATATYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'] as const;
+export type Datatype = (typeof DATATYPES)[number];
+
+const flopsUnits = (v: SourcedValue) => ['TFLOP/s', 'PFLOP/s', 'TOP/s'].includes(v.unit);
+const rate = positive.refine(flopsUnits, { message: 'peak rates are in TFLOP/s, PFLOP/s or TOP/s' });
+
+export const gpuFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase and hyphenated'),
+    name: z.string().min(1),
+    vendor: z.string().min(1),
+    aliases: z.array(z.string()),
+    formFactor: z.string().min(1),
+    releaseDate: sourcedDate,
+    peakFlops: z
+      .object(Object.fromEntries(DATATYPES.map((d) => [d, rate.optional()])) as Record<Datatype, z.ZodOptional<typeof rate>>)
+      .strict()
+      .refine((p) => p.bf16 !== undefined, { message: 'a dense BF16 peak is required' }),
+    memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
+    scaleUp: z
+      .object({ fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'roce']), bandwidth: positive, domainSize: positive })
+      .strict(),
+    scaleOut: z.object({ bandwidth: positive }).strict().optional(),
+    tdp: positive.optional(),
+    rentalPrices: z.array(
+      z
+        .object({
+          provider: z.string().min(1),
+          commitment: z.enum(['on-demand', '1-year', '3-year', 'spot', 'assumption']),
+          usdPerGpuHour: dated,
+        })
+        .strict(),
+    ),
+    purchasePrices: z.array(z.object({ usdPerGpu: dated }).strict()),
+  })
+  .strict();
+export type GpuFile = z.infer<typeof gpuFileSchema>;
+
+export const modelFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase and hyphenated'),
+    name: z.string().min(1),
+    huggingFace: z.string().min(1),
+    configSource: z.string().min(1),
+    published: z.record(z.string(), sourcedValue),
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type ModelFile = z.infer<typeof modelFileSchema>;
+
+const link = z.object({ bandwidthPerGpu: positive, latency: positive }).strict();
+export const clusterFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    name: z.string().min(1),
+    gpu: z.string().min(1),
+    gpusPerNode: positive,
+    scaleUp: link,
+    scaleOut: link,
+  })
+  .strict();
+export type ClusterFile = z.infer<typeof clusterFileSchema>;
+
+export const sourceSchema = z
+  .object({
+    title: z.string().min(1),
+    publisher: z.string().min(1),
+    url: z.string().url(),
+    published: isoDate.or(z.string().regex(/^\d{4}$/)),
+    accessed: isoDate,
+  })
+  .strict();
+export const sourcesFileSchema = z.record(z.string(), sourceSchema);
+export type SourcesFile = z.infer<typeof sourcesFileSchema>;

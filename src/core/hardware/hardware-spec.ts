@@ -1,0 +1,24 @@
+/**
+ * What the core needs to know about an accelerator, in SI units. The catalog builds these from its
+ * data files; users may also construct one for hypothetical hardware.
+ */
+export type Datatype = 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'fp4' | 'int8' | 'int4';
+
+export interface HardwareSpec {
+  readonly id: string;
+  /** Dense peak rate per datatype, FLOP/s (OP/s for integer types). */
+  readonly peakFlopsPerSecond: Readonly<Partial<Record<Datatype, number>>>;
+  readonly memoryBytes: number;
+  readonly memoryBytesPerSecond: number;
+  readonly scaleUp: {
+    readonly fabric: string;
+    /** Per-GPU scale-up bandwidth in one direction, bytes/s. */
+    readonly bytesPerSecondPerDirection: number;
+    /** GPUs that share the scale-up fabric (NVLink domain, TPU pod). */
+    readonly domainSize: number;
+  };
+  /** Per-GPU scale-out NIC bandwidth, bytes/s; null where the scale-up fabric spans the system. */
+  readonly scaleOutBytesPerSecond: number | null;
+  /** Thermal design power, W; null where the vendor does not publish one. */
+  readonly tdpWatts: number | null;
+}
