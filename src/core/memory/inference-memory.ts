@@ -1,0 +1,78 @@
+/**
+ * Inference memory per GPU: weights at a serving precision, the KV cache for a batch of sequences,
+ * an activation workspace for a prefill chunk, and the framework overhead — and whether it fits.
+ */
+import type { HardwareSpec } from '../hardware/hardware-spec.js';
+import { kvCacheBytes } from '../model/kv-cache.js';
+import { paramCount } from '../model/param-count.js';
+import type { ModelSpec } from '../model/spec.js';
+import { bytesPerElement, type KvFormat, type WeightFormat } from '../precision.js';
+import { DEFAULT_FRAMEWORK_OVERHEAD_BYTES } from './training-memory.js';
+
+/** Tokens of one chunked-prefill step sized for the workspace (vLLM's default max_num_batched_tokens). */
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 8192;
+
+export interface InferenceMemoryOptions {
+  readonly weightFormat: WeightFormat;
+  readonly kvFormat: KvFormat;
+  /** Concurrent sequences. */
+  readonly batchSize: number;
+  /** Tokens per sequence held in the KV cache (prompt + generated). */
+  readonly contextTokens: number;
+  readonly tensorParallel: number;
+  readonly expertParallel?: number;
+  readonly prefillChunkTokens?: number;
+  readonly frameworkOverheadBytes?: number;
+}
+
+export interface InferenceMemory {
+  readonly weightsBytes: number;
+  readonly kvCacheBytes: number;
+  readonly workspaceBytes: number;
+  readonly frameworkOverheadBytes: number;
+  readonly totalBytes: number;
+  /** Per-GPU capacity minus total; negative when it does not fit. */
+  readonly headroomBytes: number;
+  readonly fits: boolean;
+}
+
+/**
+ * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
+ * output head and norms stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
+ * replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
+ */
+export function inferenceMemory(spec: ModelSpec, gpu: HardwareSpec, options: InferenceMemoryOptions): InferenceMemory {
+  const tp = options.tensorParallel;
+  const ep = options.expertParallel ?? 1;
+  const params = paramCount(spec);
+  const b = params.breakdown;
+  const keptBf16 = b.embedding + b.positionEmbedding + b.head + b.norms;
+  const matrices = params.totalParams - keptBf16 - b.routedExperts;
+  const matrixBytes = bytesPerElement(options.weightFormat);
+  const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
+  const weightsBytes = (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
+
+  const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat);
+  const a = spec.attention;
+  const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
+  const kvBytes = options.batchSize * kv.bytesPerSequence * kvShare;
+
+  // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits
+  // for the last token of each sequence in the batch.
+  const chunk = Math.min(options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS, options.batchSize * options.contextTokens);
+  const intermediate = spec.moe ? spec.moe.expertIntermediateSize * spec.moe.topK : spec.mlp.intermediateSize;
+  const workspaceBytes = 2 * chunk * (4 * spec.hiddenSize + (3 * intermediate) / tp) + (4 * options.batchSize * spec.vocabSize) / tp;
+
+  const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
+  const totalBytes = weightsBytes + kvBytes + workspaceBytes + frameworkOverheadBytes;
+  const headroomBytes = gpu.memoryBytes - totalBytes;
+  return {
+    weightsBytes,
+    kvCacheBytes: kvBytes,
+    workspaceBytes,
+    frameworkOverheadBytes,
+    totalBytes,
+    headroomBytes,
+    fits: headroomBytes >= 0,
+  };
+}
