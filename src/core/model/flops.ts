@@ -170,7 +170,10 @@ export interface TrainingFlops {
   readonly causal: FlopsPerToken;
   /** Forward + backward FLOPs per token, full attention matrix (Megatron convention). */
   readonly nonCausal: FlopsPerToken;
-  /** 6·N_active for comparison with the "6ND" rule (N excludes the input embedding lookup). */
+  /**
+   * 6·N for comparison with the "6ND" rule: N = active parameters that multiply (the input embedding
+   * is a lookup; a tied output head still multiplies).
+   */
   readonly sixN: number;
 }
 
@@ -190,7 +193,12 @@ export function trainingFlopsPerToken(
   return {
     causal: { flopsPerToken: 3 * causal.flopsPerToken, breakdown: scale(causal.breakdown, 3) },
     nonCausal: { flopsPerToken: 3 * nonCausal.flopsPerToken, breakdown: scale(nonCausal.breakdown, 3) },
-    sixN: 6 * (params.activeParams - params.breakdown.embedding - params.breakdown.positionEmbedding),
+    sixN:
+      6 *
+      (params.activeParams -
+        params.breakdown.embedding -
+        params.breakdown.positionEmbedding +
+        (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize : 0)),
   };
 }
 

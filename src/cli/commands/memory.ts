@@ -1,0 +1,196 @@
+import { findGpu } from '../../catalog/catalog.js';
+import { InputError } from '../../core/errors.js';
+import { inferenceMemory } from '../../core/memory/inference-memory.js';
+import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
+import { DEFAULT_LAYOUT, layoutIssues, PIPELINE_SCHEDULES, type ParallelLayout, RECOMPUTE_MODES } from '../../core/parallelism/layout.js';
+import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
+import { formatBytes, table, toJson } from '../format.js';
+import { loadModel } from '../load-model.js';
+import { oneOf, positiveInteger } from '../options.js';
+
+export interface MemoryOptions {
+  mode?: string;
+  gpu?: string;
+  tp?: string;
+  pp?: string;
+  dp?: string;
+  ep?: string;
+  cp?: string;
+  vpp?: string;
+  microBatch?: string;
+  recompute?: string;
+  sequenceParallel?: boolean;
+  zero?: string;
+  schedule?: string;
+  seqLen?: string;
+  globalBatch?: string;
+  precision?: string;
+  optimizer?: string;
+  weights?: string;
+  kv?: string;
+  batch?: string;
+  context?: string;
+  json?: boolean;
+}
+
+/** Exit status for "computed, but it does not fit". */
+export const DOES_NOT_FIT = 3;
+
+export function memoryCommand(ref: string, options: MemoryOptions): { output: string; exitCode: number } {
+  const mode = oneOf(options.mode, '--mode', ['train', 'infer'] as const, 'train');
+  const { spec } = loadModel(ref);
+  const gpu = options.gpu ? findGpu(options.gpu) : null;
+  return mode === 'train' ? train(spec, gpu, options) : infer(spec, gpu, options);
+}
+
+function fitLine(total: number, gpu: ReturnType<typeof findGpu> | null): { line: string; fits: boolean | null } {
+  if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null };
+  const headroom = gpu.memoryBytes - total;
+  return headroom >= 0
+    ? { line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroom)} headroom`, fits: true }
+    : { line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroom)} over`, fits: false };
+}
+
+function train(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeof findGpu> | null, o: MemoryOptions) {
+  const vpp = positiveInteger(o.vpp, '--vpp', 1);
+  const layout: ParallelLayout = {
+    ...DEFAULT_LAYOUT,
+    tensorParallel: positiveInteger(o.tp, '--tp', 1),
+    pipelineParallel: positiveInteger(o.pp, '--pp', 1),
+    dataParallel: positiveInteger(o.dp, '--dp', 1),
+    expertParallel: positiveInteger(o.ep, '--ep', 1),
+    contextParallel: positiveInteger(o.cp, '--cp', 1),
+    virtualStages: vpp,
+    microBatchSize: positiveInteger(o.microBatch, '--micro-batch', 1),
+    recompute: oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
+    sequenceParallel: o.sequenceParallel ?? false,
+    zeroStage: Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3,
+    schedule: oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, vpp > 1 ? 'interleaved' : '1f1b'),
+  };
+  const seqLen = positiveInteger(o.seqLen, '--seq-len', Math.min(4096, spec.maxContextTokens));
+  if (seqLen > spec.maxContextTokens) {
+    throw new InputError({ code: 'invalid_value', path: ['--seq-len'], message: `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens` });
+  }
+  // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
+  const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
+  const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);
+  const issues = layoutIssues(spec, layout, seqLen);
+  if (globalBatchSize % (layout.dataParallel * layout.microBatchSize) !== 0) {
+    issues.push({
+      code: 'infeasible',
+      path: ['--global-batch'],
+      message: `global batch ${globalBatchSize} must be a multiple of dp × micro-batch = ${layout.dataParallel * layout.microBatchSize}`,
+    });
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');
+  const memory = trainingMemory(spec, layout, { seqLen, globalBatchSize, precision, optimizer });
+  const peak = memory.peak;
+  const fit = fitLine(peak.totalBytes, gpu);
+  const gpus = layout.tensorParallel * layout.pipelineParallel * layout.dataParallel * layout.contextParallel;
+  if (o.json) {
+    return {
+      output: toJson({
+        model: spec.name,
+        mode: 'train',
+        gpus,
+        layout,
+        seqLen,
+        globalBatchSize,
+        precision,
+        optimizer,
+        memoryPerGpuBytes: peak.totalBytes,
+        peakStage: peak.stage,
+        stages: memory.stages,
+        microbatchesInFlight: memory.microbatchesInFlight,
+        gpu: gpu?.id ?? null,
+        fits: fit.fits,
+        headroomBytes: gpu ? gpu.memoryBytes - peak.totalBytes : null,
+      }),
+      exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+    };
+  }
+  const cols = memory.stages.map((s) => `${s.stage} stage (${s.layers} layers)`);
+  const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [label, ...memory.stages.map((s) => formatBytes(pick(s)))];
+  const rows = [
+    row('weights', (s) => s.modelStates.weights),
+    row('gradients', (s) => s.modelStates.gradients),
+    row('optimizer states', (s) => s.modelStates.optimizerStates),
+    row('activations', (s) => s.activations),
+    row('buffers', (s) => s.buffers),
+    row('framework overhead', (s) => s.frameworkOverhead),
+    row('total per GPU', (s) => s.totalBytes),
+  ];
+  const l = layout;
+  return {
+    output: [
+      `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
+      '',
+      table(['', ...cols], rows),
+      '',
+      fit.line,
+    ].join('\n'),
+    exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+  };
+}
+
+function infer(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeof findGpu> | null, o: MemoryOptions) {
+  const tensorParallel = positiveInteger(o.tp, '--tp', 1);
+  const expertParallel = positiveInteger(o.ep, '--ep', 1);
+  const issues = layoutIssues(spec, { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel }, 2);
+  if (issues.length > 0) throw new InputError(issues);
+  const contextTokens = positiveInteger(o.context, '--context', Math.min(4096, spec.maxContextTokens));
+  if (contextTokens > spec.maxContextTokens) {
+    throw new InputError({ code: 'invalid_value', path: ['--context'], message: `${contextTokens} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens` });
+  }
+  const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
+  const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  const batchSize = positiveInteger(o.batch, '--batch', 1);
+  const hardware = gpu ?? { ...findGpu('h100-sxm'), memoryBytes: Number.MAX_SAFE_INTEGER };
+  const m = inferenceMemory(spec, hardware, { weightFormat, kvFormat, batchSize, contextTokens, tensorParallel, expertParallel });
+  const fit = fitLine(m.totalBytes, gpu);
+  if (o.json) {
+    return {
+      output: toJson({
+        model: spec.name,
+        mode: 'infer',
+        tensorParallel,
+        expertParallel,
+        weightFormat,
+        kvFormat,
+        batchSize,
+        contextTokens,
+        weightsBytes: m.weightsBytes,
+        kvCacheBytes: m.kvCacheBytes,
+        workspaceBytes: m.workspaceBytes,
+        frameworkOverheadBytes: m.frameworkOverheadBytes,
+        memoryPerGpuBytes: m.totalBytes,
+        gpu: gpu?.id ?? null,
+        fits: fit.fits,
+        headroomBytes: gpu ? m.headroomBytes : null,
+      }),
+      exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+    };
+  }
+  return {
+    output: [
+      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}, batch ${batchSize} × ${contextTokens} tokens`,
+      '',
+      table(
+        ['part', 'per GPU'],
+        [
+          ['weights', formatBytes(m.weightsBytes)],
+          ['KV cache', formatBytes(m.kvCacheBytes)],
+          ['activation workspace', formatBytes(m.workspaceBytes)],
+          ['framework overhead', formatBytes(m.frameworkOverheadBytes)],
+          ['total', formatBytes(m.totalBytes)],
+        ],
+      ),
+      '',
+      fit.line,
+    ].join('\n'),
+    exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * `<model>` on the command line: a catalog id, or a path to a Hugging Face config.json or an
+ * llmecon spec (JSON or YAML). The only place the CLI reads model files.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { findModel } from '../catalog/catalog.js';
+import { inputError } from '../core/errors.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ModelSpec } from '../core/model/spec.js';
+
+export interface LoadedModel {
+  readonly spec: ModelSpec;
+  /** Catalog id or file path, as given. */
+  readonly ref: string;
+}
+
+function looksLikePath(ref: string): boolean {
+  return /[/\\]/.test(ref) || /\.(json|ya?ml)$/i.test(ref) || existsSync(ref);
+}
+
+export function loadModel(ref: string): LoadedModel {
+  if (!looksLikePath(ref)) {
+    const entry = findModel(ref, 'model');
+    return { ref, spec: modelSpecFrom(entry.config, entry.name) };
+  }
+  if (!existsSync(ref) || !statSync(ref).isFile()) inputError('unknown_id', ['model'], `no such file '${ref}'`);
+  const text = readFileSync(ref, 'utf8');
+  let parsed: unknown;
+  if (/\.ya?ml$/i.test(ref)) {
+    try {
+      parsed = parseYaml(text);
+    } catch (error) {
+      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+      inputError('malformed', ['model'], `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  } else {
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      inputError('malformed', ['model'], `'${ref}' is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const name = ref.split(/[/\\]/).pop()!.replace(/\.(json|ya?ml)$/i, '');
+  return { ref, spec: modelSpecFrom(parsed, name === 'config' ? ref : name) };
+}

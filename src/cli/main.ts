@@ -1,0 +1,130 @@
+/**
+ * The command table. Exit codes are decided here and nowhere else:
+ * 0 ok · 1 internal error (a bug) · 2 bad input · 3 computed, but does not fit in memory.
+ */
+import { Command, CommanderError } from 'commander';
+import { formatIssue, InputError } from '../core/errors.js';
+
+export const EXIT = { ok: 0, internal: 1, badInput: 2, doesNotFit: 3 } as const;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+function program(io: Io, setExit: (code: number) => void): Command {
+  const cli = new Command('llmecon')
+    .description('The economics of large language models: parameters, FLOPs, memory, and (soon) training, serving and project cost.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  const example = (cmd: Command, text: string) => cmd.addHelpText('after', `\nExample:\n  ${text}`);
+
+  example(
+    cli
+      .command('params <model>')
+      .description('exact parameter counts: total, active per token, embedding, MTP, per component')
+      .option('--json', 'machine-readable output')
+      .action(async (model, opts) => io.out((await import('./commands/params.js')).paramsCommand(model, opts))),
+    'llmecon params deepseek-v3\n  llmecon params ./config.json --json',
+  );
+  example(
+    cli
+      .command('flops <model>')
+      .description('FLOPs per token: training (causal and full attention), prefill, decode')
+      .option('--seq-len <n>', 'sequence length (default 4096, or the model maximum if smaller)')
+      .option('--json', 'machine-readable output')
+      .action(async (model, opts) => io.out((await import('./commands/flops.js')).flopsCommand(model, opts))),
+    'llmecon flops llama-3.1-405b --seq-len 8192',
+  );
+  example(
+    cli
+      .command('kv <model>')
+      .description('KV-cache bytes per token and per sequence')
+      .option('--precision <p>', 'bf16 | fp16 | fp8 | int8 | int4', 'bf16')
+      .option('--context <n>', 'tokens per sequence (default: the model maximum)')
+      .option('--batch <n>', 'sequences', '1')
+      .option('--json', 'machine-readable output')
+      .action(async (model, opts) => io.out((await import('./commands/kv.js')).kvCommand(model, opts))),
+    'llmecon kv deepseek-v3 --precision fp8 --context 32k --batch 64',
+  );
+  example(
+    cli
+      .command('memory <model>')
+      .description('memory per GPU for training (a parallel layout) or inference, and whether it fits')
+      .option('--mode <mode>', 'train | infer', 'train')
+      .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
+      .option('--tp <n>', 'tensor parallel size')
+      .option('--pp <n>', 'pipeline parallel size')
+      .option('--dp <n>', 'data parallel size')
+      .option('--ep <n>', 'expert parallel size')
+      .option('--cp <n>', 'context parallel size')
+      .option('--vpp <n>', 'virtual pipeline stages (interleaved schedule)')
+      .option('--micro-batch <n>', 'micro-batch size (sequences)')
+      .option('--recompute <mode>', 'none | selective | full')
+      .option('--sequence-parallel', 'shard norms/dropout activations over TP')
+      .option('--zero <stage>', '0 | 1 | 2 | 3 (3 = FSDP)')
+      .option('--schedule <s>', '1f1b | interleaved | zero-bubble | dualpipe')
+      .option('--seq-len <n>', 'training sequence length')
+      .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')
+      .option('--precision <p>', 'training: bf16 | fp8 | fp32')
+      .option('--optimizer <o>', 'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon')
+      .option('--weights <f>', 'inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4')
+      .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')
+      .option('--batch <n>', 'inference: concurrent sequences')
+      .option('--context <n>', 'inference: tokens per sequence')
+      .option('--json', 'machine-readable output')
+      .action(async (model, opts) => {
+        const result = (await import('./commands/memory.js')).memoryCommand(model, opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon memory llama-3.1-405b --gpu h100 --tp 8 --pp 16 --dp 64 --seq-len 8192 --recompute selective --sequence-parallel\n  llmecon memory llama-3-8b --mode infer --gpu l4 --weights int4 --batch 8 --context 8k',
+  );
+  example(
+    cli
+      .command('gpus [id]')
+      .description('the accelerator catalog; with an id, every value with its source')
+      .option('--json', 'machine-readable output')
+      .action(async (id, opts) => io.out((await import('./commands/catalog-lists.js')).gpusCommand(id, opts))),
+    'llmecon gpus\n  llmecon gpus h800',
+  );
+  example(
+    cli
+      .command('models')
+      .description('the model catalog with exact parameter counts')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => io.out((await import('./commands/catalog-lists.js')).modelsCommand(opts))),
+    'llmecon models',
+  );
+  return cli;
+}
+
+/** Runs the CLI on `args` (without node and script); returns the exit code. */
+export async function main(args: readonly string[], io: Io = defaultIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  try {
+    await program(io, (code) => {
+      exitCode = code;
+    }).parseAsync([...args], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof InputError) {
+      for (const issue of error.issues) io.err(`error: ${formatIssue(issue)}`);
+      return EXIT.badInput;
+    }
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; commander already printed its message.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    io.err(`internal error: ${(error as Error).message} (please report this at the project's issue tracker)`);
+    return EXIT.internal;
+  }
+}
