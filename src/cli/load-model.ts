@@ -32,7 +32,7 @@ export function loadModel(ref: string): LoadedModel {
       parsed = parseYaml(text);
     } catch (error) {
       const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-      inputError('malformed', ['model'], `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`);
+      inputError('malformed', ['model'], `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     }
   } else {
     try {
