@@ -9,17 +9,22 @@ const KINDS = { gpus: GPUS_FILES, models: MODELS_FILES, clusters: CLUSTERS_FILES
 
 function rawCatalog() {
   const files: Record<string, unknown> = {};
-  for (const [kind, map] of Object.entries(KINDS)) for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
+  for (const [kind, map] of Object.entries(KINDS))
+    for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 
 describe('catalog', () => {
   it('imports every data file in catalog/ (src/catalog/data.ts is complete)', () => {
     for (const [kind, map] of Object.entries(KINDS)) {
-      const onDisk = readdirSync(new URL(`../../catalog/${kind}/`, import.meta.url)).filter((f) => f.endsWith('.json'));
+      const onDisk = readdirSync(new URL(`../../catalog/${kind}/`, import.meta.url)).filter((f) =>
+        f.endsWith('.json'),
+      );
       expect(Object.keys(map).sort()).toEqual(onDisk.map((f) => f.replace(/\.json$/, '')).sort());
       for (const file of onDisk) {
-        const json = JSON.parse(readFileSync(new URL(`../../catalog/${kind}/${file}`, import.meta.url), 'utf8'));
+        const json = JSON.parse(
+          readFileSync(new URL(`../../catalog/${kind}/${file}`, import.meta.url), 'utf8'),
+        );
         expect(map[file.replace(/\.json$/, '')]).toEqual(json);
       }
     }
@@ -46,7 +51,9 @@ describe('catalog', () => {
   it('suggests near matches for unknown ids', () => {
     expect(() => findGpu('h10')).toThrowError(InputError);
     expect(() => findGpu('h1000')).toThrowError(/unknown GPU 'h1000'; did you mean 'h100'/);
-    expect(() => findModel('deepseek-v4')).toThrowError(/unknown model 'deepseek-v4'; did you mean 'deepseek-v2', 'deepseek-v3'/);
+    expect(() => findModel('deepseek-v4')).toThrowError(
+      /unknown model 'deepseek-v4'; did you mean 'deepseek-v2', 'deepseek-v3'/,
+    );
   });
 });
 

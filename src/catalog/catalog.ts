@@ -31,7 +31,11 @@ export interface Accelerator extends HardwareSpec {
     readonly usdPerGpuHour: number;
     readonly asOf: string;
   }[];
-  readonly purchasePrices: readonly { readonly usdPerGpu: number; readonly asOf: string; readonly note: string }[];
+  readonly purchasePrices: readonly {
+    readonly usdPerGpu: number;
+    readonly asOf: string;
+    readonly note: string;
+  }[];
   /** The data file as published, for showing each value with its source. */
   readonly file: GpuFile;
 }
@@ -55,7 +59,13 @@ export interface Catalog {
 }
 
 function parseFile<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
   value: unknown,
   where: string,
 ): T {
@@ -133,7 +143,10 @@ export function loadCatalog(): Catalog {
       gpu,
       gpusPerNode: file.gpusPerNode.value,
       scaleUp: { bytesPerSecond: si(file.scaleUp.bandwidthPerGpu), latencySeconds: si(file.scaleUp.latency) },
-      scaleOut: { bytesPerSecond: si(file.scaleOut.bandwidthPerGpu), latencySeconds: si(file.scaleOut.latency) },
+      scaleOut: {
+        bytesPerSecond: si(file.scaleOut.bandwidthPerGpu),
+        latencySeconds: si(file.scaleOut.latency),
+      },
       file,
     });
   }
@@ -141,7 +154,13 @@ export function loadCatalog(): Catalog {
   return cached;
 }
 
-function lookup<T>(map: ReadonlyMap<string, T>, id: string, field: string, what: string, aliases: Map<string, string>): T {
+function lookup<T>(
+  map: ReadonlyMap<string, T>,
+  id: string,
+  field: string,
+  what: string,
+  aliases: Map<string, string>,
+): T {
   const key = id.trim().toLowerCase();
   const found = map.get(key) ?? map.get(aliases.get(key) ?? '');
   if (found) return found;

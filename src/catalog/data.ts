@@ -2,10 +2,16 @@
  * Every catalog data file, imported statically so the catalog works unchanged in Node and in the
  * browser. A lint test checks that this list matches the files in catalog/.
  */
+
+import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
+import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
+import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
+import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
+import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
 import gpus_a10 from '../../catalog/gpus/a10.json' with { type: 'json' };
 import gpus_a100_40gb from '../../catalog/gpus/a100-40gb.json' with { type: 'json' };
-import gpus_a100_80gb_pcie from '../../catalog/gpus/a100-80gb-pcie.json' with { type: 'json' };
 import gpus_a100_80gb from '../../catalog/gpus/a100-80gb.json' with { type: 'json' };
+import gpus_a100_80gb_pcie from '../../catalog/gpus/a100-80gb-pcie.json' with { type: 'json' };
 import gpus_b200 from '../../catalog/gpus/b200.json' with { type: 'json' };
 import gpus_gaudi3 from '../../catalog/gpus/gaudi3.json' with { type: 'json' };
 import gpus_gb200 from '../../catalog/gpus/gb200.json' with { type: 'json' };
@@ -29,43 +35,38 @@ import models_glm_4_5_air from '../../catalog/models/glm-4.5-air.json' with { ty
 import models_gpt_oss_120b from '../../catalog/models/gpt-oss-120b.json' with { type: 'json' };
 import models_gpt2 from '../../catalog/models/gpt2.json' with { type: 'json' };
 import models_kimi_k2 from '../../catalog/models/kimi-k2.json' with { type: 'json' };
-import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { type: 'json' };
 import models_llama_2_7b from '../../catalog/models/llama-2-7b.json' with { type: 'json' };
-import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
-import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
+import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { type: 'json' };
 import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with { type: 'json' };
+import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
+import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
 import models_mistral_7b from '../../catalog/models/mistral-7b.json' with { type: 'json' };
 import models_mixtral_8x7b from '../../catalog/models/mixtral-8x7b.json' with { type: 'json' };
 import models_olmo_2_7b from '../../catalog/models/olmo-2-7b.json' with { type: 'json' };
 import models_phi_3_mini from '../../catalog/models/phi-3-mini.json' with { type: 'json' };
+import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type: 'json' };
 import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { type: 'json' };
 import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
-import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type: 'json' };
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
-import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
-import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
-import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
-import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
-import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
 
 export const SOURCES: unknown = sources;
 export const GPUS_FILES: Readonly<Record<string, unknown>> = {
-  'a10': gpus_a10,
+  a10: gpus_a10,
   'a100-40gb': gpus_a100_40gb,
   'a100-80gb-pcie': gpus_a100_80gb_pcie,
   'a100-80gb': gpus_a100_80gb,
-  'b200': gpus_b200,
-  'gaudi3': gpus_gaudi3,
-  'gb200': gpus_gb200,
+  b200: gpus_b200,
+  gaudi3: gpus_gaudi3,
+  gb200: gpus_gb200,
   'h100-pcie': gpus_h100_pcie,
   'h100-sxm': gpus_h100_sxm,
-  'h200': gpus_h200,
-  'h800': gpus_h800,
-  'l4': gpus_l4,
-  'l40s': gpus_l40s,
-  'mi300x': gpus_mi300x,
-  'mi325x': gpus_mi325x,
+  h200: gpus_h200,
+  h800: gpus_h800,
+  l4: gpus_l4,
+  l40s: gpus_l40s,
+  mi300x: gpus_mi300x,
+  mi325x: gpus_mi325x,
   'rtx-4090': gpus_rtx_4090,
   'tpu-v4': gpus_tpu_v4,
   'tpu-v5e': gpus_tpu_v5e,
@@ -78,7 +79,7 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'gemma-2-9b': models_gemma_2_9b,
   'glm-4.5-air': models_glm_4_5_air,
   'gpt-oss-120b': models_gpt_oss_120b,
-  'gpt2': models_gpt2,
+  gpt2: models_gpt2,
   'kimi-k2': models_kimi_k2,
   'llama-2-70b': models_llama_2_70b,
   'llama-2-7b': models_llama_2_7b,

@@ -13,7 +13,9 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected a date as Y
 export const sourcedValue = z
   .object({
     value: z.number().finite(),
-    unit: z.string().refine((u) => u in UNIT_TO_SI, { message: `unit must be one of ${Object.keys(UNIT_TO_SI).join(', ')}` }),
+    unit: z.string().refine((u) => u in UNIT_TO_SI, {
+      message: `unit must be one of ${Object.keys(UNIT_TO_SI).join(', ')}`,
+    }),
     source: z.string().min(1),
     kind: z.enum(VALUE_KINDS),
     note: z.string().optional(),
@@ -26,7 +28,13 @@ const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be pos
 const dated = positive.refine((v) => v.asOf !== undefined, { message: 'prices need an asOf date' });
 
 const sourcedDate = z
-  .object({ value: isoDate, unit: z.literal('date'), source: z.string().min(1), kind: z.enum(VALUE_KINDS), note: z.string().optional() })
+  .object({
+    value: isoDate,
+    unit: z.literal('date'),
+    source: z.string().min(1),
+    kind: z.enum(VALUE_KINDS),
+    note: z.string().optional(),
+  })
   .strict();
 
 export const DATATYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'] as const;
@@ -44,12 +52,21 @@ export const gpuFileSchema = z
     formFactor: z.string().min(1),
     releaseDate: sourcedDate,
     peakFlops: z
-      .object(Object.fromEntries(DATATYPES.map((d) => [d, rate.optional()])) as Record<Datatype, z.ZodOptional<typeof rate>>)
+      .object(
+        Object.fromEntries(DATATYPES.map((d) => [d, rate.optional()])) as Record<
+          Datatype,
+          z.ZodOptional<typeof rate>
+        >,
+      )
       .strict()
       .refine((p) => p.bf16 !== undefined, { message: 'a dense BF16 peak is required' }),
     memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
     scaleUp: z
-      .object({ fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'roce']), bandwidth: positive, domainSize: positive })
+      .object({
+        fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'roce']),
+        bandwidth: positive,
+        domainSize: positive,
+      })
       .strict(),
     scaleOut: z.object({ bandwidth: positive }).strict().optional(),
     tdp: positive.optional(),

@@ -46,7 +46,8 @@ export function toJson(value: unknown): string {
   return JSON.stringify(
     value,
     (key, v) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new InternalError(`non-finite number in output at '${key}'`);
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new InternalError(`non-finite number in output at '${key}'`);
       return v;
     },
     2,

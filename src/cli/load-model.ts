@@ -24,15 +24,21 @@ export function loadModel(ref: string): LoadedModel {
     const entry = findModel(ref, 'model');
     return { ref, spec: modelSpecFrom(entry.config, entry.name) };
   }
-  if (!existsSync(ref) || !statSync(ref).isFile()) inputError('unknown_id', ['model'], `no such file '${ref}'`);
+  if (!existsSync(ref) || !statSync(ref).isFile())
+    inputError('unknown_id', ['model'], `no such file '${ref}'`);
   const text = readFileSync(ref, 'utf8');
   let parsed: unknown;
   if (/\.ya?ml$/i.test(ref)) {
     try {
       parsed = parseYaml(text);
     } catch (error) {
-      const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
-      inputError('malformed', ['model'], `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+      const where =
+        error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
+      inputError(
+        'malformed',
+        ['model'],
+        `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      );
     }
   } else {
     try {
@@ -41,6 +47,9 @@ export function loadModel(ref: string): LoadedModel {
       inputError('malformed', ['model'], `'${ref}' is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const name = ref.split(/[/\\]/).pop()!.replace(/\.(json|ya?ml)$/i, '');
+  const name = ref
+    .split(/[/\\]/)
+    .pop()!
+    .replace(/\.(json|ya?ml)$/i, '');
   return { ref, spec: modelSpecFrom(parsed, name === 'config' ? ref : name) };
 }

@@ -14,32 +14,128 @@ async function run(args: string[]) {
 
 describe('CLI bad input: exact message, exit code 2', () => {
   const cases: [string, string[], string][] = [
-    ['unknown catalog model', ['params', 'llama-9'], "error: model: unknown model 'llama-9'; did you mean 'llama-2-7b', 'llama-3-8b'? (run 'llmecon models' for the list)"],
+    [
+      'unknown catalog model',
+      ['params', 'llama-9'],
+      "error: model: unknown model 'llama-9'; did you mean 'llama-2-7b', 'llama-3-8b'? (run 'llmecon models' for the list)",
+    ],
     ['missing file', ['params', './nope/config.json'], "error: model: no such file './nope/config.json'"],
-    ['unsupported model_type', ['params', fixture('mamba.json')], "error: model_type: unsupported model_type 'mamba'; supported: llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, phi3, olmo2, gpt2, falcon, deepseek_v2, deepseek_v3, kimi_k2, glm4_moe, gpt_oss"],
-    ['missing field', ['params', fixture('llama-missing-heads.json')], "error: num_attention_heads: missing field 'num_attention_heads' (required for model_type 'llama')"],
-    ['KV heads not dividing heads', ['params', fixture('llama-bad-kv.json')], "error: num_key_value_heads: 'num_key_value_heads' (5) must divide num_attention_heads (32)"],
-    ['wrong type', ['flops', fixture('llama-string-layers.json')], `error: num_hidden_layers: 'num_hidden_layers' must be a non-negative integer, got "32"`],
-    ['unknown field in an llmecon spec', ['params', fixture('spec-unknown-field.yaml')], 'error: numLayers: Invalid input: expected number, received undefined\nerror: Unrecognized key: "numLayer"'],
-    ['malformed YAML', ['params', fixture('broken.yaml')], `error: model: '${fixture('broken.yaml')}' is not valid YAML at line 3: Flow sequence in block collection must be sufficiently indented and end with a ]`],
-    ['negative sequence length', ['flops', 'llama-3-8b', '--seq-len', '-5'], "error: --seq-len: must be a whole number ≥ 1, got '-5'"],
-    ['non-numeric count', ['flops', 'llama-3-8b', '--seq-len', 'lots'], "error: --seq-len: expected a number such as 4096, 1.5e12, 2.788M or 14.8T (suffixes k, M, B/G, T, P), got 'lots'"],
-    ['NaN', ['kv', 'llama-3-8b', '--batch', 'NaN'], "error: --batch: expected a number such as 4096, 1.5e12, 2.788M or 14.8T (suffixes k, M, B/G, T, P), got 'NaN'"],
+    [
+      'unsupported model_type',
+      ['params', fixture('mamba.json')],
+      "error: model_type: unsupported model_type 'mamba'; supported: llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, phi3, olmo2, gpt2, falcon, deepseek_v2, deepseek_v3, kimi_k2, glm4_moe, gpt_oss",
+    ],
+    [
+      'missing field',
+      ['params', fixture('llama-missing-heads.json')],
+      "error: num_attention_heads: missing field 'num_attention_heads' (required for model_type 'llama')",
+    ],
+    [
+      'KV heads not dividing heads',
+      ['params', fixture('llama-bad-kv.json')],
+      "error: num_key_value_heads: 'num_key_value_heads' (5) must divide num_attention_heads (32)",
+    ],
+    [
+      'wrong type',
+      ['flops', fixture('llama-string-layers.json')],
+      `error: num_hidden_layers: 'num_hidden_layers' must be a non-negative integer, got "32"`,
+    ],
+    [
+      'unknown field in an llmecon spec',
+      ['params', fixture('spec-unknown-field.yaml')],
+      'error: numLayers: Invalid input: expected number, received undefined\nerror: Unrecognized key: "numLayer"',
+    ],
+    [
+      'malformed YAML',
+      ['params', fixture('broken.yaml')],
+      `error: model: '${fixture('broken.yaml')}' is not valid YAML at line 3: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    ],
+    [
+      'negative sequence length',
+      ['flops', 'llama-3-8b', '--seq-len', '-5'],
+      "error: --seq-len: must be a whole number ≥ 1, got '-5'",
+    ],
+    [
+      'non-numeric count',
+      ['flops', 'llama-3-8b', '--seq-len', 'lots'],
+      "error: --seq-len: expected a number such as 4096, 1.5e12, 2.788M or 14.8T (suffixes k, M, B/G, T, P), got 'lots'",
+    ],
+    [
+      'NaN',
+      ['kv', 'llama-3-8b', '--batch', 'NaN'],
+      "error: --batch: expected a number such as 4096, 1.5e12, 2.788M or 14.8T (suffixes k, M, B/G, T, P), got 'NaN'",
+    ],
     ['infinite', ['kv', 'llama-3-8b', '--batch', '1e999'], "error: --batch: '1e999' is not a finite number"],
-    ['fractional batch', ['kv', 'llama-3-8b', '--batch', '2.5'], "error: --batch: must be a whole number ≥ 1, got '2.5'"],
-    ['context beyond the model maximum', ['kv', 'llama-2-7b', '--context', '8192'], "error: --context: 8192 exceeds Llama 2 7B's maximum context of 4096 tokens"],
-    ['unknown KV precision', ['kv', 'llama-3-8b', '--precision', 'fp6'], "error: --precision: must be one of bf16, fp16, fp8, int8, int4, got 'fp6'"],
-    ['unknown GPU', ['memory', 'llama-3-8b', '--gpu', 'h1000'], "error: --gpu: unknown GPU 'h1000'; did you mean 'h100', 'a100', 'h200', 'h800'? (run 'llmecon gpus' for the list)"],
-    ['zero GPUs in a dimension', ['memory', 'llama-3-8b', '--dp', '0'], "error: --dp: must be a whole number ≥ 1, got '0'"],
-    ['TP larger than heads', ['memory', 'llama-3-8b', '--tp', '64'], 'error: --tp: tensor parallelism 64 must divide the 32 attention heads'],
-    ['EP on a dense model', ['memory', 'llama-3-8b', '--ep', '8', '--dp', '8'], 'error: --ep: expert parallelism needs a mixture-of-experts model; Meta Llama 3 8B is dense'],
-    ['EP not dividing experts', ['memory', 'mixtral-8x7b', '--ep', '3', '--dp', '3'], 'error: --ep: expert parallelism 3 must divide the 8 experts'],
-    ['too many pipeline stages', ['memory', 'gpt2', '--pp', '16'], 'error: --pp: 16 pipeline stages (pp × vpp) exceed the 12 layers'],
-    ['global batch not a multiple', ['memory', 'llama-3-8b', '--dp', '4', '--global-batch', '6'], 'error: --global-batch: global batch 6 must be a multiple of dp × micro-batch = 4'],
-    ['unknown recompute mode', ['memory', 'llama-3-8b', '--recompute', 'some'], "error: --recompute: must be one of none, selective, full, got 'some'"],
-    ['unknown mode', ['memory', 'llama-3-8b', '--mode', 'serve'], "error: --mode: must be one of train, infer, got 'serve'"],
-    ['unknown weight format', ['memory', 'llama-3-8b', '--mode', 'infer', '--weights', 'int3'], "error: --weights: must be one of fp32, bf16, fp16, fp8, int8, int4, nf4, fp4, got 'int3'"],
-    ['unknown GPU id for gpus', ['gpus', 'v100'], "error: gpu: unknown GPU 'v100'; did you mean 'a100', 'h100', 'a10', 'b200'? (run 'llmecon gpus' for the list)"],
+    [
+      'fractional batch',
+      ['kv', 'llama-3-8b', '--batch', '2.5'],
+      "error: --batch: must be a whole number ≥ 1, got '2.5'",
+    ],
+    [
+      'context beyond the model maximum',
+      ['kv', 'llama-2-7b', '--context', '8192'],
+      "error: --context: 8192 exceeds Llama 2 7B's maximum context of 4096 tokens",
+    ],
+    [
+      'unknown KV precision',
+      ['kv', 'llama-3-8b', '--precision', 'fp6'],
+      "error: --precision: must be one of bf16, fp16, fp8, int8, int4, got 'fp6'",
+    ],
+    [
+      'unknown GPU',
+      ['memory', 'llama-3-8b', '--gpu', 'h1000'],
+      "error: --gpu: unknown GPU 'h1000'; did you mean 'h100', 'a100', 'h200', 'h800'? (run 'llmecon gpus' for the list)",
+    ],
+    [
+      'zero GPUs in a dimension',
+      ['memory', 'llama-3-8b', '--dp', '0'],
+      "error: --dp: must be a whole number ≥ 1, got '0'",
+    ],
+    [
+      'TP larger than heads',
+      ['memory', 'llama-3-8b', '--tp', '64'],
+      'error: --tp: tensor parallelism 64 must divide the 32 attention heads',
+    ],
+    [
+      'EP on a dense model',
+      ['memory', 'llama-3-8b', '--ep', '8', '--dp', '8'],
+      'error: --ep: expert parallelism needs a mixture-of-experts model; Meta Llama 3 8B is dense',
+    ],
+    [
+      'EP not dividing experts',
+      ['memory', 'mixtral-8x7b', '--ep', '3', '--dp', '3'],
+      'error: --ep: expert parallelism 3 must divide the 8 experts',
+    ],
+    [
+      'too many pipeline stages',
+      ['memory', 'gpt2', '--pp', '16'],
+      'error: --pp: 16 pipeline stages (pp × vpp) exceed the 12 layers',
+    ],
+    [
+      'global batch not a multiple',
+      ['memory', 'llama-3-8b', '--dp', '4', '--global-batch', '6'],
+      'error: --global-batch: global batch 6 must be a multiple of dp × micro-batch = 4',
+    ],
+    [
+      'unknown recompute mode',
+      ['memory', 'llama-3-8b', '--recompute', 'some'],
+      "error: --recompute: must be one of none, selective, full, got 'some'",
+    ],
+    [
+      'unknown mode',
+      ['memory', 'llama-3-8b', '--mode', 'serve'],
+      "error: --mode: must be one of train, infer, got 'serve'",
+    ],
+    [
+      'unknown weight format',
+      ['memory', 'llama-3-8b', '--mode', 'infer', '--weights', 'int3'],
+      "error: --weights: must be one of fp32, bf16, fp16, fp8, int8, int4, nf4, fp4, got 'int3'",
+    ],
+    [
+      'unknown GPU id for gpus',
+      ['gpus', 'v100'],
+      "error: gpu: unknown GPU 'v100'; did you mean 'a100', 'h100', 'a10', 'b200'? (run 'llmecon gpus' for the list)",
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {
@@ -50,10 +146,12 @@ describe('CLI bad input: exact message, exit code 2', () => {
     });
   }
 
-  it('malformed JSON names the file and the position (the parser text is Node\'s own)', async () => {
+  it("malformed JSON names the file and the position (the parser text is Node's own)", async () => {
     const result = await run(['params', fixture('malformed.json')]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: model: 'test\/fixtures\/malformed\.json' is not valid JSON: .*position 44/);
+    expect(result.stderr).toMatch(
+      /^error: model: 'test\/fixtures\/malformed\.json' is not valid JSON: .*position 44/,
+    );
   });
 
   it('an unknown option is a commander error with exit code 2', async () => {
@@ -68,7 +166,13 @@ describe('CLI results', () => {
     const result = await run(['params', 'deepseek-v3', '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(json).toMatchObject({ model: 'DeepSeek-V3', modelType: 'deepseek_v3', totalParams: 671_026_419_200, activeParams: 37_552_297_472, layers: 61 });
+    expect(json).toMatchObject({
+      model: 'DeepSeek-V3',
+      modelType: 'deepseek_v3',
+      totalParams: 671_026_419_200,
+      activeParams: 37_552_297_472,
+      layers: 61,
+    });
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['embeddingParams', 'mtpParams', 'breakdown']));
   });
   it('reads an llmecon YAML spec', async () => {
@@ -83,7 +187,21 @@ describe('CLI results', () => {
     expect(result.stdout).toContain('optimizer states');
   });
   it('inference memory that fits exits 0 with the headroom', async () => {
-    const result = await run(['memory', 'llama-3-8b', '--mode', 'infer', '--gpu', 'l4', '--weights', 'int4', '--batch', '8', '--context', '8192', '--json']);
+    const result = await run([
+      'memory',
+      'llama-3-8b',
+      '--mode',
+      'infer',
+      '--gpu',
+      'l4',
+      '--weights',
+      'int4',
+      '--batch',
+      '8',
+      '--context',
+      '8192',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.fits).toBe(true);
@@ -114,13 +232,17 @@ describe('CLI results', () => {
 
 describe.runIf(existsSync('dist/src/cli/main.js'))('the built binary', () => {
   it('exits 2 with one line on stderr and no stack trace', () => {
-    const result = spawnSync(process.execPath, ['bin/llmecon.js', 'params', 'nope-model'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/llmecon.js', 'params', 'nope-model'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toContain('    at ');
   });
   it('runs the README main command', () => {
-    const out = execFileSync(process.execPath, ['bin/llmecon.js', 'params', 'deepseek-v3'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['bin/llmecon.js', 'params', 'deepseek-v3'], {
+      encoding: 'utf8',
+    });
     expect(out).toContain('671.03B');
   });
 });

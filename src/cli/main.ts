@@ -19,7 +19,9 @@ const defaultIo: Io = {
 
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command('llmecon')
-    .description('The economics of large language models: parameters, FLOPs, memory, and (soon) training, serving and project cost.')
+    .description(
+      'The economics of large language models: parameters, FLOPs, memory, and (soon) training, serving and project cost.',
+    )
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -32,7 +34,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .command('params <model>')
       .description('exact parameter counts: total, active per token, embedding, MTP, per component')
       .option('--json', 'machine-readable output')
-      .action(async (model, opts) => io.out((await import('./commands/params.js')).paramsCommand(model, opts))),
+      .action(async (model, opts) =>
+        io.out((await import('./commands/params.js')).paramsCommand(model, opts)),
+      ),
     'llmecon params deepseek-v3\n  llmecon params ./config.json --json',
   );
   example(
@@ -93,7 +97,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .command('gpus [id]')
       .description('the accelerator catalog; with an id, every value with its source')
       .option('--json', 'machine-readable output')
-      .action(async (id, opts) => io.out((await import('./commands/catalog-lists.js')).gpusCommand(id, opts))),
+      .action(async (id, opts) =>
+        io.out((await import('./commands/catalog-lists.js')).gpusCommand(id, opts)),
+      ),
     'llmecon gpus\n  llmecon gpus h800',
   );
   example(

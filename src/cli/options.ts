@@ -5,7 +5,8 @@ import { parseCount } from '../core/units.js';
 export function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = parseCount(text, flag);
-  if (!Number.isInteger(value) || value < 1) inputError('invalid_value', [flag], `must be a whole number ≥ 1, got '${text}'`);
+  if (!Number.isInteger(value) || value < 1)
+    inputError('invalid_value', [flag], `must be a whole number ≥ 1, got '${text}'`);
   return value;
 }
 
@@ -16,7 +17,12 @@ export function positiveNumber(text: string | undefined, flag: string, fallback:
   return value;
 }
 
-export function oneOf<T extends string>(text: string | undefined, flag: string, allowed: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(
+  text: string | undefined,
+  flag: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (text === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(text)) {
     inputError('invalid_value', [flag], `must be one of ${allowed.join(', ')}, got '${text}'`);

@@ -34,7 +34,10 @@ const COUNT_SUFFIX: Readonly<Record<string, number>> = {
  * @example parseCount('14.8T', '--tokens') // 14_800_000_000_000
  */
 export function parseCount(text: string, field: string): number {
-  const trimmed = text.trim().replace(/_/g, '').replace(/,(?=\d{3}(\D|$))/g, '');
+  const trimmed = text
+    .trim()
+    .replace(/_/g, '')
+    .replace(/,(?=\d{3}(\D|$))/g, '');
   const match = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMBGTP]?)$/.exec(trimmed);
   if (!match) {
     inputError(

@@ -1,14 +1,14 @@
 /** FLOPs, KV cache and memory against published figures, each with its source and tolerance. */
 import { describe, expect, it } from 'vitest';
+import { activationBytesPerLayer, trainingMemory } from '../../src/core/memory/training-memory.js';
 import { forwardFlopsPerToken, trainingFlopsPerToken } from '../../src/core/model/flops.js';
 import { kvCacheBytes } from '../../src/core/model/kv-cache.js';
-import { activationBytesPerLayer, trainingMemory } from '../../src/core/memory/training-memory.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { paramCount } from '../../src/core/model/param-count.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { catalogSpec } from '../catalog-spec.js';
 
-describe('training FLOPs per token at seq 4096 (ISCA \'25, Table 2; causal convention)', () => {
+describe("training FLOPs per token at seq 4096 (ISCA '25, Table 2; causal convention)", () => {
   // Tolerance 2%: the paper rounds to whole GFLOPs and does not state its convention; the causal
   // (½ attention) count without MTP reproduces DeepSeek's own two models to 0.3%.
   const cases: [string, number][] = [
@@ -80,12 +80,13 @@ describe('KV cache per token, BF16', () => {
     ['deepseek-v2', 69_120, '(512 + 64) × 60 layers × 2 B'],
   ];
   for (const [id, bytes, source] of cases) {
-    it(`${id}: ${bytes} B (${source})`, () => expect(kvCacheBytes(catalogSpec(id), 1).bytesPerToken).toBe(bytes));
+    it(`${id}: ${bytes} B (${source})`, () =>
+      expect(kvCacheBytes(catalogSpec(id), 1).bytesPerToken).toBe(bytes));
   }
   it("DeepSeek-V2's MLA caches 1.76% of an MHA cache of the same heads (Table 1 derivation)", () => {
     const v2 = catalogSpec('deepseek-v2');
     const mha = 2 * 128 * 128 * 60;
-    expect(kvCacheBytes(v2, 1).elementsPerTokenPerLayer * 60 / mha).toBeCloseTo(0.0176, 4);
+    expect((kvCacheBytes(v2, 1).elementsPerTokenPerLayer * 60) / mha).toBeCloseTo(0.0176, 4);
   });
   it('sliding windows cap the cache: Mistral 7B holds at most 4,096 tokens per layer', () => {
     const mistral = catalogSpec('mistral-7b');
@@ -95,7 +96,7 @@ describe('KV cache per token, BF16', () => {
     expect(k.slidingLayers).toBe(21);
     expect(k.bytesPerSequence).toBe(2 * 8 * 256 * 2 * (21 * 8192 + 21 * 4096));
   });
-  it("OPT-13B: 800 KB per token (vLLM paper, Kwon et al. 2023, Sec. 2.3)", () => {
+  it('OPT-13B: 800 KB per token (vLLM paper, Kwon et al. 2023, Sec. 2.3)', () => {
     const opt13b = specFromInput({
       name: 'OPT-13B',
       vocabSize: 50272,
@@ -121,12 +122,16 @@ describe('training memory', () => {
     mlp: { intermediateSize: 16384, gated: false },
   });
   const states = (zero: 0 | 1 | 2 | 3) => {
-    const m = trainingMemory(zeroModel, { ...DEFAULT_LAYOUT, dataParallel: 64, zeroStage: zero }, {
-      seqLen: 1024,
-      globalBatchSize: 64,
-      precision: 'bf16',
-      optimizer: 'adamw',
-    }).peak;
+    const m = trainingMemory(
+      zeroModel,
+      { ...DEFAULT_LAYOUT, dataParallel: 64, zeroStage: zero },
+      {
+        seqLen: 1024,
+        globalBatchSize: 64,
+        precision: 'bf16',
+        optimizer: 'adamw',
+      },
+    ).peak;
     return (m.modelStates.weights + m.modelStates.gradients + m.modelStates.optimizerStates) / m.paramsPerGpu;
   };
   it('16 bytes per parameter for mixed-precision AdamW, sharded as ZeRO-1/2/3 (Fig. 1)', () => {
@@ -153,16 +158,27 @@ describe('training memory', () => {
   const a = 96;
   const t = 8;
   const per = (layout: Partial<typeof DEFAULT_LAYOUT>) =>
-    activationBytesPerLayer(gpt, 'dense', { ...DEFAULT_LAYOUT, microBatchSize: b, ...layout }, { seqLen: s, flashAttention: false, dropout: true });
+    activationBytesPerLayer(
+      gpt,
+      'dense',
+      { ...DEFAULT_LAYOUT, microBatchSize: b, ...layout },
+      { seqLen: s, flashAttention: false, dropout: true },
+    );
   it('no parallelism: sbh(34 + 5as/h)', () => expect(per({})).toBe(s * b * h * (34 + (5 * a * s) / h)));
   it('tensor parallel: sbh(10 + 24/t + 5as/(ht))', () =>
     expect(per({ tensorParallel: t })).toBeCloseTo(s * b * h * (10 + 24 / t + (5 * a * s) / (h * t)), -1));
   it('tensor + sequence parallel: (sbh/t)(34 + 5as/h)', () =>
-    expect(per({ tensorParallel: t, sequenceParallel: true })).toBeCloseTo(((s * b * h) / t) * (34 + (5 * a * s) / h), -1));
+    expect(per({ tensorParallel: t, sequenceParallel: true })).toBeCloseTo(
+      ((s * b * h) / t) * (34 + (5 * a * s) / h),
+      -1,
+    ));
   it('tensor parallel + selective recompute: sbh(10 + 24/t)', () =>
     expect(per({ tensorParallel: t, recompute: 'selective' })).toBeCloseTo(s * b * h * (10 + 24 / t), -1));
   it('tensor + sequence parallel + selective: 34 sbh/t', () =>
-    expect(per({ tensorParallel: t, sequenceParallel: true, recompute: 'selective' })).toBeCloseTo((34 * s * b * h) / t, -1));
+    expect(per({ tensorParallel: t, sequenceParallel: true, recompute: 'selective' })).toBeCloseTo(
+      (34 * s * b * h) / t,
+      -1,
+    ));
   it('full recompute: 2sbh', () => expect(per({ recompute: 'full' })).toBe(2 * s * b * h));
   it('GPT-3: selective recompute saves 70% of activation memory (Sec. 5: 5as/h = 80)', () => {
     const full = per({ tensorParallel: t, sequenceParallel: true });

@@ -15,13 +15,22 @@ const EXACT: Record<string, { total: number; source: string }> = {
   'llama-2-7b': { total: 6_738_415_616, source: 'HF safetensors metadata, meta-llama/Llama-2-7b-hf' },
   'llama-2-70b': { total: 68_976_648_192, source: 'HF safetensors metadata, meta-llama/Llama-2-70b-hf' },
   'llama-3-8b': { total: 8_030_261_248, source: 'HF safetensors metadata, meta-llama/Meta-Llama-3-8B' },
-  'llama-3.1-70b': { total: 70_553_706_496, source: 'HF safetensors metadata, meta-llama/Meta-Llama-3.1-70B' },
-  'llama-3.1-405b': { total: 405_853_388_800, source: 'HF safetensors metadata, meta-llama/Meta-Llama-3.1-405B' },
+  'llama-3.1-70b': {
+    total: 70_553_706_496,
+    source: 'HF safetensors metadata, meta-llama/Meta-Llama-3.1-70B',
+  },
+  'llama-3.1-405b': {
+    total: 405_853_388_800,
+    source: 'HF safetensors metadata, meta-llama/Meta-Llama-3.1-405B',
+  },
   'mistral-7b': { total: 7_241_732_096, source: 'HF safetensors metadata, mistralai/Mistral-7B-v0.1' },
   'mixtral-8x7b': { total: 46_702_792_704, source: 'HF safetensors metadata, mistralai/Mixtral-8x7B-v0.1' },
   'qwen2.5-7b': { total: 7_615_616_512, source: 'HF safetensors metadata, Qwen/Qwen2.5-7B' },
   gpt2: { total: 124_439_808, source: 'HF safetensors metadata, openai-community/gpt2' },
-  'gemma-2-9b': { total: 8_324_201_984 + 917_504_000, source: 'Gemma 2 paper Table 1 (non-embedding + embedding)' },
+  'gemma-2-9b': {
+    total: 8_324_201_984 + 917_504_000,
+    source: 'Gemma 2 paper Table 1 (non-embedding + embedding)',
+  },
 };
 
 describe('parameter counts: exact totals', () => {
@@ -92,7 +101,7 @@ describe('parameter counts: published figures', () => {
  * An independent count: the Hugging Face state-dict tensor shapes, enumerated by module name straight
  * from config.json (not through ModelSpec), summed.
  */
-function llamaStateDict(c: Record<string, number | boolean | null>): number[][] {
+function llamaStateDict(c: Record<string, number | boolean | null | string>): number[][] {
   const h = c.hidden_size as number;
   const heads = c.num_attention_heads as number;
   const kv = (c.num_key_value_heads as number) ?? heads;
@@ -105,9 +114,18 @@ function llamaStateDict(c: Record<string, number | boolean | null>): number[][] 
     if (c.num_local_experts) {
       const e = c.num_local_experts as number;
       shapes.push([e, h]);
-      for (let x = 0; x < e; x += 1) shapes.push([c.intermediate_size as number, h], [h, c.intermediate_size as number], [c.intermediate_size as number, h]);
+      for (let x = 0; x < e; x += 1)
+        shapes.push(
+          [c.intermediate_size as number, h],
+          [h, c.intermediate_size as number],
+          [c.intermediate_size as number, h],
+        );
     } else {
-      shapes.push([c.intermediate_size as number, h], [c.intermediate_size as number, h], [h, c.intermediate_size as number]);
+      shapes.push(
+        [c.intermediate_size as number, h],
+        [c.intermediate_size as number, h],
+        [h, c.intermediate_size as number],
+      );
     }
   }
   return shapes;
@@ -142,14 +160,23 @@ function deepseekStateDict(c: Record<string, number | boolean | null | string>):
 const total = (shapes: number[][]) => shapes.reduce((sum, s) => sum + s.reduce((a, b) => a * b, 1), 0);
 
 describe('parameter counts: independent state-dict enumeration', () => {
-  for (const id of ['llama-2-7b', 'llama-3.1-405b', 'mistral-7b', 'mixtral-8x7b', 'qwen2.5-72b', 'qwen2.5-32b']) {
+  for (const id of [
+    'llama-2-7b',
+    'llama-3.1-405b',
+    'mistral-7b',
+    'mixtral-8x7b',
+    'qwen2.5-72b',
+    'qwen2.5-32b',
+  ]) {
     it(`${id}`, () => {
       expect(paramCount(catalogSpec(id)).totalParams).toBe(total(llamaStateDict(catalogConfig(id) as never)));
     });
   }
   for (const id of ['deepseek-v2', 'deepseek-v3', 'kimi-k2']) {
     it(`${id}`, () => {
-      expect(paramCount(catalogSpec(id)).totalParams).toBe(total(deepseekStateDict(catalogConfig(id) as never)));
+      expect(paramCount(catalogSpec(id)).totalParams).toBe(
+        total(deepseekStateDict(catalogConfig(id) as never)),
+      );
     });
   }
 });
@@ -167,8 +194,11 @@ describe('parameter counts: conventions', () => {
     for (const model of loadCatalog().models.keys()) {
       const p = paramCount(catalogSpec(model));
       expect(Object.values(p.breakdown).reduce((a, b) => a + b, 0)).toBe(p.totalParams);
-      const finalNorm = (catalogSpec(model).norm.kind === 'layernorm' ? 2 : 1) * catalogSpec(model).hiddenSize;
-      expect(p.perLayer.reduce((sum, l) => sum + l.totalParams, 0)).toBe(p.totalParams - p.embeddingParams - finalNorm);
+      const finalNorm =
+        (catalogSpec(model).norm.kind === 'layernorm' ? 2 : 1) * catalogSpec(model).hiddenSize;
+      expect(p.perLayer.reduce((sum, l) => sum + l.totalParams, 0)).toBe(
+        p.totalParams - p.embeddingParams - finalNorm,
+      );
     }
   });
 });

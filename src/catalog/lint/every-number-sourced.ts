@@ -9,7 +9,13 @@ export const everyNumberSourced: LintRule = ({ files }) =>
 
 function bareNumbers(node: unknown, path: string, file: string): LintIssue[] {
   if (typeof node === 'number') {
-    return [{ rule: 'every-number-sourced', file, message: `${path} is a bare number; wrap it as {value, unit, source, kind}` }];
+    return [
+      {
+        rule: 'every-number-sourced',
+        file,
+        message: `${path} is a bare number; wrap it as {value, unit, source, kind}`,
+      },
+    ];
   }
   if (Array.isArray(node)) return node.flatMap((child, i) => bareNumbers(child, `${path}[${i}]`, file));
   if (typeof node !== 'object' || node === null) return [];

@@ -5,5 +5,13 @@ export const fileNameMatchesId: LintRule = ({ files }) =>
   Object.entries(files).flatMap(([file, json]) => {
     const id = (json as { id?: unknown }).id;
     const expected = file.split('/').pop();
-    return id === expected ? [] : [{ rule: 'file-name-matches-id', file, message: `id '${String(id)}' does not match the file name '${expected}'` }];
+    return id === expected
+      ? []
+      : [
+          {
+            rule: 'file-name-matches-id',
+            file,
+            message: `id '${String(id)}' does not match the file name '${expected}'`,
+          },
+        ];
   });

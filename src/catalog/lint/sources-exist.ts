@@ -1,4 +1,5 @@
-import { type LintRule, sourcedValues } from './lint-types.js';
+import { sourcedValues } from '../sourced-values.js';
+import type { LintRule } from './lint-types.js';
 
 /** Every `source` (and a model's `configSource`) names an entry of catalog/sources.json. */
 export const sourcesExist: LintRule = ({ files, sources }) =>

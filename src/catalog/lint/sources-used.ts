@@ -1,4 +1,5 @@
-import { type LintRule, sourcedValues } from './lint-types.js';
+import { sourcedValues } from '../sourced-values.js';
+import type { LintRule } from './lint-types.js';
 
 /** No source in catalog/sources.json goes uncited. */
 export const sourcesUsed: LintRule = ({ files, sources }) => {

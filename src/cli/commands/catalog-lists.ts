@@ -1,14 +1,19 @@
 import { findGpu, loadCatalog } from '../../catalog/catalog.js';
 import type { SourcedValue } from '../../catalog/schema.js';
+import { sourcedValues } from '../../catalog/sourced-values.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
 import { formatCount, table, toJson } from '../format.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
 
-function cheapestOnDemand(prices: readonly { commitment: string; usdPerGpuHour: number; provider: string; asOf: string }[]) {
+function cheapestOnDemand(
+  prices: readonly { commitment: string; usdPerGpuHour: number; provider: string; asOf: string }[],
+) {
   const onDemand = prices.filter((p) => p.commitment === 'on-demand');
-  return onDemand.length === 0 ? null : onDemand.reduce((a, b) => (b.usdPerGpuHour < a.usdPerGpuHour ? b : a));
+  return onDemand.length === 0
+    ? null
+    : onDemand.reduce((a, b) => (b.usdPerGpuHour < a.usdPerGpuHour ? b : a));
 }
 
 /** `llmecon gpus [id]`: the catalog table, or one GPU with every value's source. */
@@ -17,19 +22,10 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
   if (id) {
     const gpu = findGpu(id, 'gpu');
     if (options.json) return toJson({ ...gpu.file, sources: sourcesOf(gpu.file, catalog.sources) });
-    const rows: string[][] = [];
-    const walk = (node: unknown, path: string) => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}[${i}]`));
-      if (typeof node !== 'object' || node === null) return;
-      const r = node as Record<string, unknown>;
-      if ('value' in r && 'source' in r) {
-        const v = r as unknown as SourcedValue;
-        rows.push([path, show(v), v.kind, v.asOf ?? '', v.source, v.note ?? '']);
-        return;
-      }
-      for (const [k, child] of Object.entries(r)) walk(child, path ? `${path}.${k}` : k);
-    };
-    walk(gpu.file, '');
+    const rows = sourcedValues(gpu.file).map(({ path, value }) => {
+      const v = value as unknown as SourcedValue;
+      return [path, show(v), v.kind, v.asOf ?? '', v.source, v.note ?? ''];
+    });
     const used = sourcesOf(gpu.file, catalog.sources);
     return [
       `${gpu.name} (${gpu.id}${gpu.aliases.length ? `; aliases ${gpu.aliases.join(', ')}` : ''})`,
@@ -37,7 +33,9 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
       table(['field', 'value', 'kind', 'as of', 'source', 'note'], rows),
       '',
       'sources:',
-      ...Object.entries(used).map(([sid, s]) => `  ${sid}: ${s.title}, ${s.publisher}, ${s.url} (accessed ${s.accessed})`),
+      ...Object.entries(used).map(
+        ([sid, s]) => `  ${sid}: ${s.title}, ${s.publisher}, ${s.url} (accessed ${s.accessed})`,
+      ),
     ].join('\n');
   }
   const gpus = [...catalog.gpus.values()];
@@ -72,7 +70,19 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
     ];
   });
   return [
-    table(['id', 'BF16 dense', 'FP8 dense', 'memory', 'bandwidth', 'scale-up (bidir.)', 'TDP', 'lowest on-demand price in catalog'], rows),
+    table(
+      [
+        'id',
+        'BF16 dense',
+        'FP8 dense',
+        'memory',
+        'bandwidth',
+        'scale-up (bidir.)',
+        'TDP',
+        'lowest on-demand price in catalog',
+      ],
+      rows,
+    ),
     '',
     "Every value has a source: 'llmecon gpus <id>' lists them.",
   ].join('\n');
@@ -93,11 +103,25 @@ export function modelsCommand(options: { json?: boolean }): string {
   const rows = [...catalog.models.values()].map((m) => {
     const spec = modelSpecFrom(m.config, m.name);
     const p = paramCount(spec);
-    return { id: m.id, name: m.name, modelType: spec.modelType, huggingFace: m.huggingFace, totalParams: p.totalParams, activeParams: p.activeParams };
+    return {
+      id: m.id,
+      name: m.name,
+      modelType: spec.modelType,
+      huggingFace: m.huggingFace,
+      totalParams: p.totalParams,
+      activeParams: p.activeParams,
+    };
   });
   if (options.json) return toJson(rows);
   return table(
     ['id', 'name', 'model_type', 'total', 'active', 'Hugging Face repo'],
-    rows.map((r) => [r.id, r.name, r.modelType, formatCount(r.totalParams), formatCount(r.activeParams), r.huggingFace]),
+    rows.map((r) => [
+      r.id,
+      r.name,
+      r.modelType,
+      formatCount(r.totalParams),
+      formatCount(r.activeParams),
+      r.huggingFace,
+    ]),
   );
 }

@@ -8,7 +8,11 @@ export function flopsCommand(ref: string, options: { seqLen?: string; json?: boo
   const { spec } = loadModel(ref);
   const seqLen = positiveInteger(options.seqLen, '--seq-len', Math.min(4096, spec.maxContextTokens));
   if (seqLen > spec.maxContextTokens) {
-    inputError('invalid_value', ['--seq-len'], `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`);
+    inputError(
+      'invalid_value',
+      ['--seq-len'],
+      `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    );
   }
   const training = trainingFlopsPerToken(spec, seqLen);
   const prefill = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen });
@@ -34,9 +38,14 @@ export function flopsCommand(ref: string, options: { seqLen?: string; json?: boo
   const rows = Object.keys(training.causal.breakdown)
     .filter((k) => training.causal.breakdown[k as keyof typeof training.causal.breakdown] > 0)
     .map((k) => {
-    const key = k as keyof typeof training.causal.breakdown;
-    return [k, formatFlops(training.causal.breakdown[key]), formatFlops(prefill.breakdown[key]), formatFlops(decode.breakdown[key])];
-  });
+      const key = k as keyof typeof training.causal.breakdown;
+      return [
+        k,
+        formatFlops(training.causal.breakdown[key]),
+        formatFlops(prefill.breakdown[key]),
+        formatFlops(decode.breakdown[key]),
+      ];
+    });
   return [
     `${spec.name}: FLOPs per token at sequence length ${seqLen}`,
     `training (fwd+bwd), causal attention      ${formatFlops(training.causal.flopsPerToken)}`,

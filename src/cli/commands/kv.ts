@@ -5,12 +5,19 @@ import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
 import { oneOf, positiveInteger } from '../options.js';
 
-export function kvCommand(ref: string, options: { precision?: string; context?: string; batch?: string; json?: boolean }): string {
+export function kvCommand(
+  ref: string,
+  options: { precision?: string; context?: string; batch?: string; json?: boolean },
+): string {
   const { spec } = loadModel(ref);
   const precision = oneOf(options.precision, '--precision', KV_FORMATS, 'bf16');
   const context = positiveInteger(options.context, '--context', spec.maxContextTokens);
   if (context > spec.maxContextTokens) {
-    inputError('invalid_value', ['--context'], `${context} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`);
+    inputError(
+      'invalid_value',
+      ['--context'],
+      `${context} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    );
   }
   const batch = positiveInteger(options.batch, '--batch', 1);
   const kv = kvCacheBytes(spec, context, precision);
@@ -29,7 +36,10 @@ export function kvCommand(ref: string, options: { precision?: string; context?: 
     totalBytes: kv.bytesPerSequence * batch,
   };
   if (options.json) return toJson(result);
-  const window = kv.slidingLayers > 0 ? `, ${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window` : '';
+  const window =
+    kv.slidingLayers > 0
+      ? `, ${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
+      : '';
   return [
     `${spec.name}: KV cache at ${precision} (${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}, ${kv.elementsPerTokenPerLayer} elements per token per layer)`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,

@@ -2,7 +2,13 @@ import { findGpu } from '../../catalog/catalog.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory } from '../../core/memory/inference-memory.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
-import { DEFAULT_LAYOUT, layoutIssues, PIPELINE_SCHEDULES, type ParallelLayout, RECOMPUTE_MODES } from '../../core/parallelism/layout.js';
+import {
+  DEFAULT_LAYOUT,
+  layoutIssues,
+  type ParallelLayout,
+  PIPELINE_SCHEDULES,
+  RECOMPUTE_MODES,
+} from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -43,15 +49,28 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
   return mode === 'train' ? train(spec, gpu, options) : infer(spec, gpu, options);
 }
 
-function fitLine(total: number, gpu: ReturnType<typeof findGpu> | null): { line: string; fits: boolean | null } {
+function fitLine(
+  total: number,
+  gpu: ReturnType<typeof findGpu> | null,
+): { line: string; fits: boolean | null } {
   if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null };
   const headroom = gpu.memoryBytes - total;
   return headroom >= 0
-    ? { line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroom)} headroom`, fits: true }
-    : { line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroom)} over`, fits: false };
+    ? {
+        line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroom)} headroom`,
+        fits: true,
+      }
+    : {
+        line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroom)} over`,
+        fits: false,
+      };
 }
 
-function train(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeof findGpu> | null, o: MemoryOptions) {
+function train(
+  spec: ReturnType<typeof loadModel>['spec'],
+  gpu: ReturnType<typeof findGpu> | null,
+  o: MemoryOptions,
+) {
   const vpp = positiveInteger(o.vpp, '--vpp', 1);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
@@ -69,7 +88,11 @@ function train(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeo
   };
   const seqLen = positiveInteger(o.seqLen, '--seq-len', Math.min(4096, spec.maxContextTokens));
   if (seqLen > spec.maxContextTokens) {
-    throw new InputError({ code: 'invalid_value', path: ['--seq-len'], message: `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens` });
+    throw new InputError({
+      code: 'invalid_value',
+      path: ['--seq-len'],
+      message: `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    });
   }
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
@@ -112,7 +135,10 @@ function train(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeo
     };
   }
   const cols = memory.stages.map((s) => `${s.stage} stage (${s.layers} layers)`);
-  const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [label, ...memory.stages.map((s) => formatBytes(pick(s)))];
+  const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [
+    label,
+    ...memory.stages.map((s) => formatBytes(pick(s))),
+  ];
   const rows = [
     row('weights', (s) => s.modelStates.weights),
     row('gradients', (s) => s.modelStates.gradients),
@@ -136,20 +162,39 @@ function train(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeo
   };
 }
 
-function infer(spec: ReturnType<typeof loadModel>['spec'], gpu: ReturnType<typeof findGpu> | null, o: MemoryOptions) {
+function infer(
+  spec: ReturnType<typeof loadModel>['spec'],
+  gpu: ReturnType<typeof findGpu> | null,
+  o: MemoryOptions,
+) {
   const tensorParallel = positiveInteger(o.tp, '--tp', 1);
   const expertParallel = positiveInteger(o.ep, '--ep', 1);
-  const issues = layoutIssues(spec, { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel }, 2);
+  const issues = layoutIssues(
+    spec,
+    { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel },
+    2,
+  );
   if (issues.length > 0) throw new InputError(issues);
   const contextTokens = positiveInteger(o.context, '--context', Math.min(4096, spec.maxContextTokens));
   if (contextTokens > spec.maxContextTokens) {
-    throw new InputError({ code: 'invalid_value', path: ['--context'], message: `${contextTokens} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens` });
+    throw new InputError({
+      code: 'invalid_value',
+      path: ['--context'],
+      message: `${contextTokens} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    });
   }
   const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
   const batchSize = positiveInteger(o.batch, '--batch', 1);
   const hardware = gpu ?? { ...findGpu('h100-sxm'), memoryBytes: Number.MAX_SAFE_INTEGER };
-  const m = inferenceMemory(spec, hardware, { weightFormat, kvFormat, batchSize, contextTokens, tensorParallel, expertParallel });
+  const m = inferenceMemory(spec, hardware, {
+    weightFormat,
+    kvFormat,
+    batchSize,
+    contextTokens,
+    tensorParallel,
+    expertParallel,
+  });
   const fit = fitLine(m.totalBytes, gpu);
   if (o.json) {
     return {

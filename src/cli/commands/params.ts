@@ -23,7 +23,12 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   }
   const rows = Object.entries(p.breakdown)
     .filter(([, v]) => v > 0)
-    .map(([k, v]) => [k, formatCount(v), v.toLocaleString('en-US'), `${((100 * v) / p.totalParams).toFixed(2)}%`]);
+    .map(([k, v]) => [
+      k,
+      formatCount(v),
+      v.toLocaleString('en-US'),
+      `${((100 * v) / p.totalParams).toFixed(2)}%`,
+    ]);
   const lines = [
     `${spec.name} (${spec.modelType}), ${spec.numLayers} layers, hidden ${h}, ${spec.attention.kind === 'mla' ? 'MLA' : 'GQA'} attention${spec.moe ? `, ${spec.moe.numExperts} experts top-${spec.moe.topK}` : ''}`,
     `total params    ${formatCount(p.totalParams)} (${p.totalParams.toLocaleString('en-US')})`,

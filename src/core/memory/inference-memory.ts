@@ -41,7 +41,11 @@ export interface InferenceMemory {
  * output head and norms stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
  * replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
  */
-export function inferenceMemory(spec: ModelSpec, gpu: HardwareSpec, options: InferenceMemoryOptions): InferenceMemory {
+export function inferenceMemory(
+  spec: ModelSpec,
+  gpu: HardwareSpec,
+  options: InferenceMemoryOptions,
+): InferenceMemory {
   const tp = options.tensorParallel;
   const ep = options.expertParallel ?? 1;
   const params = paramCount(spec);
@@ -50,7 +54,8 @@ export function inferenceMemory(spec: ModelSpec, gpu: HardwareSpec, options: Inf
   const matrices = params.totalParams - keptBf16 - b.routedExperts;
   const matrixBytes = bytesPerElement(options.weightFormat);
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
-  const weightsBytes = (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
+  const weightsBytes =
+    (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 
   const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat);
   const a = spec.attention;
@@ -59,9 +64,14 @@ export function inferenceMemory(spec: ModelSpec, gpu: HardwareSpec, options: Inf
 
   // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits
   // for the last token of each sequence in the batch.
-  const chunk = Math.min(options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS, options.batchSize * options.contextTokens);
+  const chunk = Math.min(
+    options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+    options.batchSize * options.contextTokens,
+  );
   const intermediate = spec.moe ? spec.moe.expertIntermediateSize * spec.moe.topK : spec.mlp.intermediateSize;
-  const workspaceBytes = 2 * chunk * (4 * spec.hiddenSize + (3 * intermediate) / tp) + (4 * options.batchSize * spec.vocabSize) / tp;
+  const workspaceBytes =
+    2 * chunk * (4 * spec.hiddenSize + (3 * intermediate) / tp) +
+    (4 * options.batchSize * spec.vocabSize) / tp;
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   const totalBytes = weightsBytes + kvBytes + workspaceBytes + frameworkOverheadBytes;

@@ -8,14 +8,22 @@
  * The first pipeline stage holds the most activations; the last holds the logits: both are computed
  * and the larger is reported.
  */
-import type { ModelSpec } from '../model/spec.js';
+
 import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
+import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
-export const OPTIMIZERS = ['adamw', 'adamw-bf16-moments', 'adam-8bit', 'adafactor', 'sgd-momentum', 'muon'] as const;
+export const OPTIMIZERS = [
+  'adamw',
+  'adamw-bf16-moments',
+  'adam-8bit',
+  'adafactor',
+  'sgd-momentum',
+  'muon',
+] as const;
 export type Optimizer = (typeof OPTIMIZERS)[number];
 
 /**
@@ -24,7 +32,9 @@ export type Optimizer = (typeof OPTIMIZERS)[number];
  * - fp8: DeepSeek-V3 Sec. 3.3 — BF16 weights (FP8 casts are transient), FP32 gradients and master.
  * - fp32: no separate master copy.
  */
-export const PRECISION_BYTES: Readonly<Record<TrainingPrecision, { weight: number; gradient: number; master: number }>> = {
+export const PRECISION_BYTES: Readonly<
+  Record<TrainingPrecision, { weight: number; gradient: number; master: number }>
+> = {
   bf16: { weight: 2, gradient: 2, master: 4 },
   fp8: { weight: 2, gradient: 4, master: 4 },
   fp32: { weight: 4, gradient: 4, master: 0 },
@@ -118,8 +128,9 @@ export function activationBytesPerLayer(
   const kvHeads = a.kind === 'mla' ? heads : a.numKvHeads;
   const mask = options.dropout ? 1 : 0;
   // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V, output-projection input.
-  let attention = 2 * sbh * rep + (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim + heads * vDim)) / t;
-  if (a.kind === 'mla') attention += (2 * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim)) * rep;
+  let attention =
+    2 * sbh * rep + (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim + heads * vDim)) / t;
+  if (a.kind === 'mla') attention += 2 * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
   attention += mask * sbh * rep;
   if (options.flashAttention) {
     attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
@@ -140,7 +151,9 @@ export function activationBytesPerLayer(
     // (average load; expert tensor parallelism = TP), plus shared experts and FP32 router logits.
     mlp =
       moe.topK * (2 * sbh + (2 * s * b * moe.expertIntermediateSize * (moe.gated ? 3 : 2)) / t) +
-      (moe.numSharedExperts > 0 ? (2 * s * b * moe.numSharedExperts * moe.sharedIntermediateSize * (moe.gated ? 3 : 2)) / t : 0) +
+      (moe.numSharedExperts > 0
+        ? (2 * s * b * moe.numSharedExperts * moe.sharedIntermediateSize * (moe.gated ? 3 : 2)) / t
+        : 0) +
       2 * sbh * rep +
       4 * s * b * moe.numExperts;
   }
@@ -167,7 +180,11 @@ function microbatchesInFlight(layout: ParallelLayout, numMicrobatches: number): 
  * Training memory per GPU. Throws nothing: an infeasible layout is checked separately
  * (`layoutIssues`) and "does not fit" is a comparison with the GPU's capacity.
  */
-export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options: TrainingMemoryOptions): TrainingMemory {
+export function trainingMemory(
+  spec: ModelSpec,
+  layout: ParallelLayout,
+  options: TrainingMemoryOptions,
+): TrainingMemory {
   const flashAttention = options.flashAttention ?? true;
   const dropout = options.dropout ?? false;
   const t = layout.tensorParallel;
@@ -177,7 +194,10 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
   const expertShards = Math.max(1, denseShards / layout.expertParallel);
   const bytes = PRECISION_BYTES[options.precision];
   const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
-  const numMicrobatches = Math.max(1, Math.floor(options.globalBatchSize / (layout.dataParallel * layout.microBatchSize)));
+  const numMicrobatches = Math.max(
+    1,
+    Math.floor(options.globalBatchSize / (layout.dataParallel * layout.microBatchSize)),
+  );
   const inFlight = microbatchesInFlight(layout, numMicrobatches);
   const actOptions = { seqLen: options.seqLen, flashAttention, dropout };
   const perLayerAct = {
@@ -189,7 +209,8 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
 
   const layersPerStage = Math.ceil(spec.numLayers / p);
-  const stageLayers = (stage: number) => spec.layers.slice(stage * layersPerStage, Math.min(spec.numLayers, (stage + 1) * layersPerStage));
+  const stageLayers = (stage: number) =>
+    spec.layers.slice(stage * layersPerStage, Math.min(spec.numLayers, (stage + 1) * layersPerStage));
 
   const stageMemory = (which: 'first' | 'last' | 'only', stageIndex: number): StageMemory => {
     const layers = stageLayers(stageIndex);
@@ -204,8 +225,15 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
       let layerExperts = 0;
       if (layer.mlp === 'moe' && spec.moe) {
         const moe = spec.moe;
-        layerDense += h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0) + (moe.numSharedExperts > 0 ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t : 0);
-        layerExperts = (moe.numExperts / layout.expertParallel) * (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t);
+        layerDense +=
+          h * moe.numExperts +
+          (moe.routerBias ? moe.numExperts : 0) +
+          (moe.numSharedExperts > 0
+            ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
+            : 0);
+        layerExperts =
+          (moe.numExperts / layout.expertParallel) *
+          (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t);
       } else {
         layerDense += mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
       }
@@ -223,7 +251,8 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
-      denseParams += normParams(spec, h) + (spec.tieWordEmbeddings && which === 'only' ? 0 : (spec.vocabSize * h) / t);
+      denseParams +=
+        normParams(spec, h) + (spec.tieWordEmbeddings && which === 'only' ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
 
@@ -231,10 +260,14 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
     const shard = (params: number, shards: number, stageMin: number, perParam: number) =>
       (params * perParam) / (zero >= stageMin ? shards : 1);
     const weights =
-      paramCopies * (shard(denseParams, denseShards, 3, bytes.weight) + shard(expertParams, expertShards, 3, bytes.weight));
-    const gradients = shard(denseParams, denseShards, 2, bytes.gradient) + shard(expertParams, expertShards, 2, bytes.gradient);
+      paramCopies *
+      (shard(denseParams, denseShards, 3, bytes.weight) + shard(expertParams, expertShards, 3, bytes.weight));
+    const gradients =
+      shard(denseParams, denseShards, 2, bytes.gradient) +
+      shard(expertParams, expertShards, 2, bytes.gradient);
     const optimizerStates =
-      shard(denseParams, denseShards, 1, optimizerBytes) + shard(expertParams, expertShards, 1, optimizerBytes);
+      shard(denseParams, denseShards, 1, optimizerBytes) +
+      shard(expertParams, expertShards, 1, optimizerBytes);
 
     let buffers = 0;
     // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
@@ -262,7 +295,15 @@ export function trainingMemory(spec: ModelSpec, layout: ParallelLayout, options:
     };
   };
 
-  const stages = p === 1 ? [stageMemory('only', 0)] : [stageMemory('first', 0), stageMemory('last', Math.ceil(spec.numLayers / layersPerStage) - 1)];
+  const stages =
+    p === 1
+      ? [stageMemory('only', 0)]
+      : [stageMemory('first', 0), stageMemory('last', Math.ceil(spec.numLayers / layersPerStage) - 1)];
   const peak = stages.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
-  return { peak, stages, microbatchesInFlight: inFlight, activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'] };
+  return {
+    peak,
+    stages,
+    microbatchesInFlight: inFlight,
+    activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
+  };
 }

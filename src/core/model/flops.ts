@@ -46,7 +46,8 @@ function attentionMatmulWeights(spec: ModelSpec): number {
   const h = spec.hiddenSize;
   if (a.kind === 'mla') {
     const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    const q = a.qLoraRank === null ? h * a.numHeads * qHead : h * a.qLoraRank + a.qLoraRank * a.numHeads * qHead;
+    const q =
+      a.qLoraRank === null ? h * a.numHeads * qHead : h * a.qLoraRank + a.qLoraRank * a.numHeads * qHead;
     return (
       q +
       h * (a.kvLoraRank + a.qkRopeHeadDim) +
@@ -132,7 +133,12 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
     router += 2 * w.router;
     attentionScores +=
       scoresPerKey *
-      meanContext(options.contextTokens, options.attentionMode, spec.slidingWindow, layer.attention === 'sliding');
+      meanContext(
+        options.contextTokens,
+        options.attentionMode,
+        spec.slidingWindow,
+        layer.attention === 'sliding',
+      );
   };
   for (const layer of spec.layers) addLayer(layer);
 
@@ -162,7 +168,9 @@ function sumValues(record: object): number {
 }
 
 function scale(breakdown: FlopsBreakdown, factor: number): FlopsBreakdown {
-  return Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, v * factor])) as unknown as FlopsBreakdown;
+  return Object.fromEntries(
+    Object.entries(breakdown).map(([k, v]) => [k, v * factor]),
+  ) as unknown as FlopsBreakdown;
 }
 
 export interface TrainingFlops {
@@ -188,7 +196,11 @@ export function trainingFlopsPerToken(
   options: { readonly includeMtp?: boolean } = {},
 ): TrainingFlops {
   const causal = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen, ...options });
-  const nonCausal = forwardFlopsPerToken(spec, { attentionMode: 'non-causal', contextTokens: seqLen, ...options });
+  const nonCausal = forwardFlopsPerToken(spec, {
+    attentionMode: 'non-causal',
+    contextTokens: seqLen,
+    ...options,
+  });
   const params = paramCount(spec);
   return {
     causal: { flopsPerToken: 3 * causal.flopsPerToken, breakdown: scale(causal.breakdown, 3) },
@@ -210,9 +222,16 @@ export interface InferenceFlops {
 }
 
 /** Inference FLOPs: prefill of a prompt (causal), and one decode step at a given context. */
-export function inferenceFlopsPerToken(spec: ModelSpec, promptTokens: number, contextTokens: number): InferenceFlops {
+export function inferenceFlopsPerToken(
+  spec: ModelSpec,
+  promptTokens: number,
+  contextTokens: number,
+): InferenceFlops {
   return {
-    prefillFlopsPerToken: forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: promptTokens }),
+    prefillFlopsPerToken: forwardFlopsPerToken(spec, {
+      attentionMode: 'causal',
+      contextTokens: promptTokens,
+    }),
     decodeFlopsPerToken: forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens }),
   };
 }

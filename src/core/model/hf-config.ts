@@ -43,10 +43,18 @@ class Fields {
     const value = this.config[key];
     if (value === undefined || value === null) {
       if (fallback !== undefined) return fallback;
-      inputError('missing_field', [key], `missing field '${key}' (required for model_type '${this.modelType}')`);
+      inputError(
+        'missing_field',
+        [key],
+        `missing field '${key}' (required for model_type '${this.modelType}')`,
+      );
     }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      inputError('invalid_type', [key], `'${key}' must be a non-negative integer, got ${JSON.stringify(value)}`);
+      inputError(
+        'invalid_type',
+        [key],
+        `'${key}' must be a non-negative integer, got ${JSON.stringify(value)}`,
+      );
     }
     return value;
   }
@@ -115,7 +123,11 @@ function divide(f: Fields, numerator: string, denominator: string): number {
   const n = f.positiveInt(numerator);
   const d = f.positiveInt(denominator);
   if (n % d !== 0) {
-    inputError('invalid_value', [numerator], `'${numerator}' (${n}) must be divisible by '${denominator}' (${d})`);
+    inputError(
+      'invalid_value',
+      [numerator],
+      `'${numerator}' (${n}) must be divisible by '${denominator}' (${d})`,
+    );
   }
   return n / d;
 }
@@ -166,7 +178,9 @@ function gqaAttention(
   options: { qkvBias: boolean; outputBias: boolean; qkNorm?: 'none' | 'per-head' | 'full'; headDim?: number },
 ): AttentionSpec {
   const numHeads = f.positiveInt('num_attention_heads');
-  const headDim = options.headDim ?? (f.has('head_dim') ? f.positiveInt('head_dim') : divide(f, 'hidden_size', 'num_attention_heads'));
+  const headDim =
+    options.headDim ??
+    (f.has('head_dim') ? f.positiveInt('head_dim') : divide(f, 'hidden_size', 'num_attention_heads'));
   return {
     kind: 'gqa',
     numHeads,
@@ -184,13 +198,19 @@ function gatedMlp(f: Fields, bias = false, key = 'intermediate_size'): MlpSpec {
 }
 
 /** Sliding-window layers for Qwen2/Qwen3: layers ≥ max_window_layers slide when use_sliding_window. */
-function qwenLayerAttention(f: Fields, numLayers: number): { window: number | null; kinds: ('full' | 'sliding')[] } {
+function qwenLayerAttention(
+  f: Fields,
+  numLayers: number,
+): { window: number | null; kinds: ('full' | 'sliding')[] } {
   const explicit = f.layerTypes(numLayers);
   const window = f.bool('use_sliding_window', false) ? f.optionalInt('sliding_window') : null;
   if (explicit) return { window: explicit.includes('sliding') ? window : null, kinds: explicit };
   if (window === null) return { window: null, kinds: Array(numLayers).fill('full') };
   const maxWindowLayers = f.int('max_window_layers', numLayers);
-  return { window, kinds: Array.from({ length: numLayers }, (_, i) => (i >= maxWindowLayers ? 'sliding' : 'full')) };
+  return {
+    window,
+    kinds: Array.from({ length: numLayers }, (_, i) => (i >= maxWindowLayers ? 'sliding' : 'full')),
+  };
 }
 
 /** All layers slide when `sliding_window` is set (Mistral, Mixtral, Phi-3). */
@@ -201,7 +221,10 @@ function allSliding(f: Fields, numLayers: number): { window: number | null; kind
   return { window, kinds: Array(numLayers).fill(window === null ? 'full' : 'sliding') };
 }
 
-function withAttentionKinds(layers: readonly LayerSpec[], kinds: readonly ('full' | 'sliding')[]): LayerSpec[] {
+function withAttentionKinds(
+  layers: readonly LayerSpec[],
+  kinds: readonly ('full' | 'sliding')[],
+): LayerSpec[] {
   return layers.map((layer, i) => ({ ...layer, attention: kinds[i]! }));
 }
 
@@ -269,7 +292,8 @@ const parseMixtral: Parser = (f, name, modelType) => {
 
 function topK(f: Fields, key: string, numExperts: number): number {
   const k = f.positiveInt(key);
-  if (k > numExperts) inputError('invalid_value', [key], `'${key}' (${k}) exceeds the number of experts (${numExperts})`);
+  if (k > numExperts)
+    inputError('invalid_value', [key], `'${key}' (${k}) exceeds the number of experts (${numExperts})`);
   return k;
 }
 
@@ -311,7 +335,8 @@ const parseQwen3: Parser = (f, name, modelType) => {
     norm: { kind: 'rmsnorm', perLayer: 2 },
     attention,
     slidingWindow: sliding.window,
-    mlp: modelType === 'qwen3_moe' && !layers.some((l) => l.mlp === 'dense') ? gatedMlpOptional(f) : gatedMlp(f),
+    mlp:
+      modelType === 'qwen3_moe' && !layers.some((l) => l.mlp === 'dense') ? gatedMlpOptional(f) : gatedMlp(f),
     moe,
     layers: withAttentionKinds(layers, sliding.kinds),
     numMtpModules: 0,
@@ -391,11 +416,21 @@ const parsePhi3: Parser = (f, name, modelType) => {
 };
 
 const parseGpt2: Parser = (f, name, modelType) => {
-  const keys = { vocab: 'vocab_size', hidden: 'n_embd', layers: 'n_layer', positions: 'n_positions', defaultPositions: undefined };
+  const keys = {
+    vocab: 'vocab_size',
+    hidden: 'n_embd',
+    layers: 'n_layer',
+    positions: 'n_positions',
+    defaultPositions: undefined,
+  };
   const c = common(f, name, modelType, keys);
   const numHeads = f.positiveInt('n_head');
   if (c.hiddenSize % numHeads !== 0) {
-    inputError('invalid_value', ['n_embd'], `'n_embd' (${c.hiddenSize}) must be divisible by 'n_head' (${numHeads})`);
+    inputError(
+      'invalid_value',
+      ['n_embd'],
+      `'n_embd' (${c.hiddenSize}) must be divisible by 'n_head' (${numHeads})`,
+    );
   }
   return {
     ...c,
@@ -533,7 +568,9 @@ const parseGlm4Moe: Parser = (f, name, modelType) => {
       qkvBias: attentionBias,
       outputBias: false,
       qkNorm: f.bool('use_qk_norm', false) ? 'per-head' : 'none',
-      headDim: f.has('head_dim') ? f.positiveInt('head_dim') : divide(f, 'hidden_size', 'num_attention_heads'),
+      headDim: f.has('head_dim')
+        ? f.positiveInt('head_dim')
+        : divide(f, 'hidden_size', 'num_attention_heads'),
     }),
     slidingWindow: null,
     mlp: gatedMlp(f),
@@ -549,7 +586,10 @@ const parseGlm4Moe: Parser = (f, name, modelType) => {
       routerBias: true,
       sharedExpertGate: false,
     },
-    layers: uniformLayers(c.numLayers, 'dense').map((l, i) => ({ ...l, mlp: i >= firstDense ? 'moe' : 'dense' })),
+    layers: uniformLayers(c.numLayers, 'dense').map((l, i) => ({
+      ...l,
+      mlp: i >= firstDense ? 'moe' : 'dense',
+    })),
     numMtpModules: f.int('num_nextn_predict_layers', 0),
     activation: f.string('hidden_act', 'silu'),
   };
@@ -562,7 +602,8 @@ const parseGptOss: Parser = (f, name, modelType) => {
   const explicit = f.layerTypes(c.numLayers);
   // GptOssConfig default layer_types: sliding on even layers, full on odd layers.
   const kinds =
-    explicit ?? Array.from({ length: c.numLayers }, (_, i) => (window !== null && i % 2 === 0 ? 'sliding' : 'full'));
+    explicit ??
+    Array.from({ length: c.numLayers }, (_, i) => (window !== null && i % 2 === 0 ? 'sliding' : 'full'));
   const attentionBias = f.bool('attention_bias', true);
   const attention = gqaAttention(f, {
     qkvBias: attentionBias,
@@ -635,7 +676,11 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   const json = config as Json;
   const modelType = json.model_type;
   if (typeof modelType !== 'string') {
-    inputError('missing_field', ['model_type'], `missing field 'model_type' (one of: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+    inputError(
+      'missing_field',
+      ['model_type'],
+      `missing field 'model_type' (one of: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
+    );
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     inputError(

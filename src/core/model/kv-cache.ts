@@ -27,12 +27,18 @@ export interface KvCacheBytes {
  *
  * @example kvCacheBytes(deepseekV3, 1, 'bf16').bytesPerToken // 70_272
  */
-export function kvCacheBytes(spec: ModelSpec, contextTokens: number, format: KvFormat = 'bf16'): KvCacheBytes {
+export function kvCacheBytes(
+  spec: ModelSpec,
+  contextTokens: number,
+  format: KvFormat = 'bf16',
+): KvCacheBytes {
   const elements = kvElementsPerTokenPerLayer(spec);
   const bytes = bytesPerElement(format);
-  const slidingLayers = spec.slidingWindow === null ? 0 : spec.layers.filter((l) => l.attention === 'sliding').length;
+  const slidingLayers =
+    spec.slidingWindow === null ? 0 : spec.layers.filter((l) => l.attention === 'sliding').length;
   const fullLayers = spec.numLayers - slidingLayers;
-  const windowTokens = spec.slidingWindow === null ? contextTokens : Math.min(contextTokens, spec.slidingWindow);
+  const windowTokens =
+    spec.slidingWindow === null ? contextTokens : Math.min(contextTokens, spec.slidingWindow);
   return {
     bytesPerToken: elements * bytes * spec.numLayers,
     bytesPerSequence: elements * bytes * (fullLayers * contextTokens + slidingLayers * windowTokens),

@@ -150,7 +150,10 @@ export function specFromInput(input: unknown): ModelSpec {
 
   const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => ({
     attention: s.slidingWindow && (s.slidingWindow.pattern === 'all' || i % 2 === 0) ? 'sliding' : 'full',
-    mlp: s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0 ? 'moe' : 'dense',
+    mlp:
+      s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0
+        ? 'moe'
+        : 'dense',
   }));
   return {
     name: s.name,

@@ -65,8 +65,15 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
   const a = spec.attention;
   if (a.numHeads % layout.tensorParallel !== 0) {
     add('--tp', `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`);
-  } else if (a.kind === 'gqa' && a.numKvHeads % layout.tensorParallel !== 0 && layout.tensorParallel % a.numKvHeads !== 0) {
-    add('--tp', `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${a.numKvHeads} KV heads`);
+  } else if (
+    a.kind === 'gqa' &&
+    a.numKvHeads % layout.tensorParallel !== 0 &&
+    layout.tensorParallel % a.numKvHeads !== 0
+  ) {
+    add(
+      '--tp',
+      `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${a.numKvHeads} KV heads`,
+    );
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > spec.numLayers) {
@@ -78,21 +85,33 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
   if (layout.expertParallel > 1) {
     if (!spec.moe) add('--ep', `expert parallelism needs a mixture-of-experts model; ${spec.name} is dense`);
     else if (spec.moe.numExperts % layout.expertParallel !== 0) {
-      add('--ep', `expert parallelism ${layout.expertParallel} must divide the ${spec.moe.numExperts} experts`);
+      add(
+        '--ep',
+        `expert parallelism ${layout.expertParallel} must divide the ${spec.moe.numExperts} experts`,
+      );
     }
     const dpcp = layout.dataParallel * layout.contextParallel;
     if (dpcp % layout.expertParallel !== 0) {
-      add('--ep', `expert parallelism ${layout.expertParallel} must divide dp × cp = ${dpcp} (experts are split across data-parallel ranks)`);
+      add(
+        '--ep',
+        `expert parallelism ${layout.expertParallel} must divide dp × cp = ${dpcp} (experts are split across data-parallel ranks)`,
+      );
     }
   }
   if (seqLen % (2 * layout.contextParallel) !== 0 && layout.contextParallel > 1) {
-    add('--cp', `context parallelism ${layout.contextParallel} needs a sequence length divisible by ${2 * layout.contextParallel} (load-balanced causal split), got ${seqLen}`);
+    add(
+      '--cp',
+      `context parallelism ${layout.contextParallel} needs a sequence length divisible by ${2 * layout.contextParallel} (load-balanced causal split), got ${seqLen}`,
+    );
   }
   if (layout.sequenceParallel && layout.tensorParallel === 1) {
     add('--sequence-parallel', 'sequence parallelism needs tensor parallelism > 1');
   }
   if (layout.zeroStage === 3 && layout.pipelineParallel > 1) {
-    add('--zero', 'ZeRO-3/FSDP with pipeline parallelism is not supported by Megatron-LM or DeepSpeed; use ZeRO-1 with pp > 1');
+    add(
+      '--zero',
+      'ZeRO-3/FSDP with pipeline parallelism is not supported by Megatron-LM or DeepSpeed; use ZeRO-1 with pp > 1',
+    );
   }
   return issues;
 }

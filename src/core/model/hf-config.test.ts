@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.js';
+import { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './hf-config.js';
+import { kvCacheBytes } from './kv-cache.js';
+import { paramCount } from './param-count.js';
+
+const base = {
+  hidden_size: 64,
+  intermediate_size: 128,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  vocab_size: 100,
+  max_position_embeddings: 256,
+};
+
+describe('specFromHfConfig: per-type layouts', () => {
+  it('supports the 16 required model types', () => {
+    expect(SUPPORTED_MODEL_TYPES).toHaveLength(16);
+  });
+
+  it('qwen3: per-head q/k norms and head_dim default 128', () => {
+    const spec = specFromHfConfig({ ...base, model_type: 'qwen3', num_key_value_heads: 2 }, 'q3');
+    expect(spec.attention).toMatchObject({ kind: 'gqa', headDim: 128, qkNorm: 'per-head' });
+    // q 64×512, k/v 64×256 each, o 512×64, q/k norms 2×128, 2 layer norms 2×64
+    const attention = 64 * 512 + 2 * 64 * 256 + 512 * 64 + 2 * 128;
+    const layer = attention + 3 * 64 * 128 + 2 * 64;
+    expect(paramCount(spec).totalParams).toBe(2 * layer + 2 * 100 * 64 + 64);
+  });
+
+  it('gemma2 ties embeddings by default and alternates sliding layers', () => {
+    const spec = specFromHfConfig({ ...base, model_type: 'gemma2', head_dim: 16 }, 'g2');
+    expect(spec.tieWordEmbeddings).toBe(true);
+    expect(spec.layers.map((l) => l.attention)).toEqual(['sliding', 'full']);
+    expect(spec.norm.perLayer).toBe(4);
+  });
+
+  it('falcon: old architecture is multi-query with one norm when attention is parallel', () => {
+    const spec = specFromHfConfig({ ...base, model_type: 'falcon' }, 'f7');
+    expect(spec.attention).toMatchObject({ numKvHeads: 1 });
+    expect(spec.norm).toEqual({ kind: 'layernorm', perLayer: 1 });
+    expect(kvCacheBytes(spec, 1).bytesPerToken).toBe(2 * 1 * 16 * 2 * 2);
+  });
+
+  it('qwen2 ignores sliding_window unless use_sliding_window', () => {
+    expect(
+      specFromHfConfig({ ...base, model_type: 'qwen2', sliding_window: 32 }, 'q').slidingWindow,
+    ).toBeNull();
+    const sliding = specFromHfConfig(
+      { ...base, model_type: 'qwen2', sliding_window: 32, use_sliding_window: true, max_window_layers: 1 },
+      'q',
+    );
+    expect(sliding.layers.map((l) => l.attention)).toEqual(['full', 'sliding']);
+  });
+
+  it('deepseek_v3: dense first layers, MoE after, MTP modules', () => {
+    const spec = specFromHfConfig(
+      {
+        ...base,
+        model_type: 'deepseek_v3',
+        num_hidden_layers: 3,
+        first_k_dense_replace: 1,
+        n_routed_experts: 8,
+        n_shared_experts: 1,
+        num_experts_per_tok: 2,
+        moe_intermediate_size: 32,
+        q_lora_rank: 16,
+        kv_lora_rank: 8,
+        qk_nope_head_dim: 8,
+        qk_rope_head_dim: 4,
+        v_head_dim: 8,
+        topk_method: 'noaux_tc',
+        num_nextn_predict_layers: 1,
+      },
+      'tiny-v3',
+    );
+    expect(spec.layers.map((l) => l.mlp)).toEqual(['dense', 'moe', 'moe']);
+    expect(spec.numMtpModules).toBe(1);
+    expect(kvCacheBytes(spec, 1).bytesPerToken).toBe((8 + 4) * 3 * 2);
+    expect(paramCount(spec).mtpParams).toBeGreaterThan(0);
+  });
+
+  it('errors name the field', () => {
+    expect(() => specFromHfConfig({ ...base, model_type: 'llama', hidden_size: 65 }, 'x')).toThrowError(
+      "hidden_size: 'hidden_size' (65) must be divisible by 'num_attention_heads' (4)",
+    );
+    expect(() =>
+      specFromHfConfig({ ...base, model_type: 'mixtral', num_local_experts: 4, num_experts_per_tok: 5 }, 'x'),
+    ).toThrowError("num_experts_per_tok: 'num_experts_per_tok' (5) exceeds the number of experts (4)");
+    expect(() => specFromHfConfig([], 'x')).toThrowError(InputError);
+    expect(() => specFromHfConfig({ hidden_size: 4 }, 'x')).toThrowError(
+      /^model_type: missing field 'model_type'/,
+    );
+    expect(() =>
+      specFromHfConfig(
+        {
+          ...base,
+          model_type: 'gpt_oss',
+          num_local_experts: 4,
+          num_experts_per_tok: 1,
+          layer_types: ['full_attention'],
+        },
+        'x',
+      ),
+    ).toThrowError("layer_types: 'layer_types' must list one entry per layer (2), got 1");
+  });
+});
