@@ -29,3 +29,21 @@ export function oneOf<T extends string>(
   }
   return text as T;
 }
+
+/** A token count that must fit the model's context window (`--seq-len`, `--context`). */
+export function contextTokens(
+  text: string | undefined,
+  flag: string,
+  model: { readonly name: string; readonly maxContextTokens: number },
+  fallback: number = Math.min(4096, model.maxContextTokens),
+): number {
+  const tokens = positiveInteger(text, flag, fallback);
+  if (tokens > model.maxContextTokens) {
+    inputError(
+      'invalid_value',
+      [flag],
+      `${tokens} exceeds ${model.name}'s maximum context of ${model.maxContextTokens} tokens`,
+    );
+  }
+  return tokens;
+}

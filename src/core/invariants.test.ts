@@ -1,7 +1,7 @@
 /** Property tests: invariants that must hold for any model and layout. */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { inferenceMemory } from './memory/inference-memory.js';
+import { inferenceMemory, memoryFit } from './memory/inference-memory.js';
 import {
   activationBytesPerLayer,
   OPTIMIZERS,
@@ -179,26 +179,18 @@ describe('memory invariants', () => {
   test.prop([fc.constantFrom(...WEIGHT_FORMATS), fc.integer({ min: 1, max: 256 }), pow2(3)])(
     'inference: a larger batch never needs less memory; headroom = capacity − total',
     (format, batch, tp) => {
-      const gpu = {
-        id: 'test',
-        peakFlopsPerSecond: { bf16: 1e15 },
-        memoryBytes: 80e9,
-        memoryBytesPerSecond: 3e12,
-        scaleUp: { fabric: 'nvlink', bytesPerSecondPerDirection: 450e9, domainSize: 8 },
-        scaleOutBytesPerSecond: 50e9,
-        tdpWatts: 700,
-      };
       const opts = {
         weightFormat: format,
         kvFormat: 'bf16' as const,
         contextTokens: 4096,
         tensorParallel: tp,
       };
-      const a = inferenceMemory(llamaLike, gpu, { ...opts, batchSize: batch });
-      const b = inferenceMemory(llamaLike, gpu, { ...opts, batchSize: batch + 1 });
+      const a = inferenceMemory(llamaLike, { ...opts, batchSize: batch });
+      const b = inferenceMemory(llamaLike, { ...opts, batchSize: batch + 1 });
       expect(b.totalBytes).toBeGreaterThanOrEqual(a.totalBytes);
-      expect(a.headroomBytes).toBeCloseTo(80e9 - a.totalBytes, 0);
-      expect(a.fits).toBe(a.headroomBytes >= 0);
+      const fit = memoryFit(a.totalBytes, { memoryBytes: 80e9 });
+      expect(fit.headroomBytes).toBeCloseTo(80e9 - a.totalBytes, 0);
+      expect(fit.fits).toBe(fit.headroomBytes >= 0);
     },
   );
 });

@@ -1,19 +1,11 @@
-import { inputError } from '../../core/errors.js';
 import { forwardFlopsPerToken, trainingFlopsPerToken } from '../../core/model/flops.js';
 import { formatFlops, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { positiveInteger } from '../options.js';
+import { contextTokens } from '../options.js';
 
 export function flopsCommand(ref: string, options: { seqLen?: string; json?: boolean }): string {
   const { spec } = loadModel(ref);
-  const seqLen = positiveInteger(options.seqLen, '--seq-len', Math.min(4096, spec.maxContextTokens));
-  if (seqLen > spec.maxContextTokens) {
-    inputError(
-      'invalid_value',
-      ['--seq-len'],
-      `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    );
-  }
+  const seqLen = contextTokens(options.seqLen, '--seq-len', spec);
   const training = trainingFlopsPerToken(spec, seqLen);
   const prefill = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen });
   const decode = forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: seqLen });

@@ -1,9 +1,8 @@
-import { inputError } from '../../core/errors.js';
 import { kvCacheBytes } from '../../core/model/kv-cache.js';
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { oneOf, positiveInteger } from '../options.js';
+import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export function kvCommand(
   ref: string,
@@ -11,14 +10,7 @@ export function kvCommand(
 ): string {
   const { spec } = loadModel(ref);
   const precision = oneOf(options.precision, '--precision', KV_FORMATS, 'bf16');
-  const context = positiveInteger(options.context, '--context', spec.maxContextTokens);
-  if (context > spec.maxContextTokens) {
-    inputError(
-      'invalid_value',
-      ['--context'],
-      `${context} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    );
-  }
+  const context = contextTokens(options.context, '--context', spec, spec.maxContextTokens);
   const batch = positiveInteger(options.batch, '--batch', 1);
   const kv = kvCacheBytes(spec, context, precision);
   const result = {

@@ -1,6 +1,6 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { InputError } from '../../core/errors.js';
-import { inferenceMemory } from '../../core/memory/inference-memory.js';
+import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
 import {
   DEFAULT_LAYOUT,
@@ -12,7 +12,7 @@ import {
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { oneOf, positiveInteger } from '../options.js';
+import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export interface MemoryOptions {
   mode?: string;
@@ -54,8 +54,8 @@ function fitLine(
   gpu: ReturnType<typeof findGpu> | null,
 ): { line: string; fits: boolean | null } {
   if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null };
-  const headroom = gpu.memoryBytes - total;
-  return headroom >= 0
+  const { fits, headroomBytes: headroom } = memoryFit(total, gpu);
+  return fits
     ? {
         line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroom)} headroom`,
         fits: true,
@@ -86,14 +86,7 @@ function train(
     zeroStage: Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3,
     schedule: oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, vpp > 1 ? 'interleaved' : '1f1b'),
   };
-  const seqLen = positiveInteger(o.seqLen, '--seq-len', Math.min(4096, spec.maxContextTokens));
-  if (seqLen > spec.maxContextTokens) {
-    throw new InputError({
-      code: 'invalid_value',
-      path: ['--seq-len'],
-      message: `${seqLen} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    });
-  }
+  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);
@@ -129,7 +122,7 @@ function train(
         microbatchesInFlight: memory.microbatchesInFlight,
         gpu: gpu?.id ?? null,
         fits: fit.fits,
-        headroomBytes: gpu ? gpu.memoryBytes - peak.totalBytes : null,
+        headroomBytes: gpu ? memoryFit(peak.totalBytes, gpu).headroomBytes : null,
       }),
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
@@ -175,23 +168,15 @@ function infer(
     2,
   );
   if (issues.length > 0) throw new InputError(issues);
-  const contextTokens = positiveInteger(o.context, '--context', Math.min(4096, spec.maxContextTokens));
-  if (contextTokens > spec.maxContextTokens) {
-    throw new InputError({
-      code: 'invalid_value',
-      path: ['--context'],
-      message: `${contextTokens} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    });
-  }
+  const context = contextTokens(o.context, '--context', spec);
   const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
   const batchSize = positiveInteger(o.batch, '--batch', 1);
-  const hardware = gpu ?? { ...findGpu('h100-sxm'), memoryBytes: Number.MAX_SAFE_INTEGER };
-  const m = inferenceMemory(spec, hardware, {
+  const m = inferenceMemory(spec, {
     weightFormat,
     kvFormat,
     batchSize,
-    contextTokens,
+    contextTokens: context,
     tensorParallel,
     expertParallel,
   });
@@ -206,7 +191,7 @@ function infer(
         weightFormat,
         kvFormat,
         batchSize,
-        contextTokens,
+        contextTokens: context,
         weightsBytes: m.weightsBytes,
         kvCacheBytes: m.kvCacheBytes,
         workspaceBytes: m.workspaceBytes,
@@ -214,14 +199,14 @@ function infer(
         memoryPerGpuBytes: m.totalBytes,
         gpu: gpu?.id ?? null,
         fits: fit.fits,
-        headroomBytes: gpu ? m.headroomBytes : null,
+        headroomBytes: gpu ? memoryFit(m.totalBytes, gpu).headroomBytes : null,
       }),
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
   }
   return {
     output: [
-      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}, batch ${batchSize} × ${contextTokens} tokens`,
+      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}, batch ${batchSize} × ${context} tokens`,
       '',
       table(
         ['part', 'per GPU'],

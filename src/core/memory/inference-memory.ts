@@ -1,6 +1,6 @@
 /**
  * Inference memory per GPU: weights at a serving precision, the KV cache for a batch of sequences,
- * an activation workspace for a prefill chunk, and the framework overhead — and whether it fits.
+ * an activation workspace for a prefill chunk, and the framework overhead; `memoryFit` says whether it fits.
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
@@ -31,9 +31,15 @@ export interface InferenceMemory {
   readonly workspaceBytes: number;
   readonly frameworkOverheadBytes: number;
   readonly totalBytes: number;
-  /** Per-GPU capacity minus total; negative when it does not fit. */
-  readonly headroomBytes: number;
-  readonly fits: boolean;
+}
+
+/** Headroom of a per-GPU total on a GPU; negative when it does not fit. */
+export function memoryFit(
+  totalBytes: number,
+  gpu: Pick<HardwareSpec, 'memoryBytes'>,
+): { fits: boolean; headroomBytes: number } {
+  const headroomBytes = gpu.memoryBytes - totalBytes;
+  return { fits: headroomBytes >= 0, headroomBytes };
 }
 
 /**
@@ -41,11 +47,7 @@ export interface InferenceMemory {
  * output head and norms stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
  * replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
  */
-export function inferenceMemory(
-  spec: ModelSpec,
-  gpu: HardwareSpec,
-  options: InferenceMemoryOptions,
-): InferenceMemory {
+export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
   const tp = options.tensorParallel;
   const ep = options.expertParallel ?? 1;
   const params = paramCount(spec);
@@ -75,14 +77,5 @@ export function inferenceMemory(
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   const totalBytes = weightsBytes + kvBytes + workspaceBytes + frameworkOverheadBytes;
-  const headroomBytes = gpu.memoryBytes - totalBytes;
-  return {
-    weightsBytes,
-    kvCacheBytes: kvBytes,
-    workspaceBytes,
-    frameworkOverheadBytes,
-    totalBytes,
-    headroomBytes,
-    fits: headroomBytes >= 0,
-  };
+  return { weightsBytes, kvCacheBytes: kvBytes, workspaceBytes, frameworkOverheadBytes, totalBytes };
 }
