@@ -2,10 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
-import { CLUSTERS_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
+import { CLUSTERS_FILES, EFFICIENCY_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
 import { LINT_RULES, lintCatalog } from './lint/index.js';
 
-const KINDS = { gpus: GPUS_FILES, models: MODELS_FILES, clusters: CLUSTERS_FILES };
+const KINDS = {
+  gpus: GPUS_FILES,
+  models: MODELS_FILES,
+  clusters: CLUSTERS_FILES,
+  efficiency: EFFICIENCY_FILES,
+};
 
 function rawCatalog() {
   const files: Record<string, unknown> = {};

@@ -3,14 +3,17 @@
  * where prefixed units exist). Lookups resolve aliases and answer unknown ids with near matches.
  */
 import { InputError, InternalError } from '../core/errors.js';
+import type { EfficiencyCurve, EfficiencyProfile } from '../core/hardware/efficiency.js';
 import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
 import { nearMatches } from '../core/suggest.js';
 import { toSi } from '../core/units.js';
-import { CLUSTERS_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
+import { CLUSTERS_FILES, EFFICIENCY_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
 import {
   type ClusterFile,
   clusterFileSchema,
   DATATYPES,
+  type EfficiencyFile,
+  efficiencyFileSchema,
   type GpuFile,
   gpuFileSchema,
   type ModelFile,
@@ -52,6 +55,7 @@ export interface Cluster {
 }
 
 export interface Catalog {
+  readonly efficiencyProfiles: ReadonlyMap<string, EfficiencyProfile>;
   readonly gpus: ReadonlyMap<string, Accelerator>;
   readonly models: ReadonlyMap<string, ModelFile>;
   readonly clusters: ReadonlyMap<string, Cluster>;
@@ -79,7 +83,32 @@ function parseFile<T>(
 
 const si = (v: SourcedValue) => toSi(v.value, v.unit);
 
-function accelerator(file: GpuFile): Accelerator {
+function efficiencyCurve(c: EfficiencyFile['memory']): EfficiencyCurve {
+  const points = c.points.map((p) => ({ size: si(p.size), efficiency: p.efficiency.value }));
+  return { points: points.sort((a, b) => a.size - b.size) };
+}
+
+function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
+  const gemm: Record<string, EfficiencyCurve> = {};
+  for (const [datatype, c] of Object.entries(file.gemm)) gemm[datatype] = efficiencyCurve(c);
+  return {
+    id: file.id,
+    gemm: gemm as EfficiencyProfile['gemm'],
+    attentionForward: file.attention.forward.value,
+    attentionBackward: file.attention.backward.value,
+    memory: efficiencyCurve(file.memory),
+    scaleUpEfficiency: file.scaleUpEfficiency.value,
+    scaleOutEfficiency: file.scaleOutEfficiency.value,
+  };
+}
+
+function accelerator(file: GpuFile, profiles: ReadonlyMap<string, EfficiencyProfile>): Accelerator {
+  const efficiency = profiles.get(file.efficiencyProfile);
+  if (!efficiency) {
+    throw new InternalError(
+      `catalog/gpus/${file.id}.json names unknown efficiency profile '${file.efficiencyProfile}'`,
+    );
+  }
   const peakFlopsPerSecond: Partial<Record<(typeof DATATYPES)[number], number>> = {};
   for (const d of DATATYPES) {
     const rate = file.peakFlops[d];
@@ -103,6 +132,7 @@ function accelerator(file: GpuFile): Accelerator {
     },
     scaleOutBytesPerSecond: file.scaleOut ? si(file.scaleOut.bandwidth) : null,
     tdpWatts: file.tdp ? si(file.tdp) : null,
+    efficiency,
     rentalPrices: file.rentalPrices.map((p) => ({
       provider: p.provider,
       commitment: p.commitment,
@@ -124,9 +154,16 @@ let cached: Catalog | undefined;
 export function loadCatalog(): Catalog {
   if (cached) return cached;
   const sources = parseFile(sourcesFileSchema, SOURCES, 'catalog/sources.json');
+  const profiles = new Map<string, EfficiencyProfile>();
+  for (const [name, raw] of Object.entries(EFFICIENCY_FILES)) {
+    profiles.set(
+      name,
+      efficiencyProfile(parseFile(efficiencyFileSchema, raw, `catalog/efficiency/${name}.json`)),
+    );
+  }
   const gpus = new Map<string, Accelerator>();
   for (const [name, raw] of Object.entries(GPUS_FILES)) {
-    gpus.set(name, accelerator(parseFile(gpuFileSchema, raw, `catalog/gpus/${name}.json`)));
+    gpus.set(name, accelerator(parseFile(gpuFileSchema, raw, `catalog/gpus/${name}.json`), profiles));
   }
   const models = new Map<string, ModelFile>();
   for (const [name, raw] of Object.entries(MODELS_FILES)) {
@@ -150,7 +187,7 @@ export function loadCatalog(): Catalog {
       file,
     });
   }
-  cached = { gpus, models, clusters, sources };
+  cached = { efficiencyProfiles: profiles, gpus, models, clusters, sources };
   return cached;
 }
 

@@ -8,6 +8,9 @@ import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek
 import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
 import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
 import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
+import efficiency_ampere from '../../catalog/efficiency/ampere.json' with { type: 'json' };
+import efficiency_generic from '../../catalog/efficiency/generic.json' with { type: 'json' };
+import efficiency_hopper from '../../catalog/efficiency/hopper.json' with { type: 'json' };
 import gpus_a10 from '../../catalog/gpus/a10.json' with { type: 'json' };
 import gpus_a100_40gb from '../../catalog/gpus/a100-40gb.json' with { type: 'json' };
 import gpus_a100_80gb from '../../catalog/gpus/a100-80gb.json' with { type: 'json' };
@@ -101,4 +104,9 @@ export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
   'selene-a100': clusters_selene_a100,
   'tpu-v4-pod': clusters_tpu_v4_pod,
   'tpu-v5p-pod': clusters_tpu_v5p_pod,
+};
+export const EFFICIENCY_FILES: Readonly<Record<string, unknown>> = {
+  ampere: efficiency_ampere,
+  generic: efficiency_generic,
+  hopper: efficiency_hopper,
 };

@@ -80,6 +80,7 @@ export const gpuFileSchema = z
         .strict(),
     ),
     purchasePrices: z.array(z.object({ usdPerGpu: dated }).strict()),
+    efficiencyProfile: z.string().min(1),
   })
   .strict();
 export type GpuFile = z.infer<typeof gpuFileSchema>;
@@ -120,3 +121,30 @@ export const sourceSchema = z
   .strict();
 export const sourcesFileSchema = z.record(z.string(), sourceSchema);
 export type SourcesFile = z.infer<typeof sourcesFileSchema>;
+
+const ratio = sourcedValue.refine((v) => v.unit === 'ratio' && v.value > 0 && v.value <= 1, {
+  message: 'efficiencies are ratios in (0, 1]',
+});
+const curve = z
+  .object({
+    points: z
+      .array(z.object({ size: sourcedValue, efficiency: ratio }).strict())
+      .min(2)
+      .refine((ps) => ps.every((p, i) => i === 0 || p.size.value !== ps[i - 1]!.size.value), {
+        message: 'curve points need distinct sizes',
+      }),
+    note: z.string().min(1),
+  })
+  .strict();
+export const efficiencyFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    name: z.string().min(1),
+    gemm: z.object({ bf16: curve }).catchall(curve),
+    attention: z.object({ forward: ratio, backward: ratio }).strict(),
+    memory: curve,
+    scaleUpEfficiency: ratio,
+    scaleOutEfficiency: ratio,
+  })
+  .strict();
+export type EfficiencyFile = z.infer<typeof efficiencyFileSchema>;

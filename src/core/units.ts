@@ -64,6 +64,7 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   'GB/s': 1e9,
   'TB/s': 1e12,
   'Gb/s': 1e9 / 8,
+  GFLOP: 1e9,
   'TFLOP/s': 1e12,
   'PFLOP/s': 1e15,
   'TOP/s': 1e12,

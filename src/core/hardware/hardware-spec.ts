@@ -2,6 +2,8 @@
  * What the core needs to know about an accelerator, in SI units. The catalog builds these from its
  * data files; users may also construct one for hypothetical hardware.
  */
+import type { EfficiencyProfile } from './efficiency.js';
+
 export type Datatype = 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'fp4' | 'int8' | 'int4';
 
 export interface HardwareSpec {
@@ -21,4 +23,6 @@ export interface HardwareSpec {
   readonly scaleOutBytesPerSecond: number | null;
   /** Thermal design power, W; null where the vendor does not publish one. */
   readonly tdpWatts: number | null;
+  /** Achievable fractions of the peaks (catalog/efficiency/). */
+  readonly efficiency: EfficiencyProfile;
 }

@@ -1,0 +1,46 @@
+/**
+ * Size-dependent efficiency: the fraction of a peak rate an operation achieves, as a function of its
+ * size (FLOPs for a GEMM, bytes for a memory-bound kernel). Curves are catalog data per accelerator
+ * family (catalog/efficiency/), each point sourced; between points we interpolate in log(size), the
+ * way Calculon's step tables are meant to be read smoothly.
+ */
+import type { Datatype } from './hardware-spec.js';
+
+export interface EfficiencyCurve {
+  /** Ascending by size (FLOPs or bytes); efficiencies are fractions in (0, 1]. */
+  readonly points: readonly { readonly size: number; readonly efficiency: number }[];
+}
+
+export interface EfficiencyProfile {
+  readonly id: string;
+  /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back to bf16. */
+  readonly gemm: Readonly<Partial<Record<Datatype, EfficiencyCurve>>> & { readonly bf16: EfficiencyCurve };
+  /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */
+  readonly attentionForward: number;
+  readonly attentionBackward: number;
+  /** Memory-bound kernel efficiency vs bytes moved per kernel. */
+  readonly memory: EfficiencyCurve;
+  /** Achieved fraction of link bandwidth for collectives on the scale-up and scale-out networks. */
+  readonly scaleUpEfficiency: number;
+  readonly scaleOutEfficiency: number;
+}
+
+/** Efficiency at `size`, interpolated log-linearly between points (linearly from a zero-size point). */
+export function curveEfficiency(curve: EfficiencyCurve, size: number): number {
+  const points = curve.points;
+  const first = points[0]!;
+  if (size <= first.size) return first.efficiency;
+  for (let i = 1; i < points.length; i += 1) {
+    const hi = points[i]!;
+    if (size <= hi.size) {
+      const lo = points[i - 1]!;
+      const t = lo.size > 0 ? Math.log(size / lo.size) / Math.log(hi.size / lo.size) : size / hi.size;
+      return lo.efficiency + t * (hi.efficiency - lo.efficiency);
+    }
+  }
+  return points[points.length - 1]!.efficiency;
+}
+
+export function gemmCurve(profile: EfficiencyProfile, datatype: Datatype): EfficiencyCurve {
+  return profile.gemm[datatype] ?? profile.gemm.bf16;
+}
