@@ -9,6 +9,8 @@ import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with 
 import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
 import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
 import efficiency_ampere from '../../catalog/efficiency/ampere.json' with { type: 'json' };
+import efficiency_blackwell from '../../catalog/efficiency/blackwell.json' with { type: 'json' };
+import efficiency_cdna3 from '../../catalog/efficiency/cdna3.json' with { type: 'json' };
 import efficiency_generic from '../../catalog/efficiency/generic.json' with { type: 'json' };
 import efficiency_hopper from '../../catalog/efficiency/hopper.json' with { type: 'json' };
 import gpus_a10 from '../../catalog/gpus/a10.json' with { type: 'json' };
@@ -107,6 +109,8 @@ export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
 };
 export const EFFICIENCY_FILES: Readonly<Record<string, unknown>> = {
   ampere: efficiency_ampere,
+  blackwell: efficiency_blackwell,
+  cdna3: efficiency_cdna3,
   generic: efficiency_generic,
   hopper: efficiency_hopper,
 };

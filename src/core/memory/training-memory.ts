@@ -209,39 +209,31 @@ export function trainingMemory(
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
 
   const layersPerStage = Math.ceil(spec.numLayers / p);
-  const stageLayers = (stage: number) =>
-    spec.layers.slice(stage * layersPerStage, Math.min(spec.numLayers, (stage + 1) * layersPerStage));
+  const moePrefix = moeLayerPrefix(spec);
+  // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
+  const norms = spec.norm.perLayer * normParams(spec, h);
+  const attentionPerGpu = attentionParams(spec) / t + norms;
+  const denseLayerParams = attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
+  const moe = spec.moe;
+  const moeLayerDense = moe
+    ? attentionPerGpu +
+      h * moe.numExperts +
+      (moe.routerBias ? moe.numExperts : 0) +
+      (moe.numSharedExperts > 0 ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t : 0)
+    : 0;
+  const moeLayerExperts = moe
+    ? (moe.numExperts / layout.expertParallel) * (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
+    : 0;
 
   const stageMemory = (which: 'first' | 'last' | 'only', stageIndex: number): StageMemory => {
-    const layers = stageLayers(stageIndex);
-    let denseParams = 0;
-    let expertParams = 0;
-    let activations = 0;
-    let maxLayerWeights = 0;
-    for (const layer of layers) {
-      const attn = attentionParams(spec) / t;
-      const norms = spec.norm.perLayer * normParams(spec, h);
-      let layerDense = attn + norms;
-      let layerExperts = 0;
-      if (layer.mlp === 'moe' && spec.moe) {
-        const moe = spec.moe;
-        layerDense +=
-          h * moe.numExperts +
-          (moe.routerBias ? moe.numExperts : 0) +
-          (moe.numSharedExperts > 0
-            ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
-            : 0);
-        layerExperts =
-          (moe.numExperts / layout.expertParallel) *
-          (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t);
-      } else {
-        layerDense += mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
-      }
-      denseParams += layerDense;
-      expertParams += layerExperts;
-      maxLayerWeights = Math.max(maxLayerWeights, layerDense + layerExperts);
-      activations += perLayerAct[layer.mlp === 'moe' && spec.moe ? 'moe' : 'dense'];
-    }
+    const first = stageIndex * layersPerStage;
+    const last = Math.min(spec.numLayers, first + layersPerStage);
+    const moeLayers = moePrefix[last]! - moePrefix[first]!;
+    const denseLayers = last - first - moeLayers;
+    let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
+    const expertParams = moeLayers * moeLayerExperts;
+    const maxLayerWeights = Math.max(denseLayers > 0 ? denseLayerParams : 0, moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0);
+    let activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     const s = options.seqLen / layout.contextParallel;
     const b = layout.microBatchSize;
     const holdsEmbedding = which !== 'last';
@@ -285,7 +277,7 @@ export function trainingMemory(
     const totalBytes = weights + gradients + optimizerStates + activations + buffers + overhead;
     return {
       stage: which,
-      layers: layers.length,
+      layers: last - first,
       paramsPerGpu: denseParams + expertParams,
       modelStates: { weights, gradients, optimizerStates },
       activations,
@@ -306,4 +298,17 @@ export function trainingMemory(
     microbatchesInFlight: inFlight,
     activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
   };
+}
+
+const moePrefixCache = new WeakMap<ModelSpec, Int32Array>();
+
+/** prefix[i] = number of MoE layers among the first i layers (cached per spec). */
+export function moeLayerPrefix(spec: ModelSpec): Int32Array {
+  let prefix = moePrefixCache.get(spec);
+  if (!prefix) {
+    prefix = new Int32Array(spec.numLayers + 1);
+    for (let i = 0; i < spec.numLayers; i += 1) prefix[i + 1] = prefix[i]! + (spec.layers[i]!.mlp === 'moe' && spec.moe ? 1 : 0);
+    moePrefixCache.set(spec, prefix);
+  }
+  return prefix;
 }

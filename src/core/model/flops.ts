@@ -33,7 +33,7 @@ export interface FlopsPerToken {
 }
 
 /** Matmul weights touched by one token in one layer of a kind, split by component (no biases/norms). */
-interface LayerMatmulWeights {
+export interface LayerMatmulWeights {
   readonly attention: number;
   readonly denseMlp: number;
   readonly sharedExperts: number;
@@ -58,7 +58,7 @@ function attentionMatmulWeights(spec: ModelSpec): number {
   return h * a.headDim * (2 * a.numHeads + 2 * a.numKvHeads);
 }
 
-function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerMatmulWeights {
+export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerMatmulWeights {
   const h = spec.hiddenSize;
   const attention = attentionMatmulWeights(spec);
   const matrices = (gated: boolean) => (gated ? 3 : 2);

@@ -283,6 +283,7 @@ const parseMixtral: Parser = (f, name, modelType) => {
       sharedIntermediateSize: 0,
       routerBias: false,
       sharedExpertGate: false,
+      routingGroups: null,
     },
     layers: withAttentionKinds(uniformLayers(c.numLayers, 'moe'), sliding.kinds),
     numMtpModules: 0,
@@ -322,6 +323,7 @@ const parseQwen3: Parser = (f, name, modelType) => {
       sharedIntermediateSize: 0,
       routerBias: false,
       sharedExpertGate: false,
+      routingGroups: null,
     };
     // Qwen3MoeDecoderLayer: sparse when not in mlp_only_layers and (i + 1) % decoder_sparse_step == 0.
     const mlpOnly = new Set(f.intList('mlp_only_layers'));
@@ -549,7 +551,29 @@ function deepseekMoe(f: Fields): MoeSpec | null {
     // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
     routerBias: f.string('topk_method', 'greedy') === 'noaux_tc',
     sharedExpertGate: false,
+    routingGroups: routingGroups(f, numExperts),
   };
+}
+
+function routingGroups(f: Fields, numExperts: number): MoeSpec['routingGroups'] {
+  const groups = f.int('n_group', 1);
+  if (groups <= 1) return null;
+  if (numExperts % groups !== 0) {
+    inputError(
+      'invalid_value',
+      ['n_group'],
+      `'n_group' (${groups}) must divide n_routed_experts (${numExperts})`,
+    );
+  }
+  const groupsPerToken = f.positiveInt('topk_group', groups);
+  if (groupsPerToken > groups) {
+    inputError(
+      'invalid_value',
+      ['topk_group'],
+      `'topk_group' (${groupsPerToken}) exceeds n_group (${groups})`,
+    );
+  }
+  return { groups, groupsPerToken };
 }
 
 const parseGlm4Moe: Parser = (f, name, modelType) => {
@@ -585,6 +609,7 @@ const parseGlm4Moe: Parser = (f, name, modelType) => {
       // Glm4MoeTopkRouter carries e_score_correction_bias, like DeepSeek-V3.
       routerBias: true,
       sharedExpertGate: false,
+      routingGroups: null,
     },
     layers: uniformLayers(c.numLayers, 'dense').map((l, i) => ({
       ...l,
@@ -631,6 +656,7 @@ const parseGptOss: Parser = (f, name, modelType) => {
       sharedIntermediateSize: 0,
       routerBias: true,
       sharedExpertGate: false,
+      routingGroups: null,
     },
     layers: withAttentionKinds(uniformLayers(c.numLayers, 'moe'), kinds),
     numMtpModules: 0,

@@ -53,6 +53,7 @@ const moe = z
     sharedIntermediateSize: count.optional(),
     routerBias: z.boolean().default(false),
     sharedExpertGate: z.boolean().default(false),
+    routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
     /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
     firstDenseLayers: z.number().int().nonnegative().default(0),
     /** Every Nth layer after those is MoE (1 = all). */
@@ -179,6 +180,7 @@ export function specFromInput(input: unknown): ModelSpec {
           sharedIntermediateSize: s.moe.sharedIntermediateSize ?? s.moe.expertIntermediateSize,
           routerBias: s.moe.routerBias,
           sharedExpertGate: s.moe.sharedExpertGate,
+          routingGroups: s.moe.routingGroups,
         }
       : null,
     layers,

@@ -65,6 +65,12 @@ export interface MoeSpec {
   readonly routerBias: boolean;
   /** A sigmoid gate scalar on the shared expert output (Qwen2-MoE): a `hidden → 1` projection. */
   readonly sharedExpertGate: boolean;
+  /**
+   * Group-limited routing (DeepSeek-V2/V3 `n_group`/`topk_group`): experts form `groups` groups and a
+   * token goes to experts in at most `groupsPerToken` of them; with one group per node this bounds
+   * the nodes a token is sent to (DeepSeek-V3 Sec. 2.1.2: at most 4 nodes). Null when unlimited.
+   */
+  readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
 }
 
 export interface LayerSpec {
