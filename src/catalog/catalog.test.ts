@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
-import { CLUSTERS_FILES, EFFICIENCY_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
+import {
+  ASSUMPTIONS,
+  CLUSTERS_FILES,
+  EFFICIENCY_FILES,
+  GPUS_FILES,
+  GRIDS_FILES,
+  MODELS_FILES,
+  SOURCES,
+} from './data.js';
 import { LINT_RULES, lintCatalog } from './lint/index.js';
 
 const KINDS = {
@@ -10,12 +18,14 @@ const KINDS = {
   models: MODELS_FILES,
   clusters: CLUSTERS_FILES,
   efficiency: EFFICIENCY_FILES,
+  grids: GRIDS_FILES,
 };
 
 function rawCatalog() {
   const files: Record<string, unknown> = {};
   for (const [kind, map] of Object.entries(KINDS))
     for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
+  files.assumptions = ASSUMPTIONS;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 
@@ -46,7 +56,9 @@ describe('catalog', () => {
     expect(h100.scaleUp.bytesPerSecondPerDirection).toBe(450e9);
     expect(findGpu('A100').id).toBe('a100-80gb');
     expect(findGpu('tpu-v4').memoryBytes).toBe(32 * 1024 ** 3);
-    expect(catalog.clusters.get('hgx-h800-deepseek')!.scaleUp.bytesPerSecond).toBe(160e9);
+    const deepseek = catalog.clusters.get('hgx-h800-deepseek')!;
+    expect(deepseek.scaleUp.bytesPerSecond * deepseek.scaleUp.efficiency).toBeCloseTo(160e9);
+    expect(catalog.grids.get('us-2021-meta')!.kgCo2PerKWh).toBe(0.385);
   });
 
   it('passes the lint with 100% of values sourced', () => {

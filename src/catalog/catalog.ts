@@ -3,19 +3,32 @@
  * where prefixed units exist). Lookups resolve aliases and answer unknown ids with near matches.
  */
 import { InputError, InternalError } from '../core/errors.js';
+import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import type { EfficiencyCurve, EfficiencyProfile } from '../core/hardware/efficiency.js';
 import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
 import { nearMatches } from '../core/suggest.js';
 import { toSi } from '../core/units.js';
-import { CLUSTERS_FILES, EFFICIENCY_FILES, GPUS_FILES, MODELS_FILES, SOURCES } from './data.js';
 import {
+  ASSUMPTIONS,
+  CLUSTERS_FILES,
+  EFFICIENCY_FILES,
+  GPUS_FILES,
+  GRIDS_FILES,
+  MODELS_FILES,
+  SOURCES,
+} from './data.js';
+import {
+  type AssumptionsFile,
+  assumptionsFileSchema,
   type ClusterFile,
   clusterFileSchema,
   DATATYPES,
   type EfficiencyFile,
   efficiencyFileSchema,
   type GpuFile,
+  type GridFile,
   gpuFileSchema,
+  gridFileSchema,
   type ModelFile,
   modelFileSchema,
   type SourcedValue,
@@ -43,15 +56,18 @@ export interface Accelerator extends HardwareSpec {
   readonly file: GpuFile;
 }
 
-export interface Cluster {
+export interface Cluster extends ClusterSpec {
   readonly id: string;
   readonly name: string;
   readonly gpu: Accelerator;
-  readonly gpusPerNode: number;
-  /** Achievable per-GPU bandwidth in one direction, bytes/s, and latency, s. */
-  readonly scaleUp: { readonly bytesPerSecond: number; readonly latencySeconds: number };
-  readonly scaleOut: { readonly bytesPerSecond: number; readonly latencySeconds: number };
   readonly file: ClusterFile;
+}
+
+export interface Grid {
+  readonly id: string;
+  readonly name: string;
+  readonly kgCo2PerKWh: number;
+  readonly file: GridFile;
 }
 
 export interface Catalog {
@@ -59,6 +75,9 @@ export interface Catalog {
   readonly gpus: ReadonlyMap<string, Accelerator>;
   readonly models: ReadonlyMap<string, ModelFile>;
   readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly grids: ReadonlyMap<string, Grid>;
+  /** Sourced defaults for goodput, energy and cost (catalog/assumptions.json). */
+  readonly assumptions: AssumptionsFile;
   readonly sources: SourcesFile;
 }
 
@@ -179,15 +198,27 @@ export function loadCatalog(): Catalog {
       name: file.name,
       gpu,
       gpusPerNode: file.gpusPerNode.value,
-      scaleUp: { bytesPerSecond: si(file.scaleUp.bandwidthPerGpu), latencySeconds: si(file.scaleUp.latency) },
+      scaleUp: {
+        bytesPerSecond: si(file.scaleUp.bandwidthPerGpu),
+        latencySeconds: si(file.scaleUp.latency),
+        efficiency: file.scaleUp.efficiency?.value ?? gpu.efficiency.scaleUpEfficiency,
+      },
       scaleOut: {
         bytesPerSecond: si(file.scaleOut.bandwidthPerGpu),
         latencySeconds: si(file.scaleOut.latency),
+        efficiency: file.scaleOut.efficiency?.value ?? gpu.efficiency.scaleOutEfficiency,
       },
+      nodeWattsPerGpu: file.nodePowerPerGpu ? si(file.nodePowerPerGpu) : null,
       file,
     });
   }
-  cached = { efficiencyProfiles: profiles, gpus, models, clusters, sources };
+  const grids = new Map<string, Grid>();
+  for (const [name, raw] of Object.entries(GRIDS_FILES)) {
+    const file = parseFile(gridFileSchema, raw, `catalog/grids/${name}.json`);
+    grids.set(name, { id: file.id, name: file.name, kgCo2PerKWh: file.carbonIntensity.value / 1000, file });
+  }
+  const assumptions = parseFile(assumptionsFileSchema, ASSUMPTIONS, 'catalog/assumptions.json');
+  cached = { efficiencyProfiles: profiles, gpus, models, clusters, grids, assumptions, sources };
   return cached;
 }
 
@@ -207,8 +238,18 @@ function lookup<T>(
   throw new InputError({
     code: 'unknown_id',
     path: [field],
-    message: `unknown ${what} '${id}'${hint} (run 'llmecon ${what === 'GPU' ? 'gpus' : what === 'model' ? 'models' : 'clusters'}' for the list)`,
+    message: `unknown ${what} '${id}'${hint} (${LIST_HINT[what] ?? `one of: ${[...map.keys()].join(', ')}`})`,
   });
+}
+
+const LIST_HINT: Readonly<Record<string, string>> = {
+  GPU: "run 'llmecon gpus' for the list",
+  model: "run 'llmecon models' for the list",
+};
+
+/** A grid region by id (carbon intensity). */
+export function findGrid(id: string, field = '--region'): Grid {
+  return lookup(loadCatalog().grids, id, field, 'region', new Map());
 }
 
 /** A GPU by id or alias (`a100` → `a100-80gb`, `h100` → `h100-sxm`). */

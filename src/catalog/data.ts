@@ -3,6 +3,7 @@
  * browser. A lint test checks that this list matches the files in catalog/.
  */
 
+import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
 import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
 import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
 import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
@@ -32,6 +33,13 @@ import gpus_rtx_4090 from '../../catalog/gpus/rtx-4090.json' with { type: 'json'
 import gpus_tpu_v4 from '../../catalog/gpus/tpu-v4.json' with { type: 'json' };
 import gpus_tpu_v5e from '../../catalog/gpus/tpu-v5e.json' with { type: 'json' };
 import gpus_tpu_v5p from '../../catalog/gpus/tpu-v5p.json' with { type: 'json' };
+import grids_china from '../../catalog/grids/china.json' with { type: 'json' };
+import grids_eu from '../../catalog/grids/eu.json' with { type: 'json' };
+import grids_france from '../../catalog/grids/france.json' with { type: 'json' };
+import grids_india from '../../catalog/grids/india.json' with { type: 'json' };
+import grids_us from '../../catalog/grids/us.json' with { type: 'json' };
+import grids_us_2021_meta from '../../catalog/grids/us-2021-meta.json' with { type: 'json' };
+import grids_world from '../../catalog/grids/world.json' with { type: 'json' };
 import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
 import models_deepseek_v3 from '../../catalog/models/deepseek-v3.json' with { type: 'json' };
 import models_falcon_40b from '../../catalog/models/falcon-40b.json' with { type: 'json' };
@@ -56,6 +64,7 @@ import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with 
 import sources from '../../catalog/sources.json' with { type: 'json' };
 
 export const SOURCES: unknown = sources;
+export const ASSUMPTIONS: unknown = assumptions;
 export const GPUS_FILES: Readonly<Record<string, unknown>> = {
   a10: gpus_a10,
   'a100-40gb': gpus_a100_40gb,
@@ -113,4 +122,13 @@ export const EFFICIENCY_FILES: Readonly<Record<string, unknown>> = {
   cdna3: efficiency_cdna3,
   generic: efficiency_generic,
   hopper: efficiency_hopper,
+};
+export const GRIDS_FILES: Readonly<Record<string, unknown>> = {
+  china: grids_china,
+  eu: grids_eu,
+  france: grids_france,
+  india: grids_india,
+  'us-2021-meta': grids_us_2021_meta,
+  us: grids_us,
+  world: grids_world,
 };

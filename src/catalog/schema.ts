@@ -97,7 +97,14 @@ export const modelFileSchema = z
   .strict();
 export type ModelFile = z.infer<typeof modelFileSchema>;
 
-const link = z.object({ bandwidthPerGpu: positive, latency: positive }).strict();
+const link = z
+  .object({
+    bandwidthPerGpu: positive,
+    latency: positive,
+    /** Measured achievable fraction on this cluster; absent: the GPU's efficiency profile. */
+    efficiency: sourcedValue.optional(),
+  })
+  .strict();
 export const clusterFileSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -106,6 +113,7 @@ export const clusterFileSchema = z
     gpusPerNode: positive,
     scaleUp: link,
     scaleOut: link,
+    nodePowerPerGpu: positive.optional(),
   })
   .strict();
 export type ClusterFile = z.infer<typeof clusterFileSchema>;
@@ -148,3 +156,31 @@ export const efficiencyFileSchema = z
   })
   .strict();
 export type EfficiencyFile = z.infer<typeof efficiencyFileSchema>;
+
+export const gridFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    name: z.string().min(1),
+    carbonIntensity: positive.refine((v) => v.unit === 'gCO2e/kWh', {
+      message: 'carbon intensity is in gCO2e/kWh',
+    }),
+  })
+  .strict();
+export type GridFile = z.infer<typeof gridFileSchema>;
+
+const fraction = sourcedValue.refine((v) => v.unit === 'ratio' && v.value > 0 && v.value <= 1, {
+  message: 'a ratio in (0, 1]',
+});
+export const assumptionsFileSchema = z
+  .object({
+    goodput: fraction,
+    pue: sourcedValue.refine((v) => v.unit === 'ratio' && v.value >= 1, { message: 'PUE is a ratio ≥ 1' }),
+    gpuPowerFraction: fraction,
+    serverPowerPerGpuFactor: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
+    electricityUsdPerKWh: positive,
+    networkingShareOfHardware: fraction,
+    serverCostOverGpuCost: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
+    hardwareLifeYears: positive,
+  })
+  .strict();
+export type AssumptionsFile = z.infer<typeof assumptionsFileSchema>;

@@ -74,6 +74,7 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   ms: 1e-3,
   s: 1,
   'USD/GPU-hour': 1,
+  'USD/kWh': 1,
   USD: 1,
   count: 1,
   'gCO2e/kWh': 1,

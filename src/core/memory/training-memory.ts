@@ -213,16 +213,20 @@ export function trainingMemory(
   // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
   const norms = spec.norm.perLayer * normParams(spec, h);
   const attentionPerGpu = attentionParams(spec) / t + norms;
-  const denseLayerParams = attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
+  const denseLayerParams =
+    attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
   const moe = spec.moe;
   const moeLayerDense = moe
     ? attentionPerGpu +
       h * moe.numExperts +
       (moe.routerBias ? moe.numExperts : 0) +
-      (moe.numSharedExperts > 0 ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t : 0)
+      (moe.numSharedExperts > 0
+        ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
+        : 0)
     : 0;
   const moeLayerExperts = moe
-    ? (moe.numExperts / layout.expertParallel) * (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
+    ? (moe.numExperts / layout.expertParallel) *
+      (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
 
   const stageMemory = (which: 'first' | 'last' | 'only', stageIndex: number): StageMemory => {
@@ -232,7 +236,10 @@ export function trainingMemory(
     const denseLayers = last - first - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
     const expertParams = moeLayers * moeLayerExperts;
-    const maxLayerWeights = Math.max(denseLayers > 0 ? denseLayerParams : 0, moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0);
+    const maxLayerWeights = Math.max(
+      denseLayers > 0 ? denseLayerParams : 0,
+      moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
+    );
     let activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     const s = options.seqLen / layout.contextParallel;
     const b = layout.microBatchSize;
@@ -307,7 +314,8 @@ export function moeLayerPrefix(spec: ModelSpec): Int32Array {
   let prefix = moePrefixCache.get(spec);
   if (!prefix) {
     prefix = new Int32Array(spec.numLayers + 1);
-    for (let i = 0; i < spec.numLayers; i += 1) prefix[i + 1] = prefix[i]! + (spec.layers[i]!.mlp === 'moe' && spec.moe ? 1 : 0);
+    for (let i = 0; i < spec.numLayers; i += 1)
+      prefix[i + 1] = prefix[i]! + (spec.layers[i]!.mlp === 'moe' && spec.moe ? 1 : 0);
     moePrefixCache.set(spec, prefix);
   }
   return prefix;

@@ -274,7 +274,12 @@ export interface LayerCosts {
   readonly moe: LayerCost;
 }
 
-export function layerCosts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, options: TrainingOptions): LayerCosts {
+export function layerCosts(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  layout: ParallelLayout,
+  options: TrainingOptions,
+): LayerCosts {
   const { datatype, bytes } = gemmDatatype(options.precision);
   const dense = layerCost(spec, 'dense', cluster, layout, options, datatype, bytes);
   return { dense, moe: spec.moe ? layerCost(spec, 'moe', cluster, layout, options, datatype, bytes) : dense };

@@ -1,0 +1,249 @@
+/**
+ * Layout search: every valid combination of TP, PP, DP, EP, CP, virtual stages, micro-batch,
+ * recomputation, sequence parallelism and ZeRO stage for a model, a cluster and a global batch,
+ * filtered by memory (the stage that holds the most) and ranked by step time. Layer costs depend
+ * only on (TP, CP, EP, micro-batch, SP), so they are computed once per such tuple.
+ */
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { trainingMemory } from '../memory/training-memory.js';
+import type { ModelSpec } from '../model/spec.js';
+import {
+  type ParallelLayout,
+  type PipelineSchedule,
+  RECOMPUTE_MODES,
+  type RecomputeMode,
+} from '../parallelism/layout.js';
+import {
+  type LayerCosts,
+  layerCosts,
+  type StepTime,
+  stepTimeFromLayerCosts,
+  type TrainingOptions,
+} from './step-time.js';
+
+/** Dimensions the user fixed; the rest are searched. */
+export interface LayoutConstraints {
+  readonly tensorParallel?: number;
+  readonly pipelineParallel?: number;
+  readonly dataParallel?: number;
+  readonly expertParallel?: number;
+  readonly contextParallel?: number;
+  readonly virtualStages?: number;
+  readonly microBatchSize?: number;
+  readonly recompute?: RecomputeMode;
+  readonly sequenceParallel?: boolean;
+  readonly zeroStage?: 0 | 1 | 2 | 3;
+  readonly schedule?: PipelineSchedule;
+}
+
+export interface SearchOptions extends TrainingOptions {
+  readonly gpus: number;
+  readonly constraints?: LayoutConstraints;
+  /** How many of the fastest layouts to return (default 5). */
+  readonly top?: number;
+  /** Largest TP degree (default: GPUs per node, so TP stays on the scale-up fabric). */
+  readonly maxTensorParallel?: number;
+  /** Also search smaller GPU counts (halving down to one node) for the time-vs-GPUs Pareto set. */
+  readonly pareto?: boolean;
+}
+
+export interface EvaluatedLayout {
+  readonly layout: ParallelLayout;
+  readonly gpus: number;
+  readonly memoryPerGpuBytes: number;
+  readonly step: StepTime;
+}
+
+export interface SearchResult {
+  /** Fastest layout at the requested GPU count, or null when none fits. */
+  readonly best: EvaluatedLayout | null;
+  readonly top: readonly EvaluatedLayout[];
+  /** Fastest layout per GPU count that is not beaten by a smaller count (time vs GPUs). */
+  readonly pareto: readonly EvaluatedLayout[];
+  /** Layout with the fewest GPU-seconds per token (the cheapest at a fixed $/GPU-hour). */
+  readonly cheapest: EvaluatedLayout | null;
+  readonly layoutsEvaluated: number;
+  readonly layoutsFeasible: number;
+  /** When nothing fits: the layouts that came closest, by memory over capacity. */
+  readonly nearestInfeasible: readonly EvaluatedLayout[];
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d * d <= n; d += 1) {
+    if (n % d === 0) {
+      out.push(d);
+      if (d * d !== n) out.push(n / d);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const pick = <T>(fixed: T | undefined, all: readonly T[]): readonly T[] =>
+  fixed === undefined ? all : all.includes(fixed) ? [fixed] : [];
+
+/** Searches layouts for `options.gpus` GPUs (and smaller counts when `pareto`). */
+export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: SearchOptions): SearchResult {
+  const counts = [options.gpus];
+  if (options.pareto) {
+    for (let g = options.gpus / 2; Number.isInteger(g) && g >= cluster.gpusPerNode; g /= 2) counts.push(g);
+  }
+  const topN = options.top ?? 5;
+  const top: EvaluatedLayout[] = [];
+  const nearest: { entry: EvaluatedLayout; over: number }[] = [];
+  const perCount: EvaluatedLayout[] = [];
+  let evaluated = 0;
+  let feasible = 0;
+  let cheapest: EvaluatedLayout | null = null;
+  for (const gpus of counts) {
+    let bestHere: EvaluatedLayout | null = null;
+    const wantsInfeasible = (overBytes: number) =>
+      gpus === options.gpus &&
+      top.length === 0 &&
+      (nearest.length < topN || overBytes < nearest[nearest.length - 1]!.over);
+    const visit = (entry: EvaluatedLayout, fits: boolean, overBytes: number) => {
+      if (!fits) {
+        keepNearest(nearest, entry, overBytes, topN);
+        return;
+      }
+      feasible += 1;
+      if (!bestHere || entry.step.stepSeconds < bestHere.step.stepSeconds) bestHere = entry;
+      const gpuSecondsPerToken = (entry.step.stepSeconds * gpus) / entry.step.tokensPerStep;
+      if (
+        !cheapest ||
+        gpuSecondsPerToken < (cheapest.step.stepSeconds * cheapest.gpus) / cheapest.step.tokensPerStep
+      ) {
+        cheapest = entry;
+      }
+      if (gpus === options.gpus) keepTop(top, entry, topN);
+    };
+    evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit);
+    if (bestHere) perCount.push(bestHere);
+  }
+  const pareto = perCount
+    .sort((a, b) => a.gpus - b.gpus)
+    .filter((entry, i, all) =>
+      all.slice(0, i).every((smaller) => timePerToken(smaller) > timePerToken(entry)),
+    );
+  return {
+    best: top[0] ?? null,
+    top,
+    pareto,
+    cheapest,
+    layoutsEvaluated: evaluated,
+    layoutsFeasible: feasible,
+    nearestInfeasible: top.length === 0 ? nearest.map((n) => n.entry) : [],
+  };
+}
+
+const timePerToken = (e: EvaluatedLayout) => e.step.stepSeconds / e.step.tokensPerStep;
+
+function keepTop(top: EvaluatedLayout[], entry: EvaluatedLayout, n: number): void {
+  if (top.length === n && entry.step.stepSeconds >= top[n - 1]!.step.stepSeconds) return;
+  let i = top.length;
+  while (i > 0 && top[i - 1]!.step.stepSeconds > entry.step.stepSeconds) i -= 1;
+  top.splice(i, 0, entry);
+  if (top.length > n) top.pop();
+}
+
+function keepNearest(
+  list: { entry: EvaluatedLayout; over: number }[],
+  entry: EvaluatedLayout,
+  over: number,
+  n: number,
+): void {
+  if (list.length === n && over >= list[n - 1]!.over) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.over > over) i -= 1;
+  list.splice(i, 0, { entry, over });
+  if (list.length > n) list.pop();
+}
+
+function enumerate(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  options: SearchOptions,
+  gpus: number,
+  wantsInfeasible: (overBytes: number) => boolean,
+  visit: (entry: EvaluatedLayout, fits: boolean, overBytes: number) => void,
+): number {
+  let count = 0;
+  const c = options.constraints ?? {};
+  const capacity = cluster.gpu.memoryBytes;
+  const heads = spec.attention.numHeads;
+  const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
+  const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
+  const seq = options.seqLen;
+  const batch = options.globalBatchSize;
+  const gpuDivisors = divisors(gpus);
+  const tps = pick(c.tensorParallel, gpuDivisors).filter(
+    (t) =>
+      (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && (kvHeads % t === 0 || t % kvHeads === 0),
+  );
+  for (const tp of tps) {
+    const pps = pick(c.pipelineParallel, divisors(gpus / tp)).filter((p) => p <= spec.numLayers);
+    for (const pp of pps) {
+      const cps = pick(c.contextParallel, divisors(gpus / (tp * pp))).filter(
+        (cp) => cp === 1 || (seq % (2 * cp) === 0 && seq / cp >= 1024),
+      );
+      for (const cp of cps) {
+        const dp = gpus / (tp * pp * cp);
+        if (c.dataParallel !== undefined && c.dataParallel !== dp) continue;
+        if (batch % dp !== 0) continue;
+        const eps = spec.moe
+          ? pick(c.expertParallel, divisors(dp * cp)).filter((e) => spec.moe!.numExperts % e === 0)
+          : pick(c.expertParallel, [1]);
+        for (const ep of eps) {
+          const micros = pick(c.microBatchSize, [1, 2, 4, 8, 16]).filter((b) => (batch / dp) % b === 0);
+          for (const mbs of micros) {
+            const sps = pick(c.sequenceParallel, tp > 1 ? [true, false] : [false]);
+            for (const sp of sps) {
+              let costs: LayerCosts | null = null;
+              const vpps =
+                pp > 1
+                  ? pick(c.virtualStages, [1, 2, 4, 8]).filter(
+                      (v) => spec.numLayers % (pp * v) === 0 || v === 1,
+                    )
+                  : pick(c.virtualStages, [1]);
+              for (const vpp of vpps) {
+                const schedules: PipelineSchedule[] = c.schedule
+                  ? [c.schedule]
+                  : [vpp > 1 ? 'interleaved' : '1f1b'];
+                for (const schedule of schedules) {
+                  if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
+                  for (const recompute of pick(c.recompute, RECOMPUTE_MODES)) {
+                    for (const zero of pick(c.zeroStage, [0, 1, 2, 3] as const)) {
+                      if (zero === 3 && pp > 1) continue;
+                      const layout: ParallelLayout = {
+                        tensorParallel: tp,
+                        pipelineParallel: pp,
+                        dataParallel: dp,
+                        expertParallel: ep,
+                        contextParallel: cp,
+                        virtualStages: vpp,
+                        microBatchSize: mbs,
+                        sequenceParallel: sp,
+                        recompute,
+                        zeroStage: zero,
+                        schedule,
+                      };
+                      count += 1;
+                      const memory = trainingMemory(spec, layout, options).peak.totalBytes;
+                      const fits = memory <= capacity;
+                      // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
+                      if (!fits && !wantsInfeasible(memory - capacity)) continue;
+                      costs ??= layerCosts(spec, cluster, layout, options);
+                      const step = stepTimeFromLayerCosts(spec, cluster, layout, options, costs);
+                      visit({ layout, gpus, memoryPerGpuBytes: memory, step }, fits, memory - capacity);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return count;
+}
