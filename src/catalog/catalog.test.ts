@@ -103,7 +103,7 @@ describe('catalog lint rules catch what they are for', () => {
     const priced = { rentalPrices: [{ usdPerGpuHour: { value: 2 } }] };
     const issues = LINT_RULES.sourcesDated({ files: { 'gpus/x': priced }, sources: undated });
     expect(issues.map((i) => i.message)).toEqual([
-      "source 's' has no http(s) url",
+      "source 's' has no http(s) url or docs/ path",
       "source 's' has no accessed date (YYYY-MM-DD)",
       'rentalPrices[0] has no asOf date',
     ]);

@@ -118,6 +118,7 @@ function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
     memory: efficiencyCurve(file.memory),
     scaleUpEfficiency: file.scaleUpEfficiency.value,
     scaleOutEfficiency: file.scaleOutEfficiency.value,
+    sustainedComputeFraction: file.sustainedComputeFraction.value,
   };
 }
 

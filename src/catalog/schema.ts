@@ -122,7 +122,8 @@ export const sourceSchema = z
   .object({
     title: z.string().min(1),
     publisher: z.string().min(1),
-    url: z.string().url(),
+    // An http(s) address, or a document in this repository (docs/...).
+    url: z.string().regex(/^(https?:\/\/|docs\/)/, 'an http(s) url or a docs/ path'),
     published: isoDate.or(z.string().regex(/^\d{4}$/)),
     accessed: isoDate,
   })
@@ -153,6 +154,7 @@ export const efficiencyFileSchema = z
     memory: curve,
     scaleUpEfficiency: ratio,
     scaleOutEfficiency: ratio,
+    sustainedComputeFraction: ratio,
   })
   .strict();
 export type EfficiencyFile = z.infer<typeof efficiencyFileSchema>;

@@ -94,6 +94,58 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
+      .command('train')
+      .description(
+        'pretraining: search the parallel layout, then step time, MFU, GPU-hours, days, $, energy and CO2',
+      )
+      .option('--model <model>', 'catalog id, config.json or llmecon spec')
+      .option('--tokens <n>', 'training tokens, e.g. 14.8T (omit for one step only)')
+      .option('--gpu <id>', 'accelerator (see llmecon gpus)')
+      .option('--gpus <n>', 'number of GPUs')
+      .option(
+        '--cluster <id>',
+        'cluster preset: dgx-h100, hgx-h800-deepseek, selene-a100, tpu-v4-pod, tpu-v5p-pod',
+      )
+      .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
+      .option('--global-batch <n>', 'global batch in sequences')
+      .option('--global-batch-tokens <n>', 'global batch in tokens (default 4M)')
+      .option('--precision <p>', 'bf16 | fp8 | fp32', 'bf16')
+      .option(
+        '--optimizer <o>',
+        'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon',
+        'adamw',
+      )
+      .option('--tp <n>', 'fix tensor parallelism (others are searched)')
+      .option('--pp <n>', 'fix pipeline parallelism')
+      .option('--dp <n>', 'fix data parallelism')
+      .option('--ep <n>', 'fix expert parallelism')
+      .option('--cp <n>', 'fix context parallelism')
+      .option('--vpp <n>', 'fix virtual pipeline stages')
+      .option('--micro-batch <n>', 'fix the micro-batch size')
+      .option('--recompute <mode>', 'fix recomputation: none | selective | full')
+      .option('--sequence-parallel', 'fix sequence parallelism on')
+      .option('--no-sequence-parallel', 'fix sequence parallelism off')
+      .option('--zero <stage>', 'fix the ZeRO stage: 0 | 1 | 2 | 3')
+      .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
+      .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
+      .option(
+        '--region <id>',
+        'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
+        'world',
+      )
+      .option('--pue <x>', 'power usage effectiveness (default 1.1)')
+      .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
+      .option('--top <n>', 'how many layouts to list', '5')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => {
+        const result = (await import('./commands/train.js')).trainCommand(opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon train --model deepseek-v3 --tokens 14.8T --gpu h800 --gpus 2048 --precision fp8\n  llmecon train --model llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --seq-len 8192 --global-batch 2048',
+  );
+  example(
+    cli
       .command('gpus [id]')
       .description('the accelerator catalog; with an id, every value with its source')
       .option('--json', 'machine-readable output')

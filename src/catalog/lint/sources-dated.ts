@@ -1,11 +1,12 @@
 import type { LintRule } from './lint-types.js';
 
-/** Every source has an http(s) url and an accessed date; every price has an asOf date. */
+/** Every source has an http(s) url (or, for llmecon's own reports, a docs/ path) and an accessed date; every price has an asOf date. */
 export const sourcesDated: LintRule = ({ files, sources }) => {
   const issues = Object.entries(sources).flatMap(([id, raw]) => {
     const s = raw as { url?: unknown; accessed?: unknown };
     const problems: string[] = [];
-    if (typeof s.url !== 'string' || !/^https?:\/\//.test(s.url)) problems.push('has no http(s) url');
+    if (typeof s.url !== 'string' || !/^(https?:\/\/|docs\/)/.test(s.url))
+      problems.push('has no http(s) url or docs/ path');
     if (typeof s.accessed !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(s.accessed))
       problems.push('has no accessed date (YYYY-MM-DD)');
     return problems.map((p) => ({

@@ -23,6 +23,11 @@ export interface EfficiencyProfile {
   /** Achieved fraction of link bandwidth for collectives on the scale-up and scale-out networks. */
   readonly scaleUpEfficiency: number;
   readonly scaleOutEfficiency: number;
+  /**
+   * Share of the benchmark compute rate sustained through a multi-node training run (clocks under
+   * power limits, kernel gaps, stragglers); calibrated once per family on one published run, or 1.
+   */
+  readonly sustainedComputeFraction: number;
 }
 
 /** Efficiency at `size`, interpolated log-linearly between points (linearly from a zero-size point). */

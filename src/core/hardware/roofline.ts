@@ -19,7 +19,11 @@ export function gemmSeconds(
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
   const flops = 2 * m * n * k;
   const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
-  const computeSeconds = flops / (peak * curveEfficiency(gemmCurve(hw.efficiency, datatype), flops));
+  const computeSeconds =
+    flops /
+    (peak *
+      curveEfficiency(gemmCurve(hw.efficiency, datatype), flops) *
+      hw.efficiency.sustainedComputeFraction);
   const bytes = (m * k + k * n) * bytesPerElement + m * n * 2;
   return count * Math.max(computeSeconds, memorySeconds(hw, bytes));
 }
@@ -34,5 +38,5 @@ export function memorySeconds(hw: HardwareSpec, bytes: number): number {
 export function attentionSeconds(hw: HardwareSpec, flops: number, pass: 'forward' | 'backward'): number {
   if (flops <= 0) return 0;
   const efficiency = pass === 'forward' ? hw.efficiency.attentionForward : hw.efficiency.attentionBackward;
-  return flops / (hw.peakFlopsPerSecond.bf16! * efficiency);
+  return flops / (hw.peakFlopsPerSecond.bf16! * efficiency * hw.efficiency.sustainedComputeFraction);
 }

@@ -201,9 +201,8 @@ function enumerate(
               let costs: LayerCosts | null = null;
               const vpps =
                 pp > 1
-                  ? pick(c.virtualStages, [1, 2, 4, 8]).filter(
-                      (v) => spec.numLayers % (pp * v) === 0 || v === 1,
-                    )
+                  ? // Stages may be uneven (Llama 3 put 126 layers on 16 stages), so any v with pp·v ≤ L.
+                    pick(c.virtualStages, [1, 2, 3, 4, 6, 8]).filter((v) => pp * v <= spec.numLayers)
                   : pick(c.virtualStages, [1]);
               for (const vpp of vpps) {
                 const schedules: PipelineSchedule[] = c.schedule

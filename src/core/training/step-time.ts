@@ -37,6 +37,8 @@ export interface TrainingOptions {
   readonly overlapExpertParallel?: boolean;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */
   readonly expertImbalance?: number;
+  /** Attention and hidden dropout (GPT-3-era training; default false). */
+  readonly dropout?: boolean;
 }
 
 export interface StepTimeBreakdown {
@@ -48,6 +50,8 @@ export interface StepTimeBreakdown {
   readonly contextParallelCommSeconds: number;
   readonly expertParallelCommSeconds: number;
   readonly pipelineCommSeconds: number;
+  /** FP32 main-grad accumulation after each microbatch's backward. */
+  readonly gradientAccumulationSeconds: number;
   readonly pipelineBubbleSeconds: number;
   readonly dataParallelCommSeconds: number;
   readonly optimizerSeconds: number;
@@ -87,6 +91,9 @@ export interface LayerCost {
 }
 
 const ACT_BYTES = 2; // BF16 activations
+
+/** SMs held by overlapped all-to-all kernels: DeepSeek-V3 Sec. 3.2.2, 20 of the H800's 132. */
+export const OVERLAPPED_COMM_SM_FRACTION = 20 / 132;
 
 /** Costs of one decoder layer of a kind, for one microbatch on one GPU. */
 function layerCost(
@@ -186,12 +193,14 @@ function layerCost(
     // The backward pass recomputes QKᵀ: 2.5× the forward FLOPs (FlashAttention-2 Sec. 3.2).
     attentionBackward = attentionSeconds(hw, 2.5 * attentionFlops, 'backward');
   } else {
-    // Unfused: batched GEMMs for QKᵀ and softmax·V plus the s×s softmax through memory.
-    const scores = (heads * s * (layout.microBatchSize * s)) / (cp * t);
+    // Unfused (Megatron-LM 2021): batched GEMMs for QKᵀ and softmax·V, and the a·s² score matrix
+    // through memory: QKᵀ written (2 B), fused scale-mask-softmax read and written (4 B), read by
+    // softmax·V (2 B); with dropout also read, written and masked (5 B). Backward: twice that.
+    const scoreElements = (heads * s * (layout.microBatchSize * s)) / (cp * t);
     attentionForward =
       gemmSeconds(hw, 'bf16', s, s, qkHeadDim, 2, (layout.microBatchSize * heads) / (cp * t)) +
       gemmSeconds(hw, 'bf16', s, vHeadDim, s, 2, (layout.microBatchSize * heads) / (cp * t)) +
-      memorySeconds(hw, scores * ACT_BYTES * 3);
+      memorySeconds(hw, scoreElements * (options.dropout ? 13 : 8));
     attentionBackward = 2 * attentionForward;
   }
 
@@ -306,19 +315,25 @@ export function stepTimeFromLayerCosts(
   const m = Math.max(1, Math.round(options.globalBatchSize / (dp * layout.microBatchSize)));
 
   const { dense, moe } = costs;
-  const overlapEp = options.overlapExpertParallel ?? layout.schedule === 'dualpipe';
+  const overlapEp =
+    layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
+  // Overlapped all-to-all is not free: its kernels hold SMs the GEMMs then lack (DeepSeek-V3
+  // Sec. 3.2.2: 20 of the H800's 132 SMs).
+  const computeSlowdown = overlapEp ? 1 / (1 - OVERLAPPED_COMM_SM_FRACTION) : 1;
 
   // Per-microbatch forward/backward seconds of a stage holding `denseLayers` + `moeLayers`.
   const recomputeFull = layout.recompute === 'full';
   const stageTimes = (denseLayers: number, moeLayers: number, extraGemmForward: number) => {
     const sum = (f: (c: LayerCost) => number) => denseLayers * f(dense) + moeLayers * f(moe);
-    const gemmF = sum((c) => c.gemmForward) + extraGemmForward;
-    const attnF = sum((c) => c.attentionForward);
-    const attnB = sum((c) => c.attentionBackward);
+    const gemmF = (sum((c) => c.gemmForward) + extraGemmForward) * computeSlowdown;
+    const attnF = sum((c) => c.attentionForward) * computeSlowdown;
+    const attnB = sum((c) => c.attentionBackward) * computeSlowdown;
     const eltF = sum((c) => c.elementwiseForward);
     const tpF = sum((c) => c.tpCommForward);
     const cpF = sum((c) => c.cpCommForward);
-    const epF = overlapEp ? 0 : sum((c) => c.epCommForward);
+    const epAll = sum((c) => c.epCommForward);
+    // Overlapped: only what the forward compute cannot hide is exposed.
+    const epF = overlapEp ? Math.max(0, epAll - (gemmF + attnF + eltF)) : epAll;
     const forward = gemmF + attnF + eltF + tpF + cpF + epF;
     // Backward: input- and weight-gradient GEMMs (2× forward), attention backward, element-wise
     // backward (2× forward bytes), the same communication again; full recomputation re-runs the forward.
@@ -337,9 +352,20 @@ export function stepTimeFromLayerCosts(
     };
   };
 
-  // Layers per stage: contiguous blocks of ceil(L/p); the slowest stage sets the pace.
+  // Layers per stage: contiguous blocks of ceil(L/p); the slowest stage sets the pace. The last
+  // stage also runs the output head and, where the model has them, the MTP modules (DeepSeek-V3
+  // Sec. 2.2: one more MoE layer, a 2h→h projection and the shared head per module).
   const perStage = Math.ceil(spec.numLayers / p);
   const headGemm = gemmSeconds(hw, datatype, T, spec.vocabSize / t, h, gemmInputBytes);
+  const mtpLayer = spec.moe ? moe : dense;
+  const lastStageExtra =
+    headGemm +
+    spec.numMtpModules *
+      (mtpLayer.gemmForward +
+        mtpLayer.attentionForward +
+        mtpLayer.elementwiseForward +
+        headGemm +
+        gemmSeconds(hw, datatype, T, h / t, 2 * h, gemmInputBytes));
   const moePrefix = moeLayerPrefix(spec);
   let slowest = stageTimes(0, 0, 0);
   for (let stage = 0; stage < p; stage += 1) {
@@ -347,7 +373,11 @@ export function stepTimeFromLayerCosts(
     const last = Math.min(spec.numLayers, first + perStage);
     if (first >= last) break;
     const moeLayers = moePrefix[last]! - moePrefix[first]!;
-    const times = stageTimes(last - first - moeLayers, moeLayers, last === spec.numLayers ? headGemm : 0);
+    const times = stageTimes(
+      last - first - moeLayers,
+      moeLayers,
+      last === spec.numLayers ? lastStageExtra : 0,
+    );
     if (times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
 
@@ -358,8 +388,13 @@ export function stepTimeFromLayerCosts(
     const bytes = (T * h * ACT_BYTES) / t;
     ppComm = collectiveSeconds('p2p', bytes, group, cluster.scaleUp, cluster.scaleOut) * layout.virtualStages;
   }
+  // Gradient accumulation: each microbatch's weight gradients are added into FP32 main-grad
+  // buffers (Megatron-LM `main_grad`; DeepSeek-V3 keeps FP32 gradients too), 4 B read + 4 B written
+  // per local parameter, when more than one microbatch contributes to a step.
+  const { dense: denseParams, expert: expertParams } = paramsPerGpu(spec, layout);
+  const accumulation = m > 1 ? memorySeconds(hw, (denseParams + expertParams) * 8) : 0;
   const tf = slowest.forward + ppComm;
-  const tb = slowest.backward + ppComm;
+  const tb = slowest.backward + ppComm + accumulation;
   const tw = slowest.weightGrad;
   let bubble = 0;
   if (p > 1) {
@@ -382,7 +417,6 @@ export function stepTimeFromLayerCosts(
   // Data parallelism: reduce-scatter the gradients and all-gather the updated weights (distributed
   // optimizer / ZeRO ≥ 1), or all-reduce (ZeRO-0), over DP×CP for dense and DP×CP/EP for experts.
   const bytes = PRECISION_BYTES[options.precision];
-  const { dense: denseParams, expert: expertParams } = paramsPerGpu(spec, layout);
   const dpGroup = placement(dp * cp, t, cluster.gpusPerNode);
   const edp = Math.max(1, (dp * cp) / layout.expertParallel);
   const edpGroup = placement(edp, t * layout.expertParallel, cluster.gpusPerNode);
@@ -444,6 +478,7 @@ export function stepTimeFromLayerCosts(
       contextParallelCommSeconds: m * slowest.cp,
       expertParallelCommSeconds: m * slowest.ep,
       pipelineCommSeconds: m * 2 * ppComm,
+      gradientAccumulationSeconds: m * accumulation,
       pipelineBubbleSeconds: bubble,
       dataParallelCommSeconds: dpExposed,
       optimizerSeconds: optimizer,

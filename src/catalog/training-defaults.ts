@@ -1,0 +1,96 @@
+/**
+ * Catalog-backed defaults for a training plan: the cluster for a GPU, the price, and the energy and
+ * goodput assumptions, each traceable to catalog/assumptions.json or the GPU's and cluster's files.
+ */
+
+import { inputError } from '../core/errors.js';
+import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import type { EnergyAssumptions } from '../core/training/run-cost.js';
+import { type Accelerator, type Cluster, findCluster, findGpu, findGrid, loadCatalog } from './catalog.js';
+
+export interface ResolvedHardware {
+  readonly gpu: Accelerator;
+  readonly cluster: ClusterSpec;
+  /** The catalog cluster used, or null when built from the GPU entry alone. */
+  readonly clusterId: string | null;
+}
+
+/**
+ * `--cluster` wins; otherwise the catalog's one cluster preset for the GPU, or a cluster built from
+ * the GPU entry (nodes of its scale-up domain, its NIC bandwidth).
+ */
+export function resolveHardware(gpuId: string | undefined, clusterId: string | undefined): ResolvedHardware {
+  if (clusterId) {
+    const cluster = findCluster(clusterId);
+    if (gpuId && findGpu(gpuId).id !== cluster.gpu.id) {
+      inputError(
+        'infeasible',
+        ['--gpu'],
+        `cluster '${cluster.id}' has ${cluster.gpu.id} GPUs, not ${findGpu(gpuId).id}`,
+      );
+    }
+    return { gpu: cluster.gpu, cluster, clusterId: cluster.id };
+  }
+  if (!gpuId)
+    return inputError('missing_field', ['--gpu'], 'give --gpu <id> (see llmecon gpus) or --cluster <id>');
+  const gpu = findGpu(gpuId);
+  const presets = [...loadCatalog().clusters.values()].filter((c: Cluster) => c.gpu.id === gpu.id);
+  if (presets.length === 1) return { gpu, cluster: presets[0]!, clusterId: presets[0]!.id };
+  return { gpu, cluster: defaultCluster(gpu), clusterId: null };
+}
+
+export interface PriceChoice {
+  readonly usdPerGpuHour: number;
+  /** Where the price came from, for the report. */
+  readonly basis: string;
+}
+
+/** The user's price, else the lowest on-demand catalog price, else an assumption price (DeepSeek's $2 for H800). */
+export function defaultPrice(gpu: Accelerator, override: number | undefined): PriceChoice {
+  if (override !== undefined) return { usdPerGpuHour: override, basis: '--price-per-gpu-hour' };
+  const byPrice = (a: { usdPerGpuHour: number }, b: { usdPerGpuHour: number }) =>
+    a.usdPerGpuHour - b.usdPerGpuHour;
+  const onDemand = gpu.rentalPrices.filter((p) => p.commitment === 'on-demand').sort(byPrice);
+  const any = [...gpu.rentalPrices].sort(byPrice);
+  const choice = onDemand[0] ?? any[0];
+  if (!choice) {
+    return inputError(
+      'missing_field',
+      ['--price-per-gpu-hour'],
+      `the catalog has no rental price for ${gpu.id}; pass --price-per-gpu-hour`,
+    );
+  }
+  return {
+    usdPerGpuHour: choice.usdPerGpuHour,
+    basis: `${choice.provider}, ${choice.commitment}, ${choice.asOf}`,
+  };
+}
+
+export interface EnergyOverrides {
+  readonly region?: string;
+  readonly pue?: number;
+}
+
+export function energyAssumptions(
+  gpu: Accelerator,
+  cluster: ClusterSpec,
+  overrides: EnergyOverrides,
+): EnergyAssumptions & { region: string } {
+  const a = loadCatalog().assumptions;
+  if (gpu.tdpWatts === null && cluster.nodeWattsPerGpu === null) {
+    inputError(
+      'missing_field',
+      ['--gpu'],
+      `the catalog has no power figure for ${gpu.id}, so energy cannot be estimated`,
+    );
+  }
+  const region = findGrid(overrides.region ?? 'world');
+  return {
+    nodeWattsPerGpu: cluster.nodeWattsPerGpu ?? gpu.tdpWatts! * a.serverPowerPerGpuFactor.value,
+    powerFraction: a.gpuPowerFraction.value,
+    pue: overrides.pue ?? a.pue.value,
+    kgCo2PerKWh: region.kgCo2PerKWh,
+    electricityUsdPerKWh: a.electricityUsdPerKWh.value,
+    region: region.id,
+  };
+}

@@ -1,0 +1,318 @@
+import { loadCatalog } from '../../catalog/catalog.js';
+import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
+import { inputError } from '../../core/errors.js';
+import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memory.js';
+import { type ParallelLayout, PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../../core/parallelism/layout.js';
+import type { EvaluatedLayout, LayoutConstraints } from '../../core/training/layout-search.js';
+import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
+import { parseCount } from '../../core/units.js';
+import { formatBytes, formatCount, table, toJson } from '../format.js';
+import { loadModel } from '../load-model.js';
+import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
+
+export interface TrainOptions {
+  model?: string;
+  tokens?: string;
+  gpu?: string;
+  gpus?: string;
+  cluster?: string;
+  seqLen?: string;
+  globalBatch?: string;
+  globalBatchTokens?: string;
+  precision?: string;
+  optimizer?: string;
+  tp?: string;
+  pp?: string;
+  dp?: string;
+  ep?: string;
+  cp?: string;
+  vpp?: string;
+  microBatch?: string;
+  recompute?: string;
+  sequenceParallel?: boolean;
+  zero?: string;
+  schedule?: string;
+  pricePerGpuHour?: string;
+  region?: string;
+  pue?: string;
+  goodput?: string;
+  top?: string;
+  json?: boolean;
+}
+
+/** Default global batch: about 4M tokens (Llama 3 and DeepSeek-V3 trained with 4M–63M). */
+const DEFAULT_BATCH_TOKENS = 4 * 1024 * 1024;
+
+export const LAYOUT_DOES_NOT_FIT = 3;
+
+const optionalInt = (text: string | undefined, flag: string) =>
+  text === undefined ? undefined : positiveInteger(text, flag, 1);
+
+export function trainCommand(o: TrainOptions): { output: string; exitCode: number } {
+  if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
+  const { spec } = loadModel(o.model);
+  const hw = resolveHardware(o.gpu, o.cluster);
+  const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
+  if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');
+  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  if (o.globalBatch !== undefined && o.globalBatchTokens !== undefined) {
+    inputError(
+      'invalid_value',
+      ['--global-batch'],
+      'give --global-batch (sequences) or --global-batch-tokens, not both',
+    );
+  }
+  const globalBatchSize =
+    o.globalBatch !== undefined
+      ? positiveInteger(o.globalBatch, '--global-batch', 1)
+      : Math.max(
+          1,
+          Math.round(
+            (o.globalBatchTokens !== undefined
+              ? positiveNumber(o.globalBatchTokens, '--global-batch-tokens', 1)
+              : DEFAULT_BATCH_TOKENS) / seqLen,
+          ),
+        );
+  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  if (precision === 'fp8' && hw.gpu.peakFlopsPerSecond.fp8 === undefined) {
+    inputError('infeasible', ['--precision'], `${hw.gpu.id} has no FP8 tensor cores; use bf16`);
+  }
+  const constraints: LayoutConstraints = {
+    tensorParallel: optionalInt(o.tp, '--tp'),
+    pipelineParallel: optionalInt(o.pp, '--pp'),
+    dataParallel: optionalInt(o.dp, '--dp'),
+    expertParallel: optionalInt(o.ep, '--ep'),
+    contextParallel: optionalInt(o.cp, '--cp'),
+    virtualStages: optionalInt(o.vpp, '--vpp'),
+    microBatchSize: optionalInt(o.microBatch, '--micro-batch'),
+    recompute:
+      o.recompute === undefined ? undefined : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
+    sequenceParallel: o.sequenceParallel,
+    zeroStage:
+      o.zero === undefined
+        ? undefined
+        : (Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3),
+    schedule:
+      o.schedule === undefined ? undefined : oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, '1f1b'),
+  };
+  const tokens = o.tokens === undefined ? undefined : parseCount(o.tokens, '--tokens');
+  if (tokens !== undefined && !(tokens > 0))
+    inputError('invalid_value', ['--tokens'], `must be greater than 0, got '${o.tokens}'`);
+  const assumptions = loadCatalog().assumptions;
+  const price = defaultPrice(
+    hw.gpu,
+    o.pricePerGpuHour === undefined
+      ? undefined
+      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+  );
+  const energy = energyAssumptions(hw.gpu, hw.cluster, {
+    region: o.region,
+    pue: o.pue === undefined ? undefined : positiveNumber(o.pue, '--pue', 1),
+  });
+  if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
+  const goodput =
+    o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
+  if (goodput > 1) inputError('invalid_value', ['--goodput'], `a fraction in (0, 1], got ${goodput}`);
+  const training = {
+    seqLen,
+    globalBatchSize,
+    precision,
+    optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
+  };
+
+  let plan: ReturnType<typeof planTraining>;
+  try {
+    plan = planTraining(spec, hw.cluster, {
+      ...training,
+      gpus,
+      constraints,
+      top: positiveInteger(o.top, '--top', 5),
+      pareto: true,
+      cost:
+        tokens === undefined
+          ? undefined
+          : {
+              tokens,
+              goodput,
+              usdPerGpuHour: price.usdPerGpuHour,
+              energy,
+              networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
+            },
+    });
+  } catch (error) {
+    if (error instanceof LayoutDoesNotFitError)
+      return {
+        output: doesNotFit(error, hw.gpu.memoryBytes, o.json === true),
+        exitCode: LAYOUT_DOES_NOT_FIT,
+      };
+    throw error;
+  }
+  const { chosen, run, search } = plan;
+  const step = chosen.step;
+  const result = {
+    model: spec.name,
+    gpu: hw.gpu.id,
+    cluster: hw.clusterId,
+    gpus,
+    seqLen,
+    globalBatchSize,
+    precision,
+    layout: layoutJson(chosen.layout),
+    stepSeconds: step.stepSeconds,
+    tokensPerSecond: step.tokensPerSecond,
+    tokensPerSecondPerGpu: step.tokensPerSecond / gpus,
+    mfu: step.mfu,
+    mfuNonCausal: step.mfuNonCausal,
+    hfu: step.hfu,
+    memoryPerGpuBytes: chosen.memoryPerGpuBytes,
+    stepBreakdownSeconds: step.breakdown,
+    ...(run
+      ? {
+          tokens,
+          steps: run.steps,
+          gpuHours: run.gpuHours,
+          gpuHoursIdeal: run.gpuHoursIdeal,
+          wallClockDays: run.wallClockDays,
+          wallClockDaysIdeal: run.wallClockDaysIdeal,
+          goodput,
+          usdPerGpuHour: run.usdPerGpuHour,
+          priceBasis: price.basis,
+          costUsd: run.costUsd,
+          costSplitUsd: run.costSplit,
+          energyKWh: run.energyKWh,
+          co2Kg: run.co2Kg,
+          region: energy.region,
+          pue: energy.pue,
+        }
+      : {}),
+    layoutsEvaluated: search.layoutsEvaluated,
+    layoutsFeasible: search.layoutsFeasible,
+    top: search.top.map(summary),
+    pareto: search.pareto.map(summary),
+  };
+  if (o.json) return { output: toJson(result), exitCode: 0 };
+  const l = chosen.layout;
+  const lines = [
+    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
+    `best layout: ${layoutText(l)}`,
+    `step ${step.stepSeconds.toFixed(3)} s · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · MFU ${(100 * step.mfu).toFixed(1)}% (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
+    `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
+  ];
+  if (run) {
+    lines.push(
+      '',
+      table(
+        ['', 'ideal', `expected (goodput ${(100 * goodput).toFixed(0)}%)`],
+        [
+          ['GPU-hours', formatCount(run.gpuHoursIdeal), formatCount(run.gpuHours)],
+          ['wall-clock days', run.wallClockDaysIdeal.toFixed(1), run.wallClockDays.toFixed(1)],
+        ],
+      ),
+      '',
+      `cost      $${formatCount(run.costUsd)} at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`,
+      `          of which energy $${formatCount(run.costSplit.energyUsd)}, networking $${formatCount(run.costSplit.networkingUsd)}, compute hardware $${formatCount(run.costSplit.computeUsd)}`,
+      `energy    ${formatCount(run.energyKWh / 1000)} MWh (PUE ${energy.pue})`,
+      `CO2       ${formatCount(run.co2Kg / 1000)} t (${energy.region} grid)`,
+    );
+  } else {
+    lines.push('', 'pass --tokens N for GPU-hours, days, cost, energy and CO2');
+  }
+  const breakdown = Object.entries(step.breakdown)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => [
+      k.replace(/Seconds$/, ''),
+      `${v.toFixed(3)} s`,
+      `${((100 * v) / step.stepSeconds).toFixed(1)}%`,
+    ]);
+  lines.push('', table(['step time', 'seconds', 'share'], breakdown));
+  lines.push(
+    '',
+    table(
+      ['top layouts', 'step (s)', 'MFU', 'memory/GPU'],
+      search.top.map((e) => [
+        layoutText(e.layout),
+        e.step.stepSeconds.toFixed(3),
+        `${(100 * e.step.mfu).toFixed(1)}%`,
+        formatBytes(e.memoryPerGpuBytes),
+      ]),
+    ),
+  );
+  return { output: lines.join('\n'), exitCode: 0 };
+}
+
+function layoutJson(l: ParallelLayout) {
+  return {
+    tp: l.tensorParallel,
+    pp: l.pipelineParallel,
+    dp: l.dataParallel,
+    ep: l.expertParallel,
+    cp: l.contextParallel,
+    vpp: l.virtualStages,
+    microBatch: l.microBatchSize,
+    recompute: l.recompute,
+    sequenceParallel: l.sequenceParallel,
+    zero: l.zeroStage,
+    schedule: l.schedule,
+  };
+}
+
+function layoutText(l: ParallelLayout): string {
+  const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
+  if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
+  if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
+  if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
+  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}`, `ZeRO-${l.zeroStage}`);
+  if (l.sequenceParallel) parts.push('SP');
+  if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
+  return parts.join(' · ');
+}
+
+function summary(e: EvaluatedLayout) {
+  return {
+    gpus: e.gpus,
+    layout: layoutJson(e.layout),
+    stepSeconds: e.step.stepSeconds,
+    mfu: e.step.mfu,
+    memoryPerGpuBytes: e.memoryPerGpuBytes,
+  };
+}
+
+function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
+  if (json) {
+    return toJson({
+      fits: false,
+      message: error.issues[0]!.message,
+      capacityBytes: capacity,
+      nearestInfeasible: error.nearestInfeasible.map(summary),
+      fittingAlternatives: error.fittingAlternatives.map(summary),
+    });
+  }
+  const lines = [`does not fit: ${error.issues[0]!.message}`];
+  if (error.nearestInfeasible.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['closest layouts', 'memory/GPU', 'over by'],
+        error.nearestInfeasible.map((e) => [
+          layoutText(e.layout),
+          formatBytes(e.memoryPerGpuBytes),
+          formatBytes(e.memoryPerGpuBytes - capacity),
+        ]),
+      ),
+    );
+  }
+  if (error.fittingAlternatives.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['layouts that fit', 'step (s)', 'memory/GPU'],
+        error.fittingAlternatives.map((e) => [
+          layoutText(e.layout),
+          e.step.stepSeconds.toFixed(3),
+          formatBytes(e.memoryPerGpuBytes),
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
