@@ -146,6 +146,18 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
+      .command('validate')
+      .description('run the training engine against every cited published run and show the errors')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => {
+        const result = (await import('./commands/validate.js')).validateCommand(opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon validate',
+  );
+  example(
+    cli
       .command('gpus [id]')
       .description('the accelerator catalog; with an id, every value with its source')
       .option('--json', 'machine-readable output')

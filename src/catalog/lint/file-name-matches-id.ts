@@ -3,7 +3,7 @@ import type { LintRule } from './lint-types.js';
 /** `catalog/gpus/h100-sxm.json` must have `"id": "h100-sxm"` (single files such as assumptions.json have no id). */
 export const fileNameMatchesId: LintRule = ({ files }) =>
   Object.entries(files)
-    .filter(([file]) => file.includes('/'))
+    .filter(([file]) => file.includes('/') && !file.startsWith('validation/'))
     .flatMap(([file, json]) => {
       const id = (json as { id?: unknown }).id;
       const expected = file.split('/').pop();

@@ -1,0 +1,192 @@
+/**
+ * Training validation: the cited cases in catalog/validation/training.json, each run through the
+ * same engine as `llmecon train` (published dimensions fixed, the rest searched) and compared with
+ * the published figure.
+ */
+import { z } from 'zod';
+import validationFile from '../../catalog/validation/training.json' with { type: 'json' };
+import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { InternalError } from '../core/errors.js';
+import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import { planTraining } from '../core/training/plan.js';
+
+export const METRICS = [
+  'hardwareTflopsPerGpuNonCausal',
+  'modelTflopsPerGpuCausal',
+  'mfuCausal',
+  'mfuNonCausal',
+  'stepSeconds',
+  'gpuHoursIdeal',
+  'gpuHours',
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+const positiveInt = z.number().int().positive();
+const caseSchema = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().min(1),
+    source: z.string().min(1),
+    locator: z.string().min(1),
+    model: z.union([
+      z.object({ catalog: z.string() }).strict(),
+      z.object({ spec: z.record(z.string(), z.unknown()) }).strict(),
+    ]),
+    hardware: z.object({ cluster: z.string().optional(), gpu: z.string().optional() }).strict(),
+    gpus: positiveInt,
+    training: z
+      .object({
+        seqLen: positiveInt,
+        globalBatchSize: positiveInt,
+        precision: z.enum(TRAINING_PRECISIONS),
+        optimizer: z.enum(OPTIMIZERS),
+        flashAttention: z.boolean().optional(),
+        dropout: z.boolean().optional(),
+      })
+      .strict(),
+    layout: z
+      .object({
+        tensorParallel: positiveInt.optional(),
+        pipelineParallel: positiveInt.optional(),
+        dataParallel: positiveInt.optional(),
+        expertParallel: positiveInt.optional(),
+        contextParallel: positiveInt.optional(),
+        virtualStages: positiveInt.optional(),
+        microBatchSize: positiveInt.optional(),
+        recompute: z.enum(RECOMPUTE_MODES).optional(),
+        sequenceParallel: z.boolean().optional(),
+        zeroStage: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+        schedule: z.enum(PIPELINE_SCHEDULES).optional(),
+      })
+      .strict(),
+    metric: z.enum(METRICS),
+    tokens: z.number().positive().optional(),
+    published: z.number().positive(),
+    tolerance: z.number().positive().max(1),
+    role: z.enum(['validation', 'calibration']),
+    note: z.string().min(1),
+  })
+  .strict();
+export type TrainingCase = z.infer<typeof caseSchema>;
+
+/** The validated cases (a schema error here is a catalog bug). */
+export function trainingCases(): TrainingCase[] {
+  const parsed = z
+    .object({ cases: z.array(caseSchema) })
+    .strict()
+    .safeParse(validationFile);
+  if (!parsed.success)
+    throw new InternalError(`catalog/validation/training.json is invalid: ${parsed.error.message}`);
+  return parsed.data.cases;
+}
+
+export interface CaseResult {
+  readonly case: TrainingCase;
+  readonly predicted: number;
+  /** predicted / published − 1 */
+  readonly error: number;
+  readonly withinTolerance: boolean;
+  readonly layout: ParallelLayout;
+  readonly gpu: string;
+}
+
+export function runTrainingCase(c: TrainingCase): CaseResult {
+  const spec =
+    'catalog' in c.model
+      ? modelSpecFrom(findModel(c.model.catalog).config, c.model.catalog)
+      : modelSpecFrom(c.model.spec, c.id);
+  const hw = resolveHardware(c.hardware.gpu, c.hardware.cluster);
+  const assumptions = loadCatalog().assumptions;
+  const needsRun = c.metric === 'gpuHours' || c.metric === 'gpuHoursIdeal';
+  if (needsRun && c.tokens === undefined)
+    throw new InternalError(`validation case ${c.id} needs tokens for ${c.metric}`);
+  const plan = planTraining(spec, hw.cluster, {
+    ...c.training,
+    gpus: c.gpus,
+    constraints: c.layout,
+    top: 1,
+    cost: needsRun
+      ? {
+          tokens: c.tokens!,
+          goodput: assumptions.goodput.value,
+          usdPerGpuHour: 1,
+          energy: energyAssumptions(hw.gpu, hw.cluster, {}),
+          networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
+        }
+      : undefined,
+  });
+  const step = plan.chosen.step;
+  const peak = hw.gpu.peakFlopsPerSecond.bf16!;
+  const predicted: Record<Metric, number> = {
+    hardwareTflopsPerGpuNonCausal: step.hardwareFlopsPerSecondPerGpuNonCausal / 1e12,
+    modelTflopsPerGpuCausal: (step.mfu * peak) / 1e12,
+    mfuCausal: step.mfu,
+    mfuNonCausal: step.mfuNonCausal,
+    stepSeconds: step.stepSeconds,
+    gpuHoursIdeal: plan.run?.gpuHoursIdeal ?? Number.NaN,
+    gpuHours: plan.run?.gpuHours ?? Number.NaN,
+  };
+  const value = predicted[c.metric];
+  const error = value / c.published - 1;
+  return {
+    case: c,
+    predicted: value,
+    error,
+    withinTolerance: Math.abs(error) <= c.tolerance,
+    layout: plan.chosen.layout,
+    gpu: hw.gpu.id,
+  };
+}
+
+/** The ≤10% accuracy target of the training engine; per-case tolerances guard against drift. */
+export const TARGET_ERROR = 0.1;
+
+export function runAllTrainingCases(): CaseResult[] {
+  return trainingCases().map(runTrainingCase);
+}
+
+/** The validation report (docs/validation.md): published vs predicted for every case. */
+export function validationReportMarkdown(results: readonly CaseResult[]): string {
+  const sources = loadCatalog().sources;
+  const held = results.filter((r) => r.case.role === 'validation');
+  const met = held.filter((r) => Math.abs(r.error) <= TARGET_ERROR).length;
+  const fmt = (x: number) =>
+    Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
+  const layout = (l: ParallelLayout) =>
+    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` · v ${l.virtualStages}` : ''} · mb ${l.microBatchSize} · ${l.recompute}${l.schedule === 'dualpipe' ? ' · DualPipe' : ''}`;
+  const rows = results.map((r) => {
+    const c = r.case;
+    const status =
+      c.role === 'calibration'
+        ? 'calibration'
+        : Math.abs(r.error) <= TARGET_ERROR
+          ? 'within 10%'
+          : `outside 10% (guard ±${Math.round(c.tolerance * 100)}%)`;
+    return `| ${c.id} | ${c.title} | ${c.metric} | ${fmt(c.published)} | ${fmt(r.predicted)} | ${(100 * r.error).toFixed(1)}% | ${status} | ${layout(r.layout)} | ${sources[c.source]?.title ?? c.source}, ${c.locator} |`;
+  });
+  return [
+    '# Training validation report',
+    '',
+    'Generated by `npm run validation-report` from `catalog/validation/training.json`; do not edit by hand.',
+    'Each case fixes the parallel dimensions its source publishes and searches the rest, exactly as',
+    '`llmecon train` does. Error = predicted / published − 1.',
+    '',
+    `**Target: ≤10% error.** Held-out cases within it: **${met} of ${held.length}**. One case per accelerator family may`,
+    "be used to calibrate that family's `sustainedComputeFraction` (catalog/efficiency/); it is marked",
+    '`calibration` and excluded from the count. Cases outside the target carry a wider stated guard so that',
+    'CI still fails when a prediction drifts, and a note explaining the gap.',
+    '',
+    '| case | run | metric | published | predicted | error | status | layout used | source |',
+    '|---|---|---|---:|---:|---:|---|---|---|',
+    ...rows,
+    '',
+    '## Notes per case',
+    '',
+    ...results.map((r) => `- **${r.case.id}**: ${r.case.note}`),
+    '',
+  ].join('\n');
+}
