@@ -207,8 +207,76 @@ describe('CLI results', () => {
     expect(json.fits).toBe(true);
     expect(json.headroomBytes).toBeGreaterThan(0);
   });
+  it('train answers with a searched layout and the issue-specified JSON fields', async () => {
+    const result = await run([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--tokens',
+      '1T',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    for (const key of [
+      'layout',
+      'stepSeconds',
+      'tokensPerSecond',
+      'mfu',
+      'hfu',
+      'memoryPerGpuBytes',
+      'gpuHours',
+      'gpuHoursIdeal',
+      'wallClockDays',
+      'costUsd',
+      'energyKWh',
+      'co2Kg',
+      'layoutsEvaluated',
+      'layoutsFeasible',
+    ]) {
+      expect(json).toHaveProperty(key);
+    }
+    expect(Object.keys(json.layout)).toEqual(
+      expect.arrayContaining([
+        'tp',
+        'pp',
+        'dp',
+        'ep',
+        'cp',
+        'vpp',
+        'microBatch',
+        'recompute',
+        'sequenceParallel',
+        'zero',
+      ]),
+    );
+    expect(json.mfu).toBeGreaterThan(0.2);
+    expect(json.mfu).toBeLessThan(0.8);
+  });
+  it('train: a layout that does not fit exits 3 with the closest layouts and ones that fit', async () => {
+    const result = await run([
+      'train',
+      '--model',
+      'llama-3.1-405b',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--tp',
+      '8',
+    ]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(
+      /^does not fit: no layout fits in memory: the closest layout needs [\d.]+ GiB per GPU of 74.5 GiB/,
+    );
+    expect(result.stdout).toContain('closest layouts');
+  });
   it('help has an example for every command', async () => {
-    for (const command of ['params', 'flops', 'kv', 'memory', 'gpus', 'models']) {
+    for (const command of ['params', 'flops', 'kv', 'memory', 'train', 'validate', 'gpus', 'models']) {
       const result = await run([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Example:');
