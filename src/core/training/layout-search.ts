@@ -175,6 +175,9 @@ function enumerate(
   const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
   const seq = options.seqLen;
   const batch = options.globalBatchSize;
+  // With FlashAttention nothing is left for selective recomputation to drop (Korthikanti's
+  // selective mode skips the s² score tensors, which FlashAttention never stores): it equals 'none'.
+  const recomputeModes = (options.flashAttention ?? true) ? RECOMPUTE_MODES.filter((r) => r !== 'selective') : RECOMPUTE_MODES;
   const gpuDivisors = divisors(gpus);
   const tps = pick(c.tensorParallel, gpuDivisors).filter(
     (t) =>
@@ -210,7 +213,7 @@ function enumerate(
                   : [vpp > 1 ? 'interleaved' : '1f1b'];
                 for (const schedule of schedules) {
                   if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
-                  for (const recompute of pick(c.recompute, RECOMPUTE_MODES)) {
+                  for (const recompute of pick(c.recompute, recomputeModes)) {
                     for (const zero of pick(c.zeroStage, [0, 1, 2, 3] as const)) {
                       if (zero === 3 && pp > 1) continue;
                       const layout: ParallelLayout = {

@@ -1,0 +1,42 @@
+/**
+ * Speed goals (issue 3): the full layout search for a Megatron-style 1T model (128 layers, hidden
+ * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core.
+ * Run with `npm run bench`; figures are recorded in bench/README.md.
+ */
+import { bench, describe } from 'vitest';
+import { findCluster, findModel } from '../src/catalog/catalog.js';
+import { specFromInput } from '../src/core/model/model-spec-schema.js';
+import { paramCount } from '../src/core/model/param-count.js';
+import { modelSpecFrom } from '../src/core/model/resolve-model.js';
+import { searchLayouts } from '../src/core/training/layout-search.js';
+
+const megatron1T = specFromInput({
+  name: 'GPT 1T (Megatron)',
+  vocabSize: 51200,
+  hiddenSize: 25600,
+  numLayers: 128,
+  maxContextTokens: 2048,
+  tieWordEmbeddings: true,
+  learnedPositionEmbeddings: 2048,
+  norm: 'layernorm',
+  attention: { kind: 'gqa', numHeads: 160, qkvBias: true, outputBias: true },
+  mlp: { intermediateSize: 102400, gated: false, bias: true },
+});
+const selene = findCluster('selene-a100');
+const deepseek = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+const h800 = findCluster('hgx-h800-deepseek');
+
+describe('layout search', () => {
+  bench('1T model on 3,072 A100 (full search)', () => {
+    searchLayouts(megatron1T, selene, { gpus: 3072, seqLen: 2048, globalBatchSize: 3072, precision: 'bf16', optimizer: 'adamw' });
+  });
+  bench('DeepSeek-V3 on 2,048 H800 (FP8, full search incl. EP)', () => {
+    searchLayouts(deepseek, h800, { gpus: 2048, seqLen: 4096, globalBatchSize: 15360, precision: 'fp8', optimizer: 'adamw-bf16-moments' });
+  });
+});
+
+describe('model arithmetic', () => {
+  bench('paramCount(DeepSeek-V3)', () => {
+    paramCount(deepseek);
+  });
+});
