@@ -28,10 +28,22 @@ const h800 = findCluster('hgx-h800-deepseek');
 
 describe('layout search', () => {
   bench('1T model on 3,072 A100 (full search)', () => {
-    searchLayouts(megatron1T, selene, { gpus: 3072, seqLen: 2048, globalBatchSize: 3072, precision: 'bf16', optimizer: 'adamw' });
+    searchLayouts(megatron1T, selene, {
+      gpus: 3072,
+      seqLen: 2048,
+      globalBatchSize: 3072,
+      precision: 'bf16',
+      optimizer: 'adamw',
+    });
   });
   bench('DeepSeek-V3 on 2,048 H800 (FP8, full search incl. EP)', () => {
-    searchLayouts(deepseek, h800, { gpus: 2048, seqLen: 4096, globalBatchSize: 15360, precision: 'fp8', optimizer: 'adamw-bf16-moments' });
+    searchLayouts(deepseek, h800, {
+      gpus: 2048,
+      seqLen: 4096,
+      globalBatchSize: 15360,
+      precision: 'fp8',
+      optimizer: 'adamw-bf16-moments',
+    });
   });
 });
 

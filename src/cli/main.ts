@@ -129,6 +129,20 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
       .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
       .option(
+        '--purchase-price-per-gpu <usd>',
+        'own the hardware: GPU purchase price, amortised with its server',
+      )
+      .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
+      .option(
+        '--utilization <f>',
+        'with --purchase-price-per-gpu: share of the life spent on useful work (default 1)',
+      )
+      .option('--no-overlap-dp', 'do not overlap the data-parallel gradient reduction with the backward pass')
+      .option(
+        '--overlap-ep',
+        'overlap expert all-to-all with compute (default: only with --schedule dualpipe)',
+      )
+      .option(
         '--region <id>',
         'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
         'world',

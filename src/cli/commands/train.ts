@@ -33,6 +33,11 @@ export interface TrainOptions {
   zero?: string;
   schedule?: string;
   pricePerGpuHour?: string;
+  purchasePricePerGpu?: string;
+  lifeYears?: string;
+  utilization?: string;
+  overlapDp?: boolean;
+  overlapEp?: boolean;
   region?: string;
   pue?: string;
   goodput?: string;
@@ -95,16 +100,38 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     schedule:
       o.schedule === undefined ? undefined : oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, '1f1b'),
   };
+  const assumptions = loadCatalog().assumptions;
   const tokens = o.tokens === undefined ? undefined : parseCount(o.tokens, '--tokens');
   if (tokens !== undefined && !(tokens > 0))
     inputError('invalid_value', ['--tokens'], `must be greater than 0, got '${o.tokens}'`);
-  const assumptions = loadCatalog().assumptions;
-  const price = defaultPrice(
-    hw.gpu,
-    o.pricePerGpuHour === undefined
+  // Owned hardware: purchase price amortised over its life (Epoch AI's method) plus energy.
+  const owned =
+    o.purchasePricePerGpu === undefined
       ? undefined
-      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
-  );
+      : {
+          purchaseUsdPerGpu: positiveNumber(o.purchasePricePerGpu, '--purchase-price-per-gpu', 1),
+          serverCostOverGpuCost: assumptions.serverCostOverGpuCost.value,
+          lifeYears: positiveNumber(o.lifeYears, '--life-years', assumptions.hardwareLifeYears.value),
+          utilization: positiveNumber(o.utilization, '--utilization', 1),
+        };
+  if (owned && owned.utilization > 1) {
+    inputError('invalid_value', ['--utilization'], `a fraction in (0, 1], got ${owned.utilization}`);
+  }
+  if (owned && o.pricePerGpuHour !== undefined) {
+    inputError(
+      'invalid_value',
+      ['--purchase-price-per-gpu'],
+      'give --price-per-gpu-hour (rent) or --purchase-price-per-gpu (own), not both',
+    );
+  }
+  const price = owned
+    ? { usdPerGpuHour: 0, basis: 'owned hardware' }
+    : defaultPrice(
+        hw.gpu,
+        o.pricePerGpuHour === undefined
+          ? undefined
+          : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+      );
   const energy = energyAssumptions(hw.gpu, hw.cluster, {
     region: o.region,
     pue: o.pue === undefined ? undefined : positiveNumber(o.pue, '--pue', 1),
@@ -118,6 +145,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     globalBatchSize,
     precision,
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
+    overlapDataParallel: o.overlapDp ?? true,
+    overlapExpertParallel: o.overlapEp,
   };
 
   let plan: ReturnType<typeof planTraining>;
@@ -135,6 +164,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
               tokens,
               goodput,
               usdPerGpuHour: price.usdPerGpuHour,
+              owned,
               energy,
               networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
             },
@@ -176,7 +206,9 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           wallClockDaysIdeal: run.wallClockDaysIdeal,
           goodput,
           usdPerGpuHour: run.usdPerGpuHour,
-          priceBasis: price.basis,
+          priceBasis: owned
+            ? `owned: $${owned.purchaseUsdPerGpu}/GPU × ${owned.serverCostOverGpuCost} server factor over ${owned.lifeYears} years at ${owned.utilization} utilisation, plus energy`
+            : price.basis,
           costUsd: run.costUsd,
           costSplitUsd: run.costSplit,
           energyKWh: run.energyKWh,
@@ -209,7 +241,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
         ],
       ),
       '',
-      `cost      $${formatCount(run.costUsd)} at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`,
+      `cost      $${formatCount(run.costUsd)} at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${owned ? `owned, ${owned.lifeYears}-year life, energy included` : price.basis})`,
       `          of which energy $${formatCount(run.costSplit.energyUsd)}, networking $${formatCount(run.costSplit.networkingUsd)}, compute hardware $${formatCount(run.costSplit.computeUsd)}`,
       `energy    ${formatCount(run.energyKWh / 1000)} MWh (PUE ${energy.pue})`,
       `CO2       ${formatCount(run.co2Kg / 1000)} t (${energy.region} grid)`,

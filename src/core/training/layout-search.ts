@@ -177,7 +177,8 @@ function enumerate(
   const batch = options.globalBatchSize;
   // With FlashAttention nothing is left for selective recomputation to drop (Korthikanti's
   // selective mode skips the s² score tensors, which FlashAttention never stores): it equals 'none'.
-  const recomputeModes = (options.flashAttention ?? true) ? RECOMPUTE_MODES.filter((r) => r !== 'selective') : RECOMPUTE_MODES;
+  const recomputeModes =
+    (options.flashAttention ?? true) ? RECOMPUTE_MODES.filter((r) => r !== 'selective') : RECOMPUTE_MODES;
   const gpuDivisors = divisors(gpus);
   const tps = pick(c.tensorParallel, gpuDivisors).filter(
     (t) =>
