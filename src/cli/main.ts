@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { formatIssue, InputError } from '../core/errors.js';
+import { addLayoutFlags } from './layout-flags.js';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, doesNotFit: 3 } as const;
 
@@ -60,22 +61,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
     'llmecon kv deepseek-v3 --precision fp8 --context 32k --batch 64',
   );
   example(
-    cli
-      .command('memory <model>')
+    addLayoutFlags(cli.command('memory <model>'), 'set')
       .description('memory per GPU for training (a parallel layout) or inference, and whether it fits')
       .option('--mode <mode>', 'train | infer', 'train')
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
-      .option('--tp <n>', 'tensor parallel size')
-      .option('--pp <n>', 'pipeline parallel size')
-      .option('--dp <n>', 'data parallel size')
-      .option('--ep <n>', 'expert parallel size')
-      .option('--cp <n>', 'context parallel size')
-      .option('--vpp <n>', 'virtual pipeline stages (interleaved schedule)')
-      .option('--micro-batch <n>', 'micro-batch size (sequences)')
-      .option('--recompute <mode>', 'none | selective | full')
-      .option('--sequence-parallel', 'shard norms/dropout activations over TP')
-      .option('--zero <stage>', '0 | 1 | 2 | 3 (3 = FSDP)')
-      .option('--schedule <s>', '1f1b | interleaved | zero-bubble | dualpipe')
       .option('--seq-len <n>', 'training sequence length')
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')
       .option('--precision <p>', 'training: bf16 | fp8 | fp32')
@@ -93,8 +82,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     'llmecon memory llama-3.1-405b --gpu h100 --tp 8 --pp 16 --dp 64 --seq-len 8192 --recompute selective --sequence-parallel\n  llmecon memory llama-3-8b --mode infer --gpu l4 --weights int4 --batch 8 --context 8k',
   );
   example(
-    cli
-      .command('train')
+    addLayoutFlags(cli.command('train'), 'fix')
       .description(
         'pretraining: search the parallel layout, then step time, MFU, GPU-hours, days, $, energy and CO2',
       )
@@ -115,18 +103,6 @@ function program(io: Io, setExit: (code: number) => void): Command {
         'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon',
         'adamw',
       )
-      .option('--tp <n>', 'fix tensor parallelism (others are searched)')
-      .option('--pp <n>', 'fix pipeline parallelism')
-      .option('--dp <n>', 'fix data parallelism')
-      .option('--ep <n>', 'fix expert parallelism')
-      .option('--cp <n>', 'fix context parallelism')
-      .option('--vpp <n>', 'fix virtual pipeline stages')
-      .option('--micro-batch <n>', 'fix the micro-batch size')
-      .option('--recompute <mode>', 'fix recomputation: none | selective | full')
-      .option('--sequence-parallel', 'fix sequence parallelism on')
-      .option('--no-sequence-parallel', 'fix sequence parallelism off')
-      .option('--zero <stage>', 'fix the ZeRO stage: 0 | 1 | 2 | 3')
-      .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
       .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
       .option(
         '--purchase-price-per-gpu <usd>',

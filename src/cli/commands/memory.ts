@@ -2,32 +2,16 @@ import { findGpu } from '../../catalog/catalog.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
-import {
-  DEFAULT_LAYOUT,
-  layoutIssues,
-  type ParallelLayout,
-  PIPELINE_SCHEDULES,
-  RECOMPUTE_MODES,
-} from '../../core/parallelism/layout.js';
+import { DEFAULT_LAYOUT, layoutIssues, type ParallelLayout } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
+import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
-export interface MemoryOptions {
+export interface MemoryOptions extends LayoutFlags {
   mode?: string;
   gpu?: string;
-  tp?: string;
-  pp?: string;
-  dp?: string;
-  ep?: string;
-  cp?: string;
-  vpp?: string;
-  microBatch?: string;
-  recompute?: string;
-  sequenceParallel?: boolean;
-  zero?: string;
-  schedule?: string;
   seqLen?: string;
   globalBatch?: string;
   precision?: string;
@@ -71,20 +55,12 @@ function train(
   gpu: ReturnType<typeof findGpu> | null,
   o: MemoryOptions,
 ) {
-  const vpp = positiveInteger(o.vpp, '--vpp', 1);
+  const given = layoutConstraints(o);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
-    tensorParallel: positiveInteger(o.tp, '--tp', 1),
-    pipelineParallel: positiveInteger(o.pp, '--pp', 1),
-    dataParallel: positiveInteger(o.dp, '--dp', 1),
-    expertParallel: positiveInteger(o.ep, '--ep', 1),
-    contextParallel: positiveInteger(o.cp, '--cp', 1),
-    virtualStages: vpp,
-    microBatchSize: positiveInteger(o.microBatch, '--micro-batch', 1),
-    recompute: oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
-    sequenceParallel: o.sequenceParallel ?? false,
-    zeroStage: Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3,
-    schedule: oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, vpp > 1 ? 'interleaved' : '1f1b'),
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    sequenceParallel: given.sequenceParallel ?? false,
+    schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
   const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).

@@ -2,15 +2,16 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memory.js';
-import { type ParallelLayout, PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../../core/parallelism/layout.js';
-import type { EvaluatedLayout, LayoutConstraints } from '../../core/training/layout-search.js';
+import type { ParallelLayout } from '../../core/parallelism/layout.js';
+import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { parseCount } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
+import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
-export interface TrainOptions {
+export interface TrainOptions extends LayoutFlags {
   model?: string;
   tokens?: string;
   gpu?: string;
@@ -21,17 +22,6 @@ export interface TrainOptions {
   globalBatchTokens?: string;
   precision?: string;
   optimizer?: string;
-  tp?: string;
-  pp?: string;
-  dp?: string;
-  ep?: string;
-  cp?: string;
-  vpp?: string;
-  microBatch?: string;
-  recompute?: string;
-  sequenceParallel?: boolean;
-  zero?: string;
-  schedule?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
   lifeYears?: string;
@@ -49,9 +39,6 @@ export interface TrainOptions {
 const DEFAULT_BATCH_TOKENS = 4 * 1024 * 1024;
 
 export const LAYOUT_DOES_NOT_FIT = 3;
-
-const optionalInt = (text: string | undefined, flag: string) =>
-  text === undefined ? undefined : positiveInteger(text, flag, 1);
 
 export function trainCommand(o: TrainOptions): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
@@ -82,24 +69,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (precision === 'fp8' && hw.gpu.peakFlopsPerSecond.fp8 === undefined) {
     inputError('infeasible', ['--precision'], `${hw.gpu.id} has no FP8 tensor cores; use bf16`);
   }
-  const constraints: LayoutConstraints = {
-    tensorParallel: optionalInt(o.tp, '--tp'),
-    pipelineParallel: optionalInt(o.pp, '--pp'),
-    dataParallel: optionalInt(o.dp, '--dp'),
-    expertParallel: optionalInt(o.ep, '--ep'),
-    contextParallel: optionalInt(o.cp, '--cp'),
-    virtualStages: optionalInt(o.vpp, '--vpp'),
-    microBatchSize: optionalInt(o.microBatch, '--micro-batch'),
-    recompute:
-      o.recompute === undefined ? undefined : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
-    sequenceParallel: o.sequenceParallel,
-    zeroStage:
-      o.zero === undefined
-        ? undefined
-        : (Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3),
-    schedule:
-      o.schedule === undefined ? undefined : oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, '1f1b'),
-  };
+  const constraints = layoutConstraints(o);
+
   const assumptions = loadCatalog().assumptions;
   const tokens = o.tokens === undefined ? undefined : parseCount(o.tokens, '--tokens');
   if (tokens !== undefined && !(tokens > 0))

@@ -1,0 +1,61 @@
+/** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
+import type { Command } from 'commander';
+import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import type { LayoutConstraints } from '../core/training/layout-search.js';
+import { oneOf, positiveInteger } from './options.js';
+
+export interface LayoutFlags {
+  tp?: string;
+  pp?: string;
+  dp?: string;
+  ep?: string;
+  cp?: string;
+  vpp?: string;
+  microBatch?: string;
+  recompute?: string;
+  sequenceParallel?: boolean;
+  zero?: string;
+  schedule?: string;
+}
+
+/** Adds the layout flags to a command; `verb` is "fix" for train (the rest is searched). */
+export function addLayoutFlags(command: Command, verb: string): Command {
+  return command
+    .option('--tp <n>', `${verb} tensor parallelism`)
+    .option('--pp <n>', `${verb} pipeline parallelism`)
+    .option('--dp <n>', `${verb} data parallelism`)
+    .option('--ep <n>', `${verb} expert parallelism`)
+    .option('--cp <n>', `${verb} context parallelism`)
+    .option('--vpp <n>', `${verb} virtual pipeline stages (interleaved schedule)`)
+    .option('--micro-batch <n>', `${verb} the micro-batch size (sequences)`)
+    .option('--recompute <mode>', `${verb} recomputation: none | selective | full`)
+    .option('--sequence-parallel', 'sequence parallelism on')
+    .option('--no-sequence-parallel', 'sequence parallelism off')
+    .option('--zero <stage>', `${verb} the ZeRO stage: 0 | 1 | 2 | 3 (3 = FSDP)`)
+    .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe');
+}
+
+const optionalInt = (text: string | undefined, flag: string) =>
+  text === undefined ? undefined : positiveInteger(text, flag, 1);
+
+/** The dimensions given on the command line; absent ones stay undefined. */
+export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
+  return {
+    tensorParallel: optionalInt(o.tp, '--tp'),
+    pipelineParallel: optionalInt(o.pp, '--pp'),
+    dataParallel: optionalInt(o.dp, '--dp'),
+    expertParallel: optionalInt(o.ep, '--ep'),
+    contextParallel: optionalInt(o.cp, '--cp'),
+    virtualStages: optionalInt(o.vpp, '--vpp'),
+    microBatchSize: optionalInt(o.microBatch, '--micro-batch'),
+    recompute:
+      o.recompute === undefined ? undefined : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
+    sequenceParallel: o.sequenceParallel,
+    zeroStage:
+      o.zero === undefined
+        ? undefined
+        : (Number(oneOf(o.zero, '--zero', ['0', '1', '2', '3'] as const, '1')) as 0 | 1 | 2 | 3),
+    schedule:
+      o.schedule === undefined ? undefined : oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, '1f1b'),
+  };
+}
