@@ -257,6 +257,58 @@ describe('CLI results', () => {
     expect(json.mfu).toBeGreaterThan(0.2);
     expect(json.mfu).toBeLessThan(0.8);
   });
+  it('finetune --json has the issue-specified fields; not fitting suggests GPUs or a method that fit', async () => {
+    const ok = await run([
+      'finetune',
+      '--model',
+      'mixtral-8x7b',
+      '--method',
+      'lora',
+      '--targets',
+      'all',
+      '--tokens',
+      '10M',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--json',
+    ]);
+    expect(ok.code).toBe(0);
+    const json = JSON.parse(ok.stdout);
+    for (const key of [
+      'method',
+      'trainableParams',
+      'memoryPerGpuBytes',
+      'fits',
+      'gpusUsed',
+      'stepSeconds',
+      'gpuHours',
+      'wallClockHours',
+      'costUsd',
+      'energyKWh',
+    ]) {
+      expect(json).toHaveProperty(key);
+    }
+    const no = await run([
+      'finetune',
+      '--model',
+      'llama-3.1-405b',
+      '--method',
+      'full',
+      '--tokens',
+      '100M',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--json',
+    ]);
+    expect(no.code).toBe(3);
+    const alternatives = JSON.parse(no.stdout).alternatives as { method: string; gpus: number }[];
+    expect(alternatives).toContainEqual(expect.objectContaining({ method: 'full', gpus: 128 }));
+    expect(alternatives).toContainEqual(expect.objectContaining({ method: 'qlora', gpus: 8 }));
+  });
   it('train: a layout that does not fit exits 3 with the closest layouts and ones that fit', async () => {
     const result = await run([
       'train',
@@ -276,7 +328,17 @@ describe('CLI results', () => {
     expect(result.stdout).toContain('closest layouts');
   });
   it('help has an example for every command', async () => {
-    for (const command of ['params', 'flops', 'kv', 'memory', 'train', 'validate', 'gpus', 'models']) {
+    for (const command of [
+      'params',
+      'flops',
+      'kv',
+      'memory',
+      'train',
+      'finetune',
+      'validate',
+      'gpus',
+      'models',
+    ]) {
       const result = await run([command, '--help']);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Example:');

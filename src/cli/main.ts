@@ -135,6 +135,46 @@ function program(io: Io, setExit: (code: number) => void): Command {
     'llmecon train --model deepseek-v3 --tokens 14.8T --gpu h800 --gpus 2048 --precision fp8\n  llmecon train --model llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --seq-len 8192 --global-batch 2048',
   );
   example(
+    addLayoutFlags(cli.command('finetune'), 'fix')
+      .description(
+        'fine-tuning (full, LoRA, DoRA, QLoRA): trainable parameters, memory, time, GPU-hours and $',
+      )
+      .option('--model <model>', 'catalog id, config.json or llmecon spec')
+      .option('--method <m>', 'full | lora | dora | qlora', 'lora')
+      .option('--rank <r>', 'adapter rank', '16')
+      .option(
+        '--targets <list>',
+        'attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts',
+        'attn,mlp',
+      )
+      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 | fp8 (QLoRA is NF4)', 'bf16')
+      .option('--tokens <n>', 'dataset tokens (one epoch)')
+      .option('--examples <n>', 'dataset examples')
+      .option('--avg-tokens <n>', 'average tokens per example (with --examples)')
+      .option('--epochs <n>', 'epochs', '1')
+      .option('--no-packing', 'pad each example to --seq-len instead of packing')
+      .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
+      .option('--global-batch <n>', 'sequences per optimizer step', '16')
+      .option(
+        '--optimizer <o>',
+        'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon',
+        'adamw',
+      )
+      .option('--gpu <id>', 'accelerator (see llmecon gpus)')
+      .option('--gpus <n>', 'number of GPUs', '1')
+      .option('--cluster <id>', 'cluster preset')
+      .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
+      .option('--teacher-usd-per-million-tokens <usd>', 'distillation: API price to generate the dataset')
+      .option('--region <id>', 'grid for CO2', 'world')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => {
+        const result = (await import('./commands/finetune.js')).finetuneCommand(opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon finetune --model qwen2.5-32b --method full --examples 1000 --avg-tokens 4100 --epochs 5 --seq-len 8192 --gpu h100 --gpus 16\n  llmecon finetune --model llama-3-8b --method qlora --rank 64 --targets all --tokens 20M --gpu rtx-4090 --price-per-gpu-hour 0.4',
+  );
+  example(
     cli
       .command('validate')
       .description('run the training engine against every cited published run and show the errors')

@@ -9,6 +9,7 @@
  * and the larger is reported.
  */
 
+import type { AdapterRuntime } from '../adaptation/adapters.js';
 import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
@@ -75,6 +76,8 @@ export interface TrainingMemoryOptions {
   /** Attention/hidden dropout (GPT-3-era models); modern LLMs train without (default false). */
   readonly dropout?: boolean;
   readonly frameworkOverheadBytes?: number;
+  /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
+  readonly adapter?: AdapterRuntime;
 }
 
 export interface ModelStateBytes {
@@ -236,6 +239,7 @@ export function trainingMemory(
     const denseLayers = last - first - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
     const expertParams = moeLayers * moeLayerExperts;
+    const decoderParams = denseParams + expertParams;
     const maxLayerWeights = Math.max(
       denseLayers > 0 ? denseLayerParams : 0,
       moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
@@ -258,6 +262,45 @@ export function trainingMemory(
     const zero = layout.zeroStage;
     const shard = (params: number, shards: number, stageMin: number, perParam: number) =>
       (params * perParam) / (zero >= stageMin ? shards : 1);
+    const adapter = options.adapter;
+    if (adapter) {
+      // Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the
+      // adapters (spread over the stage's share of layers) have gradients and optimizer states.
+      const adapterParams = (adapter.trainableParams * ((last - first) / spec.numLayers)) / t;
+      const embeddingParams = denseParams + expertParams - decoderParams;
+      const frozen =
+        shard(decoderParams, denseShards, 3, adapter.baseBytesPerParam) +
+        shard(embeddingParams, denseShards, 3, 2);
+      const weights = frozen + adapterParams * bytes.weight;
+      const gradients = shard(adapterParams, denseShards, 2, bytes.gradient);
+      // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
+      const optimizerStates = adapter.pagedOptimizer
+        ? shard(adapterParams, denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
+        : shard(adapterParams, denseShards, 1, optimizerBytes);
+      // QLoRA dequantises one weight matrix at a time to BF16 for its GEMM (Dettmers et al. Sec. 3).
+      const largestMatrix =
+        Math.max(
+          spec.hiddenSize * spec.mlp.intermediateSize,
+          spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
+        ) / t;
+      const dequant = adapter.baseBytesPerParam < 1 ? 2 * largestMatrix : 0;
+      const stage = finishStage(
+        which,
+        last - first,
+        denseParams + expertParams,
+        { weights, gradients, optimizerStates },
+        activations,
+        dequant,
+        holdsHead,
+        b,
+        s,
+      );
+      if (!adapter.pagedOptimizer) return stage;
+      // Paged: the peak is the larger of forward/backward (no states) and the update (no activations).
+      const train = stage.totalBytes - optimizerStates;
+      const update = weights + gradients + optimizerStates + overhead;
+      return { ...stage, totalBytes: Math.max(train, update) };
+    }
     const weights =
       paramCopies *
       (shard(denseParams, denseShards, 3, bytes.weight) + shard(expertParams, expertShards, 3, bytes.weight));
@@ -268,9 +311,33 @@ export function trainingMemory(
       shard(denseParams, denseShards, 1, optimizerBytes) +
       shard(expertParams, expertShards, 1, optimizerBytes);
 
-    let buffers = 0;
     // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
-    if (zero === 3) buffers += 2 * maxLayerWeights * bytes.weight;
+    const gathered = zero === 3 ? 2 * maxLayerWeights * bytes.weight : 0;
+    return finishStage(
+      which,
+      last - first,
+      denseParams + expertParams,
+      { weights, gradients, optimizerStates },
+      activations,
+      gathered,
+      holdsHead,
+      b,
+      s,
+    );
+  };
+
+  const finishStage = (
+    which: 'first' | 'last' | 'only',
+    layers: number,
+    paramsPerGpu: number,
+    modelStates: ModelStateBytes,
+    activations: number,
+    extraBuffers: number,
+    holdsHead: boolean,
+    b: number,
+    s: number,
+  ): StageMemory => {
+    let buffers = extraBuffers;
     // Full recomputation rebuilds one layer's activations at a time during the backward pass.
     if (layout.recompute === 'full') {
       const noRecompute = { ...layout, recompute: 'none' as const };
@@ -281,12 +348,18 @@ export function trainingMemory(
     // Logits of one microbatch: BF16 logits plus FP32 for the softmax cross-entropy, vocab split over TP.
     if (holdsHead) buffers += (6 * s * b * spec.vocabSize) / t;
 
-    const totalBytes = weights + gradients + optimizerStates + activations + buffers + overhead;
+    const totalBytes =
+      modelStates.weights +
+      modelStates.gradients +
+      modelStates.optimizerStates +
+      activations +
+      buffers +
+      overhead;
     return {
       stage: which,
-      layers: last - first,
-      paramsPerGpu: denseParams + expertParams,
-      modelStates: { weights, gradients, optimizerStates },
+      layers,
+      paramsPerGpu,
+      modelStates,
       activations,
       buffers,
       frameworkOverhead: overhead,

@@ -8,6 +8,7 @@
  * Per GPU and microbatch (b sequences of s tokens, split over CP): T = b·s/cp tokens.
  */
 
+import type { AdapterRuntime } from '../adaptation/adapters.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
@@ -39,6 +40,8 @@ export interface TrainingOptions {
   readonly expertImbalance?: number;
   /** Attention and hidden dropout (GPT-3-era training; default false). */
   readonly dropout?: boolean;
+  /** LoRA/QLoRA/DoRA: frozen base, adapters train (see adaptation/adapters.ts). */
+  readonly adapter?: AdapterRuntime;
 }
 
 export interface StepTimeBreakdown {
@@ -88,6 +91,10 @@ export interface LayerCost {
   readonly tpCommForward: number;
   readonly cpCommForward: number;
   readonly epCommForward: number;
+  /** Adapter GEMMs (x·A, then ·B) of the layer, forward. */
+  readonly adapterForward: number;
+  /** QLoRA: dequantising the layer's NF4 weights to BF16, once per pass. */
+  readonly dequantPerPass: number;
 }
 
 const ACT_BYTES = 2; // BF16 activations
@@ -246,6 +253,32 @@ function layerCost(
       collectiveSeconds('all-gather', gathered, group, cluster.scaleUp, cluster.scaleOut) - attentionForward,
     );
   }
+  // Adapters: two thin GEMMs per adapted matrix (T×in·in×r, then T×r·r×out), on the TP shard.
+  let adapterForward = 0;
+  let dequantPerPass = 0;
+  const adapter = options.adapter;
+  if (adapter) {
+    const r = adapter.rank;
+    const list = kind === 'moe' && spec.moe ? adapter.perLayer.moe : adapter.perLayer.dense;
+    for (const m of list) {
+      const routed = 'routed' in m && m.routed && spec.moe !== null;
+      const tokens = routed ? (layout.expertParallel * T * spec.moe!.topK) / spec.moe!.numExperts : T;
+      const count = routed ? spec.moe!.numExperts / layout.expertParallel : 1;
+      adapterForward +=
+        gemmSeconds(hw, 'bf16', tokens, r, m.inFeatures / t, 2, count) +
+        gemmSeconds(hw, 'bf16', tokens, m.outFeatures / t, r, 2, count);
+    }
+    if (adapter.baseBytesPerParam < 1) {
+      // NF4 → BF16: read the 4-bit weights and constants, write BF16 (Dettmers et al. 2023, Sec. 3).
+      const layer = layerMatmulWeights(spec, kind);
+      const routed =
+        spec.moe && kind === 'moe' ? (layer.routedExperts * spec.moe.numExperts) / spec.moe.topK : 0;
+      const localWeights =
+        (layer.attention + layer.denseMlp + layer.sharedExperts + layer.router) / t +
+        routed / (t * layout.expertParallel);
+      dequantPerPass = memorySeconds(hw, localWeights * (adapter.baseBytesPerParam + 2));
+    }
+  }
   return {
     gemmForward,
     attentionForward,
@@ -254,6 +287,8 @@ function layerCost(
     tpCommForward,
     cpCommForward,
     epCommForward,
+    adapterForward,
+    dequantPerPass,
   };
 }
 
@@ -334,16 +369,27 @@ export function stepTimeFromLayerCosts(
     const epAll = sum((c) => c.epCommForward);
     // Overlapped: only what the forward compute cannot hide is exposed.
     const epF = overlapEp ? Math.max(0, epAll - (gemmF + attnF + eltF)) : epAll;
-    const forward = gemmF + attnF + eltF + tpF + cpF + epF;
+    const adapterF = sum((c) => c.adapterForward) * computeSlowdown;
+    const dequant = sum((c) => c.dequantPerPass);
+    const forward = gemmF + attnF + eltF + tpF + cpF + epF + adapterF + dequant;
     // Backward: input- and weight-gradient GEMMs (2× forward), attention backward, element-wise
     // backward (2× forward bytes), the same communication again; full recomputation re-runs the forward.
-    const weightGrad = gemmF;
-    const backward = 2 * gemmF + attnB + 2 * eltF + tpF + cpF + epF + (recomputeFull ? forward : 0);
+    // A frozen base needs only input gradients (1× forward); its adapters need both (Hu et al. 2021).
+    const frozen = options.adapter !== undefined;
+    const weightGrad = frozen ? adapterF : gemmF;
+    const backward =
+      (frozen ? gemmF + 2 * adapterF + dequant : 2 * gemmF) +
+      attnB +
+      2 * eltF +
+      tpF +
+      cpF +
+      epF +
+      (recomputeFull ? forward : 0);
     return {
       forward,
       backward,
       weightGrad,
-      gemm: 3 * gemmF + (recomputeFull ? gemmF : 0),
+      gemm: (frozen ? 2 * gemmF + 3 * adapterF : 3 * gemmF) + (recomputeFull ? gemmF + adapterF : 0),
       attention: attnF + attnB + (recomputeFull ? attnF : 0),
       elementwise: 3 * eltF + (recomputeFull ? eltF : 0),
       tp: 2 * tpF + (recomputeFull ? tpF : 0),
@@ -391,7 +437,12 @@ export function stepTimeFromLayerCosts(
   // Gradient accumulation: each microbatch's weight gradients are added into FP32 main-grad
   // buffers (Megatron-LM `main_grad`; DeepSeek-V3 keeps FP32 gradients too), 4 B read + 4 B written
   // per local parameter, when more than one microbatch contributes to a step.
-  const { dense: denseParams, expert: expertParams } = paramsPerGpu(spec, layout);
+  const base = paramsPerGpu(spec, layout);
+  const adapter = options.adapter;
+  // With a frozen base only the adapters have gradients to accumulate, reduce and step.
+  const adapterLocal = adapter ? adapter.trainableParams / (t * p) : 0;
+  const denseParams = adapter ? adapterLocal : base.dense;
+  const expertParams = adapter ? 0 : base.expert;
   const accumulation = m > 1 ? memorySeconds(hw, (denseParams + expertParams) * 8) : 0;
   const tf = slowest.forward + ppComm;
   const tb = slowest.backward + ppComm + accumulation;
@@ -432,10 +483,11 @@ export function stepTimeFromLayerCosts(
         ) + collectiveSeconds('all-gather', params * bytes.weight, group, cluster.scaleUp, cluster.scaleOut);
   let dpComm = sync(denseParams, dpGroup) + sync(expertParams, edpGroup);
   if (layout.zeroStage === 3) {
-    // FSDP gathers the weights for every microbatch's forward and backward.
+    // FSDP gathers the weights for every microbatch's forward and backward (a frozen base too).
+    const weightBytes = adapter ? adapter.baseBytesPerParam : bytes.weight;
     const gather = (params: number, group: ReturnType<typeof placement>) =>
-      collectiveSeconds('all-gather', params * bytes.weight, group, cluster.scaleUp, cluster.scaleOut);
-    const perMicrobatch = 2 * (gather(denseParams, dpGroup) + gather(expertParams, edpGroup));
+      collectiveSeconds('all-gather', params * weightBytes, group, cluster.scaleUp, cluster.scaleOut);
+    const perMicrobatch = 2 * (gather(base.dense, dpGroup) + gather(base.expert, edpGroup));
     dpComm += m * Math.max(0, perMicrobatch - (tf + tb));
   }
   // Gradients are complete only after the last microbatch: the overlap window is its backward.
@@ -450,7 +502,13 @@ export function stepTimeFromLayerCosts(
   const stepSeconds = pipelineSeconds + dpExposed + optimizer;
   const tokensPerStep = options.globalBatchSize * s;
   const flops = trainingFlopsPerToken(spec, s);
-  const modelFlopsPerStep = flops.causal.flopsPerToken * tokensPerStep;
+  // Frozen base: no weight gradients for its matrices, so 3× forward minus one forward's matmuls
+  // (the "≈ 2/3 of full fine-tuning" rule; attention backward still costs 2× its forward).
+  const forwardMatmul = (flops.causal.flopsPerToken - flops.causal.breakdown.attentionScores) / 3;
+  const modelFlopsPerToken = adapter
+    ? flops.causal.flopsPerToken - forwardMatmul
+    : flops.causal.flopsPerToken;
+  const modelFlopsPerStep = modelFlopsPerToken * tokensPerStep;
   const recomputeFlopsPerStep = recomputeFull ? (modelFlopsPerStep - flops.causal.breakdown.head) / 3 : 0;
   const peak = hw.peakFlopsPerSecond.bf16!;
   const perGpuSecond = stepSeconds * gpus;
@@ -467,7 +525,9 @@ export function stepTimeFromLayerCosts(
     microbatches: m,
     modelFlopsPerStep,
     mfu: modelFlopsPerStep / (perGpuSecond * peak),
-    mfuNonCausal: (flops.nonCausal.flopsPerToken * tokensPerStep) / (perGpuSecond * peak),
+    mfuNonCausal:
+      ((flops.nonCausal.flopsPerToken - (adapter ? forwardMatmul : 0)) * tokensPerStep) /
+      (perGpuSecond * peak),
     hfu: (modelFlopsPerStep + recomputeFlopsPerStep) / (perGpuSecond * peak),
     hardwareFlopsPerSecondPerGpuNonCausal: nonCausalHardware / perGpuSecond,
     breakdown: {

@@ -1,0 +1,158 @@
+/**
+ * Fine-tuning: full (the pretraining engine on the dataset's tokens × epochs), LoRA, DoRA and QLoRA
+ * (a frozen base with trainable adapters), reusing the same layout search and run cost.
+ */
+import { InputError, inputError } from '../errors.js';
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { paramCount } from '../model/param-count.js';
+import type { ModelSpec } from '../model/spec.js';
+import { bytesPerElement } from '../precision.js';
+import type { LayoutConstraints } from '../training/layout-search.js';
+import { LayoutDoesNotFitError, planTraining, type TrainingPlan } from '../training/plan.js';
+import type { RunCostOptions } from '../training/run-cost.js';
+import type { TrainingOptions } from '../training/step-time.js';
+import { type AdapterRuntime, adapterRuntime, type TargetModule } from './adapters.js';
+
+export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
+export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
+
+export interface Dataset {
+  /** Tokens in the dataset (one epoch). */
+  readonly tokens: number;
+  /** Examples in the dataset; needed without packing (each example is padded to the sequence length). */
+  readonly examples?: number;
+  readonly epochs: number;
+  /** Concatenate examples into full sequences (no padding), or pad each example to `seqLen`. */
+  readonly packing: boolean;
+}
+
+export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'globalBatchSize'> {
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: readonly TargetModule[];
+  /** LoRA/DoRA base format; QLoRA is always NF4. */
+  readonly baseFormat: 'bf16' | 'fp8';
+  readonly dataset: Dataset;
+  /** Global batch in sequences. */
+  readonly globalBatchSize: number;
+  readonly gpus: number;
+  readonly constraints: LayoutConstraints;
+  readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
+}
+
+export interface FinetunePlan extends TrainingPlan {
+  readonly adapter: AdapterRuntime | null;
+  readonly trainableParams: number;
+  /** Tokens pushed through the model (incl. padding) and the dataset's own tokens × epochs. */
+  readonly tokensProcessed: number;
+  readonly tokensUseful: number;
+}
+
+/** The adapter a method implies (null for full fine-tuning). */
+export function methodAdapter(
+  spec: ModelSpec,
+  o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat'>,
+): AdapterRuntime | null {
+  if (o.method === 'full') return null;
+  const base = o.method === 'qlora' ? bytesPerElement('nf4') : bytesPerElement(o.baseFormat);
+  return adapterRuntime(
+    spec,
+    {
+      method: o.method === 'dora' ? 'dora' : o.method === 'qlora' ? 'qlora' : 'lora',
+      rank: o.rank,
+      targets: o.targets,
+    },
+    base,
+  );
+}
+
+/** Tokens processed for a dataset: packed into full sequences, or each example padded to seqLen. */
+export function datasetTokens(
+  d: Dataset,
+  seqLen: number,
+): { processed: number; useful: number; sequences: number } {
+  if (!(d.tokens > 0))
+    inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
+  if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
+  const useful = d.tokens * d.epochs;
+  if (d.packing) {
+    const sequences = Math.ceil(useful / seqLen);
+    return { processed: sequences * seqLen, useful, sequences };
+  }
+  if (d.examples === undefined)
+    inputError(
+      'missing_field',
+      ['--examples'],
+      'without --packing, give --examples so each can be padded to --seq-len',
+    );
+  if (d.tokens / d.examples > seqLen) {
+    inputError(
+      'invalid_value',
+      ['--seq-len'],
+      `examples average ${Math.round(d.tokens / d.examples)} tokens, more than --seq-len ${seqLen}; raise it or use --packing`,
+    );
+  }
+  const sequences = Math.ceil(d.examples * d.epochs);
+  return { processed: sequences * seqLen, useful, sequences };
+}
+
+export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneOptions): FinetunePlan {
+  const adapter = methodAdapter(spec, o);
+  const tokens = datasetTokens(o.dataset, o.seqLen);
+  if (tokens.sequences < o.globalBatchSize) {
+    throw new InputError({
+      code: 'invalid_value',
+      path: ['--global-batch'],
+      message: `the dataset gives ${tokens.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
+    });
+  }
+  const plan = planTraining(spec, cluster, {
+    seqLen: o.seqLen,
+    globalBatchSize: o.globalBatchSize,
+    precision: o.method === 'qlora' ? 'bf16' : o.precision,
+    optimizer: o.optimizer,
+    flashAttention: o.flashAttention,
+    overlapDataParallel: o.overlapDataParallel,
+    adapter: adapter ?? undefined,
+    gpus: o.gpus,
+    constraints: o.constraints,
+    top: 3,
+    cost: { ...o.cost, tokens: tokens.processed },
+  });
+  return {
+    ...plan,
+    adapter,
+    trainableParams: adapter ? adapter.trainableParams : paramCount(spec).totalParams,
+    tokensProcessed: tokens.processed,
+    tokensUseful: tokens.useful,
+  };
+}
+
+export interface Alternative {
+  readonly method: FinetuneMethod;
+  readonly gpus: number;
+  readonly plan: FinetunePlan;
+}
+
+/** When nothing fits: the smallest GPU count (doubling) that fits, and the methods that fit as asked. */
+export function finetuneAlternatives(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: FinetuneOptions,
+  maxGpus = 4096,
+): Alternative[] {
+  const out: Alternative[] = [];
+  const attempt = (method: FinetuneMethod, gpus: number) => {
+    try {
+      out.push({ method, gpus, plan: planFinetune(spec, cluster, { ...o, method, gpus, constraints: {} }) });
+      return true;
+    } catch (error) {
+      if (error instanceof LayoutDoesNotFitError || error instanceof InputError) return false;
+      throw error;
+    }
+  };
+  for (let gpus = o.gpus * 2; gpus <= maxGpus; gpus *= 2) if (attempt(o.method, gpus)) break;
+  for (const method of FINETUNE_METHODS)
+    if (method !== o.method && o.method !== 'qlora') attempt(method, o.gpus);
+  return out;
+}
