@@ -43,7 +43,7 @@ describe('adapters', () => {
       '--rank: must be a whole number ≥ 1, got 0',
     );
     expect(() => trainableParams(llama, { method: 'lora', rank: 8, targets: ['experts'] })).toThrowError(
-      '--targets: none of experts exists in Meta Llama 3 8B',
+      '--targets: none of experts exists in llama-3-8b',
     );
   });
   it('datasets: packing fills sequences, padding pads each example; too-long examples are refused', () => {
