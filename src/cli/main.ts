@@ -175,6 +175,37 @@ function program(io: Io, setExit: (code: number) => void): Command {
     'llmecon finetune --model qwen2.5-32b --method full --examples 1000 --avg-tokens 4100 --epochs 5 --seq-len 8192 --gpu h100 --gpus 16\n  llmecon finetune --model llama-3-8b --method qlora --rank 64 --targets all --tokens 20M --gpu rtx-4090 --price-per-gpu-hour 0.4',
   );
   example(
+    addLayoutFlags(cli.command('rl'), 'fix the policy-update')
+      .description(
+        'RL post-training (GRPO): generation, policy update, reference and reward passes per step and per run',
+      )
+      .option('--model <model>', 'policy model: catalog id, config.json or llmecon spec')
+      .option('--method <m>', 'policy update: full | lora | dora | qlora', 'full')
+      .option('--rank <r>', 'adapter rank (LoRA methods)', '16')
+      .option('--targets <list>', 'adapter targets (LoRA methods)', 'attn,mlp')
+      .option('--prompts <n>', 'prompts per step', '64')
+      .option('--samples-per-prompt <g>', 'responses sampled per prompt (GRPO group size)', '16')
+      .option('--prompt-tokens <n>', 'tokens per prompt', '512')
+      .option('--response-tokens <n>', 'tokens per response', '4096')
+      .option('--steps <n>', 'RL steps', '1')
+      .option('--no-reference', 'no reference model (no KL term)')
+      .option('--reward-model <model>', 'learned reward model scored on every response (default: rule-based)')
+      .option('--rollout-weights <f>', 'generation weights: bf16 | fp8 | int8 | int4 | ...', 'bf16')
+      .option('--rollout-kv <f>', 'generation KV cache: bf16 | fp8 | ...', 'bf16')
+      .option('--gpu <id>', 'accelerator (see llmecon gpus)')
+      .option('--gpus <n>', 'number of GPUs', '8')
+      .option('--cluster <id>', 'cluster preset')
+      .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
+      .option('--region <id>', 'grid for CO2', 'world')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => {
+        const result = (await import('./commands/rl.js')).rlCommand(opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --steps 500',
+  );
+  example(
     cli
       .command('validate')
       .description('run the training engine against every cited published run and show the errors')
