@@ -49,7 +49,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const rank = o.rank === undefined ? 16 : parseCount(o.rank, '--rank');
   if (method !== 'full' && (!Number.isInteger(rank) || rank < 1))
     inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got '${o.rank}'`);
-  const targets = parseTargets(o.targets ?? 'attn,mlp');
+  // Keep only targets the model has (no experts or shared experts on a dense model).
+  const targets = parseTargets(o.targets ?? 'attn,mlp').filter((t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null);
   const examples = o.examples === undefined ? undefined : positiveInteger(o.examples, '--examples', 1);
   let tokens: number;
   if (o.tokens !== undefined) {
