@@ -50,7 +50,9 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   if (method !== 'full' && (!Number.isInteger(rank) || rank < 1))
     inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got '${o.rank}'`);
   // Keep only targets the model has (no experts or shared experts on a dense model).
-  const targets = parseTargets(o.targets ?? 'attn,mlp').filter((t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null);
+  const targets = parseTargets(o.targets ?? 'attn,mlp').filter(
+    (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
+  );
   const examples = o.examples === undefined ? undefined : positiveInteger(o.examples, '--examples', 1);
   let tokens: number;
   if (o.tokens !== undefined) {
