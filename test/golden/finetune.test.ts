@@ -12,41 +12,11 @@ import { paramCount } from '../../src/core/model/param-count.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { trainingStepTime } from '../../src/core/training/step-time.js';
+import { gpt3_175b, llama65b, testCost } from '../fixtures.js';
 
 const ALL_LINEAR = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-const llama65b = specFromInput({
-  name: 'LLaMA-65B',
-  vocabSize: 32000,
-  hiddenSize: 8192,
-  numLayers: 80,
-  maxContextTokens: 2048,
-  attention: { kind: 'gqa', numHeads: 64 },
-  mlp: { intermediateSize: 22016 },
-});
-const gpt3 = specFromInput({
-  name: 'GPT-3 175B',
-  vocabSize: 50257,
-  hiddenSize: 12288,
-  numLayers: 96,
-  maxContextTokens: 2048,
-  tieWordEmbeddings: true,
-  learnedPositionEmbeddings: 2048,
-  norm: 'layernorm',
-  attention: { kind: 'gqa', numHeads: 96, qkvBias: true, outputBias: true },
-  mlp: { intermediateSize: 49152, gated: false, bias: true },
-});
-const cost = {
-  goodput: 1,
-  usdPerGpuHour: 2,
-  energy: {
-    nodeWattsPerGpu: 1275,
-    powerFraction: 0.75,
-    pue: 1.1,
-    kgCo2PerKWh: 0.4,
-    electricityUsdPerKWh: 0.08,
-  },
-  networkingShareOfHardware: 0.19,
-};
+const gpt3 = gpt3_175b;
+const cost = testCost;
 
 describe('QLoRA (Dettmers et al. 2023, Abstract and Sec. 1)', () => {
   it('LLaMA-65B with QLoRA (r=64 on all linear layers, gradient checkpointing) fits in 48 GB', () => {

@@ -7,6 +7,7 @@ import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { paramCount } from '../../src/core/model/param-count.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { catalogSpec } from '../catalog-spec.js';
+import { gpt3_175b } from '../fixtures.js';
 
 describe("training FLOPs per token at seq 4096 (ISCA '25, Table 2; causal convention)", () => {
   // Tolerance 2%: the paper rounds to whole GFLOPs and does not state its convention; the causal
@@ -43,18 +44,7 @@ describe('FLOPs cross-checks', () => {
     }
   });
   it('GPT-3 175B: 6·N·D = 3.14e23 FLOPs for 300B tokens (Brown et al. 2020, Table D.1)', () => {
-    const gpt3 = specFromInput({
-      name: 'GPT-3 175B',
-      vocabSize: 50257,
-      hiddenSize: 12288,
-      numLayers: 96,
-      maxContextTokens: 2048,
-      tieWordEmbeddings: true,
-      learnedPositionEmbeddings: 2048,
-      norm: 'layernorm',
-      attention: { kind: 'gqa', numHeads: 96, qkvBias: true, outputBias: true },
-      mlp: { intermediateSize: 49152, gated: false, bias: true },
-    });
+    const gpt3 = gpt3_175b;
     const p = paramCount(gpt3);
     expect(p.totalParams / 1e9).toBeCloseTo(174.6, 1); // PaLM Table 3 / Megatron: 174.6B
     expect((6 * p.totalParams * 300e9) / 1e23).toBeCloseTo(3.14, 1);

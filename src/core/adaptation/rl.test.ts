@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { InputError } from '../errors.js';
 import { decodeStepSeconds, expectedExpertsTouched, generationTime } from '../inference/generation.js';
@@ -10,18 +11,7 @@ import { planRl, type RlOptions } from './rl.js';
 const cluster = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const qwen = spec('qwen2.5-7b');
-const cost = {
-  goodput: 1,
-  usdPerGpuHour: 2,
-  energy: {
-    nodeWattsPerGpu: 1275,
-    powerFraction: 0.75,
-    pue: 1.1,
-    kgCo2PerKWh: 0.4,
-    electricityUsdPerKWh: 0.08,
-  },
-  networkingShareOfHardware: 0.19,
-};
+const cost = testCost;
 const base: RlOptions = {
   promptsPerStep: 32,
   samplesPerPrompt: 8,

@@ -1,0 +1,41 @@
+/** Shared test fixtures: published architectures without a config.json, and fixed cost assumptions. */
+import { specFromInput } from '../src/core/model/model-spec-schema.js';
+
+/** GPT-3 175B (Brown et al. 2020, Table 2.1): 96 layers, d_model 12,288, 96 heads, 4·d FFN, learned positions. */
+export const gpt3_175b = specFromInput({
+  name: 'GPT-3 175B',
+  vocabSize: 50257,
+  hiddenSize: 12288,
+  numLayers: 96,
+  maxContextTokens: 2048,
+  tieWordEmbeddings: true,
+  learnedPositionEmbeddings: 2048,
+  norm: 'layernorm',
+  attention: { kind: 'gqa', numHeads: 96, qkvBias: true, outputBias: true },
+  mlp: { intermediateSize: 49152, gated: false, bias: true },
+});
+
+/** LLaMA-65B (Touvron et al. 2023, Table 2; FFN width of the released checkpoint). */
+export const llama65b = specFromInput({
+  name: 'LLaMA-65B',
+  vocabSize: 32000,
+  hiddenSize: 8192,
+  numLayers: 80,
+  maxContextTokens: 2048,
+  attention: { kind: 'gqa', numHeads: 64 },
+  mlp: { intermediateSize: 22016 },
+});
+
+/** Fixed run-cost assumptions for tests that check time and money, not the catalog defaults. */
+export const testCost = {
+  goodput: 1,
+  usdPerGpuHour: 2,
+  energy: {
+    nodeWattsPerGpu: 1275,
+    powerFraction: 0.75,
+    pue: 1.1,
+    kgCo2PerKWh: 0.4,
+    electricityUsdPerKWh: 0.08,
+  },
+  networkingShareOfHardware: 0.19,
+};
