@@ -3,6 +3,7 @@
  * llmecon spec (JSON or YAML). The only place the CLI reads model files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { findModel } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';

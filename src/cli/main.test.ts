@@ -1,6 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findModel } from '../catalog/catalog.js';
 import { main } from './main.js';
 
 const fixture = (name: string) => `test/fixtures/${name}`;
@@ -174,6 +177,14 @@ describe('CLI results', () => {
       layers: 61,
     });
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['embeddingParams', 'mtpParams', 'breakdown']));
+  });
+  it('reads a Hugging Face model directory (its config.json)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(findModel('gpt2').config));
+    const result = await run(['params', dir, '--json']);
+    expect(JSON.parse(result.stdout).totalParams).toBe(124_439_808);
+    const empty = await run(['params', tmpdir()]);
+    expect(empty.stderr).toBe(`error: model: '${tmpdir()}' is a directory without a config.json`);
   });
   it('reads an llmecon YAML spec', async () => {
     const result = await run(['params', fixture('tiny-moe.yaml'), '--json']);
