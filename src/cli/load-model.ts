@@ -25,8 +25,14 @@ export function loadModel(ref: string): LoadedModel {
     const entry = findModel(ref, 'model');
     return { ref, spec: modelSpecFrom(entry.config, entry.name) };
   }
-  if (!existsSync(ref) || !statSync(ref).isFile())
-    inputError('unknown_id', ['model'], `no such file '${ref}'`);
+  if (!existsSync(ref)) inputError('unknown_id', ['model'], `no such file '${ref}'`);
+  // A Hugging Face model directory: read its config.json.
+  if (statSync(ref).isDirectory()) {
+    const config = join(ref, 'config.json');
+    if (!existsSync(config))
+      inputError('unknown_id', ['model'], `'${ref}' is a directory without a config.json`);
+    return loadModel(config);
+  }
   const text = readFileSync(ref, 'utf8');
   let parsed: unknown;
   if (/\.ya?ml$/i.test(ref)) {
