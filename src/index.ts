@@ -1,0 +1,42 @@
+/**
+ * llmecon's public API: the pure core (model arithmetic, memory, training, adaptation), the catalog,
+ * and the validation cases. The CLI and the web app import from here.
+ */
+
+// Catalog and validation
+export { findCluster, findGpu, findGrid, findModel, loadCatalog } from './catalog/catalog.js';
+export { defaultPrice, energyAssumptions, resolveHardware } from './catalog/training-defaults.js';
+// Adapting models
+export {
+  adaptedMatrices,
+  parseTargets,
+  TARGET_MODULES,
+  trainableParams,
+} from './core/adaptation/adapters.js';
+export { FINETUNE_METHODS, planFinetune } from './core/adaptation/finetune.js';
+export { planRl } from './core/adaptation/rl.js';
+// Errors and units
+export { InputError, type InputIssue, InternalError } from './core/errors.js';
+export { type ClusterSpec, defaultCluster } from './core/hardware/cluster-spec.js';
+// Hardware and training
+export type { HardwareSpec } from './core/hardware/hardware-spec.js';
+export { decodeStepSeconds, generationTime } from './core/inference/generation.js';
+export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
+// Memory
+export { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from './core/memory/training-memory.js';
+export { forwardFlopsPerToken, inferenceFlopsPerToken, trainingFlopsPerToken } from './core/model/flops.js';
+// Model arithmetic
+export { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './core/model/hf-config.js';
+export { kvCacheBytes } from './core/model/kv-cache.js';
+export { modelSpecInputSchema, specFromInput } from './core/model/model-spec-schema.js';
+export { type ParamCount, paramCount } from './core/model/param-count.js';
+export { modelSpecFrom } from './core/model/resolve-model.js';
+export type { AttentionSpec, LayerSpec, ModelSpec, MoeSpec } from './core/model/spec.js';
+export { DEFAULT_LAYOUT, layoutIssues, type ParallelLayout } from './core/parallelism/layout.js';
+export { bytesPerElement, KV_FORMATS, WEIGHT_FORMATS } from './core/precision.js';
+export { type SearchResult, searchLayouts } from './core/training/layout-search.js';
+export { LayoutDoesNotFitError, planTraining } from './core/training/plan.js';
+export { ownedUsdPerGpuHour, trainingRunCost } from './core/training/run-cost.js';
+export { type StepTime, type TrainingOptions, trainingStepTime } from './core/training/step-time.js';
+export { parseCount } from './core/units.js';
+export { runAllTrainingCases, trainingCases } from './validation/training-cases.js';
