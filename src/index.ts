@@ -4,7 +4,7 @@
  */
 
 // Catalog and validation
-export { findCluster, findGpu, findGrid, findModel, loadCatalog } from './catalog/catalog.js';
+export { findApi, findCluster, findGpu, findGrid, findModel, loadCatalog } from './catalog/catalog.js';
 export { defaultPrice, energyAssumptions, resolveHardware } from './catalog/training-defaults.js';
 // Adapting models
 export {
@@ -20,7 +20,18 @@ export { InputError, type InputIssue, InternalError } from './core/errors.js';
 export { type ClusterSpec, defaultCluster } from './core/hardware/cluster-spec.js';
 // Hardware and training
 export type { HardwareSpec } from './core/hardware/hardware-spec.js';
-export { decodeStepSeconds, generationTime } from './core/inference/generation.js';
+export { apiUsdPerDay, planCandidate, planDeployments, selfHostVsApi } from './core/inference/deployment.js';
+export { generationTime } from './core/inference/generation.js';
+export {
+  bestServingPoint,
+  loneTtftSeconds,
+  maxConcurrency,
+  prefillTokensPerSecondPerGpu,
+  servingPoint,
+  staticBatchThroughput,
+} from './core/inference/serving.js';
+// Serving (issue 5, in progress: library only, no CLI yet)
+export { type Replica, servingStepSeconds } from './core/inference/serving-step.js';
 export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
 // Memory
 export { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from './core/memory/training-memory.js';

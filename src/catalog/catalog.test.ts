@@ -4,6 +4,7 @@ import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { 
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
 import {
+  APIS_FILES,
   ASSUMPTIONS,
   CLUSTERS_FILES,
   EFFICIENCY_FILES,
@@ -20,6 +21,7 @@ const KINDS = {
   clusters: CLUSTERS_FILES,
   efficiency: EFFICIENCY_FILES,
   grids: GRIDS_FILES,
+  apis: APIS_FILES,
 };
 
 function rawCatalog() {

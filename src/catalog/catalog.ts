@@ -9,6 +9,7 @@ import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
 import { nearMatches } from '../core/suggest.js';
 import { toSi } from '../core/units.js';
 import {
+  APIS_FILES,
   ASSUMPTIONS,
   CLUSTERS_FILES,
   EFFICIENCY_FILES,
@@ -18,7 +19,9 @@ import {
   SOURCES,
 } from './data.js';
 import {
+  type ApiFile,
   type AssumptionsFile,
+  apiFileSchema,
   assumptionsFileSchema,
   type ClusterFile,
   clusterFileSchema,
@@ -76,6 +79,7 @@ export interface Catalog {
   readonly models: ReadonlyMap<string, ModelFile>;
   readonly clusters: ReadonlyMap<string, Cluster>;
   readonly grids: ReadonlyMap<string, Grid>;
+  readonly apis: ReadonlyMap<string, ApiFile>;
   /** Sourced defaults for goodput, energy and cost (catalog/assumptions.json). */
   readonly assumptions: AssumptionsFile;
   readonly sources: SourcesFile;
@@ -218,8 +222,11 @@ export function loadCatalog(): Catalog {
     const file = parseFile(gridFileSchema, raw, `catalog/grids/${name}.json`);
     grids.set(name, { id: file.id, name: file.name, kgCo2PerKWh: file.carbonIntensity.value / 1000, file });
   }
+  const apis = new Map<string, ApiFile>();
+  for (const [name, raw] of Object.entries(APIS_FILES))
+    apis.set(name, parseFile(apiFileSchema, raw, `catalog/apis/${name}.json`));
   const assumptions = parseFile(assumptionsFileSchema, ASSUMPTIONS, 'catalog/assumptions.json');
-  cached = { efficiencyProfiles: profiles, gpus, models, clusters, grids, assumptions, sources };
+  cached = { efficiencyProfiles: profiles, gpus, models, clusters, grids, apis, assumptions, sources };
   return cached;
 }
 
@@ -251,6 +258,11 @@ const LIST_HINT: Readonly<Record<string, string>> = {
 /** A grid region by id (carbon intensity). */
 export function findGrid(id: string, field = '--region'): Grid {
   return lookup(loadCatalog().grids, id, field, 'region', new Map());
+}
+
+/** An API price entry by id. */
+export function findApi(id: string, field = '--api'): ApiFile {
+  return lookup(loadCatalog().apis, id, field, 'API', new Map());
 }
 
 /** A GPU by id or alias (`a100` → `a100-80gb`, `h100` → `h100-sxm`). */

@@ -3,6 +3,13 @@
  * browser. A lint test checks that this list matches the files in catalog/.
  */
 
+import apis_claude_3_5_sonnet from '../../catalog/apis/claude-3.5-sonnet.json' with { type: 'json' };
+import apis_deepseek_chat from '../../catalog/apis/deepseek-chat.json' with { type: 'json' };
+import apis_deepseek_reasoner from '../../catalog/apis/deepseek-reasoner.json' with { type: 'json' };
+import apis_gemini_1_5_flash from '../../catalog/apis/gemini-1.5-flash.json' with { type: 'json' };
+import apis_gpt_4o from '../../catalog/apis/gpt-4o.json' with { type: 'json' };
+import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 'json' };
+import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
 import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
 import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
 import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
@@ -131,4 +138,13 @@ export const GRIDS_FILES: Readonly<Record<string, unknown>> = {
   'us-2021-meta': grids_us_2021_meta,
   us: grids_us,
   world: grids_world,
+};
+export const APIS_FILES: Readonly<Record<string, unknown>> = {
+  'claude-3.5-sonnet': apis_claude_3_5_sonnet,
+  'deepseek-chat': apis_deepseek_chat,
+  'deepseek-reasoner': apis_deepseek_reasoner,
+  'gemini-1.5-flash': apis_gemini_1_5_flash,
+  'gpt-4o-mini': apis_gpt_4o_mini,
+  'gpt-4o': apis_gpt_4o,
+  'groq-llama-3-70b': apis_groq_llama_3_70b,
 };

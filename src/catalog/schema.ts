@@ -186,3 +186,18 @@ export const assumptionsFileSchema = z
   })
   .strict();
 export type AssumptionsFile = z.infer<typeof assumptionsFileSchema>;
+
+const price = positive.refine((v) => v.unit === 'USD/M tokens' && v.asOf !== undefined, {
+  message: 'API prices are USD/M tokens with an asOf date',
+});
+export const apiFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    provider: z.string().min(1),
+    name: z.string().min(1),
+    /** The catalog model this API serves, where there is one (for self-host comparisons). */
+    servesCatalogModel: z.string().optional(),
+    prices: z.object({ input: price, cachedInput: price.optional(), output: price }).strict(),
+  })
+  .strict();
+export type ApiFile = z.infer<typeof apiFileSchema>;

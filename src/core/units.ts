@@ -75,6 +75,7 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   s: 1,
   'USD/GPU-hour': 1,
   'USD/kWh': 1,
+  'USD/M tokens': 1,
   USD: 1,
   count: 1,
   'gCO2e/kWh': 1,

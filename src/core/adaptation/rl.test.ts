@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { InputError } from '../errors.js';
-import { decodeStepSeconds, expectedExpertsTouched, generationTime } from '../inference/generation.js';
+import { generationTime } from '../inference/generation.js';
+import { expectedExpertsTouched, servingStepSeconds } from '../inference/serving-step.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { planRl, type RlOptions } from './rl.js';
@@ -33,13 +34,12 @@ const base: RlOptions = {
 describe('generation', () => {
   it('a decode step is never faster than reading the weights once (memory roofline)', () => {
     const weights = paramCount(qwen).totalParams * 2;
-    const step = decodeStepSeconds(qwen, cluster, {
-      tensorParallel: 1,
-      weightFormat: 'bf16',
-      kvFormat: 'bf16',
-      batch: 1,
-      context: 1024,
-    });
+    const step = servingStepSeconds(
+      qwen,
+      cluster,
+      { tensorParallel: 1, expertParallel: 1, weightFormat: 'bf16', kvFormat: 'bf16' },
+      { decodeSequences: 1, tokensPerSequence: 1, context: 1024, prefillTokens: 0, prefillContext: 0 },
+    );
     expect(step).toBeGreaterThan(weights / cluster.gpu.memoryBytesPerSecond);
   });
   it('MoE decode reads the experts its batch reaches: 1 token → top-k, many → all', () => {

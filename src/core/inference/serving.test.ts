@@ -1,0 +1,173 @@
+/**
+ * Serving model: invariants, and checks against published serving figures at the errors measured
+ * today (issue 5 is open: the TensorRT-LLM rows are not yet within their 15% median target).
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { findApi, findCluster, findModel } from '../../catalog/catalog.js';
+import { kvCacheBytes } from '../model/kv-cache.js';
+import { specFromInput } from '../model/model-spec-schema.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import { apiUsdPerDay, planCandidate, selfHostVsApi } from './deployment.js';
+import {
+  bestServingPoint,
+  loneTtftSeconds,
+  maxConcurrency,
+  prefillTokensPerSecondPerGpu,
+  servingPoint,
+  staticBatchThroughput,
+  tokensPerStep,
+} from './serving.js';
+
+const h100 = findCluster('dgx-h100');
+const h800 = findCluster('hgx-h800-deepseek');
+const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
+const llama8b = spec('llama-3-8b');
+const fp8 = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
+const energy = {
+  nodeWattsPerGpu: 1275,
+  powerFraction: 0.75,
+  pue: 1.1,
+  kgCo2PerKWh: 0.4,
+  electricityUsdPerKWh: 0.08,
+};
+
+describe('serving invariants', () => {
+  test.prop([fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })])(
+    'more concurrency never lowers throughput per GPU (up to memory)',
+    (a, b) => {
+      const w = { inputTokens: 512, outputTokens: 256 };
+      const [lo, hi] = a < b ? [a, b] : [b, a];
+      const t = (c: number) => servingPoint(llama8b, h100, fp8, w, c).outputTokensPerSecondPerGpu;
+      expect(t(hi)).toBeGreaterThanOrEqual(t(lo) * (1 - 1e-9));
+    },
+  );
+  it('more memory never lowers the maximum concurrency (H200 ≥ H100)', () => {
+    const w = { inputTokens: 2048, outputTokens: 1024 };
+    expect(maxConcurrency(llama8b, findCluster('dgx-h100'), fp8, w)).toBeGreaterThan(0);
+    const h200 = { ...h100, gpu: { ...h100.gpu, memoryBytes: 141e9 } };
+    expect(maxConcurrency(llama8b, h200, fp8, w)).toBeGreaterThanOrEqual(
+      maxConcurrency(llama8b, h100, fp8, w),
+    );
+  });
+  it('cost per token falls as utilisation rises', () => {
+    const w = { inputTokens: 512, outputTokens: 256 };
+    const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy };
+    const low = planCandidate(llama8b, c, w, 1, {})!;
+    const high = planCandidate(llama8b, c, w, 40, {})!;
+    expect(high.utilization).toBeGreaterThan(low.utilization);
+    expect(high.costPerMillionOutputTokensUsd).toBeLessThan(low.costPerMillionOutputTokensUsd);
+  });
+  it('speculative decoding: expected tokens per step 1 + a + a² … (MTP: 1 draft at 85% → 1.85)', () => {
+    expect(tokensPerStep({ draftTokens: 1, acceptanceRate: 0.85 })).toBeCloseTo(1.85, 10);
+    const w = { inputTokens: 512, outputTokens: 256 };
+    const plain = servingPoint(llama8b, h100, fp8, w, 64).tpotSeconds;
+    const mtp = servingPoint(
+      llama8b,
+      h100,
+      fp8,
+      { ...w, speculative: { draftTokens: 1, acceptanceRate: 0.85 } },
+      64,
+    ).tpotSeconds;
+    expect(mtp).toBeLessThan(plain);
+  });
+  it('bad inputs: context beyond the maximum, zero traffic, weights that do not fit', () => {
+    expect(() =>
+      servingPoint(spec('llama-2-7b'), h100, fp8, { inputTokens: 4000, outputTokens: 200 }, 1),
+    ).toThrowError(
+      "--input-tokens: input + output (4200) exceed llama-2-7b's maximum context of 4096 tokens",
+    );
+    const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy };
+    expect(() => planCandidate(llama8b, c, { inputTokens: 512, outputTokens: 256 }, 0, {})).toThrowError(
+      '--requests-per-second: traffic must be greater than 0, got 0',
+    );
+    expect(maxConcurrency(spec('llama-3.1-405b'), h100, fp8, { inputTokens: 512, outputTokens: 256 })).toBe(
+      0,
+    );
+    expect(
+      bestServingPoint(spec('llama-3.1-405b'), h100, fp8, { inputTokens: 512, outputTokens: 256 }),
+    ).toBeNull();
+  });
+});
+
+describe('published serving figures', () => {
+  it('DeepSeek-V2 caches 93.3% less than DeepSeek 67B (V2 paper abstract): MLA at ~6 bits vs GQA at 16 bits', () => {
+    const dense67b = specFromInput({
+      name: 'DeepSeek LLM 67B',
+      vocabSize: 102400,
+      hiddenSize: 8192,
+      numLayers: 95,
+      maxContextTokens: 4096,
+      attention: { kind: 'gqa', numHeads: 64, numKvHeads: 8 },
+      mlp: { intermediateSize: 22016 },
+    });
+    const v2 = spec('deepseek-v2');
+    const v2Bytes = (kvCacheBytes(v2, 1).bytesPerToken / 2) * (6 / 8); // ~6 bits per element (Sec. 3.2.3)
+    expect(1 - v2Bytes / kvCacheBytes(dense67b, 1).bytesPerToken).toBeCloseTo(0.933, 3);
+  });
+  it('DeepSeek-V3/R1 Day-6 fleet: $87,072/day, $562,027 theoretical revenue, 545% margin (arithmetic as published)', () => {
+    expect(226.75 * 8 * 24 * 2).toBe(87_072);
+    const r1 = findApi('deepseek-reasoner').prices;
+    const revenue =
+      (342e9 * r1.cachedInput!.value + (608e9 - 342e9) * r1.input.value + 168e9 * r1.output.value) / 1e6;
+    // The post's $562,027 uses unrounded token counts; the rounded counts give $562,100 (0.01%).
+    expect(Math.abs(revenue / 562_027 - 1)).toBeLessThan(0.001);
+    expect(Math.floor((revenue / 87_072 - 1) * 100)).toBe(545);
+  });
+  it('DeepSeek-V3 Day-6 throughput per H800 node: prefill 73.7k (engine −5%), decode 14.8k at 20 tokens/s/user (engine +25%)', () => {
+    const v3 = spec('deepseek-v3');
+    const w = {
+      inputTokens: 4489,
+      outputTokens: 1000,
+      cacheHitRate: 0.563,
+      speculative: { draftTokens: 1, acceptanceRate: 0.85 },
+      disaggregated: true,
+    };
+    const prefill =
+      8 *
+      prefillTokensPerSecondPerGpu(
+        v3,
+        h800,
+        { tensorParallel: 1, expertParallel: 32, weightFormat: 'fp8', kvFormat: 'fp8' },
+        w,
+        16384 * 32,
+      );
+    expect(Math.abs(prefill / 73_700 - 1)).toBeLessThan(0.1);
+    const decode = bestServingPoint(
+      v3,
+      h800,
+      { tensorParallel: 1, expertParallel: 144, weightFormat: 'fp8', kvFormat: 'fp8' },
+      w,
+      { tpotSeconds: 0.05 },
+    )!;
+    expect(Math.abs((8 * decode.outputTokensPerSecondPerGpu) / 14_800 - 1)).toBeLessThan(0.3);
+  });
+  it('TensorRT-LLM v0.6.1 H100 FP8 rows: within 30% for Llama 7B, far faster for 70B (the open gap of issue 5)', () => {
+    const w = (i: number, o: number) => ({ inputTokens: i, outputTokens: o });
+    const err = (id: string, tp: number, i: number, o: number, b: number, published: number) =>
+      staticBatchThroughput(spec(id), h100, { ...fp8, tensorParallel: tp }, w(i, o), b) / published - 1;
+    for (const e of [
+      err('llama-2-7b', 1, 128, 128, 768, 19694),
+      err('llama-2-7b', 1, 128, 2048, 112, 6818),
+      err('llama-2-7b', 1, 2048, 128, 80, 2244),
+      err('llama-2-7b', 1, 2048, 2048, 48, 2740),
+    ]) {
+      expect(Math.abs(e)).toBeLessThan(0.3);
+    }
+    expect(err('llama-2-70b', 2, 2048, 2048, 64, 547)).toBeGreaterThan(1); // engine +155%: documented, not fitted
+    expect(
+      Math.abs(
+        (loneTtftSeconds(spec('llama-2-70b'), h100, { ...fp8, tensorParallel: 4 }, 2048) * 1000) / 109 - 1,
+      ),
+    ).toBeLessThan(0.1);
+  });
+  it('self-hosting an 8B model beats a $0.15/$0.60 API only above a break-even volume', () => {
+    const w = { inputTokens: 512, outputTokens: 256 };
+    const candidates = [{ gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2.45, replica: fp8, energy }];
+    const price = { inputUsdPerMillion: 0.15, outputUsdPerMillion: 0.6 };
+    const result = selfHostVsApi(llama8b, candidates, w, price, {}, [1e6, 1e7, 1e8, 1e9, 1e10]);
+    expect(result.series[0]!.apiUsdPerDay).toBeCloseTo(apiUsdPerDay(price, w, 1e6 / 768 / 86400), 9);
+    expect(result.breakEvenTokensPerDay).not.toBeNull();
+    expect(result.breakEvenTokensPerDay!).toBeGreaterThan(1e6);
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * Serving a model: continuous batching at a concurrency (Orca/vLLM: every step decodes one token for
+ * each running sequence and prefills a chunk of new prompts), bounded by the memory left for KV
+ * blocks; TTFT, TPOT and throughput per GPU; speculative decoding (an MTP or draft head whose tokens
+ * are accepted with probability a) and prefix caching (a share of prompt tokens already cached).
+ */
+import { inputError } from '../errors.js';
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { inferenceMemory } from '../memory/inference-memory.js';
+import type { ModelSpec } from '../model/spec.js';
+import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+
+export interface ServingWorkload {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Share of prompt tokens served from the prefix cache (0–1). */
+  readonly cacheHitRate?: number;
+  /** Speculative decoding: tokens drafted per step and the probability each is accepted. */
+  readonly speculative?: { readonly draftTokens: number; readonly acceptanceRate: number };
+  /**
+   * Disaggregated serving (DeepSeek's deployment, DistServe): prefill runs on other replicas, so
+   * decode steps carry no prompt chunks; size those with `prefillTokensPerSecondPerGpu`.
+   */
+  readonly disaggregated?: boolean;
+}
+
+export interface ServingPoint {
+  readonly concurrency: number;
+  readonly stepSeconds: number;
+  readonly ttftSeconds: number;
+  /** Time per output token seen by one request. */
+  readonly tpotSeconds: number;
+  readonly outputTokensPerSecondPerGpu: number;
+  readonly inputTokensPerSecondPerGpu: number;
+  /** Share of GPU time spent prefilling (to split cost between input and output tokens). */
+  readonly prefillShare: number;
+  readonly memoryPerGpuBytes: number;
+}
+
+function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
+  if (!Number.isInteger(w.inputTokens) || w.inputTokens < 1)
+    inputError('invalid_value', ['--input-tokens'], `must be a whole number ≥ 1, got ${w.inputTokens}`);
+  if (!Number.isInteger(w.outputTokens) || w.outputTokens < 1)
+    inputError('invalid_value', ['--output-tokens'], `must be a whole number ≥ 1, got ${w.outputTokens}`);
+  if (w.inputTokens + w.outputTokens > spec.maxContextTokens) {
+    inputError(
+      'invalid_value',
+      ['--input-tokens'],
+      `input + output (${w.inputTokens + w.outputTokens}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    );
+  }
+  const hit = w.cacheHitRate ?? 0;
+  if (!(hit >= 0 && hit < 1))
+    inputError('invalid_value', ['--cache-hit-rate'], `a fraction in [0, 1), got ${hit}`);
+  const s = w.speculative;
+  if (
+    s &&
+    (!(s.acceptanceRate >= 0 && s.acceptanceRate <= 1) ||
+      !Number.isInteger(s.draftTokens) ||
+      s.draftTokens < 1)
+  ) {
+    inputError(
+      'invalid_value',
+      ['--acceptance-rate'],
+      'speculative decoding needs ≥ 1 draft token and an acceptance rate in [0, 1]',
+    );
+  }
+}
+
+/** Expected tokens per verification step with k drafts accepted i.i.d. with probability a: Σ a^i, i = 0..k. */
+export function tokensPerStep(speculative: ServingWorkload['speculative']): number {
+  if (!speculative) return 1;
+  let total = 0;
+  for (let i = 0; i <= speculative.draftTokens; i += 1) total += speculative.acceptanceRate ** i;
+  return total;
+}
+
+/** Per-GPU memory at a concurrency (sequences at full context), DeepSeek-style DP attention over EP. */
+export function servingMemoryBytes(
+  spec: ModelSpec,
+  r: Replica,
+  w: ServingWorkload,
+  concurrency: number,
+): number {
+  return inferenceMemory(spec, {
+    weightFormat: r.weightFormat,
+    kvFormat: r.kvFormat,
+    batchSize: Math.max(1, Math.ceil(concurrency / r.expertParallel)),
+    contextTokens: w.inputTokens + w.outputTokens,
+    tensorParallel: r.tensorParallel,
+    expertParallel: r.expertParallel,
+  }).totalBytes;
+}
+
+/** The most sequences a replica holds (memory for weights, KV blocks and workspace); 0 if the weights do not fit. */
+export function maxConcurrency(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  w: ServingWorkload,
+): number {
+  const fits = (c: number) => servingMemoryBytes(spec, r, w, c) <= cluster.gpu.memoryBytes;
+  if (!fits(1)) return 0;
+  let lo = 1;
+  let hi = 2;
+  while (fits(hi) && hi < 1 << 20) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Steady state of continuous batching with `concurrency` running sequences. */
+export function servingPoint(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  w: ServingWorkload,
+  concurrency: number,
+): ServingPoint {
+  checkWorkload(spec, w);
+  const perStep = tokensPerStep(w.speculative);
+  const drafts = w.speculative?.draftTokens ?? 0;
+  const stepsPerRequest = w.outputTokens / perStep;
+  const promptTokens = w.inputTokens * (1 - (w.cacheHitRate ?? 0));
+  // Chunked prefill: the prompts of the requests that replace finished ones ride along each step.
+  const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
+  const work = {
+    decodeSequences: concurrency,
+    tokensPerSequence: 1 + drafts,
+    context: w.inputTokens + w.outputTokens / 2,
+    prefillTokens: prefillPerStep,
+    prefillContext: w.inputTokens / 2,
+  };
+  const step = servingStepSeconds(spec, cluster, r, work);
+  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
+  const prefillAlone = servingStepSeconds(spec, cluster, r, {
+    ...work,
+    decodeSequences: 0,
+    prefillTokens: promptTokens,
+  });
+  const gpus = replicaGpus(r);
+  const output = (concurrency * perStep) / step;
+  return {
+    concurrency,
+    stepSeconds: step,
+    // A new request waits for the running step, then its prompt is prefilled.
+    ttftSeconds: step + prefillAlone,
+    tpotSeconds: step / perStep,
+    outputTokensPerSecondPerGpu: output / gpus,
+    inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,
+    prefillShare: step > 0 ? Math.max(0, (step - decodeOnly) / step) : 0,
+    memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
+  };
+}
+
+export interface Slo {
+  readonly ttftSeconds?: number;
+  readonly tpotSeconds?: number;
+}
+
+/** The highest-throughput concurrency that fits in memory and meets the SLO; null if none does. */
+export function bestServingPoint(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  w: ServingWorkload,
+  slo: Slo = {},
+): ServingPoint | null {
+  const max = maxConcurrency(spec, cluster, r, w);
+  if (max < 1) return null;
+  let best: ServingPoint | null = null;
+  const meets = (p: ServingPoint) =>
+    (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
+    (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
+  // Throughput rises with concurrency while latency does too: scan a geometric grid plus the maximum.
+  const grid = new Set<number>([max]);
+  for (let c = 1; c < max; c = Math.ceil(c * 1.25)) grid.add(c);
+  for (const c of [...grid].sort((a, b) => a - b)) {
+    const p = servingPoint(spec, cluster, r, w, c);
+    if (meets(p) && (!best || p.outputTokensPerSecondPerGpu > best.outputTokensPerSecondPerGpu)) best = p;
+  }
+  return best;
+}
+
+/** Static batch (TensorRT-LLM's benchmark): prefill all prompts, then decode every output token. */
+export function staticBatchThroughput(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  w: ServingWorkload,
+  batch: number,
+): number {
+  checkWorkload(spec, w);
+  const prefill = servingStepSeconds(spec, cluster, r, {
+    decodeSequences: 0,
+    tokensPerSequence: 1,
+    context: 0,
+    prefillTokens: batch * w.inputTokens,
+    prefillContext: w.inputTokens / 2,
+  });
+  const step = servingStepSeconds(spec, cluster, r, {
+    decodeSequences: batch,
+    tokensPerSequence: 1,
+    context: w.inputTokens + w.outputTokens / 2,
+    prefillTokens: 0,
+    prefillContext: 0,
+  });
+  return (batch * w.outputTokens) / (prefill + w.outputTokens * step) / replicaGpus(r);
+}
+
+/** Time to first token of a lone request (batch 1): its prefill. */
+export function loneTtftSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  inputTokens: number,
+): number {
+  return servingStepSeconds(spec, cluster, r, {
+    decodeSequences: 0,
+    tokensPerSequence: 1,
+    context: 0,
+    prefillTokens: inputTokens,
+    prefillContext: inputTokens / 2,
+  });
+}
+
+/**
+ * Prefill throughput of a replica dedicated to prefill: prompt tokens per second per GPU at a
+ * batch of `batchTokens` (cache hits are served without compute and count as input tokens).
+ */
+export function prefillTokensPerSecondPerGpu(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  w: ServingWorkload,
+  batchTokens: number,
+): number {
+  checkWorkload(spec, w);
+  const computed = batchTokens * (1 - (w.cacheHitRate ?? 0));
+  const seconds = servingStepSeconds(spec, cluster, r, {
+    decodeSequences: 0,
+    tokensPerSequence: 1,
+    context: 0,
+    prefillTokens: computed,
+    prefillContext: w.inputTokens / 2,
+  });
+  return batchTokens / seconds / replicaGpus(r);
+}
