@@ -183,6 +183,7 @@ export const assumptionsFileSchema = z
     networkingShareOfHardware: fraction,
     serverCostOverGpuCost: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
     hardwareLifeYears: positive,
+    mtpAcceptanceRate: fraction,
   })
   .strict();
 export type AssumptionsFile = z.infer<typeof assumptionsFileSchema>;

@@ -12,6 +12,12 @@ export function formatCount(n: number, digits = 2): string {
   return `${Number.isInteger(n) ? n : n.toFixed(digits)}`;
 }
 
+/** Dollars: $0.097, $2.45, $1.29K. */
+export function formatUsd(usd: number): string {
+  if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;
+  return `$${usd.toFixed(Math.abs(usd) < 1 ? 3 : 2)}`;
+}
+
 /** Bytes as GiB (or MiB/KiB when small). */
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);

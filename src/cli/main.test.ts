@@ -3,17 +3,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
 import { findModel } from '../catalog/catalog.js';
-import { main } from './main.js';
 
 const fixture = (name: string) => `test/fixtures/${name}`;
-
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 describe('CLI bad input: exact message, exit code 2', () => {
   const cases: [string, string[], string][] = [
@@ -346,6 +339,9 @@ describe('CLI results', () => {
       'memory',
       'train',
       'finetune',
+      'rl',
+      'serve',
+      'compare-api',
       'validate',
       'gpus',
       'models',

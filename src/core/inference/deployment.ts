@@ -6,9 +6,21 @@
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { KvFormat, WeightFormat } from '../precision.js';
 import type { EnergyAssumptions } from '../training/run-cost.js';
-import { bestServingPoint, type ServingPoint, type ServingWorkload, type Slo } from './serving.js';
+import {
+  bestServingPoint,
+  maxConcurrency,
+  prefillTokensPerSecondPerGpu,
+  type ServingPoint,
+  type ServingWorkload,
+  type Slo,
+  servingPoint,
+} from './serving.js';
 import { type Replica, replicaGpus } from './serving-step.js';
+
+/** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
+export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
 
 export interface DeploymentCandidate {
   readonly gpuId: string;
@@ -16,13 +28,25 @@ export interface DeploymentCandidate {
   readonly usdPerGpuHour: number;
   readonly replica: Replica;
   readonly energy: EnergyAssumptions;
+  /** Disaggregated serving: the prefill replicas' layout (default: the decode replica's). */
+  readonly prefillReplica?: Replica;
+  /** A fixed fleet: every GPU is paid for, whether or not the traffic needs it. */
+  readonly fixedGpus?: number;
 }
 
 export interface DeploymentPlan {
   readonly candidate: DeploymentCandidate;
   readonly point: ServingPoint;
+  /** Decode (or combined) replicas. */
   readonly replicas: number;
+  /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
+  readonly prefillGpus: number;
+  /** GPUs the traffic needs (or the fixed fleet, if larger). */
   readonly gpus: number;
+  /** Requests per second the deployment sustains at this operating point. */
+  readonly capacityRequestsPerSecond: number;
+  /** The traffic planned for (the capacity when planned for full use). */
+  readonly requestsPerSecond: number;
   /** Demand over capacity of the replicas. */
   readonly utilization: number;
   readonly usdPerDay: number;
@@ -32,45 +56,164 @@ export interface DeploymentPlan {
   readonly co2KgPerDay: number;
 }
 
-/** Plans one candidate for `requestsPerSecond`; null when it cannot meet the SLO at any batch. */
+/**
+ * Plans one candidate. `requestsPerSecond` null means "as much traffic as the deployment carries"
+ * (one replica, or the fixed fleet, fully used). `concurrency` pins the running sequences per replica
+ * instead of choosing the highest-throughput one within the SLO. Null when it cannot meet the SLO.
+ */
 export function planCandidate(
   spec: ModelSpec,
   c: DeploymentCandidate,
   w: ServingWorkload,
-  requestsPerSecond: number,
+  requestsPerSecond: number | null,
   slo: Slo,
+  concurrency?: number,
 ): DeploymentPlan | null {
-  if (!(requestsPerSecond > 0))
+  if (requestsPerSecond !== null && !(requestsPerSecond > 0))
     inputError(
       'invalid_value',
       ['--requests-per-second'],
       `traffic must be greater than 0, got ${requestsPerSecond}`,
     );
-  const point = bestServingPoint(spec, c.cluster, c.replica, w, slo);
+  const point =
+    concurrency === undefined
+      ? bestServingPoint(spec, c.cluster, c.replica, w, slo)
+      : pinnedPoint(spec, c, w, slo, concurrency);
   if (!point) return null;
   const n = replicaGpus(c.replica);
-  const replicaOutput = point.outputTokensPerSecondPerGpu * n;
-  const demandOutput = requestsPerSecond * w.outputTokens;
-  const replicas = Math.max(1, Math.ceil(demandOutput / replicaOutput));
-  const gpus = replicas * n;
+  const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
+  const fleetGpus = c.fixedGpus ?? n;
+  // Full use: the decode replicas that fit the fleet (or one), with prefill sized to their output.
+  const rps =
+    requestsPerSecond ??
+    replicaRequests *
+      Math.max(
+        1,
+        Math.floor(
+          w.disaggregated
+            ? fleetGpus / (n + prefillGpusPerReplica(spec, c, w, replicaRequests))
+            : fleetGpus / n,
+        ),
+      );
+  let replicas = Math.max(1, Math.ceil(rps / replicaRequests));
+  let prefillGpus = 0;
+  let prefillShare = point.prefillShare;
+  if (w.disaggregated) {
+    prefillGpus = prefillGpusFor(spec, c, w, rps);
+    prefillShare = prefillGpus / (prefillGpus + replicas * n);
+  }
+  if (c.fixedGpus !== undefined) {
+    const decodeGpus = c.fixedGpus - prefillGpus;
+    if (decodeGpus < n) return null;
+    replicas = Math.floor(decodeGpus / n);
+    prefillGpus = c.fixedGpus - replicas * n;
+    if (w.disaggregated) prefillShare = prefillGpus / c.fixedGpus;
+  }
+  const gpus = replicas * n + prefillGpus;
+  const capacityRequestsPerSecond = replicas * replicaRequests;
+  if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
-  const outputPerDay = demandOutput * 86400;
-  const inputPerDay = requestsPerSecond * w.inputTokens * 86400;
+  const outputPerDay = rps * w.outputTokens * 86400;
+  const inputPerDay = rps * w.inputTokens * 86400;
   const e = c.energy;
   const energyKWhPerDay = (gpus * 24 * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
   return {
     candidate: c,
     point,
     replicas,
+    prefillGpus,
     gpus,
-    utilization: demandOutput / (replicas * replicaOutput),
+    capacityRequestsPerSecond,
+    requestsPerSecond: rps,
+    utilization: rps / capacityRequestsPerSecond,
     usdPerDay,
-    // GPU time splits into prefill (input) and decode (output) by the step's prefill share.
-    costPerMillionInputTokensUsd: (usdPerDay * point.prefillShare * 1e6) / inputPerDay,
-    costPerMillionOutputTokensUsd: (usdPerDay * (1 - point.prefillShare) * 1e6) / outputPerDay,
+    // GPU time splits into prefill (input) and decode (output) by the prefill share of GPU time.
+    costPerMillionInputTokensUsd: (usdPerDay * prefillShare * 1e6) / inputPerDay,
+    costPerMillionOutputTokensUsd: (usdPerDay * (1 - prefillShare) * 1e6) / outputPerDay,
     energyKWhPerDay,
     co2KgPerDay: energyKWhPerDay * e.kgCo2PerKWh,
   };
+}
+
+function pinnedPoint(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  slo: Slo,
+  concurrency: number,
+): ServingPoint | null {
+  if (concurrency > maxConcurrency(spec, c.cluster, c.replica, w)) return null;
+  const p = servingPoint(spec, c.cluster, c.replica, w, concurrency);
+  const meets =
+    (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
+    (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
+  return meets ? p : null;
+}
+
+/** Dedicated prefill GPUs for `requestsPerSecond` prompts (whole prefill replicas). */
+function prefillGpusFor(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  requestsPerSecond: number,
+): number {
+  const pr = c.prefillReplica ?? c.replica;
+  const pn = replicaGpus(pr);
+  const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
+  return pn * Math.max(1, Math.ceil((requestsPerSecond * w.inputTokens) / (perGpu * pn)));
+}
+
+/** Prefill GPUs per decode replica, fractional (to split a fixed fleet between the two roles). */
+function prefillGpusPerReplica(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  replicaRequests: number,
+): number {
+  const pr = c.prefillReplica ?? c.replica;
+  const perGpu = prefillTokensPerSecondPerGpu(
+    spec,
+    c.cluster,
+    pr,
+    w,
+    PREFILL_BATCH_TOKENS_PER_GPU * replicaGpus(pr),
+  );
+  return (replicaRequests * w.inputTokens) / perGpu;
+}
+
+/**
+ * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
+ * domain that divide the attention heads; for MoE also EP over powers of two up to the expert count
+ * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note); `fixed` pins any of them.
+ */
+export function replicaOptions(
+  spec: ModelSpec,
+  scaleUpGpus: number,
+  weightFormats: readonly WeightFormat[],
+  kvFormat: KvFormat,
+  fixed: { readonly tensorParallel?: number; readonly expertParallel?: number; readonly maxGpus?: number },
+): Replica[] {
+  const powers = (max: number) => {
+    const out: number[] = [];
+    for (let p = 1; p <= max; p *= 2) out.push(p);
+    return out;
+  };
+  const heads = spec.attention.numHeads;
+  const tps = fixed.tensorParallel
+    ? [fixed.tensorParallel]
+    : powers(scaleUpGpus).filter((t) => heads % t === 0);
+  const eps = fixed.expertParallel
+    ? [fixed.expertParallel]
+    : spec.moe
+      ? powers(Math.min(spec.moe.numExperts, 256))
+      : [1];
+  const out: Replica[] = [];
+  for (const weightFormat of weightFormats)
+    for (const tensorParallel of tps)
+      for (const expertParallel of eps)
+        if (fixed.maxGpus === undefined || tensorParallel * expertParallel <= fixed.maxGpus)
+          out.push({ tensorParallel, expertParallel, weightFormat, kvFormat });
+  return out;
 }
 
 /** Every candidate planned, cheapest first. */
@@ -78,13 +221,18 @@ export function planDeployments(
   spec: ModelSpec,
   candidates: readonly DeploymentCandidate[],
   w: ServingWorkload,
-  requestsPerSecond: number,
+  requestsPerSecond: number | null,
   slo: Slo,
+  concurrency?: number,
 ): DeploymentPlan[] {
-  return candidates
-    .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo))
-    .filter((p): p is DeploymentPlan => p !== null)
-    .sort((a, b) => a.usdPerDay - b.usdPerDay);
+  const perToken = (p: DeploymentPlan) => p.usdPerDay / p.requestsPerSecond;
+  return (
+    candidates
+      .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
+      .filter((p): p is DeploymentPlan => p !== null)
+      // Cheapest per day for a given traffic; cheapest per request when planned for full use.
+      .sort((a, b) => (requestsPerSecond === null ? perToken(a) - perToken(b) : a.usdPerDay - b.usdPerDay))
+  );
 }
 
 export interface ApiPrice {
@@ -117,7 +265,11 @@ export interface BreakEven {
   readonly breakEvenTokensPerDay: number | null;
 }
 
-/** Self-host (cheapest plan per volume) vs API over a log grid of daily volumes. */
+/**
+ * Self-host (cheapest plan per volume) vs API over a grid of daily volumes, and the smallest volume
+ * at which self-hosting costs no more, refined by bisection (on a log scale) inside the grid cell
+ * where the cheaper side first changes.
+ */
 export function selfHostVsApi(
   spec: ModelSpec,
   candidates: readonly DeploymentCandidate[],
@@ -127,21 +279,35 @@ export function selfHostVsApi(
   volumes: readonly number[],
 ): BreakEven {
   const perRequest = w.inputTokens + w.outputTokens;
-  const series = volumes.map((tokensPerDay) => {
+  const at = (tokensPerDay: number): BreakEvenPoint => {
     const rps = tokensPerDay / perRequest / 86400;
     const best = planDeployments(spec, candidates, w, rps, slo)[0];
     return {
       tokensPerDay,
-      selfHostUsdPerDay: best ? best.usdPerDay : Number.POSITIVE_INFINITY,
+      selfHostUsdPerDay: best ? best.usdPerDay : null,
       apiUsdPerDay: apiUsdPerDay(price, w, rps),
     };
-  });
-  const first = series.find((p) => p.selfHostUsdPerDay <= p.apiUsdPerDay);
-  return {
-    series: series.map((p) => ({
-      ...p,
-      selfHostUsdPerDay: Number.isFinite(p.selfHostUsdPerDay) ? p.selfHostUsdPerDay : -1,
-    })),
-    breakEvenTokensPerDay: first ? first.tokensPerDay : null,
   };
+  const selfHostWins = (p: BreakEvenPoint) =>
+    p.selfHostUsdPerDay !== null && p.selfHostUsdPerDay <= p.apiUsdPerDay;
+  const series = volumes.map(at);
+  const i = series.findIndex(selfHostWins);
+  if (i < 0) return { series, breakEvenTokensPerDay: null };
+  if (i === 0) return { series, breakEvenTokensPerDay: series[0]!.tokensPerDay };
+  let lo = series[i - 1]!.tokensPerDay;
+  let hi = series[i]!.tokensPerDay;
+  for (let k = 0; k < 30 && hi / lo > 1.001; k += 1) {
+    const mid = Math.sqrt(lo * hi);
+    if (selfHostWins(at(mid))) hi = mid;
+    else lo = mid;
+  }
+  return { series, breakEvenTokensPerDay: hi };
+}
+
+/** `perDecade` points per factor of ten from `from` to `to` tokens/day (a chart's x axis). */
+export function volumeGrid(from: number, to: number, perDecade = 4): number[] {
+  const out: number[] = [];
+  const steps = Math.round(Math.log10(to / from) * perDecade);
+  for (let k = 0; k <= steps; k += 1) out.push(from * 10 ** (k / perDecade));
+  return out;
 }

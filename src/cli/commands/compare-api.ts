@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { findApi } from '../../catalog/catalog.js';
+import { liteLlmPrice } from '../../catalog/litellm.js';
+import { inputError } from '../../core/errors.js';
+import {
+  type ApiPrice,
+  planDeployments,
+  selfHostVsApi,
+  volumeGrid,
+} from '../../core/inference/deployment.js';
+import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
+import { positiveNumber } from '../options.js';
+import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
+import { planJson } from './serve.js';
+
+export interface CompareApiFlags extends ServingFlags {
+  api?: string;
+  apiPrices?: string;
+  tokensPerDay?: string;
+  json?: boolean;
+}
+
+interface ApiChoice {
+  readonly id: string;
+  readonly label: string;
+  readonly price: ApiPrice;
+  readonly basis: string;
+}
+
+function apiChoice(o: CompareApiFlags): ApiChoice {
+  if (!o.api)
+    inputError('missing_field', ['--api'], 'give --api <id> (a catalog API, or a key of --api-prices)');
+  if (o.apiPrices === undefined) {
+    const api = findApi(o.api);
+    return {
+      id: api.id,
+      label: `${api.name} (${api.provider})`,
+      price: {
+        inputUsdPerMillion: api.prices.input.value,
+        cachedInputUsdPerMillion: api.prices.cachedInput?.value,
+        outputUsdPerMillion: api.prices.output.value,
+      },
+      basis: `${api.prices.input.source}, ${api.prices.input.asOf}`,
+    };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(o.apiPrices, 'utf8'));
+  } catch (error) {
+    inputError(
+      'malformed',
+      ['--api-prices'],
+      `cannot read '${o.apiPrices}' as JSON: ${(error as Error).message}`,
+    );
+  }
+  const price = liteLlmPrice(json, o.api);
+  return {
+    id: price.key,
+    label: `${price.key}${price.provider ? ` (${price.provider})` : ''}`,
+    price,
+    basis: o.apiPrices,
+  };
+}
+
+export function compareApiCommand(o: CompareApiFlags): { output: string; exitCode: number } {
+  const api = apiChoice(o);
+  const { spec, workload: w, slo, candidates } = servingSetup(o);
+  const perRequest = w.inputTokens + w.outputTokens;
+  const volume =
+    o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
+  const grid = volumeGrid(1e6, 1e12);
+  const result = selfHostVsApi(spec, candidates, w, api.price, slo, grid);
+  if (result.series.every((p) => p.selfHostUsdPerDay === null))
+    return {
+      output: `cannot serve ${spec.name} on the layouts tried within the SLO; see llmecon serve`,
+      exitCode: 3,
+    };
+  const here =
+    volume === undefined
+      ? null
+      : (planDeployments(spec, candidates, w, volume / perRequest / 86400, slo)[0] ?? null);
+  const apiHere = volume === undefined ? null : (result.series[0]!.apiUsdPerDay / grid[0]!) * volume;
+  const out = {
+    model: spec.name,
+    api: { id: api.id, name: api.label, ...api.price, priceBasis: api.basis },
+    workload: w,
+    breakEvenTokensPerDay: result.breakEvenTokensPerDay,
+    atVolume:
+      volume === undefined
+        ? null
+        : {
+            tokensPerDay: volume,
+            apiUsdPerDay: apiHere,
+            selfHostUsdPerDay: here?.usdPerDay ?? null,
+            selfHost: here ? planJson(here, priceBasis(o, here.candidate.gpuId)) : null,
+          },
+    series: result.series,
+  };
+  if (o.json) return { output: toJson(out), exitCode: 0 };
+  const lines = [
+    `Self-hosting ${spec.name} vs ${api.label}: $${api.price.inputUsdPerMillion}/M input, $${api.price.outputUsdPerMillion}/M output (${api.basis})`,
+    `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
+    '',
+    result.breakEvenTokensPerDay === null
+      ? 'self-hosting never costs less than the API between 1M and 1T tokens/day'
+      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${(result.breakEvenTokensPerDay / perRequest / 86400).toFixed(2)} req/s); above it self-hosting is cheaper`,
+  ];
+  if (out.atVolume && here && apiHere !== null) {
+    lines.push(
+      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
+    );
+  }
+  lines.push(
+    '',
+    table(
+      ['tokens/day', 'API/day', 'self-host/day', 'cheaper'],
+      result.series.map((p) => [
+        formatCount(p.tokensPerDay),
+        usd(p.apiUsdPerDay),
+        p.selfHostUsdPerDay === null ? '—' : usd(p.selfHostUsdPerDay),
+        p.selfHostUsdPerDay !== null && p.selfHostUsdPerDay <= p.apiUsdPerDay ? 'self-host' : 'API',
+      ]),
+    ),
+  );
+  return { output: lines.join('\n'), exitCode: 0 };
+}

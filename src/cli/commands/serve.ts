@@ -1,0 +1,155 @@
+import { inputError } from '../../core/errors.js';
+import { type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
+import { maxConcurrency } from '../../core/inference/serving.js';
+import { replicaGpus } from '../../core/inference/serving-step.js';
+import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
+import { positiveInteger, positiveNumber } from '../options.js';
+import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '../serving-flags.js';
+
+export interface ServeFlags extends ServingFlags {
+  concurrency?: string;
+  requestsPerSecond?: string;
+  tokensPerDay?: string;
+  top?: string;
+  json?: boolean;
+}
+
+/** Requests per second from --requests-per-second or --tokens-per-day; null for "full use". */
+export function trafficRequestsPerSecond(
+  o: { requestsPerSecond?: string; tokensPerDay?: string },
+  tokensPerRequest: number,
+): number | null {
+  if (o.requestsPerSecond !== undefined && o.tokensPerDay !== undefined)
+    inputError(
+      'infeasible',
+      ['--tokens-per-day'],
+      'give either --requests-per-second or --tokens-per-day, not both',
+    );
+  if (o.requestsPerSecond !== undefined)
+    return positiveNumber(o.requestsPerSecond, '--requests-per-second', 1);
+  if (o.tokensPerDay !== undefined)
+    return positiveNumber(o.tokensPerDay, '--tokens-per-day', 1) / tokensPerRequest / 86400;
+  return null;
+}
+
+export function planJson(p: DeploymentPlan, basis: string) {
+  const r = p.candidate.replica;
+  const pr = p.candidate.prefillReplica ?? r;
+  return {
+    outputTokensPerSecondPerGpu: p.point.outputTokensPerSecondPerGpu,
+    inputTokensPerSecondPerGpu: p.point.inputTokensPerSecondPerGpu,
+    ttftSeconds: p.point.ttftSeconds,
+    tpotSeconds: p.point.tpotSeconds,
+    concurrencyPerReplica: p.point.concurrency,
+    gpusNeeded: p.gpus,
+    requestsPerSecond: p.requestsPerSecond,
+    capacityRequestsPerSecond: p.capacityRequestsPerSecond,
+    utilization: p.utilization,
+    costPerMillionInputTokensUsd: p.costPerMillionInputTokensUsd,
+    costPerMillionOutputTokensUsd: p.costPerMillionOutputTokensUsd,
+    usdPerDay: p.usdPerDay,
+    usdPerGpuHour: p.candidate.usdPerGpuHour,
+    priceBasis: basis,
+    energyKWhPerDay: p.energyKWhPerDay,
+    co2KgPerDay: p.co2KgPerDay,
+    memoryPerGpuBytes: p.point.memoryPerGpuBytes,
+    layout: {
+      gpu: p.candidate.gpuId,
+      tensorParallel: r.tensorParallel,
+      expertParallel: r.expertParallel,
+      gpusPerReplica: replicaGpus(r),
+      replicas: p.replicas,
+      weights: r.weightFormat,
+      kv: r.kvFormat,
+      prefill:
+        p.prefillGpus > 0
+          ? { gpus: p.prefillGpus, tensorParallel: pr.tensorParallel, expertParallel: pr.expertParallel }
+          : null,
+    },
+  };
+}
+
+const layoutLabel = (p: DeploymentPlan) => {
+  const r = p.candidate.replica;
+  return `${p.candidate.gpuId} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+};
+
+/** Why no candidate produced a plan, with what to change. */
+function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | undefined): string {
+  const { spec, workload: w, slo, candidates } = setup;
+  if (!candidates.some((c) => maxConcurrency(spec, c.cluster, c.replica, w) >= 1)) {
+    const gpus = [...new Set(candidates.map((c) => c.gpuId))].join(', ');
+    const tp = Math.max(...candidates.map((c) => c.replica.tensorParallel));
+    const ep = Math.max(...candidates.map((c) => c.replica.expertParallel));
+    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try --weights fp8 or int4, a larger GPU, or ${spec.moe ? 'a larger --ep' : 'fewer tokens per request'}`;
+  }
+  if (setup.fixedGpus !== undefined) {
+    const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
+    const needed = planDeployments(spec, unbounded, w, rps, slo, concurrency)[0];
+    if (needed)
+      return `${setup.fixedGpus} GPUs cannot carry this traffic within the SLO; ${needed.gpus} would (drop --gpus to see that plan)`;
+  }
+  if (concurrency !== undefined)
+    return `no layout holds ${concurrency} sequences of ${w.inputTokens + w.outputTokens} tokens within memory and the SLO`;
+  return 'no layout meets the latency SLO at any batch; relax --ttft-slo/--tpot-slo or use faster hardware';
+}
+
+export function serveCommand(o: ServeFlags): { output: string; exitCode: number } {
+  const setup = servingSetup(o);
+  const { spec, workload: w, slo, candidates } = setup;
+  if (o.concurrency !== undefined && (o.requestsPerSecond !== undefined || o.tokensPerDay !== undefined))
+    inputError(
+      'infeasible',
+      ['--concurrency'],
+      'give either --concurrency or a traffic (--requests-per-second, --tokens-per-day)',
+    );
+  const concurrency =
+    o.concurrency === undefined ? undefined : positiveInteger(o.concurrency, '--concurrency', 1);
+  const rps = trafficRequestsPerSecond(o, w.inputTokens + w.outputTokens);
+  const plans = planDeployments(spec, candidates, w, rps, slo, concurrency);
+  const best = plans[0];
+  if (!best) return { output: `cannot serve ${spec.name}: ${whyNot(setup, rps, concurrency)}`, exitCode: 3 };
+  const top = positiveInteger(o.top, '--top', 5);
+  const result = {
+    model: spec.name,
+    workload: w,
+    slo,
+    ...planJson(best, priceBasis(o, best.candidate.gpuId)),
+    maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
+    alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
+  };
+  if (o.json) return { output: toJson(result), exitCode: 0 };
+  const p = best;
+  const traffic =
+    rps === null
+      ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
+      : `for ${rps.toFixed(2)} req/s (${formatCount(rps * (w.inputTokens + w.outputTokens) * 86400)} tokens/day)`;
+  return {
+    output: [
+      `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}`,
+      '',
+      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
+      `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
+      `  TTFT ${(p.point.ttftSeconds * 1000).toFixed(0)} ms · TPOT ${(p.point.tpotSeconds * 1000).toFixed(1)} ms · ${formatCount(p.point.outputTokensPerSecondPerGpu)} output + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input tokens/s per GPU`,
+      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${formatCount(p.energyKWhPerDay)} kWh, ${formatCount(p.co2KgPerDay)} kg CO2 per day`,
+      '',
+      table(
+        ['layout', 'GPUs', 'conc.', 'TTFT ms', 'TPOT ms', 'out tok/s/GPU', '$/M in', '$/M out', '$/day'],
+        plans
+          .slice(0, top)
+          .map((q) => [
+            layoutLabel(q),
+            String(q.gpus),
+            String(q.point.concurrency),
+            (q.point.ttftSeconds * 1000).toFixed(0),
+            (q.point.tpotSeconds * 1000).toFixed(1),
+            formatCount(q.point.outputTokensPerSecondPerGpu),
+            usd(q.costPerMillionInputTokensUsd),
+            usd(q.costPerMillionOutputTokensUsd),
+            formatCount(q.usdPerDay),
+          ]),
+      ),
+    ].join('\n'),
+    exitCode: 0,
+  };
+}

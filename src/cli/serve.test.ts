@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+const base = ['--input-tokens', '1024', '--output-tokens', '256'];
+
+describe('llmecon serve', () => {
+  it('--json has the issue-specified fields, finite and consistent', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      '--weights',
+      'fp8',
+      ...base,
+      '--requests-per-second',
+      '10',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    for (const key of [
+      'outputTokensPerSecondPerGpu',
+      'inputTokensPerSecondPerGpu',
+      'ttftSeconds',
+      'tpotSeconds',
+      'maxConcurrency',
+      'gpusNeeded',
+      'costPerMillionInputTokensUsd',
+      'costPerMillionOutputTokensUsd',
+    ]) {
+      expect(json[key], key).toBeGreaterThan(0);
+    }
+    expect(json.layout).toMatchObject({ gpu: 'h100-sxm', weights: 'fp8', kv: 'bf16' });
+    // The GPUs carry the traffic: capacity ≥ demand, and the utilisation is their ratio.
+    expect(json.capacityRequestsPerSecond).toBeGreaterThanOrEqual(10);
+    expect(json.utilization).toBeCloseTo(10 / json.capacityRequestsPerSecond, 9);
+    expect(json.gpusNeeded).toBe(json.layout.replicas * json.layout.gpusPerReplica);
+    expect(json.usdPerDay).toBeCloseTo(json.gpusNeeded * 24 * json.usdPerGpuHour, 6);
+  });
+  it('searches GPU types and precisions; the cheapest comes first', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      'h100,a100',
+      '--weights',
+      'bf16,fp8',
+      ...base,
+      '--tokens-per-day',
+      '2B',
+      '--json',
+    ]);
+    const json = JSON.parse(result.stdout);
+    const days = [json.usdPerDay, ...json.alternatives.map((a: { usdPerDay: number }) => a.usdPerDay)];
+    expect(days).toEqual([...days].sort((a, b) => a - b));
+    expect(
+      new Set(json.alternatives.map((a: { layout: { gpu: string } }) => a.layout.gpu)).size,
+    ).toBeGreaterThanOrEqual(1);
+  });
+  it('MoE: expert parallelism, MTP and disaggregated prefill', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'deepseek-v3',
+      '--gpu',
+      'h800',
+      '--weights',
+      'fp8',
+      '--kv',
+      'fp8',
+      '--tp',
+      '1',
+      '--ep',
+      '64',
+      '--prefill-ep',
+      '32',
+      '--disaggregated',
+      '--mtp',
+      '--input-tokens',
+      '4096',
+      '--output-tokens',
+      '1024',
+      '--tokens-per-day',
+      '100B',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.layout).toMatchObject({ expertParallel: 64, tensorParallel: 1 });
+    expect(json.layout.prefill).toMatchObject({ expertParallel: 32 });
+    expect(json.layout.prefill.gpus % 32).toBe(0);
+    expect(json.workload.speculative).toEqual({ draftTokens: 1, acceptanceRate: 0.85 });
+  });
+  it('a fixed fleet reports its own cost and utilisation', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      '--tp',
+      '1',
+      ...base,
+      '--gpus',
+      '8',
+      '--requests-per-second',
+      '5',
+      '--json',
+    ]);
+    const json = JSON.parse(result.stdout);
+    expect(json.gpusNeeded).toBe(8);
+    expect(json.utilization).toBeLessThan(1);
+  });
+  const failures: [string, string[], number, RegExp][] = [
+    [
+      'context beyond the maximum',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', '--input-tokens', '8000', '--output-tokens', '500'],
+      2,
+      /--input-tokens: input \+ output \(8500\) exceed Meta Llama 3 8B's maximum context of 8192 tokens/,
+    ],
+    [
+      'zero traffic',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--requests-per-second', '0'],
+      2,
+      /--requests-per-second: must be greater than 0/,
+    ],
+    [
+      'weights that do not fit',
+      ['--model', 'llama-3.1-405b', '--gpu', 'h100', ...base],
+      3,
+      /do not fit on any layout tried \(h100-sxm, up to TP8\)/,
+    ],
+    [
+      'a fleet too small',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--gpus', '2', '--requests-per-second', '500'],
+      3,
+      /2 GPUs cannot carry this traffic within the SLO; \d+ would/,
+    ],
+    [
+      'an SLO no layout meets',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--tpot-slo', '0.0001'],
+      3,
+      /no layout meets the latency SLO/,
+    ],
+    [
+      'EP on a dense model',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--ep', '2'],
+      2,
+      /--ep: Meta Llama 3 8B is dense/,
+    ],
+    [
+      'MTP on a model without MTP',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--mtp'],
+      2,
+      /--mtp: Meta Llama 3 8B has no MTP modules/,
+    ],
+    [
+      'half a speculative setting',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--draft-tokens', '3'],
+      2,
+      /needs both --draft-tokens and --acceptance-rate/,
+    ],
+    [
+      'a cache-hit rate of 1',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--cache-hit-rate', '1'],
+      2,
+      /--cache-hit-rate: a fraction in \[0, 1\)/,
+    ],
+    [
+      'both traffic forms',
+      [
+        '--model',
+        'llama-3-8b',
+        '--gpu',
+        'h100',
+        ...base,
+        '--tokens-per-day',
+        '1B',
+        '--requests-per-second',
+        '1',
+      ],
+      2,
+      /either --requests-per-second or --tokens-per-day/,
+    ],
+    [
+      'no price for a GPU',
+      ['--model', 'llama-3-8b', '--gpu', 'mi300x', ...base],
+      2,
+      /the catalog has no rental price for mi300x; pass --price-per-gpu-hour/,
+    ],
+  ];
+  for (const [name, args, code, message] of failures) {
+    it(`${name}: exit ${code} with a precise message`, async () => {
+      const result = await run(['serve', ...args]);
+      expect(result.code).toBe(code);
+      expect(code === 2 ? result.stderr : result.stdout).toMatch(message);
+      expect(result.stdout).not.toMatch(/NaN|Infinity/);
+    });
+  }
+});
+
+describe('llmecon compare-api', () => {
+  const args = ['compare-api', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--weights', 'fp8', ...base];
+  it('finds the break-even volume against a catalog API', async () => {
+    const result = await run([...args, '--api', 'gpt-4o-mini', '--tokens-per-day', '5B', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    const be = json.breakEvenTokensPerDay;
+    expect(be).toBeGreaterThan(1e6);
+    // Below the break-even the API is cheaper everywhere on the grid; at it, self-hosting is not dearer.
+    for (const p of json.series)
+      if (p.tokensPerDay < be) expect(p.selfHostUsdPerDay).toBeGreaterThan(p.apiUsdPerDay);
+    expect(json.atVolume.selfHostUsdPerDay).toBeGreaterThan(0);
+    expect(json.atVolume.apiUsdPerDay).toBeCloseTo((5e9 * (1024 * 0.15 + 256 * 0.6)) / 1280 / 1e6, 6);
+  });
+  it("reads LiteLLM's price file (USD per token → per million)", async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'gpt-4o-mini',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+      '--json',
+    ]);
+    const json = JSON.parse(result.stdout);
+    expect(json.api).toMatchObject({ id: 'gpt-4o-mini', inputUsdPerMillion: 0.15, outputUsdPerMillion: 0.6 });
+    expect(json.api.cachedInputUsdPerMillion).toBeCloseTo(0.075, 12);
+  });
+  it('a malformed LiteLLM entry names the key and field', async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'broken-model',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--api-prices\.broken-model\.input_cost_per_token: /);
+  });
+  it('an unknown key suggests near ones', async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'gpt-4o-mni',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("did you mean 'gpt-4o-mini'");
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The flags shared by `serve` and `compare-api`: model, hardware candidates, precision, workload,
+ * SLO and price — declared once, parsed once into the core's deployment candidates.
+ */
+import type { Command } from 'commander';
+import { findGpu, loadCatalog } from '../catalog/catalog.js';
+import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { inputError } from '../core/errors.js';
+import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
+import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
+import { loadModel } from './load-model.js';
+import { oneOf, positiveInteger, positiveNumber } from './options.js';
+
+export interface ServingFlags {
+  model?: string;
+  gpu?: string;
+  cluster?: string;
+  gpus?: string;
+  tp?: string;
+  ep?: string;
+  prefillTp?: string;
+  prefillEp?: string;
+  weights?: string;
+  kv?: string;
+  inputTokens?: string;
+  outputTokens?: string;
+  ttftSlo?: string;
+  tpotSlo?: string;
+  cacheHitRate?: string;
+  mtp?: boolean;
+  draftTokens?: string;
+  acceptanceRate?: string;
+  disaggregated?: boolean;
+  pricePerGpuHour?: string;
+  region?: string;
+}
+
+export function addServingFlags(command: Command): Command {
+  return command
+    .option('--model <model>', 'catalog id, config.json, model directory or llmecon spec')
+    .option('--gpu <ids>', 'accelerator, or a comma list to compare (see llmecon gpus)')
+    .option('--cluster <id>', 'cluster preset (instead of --gpu)')
+    .option('--gpus <n>', 'a fixed fleet of N GPUs (default: as many as the traffic needs)')
+    .option('--tp <n>', 'fix tensor parallelism per replica (default: searched)')
+    .option('--ep <n>', 'fix expert parallelism per replica, MoE (default: searched)')
+    .option(
+      '--weights <f>',
+      `weight format, or a comma list to search: ${WEIGHT_FORMATS.join(' | ')}`,
+      'bf16',
+    )
+    .option('--kv <f>', `KV-cache format: ${KV_FORMATS.join(' | ')}`, 'bf16')
+    .option('--input-tokens <n>', 'prompt tokens per request')
+    .option('--output-tokens <n>', 'generated tokens per request')
+    .option('--ttft-slo <s>', 'time-to-first-token limit, seconds')
+    .option('--tpot-slo <s>', 'time-per-output-token limit, seconds')
+    .option('--cache-hit-rate <f>', 'share of prompt tokens served from the prefix cache (0–1)')
+    .option('--mtp', "speculative decoding with the model's MTP modules (DeepSeek-V3: 85% acceptance)")
+    .option('--draft-tokens <n>', 'speculative decoding: tokens drafted per step')
+    .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
+    .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
+    .option('--prefill-tp <n>', 'with --disaggregated: prefill replica TP (default: the decode TP)')
+    .option('--prefill-ep <n>', 'with --disaggregated: prefill replica EP (default: the decode EP)')
+    .option(
+      '--price-per-gpu-hour <usd>',
+      'rental price for every GPU type (default: lowest on-demand catalog price)',
+    )
+    .option(
+      '--region <id>',
+      'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
+      'world',
+    );
+}
+
+export interface ServingSetup {
+  readonly spec: ModelSpec;
+  readonly workload: ServingWorkload;
+  readonly slo: Slo;
+  readonly candidates: readonly DeploymentCandidate[];
+  readonly fixedGpus: number | undefined;
+}
+
+const optionalInt = (text: string | undefined, flag: string) =>
+  text === undefined ? undefined : positiveInteger(text, flag, 1);
+
+function fraction(text: string | undefined, flag: string, allowOne: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value >= 0 && (allowOne ? value <= 1 : value < 1)))
+    inputError('invalid_value', [flag], `a fraction in [0, ${allowOne ? '1]' : '1)'}, got '${text}'`);
+  return value;
+}
+
+function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
+  if (o.mtp) {
+    if (spec.numMtpModules < 1)
+      inputError(
+        'infeasible',
+        ['--mtp'],
+        `${spec.name} has no MTP modules; use --draft-tokens and --acceptance-rate`,
+      );
+    return {
+      draftTokens: spec.numMtpModules,
+      acceptanceRate:
+        fraction(o.acceptanceRate, '--acceptance-rate', true) ??
+        loadCatalog().assumptions.mtpAcceptanceRate.value,
+    };
+  }
+  if (o.draftTokens === undefined && o.acceptanceRate === undefined) return undefined;
+  if (o.draftTokens === undefined || o.acceptanceRate === undefined)
+    inputError(
+      'missing_field',
+      ['--draft-tokens'],
+      'speculative decoding needs both --draft-tokens and --acceptance-rate',
+    );
+  return {
+    draftTokens: positiveInteger(o.draftTokens, '--draft-tokens', 1),
+    acceptanceRate: fraction(o.acceptanceRate, '--acceptance-rate', true)!,
+  };
+}
+
+export function servingSetup(o: ServingFlags): ServingSetup {
+  if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
+  const { spec } = loadModel(o.model);
+  if (o.inputTokens === undefined)
+    inputError('missing_field', ['--input-tokens'], 'give the prompt tokens per request');
+  if (o.outputTokens === undefined)
+    inputError('missing_field', ['--output-tokens'], 'give the generated tokens per request');
+  const workload: ServingWorkload = {
+    inputTokens: positiveInteger(o.inputTokens, '--input-tokens', 1),
+    outputTokens: positiveInteger(o.outputTokens, '--output-tokens', 1),
+    cacheHitRate: fraction(o.cacheHitRate, '--cache-hit-rate', false),
+    speculative: speculative(o, spec),
+    disaggregated: o.disaggregated ?? false,
+  };
+  const slo: Slo = {
+    ttftSeconds: o.ttftSlo === undefined ? undefined : positiveNumber(o.ttftSlo, '--ttft-slo', 1),
+    tpotSeconds: o.tpotSlo === undefined ? undefined : positiveNumber(o.tpotSlo, '--tpot-slo', 1),
+  };
+  const weightFormats = (o.weights ?? 'bf16')
+    .split(',')
+    .map((f) => oneOf(f.trim(), '--weights', WEIGHT_FORMATS, 'bf16')) as WeightFormat[];
+  const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  const fixedGpus = optionalInt(o.gpus, '--gpus');
+  const price =
+    o.pricePerGpuHour === undefined
+      ? undefined
+      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1);
+  const gpuIds = o.cluster
+    ? [undefined]
+    : (o.gpu ?? '')
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
+  if (gpuIds.length === 0)
+    inputError('missing_field', ['--gpu'], 'give --gpu <id[,id…]> (see llmecon gpus) or --cluster <id>');
+  const fixed = {
+    tensorParallel: optionalInt(o.tp, '--tp'),
+    expertParallel: optionalInt(o.ep, '--ep'),
+    maxGpus: fixedGpus,
+  };
+  if (fixed.expertParallel !== undefined && fixed.expertParallel > 1 && !spec.moe)
+    inputError(
+      'infeasible',
+      ['--ep'],
+      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
+    );
+  const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
+  const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
+  const candidates: DeploymentCandidate[] = [];
+  for (const id of gpuIds) {
+    const hw = resolveHardware(id, o.cluster);
+    const { usdPerGpuHour } = defaultPrice(hw.gpu, price);
+    const energy = energyAssumptions(hw.gpu, hw.cluster, { region: o.region });
+    for (const replica of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+      candidates.push({
+        gpuId: hw.gpu.id,
+        cluster: hw.cluster,
+        usdPerGpuHour,
+        replica,
+        energy,
+        fixedGpus,
+        prefillReplica:
+          prefillTp === undefined && prefillEp === undefined
+            ? undefined
+            : {
+                ...replica,
+                tensorParallel: prefillTp ?? replica.tensorParallel,
+                expertParallel: prefillEp ?? replica.expertParallel,
+              },
+      });
+    }
+  }
+  return { spec, workload, slo, candidates, fixedGpus };
+}
+
+/** The price basis per GPU type, for the report. */
+export function priceBasis(o: ServingFlags, gpuId: string): string {
+  return defaultPrice(findGpu(gpuId), o.pricePerGpuHour === undefined ? undefined : Number(o.pricePerGpuHour))
+    .basis;
+}

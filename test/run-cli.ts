@@ -1,0 +1,9 @@
+/** Runs the CLI in-process and captures its output and exit code (for CLI tests). */
+import { main } from '../src/cli/main.js';
+
+export async function runCli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
