@@ -1,9 +1,14 @@
-/** Writes docs/validation.md from the validation cases (npm run validation-report). */
+/** Writes docs/validation.md and docs/validation-serving.md from the validation cases (npm run validation-report). */
 import { writeFileSync } from 'node:fs';
+import { runAllServingCases, servingReportMarkdown } from '../src/validation/serving-cases.js';
 import { runAllTrainingCases, validationReportMarkdown } from '../src/validation/training-cases.js';
 
 writeFileSync(
   new URL('../docs/validation.md', import.meta.url),
   validationReportMarkdown(runAllTrainingCases()),
 );
-console.log('wrote docs/validation.md');
+writeFileSync(
+  new URL('../docs/validation-serving.md', import.meta.url),
+  servingReportMarkdown(runAllServingCases()),
+);
+console.log('wrote docs/validation.md and docs/validation-serving.md');

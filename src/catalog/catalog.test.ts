@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
@@ -30,6 +31,7 @@ function rawCatalog() {
     for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
   files.assumptions = ASSUMPTIONS;
   files['validation/training'] = TRAINING_VALIDATION;
+  files['validation/serving'] = SERVING_VALIDATION;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

@@ -24,6 +24,23 @@ export interface Replica {
   readonly expertParallel: number;
   readonly weightFormat: WeightFormat;
   readonly kvFormat: KvFormat;
+  /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
+  readonly engine?: EngineTraits;
+}
+
+/**
+ * What an inference engine adds to the hardware model. The defaults describe current engines
+ * (vLLM, SGLang, TensorRT-LLM ≥ 0.8): GQA-aware decode kernels and CUDA-graph decode steps.
+ */
+export interface EngineTraits {
+  /**
+   * Decode attention loads each KV head once per query head rather than once per group
+   * (TensorRT-LLM's masked MHA before the XQA kernel of v0.8, whose blog reports 2.4× Llama-70B
+   * throughput from it). Default false.
+   */
+  readonly kvReadPerQueryHead?: boolean;
+  /** Fixed host/launch time per transformer layer per step (kernels launched one by one). Default 0. */
+  readonly layerOverheadSeconds?: number;
 }
 
 export const replicaGpus = (r: Replica): number => r.tensorParallel * r.expertParallel;
@@ -77,7 +94,9 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   // prefill is FLOP-bound (FlashAttention).
   const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
   const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
-  const kvBytesPerToken = kvElementsPerTokenPerLayer(spec) * bytesPerElement(r.kvFormat) * kvShare;
+  const groupReads = r.engine?.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
+  const kvBytesPerToken =
+    kvElementsPerTokenPerLayer(spec) * bytesPerElement(r.kvFormat) * kvShare * groupReads;
   const perKey = (2 * a.numHeads * (qkHeadDim + vHeadDim)) / t;
   const attention = (sliding: boolean) => {
     const cap = (c: number) => (sliding && spec.slidingWindow !== null ? Math.min(c, spec.slidingWindow) : c);
@@ -146,7 +165,8 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
       (layer.attention === 'sliding' ? slidingCore : fullCore) +
       elementwise +
       tpComm +
-      (layer.mlp === 'moe' && moe ? moeMlp : denseMlp);
+      (layer.mlp === 'moe' && moe ? moeMlp : denseMlp) +
+      (r.engine?.layerOverheadSeconds ?? 0);
   }
   // Output head for the tokens that produce logits: every decode token and each prompt chunk's last.
   return seconds + gemm(decodeTokens + (prefillTokens > 0 ? 1 : 0), spec.vocabSize / t, h);

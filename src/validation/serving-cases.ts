@@ -1,0 +1,213 @@
+/**
+ * Serving validation: the cited cases in catalog/validation/serving.json (TensorRT-LLM's H100 FP8
+ * tables, DeepSeek's Day-6 fleet), each run through the serving engine behind `llmecon serve` and
+ * compared with the published figure.
+ */
+import { z } from 'zod';
+import validationFile from '../../catalog/validation/serving.json' with { type: 'json' };
+import { findCluster, findModel, loadCatalog } from '../catalog/catalog.js';
+import { InternalError } from '../core/errors.js';
+import {
+  bestServingPoint,
+  loneTtftSeconds,
+  prefillTokensPerSecondPerGpu,
+  staticBatchThroughput,
+} from '../core/inference/serving.js';
+import type { EngineTraits, Replica } from '../core/inference/serving-step.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+
+export const SERVING_MEASURES = [
+  'staticBatchOutputTokensPerSecondPerGpu',
+  'loneTtftSeconds',
+  'prefillTokensPerSecondPerGpu',
+  'decodeOutputTokensPerSecondPerGpu',
+] as const;
+
+const positiveInt = z.number().int().positive();
+const sourced = <T extends z.ZodType>(value: T) =>
+  z.object({ value, unit: z.string(), source: z.string(), kind: z.string(), note: z.string() }).strict();
+const engineSchema = z
+  .object({
+    name: z.string().min(1),
+    kvReadPerQueryHead: sourced(z.boolean()),
+    layerOverheadSeconds: sourced(z.number().nonnegative()),
+  })
+  .strict();
+const caseSchema = z
+  .object({
+    id: z.string().min(1),
+    title: z.string().min(1),
+    source: z.string().min(1),
+    locator: z.string().min(1),
+    model: z.string().min(1),
+    gpu: z.string().min(1),
+    cluster: z.string().min(1),
+    replica: z
+      .object({
+        tensorParallel: positiveInt,
+        expertParallel: positiveInt,
+        weightFormat: z.enum(WEIGHT_FORMATS),
+        kvFormat: z.enum(KV_FORMATS),
+      })
+      .strict(),
+    engine: z.string().optional(),
+    workload: z
+      .object({
+        inputTokens: positiveInt,
+        outputTokens: positiveInt,
+        cacheHitRate: z.number().min(0).lt(1).optional(),
+        speculative: z
+          .object({ draftTokens: positiveInt, acceptanceRate: z.number().min(0).max(1) })
+          .optional(),
+        disaggregated: z.boolean().optional(),
+      })
+      .strict(),
+    measure: z.enum(SERVING_MEASURES),
+    batch: positiveInt.optional(),
+    prefillBatchTokens: positiveInt.optional(),
+    tpotSloSeconds: z.number().positive().optional(),
+    published: z.number().positive(),
+    tolerance: z.number().positive().max(1),
+    role: z.enum(['validation', 'calibration']),
+    note: z.string().min(1),
+  })
+  .strict();
+export type ServingCase = z.infer<typeof caseSchema>;
+
+const fileSchema = z
+  .object({ engines: z.record(z.string(), engineSchema), cases: z.array(caseSchema) })
+  .strict();
+
+function servingFile() {
+  const parsed = fileSchema.safeParse(validationFile);
+  if (!parsed.success)
+    throw new InternalError(`catalog/validation/serving.json is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export function servingCases(): ServingCase[] {
+  return servingFile().cases;
+}
+
+export interface ServingCaseResult {
+  readonly case: ServingCase;
+  readonly predicted: number;
+  /** predicted / published − 1 */
+  readonly error: number;
+  readonly withinTolerance: boolean;
+}
+
+export function runServingCase(c: ServingCase): ServingCaseResult {
+  const file = servingFile();
+  const spec = modelSpecFrom(findModel(c.model).config, c.model);
+  const cluster = findCluster(c.cluster);
+  if (cluster.gpu.id !== c.gpu) throw new InternalError(`case ${c.id}: cluster ${c.cluster} is not ${c.gpu}`);
+  let engine: EngineTraits | undefined;
+  if (c.engine !== undefined) {
+    const e = file.engines[c.engine];
+    if (!e) throw new InternalError(`case ${c.id}: unknown engine ${c.engine}`);
+    engine = {
+      kvReadPerQueryHead: e.kvReadPerQueryHead.value,
+      layerOverheadSeconds: e.layerOverheadSeconds.value,
+    };
+  }
+  const replica: Replica = { ...c.replica, engine };
+  const need = <T>(v: T | null | undefined, what: string): T => {
+    if (v === undefined || v === null) throw new InternalError(`case ${c.id} needs ${what}`);
+    return v;
+  };
+  let predicted: number;
+  switch (c.measure) {
+    case 'staticBatchOutputTokensPerSecondPerGpu':
+      predicted = staticBatchThroughput(spec, cluster, replica, c.workload, need(c.batch, 'batch'));
+      break;
+    case 'loneTtftSeconds':
+      predicted = loneTtftSeconds(spec, cluster, replica, c.workload.inputTokens);
+      break;
+    case 'prefillTokensPerSecondPerGpu':
+      predicted = prefillTokensPerSecondPerGpu(
+        spec,
+        cluster,
+        replica,
+        c.workload,
+        need(c.prefillBatchTokens, 'prefillBatchTokens'),
+      );
+      break;
+    case 'decodeOutputTokensPerSecondPerGpu': {
+      const point = bestServingPoint(spec, cluster, replica, c.workload, {
+        tpotSeconds: need(c.tpotSloSeconds, 'tpotSloSeconds'),
+      });
+      predicted = need(point, 'a point meeting the SLO').outputTokensPerSecondPerGpu;
+      break;
+    }
+  }
+  const error = predicted / c.published - 1;
+  return { case: c, predicted, error, withinTolerance: Math.abs(error) <= c.tolerance };
+}
+
+export function runAllServingCases(): ServingCaseResult[] {
+  return servingCases().map(runServingCase);
+}
+
+/** Issue 5's target for TensorRT-LLM's rows: median |error| ≤ 15%, none above 30%. */
+export const SERVING_TARGET = { medianError: 0.15, maxError: 0.3 } as const;
+
+export function errorStatistics(results: readonly ServingCaseResult[]): {
+  median: number;
+  max: number;
+  count: number;
+} {
+  const errors = results
+    .filter((r) => r.case.role === 'validation')
+    .map((r) => Math.abs(r.error))
+    .sort((a, b) => a - b);
+  const n = errors.length;
+  if (n === 0) return { median: 0, max: 0, count: 0 };
+  const median = n % 2 === 1 ? errors[(n - 1) / 2]! : (errors[n / 2 - 1]! + errors[n / 2]!) / 2;
+  return { median, max: errors[n - 1]!, count: n };
+}
+
+/** The serving section of docs/validation.md. */
+export function servingReportMarkdown(results: readonly ServingCaseResult[]): string {
+  const sources = loadCatalog().sources;
+  const file = servingFile();
+  const trt = errorStatistics(results.filter((r) => r.case.source.startsWith('trtllm-performance')));
+  const fmt = (x: number) =>
+    Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
+  const unit = (c: ServingCase) => (c.measure === 'loneTtftSeconds' ? 's' : 'tok/s/GPU');
+  return [
+    '# Serving validation report',
+    '',
+    'Generated by `npm run validation-report` from `catalog/validation/serving.json`; do not edit by hand.',
+    'Each case runs the serving engine behind `llmecon serve`. Error = predicted / published − 1.',
+    '',
+    `**Target (TensorRT-LLM rows): median |error| ≤ ${100 * SERVING_TARGET.medianError}%, none above ${100 * SERVING_TARGET.maxError}%.**`,
+    `Held-out TensorRT-LLM rows: ${trt.count}, median |error| **${(100 * trt.median).toFixed(1)}%**, largest **${(100 * trt.max).toFixed(1)}%**.`,
+    '',
+    '| case | run | measure | published | predicted | error | status | source |',
+    '|---|---|---|---:|---:|---:|---|---|',
+    ...results.map((r) => {
+      const c = r.case;
+      const status =
+        c.role === 'calibration'
+          ? 'calibration'
+          : r.withinTolerance
+            ? `within ±${Math.round(100 * c.tolerance)}%`
+            : 'OUTSIDE guard';
+      return `| ${c.id} | ${c.title} | ${c.measure} (${unit(c)}) | ${fmt(c.published)} | ${fmt(r.predicted)} | ${(100 * r.error).toFixed(1)}% | ${status} | ${sources[c.source]?.title ?? c.source}, ${c.locator} |`;
+    }),
+    '',
+    '## Engines',
+    '',
+    ...Object.entries(file.engines).map(
+      ([id, e]) =>
+        `- **${id}** (${e.name}): KV read per query head = ${e.kvReadPerQueryHead.value} (${e.kvReadPerQueryHead.note}; ${sources[e.kvReadPerQueryHead.source]?.title ?? e.kvReadPerQueryHead.source}); per-layer overhead ${e.layerOverheadSeconds.value * 1000} ms (${e.layerOverheadSeconds.kind}: ${e.layerOverheadSeconds.note}).`,
+    ),
+    '',
+    '## Notes per case',
+    '',
+    ...results.map((r) => `- **${r.case.id}**: ${r.case.note}`),
+    '',
+  ].join('\n');
+}

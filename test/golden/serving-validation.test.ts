@@ -1,0 +1,33 @@
+/**
+ * Golden serving tests: every cited case in catalog/validation/serving.json stays within its stated
+ * tolerance, TensorRT-LLM's rows meet issue 5's target, and the committed report is current.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  errorStatistics,
+  runAllServingCases,
+  SERVING_TARGET,
+  servingReportMarkdown,
+} from '../../src/validation/serving-cases.js';
+
+const results = runAllServingCases();
+
+describe('serving validation (catalog/validation/serving.json)', () => {
+  for (const r of results) {
+    it(`${r.case.id}: ${(100 * r.error).toFixed(1)}% within ±${100 * r.case.tolerance}%`, () => {
+      expect(Number.isFinite(r.predicted)).toBe(true);
+      if (r.case.role === 'validation') expect(Math.abs(r.error)).toBeLessThanOrEqual(r.case.tolerance);
+    });
+  }
+  it('TensorRT-LLM H100 rows: median |error| ≤ 15%, none above 30% (calibration row excluded)', () => {
+    const stats = errorStatistics(results.filter((r) => r.case.source === 'trtllm-performance-v0.6.1'));
+    expect(stats.count).toBe(11);
+    expect(stats.median).toBeLessThanOrEqual(SERVING_TARGET.medianError);
+    expect(stats.max).toBeLessThanOrEqual(SERVING_TARGET.maxError);
+  });
+  it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
+    const committed = readFileSync(new URL('../../docs/validation-serving.md', import.meta.url), 'utf8');
+    expect(committed).toBe(servingReportMarkdown(results));
+  });
+});
