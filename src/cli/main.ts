@@ -243,7 +243,9 @@ function program(io: Io, setExit: (code: number) => void): Command {
   example(
     cli
       .command('validate')
-      .description('run the training engine against every cited published run and show the errors')
+      .description(
+        'run the training and serving engines against every cited published figure and show the errors',
+      )
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
         const result = (await import('./commands/validate.js')).validateCommand(opts);

@@ -1,10 +1,13 @@
+import { errorStatistics, runAllServingCases, SERVING_TARGET } from '../../validation/serving-cases.js';
 import { runAllTrainingCases, TARGET_ERROR } from '../../validation/training-cases.js';
 import { table, toJson } from '../format.js';
 
-/** `llmecon validate`: the engine against every cited training case. */
+/** `llmecon validate`: the engines against every cited training and serving case. */
 export function validateCommand(options: { json?: boolean }): { output: string; exitCode: number } {
   const results = runAllTrainingCases();
-  const failing = results.filter((r) => !r.withinTolerance);
+  const serving = runAllServingCases();
+  const servingStats = errorStatistics(serving.filter((r) => r.case.source.startsWith('trtllm-performance')));
+  const failing = [...results, ...serving].filter((r) => !r.withinTolerance);
   if (options.json) {
     return {
       output: toJson({
@@ -22,6 +25,22 @@ export function validateCommand(options: { json?: boolean }): { output: string; 
           source: r.case.source,
           locator: r.case.locator,
         })),
+        serving: {
+          target: SERVING_TARGET,
+          tensorRtLlmRows: servingStats,
+          cases: serving.map((r) => ({
+            id: r.case.id,
+            role: r.case.role,
+            measure: r.case.measure,
+            published: r.case.published,
+            predicted: r.predicted,
+            error: r.error,
+            tolerance: r.case.tolerance,
+            withinTolerance: r.withinTolerance,
+            source: r.case.source,
+            locator: r.case.locator,
+          })),
+        },
       }),
       exitCode: failing.length > 0 ? 1 : 0,
     };
@@ -42,11 +61,27 @@ export function validateCommand(options: { json?: boolean }): { output: string; 
           ? `known gap (±${Math.round(100 * r.case.tolerance)}%)`
           : 'DRIFTED',
   ]);
+  const servingRows = serving.map((r) => [
+    r.case.id,
+    r.case.measure,
+    Number(r.case.published.toPrecision(5)).toLocaleString('en-US'),
+    Number(r.predicted.toPrecision(5)).toLocaleString('en-US'),
+    `${(100 * r.error).toFixed(1)}%`,
+    r.case.role === 'calibration' ? 'calibration' : r.withinTolerance ? 'ok' : 'DRIFTED',
+  ]);
   return {
     output: [
+      'Training',
       table(['case', 'metric', 'published', 'predicted', 'error', 'status'], rows),
       '',
-      `${met} of ${held.length} held-out cases within the ${100 * TARGET_ERROR}% target; ${failing.length} outside their stated tolerance. Sources and notes: docs/validation.md`,
+      `${met} of ${held.length} held-out cases within the ${100 * TARGET_ERROR}% target. Sources and notes: docs/validation.md`,
+      '',
+      'Serving',
+      table(['case', 'measure', 'published', 'predicted', 'error', 'status'], servingRows),
+      '',
+      `TensorRT-LLM rows: median |error| ${(100 * servingStats.median).toFixed(1)}%, largest ${(100 * servingStats.max).toFixed(1)}% (target ≤${100 * SERVING_TARGET.medianError}%, ≤${100 * SERVING_TARGET.maxError}%). Sources and notes: docs/validation-serving.md`,
+      '',
+      `${failing.length} case${failing.length === 1 ? '' : 's'} outside their stated tolerance.`,
     ].join('\n'),
     exitCode: failing.length > 0 ? 1 : 0,
   };
