@@ -33,14 +33,34 @@ describe('serving invariants', () => {
       expect(t(hi)).toBeGreaterThanOrEqual(t(lo) * (1 - 1e-9));
     },
   );
-  it('more memory never lowers the maximum concurrency (H200 ≥ H100)', () => {
-    const w = { inputTokens: 2048, outputTokens: 1024 };
-    expect(maxConcurrency(llama8b, findCluster('dgx-h100'), fp8, w)).toBeGreaterThan(0);
-    const h200 = { ...h100, gpu: { ...h100.gpu, memoryBytes: 141e9 } };
-    expect(maxConcurrency(llama8b, h200, fp8, w)).toBeGreaterThanOrEqual(
-      maxConcurrency(llama8b, h100, fp8, w),
+  test.prop([
+    fc.integer({ min: 16, max: 200 }),
+    fc.integer({ min: 1, max: 120 }),
+    fc.integer({ min: 1, max: 4000 }),
+    fc.integer({ min: 1, max: 4000 }),
+  ])('more memory never lowers the maximum concurrency', (gbA, extraGb, input, output) => {
+    const w = { inputTokens: input, outputTokens: output };
+    const with_ = (gb: number) => ({ ...h100, gpu: { ...h100.gpu, memoryBytes: gb * 1e9 } });
+    expect(maxConcurrency(llama8b, with_(gbA + extraGb), fp8, w)).toBeGreaterThanOrEqual(
+      maxConcurrency(llama8b, with_(gbA), fp8, w),
     );
   });
+  test.prop([fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true })])(
+    'cost per token never rises with utilisation (fixed fleet)',
+    (a, b) => {
+      const w = { inputTokens: 512, outputTokens: 256 };
+      const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy, fixedGpus: 8 };
+      const full = planCandidate(llama8b, c, w, null, {})!;
+      const [lo, hi] = a < b ? [a, b] : [b, a];
+      const at = (u: number) => planCandidate(llama8b, c, w, u * full.capacityRequestsPerSecond, {})!;
+      expect(at(hi).costPerMillionOutputTokensUsd).toBeLessThanOrEqual(
+        at(lo).costPerMillionOutputTokensUsd * (1 + 1e-9),
+      );
+      expect(at(hi).costPerMillionInputTokensUsd).toBeLessThanOrEqual(
+        at(lo).costPerMillionInputTokensUsd * (1 + 1e-9),
+      );
+    },
+  );
   it('cost per token falls as utilisation rises', () => {
     const w = { inputTokens: 512, outputTokens: 256 };
     const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy };

@@ -1,0 +1,53 @@
+/**
+ * Speed goals (issue 5): `llmecon serve` plans a deployment — every GPU type × TP × EP × weight
+ * format candidate, the best concurrency of each within memory and the SLO — in ≤ 100 ms, and
+ * `compare-api` (25 volumes, each a full plan) in ≤ 1 s. Figures are recorded in bench/README.md.
+ */
+import { bench, describe } from 'vitest';
+import { findGpu, findModel } from '../src/catalog/catalog.js';
+import { energyAssumptions, resolveHardware } from '../src/catalog/training-defaults.js';
+import {
+  type DeploymentCandidate,
+  planDeployments,
+  replicaOptions,
+  selfHostVsApi,
+  volumeGrid,
+} from '../src/core/inference/deployment.js';
+import { modelSpecFrom } from '../src/core/model/resolve-model.js';
+
+const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
+const candidates = (id: string, gpus: string[]): DeploymentCandidate[] =>
+  gpus.flatMap((g) => {
+    const hw = resolveHardware(findGpu(g).id, undefined);
+    return replicaOptions(spec(id), hw.cluster.gpusPerNode, ['bf16', 'fp8'], 'bf16', {}).map((replica) => ({
+      gpuId: hw.gpu.id,
+      cluster: hw.cluster,
+      usdPerGpuHour: 2,
+      replica,
+      energy: energyAssumptions(hw.gpu, hw.cluster, {}),
+    }));
+  });
+const llama70b = spec('llama-3.1-70b');
+const dense = candidates('llama-3.1-70b', ['h100', 'h200', 'a100']);
+const v3 = spec('deepseek-v3');
+const moe = candidates('deepseek-v3', ['h800']);
+const w = { inputTokens: 2048, outputTokens: 256 };
+
+describe('serving', () => {
+  bench(`Llama 3.1 70B: ${dense.length} candidates on H100/H200/A100, 20 req/s, TPOT ≤ 50 ms`, () => {
+    planDeployments(llama70b, dense, w, 20, { tpotSeconds: 0.05 });
+  });
+  bench(`DeepSeek-V3: ${moe.length} candidates (TP × EP × format) on H800, full use`, () => {
+    planDeployments(v3, moe, w, null, { tpotSeconds: 0.05 });
+  });
+  bench('compare-api: Llama 3.1 70B on H100/H200/A100 vs a $0.15/$0.60 API, 25 volumes', () => {
+    selfHostVsApi(
+      llama70b,
+      dense,
+      w,
+      { inputUsdPerMillion: 0.15, outputUsdPerMillion: 0.6 },
+      { tpotSeconds: 0.05 },
+      volumeGrid(1e6, 1e12),
+    );
+  });
+});
