@@ -7,6 +7,7 @@ import apis_claude_3_5_sonnet from '../../catalog/apis/claude-3.5-sonnet.json' w
 import apis_deepseek_chat from '../../catalog/apis/deepseek-chat.json' with { type: 'json' };
 import apis_deepseek_reasoner from '../../catalog/apis/deepseek-reasoner.json' with { type: 'json' };
 import apis_gemini_1_5_flash from '../../catalog/apis/gemini-1.5-flash.json' with { type: 'json' };
+import apis_glm_3_turbo from '../../catalog/apis/glm-3-turbo.json' with { type: 'json' };
 import apis_gpt_4o from '../../catalog/apis/gpt-4o.json' with { type: 'json' };
 import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 'json' };
 import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
@@ -146,5 +147,6 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'gemini-1.5-flash': apis_gemini_1_5_flash,
   'gpt-4o-mini': apis_gpt_4o_mini,
   'gpt-4o': apis_gpt_4o,
+  'glm-3-turbo': apis_glm_3_turbo,
   'groq-llama-3-70b': apis_groq_llama_3_70b,
 };

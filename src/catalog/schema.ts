@@ -198,7 +198,29 @@ export const apiFileSchema = z
     name: z.string().min(1),
     /** The catalog model this API serves, where there is one (for self-host comparisons). */
     servesCatalogModel: z.string().optional(),
-    prices: z.object({ input: price, cachedInput: price.optional(), output: price }).strict(),
+    prices: z
+      .object({
+        input: price,
+        cachedInput: price.optional(),
+        output: price,
+        /** Batch (asynchronous) tier, where offered. */
+        batchInput: price.optional(),
+        batchOutput: price.optional(),
+      })
+      .strict(),
+    /** Earlier price points, newest first (the price trend the seeds cite). */
+    history: z
+      .array(
+        z
+          .object({
+            note: z.string().min(1),
+            prices: z
+              .object({ input: price.optional(), cachedInput: price.optional(), output: price.optional() })
+              .strict(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export type ApiFile = z.infer<typeof apiFileSchema>;

@@ -229,9 +229,13 @@ function program(io: Io, setExit: (code: number) => void): Command {
   example(
     addServingFlags(cli.command('compare-api'))
       .description('self-hosting vs an API: $ per day across volumes and the break-even volume')
-      .option('--api <id>', 'catalog API (deepseek-chat, gpt-4o-mini, ...) or a key of --api-prices')
+      .option(
+        '--api <id>',
+        'catalog API (deepseek-chat, gpt-4o-mini, glm-3-turbo, ...) or a key of --api-prices',
+      )
       .option('--api-prices <file>', "LiteLLM's model_prices_and_context_window.json (read locally)")
       .option('--tokens-per-day <n>', 'also compare at this volume (input + output tokens per day)')
+      .option('--tier <t>', 'catalog API price tier: standard | batch', 'standard')
       .option('--json', 'machine-readable output (the series is chart-ready)')
       .action(async (opts) => {
         const result = (await import('./commands/compare-api.js')).compareApiCommand(opts);

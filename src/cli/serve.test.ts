@@ -114,6 +114,23 @@ describe('llmecon serve', () => {
     expect(json.gpusNeeded).toBe(8);
     expect(json.utilization).toBeLessThan(1);
   });
+  it('owned hardware: the purchase price amortised with its server over the life, plus energy', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      ...base,
+      '--purchase-price-per-gpu',
+      '25000',
+      '--json',
+    ]);
+    const json = JSON.parse(result.stdout);
+    // $25,000 × 1.64 server factor / (5 years × 8,766 h) + 1.275 kW × 0.75 × PUE 1.1 × $0.0771/kWh.
+    expect(json.usdPerGpuHour).toBeCloseTo((25000 * 1.64) / (5 * 8766) + 1.275 * 0.75 * 1.1 * 0.0771, 3);
+    expect(json.priceBasis).toMatch(/^owned/);
+  });
   const failures: [string, string[], number, RegExp][] = [
     [
       'context beyond the maximum',

@@ -10,8 +10,10 @@ import { type DeploymentCandidate, replicaOptions } from '../core/inference/depl
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
+import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { loadModel } from './load-model.js';
 import { oneOf, positiveInteger, positiveNumber } from './options.js';
+import { ownedHardware } from './price-flags.js';
 
 export interface ServingFlags {
   model?: string;
@@ -34,6 +36,8 @@ export interface ServingFlags {
   acceptanceRate?: string;
   disaggregated?: boolean;
   pricePerGpuHour?: string;
+  purchasePricePerGpu?: string;
+  lifeYears?: string;
   region?: string;
 }
 
@@ -66,6 +70,11 @@ export function addServingFlags(command: Command): Command {
       '--price-per-gpu-hour <usd>',
       'rental price for every GPU type (default: lowest on-demand catalog price)',
     )
+    .option(
+      '--purchase-price-per-gpu <usd>',
+      'own the hardware: GPU price, amortised with its server over its life, plus energy',
+    )
+    .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
     .option(
       '--region <id>',
       'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
@@ -143,6 +152,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     .map((f) => oneOf(f.trim(), '--weights', WEIGHT_FORMATS, 'bf16')) as WeightFormat[];
   const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
   const fixedGpus = optionalInt(o.gpus, '--gpus');
+  const owned = ownedHardware(o);
   const price =
     o.pricePerGpuHour === undefined
       ? undefined
@@ -171,8 +181,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
-    const { usdPerGpuHour } = defaultPrice(hw.gpu, price);
     const energy = energyAssumptions(hw.gpu, hw.cluster, { region: o.region });
+    const usdPerGpuHour = owned
+      ? ownedUsdPerGpuHour(owned) +
+        ((energy.nodeWattsPerGpu * energy.powerFraction * energy.pue) / 1000) * energy.electricityUsdPerKWh
+      : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const replica of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       candidates.push({
         gpuId: hw.gpu.id,
@@ -197,6 +210,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
 
 /** The price basis per GPU type, for the report. */
 export function priceBasis(o: ServingFlags, gpuId: string): string {
+  if (o.purchasePricePerGpu !== undefined)
+    return `owned: $${o.purchasePricePerGpu}/GPU with its server over ${o.lifeYears ?? loadCatalog().assumptions.hardwareLifeYears.value} years, plus energy`;
   return defaultPrice(findGpu(gpuId), o.pricePerGpuHour === undefined ? undefined : Number(o.pricePerGpuHour))
     .basis;
 }

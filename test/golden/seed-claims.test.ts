@@ -3,7 +3,7 @@
  * reproduced from published inputs, or explained where the engine differs.
  */
 import { describe, expect, it } from 'vitest';
-import { findCluster, findModel, loadCatalog } from '../../src/catalog/catalog.js';
+import { findApi, findCluster, findModel, loadCatalog } from '../../src/catalog/catalog.js';
 import { trainingFlopsPerToken } from '../../src/core/model/flops.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { paramCount } from '../../src/core/model/param-count.js';
@@ -125,5 +125,20 @@ describe('MoE: ~5% of parameters active', () => {
       trainingFlopsPerToken(dense, 4096).causal.flopsPerToken;
     expect(ratio).toBeGreaterThan(0.05);
     expect(ratio).toBeLessThan(0.07);
+  });
+});
+
+describe('API prices falling (the Innovation 2025 seed, catalog/apis/)', () => {
+  it('GLM-3-Turbo $0.7 → $0.14 is an 80% cut; DeepSeek input $0.14 → $0.014 (cache hits) a 90% cut', () => {
+    const glm = findApi('glm-3-turbo');
+    expect(1 - glm.prices.input.value / glm.history![0]!.prices.input!.value).toBeCloseTo(0.8, 12);
+    const ds = findApi('deepseek-chat').history![0]!.prices;
+    expect(1 - ds.cachedInput!.value / ds.input!.value).toBeCloseTo(0.9, 12);
+    // "Only 1% of the cost of GPT-4o": $0.014 is 0.56% of GPT-4o's $2.50 input price.
+    expect(ds.cachedInput!.value / findApi('gpt-4o').prices.input.value).toBeCloseTo(0.0056, 4);
+  });
+  it('"$0.007 per million, meaning $1 processes 14 million tokens": $1 buys 142.9M tokens at that price (the seed is off by 10×)', () => {
+    const batch = findApi('glm-3-turbo').prices.batchInput!.value;
+    expect(1e6 / batch).toBeCloseTo(142.857e6, -3);
   });
 });

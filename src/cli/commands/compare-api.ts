@@ -9,7 +9,7 @@ import {
   volumeGrid,
 } from '../../core/inference/deployment.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
-import { positiveNumber } from '../options.js';
+import { oneOf, positiveNumber } from '../options.js';
 import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
 import { planJson } from './serve.js';
 
@@ -17,6 +17,7 @@ export interface CompareApiFlags extends ServingFlags {
   api?: string;
   apiPrices?: string;
   tokensPerDay?: string;
+  tier?: string;
   json?: boolean;
 }
 
@@ -32,15 +33,27 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
     inputError('missing_field', ['--api'], 'give --api <id> (a catalog API, or a key of --api-prices)');
   if (o.apiPrices === undefined) {
     const api = findApi(o.api);
+    const tier = oneOf(o.tier, '--tier', ['standard', 'batch'] as const, 'standard');
+    const p = api.prices;
+    if (tier === 'batch') {
+      if (!p.batchInput || !p.batchOutput)
+        inputError('unsupported', ['--tier'], `the catalog has no batch prices for ${api.id}`);
+      return {
+        id: api.id,
+        label: `${api.name} (${api.provider}, batch)`,
+        price: { inputUsdPerMillion: p.batchInput.value, outputUsdPerMillion: p.batchOutput.value },
+        basis: `${p.batchInput.source}, ${p.batchInput.asOf}`,
+      };
+    }
     return {
       id: api.id,
       label: `${api.name} (${api.provider})`,
       price: {
-        inputUsdPerMillion: api.prices.input.value,
-        cachedInputUsdPerMillion: api.prices.cachedInput?.value,
-        outputUsdPerMillion: api.prices.output.value,
+        inputUsdPerMillion: p.input.value,
+        cachedInputUsdPerMillion: p.cachedInput?.value,
+        outputUsdPerMillion: p.output.value,
       },
-      basis: `${api.prices.input.source}, ${api.prices.input.asOf}`,
+      basis: `${p.input.source}, ${p.input.asOf}`,
     };
   }
   let json: unknown;

@@ -10,6 +10,7 @@ import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { ownedHardware } from '../price-flags.js';
 
 export interface TrainOptions extends LayoutFlags {
   model?: string;
@@ -76,25 +77,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (tokens !== undefined && !(tokens > 0))
     inputError('invalid_value', ['--tokens'], `must be greater than 0, got '${o.tokens}'`);
   // Owned hardware: purchase price amortised over its life (Epoch AI's method) plus energy.
-  const owned =
-    o.purchasePricePerGpu === undefined
-      ? undefined
-      : {
-          purchaseUsdPerGpu: positiveNumber(o.purchasePricePerGpu, '--purchase-price-per-gpu', 1),
-          serverCostOverGpuCost: assumptions.serverCostOverGpuCost.value,
-          lifeYears: positiveNumber(o.lifeYears, '--life-years', assumptions.hardwareLifeYears.value),
-          utilization: positiveNumber(o.utilization, '--utilization', 1),
-        };
-  if (owned && owned.utilization > 1) {
-    inputError('invalid_value', ['--utilization'], `a fraction in (0, 1], got ${owned.utilization}`);
-  }
-  if (owned && o.pricePerGpuHour !== undefined) {
-    inputError(
-      'invalid_value',
-      ['--purchase-price-per-gpu'],
-      'give --price-per-gpu-hour (rent) or --purchase-price-per-gpu (own), not both',
-    );
-  }
+  const owned = ownedHardware(o);
   const price = owned
     ? { usdPerGpuHour: 0, basis: 'owned hardware' }
     : defaultPrice(
