@@ -1,0 +1,59 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { annualRate, irr, monthlyRate, npv, paybackPeriod } from './finance.js';
+
+describe('NPV, IRR, payback: worked examples', () => {
+  it('NPV of −1000 then 5 × 300 at 10% = 137.24 (textbook annuity: 300 × 3.7908 − 1000)', () => {
+    expect(npv(0.1, [-1000, 300, 300, 300, 300, 300])).toBeCloseTo(137.236, 3);
+  });
+  it('IRR of −1000 then 5 × 300 = 15.24% (annuity factor 3.3333)', () => {
+    expect(irr([-1000, 300, 300, 300, 300, 300])).toBeCloseTo(0.152382, 5);
+  });
+  it('IRR of −100, +110 = 10%; of −100, 0, +121 = 10%', () => {
+    expect(irr([-100, 110])).toBeCloseTo(0.1, 10);
+    expect(irr([-100, 0, 121])).toBeCloseTo(0.1, 10);
+  });
+  it('payback of −1000 then 300 a period: 3.33 periods; discounted at 10%: 3.75', () => {
+    expect(paybackPeriod([-1000, 300, 300, 300, 300, 300])).toBeCloseTo(3 + 100 / 300, 10);
+    // Discounted cumulative: −1000, −727.3, −479.3, −253.9, −49.0, +137.2 → 4 + 49.0/186.3.
+    expect(paybackPeriod([-1000, 300, 300, 300, 300, 300], 0.1)).toBeCloseTo(4 + 49.04 / 186.28, 2);
+  });
+  it('no sign change: no IRR; never recovered: no payback', () => {
+    expect(irr([100, 100])).toBeNull();
+    expect(irr([-100, -5])).toBeNull();
+    expect(paybackPeriod([-100, 10, 10])).toBeNull();
+  });
+  it('10% a year is 0.797% a month', () => {
+    expect(monthlyRate(0.1)).toBeCloseTo(0.00797414, 8);
+    expect(annualRate(monthlyRate(0.1))).toBeCloseTo(0.1, 12);
+  });
+});
+
+const flows = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 });
+
+describe('properties', () => {
+  test.prop([flows])('NPV at rate 0 is the sum of the flows', (f) => {
+    expect(npv(0, f)).toBeCloseTo(
+      f.reduce((a, b) => a + b, 0),
+      3,
+    );
+  });
+  test.prop([
+    fc.double({ min: 1, max: 1e6, noNaN: true }),
+    fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 }),
+  ])('IRR zeroes the NPV (an investment followed by returns)', (investment, returns) => {
+    const f = [-investment, ...returns];
+    const r = irr(f);
+    if (r === null) return;
+    expect(Math.abs(npv(r, f))).toBeLessThan(1e-6 * (investment + returns.reduce((a, b) => a + b, 0)));
+  });
+  test.prop([
+    flows,
+    fc.double({ min: 0, max: 0.5, noNaN: true }),
+    fc.double({ min: 0, max: 0.5, noNaN: true }),
+  ])('with positive late flows only, a higher rate never raises the NPV of an investment', (f, a, b) => {
+    const g = [-Math.abs(f[0]!), ...f.slice(1).map(Math.abs)];
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    expect(npv(hi, g)).toBeLessThanOrEqual(npv(lo, g) + 1e-6);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * Uncertain inputs: a number, or a distribution `{dist: lognormal|normal|uniform|triangular|pert, …}`,
+ * sampled from a seeded generator (pure-rand's xoroshiro128+) so that runs are reproducible.
+ */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { z } from 'zod';
+
+const finite = z.number().finite();
+export const distributionSchema = z.discriminatedUnion('dist', [
+  z.object({ dist: z.literal('normal'), mean: finite, sd: finite.nonnegative() }).strict(),
+  z
+    .object({
+      dist: z.literal('lognormal'),
+      /** The median and the 90th percentile: the form analysts can state. */
+      median: finite.positive(),
+      p90: finite.positive(),
+    })
+    .strict()
+    .refine((d) => d.p90 >= d.median, { message: 'p90 must be ≥ median', path: ['p90'] }),
+  z
+    .object({ dist: z.literal('uniform'), min: finite, max: finite })
+    .strict()
+    .refine((d) => d.max >= d.min, { message: 'max must be ≥ min', path: ['max'] }),
+  z
+    .object({ dist: z.literal('triangular'), min: finite, mode: finite, max: finite })
+    .strict()
+    .refine((d) => d.min <= d.mode && d.mode <= d.max, { message: 'needs min ≤ mode ≤ max', path: ['mode'] }),
+  z
+    .object({ dist: z.literal('pert'), min: finite, mode: finite, max: finite })
+    .strict()
+    .refine((d) => d.min <= d.mode && d.mode <= d.max && d.min < d.max, {
+      message: 'needs min ≤ mode ≤ max and min < max',
+      path: ['mode'],
+    }),
+]);
+export type Distribution = z.infer<typeof distributionSchema>;
+export const uncertainSchema = z.union([finite, distributionSchema]);
+export type Uncertain = z.infer<typeof uncertainSchema>;
+
+/** A seeded source of uniform numbers in [0, 1). */
+export interface Rng {
+  uniform(): number;
+}
+
+export function seededRng(seed: number): Rng {
+  const g = xoroshiro128plus(seed);
+  return { uniform: () => uniformFloat64(g) };
+}
+
+/** z-score of the 90th percentile of a standard normal. */
+const Z90 = 1.2815515655446004;
+
+function standardNormal(rng: Rng): number {
+  // Box–Muller (Box & Muller 1958); 1 − u avoids log(0).
+  const u = 1 - rng.uniform();
+  const v = rng.uniform();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+function gamma(shape: number, rng: Rng): number {
+  // Marsaglia & Tsang (2000), "A simple method for generating gamma variables", shape ≥ 1.
+  if (shape < 1) return gamma(shape + 1, rng) * rng.uniform() ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = standardNormal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.uniform();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** One draw. */
+export function sample(d: Distribution, rng: Rng): number {
+  switch (d.dist) {
+    case 'normal':
+      return d.mean + d.sd * standardNormal(rng);
+    case 'lognormal':
+      return d.median * Math.exp((Math.log(d.p90 / d.median) / Z90) * standardNormal(rng));
+    case 'uniform':
+      return d.min + (d.max - d.min) * rng.uniform();
+    case 'triangular': {
+      // Inverse CDF.
+      const u = rng.uniform();
+      const span = d.max - d.min;
+      if (span === 0) return d.min;
+      const f = (d.mode - d.min) / span;
+      return u < f
+        ? d.min + Math.sqrt(u * span * (d.mode - d.min))
+        : d.max - Math.sqrt((1 - u) * span * (d.max - d.mode));
+    }
+    case 'pert': {
+      // Beta-PERT with λ = 4 (Vose, Risk Analysis, 3rd ed., Sec. 9.1.5): α = 1 + 4(mode−min)/(max−min).
+      const span = d.max - d.min;
+      const a = 1 + (4 * (d.mode - d.min)) / span;
+      const b = 1 + (4 * (d.max - d.mode)) / span;
+      const x = gamma(a, rng);
+      const y = gamma(b, rng);
+      return d.min + (span * x) / (x + y);
+    }
+  }
+}
+
+/** The value used when the input is not being sampled: the median (normal/lognormal/uniform), the mode otherwise. */
+export function centralValue(u: Uncertain): number {
+  if (typeof u === 'number') return u;
+  switch (u.dist) {
+    case 'normal':
+      return u.mean;
+    case 'lognormal':
+      return u.median;
+    case 'uniform':
+      return (u.min + u.max) / 2;
+    case 'triangular':
+    case 'pert':
+      return u.mode;
+  }
+}
+
+/** Low and high values for a tornado swing: the 10th and 90th percentiles (estimated by sampling for PERT). */
+export function swing(d: Distribution): [number, number] {
+  switch (d.dist) {
+    case 'normal':
+      return [d.mean - Z90 * d.sd, d.mean + Z90 * d.sd];
+    case 'lognormal':
+      return [(d.median * d.median) / d.p90, d.p90];
+    case 'uniform':
+      return [d.min + 0.1 * (d.max - d.min), d.min + 0.9 * (d.max - d.min)];
+    case 'triangular': {
+      const span = d.max - d.min;
+      const f = (d.mode - d.min) / span;
+      const q = (p: number) =>
+        span === 0
+          ? d.min
+          : p < f
+            ? d.min + Math.sqrt(p * span * (d.mode - d.min))
+            : d.max - Math.sqrt((1 - p) * span * (d.max - d.mode));
+      return [q(0.1), q(0.9)];
+    }
+    case 'pert': {
+      const rng = seededRng(1);
+      const draws = Array.from({ length: 4001 }, () => sample(d, rng)).sort((a, b) => a - b);
+      return [draws[400]!, draws[3600]!];
+    }
+  }
+}

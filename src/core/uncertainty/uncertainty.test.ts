@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { type Distribution, distributionSchema, sample, seededRng, swing } from './distributions.js';
+import { monteCarlo, percentile, tornado } from './monte-carlo.js';
+
+const draws = (d: Distribution, n = 200_000, seed = 7) => {
+  const rng = seededRng(seed);
+  return Float64Array.from({ length: n }, () => sample(d, rng)).sort();
+};
+const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+
+describe('distributions match their definitions', () => {
+  it('normal: mean and 90th percentile', () => {
+    const a = draws({ dist: 'normal', mean: 10, sd: 2 });
+    expect(mean(a)).toBeCloseTo(10, 1);
+    expect(percentile(a, 0.9)).toBeCloseTo(10 + 1.2816 * 2, 1);
+  });
+  it('lognormal given median and p90 reproduces both', () => {
+    const a = draws({ dist: 'lognormal', median: 5.6e6, p90: 12e6 });
+    expect(percentile(a, 0.5) / 5.6e6).toBeCloseTo(1, 1);
+    expect(percentile(a, 0.9) / 12e6).toBeCloseTo(1, 1);
+  });
+  it('triangular mean (a + b + c)/3; PERT mean (a + 4m + b)/6', () => {
+    expect(mean(draws({ dist: 'triangular', min: 1, mode: 2, max: 6 }))).toBeCloseTo(3, 1);
+    expect(mean(draws({ dist: 'pert', min: 1, mode: 2, max: 6 }))).toBeCloseTo((1 + 8 + 6) / 6, 1);
+  });
+  it('uniform stays in range; swings are P10/P90', () => {
+    const a = draws({ dist: 'uniform', min: 2, max: 4 });
+    expect(a[0]).toBeGreaterThanOrEqual(2);
+    expect(a[a.length - 1]).toBeLessThan(4);
+    expect(swing({ dist: 'uniform', min: 2, max: 4 })).toEqual([2.2, 3.8]);
+    const [lo, hi] = swing({ dist: 'pert', min: 1, mode: 2, max: 6 });
+    const p = draws({ dist: 'pert', min: 1, mode: 2, max: 6 });
+    expect(lo).toBeCloseTo(percentile(p, 0.1), 1);
+    expect(hi).toBeCloseTo(percentile(p, 0.9), 1);
+  });
+  it('bad parameters are rejected with the field', () => {
+    const r = distributionSchema.safeParse({ dist: 'triangular', min: 3, mode: 1, max: 2 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.path).toEqual(['mode']);
+    expect(distributionSchema.safeParse({ dist: 'normal', mean: 1, sd: -1 }).success).toBe(false);
+    expect(distributionSchema.safeParse({ dist: 'lognormal', median: 2, p90: 1 }).success).toBe(false);
+  });
+});
+
+describe('Monte Carlo and tornado', () => {
+  const inputs = {
+    gpuHours: { dist: 'lognormal', median: 2.788e6, p90: 3.5e6 },
+    usdPerGpuHour: { dist: 'triangular', min: 1.5, mode: 2, max: 3 },
+    overhead: 1,
+  } as const;
+  const model = (v: { gpuHours: number; usdPerGpuHour: number; overhead: number }) => ({
+    costUsd: v.gpuHours * v.usdPerGpuHour * v.overhead,
+  });
+  it('the same seed gives identical results; another seed differs', () => {
+    const a = monteCarlo(inputs, model, { samples: 5000, seed: 42 });
+    expect(monteCarlo(inputs, model, { samples: 5000, seed: 42 })).toEqual(a);
+    expect(monteCarlo(inputs, model, { samples: 5000, seed: 43 }).outputs.costUsd.p50).not.toBe(
+      a.outputs.costUsd.p50,
+    );
+    expect(a.outputs.costUsd.p5).toBeLessThan(a.outputs.costUsd.p50);
+    expect(a.outputs.costUsd.p50).toBeLessThan(a.outputs.costUsd.p95);
+    expect(a.histograms.costUsd.counts.reduce((s, c) => s + c, 0)).toBe(5000);
+  });
+  it('tornado ranks the wider input first and skips fixed ones', () => {
+    const t = tornado(inputs, model, 'costUsd');
+    expect(t.base).toBeCloseTo(2.788e6 * 2, 0);
+    expect(t.bars.map((b) => b.input)).toEqual(['gpuHours', 'usdPerGpuHour']);
+    expect(t.bars[0]!.outputAtHigh).toBeGreaterThan(t.base);
+  });
+});
