@@ -184,6 +184,14 @@ export const assumptionsFileSchema = z
     serverCostOverGpuCost: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
     hardwareLifeYears: positive,
     mtpAcceptanceRate: fraction,
+    /** Epoch AI's split of frontier development cost, low and high share per kind. */
+    developmentCostSplit: z
+      .object({
+        hardware: z.object({ low: fraction, high: fraction }).strict(),
+        staff: z.object({ low: fraction, high: fraction }).strict(),
+        energy: z.object({ low: fraction, high: fraction }).strict(),
+      })
+      .strict(),
   })
   .strict();
 export type AssumptionsFile = z.infer<typeof assumptionsFileSchema>;

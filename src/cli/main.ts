@@ -246,6 +246,22 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
+      .command('run <scenario>')
+      .description(
+        'evaluate a project scenario (YAML/JSON): cost by phase and kind, cash flows, NPV/IRR/payback, Monte Carlo',
+      )
+      .option('--samples <n>', 'Monte Carlo samples over the uncertain inputs (default: none)')
+      .option('--seed <s>', 'random seed (same seed, same results)', '1')
+      .option('--json', 'machine-readable output')
+      .action(async (file, opts) => {
+        const result = (await import('./commands/run.js')).runCommand(file, opts);
+        io.out(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon run examples/deepseek-v3.yaml --samples 10000',
+  );
+  example(
+    cli
       .command('validate')
       .description(
         'run the training and serving engines against every cited published figure and show the errors',

@@ -66,15 +66,19 @@ export function monteCarlo<I extends string, K extends string>(
   const uncertain = names.filter((n) => typeof inputs[n] !== 'number');
   const values = Object.fromEntries(names.map((n) => [n, centralValue(inputs[n])])) as Record<I, number>;
   let columns: Record<K, Float64Array> | null = null;
+  let keys: K[] = [];
+  const dists = uncertain.map((n) => inputs[n] as Distribution);
   for (let s = 0; s < options.samples; s += 1) {
-    for (const n of uncertain) values[n] = sample(inputs[n] as Distribution, rng);
+    for (let i = 0; i < uncertain.length; i += 1) values[uncertain[i]!] = sample(dists[i]!, rng);
     const out = model(values);
     if (!columns) {
-      columns = Object.fromEntries(
-        Object.keys(out).map((k) => [k, new Float64Array(options.samples)]),
-      ) as Record<K, Float64Array>;
+      keys = Object.keys(out) as K[];
+      columns = Object.fromEntries(keys.map((k) => [k, new Float64Array(options.samples)])) as Record<
+        K,
+        Float64Array
+      >;
     }
-    for (const k of Object.keys(out) as K[]) columns[k][s] = out[k];
+    for (const k of keys) columns[k][s] = out[k];
   }
   const outputs = {} as Record<K, Percentiles>;
   const histograms = {} as Record<K, Histogram>;

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { inputError } from '../../core/errors.js';
+import { monteCarlo } from '../../core/uncertainty/monte-carlo.js';
+import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from '../../scenario/evaluate.js';
+import { parseScenario } from '../../scenario/load.js';
+import { scenarioReportMarkdown } from '../../scenario/report.js';
+import { toJson } from '../format.js';
+import { positiveInteger } from '../options.js';
+
+export interface RunFlags {
+  samples?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return inputError(
+      'unknown_id',
+      ['scenario'],
+      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const scenario = parseScenario(text, file);
+  const prepared = prepareScenario(scenario);
+  const result = evaluateScenario(prepared);
+  const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
+  const seed = o.seed === undefined ? 1 : Number.parseInt(o.seed, 10);
+  if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
+  const mc =
+    samples > 0 && Object.keys(prepared.uncertain).length > 0
+      ? monteCarlo(
+          prepared.uncertain,
+          (values) => {
+            const r = evaluateScenario(prepared, values);
+            return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
+          },
+          { samples, seed },
+        )
+      : null;
+  if (o.json) {
+    return {
+      output: toJson({
+        scenario: scenario.name,
+        phases: prepared.phases.map((ph) =>
+          ph.kind === 'pretrain'
+            ? {
+                name: ph.phase.name,
+                kind: ph.kind,
+                layout: ph.layout,
+                mfu: ph.mfu,
+                gpuHoursPerTrillionTokens: ph.gpuHoursPerToken * 1e12,
+              }
+            : {
+                name: ph.phase.name,
+                kind: ph.kind,
+                layout: ph.layout,
+                replicaGpus: ph.replicaGpus,
+                replicaRequestsPerSecond: ph.replicaRequestsPerSecond,
+              },
+        ),
+        ...result,
+        months: result.months(),
+        monteCarlo: mc,
+      }),
+      exitCode: 0,
+    };
+  }
+  return { output: scenarioReportMarkdown(prepared, result, mc).trimEnd(), exitCode: 0 };
+}

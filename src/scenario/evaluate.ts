@@ -1,0 +1,358 @@
+/**
+ * Evaluates a project scenario: the engines run once per phase (training GPU-hours per token, a
+ * serving replica's capacity), then a light monthly cash-flow model runs once per sample, so that a
+ * Monte Carlo over the economic inputs costs microseconds per draw.
+ */
+import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
+import { inputError } from '../core/errors.js';
+import { planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import { replicaGpus } from '../core/inference/serving-step.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import { planTraining } from '../core/training/plan.js';
+import type { EnergyAssumptions } from '../core/training/run-cost.js';
+import type { Distribution, Uncertain } from '../core/uncertainty/distributions.js';
+import type { HardwareChoice, Phase, Scenario } from './schema.js';
+
+export const HOURS_PER_MONTH = 730.5;
+const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+const REFERENCE_TOKENS = 1e12;
+
+export const COST_KINDS = ['compute', 'energy', 'research', 'staff', 'data'] as const;
+export type CostKind = (typeof COST_KINDS)[number];
+
+/** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
+type PreparedPhase =
+  | {
+      readonly kind: 'pretrain';
+      readonly phase: Extract<Phase, { kind: 'pretrain' }>;
+      readonly index: number;
+      readonly gpuHoursPerToken: number;
+      readonly energy: EnergyAssumptions;
+      readonly layout: string;
+      readonly mfu: number;
+    }
+  | {
+      readonly kind: 'serve';
+      readonly phase: Extract<Phase, { kind: 'serve' }>;
+      readonly index: number;
+      readonly replicaGpus: number;
+      readonly replicaRequestsPerSecond: number;
+      readonly energy: EnergyAssumptions;
+      readonly layout: string;
+      readonly outputTokensPerSecondPerGpu: number;
+    };
+
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  readonly phases: readonly PreparedPhase[];
+  /** Every uncertain input, by its path in the scenario (`phases[0].tokens`). */
+  readonly uncertain: Readonly<Record<string, Distribution>>;
+  readonly serverCostOverGpuCost: number;
+  readonly lifeYears: number;
+  readonly goodput: number;
+}
+
+const isDistribution = (v: unknown): v is Distribution =>
+  typeof v === 'object' && v !== null && 'dist' in (v as Record<string, unknown>);
+
+/** Paths of every distribution in the scenario. */
+function uncertainInputs(node: unknown, path = ''): [string, Distribution][] {
+  if (isDistribution(node)) return [[path, node]];
+  if (Array.isArray(node)) return node.flatMap((c, i) => uncertainInputs(c, `${path}[${i}]`));
+  if (typeof node === 'object' && node !== null)
+    return Object.entries(node).flatMap(([k, c]) => uncertainInputs(c, path ? `${path}.${k}` : k));
+  return [];
+}
+
+const central = (u: Uncertain): number => {
+  if (typeof u === 'number') return u;
+  switch (u.dist) {
+    case 'normal':
+      return u.mean;
+    case 'lognormal':
+      return u.median;
+    case 'uniform':
+      return (u.min + u.max) / 2;
+    default:
+      return u.mode;
+  }
+};
+
+/** Runs the engines once per phase. */
+export function prepareScenario(scenario: Scenario): PreparedScenario {
+  const a = loadCatalog().assumptions;
+  const entry = findModel(scenario.model, 'model');
+  const spec = modelSpecFrom(entry.config, entry.name);
+  const phases = scenario.phases.map((phase, index): PreparedPhase => {
+    const hw = resolveHardware(phase.gpu, undefined);
+    const energy = energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region });
+    if (phase.kind === 'pretrain') {
+      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const plan = planTraining(spec, hw.cluster, {
+        seqLen,
+        globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
+        precision: phase.precision,
+        optimizer: 'adamw',
+        gpus: phase.gpus,
+        constraints: {},
+        top: 1,
+        cost: {
+          tokens: REFERENCE_TOKENS,
+          goodput: a.goodput.value,
+          usdPerGpuHour: 1,
+          energy,
+          networkingShareOfHardware: a.networkingShareOfHardware.value,
+        },
+      });
+      const l = plan.chosen.layout;
+      return {
+        kind: 'pretrain',
+        phase,
+        index,
+        gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
+        energy,
+        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}`,
+        mfu: plan.chosen.step.mfu,
+      };
+    }
+    const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
+    const candidates = replicaOptions(spec, hw.cluster.gpusPerNode, [phase.weights], phase.kv, {}).map(
+      (replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy }),
+    );
+    const best = planDeployments(spec, candidates, w, null, {
+      tpotSeconds: phase.tpotSloSeconds,
+      ttftSeconds: phase.ttftSloSeconds,
+    })[0];
+    if (!best)
+      inputError(
+        'infeasible',
+        ['phases', index, 'gpu'],
+        `${spec.name} cannot be served on ${hw.gpu.id} within the SLO`,
+      );
+    const r = best.candidate.replica;
+    return {
+      kind: 'serve',
+      phase,
+      index,
+      replicaGpus: replicaGpus(r),
+      replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
+      energy,
+      layout: `${hw.gpu.id} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`,
+      outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
+    };
+  });
+  return {
+    scenario,
+    phases,
+    uncertain: Object.fromEntries(uncertainInputs(scenario)),
+    serverCostOverGpuCost: a.serverCostOverGpuCost.value,
+    lifeYears: a.hardwareLifeYears.value,
+    goodput: a.goodput.value,
+  };
+}
+
+export interface ProjectMonth {
+  readonly costs: Readonly<Record<CostKind, number>>;
+  readonly revenueUsd: number;
+  readonly netUsd: number;
+}
+
+export interface ProjectResult {
+  /** Per month: costs by kind, revenue, net flow (revenue − costs); month 0 is t = 0. */
+  readonly months: () => readonly ProjectMonth[];
+  /** Net flow per month. */
+  readonly flows: readonly number[];
+  readonly costByKindUsd: Readonly<Record<CostKind, number>>;
+  readonly costByPhaseUsd: Readonly<Record<string, number>>;
+  readonly totalCostUsd: number;
+  readonly revenueUsd: number;
+  readonly npvUsd: number;
+  /** Annualised IRR; null without an investment followed by returns. */
+  readonly irr: number | null;
+  /** Month (fractional) at which the cumulative undiscounted flow turns non-negative; null if never. */
+  readonly paybackMonth: number | null;
+  readonly pretrainGpuHours: number;
+  readonly energyMWh: number;
+  readonly co2Tonnes: number;
+  readonly outputTokens: number;
+}
+
+/** The headline numbers a Monte Carlo summarises. */
+export const HEADLINES = [
+  'totalCostUsd',
+  'revenueUsd',
+  'npvUsd',
+  'pretrainGpuHours',
+  'energyMWh',
+  'co2Tonnes',
+] as const;
+export type Headline = (typeof HEADLINES)[number];
+
+/** Evaluates the cash flows with the uncertain inputs at `values` (by path; missing = central value). */
+export function evaluateScenario(
+  p: PreparedScenario,
+  values: Readonly<Record<string, number>> = {},
+): ProjectResult {
+  const s = p.scenario;
+  const v = (u: Uncertain, path: string) => (typeof u === 'number' ? u : (values[path] ?? central(u)));
+  const n = s.horizonMonths + 1;
+  const zero = (): number[] => new Array<number>(n).fill(0);
+  const cost: Record<CostKind, number[]> = {
+    compute: zero(),
+    energy: zero(),
+    research: zero(),
+    staff: zero(),
+    data: zero(),
+  };
+  const revenue = zero();
+  const byPhase: Record<string, number> = {};
+  let pretrainGpuHours = 0;
+  let energyKWh = 0;
+  let co2Kg = 0;
+  let outputTokens = 0;
+  const spread = (target: number[], start: number, months: number, total: number) => {
+    // Spread `total` evenly over `months` (fractional) from `start`, capped at the horizon.
+    let left = months;
+    for (let m = start; m < n && left > 0; m += 1) {
+      const share = Math.min(1, left);
+      target[m]! += (total * share) / months;
+      left -= share;
+    }
+  };
+  /** Compute cost of `gpuHours` on `gpus` GPUs over `months` from `start`, rent or buy. */
+  const hardwareCost = (
+    hw: HardwareChoice,
+    path: string,
+    e: EnergyAssumptions,
+    gpus: number,
+    gpuHours: number,
+    start: number,
+    months: number,
+  ) => {
+    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
+    energyKWh += kWh;
+    co2Kg += kWh * e.kgCo2PerKWh;
+    if ('rent' in hw) {
+      const usd = gpuHours * v(hw.rent.usdPerGpuHour, `${path}.hardware.rent.usdPerGpuHour`);
+      spread(cost.compute, start, months, usd);
+      return usd;
+    }
+    const b = hw.buy;
+    const capex = gpus * v(b.usdPerGpu, `${path}.hardware.buy.usdPerGpu`) * p.serverCostOverGpuCost;
+    cost.compute[start]! += capex;
+    // Straight-line book value recovered at the horizon.
+    const life = (b.lifeYears ?? p.lifeYears) * 12;
+    const owned = n - 1 - start;
+    cost.compute[n - 1]! -= capex * Math.max(0, 1 - owned / life);
+    const electricity =
+      kWh *
+      (b.electricityUsdPerKWh === undefined
+        ? e.electricityUsdPerKWh
+        : v(b.electricityUsdPerKWh, `${path}.hardware.buy.electricityUsdPerKWh`));
+    spread(cost.energy, start, months, electricity);
+    return capex * Math.min(1, owned / life) + electricity;
+  };
+  const finalRuns: { start: number; months: number; usd: number }[] = [];
+  for (const ph of p.phases) {
+    const path = `phases[${ph.index}]`;
+    if (ph.kind === 'pretrain') {
+      const x = ph.phase;
+      const gpuHours =
+        v(x.tokens, `${path}.tokens`) *
+        ph.gpuHoursPerToken *
+        v(x.efficiencyFactor, `${path}.efficiencyFactor`);
+      const months = gpuHours / x.gpus / HOURS_PER_MONTH;
+      pretrainGpuHours += gpuHours;
+      const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
+      finalRuns.push({ start: x.startMonth, months, usd });
+      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+    } else {
+      const x = ph.phase;
+      const perRequest = x.inputTokens + x.outputTokens;
+      const start = v(x.tokensPerDay, `${path}.tokensPerDay`);
+      const growth = v(x.growthPerMonth, `${path}.growthPerMonth`);
+      let phaseUsd = 0;
+      let fleet = 0;
+      for (let k = 0; k < x.months; k += 1) {
+        const m = x.startMonth + k;
+        const tokensPerDay = start * (1 + growth) ** k;
+        const rps = tokensPerDay / perRequest / 86400;
+        const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
+        const gpuHours = gpus * HOURS_PER_MONTH;
+        if ('rent' in x.hardware) phaseUsd += hardwareCost(x.hardware, path, ph.energy, gpus, gpuHours, m, 1);
+        else {
+          // Buy as the fleet grows; energy for the GPUs in use.
+          const added = Math.max(0, gpus - fleet);
+          fleet = Math.max(fleet, gpus);
+          phaseUsd += hardwareCost(x.hardware, path, ph.energy, added, gpuHours, m, 1);
+        }
+        const output = rps * x.outputTokens * 86400 * DAYS_PER_MONTH;
+        const input = rps * x.inputTokens * 86400 * DAYS_PER_MONTH;
+        outputTokens += output;
+        if (x.revenue)
+          revenue[m]! +=
+            (input * v(x.revenue.inputUsdPerMillion, `${path}.revenue.inputUsdPerMillion`) +
+              output * v(x.revenue.outputUsdPerMillion, `${path}.revenue.outputUsdPerMillion`)) /
+            1e6;
+      }
+      byPhase[x.name] = (byPhase[x.name] ?? 0) + phaseUsd;
+    }
+  }
+  // Research and ablations: a multiple of each final run's compute, spent over the same months.
+  const overhead = v(s.researchOverhead, 'researchOverhead');
+  if (overhead > 0) {
+    for (const run of finalRuns) spread(cost.research, run.start, run.months, overhead * run.usd);
+    byPhase.research = overhead * finalRuns.reduce((sum, run) => sum + run.usd, 0);
+  }
+  for (const [i, st] of s.staff.entries()) {
+    const monthly =
+      (v(st.headcount, `staff[${i}].headcount`) * v(st.usdPerYear, `staff[${i}].usdPerYear`)) / 12;
+    spread(cost.staff, st.startMonth, st.months, monthly * st.months);
+  }
+  for (const [i, d] of s.data.entries()) cost.data[Math.min(n - 1, d.month)]! += v(d.usd, `data[${i}].usd`);
+  const flows = new Array<number>(n);
+  const costByKindUsd: Record<CostKind, number> = { compute: 0, energy: 0, research: 0, staff: 0, data: 0 };
+  let revenueUsd = 0;
+  for (let m = 0; m < n; m += 1) {
+    let total = 0;
+    for (const k of COST_KINDS) {
+      total += cost[k][m]!;
+      costByKindUsd[k] += cost[k][m]!;
+    }
+    revenueUsd += revenue[m]!;
+    flows[m] = revenue[m]! - total;
+  }
+  const totalCostUsd = COST_KINDS.reduce((sum, k) => sum + costByKindUsd[k], 0);
+  // Per-month detail is built on demand (reports, CSV), not on every Monte Carlo draw.
+  const months = (): ProjectMonth[] =>
+    flows.map((netUsd, m) => ({
+      costs: {
+        compute: cost.compute[m]!,
+        energy: cost.energy[m]!,
+        research: cost.research[m]!,
+        staff: cost.staff[m]!,
+        data: cost.data[m]!,
+      },
+      revenueUsd: revenue[m]!,
+      netUsd,
+    }));
+  const monthly = monthlyRate(v(s.discountRate, 'discountRate'));
+  const r = irr(flows);
+  return {
+    months,
+    flows,
+    costByKindUsd,
+    costByPhaseUsd: byPhase,
+    totalCostUsd,
+    revenueUsd,
+    npvUsd: npv(monthly, flows),
+    irr: r === null ? null : (1 + r) ** 12 - 1,
+    paybackMonth: revenueUsd > 0 ? paybackPeriod(flows) : null,
+    pretrainGpuHours,
+    energyMWh: energyKWh / 1000,
+    co2Tonnes: co2Kg / 1000,
+    outputTokens,
+  };
+}

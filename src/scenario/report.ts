@@ -1,0 +1,115 @@
+/** Text/Markdown report of an evaluated scenario (pure: the CLI prints it, the web app can render it). */
+import { loadCatalog } from '../catalog/catalog.js';
+import type { MonteCarloResult } from '../core/uncertainty/monte-carlo.js';
+import { COST_KINDS, type Headline, type PreparedScenario, type ProjectResult } from './evaluate.js';
+
+const usd = (x: number) => {
+  const a = Math.abs(x);
+  const sign = x < 0 ? '−' : '';
+  if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(2)}B`;
+  if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(2)}M`;
+  if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}K`;
+  return `${sign}$${a.toFixed(0)}`;
+};
+
+const HEADLINE_FORMAT: Record<Headline, (x: number) => string> = {
+  totalCostUsd: usd,
+  revenueUsd: usd,
+  npvUsd: usd,
+  pretrainGpuHours: (x) => `${(x / 1e6).toFixed(3)}M GPU-h`,
+  energyMWh: (x) => `${x.toFixed(0)} MWh`,
+  co2Tonnes: (x) => `${x.toFixed(0)} t`,
+};
+
+export function scenarioReportMarkdown(
+  p: PreparedScenario,
+  r: ProjectResult,
+  mc: MonteCarloResult<Headline> | null,
+): string {
+  const s = p.scenario;
+  const lines = [`# ${s.name}`, '', s.description ?? '', ''];
+  lines.push('## Phases (engine, at central values)', '');
+  for (const ph of p.phases) {
+    if (ph.kind === 'pretrain')
+      lines.push(
+        `- **${ph.phase.name}**: ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
+      );
+    else
+      lines.push(
+        `- **${ph.phase.name}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
+      );
+  }
+  lines.push('', '## Cost', '', '| kind | cost | share |', '|---|---:|---:|');
+  for (const k of COST_KINDS)
+    lines.push(
+      `| ${k} | ${usd(r.costByKindUsd[k])} | ${((100 * r.costByKindUsd[k]) / r.totalCostUsd).toFixed(1)}% |`,
+    );
+  lines.push(`| **total** | **${usd(r.totalCostUsd)}** | 100% |`, '', '| phase | cost |', '|---|---:|');
+  for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${name} | ${usd(c)} |`);
+  if (s.published.length > 0) {
+    lines.push(
+      '',
+      '## Published figures',
+      '',
+      '| published | value | this scenario (central) | source |',
+      '|---|---:|---:|---|',
+    );
+    const mine = {
+      totalCostUsd: r.totalCostUsd,
+      computeUsd: r.costByKindUsd.compute,
+      pretrainGpuHours: r.pretrainGpuHours,
+    };
+    for (const f of s.published) {
+      const fmt = f.metric === 'pretrainGpuHours' ? HEADLINE_FORMAT.pretrainGpuHours : usd;
+      lines.push(`| ${f.what} | ${fmt(f.value)} | ${fmt(mine[f.metric])} (${f.metric}) | ${f.source} |`);
+    }
+  }
+  const split = loadCatalog().assumptions.developmentCostSplit;
+  const hardware = r.costByKindUsd.compute + r.costByKindUsd.research;
+  const shares: [string, number, { low: { value: number }; high: { value: number } }][] = [
+    ['hardware (compute + research runs)', hardware, split.hardware],
+    ['staff', r.costByKindUsd.staff, split.staff],
+    ['energy (owned hardware; inside rental prices otherwise)', r.costByKindUsd.energy, split.energy],
+  ];
+  const base = hardware + r.costByKindUsd.staff + r.costByKindUsd.energy;
+  if (base > 0 && p.phases.some((ph) => ph.kind === 'pretrain')) {
+    lines.push(
+      '',
+      "## Against Epoch AI's development-cost split (Cottier et al. 2024)",
+      '',
+      '| kind | this scenario | Epoch AI range |',
+      '|---|---:|---:|',
+    );
+    for (const [name, value, range] of shares)
+      lines.push(
+        `| ${name} | ${((100 * value) / base).toFixed(1)}% | ${Math.round(100 * range.low.value)}–${Math.round(100 * range.high.value)}% |`,
+      );
+    lines.push('', 'Shares exclude data, which Epoch AI does not count.');
+  }
+  lines.push(
+    '',
+    '## Financials',
+    '',
+    `- Revenue ${usd(r.revenueUsd)}; NPV ${usd(r.npvUsd)} at ${typeof s.discountRate === 'number' ? `${(100 * s.discountRate).toFixed(1)}%` : 'the sampled rate'} a year (monthly flows, month 0 undiscounted)`,
+    `- IRR ${r.irr === null ? '—' : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
+    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 (location-based, ${s.region} grid)`,
+  );
+  if (mc) {
+    lines.push(
+      '',
+      `## Uncertainty (${mc.samples.toLocaleString('en-US')} samples, seed ${mc.seed})`,
+      '',
+      '| headline | P5 | P50 | P95 |',
+      '|---|---:|---:|---:|',
+    );
+    for (const [k, q] of Object.entries(mc.outputs) as [Headline, { p5: number; p50: number; p95: number }][])
+      if (q.p5 !== 0 || q.p95 !== 0)
+        lines.push(
+          `| ${k} | ${HEADLINE_FORMAT[k](q.p5)} | ${HEADLINE_FORMAT[k](q.p50)} | ${HEADLINE_FORMAT[k](q.p95)} |`,
+        );
+  }
+  const uncertain = Object.keys(p.uncertain);
+  if (uncertain.length > 0)
+    lines.push('', `Uncertain inputs: ${uncertain.map((u) => `\`${u}\``).join(', ')}.`);
+  return `${lines.join('\n')}\n`;
+}

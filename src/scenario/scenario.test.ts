@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { monteCarlo } from '../core/uncertainty/monte-carlo.js';
+import { evaluateScenario, HEADLINES, prepareScenario } from './evaluate.js';
+import { parseScenario, serializeScenario } from './load.js';
+import { scenarioReportMarkdown } from './report.js';
+
+const examples = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+const read = (f: string) => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');
+
+describe('shipped scenarios', () => {
+  for (const file of examples) {
+    it(`${file} parses, evaluates to finite numbers and renders`, () => {
+      const prepared = prepareScenario(parseScenario(read(file), file));
+      const r = evaluateScenario(prepared);
+      for (const h of HEADLINES) expect(Number.isFinite(r[h]), h).toBe(true);
+      expect(r.totalCostUsd).toBeGreaterThan(0);
+      expect(scenarioReportMarkdown(prepared, r, null)).not.toMatch(/NaN|Infinity|undefined/);
+    });
+    it(`${file} round-trips through YAML exactly`, () => {
+      const s = parseScenario(read(file), file);
+      expect(parseScenario(serializeScenario(s), file)).toEqual(s);
+    });
+  }
+  it("DeepSeek-V3: the report shows the published $5.576M and Epoch AI's split", () => {
+    const prepared = prepareScenario(parseScenario(read('deepseek-v3.yaml')));
+    const report = scenarioReportMarkdown(prepared, evaluateScenario(prepared), null);
+    expect(report).toContain('$5.58M');
+    expect(report).toContain('47–67%');
+    expect(report).toContain('29–49%');
+    // The final run alone: within 25% of the published compute at the central efficiency factor.
+    const r = evaluateScenario(prepared);
+    expect(Math.abs(r.costByKindUsd.compute / 5.576e6 - 1)).toBeLessThan(0.25);
+  });
+  it('seeded Monte Carlo is identical run to run', () => {
+    const prepared = prepareScenario(parseScenario(read('deepseek-v3.yaml')));
+    const run = () =>
+      monteCarlo(
+        prepared.uncertain,
+        (v) => {
+          const r = evaluateScenario(prepared, v);
+          return { totalCostUsd: r.totalCostUsd, npvUsd: r.npvUsd };
+        },
+        { samples: 2000, seed: 9 },
+      );
+    expect(run()).toEqual(run());
+  });
+  it('cash flows: NPV at rate 0 is the sum of monthly net flows; costs are non-negative', () => {
+    const s = parseScenario(read('startup-serving-8b.yaml'));
+    const r = evaluateScenario(prepareScenario({ ...s, discountRate: 0 }));
+    expect(r.npvUsd).toBeCloseTo(
+      r.months().reduce((a, m) => a + m.netUsd, 0),
+      4,
+    );
+    for (const v of Object.values(r.costByKindUsd)) expect(v).toBeGreaterThanOrEqual(0);
+    expect(r.npvUsd).toBeCloseTo(r.revenueUsd - r.totalCostUsd, 4);
+  });
+});
+
+describe('malformed scenarios name the YAML path and line', () => {
+  const base = read('startup-serving-8b.yaml');
+  const error = (text: string) => {
+    try {
+      parseScenario(text, 'bad.yaml');
+    } catch (e) {
+      if (e instanceof InputError) return e.issues;
+    }
+    throw new Error('expected an InputError');
+  };
+  it('unknown field', () => {
+    const issues = error(base.replace('horizonMonths: 24', 'horizonMonths: 24\nhorizon_years: 2'));
+    expect(issues[0]).toMatchObject({ code: 'unknown_field', path: [] });
+    expect(issues[0]!.message).toMatch(/^line 6: .*horizon_years/);
+  });
+  it('wrong type', () => {
+    const issues = error(base.replace('inputTokens: 1500', 'inputTokens: lots'));
+    expect(issues[0]!.path).toEqual(['phases', 0, 'inputTokens']);
+    expect(issues[0]!.message).toMatch(/^line 16: /);
+  });
+  it('negative price', () => {
+    const issues = error(base.replace('inputUsdPerMillion: 0.2', 'inputUsdPerMillion: -0.2'));
+    expect(issues.map((i) => i.path.join('.'))).toContain('phases.0.revenue.inputUsdPerMillion');
+  });
+  it('distribution with bad parameters', () => {
+    const issues = error(
+      base.replace(
+        '{ dist: triangular, min: 0.0, mode: 0.12, max: 0.25 }',
+        '{ dist: triangular, min: 0.3, mode: 0.12, max: 0.25 }',
+      ),
+    );
+    expect(
+      issues.some((i) => i.path.join('.').startsWith('phases.0.growthPerMonth') && /line 19/.test(i.message)),
+    ).toBe(true);
+  });
+  it('broken YAML', () => {
+    expect(error('name: [unclosed')[0]!.message).toMatch(/^line \d+: /);
+  });
+});

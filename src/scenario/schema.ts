@@ -1,0 +1,158 @@
+/**
+ * The project scenario file (YAML or JSON): a model, phases (pretraining, serving over months with a
+ * traffic ramp), hardware per phase (rented or bought), staff, data, research overhead and revenue.
+ * Any numeric input marked "uncertain" may be a distribution (src/core/uncertainty/distributions.ts).
+ * Field-by-field documentation: docs/scenarios.md.
+ */
+import { z } from 'zod';
+import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+import { distributionSchema } from '../core/uncertainty/distributions.js';
+
+const finite = z.number().finite();
+/** A non-negative uncertain number: a number ≥ 0, or a distribution whose support is ≥ 0. */
+const nonNegative = z.union([
+  finite.nonnegative(),
+  distributionSchema.refine(
+    (d) => {
+      switch (d.dist) {
+        case 'lognormal':
+          return true;
+        case 'normal':
+          return d.mean - 3 * d.sd >= 0;
+        default:
+          return d.min >= 0;
+      }
+    },
+    {
+      message:
+        'this value cannot be negative: the distribution must stay ≥ 0 (a normal needs mean − 3·sd ≥ 0; prefer lognormal)',
+    },
+  ),
+]);
+const month = z.number().int().nonnegative();
+const count = z.number().int().positive();
+
+const hardwareSchema = z.union([
+  z.object({ rent: z.object({ usdPerGpuHour: nonNegative }).strict() }).strict(),
+  z
+    .object({
+      buy: z
+        .object({
+          /** GPU purchase price; the server around it is added by Epoch AI's factor (catalog/assumptions.json). */
+          usdPerGpu: nonNegative,
+          /** Straight-line depreciation life; the book value left at the horizon is recovered. */
+          lifeYears: z.number().positive().optional(),
+          /** Electricity price, $/kWh (default catalog/assumptions.json). */
+          electricityUsdPerKWh: nonNegative.optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+]);
+export type HardwareChoice = z.infer<typeof hardwareSchema>;
+
+const pretrainSchema = z
+  .object({
+    kind: z.literal('pretrain'),
+    name: z.string().min(1),
+    startMonth: month.default(0),
+    /** Training tokens (uncertain). */
+    tokens: nonNegative,
+    gpu: z.string().min(1),
+    gpus: count,
+    precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
+    seqLen: count.default(4096),
+    globalBatchTokens: count.default(4_194_304),
+    /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
+    efficiencyFactor: nonNegative.default(1),
+    hardware: hardwareSchema,
+  })
+  .strict();
+
+const serveSchema = z
+  .object({
+    kind: z.literal('serve'),
+    name: z.string().min(1),
+    startMonth: month.default(0),
+    months: count,
+    gpu: z.string().min(1),
+    weights: z.enum(WEIGHT_FORMATS).default('bf16'),
+    kv: z.enum(KV_FORMATS).default('bf16'),
+    inputTokens: count,
+    outputTokens: count,
+    /** Traffic in the first month (input + output tokens per day) and its monthly growth (uncertain). */
+    tokensPerDay: nonNegative,
+    growthPerMonth: z.union([finite.gt(-1), distributionSchema]).default(0),
+    tpotSloSeconds: z.number().positive().optional(),
+    ttftSloSeconds: z.number().positive().optional(),
+    hardware: hardwareSchema,
+    /** What users pay per million tokens (uncertain); omit for an internal deployment. */
+    revenue: z
+      .object({ inputUsdPerMillion: nonNegative, outputUsdPerMillion: nonNegative })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const phaseSchema = z.discriminatedUnion('kind', [pretrainSchema, serveSchema]);
+export type Phase = z.infer<typeof phaseSchema>;
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Catalog model id (llmecon models). */
+    model: z.string().min(1),
+    horizonMonths: z.number().int().min(1).max(240),
+    /** Annual discount rate for NPV (uncertain). */
+    discountRate: z.union([finite.gt(-1), distributionSchema]).default(0.1),
+    /** Grid for CO2 (catalog/grids). */
+    region: z.string().default('world'),
+    phases: z.array(phaseSchema).min(1),
+    /** Experiments and ablations as a multiple of the pretraining compute cost (uncertain; 0 = final run only). */
+    researchOverhead: nonNegative.default(0),
+    staff: z
+      .array(
+        z
+          .object({
+            role: z.string().min(1),
+            headcount: nonNegative,
+            usdPerYear: nonNegative,
+            startMonth: month.default(0),
+            months: count,
+          })
+          .strict(),
+      )
+      .default([]),
+    data: z
+      .array(z.object({ item: z.string().min(1), usd: nonNegative, month: month.default(0) }).strict())
+      .default([]),
+    /** Published figures to show beside the scenario's own (the report compares them). */
+    published: z
+      .array(
+        z
+          .object({
+            what: z.string().min(1),
+            metric: z.enum(['totalCostUsd', 'computeUsd', 'pretrainGpuHours']),
+            value: z.number().positive(),
+            source: z.string().min(1),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    for (const [i, p] of s.phases.entries()) {
+      const end = p.startMonth + (p.kind === 'serve' ? p.months : 1);
+      if (end > s.horizonMonths)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'startMonth'],
+          message: `the phase runs past the horizon (${s.horizonMonths} months)`,
+        });
+    }
+  });
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
