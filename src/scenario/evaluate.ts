@@ -12,7 +12,7 @@ import { replicaGpus } from '../core/inference/serving-step.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { planTraining } from '../core/training/plan.js';
 import type { EnergyAssumptions } from '../core/training/run-cost.js';
-import type { Distribution, Uncertain } from '../core/uncertainty/distributions.js';
+import { centralValue, type Distribution, type Uncertain } from '../core/uncertainty/distributions.js';
 import type { HardwareChoice, Phase, Scenario } from './schema.js';
 
 export const HOURS_PER_MONTH = 730.5;
@@ -65,20 +65,6 @@ function uncertainInputs(node: unknown, path = ''): [string, Distribution][] {
     return Object.entries(node).flatMap(([k, c]) => uncertainInputs(c, path ? `${path}.${k}` : k));
   return [];
 }
-
-const central = (u: Uncertain): number => {
-  if (typeof u === 'number') return u;
-  switch (u.dist) {
-    case 'normal':
-      return u.mean;
-    case 'lognormal':
-      return u.median;
-    case 'uniform':
-      return (u.min + u.max) / 2;
-    default:
-      return u.mode;
-  }
-};
 
 /** Runs the engines once per phase. */
 export function prepareScenario(scenario: Scenario): PreparedScenario {
@@ -196,7 +182,7 @@ export function evaluateScenario(
   values: Readonly<Record<string, number>> = {},
 ): ProjectResult {
   const s = p.scenario;
-  const v = (u: Uncertain, path: string) => (typeof u === 'number' ? u : (values[path] ?? central(u)));
+  const v = (u: Uncertain, path: string) => (typeof u === 'number' ? u : (values[path] ?? centralValue(u)));
   const n = s.horizonMonths + 1;
   const zero = (): number[] => new Array<number>(n).fill(0);
   const cost: Record<CostKind, number[]> = {

@@ -27,7 +27,7 @@ export function scenarioReportMarkdown(
   mc: MonteCarloResult<Headline> | null,
 ): string {
   const s = p.scenario;
-  const lines = [`# ${s.name}`, '', s.description ?? '', ''];
+  const lines = [`# ${s.name}`, '', ...(s.description ? [s.description, ''] : [])];
   lines.push('## Phases (engine, at central values)', '');
   for (const ph of p.phases) {
     if (ph.kind === 'pretrain')
