@@ -4,7 +4,7 @@
  * Monte Carlo over the economic inputs costs microseconds per draw.
  */
 import { findModel, loadCatalog } from '../catalog/catalog.js';
-import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
 import { inputError } from '../core/errors.js';
 import { planDeployments, replicaOptions } from '../core/inference/deployment.js';
@@ -32,6 +32,8 @@ type PreparedPhase =
       readonly energy: EnergyAssumptions;
       readonly layout: string;
       readonly mfu: number;
+      /** The catalog's lowest on-demand price for the GPU, to compare buying with (null if none). */
+      readonly rentUsdPerGpuHour: number | null;
     }
   | {
       readonly kind: 'serve';
@@ -64,6 +66,10 @@ function uncertainInputs(node: unknown, path = ''): [string, Distribution][] {
   if (typeof node === 'object' && node !== null)
     return Object.entries(node).flatMap(([k, c]) => uncertainInputs(c, path ? `${path}.${k}` : k));
   return [];
+}
+
+function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
+  return gpu.rentalPrices.length > 0 ? defaultPrice(gpu, undefined).usdPerGpuHour : null;
 }
 
 /** Runs the engines once per phase. */
@@ -101,6 +107,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         energy,
         layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}`,
         mfu: plan.chosen.step.mfu,
+        rentUsdPerGpuHour: catalogRent(hw.gpu),
       };
     }
     const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };

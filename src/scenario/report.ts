@@ -1,7 +1,15 @@
 /** Text/Markdown report of an evaluated scenario (pure: the CLI prints it, the web app can render it). */
 import { loadCatalog } from '../catalog/catalog.js';
-import type { MonteCarloResult } from '../core/uncertainty/monte-carlo.js';
-import { COST_KINDS, type Headline, type PreparedScenario, type ProjectResult } from './evaluate.js';
+import { breakEvenUtilization } from '../core/economics/finance.js';
+import { centralValue } from '../core/uncertainty/distributions.js';
+import type { MonteCarloResult, tornado } from '../core/uncertainty/monte-carlo.js';
+import {
+  COST_KINDS,
+  type Headline,
+  HOURS_PER_MONTH,
+  type PreparedScenario,
+  type ProjectResult,
+} from './evaluate.js';
 
 const usd = (x: number) => {
   const a = Math.abs(x);
@@ -25,6 +33,10 @@ export function scenarioReportMarkdown(
   p: PreparedScenario,
   r: ProjectResult,
   mc: MonteCarloResult<Headline> | null,
+  sensitivity: {
+    readonly output: Headline;
+    readonly tornado: ReturnType<typeof tornado<string, Headline>>;
+  } | null = null,
 ): string {
   const s = p.scenario;
   const lines = [`# ${s.name}`, '', ...(s.description ? [s.description, ''] : [])];
@@ -46,6 +58,31 @@ export function scenarioReportMarkdown(
     );
   lines.push(`| **total** | **${usd(r.totalCostUsd)}** | 100% |`, '', '| phase | cost |', '|---|---:|');
   for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${name} | ${usd(c)} |`);
+  for (const ph of p.phases) {
+    if (ph.kind !== 'pretrain' || !('buy' in ph.phase.hardware) || ph.rentUsdPerGpuHour === null) continue;
+    const b = ph.phase.hardware.buy;
+    const lifeMonths = (b.lifeYears ?? p.lifeYears) * 12;
+    const owned = s.horizonMonths - ph.phase.startMonth;
+    const e = ph.energy;
+    const electricity =
+      typeof b.electricityUsdPerKWh === 'number' ? b.electricityUsdPerKWh : e.electricityUsdPerKWh;
+    const u = breakEvenUtilization({
+      capexUsdPerGpu: centralValue(b.usdPerGpu) * p.serverCostOverGpuCost,
+      depreciatedShare: Math.min(1, owned / lifeMonths),
+      horizonHours: owned * HOURS_PER_MONTH,
+      energyUsdPerGpuHour: ((e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000) * electricity,
+      rentUsdPerGpuHour: ph.rentUsdPerGpuHour,
+    });
+    const gpuHours =
+      centralValue(ph.phase.tokens) * ph.gpuHoursPerToken * centralValue(ph.phase.efficiencyFactor);
+    const busy = gpuHours / (ph.phase.gpus * owned * HOURS_PER_MONTH);
+    lines.push(
+      '',
+      '## Rent vs buy',
+      '',
+      `- **${ph.phase.name}**: against renting at $${ph.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${owned} months`}; this scenario keeps them busy ${(100 * busy).toFixed(1)}% (at central values).`,
+    );
+  }
   if (s.published.length > 0) {
     lines.push(
       '',
@@ -107,6 +144,20 @@ export function scenarioReportMarkdown(
         lines.push(
           `| ${k} | ${HEADLINE_FORMAT[k](q.p5)} | ${HEADLINE_FORMAT[k](q.p50)} | ${HEADLINE_FORMAT[k](q.p95)} |`,
         );
+  }
+  if (sensitivity && sensitivity.tornado.bars.length > 0) {
+    const fmt = HEADLINE_FORMAT[sensitivity.output];
+    lines.push(
+      '',
+      `## What would change the answer (${sensitivity.output}, each input from its P10 to its P90, others central)`,
+      '',
+      '| input | low → high | output at low | output at high | swing |',
+      '|---|---|---:|---:|---:|',
+    );
+    for (const b of sensitivity.tornado.bars)
+      lines.push(
+        `| \`${b.input}\` | ${Number(b.lowInput.toPrecision(3))} → ${Number(b.highInput.toPrecision(3))} | ${fmt(b.outputAtLow)} | ${fmt(b.outputAtHigh)} | ${fmt(b.swing)} |`,
+      );
   }
   const uncertain = Object.keys(p.uncertain);
   if (uncertain.length > 0)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inputError } from '../../core/errors.js';
-import { monteCarlo } from '../../core/uncertainty/monte-carlo.js';
+import { monteCarlo, tornado } from '../../core/uncertainty/monte-carlo.js';
 import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from '../../scenario/evaluate.js';
 import { parseScenario } from '../../scenario/load.js';
 import { scenarioReportMarkdown } from '../../scenario/report.js';
@@ -27,19 +27,18 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   const scenario = parseScenario(text, file);
   const prepared = prepareScenario(scenario);
   const result = evaluateScenario(prepared);
+  const headlines = (values: Readonly<Record<string, number>>) => {
+    const r = evaluateScenario(prepared, values);
+    return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
+  };
+  const output: Headline = result.revenueUsd > 0 ? 'npvUsd' : 'totalCostUsd';
+  const sensitivity = { output, tornado: tornado(prepared.uncertain, headlines, output) };
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
   const seed = o.seed === undefined ? 1 : Number.parseInt(o.seed, 10);
   if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
   const mc =
     samples > 0 && Object.keys(prepared.uncertain).length > 0
-      ? monteCarlo(
-          prepared.uncertain,
-          (values) => {
-            const r = evaluateScenario(prepared, values);
-            return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
-          },
-          { samples, seed },
-        )
+      ? monteCarlo(prepared.uncertain, headlines, { samples, seed })
       : null;
   if (o.json) {
     return {
@@ -65,9 +64,10 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
         ...result,
         months: result.months(),
         monteCarlo: mc,
+        tornado: sensitivity,
       }),
       exitCode: 0,
     };
   }
-  return { output: scenarioReportMarkdown(prepared, result, mc).trimEnd(), exitCode: 0 };
+  return { output: scenarioReportMarkdown(prepared, result, mc, sensitivity).trimEnd(), exitCode: 0 };
 }

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { annualRate, irr, monthlyRate, npv, paybackPeriod } from './finance.js';
+import { annualRate, breakEvenUtilization, irr, monthlyRate, npv, paybackPeriod } from './finance.js';
 
 describe('NPV, IRR, payback: worked examples', () => {
   it('NPV of −1000 then 5 × 300 at 10% = 137.24 (textbook annuity: 300 × 3.7908 − 1000)', () => {
@@ -30,6 +30,31 @@ describe('NPV, IRR, payback: worked examples', () => {
 });
 
 const flows = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 });
+
+describe('rent vs buy', () => {
+  it('a $41,000 GPU+server losing 60% over 3 years vs $2.45/h rent with $0.081/h energy: busy 39.5% of the time', () => {
+    const u = breakEvenUtilization({
+      capexUsdPerGpu: 41_000,
+      depreciatedShare: 0.6,
+      horizonHours: 36 * 730.5,
+      energyUsdPerGpuHour: 0.081,
+      rentUsdPerGpuHour: 2.45,
+    })!;
+    expect(u).toBeCloseTo((41_000 * 0.6) / (26_298 * (2.45 - 0.081)), 9);
+    expect(u).toBeCloseTo(0.395, 3);
+  });
+  it('cheap rent: buying never wins', () => {
+    expect(
+      breakEvenUtilization({
+        capexUsdPerGpu: 41_000,
+        depreciatedShare: 1,
+        horizonHours: 8766,
+        energyUsdPerGpuHour: 0.08,
+        rentUsdPerGpuHour: 1,
+      }),
+    ).toBeNull();
+  });
+});
 
 describe('properties', () => {
   test.prop([flows])('NPV at rate 0 is the sum of the flows', (f) => {

@@ -84,3 +84,26 @@ export function paybackPeriod(flows: readonly number[], ratePerPeriod = 0): numb
 export function annualRate(monthly: number): number {
   return (1 + monthly) ** 12 - 1;
 }
+
+export interface RentVsBuy {
+  /** Purchase per GPU including its server share, $. */
+  readonly capexUsdPerGpu: number;
+  /** Share of the purchase lost over the horizon (straight-line: horizon / life, at most 1). */
+  readonly depreciatedShare: number;
+  readonly horizonHours: number;
+  /** Electricity per busy GPU-hour when owned, $. */
+  readonly energyUsdPerGpuHour: number;
+  readonly rentUsdPerGpuHour: number;
+}
+
+/**
+ * The share of the horizon an owned GPU must be busy for buying to cost no more than renting the same
+ * busy hours: u* = capex × depreciated share / (hours × (rent − energy)); null when renting is never
+ * dearer (rent ≤ the energy of owning) or buying never wins (u* > 1).
+ */
+export function breakEvenUtilization(x: RentVsBuy): number | null {
+  const margin = x.rentUsdPerGpuHour - x.energyUsdPerGpuHour;
+  if (!(margin > 0)) return null;
+  const u = (x.capexUsdPerGpu * x.depreciatedShare) / (x.horizonHours * margin);
+  return u <= 1 ? u : null;
+}
