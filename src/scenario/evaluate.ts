@@ -5,6 +5,8 @@
  */
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { parseTargets } from '../core/adaptation/adapters.js';
+import { planFinetune } from '../core/adaptation/finetune.js';
 import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
 import { inputError } from '../core/errors.js';
 import { planDeployments, replicaOptions } from '../core/inference/deployment.js';
@@ -34,6 +36,17 @@ type PreparedPhase =
       readonly mfu: number;
       /** The catalog's lowest on-demand price for the GPU, to compare buying with (null if none). */
       readonly rentUsdPerGpuHour: number | null;
+    }
+  | {
+      readonly kind: 'finetune';
+      readonly phase: Extract<Phase, { kind: 'finetune' }>;
+      readonly index: number;
+      /** GPU-hours per dataset token per epoch. */
+      readonly gpuHoursPerToken: number;
+      readonly energy: EnergyAssumptions;
+      readonly layout: string;
+      readonly mfu: number;
+      readonly trainableParams: number;
     }
   | {
       readonly kind: 'serve';
@@ -105,9 +118,43 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         index,
         gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
         energy,
-        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}`,
+        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`,
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
+      };
+    }
+    if (phase.kind === 'finetune') {
+      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const tokens = centralValue(phase.tokens);
+      const plan = planFinetune(spec, hw.cluster, {
+        method: phase.method,
+        rank: phase.rank,
+        targets: parseTargets(phase.targets),
+        baseFormat: 'bf16',
+        dataset: { tokens, epochs: phase.epochs, packing: true },
+        globalBatchSize: phase.globalBatch,
+        seqLen,
+        precision: phase.precision,
+        optimizer: 'adamw',
+        gpus: phase.gpus,
+        constraints: {},
+        cost: {
+          goodput: a.goodput.value,
+          usdPerGpuHour: 1,
+          energy,
+          networkingShareOfHardware: a.networkingShareOfHardware.value,
+        },
+      });
+      const l = plan.chosen.layout;
+      return {
+        kind: 'finetune',
+        phase,
+        index,
+        gpuHoursPerToken: plan.run!.gpuHours / (tokens * phase.epochs),
+        energy,
+        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`,
+        mfu: plan.chosen.step.mfu,
+        trainableParams: plan.trainableParams,
       };
     }
     const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
@@ -167,6 +214,8 @@ export interface ProjectResult {
   /** Month (fractional) at which the cumulative undiscounted flow turns non-negative; null if never. */
   readonly paybackMonth: number | null;
   readonly pretrainGpuHours: number;
+  /** Pretraining and fine-tuning GPU-hours. */
+  readonly trainingGpuHours: number;
   readonly energyMWh: number;
   readonly co2Tonnes: number;
   readonly outputTokens: number;
@@ -202,6 +251,7 @@ export function evaluateScenario(
   const revenue = zero();
   const byPhase: Record<string, number> = {};
   let pretrainGpuHours = 0;
+  let trainingGpuHours = 0;
   let energyKWh = 0;
   let co2Kg = 0;
   let outputTokens = 0;
@@ -258,8 +308,27 @@ export function evaluateScenario(
         v(x.efficiencyFactor, `${path}.efficiencyFactor`);
       const months = gpuHours / x.gpus / HOURS_PER_MONTH;
       pretrainGpuHours += gpuHours;
+      trainingGpuHours += gpuHours;
       const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
       finalRuns.push({ start: x.startMonth, months, usd });
+      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+    } else if (ph.kind === 'finetune') {
+      const x = ph.phase;
+      const gpuHours =
+        v(x.tokens, `${path}.tokens`) *
+        x.epochs *
+        ph.gpuHoursPerToken *
+        v(x.efficiencyFactor, `${path}.efficiencyFactor`);
+      trainingGpuHours += gpuHours;
+      const usd = hardwareCost(
+        x.hardware,
+        path,
+        ph.energy,
+        x.gpus,
+        gpuHours,
+        x.startMonth,
+        gpuHours / x.gpus / HOURS_PER_MONTH,
+      );
       byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
     } else {
       const x = ph.phase;
@@ -344,6 +413,7 @@ export function evaluateScenario(
     irr: r === null ? null : (1 + r) ** 12 - 1,
     paybackMonth: revenueUsd > 0 ? paybackPeriod(flows) : null,
     pretrainGpuHours,
+    trainingGpuHours,
     energyMWh: energyKWh / 1000,
     co2Tonnes: co2Kg / 1000,
     outputTokens,

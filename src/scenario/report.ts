@@ -20,11 +20,14 @@ const usd = (x: number) => {
   return `${sign}$${a.toFixed(0)}`;
 };
 
+const gpuHoursText = (x: number) =>
+  x >= 1e5 ? `${(x / 1e6).toFixed(3)}M GPU-h` : `${Number(x.toPrecision(3)).toLocaleString('en-US')} GPU-h`;
+
 const HEADLINE_FORMAT: Record<Headline, (x: number) => string> = {
   totalCostUsd: usd,
   revenueUsd: usd,
   npvUsd: usd,
-  pretrainGpuHours: (x) => `${(x / 1e6).toFixed(3)}M GPU-h`,
+  pretrainGpuHours: gpuHoursText,
   energyMWh: (x) => `${x.toFixed(0)} MWh`,
   co2Tonnes: (x) => `${x.toFixed(0)} t`,
 };
@@ -45,6 +48,10 @@ export function scenarioReportMarkdown(
     if (ph.kind === 'pretrain')
       lines.push(
         `- **${ph.phase.name}**: ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
+      );
+    else if (ph.kind === 'finetune')
+      lines.push(
+        `- **${ph.phase.name}**: ${ph.phase.method} on ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, ${(ph.trainableParams / 1e9).toFixed(3)}B trainable parameters, MFU ${(100 * ph.mfu).toFixed(1)}%, ${(ph.gpuHoursPerToken * 1e6).toFixed(2)} GPU-hours per million tokens per epoch`,
       );
     else
       lines.push(
@@ -95,9 +102,10 @@ export function scenarioReportMarkdown(
       totalCostUsd: r.totalCostUsd,
       computeUsd: r.costByKindUsd.compute,
       pretrainGpuHours: r.pretrainGpuHours,
+      trainingGpuHours: r.trainingGpuHours,
     };
     for (const f of s.published) {
-      const fmt = f.metric === 'pretrainGpuHours' ? HEADLINE_FORMAT.pretrainGpuHours : usd;
+      const fmt = f.metric.endsWith('GpuHours') ? gpuHoursText : usd;
       lines.push(`| ${f.what} | ${fmt(f.value)} | ${fmt(mine[f.metric])} (${f.metric}) | ${f.source} |`);
     }
   }

@@ -5,6 +5,7 @@
  * Field-by-field documentation: docs/scenarios.md.
  */
 import { z } from 'zod';
+import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { distributionSchema } from '../core/uncertainty/distributions.js';
@@ -70,6 +71,29 @@ const pretrainSchema = z
   })
   .strict();
 
+const finetuneSchema = z
+  .object({
+    kind: z.literal('finetune'),
+    name: z.string().min(1),
+    startMonth: month.default(0),
+    method: z.enum(FINETUNE_METHODS).default('full'),
+    rank: count.default(16),
+    /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts. */
+    targets: z.string().default('attn,mlp'),
+    /** Dataset tokens per epoch (uncertain), packed into full sequences. */
+    tokens: nonNegative,
+    epochs: count.default(1),
+    gpu: z.string().min(1),
+    gpus: count,
+    precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
+    seqLen: count.default(4096),
+    /** Sequences per optimizer step. */
+    globalBatch: count.default(16),
+    efficiencyFactor: nonNegative.default(1),
+    hardware: hardwareSchema,
+  })
+  .strict();
+
 const serveSchema = z
   .object({
     kind: z.literal('serve'),
@@ -95,7 +119,7 @@ const serveSchema = z
   })
   .strict();
 
-export const phaseSchema = z.discriminatedUnion('kind', [pretrainSchema, serveSchema]);
+export const phaseSchema = z.discriminatedUnion('kind', [pretrainSchema, finetuneSchema, serveSchema]);
 export type Phase = z.infer<typeof phaseSchema>;
 
 export const scenarioSchema = z
@@ -134,7 +158,7 @@ export const scenarioSchema = z
         z
           .object({
             what: z.string().min(1),
-            metric: z.enum(['totalCostUsd', 'computeUsd', 'pretrainGpuHours']),
+            metric: z.enum(['totalCostUsd', 'computeUsd', 'pretrainGpuHours', 'trainingGpuHours']),
             value: z.number().positive(),
             source: z.string().min(1),
           })

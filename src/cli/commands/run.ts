@@ -45,7 +45,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
       output: toJson({
         scenario: scenario.name,
         phases: prepared.phases.map((ph) =>
-          ph.kind === 'pretrain'
+          ph.kind !== 'serve'
             ? {
                 name: ph.phase.name,
                 kind: ph.kind,
