@@ -252,6 +252,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
       )
       .option('--samples <n>', 'Monte Carlo samples over the uncertain inputs (default: none)')
       .option('--seed <s>', 'random seed (same seed, same results)', '1')
+      .option('--csv', 'monthly cash flows as CSV')
       .option('--json', 'machine-readable output')
       .action(async (file, opts) => {
         const result = (await import('./commands/run.js')).runCommand(file, opts);

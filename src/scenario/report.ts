@@ -172,3 +172,22 @@ export function scenarioReportMarkdown(
     lines.push('', `Uncertain inputs: ${uncertain.map((u) => `\`${u}\``).join(', ')}.`);
   return `${lines.join('\n')}\n`;
 }
+
+/** Monthly cash flows as CSV (month 0 = t = 0), US dollars. */
+export function scenarioCsv(r: ProjectResult): string {
+  const header = [
+    'month',
+    ...COST_KINDS.map((k) => `${k}_usd`),
+    'revenue_usd',
+    'net_usd',
+    'cumulative_net_usd',
+  ];
+  let cumulative = 0;
+  const rows = r.months().map((m, i) => {
+    cumulative += m.netUsd;
+    return [i, ...COST_KINDS.map((k) => m.costs[k]), m.revenueUsd, m.netUsd, cumulative]
+      .map((x) => (typeof x === 'number' && !Number.isInteger(x) ? x.toFixed(2) : String(x)))
+      .join(',');
+  });
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}

@@ -4,7 +4,7 @@ import { InputError } from '../core/errors.js';
 import { monteCarlo } from '../core/uncertainty/monte-carlo.js';
 import { evaluateScenario, HEADLINES, prepareScenario } from './evaluate.js';
 import { parseScenario, serializeScenario } from './load.js';
-import { scenarioReportMarkdown } from './report.js';
+import { scenarioCsv, scenarioReportMarkdown } from './report.js';
 
 const examples = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.yaml'));
 const read = (f: string) => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');
@@ -55,6 +55,9 @@ describe('shipped scenarios', () => {
     );
     for (const v of Object.values(r.costByKindUsd)) expect(v).toBeGreaterThanOrEqual(0);
     expect(r.npvUsd).toBeCloseTo(r.revenueUsd - r.totalCostUsd, 4);
+    const csv = scenarioCsv(r).trim().split('\n');
+    expect(csv).toHaveLength(s.horizonMonths + 2);
+    expect(Number(csv[csv.length - 1]!.split(',').at(-1))).toBeCloseTo(r.revenueUsd - r.totalCostUsd, 0);
   });
 });
 

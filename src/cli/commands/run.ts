@@ -3,7 +3,7 @@ import { inputError } from '../../core/errors.js';
 import { monteCarlo, tornado } from '../../core/uncertainty/monte-carlo.js';
 import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from '../../scenario/evaluate.js';
 import { parseScenario } from '../../scenario/load.js';
-import { scenarioReportMarkdown } from '../../scenario/report.js';
+import { scenarioCsv, scenarioReportMarkdown } from '../../scenario/report.js';
 import { toJson } from '../format.js';
 import { positiveInteger } from '../options.js';
 
@@ -11,6 +11,7 @@ export interface RunFlags {
   samples?: string;
   seed?: string;
   json?: boolean;
+  csv?: boolean;
 }
 
 export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
@@ -40,6 +41,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
     samples > 0 && Object.keys(prepared.uncertain).length > 0
       ? monteCarlo(prepared.uncertain, headlines, { samples, seed })
       : null;
+  if (o.csv) return { output: scenarioCsv(result).trimEnd(), exitCode: 0 };
   if (o.json) {
     return {
       output: toJson({
