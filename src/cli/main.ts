@@ -253,6 +253,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--samples <n>', 'Monte Carlo samples over the uncertain inputs (default: none)')
       .option('--seed <s>', 'random seed (same seed, same results)', '1')
       .option('--csv', 'monthly cash flows as CSV')
+      .option('--html', 'self-contained HTML report with charts')
+      .option('--out <file>', 'write the report to a file instead of standard output')
       .option('--json', 'machine-readable output')
       .action(async (file, opts) => {
         const result = (await import('./commands/run.js')).runCommand(file, opts);

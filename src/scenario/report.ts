@@ -20,6 +20,19 @@ const usd = (x: number) => {
   return `${sign}$${a.toFixed(0)}`;
 };
 
+/** 3 significant digits with K/M/B/T suffixes: 1.21e14 → 121T. */
+const compact = (x: number) => {
+  const a = Math.abs(x);
+  for (const [unit, scale] of [
+    ['T', 1e12],
+    ['B', 1e9],
+    ['M', 1e6],
+    ['K', 1e3],
+  ] as const)
+    if (a >= scale) return `${Number((x / scale).toPrecision(3))}${unit}`;
+  return `${Number(x.toPrecision(3))}`;
+};
+
 const gpuHoursText = (x: number) =>
   x >= 1e5 ? `${(x / 1e6).toFixed(3)}M GPU-h` : `${Number(x.toPrecision(3)).toLocaleString('en-US')} GPU-h`;
 
@@ -164,7 +177,7 @@ export function scenarioReportMarkdown(
     );
     for (const b of sensitivity.tornado.bars)
       lines.push(
-        `| \`${b.input}\` | ${Number(b.lowInput.toPrecision(3))} → ${Number(b.highInput.toPrecision(3))} | ${fmt(b.outputAtLow)} | ${fmt(b.outputAtHigh)} | ${fmt(b.swing)} |`,
+        `| \`${b.input}\` | ${compact(b.lowInput)} → ${compact(b.highInput)} | ${fmt(b.outputAtLow)} | ${fmt(b.outputAtHigh)} | ${fmt(b.swing)} |`,
       );
   }
   const uncertain = Object.keys(p.uncertain);

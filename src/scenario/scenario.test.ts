@@ -100,3 +100,33 @@ describe('malformed scenarios name the YAML path and line', () => {
     expect(error('name: [unclosed')[0]!.message).toMatch(/^line \d+: /);
   });
 });
+
+describe('HTML report', () => {
+  it('renders the Markdown report and five charts as inline SVG for a bought cluster', async () => {
+    const { parseHTML } = await import('linkedom');
+    const { scenarioReportHtml } = await import('./html.js');
+    const { tornado } = await import('../core/uncertainty/monte-carlo.js');
+    const prepared = prepareScenario(parseScenario(read('lab-buy-2048.yaml')));
+    const result = evaluateScenario(prepared);
+    const model = (v: Readonly<Record<string, number>>) => ({
+      totalCostUsd: evaluateScenario(prepared, v).totalCostUsd,
+    });
+    const mc = monteCarlo(prepared.uncertain, model, { samples: 500, seed: 1 });
+    const { document } = parseHTML('<!doctype html><html><body></body></html>');
+    const html = scenarioReportHtml(
+      {
+        prepared,
+        result,
+        markdown: scenarioReportMarkdown(prepared, result, null),
+        histogram: { output: 'totalCostUsd', histogram: mc.histograms.totalCostUsd },
+        tornado: { output: 'totalCostUsd', ...tornado(prepared.uncertain, model, 'totalCostUsd') },
+      },
+      document as unknown as Document,
+    );
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<svg/g)).toHaveLength(5);
+    expect(html).toContain('<table>');
+    expect(html).toContain('Rent vs buy');
+    expect(html).not.toMatch(/NaN|Infinity/);
+  });
+});

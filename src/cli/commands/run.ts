@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { monteCarlo, tornado } from '../../core/uncertainty/monte-carlo.js';
 import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from '../../scenario/evaluate.js';
+import { scenarioReportHtml } from '../../scenario/html.js';
 import { parseScenario } from '../../scenario/load.js';
 import { scenarioCsv, scenarioReportMarkdown } from '../../scenario/report.js';
 import { toJson } from '../format.js';
@@ -12,6 +14,23 @@ export interface RunFlags {
   seed?: string;
   json?: boolean;
   csv?: boolean;
+  html?: boolean;
+  out?: string;
+}
+
+/** Prints the report, or writes it to `--out` and says where. */
+function written(out: string | undefined, text: string): { output: string; exitCode: number } {
+  if (out === undefined) return { output: text.trimEnd(), exitCode: 0 };
+  try {
+    writeFileSync(out, text);
+  } catch (error) {
+    inputError(
+      'invalid_value',
+      ['--out'],
+      `cannot write '${out}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return { output: `wrote ${out}`, exitCode: 0 };
 }
 
 export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
@@ -41,10 +60,26 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
     samples > 0 && Object.keys(prepared.uncertain).length > 0
       ? monteCarlo(prepared.uncertain, headlines, { samples, seed })
       : null;
-  if (o.csv) return { output: scenarioCsv(result).trimEnd(), exitCode: 0 };
+  if (o.csv) return written(o.out, scenarioCsv(result));
+  if (o.html) {
+    const { document } = parseHTML('<!doctype html><html><body></body></html>');
+    const markdown = scenarioReportMarkdown(prepared, result, mc, sensitivity);
+    const html = scenarioReportHtml(
+      {
+        prepared,
+        result,
+        markdown,
+        histogram: mc ? { output, histogram: mc.histograms[output] } : null,
+        tornado: { output, ...sensitivity.tornado },
+      },
+      document as unknown as Document,
+    );
+    return written(o.out, html);
+  }
   if (o.json) {
-    return {
-      output: toJson({
+    return written(
+      o.out,
+      toJson({
         scenario: scenario.name,
         phases: prepared.phases.map((ph) =>
           ph.kind !== 'serve'
@@ -68,8 +103,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
         monteCarlo: mc,
         tornado: sensitivity,
       }),
-      exitCode: 0,
-    };
+    );
   }
-  return { output: scenarioReportMarkdown(prepared, result, mc, sensitivity).trimEnd(), exitCode: 0 };
+  return written(o.out, scenarioReportMarkdown(prepared, result, mc, sensitivity));
 }

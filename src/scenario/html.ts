@@ -1,0 +1,169 @@
+/**
+ * Self-contained HTML report: the Markdown report (rendered by marked) with SVG charts drawn by
+ * Observable Plot — cost by kind, cumulative cash flow with payback, tornado, Monte Carlo histogram
+ * and, for bought hardware, cost per busy GPU-hour against the rental price. Takes a `Document` so
+ * it runs in the browser as is and in Node with linkedom.
+ */
+import * as Plot from '@observablehq/plot';
+import { marked } from 'marked';
+import { centralValue } from '../core/uncertainty/distributions.js';
+import type { Histogram, TornadoBar } from '../core/uncertainty/monte-carlo.js';
+import {
+  COST_KINDS,
+  type Headline,
+  HOURS_PER_MONTH,
+  type PreparedScenario,
+  type ProjectResult,
+} from './evaluate.js';
+
+export interface HtmlReportInput {
+  readonly prepared: PreparedScenario;
+  readonly result: ProjectResult;
+  readonly markdown: string;
+  readonly histogram: { readonly output: Headline; readonly histogram: Histogram } | null;
+  readonly tornado: {
+    readonly output: Headline;
+    readonly base: number;
+    readonly bars: readonly TornadoBar<string>[];
+  } | null;
+}
+
+const millions = (x: number) => x / 1e6;
+
+function figure(title: string, svg: Element): string {
+  return `<figure><figcaption>${title}</figcaption>${svg.outerHTML}</figure>`;
+}
+
+export function scenarioReportHtml(input: HtmlReportInput, document: Document): string {
+  const { prepared: p, result: r } = input;
+  const charts: string[] = [];
+  const costs = COST_KINDS.map((kind) => ({ kind, usd: millions(r.costByKindUsd[kind]) })).filter(
+    (c) => c.usd !== 0,
+  );
+  charts.push(
+    figure(
+      'Cost by kind ($M)',
+      Plot.plot({
+        document,
+        marginLeft: 80,
+        height: 40 + 28 * costs.length,
+        x: { label: '$M', grid: true },
+        y: { label: null },
+        marks: [Plot.barX(costs, { x: 'usd', y: 'kind', fill: 'kind', sort: { y: '-x' } }), Plot.ruleX([0])],
+      }),
+    ),
+  );
+  let cumulative = 0;
+  const flow = r.flows.map((net, month) => {
+    cumulative += net;
+    return { month, cumulative: millions(cumulative) };
+  });
+  charts.push(
+    figure(
+      `Cumulative net cash flow ($M)${r.paybackMonth === null ? '' : `, payback at month ${r.paybackMonth.toFixed(1)}`}`,
+      Plot.plot({
+        document,
+        height: 240,
+        x: { label: 'month', grid: true },
+        y: { label: '$M', grid: true },
+        marks: [
+          Plot.ruleY([0]),
+          Plot.lineY(flow, { x: 'month', y: 'cumulative', stroke: 'steelblue', strokeWidth: 2 }),
+          ...(r.paybackMonth === null
+            ? []
+            : [Plot.ruleX([r.paybackMonth], { stroke: 'green', strokeDasharray: '4 3' })]),
+        ],
+      }),
+    ),
+  );
+  if (input.tornado && input.tornado.bars.length > 0) {
+    const t = input.tornado;
+    const bars = t.bars.map((b) => ({
+      input: b.input,
+      low: millions(Math.min(b.outputAtLow, b.outputAtHigh)),
+      high: millions(Math.max(b.outputAtLow, b.outputAtHigh)),
+    }));
+    charts.push(
+      figure(
+        `What would change the answer: ${t.output} ($M) as each input goes from P10 to P90`,
+        Plot.plot({
+          document,
+          marginLeft: 220,
+          height: 40 + 28 * bars.length,
+          x: { label: '$M', grid: true },
+          y: { label: null, domain: bars.map((b) => b.input) },
+          marks: [
+            Plot.barX(bars, { x1: 'low', x2: 'high', y: 'input', fill: 'orange' }),
+            Plot.ruleX([millions(t.base)], { stroke: 'black' }),
+          ],
+        }),
+      ),
+    );
+  }
+  if (input.histogram) {
+    const h = input.histogram.histogram;
+    const bins = h.counts.map((count, i) => ({
+      x1: millions(h.edges[i]!),
+      x2: millions(h.edges[i + 1]!),
+      count,
+    }));
+    charts.push(
+      figure(
+        `Monte Carlo: ${input.histogram.output} ($M)`,
+        Plot.plot({
+          document,
+          height: 220,
+          x: { label: '$M' },
+          y: { label: 'samples', grid: true },
+          marks: [
+            Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'count', fill: 'steelblue', inset: 0.5 }),
+            Plot.ruleY([0]),
+          ],
+        }),
+      ),
+    );
+  }
+  for (const ph of p.phases) {
+    if (ph.kind !== 'pretrain' || !('buy' in ph.phase.hardware) || ph.rentUsdPerGpuHour === null) continue;
+    const b = ph.phase.hardware.buy;
+    const owned = p.scenario.horizonMonths - ph.phase.startMonth;
+    const life = (b.lifeYears ?? p.lifeYears) * 12;
+    const e = ph.energy;
+    const energy =
+      ((e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000) *
+      (typeof b.electricityUsdPerKWh === 'number' ? b.electricityUsdPerKWh : e.electricityUsdPerKWh);
+    const capex = centralValue(b.usdPerGpu) * p.serverCostOverGpuCost * Math.min(1, owned / life);
+    const curve = Array.from({ length: 20 }, (_, i) => {
+      const u = (i + 1) / 20;
+      return { utilisation: 100 * u, usdPerBusyHour: capex / (owned * HOURS_PER_MONTH * u) + energy };
+    });
+    charts.push(
+      figure(
+        `Rent vs buy (${ph.phase.name}): $ per busy GPU-hour when owned, against renting at $${ph.rentUsdPerGpuHour.toFixed(2)}`,
+        Plot.plot({
+          document,
+          height: 240,
+          x: { label: 'utilisation (%)', grid: true },
+          y: { label: '$ per busy GPU-hour', grid: true, type: 'log' },
+          marks: [
+            Plot.lineY(curve, { x: 'utilisation', y: 'usdPerBusyHour', stroke: 'steelblue', strokeWidth: 2 }),
+            Plot.ruleY([ph.rentUsdPerGpuHour], { stroke: 'orange', strokeWidth: 2 }),
+          ],
+        }),
+      ),
+    );
+  }
+  const body = marked.parse(input.markdown, { async: false });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${p.scenario.name.replace(/</g, '&lt;')}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem}
+figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.5rem}code{background:#f4f4f4;padding:0 .2rem}</style>
+</head><body>
+${body}
+<h2>Charts</h2>
+${charts.join('\n')}
+<p><small>Generated by llmecon; every assumption above is echoed from the scenario file and the cited catalog.</small></p>
+</body></html>
+`;
+}
