@@ -18,6 +18,24 @@ export interface RunFlags {
   out?: string;
 }
 
+/**
+ * A progress bar on stderr once a run has taken a second — only on a terminal, never with --json,
+ * so pipes and machine output stay clean.
+ */
+function progressBar(o: RunFlags): ((done: number, total: number) => void) | undefined {
+  if (o.json || !process.stderr.isTTY) return undefined;
+  const started = Date.now();
+  return (done, total) => {
+    if (Date.now() - started < 1000) return;
+    const width = 30;
+    const filled = Math.round((width * done) / total);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round((100 * done) / total)}% of ${total.toLocaleString('en-US')} samples`,
+    );
+    if (done === total) process.stderr.write('\n');
+  };
+}
+
 /** Prints the report, or writes it to `--out` and says where. */
 function written(out: string | undefined, text: string): { output: string; exitCode: number } {
   if (out === undefined) return { output: text.trimEnd(), exitCode: 0 };
@@ -58,7 +76,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
   const mc =
     samples > 0 && Object.keys(prepared.uncertain).length > 0
-      ? monteCarlo(prepared.uncertain, headlines, { samples, seed })
+      ? monteCarlo(prepared.uncertain, headlines, { samples, seed, onProgress: progressBar(o) })
       : null;
   if (o.csv) return written(o.out, scenarioCsv(result));
   if (o.html) {

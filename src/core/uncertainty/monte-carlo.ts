@@ -57,7 +57,13 @@ function histogram(sorted: Float64Array, bins: number): Histogram {
 export function monteCarlo<I extends string, K extends string>(
   inputs: Readonly<Record<I, Uncertain>>,
   model: (values: Readonly<Record<I, number>>) => Readonly<Record<K, number>>,
-  options: { readonly samples: number; readonly seed: number; readonly bins?: number },
+  options: {
+    readonly samples: number;
+    readonly seed: number;
+    readonly bins?: number;
+    /** Called every 1,000 samples with the count done (for a progress bar). */
+    readonly onProgress?: (done: number, total: number) => void;
+  },
 ): MonteCarloResult<K> {
   if (!Number.isInteger(options.samples) || options.samples < 1)
     inputError('invalid_value', ['--samples'], `a whole number ≥ 1, got ${options.samples}`);
@@ -79,6 +85,7 @@ export function monteCarlo<I extends string, K extends string>(
       >;
     }
     for (const k of keys) columns[k][s] = out[k];
+    if (options.onProgress && (s + 1) % 1000 === 0) options.onProgress(s + 1, options.samples);
   }
   const outputs = {} as Record<K, Percentiles>;
   const histograms = {} as Record<K, Histogram>;
