@@ -9,9 +9,10 @@ import { parseTargets } from '../core/adaptation/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
 import { inputError } from '../core/errors.js';
-import { planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
 import type { EnergyAssumptions } from '../core/training/run-cost.js';
 import { centralValue, type Distribution, type Uncertain } from '../core/uncertainty/distributions.js';
@@ -85,6 +86,9 @@ function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
   return gpu.rentalPrices.length > 0 ? defaultPrice(gpu, undefined).usdPerGpuHour : null;
 }
 
+const layoutText = (l: ParallelLayout) =>
+  `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
+
 /** Runs the engines once per phase. */
 export function prepareScenario(scenario: Scenario): PreparedScenario {
   const a = loadCatalog().assumptions;
@@ -93,6 +97,13 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   const phases = scenario.phases.map((phase, index): PreparedPhase => {
     const hw = resolveHardware(phase.gpu, undefined);
     const energy = energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region });
+    // GPU-hours only: prices are applied per sample.
+    const runCost = {
+      goodput: a.goodput.value,
+      usdPerGpuHour: 1,
+      energy,
+      networkingShareOfHardware: a.networkingShareOfHardware.value,
+    };
     if (phase.kind === 'pretrain') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const plan = planTraining(spec, hw.cluster, {
@@ -103,22 +114,15 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         gpus: phase.gpus,
         constraints: {},
         top: 1,
-        cost: {
-          tokens: REFERENCE_TOKENS,
-          goodput: a.goodput.value,
-          usdPerGpuHour: 1,
-          energy,
-          networkingShareOfHardware: a.networkingShareOfHardware.value,
-        },
+        cost: { ...runCost, tokens: REFERENCE_TOKENS },
       });
-      const l = plan.chosen.layout;
       return {
         kind: 'pretrain',
         phase,
         index,
         gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
         energy,
-        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`,
+        layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
       };
@@ -138,21 +142,15 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         optimizer: 'adamw',
         gpus: phase.gpus,
         constraints: {},
-        cost: {
-          goodput: a.goodput.value,
-          usdPerGpuHour: 1,
-          energy,
-          networkingShareOfHardware: a.networkingShareOfHardware.value,
-        },
+        cost: runCost,
       });
-      const l = plan.chosen.layout;
       return {
         kind: 'finetune',
         phase,
         index,
         gpuHoursPerToken: plan.run!.gpuHours / (tokens * phase.epochs),
         energy,
-        layout: `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`,
+        layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         trainableParams: plan.trainableParams,
       };
@@ -179,7 +177,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       replicaGpus: replicaGpus(r),
       replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
       energy,
-      layout: `${hw.gpu.id} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`,
+      layout: candidateLabel(best.candidate),
       outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     };
   });

@@ -1,5 +1,5 @@
 import { inputError } from '../../core/errors.js';
-import { type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
+import { candidateLabel, type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
@@ -69,10 +69,7 @@ export function planJson(p: DeploymentPlan, basis: string) {
   };
 }
 
-const layoutLabel = (p: DeploymentPlan) => {
-  const r = p.candidate.replica;
-  return `${p.candidate.gpuId} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
-};
+const layoutLabel = (p: DeploymentPlan) => candidateLabel(p.candidate);
 
 /** Why no candidate produced a plan, with what to change. */
 function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | undefined): string {

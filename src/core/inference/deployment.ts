@@ -216,6 +216,12 @@ export function replicaOptions(
   return out;
 }
 
+/** "h100-sxm TP2 EP8 fp8/bf16": a candidate in one line. */
+export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>): string {
+  const r = c.replica;
+  return `${c.gpuId} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+}
+
 /** Every candidate planned, cheapest first. */
 export function planDeployments(
   spec: ModelSpec,

@@ -6,8 +6,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
-import { maxConcurrency } from './serving.js';
-import { servingStepSeconds } from './serving-step.js';
+import { maxConcurrency, staticBatchSeconds } from './serving.js';
 
 export interface GenerationTime {
   readonly seconds: number;
@@ -46,21 +45,14 @@ export function generationTime(
     const replicas = o.gpus / tp;
     const batch = Math.max(1, Math.min(concurrency, Math.ceil(o.sequences / replicas)));
     const waves = Math.ceil(o.sequences / (replicas * batch));
-    const prefill = servingStepSeconds(spec, cluster, replica, {
-      decodeSequences: 0,
-      tokensPerSequence: 1,
-      context: 0,
-      prefillTokens: batch * o.promptTokens,
-      prefillContext: o.promptTokens / 2,
-    });
-    // Mean context over the response: the KV grows from the prompt to prompt + output.
-    const step = servingStepSeconds(spec, cluster, replica, {
-      decodeSequences: batch,
-      tokensPerSequence: 1,
-      context: o.promptTokens + o.outputTokens / 2,
-      prefillTokens: 0,
-      prefillContext: 0,
-    });
+    const { prefillSeconds: prefill, decodeStepSeconds: step } = staticBatchSeconds(
+      spec,
+      cluster,
+      replica,
+      o.promptTokens,
+      o.outputTokens,
+      batch,
+    );
     const decode = o.outputTokens * step;
     return {
       seconds: waves * (prefill + decode),

@@ -188,7 +188,37 @@ export function bestServingPoint(
   return best;
 }
 
-/** Static batch (TensorRT-LLM's benchmark): prefill all prompts, then decode every output token. */
+/**
+ * A static batch (TensorRT-LLM's benchmark, RL rollouts): prefill all `batch` prompts in one step,
+ * then decode every output token at the mean context (the KV grows from prompt to prompt + output).
+ */
+export function staticBatchSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  inputTokens: number,
+  outputTokens: number,
+  batch: number,
+): { readonly prefillSeconds: number; readonly decodeStepSeconds: number } {
+  return {
+    prefillSeconds: servingStepSeconds(spec, cluster, r, {
+      decodeSequences: 0,
+      tokensPerSequence: 1,
+      context: 0,
+      prefillTokens: batch * inputTokens,
+      prefillContext: inputTokens / 2,
+    }),
+    decodeStepSeconds: servingStepSeconds(spec, cluster, r, {
+      decodeSequences: batch,
+      tokensPerSequence: 1,
+      context: inputTokens + outputTokens / 2,
+      prefillTokens: 0,
+      prefillContext: 0,
+    }),
+  };
+}
+
+/** Output tokens per second per GPU of a static batch. */
 export function staticBatchThroughput(
   spec: ModelSpec,
   cluster: ClusterSpec,
@@ -197,21 +227,10 @@ export function staticBatchThroughput(
   batch: number,
 ): number {
   checkWorkload(spec, w);
-  const prefill = servingStepSeconds(spec, cluster, r, {
-    decodeSequences: 0,
-    tokensPerSequence: 1,
-    context: 0,
-    prefillTokens: batch * w.inputTokens,
-    prefillContext: w.inputTokens / 2,
-  });
-  const step = servingStepSeconds(spec, cluster, r, {
-    decodeSequences: batch,
-    tokensPerSequence: 1,
-    context: w.inputTokens + w.outputTokens / 2,
-    prefillTokens: 0,
-    prefillContext: 0,
-  });
-  return (batch * w.outputTokens) / (prefill + w.outputTokens * step) / replicaGpus(r);
+  const t = staticBatchSeconds(spec, cluster, r, w.inputTokens, w.outputTokens, batch);
+  return (
+    (batch * w.outputTokens) / (t.prefillSeconds + w.outputTokens * t.decodeStepSeconds) / replicaGpus(r)
+  );
 }
 
 /** Time to first token of a lone request (batch 1): its prefill. */
