@@ -371,6 +371,19 @@ export function evaluateScenario(
       (v(st.headcount, `staff[${i}].headcount`) * v(st.usdPerYear, `staff[${i}].usdPerYear`)) / 12;
     spread(cost.staff, st.startMonth, st.months, monthly * st.months);
   }
+  for (const [i, sub] of s.subscriptions.entries()) {
+    const at = `subscriptions[${i}]`;
+    let users = v(sub.users, `${at}.users`);
+    const net =
+      1 +
+      v(sub.growthPerMonth, `${at}.growthPerMonth`) -
+      Math.min(1, v(sub.churnPerMonth, `${at}.churnPerMonth`));
+    const price = v(sub.usdPerUserMonth, `${at}.usdPerUserMonth`);
+    for (let m = sub.startMonth; m < Math.min(n, sub.startMonth + sub.months); m += 1) {
+      revenue[m]! += users * price;
+      users *= Math.max(0, net);
+    }
+  }
   for (const [i, d] of s.data.entries()) cost.data[Math.min(n - 1, d.month)]! += v(d.usd, `data[${i}].usd`);
   const flows = new Array<number>(n);
   const costByKindUsd: Record<CostKind, number> = { compute: 0, energy: 0, research: 0, staff: 0, data: 0 };

@@ -61,8 +61,30 @@ describe('shipped scenarios', () => {
   });
 });
 
+describe('subscriptions', () => {
+  it('revenue = price × users × Σ (1 + growth − churn)^k over the plan months', () => {
+    const base = parseScenario(read('startup-serving-8b.yaml'));
+    const only = (subscriptions: typeof base.subscriptions) =>
+      evaluateScenario(prepareScenario({ ...base, subscriptions })).revenueUsd;
+    const without = only([]);
+    const sub = {
+      plan: 'p',
+      startMonth: 2,
+      months: 10,
+      users: 100,
+      growthPerMonth: 0.1,
+      churnPerMonth: 0.04,
+      usdPerUserMonth: 20,
+    };
+    let expected = 0;
+    for (let k = 0; k < 10; k += 1) expected += 20 * 100 * 1.06 ** k;
+    expect(only([sub]) - without).toBeCloseTo(expected, 6);
+  });
+});
+
 describe('malformed scenarios name the YAML path and line', () => {
   const base = read('startup-serving-8b.yaml');
+  const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
   const error = (text: string) => {
     try {
       parseScenario(text, 'bad.yaml');
@@ -72,14 +94,15 @@ describe('malformed scenarios name the YAML path and line', () => {
     throw new Error('expected an InputError');
   };
   it('unknown field', () => {
-    const issues = error(base.replace('horizonMonths: 24', 'horizonMonths: 24\nhorizon_years: 2'));
+    const text = base.replace('horizonMonths: 24', 'horizonMonths: 24\nhorizon_years: 2');
+    const issues = error(text);
     expect(issues[0]).toMatchObject({ code: 'unknown_field', path: [] });
-    expect(issues[0]!.message).toMatch(/^line 6: .*horizon_years/);
+    expect(issues[0]!.message).toMatch(new RegExp(`^line ${lineOf(text, 'horizon_years')}: .*horizon_years`));
   });
   it('wrong type', () => {
     const issues = error(base.replace('inputTokens: 1500', 'inputTokens: lots'));
     expect(issues[0]!.path).toEqual(['phases', 0, 'inputTokens']);
-    expect(issues[0]!.message).toMatch(/^line 16: /);
+    expect(issues[0]!.message).toMatch(new RegExp(`^line ${lineOf(base, 'inputTokens')}: `));
   });
   it('negative price', () => {
     const issues = error(base.replace('inputUsdPerMillion: 0.2', 'inputUsdPerMillion: -0.2'));
@@ -93,7 +116,11 @@ describe('malformed scenarios name the YAML path and line', () => {
       ),
     );
     expect(
-      issues.some((i) => i.path.join('.').startsWith('phases.0.growthPerMonth') && /line 19/.test(i.message)),
+      issues.some(
+        (i) =>
+          i.path.join('.').startsWith('phases.0.growthPerMonth') &&
+          i.message.startsWith(`line ${lineOf(base, 'growthPerMonth: { dist: triangular, min: 0.0')}: `),
+      ),
     ).toBe(true);
   });
   it('broken YAML', () => {

@@ -152,6 +152,25 @@ export const scenarioSchema = z
     data: z
       .array(z.object({ item: z.string().min(1), usd: nonNegative, month: month.default(0) }).strict())
       .default([]),
+    /**
+     * Subscription revenue: users in the first month, monthly growth (new users as a share of the
+     * current base) and churn (users lost), price per user-month — all uncertain.
+     */
+    subscriptions: z
+      .array(
+        z
+          .object({
+            plan: z.string().min(1),
+            startMonth: month.default(0),
+            months: count,
+            users: nonNegative,
+            growthPerMonth: nonNegative.default(0),
+            churnPerMonth: z.union([finite.min(0).max(1), distributionSchema]).default(0),
+            usdPerUserMonth: nonNegative,
+          })
+          .strict(),
+      )
+      .default([]),
     /** Published figures to show beside the scenario's own (the report compares them). */
     published: z
       .array(
