@@ -7,6 +7,7 @@ import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { parseTargets } from '../core/adaptation/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
+import { planRl } from '../core/adaptation/rl.js';
 import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
@@ -48,6 +49,15 @@ type PreparedPhase =
       readonly layout: string;
       readonly mfu: number;
       readonly trainableParams: number;
+    }
+  | {
+      readonly kind: 'rl';
+      readonly phase: Extract<Phase, { kind: 'rl' }>;
+      readonly index: number;
+      readonly gpuHoursPerStep: number;
+      readonly energy: EnergyAssumptions;
+      readonly stepSeconds: number;
+      readonly generationShare: number;
     }
   | {
       readonly kind: 'serve';
@@ -153,6 +163,34 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         trainableParams: plan.trainableParams,
+      };
+    }
+    if (phase.kind === 'rl') {
+      const plan = planRl(spec, hw.cluster, {
+        promptsPerStep: phase.promptsPerStep,
+        samplesPerPrompt: phase.samplesPerPrompt,
+        promptTokens: phase.promptTokens,
+        responseTokens: phase.responseTokens,
+        steps: 1,
+        method: phase.method,
+        rank: 16,
+        targets: parseTargets('attn,mlp'),
+        gpus: phase.gpus,
+        reference: true,
+        rewardModel: null,
+        rolloutWeights: 'bf16',
+        rolloutKv: 'bf16',
+        constraints: {},
+        cost: runCost,
+      });
+      return {
+        kind: 'rl',
+        phase,
+        index,
+        gpuHoursPerStep: plan.gpuHours,
+        energy,
+        stepSeconds: plan.step.stepSeconds,
+        generationShare: plan.step.generation.seconds / plan.step.stepSeconds,
       };
     }
     const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
@@ -309,6 +347,21 @@ export function evaluateScenario(
       trainingGpuHours += gpuHours;
       const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
       finalRuns.push({ start: x.startMonth, months, usd });
+      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+    } else if (ph.kind === 'rl') {
+      const x = ph.phase;
+      const gpuHours =
+        v(x.steps, `${path}.steps`) * ph.gpuHoursPerStep * v(x.efficiencyFactor, `${path}.efficiencyFactor`);
+      trainingGpuHours += gpuHours;
+      const usd = hardwareCost(
+        x.hardware,
+        path,
+        ph.energy,
+        x.gpus,
+        gpuHours,
+        x.startMonth,
+        gpuHours / x.gpus / HOURS_PER_MONTH,
+      );
       byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
     } else if (ph.kind === 'finetune') {
       const x = ph.phase;

@@ -66,6 +66,10 @@ export function scenarioReportMarkdown(
       lines.push(
         `- **${ph.phase.name}**: ${ph.phase.method} on ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, ${(ph.trainableParams / 1e9).toFixed(3)}B trainable parameters, MFU ${(100 * ph.mfu).toFixed(1)}%, ${(ph.gpuHoursPerToken * 1e6).toFixed(2)} GPU-hours per million tokens per epoch`,
       );
+    else if (ph.kind === 'rl')
+      lines.push(
+        `- **${ph.phase.name}**: GRPO (${ph.phase.method} update) on ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.stepSeconds.toFixed(0)} s per step (${(100 * ph.generationShare).toFixed(0)}% generation), ${ph.gpuHoursPerStep.toFixed(2)} GPU-hours per step`,
+      );
     else
       lines.push(
         `- **${ph.phase.name}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,

@@ -94,6 +94,25 @@ const finetuneSchema = z
   })
   .strict();
 
+const rlSchema = z
+  .object({
+    kind: z.literal('rl'),
+    name: z.string().min(1),
+    startMonth: month.default(0),
+    method: z.enum(FINETUNE_METHODS).default('full'),
+    promptsPerStep: count.default(64),
+    samplesPerPrompt: count.default(16),
+    promptTokens: count.default(512),
+    responseTokens: count.default(4096),
+    /** RL steps (uncertain). */
+    steps: nonNegative,
+    gpu: z.string().min(1),
+    gpus: count,
+    efficiencyFactor: nonNegative.default(1),
+    hardware: hardwareSchema,
+  })
+  .strict();
+
 const serveSchema = z
   .object({
     kind: z.literal('serve'),
@@ -119,7 +138,12 @@ const serveSchema = z
   })
   .strict();
 
-export const phaseSchema = z.discriminatedUnion('kind', [pretrainSchema, finetuneSchema, serveSchema]);
+export const phaseSchema = z.discriminatedUnion('kind', [
+  pretrainSchema,
+  finetuneSchema,
+  rlSchema,
+  serveSchema,
+]);
 export type Phase = z.infer<typeof phaseSchema>;
 
 export const scenarioSchema = z

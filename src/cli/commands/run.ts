@@ -100,21 +100,28 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
       toJson({
         scenario: scenario.name,
         phases: prepared.phases.map((ph) =>
-          ph.kind !== 'serve'
+          ph.kind === 'rl'
             ? {
                 name: ph.phase.name,
                 kind: ph.kind,
-                layout: ph.layout,
-                mfu: ph.mfu,
-                gpuHoursPerTrillionTokens: ph.gpuHoursPerToken * 1e12,
+                stepSeconds: ph.stepSeconds,
+                gpuHoursPerStep: ph.gpuHoursPerStep,
               }
-            : {
-                name: ph.phase.name,
-                kind: ph.kind,
-                layout: ph.layout,
-                replicaGpus: ph.replicaGpus,
-                replicaRequestsPerSecond: ph.replicaRequestsPerSecond,
-              },
+            : ph.kind !== 'serve'
+              ? {
+                  name: ph.phase.name,
+                  kind: ph.kind,
+                  layout: ph.layout,
+                  mfu: ph.mfu,
+                  gpuHoursPerTrillionTokens: ph.gpuHoursPerToken * 1e12,
+                }
+              : {
+                  name: ph.phase.name,
+                  kind: ph.kind,
+                  layout: ph.layout,
+                  replicaGpus: ph.replicaGpus,
+                  replicaRequestsPerSecond: ph.replicaRequestsPerSecond,
+                },
         ),
         ...result,
         months: result.months(),
