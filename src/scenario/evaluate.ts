@@ -255,6 +255,12 @@ export interface ProjectResult {
   readonly energyMWh: number;
   readonly co2Tonnes: number;
   readonly outputTokens: number;
+  /** Serving hardware cost (compute + energy) per million output tokens served; null without serving. */
+  readonly servingCostPerMillionOutputTokensUsd: number | null;
+  /** (Token revenue − serving cost) / token revenue; null without token revenue. */
+  readonly grossMarginOnTokens: number | null;
+  /** Total cost per unit of the user's capability measure; null when the scenario has none. */
+  readonly costPerCapabilityUnitUsd: number | null;
 }
 
 /** The headline numbers a Monte Carlo summarises. */
@@ -291,6 +297,8 @@ export function evaluateScenario(
   let energyKWh = 0;
   let co2Kg = 0;
   let outputTokens = 0;
+  let servingCostUsd = 0;
+  let tokenRevenueUsd = 0;
   const spread = (target: number[], start: number, months: number, total: number) => {
     // Spread `total` evenly over `months` (fractional) from `start`, capped at the horizon.
     let left = months;
@@ -404,13 +412,17 @@ export function evaluateScenario(
         const output = rps * x.outputTokens * 86400 * DAYS_PER_MONTH;
         const input = rps * x.inputTokens * 86400 * DAYS_PER_MONTH;
         outputTokens += output;
-        if (x.revenue)
-          revenue[m]! +=
+        if (x.revenue) {
+          const usd =
             (input * v(x.revenue.inputUsdPerMillion, `${path}.revenue.inputUsdPerMillion`) +
               output * v(x.revenue.outputUsdPerMillion, `${path}.revenue.outputUsdPerMillion`)) /
             1e6;
+          revenue[m]! += usd;
+          tokenRevenueUsd += usd;
+        }
       }
       byPhase[x.name] = (byPhase[x.name] ?? 0) + phaseUsd;
+      servingCostUsd += phaseUsd;
     }
   }
   // Research and ablations: a multiple of each final run's compute, spent over the same months.
@@ -481,5 +493,8 @@ export function evaluateScenario(
     energyMWh: energyKWh / 1000,
     co2Tonnes: co2Kg / 1000,
     outputTokens,
+    servingCostPerMillionOutputTokensUsd: outputTokens > 0 ? (servingCostUsd * 1e6) / outputTokens : null,
+    grossMarginOnTokens: tokenRevenueUsd > 0 ? (tokenRevenueUsd - servingCostUsd) / tokenRevenueUsd : null,
+    costPerCapabilityUnitUsd: s.capability ? totalCostUsd / s.capability.units : null,
   };
 }

@@ -17,7 +17,7 @@ const usd = (x: number) => {
   if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(2)}B`;
   if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(2)}M`;
   if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}K`;
-  return `${sign}$${a.toFixed(0)}`;
+  return `${sign}$${a < 10 && a > 0 ? a.toFixed(2) : a.toFixed(0)}`;
 };
 
 /** 3 significant digits with K/M/B/T suffixes: 1.21e14 → 121T. */
@@ -153,6 +153,14 @@ export function scenarioReportMarkdown(
     '## Financials',
     '',
     `- Revenue ${usd(r.revenueUsd)}; NPV ${usd(r.npvUsd)} at ${typeof s.discountRate === 'number' ? `${(100 * s.discountRate).toFixed(1)}%` : 'the sampled rate'} a year (monthly flows, month 0 undiscounted)`,
+    ...(r.servingCostPerMillionOutputTokensUsd === null
+      ? []
+      : [
+          `- Serving: ${usd(r.servingCostPerMillionOutputTokensUsd)} of hardware per million output tokens${r.grossMarginOnTokens === null ? '' : `; gross margin on token revenue ${(100 * r.grossMarginOnTokens).toFixed(1)}%`}`,
+        ]),
+    ...(r.costPerCapabilityUnitUsd === null || !s.capability
+      ? []
+      : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${s.capability.name}`]),
     `- IRR ${r.irr === null ? '—' : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
     `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 (location-based, ${s.region} grid)`,
   );

@@ -61,6 +61,22 @@ describe('shipped scenarios', () => {
   });
 });
 
+describe('unit economics', () => {
+  it('serving cost per million output tokens and cost per capability unit', () => {
+    const startup = evaluateScenario(prepareScenario(parseScenario(read('startup-serving-8b.yaml'))));
+    const serving = startup.costByPhaseUsd['production serving']!;
+    expect(startup.servingCostPerMillionOutputTokensUsd).toBeCloseTo(
+      (serving * 1e6) / startup.outputTokens,
+      9,
+    );
+    expect(startup.grossMarginOnTokens).toBeGreaterThan(0);
+    expect(startup.grossMarginOnTokens).toBeLessThan(1);
+    const s1 = evaluateScenario(prepareScenario(parseScenario(read('s1-32b.yaml'))));
+    expect(s1.costPerCapabilityUnitUsd).toBeCloseTo(s1.totalCostUsd / 30, 9);
+    expect(s1.servingCostPerMillionOutputTokensUsd).toBeNull();
+  });
+});
+
 describe('subscriptions', () => {
   it('revenue = price × users × Σ (1 + growth − churn)^k over the plan months', () => {
     const base = parseScenario(read('startup-serving-8b.yaml'));

@@ -195,6 +195,11 @@ export const scenarioSchema = z
           .strict(),
       )
       .default([]),
+    /** A unit of capability the project buys (e.g. benchmark points gained), to price per unit. */
+    capability: z
+      .object({ name: z.string().min(1), units: z.number().positive() })
+      .strict()
+      .optional(),
     /** Published figures to show beside the scenario's own (the report compares them). */
     published: z
       .array(
