@@ -8,7 +8,7 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { parseTargets } from '../core/adaptation/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
-import { irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
+import { breakEvenUtilization, irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
@@ -23,7 +23,7 @@ export const HOURS_PER_MONTH = 730.5;
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 const REFERENCE_TOKENS = 1e12;
 
-export const COST_KINDS = ['compute', 'energy', 'research', 'staff', 'data'] as const;
+export const COST_KINDS = ['compute', 'energy', 'facility', 'research', 'staff', 'data'] as const;
 export type CostKind = (typeof COST_KINDS)[number];
 
 /** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
@@ -286,6 +286,7 @@ export function evaluateScenario(
   const cost: Record<CostKind, number[]> = {
     compute: zero(),
     energy: zero(),
+    facility: zero(),
     research: zero(),
     staff: zero(),
     data: zero(),
@@ -318,7 +319,8 @@ export function evaluateScenario(
     start: number,
     months: number,
   ) => {
-    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
+    const pue = 'buy' in hw && hw.buy.pue !== undefined ? hw.buy.pue : e.pue;
+    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * pue) / 1000;
     energyKWh += kWh;
     co2Kg += kWh * e.kgCo2PerKWh;
     if ('rent' in hw) {
@@ -339,7 +341,16 @@ export function evaluateScenario(
         ? e.electricityUsdPerKWh
         : v(b.electricityUsdPerKWh, `${path}.hardware.buy.electricityUsdPerKWh`));
     spread(cost.energy, start, months, electricity);
-    return capex * Math.min(1, owned / life) + electricity;
+    // Colocation: the nodes' provisioned power, paid every month from arrival to the horizon.
+    let facility = 0;
+    if (b.dataCenterUsdPerKwMonth !== undefined) {
+      facility =
+        ((gpus * e.nodeWattsPerGpu) / 1000) *
+        v(b.dataCenterUsdPerKwMonth, `${path}.hardware.buy.dataCenterUsdPerKwMonth`) *
+        owned;
+      spread(cost.facility, start, owned, facility);
+    }
+    return capex * Math.min(1, owned / life) + electricity + facility;
   };
   const finalRuns: { start: number; months: number; usd: number }[] = [];
   for (const ph of p.phases) {
@@ -451,7 +462,14 @@ export function evaluateScenario(
   }
   for (const [i, d] of s.data.entries()) cost.data[Math.min(n - 1, d.month)]! += v(d.usd, `data[${i}].usd`);
   const flows = new Array<number>(n);
-  const costByKindUsd: Record<CostKind, number> = { compute: 0, energy: 0, research: 0, staff: 0, data: 0 };
+  const costByKindUsd: Record<CostKind, number> = {
+    compute: 0,
+    energy: 0,
+    facility: 0,
+    research: 0,
+    staff: 0,
+    data: 0,
+  };
   let revenueUsd = 0;
   for (let m = 0; m < n; m += 1) {
     let total = 0;
@@ -469,6 +487,7 @@ export function evaluateScenario(
       costs: {
         compute: cost.compute[m]!,
         energy: cost.energy[m]!,
+        facility: cost.facility[m]!,
         research: cost.research[m]!,
         staff: cost.staff[m]!,
         data: cost.data[m]!,
@@ -497,4 +516,60 @@ export function evaluateScenario(
     grossMarginOnTokens: tokenRevenueUsd > 0 ? (tokenRevenueUsd - servingCostUsd) / tokenRevenueUsd : null,
     costPerCapabilityUnitUsd: s.capability ? totalCostUsd / s.capability.units : null,
   };
+}
+
+/** Owning a pretraining phase's GPUs over the horizon, at central values, against the catalog's rent. */
+export interface Ownership {
+  readonly phase: Extract<Phase, { kind: 'pretrain' }>;
+  /** Depreciation over the months owned plus colocation, per GPU, $. */
+  readonly fixedUsdPerGpu: number;
+  readonly ownedHours: number;
+  /** Electricity per busy GPU-hour, $. */
+  readonly energyUsdPerBusyHour: number;
+  readonly rentUsdPerGpuHour: number;
+  /** Share of the owned hours the scenario keeps the GPUs busy. */
+  readonly busyShare: number;
+  /** Busy share above which buying costs less than renting; null if never within the horizon. */
+  readonly breakEvenUtilization: number | null;
+}
+
+export function ownership(p: PreparedScenario): Ownership[] {
+  const out: Ownership[] = [];
+  for (const ph of p.phases) {
+    if (ph.kind !== 'pretrain' || !('buy' in ph.phase.hardware) || ph.rentUsdPerGpuHour === null) continue;
+    const b = ph.phase.hardware.buy;
+    const ownedMonths = p.scenario.horizonMonths - ph.phase.startMonth;
+    const e = ph.energy;
+    const electricity =
+      b.electricityUsdPerKWh === undefined ? e.electricityUsdPerKWh : centralValue(b.electricityUsdPerKWh);
+    const depreciation =
+      centralValue(b.usdPerGpu) *
+      p.serverCostOverGpuCost *
+      Math.min(1, ownedMonths / ((b.lifeYears ?? p.lifeYears) * 12));
+    const facility =
+      b.dataCenterUsdPerKwMonth === undefined
+        ? 0
+        : (e.nodeWattsPerGpu / 1000) * centralValue(b.dataCenterUsdPerKwMonth) * ownedMonths;
+    const ownedHours = ownedMonths * HOURS_PER_MONTH;
+    const energyUsdPerBusyHour =
+      ((e.nodeWattsPerGpu * e.powerFraction * (b.pue ?? e.pue)) / 1000) * electricity;
+    const gpuHours =
+      centralValue(ph.phase.tokens) * ph.gpuHoursPerToken * centralValue(ph.phase.efficiencyFactor);
+    out.push({
+      phase: ph.phase,
+      fixedUsdPerGpu: depreciation + facility,
+      ownedHours,
+      energyUsdPerBusyHour,
+      rentUsdPerGpuHour: ph.rentUsdPerGpuHour,
+      busyShare: gpuHours / (ph.phase.gpus * ownedHours),
+      breakEvenUtilization: breakEvenUtilization({
+        capexUsdPerGpu: depreciation + facility,
+        depreciatedShare: 1,
+        horizonHours: ownedHours,
+        energyUsdPerGpuHour: energyUsdPerBusyHour,
+        rentUsdPerGpuHour: ph.rentUsdPerGpuHour,
+      }),
+    });
+  }
+  return out;
 }

@@ -6,12 +6,11 @@
  */
 import * as Plot from '@observablehq/plot';
 import { marked } from 'marked';
-import { centralValue } from '../core/uncertainty/distributions.js';
 import type { Histogram, TornadoBar } from '../core/uncertainty/monte-carlo.js';
 import {
   COST_KINDS,
   type Headline,
-  HOURS_PER_MONTH,
+  ownership,
   type PreparedScenario,
   type ProjectResult,
 } from './evaluate.js';
@@ -123,23 +122,17 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
       ),
     );
   }
-  for (const ph of p.phases) {
-    if (ph.kind !== 'pretrain' || !('buy' in ph.phase.hardware) || ph.rentUsdPerGpuHour === null) continue;
-    const b = ph.phase.hardware.buy;
-    const owned = p.scenario.horizonMonths - ph.phase.startMonth;
-    const life = (b.lifeYears ?? p.lifeYears) * 12;
-    const e = ph.energy;
-    const energy =
-      ((e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000) *
-      (typeof b.electricityUsdPerKWh === 'number' ? b.electricityUsdPerKWh : e.electricityUsdPerKWh);
-    const capex = centralValue(b.usdPerGpu) * p.serverCostOverGpuCost * Math.min(1, owned / life);
+  for (const o of ownership(p)) {
     const curve = Array.from({ length: 20 }, (_, i) => {
       const u = (i + 1) / 20;
-      return { utilisation: 100 * u, usdPerBusyHour: capex / (owned * HOURS_PER_MONTH * u) + energy };
+      return {
+        utilisation: 100 * u,
+        usdPerBusyHour: o.fixedUsdPerGpu / (o.ownedHours * u) + o.energyUsdPerBusyHour,
+      };
     });
     charts.push(
       figure(
-        `Rent vs buy (${ph.phase.name}): $ per busy GPU-hour when owned, against renting at $${ph.rentUsdPerGpuHour.toFixed(2)}`,
+        `Rent vs buy (${o.phase.name}): $ per busy GPU-hour when owned, against renting at $${o.rentUsdPerGpuHour.toFixed(2)}`,
         Plot.plot({
           document,
           height: 240,
@@ -147,7 +140,7 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
           y: { label: '$ per busy GPU-hour', grid: true, type: 'log' },
           marks: [
             Plot.lineY(curve, { x: 'utilisation', y: 'usdPerBusyHour', stroke: 'steelblue', strokeWidth: 2 }),
-            Plot.ruleY([ph.rentUsdPerGpuHour], { stroke: 'orange', strokeWidth: 2 }),
+            Plot.ruleY([o.rentUsdPerGpuHour], { stroke: 'orange', strokeWidth: 2 }),
           ],
         }),
       ),

@@ -1,12 +1,11 @@
 /** Text/Markdown report of an evaluated scenario (pure: the CLI prints it, the web app can render it). */
 import { loadCatalog } from '../catalog/catalog.js';
-import { breakEvenUtilization } from '../core/economics/finance.js';
-import { centralValue } from '../core/uncertainty/distributions.js';
 import type { MonteCarloResult, tornado } from '../core/uncertainty/monte-carlo.js';
 import {
   COST_KINDS,
   type Headline,
   HOURS_PER_MONTH,
+  ownership,
   type PreparedScenario,
   type ProjectResult,
 } from './evaluate.js';
@@ -82,29 +81,13 @@ export function scenarioReportMarkdown(
     );
   lines.push(`| **total** | **${usd(r.totalCostUsd)}** | 100% |`, '', '| phase | cost |', '|---|---:|');
   for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${name} | ${usd(c)} |`);
-  for (const ph of p.phases) {
-    if (ph.kind !== 'pretrain' || !('buy' in ph.phase.hardware) || ph.rentUsdPerGpuHour === null) continue;
-    const b = ph.phase.hardware.buy;
-    const lifeMonths = (b.lifeYears ?? p.lifeYears) * 12;
-    const owned = s.horizonMonths - ph.phase.startMonth;
-    const e = ph.energy;
-    const electricity =
-      typeof b.electricityUsdPerKWh === 'number' ? b.electricityUsdPerKWh : e.electricityUsdPerKWh;
-    const u = breakEvenUtilization({
-      capexUsdPerGpu: centralValue(b.usdPerGpu) * p.serverCostOverGpuCost,
-      depreciatedShare: Math.min(1, owned / lifeMonths),
-      horizonHours: owned * HOURS_PER_MONTH,
-      energyUsdPerGpuHour: ((e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000) * electricity,
-      rentUsdPerGpuHour: ph.rentUsdPerGpuHour,
-    });
-    const gpuHours =
-      centralValue(ph.phase.tokens) * ph.gpuHoursPerToken * centralValue(ph.phase.efficiencyFactor);
-    const busy = gpuHours / (ph.phase.gpus * owned * HOURS_PER_MONTH);
+  for (const o of ownership(p)) {
+    const u = o.breakEvenUtilization;
     lines.push(
       '',
       '## Rent vs buy',
       '',
-      `- **${ph.phase.name}**: against renting at $${ph.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${owned} months`}; this scenario keeps them busy ${(100 * busy).toFixed(1)}% (at central values).`,
+      `- **${o.phase.name}**: against renting at $${o.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying (depreciation, colocation, electricity) wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${o.ownedHours / HOURS_PER_MONTH} months`}; this scenario keeps them busy ${(100 * o.busyShare).toFixed(1)}% (at central values).`,
     );
   }
   if (s.published.length > 0) {
@@ -127,9 +110,9 @@ export function scenarioReportMarkdown(
     }
   }
   const split = loadCatalog().assumptions.developmentCostSplit;
-  const hardware = r.costByKindUsd.compute + r.costByKindUsd.research;
+  const hardware = r.costByKindUsd.compute + r.costByKindUsd.facility + r.costByKindUsd.research;
   const shares: [string, number, { low: { value: number }; high: { value: number } }][] = [
-    ['hardware (compute + research runs)', hardware, split.hardware],
+    ['hardware (compute, facility, research runs)', hardware, split.hardware],
     ['staff', r.costByKindUsd.staff, split.staff],
     ['energy (owned hardware; inside rental prices otherwise)', r.costByKindUsd.energy, split.energy],
   ];

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { monteCarlo } from '../core/uncertainty/monte-carlo.js';
-import { evaluateScenario, HEADLINES, prepareScenario } from './evaluate.js';
+import { evaluateScenario, HEADLINES, ownership, prepareScenario } from './evaluate.js';
 import { parseScenario, serializeScenario } from './load.js';
 import { scenarioCsv, scenarioReportMarkdown } from './report.js';
 
@@ -74,6 +74,19 @@ describe('unit economics', () => {
     const s1 = evaluateScenario(prepareScenario(parseScenario(read('s1-32b.yaml'))));
     expect(s1.costPerCapabilityUnitUsd).toBeCloseTo(s1.totalCostUsd / 30, 9);
     expect(s1.servingCostPerMillionOutputTokensUsd).toBeNull();
+  });
+});
+
+describe('rent vs buy', () => {
+  it('at the break-even utilisation, owning costs what renting the same busy hours costs', () => {
+    const [o] = ownership(prepareScenario(parseScenario(read('lab-buy-2048.yaml'))));
+    const u = o!.breakEvenUtilization!;
+    const busyHours = u * o!.ownedHours;
+    expect(o!.fixedUsdPerGpu + busyHours * o!.energyUsdPerBusyHour).toBeCloseTo(
+      busyHours * o!.rentUsdPerGpuHour,
+      6,
+    );
+    expect(o!.busyShare).toBeGreaterThan(u);
   });
 });
 

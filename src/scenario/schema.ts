@@ -46,6 +46,10 @@ const hardwareSchema = z.union([
           lifeYears: z.number().positive().optional(),
           /** Electricity price, $/kWh (default catalog/assumptions.json). */
           electricityUsdPerKWh: nonNegative.optional(),
+          /** Power usage effectiveness of the site (default catalog/assumptions.json). */
+          pue: z.number().min(1).max(3).optional(),
+          /** Data-centre space and power provisioning, $ per kW of node power per month (colocation). */
+          dataCenterUsdPerKwMonth: nonNegative.optional(),
         })
         .strict(),
     })
