@@ -184,6 +184,8 @@ export const assumptionsFileSchema = z
     serverCostOverGpuCost: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
     hardwareLifeYears: positive,
     mtpAcceptanceRate: fraction,
+    /** Manufacturing (embodied) emissions, amortised per GPU-hour over the lifespan. */
+    embodiedCarbon: z.object({ gpuCard: positive, serverBase: positive, lifespanYears: positive }).strict(),
     /** Epoch AI's split of frontier development cost, low and high share per kind. */
     developmentCostSplit: z
       .object({

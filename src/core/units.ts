@@ -78,6 +78,7 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   'USD/M tokens': 1,
   USD: 1,
   count: 1,
+  kgCO2e: 1,
   'gCO2e/kWh': 1,
   ratio: 1,
 };

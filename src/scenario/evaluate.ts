@@ -26,6 +26,11 @@ const REFERENCE_TOKENS = 1e12;
 export const COST_KINDS = ['compute', 'energy', 'facility', 'research', 'staff', 'data'] as const;
 export type CostKind = (typeof COST_KINDS)[number];
 
+/** Energy assumptions of a phase's GPUs plus their manufacturing emissions per GPU-hour. */
+export interface PhaseEnergy extends EnergyAssumptions {
+  readonly embodiedKgCo2PerGpuHour: number;
+}
+
 /** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
 type PreparedPhase =
   | {
@@ -33,7 +38,7 @@ type PreparedPhase =
       readonly phase: Extract<Phase, { kind: 'pretrain' }>;
       readonly index: number;
       readonly gpuHoursPerToken: number;
-      readonly energy: EnergyAssumptions;
+      readonly energy: PhaseEnergy;
       readonly layout: string;
       readonly mfu: number;
       /** The catalog's lowest on-demand price for the GPU, to compare buying with (null if none). */
@@ -45,7 +50,7 @@ type PreparedPhase =
       readonly index: number;
       /** GPU-hours per dataset token per epoch. */
       readonly gpuHoursPerToken: number;
-      readonly energy: EnergyAssumptions;
+      readonly energy: PhaseEnergy;
       readonly layout: string;
       readonly mfu: number;
       readonly trainableParams: number;
@@ -55,7 +60,7 @@ type PreparedPhase =
       readonly phase: Extract<Phase, { kind: 'rl' }>;
       readonly index: number;
       readonly gpuHoursPerStep: number;
-      readonly energy: EnergyAssumptions;
+      readonly energy: PhaseEnergy;
       readonly stepSeconds: number;
       readonly generationShare: number;
     }
@@ -65,7 +70,7 @@ type PreparedPhase =
       readonly index: number;
       readonly replicaGpus: number;
       readonly replicaRequestsPerSecond: number;
-      readonly energy: EnergyAssumptions;
+      readonly energy: PhaseEnergy;
       readonly layout: string;
       readonly outputTokensPerSecondPerGpu: number;
     };
@@ -106,7 +111,13 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   const spec = modelSpecFrom(entry.config, entry.name);
   const phases = scenario.phases.map((phase, index): PreparedPhase => {
     const hw = resolveHardware(phase.gpu, undefined);
-    const energy = energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region });
+    const ec = a.embodiedCarbon;
+    const energy: PhaseEnergy = {
+      ...energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region }),
+      // Cloud Carbon Footprint: GPU card + its share of the server, amortised linearly per hour.
+      embodiedKgCo2PerGpuHour:
+        (ec.gpuCard.value + ec.serverBase.value / hw.cluster.gpusPerNode) / (ec.lifespanYears.value * 8766),
+    };
     // GPU-hours only: prices are applied per sample.
     const runCost = {
       goodput: a.goodput.value,
@@ -253,7 +264,10 @@ export interface ProjectResult {
   /** Pretraining and fine-tuning GPU-hours. */
   readonly trainingGpuHours: number;
   readonly energyMWh: number;
+  /** Operational CO2, location-based (the grid's average intensity). */
   readonly co2Tonnes: number;
+  /** Manufacturing CO2 of the GPU-hours used (Cloud Carbon Footprint coefficients). */
+  readonly embodiedCo2Tonnes: number;
   readonly outputTokens: number;
   /** Serving hardware cost (compute + energy) per million output tokens served; null without serving. */
   readonly servingCostPerMillionOutputTokensUsd: number | null;
@@ -271,6 +285,7 @@ export const HEADLINES = [
   'pretrainGpuHours',
   'energyMWh',
   'co2Tonnes',
+  'embodiedCo2Tonnes',
 ] as const;
 export type Headline = (typeof HEADLINES)[number];
 
@@ -297,6 +312,7 @@ export function evaluateScenario(
   let trainingGpuHours = 0;
   let energyKWh = 0;
   let co2Kg = 0;
+  let embodiedCo2Kg = 0;
   let outputTokens = 0;
   let servingCostUsd = 0;
   let tokenRevenueUsd = 0;
@@ -313,7 +329,7 @@ export function evaluateScenario(
   const hardwareCost = (
     hw: HardwareChoice,
     path: string,
-    e: EnergyAssumptions,
+    e: PhaseEnergy,
     gpus: number,
     gpuHours: number,
     start: number,
@@ -323,6 +339,7 @@ export function evaluateScenario(
     const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * pue) / 1000;
     energyKWh += kWh;
     co2Kg += kWh * e.kgCo2PerKWh;
+    embodiedCo2Kg += gpuHours * e.embodiedKgCo2PerGpuHour;
     if ('rent' in hw) {
       const usd = gpuHours * v(hw.rent.usdPerGpuHour, `${path}.hardware.rent.usdPerGpuHour`);
       spread(cost.compute, start, months, usd);
@@ -511,6 +528,7 @@ export function evaluateScenario(
     trainingGpuHours,
     energyMWh: energyKWh / 1000,
     co2Tonnes: co2Kg / 1000,
+    embodiedCo2Tonnes: embodiedCo2Kg / 1000,
     outputTokens,
     servingCostPerMillionOutputTokensUsd: outputTokens > 0 ? (servingCostUsd * 1e6) / outputTokens : null,
     grossMarginOnTokens: tokenRevenueUsd > 0 ? (tokenRevenueUsd - servingCostUsd) / tokenRevenueUsd : null,

@@ -42,6 +42,7 @@ const HEADLINE_FORMAT: Record<Headline, (x: number) => string> = {
   pretrainGpuHours: gpuHoursText,
   energyMWh: (x) => `${x.toFixed(0)} MWh`,
   co2Tonnes: (x) => `${x.toFixed(0)} t`,
+  embodiedCo2Tonnes: (x) => `${x.toFixed(1)} t`,
 };
 
 export function scenarioReportMarkdown(
@@ -145,7 +146,7 @@ export function scenarioReportMarkdown(
       ? []
       : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${s.capability.name}`]),
     `- IRR ${r.irr === null ? '—' : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
-    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 (location-based, ${s.region} grid)`,
+    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 operational (location-based: the ${s.region} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${r.embodiedCo2Tonnes.toFixed(0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
   );
   if (mc) {
     lines.push(

@@ -90,6 +90,14 @@ describe('rent vs buy', () => {
   });
 });
 
+describe('carbon', () => {
+  it('embodied CO2 = GPU-hours × (150 kg GPU card + 1,000 kg server / 8 GPUs) / 4 years of hours (Cloud Carbon Footprint)', () => {
+    const r = evaluateScenario(prepareScenario(parseScenario(read('deepseek-v3.yaml'))));
+    expect(r.embodiedCo2Tonnes).toBeCloseTo((r.pretrainGpuHours * (150 + 1000 / 8)) / (4 * 8766) / 1000, 9);
+    expect(r.co2Tonnes).toBeGreaterThan(r.embodiedCo2Tonnes);
+  });
+});
+
 describe('subscriptions', () => {
   it('revenue = price × users × Σ (1 + growth − churn)^k over the plan months', () => {
     const base = parseScenario(read('startup-serving-8b.yaml'));
