@@ -3,7 +3,7 @@
  * serving replica's capacity), then a light monthly cash-flow model runs once per sample, so that a
  * Monte Carlo over the economic inputs costs microseconds per draw.
  */
-import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { parseTargets } from '../core/adaptation/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
@@ -73,6 +73,12 @@ type PreparedPhase =
       readonly energy: PhaseEnergy;
       readonly layout: string;
       readonly outputTokensPerSecondPerGpu: number;
+      /** The API to compare with: its id and prices per million tokens. */
+      readonly api: {
+        readonly id: string;
+        readonly inputUsdPerMillion: number;
+        readonly outputUsdPerMillion: number;
+      } | null;
     };
 
 export interface PreparedScenario {
@@ -103,6 +109,15 @@ function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
 
 const layoutText = (l: ParallelLayout) =>
   `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
+
+function apiPrices(id: string, index: number) {
+  const api = findApi(id, `phases[${index}].compareWithApi`);
+  return {
+    id: api.id,
+    inputUsdPerMillion: api.prices.input.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+}
 
 /** Runs the engines once per phase. */
 export function prepareScenario(scenario: Scenario): PreparedScenario {
@@ -228,6 +243,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       energy,
       layout: candidateLabel(best.candidate),
       outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
+      api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     };
   });
   return {
@@ -273,6 +289,8 @@ export interface ProjectResult {
   readonly servingCostPerMillionOutputTokensUsd: number | null;
   /** (Token revenue − serving cost) / token revenue; null without token revenue. */
   readonly grossMarginOnTokens: number | null;
+  /** For serve phases with `compareWithApi`: what the API would charge for the same tokens, by phase. */
+  readonly apiCostByPhaseUsd: Readonly<Record<string, number>>;
   /** Total cost per unit of the user's capability measure; null when the scenario has none. */
   readonly costPerCapabilityUnitUsd: number | null;
 }
@@ -315,6 +333,7 @@ export function evaluateScenario(
   let embodiedCo2Kg = 0;
   let outputTokens = 0;
   let servingCostUsd = 0;
+  const apiUsd: Record<string, number> = {};
   let tokenRevenueUsd = 0;
   const spread = (target: number[], start: number, months: number, total: number) => {
     // Spread `total` evenly over `months` (fractional) from `start`, capped at the horizon.
@@ -440,6 +459,10 @@ export function evaluateScenario(
         const output = rps * x.outputTokens * 86400 * DAYS_PER_MONTH;
         const input = rps * x.inputTokens * 86400 * DAYS_PER_MONTH;
         outputTokens += output;
+        if (ph.api)
+          apiUsd[x.name] =
+            (apiUsd[x.name] ?? 0) +
+            (input * ph.api.inputUsdPerMillion + output * ph.api.outputUsdPerMillion) / 1e6;
         if (x.revenue) {
           const usd =
             (input * v(x.revenue.inputUsdPerMillion, `${path}.revenue.inputUsdPerMillion`) +
@@ -532,6 +555,7 @@ export function evaluateScenario(
     outputTokens,
     servingCostPerMillionOutputTokensUsd: outputTokens > 0 ? (servingCostUsd * 1e6) / outputTokens : null,
     grossMarginOnTokens: tokenRevenueUsd > 0 ? (tokenRevenueUsd - servingCostUsd) / tokenRevenueUsd : null,
+    apiCostByPhaseUsd: apiUsd,
     costPerCapabilityUnitUsd: s.capability ? totalCostUsd / s.capability.units : null,
   };
 }

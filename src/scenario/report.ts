@@ -142,6 +142,12 @@ export function scenarioReportMarkdown(
       : [
           `- Serving: ${usd(r.servingCostPerMillionOutputTokensUsd)} of hardware per million output tokens${r.grossMarginOnTokens === null ? '' : `; gross margin on token revenue ${(100 * r.grossMarginOnTokens).toFixed(1)}%`}`,
         ]),
+    ...Object.entries(r.apiCostByPhaseUsd).map(([name, api]) => {
+      const own = r.costByPhaseUsd[name] ?? 0;
+      const phase = p.phases.find((ph) => ph.kind === 'serve' && ph.phase.name === name);
+      const apiId = phase?.kind === 'serve' ? phase.api?.id : undefined;
+      return `- ${name}: the same tokens on ${apiId ?? 'the API'} would cost ${usd(api)} vs ${usd(own)} self-hosted (${own <= api ? `self-hosting saves ${(100 * (1 - own / api)).toFixed(0)}%` : `the API is ${(100 * (1 - api / own)).toFixed(0)}% cheaper`}; hardware only, staff excluded)`;
+    }),
     ...(r.costPerCapabilityUnitUsd === null || !s.capability
       ? []
       : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${s.capability.name}`]),

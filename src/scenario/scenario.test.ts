@@ -74,6 +74,12 @@ describe('unit economics', () => {
     const s1 = evaluateScenario(prepareScenario(parseScenario(read('s1-32b.yaml'))));
     expect(s1.costPerCapabilityUnitUsd).toBeCloseTo(s1.totalCostUsd / 30, 9);
     expect(s1.servingCostPerMillionOutputTokensUsd).toBeNull();
+    // compareWithApi: gpt-4o-mini at $0.15/$0.60 for the tokens served.
+    const inputTokens = (startup.outputTokens * 1500) / 300;
+    expect(startup.apiCostByPhaseUsd['production serving']).toBeCloseTo(
+      (inputTokens * 0.15 + startup.outputTokens * 0.6) / 1e6,
+      3,
+    );
   });
 });
 

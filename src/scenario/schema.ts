@@ -134,6 +134,8 @@ const serveSchema = z
     tpotSloSeconds: z.number().positive().optional(),
     ttftSloSeconds: z.number().positive().optional(),
     hardware: hardwareSchema,
+    /** A catalog API to price the same tokens on (llmecon compare-api), for the report. */
+    compareWithApi: z.string().optional(),
     /** What users pay per million tokens (uncertain); omit for an internal deployment. */
     revenue: z
       .object({ inputUsdPerMillion: nonNegative, outputUsdPerMillion: nonNegative })
