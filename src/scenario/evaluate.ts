@@ -389,6 +389,15 @@ export function evaluateScenario(
     return capex * Math.min(1, owned / life) + electricity + facility;
   };
   const finalRuns: { start: number; months: number; usd: number }[] = [];
+  /** A training-type phase: `gpuHours` on its GPUs from its start month, as long as that takes. */
+  const trainingRun = (ph: Exclude<PreparedPhase, { kind: 'serve' }>, path: string, gpuHours: number) => {
+    const x = ph.phase;
+    const months = gpuHours / x.gpus / HOURS_PER_MONTH;
+    trainingGpuHours += gpuHours;
+    const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
+    byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+    return { start: x.startMonth, months, usd };
+  };
   for (const ph of p.phases) {
     const path = `phases[${ph.index}]`;
     if (ph.kind === 'pretrain') {
@@ -397,27 +406,13 @@ export function evaluateScenario(
         v(x.tokens, `${path}.tokens`) *
         ph.gpuHoursPerToken *
         v(x.efficiencyFactor, `${path}.efficiencyFactor`);
-      const months = gpuHours / x.gpus / HOURS_PER_MONTH;
       pretrainGpuHours += gpuHours;
-      trainingGpuHours += gpuHours;
-      const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
-      finalRuns.push({ start: x.startMonth, months, usd });
-      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+      finalRuns.push(trainingRun(ph, path, gpuHours));
     } else if (ph.kind === 'rl') {
       const x = ph.phase;
       const gpuHours =
         v(x.steps, `${path}.steps`) * ph.gpuHoursPerStep * v(x.efficiencyFactor, `${path}.efficiencyFactor`);
-      trainingGpuHours += gpuHours;
-      const usd = hardwareCost(
-        x.hardware,
-        path,
-        ph.energy,
-        x.gpus,
-        gpuHours,
-        x.startMonth,
-        gpuHours / x.gpus / HOURS_PER_MONTH,
-      );
-      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+      trainingRun(ph, path, gpuHours);
     } else if (ph.kind === 'finetune') {
       const x = ph.phase;
       const gpuHours =
@@ -425,17 +420,7 @@ export function evaluateScenario(
         x.epochs *
         ph.gpuHoursPerToken *
         v(x.efficiencyFactor, `${path}.efficiencyFactor`);
-      trainingGpuHours += gpuHours;
-      const usd = hardwareCost(
-        x.hardware,
-        path,
-        ph.energy,
-        x.gpus,
-        gpuHours,
-        x.startMonth,
-        gpuHours / x.gpus / HOURS_PER_MONTH,
-      );
-      byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
+      trainingRun(ph, path, gpuHours);
     } else {
       const x = ph.phase;
       const perRequest = x.inputTokens + x.outputTokens;
