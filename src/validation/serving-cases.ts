@@ -16,6 +16,7 @@ import {
 import type { EngineTraits, Replica } from '../core/inference/serving-step.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+import { citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
   'staticBatchOutputTokensPerSecondPerGpu',
@@ -36,10 +37,7 @@ const engineSchema = z
   .strict();
 const caseSchema = z
   .object({
-    id: z.string().min(1),
-    title: z.string().min(1),
-    source: z.string().min(1),
-    locator: z.string().min(1),
+    ...citedCaseFields,
     model: z.string().min(1),
     gpu: z.string().min(1),
     cluster: z.string().min(1),
@@ -67,10 +65,6 @@ const caseSchema = z
     batch: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
-    published: z.number().positive(),
-    tolerance: z.number().positive().max(1),
-    role: z.enum(['validation', 'calibration']),
-    note: z.string().min(1),
   })
   .strict();
 export type ServingCase = z.infer<typeof caseSchema>;

@@ -13,6 +13,7 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
+import { citedCaseFields } from './case-fields.js';
 
 export const METRICS = [
   'hardwareTflopsPerGpuNonCausal',
@@ -28,10 +29,7 @@ export type Metric = (typeof METRICS)[number];
 const positiveInt = z.number().int().positive();
 const caseSchema = z
   .object({
-    id: z.string().min(1),
-    title: z.string().min(1),
-    source: z.string().min(1),
-    locator: z.string().min(1),
+    ...citedCaseFields,
     model: z.union([
       z.object({ catalog: z.string() }).strict(),
       z.object({ spec: z.record(z.string(), z.unknown()) }).strict(),
@@ -65,10 +63,6 @@ const caseSchema = z
       .strict(),
     metric: z.enum(METRICS),
     tokens: z.number().positive().optional(),
-    published: z.number().positive(),
-    tolerance: z.number().positive().max(1),
-    role: z.enum(['validation', 'calibration']),
-    note: z.string().min(1),
   })
   .strict();
 export type TrainingCase = z.infer<typeof caseSchema>;

@@ -13,6 +13,7 @@ import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { trainingRunCost } from '../../src/core/training/run-cost.js';
 import { layerCosts, trainingStepTime } from '../../src/core/training/step-time.js';
 import { runTrainingCase, trainingCases } from '../../src/validation/training-cases.js';
+import { testCost } from '../fixtures.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const caseResult = (id: string) => runTrainingCase(trainingCases().find((c) => c.id === id)!);
@@ -50,16 +51,8 @@ describe('seed claims about training cost', () => {
     const run = trainingRunCost(step, {
       tokens: 15.6e12,
       gpus: 16384,
+      ...testCost,
       goodput: a.goodput.value,
-      usdPerGpuHour: 2,
-      energy: {
-        nodeWattsPerGpu: 1275,
-        powerFraction: 0.75,
-        pue: 1.1,
-        kgCo2PerKWh: 0.4,
-        electricityUsdPerKWh: 0.08,
-      },
-      networkingShareOfHardware: 0.19,
     });
     expect(Math.abs(run.costUsd - 61.6e6) / 61.6e6).toBeLessThan(0.25);
   });

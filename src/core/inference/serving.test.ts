@@ -4,6 +4,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { testCost } from '../../../test/fixtures.js';
 import { findApi, findCluster, findModel } from '../../catalog/catalog.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
@@ -15,13 +16,7 @@ const h100 = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const llama8b = spec('llama-3-8b');
 const fp8 = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
-const energy = {
-  nodeWattsPerGpu: 1275,
-  powerFraction: 0.75,
-  pue: 1.1,
-  kgCo2PerKWh: 0.4,
-  electricityUsdPerKWh: 0.08,
-};
+const energy = testCost.energy;
 
 describe('serving invariants', () => {
   test.prop([fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })])(

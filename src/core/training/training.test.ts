@@ -1,6 +1,7 @@
 /** Invariants of the training engine (property tests) and unit checks of its pieces. */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import { curveEfficiency } from '../hardware/efficiency.js';
@@ -19,13 +20,7 @@ const options = {
   precision: 'bf16' as const,
   optimizer: 'adamw' as const,
 };
-const energy = {
-  nodeWattsPerGpu: 1275,
-  powerFraction: 0.75,
-  pue: 1.1,
-  kgCo2PerKWh: 0.4,
-  electricityUsdPerKWh: 0.08,
-};
+const energy = testCost.energy;
 
 const pow2 = (max: number) => fc.integer({ min: 0, max }).map((e) => 2 ** e);
 const layoutArb = fc

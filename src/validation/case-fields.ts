@@ -1,0 +1,15 @@
+/** The fields every validation case carries: what it is, where it is published, and how close it must stay. */
+import { z } from 'zod';
+
+export const citedCaseFields = {
+  id: z.string().min(1),
+  title: z.string().min(1),
+  source: z.string().min(1),
+  locator: z.string().min(1),
+  published: z.number().positive(),
+  /** Largest |predicted / published − 1| before CI fails. */
+  tolerance: z.number().positive().max(1),
+  /** `calibration` cases set a constant and are excluded from error statistics. */
+  role: z.enum(['validation', 'calibration']),
+  note: z.string().min(1),
+};
