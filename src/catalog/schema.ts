@@ -186,6 +186,13 @@ export const assumptionsFileSchema = z
     mtpAcceptanceRate: fraction,
     /** Manufacturing (embodied) emissions, amortised per GPU-hour over the lifespan. */
     embodiedCarbon: z.object({ gpuCard: positive, serverBase: positive, lifespanYears: positive }).strict(),
+    /** Total experiment + training compute over the final run's compute: a lognormal's 90% interval. */
+    researchComputeRatio: z
+      .object({
+        p5: sourcedValue.refine((v) => v.unit === 'ratio' && v.value >= 1, { message: 'a ratio ≥ 1' }),
+        p95: sourcedValue.refine((v) => v.unit === 'ratio' && v.value >= 1, { message: 'a ratio ≥ 1' }),
+      })
+      .strict(),
     /** Epoch AI's split of frontier development cost, low and high share per kind. */
     developmentCostSplit: z
       .object({

@@ -252,10 +252,14 @@ function program(io: Io, setExit: (code: number) => void): Command {
       )
       .option('--samples <n>', 'Monte Carlo samples over the uncertain inputs (default: none)')
       .option('--seed <s>', 'random seed (same seed, same results)', '1')
-      .option('--csv', 'monthly cash flows as CSV')
-      .option('--html', 'self-contained HTML report with charts')
+      .option(
+        '--format <format>',
+        'md (default), html (self-contained, with charts), csv (monthly cash flows) or json',
+      )
+      .option('--csv', 'same as --format csv')
+      .option('--html', 'same as --format html')
       .option('--out <file>', 'write the report to a file instead of standard output')
-      .option('--json', 'machine-readable output')
+      .option('--json', 'same as --format json')
       .action(async (file, opts) => {
         const result = (await import('./commands/run.js')).runCommand(file, opts);
         io.out(result.output);

@@ -16,7 +16,12 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
 import type { EnergyAssumptions } from '../core/training/run-cost.js';
-import { centralValue, type Distribution, type Uncertain } from '../core/uncertainty/distributions.js';
+import {
+  centralValue,
+  type Distribution,
+  lognormalFrom90Interval,
+  type Uncertain,
+} from '../core/uncertainty/distributions.js';
 import type { HardwareChoice, Phase, Scenario } from './schema.js';
 
 export const HOURS_PER_MONTH = 730.5;
@@ -86,6 +91,8 @@ export interface PreparedScenario {
   readonly phases: readonly PreparedPhase[];
   /** Every uncertain input, by its path in the scenario (`phases[0].tokens`). */
   readonly uncertain: Readonly<Record<string, Distribution>>;
+  /** The scenario's research compute ratio, or the catalog's sourced default when it gives none. */
+  readonly researchComputeRatio: Uncertain;
   readonly serverCostOverGpuCost: number;
   readonly lifeYears: number;
   readonly goodput: number;
@@ -246,10 +253,19 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     };
   });
+  // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
+  const researchComputeRatio =
+    scenario.researchComputeRatio ??
+    lognormalFrom90Interval(a.researchComputeRatio.p5.value, a.researchComputeRatio.p95.value);
+  const trains = phases.some((ph) => ph.kind !== 'serve');
+  const uncertain = uncertainInputs(scenario);
+  if (scenario.researchComputeRatio === undefined && trains)
+    uncertain.push(['researchComputeRatio', researchComputeRatio as Distribution]);
   return {
     scenario,
     phases,
-    uncertain: Object.fromEntries(uncertainInputs(scenario)),
+    uncertain: Object.fromEntries(uncertain),
+    researchComputeRatio,
     serverCostOverGpuCost: a.serverCostOverGpuCost.value,
     lifeYears: a.hardwareLifeYears.value,
     goodput: a.goodput.value,
@@ -461,9 +477,9 @@ export function evaluateScenario(
       servingCostUsd += phaseUsd;
     }
   }
-  // Research and ablations: a multiple of each final run's compute, spent over the same months.
-  const overhead = v(s.researchOverhead, 'researchOverhead');
-  if (overhead > 0) {
+  // Research and ablations: (ratio − 1) × each final run's compute, spent over the same months.
+  const overhead = Math.max(0, v(p.researchComputeRatio, 'researchComputeRatio') - 1);
+  if (overhead > 0 && finalRuns.length > 0) {
     for (const run of finalRuns) spread(cost.research, run.start, run.months, overhead * run.usd);
     byPhase.research = overhead * finalRuns.reduce((sum, run) => sum + run.usd, 0);
   }

@@ -5,7 +5,7 @@
  * it runs in the browser as is and in Node with linkedom.
  */
 import * as Plot from '@observablehq/plot';
-import { marked } from 'marked';
+import { Marked } from 'marked';
 import type { Histogram, TornadoBar } from '../core/uncertainty/monte-carlo.js';
 import {
   COST_KINDS,
@@ -29,8 +29,35 @@ export interface HtmlReportInput {
 
 const millions = (x: number) => x / 1e6;
 
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+/** Text from a scenario file (names, sources) is shown as text, never run as markup. */
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/**
+ * Markdown with raw HTML shown as text and only http(s) links: scenario names and sources come from
+ * files users share, so a report must not run what they contain.
+ */
+const markdown = new Marked({
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+    link({ href, tokens }) {
+      const text = this.parser.parseInline(tokens);
+      return /^https?:\/\//i.test(href) ? `<a href="${escapeHtml(href)}">${text}</a>` : text;
+    },
+    image: ({ text }) => escapeHtml(text),
+  },
+});
+
 function figure(title: string, svg: Element): string {
-  return `<figure><figcaption>${title}</figcaption>${svg.outerHTML}</figure>`;
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  return `<figure><figcaption>${escapeHtml(title)}</figcaption>${svg.outerHTML}</figure>`;
 }
 
 export function scenarioReportHtml(input: HtmlReportInput, document: Document): string {
@@ -87,7 +114,8 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
         `What would change the answer: ${t.output} ($M) as each input goes from P10 to P90`,
         Plot.plot({
           document,
-          marginLeft: 220,
+          // Room for the longest input path (~7 px a character at Plot's 10 px font).
+          marginLeft: Math.min(420, 20 + 7 * Math.max(...bars.map((b) => b.input.length))),
           height: 40 + 28 * bars.length,
           x: { label: '$M', grid: true },
           y: { label: null, domain: bars.map((b) => b.input) },
@@ -146,11 +174,13 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
       ),
     );
   }
-  const body = marked.parse(input.markdown, { async: false });
+  const body = markdown.parse(input.markdown, { async: false });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${p.scenario.name.replace(/</g, '&lt;')}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(p.scenario.name)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem}
+table{border-collapse:collapse;margin:1rem 0;display:block;overflow-x:auto}td,th{border:1px solid #ccc;padding:.25rem .5rem}
+svg{max-width:100%;height:auto}
 figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.5rem}code{background:#f4f4f4;padding:0 .2rem}</style>
 </head><body>
 ${body}

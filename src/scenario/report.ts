@@ -1,5 +1,7 @@
 /** Text/Markdown report of an evaluated scenario (pure: the CLI prints it, the web app can render it). */
-import { loadCatalog } from '../catalog/catalog.js';
+import { findGrid, loadCatalog } from '../catalog/catalog.js';
+import type { SourcedValue } from '../catalog/schema.js';
+import type { Uncertain } from '../core/uncertainty/distributions.js';
 import type { MonteCarloResult, tornado } from '../core/uncertainty/monte-carlo.js';
 import {
   COST_KINDS,
@@ -185,7 +187,68 @@ export function scenarioReportMarkdown(
   const uncertain = Object.keys(p.uncertain);
   if (uncertain.length > 0)
     lines.push('', `Uncertain inputs: ${uncertain.map((u) => `\`${u}\``).join(', ')}.`);
+  lines.push('', ...assumptionLines(p));
   return `${lines.join('\n')}\n`;
+}
+
+const distributionText = (u: Uncertain): string =>
+  typeof u === 'number'
+    ? `${u}`
+    : u.dist === 'lognormal'
+      ? `lognormal, median ${Number(u.median.toPrecision(3))}, P90 ${Number(u.p90.toPrecision(3))}`
+      : `${u.dist} ${JSON.stringify(u).replace(/"/g, '')}`;
+
+/** Every catalog default the evaluation used, with its source (catalog/assumptions.json, grids). */
+function assumptionLines(p: PreparedScenario): string[] {
+  const catalog = loadCatalog();
+  const a = catalog.assumptions;
+  const title = (id: string) => catalog.sources[id]?.title ?? id;
+  const row = (what: string, value: string, v: SourcedValue) =>
+    `| ${what} | ${value} | ${title(v.source)}${v.note ? ` — ${v.note}` : ''} |`;
+  const grid = findGrid(p.scenario.region, 'region');
+  const ratio = p.scenario.researchComputeRatio;
+  const lines = [
+    '## Assumptions and sources',
+    '',
+    '| assumption | value | source |',
+    '|---|---|---|',
+    row('goodput (share of wall-clock time training)', `${a.goodput.value}`, a.goodput),
+    row(
+      'research compute ratio (experiments + final runs over final runs)',
+      ratio === undefined
+        ? `catalog default: ${distributionText(p.researchComputeRatio)} (90% interval ${a.researchComputeRatio.p5.value}–${a.researchComputeRatio.p95.value}×)`
+        : `${distributionText(ratio)} (this scenario)`,
+      a.researchComputeRatio.p5,
+    ),
+    row(
+      `grid carbon intensity (${grid.name})`,
+      `${grid.file.carbonIntensity.value} gCO2e/kWh`,
+      grid.file.carbonIntensity,
+    ),
+    row('GPU power while training, share of TDP', `${a.gpuPowerFraction.value}`, a.gpuPowerFraction),
+    row(
+      'server cost over GPU cost (bought hardware)',
+      `${a.serverCostOverGpuCost.value}×`,
+      a.serverCostOverGpuCost,
+    ),
+    row(
+      'hardware life (bought hardware, default)',
+      `${a.hardwareLifeYears.value} years`,
+      a.hardwareLifeYears,
+    ),
+    row(
+      'electricity price (bought hardware, default)',
+      `$${a.electricityUsdPerKWh.value}/kWh`,
+      a.electricityUsdPerKWh,
+    ),
+    row('PUE (default)', `${a.pue.value}`, a.pue),
+    row(
+      'embodied carbon per GPU card + per server',
+      `${a.embodiedCarbon.gpuCard.value} + ${a.embodiedCarbon.serverBase.value} kgCO2e over ${a.embodiedCarbon.lifespanYears.value} years`,
+      a.embodiedCarbon.gpuCard,
+    ),
+  ];
+  return lines;
 }
 
 /** Monthly cash flows as CSV (month 0 = t = 0), US dollars. */

@@ -83,6 +83,32 @@ describe('unit economics', () => {
   });
 });
 
+describe('research compute', () => {
+  it("defaults to Epoch AI's ratio (median 2.19×): research = (ratio − 1) × the final runs' compute", () => {
+    const prepared = prepareScenario(parseScenario(read('deepseek-v3.yaml')));
+    expect(prepared.uncertain.researchComputeRatio).toMatchObject({ dist: 'lognormal' });
+    const r = evaluateScenario(prepared);
+    expect(r.costByKindUsd.research / r.costByPhaseUsd['pretraining (14.8T tokens)']!).toBeCloseTo(
+      Math.sqrt(1.2 * 4) - 1,
+      6,
+    );
+    const final = evaluateScenario(prepared, { researchComputeRatio: 1 });
+    expect(final.costByKindUsd.research).toBe(0);
+    expect(final.totalCostUsd).toBeLessThan(r.totalCostUsd);
+    const report = scenarioReportMarkdown(prepared, r, null);
+    expect(report).toContain('## Assumptions and sources');
+    expect(report).toMatch(/research compute ratio.*catalog default.*1\.2–4×.*development_cost\.ipynb/);
+  });
+  it('a ratio of 1 is the final runs alone; below 1 is refused with its path', () => {
+    const s1 = prepareScenario(parseScenario(read('s1-32b.yaml')));
+    expect(evaluateScenario(s1).costByKindUsd.research).toBe(0);
+    expect(s1.uncertain).not.toHaveProperty('researchComputeRatio');
+    expect(() =>
+      parseScenario(read('s1-32b.yaml').replace('researchComputeRatio: 1', 'researchComputeRatio: 0.5')),
+    ).toThrow(/researchComputeRatio/);
+  });
+});
+
 describe('rent vs buy', () => {
   it('at the break-even utilisation, owning costs what renting the same busy hours costs', () => {
     const [o] = ownership(prepareScenario(parseScenario(read('lab-buy-2048.yaml'))));

@@ -1,6 +1,6 @@
 /**
  * The project scenario file (YAML or JSON): a model, phases (pretraining, serving over months with a
- * traffic ramp), hardware per phase (rented or bought), staff, data, research overhead and revenue.
+ * traffic ramp), hardware per phase (rented or bought), staff, data, research compute and revenue.
  * Any numeric input marked "uncertain" may be a distribution (src/core/uncertainty/distributions.ts).
  * Field-by-field documentation: docs/scenarios.md.
  */
@@ -164,8 +164,19 @@ export const scenarioSchema = z
     /** Grid for CO2 (catalog/grids). */
     region: z.string().default('world'),
     phases: z.array(phaseSchema).min(1),
-    /** Experiments and ablations as a multiple of the pretraining compute cost (uncertain; 0 = final run only). */
-    researchOverhead: nonNegative.default(0),
+    /**
+     * Total experiment + training compute over the final runs' compute (uncertain, ≥ 1; 1 = final runs
+     * only). Omitted: Epoch AI's lognormal, 90% interval 1.2×–4× (catalog/assumptions.json).
+     */
+    researchComputeRatio: z
+      .union([
+        finite.min(1),
+        distributionSchema.refine(
+          (d) => d.dist === 'lognormal' || (d.dist === 'normal' ? d.mean - 3 * d.sd >= 1 : d.min >= 1),
+          { message: 'the ratio cannot fall below 1 (the final runs themselves): keep the distribution ≥ 1' },
+        ),
+      ])
+      .optional(),
     staff: z
       .array(
         z

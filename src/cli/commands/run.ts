@@ -15,15 +15,34 @@ export interface RunFlags {
   json?: boolean;
   csv?: boolean;
   html?: boolean;
+  format?: string;
   out?: string;
+}
+
+const FORMATS = ['md', 'html', 'csv', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** `--format`, or the one short flag given (`--json`, `--csv`, `--html`); two different answers are an error. */
+function reportFormat(o: RunFlags): Format {
+  if (o.format !== undefined && !(FORMATS as readonly string[]).includes(o.format))
+    inputError('invalid_value', ['--format'], `one of ${FORMATS.join(', ')}, got '${o.format}'`);
+  const asked = new Set<Format>([
+    ...(o.format === undefined ? [] : [o.format as Format]),
+    ...(o.json ? (['json'] as const) : []),
+    ...(o.csv ? (['csv'] as const) : []),
+    ...(o.html ? (['html'] as const) : []),
+  ]);
+  if (asked.size > 1)
+    inputError('invalid_value', ['--format'], `choose one output format, got ${[...asked].join(' and ')}`);
+  return [...asked][0] ?? 'md';
 }
 
 /**
  * A progress bar on stderr once a run has taken a second — only on a terminal, never with --json,
  * so pipes and machine output stay clean.
  */
-function progressBar(o: RunFlags): ((done: number, total: number) => void) | undefined {
-  if (o.json || !process.stderr.isTTY) return undefined;
+function progressBar(format: Format): ((done: number, total: number) => void) | undefined {
+  if (format === 'json' || !process.stderr.isTTY) return undefined;
   const started = Date.now();
   return (done, total) => {
     if (Date.now() - started < 1000) return;
@@ -62,6 +81,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
       `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
+  const format = reportFormat(o);
   const scenario = parseScenario(text, file);
   const prepared = prepareScenario(scenario);
   const result = evaluateScenario(prepared);
@@ -76,10 +96,10 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
   const mc =
     samples > 0 && Object.keys(prepared.uncertain).length > 0
-      ? monteCarlo(prepared.uncertain, headlines, { samples, seed, onProgress: progressBar(o) })
+      ? monteCarlo(prepared.uncertain, headlines, { samples, seed, onProgress: progressBar(format) })
       : null;
-  if (o.csv) return written(o.out, scenarioCsv(result));
-  if (o.html) {
+  if (format === 'csv') return written(o.out, scenarioCsv(result));
+  if (format === 'html') {
     const { document } = parseHTML('<!doctype html><html><body></body></html>');
     const markdown = scenarioReportMarkdown(prepared, result, mc, sensitivity);
     const html = scenarioReportHtml(
@@ -94,7 +114,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
     );
     return written(o.out, html);
   }
-  if (o.json) {
+  if (format === 'json') {
     return written(
       o.out,
       toJson({

@@ -50,6 +50,7 @@ export function seededRng(seed: number): Rng {
 
 /** z-score of the 90th percentile of a standard normal. */
 const Z90 = 1.2815515655446004;
+const Z95 = 1.6448536269514722;
 
 function standardNormal(rng: Rng): number {
   // Box–Muller (Box & Muller 1958); 1 − u avoids log(0).
@@ -105,6 +106,12 @@ export function sample(d: Distribution, rng: Rng): number {
       return d.min + (span * x) / (x + y);
     }
   }
+}
+
+/** A lognormal stated by its 90% interval (P5, P95), as Epoch AI states its estimates; median = √(P5·P95). */
+export function lognormalFrom90Interval(p5: number, p95: number): Distribution {
+  const median = Math.sqrt(p5 * p95);
+  return { dist: 'lognormal', median, p90: median * (p95 / median) ** (Z90 / Z95) };
 }
 
 /** The value used when the input is not being sampled: the median (normal/lognormal/uniform), the mode otherwise. */

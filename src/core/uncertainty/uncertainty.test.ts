@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Distribution, distributionSchema, sample, seededRng, swing } from './distributions.js';
+import {
+  type Distribution,
+  distributionSchema,
+  lognormalFrom90Interval,
+  sample,
+  seededRng,
+  swing,
+} from './distributions.js';
 import { monteCarlo, percentile, tornado } from './monte-carlo.js';
 
 const draws = (d: Distribution, n = 200_000, seed = 7) => {
@@ -18,6 +25,13 @@ describe('distributions match their definitions', () => {
     const a = draws({ dist: 'lognormal', median: 5.6e6, p90: 12e6 });
     expect(percentile(a, 0.5) / 5.6e6).toBeCloseTo(1, 1);
     expect(percentile(a, 0.9) / 12e6).toBeCloseTo(1, 1);
+  });
+  it("lognormal from a 90% interval (Epoch AI's form): 1.2–4 has median 2.19 and P5/P95 at the bounds", () => {
+    const d = lognormalFrom90Interval(1.2, 4);
+    expect(d).toMatchObject({ dist: 'lognormal', median: expect.closeTo(2.191, 3) });
+    const a = draws(d);
+    expect(percentile(a, 0.05)).toBeCloseTo(1.2, 1);
+    expect(percentile(a, 0.95)).toBeCloseTo(4, 1);
   });
   it('triangular mean (a + b + c)/3; PERT mean (a + 4m + b)/6', () => {
     expect(mean(draws({ dist: 'triangular', min: 1, mode: 2, max: 6 }))).toBeCloseTo(3, 1);
