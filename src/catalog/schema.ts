@@ -184,6 +184,7 @@ export const assumptionsFileSchema = z
     serverCostOverGpuCost: sourcedValue.refine((v) => v.value >= 1, { message: 'must be ≥ 1' }),
     hardwareLifeYears: positive,
     mtpAcceptanceRate: fraction,
+    storageUsdPerGbMonth: dated,
     /** Manufacturing (embodied) emissions, amortised per GPU-hour over the lifespan. */
     embodiedCarbon: z.object({ gpuCard: positive, serverBase: positive, lifespanYears: positive }).strict(),
     /** Total experiment + training compute over the final run's compute: a lognormal's 90% interval. */

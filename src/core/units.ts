@@ -76,6 +76,7 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   'USD/GPU-hour': 1,
   'USD/kWh': 1,
   'USD/M tokens': 1,
+  'USD/GB-month': 1,
   USD: 1,
   count: 1,
   kgCO2e: 1,

@@ -28,7 +28,16 @@ export const HOURS_PER_MONTH = 730.5;
 const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 const REFERENCE_TOKENS = 1e12;
 
-export const COST_KINDS = ['compute', 'energy', 'facility', 'research', 'staff', 'data'] as const;
+export const COST_KINDS = [
+  'compute',
+  'networking',
+  'energy',
+  'facility',
+  'storage',
+  'research',
+  'staff',
+  'data',
+] as const;
 export type CostKind = (typeof COST_KINDS)[number];
 
 /** Energy assumptions of a phase's GPUs plus their manufacturing emissions per GPU-hour. */
@@ -94,6 +103,8 @@ export interface PreparedScenario {
   /** The scenario's research compute ratio, or the catalog's sourced default when it gives none. */
   readonly researchComputeRatio: Uncertain;
   readonly serverCostOverGpuCost: number;
+  readonly networkingShareOfHardware: number;
+  readonly storageUsdPerGbMonth: number;
   readonly lifeYears: number;
   readonly goodput: number;
 }
@@ -267,6 +278,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     uncertain: Object.fromEntries(uncertain),
     researchComputeRatio,
     serverCostOverGpuCost: a.serverCostOverGpuCost.value,
+    networkingShareOfHardware: a.networkingShareOfHardware.value,
+    storageUsdPerGbMonth: a.storageUsdPerGbMonth.value,
     lifeYears: a.hardwareLifeYears.value,
     goodput: a.goodput.value,
   };
@@ -332,14 +345,7 @@ export function evaluateScenario(
   const v = (u: Uncertain, path: string) => (typeof u === 'number' ? u : (values[path] ?? centralValue(u)));
   const n = s.horizonMonths + 1;
   const zero = (): number[] => new Array<number>(n).fill(0);
-  const cost: Record<CostKind, number[]> = {
-    compute: zero(),
-    energy: zero(),
-    facility: zero(),
-    research: zero(),
-    staff: zero(),
-    data: zero(),
-  };
+  const cost = Object.fromEntries(COST_KINDS.map((k) => [k, zero()])) as Record<CostKind, number[]>;
   const revenue = zero();
   const byPhase: Record<string, number> = {};
   let pretrainGpuHours = 0;
@@ -382,11 +388,15 @@ export function evaluateScenario(
     }
     const b = hw.buy;
     const capex = gpus * v(b.usdPerGpu, `${path}.hardware.buy.usdPerGpu`) * p.serverCostOverGpuCost;
-    cost.compute[start]! += capex;
-    // Straight-line book value recovered at the horizon.
+    // Straight-line book value recovered at the horizon; the cluster interconnect is Epoch AI's share of it.
     const life = (b.lifeYears ?? p.lifeYears) * 12;
     const owned = n - 1 - start;
-    cost.compute[n - 1]! -= capex * Math.max(0, 1 - owned / life);
+    const residual = capex * Math.max(0, 1 - owned / life);
+    const share = p.networkingShareOfHardware;
+    cost.compute[start]! += capex * (1 - share);
+    cost.networking[start]! += capex * share;
+    cost.compute[n - 1]! -= residual * (1 - share);
+    cost.networking[n - 1]! -= residual * share;
     const electricity =
       kWh *
       (b.electricityUsdPerKWh === undefined
@@ -501,16 +511,18 @@ export function evaluateScenario(
       users *= Math.max(0, net);
     }
   }
+  for (const [i, st] of s.storage.entries()) {
+    const usdPerGbMonth =
+      st.usdPerGbMonth === undefined
+        ? p.storageUsdPerGbMonth
+        : v(st.usdPerGbMonth, `storage[${i}].usdPerGbMonth`);
+    const monthly = v(st.terabytes, `storage[${i}].terabytes`) * 1000 * usdPerGbMonth;
+    const months = Math.min(st.months, n - st.startMonth);
+    if (months > 0) spread(cost.storage, st.startMonth, months, monthly * months);
+  }
   for (const [i, d] of s.data.entries()) cost.data[Math.min(n - 1, d.month)]! += v(d.usd, `data[${i}].usd`);
   const flows = new Array<number>(n);
-  const costByKindUsd: Record<CostKind, number> = {
-    compute: 0,
-    energy: 0,
-    facility: 0,
-    research: 0,
-    staff: 0,
-    data: 0,
-  };
+  const costByKindUsd = Object.fromEntries(COST_KINDS.map((k) => [k, 0])) as Record<CostKind, number>;
   let revenueUsd = 0;
   for (let m = 0; m < n; m += 1) {
     let total = 0;
@@ -525,14 +537,7 @@ export function evaluateScenario(
   // Per-month detail is built on demand (reports, CSV), not on every Monte Carlo draw.
   const months = (): ProjectMonth[] =>
     flows.map((netUsd, m) => ({
-      costs: {
-        compute: cost.compute[m]!,
-        energy: cost.energy[m]!,
-        facility: cost.facility[m]!,
-        research: cost.research[m]!,
-        staff: cost.staff[m]!,
-        data: cost.data[m]!,
-      },
+      costs: Object.fromEntries(COST_KINDS.map((k) => [k, cost[k][m]!])) as Record<CostKind, number>,
       revenueUsd: revenue[m]!,
       netUsd,
     }));

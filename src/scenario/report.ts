@@ -113,9 +113,13 @@ export function scenarioReportMarkdown(
     }
   }
   const split = loadCatalog().assumptions.developmentCostSplit;
-  const hardware = r.costByKindUsd.compute + r.costByKindUsd.facility + r.costByKindUsd.research;
+  const hardware =
+    r.costByKindUsd.compute +
+    r.costByKindUsd.networking +
+    r.costByKindUsd.facility +
+    r.costByKindUsd.research;
   const shares: [string, number, { low: { value: number }; high: { value: number } }][] = [
-    ['hardware (compute, facility, research runs)', hardware, split.hardware],
+    ['hardware (compute, networking, facility, research runs)', hardware, split.hardware],
     ['staff', r.costByKindUsd.staff, split.staff],
     ['energy (owned hardware; inside rental prices otherwise)', r.costByKindUsd.energy, split.energy],
   ];
@@ -132,7 +136,7 @@ export function scenarioReportMarkdown(
       lines.push(
         `| ${name} | ${((100 * value) / base).toFixed(1)}% | ${Math.round(100 * range.low.value)}–${Math.round(100 * range.high.value)}% |`,
       );
-    lines.push('', 'Shares exclude data, which Epoch AI does not count.');
+    lines.push('', 'Shares exclude data and storage, which Epoch AI does not count.');
   }
   lines.push(
     '',
@@ -242,6 +246,12 @@ function assumptionLines(p: PreparedScenario): string[] {
       a.electricityUsdPerKWh,
     ),
     row('PUE (default)', `${a.pue.value}`, a.pue),
+    row(
+      'cluster interconnect, share of bought hardware',
+      `${100 * a.networkingShareOfHardware.value}%`,
+      a.networkingShareOfHardware,
+    ),
+    row('object storage (default)', `$${a.storageUsdPerGbMonth.value}/GB-month`, a.storageUsdPerGbMonth),
     row(
       'embodied carbon per GPU card + per server',
       `${a.embodiedCarbon.gpuCard.value} + ${a.embodiedCarbon.serverBase.value} kgCO2e over ${a.embodiedCarbon.lifespanYears.value} years`,

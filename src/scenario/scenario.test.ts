@@ -109,6 +109,25 @@ describe('research compute', () => {
   });
 });
 
+describe('networking and storage', () => {
+  it("bought hardware: the cluster interconnect is Epoch AI's 19% of it; rentals include it", () => {
+    const buy = evaluateScenario(prepareScenario(parseScenario(read('lab-buy-2048.yaml'))));
+    const { compute, networking } = buy.costByKindUsd;
+    expect(networking / (compute + networking)).toBeCloseTo(0.19, 10);
+    const rent = evaluateScenario(prepareScenario(parseScenario(read('lab-rent-2048.yaml'))));
+    expect(rent.costByKindUsd.networking).toBe(0);
+  });
+  it('storage = terabytes × 1,000 × $/GB-month × months, at the catalog price unless stated', () => {
+    const text = read('s1-32b.yaml').replace(
+      'data:',
+      'storage:\n  - { item: checkpoints, terabytes: 2, months: 1 }\n  - { item: archive, terabytes: 10, usdPerGbMonth: 0.004, startMonth: 1, months: 5 }\ndata:',
+    );
+    const r = evaluateScenario(prepareScenario(parseScenario(text)));
+    // The horizon is one month (months 0 and 1): the archive is paid for month 1 only.
+    expect(r.costByKindUsd.storage).toBeCloseTo(2 * 1000 * 0.023 + 10 * 1000 * 0.004, 9);
+  });
+});
+
 describe('rent vs buy', () => {
   it('at the break-even utilisation, owning costs what renting the same busy hours costs', () => {
     const [o] = ownership(prepareScenario(parseScenario(read('lab-buy-2048.yaml'))));

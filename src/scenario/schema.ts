@@ -193,6 +193,20 @@ export const scenarioSchema = z
     data: z
       .array(z.object({ item: z.string().min(1), usd: nonNegative, month: month.default(0) }).strict())
       .default([]),
+    /** Datasets and checkpoints kept: terabytes × price per GB-month (default: the catalog's object-storage price). */
+    storage: z
+      .array(
+        z
+          .object({
+            item: z.string().min(1),
+            terabytes: nonNegative,
+            usdPerGbMonth: nonNegative.optional(),
+            startMonth: month.default(0),
+            months: count,
+          })
+          .strict(),
+      )
+      .default([]),
     /**
      * Subscription revenue: users in the first month, monthly growth (new users as a share of the
      * current base) and churn (users lost), price per user-month — all uncertain.
