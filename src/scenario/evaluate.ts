@@ -336,16 +336,34 @@ export const HEADLINES = [
 ] as const;
 export type Headline = (typeof HEADLINES)[number];
 
+/** Spreads `total` evenly over `months` (fractional) from `start`, capped at the end of `target`. */
+function spread(target: number[], start: number, months: number, total: number): void {
+  let left = months;
+  for (let m = start; m < target.length && left > 0; m += 1) {
+    const share = Math.min(1, left);
+    target[m]! += (total * share) / months;
+    left -= share;
+  }
+}
+
 /** Evaluates the cash flows with the uncertain inputs at `values` (by path; missing = central value). */
 export function evaluateScenario(
   p: PreparedScenario,
   values: Readonly<Record<string, number>> = {},
 ): ProjectResult {
   const s = p.scenario;
-  const v = (u: Uncertain, path: string) => (typeof u === 'number' ? u : (values[path] ?? centralValue(u)));
+  // Drawn values by distribution object (each distribution in the scenario is its own object), so no
+  // path strings are built or hashed per draw: this is what keeps 100,000 draws under a second.
+  const drawn = new Map<Distribution, number>();
+  for (const path in p.uncertain) {
+    const x = values[path];
+    if (x !== undefined) drawn.set(p.uncertain[path]!, x);
+  }
+  const v = (u: Uncertain) => (typeof u === 'number' ? u : (drawn.get(u) ?? centralValue(u)));
   const n = s.horizonMonths + 1;
   const zero = (): number[] => new Array<number>(n).fill(0);
-  const cost = Object.fromEntries(COST_KINDS.map((k) => [k, zero()])) as Record<CostKind, number[]>;
+  const cost = {} as Record<CostKind, number[]>;
+  for (const k of COST_KINDS) cost[k] = zero();
   const revenue = zero();
   const byPhase: Record<string, number> = {};
   let pretrainGpuHours = 0;
@@ -357,19 +375,9 @@ export function evaluateScenario(
   let servingCostUsd = 0;
   const apiUsd: Record<string, number> = {};
   let tokenRevenueUsd = 0;
-  const spread = (target: number[], start: number, months: number, total: number) => {
-    // Spread `total` evenly over `months` (fractional) from `start`, capped at the horizon.
-    let left = months;
-    for (let m = start; m < n && left > 0; m += 1) {
-      const share = Math.min(1, left);
-      target[m]! += (total * share) / months;
-      left -= share;
-    }
-  };
   /** Compute cost of `gpuHours` on `gpus` GPUs over `months` from `start`, rent or buy. */
   const hardwareCost = (
     hw: HardwareChoice,
-    path: string,
     e: PhaseEnergy,
     gpus: number,
     gpuHours: number,
@@ -382,12 +390,12 @@ export function evaluateScenario(
     co2Kg += kWh * e.kgCo2PerKWh;
     embodiedCo2Kg += gpuHours * e.embodiedKgCo2PerGpuHour;
     if ('rent' in hw) {
-      const usd = gpuHours * v(hw.rent.usdPerGpuHour, `${path}.hardware.rent.usdPerGpuHour`);
+      const usd = gpuHours * v(hw.rent.usdPerGpuHour);
       spread(cost.compute, start, months, usd);
       return usd;
     }
     const b = hw.buy;
-    const capex = gpus * v(b.usdPerGpu, `${path}.hardware.buy.usdPerGpu`) * p.serverCostOverGpuCost;
+    const capex = gpus * v(b.usdPerGpu) * p.serverCostOverGpuCost;
     // Straight-line book value recovered at the horizon; the cluster interconnect is Epoch AI's share of it.
     const life = (b.lifeYears ?? p.lifeYears) * 12;
     const owned = n - 1 - start;
@@ -398,60 +406,45 @@ export function evaluateScenario(
     cost.compute[n - 1]! -= residual * (1 - share);
     cost.networking[n - 1]! -= residual * share;
     const electricity =
-      kWh *
-      (b.electricityUsdPerKWh === undefined
-        ? e.electricityUsdPerKWh
-        : v(b.electricityUsdPerKWh, `${path}.hardware.buy.electricityUsdPerKWh`));
+      kWh * (b.electricityUsdPerKWh === undefined ? e.electricityUsdPerKWh : v(b.electricityUsdPerKWh));
     spread(cost.energy, start, months, electricity);
     // Colocation: the nodes' provisioned power, paid every month from arrival to the horizon.
     let facility = 0;
     if (b.dataCenterUsdPerKwMonth !== undefined) {
-      facility =
-        ((gpus * e.nodeWattsPerGpu) / 1000) *
-        v(b.dataCenterUsdPerKwMonth, `${path}.hardware.buy.dataCenterUsdPerKwMonth`) *
-        owned;
+      facility = ((gpus * e.nodeWattsPerGpu) / 1000) * v(b.dataCenterUsdPerKwMonth) * owned;
       spread(cost.facility, start, owned, facility);
     }
     return capex * Math.min(1, owned / life) + electricity + facility;
   };
   const finalRuns: { start: number; months: number; usd: number }[] = [];
   /** A training-type phase: `gpuHours` on its GPUs from its start month, as long as that takes. */
-  const trainingRun = (ph: Exclude<PreparedPhase, { kind: 'serve' }>, path: string, gpuHours: number) => {
+  const trainingRun = (ph: Exclude<PreparedPhase, { kind: 'serve' }>, gpuHours: number) => {
     const x = ph.phase;
     const months = gpuHours / x.gpus / HOURS_PER_MONTH;
     trainingGpuHours += gpuHours;
-    const usd = hardwareCost(x.hardware, path, ph.energy, x.gpus, gpuHours, x.startMonth, months);
+    const usd = hardwareCost(x.hardware, ph.energy, x.gpus, gpuHours, x.startMonth, months);
     byPhase[x.name] = (byPhase[x.name] ?? 0) + usd;
     return { start: x.startMonth, months, usd };
   };
   for (const ph of p.phases) {
-    const path = `phases[${ph.index}]`;
     if (ph.kind === 'pretrain') {
       const x = ph.phase;
-      const gpuHours =
-        v(x.tokens, `${path}.tokens`) *
-        ph.gpuHoursPerToken *
-        v(x.efficiencyFactor, `${path}.efficiencyFactor`);
+      const gpuHours = v(x.tokens) * ph.gpuHoursPerToken * v(x.efficiencyFactor);
       pretrainGpuHours += gpuHours;
-      finalRuns.push(trainingRun(ph, path, gpuHours));
+      finalRuns.push(trainingRun(ph, gpuHours));
     } else if (ph.kind === 'rl') {
       const x = ph.phase;
-      const gpuHours =
-        v(x.steps, `${path}.steps`) * ph.gpuHoursPerStep * v(x.efficiencyFactor, `${path}.efficiencyFactor`);
-      trainingRun(ph, path, gpuHours);
+      const gpuHours = v(x.steps) * ph.gpuHoursPerStep * v(x.efficiencyFactor);
+      trainingRun(ph, gpuHours);
     } else if (ph.kind === 'finetune') {
       const x = ph.phase;
-      const gpuHours =
-        v(x.tokens, `${path}.tokens`) *
-        x.epochs *
-        ph.gpuHoursPerToken *
-        v(x.efficiencyFactor, `${path}.efficiencyFactor`);
-      trainingRun(ph, path, gpuHours);
+      const gpuHours = v(x.tokens) * x.epochs * ph.gpuHoursPerToken * v(x.efficiencyFactor);
+      trainingRun(ph, gpuHours);
     } else {
       const x = ph.phase;
       const perRequest = x.inputTokens + x.outputTokens;
-      const start = v(x.tokensPerDay, `${path}.tokensPerDay`);
-      const growth = v(x.growthPerMonth, `${path}.growthPerMonth`);
+      const start = v(x.tokensPerDay);
+      const growth = v(x.growthPerMonth);
       let phaseUsd = 0;
       let fleet = 0;
       for (let k = 0; k < x.months; k += 1) {
@@ -460,12 +453,12 @@ export function evaluateScenario(
         const rps = tokensPerDay / perRequest / 86400;
         const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
         const gpuHours = gpus * HOURS_PER_MONTH;
-        if ('rent' in x.hardware) phaseUsd += hardwareCost(x.hardware, path, ph.energy, gpus, gpuHours, m, 1);
+        if ('rent' in x.hardware) phaseUsd += hardwareCost(x.hardware, ph.energy, gpus, gpuHours, m, 1);
         else {
           // Buy as the fleet grows; energy for the GPUs in use.
           const added = Math.max(0, gpus - fleet);
           fleet = Math.max(fleet, gpus);
-          phaseUsd += hardwareCost(x.hardware, path, ph.energy, added, gpuHours, m, 1);
+          phaseUsd += hardwareCost(x.hardware, ph.energy, added, gpuHours, m, 1);
         }
         const output = rps * x.outputTokens * 86400 * DAYS_PER_MONTH;
         const input = rps * x.inputTokens * 86400 * DAYS_PER_MONTH;
@@ -476,9 +469,7 @@ export function evaluateScenario(
             (input * ph.api.inputUsdPerMillion + output * ph.api.outputUsdPerMillion) / 1e6;
         if (x.revenue) {
           const usd =
-            (input * v(x.revenue.inputUsdPerMillion, `${path}.revenue.inputUsdPerMillion`) +
-              output * v(x.revenue.outputUsdPerMillion, `${path}.revenue.outputUsdPerMillion`)) /
-            1e6;
+            (input * v(x.revenue.inputUsdPerMillion) + output * v(x.revenue.outputUsdPerMillion)) / 1e6;
           revenue[m]! += usd;
           tokenRevenueUsd += usd;
         }
@@ -488,50 +479,44 @@ export function evaluateScenario(
     }
   }
   // Research and ablations: (ratio − 1) × each final run's compute, spent over the same months.
-  const overhead = Math.max(0, v(p.researchComputeRatio, 'researchComputeRatio') - 1);
+  const overhead = Math.max(0, v(p.researchComputeRatio) - 1);
   if (overhead > 0 && finalRuns.length > 0) {
     for (const run of finalRuns) spread(cost.research, run.start, run.months, overhead * run.usd);
     byPhase.research = overhead * finalRuns.reduce((sum, run) => sum + run.usd, 0);
   }
-  for (const [i, st] of s.staff.entries()) {
-    const monthly =
-      (v(st.headcount, `staff[${i}].headcount`) * v(st.usdPerYear, `staff[${i}].usdPerYear`)) / 12;
+  for (const st of s.staff) {
+    const monthly = (v(st.headcount) * v(st.usdPerYear)) / 12;
     spread(cost.staff, st.startMonth, st.months, monthly * st.months);
   }
-  for (const [i, sub] of s.subscriptions.entries()) {
-    const at = `subscriptions[${i}]`;
-    let users = v(sub.users, `${at}.users`);
-    const net =
-      1 +
-      v(sub.growthPerMonth, `${at}.growthPerMonth`) -
-      Math.min(1, v(sub.churnPerMonth, `${at}.churnPerMonth`));
-    const price = v(sub.usdPerUserMonth, `${at}.usdPerUserMonth`);
+  for (const sub of s.subscriptions) {
+    let users = v(sub.users);
+    const net = 1 + v(sub.growthPerMonth) - Math.min(1, v(sub.churnPerMonth));
+    const price = v(sub.usdPerUserMonth);
     for (let m = sub.startMonth; m < Math.min(n, sub.startMonth + sub.months); m += 1) {
       revenue[m]! += users * price;
       users *= Math.max(0, net);
     }
   }
-  for (const [i, st] of s.storage.entries()) {
-    const usdPerGbMonth =
-      st.usdPerGbMonth === undefined
-        ? p.storageUsdPerGbMonth
-        : v(st.usdPerGbMonth, `storage[${i}].usdPerGbMonth`);
-    const monthly = v(st.terabytes, `storage[${i}].terabytes`) * 1000 * usdPerGbMonth;
+  for (const st of s.storage) {
+    const usdPerGbMonth = st.usdPerGbMonth === undefined ? p.storageUsdPerGbMonth : v(st.usdPerGbMonth);
+    const monthly = v(st.terabytes) * 1000 * usdPerGbMonth;
     const months = Math.min(st.months, n - st.startMonth);
     if (months > 0) spread(cost.storage, st.startMonth, months, monthly * months);
   }
-  for (const [i, d] of s.data.entries()) cost.data[Math.min(n - 1, d.month)]! += v(d.usd, `data[${i}].usd`);
-  const flows = new Array<number>(n);
-  const costByKindUsd = Object.fromEntries(COST_KINDS.map((k) => [k, 0])) as Record<CostKind, number>;
+  for (const d of s.data) cost.data[Math.min(n - 1, d.month)]! += v(d.usd);
+  // Kinds in the outer loop: one keyed lookup per kind, not per month (the Monte Carlo hot path).
+  const flows = revenue.slice();
   let revenueUsd = 0;
-  for (let m = 0; m < n; m += 1) {
-    let total = 0;
-    for (const k of COST_KINDS) {
-      total += cost[k][m]!;
-      costByKindUsd[k] += cost[k][m]!;
+  for (let m = 0; m < n; m += 1) revenueUsd += revenue[m]!;
+  const costByKindUsd = {} as Record<CostKind, number>;
+  for (const k of COST_KINDS) {
+    const monthly = cost[k];
+    let sum = 0;
+    for (let m = 0; m < n; m += 1) {
+      sum += monthly[m]!;
+      flows[m]! -= monthly[m]!;
     }
-    revenueUsd += revenue[m]!;
-    flows[m] = revenue[m]! - total;
+    costByKindUsd[k] = sum;
   }
   const totalCostUsd = COST_KINDS.reduce((sum, k) => sum + costByKindUsd[k], 0);
   // Per-month detail is built on demand (reports, CSV), not on every Monte Carlo draw.
@@ -541,7 +526,7 @@ export function evaluateScenario(
       revenueUsd: revenue[m]!,
       netUsd,
     }));
-  const monthly = monthlyRate(v(s.discountRate, 'discountRate'));
+  const monthly = monthlyRate(v(s.discountRate));
   const r = irr(flows);
   return {
     months,
