@@ -375,7 +375,16 @@ export function evaluateScenario(
   let servingCostUsd = 0;
   const apiUsd: Record<string, number> = {};
   let tokenRevenueUsd = 0;
-  /** Compute cost of `gpuHours` on `gpus` GPUs over `months` from `start`, rent or buy. */
+  /** Energy, CO2 and embodied CO2 of `gpuHours` of work; returns the kWh. */
+  const useEnergy = (hw: HardwareChoice, e: PhaseEnergy, gpuHours: number) => {
+    const pue = 'buy' in hw && hw.buy.pue !== undefined ? hw.buy.pue : e.pue;
+    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * pue) / 1000;
+    energyKWh += kWh;
+    co2Kg += kWh * e.kgCo2PerKWh;
+    embodiedCo2Kg += gpuHours * e.embodiedKgCo2PerGpuHour;
+    return kWh;
+  };
+  /** Compute cost of `gpuHours` on `gpus` GPUs over `months` from `start`: rented, reserved or bought. */
   const hardwareCost = (
     hw: HardwareChoice,
     e: PhaseEnergy,
@@ -384,14 +393,17 @@ export function evaluateScenario(
     start: number,
     months: number,
   ) => {
-    const pue = 'buy' in hw && hw.buy.pue !== undefined ? hw.buy.pue : e.pue;
-    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * pue) / 1000;
-    energyKWh += kWh;
-    co2Kg += kWh * e.kgCo2PerKWh;
-    embodiedCo2Kg += gpuHours * e.embodiedKgCo2PerGpuHour;
+    const kWh = useEnergy(hw, e, gpuHours);
     if ('rent' in hw) {
       const usd = gpuHours * v(hw.rent.usdPerGpuHour);
       spread(cost.compute, start, months, usd);
+      return usd;
+    }
+    if ('reserve' in hw) {
+      // The whole term is paid (or longer, if the work outlasts it: renewed at the same price).
+      const paidMonths = Math.max(hw.reserve.termMonths, months);
+      const usd = gpus * HOURS_PER_MONTH * paidMonths * v(hw.reserve.usdPerGpuHour);
+      spread(cost.compute, start, paidMonths, usd);
       return usd;
     }
     const b = hw.buy;
@@ -447,6 +459,7 @@ export function evaluateScenario(
       const growth = v(x.growthPerMonth);
       let phaseUsd = 0;
       let fleet = 0;
+      const commitments: { gpus: number; endMonth: number }[] = [];
       for (let k = 0; k < x.months; k += 1) {
         const m = x.startMonth + k;
         const tokensPerDay = start * (1 + growth) ** k;
@@ -454,7 +467,20 @@ export function evaluateScenario(
         const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
         const gpuHours = gpus * HOURS_PER_MONTH;
         if ('rent' in x.hardware) phaseUsd += hardwareCost(x.hardware, ph.energy, gpus, gpuHours, m, 1);
-        else {
+        else if ('reserve' in x.hardware) {
+          // GPUs still under an earlier commitment are paid whether busy or not; GPUs beyond them are
+          // committed for a new term from this month.
+          let committed = 0;
+          for (const c of commitments) if (c.endMonth > m) committed += c.gpus;
+          if (gpus > committed) {
+            commitments.push({ gpus: gpus - committed, endMonth: m + x.hardware.reserve.termMonths });
+            committed = gpus;
+          }
+          useEnergy(x.hardware, ph.energy, gpuHours);
+          const usd = committed * HOURS_PER_MONTH * v(x.hardware.reserve.usdPerGpuHour);
+          if (m < n) cost.compute[m]! += usd;
+          phaseUsd += usd;
+        } else {
           // Buy as the fleet grows; energy for the GPUs in use.
           const added = Math.max(0, gpus - fleet);
           fleet = Math.max(fleet, gpus);

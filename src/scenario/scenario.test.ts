@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { monteCarlo } from '../core/uncertainty/monte-carlo.js';
-import { evaluateScenario, HEADLINES, ownership, prepareScenario } from './evaluate.js';
+import { evaluateScenario, HEADLINES, HOURS_PER_MONTH, ownership, prepareScenario } from './evaluate.js';
 import { parseScenario, serializeScenario } from './load.js';
 import { scenarioCsv, scenarioReportMarkdown } from './report.js';
 
@@ -125,6 +125,49 @@ describe('networking and storage', () => {
     const r = evaluateScenario(prepareScenario(parseScenario(text)));
     // The horizon is one month (months 0 and 1): the archive is paid for month 1 only.
     expect(r.costByKindUsd.storage).toBeCloseTo(2 * 1000 * 0.023 + 10 * 1000 * 0.004, 9);
+  });
+});
+
+describe('reserved capacity', () => {
+  const rentLine = 'rent: { usdPerGpuHour: { dist: triangular, min: 1.9, mode: 2.45, max: 3.5 } }';
+  it('training: the whole term is paid, busy or not; work beyond the term renews it', () => {
+    const reserve = (term: number) =>
+      evaluateScenario(
+        prepareScenario(
+          parseScenario(
+            read('lab-rent-2048.yaml').replace(
+              rentLine,
+              `reserve: { usdPerGpuHour: 1.9, termMonths: ${term} }`,
+            ),
+          ),
+        ),
+      );
+    const r36 = reserve(36);
+    expect(r36.costByKindUsd.compute).toBeCloseTo(2048 * HOURS_PER_MONTH * 36 * 1.9, 0);
+    const busyMonths = r36.trainingGpuHours / 2048 / HOURS_PER_MONTH;
+    expect(busyMonths).toBeLessThan(36);
+    // A short term: the work outlasts it, so every busy month is paid at the reserved price.
+    expect(reserve(1).costByKindUsd.compute).toBeCloseTo(r36.trainingGpuHours * 1.9, 0);
+  });
+  it('serving: reserved GPUs are paid until their term ends; flat traffic costs what renting does', () => {
+    const flat = read('startup-serving-8b.yaml').replace(
+      'growthPerMonth: { dist: triangular, min: 0.0, mode: 0.12, max: 0.25 }',
+      'growthPerMonth: 0',
+    );
+    const at = (hardware: string) =>
+      evaluateScenario(prepareScenario(parseScenario(flat.replace(rentLine, hardware)))).costByKindUsd
+        .compute;
+    expect(at('reserve: { usdPerGpuHour: 2, termMonths: 12 }')).toBeCloseTo(
+      at('rent: { usdPerGpuHour: 2 }'),
+      6,
+    );
+    const growing = (hardware: string) =>
+      evaluateScenario(
+        prepareScenario(parseScenario(read('startup-serving-8b.yaml').replace(rentLine, hardware))),
+      ).costByKindUsd.compute;
+    expect(growing('reserve: { usdPerGpuHour: 2, termMonths: 12 }')).toBeGreaterThanOrEqual(
+      growing('rent: { usdPerGpuHour: 2 }'),
+    );
   });
 });
 

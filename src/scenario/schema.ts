@@ -36,6 +36,12 @@ const count = z.number().int().positive();
 
 const hardwareSchema = z.union([
   z.object({ rent: z.object({ usdPerGpuHour: nonNegative }).strict() }).strict(),
+  /** Reserved capacity: every hour of the term is paid, busy or not (a discounted committed price). */
+  z
+    .object({
+      reserve: z.object({ usdPerGpuHour: nonNegative, termMonths: z.number().int().positive() }).strict(),
+    })
+    .strict(),
   z
     .object({
       buy: z
