@@ -146,6 +146,7 @@ function accelerator(file: GpuFile, profiles: ReadonlyMap<string, EfficiencyProf
     aliases: file.aliases,
     releaseDate: file.releaseDate.value,
     peakFlopsPerSecond,
+    ...(file.structuredSparsity ? { structuredSparsitySpeedup: file.structuredSparsity.value } : {}),
     memoryBytes: si(file.memory.capacity),
     memoryBytesPerSecond: si(file.memory.bandwidth),
     scaleUp: {

@@ -60,6 +60,8 @@ export const gpuFileSchema = z
       )
       .strict()
       .refine((p) => p.bf16 !== undefined, { message: 'a dense BF16 peak is required' }),
+    /** Sparse tensor cores: the 2:4 structured-sparse peak over the dense one (absent: none). */
+    structuredSparsity: positive.optional(),
     memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
     scaleUp: z
       .object({

@@ -36,6 +36,19 @@ export const FORMAT_INFO: Readonly<Record<WeightFormat, FormatInfo>> = {
   fp4: { bytesPerElement: 4.25 / 8, description: 'MXFP4, 8-bit scale per 32 elements' },
 };
 
+/**
+ * Weight sparsity a serving replica may use. `2:4`: two of every four weights kept, each with a 2-bit
+ * position index (NVIDIA Ampere sparse tensor cores; Mishra et al. 2021, "Accelerating Sparse Deep
+ * Neural Networks", Sec. 2); `unstructured`: zeros anywhere — dense kernels neither skip nor drop them.
+ */
+export const WEIGHT_SPARSITY = ['none', '2:4', 'unstructured'] as const;
+export type WeightSparsity = (typeof WEIGHT_SPARSITY)[number];
+
+/** Stored bytes per original weight under `sparsity`: 2:4 keeps half the values plus 2 bits each. */
+export function sparseWeightBytes(bytes: number, sparsity: WeightSparsity = 'none'): number {
+  return sparsity === '2:4' ? 0.5 * bytes + 0.5 * (2 / 8) : bytes;
+}
+
 /** Bytes per element of `format`. */
 export function bytesPerElement(format: WeightFormat | KvFormat): number {
   return FORMAT_INFO[format].bytesPerElement;

@@ -10,6 +10,8 @@ export interface HardwareSpec {
   readonly id: string;
   /** Dense peak rate per datatype, FLOP/s (OP/s for integer types). */
   readonly peakFlopsPerSecond: Readonly<Partial<Record<Datatype, number>>>;
+  /** 2:4 structured-sparse peak over the dense peak (sparse tensor cores); absent: no such hardware. */
+  readonly structuredSparsitySpeedup?: number;
   readonly memoryBytes: number;
   readonly memoryBytesPerSecond: number;
   readonly scaleUp: {

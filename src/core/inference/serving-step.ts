@@ -11,7 +11,7 @@ import type { Datatype } from '../hardware/hardware-spec.js';
 import { attentionSeconds, gemmSeconds, memorySeconds } from '../hardware/roofline.js';
 import { kvElementsPerTokenPerLayer } from '../model/kv-cache.js';
 import { attentionHeadDims, type ModelSpec } from '../model/spec.js';
-import { bytesPerElement, type KvFormat, type WeightFormat } from '../precision.js';
+import { bytesPerElement, type KvFormat, type WeightFormat, type WeightSparsity } from '../precision.js';
 
 /** Expected distinct experts reached by `tokens` tokens routed top-k of E (uniform routing). */
 export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
@@ -23,6 +23,8 @@ export interface Replica {
   /** Expert parallelism: the replica spans tp × ep GPUs; attention runs data-parallel over ep. */
   readonly expertParallel: number;
   readonly weightFormat: WeightFormat;
+  /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
+  readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
   /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
   readonly engine?: EngineTraits;
@@ -72,7 +74,15 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   const prefillTokens = w.prefillTokens / ep;
   const tokens = decodeTokens + prefillTokens;
   if (tokens <= 0) return 0;
-  const gemm = (m: number, n: number, k: number, count = 1) => gemmSeconds(hw, dtype, m, n, k, wBytes, count);
+  // 2:4 sparse weights on sparse tensor cores: half the multiply-adds and half the values plus
+  // their 2-bit indices read (SparseGPT, Frantar & Alistarh 2023, Sec. 5: 1.54-1.79x per layer on A100).
+  const sparse = r.weightSparsity === '2:4' && (hw.structuredSparsitySpeedup ?? 1) > 1;
+  const denseGemm = (m: number, n: number, k: number, count = 1) =>
+    gemmSeconds(hw, dtype, m, n, k, wBytes, count);
+  const gemm = sparse
+    ? (m: number, n: number, k: number, count = 1) =>
+        gemmSeconds(hw, dtype, m, n / (hw.structuredSparsitySpeedup ?? 1), k, wBytes + 2 / 8, count)
+    : denseGemm;
 
   const a = spec.attention;
   let projections: number;
@@ -169,5 +179,6 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
       (r.engine?.layerOverheadSeconds ?? 0);
   }
   // Output head for the tokens that produce logits: every decode token and each prompt chunk's last.
-  return seconds + gemm(decodeTokens + (prefillTokens > 0 ? 1 : 0), spec.vocabSize / t, h);
+  // The output head stays dense (as sparse checkpoints ship it).
+  return seconds + denseGemm(decodeTokens + (prefillTokens > 0 ? 1 : 0), spec.vocabSize / t, h);
 }

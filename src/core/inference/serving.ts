@@ -84,6 +84,7 @@ export function servingMemoryBytes(
 ): number {
   return inferenceMemory(spec, {
     weightFormat: r.weightFormat,
+    weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: Math.max(1, Math.ceil(concurrency / r.expertParallel)),
     contextTokens: w.inputTokens + w.outputTokens,

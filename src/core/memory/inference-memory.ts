@@ -6,7 +6,13 @@ import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
-import { bytesPerElement, type KvFormat, type WeightFormat } from '../precision.js';
+import {
+  bytesPerElement,
+  type KvFormat,
+  sparseWeightBytes,
+  type WeightFormat,
+  type WeightSparsity,
+} from '../precision.js';
 import { DEFAULT_FRAMEWORK_OVERHEAD_BYTES } from './training-memory.js';
 
 /** Tokens of one chunked-prefill step sized for the workspace (vLLM's default max_num_batched_tokens). */
@@ -14,6 +20,8 @@ export const DEFAULT_PREFILL_CHUNK_TOKENS = 8192;
 
 export interface InferenceMemoryOptions {
   readonly weightFormat: WeightFormat;
+  /** Sparsity of the decoder's matrices (default none). */
+  readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
   /** Concurrent sequences. */
   readonly batchSize: number;
@@ -54,7 +62,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const b = params.breakdown;
   const keptBf16 = b.embedding + b.positionEmbedding + b.head + b.norms;
   const matrices = params.totalParams - keptBf16 - b.routedExperts;
-  const matrixBytes = bytesPerElement(options.weightFormat);
+  const matrixBytes = sparseWeightBytes(bytesPerElement(options.weightFormat), options.weightSparsity);
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
