@@ -1,0 +1,174 @@
+/**
+ * A cost-lever study (YAML/JSON): a baseline — a pretraining run or a serving deployment — and the
+ * levers to apply to it in order. Each lever changes the inputs of the training or serving engine
+ * and the engine runs again; nothing is a fixed percentage. Field-by-field documentation: docs/levers.md.
+ */
+import { z } from 'zod';
+import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+
+const positive = z.number().finite().positive();
+const count = z.number().int().positive();
+const fraction = z.number().finite().gt(0).lt(1);
+
+/** A fixed parallel layout (a "naive" baseline); omitted dimensions are searched. */
+export const layoutSchema = z
+  .object({
+    tp: count.optional(),
+    pp: count.optional(),
+    dp: count.optional(),
+    ep: count.optional(),
+    cp: count.optional(),
+    microBatch: count.optional(),
+    recompute: z.enum(RECOMPUTE_MODES).optional(),
+    schedule: z.enum(PIPELINE_SCHEDULES).optional(),
+    zero: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  })
+  .strict();
+export type LayoutInput = z.infer<typeof layoutSchema>;
+
+export const trainingBaselineSchema = z
+  .object({
+    kind: z.literal('train'),
+    /** Catalog model id (llmecon models). */
+    model: z.string().min(1),
+    tokens: positive,
+    gpu: z.string().min(1),
+    gpus: count,
+    precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
+    optimizer: z.enum(OPTIMIZERS).default('adamw'),
+    seqLen: count.default(4096),
+    globalBatchTokens: positive.default(4 * 2 ** 20),
+    /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
+    usdPerGpuHour: positive.optional(),
+    layout: layoutSchema.default({}),
+  })
+  .strict();
+export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
+
+export const servingBaselineSchema = z
+  .object({
+    kind: z.literal('serve'),
+    model: z.string().min(1),
+    gpu: z.string().min(1),
+    weights: z.enum(WEIGHT_FORMATS).default('bf16'),
+    kv: z.enum(KV_FORMATS).default('bf16'),
+    inputTokens: count,
+    outputTokens: count,
+    tokensPerDay: positive,
+    tpotSloSeconds: positive.optional(),
+    ttftSloSeconds: positive.optional(),
+    /** Days the deployment runs: cost and energy are for this period (default 365). */
+    days: positive.default(365),
+    usdPerGpuHour: positive.optional(),
+  })
+  .strict();
+export type ServingBaseline = z.infer<typeof servingBaselineSchema>;
+
+const note = z.string().min(1).optional();
+
+/** The levers; `applies` in levers.ts says which baseline each one fits and why not. */
+export const leverSchema = z.discriminatedUnion('lever', [
+  z
+    .object({
+      lever: z.literal('moe'),
+      /** The mixture-of-experts model to switch to (catalog id). */
+      model: z.string().min(1),
+      /** Keep grouped-query attention (so MLA can be a lever of its own). */
+      attention: z.enum(['model', 'gqa']).default('model'),
+      note,
+    })
+    .strict(),
+  z.object({ lever: z.literal('mla'), from: z.string().min(1).default('deepseek-v3'), note }).strict(),
+  z.object({ lever: z.literal('fp8'), note }).strict(),
+  z
+    .object({
+      lever: z.literal('quantize'),
+      weights: z.enum(['int8', 'int4', 'fp4', 'nf4']),
+      kv: z.enum(KV_FORMATS).optional(),
+      note,
+    })
+    .strict(),
+  z.object({ lever: z.literal('sparsity'), pattern: z.enum(['2:4', 'unstructured']), note }).strict(),
+  z
+    .object({
+      lever: z.literal('distill'),
+      /** The smaller student (catalog id). */
+      student: z.string().min(1),
+      /** Teacher tokens generated to train the student (serving: a one-off cost added to the period). */
+      teacherTokens: positive,
+      note,
+    })
+    .strict(),
+  z.object({ lever: z.literal('recompute'), mode: z.enum(RECOMPUTE_MODES), note }).strict(),
+  z.object({ lever: z.literal('optimizer'), optimizer: z.enum(OPTIMIZERS), note }).strict(),
+  z
+    .object({
+      lever: z.literal('gpu'),
+      gpu: z.string().min(1),
+      gpus: count.optional(),
+      usdPerGpuHour: positive.optional(),
+      /** A new fixed layout for the new cluster (training); omitted: the current one. */
+      layout: layoutSchema.optional(),
+      note,
+    })
+    .strict(),
+  z
+    .object({
+      lever: z.literal('spot'),
+      /** Discount off the current price (prices vary by provider and hour: state yours). */
+      discount: fraction,
+      /** Share of GPU time lost to preemptions (restarts from the last checkpoint). */
+      restartOverhead: z.number().finite().min(0).lt(1),
+      note,
+    })
+    .strict(),
+  z
+    .object({
+      lever: z.literal('data'),
+      /** Train on this many tokens instead. */
+      tokens: positive.optional(),
+      /** Curated data worth this many raw tokens per token: the same loss from tokens ÷ multiplier. */
+      effectiveTokenMultiplier: z.number().finite().gt(1).optional(),
+      /** Where the assumption comes from (shown as the caveat). */
+      assumption: z.string().min(1),
+      note,
+    })
+    .strict()
+    .refine((l) => (l.tokens === undefined) !== (l.effectiveTokenMultiplier === undefined), {
+      message: 'give either tokens or effectiveTokenMultiplier',
+    }),
+  /** The fastest layout that fits (searched), or the fixed `layout` given. */
+  z.object({ lever: z.literal('layout'), layout: layoutSchema.optional(), note }).strict(),
+  z
+    .object({
+      lever: z.literal('batch'),
+      seqLen: count.optional(),
+      globalBatchTokens: positive.optional(),
+      note,
+    })
+    .strict()
+    .refine((l) => l.seqLen !== undefined || l.globalBatchTokens !== undefined, {
+      message: 'give seqLen, globalBatchTokens or both',
+    }),
+  z
+    .object({
+      lever: z.literal('schedule'),
+      schedule: z.enum(PIPELINE_SCHEDULES),
+      overlapExperts: z.boolean().default(true),
+      note,
+    })
+    .strict(),
+]);
+export type Lever = z.infer<typeof leverSchema>;
+
+export const leverStudySchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    baseline: z.discriminatedUnion('kind', [trainingBaselineSchema, servingBaselineSchema]),
+    levers: z.array(leverSchema).min(1),
+  })
+  .strict();
+export type LeverStudy = z.infer<typeof leverStudySchema>;
