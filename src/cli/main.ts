@@ -269,6 +269,21 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
+      .command('levers [study]')
+      .description(
+        'what each cost lever buys: a waterfall of engine re-runs from a baseline (a YAML/JSON study or --preset)',
+      )
+      .option('--preset <name>', 'a built-in study: deepseek-v3-recipe, llama-70b-serving')
+      .option('--json', 'machine-readable output')
+      .action(async (file, opts) => {
+        const result = (await import('./commands/levers.js')).leversCommand(file, opts);
+        (result.exitCode === 0 ? io.out : io.err)(result.output);
+        setExit(result.exitCode);
+      }),
+    'llmecon levers --preset deepseek-v3-recipe',
+  );
+  example(
+    cli
       .command('validate')
       .description(
         'run the training and serving engines against every cited published figure and show the errors',

@@ -17,7 +17,7 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { KvFormat, WeightFormat, WeightSparsity } from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
-import { planTraining } from '../core/training/plan.js';
+import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import type { LayoutInput, Lever, LeverStudy, ServingBaseline, TrainingBaseline } from './schema.js';
 
 interface CommonState {
@@ -119,7 +119,7 @@ export function baselineState(b: TrainingBaseline | ServingBaseline): LeverState
 
 const layoutWords = (c: Record<string, unknown>) =>
   Object.entries(c)
-    .filter(([, v]) => v !== undefined && v !== 1 && v !== 'none' && v !== false)
+    .filter(([, v]) => v !== undefined && v !== 1 && v !== false)
     .map(([k, v]) => `${k} ${v}`)
     .join(' · ');
 
@@ -436,6 +436,15 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
   }
 }
 
+/** No layout fits after a lever: which lever, the closest layouts and the GPU's memory. */
+export class LeverDoesNotFitError extends LayoutDoesNotFitError {
+  readonly capacityBytes: number;
+  constructor(message: string, cause: LayoutDoesNotFitError, capacityBytes: number) {
+    super(message, cause.nearestInfeasible, cause.fittingAlternatives);
+    this.capacityBytes = capacityBytes;
+  }
+}
+
 export interface WaterfallStep {
   readonly lever: string;
   readonly costUsd: number;
@@ -501,7 +510,18 @@ export function runWaterfall(study: LeverStudy): Waterfall {
   for (const [i, lever] of study.levers.entries()) {
     const applied = applyLever(state, lever, i);
     state = applied.state;
-    const o = evaluateState(state);
+    let o: Outcome;
+    try {
+      o = evaluateState(state);
+    } catch (error) {
+      if (error instanceof LayoutDoesNotFitError)
+        throw new LeverDoesNotFitError(
+          `after lever ${i + 1} (${leverLabel(lever)}): ${error.issues[0]!.message}`,
+          error,
+          findGpu(state.gpuId).memoryBytes,
+        );
+      throw error;
+    }
     steps.push({
       lever: leverLabel(lever),
       costUsd: o.costUsd,

@@ -3,10 +3,16 @@
  * Pure (text in, value out), so the web app can use it too; `serializeScenario` round-trips.
  */
 import { isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import type { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.js';
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
 
 export function parseScenario(text: string, fileName = 'scenario'): Scenario {
+  return parseYamlWith(scenarioSchema, text, fileName);
+}
+
+/** YAML/JSON text validated by `schema`; unknown fields, wrong types and bad values name their path and line. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, fileName: string): z.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -18,7 +24,7 @@ export function parseScenario(text: string, fileName = 'scenario'): Scenario {
       })),
     );
   }
-  const parsed = scenarioSchema.safeParse(doc.toJS());
+  const parsed = schema.safeParse(doc.toJS());
   if (parsed.success) return parsed.data;
   const issues: InputIssue[] = parsed.error.issues.map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));

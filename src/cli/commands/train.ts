@@ -263,7 +263,8 @@ function summary(e: EvaluatedLayout) {
   };
 }
 
-function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
+/** A layout that does not fit: the closest layouts and those that fit (text or --json). */
+export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
   if (json) {
     return toJson({
       fits: false,

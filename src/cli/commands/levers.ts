@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { inputError } from '../../core/errors.js';
+import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
+import { PRESETS } from '../../levers/presets.js';
+import { leverStudySchema } from '../../levers/schema.js';
+import { parseYamlWith } from '../../scenario/load.js';
+import { formatBytes, formatUsd, table, toJson } from '../format.js';
+import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
+
+export interface LeversFlags {
+  preset?: string;
+  json?: boolean;
+}
+
+const duration = (seconds: number) =>
+  seconds >= 86400
+    ? `${(seconds / 86400).toFixed(1)} d`
+    : seconds >= 1
+      ? `${seconds.toFixed(2)} s`
+      : `${(seconds * 1000).toFixed(0)} ms`;
+
+function text(w: Waterfall, description: string | undefined): string {
+  const rows = [
+    [
+      'baseline',
+      formatUsd(w.baselineCostUsd),
+      '',
+      duration(w.baseline.timeSeconds),
+      formatBytes(w.baseline.memoryPerGpuBytes),
+      `${(w.baseline.energyKWh / 1000).toFixed(1)} MWh`,
+      w.baseline.detail,
+    ],
+    ...w.steps.map((s) => [
+      s.lever,
+      formatUsd(s.costUsd),
+      `${s.deltaUsd <= 0 ? '−' : '+'}${formatUsd(Math.abs(s.deltaUsd))}`,
+      duration(s.timeSeconds),
+      formatBytes(s.memoryPerGpuBytes),
+      `${(s.energyKWh / 1000).toFixed(1)} MWh`,
+      s.detail,
+    ]),
+  ];
+  const ratio = w.baselineCostUsd / w.finalCostUsd;
+  return [
+    w.name,
+    ...(description ? ['', description] : []),
+    '',
+    table(
+      [
+        'step',
+        'cost',
+        'Δ',
+        w.kind === 'train' ? 'wall-clock' : 'request latency',
+        'memory/GPU',
+        'energy',
+        'engine chose',
+      ],
+      rows,
+    ),
+    '',
+    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'train' ? 'the run' : `the deployment over its period`}). Each step re-runs the engine with the levers so far, so the order matters.`,
+    '',
+    'Caveats:',
+    ...w.steps.map((s, i) => `${i + 1}. ${s.lever}: ${s.caveat}`),
+  ].join('\n');
+}
+
+export function leversCommand(
+  file: string | undefined,
+  o: LeversFlags,
+): { output: string; exitCode: number } {
+  if ((file === undefined) === (o.preset === undefined))
+    inputError(
+      'missing_field',
+      ['--preset'],
+      `give a lever study file or --preset, one of ${Object.keys(PRESETS).join(', ')}`,
+    );
+  let study: ReturnType<typeof leverStudySchema.parse>;
+  if (o.preset !== undefined) {
+    const preset = PRESETS[o.preset];
+    if (!preset)
+      inputError(
+        'unknown_id',
+        ['--preset'],
+        `unknown preset '${o.preset}'; one of ${Object.keys(PRESETS).join(', ')}`,
+      );
+    study = leverStudySchema.parse(preset);
+  } else {
+    let content: string;
+    try {
+      content = readFileSync(file!, 'utf8');
+    } catch (error) {
+      return inputError(
+        'unknown_id',
+        ['study'],
+        `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    study = parseYamlWith(leverStudySchema, content, file!);
+  }
+  let w: Waterfall;
+  try {
+    w = runWaterfall(study);
+  } catch (error) {
+    if (error instanceof LeverDoesNotFitError)
+      return {
+        output: doesNotFit(error, error.capacityBytes, o.json === true),
+        exitCode: LAYOUT_DOES_NOT_FIT,
+      };
+    throw error;
+  }
+  return { output: o.json ? toJson(w) : text(w, study.description), exitCode: 0 };
+}

@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+const file = (name: string, text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'llmecon-levers-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const study = `name: an 8B run
+baseline:
+  kind: train
+  model: llama-3-8b
+  tokens: 1e12
+  gpu: a100
+  gpus: 64
+  usdPerGpuHour: 2
+levers:
+  - lever: gpu
+    gpu: h100
+    usdPerGpuHour: 2
+  - lever: fp8
+`;
+
+describe('llmecon levers', () => {
+  it('--json has the baseline, the final cost and every step with its delta and caveat', async () => {
+    const r = await run(['levers', '--preset', 'deepseek-v3-recipe', '--json']);
+    expect(r.code).toBe(0);
+    const w = JSON.parse(r.stdout);
+    expect(w).toMatchObject({ baselineCostUsd: expect.any(Number), finalCostUsd: expect.any(Number) });
+    for (const s of w.steps)
+      expect(Object.keys(s)).toEqual(
+        expect.arrayContaining([
+          'lever',
+          'costUsd',
+          'deltaUsd',
+          'timeSeconds',
+          'memoryPerGpuBytes',
+          'energyKWh',
+          'caveat',
+        ]),
+      );
+    const total = w.steps.reduce((sum: number, s: { deltaUsd: number }) => sum + s.deltaUsd, 0);
+    expect(w.baselineCostUsd + total).toBeCloseTo(w.finalCostUsd, 0);
+  });
+  it('reads a study file and prints the waterfall', async () => {
+    const r = await run(['levers', file('study.yaml', study)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^an 8B run/);
+    expect(r.stdout).toMatch(/GPU h100 .*\n.*FP8/);
+    expect(r.stdout).toContain('Caveats:');
+  });
+  it('bad inputs: no study, an unknown preset, a malformed file, a lever that does not apply', async () => {
+    expect(await run(['levers'])).toMatchObject({
+      code: 2,
+      stderr:
+        'error: --preset: give a lever study file or --preset, one of deepseek-v3-recipe, llama-70b-serving',
+    });
+    expect((await run(['levers', '--preset', 'cheap'])).stderr).toBe(
+      "error: --preset: unknown preset 'cheap'; one of deepseek-v3-recipe, llama-70b-serving",
+    );
+    const typo = await run(['levers', file('typo.yaml', study.replace('  - lever: fp8', '  - lever: fp9'))]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: levers\[1\]\.lever: line 13: /);
+    const dense = await run([
+      'levers',
+      file('dense.yaml', study.replace('  - lever: fp8', '  - lever: mla\n    from: llama-3-8b')),
+    ]);
+    expect(dense).toMatchObject({
+      code: 2,
+      stderr: "error: levers[1].lever: 'mla' does not apply: Meta Llama 3 8B has no MLA to take",
+    });
+  });
+  it('a lever after which nothing fits exits 3 and says which lever', async () => {
+    const tight = study
+      .replace('gpus: 64', 'gpus: 8')
+      .replace(
+        '  - lever: fp8',
+        '  - lever: layout\n    layout: { tp: 1, pp: 1, dp: 8, recompute: none, zero: 0 }',
+      );
+    const r = await run(['levers', file('tight.yaml', tight)]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /^does not fit: after lever 2 \(layout dp 8 · recompute none · zero 0\): no layout fits in memory[\s\S]*layouts that fit/,
+    );
+  });
+});

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { findGpu } from '../catalog/catalog.js';
+import { resolveHardware } from '../catalog/training-defaults.js';
+import { InputError } from '../core/errors.js';
+import { gemmSeconds } from '../core/hardware/roofline.js';
+import { paramCount } from '../core/model/param-count.js';
+import { applyLever, baselineState, evaluateState, type LeverState, runWaterfall } from './levers.js';
+import { PRESETS } from './presets.js';
+import {
+  type Lever,
+  leverSchema,
+  leverStudySchema,
+  servingBaselineSchema,
+  trainingBaselineSchema,
+} from './schema.js';
+
+const train = baselineState(
+  trainingBaselineSchema.parse({
+    kind: 'train',
+    model: 'llama-3-8b',
+    tokens: 1e12,
+    gpu: 'h100',
+    gpus: 64,
+    usdPerGpuHour: 2,
+  }),
+);
+const serve = baselineState(
+  servingBaselineSchema.parse({
+    kind: 'serve',
+    model: 'llama-3.1-70b',
+    gpu: 'h100',
+    inputTokens: 1000,
+    outputTokens: 300,
+    tokensPerDay: 2e9,
+    tpotSloSeconds: 0.05,
+    usdPerGpuHour: 2,
+    days: 30,
+  }),
+);
+const lever = (l: unknown) => leverSchema.parse(l) as Lever;
+const step = (s: LeverState, l: unknown) => applyLever(s, lever(l), 0).state;
+const outcome = (s: LeverState) => evaluateState(s);
+const notApplicable = (s: LeverState, l: unknown) => {
+  try {
+    applyLever(s, lever(l), 3);
+  } catch (e) {
+    if (e instanceof InputError) return e.issues[0]!;
+  }
+  throw new Error('expected an InputError');
+};
+
+describe('training levers re-run the training engine', () => {
+  const base = outcome(train);
+  it('FP8: cheaper, by less than the FP8 GEMM speed-up the engine predicts and far from a blanket 50%', () => {
+    const fp8 = outcome(step(train, { lever: 'fp8' }));
+    const h100 = findGpu('h100');
+    // An 8B-sized GEMM (8K tokens × 4096 × 14336): FP8 over BF16 time, as the engine's roofline sees it.
+    const gemmRatio =
+      gemmSeconds(h100, 'fp8', 8192, 14336, 4096, 1) / gemmSeconds(h100, 'bf16', 8192, 14336, 4096, 2);
+    const ratio = fp8.costUsd / base.costUsd;
+    expect(gemmRatio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(1);
+    expect(ratio).toBeGreaterThan(gemmRatio); // attention, element-wise and communication stay BF16-bound
+    expect(Math.abs(ratio - 0.5)).toBeGreaterThan(0.1);
+  });
+  it('MoE: training compute per token ≈ active/total of a dense model of the same total size', () => {
+    const moe = step(train, { lever: 'moe', model: 'qwen3-30b-a3b' });
+    const p = paramCount(moe.spec);
+    expect(p.activeParams / p.totalParams).toBeCloseTo(3.35 / 30.53, 2);
+    // Cost per token falls with active parameters: the 3.3B-active MoE trains cheaper than the 8B dense.
+    expect(outcome(moe).costUsd).toBeLessThan(base.costUsd);
+    expect(notApplicable(moe, { lever: 'moe', model: 'deepseek-v3' }).message).toMatch(
+      /'moe' does not apply: .* is a mixture of experts already/,
+    );
+    expect(notApplicable(train, { lever: 'moe', model: 'llama-3.1-70b' }).message).toMatch(
+      /is not a mixture of experts/,
+    );
+  });
+  it('gradient checkpointing: full recomputation trades time for activation memory', () => {
+    const fixed = {
+      ...train,
+      constraints: { tensorParallel: 1, pipelineParallel: 1, dataParallel: 64, microBatchSize: 1 },
+    };
+    const none = outcome(step(fixed, { lever: 'recompute', mode: 'none' }));
+    const full = outcome(step(fixed, { lever: 'recompute', mode: 'full' }));
+    expect(full.memoryPerGpuBytes).toBeLessThan(none.memoryPerGpuBytes);
+    expect(full.timeSeconds).toBeGreaterThan(none.timeSeconds);
+  });
+  it('optimizer: 8-bit Adam shrinks optimizer memory (2 of 8 bytes per parameter kept, Dettmers et al. 2022)', () => {
+    const fixed = {
+      ...train,
+      constraints: {
+        tensorParallel: 8,
+        pipelineParallel: 1,
+        dataParallel: 8,
+        zeroStage: 0 as const,
+        recompute: 'full' as const,
+      },
+    };
+    const adam = outcome(fixed);
+    const eightBit = outcome(step(fixed, { lever: 'optimizer', optimizer: 'adam-8bit' }));
+    const params = paramCount(train.spec).totalParams;
+    // Moments are sharded over TP 8 with the weights: 6 bytes saved per parameter, over 8 GPUs.
+    expect((8 * (adam.memoryPerGpuBytes - eightBit.memoryPerGpuBytes)) / params).toBeCloseTo(6, 1);
+  });
+  it('newer GPU: A100 → H100 shortens the run', () => {
+    const a100 = step(train, { lever: 'gpu', gpu: 'a100', usdPerGpuHour: 2 });
+    expect(outcome(a100).timeSeconds).toBeGreaterThan(base.timeSeconds * 1.5);
+  });
+  it('spot: cost × (1 − discount) / (1 − restart overhead)', () => {
+    const spot = outcome(step(train, { lever: 'spot', discount: 0.6, restartOverhead: 0.05 }));
+    expect(spot.costUsd / base.costUsd).toBeCloseTo(0.4 / 0.95, 6);
+  });
+  it('data efficiency: cost is linear in tokens; curated data worth 2× raw tokens halves the run', () => {
+    const curated = outcome(
+      step(train, { lever: 'data', effectiveTokenMultiplier: 2, assumption: 'stated for the test' }),
+    );
+    expect(curated.costUsd / base.costUsd).toBeCloseTo(0.5, 2);
+  });
+  it('layout search never does worse than the naive layout it replaces', () => {
+    const naive = {
+      ...train,
+      constraints: { tensorParallel: 8, pipelineParallel: 2, recompute: 'full' as const },
+    };
+    expect(outcome(step(naive, { lever: 'layout' })).costUsd).toBeLessThanOrEqual(outcome(naive).costUsd);
+    expect(notApplicable(train, { lever: 'layout' }).message).toMatch(/searched already/);
+  });
+  it('distillation adds the teacher generation and trains the smaller student', () => {
+    const big = {
+      ...train,
+      ...baselineState(
+        trainingBaselineSchema.parse({
+          kind: 'train',
+          model: 'llama-3.1-70b',
+          tokens: 1e12,
+          gpu: 'h100',
+          gpus: 64,
+          usdPerGpuHour: 2,
+        }),
+      ),
+    } as LeverState;
+    const student = step(big, { lever: 'distill', student: 'llama-3-8b', teacherTokens: 1e10 });
+    expect(student.extraUsd).toBeGreaterThan(0);
+    expect(outcome(student).costUsd).toBeLessThan(outcome(big).costUsd);
+    expect(
+      notApplicable(train, { lever: 'distill', student: 'llama-3.1-70b', teacherTokens: 1e9 }).message,
+    ).toMatch(/is not smaller than/);
+  });
+  it('DualPipe needs experts; serving levers do not apply to a training run', () => {
+    expect(notApplicable(train, { lever: 'schedule', schedule: 'dualpipe' })).toMatchObject({
+      path: ['levers', 3, 'lever'],
+      message: "'schedule' does not apply: DualPipe overlaps expert all-to-all; the model has no experts",
+    });
+    expect(notApplicable(train, { lever: 'quantize', weights: 'int4' }).message).toBe(
+      "'quantize' does not apply: it changes a deployment; the baseline is a training run",
+    );
+  });
+});
+
+describe('serving levers re-plan the deployment', () => {
+  const base = outcome(serve);
+  it('FP8 and INT4 weights shrink weight memory; INT4 on a GPU without FP8 is cheaper than BF16', () => {
+    expect(outcome(step(serve, { lever: 'fp8' })).costUsd).toBeLessThan(base.costUsd);
+    const a100 = step(serve, { lever: 'gpu', gpu: 'a100', usdPerGpuHour: 2 });
+    expect(outcome(step(a100, { lever: 'quantize', weights: 'int4' })).costUsd).toBeLessThan(
+      outcome(a100).costUsd,
+    );
+  });
+  it('2:4 sparsity speeds up GPUs with sparse tensor cores; unstructured zeros change nothing', () => {
+    expect(outcome(step(serve, { lever: 'sparsity', pattern: '2:4' })).costUsd).toBeLessThan(base.costUsd);
+    expect(outcome(step(serve, { lever: 'sparsity', pattern: 'unstructured' })).costUsd).toBe(base.costUsd);
+    const mi325 = step(serve, { lever: 'gpu', gpu: 'mi325x', usdPerGpuHour: 2 });
+    expect(notApplicable(mi325, { lever: 'sparsity', pattern: '2:4' }).message).toMatch(
+      /has no sparse tensor cores/,
+    );
+  });
+  it('MLA shrinks the KV cache to 28% of GQA-8 at 128 heads', () => {
+    const moe = step(serve, { lever: 'moe', model: 'deepseek-v3', attention: 'gqa' });
+    const mla = applyLever(moe, lever({ lever: 'mla' }), 0);
+    expect(mla.caveat).toMatch(/2048 → 576 elements \(28\.1%\)/);
+  });
+  it('training levers do not apply to a deployment', () => {
+    expect(notApplicable(serve, { lever: 'recompute', mode: 'full' }).message).toBe(
+      "'recompute' does not apply: it changes a training run; the baseline is a deployment",
+    );
+  });
+});
+
+describe('presets', () => {
+  it('DeepSeek-V3 recipe: from ~$61.6M (Llama 3.1 405B) to ~$5.3M (DeepSeek-V3 pretraining) lever by lever', () => {
+    const w = runWaterfall(leverStudySchema.parse(PRESETS['deepseek-v3-recipe']));
+    // Published: Llama 3.1 405B 30.84M H100-hours × $2; DeepSeek-V3 pretraining 2.664M H800-hours × $2.
+    expect(Math.abs(w.baselineCostUsd / (30.84e6 * 2) - 1)).toBeLessThan(0.15);
+    expect(Math.abs(w.finalCostUsd / (2.664e6 * 2) - 1)).toBeLessThan(0.15);
+    expect(w.baselineCostUsd / w.finalCostUsd).toBeGreaterThan(8);
+    const moe = w.steps.find((s) => s.lever.startsWith('MoE'))!;
+    expect(moe.deltaUsd).toBe(Math.min(...w.steps.map((s) => s.deltaUsd))); // the largest saving
+    for (const s of w.steps) {
+      expect(Number.isFinite(s.costUsd) && s.costUsd > 0).toBe(true);
+      expect(s.caveat.length).toBeGreaterThan(10);
+    }
+  });
+  it('serving preset: every step re-plans; the final deployment is cheaper than the baseline', () => {
+    const w = runWaterfall(leverStudySchema.parse(PRESETS['llama-70b-serving']));
+    expect(w.finalCostUsd).toBeLessThan(w.baselineCostUsd / 5);
+    expect(w.steps.map((s) => s.costUsd + 0).every((c) => c > 0)).toBe(true);
+  });
+  it('the GPU of a study resolves through the catalog (unknown ids name the field)', () => {
+    expect(() =>
+      baselineState(
+        trainingBaselineSchema.parse({
+          kind: 'train',
+          model: 'llama-3-8b',
+          tokens: 1e12,
+          gpu: 'h1000',
+          gpus: 8,
+        }),
+      ),
+    ).toThrow(/baseline\.gpu: unknown GPU 'h1000'/);
+    expect(resolveHardware('h800', undefined).gpu.id).toBe('h800');
+  });
+});
