@@ -175,6 +175,13 @@ export type GridFile = z.infer<typeof gridFileSchema>;
 const fraction = sourcedValue.refine((v) => v.unit === 'ratio' && v.value > 0 && v.value <= 1, {
   message: 'a ratio in (0, 1]',
 });
+/** A published central estimate with its 95% interval. */
+const interval = z
+  .object({ median: positive, low: positive, high: positive })
+  .strict()
+  .refine((i) => i.low.value <= i.median.value && i.median.value <= i.high.value, {
+    message: 'low ≤ median ≤ high',
+  });
 export const assumptionsFileSchema = z
   .object({
     goodput: fraction,
@@ -189,6 +196,16 @@ export const assumptionsFileSchema = z
     storageUsdPerGbMonth: dated,
     /** Manufacturing (embodied) emissions, amortised per GPU-hour over the lifespan. */
     embodiedCarbon: z.object({ gpuCard: positive, serverBase: positive, lifespanYears: positive }).strict(),
+    /** Model FLOPs utilisation that turns a dollar budget into FLOPs (scaling laws). */
+    trainingMfu: fraction,
+    /** Published rates with their 95% intervals (llmecon trends). */
+    trends: z
+      .object({
+        frontierTrainingCostGrowthPerYear: interval,
+        gpuPricePerformanceDoublingYears: interval,
+        algorithmicHalvingMonths: interval,
+      })
+      .strict(),
     /** Total experiment + training compute over the final run's compute: a lognormal's 90% interval. */
     researchComputeRatio: z
       .object({

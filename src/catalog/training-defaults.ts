@@ -6,6 +6,8 @@
 import { inputError } from '../core/errors.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import type { EnergyAssumptions } from '../core/training/run-cost.js';
+import type { TrendRates } from '../core/trends/trends.js';
+import { lognormalFromInterval } from '../core/uncertainty/distributions.js';
 import { type Accelerator, type Cluster, findCluster, findGpu, findGrid, loadCatalog } from './catalog.js';
 
 export interface ResolvedHardware {
@@ -92,5 +94,17 @@ export function energyAssumptions(
     kgCo2PerKWh: region.kgCo2PerKWh,
     electricityUsdPerKWh: a.electricityUsdPerKWh.value,
     region: region.id,
+  };
+}
+
+/** The catalog's published trend rates as lognormals over their 95% intervals (llmecon trends). */
+export function trendRates(): TrendRates {
+  const t = loadCatalog().assumptions.trends;
+  const dist = (i: { median: { value: number }; low: { value: number }; high: { value: number } }) =>
+    lognormalFromInterval(i.low.value, i.high.value, 0.95, i.median.value);
+  return {
+    frontierGrowthPerYear: dist(t.frontierTrainingCostGrowthPerYear),
+    pricePerformanceDoublingYears: dist(t.gpuPricePerformanceDoublingYears),
+    algorithmicHalvingMonths: dist(t.algorithmicHalvingMonths),
   };
 }

@@ -284,6 +284,41 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
+      .command('scaling')
+      .description(
+        'scaling laws: compute-optimal parameters and tokens for a FLOP or dollar budget, predicted loss, over-training for inference',
+      )
+      .option('--flops <n>', 'training compute budget, FLOPs')
+      .option('--usd <n>', 'dollar budget (with --gpu)')
+      .option('--gpu <id>', 'GPU the dollars rent')
+      .option('--price-per-gpu-hour <usd>', 'rental price (default: the catalog)')
+      .option('--mfu <fraction>', 'model FLOPs utilisation (default 0.4, Llama 3 405B)')
+      .option('--params <n>', 'parameters of a run to predict the loss of (with --tokens)')
+      .option('--tokens <n>', 'training tokens of that run')
+      .option(
+        '--inference-tokens <n>',
+        'tokens the model will serve: the smallest total-FLOP model at the same loss',
+      )
+      .option('--global-batch-tokens <n>', 'one step, to check the budget covers it (default 4Mi)')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => io.out((await import('./commands/scaling.js')).scalingCommand(opts))),
+    'llmecon scaling --usd 5M --gpu h100 --inference-tokens 10T',
+  );
+  example(
+    cli
+      .command('trends')
+      .description(
+        'frontier training cost and the cost of a fixed capability over the years, from published rates',
+      )
+      .option('--base-usd <n>', 'cost in the base year (default: Llama 3.1 405B, $61.68M)')
+      .option('--base-year <year>', 'default 2024')
+      .option('--years <n>', 'years to project (default 5)')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => io.out((await import('./commands/trends.js')).trendsCommand(opts))),
+    'llmecon trends --base-usd 5.576M --base-year 2024 --years 5',
+  );
+  example(
+    cli
       .command('validate')
       .description(
         'run the training and serving engines against every cited published figure and show the errors',

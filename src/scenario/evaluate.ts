@@ -19,7 +19,7 @@ import type { EnergyAssumptions } from '../core/training/run-cost.js';
 import {
   centralValue,
   type Distribution,
-  lognormalFrom90Interval,
+  lognormalFromInterval,
   type Uncertain,
 } from '../core/uncertainty/distributions.js';
 import type { HardwareChoice, Phase, Scenario } from './schema.js';
@@ -267,7 +267,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
   const researchComputeRatio =
     scenario.researchComputeRatio ??
-    lognormalFrom90Interval(a.researchComputeRatio.p5.value, a.researchComputeRatio.p95.value);
+    lognormalFromInterval(a.researchComputeRatio.p5.value, a.researchComputeRatio.p95.value);
   const trains = phases.some((ph) => ph.kind !== 'serve');
   const uncertain = uncertainInputs(scenario);
   if (scenario.researchComputeRatio === undefined && trains)

@@ -108,10 +108,22 @@ export function sample(d: Distribution, rng: Rng): number {
   }
 }
 
-/** A lognormal stated by its 90% interval (P5, P95), as Epoch AI states its estimates; median = √(P5·P95). */
-export function lognormalFrom90Interval(p5: number, p95: number): Distribution {
-  const median = Math.sqrt(p5 * p95);
-  return { dist: 'lognormal', median, p90: median * (p95 / median) ** (Z90 / Z95) };
+/** Two-sided normal quantiles: the interval's upper bound in standard deviations. */
+const INTERVAL_Z = { 0.9: Z95, 0.95: 1.959963984540054 } as const;
+
+/**
+ * A lognormal stated by a central interval (90%: P5–P95, as Epoch AI states its estimates; 95%: a
+ * published confidence interval). The median is √(low·high) unless a published point estimate is
+ * given; the spread is the interval's log-width, σ = ln(high/low) / (2z).
+ */
+export function lognormalFromInterval(
+  low: number,
+  high: number,
+  coverage: 0.9 | 0.95 = 0.9,
+  median = Math.sqrt(low * high),
+): Distribution {
+  const sigma = Math.log(high / low) / (2 * INTERVAL_Z[coverage]);
+  return { dist: 'lognormal', median, p90: median * Math.exp(Z90 * sigma) };
 }
 
 /** The value used when the input is not being sampled: the median (normal/lognormal/uniform), the mode otherwise. */

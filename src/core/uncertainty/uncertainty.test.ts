@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Distribution,
   distributionSchema,
-  lognormalFrom90Interval,
+  lognormalFromInterval,
   sample,
   seededRng,
   swing,
@@ -27,7 +27,7 @@ describe('distributions match their definitions', () => {
     expect(percentile(a, 0.9) / 12e6).toBeCloseTo(1, 1);
   });
   it("lognormal from a 90% interval (Epoch AI's form): 1.2–4 has median 2.19 and P5/P95 at the bounds", () => {
-    const d = lognormalFrom90Interval(1.2, 4);
+    const d = lognormalFromInterval(1.2, 4);
     expect(d).toMatchObject({ dist: 'lognormal', median: expect.closeTo(2.191, 3) });
     const a = draws(d);
     expect(percentile(a, 0.05)).toBeCloseTo(1.2, 1);

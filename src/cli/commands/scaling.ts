@@ -1,0 +1,179 @@
+import { findGpu, loadCatalog } from '../../catalog/catalog.js';
+import { defaultPrice } from '../../catalog/training-defaults.js';
+import { inputError } from '../../core/errors.js';
+import {
+  type Allocation,
+  CHINCHILLA_FITS,
+  chinchillaLoss,
+  chinchillaOptimal,
+  flopsForBudget,
+  inferenceAwareOptimal,
+  kaplanLoss,
+  kaplanOptimal,
+  llama3Optimal,
+} from '../../core/scaling/scaling-laws.js';
+import { parseCount } from '../../core/units.js';
+import { formatCount, formatUsd, table, toJson } from '../format.js';
+import { positiveNumber } from '../options.js';
+
+export interface ScalingFlags {
+  flops?: string;
+  usd?: string;
+  gpu?: string;
+  pricePerGpuHour?: string;
+  mfu?: string;
+  params?: string;
+  tokens?: string;
+  inferenceTokens?: string;
+  globalBatchTokens?: string;
+  json?: boolean;
+}
+
+/** One step, for the "budget below one step" check: Llama 3 405B's initial batch (Sec. 3.4.1), 4M tokens. */
+const DEFAULT_BATCH_TOKENS = 4 * 2 ** 20;
+
+const batchTokens = (o: ScalingFlags) =>
+  o.globalBatchTokens === undefined
+    ? DEFAULT_BATCH_TOKENS
+    : parseCount(o.globalBatchTokens, '--global-batch-tokens');
+
+interface Budget {
+  readonly flops: number;
+  readonly usd: { usd: number; gpu: string; usdPerGpuHour: number; mfu: number } | null;
+  readonly label: string;
+}
+
+/** FLOPs of `--flops`, or of `--usd` on `--gpu` at its price and MFU, with words saying which. */
+function budgetFlops(o: ScalingFlags): Budget {
+  if (o.usd === undefined) {
+    const flops = parseCount(o.flops!, '--flops');
+    return { flops, usd: null, label: `${flops.toExponential(2)} FLOPs` };
+  }
+  if (o.flops !== undefined) inputError('invalid_value', ['--usd'], 'give --usd or --flops, not both');
+  if (o.gpu === undefined)
+    inputError('missing_field', ['--gpu'], 'a dollar budget needs --gpu (see llmecon gpus)');
+  const gpu = findGpu(o.gpu!);
+  const usd = parseCount(o.usd, '--usd');
+  const price = defaultPrice(
+    gpu,
+    o.pricePerGpuHour === undefined
+      ? undefined
+      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+  );
+  const mfu =
+    o.mfu === undefined ? loadCatalog().assumptions.trainingMfu.value : positiveNumber(o.mfu, '--mfu', 1);
+  const flops = flopsForBudget(usd, price.usdPerGpuHour, gpu.peakFlopsPerSecond.bf16!, mfu);
+  return {
+    flops,
+    usd: { usd, gpu: gpu.id, usdPerGpuHour: price.usdPerGpuHour, mfu },
+    label: `${formatUsd(usd)} on ${gpu.id} at ${formatUsd(price.usdPerGpuHour)}/GPU-hour and ${(100 * mfu).toFixed(0)}% MFU${o.mfu === undefined ? ' (Llama 3 405B, Table 4)' : ''} buys ${flops.toExponential(2)} FLOPs`,
+  };
+}
+
+const belowOneStep = (o: ScalingFlags, what: string): never =>
+  inputError(
+    'invalid_value',
+    [o.usd !== undefined ? '--usd' : '--flops'],
+    `the budget is below one training step: ${what}, less than one global batch of ${formatCount(batchTokens(o))} (--global-batch-tokens)`,
+  );
+
+/** The loss of N parameters on D tokens (given, or what the budget buys) under each fit. */
+function predictRun(o: ScalingFlags): string {
+  const epoch = CHINCHILLA_FITS.epoch;
+  const n = parseCount(o.params!, '--params');
+  let d: number;
+  let label: string | null = null;
+  if (o.tokens !== undefined) d = parseCount(o.tokens, '--tokens');
+  else {
+    const b = budgetFlops(o);
+    d = b.flops / (6 * n);
+    label = b.label;
+    if (d < batchTokens(o))
+      belowOneStep(o, `${b.label}, which trains ${formatCount(n)} parameters on ${formatCount(d)} tokens`);
+  }
+  const run = {
+    params: n,
+    tokens: d,
+    flops: 6 * n * d,
+    chinchillaEpoch: chinchillaLoss(epoch, n, d),
+    chinchillaHoffmann: chinchillaLoss(CHINCHILLA_FITS.hoffmann, n, d),
+    kaplan: kaplanLoss(n, d),
+    computeOptimalAtSameFlops: chinchillaOptimal(epoch, 6 * n * d),
+  };
+  if (o.json) return toJson(run);
+  const opt = run.computeOptimalAtSameFlops;
+  return [
+    ...(label ? [label, ''] : []),
+    `${formatCount(n)} parameters on ${formatCount(d)} tokens (${run.flops.toExponential(2)} FLOPs, ${(d / n).toFixed(1)} tokens per parameter)`,
+    '',
+    table(
+      ['fit', 'predicted loss (nats/token)'],
+      [
+        ['Chinchilla, Epoch AI refit (Besiroglu et al. 2024)', run.chinchillaEpoch.toFixed(3)],
+        ['Chinchilla, Hoffmann et al. 2022 Eq. 10', run.chinchillaHoffmann.toFixed(3)],
+        ['Kaplan et al. 2020 Eq. 1.5 (non-embedding N)', run.kaplan.toFixed(3)],
+      ],
+    ),
+    '',
+    `The same FLOPs spent compute-optimally (Epoch refit): ${formatCount(opt.params)} parameters on ${formatCount(opt.tokens)} tokens, loss ${opt.loss!.toFixed(3)}.`,
+  ].join('\n');
+}
+
+export function scalingCommand(o: ScalingFlags): string {
+  const hasBudget = o.usd !== undefined || o.flops !== undefined;
+  if (o.tokens !== undefined && o.params === undefined)
+    inputError('missing_field', ['--params'], 'give --params with --tokens');
+  if (o.params !== undefined) {
+    if (o.tokens === undefined && !hasBudget)
+      inputError(
+        'missing_field',
+        ['--tokens'],
+        'give --tokens (or a budget: --flops, or --usd with --gpu) with --params',
+      );
+    return predictRun(o);
+  }
+  if (!hasBudget)
+    inputError('missing_field', ['--flops'], 'give --flops, --usd with --gpu, or --params with --tokens');
+  const { flops, usd, label } = budgetFlops(o);
+  const epoch = CHINCHILLA_FITS.epoch;
+  const rows: [string, Allocation][] = [
+    ['Chinchilla, Epoch AI refit (Besiroglu et al. 2024)', chinchillaOptimal(epoch, flops)],
+    ['Chinchilla, Hoffmann et al. 2022 Eq. 10', chinchillaOptimal(CHINCHILLA_FITS.hoffmann, flops)],
+    ['Kaplan et al. 2020 (N = 1.3e9·C^0.73)', kaplanOptimal(flops)],
+    ['Llama 3 (tokens = 0.299·C^0.537)', llama3Optimal(flops)],
+  ];
+  const best = rows[0]![1];
+  if (best.tokens < batchTokens(o))
+    belowOneStep(
+      o,
+      `the compute-optimal ${formatCount(best.params)}-parameter model would see ${formatCount(best.tokens)} tokens`,
+    );
+  const inference =
+    o.inferenceTokens === undefined
+      ? null
+      : inferenceAwareOptimal(epoch, best.loss!, parseCount(o.inferenceTokens, '--inference-tokens'));
+  if (o.json)
+    return toJson({ flops, budget: usd, allocations: Object.fromEntries(rows), inferenceAware: inference });
+  const lines = [
+    label,
+    '',
+    table(
+      ['compute-optimal allocation', 'parameters', 'tokens', 'tokens/param', 'loss'],
+      rows.map(([name, r]) => [
+        name,
+        formatCount(r.params),
+        formatCount(r.tokens),
+        (r.tokens / r.params).toFixed(1),
+        r.loss === null ? '—' : r.loss.toFixed(3),
+      ]),
+    ),
+    '',
+    "Losses are each fit's own (Chinchilla on MassiveText, Kaplan on WebText2): compare allocations across fits, losses within one.",
+  ];
+  if (inference)
+    lines.push(
+      '',
+      `To reach the same loss (${best.loss!.toFixed(3)}) and then serve ${formatCount(inference.inferenceFlops / (2 * inference.params))} tokens with the fewest total FLOPs (Sardana et al. 2024): ${formatCount(inference.params)} parameters on ${formatCount(inference.tokens)} tokens (${(inference.tokens / inference.params).toFixed(0)} per parameter); training ${inference.flops.toExponential(2)} + inference ${inference.inferenceFlops.toExponential(2)} FLOPs.`,
+    );
+  return lines.join('\n');
+}
