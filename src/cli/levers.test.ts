@@ -57,10 +57,10 @@ describe('llmecon levers', () => {
     expect(await run(['levers'])).toMatchObject({
       code: 2,
       stderr:
-        'error: --preset: give a lever study file or --preset, one of deepseek-v3-recipe, llama-70b-serving',
+        'error: --preset: give a lever study file or --preset, one of deepseek-v3-recipe, llama-70b-finetune, llama-70b-serving',
     });
     expect((await run(['levers', '--preset', 'cheap'])).stderr).toBe(
-      "error: --preset: unknown preset 'cheap'; one of deepseek-v3-recipe, llama-70b-serving",
+      "error: --preset: unknown preset 'cheap'; one of deepseek-v3-recipe, llama-70b-finetune, llama-70b-serving",
     );
     const typo = await run(['levers', file('typo.yaml', study.replace('  - lever: fp8', '  - lever: fp9'))]);
     expect(typo.code).toBe(2);

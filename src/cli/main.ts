@@ -273,7 +273,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .description(
         'what each cost lever buys: a waterfall of engine re-runs from a baseline (a YAML/JSON study or --preset)',
       )
-      .option('--preset <name>', 'a built-in study: deepseek-v3-recipe, llama-70b-serving')
+      .option('--preset <name>', 'a built-in study: deepseek-v3-recipe, llama-70b-finetune, llama-70b-serving')
       .option('--json', 'machine-readable output')
       .action(async (file, opts) => {
         const result = (await import('./commands/levers.js')).leversCommand(file, opts);

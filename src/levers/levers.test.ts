@@ -220,3 +220,22 @@ describe('presets', () => {
     expect(resolveHardware('h800', undefined).gpu.id).toBe('h800');
   });
 });
+
+describe('fine-tuning levers re-run the fine-tuning engine', () => {
+  it('LoRA and QLoRA instead of full fine-tuning: fewer trainable parameters, less memory, cheaper', () => {
+    const w = runWaterfall(leverStudySchema.parse(PRESETS['llama-70b-finetune']));
+    const [lora, qlora, oneNode] = w.steps;
+    expect(lora!.costUsd).toBeLessThan(w.baselineCostUsd);
+    expect(lora!.memoryPerGpuBytes).toBeLessThan(w.baseline.memoryPerGpuBytes);
+    expect(lora!.detail).toMatch(/207\.1M trainable/);
+    // QLoRA: NF4 base (0.516 B/param) fits the 70B model on one node of 8 H100.
+    expect(qlora!.detail).toMatch(/^qlora/);
+    expect(oneNode!.gpus).toBe(8);
+    expect(oneNode!.memoryPerGpuBytes).toBeLessThan(80e9);
+  });
+  it('an adapter lever needs a fine-tuning baseline', () => {
+    expect(notApplicable(train, { lever: 'adapter', method: 'lora' }).message).toBe(
+      "'adapter' does not apply: it replaces full fine-tuning; the baseline is not a fine-tuning run",
+    );
+  });
+});

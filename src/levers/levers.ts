@@ -6,6 +6,8 @@
  */
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { parseTargets } from '../core/adaptation/adapters.js';
+import { type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
@@ -18,7 +20,14 @@ import type { ModelSpec } from '../core/model/spec.js';
 import type { KvFormat, WeightFormat, WeightSparsity } from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
-import type { LayoutInput, Lever, LeverStudy, ServingBaseline, TrainingBaseline } from './schema.js';
+import type {
+  FinetuneBaseline,
+  LayoutInput,
+  Lever,
+  LeverStudy,
+  ServingBaseline,
+  TrainingBaseline,
+} from './schema.js';
 
 interface CommonState {
   readonly modelId: string;
@@ -42,6 +51,16 @@ export interface TrainingState extends CommonState {
   readonly overlapExpertParallel?: boolean;
 }
 
+/** A fine-tuning run: the training fields plus the method and its dataset. */
+export interface FinetuneState extends Omit<TrainingState, 'kind'> {
+  readonly kind: 'finetune';
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: string;
+  readonly epochs: number;
+  readonly globalBatchSize: number;
+}
+
 export interface ServingState extends CommonState {
   readonly kind: 'serve';
   readonly weights: WeightFormat;
@@ -53,7 +72,7 @@ export interface ServingState extends CommonState {
   readonly days: number;
 }
 
-export type LeverState = TrainingState | ServingState;
+export type LeverState = TrainingState | FinetuneState | ServingState;
 
 /** What the engine says about a state. */
 export interface Outcome {
@@ -86,7 +105,7 @@ function constraintsFrom(l: LayoutInput): LayoutConstraints {
   };
 }
 
-export function baselineState(b: TrainingBaseline | ServingBaseline): LeverState {
+export function baselineState(b: TrainingBaseline | FinetuneBaseline | ServingBaseline): LeverState {
   const { id, spec } = modelSpec(b.model, 'baseline.model');
   const gpu = findGpu(b.gpu, 'baseline.gpu');
   const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
@@ -101,6 +120,24 @@ export function baselineState(b: TrainingBaseline | ServingBaseline): LeverState
       optimizer: b.optimizer,
       seqLen: b.seqLen,
       globalBatchTokens: b.globalBatchTokens,
+      goodput: loadCatalog().assumptions.goodput.value,
+      constraints: constraintsFrom(b.layout),
+    };
+  if (b.kind === 'finetune')
+    return {
+      ...common,
+      kind: 'finetune',
+      tokens: b.tokens,
+      epochs: b.epochs,
+      method: b.method,
+      rank: b.rank,
+      targets: b.targets,
+      gpus: b.gpus,
+      precision: b.precision,
+      optimizer: b.optimizer,
+      seqLen: b.seqLen,
+      globalBatchTokens: b.globalBatch * b.seqLen,
+      globalBatchSize: b.globalBatch,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
     };
@@ -163,6 +200,45 @@ export function evaluateState(s: LeverState): Outcome {
       })}, MFU ${(100 * plan.chosen.step.mfu).toFixed(1)}%`,
     };
   }
+  if (s.kind === 'finetune') {
+    const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
+    const plan = planFinetune(s.spec, hw.cluster, {
+      method: s.method,
+      rank: s.rank,
+      targets: parseTargets(s.targets),
+      baseFormat: 'bf16',
+      dataset: { tokens: s.tokens, epochs: s.epochs, packing: true },
+      globalBatchSize: s.globalBatchSize,
+      seqLen,
+      precision: s.precision,
+      optimizer: s.optimizer,
+      gpus: s.gpus,
+      constraints: s.constraints,
+      cost: {
+        goodput: s.goodput,
+        usdPerGpuHour: s.usdPerGpuHour,
+        energy,
+        networkingShareOfHardware: loadCatalog().assumptions.networkingShareOfHardware.value,
+      },
+    });
+    const run = plan.run!;
+    const l = plan.chosen.layout;
+    return {
+      costUsd: run.costUsd + s.extraUsd,
+      timeSeconds: run.wallClockDays * 86400,
+      memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+      energyKWh: run.energyKWh,
+      gpus: s.gpus,
+      detail: `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable, ${layoutWords(
+        {
+          tp: l.tensorParallel,
+          pp: l.pipelineParallel,
+          dp: l.dataParallel,
+          recompute: l.recompute,
+        },
+      )}`,
+    };
+  }
   const candidates: DeploymentCandidate[] = replicaOptions(
     s.spec,
     hw.cluster.gpusPerNode,
@@ -217,6 +293,7 @@ function generationUsdPerMillionTokens(s: LeverState): number {
 }
 
 const billions = (n: number) => `${(n / 1e9).toFixed(1)}B`;
+const formatTrainable = (n: number) => (n >= 1e9 ? billions(n) : `${(n / 1e6).toFixed(1)}M`);
 
 /** Replaces MLA with grouped-query attention: `numKvHeads` KV heads of `headDim`, keeping the head count. */
 function withGqa(spec: ModelSpec, like: ModelSpec): ModelSpec {
@@ -243,9 +320,9 @@ const notFor = (i: number, lever: string, why: string): never =>
 
 /** Applies lever `i` to a state: the new state and what to keep in mind about it. */
 export function applyLever(s: LeverState, lever: Lever, i: number): { state: LeverState; caveat: string } {
-  const training = (): TrainingState => {
-    if (s.kind !== 'train') notFor(i, lever.lever, 'it changes a training run; the baseline is a deployment');
-    return s as TrainingState;
+  const training = (): TrainingState | FinetuneState => {
+    if (s.kind === 'serve') notFor(i, lever.lever, 'it changes a training run; the baseline is a deployment');
+    return s as TrainingState | FinetuneState;
   };
   const serving = (): ServingState => {
     if (s.kind !== 'serve') notFor(i, lever.lever, 'it changes a deployment; the baseline is a training run');
@@ -281,7 +358,7 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
     }
     case 'fp8': {
       if (!findGpu(s.gpuId).peakFlopsPerSecond.fp8) notFor(i, 'fp8', `${s.gpuId} has no FP8 tensor cores`);
-      if (s.kind === 'train') {
+      if (s.kind !== 'serve') {
         if (s.precision === 'fp8') notFor(i, 'fp8', 'the run is FP8 already');
         return {
           state: { ...s, precision: 'fp8' },
@@ -332,6 +409,17 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
         caveat: `adds $${Math.round(teacherUsd).toLocaleString('en-US')} for the teacher (${s.spec.name}) to generate ${(lever.teacherTokens / 1e9).toFixed(1)}B tokens; quality risk — DeepSeek-R1-Distill-Qwen-32B scores 72.6 on AIME 2024 vs DeepSeek-R1's 79.8 (DeepSeek-R1 report, Table 5)`,
       };
     }
+    case 'adapter': {
+      if (s.kind !== 'finetune')
+        notFor(i, 'adapter', 'it replaces full fine-tuning; the baseline is not a fine-tuning run');
+      const x = s as FinetuneState;
+      if (x.method === lever.method) notFor(i, 'adapter', `the run uses ${lever.method} already`);
+      parseTargets(lever.targets, `levers[${i}].targets`);
+      return {
+        state: { ...x, method: lever.method, rank: lever.rank, targets: lever.targets },
+        caveat: `${lever.method} rank ${lever.rank} on ${lever.targets}: frozen base, adapter-only gradients and optimizer states; quality: LoRA matched full fine-tuning of GPT-3 175B on its benchmarks (Hu et al. 2021, Table 4)${lever.method === 'qlora' ? ' and QLoRA matched 16-bit full fine-tuning on its benchmarks (Dettmers et al. 2023, Sec. 4)' : ''}; task-dependent for yours`,
+      };
+    }
     case 'recompute': {
       const x = training();
       return {
@@ -354,7 +442,7 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
       const gpu = findGpu(lever.gpu, `levers[${i}].gpu`);
       const usdPerGpuHour = defaultPrice(gpu, lever.usdPerGpuHour).usdPerGpuHour;
       const state: LeverState =
-        s.kind === 'train'
+        s.kind !== 'serve'
           ? {
               ...s,
               gpuId: gpu.id,
@@ -372,7 +460,7 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
     case 'spot': {
       const x = s;
       const state: LeverState =
-        x.kind === 'train'
+        x.kind !== 'serve'
           ? {
               ...x,
               usdPerGpuHour: x.usdPerGpuHour * (1 - lever.discount),
@@ -459,7 +547,7 @@ export interface WaterfallStep {
 
 export interface Waterfall {
   readonly name: string;
-  readonly kind: 'train' | 'serve';
+  readonly kind: 'train' | 'finetune' | 'serve';
   readonly baseline: Outcome & { readonly model: string };
   readonly baselineCostUsd: number;
   readonly finalCostUsd: number;
@@ -482,6 +570,8 @@ const leverLabel = (l: Lever): string => {
       return `distil to ${l.student}`;
     case 'recompute':
       return `recompute ${l.mode}`;
+    case 'adapter':
+      return `${l.method.toUpperCase()} r${l.rank} instead of full fine-tuning`;
     case 'optimizer':
       return `optimizer ${l.optimizer}`;
     case 'gpu':

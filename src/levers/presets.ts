@@ -53,6 +53,27 @@ export const PRESETS: Readonly<Record<string, z.input<typeof leverStudySchema>>>
       },
     ],
   },
+  'llama-70b-finetune': {
+    name: 'Fine-tuning Llama 3.1 70B: full, LoRA, QLoRA',
+    description:
+      'Supervised fine-tuning on 100M tokens for 3 epochs at 4K context on 64 rented H100; each lever re-plans the run with the fine-tuning engine (frozen base, adapter-only gradients and optimizer states).',
+    baseline: {
+      kind: 'finetune',
+      model: 'llama-3.1-70b',
+      tokens: 100e6,
+      epochs: 3,
+      method: 'full',
+      gpu: 'h100',
+      gpus: 64,
+      seqLen: 4096,
+      globalBatch: 64,
+    },
+    levers: [
+      { lever: 'adapter', method: 'lora', rank: 16, targets: 'all' },
+      { lever: 'adapter', method: 'qlora', rank: 16, targets: 'all' },
+      { lever: 'gpu', gpu: 'h100', gpus: 8, note: 'the NF4 base fits one node' },
+    ],
+  },
   'llama-70b-serving': {
     name: 'Serving Llama 3.1 70B: from BF16 on A100 to a distilled 8B',
     description:

@@ -4,6 +4,7 @@
  * and the engine runs again; nothing is a fixed percentage. Field-by-field documentation: docs/levers.md.
  */
 import { z } from 'zod';
+import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -46,6 +47,29 @@ export const trainingBaselineSchema = z
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
+
+export const finetuneBaselineSchema = z
+  .object({
+    kind: z.literal('finetune'),
+    model: z.string().min(1),
+    /** Dataset tokens per epoch (packed). */
+    tokens: positive,
+    epochs: count.default(1),
+    method: z.enum(FINETUNE_METHODS).default('full'),
+    rank: count.default(16),
+    targets: z.string().min(1).default('all'),
+    gpu: z.string().min(1),
+    gpus: count,
+    precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
+    optimizer: z.enum(OPTIMIZERS).default('adamw'),
+    seqLen: count.default(4096),
+    /** Global batch in sequences. */
+    globalBatch: count.default(64),
+    usdPerGpuHour: positive.optional(),
+    layout: layoutSchema.default({}),
+  })
+  .strict();
+export type FinetuneBaseline = z.infer<typeof finetuneBaselineSchema>;
 
 export const servingBaselineSchema = z
   .object({
@@ -102,6 +126,16 @@ export const leverSchema = z.discriminatedUnion('lever', [
     })
     .strict(),
   z.object({ lever: z.literal('recompute'), mode: z.enum(RECOMPUTE_MODES), note }).strict(),
+  z
+    .object({
+      lever: z.literal('adapter'),
+      method: z.enum(['lora', 'dora', 'qlora']),
+      rank: count.default(16),
+      /** Modules to adapt: attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down. */
+      targets: z.string().min(1).default('all'),
+      note,
+    })
+    .strict(),
   z.object({ lever: z.literal('optimizer'), optimizer: z.enum(OPTIMIZERS), note }).strict(),
   z
     .object({
@@ -167,7 +201,11 @@ export const leverStudySchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
-    baseline: z.discriminatedUnion('kind', [trainingBaselineSchema, servingBaselineSchema]),
+    baseline: z.discriminatedUnion('kind', [
+      trainingBaselineSchema,
+      finetuneBaselineSchema,
+      servingBaselineSchema,
+    ]),
     levers: z.array(leverSchema).min(1),
   })
   .strict();

@@ -33,7 +33,9 @@ function text(w: Waterfall, description: string | undefined): string {
     ...w.steps.map((s) => [
       s.lever,
       formatUsd(s.costUsd),
-      `${s.deltaUsd <= 0 ? '−' : '+'}${formatUsd(Math.abs(s.deltaUsd))}`,
+      Math.abs(s.deltaUsd) < 0.005
+        ? '±$0'
+        : `${s.deltaUsd < 0 ? '−' : '+'}${formatUsd(Math.abs(s.deltaUsd))}`,
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
       `${(s.energyKWh / 1000).toFixed(1)} MWh`,
@@ -50,7 +52,7 @@ function text(w: Waterfall, description: string | undefined): string {
         'step',
         'cost',
         'Δ',
-        w.kind === 'train' ? 'wall-clock' : 'request latency',
+        w.kind === 'serve' ? 'request latency' : 'wall-clock',
         'memory/GPU',
         'energy',
         'engine chose',
@@ -58,7 +60,7 @@ function text(w: Waterfall, description: string | undefined): string {
       rows,
     ),
     '',
-    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'train' ? 'the run' : `the deployment over its period`}). Each step re-runs the engine with the levers so far, so the order matters.`,
+    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'serve' ? 'the deployment over its period' : 'the run'}). Each step re-runs the engine with the levers so far, so the order matters.`,
     '',
     'Caveats:',
     ...w.steps.map((s, i) => `${i + 1}. ${s.lever}: ${s.caveat}`),
