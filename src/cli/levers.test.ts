@@ -87,4 +87,28 @@ describe('llmecon levers', () => {
       /^does not fit: after lever 2 \(layout dp 8 · recompute none · zero 0\): no layout fits in memory[\s\S]*layouts that fit/,
     );
   });
+  it('a project scenario becomes the baseline: its first pretrain, finetune or serve phase at central values', async () => {
+    const scenario = new URL('../../examples/startup-serving-8b.yaml', import.meta.url).pathname;
+    const levers = new URL('../../examples/levers/serving.yaml', import.meta.url).pathname;
+    const r = await run(['levers', scenario, '--levers', levers, '--json']);
+    expect(r.code).toBe(0);
+    const w = JSON.parse(r.stdout);
+    expect(w).toMatchObject({ kind: 'serve', name: 'Startup serving a fine-tuned 8B model: cost levers' });
+    expect(w.steps.map((s: { lever: string }) => s.lever)).toEqual([
+      'GPU h200',
+      'INT4 weights',
+      '2:4 sparsity',
+    ]);
+    expect(await run(['levers', scenario])).toMatchObject({
+      code: 2,
+      stderr: 'error: --levers: a scenario has no levers: give --levers FILE (a YAML list of levers)',
+    });
+    const rl = new URL('../../examples/reasoning-rl-7b.yaml', import.meta.url).pathname;
+    expect((await run(['levers', rl, '--levers', levers, '--phase', '1'])).stderr).toBe(
+      'error: --phase: phase 1 is RL post-training; levers take a pretrain, finetune or serve phase',
+    );
+    expect((await run(['levers', rl, '--levers', levers, '--phase', '7'])).stderr).toBe(
+      'error: --phase: the scenario has phases 0–1, not 7',
+    );
+  });
 });

@@ -269,11 +269,22 @@ function program(io: Io, setExit: (code: number) => void): Command {
   );
   example(
     cli
-      .command('levers [study]')
+      .command('levers [study-or-scenario]')
       .description(
         'what each cost lever buys: a waterfall of engine re-runs from a baseline (a YAML/JSON study or --preset)',
       )
-      .option('--preset <name>', 'a built-in study: deepseek-v3-recipe, llama-70b-finetune, llama-70b-serving')
+      .option(
+        '--preset <name>',
+        'a built-in study: deepseek-v3-recipe, llama-70b-finetune, llama-70b-serving',
+      )
+      .option(
+        '--levers <file>',
+        "a YAML list of levers (replaces the study's; required with a scenario file)",
+      )
+      .option(
+        '--phase <n>',
+        'with a scenario file: the phase to start from (default: the first pretrain, finetune or serve)',
+      )
       .option('--json', 'machine-readable output')
       .action(async (file, opts) => {
         const result = (await import('./commands/levers.js')).leversCommand(file, opts);

@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
+import { baselineFromScenario } from '../../levers/from-scenario.js';
 import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
-import { leverStudySchema } from '../../levers/schema.js';
-import { parseYamlWith } from '../../scenario/load.js';
+import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
+import { parseScenario, parseYamlWith } from '../../scenario/load.js';
 import { formatBytes, formatUsd, table, toJson } from '../format.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
 export interface LeversFlags {
   preset?: string;
+  levers?: string;
+  phase?: string;
   json?: boolean;
 }
 
@@ -67,6 +71,58 @@ function text(w: Waterfall, description: string | undefined): string {
   ].join('\n');
 }
 
+const phaseIndex = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0)
+    inputError('invalid_value', ['--phase'], `a phase index ≥ 0, got '${text}'`);
+  return n;
+};
+
+/** A study file, or a project scenario (llmecon run) whose phase becomes the baseline for `--levers`. */
+function readStudy(file: string, o: LeversFlags): LeverStudy {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    return inputError(
+      'unknown_id',
+      ['study'],
+      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const levers = o.levers === undefined ? undefined : readLevers(o.levers);
+  if (/^phases\s*:/m.test(content)) {
+    const scenario = parseScenario(content, file);
+    if (!levers)
+      inputError(
+        'missing_field',
+        ['--levers'],
+        'a scenario has no levers: give --levers FILE (a YAML list of levers)',
+      );
+    return {
+      name: `${scenario.name}: cost levers`,
+      baseline: baselineFromScenario(scenario, o.phase === undefined ? undefined : phaseIndex(o.phase)),
+      levers: levers!,
+    };
+  }
+  const study = parseYamlWith(leverStudySchema, content, file);
+  return levers ? { ...study, levers } : study;
+}
+
+function readLevers(file: string): Lever[] {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (error) {
+    return inputError(
+      'unknown_id',
+      ['--levers'],
+      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return parseYamlWith(z.array(leverSchema).min(1), content, file);
+}
+
 export function leversCommand(
   file: string | undefined,
   o: LeversFlags,
@@ -77,7 +133,7 @@ export function leversCommand(
       ['--preset'],
       `give a lever study file or --preset, one of ${Object.keys(PRESETS).join(', ')}`,
     );
-  let study: ReturnType<typeof leverStudySchema.parse>;
+  let study: LeverStudy;
   if (o.preset !== undefined) {
     const preset = PRESETS[o.preset];
     if (!preset)
@@ -87,19 +143,8 @@ export function leversCommand(
         `unknown preset '${o.preset}'; one of ${Object.keys(PRESETS).join(', ')}`,
       );
     study = leverStudySchema.parse(preset);
-  } else {
-    let content: string;
-    try {
-      content = readFileSync(file!, 'utf8');
-    } catch (error) {
-      return inputError(
-        'unknown_id',
-        ['study'],
-        `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
-    }
-    study = parseYamlWith(leverStudySchema, content, file!);
-  }
+    if (o.levers !== undefined) study = { ...study, levers: readLevers(o.levers) };
+  } else study = readStudy(file!, o);
   let w: Waterfall;
   try {
     w = runWaterfall(study);
