@@ -193,6 +193,13 @@ describe('presets', () => {
     expect(Math.abs(w.baselineCostUsd / (30.84e6 * 2) - 1)).toBeLessThan(0.15);
     expect(Math.abs(w.finalCostUsd / (2.664e6 * 2) - 1)).toBeLessThan(0.15);
     expect(w.baselineCostUsd / w.finalCostUsd).toBeGreaterThan(8);
+    // Interactions: FP8 alone on the dense run saves far more than FP8 after MoE (fewer FLOPs left to speed up).
+    const fp8 = w.steps.find((s) => s.lever === 'FP8')!;
+    expect(fp8.aloneDeltaUsd!).toBeLessThan(3 * fp8.deltaUsd);
+    expect(w.steps[0]!.aloneDeltaUsd).toBe(w.steps[0]!.deltaUsd);
+    expect(w.steps.find((s) => s.lever === 'dualpipe schedule')!.aloneDeltaUsd).toBeNull(); // needs experts
+    for (const name of ['MoE', 'FP8', 'dualpipe'])
+      expect(w.steps.find((s) => s.lever.startsWith(name))!.deltaUsd).toBeLessThan(0);
     const moe = w.steps.find((s) => s.lever.startsWith('MoE'))!;
     expect(moe.deltaUsd).toBe(Math.min(...w.steps.map((s) => s.deltaUsd))); // the largest saving
     for (const s of w.steps) {

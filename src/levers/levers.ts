@@ -8,7 +8,7 @@ import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { parseTargets } from '../core/adaptation/adapters.js';
 import { type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
-import { inputError } from '../core/errors.js';
+import { InputError, inputError } from '../core/errors.js';
 import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import { computeType } from '../core/inference/serving-step.js';
@@ -543,6 +543,11 @@ export interface WaterfallStep {
   readonly gpus: number;
   readonly detail: string;
   readonly caveat: string;
+  /**
+   * The lever applied alone to the baseline: its delta there, or null where it needs an earlier lever
+   * (MLA after MoE) or no layout fits without them. `deltaUsd − aloneDeltaUsd` is the interaction.
+   */
+  readonly aloneDeltaUsd: number | null;
 }
 
 export interface Waterfall {
@@ -592,8 +597,19 @@ const leverLabel = (l: Lever): string => {
 };
 
 /** Runs the baseline, then each lever in order through the engines. */
+/** A lever's delta on the baseline by itself; null where it does not apply or fit there. */
+function aloneDelta(baseline: LeverState, baseCostUsd: number, lever: Lever, i: number): number | null {
+  try {
+    return evaluateState(applyLever(baseline, lever, i).state).costUsd - baseCostUsd;
+  } catch (error) {
+    if (error instanceof InputError) return null;
+    throw error;
+  }
+}
+
 export function runWaterfall(study: LeverStudy): Waterfall {
-  let state = baselineState(study.baseline);
+  const baseline = baselineState(study.baseline);
+  let state = baseline;
   const base = evaluateState(state);
   let previous = base.costUsd;
   const steps: WaterfallStep[] = [];
@@ -622,6 +638,7 @@ export function runWaterfall(study: LeverStudy): Waterfall {
       gpus: o.gpus,
       detail: o.detail,
       caveat: lever.note ? `${applied.caveat}; ${lever.note}` : applied.caveat,
+      aloneDeltaUsd: i === 0 ? o.costUsd - base.costUsd : aloneDelta(baseline, base.costUsd, lever, i),
     });
     previous = o.costUsd;
   }

@@ -23,11 +23,15 @@ const duration = (seconds: number) =>
       ? `${seconds.toFixed(2)} s`
       : `${(seconds * 1000).toFixed(0)} ms`;
 
+const signedUsd = (usd: number) =>
+  Math.abs(usd) < 0.005 ? '±$0' : `${usd < 0 ? '−' : '+'}${formatUsd(Math.abs(usd))}`;
+
 function text(w: Waterfall, description: string | undefined): string {
   const rows = [
     [
       'baseline',
       formatUsd(w.baselineCostUsd),
+      '',
       '',
       duration(w.baseline.timeSeconds),
       formatBytes(w.baseline.memoryPerGpuBytes),
@@ -37,9 +41,8 @@ function text(w: Waterfall, description: string | undefined): string {
     ...w.steps.map((s) => [
       s.lever,
       formatUsd(s.costUsd),
-      Math.abs(s.deltaUsd) < 0.005
-        ? '±$0'
-        : `${s.deltaUsd < 0 ? '−' : '+'}${formatUsd(Math.abs(s.deltaUsd))}`,
+      signedUsd(s.deltaUsd),
+      s.aloneDeltaUsd === null ? 'n/a' : signedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
       `${(s.energyKWh / 1000).toFixed(1)} MWh`,
@@ -56,6 +59,7 @@ function text(w: Waterfall, description: string | undefined): string {
         'step',
         'cost',
         'Δ',
+        'Δ alone',
         w.kind === 'serve' ? 'request latency' : 'wall-clock',
         'memory/GPU',
         'energy',
@@ -64,7 +68,7 @@ function text(w: Waterfall, description: string | undefined): string {
       rows,
     ),
     '',
-    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'serve' ? 'the deployment over its period' : 'the run'}). Each step re-runs the engine with the levers so far, so the order matters.`,
+    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'serve' ? 'the deployment over its period' : 'the run'}). Each step re-runs the engine with the levers so far, so the order matters: 'Δ alone' is the lever on the baseline by itself (n/a where it needs an earlier lever), and the difference is the interaction.`,
     '',
     'Caveats:',
     ...w.steps.map((s, i) => `${i + 1}. ${s.lever}: ${s.caveat}`),
