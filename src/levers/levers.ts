@@ -160,48 +160,56 @@ const layoutWords = (c: Record<string, unknown>) =>
     .map(([k, v]) => `${k} ${v}`)
     .join(' · ');
 
+/** A training or fine-tuning plan as an outcome: run cost, wall-clock, memory, energy and the layout. */
+function trainingOutcome(
+  s: TrainingState | FinetuneState,
+  plan: ReturnType<typeof planTraining>,
+  what: string,
+): Outcome {
+  const run = plan.run!;
+  const l = plan.chosen.layout;
+  return {
+    costUsd: run.costUsd + s.extraUsd,
+    timeSeconds: run.wallClockDays * 86400,
+    memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+    energyKWh: run.energyKWh,
+    gpus: s.gpus,
+    detail: `${what}, ${layoutWords({
+      tp: l.tensorParallel,
+      pp: l.pipelineParallel,
+      dp: l.dataParallel,
+      ep: l.expertParallel,
+      recompute: l.recompute,
+      schedule: s.kind === 'train' ? l.schedule : undefined,
+    })}, MFU ${(100 * plan.chosen.step.mfu).toFixed(1)}%`,
+  };
+}
+
 export function evaluateState(s: LeverState): Outcome {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
-  if (s.kind === 'train') {
+  if (s.kind !== 'serve') {
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
-    const plan = planTraining(s.spec, hw.cluster, {
-      seqLen,
-      globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
-      precision: s.precision,
-      optimizer: s.optimizer,
-      overlapExpertParallel: s.overlapExpertParallel,
-      gpus: s.gpus,
-      constraints: s.constraints,
-      top: 1,
-      cost: {
-        tokens: s.tokens,
-        goodput: s.goodput,
-        usdPerGpuHour: s.usdPerGpuHour,
-        energy,
-        networkingShareOfHardware: loadCatalog().assumptions.networkingShareOfHardware.value,
-      },
-    });
-    const run = plan.run!;
-    const l = plan.chosen.layout;
-    return {
-      costUsd: run.costUsd + s.extraUsd,
-      timeSeconds: run.wallClockDays * 86400,
-      memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
-      energyKWh: run.energyKWh,
-      gpus: s.gpus,
-      detail: `${s.gpus} × ${s.gpuId}, ${layoutWords({
-        tp: l.tensorParallel,
-        pp: l.pipelineParallel,
-        dp: l.dataParallel,
-        ep: l.expertParallel,
-        recompute: l.recompute,
-        schedule: l.schedule,
-      })}, MFU ${(100 * plan.chosen.step.mfu).toFixed(1)}%`,
+    const cost = {
+      goodput: s.goodput,
+      usdPerGpuHour: s.usdPerGpuHour,
+      energy,
+      networkingShareOfHardware: loadCatalog().assumptions.networkingShareOfHardware.value,
     };
-  }
-  if (s.kind === 'finetune') {
-    const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
+    if (s.kind === 'train') {
+      const plan = planTraining(s.spec, hw.cluster, {
+        seqLen,
+        globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
+        precision: s.precision,
+        optimizer: s.optimizer,
+        overlapExpertParallel: s.overlapExpertParallel,
+        gpus: s.gpus,
+        constraints: s.constraints,
+        top: 1,
+        cost: { ...cost, tokens: s.tokens },
+      });
+      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`);
+    }
     const plan = planFinetune(s.spec, hw.cluster, {
       method: s.method,
       rank: s.rank,
@@ -214,30 +222,13 @@ export function evaluateState(s: LeverState): Outcome {
       optimizer: s.optimizer,
       gpus: s.gpus,
       constraints: s.constraints,
-      cost: {
-        goodput: s.goodput,
-        usdPerGpuHour: s.usdPerGpuHour,
-        energy,
-        networkingShareOfHardware: loadCatalog().assumptions.networkingShareOfHardware.value,
-      },
+      cost,
     });
-    const run = plan.run!;
-    const l = plan.chosen.layout;
-    return {
-      costUsd: run.costUsd + s.extraUsd,
-      timeSeconds: run.wallClockDays * 86400,
-      memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
-      energyKWh: run.energyKWh,
-      gpus: s.gpus,
-      detail: `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable, ${layoutWords(
-        {
-          tp: l.tensorParallel,
-          pp: l.pipelineParallel,
-          dp: l.dataParallel,
-          recompute: l.recompute,
-        },
-      )}`,
-    };
+    return trainingOutcome(
+      s,
+      plan,
+      `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable`,
+    );
   }
   const candidates: DeploymentCandidate[] = replicaOptions(
     s.spec,

@@ -6,39 +6,18 @@ import { parseHTML } from 'linkedom';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, watchedPage } from '../../test/browser.js';
-import { monteCarlo, tornado } from '../core/uncertainty/monte-carlo.js';
-import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from './evaluate.js';
-import { scenarioReportHtml } from './html.js';
+import { analyseScenario, analysisHtml } from './analyse.js';
 import { parseScenario } from './load.js';
-import { scenarioReportMarkdown } from './report.js';
 
 const example = (f: string) => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'llmecon-report-'));
 
 /** The report `llmecon run --format html --samples 300` writes, saved to a file. */
 function reportFile(name: string, yaml: string): string {
-  const prepared = prepareScenario(parseScenario(yaml, `${name}.yaml`));
-  const result = evaluateScenario(prepared);
-  const headlines = (v: Readonly<Record<string, number>>) => {
-    const r = evaluateScenario(prepared, v);
-    return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
-  };
-  const output: Headline = result.revenueUsd > 0 ? 'npvUsd' : 'totalCostUsd';
-  const sensitivity = { output, tornado: tornado(prepared.uncertain, headlines, output) };
-  const mc = monteCarlo(prepared.uncertain, headlines, { samples: 300, seed: 1 });
+  const analysis = analyseScenario(parseScenario(yaml, `${name}.yaml`), { samples: 300, seed: 1 });
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
-  const html = scenarioReportHtml(
-    {
-      prepared,
-      result,
-      markdown: scenarioReportMarkdown(prepared, result, mc, sensitivity),
-      histogram: { output, histogram: mc.histograms[output] },
-      tornado: { output, ...sensitivity.tornado },
-    },
-    document as unknown as Document,
-  );
   const path = join(dir, `${name}.html`);
-  writeFileSync(path, html);
+  writeFileSync(path, analysisHtml(analysis, document as unknown as Document));
   return path;
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
@@ -7,6 +6,7 @@ import { PRESETS } from '../../levers/presets.js';
 import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
 import { parseScenario, parseYamlWith } from '../../scenario/load.js';
 import { formatBytes, formatUsd, table, toJson } from '../format.js';
+import { readText } from '../read-text.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
 export interface LeversFlags {
@@ -84,16 +84,7 @@ const phaseIndex = (text: string): number => {
 
 /** A study file, or a project scenario (llmecon run) whose phase becomes the baseline for `--levers`. */
 function readStudy(file: string, o: LeversFlags): LeverStudy {
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    return inputError(
-      'unknown_id',
-      ['study'],
-      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const content = readText(file, 'study');
   const levers = o.levers === undefined ? undefined : readLevers(o.levers);
   if (/^phases\s*:/m.test(content)) {
     const scenario = parseScenario(content, file);
@@ -114,17 +105,7 @@ function readStudy(file: string, o: LeversFlags): LeverStudy {
 }
 
 function readLevers(file: string): Lever[] {
-  let content: string;
-  try {
-    content = readFileSync(file, 'utf8');
-  } catch (error) {
-    return inputError(
-      'unknown_id',
-      ['--levers'],
-      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  return parseYamlWith(z.array(leverSchema).min(1), content, file);
+  return parseYamlWith(z.array(leverSchema).min(1), readText(file, '--levers'), file);
 }
 
 export function leversCommand(

@@ -1,13 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
-import { monteCarlo, tornado } from '../../core/uncertainty/monte-carlo.js';
-import { evaluateScenario, HEADLINES, type Headline, prepareScenario } from '../../scenario/evaluate.js';
-import { scenarioReportHtml } from '../../scenario/html.js';
+import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
 import { parseScenario } from '../../scenario/load.js';
-import { scenarioCsv, scenarioReportMarkdown } from '../../scenario/report.js';
+import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
 import { positiveInteger } from '../options.js';
+import { readText } from '../read-text.js';
 
 export interface RunFlags {
   samples?: string;
@@ -71,48 +70,18 @@ function written(out: string | undefined, text: string): { output: string; exitC
 }
 
 export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return inputError(
-      'unknown_id',
-      ['scenario'],
-      `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = readText(file, 'scenario');
   const format = reportFormat(o);
   const scenario = parseScenario(text, file);
-  const prepared = prepareScenario(scenario);
-  const result = evaluateScenario(prepared);
-  const headlines = (values: Readonly<Record<string, number>>) => {
-    const r = evaluateScenario(prepared, values);
-    return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
-  };
-  const output: Headline = result.revenueUsd > 0 ? 'npvUsd' : 'totalCostUsd';
-  const sensitivity = { output, tornado: tornado(prepared.uncertain, headlines, output) };
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
   const seed = o.seed === undefined ? 1 : Number.parseInt(o.seed, 10);
   if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
-  const mc =
-    samples > 0 && Object.keys(prepared.uncertain).length > 0
-      ? monteCarlo(prepared.uncertain, headlines, { samples, seed, onProgress: progressBar(format) })
-      : null;
+  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format) });
+  const { prepared, result, sensitivity, monteCarlo: mc } = a;
   if (format === 'csv') return written(o.out, scenarioCsv(result));
   if (format === 'html') {
     const { document } = parseHTML('<!doctype html><html><body></body></html>');
-    const markdown = scenarioReportMarkdown(prepared, result, mc, sensitivity);
-    const html = scenarioReportHtml(
-      {
-        prepared,
-        result,
-        markdown,
-        histogram: mc ? { output, histogram: mc.histograms[output] } : null,
-        tornado: { output, ...sensitivity.tornado },
-      },
-      document as unknown as Document,
-    );
-    return written(o.out, html);
+    return written(o.out, analysisHtml(a, document as unknown as Document));
   }
   if (format === 'json') {
     return written(
@@ -150,5 +119,5 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
       }),
     );
   }
-  return written(o.out, scenarioReportMarkdown(prepared, result, mc, sensitivity));
+  return written(o.out, analysisMarkdown(a));
 }

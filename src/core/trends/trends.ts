@@ -5,7 +5,7 @@
  */
 import { inputError } from '../errors.js';
 import { type Distribution, sample, seededRng } from '../uncertainty/distributions.js';
-import { percentile } from '../uncertainty/monte-carlo.js';
+import { type Percentiles, percentile } from '../uncertainty/monte-carlo.js';
 
 export interface TrendRates {
   /** Frontier training cost multiplier per year (Epoch AI: 2.4×). */
@@ -16,11 +16,8 @@ export interface TrendRates {
   readonly algorithmicHalvingMonths: Distribution;
 }
 
-export interface YearProjection {
+export interface YearProjection extends Pick<Percentiles, 'p5' | 'p50' | 'p95'> {
   readonly year: number;
-  readonly p5: number;
-  readonly p50: number;
-  readonly p95: number;
 }
 
 export interface Projection {
