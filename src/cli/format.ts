@@ -18,6 +18,11 @@ export function formatUsd(usd: number): string {
   return `$${usd.toFixed(Math.abs(usd) < 1 ? 3 : 2)}`;
 }
 
+/** A change in dollars with its sign: −$3.51M, +$2.75M, ±$0. */
+export function formatSignedUsd(usd: number): string {
+  return Math.abs(usd) < 0.005 ? '±$0' : `${usd < 0 ? '−' : '+'}${formatUsd(Math.abs(usd))}`;
+}
+
 /** Bytes as GiB (or MiB/KiB when small). */
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);

@@ -107,6 +107,15 @@ function constraintsFrom(l: LayoutInput): LayoutConstraints {
 
 export function baselineState(b: TrainingBaseline | FinetuneBaseline | ServingBaseline): LeverState {
   const { id, spec } = modelSpec(b.model, 'baseline.model');
+  return stateFor(id, spec, b);
+}
+
+/** A baseline's state for a model given as a spec (an uploaded config.json) under the name `modelId`. */
+export function stateFor(
+  id: string,
+  spec: ModelSpec,
+  b: TrainingBaseline | FinetuneBaseline | ServingBaseline,
+): LeverState {
   const gpu = findGpu(b.gpu, 'baseline.gpu');
   const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
   const common = { modelId: id, spec, gpuId: gpu.id, usdPerGpuHour, extraUsd: 0 };

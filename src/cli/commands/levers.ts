@@ -5,7 +5,7 @@ import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers
 import { PRESETS } from '../../levers/presets.js';
 import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
 import { parseScenario, parseYamlWith } from '../../scenario/load.js';
-import { formatBytes, formatUsd, table, toJson } from '../format.js';
+import { formatBytes, formatSignedUsd, formatUsd, table, toJson } from '../format.js';
 import { readText } from '../read-text.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
@@ -23,9 +23,6 @@ const duration = (seconds: number) =>
       ? `${seconds.toFixed(2)} s`
       : `${(seconds * 1000).toFixed(0)} ms`;
 
-const signedUsd = (usd: number) =>
-  Math.abs(usd) < 0.005 ? '±$0' : `${usd < 0 ? '−' : '+'}${formatUsd(Math.abs(usd))}`;
-
 function text(w: Waterfall, description: string | undefined): string {
   const rows = [
     [
@@ -41,8 +38,8 @@ function text(w: Waterfall, description: string | undefined): string {
     ...w.steps.map((s) => [
       s.lever,
       formatUsd(s.costUsd),
-      signedUsd(s.deltaUsd),
-      s.aloneDeltaUsd === null ? 'n/a' : signedUsd(s.aloneDeltaUsd),
+      formatSignedUsd(s.deltaUsd),
+      s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
       `${(s.energyKWh / 1000).toFixed(1)} MWh`,

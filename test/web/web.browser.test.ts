@@ -1,0 +1,280 @@
+/**
+ * The web app in a real browser: built with Vite, served from 127.0.0.1, driven by playwright-core and
+ * Debian's Chromium. Numbers are checked against the CLI's --json for the same inputs.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium, screenshot, watchedPage } from '../browser.js';
+import { runCli } from '../run-cli.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'llmecon-web-'));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
+let server: Server;
+let base = '';
+let browser: Browser;
+const timings: Record<string, number> = {};
+
+beforeAll(async () => {
+  await build({
+    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
+    logLevel: 'error',
+    build: { outDir },
+  });
+  server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]!)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    const file = join(outDir, path === '/' ? 'index.html' : path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(`${ARTIFACTS}web-timings.json`, `${JSON.stringify(timings, null, 2)}\n`);
+});
+
+async function open(url = base, viewport?: { width: number; height: number }) {
+  const w = await watchedPage(browser, viewport);
+  const started = Date.now();
+  await w.page.goto(url);
+  await w.page.waitForSelector('body[data-ready="true"]');
+  return { ...w, loadMs: Date.now() - started };
+}
+
+const view = async (page: Page, label: string) => {
+  await page.getByRole('button', { name: label, exact: true }).click();
+};
+
+const cli = async (args: string[]) => {
+  const r = await runCli(args);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+const study = (file: string, baseline: string) => {
+  const path = join(outDir, file);
+  writeFileSync(path, `name: web check\nbaseline:\n${baseline}levers:\n  - lever: fp8\n`);
+  return path;
+};
+
+describe('web app in Chromium', () => {
+  it('Train: first render, the same cost as the CLI, recompute on an input change, no errors', async () => {
+    const { page, problems, requests, loadMs } = await open();
+    timings.firstRenderMs = loadMs;
+    const result = page.locator('#train-result');
+    await result.waitFor();
+    const w = await cli([
+      'levers',
+      study(
+        'train.yaml',
+        '  kind: train\n  model: llama-3-8b\n  tokens: 1e12\n  gpu: h100\n  gpus: 64\n  usdPerGpuHour: 2\n  seqLen: 4096\n',
+      ),
+      '--json',
+    ]);
+    expect(Number(await result.getAttribute('data-cost'))).toBe(w.baseline.costUsd);
+    await page.locator('#train-gpus').fill('128');
+    await page.locator('#train-gpus').dispatchEvent('change');
+    // Twice the GPUs: about the same cost (GPU-hours), about half the wall-clock.
+    await expect
+      .poll(async () => Number(await result.getAttribute('data-seconds')), { timeout: 20_000 })
+      .toBeLessThan(0.7 * w.baseline.timeSeconds);
+    timings.trainRecomputeMs = Number(await result.getAttribute('data-ms'));
+    expect(problems).toEqual([]);
+    expect(requests.every((u) => u.startsWith(base))).toBe(true);
+    await screenshot(page, 'web-train');
+    await page.close();
+  });
+
+  it('share URL: the link reproduces the inputs and the numbers', async () => {
+    const { page } = await open();
+    await page.locator('#train-tokens').fill('2e12');
+    await page.locator('#train-tokens').dispatchEvent('change');
+    await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
+    await page.locator('#train-result').waitFor();
+    await page.waitForFunction(() => document.querySelector('#train-result')?.getAttribute('data-cost'));
+    const url = await page.evaluate(() => document.body.dataset.url!);
+    const cost = await page.locator('#train-result').getAttribute('data-cost');
+    const again = await open(url);
+    expect(await again.page.locator('#train-tokens').inputValue()).toBe('2000000000000');
+    await again.page.locator('#train-result').waitFor();
+    expect(await again.page.locator('#train-result').getAttribute('data-cost')).toBe(cost);
+    await page.close();
+    await again.page.close();
+  });
+
+  it('config.json upload: a Hugging Face config gives the catalog model its numbers; a broken one an error by the field', async () => {
+    const { page } = await open();
+    await page.locator('#train-result').waitFor();
+    const catalogCost = await page.locator('#train-result').getAttribute('data-cost');
+    const entry = JSON.parse(
+      readFileSync(new URL('../../catalog/models/llama-3-8b.json', import.meta.url), 'utf8'),
+    );
+    const good = join(outDir, 'config.json');
+    writeFileSync(good, JSON.stringify(entry.config));
+    await page.locator('#train-config').setInputFiles(good);
+    await page.waitForFunction(() => document.querySelector('#train-model')?.hasAttribute('disabled'));
+    await page.waitForFunction(
+      (c) => document.querySelector('#train-result')?.getAttribute('data-cost') === c,
+      catalogCost,
+    );
+    const bad = join(outDir, 'broken.json');
+    writeFileSync(bad, '{"model_type": "llama", "hidden_size": "big"');
+    await page.locator('#train-config').setInputFiles(bad);
+    await expect(page.locator('[role=alert]').first()).toBeDefined();
+    await page.waitForFunction(() => /not JSON/.test(document.body.textContent ?? ''));
+    await page.close();
+  });
+
+  it('Levers: the waterfall equals `llmecon levers --json`, with a labelled chart', async () => {
+    const { page, problems } = await open();
+    await view(page, 'Levers');
+    await page.locator('#levers-preset').selectOption('llama-70b-serving');
+    await page.locator('#levers-table tbody tr[data-cost]').first().waitFor();
+    const costs = await page
+      .locator('#levers-table tbody tr[data-cost]')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-cost'))));
+    const w = await cli(['levers', '--preset', 'llama-70b-serving', '--json']);
+    expect(costs).toEqual(w.steps.map((s: { costUsd: number }) => s.costUsd));
+    expect(await page.locator('svg[aria-label^="Cost waterfall"]').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await screenshot(page, 'web-levers');
+    await page.close();
+  });
+
+  it('Project: the scenario report equals `llmecon run --json`; exports; markup in names stays text', async () => {
+    const { page, problems } = await open();
+    await view(page, 'Project');
+    await page.locator('#project-example').selectOption('startup-serving-8b.yaml');
+    await page.locator('#project-samples').fill('0');
+    await page.locator('#project-samples').dispatchEvent('change');
+    await page.locator('#project-run').click();
+    await page.locator('#project-result').waitFor();
+    const run = await cli([
+      'run',
+      new URL('../../examples/startup-serving-8b.yaml', import.meta.url).pathname,
+      '--json',
+    ]);
+    expect(Number(await page.locator('#project-result').getAttribute('data-total'))).toBe(run.totalCostUsd);
+    expect(Number(await page.locator('#project-result').getAttribute('data-npv'))).toBe(run.npvUsd);
+    await screenshot(page, 'web-project');
+    // A hostile scenario: names with markup render as text in the sandboxed report; nothing runs.
+    const yaml = await page.locator('#project-yaml').inputValue();
+    await page
+      .locator('#project-yaml')
+      .fill(
+        yaml.replace(
+          'name: Startup serving a fine-tuned 8B model',
+          'name: "<img src=x onerror=alert(1)><script>parent.pwned=1</script>"',
+        ),
+      );
+    await page.locator('#project-yaml').dispatchEvent('change');
+    await page.locator('#project-run').click();
+    await page.waitForFunction(() =>
+      (document.querySelector('iframe.report') as HTMLIFrameElement | null)?.srcdoc.includes(
+        '&lt;script&gt;',
+      ),
+    );
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    const frame = page.frameLocator('iframe.report');
+    await expect(frame.locator('h1').textContent()).resolves.toBe(
+      '<img src=x onerror=alert(1)><script>parent.pwned=1</script>',
+    );
+    // A malformed scenario: the error names the path and line.
+    await page
+      .locator('#project-yaml')
+      .fill(yaml.replace('horizonMonths: 24', 'horizonMonths: 24\nhorizon_years: 2'));
+    await page.locator('#project-yaml').dispatchEvent('change');
+    await page.locator('#project-run').click();
+    await page.locator('#project-errors').waitFor();
+    expect(await page.locator('#project-errors').textContent()).toMatch(/line \d+: .*horizon_years/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('Scaling laws: the same allocations as `llmecon scaling --json`, recomputed instantly', async () => {
+    const { page } = await open();
+    await view(page, 'Scaling laws');
+    await page.locator('#scaling-table').waitFor();
+    const params = await page
+      .locator('#scaling-table tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-params'))));
+    const s = await cli(['scaling', '--flops', '5.76e23', '--json']);
+    expect(params).toEqual(Object.values(s.allocations).map((a) => (a as { params: number }).params));
+    timings.scalingRecomputeMs = Number(await page.locator('#scaling-flops-out').getAttribute('data-ms'));
+    await screenshot(page, 'web-scaling');
+    await page.close();
+  });
+
+  it('Validate: every cited case, predicted vs published', async () => {
+    const { page } = await open();
+    await view(page, 'Validate');
+    await page.locator('#validate-serving').waitFor({ timeout: 60_000 });
+    const v = await cli(['validate', '--json']);
+    const errors = await page
+      .locator('#validate-training tbody tr')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-error'))));
+    expect(errors).toEqual(v.cases.map((c: { error: number }) => c.error));
+    await screenshot(page, 'web-validate');
+    await page.close();
+  }, 90_000);
+
+  it('a hostile URL renders as text; keyboard reaches the views; phone width does not overflow', async () => {
+    const { page: p0 } = await open();
+    await p0.locator('#train-result').waitFor();
+    const hostile = await p0.evaluate(async () => {
+      const state = { view: 'train', train: { model: '<img src=x onerror=alert(1)>' } };
+      const bytes = new TextEncoder().encode(JSON.stringify(state));
+      const out = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+      const packed = new Uint8Array(await new Response(out).arrayBuffer());
+      return `#s=${btoa(String.fromCharCode(...packed))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '')}`;
+    });
+    const { page, problems } = await open(`${base}${hostile}`);
+    await page.waitForFunction(() => /unknown model/.test(document.body.textContent ?? ''));
+    expect(problems).toEqual([]);
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('main#view-project');
+    for (const label of ['Train', 'Project', 'Levers', 'Scaling laws']) {
+      const phone = await open(base, { width: 390, height: 844 });
+      await view(phone.page, label);
+      await phone.page.waitForTimeout(300);
+      const overflow = await phone.page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(overflow, label).toBeLessThanOrEqual(0);
+      if (label === 'Train') await screenshot(phone.page, 'web-train-phone');
+      await phone.page.close();
+    }
+    await page.close();
+    await p0.close();
+  });
+});

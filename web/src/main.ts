@@ -1,0 +1,72 @@
+/** llmecon in the browser: the CLI's core, views over it, state in the URL, heavy work in a worker. */
+import { html, render, type TemplateResult } from 'lit-html';
+import { EXAMPLES } from './examples.js';
+import { type AppState, decodeState, defaultState, encodeState, VIEWS, type View } from './state.js';
+import { leversView } from './views/levers.js';
+import { projectView } from './views/project.js';
+import { scalingView } from './views/scaling.js';
+import { trainView } from './views/train.js';
+import { validateView } from './views/validate.js';
+
+export interface App {
+  readonly state: AppState;
+  /** Replaces part of the state, re-renders and updates the URL. */
+  update(change: (s: AppState) => AppState): void;
+  rerender(): void;
+}
+
+const root = document.getElementById('app')!;
+let state = defaultState(EXAMPLES['deepseek-v3.yaml']!);
+
+const views: Record<View, (app: App) => TemplateResult> = {
+  train: trainView,
+  project: projectView,
+  levers: leversView,
+  scaling: scalingView,
+  validate: validateView,
+};
+
+let urlTimer: ReturnType<typeof setTimeout> | undefined;
+const app: App = {
+  get state() {
+    return state;
+  },
+  update(change) {
+    state = change(state);
+    draw();
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(async () => {
+      history.replaceState(null, '', `#s=${await encodeState(state)}`);
+      document.body.dataset.url = location.href;
+    }, 50);
+  },
+  rerender: () => draw(),
+};
+
+function draw(): void {
+  render(
+    html`<header>
+        <h1>llmecon <small class="status">— the economics of LLMs, computed in your browser</small></h1>
+        <nav aria-label="Views">
+          ${VIEWS.map(
+            (v) =>
+              html`<button
+                type="button"
+                aria-current=${v.id === state.view ? 'page' : 'false'}
+                @click=${() => app.update((s) => ({ ...s, view: v.id }))}
+              >
+                ${v.label}
+              </button>`,
+          )}
+        </nav>
+      </header>
+      <main id=${`view-${state.view}`}>${views[state.view](app)}</main>`,
+    root,
+  );
+}
+
+root.replaceChildren();
+const fromUrl = await decodeState(location.hash, state);
+if (fromUrl) state = fromUrl;
+draw();
+document.body.dataset.ready = 'true';

@@ -1,0 +1,24 @@
+/** Shared bits of the views: formatting, field errors and the running-task status. */
+import { html, nothing } from 'lit-html';
+import type { Issue } from '../compute.js';
+
+export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/cli/format.js';
+
+/** Errors for a field (issues whose path starts with `prefix`), shown next to it. */
+export const fieldError = (issues: readonly Issue[] | null, ...prefixes: string[]) => {
+  const mine = (issues ?? []).filter((i) => prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`)));
+  return mine.length === 0
+    ? nothing
+    : html`<span class="error" role="alert">${mine.map((i) => i.message).join('; ')}</span>`;
+};
+
+/** Issues no field claims, shown under the form. */
+export const otherErrors = (issues: readonly Issue[] | null, claimed: readonly string[]) => {
+  const rest = (issues ?? []).filter((i) => !claimed.some((p) => i.path === p || i.path.startsWith(`${p}.`)));
+  return rest.length === 0
+    ? nothing
+    : html`<p class="error" role="alert">${rest.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>`;
+};
+
+export const days = (seconds: number) =>
+  seconds >= 86400 ? `${(seconds / 86400).toFixed(1)} days` : `${(seconds / 3600).toFixed(2)} hours`;

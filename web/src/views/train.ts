@@ -1,0 +1,117 @@
+/** Train: a pretraining run — the fastest layout that fits, GPU-hours, days, dollars, energy. */
+import { html, nothing } from 'lit-html';
+import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
+import type { Outcome } from '../../../src/levers/levers.js';
+import { compute, type Issue, TaskError } from '../compute.js';
+import type { App } from '../main.js';
+import type { TrainInput } from '../state.js';
+import { days, fieldError, formatBytes, formatUsd, otherErrors } from './common.js';
+
+let last: { key: string; outcome: Outcome | null; issues: Issue[] | null; ms: number } | null = null;
+let running = '';
+
+function run(app: App, input: TrainInput): void {
+  const key = JSON.stringify(input);
+  if (last?.key === key || running === key) return;
+  running = key;
+  const started = performance.now();
+  compute<Outcome>({ task: 'train', input })
+    .then((outcome) => {
+      last = { key, outcome, issues: null, ms: performance.now() - started };
+    })
+    .catch((e: Error) => {
+      last = {
+        key,
+        outcome: null,
+        issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
+        ms: 0,
+      };
+    })
+    .finally(() => {
+      running = '';
+      app.rerender();
+    });
+}
+
+/** The catalog id of a GPU named by id or alias (null when unknown: the engine reports it). */
+export const gpuId = (name: string): string | null => {
+  try {
+    return findGpu(name).id;
+  } catch {
+    return null;
+  }
+};
+
+const sourceOf = (name: string) => {
+  const id = gpuId(name);
+  const gpu = id === null ? undefined : loadCatalog().gpus.get(id);
+  if (!gpu) return '';
+  const f = gpu.file;
+  return `${gpu.name}: BF16 ${f.peakFlops.bf16!.value} TFLOP/s (${f.peakFlops.bf16!.source}), ${f.memory.capacity.value} ${f.memory.capacity.unit} (${f.memory.capacity.source})`;
+};
+
+export function trainView(app: App) {
+  const t = app.state.train;
+  const set = (change: Partial<TrainInput>) =>
+    app.update((s) => ({ ...s, train: { ...s.train, ...change } }));
+  const num = (field: keyof TrainInput) => (e: Event) =>
+    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  run(app, t);
+  const r = last?.key === JSON.stringify(t) ? last : null;
+  const catalog = loadCatalog();
+  const upload = async (e: Event) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) set({ config: await file.text(), configName: file.name });
+  };
+  return html`<h2>Pretraining run</h2>
+    <form @submit=${(e: Event) => e.preventDefault()}>
+      <label
+        >Model
+        <select id="train-model" ?disabled=${t.config !== null} @change=${(e: Event) => set({ model: (e.target as HTMLSelectElement).value })}>
+          ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === t.model}>${m.id}</option>`)}
+        </select>
+        ${fieldError(r?.issues ?? null, 'model', 'baseline.model')}
+      </label>
+      <label
+        >…or a Hugging Face config.json
+        <input id="train-config" type="file" accept=".json,application/json" @change=${upload} />
+        ${
+          t.config !== null
+            ? html`<span>${t.configName} <button type="button" @click=${() => set({ config: null, configName: null })}>use the catalog model</button></span>`
+            : nothing
+        }
+        ${fieldError(r?.issues ?? null, 'config.json')}
+      </label>
+      <label
+        >GPU
+        <select id="train-gpu" title=${sourceOf(t.gpu)} @change=${(e: Event) => set({ gpu: (e.target as HTMLSelectElement).value })}>
+          ${[...catalog.gpus.values()].map((g) => html`<option value=${g.id} title=${sourceOf(g.id)} ?selected=${g.id === gpuId(t.gpu)}>${g.id}</option>`)}
+        </select>
+        ${fieldError(r?.issues ?? null, 'gpu', 'baseline.gpu')}
+      </label>
+      <label>GPUs <input id="train-gpus" type="number" min="1" step="1" .value=${String(t.gpus)} @change=${num('gpus')} />${fieldError(r?.issues ?? null, 'gpus', '--gpus')}</label>
+      <label>Tokens <input id="train-tokens" type="number" min="1" .value=${String(t.tokens)} @change=${num('tokens')} />${fieldError(r?.issues ?? null, 'tokens')}</label>
+      <label
+        >Precision
+        <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as 'bf16' | 'fp8' })}>
+          ${['bf16', 'fp8'].map((p) => html`<option ?selected=${p === t.precision}>${p}</option>`)}
+        </select>
+        ${fieldError(r?.issues ?? null, 'precision', '--precision')}
+      </label>
+      <label>Sequence length <input id="train-seq" type="number" min="1" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
+      <label>$ per GPU-hour <input id="train-price" type="number" min="0" step="0.01" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
+    </form>
+    ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour']) : nothing}
+    ${
+      r?.outcome
+        ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)}>
+            <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b></div>
+            <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b></div>
+            <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
+            <div class="card">energy<b>${(r.outcome.energyKWh / 1000).toFixed(1)} MWh</b></div>
+          </div>
+          <p>${r.outcome.detail}</p>`
+        : nothing
+    }`;
+}
