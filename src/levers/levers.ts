@@ -239,19 +239,7 @@ export function evaluateState(s: LeverState): Outcome {
       `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable`,
     );
   }
-  const candidates: DeploymentCandidate[] = replicaOptions(
-    s.spec,
-    hw.cluster.gpusPerNode,
-    [s.weights],
-    s.kv,
-    {},
-  ).map((replica) => ({
-    gpuId: hw.gpu.id,
-    cluster: hw.cluster,
-    usdPerGpuHour: s.usdPerGpuHour,
-    replica: { ...replica, weightSparsity: s.sparsity },
-    energy,
-  }));
+  const candidates = servingCandidates(s);
   const perRequest = s.workload.inputTokens + s.workload.outputTokens;
   const best = planDeployments(s.spec, candidates, s.workload, s.tokensPerDay / perRequest / 86400, s.slo)[0];
   if (!best)
@@ -269,6 +257,19 @@ export function evaluateState(s: LeverState): Outcome {
     gpus: best.gpus,
     detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
   };
+}
+
+/** The replicas a deployment state may use: every TP × EP of its GPU at its formats and price. */
+export function servingCandidates(s: ServingState): DeploymentCandidate[] {
+  const hw = resolveHardware(s.gpuId, undefined);
+  const energy = energyAssumptions(hw.gpu, hw.cluster, {});
+  return replicaOptions(s.spec, hw.cluster.gpusPerNode, [s.weights], s.kv, {}).map((replica) => ({
+    gpuId: hw.gpu.id,
+    cluster: hw.cluster,
+    usdPerGpuHour: s.usdPerGpuHour,
+    replica: { ...replica, weightSparsity: s.sparsity },
+    energy,
+  }));
 }
 
 /** $ per million output tokens of `s.spec` served at full use on `s.gpuId` (a distillation teacher). */

@@ -149,6 +149,44 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  it('Adapt: full, LoRA and QLoRA cost what `llmecon levers` says for the same run', async () => {
+    const { page, problems } = await open();
+    await view(page, 'Adapt');
+    await page.locator('#adapt-table tbody tr[data-cost]').nth(2).waitFor({ timeout: 20_000 });
+    const costs = await page
+      .locator('#adapt-table tbody tr[data-cost]')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-cost'))));
+    const path = join(outDir, 'adapt.yaml');
+    writeFileSync(
+      path,
+      'name: adapt\nbaseline:\n  kind: finetune\n  model: llama-3-8b\n  tokens: 100e6\n  epochs: 3\n  method: full\n  rank: 16\n  targets: all\n  gpu: h100\n  gpus: 8\n  seqLen: 4096\n  globalBatch: 64\n  usdPerGpuHour: 2\nlevers:\n  - { lever: adapter, method: lora, rank: 16, targets: all }\n  - { lever: adapter, method: qlora, rank: 16, targets: all }\n',
+    );
+    const w = await cli(['levers', path, '--json']);
+    expect(costs).toEqual([w.baselineCostUsd, ...w.steps.map((s: { costUsd: number }) => s.costUsd)]);
+    expect(problems).toEqual([]);
+    await screenshot(page, 'web-adapt');
+    await page.close();
+  }, 60_000);
+
+  it('Serve: $ per day equals the CLI for the same deployment; the API break-even chart is labelled', async () => {
+    const { page, problems } = await open();
+    await view(page, 'Serve');
+    await page.locator('#serve-result').waitFor({ timeout: 20_000 });
+    const path = join(outDir, 'serve.yaml');
+    writeFileSync(
+      path,
+      'name: serve\nbaseline:\n  kind: serve\n  model: llama-3.1-70b\n  gpu: h100\n  weights: fp8\n  kv: fp8\n  inputTokens: 1000\n  outputTokens: 300\n  tokensPerDay: 2e9\n  tpotSloSeconds: 0.05\n  usdPerGpuHour: 2\n  days: 1\nlevers:\n  - { lever: gpu, gpu: h200, usdPerGpuHour: 2 }\n',
+    );
+    const w = await cli(['levers', path, '--json']);
+    expect(Number(await page.locator('#serve-result').getAttribute('data-usd-per-day'))).toBe(
+      w.baselineCostUsd,
+    );
+    expect(await page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await screenshot(page, 'web-serve');
+    await page.close();
+  }, 60_000);
+
   it('Levers: the waterfall equals `llmecon levers --json`, with a labelled chart', async () => {
     const { page, problems } = await open();
     await view(page, 'Levers');
@@ -262,8 +300,8 @@ describe('web app in Chromium', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
-    await page.waitForSelector('main#view-project');
-    for (const label of ['Train', 'Project', 'Levers', 'Scaling laws']) {
+    await page.waitForSelector('main#view-adapt');
+    for (const label of ['Train', 'Adapt', 'Serve', 'Project', 'Levers', 'Scaling laws']) {
       const phone = await open(base, { width: 390, height: 844 });
       await view(phone.page, label);
       await phone.page.waitForTimeout(300);

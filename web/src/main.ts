@@ -2,9 +2,11 @@
 import { html, render, type TemplateResult } from 'lit-html';
 import { EXAMPLES } from './examples.js';
 import { type AppState, decodeState, defaultState, encodeState, VIEWS, type View } from './state.js';
+import { adaptView } from './views/adapt.js';
 import { leversView } from './views/levers.js';
 import { projectView } from './views/project.js';
 import { scalingView } from './views/scaling.js';
+import { serveView } from './views/serve.js';
 import { trainView } from './views/train.js';
 import { validateView } from './views/validate.js';
 
@@ -20,6 +22,8 @@ let state = defaultState(EXAMPLES['deepseek-v3.yaml']!);
 
 const views: Record<View, (app: App) => TemplateResult> = {
   train: trainView,
+  adapt: adaptView,
+  serve: serveView,
   project: projectView,
   levers: leversView,
   scaling: scalingView,

@@ -1,8 +1,10 @@
 /** The app's state in the URL: JSON, deflate-compressed, base64url — a link reproduces the view. */
 
-export type View = 'train' | 'project' | 'levers' | 'scaling' | 'validate';
+export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
 export const VIEWS: readonly { id: View; label: string }[] = [
   { id: 'train', label: 'Train' },
+  { id: 'adapt', label: 'Adapt' },
+  { id: 'serve', label: 'Serve' },
   { id: 'project', label: 'Project' },
   { id: 'levers', label: 'Levers' },
   { id: 'scaling', label: 'Scaling laws' },
@@ -22,9 +24,36 @@ export interface TrainInput {
   usdPerGpuHour: number | null;
 }
 
+export interface AdaptInput {
+  model: string;
+  gpu: string;
+  gpus: number;
+  tokens: number;
+  epochs: number;
+  seqLen: number;
+  globalBatch: number;
+  rank: number;
+  usdPerGpuHour: number;
+}
+
+export interface ServeInput {
+  model: string;
+  gpu: string;
+  weights: string;
+  kv: string;
+  inputTokens: number;
+  outputTokens: number;
+  tokensPerDay: number;
+  tpotSloSeconds: number;
+  usdPerGpuHour: number;
+  api: string;
+}
+
 export interface AppState {
   view: View;
   train: TrainInput;
+  adapt: AdaptInput;
+  serve: ServeInput;
   project: { example: string; yaml: string; samples: number; seed: number };
   levers: { preset: string };
   scaling: { mode: 'flops' | 'usd'; flops: number; usd: number; gpu: string; inferenceTokens: number };
@@ -43,6 +72,29 @@ export function defaultState(exampleYaml: string): AppState {
       precision: 'bf16',
       seqLen: 4096,
       usdPerGpuHour: 2,
+    },
+    adapt: {
+      model: 'llama-3-8b',
+      gpu: 'h100-sxm',
+      gpus: 8,
+      tokens: 100e6,
+      epochs: 3,
+      seqLen: 4096,
+      globalBatch: 64,
+      rank: 16,
+      usdPerGpuHour: 2,
+    },
+    serve: {
+      model: 'llama-3.1-70b',
+      gpu: 'h100-sxm',
+      weights: 'fp8',
+      kv: 'fp8',
+      inputTokens: 1000,
+      outputTokens: 300,
+      tokensPerDay: 2e9,
+      tpotSloSeconds: 0.05,
+      usdPerGpuHour: 2,
+      api: 'gpt-4o-mini',
     },
     project: { example: 'deepseek-v3.yaml', yaml: exampleYaml, samples: 2000, seed: 1 },
     levers: { preset: 'deepseek-v3-recipe' },
@@ -84,6 +136,8 @@ export async function decodeState(hash: string, fallback: AppState): Promise<App
     return {
       view,
       train: { ...fallback.train, ...parsed.train },
+      adapt: { ...fallback.adapt, ...parsed.adapt },
+      serve: { ...fallback.serve, ...parsed.serve },
       project: { ...fallback.project, ...parsed.project },
       levers: { ...fallback.levers, ...parsed.levers },
       scaling: { ...fallback.scaling, ...parsed.scaling },

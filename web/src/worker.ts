@@ -3,23 +3,41 @@
  * all on the same core as the CLI. Messages: {id, task, …} in; progress, result or error out.
  */
 import { parseHTML } from 'linkedom';
-import { ZodError } from 'zod';
-import { findModel } from '../../src/catalog/catalog.js';
+import { ZodError, z } from 'zod';
+import { findApi, findModel } from '../../src/catalog/catalog.js';
 import { InputError } from '../../src/core/errors.js';
+import { apiUsdPerDay, selfHostVsApi, volumeGrid } from '../../src/core/inference/deployment.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
-import { evaluateState, runWaterfall, stateFor } from '../../src/levers/levers.js';
+import {
+  evaluateState,
+  runWaterfall,
+  type ServingState,
+  servingCandidates,
+  stateFor,
+} from '../../src/levers/levers.js';
 import { PRESETS } from '../../src/levers/presets.js';
-import { leverStudySchema, trainingBaselineSchema } from '../../src/levers/schema.js';
+import {
+  finetuneBaselineSchema,
+  leverStudySchema,
+  servingBaselineSchema,
+  trainingBaselineSchema,
+} from '../../src/levers/schema.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../src/scenario/analyse.js';
 import { HEADLINES } from '../../src/scenario/evaluate.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
-import type { TrainInput } from './state.js';
 
 export type Task =
-  | { readonly task: 'train'; readonly input: TrainInput }
+  | {
+      readonly task: 'evaluate';
+      /** A lever baseline (train, finetune or serve), validated here by the same schema as `llmecon levers`. */
+      readonly baseline: unknown;
+      /** An uploaded config.json (text) standing in for the baseline's catalog model. */
+      readonly config?: { readonly text: string; readonly name: string } | null;
+    }
+  | { readonly task: 'serve'; readonly baseline: unknown; readonly api: string }
   | { readonly task: 'scenario'; readonly yaml: string; readonly samples: number; readonly seed: number }
   | { readonly task: 'levers'; readonly preset: string }
   | { readonly task: 'validate' };
@@ -30,24 +48,22 @@ interface Scope {
 }
 const scope = self as unknown as Scope;
 
-function train(input: TrainInput) {
-  const baseline = trainingBaselineSchema.parse({
-    kind: 'train',
-    model: input.model,
-    tokens: input.tokens,
-    gpu: input.gpu,
-    gpus: input.gpus,
-    precision: input.precision,
-    seqLen: input.seqLen,
-    usdPerGpuHour: input.usdPerGpuHour ?? undefined,
-  });
-  if (input.config === null) {
-    const entry = findModel(input.model, 'model');
-    return evaluateState(stateFor(entry.id, modelSpecFrom(entry.config, entry.name), baseline));
+const baselineSchema = z.discriminatedUnion('kind', [
+  trainingBaselineSchema,
+  finetuneBaselineSchema,
+  servingBaselineSchema,
+]);
+
+/** The state `llmecon levers` would start from, or the same with an uploaded config's model. */
+function state(baseline: unknown, config?: { text: string; name: string } | null) {
+  const b = baselineSchema.parse(baseline);
+  if (!config) {
+    const entry = findModel(b.model, 'model');
+    return stateFor(entry.id, modelSpecFrom(entry.config, entry.name), b);
   }
-  let config: unknown;
+  let parsed: unknown;
   try {
-    config = JSON.parse(input.config);
+    parsed = JSON.parse(config.text);
   } catch (error) {
     throw new InputError({
       code: 'malformed',
@@ -55,8 +71,24 @@ function train(input: TrainInput) {
       message: `not JSON: ${(error as Error).message}`,
     });
   }
-  const name = input.configName ?? 'config.json';
-  return evaluateState(stateFor(name, modelSpecFrom(config, name), baseline));
+  return stateFor(config.name, modelSpecFrom(parsed, config.name), b);
+}
+
+/** Self-hosting at the state's traffic and over a range of volumes against a catalog API's prices. */
+function serve(baseline: unknown, apiId: string) {
+  const s = state(baseline) as ServingState;
+  if (s.kind !== 'serve')
+    throw new InputError({ code: 'invalid_value', path: ['kind'], message: 'a serving baseline' });
+  const outcome = evaluateState(s);
+  const api = findApi(apiId, 'api');
+  const price = {
+    inputUsdPerMillion: api.prices.input.value,
+    cachedInputUsdPerMillion: api.prices.cachedInput?.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+  const rps = s.tokensPerDay / (s.workload.inputTokens + s.workload.outputTokens) / 86400;
+  const curve = selfHostVsApi(s.spec, servingCandidates(s), s.workload, price, s.slo, volumeGrid(1e6, 1e12));
+  return { outcome, api: api.id, apiUsdPerDay: apiUsdPerDay(price, s.workload, rps), curve };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */
@@ -78,8 +110,10 @@ const caseRow = (r: {
 
 function run(task: Task, progress: (done: number, total: number) => void): unknown {
   switch (task.task) {
-    case 'train':
-      return train(task.input);
+    case 'evaluate':
+      return evaluateState(state(task.baseline, task.config));
+    case 'serve':
+      return serve(task.baseline, task.api);
     case 'scenario': {
       const a = analyseScenario(parseScenario(task.yaml, 'scenario'), {
         samples: task.samples,

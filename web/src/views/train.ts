@@ -15,7 +15,20 @@ function run(app: App, input: TrainInput): void {
   if (last?.key === key || running === key) return;
   running = key;
   const started = performance.now();
-  compute<Outcome>({ task: 'train', input })
+  compute<Outcome>({
+    task: 'evaluate',
+    baseline: {
+      kind: 'train',
+      model: input.model,
+      tokens: input.tokens,
+      gpu: input.gpu,
+      gpus: input.gpus,
+      precision: input.precision,
+      seqLen: input.seqLen,
+      usdPerGpuHour: input.usdPerGpuHour ?? undefined,
+    },
+    config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
+  })
     .then((outcome) => {
       last = { key, outcome, issues: null, ms: performance.now() - started };
     })

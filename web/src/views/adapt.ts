@@ -1,0 +1,100 @@
+/** Adapt: full fine-tuning, LoRA and QLoRA of the same run side by side (the fine-tuning engine). */
+import { html, nothing } from 'lit-html';
+import { loadCatalog } from '../../../src/catalog/catalog.js';
+import type { Outcome } from '../../../src/levers/levers.js';
+import { compute, type Issue, TaskError } from '../compute.js';
+import type { App } from '../main.js';
+import type { AdaptInput } from '../state.js';
+import { days, formatBytes, formatUsd } from './common.js';
+import { gpuId } from './train.js';
+
+const METHODS = ['full', 'lora', 'qlora'] as const;
+let last: { key: string; rows: (Outcome | Issue[])[] } | null = null;
+let running = '';
+
+/** The fine-tuning baseline `llmecon levers` takes, for one method. */
+export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) => ({
+  kind: 'finetune',
+  model: a.model,
+  tokens: a.tokens,
+  epochs: a.epochs,
+  method,
+  rank: a.rank,
+  targets: 'all',
+  gpu: a.gpu,
+  gpus: a.gpus,
+  seqLen: a.seqLen,
+  globalBatch: a.globalBatch,
+  usdPerGpuHour: a.usdPerGpuHour,
+});
+
+function run(app: App, a: AdaptInput): void {
+  const key = JSON.stringify(a);
+  if (last?.key === key || running === key) return;
+  running = key;
+  Promise.all(
+    METHODS.map((m) =>
+      compute<Outcome>({ task: 'evaluate', baseline: adaptBaseline(a, m) }).catch((e: Error) =>
+        e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
+      ),
+    ),
+  )
+    .then((rows) => {
+      last = { key, rows };
+    })
+    .finally(() => {
+      running = '';
+      app.rerender();
+    });
+}
+
+export function adaptView(app: App) {
+  const a = app.state.adapt;
+  const set = (change: Partial<AdaptInput>) =>
+    app.update((s) => ({ ...s, adapt: { ...s.adapt, ...change } }));
+  const num = (field: keyof AdaptInput) => (e: Event) =>
+    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  run(app, a);
+  const r = last?.key === JSON.stringify(a) ? last : null;
+  const catalog = loadCatalog();
+  return html`<h2>Fine-tuning: full, LoRA, QLoRA</h2>
+    <form>
+      <label
+        >Model
+        <select id="adapt-model" @change=${(e: Event) => set({ model: (e.target as HTMLSelectElement).value })}>
+          ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === a.model}>${m.id}</option>`)}
+        </select>
+      </label>
+      <label
+        >GPU
+        <select id="adapt-gpu" @change=${(e: Event) => set({ gpu: (e.target as HTMLSelectElement).value })}>
+          ${[...catalog.gpus.values()].map((g) => html`<option value=${g.id} ?selected=${g.id === gpuId(a.gpu)}>${g.id}</option>`)}
+        </select>
+      </label>
+      <label>GPUs <input id="adapt-gpus" type="number" min="1" .value=${String(a.gpus)} @change=${num('gpus')} /></label>
+      <label>Dataset tokens per epoch <input id="adapt-tokens" type="number" min="1" .value=${String(a.tokens)} @change=${num('tokens')} /></label>
+      <label>Epochs <input id="adapt-epochs" type="number" min="1" .value=${String(a.epochs)} @change=${num('epochs')} /></label>
+      <label>Sequence length <input id="adapt-seq" type="number" min="1" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
+      <label>Global batch (sequences) <input id="adapt-batch" type="number" min="1" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
+      <label>Adapter rank <input id="adapt-rank" type="number" min="1" .value=${String(a.rank)} @change=${num('rank')} /></label>
+      <label>$ per GPU-hour <input id="adapt-price" type="number" min="0" step="0.01" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+    </form>
+    ${
+      r === null
+        ? html`<p class="status" aria-live="polite">Planning the three runs…</p>`
+        : html`<table id="adapt-table">
+          <thead><tr><th>method</th><th>cost</th><th>wall-clock</th><th>memory/GPU</th><th>engine chose</th></tr></thead>
+          <tbody>
+            ${r.rows.map((row, i) =>
+              Array.isArray(row)
+                ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
+                : html`<tr data-cost=${String(row.costUsd)}>
+                    <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)}</td><td class="num">${days(row.timeSeconds)}</td>
+                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}</td><td>${row.detail}</td>
+                  </tr>`,
+            )}
+          </tbody>
+        </table>`
+    }
+    ${nothing}`;
+}

@@ -1,0 +1,161 @@
+/** Serve: GPUs for a traffic, $ per day and per million tokens, and self-hosting against an API. */
+import * as Plot from '@observablehq/plot';
+import { html, nothing } from 'lit-html';
+import { loadCatalog } from '../../../src/catalog/catalog.js';
+import type { BreakEven } from '../../../src/core/inference/deployment.js';
+import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
+import type { Outcome } from '../../../src/levers/levers.js';
+import { compute, type Issue, TaskError } from '../compute.js';
+import type { App } from '../main.js';
+import type { ServeInput } from '../state.js';
+import { formatBytes, formatCount, formatUsd } from './common.js';
+import { gpuId } from './train.js';
+
+interface Served {
+  readonly outcome: Outcome;
+  readonly api: string;
+  readonly apiUsdPerDay: number;
+  readonly curve: BreakEven;
+}
+
+let last: { key: string; value: Served | null; issues: Issue[] | null } | null = null;
+let running = '';
+
+/** The serving baseline `llmecon levers` takes, for one day. */
+export const serveBaseline = (s: ServeInput) => ({
+  kind: 'serve',
+  model: s.model,
+  gpu: s.gpu,
+  weights: s.weights,
+  kv: s.kv,
+  inputTokens: s.inputTokens,
+  outputTokens: s.outputTokens,
+  tokensPerDay: s.tokensPerDay,
+  tpotSloSeconds: s.tpotSloSeconds,
+  usdPerGpuHour: s.usdPerGpuHour,
+  days: 1,
+});
+
+function run(app: App, s: ServeInput): void {
+  const key = JSON.stringify(s);
+  if (last?.key === key || running === key) return;
+  running = key;
+  compute<Served>({ task: 'serve', baseline: serveBaseline(s), api: s.api })
+    .then((value) => {
+      last = { key, value, issues: null };
+    })
+    .catch((e: Error) => {
+      last = {
+        key,
+        value: null,
+        issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
+      };
+    })
+    .finally(() => {
+      running = '';
+      app.rerender();
+    });
+}
+
+function chart(c: BreakEven, api: string) {
+  const points = c.series.flatMap((p) => [
+    ...(p.selfHostUsdPerDay === null
+      ? []
+      : [{ tokensPerDay: p.tokensPerDay, usdPerDay: p.selfHostUsdPerDay, who: 'self-hosted' }]),
+    { tokensPerDay: p.tokensPerDay, usdPerDay: p.apiUsdPerDay, who: api },
+  ]);
+  const plot = Plot.plot({
+    height: 280,
+    x: { type: 'log', label: 'tokens per day (input + output)', grid: true },
+    y: { type: 'log', label: '$ per day', grid: true },
+    color: { legend: true },
+    marks: [
+      Plot.line(points, { x: 'tokensPerDay', y: 'usdPerDay', stroke: 'who', strokeWidth: 2 }),
+      ...(c.breakEvenTokensPerDay === null
+        ? []
+        : [Plot.ruleX([c.breakEvenTokensPerDay], { strokeDasharray: '4 3' })]),
+    ],
+  });
+  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `Self-hosting vs ${api}, dollars per day by daily volume`);
+  return plot;
+}
+
+export function serveView(app: App) {
+  const s = app.state.serve;
+  const set = (change: Partial<ServeInput>) =>
+    app.update((st) => ({ ...st, serve: { ...st.serve, ...change } }));
+  const num = (field: keyof ServeInput) => (e: Event) =>
+    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const pick = (field: keyof ServeInput) => (e: Event) =>
+    set({ [field]: (e.target as HTMLSelectElement).value });
+  run(app, s);
+  const r = last?.key === JSON.stringify(s) ? last : null;
+  const catalog = loadCatalog();
+  const v = r?.value;
+  return html`<h2>Serving</h2>
+    <form>
+      <label
+        >Model
+        <select id="serve-model" @change=${pick('model')}>
+          ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === s.model}>${m.id}</option>`)}
+        </select>
+      </label>
+      <label
+        >GPU
+        <select id="serve-gpu" @change=${pick('gpu')}>
+          ${[...catalog.gpus.values()].map((g) => html`<option value=${g.id} ?selected=${g.id === gpuId(s.gpu)}>${g.id}</option>`)}
+        </select>
+      </label>
+      <label
+        >Weights
+        <select id="serve-weights" @change=${pick('weights')}>
+          ${WEIGHT_FORMATS.map((f) => html`<option ?selected=${f === s.weights}>${f}</option>`)}
+        </select>
+      </label>
+      <label
+        >KV cache
+        <select id="serve-kv" @change=${pick('kv')}>
+          ${KV_FORMATS.map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
+        </select>
+      </label>
+      <label>Prompt tokens <input id="serve-input" type="number" min="1" .value=${String(s.inputTokens)} @change=${num('inputTokens')} /></label>
+      <label>Output tokens <input id="serve-output" type="number" min="1" .value=${String(s.outputTokens)} @change=${num('outputTokens')} /></label>
+      <label>Tokens per day <input id="serve-volume" type="number" min="1" .value=${String(s.tokensPerDay)} @change=${num('tokensPerDay')} /></label>
+      <label>Time per output token ≤ (s) <input id="serve-tpot" type="number" min="0" step="0.01" .value=${String(s.tpotSloSeconds)} @change=${num('tpotSloSeconds')} /></label>
+      <label>$ per GPU-hour <input id="serve-price" type="number" min="0" step="0.01" .value=${String(s.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+      <label
+        >Compare with API
+        <select id="serve-api" @change=${pick('api')}>
+          ${[...catalog.apis.values()].map((a) => html`<option value=${a.id} ?selected=${a.id === s.api}>${a.id}</option>`)}
+        </select>
+      </label>
+    </form>
+    ${r === null ? html`<p class="status" aria-live="polite">Planning the deployment…</p>` : nothing}
+    ${r?.issues ? html`<p class="error" role="alert">${r.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}
+    ${
+      v
+        ? html`<div class="cards" id="serve-result" data-usd-per-day=${String(v.outcome.costUsd)}>
+            <div class="card">self-hosted<b>${formatUsd(v.outcome.costUsd)}/day</b></div>
+            <div class="card">per million tokens<b>${formatUsd((v.outcome.costUsd / s.tokensPerDay) * 1e6)}</b></div>
+            <div class="card">${v.api}<b>${formatUsd(v.apiUsdPerDay)}/day</b></div>
+            <div class="card">GPUs<b>${v.outcome.gpus}</b></div>
+            <div class="card">memory per GPU<b>${formatBytes(v.outcome.memoryPerGpuBytes)}</b></div>
+            <div class="card">request latency<b>${v.outcome.timeSeconds.toFixed(2)} s</b></div>
+          </div>
+          <p>${v.outcome.detail}</p>
+          <figure>
+            <figcaption>
+              Self-hosting vs ${v.api}:
+              ${
+                v.curve.breakEvenTokensPerDay === null
+                  ? 'no break-even between 1M and 1T tokens a day'
+                  : `self-hosting is cheaper from ${formatCount(v.curve.breakEvenTokensPerDay)} tokens a day`
+              }
+            </figcaption>
+            ${chart(v.curve, v.api)}
+          </figure>`
+        : nothing
+    }`;
+}
