@@ -81,9 +81,19 @@ export interface Outcome {
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
   readonly energyKWh: number;
+  /** Operational CO2 at the GPU's default grid (location-based), kg. */
+  readonly co2Kg: number;
   readonly gpus: number;
   /** The layout or deployment the engine chose, in words. */
   readonly detail: string;
+  /** Training runs asked for details: where the step time goes and the time-vs-GPUs Pareto set. */
+  readonly training?: {
+    readonly stepSeconds: number;
+    readonly stepBreakdownSeconds: Readonly<Record<string, number>>;
+    readonly gpuMemoryBytes: number;
+    /** Fastest layout per GPU count not beaten by a smaller count: GPUs, step seconds, GPU-hours per token. */
+    readonly pareto: readonly { readonly gpus: number; readonly stepSeconds: number; readonly gpuSecondsPerToken: number }[];
+  };
 }
 
 const modelSpec = (id: string, field: string) => {
@@ -174,15 +184,32 @@ function trainingOutcome(
   s: TrainingState | FinetuneState,
   plan: ReturnType<typeof planTraining>,
   what: string,
+  details: boolean,
 ): Outcome {
   const run = plan.run!;
   const l = plan.chosen.layout;
+  const step = plan.chosen.step;
   return {
     costUsd: run.costUsd + s.extraUsd,
     timeSeconds: run.wallClockDays * 86400,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     energyKWh: run.energyKWh,
+    co2Kg: run.co2Kg,
     gpus: s.gpus,
+    ...(details
+      ? {
+          training: {
+            stepSeconds: step.stepSeconds,
+            stepBreakdownSeconds: { ...step.breakdown },
+            gpuMemoryBytes: findGpu(s.gpuId).memoryBytes,
+            pareto: plan.search.pareto.map((e) => ({
+              gpus: e.gpus,
+              stepSeconds: e.step.stepSeconds,
+              gpuSecondsPerToken: (e.step.stepSeconds * e.gpus) / e.step.tokensPerStep,
+            })),
+          },
+        }
+      : {}),
     detail: `${what}, ${layoutWords({
       tp: l.tensorParallel,
       pp: l.pipelineParallel,
@@ -194,7 +221,8 @@ function trainingOutcome(
   };
 }
 
-export function evaluateState(s: LeverState): Outcome {
+/** Runs the engine for a state; `details` adds the step breakdown and the Pareto set of a pretraining run. */
+export function evaluateState(s: LeverState, details = false): Outcome {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   if (s.kind !== 'serve') {
@@ -215,9 +243,10 @@ export function evaluateState(s: LeverState): Outcome {
         gpus: s.gpus,
         constraints: s.constraints,
         top: 1,
+        pareto: details,
         cost: { ...cost, tokens: s.tokens },
       });
-      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`);
+      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details);
     }
     const plan = planFinetune(s.spec, hw.cluster, {
       method: s.method,
@@ -237,6 +266,7 @@ export function evaluateState(s: LeverState): Outcome {
       s,
       plan,
       `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable`,
+      details,
     );
   }
   const candidates = servingCandidates(s);
@@ -254,6 +284,7 @@ export function evaluateState(s: LeverState): Outcome {
     timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
     memoryPerGpuBytes: best.point.memoryPerGpuBytes,
     energyKWh: best.energyKWhPerDay * s.days,
+    co2Kg: best.co2KgPerDay * s.days,
     gpus: best.gpus,
     detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
   };

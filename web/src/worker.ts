@@ -111,7 +111,7 @@ const caseRow = (r: {
 function run(task: Task, progress: (done: number, total: number) => void): unknown {
   switch (task.task) {
     case 'evaluate':
-      return evaluateState(state(task.baseline, task.config));
+      return evaluateState(state(task.baseline, task.config), true);
     case 'serve':
       return serve(task.baseline, task.api);
     case 'scenario': {

@@ -1,4 +1,5 @@
 /** Train: a pretraining run — the fastest layout that fits, GPU-hours, days, dollars, energy. */
+import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Outcome } from '../../../src/levers/levers.js';
@@ -63,6 +64,77 @@ const sourceOf = (name: string) => {
   return `${gpu.name}: BF16 ${f.peakFlops.bf16!.value} TFLOP/s (${f.peakFlops.bf16!.source}), ${f.memory.capacity.value} ${f.memory.capacity.unit} (${f.memory.capacity.source})`;
 };
 
+const labelled = (plot: HTMLElement | SVGSVGElement, label: string) => {
+  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  return plot;
+};
+
+/** Where a step's time goes, memory against the GPU, and the time-vs-GPUs Pareto set. */
+function charts(o: Outcome, tokens: number) {
+  const d = o.training!;
+  const parts = Object.entries(d.stepBreakdownSeconds)
+    .filter(([, s]) => s > 0)
+    .map(([part, seconds]) => ({ part: part.replace(/Seconds$/, ''), seconds }));
+  const pareto = d.pareto.map((p) => ({
+    gpus: p.gpus,
+    days: (tokens * p.gpuSecondsPerToken) / p.gpus / 86400,
+  }));
+  const memory = [
+    { what: 'used', gib: o.memoryPerGpuBytes / 2 ** 30 },
+    { what: 'GPU memory', gib: d.gpuMemoryBytes / 2 ** 30 },
+  ];
+  return html`<figure>
+      <figcaption>Where one ${d.stepSeconds.toFixed(2)} s step goes (seconds, slowest stage)</figcaption>
+      ${labelled(
+        Plot.plot({
+          marginLeft: 190,
+          height: 40 + 24 * parts.length,
+          x: { label: 'seconds per step', grid: true },
+          y: { label: null },
+          marks: [
+            Plot.barX(parts, { x: 'seconds', y: 'part', fill: 'steelblue', sort: { y: '-x' } }),
+            Plot.ruleX([0]),
+          ],
+        }),
+        'Step time breakdown in seconds',
+      )}
+    </figure>
+    <figure>
+      <figcaption>Memory per GPU (GiB) against the GPU's capacity</figcaption>
+      ${labelled(
+        Plot.plot({
+          marginLeft: 90,
+          height: 90,
+          x: { label: 'GiB', grid: true, domain: [0, Math.max(...memory.map((m) => m.gib))] },
+          y: { label: null },
+          marks: [Plot.barX(memory, { x: 'gib', y: 'what', fill: 'what' }), Plot.ruleX([0])],
+        }),
+        'Memory per GPU against capacity, GiB',
+      )}
+    </figure>
+    ${
+      pareto.length > 1
+        ? html`<figure>
+          <figcaption>Time vs GPUs: the fastest layout at each GPU count (ideal days, before goodput)</figcaption>
+          ${labelled(
+            Plot.plot({
+              height: 240,
+              x: { type: 'log', label: 'GPUs', grid: true },
+              y: { type: 'log', label: 'days', grid: true },
+              marks: [
+                Plot.line(pareto, { x: 'gpus', y: 'days' }),
+                Plot.dot(pareto, { x: 'gpus', y: 'days', fill: 'currentColor' }),
+              ],
+            }),
+            'Wall-clock days by GPU count',
+          )}
+        </figure>`
+        : nothing
+    }`;
+}
+
 export function trainView(app: App) {
   const t = app.state.train;
   const set = (change: Partial<TrainInput>) =>
@@ -123,8 +195,10 @@ export function trainView(app: App) {
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b></div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
             <div class="card">energy<b>${(r.outcome.energyKWh / 1000).toFixed(1)} MWh</b></div>
+            <div class="card">CO2 (location-based)<b>${(r.outcome.co2Kg / 1000).toFixed(1)} t</b></div>
           </div>
-          <p>${r.outcome.detail}</p>`
+          <p>${r.outcome.detail}</p>
+          ${r.outcome.training ? charts(r.outcome, t.tokens) : nothing}`
         : nothing
     }`;
 }
