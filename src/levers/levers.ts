@@ -92,7 +92,11 @@ export interface Outcome {
     readonly stepBreakdownSeconds: Readonly<Record<string, number>>;
     readonly gpuMemoryBytes: number;
     /** Fastest layout per GPU count not beaten by a smaller count: GPUs, step seconds, GPU-hours per token. */
-    readonly pareto: readonly { readonly gpus: number; readonly stepSeconds: number; readonly gpuSecondsPerToken: number }[];
+    readonly pareto: readonly {
+      readonly gpus: number;
+      readonly stepSeconds: number;
+      readonly gpuSecondsPerToken: number;
+    }[];
   };
 }
 
