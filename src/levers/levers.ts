@@ -90,6 +90,8 @@ export interface Outcome {
   readonly training?: {
     readonly stepSeconds: number;
     readonly stepBreakdownSeconds: Readonly<Record<string, number>>;
+    /** The chosen pipeline: stages, microbatches per step and schedule. */
+    readonly pipeline: { readonly stages: number; readonly microbatches: number; readonly schedule: string };
     readonly gpuMemoryBytes: number;
     /** Fastest layout per GPU count not beaten by a smaller count: GPUs, step seconds, GPU-hours per token. */
     readonly pareto: readonly {
@@ -205,6 +207,14 @@ function trainingOutcome(
           training: {
             stepSeconds: step.stepSeconds,
             stepBreakdownSeconds: { ...step.breakdown },
+            pipeline: {
+              stages: l.pipelineParallel,
+              microbatches: Math.round(
+                step.tokensPerStep /
+                  (Math.min(s.seqLen, s.spec.maxContextTokens) * l.dataParallel * l.microBatchSize),
+              ),
+              schedule: l.schedule,
+            },
             gpuMemoryBytes: findGpu(s.gpuId).memoryBytes,
             pareto: plan.search.pareto.map((e) => ({
               gpus: e.gpus,

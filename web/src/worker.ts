@@ -6,7 +6,13 @@ import { parseHTML } from 'linkedom';
 import { ZodError, z } from 'zod';
 import { findApi, findModel } from '../../src/catalog/catalog.js';
 import { InputError } from '../../src/core/errors.js';
-import { apiUsdPerDay, selfHostVsApi, volumeGrid } from '../../src/core/inference/deployment.js';
+import {
+  apiUsdPerDay,
+  planDeployments,
+  selfHostVsApi,
+  volumeGrid,
+} from '../../src/core/inference/deployment.js';
+import { maxConcurrency, servingPoint } from '../../src/core/inference/serving.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import {
   evaluateState,
@@ -87,8 +93,30 @@ function serve(baseline: unknown, apiId: string) {
     outputUsdPerMillion: api.prices.output.value,
   };
   const rps = s.tokensPerDay / (s.workload.inputTokens + s.workload.outputTokens) / 86400;
-  const curve = selfHostVsApi(s.spec, servingCandidates(s), s.workload, price, s.slo, volumeGrid(1e6, 1e12));
-  return { outcome, api: api.id, apiUsdPerDay: apiUsdPerDay(price, s.workload, rps), curve };
+  const candidates = servingCandidates(s);
+  const curve = selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12));
+  // Throughput and latency of the chosen replica as the batch grows (continuous batching).
+  const best = planDeployments(s.spec, candidates, s.workload, rps, s.slo)[0]!;
+  const c = best.candidate;
+  const most = maxConcurrency(s.spec, c.cluster, c.replica, s.workload);
+  const batches = [...new Set(volumeGrid(1, Math.max(1, most), 6).map((b) => Math.max(1, Math.floor(b))))];
+  const batching = batches.map((concurrency) => {
+    const p = servingPoint(s.spec, c.cluster, c.replica, s.workload, concurrency);
+    return {
+      concurrency,
+      outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
+      tpotSeconds: p.tpotSeconds,
+      ttftSeconds: p.ttftSeconds,
+    };
+  });
+  return {
+    outcome,
+    api: api.id,
+    apiUsdPerDay: apiUsdPerDay(price, s.workload, rps),
+    curve,
+    batching,
+    chosenConcurrency: best.point.concurrency,
+  };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */

@@ -16,6 +16,48 @@ interface Served {
   readonly api: string;
   readonly apiUsdPerDay: number;
   readonly curve: BreakEven;
+  readonly batching: readonly {
+    concurrency: number;
+    outputTokensPerSecondPerGpu: number;
+    tpotSeconds: number;
+    ttftSeconds: number;
+  }[];
+  readonly chosenConcurrency: number;
+}
+
+/** Throughput per GPU and time per output token as the running batch grows, with the SLO. */
+function batchingChart(v: Served, tpotSlo: number) {
+  const plot = Plot.plot({
+    height: 260,
+    x: { type: 'log', label: 'output tokens/s per GPU', grid: true },
+    y: { label: 'time per output token (ms)', grid: true },
+    marks: [
+      Plot.line(v.batching, {
+        x: 'outputTokensPerSecondPerGpu',
+        y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
+      }),
+      Plot.dot(v.batching, {
+        x: 'outputTokensPerSecondPerGpu',
+        y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
+        title: (d: { concurrency: number }) => `${d.concurrency} sequences`,
+      }),
+      Plot.ruleY([1000 * tpotSlo], { stroke: 'firebrick', strokeDasharray: '4 3' }),
+      Plot.text(
+        v.batching.filter(
+          (d) => d.concurrency === v.batching[v.batching.length - 1]!.concurrency || d.concurrency === 1,
+        ),
+        {
+          x: 'outputTokensPerSecondPerGpu',
+          y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
+          text: (d: { concurrency: number }) => `batch ${d.concurrency}`,
+          dy: -10,
+        },
+      ),
+    ],
+  });
+  plot.setAttribute('role', 'img');
+  plot.setAttribute('aria-label', 'Throughput per GPU against time per output token as the batch grows');
+  return plot;
 }
 
 let last: { key: string; value: Served | null; issues: Issue[] | null } | null = null;
@@ -145,6 +187,13 @@ export function serveView(app: App) {
             <div class="card">request latency<b>${v.outcome.timeSeconds.toFixed(2)} s</b></div>
           </div>
           <p>${v.outcome.detail}</p>
+          <figure>
+            <figcaption>
+              Throughput vs latency of one replica as its batch grows (the red line is the TPOT target;
+              the plan runs ${v.chosenConcurrency} sequences)
+            </figcaption>
+            ${batchingChart(v, s.tpotSloSeconds)}
+          </figure>
           <figure>
             <figcaption>
               Self-hosting vs ${v.api}:

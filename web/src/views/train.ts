@@ -7,6 +7,7 @@ import { compute, type Issue, TaskError } from '../compute.js';
 import type { App } from '../main.js';
 import type { TrainInput } from '../state.js';
 import { days, fieldError, formatBytes, formatUsd, otherErrors } from './common.js';
+import { oneFOneB } from './pipeline.js';
 
 let last: { key: string; outcome: Outcome | null; issues: Issue[] | null; ms: number } | null = null;
 let running = '';
@@ -71,6 +72,29 @@ const labelled = (plot: HTMLElement | SVGSVGElement, label: string) => {
   return plot;
 };
 
+/** The chosen pipeline as a 1F1B timeline (the first 16 microbatches at most). */
+function timeline(p: { stages: number; microbatches: number; schedule: string }) {
+  const shown = Math.min(p.microbatches, 16);
+  const slots = oneFOneB(p.stages, shown);
+  return html`<figure>
+    <figcaption>
+      Pipeline: ${p.stages} stages × ${p.microbatches} microbatches per step (${p.schedule}); a 1F1B
+      schematic of ${shown === p.microbatches ? 'all of them' : `the first ${shown}`}, backward = 2 × forward — the white space is the bubble
+    </figcaption>
+    ${labelled(
+      Plot.plot({
+        height: 30 + 22 * p.stages,
+        marginLeft: 60,
+        x: { label: 'time (forward passes of one microbatch)' },
+        y: { label: 'stage', domain: Array.from({ length: p.stages }, (_, i) => i) },
+        color: { domain: ['forward', 'backward'], range: ['#4e79a7', '#f28e2b'], legend: true },
+        marks: [Plot.barX(slots, { x1: 'start', x2: 'end', y: 'stage', fill: 'pass', inset: 0.5 })],
+      }),
+      `Pipeline timeline, ${p.stages} stages`,
+    )}
+  </figure>`;
+}
+
 /** Where a step's time goes, memory against the GPU, and the time-vs-GPUs Pareto set. */
 function charts(o: Outcome, tokens: number) {
   const d = o.training!;
@@ -114,6 +138,7 @@ function charts(o: Outcome, tokens: number) {
         'Memory per GPU against capacity, GiB',
       )}
     </figure>
+    ${d.pipeline.stages > 1 ? timeline(d.pipeline) : nothing}
     ${
       pareto.length > 1
         ? html`<figure>
