@@ -51,6 +51,7 @@ function batchingChart(v: Served, tpotSlo: number) {
           y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
           text: (d: { concurrency: number }) => `batch ${d.concurrency}`,
           dy: -10,
+          textAnchor: 'end',
         },
       ),
     ],
