@@ -96,6 +96,10 @@ describe('web app in Chromium', () => {
       '--json',
     ]);
     expect(Number(await result.getAttribute('data-cost'))).toBe(w.baseline.costUsd);
+    // Each GPU figure carries its source on hover.
+    expect(await page.locator('.gpu-facts abbr').first().getAttribute('title')).toMatch(
+      /^NVIDIA H100 .*datasheet.*\(vendor-spec\)/i,
+    );
     await page.locator('#train-gpus').fill('128');
     await page.locator('#train-gpus').dispatchEvent('change');
     // Twice the GPUs: about the same cost (GPU-hours), about half the wall-clock.

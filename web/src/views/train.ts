@@ -57,6 +57,24 @@ export const gpuId = (name: string): string | null => {
   }
 };
 
+/** The GPU's figures, each with its source, kind and date on hover (and to screen readers). */
+export function gpuFacts(name: string) {
+  const id = gpuId(name);
+  const gpu = id === null ? undefined : loadCatalog().gpus.get(id);
+  if (!gpu) return nothing;
+  const sources = loadCatalog().sources;
+  const f = gpu.file;
+  const fact = (text: string, v: { source: string; kind: string; asOf?: string; note?: string }) =>
+    html`<abbr tabindex="0" title=${`${sources[v.source]?.title ?? v.source} (${v.kind}${v.asOf ? `, ${v.asOf}` : ''})${v.note ? ` — ${v.note}` : ''}`}>${text}</abbr>`;
+  return html`<p class="status gpu-facts">
+    ${gpu.name}: ${fact(`BF16 ${f.peakFlops.bf16!.value} ${f.peakFlops.bf16!.unit}`, f.peakFlops.bf16!)}
+    ${f.peakFlops.fp8 ? html` · ${fact(`FP8 ${f.peakFlops.fp8.value} ${f.peakFlops.fp8.unit}`, f.peakFlops.fp8)}` : nothing}
+    · ${fact(`${f.memory.capacity.value} ${f.memory.capacity.unit}`, f.memory.capacity)} ·
+    ${fact(`${f.memory.bandwidth.value} ${f.memory.bandwidth.unit}`, f.memory.bandwidth)}
+    ${f.tdp ? html` · ${fact(`${f.tdp.value} ${f.tdp.unit}`, f.tdp)}` : nothing}
+  </p>`;
+}
+
 const sourceOf = (name: string) => {
   const id = gpuId(name);
   const gpu = id === null ? undefined : loadCatalog().gpus.get(id);
@@ -211,6 +229,7 @@ export function trainView(app: App) {
       <label>Sequence length <input id="train-seq" type="number" min="1" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="number" min="0" step="0.01" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
     </form>
+    ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
     ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour']) : nothing}
     ${
