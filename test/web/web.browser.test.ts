@@ -167,6 +167,23 @@ describe('web app in Chromium', () => {
     );
     const w = await cli(['levers', path, '--json']);
     expect(costs).toEqual([w.baselineCostUsd, ...w.steps.map((s: { costUsd: number }) => s.costUsd)]);
+    // GRPO: the same run as `llmecon rl --json`.
+    await page.locator('#rl-result').waitFor({ timeout: 20_000 });
+    const rl = await cli([
+      'rl',
+      '--model',
+      'qwen2.5-7b',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--steps',
+      '500',
+      '--price-per-gpu-hour',
+      '2',
+      '--json',
+    ]);
+    expect(Number(await page.locator('#rl-result').getAttribute('data-cost'))).toBe(rl.costUsd);
     expect(problems).toEqual([]);
     await screenshot(page, 'web-adapt');
     await page.close();
@@ -256,6 +273,29 @@ describe('web app in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("Project: every shipped scenario (the seeds' cases) runs in the browser to the CLI's total", async () => {
+    const { page, problems } = await open();
+    await view(page, 'Project');
+    await page.locator('#project-samples').fill('0');
+    await page.locator('#project-samples').dispatchEvent('change');
+    const files = (await page.locator('#project-example option').allTextContents()).filter((f) =>
+      f.endsWith('.yaml'),
+    );
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const file of files) {
+      await page.locator('#project-example').selectOption(file);
+      await page.locator('#project-run').click();
+      await page.waitForFunction(() => !document.querySelector('#project-run')?.hasAttribute('disabled'));
+      await page.locator('#project-result').waitFor();
+      const run = await cli(['run', new URL(`../../examples/${file}`, import.meta.url).pathname, '--json']);
+      expect(Number(await page.locator('#project-result').getAttribute('data-total')), file).toBe(
+        run.totalCostUsd,
+      );
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('Scaling laws: the same allocations as `llmecon scaling --json`, recomputed instantly', async () => {
     const { page } = await open();

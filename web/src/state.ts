@@ -36,6 +36,19 @@ export interface AdaptInput {
   usdPerGpuHour: number;
 }
 
+export interface RlInput {
+  model: string;
+  gpu: string;
+  gpus: number;
+  method: 'full' | 'lora' | 'dora' | 'qlora';
+  prompts: number;
+  samplesPerPrompt: number;
+  promptTokens: number;
+  responseTokens: number;
+  steps: number;
+  usdPerGpuHour: number;
+}
+
 export interface ServeInput {
   model: string;
   gpu: string;
@@ -53,6 +66,7 @@ export interface AppState {
   view: View;
   train: TrainInput;
   adapt: AdaptInput;
+  rl: RlInput;
   serve: ServeInput;
   project: { example: string; yaml: string; samples: number; seed: number };
   levers: { preset: string };
@@ -82,6 +96,18 @@ export function defaultState(exampleYaml: string): AppState {
       seqLen: 4096,
       globalBatch: 64,
       rank: 16,
+      usdPerGpuHour: 2,
+    },
+    rl: {
+      model: 'qwen2.5-7b',
+      gpu: 'h100-sxm',
+      gpus: 8,
+      method: 'full',
+      prompts: 64,
+      samplesPerPrompt: 16,
+      promptTokens: 512,
+      responseTokens: 4096,
+      steps: 500,
       usdPerGpuHour: 2,
     },
     serve: {
@@ -137,6 +163,7 @@ export async function decodeState(hash: string, fallback: AppState): Promise<App
       view,
       train: { ...fallback.train, ...parsed.train },
       adapt: { ...fallback.adapt, ...parsed.adapt },
+      rl: { ...fallback.rl, ...parsed.rl },
       serve: { ...fallback.serve, ...parsed.serve },
       project: { ...fallback.project, ...parsed.project },
       levers: { ...fallback.levers, ...parsed.levers },

@@ -5,6 +5,8 @@
 import { parseHTML } from 'linkedom';
 import { ZodError, z } from 'zod';
 import { findApi, findModel } from '../../src/catalog/catalog.js';
+import { planRlRun } from '../../src/catalog/rl-run.js';
+import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
@@ -34,6 +36,7 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
+import type { RlInput } from './state.js';
 
 export type Task =
   | {
@@ -44,6 +47,7 @@ export type Task =
       readonly config?: { readonly text: string; readonly name: string } | null;
     }
   | { readonly task: 'serve'; readonly baseline: unknown; readonly api: string }
+  | { readonly task: 'rl'; readonly input: RlInput }
   | { readonly task: 'scenario'; readonly yaml: string; readonly samples: number; readonly seed: number }
   | { readonly task: 'levers'; readonly preset: string }
   | { readonly task: 'validate' };
@@ -78,6 +82,29 @@ function state(baseline: unknown, config?: { text: string; name: string } | null
     });
   }
   return stateFor(config.name, modelSpecFrom(parsed, config.name), b);
+}
+
+/** GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set). */
+function rl(input: RlInput) {
+  const entry = findModel(input.model, 'model');
+  const spec = modelSpecFrom(entry.config, entry.name);
+  return planRlRun(spec, resolveHardware(input.gpu, undefined), {
+    promptsPerStep: input.prompts,
+    samplesPerPrompt: input.samplesPerPrompt,
+    promptTokens: input.promptTokens,
+    responseTokens: input.responseTokens,
+    steps: input.steps,
+    method: input.method,
+    rank: 16,
+    targets: 'attn,mlp',
+    gpus: input.gpus,
+    reference: true,
+    rewardModel: null,
+    rolloutWeights: 'bf16',
+    rolloutKv: 'bf16',
+    constraints: {},
+    usdPerGpuHour: input.usdPerGpuHour,
+  }).summary;
 }
 
 /** Self-hosting at the state's traffic and over a range of volumes against a catalog API's prices. */
@@ -142,6 +169,8 @@ function run(task: Task, progress: (done: number, total: number) => void): unkno
       return evaluateState(state(task.baseline, task.config), true);
     case 'serve':
       return serve(task.baseline, task.api);
+    case 'rl':
+      return rl(task.input);
     case 'scenario': {
       const a = analyseScenario(parseScenario(task.yaml, 'scenario'), {
         samples: task.samples,

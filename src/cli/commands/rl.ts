@@ -1,8 +1,7 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
-import { parseTargets } from '../../core/adaptation/adapters.js';
+import { planRlRun } from '../../catalog/rl-run.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
-import { planRl } from '../../core/adaptation/rl.js';
 import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -38,16 +37,10 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const { spec } = loadModel(o.model);
   const hw = resolveHardware(o.gpu, o.cluster);
   const assumptions = loadCatalog().assumptions;
-  const price = defaultPrice(
-    hw.gpu,
-    o.pricePerGpuHour === undefined
-      ? undefined
-      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
-  );
   const gpus = positiveInteger(o.gpus, '--gpus', 8);
-  let plan: ReturnType<typeof planRl>;
+  let run: ReturnType<typeof planRlRun>;
   try {
-    plan = planRl(spec, hw.cluster, {
+    run = planRlRun(spec, hw, {
       promptsPerStep: positiveInteger(o.prompts, '--prompts', 64),
       samplesPerPrompt: positiveInteger(o.samplesPerPrompt, '--samples-per-prompt', 16),
       promptTokens: positiveInteger(o.promptTokens, '--prompt-tokens', 512),
@@ -55,19 +48,18 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       steps: positiveInteger(o.steps, '--steps', 1),
       method: oneOf(o.method, '--method', FINETUNE_METHODS, 'full'),
       rank: positiveInteger(o.rank, '--rank', 16),
-      targets: parseTargets(o.targets ?? 'attn,mlp'),
+      targets: o.targets ?? 'attn,mlp',
       gpus,
       reference: o.reference ?? true,
       rewardModel: o.rewardModel ? loadModel(o.rewardModel).spec : null,
       rolloutWeights: oneOf(o.rolloutWeights, '--rollout-weights', WEIGHT_FORMATS, 'bf16'),
       rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, 'bf16'),
       constraints: layoutConstraints(o),
-      cost: {
-        goodput: assumptions.goodput.value,
-        usdPerGpuHour: price.usdPerGpuHour,
-        energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region }),
-        networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
-      },
+      usdPerGpuHour:
+        o.pricePerGpuHour === undefined
+          ? undefined
+          : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+      region: o.region,
     });
   } catch (error) {
     if (error instanceof LayoutDoesNotFitError) {
@@ -78,30 +70,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     }
     throw error;
   }
+  const { plan, price, summary: result } = run;
   const s = plan.step;
-  const result = {
-    model: spec.name,
-    method: o.method ?? 'full',
-    gpu: hw.gpu.id,
-    gpusUsed: gpus,
-    stepSeconds: s.stepSeconds,
-    phasesSeconds: {
-      generation: s.generation.seconds,
-      policyUpdate: s.trainingSeconds,
-      reference: s.referenceSeconds,
-      reward: s.rewardSeconds,
-    },
-    generation: s.generation,
-    tokensPerStep: s.tokensPerStep,
-    gpuHours: plan.gpuHours,
-    wallClockHours: plan.wallClockHours,
-    usdPerGpuHour: price.usdPerGpuHour,
-    priceBasis: price.basis,
-    costUsd: plan.costUsd,
-    costPerStepUsd: plan.costUsd / positiveInteger(o.steps, '--steps', 1),
-    energyKWh: plan.energyKWh,
-    co2Kg: plan.co2Kg,
-  };
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
   return {

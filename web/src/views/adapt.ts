@@ -4,7 +4,7 @@ import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, TaskError } from '../compute.js';
 import type { App } from '../main.js';
-import type { AdaptInput } from '../state.js';
+import type { AdaptInput, RlInput } from '../state.js';
 import { days, formatBytes, formatUsd } from './common.js';
 import { gpuId } from './train.js';
 
@@ -96,5 +96,82 @@ export function adaptView(app: App) {
           </tbody>
         </table>`
     }
-    ${nothing}`;
+    ${rlSection(app)}`;
+}
+
+interface RlSummary {
+  readonly stepSeconds: number;
+  readonly phasesSeconds: Readonly<Record<string, number>>;
+  readonly gpuHours: number;
+  readonly wallClockHours: number;
+  readonly costUsd: number;
+  readonly energyKWh: number;
+}
+
+let rlLast: { key: string; value: RlSummary | null; issues: Issue[] | null } | null = null;
+let rlRunning = '';
+
+/** GRPO post-training: generation, policy update, reference and reward passes per step and per run. */
+function rlSection(app: App) {
+  const r = app.state.rl;
+  const set = (change: Partial<RlInput>) => app.update((s) => ({ ...s, rl: { ...s.rl, ...change } }));
+  const num = (field: keyof RlInput) => (e: Event) =>
+    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const key = JSON.stringify(r);
+  if (rlLast?.key !== key && rlRunning !== key) {
+    rlRunning = key;
+    compute<RlSummary>({ task: 'rl', input: r })
+      .then((value) => {
+        rlLast = { key, value, issues: null };
+      })
+      .catch((e: Error) => {
+        rlLast = {
+          key,
+          value: null,
+          issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
+        };
+      })
+      .finally(() => {
+        rlRunning = '';
+        app.rerender();
+      });
+  }
+  const res = rlLast?.key === key ? rlLast : null;
+  const catalog = loadCatalog();
+  return html`<h2>RL post-training (GRPO)</h2>
+    <form>
+      <label
+        >Policy model
+        <select id="rl-model" @change=${(e: Event) => set({ model: (e.target as HTMLSelectElement).value })}>
+          ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === r.model}>${m.id}</option>`)}
+        </select>
+      </label>
+      <label
+        >Update
+        <select id="rl-method" @change=${(e: Event) => set({ method: (e.target as HTMLSelectElement).value as RlInput['method'] })}>
+          ${(['full', 'lora', 'dora', 'qlora'] as const).map((m) => html`<option ?selected=${m === r.method}>${m}</option>`)}
+        </select>
+      </label>
+      <label>GPUs <input id="rl-gpus" type="number" min="1" .value=${String(r.gpus)} @change=${num('gpus')} /></label>
+      <label>Prompts per step <input id="rl-prompts" type="number" min="1" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
+      <label>Samples per prompt <input id="rl-samples" type="number" min="1" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
+      <label>Response tokens <input id="rl-response" type="number" min="1" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
+      <label>Steps <input id="rl-steps" type="number" min="1" .value=${String(r.steps)} @change=${num('steps')} /></label>
+    </form>
+    ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
+    ${res?.issues ? html`<p class="error" role="alert">${res.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}
+    ${
+      res?.value
+        ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
+          <div class="card">cost<b>${formatUsd(res.value.costUsd)}</b></div>
+          <div class="card">GPU-hours<b>${res.value.gpuHours.toFixed(0)}</b></div>
+          <div class="card">wall-clock<b>${res.value.wallClockHours.toFixed(1)} h</b></div>
+          <div class="card">one step<b>${res.value.stepSeconds.toFixed(0)} s</b></div>
+          ${Object.entries(res.value.phasesSeconds).map(
+            ([phase, seconds]) =>
+              html`<div class="card">${phase}<b>${((100 * seconds) / res.value!.stepSeconds).toFixed(0)}%</b></div>`,
+          )}
+        </div>`
+        : nothing
+    }`;
 }

@@ -1,0 +1,88 @@
+/**
+ * A GRPO post-training run with the catalog's hardware, price and energy defaults: what `llmecon rl`
+ * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
+ */
+import { parseTargets } from '../core/adaptation/adapters.js';
+import type { FinetuneMethod } from '../core/adaptation/finetune.js';
+import { planRl } from '../core/adaptation/rl.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import type { KvFormat, WeightFormat } from '../core/precision.js';
+import type { LayoutConstraints } from '../core/training/layout-search.js';
+import { loadCatalog } from './catalog.js';
+import { defaultPrice, energyAssumptions, type ResolvedHardware } from './training-defaults.js';
+
+export interface RlRunInput {
+  readonly promptsPerStep: number;
+  readonly samplesPerPrompt: number;
+  readonly promptTokens: number;
+  readonly responseTokens: number;
+  readonly steps: number;
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  /** attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down */
+  readonly targets: string;
+  readonly gpus: number;
+  readonly reference: boolean;
+  readonly rewardModel: ModelSpec | null;
+  readonly rolloutWeights: WeightFormat;
+  readonly rolloutKv: KvFormat;
+  readonly constraints: LayoutConstraints;
+  /** $ per GPU-hour (default: the catalog's lowest on-demand price). */
+  readonly usdPerGpuHour?: number;
+  readonly region?: string;
+}
+
+export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
+  const assumptions = loadCatalog().assumptions;
+  const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
+  const plan = planRl(spec, hw.cluster, {
+    promptsPerStep: o.promptsPerStep,
+    samplesPerPrompt: o.samplesPerPrompt,
+    promptTokens: o.promptTokens,
+    responseTokens: o.responseTokens,
+    steps: o.steps,
+    method: o.method,
+    rank: o.rank,
+    targets: parseTargets(o.targets),
+    gpus: o.gpus,
+    reference: o.reference,
+    rewardModel: o.rewardModel,
+    rolloutWeights: o.rolloutWeights,
+    rolloutKv: o.rolloutKv,
+    constraints: o.constraints,
+    cost: {
+      goodput: assumptions.goodput.value,
+      usdPerGpuHour: price.usdPerGpuHour,
+      energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region }),
+      networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
+    },
+  });
+  const s = plan.step;
+  return {
+    plan,
+    price,
+    summary: {
+      model: spec.name,
+      method: o.method,
+      gpu: hw.gpu.id,
+      gpusUsed: o.gpus,
+      stepSeconds: s.stepSeconds,
+      phasesSeconds: {
+        generation: s.generation.seconds,
+        policyUpdate: s.trainingSeconds,
+        reference: s.referenceSeconds,
+        reward: s.rewardSeconds,
+      },
+      generation: s.generation,
+      tokensPerStep: s.tokensPerStep,
+      gpuHours: plan.gpuHours,
+      wallClockHours: plan.wallClockHours,
+      usdPerGpuHour: price.usdPerGpuHour,
+      priceBasis: price.basis,
+      costUsd: plan.costUsd,
+      costPerStepUsd: plan.costUsd / o.steps,
+      energyKWh: plan.energyKWh,
+      co2Kg: plan.co2Kg,
+    },
+  };
+}
