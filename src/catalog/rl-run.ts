@@ -3,30 +3,15 @@
  * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
  */
 import { parseTargets } from '../core/adaptation/adapters.js';
-import type { FinetuneMethod } from '../core/adaptation/finetune.js';
-import { planRl } from '../core/adaptation/rl.js';
+import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import type { KvFormat, WeightFormat } from '../core/precision.js';
-import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { loadCatalog } from './catalog.js';
 import { defaultPrice, energyAssumptions, type ResolvedHardware } from './training-defaults.js';
 
-export interface RlRunInput {
-  readonly promptsPerStep: number;
-  readonly samplesPerPrompt: number;
-  readonly promptTokens: number;
-  readonly responseTokens: number;
-  readonly steps: number;
-  readonly method: FinetuneMethod;
-  readonly rank: number;
+/** The core's RL options with targets as text and the price and grid from the catalog unless given. */
+export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost'> {
   /** attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down */
   readonly targets: string;
-  readonly gpus: number;
-  readonly reference: boolean;
-  readonly rewardModel: ModelSpec | null;
-  readonly rolloutWeights: WeightFormat;
-  readonly rolloutKv: KvFormat;
-  readonly constraints: LayoutConstraints;
   /** $ per GPU-hour (default: the catalog's lowest on-demand price). */
   readonly usdPerGpuHour?: number;
   readonly region?: string;

@@ -64,3 +64,44 @@ export function cancel(): void {
     p.reject(new TaskError([{ path: '', message: 'cancelled' }]));
   }
 }
+
+/** The latest result of one kind of task in a view, keyed by its inputs. */
+export interface TaskSlot<T> {
+  last: { key: string; value: T | null; issues: Issue[] | null; ms: number } | null;
+  running: string;
+}
+
+export const taskSlot = <T>(): TaskSlot<T> => ({ last: null, running: '' });
+
+/**
+ * Starts `task` when `key` changed since the last run (one at a time per slot), re-renders when it
+ * ends, and returns the result for `key` — null while it runs.
+ */
+export function runOnce<T>(
+  slot: TaskSlot<T>,
+  key: string,
+  task: Task,
+  rerender: () => void,
+): TaskSlot<T>['last'] {
+  if (slot.last?.key !== key && slot.running !== key) {
+    slot.running = key;
+    const started = performance.now();
+    compute<T>(task)
+      .then((value) => {
+        slot.last = { key, value, issues: null, ms: performance.now() - started };
+      })
+      .catch((e: Error) => {
+        slot.last = {
+          key,
+          value: null,
+          issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
+          ms: 0,
+        };
+      })
+      .finally(() => {
+        slot.running = '';
+        rerender();
+      });
+  }
+  return slot.last?.key === key ? slot.last : null;
+}

@@ -2,7 +2,7 @@
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Outcome } from '../../../src/levers/levers.js';
-import { compute, type Issue, TaskError } from '../compute.js';
+import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import type { AdaptInput, RlInput } from '../state.js';
 import { days, formatBytes, formatUsd } from './common.js';
@@ -108,8 +108,7 @@ interface RlSummary {
   readonly energyKWh: number;
 }
 
-let rlLast: { key: string; value: RlSummary | null; issues: Issue[] | null } | null = null;
-let rlRunning = '';
+const rlSlot = taskSlot<RlSummary>();
 
 /** GRPO post-training: generation, policy update, reference and reward passes per step and per run. */
 function rlSection(app: App) {
@@ -117,26 +116,7 @@ function rlSection(app: App) {
   const set = (change: Partial<RlInput>) => app.update((s) => ({ ...s, rl: { ...s.rl, ...change } }));
   const num = (field: keyof RlInput) => (e: Event) =>
     set({ [field]: Number((e.target as HTMLInputElement).value) });
-  const key = JSON.stringify(r);
-  if (rlLast?.key !== key && rlRunning !== key) {
-    rlRunning = key;
-    compute<RlSummary>({ task: 'rl', input: r })
-      .then((value) => {
-        rlLast = { key, value, issues: null };
-      })
-      .catch((e: Error) => {
-        rlLast = {
-          key,
-          value: null,
-          issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
-        };
-      })
-      .finally(() => {
-        rlRunning = '';
-        app.rerender();
-      });
-  }
-  const res = rlLast?.key === key ? rlLast : null;
+  const res = runOnce(rlSlot, JSON.stringify(r), { task: 'rl', input: r }, app.rerender);
   const catalog = loadCatalog();
   return html`<h2>RL post-training (GRPO)</h2>
     <form>

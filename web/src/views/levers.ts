@@ -3,32 +3,11 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import type { Waterfall } from '../../../src/levers/levers.js';
 import { PRESETS } from '../../../src/levers/presets.js';
-import { compute, type Issue, TaskError } from '../compute.js';
+import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import { formatBytes, formatSignedUsd, formatUsd } from './common.js';
 
-let last: { preset: string; value: Waterfall | null; issues: Issue[] | null } | null = null;
-let running = '';
-
-function run(app: App, preset: string): void {
-  if (last?.preset === preset || running === preset) return;
-  running = preset;
-  compute<Waterfall>({ task: 'levers', preset })
-    .then((value) => {
-      last = { preset, value, issues: null };
-    })
-    .catch((e: Error) => {
-      last = {
-        preset,
-        value: null,
-        issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
-      };
-    })
-    .finally(() => {
-      running = '';
-      app.rerender();
-    });
-}
+const slot = taskSlot<Waterfall>();
 
 function chart(w: Waterfall): SVGSVGElement | HTMLElement {
   let before = w.baselineCostUsd;
@@ -74,8 +53,7 @@ function chart(w: Waterfall): SVGSVGElement | HTMLElement {
 
 export function leversView(app: App) {
   const preset = app.state.levers.preset;
-  run(app, preset);
-  const r = last?.preset === preset ? last : null;
+  const r = runOnce(slot, preset, { task: 'levers', preset }, app.rerender);
   const w = r?.value;
   return html`<h2>Cost levers</h2>
     <form>

@@ -5,7 +5,7 @@ import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { BreakEven } from '../../../src/core/inference/deployment.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Outcome } from '../../../src/levers/levers.js';
-import { compute, type Issue, TaskError } from '../compute.js';
+import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import type { ServeInput } from '../state.js';
 import { formatBytes, formatCount, formatUsd } from './common.js';
@@ -61,8 +61,7 @@ function batchingChart(v: Served, tpotSlo: number) {
   return plot;
 }
 
-let last: { key: string; value: Served | null; issues: Issue[] | null } | null = null;
-let running = '';
+const slot = taskSlot<Served>();
 
 /** The serving baseline `llmecon levers` takes, for one day. */
 export const serveBaseline = (s: ServeInput) => ({
@@ -78,27 +77,6 @@ export const serveBaseline = (s: ServeInput) => ({
   usdPerGpuHour: s.usdPerGpuHour,
   days: 1,
 });
-
-function run(app: App, s: ServeInput): void {
-  const key = JSON.stringify(s);
-  if (last?.key === key || running === key) return;
-  running = key;
-  compute<Served>({ task: 'serve', baseline: serveBaseline(s), api: s.api })
-    .then((value) => {
-      last = { key, value, issues: null };
-    })
-    .catch((e: Error) => {
-      last = {
-        key,
-        value: null,
-        issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
-      };
-    })
-    .finally(() => {
-      running = '';
-      app.rerender();
-    });
-}
 
 function chart(c: BreakEven, api: string) {
   const points = c.series.flatMap((p) => [
@@ -133,8 +111,12 @@ export function serveView(app: App) {
     set({ [field]: Number((e.target as HTMLInputElement).value) });
   const pick = (field: keyof ServeInput) => (e: Event) =>
     set({ [field]: (e.target as HTMLSelectElement).value });
-  run(app, s);
-  const r = last?.key === JSON.stringify(s) ? last : null;
+  const r = runOnce(
+    slot,
+    JSON.stringify(s),
+    { task: 'serve', baseline: serveBaseline(s), api: s.api },
+    app.rerender,
+  );
   const catalog = loadCatalog();
   const v = r?.value;
   return html`<h2>Serving</h2>

@@ -3,21 +3,17 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Outcome } from '../../../src/levers/levers.js';
-import { compute, type Issue, TaskError } from '../compute.js';
+import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import type { TrainInput } from '../state.js';
 import { days, fieldError, formatBytes, formatUsd, otherErrors } from './common.js';
 import { oneFOneB } from './pipeline.js';
 
-let last: { key: string; outcome: Outcome | null; issues: Issue[] | null; ms: number } | null = null;
-let running = '';
+const slot = taskSlot<Outcome>();
 
-function run(app: App, input: TrainInput): void {
-  const key = JSON.stringify(input);
-  if (last?.key === key || running === key) return;
-  running = key;
-  const started = performance.now();
-  compute<Outcome>({
+/** The pretraining baseline `llmecon levers` takes, with an uploaded config standing in for the model. */
+const evaluateTask = (input: TrainInput) =>
+  ({
     task: 'evaluate',
     baseline: {
       kind: 'train',
@@ -30,23 +26,7 @@ function run(app: App, input: TrainInput): void {
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
-  })
-    .then((outcome) => {
-      last = { key, outcome, issues: null, ms: performance.now() - started };
-    })
-    .catch((e: Error) => {
-      last = {
-        key,
-        outcome: null,
-        issues: e instanceof TaskError ? [...e.issues] : [{ path: '', message: e.message }],
-        ms: 0,
-      };
-    })
-    .finally(() => {
-      running = '';
-      app.rerender();
-    });
-}
+  }) as const;
 
 /** The catalog id of a GPU named by id or alias (null when unknown: the engine reports it). */
 export const gpuId = (name: string): string | null => {
@@ -184,8 +164,8 @@ export function trainView(app: App) {
     app.update((s) => ({ ...s, train: { ...s.train, ...change } }));
   const num = (field: keyof TrainInput) => (e: Event) =>
     set({ [field]: Number((e.target as HTMLInputElement).value) });
-  run(app, t);
-  const r = last?.key === JSON.stringify(t) ? last : null;
+  const found = runOnce(slot, JSON.stringify(t), evaluateTask(t), app.rerender);
+  const r = found && { ...found, outcome: found.value };
   const catalog = loadCatalog();
   const upload = async (e: Event) => {
     const file = (e.target as HTMLInputElement).files?.[0];
