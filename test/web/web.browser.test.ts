@@ -109,6 +109,8 @@ describe('web app in Chromium', () => {
     timings.trainRecomputeMs = Number(await result.getAttribute('data-ms'));
     expect(problems).toEqual([]);
     expect(requests.every((u) => u.startsWith(base))).toBe(true);
+    await page.locator('svg[aria-label="Wall-clock days by GPU count"]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('svg[aria-label="Step time breakdown in seconds"]').count()).toBe(1);
     await screenshot(page, 'web-train');
     await page.close();
   });

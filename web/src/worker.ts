@@ -45,6 +45,8 @@ export type Task =
       readonly baseline: unknown;
       /** An uploaded config.json (text) standing in for the baseline's catalog model. */
       readonly config?: { readonly text: string; readonly name: string } | null;
+      /** Also the step breakdown and the time-vs-GPUs Pareto set (a wider search). */
+      readonly details?: boolean;
     }
   | { readonly task: 'serve'; readonly baseline: unknown; readonly api: string }
   | { readonly task: 'rl'; readonly input: RlInput }
@@ -166,7 +168,7 @@ const caseRow = (r: {
 function run(task: Task, progress: (done: number, total: number) => void): unknown {
   switch (task.task) {
     case 'evaluate':
-      return evaluateState(state(task.baseline, task.config), true);
+      return evaluateState(state(task.baseline, task.config), task.details ?? false);
     case 'serve':
       return serve(task.baseline, task.api);
     case 'rl':

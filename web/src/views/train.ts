@@ -10,10 +10,12 @@ import { days, fieldError, formatBytes, formatUsd, otherErrors } from './common.
 import { oneFOneB } from './pipeline.js';
 
 const slot = taskSlot<Outcome>();
+const detailSlot = taskSlot<Outcome>();
 
 /** The pretraining baseline `llmecon levers` takes, with an uploaded config standing in for the model. */
-const evaluateTask = (input: TrainInput) =>
+const evaluateTask = (input: TrainInput, details: boolean) =>
   ({
+    details,
     task: 'evaluate',
     baseline: {
       kind: 'train',
@@ -164,7 +166,11 @@ export function trainView(app: App) {
     app.update((s) => ({ ...s, train: { ...s.train, ...change } }));
   const num = (field: keyof TrainInput) => (e: Event) =>
     set({ [field]: Number((e.target as HTMLInputElement).value) });
-  const found = runOnce(slot, JSON.stringify(t), evaluateTask(t), app.rerender);
+  const found = runOnce(slot, JSON.stringify(t), evaluateTask(t, false), app.rerender);
+  // The charts need a wider search (smaller GPU counts for the Pareto set): asked for once the numbers are in.
+  const detailed = found?.value
+    ? runOnce(detailSlot, JSON.stringify(t), evaluateTask(t, true), app.rerender)
+    : null;
   const r = found && { ...found, outcome: found.value };
   const catalog = loadCatalog();
   const upload = async (e: Event) => {
@@ -222,7 +228,7 @@ export function trainView(app: App) {
             <div class="card">CO2 (location-based)<b>${(r.outcome.co2Kg / 1000).toFixed(1)} t</b></div>
           </div>
           <p>${r.outcome.detail}</p>
-          ${r.outcome.training ? charts(r.outcome, t.tokens) : nothing}`
+          ${detailed?.value?.training ? charts(detailed.value, t.tokens) : html`<p class="status" aria-live="polite">Searching smaller GPU counts for the charts…</p>`}`
         : nothing
     }`;
 }
