@@ -115,6 +115,33 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  it("Train with a fixed pipeline: the CLI's cost for the same layout, and the 1F1B timeline", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor();
+    await page.locator('#train-pp').fill('4');
+    await page.locator('#train-pp').dispatchEvent('change');
+    await page.locator('svg[aria-label="Pipeline timeline, 4 stages"]').waitFor({ timeout: 20_000 });
+    const w = await cli([
+      'levers',
+      study(
+        'pp.yaml',
+        '  kind: train\n  model: llama-3-8b\n  tokens: 1e12\n  gpu: h100\n  gpus: 64\n  usdPerGpuHour: 2\n  seqLen: 4096\n  layout: { pp: 4 }\n',
+      ),
+      '--json',
+    ]);
+    expect(Number(await page.locator('#train-result').getAttribute('data-cost'))).toBe(w.baseline.costUsd);
+    expect(w.baseline.detail).toMatch(/pp 4/);
+    await screenshot(page, 'web-train-pipeline');
+    // A layout that cannot be split is an error by the field.
+    await page.locator('#train-pp').fill('7');
+    await page.locator('#train-pp').dispatchEvent('change');
+    await page.waitForFunction(() =>
+      /cannot be split/.test(document.querySelector('main')?.textContent ?? ''),
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('share URL: the link reproduces the inputs and the numbers', async () => {
     const { page } = await open();
     await page.locator('#train-tokens').fill('2e12');

@@ -22,6 +22,9 @@ export interface TrainInput {
   precision: 'bf16' | 'fp8';
   seqLen: number;
   usdPerGpuHour: number | null;
+  /** Fixed parallel degrees (0: searched). */
+  tp: number;
+  pp: number;
 }
 
 export interface AdaptInput {
@@ -86,6 +89,8 @@ export function defaultState(exampleYaml: string): AppState {
       precision: 'bf16',
       seqLen: 4096,
       usdPerGpuHour: 2,
+      tp: 0,
+      pp: 0,
     },
     adapt: {
       model: 'llama-3-8b',

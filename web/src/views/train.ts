@@ -26,6 +26,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       precision: input.precision,
       seqLen: input.seqLen,
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
+      layout: { tp: input.tp || undefined, pp: input.pp || undefined },
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -214,10 +215,12 @@ export function trainView(app: App) {
       </label>
       <label>Sequence length <input id="train-seq" type="number" min="1" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="number" min="0" step="0.01" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
+      <label>Tensor parallel (0: search) <input id="train-tp" type="number" min="0" step="1" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
+      <label>Pipeline stages (0: search) <input id="train-pp" type="number" min="0" step="1" .value=${String(t.pp)} @change=${num('pp')} /></label>
     </form>
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)}>
