@@ -22,7 +22,7 @@ const defaultIo: Io = {
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command('llmecon')
     .description(
-      'The economics of large language models: parameters, FLOPs, memory, and (soon) training, serving and project cost.',
+      'The economics of large language models: parameters, FLOPs, memory, training, fine-tuning, serving, project cash flows, cost levers, scaling laws and trends.',
     )
     .version('0.1.0')
     .exitOverride()
