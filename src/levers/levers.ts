@@ -237,9 +237,9 @@ function trainingOutcome(
 
 /** Runs the engine for a state; `details` adds the step breakdown and the Pareto set of a pretraining run. */
 export function evaluateState(s: LeverState, details = false): Outcome {
-  const hw = resolveHardware(s.gpuId, undefined);
-  const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   if (s.kind !== 'serve') {
+    const hw = resolveHardware(s.gpuId, undefined);
+    const energy = energyAssumptions(hw.gpu, hw.cluster, {});
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
     const cost = {
       goodput: s.goodput,
@@ -504,15 +504,14 @@ export function applyLever(s: LeverState, lever: Lever, i: number): { state: Lev
       };
     }
     case 'spot': {
-      const x = s;
       const state: LeverState =
-        x.kind !== 'serve'
+        s.kind !== 'serve'
           ? {
-              ...x,
-              usdPerGpuHour: x.usdPerGpuHour * (1 - lever.discount),
-              goodput: x.goodput * (1 - lever.restartOverhead),
+              ...s,
+              usdPerGpuHour: s.usdPerGpuHour * (1 - lever.discount),
+              goodput: s.goodput * (1 - lever.restartOverhead),
             }
-          : { ...x, usdPerGpuHour: (x.usdPerGpuHour * (1 - lever.discount)) / (1 - lever.restartOverhead) };
+          : { ...s, usdPerGpuHour: (s.usdPerGpuHour * (1 - lever.discount)) / (1 - lever.restartOverhead) };
       return {
         state,
         caveat: `${Math.round(100 * lever.discount)}% off the price (your figure: spot prices vary by provider and hour) and ${(100 * lever.restartOverhead).toFixed(1)}% of GPU time lost to preemptions and restarts from checkpoints; no quality effect, but a deadline risk`,

@@ -197,15 +197,18 @@ export const leverSchema = z.discriminatedUnion('lever', [
 ]);
 export type Lever = z.infer<typeof leverSchema>;
 
+/** A pretraining run, a fine-tuning run or a serving deployment. */
+export const baselineSchema = z.discriminatedUnion('kind', [
+  trainingBaselineSchema,
+  finetuneBaselineSchema,
+  servingBaselineSchema,
+]);
+
 export const leverStudySchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
-    baseline: z.discriminatedUnion('kind', [
-      trainingBaselineSchema,
-      finetuneBaselineSchema,
-      servingBaselineSchema,
-    ]),
+    baseline: baselineSchema,
     levers: z.array(leverSchema).min(1),
   })
   .strict();

@@ -3,7 +3,7 @@
  * all on the same core as the CLI. Messages: {id, task, …} in; progress, result or error out.
  */
 import { parseHTML } from 'linkedom';
-import { ZodError, z } from 'zod';
+import { ZodError } from 'zod';
 import { findApi, findModel } from '../../src/catalog/catalog.js';
 import { planRlRun } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
@@ -17,6 +17,7 @@ import {
 import { maxConcurrency, servingPoint } from '../../src/core/inference/serving.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import {
+  baselineState,
   evaluateState,
   runWaterfall,
   type ServingState,
@@ -24,12 +25,7 @@ import {
   stateFor,
 } from '../../src/levers/levers.js';
 import { PRESETS } from '../../src/levers/presets.js';
-import {
-  finetuneBaselineSchema,
-  leverStudySchema,
-  servingBaselineSchema,
-  trainingBaselineSchema,
-} from '../../src/levers/schema.js';
+import { baselineSchema, leverStudySchema } from '../../src/levers/schema.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../src/scenario/analyse.js';
 import { HEADLINES } from '../../src/scenario/evaluate.js';
 import { parseScenario } from '../../src/scenario/load.js';
@@ -60,19 +56,10 @@ interface Scope {
 }
 const scope = self as unknown as Scope;
 
-const baselineSchema = z.discriminatedUnion('kind', [
-  trainingBaselineSchema,
-  finetuneBaselineSchema,
-  servingBaselineSchema,
-]);
-
 /** The state `llmecon levers` would start from, or the same with an uploaded config's model. */
 function state(baseline: unknown, config?: { text: string; name: string } | null) {
   const b = baselineSchema.parse(baseline);
-  if (!config) {
-    const entry = findModel(b.model, 'model');
-    return stateFor(entry.id, modelSpecFrom(entry.config, entry.name), b);
-  }
+  if (!config) return baselineState(b);
   let parsed: unknown;
   try {
     parsed = JSON.parse(config.text);

@@ -2,7 +2,12 @@ import { findGpu } from '../../catalog/catalog.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
-import { DEFAULT_LAYOUT, layoutIssues, type ParallelLayout } from '../../core/parallelism/layout.js';
+import {
+  DEFAULT_LAYOUT,
+  layoutIssues,
+  type ParallelLayout,
+  worldSize,
+} from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
@@ -36,17 +41,19 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
 function fitLine(
   total: number,
   gpu: ReturnType<typeof findGpu> | null,
-): { line: string; fits: boolean | null } {
-  if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null };
-  const { fits, headroomBytes: headroom } = memoryFit(total, gpu);
+): { line: string; fits: boolean | null; headroomBytes: number | null } {
+  if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null };
+  const { fits, headroomBytes } = memoryFit(total, gpu);
   return fits
     ? {
-        line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroom)} headroom`,
+        line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroomBytes)} headroom`,
         fits: true,
+        headroomBytes,
       }
     : {
-        line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroom)} over`,
+        line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroomBytes)} over`,
         fits: false,
+        headroomBytes,
       };
 }
 
@@ -80,7 +87,7 @@ function train(
   const memory = trainingMemory(spec, layout, { seqLen, globalBatchSize, precision, optimizer });
   const peak = memory.peak;
   const fit = fitLine(peak.totalBytes, gpu);
-  const gpus = layout.tensorParallel * layout.pipelineParallel * layout.dataParallel * layout.contextParallel;
+  const gpus = worldSize(layout);
   if (o.json) {
     return {
       output: toJson({
@@ -98,7 +105,7 @@ function train(
         microbatchesInFlight: memory.microbatchesInFlight,
         gpu: gpu?.id ?? null,
         fits: fit.fits,
-        headroomBytes: gpu ? memoryFit(peak.totalBytes, gpu).headroomBytes : null,
+        headroomBytes: fit.headroomBytes,
       }),
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
@@ -175,7 +182,7 @@ function infer(
         memoryPerGpuBytes: m.totalBytes,
         gpu: gpu?.id ?? null,
         fits: fit.fits,
-        headroomBytes: gpu ? memoryFit(m.totalBytes, gpu).headroomBytes : null,
+        headroomBytes: fit.headroomBytes,
       }),
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
