@@ -3,9 +3,9 @@
  * goodput assumptions, each traceable to catalog/assumptions.json or the GPU's and cluster's files.
  */
 
+import type { EnergyAssumptions } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
-import type { EnergyAssumptions } from '../core/training/run-cost.js';
 import type { TrendRates } from '../core/trends/trends.js';
 import { lognormalFromInterval } from '../core/uncertainty/distributions.js';
 import { type Accelerator, type Cluster, findCluster, findGpu, findGrid, loadCatalog } from './catalog.js';

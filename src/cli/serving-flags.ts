@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
@@ -183,8 +184,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     const hw = resolveHardware(id, o.cluster);
     const energy = energyAssumptions(hw.gpu, hw.cluster, { region: o.region });
     const usdPerGpuHour = owned
-      ? ownedUsdPerGpuHour(owned) +
-        ((energy.nodeWattsPerGpu * energy.powerFraction * energy.pue) / 1000) * energy.electricityUsdPerKWh
+      ? ownedUsdPerGpuHour(owned) + energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const replica of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       candidates.push({

@@ -5,16 +5,27 @@
  */
 import { inputError } from './errors.js';
 
-export type Bytes = number;
-export type Flops = number;
-export type FlopsPerSecond = number;
-export type Seconds = number;
-export type Usd = number;
-
 export const KIB = 1024;
 export const MIB = 1024 ** 2;
 export const GIB = 1024 ** 3;
-export const TIB = 1024 ** 4;
+
+export const SECONDS_PER_HOUR = 3600;
+export const SECONDS_PER_DAY = 86_400;
+/** Julian year, 365.25 days. */
+export const HOURS_PER_YEAR = 8766;
+/** A twelfth of a Julian year, 730.5 h. */
+export const HOURS_PER_MONTH = HOURS_PER_YEAR / 12;
+export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+
+/** Request rate that carries `tokensPerDay` at `tokensPerRequest` (input + output) tokens a request. */
+export function requestsPerSecondFor(tokensPerDay: number, tokensPerRequest: number): number {
+  return tokensPerDay / tokensPerRequest / SECONDS_PER_DAY;
+}
+
+/** Tokens a day at `requestsPerSecond` requests of `tokensPerRequest` tokens. */
+export function tokensPerDayAt(requestsPerSecond: number, tokensPerRequest: number): number {
+  return requestsPerSecond * tokensPerRequest * SECONDS_PER_DAY;
+}
 
 /** Decimal SI multipliers accepted in counts: `14.8T`, `2.788M`, `7B`, `4k`. */
 const COUNT_SUFFIX: Readonly<Record<string, number>> = {

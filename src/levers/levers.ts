@@ -20,6 +20,7 @@ import type { ModelSpec } from '../core/model/spec.js';
 import type { KvFormat, WeightFormat, WeightSparsity } from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
+import { requestsPerSecondFor, SECONDS_PER_DAY } from '../core/units.js';
 import type {
   FinetuneBaseline,
   LayoutInput,
@@ -197,7 +198,7 @@ function trainingOutcome(
   const step = plan.chosen.step;
   return {
     costUsd: run.costUsd + s.extraUsd,
-    timeSeconds: run.wallClockDays * 86400,
+    timeSeconds: run.wallClockDays * SECONDS_PER_DAY,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     energyKWh: run.energyKWh,
     co2Kg: run.co2Kg,
@@ -285,7 +286,13 @@ export function evaluateState(s: LeverState, details = false): Outcome {
   }
   const candidates = servingCandidates(s);
   const perRequest = s.workload.inputTokens + s.workload.outputTokens;
-  const best = planDeployments(s.spec, candidates, s.workload, s.tokensPerDay / perRequest / 86400, s.slo)[0];
+  const best = planDeployments(
+    s.spec,
+    candidates,
+    s.workload,
+    requestsPerSecondFor(s.tokensPerDay, perRequest),
+    s.slo,
+  )[0];
   if (!best)
     inputError(
       'infeasible',

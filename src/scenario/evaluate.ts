@@ -8,24 +8,39 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { parseTargets } from '../core/adaptation/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
-import { breakEvenUtilization, irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
+import {
+  annualRate,
+  breakEvenUtilization,
+  irr,
+  monthlyRate,
+  npv,
+  paybackPeriod,
+} from '../core/economics/finance.js';
+import {
+  type EnergyAssumptions,
+  embodiedKgCo2PerGpuHour,
+  energyKWh,
+  energyUsdPerGpuHour,
+  operationalCo2Kg,
+  provisionedKw,
+} from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
-import type { EnergyAssumptions } from '../core/training/run-cost.js';
 import {
   centralValue,
   type Distribution,
   lognormalFromInterval,
   type Uncertain,
 } from '../core/uncertainty/distributions.js';
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, requestsPerSecondFor, tokensPerDayAt } from '../core/units.js';
 import type { HardwareChoice, Phase, Scenario } from './schema.js';
 
-export const HOURS_PER_MONTH = 730.5;
-const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+export { HOURS_PER_MONTH } from '../core/units.js';
+
 const REFERENCE_TOKENS = 1e12;
 
 export const COST_KINDS = [
@@ -148,8 +163,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const energy: PhaseEnergy = {
       ...energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region }),
       // Cloud Carbon Footprint: GPU card + its share of the server, amortised linearly per hour.
-      embodiedKgCo2PerGpuHour:
-        (ec.gpuCard.value + ec.serverBase.value / hw.cluster.gpusPerNode) / (ec.lifespanYears.value * 8766),
+      embodiedKgCo2PerGpuHour: embodiedKgCo2PerGpuHour({
+        gpuCardKg: ec.gpuCard.value,
+        serverBaseKg: ec.serverBase.value,
+        gpusPerNode: hw.cluster.gpusPerNode,
+        lifespanYears: ec.lifespanYears.value,
+      }),
     };
     // GPU-hours only: prices are applied per sample.
     const runCost = {
@@ -368,7 +387,7 @@ export function evaluateScenario(
   const byPhase: Record<string, number> = {};
   let pretrainGpuHours = 0;
   let trainingGpuHours = 0;
-  let energyKWh = 0;
+  let totalKWh = 0;
   let co2Kg = 0;
   let embodiedCo2Kg = 0;
   let outputTokens = 0;
@@ -378,9 +397,9 @@ export function evaluateScenario(
   /** Energy, CO2 and embodied CO2 of `gpuHours` of work; returns the kWh. */
   const useEnergy = (hw: HardwareChoice, e: PhaseEnergy, gpuHours: number) => {
     const pue = 'buy' in hw && hw.buy.pue !== undefined ? hw.buy.pue : e.pue;
-    const kWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * pue) / 1000;
-    energyKWh += kWh;
-    co2Kg += kWh * e.kgCo2PerKWh;
+    const kWh = energyKWh(gpuHours, e, pue);
+    totalKWh += kWh;
+    co2Kg += operationalCo2Kg(kWh, e);
     embodiedCo2Kg += gpuHours * e.embodiedKgCo2PerGpuHour;
     return kWh;
   };
@@ -423,7 +442,7 @@ export function evaluateScenario(
     // Colocation: the nodes' provisioned power, paid every month from arrival to the horizon.
     let facility = 0;
     if (b.dataCenterUsdPerKwMonth !== undefined) {
-      facility = ((gpus * e.nodeWattsPerGpu) / 1000) * v(b.dataCenterUsdPerKwMonth) * owned;
+      facility = provisionedKw(gpus, e) * v(b.dataCenterUsdPerKwMonth) * owned;
       spread(cost.facility, start, owned, facility);
     }
     return capex * Math.min(1, owned / life) + electricity + facility;
@@ -463,7 +482,7 @@ export function evaluateScenario(
       for (let k = 0; k < x.months; k += 1) {
         const m = x.startMonth + k;
         const tokensPerDay = start * (1 + growth) ** k;
-        const rps = tokensPerDay / perRequest / 86400;
+        const rps = requestsPerSecondFor(tokensPerDay, perRequest);
         const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
         const gpuHours = gpus * HOURS_PER_MONTH;
         if ('rent' in x.hardware) phaseUsd += hardwareCost(x.hardware, ph.energy, gpus, gpuHours, m, 1);
@@ -486,8 +505,8 @@ export function evaluateScenario(
           fleet = Math.max(fleet, gpus);
           phaseUsd += hardwareCost(x.hardware, ph.energy, added, gpuHours, m, 1);
         }
-        const output = rps * x.outputTokens * 86400 * DAYS_PER_MONTH;
-        const input = rps * x.inputTokens * 86400 * DAYS_PER_MONTH;
+        const output = tokensPerDayAt(rps, x.outputTokens) * DAYS_PER_MONTH;
+        const input = tokensPerDayAt(rps, x.inputTokens) * DAYS_PER_MONTH;
         outputTokens += output;
         if (ph.api)
           apiUsd[x.name] =
@@ -562,11 +581,11 @@ export function evaluateScenario(
     totalCostUsd,
     revenueUsd,
     npvUsd: npv(monthly, flows),
-    irr: r === null ? null : (1 + r) ** 12 - 1,
+    irr: r === null ? null : annualRate(r),
     paybackMonth: revenueUsd > 0 ? paybackPeriod(flows) : null,
     pretrainGpuHours,
     trainingGpuHours,
-    energyMWh: energyKWh / 1000,
+    energyMWh: totalKWh / 1000,
     co2Tonnes: co2Kg / 1000,
     embodiedCo2Tonnes: embodiedCo2Kg / 1000,
     outputTokens,
@@ -608,10 +627,9 @@ export function ownership(p: PreparedScenario): Ownership[] {
     const facility =
       b.dataCenterUsdPerKwMonth === undefined
         ? 0
-        : (e.nodeWattsPerGpu / 1000) * centralValue(b.dataCenterUsdPerKwMonth) * ownedMonths;
+        : provisionedKw(1, e) * centralValue(b.dataCenterUsdPerKwMonth) * ownedMonths;
     const ownedHours = ownedMonths * HOURS_PER_MONTH;
-    const energyUsdPerBusyHour =
-      ((e.nodeWattsPerGpu * e.powerFraction * (b.pue ?? e.pue)) / 1000) * electricity;
+    const energyUsdPerBusyHour = energyUsdPerGpuHour(e, electricity, b.pue ?? e.pue);
     const gpuHours =
       centralValue(ph.phase.tokens) * ph.gpuHoursPerToken * centralValue(ph.phase.efficiencyFactor);
     out.push({

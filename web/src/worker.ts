@@ -16,6 +16,7 @@ import {
 } from '../../src/core/inference/deployment.js';
 import { maxConcurrency, servingPoint } from '../../src/core/inference/serving.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import { requestsPerSecondFor } from '../../src/core/units.js';
 import {
   baselineState,
   evaluateState,
@@ -108,7 +109,7 @@ function serve(baseline: unknown, apiId: string) {
     cachedInputUsdPerMillion: api.prices.cachedInput?.value,
     outputUsdPerMillion: api.prices.output.value,
   };
-  const rps = s.tokensPerDay / (s.workload.inputTokens + s.workload.outputTokens) / 86400;
+  const rps = requestsPerSecondFor(s.tokensPerDay, s.workload.inputTokens + s.workload.outputTokens);
   const candidates = servingCandidates(s);
   const curve = selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12));
   // Throughput and latency of the chosen replica as the batch grows (continuous batching).

@@ -8,6 +8,7 @@ import {
   selfHostVsApi,
   volumeGrid,
 } from '../../core/inference/deployment.js';
+import { requestsPerSecondFor } from '../../core/units.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { oneOf, positiveNumber } from '../options.js';
 import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
@@ -91,7 +92,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   const here =
     volume === undefined
       ? null
-      : (planDeployments(spec, candidates, w, volume / perRequest / 86400, slo)[0] ?? null);
+      : (planDeployments(spec, candidates, w, requestsPerSecondFor(volume, perRequest), slo)[0] ?? null);
   const apiHere = volume === undefined ? null : (result.series[0]!.apiUsdPerDay / grid[0]!) * volume;
   const out = {
     model: spec.name,
@@ -116,7 +117,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     '',
     result.breakEvenTokensPerDay === null
       ? 'self-hosting never costs less than the API between 1M and 1T tokens/day'
-      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${(result.breakEvenTokensPerDay / perRequest / 86400).toFixed(2)} req/s); above it self-hosting is cheaper`,
+      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${requestsPerSecondFor(result.breakEvenTokensPerDay, perRequest).toFixed(2)} req/s); above it self-hosting is cheaper`,
   ];
   if (out.atVolume && here && apiHere !== null) {
     lines.push(

@@ -2,6 +2,7 @@ import { inputError } from '../../core/errors.js';
 import { candidateLabel, type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
+import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { positiveInteger, positiveNumber } from '../options.js';
 import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '../serving-flags.js';
@@ -28,7 +29,7 @@ export function trafficRequestsPerSecond(
   if (o.requestsPerSecond !== undefined)
     return positiveNumber(o.requestsPerSecond, '--requests-per-second', 1);
   if (o.tokensPerDay !== undefined)
-    return positiveNumber(o.tokensPerDay, '--tokens-per-day', 1) / tokensPerRequest / 86400;
+    return requestsPerSecondFor(positiveNumber(o.tokensPerDay, '--tokens-per-day', 1), tokensPerRequest);
   return null;
 }
 
@@ -120,7 +121,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const traffic =
     rps === null
       ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
-      : `for ${rps.toFixed(2)} req/s (${formatCount(rps * (w.inputTokens + w.outputTokens) * 86400)} tokens/day)`;
+      : `for ${rps.toFixed(2)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
   return {
     output: [
       `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}`,

@@ -4,6 +4,7 @@
  * runs the frozen reference model forward for the KL term, and updates the policy on the N·G
  * sequences. Colocated (one set of GPUs takes turns, as in veRL/OpenRLHF): step = sum of the phases.
  */
+import { energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js';
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type GenerationTime, generationTime } from '../inference/generation.js';
@@ -11,6 +12,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
+import { SECONDS_PER_HOUR } from '../units.js';
 import type { TargetModule } from './adapters.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
 
@@ -123,9 +125,9 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
   const rewardSeconds = o.rewardModel ? forwardSeconds(sft(o.rewardModel, 'lora')) : 0;
   const stepSeconds = generation.seconds + trainingSeconds + referenceSeconds + rewardSeconds;
   const seconds = (o.steps * stepSeconds) / o.cost.goodput;
-  const gpuHours = (seconds * o.gpus) / 3600;
+  const gpuHours = (seconds * o.gpus) / SECONDS_PER_HOUR;
   const e = o.cost.energy;
-  const energyKWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
+  const energyKWh = energyKWhOf(gpuHours, e);
   return {
     step: {
       generation,
@@ -137,9 +139,9 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     },
     training,
     gpuHours,
-    wallClockHours: seconds / 3600,
+    wallClockHours: seconds / SECONDS_PER_HOUR,
     costUsd: gpuHours * (o.cost.usdPerGpuHour ?? 0),
     energyKWh,
-    co2Kg: energyKWh * e.kgCo2PerKWh,
+    co2Kg: operationalCo2Kg(energyKWh, e),
   };
 }

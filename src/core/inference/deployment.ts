@@ -3,11 +3,13 @@
  * at the lowest cost, and what each million input and output tokens costs. Then self-hosting vs an
  * API across volumes, with the break-even volume.
  */
+
+import { type EnergyAssumptions, energyKWh, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
-import type { EnergyAssumptions } from '../training/run-cost.js';
+import { requestsPerSecondFor, SECONDS_PER_DAY, tokensPerDayAt } from '../units.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -113,10 +115,10 @@ export function planCandidate(
   const capacityRequestsPerSecond = replicas * replicaRequests;
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
-  const outputPerDay = rps * w.outputTokens * 86400;
-  const inputPerDay = rps * w.inputTokens * 86400;
+  const outputPerDay = tokensPerDayAt(rps, w.outputTokens);
+  const inputPerDay = tokensPerDayAt(rps, w.inputTokens);
   const e = c.energy;
-  const energyKWhPerDay = (gpus * 24 * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
+  const energyKWhPerDay = energyKWh(gpus * 24, e);
   return {
     candidate: c,
     point,
@@ -131,7 +133,7 @@ export function planCandidate(
     costPerMillionInputTokensUsd: (usdPerDay * prefillShare * 1e6) / inputPerDay,
     costPerMillionOutputTokensUsd: (usdPerDay * (1 - prefillShare) * 1e6) / outputPerDay,
     energyKWhPerDay,
-    co2KgPerDay: energyKWhPerDay * e.kgCo2PerKWh,
+    co2KgPerDay: operationalCo2Kg(energyKWhPerDay, e),
   };
 }
 
@@ -255,7 +257,7 @@ export function apiUsdPerDay(price: ApiPrice, w: ServingWorkload, requestsPerSec
       w.inputTokens * hit * (price.cachedInputUsdPerMillion ?? price.inputUsdPerMillion) +
       w.outputTokens * price.outputUsdPerMillion) /
     1e6;
-  return perRequest * requestsPerSecond * 86400;
+  return perRequest * requestsPerSecond * SECONDS_PER_DAY;
 }
 
 export interface BreakEvenPoint {
@@ -286,7 +288,7 @@ export function selfHostVsApi(
 ): BreakEven {
   const perRequest = w.inputTokens + w.outputTokens;
   const at = (tokensPerDay: number): BreakEvenPoint => {
-    const rps = tokensPerDay / perRequest / 86400;
+    const rps = requestsPerSecondFor(tokensPerDay, perRequest);
     const best = planDeployments(spec, candidates, w, rps, slo)[0];
     return {
       tokensPerDay,

@@ -4,6 +4,7 @@
  * many tokens). Pure functions of published fits.
  */
 import { inputError } from '../errors.js';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../units.js';
 
 /** L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, "Training Compute-Optimal LLMs", Eq. 2). */
 export interface ChinchillaFit {
@@ -89,7 +90,7 @@ export function chinchillaOptimal(fit: ChinchillaFit, flops: number): Allocation
   return { params, tokens, flops, loss: chinchillaLoss(fit, params, tokens) };
 }
 
-const PF_DAY_FLOPS = 1e15 * 86400;
+const PF_DAY_FLOPS = 1e15 * SECONDS_PER_DAY;
 
 /**
  * Kaplan's compute-efficient size N = 1.3e9 · C^0.73 (C in PF-days; Kaplan et al. 2020, Fig. 14 and
@@ -176,5 +177,5 @@ export function flopsForBudget(
   check(usd, '--usd');
   check(usdPerGpuHour, '--price-per-gpu-hour');
   if (!(mfu > 0 && mfu <= 1)) inputError('invalid_value', ['--mfu'], `a fraction in (0, 1], got ${mfu}`);
-  return (usd / usdPerGpuHour) * 3600 * peakFlopsPerSecond * mfu;
+  return (usd / usdPerGpuHour) * SECONDS_PER_HOUR * peakFlopsPerSecond * mfu;
 }

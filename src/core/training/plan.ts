@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { DEFAULT_LAYOUT, layoutIssues } from '../parallelism/layout.js';
+import { GIB } from '../units.js';
 import {
   type EvaluatedLayout,
   type LayoutConstraints,
@@ -94,7 +95,7 @@ export function planTraining(
     const alternatives = searchLayouts(spec, cluster, { ...options, constraints: {}, top: 3 });
     const closest = search.nearestInfeasible[0];
     const detail = closest
-      ? `the closest layout needs ${(closest.memoryPerGpuBytes / 2 ** 30).toFixed(1)} GiB per GPU of ${(cluster.gpu.memoryBytes / 2 ** 30).toFixed(1)} GiB`
+      ? `the closest layout needs ${(closest.memoryPerGpuBytes / GIB).toFixed(1)} GiB per GPU of ${(cluster.gpu.memoryBytes / GIB).toFixed(1)} GiB`
       : `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
     const suggestion =
       alternatives.best && Object.keys(definedOnly(options.constraints)).length > 0

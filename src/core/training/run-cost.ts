@@ -4,18 +4,12 @@
  * amortised), energy (node power × utilisation × PUE) and CO2 (grid intensity), and what the money
  * pays for (Epoch AI's split of hardware, networking and energy).
  */
+import { type EnergyAssumptions, energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
+import { HOURS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../units.js';
 import type { StepTime } from './step-time.js';
 
-export interface EnergyAssumptions {
-  /** Node power attributable to one GPU at full load, W (server TDP / GPUs per node). */
-  readonly nodeWattsPerGpu: number;
-  /** Average draw over the node's maximum during training (Epoch AI: 0.75). */
-  readonly powerFraction: number;
-  readonly pue: number;
-  readonly kgCo2PerKWh: number;
-  readonly electricityUsdPerKWh: number;
-}
+export type { EnergyAssumptions } from '../energy/energy.js';
 
 export interface OwnedHardware {
   readonly purchaseUsdPerGpu: number;
@@ -58,8 +52,6 @@ export interface RunCost {
   };
 }
 
-const HOURS_PER_YEAR = 8766;
-
 /** Amortised $/GPU-hour of owned hardware, energy excluded (Epoch AI's method, Cottier et al. 2024, Sec. 2). */
 export function ownedUsdPerGpuHour(owned: OwnedHardware): number {
   return (
@@ -81,10 +73,10 @@ export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCos
   const steps = Math.ceil(options.tokens / step.tokensPerStep);
   const secondsIdeal = steps * step.stepSeconds;
   const seconds = secondsIdeal / options.goodput;
-  const gpuHoursIdeal = (secondsIdeal * options.gpus) / 3600;
-  const gpuHours = (seconds * options.gpus) / 3600;
+  const gpuHoursIdeal = (secondsIdeal * options.gpus) / SECONDS_PER_HOUR;
+  const gpuHours = (seconds * options.gpus) / SECONDS_PER_HOUR;
   const e = options.energy;
-  const energyKWh = (gpuHours * e.nodeWattsPerGpu * e.powerFraction * e.pue) / 1000;
+  const energyKWh = energyKWhOf(gpuHours, e);
   const energyUsd = energyKWh * e.electricityUsdPerKWh;
   let usdPerGpuHour: number;
   let costUsd: number;
@@ -105,12 +97,12 @@ export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCos
     tokensTrained: steps * step.tokensPerStep,
     gpuHoursIdeal,
     gpuHours,
-    wallClockDaysIdeal: secondsIdeal / 86400,
-    wallClockDays: seconds / 86400,
+    wallClockDaysIdeal: secondsIdeal / SECONDS_PER_DAY,
+    wallClockDays: seconds / SECONDS_PER_DAY,
     usdPerGpuHour,
     costUsd,
     energyKWh,
-    co2Kg: energyKWh * e.kgCo2PerKWh,
+    co2Kg: operationalCo2Kg(energyKWh, e),
     costSplit: {
       computeUsd: hardwareUsd - networkingUsd,
       networkingUsd,

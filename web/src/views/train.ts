@@ -2,6 +2,7 @@
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
+import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
@@ -104,11 +105,11 @@ function charts(o: Outcome, tokens: number) {
     .map(([part, seconds]) => ({ part: part.replace(/Seconds$/, ''), seconds }));
   const pareto = d.pareto.map((p) => ({
     gpus: p.gpus,
-    days: (tokens * p.gpuSecondsPerToken) / p.gpus / 86400,
+    days: (tokens * p.gpuSecondsPerToken) / p.gpus / SECONDS_PER_DAY,
   }));
   const memory = [
-    { what: 'used', gib: o.memoryPerGpuBytes / 2 ** 30 },
-    { what: 'GPU memory', gib: d.gpuMemoryBytes / 2 ** 30 },
+    { what: 'used', gib: o.memoryPerGpuBytes / GIB },
+    { what: 'GPU memory', gib: d.gpuMemoryBytes / GIB },
   ];
   return html`<figure>
       <figcaption>Where one ${d.stepSeconds.toFixed(2)} s step goes (seconds, slowest stage)</figcaption>
