@@ -12,7 +12,7 @@ export {
   parseTargets,
   TARGET_MODULES,
   trainableParams,
-} from './core/adaptation/adapters.js';
+} from './core/model/adapters.js';
 export { FINETUNE_METHODS, planFinetune } from './core/adaptation/finetune.js';
 export { planRl } from './core/adaptation/rl.js';
 // Errors and units

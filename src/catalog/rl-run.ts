@@ -2,7 +2,7 @@
  * A GRPO post-training run with the catalog's hardware, price and energy defaults: what `llmecon rl`
  * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
  */
-import { parseTargets } from '../core/adaptation/adapters.js';
+import { parseTargets } from '../core/model/adapters.js';
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { loadCatalog } from './catalog.js';

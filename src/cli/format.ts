@@ -1,44 +1,13 @@
-/** Display formatting: the only place (with the catalog loader) where prefixed units appear. */
+/** CLI output: tables and JSON; the number formatters live in core/format (shared with the web app). */
 import { InternalError } from '../core/errors.js';
-import { GIB } from '../core/units.js';
 
-/** 671026419200 → "671.03B"; 124439808 → "124.44M". */
-export function formatCount(n: number, digits = 2): string {
-  const abs = Math.abs(n);
-  if (abs >= 1e12) return `${(n / 1e12).toFixed(digits)}T`;
-  if (abs >= 1e9) return `${(n / 1e9).toFixed(digits)}B`;
-  if (abs >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;
-  if (abs >= 1e3) return `${(n / 1e3).toFixed(digits)}K`;
-  return `${Number.isInteger(n) ? n : n.toFixed(digits)}`;
-}
-
-/** Dollars: $0.097, $2.45, $1.29K. */
-export function formatUsd(usd: number): string {
-  if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;
-  return `$${usd.toFixed(Math.abs(usd) < 1 ? 3 : 2)}`;
-}
-
-/** A change in dollars with its sign: −$3.51M, +$2.75M, ±$0. */
-export function formatSignedUsd(usd: number): string {
-  return Math.abs(usd) < 0.005 ? '±$0' : `${usd < 0 ? '−' : '+'}${formatUsd(Math.abs(usd))}`;
-}
-
-/** Bytes as GiB (or MiB/KiB when small). */
-export function formatBytes(bytes: number): string {
-  const abs = Math.abs(bytes);
-  if (abs >= GIB) return `${(bytes / GIB).toFixed(2)} GiB`;
-  if (abs >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(2)} MiB`;
-  if (abs >= 1024) return `${(bytes / 1024).toFixed(2)} KiB`;
-  return `${bytes} B`;
-}
-
-/** FLOPs as GFLOP/TFLOP/PFLOP. */
-export function formatFlops(flops: number): string {
-  if (flops >= 1e15) return `${(flops / 1e15).toFixed(2)} PFLOP`;
-  if (flops >= 1e12) return `${(flops / 1e12).toFixed(2)} TFLOP`;
-  if (flops >= 1e9) return `${(flops / 1e9).toFixed(2)} GFLOP`;
-  return `${(flops / 1e6).toFixed(2)} MFLOP`;
-}
+export {
+  formatBytes,
+  formatCount,
+  formatFlops,
+  formatSignedUsd,
+  formatUsd,
+} from '../core/format.js';
 
 /** Aligned text table; numeric-looking cells are right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {

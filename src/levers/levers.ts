@@ -6,7 +6,7 @@
  */
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
-import { parseTargets } from '../core/adaptation/adapters.js';
+import { parseTargets } from '../core/model/adapters.js';
 import { type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
 import { InputError, inputError } from '../core/errors.js';
 import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';

@@ -5,7 +5,7 @@
  */
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
-import { parseTargets } from '../core/adaptation/adapters.js';
+import { parseTargets } from '../core/model/adapters.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import {

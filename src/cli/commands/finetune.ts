@@ -1,6 +1,6 @@
 import { loadCatalog } from '../../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
-import { parseTargets } from '../../core/adaptation/adapters.js';
+import { parseTargets } from '../../core/model/adapters.js';
 import {
   FINETUNE_METHODS,
   type FinetuneOptions,

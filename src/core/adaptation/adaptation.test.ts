@@ -4,7 +4,7 @@ import { findModel } from '../../catalog/catalog.js';
 import { trainingMemory } from '../memory/training-memory.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../parallelism/layout.js';
-import { adaptedMatrices, parseTargets, trainableParams } from './adapters.js';
+import { adaptedMatrices, parseTargets, trainableParams } from '../model/adapters.js';
 import { datasetTokens, methodAdapter } from './finetune.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);

@@ -11,7 +11,7 @@ import type { LayoutConstraints } from '../training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining, type TrainingPlan } from '../training/plan.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { TrainingOptions } from '../training/step-time.js';
-import { type AdapterRuntime, adapterRuntime, type TargetModule } from './adapters.js';
+import { type AdapterRuntime, adapterRuntime, type TargetModule } from '../model/adapters.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];

@@ -13,7 +13,7 @@ import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import { SECONDS_PER_HOUR } from '../units.js';
-import type { TargetModule } from './adapters.js';
+import type { TargetModule } from '../model/adapters.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
 
 export interface RlOptions {

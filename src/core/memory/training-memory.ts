@@ -9,7 +9,7 @@
  * and the larger is reported.
  */
 
-import type { AdapterRuntime } from '../adaptation/adapters.js';
+import type { AdapterRuntime } from '../model/adapters.js';
 import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';

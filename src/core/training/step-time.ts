@@ -8,7 +8,7 @@
  * Per GPU and microbatch (b sequences of s tokens, split over CP): T = b·s/cp tokens.
  */
 
-import type { AdapterRuntime } from '../adaptation/adapters.js';
+import type { AdapterRuntime } from '../model/adapters.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';

@@ -2,7 +2,7 @@
 import { html, nothing } from 'lit-html';
 import type { Issue } from '../compute.js';
 
-export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/cli/format.js';
+export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/core/format.js';
 
 /** Errors for a field (issues whose path starts with `prefix`), shown next to it. */
 export const fieldError = (issues: readonly Issue[] | null, ...prefixes: string[]) => {

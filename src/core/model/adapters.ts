@@ -4,7 +4,7 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import type { ModelSpec } from '../model/spec.js';
+import type { ModelSpec } from './spec.js';
 
 /** Module names as in Hugging Face PEFT's target_modules, plus groups. */
 export const TARGET_MODULES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'shared', 'experts'] as const;
