@@ -1,20 +1,22 @@
 /**
- * llmecon's public API: the pure core (model arithmetic, memory, training, adaptation), the catalog,
- * and the validation cases. The CLI and the web app import from here.
+ * llmecon's public API for programs that use it as a library: the pure core (model arithmetic, memory,
+ * training, adaptation, serving, energy), the catalog and the validation cases. The CLI and the web app
+ * import the modules directly (their order is checked by scripts/check-layers.ts).
  */
 
 // Catalog and validation
 export { findApi, findCluster, findGpu, findGrid, findModel, loadCatalog } from './catalog/catalog.js';
 export { defaultPrice, energyAssumptions, resolveHardware } from './catalog/training-defaults.js';
-// Adapting models
-export {
-  adaptedMatrices,
-  parseTargets,
-  TARGET_MODULES,
-  trainableParams,
-} from './core/model/adapters.js';
 export { FINETUNE_METHODS, planFinetune } from './core/adaptation/finetune.js';
 export { planRl } from './core/adaptation/rl.js';
+// Energy, power and carbon
+export {
+  type EnergyAssumptions,
+  embodiedKgCo2PerGpuHour,
+  energyKWh,
+  energyUsdPerGpuHour,
+  operationalCo2Kg,
+} from './core/energy/energy.js';
 // Errors and units
 export { InputError, type InputIssue, InternalError } from './core/errors.js';
 export { type ClusterSpec, defaultCluster } from './core/hardware/cluster-spec.js';
@@ -30,11 +32,18 @@ export {
   servingPoint,
   staticBatchThroughput,
 } from './core/inference/serving.js';
-// Serving (issue 5, in progress: library only, no CLI yet)
+// Serving (the replica step behind llmecon serve and compare-api)
 export { type Replica, servingStepSeconds } from './core/inference/serving-step.js';
 export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
 // Memory
 export { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from './core/memory/training-memory.js';
+// Adapting models
+export {
+  adaptedMatrices,
+  parseTargets,
+  TARGET_MODULES,
+  trainableParams,
+} from './core/model/adapters.js';
 export { forwardFlopsPerToken, inferenceFlopsPerToken, trainingFlopsPerToken } from './core/model/flops.js';
 // Model arithmetic
 export { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './core/model/hf-config.js';
@@ -49,5 +58,5 @@ export { type SearchResult, searchLayouts } from './core/training/layout-search.
 export { LayoutDoesNotFitError, planTraining } from './core/training/plan.js';
 export { ownedUsdPerGpuHour, trainingRunCost } from './core/training/run-cost.js';
 export { type StepTime, type TrainingOptions, trainingStepTime } from './core/training/step-time.js';
-export { parseCount } from './core/units.js';
+export { parseCount, requestsPerSecondFor, tokensPerDayAt } from './core/units.js';
 export { runAllTrainingCases, trainingCases } from './validation/training-cases.js';

@@ -1,6 +1,6 @@
 /**
- * The source documents' training claims (../shared/seeds in the steering repo, quoted in docs/seeds.md):
- * reproduced from published inputs, or explained where the engine differs.
+ * The source documents' training claims (the project's seed documents, each quoted with its primary
+ * source in the test's name): reproduced from published inputs, or explained where the engine differs.
  */
 import { describe, expect, it } from 'vitest';
 import { findApi, findCluster, findModel, loadCatalog } from '../../src/catalog/catalog.js';
