@@ -91,6 +91,7 @@ export function scenarioReportMarkdown(
       '## Rent vs buy',
       '',
       `- **${o.phase.name}**: against renting at $${o.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying (depreciation, colocation, electricity) wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${o.ownedHours / HOURS_PER_MONTH} months`}; this scenario keeps them busy ${(100 * o.busyShare).toFixed(1)}% (at central values).`,
+      `- Buying assumes (central values): ${usd(o.assumptions.usdPerGpu)} per GPU × ${o.assumptions.serverCostOverGpuCost} for its server share, ${o.assumptions.lifeYears}-year straight-line life, PUE ${o.assumptions.pue}, electricity $${o.assumptions.electricityUsdPerKWh}/kWh, ${o.assumptions.dataCenterUsdPerKwMonth === null ? 'no colocation charge' : `colocation $${o.assumptions.dataCenterUsdPerKwMonth}/kW-month of node power`}.`,
     );
   }
   if (s.published.length > 0) {
@@ -157,7 +158,7 @@ export function scenarioReportMarkdown(
     ...(r.costPerCapabilityUnitUsd === null || !s.capability
       ? []
       : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${s.capability.name}`]),
-    `- IRR ${r.irr === null ? '—' : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
+    `- IRR ${r.irr === null ? (r.revenueUsd > 0 ? '—' : 'n/a (no revenue)') : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
     `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 operational (location-based: the ${s.region} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${r.embodiedCo2Tonnes.toFixed(0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
   );
   if (mc) {

@@ -1,0 +1,65 @@
+/**
+ * A serve phase month by month: demand (tokens/day growing monthly) sets the fleet of replicas, whose
+ * GPUs are rented, held under reserved terms or bought as the fleet grows; token revenue and what the
+ * compared API would charge for the same tokens.
+ */
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
+import type { PreparedPhase } from '../prepare.js';
+import { bookEnergy, bookHardware, type PurchaseDefaults } from './hardware.js';
+import type { Ledger } from './ledger.js';
+
+export function bookServing(
+  l: Ledger,
+  d: PurchaseDefaults,
+  ph: Extract<PreparedPhase, { kind: 'serve' }>,
+): void {
+  const { v, n, cost, revenue } = l;
+  const x = ph.phase;
+  const hw = x.hardware;
+  const perRequest = x.inputTokens + x.outputTokens;
+  const first = v(x.tokensPerDay);
+  const growth = v(x.growthPerMonth);
+  let phaseUsd = 0;
+  let fleet = 0;
+  const commitments: { gpus: number; endMonth: number }[] = [];
+  for (let k = 0; k < x.months; k += 1) {
+    const m = x.startMonth + k;
+    const rps = requestsPerSecondFor(first * (1 + growth) ** k, perRequest);
+    const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
+    const gpuHours = gpus * HOURS_PER_MONTH;
+    if ('rent' in hw) phaseUsd += bookHardware(l, d, hw, ph.energy, { gpus, gpuHours, start: m, months: 1 });
+    else if ('reserve' in hw) {
+      // GPUs still under an earlier commitment are paid whether busy or not; GPUs beyond them are
+      // committed for a new term from this month.
+      let committed = 0;
+      for (const c of commitments) if (c.endMonth > m) committed += c.gpus;
+      if (gpus > committed) {
+        commitments.push({ gpus: gpus - committed, endMonth: m + hw.reserve.termMonths });
+        committed = gpus;
+      }
+      bookEnergy(l, hw, ph.energy, gpuHours);
+      const usd = committed * HOURS_PER_MONTH * v(hw.reserve.usdPerGpuHour);
+      if (m < n) cost.compute[m]! += usd;
+      phaseUsd += usd;
+    } else {
+      // Buy as the fleet grows; energy for the GPUs in use.
+      const added = Math.max(0, gpus - fleet);
+      fleet = Math.max(fleet, gpus);
+      phaseUsd += bookHardware(l, d, hw, ph.energy, { gpus: added, gpuHours, start: m, months: 1 });
+    }
+    const output = tokensPerDayAt(rps, x.outputTokens) * DAYS_PER_MONTH;
+    const input = tokensPerDayAt(rps, x.inputTokens) * DAYS_PER_MONTH;
+    l.outputTokens += output;
+    if (ph.api)
+      l.apiUsd[x.name] =
+        (l.apiUsd[x.name] ?? 0) +
+        (input * ph.api.inputUsdPerMillion + output * ph.api.outputUsdPerMillion) / 1e6;
+    if (x.revenue) {
+      const usd = (input * v(x.revenue.inputUsdPerMillion) + output * v(x.revenue.outputUsdPerMillion)) / 1e6;
+      revenue[m]! += usd;
+      l.tokenRevenueUsd += usd;
+    }
+  }
+  l.byPhase[x.name] = (l.byPhase[x.name] ?? 0) + phaseUsd;
+  l.servingCostUsd += phaseUsd;
+}

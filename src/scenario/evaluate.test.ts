@@ -1,0 +1,112 @@
+/**
+ * The evaluator's invariants: nothing booked is dropped (cost by kind and by phase always agree), a run
+ * that outlasts the horizon is an input error naming the phase, and the financial metrics say "n/a"
+ * where they have no meaning.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/run-cli.js';
+import { InputError } from '../core/errors.js';
+import { centralValue } from '../core/uncertainty/distributions.js';
+import { evaluateScenario, ownership, PHASE_COST_KINDS, prepareScenario } from './evaluate.js';
+import { parseScenario } from './load.js';
+import { scenarioReportMarkdown } from './report.js';
+
+const read = (f: string) => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');
+const examples = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+const prepared = examples.map((f) => prepareScenario(parseScenario(read(f), f)));
+
+describe('cost by kind and by phase agree', () => {
+  // Each uncertain input scaled by a factor in [0.2, 4] of its central value: the large factors push
+  // training runs past the horizon, whose cost must still be booked (in the last month), not dropped.
+  test.prop(
+    [
+      fc.nat({ max: prepared.length - 1 }),
+      fc.array(fc.double({ min: 0.2, max: 4, noNaN: true }), { minLength: 16, maxLength: 16 }),
+    ],
+    { numRuns: 60 },
+  )(
+    'Σ phase costs = compute + networking + energy + facility + research, for every draw',
+    (which, factors) => {
+      const p = prepared[which]!;
+      const values = Object.fromEntries(
+        Object.entries(p.uncertain).map(([path, d], i) => [
+          path,
+          centralValue(d) * factors[i % factors.length]!,
+        ]),
+      );
+      const r = evaluateScenario(p, values);
+      const byPhase = Object.values(r.costByPhaseUsd).reduce((a, b) => a + b, 0);
+      const byKind = PHASE_COST_KINDS.reduce((a, k) => a + r.costByKindUsd[k], 0);
+      expect(Math.abs(byPhase - byKind)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(byPhase)));
+      const months = r.months();
+      const total = months.reduce((a, m) => a + Object.values(m.costs).reduce((x, y) => x + y, 0), 0);
+      expect(total).toBeCloseTo(r.totalCostUsd, 0);
+    },
+  );
+});
+
+describe('a phase that outlasts the horizon', () => {
+  const short = read('lab-rent-2048.yaml')
+    .replace('horizonMonths: 36', 'horizonMonths: 12')
+    .replace('months: 36', 'months: 12');
+
+  it('is an input error naming the phase, its duration and the horizon', () => {
+    let error: unknown;
+    try {
+      prepareScenario(parseScenario(short));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const issue = (error as InputError).issues[0]!;
+    expect(issue.path).toEqual(['phases', 0]);
+    expect(issue.message).toMatch(
+      /phase 'training runs over three years \(70B-equivalent tokens\)' \(pretrain\) takes \d+\.\d months on 2048 × h100 from month 0 .*past the 12-month horizon; raise horizonMonths to at least \d+/,
+    );
+  });
+
+  it('exits 2 from llmecon run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-horizon-'));
+    try {
+      const file = join(dir, 'short.yaml');
+      writeFileSync(file, short);
+      const r = await runCli(['run', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/past the 12-month horizon/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('rent vs buy and the financial metrics', () => {
+  const buy = prepareScenario(parseScenario(read('lab-buy-2048.yaml')));
+  const r = evaluateScenario(buy);
+
+  it('a project without revenue has no IRR and no payback ("n/a"), though the book value returns at the horizon', () => {
+    expect(r.revenueUsd).toBe(0);
+    expect(r.irr).toBeNull();
+    expect(r.paybackMonth).toBeNull();
+    expect(scenarioReportMarkdown(buy, r, null)).toContain('IRR n/a (no revenue)');
+  });
+
+  it('the report echoes the PUE, GPU price and colocation it computed with', () => {
+    const [o] = ownership(buy);
+    expect(o!.assumptions).toEqual({
+      usdPerGpu: 25_000,
+      serverCostOverGpuCost: buy.serverCostOverGpuCost,
+      lifeYears: buy.lifeYears,
+      pue: 1.2,
+      electricityUsdPerKWh: buy.phases[0]!.energy.electricityUsdPerKWh,
+      dataCenterUsdPerKwMonth: 150,
+    });
+    const report = scenarioReportMarkdown(buy, r, null);
+    expect(report).toMatch(
+      /Buying assumes \(central values\): \$25\.0K per GPU × 1\.64 .* PUE 1\.2, .*colocation \$150\/kW-month/,
+    );
+  });
+});

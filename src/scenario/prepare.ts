@@ -1,0 +1,305 @@
+/**
+ * Prepares a project scenario: the engines run once per phase at the scenario's structural settings
+ * (training GPU-hours per token, an RL step, a serving replica's capacity), so that the monthly
+ * cash-flow model (evaluate.ts) costs microseconds per Monte Carlo draw.
+ */
+import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
+import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { planFinetune } from '../core/adaptation/finetune.js';
+import { planRl } from '../core/adaptation/rl.js';
+import { type EnergyAssumptions, embodiedKgCo2PerGpuHour } from '../core/energy/energy.js';
+import { inputError } from '../core/errors.js';
+import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import { replicaGpus } from '../core/inference/serving-step.js';
+import { parseTargets } from '../core/model/adapters.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { planTraining } from '../core/training/plan.js';
+import {
+  centralValue,
+  type Distribution,
+  lognormalFromInterval,
+  type Uncertain,
+} from '../core/uncertainty/distributions.js';
+import { HOURS_PER_MONTH } from '../core/units.js';
+import type { Phase, Scenario } from './schema.js';
+
+const REFERENCE_TOKENS = 1e12;
+
+/** Energy assumptions of a phase's GPUs plus their manufacturing emissions per GPU-hour. */
+export interface PhaseEnergy extends EnergyAssumptions {
+  readonly embodiedKgCo2PerGpuHour: number;
+}
+
+/** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
+export type PreparedPhase =
+  | {
+      readonly kind: 'pretrain';
+      readonly phase: Extract<Phase, { kind: 'pretrain' }>;
+      readonly index: number;
+      readonly gpuHoursPerToken: number;
+      readonly energy: PhaseEnergy;
+      readonly layout: string;
+      readonly mfu: number;
+      /** The catalog's lowest on-demand price for the GPU, to compare buying with (null if none). */
+      readonly rentUsdPerGpuHour: number | null;
+    }
+  | {
+      readonly kind: 'finetune';
+      readonly phase: Extract<Phase, { kind: 'finetune' }>;
+      readonly index: number;
+      /** GPU-hours per dataset token per epoch. */
+      readonly gpuHoursPerToken: number;
+      readonly energy: PhaseEnergy;
+      readonly layout: string;
+      readonly mfu: number;
+      readonly trainableParams: number;
+    }
+  | {
+      readonly kind: 'rl';
+      readonly phase: Extract<Phase, { kind: 'rl' }>;
+      readonly index: number;
+      readonly gpuHoursPerStep: number;
+      readonly energy: PhaseEnergy;
+      readonly stepSeconds: number;
+      readonly generationShare: number;
+    }
+  | {
+      readonly kind: 'serve';
+      readonly phase: Extract<Phase, { kind: 'serve' }>;
+      readonly index: number;
+      readonly replicaGpus: number;
+      readonly replicaRequestsPerSecond: number;
+      readonly energy: PhaseEnergy;
+      readonly layout: string;
+      readonly outputTokensPerSecondPerGpu: number;
+      /** The API to compare with: its id and prices per million tokens. */
+      readonly api: {
+        readonly id: string;
+        readonly inputUsdPerMillion: number;
+        readonly outputUsdPerMillion: number;
+      } | null;
+    };
+
+export interface PreparedScenario {
+  readonly scenario: Scenario;
+  readonly phases: readonly PreparedPhase[];
+  /** Every uncertain input, by its path in the scenario (`phases[0].tokens`). */
+  readonly uncertain: Readonly<Record<string, Distribution>>;
+  /** The scenario's research compute ratio, or the catalog's sourced default when it gives none. */
+  readonly researchComputeRatio: Uncertain;
+  readonly serverCostOverGpuCost: number;
+  readonly networkingShareOfHardware: number;
+  readonly storageUsdPerGbMonth: number;
+  readonly lifeYears: number;
+  readonly goodput: number;
+}
+
+const isDistribution = (v: unknown): v is Distribution =>
+  typeof v === 'object' && v !== null && 'dist' in (v as Record<string, unknown>);
+
+/** Paths of every distribution in the scenario. */
+function uncertainInputs(node: unknown, path = ''): [string, Distribution][] {
+  if (isDistribution(node)) return [[path, node]];
+  if (Array.isArray(node)) return node.flatMap((c, i) => uncertainInputs(c, `${path}[${i}]`));
+  if (typeof node === 'object' && node !== null)
+    return Object.entries(node).flatMap(([k, c]) => uncertainInputs(c, path ? `${path}.${k}` : k));
+  return [];
+}
+
+function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
+  return gpu.rentalPrices.length > 0 ? defaultPrice(gpu, undefined).usdPerGpuHour : null;
+}
+
+const layoutText = (l: ParallelLayout) =>
+  `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
+
+function apiPrices(id: string, index: number) {
+  const api = findApi(id, `phases[${index}].compareWithApi`);
+  return {
+    id: api.id,
+    inputUsdPerMillion: api.prices.input.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+}
+
+/** Runs the engines once per phase. */
+export function prepareScenario(scenario: Scenario): PreparedScenario {
+  const a = loadCatalog().assumptions;
+  const entry = findModel(scenario.model, 'model');
+  const spec = modelSpecFrom(entry.config, entry.name);
+  const phases = scenario.phases.map((phase, index): PreparedPhase => {
+    const hw = resolveHardware(phase.gpu, undefined);
+    const ec = a.embodiedCarbon;
+    const energy: PhaseEnergy = {
+      ...energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region }),
+      // Cloud Carbon Footprint: GPU card + its share of the server, amortised linearly per hour.
+      embodiedKgCo2PerGpuHour: embodiedKgCo2PerGpuHour({
+        gpuCardKg: ec.gpuCard.value,
+        serverBaseKg: ec.serverBase.value,
+        gpusPerNode: hw.cluster.gpusPerNode,
+        lifespanYears: ec.lifespanYears.value,
+      }),
+    };
+    // GPU-hours only: prices are applied per sample.
+    const runCost = {
+      goodput: a.goodput.value,
+      usdPerGpuHour: 1,
+      energy,
+      networkingShareOfHardware: a.networkingShareOfHardware.value,
+    };
+    if (phase.kind === 'pretrain') {
+      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const plan = planTraining(spec, hw.cluster, {
+        seqLen,
+        globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
+        precision: phase.precision,
+        optimizer: 'adamw',
+        gpus: phase.gpus,
+        constraints: {},
+        top: 1,
+        cost: { ...runCost, tokens: REFERENCE_TOKENS },
+      });
+      return {
+        kind: 'pretrain',
+        phase,
+        index,
+        gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
+        energy,
+        layout: layoutText(plan.chosen.layout),
+        mfu: plan.chosen.step.mfu,
+        rentUsdPerGpuHour: catalogRent(hw.gpu),
+      };
+    }
+    if (phase.kind === 'finetune') {
+      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const tokens = centralValue(phase.tokens);
+      const plan = planFinetune(spec, hw.cluster, {
+        method: phase.method,
+        rank: phase.rank,
+        targets: parseTargets(phase.targets),
+        baseFormat: 'bf16',
+        dataset: { tokens, epochs: phase.epochs, packing: true },
+        globalBatchSize: phase.globalBatch,
+        seqLen,
+        precision: phase.precision,
+        optimizer: 'adamw',
+        gpus: phase.gpus,
+        constraints: {},
+        cost: runCost,
+      });
+      return {
+        kind: 'finetune',
+        phase,
+        index,
+        gpuHoursPerToken: plan.run!.gpuHours / (tokens * phase.epochs),
+        energy,
+        layout: layoutText(plan.chosen.layout),
+        mfu: plan.chosen.step.mfu,
+        trainableParams: plan.trainableParams,
+      };
+    }
+    if (phase.kind === 'rl') {
+      const plan = planRl(spec, hw.cluster, {
+        promptsPerStep: phase.promptsPerStep,
+        samplesPerPrompt: phase.samplesPerPrompt,
+        promptTokens: phase.promptTokens,
+        responseTokens: phase.responseTokens,
+        steps: 1,
+        method: phase.method,
+        rank: 16,
+        targets: parseTargets('attn,mlp'),
+        gpus: phase.gpus,
+        reference: true,
+        rewardModel: null,
+        rolloutWeights: 'bf16',
+        rolloutKv: 'bf16',
+        constraints: {},
+        cost: runCost,
+      });
+      return {
+        kind: 'rl',
+        phase,
+        index,
+        gpuHoursPerStep: plan.gpuHours,
+        energy,
+        stepSeconds: plan.step.stepSeconds,
+        generationShare: plan.step.generation.seconds / plan.step.stepSeconds,
+      };
+    }
+    const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
+    const candidates = replicaOptions(spec, hw.cluster.gpusPerNode, [phase.weights], phase.kv, {}).map(
+      (replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy }),
+    );
+    const best = planDeployments(spec, candidates, w, null, {
+      tpotSeconds: phase.tpotSloSeconds,
+      ttftSeconds: phase.ttftSloSeconds,
+    })[0];
+    if (!best)
+      inputError(
+        'infeasible',
+        ['phases', index, 'gpu'],
+        `${spec.name} cannot be served on ${hw.gpu.id} within the SLO`,
+      );
+    const r = best.candidate.replica;
+    return {
+      kind: 'serve',
+      phase,
+      index,
+      replicaGpus: replicaGpus(r),
+      replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
+      energy,
+      layout: candidateLabel(best.candidate),
+      outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
+      api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
+    };
+  });
+  // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
+  const researchComputeRatio =
+    scenario.researchComputeRatio ??
+    lognormalFromInterval(a.researchComputeRatio.p5.value, a.researchComputeRatio.p95.value);
+  for (const ph of phases) if (ph.kind !== 'serve') checkHorizon(ph, scenario.horizonMonths);
+  const trains = phases.some((ph) => ph.kind !== 'serve');
+  const uncertain = uncertainInputs(scenario);
+  if (scenario.researchComputeRatio === undefined && trains)
+    uncertain.push(['researchComputeRatio', researchComputeRatio as Distribution]);
+  return {
+    scenario,
+    phases,
+    uncertain: Object.fromEntries(uncertain),
+    researchComputeRatio,
+    serverCostOverGpuCost: a.serverCostOverGpuCost.value,
+    networkingShareOfHardware: a.networkingShareOfHardware.value,
+    storageUsdPerGbMonth: a.storageUsdPerGbMonth.value,
+    lifeYears: a.hardwareLifeYears.value,
+    goodput: a.goodput.value,
+  };
+}
+
+/** A pretraining, fine-tuning or RL phase: GPU work of a size that runs as long as it takes. */
+export type TrainingPhase = Exclude<PreparedPhase, { kind: 'serve' }>;
+
+/** GPU-hours of a training-type phase, with its uncertain inputs read by `v`. */
+export function phaseGpuHours(ph: TrainingPhase, v: (u: Uncertain) => number): number {
+  if (ph.kind === 'pretrain') return v(ph.phase.tokens) * ph.gpuHoursPerToken * v(ph.phase.efficiencyFactor);
+  if (ph.kind === 'rl') return v(ph.phase.steps) * ph.gpuHoursPerStep * v(ph.phase.efficiencyFactor);
+  return v(ph.phase.tokens) * ph.phase.epochs * ph.gpuHoursPerToken * v(ph.phase.efficiencyFactor);
+}
+
+/** Months a run of `gpuHours` takes on `gpus` GPUs. */
+export const runMonths = (gpuHours: number, gpus: number): number => gpuHours / gpus / HOURS_PER_MONTH;
+
+/**
+ * A training-type phase that outlasts the horizon at central values is an input error: its cost would
+ * otherwise fall partly outside the cash flows.
+ */
+function checkHorizon(ph: TrainingPhase, horizonMonths: number): void {
+  const x = ph.phase;
+  const months = runMonths(phaseGpuHours(ph, centralValue), x.gpus);
+  if (x.startMonth + months > horizonMonths * (1 + 1e-9))
+    inputError(
+      'invalid_value',
+      ['phases', ph.index],
+      `phase '${x.name}' (${x.kind}) takes ${months.toFixed(1)} months on ${x.gpus} × ${x.gpu} from month ${x.startMonth} (at central values), past the ${horizonMonths}-month horizon; raise horizonMonths to at least ${Math.ceil(x.startMonth + months)}, add GPUs or shorten the phase`,
+    );
+}
