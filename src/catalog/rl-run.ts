@@ -2,11 +2,10 @@
  * A GRPO post-training run with the catalog's hardware, price and energy defaults: what `llmecon rl`
  * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
  */
-import { parseTargets } from '../core/model/adapters.js';
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
+import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { loadCatalog } from './catalog.js';
-import { defaultPrice, energyAssumptions, type ResolvedHardware } from './training-defaults.js';
+import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
 
 /** The core's RL options with targets as text and the price and grid from the catalog unless given. */
 export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost'> {
@@ -17,8 +16,22 @@ export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost'> {
   readonly region?: string;
 }
 
+/**
+ * What an RL run assumes where its user sets nothing: a frozen reference policy and no separate reward
+ * model (GRPO with a verifier, DeepSeekMath Sec. 4.1), LoRA rank 16 on attention and MLP when adapted,
+ * BF16 rollouts, a free layout. The CLI's flag defaults, the web app and scenarios all start here.
+ */
+export const RL_DEFAULTS = {
+  rank: 16,
+  targets: 'attn,mlp',
+  reference: true,
+  rewardModel: null,
+  rolloutWeights: 'bf16',
+  rolloutKv: 'bf16',
+  constraints: {},
+} as const satisfies Partial<RlRunInput>;
+
 export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
-  const assumptions = loadCatalog().assumptions;
   const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
   const plan = planRl(spec, hw.cluster, {
     promptsPerStep: o.promptsPerStep,
@@ -35,12 +48,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     rolloutWeights: o.rolloutWeights,
     rolloutKv: o.rolloutKv,
     constraints: o.constraints,
-    cost: {
-      goodput: assumptions.goodput.value,
-      usdPerGpuHour: price.usdPerGpuHour,
-      energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region }),
-      networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
-    },
+    cost: runCostAssumptions(hw, { usdPerGpuHour: price.usdPerGpuHour, region: o.region }),
   });
   const s = plan.step;
   return {

@@ -97,6 +97,27 @@ export function energyAssumptions(
   };
 }
 
+/** What a run's cost needs besides its size: overrides, else the catalog's defaults. */
+export interface RunCostOverrides extends EnergyOverrides {
+  readonly usdPerGpuHour?: number;
+  /** Fraction of wall-clock time making progress (default: the catalog's, Llama 3's > 90%). */
+  readonly goodput?: number;
+}
+
+/**
+ * The cost assumptions of a training, fine-tuning or RL run on `hw`: the one place the CLI, the web app,
+ * levers and scenarios take goodput, energy and the networking share from, so they price a run alike.
+ */
+export function runCostAssumptions(hw: ResolvedHardware, o: RunCostOverrides) {
+  const a = loadCatalog().assumptions;
+  return {
+    goodput: o.goodput ?? a.goodput.value,
+    usdPerGpuHour: o.usdPerGpuHour,
+    energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region, pue: o.pue }),
+    networkingShareOfHardware: a.networkingShareOfHardware.value,
+  };
+}
+
 /** The catalog's published trend rates as lognormals over their 95% intervals (llmecon trends). */
 export function trendRates(): TrendRates {
   const t = loadCatalog().assumptions.trends;

@@ -5,14 +5,19 @@
  * than FP8 on the dense model). Pure: the catalog is static data, so this runs in the browser too.
  */
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
-import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
-import { parseTargets } from '../core/model/adapters.js';
+import {
+  defaultPrice,
+  energyAssumptions,
+  resolveHardware,
+  runCostAssumptions,
+} from '../catalog/training-defaults.js';
 import { type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
 import { InputError, inputError } from '../core/errors.js';
 import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import { computeType } from '../core/inference/serving-step.js';
 import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
+import { parseTargets } from '../core/model/adapters.js';
 import { kvElementsPerTokenPerLayer } from '../core/model/kv-cache.js';
 import { paramCount } from '../core/model/param-count.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -240,14 +245,8 @@ function trainingOutcome(
 export function evaluateState(s: LeverState, details = false): Outcome {
   if (s.kind !== 'serve') {
     const hw = resolveHardware(s.gpuId, undefined);
-    const energy = energyAssumptions(hw.gpu, hw.cluster, {});
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
-    const cost = {
-      goodput: s.goodput,
-      usdPerGpuHour: s.usdPerGpuHour,
-      energy,
-      networkingShareOfHardware: loadCatalog().assumptions.networkingShareOfHardware.value,
-    };
+    const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
     if (s.kind === 'train') {
       const plan = planTraining(s.spec, hw.cluster, {
         seqLen,

@@ -4,7 +4,13 @@
  * cash-flow model (evaluate.ts) costs microseconds per Monte Carlo draw.
  */
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
-import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
+import { RL_DEFAULTS } from '../catalog/rl-run.js';
+import {
+  defaultPrice,
+  energyAssumptions,
+  resolveHardware,
+  runCostAssumptions,
+} from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour } from '../core/energy/energy.js';
@@ -142,12 +148,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       }),
     };
     // GPU-hours only: prices are applied per sample.
-    const runCost = {
-      goodput: a.goodput.value,
-      usdPerGpuHour: 1,
-      energy,
-      networkingShareOfHardware: a.networkingShareOfHardware.value,
-    };
+    const runCost = { ...runCostAssumptions(hw, { usdPerGpuHour: 1, region: scenario.region }), energy };
     if (phase.kind === 'pretrain') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const plan = planTraining(spec, hw.cluster, {
@@ -207,14 +208,9 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         responseTokens: phase.responseTokens,
         steps: 1,
         method: phase.method,
-        rank: 16,
-        targets: parseTargets('attn,mlp'),
+        ...RL_DEFAULTS,
+        targets: parseTargets(RL_DEFAULTS.targets),
         gpus: phase.gpus,
-        reference: true,
-        rewardModel: null,
-        rolloutWeights: 'bf16',
-        rolloutKv: 'bf16',
-        constraints: {},
         cost: runCost,
       });
       return {

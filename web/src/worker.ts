@@ -5,7 +5,7 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { findApi, findModel } from '../../src/catalog/catalog.js';
-import { planRlRun } from '../../src/catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import {
@@ -85,14 +85,8 @@ function rl(input: RlInput) {
     responseTokens: input.responseTokens,
     steps: input.steps,
     method: input.method,
-    rank: 16,
-    targets: 'attn,mlp',
+    ...RL_DEFAULTS,
     gpus: input.gpus,
-    reference: true,
-    rewardModel: null,
-    rolloutWeights: 'bf16',
-    rolloutKv: 'bf16',
-    constraints: {},
     usdPerGpuHour: input.usdPerGpuHour,
   }).summary;
 }

@@ -2,9 +2,9 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { findModel } from '../../catalog/catalog.js';
 import { trainingMemory } from '../memory/training-memory.js';
+import { adaptedMatrices, parseTargets, trainableParams } from '../model/adapters.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../parallelism/layout.js';
-import { adaptedMatrices, parseTargets, trainableParams } from '../model/adapters.js';
 import { datasetTokens, methodAdapter } from './finetune.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);

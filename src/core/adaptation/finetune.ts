@@ -4,6 +4,7 @@
  */
 import { InputError, inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { type AdapterRuntime, adapterRuntime, type TargetModule } from '../model/adapters.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement } from '../precision.js';
@@ -11,7 +12,6 @@ import type { LayoutConstraints } from '../training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining, type TrainingPlan } from '../training/plan.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { TrainingOptions } from '../training/step-time.js';
-import { type AdapterRuntime, adapterRuntime, type TargetModule } from '../model/adapters.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];

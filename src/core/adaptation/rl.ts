@@ -8,12 +8,12 @@ import { energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js'
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type GenerationTime, generationTime } from '../inference/generation.js';
+import type { TargetModule } from '../model/adapters.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import { SECONDS_PER_HOUR } from '../units.js';
-import type { TargetModule } from '../model/adapters.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
 
 export interface RlOptions {

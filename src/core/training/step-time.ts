@@ -8,7 +8,6 @@
  * Per GPU and microbatch (b sequences of s tokens, split over CP): T = b·s/cp tokens.
  */
 
-import type { AdapterRuntime } from '../model/adapters.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
@@ -20,6 +19,7 @@ import {
   PRECISION_BYTES,
   type TrainingPrecision,
 } from '../memory/training-memory.js';
+import type { AdapterRuntime } from '../model/adapters.js';
 import { layerMatmulWeights, trainingFlopsPerToken } from '../model/flops.js';
 import { attentionHeadDims, type ModelSpec } from '../model/spec.js';
 import { type ParallelLayout, worldSize } from '../parallelism/layout.js';
