@@ -133,6 +133,8 @@ export interface GatedDeltaNetSpec {
   readonly convKernel: number;
   /** Chunk length of the chunked (WY) training/prefill form (fla `chunk_gated_delta_rule`: 64). */
   readonly chunkTokens: number;
+  /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
+  readonly stateBytesPerElement: number;
 }
 
 /**
@@ -152,6 +154,8 @@ export interface Mamba2Spec {
   readonly projBias: boolean;
   /** Bias on the conv (`use_conv_bias`). */
   readonly convBias: boolean;
+  /** Bytes per element of the SSM state (`mamba_ssm_cache_dtype`: 4 for float32, else 2). */
+  readonly stateBytesPerElement: number;
 }
 
 /**

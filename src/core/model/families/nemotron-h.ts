@@ -6,7 +6,15 @@
  */
 import type { LayerSpec, Mamba2Spec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { baseSpec, type Family, readAttentionBias, readCommon, readGqa, readMoe } from './readers.js';
+import {
+  baseSpec,
+  type Family,
+  readAttentionBias,
+  readCommon,
+  readGqa,
+  readMoe,
+  readStateDtypeBytes,
+} from './readers.js';
 
 const BLOCKS: Readonly<Record<string, LayerSpec>> = {
   M: { attention: 'mamba', mlp: 'none' },
@@ -29,6 +37,7 @@ export function readMamba2(f: Fields): Mamba2Spec {
     chunkTokens: f.positiveInt('chunk_size', { fallback: 128, max: MAX.positions }),
     projBias: f.bool('use_bias', false),
     convBias: f.bool('use_conv_bias', true),
+    stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_cache_dtype'),
   };
 }
 

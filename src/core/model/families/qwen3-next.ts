@@ -16,6 +16,7 @@ import {
   readGqa,
   readLayerTypes,
   readMoe,
+  readStateDtypeBytes,
   readUnusedMlp,
 } from './readers.js';
 
@@ -38,6 +39,7 @@ export function readGatedDeltaNet(f: Fields): GatedDeltaNetSpec {
     valueHeadDim: f.positiveInt('linear_value_head_dim', { max: MAX.headDim }),
     convKernel: f.positiveInt('linear_conv_kernel_dim', { fallback: 4, max: 1024 }),
     chunkTokens: GATED_DELTA_NET_CHUNK_TOKENS,
+    stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_dtype'),
   };
 }
 

@@ -297,3 +297,14 @@ export function readPatternSliding(
 export function withMixers(layers: readonly LayerSpec[], kinds: readonly LayerMixer[]): LayerSpec[] {
   return layers.map((layer, i) => ({ ...layer, attention: kinds[i]! }));
 }
+
+/**
+ * Bytes per element of a recurrent state from a dtype field (`mamba_ssm_dtype`,
+ * `mamba_ssm_cache_dtype`): float32 → 4; bfloat16/float16 or absent (the model's BF16) → 2.
+ */
+export function readStateDtypeBytes(f: Fields, key: string): number {
+  const dtype = f.string(key, 'bfloat16');
+  if (dtype === 'float32') return 4;
+  if (dtype === 'bfloat16' || dtype === 'float16' || dtype === 'auto') return 2;
+  return f.fail(key, `must be float32, bfloat16 or float16, got '${dtype}'`);
+}
