@@ -49,12 +49,113 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
     );
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    inputError(
-      'unsupported',
-      ['model_type'],
-      `unsupported model_type '${modelType}'; supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
-    );
+    return checkMagnitude(readAsKnownFamily(json, modelType, name));
   }
   const family = FAMILIES[modelType as SupportedModelType];
   return checkMagnitude(family(new Fields(json, modelType), name));
+}
+
+/**
+ * Known families recognised by their keys, most specific first: the family to read an unknown
+ * `model_type` as, the keys that identify it, and what reading it that way assumes.
+ */
+const LOOKALIKES: readonly {
+  readonly family: SupportedModelType;
+  readonly keys: readonly string[];
+  readonly assumption: string;
+}[] = [
+  {
+    family: 'nemotron_h',
+    keys: ['hybrid_override_pattern', 'mamba_num_heads', 'ssm_state_size'],
+    assumption: 'Mamba-2/attention/MLP blocks from hybrid_override_pattern, one RMSNorm each, ungated MLPs',
+  },
+  {
+    family: 'qwen3_5_moe_text',
+    keys: ['linear_num_key_heads', 'linear_num_value_heads', 'num_experts', 'moe_intermediate_size'],
+    assumption: 'Gated DeltaNet layers with gated full attention, MoE with a gated shared expert',
+  },
+  {
+    family: 'qwen3_5_text',
+    keys: ['linear_num_key_heads', 'linear_num_value_heads', 'intermediate_size'],
+    assumption: 'Gated DeltaNet layers with gated full attention, SwiGLU MLPs',
+  },
+  {
+    family: 'deepseek_v32',
+    keys: ['kv_lora_rank', 'qk_rope_head_dim', 'index_topk', 'index_n_heads'],
+    assumption: 'MLA with a DSA indexer on every layer, DeepSeek-V3 experts',
+  },
+  {
+    family: 'deepseek_v3',
+    keys: ['kv_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim'],
+    assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',
+  },
+  {
+    family: 'llama4_text',
+    keys: ['num_local_experts', 'interleave_moe_layer_step', 'intermediate_size_mlp'],
+    assumption: 'Llama 4 interleaved MoE with a shared expert, chunked attention',
+  },
+  {
+    family: 'mixtral',
+    keys: ['num_local_experts', 'num_experts_per_tok', 'intermediate_size'],
+    assumption: 'every layer a top-k MoE of SwiGLU experts, no shared expert, no biases',
+  },
+  {
+    family: 'qwen3_moe',
+    keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size'],
+    assumption: 'per-head q/k RMSNorms, top-k MoE of SwiGLU experts, no shared expert',
+  },
+  {
+    family: 'glm4_moe',
+    keys: ['n_routed_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_attention_heads'],
+    assumption: 'GQA attention, shared and routed SwiGLU experts after first_k_dense_replace dense layers',
+  },
+  {
+    family: 'llama',
+    keys: ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size'],
+    assumption:
+      'separate q/k/v/o projections (bias per attention_bias), SwiGLU MLP, two RMSNorms per layer, RoPE, embeddings tied only if tie_word_embeddings',
+  },
+];
+
+/**
+ * An unknown `model_type`: a wrapper whose `text_config` is a known type is read through it (vision
+ * tower not counted); a config whose keys match a known family is read as that family with the
+ * assumption stated as a warning; anything else is an error naming the missing fields.
+ */
+function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSpec {
+  const text = json.text_config;
+  if (typeof text === 'object' && text !== null && !Array.isArray(text)) {
+    const textType = (text as Json).model_type;
+    if (typeof textType === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(textType)) {
+      const spec = FAMILIES[textType as SupportedModelType](
+        new Fields(text as Json, modelType, ['text_config']),
+        name,
+      );
+      return {
+        ...spec,
+        modelType,
+        warnings: [
+          `model_type '${modelType}' is not supported; read its text_config as '${textType}'. Any vision or audio tower is not counted`,
+        ],
+      };
+    }
+  }
+  const present = (key: string) => json[key] !== undefined && json[key] !== null;
+  const match = LOOKALIKES.find((l) => l.keys.every(present));
+  if (match) {
+    const spec = FAMILIES[match.family](new Fields(json, modelType), name);
+    const like = match.family.replace(/_text$/, '');
+    return {
+      ...spec,
+      modelType,
+      warnings: [`model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`],
+    };
+  }
+  const llama = LOOKALIKES[LOOKALIKES.length - 1]!;
+  const missing = llama.keys.filter((k) => !present(k));
+  return inputError(
+    'unsupported',
+    ['model_type'],
+    `unsupported model_type '${modelType}', and its fields match no supported family (read as llama-like it lacks ${missing.map((k) => `'${k}'`).join(', ')}); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+  );
 }

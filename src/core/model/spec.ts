@@ -215,6 +215,11 @@ export interface ModelSpec {
   readonly numMtpModules: number;
   /** Activation function name, informational. */
   readonly activation: string;
+  /**
+   * Assumptions made reading the config (e.g. an unknown `model_type` read as a known family); the
+   * CLI and web app show them as warnings. Absent when none.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** Attention dims used by every formula: query/key width and value width per head. */
