@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { findModel } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
+import { decodeConfigBytes, parseConfigJson } from '../core/model/config-text.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 
@@ -33,7 +34,8 @@ export function loadModel(ref: string): LoadedModel {
       inputError('unknown_id', ['model'], `'${ref}' is a directory without a config.json`);
     return loadModel(config);
   }
-  const text = readFileSync(ref, 'utf8');
+  // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
+  const text = decodeConfigBytes(readFileSync(ref));
   let parsed: unknown;
   if (/\.ya?ml$/i.test(ref)) {
     try {
@@ -48,11 +50,7 @@ export function loadModel(ref: string): LoadedModel {
       );
     }
   } else {
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      inputError('malformed', ['model'], `'${ref}' is not valid JSON: ${(error as Error).message}`);
-    }
+    parsed = parseConfigJson(text, ref);
   }
   const name = ref
     .split(/[/\\]/)

@@ -1,9 +1,10 @@
 /**
- * Inference memory per GPU: weights at a serving precision, the KV cache for a batch of sequences,
- * an activation workspace for a prefill chunk, and the framework overhead; `memoryFit` says whether it fits.
+ * Inference memory per GPU: weights at a serving precision, the KV cache of the attention layers
+ * and the constant recurrent state of linear-attention/Mamba layers for a batch of sequences, an
+ * activation workspace for a prefill chunk, and the framework overhead; `memoryFit` says whether it fits.
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
-import { kvCacheBytes } from '../model/kv-cache.js';
+import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
@@ -35,7 +36,10 @@ export interface InferenceMemoryOptions {
 
 export interface InferenceMemory {
   readonly weightsBytes: number;
+  /** KV of the softmax-attention layers (sliding/chunked layers capped at their window/chunk). */
   readonly kvCacheBytes: number;
+  /** Constant conv + SSM/delta-rule state of linear-attention and Mamba layers, for the batch. */
+  readonly recurrentStateBytes: number;
   readonly workspaceBytes: number;
   readonly frameworkOverheadBytes: number;
   readonly totalBytes: number;
@@ -71,6 +75,11 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const a = spec.attention;
   const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
   const kvBytes = options.batchSize * kv.bytesPerSequence * kvShare;
+  // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
+  // the gated-delta-net and mamba2 state by head); they do not grow with the context.
+  const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;
+  const stateShare = Math.max(1, stateHeads / tp) / stateHeads;
+  const stateBytes = options.batchSize * recurrentStateBytes(spec).bytesPerSequence * stateShare;
 
   // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits
   // for the last token of each sequence in the batch.
@@ -84,6 +93,13 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     (4 * options.batchSize * spec.vocabSize) / tp;
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
-  const totalBytes = weightsBytes + kvBytes + workspaceBytes + frameworkOverheadBytes;
-  return { weightsBytes, kvCacheBytes: kvBytes, workspaceBytes, frameworkOverheadBytes, totalBytes };
+  const totalBytes = weightsBytes + kvBytes + stateBytes + workspaceBytes + frameworkOverheadBytes;
+  return {
+    weightsBytes,
+    kvCacheBytes: kvBytes,
+    recurrentStateBytes: stateBytes,
+    workspaceBytes,
+    frameworkOverheadBytes,
+    totalBytes,
+  };
 }

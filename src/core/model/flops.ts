@@ -11,7 +11,7 @@
  * Norms, activations, softmax and biases are elementwise and excluded (< 0.5% of the total).
  */
 import { paramCount } from './param-count.js';
-import { attentionHeadDims, type ModelSpec } from './spec.js';
+import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
 
 export interface FlopsBreakdown {
   /** q/k/v/o projections (or MLA down/up projections). */
@@ -124,7 +124,7 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
   let sharedExperts = 0;
   let routedExperts = 0;
   let router = 0;
-  const addLayer = (layer: { attention: 'full' | 'sliding'; mlp: 'dense' | 'moe' }) => {
+  const addLayer = (layer: LayerSpec) => {
     const w = layer.mlp === 'moe' ? moe : dense;
     attentionProjections += 2 * w.attention;
     denseMlp += 2 * w.denseMlp;

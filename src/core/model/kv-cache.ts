@@ -1,25 +1,57 @@
 /**
  * KV-cache size (DeepSeek-V2, Table 1): per token and layer, MHA/GQA/MQA cache 2·n_kv·d_h elements
- * (keys and values), MLA caches the compressed latent d_c plus the shared RoPE key d_h^R.
- * Sliding-window layers hold at most `window` tokens. MTP modules are not used at inference.
+ * (keys and values), MLA caches the compressed latent d_c plus the shared RoPE key d_h^R. Only
+ * softmax-attention layers hold a KV cache: sliding-window layers at most `window` tokens, chunked
+ * layers (Llama 4) at most one chunk, sparse DSA layers the full context plus one indexer key per
+ * token (DeepSeek-V3.2-Exp report Sec. 2.1). Linear-attention and Mamba layers hold a constant
+ * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
-import type { ModelSpec } from './spec.js';
+import type { GatedDeltaNetSpec, LayerMixer, Mamba2Spec, ModelSpec } from './spec.js';
 
-/** Cached elements per token in one layer. */
+/** Cached elements per token in one softmax-attention layer (indexer key excluded). */
 export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
   const a = spec.attention;
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
 }
 
+/** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
+export function indexerElementsPerToken(spec: ModelSpec): number {
+  return spec.sparseAttention?.headDim ?? 0;
+}
+
+/** Number of layers of each mixer kind. */
+export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> {
+  const mix: Record<LayerMixer, number> = {
+    full: 0,
+    sliding: 0,
+    chunked: 0,
+    sparse: 0,
+    linear: 0,
+    mamba: 0,
+    none: 0,
+  };
+  for (const layer of spec.layers) mix[layer.attention] += 1;
+  return mix;
+}
+
 export interface KvCacheBytes {
-  /** Bytes per token with every layer holding it (the steady-state figure papers quote). */
+  /** Bytes per token with every attention layer holding it (the steady-state figure papers quote). */
   readonly bytesPerToken: number;
-  /** Bytes for one sequence of `contextTokens`, with sliding-window layers capped at the window. */
+  /**
+   * Bytes for one sequence of `contextTokens`: sliding layers capped at the window, chunked layers
+   * at the chunk; excludes the recurrent state of linear/Mamba layers (see `recurrentStateBytes`).
+   */
   readonly bytesPerSequence: number;
   readonly elementsPerTokenPerLayer: number;
+  /** Layers whose KV grows with the whole context: full and sparse attention. */
   readonly fullLayers: number;
   readonly slidingLayers: number;
+  readonly chunkedLayers: number;
+  /** Sparse (DSA) layers, included in `fullLayers`; each also caches an indexer key per token. */
+  readonly sparseLayers: number;
+  /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks. */
+  readonly layersWithoutKv: number;
 }
 
 /**
@@ -34,16 +66,90 @@ export function kvCacheBytes(
 ): KvCacheBytes {
   const elements = kvElementsPerTokenPerLayer(spec);
   const bytes = bytesPerElement(format);
-  const slidingLayers =
-    spec.slidingWindow === null ? 0 : spec.layers.filter((l) => l.attention === 'sliding').length;
-  const fullLayers = spec.numLayers - slidingLayers;
-  const windowTokens =
-    spec.slidingWindow === null ? contextTokens : Math.min(contextTokens, spec.slidingWindow);
+  const mix = layerMix(spec);
+  // A sliding layer without a window (or chunked without a chunk) attends to everything.
+  const slidingLayers = spec.slidingWindow === null ? 0 : mix.sliding;
+  const chunkedLayers = spec.chunkedAttentionTokens === null ? 0 : mix.chunked;
+  const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
+  const attentionLayers = fullLayers + slidingLayers + chunkedLayers;
+  const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
+  const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
+  const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
-    bytesPerToken: elements * bytes * spec.numLayers,
-    bytesPerSequence: elements * bytes * (fullLayers * contextTokens + slidingLayers * windowTokens),
+    bytesPerToken: elements * bytes * attentionLayers + indexerBytesPerToken,
+    bytesPerSequence:
+      elements *
+        bytes *
+        (fullLayers * contextTokens + slidingLayers * windowTokens + chunkedLayers * chunkTokens) +
+      indexerBytesPerToken * contextTokens,
     elementsPerTokenPerLayer: elements,
     fullLayers,
     slidingLayers,
+    chunkedLayers,
+    sparseLayers: mix.sparse,
+    layersWithoutKv: spec.numLayers - attentionLayers,
+  };
+}
+
+/** Elements of one layer's recurrent state: the causal-conv window and the SSM / delta-rule state. */
+export interface LayerStateElements {
+  readonly conv: number;
+  readonly state: number;
+}
+
+/**
+ * Gated DeltaNet state per sequence (Yang et al. 2024, Eq. 10; vLLM `mamba_utils` gated-delta-net
+ * shapes): the conv keeps the last `convKernel − 1` inputs of its 2·k + v channels, the delta rule
+ * one `keyHeadDim × valueHeadDim` matrix per value head.
+ */
+export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
+  const channels = 2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim;
+  return { conv: (g.convKernel - 1) * channels, state: g.numValueHeads * g.keyHeadDim * g.valueHeadDim };
+}
+
+/**
+ * Mamba-2 state per sequence (Dao & Gu 2024, Sec. 7; vLLM `mamba_utils` mamba2 shapes): the conv
+ * keeps `convKernel − 1` inputs of its H·P + 2·G·N channels, the SSM an H × P × N state.
+ */
+export function mamba2StateElements(m: Mamba2Spec): LayerStateElements {
+  const channels = m.numHeads * m.headDim + 2 * m.numGroups * m.stateSize;
+  return { conv: (m.convKernel - 1) * channels, state: m.numHeads * m.headDim * m.stateSize };
+}
+
+export interface RecurrentStateBytes {
+  /** Constant bytes per sequence, whatever its length, over all linear and Mamba layers. */
+  readonly bytesPerSequence: number;
+  readonly convBytesPerSequence: number;
+  readonly stateBytesPerSequence: number;
+  readonly linearLayers: number;
+  readonly mambaLayers: number;
+}
+
+/**
+ * Recurrent state of one sequence. The conv window is kept at the activation precision
+ * (`convFormat`, BF16 by default); the SSM / delta-rule state at the precision the config asks for
+ * (`stateBytesPerElement` of the layer spec: FP32 when `mamba_ssm_dtype` says so).
+ */
+export function recurrentStateBytes(spec: ModelSpec, convFormat: KvFormat = 'bf16'): RecurrentStateBytes {
+  const mix = layerMix(spec);
+  const convBytes = bytesPerElement(convFormat);
+  let conv = 0;
+  let state = 0;
+  if (mix.linear > 0 && spec.linearAttention) {
+    const e = gatedDeltaNetStateElements(spec.linearAttention);
+    conv += mix.linear * e.conv * convBytes;
+    state += mix.linear * e.state * spec.linearAttention.stateBytesPerElement;
+  }
+  if (mix.mamba > 0 && spec.stateSpace) {
+    const e = mamba2StateElements(spec.stateSpace);
+    conv += mix.mamba * e.conv * convBytes;
+    state += mix.mamba * e.state * spec.stateSpace.stateBytesPerElement;
+  }
+  return {
+    bytesPerSequence: conv + state,
+    convBytesPerSequence: conv,
+    stateBytesPerSequence: state,
+    linearLayers: mix.linear,
+    mambaLayers: mix.mamba,
   };
 }

@@ -168,6 +168,11 @@ export function specFromInput(input: unknown): ModelSpec {
     norm: { kind: s.norm, perLayer: s.normsPerLayer },
     attention,
     slidingWindow: s.slidingWindow?.tokens ?? null,
+    chunkedAttentionTokens: null,
+    sparseAttention: null,
+    linearAttention: null,
+    stateSpace: null,
+    vision: null,
     mlp: s.mlp,
     moe: s.moe
       ? {

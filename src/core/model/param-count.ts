@@ -8,12 +8,30 @@
  * - MTP modules (DeepSeek-V3) are reported in `mtpParams` and not included in the total, DeepSeek's
  *   convention (671B main model + MTP module). Their embedding and head are shared, so not counted.
  */
-import type { AttentionSpec, MlpSpec, ModelSpec, MoeSpec } from './spec.js';
+import { InternalError } from '../errors.js';
+import type {
+  AttentionSpec,
+  GatedDeltaNetSpec,
+  LayerMixer,
+  LayerSpec,
+  Mamba2Spec,
+  MlpSpec,
+  ModelSpec,
+  MoeSpec,
+  SparseAttentionSpec,
+} from './spec.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;
   readonly positionEmbedding: number;
+  /** Softmax attention (GQA or MLA) projections, biases, q/k norms and sinks. */
   readonly attention: number;
+  /** DSA lightning indexers of `sparse` layers. */
+  readonly sparseIndexer: number;
+  /** Gated DeltaNet mixers of `linear` layers. */
+  readonly linearAttention: number;
+  /** Mamba-2 mixers of `mamba` layers. */
+  readonly stateSpace: number;
   readonly denseMlp: number;
   readonly sharedExperts: number;
   readonly routedExperts: number;
@@ -28,6 +46,8 @@ export interface ParamCount {
   /** Input embedding + learned positions + output head (the head only when untied). */
   readonly embeddingParams: number;
   readonly mtpParams: number;
+  /** The vision encoder of a multimodal wrapper, not in the total (0 for a text-only model). */
+  readonly visionParams: number;
   readonly breakdown: ParamBreakdown;
   /** Per decoder layer (main model), total and active. */
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
@@ -56,7 +76,9 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
   }
   const qWidth = attention.numHeads * attention.headDim;
   const kvWidth = attention.numKvHeads * attention.headDim;
-  const projections = h * (qWidth + 2 * kvWidth) + qWidth * h;
+  // Qwen3NextAttention: q_proj emits queries and the output gate, 2·numHeads·headDim.
+  const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
+  const projections = h * (qProjWidth + 2 * kvWidth) + qWidth * h;
   const biases = (attention.qkvBias ? qWidth + 2 * kvWidth : 0) + (attention.outputBias ? h : 0);
   const qkNorm =
     attention.qkNorm === 'per-head'
@@ -72,6 +94,56 @@ export function mlpParams(hidden: number, intermediate: number, gated: boolean, 
   const matrices = (gated ? 3 : 2) * hidden * intermediate;
   const biases = bias ? (gated ? 2 : 1) * intermediate + hidden : 0;
   return matrices + biases;
+}
+
+/**
+ * DSA lightning indexer (DeepseekV32Indexer): wq_b (q latent → heads·d), wk (h → d), k_norm
+ * LayerNorm(d) with bias, weights_proj (h → heads); all without bias.
+ */
+export function sparseIndexerParams(spec: ModelSpec, indexer: SparseAttentionSpec): number {
+  const qLatent =
+    spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? spec.hiddenSize) : spec.hiddenSize;
+  const d = indexer.headDim;
+  return qLatent * indexer.numHeads * d + spec.hiddenSize * d + 2 * d + spec.hiddenSize * indexer.numHeads;
+}
+
+/**
+ * Gated DeltaNet (Qwen3NextGatedDeltaNet): in_proj_qkvz (h → 2·k + 2·v), in_proj_ba (h → 2·Hv), a
+ * depthwise conv1d over q, k, v (no bias), dt_bias and A_log (Hv each), RMSNormGated(d_v), out_proj
+ * (v → h); k = Hk·d_k, v = Hv·d_v.
+ */
+export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): number {
+  const keyWidth = g.numKeyHeads * g.keyHeadDim;
+  const valueWidth = g.numValueHeads * g.valueHeadDim;
+  const convChannels = 2 * keyWidth + valueWidth;
+  return (
+    hidden * (2 * keyWidth + 2 * valueWidth) +
+    hidden * 2 * g.numValueHeads +
+    convChannels * g.convKernel +
+    2 * g.numValueHeads +
+    g.valueHeadDim +
+    valueWidth * hidden
+  );
+}
+
+/**
+ * Mamba-2 mixer (NemotronHMamba2Mixer; Dao & Gu 2024 Sec. 7): in_proj (h → 2·d_in + 2·G·N + H),
+ * depthwise conv1d over x, B, C (d_in + 2·G·N channels), dt_bias, A_log and D (H each), a gated
+ * RMSNorm(d_in), out_proj (d_in → h); d_in = H·P.
+ */
+export function mamba2Params(hidden: number, m: Mamba2Spec): number {
+  const inner = m.numHeads * m.headDim;
+  const convChannels = inner + 2 * m.numGroups * m.stateSize;
+  const inProjOut = inner + convChannels + m.numHeads;
+  return (
+    hidden * inProjOut +
+    (m.projBias ? inProjOut + hidden : 0) +
+    convChannels * m.convKernel +
+    (m.convBias ? convChannels : 0) +
+    3 * m.numHeads +
+    inner +
+    inner * hidden
+  );
 }
 
 function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
@@ -99,6 +171,9 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
 
 interface LayerParams {
   readonly attention: number;
+  readonly sparseIndexer: number;
+  readonly linearAttention: number;
+  readonly stateSpace: number;
   readonly denseMlp: number;
   readonly sharedExperts: number;
   readonly routedExperts: number;
@@ -107,23 +182,58 @@ interface LayerParams {
   readonly norms: number;
 }
 
-function layerParams(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerParams {
-  const attention = attentionParams(spec);
+/** A spec field a layer kind needs; its absence is a malformed spec. */
+function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
+  if (value === null) throw new InternalError(`a '${mixer}' layer needs spec.${field}`);
+  return value;
+}
+
+/** The token mixer of one layer, by component. */
+function mixerParams(
+  spec: ModelSpec,
+  mixer: LayerMixer,
+): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace'> {
+  const none = { attention: 0, sparseIndexer: 0, linearAttention: 0, stateSpace: 0 };
+  switch (mixer) {
+    case 'full':
+    case 'sliding':
+    case 'chunked':
+      return { ...none, attention: attentionParams(spec) };
+    case 'sparse':
+      return {
+        ...none,
+        attention: attentionParams(spec),
+        sparseIndexer: sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention')),
+      };
+    case 'linear':
+      return {
+        ...none,
+        linearAttention: gatedDeltaNetParams(
+          spec.hiddenSize,
+          required(spec.linearAttention, mixer, 'linearAttention'),
+        ),
+      };
+    case 'mamba':
+      return {
+        ...none,
+        stateSpace: mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')),
+      };
+    case 'none':
+      return none;
+  }
+}
+
+function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
+  const mixer = mixerParams(spec, layer.attention);
   const norms = spec.norm.perLayer * normParams(spec, spec.hiddenSize);
-  if (mlp === 'dense' || spec.moe === null) {
-    return {
-      attention,
-      denseMlp: denseMlpParams(spec, spec.mlp),
-      sharedExperts: 0,
-      routedExperts: 0,
-      activeRoutedExperts: 0,
-      router: 0,
-      norms,
-    };
+  const noMlp = { denseMlp: 0, sharedExperts: 0, routedExperts: 0, activeRoutedExperts: 0, router: 0 };
+  if (layer.mlp === 'none') return { ...mixer, ...noMlp, norms };
+  if (layer.mlp === 'dense' || spec.moe === null) {
+    return { ...mixer, ...noMlp, denseMlp: denseMlpParams(spec, spec.mlp), norms };
   }
   const moe = moeLayerParams(spec, spec.moe);
   return {
-    attention,
+    ...mixer,
     denseMlp: 0,
     sharedExperts: moe.shared,
     routedExperts: moe.expert * spec.moe.numExperts,
@@ -134,7 +244,17 @@ function layerParams(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerParams {
 }
 
 function sumLayer(p: LayerParams): number {
-  return p.attention + p.denseMlp + p.sharedExperts + p.routedExperts + p.router + p.norms;
+  return (
+    p.attention +
+    p.sparseIndexer +
+    p.linearAttention +
+    p.stateSpace +
+    p.denseMlp +
+    p.sharedExperts +
+    p.routedExperts +
+    p.router +
+    p.norms
+  );
 }
 
 /**
@@ -150,6 +270,9 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const finalNorm = normParams(spec, h);
 
   let attention = 0;
+  let sparseIndexer = 0;
+  let linearAttention = 0;
+  let stateSpace = 0;
   let denseMlp = 0;
   let sharedExperts = 0;
   let routedExperts = 0;
@@ -157,8 +280,11 @@ export function paramCount(spec: ModelSpec): ParamCount {
   let router = 0;
   let norms = finalNorm;
   const perLayer = spec.layers.map((layer) => {
-    const p = layerParams(spec, layer.mlp);
+    const p = layerParams(spec, layer);
     attention += p.attention;
+    sparseIndexer += p.sparseIndexer;
+    linearAttention += p.linearAttention;
+    stateSpace += p.stateSpace;
     denseMlp += p.denseMlp;
     sharedExperts += p.sharedExperts;
     routedExperts += p.routedExperts;
@@ -173,6 +299,9 @@ export function paramCount(spec: ModelSpec): ParamCount {
     embedding,
     positionEmbedding,
     attention,
+    sparseIndexer,
+    linearAttention,
+    stateSpace,
     denseMlp,
     sharedExperts,
     routedExperts,
@@ -186,6 +315,7 @@ export function paramCount(spec: ModelSpec): ParamCount {
     activeParams: totalParams - inactiveExperts,
     embeddingParams: embedding + positionEmbedding + head,
     mtpParams: mtpParams(spec),
+    visionParams: spec.vision?.params ?? 0,
     breakdown,
     perLayer,
   };
@@ -199,6 +329,14 @@ export function paramCount(spec: ModelSpec): ParamCount {
 export function mtpParams(spec: ModelSpec): number {
   if (spec.numMtpModules === 0) return 0;
   const h = spec.hiddenSize;
-  const layer = sumLayer(layerParams(spec, spec.moe ? 'moe' : 'dense'));
+  const layer = sumLayer(layerParams(spec, mtpLayer(spec)));
   return spec.numMtpModules * (3 * normParams(spec, h) + 2 * h * h + layer);
+}
+
+/**
+ * The decoder layer of an MTP module: attention like the main model's attention layers (sparse
+ * when it has a DSA indexer, else full), MoE when the model has experts.
+ */
+export function mtpLayer(spec: ModelSpec): LayerSpec {
+  return { attention: spec.sparseAttention ? 'sparse' : 'full', mlp: spec.moe ? 'moe' : 'dense' };
 }

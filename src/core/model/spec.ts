@@ -21,6 +21,11 @@ export interface GqaAttention {
   readonly qkNorm: 'none' | 'per-head' | 'full';
   /** Learned attention-sink logit per head (gpt-oss). */
   readonly sinks: boolean;
+  /**
+   * Sigmoid output gate (Qwen3-Next / Qwen3.5 `attn_output_gate`): q_proj emits a second
+   * `numHeads·headDim` block that gates the attention output elementwise. Absent = false.
+   */
+  readonly outputGate?: boolean;
 }
 
 /** Multi-head latent attention (DeepSeek-V2 Sec. 2.1, Eq. 9-19). */
@@ -73,9 +78,99 @@ export interface MoeSpec {
   readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
 }
 
+/**
+ * What mixes tokens in a layer:
+ * - `full`: softmax attention over every earlier token (KV grows with context);
+ * - `sliding`: softmax attention over the last `slidingWindow` tokens;
+ * - `chunked`: softmax attention within fixed chunks of `chunkedAttentionTokens` (Llama 4 iRoPE
+ *   layers): a query sees only the earlier tokens of its own chunk, so KV is capped at one chunk;
+ * - `sparse`: MLA plus a lightning indexer that picks the top-k earlier tokens per query
+ *   (DeepSeek-V3.2 DSA, GLM-5; see `sparseAttention`); KV grows with context, compute does not;
+ * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
+ *   constant state per sequence, no KV;
+ * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
+ * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks).
+ */
+export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'none';
+
+/** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
+export const ATTENTION_MIXERS: readonly LayerMixer[] = ['full', 'sliding', 'chunked', 'sparse'];
+
+export function isAttentionMixer(mixer: LayerMixer): boolean {
+  return ATTENTION_MIXERS.includes(mixer);
+}
+
+/** The channel mixer of a layer: `none` for Nemotron-H's mixer-only blocks. */
+export type LayerMlp = 'dense' | 'moe' | 'none';
+
 export interface LayerSpec {
-  readonly attention: 'full' | 'sliding';
-  readonly mlp: 'dense' | 'moe';
+  /** The token mixer (named `attention` for history: also `linear`, `mamba` or `none`). */
+  readonly attention: LayerMixer;
+  readonly mlp: LayerMlp;
+}
+
+/**
+ * DeepSeek Sparse Attention's lightning indexer (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1): per
+ * query, `numHeads` small heads of `headDim` score every earlier token against one cached indexer
+ * key of `headDim`; the main MLA then attends to the `topKTokens` best.
+ */
+export interface SparseAttentionSpec {
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly topKTokens: number;
+}
+
+/**
+ * Gated DeltaNet (Yang et al. 2024, "Gated Delta Networks", Eq. 10; Qwen3-Next `Qwen3NextGatedDeltaNet`):
+ * q/k of `numKeyHeads × keyHeadDim`, v of `numValueHeads × valueHeadDim`, a causal depthwise conv of
+ * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`.
+ */
+export interface GatedDeltaNetSpec {
+  readonly numKeyHeads: number;
+  readonly numValueHeads: number;
+  readonly keyHeadDim: number;
+  readonly valueHeadDim: number;
+  readonly convKernel: number;
+  /** Chunk length of the chunked (WY) training/prefill form (fla `chunk_gated_delta_rule`: 64). */
+  readonly chunkTokens: number;
+  /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
+  readonly stateBytesPerElement: number;
+}
+
+/**
+ * Mamba-2 (Dao & Gu 2024, "Transformers are SSMs", Sec. 7 and Listing 1; Nemotron-H
+ * `NemotronHMamba2Mixer`): inner width `numHeads × headDim`, `numGroups` groups of B and C of
+ * `stateSize`, a depthwise conv of `convKernel`, a state of `numHeads × headDim × stateSize`.
+ */
+export interface Mamba2Spec {
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly stateSize: number;
+  readonly numGroups: number;
+  readonly convKernel: number;
+  /** SSD chunk length (`chunk_size`). */
+  readonly chunkTokens: number;
+  /** Bias on in_proj and out_proj (`use_bias`). */
+  readonly projBias: boolean;
+  /** Bias on the conv (`use_conv_bias`). */
+  readonly convBias: boolean;
+  /** Bytes per element of the SSM state (`mamba_ssm_cache_dtype`: 4 for float32, else 2). */
+  readonly stateBytesPerElement: number;
+}
+
+/**
+ * A vision encoder in front of the language model (Qwen3-VL, Gemma 3, Mistral 3, Llama 4). Counted
+ * apart from the language model: its parameters, and its FLOPs per image when the image size is known.
+ */
+export interface VisionTowerSpec {
+  /** Short description, e.g. "ViT 27 × 1152, patch 16". */
+  readonly description: string;
+  readonly params: number;
+  readonly patchSize: number;
+  /** Patches of one image at `imageSize` (null when the config gives no fixed image size). */
+  readonly imageSize: number | null;
+  /** Forward FLOPs to encode one image of `imageSize` (null without a fixed size). */
+  readonly flopsPerImage: number | null;
 }
 
 export interface ModelSpec {
@@ -98,6 +193,16 @@ export interface ModelSpec {
   readonly attention: AttentionSpec;
   /** Window of sliding-window layers (tokens); `null` when no layer slides. */
   readonly slidingWindow: number | null;
+  /** Chunk of `chunked` layers (tokens, Llama 4 `attention_chunk_size`); `null` when none. */
+  readonly chunkedAttentionTokens: number | null;
+  /** The indexer of `sparse` layers; `null` when none. */
+  readonly sparseAttention: SparseAttentionSpec | null;
+  /** The mixer of `linear` layers; `null` when none. */
+  readonly linearAttention: GatedDeltaNetSpec | null;
+  /** The mixer of `mamba` layers; `null` when none. */
+  readonly stateSpace: Mamba2Spec | null;
+  /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
+  readonly vision: VisionTowerSpec | null;
   /** The MLP of dense layers (and of DeepSeek's first dense layers). */
   readonly mlp: MlpSpec;
   readonly moe: MoeSpec | null;
@@ -110,6 +215,11 @@ export interface ModelSpec {
   readonly numMtpModules: number;
   /** Activation function name, informational. */
   readonly activation: string;
+  /**
+   * Assumptions made reading the config (e.g. an unknown `model_type` read as a known family); the
+   * CLI and web app show them as warnings. Absent when none.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** Attention dims used by every formula: query/key width and value width per head. */

@@ -1,0 +1,76 @@
+/**
+ * DeepSeek-V2/V3, Kimi K2 (DeepSeek-V3 architecture), DeepSeek-V3.2 and GLM-5 (`glm_moe_dsa`):
+ * MLA, shared + routed experts, dense first layers, MTP (modeling_deepseek_v3.py); V3.2 and GLM-5
+ * add the DSA lightning indexer on every layer (modeling_deepseek_v32.py, modular_glm_moe_dsa.py).
+ */
+import type { MlaAttention, MoeSpec, SparseAttentionSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import { baseSpec, type Family, layersByIndex, readCommon, readGatedMlp, readMoe } from './readers.js';
+
+export function readMla(f: Fields): MlaAttention {
+  return {
+    kind: 'mla',
+    numHeads: f.positiveInt('num_attention_heads', { max: MAX.heads }),
+    qLoraRank: f.optionalPositiveInt('q_lora_rank', MAX.hidden),
+    kvLoraRank: f.positiveInt('kv_lora_rank', { max: MAX.hidden }),
+    qkNopeHeadDim: f.positiveInt('qk_nope_head_dim', { max: MAX.headDim }),
+    qkRopeHeadDim: f.positiveInt('qk_rope_head_dim', { max: MAX.headDim }),
+    vHeadDim: f.positiveInt('v_head_dim', { max: MAX.headDim }),
+  };
+}
+
+/** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
+export function readDeepseekMoe(f: Fields, routerBias?: boolean): MoeSpec {
+  return readMoe(f, {
+    experts: 'n_routed_experts',
+    expertSize: 'moe_intermediate_size',
+    shared: { countKey: 'n_shared_experts' },
+    // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
+    routerBias: routerBias ?? f.string('topk_method', 'greedy') === 'noaux_tc',
+    groupRouting: true,
+  });
+}
+
+/** The DSA lightning indexer (DeepseekV32Indexer): `index_n_heads`, `index_head_dim`, `index_topk`. */
+export function readIndexer(f: Fields): SparseAttentionSpec {
+  return {
+    numHeads: f.positiveInt('index_n_heads', { max: MAX.heads }),
+    headDim: f.positiveInt('index_head_dim', { max: MAX.headDim }),
+    topKTokens: f.positiveInt('index_topk', { max: MAX.positions }),
+  };
+}
+
+function deepseekFamily(options: { readonly sparse: boolean; readonly routerBias?: boolean }): Family {
+  return (f, name) => {
+    const c = readCommon(f, name);
+    const attention = readMla(f);
+    const moe = f.has('n_routed_experts') ? readDeepseekMoe(f, options.routerBias) : null;
+    // DeepseekV3DecoderLayer: MoE when n_routed_experts and layer_idx >= first_k_dense_replace and
+    // layer_idx % moe_layer_freq == 0.
+    const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
+    const freq = f.positiveInt('moe_layer_freq', { fallback: 1, max: MAX.layers });
+    const sparse = options.sparse ? readIndexer(f) : null;
+    if (sparse && attention.qLoraRank === null) {
+      f.fail('q_lora_rank', 'is required by the DSA indexer (its queries are projected from the q latent)');
+    }
+    return {
+      ...baseSpec(f, c, {
+        attention,
+        mlp: readGatedMlp(f),
+        layers: layersByIndex(
+          c.numLayers,
+          (i) => (moe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense'),
+          () => (sparse ? 'sparse' : 'full'),
+        ),
+      }),
+      sparseAttention: sparse,
+      moe,
+      numMtpModules: f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }),
+    };
+  };
+}
+
+export const deepseek = deepseekFamily({ sparse: false });
+export const deepseekV32 = deepseekFamily({ sparse: true });
+/** GLM-5: DeepSeek-V3.2's layout; its GlmMoeDsa router always carries e_score_correction_bias. */
+export const glmMoeDsa = deepseekFamily({ sparse: true, routerBias: true });

@@ -1,0 +1,238 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../errors.js';
+import { specFromHfConfig } from '../hf-config.js';
+import { kvCacheBytes, layerMix, recurrentStateBytes } from '../kv-cache.js';
+import { paramCount } from '../param-count.js';
+
+const base = {
+  hidden_size: 64,
+  intermediate_size: 128,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 100,
+  max_position_embeddings: 256,
+};
+
+const gdn = {
+  linear_num_key_heads: 2,
+  linear_num_value_heads: 4,
+  linear_key_head_dim: 8,
+  linear_value_head_dim: 8,
+  linear_conv_kernel_dim: 4,
+  head_dim: 16,
+};
+
+describe('bounded field readers', () => {
+  it('refuse sizes beyond the domain bounds, naming the field', () => {
+    expect(() =>
+      specFromHfConfig({ ...base, model_type: 'llama', num_hidden_layers: 10_001 }, 'x'),
+    ).toThrowError(
+      "num_hidden_layers: 'num_hidden_layers' (10001) exceeds the largest supported value 10,000",
+    );
+    expect(() =>
+      specFromHfConfig({ ...base, model_type: 'llama', hidden_size: 2_000_000 }, 'x'),
+    ).toThrowError(/^hidden_size: 'hidden_size' \(2000000\) exceeds/);
+  });
+
+  it('refuse sliding_window 0 or negative', () => {
+    for (const w of [0, -4]) {
+      expect(() => specFromHfConfig({ ...base, model_type: 'mistral', sliding_window: w }, 'x')).toThrowError(
+        `sliding_window: 'sliding_window' must be a positive integer or null, got ${w}`,
+      );
+    }
+  });
+
+  it('refuse counts beyond exact arithmetic instead of returning Infinity', () => {
+    const huge = {
+      ...base,
+      model_type: 'llama',
+      hidden_size: 1_000_000,
+      num_attention_heads: 1000,
+      num_key_value_heads: 1000,
+      intermediate_size: 10_000_000,
+      num_hidden_layers: 10_000,
+    };
+    expect(() => specFromHfConfig(huge, 'x')).toThrowError(/beyond what llmecon counts exactly/);
+  });
+
+  it('name the field of a wrapped text model by its full path', () => {
+    expect(() =>
+      specFromHfConfig(
+        { model_type: 'qwen3_vl', text_config: { ...base, num_attention_heads: undefined } },
+        'x',
+      ),
+    ).toThrowError("text_config.num_attention_heads: missing field 'text_config.num_attention_heads'");
+  });
+});
+
+describe('layer kinds per family', () => {
+  it('qwen3_next: full attention every 4th layer, Gated DeltaNet elsewhere, gated shared expert', () => {
+    const spec = specFromHfConfig(
+      {
+        ...base,
+        ...gdn,
+        model_type: 'qwen3_next',
+        num_experts: 8,
+        num_experts_per_tok: 2,
+        moe_intermediate_size: 16,
+        shared_expert_intermediate_size: 16,
+      },
+      'x',
+    );
+    expect(spec.layers.map((l) => l.attention)).toEqual(['linear', 'linear', 'linear', 'full']);
+    expect(spec.moe).toMatchObject({ numSharedExperts: 1, sharedExpertGate: true });
+    expect(spec.attention).toMatchObject({ outputGate: true, qkNorm: 'per-head', headDim: 16 });
+  });
+
+  it('llama4: chunked RoPE layers, global NoPE every 4th, MoE per interleave step', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'llama4',
+        text_config: {
+          ...base,
+          head_dim: 16,
+          attention_chunk_size: 32,
+          interleave_moe_layer_step: 2,
+          num_local_experts: 4,
+          num_experts_per_tok: 1,
+          intermediate_size_mlp: 256,
+        },
+      },
+      'x',
+    );
+    expect(spec.layers.map((l) => l.attention)).toEqual(['chunked', 'chunked', 'chunked', 'full']);
+    expect(spec.layers.map((l) => l.mlp)).toEqual(['dense', 'moe', 'dense', 'moe']);
+    expect(spec.mlp.intermediateSize).toBe(256);
+    const kv = kvCacheBytes(spec, 100, 'bf16');
+    expect(kv.bytesPerSequence).toBe(2 * 2 * 16 * 2 * (100 + 3 * 32));
+  });
+
+  it('nemotron_h: one block kind per pattern character; bad characters are errors', () => {
+    const h = {
+      ...base,
+      model_type: 'nemotron_h',
+      head_dim: 16,
+      hybrid_override_pattern: 'M*-E',
+      mamba_num_heads: 4,
+      mamba_head_dim: 8,
+      ssm_state_size: 8,
+      n_groups: 2,
+      n_routed_experts: 4,
+      num_experts_per_tok: 2,
+      moe_intermediate_size: 16,
+      moe_shared_expert_intermediate_size: 32,
+    };
+    const spec = specFromHfConfig(h, 'x');
+    expect(spec.layers).toEqual([
+      { attention: 'mamba', mlp: 'none' },
+      { attention: 'full', mlp: 'none' },
+      { attention: 'none', mlp: 'dense' },
+      { attention: 'none', mlp: 'moe' },
+    ]);
+    expect(spec.norm.perLayer).toBe(1);
+    expect(() => specFromHfConfig({ ...h, hybrid_override_pattern: 'M*-X' }, 'x')).toThrowError(
+      /hybrid_override_pattern: 'hybrid_override_pattern' character 3 is 'X'/,
+    );
+    expect(() => specFromHfConfig({ ...h, hybrid_override_pattern: 'M*' }, 'x')).toThrowError(
+      /one character per layer \(4\), got 2/,
+    );
+  });
+});
+
+describe('unknown model types', () => {
+  it('read as a known family when the keys match, with the assumption as a warning', () => {
+    const spec = specFromHfConfig({ ...base, model_type: 'shiny_new_llm' }, 'x');
+    expect(spec.modelType).toBe('shiny_new_llm');
+    expect(spec.warnings?.[0]).toMatch(/^model_type 'shiny_new_llm' is not supported; read as llama-like: /);
+    expect(paramCount(spec).totalParams).toBe(
+      paramCount(specFromHfConfig({ ...base, model_type: 'llama' }, 'y')).totalParams,
+    );
+    const hybrid = specFromHfConfig(
+      {
+        ...base,
+        ...gdn,
+        model_type: 'future_hybrid',
+        layer_types: ['linear_attention', 'linear_attention', 'linear_attention', 'full_attention'],
+      },
+      'x',
+    );
+    expect(hybrid.warnings?.[0]).toMatch(/read as qwen3_5-like/);
+  });
+
+  it('read an unknown wrapper through a known text_config, saying the vision tower is not counted', () => {
+    const spec = specFromHfConfig(
+      { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' } },
+      'x',
+    );
+    expect(spec.warnings?.[0]).toMatch(
+      /read its text_config as 'qwen3'. Any vision or audio tower is not counted/,
+    );
+  });
+
+  it('otherwise name the missing fields and the supported families', () => {
+    expect(() => specFromHfConfig({ model_type: 'rwkv', hidden_size: 8, vocab_size: 10 }, 'x')).toThrowError(
+      /unsupported model_type 'rwkv', and its fields match no supported family \(read as llama-like it lacks 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'\); supported: llama, /,
+    );
+    expect(() => specFromHfConfig({ model_type: 'rwkv' }, 'x')).toThrowError(InputError);
+  });
+});
+
+describe('properties of hybrid models', () => {
+  const hybridConfig = fc.record({
+    pattern: fc.array(fc.constantFrom('M', '*', '-', 'E'), { minLength: 1, maxLength: 12 }),
+    context: fc.integer({ min: 1, max: 1_000_000 }),
+    extra: fc.integer({ min: 1, max: 1_000_000 }),
+  });
+
+  test.prop([hybridConfig])(
+    'KV grows only with attention layers; the recurrent state does not grow with context',
+    ({ pattern, context, extra }) => {
+      const spec = specFromHfConfig(
+        {
+          ...base,
+          model_type: 'nemotron_h',
+          num_hidden_layers: pattern.length,
+          head_dim: 16,
+          hybrid_override_pattern: pattern.join(''),
+          mamba_num_heads: 4,
+          mamba_head_dim: 8,
+          ssm_state_size: 8,
+          n_routed_experts: 4,
+          num_experts_per_tok: 2,
+          moe_intermediate_size: 16,
+          moe_shared_expert_intermediate_size: 32,
+        },
+        'p',
+      );
+      const attention = pattern.filter((c) => c === '*').length;
+      const grow =
+        kvCacheBytes(spec, context + extra).bytesPerSequence - kvCacheBytes(spec, context).bytesPerSequence;
+      expect(grow).toBe(attention * 2 * 2 * 16 * 2 * extra);
+      expect(recurrentStateBytes(spec).bytesPerSequence).toBe(
+        layerMix(spec).mamba * (3 * (32 + 2 * 8) * 2 + 4 * 8 * 8 * 2),
+      );
+    },
+  );
+
+  test.prop([
+    fc.integer({ min: 1, max: 16 }),
+    fc.integer({ min: 1, max: 8 }),
+    fc.integer({ min: 1, max: 100_000 }),
+  ])('a Qwen3.5 hybrid holds KV for its full-attention layers only', (layers, interval, context) => {
+    const spec = specFromHfConfig(
+      {
+        ...base,
+        ...gdn,
+        model_type: 'qwen3_5_text',
+        num_hidden_layers: layers,
+        full_attention_interval: interval,
+      },
+      'p',
+    );
+    const full = Array.from({ length: layers }, (_, i) => (i + 1) % interval === 0).filter(Boolean).length;
+    expect(kvCacheBytes(spec, context).bytesPerSequence).toBe(full * 2 * 2 * 16 * 2 * context);
+    expect(recurrentStateBytes(spec).linearLayers).toBe(layers - full);
+  });
+});

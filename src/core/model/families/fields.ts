@@ -1,0 +1,197 @@
+/**
+ * Typed, bounded reads of a Hugging Face `config.json`, shared by every model family. Every error
+ * names the field and what is allowed; every count has a domain bound, so a config can never turn
+ * into NaN, Infinity or a layer list that exhausts memory.
+ */
+import { inputError } from '../../errors.js';
+
+export type Json = Record<string, unknown>;
+
+/** Largest value each kind of count may take (far above any real model, far below overflow). */
+export const MAX = {
+  layers: 10_000,
+  hidden: 1_000_000,
+  vocab: 100_000_000,
+  heads: 100_000,
+  headDim: 100_000,
+  intermediate: 10_000_000,
+  experts: 100_000,
+  positions: 1_000_000_000,
+  /** Anything else: a rank, a kernel width, a window. */
+  other: 1_000_000_000,
+} as const satisfies Record<string, number>;
+
+export interface IntOptions {
+  /** Used when the field is absent or null. */
+  readonly fallback?: number;
+  /** Upper bound (inclusive); defaults to {@link MAX.other}. */
+  readonly max?: number;
+}
+
+/** Reads typed fields from a config object, naming the field in every error. */
+export class Fields {
+  constructor(
+    private readonly config: Json,
+    readonly modelType: string,
+    /** Prefix of every error path (e.g. `['text_config']` for a wrapped text model). */
+    private readonly prefix: readonly (string | number)[] = [],
+  ) {}
+
+  private path(key: string | number, ...rest: (string | number)[]): (string | number)[] {
+    return [...this.prefix, key, ...rest];
+  }
+
+  private label(key: string): string {
+    return [...this.prefix, key].join('.');
+  }
+
+  has(key: string): boolean {
+    return this.config[key] !== undefined && this.config[key] !== null;
+  }
+
+  raw(key: string): unknown {
+    return this.config[key];
+  }
+
+  /** A nested object (e.g. `text_config`), read with the same rules and error paths below it. */
+  child(key: string): Fields | null {
+    const value = this.config[key];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      inputError('invalid_type', this.path(key), `'${this.label(key)}' must be an object`);
+    }
+    return new Fields(value as Json, this.modelType, this.path(key));
+  }
+
+  /** A non-negative integer within bounds. */
+  int(key: string, options: IntOptions = {}): number {
+    const value = this.config[key];
+    if (value === undefined || value === null) {
+      if (options.fallback !== undefined) return options.fallback;
+      inputError(
+        'missing_field',
+        this.path(key),
+        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')`,
+      );
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      inputError(
+        'invalid_type',
+        this.path(key),
+        `'${this.label(key)}' must be a non-negative integer, got ${JSON.stringify(value)}`,
+      );
+    }
+    const max = options.max ?? MAX.other;
+    if (value > max) {
+      inputError(
+        'invalid_value',
+        this.path(key),
+        `'${this.label(key)}' (${value}) exceeds the largest supported value ${max.toLocaleString('en-US')}`,
+      );
+    }
+    return value;
+  }
+
+  /** A positive integer within bounds. */
+  positiveInt(key: string, options: IntOptions = {}): number {
+    const value = this.int(key, options);
+    if (value === 0) {
+      inputError('invalid_value', this.path(key), `'${this.label(key)}' must be at least 1, got 0`);
+    }
+    return value;
+  }
+
+  /** A positive integer or null when absent; 0 and negatives are errors (`sliding_window: 0`). */
+  optionalPositiveInt(key: string, max?: number): number | null {
+    if (!this.has(key)) return null;
+    const value = this.config[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value <= 0) {
+      inputError(
+        'invalid_value',
+        this.path(key),
+        `'${this.label(key)}' must be a positive integer or null, got ${value}`,
+      );
+    }
+    return this.positiveInt(key, max === undefined ? {} : { max });
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const value = this.config[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') {
+      inputError(
+        'invalid_type',
+        this.path(key),
+        `'${this.label(key)}' must be true or false, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+
+  string(key: string, fallback: string): string {
+    const value = this.config[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string') {
+      inputError(
+        'invalid_type',
+        this.path(key),
+        `'${this.label(key)}' must be a string, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+
+  intList(key: string, max: number = MAX.other): number[] {
+    const value = this.config[key];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every((v) => Number.isInteger(v) && v >= 0 && v <= max)) {
+      inputError(
+        'invalid_type',
+        this.path(key),
+        `'${this.label(key)}' must be a list of integers between 0 and ${max}`,
+      );
+    }
+    return value as number[];
+  }
+
+  /** A list of strings, each one of `allowed`, with one entry per layer. */
+  enumList<T extends string>(key: string, length: number, allowed: readonly T[]): T[] | null {
+    const value = this.config[key];
+    if (value === undefined || value === null) return null;
+    if (!Array.isArray(value) || value.length !== length) {
+      inputError(
+        'invalid_value',
+        this.path(key),
+        `'${this.label(key)}' must list one entry per layer (${length}), got ${Array.isArray(value) ? value.length : typeof value}`,
+      );
+    }
+    return value.map((t, i) =>
+      (allowed as readonly unknown[]).includes(t)
+        ? (t as T)
+        : inputError(
+            'invalid_value',
+            this.path(key, i),
+            `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(t)}`,
+          ),
+    );
+  }
+
+  /** `numerator / denominator`, both positive fields, which must divide exactly. */
+  divide(numerator: string, denominator: string, max: number = MAX.other): number {
+    const n = this.positiveInt(numerator, { max });
+    const d = this.positiveInt(denominator, { max });
+    if (n % d !== 0) {
+      inputError(
+        'invalid_value',
+        this.path(numerator),
+        `'${this.label(numerator)}' (${n}) must be divisible by '${this.label(denominator)}' (${d})`,
+      );
+    }
+    return n / d;
+  }
+
+  /** Raises an invalid-value error on `key`. */
+  fail(key: string, message: string): never {
+    return inputError('invalid_value', this.path(key), `'${this.label(key)}' ${message}`);
+  }
+}

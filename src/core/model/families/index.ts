@@ -1,0 +1,81 @@
+/**
+ * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
+ * over the shared readers (`readers.ts`); a new family is a new file and one line here.
+ */
+import { deepseek, deepseekV32, glmMoeDsa } from './deepseek.js';
+import { falcon } from './falcon.js';
+import type { Fields } from './fields.js';
+import { gemma2 } from './gemma2.js';
+import { gemma3Text } from './gemma3.js';
+import { glm4Moe } from './glm4-moe.js';
+import { gptOss } from './gpt-oss.js';
+import { gpt2 } from './gpt2.js';
+import { llama, mistral, qwen2 } from './llama.js';
+import { llama4Text } from './llama4.js';
+import { minimaxM2 } from './minimax-m2.js';
+import { mixtral } from './mixtral.js';
+import { nemotronH } from './nemotron-h.js';
+import { olmo2 } from './olmo2.js';
+import { phi3 } from './phi3.js';
+import { qwen3, qwen3Moe } from './qwen3.js';
+import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
+import type { Family } from './readers.js';
+import { readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
+import { wrapped } from './wrappers.js';
+
+/** Reads the sub-config `key` with `read`, or null when the wrapper has none. */
+function withChild<T>(top: Fields, key: string, read: (f: Fields) => T): T | null {
+  const child = top.child(key);
+  return child ? read(child) : null;
+}
+
+export const FAMILIES = {
+  llama,
+  mistral,
+  mixtral,
+  qwen2,
+  qwen3,
+  qwen3_moe: qwen3Moe,
+  gemma2,
+  phi3,
+  olmo2,
+  gpt2,
+  falcon,
+  deepseek_v2: deepseek,
+  deepseek_v3: deepseek,
+  kimi_k2: deepseek,
+  glm4_moe: glm4Moe,
+  gpt_oss: gptOss,
+  deepseek_v32: deepseekV32,
+  glm_moe_dsa: glmMoeDsa,
+  qwen3_next: qwen3Next,
+  qwen3_5: wrapped(qwen35, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_5_text: qwen35,
+  qwen3_5_moe: wrapped(qwen35Moe, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_5_moe_text: qwen35Moe,
+  qwen3_vl: wrapped(qwen3, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_vl_text: qwen3,
+  qwen3_vl_moe: wrapped(qwen3Moe, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_vl_moe_text: qwen3Moe,
+  llama4: wrapped(llama4Text),
+  llama4_text: llama4Text,
+  gemma3: wrapped(gemma3Text, (top, textHidden) =>
+    withChild(top, 'vision_config', (v) =>
+      readSiglipVision(
+        v,
+        textHidden,
+        top.positiveInt('mm_tokens_per_image', { fallback: 256, max: 1_000_000 }),
+      ),
+    ),
+  ),
+  gemma3_text: gemma3Text,
+  mistral3: wrapped(mistral, (top, textHidden) =>
+    withChild(top, 'vision_config', (v) => readPixtralVision(top, v, textHidden)),
+  ),
+  minimax_m2: minimaxM2,
+  nemotron_h: nemotronH,
+} as const satisfies Record<string, Family>;
+
+export type SupportedModelType = keyof typeof FAMILIES;
+
+export const SUPPORTED_MODEL_TYPES = Object.keys(FAMILIES) as readonly SupportedModelType[];

@@ -1,0 +1,106 @@
+/**
+ * Nemotron-H (Nemotron-H, Nemotron 3 Nano): a stack of single-mixer blocks given by
+ * `hybrid_override_pattern` — `M` Mamba-2, `*` attention, `-` MLP, `E` MoE — each block one RMSNorm
+ * and its mixer; MLPs and experts are ungated squared-ReLU (transformers
+ * `models/nemotron_h/modeling_nemotron_h.py`: NemotronHBlock, NemotronHMamba2Mixer, NemotronHMLP, NemotronHMoE).
+ */
+import type { LayerSpec, Mamba2Spec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import {
+  baseSpec,
+  type Family,
+  readAttentionBias,
+  readCommon,
+  readGqa,
+  readMoe,
+  readStateDtypeBytes,
+} from './readers.js';
+
+const BLOCKS: Readonly<Record<string, LayerSpec>> = {
+  M: { attention: 'mamba', mlp: 'none' },
+  '*': { attention: 'full', mlp: 'none' },
+  '-': { attention: 'none', mlp: 'dense' },
+  E: { attention: 'none', mlp: 'moe' },
+};
+
+export function readMamba2(f: Fields): Mamba2Spec {
+  const numHeads = f.positiveInt('mamba_num_heads', { max: MAX.heads });
+  const numGroups = f.positiveInt('n_groups', { fallback: 1, max: MAX.heads });
+  if (numHeads % numGroups !== 0)
+    f.fail('n_groups', `(${numGroups}) must divide mamba_num_heads (${numHeads})`);
+  return {
+    numHeads,
+    headDim: f.positiveInt('mamba_head_dim', { max: MAX.headDim }),
+    stateSize: f.positiveInt('ssm_state_size', { max: MAX.headDim }),
+    numGroups,
+    convKernel: f.positiveInt('conv_kernel', { fallback: 4, max: 1024 }),
+    chunkTokens: f.positiveInt('chunk_size', { fallback: 128, max: MAX.positions }),
+    projBias: f.bool('use_bias', false),
+    convBias: f.bool('use_conv_bias', true),
+    stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_cache_dtype'),
+  };
+}
+
+function readPattern(f: Fields, numLayers: number): LayerSpec[] {
+  const pattern = f.string('hybrid_override_pattern', '');
+  if (pattern.length !== numLayers) {
+    f.fail(
+      'hybrid_override_pattern',
+      `must have one character per layer (${numLayers}), got ${pattern.length}`,
+    );
+  }
+  return [...pattern].map(
+    (ch, i) =>
+      BLOCKS[ch] ??
+      f.fail(
+        'hybrid_override_pattern',
+        `character ${i} is '${ch}'; allowed: M (Mamba-2), * (attention), - (MLP), E (MoE)`,
+      ),
+  );
+}
+
+export const nemotronH: Family = (f, name) => {
+  const c = readCommon(f, name);
+  const layers = readPattern(f, c.numLayers);
+  if (f.has('moe_latent_size')) {
+    f.fail('moe_latent_size', 'is set: latent MoE (experts in a narrower latent space) is not supported yet');
+  }
+  const mlpBias = f.bool('mlp_bias', false);
+  const hasMoe = layers.some((l) => l.mlp === 'moe');
+  const headDim = f.positiveInt(f.has('head_dim') ? 'head_dim' : 'attention_head_dim', {
+    max: MAX.headDim,
+    ...(f.has('head_dim') || f.has('attention_head_dim')
+      ? {}
+      : { fallback: c.hiddenSize / f.positiveInt('num_attention_heads') }),
+  });
+  const bias = readAttentionBias(f);
+  const base = baseSpec(f, c, {
+    attention: readGqa(f, { qkvBias: bias, outputBias: bias, headDim }),
+    // NemotronHMLP: up_proj and down_proj (bias = mlp_bias), relu².
+    mlp: {
+      intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
+      gated: false,
+      bias: mlpBias,
+    },
+    layers,
+  });
+  return {
+    ...base,
+    // NemotronHBlock: one RMSNorm before its mixer.
+    norm: { kind: 'rmsnorm', perLayer: 1 },
+    stateSpace: layers.some((l) => l.attention === 'mamba') ? readMamba2(f) : null,
+    // NemotronHMoE: ungated experts, router weight [E, h] + e_score_correction_bias [E], one shared
+    // expert NemotronHMLP(moe_shared_expert_intermediate_size).
+    moe: hasMoe
+      ? readMoe(f, {
+          experts: 'n_routed_experts',
+          expertSize: 'moe_intermediate_size',
+          shared: { sizeKey: 'moe_shared_expert_intermediate_size', count: 1 },
+          gated: false,
+          routerBias: true,
+          groupRouting: true,
+        })
+      : null,
+    activation: f.string('mlp_hidden_act', 'relu2'),
+  };
+};

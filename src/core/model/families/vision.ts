@@ -1,0 +1,129 @@
+/**
+ * Vision encoders of multimodal wrappers, counted apart from the language model: parameters from
+ * the modules each encoder builds, and forward FLOPs per image when the config fixes the image size.
+ */
+import type { VisionTowerSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+
+/**
+ * Forward FLOPs of a ViT over `patches` tokens: 2 FLOPs per multiply-add on every matmul weight
+ * (Kaplan et al. 2020, Sec. 2.1) plus bidirectional attention, Q·Kᵀ and softmax·V, 2·2·hidden per
+ * (query, key) pair over all patches² pairs.
+ */
+export function vitForwardFlops(
+  patches: number,
+  depth: number,
+  matmulWeightsPerLayer: number,
+  hidden: number,
+): number {
+  return depth * (2 * patches * matmulWeightsPerLayer + 4 * hidden * patches * patches);
+}
+
+/**
+ * Qwen3-VL / Qwen3.5 vision tower (transformers `models/qwen3_vl/modeling_qwen3_vl.py`,
+ * Qwen3VLVisionModel): Conv3d patch embedding with bias, a learned position table, `depth` blocks of
+ * LayerNorm → attention (fused qkv and proj, with bias) → LayerNorm → MLP (fc1, fc2, with bias), a
+ * patch merger (LayerNorm(h), fc1 of h·m² → h·m², fc2 → out_hidden_size, with bias) and one
+ * deepstack merger per `deepstack_visual_indexes` entry (post-shuffle LayerNorm(h·m²)). Images have
+ * dynamic resolution, so FLOPs per image are not fixed by the config.
+ */
+export function readQwenVision(f: Fields): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('depth', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const temporal = f.positiveInt('temporal_patch_size', { fallback: 2, max: 64 });
+  const channels = f.positiveInt('in_channels', { fallback: 3, max: 64 });
+  const positions = f.int('num_position_embeddings', { fallback: 0, max: MAX.positions });
+  const merge = f.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
+  const out = f.positiveInt('out_hidden_size', { max: MAX.hidden });
+  const deepstack = f.intList('deepstack_visual_indexes', MAX.layers).length;
+  const block = 2 * 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h);
+  const merged = h * merge * merge;
+  const merger = (normWidth: number) => 2 * normWidth + (merged * merged + merged) + (merged * out + out);
+  const params =
+    channels * temporal * patch * patch * h +
+    h +
+    positions * h +
+    depth * block +
+    merger(h) +
+    deepstack * merger(merged);
+  return {
+    description: `ViT ${depth} × ${h}, patch ${patch}, merge ${merge}×${merge}${deepstack > 0 ? `, ${deepstack} deepstack mergers` : ''}`,
+    params,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}
+
+/**
+ * SigLIP vision tower of Gemma 3 (transformers `models/siglip/modeling_siglip.py` SiglipVisionModel
+ * without head, and `models/gemma3/modeling_gemma3.py` Gemma3MultiModalProjector): Conv2d patch
+ * embedding with bias, a learned position table of (image/patch)² rows, `num_hidden_layers` blocks
+ * of LayerNorm → attention (q, k, v, out with bias) → LayerNorm → MLP (fc1, fc2 with bias), a post
+ * LayerNorm, and the projector (RMSNorm of the vision width, a vision → text matrix) applied to
+ * `mm_tokens_per_image` pooled tokens.
+ */
+export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: number): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const image = f.positiveInt('image_size', { max: 1_000_000 });
+  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
+  const patches = (image / patch) ** 2;
+  const layerMatmuls = 4 * h * h + 2 * h * inter;
+  const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
+  const projector = h + h * textHidden;
+  const params = channels * patch * patch * h + h + patches * h + depth * block + 2 * h + projector;
+  const flopsPerImage =
+    2 * patches * channels * patch * patch * h +
+    vitForwardFlops(patches, depth, layerMatmuls, h) +
+    2 * tokensPerImage * h * textHidden;
+  return {
+    description: `SigLIP ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokensPerImage} tokens)`,
+    params,
+    patchSize: patch,
+    imageSize: image,
+    flopsPerImage,
+  };
+}
+
+/**
+ * Pixtral vision tower of Mistral 3 (transformers `models/pixtral/modeling_pixtral.py` and
+ * `models/mistral3/modeling_mistral3.py`): Conv2d patch embedding without bias, ln_pre RMSNorm,
+ * `num_hidden_layers` blocks of RMSNorm → attention (q, k, v, o, no bias) → RMSNorm → SwiGLU MLP
+ * (no bias), then the projector: RMSNorm, patch merger (h·m² → h, no bias), linear_1 (h → text) and
+ * linear_2 (text → text), biased when `multimodal_projector_bias`.
+ */
+export function readPixtralVision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const image = f.positiveInt('image_size', { max: 1_000_000 });
+  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  const merge = top.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
+  const bias = top.bool('multimodal_projector_bias', false);
+  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
+  const side = image / patch;
+  const patches = side * side;
+  const layerMatmuls = 4 * h * h + 3 * h * inter;
+  const projector =
+    h + h * merge * merge * h + h * textHidden + textHidden * textHidden + (bias ? 2 * textHidden : 0);
+  const params = channels * patch * patch * h + h + depth * (layerMatmuls + 2 * h) + projector;
+  const tokens = Math.floor(side / merge) ** 2;
+  const flopsPerImage =
+    2 * patches * channels * patch * patch * h +
+    vitForwardFlops(patches, depth, layerMatmuls, h) +
+    2 * tokens * (h * merge * merge * h + h * textHidden + textHidden * textHidden);
+  return {
+    description: `Pixtral ViT ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokens} tokens)`,
+    params,
+    patchSize: patch,
+    imageSize: image,
+    flopsPerImage,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Forward FLOPs per token of the token mixers that are not plain softmax attention, beyond their
+ * projection matmuls (those are parameters: 2 FLOPs per weight per token, Kaplan et al. 2020
+ * Sec. 2.1, counted with the rest of the layer's weights). Pure functions of the layer spec, for
+ * the operation list (src/core/model/operations.ts) to call per layer kind.
+ *
+ * Modes follow flops.ts: `causal` = a token inside a training/prefill sequence of `contextTokens`
+ * with the ½ causal convention; `non-causal` = the full s×s matrix; `decode` = one new token after
+ * `contextTokens` cached ones.
+ */
+import type { GatedDeltaNetSpec, Mamba2Spec, SparseAttentionSpec } from './spec.js';
+
+export type AttentionMode = 'causal' | 'non-causal' | 'decode';
+
+/**
+ * Mean keys per query of attention limited to the last `limit` keys (a sliding window, or DSA's
+ * top-k selection): min(s, limit) per query; causal ½ convention s/2 below the limit, else
+ * (limit·s − limit²/2)/s.
+ */
+export function limitedMeanKeys(contextTokens: number, limit: number, mode: AttentionMode): number {
+  if (mode !== 'causal') return Math.min(contextTokens, limit);
+  if (contextTokens <= limit) return contextTokens / 2;
+  return limit - (limit * limit) / (2 * contextTokens);
+}
+
+/**
+ * Mean keys per query of chunked attention (Llama 4 iRoPE local layers): a query sees only its own
+ * chunk of `chunkTokens`. Over a sequence of s = n·C + r tokens, causal (½ convention):
+ * (n·C²/2 + r²/2)/s; non-causal: (n·C² + r²)/s; decode: min(s, C), the chunk's upper bound.
+ */
+export function chunkedMeanKeys(contextTokens: number, chunkTokens: number, mode: AttentionMode): number {
+  if (mode === 'decode') return Math.min(contextTokens, chunkTokens);
+  const full = Math.floor(contextTokens / chunkTokens);
+  const rest = contextTokens - full * chunkTokens;
+  const pairs = full * chunkTokens * chunkTokens + rest * rest;
+  return (mode === 'causal' ? pairs / 2 : pairs) / contextTokens;
+}
+
+/**
+ * DSA sparse attention (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1–2): the lightning indexer scores
+ * every earlier token, I_{t,s} = Σ_j w_{t,j}·ReLU(q_{t,j}·k_s) — 2·H_I·d_I FLOPs for the dot
+ * products plus 2·H_I for the weighted sum per (query, key) — and the main attention attends to
+ * the top-k keys only, at `scoreFlopsPerKey` (2·heads·(d_qk + d_v), flops.ts) per key.
+ */
+export function sparseAttentionFlopsPerToken(
+  indexer: SparseAttentionSpec,
+  scoreFlopsPerKey: number,
+  contextTokens: number,
+  mode: AttentionMode,
+): { readonly indexerFlops: number; readonly attentionFlops: number } {
+  const indexerKeys = mode === 'causal' ? contextTokens / 2 : contextTokens;
+  return {
+    indexerFlops: 2 * indexer.numHeads * (indexer.headDim + 1) * indexerKeys,
+    attentionFlops: scoreFlopsPerKey * limitedMeanKeys(contextTokens, indexer.topKTokens, mode),
+  };
+}
+
+/**
+ * Gated DeltaNet mixing FLOPs per token, excluding its projections.
+ *
+ * Training/prefill use the chunkwise WY form (Yang et al. 2024, "Parallelizing Linear Transformers
+ * with the Delta Rule over Sequence Length", arXiv:2406.06484, Sec. 3.2; Gated DeltaNet,
+ * arXiv:2412.06464, Sec. 3.3) with chunks of C: per chunk and value head, Q·Kᵀ and K·Kᵀ (C²·d_k
+ * each), the triangular inverse T (C³/6), W = T·K (C²·d_k), U = T·V and the masked A·U (C²·d_v
+ * each), and the inter-chunk terms Q·S, W·S and Kᵀ·U (C·d_k·d_v each). Per token, in multiply-adds:
+ * C·(3·d_k + 2·d_v) + C²/6 + 3·d_k·d_v, ×2 FLOPs, × value heads — linear in the sequence, no s² term.
+ * Decode uses the recurrence S ← α·S + β·k(v − Sᵀk)ᵀ, o = Sᵀq: 3·d_k·d_v multiply-adds per head.
+ * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both.
+ */
+export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  const dk = g.keyHeadDim;
+  const dv = g.valueHeadDim;
+  const conv = 2 * g.convKernel * (2 * g.numKeyHeads * dk + g.numValueHeads * dv);
+  if (mode === 'decode') return conv + g.numValueHeads * 2 * 3 * dk * dv;
+  const c = g.chunkTokens;
+  const macs = c * (3 * dk + 2 * dv) + (c * c) / 6 + 3 * dk * dv;
+  return conv + g.numValueHeads * 2 * macs;
+}
+
+/**
+ * Mamba-2 SSD mixing FLOPs per token, excluding its projections (Dao & Gu 2024, "Transformers are
+ * SSMs", arXiv:2405.21060, Sec. 6 and Listing 1), with chunks of Q: the diagonal blocks C·Bᵀ
+ * (Q·N per token per group) and their product with X (Q·P per token per head), the chunk states
+ * Bᵀ·X and the state-to-output C·h (N·P each per token per head). Decode runs the recurrence
+ * h ← a·h + B·x, y = C·h: 2·N·P multiply-adds per head. The depthwise conv adds 2·kernel FLOPs per
+ * channel (H·P + 2·G·N channels) in both.
+ */
+export function mamba2FlopsPerToken(m: Mamba2Spec, mode: AttentionMode): number {
+  const p = m.headDim;
+  const n = m.stateSize;
+  const conv = 2 * m.convKernel * (m.numHeads * p + 2 * m.numGroups * n);
+  if (mode === 'decode') return conv + m.numHeads * 2 * 2 * n * p;
+  const q = m.chunkTokens;
+  return conv + 2 * (m.numHeads * (q * p + 2 * n * p) + m.numGroups * q * n);
+}
