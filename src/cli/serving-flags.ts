@@ -7,7 +7,7 @@ import { findGpu, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
-import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -88,6 +88,8 @@ export interface ServingSetup {
   readonly slo: Slo;
   readonly candidates: readonly DeploymentCandidate[];
   readonly fixedGpus: number | undefined;
+  /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
+  readonly warnings: readonly string[];
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>
@@ -205,7 +207,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       });
     }
   }
-  return { spec, workload, slo, candidates, fixedGpus };
+  return { spec, workload, slo, candidates, fixedGpus, warnings: servingWarnings(spec, workload) };
 }
 
 /** The price basis per GPU type, for the report. */

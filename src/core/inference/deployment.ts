@@ -52,6 +52,8 @@ export interface DeploymentPlan {
   readonly usdPerDay: number;
   readonly costPerMillionInputTokensUsd: number;
   readonly costPerMillionOutputTokensUsd: number;
+  /** All GPU cost over all tokens (input + output) at the workload's input:output ratio. */
+  readonly costPerMillionBlendedTokensUsd: number;
   readonly energyKWhPerDay: number;
   readonly co2KgPerDay: number;
 }
@@ -130,6 +132,7 @@ export function planCandidate(
     // GPU time splits into prefill (input) and decode (output) by the prefill share of GPU time.
     costPerMillionInputTokensUsd: (usdPerDay * prefillShare * 1e6) / inputPerDay,
     costPerMillionOutputTokensUsd: (usdPerDay * (1 - prefillShare) * 1e6) / outputPerDay,
+    costPerMillionBlendedTokensUsd: (usdPerDay * 1e6) / (inputPerDay + outputPerDay),
     energyKWhPerDay,
     co2KgPerDay: energyKWhPerDay * e.kgCo2PerKWh,
   };

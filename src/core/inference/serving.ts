@@ -42,13 +42,6 @@ function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
     inputError('invalid_value', ['--input-tokens'], `must be a whole number ≥ 1, got ${w.inputTokens}`);
   if (!Number.isInteger(w.outputTokens) || w.outputTokens < 1)
     inputError('invalid_value', ['--output-tokens'], `must be a whole number ≥ 1, got ${w.outputTokens}`);
-  if (w.inputTokens + w.outputTokens > spec.maxContextTokens) {
-    inputError(
-      'invalid_value',
-      ['--input-tokens'],
-      `input + output (${w.inputTokens + w.outputTokens}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    );
-  }
   const hit = w.cacheHitRate ?? 0;
   if (!(hit >= 0 && hit < 1))
     inputError('invalid_value', ['--cache-hit-rate'], `a fraction in [0, 1), got ${hit}`);
@@ -67,6 +60,22 @@ function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
   }
 }
 
+/**
+ * What the caller should know but that does not stop the computation: engines serve context beyond
+ * the config's `max_position_embeddings` (RoPE scaling) and users benchmark it, so it warns.
+ */
+export function servingWarnings(
+  spec: ModelSpec,
+  w: Pick<ServingWorkload, 'inputTokens' | 'outputTokens'>,
+): string[] {
+  const total = w.inputTokens + w.outputTokens;
+  return total > spec.maxContextTokens
+    ? [
+        `input + output (${total} tokens) exceed ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; served only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`,
+      ]
+    : [];
+}
+
 /** Expected tokens per verification step with k drafts accepted i.i.d. with probability a: Σ a^i, i = 0..k. */
 export function tokensPerStep(speculative: ServingWorkload['speculative']): number {
   if (!speculative) return 1;
@@ -75,19 +84,45 @@ export function tokensPerStep(speculative: ServingWorkload['speculative']): numb
   return total;
 }
 
-/** Per-GPU memory at a concurrency (sequences at full context), DeepSeek-style DP attention over EP. */
+/**
+ * How KV memory is counted. `paged` (vLLM's PagedAttention, Kwon et al. 2023, Sec. 4): blocks hold
+ * the tokens a sequence has so far; with continuous batching the c running sequences are staggered
+ * over their output, so together they hold c·input + output·(c+1)/2 tokens (ages output·k/c, k = 1..c)
+ * plus half a block each of rounding. `reserved`: every sequence at its final length (a static batch,
+ * where all sequences grow together, or an engine that reserves max length).
+ */
+export type KvAccounting = 'paged' | 'reserved';
+
+/** Mean KV tokens held per running sequence (see {@link KvAccounting}). */
+export function liveKvTokensPerSequence(
+  w: Pick<ServingWorkload, 'inputTokens' | 'outputTokens'>,
+  concurrency: number,
+  accounting: KvAccounting,
+  blockTokens: number,
+): number {
+  if (accounting === 'reserved') return w.inputTokens + w.outputTokens;
+  const c = Math.max(1, concurrency);
+  return w.inputTokens + (w.outputTokens * (c + 1)) / (2 * c) + blockTokens / 2;
+}
+
+/** Block size assumed when no engine is named: vLLM's default of 16 tokens (vLLM docs, --block-size). */
+export const DEFAULT_KV_BLOCK_TOKENS = 16;
+
+/** Per-GPU memory at a concurrency, DeepSeek-style DP attention over EP; KV counted as `accounting` says. */
 export function servingMemoryBytes(
   spec: ModelSpec,
   r: Replica,
   w: ServingWorkload,
   concurrency: number,
+  accounting: KvAccounting = 'paged',
 ): number {
+  const perReplicaShard = Math.max(1, Math.ceil(concurrency / r.expertParallel));
   return inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
-    batchSize: Math.max(1, Math.ceil(concurrency / r.expertParallel)),
-    contextTokens: w.inputTokens + w.outputTokens,
+    batchSize: perReplicaShard,
+    contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
   }).totalBytes;
@@ -99,8 +134,9 @@ export function maxConcurrency(
   cluster: ClusterSpec,
   r: Replica,
   w: ServingWorkload,
+  accounting: KvAccounting = 'paged',
 ): number {
-  const fits = (c: number) => servingMemoryBytes(spec, r, w, c) <= cluster.gpu.memoryBytes;
+  const fits = (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 2;
@@ -145,13 +181,22 @@ export function servingPoint(
     decodeSequences: 0,
     prefillTokens: promptTokens,
   });
+  // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
+  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
+  const admitStep =
+    concurrency > 1 && !w.disaggregated
+      ? servingStepSeconds(spec, cluster, r, {
+          ...work,
+          decodeSequences: concurrency - 1,
+          prefillTokens: promptTokens,
+        })
+      : prefillAlone;
   const gpus = replicaGpus(r);
   const output = (concurrency * perStep) / step;
   return {
     concurrency,
     stepSeconds: step,
-    // A new request waits for the running step, then its prompt is prefilled.
-    ttftSeconds: step + prefillAlone,
+    ttftSeconds: admitStep,
     tpotSeconds: step / perStep,
     outputTokensPerSecondPerGpu: output / gpus,
     inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,
