@@ -37,7 +37,7 @@ export interface ServingPoint {
   readonly memoryPerGpuBytes: number;
 }
 
-function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
+function checkWorkload(w: ServingWorkload): void {
   if (!Number.isInteger(w.inputTokens) || w.inputTokens < 1)
     inputError('invalid_value', ['--input-tokens'], `must be a whole number ≥ 1, got ${w.inputTokens}`);
   if (!Number.isInteger(w.outputTokens) || w.outputTokens < 1)
@@ -160,7 +160,7 @@ export function servingPoint(
   w: ServingWorkload,
   concurrency: number,
 ): ServingPoint {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const perStep = tokensPerStep(w.speculative);
   const drafts = w.speculative?.draftTokens ?? 0;
   const stepsPerRequest = w.outputTokens / perStep;
@@ -272,7 +272,7 @@ export function staticBatchThroughput(
   w: ServingWorkload,
   batch: number,
 ): number {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const t = staticBatchSeconds(spec, cluster, r, w.inputTokens, w.outputTokens, batch);
   return (
     (batch * w.outputTokens) / (t.prefillSeconds + w.outputTokens * t.decodeStepSeconds) / replicaGpus(r)
@@ -306,7 +306,7 @@ export function prefillTokensPerSecondPerGpu(
   w: ServingWorkload,
   batchTokens: number,
 ): number {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const computed = batchTokens * (1 - (w.cacheHitRate ?? 0));
   const seconds = servingStepSeconds(spec, cluster, r, {
     decodeSequences: 0,
