@@ -144,7 +144,24 @@ describe('llmecon serve', () => {
     const text = await run([...args, '--output-tokens', '500']);
     expect(text.stdout.split('\n')[0]).toMatch(/^warning: input \+ output \(8500 tokens\) exceed/);
   });
+  it('--engine applies the engine profile: its KV share caps concurrency, its metrics are stated', async () => {
+    const args = ['serve', '--model', 'llama-2-7b', '--gpu', 'a100', '--tp', '1'];
+    const w = ['--input-tokens', '128', '--output-tokens', '2048', '--json'];
+    const bare = JSON.parse((await run([...args, ...w])).stdout);
+    const vllm = JSON.parse((await run([...args, ...w, '--engine', 'vllm'])).stdout);
+    expect(vllm.engine.id).toBe('vllm');
+    expect(vllm.engine.metrics.tpot).toMatch(/output tokens − 1/);
+    // 92% of memory for weights + KV (vLLM) holds fewer sequences than all of it, and ≥ 60 (issue 17).
+    expect(vllm.maxConcurrency).toBeLessThan(bare.maxConcurrency);
+    expect(vllm.maxConcurrency).toBeGreaterThanOrEqual(60);
+  });
   const failures: [string, string[], number, RegExp][] = [
+    [
+      'an unknown engine',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--engine', 'tgi'],
+      2,
+      /--engine: unknown engine 'tgi'; one of vllm, sglang, trt-llm/,
+    ],
     [
       'zero traffic',
       ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--requests-per-second', '0'],

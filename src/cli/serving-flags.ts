@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
+import { type CatalogEngine, ENGINE_IDS, findEngine } from '../catalog/engines.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
@@ -35,6 +36,7 @@ export interface ServingFlags {
   draftTokens?: string;
   acceptanceRate?: string;
   disaggregated?: boolean;
+  engine?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
   lifeYears?: string;
@@ -64,6 +66,10 @@ export function addServingFlags(command: Command): Command {
     .option('--draft-tokens <n>', 'speculative decoding: tokens drafted per step')
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
+    .option(
+      '--engine <id>',
+      `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
+    )
     .option('--prefill-tp <n>', 'with --disaggregated: prefill replica TP (default: the decode TP)')
     .option('--prefill-ep <n>', 'with --disaggregated: prefill replica EP (default: the decode EP)')
     .option(
@@ -88,6 +94,8 @@ export interface ServingSetup {
   readonly slo: Slo;
   readonly candidates: readonly DeploymentCandidate[];
   readonly fixedGpus: number | undefined;
+  /** The engine profile applied to every replica, if one was named. */
+  readonly engine: CatalogEngine | undefined;
   /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
   readonly warnings: readonly string[];
 }
@@ -178,6 +186,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ['--ep'],
       `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
     );
+  const engine = o.engine === undefined ? undefined : findEngine(o.engine);
+  if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
+    inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
+  if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
+    inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
   const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
   const candidates: DeploymentCandidate[] = [];
@@ -188,7 +201,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ? ownedUsdPerGpuHour(owned) +
         ((energy.nodeWattsPerGpu * energy.powerFraction * energy.pue) / 1000) * energy.electricityUsdPerKWh
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
-    for (const replica of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+    for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+      const replica = engine ? { ...layout, profile: engine } : layout;
       candidates.push({
         gpuId: hw.gpu.id,
         cluster: hw.cluster,
@@ -207,7 +221,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       });
     }
   }
-  return { spec, workload, slo, candidates, fixedGpus, warnings: servingWarnings(spec, workload) };
+  return { spec, workload, slo, candidates, fixedGpus, engine, warnings: servingWarnings(spec, workload) };
 }
 
 /** The price basis per GPU type, for the report. */

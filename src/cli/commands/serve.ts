@@ -113,6 +113,9 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     workload: w,
     slo,
     warnings: setup.warnings,
+    engine: setup.engine
+      ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
+      : null,
     ...planJson(best, priceBasis(o, best.candidate.gpuId)),
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
@@ -126,7 +129,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   return {
     output: [
       ...setup.warnings.map((t) => `warning: ${t}`),
-      `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}`,
+      `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}${setup.engine ? ` on ${setup.engine.name}` : ''}`,
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,

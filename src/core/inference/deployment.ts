@@ -13,6 +13,7 @@ import {
   maxConcurrency,
   prefillTokensPerSecondPerGpu,
   type ServingPoint,
+  type ServingReplica,
   type ServingWorkload,
   type Slo,
   servingPoint,
@@ -26,10 +27,10 @@ export interface DeploymentCandidate {
   readonly gpuId: string;
   readonly cluster: ClusterSpec;
   readonly usdPerGpuHour: number;
-  readonly replica: Replica;
+  readonly replica: ServingReplica;
   readonly energy: EnergyAssumptions;
   /** Disaggregated serving: the prefill replicas' layout (default: the decode replica's). */
-  readonly prefillReplica?: Replica;
+  readonly prefillReplica?: ServingReplica;
   /** A fixed fleet: every GPU is paid for, whether or not the traffic needs it. */
   readonly fixedGpus?: number;
 }

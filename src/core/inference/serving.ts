@@ -8,7 +8,16 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
+import { type EngineProfile, kvCapacity } from './engine.js';
 import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+
+/**
+ * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
+ * and per-step host overhead apply. Without a profile: all GPU memory, no caps, no overhead.
+ */
+export interface ServingReplica extends Replica {
+  readonly profile?: EngineProfile;
+}
 
 export interface ServingWorkload {
   readonly inputTokens: number;
@@ -111,7 +120,7 @@ export const DEFAULT_KV_BLOCK_TOKENS = 16;
 /** Per-GPU memory at a concurrency, DeepSeek-style DP attention over EP; KV counted as `accounting` says. */
 export function servingMemoryBytes(
   spec: ModelSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   concurrency: number,
   accounting: KvAccounting = 'paged',
@@ -132,11 +141,19 @@ export function servingMemoryBytes(
 export function maxConcurrency(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   accounting: KvAccounting = 'paged',
 ): number {
-  const fits = (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
+  const e = r.profile;
+  const capacity = e ? kvCapacity(spec, cluster, r, e, w.inputTokens + w.outputTokens / 2) : undefined;
+  const fits =
+    e && capacity
+      ? // The engine's KV pool holds the live tokens of every running sequence, up to its sequence cap.
+        (c: number) =>
+          c <= e.maxRunningSequences &&
+          c * liveKvTokensPerSequence(w, c, accounting, e.kvBlockTokens) <= capacity.tokens
+      : (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 2;
@@ -156,7 +173,7 @@ export function maxConcurrency(
 export function servingPoint(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   concurrency: number,
 ): ServingPoint {
@@ -174,22 +191,31 @@ export function servingPoint(
     prefillTokens: prefillPerStep,
     prefillContext: w.inputTokens / 2,
   };
-  const step = servingStepSeconds(spec, cluster, r, work);
-  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
-  const prefillAlone = servingStepSeconds(spec, cluster, r, {
-    ...work,
-    decodeSequences: 0,
-    prefillTokens: promptTokens,
-  });
+  // The engine's host time per step (scheduling, sampling, launch) adds to every step.
+  const overhead = r.profile?.stepOverheadSeconds ?? 0;
+  const step = servingStepSeconds(spec, cluster, r, work) + overhead;
+  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) + overhead;
+  // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
+  const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
+  const prefillAlone =
+    chunks *
+    (servingStepSeconds(spec, cluster, r, {
+      ...work,
+      decodeSequences: 0,
+      prefillTokens: promptTokens / chunks,
+    }) +
+      overhead);
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
   const admitStep =
     concurrency > 1 && !w.disaggregated
-      ? servingStepSeconds(spec, cluster, r, {
+      ? chunks *
+        (servingStepSeconds(spec, cluster, r, {
           ...work,
           decodeSequences: concurrency - 1,
-          prefillTokens: promptTokens,
-        })
+          prefillTokens: promptTokens / chunks,
+        }) +
+          overhead)
       : prefillAlone;
   const gpus = replicaGpus(r);
   const output = (concurrency * perStep) / step;
@@ -214,7 +240,7 @@ export interface Slo {
 export function bestServingPoint(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   slo: Slo = {},
 ): ServingPoint | null {
@@ -241,7 +267,7 @@ export function bestServingPoint(
 export function staticBatchSeconds(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   inputTokens: number,
   outputTokens: number,
   batch: number,
@@ -268,7 +294,7 @@ export function staticBatchSeconds(
 export function staticBatchThroughput(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   batch: number,
 ): number {
@@ -283,7 +309,7 @@ export function staticBatchThroughput(
 export function loneTtftSeconds(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   inputTokens: number,
 ): number {
   return servingStepSeconds(spec, cluster, r, {
@@ -302,7 +328,7 @@ export function loneTtftSeconds(
 export function prefillTokensPerSecondPerGpu(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   batchTokens: number,
 ): number {
