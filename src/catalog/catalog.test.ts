@@ -14,6 +14,7 @@ import {
   MODELS_FILES,
   SOURCES,
 } from './data.js';
+import { ENGINES_FILES, loadEngines } from './engines.js';
 import { LINT_RULES, lintCatalog } from './lint/index.js';
 
 const KINDS = {
@@ -23,6 +24,7 @@ const KINDS = {
   efficiency: EFFICIENCY_FILES,
   grids: GRIDS_FILES,
   apis: APIS_FILES,
+  engines: ENGINES_FILES,
 };
 
 function rawCatalog() {
@@ -65,6 +67,14 @@ describe('catalog', () => {
     const deepseek = catalog.clusters.get('hgx-h800-deepseek')!;
     expect(deepseek.scaleUp.bytesPerSecond * deepseek.scaleUp.efficiency).toBeCloseTo(160e9);
     expect(catalog.grids.get('us-2021-meta')!.kgCo2PerKWh).toBe(0.385);
+  });
+
+  it('loads the engine profiles (catalog/engines) into the core shape', () => {
+    expect([...loadEngines().keys()].sort()).toEqual(['sglang', 'trt-llm', 'vllm']);
+    expect(loadEngines().get('trt-llm')).toMatchObject({
+      memoryFractionOf: 'free-after-weights',
+      kvBlockTokens: 32,
+    });
   });
 
   it('passes the lint with 100% of values sourced', () => {

@@ -131,12 +131,36 @@ describe('llmecon serve', () => {
     expect(json.usdPerGpuHour).toBeCloseTo((25000 * 1.64) / (5 * 8766) + 1.275 * 0.75 * 1.1 * 0.0771, 3);
     expect(json.priceBasis).toMatch(/^owned/);
   });
+  it('context beyond max_position_embeddings: computed, with a warning naming the limit', async () => {
+    const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--input-tokens', '8000'];
+    const result = await run([...args, '--output-tokens', '500', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json.warnings).toEqual([expect.stringContaining('max_position_embeddings of 8192')]);
+    expect(json.ttftSeconds).toBeGreaterThan(0);
+    // Blended $/M: all GPU cost over input + output tokens.
+    const perDay = json.requestsPerSecond * 8500 * 86400;
+    expect(json.costPerMillionBlendedTokensUsd).toBeCloseTo((json.usdPerDay * 1e6) / perDay, 9);
+    const text = await run([...args, '--output-tokens', '500']);
+    expect(text.stdout.split('\n')[0]).toMatch(/^warning: input \+ output \(8500 tokens\) exceed/);
+  });
+  it('--engine applies the engine profile: its KV share caps concurrency, its metrics are stated', async () => {
+    const args = ['serve', '--model', 'llama-2-7b', '--gpu', 'a100', '--tp', '1'];
+    const w = ['--input-tokens', '128', '--output-tokens', '2048', '--json'];
+    const bare = JSON.parse((await run([...args, ...w])).stdout);
+    const vllm = JSON.parse((await run([...args, ...w, '--engine', 'vllm'])).stdout);
+    expect(vllm.engine.id).toBe('vllm');
+    expect(vllm.engine.metrics.tpot).toMatch(/output tokens − 1/);
+    // 92% of memory for weights + KV (vLLM) holds fewer sequences than all of it, and ≥ 60 (issue 17).
+    expect(vllm.maxConcurrency).toBeLessThan(bare.maxConcurrency);
+    expect(vllm.maxConcurrency).toBeGreaterThanOrEqual(60);
+  });
   const failures: [string, string[], number, RegExp][] = [
     [
-      'context beyond the maximum',
-      ['--model', 'llama-3-8b', '--gpu', 'h100', '--input-tokens', '8000', '--output-tokens', '500'],
+      'an unknown engine',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--engine', 'tgi'],
       2,
-      /--input-tokens: input \+ output \(8500\) exceed Meta Llama 3 8B's maximum context of 8192 tokens/,
+      /--engine: unknown engine 'tgi'; one of vllm, sglang, trt-llm/,
     ],
     [
       'zero traffic',

@@ -4,11 +4,12 @@
  */
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
+import { type CatalogEngine, ENGINE_IDS, findEngine } from '../catalog/engines.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
-import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -36,6 +37,7 @@ export interface ServingFlags {
   draftTokens?: string;
   acceptanceRate?: string;
   disaggregated?: boolean;
+  engine?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
   lifeYears?: string;
@@ -65,6 +67,10 @@ export function addServingFlags(command: Command): Command {
     .option('--draft-tokens <n>', 'speculative decoding: tokens drafted per step')
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
+    .option(
+      '--engine <id>',
+      `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
+    )
     .option('--prefill-tp <n>', 'with --disaggregated: prefill replica TP (default: the decode TP)')
     .option('--prefill-ep <n>', 'with --disaggregated: prefill replica EP (default: the decode EP)')
     .option(
@@ -89,6 +95,10 @@ export interface ServingSetup {
   readonly slo: Slo;
   readonly candidates: readonly DeploymentCandidate[];
   readonly fixedGpus: number | undefined;
+  /** The engine profile applied to every replica, if one was named. */
+  readonly engine: CatalogEngine | undefined;
+  /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
+  readonly warnings: readonly string[];
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>
@@ -177,6 +187,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ['--ep'],
       `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
     );
+  const engine = o.engine === undefined ? undefined : findEngine(o.engine);
+  if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
+    inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
+  if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
+    inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
   const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
   const candidates: DeploymentCandidate[] = [];
@@ -186,7 +201,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     const usdPerGpuHour = owned
       ? ownedUsdPerGpuHour(owned) + energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
-    for (const replica of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+    for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+      const replica = engine ? { ...layout, profile: engine } : layout;
       candidates.push({
         gpuId: hw.gpu.id,
         cluster: hw.cluster,
@@ -205,7 +221,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       });
     }
   }
-  return { spec, workload, slo, candidates, fixedGpus };
+  return { spec, workload, slo, candidates, fixedGpus, engine, warnings: servingWarnings(spec, workload) };
 }
 
 /** The price basis per GPU type, for the report. */

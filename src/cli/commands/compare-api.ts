@@ -78,7 +78,7 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
 
 export function compareApiCommand(o: CompareApiFlags): { output: string; exitCode: number } {
   const api = apiChoice(o);
-  const { spec, workload: w, slo, candidates } = servingSetup(o);
+  const { spec, workload: w, slo, candidates, warnings } = servingSetup(o);
   const perRequest = w.inputTokens + w.outputTokens;
   const volume =
     o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
@@ -96,6 +96,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   const apiHere = volume === undefined ? null : (result.series[0]!.apiUsdPerDay / grid[0]!) * volume;
   const out = {
     model: spec.name,
+    warnings,
     api: { id: api.id, name: api.label, ...api.price, priceBasis: api.basis },
     workload: w,
     breakEvenTokensPerDay: result.breakEvenTokensPerDay,
@@ -112,6 +113,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   };
   if (o.json) return { output: toJson(out), exitCode: 0 };
   const lines = [
+    ...warnings.map((t) => `warning: ${t}`),
     `Self-hosting ${spec.name} vs ${api.label}: $${api.price.inputUsdPerMillion}/M input, $${api.price.outputUsdPerMillion}/M output (${api.basis})`,
     `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
     '',

@@ -48,6 +48,7 @@ export function planJson(p: DeploymentPlan, basis: string) {
     utilization: p.utilization,
     costPerMillionInputTokensUsd: p.costPerMillionInputTokensUsd,
     costPerMillionOutputTokensUsd: p.costPerMillionOutputTokensUsd,
+    costPerMillionBlendedTokensUsd: p.costPerMillionBlendedTokensUsd,
     usdPerDay: p.usdPerDay,
     usdPerGpuHour: p.candidate.usdPerGpuHour,
     priceBasis: basis,
@@ -112,6 +113,10 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     model: spec.name,
     workload: w,
     slo,
+    warnings: setup.warnings,
+    engine: setup.engine
+      ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
+      : null,
     ...planJson(best, priceBasis(o, best.candidate.gpuId)),
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
@@ -124,15 +129,27 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       : `for ${rps.toFixed(2)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
   return {
     output: [
-      `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}`,
+      ...setup.warnings.map((t) => `warning: ${t}`),
+      `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}${setup.engine ? ` on ${setup.engine.name}` : ''}`,
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${(p.point.ttftSeconds * 1000).toFixed(0)} ms · TPOT ${(p.point.tpotSeconds * 1000).toFixed(1)} ms · ${formatCount(p.point.outputTokensPerSecondPerGpu)} output + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input tokens/s per GPU`,
-      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${formatCount(p.energyKWhPerDay)} kWh, ${formatCount(p.co2KgPerDay)} kg CO2 per day`,
+      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${formatCount(p.energyKWhPerDay)} kWh, ${formatCount(p.co2KgPerDay)} kg CO2 per day`,
       '',
       table(
-        ['layout', 'GPUs', 'conc.', 'TTFT ms', 'TPOT ms', 'out tok/s/GPU', '$/M in', '$/M out', '$/day'],
+        [
+          'layout',
+          'GPUs',
+          'conc.',
+          'TTFT ms',
+          'TPOT ms',
+          'out tok/s/GPU',
+          '$/M in',
+          '$/M out',
+          '$/M blend',
+          '$/day',
+        ],
         plans
           .slice(0, top)
           .map((q) => [
@@ -144,6 +161,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             formatCount(q.point.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),
+            usd(q.costPerMillionBlendedTokensUsd),
             formatCount(q.usdPerDay),
           ]),
       ),

@@ -15,6 +15,7 @@ import {
   maxConcurrency,
   prefillTokensPerSecondPerGpu,
   type ServingPoint,
+  type ServingReplica,
   type ServingWorkload,
   type Slo,
   servingPoint,
@@ -28,10 +29,10 @@ export interface DeploymentCandidate {
   readonly gpuId: string;
   readonly cluster: ClusterSpec;
   readonly usdPerGpuHour: number;
-  readonly replica: Replica;
+  readonly replica: ServingReplica;
   readonly energy: EnergyAssumptions;
   /** Disaggregated serving: the prefill replicas' layout (default: the decode replica's). */
-  readonly prefillReplica?: Replica;
+  readonly prefillReplica?: ServingReplica;
   /** A fixed fleet: every GPU is paid for, whether or not the traffic needs it. */
   readonly fixedGpus?: number;
 }
@@ -54,6 +55,8 @@ export interface DeploymentPlan {
   readonly usdPerDay: number;
   readonly costPerMillionInputTokensUsd: number;
   readonly costPerMillionOutputTokensUsd: number;
+  /** All GPU cost over all tokens (input + output) at the workload's input:output ratio. */
+  readonly costPerMillionBlendedTokensUsd: number;
   readonly energyKWhPerDay: number;
   readonly co2KgPerDay: number;
 }
@@ -132,6 +135,7 @@ export function planCandidate(
     // GPU time splits into prefill (input) and decode (output) by the prefill share of GPU time.
     costPerMillionInputTokensUsd: (usdPerDay * prefillShare * 1e6) / inputPerDay,
     costPerMillionOutputTokensUsd: (usdPerDay * (1 - prefillShare) * 1e6) / outputPerDay,
+    costPerMillionBlendedTokensUsd: (usdPerDay * 1e6) / (inputPerDay + outputPerDay),
     energyKWhPerDay,
     co2KgPerDay: operationalCo2Kg(energyKWhPerDay, e),
   };

@@ -40,7 +40,8 @@ export function generationTime(
       weightFormat: o.weightFormat,
       kvFormat: o.kvFormat,
     };
-    const concurrency = maxConcurrency(spec, cluster, replica, workload);
+    // A static batch: every sequence grows together to its final length.
+    const concurrency = maxConcurrency(spec, cluster, replica, workload, 'reserved');
     if (concurrency < 1) continue;
     const replicas = o.gpus / tp;
     const batch = Math.max(1, Math.min(concurrency, Math.ceil(o.sequences / replicas)));

@@ -10,7 +10,14 @@ import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { apiUsdPerDay, planCandidate, selfHostVsApi } from './deployment.js';
-import { bestServingPoint, maxConcurrency, servingPoint, tokensPerStep } from './serving.js';
+import {
+  bestServingPoint,
+  loneTtftSeconds,
+  maxConcurrency,
+  servingPoint,
+  servingWarnings,
+  tokensPerStep,
+} from './serving.js';
 
 const h100 = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -77,12 +84,30 @@ describe('serving invariants', () => {
     ).tpotSeconds;
     expect(mtp).toBeLessThan(plain);
   });
-  it('bad inputs: context beyond the maximum, zero traffic, weights that do not fit', () => {
-    expect(() =>
-      servingPoint(spec('llama-2-7b'), h100, fp8, { inputTokens: 4000, outputTokens: 200 }, 1),
-    ).toThrowError(
-      "--input-tokens: input + output (4200) exceed llama-2-7b's maximum context of 4096 tokens",
-    );
+  it('context beyond max_position_embeddings is computed, with a warning naming the limit', () => {
+    const w = { inputTokens: 4000, outputTokens: 200 };
+    expect(servingPoint(spec('llama-2-7b'), h100, fp8, w, 1).ttftSeconds).toBeGreaterThan(0);
+    expect(servingWarnings(spec('llama-2-7b'), w)).toEqual([
+      expect.stringContaining("exceed llama-2-7b's max_position_embeddings of 4096"),
+    ]);
+    expect(servingWarnings(spec('llama-2-7b'), { inputTokens: 2000, outputTokens: 200 })).toEqual([]);
+  });
+  it('TTFT at concurrency 1 is the prefill alone (issue 17: was prefill + a running step)', () => {
+    const a100 = findCluster('selene-a100');
+    const bf16 = { ...fp8, weightFormat: 'bf16' as const, kvFormat: 'bf16' as const };
+    const l2 = spec('llama-2-7b');
+    const p = servingPoint(l2, a100, bf16, { inputTokens: 2048, outputTokens: 128 }, 1);
+    expect(Math.abs(p.ttftSeconds / loneTtftSeconds(l2, a100, bf16, 2048) - 1)).toBeLessThan(0.1);
+  });
+  it('paged KV: Llama-2-7B 128 in / 2048 out at 60 concurrent fits one A100 80 GB (as engines ran it)', () => {
+    const a100 = findCluster('selene-a100');
+    const bf16 = { ...fp8, weightFormat: 'bf16' as const, kvFormat: 'bf16' as const };
+    const w = { inputTokens: 128, outputTokens: 2048 };
+    expect(maxConcurrency(spec('llama-2-7b'), a100, bf16, w)).toBeGreaterThanOrEqual(60);
+    // Reserving every sequence at its final length (a static batch) does not hold 60.
+    expect(maxConcurrency(spec('llama-2-7b'), a100, bf16, w, 'reserved')).toBeLessThan(60);
+  });
+  it('bad inputs: zero traffic, weights that do not fit', () => {
     const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy };
     expect(() => planCandidate(llama8b, c, { inputTokens: 512, outputTokens: 256 }, 0, {})).toThrowError(
       '--requests-per-second: traffic must be greater than 0, got 0',

@@ -8,7 +8,16 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
+import { type EngineProfile, kvCapacity } from './engine.js';
 import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+
+/**
+ * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
+ * and per-step host overhead apply. Without a profile: all GPU memory, no caps, no overhead.
+ */
+export interface ServingReplica extends Replica {
+  readonly profile?: EngineProfile;
+}
 
 export interface ServingWorkload {
   readonly inputTokens: number;
@@ -37,18 +46,11 @@ export interface ServingPoint {
   readonly memoryPerGpuBytes: number;
 }
 
-function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
+function checkWorkload(w: ServingWorkload): void {
   if (!Number.isInteger(w.inputTokens) || w.inputTokens < 1)
     inputError('invalid_value', ['--input-tokens'], `must be a whole number ≥ 1, got ${w.inputTokens}`);
   if (!Number.isInteger(w.outputTokens) || w.outputTokens < 1)
     inputError('invalid_value', ['--output-tokens'], `must be a whole number ≥ 1, got ${w.outputTokens}`);
-  if (w.inputTokens + w.outputTokens > spec.maxContextTokens) {
-    inputError(
-      'invalid_value',
-      ['--input-tokens'],
-      `input + output (${w.inputTokens + w.outputTokens}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    );
-  }
   const hit = w.cacheHitRate ?? 0;
   if (!(hit >= 0 && hit < 1))
     inputError('invalid_value', ['--cache-hit-rate'], `a fraction in [0, 1), got ${hit}`);
@@ -67,6 +69,22 @@ function checkWorkload(spec: ModelSpec, w: ServingWorkload): void {
   }
 }
 
+/**
+ * What the caller should know but that does not stop the computation: engines serve context beyond
+ * the config's `max_position_embeddings` (RoPE scaling) and users benchmark it, so it warns.
+ */
+export function servingWarnings(
+  spec: ModelSpec,
+  w: Pick<ServingWorkload, 'inputTokens' | 'outputTokens'>,
+): string[] {
+  const total = w.inputTokens + w.outputTokens;
+  return total > spec.maxContextTokens
+    ? [
+        `input + output (${total} tokens) exceed ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; served only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`,
+      ]
+    : [];
+}
+
 /** Expected tokens per verification step with k drafts accepted i.i.d. with probability a: Σ a^i, i = 0..k. */
 export function tokensPerStep(speculative: ServingWorkload['speculative']): number {
   if (!speculative) return 1;
@@ -75,19 +93,45 @@ export function tokensPerStep(speculative: ServingWorkload['speculative']): numb
   return total;
 }
 
-/** Per-GPU memory at a concurrency (sequences at full context), DeepSeek-style DP attention over EP. */
+/**
+ * How KV memory is counted. `paged` (vLLM's PagedAttention, Kwon et al. 2023, Sec. 4): blocks hold
+ * the tokens a sequence has so far; with continuous batching the c running sequences are staggered
+ * over their output, so together they hold c·input + output·(c+1)/2 tokens (ages output·k/c, k = 1..c)
+ * plus half a block each of rounding. `reserved`: every sequence at its final length (a static batch,
+ * where all sequences grow together, or an engine that reserves max length).
+ */
+export type KvAccounting = 'paged' | 'reserved';
+
+/** Mean KV tokens held per running sequence (see {@link KvAccounting}). */
+export function liveKvTokensPerSequence(
+  w: Pick<ServingWorkload, 'inputTokens' | 'outputTokens'>,
+  concurrency: number,
+  accounting: KvAccounting,
+  blockTokens: number,
+): number {
+  if (accounting === 'reserved') return w.inputTokens + w.outputTokens;
+  const c = Math.max(1, concurrency);
+  return w.inputTokens + (w.outputTokens * (c + 1)) / (2 * c) + blockTokens / 2;
+}
+
+/** Block size assumed when no engine is named: vLLM's default of 16 tokens (vLLM docs, --block-size). */
+export const DEFAULT_KV_BLOCK_TOKENS = 16;
+
+/** Per-GPU memory at a concurrency, DeepSeek-style DP attention over EP; KV counted as `accounting` says. */
 export function servingMemoryBytes(
   spec: ModelSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   concurrency: number,
+  accounting: KvAccounting = 'paged',
 ): number {
+  const perReplicaShard = Math.max(1, Math.ceil(concurrency / r.expertParallel));
   return inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
-    batchSize: Math.max(1, Math.ceil(concurrency / r.expertParallel)),
-    contextTokens: w.inputTokens + w.outputTokens,
+    batchSize: perReplicaShard,
+    contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
   }).totalBytes;
@@ -97,10 +141,19 @@ export function servingMemoryBytes(
 export function maxConcurrency(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
+  accounting: KvAccounting = 'paged',
 ): number {
-  const fits = (c: number) => servingMemoryBytes(spec, r, w, c) <= cluster.gpu.memoryBytes;
+  const e = r.profile;
+  const capacity = e ? kvCapacity(spec, cluster, r, e, w.inputTokens + w.outputTokens / 2) : undefined;
+  const fits =
+    e && capacity
+      ? // The engine's KV pool holds the live tokens of every running sequence, up to its sequence cap.
+        (c: number) =>
+          c <= e.maxRunningSequences &&
+          c * liveKvTokensPerSequence(w, c, accounting, e.kvBlockTokens) <= capacity.tokens
+      : (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 2;
@@ -120,11 +173,11 @@ export function maxConcurrency(
 export function servingPoint(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   concurrency: number,
 ): ServingPoint {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const perStep = tokensPerStep(w.speculative);
   const drafts = w.speculative?.draftTokens ?? 0;
   const stepsPerRequest = w.outputTokens / perStep;
@@ -138,20 +191,38 @@ export function servingPoint(
     prefillTokens: prefillPerStep,
     prefillContext: w.inputTokens / 2,
   };
-  const step = servingStepSeconds(spec, cluster, r, work);
-  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
-  const prefillAlone = servingStepSeconds(spec, cluster, r, {
-    ...work,
-    decodeSequences: 0,
-    prefillTokens: promptTokens,
-  });
+  // The engine's host time per step (scheduling, sampling, launch) adds to every step.
+  const overhead = r.profile?.stepOverheadSeconds ?? 0;
+  const step = servingStepSeconds(spec, cluster, r, work) + overhead;
+  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) + overhead;
+  // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
+  const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
+  const prefillAlone =
+    chunks *
+    (servingStepSeconds(spec, cluster, r, {
+      ...work,
+      decodeSequences: 0,
+      prefillTokens: promptTokens / chunks,
+    }) +
+      overhead);
+  // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
+  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
+  const admitStep =
+    concurrency > 1 && !w.disaggregated
+      ? chunks *
+        (servingStepSeconds(spec, cluster, r, {
+          ...work,
+          decodeSequences: concurrency - 1,
+          prefillTokens: promptTokens / chunks,
+        }) +
+          overhead)
+      : prefillAlone;
   const gpus = replicaGpus(r);
   const output = (concurrency * perStep) / step;
   return {
     concurrency,
     stepSeconds: step,
-    // A new request waits for the running step, then its prompt is prefilled.
-    ttftSeconds: step + prefillAlone,
+    ttftSeconds: admitStep,
     tpotSeconds: step / perStep,
     outputTokensPerSecondPerGpu: output / gpus,
     inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,
@@ -169,7 +240,7 @@ export interface Slo {
 export function bestServingPoint(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   slo: Slo = {},
 ): ServingPoint | null {
@@ -196,7 +267,7 @@ export function bestServingPoint(
 export function staticBatchSeconds(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   inputTokens: number,
   outputTokens: number,
   batch: number,
@@ -223,11 +294,11 @@ export function staticBatchSeconds(
 export function staticBatchThroughput(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   batch: number,
 ): number {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const t = staticBatchSeconds(spec, cluster, r, w.inputTokens, w.outputTokens, batch);
   return (
     (batch * w.outputTokens) / (t.prefillSeconds + w.outputTokens * t.decodeStepSeconds) / replicaGpus(r)
@@ -238,7 +309,7 @@ export function staticBatchThroughput(
 export function loneTtftSeconds(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   inputTokens: number,
 ): number {
   return servingStepSeconds(spec, cluster, r, {
@@ -257,11 +328,11 @@ export function loneTtftSeconds(
 export function prefillTokensPerSecondPerGpu(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  r: Replica,
+  r: ServingReplica,
   w: ServingWorkload,
   batchTokens: number,
 ): number {
-  checkWorkload(spec, w);
+  checkWorkload(w);
   const computed = batchTokens * (1 - (w.cacheHitRate ?? 0));
   const seconds = servingStepSeconds(spec, cluster, r, {
     decodeSequences: 0,

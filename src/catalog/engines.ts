@@ -1,0 +1,85 @@
+/**
+ * Inference engine profiles (catalog/engines/*.json): each number sourced, converted to the core's
+ * {@link EngineProfile}. `--engine vllm|sglang|trt-llm` picks one; none means the hardware bound.
+ */
+import { z } from 'zod';
+import sglang from '../../catalog/engines/sglang.json' with { type: 'json' };
+import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
+import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
+import { InternalError, inputError } from '../core/errors.js';
+import type { EngineProfile } from '../core/inference/engine.js';
+import { toSi } from '../core/units.js';
+import { sourcedValue } from './schema.js';
+
+/** The raw files, keyed by id (the catalog lint and completeness test read these). */
+export const ENGINES_FILES: Readonly<Record<string, unknown>> = { sglang, 'trt-llm': trtLlm, vllm };
+
+const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
+const fraction = sourcedValue.refine((v) => v.value > 0 && v.value <= 1, { message: 'must be in (0, 1]' });
+const engineFileSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    memoryFractionOf: z.enum(['total', 'free-after-weights']),
+    memoryFraction: fraction,
+    kvBlockTokens: positive,
+    maxBatchedTokens: positive,
+    maxRunningSequences: positive,
+    stepOverhead: sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' }),
+    cudaGraphs: z.boolean(),
+    features: z
+      .object({
+        chunkedPrefill: z.boolean(),
+        prefixCaching: z.boolean(),
+        speculative: z.array(z.enum(['draft', 'mtp', 'eagle', 'ngram'])),
+        disaggregatedPrefill: z.boolean(),
+        attentionDataParallel: z.boolean(),
+      })
+      .strict(),
+    metrics: z.object({ ttft: z.string(), tpot: z.string(), itl: z.string() }).strict(),
+  })
+  .strict();
+export type EngineFile = z.infer<typeof engineFileSchema>;
+
+export interface CatalogEngine extends EngineProfile {
+  /** How the engine's own benchmark defines each latency metric. */
+  readonly metrics: EngineFile['metrics'];
+  readonly file: EngineFile;
+}
+
+let cached: ReadonlyMap<string, CatalogEngine> | undefined;
+
+export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
+  if (cached) return cached;
+  const out = new Map<string, CatalogEngine>();
+  for (const [id, raw] of Object.entries(ENGINES_FILES)) {
+    const parsed = engineFileSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new InternalError(`catalog/engines/${id}.json is invalid: ${parsed.error.issues[0]?.message}`);
+    const f = parsed.data;
+    out.set(id, {
+      id: f.id,
+      name: f.name,
+      memoryFraction: f.memoryFraction.value,
+      memoryFractionOf: f.memoryFractionOf,
+      kvBlockTokens: f.kvBlockTokens.value,
+      maxBatchedTokens: f.maxBatchedTokens.value,
+      maxRunningSequences: f.maxRunningSequences.value,
+      stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
+      cudaGraphs: f.cudaGraphs,
+      features: f.features,
+      metrics: f.metrics,
+      file: f,
+    });
+  }
+  cached = out;
+  return out;
+}
+
+export const ENGINE_IDS = ['vllm', 'sglang', 'trt-llm'] as const;
+
+export function findEngine(id: string, field = '--engine'): CatalogEngine {
+  const e = loadEngines().get(id.trim().toLowerCase());
+  if (!e) return inputError('unknown_id', [field], `unknown engine '${id}'; one of ${ENGINE_IDS.join(', ')}`);
+  return e;
+}

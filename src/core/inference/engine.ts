@@ -1,0 +1,117 @@
+/**
+ * An inference engine's scheduler and memory policy (vLLM, SGLang, TensorRT-LLM): how much GPU
+ * memory it takes for the KV cache, its block size, its per-step token budget and running-sequence
+ * cap, its per-step host overhead, and which serving features it has. The values are catalog data
+ * (catalog/engines/*.json, each with its source); this is the shape the core computes with.
+ */
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { inferenceMemory } from '../memory/inference-memory.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { Replica } from './serving-step.js';
+
+export interface EngineProfile {
+  readonly id: string;
+  readonly name: string;
+  /**
+   * Share of GPU memory the engine may use. `total`: weights, activations and KV together stay
+   * within fraction × memory (vLLM gpu_memory_utilization, SGLang mem_fraction_static);
+   * `free-after-weights`: the KV cache takes fraction × the memory left after weights and
+   * workspace (TensorRT-LLM free_gpu_memory_fraction / KvCacheConfig).
+   */
+  readonly memoryFraction: number;
+  readonly memoryFractionOf: 'total' | 'free-after-weights';
+  /** Tokens per KV block (PagedAttention block size; SGLang's radix cache pages by 1 token). */
+  readonly kvBlockTokens: number;
+  /** Token budget of one scheduler step, decode and prefill chunks together (max_num_batched_tokens). */
+  readonly maxBatchedTokens: number;
+  /** Most sequences running at once (max_num_seqs, max_running_requests, max_batch_size). */
+  readonly maxRunningSequences: number;
+  /** Host time per step outside the GPU kernels: scheduling, sampling, launch (calibrated). */
+  readonly stepOverheadSeconds: number;
+  /** Decode steps replayed as CUDA graphs (no per-kernel launch cost). */
+  readonly cudaGraphs: boolean;
+  readonly features: {
+    readonly chunkedPrefill: boolean;
+    readonly prefixCaching: boolean;
+    readonly speculative: readonly ('draft' | 'mtp' | 'eagle' | 'ngram')[];
+    readonly disaggregatedPrefill: boolean;
+    readonly attentionDataParallel: boolean;
+  };
+}
+
+/**
+ * The engine assumed when none is named: vLLM's defaults (gpu_memory_utilization 0.9, block 16,
+ * 8,192 batched tokens, 256 sequences) with no host overhead — the hardware bound.
+ */
+export const GENERIC_ENGINE: EngineProfile = {
+  id: 'generic',
+  name: 'continuous batching at the hardware bound (vLLM defaults, no host overhead)',
+  memoryFraction: 0.9,
+  memoryFractionOf: 'total',
+  kvBlockTokens: 16,
+  maxBatchedTokens: 8192,
+  maxRunningSequences: 256,
+  stepOverheadSeconds: 0,
+  cudaGraphs: true,
+  features: {
+    chunkedPrefill: true,
+    prefixCaching: true,
+    speculative: ['draft', 'mtp', 'eagle', 'ngram'],
+    disaggregatedPrefill: true,
+    attentionDataParallel: true,
+  },
+};
+
+export interface KvCapacity {
+  /** KV tokens the whole replica holds (every attention-DP rank's cache together). */
+  readonly tokens: number;
+  /** Per GPU: KV bytes per cached token, and bytes left for the cache. */
+  readonly bytesPerTokenPerGpu: number;
+  readonly kvBudgetBytesPerGpu: number;
+}
+
+/**
+ * KV tokens a replica can hold under an engine's memory policy. Bytes per token are taken at the
+ * workload's typical context (so a sliding-window layer's capped cache is counted as it is).
+ */
+export function kvCapacity(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  engine: EngineProfile,
+  typicalContextTokens: number,
+): KvCapacity {
+  const context = Math.max(1, typicalContextTokens);
+  const m = inferenceMemory(spec, {
+    weightFormat: r.weightFormat,
+    weightSparsity: r.weightSparsity,
+    kvFormat: r.kvFormat,
+    batchSize: engine.maxRunningSequences,
+    contextTokens: context,
+    tensorParallel: r.tensorParallel,
+    expertParallel: r.expertParallel,
+    prefillChunkTokens: engine.maxBatchedTokens,
+  });
+  const perSequence = inferenceMemory(spec, {
+    weightFormat: r.weightFormat,
+    kvFormat: r.kvFormat,
+    batchSize: 1,
+    contextTokens: context,
+    tensorParallel: r.tensorParallel,
+    expertParallel: r.expertParallel,
+  }).kvCacheBytes;
+  const bytesPerTokenPerGpu = perSequence / context;
+  const fixed = m.weightsBytes + m.workspaceBytes + m.frameworkOverheadBytes;
+  const memory = cluster.gpu.memoryBytes;
+  const kvBudgetBytesPerGpu = Math.max(
+    0,
+    engine.memoryFractionOf === 'total'
+      ? memory * engine.memoryFraction - fixed
+      : (memory - fixed) * engine.memoryFraction,
+  );
+  const tokens =
+    bytesPerTokenPerGpu > 0
+      ? Math.floor(kvBudgetBytesPerGpu / bytesPerTokenPerGpu) * r.expertParallel
+      : Number.MAX_SAFE_INTEGER;
+  return { tokens, bytesPerTokenPerGpu, kvBudgetBytesPerGpu };
+}

@@ -1,0 +1,192 @@
+/**
+ * The request-level simulator: deterministic, conserving requests, agreeing with the analytic steady
+ * state where both apply (one request at a time; a closed loop of staggered requests), and showing
+ * what the steady state cannot (preemption when KV is full, prefix hits, latency percentiles).
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { findCluster, findModel } from '../../../catalog/catalog.js';
+import { modelSpecFrom } from '../../model/resolve-model.js';
+import { GENERIC_ENGINE } from '../engine.js';
+import { loneTtftSeconds, servingPoint } from '../serving.js';
+import { simulateReplica } from './simulate.js';
+import { parseTrace, type SimRequest, syntheticRequests } from './workload.js';
+
+const h100 = findCluster('dgx-h100');
+const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
+const fp8 = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
+const fixed = (n: number, input: number, output: number) =>
+  syntheticRequests({
+    requests: n,
+    inputTokens: input,
+    outputTokens: output,
+    arrival: { kind: 'burst' },
+    seed: 1,
+  });
+
+describe('serving simulator', () => {
+  it('is deterministic for a seed, and the seed matters for drawn lengths', () => {
+    const make = (seed: number) =>
+      syntheticRequests({
+        requests: 300,
+        inputTokens: { dist: 'lognormal', median: 800, p90: 2400 },
+        outputTokens: { dist: 'lognormal', median: 150, p90: 500 },
+        arrival: { kind: 'poisson', requestsPerSecond: 10 },
+        seed,
+      });
+    const run = (seed: number) =>
+      simulateReplica(llama8b, h100, fp8, make(seed), {
+        engine: GENERIC_ENGINE,
+        arrival: { kind: 'poisson', requestsPerSecond: 10 },
+        speculative: { draftTokens: 2, acceptanceRate: 0.7 },
+        seed,
+      });
+    expect(run(7)).toEqual(run(7));
+    expect(run(7).e2eSeconds.p50).not.toBe(run(8).e2eSeconds.p50);
+  });
+
+  it('one request at a time agrees with the analytic model: TTFT = the prefill, TPOT = a batch-1 step', () => {
+    const sim = simulateReplica(llama8b, h100, fp8, fixed(20, 1024, 256), {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'closed', concurrency: 1 },
+    });
+    const analytic = servingPoint(llama8b, h100, fp8, { inputTokens: 1024, outputTokens: 256 }, 1);
+    expect(Math.abs(sim.ttftSeconds.p50 / loneTtftSeconds(llama8b, h100, fp8, 1024) - 1)).toBeLessThan(0.05);
+    expect(Math.abs(sim.tpotSeconds.p50 / analytic.tpotSeconds - 1)).toBeLessThan(0.05);
+    expect(Math.abs(sim.itlSeconds.p50 / analytic.tpotSeconds - 1)).toBeLessThan(0.05);
+  });
+
+  it('a closed loop of 64 agrees with the steady state on TPOT and throughput within 10%', () => {
+    // Lengths drawn so that requests stagger (the steady state's assumption).
+    const requests = syntheticRequests({
+      requests: 1500,
+      inputTokens: { dist: 'uniform', min: 768, max: 1280 },
+      outputTokens: { dist: 'uniform', min: 128, max: 384 },
+      arrival: { kind: 'burst' },
+      seed: 3,
+    });
+    const sim = simulateReplica(llama8b, h100, fp8, requests, {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'closed', concurrency: 64 },
+    });
+    const analytic = servingPoint(llama8b, h100, fp8, { inputTokens: 1024, outputTokens: 256 }, 64);
+    expect(Math.abs(sim.tpotSeconds.mean / analytic.tpotSeconds - 1)).toBeLessThan(0.1);
+    expect(Math.abs(sim.outputTokensPerSecondPerGpu / analytic.outputTokensPerSecondPerGpu - 1)).toBeLessThan(
+      0.1,
+    );
+  });
+
+  it('a full KV cache preempts and recomputes, and every request still completes', () => {
+    const small = { ...h100, gpu: { ...h100.gpu, memoryBytes: 14e9 } };
+    const sim = simulateReplica(llama8b, small, fp8, fixed(200, 512, 1024), {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'burst' },
+    });
+    expect(sim.preemptions).toBeGreaterThan(0);
+    expect(sim.completed).toBe(200);
+    expect(sim.timeline.some((p) => p.kvUsedFraction > 0.9)).toBe(true);
+    expect(sim.timeline.every((p) => p.kvUsedFraction <= 1)).toBe(true);
+  });
+
+  it('a prompt larger than the whole cache is rejected, not looped on', () => {
+    const small = { ...h100, gpu: { ...h100.gpu, memoryBytes: 14e9 } };
+    const requests: SimRequest[] = [
+      { arrivalSeconds: 0, inputTokens: 100, outputTokens: 10 },
+      { arrivalSeconds: 0, inputTokens: 1_000_000, outputTokens: 10 },
+    ];
+    const sim = simulateReplica(llama8b, small, fp8, requests, {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'burst' },
+    });
+    expect(sim.completed).toBe(1);
+    expect(sim.rejected).toBe(1);
+  });
+
+  it('multi-turn sessions hit the prefix cache: later turns prefill only what is new', () => {
+    const turns = (prefix: boolean) =>
+      Array.from({ length: 40 }, (_, i) => ({
+        arrivalSeconds: i * 2,
+        inputTokens: 2000 + 300 * Math.floor(i / 4),
+        outputTokens: 100,
+        ...(prefix ? { prefixId: `s${i % 4}` } : {}),
+      }));
+    const run = (prefix: boolean) =>
+      simulateReplica(llama8b, h100, fp8, turns(prefix), {
+        engine: GENERIC_ENGINE,
+        arrival: { kind: 'poisson', requestsPerSecond: 1 },
+      });
+    const withCache = run(true);
+    expect(withCache.prefixHitShare).toBeGreaterThan(0.5);
+    expect(withCache.ttftSeconds.p50).toBeLessThan(run(false).ttftSeconds.p50 * 0.6);
+  });
+
+  it('speculative decoding at 85% acceptance of one draft lowers TPOT (about 1.85 tokens a step)', () => {
+    const run = (speculative?: { draftTokens: number; acceptanceRate: number }) =>
+      simulateReplica(llama8b, h100, fp8, fixed(64, 512, 512), {
+        engine: GENERIC_ENGINE,
+        arrival: { kind: 'closed', concurrency: 8 },
+        speculative,
+      });
+    const plain = run();
+    const mtp = run({ draftTokens: 1, acceptanceRate: 0.85 });
+    expect(mtp.tpotSeconds.mean).toBeLessThan(plain.tpotSeconds.mean * 0.7);
+    expect(mtp.steps).toBeLessThan(plain.steps / 1.6);
+  });
+
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 1, max: 4000 }),
+      fc.integer({ min: 1, max: 600 }),
+      fc.double({ min: 0.1, max: 200, noNaN: true }),
+      fc.double({ min: 0, max: 0.9, noNaN: true }),
+    ],
+    { numRuns: 25 },
+  )(
+    'requests are conserved and every figure is finite; goodput ≤ throughput',
+    (n, input, output, rps, hit) => {
+      const arrival = { kind: 'poisson' as const, requestsPerSecond: rps };
+      const requests = syntheticRequests({
+        requests: n,
+        inputTokens: input,
+        outputTokens: output,
+        arrival,
+        seed: n,
+      });
+      const sim = simulateReplica(llama8b, h100, fp8, requests, {
+        engine: GENERIC_ENGINE,
+        arrival,
+        cacheHitRate: hit,
+        slo: { ttftSeconds: 0.5, tpotSeconds: 0.02 },
+      });
+      expect(sim.completed + sim.rejected).toBe(n);
+      for (const v of [
+        sim.ttftSeconds.p99,
+        sim.tpotSeconds.p99,
+        sim.e2eSeconds.p99,
+        sim.outputTokensPerSecond,
+      ])
+        expect(Number.isFinite(v)).toBe(true);
+      expect(sim.ttftSeconds.p50).toBeLessThanOrEqual(sim.ttftSeconds.p99);
+      expect(sim.goodputRequestsPerSecond).toBeLessThanOrEqual(sim.requestsPerSecond * (1 + 1e-12));
+    },
+  );
+});
+
+describe('trace files', () => {
+  it('reads JSONL, sorts by arrival, skips blank lines', () => {
+    const trace = parseTrace(
+      '{"arrivalSeconds": 1.5, "inputTokens": 10, "outputTokens": 5}\n\n{"arrivalSeconds": 0, "inputTokens": 7, "outputTokens": 2, "prefixId": "a"}\n',
+    );
+    expect(trace.map((r) => r.inputTokens)).toEqual([7, 10]);
+  });
+  it('names the line and the field of a bad entry', () => {
+    expect(() =>
+      parseTrace(
+        '{"arrivalSeconds": 0, "inputTokens": 1, "outputTokens": 1}\n{"arrivalSeconds": 0, "inputTokens": -3, "outputTokens": 1}',
+      ),
+    ).toThrowError(/--trace: line 2, field 'inputTokens'/);
+    expect(() => parseTrace('not json')).toThrowError(/--trace: line 1 is not JSON/);
+    expect(() => parseTrace('\n')).toThrowError(/--trace: the trace has no requests/);
+  });
+});

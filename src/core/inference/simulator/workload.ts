@@ -1,0 +1,108 @@
+/**
+ * Request streams for the serving simulator: fixed lengths, length distributions (e.g. lognormal
+ * input and output), or a trace (JSONL, one request a line). Arrivals: all at once (an offline
+ * benchmark at maximum load, as trtllm-bench runs), Poisson at a rate (vLLM's benchmark_serving
+ * --request-rate), or a closed loop of N clients (--max-concurrency), each sending its next request
+ * when the previous one completes. Pure and seeded.
+ */
+import { z } from 'zod';
+import { inputError } from '../../errors.js';
+import { type Distribution, type Rng, sample, seededRng } from '../../uncertainty/distributions.js';
+
+export interface SimRequest {
+  /** Seconds after the start; ignored under a closed loop (the loop sends it). */
+  readonly arrivalSeconds: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Requests of one session/agent share a prefix: the previous turn's prompt and answer. */
+  readonly prefixId?: string;
+}
+
+export type Arrival =
+  | { readonly kind: 'burst' }
+  | { readonly kind: 'poisson'; readonly requestsPerSecond: number }
+  | { readonly kind: 'closed'; readonly concurrency: number };
+
+export type Length = number | Distribution;
+
+export interface SyntheticWorkload {
+  readonly requests: number;
+  readonly inputTokens: Length;
+  readonly outputTokens: Length;
+  readonly arrival: Arrival;
+  readonly seed: number;
+}
+
+const draw = (l: Length, rng: Rng, field: string): number => {
+  const v = typeof l === 'number' ? l : sample(l, rng);
+  if (!Number.isFinite(v))
+    inputError('invalid_value', [field], `drew a non-finite length from ${JSON.stringify(l)}`);
+  return Math.max(1, Math.round(v));
+};
+
+/** `n` requests with lengths drawn from the given distributions and arrivals as stated. */
+export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
+  if (!Number.isInteger(w.requests) || w.requests < 1)
+    inputError('invalid_value', ['--requests'], `must be a whole number ≥ 1, got ${w.requests}`);
+  const rng = seededRng(w.seed);
+  const out: SimRequest[] = [];
+  let t = 0;
+  for (let i = 0; i < w.requests; i += 1) {
+    if (w.arrival.kind === 'poisson') {
+      if (!(w.arrival.requestsPerSecond > 0))
+        inputError(
+          'invalid_value',
+          ['--requests-per-second'],
+          `must be > 0, got ${w.arrival.requestsPerSecond}`,
+        );
+      // Exponential inter-arrival gaps (a Poisson process), by inversion; 1 − u avoids log(0).
+      t += -Math.log(1 - rng.uniform()) / w.arrival.requestsPerSecond;
+    }
+    out.push({
+      arrivalSeconds: t,
+      inputTokens: draw(w.inputTokens, rng, '--input-tokens'),
+      outputTokens: draw(w.outputTokens, rng, '--output-tokens'),
+    });
+  }
+  return out;
+}
+
+const traceLineSchema = z
+  .object({
+    arrivalSeconds: z.number().finite().nonnegative(),
+    inputTokens: z.number().int().positive(),
+    outputTokens: z.number().int().positive(),
+    prefixId: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * A JSONL trace: one `{"arrivalSeconds", "inputTokens", "outputTokens", "prefixId"?}` a line (blank
+ * lines skipped), sorted by arrival. Errors name the line and the field.
+ */
+export function parseTrace(text: string, source = '--trace'): SimRequest[] {
+  const out: SimRequest[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      inputError('malformed', [source], `line ${i + 1} is not JSON: ${(error as Error).message}`);
+    }
+    const parsed = traceLineSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      inputError(
+        'invalid_value',
+        [source],
+        `line ${i + 1}, field '${issue.path.join('.') || '(line)'}': ${issue.message} (allowed: arrivalSeconds ≥ 0, inputTokens and outputTokens whole numbers ≥ 1, optional prefixId string)`,
+      );
+    }
+    out.push(parsed.data);
+  }
+  if (out.length === 0) inputError('invalid_value', [source], 'the trace has no requests');
+  return out.sort((a, b) => a.arrivalSeconds - b.arrivalSeconds);
+}
