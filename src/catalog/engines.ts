@@ -9,6 +9,7 @@ import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { toSi } from '../core/units.js';
+import { GPUS_FILES } from './data.js';
 import { sourcedValue } from './schema.js';
 
 /** The raw files, keyed by id (the catalog lint and completeness test read these). */
@@ -16,16 +17,33 @@ export const ENGINES_FILES: Readonly<Record<string, unknown>> = { sglang, 'trt-l
 
 const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
 const fraction = sourcedValue.refine((v) => v.value > 0 && v.value <= 1, { message: 'must be in (0, 1]' });
+const nonNegative = sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' });
+/** What a calibration achieved, written by scripts/calibrate-serving.ts. */
+const fitSchema = z
+  .object({
+    rows: positive,
+    medianError: nonNegative,
+    maxError: nonNegative,
+    leaveOneOutMedianError: nonNegative,
+    leaveOneOutMaxError: nonNegative,
+    /** P10 and P90 of published / predicted over the leave-one-out predictions (the bands). */
+    ratioP10: positive,
+    ratioP90: positive,
+  })
+  .strict();
 const engineFileSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().min(1),
     memoryFractionOf: z.enum(['total', 'free-after-weights']),
     memoryFraction: fraction,
+    kvAdmission: z.enum(['on-demand', 'reserve-final']),
+    kvAdmissionNote: z.string().min(1),
     kvBlockTokens: positive,
     maxBatchedTokens: positive,
     maxRunningSequences: positive,
-    stepOverhead: sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' }),
+    stepOverhead: nonNegative,
+    sequenceOverhead: nonNegative,
     cudaGraphs: z.boolean(),
     features: z
       .object({
@@ -37,6 +55,13 @@ const engineFileSchema = z
       })
       .strict(),
     metrics: z.object({ ttft: z.string(), tpot: z.string(), itl: z.string() }).strict(),
+    /** Free parameters fitted per GPU efficiency family (scripts/calibrate-serving.ts). */
+    calibrated: z
+      .record(
+        z.string(),
+        z.object({ stepOverhead: nonNegative, sequenceOverhead: nonNegative, fit: fitSchema }).strict(),
+      )
+      .optional(),
   })
   .strict();
 export type EngineFile = z.infer<typeof engineFileSchema>;
@@ -45,6 +70,11 @@ export interface CatalogEngine extends EngineProfile {
   /** How the engine's own benchmark defines each latency metric. */
   readonly metrics: EngineFile['metrics'];
   readonly file: EngineFile;
+}
+
+/** A GPU's efficiency family (hopper, blackwell, …): the unit engine parameters are fitted per. */
+export function gpuFamily(gpuId: string): string {
+  return (GPUS_FILES[gpuId] as { efficiencyProfile?: string } | undefined)?.efficiencyProfile ?? 'generic';
 }
 
 let cached: ReadonlyMap<string, CatalogEngine> | undefined;
@@ -62,10 +92,12 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       name: f.name,
       memoryFraction: f.memoryFraction.value,
       memoryFractionOf: f.memoryFractionOf,
+      kvAdmission: f.kvAdmission,
       kvBlockTokens: f.kvBlockTokens.value,
       maxBatchedTokens: f.maxBatchedTokens.value,
       maxRunningSequences: f.maxRunningSequences.value,
       stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
+      sequenceOverheadSeconds: toSi(f.sequenceOverhead.value, f.sequenceOverhead.unit),
       cudaGraphs: f.cudaGraphs,
       features: f.features,
       metrics: f.metrics,
@@ -77,6 +109,22 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
 }
 
 export const ENGINE_IDS = ['vllm', 'sglang', 'trt-llm'] as const;
+
+/** The profile with the parameters calibrated for a GPU's efficiency family, where there are any. */
+/** The calibration of an engine for a GPU's family, if fitted. */
+export function engineCalibration(e: CatalogEngine, gpuId: string) {
+  return e.file.calibrated?.[gpuFamily(gpuId)];
+}
+
+export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
+  const fitted = e.file.calibrated?.[gpuFamily(gpuId)];
+  if (!fitted) return e;
+  return {
+    ...e,
+    stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
+    sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
+  };
+}
 
 export function findEngine(id: string, field = '--engine'): CatalogEngine {
   const e = loadEngines().get(id.trim().toLowerCase());

@@ -154,6 +154,29 @@ describe('llmecon serve', () => {
     // 92% of memory for weights + KV (vLLM) holds fewer sequences than all of it, and ≥ 60 (issue 17).
     expect(vllm.maxConcurrency).toBeLessThan(bare.maxConcurrency);
     expect(vllm.maxConcurrency).toBeGreaterThanOrEqual(60);
+    // Bands: P10 ≤ value ≤ P90 for throughput, latency and cost (A100 has no calibration yet: null).
+    expect(vllm.range).toBeNull();
+    const h200 = JSON.parse(
+      (
+        await run([
+          'serve',
+          '--model',
+          'llama-3.1-70b',
+          '--gpu',
+          'h200',
+          '--weights',
+          'fp8',
+          ...w,
+          '--engine',
+          'trt-llm',
+        ])
+      ).stdout,
+    );
+    for (const key of ['outputTokensPerSecondPerGpu', 'tpotSeconds', 'costPerMillionOutputTokensUsd']) {
+      expect(h200.range[key].p10, key).toBeLessThanOrEqual(h200[key]);
+      expect(h200.range[key].p90, key).toBeGreaterThanOrEqual(h200[key]);
+    }
+    expect(h200.range.basis).toMatch(/^trt-llm × hopper/);
   });
   const failures: [string, string[], number, RegExp][] = [
     [

@@ -1,4 +1,5 @@
-import { kvCacheBytes } from '../../core/model/kv-cache.js';
+import { kvCacheBytes, recurrentStateBytes } from '../../core/model/kv-cache.js';
+import { describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -13,29 +14,62 @@ export function kvCommand(
   const context = contextTokens(options.context, '--context', spec, spec.maxContextTokens);
   const batch = positiveInteger(options.batch, '--batch', 1);
   const kv = kvCacheBytes(spec, context, precision);
+  const state = recurrentStateBytes(spec);
+  const warnings = spec.warnings ?? [];
   const result = {
     model: spec.name,
     precision,
     attention: spec.attention.kind,
+    layerMix: describeLayerMix(spec),
     bytesPerToken: kv.bytesPerToken,
     elementsPerTokenPerLayer: kv.elementsPerTokenPerLayer,
     fullAttentionLayers: kv.fullLayers,
     slidingWindowLayers: kv.slidingLayers,
     slidingWindowTokens: spec.slidingWindow,
+    chunkedAttentionLayers: kv.chunkedLayers,
+    chunkTokens: spec.chunkedAttentionTokens,
+    sparseAttentionLayers: kv.sparseLayers,
+    layersWithoutKv: kv.layersWithoutKv,
+    recurrentStateBytesPerSequence: state.bytesPerSequence,
     contextTokens: context,
     batchSize: batch,
-    bytesPerSequence: kv.bytesPerSequence,
-    totalBytes: kv.bytesPerSequence * batch,
+    bytesPerSequence: kv.bytesPerSequence + state.bytesPerSequence,
+    kvBytesPerSequence: kv.bytesPerSequence,
+    totalBytes: (kv.bytesPerSequence + state.bytesPerSequence) * batch,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (options.json) return toJson(result);
-  const window =
+  const capped = [
     kv.slidingLayers > 0
-      ? `, ${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
-      : '';
-  return [
-    `${spec.name}: KV cache at ${precision} (${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}, ${kv.elementsPerTokenPerLayer} elements per token per layer)`,
+      ? `${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
+      : '',
+    kv.chunkedLayers > 0
+      ? `${kv.chunkedLayers} of ${spec.numLayers} layers capped at a ${spec.chunkedAttentionTokens}-token chunk`
+      : '',
+  ].filter(Boolean);
+  const window = capped.length > 0 ? `, ${capped.join(', ')}` : '';
+  const attentionLayers = spec.numLayers - kv.layersWithoutKv;
+  const hybrid = hasNewLayerKinds(spec);
+  const cached =
+    spec.attention.kind === 'mla'
+      ? `MLA latent + RoPE key${kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : ''}`
+      : 'K and V';
+  const lines = [
+    ...warnings.map((w) => `warning: ${w}`),
+    ...(hybrid ? [describeLayerMix(spec)] : []),
+    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers` : ''} (${cached}, ${kv.elementsPerTokenPerLayer} elements per token per layer)`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
-    `batch of ${batch}`.padEnd(18) + formatBytes(result.totalBytes),
-  ].join('\n');
+  ];
+  if (state.linearLayers + state.mambaLayers > 0) {
+    const kinds = [
+      state.linearLayers > 0 ? `${state.linearLayers} Gated DeltaNet` : '',
+      state.mambaLayers > 0 ? `${state.mambaLayers} Mamba-2` : '',
+    ].filter(Boolean);
+    lines.push(
+      `state/sequence    ${formatBytes(state.bytesPerSequence)} constant (${kinds.join(' + ')} layers: conv ${formatBytes(state.convBytesPerSequence)} + recurrent state ${formatBytes(state.stateBytesPerSequence)})`,
+    );
+  }
+  lines.push(`batch of ${batch}`.padEnd(18) + formatBytes(result.totalBytes));
+  return lines.join('\n');
 }

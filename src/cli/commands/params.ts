@@ -1,3 +1,5 @@
+import { layerMix } from '../../core/model/kv-cache.js';
+import { describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { formatCount, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -8,6 +10,7 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   const h = spec.hiddenSize;
   // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head.
   const mtpCheckpointParams = p.mtpParams > 0 ? p.mtpParams + spec.numMtpModules * 2 * spec.vocabSize * h : 0;
+  const warnings = spec.warnings ?? [];
   if (options.json) {
     return toJson({
       model: spec.name,
@@ -17,8 +20,12 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
       embeddingParams: p.embeddingParams,
       mtpParams: p.mtpParams,
       mtpCheckpointParams,
+      visionParams: p.visionParams,
       layers: spec.numLayers,
+      layerMix: layerMix(spec),
+      layerMixDescription: describeLayerMix(spec),
       breakdown: p.breakdown,
+      ...(warnings.length > 0 ? { warnings } : {}),
     });
   }
   const rows = Object.entries(p.breakdown)
@@ -30,7 +37,9 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
       `${((100 * v) / p.totalParams).toFixed(2)}%`,
     ]);
   const lines = [
+    ...warnings.map((w) => `warning: ${w}`),
     `${spec.name} (${spec.modelType}), ${spec.numLayers} layers, hidden ${h}, ${spec.attention.kind === 'mla' ? 'MLA' : 'GQA'} attention${spec.moe ? `, ${spec.moe.numExperts} experts top-${spec.moe.topK}` : ''}`,
+    ...(hasNewLayerKinds(spec) ? [describeLayerMix(spec)] : []),
     `total params    ${formatCount(p.totalParams)} (${p.totalParams.toLocaleString('en-US')})`,
     `active params   ${formatCount(p.activeParams)} (${p.activeParams.toLocaleString('en-US')}) per token, embedding and head included`,
     `embedding+head  ${formatCount(p.embeddingParams)}`,
@@ -38,6 +47,15 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   if (p.mtpParams > 0) {
     lines.push(
       `MTP modules     ${formatCount(p.mtpParams)} not in the total (${formatCount(mtpCheckpointParams)} as stored in the checkpoint with its own embedding/head copies)`,
+    );
+  }
+  if (spec.vision) {
+    const perImage =
+      spec.vision.flopsPerImage === null
+        ? 'FLOPs per image depend on the image size (dynamic resolution)'
+        : `${formatCount(spec.vision.flopsPerImage)} FLOPs per ${spec.vision.imageSize}px image`;
+    lines.push(
+      `vision tower    ${formatCount(p.visionParams)} (${p.visionParams.toLocaleString('en-US')}) not in the total: ${spec.vision.description}; ${perImage}`,
     );
   }
   return `${lines.join('\n')}\n\n${table(['component', 'params', 'exact', 'share'], rows)}`;

@@ -1,4 +1,6 @@
+import { engineCalibration, findEngine, gpuFamily } from '../../catalog/engines.js';
 import { inputError } from '../../core/errors.js';
+import { perTokenRange, type ResidualBand, throughputRange } from '../../core/inference/bands.js';
 import { candidateLabel, type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -33,9 +35,22 @@ export function trafficRequestsPerSecond(
   return null;
 }
 
+/** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
+export function planBand(p: DeploymentPlan): ResidualBand | null {
+  const engine = findEngine(p.candidate.replica.profile?.id ?? 'trt-llm');
+  const k = engineCalibration(engine, p.candidate.gpuId);
+  if (!k) return null;
+  return {
+    ratioP10: k.fit.ratioP10.value,
+    ratioP90: k.fit.ratioP90.value,
+    basis: `${engine.id} × ${gpuFamily(p.candidate.gpuId)} leave-one-out residuals (${k.fit.rows.value} rows)${p.candidate.replica.profile ? '' : ', no engine named'}`,
+  };
+}
+
 export function planJson(p: DeploymentPlan, basis: string) {
   const r = p.candidate.replica;
   const pr = p.candidate.prefillReplica ?? r;
+  const band = planBand(p);
   return {
     outputTokensPerSecondPerGpu: p.point.outputTokensPerSecondPerGpu,
     inputTokensPerSecondPerGpu: p.point.inputTokensPerSecondPerGpu,
@@ -55,6 +70,16 @@ export function planJson(p: DeploymentPlan, basis: string) {
     energyKWhPerDay: p.energyKWhPerDay,
     co2KgPerDay: p.co2KgPerDay,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
+    /** P10–P90 from the calibration's leave-one-out residuals; null where none covers this GPU family. */
+    range: band && {
+      basis: band.basis,
+      outputTokensPerSecondPerGpu: throughputRange(p.point.outputTokensPerSecondPerGpu, band),
+      ttftSeconds: perTokenRange(p.point.ttftSeconds, band),
+      tpotSeconds: perTokenRange(p.point.tpotSeconds, band),
+      costPerMillionInputTokensUsd: perTokenRange(p.costPerMillionInputTokensUsd, band),
+      costPerMillionOutputTokensUsd: perTokenRange(p.costPerMillionOutputTokensUsd, band),
+      costPerMillionBlendedTokensUsd: perTokenRange(p.costPerMillionBlendedTokensUsd, band),
+    },
     layout: {
       gpu: p.candidate.gpuId,
       tensorParallel: r.tensorParallel,

@@ -20,14 +20,22 @@ export interface EngineProfile {
    */
   readonly memoryFraction: number;
   readonly memoryFractionOf: 'total' | 'free-after-weights';
+  /**
+   * When a request is admitted: `on-demand` allocates KV blocks as tokens arrive and preempts when
+   * full (vLLM, SGLang); `reserve-final` admits only if its prompt + maximum output fit
+   * (TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler, the default).
+   */
+  readonly kvAdmission: 'on-demand' | 'reserve-final';
   /** Tokens per KV block (PagedAttention block size; SGLang's radix cache pages by 1 token). */
   readonly kvBlockTokens: number;
   /** Token budget of one scheduler step, decode and prefill chunks together (max_num_batched_tokens). */
   readonly maxBatchedTokens: number;
   /** Most sequences running at once (max_num_seqs, max_running_requests, max_batch_size). */
   readonly maxRunningSequences: number;
-  /** Host time per step outside the GPU kernels: scheduling, sampling, launch (calibrated). */
+  /** Host time per step outside the GPU kernels: scheduling, launch (calibrated). */
   readonly stepOverheadSeconds: number;
+  /** Host time per running sequence per step: sampling, bookkeeping, detokenizing (calibrated). */
+  readonly sequenceOverheadSeconds: number;
   /** Decode steps replayed as CUDA graphs (no per-kernel launch cost). */
   readonly cudaGraphs: boolean;
   readonly features: {
@@ -48,10 +56,12 @@ export const GENERIC_ENGINE: EngineProfile = {
   name: 'continuous batching at the hardware bound (vLLM defaults, no host overhead)',
   memoryFraction: 0.9,
   memoryFractionOf: 'total',
+  kvAdmission: 'on-demand',
   kvBlockTokens: 16,
   maxBatchedTokens: 8192,
   maxRunningSequences: 256,
   stepOverheadSeconds: 0,
+  sequenceOverheadSeconds: 0,
   cudaGraphs: true,
   features: {
     chunkedPrefill: true,
@@ -61,6 +71,15 @@ export const GENERIC_ENGINE: EngineProfile = {
     attentionDataParallel: true,
   },
 };
+
+/**
+ * Host time of one step: a fixed part plus a part per running sequence. Attention data-parallel
+ * ranks (`ranks` = EP) each schedule their own share of the sequences, in parallel.
+ */
+export function hostSecondsPerStep(e: EngineProfile | undefined, sequences: number, ranks = 1): number {
+  if (!e) return 0;
+  return e.stepOverheadSeconds + (e.sequenceOverheadSeconds * sequences) / Math.max(1, ranks);
+}
 
 export interface KvCapacity {
   /** KV tokens the whole replica holds (every attention-DP rank's cache together). */

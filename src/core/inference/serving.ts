@@ -8,7 +8,7 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
-import { type EngineProfile, kvCapacity } from './engine.js';
+import { type EngineProfile, hostSecondsPerStep, kvCapacity } from './engine.js';
 import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
 
 /**
@@ -152,7 +152,14 @@ export function maxConcurrency(
       ? // The engine's KV pool holds the live tokens of every running sequence, up to its sequence cap.
         (c: number) =>
           c <= e.maxRunningSequences &&
-          c * liveKvTokensPerSequence(w, c, accounting, e.kvBlockTokens) <= capacity.tokens
+          c *
+            liveKvTokensPerSequence(
+              w,
+              c,
+              e.kvAdmission === 'reserve-final' ? 'reserved' : accounting,
+              e.kvBlockTokens,
+            ) <=
+            capacity.tokens
       : (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
   if (!fits(1)) return 0;
   let lo = 1;
@@ -192,7 +199,7 @@ export function servingPoint(
     prefillContext: w.inputTokens / 2,
   };
   // The engine's host time per step (scheduling, sampling, launch) adds to every step.
-  const overhead = r.profile?.stepOverheadSeconds ?? 0;
+  const overhead = hostSecondsPerStep(r.profile, concurrency, r.expertParallel);
   const step = servingStepSeconds(spec, cluster, r, work) + overhead;
   const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) + overhead;
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step.

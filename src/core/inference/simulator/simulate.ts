@@ -11,7 +11,7 @@ import { inputError } from '../../errors.js';
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
-import { type EngineProfile, kvCapacity } from '../engine.js';
+import { type EngineProfile, hostSecondsPerStep, kvCapacity } from '../engine.js';
 import type { ServingWorkload, Slo } from '../serving.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from '../serving-step.js';
 import { type LatencyStats, latencyStats, weightedLatencyStats } from './stats.js';
@@ -133,6 +133,7 @@ export function simulateReplica(
     );
 
   const stepCache = new Map<string, number>();
+  let prefillSequences = 0;
   const gridStep = (d: number, c: number, p: number, pc: number): number => {
     const key = `${d}|${c}|${p}|${pc}`;
     let s = stepCache.get(key);
@@ -155,7 +156,7 @@ export function simulateReplica(
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
     const low = gridStep(d, c, lo, pc);
     const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc) - low);
-    return s + e.stepOverheadSeconds;
+    return s + hostSecondsPerStep(e, w.decodeSequences + prefillSequences, r.expertParallel);
   };
 
   // Arrivals: a closed loop releases N at t = 0 and one more at each completion.
@@ -399,13 +400,17 @@ export function simulateReplica(
           s.hitTokens = 0;
         }
       }
-      if (Math.ceil(s.promptTarget / bs) > totalBlocks) {
+      const mustFit =
+        e.kvAdmission === 'reserve-final' ? s.req.inputTokens + s.req.outputTokens : s.promptTarget;
+      if (Math.ceil(mustFit / bs) > totalBlocks) {
         // Never fits, even alone: reject it rather than stall the queue.
         if (fromPreempted) preempted.pop();
         else waitingHead += 1;
         reject(s);
         continue;
       }
+      // Guaranteed no-evict admission: the prompt and every output token must fit now.
+      if (e.kvAdmission === 'reserve-final' && !grow(s, s.req.inputTokens + s.req.outputTokens)) break;
       const tokens = chunkOf(s);
       if (tokens <= 0 && s.computed < s.promptTarget) break;
       if (fromPreempted) preempted.pop();
@@ -451,6 +456,7 @@ export function simulateReplica(
       prefillTokens += c.tokens;
       prefillContext += c.tokens * (c.s.computed + c.tokens / 2);
     }
+    prefillSequences = chunks.length;
     const dt = stepSeconds({
       decodeSequences: decoding.length,
       tokensPerSequence: perSeqTokens,

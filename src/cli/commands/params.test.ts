@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+
+const cfg = (name: string) => `test/fixtures/hf-configs/${name}.json`;
+
+describe('llmecon params / kv on hybrid and wrapped models', () => {
+  it('params shows the layer mix and the vision tower apart', async () => {
+    const { code, stdout } = await runCli(['params', cfg('qwen3.5-397b-a17b')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      '60 layers: 15 full attention, 45 linear (Gated DeltaNet); MoE 512 experts top-10 + 1 shared on 60 layers',
+    );
+    expect(stdout).toContain('total params    396.35B (396,346,350,336)');
+    expect(stdout).toMatch(/vision tower {4}456\.01M \(456,010,480\) not in the total: ViT 27 × 1152/);
+  });
+
+  it('kv reports KV for attention layers and the constant state per sequence', async () => {
+    const { code, stdout } = await runCli([
+      'kv',
+      cfg('nemotron-3-nano-30b-a3b'),
+      '--context',
+      '262144',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.bytesPerToken).toBe(6 * 2 * 2 * 128 * 2);
+    expect(r.kvBytesPerSequence).toBe(6 * 2 * 2 * 128 * 2 * 262144);
+    expect(r.recurrentStateBytesPerSequence).toBe(23 * (3 * (4096 + 2048) * 2 + 64 * 64 * 128 * 4));
+    expect(r.layersWithoutKv).toBe(46);
+  });
+
+  it('kv caps chunked layers at the chunk (Llama 4 Scout at 1M tokens)', async () => {
+    const { stdout } = await runCli([
+      'kv',
+      cfg('llama-4-scout-17b-16e-instruct'),
+      '--context',
+      '1000000',
+      '--json',
+    ]);
+    const r = JSON.parse(stdout);
+    expect(r.kvBytesPerSequence).toBe(2 * 8 * 128 * 2 * (12 * 1_000_000 + 36 * 8192));
+  });
+
+  it('reads a config with Python Infinity tokens (Nemotron-H 56B)', async () => {
+    const { code, stdout } = await runCli(['params', cfg('nemotron-h-56b-base-8k'), '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).layerMix).toMatchObject({ full: 10, mamba: 54, none: 54 });
+  });
+});
