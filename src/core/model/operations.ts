@@ -578,8 +578,35 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
   };
 }
 
-/** Matmul weights of one layer by component (all routed experts, not only the top-k). */
-export function layerWeights(spec: ModelSpec, layer: LayerSpec) {
+export interface LayerWeights {
+  readonly attention: number;
+  readonly denseMlp: number;
+  readonly sharedExperts: number;
+  /** The top-k routed experts one token reaches. */
+  readonly routedExperts: number;
+  /** Every routed expert of the layer. */
+  readonly allRoutedExperts: number;
+  readonly router: number;
+}
+
+const weightsCache = new WeakMap<ModelSpec, Map<string, LayerWeights>>();
+
+/** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
+export function layerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
+  const key = `${layer.attention}/${layer.mlp}`;
+  let bySpec = weightsCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    weightsCache.set(spec, bySpec);
+  }
+  const cached = bySpec.get(key);
+  if (cached) return cached;
+  const weights = computeLayerWeights(spec, layer);
+  bySpec.set(key, weights);
+  return weights;
+}
+
+function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
   const ops = layerOperations(spec, layer, {
     phase: 'forward',
     shape: { sequences: 1, tokensPerSequence: 1, contextTokens: 1 },
@@ -645,10 +672,11 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
   b.memory('rotary', 'rotary', rotary, rotary);
   if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
     // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
-    // (row- and column-wise tiles for the backward): 4 bytes per element.
+    // (row- and column-wise tiles for the backward): 4 bytes per element; the backward casts the
+    // output gradients entering its input-gradient GEMMs the same way.
     let elements = 0;
     for (const op of b.ops) {
-      if (op.type === 'gemm' && op.pass === 'forward' && op.datatype === 'fp8')
+      if (op.type === 'gemm' && op.pass !== 'weight-gradient' && op.datatype === 'fp8')
         elements += op.m * op.k * op.count;
     }
     b.memory('fp8-cast', 'cast', 2 * elements, 2 * elements);
