@@ -59,6 +59,8 @@ export interface GemmOp {
   readonly inputBytesPerElement: number;
   /** 2:4 structured-sparse weights (serving only). */
   readonly sparse24?: boolean;
+  /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
+  readonly replicated?: boolean;
 }
 
 export interface AttentionOp {
@@ -225,6 +227,7 @@ class OpBuilder {
       bytes?: number;
       trains?: boolean;
       activations?: boolean;
+      replicated?: boolean;
     } = {},
   ): void {
     if (m <= 0 || n <= 0 || k <= 0) return;
@@ -233,7 +236,15 @@ class OpBuilder {
     const datatype = options.datatype ?? this.request.datatype;
     const inputBytesPerElement = options.bytes ?? this.request.gemmInputBytes;
     const sparse = this.request.sparse24 && component !== 'head' && component !== 'router' ? true : undefined;
-    const base = { type: 'gemm' as const, name, component, count, datatype, inputBytesPerElement };
+    const base = {
+      type: 'gemm' as const,
+      name,
+      component,
+      count,
+      datatype,
+      inputBytesPerElement,
+      ...(options.replicated ? { replicated: true } : {}),
+    };
     if (!this.backward) {
       this.ops.push({ ...base, pass: 'forward', m, n, k, ...(sparse ? { sparse24: true } : {}) });
       return;
@@ -303,10 +314,10 @@ function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: 
       const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
       if (a.qLoraRank === null) b.gemm('q', 'attentionProjections', tokens, (a.numHeads * qHead) / t, h);
       else {
-        b.gemm('q_a', 'attentionProjections', tokens, a.qLoraRank, h);
+        b.gemm('q_a', 'attentionProjections', tokens, a.qLoraRank, h, { replicated: true });
         b.gemm('q_b', 'attentionProjections', tokens, (a.numHeads * qHead) / t, a.qLoraRank);
       }
-      b.gemm('kv_a', 'attentionProjections', tokens, a.kvLoraRank + a.qkRopeHeadDim, h);
+      b.gemm('kv_a', 'attentionProjections', tokens, a.kvLoraRank + a.qkRopeHeadDim, h, { replicated: true });
       b.gemm(
         'kv_b',
         'attentionProjections',
@@ -459,7 +470,7 @@ function mlpOperations(
         const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
         activation += denseMlp(b, 'shared_experts', 'sharedExperts', tokens, Is, moe.gated, t, h);
       }
-      b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2 });
+      b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2, replicated: true });
       // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert.
       const ep = layout.expertParallel;
       const etp = layout.expertTensorParallel ?? t;
