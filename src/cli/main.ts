@@ -46,6 +46,20 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .command('flops <model>')
       .description('FLOPs per token: training (causal and full attention), prefill, decode')
       .option('--seq-len <n>', 'sequence length (default 4096, or the model maximum if smaller)')
+      .option(
+        '--ops',
+        'list the operations one layer runs on one GPU (GEMMs, attention, kernels, collectives)',
+      )
+      .option('--layer <n>', 'with --ops: layer index from 0, or head (default 0)')
+      .option(
+        '--phase <p>',
+        'with --ops: forward | backward | recompute | prefill | decode (default forward)',
+      )
+      .option('--batch <n>', 'with --ops: sequences (default 1)')
+      .option('--tp <n>', 'with --ops: tensor parallelism (default 1)')
+      .option('--cp <n>', 'with --ops: context parallelism (default 1)')
+      .option('--ep <n>', 'with --ops: expert parallelism (default 1)')
+      .option('--dtype <d>', 'with --ops: bf16 | fp8 GEMMs (default bf16)')
       .option('--json', 'machine-readable output')
       .action(async (model, opts) => io.out((await import('./commands/flops.js')).flopsCommand(model, opts))),
     'llmecon flops llama-3.1-405b --seq-len 8192',

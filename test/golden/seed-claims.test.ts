@@ -82,8 +82,8 @@ describe('FP8 vs BF16 (the seed: FP8 at "~50% of the cost")', () => {
     const bf16 = trainingStepTime(spec('deepseek-v3'), cluster, layout, { ...options, precision: 'bf16' });
     const fp8 = trainingStepTime(spec('deepseek-v3'), cluster, layout, { ...options, precision: 'fp8' });
     const costs = (precision: 'bf16' | 'fp8') =>
-      layerCosts(spec('deepseek-v3'), cluster, layout, { ...options, precision }).moe;
-    const gemmSpeedup = costs('bf16').gemmForward / costs('fp8').gemmForward;
+      layerCosts(spec('deepseek-v3'), cluster, layout, { ...options, precision }).byKind.get('full/moe')!;
+    const gemmSpeedup = costs('bf16').forward.gemm / costs('fp8').forward.gemm;
     const stepRatio = fp8.stepSeconds / bf16.stepSeconds;
     expect(gemmSpeedup).toBeGreaterThan(1.2);
     expect(gemmSpeedup).toBeLessThan(2); // 2× peak, but FP8 GEMMs reach 55–65% vs BF16's ~80% (DeepGEMM vs MAMF)

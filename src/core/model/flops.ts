@@ -9,9 +9,19 @@
  * published MFUs count the full s×s matrix ("non-causal"); both are reported.
  * Sliding-window layers attend to at most `window` keys.
  * Norms, activations, softmax and biases are elementwise and excluded (< 0.5% of the total).
+ * Shapes come from the operation list (operations.ts), the one place that derives them.
  */
+import {
+  headOperations,
+  layerOperations,
+  layerWeights,
+  mtpModuleOperations,
+  type Operation,
+  type OperationRequest,
+  operationFlops,
+} from './operations.js';
 import { paramCount } from './param-count.js';
-import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+import type { LayerSpec, ModelSpec } from './spec.js';
 
 export interface FlopsBreakdown {
   /** q/k/v/o projections (or MLA down/up projections). */
@@ -41,59 +51,10 @@ export interface LayerMatmulWeights {
   readonly router: number;
 }
 
-function attentionMatmulWeights(spec: ModelSpec): number {
-  const a = spec.attention;
-  const h = spec.hiddenSize;
-  if (a.kind === 'mla') {
-    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    const q =
-      a.qLoraRank === null ? h * a.numHeads * qHead : h * a.qLoraRank + a.qLoraRank * a.numHeads * qHead;
-    return (
-      q +
-      h * (a.kvLoraRank + a.qkRopeHeadDim) +
-      a.kvLoraRank * a.numHeads * (a.qkNopeHeadDim + a.vHeadDim) +
-      a.numHeads * a.vHeadDim * h
-    );
-  }
-  return h * a.headDim * (2 * a.numHeads + 2 * a.numKvHeads);
-}
-
+/** Read off the operation list of a one-token forward (operations.ts). */
 export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerMatmulWeights {
-  const h = spec.hiddenSize;
-  const attention = attentionMatmulWeights(spec);
-  const matrices = (gated: boolean) => (gated ? 3 : 2);
-  if (mlp === 'dense' || spec.moe === null) {
-    return {
-      attention,
-      denseMlp: matrices(spec.mlp.gated) * h * spec.mlp.intermediateSize,
-      sharedExperts: 0,
-      routedExperts: 0,
-      router: 0,
-    };
-  }
-  const moe = spec.moe;
-  return {
-    attention,
-    denseMlp: 0,
-    sharedExperts: matrices(moe.gated) * h * moe.numSharedExperts * moe.sharedIntermediateSize,
-    routedExperts: moe.topK * matrices(moe.gated) * h * moe.expertIntermediateSize,
-    router: h * moe.numExperts,
-  };
-}
-
-/** Average keys attended per query for a layer kind. */
-function meanContext(
-  contextTokens: number,
-  mode: 'causal' | 'non-causal' | 'decode',
-  window: number | null,
-  sliding: boolean,
-): number {
-  const w = sliding && window !== null ? window : Number.POSITIVE_INFINITY;
-  if (mode === 'decode') return Math.min(contextTokens, w);
-  if (mode === 'non-causal') return Math.min(contextTokens, w);
-  // Causal, ½ convention: s/2 without a window; with a window w < s: (w·s − w²/2)/s.
-  if (contextTokens <= w) return contextTokens / 2;
-  return w - (w * w) / (2 * contextTokens);
+  const { allRoutedExperts: _all, ...weights } = layerWeights(spec, { attention: 'full', mlp });
+  return weights;
 }
 
 export interface ForwardFlopsOptions {
@@ -107,59 +68,72 @@ export interface ForwardFlopsOptions {
   readonly includeMtp?: boolean;
 }
 
+const COMPONENTS = [
+  'attentionProjections',
+  'attentionScores',
+  'denseMlp',
+  'sharedExperts',
+  'routedExperts',
+  'router',
+  'head',
+] as const;
+
+function isFlopsComponent(c: string): c is keyof FlopsBreakdown {
+  return (COMPONENTS as readonly string[]).includes(c);
+}
+
+/** Distinct layer kinds of a model and how many layers have each (the op list is per kind). */
+export function layerKinds(spec: ModelSpec): { readonly layer: LayerSpec; readonly count: number }[] {
+  const kinds = new Map<string, { layer: LayerSpec; count: number }>();
+  for (const layer of spec.layers) {
+    const key = layerKey(layer);
+    const kind = kinds.get(key);
+    if (kind) kind.count += 1;
+    else kinds.set(key, { layer, count: 1 });
+  }
+  return [...kinds.values()];
+}
+
+/** A layer kind's identity: its attention and MLP kinds. */
+export function layerKey(layer: LayerSpec): string {
+  return `${layer.attention}/${layer.mlp}`;
+}
+
 /**
- * Forward FLOPs for one token.
+ * Forward FLOPs for one token: the GEMM and attention FLOPs of every layer's operation list on one
+ * GPU (no parallelism), plus the output head, divided by the tokens.
  *
  * @example forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 }).flopsPerToken
  */
 export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptions): FlopsPerToken {
-  const { qkHeadDim, vHeadDim } = attentionHeadDims(spec.attention);
-  const scoresPerKey = 2 * spec.attention.numHeads * (qkHeadDim + vHeadDim);
-  const dense = layerMatmulWeights(spec, 'dense');
-  const moe = layerMatmulWeights(spec, 'moe');
-
-  let attentionProjections = 0;
-  let attentionScores = 0;
-  let denseMlp = 0;
-  let sharedExperts = 0;
-  let routedExperts = 0;
-  let router = 0;
-  const addLayer = (layer: LayerSpec) => {
-    const w = layer.mlp === 'moe' ? moe : dense;
-    attentionProjections += 2 * w.attention;
-    denseMlp += 2 * w.denseMlp;
-    sharedExperts += 2 * w.sharedExperts;
-    routedExperts += 2 * w.routedExperts;
-    router += 2 * w.router;
-    attentionScores +=
-      scoresPerKey *
-      meanContext(
-        options.contextTokens,
-        options.attentionMode,
-        spec.slidingWindow,
-        layer.attention === 'sliding',
-      );
+  const decode = options.attentionMode === 'decode';
+  const tokens = decode ? 1 : options.contextTokens;
+  const request: OperationRequest = {
+    phase: decode ? 'decode' : 'forward',
+    shape: { sequences: 1, tokensPerSequence: tokens, contextTokens: options.contextTokens },
+    layout: { tensorParallel: 1, contextParallel: 1, expertParallel: 1, sequenceParallel: false },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+    attentionMask: options.attentionMode === 'non-causal' ? 'full' : 'causal',
   };
-  for (const layer of spec.layers) addLayer(layer);
-
-  let head = 2 * spec.hiddenSize * spec.vocabSize;
-  if (options.includeMtp && spec.numMtpModules > 0) {
-    for (let i = 0; i < spec.numMtpModules; i += 1) {
-      addLayer({ attention: 'full', mlp: spec.moe ? 'moe' : 'dense' });
-      // Projection M_k (2h → h) and the shared output head (DeepSeek-V3 Sec. 2.2).
-      attentionProjections += 2 * 2 * spec.hiddenSize * spec.hiddenSize;
-      head += 2 * spec.hiddenSize * spec.vocabSize;
+  const breakdown: Record<keyof FlopsBreakdown, number> = {
+    attentionProjections: 0,
+    attentionScores: 0,
+    denseMlp: 0,
+    sharedExperts: 0,
+    routedExperts: 0,
+    router: 0,
+    head: 0,
+  };
+  const add = (ops: readonly Operation[], times: number) => {
+    for (const op of ops) {
+      if (isFlopsComponent(op.component)) breakdown[op.component] += (times * operationFlops(op)) / tokens;
     }
-  }
-  const breakdown: FlopsBreakdown = {
-    attentionProjections,
-    attentionScores,
-    denseMlp,
-    sharedExperts,
-    routedExperts,
-    router,
-    head,
   };
+  for (const { layer, count } of layerKinds(spec)) add(layerOperations(spec, layer, request), count);
+  add(headOperations(spec, request), 1);
+  if (options.includeMtp && spec.numMtpModules > 0)
+    add(mtpModuleOperations(spec, request), spec.numMtpModules);
   return { flopsPerToken: sumValues(breakdown), breakdown };
 }
 
@@ -190,10 +164,31 @@ export interface TrainingFlops {
  * respect to both inputs and weights; Narayanan et al. 2021, Sec. 5.1). Recomputation is a property
  * of the execution, not the model, and is added by the training engine (HFU vs MFU).
  */
+const trainingFlopsCache = new WeakMap<ModelSpec, Map<string, TrainingFlops>>();
+
 export function trainingFlopsPerToken(
   spec: ModelSpec,
   seqLen: number,
   options: { readonly includeMtp?: boolean } = {},
+): TrainingFlops {
+  // Memoised per spec: the layout search asks for the same figures once per candidate layout.
+  let bySpec = trainingFlopsCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    trainingFlopsCache.set(spec, bySpec);
+  }
+  const key = `${seqLen}/${options.includeMtp === true}`;
+  const cached = bySpec.get(key);
+  if (cached) return cached;
+  const result = computeTrainingFlops(spec, seqLen, options);
+  bySpec.set(key, result);
+  return result;
+}
+
+function computeTrainingFlops(
+  spec: ModelSpec,
+  seqLen: number,
+  options: { readonly includeMtp?: boolean },
 ): TrainingFlops {
   const causal = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen, ...options });
   const nonCausal = forwardFlopsPerToken(spec, {

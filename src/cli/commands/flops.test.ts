@@ -1,0 +1,80 @@
+/** `llmecon flops --ops`: one layer's operation list, consistent with the FLOPs-per-token figures. */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+
+describe('llmecon flops --ops', () => {
+  it('lists a layer whose FLOPs × layers + head equal the prefill FLOPs of the sequence', async () => {
+    const layer = await runCli(['flops', 'llama-3-8b', '--ops', '--seq-len', '2048', '--json']);
+    const head = await runCli([
+      'flops',
+      'llama-3-8b',
+      '--ops',
+      '--layer',
+      'head',
+      '--seq-len',
+      '2048',
+      '--json',
+    ]);
+    const perToken = await runCli(['flops', 'llama-3-8b', '--seq-len', '2048', '--json']);
+    expect(layer.code).toBe(0);
+    const ops = JSON.parse(layer.stdout);
+    expect(ops.operations.map((op: { name: string }) => op.name)).toEqual(
+      expect.arrayContaining(['qkv', 'o', 'attention', 'mlp.gate_up', 'mlp.down', 'norm', 'residual']),
+    );
+    const prefill = JSON.parse(perToken.stdout).inference.prefillFlopsPerToken;
+    expect((32 * ops.flops + JSON.parse(head.stdout).flops) / (2048 * prefill)).toBeCloseTo(1, 9);
+  });
+
+  it('shows the expert grouped GEMMs, the all-to-all and the replicated MLA down-projections of DeepSeek-V3', async () => {
+    const r = await runCli([
+      'flops',
+      'deepseek-v3',
+      '--ops',
+      '--layer',
+      '5',
+      '--tp',
+      '2',
+      '--ep',
+      '8',
+      '--dtype',
+      'fp8',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('layer 5 (full attention, moe MLP)');
+    expect(r.stdout).toMatch(/experts\.gate_up\s+gemm fp8\s+m 1024 n 2048 k 7168 ×32/);
+    expect(r.stdout).toMatch(/q_a\s+gemm fp8 \(replicated\)/);
+    expect(r.stdout).toMatch(/dispatch\s+all-to-all\s+group 8/);
+  });
+
+  it('decode lists the KV-cache read and all-reduces (no sequence parallelism when serving)', async () => {
+    const r = await runCli([
+      'flops',
+      'llama-3-8b',
+      '--ops',
+      '--phase',
+      'decode',
+      '--batch',
+      '64',
+      '--tp',
+      '2',
+      '--json',
+    ]);
+    const ops = JSON.parse(r.stdout).operations as { name: string; kvBytes?: number }[];
+    expect(ops.find((op) => op.name === 'attention.decode')!.kvBytes).toBeGreaterThan(0);
+    expect(ops.some((op) => op.name === 'mlp.all-reduce')).toBe(true);
+  });
+
+  it.each([
+    [['--layer', '32'], "error: --layer: must be a layer index 0–31 or 'head', got '32'"],
+    [['--tp', '3'], 'error: --tp: must divide the 32 attention heads, got 3'],
+    [['--ep', '2'], 'error: --ep: must be 1: Meta Llama 3 8B has no routed experts, got 2'],
+    [
+      ['--phase', 'train'],
+      "error: --phase: must be one of forward, backward, recompute, prefill, decode, got 'train'",
+    ],
+  ])('rejects %j with exit 2', async (args, message) => {
+    const r = await runCli(['flops', 'llama-3-8b', '--ops', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The operation list: FLOPs conserved under every layout, the FLOPs-per-token function reproduced
+ * for every catalog architecture, per-GPU work never rising with more GPUs, backward = 2× forward.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../catalog/catalog.js';
+import { adapterRuntime } from '../adaptation/adapters.js';
+import { forwardFlopsPerToken, layerKinds } from './flops.js';
+import {
+  headOperations,
+  layerOperations,
+  type Operation,
+  type OperationRequest,
+  operationFlops,
+} from './operations.js';
+import { modelSpecFrom } from './resolve-model.js';
+import type { ModelSpec } from './spec.js';
+
+const catalog = new Map([...loadCatalog().models].map(([id, m]) => [id, modelSpecFrom(m.config, m.name)]));
+const models = [...catalog.values()];
+const ids = [...catalog.keys()];
+const byName = (id: string) => catalog.get(id)!;
+
+function request(
+  overrides: Partial<OperationRequest> & { tp?: number; cp?: number; ep?: number } = {},
+): OperationRequest {
+  const { tp = 1, cp = 1, ep = 1, ...rest } = overrides;
+  return {
+    phase: 'forward',
+    shape: { sequences: 2, tokensPerSequence: 4096, contextTokens: 4096 },
+    layout: { tensorParallel: tp, contextParallel: cp, expertParallel: ep, sequenceParallel: tp > 1 },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+    ...rest,
+  };
+}
+
+/** GEMM + attention FLOPs of all layers and the head, split into TP-sharded and TP-replicated work. */
+function modelFlops(spec: ModelSpec, r: OperationRequest, filter: (op: Operation) => boolean = () => true) {
+  let sharded = 0;
+  let replicated = 0;
+  const add = (ops: Operation[], times: number) => {
+    for (const op of ops) {
+      if (!filter(op)) continue;
+      if (op.type === 'gemm' && op.replicated) replicated += times * operationFlops(op);
+      else sharded += times * operationFlops(op);
+    }
+  };
+  for (const { layer, count } of layerKinds(spec)) add(layerOperations(spec, layer, r), count);
+  add(headOperations(spec, r), 1);
+  return { sharded, replicated, total: sharded + replicated };
+}
+
+const divisorsOf = (n: number) => [1, 2, 4, 8].filter((d) => n % d === 0);
+
+describe('operation list', () => {
+  it('covers every catalog architecture: dense, GQA, MLA, MoE, sliding-window and alternating', () => {
+    expect(models.some((m) => m.attention.kind === 'mla')).toBe(true);
+    expect(models.some((m) => m.moe !== null)).toBe(true);
+    expect(models.some((m) => m.layers.some((l) => l.attention === 'sliding'))).toBe(true);
+    expect(models.some((m) => new Set(m.layers.map((l) => l.attention)).size > 1)).toBe(true);
+  });
+
+  test.prop([
+    fc.constantFrom(...ids),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 2 }),
+    fc.integer({ min: 0, max: 3 }),
+    fc.constantFrom<'causal' | 'full'>('causal', 'full'),
+  ])(
+    'GEMM + attention FLOPs over the tp·cp GPUs of any layout equal tokens × FLOPs per token',
+    (name, tpIndex, cpExp, epExp, mask) => {
+      const spec = byName(name);
+      const tps = divisorsOf(spec.attention.numHeads);
+      const tp = tps[tpIndex % tps.length]!;
+      const cp = 2 ** cpExp;
+      const ep = spec.moe ? Math.min(2 ** epExp, spec.moe.numExperts) : 1;
+      const r = request({ tp, cp, ep, attentionMask: mask });
+      const perGpu = modelFlops(spec, r);
+      const tokens = r.shape.sequences * r.shape.tokensPerSequence;
+      const perToken = forwardFlopsPerToken(spec, {
+        attentionMode: mask === 'full' ? 'non-causal' : 'causal',
+        contextTokens: r.shape.contextTokens,
+      }).flopsPerToken;
+      // Sharded work splits over tp·cp GPUs; replicated work runs on every TP rank of a CP shard.
+      const summed = perGpu.sharded * tp * cp + perGpu.replicated * cp;
+      expect(summed / (tokens * perToken)).toBeCloseTo(1, 9);
+    },
+  );
+
+  test.prop([fc.constantFrom(...ids), fc.integer({ min: 1, max: 3 })])(
+    'more GPUs never raise per-GPU work: doubling TP, CP or EP does not add FLOPs on a GPU',
+    (name, step) => {
+      const spec = byName(name);
+      const base = modelFlops(spec, request()).total;
+      const tp = 2 ** step;
+      if (spec.attention.numHeads % tp === 0) {
+        expect(modelFlops(spec, request({ tp })).total).toBeLessThanOrEqual(base * (1 + 1e-12));
+      }
+      expect(modelFlops(spec, request({ cp: 2 ** step })).total).toBeLessThanOrEqual(base * (1 + 1e-12));
+      if (spec.moe && spec.moe.numExperts % 2 ** step === 0) {
+        expect(modelFlops(spec, request({ ep: 2 ** step })).total).toBeLessThanOrEqual(base * (1 + 1e-12));
+      }
+    },
+  );
+
+  test.prop([fc.constantFrom(...ids)])(
+    'backward GEMMs are 2× the forward (input + weight gradients); a frozen base keeps only input gradients',
+    (name) => {
+      const spec = byName(name);
+      const gemms = (op: Operation) => op.type === 'gemm';
+      const forward = modelFlops(spec, request(), gemms).total;
+      const backward = modelFlops(spec, request({ phase: 'backward' }), gemms).total;
+      expect(backward / forward).toBeCloseTo(2, 9);
+      const adapter = adapterRuntime(spec, { method: 'lora', rank: 8, targets: ['q', 'v'] }, 2);
+      const base = (op: Operation) => op.type === 'gemm' && op.component !== 'adapter';
+      const frozen = modelFlops(spec, request({ phase: 'backward', adapter }), base).total;
+      expect(frozen / forward).toBeCloseTo(1, 9);
+    },
+  );
+
+  it('decode reads the KV cache: a sliding layer reads at most its window, a full layer the whole context', () => {
+    const spec = byName('gemma-2-9b');
+    const decode = request({
+      phase: 'decode',
+      shape: { sequences: 4, tokensPerSequence: 1, contextTokens: 32768 },
+      kvBytesPerElement: 2,
+    });
+    const kvBytes = (attention: 'full' | 'sliding') =>
+      layerOperations(spec, { attention, mlp: 'dense' }, decode)
+        .filter((op) => op.type === 'attention')
+        .reduce((sum, op) => sum + (op.type === 'attention' ? op.kvBytes : 0), 0);
+    expect(kvBytes('sliding') / kvBytes('full')).toBeCloseTo(spec.slidingWindow! / 32768, 9);
+  });
+
+  it('lists every kind of operation for an MoE layer with TP, CP and EP', () => {
+    const spec = byName('deepseek-v3');
+    const ops = layerOperations(
+      spec,
+      { attention: 'full', mlp: 'moe' },
+      request({ tp: 2, cp: 2, ep: 8, datatype: 'fp8', gemmInputBytes: 1 }),
+    );
+    const names = new Set(ops.map((op) => op.name));
+    for (const name of [
+      'q_a',
+      'q_b',
+      'kv_a',
+      'kv_b',
+      'o',
+      'attention',
+      'router',
+      'experts.gate_up',
+      'experts.down',
+      'shared_experts.gate_up',
+      'dispatch',
+      'combine',
+      'kv.all-gather',
+      'norm',
+      'fp8-cast',
+    ]) {
+      expect(names.has(name), name).toBe(true);
+    }
+    const experts = ops.find((op) => op.name === 'experts.gate_up');
+    // 256 experts over EP 8: 32 local experts, each gathering 8 ranks × 4096 tokens × top-8 / 256.
+    expect(experts).toMatchObject({ type: 'gemm', count: 32, m: (8 * 4096 * 8) / 256 });
+  });
+});

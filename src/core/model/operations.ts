@@ -1,0 +1,784 @@
+/**
+ * One operation list per layer: the GEMMs, attention calls, memory-bound kernels and collectives a
+ * decoder layer (or the embedding, output head and loss) runs on one GPU, for one phase (training
+ * forward, backward, recomputation; serving prefill or decode), one token shape and one layout.
+ * FLOPs per token (flops.ts), training and fine-tuning step time (training/layer-cost.ts) and the
+ * serving step (inference/serving-step.ts) all read this list; nothing else derives layer shapes.
+ *
+ * Conventions: a GEMM is (m×k)·(k×n), 2·m·n·k FLOPs (Kaplan et al. 2020, Sec. 2.1); the backward
+ * pass of a GEMM is an input-gradient GEMM (m×n)·(n×k) and a weight-gradient GEMM (k×m)·(m×n)
+ * (Narayanan et al. 2021, Sec. 5.1); attention costs 2·heads·(d_qk + d_v) FLOPs per (query, key)
+ * pair, causal attention s/2 keys per query on average (the FlashAttention convention).
+ * Tensor parallelism splits heads and the MLP's intermediate dimension (Shoeybi et al. 2019, Sec. 3).
+ */
+import type { AdapterRuntime } from '../adaptation/adapters.js';
+import type { Collective } from '../hardware/collectives.js';
+import type { Datatype } from '../hardware/hardware-spec.js';
+import { kvElementsPerTokenPerLayer } from './kv-cache.js';
+import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+
+export type Phase = 'forward' | 'backward' | 'recompute' | 'prefill' | 'decode';
+
+/** What an operation belongs to: FLOP components match `FlopsBreakdown`; the rest are kernels. */
+export type OpComponent =
+  | 'attentionProjections'
+  | 'attentionScores'
+  | 'denseMlp'
+  | 'sharedExperts'
+  | 'routedExperts'
+  | 'router'
+  | 'head'
+  | 'embedding'
+  | 'loss'
+  | 'norm'
+  | 'residual'
+  | 'activation'
+  | 'rotary'
+  | 'softmax'
+  | 'cast'
+  | 'dequantize'
+  | 'adapter'
+  | 'tensorParallel'
+  | 'contextParallel'
+  | 'expertParallel';
+
+export type GemmPass = 'forward' | 'input-gradient' | 'weight-gradient';
+
+export interface GemmOp {
+  readonly type: 'gemm';
+  readonly name: string;
+  readonly component: OpComponent;
+  readonly pass: GemmPass;
+  /** (m×k)·(k×n), `count` times (a grouped GEMM: one per local expert, or per head when batched). */
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly count: number;
+  readonly datatype: Datatype;
+  /** Bytes per input element (weights and activations); the output is BF16. */
+  readonly inputBytesPerElement: number;
+  /** 2:4 structured-sparse weights (serving only). */
+  readonly sparse24?: boolean;
+  /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
+  readonly replicated?: boolean;
+}
+
+export interface AttentionOp {
+  readonly type: 'attention';
+  readonly name: string;
+  readonly component: 'attentionScores';
+  readonly pass: 'forward' | 'backward';
+  readonly implementation: 'flash';
+  /** Sequences in the call, and query tokens per sequence on this GPU. */
+  readonly batch: number;
+  readonly queryLength: number;
+  /** Keys each sequence spans (the sequence length, or the cached context at decode). */
+  readonly kvLength: number;
+  /** Query and KV heads on this GPU. */
+  readonly queryHeads: number;
+  readonly kvHeads: number;
+  readonly qkHeadDim: number;
+  readonly vHeadDim: number;
+  readonly causal: boolean;
+  readonly window: number | null;
+  /** Mean keys each query attends to, after the causal mask and the window. */
+  readonly keysPerQuery: number;
+  /** FLOPs executed (the backward recomputes QKᵀ: 2.5× the forward, FlashAttention-2 Sec. 3.2). */
+  readonly flops: number;
+  /** K/V bytes read from memory (decode reads the cache; training keeps tiles on chip: 0). */
+  readonly kvBytes: number;
+}
+
+export interface MemoryOp {
+  readonly type: 'memory';
+  readonly name: string;
+  readonly component: OpComponent;
+  /** Bytes one call reads and writes; the kernel runs `count` times. */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly count: number;
+}
+
+export interface CollectiveOp {
+  readonly type: 'collective';
+  readonly name: string;
+  readonly component: 'tensorParallel' | 'contextParallel' | 'expertParallel';
+  readonly collective: Collective;
+  /** The full buffer per rank (see hardware/collectives.ts). */
+  readonly bytes: number;
+  readonly groupSize: number;
+  /** Rank distance between group members (rank order TP → CP → DP/EP → PP). */
+  readonly ranksApart: number;
+  /** Network the group spans: inside a node, or across nodes; null when gpusPerNode is not given. */
+  readonly tier: 'scale-up' | 'scale-out' | null;
+  /** Runs concurrently with this phase's attention (ring/all-gather context parallelism). */
+  readonly overlapsAttention?: boolean;
+}
+
+export type Operation = GemmOp | AttentionOp | MemoryOp | CollectiveOp;
+
+export interface OperationLayout {
+  readonly tensorParallel: number;
+  readonly contextParallel: number;
+  /** GPUs the routed experts are spread over (each holds numExperts / expertParallel). */
+  readonly expertParallel: number;
+  /** Tensor parallelism inside each expert: Megatron trains with TP (default); serving with 1. */
+  readonly expertTensorParallel?: number;
+  /** Rank distance between EP group members (default tp·cp, Megatron's tp-cp-ep-dp order). */
+  readonly expertRanksApart?: number;
+  readonly sequenceParallel: boolean;
+  /** GPUs per node: sets each collective's network tier and group-limited routing (optional). */
+  readonly gpusPerNode?: number;
+}
+
+export interface TokenShape {
+  /** Sequences on this GPU (training micro-batch; decoding sequences on this attention rank). */
+  readonly sequences: number;
+  /** New tokens per sequence: the sequence length in training and prefill, 1 (+ drafts) at decode. */
+  readonly tokensPerSequence: number;
+  /** Keys each sequence spans: the sequence length, or the cached context at decode. */
+  readonly contextTokens: number;
+  /** Chunked prefill riding on a decode step: prompt tokens on this rank and their mean context. */
+  readonly prefill?: { readonly tokens: number; readonly meanContextTokens: number };
+}
+
+export interface OperationRequest {
+  readonly phase: Phase;
+  readonly shape: TokenShape;
+  readonly layout: OperationLayout;
+  /** GEMM datatype and bytes per input element (FP8 training: 1; FP4 weights: 0.5). */
+  readonly datatype: Datatype;
+  readonly gemmInputBytes: number;
+  /** `full` counts the whole attention matrix (Megatron's MFU convention); default causal. */
+  readonly attentionMask?: 'causal' | 'full';
+  /** FlashAttention (default) or unfused batched GEMMs with scores through memory (Megatron 2021). */
+  readonly attentionImplementation?: 'flash' | 'unfused';
+  /** Attention and hidden dropout (unfused attention writes and reads the mask). */
+  readonly dropout?: boolean;
+  /** Slowest expert rank's load over the mean (default 1). */
+  readonly expertImbalance?: number;
+  /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
+  readonly adapter?: AdapterRuntime;
+  /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */
+  readonly kvBytesPerElement?: number;
+  readonly sparse24?: boolean;
+  readonly kvReadPerQueryHead?: boolean;
+}
+
+const ACT_BYTES = 2; // BF16 activations
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled layer kind ${JSON.stringify(value)}`);
+}
+
+/** Tokens this GPU's GEMMs process in a call (after context parallelism). */
+export function tokensOnGpu(request: OperationRequest): number {
+  const { shape, layout } = request;
+  const own = (shape.sequences * shape.tokensPerSequence) / layout.contextParallel;
+  return own + (shape.prefill?.tokens ?? 0);
+}
+
+/** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s. */
+export function meanKeysPerQuery(
+  contextTokens: number,
+  mode: 'causal' | 'full' | 'decode',
+  window: number | null,
+): number {
+  const w = window ?? Number.POSITIVE_INFINITY;
+  if (mode !== 'causal') return Math.min(contextTokens, w);
+  if (contextTokens <= w) return contextTokens / 2;
+  return w - (w * w) / (2 * contextTokens);
+}
+
+/** Window of a layer's attention, or null for global attention. Exhaustive over layer kinds. */
+export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
+  switch (layer.attention) {
+    case 'full':
+      return null;
+    case 'sliding':
+      return spec.slidingWindow;
+    default:
+      return unreachable(layer.attention);
+  }
+}
+
+/** Builds op records for one request, so that every op carries the same datatype and pass logic. */
+class OpBuilder {
+  readonly ops: Operation[] = [];
+  constructor(
+    private readonly request: OperationRequest,
+    private readonly trainsBase: boolean,
+  ) {}
+
+  get backward(): boolean {
+    return this.request.phase === 'backward';
+  }
+
+  /** A forward GEMM, or its input- and weight-gradient GEMMs in the backward phase. */
+  gemm(
+    name: string,
+    component: OpComponent,
+    m: number,
+    n: number,
+    k: number,
+    options: {
+      count?: number;
+      datatype?: Datatype;
+      bytes?: number;
+      trains?: boolean;
+      activations?: boolean;
+      replicated?: boolean;
+    } = {},
+  ): void {
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    const count = options.count ?? 1;
+    if (count <= 0) return;
+    const datatype = options.datatype ?? this.request.datatype;
+    const inputBytesPerElement = options.bytes ?? this.request.gemmInputBytes;
+    const sparse = this.request.sparse24 && component !== 'head' && component !== 'router' ? true : undefined;
+    const base = {
+      type: 'gemm' as const,
+      name,
+      component,
+      count,
+      datatype,
+      inputBytesPerElement,
+      ...(options.replicated ? { replicated: true } : {}),
+    };
+    if (!this.backward) {
+      this.ops.push({ ...base, pass: 'forward', m, n, k, ...(sparse ? { sparse24: true } : {}) });
+      return;
+    }
+    this.ops.push({ ...base, name: `${name}.dgrad`, pass: 'input-gradient', m, n: k, k: n });
+    if (options.activations) {
+      // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
+      this.ops.push({ ...base, name: `${name}.dgrad2`, pass: 'input-gradient', m: k, n, k: m });
+    } else if (options.trains ?? this.trainsBase) {
+      this.ops.push({ ...base, name: `${name}.wgrad`, pass: 'weight-gradient', m: k, n, k: m });
+    }
+  }
+
+  /** A memory-bound kernel; its backward reads and writes twice the bytes (gradients of both). */
+  memory(name: string, component: OpComponent, bytesRead: number, bytesWritten: number, count = 1): void {
+    if (bytesRead + bytesWritten <= 0 || count <= 0) return;
+    this.ops.push({
+      type: 'memory',
+      name,
+      component,
+      bytesRead,
+      bytesWritten,
+      count: this.backward ? 2 * count : count,
+    });
+  }
+
+  collective(
+    name: string,
+    component: CollectiveOp['component'],
+    collective: Collective,
+    bytes: number,
+    groupSize: number,
+    ranksApart: number,
+    overlapsAttention?: boolean,
+  ): void {
+    if (groupSize <= 1 || bytes <= 0) return;
+    const perNode = this.request.layout.gpusPerNode;
+    const tier = perNode === undefined ? null : ranksApart * groupSize <= perNode ? 'scale-up' : 'scale-out';
+    this.ops.push({
+      type: 'collective',
+      name,
+      component,
+      collective,
+      bytes,
+      groupSize,
+      ranksApart,
+      tier,
+      ...(overlapsAttention ? { overlapsAttention } : {}),
+    });
+  }
+}
+
+/** Attention projections (GQA or MLA), on the TP shard; returns GEMM input elements for FP8 casts. */
+function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: number): void {
+  const h = spec.hiddenSize;
+  const a = spec.attention;
+  switch (a.kind) {
+    case 'gqa': {
+      const q = a.numHeads * a.headDim;
+      const kv = a.numKvHeads * a.headDim;
+      b.gemm('qkv', 'attentionProjections', tokens, (q + 2 * kv) / t, h);
+      b.gemm('o', 'attentionProjections', tokens, h, q / t);
+      return;
+    }
+    case 'mla': {
+      // DeepSeek-V2 Sec. 2.1, Eq. 9-19: compressed q (or direct), joint KV latent + RoPE key, up-projections.
+      const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+      if (a.qLoraRank === null) b.gemm('q', 'attentionProjections', tokens, (a.numHeads * qHead) / t, h);
+      else {
+        b.gemm('q_a', 'attentionProjections', tokens, a.qLoraRank, h, { replicated: true });
+        b.gemm('q_b', 'attentionProjections', tokens, (a.numHeads * qHead) / t, a.qLoraRank);
+      }
+      b.gemm('kv_a', 'attentionProjections', tokens, a.kvLoraRank + a.qkRopeHeadDim, h, { replicated: true });
+      b.gemm(
+        'kv_b',
+        'attentionProjections',
+        tokens,
+        (a.numHeads * (a.qkNopeHeadDim + a.vHeadDim)) / t,
+        a.kvLoraRank,
+      );
+      b.gemm('o', 'attentionProjections', tokens, h, (a.numHeads * a.vHeadDim) / t);
+      return;
+    }
+    default:
+      unreachable(a);
+  }
+}
+
+/** Query and KV heads on one GPU, and rotary elements per token (q and k parts that rotate). */
+function headsOnGpu(spec: ModelSpec, t: number): { query: number; kv: number; rotaryPerToken: number } {
+  const a = spec.attention;
+  switch (a.kind) {
+    case 'gqa':
+      return {
+        query: a.numHeads / t,
+        kv: Math.max(1, a.numKvHeads / t),
+        rotaryPerToken: ((a.numHeads + a.numKvHeads) * a.headDim) / t,
+      };
+    case 'mla':
+      return {
+        query: a.numHeads / t,
+        kv: a.numHeads / t,
+        rotaryPerToken: (a.numHeads * a.qkRopeHeadDim) / t,
+      };
+    default:
+      return unreachable(a);
+  }
+}
+
+/** The attention core of one layer: FlashAttention calls, or unfused batched GEMMs + softmax. */
+function attentionCore(spec: ModelSpec, layer: LayerSpec, request: OperationRequest, b: OpBuilder): void {
+  const { shape, layout, phase } = request;
+  const t = layout.tensorParallel;
+  const cp = layout.contextParallel;
+  const { qkHeadDim, vHeadDim } = attentionHeadDims(spec.attention);
+  const heads = headsOnGpu(spec, t);
+  const window = layerWindow(spec, layer);
+  const decoding = phase === 'decode';
+  const backward = phase === 'backward';
+  const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
+  if ((request.attentionImplementation ?? 'flash') === 'unfused' && !decoding) {
+    // Megatron-LM 2021: QKᵀ and softmax·V as batched GEMMs over (micro-batch × heads); the score
+    // matrix goes through memory: written (2 B), scale-mask-softmax read+write (4 B), read by ·V (2 B);
+    // with dropout also read, written and masked (5 B). Backward runs both GEMMs' gradients.
+    const queries = shape.tokensPerSequence / cp;
+    const count = shape.sequences * heads.query;
+    b.gemm('scores', 'attentionScores', queries, shape.contextTokens, qkHeadDim, {
+      count,
+      datatype: 'bf16',
+      bytes: 2,
+      activations: true,
+    });
+    b.gemm('values', 'attentionScores', queries, vHeadDim, shape.contextTokens, {
+      count,
+      datatype: 'bf16',
+      bytes: 2,
+      activations: true,
+    });
+    const scoreElements = count * queries * shape.contextTokens;
+    const perElement = request.dropout ? 13 : 8;
+    b.memory('softmax', 'softmax', (scoreElements * perElement) / 2, (scoreElements * perElement) / 2);
+    return;
+  }
+  const mode = decoding ? 'decode' : (request.attentionMask ?? 'causal') === 'full' ? 'full' : 'causal';
+  const push = (
+    name: string,
+    batch: number,
+    queryLength: number,
+    kvLength: number,
+    keysPerQuery: number,
+    kvBytes: number,
+  ) => {
+    if (batch <= 0 || queryLength <= 0) return;
+    const forwardFlops = perPair * batch * queryLength * keysPerQuery;
+    b.ops.push({
+      type: 'attention',
+      name,
+      component: 'attentionScores',
+      pass: backward ? 'backward' : 'forward',
+      implementation: 'flash',
+      batch,
+      queryLength,
+      kvLength,
+      queryHeads: heads.query,
+      kvHeads: heads.kv,
+      qkHeadDim,
+      vHeadDim,
+      causal: mode === 'causal',
+      window,
+      keysPerQuery,
+      flops: backward ? 2.5 * forwardFlops : forwardFlops,
+      kvBytes,
+    });
+  };
+  if (decoding) {
+    // Decode reads every cached token's K/V once per sequence (per query head on engines without
+    // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
+    const a = spec.attention;
+    const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
+    const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
+    const keys = meanKeysPerQuery(shape.contextTokens, 'decode', window);
+    const kvBytesPerToken =
+      kvElementsPerTokenPerLayer(spec) * (request.kvBytesPerElement ?? ACT_BYTES) * kvShare * groupReads;
+    push(
+      'attention.decode',
+      shape.sequences,
+      shape.tokensPerSequence,
+      shape.contextTokens,
+      keys,
+      shape.sequences * keys * kvBytesPerToken,
+    );
+  } else {
+    // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag).
+    const keys = meanKeysPerQuery(shape.contextTokens, mode, window);
+    push('attention', shape.sequences, shape.tokensPerSequence / cp, shape.contextTokens, keys, 0);
+  }
+  if (shape.prefill && shape.prefill.tokens > 0) {
+    const keys = meanKeysPerQuery(shape.prefill.meanContextTokens, 'decode', window);
+    push('attention.prefill', 1, shape.prefill.tokens, shape.prefill.meanContextTokens, keys, 0);
+  }
+}
+
+/** Dense MLP, or shared + routed experts with the router and the expert all-to-all. */
+function mlpOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): number {
+  const { layout } = request;
+  const t = layout.tensorParallel;
+  const h = spec.hiddenSize;
+  switch (layer.mlp) {
+    case 'dense':
+      return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+    case 'moe': {
+      const moe = spec.moe;
+      if (moe === null)
+        return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+      let activation = 0;
+      if (moe.numSharedExperts > 0) {
+        const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
+        activation += denseMlp(b, 'shared_experts', 'sharedExperts', tokens, Is, moe.gated, t, h);
+      }
+      b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2, replicated: true });
+      // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert.
+      const ep = layout.expertParallel;
+      const etp = layout.expertTensorParallel ?? t;
+      const groupTokens = (tokens * ep * etp) / t;
+      const localExperts = moe.numExperts / ep;
+      const tokensPerExpert = ((groupTokens * moe.topK) / moe.numExperts) * (request.expertImbalance ?? 1);
+      // Serving a small batch reaches only some experts (uniform routing): expected distinct experts.
+      const touched =
+        request.phase === 'decode' || request.phase === 'prefill'
+          ? Math.min(moe.numExperts, expectedExpertsTouched(moe.numExperts, moe.topK, groupTokens)) / ep
+          : localExperts;
+      const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
+      const Ie = moe.expertIntermediateSize;
+      const matrices = moe.gated ? 2 : 1;
+      b.gemm('experts.gate_up', 'routedExperts', perTouched, (matrices * Ie) / etp, h, { count: touched });
+      b.gemm('experts.down', 'routedExperts', perTouched, h, Ie / etp, { count: touched });
+      activation += (perTouched * touched * Ie * (moe.gated ? 3 : 2)) / etp;
+      expertAllToAll(spec, request, b, tokens);
+      return activation;
+    }
+    default:
+      return unreachable(layer.mlp);
+  }
+}
+
+/** Up (and gate) then down projection; returns activation-function elements read and written. */
+function denseMlp(
+  b: OpBuilder,
+  name: string,
+  component: OpComponent,
+  tokens: number,
+  I: number,
+  gated: boolean,
+  t: number,
+  h: number,
+): number {
+  b.gemm(`${name}.${gated ? 'gate_up' : 'up'}`, component, tokens, ((gated ? 2 : 1) * I) / t, h);
+  b.gemm(`${name}.down`, component, tokens, h, I / t);
+  return (tokens * I * (gated ? 3 : 2)) / t;
+}
+
+/** Expected distinct experts reached by `tokens` tokens routed top-k of E (uniform routing). */
+export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
+  return numExperts * (1 - (1 - topK / numExperts) ** tokens);
+}
+
+/**
+ * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
+ * all-to-all inside the EP group); DeepSeek dispatches in FP8. Group-limited routing sends a token
+ * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2).
+ */
+function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder, tokens: number): void {
+  const moe = spec.moe!;
+  const { layout } = request;
+  const ep = layout.expertParallel;
+  if (ep <= 1) return;
+  const apart = layout.expertRanksApart ?? layout.tensorParallel * layout.contextParallel;
+  const perNode =
+    layout.gpusPerNode === undefined
+      ? ep
+      : apart >= layout.gpusPerNode
+        ? 1
+        : Math.max(1, Math.min(ep, Math.floor(layout.gpusPerNode / apart)));
+  const nodes = Math.max(1, ep / perNode);
+  const groups = moe.routingGroups;
+  const copies =
+    groups && groups.groups >= nodes
+      ? Math.min(moe.topK, groups.groupsPerToken * Math.max(1, groups.groups / nodes))
+      : moe.topK;
+  const h = spec.hiddenSize;
+  const dispatch = tokens * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
+  b.collective('dispatch', 'expertParallel', 'all-to-all', dispatch, ep, apart);
+  b.collective('combine', 'expertParallel', 'all-to-all', tokens * copies * h * ACT_BYTES, ep, apart);
+}
+
+/** Adapter GEMMs (x·A, then ·B, on the TP shard) and QLoRA's NF4 → BF16 dequantisation. */
+function adapterOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const adapter = request.adapter;
+  if (!adapter) return;
+  const { layout } = request;
+  const t = layout.tensorParallel;
+  const moe = layer.mlp === 'moe' ? spec.moe : null;
+  const list = moe ? adapter.perLayer.moe : adapter.perLayer.dense;
+  const r = adapter.rank;
+  for (const m of list) {
+    const routed = moe !== null && 'routed' in m && m.routed;
+    const perExpert = routed ? (layout.expertParallel * tokens * moe.topK) / moe.numExperts : tokens;
+    const count = routed ? moe.numExperts / layout.expertParallel : 1;
+    const opts = { count, datatype: 'bf16' as const, bytes: 2, trains: true };
+    b.gemm('lora_a', 'adapter', perExpert, r, m.inFeatures / t, opts);
+    b.gemm('lora_b', 'adapter', perExpert, m.outFeatures / t, r, opts);
+  }
+  // NF4 → BF16 once per pass: read the 4-bit weights and constants, write BF16 (Dettmers et al. 2023, Sec. 3).
+  if (adapter.baseBytesPerParam < 1) b.ops.push(dequantOp(spec, layer, layout, adapter.baseBytesPerParam));
+}
+
+function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, baseBytes: number): MemoryOp {
+  const w = layerWeights(spec, layer);
+  const t = layout.tensorParallel;
+  const localWeights =
+    (w.attention + w.denseMlp + w.sharedExperts + w.router) / t +
+    w.allRoutedExperts / (t * layout.expertParallel);
+  return {
+    type: 'memory',
+    name: 'dequantize',
+    component: 'dequantize',
+    bytesRead: localWeights * baseBytes,
+    bytesWritten: localWeights * 2,
+    count: 1,
+  };
+}
+
+export interface LayerWeights {
+  readonly attention: number;
+  readonly denseMlp: number;
+  readonly sharedExperts: number;
+  /** The top-k routed experts one token reaches. */
+  readonly routedExperts: number;
+  /** Every routed expert of the layer. */
+  readonly allRoutedExperts: number;
+  readonly router: number;
+}
+
+const weightsCache = new WeakMap<ModelSpec, Map<string, LayerWeights>>();
+
+/** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
+export function layerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
+  const key = `${layer.attention}/${layer.mlp}`;
+  let bySpec = weightsCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    weightsCache.set(spec, bySpec);
+  }
+  const cached = bySpec.get(key);
+  if (cached) return cached;
+  const weights = computeLayerWeights(spec, layer);
+  bySpec.set(key, weights);
+  return weights;
+}
+
+function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
+  const ops = layerOperations(spec, layer, {
+    phase: 'forward',
+    shape: { sequences: 1, tokensPerSequence: 1, contextTokens: 1 },
+    layout: { tensorParallel: 1, contextParallel: 1, expertParallel: 1, sequenceParallel: false },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+  });
+  const out = {
+    attention: 0,
+    denseMlp: 0,
+    sharedExperts: 0,
+    routedExperts: 0,
+    allRoutedExperts: 0,
+    router: 0,
+  };
+  for (const op of ops) {
+    if (op.type !== 'gemm') continue;
+    // One token: m·count = tokens reaching the matrix, n·k = the weight matrix.
+    const weights = op.n * op.k;
+    if (op.component === 'attentionProjections') out.attention += weights;
+    else if (op.component === 'denseMlp') out.denseMlp += weights;
+    else if (op.component === 'sharedExperts') out.sharedExperts += weights;
+    else if (op.component === 'router') out.router += weights;
+    else if (op.component === 'routedExperts') {
+      out.routedExperts += weights * op.m * op.count;
+      out.allRoutedExperts += weights * (spec.moe?.numExperts ?? 0);
+    }
+  }
+  return out;
+}
+
+/**
+ * The operations one decoder layer runs on one GPU for one phase. `recompute` is the forward run
+ * again (full activation recomputation, Korthikanti et al. 2022); `backward` lists input- and
+ * weight-gradient GEMMs (weight gradients only for trainable matrices), attention backward,
+ * element-wise gradients and the communication of the backward pass.
+ */
+export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: OperationRequest): Operation[] {
+  const b = new OpBuilder(request, request.adapter === undefined);
+  const { layout } = request;
+  const t = layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const tokens = tokensOnGpu(request);
+  if (tokens <= 0) return b.ops;
+
+  attentionProjections(spec, b, tokens, t);
+  attentionCore(spec, layer, request, b);
+  const activationElements = mlpOperations(spec, layer, request, b, tokens);
+  adapterOperations(spec, layer, request, b, tokens);
+
+  // Element-wise kernels (memory-bound): norms read and write the hidden state, each residual add
+  // reads two and writes one; with sequence parallelism they run on 1/t of the tokens.
+  const hidden = (ACT_BYTES * tokens * h) / (layout.sequenceParallel ? t : 1);
+  b.memory('norm', 'norm', hidden, hidden, spec.norm.perLayer);
+  b.memory('residual', 'residual', 2 * hidden, hidden, 2);
+  b.memory(
+    'activation',
+    'activation',
+    (ACT_BYTES * activationElements * 2) / 3,
+    (ACT_BYTES * activationElements) / 3,
+  );
+  const rotary = ACT_BYTES * tokens * headsOnGpu(spec, t).rotaryPerToken;
+  b.memory('rotary', 'rotary', rotary, rotary);
+  if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
+    // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
+    // (row- and column-wise tiles for the backward): 4 bytes per element; the backward casts the
+    // output gradients entering its input-gradient GEMMs the same way.
+    let elements = 0;
+    for (const op of b.ops) {
+      if (op.type === 'gemm' && op.pass !== 'weight-gradient' && op.datatype === 'fp8')
+        elements += op.m * op.k * op.count;
+    }
+    b.memory('fp8-cast', 'cast', 2 * elements, 2 * elements);
+  }
+
+  // Tensor parallelism: with sequence parallelism two all-gathers and two reduce-scatters per layer
+  // and pass, otherwise two all-reduces (Korthikanti et al. 2022, Sec. 4.2.2), on the T×h activation.
+  const bytes = tokens * h * ACT_BYTES;
+  if (layout.sequenceParallel) {
+    for (const name of ['attention', 'mlp']) {
+      b.collective(`${name}.all-gather`, 'tensorParallel', 'all-gather', bytes, t, 1);
+      b.collective(`${name}.reduce-scatter`, 'tensorParallel', 'reduce-scatter', bytes, t, 1);
+    }
+  } else {
+    b.collective('attention.all-reduce', 'tensorParallel', 'all-reduce', bytes, t, 1);
+    b.collective('mlp.all-reduce', 'tensorParallel', 'all-reduce', bytes, t, 1);
+  }
+  // Context parallelism: all-gather of K and V over the CP group, overlapped with attention.
+  const cp = layout.contextParallel;
+  if (cp > 1) {
+    const a = spec.attention;
+    const kvWidth =
+      a.kind === 'mla'
+        ? a.numHeads * (a.qkNopeHeadDim + a.vHeadDim + a.qkRopeHeadDim)
+        : 2 * a.numKvHeads * a.headDim;
+    b.collective(
+      'kv.all-gather',
+      'contextParallel',
+      'all-gather',
+      cp * tokens * (kvWidth / t) * ACT_BYTES,
+      cp,
+      t,
+      true,
+    );
+  }
+  return b.ops;
+}
+
+/** Input embedding lookup: read one row per token, write the hidden state. */
+export function embeddingOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
+  const tokens = tokensOnGpu(request);
+  const bytes = ACT_BYTES * tokens * spec.hiddenSize;
+  const b = new OpBuilder(request, request.adapter === undefined);
+  b.memory('embedding', 'embedding', bytes, bytes);
+  return b.ops;
+}
+
+/**
+ * The output head (vocabulary-parallel over TP) and, in training, the fused cross-entropy loss
+ * (read the logits, write their gradient). Serving computes logits only for tokens that sample:
+ * every decode token and the last token of each prefill chunk.
+ */
+export function headOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
+  const b = new OpBuilder(request, request.adapter === undefined);
+  const t = request.layout.tensorParallel;
+  const serving = request.phase === 'decode' || request.phase === 'prefill';
+  const { shape } = request;
+  const tokens = serving
+    ? shape.sequences * shape.tokensPerSequence + ((shape.prefill?.tokens ?? 0) > 0 ? 1 : 0)
+    : tokensOnGpu(request);
+  // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training.
+  b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, spec.hiddenSize);
+  if (!serving) {
+    const logits = (ACT_BYTES * tokens * spec.vocabSize) / t;
+    // Forward reads the logits and writes an FP32 loss per token; backward also writes their gradient.
+    b.memory('cross-entropy', 'loss', logits, 4 * tokens);
+  }
+  return b.ops;
+}
+
+/**
+ * One multi-token-prediction module (DeepSeek-V3 Sec. 2.2): a decoder layer, the 2h → h projection
+ * M_k and the shared output head; run on the last pipeline stage in training only.
+ */
+export function mtpModuleOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
+  const layer: LayerSpec = { attention: 'full', mlp: spec.moe ? 'moe' : 'dense' };
+  const b = new OpBuilder(request, request.adapter === undefined);
+  const t = request.layout.tensorParallel;
+  b.gemm(
+    'mtp.projection',
+    'attentionProjections',
+    tokensOnGpu(request),
+    spec.hiddenSize / t,
+    2 * spec.hiddenSize,
+  );
+  return [...layerOperations(spec, layer, request), ...b.ops, ...headOperations(spec, request)];
+}
+
+/** FLOPs of a GEMM or attention op (0 for memory-bound kernels and collectives). */
+export function operationFlops(op: Operation): number {
+  if (op.type === 'gemm') return 2 * op.m * op.n * op.k * op.count;
+  if (op.type === 'attention') return op.flops;
+  return 0;
+}

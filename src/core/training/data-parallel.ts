@@ -1,0 +1,116 @@
+/**
+ * What a training step does besides the pipeline: FP32 gradient accumulation per micro-batch, the
+ * data-parallel gradient synchronisation (and FSDP weight gathers), and the optimizer step.
+ */
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { collectiveSeconds, type GroupPlacement, placement } from '../hardware/collectives.js';
+import { memorySeconds } from '../hardware/roofline.js';
+import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
+import { layerWeights } from '../model/operations.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { ParallelLayout } from '../parallelism/layout.js';
+import type { TrainingOptions } from './step-time.js';
+
+/** Parameters one GPU of the first stage holds, split into dense (DP-replicated) and expert parts. */
+export function paramsPerGpu(spec: ModelSpec, layout: ParallelLayout): { dense: number; expert: number } {
+  const t = layout.tensorParallel;
+  const perStage = Math.min(spec.numLayers, Math.ceil(spec.numLayers / layout.pipelineParallel));
+  let dense = (spec.vocabSize * spec.hiddenSize) / t;
+  let expert = 0;
+  for (let i = 0; i < perStage; i += 1) {
+    const w = layerWeights(spec, spec.layers[i]!);
+    dense += (w.attention + w.denseMlp + w.sharedExperts + w.router) / t;
+    expert += w.allRoutedExperts / (layout.expertParallel * t);
+  }
+  return { dense, expert };
+}
+
+export interface DataParallelInput {
+  readonly spec: ModelSpec;
+  readonly cluster: ClusterSpec;
+  readonly layout: ParallelLayout;
+  readonly options: TrainingOptions;
+  readonly microbatches: number;
+  /** One micro-batch's forward + backward on the slowest stage (FSDP gathers hide behind it). */
+  readonly microbatchSeconds: number;
+  /** The last micro-batch's backward: the window the gradient reduce-scatter overlaps. */
+  readonly lastBackwardSeconds: number;
+}
+
+export interface DataParallelSeconds {
+  /** Exposed gradient synchronisation per step. */
+  readonly syncSeconds: number;
+  readonly optimizerSeconds: number;
+}
+
+/** Trainable parameters on one GPU: the adapters alone when the base is frozen. */
+function trainableOnGpu(input: Pick<DataParallelInput, 'spec' | 'layout' | 'options'>) {
+  const { spec, layout, options } = input;
+  const base = paramsPerGpu(spec, layout);
+  const adapter = options.adapter;
+  return {
+    base,
+    dense: adapter ? adapter.trainableParams / (layout.tensorParallel * layout.pipelineParallel) : base.dense,
+    expert: adapter ? 0 : base.expert,
+  };
+}
+
+/**
+ * Gradient accumulation per micro-batch: its weight gradients are added into FP32 main-grad
+ * buffers (Megatron-LM `main_grad`; DeepSeek-V3 keeps FP32 gradients too), 4 B read + 4 B written
+ * per local trainable parameter, when more than one micro-batch contributes to a step.
+ */
+export function accumulationSeconds(
+  input: Pick<DataParallelInput, 'spec' | 'cluster' | 'layout' | 'options' | 'microbatches'>,
+): number {
+  if (input.microbatches <= 1) return 0;
+  const { dense, expert } = trainableOnGpu(input);
+  return memorySeconds(input.cluster.gpu, (dense + expert) * 8);
+}
+
+export function dataParallelSeconds(input: DataParallelInput): DataParallelSeconds {
+  const { cluster, layout, options } = input;
+  const hw = cluster.gpu;
+  const { base, dense, expert } = trainableOnGpu(input);
+  const t = layout.tensorParallel;
+  const dp = layout.dataParallel;
+  const cp = layout.contextParallel;
+  const m = input.microbatches;
+
+  // Reduce-scatter the gradients and all-gather the updated weights (distributed optimizer / ZeRO ≥ 1),
+  // or all-reduce (ZeRO-0), over DP×CP for dense and DP×CP/EP for experts (Rajbhandari et al. 2020).
+  const bytes = PRECISION_BYTES[options.precision];
+  const dpGroup = placement(dp * cp, t, cluster.gpusPerNode);
+  const edp = Math.max(1, (dp * cp) / layout.expertParallel);
+  const edpGroup = placement(edp, t * layout.expertParallel, cluster.gpusPerNode);
+  const collective = (
+    kind: 'all-reduce' | 'reduce-scatter' | 'all-gather',
+    b: number,
+    group: GroupPlacement,
+  ) => collectiveSeconds(kind, b, group, cluster.scaleUp, cluster.scaleOut);
+  const sync = (params: number, group: GroupPlacement) =>
+    layout.zeroStage === 0
+      ? collective('all-reduce', params * bytes.gradient, group)
+      : collective('reduce-scatter', params * bytes.gradient, group) +
+        collective('all-gather', params * bytes.weight, group);
+  let comm = sync(dense, dpGroup) + sync(expert, edpGroup);
+  if (layout.zeroStage === 3) {
+    // FSDP gathers the weights for every micro-batch's forward and backward (a frozen base too).
+    const weightBytes = options.adapter ? options.adapter.baseBytesPerParam : bytes.weight;
+    const perMicrobatch =
+      2 *
+      (collective('all-gather', base.dense * weightBytes, dpGroup) +
+        collective('all-gather', base.expert * weightBytes, edpGroup));
+    comm += m * Math.max(0, perMicrobatch - input.microbatchSeconds);
+  }
+  // Gradients are complete only after the last micro-batch: the overlap window is its backward.
+  const syncSeconds =
+    (options.overlapDataParallel ?? true) ? Math.max(0, comm - input.lastBackwardSeconds) : comm;
+
+  // Optimizer: read and write master weights and states, read gradients, write weights (memory-bound).
+  const shards = layout.zeroStage >= 1 ? dp * cp : 1;
+  const stateBytes =
+    2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + bytes.gradient + bytes.weight;
+  const optimizerSeconds = memorySeconds(hw, ((dense + expert) / shards) * stateBytes);
+  return { syncSeconds, optimizerSeconds };
+}

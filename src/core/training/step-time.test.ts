@@ -1,0 +1,99 @@
+/** Step-time structure: parts sum to the step, per-layer sliding windows, QLoRA dequantisation. */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { findCluster, findModel } from '../../catalog/catalog.js';
+import { adapterRuntime } from '../adaptation/adapters.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import type { ModelSpec } from '../model/spec.js';
+import {
+  DEFAULT_LAYOUT,
+  type ParallelLayout,
+  PIPELINE_SCHEDULES,
+  RECOMPUTE_MODES,
+} from '../parallelism/layout.js';
+import { type StepTime, trainingStepTime } from './step-time.js';
+
+const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
+const h100 = findCluster('dgx-h100');
+const options = {
+  seqLen: 4096,
+  globalBatchSize: 256,
+  precision: 'bf16' as const,
+  optimizer: 'adamw' as const,
+};
+const sumOfParts = (step: StepTime) => Object.values(step.breakdown).reduce((a, b) => a + b, 0);
+const pow2 = (max: number) => fc.integer({ min: 0, max }).map((e) => 2 ** e);
+
+describe('training step breakdown', () => {
+  test.prop([
+    fc.constantFrom('llama-3-8b', 'qwen3-30b-a3b', 'deepseek-v2', 'gemma-2-9b'),
+    fc.record({
+      tp: pow2(2),
+      pp: pow2(2),
+      cp: pow2(1),
+      ep: pow2(2),
+      recompute: fc.constantFrom(...RECOMPUTE_MODES),
+      schedule: fc.constantFrom(...PIPELINE_SCHEDULES),
+      precision: fc.constantFrom('bf16' as const, 'fp8' as const),
+    }),
+  ])('every part sums to the step, for every schedule, recomputation, CP and EP', (id, r) => {
+    const model = spec(id);
+    const layout: ParallelLayout = {
+      ...DEFAULT_LAYOUT,
+      tensorParallel: r.tp,
+      pipelineParallel: r.pp,
+      contextParallel: r.cp,
+      dataParallel: 8,
+      expertParallel: model.moe ? r.ep : 1,
+      sequenceParallel: r.tp > 1,
+      recompute: r.recompute,
+      schedule: r.schedule,
+      virtualStages: r.schedule === 'interleaved' ? 2 : 1,
+    };
+    const step = trainingStepTime(model, h100, layout, { ...options, precision: r.precision });
+    expect(sumOfParts(step)).toBeCloseTo(step.stepSeconds, 9);
+  });
+
+  it('QLoRA: dequantisation is in the breakdown and the parts sum to the step', () => {
+    const model = spec('llama-3-8b');
+    const adapter = adapterRuntime(
+      model,
+      { method: 'qlora', rank: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
+      0.516,
+    );
+    const step = trainingStepTime(
+      model,
+      h100,
+      { ...DEFAULT_LAYOUT, recompute: 'full' },
+      {
+        ...options,
+        globalBatchSize: 16,
+        adapter,
+      },
+    );
+    expect(step.breakdown.dequantizationSeconds).toBeGreaterThan(0);
+    expect(sumOfParts(step)).toBeCloseTo(step.stepSeconds, 12);
+  });
+});
+
+describe('sliding-window attention per layer', () => {
+  const withLayers = (model: ModelSpec, attention: 'full' | 'sliding'): ModelSpec => ({
+    ...model,
+    layers: model.layers.map((l) => ({ ...l, attention })),
+  });
+  for (const id of ['gemma-2-9b', 'gpt-oss-120b']) {
+    it(`${id}: alternating layers cost between all-sliding and all-full attention`, () => {
+      const model = spec(id);
+      const layout = { ...DEFAULT_LAYOUT, dataParallel: 8, expertParallel: model.moe ? 8 : 1 };
+      const o = { ...options, seqLen: 16384, globalBatchSize: 64 };
+      const attention = (m: ModelSpec) => trainingStepTime(m, h100, layout, o).breakdown.attentionSeconds;
+      const mixed = attention(model);
+      const full = attention(withLayers(model, 'full'));
+      const sliding = attention(withLayers(model, 'sliding'));
+      expect(sliding).toBeLessThan(mixed);
+      expect(mixed).toBeLessThan(full);
+      // Half the layers slide in both models: the mixed cost is the mean of the two.
+      expect(mixed).toBeCloseTo((full + sliding) / 2, 9);
+    });
+  }
+});
