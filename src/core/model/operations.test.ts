@@ -5,7 +5,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../catalog/catalog.js';
-import { adapterRuntime } from '../adaptation/adapters.js';
+import { adapterRuntime } from './adapters.js';
 import { forwardFlopsPerToken, layerKinds } from './flops.js';
 import {
   headOperations,

@@ -11,7 +11,7 @@
  * pair, causal attention s/2 keys per query on average (the FlashAttention convention).
  * Tensor parallelism splits heads and the MLP's intermediate dimension (Shoeybi et al. 2019, Sec. 3).
  */
-import type { AdapterRuntime } from '../adaptation/adapters.js';
+import type { AdapterRuntime } from './adapters.js';
 import type { Collective } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
 import { kvElementsPerTokenPerLayer } from './kv-cache.js';

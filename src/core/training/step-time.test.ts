@@ -2,7 +2,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../catalog/catalog.js';
-import { adapterRuntime } from '../adaptation/adapters.js';
+import { adapterRuntime } from '../model/adapters.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import type { ModelSpec } from '../model/spec.js';
 import {

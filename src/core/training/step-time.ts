@@ -6,7 +6,7 @@
  * No per-run factor: everything comes from the model, the layout and the catalog.
  */
 
-import type { AdapterRuntime } from '../adaptation/adapters.js';
+import type { AdapterRuntime } from '../model/adapters.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Optimizer, TrainingPrecision } from '../memory/training-memory.js';
