@@ -110,10 +110,21 @@ function train(
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
   }
-  const cols = memory.stages.map((s) => `${s.stage} stage (${s.layers} layers)`);
+  // The first and last stages, and the most loaded middle one (the JSON lists every stage).
+  const middle = memory.stages
+    .slice(1, -1)
+    .reduce<(typeof memory.stages)[number] | null>(
+      (a, c) => (!a || c.totalBytes > a.totalBytes ? c : a),
+      null,
+    );
+  const shown = [memory.stages[0]!, ...(middle ? [middle] : []), ...memory.stages.slice(1).slice(-1)];
+  const cols = shown.map(
+    (s) =>
+      `${s.stage === 'middle' ? `stage ${s.index}` : `${s.stage} stage`} (${s.layers} layers${s.moeLayers > 0 && s.moeLayers < s.layers ? `, ${s.moeLayers} MoE` : ''})${s === peak && shown.length > 1 ? ' ← peak' : ''}`,
+  );
   const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [
     label,
-    ...memory.stages.map((s) => formatBytes(pick(s))),
+    ...shown.map((s) => formatBytes(pick(s))),
   ];
   const rows = [
     row('weights', (s) => s.modelStates.weights),
