@@ -10,7 +10,7 @@ import {
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
@@ -84,7 +84,13 @@ function train(
   if (issues.length > 0) throw new InputError(issues);
   const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
   const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');
-  const memory = trainingMemory(spec, layout, { seqLen, globalBatchSize, precision, optimizer });
+  const memory = trainingMemory(spec, layout, {
+    seqLen,
+    globalBatchSize,
+    precision,
+    optimizer,
+    ...attentionOptions(o),
+  });
   const peak = memory.peak;
   const fit = fitLine(peak.totalBytes, gpu);
   const gpus = worldSize(layout);

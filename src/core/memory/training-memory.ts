@@ -17,6 +17,14 @@ import { GIB } from '../units.js';
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
+/**
+ * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
+ * never store the s × s scores; `unfused` (Megatron before FlashAttention, 2021–22) stores them.
+ */
+export const ATTENTION_KERNELS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
+export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export const isFusedAttention = (kernel: AttentionKernel): boolean => kernel !== 'unfused';
+
 export const OPTIMIZERS = [
   'adamw',
   'adamw-bf16-moments',
@@ -438,4 +446,34 @@ export function moeLayerPrefix(spec: ModelSpec): Int32Array {
     moePrefixCache.set(spec, prefix);
   }
   return prefix;
+}
+
+export type MemoryTerm = 'weights' | 'gradients' | 'optimizerStates' | 'activations' | 'buffers';
+
+/** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
+const CUTS: Readonly<Record<MemoryTerm, string>> = {
+  weights: 'more tensor, pipeline or expert parallelism, or ZeRO-3/FSDP',
+  gradients: 'ZeRO-2 (gradients sharded over data parallelism), or more tensor/pipeline parallelism',
+  optimizerStates:
+    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, or smaller states (--optimizer adamw-bf16-moments or adam-8bit)',
+  activations:
+    'recomputation (--recompute selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
+  buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
+};
+
+/** The largest term of a stage's memory, its bytes, and what cuts it. */
+export function largestMemoryTerm(stage: StageMemory): {
+  readonly term: MemoryTerm;
+  readonly bytes: number;
+  readonly cut: string;
+} {
+  const terms: [MemoryTerm, number][] = [
+    ['weights', stage.modelStates.weights],
+    ['gradients', stage.modelStates.gradients],
+    ['optimizerStates', stage.modelStates.optimizerStates],
+    ['activations', stage.activations],
+    ['buffers', stage.buffers],
+  ];
+  const [term, bytes] = terms.reduce((a, c) => (c[1] > a[1] ? c : a));
+  return { term, bytes, cut: CUTS[term] };
 }
