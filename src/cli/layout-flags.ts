@@ -1,5 +1,6 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
+import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { oneOf, positiveInteger } from './options.js';
@@ -16,6 +17,8 @@ export interface LayoutFlags {
   sequenceParallel?: boolean;
   zero?: string;
   schedule?: string;
+  attention?: string;
+  dropout?: boolean;
 }
 
 /** Adds the layout flags to a command; `verb` is "fix" for train (the rest is searched). */
@@ -32,11 +35,22 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     .option('--sequence-parallel', 'sequence parallelism on')
     .option('--no-sequence-parallel', 'sequence parallelism off')
     .option('--zero <stage>', `${verb} the ZeRO stage: 0 | 1 | 2 | 3 (3 = FSDP)`)
-    .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe');
+    .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
+    .option(
+      '--attention <kernel>',
+      'attention kernel: flash2 | flash3 | cudnn (scores never stored) | unfused (2021–22 Megatron)',
+    )
+    .option('--dropout', 'attention and hidden dropout on (GPT-3-era training)');
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>
   text === undefined ? undefined : positiveInteger(text, flag, 1);
+
+/** The attention kernel and dropout flags as training options (defaults: FlashAttention, no dropout). */
+export function attentionOptions(o: LayoutFlags): { flashAttention: boolean; dropout: boolean } {
+  const kernel = oneOf(o.attention, '--attention', ATTENTION_KERNELS, 'flash2');
+  return { flashAttention: isFusedAttention(kernel), dropout: o.dropout === true };
+}
 
 /** The dimensions given on the command line; absent ones stay undefined. */
 export function layoutConstraints(o: LayoutFlags): LayoutConstraints {

@@ -10,7 +10,7 @@ import {
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
@@ -84,7 +84,13 @@ function train(
   if (issues.length > 0) throw new InputError(issues);
   const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
   const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');
-  const memory = trainingMemory(spec, layout, { seqLen, globalBatchSize, precision, optimizer });
+  const memory = trainingMemory(spec, layout, {
+    seqLen,
+    globalBatchSize,
+    precision,
+    optimizer,
+    ...attentionOptions(o),
+  });
   const peak = memory.peak;
   const fit = fitLine(peak.totalBytes, gpu);
   const gpus = worldSize(layout);
@@ -110,10 +116,21 @@ function train(
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
   }
-  const cols = memory.stages.map((s) => `${s.stage} stage (${s.layers} layers)`);
+  // The first and last stages, and the most loaded middle one (the JSON lists every stage).
+  const middle = memory.stages
+    .slice(1, -1)
+    .reduce<(typeof memory.stages)[number] | null>(
+      (a, c) => (!a || c.totalBytes > a.totalBytes ? c : a),
+      null,
+    );
+  const shown = [memory.stages[0]!, ...(middle ? [middle] : []), ...memory.stages.slice(1).slice(-1)];
+  const cols = shown.map(
+    (s) =>
+      `${s.stage === 'middle' ? `stage ${s.index}` : `${s.stage} stage`} (${s.layers} layers${s.moeLayers > 0 && s.moeLayers < s.layers ? `, ${s.moeLayers} MoE` : ''})${s === peak && shown.length > 1 ? ' ← peak' : ''}`,
+  );
   const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [
     label,
-    ...memory.stages.map((s) => formatBytes(pick(s))),
+    ...shown.map((s) => formatBytes(pick(s))),
   ];
   const rows = [
     row('weights', (s) => s.modelStates.weights),

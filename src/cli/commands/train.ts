@@ -7,7 +7,7 @@ import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { parseCount } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
@@ -101,6 +101,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
     overlapDataParallel: o.overlapDp ?? true,
     overlapExpertParallel: o.overlapEp,
+    ...attentionOptions(o),
   };
 
   let plan: ReturnType<typeof planTraining>;
@@ -111,6 +112,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       constraints,
       top: positiveInteger(o.top, '--top', 5),
       pareto: true,
+      diagnoseGpuCount: true,
       cost:
         tokens === undefined
           ? undefined

@@ -5,8 +5,8 @@
  * 2Ψ (BF16 weights) + 2Ψ (BF16 gradients) + 12Ψ (FP32 master, momentum, variance) = 16Ψ bytes;
  * ZeRO-1 shards the 12Ψ, ZeRO-2 also the gradients, ZeRO-3/FSDP also the weights, over DP × CP.
  * Activations generalise Korthikanti et al. 2022 (Eq. 1-6, Table 2) to GQA/MLA, gated and MoE MLPs.
- * The first pipeline stage holds the most activations; the last holds the logits: both are computed
- * and the larger is reported.
+ * Every pipeline stage is computed with the layers it holds as placed (with interleaving, stage i
+ * holds chunks i, i + p, …) and the microbatches it keeps in flight; the most loaded one decides.
  */
 
 import type { AdapterRuntime } from '../model/adapters.js';
@@ -17,6 +17,14 @@ import { GIB } from '../units.js';
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
+/**
+ * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
+ * never store the s × s scores; `unfused` (Megatron before FlashAttention, 2021–22) stores them.
+ */
+export const ATTENTION_KERNELS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
+export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export const isFusedAttention = (kernel: AttentionKernel): boolean => kernel !== 'unfused';
+
 export const OPTIMIZERS = [
   'adamw',
   'adamw-bf16-moments',
@@ -76,6 +84,11 @@ export interface TrainingMemoryOptions {
   /** Attention/hidden dropout (GPT-3-era models); modern LLMs train without (default false). */
   readonly dropout?: boolean;
   readonly frameworkOverheadBytes?: number;
+  /**
+   * Keep the inputs of FP8 GEMMs in FP8 for the backward pass, as Transformer Engine does
+   * (default: on with FP8 precision). Attention's Q, K, V and norm inputs stay BF16.
+   */
+  readonly fp8ActivationCache?: boolean;
   /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
   readonly adapter?: AdapterRuntime;
 }
@@ -87,8 +100,13 @@ export interface ModelStateBytes {
 }
 
 export interface StageMemory {
-  readonly stage: 'first' | 'last' | 'only';
+  readonly stage: 'first' | 'middle' | 'last' | 'only';
+  /** Pipeline rank, 0-based. */
+  readonly index: number;
   readonly layers: number;
+  readonly moeLayers: number;
+  /** Microbatches of this stage's layers whose activations it holds at its peak (Megatron's warm-up count + 1). */
+  readonly microbatchesInFlight: number;
   /** Parameters held by one GPU of this stage (after TP/EP sharding, before ZeRO). */
   readonly paramsPerGpu: number;
   readonly modelStates: ModelStateBytes;
@@ -102,10 +120,19 @@ export interface StageMemory {
 export interface TrainingMemory {
   /** The stage that needs the most memory. */
   readonly peak: StageMemory;
+  /** Every pipeline stage, by rank. */
   readonly stages: readonly StageMemory[];
   /** Microbatches whose activations the first stage holds at once. */
   readonly microbatchesInFlight: number;
   readonly activationBytesPerLayer: number;
+}
+
+export interface ActivationOptions {
+  readonly seqLen: number;
+  readonly flashAttention: boolean;
+  readonly dropout: boolean;
+  /** Bytes per element of the GEMM inputs kept for the backward pass (2 BF16; 1 with FP8 caching). */
+  readonly gemmInputBytes?: number;
 }
 
 /** Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised). */
@@ -113,7 +140,7 @@ export function activationBytesPerLayer(
   spec: ModelSpec,
   layer: 'dense' | 'moe',
   layout: ParallelLayout,
-  options: { seqLen: number; flashAttention: boolean; dropout: boolean },
+  options: ActivationOptions,
 ): number {
   const t = layout.tensorParallel;
   const s = options.seqLen / layout.contextParallel;
@@ -122,6 +149,8 @@ export function activationBytesPerLayer(
   const sbh = s * b * h;
   // Tensors replicated across TP ranks unless sequence parallelism splits them (Korthikanti Sec. 4.2.2).
   const rep = layout.sequenceParallel ? 1 / t : 1;
+  // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
+  const g = options.gemmInputBytes ?? 2;
   if (layout.recompute === 'full') return 2 * sbh * rep; // only the layer input is kept (Table 2)
 
   const a = spec.attention;
@@ -130,10 +159,12 @@ export function activationBytesPerLayer(
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
   const kvHeads = a.kind === 'mla' ? heads : a.numKvHeads;
   const mask = options.dropout ? 1 : 0;
-  // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V, output-projection input.
+  // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
+  // attention kernel), output-projection input.
   let attention =
-    2 * sbh * rep + (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim + heads * vDim)) / t;
-  if (a.kind === 'mla') attention += 2 * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
+    g * sbh * rep +
+    (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim) + g * s * b * heads * vDim) / t;
+  if (a.kind === 'mla') attention += g * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
   attention += mask * sbh * rep;
   if (options.flashAttention) {
     attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
@@ -142,40 +173,73 @@ export function activationBytesPerLayer(
     attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
   }
   const norms = spec.norm.perLayer * 2 * sbh * rep;
-  const mlpBlock = (intermediate: number, gated: boolean, tokensFactor: number) =>
-    // fc1 input, fc1 output(s) and the activation output that feeds fc2: 2+8+8 sbh for GPT's 4h MLP.
-    tokensFactor * (2 * sbh * rep + (2 * s * b * intermediate * (gated ? 3 : 2)) / t);
+  // fc1 input, fc1 output(s) (BF16, the activation's input) and the activation output that feeds fc2:
+  // 2+8+8 sbh for GPT's 4h MLP.
+  const mlpTensors = (intermediate: number, gated: boolean) =>
+    (s * b * intermediate * (2 * (gated ? 2 : 1) + g)) / t;
   let mlp: number;
   if (layer === 'dense' || !spec.moe) {
-    mlp = mlpBlock(spec.mlp.intermediateSize, spec.mlp.gated, 1) + mask * sbh * rep;
+    mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + mask * sbh * rep;
   } else {
     const moe = spec.moe;
     // Each token's copy in each of its top-k experts: dispatched input and expert MLP activations
     // (average load; expert tensor parallelism = TP), plus shared experts and FP32 router logits.
     mlp =
-      moe.topK * (2 * sbh + (2 * s * b * moe.expertIntermediateSize * (moe.gated ? 3 : 2)) / t) +
+      moe.topK * (g * sbh + mlpTensors(moe.expertIntermediateSize, moe.gated)) +
       (moe.numSharedExperts > 0
-        ? (2 * s * b * moe.numSharedExperts * moe.sharedIntermediateSize * (moe.gated ? 3 : 2)) / t
+        ? mlpTensors(moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated)
         : 0) +
-      2 * sbh * rep +
+      g * sbh * rep +
       4 * s * b * moe.numExperts;
   }
   return attention + norms + mlp;
 }
 
-function microbatchesInFlight(layout: ParallelLayout, numMicrobatches: number): number {
+/**
+ * Layers of each of the p·v model chunks, in model order: L/(p·v) each, the remainder one apiece to
+ * the chunks after the first (the first stage also holds the embedding and the most activations).
+ * With interleaving, chunk k runs on pipeline rank k mod p (Narayanan et al. 2021, Sec. 2.2.2).
+ */
+export function pipelineChunks(
+  numLayers: number,
+  pipelineParallel: number,
+  virtualStages: number,
+): { readonly first: number; readonly last: number }[] {
+  const n = Math.min(numLayers, pipelineParallel * virtualStages);
+  const base = Math.floor(numLayers / n);
+  const extra = numLayers - base * n;
+  const chunks: { first: number; last: number }[] = [];
+  let at = 0;
+  for (let k = 0; k < n; k += 1) {
+    const size = base + (k >= 1 && k <= extra ? 1 : 0);
+    chunks.push({ first: at, last: at + size });
+    at += size;
+  }
+  return chunks;
+}
+
+/**
+ * Microbatches of its own layers whose activations pipeline rank i holds at its peak: 1F1B keeps
+ * p − i (Narayanan et al. 2021, Sec. 2.2.1); the interleaved schedule 2(p − i − 1) + (v − 1)p + 1
+ * chunk-microbatches (Megatron-LM's warm-up count plus one), i.e. p(1 + (p − 1)/(pv)) on the first
+ * stage (Korthikanti Sec. 4.2.3); DualPipe p + 1 on every rank (DeepSeek-V3 Table 2).
+ */
+export function stageMicrobatchesInFlight(
+  layout: ParallelLayout,
+  numMicrobatches: number,
+  stage: number,
+): number {
   const p = layout.pipelineParallel;
   if (p === 1) return 1;
-  const base = Math.min(p, numMicrobatches);
   switch (layout.schedule) {
-    case 'interleaved':
-      // Korthikanti Sec. 4.2.3: × (1 + (p − 1)/(p·v)) for v virtual stages.
-      return base * (1 + (p - 1) / (p * layout.virtualStages));
+    case 'interleaved': {
+      const v = layout.virtualStages;
+      return Math.min(numMicrobatches * v, 2 * (p - stage - 1) + (v - 1) * p + 1) / v;
+    }
     case 'dualpipe':
-      // DeepSeek-V3 Sec. 3.2.1, Table 2: DualPipe holds PP + 1 microbatches of activations.
       return Math.min(p + 1, numMicrobatches);
     default:
-      return base;
+      return Math.min(p - stage, numMicrobatches);
   }
 }
 
@@ -193,6 +257,8 @@ export function trainingMemory(
   const t = layout.tensorParallel;
   const p = layout.pipelineParallel;
   const h = spec.hiddenSize;
+  const s = options.seqLen / layout.contextParallel;
+  const b = layout.microBatchSize;
   const denseShards = layout.dataParallel * layout.contextParallel;
   const expertShards = Math.max(1, denseShards / layout.expertParallel);
   const bytes = PRECISION_BYTES[options.precision];
@@ -201,8 +267,13 @@ export function trainingMemory(
     1,
     Math.floor(options.globalBatchSize / (layout.dataParallel * layout.microBatchSize)),
   );
-  const inFlight = microbatchesInFlight(layout, numMicrobatches);
-  const actOptions = { seqLen: options.seqLen, flashAttention, dropout };
+  const fp8Cache = options.fp8ActivationCache ?? options.precision === 'fp8';
+  const actOptions: ActivationOptions = {
+    seqLen: options.seqLen,
+    flashAttention,
+    dropout,
+    gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
+  };
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
@@ -210,8 +281,6 @@ export function trainingMemory(
   const overhead = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
-
-  const layersPerStage = Math.ceil(spec.numLayers / p);
   const moePrefix = moeLayerPrefix(spec);
   // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
   const norms = spec.norm.perLayer * normParams(spec, h);
@@ -231,12 +300,58 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
+  const zero = layout.zeroStage;
+  const shard = (params: number, shards: number, stageMin: number, perParam: number) =>
+    (params * perParam) / (zero >= stageMin ? shards : 1);
 
-  const stageMemory = (which: 'first' | 'last' | 'only', stageIndex: number): StageMemory => {
-    const first = stageIndex * layersPerStage;
-    const last = Math.min(spec.numLayers, first + layersPerStage);
-    const moeLayers = moePrefix[last]! - moePrefix[first]!;
-    const denseLayers = last - first - moeLayers;
+  const finishStage = (o: {
+    readonly index: number;
+    readonly layers: number;
+    readonly moeLayers: number;
+    readonly inFlight: number;
+    readonly paramsPerGpu: number;
+    readonly modelStates: ModelStateBytes;
+    readonly activations: number;
+    /** ZeRO-3 gathered weights or QLoRA dequantisation buffers. */
+    readonly extraBuffers: number;
+    readonly holdsHead: boolean;
+  }): StageMemory => {
+    let buffers = o.extraBuffers;
+    // Full recomputation rebuilds one layer's activations at a time during the backward pass.
+    if (layout.recompute === 'full') {
+      const noRecompute = { ...layout, recompute: 'none' as const };
+      buffers += activationBytesPerLayer(spec, o.moeLayers > 0 ? 'moe' : 'dense', noRecompute, actOptions);
+    }
+    // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
+    if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
+    // Logits of one microbatch: BF16 logits plus FP32 for the softmax cross-entropy, vocab split over TP.
+    if (o.holdsHead) buffers += (6 * s * b * spec.vocabSize) / t;
+    const { weights, gradients, optimizerStates } = o.modelStates;
+    return {
+      stage: p === 1 ? 'only' : o.index === 0 ? 'first' : o.index === p - 1 ? 'last' : 'middle',
+      index: o.index,
+      layers: o.layers,
+      moeLayers: o.moeLayers,
+      microbatchesInFlight: o.inFlight,
+      paramsPerGpu: o.paramsPerGpu,
+      modelStates: o.modelStates,
+      activations: o.activations,
+      buffers,
+      frameworkOverhead: overhead,
+      totalBytes: weights + gradients + optimizerStates + o.activations + buffers + overhead,
+    };
+  };
+
+  const chunks = pipelineChunks(spec.numLayers, p, p > 1 ? layout.virtualStages : 1);
+  const stageMemory = (index: number): StageMemory => {
+    let layers = 0;
+    let moeLayers = 0;
+    for (let k = index; k < chunks.length; k += p) {
+      const chunk = chunks[k]!;
+      layers += chunk.last - chunk.first;
+      moeLayers += moePrefix[chunk.last]! - moePrefix[chunk.first]!;
+    }
+    const denseLayers = layers - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
     const expertParams = moeLayers * moeLayerExperts;
     const decoderParams = denseParams + expertParams;
@@ -244,29 +359,25 @@ export function trainingMemory(
       denseLayers > 0 ? denseLayerParams : 0,
       moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
     );
+    const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
     let activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
-    const s = options.seqLen / layout.contextParallel;
-    const b = layout.microBatchSize;
-    const holdsEmbedding = which !== 'last';
-    const holdsHead = which !== 'first';
+    const holdsEmbedding = index === 0;
+    const holdsHead = index === p - 1;
     if (holdsEmbedding) {
       denseParams += (spec.vocabSize * h) / t + spec.learnedPositionEmbeddings * h;
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
-      denseParams +=
-        normParams(spec, h) + (spec.tieWordEmbeddings && which === 'only' ? 0 : (spec.vocabSize * h) / t);
+      denseParams += normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
+    const stage = { index, layers, moeLayers, inFlight, paramsPerGpu: denseParams + expertParams, holdsHead };
 
-    const zero = layout.zeroStage;
-    const shard = (params: number, shards: number, stageMin: number, perParam: number) =>
-      (params * perParam) / (zero >= stageMin ? shards : 1);
     const adapter = options.adapter;
     if (adapter) {
       // Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the
       // adapters (spread over the stage's share of layers) have gradients and optimizer states.
-      const adapterParams = (adapter.trainableParams * ((last - first) / spec.numLayers)) / t;
+      const adapterParams = (adapter.trainableParams * (layers / spec.numLayers)) / t;
       const embeddingParams = denseParams + expertParams - decoderParams;
       const frozen =
         shard(decoderParams, denseShards, 3, adapter.baseBytesPerParam) +
@@ -283,23 +394,17 @@ export function trainingMemory(
           spec.hiddenSize * spec.mlp.intermediateSize,
           spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
         ) / t;
-      const dequant = adapter.baseBytesPerParam < 1 ? 2 * largestMatrix : 0;
-      const stage = finishStage(
-        which,
-        last - first,
-        denseParams + expertParams,
-        { weights, gradients, optimizerStates },
+      const result = finishStage({
+        ...stage,
+        modelStates: { weights, gradients, optimizerStates },
         activations,
-        dequant,
-        holdsHead,
-        b,
-        s,
-      );
-      if (!adapter.pagedOptimizer) return stage;
+        extraBuffers: adapter.baseBytesPerParam < 1 ? 2 * largestMatrix : 0,
+      });
+      if (!adapter.pagedOptimizer) return result;
       // Paged: the peak is the larger of forward/backward (no states) and the update (no activations).
-      const train = stage.totalBytes - optimizerStates;
+      const train = result.totalBytes - optimizerStates;
       const update = weights + gradients + optimizerStates + overhead;
-      return { ...stage, totalBytes: Math.max(train, update) };
+      return { ...result, totalBytes: Math.max(train, update) };
     }
     const weights =
       paramCopies *
@@ -310,72 +415,21 @@ export function trainingMemory(
     const optimizerStates =
       shard(denseParams, denseShards, 1, optimizerBytes) +
       shard(expertParams, expertShards, 1, optimizerBytes);
-
     // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
-    const gathered = zero === 3 ? 2 * maxLayerWeights * bytes.weight : 0;
-    return finishStage(
-      which,
-      last - first,
-      denseParams + expertParams,
-      { weights, gradients, optimizerStates },
+    return finishStage({
+      ...stage,
+      modelStates: { weights, gradients, optimizerStates },
       activations,
-      gathered,
-      holdsHead,
-      b,
-      s,
-    );
+      extraBuffers: zero === 3 ? 2 * maxLayerWeights * bytes.weight : 0,
+    });
   };
 
-  const finishStage = (
-    which: 'first' | 'last' | 'only',
-    layers: number,
-    paramsPerGpu: number,
-    modelStates: ModelStateBytes,
-    activations: number,
-    extraBuffers: number,
-    holdsHead: boolean,
-    b: number,
-    s: number,
-  ): StageMemory => {
-    let buffers = extraBuffers;
-    // Full recomputation rebuilds one layer's activations at a time during the backward pass.
-    if (layout.recompute === 'full') {
-      const noRecompute = { ...layout, recompute: 'none' as const };
-      buffers += activationBytesPerLayer(spec, spec.moe ? 'moe' : 'dense', noRecompute, actOptions);
-    }
-    // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
-    if (spec.moe && layout.expertParallel > 1) buffers += 2 * 2 * s * b * spec.moe.topK * h;
-    // Logits of one microbatch: BF16 logits plus FP32 for the softmax cross-entropy, vocab split over TP.
-    if (holdsHead) buffers += (6 * s * b * spec.vocabSize) / t;
-
-    const totalBytes =
-      modelStates.weights +
-      modelStates.gradients +
-      modelStates.optimizerStates +
-      activations +
-      buffers +
-      overhead;
-    return {
-      stage: which,
-      layers,
-      paramsPerGpu,
-      modelStates,
-      activations,
-      buffers,
-      frameworkOverhead: overhead,
-      totalBytes,
-    };
-  };
-
-  const stages =
-    p === 1
-      ? [stageMemory('only', 0)]
-      : [stageMemory('first', 0), stageMemory('last', Math.ceil(spec.numLayers / layersPerStage) - 1)];
-  const peak = stages.reduce((a, b) => (b.totalBytes > a.totalBytes ? b : a));
+  const stages = Array.from({ length: p }, (_, i) => stageMemory(i));
+  const peak = stages.reduce((a, c) => (c.totalBytes > a.totalBytes ? c : a));
   return {
     peak,
     stages,
-    microbatchesInFlight: inFlight,
+    microbatchesInFlight: stages[0]!.microbatchesInFlight,
     activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
   };
 }
@@ -392,4 +446,34 @@ export function moeLayerPrefix(spec: ModelSpec): Int32Array {
     moePrefixCache.set(spec, prefix);
   }
   return prefix;
+}
+
+export type MemoryTerm = 'weights' | 'gradients' | 'optimizerStates' | 'activations' | 'buffers';
+
+/** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
+const CUTS: Readonly<Record<MemoryTerm, string>> = {
+  weights: 'more tensor, pipeline or expert parallelism, or ZeRO-3/FSDP',
+  gradients: 'ZeRO-2 (gradients sharded over data parallelism), or more tensor/pipeline parallelism',
+  optimizerStates:
+    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, or smaller states (--optimizer adamw-bf16-moments or adam-8bit)',
+  activations:
+    'recomputation (--recompute selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
+  buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
+};
+
+/** The largest term of a stage's memory, its bytes, and what cuts it. */
+export function largestMemoryTerm(stage: StageMemory): {
+  readonly term: MemoryTerm;
+  readonly bytes: number;
+  readonly cut: string;
+} {
+  const terms: [MemoryTerm, number][] = [
+    ['weights', stage.modelStates.weights],
+    ['gradients', stage.modelStates.gradients],
+    ['optimizerStates', stage.modelStates.optimizerStates],
+    ['activations', stage.activations],
+    ['buffers', stage.buffers],
+  ];
+  const [term, bytes] = terms.reduce((a, c) => (c[1] > a[1] ? c : a));
+  return { term, bytes, cut: CUTS[term] };
 }

@@ -136,6 +136,36 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
   };
 }
 
+/** Thrown inside the enumeration to stop at the first layout that fits. */
+class FirstFit {
+  constructor(readonly entry: EvaluatedLayout) {}
+}
+
+/** The first layout of `gpus` GPUs that fits (null when none does); stops as soon as one is found. */
+export function firstFittingLayout(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  options: SearchOptions,
+  gpus: number,
+): EvaluatedLayout | null {
+  try {
+    enumerate(
+      spec,
+      cluster,
+      options,
+      gpus,
+      () => false,
+      (entry, fits) => {
+        if (fits) throw new FirstFit(entry);
+      },
+    );
+  } catch (found) {
+    if (found instanceof FirstFit) return found.entry;
+    throw found;
+  }
+  return null;
+}
+
 const timePerToken = (e: EvaluatedLayout) => e.step.stepSeconds / e.step.tokensPerStep;
 
 function keepTop(top: EvaluatedLayout[], entry: EvaluatedLayout, n: number): void {
@@ -176,9 +206,14 @@ function enumerate(
   const seq = options.seqLen;
   const batch = options.globalBatchSize;
   // With FlashAttention nothing is left for selective recomputation to drop (Korthikanti's
-  // selective mode skips the s² score tensors, which FlashAttention never stores): it equals 'none'.
+  // selective mode skips the s² score tensors, which FlashAttention never stores): it equals 'none',
+  // so the search skips it; a fixed --recompute is always honoured.
   const recomputeModes =
-    (options.flashAttention ?? true) ? RECOMPUTE_MODES.filter((r) => r !== 'selective') : RECOMPUTE_MODES;
+    c.recompute !== undefined
+      ? [c.recompute]
+      : (options.flashAttention ?? true)
+        ? RECOMPUTE_MODES.filter((r) => r !== 'selective')
+        : RECOMPUTE_MODES;
   const gpuDivisors = divisors(gpus);
   const tps = pick(c.tensorParallel, gpuDivisors).filter(
     (t) =>
@@ -214,7 +249,7 @@ function enumerate(
                   : [vpp > 1 ? 'interleaved' : '1f1b'];
                 for (const schedule of schedules) {
                   if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
-                  for (const recompute of pick(c.recompute, recomputeModes)) {
+                  for (const recompute of recomputeModes) {
                     for (const zero of pick(c.zeroStage, [0, 1, 2, 3] as const)) {
                       if (zero === 3 && pp > 1) continue;
                       const layout: ParallelLayout = {

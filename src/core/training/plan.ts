@@ -4,11 +4,13 @@
  */
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { largestMemoryTerm, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import { DEFAULT_LAYOUT, layoutIssues } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 import {
   type EvaluatedLayout,
+  firstFittingLayout,
   type LayoutConstraints,
   type SearchResult,
   searchLayouts,
@@ -21,6 +23,11 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly constraints: LayoutConstraints;
   readonly top?: number;
   readonly pareto?: boolean;
+  /**
+   * When nothing fits, search nearby GPU counts (a few full searches): a count whose splits all miss
+   * while a smaller count fits is an input error naming the counts that work (the CLI's `train`).
+   */
+  readonly diagnoseGpuCount?: boolean;
   /** Omit for one step only. */
   readonly cost?: Omit<RunCostOptions, 'gpus'>;
 }
@@ -92,15 +99,36 @@ export function planTraining(
     maxTensorParallel: options.constraints.tensorParallel,
   });
   if (!search.best) {
+    // No split of this count, or none that fits while a smaller count fits: the count is the
+    // problem, not memory (exit 2, naming counts that work).
+    if (search.layoutsEvaluated === 0 || (options.diagnoseGpuCount && c.dataParallel === undefined)) {
+      const nearby = options.diagnoseGpuCount ? nearbyWorkingCounts(spec, cluster, options) : [];
+      if (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus)) {
+        const why =
+          search.layoutsEvaluated === 0
+            ? `${options.gpus} GPUs have no valid split into tp × pp × dp × cp for ${spec.name} (tp divides the ${spec.attention.numHeads} heads, pp ≤ ${spec.numLayers} layers, dp divides the global batch ${options.globalBatchSize}${spec.moe ? `, ep divides the ${spec.moe.numExperts} experts and dp × cp` : ''}${Object.keys(definedOnly(c)).length > 0 ? ', with the fixed flags' : ''})`
+            : `none of the splits of ${options.gpus} GPUs fits in memory, though fewer GPUs do: the count's factors leave no good split`;
+        throw new InputError({
+          code: 'infeasible',
+          path: ['--gpus'],
+          message: `${why}; ${nearby.length > 0 ? `counts that work nearby: ${nearby.join(', ')}` : options.diagnoseGpuCount ? 'no nearby count works either' : 'try a count with more factors of 2'}`,
+        });
+      }
+    }
     const alternatives = searchLayouts(spec, cluster, { ...options, constraints: {}, top: 3 });
     const closest = search.nearestInfeasible[0];
-    const detail = closest
-      ? `the closest layout needs ${(closest.memoryPerGpuBytes / GIB).toFixed(1)} GiB per GPU of ${(cluster.gpu.memoryBytes / GIB).toFixed(1)} GiB`
-      : `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
+    const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
+    let detail = `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
+    if (closest) {
+      const peak = trainingMemory(spec, closest.layout, options).peak;
+      const largest = largestMemoryTerm(peak);
+      const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
+      detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${largest.cut}`;
+    }
     const suggestion =
       alternatives.best && Object.keys(definedOnly(options.constraints)).length > 0
         ? '; layouts that fit are listed below (drop the fixed flags to search them)'
-        : '; use more GPUs, a GPU with more memory, recomputation, or ZeRO';
+        : '; or use more GPUs or a GPU with more memory';
     throw new LayoutDoesNotFitError(
       `no layout fits in memory: ${detail}${suggestion}`,
       search.nearestInfeasible,
@@ -110,6 +138,41 @@ export function planTraining(
   const chosen = search.best;
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
   return { search, chosen, run };
+}
+
+/**
+ * GPU counts near `options.gpus` (within a factor of two, multiples of the node size, with only the
+ * prime factors 2, 3 and 5 that batch and head counts share) where a layout fits: up to two below
+ * and two above, nearest first.
+ */
+export function nearbyWorkingCounts(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  options: TrainingPlanOptions,
+): number[] {
+  const n = options.gpus;
+  const step = n >= cluster.gpusPerNode ? cluster.gpusPerNode : 1;
+  const smooth = (x: number) => {
+    let r = x;
+    for (const f of [2, 3, 5]) while (r % f === 0) r /= f;
+    return r === 1;
+  };
+  const candidates: number[] = [];
+  for (let c = step; c <= 2 * n; c += step) {
+    if (c !== n && c * 2 >= n && smooth(c)) candidates.push(c);
+  }
+  candidates.sort((a, b) => Math.abs(Math.log(a / n)) - Math.abs(Math.log(b / n)));
+  const constraints = { ...options.constraints, dataParallel: undefined };
+  const below: number[] = [];
+  const above: number[] = [];
+  let tried = 0;
+  for (const c of candidates) {
+    const side = c < n ? below : above;
+    if (side.length >= 2 || tried >= 8) continue;
+    tried += 1;
+    if (firstFittingLayout(spec, cluster, { ...options, constraints }, c)) side.push(c);
+  }
+  return [...below, ...above].sort((a, b) => a - b);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

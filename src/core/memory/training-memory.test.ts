@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { specFromInput } from '../model/model-spec-schema.js';
+import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
+import { pipelineChunks, stageMicrobatchesInFlight, trainingMemory } from './training-memory.js';
+
+describe('pipeline placement', () => {
+  it('chunks cover every layer once, sizes differ by at most one, the first chunk is never the larger', () =>
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.integer({ min: 1, max: 8 }),
+        (L, p, v) => {
+          fc.pre(p * v <= L);
+          const chunks = pipelineChunks(L, p, v);
+          expect(chunks).toHaveLength(p * v);
+          expect(chunks[0]!.first).toBe(0);
+          expect(chunks.at(-1)!.last).toBe(L);
+          const sizes = chunks.map((c) => c.last - c.first);
+          for (let k = 1; k < chunks.length; k += 1) expect(chunks[k]!.first).toBe(chunks[k - 1]!.last);
+          expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+          expect(sizes[0]).toBe(Math.min(...sizes));
+        },
+      ),
+    ));
+  it('126 layers on 16 stages: 7 on the first, 8 in the middle, 7 on the last (as Llama 3 placed them)', () => {
+    const sizes = pipelineChunks(126, 16, 1).map((c) => c.last - c.first);
+    expect(sizes[0]).toBe(7);
+    expect(sizes[1]).toBe(8);
+    expect(sizes[15]).toBe(7);
+  });
+  const layout = (p: number, v: number): ParallelLayout => ({
+    ...DEFAULT_LAYOUT,
+    pipelineParallel: p,
+    virtualStages: v,
+    schedule: v > 1 ? 'interleaved' : '1f1b',
+  });
+  it('1F1B: rank i holds p − i microbatches (Narayanan et al. 2021, Sec. 2.2.1)', () => {
+    expect(stageMicrobatchesInFlight(layout(8, 1), 64, 0)).toBe(8);
+    expect(stageMicrobatchesInFlight(layout(8, 1), 64, 7)).toBe(1);
+    expect(stageMicrobatchesInFlight(layout(8, 1), 4, 0)).toBe(4);
+  });
+  it('interleaved: the first rank holds p(1 + (p − 1)/(pv)) (Korthikanti et al. 2022, Sec. 4.2.3)', () => {
+    expect(stageMicrobatchesInFlight(layout(8, 4), 64, 0)).toBeCloseTo(8 * (1 + 7 / 32), 10);
+    expect(stageMicrobatchesInFlight(layout(8, 4), 64, 7)).toBeLessThan(
+      stageMicrobatchesInFlight(layout(8, 4), 64, 0),
+    );
+  });
+});
+
+describe('every stage is checked', () => {
+  // A MoE model whose first three layers are dense: the middle stages hold only MoE layers.
+  const moe = specFromInput({
+    name: 'moe',
+    vocabSize: 32000,
+    hiddenSize: 2048,
+    numLayers: 16,
+    maxContextTokens: 4096,
+    attention: { kind: 'gqa', numHeads: 16, numKvHeads: 4 },
+    mlp: { intermediateSize: 8192, gated: true },
+    moe: { numExperts: 64, topK: 4, expertIntermediateSize: 1024, firstDenseLayers: 3 },
+  });
+  const options = { seqLen: 4096, globalBatchSize: 64, precision: 'bf16', optimizer: 'adamw' } as const;
+  it('one entry per stage; the peak is the largest', () => {
+    const m = trainingMemory(moe, { ...DEFAULT_LAYOUT, pipelineParallel: 4, dataParallel: 2 }, options);
+    expect(m.stages.map((s) => s.stage)).toEqual(['first', 'middle', 'middle', 'last']);
+    expect(m.peak.totalBytes).toBe(Math.max(...m.stages.map((s) => s.totalBytes)));
+    expect(m.stages.reduce((n, s) => n + s.layers, 0)).toBe(16);
+  });
+  it('interleaving places chunk k on rank k mod p', () => {
+    const m = trainingMemory(
+      moe,
+      { ...DEFAULT_LAYOUT, pipelineParallel: 4, dataParallel: 2, virtualStages: 2, schedule: 'interleaved' },
+      options,
+    );
+    // 8 chunks of 2 layers: rank 0 holds layers 0-1 (dense) and 8-9 (MoE); rank 1 holds 2-3 and 10-11.
+    expect(m.stages[0]!.layers).toBe(4);
+    expect(m.stages[0]!.moeLayers).toBe(2);
+    expect(m.stages[1]!.moeLayers).toBe(3);
+  });
+  it('FP8 caching of GEMM inputs lowers activation memory', () => {
+    const l = { ...DEFAULT_LAYOUT, pipelineParallel: 4, dataParallel: 2 };
+    const cached = trainingMemory(moe, l, { ...options, precision: 'fp8' }).peak.activations;
+    const uncached = trainingMemory(moe, l, { ...options, precision: 'fp8', fp8ActivationCache: false }).peak
+      .activations;
+    expect(cached).toBeLessThan(uncached);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Korthikanti et al. 2022 (arXiv:2205.05198), Table 5: end-to-end iteration time of four GPT models on
+ * A100-80GB (Selene), each with full recomputation (the baseline) and with selective recomputation +
+ * sequence parallelism. Configurations from Table 3: TP 8, sequence 2048, micro-batch 1, no
+ * FlashAttention (2022), dropout on. All eight rows must run as fixed layouts, as they ran.
+ */
+import { describe, expect, it } from 'vitest';
+import { findCluster } from '../../src/catalog/catalog.js';
+import { specFromInput } from '../../src/core/model/model-spec-schema.js';
+import { planTraining } from '../../src/core/training/plan.js';
+
+const ROWS = [
+  { name: '22B', heads: 64, hidden: 6144, layers: 48, pp: 1, gpus: 8, batch: 4, full: 1.42, selective: 1.1 },
+  {
+    name: '175B',
+    heads: 96,
+    hidden: 12288,
+    layers: 96,
+    pp: 8,
+    gpus: 64,
+    batch: 64,
+    full: 18.13,
+    selective: 13.75,
+  },
+  {
+    name: '530B',
+    heads: 128,
+    hidden: 20480,
+    layers: 105,
+    pp: 35,
+    gpus: 280,
+    batch: 280,
+    full: 49.05,
+    selective: 37.83,
+  },
+  {
+    name: '1T',
+    heads: 160,
+    hidden: 25600,
+    layers: 128,
+    pp: 64,
+    gpus: 512,
+    batch: 512,
+    full: 94.42,
+    selective: 71.49,
+  },
+] as const;
+
+/**
+ * Regression guard, not an accuracy target: today the engine is 3–18% slower than published on these rows (the
+ * 2022 Megatron stack is not calibrated separately yet); the selective/full speed-up is checked tighter.
+ */
+const TOLERANCE = 0.25;
+
+describe('Korthikanti et al. 2022, Table 5: all eight rows as fixed layouts', () => {
+  const cluster = findCluster('selene-a100');
+  for (const row of ROWS) {
+    const spec = specFromInput({
+      name: `GPT ${row.name}`,
+      vocabSize: 51200,
+      hiddenSize: row.hidden,
+      numLayers: row.layers,
+      maxContextTokens: 2048,
+      learnedPositionEmbeddings: 2048,
+      tieWordEmbeddings: true,
+      norm: 'layernorm',
+      attention: { kind: 'gqa', numHeads: row.heads, qkvBias: true, outputBias: true },
+      mlp: { intermediateSize: 4 * row.hidden, gated: false, bias: true },
+    });
+    const step = (recompute: 'full' | 'selective') =>
+      planTraining(spec, cluster, {
+        seqLen: 2048,
+        globalBatchSize: row.batch,
+        precision: 'bf16',
+        optimizer: 'adamw',
+        flashAttention: false,
+        dropout: true,
+        gpus: row.gpus,
+        constraints: {
+          tensorParallel: 8,
+          pipelineParallel: row.pp,
+          dataParallel: row.gpus / (8 * row.pp),
+          contextParallel: 1,
+          virtualStages: 1,
+          microBatchSize: 1,
+          recompute,
+          sequenceParallel: recompute === 'selective',
+          zeroStage: 1,
+        },
+      }).chosen;
+    const full = step('full');
+    const selective = step('selective');
+    it(`${row.name}, full recomputation: ${row.full} s per iteration`, () => {
+      expect(full.layout.recompute).toBe('full');
+      expect(Math.abs(full.step.stepSeconds / row.full - 1)).toBeLessThanOrEqual(TOLERANCE);
+    });
+    it(`${row.name}, selective recomputation + sequence parallelism: ${row.selective} s per iteration`, () => {
+      expect(selective.layout.recompute).toBe('selective');
+      expect(selective.layout.sequenceParallel).toBe(true);
+      expect(Math.abs(selective.step.stepSeconds / row.selective - 1)).toBeLessThanOrEqual(TOLERANCE);
+    });
+    it(`${row.name}: selective is faster than full by about the published ${Math.round(100 * (row.full / row.selective - 1))}%`, () => {
+      const speedup = full.step.stepSeconds / selective.step.stepSeconds;
+      expect(speedup).toBeGreaterThan(1);
+      expect(Math.abs(speedup / (row.full / row.selective) - 1)).toBeLessThanOrEqual(0.15);
+    });
+  }
+});

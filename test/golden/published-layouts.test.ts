@@ -1,0 +1,117 @@
+/**
+ * Layouts that ran in public must fit: every NeMo 25.11 Megatron-Bridge pretraining run (exact
+ * layouts, catalog/validation/megatron-bridge-performance-25.11.json) and Llama 3 405B on 16K H100.
+ * Memory is checked on every pipeline stage; the most loaded one decides.
+ */
+import { describe, expect, it } from 'vitest';
+import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.json' with { type: 'json' };
+import { findGpu, findModel } from '../../src/catalog/catalog.js';
+import { trainingMemory } from '../../src/core/memory/training-memory.js';
+import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import {
+  DEFAULT_LAYOUT,
+  layoutIssues,
+  type ParallelLayout,
+  RECOMPUTE_MODES,
+} from '../../src/core/parallelism/layout.js';
+
+const MODELS: Record<string, string> = {
+  'Llama3 8B': 'llama-3-8b',
+  // Llama 3 70B and 3.1 70B share the architecture (3.1 adds RoPE scaling for 128K).
+  'Llama3 70B': 'llama-3.1-70b',
+  'Llama3.1 405B': 'llama-3.1-405b',
+  'GPT-OSS 120B': 'gpt-oss-120b',
+  'Qwen3 30B-A3B': 'qwen3-30b-a3b',
+  'DeepSeek-V3': 'deepseek-v3',
+};
+const SYSTEMS: Record<string, string> = { 'DGX-H100': 'h100-sxm', 'DGX-B200': 'b200', 'DGX-GB200': 'gb200' };
+
+const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
+
+describe('NeMo 25.11 published layouts fit (every stage)', () => {
+  const rows = nemo.rows.filter((r) => MODELS[r.model] && SYSTEMS[r.system]);
+  it('covers most of the published rows (GB300 and Qwen3 235B are not in the catalog)', () =>
+    expect(rows.length).toBeGreaterThanOrEqual(18));
+  for (const r of rows) {
+    it(`${r.system} ${r.model} ${r.precision} tp${r.tp} pp${r.pp} cp${r.cp} vp${r.vp ?? 1} ep${r.ep}`, () => {
+      const model = spec(MODELS[r.model]!);
+      const gpu = findGpu(SYSTEMS[r.system]!);
+      const vp = r.vp ?? 1;
+      const layout: ParallelLayout = {
+        ...DEFAULT_LAYOUT,
+        tensorParallel: r.tp,
+        pipelineParallel: r.pp,
+        contextParallel: r.cp,
+        dataParallel: r.gpus / (r.tp * r.pp * r.cp),
+        expertParallel: r.ep,
+        virtualStages: r.pp > 1 ? vp : 1,
+        schedule: r.pp > 1 && vp > 1 ? 'interleaved' : '1f1b',
+        microBatchSize: r.microBatch,
+        sequenceParallel: r.tp > 1,
+        // Megatron's distributed optimizer shards optimizer states (ZeRO-1); fsdp rows shard weights too.
+        zeroStage: r.fsdp ? 3 : 1,
+      };
+      expect(layoutIssues(model, layout, r.seqLen)).toEqual([]);
+      // The summary does not publish recomputation (the recipes recompute some modules): the
+      // layout must fit with one of the modes.
+      const peaks = RECOMPUTE_MODES.map((recompute) => {
+        const m = trainingMemory(
+          model,
+          { ...layout, recompute },
+          {
+            seqLen: r.seqLen,
+            globalBatchSize: r.globalBatch,
+            precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
+            optimizer: 'adamw',
+          },
+        );
+        expect(m.stages).toHaveLength(r.pp);
+        return m.peak.totalBytes;
+      });
+      expect(Math.min(...peaks)).toBeLessThanOrEqual(gpu.memoryBytes);
+    });
+  }
+});
+
+describe('layouts that ran at scale', () => {
+  const h100 = findGpu('h100-sxm');
+  it('Llama 3 405B, 16K H100, 8K sequence: TP8 PP16 DP128 interleaved fits (Llama 3 paper Table 4, Sec. 3.3.2)', () => {
+    // Meta's FSDP shards optimizer states and gradients and keeps weights after the forward (ZeRO-2).
+    const m = trainingMemory(
+      spec('llama-3.1-405b'),
+      {
+        ...DEFAULT_LAYOUT,
+        tensorParallel: 8,
+        pipelineParallel: 16,
+        dataParallel: 128,
+        virtualStages: 2,
+        schedule: 'interleaved',
+        sequenceParallel: true,
+        zeroStage: 2,
+      },
+      { seqLen: 8192, globalBatchSize: 2048, precision: 'bf16', optimizer: 'adamw' },
+    );
+    expect(m.peak.totalBytes).toBeLessThanOrEqual(h100.memoryBytes);
+  });
+  it('DeepSeek-V3 PP16 · EP1 · VPP3 on H800 does not fit: a middle stage holds four MoE layers with all 256 experts', () => {
+    const m = trainingMemory(
+      spec('deepseek-v3'),
+      {
+        ...DEFAULT_LAYOUT,
+        pipelineParallel: 16,
+        dataParallel: 128,
+        virtualStages: 3,
+        schedule: 'interleaved',
+        microBatchSize: 4,
+        recompute: 'full',
+        zeroStage: 2,
+      },
+      { seqLen: 4096, globalBatchSize: 15360, precision: 'fp8', optimizer: 'adamw' },
+    );
+    expect(m.peak.stage).toBe('middle');
+    expect(m.peak.moeLayers).toBe(4);
+    // 4 layers × 256 experts × 3 × 7168 × 2048 × 2 bytes ≈ 84 GiB of expert weights alone.
+    expect(m.peak.modelStates.weights).toBeGreaterThan(84 * 2 ** 30);
+    expect(m.peak.totalBytes).toBeGreaterThan(findGpu('h800').memoryBytes);
+  });
+});
