@@ -148,7 +148,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         'attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts',
         'attn,mlp',
       )
-      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 | fp8 (QLoRA is NF4)', 'bf16')
+      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 (default) | fp8 (QLoRA is NF4)')
       .option('--tokens <n>', 'dataset tokens (one epoch)')
       .option('--examples <n>', 'dataset examples')
       .option('--avg-tokens <n>', 'average tokens per example (with --examples)')

@@ -5,7 +5,7 @@ import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/
 import { parseScenario } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
-import { positiveInteger } from '../options.js';
+import { nonNegativeInteger, positiveInteger } from '../options.js';
 import { readText } from '../read-text.js';
 
 export interface RunFlags {
@@ -74,8 +74,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   const format = reportFormat(o);
   const scenario = parseScenario(text, file);
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
-  const seed = o.seed === undefined ? 1 : Number.parseInt(o.seed, 10);
-  if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
+  const seed = nonNegativeInteger(o.seed, '--seed', 1);
   const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format) });
   const { prepared, result, sensitivity, monteCarlo: mc } = a;
   if (format === 'csv') return written(o.out, scenarioCsv(result));
