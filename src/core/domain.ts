@@ -5,7 +5,9 @@
  * hang (a layout search over 2⁵³ GPUs) or overflow into Infinity/NaN (a batch of 1e300).
  * The maxima are generous physical limits, not defaults: documented in docs/scenarios.md ("Bounds").
  */
-import { inputError } from './errors.js';
+import { z } from 'zod';
+import { InputError, inputError } from './errors.js';
+import { parseCount } from './units.js';
 
 export interface Domain {
   /** Smallest allowed value. */
@@ -83,6 +85,32 @@ export const DOMAINS = {
   mfu: real(0, 1, 'an MFU', true),
   /** Months in a scenario. */
   months: int(1, 240, 'months'),
+  /** A month index from the project start (0 = the first month). */
+  monthIndex: int(0, 239, 'a month index'),
+  /** Electricity price. */
+  usdPerKWh: real(0, 10, 'USD per kWh'),
+  /** Colocation: data-centre space and power per kW of node power per month. */
+  usdPerKwMonth: real(0, 10_000, 'USD per kW-month'),
+  /** Tokens in one global batch. */
+  batchTokens: int(1, 10_000_000_000, 'tokens per batch'),
+  /** A multiplier on predicted GPU-hours (1.2 = 20% slower than predicted). */
+  efficiencyFactor: real(0, 100, 'a factor', true),
+  /** A monthly growth rate: above −100% (a base cannot shrink below nothing), at most +1000%. */
+  growthPerMonth: real(-1, 10, 'a monthly growth rate', true),
+  /** An annual discount rate: above −100%, at most 1000%. */
+  discountRate: real(-1, 10, 'an annual discount rate', true),
+  /** Research compute over the final runs' compute: 1 (final runs only) to 1000. */
+  computeRatio: real(1, 1000, 'a ratio'),
+  headcount: real(0, 1_000_000, 'people'),
+  usdPerYear: real(0, 1e8, 'USD per year'),
+  terabytes: real(0, 1e9, 'terabytes'),
+  usdPerGbMonth: real(0, 100, 'USD per GB-month'),
+  users: real(0, 1e10, 'users'),
+  /** Subscription base growth: new users as a share of the base, per month (0 to 1000%). */
+  userGrowthPerMonth: real(0, 10, 'a monthly growth rate'),
+  usdPerUserMonth: real(0, 1e6, 'USD per user-month'),
+  /** A positive quantity a report divides by or compares to. */
+  positiveAmount: real(0, 1e15, 'a positive amount', true),
 } as const satisfies Record<string, Domain>;
 export type DomainName = keyof typeof DOMAINS;
 
@@ -177,3 +205,30 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
 
 /** Any other count: below 2⁵³ so that it is exact, and the engines bound their own work. */
 export const DEFAULT_COUNT: Domain = real(0, 1e15, 'a count', true);
+
+/** Text in the CLI's count syntax (`15T`, `2.788M`, `4,096`) as a number; anything else unchanged. */
+export function countFromText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return parseCount(value, 'value');
+  } catch (error) {
+    if (error instanceof InputError) return value;
+    throw error;
+  }
+}
+
+/** The message for a value outside `d` (the same words as the CLI's). */
+export const domainMessage = (d: Domain, shown: string) => `${describeDomain(d)} (${d.what}), got ${shown}`;
+
+/**
+ * A zod number in the domain, written as a number or in the CLI's count syntax (`15T`), so that a file
+ * accepts exactly what the flag accepts.
+ */
+export function domainNumber(d: Domain) {
+  return z.preprocess(
+    countFromText,
+    z.number().superRefine((value, ctx) => {
+      if (!inDomain(value, d)) ctx.addIssue({ code: 'custom', message: domainMessage(d, String(value)) });
+    }),
+  );
+}

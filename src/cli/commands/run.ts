@@ -37,19 +37,27 @@ function reportFormat(o: RunFlags): Format {
 }
 
 /**
- * A progress bar on stderr once a run has taken a second — only on a terminal, never with --json,
- * so pipes and machine output stay clean.
+ * Progress on stderr once a run has taken a second, never with --json: a bar on a terminal; when
+ * piped, one line per tenth so that logs show a long run is alive without filling with carriage returns.
  */
 function progressBar(format: Format): ((done: number, total: number) => void) | undefined {
-  if (format === 'json' || !process.stderr.isTTY) return undefined;
+  if (format === 'json') return undefined;
   const started = Date.now();
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = 0;
   return (done, total) => {
     if (Date.now() - started < 1000) return;
+    const percent = Math.round((100 * done) / total);
+    const of = `of ${total.toLocaleString('en-US')} samples`;
+    if (!tty) {
+      const tenth = Math.floor((10 * done) / total);
+      if (tenth > lastTenth) process.stderr.write(`${percent}% ${of}\n`);
+      lastTenth = Math.max(lastTenth, tenth);
+      return;
+    }
     const width = 30;
     const filled = Math.round((width * done) / total);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round((100 * done) / total)}% of ${total.toLocaleString('en-US')} samples`,
-    );
+    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${percent}% ${of}`);
     if (done === total) process.stderr.write('\n');
   };
 }
