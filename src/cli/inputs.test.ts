@@ -145,3 +145,20 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     });
   }
 });
+
+describe('scenarios: exit codes as the CLI', () => {
+  it('a phase that does not fit in memory exits 3 and names the scenario path, not a flag', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 'nofit.yaml');
+    writeFileSync(
+      file,
+      'name: does not fit\nmodel: llama-3.1-405b\nhorizonMonths: 24\nphases:\n  - kind: pretrain\n    name: pretraining\n    tokens: 1T\n    gpu: h100\n    gpus: 8\n    hardware: { rent: { usdPerGpuHour: 2 } }\n',
+    );
+    const r = await run(['run', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: phases\[0\]\.gpus: line 9: pretraining: no layout fits in memory/);
+    expect(r.stderr).not.toMatch(/--/);
+  });
+});

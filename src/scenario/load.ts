@@ -14,10 +14,18 @@ import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
 export const MAX_YAML_ALIASES = 100;
 
 export function parseScenario(text: string, fileName = 'scenario'): Scenario {
+  return parseScenarioLocated(text, fileName).scenario;
+}
+
+/** {@link parseScenario}, also returning where each path is in the text (for the engines' errors). */
+export function parseScenarioLocated(
+  text: string,
+  fileName = 'scenario',
+): { scenario: Scenario; locate: Locate } {
   const { value, locate } = parseYamlLocated(scenarioSchema, text, fileName, 'scenario');
   const issues = scenarioCatalogIssues(value).map((issue) => withLine(issue, locate(issue.path)));
   if (issues.length > 0) throw new InputError(issues);
-  return value;
+  return { scenario: value, locate };
 }
 
 /** YAML/JSON text validated by `schema`; unknown fields, wrong types and bad values name their path and line. */

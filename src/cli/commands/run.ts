@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
-import { parseScenario } from '../../scenario/load.js';
+import { parseScenarioLocated } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
@@ -80,10 +80,10 @@ function written(out: string | undefined, text: string): { output: string; exitC
 export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
   const text = readText(file, 'scenario');
   const format = reportFormat(o);
-  const scenario = parseScenario(text, file);
+  const { scenario, locate } = parseScenarioLocated(text, file);
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
   const seed = nonNegativeInteger(o.seed, '--seed', 1);
-  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format) });
+  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format), locate });
   const { prepared, result, sensitivity, monteCarlo: mc } = a;
   if (format === 'csv') return written(o.out, scenarioCsv(result));
   if (format === 'html') {
