@@ -9,6 +9,23 @@ export {
   formatUsd,
 } from '../core/format.js';
 
+/**
+ * Text safe for a terminal: escape sequences (CSI, OSC), other control characters (all but tab and
+ * newline, carriage return included) and bidirectional overrides removed. Every line the CLI prints
+ * passes here (src/cli/main.ts), so an echoed scenario name or config `model_type` cannot drive the terminal.
+ */
+export function terminalSafe(text: string): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+  );
+}
+
 /** Aligned text table; numeric-looking cells are right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -49,7 +49,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'negative sequence length',
       ['flops', 'llama-3-8b', '--seq-len', '-5'],
-      "error: --seq-len: must be a whole number ≥ 1, got '-5'",
+      "error: --seq-len: must be a whole number ≥ 1 and ≤ 1e8 (tokens per sequence), got '-5'",
     ],
     [
       'non-numeric count',
@@ -65,7 +65,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'fractional batch',
       ['kv', 'llama-3-8b', '--batch', '2.5'],
-      "error: --batch: must be a whole number ≥ 1, got '2.5'",
+      "error: --batch: must be a whole number ≥ 1 and ≤ 1e8 (sequences), got '2.5'",
     ],
     [
       'context beyond the model maximum',
@@ -85,7 +85,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'zero GPUs in a dimension',
       ['memory', 'llama-3-8b', '--dp', '0'],
-      "error: --dp: must be a whole number ≥ 1, got '0'",
+      "error: --dp: must be a whole number ≥ 1 and ≤ 10,000,000 (a parallel degree), got '0'",
     ],
     [
       'TP larger than heads',

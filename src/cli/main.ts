@@ -3,7 +3,8 @@
  * 0 ok · 1 internal error (a bug) · 2 bad input · 3 computed, but does not fit in memory.
  */
 import { Command, CommanderError } from 'commander';
-import { formatIssue, InputError } from '../core/errors.js';
+import { DoesNotFitError, formatIssue, InputError } from '../core/errors.js';
+import { terminalSafe } from './format.js';
 import { addLayoutFlags } from './layout-flags.js';
 import { addServingFlags } from './serving-flags.js';
 
@@ -162,7 +163,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         'attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts',
         'attn,mlp',
       )
-      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 | fp8 (QLoRA is NF4)', 'bf16')
+      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 (default) | fp8 (QLoRA is NF4)')
       .option('--tokens <n>', 'dataset tokens (one epoch)')
       .option('--examples <n>', 'dataset examples')
       .option('--avg-tokens <n>', 'average tokens per example (with --examples)')
@@ -378,7 +379,8 @@ function program(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** Runs the CLI on `args` (without node and script); returns the exit code. */
-export async function main(args: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(args: readonly string[], rawIo: Io = defaultIo): Promise<number> {
+  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   let exitCode: number = EXIT.ok;
   try {
     await program(io, (code) => {
@@ -388,7 +390,7 @@ export async function main(args: readonly string[], io: Io = defaultIo): Promise
   } catch (error) {
     if (error instanceof InputError) {
       for (const issue of error.issues) io.err(`error: ${formatIssue(issue)}`);
-      return EXIT.badInput;
+      return error instanceof DoesNotFitError ? EXIT.doesNotFit : EXIT.badInput;
     }
     if (error instanceof CommanderError) {
       // Help and version are not errors; commander already printed its message.

@@ -1,20 +1,54 @@
 /** Parsing of numeric and enum CLI options into checked values, with errors naming the flag. */
-import { inputError } from '../core/errors.js';
+import { checkDomain, DEFAULT_COUNT, type Domain, FLAG_DOMAINS } from '../core/domain.js';
+import { InputError, inputError } from '../core/errors.js';
 import { parseCount } from '../core/units.js';
 
-export function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = parseCount(text, flag);
-  if (!Number.isInteger(value) || value < 1)
-    inputError('invalid_value', [flag], `must be a whole number ≥ 1, got '${text}'`);
-  return value;
+/** The flag's domain (src/core/domain.ts), with at least the lower bound the caller needs. */
+function flagDomain(flag: string, integer: boolean): Domain {
+  const d = FLAG_DOMAINS[flag] ?? DEFAULT_COUNT;
+  return integer
+    ? { ...d, integer: true, min: Math.max(1, d.min), minExclusive: false }
+    : { ...d, min: Math.max(0, d.min), minExclusive: d.min <= 0 ? true : d.minExclusive };
 }
 
+/** A whole number ≥ 1 within the flag's documented maximum (`1.5`, `12abc`, `6e15` GPUs are refused). */
+export function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  return checkDomain(parseCount(text, flag), flagDomain(flag, true), [flag], text);
+}
+
+/** A number > 0 within the flag's documented maximum. */
 export function positiveNumber(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
-  const value = parseCount(text, flag);
-  if (value <= 0) inputError('invalid_value', [flag], `must be greater than 0, got '${text}'`);
-  return value;
+  return checkDomain(parseCount(text, flag), flagDomain(flag, false), [flag], text);
+}
+
+/** A whole number ≥ 0 within the flag's domain (`--seed`). */
+export function nonNegativeInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const d = FLAG_DOMAINS[flag] ?? DEFAULT_COUNT;
+  return checkDomain(
+    parseCount(text, flag),
+    { ...d, integer: true, min: 0, minExclusive: false },
+    [flag],
+    text,
+  );
+}
+
+/**
+ * Flags that mean something only in another setting are refused there, never silently ignored:
+ * `flags` maps each option key to its flag name; `context` says where they apply.
+ */
+export function refuseFlags(o: object, flags: Readonly<Record<string, string>>, context: string): void {
+  const given = Object.entries(flags).filter(([key]) => (o as Record<string, unknown>)[key] !== undefined);
+  if (given.length > 0)
+    throw new InputError(
+      given.map(([, flag]) => ({
+        code: 'invalid_value' as const,
+        path: [flag],
+        message: `applies only ${context}`,
+      })),
+    );
 }
 
 export function oneOf<T extends string>(

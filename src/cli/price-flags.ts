@@ -2,7 +2,7 @@
 import { loadCatalog } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
 import type { OwnedHardware } from '../core/training/run-cost.js';
-import { positiveNumber } from './options.js';
+import { positiveNumber, refuseFlags } from './options.js';
 
 export interface OwnedFlags {
   purchasePricePerGpu?: string;
@@ -13,7 +13,14 @@ export interface OwnedFlags {
 
 /** The owned-hardware terms, or undefined when renting; rejects giving both a rent and a purchase price. */
 export function ownedHardware(o: OwnedFlags): OwnedHardware | undefined {
-  if (o.purchasePricePerGpu === undefined) return undefined;
+  if (o.purchasePricePerGpu === undefined) {
+    refuseFlags(
+      o,
+      { lifeYears: '--life-years', utilization: '--utilization' },
+      'to owned hardware: give --purchase-price-per-gpu too',
+    );
+    return undefined;
+  }
   const assumptions = loadCatalog().assumptions;
   const owned = {
     purchaseUsdPerGpu: positiveNumber(o.purchasePricePerGpu, '--purchase-price-per-gpu', 1),

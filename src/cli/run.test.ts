@@ -50,6 +50,8 @@ describe('llmecon run', () => {
     writeFileSync(bad, readFileSync(example('s1-32b.yaml'), 'utf8').replace('gpus: 16', 'gpus: -16'));
     const r = await run(['run', bad]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: phases[0].gpus: line 19: Too small: expected number to be >0');
+    expect(r.stderr).toBe(
+      'error: phases[0].gpus: line 19: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got -16',
+    );
   });
 });

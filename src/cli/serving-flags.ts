@@ -14,7 +14,7 @@ import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { loadModel } from './load-model.js';
-import { oneOf, positiveInteger, positiveNumber } from './options.js';
+import { oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 import { ownedHardware } from './price-flags.js';
 
 export interface ServingFlags {
@@ -192,6 +192,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
     inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
+  if (!o.disaggregated)
+    refuseFlags(o, { prefillTp: '--prefill-tp', prefillEp: '--prefill-ep' }, 'with --disaggregated');
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
   const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
   const candidates: DeploymentCandidate[] = [];

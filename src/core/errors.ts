@@ -32,6 +32,14 @@ export class InputError extends Error {
   }
 }
 
+/** Valid input whose result does not fit (memory): the CLI exits 3, not 2. */
+export class DoesNotFitError extends InputError {
+  constructor(issues: readonly InputIssue[] | InputIssue) {
+    super(issues);
+    this.name = 'DoesNotFitError';
+  }
+}
+
 export class InternalError extends Error {
   constructor(message: string) {
     super(message);

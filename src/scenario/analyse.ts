@@ -2,6 +2,8 @@
  * A scenario's full analysis — central result, tornado and (optionally) Monte Carlo — and its HTML
  * report: what `llmecon run` prints, shared with the web app and the browser tests.
  */
+import { DoesNotFitError, InputError, type InputIssue } from '../core/errors.js';
+import { LayoutDoesNotFitError } from '../core/training/plan.js';
 import { type MonteCarloResult, monteCarlo, tornado } from '../core/uncertainty/monte-carlo.js';
 import {
   evaluateScenario,
@@ -12,6 +14,7 @@ import {
   prepareScenario,
 } from './evaluate.js';
 import { scenarioReportHtml } from './html.js';
+import type { Locate } from './load.js';
 import { scenarioReportMarkdown } from './report.js';
 import type { Scenario } from './schema.js';
 
@@ -27,15 +30,79 @@ export interface ScenarioAnalysis {
   readonly monteCarlo: MonteCarloResult<Headline> | null;
 }
 
+/** The scenario field an engine error names by its CLI flag (the rest are about the layout: `gpus`). */
+const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
+  '--gpu': 'gpu',
+  '--gpus': 'gpus',
+  '--seq-len': 'seqLen',
+  '--precision': 'precision',
+  '--global-batch': 'globalBatch',
+  '--global-batch-tokens': 'globalBatchTokens',
+  '--tokens': 'tokens',
+  '--rank': 'rank',
+  '--targets': 'targets',
+  '--method': 'method',
+  '--epochs': 'epochs',
+  '--prompts': 'promptsPerStep',
+  '--samples-per-prompt': 'samplesPerPrompt',
+  '--prompt-tokens': 'promptTokens',
+  '--response-tokens': 'responseTokens',
+  '--input-tokens': 'inputTokens',
+  '--output-tokens': 'outputTokens',
+  '--weights': 'weights',
+  '--kv': 'kv',
+  '--region': 'region',
+  model: 'model',
+};
+
+/**
+ * The engines' preparation; an input error they raise is moved onto the scenario path of the phase
+ * that caused it (found by preparing each phase alone), never a CLI flag, and a layout that does not
+ * fit in memory becomes a {@link DoesNotFitError} (exit 3, as in the CLI).
+ */
+function preparedOrPlaced(scenario: Scenario, locate: Locate | undefined): PreparedScenario {
+  try {
+    return prepareScenario(scenario);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const failing = scenario.phases.findIndex((phase) => {
+      try {
+        prepareScenario({ ...scenario, phases: [phase] });
+        return false;
+      } catch (inner) {
+        return inner instanceof InputError;
+      }
+    });
+    const placed = error.issues.map((issue): InputIssue => {
+      const head = issue.path[0];
+      if (head === 'phases' || failing < 0) return issue;
+      const name = scenario.phases[failing]!.name;
+      const field = typeof head === 'string' ? (FIELD_OF_FLAG[head] ?? 'gpus') : 'gpus';
+      const path = head === 'model' || head === '--region' ? [field] : ['phases', failing, field];
+      const line = locate?.(path) ?? null;
+      return {
+        ...issue,
+        path,
+        message: `${line === null ? '' : `line ${line}: `}${path[0] === 'phases' ? `${name}: ` : ''}${issue.message}`,
+      };
+    });
+    throw error instanceof LayoutDoesNotFitError || error instanceof DoesNotFitError
+      ? new DoesNotFitError(placed)
+      : new InputError(placed);
+  }
+}
+
 export function analyseScenario(
   scenario: Scenario,
   options: {
     readonly samples: number;
     readonly seed: number;
     readonly onProgress?: (done: number, total: number) => void;
+    /** The line of a scenario path in its text, for errors the engines raise. */
+    readonly locate?: Locate;
   },
 ): ScenarioAnalysis {
-  const prepared = prepareScenario(scenario);
+  const prepared = preparedOrPlaced(scenario, options.locate);
   const result = evaluateScenario(prepared);
   const headlines = (values: Readonly<Record<string, number>>) => {
     const r = evaluateScenario(prepared, values);

@@ -12,6 +12,21 @@ import {
   type ProjectResult,
 } from './evaluate.js';
 
+/**
+ * A user's string (a scenario or phase name, a description, a source) as Markdown text that renders
+ * literally: control characters and line breaks removed, and every character Markdown or HTML gives a
+ * meaning inline (emphasis, code, links, raw HTML, entities, table pipes) backslash-escaped (CommonMark
+ * Sec. 2.4), so `<script>`, `<svg onload>` and `[x](javascript:…)` stay text in any renderer (marked included).
+ */
+export function mdText(text: string): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ')
+      .replace(/[\\`*_[\]<>|&]/g, '\\$&')
+  );
+}
+
 const usd = (x: number) => {
   const a = Math.abs(x);
   const sign = x < 0 ? '−' : '';
@@ -57,24 +72,24 @@ export function scenarioReportMarkdown(
   } | null = null,
 ): string {
   const s = p.scenario;
-  const lines = [`# ${s.name}`, '', ...(s.description ? [s.description, ''] : [])];
+  const lines = [`# ${mdText(s.name)}`, '', ...(s.description ? [mdText(s.description), ''] : [])];
   lines.push('## Phases (engine, at central values)', '');
   for (const ph of p.phases) {
     if (ph.kind === 'pretrain')
       lines.push(
-        `- **${ph.phase.name}**: ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
+        `- **${mdText(ph.phase.name)}**: ${ph.phase.gpus} × ${mdText(ph.phase.gpu)}, ${ph.layout}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
       );
     else if (ph.kind === 'finetune')
       lines.push(
-        `- **${ph.phase.name}**: ${ph.phase.method} on ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.layout}, ${(ph.trainableParams / 1e9).toFixed(3)}B trainable parameters, MFU ${(100 * ph.mfu).toFixed(1)}%, ${(ph.gpuHoursPerToken * 1e6).toFixed(2)} GPU-hours per million tokens per epoch`,
+        `- **${mdText(ph.phase.name)}**: ${ph.phase.method} on ${ph.phase.gpus} × ${mdText(ph.phase.gpu)}, ${ph.layout}, ${(ph.trainableParams / 1e9).toFixed(3)}B trainable parameters, MFU ${(100 * ph.mfu).toFixed(1)}%, ${(ph.gpuHoursPerToken * 1e6).toFixed(2)} GPU-hours per million tokens per epoch`,
       );
     else if (ph.kind === 'rl')
       lines.push(
-        `- **${ph.phase.name}**: GRPO (${ph.phase.method} update) on ${ph.phase.gpus} × ${ph.phase.gpu}, ${ph.stepSeconds.toFixed(0)} s per step (${(100 * ph.generationShare).toFixed(0)}% generation), ${ph.gpuHoursPerStep.toFixed(2)} GPU-hours per step`,
+        `- **${mdText(ph.phase.name)}**: GRPO (${ph.phase.method} update) on ${ph.phase.gpus} × ${mdText(ph.phase.gpu)}, ${ph.stepSeconds.toFixed(0)} s per step (${(100 * ph.generationShare).toFixed(0)}% generation), ${ph.gpuHoursPerStep.toFixed(2)} GPU-hours per step`,
       );
     else
       lines.push(
-        `- **${ph.phase.name}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
+        `- **${mdText(ph.phase.name)}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
       );
   }
   lines.push('', '## Cost', '', '| kind | cost | share |', '|---|---:|---:|');
@@ -83,14 +98,14 @@ export function scenarioReportMarkdown(
       `| ${k} | ${usd(r.costByKindUsd[k])} | ${((100 * r.costByKindUsd[k]) / r.totalCostUsd).toFixed(1)}% |`,
     );
   lines.push(`| **total** | **${usd(r.totalCostUsd)}** | 100% |`, '', '| phase | cost |', '|---|---:|');
-  for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${name} | ${usd(c)} |`);
+  for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${mdText(name)} | ${usd(c)} |`);
   for (const o of ownership(p)) {
     const u = o.breakEvenUtilization;
     lines.push(
       '',
       '## Rent vs buy',
       '',
-      `- **${o.phase.name}**: against renting at $${o.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying (depreciation, colocation, electricity) wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${o.ownedHours / HOURS_PER_MONTH} months`}; this scenario keeps them busy ${(100 * o.busyShare).toFixed(1)}% (at central values).`,
+      `- **${mdText(o.phase.name)}**: against renting at $${o.rentUsdPerGpuHour.toFixed(2)}/GPU-hour (catalog, lowest on-demand), buying (depreciation, colocation, electricity) wins when the GPUs are busy more than ${u === null ? '— (never within the horizon)' : `**${(100 * u).toFixed(1)}%** of the ${o.ownedHours / HOURS_PER_MONTH} months`}; this scenario keeps them busy ${(100 * o.busyShare).toFixed(1)}% (at central values).`,
       `- Buying assumes (central values): ${usd(o.assumptions.usdPerGpu)} per GPU × ${o.assumptions.serverCostOverGpuCost} for its server share, ${o.assumptions.lifeYears}-year straight-line life, PUE ${o.assumptions.pue}, electricity $${o.assumptions.electricityUsdPerKWh}/kWh, ${o.assumptions.dataCenterUsdPerKwMonth === null ? 'no colocation charge' : `colocation $${o.assumptions.dataCenterUsdPerKwMonth}/kW-month of node power`}.`,
     );
   }
@@ -110,7 +125,9 @@ export function scenarioReportMarkdown(
     };
     for (const f of s.published) {
       const fmt = f.metric.endsWith('GpuHours') ? gpuHoursText : usd;
-      lines.push(`| ${f.what} | ${fmt(f.value)} | ${fmt(mine[f.metric])} (${f.metric}) | ${f.source} |`);
+      lines.push(
+        `| ${mdText(f.what)} | ${fmt(f.value)} | ${fmt(mine[f.metric])} (${f.metric}) | ${mdText(f.source)} |`,
+      );
     }
   }
   const split = loadCatalog().assumptions.developmentCostSplit;
@@ -153,13 +170,13 @@ export function scenarioReportMarkdown(
       const own = r.costByPhaseUsd[name] ?? 0;
       const phase = p.phases.find((ph) => ph.kind === 'serve' && ph.phase.name === name);
       const apiId = phase?.kind === 'serve' ? phase.api?.id : undefined;
-      return `- ${name}: the same tokens on ${apiId ?? 'the API'} would cost ${usd(api)} vs ${usd(own)} self-hosted (${own <= api ? `self-hosting saves ${(100 * (1 - own / api)).toFixed(0)}%` : `the API is ${(100 * (1 - api / own)).toFixed(0)}% cheaper`}; hardware only, staff excluded)`;
+      return `- ${mdText(name)}: the same tokens on ${mdText(apiId ?? 'the API')} would cost ${usd(api)} vs ${usd(own)} self-hosted (${own <= api ? `self-hosting saves ${(100 * (1 - own / api)).toFixed(0)}%` : `the API is ${(100 * (1 - api / own)).toFixed(0)}% cheaper`}; hardware only, staff excluded)`;
     }),
     ...(r.costPerCapabilityUnitUsd === null || !s.capability
       ? []
-      : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${s.capability.name}`]),
+      : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${mdText(s.capability.name)}`]),
     `- IRR ${r.irr === null ? (r.revenueUsd > 0 ? '—' : 'n/a (no revenue)') : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
-    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 operational (location-based: the ${s.region} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${r.embodiedCo2Tonnes.toFixed(0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
+    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 operational (location-based: the ${mdText(s.region)} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${r.embodiedCo2Tonnes.toFixed(0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
   );
   if (mc) {
     lines.push(

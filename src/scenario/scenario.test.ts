@@ -227,7 +227,7 @@ describe('malformed scenarios name the YAML path and line', () => {
   it('unknown field', () => {
     const text = base.replace('horizonMonths: 24', 'horizonMonths: 24\nhorizon_years: 2');
     const issues = error(text);
-    expect(issues[0]).toMatchObject({ code: 'unknown_field', path: [] });
+    expect(issues[0]).toMatchObject({ code: 'unknown_field', path: ['horizon_years'] });
     expect(issues[0]!.message).toMatch(new RegExp(`^line ${lineOf(text, 'horizon_years')}: .*horizon_years`));
   });
   it('wrong type', () => {

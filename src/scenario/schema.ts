@@ -6,40 +6,28 @@
  */
 import { z } from 'zod';
 import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
+import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
-import { distributionSchema } from '../core/uncertainty/distributions.js';
+import { uncertainIn } from '../core/uncertainty/distributions.js';
 
-const finite = z.number().finite();
-/** A non-negative uncertain number: a number ≥ 0, or a distribution whose support is ≥ 0. */
-const nonNegative = z.union([
-  finite.nonnegative(),
-  distributionSchema.refine(
-    (d) => {
-      switch (d.dist) {
-        case 'lognormal':
-          return true;
-        case 'normal':
-          return d.mean - 3 * d.sd >= 0;
-        default:
-          return d.min >= 0;
-      }
-    },
-    {
-      message:
-        'this value cannot be negative: the distribution must stay ≥ 0 (a normal needs mean − 3·sd ≥ 0; prefer lognormal)',
-    },
-  ),
-]);
-const month = z.number().int().nonnegative();
-const count = z.number().int().positive();
+// Every number is checked against its domain (src/core/domain.ts, the same bounds as the CLI's flags)
+// and may be written in the CLI's count syntax (15T, 2.788M). "Uncertain" fields also take a
+// distribution, truncated to the domain.
+const D = DOMAINS;
+const month = domainNumber(D.monthIndex);
+const months = domainNumber(D.months);
+const gpus = domainNumber(D.gpus);
+const seqLen = domainNumber(D.sequenceTokens);
+const name = z.string().min(1).max(200);
+const id = z.string().min(1).max(200);
 
 const hardwareSchema = z.union([
-  z.object({ rent: z.object({ usdPerGpuHour: nonNegative }).strict() }).strict(),
+  z.object({ rent: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour) }).strict() }).strict(),
   /** Reserved capacity: every hour of the term is paid, busy or not (a discounted committed price). */
   z
     .object({
-      reserve: z.object({ usdPerGpuHour: nonNegative, termMonths: z.number().int().positive() }).strict(),
+      reserve: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour), termMonths: months }).strict(),
     })
     .strict(),
   z
@@ -47,15 +35,15 @@ const hardwareSchema = z.union([
       buy: z
         .object({
           /** GPU purchase price; the server around it is added by Epoch AI's factor (catalog/assumptions.json). */
-          usdPerGpu: nonNegative,
+          usdPerGpu: uncertainIn(D.usdPerGpu),
           /** Straight-line depreciation life; the book value left at the horizon is recovered. */
-          lifeYears: z.number().positive().optional(),
+          lifeYears: domainNumber(D.lifeYears).optional(),
           /** Electricity price, $/kWh (default catalog/assumptions.json). */
-          electricityUsdPerKWh: nonNegative.optional(),
+          electricityUsdPerKWh: uncertainIn(D.usdPerKWh).optional(),
           /** Power usage effectiveness of the site (default catalog/assumptions.json). */
-          pue: z.number().min(1).max(3).optional(),
+          pue: domainNumber(D.pue).optional(),
           /** Data-centre space and power provisioning, $ per kW of node power per month (colocation). */
-          dataCenterUsdPerKwMonth: nonNegative.optional(),
+          dataCenterUsdPerKwMonth: uncertainIn(D.usdPerKwMonth).optional(),
         })
         .strict(),
     })
@@ -66,17 +54,17 @@ export type HardwareChoice = z.infer<typeof hardwareSchema>;
 const pretrainSchema = z
   .object({
     kind: z.literal('pretrain'),
-    name: z.string().min(1),
+    name,
     startMonth: month.default(0),
     /** Training tokens (uncertain). */
-    tokens: nonNegative,
-    gpu: z.string().min(1),
-    gpus: count,
+    tokens: uncertainIn(D.datasetTokens),
+    gpu: id,
+    gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
-    seqLen: count.default(4096),
-    globalBatchTokens: count.default(4_194_304),
+    seqLen: seqLen.default(4096),
+    globalBatchTokens: domainNumber(D.batchTokens).default(4_194_304),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
-    efficiencyFactor: nonNegative.default(1),
+    efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     hardware: hardwareSchema,
   })
   .strict();
@@ -84,22 +72,22 @@ const pretrainSchema = z
 const finetuneSchema = z
   .object({
     kind: z.literal('finetune'),
-    name: z.string().min(1),
+    name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    rank: count.default(16),
+    rank: domainNumber(D.rank).default(16),
     /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts. */
-    targets: z.string().default('attn,mlp'),
+    targets: z.string().max(200).default('attn,mlp'),
     /** Dataset tokens per epoch (uncertain), packed into full sequences. */
-    tokens: nonNegative,
-    epochs: count.default(1),
-    gpu: z.string().min(1),
-    gpus: count,
+    tokens: uncertainIn(D.datasetTokens),
+    epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
+    gpu: id,
+    gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
-    seqLen: count.default(4096),
+    seqLen: seqLen.default(4096),
     /** Sequences per optimizer step. */
-    globalBatch: count.default(16),
-    efficiencyFactor: nonNegative.default(1),
+    globalBatch: domainNumber(D.sequences).default(16),
+    efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     hardware: hardwareSchema,
   })
   .strict();
@@ -107,18 +95,18 @@ const finetuneSchema = z
 const rlSchema = z
   .object({
     kind: z.literal('rl'),
-    name: z.string().min(1),
+    name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    promptsPerStep: count.default(64),
-    samplesPerPrompt: count.default(16),
-    promptTokens: count.default(512),
-    responseTokens: count.default(4096),
+    promptsPerStep: domainNumber(D.sequences).default(64),
+    samplesPerPrompt: domainNumber(D.sequences).default(16),
+    promptTokens: seqLen.default(512),
+    responseTokens: seqLen.default(4096),
     /** RL steps (uncertain). */
-    steps: nonNegative,
-    gpu: z.string().min(1),
-    gpus: count,
-    efficiencyFactor: nonNegative.default(1),
+    steps: uncertainIn({ ...D.steps, integer: false, min: 0, minExclusive: true }),
+    gpu: id,
+    gpus,
+    efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     hardware: hardwareSchema,
   })
   .strict();
@@ -126,25 +114,28 @@ const rlSchema = z
 const serveSchema = z
   .object({
     kind: z.literal('serve'),
-    name: z.string().min(1),
+    name,
     startMonth: month.default(0),
-    months: count,
-    gpu: z.string().min(1),
+    months,
+    gpu: id,
     weights: z.enum(WEIGHT_FORMATS).default('bf16'),
     kv: z.enum(KV_FORMATS).default('bf16'),
-    inputTokens: count,
-    outputTokens: count,
+    inputTokens: seqLen,
+    outputTokens: seqLen,
     /** Traffic in the first month (input + output tokens per day) and its monthly growth (uncertain). */
-    tokensPerDay: nonNegative,
-    growthPerMonth: z.union([finite.gt(-1), distributionSchema]).default(0),
-    tpotSloSeconds: z.number().positive().optional(),
-    ttftSloSeconds: z.number().positive().optional(),
+    tokensPerDay: uncertainIn(D.tokensPerDay),
+    growthPerMonth: uncertainIn(D.growthPerMonth).default(0),
+    tpotSloSeconds: domainNumber(D.seconds).optional(),
+    ttftSloSeconds: domainNumber(D.seconds).optional(),
     hardware: hardwareSchema,
     /** A catalog API to price the same tokens on (llmecon compare-api), for the report. */
-    compareWithApi: z.string().optional(),
+    compareWithApi: id.optional(),
     /** What users pay per million tokens (uncertain); omit for an internal deployment. */
     revenue: z
-      .object({ inputUsdPerMillion: nonNegative, outputUsdPerMillion: nonNegative })
+      .object({
+        inputUsdPerMillion: uncertainIn(D.usdPerMillionTokens),
+        outputUsdPerMillion: uncertainIn(D.usdPerMillionTokens),
+      })
       .strict()
       .optional(),
   })
@@ -160,55 +151,47 @@ export type Phase = z.infer<typeof phaseSchema>;
 
 export const scenarioSchema = z
   .object({
-    name: z.string().min(1),
-    description: z.string().optional(),
+    name,
+    description: z.string().max(10_000).optional(),
     /** Catalog model id (llmecon models). */
-    model: z.string().min(1),
-    horizonMonths: z.number().int().min(1).max(240),
+    model: id,
+    horizonMonths: months,
     /** Annual discount rate for NPV (uncertain). */
-    discountRate: z.union([finite.gt(-1), distributionSchema]).default(0.1),
+    discountRate: uncertainIn(D.discountRate).default(0.1),
     /** Grid for CO2 (catalog/grids). */
-    region: z.string().default('world'),
+    region: id.default('world'),
     phases: z.array(phaseSchema).min(1),
     /**
      * Total experiment + training compute over the final runs' compute (uncertain, ≥ 1; 1 = final runs
      * only). Omitted: Epoch AI's lognormal, 90% interval 1.2×–4× (catalog/assumptions.json).
      */
-    researchComputeRatio: z
-      .union([
-        finite.min(1),
-        distributionSchema.refine(
-          (d) => d.dist === 'lognormal' || (d.dist === 'normal' ? d.mean - 3 * d.sd >= 1 : d.min >= 1),
-          { message: 'the ratio cannot fall below 1 (the final runs themselves): keep the distribution ≥ 1' },
-        ),
-      ])
-      .optional(),
+    researchComputeRatio: uncertainIn(D.computeRatio).optional(),
     staff: z
       .array(
         z
           .object({
-            role: z.string().min(1),
-            headcount: nonNegative,
-            usdPerYear: nonNegative,
+            role: name,
+            headcount: uncertainIn(D.headcount),
+            usdPerYear: uncertainIn(D.usdPerYear),
             startMonth: month.default(0),
-            months: count,
+            months,
           })
           .strict(),
       )
       .default([]),
     data: z
-      .array(z.object({ item: z.string().min(1), usd: nonNegative, month: month.default(0) }).strict())
+      .array(z.object({ item: name, usd: uncertainIn(D.usd), month: month.default(0) }).strict())
       .default([]),
     /** Datasets and checkpoints kept: terabytes × price per GB-month (default: the catalog's object-storage price). */
     storage: z
       .array(
         z
           .object({
-            item: z.string().min(1),
-            terabytes: nonNegative,
-            usdPerGbMonth: nonNegative.optional(),
+            item: name,
+            terabytes: uncertainIn(D.terabytes),
+            usdPerGbMonth: uncertainIn(D.usdPerGbMonth).optional(),
             startMonth: month.default(0),
-            months: count,
+            months,
           })
           .strict(),
       )
@@ -221,20 +204,20 @@ export const scenarioSchema = z
       .array(
         z
           .object({
-            plan: z.string().min(1),
+            plan: name,
             startMonth: month.default(0),
-            months: count,
-            users: nonNegative,
-            growthPerMonth: nonNegative.default(0),
-            churnPerMonth: z.union([finite.min(0).max(1), distributionSchema]).default(0),
-            usdPerUserMonth: nonNegative,
+            months,
+            users: uncertainIn(D.users),
+            growthPerMonth: uncertainIn(D.userGrowthPerMonth).default(0),
+            churnPerMonth: uncertainIn({ ...D.fraction, minExclusive: false }).default(0),
+            usdPerUserMonth: uncertainIn(D.usdPerUserMonth),
           })
           .strict(),
       )
       .default([]),
     /** A unit of capability the project buys (e.g. benchmark points gained), to price per unit. */
     capability: z
-      .object({ name: z.string().min(1), units: z.number().positive() })
+      .object({ name, units: domainNumber(D.positiveAmount) })
       .strict()
       .optional(),
     /** Published figures to show beside the scenario's own (the report compares them). */
@@ -242,10 +225,10 @@ export const scenarioSchema = z
       .array(
         z
           .object({
-            what: z.string().min(1),
+            what: name,
             metric: z.enum(['totalCostUsd', 'computeUsd', 'pretrainGpuHours', 'trainingGpuHours']),
-            value: z.number().positive(),
-            source: z.string().min(1),
+            value: domainNumber(D.positiveAmount),
+            source: name,
           })
           .strict(),
       )

@@ -9,7 +9,6 @@ import { inputError } from '../../core/errors.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import { parseTargets } from '../../core/model/adapters.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
-import { parseCount } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -40,23 +39,39 @@ export interface FinetuneFlags extends LayoutFlags {
 
 export const DOES_NOT_FIT = 3;
 
+/** `--base-format`: the frozen base of LoRA/DoRA; QLoRA's base is NF4 and full fine-tuning has none. */
+function baseFormat(text: string | undefined, method: string): 'bf16' | 'fp8' {
+  if (text !== undefined && (method === 'qlora' || method === 'full'))
+    inputError(
+      'invalid_value',
+      ['--base-format'],
+      method === 'qlora'
+        ? 'QLoRA keeps its frozen base in NF4; --base-format applies to --method lora or dora'
+        : 'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora or dora',
+    );
+  return oneOf(text, '--base-format', ['bf16', 'fp8'] as const, 'bf16');
+}
+
 export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
   const { spec } = loadModel(o.model);
   const hw = resolveHardware(o.gpu, o.cluster);
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'lora');
-  const rank = o.rank === undefined ? 16 : parseCount(o.rank, '--rank');
-  if (method !== 'full' && (!Number.isInteger(rank) || rank < 1))
-    inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got '${o.rank}'`);
+  const rank = positiveInteger(o.rank, '--rank', 16);
   // Keep only targets the model has (no experts or shared experts on a dense model).
   const targets = parseTargets(o.targets ?? 'attn,mlp').filter(
     (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
   );
   const examples = o.examples === undefined ? undefined : positiveInteger(o.examples, '--examples', 1);
   let tokens: number;
+  if (o.tokens !== undefined && (o.examples !== undefined || o.avgTokens !== undefined))
+    inputError(
+      'invalid_value',
+      ['--tokens'],
+      'give the dataset as --tokens or as --examples with --avg-tokens, not both',
+    );
   if (o.tokens !== undefined) {
-    tokens = parseCount(o.tokens, '--tokens');
-    if (!(tokens > 0)) inputError('invalid_value', ['--tokens'], `must be greater than 0, got '${o.tokens}'`);
+    tokens = positiveNumber(o.tokens, '--tokens', 1);
   } else if (examples !== undefined && o.avgTokens !== undefined) {
     tokens = examples * positiveNumber(o.avgTokens, '--avg-tokens', 1);
   } else {
@@ -78,7 +93,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     method,
     rank,
     targets,
-    baseFormat: oneOf(o.baseFormat, '--base-format', ['bf16', 'fp8'] as const, 'bf16'),
+    baseFormat: baseFormat(o.baseFormat, method),
     dataset: {
       tokens,
       examples,

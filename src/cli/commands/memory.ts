@@ -12,7 +12,7 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { contextTokens, oneOf, positiveInteger } from '../options.js';
+import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
 
 export interface MemoryOptions extends LayoutFlags {
   mode?: string;
@@ -35,6 +35,31 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
   const mode = oneOf(options.mode, '--mode', ['train', 'infer'] as const, 'train');
   const { spec } = loadModel(ref);
   const gpu = options.gpu ? findGpu(options.gpu) : null;
+  if (mode === 'train')
+    refuseFlags(
+      options,
+      { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
+      'with --mode infer',
+    );
+  else
+    refuseFlags(
+      options,
+      {
+        seqLen: '--seq-len',
+        globalBatch: '--global-batch',
+        precision: '--precision',
+        optimizer: '--optimizer',
+        pp: '--pp',
+        dp: '--dp',
+        cp: '--cp',
+        vpp: '--vpp',
+        microBatch: '--micro-batch',
+        recompute: '--recompute',
+        zero: '--zero',
+        schedule: '--schedule',
+      },
+      'with --mode train (the default)',
+    );
   return mode === 'train' ? train(spec, gpu, options) : infer(spec, gpu, options);
 }
 

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
-import { parseScenario } from '../../scenario/load.js';
+import { parseScenarioLocated } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
-import { positiveInteger } from '../options.js';
+import { nonNegativeInteger, positiveInteger } from '../options.js';
 import { readText } from '../read-text.js';
 
 export interface RunFlags {
@@ -37,19 +37,27 @@ function reportFormat(o: RunFlags): Format {
 }
 
 /**
- * A progress bar on stderr once a run has taken a second — only on a terminal, never with --json,
- * so pipes and machine output stay clean.
+ * Progress on stderr once a run has taken a second, never with --json: a bar on a terminal; when
+ * piped, one line per tenth so that logs show a long run is alive without filling with carriage returns.
  */
 function progressBar(format: Format): ((done: number, total: number) => void) | undefined {
-  if (format === 'json' || !process.stderr.isTTY) return undefined;
+  if (format === 'json') return undefined;
   const started = Date.now();
+  const tty = process.stderr.isTTY === true;
+  let lastTenth = 0;
   return (done, total) => {
     if (Date.now() - started < 1000) return;
+    const percent = Math.round((100 * done) / total);
+    const of = `of ${total.toLocaleString('en-US')} samples`;
+    if (!tty) {
+      const tenth = Math.floor((10 * done) / total);
+      if (tenth > lastTenth) process.stderr.write(`${percent}% ${of}\n`);
+      lastTenth = Math.max(lastTenth, tenth);
+      return;
+    }
     const width = 30;
     const filled = Math.round((width * done) / total);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.round((100 * done) / total)}% of ${total.toLocaleString('en-US')} samples`,
-    );
+    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${percent}% ${of}`);
     if (done === total) process.stderr.write('\n');
   };
 }
@@ -72,11 +80,10 @@ function written(out: string | undefined, text: string): { output: string; exitC
 export function runCommand(file: string, o: RunFlags): { output: string; exitCode: number } {
   const text = readText(file, 'scenario');
   const format = reportFormat(o);
-  const scenario = parseScenario(text, file);
+  const { scenario, locate } = parseScenarioLocated(text, file);
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
-  const seed = o.seed === undefined ? 1 : Number.parseInt(o.seed, 10);
-  if (!Number.isInteger(seed)) inputError('invalid_value', ['--seed'], `a whole number, got '${o.seed}'`);
-  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format) });
+  const seed = nonNegativeInteger(o.seed, '--seed', 1);
+  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format), locate });
   const { prepared, result, sensitivity, monteCarlo: mc } = a;
   if (format === 'csv') return written(o.out, scenarioCsv(result));
   if (format === 'html') {

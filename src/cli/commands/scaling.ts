@@ -12,7 +12,6 @@ import {
   kaplanOptimal,
   llama3Optimal,
 } from '../../core/scaling/scaling-laws.js';
-import { parseCount } from '../../core/units.js';
 import { formatCount, formatUsd, table, toJson } from '../format.js';
 import { positiveNumber } from '../options.js';
 
@@ -35,7 +34,7 @@ const DEFAULT_BATCH_TOKENS = 4 * 2 ** 20;
 const batchTokens = (o: ScalingFlags) =>
   o.globalBatchTokens === undefined
     ? DEFAULT_BATCH_TOKENS
-    : parseCount(o.globalBatchTokens, '--global-batch-tokens');
+    : positiveNumber(o.globalBatchTokens, '--global-batch-tokens', 1);
 
 interface Budget {
   readonly flops: number;
@@ -46,14 +45,14 @@ interface Budget {
 /** FLOPs of `--flops`, or of `--usd` on `--gpu` at its price and MFU, with words saying which. */
 function budgetFlops(o: ScalingFlags): Budget {
   if (o.usd === undefined) {
-    const flops = parseCount(o.flops!, '--flops');
+    const flops = positiveNumber(o.flops!, '--flops', 1);
     return { flops, usd: null, label: `${flops.toExponential(2)} FLOPs` };
   }
   if (o.flops !== undefined) inputError('invalid_value', ['--usd'], 'give --usd or --flops, not both');
   if (o.gpu === undefined)
     inputError('missing_field', ['--gpu'], 'a dollar budget needs --gpu (see llmecon gpus)');
   const gpu = findGpu(o.gpu!);
-  const usd = parseCount(o.usd, '--usd');
+  const usd = positiveNumber(o.usd, '--usd', 1);
   const price = defaultPrice(
     gpu,
     o.pricePerGpuHour === undefined
@@ -80,10 +79,10 @@ const belowOneStep = (o: ScalingFlags, what: string): never =>
 /** The loss of N parameters on D tokens (given, or what the budget buys) under each fit. */
 function predictRun(o: ScalingFlags): string {
   const epoch = CHINCHILLA_FITS.epoch;
-  const n = parseCount(o.params!, '--params');
+  const n = positiveNumber(o.params!, '--params', 1);
   let d: number;
   let label: string | null = null;
-  if (o.tokens !== undefined) d = parseCount(o.tokens, '--tokens');
+  if (o.tokens !== undefined) d = positiveNumber(o.tokens, '--tokens', 1);
   else {
     const b = budgetFlops(o);
     d = b.flops / (6 * n);
@@ -151,7 +150,7 @@ export function scalingCommand(o: ScalingFlags): string {
   const inference =
     o.inferenceTokens === undefined
       ? null
-      : inferenceAwareOptimal(epoch, best.loss!, parseCount(o.inferenceTokens, '--inference-tokens'));
+      : inferenceAwareOptimal(epoch, best.loss!, positiveNumber(o.inferenceTokens, '--inference-tokens', 1));
   if (o.json)
     return toJson({ flops, budget: usd, allocations: Object.fromEntries(rows), inferenceAware: inference });
   const lines = [

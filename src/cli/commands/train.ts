@@ -5,7 +5,6 @@ import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memo
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
-import { parseCount } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -73,9 +72,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const constraints = layoutConstraints(o);
 
   const assumptions = loadCatalog().assumptions;
-  const tokens = o.tokens === undefined ? undefined : parseCount(o.tokens, '--tokens');
-  if (tokens !== undefined && !(tokens > 0))
-    inputError('invalid_value', ['--tokens'], `must be greater than 0, got '${o.tokens}'`);
+  const tokens = o.tokens === undefined ? undefined : positiveNumber(o.tokens, '--tokens', 1);
   // Owned hardware: purchase price amortised over its life (Epoch AI's method) plus energy.
   const owned = ownedHardware(o);
   const price = owned

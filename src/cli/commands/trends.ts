@@ -1,9 +1,8 @@
 import { loadCatalog } from '../../catalog/catalog.js';
 import { trendRates } from '../../catalog/training-defaults.js';
 import { projectCosts } from '../../core/trends/trends.js';
-import { parseCount } from '../../core/units.js';
 import { formatUsd, table, toJson } from '../format.js';
-import { positiveInteger } from '../options.js';
+import { positiveInteger, positiveNumber } from '../options.js';
 
 export interface TrendsFlags {
   baseUsd?: string;
@@ -13,7 +12,7 @@ export interface TrendsFlags {
 }
 
 export function trendsCommand(o: TrendsFlags): string {
-  const baseUsd = o.baseUsd === undefined ? 61.68e6 : parseCount(o.baseUsd, '--base-usd');
+  const baseUsd = o.baseUsd === undefined ? 61.68e6 : positiveNumber(o.baseUsd, '--base-usd', 1);
   const baseYear = positiveInteger(o.baseYear, '--base-year', 2024);
   const years = positiveInteger(o.years, '--years', 5);
   const p = projectCosts(baseUsd, baseYear, years, trendRates());

@@ -5,29 +5,39 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { z } from 'zod';
+import { type Domain, describeDomain, domainNumber } from '../domain.js';
 
 const finite = z.number().finite();
+/**
+ * The field's domain, set by the schema of a bounded field (a price ≥ 0, a growth rate > −100%):
+ * draws outside it are redrawn, i.e. the distribution is truncated to the domain.
+ */
+const truncate = z
+  .object({ below: finite.optional(), above: finite.optional(), exclusive: z.boolean().optional() })
+  .strict()
+  .optional();
 export const distributionSchema = z.discriminatedUnion('dist', [
-  z.object({ dist: z.literal('normal'), mean: finite, sd: finite.nonnegative() }).strict(),
+  z.object({ dist: z.literal('normal'), mean: finite, sd: finite.nonnegative(), truncate }).strict(),
   z
     .object({
       dist: z.literal('lognormal'),
       /** The median and the 90th percentile: the form analysts can state. */
       median: finite.positive(),
       p90: finite.positive(),
+      truncate,
     })
     .strict()
     .refine((d) => d.p90 >= d.median, { message: 'p90 must be ≥ median', path: ['p90'] }),
   z
-    .object({ dist: z.literal('uniform'), min: finite, max: finite })
+    .object({ dist: z.literal('uniform'), min: finite, max: finite, truncate })
     .strict()
     .refine((d) => d.max >= d.min, { message: 'max must be ≥ min', path: ['max'] }),
   z
-    .object({ dist: z.literal('triangular'), min: finite, mode: finite, max: finite })
+    .object({ dist: z.literal('triangular'), min: finite, mode: finite, max: finite, truncate })
     .strict()
     .refine((d) => d.min <= d.mode && d.mode <= d.max, { message: 'needs min ≤ mode ≤ max', path: ['mode'] }),
   z
-    .object({ dist: z.literal('pert'), min: finite, mode: finite, max: finite })
+    .object({ dist: z.literal('pert'), min: finite, mode: finite, max: finite, truncate })
     .strict()
     .refine((d) => d.min <= d.mode && d.mode <= d.max && d.min < d.max, {
       message: 'needs min ≤ mode ≤ max and min < max',
@@ -37,6 +47,54 @@ export const distributionSchema = z.discriminatedUnion('dist', [
 export type Distribution = z.infer<typeof distributionSchema>;
 export const uncertainSchema = z.union([finite, distributionSchema]);
 export type Uncertain = z.infer<typeof uncertainSchema>;
+
+/**
+ * Whether a distribution stays (essentially) in the domain: bounded families must lie inside it; a
+ * normal within mean ± 3·sd (at most 0.27% of draws fall outside and are redrawn); a lognormal is
+ * positive, so it needs a domain whose lower bound is ≤ 0 and a median inside it.
+ */
+function withinDomain(x: Distribution, d: Domain): boolean {
+  const above = (v: number) => (d.minExclusive ? v > d.min : v >= d.min);
+  switch (x.dist) {
+    case 'normal':
+      return above(x.mean - 3 * x.sd) && x.mean + 3 * x.sd <= d.max;
+    case 'lognormal':
+      return d.min <= 0 && x.median <= d.max;
+    default:
+      return above(x.min) && x.max <= d.max;
+  }
+}
+
+/**
+ * An uncertain input of a bounded field: a number in the domain, or a distribution that stays in it.
+ * The distribution is truncated to the domain (draws outside are redrawn), so no sample leaves it —
+ * a price never goes negative, a growth rate never below −100%.
+ */
+export function uncertainIn(d: Domain) {
+  return z.union([
+    domainNumber(d),
+    distributionSchema
+      .superRefine((x, ctx) => {
+        if (!withinDomain(x, d))
+          ctx.addIssue({
+            code: 'custom',
+            message: `this distribution reaches outside the field's domain (${describeDomain(d).replace(/^must be /, '')}, ${d.what}): ${
+              x.dist === 'normal'
+                ? 'a normal needs mean ± 3·sd inside it (prefer a lognormal for a positive quantity)'
+                : x.dist === 'lognormal'
+                  ? 'a lognormal is positive: its median must be inside it'
+                  : 'min and max must be inside it'
+            }`,
+          });
+      })
+      .transform(
+        (x): Distribution => ({
+          ...x,
+          truncate: { below: d.min, above: d.max, ...(d.minExclusive ? { exclusive: true } : {}) },
+        }),
+      ),
+  ]);
+}
 
 /** A seeded source of uniform numbers in [0, 1). */
 export interface Rng {
@@ -77,8 +135,38 @@ function gamma(shape: number, rng: Rng): number {
   }
 }
 
-/** One draw. */
+/** Whether `x` lies in the distribution's truncation domain (everywhere when it has none). */
+function inTruncation(d: Distribution, x: number): boolean {
+  const t = d.truncate;
+  if (t === undefined) return true;
+  if (t.below !== undefined && (t.exclusive ? x <= t.below : x < t.below)) return false;
+  return t.above === undefined || x <= t.above;
+}
+
+/** `x` moved into the truncation domain (a value just inside an exclusive bound). */
+function clampToTruncation(d: Distribution, x: number): number {
+  const t = d.truncate;
+  if (t === undefined) return x;
+  let y = x;
+  if (t.below !== undefined && (t.exclusive ? y <= t.below : y < t.below))
+    y = t.exclusive ? t.below + 1e-9 * Math.max(1, Math.abs(t.below)) : t.below;
+  if (t.above !== undefined && y > t.above) y = t.above;
+  return y;
+}
+
+/**
+ * One draw; with a truncation domain, draws outside it are redrawn (rejection sampling gives the
+ * truncated distribution exactly), and after 1,000 misses the bound itself is returned.
+ */
 export function sample(d: Distribution, rng: Rng): number {
+  for (let attempt = 0; attempt < 1000; attempt += 1) {
+    const x = sampleUntruncated(d, rng);
+    if (inTruncation(d, x)) return x;
+  }
+  return clampToTruncation(d, sampleUntruncated(d, rng));
+}
+
+function sampleUntruncated(d: Distribution, rng: Rng): number {
   switch (d.dist) {
     case 'normal':
       return d.mean + d.sd * standardNormal(rng);
@@ -129,6 +217,10 @@ export function lognormalFromInterval(
 /** The value used when the input is not being sampled: the median (normal/lognormal/uniform), the mode otherwise. */
 export function centralValue(u: Uncertain): number {
   if (typeof u === 'number') return u;
+  return clampToTruncation(u, untruncatedCentral(u));
+}
+
+function untruncatedCentral(u: Distribution): number {
   switch (u.dist) {
     case 'normal':
       return u.mean;
@@ -144,6 +236,11 @@ export function centralValue(u: Uncertain): number {
 
 /** Low and high values for a tornado swing: the 10th and 90th percentiles (estimated by sampling for PERT). */
 export function swing(d: Distribution): [number, number] {
+  const [low, high] = untruncatedSwing(d);
+  return [clampToTruncation(d, low), clampToTruncation(d, high)];
+}
+
+function untruncatedSwing(d: Distribution): [number, number] {
   switch (d.dist) {
     case 'normal':
       return [d.mean - Z90 * d.sd, d.mean + Z90 * d.sd];

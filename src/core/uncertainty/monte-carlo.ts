@@ -2,7 +2,7 @@
  * Monte Carlo over a model whose inputs may be uncertain, and one-at-a-time sensitivity (tornado).
  * The model is a pure function of named numeric inputs; the same seed gives the same results.
  */
-import { inputError } from '../errors.js';
+import { checkDomain, DOMAINS } from '../domain.js';
 import {
   centralValue,
   type Distribution,
@@ -65,8 +65,7 @@ export function monteCarlo<I extends string, K extends string>(
     readonly onProgress?: (done: number, total: number) => void;
   },
 ): MonteCarloResult<K> {
-  if (!Number.isInteger(options.samples) || options.samples < 1)
-    inputError('invalid_value', ['--samples'], `a whole number ≥ 1, got ${options.samples}`);
+  checkDomain(options.samples, DOMAINS.monteCarloSamples, ['samples']);
   const rng: Rng = seededRng(options.seed);
   const names = Object.keys(inputs) as I[];
   const uncertain = names.filter((n) => typeof inputs[n] !== 'number');

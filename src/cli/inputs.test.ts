@@ -1,0 +1,164 @@
+/**
+ * Bad inputs from the issue 15 audit: every one gets a precise message naming the flag and what is
+ * allowed, exit 2, quickly (bounded counts), and nothing prints NaN or Infinity.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+describe('CLI inputs: domain bounds, integers, flags that would do nothing', () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      'fractional seed',
+      ['run', 'examples/deepseek-v3.yaml', '--seed', '1.5'],
+      /^error: --seed: must be a whole number ≥ 0 and ≤ 2,147,483,647 \(a seed\), got '1\.5'$/,
+    ],
+    [
+      'seed with trailing letters',
+      ['run', 'examples/deepseek-v3.yaml', '--seed', '12abc'],
+      /^error: --seed: expected a number such as .*got '12abc'$/,
+    ],
+    [
+      'GPUs beyond any cluster',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '6e15'],
+      /^error: --gpus: must be a whole number ≥ 1 and ≤ 10,000,000 \(GPUs\), got '6e15'$/,
+    ],
+    [
+      'GPUs at 2^53',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '9007199254740992'],
+      /^error: --gpus: must be a whole number ≥ 1 and ≤ 10,000,000/,
+    ],
+    [
+      'Monte Carlo samples above the maximum',
+      ['run', 'examples/deepseek-v3.yaml', '--samples', '1e9'],
+      /^error: --samples: must be a whole number ≥ 1 and ≤ 1,000,000 \(samples\), got '1e9'$/,
+    ],
+    [
+      'a base cost that would overflow',
+      ['trends', '--base-usd', '1e308'],
+      /^error: --base-usd: must be greater than 0 and at most 1e13 \(USD\), got '1e308'$/,
+    ],
+    [
+      'a batch that would overflow, with --json',
+      ['kv', 'llama-3-8b', '--batch', '1e300', '--json'],
+      /^error: --batch: must be a whole number ≥ 1 and ≤ 1e8 \(sequences\), got '1e300'$/,
+    ],
+    [
+      'a goodput above 1',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8', '--goodput', '1.5'],
+      /^error: --goodput: must be greater than 0 and at most 1 \(a fraction\), got '1\.5'$/,
+    ],
+    [
+      'a PUE below 1',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8', '--pue', '0.5'],
+      /^error: --pue: must be at least 1 and at most 3 \(a PUE\), got '0\.5'$/,
+    ],
+    [
+      'tokens beyond the bound',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8', '--tokens', '1e300'],
+      /^error: --tokens: must be greater than 0 and at most 1e16 \(tokens\), got '1e300'$/,
+    ],
+    [
+      '--life-years without a purchase price',
+      ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8', '--life-years', '3'],
+      /^error: --life-years: applies only to owned hardware: give --purchase-price-per-gpu too$/,
+    ],
+    [
+      '--weights in training mode',
+      ['memory', 'llama-3-8b', '--weights', 'int4'],
+      /^error: --weights: applies only with --mode infer$/,
+    ],
+    [
+      '--seq-len in inference mode',
+      ['memory', 'llama-3-8b', '--mode', 'infer', '--seq-len', '4096'],
+      /^error: --seq-len: applies only with --mode train/,
+    ],
+    [
+      '--prefill-tp without --disaggregated',
+      [
+        'serve',
+        '--model',
+        'llama-3-8b',
+        '--gpu',
+        'h100',
+        '--input-tokens',
+        '1000',
+        '--output-tokens',
+        '100',
+        '--prefill-tp',
+        '2',
+      ],
+      /^error: --prefill-tp: applies only with --disaggregated$/,
+    ],
+    [
+      '--base-format with QLoRA',
+      [
+        'finetune',
+        '--model',
+        'llama-3-8b',
+        '--method',
+        'qlora',
+        '--base-format',
+        'fp8',
+        '--tokens',
+        '1M',
+        '--gpu',
+        'h100',
+      ],
+      /^error: --base-format: QLoRA keeps its frozen base in NF4/,
+    ],
+    [
+      '--tokens together with --examples',
+      [
+        'finetune',
+        '--model',
+        'llama-3-8b',
+        '--tokens',
+        '1M',
+        '--examples',
+        '1000',
+        '--avg-tokens',
+        '500',
+        '--gpu',
+        'h100',
+      ],
+      /^error: --tokens: give the dataset as --tokens or as --examples with --avg-tokens, not both$/,
+    ],
+    [
+      'a fractional rank',
+      ['finetune', '--model', 'llama-3-8b', '--rank', '1.5', '--tokens', '1M', '--gpu', 'h100'],
+      /^error: --rank: must be a whole number ≥ 1 and ≤ 65,536 \(adapter rank\), got '1\.5'$/,
+    ],
+    [
+      'a FLOP budget beyond the bound',
+      ['scaling', '--flops', '1e300'],
+      /^error: --flops: must be greater than 0 and at most 1e35 \(FLOPs\), got '1e300'$/,
+    ],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const started = Date.now();
+      const result = await run(args);
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+  }
+});
+
+describe('scenarios: exit codes as the CLI', () => {
+  it('a phase that does not fit in memory exits 3 and names the scenario path, not a flag', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 'nofit.yaml');
+    writeFileSync(
+      file,
+      'name: does not fit\nmodel: llama-3.1-405b\nhorizonMonths: 24\nphases:\n  - kind: pretrain\n    name: pretraining\n    tokens: 1T\n    gpu: h100\n    gpus: 8\n    hardware: { rent: { usdPerGpuHour: 2 } }\n',
+    );
+    const r = await run(['run', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: phases\[0\]\.gpus: line 9: pretraining: no layout fits in memory/);
+    expect(r.stderr).not.toMatch(/--/);
+  });
+});

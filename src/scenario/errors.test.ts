@@ -1,0 +1,110 @@
+/**
+ * Scenario errors (issue 15): the path and line of every problem, what is allowed, a did-you-mean for
+ * misspelled keys and values, the CLI's count syntax, the CLI's own checks, and no "Invalid input".
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError, type InputIssue } from '../core/errors.js';
+import { parseScenario } from './load.js';
+
+const scenario = (phase: string) => `name: test
+model: llama-3-8b
+horizonMonths: 24
+phases:
+  - kind: pretrain
+    name: pretraining
+${phase
+  .trim()
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+`;
+const ok = 'tokens: 15T\ngpu: h100\ngpus: 1024\nhardware: { rent: { usdPerGpuHour: 2 } }';
+
+function issues(text: string): InputIssue[] {
+  try {
+    parseScenario(text, 's.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    const list = (error as InputError).issues;
+    for (const i of list) expect(i.message).not.toMatch(/Invalid input|--[a-z]/);
+    return [...list];
+  }
+  throw new Error('expected the scenario to be refused');
+}
+const first = (text: string) => issues(text)[0]!;
+
+describe('scenario errors name the path and line, what is allowed, and the nearest match', () => {
+  it('accepts the CLI count syntax (tokens: 15T)', () => {
+    const s = parseScenario(scenario(ok));
+    expect(s.phases[0]).toMatchObject({ tokens: 15e12 });
+  });
+  it('an empty file says it is empty', () => {
+    expect(first('')).toMatchObject({ path: ['s.yaml'], message: expect.stringMatching(/is empty/) });
+    expect(first('# only a comment\n').message).toMatch(/is empty/);
+  });
+  it('a YAML alias bomb is refused', () => {
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
+    expect(first(bomb).message).toMatch(/too many YAML alias expansions.*at most 100/);
+  });
+  it('a misspelled key: its line and the key meant', () => {
+    const i = first(scenario(ok.replace('gpus:', 'gpuss:')));
+    expect(i).toMatchObject({ code: 'unknown_field', path: ['phases', 0, 'gpuss'] });
+    expect(i.message).toMatch(/^line 9: unknown field 'gpuss'; did you mean 'gpus'\? \(allowed: .*seqLen/);
+  });
+  it('a misspelled enum value and phase kind', () => {
+    expect(first(scenario(`${ok}\nprecision: bf61`))).toMatchObject({
+      path: ['phases', 0, 'precision'],
+      message: "line 11: must be one of bf16, fp8, fp32, got 'bf61'; did you mean 'bf16'?",
+    });
+    expect(first(scenario(ok).replace('kind: pretrain', 'kind: pretrian'))).toMatchObject({
+      path: ['phases', 0, 'kind'],
+      message:
+        "line 5: must be one of pretrain, finetune, rl, serve, got 'pretrian'; did you mean 'pretrain'?",
+    });
+  });
+  it('domain bounds as the CLI states them', () => {
+    expect(first(scenario(ok.replace('gpus: 1024', 'gpus: 1.5'))).message).toBe(
+      'line 9: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got 1.5',
+    );
+    expect(first(scenario(ok.replace('15T', '0'))).message).toBe(
+      'line 7: must be greater than 0 and at most 1e16 (tokens), got 0',
+    );
+    expect(first(scenario(ok.replace('usdPerGpuHour: 2', 'usdPerGpuHour: -3')))).toMatchObject({
+      path: ['phases', 0, 'hardware', 'rent', 'usdPerGpuHour'],
+    });
+  });
+  it('a scenario accepts nothing the CLI refuses: the context, FP8 on a GPU without it, catalog ids', () => {
+    expect(first(scenario(`${ok}\nseqLen: 65536`))).toMatchObject({
+      path: ['phases', 0, 'seqLen'],
+      message: "line 11: seqLen 65536 exceeds Meta Llama 3 8B's maximum context of 8192 tokens",
+    });
+    expect(first(scenario(`${ok.replace('h100', 'a100')}\nprecision: fp8`))).toMatchObject({
+      path: ['phases', 0, 'precision'],
+      message: 'line 11: a100-80gb has no FP8 tensor cores; use bf16',
+    });
+    expect(first(scenario(ok.replace('h100', 'h1000')))).toMatchObject({
+      path: ['phases', 0, 'gpu'],
+      message: expect.stringMatching(/^line 8: unknown GPU 'h1000'; did you mean 'h100'/),
+    });
+  });
+  it('text where a number belongs states the forms allowed', () => {
+    expect(first(scenario(ok.replace('15T', 'lots'))).message).toBe(
+      "line 7: expected a number such as 4096, 0.5, 2.788M or 15T, or a distribution {dist: normal | lognormal | uniform | triangular | pert, …}; got 'lots'",
+    );
+  });
+  it('a misspelled hardware choice', () => {
+    expect(first(scenario(ok.replace('rent:', 'rnt:'))).message).toMatch(
+      /unknown field 'rnt'; did you mean 'rent'\? \(allowed: buy, rent, reserve\)/,
+    );
+  });
+  it('distributions must stay in the field domain; growth cannot go below −100%', () => {
+    expect(
+      first(scenario(ok.replace('usdPerGpuHour: 2', 'usdPerGpuHour: { dist: normal, mean: 1, sd: 1 }')))
+        .message,
+    ).toMatch(/reaches outside the field's domain \(at least 0 and at most 10,000, USD per GPU-hour\)/);
+    expect(first(scenario(ok.replace('15T', '{ dist: normall, mean: 1, sd: 0 }'))).message).toMatch(
+      /did you mean 'normal'/,
+    );
+  });
+});
