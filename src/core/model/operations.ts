@@ -11,9 +11,10 @@
  * pair, causal attention s/2 keys per query on average (the FlashAttention convention).
  * Tensor parallelism splits heads and the MLP's intermediate dimension (Shoeybi et al. 2019, Sec. 3).
  */
-import type { AdapterRuntime } from './adapters.js';
+
 import type { Collective } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
+import type { AdapterRuntime } from './adapters.js';
 import { kvElementsPerTokenPerLayer } from './kv-cache.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
 

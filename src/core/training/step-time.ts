@@ -6,10 +6,10 @@
  * No per-run factor: everything comes from the model, the layout and the catalog.
  */
 
-import type { AdapterRuntime } from '../model/adapters.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Optimizer, TrainingPrecision } from '../memory/training-memory.js';
+import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey } from '../model/flops.js';
 import type { ModelSpec } from '../model/spec.js';
 import { type ParallelLayout, worldSize } from '../parallelism/layout.js';
