@@ -127,8 +127,9 @@ export function layerViolations(root: string): string[] {
     }
   const violations: string[] = [];
   const coreFolders = new Map<string, Set<string>>();
+  // A core concept is a top-level folder of src/core (core/model/families is part of core/model).
   const coreFolder = (p: string) =>
-    p.startsWith('src/core/') ? dirname(p).slice('src/core'.length) || '/' : null;
+    p.startsWith('src/core/') ? `/${dirname(p).slice('src/core/'.length).split('/')[0] ?? ''}` : null;
   for (const file of files) {
     for (const imp of importsOf(root, file)) {
       const from = layerOf(imp.from)!;
