@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { formatIssue, InputError } from '../core/errors.js';
+import { asFlagIssue } from './flag-paths.js';
 import { addLayoutFlags } from './layout-flags.js';
 import { addServingFlags } from './serving-flags.js';
 
@@ -373,7 +374,7 @@ export async function main(args: readonly string[], io: Io = defaultIo): Promise
     return exitCode;
   } catch (error) {
     if (error instanceof InputError) {
-      for (const issue of error.issues) io.err(`error: ${formatIssue(issue)}`);
+      for (const issue of error.issues) io.err(`error: ${formatIssue(asFlagIssue(issue))}`);
       return EXIT.badInput;
     }
     if (error instanceof CommanderError) {

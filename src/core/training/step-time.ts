@@ -22,7 +22,7 @@ import {
 import type { AdapterRuntime } from '../model/adapters.js';
 import { layerMatmulWeights, trainingFlopsPerToken } from '../model/flops.js';
 import { attentionHeadDims, type ModelSpec } from '../model/spec.js';
-import { type ParallelLayout, worldSize } from '../parallelism/layout.js';
+import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 
 export interface TrainingOptions {
   readonly seqLen: number;
@@ -347,7 +347,7 @@ export function stepTimeFromLayerCosts(
   const T = (layout.microBatchSize * s) / cp;
   const h = spec.hiddenSize;
   const gpus = worldSize(layout);
-  const m = Math.max(1, Math.round(options.globalBatchSize / (dp * layout.microBatchSize)));
+  const m = microbatchCount(options.globalBatchSize, layout);
 
   const { dense, moe } = costs;
   const overlapEp =
