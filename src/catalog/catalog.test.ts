@@ -12,6 +12,7 @@ import {
   GPUS_FILES,
   GRIDS_FILES,
   MODELS_FILES,
+  QUALITY_RESULTS,
   SOURCES,
 } from './data.js';
 import { ENGINES_FILES, loadEngines } from './engines.js';
@@ -32,6 +33,7 @@ function rawCatalog() {
   for (const [kind, map] of Object.entries(KINDS))
     for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
   files.assumptions = ASSUMPTIONS;
+  files['quality-results'] = QUALITY_RESULTS;
   files['validation/training'] = TRAINING_VALIDATION;
   files['validation/serving'] = SERVING_VALIDATION;
   return { files, sources: SOURCES as Record<string, unknown> };

@@ -16,6 +16,7 @@ import {
   GPUS_FILES,
   GRIDS_FILES,
   MODELS_FILES,
+  QUALITY_RESULTS,
   SOURCES,
 } from './data.js';
 import {
@@ -34,6 +35,8 @@ import {
   gridFileSchema,
   type ModelFile,
   modelFileSchema,
+  type QualityResultsFile,
+  qualityResultsFileSchema,
   type SourcedValue,
   type SourcesFile,
   sourcesFileSchema,
@@ -82,6 +85,8 @@ export interface Catalog {
   readonly apis: ReadonlyMap<string, ApiFile>;
   /** Sourced defaults for goodput, energy and cost (catalog/assumptions.json). */
   readonly assumptions: AssumptionsFile;
+  /** Published quality results the levers quote (catalog/quality-results.json). */
+  readonly qualityResults: QualityResultsFile;
   readonly sources: SourcesFile;
 }
 
@@ -227,7 +232,18 @@ export function loadCatalog(): Catalog {
   for (const [name, raw] of Object.entries(APIS_FILES))
     apis.set(name, parseFile(apiFileSchema, raw, `catalog/apis/${name}.json`));
   const assumptions = parseFile(assumptionsFileSchema, ASSUMPTIONS, 'catalog/assumptions.json');
-  cached = { efficiencyProfiles: profiles, gpus, models, clusters, grids, apis, assumptions, sources };
+  const qualityResults = parseFile(qualityResultsFileSchema, QUALITY_RESULTS, 'catalog/quality-results.json');
+  cached = {
+    efficiencyProfiles: profiles,
+    gpus,
+    models,
+    clusters,
+    grids,
+    apis,
+    assumptions,
+    qualityResults,
+    sources,
+  };
   return cached;
 }
 

@@ -69,10 +69,13 @@ import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type
 import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { type: 'json' };
 import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
+import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
 
 export const SOURCES: unknown = sources;
 export const ASSUMPTIONS: unknown = assumptions;
+/** Published quality results the levers' caveats quote (benchmark scores with their sources). */
+export const QUALITY_RESULTS: unknown = quality_results;
 export const GPUS_FILES: Readonly<Record<string, unknown>> = {
   a10: gpus_a10,
   'a100-40gb': gpus_a100_40gb,

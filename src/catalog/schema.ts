@@ -225,6 +225,13 @@ export const assumptionsFileSchema = z
   .strict();
 export type AssumptionsFile = z.infer<typeof assumptionsFileSchema>;
 
+/** catalog/quality-results.json: published benchmark scores, each sourced. */
+export const qualityResultsFileSchema = z.record(
+  z.string(),
+  sourcedValue.refine((v) => v.unit === 'score', { message: 'a quality result is a score' }),
+);
+export type QualityResultsFile = z.infer<typeof qualityResultsFileSchema>;
+
 const price = positive.refine((v) => v.unit === 'USD/M tokens' && v.asOf !== undefined, {
   message: 'API prices are USD/M tokens with an asOf date',
 });

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DoesNotFitError, formatIssue, InputError } from '../core/errors.js';
+import { asFlagIssue } from './flag-paths.js';
 import { terminalSafe } from './format.js';
 import { addLayoutFlags } from './layout-flags.js';
 import { addServingFlags } from './serving-flags.js';
@@ -389,7 +390,7 @@ export async function main(args: readonly string[], rawIo: Io = defaultIo): Prom
     return exitCode;
   } catch (error) {
     if (error instanceof InputError) {
-      for (const issue of error.issues) io.err(`error: ${formatIssue(issue)}`);
+      for (const issue of error.issues) io.err(`error: ${formatIssue(asFlagIssue(issue))}`);
       return error instanceof DoesNotFitError ? EXIT.doesNotFit : EXIT.badInput;
     }
     if (error instanceof CommanderError) {

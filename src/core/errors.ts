@@ -17,9 +17,14 @@ export type IssueCode =
 
 export interface InputIssue {
   readonly code: IssueCode;
-  /** Where the problem is, e.g. `['attention', 'numHeads']` or `['--gpus']`. */
+  /**
+   * Where the problem is, as a domain path (`['layout', 'tensorParallel']`, `['attention', 'numHeads']`);
+   * the CLI names the flag and the scenario loader the YAML path for it.
+   */
   readonly path: readonly (string | number)[];
   readonly message: string;
+  /** Which check failed, for callers that act on it (never match on the message text). */
+  readonly rule?: string;
 }
 
 export class InputError extends Error {

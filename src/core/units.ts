@@ -93,6 +93,8 @@ export const UNIT_TO_SI: Readonly<Record<string, number>> = {
   kgCO2e: 1,
   'gCO2e/kWh': 1,
   ratio: 1,
+  /** A benchmark score on its own scale (MMLU %, AIME pass@1 %). */
+  score: 1,
 };
 
 /** Converts a catalog value in `unit` to SI; unknown units are a catalog bug caught by the schema. */

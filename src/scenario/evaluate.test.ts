@@ -17,6 +17,16 @@ import { scenarioReportMarkdown } from './report.js';
 
 const read = (f: string) => readFileSync(new URL(`../../examples/${f}`, import.meta.url), 'utf8');
 const examples = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.yaml'));
+/** The error preparing a scenario text throws (undefined when it prepares). */
+function preparing(text: string): unknown {
+  try {
+    prepareScenario(parseScenario(text));
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 const prepared = examples.map((f) => prepareScenario(parseScenario(read(f), f)));
 
 describe('cost by kind and by phase agree', () => {
@@ -55,12 +65,7 @@ describe('a phase that outlasts the horizon', () => {
     .replace('months: 36', 'months: 12');
 
   it('is an input error naming the phase, its duration and the horizon', () => {
-    let error: unknown;
-    try {
-      prepareScenario(parseScenario(short));
-    } catch (e) {
-      error = e;
-    }
+    const error = preparing(short);
     expect(error).toBeInstanceOf(InputError);
     const issue = (error as InputError).issues[0]!;
     expect(issue.path).toEqual(['phases', 0]);
@@ -108,5 +113,14 @@ describe('rent vs buy and the financial metrics', () => {
     expect(report).toMatch(
       /Buying assumes \(central values\): \$25\.0K per GPU × 1\.64 .* PUE 1\.2, .*colocation \$150\/kW-month/,
     );
+  });
+});
+
+describe('engine errors name the scenario path', () => {
+  it('an unknown GPU in a phase is phases[i].gpu, not a CLI flag', () => {
+    const text = read('lab-rent-2048.yaml').replace('gpu: h100', 'gpu: h100-typo');
+    const error = preparing(text);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues[0]!.path).toEqual(['phases', 0, 'gpu']);
   });
 });

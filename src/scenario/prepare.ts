@@ -14,13 +14,13 @@ import {
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour } from '../core/energy/energy.js';
-import { inputError } from '../core/errors.js';
+import { InputError, inputError } from '../core/errors.js';
 import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
-import { planTraining } from '../core/training/plan.js';
+import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import {
   centralValue,
   type Distribution,
@@ -129,12 +129,41 @@ function apiPrices(id: string, index: number) {
   };
 }
 
+/** A phase's field for an engine's domain path (`globalBatchSize` is `globalBatchTokens` in a pretrain phase). */
+function phaseField(phase: Phase, path: readonly (string | number)[]): (string | number)[] {
+  const head = path[0];
+  if (head === 'globalBatchSize') return [phase.kind === 'pretrain' ? 'globalBatchTokens' : 'globalBatch'];
+  if (head === 'layout') return ['gpus'];
+  // A CLI flag named by a shared helper (`--gpu`, `--seq-len`): the phase field of that name.
+  if (typeof head === 'string' && head.startsWith('--'))
+    return [head.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), ...path.slice(1)];
+  return [...path];
+}
+
+/** Runs `engine` for a phase, naming any input error by its path in the scenario (`phases[0].gpus`). */
+function inPhase<T>(phase: Phase, index: number, engine: () => T): T {
+  try {
+    return engine();
+  } catch (error) {
+    if (!(error instanceof InputError) || error instanceof LayoutDoesNotFitError) throw error;
+    if (error.issues.every((i) => i.path[0] === 'phases')) throw error;
+    throw new InputError(
+      error.issues.map((i) =>
+        i.path[0] === 'phases' ? i : { ...i, path: ['phases', index, ...phaseField(phase, i.path)] },
+      ),
+    );
+  }
+}
+
 /** Runs the engines once per phase. */
 export function prepareScenario(scenario: Scenario): PreparedScenario {
   const a = loadCatalog().assumptions;
   const entry = findModel(scenario.model, 'model');
   const spec = modelSpecFrom(entry.config, entry.name);
-  const phases = scenario.phases.map((phase, index): PreparedPhase => {
+  const phases = scenario.phases.map((phase, index) =>
+    inPhase(phase, index, () => preparePhase(phase, index)),
+  );
+  function preparePhase(phase: Phase, index: number): PreparedPhase {
     const hw = resolveHardware(phase.gpu, undefined);
     const ec = a.embodiedCarbon;
     const energy: PhaseEnergy = {
@@ -249,7 +278,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
       api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     };
-  });
+  }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
   const researchComputeRatio =
     scenario.researchComputeRatio ??

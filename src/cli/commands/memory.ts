@@ -4,6 +4,7 @@ import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.j
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
 import {
   DEFAULT_LAYOUT,
+  globalBatchIssue,
   layoutIssues,
   type ParallelLayout,
   worldSize,
@@ -99,13 +100,8 @@ function train(
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);
   const issues = layoutIssues(spec, layout, seqLen);
-  if (globalBatchSize % (layout.dataParallel * layout.microBatchSize) !== 0) {
-    issues.push({
-      code: 'infeasible',
-      path: ['--global-batch'],
-      message: `global batch ${globalBatchSize} must be a multiple of dp × micro-batch = ${layout.dataParallel * layout.microBatchSize}`,
-    });
-  }
+  const batchIssue = globalBatchIssue(globalBatchSize, layout);
+  if (batchIssue) issues.push(batchIssue);
   if (issues.length > 0) throw new InputError(issues);
   const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
   const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');

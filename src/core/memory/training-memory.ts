@@ -12,7 +12,7 @@
 import type { AdapterRuntime } from '../model/adapters.js';
 import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { ParallelLayout } from '../parallelism/layout.js';
+import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
@@ -263,10 +263,7 @@ export function trainingMemory(
   const expertShards = Math.max(1, denseShards / layout.expertParallel);
   const bytes = PRECISION_BYTES[options.precision];
   const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
-  const numMicrobatches = Math.max(
-    1,
-    Math.floor(options.globalBatchSize / (layout.dataParallel * layout.microBatchSize)),
-  );
+  const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
   const fp8Cache = options.fp8ActivationCache ?? options.precision === 'fp8';
   const actOptions: ActivationOptions = {
     seqLen: options.seqLen,

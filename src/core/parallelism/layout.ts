@@ -45,71 +45,107 @@ export function worldSize(layout: ParallelLayout): number {
   return layout.tensorParallel * layout.pipelineParallel * layout.dataParallel * layout.contextParallel;
 }
 
-/** Why a layout cannot run this model (empty when it can). Flags are named as on the CLI. */
+/** Domain paths of a layout's fields in issues (the CLI maps them to its flags, e.g. `--tp`). */
+const at = (field: keyof ParallelLayout) => ['layout', field] as const;
+
+/** The check that EP divides DP × CP: callers that have not fixed DP yet skip it by this rule id. */
+export const EP_DIVIDES_DP_CP = 'ep-divides-dp-cp';
+
+/** Microbatches per step on each data-parallel rank: global batch / (DP × micro-batch), at least 1. */
+export function microbatchCount(
+  globalBatchSize: number,
+  layout: Pick<ParallelLayout, 'dataParallel' | 'microBatchSize'>,
+): number {
+  return Math.max(1, Math.round(globalBatchSize / (layout.dataParallel * layout.microBatchSize)));
+}
+
+/** The global batch (sequences) must split evenly over DP ranks and micro-batches; null when it does. */
+export function globalBatchIssue(
+  globalBatchSize: number,
+  layout: Pick<ParallelLayout, 'dataParallel' | 'microBatchSize'>,
+): InputIssue | null {
+  const unit = layout.dataParallel * layout.microBatchSize;
+  return globalBatchSize % unit === 0
+    ? null
+    : {
+        code: 'infeasible',
+        path: ['globalBatchSize'],
+        message: `global batch ${globalBatchSize} must be a multiple of dp × micro-batch = ${unit}`,
+      };
+}
+
+/** Why a layout cannot run this model (empty when it can), with domain paths (`layout.tensorParallel`). */
 export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: number): InputIssue[] {
   const issues: InputIssue[] = [];
-  const add = (flag: string, message: string) => issues.push({ code: 'infeasible', path: [flag], message });
-  const positive: [string, number][] = [
-    ['--tp', layout.tensorParallel],
-    ['--pp', layout.pipelineParallel],
-    ['--dp', layout.dataParallel],
-    ['--ep', layout.expertParallel],
-    ['--cp', layout.contextParallel],
-    ['--vpp', layout.virtualStages],
-    ['--micro-batch', layout.microBatchSize],
+  const add = (field: keyof ParallelLayout, message: string, rule?: string) =>
+    issues.push({ code: 'infeasible', path: at(field), message, ...(rule ? { rule } : {}) });
+  const positive: (keyof ParallelLayout)[] = [
+    'tensorParallel',
+    'pipelineParallel',
+    'dataParallel',
+    'expertParallel',
+    'contextParallel',
+    'virtualStages',
+    'microBatchSize',
   ];
-  for (const [flag, value] of positive) {
-    if (!Number.isInteger(value) || value < 1) add(flag, `must be a whole number ≥ 1, got ${value}`);
+  for (const field of positive) {
+    const value = layout[field] as number;
+    if (!Number.isInteger(value) || value < 1) add(field, `must be a whole number ≥ 1, got ${value}`);
   }
   if (issues.length > 0) return issues;
   const a = spec.attention;
   if (a.numHeads % layout.tensorParallel !== 0) {
-    add('--tp', `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`);
+    add(
+      'tensorParallel',
+      `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`,
+    );
   } else if (
     a.kind === 'gqa' &&
     a.numKvHeads % layout.tensorParallel !== 0 &&
     layout.tensorParallel % a.numKvHeads !== 0
   ) {
     add(
-      '--tp',
+      'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${a.numKvHeads} KV heads`,
     );
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > spec.numLayers) {
-    add('--pp', `${stages} pipeline stages (pp × vpp) exceed the ${spec.numLayers} layers`);
+    add('pipelineParallel', `${stages} pipeline stages (pp × vpp) exceed the ${spec.numLayers} layers`);
   }
   if (layout.virtualStages > 1 && layout.schedule !== 'interleaved') {
-    add('--vpp', `virtual stages need the interleaved schedule, got '${layout.schedule}'`);
+    add('virtualStages', `virtual stages need the interleaved schedule, got '${layout.schedule}'`);
   }
   if (layout.expertParallel > 1) {
-    if (!spec.moe) add('--ep', `expert parallelism needs a mixture-of-experts model; ${spec.name} is dense`);
+    if (!spec.moe)
+      add('expertParallel', `expert parallelism needs a mixture-of-experts model; ${spec.name} is dense`);
     else if (spec.moe.numExperts % layout.expertParallel !== 0) {
       add(
-        '--ep',
+        'expertParallel',
         `expert parallelism ${layout.expertParallel} must divide the ${spec.moe.numExperts} experts`,
       );
     }
     const dpcp = layout.dataParallel * layout.contextParallel;
     if (dpcp % layout.expertParallel !== 0) {
       add(
-        '--ep',
+        'expertParallel',
         `expert parallelism ${layout.expertParallel} must divide dp × cp = ${dpcp} (experts are split across data-parallel ranks)`,
+        EP_DIVIDES_DP_CP,
       );
     }
   }
   if (seqLen % (2 * layout.contextParallel) !== 0 && layout.contextParallel > 1) {
     add(
-      '--cp',
+      'contextParallel',
       `context parallelism ${layout.contextParallel} needs a sequence length divisible by ${2 * layout.contextParallel} (load-balanced causal split), got ${seqLen}`,
     );
   }
   if (layout.sequenceParallel && layout.tensorParallel === 1) {
-    add('--sequence-parallel', 'sequence parallelism needs tensor parallelism > 1');
+    add('sequenceParallel', 'sequence parallelism needs tensor parallelism > 1');
   }
   if (layout.zeroStage === 3 && layout.pipelineParallel > 1) {
     add(
-      '--zero',
+      'zeroStage',
       'ZeRO-3/FSDP with pipeline parallelism is not supported by Megatron-LM or DeepSpeed; use ZeRO-1 with pp > 1',
     );
   }

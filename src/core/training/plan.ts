@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { largestMemoryTerm, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
-import { DEFAULT_LAYOUT, layoutIssues } from '../parallelism/layout.js';
+import { DEFAULT_LAYOUT, EP_DIVIDES_DP_CP, globalBatchIssue, layoutIssues } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 import {
   type EvaluatedLayout,
@@ -62,7 +62,7 @@ export function planTraining(
   if (!Number.isInteger(options.gpus) || options.gpus < 1) {
     throw new InputError({
       code: 'invalid_value',
-      path: ['--gpus'],
+      path: ['gpus'],
       message: `must be a whole number ≥ 1, got ${options.gpus}`,
     });
   }
@@ -73,24 +73,22 @@ export function planTraining(
   if (fullyGiven ? product !== options.gpus : options.gpus % product !== 0) {
     throw new InputError({
       code: 'infeasible',
-      path: ['--gpus'],
+      path: ['gpus'],
       message: `${options.gpus} GPUs cannot be split as the fixed tp × pp × dp × cp = ${product}`,
     });
   }
   // Check the dimensions the user fixed; "EP divides dp × cp" only once DP is fixed too.
   const issues = layoutIssues(spec, { ...DEFAULT_LAYOUT, ...definedOnly(c) }, options.seqLen).filter(
-    (issue) => c.dataParallel !== undefined || !issue.message.includes('dp × cp'),
+    (issue) => c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP,
   );
-  if (
-    c.dataParallel !== undefined &&
-    options.globalBatchSize % (c.dataParallel * (c.microBatchSize ?? 1)) !== 0
-  ) {
-    issues.push({
-      code: 'infeasible',
-      path: ['--global-batch'],
-      message: `global batch ${options.globalBatchSize} must be a multiple of dp × micro-batch = ${c.dataParallel * (c.microBatchSize ?? 1)}`,
-    });
-  }
+  const batchIssue =
+    c.dataParallel === undefined
+      ? null
+      : globalBatchIssue(options.globalBatchSize, {
+          dataParallel: c.dataParallel,
+          microBatchSize: c.microBatchSize ?? 1,
+        });
+  if (batchIssue) issues.push(batchIssue);
   if (issues.length > 0) throw new InputError(issues);
   const search = searchLayouts(spec, cluster, {
     ...options,

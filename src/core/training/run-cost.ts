@@ -62,11 +62,11 @@ export function ownedUsdPerGpuHour(owned: OwnedHardware): number {
 
 export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCost {
   if (!(options.tokens > 0))
-    inputError('invalid_value', ['--tokens'], `must be greater than 0, got ${options.tokens}`);
+    inputError('invalid_value', ['tokens'], `must be greater than 0, got ${options.tokens}`);
   if (options.tokens < step.tokensPerStep) {
     inputError(
       'invalid_value',
-      ['--tokens'],
+      ['tokens'],
       `${options.tokens} tokens is less than one global batch (${step.tokensPerStep} tokens); lower --global-batch or raise --tokens`,
     );
   }

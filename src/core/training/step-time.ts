@@ -12,7 +12,7 @@ import type { Optimizer, TrainingPrecision } from '../memory/training-memory.js'
 import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey } from '../model/flops.js';
 import type { ModelSpec } from '../model/spec.js';
-import { type ParallelLayout, worldSize } from '../parallelism/layout.js';
+import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts, type PhaseSeconds, ZERO_PHASE } from './layer-cost.js';
@@ -205,7 +205,7 @@ export function stepTimeFromLayerCosts(
   const dp = layout.dataParallel;
   const s = options.seqLen;
   const gpus = worldSize(layout);
-  const m = Math.max(1, Math.round(options.globalBatchSize / (dp * layout.microBatchSize)));
+  const m = microbatchCount(options.globalBatchSize, layout);
   const overlapEp =
     layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
   const slowest = slowestStage(spec, layout, {

@@ -1,0 +1,28 @@
+/**
+ * The core names a problem by its domain path (`layout.tensorParallel`, `gpus`); the CLI names the
+ * flag a user typed. This table is the one mapping between the two.
+ */
+import { formatPath, type InputIssue } from '../core/errors.js';
+
+export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
+  'layout.tensorParallel': '--tp',
+  'layout.pipelineParallel': '--pp',
+  'layout.dataParallel': '--dp',
+  'layout.expertParallel': '--ep',
+  'layout.contextParallel': '--cp',
+  'layout.virtualStages': '--vpp',
+  'layout.microBatchSize': '--micro-batch',
+  'layout.sequenceParallel': '--sequence-parallel',
+  'layout.zeroStage': '--zero',
+  'layout.recompute': '--recompute',
+  'layout.schedule': '--schedule',
+  gpus: '--gpus',
+  globalBatchSize: '--global-batch',
+  tokens: '--tokens',
+};
+
+/** The issue with its path named as the CLI flag, where the path has one. */
+export function asFlagIssue(issue: InputIssue): InputIssue {
+  const flag = FLAG_FOR_PATH[formatPath(issue.path)];
+  return flag === undefined ? issue : { ...issue, path: [flag] };
+}

@@ -1,0 +1,17 @@
+/** Lever `quantize`: serve with quantised weights (and KV). */
+import { computeType } from '../../core/inference/serving-step.js';
+import { type LeverKind, notFor, serving } from '../kind.js';
+
+export const quantize: LeverKind<'quantize'> = {
+  label(l) {
+    return `${l.weights.toUpperCase()} weights${l.kv ? `, ${l.kv.toUpperCase()} KV` : ''}`;
+  },
+  apply(s, lever, i) {
+    const x = serving(s, i, lever.lever);
+    if (x.weights === lever.weights) notFor(i, 'quantize', `weights are ${lever.weights} already`);
+    return {
+      state: { ...x, weights: lever.weights, kv: lever.kv ?? x.kv },
+      caveat: `${lever.weights} weights (${lever.weights === 'int4' ? 'AWQ/GPTQ, group 128' : lever.weights === 'fp4' ? 'MXFP4' : lever.weights === 'nf4' ? 'NF4' : 'per-channel scales'}): quality risk — the loss is model- and task-dependent and unknown until measured on your evaluations${computeType(lever.weights) === 'bf16' ? '; weight-only: GEMMs run in BF16 after dequantising, so memory traffic falls but prefill math does not (slower than FP8 compute where the GPU has it)' : ''}`,
+    };
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * A lever study's state: the training, fine-tuning or serving inputs a baseline sets and levers change,
+ * and how a baseline (or an uploaded model) becomes one.
+ */
+import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
+import { defaultPrice } from '../catalog/training-defaults.js';
+import type { FinetuneMethod } from '../core/adaptation/finetune.js';
+import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import type { KvFormat, WeightFormat, WeightSparsity } from '../core/precision.js';
+import type { LayoutConstraints } from '../core/training/layout-search.js';
+import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
+
+interface CommonState {
+  readonly modelId: string;
+  readonly spec: ModelSpec;
+  readonly gpuId: string;
+  readonly usdPerGpuHour: number;
+  /** One-off costs a lever adds (a teacher's generation for distillation), $. */
+  readonly extraUsd: number;
+}
+
+export interface TrainingState extends CommonState {
+  readonly kind: 'train';
+  readonly tokens: number;
+  readonly gpus: number;
+  readonly precision: TrainingPrecision;
+  readonly optimizer: Optimizer;
+  readonly seqLen: number;
+  readonly globalBatchTokens: number;
+  readonly goodput: number;
+  readonly constraints: LayoutConstraints;
+  readonly overlapExpertParallel?: boolean;
+}
+
+/** A fine-tuning run: the training fields plus the method and its dataset. */
+export interface FinetuneState extends Omit<TrainingState, 'kind'> {
+  readonly kind: 'finetune';
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: string;
+  readonly epochs: number;
+  readonly globalBatchSize: number;
+}
+
+export interface ServingState extends CommonState {
+  readonly kind: 'serve';
+  readonly weights: WeightFormat;
+  readonly kv: KvFormat;
+  readonly sparsity: WeightSparsity;
+  readonly workload: ServingWorkload;
+  readonly tokensPerDay: number;
+  readonly slo: Slo;
+  readonly days: number;
+}
+
+export type LeverState = TrainingState | FinetuneState | ServingState;
+
+/** What the engine says about a state. */
+export interface Outcome {
+  readonly costUsd: number;
+  /** Training: wall-clock seconds of the run; serving: one request's latency (TTFT + output × TPOT). */
+  readonly timeSeconds: number;
+  readonly memoryPerGpuBytes: number;
+  readonly energyKWh: number;
+  /** Operational CO2 at the GPU's default grid (location-based), kg. */
+  readonly co2Kg: number;
+  readonly gpus: number;
+  /** The layout or deployment the engine chose, in words. */
+  readonly detail: string;
+  /** Training runs asked for details: where the step time goes and the time-vs-GPUs Pareto set. */
+  readonly training?: {
+    readonly stepSeconds: number;
+    readonly stepBreakdownSeconds: Readonly<Record<string, number>>;
+    /** The chosen pipeline: stages, microbatches per step and schedule. */
+    readonly pipeline: { readonly stages: number; readonly microbatches: number; readonly schedule: string };
+    readonly gpuMemoryBytes: number;
+    /** Fastest layout per GPU count not beaten by a smaller count: GPUs, step seconds, GPU-hours per token. */
+    readonly pareto: readonly {
+      readonly gpus: number;
+      readonly stepSeconds: number;
+      readonly gpuSecondsPerToken: number;
+    }[];
+  };
+}
+
+export const modelSpec = (id: string, field: string) => {
+  const entry = findModel(id, field);
+  return { id: entry.id, spec: modelSpecFrom(entry.config, entry.name) };
+};
+
+export function constraintsFrom(l: LayoutInput): LayoutConstraints {
+  return {
+    tensorParallel: l.tp,
+    pipelineParallel: l.pp,
+    dataParallel: l.dp,
+    expertParallel: l.ep,
+    contextParallel: l.cp,
+    microBatchSize: l.microBatch,
+    recompute: l.recompute,
+    schedule: l.schedule,
+    zeroStage: l.zero,
+  };
+}
+
+export function baselineState(b: TrainingBaseline | FinetuneBaseline | ServingBaseline): LeverState {
+  const { id, spec } = modelSpec(b.model, 'baseline.model');
+  return stateFor(id, spec, b);
+}
+
+/** A baseline's state for a model given as a spec (an uploaded config.json) under the name `modelId`. */
+export function stateFor(
+  id: string,
+  spec: ModelSpec,
+  b: TrainingBaseline | FinetuneBaseline | ServingBaseline,
+): LeverState {
+  const gpu = findGpu(b.gpu, 'baseline.gpu');
+  const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
+  const common = { modelId: id, spec, gpuId: gpu.id, usdPerGpuHour, extraUsd: 0 };
+  if (b.kind === 'train')
+    return {
+      ...common,
+      kind: 'train',
+      tokens: b.tokens,
+      gpus: b.gpus,
+      precision: b.precision,
+      optimizer: b.optimizer,
+      seqLen: b.seqLen,
+      globalBatchTokens: b.globalBatchTokens,
+      goodput: loadCatalog().assumptions.goodput.value,
+      constraints: constraintsFrom(b.layout),
+    };
+  if (b.kind === 'finetune')
+    return {
+      ...common,
+      kind: 'finetune',
+      tokens: b.tokens,
+      epochs: b.epochs,
+      method: b.method,
+      rank: b.rank,
+      targets: b.targets,
+      gpus: b.gpus,
+      precision: b.precision,
+      optimizer: b.optimizer,
+      seqLen: b.seqLen,
+      globalBatchTokens: b.globalBatch * b.seqLen,
+      globalBatchSize: b.globalBatch,
+      goodput: loadCatalog().assumptions.goodput.value,
+      constraints: constraintsFrom(b.layout),
+    };
+  return {
+    ...common,
+    kind: 'serve',
+    weights: b.weights,
+    kv: b.kv,
+    sparsity: 'none',
+    workload: { inputTokens: b.inputTokens, outputTokens: b.outputTokens },
+    tokensPerDay: b.tokensPerDay,
+    slo: { tpotSeconds: b.tpotSloSeconds, ttftSeconds: b.ttftSloSeconds },
+    days: b.days,
+  };
+}
+
+export const layoutWords = (c: Record<string, unknown>) =>
+  Object.entries(c)
+    .filter(([, v]) => v !== undefined && v !== 1 && v !== false)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(' · ');
