@@ -49,10 +49,12 @@ import grids_us from '../../catalog/grids/us.json' with { type: 'json' };
 import grids_us_2021_meta from '../../catalog/grids/us-2021-meta.json' with { type: 'json' };
 import grids_world from '../../catalog/grids/world.json' with { type: 'json' };
 import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
+import models_deepseek_v3_2 from '../../catalog/models/deepseek-v3.2.json' with { type: 'json' };
 import models_deepseek_v3 from '../../catalog/models/deepseek-v3.json' with { type: 'json' };
 import models_falcon_40b from '../../catalog/models/falcon-40b.json' with { type: 'json' };
 import models_gemma_2_9b from '../../catalog/models/gemma-2-9b.json' with { type: 'json' };
 import models_glm_4_5_air from '../../catalog/models/glm-4.5-air.json' with { type: 'json' };
+import models_glm_5 from '../../catalog/models/glm-5.json' with { type: 'json' };
 import models_gpt_oss_120b from '../../catalog/models/gpt-oss-120b.json' with { type: 'json' };
 import models_gpt2 from '../../catalog/models/gpt2.json' with { type: 'json' };
 import models_kimi_k2 from '../../catalog/models/kimi-k2.json' with { type: 'json' };
@@ -61,14 +63,22 @@ import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { ty
 import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with { type: 'json' };
 import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
 import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
+import models_llama_4_maverick from '../../catalog/models/llama-4-maverick.json' with { type: 'json' };
+import models_llama_4_scout from '../../catalog/models/llama-4-scout.json' with { type: 'json' };
+import models_minimax_m2_5 from '../../catalog/models/minimax-m2.5.json' with { type: 'json' };
 import models_mistral_7b from '../../catalog/models/mistral-7b.json' with { type: 'json' };
 import models_mixtral_8x7b from '../../catalog/models/mixtral-8x7b.json' with { type: 'json' };
+import models_nemotron_3_nano_30b_a3b from '../../catalog/models/nemotron-3-nano-30b-a3b.json' with {
+  type: 'json',
+};
 import models_olmo_2_7b from '../../catalog/models/olmo-2-7b.json' with { type: 'json' };
 import models_phi_3_mini from '../../catalog/models/phi-3-mini.json' with { type: 'json' };
 import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type: 'json' };
 import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { type: 'json' };
 import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
+import models_qwen3_5_397b_a17b from '../../catalog/models/qwen3.5-397b-a17b.json' with { type: 'json' };
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
+import models_qwen3_vl_235b_a22b from '../../catalog/models/qwen3-vl-235b-a22b.json' with { type: 'json' };
 import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
 
@@ -119,6 +129,14 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'qwen2.5-72b': models_qwen2_5_72b,
   'qwen2.5-7b': models_qwen2_5_7b,
   'qwen3-30b-a3b': models_qwen3_30b_a3b,
+  'qwen3.5-397b-a17b': models_qwen3_5_397b_a17b,
+  'qwen3-vl-235b-a22b': models_qwen3_vl_235b_a22b,
+  'llama-4-scout': models_llama_4_scout,
+  'llama-4-maverick': models_llama_4_maverick,
+  'deepseek-v3.2': models_deepseek_v3_2,
+  'glm-5': models_glm_5,
+  'minimax-m2.5': models_minimax_m2_5,
+  'nemotron-3-nano-30b-a3b': models_nemotron_3_nano_30b_a3b,
 };
 export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
   'dgx-h100': clusters_dgx_h100,

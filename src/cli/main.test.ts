@@ -13,7 +13,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unknown catalog model',
       ['params', 'llama-9'],
-      "error: model: unknown model 'llama-9'; did you mean 'llama-2-7b', 'llama-3-8b'? (run 'llmecon models' for the list)",
+      "error: model: unknown model 'llama-9'; did you mean 'glm-5', 'llama-2-7b', 'llama-3-8b'? (run 'llmecon models' for the list)",
     ],
     ['missing file', ['params', './nope/config.json'], "error: model: no such file './nope/config.json'"],
     [

@@ -19,6 +19,38 @@ const gqa = z
     outputBias: z.boolean().default(false),
     qkNorm: z.enum(['none', 'per-head', 'full']).default('none'),
     sinks: z.boolean().default(false),
+    /** Sigmoid output gate from a doubled q projection (Qwen3-Next gated attention). */
+    outputGate: z.boolean().default(false),
+  })
+  .strict();
+
+const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'none'] as const;
+
+const sparseAttention = z.object({ numHeads: count, headDim: count, topKTokens: count }).strict();
+
+const linearAttention = z
+  .object({
+    numKeyHeads: count,
+    numValueHeads: count,
+    keyHeadDim: count,
+    valueHeadDim: count,
+    convKernel: count.default(4),
+    chunkTokens: count.default(64),
+    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
+  })
+  .strict();
+
+const stateSpace = z
+  .object({
+    numHeads: count,
+    headDim: count,
+    stateSize: count,
+    numGroups: count.default(1),
+    convKernel: count.default(4),
+    chunkTokens: count.default(128),
+    projBias: z.boolean().default(false),
+    convBias: z.boolean().default(true),
+    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
   })
   .strict();
 
@@ -82,6 +114,20 @@ export const modelSpecInputSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * Token mixer per layer, repeated over numLayers (e.g. [linear, linear, linear, full]); overrides
+     * slidingWindow.pattern. Each kind used needs its block (slidingWindow, chunkedAttention, ...).
+     */
+    layerPattern: z.array(z.enum(MIXERS)).min(1).optional(),
+    /** MLP per layer, repeated over numLayers; overrides moe.firstDenseLayers/layerFrequency. */
+    mlpPattern: z
+      .array(z.enum(['dense', 'moe', 'none']))
+      .min(1)
+      .optional(),
+    chunkedAttention: z.object({ tokens: count }).strict().nullable().default(null),
+    sparseAttention: sparseAttention.nullable().default(null),
+    linearAttention: linearAttention.nullable().default(null),
+    stateSpace: stateSpace.nullable().default(null),
     mlp,
     moe: moe.nullable().default(null),
     numMtpModules: z.number().int().nonnegative().default(0),
@@ -147,12 +193,50 @@ export function specFromInput(input: unknown): ModelSpec {
       message: `firstDenseLayers (${s.moe.firstDenseLayers}) must be below numLayers (${s.numLayers})`,
     });
   }
+  const mixerBlocks: Record<(typeof MIXERS)[number], { field: string; present: boolean } | null> = {
+    full: null,
+    none: null,
+    sliding: { field: 'slidingWindow', present: s.slidingWindow !== null },
+    chunked: { field: 'chunkedAttention', present: s.chunkedAttention !== null },
+    sparse: { field: 'sparseAttention', present: s.sparseAttention !== null },
+    linear: { field: 'linearAttention', present: s.linearAttention !== null },
+    mamba: { field: 'stateSpace', present: s.stateSpace !== null },
+  };
+  for (const kind of new Set(s.layerPattern ?? [])) {
+    const block = mixerBlocks[kind];
+    if (block && !block.present) {
+      issues.push({
+        code: 'missing_field' as const,
+        path: [block.field],
+        message: `layerPattern uses '${kind}' layers, which need '${block.field}'`,
+      });
+    }
+  }
+  if (s.sparseAttention && a.kind !== 'mla') {
+    issues.push({
+      code: 'invalid_value' as const,
+      path: ['sparseAttention'],
+      message: 'sparse attention (a DSA indexer) needs attention.kind mla',
+    });
+  }
+  if (s.mlpPattern?.includes('moe') && !s.moe) {
+    issues.push({
+      code: 'missing_field' as const,
+      path: ['moe'],
+      message: "mlpPattern uses 'moe' layers, which need 'moe'",
+    });
+  }
   if (issues.length > 0) throw new InputError(issues);
 
   const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => ({
-    attention: s.slidingWindow && (s.slidingWindow.pattern === 'all' || i % 2 === 0) ? 'sliding' : 'full',
-    mlp:
-      s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0
+    attention: s.layerPattern
+      ? s.layerPattern[i % s.layerPattern.length]!
+      : s.slidingWindow && (s.slidingWindow.pattern === 'all' || i % 2 === 0)
+        ? 'sliding'
+        : 'full',
+    mlp: s.mlpPattern
+      ? s.mlpPattern[i % s.mlpPattern.length]!
+      : s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0
         ? 'moe'
         : 'dense',
   }));
@@ -168,10 +252,10 @@ export function specFromInput(input: unknown): ModelSpec {
     norm: { kind: s.norm, perLayer: s.normsPerLayer },
     attention,
     slidingWindow: s.slidingWindow?.tokens ?? null,
-    chunkedAttentionTokens: null,
-    sparseAttention: null,
-    linearAttention: null,
-    stateSpace: null,
+    chunkedAttentionTokens: s.chunkedAttention?.tokens ?? null,
+    sparseAttention: s.sparseAttention,
+    linearAttention: s.linearAttention,
+    stateSpace: s.stateSpace,
     vision: null,
     mlp: s.mlp,
     moe: s.moe

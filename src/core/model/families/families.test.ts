@@ -236,3 +236,56 @@ describe('properties of hybrid models', () => {
     expect(recurrentStateBytes(spec).linearLayers).toBe(layers - full);
   });
 });
+
+describe('hand-written specs with layer kinds', () => {
+  it('repeat layerPattern and mlpPattern, and count like the equivalent config', async () => {
+    const { specFromInput } = await import('../model-spec-schema.js');
+    const spec = specFromInput({
+      name: 'hybrid',
+      vocabSize: 100,
+      hiddenSize: 64,
+      numLayers: 4,
+      maxContextTokens: 256,
+      attention: {
+        kind: 'gqa',
+        numHeads: 4,
+        numKvHeads: 2,
+        headDim: 16,
+        qkNorm: 'per-head',
+        outputGate: true,
+      },
+      layerPattern: ['linear', 'linear', 'linear', 'full'],
+      linearAttention: {
+        numKeyHeads: 2,
+        numValueHeads: 4,
+        keyHeadDim: 8,
+        valueHeadDim: 8,
+        stateBytesPerElement: 2,
+      },
+      mlp: { intermediateSize: 128 },
+    });
+    const fromConfig = specFromHfConfig(
+      { ...base, ...gdn, model_type: 'qwen3_5_text', mamba_ssm_dtype: 'bfloat16' },
+      'x',
+    );
+    expect(spec.layers).toEqual(fromConfig.layers);
+    expect(paramCount(spec).totalParams).toBe(paramCount(fromConfig).totalParams);
+    expect(recurrentStateBytes(spec)).toEqual(recurrentStateBytes(fromConfig));
+  });
+
+  it('name the missing block of a layer kind', async () => {
+    const { specFromInput } = await import('../model-spec-schema.js');
+    expect(() =>
+      specFromInput({
+        name: 'x',
+        vocabSize: 100,
+        hiddenSize: 64,
+        numLayers: 2,
+        maxContextTokens: 256,
+        attention: { kind: 'gqa', numHeads: 4 },
+        layerPattern: ['mamba', 'full'],
+        mlp: { intermediateSize: 128 },
+      }),
+    ).toThrowError("stateSpace: layerPattern uses 'mamba' layers, which need 'stateSpace'");
+  });
+});
