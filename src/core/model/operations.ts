@@ -59,9 +59,38 @@ export interface GemmOp {
   /** Bytes per input element (weights and activations); the output is BF16. */
   readonly inputBytesPerElement: number;
   /** 2:4 structured-sparse weights (serving only). */
-  readonly sparse24?: boolean;
+  readonly sparse24: boolean;
   /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
-  readonly replicated?: boolean;
+  readonly replicated: boolean;
+}
+
+function gemmOp(
+  name: string,
+  component: OpComponent,
+  pass: GemmPass,
+  m: number,
+  n: number,
+  k: number,
+  count: number,
+  datatype: Datatype,
+  inputBytesPerElement: number,
+  sparse24: boolean,
+  replicated: boolean,
+): GemmOp {
+  return {
+    type: 'gemm',
+    name,
+    component,
+    pass,
+    m,
+    n,
+    k,
+    count,
+    datatype,
+    inputBytesPerElement,
+    sparse24,
+    replicated,
+  };
 }
 
 export interface AttentionOp {
@@ -235,28 +264,21 @@ class OpBuilder {
     const count = options.count ?? 1;
     if (count <= 0) return;
     const datatype = options.datatype ?? this.request.datatype;
-    const inputBytesPerElement = options.bytes ?? this.request.gemmInputBytes;
-    const sparse = this.request.sparse24 && component !== 'head' && component !== 'router' ? true : undefined;
-    const base = {
-      type: 'gemm' as const,
-      name,
-      component,
-      count,
-      datatype,
-      inputBytesPerElement,
-      ...(options.replicated ? { replicated: true } : {}),
-    };
+    const bytes = options.bytes ?? this.request.gemmInputBytes;
+    const replicated = options.replicated === true;
     if (!this.backward) {
-      this.ops.push({ ...base, pass: 'forward', m, n, k, ...(sparse ? { sparse24: true } : {}) });
+      const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';
+      this.ops.push(gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated));
       return;
     }
-    this.ops.push({ ...base, name: `${name}.dgrad`, pass: 'input-gradient', m, n: k, k: n });
-    if (options.activations) {
-      // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
-      this.ops.push({ ...base, name: `${name}.dgrad2`, pass: 'input-gradient', m: k, n, k: m });
-    } else if (options.trains ?? this.trainsBase) {
-      this.ops.push({ ...base, name: `${name}.wgrad`, pass: 'weight-gradient', m: k, n, k: m });
-    }
+    const grad = (suffix: string, pass: GemmPass, gm: number, gn: number, gk: number) =>
+      this.ops.push(
+        gemmOp(`${name}.${suffix}`, component, pass, gm, gn, gk, count, datatype, bytes, false, replicated),
+      );
+    grad('dgrad', 'input-gradient', m, k, n);
+    // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
+    if (options.activations) grad('dgrad2', 'input-gradient', k, n, m);
+    else if (options.trains ?? this.trainsBase) grad('wgrad', 'weight-gradient', k, n, m);
   }
 
   /** A memory-bound kernel; its backward reads and writes twice the bytes (gradients of both). */

@@ -11,18 +11,35 @@ import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import type { TrainingOptions } from './step-time.js';
 
+const firstStageCache = new WeakMap<ModelSpec, Map<number, { dense: number; expert: number }>>();
+
+/** Matmul weights of the first `layers` layers plus the embedding: dense and all routed experts. */
+function firstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
+  let bySpec = firstStageCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    firstStageCache.set(spec, bySpec);
+  }
+  const cached = bySpec.get(layers);
+  if (cached) return cached;
+  let dense = spec.vocabSize * spec.hiddenSize;
+  let expert = 0;
+  for (let i = 0; i < layers; i += 1) {
+    const w = layerWeights(spec, spec.layers[i]!);
+    dense += w.attention + w.denseMlp + w.sharedExperts + w.router;
+    expert += w.allRoutedExperts;
+  }
+  const weights = { dense, expert };
+  bySpec.set(layers, weights);
+  return weights;
+}
+
 /** Parameters one GPU of the first stage holds, split into dense (DP-replicated) and expert parts. */
 export function paramsPerGpu(spec: ModelSpec, layout: ParallelLayout): { dense: number; expert: number } {
   const t = layout.tensorParallel;
   const perStage = Math.min(spec.numLayers, Math.ceil(spec.numLayers / layout.pipelineParallel));
-  let dense = (spec.vocabSize * spec.hiddenSize) / t;
-  let expert = 0;
-  for (let i = 0; i < perStage; i += 1) {
-    const w = layerWeights(spec, spec.layers[i]!);
-    dense += (w.attention + w.denseMlp + w.sharedExperts + w.router) / t;
-    expert += w.allRoutedExperts / (layout.expertParallel * t);
-  }
-  return { dense, expert };
+  const w = firstStageWeights(spec, perStage);
+  return { dense: w.dense / t, expert: w.expert / (layout.expertParallel * t) };
 }
 
 export interface DataParallelInput {

@@ -157,8 +157,57 @@ export function trainingRequest(
   };
 }
 
-/** Per-layer costs; they depend only on TP, CP, EP, micro-batch and sequence parallelism. */
+const costsCache = new WeakMap<
+  ModelSpec,
+  WeakMap<ClusterSpec, WeakMap<TrainingOptions, Map<string, LayerCosts>>>
+>();
+
+/** Memo of `compute` per (spec, cluster, options) object and key. */
+function memo(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  options: TrainingOptions,
+  key: string,
+  compute: () => LayerCosts,
+): LayerCosts {
+  let byCluster = costsCache.get(spec);
+  if (!byCluster) {
+    byCluster = new WeakMap();
+    costsCache.set(spec, byCluster);
+  }
+  let byOptions = byCluster.get(cluster);
+  if (!byOptions) {
+    byOptions = new WeakMap();
+    byCluster.set(cluster, byOptions);
+  }
+  let byKey = byOptions.get(options);
+  if (!byKey) {
+    byKey = new Map();
+    byOptions.set(options, byKey);
+  }
+  let costs = byKey.get(key);
+  if (!costs) {
+    costs = compute();
+    byKey.set(key, costs);
+  }
+  return costs;
+}
+
+/**
+ * Per-layer costs; they depend only on TP, CP, EP, micro-batch and sequence parallelism, and are
+ * memoised on those for the same spec, cluster and options objects (the layout search's inner loop).
+ */
 export function layerCosts(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  layout: ParallelLayout,
+  options: TrainingOptions,
+): LayerCosts {
+  const key = `${layout.tensorParallel}/${layout.contextParallel}/${layout.expertParallel}/${layout.microBatchSize}/${layout.sequenceParallel}`;
+  return memo(spec, cluster, options, key, () => computeLayerCosts(spec, cluster, layout, options));
+}
+
+function computeLayerCosts(
   spec: ModelSpec,
   cluster: ClusterSpec,
   layout: ParallelLayout,

@@ -15,7 +15,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
-import { type LayerCost, type LayerCosts, layerCosts, type PhaseSeconds, ZERO_PHASE } from './layer-cost.js';
+import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 import { pipelineBubbleSeconds } from './pipeline-schedule.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
@@ -113,64 +113,74 @@ interface StageContext {
   readonly recomputeFull: boolean;
 }
 
+type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
+
 /** Sums a stage's layer costs (count per kind) into one phase, compute slowed when EP overlaps. */
-function stagePhase(
-  parts: readonly { cost: LayerCost; count: number }[],
-  phase: 'forward' | 'backward',
-  ctx: StageContext,
-) {
+function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: StageContext) {
+  let gemm = 0;
+  let attention = 0;
+  let elementwise = 0;
+  let dequantize = 0;
+  let tp = 0;
+  let cp = 0;
+  let epAll = 0;
+  let weightGradient = 0;
+  for (const { cost, count } of layers) {
+    const p = cost[phase];
+    gemm += count * (p.gemm + p.adapter);
+    attention += count * p.attention;
+    elementwise += count * p.elementwise;
+    dequantize += count * p.dequantize;
+    tp += count * p.tensorParallel;
+    cp += count * p.contextParallel;
+    epAll += count * p.expertParallel;
+    weightGradient += count * p.weightGradient;
+  }
   const slow = ctx.overlapEp ? 1 / (1 - OVERLAPPED_COMM_SM_FRACTION) : 1;
-  const sum = (f: (p: PhaseSeconds) => number) =>
-    parts.reduce((acc, x) => acc + x.count * f(x.cost[phase]), 0);
-  const gemm = sum((p) => p.gemm + p.adapter) * slow;
-  const attention = sum((p) => p.attention) * slow;
-  const elementwise = sum((p) => p.elementwise);
-  const epAll = sum((p) => p.expertParallel);
+  gemm *= slow;
+  attention *= slow;
   // Overlapped: only what the compute of the same pass cannot hide is exposed.
   const ep = ctx.overlapEp ? Math.max(0, epAll - (gemm + attention + elementwise)) : epAll;
-  const out = {
-    gemm,
-    attention,
-    elementwise,
-    dequantize: sum((p) => p.dequantize),
-    tp: sum((p) => p.tensorParallel),
-    cp: sum((p) => p.contextParallel),
-    ep,
-  };
-  return {
-    parts: out,
-    total: Object.values(out).reduce((a, b) => a + b, 0),
-    weightGradient: sum((p) => p.weightGradient) * slow,
-  };
+  const parts = { gemm, attention, elementwise, dequantize, tp, cp, ep };
+  const total = gemm + attention + elementwise + dequantize + tp + cp + ep;
+  return { parts, total, weightGradient: weightGradient * slow };
 }
 
-function stageTimes(parts: readonly { cost: LayerCost; count: number }[], ctx: StageContext): StageTimes {
-  const f = stagePhase(parts, 'forward', ctx);
-  const b = stagePhase(parts, 'backward', ctx);
+function stageTimes(layers: StageLayers, ctx: StageContext): StageTimes {
+  const f = stagePhase(layers, 'forward', ctx);
+  const b = stagePhase(layers, 'backward', ctx);
   // Full recomputation re-runs the forward before the backward (Korthikanti et al. 2022, Sec. 4).
-  const r = ctx.recomputeFull ? f : null;
-  const partsSum = {} as Record<StagePart, number>;
+  const r = ctx.recomputeFull ? 1 : 0;
+  const parts = {} as Record<StagePart, number>;
   for (const key of Object.keys(f.parts) as StagePart[]) {
-    partsSum[key] = f.parts[key] + b.parts[key] + (r ? r.parts[key] : 0);
+    parts[key] = (1 + r) * f.parts[key] + b.parts[key];
   }
-  return {
-    forward: f.total,
-    backward: b.total + (r ? r.total : 0),
-    weightGradient: b.weightGradient,
-    parts: partsSum,
-  };
+  return { forward: f.total, backward: b.total + r * f.total, weightGradient: b.weightGradient, parts };
 }
+
+/** A pipeline stage's layers: how many of each kind, and whether it holds the embedding or the head. */
+interface StageComposition {
+  readonly kinds: readonly { readonly key: string; readonly count: number }[];
+  readonly first: boolean;
+  readonly last: boolean;
+}
+
+const stagesCache = new WeakMap<ModelSpec, Map<number, readonly StageComposition[]>>();
 
 /**
- * Layers per stage: contiguous blocks of ceil(L/p); the slowest stage sets the pace. The first stage
- * also runs the embedding; the last the output head, the loss and, where the model has them, the
- * MTP modules (DeepSeek-V3 Sec. 2.2).
+ * The distinct stage compositions of p contiguous blocks of ceil(L/p) layers (memoised per spec);
+ * identical middle stages appear once.
  */
-function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
-  const p = layout.pipelineParallel;
+function stageCompositions(spec: ModelSpec, p: number): readonly StageComposition[] {
+  let bySpec = stagesCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    stagesCache.set(spec, bySpec);
+  }
+  const cached = bySpec.get(p);
+  if (cached) return cached;
   const perStage = Math.ceil(spec.numLayers / p);
-  const { costs } = ctx;
-  let slowest: StageTimes | null = null;
+  const seen = new Map<string, StageComposition>();
   for (let stage = 0; stage < p; stage += 1) {
     const first = stage * perStage;
     const last = Math.min(spec.numLayers, first + perStage);
@@ -180,15 +190,36 @@ function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext
       const key = layerKey(spec.layers[i]!);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    const parts = [...counts].map(([key, count]) => ({ cost: costs.byKind.get(key)!, count }));
-    if (first === 0) parts.push({ cost: costs.embedding, count: 1 });
-    if (last === spec.numLayers) {
-      parts.push({ cost: costs.head, count: 1 }, { cost: costs.mtpModule, count: spec.numMtpModules });
-    }
-    const times = stageTimes(parts, ctx);
+    const composition = {
+      kinds: [...counts].map(([key, count]) => ({ key, count })),
+      first: first === 0,
+      last: last === spec.numLayers,
+    };
+    const signature = JSON.stringify(composition);
+    if (!seen.has(signature)) seen.set(signature, composition);
+  }
+  const stages = [...seen.values()];
+  bySpec.set(p, stages);
+  return stages;
+}
+
+/**
+ * Layers per stage: contiguous blocks of ceil(L/p); the slowest stage sets the pace. The first stage
+ * also runs the embedding; the last the output head, the loss and, where the model has them, the
+ * MTP modules (DeepSeek-V3 Sec. 2.2).
+ */
+function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
+  const { costs } = ctx;
+  let slowest: StageTimes | null = null;
+  for (const stage of stageCompositions(spec, layout.pipelineParallel)) {
+    const layers = stage.kinds.map(({ key, count }) => ({ cost: costs.byKind.get(key)!, count }));
+    if (stage.first) layers.push({ cost: costs.embedding, count: 1 });
+    if (stage.last)
+      layers.push({ cost: costs.head, count: 1 }, { cost: costs.mtpModule, count: spec.numMtpModules });
+    const times = stageTimes(layers, ctx);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
-  return slowest ?? stageTimes([{ cost: { forward: ZERO_PHASE, backward: ZERO_PHASE }, count: 0 }], ctx);
+  return slowest ?? stageTimes([], ctx);
 }
 
 /** Step time from precomputed layer costs (the layout search memoises them). */
