@@ -6,9 +6,11 @@ import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { positiveInteger, positiveNumber } from '../options.js';
+import { runSimulation, type SimulationFlags, simulationLines } from '../serve-simulation.js';
 import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '../serving-flags.js';
 
-export interface ServeFlags extends ServingFlags {
+export interface ServeFlags extends ServingFlags, SimulationFlags {
+  pareto?: boolean;
   concurrency?: string;
   requestsPerSecond?: string;
   tokensPerDay?: string;
@@ -144,7 +146,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     ...planJson(best, priceBasis(o, best.candidate.gpuId)),
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
+    simulation: o.simulate ? runSimulation(o, setup, best) : null,
   };
+  if (!o.simulate && (o.trace ?? o.requests ?? o.inputP90 ?? o.outputP90 ?? o.seed) !== undefined)
+    inputError(
+      'missing_field',
+      ['--simulate'],
+      '--trace, --requests, --input-p90, --output-p90 and --seed need --simulate',
+    );
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const p = best;
   const traffic =
@@ -189,6 +198,12 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             formatCount(q.usdPerDay),
           ]),
       ),
+      ...(result.simulation
+        ? simulationLines(
+            result.simulation,
+            best.candidate.replica.profile?.name ?? 'no engine named: the hardware bound',
+          )
+        : []),
     ].join('\n'),
     exitCode: 0,
   };
