@@ -233,6 +233,39 @@ describe('llmecon serve', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--trace: line 1, field 'inputTokens'/);
   });
+  it('--pareto: a frontier where faster users always cost throughput per GPU, with prices along it', async () => {
+    const result = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      '--weights',
+      'fp8',
+      ...base,
+      '--pareto',
+      '--json',
+    ]);
+    const frontier = JSON.parse(result.stdout).frontier as {
+      tokensPerSecondPerUser: number;
+      outputTokensPerSecondPerGpu: number;
+      costPerMillionOutputTokensUsd: number;
+    }[];
+    expect(frontier.length).toBeGreaterThan(3);
+    for (let i = 1; i < frontier.length; i += 1) {
+      expect(frontier[i]!.tokensPerSecondPerUser).toBeLessThanOrEqual(
+        frontier[i - 1]!.tokensPerSecondPerUser,
+      );
+      expect(frontier[i]!.outputTokensPerSecondPerGpu).toBeGreaterThan(
+        frontier[i - 1]!.outputTokensPerSecondPerGpu,
+      );
+      expect(frontier[i]!.costPerMillionOutputTokensUsd).toBeLessThan(
+        frontier[i - 1]!.costPerMillionOutputTokensUsd,
+      );
+    }
+    const text = await run(['serve', '--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--pareto']);
+    expect(text.stdout).toMatch(/frontier: output tokens\/s per GPU vs tokens\/s per user/);
+  });
   const failures: [string, string[], number, RegExp][] = [
     [
       'an unknown engine',
