@@ -7,7 +7,7 @@ import { DoesNotFitError, formatIssue, InputError } from '../core/errors.js';
 import { asFlagIssue } from './flag-paths.js';
 import { terminalSafe } from './format.js';
 import { addLayoutFlags } from './layout-flags.js';
-import { addServingFlags } from './serving-flags.js';
+import { addServeOnlyFlags, addServingFlags } from './serving-flags.js';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, doesNotFit: 3 } as const;
 
@@ -223,7 +223,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
     'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --steps 500',
   );
   example(
-    addServingFlags(cli.command('serve'))
+    addServeOnlyFlags(addServingFlags(cli.command('serve')))
       .description(
         'serving: throughput, TTFT/TPOT, max concurrency, GPUs for a traffic, $ per million tokens, energy',
       )

@@ -89,6 +89,27 @@ export function addServingFlags(command: Command): Command {
     );
 }
 
+/** Flags only `serve` has: the request-level simulation and the frontier. */
+export function addServeOnlyFlags(command: Command): Command {
+  return command
+    .option(
+      '--simulate',
+      'also simulate one replica request by request: TTFT/TPOT/ITL/E2E percentiles, goodput',
+    )
+    .option('--requests <n>', 'with --simulate: requests to simulate (default 2000)')
+    .option('--input-p90 <n>', 'with --simulate: lognormal prompt lengths, median --input-tokens, this P90')
+    .option('--output-p90 <n>', 'with --simulate: lognormal output lengths, median --output-tokens, this P90')
+    .option(
+      '--trace <file>',
+      'with --simulate: JSONL requests {arrivalSeconds, inputTokens, outputTokens, prefixId?}',
+    )
+    .option('--seed <n>', 'with --simulate: random seed (default 1)')
+    .option(
+      '--pareto',
+      'the frontier of output tokens/s per GPU vs tokens/s per user, with $/M tokens along it',
+    );
+}
+
 export interface ServingSetup {
   readonly spec: ModelSpec;
   readonly workload: ServingWorkload;

@@ -2,14 +2,17 @@ import { engineCalibration, findEngine, gpuFamily } from '../../catalog/engines.
 import { inputError } from '../../core/errors.js';
 import { perTokenRange, type ResidualBand, throughputRange } from '../../core/inference/bands.js';
 import { candidateLabel, type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
+import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { positiveInteger, positiveNumber } from '../options.js';
+import { runSimulation, type SimulationFlags, simulationLines } from '../serve-simulation.js';
 import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '../serving-flags.js';
 
-export interface ServeFlags extends ServingFlags {
+export interface ServeFlags extends ServingFlags, SimulationFlags {
+  pareto?: boolean;
   concurrency?: string;
   requestsPerSecond?: string;
   tokensPerDay?: string;
@@ -98,6 +101,26 @@ export function planJson(p: DeploymentPlan, basis: string) {
 
 const layoutLabel = (p: DeploymentPlan) => candidateLabel(p.candidate);
 
+function frontierLines(frontier: readonly Omit<FrontierPoint, 'plan'>[]): string[] {
+  return [
+    '',
+    'frontier: output tokens/s per GPU vs tokens/s per user (each point at full use; disagg = separate prefill GPUs)',
+    table(
+      ['tok/s/user', 'out tok/s/GPU', 'TTFT ms', 'layout', 'mode', 'conc.', '$/M out', '$/M blend'],
+      frontier.map((f) => [
+        f.tokensPerSecondPerUser.toFixed(1),
+        formatCount(f.outputTokensPerSecondPerGpu),
+        (f.ttftSeconds * 1000).toFixed(0),
+        f.label,
+        f.disaggregated ? 'disagg' : 'agg',
+        String(f.concurrency),
+        usd(f.costPerMillionOutputTokensUsd),
+        usd(f.costPerMillionBlendedTokensUsd),
+      ]),
+    ),
+  ];
+}
+
 /** Why no candidate produced a plan, with what to change. */
 function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | undefined): string {
   const { spec, workload: w, slo, candidates } = setup;
@@ -145,7 +168,24 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     ...planJson(best, priceBasis(o, best.candidate.gpuId)),
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
+    simulation: o.simulate ? runSimulation(o, setup, best) : null,
+    frontier: o.pareto
+      ? servingFrontier(spec, candidates, w, slo).map(({ plan, ...point }) => ({
+          ...point,
+          gpu: plan.candidate.gpuId,
+          tensorParallel: plan.candidate.replica.tensorParallel,
+          expertParallel: plan.candidate.replica.expertParallel,
+          prefillGpus: plan.prefillGpus,
+          gpusPerDeployment: plan.gpus,
+        }))
+      : null,
   };
+  if (!o.simulate && (o.trace ?? o.requests ?? o.inputP90 ?? o.outputP90 ?? o.seed) !== undefined)
+    inputError(
+      'missing_field',
+      ['--simulate'],
+      '--trace, --requests, --input-p90, --output-p90 and --seed need --simulate',
+    );
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const p = best;
   const traffic =
@@ -190,6 +230,13 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             formatCount(q.usdPerDay),
           ]),
       ),
+      ...(result.frontier ? frontierLines(result.frontier) : []),
+      ...(result.simulation
+        ? simulationLines(
+            result.simulation,
+            best.candidate.replica.profile?.name ?? 'no engine named: the hardware bound',
+          )
+        : []),
     ].join('\n'),
     exitCode: 0,
   };

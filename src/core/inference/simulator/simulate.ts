@@ -84,8 +84,8 @@ interface Live {
 }
 
 /**
- * Step times are memoized on a geometric grid: decode batches 2^(1/16) apart (±2%) and exact up to
- * 32, contexts 2^(1/8) apart (±4%; attention is a share of the step); prefill tokens are
+ * Step times are memoized on a geometric grid: decode batches 2^(1/8) apart (±4%) and exact up to
+ * 32, contexts 2^(1/4) apart (±9%; attention is a share of the step); prefill tokens are
  * interpolated linearly between points 2^(1/4) apart (exact up to 16).
  */
 const bucket = (x: number, perOctave: number) =>
@@ -150,9 +150,9 @@ export function simulateReplica(
     return s;
   };
   const stepSeconds = (w: StepWork): number => {
-    const d = bucket(w.decodeSequences, 16);
-    const c = bucket(w.context, 8);
-    const pc = bucket(w.prefillContext, 8);
+    const d = bucket(w.decodeSequences, 8);
+    const c = bucket(w.context, 4);
+    const pc = bucket(w.prefillContext, 4);
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
     const low = gridStep(d, c, lo, pc);
     const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc) - low);

@@ -20,6 +20,8 @@ export interface SimRequest {
 
 export type Arrival =
   | { readonly kind: 'burst' }
+  /** As each request's arrivalSeconds says (a trace). */
+  | { readonly kind: 'trace' }
   | { readonly kind: 'poisson'; readonly requestsPerSecond: number }
   | { readonly kind: 'closed'; readonly concurrency: number };
 
