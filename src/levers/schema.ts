@@ -5,23 +5,32 @@
  */
 import { z } from 'zod';
 import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
+import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 
-const positive = z.number().finite().positive();
-const count = z.number().int().positive();
+// Every number is checked against its domain (src/core/domain.ts: the CLI flags' bounds) and may be
+// written in the CLI's count syntax (15T, 2.788M).
+const D = DOMAINS;
+const degree = domainNumber(D.parallelDegree);
+const gpus = domainNumber(D.gpus);
+const seqTokens = domainNumber(D.sequenceTokens);
+const sequences = domainNumber(D.sequences);
+const tokens = domainNumber(D.datasetTokens);
+const price = domainNumber({ ...D.usdPerGpuHour, minExclusive: true });
+const seconds = domainNumber(D.seconds);
 const fraction = z.number().finite().gt(0).lt(1);
 
 /** A fixed parallel layout (a "naive" baseline); omitted dimensions are searched. */
 export const layoutSchema = z
   .object({
-    tp: count.optional(),
-    pp: count.optional(),
-    dp: count.optional(),
-    ep: count.optional(),
-    cp: count.optional(),
-    microBatch: count.optional(),
+    tp: degree.optional(),
+    pp: degree.optional(),
+    dp: degree.optional(),
+    ep: degree.optional(),
+    cp: degree.optional(),
+    microBatch: sequences.optional(),
     recompute: z.enum(RECOMPUTE_MODES).optional(),
     schedule: z.enum(PIPELINE_SCHEDULES).optional(),
     zero: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
@@ -34,15 +43,15 @@ export const trainingBaselineSchema = z
     kind: z.literal('train'),
     /** Catalog model id (llmecon models). */
     model: z.string().min(1),
-    tokens: positive,
+    tokens,
     gpu: z.string().min(1),
-    gpus: count,
+    gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
-    seqLen: count.default(4096),
-    globalBatchTokens: positive.default(4 * 2 ** 20),
+    seqLen: seqTokens.default(4096),
+    globalBatchTokens: domainNumber(D.batchTokens).default(4 * 2 ** 20),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
-    usdPerGpuHour: positive.optional(),
+    usdPerGpuHour: price.optional(),
     layout: layoutSchema.default({}),
   })
   .strict();
@@ -53,19 +62,19 @@ export const finetuneBaselineSchema = z
     kind: z.literal('finetune'),
     model: z.string().min(1),
     /** Dataset tokens per epoch (packed). */
-    tokens: positive,
-    epochs: count.default(1),
+    tokens,
+    epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    rank: count.default(16),
+    rank: domainNumber(D.rank).default(16),
     targets: z.string().min(1).default('all'),
     gpu: z.string().min(1),
-    gpus: count,
+    gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
-    seqLen: count.default(4096),
+    seqLen: seqTokens.default(4096),
     /** Global batch in sequences. */
-    globalBatch: count.default(64),
-    usdPerGpuHour: positive.optional(),
+    globalBatch: sequences.default(64),
+    usdPerGpuHour: price.optional(),
     layout: layoutSchema.default({}),
   })
   .strict();
@@ -78,14 +87,14 @@ export const servingBaselineSchema = z
     gpu: z.string().min(1),
     weights: z.enum(WEIGHT_FORMATS).default('bf16'),
     kv: z.enum(KV_FORMATS).default('bf16'),
-    inputTokens: count,
-    outputTokens: count,
-    tokensPerDay: positive,
-    tpotSloSeconds: positive.optional(),
-    ttftSloSeconds: positive.optional(),
+    inputTokens: seqTokens,
+    outputTokens: seqTokens,
+    tokensPerDay: domainNumber(D.tokensPerDay),
+    tpotSloSeconds: seconds.optional(),
+    ttftSloSeconds: seconds.optional(),
     /** Days the deployment runs: cost and energy are for this period (default 365). */
-    days: positive.default(365),
-    usdPerGpuHour: positive.optional(),
+    days: domainNumber({ ...D.lifeYears, max: 36_500, what: 'days' }).default(365),
+    usdPerGpuHour: price.optional(),
   })
   .strict();
 export type ServingBaseline = z.infer<typeof servingBaselineSchema>;
@@ -121,7 +130,7 @@ export const leverSchema = z.discriminatedUnion('lever', [
       /** The smaller student (catalog id). */
       student: z.string().min(1),
       /** Teacher tokens generated to train the student (serving: a one-off cost added to the period). */
-      teacherTokens: positive,
+      teacherTokens: tokens,
       note,
     })
     .strict(),
@@ -130,7 +139,7 @@ export const leverSchema = z.discriminatedUnion('lever', [
     .object({
       lever: z.literal('adapter'),
       method: z.enum(['lora', 'dora', 'qlora']),
-      rank: count.default(16),
+      rank: domainNumber(D.rank).default(16),
       /** Modules to adapt: attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down. */
       targets: z.string().min(1).default('all'),
       note,
@@ -141,8 +150,8 @@ export const leverSchema = z.discriminatedUnion('lever', [
     .object({
       lever: z.literal('gpu'),
       gpu: z.string().min(1),
-      gpus: count.optional(),
-      usdPerGpuHour: positive.optional(),
+      gpus: gpus.optional(),
+      usdPerGpuHour: price.optional(),
       /** A new fixed layout for the new cluster (training); omitted: the current one. */
       layout: layoutSchema.optional(),
       note,
@@ -162,9 +171,9 @@ export const leverSchema = z.discriminatedUnion('lever', [
     .object({
       lever: z.literal('data'),
       /** Train on this many tokens instead. */
-      tokens: positive.optional(),
+      tokens: tokens.optional(),
       /** Curated data worth this many raw tokens per token: the same loss from tokens ÷ multiplier. */
-      effectiveTokenMultiplier: z.number().finite().gt(1).optional(),
+      effectiveTokenMultiplier: z.number().finite().gt(1).max(1000).optional(),
       /** Where the assumption comes from (shown as the caveat). */
       assumption: z.string().min(1),
       note,
@@ -178,8 +187,8 @@ export const leverSchema = z.discriminatedUnion('lever', [
   z
     .object({
       lever: z.literal('batch'),
-      seqLen: count.optional(),
-      globalBatchTokens: positive.optional(),
+      seqLen: seqTokens.optional(),
+      globalBatchTokens: domainNumber(D.batchTokens).optional(),
       note,
     })
     .strict()

@@ -31,6 +31,8 @@ const views: Record<View, (app: App) => TemplateResult> = {
 };
 
 let urlTimer: ReturnType<typeof setTimeout> | undefined;
+/** Values of a shared link that were out of their domain (replaced by defaults). */
+let linkIssues: readonly string[] = [];
 const app: App = {
   get state() {
     return state;
@@ -64,6 +66,12 @@ function draw(): void {
           )}
         </nav>
       </header>
+      ${
+        linkIssues.length === 0
+          ? ''
+          : html`<p class="error" role="alert" id="link-issues">This link had values outside what llmecon accepts; they were replaced by defaults:
+              ${linkIssues.join('; ')}</p>`
+      }
       <main id=${`view-${state.view}`}>${views[state.view](app)}</main>`,
     root,
   );
@@ -71,6 +79,9 @@ function draw(): void {
 
 root.replaceChildren();
 const fromUrl = await decodeState(location.hash, state);
-if (fromUrl) state = fromUrl;
+if (fromUrl) {
+  state = fromUrl.state;
+  linkIssues = fromUrl.issues;
+}
 draw();
 document.body.dataset.ready = 'true';

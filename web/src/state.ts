@@ -1,4 +1,9 @@
-/** The app's state in the URL: JSON, deflate-compressed, base64url — a link reproduces the view. */
+/**
+ * The app's state in the URL: JSON, deflate-compressed, base64url — a link reproduces the view.
+ * A shared link goes through the same domain bounds as the CLI and scenarios (src/core/domain.ts):
+ * a value outside them is replaced by the default and the app says which and why.
+ */
+import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
 export const VIEWS: readonly { id: View; label: string }[] = [
@@ -133,6 +138,122 @@ export function defaultState(exampleYaml: string): AppState {
   };
 }
 
+const D = DOMAINS;
+const orZero = (d: Domain): Domain => ({ ...d, min: 0, minExclusive: false });
+/** The domain of every numeric field of the state (the typed fields use the same). */
+export const STATE_DOMAINS = {
+  train: {
+    gpus: D.gpus,
+    tokens: D.datasetTokens,
+    seqLen: D.sequenceTokens,
+    usdPerGpuHour: D.usdPerGpuHour,
+    tp: orZero(D.parallelDegree),
+    pp: orZero(D.parallelDegree),
+  },
+  adapt: {
+    gpus: D.gpus,
+    tokens: D.datasetTokens,
+    epochs: D.epochs,
+    seqLen: D.sequenceTokens,
+    globalBatch: D.sequences,
+    rank: D.rank,
+    usdPerGpuHour: D.usdPerGpuHour,
+  },
+  rl: {
+    gpus: D.gpus,
+    prompts: D.sequences,
+    samplesPerPrompt: D.sequences,
+    promptTokens: D.sequenceTokens,
+    responseTokens: D.sequenceTokens,
+    steps: D.steps,
+    usdPerGpuHour: D.usdPerGpuHour,
+  },
+  serve: {
+    inputTokens: D.sequenceTokens,
+    outputTokens: D.sequenceTokens,
+    tokensPerDay: D.tokensPerDay,
+    tpotSloSeconds: D.seconds,
+    usdPerGpuHour: D.usdPerGpuHour,
+  },
+  project: { samples: orZero(D.monteCarloSamples), seed: D.seed },
+  scaling: {
+    flops: D.flops,
+    usd: { ...D.usd, minExclusive: true },
+    inferenceTokens: orZero(D.datasetTokens),
+  },
+} as const satisfies Partial<Record<keyof AppState, Record<string, Domain>>>;
+
+/** The allowed values of the state's choice fields. */
+const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
+  train: { precision: ['bf16', 'fp8'] },
+  rl: { method: ['full', 'lora', 'dora', 'qlora'] },
+  scaling: { mode: ['flops', 'usd'] },
+};
+
+/**
+ * A decoded state checked field by field against `fallback`'s shape and the domains: a wrong type, a
+ * value out of its domain or an unknown choice is replaced by the fallback's, with a message.
+ */
+export function checkState(raw: unknown, fallback: AppState): { state: AppState; issues: string[] } {
+  const issues: string[] = [];
+  const parsed = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const section = <K extends Exclude<keyof AppState, 'view'>>(key: K): AppState[K] => {
+    const base = fallback[key] as unknown as Record<string, unknown>;
+    const given = parsed[key];
+    if (given === undefined) return fallback[key];
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+      issues.push(`${key}: not a set of fields; using the defaults`);
+      return fallback[key];
+    }
+    const out: Record<string, unknown> = { ...base };
+    const domains: Readonly<Record<string, Domain>> =
+      (STATE_DOMAINS as Partial<Record<string, Record<string, Domain>>>)[key] ?? {};
+    const choices: Readonly<Record<string, readonly string[]>> = STATE_CHOICES[key] ?? {};
+    for (const [field, value] of Object.entries(given as Record<string, unknown>)) {
+      if (!Object.hasOwn(base, field)) continue;
+      const d = Object.hasOwn(domains, field) ? domains[field] : undefined;
+      const allowed = Object.hasOwn(choices, field) ? choices[field] : undefined;
+      const fallbackValue = base[field];
+      const bad = (why: string) =>
+        issues.push(`${key}.${field}: ${why}; using ${JSON.stringify(fallbackValue)}`);
+      if (d !== undefined) {
+        if (key === 'train' && field === 'usdPerGpuHour' && value === null) out[field] = null;
+        else if (typeof value !== 'number' || !inDomain(value, d))
+          bad(`${describeDomain(d)} (${d.what}), got ${JSON.stringify(value)}`);
+        else out[field] = value;
+      } else if (allowed !== undefined) {
+        if (typeof value === 'string' && allowed.includes(value)) out[field] = value;
+        else bad(`must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+      } else if (fallbackValue === null || typeof fallbackValue === 'string') {
+        if (typeof value === 'string' && value.length <= 1_000_000) out[field] = value;
+        else if (value === null && fallbackValue === null) out[field] = null;
+        else if (!(value === null && (field === 'config' || field === 'configName'))) bad('expected text');
+        else out[field] = null;
+      } else if (typeof value === typeof fallbackValue) out[field] = value;
+      else bad(`expected ${typeof fallbackValue}`);
+    }
+    return out as unknown as AppState[K];
+  };
+  const view = VIEWS.some((v) => v.id === parsed.view) ? (parsed.view as View) : fallback.view;
+  if (parsed.view !== undefined && view !== parsed.view)
+    issues.push(
+      `view: must be one of ${VIEWS.map((v) => v.id).join(', ')}, got ${JSON.stringify(parsed.view)}`,
+    );
+  return {
+    state: {
+      view,
+      train: section('train'),
+      adapt: section('adapt'),
+      rl: section('rl'),
+      serve: section('serve'),
+      project: section('project'),
+      levers: section('levers'),
+      scaling: section('scaling'),
+    },
+    issues,
+  };
+}
+
 const toBase64Url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')
@@ -154,26 +275,21 @@ export async function encodeState(state: AppState): Promise<string> {
   return toBase64Url(await pipe(json, new CompressionStream('deflate-raw')));
 }
 
-/** The state in a URL hash, or null when there is none or it is not ours (never throws). */
-export async function decodeState(hash: string, fallback: AppState): Promise<AppState | null> {
+/**
+ * The state in a URL hash, checked against the domains (with a message per value replaced), or null
+ * when there is none or it is not ours (never throws).
+ */
+export async function decodeState(
+  hash: string,
+  fallback: AppState,
+): Promise<{ state: AppState; issues: string[] } | null> {
   const text = hash.replace(/^#s=/, '');
   if (!text || text === hash) return null;
   try {
     const json = new TextDecoder().decode(
       await pipe(fromBase64Url(text), new DecompressionStream('deflate-raw')),
     );
-    const parsed = JSON.parse(json) as Partial<AppState>;
-    const view = VIEWS.some((v) => v.id === parsed.view) ? (parsed.view as View) : fallback.view;
-    return {
-      view,
-      train: { ...fallback.train, ...parsed.train },
-      adapt: { ...fallback.adapt, ...parsed.adapt },
-      rl: { ...fallback.rl, ...parsed.rl },
-      serve: { ...fallback.serve, ...parsed.serve },
-      project: { ...fallback.project, ...parsed.project },
-      levers: { ...fallback.levers, ...parsed.levers },
-      scaling: { ...fallback.scaling, ...parsed.scaling },
-    };
+    return checkState(JSON.parse(json), fallback);
   } catch {
     return null;
   }

@@ -1,11 +1,13 @@
 /** Adapt: full fine-tuning, LoRA and QLoRA of the same run side by side (the fine-tuning engine). */
+
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
+import type { Domain } from '../../../src/core/domain.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import type { AdaptInput, RlInput } from '../state.js';
-import { days, formatBytes, formatUsd } from './common.js';
+import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
+import { days, formatBytes, formatUsd, numberField } from './common.js';
 import { gpuId } from './train.js';
 
 const METHODS = ['full', 'lora', 'qlora'] as const;
@@ -52,8 +54,8 @@ export function adaptView(app: App) {
   const a = app.state.adapt;
   const set = (change: Partial<AdaptInput>) =>
     app.update((s) => ({ ...s, adapt: { ...s.adapt, ...change } }));
-  const num = (field: keyof AdaptInput) => (e: Event) =>
-    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const num = (field: keyof AdaptInput) =>
+    numberField((STATE_DOMAINS.adapt as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   run(app, a);
   const r = last?.key === JSON.stringify(a) ? last : null;
   const catalog = loadCatalog();
@@ -71,13 +73,13 @@ export function adaptView(app: App) {
           ${[...catalog.gpus.values()].map((g) => html`<option value=${g.id} ?selected=${g.id === gpuId(a.gpu)}>${g.id}</option>`)}
         </select>
       </label>
-      <label>GPUs <input id="adapt-gpus" type="number" min="1" .value=${String(a.gpus)} @change=${num('gpus')} /></label>
-      <label>Dataset tokens per epoch <input id="adapt-tokens" type="number" min="1" .value=${String(a.tokens)} @change=${num('tokens')} /></label>
-      <label>Epochs <input id="adapt-epochs" type="number" min="1" .value=${String(a.epochs)} @change=${num('epochs')} /></label>
-      <label>Sequence length <input id="adapt-seq" type="number" min="1" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
-      <label>Global batch (sequences) <input id="adapt-batch" type="number" min="1" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
-      <label>Adapter rank <input id="adapt-rank" type="number" min="1" .value=${String(a.rank)} @change=${num('rank')} /></label>
-      <label>$ per GPU-hour <input id="adapt-price" type="number" min="0" step="0.01" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+      <label>GPUs <input id="adapt-gpus" type="text" inputmode="decimal" .value=${String(a.gpus)} @change=${num('gpus')} /></label>
+      <label>Dataset tokens per epoch <input id="adapt-tokens" type="text" inputmode="decimal" .value=${String(a.tokens)} @change=${num('tokens')} /></label>
+      <label>Epochs <input id="adapt-epochs" type="text" inputmode="decimal" .value=${String(a.epochs)} @change=${num('epochs')} /></label>
+      <label>Sequence length <input id="adapt-seq" type="text" inputmode="decimal" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
+      <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
+      <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
+      <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
     </form>
     ${
       r === null
@@ -114,8 +116,8 @@ const rlSlot = taskSlot<RlSummary>();
 function rlSection(app: App) {
   const r = app.state.rl;
   const set = (change: Partial<RlInput>) => app.update((s) => ({ ...s, rl: { ...s.rl, ...change } }));
-  const num = (field: keyof RlInput) => (e: Event) =>
-    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const num = (field: keyof RlInput) =>
+    numberField((STATE_DOMAINS.rl as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   const res = runOnce(rlSlot, JSON.stringify(r), { task: 'rl', input: r }, app.rerender);
   const catalog = loadCatalog();
   return html`<h2>RL post-training (GRPO)</h2>
@@ -132,11 +134,11 @@ function rlSection(app: App) {
           ${(['full', 'lora', 'dora', 'qlora'] as const).map((m) => html`<option ?selected=${m === r.method}>${m}</option>`)}
         </select>
       </label>
-      <label>GPUs <input id="rl-gpus" type="number" min="1" .value=${String(r.gpus)} @change=${num('gpus')} /></label>
-      <label>Prompts per step <input id="rl-prompts" type="number" min="1" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
-      <label>Samples per prompt <input id="rl-samples" type="number" min="1" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
-      <label>Response tokens <input id="rl-response" type="number" min="1" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
-      <label>Steps <input id="rl-steps" type="number" min="1" .value=${String(r.steps)} @change=${num('steps')} /></label>
+      <label>GPUs <input id="rl-gpus" type="text" inputmode="decimal" .value=${String(r.gpus)} @change=${num('gpus')} /></label>
+      <label>Prompts per step <input id="rl-prompts" type="text" inputmode="decimal" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
+      <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
+      <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
+      <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
     ${res?.issues ? html`<p class="error" role="alert">${res.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}

@@ -1,5 +1,8 @@
 /** Shared bits of the views: formatting, field errors and the running-task status. */
 import { html, nothing } from 'lit-html';
+import { checkDomain, type Domain } from '../../../src/core/domain.js';
+import { InputError } from '../../../src/core/errors.js';
+import { parseCount } from '../../../src/core/units.js';
 import type { Issue } from '../compute.js';
 
 export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/core/format.js';
@@ -22,3 +25,23 @@ export const otherErrors = (issues: readonly Issue[] | null, claimed: readonly s
 
 export const days = (seconds: number) =>
   seconds >= 86400 ? `${(seconds / 86400).toFixed(1)} days` : `${(seconds / 3600).toFixed(2)} hours`;
+
+/**
+ * A change handler for a numeric field: the text is read in the CLI's count syntax (`2T`, `2.788M`)
+ * and checked against the field's domain; a bad value is reported on the field and not applied.
+ */
+export const numberField =
+  (domain: Domain | undefined, apply: (value: number) => void) =>
+  (e: Event): void => {
+    const input = e.target as HTMLInputElement;
+    try {
+      const value = parseCount(input.value, 'value');
+      if (domain !== undefined) checkDomain(value, domain, [], input.value);
+      input.setCustomValidity('');
+      apply(value);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      input.setCustomValidity(error.issues[0]!.message.replace(/^value: /, ''));
+      input.reportValidity();
+    }
+  };

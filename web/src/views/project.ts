@@ -3,7 +3,8 @@ import { html, nothing } from 'lit-html';
 import { cancel, compute, type Issue, TaskError } from '../compute.js';
 import { EXAMPLES } from '../examples.js';
 import type { App } from '../main.js';
-import { formatUsd } from './common.js';
+import { STATE_DOMAINS } from '../state.js';
+import { formatUsd, numberField } from './common.js';
 
 interface ScenarioResult {
   readonly headlines: Record<string, number>;
@@ -75,8 +76,8 @@ export function projectView(app: App) {
           ${Object.keys(EXAMPLES).map((f) => html`<option ?selected=${f === p.example}>${f}</option>`)}
         </select>
       </label>
-      <label>Monte Carlo samples <input id="project-samples" type="number" min="0" step="1000" .value=${String(p.samples)} @change=${(e: Event) => set({ samples: Number((e.target as HTMLInputElement).value) })} /></label>
-      <label>Seed <input id="project-seed" type="number" step="1" .value=${String(p.seed)} @change=${(e: Event) => set({ seed: Number((e.target as HTMLInputElement).value) })} /></label>
+      <label>Monte Carlo samples <input id="project-samples" type="number" min="0" max="1000000" step="1" .value=${String(p.samples)} @change=${numberField(STATE_DOMAINS.project.samples, (samples) => set({ samples }))} /></label>
+      <label>Seed <input id="project-seed" type="number" min="0" step="1" .value=${String(p.seed)} @change=${numberField(STATE_DOMAINS.project.seed, (seed) => set({ seed }))} /></label>
       <div class="row">
         <button class="primary" id="project-run" type="submit" ?disabled=${running}>Run</button>
         ${running ? html`<button type="button" id="project-cancel" @click=${() => cancel()}>Cancel</button>` : nothing}

@@ -1,7 +1,9 @@
 /** Scaling laws: compute-optimal parameters and tokens for a FLOP or dollar budget (instant, on the page). */
+
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import { defaultPrice } from '../../../src/catalog/training-defaults.js';
+import type { Domain } from '../../../src/core/domain.js';
 import { InputError } from '../../../src/core/errors.js';
 import {
   type Allocation,
@@ -13,8 +15,8 @@ import {
   llama3Optimal,
 } from '../../../src/core/scaling/scaling-laws.js';
 import type { App } from '../main.js';
-import type { AppState } from '../state.js';
-import { formatCount } from './common.js';
+import { type AppState, STATE_DOMAINS } from '../state.js';
+import { formatCount, numberField } from './common.js';
 import { gpuId } from './train.js';
 
 function allocate(s: AppState['scaling']) {
@@ -45,8 +47,8 @@ export function scalingView(app: App) {
   const s = app.state.scaling;
   const set = (change: Partial<AppState['scaling']>) =>
     app.update((st) => ({ ...st, scaling: { ...st.scaling, ...change } }));
-  const num = (field: 'flops' | 'usd' | 'inferenceTokens') => (e: Event) =>
-    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const num = (field: 'flops' | 'usd' | 'inferenceTokens') =>
+    numberField((STATE_DOMAINS.scaling as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   let result: ReturnType<typeof allocate> | null = null;
   let error: string | null = null;
   const started = performance.now();
@@ -67,8 +69,8 @@ export function scalingView(app: App) {
       </label>
       ${
         s.mode === 'flops'
-          ? html`<label>Training FLOPs <input id="scaling-flops" type="number" .value=${String(s.flops)} @change=${num('flops')} /></label>`
-          : html`<label>Dollars <input id="scaling-usd" type="number" .value=${String(s.usd)} @change=${num('usd')} /></label>
+          ? html`<label>Training FLOPs <input id="scaling-flops" type="text" inputmode="decimal" .value=${String(s.flops)} @change=${num('flops')} /></label>`
+          : html`<label>Dollars <input id="scaling-usd" type="text" inputmode="decimal" .value=${String(s.usd)} @change=${num('usd')} /></label>
             <label
               >GPU
               <select id="scaling-gpu" @change=${(e: Event) => set({ gpu: (e.target as HTMLSelectElement).value })}>
@@ -76,7 +78,7 @@ export function scalingView(app: App) {
               </select>
             </label>`
       }
-      <label>Tokens it will serve (0: none) <input id="scaling-inference" type="number" min="0" .value=${String(s.inferenceTokens)} @change=${num('inferenceTokens')} /></label>
+      <label>Tokens it will serve (0: none) <input id="scaling-inference" type="text" inputmode="decimal" .value=${String(s.inferenceTokens)} @change=${num('inferenceTokens')} /></label>
     </form>
     ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
     ${

@@ -2,13 +2,14 @@
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
+import type { Domain } from '../../../src/core/domain.js';
 import type { BreakEven } from '../../../src/core/inference/deployment.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import type { ServeInput } from '../state.js';
-import { formatBytes, formatCount, formatUsd } from './common.js';
+import { type ServeInput, STATE_DOMAINS } from '../state.js';
+import { formatBytes, formatCount, formatUsd, numberField } from './common.js';
 import { gpuId } from './train.js';
 
 interface Served {
@@ -107,8 +108,8 @@ export function serveView(app: App) {
   const s = app.state.serve;
   const set = (change: Partial<ServeInput>) =>
     app.update((st) => ({ ...st, serve: { ...st.serve, ...change } }));
-  const num = (field: keyof ServeInput) => (e: Event) =>
-    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const num = (field: keyof ServeInput) =>
+    numberField((STATE_DOMAINS.serve as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   const pick = (field: keyof ServeInput) => (e: Event) =>
     set({ [field]: (e.target as HTMLSelectElement).value });
   const r = runOnce(
@@ -145,11 +146,11 @@ export function serveView(app: App) {
           ${KV_FORMATS.map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
         </select>
       </label>
-      <label>Prompt tokens <input id="serve-input" type="number" min="1" .value=${String(s.inputTokens)} @change=${num('inputTokens')} /></label>
-      <label>Output tokens <input id="serve-output" type="number" min="1" .value=${String(s.outputTokens)} @change=${num('outputTokens')} /></label>
-      <label>Tokens per day <input id="serve-volume" type="number" min="1" .value=${String(s.tokensPerDay)} @change=${num('tokensPerDay')} /></label>
-      <label>Time per output token ≤ (s) <input id="serve-tpot" type="number" min="0" step="0.01" .value=${String(s.tpotSloSeconds)} @change=${num('tpotSloSeconds')} /></label>
-      <label>$ per GPU-hour <input id="serve-price" type="number" min="0" step="0.01" .value=${String(s.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+      <label>Prompt tokens <input id="serve-input" type="text" inputmode="decimal" .value=${String(s.inputTokens)} @change=${num('inputTokens')} /></label>
+      <label>Output tokens <input id="serve-output" type="text" inputmode="decimal" .value=${String(s.outputTokens)} @change=${num('outputTokens')} /></label>
+      <label>Tokens per day <input id="serve-volume" type="text" inputmode="decimal" .value=${String(s.tokensPerDay)} @change=${num('tokensPerDay')} /></label>
+      <label>Time per output token ≤ (s) <input id="serve-tpot" type="text" inputmode="decimal" .value=${String(s.tpotSloSeconds)} @change=${num('tpotSloSeconds')} /></label>
+      <label>$ per GPU-hour <input id="serve-price" type="text" inputmode="decimal" .value=${String(s.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       <label
         >Compare with API
         <select id="serve-api" @change=${pick('api')}>

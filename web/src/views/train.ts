@@ -2,12 +2,13 @@
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
+import type { Domain } from '../../../src/core/domain.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import type { TrainInput } from '../state.js';
-import { days, fieldError, formatBytes, formatUsd, otherErrors } from './common.js';
+import { STATE_DOMAINS, type TrainInput } from '../state.js';
+import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
 import { oneFOneB } from './pipeline.js';
 
 const slot = taskSlot<Outcome>();
@@ -166,8 +167,8 @@ export function trainView(app: App) {
   const t = app.state.train;
   const set = (change: Partial<TrainInput>) =>
     app.update((s) => ({ ...s, train: { ...s.train, ...change } }));
-  const num = (field: keyof TrainInput) => (e: Event) =>
-    set({ [field]: Number((e.target as HTMLInputElement).value) });
+  const num = (field: keyof TrainInput) =>
+    numberField((STATE_DOMAINS.train as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   const found = runOnce(slot, JSON.stringify(t), evaluateTask(t, false), app.rerender);
   // The charts need a wider search (smaller GPU counts for the Pareto set): asked for once the numbers are in.
   const detailed = found?.value
@@ -205,8 +206,8 @@ export function trainView(app: App) {
         </select>
         ${fieldError(r?.issues ?? null, 'gpu', 'baseline.gpu')}
       </label>
-      <label>GPUs <input id="train-gpus" type="number" min="1" step="1" .value=${String(t.gpus)} @change=${num('gpus')} />${fieldError(r?.issues ?? null, 'gpus', '--gpus')}</label>
-      <label>Tokens <input id="train-tokens" type="number" min="1" .value=${String(t.tokens)} @change=${num('tokens')} />${fieldError(r?.issues ?? null, 'tokens')}</label>
+      <label>GPUs <input id="train-gpus" type="text" inputmode="decimal" .value=${String(t.gpus)} @change=${num('gpus')} />${fieldError(r?.issues ?? null, 'gpus', '--gpus')}</label>
+      <label>Tokens <input id="train-tokens" type="text" inputmode="decimal" .value=${String(t.tokens)} @change=${num('tokens')} />${fieldError(r?.issues ?? null, 'tokens')}</label>
       <label
         >Precision
         <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as 'bf16' | 'fp8' })}>
@@ -214,10 +215,10 @@ export function trainView(app: App) {
         </select>
         ${fieldError(r?.issues ?? null, 'precision', '--precision')}
       </label>
-      <label>Sequence length <input id="train-seq" type="number" min="1" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
-      <label>$ per GPU-hour <input id="train-price" type="number" min="0" step="0.01" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
-      <label>Tensor parallel (0: search) <input id="train-tp" type="number" min="0" step="1" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
-      <label>Pipeline stages (0: search) <input id="train-pp" type="number" min="0" step="1" .value=${String(t.pp)} @change=${num('pp')} /></label>
+      <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
+      <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
+      <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
+      <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
     </form>
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}

@@ -1,0 +1,69 @@
+/**
+ * The web app's URL state (issue 15): a shared link goes through the same domain bounds as the CLI,
+ * and any JSON in a link — fuzzed with fast-check — gives a valid state and messages, never a throw.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { inDomain } from '../../src/core/domain.js';
+import { checkState, decodeState, defaultState, encodeState, STATE_DOMAINS } from '../../web/src/state.js';
+
+const fallback = defaultState('name: x');
+
+function expectValid(state: ReturnType<typeof checkState>['state']) {
+  for (const [section, domains] of Object.entries(STATE_DOMAINS))
+    for (const [field, d] of Object.entries(domains)) {
+      const value = (state as unknown as Record<string, Record<string, unknown>>)[section]![field];
+      if (value === null && section === 'train' && field === 'usdPerGpuHour') continue;
+      expect(typeof value === 'number' && inDomain(value, d), `${section}.${field} = ${value}`).toBe(true);
+    }
+}
+
+describe('shared links are validated like every other input', () => {
+  it('an RL price of −3 is replaced by the default, with a message naming the field and the domain', async () => {
+    const link = `#s=${await encodeState({ ...fallback, view: 'adapt', rl: { ...fallback.rl, usdPerGpuHour: -3 } })}`;
+    const decoded = await decodeState(link, fallback);
+    expect(decoded?.state.rl.usdPerGpuHour).toBe(2);
+    expect(decoded?.issues).toEqual([
+      'rl.usdPerGpuHour: must be at least 0 and at most 10,000 (USD per GPU-hour), got -3; using 2',
+    ]);
+  });
+  it('a sample count that is not a multiple of 1,000 is accepted; one above the maximum is not', () => {
+    const ok = checkState({ project: { samples: 1234 } }, fallback);
+    expect(ok.state.project.samples).toBe(1234);
+    expect(ok.issues).toEqual([]);
+    expect(checkState({ project: { samples: 1e9 } }, fallback).issues[0]).toMatch(
+      /^project\.samples: must be/,
+    );
+  });
+  it('a link that is not ours is ignored', async () => {
+    expect(await decodeState('#s=not-deflate', fallback)).toBeNull();
+    expect(await decodeState('#other', fallback)).toBeNull();
+  });
+  it('fuzz: any JSON gives a state inside every domain and never throws', () => {
+    const sections = Object.keys(fallback).filter((k) => k !== 'view');
+    const fieldNames = [...new Set(sections.flatMap((s) => Object.keys((fallback as never)[s])))];
+    const value = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.string(),
+      fc.constant(null),
+      fc.boolean(),
+      fc.array(fc.anything(), { maxLength: 3 }),
+    );
+    const section = fc.oneof(fc.dictionary(fc.constantFrom(...fieldNames), value), fc.anything());
+    const raw = fc.oneof(
+      fc.anything(),
+      fc.record({ view: fc.oneof(fc.string(), fc.constantFrom('train', 'serve')) }, { requiredKeys: [] }),
+      fc.dictionary(fc.constantFrom(...sections, 'view', 'extra'), section),
+    );
+    fc.assert(
+      fc.property(raw, (r) => {
+        const { state, issues } = checkState(r, fallback);
+        expectValid(state);
+        expect(Array.isArray(issues)).toBe(true);
+        for (const i of issues) expect(i).not.toMatch(/NaN|undefined/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
