@@ -11,6 +11,7 @@ import {
   EFFICIENCY_FILES,
   GPUS_FILES,
   GRIDS_FILES,
+  KERNELS_FILES,
   MODELS_FILES,
   SOURCES,
 } from './data.js';
@@ -21,6 +22,7 @@ const KINDS = {
   models: MODELS_FILES,
   clusters: CLUSTERS_FILES,
   efficiency: EFFICIENCY_FILES,
+  kernels: KERNELS_FILES,
   grids: GRIDS_FILES,
   apis: APIS_FILES,
 };
