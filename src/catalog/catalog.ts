@@ -5,7 +5,8 @@
 import { InputError, InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import type { EfficiencyCurve, EfficiencyProfile } from '../core/hardware/efficiency.js';
-import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
+import type { Datatype, HardwareSpec } from '../core/hardware/hardware-spec.js';
+import type { GemmKernelParameters, KernelModel } from '../core/hardware/kernel-model.js';
 import { nearMatches } from '../core/suggest.js';
 import { toSi } from '../core/units.js';
 import {
@@ -15,6 +16,7 @@ import {
   EFFICIENCY_FILES,
   GPUS_FILES,
   GRIDS_FILES,
+  KERNELS_FILES,
   MODELS_FILES,
   QUALITY_RESULTS,
   SOURCES,
@@ -33,6 +35,8 @@ import {
   type GridFile,
   gpuFileSchema,
   gridFileSchema,
+  type KernelMeasurementFile,
+  kernelMeasurementFileSchema,
   type ModelFile,
   modelFileSchema,
   type QualityResultsFile,
@@ -78,6 +82,8 @@ export interface Grid {
 
 export interface Catalog {
   readonly efficiencyProfiles: ReadonlyMap<string, EfficiencyProfile>;
+  /** Kernel measurements per file id (catalog/kernels/): the calibration data of the kernel model. */
+  readonly kernelMeasurements: ReadonlyMap<string, KernelMeasurementFile>;
   readonly gpus: ReadonlyMap<string, Accelerator>;
   readonly models: ReadonlyMap<string, ModelFile>;
   readonly clusters: ReadonlyMap<string, Cluster>;
@@ -116,10 +122,29 @@ function efficiencyCurve(c: EfficiencyFile['memory']): EfficiencyCurve {
   return { points: points.sort((a, b) => a.size - b.size) };
 }
 
-function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
+function kernelModel(k: NonNullable<EfficiencyFile['kernels']>): KernelModel {
+  const gemm: Partial<Record<Datatype, GemmKernelParameters>> = {};
+  for (const [datatype, g] of Object.entries(k.gemm)) {
+    gemm[datatype as Datatype] = {
+      tiles: g.tiles.map((t) => ({ m: t.m.value, n: t.n.value })),
+      splitK: g.splitK,
+      ceiling: g.ceiling.value,
+      kOverhead: g.kOverhead.value,
+    };
+  }
+  return {
+    launchSeconds: si(k.launchLatency),
+    bandwidthFraction: k.bandwidthFraction.value,
+    gemm: gemm as KernelModel['gemm'],
+  };
+}
+
+/** An efficiency profile from its file (catalog/efficiency/ or a user's `--efficiency FILE`). */
+export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
   const gemm: Record<string, EfficiencyCurve> = {};
   for (const [datatype, c] of Object.entries(file.gemm)) gemm[datatype] = efficiencyCurve(c);
   return {
+    ...(file.kernels ? { kernels: kernelModel(file.kernels) } : {}),
     id: file.id,
     gemm: gemm as EfficiencyProfile['gemm'],
     attentionForward: file.attention.forward.value,
@@ -152,6 +177,7 @@ function accelerator(file: GpuFile, profiles: ReadonlyMap<string, EfficiencyProf
     releaseDate: file.releaseDate.value,
     peakFlopsPerSecond,
     ...(file.structuredSparsity ? { structuredSparsitySpeedup: file.structuredSparsity.value } : {}),
+    ...(file.computeUnits ? { computeUnits: file.computeUnits.value } : {}),
     memoryBytes: si(file.memory.capacity),
     memoryBytesPerSecond: si(file.memory.bandwidth),
     scaleUp: {
@@ -190,6 +216,10 @@ export function loadCatalog(): Catalog {
       name,
       efficiencyProfile(parseFile(efficiencyFileSchema, raw, `catalog/efficiency/${name}.json`)),
     );
+  }
+  const kernelMeasurements = new Map<string, KernelMeasurementFile>();
+  for (const [name, raw] of Object.entries(KERNELS_FILES)) {
+    kernelMeasurements.set(name, parseFile(kernelMeasurementFileSchema, raw, `catalog/kernels/${name}.json`));
   }
   const gpus = new Map<string, Accelerator>();
   for (const [name, raw] of Object.entries(GPUS_FILES)) {
@@ -235,6 +265,7 @@ export function loadCatalog(): Catalog {
   const qualityResults = parseFile(qualityResultsFileSchema, QUALITY_RESULTS, 'catalog/quality-results.json');
   cached = {
     efficiencyProfiles: profiles,
+    kernelMeasurements,
     gpus,
     models,
     clusters,

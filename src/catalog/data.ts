@@ -21,6 +21,7 @@ import efficiency_ampere from '../../catalog/efficiency/ampere.json' with { type
 import efficiency_blackwell from '../../catalog/efficiency/blackwell.json' with { type: 'json' };
 import efficiency_cdna3 from '../../catalog/efficiency/cdna3.json' with { type: 'json' };
 import efficiency_generic from '../../catalog/efficiency/generic.json' with { type: 'json' };
+import efficiency_h200 from '../../catalog/efficiency/h200.json' with { type: 'json' };
 import efficiency_hopper from '../../catalog/efficiency/hopper.json' with { type: 'json' };
 import gpus_a10 from '../../catalog/gpus/a10.json' with { type: 'json' };
 import gpus_a100_40gb from '../../catalog/gpus/a100-40gb.json' with { type: 'json' };
@@ -48,6 +49,7 @@ import grids_india from '../../catalog/grids/india.json' with { type: 'json' };
 import grids_us from '../../catalog/grids/us.json' with { type: 'json' };
 import grids_us_2021_meta from '../../catalog/grids/us-2021-meta.json' with { type: 'json' };
 import grids_world from '../../catalog/grids/world.json' with { type: 'json' };
+import kernels_h200_2026_11_29 from '../../catalog/kernels/h200-2026-11-29.json' with { type: 'json' };
 import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
 import models_deepseek_v3_2 from '../../catalog/models/deepseek-v3.2.json' with { type: 'json' };
 import models_deepseek_v3 from '../../catalog/models/deepseek-v3.json' with { type: 'json' };
@@ -150,7 +152,11 @@ export const EFFICIENCY_FILES: Readonly<Record<string, unknown>> = {
   blackwell: efficiency_blackwell,
   cdna3: efficiency_cdna3,
   generic: efficiency_generic,
+  h200: efficiency_h200,
   hopper: efficiency_hopper,
+};
+export const KERNELS_FILES: Readonly<Record<string, unknown>> = {
+  'h200-2026-11-29': kernels_h200_2026_11_29,
 };
 export const GRIDS_FILES: Readonly<Record<string, unknown>> = {
   china: grids_china,

@@ -62,6 +62,8 @@ export const gpuFileSchema = z
       .refine((p) => p.bf16 !== undefined, { message: 'a dense BF16 peak is required' }),
     /** Sparse tensor cores: the 2:4 structured-sparse peak over the dense one (absent: none). */
     structuredSparsity: positive.optional(),
+    /** Units that run GEMM tiles in parallel (SMs, CUs), from the architecture whitepaper. */
+    computeUnits: positive.optional(),
     memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
     scaleUp: z
       .object({
@@ -147,6 +149,38 @@ const curve = z
     note: z.string().min(1),
   })
   .strict();
+const tileSize = positive.refine((v) => v.unit === 'count' && Number.isInteger(v.value), {
+  message: 'tile sizes are whole element counts (unit count)',
+});
+const gemmKernel = z
+  .object({
+    /** The kernel library's thread-block tiles (output rows × columns). */
+    tiles: z.array(z.object({ m: tileSize, n: tileSize }).strict()).min(1),
+    splitK: z.boolean(),
+    ceiling: ratio,
+    kOverhead: sourcedValue.refine((v) => v.unit === 'count' && v.value >= 0, {
+      message: 'kOverhead is a count of K elements ≥ 0',
+    }),
+  })
+  .strict();
+/** The shape-aware kernel model's parameters (src/core/hardware/kernel-model.ts). */
+export const kernelModelSchema = z
+  .object({
+    /** The measurement file (catalog/kernels/) the parameters were fitted on, or absent for estimates. */
+    fittedOn: z.string().optional(),
+    launchLatency: positive.refine((v) => ['s', 'ms', 'us'].includes(v.unit), {
+      message: 'a time (s, ms or us)',
+    }),
+    bandwidthFraction: ratio,
+    gemm: z
+      .object({ bf16: gemmKernel })
+      .catchall(gemmKernel)
+      .refine((g) => Object.keys(g).every((d) => (DATATYPES as readonly string[]).includes(d)), {
+        message: `datatypes are ${DATATYPES.join(', ')}`,
+      }),
+    note: z.string().min(1),
+  })
+  .strict();
 export const efficiencyFileSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -157,8 +191,63 @@ export const efficiencyFileSchema = z
     scaleUpEfficiency: ratio,
     scaleOutEfficiency: ratio,
     sustainedComputeFraction: ratio,
+    kernels: kernelModelSchema.optional(),
   })
   .strict();
+
+const count = z.number().int().positive();
+const seconds = z.number().finite().positive();
+/**
+ * Kernel measurements of one GPU (catalog/kernels/, written by bench/gpu/kernels.py): one source,
+ * date and method for the whole file; each row a kernel and its mean seconds.
+ */
+export const kernelMeasurementFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+    gpu: z.string().min(1),
+    measured: isoDate,
+    source: z.string().min(1),
+    kind: z.literal('measured'),
+    method: z.string().min(1),
+    software: z.string().min(1),
+    caveats: z.string(),
+    gemm: z
+      .array(
+        z
+          .object({
+            m: count,
+            n: count,
+            k: count,
+            datatype: z.enum(DATATYPES),
+            inputBytes: z.number().positive().max(4),
+            seconds,
+          })
+          .strict(),
+      )
+      .min(1),
+    memory: z.array(z.object({ bytes: count, seconds }).strict()),
+    attention: z.array(
+      z
+        .object({
+          batch: count,
+          heads: count,
+          seqLen: count,
+          headDim: count,
+          causal: z.boolean(),
+          implementation: z.string().min(1),
+          pass: z.enum(['forward', 'backward']),
+          seconds,
+        })
+        .strict(),
+    ),
+    decodeAttention: z.array(
+      z
+        .object({ batch: count, kvHeads: count, queryHeads: count, context: count, headDim: count, seconds })
+        .strict(),
+    ),
+  })
+  .strict();
+export type KernelMeasurementFile = z.infer<typeof kernelMeasurementFileSchema>;
 export type EfficiencyFile = z.infer<typeof efficiencyFileSchema>;
 
 export const gridFileSchema = z

@@ -5,6 +5,7 @@
  * way Calculon's step tables are meant to be read smoothly.
  */
 import type { Datatype } from './hardware-spec.js';
+import type { KernelModel } from './kernel-model.js';
 
 export interface EfficiencyCurve {
   /** Ascending by size (FLOPs or bytes); efficiencies are fractions in (0, 1]. */
@@ -28,6 +29,11 @@ export interface EfficiencyProfile {
    * power limits, kernel gaps, stragglers); calibrated once per family on one published run, or 1.
    */
   readonly sustainedComputeFraction: number;
+  /**
+   * Shape-aware kernel model (tiles, waves, ceilings, launch latency, sustained bandwidth), fitted on
+   * kernel measurements; absent: the size curves above (datasheet peaks times published curves).
+   */
+  readonly kernels?: KernelModel;
 }
 
 /** Efficiency at `size`, interpolated log-linearly between points (linearly from a zero-size point). */

@@ -12,6 +12,8 @@ export interface HardwareSpec {
   readonly peakFlopsPerSecond: Readonly<Partial<Record<Datatype, number>>>;
   /** 2:4 structured-sparse peak over the dense peak (sparse tensor cores); absent: no such hardware. */
   readonly structuredSparsitySpeedup?: number;
+  /** Compute units that run GEMM tiles in parallel (SMs, CUs); absent: no wave quantisation known. */
+  readonly computeUnits?: number;
   readonly memoryBytes: number;
   readonly memoryBytesPerSecond: number;
   readonly scaleUp: {

@@ -1,10 +1,49 @@
 /**
- * Work → seconds. One record per operation (LLM-Viewer's idea): its FLOPs and the bytes it moves;
- * the time is the larger of compute time at the size-dependent GEMM efficiency and memory time at
- * the size-dependent bandwidth efficiency (the roofline, Williams et al. 2009).
+ * Work → seconds. One record per operation (LLM-Viewer's idea): its FLOPs and the bytes it moves.
+ * Where the GPU's efficiency profile has a fitted kernel model and the GPU's compute-unit count is
+ * known, a GEMM's time comes from its shape (tiles, waves, K loop: kernel-model.ts); otherwise it is
+ * the roofline (Williams et al. 2009) of compute at the size-dependent efficiency curve and memory at
+ * the size-dependent bandwidth curve.
  */
 import { curveEfficiency, gemmCurve } from './efficiency.js';
 import type { Datatype, HardwareSpec } from './hardware-spec.js';
+import {
+  type GemmPrediction,
+  gemmBytes,
+  gemmParameters,
+  predictGemm,
+  streamSeconds,
+} from './kernel-model.js';
+
+/**
+ * The GEMM model's full answer for `count` GEMMs of shape (m×k)·(k×n) run as one batched launch, or
+ * null where the hardware has no fitted kernel model (callers then use the curve).
+ */
+export function gemmPrediction(
+  hw: HardwareSpec,
+  datatype: Datatype,
+  m: number,
+  n: number,
+  k: number,
+  bytesPerElement: number,
+  count = 1,
+): GemmPrediction | null {
+  const model = hw.efficiency.kernels;
+  if (!model || !hw.computeUnits || m <= 0 || n <= 0 || k <= 0 || count <= 0) return null;
+  const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
+  return predictGemm(
+    model,
+    gemmParameters(model, datatype),
+    hw.computeUnits,
+    peak * hw.efficiency.sustainedComputeFraction,
+    hw.memoryBytesPerSecond,
+    m,
+    n,
+    k,
+    bytesPerElement,
+    count,
+  );
+}
 
 /** Seconds for `count` GEMMs of shape (m×k)·(k×n) in `datatype` (inputs at `bytesPerElement`, BF16 output). */
 export function gemmSeconds(
@@ -17,6 +56,8 @@ export function gemmSeconds(
   count = 1,
 ): number {
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
+  const shaped = gemmPrediction(hw, datatype, m, n, k, bytesPerElement, count);
+  if (shaped) return shaped.seconds;
   const flops = 2 * m * n * k;
   const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
   const computeSeconds =
@@ -24,13 +65,14 @@ export function gemmSeconds(
     (peak *
       curveEfficiency(gemmCurve(hw.efficiency, datatype), flops) *
       hw.efficiency.sustainedComputeFraction);
-  const bytes = (m * k + k * n) * bytesPerElement + m * n * 2;
-  return count * Math.max(computeSeconds, memorySeconds(hw, bytes));
+  return count * Math.max(computeSeconds, memorySeconds(hw, gemmBytes(m, n, k, bytesPerElement)));
 }
 
 /** Seconds for a memory-bound kernel moving `bytes`. */
 export function memorySeconds(hw: HardwareSpec, bytes: number): number {
   if (bytes <= 0) return 0;
+  const model = hw.efficiency.kernels;
+  if (model) return streamSeconds(model, hw.memoryBytesPerSecond, bytes);
   return bytes / (hw.memoryBytesPerSecond * curveEfficiency(hw.efficiency.memory, bytes));
 }
 

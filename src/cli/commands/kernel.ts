@@ -1,0 +1,242 @@
+/**
+ * `llmecon kernel gemm|attention|memory|collective`: one kernel on one GPU, as the step-time and
+ * serving models see it, so users can compare the hardware model with their own profiler.
+ */
+import { type Accelerator, findCluster, findGpu } from '../../catalog/catalog.js';
+import { inputError } from '../../core/errors.js';
+import { defaultCluster } from '../../core/hardware/cluster-spec.js';
+import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
+import type { Datatype } from '../../core/hardware/hardware-spec.js';
+import {
+  attentionSeconds,
+  gemmPrediction,
+  gemmSeconds,
+  memorySeconds,
+} from '../../core/hardware/roofline.js';
+import { formatBytes, formatFlops, toJson } from '../format.js';
+import { oneOf, positiveInteger, positiveNumber } from '../options.js';
+
+const DATATYPES: readonly Datatype[] = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'];
+const INPUT_BYTES: Readonly<Record<Datatype, number>> = {
+  fp32: 4,
+  tf32: 4,
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  int8: 1,
+  fp4: 0.5,
+  int4: 0.5,
+};
+const COLLECTIVES: readonly Collective[] = [
+  'all-reduce',
+  'reduce-scatter',
+  'all-gather',
+  'all-to-all',
+  'p2p',
+];
+
+function gpuFor(id: string | undefined): Accelerator {
+  if (id === undefined) inputError('missing_field', ['--gpu'], 'give --gpu <id> (see llmecon gpus)');
+  return findGpu(id);
+}
+
+function required(text: string | undefined, flag: string): number {
+  if (text === undefined) inputError('missing_field', [flag], `give ${flag} <n> (a whole number ≥ 1)`);
+  return positiveInteger(text, flag, 1);
+}
+
+/** Where the figures come from: a fitted kernel model (measured) or the datasheet with curves (estimate). */
+function basis(gpu: Accelerator): { model: string; kind: 'measured' | 'estimate'; note: string } {
+  const k = gpu.efficiency.kernels;
+  if (k && gpu.computeUnits) {
+    return {
+      model: 'tiles × waves',
+      kind: 'measured',
+      note: `kernel model fitted on measurements (efficiency profile '${gpu.efficiency.id}')`,
+    };
+  }
+  return {
+    model: 'roofline with size curves',
+    kind: 'estimate',
+    note: `no kernel measurements for ${gpu.id}: datasheet peaks × the '${gpu.efficiency.id}' profile's published size curves (estimate)`,
+  };
+}
+
+const us = (s: number) => `${(s * 1e6).toFixed(2)} µs`;
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export interface KernelOptions {
+  gpu?: string;
+  json?: boolean;
+  [flag: string]: string | boolean | undefined;
+}
+
+export function kernelGemmCommand(o: KernelOptions): string {
+  const gpu = gpuFor(o.gpu as string | undefined);
+  const m = required(o.m as string | undefined, '--m');
+  const n = required(o.n as string | undefined, '--n');
+  const k = required(o.k as string | undefined, '--k');
+  const count = positiveInteger(o.count as string | undefined, '--count', 1);
+  const available = DATATYPES.filter((d) => gpu.peakFlopsPerSecond[d] !== undefined);
+  const datatype = oneOf(o.dtype as string | undefined, '--dtype', available, 'bf16');
+  const inputBytes = INPUT_BYTES[datatype];
+  const peak = gpu.peakFlopsPerSecond[datatype]!;
+  const shaped = gemmPrediction(gpu, datatype, m, n, k, inputBytes, count);
+  const seconds = shaped?.seconds ?? gemmSeconds(gpu, datatype, m, n, k, inputBytes, count);
+  const flops = 2 * m * n * k * count;
+  const result = {
+    kernel: 'gemm',
+    gpu: gpu.id,
+    datatype,
+    m,
+    n,
+    k,
+    count,
+    seconds,
+    flops,
+    flopsPerSecond: flops / seconds,
+    efficiency: flops / seconds / peak,
+    peakFlopsPerSecond: peak,
+    bytes: shaped?.bytes ?? count * ((m * k + k * n) * inputBytes + m * n * 2),
+    bound: shaped?.bound ?? null,
+    tile: shaped ? { m: shaped.tile.m, n: shaped.tile.n } : null,
+    tiles: shaped?.tiles ?? null,
+    splitK: shaped?.splitK ?? null,
+    waves: shaped?.waves ?? null,
+    waveEfficiency: shaped?.waveEfficiency ?? null,
+    computeUnits: gpu.computeUnits ?? null,
+    ...basis(gpu),
+  };
+  if (o.json) return toJson(result);
+  const shape = shaped
+    ? `${shaped.tiles} tiles of ${shaped.tile.m}×${shaped.tile.n}${shaped.splitK > 1 ? `, split-K ${shaped.splitK}` : ''} in ${shaped.waves} wave(s) over ${gpu.computeUnits} SMs (${pct(shaped.waveEfficiency)} busy), ${shaped.bound}-bound`
+    : 'no tile/wave model for this GPU (no fitted kernel model or SM count)';
+  return [
+    `${gpu.name}: ${count > 1 ? `${count} × ` : ''}GEMM ${m}×${k} · ${k}×${n} in ${datatype}`,
+    `time         ${us(seconds)}`,
+    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${pct(result.efficiency)} of the ${(peak / 1e12).toFixed(0)} TFLOP/s dense peak (${formatFlops(flops)})`,
+    `shape        ${shape}`,
+    `basis        ${result.kind}: ${result.note}`,
+  ].join('\n');
+}
+
+export function kernelMemoryCommand(o: KernelOptions): string {
+  const gpu = gpuFor(o.gpu as string | undefined);
+  if (o.bytes === undefined) inputError('missing_field', ['--bytes'], 'give --bytes <n> (e.g. 134M)');
+  const bytes = positiveNumber(o.bytes as string, '--bytes', 1);
+  const seconds = memorySeconds(gpu, bytes);
+  const result = {
+    kernel: 'memory',
+    gpu: gpu.id,
+    bytes,
+    seconds,
+    bytesPerSecond: bytes / seconds,
+    efficiency: bytes / seconds / gpu.memoryBytesPerSecond,
+    peakBytesPerSecond: gpu.memoryBytesPerSecond,
+    ...basis(gpu),
+  };
+  if (o.json) return toJson(result);
+  return [
+    `${gpu.name}: memory-bound kernel moving ${formatBytes(bytes)}`,
+    `time         ${us(seconds)}`,
+    `bandwidth    ${(result.bytesPerSecond / 1e12).toFixed(2)} TB/s = ${pct(result.efficiency)} of the ${(gpu.memoryBytesPerSecond / 1e12).toFixed(2)} TB/s datasheet`,
+    `basis        ${result.kind}: ${result.note}`,
+  ].join('\n');
+}
+
+export function kernelAttentionCommand(o: KernelOptions): string {
+  const gpu = gpuFor(o.gpu as string | undefined);
+  const batch = positiveInteger(o.batch as string | undefined, '--batch', 1);
+  const heads = required(o.heads as string | undefined, '--heads');
+  const seqLen = required(o.seqLen as string | undefined, '--seq-len');
+  const headDim = positiveInteger(o.headDim as string | undefined, '--head-dim', 128);
+  const pass = oneOf(o.pass as string | undefined, '--pass', ['forward', 'backward'] as const, 'forward');
+  const causal = o.causal !== false;
+  // Attention FLOPs 4·b·h·s²·d, halved when causal (FlashAttention-2, Sec. 4.1); backward 2.5× forward.
+  const forwardFlops = (4 * batch * heads * seqLen ** 2 * headDim) / (causal ? 2 : 1);
+  const flops = pass === 'backward' ? 2.5 * forwardFlops : forwardFlops;
+  const seconds = attentionSeconds(gpu, flops, pass);
+  const peak = gpu.peakFlopsPerSecond.bf16!;
+  const fromMeasurement = gpu.efficiency.kernels !== undefined;
+  const result = {
+    kernel: 'attention',
+    gpu: gpu.id,
+    pass,
+    causal,
+    batch,
+    heads,
+    seqLen,
+    headDim,
+    seconds,
+    flops,
+    flopsPerSecond: flops / seconds,
+    efficiency: flops / seconds / peak,
+    kind: fromMeasurement ? 'measured' : 'estimate',
+    note: fromMeasurement
+      ? `FlashAttention efficiency measured on this GPU (profile '${gpu.efficiency.id}')`
+      : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`,
+  };
+  if (o.json) return toJson(result);
+  return [
+    `${gpu.name}: ${causal ? 'causal ' : ''}attention ${pass}, batch ${batch} × ${heads} heads × ${seqLen} tokens × d ${headDim} (BF16)`,
+    `time         ${us(seconds)}`,
+    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${pct(result.efficiency)} of the BF16 peak (${formatFlops(flops)})`,
+    `basis        ${result.kind}: ${result.note}`,
+  ].join('\n');
+}
+
+/** nccl-tests' bus bandwidth factor: algorithm bandwidth × this = per-link traffic rate (PERFORMANCE.md). */
+function busFactor(kind: Collective, n: number): number {
+  if (kind === 'all-reduce') return (2 * (n - 1)) / n;
+  if (kind === 'p2p') return 1;
+  return (n - 1) / n;
+}
+
+export function kernelCollectiveCommand(o: KernelOptions): string {
+  const cluster =
+    o.cluster !== undefined
+      ? findCluster(o.cluster as string)
+      : defaultCluster(gpuFor(o.gpu as string | undefined));
+  const kind = oneOf(o.kind as string | undefined, '--kind', COLLECTIVES, 'all-reduce');
+  if (o.bytes === undefined) inputError('missing_field', ['--bytes'], 'give --bytes <n> (e.g. 256M)');
+  const bytes = positiveNumber(o.bytes as string, '--bytes', 1);
+  const group =
+    kind === 'p2p' ? 2 : positiveInteger(o.group as string | undefined, '--group', cluster.gpusPerNode);
+  const perNode = positiveInteger(
+    o.perNode as string | undefined,
+    '--per-node',
+    Math.min(group, cluster.gpusPerNode),
+  );
+  if (perNode > cluster.gpusPerNode) {
+    inputError(
+      'invalid_value',
+      ['--per-node'],
+      `at most ${cluster.gpusPerNode} (GPUs per node), got ${perNode}`,
+    );
+  }
+  if (perNode > group)
+    inputError('invalid_value', ['--per-node'], `at most --group (${group}), got ${perNode}`);
+  const seconds = collectiveSeconds(kind, bytes, { size: group, perNode }, cluster.scaleUp, cluster.scaleOut);
+  const algorithm = bytes / seconds;
+  const result = {
+    kernel: 'collective',
+    gpu: cluster.gpu.id,
+    collective: kind,
+    bytes,
+    group,
+    perNode,
+    tier: perNode >= group ? 'scale-up' : 'scale-up + scale-out',
+    seconds,
+    bytesPerSecond: algorithm,
+    busBytesPerSecond: algorithm * busFactor(kind, group),
+    kind: 'estimate',
+    note: 'ring α-β model on the link bandwidths × the profile efficiencies (src/core/hardware/collectives.ts)',
+  };
+  if (o.json) return toJson(result);
+  return [
+    `${cluster.gpu.id}: ${kind} of ${formatBytes(bytes)} over ${group} GPUs (${perNode} per node, ${result.tier})`,
+    `time         ${us(seconds)}`,
+    `bandwidth    algorithm ${(algorithm / 1e9).toFixed(1)} GB/s, bus ${(result.busBytesPerSecond / 1e9).toFixed(1)} GB/s (nccl-tests convention)`,
+    `basis        ${result.kind}: ${result.note}`,
+  ].join('\n');
+}

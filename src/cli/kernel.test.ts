@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/run-cli.js';
+
+const json = async (args: string[]) => {
+  const r = await runCli(['kernel', ...args, '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+describe('llmecon kernel', () => {
+  it('gemm: a measured H200 shape within 25% of its measurement (16384×8192×8192 BF16: 768.2 TFLOP/s)', async () => {
+    const g = await json(['gemm', '--gpu', 'h200', '--m', '16384', '--n', '8192', '--k', '8192']);
+    expect(g.flopsPerSecond / 768.2e12).toBeGreaterThan(0.75);
+    expect(g.flopsPerSecond / 768.2e12).toBeLessThan(1.25);
+    expect(g.kind).toBe('measured');
+    expect(g.tiles).toBeGreaterThan(132);
+    expect(g.seconds).toBeCloseTo(g.flops / g.flopsPerSecond, 12);
+  });
+
+  it('gemm: wave quantisation makes 1024³ far less efficient than 8192³', async () => {
+    const small = await json(['gemm', '--gpu', 'h200', '--m', '1k', '--n', '1k', '--k', '1k']);
+    const large = await json(['gemm', '--gpu', 'h200', '--m', '8k', '--n', '8k', '--k', '8k']);
+    expect(small.waves).toBe(1);
+    expect(small.efficiency).toBeLessThan(large.efficiency / 3);
+  });
+
+  it('gemm: a GPU without kernel measurements says it is a datasheet estimate', async () => {
+    const g = await json(['gemm', '--gpu', 'a100', '--m', '4096', '--n', '4096', '--k', '4096']);
+    expect(g.kind).toBe('estimate');
+    expect(g.tiles).toBeNull();
+    expect(g.note).toMatch(/estimate/);
+  });
+
+  it('memory: small kernels are slow (34 MB ≈ 2 TB/s, 470 MB ≈ 4.2 TB/s on H200)', async () => {
+    const small = await json(['memory', '--gpu', 'h200', '--bytes', '34M']);
+    const large = await json(['memory', '--gpu', 'h200', '--bytes', '470M']);
+    expect(small.bytesPerSecond).toBeLessThan(2.5e12);
+    expect(large.bytesPerSecond).toBeGreaterThan(3.9e12);
+  });
+
+  it('attention and collective answer with rates', async () => {
+    const a = await json([
+      'attention',
+      '--gpu',
+      'h200',
+      '--heads',
+      '32',
+      '--seq-len',
+      '8192',
+      '--pass',
+      'backward',
+    ]);
+    expect(a.efficiency).toBeGreaterThan(0.3);
+    expect(a.efficiency).toBeLessThan(0.7);
+    const c = await json([
+      'collective',
+      '--gpu',
+      'h100',
+      '--kind',
+      'all-gather',
+      '--bytes',
+      '256M',
+      '--group',
+      '16',
+    ]);
+    expect(c.tier).toBe('scale-up + scale-out');
+    expect(c.busBytesPerSecond).toBeCloseTo((c.bytesPerSecond * 15) / 16, 0);
+  });
+
+  it.each([
+    [['gemm', '--gpu', 'h200', '--n', '1', '--k', '1'], '--m'],
+    [['gemm', '--gpu', 'h200', '--m', '0', '--n', '1', '--k', '1'], '--m'],
+    [['gemm', '--gpu', 'h200', '--m', '1', '--n', '1', '--k', '1', '--dtype', 'fp3'], '--dtype'],
+    [['gemm', '--m', '1', '--n', '1', '--k', '1'], '--gpu'],
+    [['gemm', '--gpu', 'h9000', '--m', '1', '--n', '1', '--k', '1'], '--gpu'],
+    [['memory', '--gpu', 'h200', '--bytes', 'lots'], '--bytes'],
+    [['attention', '--gpu', 'h200', '--heads', '8', '--seq-len', '1k', '--pass', 'sideways'], '--pass'],
+    [['collective', '--gpu', 'h100', '--bytes', '1G', '--kind', 'gossip'], '--kind'],
+    [['collective', '--gpu', 'h100', '--bytes', '1G', '--group', '8', '--per-node', '16'], '--per-node'],
+  ])('bad input %j exits 2 naming %s', async (args, field) => {
+    const r = await runCli(['kernel', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(field);
+  });
+});

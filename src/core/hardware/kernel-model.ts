@@ -1,0 +1,138 @@
+/**
+ * Shape-aware kernel times: a few physical parameters per GPU and datatype, fitted on measured
+ * kernels (src/core/hardware/kernel-fit.ts), never a table of shapes.
+ *
+ * GEMM: the output C[m,n] is cut into tiles of a kernel library's menu (CUTLASS/cuBLAS thread-block
+ * tiles); the tiles run in waves over the GPU's compute units (SMs), each tile looping over K
+ * (NVIDIA CUTLASS "Efficient GEMM"; wave quantisation: NVIDIA "Matrix Multiplication Background"
+ * user guide). A tile's time is 2·tm·tn·(k + kOverhead) FLOPs at the unit's share of the peak times
+ * a per-datatype ceiling; kOverhead is the prologue/epilogue in K-steps. Where tiles are too few to
+ * fill the GPU and the library splits K (split-K), partial sums are written and reduced in memory.
+ * The kernel is the slower of that and streaming its operands from HBM, plus a fixed launch latency.
+ *
+ * Memory-bound kernels: launch latency + bytes / sustained bandwidth (the α-β form of Hockney 1994),
+ * so small kernels (a tensor-parallel shard's weights) reach a fraction of the datasheet bandwidth.
+ */
+import type { Datatype } from './hardware-spec.js';
+
+export interface GemmTile {
+  readonly m: number;
+  readonly n: number;
+}
+
+export interface GemmKernelParameters {
+  /** The thread-block tiles the library chooses from (it picks the fastest, as its heuristic aims to). */
+  readonly tiles: readonly GemmTile[];
+  /** Whether the library splits K to fill idle compute units. */
+  readonly splitK: boolean;
+  /** Fraction of the per-unit peak a tile's main loop sustains (clocks under the power limit, issue). */
+  readonly ceiling: number;
+  /** Per-tile prologue and epilogue, in equivalent K elements. */
+  readonly kOverhead: number;
+}
+
+export interface KernelModel {
+  /** Fixed time per kernel (launch, ramp), seconds. */
+  readonly launchSeconds: number;
+  /** Sustained HBM bandwidth of a large streaming kernel over the datasheet bandwidth. */
+  readonly bandwidthFraction: number;
+  /** Per datatype; a missing datatype uses bf16's tiles and ceiling (an estimate, stated by `kind`). */
+  readonly gemm: Readonly<Partial<Record<Datatype, GemmKernelParameters>>> & {
+    readonly bf16: GemmKernelParameters;
+  };
+}
+
+/** What a GEMM prediction rests on, for `llmecon kernel gemm` and for tests. */
+export interface GemmPrediction {
+  readonly seconds: number;
+  readonly flops: number;
+  readonly bytes: number;
+  readonly computeSeconds: number;
+  readonly memorySeconds: number;
+  readonly bound: 'compute' | 'memory';
+  readonly tile: GemmTile;
+  readonly tiles: number;
+  readonly splitK: number;
+  readonly waves: number;
+  /** Busy share of the compute units over the waves (tiles·splits / (waves·units)). */
+  readonly waveEfficiency: number;
+}
+
+const SPLITS = [1, 2, 3, 4, 6, 8, 16] as const;
+
+/** Bytes a GEMM moves at least once: A and B at `inputBytes`, C in BF16 (the common output). */
+export function gemmBytes(m: number, n: number, k: number, inputBytes: number): number {
+  return (m * k + k * n) * inputBytes + m * n * 2;
+}
+
+/** Seconds for a memory-bound kernel moving `bytes` with this kernel model (α + bytes/β). */
+export function streamSeconds(model: KernelModel, memoryBytesPerSecond: number, bytes: number): number {
+  if (bytes <= 0) return 0;
+  return model.launchSeconds + bytes / (memoryBytesPerSecond * model.bandwidthFraction);
+}
+
+/**
+ * `count` GEMMs C[m,n] = A[m,k]·B[k,n] launched together (a batched or grouped GEMM: their tiles
+ * share the waves) on a GPU with `computeUnits` units and dense `peakFlopsPerSecond` in this
+ * datatype. Cheap: a handful of tile × split candidates, no allocation beyond the result.
+ */
+export function predictGemm(
+  model: KernelModel,
+  params: GemmKernelParameters,
+  computeUnits: number,
+  peakFlopsPerSecond: number,
+  memoryBytesPerSecond: number,
+  m: number,
+  n: number,
+  k: number,
+  inputBytes: number,
+  count = 1,
+): GemmPrediction {
+  const unitFlopsPerSecond = (peakFlopsPerSecond / computeUnits) * params.ceiling;
+  let best = Number.POSITIVE_INFINITY;
+  let bestTile = params.tiles[0]!;
+  let bestTiles = 0;
+  let bestSplit = 1;
+  let bestWaves = 0;
+  for (const tile of params.tiles) {
+    const tiles = Math.ceil(count * Math.ceil(m / tile.m) * Math.ceil(n / tile.n));
+    for (const split of SPLITS) {
+      if (split > 1 && (!params.splitK || tiles * split > computeUnits || split > k / 64)) break;
+      const waves = Math.ceil((tiles * split) / computeUnits);
+      // CUTLASS: each tile runs ⌈k/split⌉ K-steps plus its prologue/epilogue at the unit's rate.
+      const tileSeconds =
+        (2 * tile.m * tile.n * (Math.ceil(k / split) + params.kOverhead)) / unitFlopsPerSecond;
+      // Split-K writes `split` FP32 partial outputs and reads them back to reduce.
+      const reduceSeconds = split > 1 ? (count * split * m * n * 4 * 2) / memoryBytesPerSecond : 0;
+      const seconds = waves * tileSeconds + reduceSeconds;
+      if (seconds < best) {
+        best = seconds;
+        bestTile = tile;
+        bestTiles = tiles;
+        bestSplit = split;
+        bestWaves = waves;
+      }
+    }
+  }
+  const bytes = count * gemmBytes(m, n, k, inputBytes);
+  const memorySeconds = bytes / (memoryBytesPerSecond * model.bandwidthFraction);
+  const bound = best >= memorySeconds ? 'compute' : 'memory';
+  return {
+    seconds: model.launchSeconds + Math.max(best, memorySeconds),
+    flops: 2 * m * n * k * count,
+    bytes,
+    computeSeconds: best,
+    memorySeconds,
+    bound,
+    tile: bestTile,
+    tiles: bestTiles,
+    splitK: bestSplit,
+    waves: bestWaves,
+    waveEfficiency: (bestTiles * bestSplit) / (bestWaves * computeUnits),
+  };
+}
+
+/** The GEMM parameters for a datatype: its own, or bf16's where the profile has none. */
+export function gemmParameters(model: KernelModel, datatype: Datatype): GemmKernelParameters {
+  return model.gemm[datatype] ?? model.gemm.bf16;
+}
