@@ -179,6 +179,14 @@ function row(op: Operation): string[] {
         formatFlops(op.flops),
         op.kvBytes > 0 ? formatBytes(op.kvBytes) : '',
       ];
+    case 'mixer':
+      return [
+        op.name,
+        `${op.kernel}${op.recurrent ? ' recurrent' : ''}${op.replicated ? ' (replicated)' : ''}`,
+        `tokens ${round(op.tokens)}`,
+        formatFlops(op.flops),
+        formatBytes(op.bytesRead + op.bytesWritten),
+      ];
     case 'memory':
       return [
         op.name,

@@ -68,13 +68,22 @@ export function sparseAttentionFlopsPerToken(
  * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both.
  */
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
+}
+
+/** The causal depthwise conv of Gated DeltaNet: 2·kernel FLOPs per channel (2·k + v channels). */
+export function gatedDeltaNetConvFlopsPerToken(g: GatedDeltaNetSpec): number {
+  return 2 * g.convKernel * (2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim);
+}
+
+/** The gated delta rule alone (chunked WY form, or the decode recurrence), all value heads. */
+export function gatedDeltaNetRuleFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   const dk = g.keyHeadDim;
   const dv = g.valueHeadDim;
-  const conv = 2 * g.convKernel * (2 * g.numKeyHeads * dk + g.numValueHeads * dv);
-  if (mode === 'decode') return conv + g.numValueHeads * 2 * 3 * dk * dv;
+  if (mode === 'decode') return g.numValueHeads * 2 * 3 * dk * dv;
   const c = g.chunkTokens;
   const macs = c * (3 * dk + 2 * dv) + (c * c) / 6 + 3 * dk * dv;
-  return conv + g.numValueHeads * 2 * macs;
+  return g.numValueHeads * 2 * macs;
 }
 
 /**
@@ -86,10 +95,19 @@ export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: Attention
  * channel (H·P + 2·G·N channels) in both.
  */
 export function mamba2FlopsPerToken(m: Mamba2Spec, mode: AttentionMode): number {
+  return mamba2ConvFlopsPerToken(m) + mamba2ScanFlopsPerToken(m, mode);
+}
+
+/** The depthwise conv of Mamba-2: 2·kernel FLOPs per channel (H·P + 2·G·N channels). */
+export function mamba2ConvFlopsPerToken(m: Mamba2Spec): number {
+  return 2 * m.convKernel * (m.numHeads * m.headDim + 2 * m.numGroups * m.stateSize);
+}
+
+/** The SSD scan alone (chunked form, or the decode recurrence), all heads. */
+export function mamba2ScanFlopsPerToken(m: Mamba2Spec, mode: AttentionMode): number {
   const p = m.headDim;
   const n = m.stateSize;
-  const conv = 2 * m.convKernel * (m.numHeads * p + 2 * m.numGroups * n);
-  if (mode === 'decode') return conv + m.numHeads * 2 * 2 * n * p;
+  if (mode === 'decode') return m.numHeads * 2 * 2 * n * p;
   const q = m.chunkTokens;
-  return conv + 2 * (m.numHeads * (q * p + 2 * n * p) + m.numGroups * q * n);
+  return 2 * (m.numHeads * (q * p + 2 * n * p) + m.numGroups * q * n);
 }

@@ -31,6 +31,13 @@ export function operationSeconds(op: Operation, cluster: ClusterSpec): number {
     case 'attention':
       // Roofline: FLOPs at the attention efficiency vs the K/V bytes it reads (decode is memory-bound).
       return Math.max(attentionSeconds(hw, op.flops, op.pass), memorySeconds(hw, op.kvBytes));
+    case 'mixer':
+      // Roofline: FLOPs at the attention efficiency vs the bytes it streams (the conv and decode
+      // recurrences are memory-bound; the chunked scans compute-bound).
+      return Math.max(
+        attentionSeconds(hw, op.flops, op.pass),
+        memorySeconds(hw, op.bytesRead + op.bytesWritten),
+      );
     case 'memory':
       return op.count * memorySeconds(hw, op.bytesRead + op.bytesWritten);
     case 'collective':

@@ -15,8 +15,27 @@
 import type { Collective } from '../hardware/collectives.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
 import type { AdapterRuntime } from './adapters.js';
-import { kvElementsPerTokenPerLayer } from './kv-cache.js';
-import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+import { indexerElementsPerToken, kvElementsPerTokenPerLayer } from './kv-cache.js';
+import {
+  type AttentionMode,
+  chunkedMeanKeys,
+  gatedDeltaNetConvFlopsPerToken,
+  gatedDeltaNetRuleFlopsPerToken,
+  limitedMeanKeys,
+  mamba2ConvFlopsPerToken,
+  mamba2ScanFlopsPerToken,
+  sparseAttentionFlopsPerToken,
+} from './layer-kinds.js';
+import { mtpLayer } from './param-count.js';
+import {
+  attentionHeadDims,
+  type GatedDeltaNetSpec,
+  isAttentionMixer,
+  type LayerSpec,
+  type Mamba2Spec,
+  type ModelSpec,
+  type SparseAttentionSpec,
+} from './spec.js';
 
 export type Phase = 'forward' | 'backward' | 'recompute' | 'prefill' | 'decode';
 
@@ -111,7 +130,11 @@ export interface AttentionOp {
   readonly vHeadDim: number;
   readonly causal: boolean;
   readonly window: number | null;
-  /** Mean keys each query attends to, after the causal mask and the window. */
+  /** Chunk of chunked attention (Llama 4 local layers), else absent. */
+  readonly chunk?: number;
+  /** Top-k keys of DSA sparse attention, else absent. */
+  readonly topKKeys?: number;
+  /** Mean keys each query attends to, after the causal mask and the window, chunk or top-k. */
   readonly keysPerQuery: number;
   /** FLOPs executed (the backward recomputes QKᵀ: 2.5× the forward, FlashAttention-2 Sec. 3.2). */
   readonly flops: number;
@@ -145,7 +168,30 @@ export interface CollectiveOp {
   readonly overlapsAttention?: boolean;
 }
 
-export type Operation = GemmOp | AttentionOp | MemoryOp | CollectiveOp;
+/**
+ * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated
+ * DeltaNet and Mamba-2, the chunked gated delta rule, the Mamba-2 SSD scan, DSA's indexer scoring.
+ * Its FLOPs come from layer-kinds.ts (one home per formula); its bytes are the tensors it streams
+ * (inputs, outputs, chunk states; the recurrent state at decode). Time: the roofline of both.
+ */
+export interface MixerOp {
+  readonly type: 'mixer';
+  readonly name: string;
+  readonly component: 'attentionScores';
+  readonly pass: 'forward' | 'backward';
+  readonly kernel: 'causal-conv1d' | 'gated-delta-rule' | 'ssd' | 'dsa-indexer';
+  /** Tokens the kernel processes on this GPU. */
+  readonly tokens: number;
+  /** Runs the recurrence one token at a time (decode) rather than the chunked form. */
+  readonly recurrent: boolean;
+  readonly flops: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** Every tensor-parallel rank runs it whole (the DSA indexer). */
+  readonly replicated?: boolean;
+}
+
+export type Operation = GemmOp | AttentionOp | MixerOp | MemoryOp | CollectiveOp;
 
 export interface OperationLayout {
   readonly tensorParallel: number;
@@ -208,25 +254,60 @@ export function tokensOnGpu(request: OperationRequest): number {
   return own + (shape.prefill?.tokens ?? 0);
 }
 
-/** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s. */
+/** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(
   contextTokens: number,
   mode: 'causal' | 'full' | 'decode',
   window: number | null,
 ): number {
-  const w = window ?? Number.POSITIVE_INFINITY;
-  if (mode !== 'causal') return Math.min(contextTokens, w);
-  if (contextTokens <= w) return contextTokens / 2;
-  return w - (w * w) / (2 * contextTokens);
+  return limitedMeanKeys(contextTokens, window ?? Number.POSITIVE_INFINITY, kindsMode(mode));
 }
 
-/** Window of a layer's attention, or null for global attention. Exhaustive over layer kinds. */
+function kindsMode(mode: 'causal' | 'full' | 'decode'): AttentionMode {
+  return mode === 'full' ? 'non-causal' : mode;
+}
+
+/** Window of a layer's sliding attention, or null (global, chunked, sparse, or no attention). */
 export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
   switch (layer.attention) {
-    case 'full':
-      return null;
     case 'sliding':
       return spec.slidingWindow;
+    case 'full':
+    case 'chunked':
+    case 'sparse':
+    case 'linear':
+    case 'mamba':
+    case 'none':
+      return null;
+    default:
+      return unreachable(layer.attention);
+  }
+}
+
+/**
+ * Mean keys each query of a softmax-attention layer attends to: all earlier keys (full), the window
+ * (sliding), its own chunk (chunked, Llama 4), or the indexer's top-k (sparse, DSA). Exhaustive.
+ */
+export function layerKeysPerQuery(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  contextTokens: number,
+  mode: 'causal' | 'full' | 'decode',
+): number {
+  switch (layer.attention) {
+    case 'full':
+    case 'sliding':
+      return meanKeysPerQuery(contextTokens, mode, layerWindow(spec, layer));
+    case 'chunked':
+      return spec.chunkedAttentionTokens === null
+        ? meanKeysPerQuery(contextTokens, mode, null)
+        : chunkedMeanKeys(contextTokens, spec.chunkedAttentionTokens, kindsMode(mode));
+    case 'sparse':
+      return meanKeysPerQuery(contextTokens, mode, spec.sparseAttention?.topKTokens ?? null);
+    case 'linear':
+    case 'mamba':
+    case 'none':
+      return 0;
     default:
       return unreachable(layer.attention);
   }
@@ -294,6 +375,41 @@ class OpBuilder {
     });
   }
 
+  /**
+   * A token-mixing kernel with its forward FLOPs and bytes. Its backward computes two gradients per
+   * product and recomputes what the forward did not keep (fla's chunk_gated_delta_rule_bwd recomputes
+   * W, U and the chunk states; mamba_ssm's SSD backward the chunk states): FlashAttention-2's 2.5×
+   * forward FLOPs (Sec. 3.2), as for attention; it reads the output gradient and writes input gradients
+   * besides the forward's tensors (2× the bytes). Convolutions have nothing to recompute: 2×.
+   */
+  mixer(
+    name: string,
+    kernel: MixerOp['kernel'],
+    tokens: number,
+    flops: number,
+    bytesRead: number,
+    bytesWritten: number,
+    options: { recurrent?: boolean; replicated?: boolean } = {},
+  ): void {
+    if (tokens <= 0 || flops + bytesRead + bytesWritten <= 0) return;
+    const backward = this.backward;
+    const flopsFactor = backward ? (kernel === 'causal-conv1d' ? 2 : 2.5) : 1;
+    const bytesFactor = backward ? 2 : 1;
+    this.ops.push({
+      type: 'mixer',
+      name,
+      component: 'attentionScores',
+      pass: backward ? 'backward' : 'forward',
+      kernel,
+      tokens,
+      recurrent: options.recurrent ?? false,
+      flops: flops * flopsFactor,
+      bytesRead: bytesRead * bytesFactor,
+      bytesWritten: bytesWritten * bytesFactor,
+      ...(options.replicated ? { replicated: true } : {}),
+    });
+  }
+
   collective(
     name: string,
     component: CollectiveOp['component'],
@@ -328,7 +444,14 @@ function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: 
     case 'gqa': {
       const q = a.numHeads * a.headDim;
       const kv = a.numKvHeads * a.headDim;
-      b.gemm('qkv', 'attentionProjections', tokens, (q + 2 * kv) / t, h);
+      // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
+      const gate = a.outputGate ? q : 0;
+      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + 2 * kv) / t, h);
+      if (gate > 0) {
+        // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
+        const bytes = (ACT_BYTES * tokens * q) / t;
+        b.memory('output-gate', 'activation', 2 * bytes, bytes);
+      }
       b.gemm('o', 'attentionProjections', tokens, h, q / t);
       return;
     }
@@ -388,7 +511,8 @@ function attentionCore(spec: ModelSpec, layer: LayerSpec, request: OperationRequ
   const decoding = phase === 'decode';
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
-  if ((request.attentionImplementation ?? 'flash') === 'unfused' && !decoding) {
+  const global = layer.attention === 'full' || layer.attention === 'sliding';
+  if ((request.attentionImplementation ?? 'flash') === 'unfused' && !decoding && global) {
     // Megatron-LM 2021: QKᵀ and softmax·V as batched GEMMs over (micro-batch × heads); the score
     // matrix goes through memory: written (2 B), scale-mask-softmax read+write (4 B), read by ·V (2 B);
     // with dropout also read, written and masked (5 B). Backward runs both GEMMs' gradients.
@@ -437,6 +561,12 @@ function attentionCore(spec: ModelSpec, layer: LayerSpec, request: OperationRequ
       vHeadDim,
       causal: mode === 'causal',
       window,
+      ...(layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
+        ? { chunk: spec.chunkedAttentionTokens }
+        : {}),
+      ...(layer.attention === 'sparse' && spec.sparseAttention
+        ? { topKKeys: spec.sparseAttention.topKTokens }
+        : {}),
       keysPerQuery,
       flops: backward ? 2.5 * forwardFlops : forwardFlops,
       kvBytes,
@@ -448,7 +578,8 @@ function attentionCore(spec: ModelSpec, layer: LayerSpec, request: OperationRequ
     const a = spec.attention;
     const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
     const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
-    const keys = meanKeysPerQuery(shape.contextTokens, 'decode', window);
+    // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
+    const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');
     const kvBytesPerToken =
       kvElementsPerTokenPerLayer(spec) * (request.kvBytesPerElement ?? ACT_BYTES) * kvShare * groupReads;
     push(
@@ -461,12 +592,328 @@ function attentionCore(spec: ModelSpec, layer: LayerSpec, request: OperationRequ
     );
   } else {
     // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag).
-    const keys = meanKeysPerQuery(shape.contextTokens, mode, window);
+    const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, mode);
     push('attention', shape.sequences, shape.tokensPerSequence / cp, shape.contextTokens, keys, 0);
   }
   if (shape.prefill && shape.prefill.tokens > 0) {
-    const keys = meanKeysPerQuery(shape.prefill.meanContextTokens, 'decode', window);
+    const keys = layerKeysPerQuery(spec, layer, shape.prefill.meanContextTokens, 'decode');
     push('attention.prefill', 1, shape.prefill.tokens, shape.prefill.meanContextTokens, keys, 0);
+  }
+}
+
+/**
+ * The token groups of a request for a mixer: decode tokens (recurrent, each after `contextTokens`
+ * cached ones), prefill tokens riding on a decode step, or a training/prefill call's sequences
+ * (chunked form; context parallelism splits each sequence's tokens over cp ranks).
+ */
+interface MixerTokenGroup {
+  readonly sequences: number;
+  readonly tokens: number;
+  readonly contextTokens: number;
+  /** Attention mode of a query in the group (a prompt chunk's queries see their mean context). */
+  readonly mode: AttentionMode;
+  /** Decode tokens run the recurrence; the rest the chunked form. */
+  readonly recurrent: boolean;
+  /** Op-name suffix: '' or '.prefill' for a prompt chunk riding on a decode step. */
+  readonly suffix: string;
+}
+
+function mixerTokenGroups(request: OperationRequest): MixerTokenGroup[] {
+  const { shape, layout, phase } = request;
+  const groups: MixerTokenGroup[] = [];
+  if (phase === 'decode') {
+    groups.push({
+      sequences: shape.sequences,
+      tokens: shape.sequences * shape.tokensPerSequence,
+      contextTokens: shape.contextTokens,
+      mode: 'decode',
+      recurrent: true,
+      suffix: '',
+    });
+  } else {
+    const mode = (request.attentionMask ?? 'causal') === 'full' ? 'non-causal' : 'causal';
+    groups.push({
+      sequences: shape.sequences,
+      tokens: (shape.sequences * shape.tokensPerSequence) / layout.contextParallel,
+      contextTokens: shape.contextTokens,
+      mode,
+      recurrent: false,
+      suffix: '',
+    });
+  }
+  if (shape.prefill && shape.prefill.tokens > 0) {
+    // A prompt chunk: its queries see its mean context (the attention core's convention).
+    groups.push({
+      sequences: 1,
+      tokens: shape.prefill.tokens,
+      contextTokens: shape.prefill.meanContextTokens,
+      mode: 'decode',
+      recurrent: false,
+      suffix: phase === 'decode' ? '.prefill' : '',
+    });
+  }
+  return groups.filter((g) => g.tokens > 0);
+}
+
+/** A spec field a layer kind needs (the spec reader guarantees it; a hand-built spec may not). */
+function need<T>(value: T | null, layer: LayerSpec, field: string): T {
+  if (value === null) throw new Error(`a '${layer.attention}' layer needs spec.${field}`);
+  return value;
+}
+
+/**
+ * DSA's lightning indexer (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1; its inference/model.py
+ * `Indexer`): wq_b from the query latent (or the hidden state without one), wk and weights_proj from
+ * the hidden state — plain Linear layers, so every TP rank runs them whole — then the FP8 scoring of
+ * every earlier key (FLOPs: layer-kinds.ts), its FP32 logits through memory, and the top-k.
+ * Decode reads every cached indexer key (one `headDim` key per token, kv-cache.ts).
+ */
+function sparseIndexerOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const indexer: SparseAttentionSpec = need(spec.sparseAttention, layer, 'sparseAttention');
+  const h = spec.hiddenSize;
+  const a = spec.attention;
+  const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
+  const d = indexer.headDim;
+  const replicated = { replicated: true };
+  b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
+  b.gemm('indexer.wk', 'attentionProjections', tokens, d, h, replicated);
+  b.gemm('indexer.weights_proj', 'attentionProjections', tokens, indexer.numHeads, h, {
+    ...replicated,
+    datatype: 'bf16',
+    bytes: 2,
+  });
+  const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
+  const keyBytes = request.kvBytesPerElement ?? ACT_BYTES;
+  for (const g of mixerTokenGroups(request)) {
+    // Keys each query scores: every earlier one (½ causal convention in a sequence).
+    const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
+    const { indexerFlops } = sparseAttentionFlopsPerToken(
+      indexer,
+      2 * (qkHeadDim + vHeadDim),
+      g.contextTokens,
+      g.mode,
+    );
+    const logitBytes = 4 * g.tokens * keys;
+    // Decode streams every cached indexer key; in a sequence the keys stay on chip (as attention).
+    const keyRead =
+      g.mode === 'decode' ? g.sequences * g.contextTokens * indexerElementsPerToken(spec) * keyBytes : 0;
+    const name = `indexer${g.suffix}`;
+    b.mixer(name, 'dsa-indexer', g.tokens, g.tokens * indexerFlops, keyRead, logitBytes, replicated);
+    // Top-k over the logits: read them, write top-k int32 indices (inference; training reads them too).
+    if (!b.backward) {
+      const selected = Math.min(indexer.topKTokens, g.contextTokens);
+      b.memory(`${name}.top-k`, 'softmax', logitBytes, 4 * g.tokens * selected);
+    }
+  }
+}
+
+/**
+ * Gated DeltaNet (Qwen3-Next / Qwen3.5 `Qwen3NextGatedDeltaNet`; vLLM `GatedDeltaNet`):
+ * in_proj_qkvz (h → 2·k + 2·v) and in_proj_ba (h → 2·Hv), the causal depthwise conv1d + SiLU over
+ * q, k, v, the gating (g = −exp(A)·softplus(a + dt_bias), β = sigmoid(b)), the chunked gated delta
+ * rule (fla `chunk_gated_delta_rule`; recurrent at decode), RMSNormGated with z, out_proj (v → h).
+ * Tensor parallelism splits the heads (column-parallel in_proj, row-parallel out_proj).
+ */
+function gatedDeltaNetOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const g: GatedDeltaNetSpec = need(spec.linearAttention, layer, 'linearAttention');
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const keyWidth = g.numKeyHeads * g.keyHeadDim;
+  const valueWidth = g.numValueHeads * g.valueHeadDim;
+  const convChannels = (2 * keyWidth + valueWidth) / t;
+  const valueHeads = g.numValueHeads / t;
+  b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
+  b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);
+  const convState = ACT_BYTES * (g.convKernel - 1) * convChannels;
+  const deltaState = g.stateBytesPerElement * valueHeads * g.keyHeadDim * g.valueHeadDim;
+  const chunkStates = ACT_BYTES * valueHeads * g.keyHeadDim * g.valueHeadDim;
+  recurrentMixer(request, b, {
+    convName: 'conv1d',
+    convFlopsPerToken: gatedDeltaNetConvFlopsPerToken(g) / t,
+    convChannels,
+    convStateBytes: convState,
+    coreName: 'gated-delta-rule',
+    core: 'gated-delta-rule',
+    coreFlopsPerToken: (mode) => gatedDeltaNetRuleFlopsPerToken(g, mode) / t,
+    // q, k, v (BF16) and g, β (FP32) in; o out.
+    coreReadBytesPerToken: ACT_BYTES * convChannels + 4 * 2 * valueHeads,
+    coreWriteBytesPerToken: (ACT_BYTES * valueWidth) / t,
+    stateBytes: deltaState,
+    // fla chunk_gated_delta_rule_fwd_h writes one d_k × d_v state per chunk and head (BF16), read back.
+    chunkStateBytesPerToken: chunkStates / g.chunkTokens,
+  });
+  // Gating (fused_gdn_gating): read a, b (BF16), write g, β (FP32).
+  b.memory('gating', 'activation', ACT_BYTES * 2 * valueHeads * tokens, 4 * 2 * valueHeads * tokens);
+  // RMSNormGated: read o and z, write norm(o)·SiLU(z).
+  const valueBytes = (ACT_BYTES * tokens * valueWidth) / t;
+  b.memory('gated-norm', 'norm', 2 * valueBytes, valueBytes);
+  b.gemm('out_proj', 'attentionProjections', tokens, h, valueWidth / t);
+  mixerContextParallel(
+    request,
+    b,
+    tokens,
+    (2 * keyWidth + 2 * valueWidth + 2 * g.numValueHeads) / t,
+    valueWidth / t,
+  );
+}
+
+/**
+ * Mamba-2 (Nemotron-H `NemotronHMamba2Mixer`; vLLM `MambaMixer2`; Dao & Gu 2024 Sec. 7): in_proj
+ * (h → z, xBC, dt: 2·d_in + 2·G·N + H), the depthwise conv1d + SiLU over xBC, the SSD scan
+ * (mamba_chunk_scan_combined; selective_state_update at decode), D skip and the gated RMSNorm,
+ * out_proj (d_in → h). Tensor parallelism splits heads and groups.
+ */
+function mamba2Operations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const m: Mamba2Spec = need(spec.stateSpace, layer, 'stateSpace');
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const inner = m.numHeads * m.headDim;
+  const groupWidth = 2 * m.numGroups * m.stateSize;
+  const convChannels = (inner + groupWidth) / t;
+  const heads = m.numHeads / t;
+  b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner + groupWidth + m.numHeads) / t, h);
+  recurrentMixer(request, b, {
+    convName: 'conv1d',
+    convFlopsPerToken: mamba2ConvFlopsPerToken(m) / t,
+    convChannels,
+    convStateBytes: ACT_BYTES * (m.convKernel - 1) * convChannels,
+    coreName: 'ssd',
+    core: 'ssd',
+    coreFlopsPerToken: (mode) => mamba2ScanFlopsPerToken(m, mode) / t,
+    // x, B, C (BF16) and dt (FP32) in; y out.
+    coreReadBytesPerToken: ACT_BYTES * convChannels + 4 * heads,
+    coreWriteBytesPerToken: (ACT_BYTES * inner) / t,
+    stateBytes: m.stateBytesPerElement * heads * m.headDim * m.stateSize,
+    // _chunk_state_fwd keeps the chunk states in FP32 (states_in_fp32), written and read back.
+    chunkStateBytesPerToken: (4 * heads * m.headDim * m.stateSize) / m.chunkTokens,
+  });
+  // D skip fused into the scan; gated RMSNorm: read y and z, write norm(y·SiLU(z)).
+  const innerBytes = (ACT_BYTES * tokens * inner) / t;
+  b.memory('gated-norm', 'norm', 2 * innerBytes, innerBytes);
+  b.gemm('out_proj', 'attentionProjections', tokens, h, inner / t);
+  mixerContextParallel(request, b, tokens, (2 * inner + groupWidth + m.numHeads) / t, inner / t);
+}
+
+interface RecurrentMixerShape {
+  readonly convName: string;
+  readonly convFlopsPerToken: number;
+  readonly convChannels: number;
+  /** Bytes of one sequence's conv window on this GPU (the last kernel − 1 inputs). */
+  readonly convStateBytes: number;
+  readonly coreName: string;
+  readonly core: 'gated-delta-rule' | 'ssd';
+  readonly coreFlopsPerToken: (mode: AttentionMode) => number;
+  readonly coreReadBytesPerToken: number;
+  readonly coreWriteBytesPerToken: number;
+  /** Bytes of one sequence's recurrent state on this GPU. */
+  readonly stateBytes: number;
+  readonly chunkStateBytesPerToken: number;
+}
+
+/**
+ * The conv and the scan of a linear-attention or state-space layer. Decode runs the recurrence: per
+ * sequence it reads and writes the conv window and the recurrent state (constant in the context);
+ * training and prefill run the chunked form over the call's tokens; a serving prefill also reads
+ * the starting state and writes the final state of each sequence (vLLM's state cache).
+ */
+function recurrentMixer(request: OperationRequest, b: OpBuilder, x: RecurrentMixerShape): void {
+  const serving = request.phase === 'prefill' || request.phase === 'decode';
+  for (const g of mixerTokenGroups(request)) {
+    const { recurrent, suffix } = g;
+    const mode: AttentionMode = recurrent ? 'decode' : 'causal';
+    const stateTraffic = serving ? g.sequences : 0;
+    const convBytes = ACT_BYTES * g.tokens * x.convChannels;
+    b.mixer(
+      `${x.convName}${suffix}`,
+      'causal-conv1d',
+      g.tokens,
+      g.tokens * x.convFlopsPerToken,
+      convBytes + stateTraffic * x.convStateBytes,
+      convBytes + stateTraffic * x.convStateBytes,
+      { recurrent },
+    );
+    const chunkStates = recurrent ? 0 : g.tokens * x.chunkStateBytesPerToken;
+    b.mixer(
+      `${x.coreName}${suffix}`,
+      x.core,
+      g.tokens,
+      g.tokens * x.coreFlopsPerToken(mode),
+      g.tokens * x.coreReadBytesPerToken + chunkStates + stateTraffic * x.stateBytes,
+      g.tokens * x.coreWriteBytesPerToken + chunkStates + stateTraffic * x.stateBytes,
+      { recurrent },
+    );
+  }
+}
+
+/**
+ * Context parallelism for linear and state-space mixers (Megatron-Core MambaContextParallel): an
+ * all-to-all turns the sequence split into a head split before the conv and scan (cp2hp) and back
+ * after (hp2cp), so each rank scans whole sequences for 1/cp of its heads.
+ */
+function mixerContextParallel(
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+  inWidth: number,
+  outWidth: number,
+): void {
+  const { layout } = request;
+  const cp = layout.contextParallel;
+  if (cp <= 1) return;
+  const t = layout.tensorParallel;
+  b.collective('mixer.cp2hp', 'contextParallel', 'all-to-all', tokens * inWidth * ACT_BYTES, cp, t);
+  b.collective('mixer.hp2cp', 'contextParallel', 'all-to-all', tokens * outWidth * ACT_BYTES, cp, t);
+}
+
+/** The token mixer of one layer, by kind. Exhaustive over {@link LayerSpec.attention}. */
+function mixerOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const t = request.layout.tensorParallel;
+  switch (layer.attention) {
+    case 'full':
+    case 'sliding':
+    case 'chunked':
+      attentionProjections(spec, b, tokens, t);
+      attentionCore(spec, layer, request, b);
+      return;
+    case 'sparse':
+      attentionProjections(spec, b, tokens, t);
+      sparseIndexerOperations(spec, layer, request, b, tokens);
+      attentionCore(spec, layer, request, b);
+      return;
+    case 'linear':
+      gatedDeltaNetOperations(spec, layer, request, b, tokens);
+      return;
+    case 'mamba':
+      mamba2Operations(spec, layer, request, b, tokens);
+      return;
+    case 'none':
+      return;
+    default:
+      unreachable(layer.attention);
   }
 }
 
@@ -484,6 +931,8 @@ function mlpOperations(
   switch (layer.mlp) {
     case 'dense':
       return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+    case 'none':
+      return 0;
     case 'moe': {
       const moe = spec.moe;
       if (moe === null)
@@ -686,23 +1135,25 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
   const tokens = tokensOnGpu(request);
   if (tokens <= 0) return b.ops;
 
-  attentionProjections(spec, b, tokens, t);
-  attentionCore(spec, layer, request, b);
+  mixerOperations(spec, layer, request, b, tokens);
   const activationElements = mlpOperations(spec, layer, request, b, tokens);
   adapterOperations(spec, layer, request, b, tokens);
 
   // Element-wise kernels (memory-bound): norms read and write the hidden state, each residual add
   // reads two and writes one; with sequence parallelism they run on 1/t of the tokens.
   const hidden = (ACT_BYTES * tokens * h) / (layout.sequenceParallel ? t : 1);
+  const hasMixer = layer.attention !== 'none';
+  const hasMlp = layer.mlp !== 'none';
+  const attention = isAttentionMixer(layer.attention);
   b.memory('norm', 'norm', hidden, hidden, spec.norm.perLayer);
-  b.memory('residual', 'residual', 2 * hidden, hidden, 2);
+  b.memory('residual', 'residual', 2 * hidden, hidden, (hasMixer ? 1 : 0) + (hasMlp ? 1 : 0));
   b.memory(
     'activation',
     'activation',
     (ACT_BYTES * activationElements * 2) / 3,
     (ACT_BYTES * activationElements) / 3,
   );
-  const rotary = ACT_BYTES * tokens * headsOnGpu(spec, t).rotaryPerToken;
+  const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, t).rotaryPerToken : 0;
   b.memory('rotary', 'rotary', rotary, rotary);
   if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
     // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
@@ -719,18 +1170,16 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
   // Tensor parallelism: with sequence parallelism two all-gathers and two reduce-scatters per layer
   // and pass, otherwise two all-reduces (Korthikanti et al. 2022, Sec. 4.2.2), on the T×h activation.
   const bytes = tokens * h * ACT_BYTES;
-  if (layout.sequenceParallel) {
-    for (const name of ['attention', 'mlp']) {
+  const sublayers = [...(hasMixer ? ['attention'] : []), ...(hasMlp ? ['mlp'] : [])];
+  for (const name of sublayers) {
+    if (layout.sequenceParallel) {
       b.collective(`${name}.all-gather`, 'tensorParallel', 'all-gather', bytes, t, 1);
       b.collective(`${name}.reduce-scatter`, 'tensorParallel', 'reduce-scatter', bytes, t, 1);
-    }
-  } else {
-    b.collective('attention.all-reduce', 'tensorParallel', 'all-reduce', bytes, t, 1);
-    b.collective('mlp.all-reduce', 'tensorParallel', 'all-reduce', bytes, t, 1);
+    } else b.collective(`${name}.all-reduce`, 'tensorParallel', 'all-reduce', bytes, t, 1);
   }
   // Context parallelism: all-gather of K and V over the CP group, overlapped with attention.
   const cp = layout.contextParallel;
-  if (cp > 1) {
+  if (cp > 1 && attention) {
     const a = spec.attention;
     const kvWidth =
       a.kind === 'mla'
@@ -786,7 +1235,7 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
  * M_k and the shared output head; run on the last pipeline stage in training only.
  */
 export function mtpModuleOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
-  const layer: LayerSpec = { attention: 'full', mlp: spec.moe ? 'moe' : 'dense' };
+  const layer = mtpLayer(spec);
   const b = new OpBuilder(request, request.adapter === undefined);
   const t = request.layout.tensorParallel;
   b.gemm(
@@ -802,6 +1251,6 @@ export function mtpModuleOperations(spec: ModelSpec, request: OperationRequest):
 /** FLOPs of a GEMM or attention op (0 for memory-bound kernels and collectives). */
 export function operationFlops(op: Operation): number {
   if (op.type === 'gemm') return 2 * op.m * op.n * op.k * op.count;
-  if (op.type === 'attention') return op.flops;
+  if (op.type === 'attention' || op.type === 'mixer') return op.flops;
   return 0;
 }

@@ -97,6 +97,7 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
         else gemm += seconds;
         break;
       case 'attention':
+      case 'mixer':
         attention += seconds;
         break;
       case 'memory':
