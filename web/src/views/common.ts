@@ -1,5 +1,6 @@
 /** Shared bits of the views: formatting, field errors and the running-task status. */
 import { html, nothing } from 'lit-html';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../../src/core/units.js';
 import type { Issue } from '../compute.js';
 
 export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/core/format.js';
@@ -21,4 +22,6 @@ export const otherErrors = (issues: readonly Issue[] | null, claimed: readonly s
 };
 
 export const days = (seconds: number) =>
-  seconds >= 86400 ? `${(seconds / 86400).toFixed(1)} days` : `${(seconds / 3600).toFixed(2)} hours`;
+  seconds >= SECONDS_PER_DAY
+    ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} days`
+    : `${(seconds / SECONDS_PER_HOUR).toFixed(2)} hours`;
