@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
+import { SECONDS_PER_DAY } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
 import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
@@ -17,8 +18,8 @@ export interface LeversFlags {
 }
 
 const duration = (seconds: number) =>
-  seconds >= 86400
-    ? `${(seconds / 86400).toFixed(1)} d`
+  seconds >= SECONDS_PER_DAY
+    ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} d`
     : seconds >= 1
       ? `${seconds.toFixed(2)} s`
       : `${(seconds * 1000).toFixed(0)} ms`;

@@ -1,5 +1,5 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { planRlRun } from '../../catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
@@ -47,13 +47,18 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       responseTokens: positiveInteger(o.responseTokens, '--response-tokens', 4096),
       steps: positiveInteger(o.steps, '--steps', 1),
       method: oneOf(o.method, '--method', FINETUNE_METHODS, 'full'),
-      rank: positiveInteger(o.rank, '--rank', 16),
-      targets: o.targets ?? 'attn,mlp',
+      rank: positiveInteger(o.rank, '--rank', RL_DEFAULTS.rank),
+      targets: o.targets ?? RL_DEFAULTS.targets,
       gpus,
-      reference: o.reference ?? true,
-      rewardModel: o.rewardModel ? loadModel(o.rewardModel).spec : null,
-      rolloutWeights: oneOf(o.rolloutWeights, '--rollout-weights', WEIGHT_FORMATS, 'bf16'),
-      rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, 'bf16'),
+      reference: o.reference ?? RL_DEFAULTS.reference,
+      rewardModel: o.rewardModel ? loadModel(o.rewardModel).spec : RL_DEFAULTS.rewardModel,
+      rolloutWeights: oneOf(
+        o.rolloutWeights,
+        '--rollout-weights',
+        WEIGHT_FORMATS,
+        RL_DEFAULTS.rolloutWeights,
+      ),
+      rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, RL_DEFAULTS.rolloutKv),
       constraints: layoutConstraints(o),
       usdPerGpuHour:
         o.pricePerGpuHour === undefined

@@ -2,7 +2,7 @@
 import { html, nothing } from 'lit-html';
 import { checkDomain, type Domain } from '../../../src/core/domain.js';
 import { InputError } from '../../../src/core/errors.js';
-import { parseCount } from '../../../src/core/units.js';
+import { parseCount, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../../src/core/units.js';
 import type { Issue } from '../compute.js';
 
 export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/core/format.js';
@@ -24,7 +24,9 @@ export const otherErrors = (issues: readonly Issue[] | null, claimed: readonly s
 };
 
 export const days = (seconds: number) =>
-  seconds >= 86400 ? `${(seconds / 86400).toFixed(1)} days` : `${(seconds / 3600).toFixed(2)} hours`;
+  seconds >= SECONDS_PER_DAY
+    ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} days`
+    : `${(seconds / SECONDS_PER_HOUR).toFixed(2)} hours`;
 
 /**
  * A change handler for a numeric field: the text is read in the CLI's count syntax (`2T`, `2.788M`)
