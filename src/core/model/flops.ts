@@ -82,8 +82,14 @@ function isFlopsComponent(c: string): c is keyof FlopsBreakdown {
   return (COMPONENTS as readonly string[]).includes(c);
 }
 
-/** Distinct layer kinds of a model and how many layers have each (the op list is per kind). */
-export function layerKinds(spec: ModelSpec): { readonly layer: LayerSpec; readonly count: number }[] {
+const kindsCache = new WeakMap<ModelSpec, readonly { readonly layer: LayerSpec; readonly count: number }[]>();
+
+/** Distinct layer kinds of a model and how many layers have each (the op list is per kind; memoised). */
+export function layerKinds(
+  spec: ModelSpec,
+): readonly { readonly layer: LayerSpec; readonly count: number }[] {
+  const cached = kindsCache.get(spec);
+  if (cached) return cached;
   const kinds = new Map<string, { layer: LayerSpec; count: number }>();
   for (const layer of spec.layers) {
     const key = layerKey(layer);
@@ -91,7 +97,9 @@ export function layerKinds(spec: ModelSpec): { readonly layer: LayerSpec; readon
     if (kind) kind.count += 1;
     else kinds.set(key, { layer, count: 1 });
   }
-  return [...kinds.values()];
+  const list = [...kinds.values()];
+  kindsCache.set(spec, list);
+  return list;
 }
 
 /** A layer kind's identity: its attention and MLP kinds. */
