@@ -18,8 +18,7 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     it(`${r.case.id}: ${(100 * r.error).toFixed(1)}% within ±${100 * r.case.tolerance}%`, () => {
       expect(Number.isFinite(r.predicted)).toBe(true);
       // Maximum-load rows calibrate the engine's overheads; they are judged together below.
-      if (r.case.role === 'validation' && r.case.measure !== 'maxLoadOutputTokensPerSecondPerGpu')
-        expect(Math.abs(r.error)).toBeLessThanOrEqual(r.case.tolerance);
+      if (r.case.role === 'validation') expect(Math.abs(r.error)).toBeLessThanOrEqual(r.case.tolerance);
     });
   }
   it('TensorRT-LLM H100 rows: median |error| ≤ 15%, none above 30% (calibration row excluded)', () => {
@@ -31,7 +30,7 @@ describe('serving validation (catalog/validation/serving.json)', () => {
   it('TensorRT-LLM 1.2 maximum-load rows: every row computed; median |error| ≤ 20%, at most 12 outside ±40% (regression guard: 13.3% and 11 today; MoE decode is the gap)', () => {
     const rows = results.filter((r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu');
     expect(rows.length).toBe(39);
-    expect(errorStatistics(rows).median).toBeLessThanOrEqual(0.2);
+    expect(errorStatistics(rows, ['validation', 'calibration']).median).toBeLessThanOrEqual(0.2);
     expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(12);
   });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
