@@ -289,3 +289,63 @@ describe('hand-written specs with layer kinds', () => {
     ).toThrowError("stateSpace: layerPattern uses 'mamba' layers, which need 'stateSpace'");
   });
 });
+
+describe('vision-language wrappers', () => {
+  it('gemma3: text_config as Gemma 3 (5 local : 1 global, per-head q/k norms), SigLIP tower apart with FLOPs per image', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'gemma3',
+        mm_tokens_per_image: 256,
+        text_config: { ...base, num_hidden_layers: 6, head_dim: 16, sliding_window: 32 },
+        vision_config: {
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_hidden_layers: 2,
+          patch_size: 4,
+          image_size: 16,
+        },
+      },
+      'g3',
+    );
+    expect(spec.layers.map((l) => l.attention)).toEqual([
+      'sliding',
+      'sliding',
+      'sliding',
+      'sliding',
+      'sliding',
+      'full',
+    ]);
+    expect(spec.attention).toMatchObject({ qkNorm: 'per-head' });
+    expect(spec.tieWordEmbeddings).toBe(true);
+    // SigLIP: patch conv 3·4·4·32 + 32, positions 16·32, 2 × (2 LayerNorms, q/k/v/o with bias, fc1/fc2
+    // with bias), post LayerNorm, projector RMSNorm(32) + 32 × 64.
+    const layer = 4 * 32 + 4 * 32 * 32 + 4 * 32 + 32 * 64 + 64 + 64 * 32 + 32;
+    expect(spec.vision?.params).toBe(3 * 16 * 32 + 32 + 16 * 32 + 2 * layer + 64 + 32 + 32 * 64);
+    expect(spec.vision?.flopsPerImage).toBeGreaterThan(0);
+    expect(paramCount(spec).visionParams).toBe(spec.vision?.params);
+  });
+
+  it('mistral3: Mistral text model and a Pixtral tower with its projector', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'mistral3',
+        spatial_merge_size: 2,
+        multimodal_projector_bias: false,
+        text_config: { ...base, model_type: 'mistral', head_dim: 16, sliding_window: null },
+        vision_config: {
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_hidden_layers: 2,
+          patch_size: 4,
+          image_size: 16,
+        },
+      },
+      'm3',
+    );
+    expect(spec.slidingWindow).toBeNull();
+    // Pixtral: patch conv without bias, ln_pre, 2 × (2 RMSNorms, q/k/v/o, SwiGLU), projector norm,
+    // merger 32·4 → 32, linear_1 32 → 64, linear_2 64 → 64.
+    const layer = 2 * 32 + 4 * 32 * 32 + 3 * 32 * 64;
+    expect(spec.vision?.params).toBe(3 * 16 * 32 + 32 + 2 * layer + 32 + 32 * 4 * 32 + 32 * 64 + 64 * 64);
+  });
+});
