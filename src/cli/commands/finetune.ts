@@ -85,12 +85,17 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
   const gpus = positiveInteger(o.gpus, '--gpus', 1);
   const assumptions = loadCatalog().assumptions;
-  const price = defaultPrice(
-    hw.gpu,
-    o.pricePerGpuHour === undefined
-      ? undefined
-      : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
-  );
+  // Whether it fits needs no price: without one (none given, none in the catalog) the cost is omitted.
+  const price =
+    o.pricePerGpuHour === undefined && hw.gpu.rentalPrices.length === 0
+      ? null
+      : defaultPrice(
+          hw.gpu,
+          o.pricePerGpuHour === undefined
+            ? undefined
+            : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+        );
+  const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
   const options: FinetuneOptions = {
     method,
     rank,
@@ -110,7 +115,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     constraints: layoutConstraints(o),
     cost: {
       goodput: 1,
-      usdPerGpuHour: price.usdPerGpuHour,
+      usdPerGpuHour: price?.usdPerGpuHour ?? 0,
       energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region }),
       networkingShareOfHardware: assumptions.networkingShareOfHardware.value,
     },
@@ -183,11 +188,11 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     mfu: step.mfu,
     gpuHours: run.gpuHours,
     wallClockHours: run.wallClockDays * 24,
-    usdPerGpuHour: price.usdPerGpuHour,
-    priceBasis: price.basis,
-    computeCostUsd: run.costUsd,
+    usdPerGpuHour: price?.usdPerGpuHour ?? null,
+    priceBasis: price?.basis ?? noPrice,
+    computeCostUsd: price === null ? null : run.costUsd,
     dataCostUsd: dataUsd,
-    costUsd: run.costUsd + dataUsd,
+    costUsd: price === null ? null : run.costUsd + dataUsd,
     energyKWh: run.energyKWh,
     co2Kg: run.co2Kg,
   };
@@ -198,7 +203,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${targets.join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,
       `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,
-      `${formatCount(run.gpuHours)} GPU-hours · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · $${formatCount(run.costUsd)} compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${formatCount(run.energyKWh)} kWh`,
+      `${formatCount(run.gpuHours)} GPU-hours · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · ${price === null ? noPrice : `$${formatCount(run.costUsd)} compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${formatCount(run.energyKWh)} kWh`,
     ].join('\n'),
     exitCode: 0,
   };
