@@ -162,3 +162,41 @@ describe('scenarios: exit codes as the CLI', () => {
     expect(r.stderr).not.toMatch(/--/);
   });
 });
+
+describe('first-hour: asking whether QLoRA fits needs no price', () => {
+  it('a GPU without a catalog price: the fit and GPU-hours are answered, the cost omitted with a note', async () => {
+    const r = await run([
+      'finetune',
+      '--model',
+      'llama-3-8b',
+      '--method',
+      'qlora',
+      '--gpu',
+      'l40s',
+      '--tokens',
+      '1M',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/GiB\/GPU/);
+    expect(r.stdout).toMatch(
+      /cost omitted: the catalog has no rental price for l40s \(pass --price-per-gpu-hour\)/,
+    );
+    const json = JSON.parse(
+      (
+        await run([
+          'finetune',
+          '--model',
+          'llama-3-8b',
+          '--method',
+          'qlora',
+          '--gpu',
+          'l40s',
+          '--tokens',
+          '1M',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(json).toMatchObject({ fits: true, costUsd: null, usdPerGpuHour: null });
+  });
+});

@@ -132,7 +132,13 @@ export function analysisHtml(a: ScenarioAnalysis, document: Document): string {
       prepared: a.prepared,
       result: a.result,
       markdown: analysisMarkdown(a),
-      histogram: a.monteCarlo ? { output: a.output, histogram: a.monteCarlo.histograms[a.output] } : null,
+      histogram: a.monteCarlo
+        ? {
+            output: a.output,
+            histogram: a.monteCarlo.histograms[a.output],
+            percentiles: a.monteCarlo.outputs[a.output],
+          }
+        : null,
       tornado: { output: a.output, ...a.sensitivity.tornado },
     },
     document,

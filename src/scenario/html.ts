@@ -19,7 +19,12 @@ export interface HtmlReportInput {
   readonly prepared: PreparedScenario;
   readonly result: ProjectResult;
   readonly markdown: string;
-  readonly histogram: { readonly output: Headline; readonly histogram: Histogram } | null;
+  readonly histogram: {
+    readonly output: Headline;
+    readonly histogram: Histogram;
+    /** Marked on the histogram. */
+    readonly percentiles?: { readonly p5: number; readonly p50: number; readonly p95: number };
+  } | null;
   readonly tornado: {
     readonly output: Headline;
     readonly base: number;
@@ -119,9 +124,26 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
           height: 40 + 28 * bars.length,
           x: { label: '$M', grid: true },
           y: { label: null, domain: bars.map((b) => b.input) },
+          // Room on the right for the high value's label.
+          marginRight: 70,
           marks: [
             Plot.barX(bars, { x1: 'low', x2: 'high', y: 'input', fill: 'orange' }),
             Plot.ruleX([millions(t.base)], { stroke: 'black' }),
+            // The output at each end of the swing, so the bars can be read without the axis.
+            Plot.text(bars, {
+              x: 'low',
+              y: 'input',
+              text: (d: { low: number }) => `${d.low.toFixed(2)}`,
+              textAnchor: 'end',
+              dx: -4,
+            }),
+            Plot.text(bars, {
+              x: 'high',
+              y: 'input',
+              text: (d: { high: number }) => `${d.high.toFixed(2)}`,
+              textAnchor: 'start',
+              dx: 4,
+            }),
           ],
         }),
       ),
@@ -129,6 +151,17 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
   }
   if (input.histogram) {
     const h = input.histogram.histogram;
+    const q = input.histogram.percentiles;
+    const marks =
+      q === undefined
+        ? []
+        : (
+            [
+              ['P5', q.p5],
+              ['P50', q.p50],
+              ['P95', q.p95],
+            ] as const
+          ).map(([name, x]) => ({ x: millions(x), label: `${name} ${millions(x).toFixed(2)}` }));
     const bins = h.counts.map((count, i) => ({
       x1: millions(h.edges[i]!),
       x2: millions(h.edges[i + 1]!),
@@ -139,25 +172,45 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
         `Monte Carlo: ${input.histogram.output} ($M)`,
         Plot.plot({
           document,
-          height: 220,
+          height: 240,
+          marginTop: 24,
           x: { label: '$M' },
           y: { label: 'samples', grid: true },
           marks: [
             Plot.rectY(bins, { x1: 'x1', x2: 'x2', y: 'count', fill: 'steelblue', inset: 0.5 }),
             Plot.ruleY([0]),
+            ...(marks.length === 0
+              ? []
+              : [
+                  Plot.ruleX(marks, { x: 'x', stroke: 'black', strokeDasharray: '4 3' }),
+                  Plot.text(marks, {
+                    x: 'x',
+                    text: 'label',
+                    frameAnchor: 'top',
+                    dy: -2,
+                    lineAnchor: 'bottom',
+                  }),
+                ]),
           ],
         }),
       ),
     );
   }
   for (const o of ownership(p)) {
-    const curve = Array.from({ length: 20 }, (_, i) => {
-      const u = (i + 1) / 20;
-      return {
-        utilisation: 100 * u,
-        usdPerBusyHour: o.fixedUsdPerGpu / (o.ownedHours * u) + o.energyUsdPerBusyHour,
-      };
-    });
+    const owned = 'buy: $ per busy GPU-hour';
+    const rented = 'rent: catalog price';
+    const curve = [
+      ...Array.from({ length: 20 }, (_, i) => {
+        const u = (i + 1) / 20;
+        return {
+          series: owned,
+          utilisation: 100 * u,
+          usdPerBusyHour: o.fixedUsdPerGpu / (o.ownedHours * u) + o.energyUsdPerBusyHour,
+        };
+      }),
+      { series: rented, utilisation: 5, usdPerBusyHour: o.rentUsdPerGpuHour },
+      { series: rented, utilisation: 100, usdPerBusyHour: o.rentUsdPerGpuHour },
+    ];
     charts.push(
       figure(
         `Rent vs buy (${o.phase.name}): $ per busy GPU-hour when owned, against renting at $${o.rentUsdPerGpuHour.toFixed(2)}`,
@@ -166,9 +219,9 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
           height: 240,
           x: { label: 'utilisation (%)', grid: true },
           y: { label: '$ per busy GPU-hour', grid: true, type: 'log' },
+          color: { legend: true, domain: [owned, rented], range: ['steelblue', 'orange'] },
           marks: [
-            Plot.lineY(curve, { x: 'utilisation', y: 'usdPerBusyHour', stroke: 'steelblue', strokeWidth: 2 }),
-            Plot.ruleY([o.rentUsdPerGpuHour], { stroke: 'orange', strokeWidth: 2 }),
+            Plot.lineY(curve, { x: 'utilisation', y: 'usdPerBusyHour', stroke: 'series', strokeWidth: 2 }),
           ],
         }),
       ),

@@ -387,5 +387,6 @@ describe('web app in Chromium', () => {
     }
     await page.close();
     await p0.close();
-  });
+    // Seven page loads: as long as its neighbours under a loaded machine.
+  }, 90_000);
 });
