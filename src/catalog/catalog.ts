@@ -313,12 +313,30 @@ export function findApi(id: string, field = '--api'): ApiFile {
   return lookup(loadCatalog().apis, id, field, 'API', new Map());
 }
 
+/**
+ * A user's efficiency profile (`--efficiency FILE`): replaces the catalog profile of `gpu`, or of
+ * every GPU when `gpu` is null, in findGpu and findCluster until cleared.
+ */
+let efficiencyOverride: { readonly profile: EfficiencyProfile; readonly gpu: string | null } | null = null;
+
+export function setEfficiencyOverride(
+  override: { readonly profile: EfficiencyProfile; readonly gpu: string | null } | null,
+): void {
+  efficiencyOverride = override;
+}
+
+function withOverride(gpu: Accelerator): Accelerator {
+  if (!efficiencyOverride || (efficiencyOverride.gpu !== null && efficiencyOverride.gpu !== gpu.id))
+    return gpu;
+  return { ...gpu, efficiency: efficiencyOverride.profile };
+}
+
 /** A GPU by id or alias (`a100` → `a100-80gb`, `h100` → `h100-sxm`). */
 export function findGpu(id: string, field = '--gpu'): Accelerator {
   const catalog = loadCatalog();
   const aliases = new Map<string, string>();
   for (const gpu of catalog.gpus.values()) for (const alias of gpu.aliases) aliases.set(alias, gpu.id);
-  return lookup(catalog.gpus, id, field, 'GPU', aliases);
+  return withOverride(lookup(catalog.gpus, id, field, 'GPU', aliases));
 }
 
 /** A catalog model file by id. */
@@ -328,5 +346,18 @@ export function findModel(id: string, field = 'model'): ModelFile {
 
 /** A cluster preset by id. */
 export function findCluster(id: string, field = '--cluster'): Cluster {
-  return lookup(loadCatalog().clusters, id, field, 'cluster', new Map());
+  const cluster = lookup(loadCatalog().clusters, id, field, 'cluster', new Map());
+  const gpu = withOverride(cluster.gpu);
+  if (gpu === cluster.gpu) return cluster;
+  const own = (tier: 'scaleUp' | 'scaleOut') => cluster.file[tier].efficiency !== undefined;
+  return {
+    ...cluster,
+    gpu,
+    scaleUp: own('scaleUp')
+      ? cluster.scaleUp
+      : { ...cluster.scaleUp, efficiency: gpu.efficiency.scaleUpEfficiency },
+    scaleOut: own('scaleOut')
+      ? cluster.scaleOut
+      : { ...cluster.scaleOut, efficiency: gpu.efficiency.scaleOutEfficiency },
+  };
 }

@@ -84,3 +84,34 @@ describe('llmecon kernel', () => {
     expect(r.stderr).toContain(field);
   });
 });
+
+describe('--efficiency FILE', () => {
+  const h100 = ['kernel', 'gemm', '--gpu', 'h100', '--m', '4096', '--n', '4096', '--k', '4096', '--json'];
+
+  it('an efficiency profile (catalog format) replaces the catalog profile for the run only', async () => {
+    const before = JSON.parse((await runCli(h100)).stdout);
+    expect(before.kind).toBe('estimate');
+    const r = await runCli(['--efficiency', 'catalog/efficiency/h200.json', ...h100]);
+    expect(r.code).toBe(0);
+    const after = JSON.parse(r.stdout);
+    expect(after.kind).toBe('measured');
+    expect(after.waves).toBe(4);
+    expect(JSON.parse((await runCli(h100)).stdout)).toEqual(before);
+  });
+
+  it('a kernel measurement file (bench/gpu/kernels.py output) is fitted for the GPU it names', async () => {
+    const args = ['kernel', 'gemm', '--gpu', 'h200', '--m', '8192', '--n', '8192', '--k', '8192', '--json'];
+    const catalog = JSON.parse((await runCli(args)).stdout);
+    const r = await runCli(['--efficiency', 'catalog/kernels/h200-2026-11-29.json', ...args]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).seconds).toBeCloseTo(catalog.seconds, 9);
+  });
+
+  it('a missing or invalid file exits 2 naming --efficiency', async () => {
+    for (const file of ['no-such-file.json', 'package.json', 'catalog/gpus/h200.json']) {
+      const r = await runCli(['--efficiency', file, ...h100]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--efficiency');
+    }
+  });
+});

@@ -21,6 +21,8 @@ const defaultIo: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
+let clearEfficiency: (() => void) | null = null;
+
 function program(io: Io, setExit: (code: number) => void): Command {
   const cli = new Command('llmecon')
     .description(
@@ -29,7 +31,16 @@ function program(io: Io, setExit: (code: number) => void): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // --efficiency (issue 14): a user's efficiency profile or kernel measurements for every command.
+    .option(
+      '--efficiency <file>',
+      "efficiency profile or kernel measurements (bench/gpu/) to use instead of the catalog's",
+    )
+    .hook('preAction', async (root) => {
+      const file = root.opts().efficiency as string | undefined;
+      if (file) clearEfficiency = (await import('./efficiency-flag.js')).applyEfficiencyFile(file);
+    });
 
   const example = (cmd: Command, text: string) => cmd.addHelpText('after', `\nExample:\n  ${text}`);
 
@@ -468,5 +479,8 @@ export async function main(args: readonly string[], rawIo: Io = defaultIo): Prom
     }
     io.err(`internal error: ${(error as Error).message} (please report this at the project's issue tracker)`);
     return EXIT.internal;
+  } finally {
+    clearEfficiency?.();
+    clearEfficiency = null;
   }
 }
