@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
+import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
@@ -13,6 +14,7 @@ import {
   GRIDS_FILES,
   MODELS_FILES,
   SOURCES,
+  STACKS_FILES,
 } from './data.js';
 import { LINT_RULES, lintCatalog } from './lint/index.js';
 
@@ -23,6 +25,7 @@ const KINDS = {
   efficiency: EFFICIENCY_FILES,
   grids: GRIDS_FILES,
   apis: APIS_FILES,
+  stacks: STACKS_FILES,
 };
 
 function rawCatalog() {
@@ -32,6 +35,7 @@ function rawCatalog() {
   files.assumptions = ASSUMPTIONS;
   files['validation/training'] = TRAINING_VALIDATION;
   files['validation/serving'] = SERVING_VALIDATION;
+  files['validation/stack-calibration'] = STACK_CALIBRATION;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

@@ -1,4 +1,5 @@
 import { loadCatalog } from '../../catalog/catalog.js';
+import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { parseTargets } from '../../core/adaptation/adapters.js';
 import {
@@ -9,10 +10,11 @@ import {
 } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
+import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { parseCount } from '../../core/units.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
@@ -93,6 +95,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
     gpus,
     constraints: layoutConstraints(o),
+    stack: stackFlag(o, 'hf'),
+    calibrationPool: allStackCalibrations(),
     cost: {
       goodput: 1,
       usdPerGpuHour: price.usdPerGpuHour,
@@ -150,8 +154,20 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   }
   const run = plan.run!;
   const step = plan.chosen.step;
+  const band = plan.band!;
+  const range = {
+    stepSeconds: timeRange(step.stepSeconds, band),
+    gpuHours: timeRange(run.gpuHours, band),
+    wallClockHours: timeRange(run.wallClockDays * 24, band),
+    costUsd: timeRange(run.costUsd, band),
+    energyKWh: timeRange(run.energyKWh, band),
+    co2Kg: timeRange(run.co2Kg, band),
+  };
+  const stack = options.stack!;
   const result = {
     model: spec.name,
+    stack: stack.id,
+    outsideCalibration: band.outside,
     method,
     rank: method === 'full' ? null : rank,
     targets: method === 'full' ? null : targets,
@@ -175,15 +191,18 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     costUsd: run.costUsd + dataUsd,
     energyKWh: run.energyKWh,
     co2Kg: run.co2Kg,
+    range,
   };
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const l = plan.chosen.layout;
   return {
     output: [
       `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${targets.join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      `stack: ${stack.name}${plan.calibration ? ` (calibrated: step time × ${plan.calibration.stepTimeScale.toFixed(2)})` : ''}`,
+      ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,
       `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,
-      `${formatCount(run.gpuHours)} GPU-hours · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · $${formatCount(run.costUsd)} compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${formatCount(run.energyKWh)} kWh`,
+      `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · $${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd.p10)} – P90 $${formatCount(range.costUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${formatCount(run.energyKWh)} kWh`,
     ].join('\n'),
     exitCode: 0,
   };
