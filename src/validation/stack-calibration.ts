@@ -4,11 +4,15 @@
  * catalog/validation/stack-calibration.json). Each case is a published run with its exact layout,
  * run through the same engine as `llmecon train` with the stack's memory and splits but no calibration.
  */
+
+import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import korthikanti from '../../catalog/validation/korthikanti-2022-table5.json' with { type: 'json' };
 import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import type { CalibrationFile } from '../catalog/stacks.js';
 import { findStack } from '../catalog/stacks.js';
+import { energyAssumptions } from '../catalog/training-defaults.js';
+import { planFinetune } from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -189,6 +193,41 @@ export function calibrationCases(): CalibrationCase[] {
       gpus: c.gpus,
       published: timeLike ? c.published : 1 / c.published,
       engine: timeLike ? r.predicted : 1 / r.predicted,
+    });
+  }
+  // Published fine-tuning runs (Hugging Face Trainer with FSDP): wall-clock minutes.
+  for (const r of finetuneRuns.runs) {
+    const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
+    const cluster = findCluster(r.cluster);
+    const plan = planFinetune(spec, cluster, {
+      method: 'full',
+      rank: 16,
+      targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+      baseFormat: 'bf16',
+      seqLen: r.seqLen,
+      globalBatchSize: r.globalBatchSize,
+      precision: 'bf16',
+      optimizer: 'adamw',
+      gpus: r.gpus,
+      constraints: {},
+      stack: uncalibrated(r.stack as StackId),
+      dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
+      cost: {
+        goodput: 1,
+        usdPerGpuHour: 1,
+        energy: energyAssumptions(cluster.gpu, cluster, {}),
+        networkingShareOfHardware: 0,
+      },
+    });
+    out.push({
+      id: r.id,
+      stack: r.stack as StackId,
+      family: cluster.gpu.efficiency.id,
+      source: r.source,
+      locator: r.locator,
+      gpus: r.gpus,
+      published: r.publishedMinutes,
+      engine: plan.run!.wallClockDays * 1440,
     });
   }
   return out;
