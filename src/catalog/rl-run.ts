@@ -35,6 +35,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     rolloutWeights: o.rolloutWeights,
     rolloutKv: o.rolloutKv,
     constraints: o.constraints,
+    stack: o.stack,
     cost: {
       goodput: assumptions.goodput.value,
       usdPerGpuHour: price.usdPerGpuHour,
