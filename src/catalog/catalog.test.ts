@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import FINETUNE_RUNS from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
+import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
 import { InputError } from '../core/errors.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
@@ -15,6 +17,7 @@ import {
   MODELS_FILES,
   QUALITY_RESULTS,
   SOURCES,
+  STACKS_FILES,
 } from './data.js';
 import { ENGINES_FILES, loadEngines } from './engines.js';
 import { LINT_RULES, lintCatalog } from './lint/index.js';
@@ -28,6 +31,7 @@ const KINDS = {
   grids: GRIDS_FILES,
   apis: APIS_FILES,
   engines: ENGINES_FILES,
+  stacks: STACKS_FILES,
 };
 
 function rawCatalog() {
@@ -38,6 +42,8 @@ function rawCatalog() {
   files['quality-results'] = QUALITY_RESULTS;
   files['validation/training'] = TRAINING_VALIDATION;
   files['validation/serving'] = SERVING_VALIDATION;
+  files['validation/stack-calibration'] = STACK_CALIBRATION;
+  files['validation/finetune-runs'] = FINETUNE_RUNS;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

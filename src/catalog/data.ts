@@ -83,6 +83,11 @@ import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with 
 import models_qwen3_vl_235b_a22b from '../../catalog/models/qwen3-vl-235b-a22b.json' with { type: 'json' };
 import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
+import stacks_deepspeed from '../../catalog/stacks/deepspeed.json' with { type: 'json' };
+import stacks_hf from '../../catalog/stacks/hf.json' with { type: 'json' };
+import stacks_megatron from '../../catalog/stacks/megatron.json' with { type: 'json' };
+import stacks_torchtitan from '../../catalog/stacks/torchtitan.json' with { type: 'json' };
+import stacks_unsloth from '../../catalog/stacks/unsloth.json' with { type: 'json' };
 
 export const SOURCES: unknown = sources;
 export const ASSUMPTIONS: unknown = assumptions;
@@ -176,4 +181,11 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'gpt-4o': apis_gpt_4o,
   'glm-3-turbo': apis_glm_3_turbo,
   'groq-llama-3-70b': apis_groq_llama_3_70b,
+};
+export const STACKS_FILES: Readonly<Record<string, unknown>> = {
+  deepspeed: stacks_deepspeed,
+  hf: stacks_hf,
+  megatron: stacks_megatron,
+  torchtitan: stacks_torchtitan,
+  unsloth: stacks_unsloth,
 };

@@ -48,6 +48,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     rolloutWeights: o.rolloutWeights,
     rolloutKv: o.rolloutKv,
     constraints: o.constraints,
+    stack: o.stack,
     cost: runCostAssumptions(hw, { usdPerGpuHour: price.usdPerGpuHour, region: o.region }),
   });
   const s = plan.step;

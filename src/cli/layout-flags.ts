@@ -1,8 +1,10 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
+import { findStack } from '../catalog/stacks.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
+import type { StackId, StackProfile } from '../core/training/stack.js';
 import { oneOf, positiveInteger } from './options.js';
 
 export interface LayoutFlags {
@@ -19,6 +21,7 @@ export interface LayoutFlags {
   schedule?: string;
   attention?: string;
   dropout?: boolean;
+  stack?: string;
 }
 
 /** Adds the layout flags to a command; `verb` is "fix" for train (the rest is searched). */
@@ -40,7 +43,11 @@ export function addLayoutFlags(command: Command, verb: string): Command {
       '--attention <kernel>',
       'attention kernel: flash2 | flash3 | cudnn (scores never stored) | unfused (2021–22 Megatron)',
     )
-    .option('--dropout', 'attention and hidden dropout on (GPT-3-era training)');
+    .option('--dropout', 'attention and hidden dropout on (GPT-3-era training)')
+    .option(
+      '--stack <id>',
+      'software stack: megatron | torchtitan | deepspeed | hf | unsloth (default: megatron for train, hf for finetune and rl)',
+    );
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>
@@ -50,6 +57,11 @@ const optionalInt = (text: string | undefined, flag: string) =>
 export function attentionOptions(o: LayoutFlags): { flashAttention: boolean; dropout: boolean } {
   const kernel = oneOf(o.attention, '--attention', ATTENTION_KERNELS, 'flash2');
   return { flashAttention: isFusedAttention(kernel), dropout: o.dropout === true };
+}
+
+/** The software stack named by --stack, or the command's default. */
+export function stackFlag(o: LayoutFlags, fallback: StackId): StackProfile {
+  return findStack(o.stack ?? fallback);
 }
 
 /** The dimensions given on the command line; absent ones stay undefined. */

@@ -306,6 +306,10 @@ describe('CLI results', () => {
       'h100',
       '--gpus',
       '8',
+      // Megatron can split 405B over 128 GPUs with a 16-sequence batch; HF Trainer (the fine-tuning
+      // default) splits over data only, so dp ≤ 16.
+      '--stack',
+      'megatron',
       '--json',
     ]);
     expect(no.code).toBe(3);

@@ -8,10 +8,12 @@ import {
   layoutIssues,
   type ParallelLayout,
   worldSize,
+  ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
+import { stackLayoutIssues } from '../../core/training/stack.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
 
@@ -89,10 +91,17 @@ function train(
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
+  const stack = stackFlag(o, 'megatron');
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
     sequenceParallel: given.sequenceParallel ?? false,
+    // Without --zero: ZeRO-1 where the stack runs it, else its first stage (Unsloth: plain DDP).
+    zeroStage:
+      given.zeroStage ??
+      (stack.parallelism.zeroStages.includes(DEFAULT_LAYOUT.zeroStage)
+        ? DEFAULT_LAYOUT.zeroStage
+        : stack.parallelism.zeroStages[0]!),
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
   const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
@@ -102,14 +111,20 @@ function train(
   const issues = layoutIssues(spec, layout, seqLen);
   const batchIssue = globalBatchIssue(globalBatchSize, layout);
   if (batchIssue) issues.push(batchIssue);
-  if (issues.length > 0) throw new InputError(issues);
   const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
   const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');
+  // The stack decides what it combines (torchtitan runs ZeRO-3/FSDP with pipeline parallelism).
+  const checked = [
+    ...issues.filter((i) => i.rule !== ZERO3_WITH_PIPELINE),
+    ...stackLayoutIssues(stack, layout),
+  ];
+  if (checked.length > 0) throw new InputError(checked);
   const memory = trainingMemory(spec, layout, {
     seqLen,
     globalBatchSize,
     precision,
     optimizer,
+    stack,
     ...attentionOptions(o),
   });
   const peak = memory.peak;
@@ -120,6 +135,7 @@ function train(
       output: toJson({
         model: spec.name,
         mode: 'train',
+        stack: stack.id,
         gpus,
         layout,
         seqLen,
@@ -165,7 +181,7 @@ function train(
   const l = layout;
   return {
     output: [
-      `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}`,
+      `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
       '',
       table(['', ...cols], rows),

@@ -6,7 +6,7 @@ import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { formatCount, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { oneOf, positiveInteger, positiveNumber } from '../options.js';
 
@@ -60,6 +60,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       ),
       rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, RL_DEFAULTS.rolloutKv),
       constraints: layoutConstraints(o),
+      stack: stackFlag(o, 'hf'),
       usdPerGpuHour:
         o.pricePerGpuHour === undefined
           ? undefined
@@ -81,7 +82,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
   return {
     output: [
-      `GRPO on ${spec.name}, ${gpus} × ${hw.gpu.id}: ${formatCount(s.tokensPerStep)} tokens per step`,
+      `GRPO on ${spec.name}, ${gpus} × ${hw.gpu.id}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stackFlag(o, 'hf').name})`,
       '',
       table(
         ['phase', 'seconds', 'share'],

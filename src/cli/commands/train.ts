@@ -1,12 +1,14 @@
 import { loadCatalog } from '../../catalog/catalog.js';
+import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memory.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
+import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
@@ -70,6 +72,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     inputError('infeasible', ['--precision'], `${hw.gpu.id} has no FP8 tensor cores; use bf16`);
   }
   const constraints = layoutConstraints(o);
+  const stack = stackFlag(o, 'megatron');
 
   const assumptions = loadCatalog().assumptions;
   const tokens = o.tokens === undefined ? undefined : positiveNumber(o.tokens, '--tokens', 1);
@@ -110,6 +113,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       top: positiveInteger(o.top, '--top', 5),
       pareto: true,
       diagnoseGpuCount: true,
+      stack,
+      calibrationPool: allStackCalibrations(),
       cost:
         tokens === undefined
           ? undefined
@@ -132,8 +137,31 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   }
   const { chosen, run, search } = plan;
   const step = chosen.step;
+  const band = plan.band!;
+  const range = {
+    stepSeconds: timeRange(step.stepSeconds, band),
+    tokensPerSecond: rateRange(step.tokensPerSecond, band),
+    ...(run
+      ? {
+          gpuHours: timeRange(run.gpuHours, band),
+          wallClockDays: timeRange(run.wallClockDays, band),
+          costUsd: timeRange(run.costUsd, band),
+          energyKWh: timeRange(run.energyKWh, band),
+          co2Kg: timeRange(run.co2Kg, band),
+        }
+      : {}),
+  };
   const result = {
     model: spec.name,
+    stack: stack.id,
+    calibration: plan.calibration
+      ? {
+          family: plan.calibration.family,
+          stepTimeScale: plan.calibration.stepTimeScale,
+          cases: plan.calibration.cases.length,
+        }
+      : null,
+    outsideCalibration: band.outside,
     gpu: hw.gpu.id,
     cluster: hw.clusterId,
     gpus,
@@ -170,6 +198,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           pue: energy.pue,
         }
       : {}),
+    range,
     layoutsEvaluated: search.layoutsEvaluated,
     layoutsFeasible: search.layoutsFeasible,
     top: search.top.map(summary),
@@ -179,8 +208,10 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const l = chosen.layout;
   const lines = [
     `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
+    `stack: ${stack.name}${plan.calibration ? ` (calibrated on ${plan.calibration.cases.length} ${plan.calibration.family} runs: step time × ${plan.calibration.stepTimeScale.toFixed(2)})` : ''}`,
+    ...band.outside.map((line) => `outside calibration: ${line}`),
     `best layout: ${layoutText(l)}`,
-    `step ${step.stepSeconds.toFixed(3)} s · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · MFU ${(100 * step.mfu).toFixed(1)}% (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
+    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · MFU ${(100 * step.mfu).toFixed(1)}% (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
   ];
   if (run) {
@@ -189,15 +220,23 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       table(
         ['', 'ideal', `expected (goodput ${(100 * goodput).toFixed(0)}%)`],
         [
-          ['GPU-hours', formatCount(run.gpuHoursIdeal), formatCount(run.gpuHours)],
-          ['wall-clock days', run.wallClockDaysIdeal.toFixed(1), run.wallClockDays.toFixed(1)],
+          [
+            'GPU-hours',
+            formatCount(run.gpuHoursIdeal),
+            `${formatCount(run.gpuHours)} (P10 ${formatCount(range.gpuHours!.p10)} – P90 ${formatCount(range.gpuHours!.p90)})`,
+          ],
+          [
+            'wall-clock days',
+            run.wallClockDaysIdeal.toFixed(1),
+            `${run.wallClockDays.toFixed(1)} (P10 ${range.wallClockDays!.p10.toFixed(1)} – P90 ${range.wallClockDays!.p90.toFixed(1)})`,
+          ],
         ],
       ),
       '',
-      `cost      $${formatCount(run.costUsd)} at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${owned ? `owned, ${owned.lifeYears}-year life, energy included` : price.basis})`,
+      `cost      $${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd!.p10)} – P90 $${formatCount(range.costUsd!.p90)}) at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${owned ? `owned, ${owned.lifeYears}-year life, energy included` : price.basis})`,
       `          of which energy $${formatCount(run.costSplit.energyUsd)}, networking $${formatCount(run.costSplit.networkingUsd)}, compute hardware $${formatCount(run.costSplit.computeUsd)}`,
-      `energy    ${formatCount(run.energyKWh / 1000)} MWh (PUE ${energy.pue})`,
-      `CO2       ${formatCount(run.co2Kg / 1000)} t (${energy.region} grid)`,
+      `energy    ${formatCount(run.energyKWh / 1000)} MWh (P10 ${formatCount(range.energyKWh!.p10 / 1000)} – P90 ${formatCount(range.energyKWh!.p90 / 1000)}, PUE ${energy.pue})`,
+      `CO2       ${formatCount(run.co2Kg / 1000)} t (P10 ${formatCount(range.co2Kg!.p10 / 1000)} – P90 ${formatCount(range.co2Kg!.p90 / 1000)}, ${energy.region} grid)`,
     );
   } else {
     lines.push('', 'pass --tokens N for GPU-hours, days, cost, energy and CO2');

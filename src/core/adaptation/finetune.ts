@@ -11,6 +11,7 @@ import { bytesPerElement } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining, type TrainingPlan } from '../training/plan.js';
 import type { RunCostOptions } from '../training/run-cost.js';
+import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
@@ -38,6 +39,10 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly gpus: number;
   readonly constraints: LayoutConstraints;
   readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
+  /** The software stack (the CLI's default for fine-tuning: Hugging Face). */
+  readonly stack?: StackProfile;
+  /** Every calibration, pooled for the band of an uncalibrated family or stack. */
+  readonly calibrationPool?: readonly StackCalibration[];
 }
 
 export interface FinetunePlan extends TrainingPlan {
@@ -116,6 +121,8 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
     adapter: adapter ?? undefined,
     gpus: o.gpus,
     constraints: o.constraints,
+    stack: o.stack,
+    calibrationPool: o.calibrationPool,
     top: 3,
     cost: { ...o.cost, tokens: tokens.processed },
   });

@@ -13,6 +13,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
+import type { StackProfile } from '../training/stack.js';
 import { SECONDS_PER_HOUR } from '../units.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
 
@@ -34,6 +35,8 @@ export interface RlOptions {
   readonly rolloutKv: KvFormat;
   readonly constraints: LayoutConstraints;
   readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
+  /** The software stack of the policy update (the CLI's default: Hugging Face TRL). */
+  readonly stack?: StackProfile;
 }
 
 export interface RlStep {
@@ -116,6 +119,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       optimizer: 'adamw',
       gpus: o.gpus,
       constraints: o.constraints,
+      stack: o.stack,
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
       cost: o.cost,
     });

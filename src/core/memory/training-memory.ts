@@ -15,6 +15,20 @@ import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 
+/** How a software stack's memory differs (catalog/stacks/; see training/stack.ts). */
+export interface StackMemory {
+  /** Bytes per (token × vocabulary entry) live at the loss: 6 for a fused vocab-parallel cross-entropy, ~16 for FP32-upcast logits and their gradient. */
+  readonly logitsBytesPerElement: number;
+  /** Element-wise ops run as separate eager kernels that each save their input (Hugging Face eager). */
+  readonly unfusedElementwise: boolean;
+  /** FP8 GEMM inputs are kept in FP8 for the backward pass (Transformer Engine). */
+  readonly fp8ActivationCache: boolean;
+  /** Caching-allocator reserve and fragmentation, as a fraction of the allocated bytes. */
+  readonly allocatorReserveFraction: number;
+  /** CUDA context, communicator buffers and workspace per GPU. */
+  readonly frameworkOverheadBytes: number;
+}
+
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
 /**
@@ -91,6 +105,8 @@ export interface TrainingMemoryOptions {
   readonly fp8ActivationCache?: boolean;
   /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
   readonly adapter?: AdapterRuntime;
+  /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
+  readonly stack?: { readonly memory: StackMemory };
 }
 
 export interface ModelStateBytes {
@@ -133,6 +149,8 @@ export interface ActivationOptions {
   readonly dropout: boolean;
   /** Bytes per element of the GEMM inputs kept for the backward pass (2 BF16; 1 with FP8 caching). */
   readonly gemmInputBytes?: number;
+  /** Eager element-wise ops that each save their input (Hugging Face modules without fusion). */
+  readonly unfusedElementwise?: boolean;
 }
 
 /** Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised). */
@@ -192,7 +210,19 @@ export function activationBytesPerLayer(
       g * sbh * rep +
       4 * s * b * moe.numExperts;
   }
-  return attention + norms + mlp;
+  let eager = 0;
+  if (options.unfusedElementwise) {
+    // Hugging Face eager modules (transformers modeling_llama.py): RMSNorm saves its FP32 upcast for
+    // pow and the multiply (+4sbh each, beyond the BF16 input); RoPE saves q and k and their
+    // rotate_half copies (+2 × (q + k)); SwiGLU saves silu(gate) beside gate and up (+2sbI).
+    eager =
+      spec.norm.perLayer * 4 * sbh * rep +
+      (2 * 2 * s * b * (heads + kvHeads) * qkDim) / t +
+      (layer === 'moe' && spec.moe
+        ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t
+        : (2 * s * b * spec.mlp.intermediateSize) / t);
+  }
+  return attention + norms + mlp + eager;
 }
 
 /**
@@ -264,18 +294,23 @@ export function trainingMemory(
   const bytes = PRECISION_BYTES[options.precision];
   const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
   const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
-  const fp8Cache = options.fp8ActivationCache ?? options.precision === 'fp8';
+  const stack = options.stack?.memory;
+  const fp8Cache = options.fp8ActivationCache ?? stack?.fp8ActivationCache ?? options.precision === 'fp8';
   const actOptions: ActivationOptions = {
     seqLen: options.seqLen,
     flashAttention,
     dropout,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
+    unfusedElementwise: stack?.unfusedElementwise ?? false,
   };
+  const logitsBytes = stack?.logitsBytesPerElement ?? 6;
+  const reserve = stack?.allocatorReserveFraction ?? 0;
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
   };
-  const overhead = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
+  const overhead =
+    options.frameworkOverheadBytes ?? stack?.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
   const moePrefix = moeLayerPrefix(spec);
@@ -321,8 +356,9 @@ export function trainingMemory(
     }
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
-    // Logits of one microbatch: BF16 logits plus FP32 for the softmax cross-entropy, vocab split over TP.
-    if (o.holdsHead) buffers += (6 * s * b * spec.vocabSize) / t;
+    // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
+    // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
+    if (o.holdsHead) buffers += (logitsBytes * s * b * spec.vocabSize) / t;
     const { weights, gradients, optimizerStates } = o.modelStates;
     return {
       stage: p === 1 ? 'only' : o.index === 0 ? 'first' : o.index === p - 1 ? 'last' : 'middle',
@@ -335,7 +371,9 @@ export function trainingMemory(
       activations: o.activations,
       buffers,
       frameworkOverhead: overhead,
-      totalBytes: weights + gradients + optimizerStates + o.activations + buffers + overhead,
+      // The caching allocator reserves more than it hands out (the stack's reserve fraction).
+      totalBytes:
+        (weights + gradients + optimizerStates + o.activations + buffers) * (1 + reserve) + overhead,
     };
   };
 

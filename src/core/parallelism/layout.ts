@@ -50,6 +50,8 @@ const at = (field: keyof ParallelLayout) => ['layout', field] as const;
 
 /** The check that EP divides DP × CP: callers that have not fixed DP yet skip it by this rule id. */
 export const EP_DIVIDES_DP_CP = 'ep-divides-dp-cp';
+/** The Megatron-LM/DeepSpeed rule that ZeRO-3 does not combine with PP: a stack that can (torchtitan) drops it. */
+export const ZERO3_WITH_PIPELINE = 'zero3-with-pipeline';
 
 /** Microbatches per step on each data-parallel rank: global batch / (DP × micro-batch), at least 1. */
 export function microbatchCount(
@@ -147,6 +149,7 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
     add(
       'zeroStage',
       'ZeRO-3/FSDP with pipeline parallelism is not supported by Megatron-LM or DeepSpeed; use ZeRO-1 with pp > 1',
+      ZERO3_WITH_PIPELINE,
     );
   }
   return issues;

@@ -13,6 +13,7 @@ import {
   RECOMPUTE_MODES,
   type RecomputeMode,
 } from '../parallelism/layout.js';
+import type { StackProfile } from './stack.js';
 import {
   type LayerCosts,
   layerCosts,
@@ -45,6 +46,8 @@ export interface SearchOptions extends TrainingOptions {
   readonly maxTensorParallel?: number;
   /** Also search smaller GPU counts (halving down to one node) for the time-vs-GPUs Pareto set. */
   readonly pareto?: boolean;
+  /** The software stack: only the splits it supports are searched, and memory is as it allocates. */
+  readonly stack?: StackProfile;
 }
 
 export interface EvaluatedLayout {
@@ -215,14 +218,20 @@ function enumerate(
         ? RECOMPUTE_MODES.filter((r) => r !== 'selective')
         : RECOMPUTE_MODES;
   const gpuDivisors = divisors(gpus);
-  const tps = pick(c.tensorParallel, gpuDivisors).filter(
+  // What the stack can split (catalog/stacks/): an unsupported dimension stays 1.
+  const can = options.stack?.parallelism;
+  const only1 = (supported: boolean | undefined, all: number[]) => (supported === false ? [1] : all);
+  const zeroStages = (can?.zeroStages ?? [0, 1, 2, 3]) as readonly (0 | 1 | 2 | 3)[];
+  const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
     (t) =>
       (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && (kvHeads % t === 0 || t % kvHeads === 0),
   );
   for (const tp of tps) {
-    const pps = pick(c.pipelineParallel, divisors(gpus / tp)).filter((p) => p <= spec.numLayers);
+    const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(
+      (p) => p <= spec.numLayers,
+    );
     for (const pp of pps) {
-      const cps = pick(c.contextParallel, divisors(gpus / (tp * pp))).filter(
+      const cps = pick(c.contextParallel, only1(can?.context, divisors(gpus / (tp * pp)))).filter(
         (cp) => cp === 1 || (seq % (2 * cp) === 0 && seq / cp >= 1024),
       );
       for (const cp of cps) {
@@ -230,18 +239,27 @@ function enumerate(
         if (c.dataParallel !== undefined && c.dataParallel !== dp) continue;
         if (batch % dp !== 0) continue;
         const eps = spec.moe
-          ? pick(c.expertParallel, divisors(dp * cp)).filter((e) => spec.moe!.numExperts % e === 0)
+          ? pick(c.expertParallel, only1(can?.expert, divisors(dp * cp))).filter(
+              (e) => spec.moe!.numExperts % e === 0,
+            )
           : pick(c.expertParallel, [1]);
         for (const ep of eps) {
-          const micros = pick(c.microBatchSize, [1, 2, 4, 8, 16]).filter((b) => (batch / dp) % b === 0);
+          const micros = (c.microBatchSize !== undefined ? [c.microBatchSize] : [1, 2, 4, 8, 16]).filter(
+            (b) => (batch / dp) % b === 0,
+          );
           for (const mbs of micros) {
-            const sps = pick(c.sequenceParallel, tp > 1 ? [true, false] : [false]);
+            const sps = pick(c.sequenceParallel, tp > 1 && can?.sequence !== false ? [true, false] : [false]);
             for (const sp of sps) {
               let costs: LayerCosts | null = null;
               const vpps =
                 pp > 1
                   ? // Stages may be uneven (Llama 3 put 126 layers on 16 stages), so any v with pp·v ≤ L.
-                    pick(c.virtualStages, [1, 2, 3, 4, 6, 8]).filter((v) => pp * v <= spec.numLayers)
+                    (c.virtualStages !== undefined
+                      ? [c.virtualStages]
+                      : can?.interleaved === false
+                        ? [1]
+                        : [1, 2, 3, 4, 6, 8]
+                    ).filter((v) => pp * v <= spec.numLayers)
                   : pick(c.virtualStages, [1]);
               for (const vpp of vpps) {
                 const schedules: PipelineSchedule[] = c.schedule
@@ -250,8 +268,8 @@ function enumerate(
                 for (const schedule of schedules) {
                   if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
                   for (const recompute of recomputeModes) {
-                    for (const zero of pick(c.zeroStage, [0, 1, 2, 3] as const)) {
-                      if (zero === 3 && pp > 1) continue;
+                    for (const zero of pick(c.zeroStage, zeroStages)) {
+                      if (zero === 3 && pp > 1 && !can?.zero3WithPipeline) continue;
                       const layout: ParallelLayout = {
                         tensorParallel: tp,
                         pipelineParallel: pp,

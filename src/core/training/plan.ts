@@ -6,8 +6,15 @@ import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { largestMemoryTerm, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
-import { DEFAULT_LAYOUT, EP_DIVIDES_DP_CP, globalBatchIssue, layoutIssues } from '../parallelism/layout.js';
+import {
+  DEFAULT_LAYOUT,
+  EP_DIVIDES_DP_CP,
+  globalBatchIssue,
+  layoutIssues,
+  ZERO3_WITH_PIPELINE,
+} from '../parallelism/layout.js';
 import { GIB } from '../units.js';
+import { type ErrorBand, errorBand } from './error-band.js';
 import {
   type EvaluatedLayout,
   firstFittingLayout,
@@ -16,6 +23,13 @@ import {
   searchLayouts,
 } from './layout-search.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
+import {
+  calibratedStep,
+  type StackCalibration,
+  type StackProfile,
+  stackCalibration,
+  stackLayoutIssues,
+} from './stack.js';
 import type { TrainingOptions } from './step-time.js';
 
 export interface TrainingPlanOptions extends TrainingOptions {
@@ -30,12 +44,22 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly diagnoseGpuCount?: boolean;
   /** Omit for one step only. */
   readonly cost?: Omit<RunCostOptions, 'gpus'>;
+  /** The software stack (catalog/stacks/): what it can split, how it allocates, its calibration. */
+  readonly stack?: StackProfile;
+  /** Every (family × stack) calibration, pooled for the band of an uncalibrated family or stack. */
+  readonly calibrationPool?: readonly StackCalibration[];
 }
 
 export interface TrainingPlan {
+  /** Layouts as the engine times them (ranked before the stack's uniform scale). */
   readonly search: SearchResult;
+  /** The fastest layout, its step time scaled by the (GPU family × stack) calibration. */
   readonly chosen: EvaluatedLayout;
   readonly run: RunCost | null;
+  /** The calibration applied (null: none for this family and stack; the engine's time as is). */
+  readonly calibration: StackCalibration | null;
+  /** P10–P90 multipliers from the calibration's leave-one-out residuals (null without a stack). */
+  readonly band: ErrorBand | null;
 }
 
 /** Thrown (as data) when no layout fits: the memory of the closest misses and fitting alternatives. */
@@ -77,10 +101,21 @@ export function planTraining(
       message: `${options.gpus} GPUs cannot be split as the fixed tp × pp × dp × cp = ${product}`,
     });
   }
-  // Check the dimensions the user fixed; "EP divides dp × cp" only once DP is fixed too.
-  const issues = layoutIssues(spec, { ...DEFAULT_LAYOUT, ...definedOnly(c) }, options.seqLen).filter(
-    (issue) => c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP,
+  // Check the dimensions the user fixed; "EP divides dp × cp" only once DP is fixed too. The stack
+  // decides what it can combine (torchtitan runs ZeRO-3/FSDP with pipeline parallelism).
+  const stack = options.stack;
+  // Fixed virtual stages imply the interleaved schedule unless another is named.
+  const fixed = {
+    ...DEFAULT_LAYOUT,
+    ...definedOnly(c),
+    schedule: c.schedule ?? ((c.virtualStages ?? 1) > 1 ? 'interleaved' : DEFAULT_LAYOUT.schedule),
+  };
+  const issues = layoutIssues(spec, fixed, options.seqLen).filter(
+    (issue) =>
+      (c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP) &&
+      !(stack && issue.rule === ZERO3_WITH_PIPELINE),
   );
+  if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
   const batchIssue =
     c.dataParallel === undefined
       ? null
@@ -133,9 +168,18 @@ export function planTraining(
       alternatives.top,
     );
   }
-  const chosen = search.best;
+  const family = cluster.gpu.efficiency.id;
+  const calibration = stack ? stackCalibration(stack, family) : null;
+  const chosen = { ...search.best, step: calibratedStep(search.best.step, calibration) };
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
-  return { search, chosen, run };
+  const band = stack
+    ? errorBand(calibration, options.calibrationPool ?? stack.calibrations, {
+        family,
+        stack: stack.id,
+        gpus: options.gpus,
+      })
+    : null;
+  return { search, chosen, run, calibration, band };
 }
 
 /**

@@ -1,0 +1,146 @@
+/**
+ * Software stacks (catalog/stacks/*.json) and their (GPU family × stack) calibrations
+ * (catalog/validation/stack-calibration.json, written by scripts/calibrate.ts), as core StackProfiles.
+ */
+import { z } from 'zod';
+import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
+import { InputError, InternalError } from '../core/errors.js';
+import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
+import { toSi } from '../core/units.js';
+import { STACKS_FILES } from './data.js';
+import { sourcedValue } from './schema.js';
+
+const cited = { source: z.string().min(1), note: z.string().min(1) };
+
+export const stackFileSchema = z
+  .object({
+    id: z.enum(STACK_IDS),
+    name: z.string().min(1),
+    description: z.string().min(1),
+    parallelism: z
+      .object({
+        tensor: z.boolean(),
+        pipeline: z.boolean(),
+        expert: z.boolean(),
+        context: z.boolean(),
+        sequence: z.boolean(),
+        interleaved: z.boolean(),
+        /** ZeRO stages as strings ("0"–"3"): the catalog holds no bare numbers. */
+        zeroStages: z.array(z.enum(['0', '1', '2', '3'])).min(1),
+        zero3WithPipeline: z.boolean(),
+        ...cited,
+      })
+      .strict(),
+    kernels: z
+      .object({
+        crossEntropy: z.enum(['fused-vocab-parallel', 'fp32-logits', 'chunked-fused']),
+        attention: z.enum(['flash2', 'flash3', 'cudnn', 'unfused']),
+        fusedElementwise: z.boolean(),
+        fp8Recipe: z.enum(['transformer-engine', 'torchao-float8', 'none']),
+        fp8ActivationCache: z.boolean(),
+        cudaGraphs: z.boolean(),
+        compile: z.boolean(),
+        ...cited,
+      })
+      .strict(),
+    memory: z
+      .object({
+        logitsBytesPerElement: sourcedValue,
+        allocatorReserveFraction: sourcedValue,
+        frameworkOverhead: sourcedValue,
+      })
+      .strict(),
+  })
+  .strict();
+export type StackFile = z.infer<typeof stackFileSchema>;
+
+export const calibrationCaseSchema = z
+  .object({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    locator: z.string().min(1),
+    gpus: z.number().int().positive(),
+    /** Published and engine (uncalibrated) step seconds or an equivalent time-like figure. */
+    published: z.number().positive(),
+    engine: z.number().positive(),
+  })
+  .strict();
+
+export const calibrationFileSchema = z
+  .object({
+    meta: z.object({ what: z.string(), method: z.string(), generated: z.string() }).strict(),
+    calibrations: z.array(
+      z
+        .object({
+          stack: z.enum(STACK_IDS),
+          family: z.string().min(1),
+          stepTimeScale: z.number().positive(),
+          leaveOneOutLogResiduals: z.array(z.number()),
+          cases: z.array(calibrationCaseSchema).min(1),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type CalibrationFile = z.infer<typeof calibrationFileSchema>;
+
+const cache = new Map<StackId, StackProfile>();
+
+/** A stack by id, with its calibrations. Unknown ids are an InputError naming the stacks. */
+export function findStack(id: string, field = '--stack'): StackProfile {
+  const key = id.trim().toLowerCase() as StackId;
+  if (!(STACK_IDS as readonly string[]).includes(key)) {
+    throw new InputError({
+      code: 'unknown_id',
+      path: [field],
+      message: `unknown stack '${id}'; one of: ${STACK_IDS.join(', ')}`,
+    });
+  }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const parsed = stackFileSchema.safeParse(STACKS_FILES[key]);
+  if (!parsed.success)
+    throw new InternalError(`catalog/stacks/${key}.json is invalid: ${parsed.error.message}`);
+  const file = parsed.data;
+  const calibrations = stackCalibrations().calibrations.filter((c) => c.stack === key);
+  const profile: StackProfile = {
+    id: file.id,
+    name: file.name,
+    parallelism: {
+      ...file.parallelism,
+      zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),
+    },
+    memory: {
+      logitsBytesPerElement: toSi(
+        file.memory.logitsBytesPerElement.value,
+        file.memory.logitsBytesPerElement.unit,
+      ),
+      unfusedElementwise: !file.kernels.fusedElementwise,
+      fp8ActivationCache: file.kernels.fp8ActivationCache,
+      allocatorReserveFraction: file.memory.allocatorReserveFraction.value,
+      frameworkOverheadBytes: toSi(file.memory.frameworkOverhead.value, file.memory.frameworkOverhead.unit),
+    },
+    calibrations: calibrations.map((c) => ({
+      family: c.family,
+      stepTimeScale: c.stepTimeScale,
+      leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
+      cases: c.cases.map((k) => k.id),
+      maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
+    })),
+  };
+  cache.set(key, profile);
+  return profile;
+}
+
+/** The calibration file, validated. */
+export function stackCalibrations(): CalibrationFile {
+  const parsed = calibrationFileSchema.safeParse(calibrationFile);
+  if (!parsed.success)
+    throw new InternalError(`catalog/validation/stack-calibration.json is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Every calibration of every stack (the pooled band for uncalibrated cases). */
+export function allStackCalibrations(): StackProfile['calibrations'] {
+  return STACK_IDS.flatMap((id) => findStack(id).calibrations);
+}

@@ -1,0 +1,126 @@
+/**
+ * Software stacks: memory as each allocates, the splits each supports, and the calibrated P10–P90
+ * band (catalog/stacks/, catalog/validation/stack-calibration.json).
+ */
+import { describe, expect, it } from 'vitest';
+import { findCluster, findGpu, findModel } from '../../src/catalog/catalog.js';
+import { allStackCalibrations, findStack } from '../../src/catalog/stacks.js';
+import { InputError } from '../../src/core/errors.js';
+import { trainingMemory } from '../../src/core/memory/training-memory.js';
+import { specFromInput } from '../../src/core/model/model-spec-schema.js';
+import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
+import { errorBand, rateRange, timeRange } from '../../src/core/training/error-band.js';
+import { planTraining } from '../../src/core/training/plan.js';
+import { calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
+import { fitCalibrations } from '../../src/validation/stack-calibration.js';
+
+describe('memory as each stack allocates', () => {
+  // A Llama-style 3B (Llama 3.2 3B shape) at micro-batch 4 × 4,096 tokens ran out of memory on a
+  // 141 GB H200 with Hugging Face transformers; Megatron's fused kernels need far less.
+  const llama3b = specFromInput({
+    name: 'Llama 3B',
+    vocabSize: 128256,
+    hiddenSize: 3072,
+    numLayers: 28,
+    maxContextTokens: 131072,
+    tieWordEmbeddings: true,
+    attention: { kind: 'gqa', numHeads: 24, numKvHeads: 8 },
+    mlp: { intermediateSize: 8192, gated: true },
+  });
+  const peak = (stack: string) =>
+    trainingMemory(
+      llama3b,
+      { ...DEFAULT_LAYOUT, microBatchSize: 4, zeroStage: 0 },
+      { seqLen: 4096, globalBatchSize: 4, precision: 'bf16', optimizer: 'adamw', stack: findStack(stack) },
+    ).peak;
+  it('Hugging Face: does not fit on an H200 (FP32 logits and their gradient, eager element-wise saves)', () => {
+    expect(peak('hf').totalBytes).toBeGreaterThan(findGpu('h200').memoryBytes);
+  });
+  it('Megatron-style fused kernels: the same run fits', () => {
+    expect(peak('megatron').totalBytes).toBeLessThan(findGpu('h200').memoryBytes);
+    expect(peak('unsloth').totalBytes).toBeLessThan(peak('hf').totalBytes);
+  });
+});
+
+describe('the splits each stack supports', () => {
+  const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
+  const cluster = findCluster('dgx-h100');
+  const options = {
+    seqLen: 4096,
+    globalBatchSize: 256,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    gpus: 16,
+  } as const;
+  it('torchtitan runs ZeRO-3/FSDP with pipeline parallelism; Megatron does not', () => {
+    const constraints = { pipelineParallel: 2, zeroStage: 3 } as const;
+    const titan = planTraining(llama8b, cluster, { ...options, constraints, stack: findStack('torchtitan') });
+    expect(titan.chosen.layout.zeroStage).toBe(3);
+    expect(() =>
+      planTraining(llama8b, cluster, { ...options, constraints, stack: findStack('megatron') }),
+    ).toThrow(InputError);
+  });
+  it('Hugging Face Trainer splits over data only: a fixed --tp is refused naming the stack', () => {
+    expect(() =>
+      planTraining(llama8b, cluster, {
+        ...options,
+        constraints: { tensorParallel: 2 },
+        stack: findStack('hf'),
+      }),
+    ).toThrow(/Hugging Face Trainer .* does not support tensor parallelism/);
+    const plan = planTraining(llama8b, cluster, { ...options, constraints: {}, stack: findStack('hf') });
+    expect(plan.chosen.layout.tensorParallel * plan.chosen.layout.pipelineParallel).toBe(1);
+  });
+});
+
+describe('calibration and bands', () => {
+  it('the calibrated step scales every time and rate consistently', () => {
+    const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
+    const plan = planTraining(llama8b, findCluster('dgx-h100'), {
+      seqLen: 4096,
+      globalBatchSize: 256,
+      precision: 'bf16',
+      optimizer: 'adamw',
+      gpus: 16,
+      constraints: {},
+      stack: findStack('megatron'),
+    });
+    const raw = plan.search.best!.step;
+    const k = stackCalibration(findStack('megatron'), 'hopper')!.stepTimeScale;
+    expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * k, 10);
+    expect(plan.chosen.step.tokensPerSecond * plan.chosen.step.stepSeconds).toBeCloseTo(raw.tokensPerStep, 3);
+    expect(calibratedStep(raw, null)).toBe(raw);
+    const band = plan.band!;
+    expect(band.low).toBeLessThan(band.high);
+    const s = timeRange(plan.chosen.step.stepSeconds, band);
+    const r = rateRange(plan.chosen.step.tokensPerSecond, band);
+    expect(s.p10 * r.p90).toBeCloseTo(raw.tokensPerStep, 3);
+  });
+  it('a stack with no calibration on a family says so and gets a wider band', () => {
+    const all = allStackCalibrations();
+    const cal = stackCalibration(findStack('megatron'), 'ampere');
+    const calibrated = errorBand(cal, all, { family: 'ampere', stack: 'megatron', gpus: 64 });
+    const none = errorBand(null, all, { family: 'cdna3', stack: 'deepspeed', gpus: 64 });
+    expect(calibrated.outside).toEqual([]);
+    expect(none.outside[0]).toMatch(/no calibration cases for deepspeed on cdna3/);
+    expect(none.high / none.low).toBeGreaterThan(calibrated.high / calibrated.low);
+    const far = errorBand(cal, all, { family: 'ampere', stack: 'megatron', gpus: 100_000 });
+    expect(far.outside[0]).toMatch(/beyond the calibration cases/);
+  });
+  it('leave-one-out: cases that agree give zero residuals; the scale is their common ratio', () => {
+    const c = (id: string, engine: number) => ({
+      id,
+      stack: 'megatron' as const,
+      family: 'x',
+      source: 's',
+      locator: 'l',
+      gpus: 8,
+      published: 1.5 * engine,
+      engine,
+    });
+    const fit = fitCalibrations([c('a', 1), c('b', 2), c('c', 5)], '2026-11-30');
+    expect(fit.calibrations[0]!.stepTimeScale).toBeCloseTo(1.5, 10);
+    for (const r of fit.calibrations[0]!.leaveOneOutLogResiduals) expect(r).toBeCloseTo(0, 10);
+  });
+});
