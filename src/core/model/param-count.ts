@@ -193,52 +193,36 @@ function mixerParams(
   spec: ModelSpec,
   mixer: LayerMixer,
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace'> {
-  const none = { attention: 0, sparseIndexer: 0, linearAttention: 0, stateSpace: 0 };
-  switch (mixer) {
-    case 'full':
-    case 'sliding':
-    case 'chunked':
-      return { ...none, attention: attentionParams(spec) };
-    case 'sparse':
-      return {
-        ...none,
-        attention: attentionParams(spec),
-        sparseIndexer: sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention')),
-      };
-    case 'linear':
-      return {
-        ...none,
-        linearAttention: gatedDeltaNetParams(
-          spec.hiddenSize,
-          required(spec.linearAttention, mixer, 'linearAttention'),
-        ),
-      };
-    case 'mamba':
-      return {
-        ...none,
-        stateSpace: mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')),
-      };
-    case 'none':
-      return none;
-  }
+  const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
+  return {
+    attention: softmax ? attentionParams(spec) : 0,
+    sparseIndexer:
+      mixer === 'sparse'
+        ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))
+        : 0,
+    linearAttention:
+      mixer === 'linear'
+        ? gatedDeltaNetParams(spec.hiddenSize, required(spec.linearAttention, mixer, 'linearAttention'))
+        : 0,
+    stateSpace:
+      mixer === 'mamba' ? mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')) : 0,
+  };
 }
 
 function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
-  const mixer = mixerParams(spec, layer.attention);
+  const m = mixerParams(spec, layer.attention);
   const norms = spec.norm.perLayer * normParams(spec, spec.hiddenSize);
-  const noMlp = { denseMlp: 0, sharedExperts: 0, routedExperts: 0, activeRoutedExperts: 0, router: 0 };
-  if (layer.mlp === 'none') return { ...mixer, ...noMlp, norms };
-  if (layer.mlp === 'dense' || spec.moe === null) {
-    return { ...mixer, ...noMlp, denseMlp: denseMlpParams(spec, spec.mlp), norms };
-  }
-  const moe = moeLayerParams(spec, spec.moe);
+  const moe = layer.mlp === 'moe' && spec.moe !== null ? moeLayerParams(spec, spec.moe) : null;
   return {
-    ...mixer,
-    denseMlp: 0,
-    sharedExperts: moe.shared,
-    routedExperts: moe.expert * spec.moe.numExperts,
-    activeRoutedExperts: moe.expert * spec.moe.topK,
-    router: moe.router,
+    attention: m.attention,
+    sparseIndexer: m.sparseIndexer,
+    linearAttention: m.linearAttention,
+    stateSpace: m.stateSpace,
+    denseMlp: layer.mlp === 'none' || moe !== null ? 0 : denseMlpParams(spec, spec.mlp),
+    sharedExperts: moe ? moe.shared : 0,
+    routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,
+    activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
+    router: moe ? moe.router : 0,
     norms,
   };
 }
@@ -269,6 +253,7 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const head = spec.tieWordEmbeddings ? 0 : spec.vocabSize * h;
   const finalNorm = normParams(spec, h);
 
+  const byKind = new Map<string, LayerParams>();
   let attention = 0;
   let sparseIndexer = 0;
   let linearAttention = 0;
@@ -280,7 +265,13 @@ export function paramCount(spec: ModelSpec): ParamCount {
   let router = 0;
   let norms = finalNorm;
   const perLayer = spec.layers.map((layer) => {
-    const p = layerParams(spec, layer);
+    // Layers of one kind have identical counts: compute each kind once.
+    const key = `${layer.attention}/${layer.mlp}`;
+    let p = byKind.get(key);
+    if (p === undefined) {
+      p = layerParams(spec, layer);
+      byKind.set(key, p);
+    }
     attention += p.attention;
     sparseIndexer += p.sparseIndexer;
     linearAttention += p.linearAttention;
