@@ -105,6 +105,11 @@ export interface TrainingMemoryOptions {
   readonly fp8ActivationCache?: boolean;
   /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
   readonly adapter?: AdapterRuntime;
+  /**
+   * Only the stages that can be the peak (the first, the last, and the lowest rank of each distinct
+   * layer mix: a later rank with the same layers holds fewer microbatches). For the layout search.
+   */
+  readonly peakOnly?: boolean;
   /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
   readonly stack?: { readonly memory: StackMemory };
 }
@@ -313,7 +318,6 @@ export function trainingMemory(
     options.frameworkOverheadBytes ?? stack?.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
-  const moePrefix = moeLayerPrefix(spec);
   // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
   const norms = spec.norm.perLayer * normParams(spec, h);
   const attentionPerGpu = attentionParams(spec) / t + norms;
@@ -377,15 +381,10 @@ export function trainingMemory(
     };
   };
 
-  const chunks = pipelineChunks(spec.numLayers, p, p > 1 ? layout.virtualStages : 1);
+  const { layersOf, moeLayersOf } = rankLayers(spec, p, p > 1 ? layout.virtualStages : 1);
   const stageMemory = (index: number): StageMemory => {
-    let layers = 0;
-    let moeLayers = 0;
-    for (let k = index; k < chunks.length; k += p) {
-      const chunk = chunks[k]!;
-      layers += chunk.last - chunk.first;
-      moeLayers += moePrefix[chunk.last]! - moePrefix[chunk.first]!;
-    }
+    const layers = layersOf[index]!;
+    const moeLayers = moeLayersOf[index]!;
     const denseLayers = layers - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
     const expertParams = moeLayers * moeLayerExperts;
@@ -406,7 +405,7 @@ export function trainingMemory(
       denseParams += normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
-    const stage = { index, layers, moeLayers, inFlight, paramsPerGpu: denseParams + expertParams, holdsHead };
+    const paramsPerGpu = denseParams + expertParams;
 
     const adapter = options.adapter;
     if (adapter) {
@@ -430,7 +429,12 @@ export function trainingMemory(
           spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
         ) / t;
       const result = finishStage({
-        ...stage,
+        index,
+        layers,
+        moeLayers,
+        inFlight,
+        paramsPerGpu,
+        holdsHead,
         modelStates: { weights, gradients, optimizerStates },
         activations,
         extraBuffers: adapter.baseBytesPerParam < 1 ? 2 * largestMatrix : 0,
@@ -452,14 +456,30 @@ export function trainingMemory(
       shard(expertParams, expertShards, 1, optimizerBytes);
     // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
     return finishStage({
-      ...stage,
+      index,
+      layers,
+      moeLayers,
+      inFlight,
+      paramsPerGpu,
+      holdsHead,
       modelStates: { weights, gradients, optimizerStates },
       activations,
       extraBuffers: zero === 3 ? 2 * maxLayerWeights * bytes.weight : 0,
     });
   };
 
-  const stages = Array.from({ length: p }, (_, i) => stageMemory(i));
+  let ranks = Array.from({ length: p }, (_, i) => i);
+  if (options.peakOnly && p > 2) {
+    const seen = new Set<number>();
+    ranks = ranks.filter((i) => {
+      if (i === 0 || i === p - 1) return true;
+      const key = layersOf[i]! * 65536 + moeLayersOf[i]!;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+  const stages = ranks.map((i) => stageMemory(i));
   const peak = stages.reduce((a, c) => (c.totalBytes > a.totalBytes ? c : a));
   return {
     peak,
@@ -467,6 +487,39 @@ export function trainingMemory(
     microbatchesInFlight: stages[0]!.microbatchesInFlight,
     activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
   };
+}
+
+const rankLayersCache = new WeakMap<
+  ModelSpec,
+  Map<number, { layersOf: Int32Array; moeLayersOf: Int32Array }>
+>();
+
+/** Layers and MoE layers held by each pipeline rank with chunks placed round-robin (cached per spec). */
+function rankLayers(
+  spec: ModelSpec,
+  p: number,
+  v: number,
+): { readonly layersOf: Int32Array; readonly moeLayersOf: Int32Array } {
+  let bySplit = rankLayersCache.get(spec);
+  if (!bySplit) {
+    bySplit = new Map();
+    rankLayersCache.set(spec, bySplit);
+  }
+  const key = p * 4096 + v;
+  let hit = bySplit.get(key);
+  if (!hit) {
+    const prefix = moeLayerPrefix(spec);
+    const chunks = pipelineChunks(spec.numLayers, p, v);
+    const layersOf = new Int32Array(p);
+    const moeLayersOf = new Int32Array(p);
+    chunks.forEach((chunk, k) => {
+      layersOf[k % p]! += chunk.last - chunk.first;
+      moeLayersOf[k % p]! += prefix[chunk.last]! - prefix[chunk.first]!;
+    });
+    hit = { layersOf, moeLayersOf };
+    bySplit.set(key, hit);
+  }
+  return hit;
 }
 
 const moePrefixCache = new WeakMap<ModelSpec, Int32Array>();

@@ -202,6 +202,7 @@ function enumerate(
 ): number {
   let count = 0;
   const c = options.constraints ?? {};
+  const peakOnly = { ...options, peakOnly: true };
   const capacity = cluster.gpu.memoryBytes;
   const heads = spec.attention.numHeads;
   const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
@@ -284,7 +285,7 @@ function enumerate(
                         schedule,
                       };
                       count += 1;
-                      const memory = trainingMemory(spec, layout, options).peak.totalBytes;
+                      const memory = trainingMemory(spec, layout, peakOnly).peak.totalBytes;
                       const fits = memory <= capacity;
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
                       if (!fits && !wantsInfeasible(memory - capacity)) continue;
