@@ -219,9 +219,22 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
           height: 240,
           x: { label: 'utilisation (%)', grid: true },
           y: { label: '$ per busy GPU-hour', grid: true, type: 'log' },
-          color: { legend: true, domain: [owned, rented], range: ['steelblue', 'orange'] },
+          color: { domain: [owned, rented], range: ['steelblue', 'orange'] },
           marks: [
             Plot.lineY(curve, { x: 'utilisation', y: 'usdPerBusyHour', stroke: 'series', strokeWidth: 2 }),
+            // The legend, inside the chart: each line named at its right end.
+            Plot.text(
+              curve,
+              Plot.selectLast({
+                x: 'utilisation',
+                y: 'usdPerBusyHour',
+                z: 'series',
+                text: 'series',
+                fill: 'series',
+                textAnchor: 'end',
+                dy: -8,
+              }),
+            ),
           ],
         }),
       ),
