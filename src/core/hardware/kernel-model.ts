@@ -71,29 +71,25 @@ export function streamSeconds(model: KernelModel, memoryBytesPerSecond: number, 
   return model.launchSeconds + bytes / (memoryBytesPerSecond * model.bandwidthFraction);
 }
 
+/** The fastest tile × split-K choice found by {@link gemmComputeSeconds} (reused scratch: no allocation). */
+const choice = { tile: { m: 0, n: 0 } as GemmTile, tiles: 0, split: 1, waves: 0 };
+
 /**
- * `count` GEMMs C[m,n] = A[m,k]·B[k,n] launched together (a batched or grouped GEMM: their tiles
- * share the waves) on a GPU with `computeUnits` units and dense `peakFlopsPerSecond` in this
- * datatype. Cheap: a handful of tile × split candidates, no allocation beyond the result.
+ * Compute seconds of `count` GEMMs launched together (their tiles share the waves): the fastest tile
+ * and split-K of the menu, as the library's heuristic aims for. Hot path of the layout search: plain
+ * loops, no allocation.
  */
-export function predictGemm(
-  model: KernelModel,
+function gemmComputeSeconds(
   params: GemmKernelParameters,
   computeUnits: number,
-  peakFlopsPerSecond: number,
+  unitFlopsPerSecond: number,
   memoryBytesPerSecond: number,
   m: number,
   n: number,
   k: number,
-  inputBytes: number,
-  count = 1,
-): GemmPrediction {
-  const unitFlopsPerSecond = (peakFlopsPerSecond / computeUnits) * params.ceiling;
+  count: number,
+): number {
   let best = Number.POSITIVE_INFINITY;
-  let bestTile = params.tiles[0]!;
-  let bestTiles = 0;
-  let bestSplit = 1;
-  let bestWaves = 0;
   for (const tile of params.tiles) {
     const tiles = Math.ceil(count * Math.ceil(m / tile.m) * Math.ceil(n / tile.n));
     for (const split of SPLITS) {
@@ -107,28 +103,84 @@ export function predictGemm(
       const seconds = waves * tileSeconds + reduceSeconds;
       if (seconds < best) {
         best = seconds;
-        bestTile = tile;
-        bestTiles = tiles;
-        bestSplit = split;
-        bestWaves = waves;
+        choice.tile = tile;
+        choice.tiles = tiles;
+        choice.split = split;
+        choice.waves = waves;
       }
     }
   }
+  return best;
+}
+
+/** Seconds only (the step-time hot path): launch + max(compute, streaming the operands). */
+export function gemmKernelSeconds(
+  model: KernelModel,
+  params: GemmKernelParameters,
+  computeUnits: number,
+  peakFlopsPerSecond: number,
+  memoryBytesPerSecond: number,
+  m: number,
+  n: number,
+  k: number,
+  inputBytes: number,
+  count = 1,
+): number {
+  const compute = gemmComputeSeconds(
+    params,
+    computeUnits,
+    (peakFlopsPerSecond / computeUnits) * params.ceiling,
+    memoryBytesPerSecond,
+    m,
+    n,
+    k,
+    count,
+  );
+  const memory = (count * gemmBytes(m, n, k, inputBytes)) / (memoryBytesPerSecond * model.bandwidthFraction);
+  return model.launchSeconds + Math.max(compute, memory);
+}
+
+/**
+ * `count` GEMMs C[m,n] = A[m,k]·B[k,n] launched together (a batched or grouped GEMM: their tiles
+ * share the waves) on a GPU with `computeUnits` units and dense `peakFlopsPerSecond` in this
+ * datatype, with what the time rests on (tile, tiles, waves, split-K, bound).
+ */
+export function predictGemm(
+  model: KernelModel,
+  params: GemmKernelParameters,
+  computeUnits: number,
+  peakFlopsPerSecond: number,
+  memoryBytesPerSecond: number,
+  m: number,
+  n: number,
+  k: number,
+  inputBytes: number,
+  count = 1,
+): GemmPrediction {
+  const best = gemmComputeSeconds(
+    params,
+    computeUnits,
+    (peakFlopsPerSecond / computeUnits) * params.ceiling,
+    memoryBytesPerSecond,
+    m,
+    n,
+    k,
+    count,
+  );
   const bytes = count * gemmBytes(m, n, k, inputBytes);
   const memorySeconds = bytes / (memoryBytesPerSecond * model.bandwidthFraction);
-  const bound = best >= memorySeconds ? 'compute' : 'memory';
   return {
     seconds: model.launchSeconds + Math.max(best, memorySeconds),
     flops: 2 * m * n * k * count,
     bytes,
     computeSeconds: best,
     memorySeconds,
-    bound,
-    tile: bestTile,
-    tiles: bestTiles,
-    splitK: bestSplit,
-    waves: bestWaves,
-    waveEfficiency: (bestTiles * bestSplit) / (bestWaves * computeUnits),
+    bound: best >= memorySeconds ? 'compute' : 'memory',
+    tile: choice.tile,
+    tiles: choice.tiles,
+    splitK: choice.split,
+    waves: choice.waves,
+    waveEfficiency: (choice.tiles * choice.split) / (choice.waves * computeUnits),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Datatype, HardwareSpec } from './hardware-spec.js';
 import {
   type GemmPrediction,
   gemmBytes,
+  gemmKernelSeconds,
   gemmParameters,
   predictGemm,
   streamSeconds,
@@ -56,10 +57,15 @@ export function gemmSeconds(
   count = 1,
 ): number {
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
-  const shaped = gemmPrediction(hw, datatype, m, n, k, bytesPerElement, count);
-  if (shaped) return shaped.seconds;
   const flops = 2 * m * n * k;
   const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
+  const model = hw.efficiency.kernels;
+  if (model && hw.computeUnits) {
+    const params = gemmParameters(model, datatype);
+    const rate = peak * hw.efficiency.sustainedComputeFraction;
+    const bw = hw.memoryBytesPerSecond;
+    return gemmKernelSeconds(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
+  }
   const computeSeconds =
     flops /
     (peak *
