@@ -146,6 +146,7 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
   return {
     ...(file.kernels ? { kernels: kernelModel(file.kernels) } : {}),
     id: file.id,
+    family: file.family ?? file.id,
     gemm: gemm as EfficiencyProfile['gemm'],
     attentionForward: file.attention.forward.value,
     attentionBackward: file.attention.backward.value,

@@ -9,7 +9,7 @@ import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { toSi } from '../core/units.js';
-import { GPUS_FILES } from './data.js';
+import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
 
 /** The raw files, keyed by id (the catalog lint and completeness test read these). */
@@ -74,7 +74,7 @@ export interface CatalogEngine extends EngineProfile {
 
 /** A GPU's efficiency family (hopper, blackwell, …): the unit engine parameters are fitted per. */
 export function gpuFamily(gpuId: string): string {
-  return (GPUS_FILES[gpuId] as { efficiencyProfile?: string } | undefined)?.efficiencyProfile ?? 'generic';
+  return loadCatalog().gpus.get(gpuId)?.efficiency.family ?? 'generic';
 }
 
 let cached: ReadonlyMap<string, CatalogEngine> | undefined;

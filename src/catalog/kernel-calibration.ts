@@ -131,6 +131,7 @@ export function fitKernelsFromMeasurements(
     ...base,
     id: options.id,
     name: `${gpu.name} (kernels measured ${m.measured})`,
+    family: base.family ?? base.id,
     attention: { forward: attention('forward'), backward: attention('backward') },
     kernels: {
       fittedOn: m.id,

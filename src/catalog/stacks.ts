@@ -144,3 +144,18 @@ export function stackCalibrations(): CalibrationFile {
 export function allStackCalibrations(): StackProfile['calibrations'] {
   return STACK_IDS.flatMap((id) => findStack(id).calibrations);
 }
+
+/** The CLI's default stack for a kind of run: Megatron for pretraining, Hugging Face for fine-tuning and RL. */
+export const DEFAULT_STACK: Readonly<Record<'pretrain' | 'finetune' | 'rl', StackId>> = {
+  pretrain: 'megatron',
+  finetune: 'hf',
+  rl: 'hf',
+};
+
+/** The stack options every engine entry point passes (CLI, levers, web app, scenarios), so they agree. */
+export function stackOptions(
+  kind: keyof typeof DEFAULT_STACK,
+  id?: string,
+): { readonly stack: StackProfile; readonly calibrationPool: StackProfile['calibrations'] } {
+  return { stack: findStack(id ?? DEFAULT_STACK[kind]), calibrationPool: allStackCalibrations() };
+}

@@ -3,6 +3,7 @@
  * (cost, time, memory, energy and what was chosen). The web app's plan/outcome facade.
  */
 import { findGpu } from '../catalog/catalog.js';
+import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
@@ -77,6 +78,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
     if (s.kind === 'train') {
       const plan = planTraining(s.spec, hw.cluster, {
+        ...stackOptions('pretrain'),
         seqLen,
         globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
         precision: s.precision,
@@ -91,6 +93,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details);
     }
     const plan = planFinetune(s.spec, hw.cluster, {
+      ...stackOptions('finetune'),
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),

@@ -5,6 +5,7 @@
  */
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
+import { stackOptions } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -181,6 +182,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'pretrain') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const plan = planTraining(spec, hw.cluster, {
+        ...stackOptions('pretrain'),
         seqLen,
         globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
         precision: phase.precision,
@@ -205,6 +207,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const tokens = centralValue(phase.tokens);
       const plan = planFinetune(spec, hw.cluster, {
+        ...stackOptions('finetune'),
         method: phase.method,
         rank: phase.rank,
         targets: parseTargets(phase.targets),

@@ -117,7 +117,7 @@ export function calibrationCases(): CalibrationCase[] {
     out.push({
       id: `nemo-${r.system}-${r.model}-${r.precision}-${r.gpus}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),
       stack: 'megatron',
-      family: cluster.gpu.efficiency.id,
+      family: cluster.gpu.efficiency.family,
       source: 'megatron-bridge-perf-25.11',
       locator: `performance summary, ${r.system} ${r.model} ${r.precision} ${r.gpus} GPUs`,
       gpus: r.gpus,
@@ -144,7 +144,7 @@ export function calibrationCases(): CalibrationCase[] {
       out.push({
         id: `korthikanti-${row.name.toLowerCase()}-${recompute}`,
         stack: 'megatron',
-        family: selene.gpu.efficiency.id,
+        family: selene.gpu.efficiency.family,
         source: korthikanti.meta.source,
         locator: `Table 5, ${row.name}, ${recompute === 'full' ? 'full recompute' : 'present work'}`,
         gpus: row.gpus,
@@ -182,7 +182,7 @@ export function calibrationCases(): CalibrationCase[] {
         : null;
     if (!stack) continue;
     const r = runTrainingCase(c);
-    const family = findGpu(r.gpu).efficiency.id;
+    const family = findGpu(r.gpu).efficiency.family;
     const timeLike = ['stepSeconds', 'gpuHours', 'gpuHoursIdeal'].includes(c.metric);
     out.push({
       id: c.id,
@@ -222,7 +222,7 @@ export function calibrationCases(): CalibrationCase[] {
     out.push({
       id: r.id,
       stack: r.stack as StackId,
-      family: cluster.gpu.efficiency.id,
+      family: cluster.gpu.efficiency.family,
       source: r.source,
       locator: r.locator,
       gpus: r.gpus,

@@ -14,6 +14,8 @@ export interface EfficiencyCurve {
 
 export interface EfficiencyProfile {
   readonly id: string;
+  /** Architecture family (hopper, blackwell, …): the unit stack and engine calibrations are fitted per. */
+  readonly family: string;
   /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back to bf16. */
   readonly gemm: Readonly<Partial<Record<Datatype, EfficiencyCurve>>> & { readonly bf16: EfficiencyCurve };
   /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */

@@ -168,7 +168,7 @@ export function planTraining(
       alternatives.top,
     );
   }
-  const family = cluster.gpu.efficiency.id;
+  const family = cluster.gpu.efficiency.family;
   const calibration = stack ? stackCalibration(stack, family) : null;
   const chosen = { ...search.best, step: calibratedStep(search.best.step, calibration) };
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
