@@ -170,7 +170,19 @@ export function planTraining(
   }
   const family = cluster.gpu.efficiency.family;
   const calibration = stack ? stackCalibration(stack, family) : null;
-  const chosen = { ...search.best, step: calibratedStep(search.best.step, calibration) };
+  // Every layout the plan reports runs on the stack's calibrated speed, not just the chosen one.
+  const calibrate = (e: EvaluatedLayout): EvaluatedLayout => ({
+    ...e,
+    step: calibratedStep(e.step, calibration),
+  });
+  const chosen = calibrate(search.best);
+  const calibrated: SearchResult = {
+    ...search,
+    best: chosen,
+    top: search.top.map(calibrate),
+    pareto: search.pareto.map(calibrate),
+    cheapest: search.cheapest && calibrate(search.cheapest),
+  };
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
   const band = stack
     ? errorBand(calibration, options.calibrationPool ?? stack.calibrations, {
@@ -179,7 +191,7 @@ export function planTraining(
         gpus: options.gpus,
       })
     : null;
-  return { search, chosen, run, calibration, band };
+  return { search: calibrated, chosen, run, calibration, band };
 }
 
 /**
