@@ -10,8 +10,11 @@
  */
 
 import type { AdapterRuntime } from '../model/adapters.js';
+import { layerKey, layerKinds } from '../model/flops.js';
+import { hasNewLayerKinds } from '../model/layer-mix.js';
+import { mixerActivationBytes } from '../model/operations.js';
 import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
-import type { ModelSpec } from '../model/spec.js';
+import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 
@@ -108,13 +111,19 @@ export interface TrainingMemory {
   readonly activationBytesPerLayer: number;
 }
 
-/** Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised). */
+/**
+ * Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised).
+ * `layer` is a layer kind, or 'dense'/'moe' for a full-attention layer. Softmax attention and MLPs
+ * in closed form; the DSA indexer, Gated DeltaNet and Mamba-2 mixers from their operation list
+ * (operations.ts `mixerActivationBytes`); a layer without a mixer or an MLP keeps nothing for it.
+ */
 export function activationBytesPerLayer(
   spec: ModelSpec,
-  layer: 'dense' | 'moe',
+  layer: 'dense' | 'moe' | LayerSpec,
   layout: ParallelLayout,
   options: { seqLen: number; flashAttention: boolean; dropout: boolean },
 ): number {
+  const kind: LayerSpec = typeof layer === 'string' ? { attention: 'full', mlp: layer } : layer;
   const t = layout.tensorParallel;
   const s = options.seqLen / layout.contextParallel;
   const b = layout.microBatchSize;
@@ -130,23 +139,37 @@ export function activationBytesPerLayer(
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
   const kvHeads = a.kind === 'mla' ? heads : a.numKvHeads;
   const mask = options.dropout ? 1 : 0;
-  // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V, output-projection input.
-  let attention =
-    2 * sbh * rep + (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim + heads * vDim)) / t;
-  if (a.kind === 'mla') attention += 2 * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
-  attention += mask * sbh * rep;
-  if (options.flashAttention) {
-    attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
-  } else if (layout.recompute !== 'selective') {
-    // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
-    attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
+  const softmax = isAttentionMixer(kind.attention);
+  let attention: number;
+  if (!softmax) {
+    // Linear, Mamba and mixer-less layers: the tensors their operation list keeps (operations.ts).
+    attention = mixerOpActivations(spec, kind, layout, options.seqLen);
+  } else {
+    // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V, output-projection input.
+    attention =
+      2 * sbh * rep + (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim + heads * vDim)) / t;
+    // DSA: the indexer's projections' inputs and the selected keys (operations.ts).
+    if (kind.attention === 'sparse') attention += mixerOpActivations(spec, kind, layout, options.seqLen);
+    if (a.kind === 'mla')
+      attention += 2 * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
+    // Gated attention (Qwen3-Next/Qwen3.5): the sigmoid gate, a query-width tensor, for its backward.
+    if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
+    attention += mask * sbh * rep;
+    if (options.flashAttention) {
+      attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
+    } else if (layout.recompute !== 'selective') {
+      // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
+      attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
+    }
   }
   const norms = spec.norm.perLayer * 2 * sbh * rep;
   const mlpBlock = (intermediate: number, gated: boolean, tokensFactor: number) =>
     // fc1 input, fc1 output(s) and the activation output that feeds fc2: 2+8+8 sbh for GPT's 4h MLP.
     tokensFactor * (2 * sbh * rep + (2 * s * b * intermediate * (gated ? 3 : 2)) / t);
   let mlp: number;
-  if (layer === 'dense' || !spec.moe) {
+  if (kind.mlp === 'none') {
+    mlp = 0;
+  } else if (kind.mlp === 'dense' || !spec.moe) {
     mlp = mlpBlock(spec.mlp.intermediateSize, spec.mlp.gated, 1) + mask * sbh * rep;
   } else {
     const moe = spec.moe;
@@ -161,6 +184,27 @@ export function activationBytesPerLayer(
       4 * s * b * moe.numExperts;
   }
   return attention + norms + mlp;
+}
+
+/** Activation bytes a layer kind's mixer keeps, read off its forward operation list (one micro-batch). */
+function mixerOpActivations(
+  spec: ModelSpec,
+  kind: LayerSpec,
+  layout: ParallelLayout,
+  seqLen: number,
+): number {
+  return mixerActivationBytes(spec, kind, {
+    phase: 'forward',
+    shape: { sequences: layout.microBatchSize, tokensPerSequence: seqLen, contextTokens: seqLen },
+    layout: {
+      tensorParallel: layout.tensorParallel,
+      contextParallel: layout.contextParallel,
+      expertParallel: 1,
+      sequenceParallel: layout.sequenceParallel,
+    },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+  });
 }
 
 function microbatchesInFlight(layout: ParallelLayout, numMicrobatches: number): number {
@@ -207,6 +251,22 @@ export function trainingMemory(
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
   };
+  // Hybrid, sparse and MLP-less models: activations per layer kind, summed over a stage's layers.
+  const byKind = hasNewLayerKinds(spec)
+    ? new Map(
+        layerKinds(spec).map(({ layer }) => [
+          layerKey(layer),
+          activationBytesPerLayer(spec, layer, layout, actOptions),
+        ]),
+      )
+    : null;
+  const stageActivations = (first: number, last: number, dense: number, moe: number): number => {
+    if (!byKind) return dense * perLayerAct.dense + moe * perLayerAct.moe;
+    let sum = 0;
+    for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
+    return sum;
+  };
+  const largestLayerAct = byKind ? Math.max(...byKind.values()) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
@@ -244,7 +304,7 @@ export function trainingMemory(
       denseLayers > 0 ? denseLayerParams : 0,
       moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
     );
-    let activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
+    let activations = stageActivations(first, last, denseLayers, moeLayers);
     const s = options.seqLen / layout.contextParallel;
     const b = layout.microBatchSize;
     const holdsEmbedding = which !== 'last';
@@ -341,7 +401,13 @@ export function trainingMemory(
     // Full recomputation rebuilds one layer's activations at a time during the backward pass.
     if (layout.recompute === 'full') {
       const noRecompute = { ...layout, recompute: 'none' as const };
-      buffers += activationBytesPerLayer(spec, spec.moe ? 'moe' : 'dense', noRecompute, actOptions);
+      buffers += byKind
+        ? Math.max(
+            ...layerKinds(spec).map(({ layer }) =>
+              activationBytesPerLayer(spec, layer, noRecompute, actOptions),
+            ),
+          )
+        : activationBytesPerLayer(spec, spec.moe ? 'moe' : 'dense', noRecompute, actOptions);
     }
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (spec.moe && layout.expertParallel > 1) buffers += 2 * 2 * s * b * spec.moe.topK * h;
@@ -376,7 +442,7 @@ export function trainingMemory(
     peak,
     stages,
     microbatchesInFlight: inFlight,
-    activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
+    activationBytesPerLayer: largestLayerAct,
   };
 }
 
