@@ -13,7 +13,7 @@ import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey, layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
+import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
@@ -187,7 +187,49 @@ export function activationBytesPerLayer(
 }
 
 /** Activation bytes a layer kind's mixer keeps, read off its forward operation list (one micro-batch). */
+const perLayerParamsCache = new WeakMap<ModelSpec, ReturnType<typeof paramCount>['perLayer']>();
+
+/** Parameters of each decoder layer (memoised per spec: the layout search asks once per candidate). */
+function layerParamsOf(spec: ModelSpec): ReturnType<typeof paramCount>['perLayer'] {
+  let perLayer = perLayerParamsCache.get(spec);
+  if (!perLayer) {
+    perLayer = paramCount(spec).perLayer;
+    perLayerParamsCache.set(spec, perLayer);
+  }
+  return perLayer;
+}
+
+const mixerActivationCache = new WeakMap<ModelSpec, Map<string, number>>();
+
+/** Memoised per spec and shape: the layout search asks once per candidate layout. */
 function mixerOpActivations(
+  spec: ModelSpec,
+  kind: LayerSpec,
+  layout: ParallelLayout,
+  seqLen: number,
+): number {
+  let bySpec = mixerActivationCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    mixerActivationCache.set(spec, bySpec);
+  }
+  const key = [
+    layerKey(kind),
+    layout.tensorParallel,
+    layout.contextParallel,
+    layout.sequenceParallel,
+    layout.microBatchSize,
+    seqLen,
+  ].join('/');
+  let bytes = bySpec.get(key);
+  if (bytes === undefined) {
+    bytes = computeMixerOpActivations(spec, kind, layout, seqLen);
+    bySpec.set(key, bytes);
+  }
+  return bytes;
+}
+
+function computeMixerOpActivations(
   spec: ModelSpec,
   kind: LayerSpec,
   layout: ParallelLayout,
@@ -266,6 +308,24 @@ export function trainingMemory(
     for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
     return sum;
   };
+  const perLayerParams = byKind ? layerParamsOf(spec) : [];
+  const expertMatrix = spec.moe
+    ? mlpParams(h, spec.moe.expertIntermediateSize, spec.moe.gated, spec.moe.expertBias)
+    : 0;
+  const stageLayerParams = (first: number, last: number) => {
+    let dense = 0;
+    let experts = 0;
+    let largest = 0;
+    for (let i = first; i < last; i += 1) {
+      const routed = spec.layers[i]!.mlp === 'moe' && spec.moe ? spec.moe.numExperts * expertMatrix : 0;
+      const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
+      const layerExperts = routed / (t * layout.expertParallel);
+      dense += layerDense;
+      experts += layerExperts;
+      largest = Math.max(largest, layerDense + layerExperts);
+    }
+    return { dense, experts, largest };
+  };
   const largestLayerAct = byKind ? Math.max(...byKind.values()) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
@@ -298,12 +358,20 @@ export function trainingMemory(
     const moeLayers = moePrefix[last]! - moePrefix[first]!;
     const denseLayers = last - first - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
-    const expertParams = moeLayers * moeLayerExperts;
-    const decoderParams = denseParams + expertParams;
-    const maxLayerWeights = Math.max(
+    let expertParams = moeLayers * moeLayerExperts;
+    let maxLayerWeights = Math.max(
       denseLayers > 0 ? denseLayerParams : 0,
       moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
     );
+    if (byKind) {
+      // Hybrid, sparse and MLP-less models: each layer's own parameters (param-count.ts), routed
+      // experts over TP × EP, the rest over TP.
+      const kinds = stageLayerParams(first, last);
+      denseParams = kinds.dense;
+      expertParams = kinds.experts;
+      maxLayerWeights = kinds.largest;
+    }
+    const decoderParams = denseParams + expertParams;
     let activations = stageActivations(first, last, denseLayers, moeLayers);
     const s = options.seqLen / layout.contextParallel;
     const b = layout.microBatchSize;
