@@ -17,6 +17,7 @@ import {
 import {
   headOperations,
   layerOperations,
+  mixerActivationBytes,
   type Operation,
   type OperationRequest,
   operationFlops,
@@ -400,5 +401,20 @@ describe('operation list of the 2025–26 layer kinds', () => {
     const ops = layerOperations(spec, layerOf(spec, 'linear'), request({ cp: 2 }));
     const names = ops.filter((op) => op.type === 'collective').map((op) => op.name);
     expect(names).toEqual(['mixer.cp2hp', 'mixer.hp2cp']);
+  });
+
+  test.prop([
+    fc.constantFrom(...withKind('linear'), ...withKind('mamba'), ...withKind('sparse')),
+    fc.integer({ min: 1, max: 16 }),
+  ])('training activations a mixer keeps grow linearly with the sequence (no s² tensor)', (name, k) => {
+    const spec = byName(name);
+    for (const kind of ['linear', 'mamba', 'sparse'] as const) {
+      if (!spec.layers.some((l) => l.attention === kind)) continue;
+      const layer = layerOf(spec, kind);
+      const at = (s: number) => mixerActivationBytes(spec, layer, single('forward', s));
+      expect(at(8192 * k) / at(4096 * k)).toBeCloseTo(2, 9);
+      expect(at(4096 * k)).toBeGreaterThan(0);
+    }
+    expect(mixerActivationBytes(spec, { attention: 'none', mlp: 'dense' }, single('forward', 4096))).toBe(0);
   });
 });
