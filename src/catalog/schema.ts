@@ -186,7 +186,10 @@ export const efficiencyFileSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
     name: z.string().min(1),
     /** The architecture family a GPU-specific profile belongs to (calibrations are per family); default: the id. */
-    family: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/).optional(),
+    family: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/)
+      .optional(),
     gemm: z.object({ bf16: curve }).catchall(curve),
     attention: z.object({ forward: ratio, backward: ratio }).strict(),
     memory: curve,

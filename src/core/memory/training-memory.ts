@@ -10,8 +10,11 @@
  */
 
 import type { AdapterRuntime } from '../model/adapters.js';
-import { attentionParams, mlpParams, normParams } from '../model/param-count.js';
-import type { ModelSpec } from '../model/spec.js';
+import { layerKey, layerKinds } from '../model/flops.js';
+import { hasNewLayerKinds } from '../model/layer-mix.js';
+import { mixerActivationBytes } from '../model/operations.js';
+import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
+import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
 
@@ -158,13 +161,19 @@ export interface ActivationOptions {
   readonly unfusedElementwise?: boolean;
 }
 
-/** Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised). */
+/**
+ * Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised).
+ * `layer` is a layer kind, or 'dense'/'moe' for a full-attention layer. Softmax attention and MLPs
+ * in closed form; the DSA indexer, Gated DeltaNet and Mamba-2 mixers from their operation list
+ * (operations.ts `mixerActivationBytes`); a layer without a mixer or an MLP keeps nothing for it.
+ */
 export function activationBytesPerLayer(
   spec: ModelSpec,
-  layer: 'dense' | 'moe',
+  layer: 'dense' | 'moe' | LayerSpec,
   layout: ParallelLayout,
   options: ActivationOptions,
 ): number {
+  const kind: LayerSpec = typeof layer === 'string' ? { attention: 'full', mlp: layer } : layer;
   const t = layout.tensorParallel;
   const s = options.seqLen / layout.contextParallel;
   const b = layout.microBatchSize;
@@ -182,18 +191,30 @@ export function activationBytesPerLayer(
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
   const kvHeads = a.kind === 'mla' ? heads : a.numKvHeads;
   const mask = options.dropout ? 1 : 0;
-  // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
-  // attention kernel), output-projection input.
-  let attention =
-    g * sbh * rep +
-    (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim) + g * s * b * heads * vDim) / t;
-  if (a.kind === 'mla') attention += g * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
-  attention += mask * sbh * rep;
-  if (options.flashAttention) {
-    attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
-  } else if (layout.recompute !== 'selective') {
-    // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
-    attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
+  const softmax = isAttentionMixer(kind.attention);
+  let attention: number;
+  if (!softmax) {
+    // Linear, Mamba and mixer-less layers: the tensors their operation list keeps (operations.ts).
+    attention = mixerOpActivations(spec, kind, layout, options.seqLen);
+  } else {
+    // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
+    // attention kernel), output-projection input.
+    attention =
+      g * sbh * rep +
+      (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim) + g * s * b * heads * vDim) / t;
+    // DSA: the indexer's projections' inputs and the selected keys (operations.ts).
+    if (kind.attention === 'sparse') attention += mixerOpActivations(spec, kind, layout, options.seqLen);
+    if (a.kind === 'mla')
+      attention += g * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
+    // Gated attention (Qwen3-Next/Qwen3.5): the sigmoid gate, a query-width tensor, for its backward.
+    if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
+    attention += mask * sbh * rep;
+    if (options.flashAttention) {
+      attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
+    } else if (layout.recompute !== 'selective') {
+      // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
+      attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
+    }
   }
   const norms = spec.norm.perLayer * 2 * sbh * rep;
   // fc1 input, fc1 output(s) (BF16, the activation's input) and the activation output that feeds fc2:
@@ -201,7 +222,9 @@ export function activationBytesPerLayer(
   const mlpTensors = (intermediate: number, gated: boolean) =>
     (s * b * intermediate * (2 * (gated ? 2 : 1) + g)) / t;
   let mlp: number;
-  if (layer === 'dense' || !spec.moe) {
+  if (kind.mlp === 'none') {
+    mlp = 0;
+  } else if (kind.mlp === 'dense' || !spec.moe) {
     mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + mask * sbh * rep;
   } else {
     const moe = spec.moe;
@@ -222,10 +245,12 @@ export function activationBytesPerLayer(
     // rotate_half copies (+2 × (q + k)); SwiGLU saves silu(gate) beside gate and up (+2sbI).
     eager =
       spec.norm.perLayer * 4 * sbh * rep +
-      (2 * 2 * s * b * (heads + kvHeads) * qkDim) / t +
-      (layer === 'moe' && spec.moe
-        ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t
-        : (2 * s * b * spec.mlp.intermediateSize) / t);
+      (softmax ? (2 * 2 * s * b * (heads + kvHeads) * qkDim) / t : 0) +
+      (kind.mlp === 'none'
+        ? 0
+        : kind.mlp === 'moe' && spec.moe
+          ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t
+          : (2 * s * b * spec.mlp.intermediateSize) / t);
   }
   return attention + norms + mlp + eager;
 }
@@ -251,6 +276,68 @@ export function pipelineChunks(
     at += size;
   }
   return chunks;
+}
+
+const perLayerParamsCache = new WeakMap<ModelSpec, ReturnType<typeof paramCount>['perLayer']>();
+
+/** Parameters of each decoder layer (memoised per spec: the layout search asks once per candidate). */
+function layerParamsOf(spec: ModelSpec): ReturnType<typeof paramCount>['perLayer'] {
+  let perLayer = perLayerParamsCache.get(spec);
+  if (!perLayer) {
+    perLayer = paramCount(spec).perLayer;
+    perLayerParamsCache.set(spec, perLayer);
+  }
+  return perLayer;
+}
+
+const mixerActivationCache = new WeakMap<ModelSpec, Map<string, number>>();
+
+/** Memoised per spec and shape: the layout search asks once per candidate layout. */
+function mixerOpActivations(
+  spec: ModelSpec,
+  kind: LayerSpec,
+  layout: ParallelLayout,
+  seqLen: number,
+): number {
+  let bySpec = mixerActivationCache.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    mixerActivationCache.set(spec, bySpec);
+  }
+  const key = [
+    layerKey(kind),
+    layout.tensorParallel,
+    layout.contextParallel,
+    layout.sequenceParallel,
+    layout.microBatchSize,
+    seqLen,
+  ].join('/');
+  let bytes = bySpec.get(key);
+  if (bytes === undefined) {
+    bytes = computeMixerOpActivations(spec, kind, layout, seqLen);
+    bySpec.set(key, bytes);
+  }
+  return bytes;
+}
+
+function computeMixerOpActivations(
+  spec: ModelSpec,
+  kind: LayerSpec,
+  layout: ParallelLayout,
+  seqLen: number,
+): number {
+  return mixerActivationBytes(spec, kind, {
+    phase: 'forward',
+    shape: { sequences: layout.microBatchSize, tokensPerSequence: seqLen, contextTokens: seqLen },
+    layout: {
+      tensorParallel: layout.tensorParallel,
+      contextParallel: layout.contextParallel,
+      expertParallel: 1,
+      sequenceParallel: layout.sequenceParallel,
+    },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+  });
 }
 
 /**
@@ -314,6 +401,43 @@ export function trainingMemory(
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
   };
+  // Hybrid, sparse and MLP-less models: activations per layer kind, summed over a stage's layers.
+  const byKind = hasNewLayerKinds(spec)
+    ? new Map(
+        layerKinds(spec).map(({ layer }) => [
+          layerKey(layer),
+          activationBytesPerLayer(spec, layer, layout, actOptions),
+        ]),
+      )
+    : null;
+  const stageActivations = (first: number, last: number): number => {
+    if (!byKind) return 0;
+    let sum = 0;
+    for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
+    return sum;
+  };
+  const perLayerParams = byKind ? layerParamsOf(spec) : [];
+  const expertMatrix = spec.moe
+    ? mlpParams(h, spec.moe.expertIntermediateSize, spec.moe.gated, spec.moe.expertBias)
+    : 0;
+  const stageLayerParams = (first: number, last: number) => {
+    let dense = 0;
+    let experts = 0;
+    let largest = 0;
+    for (let i = first; i < last; i += 1) {
+      const routed = spec.layers[i]!.mlp === 'moe' && spec.moe ? spec.moe.numExperts * expertMatrix : 0;
+      const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
+      const layerExperts = routed / (t * layout.expertParallel);
+      dense += layerDense;
+      experts += layerExperts;
+      largest = Math.max(largest, layerDense + layerExperts);
+    }
+    return { dense, experts, largest };
+  };
+  // The chunks a pipeline rank holds (chunk k on rank k mod p), for per-layer sums of hybrid models.
+  const chunks = byKind ? pipelineChunks(spec.numLayers, p, p > 1 ? layout.virtualStages : 1) : [];
+  const rankChunks = (index: number) => chunks.filter((_, k) => k % p === index);
+  const largestLayerAct = byKind ? Math.max(...byKind.values()) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead =
     options.frameworkOverheadBytes ?? stack?.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
@@ -356,7 +480,13 @@ export function trainingMemory(
     // Full recomputation rebuilds one layer's activations at a time during the backward pass.
     if (layout.recompute === 'full') {
       const noRecompute = { ...layout, recompute: 'none' as const };
-      buffers += activationBytesPerLayer(spec, o.moeLayers > 0 ? 'moe' : 'dense', noRecompute, actOptions);
+      buffers += byKind
+        ? Math.max(
+            ...layerKinds(spec).map(({ layer }) =>
+              activationBytesPerLayer(spec, layer, noRecompute, actOptions),
+            ),
+          )
+        : activationBytesPerLayer(spec, o.moeLayers > 0 ? 'moe' : 'dense', noRecompute, actOptions);
     }
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
@@ -387,14 +517,33 @@ export function trainingMemory(
     const moeLayers = moeLayersOf[index]!;
     const denseLayers = layers - moeLayers;
     let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
-    const expertParams = moeLayers * moeLayerExperts;
-    const decoderParams = denseParams + expertParams;
-    const maxLayerWeights = Math.max(
+    let expertParams = moeLayers * moeLayerExperts;
+    let maxLayerWeights = Math.max(
       denseLayers > 0 ? denseLayerParams : 0,
       moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
     );
+    if (byKind) {
+      // Hybrid, sparse and MLP-less models: each layer's own parameters (param-count.ts), routed
+      // experts over TP × EP, the rest over TP, summed over the chunks this rank holds.
+      let dense = 0;
+      let experts = 0;
+      let largest = 0;
+      for (const chunk of rankChunks(index)) {
+        const kinds = stageLayerParams(chunk.first, chunk.last);
+        dense += kinds.dense;
+        experts += kinds.experts;
+        largest = Math.max(largest, kinds.largest);
+      }
+      denseParams = dense;
+      expertParams = experts;
+      maxLayerWeights = largest;
+    }
+    const decoderParams = denseParams + expertParams;
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
-    let activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
+    let activations = 0;
+    if (byKind)
+      for (const chunk of rankChunks(index)) activations += stageActivations(chunk.first, chunk.last);
+    else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
     if (holdsEmbedding) {
@@ -485,7 +634,7 @@ export function trainingMemory(
     peak,
     stages,
     microbatchesInFlight: stages[0]!.microbatchesInFlight,
-    activationBytesPerLayer: perLayerAct[spec.moe ? 'moe' : 'dense'],
+    activationBytesPerLayer: largestLayerAct,
   };
 }
 

@@ -187,6 +187,11 @@ export interface MixerOp {
   readonly flops: number;
   readonly bytesRead: number;
   readonly bytesWritten: number;
+  /**
+   * Bytes of its inputs the backward reads, kept as activations in training (fla and mamba_ssm
+   * save q, k, v, g, β or x, B, C, dt and recompute the chunk states; the indexer keeps its top-k).
+   */
+  readonly savedBytes: number;
   /** Every tensor-parallel rank runs it whole (the DSA indexer). */
   readonly replicated?: boolean;
 }
@@ -389,7 +394,7 @@ class OpBuilder {
     flops: number,
     bytesRead: number,
     bytesWritten: number,
-    options: { recurrent?: boolean; replicated?: boolean } = {},
+    options: { recurrent?: boolean; replicated?: boolean; savedBytes?: number } = {},
   ): void {
     if (tokens <= 0 || flops + bytesRead + bytesWritten <= 0) return;
     const backward = this.backward;
@@ -406,6 +411,7 @@ class OpBuilder {
       flops: flops * flopsFactor,
       bytesRead: bytesRead * bytesFactor,
       bytesWritten: bytesWritten * bytesFactor,
+      savedBytes: options.savedBytes ?? 0,
       ...(options.replicated ? { replicated: true } : {}),
     });
   }
@@ -704,10 +710,14 @@ function sparseIndexerOperations(
     const keyRead =
       g.mode === 'decode' ? g.sequences * g.contextTokens * indexerElementsPerToken(spec) * keyBytes : 0;
     const name = `indexer${g.suffix}`;
-    b.mixer(name, 'dsa-indexer', g.tokens, g.tokens * indexerFlops, keyRead, logitBytes, replicated);
+    const selected = Math.min(indexer.topKTokens, g.contextTokens);
+    b.mixer(name, 'dsa-indexer', g.tokens, g.tokens * indexerFlops, keyRead, logitBytes, {
+      ...replicated,
+      // The sparse attention's backward reads the selected keys' indices (int32).
+      savedBytes: 4 * g.tokens * selected,
+    });
     // Top-k over the logits: read them, write top-k int32 indices (inference; training reads them too).
     if (!b.backward) {
-      const selected = Math.min(indexer.topKTokens, g.contextTokens);
       b.memory(`${name}.top-k`, 'softmax', logitBytes, 4 * g.tokens * selected);
     }
   }
@@ -848,17 +858,18 @@ function recurrentMixer(request: OperationRequest, b: OpBuilder, x: RecurrentMix
       g.tokens * x.convFlopsPerToken,
       convBytes + stateTraffic * x.convStateBytes,
       convBytes + stateTraffic * x.convStateBytes,
-      { recurrent },
+      { recurrent, savedBytes: convBytes },
     );
     const chunkStates = recurrent ? 0 : g.tokens * x.chunkStateBytesPerToken;
+    const coreInputs = g.tokens * x.coreReadBytesPerToken;
     b.mixer(
       `${x.coreName}${suffix}`,
       x.core,
       g.tokens,
       g.tokens * x.coreFlopsPerToken(mode),
-      g.tokens * x.coreReadBytesPerToken + chunkStates + stateTraffic * x.stateBytes,
+      coreInputs + chunkStates + stateTraffic * x.stateBytes,
       g.tokens * x.coreWriteBytesPerToken + chunkStates + stateTraffic * x.stateBytes,
-      { recurrent },
+      { recurrent, savedBytes: coreInputs },
     );
   }
 }
@@ -1196,6 +1207,33 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
     );
   }
   return b.ops;
+}
+
+/**
+ * Activation bytes a layer's token mixer keeps for the backward pass, read off its forward operation
+ * list (the tensors each op's backward reads, Korthikanti et al. 2022 Sec. 4.1's accounting applied
+ * op by op): every GEMM's input (for its weight gradient), each mixer kernel's saved inputs, and the
+ * inputs of the gates and gated norms inside the mixer. The layer's pre-norm and residual stream are
+ * counted with the layer (training-memory.ts). Conservative: a tensor feeding two GEMMs (the DSA
+ * indexer's wk and weights_proj read the hidden state like kv_a) is counted for each, and GEMM inputs
+ * are counted whole under sequence parallelism. Softmax attention's own tensors are not included
+ * (training-memory.ts counts them in closed form): only its extra GEMMs and the indexer here.
+ */
+export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request: OperationRequest): number {
+  const forward: OperationRequest = { ...request, phase: 'forward' };
+  const ops = layerOperations(spec, { attention: layer.attention, mlp: 'none' }, forward);
+  const softmax = isAttentionMixer(layer.attention);
+  let bytes = 0;
+  for (const op of ops) {
+    if (op.type === 'gemm') {
+      // Softmax attention's projections are in the closed form; the indexer's are extra.
+      if (softmax && !op.name.startsWith('indexer.')) continue;
+      bytes += op.m * op.k * op.count * ACT_BYTES;
+    } else if (op.type === 'mixer') bytes += op.savedBytes;
+    else if (op.type === 'memory' && !softmax && (op.component === 'activation' || op.name === 'gated-norm'))
+      bytes += op.bytesRead;
+  }
+  return bytes;
 }
 
 /** Input embedding lookup: read one row per token, write the hidden state. */

@@ -1,0 +1,125 @@
+/**
+ * Every command on each 2025–26 family (hybrid Gated DeltaNet, Mamba-2 with mixer-less blocks, DSA
+ * sparse MLA, chunked attention, MoE and dense): exit 0 (or 3 for "does not fit") with finite numbers
+ * in the --json output. Configs: test/fixtures/hf-configs (provenance in its README).
+ */
+import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../test/hf-fixtures.js';
+import { runCli } from '../../test/run-cli.js';
+import { layerKey } from '../core/model/flops.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+
+const FIXTURES = 'test/fixtures/hf-configs';
+const FAMILIES = [
+  'qwen3.5-27b', // Gated DeltaNet + gated full attention, dense
+  'qwen3.5-35b-a3b', // Gated DeltaNet + gated full attention, MoE, MTP
+  'nemotron-h-56b-base-8k', // Mamba-2, MLP-only and attention blocks, relu² MLP
+  'nemotron-3-nano-30b-a3b', // Mamba-2, MoE-only and attention blocks
+  'deepseek-v3.2', // MLA + DSA indexer, MoE, MTP
+  'llama-4-scout-17b-16e-instruct', // chunked + full attention, MoE
+] as const;
+
+/** Every number in a JSON value, with its path. */
+function numbers(value: unknown, path = '$'): [string, number][] {
+  if (typeof value === 'number') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => numbers(v, `${path}[${i}]`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => numbers(v, `${path}.${k}`));
+  return [];
+}
+
+async function runJson(args: string[], allowed: number[] = [0]) {
+  const { code, stdout, stderr } = await runCli([...args, '--json']);
+  expect(allowed, `${args.join(' ')} → exit ${code}: ${stderr}`).toContain(code);
+  // JSON.stringify writes NaN and ±Infinity as null: check the text as well as the numbers.
+  const json: unknown = JSON.parse(stdout);
+  const values = numbers(json);
+  expect(values.length).toBeGreaterThan(0);
+  for (const [path, v] of values) expect(Number.isFinite(v), `${args[0]} ${path}`).toBe(true);
+  expect(stdout).not.toMatch(/NaN|Infinity/);
+  return json as Record<string, unknown>;
+}
+
+describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name) => {
+  const model = `${FIXTURES}/${name}.json`;
+  it('params, flops, flops --ops, kv', async () => {
+    await runJson(['params', model]);
+    await runJson(['flops', model]);
+    await runJson(['kv', model, '--context', '8192']);
+    // The operation list of the first layer of each kind, forward and decode, on 2 TP ranks.
+    const spec = modelSpecFrom(hfFixture(name), name);
+    const firsts = new Map<string, number>();
+    spec.layers.forEach((layer, i) => {
+      if (!firsts.has(layerKey(layer))) firsts.set(layerKey(layer), i);
+    });
+    for (const i of firsts.values()) {
+      for (const phase of ['forward', 'decode']) {
+        await runJson(['flops', model, '--ops', '--layer', String(i), '--phase', phase, '--tp', '2']);
+      }
+    }
+  });
+  it('memory --mode train and --mode infer', async () => {
+    await runJson(
+      [
+        'memory',
+        model,
+        '--mode',
+        'train',
+        '--gpu',
+        'h100',
+        '--tp',
+        '8',
+        '--pp',
+        '4',
+        '--dp',
+        '2',
+        '--seq-len',
+        '4096',
+      ],
+      [0, 3],
+    );
+    await runJson(
+      ['memory', model, '--mode', 'infer', '--gpu', 'h200', '--batch', '8', '--context', '8192'],
+      [0, 3],
+    );
+  });
+  it('train (a small token count), finetune (LoRA), serve', async () => {
+    await runJson([
+      'train',
+      '--model',
+      model,
+      '--gpu',
+      'h100',
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      '--seq-len',
+      '4096',
+    ]);
+    await runJson([
+      'finetune',
+      '--model',
+      model,
+      '--method',
+      'lora',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--tokens',
+      '10M',
+    ]);
+    await runJson([
+      'serve',
+      '--model',
+      model,
+      '--gpu',
+      'h100',
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+    ]);
+  });
+});
