@@ -11,6 +11,7 @@ import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { errorBand, rateRange, timeRange } from '../../src/core/training/error-band.js';
+import { searchLayouts } from '../../src/core/training/layout-search.js';
 import { planTraining } from '../../src/core/training/plan.js';
 import { calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
 import { fitCalibrations } from '../../src/validation/stack-calibration.js';
@@ -77,7 +78,7 @@ describe('the splits each stack supports', () => {
 describe('calibration and bands', () => {
   it('the calibrated step scales every time and rate consistently', () => {
     const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
-    const plan = planTraining(llama8b, findCluster('dgx-h100'), {
+    const options = {
       seqLen: 4096,
       globalBatchSize: 256,
       precision: 'bf16',
@@ -85,8 +86,12 @@ describe('calibration and bands', () => {
       gpus: 16,
       constraints: {},
       stack: findStack('megatron'),
-    });
-    const raw = plan.search.best!.step;
+    } as const;
+    const plan = planTraining(llama8b, findCluster('dgx-h100'), options);
+    // The engine's own step for the same search, before the stack's scale.
+    const raw = searchLayouts(llama8b, findCluster('dgx-h100'), options).best!.step;
+    // Every layout the plan reports is on the calibrated speed.
+    expect(plan.search.best!.step.stepSeconds).toBe(plan.chosen.step.stepSeconds);
     const k = stackCalibration(findStack('megatron'), 'hopper')!.stepTimeScale;
     expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * k, 10);
     expect(plan.chosen.step.tokensPerSecond * plan.chosen.step.stepSeconds).toBeCloseTo(raw.tokensPerStep, 3);
