@@ -2,9 +2,11 @@
  * A GRPO post-training run with the catalog's hardware, price and energy defaults: what `llmecon rl`
  * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
  */
+
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
 
 /** The core's RL options with targets as text and the price and grid from the catalog unless given. */
@@ -48,7 +50,8 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     rolloutWeights: o.rolloutWeights,
     rolloutKv: o.rolloutKv,
     constraints: o.constraints,
-    stack: o.stack,
+    // The CLI's default stack when none is given, so the web app and scenarios price the same run.
+    stack: o.stack ?? stackOptions('rl').stack,
     cost: runCostAssumptions(hw, { usdPerGpuHour: price.usdPerGpuHour, region: o.region }),
   });
   const s = plan.step;

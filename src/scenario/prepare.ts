@@ -234,6 +234,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     }
     if (phase.kind === 'rl') {
       const plan = planRl(spec, hw.cluster, {
+        stack: stackOptions('rl').stack,
         promptsPerStep: phase.promptsPerStep,
         samplesPerPrompt: phase.samplesPerPrompt,
         promptTokens: phase.promptTokens,
