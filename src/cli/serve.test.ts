@@ -7,6 +7,41 @@ import { runCli as run } from '../../test/run-cli.js';
 const base = ['--input-tokens', '1024', '--output-tokens', '256'];
 
 describe('llmecon serve', () => {
+  it('a tensor-parallel degree the heads cannot split is refused, not priced', async () => {
+    const base = [
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      '--input-tokens',
+      '100',
+      '--output-tokens',
+      '100',
+    ];
+    const r = await run([...base, '--tp', '3', '--concurrency', '4']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --tp: tensor parallelism 3 must divide the 32 attention heads .* 8 KV heads/,
+    );
+    const moe = await run([
+      'serve',
+      '--model',
+      'mixtral-8x7b',
+      '--gpu',
+      'h100',
+      '--input-tokens',
+      '100',
+      '--output-tokens',
+      '100',
+      '--ep',
+      '3',
+      '--concurrency',
+      '4',
+    ]);
+    expect(moe.code).toBe(2);
+    expect(moe.stderr).toMatch(/--ep: expert parallelism 3 must divide the 8 experts/);
+  });
   it('--json has the issue-specified fields, finite and consistent', async () => {
     const result = await run([
       'serve',

@@ -205,6 +205,23 @@ export function replicaOptions(
     return out;
   };
   const heads = spec.attention.numHeads;
+  // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
+  // (vLLM/SGLang/TRT-LLM all refuse other splits).
+  const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
+  const tp = fixed.tensorParallel;
+  if (tp !== undefined && (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0)))
+    inputError(
+      'infeasible',
+      ['layout', 'tensorParallel'],
+      `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeads} KV heads of ${spec.name}`,
+    );
+  const ep = fixed.expertParallel;
+  if (ep !== undefined && spec.moe && spec.moe.numExperts % ep !== 0)
+    inputError(
+      'infeasible',
+      ['layout', 'expertParallel'],
+      `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name}`,
+    );
   const tps = fixed.tensorParallel
     ? [fixed.tensorParallel]
     : powers(scaleUpGpus).filter((t) => heads % t === 0);
