@@ -7,6 +7,7 @@ export {
   formatFlops,
   formatSignedUsd,
   formatUsd,
+  mfuLabel,
 } from '../core/format.js';
 
 /**

@@ -41,3 +41,11 @@ export function formatFlops(flops: number): string {
   if (flops >= 1e9) return `${(flops / 1e9).toFixed(2)} GFLOP`;
   return `${(flops / 1e6).toFixed(2)} MFLOP`;
 }
+
+/**
+ * "MFU 42.6%": model FLOPs/s over the dense BF16 peak (the convention of DeepSeek, Meta and Megatron).
+ * FP8 runs can exceed 100% of it, so they say which peak they are measured against.
+ */
+export function mfuLabel(mfu: number, precision: string): string {
+  return `MFU ${(100 * mfu).toFixed(1)}%${precision === 'fp8' ? ' of the BF16 peak' : ''}`;
+}

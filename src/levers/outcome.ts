@@ -7,6 +7,7 @@ import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
+import { mfuLabel } from '../core/format.js';
 import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { planTraining } from '../core/training/plan.js';
@@ -66,7 +67,7 @@ function trainingOutcome(
       ep: l.expertParallel,
       recompute: l.recompute,
       schedule: s.kind === 'train' ? l.schedule : undefined,
-    })}, MFU ${(100 * plan.chosen.step.mfu).toFixed(1)}%`,
+    })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
   };
 }
 

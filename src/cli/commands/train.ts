@@ -7,7 +7,7 @@ import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
-import { formatBytes, formatCount, table, toJson } from '../format.js';
+import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
@@ -211,7 +211,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `stack: ${stack.name}${plan.calibration ? ` (calibrated on ${plan.calibration.cases.length} ${plan.calibration.family} runs: step time × ${plan.calibration.stepTimeScale.toFixed(2)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
     `best layout: ${layoutText(l)}`,
-    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · MFU ${(100 * step.mfu).toFixed(1)}% (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
+    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
   ];
   if (run) {
