@@ -6,14 +6,12 @@
  * Outside what was calibrated (no cases for the family or stack, or a scale beyond the cases) the band
  * is widened and the reason is stated.
  */
+import { inverseRange, type Range, scaledRange } from '../uncertainty/range.js';
 import type { StackCalibration } from './stack.js';
 
-const Z90 = 1.2816;
+export type { Range };
 
-export interface Range {
-  readonly p10: number;
-  readonly p90: number;
-}
+const Z90 = 1.2816;
 
 export interface ErrorBand {
   /** Multipliers on a time-like figure (seconds, GPU-hours, $, energy): P10 and P90. */
@@ -83,13 +81,7 @@ export function errorBand(
 }
 
 /** The band of a time-like figure (seconds, hours, $, joules, CO2). */
-export const timeRange = (value: number, band: ErrorBand): Range => ({
-  p10: value * band.low,
-  p90: value * band.high,
-});
+export const timeRange = (value: number, band: ErrorBand): Range => scaledRange(value, band.low, band.high);
 
 /** The band of a rate (tokens/s): the inverse of a time. */
-export const rateRange = (value: number, band: ErrorBand): Range => ({
-  p10: value / band.high,
-  p90: value / band.low,
-});
+export const rateRange = (value: number, band: ErrorBand): Range => inverseRange(value, band.low, band.high);
