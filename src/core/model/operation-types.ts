@@ -1,0 +1,355 @@
+/**
+ * The operation records of operations.ts (GEMM, attention, mixer, memory-bound and collective ops),
+ * the request they answer (phase, token shape, layout) and the builder that stamps each op with the
+ * request's datatype and pass logic. The conventions are stated in operations.ts.
+ */
+
+import type { Collective } from '../hardware/collectives.js';
+import type { Datatype } from '../hardware/hardware-spec.js';
+import type { AdapterRuntime } from './adapters.js';
+
+export type Phase = 'forward' | 'backward' | 'recompute' | 'prefill' | 'decode';
+
+/** What an operation belongs to: FLOP components match `FlopsBreakdown`; the rest are kernels. */
+export type OpComponent =
+  | 'attentionProjections'
+  | 'attentionScores'
+  | 'denseMlp'
+  | 'sharedExperts'
+  | 'routedExperts'
+  | 'router'
+  | 'head'
+  | 'embedding'
+  | 'loss'
+  | 'norm'
+  | 'residual'
+  | 'activation'
+  | 'rotary'
+  | 'softmax'
+  | 'cast'
+  | 'dequantize'
+  | 'adapter'
+  | 'tensorParallel'
+  | 'contextParallel'
+  | 'expertParallel';
+
+export type GemmPass = 'forward' | 'input-gradient' | 'weight-gradient';
+
+export interface GemmOp {
+  readonly type: 'gemm';
+  readonly name: string;
+  readonly component: OpComponent;
+  readonly pass: GemmPass;
+  /** (m×k)·(k×n), `count` times (a grouped GEMM: one per local expert, or per head when batched). */
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly count: number;
+  readonly datatype: Datatype;
+  /** Bytes per input element (weights and activations); the output is BF16. */
+  readonly inputBytesPerElement: number;
+  /** 2:4 structured-sparse weights (serving only). */
+  readonly sparse24: boolean;
+  /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
+  readonly replicated: boolean;
+}
+
+function gemmOp(
+  name: string,
+  component: OpComponent,
+  pass: GemmPass,
+  m: number,
+  n: number,
+  k: number,
+  count: number,
+  datatype: Datatype,
+  inputBytesPerElement: number,
+  sparse24: boolean,
+  replicated: boolean,
+): GemmOp {
+  return {
+    type: 'gemm',
+    name,
+    component,
+    pass,
+    m,
+    n,
+    k,
+    count,
+    datatype,
+    inputBytesPerElement,
+    sparse24,
+    replicated,
+  };
+}
+
+export interface AttentionOp {
+  readonly type: 'attention';
+  readonly name: string;
+  readonly component: 'attentionScores';
+  readonly pass: 'forward' | 'backward';
+  readonly implementation: 'flash';
+  /** Sequences in the call, and query tokens per sequence on this GPU. */
+  readonly batch: number;
+  readonly queryLength: number;
+  /** Keys each sequence spans (the sequence length, or the cached context at decode). */
+  readonly kvLength: number;
+  /** Query and KV heads on this GPU. */
+  readonly queryHeads: number;
+  readonly kvHeads: number;
+  readonly qkHeadDim: number;
+  readonly vHeadDim: number;
+  readonly causal: boolean;
+  readonly window: number | null;
+  /** Chunk of chunked attention (Llama 4 local layers), else absent. */
+  readonly chunk?: number;
+  /** Top-k keys of DSA sparse attention, else absent. */
+  readonly topKKeys?: number;
+  /** Mean keys each query attends to, after the causal mask and the window, chunk or top-k. */
+  readonly keysPerQuery: number;
+  /** FLOPs executed (the backward recomputes QKᵀ: 2.5× the forward, FlashAttention-2 Sec. 3.2). */
+  readonly flops: number;
+  /** K/V bytes read from memory (decode reads the cache; training keeps tiles on chip: 0). */
+  readonly kvBytes: number;
+}
+
+export interface MemoryOp {
+  readonly type: 'memory';
+  readonly name: string;
+  readonly component: OpComponent;
+  /** Bytes one call reads and writes; the kernel runs `count` times. */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly count: number;
+}
+
+export interface CollectiveOp {
+  readonly type: 'collective';
+  readonly name: string;
+  readonly component: 'tensorParallel' | 'contextParallel' | 'expertParallel';
+  readonly collective: Collective;
+  /** The full buffer per rank (see hardware/collectives.ts). */
+  readonly bytes: number;
+  readonly groupSize: number;
+  /** Rank distance between group members (rank order TP → CP → DP/EP → PP). */
+  readonly ranksApart: number;
+  /** Network the group spans: inside a node, or across nodes; null when gpusPerNode is not given. */
+  readonly tier: 'scale-up' | 'scale-out' | null;
+  /** Runs concurrently with this phase's attention (ring/all-gather context parallelism). */
+  readonly overlapsAttention?: boolean;
+}
+
+/**
+ * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated
+ * DeltaNet and Mamba-2, the chunked gated delta rule, the Mamba-2 SSD scan, DSA's indexer scoring.
+ * Its FLOPs come from layer-kinds.ts (one home per formula); its bytes are the tensors it streams
+ * (inputs, outputs, chunk states; the recurrent state at decode). Time: the roofline of both.
+ */
+export interface MixerOp {
+  readonly type: 'mixer';
+  readonly name: string;
+  readonly component: 'attentionScores';
+  readonly pass: 'forward' | 'backward';
+  readonly kernel: 'causal-conv1d' | 'gated-delta-rule' | 'ssd' | 'dsa-indexer';
+  /** Tokens the kernel processes on this GPU. */
+  readonly tokens: number;
+  /** Runs the recurrence one token at a time (decode) rather than the chunked form. */
+  readonly recurrent: boolean;
+  readonly flops: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /**
+   * Bytes of its inputs the backward reads, kept as activations in training (fla and mamba_ssm
+   * save q, k, v, g, β or x, B, C, dt and recompute the chunk states; the indexer keeps its top-k).
+   */
+  readonly savedBytes: number;
+  /** Every tensor-parallel rank runs it whole (the DSA indexer). */
+  readonly replicated?: boolean;
+}
+
+export type Operation = GemmOp | AttentionOp | MixerOp | MemoryOp | CollectiveOp;
+
+export interface OperationLayout {
+  readonly tensorParallel: number;
+  readonly contextParallel: number;
+  /** GPUs the routed experts are spread over (each holds numExperts / expertParallel). */
+  readonly expertParallel: number;
+  /** Tensor parallelism inside each expert: Megatron trains with TP (default); serving with 1. */
+  readonly expertTensorParallel?: number;
+  /** Rank distance between EP group members (default tp·cp, Megatron's tp-cp-ep-dp order). */
+  readonly expertRanksApart?: number;
+  readonly sequenceParallel: boolean;
+  /** GPUs per node: sets each collective's network tier and group-limited routing (optional). */
+  readonly gpusPerNode?: number;
+}
+
+export interface TokenShape {
+  /** Sequences on this GPU (training micro-batch; decoding sequences on this attention rank). */
+  readonly sequences: number;
+  /** New tokens per sequence: the sequence length in training and prefill, 1 (+ drafts) at decode. */
+  readonly tokensPerSequence: number;
+  /** Keys each sequence spans: the sequence length, or the cached context at decode. */
+  readonly contextTokens: number;
+  /** Chunked prefill riding on a decode step: prompt tokens on this rank and their mean context. */
+  readonly prefill?: { readonly tokens: number; readonly meanContextTokens: number };
+}
+
+export interface OperationRequest {
+  readonly phase: Phase;
+  readonly shape: TokenShape;
+  readonly layout: OperationLayout;
+  /** GEMM datatype and bytes per input element (FP8 training: 1; FP4 weights: 0.5). */
+  readonly datatype: Datatype;
+  readonly gemmInputBytes: number;
+  /** `full` counts the whole attention matrix (Megatron's MFU convention); default causal. */
+  readonly attentionMask?: 'causal' | 'full';
+  /** FlashAttention (default) or unfused batched GEMMs with scores through memory (Megatron 2021). */
+  readonly attentionImplementation?: 'flash' | 'unfused';
+  /** Attention and hidden dropout (unfused attention writes and reads the mask). */
+  readonly dropout?: boolean;
+  /** Slowest expert rank's load over the mean (default 1). */
+  readonly expertImbalance?: number;
+  /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
+  readonly adapter?: AdapterRuntime;
+  /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */
+  readonly kvBytesPerElement?: number;
+  readonly sparse24?: boolean;
+  readonly kvReadPerQueryHead?: boolean;
+}
+
+export const ACT_BYTES = 2; // BF16 activations
+
+export function unreachable(value: never): never {
+  throw new Error(`unhandled layer kind ${JSON.stringify(value)}`);
+}
+
+/** Tokens this GPU's GEMMs process in a call (after context parallelism). */
+export function tokensOnGpu(request: OperationRequest): number {
+  const { shape, layout } = request;
+  const own = (shape.sequences * shape.tokensPerSequence) / layout.contextParallel;
+  return own + (shape.prefill?.tokens ?? 0);
+}
+
+/** Builds op records for one request, so that every op carries the same datatype and pass logic. */
+export class OpBuilder {
+  readonly ops: Operation[] = [];
+  constructor(
+    private readonly request: OperationRequest,
+    private readonly trainsBase: boolean,
+  ) {}
+
+  get backward(): boolean {
+    return this.request.phase === 'backward';
+  }
+
+  /** A forward GEMM, or its input- and weight-gradient GEMMs in the backward phase. */
+  gemm(
+    name: string,
+    component: OpComponent,
+    m: number,
+    n: number,
+    k: number,
+    options: {
+      count?: number;
+      datatype?: Datatype;
+      bytes?: number;
+      trains?: boolean;
+      activations?: boolean;
+      replicated?: boolean;
+    } = {},
+  ): void {
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    const count = options.count ?? 1;
+    if (count <= 0) return;
+    const datatype = options.datatype ?? this.request.datatype;
+    const bytes = options.bytes ?? this.request.gemmInputBytes;
+    const replicated = options.replicated === true;
+    if (!this.backward) {
+      const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';
+      this.ops.push(gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated));
+      return;
+    }
+    const grad = (suffix: string, pass: GemmPass, gm: number, gn: number, gk: number) =>
+      this.ops.push(
+        gemmOp(`${name}.${suffix}`, component, pass, gm, gn, gk, count, datatype, bytes, false, replicated),
+      );
+    grad('dgrad', 'input-gradient', m, k, n);
+    // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
+    if (options.activations) grad('dgrad2', 'input-gradient', k, n, m);
+    else if (options.trains ?? this.trainsBase) grad('wgrad', 'weight-gradient', k, n, m);
+  }
+
+  /** A memory-bound kernel; its backward reads and writes twice the bytes (gradients of both). */
+  memory(name: string, component: OpComponent, bytesRead: number, bytesWritten: number, count = 1): void {
+    if (bytesRead + bytesWritten <= 0 || count <= 0) return;
+    this.ops.push({
+      type: 'memory',
+      name,
+      component,
+      bytesRead,
+      bytesWritten,
+      count: this.backward ? 2 * count : count,
+    });
+  }
+
+  /**
+   * A token-mixing kernel with its forward FLOPs and bytes. Its backward computes two gradients per
+   * product and recomputes what the forward did not keep (fla's chunk_gated_delta_rule_bwd recomputes
+   * W, U and the chunk states; mamba_ssm's SSD backward the chunk states): FlashAttention-2's 2.5×
+   * forward FLOPs (Sec. 3.2), as for attention; it reads the output gradient and writes input gradients
+   * besides the forward's tensors (2× the bytes). Convolutions have nothing to recompute: 2×.
+   */
+  mixer(
+    name: string,
+    kernel: MixerOp['kernel'],
+    tokens: number,
+    flops: number,
+    bytesRead: number,
+    bytesWritten: number,
+    options: { recurrent?: boolean; replicated?: boolean; savedBytes?: number } = {},
+  ): void {
+    if (tokens <= 0 || flops + bytesRead + bytesWritten <= 0) return;
+    const backward = this.backward;
+    const flopsFactor = backward ? (kernel === 'causal-conv1d' ? 2 : 2.5) : 1;
+    const bytesFactor = backward ? 2 : 1;
+    this.ops.push({
+      type: 'mixer',
+      name,
+      component: 'attentionScores',
+      pass: backward ? 'backward' : 'forward',
+      kernel,
+      tokens,
+      recurrent: options.recurrent ?? false,
+      flops: flops * flopsFactor,
+      bytesRead: bytesRead * bytesFactor,
+      bytesWritten: bytesWritten * bytesFactor,
+      savedBytes: options.savedBytes ?? 0,
+      ...(options.replicated ? { replicated: true } : {}),
+    });
+  }
+
+  collective(
+    name: string,
+    component: CollectiveOp['component'],
+    collective: Collective,
+    bytes: number,
+    groupSize: number,
+    ranksApart: number,
+    overlapsAttention?: boolean,
+  ): void {
+    if (groupSize <= 1 || bytes <= 0) return;
+    const perNode = this.request.layout.gpusPerNode;
+    const tier = perNode === undefined ? null : ranksApart * groupSize <= perNode ? 'scale-up' : 'scale-out';
+    this.ops.push({
+      type: 'collective',
+      name,
+      component,
+      collective,
+      bytes,
+      groupSize,
+      ranksApart,
+      tier,
+      ...(overlapsAttention ? { overlapsAttention } : {}),
+    });
+  }
+}

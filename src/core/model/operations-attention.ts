@@ -1,0 +1,242 @@
+/**
+ * Softmax attention's operations: keys per query by layer kind (full, sliding window, chunked,
+ * DSA top-k sparse), the q/k/v/o (GQA) or MLA projections on the TP shard, and the attention core
+ * (FlashAttention calls, or unfused batched GEMMs + softmax). Conventions: operations.ts.
+ */
+
+import { kvElementsPerTokenPerLayer } from './kv-cache.js';
+import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys } from './layer-kinds.js';
+import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
+import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+
+/** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
+export function meanKeysPerQuery(
+  contextTokens: number,
+  mode: 'causal' | 'full' | 'decode',
+  window: number | null,
+): number {
+  return limitedMeanKeys(contextTokens, window ?? Number.POSITIVE_INFINITY, kindsMode(mode));
+}
+
+function kindsMode(mode: 'causal' | 'full' | 'decode'): AttentionMode {
+  return mode === 'full' ? 'non-causal' : mode;
+}
+
+/** Window of a layer's sliding attention, or null (global, chunked, sparse, or no attention). */
+export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
+  switch (layer.attention) {
+    case 'sliding':
+      return spec.slidingWindow;
+    case 'full':
+    case 'chunked':
+    case 'sparse':
+    case 'linear':
+    case 'mamba':
+    case 'none':
+      return null;
+    default:
+      return unreachable(layer.attention);
+  }
+}
+
+/**
+ * Mean keys each query of a softmax-attention layer attends to: all earlier keys (full), the window
+ * (sliding), its own chunk (chunked, Llama 4), or the indexer's top-k (sparse, DSA). Exhaustive.
+ */
+export function layerKeysPerQuery(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  contextTokens: number,
+  mode: 'causal' | 'full' | 'decode',
+): number {
+  switch (layer.attention) {
+    case 'full':
+    case 'sliding':
+      return meanKeysPerQuery(contextTokens, mode, layerWindow(spec, layer));
+    case 'chunked':
+      return spec.chunkedAttentionTokens === null
+        ? meanKeysPerQuery(contextTokens, mode, null)
+        : chunkedMeanKeys(contextTokens, spec.chunkedAttentionTokens, kindsMode(mode));
+    case 'sparse':
+      return meanKeysPerQuery(contextTokens, mode, spec.sparseAttention?.topKTokens ?? null);
+    case 'linear':
+    case 'mamba':
+    case 'none':
+      return 0;
+    default:
+      return unreachable(layer.attention);
+  }
+}
+
+/** Attention projections (GQA or MLA), on the TP shard; returns GEMM input elements for FP8 casts. */
+export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: number): void {
+  const h = spec.hiddenSize;
+  const a = spec.attention;
+  switch (a.kind) {
+    case 'gqa': {
+      const q = a.numHeads * a.headDim;
+      const kv = a.numKvHeads * a.headDim;
+      // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
+      const gate = a.outputGate ? q : 0;
+      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + 2 * kv) / t, h);
+      if (gate > 0) {
+        // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
+        const bytes = (ACT_BYTES * tokens * q) / t;
+        b.memory('output-gate', 'activation', 2 * bytes, bytes);
+      }
+      b.gemm('o', 'attentionProjections', tokens, h, q / t);
+      return;
+    }
+    case 'mla': {
+      // DeepSeek-V2 Sec. 2.1, Eq. 9-19: compressed q (or direct), joint KV latent + RoPE key, up-projections.
+      const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+      if (a.qLoraRank === null) b.gemm('q', 'attentionProjections', tokens, (a.numHeads * qHead) / t, h);
+      else {
+        b.gemm('q_a', 'attentionProjections', tokens, a.qLoraRank, h, { replicated: true });
+        b.gemm('q_b', 'attentionProjections', tokens, (a.numHeads * qHead) / t, a.qLoraRank);
+      }
+      b.gemm('kv_a', 'attentionProjections', tokens, a.kvLoraRank + a.qkRopeHeadDim, h, { replicated: true });
+      b.gemm(
+        'kv_b',
+        'attentionProjections',
+        tokens,
+        (a.numHeads * (a.qkNopeHeadDim + a.vHeadDim)) / t,
+        a.kvLoraRank,
+      );
+      b.gemm('o', 'attentionProjections', tokens, h, (a.numHeads * a.vHeadDim) / t);
+      return;
+    }
+    default:
+      unreachable(a);
+  }
+}
+
+/** Query and KV heads on one GPU, and rotary elements per token (q and k parts that rotate). */
+export function headsOnGpu(
+  spec: ModelSpec,
+  t: number,
+): { query: number; kv: number; rotaryPerToken: number } {
+  const a = spec.attention;
+  switch (a.kind) {
+    case 'gqa':
+      return {
+        query: a.numHeads / t,
+        kv: Math.max(1, a.numKvHeads / t),
+        rotaryPerToken: ((a.numHeads + a.numKvHeads) * a.headDim) / t,
+      };
+    case 'mla':
+      return {
+        query: a.numHeads / t,
+        kv: a.numHeads / t,
+        rotaryPerToken: (a.numHeads * a.qkRopeHeadDim) / t,
+      };
+    default:
+      return unreachable(a);
+  }
+}
+
+/** The attention core of one layer: FlashAttention calls, or unfused batched GEMMs + softmax. */
+export function attentionCore(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+): void {
+  const { shape, layout, phase } = request;
+  const t = layout.tensorParallel;
+  const cp = layout.contextParallel;
+  const { qkHeadDim, vHeadDim } = attentionHeadDims(spec.attention);
+  const heads = headsOnGpu(spec, t);
+  const window = layerWindow(spec, layer);
+  const decoding = phase === 'decode';
+  const backward = phase === 'backward';
+  const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
+  const global = layer.attention === 'full' || layer.attention === 'sliding';
+  if ((request.attentionImplementation ?? 'flash') === 'unfused' && !decoding && global) {
+    // Megatron-LM 2021: QKᵀ and softmax·V as batched GEMMs over (micro-batch × heads); the score
+    // matrix goes through memory: written (2 B), scale-mask-softmax read+write (4 B), read by ·V (2 B);
+    // with dropout also read, written and masked (5 B). Backward runs both GEMMs' gradients.
+    const queries = shape.tokensPerSequence / cp;
+    const count = shape.sequences * heads.query;
+    b.gemm('scores', 'attentionScores', queries, shape.contextTokens, qkHeadDim, {
+      count,
+      datatype: 'bf16',
+      bytes: 2,
+      activations: true,
+    });
+    b.gemm('values', 'attentionScores', queries, vHeadDim, shape.contextTokens, {
+      count,
+      datatype: 'bf16',
+      bytes: 2,
+      activations: true,
+    });
+    const scoreElements = count * queries * shape.contextTokens;
+    const perElement = request.dropout ? 13 : 8;
+    b.memory('softmax', 'softmax', (scoreElements * perElement) / 2, (scoreElements * perElement) / 2);
+    return;
+  }
+  const mode = decoding ? 'decode' : (request.attentionMask ?? 'causal') === 'full' ? 'full' : 'causal';
+  const push = (
+    name: string,
+    batch: number,
+    queryLength: number,
+    kvLength: number,
+    keysPerQuery: number,
+    kvBytes: number,
+  ) => {
+    if (batch <= 0 || queryLength <= 0) return;
+    const forwardFlops = perPair * batch * queryLength * keysPerQuery;
+    b.ops.push({
+      type: 'attention',
+      name,
+      component: 'attentionScores',
+      pass: backward ? 'backward' : 'forward',
+      implementation: 'flash',
+      batch,
+      queryLength,
+      kvLength,
+      queryHeads: heads.query,
+      kvHeads: heads.kv,
+      qkHeadDim,
+      vHeadDim,
+      causal: mode === 'causal',
+      window,
+      ...(layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
+        ? { chunk: spec.chunkedAttentionTokens }
+        : {}),
+      ...(layer.attention === 'sparse' && spec.sparseAttention
+        ? { topKKeys: spec.sparseAttention.topKTokens }
+        : {}),
+      keysPerQuery,
+      flops: backward ? 2.5 * forwardFlops : forwardFlops,
+      kvBytes,
+    });
+  };
+  if (decoding) {
+    // Decode reads every cached token's K/V once per sequence (per query head on engines without
+    // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
+    const a = spec.attention;
+    const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
+    const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
+    // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
+    const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');
+    const kvBytesPerToken =
+      kvElementsPerTokenPerLayer(spec) * (request.kvBytesPerElement ?? ACT_BYTES) * kvShare * groupReads;
+    push(
+      'attention.decode',
+      shape.sequences,
+      shape.tokensPerSequence,
+      shape.contextTokens,
+      keys,
+      shape.sequences * keys * kvBytesPerToken,
+    );
+  } else {
+    // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag).
+    const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, mode);
+    push('attention', shape.sequences, shape.tokensPerSequence / cp, shape.contextTokens, keys, 0);
+  }
+  if (shape.prefill && shape.prefill.tokens > 0) {
+    const keys = layerKeysPerQuery(spec, layer, shape.prefill.meanContextTokens, 'decode');
+    push('attention.prefill', 1, shape.prefill.tokens, shape.prefill.meanContextTokens, keys, 0);
+  }
+}

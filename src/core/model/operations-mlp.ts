@@ -1,0 +1,116 @@
+/**
+ * The MLP block's operations: a dense (gated) MLP, or a mixture of experts: shared experts, the
+ * router, the routed experts on their expert-parallel ranks and the dispatch/combine all-to-all.
+ * Adapter GEMMs stay in operations.ts (they read layerWeights, which runs layerOperations).
+ * Conventions: operations.ts.
+ */
+
+import {
+  ACT_BYTES,
+  type OpBuilder,
+  type OpComponent,
+  type OperationRequest,
+  unreachable,
+} from './operation-types.js';
+import type { LayerSpec, ModelSpec } from './spec.js';
+
+/** Dense MLP, or shared + routed experts with the router and the expert all-to-all. */
+export function mlpOperations(
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): number {
+  const { layout } = request;
+  const t = layout.tensorParallel;
+  const h = spec.hiddenSize;
+  switch (layer.mlp) {
+    case 'dense':
+      return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+    case 'none':
+      return 0;
+    case 'moe': {
+      const moe = spec.moe;
+      if (moe === null)
+        return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+      let activation = 0;
+      if (moe.numSharedExperts > 0) {
+        const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
+        activation += denseMlp(b, 'shared_experts', 'sharedExperts', tokens, Is, moe.gated, t, h);
+      }
+      b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2, replicated: true });
+      // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert.
+      const ep = layout.expertParallel;
+      const etp = layout.expertTensorParallel ?? t;
+      const groupTokens = (tokens * ep * etp) / t;
+      const localExperts = moe.numExperts / ep;
+      const tokensPerExpert = ((groupTokens * moe.topK) / moe.numExperts) * (request.expertImbalance ?? 1);
+      // Serving a small batch reaches only some experts (uniform routing): expected distinct experts.
+      const touched =
+        request.phase === 'decode' || request.phase === 'prefill'
+          ? Math.min(moe.numExperts, expectedExpertsTouched(moe.numExperts, moe.topK, groupTokens)) / ep
+          : localExperts;
+      const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
+      const Ie = moe.expertIntermediateSize;
+      const matrices = moe.gated ? 2 : 1;
+      b.gemm('experts.gate_up', 'routedExperts', perTouched, (matrices * Ie) / etp, h, { count: touched });
+      b.gemm('experts.down', 'routedExperts', perTouched, h, Ie / etp, { count: touched });
+      activation += (perTouched * touched * Ie * (moe.gated ? 3 : 2)) / etp;
+      expertAllToAll(spec, request, b, tokens);
+      return activation;
+    }
+    default:
+      return unreachable(layer.mlp);
+  }
+}
+
+/** Up (and gate) then down projection; returns activation-function elements read and written. */
+function denseMlp(
+  b: OpBuilder,
+  name: string,
+  component: OpComponent,
+  tokens: number,
+  I: number,
+  gated: boolean,
+  t: number,
+  h: number,
+): number {
+  b.gemm(`${name}.${gated ? 'gate_up' : 'up'}`, component, tokens, ((gated ? 2 : 1) * I) / t, h);
+  b.gemm(`${name}.down`, component, tokens, h, I / t);
+  return (tokens * I * (gated ? 3 : 2)) / t;
+}
+
+/** Expected distinct experts reached by `tokens` tokens routed top-k of E (uniform routing). */
+export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
+  return numExperts * (1 - (1 - topK / numExperts) ** tokens);
+}
+
+/**
+ * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
+ * all-to-all inside the EP group); DeepSeek dispatches in FP8. Group-limited routing sends a token
+ * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2).
+ */
+function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder, tokens: number): void {
+  const moe = spec.moe!;
+  const { layout } = request;
+  const ep = layout.expertParallel;
+  if (ep <= 1) return;
+  const apart = layout.expertRanksApart ?? layout.tensorParallel * layout.contextParallel;
+  const perNode =
+    layout.gpusPerNode === undefined
+      ? ep
+      : apart >= layout.gpusPerNode
+        ? 1
+        : Math.max(1, Math.min(ep, Math.floor(layout.gpusPerNode / apart)));
+  const nodes = Math.max(1, ep / perNode);
+  const groups = moe.routingGroups;
+  const copies =
+    groups && groups.groups >= nodes
+      ? Math.min(moe.topK, groups.groupsPerToken * Math.max(1, groups.groups / nodes))
+      : moe.topK;
+  const h = spec.hiddenSize;
+  const dispatch = tokens * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
+  b.collective('dispatch', 'expertParallel', 'all-to-all', dispatch, ep, apart);
+  b.collective('combine', 'expertParallel', 'all-to-all', tokens * copies * h * ACT_BYTES, ep, apart);
+}
