@@ -107,6 +107,23 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
       /^error: --base-format: QLoRA keeps its frozen base in NF4/,
     ],
     [
+      '--rank with full fine-tuning',
+      [
+        'finetune',
+        '--model',
+        'llama-3-8b',
+        '--method',
+        'full',
+        '--rank',
+        '64',
+        '--tokens',
+        '1M',
+        '--gpu',
+        'h100',
+      ],
+      /^error: --rank: applies only with an adapter method \(lora, dora, qlora\)$/,
+    ],
+    [
       '--tokens together with --examples',
       [
         'finetune',

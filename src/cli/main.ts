@@ -169,11 +169,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
       )
       .option('--model <model>', 'catalog id, config.json or llmecon spec')
       .option('--method <m>', 'full | lora | dora | qlora', 'lora')
-      .option('--rank <r>', 'adapter rank', '16')
+      .option('--rank <r>', 'adapter rank (default 16; LoRA methods only)')
       .option(
         '--targets <list>',
-        'attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts',
-        'attn,mlp',
+        'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only)',
       )
       .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 (default) | fp8 (QLoRA is NF4)')
       .option('--tokens <n>', 'dataset tokens (one epoch)')

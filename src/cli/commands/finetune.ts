@@ -14,7 +14,7 @@ import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { contextTokens, oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags {
   model?: string;
@@ -59,6 +59,9 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const { spec } = loadModel(o.model);
   const hw = resolveHardware(o.gpu, o.cluster);
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'lora');
+  // Full fine-tuning trains every weight: an adapter rank or target list would do nothing.
+  if (method === 'full')
+    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
   const rank = positiveInteger(o.rank, '--rank', 16);
   // Keep only targets the model has (no experts or shared experts on a dense model).
   const targets = parseTargets(o.targets ?? 'attn,mlp').filter(
