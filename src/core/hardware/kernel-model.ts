@@ -113,6 +113,33 @@ function gemmComputeSeconds(
   return best;
 }
 
+/** Compute time of the best tiling and the time to stream the operands once, for `count` GEMMs. */
+function gemmTimes(
+  model: KernelModel,
+  params: GemmKernelParameters,
+  computeUnits: number,
+  peakFlopsPerSecond: number,
+  memoryBytesPerSecond: number,
+  m: number,
+  n: number,
+  k: number,
+  inputBytes: number,
+  count: number,
+): { readonly computeSeconds: number; readonly memorySeconds: number; readonly bytes: number } {
+  const computeSeconds = gemmComputeSeconds(
+    params,
+    computeUnits,
+    (peakFlopsPerSecond / computeUnits) * params.ceiling,
+    memoryBytesPerSecond,
+    m,
+    n,
+    k,
+    count,
+  );
+  const bytes = count * gemmBytes(m, n, k, inputBytes);
+  return { computeSeconds, memorySeconds: bytes / (memoryBytesPerSecond * model.bandwidthFraction), bytes };
+}
+
 /** Seconds only (the step-time hot path): launch + max(compute, streaming the operands). */
 export function gemmKernelSeconds(
   model: KernelModel,
@@ -126,18 +153,19 @@ export function gemmKernelSeconds(
   inputBytes: number,
   count = 1,
 ): number {
-  const compute = gemmComputeSeconds(
+  const t = gemmTimes(
+    model,
     params,
     computeUnits,
-    (peakFlopsPerSecond / computeUnits) * params.ceiling,
+    peakFlopsPerSecond,
     memoryBytesPerSecond,
     m,
     n,
     k,
+    inputBytes,
     count,
   );
-  const memory = (count * gemmBytes(m, n, k, inputBytes)) / (memoryBytesPerSecond * model.bandwidthFraction);
-  return model.launchSeconds + Math.max(compute, memory);
+  return model.launchSeconds + Math.max(t.computeSeconds, t.memorySeconds);
 }
 
 /**
@@ -157,18 +185,22 @@ export function predictGemm(
   inputBytes: number,
   count = 1,
 ): GemmPrediction {
-  const best = gemmComputeSeconds(
+  const {
+    computeSeconds: best,
+    memorySeconds,
+    bytes,
+  } = gemmTimes(
+    model,
     params,
     computeUnits,
-    (peakFlopsPerSecond / computeUnits) * params.ceiling,
+    peakFlopsPerSecond,
     memoryBytesPerSecond,
     m,
     n,
     k,
+    inputBytes,
     count,
   );
-  const bytes = count * gemmBytes(m, n, k, inputBytes);
-  const memorySeconds = bytes / (memoryBytesPerSecond * model.bandwidthFraction);
   return {
     seconds: model.launchSeconds + Math.max(best, memorySeconds),
     flops: 2 * m * n * k * count,
