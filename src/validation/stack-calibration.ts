@@ -128,18 +128,7 @@ export function calibrationCases(): CalibrationCase[] {
   // Korthikanti et al. 2022, Table 5: Megatron-LM on A100, both recomputation modes.
   const selene = findCluster('selene-a100');
   for (const row of korthikanti.rows) {
-    const spec = specFromInput({
-      name: `GPT ${row.name}`,
-      vocabSize: 51200,
-      hiddenSize: row.hidden,
-      numLayers: row.layers,
-      maxContextTokens: 2048,
-      learnedPositionEmbeddings: 2048,
-      tieWordEmbeddings: true,
-      norm: 'layernorm',
-      attention: { kind: 'gqa', numHeads: row.heads, qkvBias: true, outputBias: true },
-      mlp: { intermediateSize: 4 * row.hidden, gated: false, bias: true },
-    });
+    const spec = korthikantiModel(row);
     for (const recompute of ['full', 'selective'] as const) {
       out.push({
         id: `korthikanti-${row.name.toLowerCase()}-${recompute}`,
@@ -149,25 +138,7 @@ export function calibrationCases(): CalibrationCase[] {
         locator: `Table 5, ${row.name}, ${recompute === 'full' ? 'full recompute' : 'present work'}`,
         gpus: row.gpus,
         published: recompute === 'full' ? row.fullSeconds : row.selectiveSeconds,
-        engine: engineStepSeconds(spec, selene, 'megatron', {
-          gpus: row.gpus,
-          seqLen: 2048,
-          globalBatchSize: row.batch,
-          precision: 'bf16',
-          flashAttention: false,
-          dropout: true,
-          constraints: {
-            tensorParallel: 8,
-            pipelineParallel: row.pp,
-            dataParallel: row.gpus / (8 * row.pp),
-            contextParallel: 1,
-            virtualStages: 1,
-            microBatchSize: 1,
-            recompute,
-            sequenceParallel: recompute === 'selective',
-            zeroStage: 1,
-          },
-        }),
+        engine: engineStepSeconds(spec, selene, 'megatron', korthikantiRun(row, recompute)),
       });
     }
   }
@@ -334,4 +305,49 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     '|---|---|---:|---:|---:|---:|---:|',
     ...cases,
   ].join('\n');
+}
+
+type KorthikantiRow = (typeof korthikanti.rows)[number];
+
+/** A GPT model of Korthikanti et al. 2022 Table 3 (GPT-2 style: LayerNorm, biases, tied embeddings). */
+export function korthikantiModel(row: KorthikantiRow): ModelSpec {
+  return specFromInput({
+    name: `GPT ${row.name}`,
+    vocabSize: 51200,
+    hiddenSize: row.hidden,
+    numLayers: row.layers,
+    maxContextTokens: 2048,
+    learnedPositionEmbeddings: 2048,
+    tieWordEmbeddings: true,
+    norm: 'layernorm',
+    attention: { kind: 'gqa', numHeads: row.heads, qkvBias: true, outputBias: true },
+    mlp: { intermediateSize: 4 * row.hidden, gated: false, bias: true },
+  });
+}
+
+/**
+ * A Table 5 run as it ran: TP 8, sequence 2048, micro-batch 1, no FlashAttention (2022), dropout on;
+ * full recomputation (baseline) or selective recomputation with sequence parallelism.
+ */
+export function korthikantiRun(row: KorthikantiRow, recompute: 'full' | 'selective') {
+  return {
+    gpus: row.gpus,
+    seqLen: 2048,
+    globalBatchSize: row.batch,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    flashAttention: false,
+    dropout: true,
+    constraints: {
+      tensorParallel: 8,
+      pipelineParallel: row.pp,
+      dataParallel: row.gpus / (8 * row.pp),
+      contextParallel: 1,
+      virtualStages: 1,
+      microBatchSize: 1,
+      recompute,
+      sequenceParallel: recompute === 'selective',
+      zeroStage: 1,
+    },
+  } as const;
 }

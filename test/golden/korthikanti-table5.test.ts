@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import table5 from '../../catalog/validation/korthikanti-2022-table5.json' with { type: 'json' };
 import { findCluster } from '../../src/catalog/catalog.js';
-import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { planTraining } from '../../src/core/training/plan.js';
+import { korthikantiModel, korthikantiRun } from '../../src/validation/stack-calibration.js';
 
 const ROWS = table5.rows;
 
@@ -21,39 +21,9 @@ const TOLERANCE = 0.25;
 describe('Korthikanti et al. 2022, Table 5: all eight rows as fixed layouts', () => {
   const cluster = findCluster('selene-a100');
   for (const row of ROWS) {
-    const spec = specFromInput({
-      name: `GPT ${row.name}`,
-      vocabSize: 51200,
-      hiddenSize: row.hidden,
-      numLayers: row.layers,
-      maxContextTokens: 2048,
-      learnedPositionEmbeddings: 2048,
-      tieWordEmbeddings: true,
-      norm: 'layernorm',
-      attention: { kind: 'gqa', numHeads: row.heads, qkvBias: true, outputBias: true },
-      mlp: { intermediateSize: 4 * row.hidden, gated: false, bias: true },
-    });
+    const spec = korthikantiModel(row);
     const step = (recompute: 'full' | 'selective') =>
-      planTraining(spec, cluster, {
-        seqLen: 2048,
-        globalBatchSize: row.batch,
-        precision: 'bf16',
-        optimizer: 'adamw',
-        flashAttention: false,
-        dropout: true,
-        gpus: row.gpus,
-        constraints: {
-          tensorParallel: 8,
-          pipelineParallel: row.pp,
-          dataParallel: row.gpus / (8 * row.pp),
-          contextParallel: 1,
-          virtualStages: 1,
-          microBatchSize: 1,
-          recompute,
-          sequenceParallel: recompute === 'selective',
-          zeroStage: 1,
-        },
-      }).chosen;
+      planTraining(spec, cluster, korthikantiRun(row, recompute)).chosen;
     const full = step('full');
     const selective = step('selective');
     it(`${row.name}, full recomputation: ${row.fullSeconds} s per iteration`, () => {
