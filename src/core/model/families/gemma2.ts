@@ -1,5 +1,7 @@
 /** Gemma 2: four norms per layer, alternating sliding/full layers, tied embeddings (modeling_gemma2.py). */
-import { MAX } from './fields.js';
+
+import type { ModelSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
 import {
   baseSpec,
   type Family,
@@ -12,15 +14,24 @@ import {
   withMixers,
 } from './readers.js';
 
-export const gemma2: Family = (f, name) => {
+/**
+ * The Gemma decoder (Gemma 2 and Gemma 3 text): four RMSNorms per layer, tied embeddings, GeGLU MLPs,
+ * head_dim 256 by default, sliding layers chosen by `slides` (window default 4096).
+ */
+export function gemmaDecoder(
+  f: Fields,
+  name: string,
+  slides: (layer: number) => boolean,
+  qkNorm: 'none' | 'per-head',
+): ModelSpec {
   const c = readCommon(f, name);
-  // Gemma2DecoderLayer: even layers slide (is_sliding = not bool(layer_idx % 2)); window default 4096.
-  const layout = readPatternSliding(f, c.numLayers, (i) => i % 2 === 0, 4096);
+  const layout = readPatternSliding(f, c.numLayers, slides, 4096);
   const bias = readAttentionBias(f);
   const base = baseSpec(f, c, {
     attention: readGqa(f, {
       qkvBias: bias,
       outputBias: bias,
+      ...(qkNorm === 'none' ? {} : { qkNorm }),
       headDim: f.positiveInt('head_dim', { fallback: 256, max: MAX.headDim }),
     }),
     mlp: readGatedMlp(f),
@@ -28,11 +39,14 @@ export const gemma2: Family = (f, name) => {
   });
   return {
     ...base,
-    // Gemma2Config defaults tie_word_embeddings=True.
+    // Gemma2Config and Gemma3TextConfig default tie_word_embeddings=True.
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     // input, post_attention, pre_feedforward and post_feedforward layernorms.
     norm: { kind: 'rmsnorm', perLayer: 4 },
     slidingWindow: layout.window,
     activation: f.string('hidden_activation', f.string('hidden_act', 'gelu_pytorch_tanh')),
   };
-};
+}
+
+// Gemma2DecoderLayer: even layers slide (is_sliding = not bool(layer_idx % 2)).
+export const gemma2: Family = (f, name) => gemmaDecoder(f, name, (i) => i % 2 === 0, 'none');
