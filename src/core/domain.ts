@@ -57,6 +57,14 @@ export const DOMAINS = {
   seed: int(0, 2 ** 31 - 1, 'a seed'),
   /** Rows to list. */
   top: int(1, 1000, 'rows'),
+  /** Requests one simulation runs request by request: 10⁶ take about a minute (10⁴ take 0.5 s). */
+  simulatedRequests: int(1, 1_000_000, 'simulated requests'),
+  /** One GEMM dimension (m, n or k): 2²⁴, ~16× a million-token micro-batch. */
+  gemmDimension: int(1, 2 ** 24, 'a GEMM dimension'),
+  /** Bytes one kernel or collective moves: 10¹⁴ (100 TB, ~500× a GPU's memory). */
+  kernelBytes: real(0, 1e14, 'bytes', true),
+  /** Times one kernel runs back to back. */
+  kernelCount: int(1, 1_000_000, 'kernel launches'),
   draftTokens: int(1, 64, 'drafted tokens'),
   /** $ per GPU-hour: 0 (owned, paid elsewhere) to $10,000. */
   usdPerGpuHour: real(0, 10_000, 'USD per GPU-hour'),
@@ -183,6 +191,12 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--samples': DOMAINS.monteCarloSamples,
   '--seed': DOMAINS.seed,
   '--top': DOMAINS.top,
+  '--requests': DOMAINS.simulatedRequests,
+  '--m': DOMAINS.gemmDimension,
+  '--n': DOMAINS.gemmDimension,
+  '--k': DOMAINS.gemmDimension,
+  '--bytes': DOMAINS.kernelBytes,
+  '--count': DOMAINS.kernelCount,
   '--draft-tokens': DOMAINS.draftTokens,
   '--price-per-gpu-hour': DOMAINS.usdPerGpuHour,
   '--purchase-price-per-gpu': DOMAINS.usdPerGpu,
