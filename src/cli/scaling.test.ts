@@ -36,6 +36,12 @@ describe('llmecon scaling', () => {
       'error: --params: give --params with --tokens',
     );
     expect((await run(['scaling', '--flops', '-3'])).code).toBe(2);
+    expect((await run(['scaling', '--flops', '1e24', '--mfu', '2'])).stderr).toBe(
+      'error: --mfu: --mfu applies only to a dollar budget (--usd); --flops is already FLOPs',
+    );
+    expect((await run(['scaling', '--params', '7B', '--tokens', '1T', '--gpu', 'h100'])).stderr).toBe(
+      'error: --gpu: --gpu applies only to a budget; --tokens is given',
+    );
   });
   it('predicts the loss of a run and the inference-aware size', async () => {
     const loss = await run(['scaling', '--params', '70B', '--tokens', '1.4T']);

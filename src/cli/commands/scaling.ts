@@ -42,9 +42,29 @@ interface Budget {
   readonly label: string;
 }
 
+const FLAG_VALUES = {
+  '--flops': (o: ScalingFlags) => o.flops,
+  '--usd': (o: ScalingFlags) => o.usd,
+  '--gpu': (o: ScalingFlags) => o.gpu,
+  '--price-per-gpu-hour': (o: ScalingFlags) => o.pricePerGpuHour,
+  '--mfu': (o: ScalingFlags) => o.mfu,
+} as const;
+
+/** Refuses a flag that would do nothing in this mode ("applies only to …"). */
+function refuseUnused(o: ScalingFlags, flags: readonly (keyof typeof FLAG_VALUES)[], appliesTo: string) {
+  for (const flag of flags)
+    if (FLAG_VALUES[flag](o) !== undefined)
+      inputError('invalid_value', [flag], `${flag} applies ${appliesTo}`);
+}
+
 /** FLOPs of `--flops`, or of `--usd` on `--gpu` at its price and MFU, with words saying which. */
 function budgetFlops(o: ScalingFlags): Budget {
   if (o.usd === undefined) {
+    refuseUnused(
+      o,
+      ['--gpu', '--price-per-gpu-hour', '--mfu'],
+      'only to a dollar budget (--usd); --flops is already FLOPs',
+    );
     const flops = positiveNumber(o.flops!, '--flops', 1);
     return { flops, usd: null, label: `${flops.toExponential(2)} FLOPs` };
   }
@@ -82,8 +102,14 @@ function predictRun(o: ScalingFlags): string {
   const n = positiveNumber(o.params!, '--params', 1);
   let d: number;
   let label: string | null = null;
-  if (o.tokens !== undefined) d = positiveNumber(o.tokens, '--tokens', 1);
-  else {
+  if (o.tokens !== undefined) {
+    refuseUnused(
+      o,
+      ['--flops', '--usd', '--gpu', '--price-per-gpu-hour', '--mfu'],
+      'only to a budget; --tokens is given',
+    );
+    d = positiveNumber(o.tokens, '--tokens', 1);
+  } else {
     const b = budgetFlops(o);
     d = b.flops / (6 * n);
     label = b.label;
