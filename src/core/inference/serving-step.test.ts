@@ -39,9 +39,9 @@ describe('serving step', () => {
     expect(flops(true) / flops(false)).toBeCloseTo(3.4, 10);
   });
 
-  it('runs FP4 weights at FP4 where the GPU has FP4 tensor cores and in BF16 (weight-only) where it has not', () => {
+  it('costs FP4 weights at the FP8 ceiling where the GPU has FP4 tensor cores and in BF16 (weight-only) where it has not', () => {
     expect(computeType('fp4', findGpu('h100-sxm'))).toBe('bf16');
-    expect(computeType('fp4', findGpu('b200'))).toBe('fp4');
+    expect(computeType('fp4', findGpu('b200'))).toBe('fp8');
     expect(computeType('fp8', findGpu('h100-sxm'))).toBe('fp8');
     expect(computeType('int4', findGpu('b200'))).toBe('bf16');
   });
