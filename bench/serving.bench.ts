@@ -9,6 +9,7 @@ import { energyAssumptions, resolveHardware } from '../src/catalog/training-defa
 import {
   type DeploymentCandidate,
   planDeployments,
+  planServingModes,
   replicaOptions,
   selfHostVsApi,
   volumeGrid,
@@ -40,6 +41,20 @@ describe('serving', () => {
   bench(`DeepSeek-V3: ${moe.length} candidates (TP × EP × format) on H800, full use`, () => {
     planDeployments(v3, moe, w, null, { tpotSeconds: 0.05 });
   });
+  bench(
+    `serve fleet plan (issue 17, ≤ 1 s): Llama 3.1 70B, ${dense.length} candidates, aggregated and disaggregated, 5B tokens/day`,
+    () => {
+      planServingModes(llama70b, dense, w, 5e9 / 86_400 / (w.inputTokens + w.outputTokens), {
+        tpotSeconds: 0.05,
+      });
+    },
+  );
+  bench(
+    `serve fleet plan (issue 17, ≤ 1 s): DeepSeek-V3, ${moe.length} candidates on H800, both modes, full use`,
+    () => {
+      planServingModes(v3, moe, w, null, { tpotSeconds: 0.05 });
+    },
+  );
   bench('compare-api: Llama 3.1 70B on H100/H200/A100 vs a $0.15/$0.60 API, 25 volumes', () => {
     selfHostVsApi(
       llama70b,

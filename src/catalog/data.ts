@@ -57,6 +57,7 @@ import models_falcon_40b from '../../catalog/models/falcon-40b.json' with { type
 import models_gemma_2_9b from '../../catalog/models/gemma-2-9b.json' with { type: 'json' };
 import models_glm_4_5_air from '../../catalog/models/glm-4.5-air.json' with { type: 'json' };
 import models_glm_5 from '../../catalog/models/glm-5.json' with { type: 'json' };
+import models_gpt_oss_20b from '../../catalog/models/gpt-oss-20b.json' with { type: 'json' };
 import models_gpt_oss_120b from '../../catalog/models/gpt-oss-120b.json' with { type: 'json' };
 import models_gpt2 from '../../catalog/models/gpt2.json' with { type: 'json' };
 import models_kimi_k2 from '../../catalog/models/kimi-k2.json' with { type: 'json' };
@@ -80,6 +81,7 @@ import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { ty
 import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
 import models_qwen3_5_397b_a17b from '../../catalog/models/qwen3.5-397b-a17b.json' with { type: 'json' };
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
+import models_qwen3_235b_a22b from '../../catalog/models/qwen3-235b-a22b.json' with { type: 'json' };
 import models_qwen3_vl_235b_a22b from '../../catalog/models/qwen3-vl-235b-a22b.json' with { type: 'json' };
 import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
@@ -121,6 +123,7 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'gemma-2-9b': models_gemma_2_9b,
   'glm-4.5-air': models_glm_4_5_air,
   'gpt-oss-120b': models_gpt_oss_120b,
+  'gpt-oss-20b': models_gpt_oss_20b,
   gpt2: models_gpt2,
   'kimi-k2': models_kimi_k2,
   'llama-2-70b': models_llama_2_70b,
@@ -136,6 +139,7 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'qwen2.5-72b': models_qwen2_5_72b,
   'qwen2.5-7b': models_qwen2_5_7b,
   'qwen3-30b-a3b': models_qwen3_30b_a3b,
+  'qwen3-235b-a22b': models_qwen3_235b_a22b,
   'qwen3.5-397b-a17b': models_qwen3_5_397b_a17b,
   'qwen3-vl-235b-a22b': models_qwen3_vl_235b_a22b,
   'llama-4-scout': models_llama_4_scout,

@@ -132,6 +132,40 @@ describe('llmecon serve', () => {
     expect(json.layout.prefill.gpus % 32).toBe(0);
     expect(json.workload.speculative).toEqual({ draftTokens: 1, acceptanceRate: 0.85 });
   });
+  it('searches aggregated and disaggregated pools unless one is pinned, and says why it chose', async () => {
+    const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--weights', 'fp8', '--kv', 'fp8'];
+    const traffic = ['--input-tokens', '8000', '--output-tokens', '200', '--requests-per-second', '20'];
+    const searched = JSON.parse((await run([...args, ...traffic, '--json'])).stdout);
+    expect(searched.mode.searched).toEqual(['aggregated', 'disaggregated']);
+    expect(searched.mode.reason).toMatch(/cheaper than/);
+    const agg = JSON.parse((await run([...args, ...traffic, '--aggregated', '--json'])).stdout);
+    expect(agg.mode).toMatchObject({ chosen: 'aggregated', searched: ['aggregated'] });
+    expect(searched.usdPerDay).toBeLessThanOrEqual(agg.usdPerDay);
+    const both = await run([...args, ...traffic, '--aggregated', '--disaggregated']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--aggregated or --disaggregated, not both/);
+  });
+  it('--expert-imbalance slows an EP replica and is refused on a dense model or out of range', async () => {
+    const args = ['serve', '--model', 'qwen3-30b-a3b', '--gpu', 'h100', '--weights', 'fp8', '--kv', 'fp8'];
+    const fixed = ['--tp', '1', '--ep', '4', '--aggregated', ...base, '--concurrency', '512', '--json'];
+    const balanced = JSON.parse((await run([...args, ...fixed])).stdout);
+    const skewed = JSON.parse((await run([...args, ...fixed, '--expert-imbalance', '1.5'])).stdout);
+    expect(skewed.tpotSeconds).toBeGreaterThan(balanced.tpotSeconds);
+    const dense = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      ...base,
+      '--expert-imbalance',
+      '1.2',
+    ]);
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toMatch(/--expert-imbalance: .*dense/);
+    const low = await run([...args, ...base, '--expert-imbalance', '0.5']);
+    expect(low.stderr).toMatch(/--expert-imbalance: a ratio from 1/);
+  });
   it('a fixed fleet reports its own cost and utilisation', async () => {
     const result = await run([
       'serve',

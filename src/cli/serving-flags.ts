@@ -37,6 +37,7 @@ export interface ServingFlags {
   draftTokens?: string;
   acceptanceRate?: string;
   disaggregated?: boolean;
+  expertImbalance?: string;
   engine?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
@@ -67,6 +68,10 @@ export function addServingFlags(command: Command): Command {
     .option('--draft-tokens <n>', 'speculative decoding: tokens drafted per step')
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
+    .option(
+      '--expert-imbalance <f>',
+      'MoE over EP ranks: routed tokens of the busiest rank over the mean, 1-16 (default 1: balanced, as EPLB aims for)',
+    )
     .option(
       '--engine <id>',
       `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
@@ -104,6 +109,10 @@ export function addServeOnlyFlags(command: Command): Command {
       'with --simulate: JSONL requests {arrivalSeconds, inputTokens, outputTokens, prefixId?}',
     )
     .option('--seed <n>', 'with --simulate: random seed (default 1)')
+    .option(
+      '--aggregated',
+      'pin aggregated serving (default: aggregated and --disaggregated pools are both planned, cheapest wins)',
+    )
     .option(
       '--pareto',
       'the frontier of output tokens/s per GPU vs tokens/s per user, with $/M tokens along it',
@@ -208,6 +217,22 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ['--ep'],
       `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
     );
+  let expertImbalance: number | undefined;
+  if (o.expertImbalance !== undefined) {
+    if (!spec.moe)
+      inputError(
+        'infeasible',
+        ['--expert-imbalance'],
+        `${spec.name} is dense; expert imbalance needs a mixture-of-experts model`,
+      );
+    expertImbalance = Number(o.expertImbalance);
+    if (!(Number.isFinite(expertImbalance) && expertImbalance >= 1 && expertImbalance <= 16))
+      inputError(
+        'invalid_value',
+        ['--expert-imbalance'],
+        `a ratio from 1 (balanced) to 16, got ${JSON.stringify(o.expertImbalance)}`,
+      );
+  }
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
@@ -225,7 +250,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ? ownedUsdPerGpuHour(owned) + energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
-      const replica = engine ? { ...layout, profile: engine } : layout;
+      const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
+      const replica = engine ? { ...balanced, profile: engine } : balanced;
       candidates.push({
         gpuId: hw.gpu.id,
         cluster: hw.cluster,

@@ -55,6 +55,9 @@ const caseSchema = z
         expertParallel: positiveInt,
         weightFormat: z.enum(WEIGHT_FORMATS),
         kvFormat: z.enum(KV_FORMATS),
+        /** The GEMM datatype of the engine's kernels when it differs from the weights' default. */
+        gemmDatatype: z.enum(['bf16', 'fp8', 'fp4']).optional(),
+        expertImbalance: z.number().min(1).optional(),
       })
       .strict(),
     engine: z.string().optional(),

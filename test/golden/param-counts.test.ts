@@ -93,7 +93,7 @@ describe('parameter counts: published figures', () => {
         // OpenAI (gpt-oss) and Zhipu (GLM-4.5) count active parameters without the input embedding
         // (GLM also without the head); DeepSeek, Mistral and Qwen include both, as llmecon does.
         activeParams:
-          model.id === 'gpt-oss-120b'
+          model.id === 'gpt-oss-120b' || model.id === 'gpt-oss-20b'
             ? p.activeParams - p.breakdown.embedding
             : ACTIVE_WITHOUT_EMBEDDINGS.has(model.id)
               ? p.activeParams - p.embeddingParams

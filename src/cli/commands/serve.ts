@@ -1,7 +1,12 @@
 import { engineCalibration, findEngine, gpuFamily } from '../../catalog/engines.js';
 import { inputError } from '../../core/errors.js';
 import { perTokenRange, type ResidualBand, throughputRange } from '../../core/inference/bands.js';
-import { candidateLabel, type DeploymentPlan, planDeployments } from '../../core/inference/deployment.js';
+import {
+  candidateLabel,
+  type DeploymentPlan,
+  planDeployments,
+  planServingModes,
+} from '../../core/inference/deployment.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -13,6 +18,7 @@ import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '
 
 export interface ServeFlags extends ServingFlags, SimulationFlags {
   pareto?: boolean;
+  aggregated?: boolean;
   concurrency?: string;
   requestsPerSecond?: string;
   tokensPerDay?: string;
@@ -99,7 +105,8 @@ export function planJson(p: DeploymentPlan, basis: string) {
   };
 }
 
-const layoutLabel = (p: DeploymentPlan) => candidateLabel(p.candidate);
+const layoutLabel = (p: DeploymentPlan) =>
+  `${candidateLabel(p.candidate)}${p.disaggregated ? ' disagg' : ''}`;
 
 function frontierLines(frontier: readonly Omit<FrontierPoint, 'plan'>[]): string[] {
   return [
@@ -153,7 +160,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const concurrency =
     o.concurrency === undefined ? undefined : positiveInteger(o.concurrency, '--concurrency', 1);
   const rps = trafficRequestsPerSecond(o, w.inputTokens + w.outputTokens);
-  const plans = planDeployments(spec, candidates, w, rps, slo, concurrency);
+  if (o.aggregated && o.disaggregated)
+    inputError('infeasible', ['--aggregated'], 'give --aggregated or --disaggregated, not both');
+  // Neither pinned: aggregated and disaggregated pools are both planned and the cheapest wins.
+  const modes =
+    o.aggregated || o.disaggregated
+      ? undefined
+      : planServingModes(spec, candidates, w, rps, slo, concurrency);
+  const plans = modes ? [...modes.plans] : planDeployments(spec, candidates, w, rps, slo, concurrency);
   const best = plans[0];
   if (!best) return { output: `cannot serve ${spec.name}: ${whyNot(setup, rps, concurrency)}`, exitCode: 3 };
   const top = positiveInteger(o.top, '--top', 5);
@@ -166,6 +180,13 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
       : null,
     ...planJson(best, priceBasis(o, best.candidate.gpuId)),
+    mode: {
+      chosen: best.disaggregated ? 'disaggregated' : 'aggregated',
+      searched: modes
+        ? ['aggregated', 'disaggregated']
+        : [best.disaggregated ? 'disaggregated' : 'aggregated'],
+      reason: modes?.reason ?? (o.disaggregated ? 'pinned by --disaggregated' : 'pinned by --aggregated'),
+    },
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
     simulation: o.simulate ? runSimulation(o, setup, best) : null,
@@ -198,6 +219,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}${setup.engine ? ` on ${setup.engine.name}` : ''}`,
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
+      `  mode: ${result.mode.reason}`,
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${(p.point.ttftSeconds * 1000).toFixed(0)} ms · TPOT ${(p.point.tpotSeconds * 1000).toFixed(1)} ms · ${formatCount(p.point.outputTokensPerSecondPerGpu)} output + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input tokens/s per GPU`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${formatCount(p.energyKWhPerDay)} kWh, ${formatCount(p.co2KgPerDay)} kg CO2 per day`,

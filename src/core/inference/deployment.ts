@@ -42,6 +42,8 @@ export interface DeploymentPlan {
   readonly point: ServingPoint;
   /** Decode (or combined) replicas. */
   readonly replicas: number;
+  /** Prefill on its own pool of GPUs (disaggregated serving) rather than chunked into decode steps. */
+  readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
   readonly prefillGpus: number;
   /** GPUs the traffic needs (or the fixed fleet, if larger). */
@@ -125,6 +127,7 @@ export function planCandidate(
   return {
     candidate: c,
     point,
+    disaggregated: w.disaggregated === true,
     replicas,
     prefillGpus,
     gpus,
@@ -245,6 +248,14 @@ export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>
   return `${c.gpuId} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
 }
 
+/** Cheapest first: per day for a given traffic; per request when planned for full use. */
+const cheaper =
+  (requestsPerSecond: number | null) =>
+  (a: DeploymentPlan, b: DeploymentPlan): number =>
+    requestsPerSecond === null
+      ? a.usdPerDay / a.requestsPerSecond - b.usdPerDay / b.requestsPerSecond
+      : a.usdPerDay - b.usdPerDay;
+
 /** Every candidate planned, cheapest first. */
 export function planDeployments(
   spec: ModelSpec,
@@ -254,14 +265,79 @@ export function planDeployments(
   slo: Slo,
   concurrency?: number,
 ): DeploymentPlan[] {
-  const perToken = (p: DeploymentPlan) => p.usdPerDay / p.requestsPerSecond;
-  return (
-    candidates
-      .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
-      .filter((p): p is DeploymentPlan => p !== null)
-      // Cheapest per day for a given traffic; cheapest per request when planned for full use.
-      .sort((a, b) => (requestsPerSecond === null ? perToken(a) - perToken(b) : a.usdPerDay - b.usdPerDay))
+  return candidates
+    .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
+    .filter((p): p is DeploymentPlan => p !== null)
+    .sort(cheaper(requestsPerSecond));
+}
+
+export interface ServingModes {
+  /** Both modes' plans together, cheapest first. */
+  readonly plans: readonly DeploymentPlan[];
+  /** The cheapest plan of each mode that meets the SLO (absent: none does). */
+  readonly aggregated?: DeploymentPlan;
+  readonly disaggregated?: DeploymentPlan;
+  /** Why the cheapest plan's mode was chosen, in one sentence. */
+  readonly reason: string;
+}
+
+/**
+ * Aggregated serving (chunked prefill inside the decode steps) against disaggregated prefill and
+ * decode pools (DistServe, Zhong et al. 2024; DeepSeek Day-6), each over every candidate layout
+ * against the TTFT/TPOT SLO; the pools' ratio is sized to the traffic (prefill GPUs for the prompt
+ * tokens, decode replicas for the requests). Candidates whose engine has no disaggregated prefill
+ * are planned aggregated only.
+ */
+export function planServingModes(
+  spec: ModelSpec,
+  candidates: readonly DeploymentCandidate[],
+  w: ServingWorkload,
+  requestsPerSecond: number | null,
+  slo: Slo,
+  concurrency?: number,
+): ServingModes {
+  const agg = planDeployments(
+    spec,
+    candidates,
+    { ...w, disaggregated: false },
+    requestsPerSecond,
+    slo,
+    concurrency,
   );
+  const disaggCandidates = candidates.filter(
+    (c) => c.replica.profile?.features.disaggregatedPrefill !== false,
+  );
+  const disagg = planDeployments(
+    spec,
+    disaggCandidates,
+    { ...w, disaggregated: true },
+    requestsPerSecond,
+    slo,
+    concurrency,
+  );
+  const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond));
+  const a = agg[0];
+  const d = disagg[0];
+  const cost = (p: DeploymentPlan) =>
+    requestsPerSecond === null
+      ? `$${p.costPerMillionBlendedTokensUsd.toFixed(3)}/M blended tokens`
+      : `$${Math.round(p.usdPerDay).toLocaleString('en-US')}/day`;
+  const pools = (p: DeploymentPlan) => `${p.prefillGpus} prefill + ${p.gpus - p.prefillGpus} decode GPUs`;
+  let reason: string;
+  if (a && d) {
+    const best = plans[0]!;
+    const other = best === a ? d : a;
+    const ratio =
+      requestsPerSecond === null
+        ? best.usdPerDay / best.requestsPerSecond / (other.usdPerDay / other.requestsPerSecond)
+        : best.usdPerDay / other.usdPerDay;
+    reason = best.disaggregated
+      ? `disaggregated (${pools(best)}, ${cost(best)}) is ${(100 * (1 - ratio)).toFixed(0)}% cheaper than aggregated (${cost(other)}) within the SLO`
+      : `aggregated (${cost(best)}) is ${(100 * (1 - ratio)).toFixed(0)}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
+  } else if (a) reason = 'aggregated: no disaggregated layout meets the SLO';
+  else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout meets the SLO`;
+  else reason = 'neither mode meets the SLO';
+  return { plans, ...(a ? { aggregated: a } : {}), ...(d ? { disaggregated: d } : {}), reason };
 }
 
 export interface ApiPrice {

@@ -7,7 +7,7 @@
  * DeepSeek-V3 Sec. 3.4).
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import type { Datatype } from '../hardware/hardware-spec.js';
+import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
@@ -24,6 +24,16 @@ export interface Replica {
   /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
   readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
+  /**
+   * What the GEMMs multiply in when the engine's kernels say so: W4A8 (MXFP4 weights × MXFP8
+   * activations) → fp8, NVFP4 W4A4 → fp4, weight-only W4A16 → bf16. Default: {@link computeType}.
+   */
+  readonly gemmDatatype?: Datatype;
+  /**
+   * Max / mean routed tokens over the EP ranks (the straggler sets the MoE layer's time); 1 =
+   * perfectly balanced. Applies only when experts are spread over more than one GPU.
+   */
+  readonly expertImbalance?: number;
   /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
   readonly engine?: EngineTraits;
 }
@@ -45,8 +55,18 @@ export interface EngineTraits {
 
 export const replicaGpus = (r: Replica): number => r.tensorParallel * r.expertParallel;
 
-export const computeType = (format: WeightFormat): Datatype =>
-  format === 'fp8' || format === 'fp4' ? 'fp8' : 'bf16';
+/**
+ * The datatype a replica's GEMMs run in. On GPUs with FP4 tensor cores (Blackwell) FP4 weights are
+ * costed at the FP8 ceiling: the catalog has only the datasheet FP4 peak, no measured FP4 GEMM
+ * ceiling, and at that peak TensorRT-LLM's 23 Blackwell FP4 rows are over-predicted (leave-one-out
+ * median 25.6% vs 14.0% at the FP8 ceiling; docs/serving.md). Where the GPU has no FP4 tensor cores
+ * (Hopper) FP4 weights are dequantised and multiplied in BF16 like other weight-only formats
+ * (gpt-oss's MXFP4 experts run through W4A16 Triton kernels there). Without a GPU: FP8.
+ */
+export const computeType = (format: WeightFormat, hw?: HardwareSpec): Datatype => {
+  if (format === 'fp4' && hw !== undefined) return hw.peakFlopsPerSecond.fp4 !== undefined ? 'fp8' : 'bf16';
+  return format === 'fp8' || format === 'fp4' ? 'fp8' : 'bf16';
+};
 
 export interface StepWork {
   /** Sequences decoding this step, each adding `tokensPerSequence` tokens (1, or 1 + drafts to verify). */
@@ -81,10 +101,12 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
       sequenceParallel: false,
       gpusPerNode: cluster.gpusPerNode,
     },
-    datatype: computeType(r.weightFormat),
+    datatype: r.gemmDatatype ?? computeType(r.weightFormat, cluster.gpu),
     gemmInputBytes: bytesPerElement(r.weightFormat),
     kvBytesPerElement: bytesPerElement(r.kvFormat),
+    absorbedMla: true,
     ...(r.weightSparsity === '2:4' ? { sparse24: true } : {}),
+    ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
   };
 }

@@ -9,7 +9,8 @@ import { findApi, findCluster, findModel } from '../../catalog/catalog.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
-import { apiUsdPerDay, planCandidate, selfHostVsApi } from './deployment.js';
+import { apiUsdPerDay, planCandidate, planServingModes, selfHostVsApi } from './deployment.js';
+import { GENERIC_ENGINE } from './engine.js';
 import {
   bestServingPoint,
   loneTtftSeconds,
@@ -187,5 +188,49 @@ describe('published serving figures', () => {
     expect(result.series[0]!.apiUsdPerDay).toBeCloseTo(apiUsdPerDay(price, w, 1e6 / 768 / 86400), 9);
     expect(result.breakEvenTokensPerDay).not.toBeNull();
     expect(result.breakEvenTokensPerDay!).toBeGreaterThan(1e6);
+  });
+});
+
+describe('aggregated vs disaggregated pools (planServingModes)', () => {
+  const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy };
+  const slo = { ttftSeconds: 2, tpotSeconds: 0.05 };
+  it('plans both modes, picks the cheaper one and says why', () => {
+    for (const w of [
+      { inputTokens: 8000, outputTokens: 200 },
+      { inputTokens: 200, outputTokens: 2000 },
+    ]) {
+      const modes = planServingModes(llama8b, [c], w, 20, slo);
+      const a = modes.aggregated!;
+      const d = modes.disaggregated!;
+      expect(a.disaggregated).toBe(false);
+      expect(d.disaggregated).toBe(true);
+      expect(d.prefillGpus).toBeGreaterThan(0);
+      expect(modes.plans[0]!.usdPerDay).toBe(Math.min(a.usdPerDay, d.usdPerDay));
+      expect(modes.reason).toMatch(modes.plans[0]!.disaggregated ? /^disaggregated/ : /^aggregated/);
+    }
+  });
+  it('long prompts favour separate prefill GPUs more than long outputs do', () => {
+    const cost = (w: { inputTokens: number; outputTokens: number }) => {
+      const m = planServingModes(llama8b, [c], w, 20, slo);
+      return m.disaggregated!.usdPerDay / m.aggregated!.usdPerDay;
+    };
+    expect(cost({ inputTokens: 8000, outputTokens: 200 })).toBeLessThan(
+      cost({ inputTokens: 200, outputTokens: 2000 }),
+    );
+  });
+  it('an engine without disaggregated prefill is planned aggregated only', () => {
+    const profile = {
+      ...GENERIC_ENGINE,
+      features: { ...GENERIC_ENGINE.features, disaggregatedPrefill: false },
+    };
+    const modes = planServingModes(
+      llama8b,
+      [{ ...c, replica: { ...fp8, profile } }],
+      { inputTokens: 8000, outputTokens: 200 },
+      20,
+      slo,
+    );
+    expect(modes.disaggregated).toBeUndefined();
+    expect(modes.plans.every((p) => !p.disaggregated)).toBe(true);
   });
 });

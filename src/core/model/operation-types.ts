@@ -209,6 +209,12 @@ export interface OperationRequest {
   readonly dropout?: boolean;
   /** Slowest expert rank's load over the mean (default 1). */
   readonly expertImbalance?: number;
+  /**
+   * Serving engines run MLA decode absorbed (DeepSeek-V2 Sec. 2.1.3; FlashMLA): each head attends
+   * over the latent, so decode attention does (latent + RoPE) + latent multiply-adds per key and
+   * head instead of the model's q/k/v head dims. Default false (the model's FLOPs as defined).
+   */
+  readonly absorbedMla?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
   readonly adapter?: AdapterRuntime;
   /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */

@@ -145,10 +145,16 @@ export function attentionCore(
   const { shape, layout, phase } = request;
   const t = layout.tensorParallel;
   const cp = layout.contextParallel;
-  const { qkHeadDim, vHeadDim } = attentionHeadDims(spec.attention);
+  const decoding = phase === 'decode';
+  const a0 = spec.attention;
+  // MLA decode runs absorbed (DeepSeek-V2 Sec. 2.1.3: W^UK folded into the query, W^UV into the
+  // output; FlashMLA): every head attends over the latent, qk = latent + RoPE key, v = latent.
+  const { qkHeadDim, vHeadDim } =
+    decoding && request.absorbedMla === true && a0.kind === 'mla'
+      ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank }
+      : attentionHeadDims(a0);
   const heads = headsOnGpu(spec, t);
   const window = layerWindow(spec, layer);
-  const decoding = phase === 'decode';
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
   const global = layer.attention === 'full' || layer.attention === 'sliding';

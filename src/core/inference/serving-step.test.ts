@@ -1,0 +1,69 @@
+/**
+ * One serving step: the engine-side choices the operation list does not make by itself — absorbed
+ * MLA decode, the GEMM datatype of FP4 weights per GPU, and the EP straggler.
+ */
+import { describe, expect, it } from 'vitest';
+import { findCluster, findGpu, findModel } from '../../catalog/catalog.js';
+import { layerKinds } from '../model/flops.js';
+import { layerOperations } from '../model/operations.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import { computeType, servingRequest, servingStepSeconds } from './serving-step.js';
+
+const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
+const work = {
+  decodeSequences: 256,
+  tokensPerSequence: 1,
+  context: 4096,
+  prefillTokens: 0,
+  prefillContext: 0,
+};
+
+describe('serving step', () => {
+  it('decodes MLA absorbed: (latent + RoPE) + latent per key and head, 3.4x the model-defined FLOPs for DeepSeek-V3', () => {
+    const v3 = spec('deepseek-v3');
+    const cluster = findCluster('dgx-h100');
+    const r = {
+      tensorParallel: 1,
+      expertParallel: 8,
+      weightFormat: 'fp8' as const,
+      kvFormat: 'fp8' as const,
+    };
+    const request = servingRequest(cluster, r, work);
+    const layer = layerKinds(v3)[0]!.layer;
+    const flops = (absorbed: boolean) =>
+      layerOperations(v3, layer, { ...request, absorbedMla: absorbed })
+        .filter((op) => op.type === 'attention')
+        .reduce((s, op) => s + (op.type === 'attention' ? op.flops : 0), 0);
+    expect(request.absorbedMla).toBe(true);
+    // (512 + 64 + 512) / (128 + 64 + 128) = 3.4
+    expect(flops(true) / flops(false)).toBeCloseTo(3.4, 10);
+  });
+
+  it('costs FP4 weights at the FP8 ceiling where the GPU has FP4 tensor cores and in BF16 (weight-only) where it has not', () => {
+    expect(computeType('fp4', findGpu('h100-sxm'))).toBe('bf16');
+    expect(computeType('fp4', findGpu('b200'))).toBe('fp8');
+    expect(computeType('fp8', findGpu('h100-sxm'))).toBe('fp8');
+    expect(computeType('int4', findGpu('b200'))).toBe('bf16');
+  });
+
+  it('an EP straggler slows a compute-bound MoE step and changes nothing on one GPU', () => {
+    const moe = spec('qwen3-30b-a3b');
+    const cluster = findCluster('dgx-h100');
+    const big = { ...work, decodeSequences: 4096, context: 512 };
+    const step = (ep: number, imbalance?: number) =>
+      servingStepSeconds(
+        moe,
+        cluster,
+        {
+          tensorParallel: 1,
+          expertParallel: ep,
+          weightFormat: 'fp8',
+          kvFormat: 'fp8',
+          expertImbalance: imbalance,
+        },
+        big,
+      );
+    expect(step(4, 1.5)).toBeGreaterThan(step(4, 1) * 1.05);
+    expect(step(1, 1.5)).toBe(step(1, 1));
+  });
+});
