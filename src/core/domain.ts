@@ -57,6 +57,8 @@ export const DOMAINS = {
   seed: int(0, 2 ** 31 - 1, 'a seed'),
   /** Rows to list. */
   top: int(1, 1000, 'rows'),
+  /** Requests in one request-level serving simulation: the 10,000 of its ≤ 1 s benchmark (issue 17). */
+  simulatedRequests: int(1, 10_000, 'simulated requests'),
   draftTokens: int(1, 64, 'drafted tokens'),
   /** $ per GPU-hour: 0 (owned, paid elsewhere) to $10,000. */
   usdPerGpuHour: real(0, 10_000, 'USD per GPU-hour'),

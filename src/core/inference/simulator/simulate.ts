@@ -36,6 +36,8 @@ export interface TimelinePoint {
   readonly waitingRequests: number;
   readonly prefillTokens: number;
   readonly kvUsedFraction: number;
+  /** Preemptions since the start (cumulative), to mark when the KV cache ran out. */
+  readonly preemptions: number;
 }
 
 export interface SimResult {
@@ -501,6 +503,7 @@ export function simulateReplica(
         waitingRequests: waiting.length - waitingHead + preempted.length,
         prefillTokens,
         kvUsedFraction: (usedBlocks + cachedBlocks) / totalBlocks,
+        preemptions,
       });
     }
   }
