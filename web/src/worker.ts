@@ -18,6 +18,7 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
+import { parseConfigUpload } from './config-upload.js';
 import { serveTask, simulateTask } from './serving.js';
 import type { RlInput, ServeInput } from './state.js';
 
@@ -49,17 +50,8 @@ const scope = self as unknown as Scope;
 function state(baseline: unknown, config?: { text: string; name: string } | null) {
   const b = baselineSchema.parse(baseline);
   if (!config) return baselineState(b);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(config.text);
-  } catch (error) {
-    throw new InputError({
-      code: 'malformed',
-      path: ['config.json'],
-      message: `not JSON: ${(error as Error).message}`,
-    });
-  }
-  return stateFor(config.name, modelSpecFrom(parsed, config.name), b);
+  // Read as the CLI reads a config file (Python's bare Infinity/NaN included).
+  return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
 }
 
 /** GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set). */
