@@ -27,7 +27,9 @@ function labelled(plot: HTMLElement | SVGSVGElement, label: string) {
 }
 
 const ms = (seconds: number) => `${(seconds * 1000).toFixed(seconds < 0.1 ? 1 : 0)} ms`;
-const range = (r: Range, format: (x: number) => string) => `P10–P90 ${format(r.p10)} – ${format(r.p90)}`;
+/** A P10–P90 band under a headline figure (the values in data attributes for tests). */
+const band = (r: Range, format: (x: number) => string) =>
+  html`<small data-p10=${String(r.p10)} data-p90=${String(r.p90)}>P10–P90 ${format(r.p10)} – ${format(r.p90)}</small>`;
 
 /** Throughput per GPU and time per output token as the running batch grows, with the SLO. */
 function batchingChart(v: Served, tpotSlo: number) {
@@ -357,10 +359,10 @@ export function serveView(app: App) {
           <div class="cards" id="serve-result" data-usd-per-day=${String(v.plan.usdPerDay)} data-blended=${String(v.plan.costPerMillionBlendedTokensUsd)}>
             <div class="card">self-hosted<b>${formatUsd(v.plan.usdPerDay)}/day</b></div>
             <div class="card" id="serve-blended">per million tokens (blended)<b>${formatUsd(v.plan.costPerMillionBlendedTokensUsd)}</b>
-              ${v.band ? html`<small>${range(v.band.costPerMillionBlendedTokensUsd, formatUsd)}</small>` : nothing}
+              ${v.band ? band(v.band.costPerMillionBlendedTokensUsd, formatUsd) : nothing}
               <small>${formatUsd(v.plan.costPerMillionInputTokensUsd)} in · ${formatUsd(v.plan.costPerMillionOutputTokensUsd)} out</small></div>
             <div class="card" id="serve-throughput">output tokens/s per GPU<b>${formatCount(v.plan.outputTokensPerSecondPerGpu)}</b>
-              ${v.band ? html`<small>${range(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x))}</small>` : nothing}</div>
+              ${v.band ? band(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x)) : nothing}</div>
             <div class="card">${v.api}<b>${formatUsd(v.apiUsdPerDay)}/day</b></div>
             <div class="card">GPUs<b>${v.plan.gpus}</b></div>
             <div class="card">TTFT · TPOT<b>${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</b></div>
