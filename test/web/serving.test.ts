@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { SIMULATION_BUDGET, serveTask, simulateTask } from '../../web/src/serving.js';
+import { apiTask, SIMULATION_BUDGET, serveTask, simulateTask } from '../../web/src/serving.js';
 import { defaultState, type ServeInput } from '../../web/src/state.js';
 import { runCli } from '../run-cli.js';
 
@@ -78,6 +78,14 @@ describe('Serve view tasks = llmecon serve', () => {
   it('an engine without a calibration on the GPU family has no band (as the CLI prints no range)', () => {
     expect(serveTask({ ...base, engine: 'vllm' }).band).toBeNull();
     expect(serveTask(base).band?.basis).toMatch(/no engine named/);
+  });
+
+  it('self-hosting vs the API: the API bill at the day’s traffic and a curve over 1M–1T tokens a day', () => {
+    const a = apiTask(base);
+    expect(a.api).toBe('gpt-4o-mini');
+    expect(a.apiUsdPerDay).toBeGreaterThan(0);
+    expect(a.curve.series).toHaveLength(25);
+    expect(a.curve.series[0]!.tokensPerDay).toBe(1e6);
   });
 
   it('a closed loop of N clients keeps at most N running; a TTFT SLO is applied to goodput', () => {

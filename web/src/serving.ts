@@ -1,8 +1,8 @@
 /**
  * The Serve view's computations, run in the worker on the CLI's core: the cheapest deployment for a
  * day's traffic on the chosen engine with its P10–P90 band, the throughput–interactivity frontier
- * (aggregated and disaggregated), self-hosting vs an API, and one replica simulated request by
- * request — the same calls as `llmecon serve --engine … --tokens-per-day … --pareto --simulate`.
+ * (aggregated and disaggregated), one replica simulated request by request — the same calls as
+ * `llmecon serve --engine … --tokens-per-day … --pareto --simulate` — and self-hosting vs an API.
  */
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine } from '../../src/catalog/engines.js';
@@ -116,9 +116,6 @@ export interface Served {
     readonly ttftSeconds: Range;
     readonly tpotSeconds: Range;
   } | null;
-  readonly api: string;
-  readonly apiUsdPerDay: number;
-  readonly curve: BreakEven;
   readonly batching: readonly {
     concurrency: number;
     outputTokensPerSecondPerGpu: number;
@@ -133,12 +130,6 @@ export interface Served {
 export function serveTask(input: ServeInput): Served {
   const { s, engine, candidates, best } = setup(input);
   const w = s.workload;
-  const api = findApi(input.api, 'api');
-  const price = {
-    inputUsdPerMillion: api.prices.input.value,
-    cachedInputUsdPerMillion: api.prices.cachedInput?.value,
-    outputUsdPerMillion: api.prices.output.value,
-  };
   const c = best.candidate;
   // Throughput and latency of the chosen replica as the batch grows (continuous batching).
   const most = maxConcurrency(s.spec, c.cluster, c.replica, w);
@@ -185,9 +176,6 @@ export function serveTask(input: ServeInput): Served {
       ttftSeconds: perTokenRange(p.ttftSeconds, band),
       tpotSeconds: perTokenRange(p.tpotSeconds, band),
     },
-    api: api.id,
-    apiUsdPerDay: apiUsdPerDay(price, w, best.requestsPerSecond),
-    curve: selfHostVsApi(s.spec, candidates, w, price, s.slo, volumeGrid(1e6, 1e12)),
     batching: batches.map((concurrency) => {
       const q = servingPoint(s.spec, c.cluster, c.replica, w, concurrency);
       return {
@@ -198,6 +186,33 @@ export function serveTask(input: ServeInput): Served {
       };
     }),
     frontier,
+  };
+}
+
+export interface ApiComparison {
+  readonly api: string;
+  /** The API's $ per day for the day's traffic. */
+  readonly apiUsdPerDay: number;
+  /** Self-hosting (the cheapest plan at each volume) vs the API, 1M to 1T tokens a day, with the break-even. */
+  readonly curve: BreakEven;
+}
+
+/**
+ * Self-hosting vs a catalog API's prices, at the day's traffic and over volumes (a task of its own:
+ * it plans every candidate at ~50 volumes, the slowest part of the view for a large MoE).
+ */
+export function apiTask(input: ServeInput): ApiComparison {
+  const { s, candidates, best } = setup(input);
+  const api = findApi(input.api, 'api');
+  const price = {
+    inputUsdPerMillion: api.prices.input.value,
+    cachedInputUsdPerMillion: api.prices.cachedInput?.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+  return {
+    api: api.id,
+    apiUsdPerDay: apiUsdPerDay(price, s.workload, best.requestsPerSecond),
+    curve: selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12)),
   };
 }
 

@@ -19,7 +19,7 @@ import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
 import { parseConfigUpload } from './config-upload.js';
-import { serveTask, simulateTask } from './serving.js';
+import { apiTask, serveTask, simulateTask } from './serving.js';
 import type { RlInput, ServeInput } from './state.js';
 
 export type Task =
@@ -32,9 +32,10 @@ export type Task =
       /** Also the step breakdown and the time-vs-GPUs Pareto set (a wider search). */
       readonly details?: boolean;
     }
-  /** The Serve view: deployment, band, frontier and API comparison; then one replica simulated. */
+  /** The Serve view: deployment, band and frontier; one replica simulated; self-hosting vs an API. */
   | { readonly task: 'serve'; readonly input: ServeInput }
   | { readonly task: 'simulate'; readonly input: ServeInput }
+  | { readonly task: 'compare-api'; readonly input: ServeInput }
   | { readonly task: 'rl'; readonly input: RlInput }
   | { readonly task: 'scenario'; readonly yaml: string; readonly samples: number; readonly seed: number }
   | { readonly task: 'levers'; readonly preset: string }
@@ -96,6 +97,8 @@ function run(task: Task, progress: (done: number, total: number) => void): unkno
       return serveTask(task.input);
     case 'simulate':
       return simulateTask(task.input);
+    case 'compare-api':
+      return apiTask(task.input);
     case 'rl':
       return rl(task.input);
     case 'scenario': {

@@ -13,7 +13,7 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import type { FrontierRow, Served, Simulated } from '../serving.js';
+import type { ApiComparison, FrontierRow, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeInput, STATE_DOMAINS } from '../state.js';
 import { formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { gpuId } from './train.js';
@@ -248,11 +248,13 @@ function simulation(sim: Simulated, s: ServeInput) {
 
 const slot = taskSlot<Served>();
 const simSlot = taskSlot<Simulated>();
+const apiSlot = taskSlot<ApiComparison>();
 
-/** The inputs of the plan (the simulation's own inputs left out, so changing them does not replan). */
+/** The inputs of the plan (the simulation's and the API's left out, so changing them does not replan). */
 const planKey = (s: ServeInput) =>
   JSON.stringify({
     ...s,
+    api: 0,
     lengths: 0,
     inputP90: 0,
     outputP90: 0,
@@ -279,6 +281,11 @@ export function serveView(app: App) {
   const simulated = v
     ? runOnce(simSlot, JSON.stringify(s), { task: 'simulate', input: s }, app.rerender)
     : null;
+  // Then self-hosting vs the API over volumes (the slowest part for a large MoE).
+  const compared = simulated
+    ? runOnce(apiSlot, `${planKey(s)} ${s.api}`, { task: 'compare-api', input: s }, app.rerender)
+    : null;
+  const a = compared?.value;
   const catalog = loadCatalog();
   const field = (label: string, id: string, key: keyof ServeInput, title?: string) =>
     html`<label title=${title ?? nothing}>${label} <input id=${id} type="text" inputmode="decimal" .value=${String(s[key])} @change=${num(key)} /></label>`;
@@ -363,7 +370,7 @@ export function serveView(app: App) {
               <small>${formatUsd(v.plan.costPerMillionInputTokensUsd)} in · ${formatUsd(v.plan.costPerMillionOutputTokensUsd)} out</small></div>
             <div class="card" id="serve-throughput">output tokens/s per GPU<b>${formatCount(v.plan.outputTokensPerSecondPerGpu)}</b>
               ${v.band ? band(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x)) : nothing}</div>
-            <div class="card">${v.api}<b>${formatUsd(v.apiUsdPerDay)}/day</b></div>
+            ${a ? html`<div class="card" id="serve-api-cost">${a.api}<b>${formatUsd(a.apiUsdPerDay)}/day</b></div>` : nothing}
             <div class="card">GPUs<b>${v.plan.gpus}</b></div>
             <div class="card">TTFT · TPOT<b>${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</b></div>
             <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
@@ -397,17 +404,25 @@ export function serveView(app: App) {
             </figcaption>
             ${batchingChart(v, s.tpotSloSeconds)}
           </figure>
-          <figure>
-            <figcaption>
-              Self-hosting vs ${v.api}:
-              ${
-                v.curve.breakEvenTokensPerDay === null
-                  ? 'no break-even between 1M and 1T tokens a day'
-                  : `self-hosting is cheaper from ${formatCount(v.curve.breakEvenTokensPerDay)} tokens a day`
-              }
-            </figcaption>
-            ${apiChart(v.curve, v.api)}
-          </figure>`
+          ${
+            compared === null
+              ? html`<p class="status" aria-live="polite">Comparing with ${s.api} over volumes…</p>`
+              : compared.issues
+                ? issueText(compared.issues)
+                : a
+                  ? html`<figure>
+                      <figcaption>
+                        Self-hosting vs ${a.api}:
+                        ${
+                          a.curve.breakEvenTokensPerDay === null
+                            ? 'no break-even between 1M and 1T tokens a day'
+                            : `self-hosting is cheaper from ${formatCount(a.curve.breakEvenTokensPerDay)} tokens a day`
+                        }
+                      </figcaption>
+                      ${apiChart(a.curve, a.api)}
+                    </figure>`
+                  : nothing
+          }`
         : nothing
     }`;
 }
