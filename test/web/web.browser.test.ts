@@ -375,7 +375,13 @@ describe('web app in Chromium', () => {
     // Encoded here as the app encodes its state (a link anyone could craft).
     const hostile = `#s=${await encodeState({
       view: 'serve',
-      serve: { api: '<img src=x onerror=alert(1)>', engine: '<b>x</b>', requests: 1e9 },
+      serve: {
+        api: '<img src=x onerror=alert(1)>',
+        engine: '<b>x</b>',
+        requests: 1e9,
+        lengths: 'lognormal',
+        inputP90: 10,
+      },
     } as never)}`;
     const { page, problems } = await open(`${base}${hostile}`);
     await page.locator('#link-issues').waitFor();
@@ -387,6 +393,10 @@ describe('web app in Chromium', () => {
       /unknown API|unknown api/i.test(document.querySelector('main')?.textContent ?? ''),
     );
     expect(await page.locator('main img, #link-issues b').count()).toBe(0);
+    // A P90 below its median is in the domain but not a lognormal: refused next to the field.
+    expect(await page.locator('label:has(#serve-input-p90) .error').textContent()).toMatch(
+      /the P90 must be at least the median \(1000\), got 10/,
+    );
     expect(await page.locator('#link-issues').textContent()).toContain('"<b>x</b>"');
     expect(problems).toEqual([]);
     await page.close();

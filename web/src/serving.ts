@@ -219,6 +219,8 @@ export function apiTask(input: ServeInput): ApiComparison {
 export interface Simulated {
   readonly label: string;
   readonly engine: string;
+  /** How the engine's own benchmark defines TTFT, TPOT and ITL (null without an engine). */
+  readonly metrics: { readonly ttft: string; readonly tpot: string; readonly itl: string } | null;
   /** How requests arrived, in words. */
   readonly arrival: string;
   readonly requested: number;
@@ -273,6 +275,7 @@ export function simulateTask(input: ServeInput): Simulated {
   return {
     label: candidateLabel(c),
     engine: engine?.name ?? GENERIC_ENGINE.name,
+    metrics: engine?.metrics ?? null,
     arrival:
       input.arrival === 'traffic'
         ? `Poisson arrivals at ${(best.requestsPerSecond / best.replicas).toFixed(2)} requests/s (the day's traffic over ${best.replicas} replica${best.replicas > 1 ? 's' : ''})`

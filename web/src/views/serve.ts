@@ -15,7 +15,7 @@ import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import type { ApiComparison, FrontierRow, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeInput, STATE_DOMAINS } from '../state.js';
-import { formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
+import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { gpuId } from './train.js';
 
 /** A Plot chart with a role and a label for screen readers (and tests). */
@@ -223,12 +223,17 @@ function simulation(sim: Simulated, s: ServeInput) {
     <table id="serve-percentiles">
       <thead><tr><th scope="col">latency</th><th scope="col">P50</th><th scope="col">P90</th><th scope="col">P99</th></tr></thead>
       <tbody>
-        ${percentileRow('TTFT', 'arrival to the first output token', r.ttftSeconds, ms)}
-        ${percentileRow('TPOT', 'per request: (end-to-end − TTFT) / (output tokens − 1)', r.tpotSeconds, ms)}
-        ${percentileRow('ITL', 'every gap between successive token emissions', r.itlSeconds, ms)}
+        ${percentileRow('TTFT', sim.metrics?.ttft ?? 'arrival to the first output token', r.ttftSeconds, ms)}
+        ${percentileRow('TPOT', sim.metrics?.tpot ?? 'per request: (end-to-end − TTFT) / (output tokens − 1)', r.tpotSeconds, ms)}
+        ${percentileRow('ITL', sim.metrics?.itl ?? 'every gap between successive token emissions', r.itlSeconds, ms)}
         ${percentileRow('E2E', 'arrival to the last output token', r.e2eSeconds, (x) => `${x.toFixed(2)} s`)}
       </tbody>
     </table>
+    ${
+      sim.metrics
+        ? html`<p class="status">As ${sim.engine} defines them — TTFT: ${sim.metrics.ttft}; TPOT: ${sim.metrics.tpot}; ITL: ${sim.metrics.itl}.</p>`
+        : nothing
+    }
     <p id="serve-goodput" data-goodput=${String(r.goodputRequestsPerSecond)} data-attainment=${String(r.sloAttainment)}>
       Goodput ${r.goodputRequestsPerSecond.toFixed(2)} requests/s of ${r.requestsPerSecond.toFixed(2)}
       (${(100 * r.sloAttainment).toFixed(0)}% within ${slo}) ·
@@ -287,8 +292,10 @@ export function serveView(app: App) {
     : null;
   const a = compared?.value;
   const catalog = loadCatalog();
+  // Errors of the simulation's own inputs (a P90 below its median, a request beyond the budget) by the field.
+  const simIssues = simulated?.issues ?? null;
   const field = (label: string, id: string, key: keyof ServeInput, title?: string) =>
-    html`<label title=${title ?? nothing}>${label} <input id=${id} type="text" inputmode="decimal" .value=${String(s[key])} @change=${num(key)} /></label>`;
+    html`<label title=${title ?? nothing}>${label} <input id=${id} type="text" inputmode="decimal" .value=${String(s[key])} @change=${num(key)} />${fieldError(simIssues, key)}</label>`;
   return html`<h2>Serving</h2>
     <form @submit=${(e: Event) => e.preventDefault()}>
       <label
@@ -392,7 +399,7 @@ export function serveView(app: App) {
             simulated === null
               ? html`<p class="status" aria-live="polite">Simulating ${s.requests} requests on one replica…</p>`
               : simulated.issues
-                ? issueText(simulated.issues)
+                ? otherErrors(simulated.issues, ['inputP90', 'outputP90', 'requests'])
                 : simulated.value
                   ? simulation(simulated.value, s)
                   : nothing
