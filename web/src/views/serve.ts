@@ -125,13 +125,19 @@ function frontierChart(v: Served) {
           title: (f: FrontierRow) =>
             `${f.label}${f.disaggregated ? ' + prefill GPUs' : ''}, ${f.concurrency} sequences: ${formatUsd(f.costPerMillionBlendedTokensUsd)}/M tokens blended, ${formatUsd(f.costPerMillionOutputTokensUsd)}/M output, TTFT ${ms(f.ttftSeconds)}`,
         }),
-        Plot.text(labels, {
-          x: 'tokensPerSecondPerUser',
-          y: 'outputTokensPerSecondPerGpu',
-          text: (f: FrontierRow) => `${formatUsd(f.costPerMillionBlendedTokensUsd)}/M`,
-          dy: -9,
-          fontSize: 10,
-        }),
+        // Disaggregated labels above their curve, aggregated below, so the two sets do not collide.
+        ...[true, false].map((disaggregated) =>
+          Plot.text(
+            labels.filter((f) => f.disaggregated === disaggregated),
+            {
+              x: 'tokensPerSecondPerUser',
+              y: 'outputTokensPerSecondPerGpu',
+              text: (f: FrontierRow) => `${formatUsd(f.costPerMillionBlendedTokensUsd)}/M`,
+              dy: disaggregated ? -9 : 11,
+              fontSize: 10,
+            },
+          ),
+        ),
         Plot.dot(chosen, {
           x: 'tokensPerSecondPerUser',
           y: 'outputTokensPerSecondPerGpu',
