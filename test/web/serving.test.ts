@@ -2,6 +2,7 @@
  * The Serve view's worker tasks (web/src/serving.ts) give the CLI's numbers for the same inputs:
  * `llmecon serve --engine … --tokens-per-day … --pareto --simulate --json`.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { apiTask, SIMULATION_BUDGET, serveTask, simulateTask } from '../../web/src/serving.js';
@@ -118,5 +119,59 @@ describe('Serve view tasks = llmecon serve', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).issues[0]!.path).toEqual(['inputP90']);
+    // Any traffic in the domain (> 0) gives finite figures or a clear refusal, never NaN.
+    expect(() => simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1e-300, requests: 50 })).toThrow(
+      /too little traffic to simulate/,
+    );
+    const slow = simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1, requests: 20 }).result;
+    for (const v of [
+      slow.ttftSeconds.p99,
+      slow.e2eSeconds.p99,
+      slow.goodputRequestsPerSecond,
+      slow.durationSeconds,
+    ])
+      expect(Number.isFinite(v)).toBe(true);
   }, 60_000);
+
+  it('property: any simulated workload in the domains gives ordered, finite percentiles or a clear refusal', () => {
+    const input = fc.record({
+      inputTokens: fc.integer({ min: 1, max: 100_000 }),
+      outputTokens: fc.integer({ min: 1, max: 5000 }),
+      tokensPerDay: fc.double({ min: 3, max: 13, noNaN: true }).map((e) => 10 ** e),
+      lengths: fc.constantFrom('fixed' as const, 'lognormal' as const),
+      p90Factor: fc.double({ min: 1, max: 10, noNaN: true }),
+      arrival: fc.constantFrom('traffic' as const, 'concurrency' as const),
+      concurrency: fc.integer({ min: 0, max: 10_000 }),
+      requests: fc.integer({ min: 1, max: 200 }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    });
+    fc.assert(
+      fc.property(input, ({ p90Factor, ...i }) => {
+        const s: ServeInput = {
+          ...base,
+          ...i,
+          model: 'llama-3-8b',
+          inputP90: Math.ceil(i.inputTokens * p90Factor),
+          outputP90: Math.ceil(i.outputTokens * p90Factor),
+        };
+        let sim: ReturnType<typeof simulateTask>;
+        try {
+          sim = simulateTask(s);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          return;
+        }
+        const r = sim.result;
+        for (const stats of [r.ttftSeconds, r.tpotSeconds, r.itlSeconds, r.e2eSeconds]) {
+          for (const v of Object.values(stats)) expect(Number.isFinite(v) && v >= 0).toBe(true);
+          expect(stats.p50).toBeLessThanOrEqual(stats.p90);
+          expect(stats.p90).toBeLessThanOrEqual(stats.p99);
+        }
+        expect(r.goodputRequestsPerSecond).toBeLessThanOrEqual(r.requestsPerSecond * (1 + 1e-12));
+        expect(r.completed + r.rejected).toBe(r.requests);
+        expect(r.requests).toBeLessThanOrEqual(s.requests);
+      }),
+      { numRuns: 12, seed: 17 },
+    );
+  }, 120_000);
 });

@@ -270,6 +270,13 @@ export function simulateTask(input: ServeInput): Simulated {
       `one request of ${drawn[0]!.inputTokens.toLocaleString('en-US')} + ${drawn[0]!.outputTokens.toLocaleString('en-US')} tokens is more than the browser simulates (${SIMULATION_BUDGET.outputTokens.toLocaleString('en-US')} output and ${SIMULATION_BUDGET.inputTokens.toLocaleString('en-US')} prompt tokens in all); use llmecon serve --simulate`,
     );
   const requests = drawn.slice(0, kept);
+  // A vanishing traffic (tokens per day near 0) spaces Poisson arrivals beyond any float.
+  if (!Number.isFinite(requests[kept - 1]!.arrivalSeconds))
+    inputError(
+      'invalid_value',
+      ['tokensPerDay'],
+      `${s.tokensPerDay} tokens a day is too little traffic to simulate (requests would arrive more than 10^308 s apart); simulate a closed loop of clients instead`,
+    );
   const c = best.candidate;
   const profile = c.replica.profile ?? GENERIC_ENGINE;
   return {
