@@ -65,6 +65,8 @@ export const DOMAINS = {
   kernelBytes: real(0, 1e14, 'bytes', true),
   /** Times one kernel runs back to back. */
   kernelCount: int(1, 1_000_000, 'kernel launches'),
+  /** Requests the web app simulates in the browser's worker: the 10,000 of the ≤ 1 s benchmark. */
+  browserSimulatedRequests: int(1, 10_000, 'simulated requests'),
   draftTokens: int(1, 64, 'drafted tokens'),
   /** $ per GPU-hour: 0 (owned, paid elsewhere) to $10,000. */
   usdPerGpuHour: real(0, 10_000, 'USD per GPU-hour'),

@@ -14,7 +14,7 @@ import { evaluateState } from './outcome.js';
 import type { Lever, LeverStudy } from './schema.js';
 import { baselineState, type LeverState, type Outcome } from './state.js';
 
-export { evaluateState, servingCandidates } from './outcome.js';
+export { bestServingPlan, evaluateState, servingCandidates } from './outcome.js';
 export {
   baselineState,
   type FinetuneState,

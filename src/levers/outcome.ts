@@ -8,7 +8,12 @@ import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catal
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import { mfuLabel } from '../core/format.js';
-import { type DeploymentCandidate, planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import {
+  type DeploymentCandidate,
+  type DeploymentPlan,
+  planDeployments,
+  replicaOptions,
+} from '../core/inference/deployment.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { planTraining } from '../core/training/plan.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY } from '../core/units.js';
@@ -115,7 +120,24 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       details,
     );
   }
-  const candidates = servingCandidates(s);
+  const best = bestServingPlan(s);
+  const r = best.candidate.replica;
+  return {
+    costUsd: best.usdPerDay * s.days + s.extraUsd,
+    timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
+    memoryPerGpuBytes: best.point.memoryPerGpuBytes,
+    energyKWh: best.energyKWhPerDay * s.days,
+    co2Kg: best.co2KgPerDay * s.days,
+    gpus: best.gpus,
+    detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
+  };
+}
+
+/** The cheapest deployment of a serving state's daily traffic within its SLO (on `candidates`, default its own). */
+export function bestServingPlan(
+  s: ServingState,
+  candidates: readonly DeploymentCandidate[] = servingCandidates(s),
+): DeploymentPlan {
   const perRequest = s.workload.inputTokens + s.workload.outputTokens;
   const best = planDeployments(
     s.spec,
@@ -130,16 +152,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       ['baseline'],
       `${s.spec.name} cannot be served on ${s.gpuId} (${s.weights}) within the SLO`,
     );
-  const r = best.candidate.replica;
-  return {
-    costUsd: best.usdPerDay * s.days + s.extraUsd,
-    timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
-    memoryPerGpuBytes: best.point.memoryPerGpuBytes,
-    energyKWh: best.energyKWhPerDay * s.days,
-    co2Kg: best.co2KgPerDay * s.days,
-    gpus: best.gpus,
-    detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
-  };
+  return best;
 }
 
 /** The replicas a deployment state may use: every TP × EP of its GPU at its formats and price. */

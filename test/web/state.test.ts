@@ -5,7 +5,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inDomain } from '../../src/core/domain.js';
-import { checkState, decodeState, defaultState, encodeState, STATE_DOMAINS } from '../../web/src/state.js';
+import {
+  checkState,
+  decodeState,
+  defaultState,
+  encodeState,
+  STATE_CHOICES,
+  STATE_DOMAINS,
+} from '../../web/src/state.js';
 
 const fallback = defaultState('name: x');
 
@@ -15,6 +22,11 @@ function expectValid(state: ReturnType<typeof checkState>['state']) {
       const value = (state as unknown as Record<string, Record<string, unknown>>)[section]![field];
       if (value === null && section === 'train' && field === 'usdPerGpuHour') continue;
       expect(typeof value === 'number' && inDomain(value, d), `${section}.${field} = ${value}`).toBe(true);
+    }
+  for (const [section, choices] of Object.entries(STATE_CHOICES))
+    for (const [field, allowed] of Object.entries(choices)) {
+      const value = (state as unknown as Record<string, Record<string, unknown>>)[section]![field];
+      expect(allowed, `${section}.${field} = ${String(value)}`).toContain(value);
     }
 }
 
@@ -34,6 +46,36 @@ describe('shared links are validated like every other input', () => {
     expect(checkState({ project: { samples: 1e9 } }, fallback).issues[0]).toMatch(
       /^project\.samples: must be/,
     );
+  });
+  it('the Serve view: engine, lengths, arrival and simulation sizes are checked; the request count is bounded', () => {
+    const ok = checkState(
+      {
+        serve: {
+          engine: 'sglang',
+          lengths: 'lognormal',
+          inputP90: 4000,
+          arrival: 'concurrency',
+          concurrency: 32,
+          requests: 5000,
+          ttftSloSeconds: 0.5,
+        },
+      },
+      fallback,
+    );
+    expect(ok.issues).toEqual([]);
+    expect(ok.state.serve).toMatchObject({ engine: 'sglang', arrival: 'concurrency', requests: 5000 });
+    const bad = checkState(
+      { serve: { engine: '<script>', requests: 1e7, concurrency: -1, seed: 1.5, ttftSloSeconds: 1e9 } },
+      fallback,
+    );
+    expect(bad.state.serve).toEqual(fallback.serve);
+    expect(bad.issues).toEqual([
+      `serve.engine: must be one of none, vllm, sglang, trt-llm, got "<script>"; using "none"`,
+      'serve.requests: must be a whole number ≥ 1 and ≤ 10,000 (simulated requests), got 10000000; using 1000',
+      'serve.concurrency: must be a whole number ≥ 0 and ≤ 1e8 (sequences), got -1; using 0',
+      'serve.seed: must be a whole number ≥ 0 and ≤ 2,147,483,647 (a seed), got 1.5; using 1',
+      'serve.ttftSloSeconds: must be at least 0 and at most 3,600 (seconds), got 1000000000; using 0',
+    ]);
   });
   it('a link that is not ours is ignored', async () => {
     expect(await decodeState('#s=not-deflate', fallback)).toBeNull();
@@ -61,7 +103,8 @@ describe('shared links are validated like every other input', () => {
         const { state, issues } = checkState(r, fallback);
         expectValid(state);
         expect(Array.isArray(issues)).toBe(true);
-        for (const i of issues) expect(i).not.toMatch(/NaN|undefined/);
+        // Our own words never say NaN or undefined (what follows "got" echoes the link's value).
+        for (const i of issues) expect(i.split(' got ')[0]).not.toMatch(/NaN|undefined/);
       }),
       { numRuns: 500 },
     );

@@ -9,6 +9,7 @@ import { extname, join, normalize } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeState } from '../../web/src/state.js';
 import { ARTIFACTS, launchChromium, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -178,9 +179,59 @@ describe('web app in Chromium', () => {
     writeFileSync(bad, '{"model_type": "llama", "hidden_size": "big"');
     await page.locator('#train-config').setInputFiles(bad);
     await expect(page.locator('[role=alert]').first()).toBeDefined();
-    await page.waitForFunction(() => /not JSON/.test(document.body.textContent ?? ''));
+    await page.waitForFunction(() => /not valid JSON/.test(document.body.textContent ?? ''));
     await page.close();
   });
+
+  it('config.json upload shows the layer mix: Qwen3.5 hybrid (Gated DeltaNet + full, MoE, vision) and Nemotron-H (Mamba-2, bare Infinity)', async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor();
+    const fixture = (f: string) => new URL(`../fixtures/hf-configs/${f}`, import.meta.url).pathname;
+    const rows = async () =>
+      Object.fromEntries(
+        await page
+          .locator('#model-mix tbody tr')
+          .evaluateAll((trs) =>
+            trs.map((r) => [
+              r.getAttribute('data-mixer') ?? `mlp:${r.getAttribute('data-mlp')}`,
+              Number(r.getAttribute('data-layers')),
+            ]),
+          ),
+      );
+    await page.locator('#train-config').setInputFiles(fixture('qwen3.5-35b-a3b.json'));
+    await page.locator('#model-mix').waitFor();
+    const params = await cli(['params', fixture('qwen3.5-35b-a3b.json'), '--json']);
+    expect(await rows()).toEqual({ full: 10, linear: 30, 'mlp:moe': 40 });
+    expect(Number(await page.locator('#model-facts').getAttribute('data-total'))).toBe(params.totalParams);
+    expect(Number(await page.locator('#model-facts').getAttribute('data-active'))).toBe(params.activeParams);
+    expect(await page.locator('#model-vision').textContent()).toMatch(/Vision tower/);
+    expect(await page.locator('#model-mix caption').textContent()).toBe(params.layerMixDescription);
+    await screenshot(page, 'web-upload-qwen3.5');
+    await page.locator('#train-config').setInputFiles(fixture('nemotron-h-56b-base-8k.json'));
+    await page.waitForFunction(() => document.querySelector('#model-mix tr[data-mixer="mamba"]'));
+    const kv = await cli(['kv', fixture('nemotron-h-56b-base-8k.json'), '--json']);
+    const mix = await rows();
+    const p2 = await cli(['params', fixture('nemotron-h-56b-base-8k.json'), '--json']);
+    for (const [kind, n] of Object.entries(p2.layerMix as Record<string, number>))
+      expect(mix[kind] ?? 0, kind).toBe(n);
+    expect(Number(await page.locator('#model-facts').getAttribute('data-kv-bytes-per-token'))).toBe(
+      kv.bytesPerToken,
+    );
+    expect(Number(await page.locator('#model-facts').getAttribute('data-state-bytes'))).toBe(
+      kv.recurrentStateBytesPerSequence,
+    );
+    // The run computes on it (the file's bare Infinity is read, not refused).
+    await page.waitForFunction(
+      () => document.querySelector('#train-result')?.getAttribute('data-cost'),
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(await page.locator('main').textContent()).not.toMatch(/not valid JSON/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it('Adapt: full, LoRA and QLoRA cost what `llmecon levers` says for the same run', async () => {
     const { page, problems } = await open();
@@ -231,9 +282,123 @@ describe('web app in Chromium', () => {
     expect(Number(await page.locator('#serve-result').getAttribute('data-usd-per-day'))).toBe(
       w.baselineCostUsd,
     );
-    expect(await page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]').count()).toBe(1);
+    // Self-hosting vs the API comes last (its own task in the worker).
+    await page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]').waitFor({ timeout: 60_000 });
+    // The frontier (both modes, the plan ringed), the simulated replica's percentiles and timeline.
+    const frontier = page.locator('svg[aria-label^="Frontier:"]');
+    await frontier.waitFor();
+    expect(await frontier.locator('circle').count()).toBeGreaterThan(5);
+    await page.locator('#serve-percentiles tbody tr').nth(3).waitFor({ timeout: 60_000 });
+    expect(
+      await page
+        .locator('#serve-percentiles tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-metric'))),
+    ).toEqual(['TTFT', 'TPOT', 'ITL', 'E2E']);
+    expect(
+      await page.locator('svg[aria-label="Timeline of one replica: running and waiting requests"]').count(),
+    ).toBe(1);
+    expect(
+      await page.locator('svg[aria-label="Timeline of one replica: KV cache use and preemptions"]').count(),
+    ).toBe(1);
     expect(problems).toEqual([]);
     await screenshot(page, 'web-serve');
+    await page.close();
+  }, 90_000);
+
+  it('Serve on TensorRT-LLM with lognormal lengths: band, frontier and simulated percentiles equal `llmecon serve --simulate --pareto --json`', async () => {
+    const { page, problems } = await open(base, { width: 375, height: 800 });
+    await view(page, 'Serve');
+    await page.locator('#serve-result').waitFor({ timeout: 20_000 });
+    await page.locator('#serve-engine').selectOption('trt-llm');
+    await page.locator('#serve-lengths').selectOption('lognormal');
+    await page.locator('#serve-requests').fill('300');
+    await page.locator('#serve-requests').dispatchEvent('change');
+    await page.locator('#serve-seed').fill('7');
+    await page.locator('#serve-seed').dispatchEvent('change');
+    const w = await cli(
+      (
+        'serve --model llama-3.1-70b --gpu h100-sxm --weights fp8 --kv fp8 --engine trt-llm --input-tokens 1000 ' +
+        '--output-tokens 300 --tokens-per-day 2000000000 --tpot-slo 0.05 --price-per-gpu-hour 2 --input-p90 3000 ' +
+        '--output-p90 900 --simulate --requests 300 --seed 7 --pareto --json'
+      ).split(' '),
+    );
+    // The simulation of these inputs (not an earlier one) is shown.
+    await page.waitForFunction(
+      () => {
+        const t = document.querySelector('#serve-simulation .status')?.textContent ?? '';
+        return /of 300 requests/.test(t) && /seed 7/.test(t) && /lognormal/.test(t) && /TensorRT/.test(t);
+      },
+      null,
+      { timeout: 60_000 },
+    );
+    // The same simulation; the browser's V8 may round a libm call differently in the last bit.
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.abs(b);
+    for (const metric of ['TTFT', 'TPOT', 'ITL', 'E2E'] as const) {
+      const row = page.locator(`#serve-percentiles tr[data-metric="${metric}"]`);
+      const stats =
+        w.simulation[
+          { TTFT: 'ttftSeconds', TPOT: 'tpotSeconds', ITL: 'itlSeconds', E2E: 'e2eSeconds' }[metric]
+        ];
+      for (const q of ['p50', 'p90', 'p99'] as const)
+        expect(close(Number(await row.getAttribute(`data-${q}`)), stats[q]), `${metric} ${q}`).toBe(true);
+    }
+    expect(
+      close(
+        Number(await page.locator('#serve-goodput').getAttribute('data-goodput')),
+        w.simulation.goodputRequestsPerSecond,
+      ),
+    ).toBe(true);
+    expect(Number(await page.locator('#serve-result').getAttribute('data-usd-per-day'))).toBe(w.usdPerDay);
+    // The P10–P90 bands on $/M tokens and tokens/s per GPU: the CLI's ranges.
+    for (const [card, key] of [
+      ['#serve-blended', 'costPerMillionBlendedTokensUsd'],
+      ['#serve-throughput', 'outputTokensPerSecondPerGpu'],
+    ] as const) {
+      const band = page.locator(`${card} small[data-p10]`);
+      expect(close(Number(await band.getAttribute('data-p10')), w.range[key].p10), key).toBe(true);
+      expect(close(Number(await band.getAttribute('data-p90')), w.range[key].p90), key).toBe(true);
+      expect(await band.textContent()).toMatch(/^P10–P90 /);
+    }
+    expect(await page.locator('svg[aria-label^="Frontier:"] circle').count()).toBeGreaterThanOrEqual(
+      w.frontier.length,
+    );
+    // Phone width: the new charts and the table stay inside the screen.
+    await page.locator('svg[aria-label="Timeline of one replica: KV cache use and preemptions"]').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'web-serve-phone');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('Serve: a hostile link renders as text; values outside the domains are replaced, with a message', async () => {
+    // Encoded here as the app encodes its state (a link anyone could craft).
+    const hostile = `#s=${await encodeState({
+      view: 'serve',
+      serve: {
+        api: '<img src=x onerror=alert(1)>',
+        engine: '<b>x</b>',
+        requests: 1e9,
+        lengths: 'lognormal',
+        inputP90: 10,
+      },
+    } as never)}`;
+    const { page, problems } = await open(`${base}${hostile}`);
+    await page.locator('#link-issues').waitFor();
+    expect(await page.locator('#link-issues').textContent()).toMatch(
+      /serve\.engine: must be one of none, vllm, sglang, trt-llm/,
+    );
+    expect(await page.locator('#link-issues').textContent()).toMatch(/serve\.requests: .*10,000/);
+    await page.waitForFunction(() =>
+      /unknown API|unknown api/i.test(document.querySelector('main')?.textContent ?? ''),
+    );
+    expect(await page.locator('main img, #link-issues b').count()).toBe(0);
+    // A P90 below its median is in the domain but not a lognormal: refused next to the field.
+    expect(await page.locator('label:has(#serve-input-p90) .error').textContent()).toMatch(
+      /the P90 must be at least the median \(1000\), got 10/,
+    );
+    expect(await page.locator('#link-issues').textContent()).toContain('"<b>x</b>"');
+    expect(problems).toEqual([]);
     await page.close();
   }, 60_000);
 

@@ -3,6 +3,7 @@
  * A shared link goes through the same domain bounds as the CLI and scenarios (src/core/domain.ts):
  * a value outside them is replaced by the default and the app says which and why.
  */
+import { ENGINE_IDS } from '../../src/catalog/engines.js';
 import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
@@ -66,9 +67,27 @@ export interface ServeInput {
   outputTokens: number;
   tokensPerDay: number;
   tpotSloSeconds: number;
+  /** Time-to-first-token limit (0: none). */
+  ttftSloSeconds: number;
   usdPerGpuHour: number;
   api: string;
+  /** Inference engine profile (catalog/engines), or none: the hardware bound, as the CLI without --engine. */
+  engine: ServeEngine;
+  /** Request lengths in the simulation: fixed, or lognormal with the stated lengths as medians. */
+  lengths: 'fixed' | 'lognormal';
+  inputP90: number;
+  outputP90: number;
+  /** Simulated arrivals: Poisson at the day's traffic per replica, or a closed loop of `concurrency` clients. */
+  arrival: 'traffic' | 'concurrency';
+  /** Clients of the closed loop (0: the plan's running sequences per replica). */
+  concurrency: number;
+  /** Requests simulated (the worker may simulate fewer; it says so). */
+  requests: number;
+  seed: number;
 }
+
+export const SERVE_ENGINES = ['none', ...ENGINE_IDS] as const;
+export type ServeEngine = (typeof SERVE_ENGINES)[number];
 
 export interface AppState {
   view: View;
@@ -129,8 +148,17 @@ export function defaultState(exampleYaml: string): AppState {
       outputTokens: 300,
       tokensPerDay: 2e9,
       tpotSloSeconds: 0.05,
+      ttftSloSeconds: 0,
       usdPerGpuHour: 2,
       api: 'gpt-4o-mini',
+      engine: 'none',
+      lengths: 'fixed',
+      inputP90: 3000,
+      outputP90: 900,
+      arrival: 'traffic',
+      concurrency: 0,
+      requests: 1000,
+      seed: 1,
     },
     project: { example: 'deepseek-v3.yaml', yaml: exampleYaml, samples: 2000, seed: 1 },
     levers: { preset: 'deepseek-v3-recipe' },
@@ -173,7 +201,13 @@ export const STATE_DOMAINS = {
     outputTokens: D.sequenceTokens,
     tokensPerDay: D.tokensPerDay,
     tpotSloSeconds: D.seconds,
+    ttftSloSeconds: orZero(D.seconds),
     usdPerGpuHour: D.usdPerGpuHour,
+    inputP90: D.sequenceTokens,
+    outputP90: D.sequenceTokens,
+    concurrency: orZero(D.sequences),
+    requests: D.browserSimulatedRequests,
+    seed: D.seed,
   },
   project: { samples: orZero(D.monteCarloSamples), seed: D.seed },
   scaling: {
@@ -184,10 +218,11 @@ export const STATE_DOMAINS = {
 } as const satisfies Partial<Record<keyof AppState, Record<string, Domain>>>;
 
 /** The allowed values of the state's choice fields. */
-const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
+export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
   train: { precision: ['bf16', 'fp8'] },
   rl: { method: ['full', 'lora', 'dora', 'qlora'] },
   scaling: { mode: ['flops', 'usd'] },
+  serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },
 };
 
 /**

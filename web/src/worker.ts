@@ -4,27 +4,12 @@
  */
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
-import { findApi, findModel } from '../../src/catalog/catalog.js';
+import { findModel } from '../../src/catalog/catalog.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
-import {
-  apiUsdPerDay,
-  planDeployments,
-  selfHostVsApi,
-  volumeGrid,
-} from '../../src/core/inference/deployment.js';
-import { maxConcurrency, servingPoint } from '../../src/core/inference/serving.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
-import { requestsPerSecondFor } from '../../src/core/units.js';
-import {
-  baselineState,
-  evaluateState,
-  runWaterfall,
-  type ServingState,
-  servingCandidates,
-  stateFor,
-} from '../../src/levers/levers.js';
+import { baselineState, evaluateState, runWaterfall, stateFor } from '../../src/levers/levers.js';
 import { PRESETS } from '../../src/levers/presets.js';
 import { baselineSchema, leverStudySchema } from '../../src/levers/schema.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../src/scenario/analyse.js';
@@ -33,7 +18,9 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
-import type { RlInput } from './state.js';
+import { parseConfigUpload } from './config-upload.js';
+import { apiTask, serveTask, simulateTask } from './serving.js';
+import type { RlInput, ServeInput } from './state.js';
 
 export type Task =
   | {
@@ -45,7 +32,10 @@ export type Task =
       /** Also the step breakdown and the time-vs-GPUs Pareto set (a wider search). */
       readonly details?: boolean;
     }
-  | { readonly task: 'serve'; readonly baseline: unknown; readonly api: string }
+  /** The Serve view: deployment, band and frontier; one replica simulated; self-hosting vs an API. */
+  | { readonly task: 'serve'; readonly input: ServeInput }
+  | { readonly task: 'simulate'; readonly input: ServeInput }
+  | { readonly task: 'compare-api'; readonly input: ServeInput }
   | { readonly task: 'rl'; readonly input: RlInput }
   | { readonly task: 'scenario'; readonly yaml: string; readonly samples: number; readonly seed: number }
   | { readonly task: 'levers'; readonly preset: string }
@@ -61,17 +51,8 @@ const scope = self as unknown as Scope;
 function state(baseline: unknown, config?: { text: string; name: string } | null) {
   const b = baselineSchema.parse(baseline);
   if (!config) return baselineState(b);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(config.text);
-  } catch (error) {
-    throw new InputError({
-      code: 'malformed',
-      path: ['config.json'],
-      message: `not JSON: ${(error as Error).message}`,
-    });
-  }
-  return stateFor(config.name, modelSpecFrom(parsed, config.name), b);
+  // Read as the CLI reads a config file (Python's bare Infinity/NaN included).
+  return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
 }
 
 /** GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set). */
@@ -89,45 +70,6 @@ function rl(input: RlInput) {
     gpus: input.gpus,
     usdPerGpuHour: input.usdPerGpuHour,
   }).summary;
-}
-
-/** Self-hosting at the state's traffic and over a range of volumes against a catalog API's prices. */
-function serve(baseline: unknown, apiId: string) {
-  const s = state(baseline) as ServingState;
-  if (s.kind !== 'serve')
-    throw new InputError({ code: 'invalid_value', path: ['kind'], message: 'a serving baseline' });
-  const outcome = evaluateState(s);
-  const api = findApi(apiId, 'api');
-  const price = {
-    inputUsdPerMillion: api.prices.input.value,
-    cachedInputUsdPerMillion: api.prices.cachedInput?.value,
-    outputUsdPerMillion: api.prices.output.value,
-  };
-  const rps = requestsPerSecondFor(s.tokensPerDay, s.workload.inputTokens + s.workload.outputTokens);
-  const candidates = servingCandidates(s);
-  const curve = selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12));
-  // Throughput and latency of the chosen replica as the batch grows (continuous batching).
-  const best = planDeployments(s.spec, candidates, s.workload, rps, s.slo)[0]!;
-  const c = best.candidate;
-  const most = maxConcurrency(s.spec, c.cluster, c.replica, s.workload);
-  const batches = [...new Set(volumeGrid(1, Math.max(1, most), 6).map((b) => Math.max(1, Math.floor(b))))];
-  const batching = batches.map((concurrency) => {
-    const p = servingPoint(s.spec, c.cluster, c.replica, s.workload, concurrency);
-    return {
-      concurrency,
-      outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
-      tpotSeconds: p.tpotSeconds,
-      ttftSeconds: p.ttftSeconds,
-    };
-  });
-  return {
-    outcome,
-    api: api.id,
-    apiUsdPerDay: apiUsdPerDay(price, s.workload, rps),
-    curve,
-    batching,
-    chosenConcurrency: best.point.concurrency,
-  };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */
@@ -152,7 +94,11 @@ function run(task: Task, progress: (done: number, total: number) => void): unkno
     case 'evaluate':
       return evaluateState(state(task.baseline, task.config), task.details ?? false);
     case 'serve':
-      return serve(task.baseline, task.api);
+      return serveTask(task.input);
+    case 'simulate':
+      return simulateTask(task.input);
+    case 'compare-api':
+      return apiTask(task.input);
     case 'rl':
       return rl(task.input);
     case 'scenario': {

@@ -1,6 +1,6 @@
-import { engineCalibration, findEngine, gpuFamily } from '../../catalog/engines.js';
+import { planBand } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
-import { perTokenRange, type ResidualBand, throughputRange } from '../../core/inference/bands.js';
+import { perTokenRange, throughputRange } from '../../core/inference/bands.js';
 import {
   candidateLabel,
   type DeploymentPlan,
@@ -42,18 +42,6 @@ export function trafficRequestsPerSecond(
   if (o.tokensPerDay !== undefined)
     return requestsPerSecondFor(positiveNumber(o.tokensPerDay, '--tokens-per-day', 1), tokensPerRequest);
   return null;
-}
-
-/** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
-export function planBand(p: DeploymentPlan): ResidualBand | null {
-  const engine = findEngine(p.candidate.replica.profile?.id ?? 'trt-llm');
-  const k = engineCalibration(engine, p.candidate.gpuId);
-  if (!k) return null;
-  return {
-    ratioP10: k.fit.ratioP10.value,
-    ratioP90: k.fit.ratioP90.value,
-    basis: `${engine.id} × ${gpuFamily(p.candidate.gpuId)} leave-one-out residuals (${k.fit.rows.value} rows)${p.candidate.replica.profile ? '' : ', no engine named'}`,
-  };
 }
 
 export function planJson(p: DeploymentPlan, basis: string) {

@@ -1,8 +1,9 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
 import { layerMix } from './kv-cache.js';
-import type { LayerMixer, ModelSpec } from './spec.js';
+import type { LayerMixer, LayerMlp, ModelSpec } from './spec.js';
 
-function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
+/** A mixer kind in words, with its window, chunk or indexer. */
+export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   switch (mixer) {
     case 'full':
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
@@ -21,13 +22,19 @@ function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   }
 }
 
+/** Number of layers of each MLP kind: dense, mixture-of-experts, none. */
+export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
+  const mlps: Record<LayerMlp, number> = { dense: 0, moe: 0, none: 0 };
+  for (const l of spec.layers) mlps[l.mlp] += 1;
+  return mlps;
+}
+
 export function describeLayerMix(spec: ModelSpec): string {
   const mix = layerMix(spec);
   const mixers = (Object.entries(mix) as [LayerMixer, number][])
     .filter(([, n]) => n > 0)
     .map(([m, n]) => `${n} ${mixerLabel(spec, m)}`);
-  const mlps = { dense: 0, moe: 0, none: 0 };
-  for (const l of spec.layers) mlps[l.mlp] += 1;
+  const mlps = mlpMix(spec);
   const parts: string[] = [];
   if (mlps.moe > 0 && spec.moe) {
     const shared = spec.moe.numSharedExperts > 0 ? ` + ${spec.moe.numSharedExperts} shared` : '';

@@ -1,108 +1,282 @@
-/** Serve: GPUs for a traffic, $ per day and per million tokens, and self-hosting against an API. */
+/**
+ * Serve: GPUs for a traffic, $ per day and per million tokens with their P10–P90 band, the
+ * throughput–interactivity frontier, one replica simulated request by request (latency percentiles,
+ * goodput, its timeline), and self-hosting against an API.
+ */
 import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
 import type { BreakEven } from '../../../src/core/inference/deployment.js';
+import type { LatencyStats } from '../../../src/core/inference/simulator/stats.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
-import type { Outcome } from '../../../src/levers/levers.js';
-import { runOnce, taskSlot } from '../compute.js';
+import type { Range } from '../../../src/core/uncertainty/range.js';
+import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import { type ServeInput, STATE_DOMAINS } from '../state.js';
-import { formatBytes, formatCount, formatUsd, numberField } from './common.js';
+import type { ApiComparison, FrontierRow, Served, Simulated } from '../serving.js';
+import { SERVE_ENGINES, type ServeInput, STATE_DOMAINS } from '../state.js';
+import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { gpuId } from './train.js';
 
-interface Served {
-  readonly outcome: Outcome;
-  readonly api: string;
-  readonly apiUsdPerDay: number;
-  readonly curve: BreakEven;
-  readonly batching: readonly {
-    concurrency: number;
-    outputTokensPerSecondPerGpu: number;
-    tpotSeconds: number;
-    ttftSeconds: number;
-  }[];
-  readonly chosenConcurrency: number;
-}
-
-/** Throughput per GPU and time per output token as the running batch grows, with the SLO. */
-function batchingChart(v: Served, tpotSlo: number) {
-  const plot = Plot.plot({
-    height: 260,
-    x: { type: 'log', label: 'output tokens/s per GPU', grid: true },
-    y: { label: 'time per output token (ms)', grid: true },
-    marks: [
-      Plot.line(v.batching, {
-        x: 'outputTokensPerSecondPerGpu',
-        y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
-      }),
-      Plot.dot(v.batching, {
-        x: 'outputTokensPerSecondPerGpu',
-        y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
-        title: (d: { concurrency: number }) => `${d.concurrency} sequences`,
-      }),
-      Plot.ruleY([1000 * tpotSlo], { stroke: 'firebrick', strokeDasharray: '4 3' }),
-      Plot.text(
-        v.batching.filter(
-          (d) => d.concurrency === v.batching[v.batching.length - 1]!.concurrency || d.concurrency === 1,
-        ),
-        {
-          x: 'outputTokensPerSecondPerGpu',
-          y: (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds,
-          text: (d: { concurrency: number }) => `batch ${d.concurrency}`,
-          dy: -10,
-          textAnchor: 'end',
-        },
-      ),
-    ],
-  });
-  plot.setAttribute('role', 'img');
-  plot.setAttribute('aria-label', 'Throughput per GPU against time per output token as the batch grows');
+/** A Plot chart with a role and a label for screen readers (and tests). */
+function labelled(plot: HTMLElement | SVGSVGElement, label: string) {
+  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
   return plot;
 }
 
-const slot = taskSlot<Served>();
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(seconds < 0.1 ? 1 : 0)} ms`;
+/** A P10–P90 band under a headline figure (the values in data attributes for tests). */
+const band = (r: Range, format: (x: number) => string) =>
+  html`<small data-p10=${String(r.p10)} data-p90=${String(r.p90)}>P10–P90 ${format(r.p10)} – ${format(r.p90)}</small>`;
 
-/** The serving baseline `llmecon levers` takes, for one day. */
-export const serveBaseline = (s: ServeInput) => ({
-  kind: 'serve',
-  model: s.model,
-  gpu: s.gpu,
-  weights: s.weights,
-  kv: s.kv,
-  inputTokens: s.inputTokens,
-  outputTokens: s.outputTokens,
-  tokensPerDay: s.tokensPerDay,
-  tpotSloSeconds: s.tpotSloSeconds,
-  usdPerGpuHour: s.usdPerGpuHour,
-  days: 1,
-});
+/** Throughput per GPU and time per output token as the running batch grows, with the SLO. */
+function batchingChart(v: Served, tpotSlo: number) {
+  const y = (d: { tpotSeconds: number }) => 1000 * d.tpotSeconds;
+  const ends = v.batching.filter(
+    (d) => d.concurrency === v.batching[v.batching.length - 1]!.concurrency || d.concurrency === 1,
+  );
+  return labelled(
+    Plot.plot({
+      height: 260,
+      x: { type: 'log', label: 'output tokens/s per GPU', grid: true },
+      y: { label: 'time per output token (ms)', grid: true },
+      marks: [
+        Plot.line(v.batching, { x: 'outputTokensPerSecondPerGpu', y }),
+        Plot.dot(v.batching, {
+          x: 'outputTokensPerSecondPerGpu',
+          y,
+          title: (d: { concurrency: number }) => `${d.concurrency} sequences`,
+        }),
+        Plot.ruleY([1000 * tpotSlo], { stroke: 'firebrick', strokeDasharray: '4 3' }),
+        Plot.text(ends, {
+          x: 'outputTokensPerSecondPerGpu',
+          y,
+          text: (d: { concurrency: number }) => `batch ${d.concurrency}`,
+          dy: -10,
+          textAnchor: 'end',
+        }),
+      ],
+    }),
+    'Throughput per GPU against time per output token as the batch grows',
+  );
+}
 
-function chart(c: BreakEven, api: string) {
+/** Self-hosting vs the API, $ per day by daily volume. */
+function apiChart(c: BreakEven, api: string) {
   const points = c.series.flatMap((p) => [
     ...(p.selfHostUsdPerDay === null
       ? []
       : [{ tokensPerDay: p.tokensPerDay, usdPerDay: p.selfHostUsdPerDay, who: 'self-hosted' }]),
     { tokensPerDay: p.tokensPerDay, usdPerDay: p.apiUsdPerDay, who: api },
   ]);
-  const plot = Plot.plot({
-    height: 280,
-    x: { type: 'log', label: 'tokens per day (input + output)', grid: true },
-    y: { type: 'log', label: '$ per day', grid: true },
-    color: { legend: true },
-    marks: [
-      Plot.line(points, { x: 'tokensPerDay', y: 'usdPerDay', stroke: 'who', strokeWidth: 2 }),
-      ...(c.breakEvenTokensPerDay === null
-        ? []
-        : [Plot.ruleX([c.breakEvenTokensPerDay], { strokeDasharray: '4 3' })]),
-    ],
-  });
-  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `Self-hosting vs ${api}, dollars per day by daily volume`);
-  return plot;
+  return labelled(
+    Plot.plot({
+      height: 280,
+      x: { type: 'log', label: 'tokens per day (input + output)', grid: true },
+      y: { type: 'log', label: '$ per day', grid: true },
+      color: { legend: true },
+      marks: [
+        Plot.line(points, { x: 'tokensPerDay', y: 'usdPerDay', stroke: 'who', strokeWidth: 2 }),
+        ...(c.breakEvenTokensPerDay === null
+          ? []
+          : [Plot.ruleX([c.breakEvenTokensPerDay], { strokeDasharray: '4 3' })]),
+      ],
+    }),
+    `Self-hosting vs ${api}, dollars per day by daily volume`,
+  );
 }
+
+const modeOf = (f: FrontierRow) => (f.disaggregated ? 'disaggregated prefill' : 'aggregated');
+
+/**
+ * The frontier of output tokens/s per GPU vs tokens/s per user for each mode, $/M tokens (blended)
+ * written along it, and the deployment the view plans ringed.
+ */
+function frontierChart(v: Served) {
+  const rows = v.frontier.map((f) => ({ ...f, mode: modeOf(f) }));
+  // About five $/M labels per mode, so they do not overlap.
+  const labels = rows.filter((f, i) => {
+    const same = rows.filter((g) => g.mode === f.mode);
+    const k = same.indexOf(f);
+    return k % Math.max(1, Math.ceil(same.length / 5)) === 0 || (i > 0 && k === same.length - 1);
+  });
+  const chosen = [
+    {
+      tokensPerSecondPerUser: 1 / v.plan.tpotSeconds,
+      outputTokensPerSecondPerGpu: v.plan.outputTokensPerSecondPerGpu,
+    },
+  ];
+  return labelled(
+    Plot.plot({
+      height: 320,
+      marginRight: 20,
+      x: { label: 'tokens/s per user (1 / TPOT)', grid: true },
+      y: { type: 'log', label: 'output tokens/s per GPU', grid: true },
+      color: { legend: true, domain: ['aggregated', 'disaggregated prefill'] },
+      marks: [
+        Plot.line(rows, { x: 'tokensPerSecondPerUser', y: 'outputTokensPerSecondPerGpu', stroke: 'mode' }),
+        Plot.dot(rows, {
+          x: 'tokensPerSecondPerUser',
+          y: 'outputTokensPerSecondPerGpu',
+          fill: 'mode',
+          r: 3,
+          title: (f: FrontierRow) =>
+            `${f.label}${f.disaggregated ? ' + prefill GPUs' : ''}, ${f.concurrency} sequences: ${formatUsd(f.costPerMillionBlendedTokensUsd)}/M tokens blended, ${formatUsd(f.costPerMillionOutputTokensUsd)}/M output, TTFT ${ms(f.ttftSeconds)}`,
+        }),
+        // Disaggregated labels above their curve, aggregated below, so the two sets do not collide.
+        ...[true, false].map((disaggregated) =>
+          Plot.text(
+            labels.filter((f) => f.disaggregated === disaggregated),
+            {
+              x: 'tokensPerSecondPerUser',
+              y: 'outputTokensPerSecondPerGpu',
+              text: (f: FrontierRow) => `${formatUsd(f.costPerMillionBlendedTokensUsd)}/M`,
+              dy: disaggregated ? -9 : 11,
+              fontSize: 10,
+            },
+          ),
+        ),
+        Plot.dot(chosen, {
+          x: 'tokensPerSecondPerUser',
+          y: 'outputTokensPerSecondPerGpu',
+          r: 8,
+          stroke: 'firebrick',
+          strokeWidth: 2.5,
+        }),
+        Plot.text(chosen, {
+          x: 'tokensPerSecondPerUser',
+          y: 'outputTokensPerSecondPerGpu',
+          text: () => 'plan',
+          dy: 16,
+          fill: 'firebrick',
+          fontWeight: 'bold',
+        }),
+      ],
+    }),
+    `Frontier: output tokens per second per GPU against tokens per second per user, ${v.frontier.length} points`,
+  );
+}
+
+/** The simulated replica over time: running and waiting requests; KV cache use with the preemptions. */
+function timelineCharts(sim: Simulated) {
+  const t = sim.result.timeline;
+  const counts = t.flatMap((p) => [
+    { seconds: p.seconds, n: p.runningSequences, what: 'running sequences (batch)' },
+    { seconds: p.seconds, n: p.waitingRequests, what: 'waiting requests' },
+  ]);
+  const preempted = t.filter((p, i) => i > 0 && p.preemptions > t[i - 1]!.preemptions);
+  return html`${labelled(
+    Plot.plot({
+      height: 220,
+      x: { label: 'seconds', grid: true },
+      y: { label: 'requests', grid: true },
+      color: { legend: true, domain: ['running sequences (batch)', 'waiting requests'] },
+      marks: [
+        Plot.areaY(
+          counts.filter((c) => c.what.startsWith('running')),
+          { x: 'seconds', y: 'n', fill: 'what', fillOpacity: 0.3, curve: 'step-after' },
+        ),
+        Plot.line(counts, { x: 'seconds', y: 'n', stroke: 'what', curve: 'step-after' }),
+        Plot.ruleY([0]),
+      ],
+    }),
+    'Timeline of one replica: running and waiting requests',
+  )}
+  ${labelled(
+    Plot.plot({
+      height: 160,
+      x: { label: 'seconds', grid: true },
+      y: { label: 'KV cache used (%)', domain: [0, 100], grid: true },
+      marks: [
+        Plot.ruleX(preempted, { x: 'seconds', stroke: 'firebrick', strokeOpacity: 0.5 }),
+        Plot.areaY(t, {
+          x: 'seconds',
+          y: (p: { kvUsedFraction: number }) => 100 * p.kvUsedFraction,
+          fill: 'steelblue',
+          fillOpacity: 0.35,
+          curve: 'step-after',
+        }),
+        Plot.ruleY([0]),
+      ],
+    }),
+    'Timeline of one replica: KV cache use and preemptions',
+  )}`;
+}
+
+const percentileRow = (name: string, what: string, s: LatencyStats, format: (x: number) => string) =>
+  html`<tr data-metric=${name} data-p50=${String(s.p50)} data-p90=${String(s.p90)} data-p99=${String(s.p99)}>
+    <th scope="row" title=${what}>${name}</th>
+    <td class="num">${format(s.p50)}</td>
+    <td class="num">${format(s.p90)}</td>
+    <td class="num">${format(s.p99)}</td>
+  </tr>`;
+
+function simulation(sim: Simulated, s: ServeInput) {
+  const r = sim.result;
+  const slo = [
+    `TPOT ≤ ${ms(s.tpotSloSeconds)}`,
+    ...(s.ttftSloSeconds > 0 ? [`TTFT ≤ ${ms(s.ttftSloSeconds)}`] : []),
+  ].join(' and ');
+  return html`<section id="serve-simulation" aria-labelledby="serve-sim-title">
+    <h3 id="serve-sim-title">One replica, request by request</h3>
+    <p class="status">
+      ${r.completed} of ${r.requests} requests on ${sim.label} (${sim.engine}), ${sim.arrival};
+      ${s.lengths === 'fixed' ? 'fixed lengths' : `lognormal lengths (P90 ${s.inputP90} in / ${s.outputP90} out)`}, seed ${s.seed}.
+      ${sim.capped ? html`Simulated ${sim.capped}.` : nothing}
+    </p>
+    <table id="serve-percentiles">
+      <thead><tr><th scope="col">latency</th><th scope="col">P50</th><th scope="col">P90</th><th scope="col">P99</th></tr></thead>
+      <tbody>
+        ${percentileRow('TTFT', sim.metrics?.ttft ?? 'arrival to the first output token', r.ttftSeconds, ms)}
+        ${percentileRow('TPOT', sim.metrics?.tpot ?? 'per request: (end-to-end − TTFT) / (output tokens − 1)', r.tpotSeconds, ms)}
+        ${percentileRow('ITL', sim.metrics?.itl ?? 'every gap between successive token emissions', r.itlSeconds, ms)}
+        ${percentileRow('E2E', 'arrival to the last output token', r.e2eSeconds, (x) => `${x.toFixed(2)} s`)}
+      </tbody>
+    </table>
+    ${
+      sim.metrics
+        ? html`<p class="status">As ${sim.engine} defines them — TTFT: ${sim.metrics.ttft}; TPOT: ${sim.metrics.tpot}; ITL: ${sim.metrics.itl}.</p>`
+        : nothing
+    }
+    <p id="serve-goodput" data-goodput=${String(r.goodputRequestsPerSecond)} data-attainment=${String(r.sloAttainment)}>
+      Goodput ${r.goodputRequestsPerSecond.toFixed(2)} requests/s of ${r.requestsPerSecond.toFixed(2)}
+      (${(100 * r.sloAttainment).toFixed(0)}% within ${slo}) ·
+      ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · mean batch
+      ${r.meanRunningSequences.toFixed(0)} · KV pool ${formatCount(r.kvCapacityTokens)} tokens ·
+      ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}
+    </p>
+    <figure>
+      <figcaption>
+        The replica over ${r.durationSeconds.toFixed(1)} s (${r.steps} steps): its batch, the queue, and
+        KV cache use (red lines: preemptions)
+      </figcaption>
+      ${timelineCharts(sim)}
+    </figure>
+  </section>`;
+}
+
+const slot = taskSlot<Served>();
+const simSlot = taskSlot<Simulated>();
+const apiSlot = taskSlot<ApiComparison>();
+
+/** The inputs of the plan (the simulation's and the API's left out, so changing them does not replan). */
+const planKey = (s: ServeInput) =>
+  JSON.stringify({
+    ...s,
+    api: 0,
+    lengths: 0,
+    inputP90: 0,
+    outputP90: 0,
+    arrival: 0,
+    concurrency: 0,
+    requests: 0,
+    seed: 0,
+  });
+
+const issueText = (issues: readonly Issue[]) =>
+  html`<p class="error" role="alert">${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>`;
 
 export function serveView(app: App) {
   const s = app.state.serve;
@@ -112,16 +286,24 @@ export function serveView(app: App) {
     numberField((STATE_DOMAINS.serve as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   const pick = (field: keyof ServeInput) => (e: Event) =>
     set({ [field]: (e.target as HTMLSelectElement).value });
-  const r = runOnce(
-    slot,
-    JSON.stringify(s),
-    { task: 'serve', baseline: serveBaseline(s), api: s.api },
-    app.rerender,
-  );
-  const catalog = loadCatalog();
+  const r = runOnce(slot, planKey(s), { task: 'serve', input: s }, app.rerender);
   const v = r?.value;
+  // The simulation starts once the plan is in (the worker runs one task at a time).
+  const simulated = v
+    ? runOnce(simSlot, JSON.stringify(s), { task: 'simulate', input: s }, app.rerender)
+    : null;
+  // Then self-hosting vs the API over volumes (the slowest part for a large MoE).
+  const compared = simulated
+    ? runOnce(apiSlot, `${planKey(s)} ${s.api}`, { task: 'compare-api', input: s }, app.rerender)
+    : null;
+  const a = compared?.value;
+  const catalog = loadCatalog();
+  // Errors of the simulation's own inputs (a P90 below its median, a request beyond the budget) by the field.
+  const simIssues = simulated?.issues ?? null;
+  const field = (label: string, id: string, key: keyof ServeInput, title?: string) =>
+    html`<label title=${title ?? nothing}>${label} <input id=${id} type="text" inputmode="decimal" .value=${String(s[key])} @change=${num(key)} />${fieldError(simIssues, key)}</label>`;
   return html`<h2>Serving</h2>
-    <form>
+    <form @submit=${(e: Event) => e.preventDefault()}>
       <label
         >Model
         <select id="serve-model" @change=${pick('model')}>
@@ -132,6 +314,12 @@ export function serveView(app: App) {
         >GPU
         <select id="serve-gpu" @change=${pick('gpu')}>
           ${[...catalog.gpus.values()].map((g) => html`<option value=${g.id} ?selected=${g.id === gpuId(s.gpu)}>${g.id}</option>`)}
+        </select>
+      </label>
+      <label
+        >Engine
+        <select id="serve-engine" @change=${pick('engine')}>
+          ${SERVE_ENGINES.map((e) => html`<option value=${e} ?selected=${e === s.engine}>${e === 'none' ? 'none (hardware bound)' : e}</option>`)}
         </select>
       </label>
       <label
@@ -146,11 +334,12 @@ export function serveView(app: App) {
           ${KV_FORMATS.map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
         </select>
       </label>
-      <label>Prompt tokens <input id="serve-input" type="text" inputmode="decimal" .value=${String(s.inputTokens)} @change=${num('inputTokens')} /></label>
-      <label>Output tokens <input id="serve-output" type="text" inputmode="decimal" .value=${String(s.outputTokens)} @change=${num('outputTokens')} /></label>
-      <label>Tokens per day <input id="serve-volume" type="text" inputmode="decimal" .value=${String(s.tokensPerDay)} @change=${num('tokensPerDay')} /></label>
-      <label>Time per output token ≤ (s) <input id="serve-tpot" type="text" inputmode="decimal" .value=${String(s.tpotSloSeconds)} @change=${num('tpotSloSeconds')} /></label>
-      <label>$ per GPU-hour <input id="serve-price" type="text" inputmode="decimal" .value=${String(s.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+      ${field('Prompt tokens', 'serve-input', 'inputTokens')}
+      ${field('Output tokens', 'serve-output', 'outputTokens')}
+      ${field('Tokens per day', 'serve-volume', 'tokensPerDay')}
+      ${field('Time per output token ≤ (s)', 'serve-tpot', 'tpotSloSeconds')}
+      ${field('Time to first token ≤ (s, 0: none)', 'serve-ttft', 'ttftSloSeconds')}
+      ${field('$ per GPU-hour', 'serve-price', 'usdPerGpuHour')}
       <label
         >Compare with API
         <select id="serve-api" @change=${pick('api')}>
@@ -158,37 +347,95 @@ export function serveView(app: App) {
         </select>
       </label>
     </form>
+    <details class="sim-inputs" open>
+      <summary>Simulated workload</summary>
+      <form @submit=${(e: Event) => e.preventDefault()}>
+        <label
+          >Request lengths
+          <select id="serve-lengths" @change=${pick('lengths')}>
+            <option value="fixed" ?selected=${s.lengths === 'fixed'}>fixed</option>
+            <option value="lognormal" ?selected=${s.lengths === 'lognormal'}>lognormal (median = the lengths above)</option>
+          </select>
+        </label>
+        ${field('Prompt tokens P90', 'serve-input-p90', 'inputP90', 'with lognormal lengths')}
+        ${field('Output tokens P90', 'serve-output-p90', 'outputP90', 'with lognormal lengths')}
+        <label
+          >Arrivals
+          <select id="serve-arrival" @change=${pick('arrival')}>
+            <option value="traffic" ?selected=${s.arrival === 'traffic'}>Poisson at the day's traffic</option>
+            <option value="concurrency" ?selected=${s.arrival === 'concurrency'}>closed loop of N clients</option>
+          </select>
+        </label>
+        ${field('Clients N (0: the plan’s batch)', 'serve-concurrency', 'concurrency')}
+        ${field('Requests', 'serve-requests', 'requests')}
+        ${field('Seed', 'serve-seed', 'seed')}
+      </form>
+    </details>
     ${r === null ? html`<p class="status" aria-live="polite">Planning the deployment…</p>` : nothing}
-    ${r?.issues ? html`<p class="error" role="alert">${r.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}
+    ${r?.issues ? otherErrors(r.issues, []) : nothing}
     ${
       v
-        ? html`<div class="cards" id="serve-result" data-usd-per-day=${String(v.outcome.costUsd)}>
-            <div class="card">self-hosted<b>${formatUsd(v.outcome.costUsd)}/day</b></div>
-            <div class="card">per million tokens<b>${formatUsd((v.outcome.costUsd / s.tokensPerDay) * 1e6)}</b></div>
-            <div class="card">${v.api}<b>${formatUsd(v.apiUsdPerDay)}/day</b></div>
-            <div class="card">GPUs<b>${v.outcome.gpus}</b></div>
-            <div class="card">memory per GPU<b>${formatBytes(v.outcome.memoryPerGpuBytes)}</b></div>
-            <div class="card">request latency<b>${v.outcome.timeSeconds.toFixed(2)} s</b></div>
+        ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${w}</p>`)}
+          <div class="cards" id="serve-result" data-usd-per-day=${String(v.plan.usdPerDay)} data-blended=${String(v.plan.costPerMillionBlendedTokensUsd)}>
+            <div class="card">self-hosted<b>${formatUsd(v.plan.usdPerDay)}/day</b></div>
+            <div class="card" id="serve-blended">per million tokens (blended)<b>${formatUsd(v.plan.costPerMillionBlendedTokensUsd)}</b>
+              ${v.band ? band(v.band.costPerMillionBlendedTokensUsd, formatUsd) : nothing}
+              <small>${formatUsd(v.plan.costPerMillionInputTokensUsd)} in · ${formatUsd(v.plan.costPerMillionOutputTokensUsd)} out</small></div>
+            <div class="card" id="serve-throughput">output tokens/s per GPU<b>${formatCount(v.plan.outputTokensPerSecondPerGpu)}</b>
+              ${v.band ? band(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x)) : nothing}</div>
+            ${a ? html`<div class="card" id="serve-api-cost">${a.api}<b>${formatUsd(a.apiUsdPerDay)}/day</b></div>` : nothing}
+            <div class="card">GPUs<b>${v.plan.gpus}</b></div>
+            <div class="card">TTFT · TPOT<b>${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</b></div>
+            <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
           </div>
-          <p>${v.outcome.detail}</p>
+          <p>
+            ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
+            ${v.plan.concurrency} sequences, ${(100 * v.plan.utilization).toFixed(0)}% used, on
+            ${v.engine ?? 'continuous batching at the hardware bound (no engine named)'}.
+            <span class="status">${v.band ? `Bands: ${v.band.basis}.` : `No calibration covers ${s.engine} on this GPU family: no band.`}</span>
+          </p>
+          <figure>
+            <figcaption>
+              The throughput–interactivity frontier (every layout at every batch within memory and the
+              SLO, at full use; labels: $ per million tokens blended); the ring is the plan
+            </figcaption>
+            ${v.frontier.length > 0 ? frontierChart(v) : html`<p class="status">No point meets the SLO.</p>`}
+          </figure>
+          ${
+            simulated === null
+              ? html`<p class="status" aria-live="polite">Simulating ${s.requests} requests on one replica…</p>`
+              : simulated.issues
+                ? otherErrors(simulated.issues, ['inputP90', 'outputP90', 'requests'])
+                : simulated.value
+                  ? simulation(simulated.value, s)
+                  : nothing
+          }
           <figure>
             <figcaption>
               Throughput vs latency of one replica as its batch grows (the red line is the TPOT target;
-              the plan runs ${v.chosenConcurrency} sequences)
+              the plan runs ${v.plan.concurrency} sequences)
             </figcaption>
             ${batchingChart(v, s.tpotSloSeconds)}
           </figure>
-          <figure>
-            <figcaption>
-              Self-hosting vs ${v.api}:
-              ${
-                v.curve.breakEvenTokensPerDay === null
-                  ? 'no break-even between 1M and 1T tokens a day'
-                  : `self-hosting is cheaper from ${formatCount(v.curve.breakEvenTokensPerDay)} tokens a day`
-              }
-            </figcaption>
-            ${chart(v.curve, v.api)}
-          </figure>`
+          ${
+            compared === null
+              ? html`<p class="status" aria-live="polite">Comparing with ${s.api} over volumes…</p>`
+              : compared.issues
+                ? issueText(compared.issues)
+                : a
+                  ? html`<figure>
+                      <figcaption>
+                        Self-hosting vs ${a.api}:
+                        ${
+                          a.curve.breakEvenTokensPerDay === null
+                            ? 'no break-even between 1M and 1T tokens a day'
+                            : `self-hosting is cheaper from ${formatCount(a.curve.breakEvenTokensPerDay)} tokens a day`
+                        }
+                      </figcaption>
+                      ${apiChart(a.curve, a.api)}
+                    </figure>`
+                  : nothing
+          }`
         : nothing
     }`;
 }

@@ -6,9 +6,11 @@ import type { Domain } from '../../../src/core/domain.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
+import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
+import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 
 const slot = taskSlot<Outcome>();
@@ -178,7 +180,7 @@ export function trainView(app: App) {
   const catalog = loadCatalog();
   const upload = async (e: Event) => {
     const file = (e.target as HTMLInputElement).files?.[0];
-    if (file) set({ config: await file.text(), configName: file.name });
+    if (file) set({ config: await configText(file), configName: file.name });
   };
   return html`<h2>Pretraining run</h2>
     <form @submit=${(e: Event) => e.preventDefault()}>
@@ -220,6 +222,7 @@ export function trainView(app: App) {
       <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
     </form>
+    ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
     ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout']) : nothing}

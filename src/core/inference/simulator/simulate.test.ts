@@ -86,6 +86,11 @@ describe('serving simulator', () => {
     expect(sim.completed).toBe(200);
     expect(sim.timeline.some((p) => p.kvUsedFraction > 0.9)).toBe(true);
     expect(sim.timeline.every((p) => p.kvUsedFraction <= 1)).toBe(true);
+    // The timeline counts preemptions as they happen: never decreasing, at most the total.
+    const counts = sim.timeline.map((p) => p.preemptions);
+    expect(counts.every((c, i) => i === 0 || c >= counts[i - 1]!)).toBe(true);
+    expect(counts.at(-1)!).toBeGreaterThan(0);
+    expect(counts.at(-1)!).toBeLessThanOrEqual(sim.preemptions);
   });
 
   it('a prompt larger than the whole cache is rejected, not looped on', () => {

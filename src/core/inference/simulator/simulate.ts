@@ -206,6 +206,7 @@ export function simulateReplica(
       waitingRequests: sched.waitingCount(),
       prefillTokens,
       kvUsedFraction: pool.usedFraction(),
+      preemptions: metrics.preemptions,
     }));
   }
 

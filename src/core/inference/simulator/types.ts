@@ -23,6 +23,8 @@ export interface TimelinePoint {
   readonly waitingRequests: number;
   readonly prefillTokens: number;
   readonly kvUsedFraction: number;
+  /** Preemptions since the start (cumulative), to mark when the KV cache ran out. */
+  readonly preemptions: number;
 }
 
 export interface SimResult {

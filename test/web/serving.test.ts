@@ -1,0 +1,177 @@
+/**
+ * The Serve view's worker tasks (web/src/serving.ts) give the CLI's numbers for the same inputs:
+ * `llmecon serve --engine … --tokens-per-day … --pareto --simulate --json`.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/core/errors.js';
+import { apiTask, SIMULATION_BUDGET, serveTask, simulateTask } from '../../web/src/serving.js';
+import { defaultState, type ServeInput } from '../../web/src/state.js';
+import { runCli } from '../run-cli.js';
+
+const base = defaultState('name: x').serve;
+
+const cliArgs = (s: ServeInput) => [
+  'serve',
+  '--model',
+  s.model,
+  '--gpu',
+  s.gpu,
+  '--weights',
+  s.weights,
+  '--kv',
+  s.kv,
+  '--input-tokens',
+  String(s.inputTokens),
+  '--output-tokens',
+  String(s.outputTokens),
+  '--tokens-per-day',
+  String(s.tokensPerDay),
+  '--tpot-slo',
+  String(s.tpotSloSeconds),
+  '--price-per-gpu-hour',
+  String(s.usdPerGpuHour),
+  ...(s.engine === 'none' ? [] : ['--engine', s.engine]),
+  ...(s.lengths === 'lognormal'
+    ? ['--input-p90', String(s.inputP90), '--output-p90', String(s.outputP90)]
+    : []),
+  '--simulate',
+  '--requests',
+  String(s.requests),
+  '--seed',
+  String(s.seed),
+  '--pareto',
+  '--json',
+];
+
+describe('Serve view tasks = llmecon serve', () => {
+  it('TensorRT-LLM, lognormal lengths, Poisson at the day’s traffic: plan, band, frontier and percentiles as the CLI', async () => {
+    const input: ServeInput = { ...base, engine: 'trt-llm', lengths: 'lognormal', requests: 300, seed: 7 };
+    const r = await runCli(cliArgs(input));
+    expect(r.code, r.stderr).toBe(0);
+    const cli = JSON.parse(r.stdout);
+    const served = serveTask(input);
+    expect(served.plan.usdPerDay).toBe(cli.usdPerDay);
+    expect(served.plan.gpus).toBe(cli.gpusNeeded);
+    expect(served.plan.costPerMillionBlendedTokensUsd).toBe(cli.costPerMillionBlendedTokensUsd);
+    expect(served.band?.costPerMillionBlendedTokensUsd).toEqual(cli.range.costPerMillionBlendedTokensUsd);
+    expect(served.band?.outputTokensPerSecondPerGpu).toEqual(cli.range.outputTokensPerSecondPerGpu);
+    // The band brackets the figure (P10 ≤ x ≤ P90 for these calibrations).
+    const b = served.band!.costPerMillionBlendedTokensUsd;
+    expect(b.p10).toBeLessThan(b.p90);
+    // The CLI's frontier is the two modes' points together, reduced: every point of it is in the view's.
+    const key = (f: { tokensPerSecondPerUser: number; outputTokensPerSecondPerGpu: number }) =>
+      `${f.tokensPerSecondPerUser}|${f.outputTokensPerSecondPerGpu}`;
+    const mine = new Set(served.frontier.map(key));
+    expect(cli.frontier.length).toBeGreaterThan(0);
+    for (const f of cli.frontier) expect(mine.has(key(f)), key(f)).toBe(true);
+    expect(served.frontier.some((f) => !f.disaggregated)).toBe(true);
+    expect(served.frontier.some((f) => f.disaggregated)).toBe(true);
+    const sim = simulateTask(input);
+    expect(sim.capped).toBeNull();
+    for (const metric of ['ttftSeconds', 'tpotSeconds', 'itlSeconds', 'e2eSeconds'] as const)
+      expect(sim.result[metric]).toEqual(cli.simulation[metric]);
+    expect(sim.result.goodputRequestsPerSecond).toBe(cli.simulation.goodputRequestsPerSecond);
+    expect(sim.result.timeline.length).toBeGreaterThan(10);
+    expect(sim.result.timeline.length).toBeLessThanOrEqual(600);
+  }, 60_000);
+
+  it('an engine without a calibration on the GPU family has no band (as the CLI prints no range)', () => {
+    expect(serveTask({ ...base, engine: 'vllm' }).band).toBeNull();
+    expect(serveTask(base).band?.basis).toMatch(/no engine named/);
+  });
+
+  it('self-hosting vs the API: the API bill at the day’s traffic and a curve over 1M–1T tokens a day', () => {
+    const a = apiTask(base);
+    expect(a.api).toBe('gpt-4o-mini');
+    expect(a.apiUsdPerDay).toBeGreaterThan(0);
+    expect(a.curve.series).toHaveLength(25);
+    expect(a.curve.series[0]!.tokensPerDay).toBe(1e6);
+  });
+
+  it('a closed loop of N clients keeps at most N running; a TTFT SLO is applied to goodput', () => {
+    const input: ServeInput = {
+      ...base,
+      arrival: 'concurrency',
+      concurrency: 16,
+      ttftSloSeconds: 0.2,
+      requests: 200,
+    };
+    const sim = simulateTask(input);
+    expect(sim.arrival).toMatch(/closed loop of 16 clients/);
+    expect(Math.max(...sim.result.timeline.map((p) => p.runningSequences))).toBeLessThanOrEqual(16);
+    expect(sim.result.goodputRequestsPerSecond).toBeLessThanOrEqual(sim.result.requestsPerSecond);
+    expect(sim.result.sloAttainment).toBeGreaterThanOrEqual(0);
+    expect(sim.result.sloAttainment).toBeLessThanOrEqual(1);
+  });
+
+  it('the browser simulates a bounded prefix of the requests and says so; a P90 below the median is refused by field', () => {
+    const long: ServeInput = { ...base, outputTokens: 4000, requests: 10_000, tokensPerDay: 1e10 };
+    const sim = simulateTask(long);
+    const kept = Math.floor(SIMULATION_BUDGET.outputTokens / 4000);
+    expect(sim.result.requests).toBe(kept);
+    expect(sim.capped).toMatch(new RegExp(`first ${kept} of 10000 requests`));
+    let error: unknown;
+    try {
+      simulateTask({ ...base, lengths: 'lognormal', inputP90: 10 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues[0]!.path).toEqual(['inputP90']);
+    // Any traffic in the domain (> 0) gives finite figures or a clear refusal, never NaN.
+    expect(() => simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1e-300, requests: 50 })).toThrow(
+      /too little traffic to simulate/,
+    );
+    const slow = simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1, requests: 20 }).result;
+    for (const v of [
+      slow.ttftSeconds.p99,
+      slow.e2eSeconds.p99,
+      slow.goodputRequestsPerSecond,
+      slow.durationSeconds,
+    ])
+      expect(Number.isFinite(v)).toBe(true);
+  }, 60_000);
+
+  it('property: any simulated workload in the domains gives ordered, finite percentiles or a clear refusal', () => {
+    const input = fc.record({
+      inputTokens: fc.integer({ min: 1, max: 100_000 }),
+      outputTokens: fc.integer({ min: 1, max: 5000 }),
+      tokensPerDay: fc.double({ min: 3, max: 13, noNaN: true }).map((e) => 10 ** e),
+      lengths: fc.constantFrom('fixed' as const, 'lognormal' as const),
+      p90Factor: fc.double({ min: 1, max: 10, noNaN: true }),
+      arrival: fc.constantFrom('traffic' as const, 'concurrency' as const),
+      concurrency: fc.integer({ min: 0, max: 10_000 }),
+      requests: fc.integer({ min: 1, max: 200 }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    });
+    fc.assert(
+      fc.property(input, ({ p90Factor, ...i }) => {
+        const s: ServeInput = {
+          ...base,
+          ...i,
+          model: 'llama-3-8b',
+          inputP90: Math.ceil(i.inputTokens * p90Factor),
+          outputP90: Math.ceil(i.outputTokens * p90Factor),
+        };
+        let sim: ReturnType<typeof simulateTask>;
+        try {
+          sim = simulateTask(s);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          return;
+        }
+        const r = sim.result;
+        for (const stats of [r.ttftSeconds, r.tpotSeconds, r.itlSeconds, r.e2eSeconds]) {
+          for (const v of Object.values(stats)) expect(Number.isFinite(v) && v >= 0).toBe(true);
+          expect(stats.p50).toBeLessThanOrEqual(stats.p90);
+          expect(stats.p90).toBeLessThanOrEqual(stats.p99);
+        }
+        expect(r.goodputRequestsPerSecond).toBeLessThanOrEqual(r.requestsPerSecond * (1 + 1e-12));
+        expect(r.completed + r.rejected).toBe(r.requests);
+        expect(r.requests).toBeLessThanOrEqual(s.requests);
+      }),
+      { numRuns: 12, seed: 17 },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,72 @@
+/**
+ * What an uploaded config.json is, read by the CLI's own functions: its layer mix (token mixers and
+ * MLPs per layer kind), the vision tower, total and active parameters, KV bytes per token and the
+ * recurrent state per sequence, and the assumptions made reading it — as `llmecon params` and
+ * `llmecon kv` report them.
+ */
+import { kvCacheBytes, layerMix, recurrentStateBytes } from '../../src/core/model/kv-cache.js';
+import { describeLayerMix, mixerLabel, mlpMix } from '../../src/core/model/layer-mix.js';
+import { paramCount } from '../../src/core/model/param-count.js';
+import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import type { LayerMixer, LayerMlp } from '../../src/core/model/spec.js';
+import { parseConfigUpload } from './config-upload.js';
+
+export interface ModelFacts {
+  readonly name: string;
+  readonly modelType: string;
+  readonly layers: number;
+  readonly description: string;
+  /** Layers per mixer kind with the kind in words (kinds with no layer left out). */
+  readonly mixers: readonly { kind: LayerMixer; label: string; layers: number }[];
+  readonly mlps: readonly { kind: LayerMlp; label: string; layers: number }[];
+  readonly totalParams: number;
+  readonly activeParams: number;
+  readonly vision: { description: string; params: number; flopsPerImage: number | null } | null;
+  /** KV-cache bytes per token over the attention layers (BF16 cache). */
+  readonly kvBytesPerToken: number;
+  /** Constant state of the linear-attention and Mamba layers per sequence. */
+  readonly recurrentStateBytesPerSequence: number;
+  readonly warnings: readonly string[];
+}
+
+const MLP_LABELS: Record<LayerMlp, string> = {
+  dense: 'dense MLP',
+  moe: 'mixture of experts',
+  none: 'no MLP',
+};
+
+export function modelFacts(text: string, name: string): ModelFacts {
+  const spec = modelSpecFrom(parseConfigUpload(text, name), name);
+  const p = paramCount(spec);
+  const mix = layerMix(spec);
+  const mlps = mlpMix(spec);
+  return {
+    name: spec.name,
+    modelType: spec.modelType,
+    layers: spec.numLayers,
+    description: describeLayerMix(spec),
+    mixers: (Object.keys(mix) as LayerMixer[])
+      .filter((k) => mix[k] > 0)
+      .map((kind) => ({ kind, label: mixerLabel(spec, kind), layers: mix[kind] })),
+    mlps: (Object.keys(mlps) as LayerMlp[])
+      .filter((k) => mlps[k] > 0)
+      .map((kind) => ({
+        kind,
+        label:
+          kind === 'moe' && spec.moe
+            ? `${MLP_LABELS.moe} (${spec.moe.numExperts} experts, top-${spec.moe.topK}${spec.moe.numSharedExperts > 0 ? ` + ${spec.moe.numSharedExperts} shared` : ''})`
+            : MLP_LABELS[kind],
+        layers: mlps[kind],
+      })),
+    totalParams: p.totalParams,
+    activeParams: p.activeParams,
+    vision: spec.vision && {
+      description: spec.vision.description,
+      params: p.visionParams,
+      flopsPerImage: spec.vision.flopsPerImage,
+    },
+    kvBytesPerToken: kvCacheBytes(spec, 1, 'bf16').bytesPerToken,
+    recurrentStateBytesPerSequence: recurrentStateBytes(spec).bytesPerSequence,
+    warnings: spec.warnings ?? [],
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * The Serve view's computations, run in the worker on the CLI's core: the cheapest deployment for a
+ * day's traffic on the chosen engine with its P10–P90 band, the throughput–interactivity frontier
+ * (aggregated and disaggregated), one replica simulated request by request — the same calls as
+ * `llmecon serve --engine … --tokens-per-day … --pareto --simulate` — and self-hosting vs an API.
+ */
+import { findApi } from '../../src/catalog/catalog.js';
+import { findEngine } from '../../src/catalog/engines.js';
+import { planBand } from '../../src/catalog/serving-band.js';
+import { inputError } from '../../src/core/errors.js';
+import { perTokenRange, type Range, throughputRange } from '../../src/core/inference/bands.js';
+import {
+  apiUsdPerDay,
+  type BreakEven,
+  candidateLabel,
+  type DeploymentCandidate,
+  type DeploymentPlan,
+  selfHostVsApi,
+  volumeGrid,
+} from '../../src/core/inference/deployment.js';
+import { GENERIC_ENGINE } from '../../src/core/inference/engine.js';
+import { servingFrontier } from '../../src/core/inference/frontier.js';
+import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
+import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
+import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
+import {
+  baselineState,
+  bestServingPlan,
+  type ServingState,
+  servingCandidates,
+} from '../../src/levers/levers.js';
+import { baselineSchema } from '../../src/levers/schema.js';
+import type { ServeInput } from './state.js';
+
+/**
+ * What one browser simulation may process: 500,000 output tokens (at most as many decode steps,
+ * ~1–5 s in a worker) and 50M prompt tokens (≤ ~6,000 prefill chunks of 8,192 tokens). Requests
+ * beyond are not simulated and the view says so; `llmecon serve --simulate` has no such cap.
+ */
+export const SIMULATION_BUDGET = { outputTokens: 500_000, inputTokens: 50_000_000 } as const;
+
+/** The serving baseline `llmecon levers` takes, for one day. */
+export const serveBaseline = (s: ServeInput) => ({
+  kind: 'serve',
+  model: s.model,
+  gpu: s.gpu,
+  weights: s.weights,
+  kv: s.kv,
+  inputTokens: s.inputTokens,
+  outputTokens: s.outputTokens,
+  tokensPerDay: s.tokensPerDay,
+  tpotSloSeconds: s.tpotSloSeconds,
+  ttftSloSeconds: s.ttftSloSeconds > 0 ? s.ttftSloSeconds : undefined,
+  usdPerGpuHour: s.usdPerGpuHour,
+  days: 1,
+});
+
+interface Setup {
+  readonly s: ServingState;
+  readonly engine: ReturnType<typeof findEngine> | undefined;
+  readonly candidates: DeploymentCandidate[];
+  readonly best: DeploymentPlan;
+}
+
+/** The levers' serving state for the inputs, its candidates on the engine, and the cheapest plan for the traffic. */
+function setup(input: ServeInput): Setup {
+  const s = baselineState(baselineSchema.parse(serveBaseline(input))) as ServingState;
+  const engine = input.engine === 'none' ? undefined : findEngine(input.engine, 'engine');
+  const candidates = servingCandidates(s).map((c) =>
+    engine ? { ...c, replica: { ...c.replica, profile: engine } } : c,
+  );
+  const best = bestServingPlan(s, candidates);
+  return { s, engine, candidates, best };
+}
+
+export interface PlanSummary {
+  readonly label: string;
+  readonly gpus: number;
+  readonly replicas: number;
+  readonly concurrency: number;
+  readonly utilization: number;
+  readonly requestsPerSecond: number;
+  readonly ttftSeconds: number;
+  readonly tpotSeconds: number;
+  readonly outputTokensPerSecondPerGpu: number;
+  readonly memoryPerGpuBytes: number;
+  readonly usdPerDay: number;
+  readonly costPerMillionInputTokensUsd: number;
+  readonly costPerMillionOutputTokensUsd: number;
+  readonly costPerMillionBlendedTokensUsd: number;
+}
+
+export interface FrontierRow {
+  readonly label: string;
+  readonly disaggregated: boolean;
+  readonly concurrency: number;
+  readonly gpus: number;
+  readonly tokensPerSecondPerUser: number;
+  readonly outputTokensPerSecondPerGpu: number;
+  readonly ttftSeconds: number;
+  readonly costPerMillionOutputTokensUsd: number;
+  readonly costPerMillionBlendedTokensUsd: number;
+}
+
+export interface Served {
+  readonly model: string;
+  /** The engine's name, or null for the hardware bound. */
+  readonly engine: string | null;
+  readonly warnings: readonly string[];
+  readonly plan: PlanSummary;
+  /** P10–P90 from the engine's calibration residuals on this GPU family; null where none covers it. */
+  readonly band: {
+    readonly basis: string;
+    readonly costPerMillionBlendedTokensUsd: Range;
+    readonly outputTokensPerSecondPerGpu: Range;
+    readonly ttftSeconds: Range;
+    readonly tpotSeconds: Range;
+  } | null;
+  readonly batching: readonly {
+    concurrency: number;
+    outputTokensPerSecondPerGpu: number;
+    tpotSeconds: number;
+    ttftSeconds: number;
+  }[];
+  /** Each mode's frontier (points no other of the same mode beats on both axes), at full use. */
+  readonly frontier: readonly FrontierRow[];
+}
+
+/** The deployment, its band, the frontier and the API comparison for the view's inputs. */
+export function serveTask(input: ServeInput): Served {
+  const { s, engine, candidates, best } = setup(input);
+  const w = s.workload;
+  const c = best.candidate;
+  // Throughput and latency of the chosen replica as the batch grows (continuous batching).
+  const most = maxConcurrency(s.spec, c.cluster, c.replica, w);
+  const batches = [...new Set(volumeGrid(1, Math.max(1, most), 6).map((b) => Math.max(1, Math.floor(b))))];
+  const band = planBand(best);
+  const frontier = [false, true].flatMap((disaggregated) =>
+    servingFrontier(s.spec, candidates, w, s.slo, [disaggregated]).map(({ plan, ...f }) => ({
+      label: f.label,
+      disaggregated: f.disaggregated,
+      concurrency: f.concurrency,
+      gpus: plan.gpus,
+      tokensPerSecondPerUser: f.tokensPerSecondPerUser,
+      outputTokensPerSecondPerGpu: f.outputTokensPerSecondPerGpu,
+      ttftSeconds: f.ttftSeconds,
+      costPerMillionOutputTokensUsd: f.costPerMillionOutputTokensUsd,
+      costPerMillionBlendedTokensUsd: f.costPerMillionBlendedTokensUsd,
+    })),
+  );
+  const p = best.point;
+  return {
+    model: s.spec.name,
+    engine: engine?.name ?? null,
+    warnings: servingWarnings(s.spec, w),
+    plan: {
+      label: candidateLabel(c),
+      gpus: best.gpus,
+      replicas: best.replicas,
+      concurrency: p.concurrency,
+      utilization: best.utilization,
+      requestsPerSecond: best.requestsPerSecond,
+      ttftSeconds: p.ttftSeconds,
+      tpotSeconds: p.tpotSeconds,
+      outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
+      memoryPerGpuBytes: p.memoryPerGpuBytes,
+      usdPerDay: best.usdPerDay,
+      costPerMillionInputTokensUsd: best.costPerMillionInputTokensUsd,
+      costPerMillionOutputTokensUsd: best.costPerMillionOutputTokensUsd,
+      costPerMillionBlendedTokensUsd: best.costPerMillionBlendedTokensUsd,
+    },
+    band: band && {
+      basis: band.basis,
+      costPerMillionBlendedTokensUsd: perTokenRange(best.costPerMillionBlendedTokensUsd, band),
+      outputTokensPerSecondPerGpu: throughputRange(p.outputTokensPerSecondPerGpu, band),
+      ttftSeconds: perTokenRange(p.ttftSeconds, band),
+      tpotSeconds: perTokenRange(p.tpotSeconds, band),
+    },
+    batching: batches.map((concurrency) => {
+      const q = servingPoint(s.spec, c.cluster, c.replica, w, concurrency);
+      return {
+        concurrency,
+        outputTokensPerSecondPerGpu: q.outputTokensPerSecondPerGpu,
+        tpotSeconds: q.tpotSeconds,
+        ttftSeconds: q.ttftSeconds,
+      };
+    }),
+    frontier,
+  };
+}
+
+export interface ApiComparison {
+  readonly api: string;
+  /** The API's $ per day for the day's traffic. */
+  readonly apiUsdPerDay: number;
+  /** Self-hosting (the cheapest plan at each volume) vs the API, 1M to 1T tokens a day, with the break-even. */
+  readonly curve: BreakEven;
+}
+
+/**
+ * Self-hosting vs a catalog API's prices, at the day's traffic and over volumes (a task of its own:
+ * it plans every candidate at ~50 volumes, the slowest part of the view for a large MoE).
+ */
+export function apiTask(input: ServeInput): ApiComparison {
+  const { s, candidates, best } = setup(input);
+  const api = findApi(input.api, 'api');
+  const price = {
+    inputUsdPerMillion: api.prices.input.value,
+    cachedInputUsdPerMillion: api.prices.cachedInput?.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+  return {
+    api: api.id,
+    apiUsdPerDay: apiUsdPerDay(price, s.workload, best.requestsPerSecond),
+    curve: selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12)),
+  };
+}
+
+export interface Simulated {
+  readonly label: string;
+  readonly engine: string;
+  /** How the engine's own benchmark defines TTFT, TPOT and ITL (null without an engine). */
+  readonly metrics: { readonly ttft: string; readonly tpot: string; readonly itl: string } | null;
+  /** How requests arrived, in words. */
+  readonly arrival: string;
+  readonly requested: number;
+  /** Why fewer requests than asked were simulated (the browser's budget), or null. */
+  readonly capped: string | null;
+  readonly result: SimResult;
+}
+
+/** A lognormal length with the stated median and P90, or the fixed length. */
+function length(input: ServeInput, median: number, p90: number, field: 'inputP90' | 'outputP90'): Length {
+  if (input.lengths === 'fixed') return median;
+  if (p90 < median)
+    inputError('invalid_value', [field], `the P90 must be at least the median (${median}), got ${p90}`);
+  return { dist: 'lognormal', median, p90 };
+}
+
+/** The chosen plan's replica simulated request by request (seeded), within the browser's budget. */
+export function simulateTask(input: ServeInput): Simulated {
+  const { s, engine, best } = setup(input);
+  const w = s.workload;
+  const clients = input.concurrency > 0 ? input.concurrency : best.point.concurrency;
+  const arrival: Arrival =
+    input.arrival === 'traffic'
+      ? { kind: 'poisson', requestsPerSecond: best.requestsPerSecond / best.replicas }
+      : { kind: 'closed', concurrency: clients };
+  const drawn = syntheticRequests({
+    requests: input.requests,
+    inputTokens: length(input, w.inputTokens, input.inputP90, 'inputP90'),
+    outputTokens: length(input, w.outputTokens, input.outputP90, 'outputP90'),
+    arrival,
+    seed: input.seed,
+  });
+  // The longest prefix of the drawn stream within the budget (the same requests a smaller --requests draws).
+  let kept = 0;
+  let out = 0;
+  let inp = 0;
+  for (const q of drawn) {
+    out += q.outputTokens;
+    inp += q.inputTokens;
+    if (out > SIMULATION_BUDGET.outputTokens || inp > SIMULATION_BUDGET.inputTokens) break;
+    kept += 1;
+  }
+  if (kept === 0)
+    inputError(
+      'invalid_value',
+      ['requests'],
+      `one request of ${drawn[0]!.inputTokens.toLocaleString('en-US')} + ${drawn[0]!.outputTokens.toLocaleString('en-US')} tokens is more than the browser simulates (${SIMULATION_BUDGET.outputTokens.toLocaleString('en-US')} output and ${SIMULATION_BUDGET.inputTokens.toLocaleString('en-US')} prompt tokens in all); use llmecon serve --simulate`,
+    );
+  const requests = drawn.slice(0, kept);
+  // A vanishing traffic (tokens per day near 0) spaces Poisson arrivals beyond any float.
+  if (!Number.isFinite(requests[kept - 1]!.arrivalSeconds))
+    inputError(
+      'invalid_value',
+      ['tokensPerDay'],
+      `${s.tokensPerDay} tokens a day is too little traffic to simulate (requests would arrive more than 10^308 s apart); simulate a closed loop of clients instead`,
+    );
+  const c = best.candidate;
+  const profile = c.replica.profile ?? GENERIC_ENGINE;
+  return {
+    label: candidateLabel(c),
+    engine: engine?.name ?? GENERIC_ENGINE.name,
+    metrics: engine?.metrics ?? null,
+    arrival:
+      input.arrival === 'traffic'
+        ? `Poisson arrivals at ${(best.requestsPerSecond / best.replicas).toFixed(2)} requests/s (the day's traffic over ${best.replicas} replica${best.replicas > 1 ? 's' : ''})`
+        : `a closed loop of ${clients} clients, each sending its next request when its last completes`,
+    requested: input.requests,
+    capped:
+      kept < drawn.length
+        ? `the first ${kept} of ${drawn.length} requests (the browser simulates at most ${SIMULATION_BUDGET.outputTokens.toLocaleString('en-US')} output and ${SIMULATION_BUDGET.inputTokens.toLocaleString('en-US')} prompt tokens)`
+        : null,
+    result: simulateReplica(s.spec, c.cluster, c.replica, requests, {
+      engine: profile,
+      arrival,
+      slo: s.slo,
+      seed: input.seed,
+      timelinePoints: 300,
+    }),
+  };
+}
