@@ -8,6 +8,7 @@ import rlRuns from '../../catalog/validation/rl-runs.json' with { type: 'json' }
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import { weightSyncSeconds } from '../core/adaptation/rl-weight-sync.js';
 import { InternalError } from '../core/errors.js';
+import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { type ErrorBand, errorBand } from '../core/training/error-band.js';
@@ -149,8 +150,15 @@ export const RL_DEFAULTS = {
    * overlong responses frequent enough to need their own reward shaping).
    */
   responseP99OverMean: 4,
+  /**
+   * The calibrated rollout scale and weight reload rate (catalog/validation/rl-runs.json) and the
+   * default engine's profile, so that scenarios calling the core's planRl price a run as the CLI does.
+   */
+  rolloutTimeScale: rlRunsFile().calibration?.rolloutTimeScale ?? 1,
+  reloadBytesPerSecond: fitReloadBytesPerSecond(),
+  rolloutProfile: findEngine('vllm') as EngineProfile,
   constraints: {},
-} as const satisfies Partial<RlRunInput>;
+} as const satisfies Partial<RlRunInput> & Pick<RlOptions, 'rolloutProfile'>;
 
 export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
   const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
