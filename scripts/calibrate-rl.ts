@@ -5,11 +5,19 @@
  * Writes the `calibration` block of the file. Run: npx tsx scripts/calibrate-rl.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { rlCalibrationFit } from '../src/validation/rl-cases.js';
+import { rlValidation } from '../src/validation/rl-cases.js';
 
 const path = new URL('../catalog/validation/rl-runs.json', import.meta.url);
 const file = JSON.parse(readFileSync(path, 'utf8'));
-const calibration = rlCalibrationFit();
+const { calibration, cases } = rlValidation();
 file.calibration = calibration;
 writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-console.log(JSON.stringify(calibration, null, 2));
+const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
+console.log(`rollout time scale ${calibration.rolloutTimeScale.toFixed(3)} on ${cases.length} runs\n`);
+console.log('| run | published s | uncalibrated | calibrated | leave-one-out |');
+console.log('|---|---:|---:|---:|---:|');
+for (const c of cases)
+  console.log(
+    `| ${c.id} | ${c.publishedSeconds} | ${c.uncalibratedSeconds.toFixed(1)} (${pct(c.uncalibratedSeconds / c.publishedSeconds - 1)}) | ${c.calibratedSeconds.toFixed(1)} (${pct(c.calibratedSeconds / c.publishedSeconds - 1)}) | ${c.leaveOneOutSeconds.toFixed(1)} (${pct(c.leaveOneOutSeconds / c.publishedSeconds - 1)}) |`,
+  );
+for (const c of cases) console.log(c.id, JSON.stringify(c.phases));

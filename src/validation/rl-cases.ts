@@ -91,27 +91,36 @@ const geometricMean = (xs: readonly number[]) =>
 /**
  * The rollout time scale fitted on the published runs: each run's own scale is (published − the
  * trainer's and sync's modelled seconds) / the simulated rollout; the fit is their geometric mean,
- * and each run's leave-one-out log residual is taken with the others' fit.
+ * and each run's leave-one-out log residual is taken with the others' fit. Also each run's error
+ * uncalibrated, calibrated and left out (the scale multiplies the rollout alone, so one planning each).
  */
-export function rlCalibrationFit() {
+export function rlValidation() {
   const runs = rlRunsFile().runs;
   const results = runs.map((r) => runRlCase(r, { rolloutTimeScale: 1 }));
+  const rollout = results.map((r) => r.predictedSeconds - r.unscaledSeconds);
   // Published = scale × rollout + the rest, so each run's own scale (floored: the rest may exceed it):
   const own = results.map(
-    (r) => (r.publishedSeconds - r.unscaledSeconds) / (r.predictedSeconds - r.unscaledSeconds),
+    (r, i) => Math.max(0.05 * r.publishedSeconds, r.publishedSeconds - r.unscaledSeconds) / rollout[i]!,
   );
   const scale = geometricMean(own);
-  const leaveOneOut = results.map((r, i) => {
-    const s = geometricMean(own.filter((_, j) => j !== i));
-    return Math.log(r.publishedSeconds / (s * (r.predictedSeconds - r.unscaledSeconds) + r.unscaledSeconds));
-  });
-  const hopper = runs.map((r) => findCluster(r.cluster).gpu.efficiency.family);
-  return {
-    family: hopper[0]!,
+  const predicted = (i: number, s: number) => s * rollout[i]! + results[i]!.unscaledSeconds;
+  const leaveOneOut = results.map((_, i) => predicted(i, geometricMean(own.filter((_, j) => j !== i))));
+  const calibration = {
+    family: findCluster(runs[0]!.cluster).gpu.efficiency.family,
     rolloutTimeScale: scale,
-    leaveOneOutLogResiduals: leaveOneOut,
+    leaveOneOutLogResiduals: results.map((r, i) => Math.log(r.publishedSeconds / leaveOneOut[i]!)),
     cases: runs.map((r) => r.id),
     maxGpus: Math.max(...runs.map((r) => r.gpus)),
     uncalibratedErrors: Object.fromEntries(results.map((r) => [r.id, r.error])),
   };
+  const cases = results.map((r, i) => ({
+    id: r.id,
+    source: r.source,
+    publishedSeconds: r.publishedSeconds,
+    uncalibratedSeconds: r.predictedSeconds,
+    calibratedSeconds: predicted(i, scale),
+    leaveOneOutSeconds: leaveOneOut[i]!,
+    phases: r.phases,
+  }));
+  return { calibration, cases };
 }
