@@ -50,6 +50,8 @@ export interface RolloutTime {
   readonly longestResponseTokens: number;
   /** Responses cut at the maximum length. */
   readonly truncatedResponses: number;
+  /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_TOKENS). */
+  readonly simulatedReplicas: number;
   /** On the slowest replica, seconds until 90% of its responses were complete (the rest is the tail). */
   readonly p90CompletionSeconds: number;
   readonly outputTokensPerSecondPerGpu: number;
@@ -100,6 +102,13 @@ export function responseLengths(
   return cut(hi);
 }
 
+/**
+ * Response tokens simulated per step at most (about 10 s of CPU): beyond it the replicas, whose
+ * responses are drawn alike, are simulated only as far as the budget goes and the slowest of those
+ * is taken; a single replica beyond it is refused.
+ */
+export const MAX_SIMULATED_TOKENS = 100_000_000;
+
 /** Replica shapes tried: the smallest few that hold one longest sequence in the engine's KV budget. */
 const SHAPES_TRIED = 4;
 
@@ -128,6 +137,16 @@ function replicaShapes(
  * finishes soonest, then every replica of that shape simulated on its share of the responses.
  */
 export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOptions): RolloutTime {
+  const tooMany = (tokensPerReplica: number) =>
+    inputError(
+      'infeasible',
+      ['--prompts'],
+      `one rollout replica would generate ${Math.round(tokensPerReplica).toLocaleString('en-US')} response tokens per step, more than the ${MAX_SIMULATED_TOKENS.toLocaleString('en-US')} simulated at most; use fewer prompts or samples per step, or more GPUs`,
+    );
+  // Before drawing: even one-GPU replicas would each carry more than the budget.
+  const expectedMean = o.meanResponseTokens ?? (typeof o.responseTokens === 'number' ? o.responseTokens : 1);
+  if ((o.sequences * expectedMean) / o.gpus > MAX_SIMULATED_TOKENS)
+    tooMany((o.sequences * expectedMean) / o.gpus);
   const lengths = responseLengths(o);
   let total = 0;
   let longest = 0;
@@ -138,6 +157,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
     if (l >= o.maxResponseTokens && typeof o.responseTokens !== 'number') truncated += 1;
   }
   const meanResponse = total / lengths.length;
+
   const shapes = replicaShapes(spec, cluster, o, o.promptTokens + meanResponse / 2);
   if (shapes.length === 0)
     inputError(
@@ -165,7 +185,10 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
         });
   };
   let best: { r: Replica; first: NonNullable<ReturnType<typeof simulate>> } | null = null;
+  const tooLarge = (r: Replica) => (total * replicaGpus(r)) / o.gpus > MAX_SIMULATED_TOKENS;
+  if (shapes.every(tooLarge)) tooMany((total * replicaGpus(shapes[0]!)) / o.gpus);
   for (const r of shapes) {
+    if (tooLarge(r)) continue;
     const first = simulate(r, 0);
     if (first && first.rejected === 0 && (!best || first.durationSeconds < best.first.durationSeconds))
       best = { r, first };
@@ -177,11 +200,13 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
       `${spec.name} cannot generate every response on ${o.gpus} × ${cluster.gpu.id}: a replica has no room for its longest sequence`,
     );
   const replicas = o.gpus / replicaGpus(best.r);
+  const perReplicaTokens = total / replicas;
+  const simulated = Math.max(1, Math.min(replicas, Math.floor(MAX_SIMULATED_TOKENS / perReplicaTokens)));
   let slowest = best.first;
   let sum = best.first.durationSeconds;
   let preemptions = best.first.preemptions;
   let outputTokensPerSecond = 0;
-  for (let i = 1; i < replicas; i += 1) {
+  for (let i = 1; i < simulated; i += 1) {
     const sim = simulate(best.r, i);
     if (!sim) continue;
     sum += sim.durationSeconds;
@@ -191,7 +216,8 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
   outputTokensPerSecond = slowest.durationSeconds > 0 ? total / slowest.durationSeconds : 0;
   return {
     seconds: slowest.durationSeconds,
-    meanReplicaSeconds: sum / replicas,
+    meanReplicaSeconds: sum / simulated,
+    simulatedReplicas: simulated,
     tensorParallel: best.r.tensorParallel,
     expertParallel: best.r.expertParallel,
     replicas,

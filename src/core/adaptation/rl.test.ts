@@ -149,6 +149,10 @@ describe('GRPO plan', () => {
     expect(() => planRl(qwen, cluster, { ...base, maxResponseTokens: 512 })).toThrowError(
       '--max-response-tokens',
     );
+    // A step too large to simulate is refused before anything is drawn.
+    expect(() =>
+      planRl(qwen, cluster, { ...base, promptsPerStep: 1_000_000, samplesPerPrompt: 64 }),
+    ).toThrowError('--prompts: one rollout replica would generate');
   });
 });
 
