@@ -122,7 +122,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       : `separate: ${gpus} training + ${plan.rolloutGpus} rollout × ${hw.gpu.id}, ${summary.asyncSteps === 0 ? 'synchronous (each pool idles while the other works)' : `${summary.asyncSteps} step${summary.asyncSteps > 1 ? 's' : ''} off-policy (the pools overlap)`}`;
   const tail =
     g.truncatedResponses > 0 || g.longestResponseTokens > g.meanResponseTokens
-      ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — the synchronous step waits for the tail`
+      ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — ${summary.asyncSteps > 0 ? 'the rollout pool waits for the tail while the trainer works on the previous batch' : 'the synchronous step waits for the tail'}`
       : `responses: every one ${formatCount(g.meanResponseTokens)} tokens (no tail given)`;
   const p = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
