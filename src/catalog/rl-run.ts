@@ -12,7 +12,7 @@ import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { type ErrorBand, errorBand } from '../core/training/error-band.js';
-import { findCluster, loadCatalog } from './catalog.js';
+import { findCluster, findGpu } from './catalog.js';
 import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
@@ -240,7 +240,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
  */
 export function rlBand(gpuId: string, gpus: number): ErrorBand {
   const c = rlRunsFile().calibration;
-  const family = loadCatalog().gpus.get(gpuId)?.efficiency.family ?? 'generic';
+  const family = findGpu(gpuId).efficiency.family;
   const calibration = c
     ? {
         family: c.family,
