@@ -3,14 +3,125 @@
  * and the web app's Adapt view both plan (pure: the core's planRl plus catalog lookups).
  */
 
+import { z } from 'zod';
+import rlRuns from '../../catalog/validation/rl-runs.json' with { type: 'json' };
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
+import { weightSyncSeconds } from '../core/adaptation/rl-weight-sync.js';
+import { InternalError } from '../core/errors.js';
+import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { type ErrorBand, errorBand } from '../core/training/error-band.js';
+import { findCluster, findGpu } from './catalog.js';
+import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
 
+const cited = z.object({ source: z.string().min(1), locator: z.string().min(1) }).strict();
+const weightUpdateSchema = z
+  .object({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    locator: z.string().min(1),
+    cluster: z.string().min(1),
+    gpus: z.number().int().positive(),
+    parameters: z.number().positive(),
+    parametersCited: cited,
+    bytesPerParameter: z.number().positive(),
+    publishedSeconds: z.number().positive(),
+  })
+  .strict();
+const rlRunSchema = z
+  .object({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    locator: z.string().min(1),
+    model: z.string().min(1).optional(),
+    modelNote: z.string().optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    configCited: cited.optional(),
+    cluster: z.string().min(1),
+    stack: z.string().min(1),
+    gpus: z.number().int().positive(),
+    prompts: z.number().int().positive(),
+    samplesPerPrompt: z.number().int().positive(),
+    promptTokens: z.number().int().positive(),
+    meanResponseTokens: z.number().int().positive(),
+    maxResponseTokens: z.number().int().positive(),
+    publishedStepSeconds: z.number().positive(),
+  })
+  .strict()
+  .refine((r) => (r.model === undefined) !== (r.config === undefined), { message: 'give model or config' });
+/** Written by scripts/calibrate-rl.ts from the runs above. */
+const rlCalibrationSchema = z
+  .object({
+    family: z.string().min(1),
+    rolloutTimeScale: z.number().positive(),
+    leaveOneOutLogResiduals: z.array(z.number()),
+    cases: z.array(z.string()),
+    maxGpus: z.number().int().positive(),
+    uncalibratedErrors: z.record(z.string(), z.number()),
+  })
+  .strict();
+const rlRunsSchema = z
+  .object({
+    meta: z.object({ what: z.string(), note: z.string() }).strict(),
+    weightUpdates: z.array(weightUpdateSchema).min(1),
+    runs: z.array(rlRunSchema).min(1),
+    calibration: rlCalibrationSchema.optional(),
+  })
+  .strict();
+export type RlCalibration = z.infer<typeof rlCalibrationSchema>;
+export type WeightUpdateCase = z.infer<typeof weightUpdateSchema>;
+export type RlRunCase = z.infer<typeof rlRunSchema>;
+
+let parsed: z.infer<typeof rlRunsSchema> | undefined;
+/** catalog/validation/rl-runs.json: measured weight updates and published RL step times. */
+export function rlRunsFile(): z.infer<typeof rlRunsSchema> {
+  if (parsed) return parsed;
+  const result = rlRunsSchema.safeParse(rlRuns);
+  if (!result.success)
+    throw new InternalError(`catalog/validation/rl-runs.json is invalid: ${result.error.issues[0]?.message}`);
+  parsed = result.data;
+  return parsed;
+}
+
+/** A measured weight update: its bytes and the transfer time the collectives model gives it. */
+export function weightUpdateTransfer(c: WeightUpdateCase) {
+  const cluster = findCluster(c.cluster);
+  const bytes = c.parameters * c.bytesPerParameter;
+  const transfer = weightSyncSeconds(cluster, {
+    placement: 'colocated',
+    trainingGpus: c.gpus,
+    bytes,
+    reloadBytesPerSecond: 0,
+  }).transferSeconds;
+  return { bytes, transferSeconds: transfer };
+}
+
+/**
+ * The engine's weight reload rate, fitted on the measured updates: for each, bytes over the time
+ * left after the modelled transfer; the median over the cases given (all of them by default).
+ */
+export function fitReloadBytesPerSecond(
+  cases: readonly WeightUpdateCase[] = rlRunsFile().weightUpdates,
+): number {
+  const rates = cases
+    .map((c) => {
+      const { bytes, transferSeconds } = weightUpdateTransfer(c);
+      return bytes / Math.max(1e-3, c.publishedSeconds - transferSeconds);
+    })
+    .sort((a, b) => a - b);
+  const m = rates.length >> 1;
+  return rates.length % 2 ? rates[m]! : (rates[m - 1]! + rates[m]!) / 2;
+}
+
+export const ROLLOUT_ENGINE_IDS = ENGINE_IDS;
+
 /** The core's RL options with targets as text and the price and grid from the catalog unless given. */
-export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost'> {
+export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost' | 'rolloutProfile'> {
+  /** vllm | sglang | trt-llm (default vllm), with its calibration for the GPU's family where fitted. */
+  readonly rolloutEngine?: string;
   /** attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down */
   readonly targets: string;
   /** $ per GPU-hour (default: the catalog's lowest on-demand price). */
@@ -30,8 +141,24 @@ export const RL_DEFAULTS = {
   rewardModel: null,
   rolloutWeights: 'bf16',
   rolloutKv: 'bf16',
+  rolloutEngine: 'vllm',
+  placement: 'colocated',
+  asyncSteps: 0,
+  /**
+   * The response tail when none is stated: P99 of the uncut lengths at 4 × the mean (estimate, from
+   * DAPO's runs, Yu et al. 2025 Sec. 3.4 and Fig. 7: a 20,480-token cap over means of 4-5K tokens with
+   * overlong responses frequent enough to need their own reward shaping).
+   */
+  responseP99OverMean: 4,
+  /**
+   * The calibrated rollout scale and weight reload rate (catalog/validation/rl-runs.json) and the
+   * default engine's profile, so that scenarios calling the core's planRl price a run as the CLI does.
+   */
+  rolloutTimeScale: rlRunsFile().calibration?.rolloutTimeScale ?? 1,
+  reloadBytesPerSecond: fitReloadBytesPerSecond(),
+  rolloutProfile: findEngine('vllm') as EngineProfile,
   constraints: {},
-} as const satisfies Partial<RlRunInput>;
+} as const satisfies Partial<RlRunInput> & Pick<RlOptions, 'rolloutProfile'>;
 
 export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
   const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
@@ -40,6 +167,19 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     samplesPerPrompt: o.samplesPerPrompt,
     promptTokens: o.promptTokens,
     responseTokens: o.responseTokens,
+    responseTokensP99: o.responseTokensP99,
+    responseP99OverMean: o.responseP99OverMean,
+    maxResponseTokens: o.maxResponseTokens,
+    rolloutProfile: engineForGpu(
+      findEngine(o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine, '--rollout-engine'),
+      hw.gpu.id,
+    ),
+    placement: o.placement,
+    rolloutGpus: o.rolloutGpus,
+    asyncSteps: o.asyncSteps,
+    reloadBytesPerSecond: o.reloadBytesPerSecond ?? fitReloadBytesPerSecond(),
+    rolloutTimeScale: o.rolloutTimeScale ?? rlRunsFile().calibration?.rolloutTimeScale ?? 1,
+    seed: o.seed,
     steps: o.steps,
     method: o.method,
     rank: o.rank,
@@ -62,15 +202,24 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
       model: spec.name,
       method: o.method,
       gpu: hw.gpu.id,
-      gpusUsed: o.gpus,
+      gpusUsed: plan.totalGpus,
+      placement: plan.placement,
+      trainingGpus: o.gpus,
+      rolloutGpus: plan.rolloutGpus,
+      asyncSteps: o.asyncSteps ?? 0,
+      rolloutEngine: o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine,
       stepSeconds: s.stepSeconds,
       phasesSeconds: {
         generation: s.generation.seconds,
+        weightSync: s.weightSync.seconds,
+        oldLogprobs: s.oldLogprobSeconds,
         policyUpdate: s.trainingSeconds,
         reference: s.referenceSeconds,
         reward: s.rewardSeconds,
       },
+      idleFraction: s.idleFraction,
       generation: s.generation,
+      weightSync: s.weightSync,
       tokensPerStep: s.tokensPerStep,
       gpuHours: plan.gpuHours,
       wallClockHours: plan.wallClockHours,
@@ -81,5 +230,47 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
       energyKWh: plan.energyKWh,
       co2Kg: plan.co2Kg,
     },
+  };
+}
+
+/**
+ * The P10–P90 band of an RL figure from the leave-one-out residuals of the published runs
+ * (core/training/error-band.ts's estimator). The runs are few and from one framework, so the band is
+ * widened by half (in log space) and says so; a GPU family without runs gets the pooled band doubled.
+ */
+export function rlBand(gpuId: string, gpus: number): ErrorBand {
+  const c = rlRunsFile().calibration;
+  const family = findGpu(gpuId).efficiency.family;
+  const calibration = c
+    ? {
+        family: c.family,
+        stepTimeScale: c.rolloutTimeScale,
+        leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
+        cases: c.cases,
+        maxGpus: c.maxGpus,
+      }
+    : null;
+  const band = errorBand(
+    calibration && calibration.family === family ? calibration : null,
+    calibration ? [calibration] : [],
+    {
+      family,
+      stack: 'RL runs',
+      gpus,
+    },
+  );
+  if (!c) return band;
+  const few = 1.5;
+  const centre = (Math.log(band.low) + Math.log(band.high)) / 2;
+  const half = ((Math.log(band.high) - Math.log(band.low)) / 2) * few;
+  return {
+    ...band,
+    low: Math.exp(centre - half),
+    high: Math.exp(centre + half),
+    cases: c.cases.length,
+    outside: [
+      ...band.outside,
+      `the RL band rests on ${c.cases.length} published runs of one framework (NeMo RL on H100): widened by half`,
+    ],
   };
 }

@@ -204,7 +204,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
   example(
     addLayoutFlags(cli.command('rl'), 'fix the policy-update')
       .description(
-        'RL post-training (GRPO): generation, policy update, reference and reward passes per step and per run',
+        'RL post-training (GRPO): rollouts on a serving engine (long-tail lengths), weight sync, policy update, reference and reward passes per step and per run',
       )
       .option('--model <model>', 'policy model: catalog id, config.json or llmecon spec')
       .option('--method <m>', 'policy update: full | lora | dora | qlora', 'full')
@@ -213,7 +213,28 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--prompts <n>', 'prompts per step', '64')
       .option('--samples-per-prompt <g>', 'responses sampled per prompt (GRPO group size)', '16')
       .option('--prompt-tokens <n>', 'tokens per prompt', '512')
-      .option('--response-tokens <n>', 'tokens per response', '4096')
+      .option('--response-tokens <n>', 'mean tokens per response, as generated (after the cut)', '4096')
+      .option(
+        '--response-p99 <n>',
+        'P99 of the uncut response lengths (lognormal tail; default 4 × the mean)',
+      )
+      .option(
+        '--max-response-tokens <n>',
+        "responses are cut here (default: the model's context less the prompt)",
+      )
+      .option('--rollout-engine <id>', 'rollout engine: vllm | sglang | trt-llm (default vllm)')
+      .option(
+        '--placement <p>',
+        'colocated (rollout and training take turns on the same GPUs) | separate',
+        'colocated',
+      )
+      .option('--rollout-gpus <n>', 'with --placement separate: GPUs of the rollout pool (--gpus then train)')
+      .option(
+        '--async-steps <k>',
+        'with --placement separate: steps the rollout runs ahead (0 = synchronous)',
+        '0',
+      )
+      .option('--seed <n>', 'seed of the drawn response lengths (default 1)')
       .option('--steps <n>', 'RL steps', '1')
       .option('--no-reference', 'no reference model (no KL term)')
       .option('--reward-model <model>', 'learned reward model scored on every response (default: rule-based)')

@@ -1,14 +1,16 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS } from '../../catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS, rlBand } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
+import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
+import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
 export interface RlFlags extends LayoutFlags {
   model?: string;
@@ -19,6 +21,13 @@ export interface RlFlags extends LayoutFlags {
   samplesPerPrompt?: string;
   promptTokens?: string;
   responseTokens?: string;
+  responseP99?: string;
+  maxResponseTokens?: string;
+  rolloutEngine?: string;
+  placement?: string;
+  rolloutGpus?: string;
+  asyncSteps?: string;
+  seed?: string;
   steps?: string;
   reference?: boolean;
   rewardModel?: string;
@@ -38,6 +47,10 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const hw = resolveHardware(o.gpu, o.cluster);
   const assumptions = loadCatalog().assumptions;
   const gpus = positiveInteger(o.gpus, '--gpus', 8);
+  const optionalInt = (text: string | undefined, flag: string) =>
+    text === undefined ? undefined : positiveInteger(text, flag, 1);
+  const engineId = oneOf(o.rolloutEngine, '--rollout-engine', ROLLOUT_ENGINE_IDS, RL_DEFAULTS.rolloutEngine);
+  const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
   let run: ReturnType<typeof planRlRun>;
   try {
     run = planRlRun(spec, hw, {
@@ -45,6 +58,14 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       samplesPerPrompt: positiveInteger(o.samplesPerPrompt, '--samples-per-prompt', 16),
       promptTokens: positiveInteger(o.promptTokens, '--prompt-tokens', 512),
       responseTokens: positiveInteger(o.responseTokens, '--response-tokens', 4096),
+      responseTokensP99: optionalInt(o.responseP99, '--response-p99'),
+      responseP99OverMean: RL_DEFAULTS.responseP99OverMean,
+      maxResponseTokens: optionalInt(o.maxResponseTokens, '--max-response-tokens'),
+      rolloutEngine: engineId,
+      placement,
+      rolloutGpus: optionalInt(o.rolloutGpus, '--rollout-gpus'),
+      asyncSteps: nonNegativeInteger(o.asyncSteps, '--async-steps', RL_DEFAULTS.asyncSteps),
+      seed: optionalInt(o.seed, '--seed'),
       steps: positiveInteger(o.steps, '--steps', 1),
       method: oneOf(o.method, '--method', FINETUNE_METHODS, 'full'),
       rank: positiveInteger(o.rank, '--rank', RL_DEFAULTS.rank),
@@ -76,30 +97,82 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     }
     throw error;
   }
-  const { plan, price, summary: result } = run;
+  const { plan, price, summary } = run;
   const s = plan.step;
-  if (o.json) return { output: toJson(result), exitCode: 0 };
+  const g = s.generation;
+  const fitted = rlBand(hw.gpu.id, plan.totalGpus);
+  // The runs behind the scale used vLLM; another engine's RL loop is an extrapolation, said so.
+  const band =
+    engineId === 'vllm'
+      ? fitted
+      : {
+          ...fitted,
+          outside: [...fitted.outside, `the rollout scale was fitted on vLLM runs; ${engineId} has none`],
+        };
+  const range = {
+    stepSeconds: timeRange(s.stepSeconds, band),
+    gpuHours: timeRange(plan.gpuHours, band),
+    wallClockHours: timeRange(plan.wallClockHours, band),
+    costUsd: timeRange(plan.costUsd, band),
+    energyKWh: timeRange(plan.energyKWh, band),
+    co2Kg: timeRange(plan.co2Kg, band),
+  };
+  if (o.json)
+    return {
+      output: toJson({ ...summary, range, calibrationCases: band.cases, outsideCalibration: band.outside }),
+      exitCode: 0,
+    };
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
+  const seconds = (x: number) => x.toFixed(1);
+  const pools =
+    plan.placement === 'colocated'
+      ? `colocated on ${gpus} × ${hw.gpu.id} (rollout and training take turns; the engine sleeps during training, the trainer's state is offloaded during the rollout)`
+      : `separate: ${gpus} training + ${plan.rolloutGpus} rollout × ${hw.gpu.id}, ${summary.asyncSteps === 0 ? 'synchronous (each pool idles while the other works)' : `${summary.asyncSteps} step${summary.asyncSteps > 1 ? 's' : ''} off-policy (the pools overlap)`}`;
+  const tail =
+    g.truncatedResponses > 0 || g.longestResponseTokens > g.meanResponseTokens
+      ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — ${summary.asyncSteps > 0 ? 'the rollout pool waits for the tail while the trainer works on the previous batch' : 'the synchronous step waits for the tail'}`
+      : `responses: every one ${formatCount(g.meanResponseTokens)} tokens (no tail given)`;
+  const p = (r: { p10: number; p90: number }, f: (x: number) => string) =>
+    `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
   return {
     output: [
-      `GRPO on ${spec.name}, ${gpus} × ${hw.gpu.id}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stackFlag(o, 'hf').name})`,
+      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stackFlag(o, 'hf').name}; rollouts on ${summary.rolloutEngine})`,
+      `placement: ${pools}`,
+      tail,
       '',
       table(
         ['phase', 'seconds', 'share'],
         [
           [
-            `generation (${s.generation.replicas} × TP${s.generation.tensorParallel}, batch ${s.generation.batchPerReplica}, ${s.generation.waves} wave${s.generation.waves > 1 ? 's' : ''})`,
-            s.generation.seconds.toFixed(1),
-            share(s.generation.seconds),
+            `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica} sequences each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
+            seconds(g.seconds),
+            share(g.seconds),
           ],
-          ['policy update', s.trainingSeconds.toFixed(1), share(s.trainingSeconds)],
-          ['reference forward', s.referenceSeconds.toFixed(1), share(s.referenceSeconds)],
-          ['reward model forward', s.rewardSeconds.toFixed(1), share(s.rewardSeconds)],
-          ['step', s.stepSeconds.toFixed(1), '100%'],
+          [
+            `weight sync (${formatCount(s.weightSync.bytes / 1e9)} GB: transfer ${seconds(s.weightSync.transferSeconds)} s + reload ${seconds(s.weightSync.reloadSeconds)} s)`,
+            seconds(s.weightSync.seconds),
+            share(s.weightSync.seconds),
+          ],
+          ['old-policy log-probs', seconds(s.oldLogprobSeconds), share(s.oldLogprobSeconds)],
+          ['policy update', seconds(s.trainingSeconds), share(s.trainingSeconds)],
+          ['reference forward', seconds(s.referenceSeconds), share(s.referenceSeconds)],
+          ['reward model forward', seconds(s.rewardSeconds), share(s.rewardSeconds)],
+          [
+            summary.asyncSteps > 0 ? 'step (pools overlap: the slower side + sync)' : 'step',
+            `${seconds(s.stepSeconds)} ${p(range.stepSeconds, seconds)}`,
+            '100%',
+          ],
         ],
       ),
+      ...(plan.placement === 'separate'
+        ? [
+            `idle: rollout pool ${(100 * s.idleFraction.rollout).toFixed(0)}%, training pool ${(100 * s.idleFraction.training).toFixed(0)}% of each step (all GPUs are paid for the whole run)`,
+          ]
+        : []),
+      `rollout calibrated ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine (${band.cases} published RL runs; weight reload from measured updates)`,
+      ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
-      `${formatCount(plan.gpuHours)} GPU-hours (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${formatCount(plan.energyKWh)} kWh`,
+      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${formatCount(plan.energyKWh)} kWh`,
     ].join('\n'),
     exitCode: 0,
   };

@@ -7,7 +7,9 @@ import { generationTime } from '../inference/generation.js';
 import { expectedExpertsTouched, servingStepSeconds } from '../inference/serving-step.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
+import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 import { planRl, type RlOptions } from './rl.js';
+import { responseLengths } from './rl-rollout.js';
 
 const cluster = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -69,7 +71,12 @@ describe('GRPO plan', () => {
     const plan = planRl(qwen, cluster, base);
     const s = plan.step;
     expect(s.stepSeconds).toBeCloseTo(
-      s.generation.seconds + s.trainingSeconds + s.referenceSeconds + s.rewardSeconds,
+      s.generation.seconds +
+        s.weightSync.seconds +
+        s.oldLogprobSeconds +
+        s.trainingSeconds +
+        s.referenceSeconds +
+        s.rewardSeconds,
       9,
     );
     expect(plan.costUsd).toBeCloseTo(plan.gpuHours * 2, 6);
@@ -82,9 +89,44 @@ describe('GRPO plan', () => {
     expect(large.trainingSeconds).toBeGreaterThan(small.trainingSeconds);
     expect(planRl(qwen, cluster, { ...base, reference: false }).step.referenceSeconds).toBe(0);
   });
-  it('a LoRA policy update is faster than a full one', () => {
-    expect(planRl(qwen, cluster, { ...base, method: 'lora' }).step.trainingSeconds).toBeLessThan(
-      planRl(qwen, cluster, base).step.trainingSeconds,
+  it('a LoRA policy update is faster than a full one and syncs only the adapters', () => {
+    const lora = planRl(qwen, cluster, { ...base, method: 'lora' }).step;
+    const full = planRl(qwen, cluster, base).step;
+    expect(lora.trainingSeconds).toBeLessThan(full.trainingSeconds);
+    expect(lora.weightSync.bytes).toBeLessThan(full.weightSync.bytes / 10);
+    expect(full.weightSync.bytes).toBe(paramCount(qwen).totalParams * 2);
+  });
+  it('a long tail at the same mean slows the rollout; the cut responses keep the stated mean', () => {
+    const fixed = planRl(qwen, cluster, base).step.generation;
+    const tail = planRl(qwen, cluster, { ...base, responseTokensP99: 4096, maxResponseTokens: 8192 }).step
+      .generation;
+    expect(tail.seconds).toBeGreaterThan(fixed.seconds);
+    expect(tail.meanResponseTokens).toBeCloseTo(1024, -1);
+    expect(tail.longestResponseTokens).toBeLessThanOrEqual(8192);
+    expect(tail.longestResponseTokens).toBeGreaterThan(2048);
+    // The tail decodes at a small batch: the last 10% of responses take a large share of the rollout.
+    expect(tail.p90CompletionSeconds).toBeLessThan(0.9 * tail.seconds);
+  });
+  it('separate pools: synchronous steps add up with idle pools; one step off-policy overlaps them', () => {
+    const sep = { ...base, placement: 'separate' as const, rolloutGpus: 8 };
+    const sync = planRl(qwen, cluster, sep);
+    const off = planRl(qwen, cluster, { ...sep, asyncSteps: 1 });
+    const s = sync.step;
+    expect(s.stepSeconds).toBeCloseTo(s.generation.seconds + s.weightSync.seconds + s.trainerSeconds, 9);
+    expect(off.step.stepSeconds).toBeCloseTo(
+      Math.max(off.step.generation.seconds, off.step.trainerSeconds) + off.step.weightSync.seconds,
+      9,
+    );
+    expect(off.step.stepSeconds).toBeLessThan(s.stepSeconds);
+    expect(s.idleFraction.rollout).toBeGreaterThan(0);
+    expect(s.idleFraction.training).toBeGreaterThan(0);
+    expect(Math.min(off.step.idleFraction.rollout, off.step.idleFraction.training)).toBeGreaterThanOrEqual(0);
+    // Every GPU of both pools is paid for the whole run.
+    expect(sync.totalGpus).toBe(16);
+    expect(sync.gpuHours).toBeCloseTo((10 * s.stepSeconds * 16) / 3600, 6);
+    // Across the network the weights take longer than over NVLink inside the node.
+    expect(s.weightSync.transferSeconds).toBeGreaterThan(
+      planRl(qwen, cluster, base).step.weightSync.transferSeconds,
     );
   });
   it('bad inputs name the flag', () => {
@@ -97,5 +139,42 @@ describe('GRPO plan', () => {
     expect(() => planRl(spec('llama-2-7b'), cluster, { ...base, responseTokens: 8192 })).toThrowError(
       "--response-tokens: prompt + response (8448) exceed llama-2-7b's maximum context of 4096 tokens",
     );
+    expect(() => planRl(qwen, cluster, { ...base, rolloutGpus: 8 })).toThrowError('--rollout-gpus');
+    expect(() => planRl(qwen, cluster, { ...base, asyncSteps: 1 })).toThrowError('--async-steps');
+    expect(() => planRl(qwen, cluster, { ...base, placement: 'separate' })).toThrowError('--rollout-gpus');
+    expect(() => planRl(qwen, cluster, { ...base, responseTokensP99: 1000 })).toThrowError('--response-p99');
+    expect(() => planRl(qwen, cluster, { ...base, responseTokensP99: 100_000 })).toThrowError(
+      '--response-p99: no lognormal has mean 1024',
+    );
+    expect(() => planRl(qwen, cluster, { ...base, maxResponseTokens: 512 })).toThrowError(
+      '--max-response-tokens',
+    );
+    // A step too large to simulate is refused before anything is drawn.
+    expect(() =>
+      planRl(qwen, cluster, { ...base, promptsPerStep: 1_000_000, samplesPerPrompt: 64 }),
+    ).toThrowError('--prompts: one rollout replica would generate');
+  });
+});
+
+describe('response lengths', () => {
+  test.prop([fc.integer({ min: 100, max: 4000 }), fc.double({ min: 1.1, max: 10, noNaN: true })])(
+    'a lognormal from a mean and a P99 has them (when one exists)',
+    (mean, ratio) => {
+      const d = lognormalFromMeanAndQuantile(mean, mean * ratio, 0.99);
+      if (d?.dist !== 'lognormal') return;
+      const sigma = Math.log(d.p90 / d.median) / 1.2815515655446004;
+      expect(d.median * Math.exp(sigma ** 2 / 2)).toBeCloseTo(mean, 6);
+      expect(d.median * Math.exp(2.3263478740408408 * sigma)).toBeCloseTo(mean * ratio, 4);
+    },
+  );
+  it('cut responses average the target and never pass the maximum', () => {
+    const lengths = responseLengths({
+      sequences: 2000,
+      responseTokens: lognormalFromMeanAndQuantile(3000, 12000, 0.99)!,
+      maxResponseTokens: 3800,
+      meanResponseTokens: 3000,
+    });
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(3800);
+    expect(lengths.reduce((a, b) => a + b, 0) / lengths.length).toBeCloseTo(3000, -1);
   });
 });

@@ -1,27 +1,46 @@
 /**
  * RL post-training, GRPO-style (Shao et al. 2024, DeepSeekMath Sec. 4; used for DeepSeek-R1):
- * each step samples G responses for each of N prompts with the policy (generation), scores them,
- * runs the frozen reference model forward for the KL term, and updates the policy on the N·G
- * sequences. Colocated (one set of GPUs takes turns, as in veRL/OpenRLHF): step = sum of the phases.
+ * each step samples G responses for each of N prompts with the policy on a serving engine (the
+ * rollout, rl-rollout.ts: simulated request by request, bound by the longest responses), sends the
+ * updated weights to the engine (rl-weight-sync.ts), and on the trainer recomputes the old policy's
+ * log-probabilities (verl's compute_log_prob, NeMo-RL's prev_logprobs), runs the frozen reference
+ * model for the KL term and a reward model if learned, and updates the policy on the N·G sequences.
+ * Colocated (verl, NeMo-RL, Kimi K2: one set of GPUs takes turns): step = sum of the phases.
+ * Separate pools (OpenRLHF, slime): synchronous steps still add up, each pool idle while the other
+ * works; with k ≥ 1 steps of staleness (async/off-policy) the pools overlap, and the step is the
+ * slower side plus the weight sync (Fu et al. 2025, AReaL Sec. 4; Noukhovitch et al. 2025).
  */
 import { energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js';
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { type GenerationTime, generationTime } from '../inference/generation.js';
+import { type EngineProfile, GENERIC_ENGINE } from '../inference/engine.js';
 import type { TargetModule } from '../model/adapters.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
+import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
+import { type RolloutTime, rolloutTime } from './rl-rollout.js';
+import { type RlPlacement, type WeightSync, weightSyncSeconds } from './rl-weight-sync.js';
 
 export interface RlOptions {
   readonly promptsPerStep: number;
   readonly samplesPerPrompt: number;
   readonly promptTokens: number;
+  /** Mean tokens per response (every response this long unless a tail is given). */
   readonly responseTokens: number;
+  /**
+   * The tail: P99 of the uncut response lengths, a lognormal whose spread is set by P99 / mean and
+   * whose scale makes the cut responses average `responseTokens`. Absent: `responseP99OverMean`.
+   */
+  readonly responseTokensP99?: number;
+  /** The tail as a ratio P99 / mean when no P99 is given (absent too: every response is the mean). */
+  readonly responseP99OverMean?: number;
+  /** Responses are cut here (default: the model's context less the prompt with a tail, else the mean). */
+  readonly maxResponseTokens?: number;
   readonly steps: number;
   readonly method: FinetuneMethod;
   readonly rank: number;
@@ -33,6 +52,25 @@ export interface RlOptions {
   readonly rewardModel: ModelSpec | null;
   readonly rolloutWeights: WeightFormat;
   readonly rolloutKv: KvFormat;
+  /** The rollout engine's scheduler and memory policy (default: vLLM's defaults at the hardware bound). */
+  readonly rolloutProfile?: EngineProfile;
+  /** Rollout and training on the same GPUs, taking turns (default), or on separate pools. */
+  readonly placement?: RlPlacement;
+  /** GPUs of the rollout pool (separate placement only; `gpus` then train). */
+  readonly rolloutGpus?: number;
+  /** Steps the rollout may run ahead of the policy (0: synchronous, on-policy). Separate pools only. */
+  readonly asyncSteps?: number;
+  /** The rollout engine's weight reload rate, bytes/s (calibrated); 0 or absent: transfer only. */
+  readonly reloadBytesPerSecond?: number;
+  /**
+   * Rollout time in an RL loop over the simulated engine at its hardware bound (calibrated on
+   * published runs, rl-runs.json): what the engine loses to RL-mode work the simulator does not
+   * model (log-probabilities returned per token, sampling n responses, host scheduling, the
+   * Python/Ray loop around it). The trainer's phases keep their stack calibration. Default 1.
+   */
+  readonly rolloutTimeScale?: number;
+  /** Seed of the drawn response lengths (default 1). */
+  readonly seed?: number;
   readonly constraints: LayoutConstraints;
   readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
   /** The software stack of the policy update (the CLI's default: Hugging Face TRL). */
@@ -40,16 +78,30 @@ export interface RlOptions {
 }
 
 export interface RlStep {
-  readonly generation: GenerationTime;
+  /** The rollout on the serving engine (its `seconds`: the slowest replica). */
+  readonly generation: RolloutTime;
+  readonly weightSync: WeightSync;
+  /** Forward pass of the policy before the update: the old log-probabilities of the ratio. */
+  readonly oldLogprobSeconds: number;
   readonly trainingSeconds: number;
   readonly referenceSeconds: number;
   readonly rewardSeconds: number;
+  /** Everything the trainer GPUs do in a step: old log-probs, reference, reward, update. */
+  readonly trainerSeconds: number;
   readonly stepSeconds: number;
+  /** Share of the step each pool waits (separate pools; 0 when colocated). */
+  readonly idleFraction: { readonly rollout: number; readonly training: number };
   readonly tokensPerStep: number;
 }
 
 export interface RlPlan {
   readonly step: RlStep;
+  readonly placement: RlPlacement;
+  /** Every GPU of the run (trainer + rollout pool when separate), all counted for the whole wall time. */
+  readonly totalGpus: number;
+  readonly rolloutGpus: number;
+  /** The calibration's scale applied to the simulated rollout (1: uncalibrated). */
+  readonly rolloutTimeScale: number;
   readonly training: FinetunePlan;
   readonly gpuHours: number;
   readonly wallClockHours: number;
@@ -66,6 +118,46 @@ function forwardSeconds(plan: FinetunePlan): number {
   );
 }
 
+const invalid = (flag: string, message: string): never => {
+  throw new InputError({ code: 'invalid_value', path: [flag], message });
+};
+
+/** The response lengths of a step: fixed, or a lognormal of the stated mean and P99, cut at the maximum. */
+function responseLength(spec: ModelSpec, o: RlOptions) {
+  const room = spec.maxContextTokens - o.promptTokens;
+  const p99 =
+    o.responseTokensP99 ??
+    (o.responseP99OverMean === undefined ? undefined : Math.round(o.responseP99OverMean * o.responseTokens));
+  const max =
+    o.maxResponseTokens ?? (p99 === undefined ? o.responseTokens : Math.max(o.responseTokens, room));
+  if (!Number.isInteger(max) || max < 1)
+    invalid('--max-response-tokens', `must be a whole number ≥ 1, got ${max}`);
+  if (max < o.responseTokens)
+    invalid(
+      '--max-response-tokens',
+      `must be ≥ the mean --response-tokens (${o.responseTokens}), got ${max}`,
+    );
+  if (o.promptTokens + max > spec.maxContextTokens) {
+    invalid(
+      o.maxResponseTokens === undefined ? '--response-tokens' : '--max-response-tokens',
+      `prompt + response (${o.promptTokens + max}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+    );
+  }
+  if (p99 === undefined || max === o.responseTokens) return { tokens: o.responseTokens, max };
+  if (!Number.isInteger(p99) || p99 <= o.responseTokens)
+    invalid(
+      '--response-p99',
+      `must be a whole number above the mean --response-tokens (${o.responseTokens}), got ${p99}`,
+    );
+  const tail = lognormalFromMeanAndQuantile(o.responseTokens, p99, 0.99);
+  if (!tail)
+    invalid(
+      '--response-p99',
+      `no lognormal has mean ${o.responseTokens} and P99 ${p99}: the P99 can be at most ${Math.floor(o.responseTokens * Math.exp(2.3263478740408408 ** 2 / 2))} (e^(z²/2) × the mean)`,
+    );
+  return { tokens: tail!, max };
+}
+
 export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlPlan {
   for (const [flag, value] of [
     ['--prompts', o.promptsPerStep],
@@ -74,39 +166,58 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     ['--response-tokens', o.responseTokens],
     ['--steps', o.steps],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new InputError({
-        code: 'invalid_value',
-        path: [flag],
-        message: `must be a whole number ≥ 1, got ${value}`,
-      });
-    }
+    if (!Number.isInteger(value) || value < 1) invalid(flag, `must be a whole number ≥ 1, got ${value}`);
   }
-  const seqLen = o.promptTokens + o.responseTokens;
-  if (seqLen > spec.maxContextTokens) {
-    throw new InputError({
-      code: 'invalid_value',
-      path: ['--response-tokens'],
-      message: `prompt + response (${seqLen}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
-    });
-  }
+  const placement = o.placement ?? 'colocated';
+  const asyncSteps = o.asyncSteps ?? 0;
+  if (!Number.isInteger(asyncSteps) || asyncSteps < 0)
+    invalid('--async-steps', `must be a whole number ≥ 0, got ${asyncSteps}`);
+  if (placement === 'colocated' && o.rolloutGpus !== undefined)
+    invalid(
+      '--rollout-gpus',
+      'a separate rollout pool needs --placement separate (colocated: every GPU takes turns)',
+    );
+  if (placement === 'colocated' && asyncSteps > 0)
+    invalid(
+      '--async-steps',
+      'rollout and training overlap only on separate pools: add --placement separate --rollout-gpus N',
+    );
+  if (
+    placement === 'separate' &&
+    (o.rolloutGpus === undefined || !Number.isInteger(o.rolloutGpus) || o.rolloutGpus < 1)
+  )
+    invalid(
+      '--rollout-gpus',
+      `--placement separate needs the rollout pool's size, a whole number ≥ 1, got ${o.rolloutGpus}`,
+    );
+  const rolloutGpus = placement === 'separate' ? o.rolloutGpus! : o.gpus;
+  const response = responseLength(spec, o);
   const sequences = o.promptsPerStep * o.samplesPerPrompt;
-  const generation = generationTime(spec, cluster, {
-    gpus: o.gpus,
+  const scale = o.rolloutTimeScale ?? 1;
+  if (!(scale > 0 && Number.isFinite(scale)))
+    invalid('rolloutTimeScale', `must be a positive number, got ${scale}`);
+  const simulated = rolloutTime(spec, cluster, {
+    gpus: rolloutGpus,
     sequences,
     promptTokens: o.promptTokens,
-    outputTokens: o.responseTokens,
+    responseTokens: response.tokens,
+    maxResponseTokens: response.max,
+    meanResponseTokens: o.responseTokens,
+    engine: o.rolloutProfile ?? GENERIC_ENGINE,
     weightFormat: o.rolloutWeights,
     kvFormat: o.rolloutKv,
+    seed: o.seed,
   });
-  if (!generation) {
-    throw new InputError({
-      code: 'infeasible',
-      path: ['--gpus'],
-      message: `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id} with ${seqLen}-token sequences`,
-    });
-  }
-  // One policy update per step over the N·G sequences (padded to prompt + response).
+  const generation: RolloutTime = {
+    ...simulated,
+    seconds: scale * simulated.seconds,
+    meanReplicaSeconds: scale * simulated.meanReplicaSeconds,
+    p90CompletionSeconds: scale * simulated.p90CompletionSeconds,
+    outputTokensPerSecondPerGpu: simulated.outputTokensPerSecondPerGpu / scale,
+  };
+  // One policy update per step over the N·G sequences at their drawn mean length (packed, as verl's
+  // and NeMo-RL's dynamic batching run them).
+  const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
   const sft = (model: ModelSpec, method: FinetuneMethod) =>
     planFinetune(model, cluster, {
       method,
@@ -125,22 +236,48 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     });
   const training = sft(spec, o.method);
   const trainingSeconds = training.chosen.step.stepSeconds;
-  const referenceSeconds = o.reference ? forwardSeconds(training) : 0;
+  const oldLogprobSeconds = forwardSeconds(training);
+  const referenceSeconds = o.reference ? oldLogprobSeconds : 0;
   const rewardSeconds = o.rewardModel ? forwardSeconds(sft(o.rewardModel, 'lora')) : 0;
-  const stepSeconds = generation.seconds + trainingSeconds + referenceSeconds + rewardSeconds;
+  const trainerSeconds = oldLogprobSeconds + trainingSeconds + referenceSeconds + rewardSeconds;
+  // BF16 weights as trained (engines cast on load); adapters alone for LoRA methods (engine LoRA slots).
+  const weightSync = weightSyncSeconds(cluster, {
+    placement,
+    trainingGpus: o.gpus,
+    bytes: training.trainableParams * 2,
+    reloadBytesPerSecond: o.reloadBytesPerSecond ?? 0,
+  });
+  // Synchronous: the phases add up. k ≥ 1 steps ahead: the pools overlap; the slower sets the pace.
+  const stepSeconds =
+    asyncSteps > 0
+      ? Math.max(generation.seconds, trainerSeconds) + weightSync.seconds
+      : generation.seconds + weightSync.seconds + trainerSeconds;
+  const idleFraction =
+    placement === 'separate'
+      ? { rollout: 1 - generation.seconds / stepSeconds, training: 1 - trainerSeconds / stepSeconds }
+      : { rollout: 0, training: 0 };
+  const totalGpus = placement === 'separate' ? o.gpus + rolloutGpus : o.gpus;
   const seconds = (o.steps * stepSeconds) / o.cost.goodput;
-  const gpuHours = (seconds * o.gpus) / SECONDS_PER_HOUR;
+  const gpuHours = (seconds * totalGpus) / SECONDS_PER_HOUR;
   const e = o.cost.energy;
   const energyKWh = energyKWhOf(gpuHours, e);
   return {
     step: {
       generation,
+      weightSync,
+      oldLogprobSeconds,
       trainingSeconds,
       referenceSeconds,
       rewardSeconds,
+      trainerSeconds,
       stepSeconds,
+      idleFraction,
       tokensPerStep: sequences * seqLen,
     },
+    placement,
+    totalGpus,
+    rolloutGpus,
+    rolloutTimeScale: scale,
     training,
     gpuHours,
     wallClockHours: seconds / SECONDS_PER_HOUR,

@@ -266,3 +266,24 @@ function untruncatedSwing(d: Distribution): [number, number] {
     }
   }
 }
+
+/** z-scores of the upper quantiles a length tail is stated by. */
+const UPPER_Z = { 0.9: Z90, 0.99: 2.3263478740408408 } as const;
+
+/**
+ * A lognormal stated by its mean and an upper quantile (e.g. a mean response length and its P99):
+ * mean = e^(μ+σ²/2) and q = e^(μ+zσ) give σ² − 2zσ + 2·ln(q/mean) = 0, of which the lighter tail
+ * σ = z − √(z² − 2·ln(q/mean)) is taken; null when q/mean exceeds e^(z²/2) (no lognormal has both).
+ */
+export function lognormalFromMeanAndQuantile(
+  mean: number,
+  quantileValue: number,
+  quantile: 0.9 | 0.99,
+): Distribution | null {
+  const z = UPPER_Z[quantile];
+  const r = Math.log(quantileValue / mean);
+  if (!(mean > 0) || !(r >= 0) || z * z < 2 * r) return null;
+  const sigma = z - Math.sqrt(z * z - 2 * r);
+  const median = mean * Math.exp((-sigma * sigma) / 2);
+  return { dist: 'lognormal', median, p90: median * Math.exp(Z90 * sigma) };
+}

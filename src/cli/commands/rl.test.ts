@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/run-cli.js';
+
+const base = [
+  'rl',
+  '--model',
+  'qwen2.5-7b',
+  '--gpu',
+  'h100',
+  '--gpus',
+  '8',
+  '--prompts',
+  '16',
+  '--samples-per-prompt',
+  '8',
+];
+const short = [
+  ...base,
+  '--prompt-tokens',
+  '256',
+  '--response-tokens',
+  '1024',
+  '--max-response-tokens',
+  '4096',
+];
+
+describe('llmecon rl', () => {
+  it('prints the rollout engine, placement, the tail, every phase and the band', async () => {
+    const r = await runCli(short);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('rollouts on vllm');
+    expect(r.stdout).toContain('placement: colocated on 8 × h100-sxm');
+    expect(r.stdout).toMatch(/responses: mean 1\.0\dK, longest 4\.10K tokens, \d+ cut at the maximum/);
+    expect(r.stdout).toContain('the synchronous step waits for the tail');
+    for (const phase of [
+      'rollout (',
+      'weight sync (',
+      'old-policy log-probs',
+      'policy update',
+      'reference forward',
+    ])
+      expect(r.stdout).toContain(phase);
+    expect(r.stdout).toMatch(/step +[\d.]+ \(P10 [\d.]+ – P90 [\d.]+\)/);
+  }, 120_000);
+
+  it('JSON: phases sum to the step, ranges beside the figures, all GPUs of separate pools counted', async () => {
+    const r = await runCli([
+      ...short,
+      '--placement',
+      'separate',
+      '--rollout-gpus',
+      '8',
+      '--async-steps',
+      '1',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      placement: 'separate',
+      trainingGpus: 8,
+      rolloutGpus: 8,
+      gpusUsed: 16,
+      asyncSteps: 1,
+    });
+    const p = j.phasesSeconds;
+    const trainer = p.oldLogprobs + p.policyUpdate + p.reference + p.reward;
+    expect(j.stepSeconds).toBeCloseTo(Math.max(p.generation, trainer) + p.weightSync, 6);
+    // Overlapped: the slower pool waits only for the weight sync.
+    expect(Math.min(j.idleFraction.rollout, j.idleFraction.training)).toBeCloseTo(
+      p.weightSync / j.stepSeconds,
+      9,
+    );
+    expect(j.range.stepSeconds.p10).toBeLessThan(j.stepSeconds);
+    expect(j.range.gpuHours.p90).toBeGreaterThan(j.gpuHours);
+    expect(r.stdout).not.toMatch(/NaN|Infinity/);
+  }, 120_000);
+
+  it('bad inputs exit 2 naming the flag', async () => {
+    const cases: [string[], string][] = [
+      [[...short, '--rollout-engine', 'tgi'], '--rollout-engine'],
+      [[...short, '--placement', 'split'], '--placement'],
+      [
+        [...short, '--async-steps', '1'],
+        '--async-steps: rollout and training overlap only on separate pools',
+      ],
+      [
+        [...short, '--rollout-gpus', '8'],
+        '--rollout-gpus: a separate rollout pool needs --placement separate',
+      ],
+      [[...short, '--placement', 'separate'], '--rollout-gpus'],
+      [[...short, '--response-p99', '900'], '--response-p99'],
+      [[...short, '--max-response-tokens', '512'], '--max-response-tokens'],
+      [[...short, '--async-steps', '-1'], '--async-steps'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  }, 120_000);
+});

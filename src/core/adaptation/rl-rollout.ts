@@ -1,0 +1,233 @@
+/**
+ * RL rollouts on the serving engine: every response of a step (prompts × samples per prompt) is
+ * submitted at once to replicas of the rollout GPUs, and each replica is simulated request by
+ * request (inference/simulator/simulate.ts: continuous batching, the engine's token budget and
+ * sequence cap, paged KV with preemption). A synchronous step waits for the slowest replica, and
+ * a replica ends with its longest responses decoding at a small batch: the long tail of response
+ * lengths, not their mean, sets the rollout time (Yu et al. 2025, DAPO Sec. 3.4; Fu et al. 2025,
+ * AReaL Sec. 1; Zhong et al. 2025, StreamRL Sec. 2.2).
+ */
+import { inputError } from '../errors.js';
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { replicaOptions } from '../inference/deployment.js';
+import { type EngineProfile, kvCapacity } from '../inference/engine.js';
+import { type Replica, replicaGpus } from '../inference/serving-step.js';
+import { simulateReplica } from '../inference/simulator/simulate.js';
+import type { Length, SimRequest } from '../inference/simulator/workload.js';
+import type { ModelSpec } from '../model/spec.js';
+import type { KvFormat, WeightFormat } from '../precision.js';
+import { sample, seededRng } from '../uncertainty/distributions.js';
+
+export interface RolloutOptions {
+  /** GPUs generating (all of them when colocated; the rollout pool when separate). */
+  readonly gpus: number;
+  readonly sequences: number;
+  readonly promptTokens: number;
+  /** Tokens per response: fixed, or a distribution drawn once per response. */
+  readonly responseTokens: Length;
+  /** Responses are cut at this length (the run's maximum response length). */
+  readonly maxResponseTokens: number;
+  /** With a distribution: the mean of the responses after the cut (the draws are scaled to it). */
+  readonly meanResponseTokens?: number;
+  readonly engine: EngineProfile;
+  readonly weightFormat: WeightFormat;
+  readonly kvFormat: KvFormat;
+  readonly seed?: number;
+}
+
+export interface RolloutTime {
+  /** The slowest replica's time: a synchronous step waits for it. */
+  readonly seconds: number;
+  readonly meanReplicaSeconds: number;
+  readonly tensorParallel: number;
+  readonly expertParallel: number;
+  readonly replicas: number;
+  readonly sequencesPerReplica: number;
+  /** KV tokens one replica holds under the engine's memory share. */
+  readonly kvCapacityTokens: number;
+  readonly preemptions: number;
+  readonly meanResponseTokens: number;
+  readonly longestResponseTokens: number;
+  /** Responses cut at the maximum length. */
+  readonly truncatedResponses: number;
+  /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_TOKENS). */
+  readonly simulatedReplicas: number;
+  /** On the slowest replica, seconds until 90% of its responses were complete (the rest is the tail). */
+  readonly p90CompletionSeconds: number;
+  readonly outputTokensPerSecondPerGpu: number;
+}
+
+/**
+ * The step's response lengths: fixed, or drawn (seeded) and cut at the maximum. With a target mean,
+ * the draws are scaled (bisection on the scale) so that the responses as generated — after the cut,
+ * as RL frameworks log them — average it, keeping the distribution's shape (its spread).
+ */
+export function responseLengths(
+  o: Pick<
+    RolloutOptions,
+    'sequences' | 'responseTokens' | 'maxResponseTokens' | 'meanResponseTokens' | 'seed'
+  >,
+): number[] {
+  const rng = seededRng(o.seed ?? 1);
+  const drawn = new Float64Array(o.sequences);
+  for (let i = 0; i < o.sequences; i += 1)
+    drawn[i] = typeof o.responseTokens === 'number' ? o.responseTokens : sample(o.responseTokens, rng);
+  const cut = (scale: number) => {
+    const out = new Array<number>(o.sequences);
+    for (let i = 0; i < o.sequences; i += 1)
+      out[i] = Math.max(1, Math.min(o.maxResponseTokens, Math.round(scale * drawn[i]!)));
+    return out;
+  };
+  const target = o.meanResponseTokens;
+  if (target === undefined || typeof o.responseTokens === 'number') return cut(1);
+  if (target >= o.maxResponseTokens)
+    inputError(
+      'invalid_value',
+      ['--response-tokens'],
+      `a mean of ${target} leaves no room for a tail below the maximum response of ${o.maxResponseTokens}; raise --max-response-tokens`,
+    );
+  const mean = (scale: number) => {
+    let sum = 0;
+    for (const l of cut(scale)) sum += l;
+    return sum / o.sequences;
+  };
+  let lo = 0;
+  let hi = 1;
+  while (mean(hi) < target && hi < 1e9) hi *= 2;
+  for (let k = 0; k < 50; k += 1) {
+    const mid = (lo + hi) / 2;
+    if (mean(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return cut(hi);
+}
+
+/**
+ * Response tokens simulated per step at most (about 10 s of CPU): beyond it the replicas, whose
+ * responses are drawn alike, are simulated only as far as the budget goes and the slowest of those
+ * is taken; a single replica beyond it is refused.
+ */
+export const MAX_SIMULATED_TOKENS = 100_000_000;
+
+/** Replica shapes tried: the smallest few that hold one longest sequence in the engine's KV budget. */
+const SHAPES_TRIED = 4;
+
+function replicaShapes(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: RolloutOptions,
+  meanContext: number,
+): Replica[] {
+  const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : spec.attention.numHeads;
+  const longest = o.promptTokens + o.maxResponseTokens;
+  return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, { maxGpus: o.gpus })
+    .filter(
+      (r) =>
+        o.gpus % replicaGpus(r) === 0 &&
+        (kvHeads % r.tensorParallel === 0 || r.tensorParallel % kvHeads === 0) &&
+        (!spec.moe || spec.moe.numExperts % r.expertParallel === 0) &&
+        kvCapacity(spec, cluster, r, o.engine, meanContext).tokens >= longest,
+    )
+    .sort((a, b) => replicaGpus(a) - replicaGpus(b) || a.tensorParallel - b.tensorParallel)
+    .slice(0, SHAPES_TRIED);
+}
+
+/**
+ * The rollout of one RL step: the replica shape (of the few smallest that fit) whose first replica
+ * finishes soonest, then every replica of that shape simulated on its share of the responses.
+ */
+export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOptions): RolloutTime {
+  const tooMany = (tokensPerReplica: number) =>
+    inputError(
+      'infeasible',
+      ['--prompts'],
+      `one rollout replica would generate ${Math.round(tokensPerReplica).toLocaleString('en-US')} response tokens per step, more than the ${MAX_SIMULATED_TOKENS.toLocaleString('en-US')} simulated at most; use fewer prompts or samples per step, or more GPUs`,
+    );
+  // Before drawing: even one-GPU replicas would each carry more than the budget.
+  const expectedMean = o.meanResponseTokens ?? (typeof o.responseTokens === 'number' ? o.responseTokens : 1);
+  if ((o.sequences * expectedMean) / o.gpus > MAX_SIMULATED_TOKENS)
+    tooMany((o.sequences * expectedMean) / o.gpus);
+  const lengths = responseLengths(o);
+  let total = 0;
+  let longest = 0;
+  let truncated = 0;
+  for (const l of lengths) {
+    total += l;
+    longest = Math.max(longest, l);
+    if (l >= o.maxResponseTokens && typeof o.responseTokens !== 'number') truncated += 1;
+  }
+  const meanResponse = total / lengths.length;
+
+  const shapes = replicaShapes(spec, cluster, o, o.promptTokens + meanResponse / 2);
+  if (shapes.length === 0)
+    inputError(
+      'infeasible',
+      ['--rollout-gpus'],
+      `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
+    );
+  const requestsOf = (replicas: number, i: number): SimRequest[] => {
+    const from = Math.floor((i * lengths.length) / replicas);
+    const to = Math.floor(((i + 1) * lengths.length) / replicas);
+    const out: SimRequest[] = [];
+    for (let k = from; k < to; k += 1)
+      out.push({ arrivalSeconds: 0, inputTokens: o.promptTokens, outputTokens: lengths[k]! });
+    return out;
+  };
+  const simulate = (r: Replica, i: number) => {
+    const requests = requestsOf(o.gpus / replicaGpus(r), i);
+    return requests.length === 0
+      ? null
+      : simulateReplica(spec, cluster, r, requests, {
+          engine: o.engine,
+          arrival: { kind: 'burst' },
+          seed: (o.seed ?? 1) + i,
+          timelinePoints: 1,
+        });
+  };
+  let best: { r: Replica; first: NonNullable<ReturnType<typeof simulate>> } | null = null;
+  const tooLarge = (r: Replica) => (total * replicaGpus(r)) / o.gpus > MAX_SIMULATED_TOKENS;
+  if (shapes.every(tooLarge)) tooMany((total * replicaGpus(shapes[0]!)) / o.gpus);
+  for (const r of shapes) {
+    if (tooLarge(r)) continue;
+    const first = simulate(r, 0);
+    if (first && first.rejected === 0 && (!best || first.durationSeconds < best.first.durationSeconds))
+      best = { r, first };
+  }
+  if (!best)
+    inputError(
+      'infeasible',
+      ['--rollout-gpus'],
+      `${spec.name} cannot generate every response on ${o.gpus} × ${cluster.gpu.id}: a replica has no room for its longest sequence`,
+    );
+  const replicas = o.gpus / replicaGpus(best.r);
+  const perReplicaTokens = total / replicas;
+  const simulated = Math.max(1, Math.min(replicas, Math.floor(MAX_SIMULATED_TOKENS / perReplicaTokens)));
+  let slowest = best.first;
+  let sum = best.first.durationSeconds;
+  let preemptions = best.first.preemptions;
+  let outputTokensPerSecond = 0;
+  for (let i = 1; i < simulated; i += 1) {
+    const sim = simulate(best.r, i);
+    if (!sim) continue;
+    sum += sim.durationSeconds;
+    preemptions += sim.preemptions;
+    if (sim.durationSeconds > slowest.durationSeconds) slowest = sim;
+  }
+  outputTokensPerSecond = slowest.durationSeconds > 0 ? total / slowest.durationSeconds : 0;
+  return {
+    seconds: slowest.durationSeconds,
+    meanReplicaSeconds: sum / simulated,
+    simulatedReplicas: simulated,
+    tensorParallel: best.r.tensorParallel,
+    expertParallel: best.r.expertParallel,
+    replicas,
+    sequencesPerReplica: Math.ceil(lengths.length / replicas),
+    kvCapacityTokens: slowest.kvCapacityTokens,
+    preemptions,
+    meanResponseTokens: meanResponse,
+    longestResponseTokens: longest,
+    truncatedResponses: truncated,
+    p90CompletionSeconds: slowest.e2eSeconds.p90,
+    outputTokensPerSecondPerGpu: outputTokensPerSecond / o.gpus,
+  };
+}
