@@ -4,7 +4,10 @@
  * catalog/sources.json, what kind of figure it is, and for prices the date it held.
  */
 import { z } from 'zod';
+import { DATATYPES, type Datatype } from '../core/hardware/hardware-spec.js';
 import { UNIT_TO_SI } from '../core/units.js';
+
+export { DATATYPES, type Datatype };
 
 export const VALUE_KINDS = ['vendor-spec', 'measured', 'estimate'] as const;
 
@@ -37,9 +40,6 @@ const sourcedDate = z
   })
   .strict();
 
-export const DATATYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'] as const;
-export type Datatype = (typeof DATATYPES)[number];
-
 const flopsUnits = (v: SourcedValue) => ['TFLOP/s', 'PFLOP/s', 'TOP/s'].includes(v.unit);
 const rate = positive.refine(flopsUnits, { message: 'peak rates are in TFLOP/s, PFLOP/s or TOP/s' });
 
@@ -67,7 +67,7 @@ export const gpuFileSchema = z
     memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
     scaleUp: z
       .object({
-        fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'roce']),
+        fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'neuronlink', 'roce']),
         bandwidth: positive,
         domainSize: positive,
       })

@@ -6,27 +6,17 @@ import { type Accelerator, findCluster, findGpu } from '../../catalog/catalog.js
 import { inputError } from '../../core/errors.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
-import type { Datatype } from '../../core/hardware/hardware-spec.js';
+import { DATATYPES } from '../../core/hardware/hardware-spec.js';
 import {
   attentionSeconds,
   gemmPrediction,
   gemmSeconds,
   memorySeconds,
 } from '../../core/hardware/roofline.js';
+import { DATATYPE_BYTES } from '../../core/precision.js';
 import { formatBytes, formatFlops, toJson } from '../format.js';
 import { oneOf, positiveInteger, positiveNumber } from '../options.js';
 
-const DATATYPES: readonly Datatype[] = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'];
-const INPUT_BYTES: Readonly<Record<Datatype, number>> = {
-  fp32: 4,
-  tf32: 4,
-  bf16: 2,
-  fp16: 2,
-  fp8: 1,
-  int8: 1,
-  fp4: 0.5,
-  int4: 0.5,
-};
 const COLLECTIVES: readonly Collective[] = [
   'all-reduce',
   'reduce-scatter',
@@ -79,7 +69,7 @@ export function kernelGemmCommand(o: KernelOptions): string {
   const count = positiveInteger(o.count as string | undefined, '--count', 1);
   const available = DATATYPES.filter((d) => gpu.peakFlopsPerSecond[d] !== undefined);
   const datatype = oneOf(o.dtype as string | undefined, '--dtype', available, 'bf16');
-  const inputBytes = INPUT_BYTES[datatype];
+  const inputBytes = DATATYPE_BYTES[datatype];
   const peak = gpu.peakFlopsPerSecond[datatype]!;
   const shaped = gemmPrediction(gpu, datatype, m, n, k, inputBytes, count);
   const seconds = shaped?.seconds ?? gemmSeconds(gpu, datatype, m, n, k, inputBytes, count);

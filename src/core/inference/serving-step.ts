@@ -45,8 +45,17 @@ export interface EngineTraits {
 
 export const replicaGpus = (r: Replica): number => r.tensorParallel * r.expertParallel;
 
+/**
+ * The tensor-core datatype a weight format's GEMMs run in: NVFP4/MXFP4/MXFP8 natively (W4A4, W8A8
+ * block-scaled; GPUs without them are refused by formatSupportError), FP8 and FP4 (MXFP4 storage with
+ * FP8 activations, W4A8 as gpt-oss runs) in FP8, the rest in BF16 after dequantising.
+ */
 export const computeType = (format: WeightFormat): Datatype =>
-  format === 'fp8' || format === 'fp4' ? 'fp8' : 'bf16';
+  format === 'nvfp4' || format === 'mxfp4' || format === 'mxfp8'
+    ? format
+    : format === 'fp8' || format === 'fp4'
+      ? 'fp8'
+      : 'bf16';
 
 export interface StepWork {
   /** Sequences decoding this step, each adding `tokensPerSequence` tokens (1, or 1 + drafts to verify). */
