@@ -17,6 +17,16 @@ import {
 } from './kernel-model.js';
 
 /**
+ * The dense peak of `datatype` (BF16's where the GPU lists none) times the share a multi-node run
+ * sustains: the rate every GEMM model divides by.
+ */
+function sustainedPeak(hw: HardwareSpec, datatype: Datatype): number {
+  return (
+    (hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!) * hw.efficiency.sustainedComputeFraction
+  );
+}
+
+/**
  * The GEMM model's full answer for `count` GEMMs of shape (m×k)·(k×n) run as one batched launch, or
  * null where the hardware has no fitted kernel model (callers then use the curve).
  */
@@ -31,19 +41,12 @@ export function gemmPrediction(
 ): GemmPrediction | null {
   const model = hw.efficiency.kernels;
   if (!model || !hw.computeUnits || m <= 0 || n <= 0 || k <= 0 || count <= 0) return null;
-  const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
-  return predictGemm(
-    model,
+  const [params, rate, bw] = [
     gemmParameters(model, datatype),
-    hw.computeUnits,
-    peak * hw.efficiency.sustainedComputeFraction,
+    sustainedPeak(hw, datatype),
     hw.memoryBytesPerSecond,
-    m,
-    n,
-    k,
-    bytesPerElement,
-    count,
-  );
+  ];
+  return predictGemm(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
 }
 
 /** Seconds for `count` GEMMs of shape (m×k)·(k×n) in `datatype` (inputs at `bytesPerElement`, BF16 output). */
@@ -58,19 +61,15 @@ export function gemmSeconds(
 ): number {
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
   const flops = 2 * m * n * k;
-  const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
   const model = hw.efficiency.kernels;
   if (model && hw.computeUnits) {
     const params = gemmParameters(model, datatype);
-    const rate = peak * hw.efficiency.sustainedComputeFraction;
+    const rate = sustainedPeak(hw, datatype);
     const bw = hw.memoryBytesPerSecond;
     return gemmKernelSeconds(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
   }
   const computeSeconds =
-    flops /
-    (peak *
-      curveEfficiency(gemmCurve(hw.efficiency, datatype), flops) *
-      hw.efficiency.sustainedComputeFraction);
+    flops / (sustainedPeak(hw, datatype) * curveEfficiency(gemmCurve(hw.efficiency, datatype), flops));
   return count * Math.max(computeSeconds, memorySeconds(hw, gemmBytes(m, n, k, bytesPerElement)));
 }
 
