@@ -4,6 +4,7 @@
  * catalog/sources.json, what kind of figure it is, and for prices the date it held.
  */
 import { z } from 'zod';
+import { ATTENTION_IMPLEMENTATIONS, type AttentionImplementation } from '../core/hardware/efficiency.js';
 import { DATATYPES, type Datatype } from '../core/hardware/hardware-spec.js';
 import { UNIT_TO_SI } from '../core/units.js';
 
@@ -192,6 +193,15 @@ export const efficiencyFileSchema = z
       .optional(),
     gemm: z.object({ bf16: curve }).catchall(curve),
     attention: z.object({ forward: ratio, backward: ratio }).strict(),
+    /** Published forward efficiency by attention implementation over sequence length (tokens, unit count). */
+    attentionImplementations: z
+      .object(
+        Object.fromEntries(
+          ATTENTION_IMPLEMENTATIONS.map((i) => [i, z.object({ forward: curve }).strict().optional()]),
+        ) as Record<AttentionImplementation, z.ZodOptional<z.ZodObject<{ forward: typeof curve }>>>,
+      )
+      .strict()
+      .optional(),
     memory: curve,
     scaleUpEfficiency: ratio,
     scaleOutEfficiency: ratio,

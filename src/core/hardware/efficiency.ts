@@ -12,6 +12,19 @@ export interface EfficiencyCurve {
   readonly points: readonly { readonly size: number; readonly efficiency: number }[];
 }
 
+/**
+ * Attention kernels by implementation: FlashAttention-2 (Dao 2023), FlashAttention-3 (Shah et al.
+ * 2024), cuDNN's fused attention, and unfused attention (separate QKᵀ, softmax and ·V kernels that
+ * write the s×s scores to memory, as 2021–22 Megatron-LM ran it).
+ */
+export const ATTENTION_IMPLEMENTATIONS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
+export type AttentionImplementation = (typeof ATTENTION_IMPLEMENTATIONS)[number];
+
+/** One implementation's published forward efficiency (fraction of the BF16 peak) over sequence length. */
+export interface AttentionImplementationCurve {
+  readonly forward: EfficiencyCurve;
+}
+
 export interface EfficiencyProfile {
   readonly id: string;
   /** Architecture family (hopper, blackwell, …): the unit stack and engine calibrations are fitted per. */
@@ -21,6 +34,10 @@ export interface EfficiencyProfile {
   /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */
   readonly attentionForward: number;
   readonly attentionBackward: number;
+  /** Published efficiency by implementation over sequence length (absent: only the scalars above). */
+  readonly attentionImplementations?: Readonly<
+    Partial<Record<AttentionImplementation, AttentionImplementationCurve>>
+  >;
   /** Memory-bound kernel efficiency vs bytes moved per kernel. */
   readonly memory: EfficiencyCurve;
   /** Achieved fraction of link bandwidth for collectives on the scale-up and scale-out networks. */

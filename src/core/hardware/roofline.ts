@@ -5,7 +5,7 @@
  * the roofline (Williams et al. 2009) of compute at the size-dependent efficiency curve and memory at
  * the size-dependent bandwidth curve.
  */
-import { curveEfficiency, gemmCurve } from './efficiency.js';
+import { type AttentionImplementation, curveEfficiency, gemmCurve } from './efficiency.js';
 import type { Datatype, HardwareSpec } from './hardware-spec.js';
 import {
   type GemmPrediction,
@@ -81,9 +81,42 @@ export function memorySeconds(hw: HardwareSpec, bytes: number): number {
   return bytes / (hw.memoryBytesPerSecond * curveEfficiency(hw.efficiency.memory, bytes));
 }
 
-/** Seconds for FlashAttention doing `flops` (BF16), forward or backward. */
-export function attentionSeconds(hw: HardwareSpec, flops: number, pass: 'forward' | 'backward'): number {
+/** Which attention kernel runs and at what sequence length (the tables are indexed by it). */
+export interface AttentionKernel {
+  readonly implementation: AttentionImplementation;
+  readonly seqLen: number;
+}
+
+/**
+ * Efficiency of an attention pass as a fraction of the BF16 peak. Without a kernel (or where the
+ * profile has no table for it): the profile's FlashAttention scalars. With one: the implementation's
+ * published forward curve at `seqLen`; its backward is that times the profile's backward/forward
+ * ratio (an estimate: the tables are forward-only).
+ */
+export function attentionEfficiency(
+  hw: HardwareSpec,
+  pass: 'forward' | 'backward',
+  kernel?: AttentionKernel,
+): number {
+  const e = hw.efficiency;
+  const table = kernel ? e.attentionImplementations?.[kernel.implementation] : undefined;
+  if (!table || !kernel) return pass === 'forward' ? e.attentionForward : e.attentionBackward;
+  const forward = curveEfficiency(table.forward, kernel.seqLen);
+  return pass === 'forward' ? forward : (forward * e.attentionBackward) / e.attentionForward;
+}
+
+/** Seconds for an attention kernel doing `flops` (BF16), forward or backward. */
+export function attentionSeconds(
+  hw: HardwareSpec,
+  flops: number,
+  pass: 'forward' | 'backward',
+  kernel?: AttentionKernel,
+): number {
   if (flops <= 0) return 0;
-  const efficiency = pass === 'forward' ? hw.efficiency.attentionForward : hw.efficiency.attentionBackward;
-  return flops / (hw.peakFlopsPerSecond.bf16! * efficiency * hw.efficiency.sustainedComputeFraction);
+  return (
+    flops /
+    (hw.peakFlopsPerSecond.bf16! *
+      attentionEfficiency(hw, pass, kernel) *
+      hw.efficiency.sustainedComputeFraction)
+  );
 }
