@@ -134,9 +134,9 @@ describe('kernel attention --impl: published figures by implementation (FlashAtt
   it('reproduces the figure at its points and orders the implementations as the paper does', async () => {
     const at8k = async (impl: string) => (await json(args(impl, '8192'))).flopsPerSecond as number;
     // 8k tokens, head dim 128: 139 / 370 / 600 / 646 TFLOP/s (efficiencies stored to 4 digits).
-    const [unfused, flash2, cudnn, flash3] = await Promise.all(
+    const [unfused, flash2, cudnn, flash3] = (await Promise.all(
       ['unfused', 'flash2', 'cudnn', 'flash3'].map(at8k),
-    );
+    )) as [number, number, number, number];
     expect(flash3 / flash2).toBeCloseTo(646 / 370, 3);
     expect(cudnn / flash2).toBeCloseTo(600 / 370, 3);
     expect(unfused).toBeLessThan(flash2);
