@@ -29,7 +29,7 @@ export interface EfficiencyProfile {
   readonly id: string;
   /** Architecture family (hopper, blackwell, …): the unit stack and engine calibrations are fitted per. */
   readonly family: string;
-  /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back to bf16. */
+  /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back (gemmCurve). */
   readonly gemm: Readonly<Partial<Record<Datatype, EfficiencyCurve>>> & { readonly bf16: EfficiencyCurve };
   /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */
   readonly attentionForward: number;
@@ -71,6 +71,20 @@ export function curveEfficiency(curve: EfficiencyCurve, size: number): number {
   return points[points.length - 1]!.efficiency;
 }
 
+/**
+ * The datatype whose published curve stands in for one a profile lacks: 4-bit and block-scaled 8-bit
+ * GEMMs take FP8's (the narrower the type, the smaller the share of its peak a GEMM reaches, as the
+ * FP8 curves sit below the BF16 ones); everything else BF16's.
+ */
+const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
+  fp4: 'fp8',
+  nvfp4: 'fp8',
+  mxfp4: 'fp8',
+  mxfp8: 'fp8',
+};
+
+/** The GEMM efficiency curve of `datatype`: its own, else its stand-in's, else BF16's. */
 export function gemmCurve(profile: EfficiencyProfile, datatype: Datatype): EfficiencyCurve {
-  return profile.gemm[datatype] ?? profile.gemm.bf16;
+  const standIn = CURVE_STAND_IN[datatype];
+  return profile.gemm[datatype] ?? (standIn && profile.gemm[standIn]) ?? profile.gemm.bf16;
 }
