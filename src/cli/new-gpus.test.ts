@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import { loadCatalog } from '../catalog/catalog.js';
 import { formatSupportError } from '../core/precision.js';
+import { applyLever } from '../levers/levers.js';
+import type { Lever, ServingBaseline } from '../levers/schema.js';
+import { baselineState } from '../levers/state.js';
 
 const NEW_GPUS = [
   'b300',
@@ -207,5 +210,28 @@ describe('block-scaled datatypes', () => {
     }
     expect(formatSupportError('nvfp4', loadCatalog().gpus.get('h100-sxm')!)).not.toBeNull();
     expect(formatSupportError('nvfp4', loadCatalog().gpus.get('b300')!)).toBeNull();
+  });
+});
+
+describe('levers with block-scaled formats', () => {
+  const baseline = (gpu: string) =>
+    ({
+      kind: 'serve',
+      model: 'llama-3-8b',
+      gpu,
+      weights: 'nvfp4',
+      kv: 'nvfp4',
+      inputTokens: 1000,
+      outputTokens: 200,
+      tokensPerDay: 1e9,
+      days: 30,
+    }) as unknown as ServingBaseline;
+  it('a serving baseline in NVFP4 is refused on an H100, naming the field', () => {
+    expect(() => baselineState(baseline('h100'))).toThrow(/NVFP4/);
+  });
+  it('the gpu lever maps NVFP4 weights and KV to MXFP4 storage and FP8 KV on a GPU without NVFP4', () => {
+    const s = baselineState(baseline('b200'));
+    const { state } = applyLever(s, { lever: 'gpu', gpu: 'h100' } as Lever, 0);
+    expect(state.kind === 'serve' && [state.weights, state.kv]).toEqual(['fp4', 'fp8']);
   });
 });
