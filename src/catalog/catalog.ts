@@ -150,6 +150,16 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
     gemm: gemm as EfficiencyProfile['gemm'],
     attentionForward: file.attention.forward.value,
     attentionBackward: file.attention.backward.value,
+    ...(file.attentionImplementations
+      ? {
+          attentionImplementations: Object.fromEntries(
+            Object.entries(file.attentionImplementations).map(([i, t]) => [
+              i,
+              { forward: efficiencyCurve(t!.forward) },
+            ]),
+          ),
+        }
+      : {}),
     memory: efficiencyCurve(file.memory),
     scaleUpEfficiency: file.scaleUpEfficiency.value,
     scaleOutEfficiency: file.scaleOutEfficiency.value,

@@ -13,6 +13,8 @@ import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 
 import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
 import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
 import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
+import clusters_gb200_nvl72 from '../../catalog/clusters/gb200-nvl72.json' with { type: 'json' };
+import clusters_gb300_nvl72 from '../../catalog/clusters/gb300-nvl72.json' with { type: 'json' };
 import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
 import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
 import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
@@ -28,8 +30,11 @@ import gpus_a100_40gb from '../../catalog/gpus/a100-40gb.json' with { type: 'jso
 import gpus_a100_80gb from '../../catalog/gpus/a100-80gb.json' with { type: 'json' };
 import gpus_a100_80gb_pcie from '../../catalog/gpus/a100-80gb-pcie.json' with { type: 'json' };
 import gpus_b200 from '../../catalog/gpus/b200.json' with { type: 'json' };
+import gpus_b300 from '../../catalog/gpus/b300.json' with { type: 'json' };
 import gpus_gaudi3 from '../../catalog/gpus/gaudi3.json' with { type: 'json' };
 import gpus_gb200 from '../../catalog/gpus/gb200.json' with { type: 'json' };
+import gpus_gb300 from '../../catalog/gpus/gb300.json' with { type: 'json' };
+import gpus_h20 from '../../catalog/gpus/h20.json' with { type: 'json' };
 import gpus_h100_pcie from '../../catalog/gpus/h100-pcie.json' with { type: 'json' };
 import gpus_h100_sxm from '../../catalog/gpus/h100-sxm.json' with { type: 'json' };
 import gpus_h200 from '../../catalog/gpus/h200.json' with { type: 'json' };
@@ -38,10 +43,16 @@ import gpus_l4 from '../../catalog/gpus/l4.json' with { type: 'json' };
 import gpus_l40s from '../../catalog/gpus/l40s.json' with { type: 'json' };
 import gpus_mi300x from '../../catalog/gpus/mi300x.json' with { type: 'json' };
 import gpus_mi325x from '../../catalog/gpus/mi325x.json' with { type: 'json' };
+import gpus_mi355x from '../../catalog/gpus/mi355x.json' with { type: 'json' };
 import gpus_rtx_4090 from '../../catalog/gpus/rtx-4090.json' with { type: 'json' };
+import gpus_rtx_5090 from '../../catalog/gpus/rtx-5090.json' with { type: 'json' };
+import gpus_rtx_pro_6000 from '../../catalog/gpus/rtx-pro-6000.json' with { type: 'json' };
 import gpus_tpu_v4 from '../../catalog/gpus/tpu-v4.json' with { type: 'json' };
 import gpus_tpu_v5e from '../../catalog/gpus/tpu-v5e.json' with { type: 'json' };
 import gpus_tpu_v5p from '../../catalog/gpus/tpu-v5p.json' with { type: 'json' };
+import gpus_tpu_v6e from '../../catalog/gpus/tpu-v6e.json' with { type: 'json' };
+import gpus_tpu7x from '../../catalog/gpus/tpu7x.json' with { type: 'json' };
+import gpus_trainium2 from '../../catalog/gpus/trainium2.json' with { type: 'json' };
 import grids_china from '../../catalog/grids/china.json' with { type: 'json' };
 import grids_eu from '../../catalog/grids/eu.json' with { type: 'json' };
 import grids_france from '../../catalog/grids/france.json' with { type: 'json' };
@@ -101,20 +112,29 @@ export const GPUS_FILES: Readonly<Record<string, unknown>> = {
   'a100-80gb-pcie': gpus_a100_80gb_pcie,
   'a100-80gb': gpus_a100_80gb,
   b200: gpus_b200,
+  b300: gpus_b300,
   gaudi3: gpus_gaudi3,
   gb200: gpus_gb200,
+  gb300: gpus_gb300,
   'h100-pcie': gpus_h100_pcie,
   'h100-sxm': gpus_h100_sxm,
+  h20: gpus_h20,
   h200: gpus_h200,
   h800: gpus_h800,
   l4: gpus_l4,
   l40s: gpus_l40s,
   mi300x: gpus_mi300x,
   mi325x: gpus_mi325x,
+  mi355x: gpus_mi355x,
   'rtx-4090': gpus_rtx_4090,
+  'rtx-5090': gpus_rtx_5090,
+  'rtx-pro-6000': gpus_rtx_pro_6000,
   'tpu-v4': gpus_tpu_v4,
   'tpu-v5e': gpus_tpu_v5e,
   'tpu-v5p': gpus_tpu_v5p,
+  'tpu-v6e': gpus_tpu_v6e,
+  tpu7x: gpus_tpu7x,
+  trainium2: gpus_trainium2,
 };
 export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'deepseek-v2': models_deepseek_v2,
@@ -151,6 +171,8 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
 };
 export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
   'dgx-h100': clusters_dgx_h100,
+  'gb200-nvl72': clusters_gb200_nvl72,
+  'gb300-nvl72': clusters_gb300_nvl72,
   'hgx-h800-deepseek': clusters_hgx_h800_deepseek,
   'selene-a100': clusters_selene_a100,
   'tpu-v4-pod': clusters_tpu_v4_pod,

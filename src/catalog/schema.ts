@@ -4,7 +4,11 @@
  * catalog/sources.json, what kind of figure it is, and for prices the date it held.
  */
 import { z } from 'zod';
+import { ATTENTION_IMPLEMENTATIONS, type AttentionImplementation } from '../core/hardware/efficiency.js';
+import { DATATYPES, type Datatype } from '../core/hardware/hardware-spec.js';
 import { UNIT_TO_SI } from '../core/units.js';
+
+export { DATATYPES, type Datatype };
 
 export const VALUE_KINDS = ['vendor-spec', 'measured', 'estimate'] as const;
 
@@ -37,9 +41,6 @@ const sourcedDate = z
   })
   .strict();
 
-export const DATATYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'] as const;
-export type Datatype = (typeof DATATYPES)[number];
-
 const flopsUnits = (v: SourcedValue) => ['TFLOP/s', 'PFLOP/s', 'TOP/s'].includes(v.unit);
 const rate = positive.refine(flopsUnits, { message: 'peak rates are in TFLOP/s, PFLOP/s or TOP/s' });
 
@@ -67,7 +68,7 @@ export const gpuFileSchema = z
     memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
     scaleUp: z
       .object({
-        fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'roce']),
+        fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'neuronlink', 'roce']),
         bandwidth: positive,
         domainSize: positive,
       })
@@ -192,6 +193,15 @@ export const efficiencyFileSchema = z
       .optional(),
     gemm: z.object({ bf16: curve }).catchall(curve),
     attention: z.object({ forward: ratio, backward: ratio }).strict(),
+    /** Published forward efficiency by attention implementation over sequence length (tokens, unit count). */
+    attentionImplementations: z
+      .object(
+        Object.fromEntries(
+          ATTENTION_IMPLEMENTATIONS.map((i) => [i, z.object({ forward: curve }).strict().optional()]),
+        ) as Record<AttentionImplementation, z.ZodOptional<z.ZodObject<{ forward: typeof curve }>>>,
+      )
+      .strict()
+      .optional(),
     memory: curve,
     scaleUpEfficiency: ratio,
     scaleOutEfficiency: ratio,

@@ -212,14 +212,14 @@ describe('first-hour: asking whether QLoRA fits needs no price', () => {
       '--method',
       'qlora',
       '--gpu',
-      'l40s',
+      'h20',
       '--tokens',
       '1M',
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/GiB\/GPU/);
     expect(r.stdout).toMatch(
-      /cost omitted: the catalog has no rental price for l40s \(pass --price-per-gpu-hour\)/,
+      /cost omitted: the catalog has no rental price for h20 \(pass --price-per-gpu-hour\)/,
     );
     const json = JSON.parse(
       (
@@ -230,7 +230,7 @@ describe('first-hour: asking whether QLoRA fits needs no price', () => {
           '--method',
           'qlora',
           '--gpu',
-          'l40s',
+          'h20',
           '--tokens',
           '1M',
           '--json',

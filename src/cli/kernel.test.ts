@@ -115,3 +115,47 @@ describe('--efficiency FILE', () => {
     }
   });
 });
+
+describe('kernel attention --impl: published figures by implementation (FlashAttention-3 paper Fig. 5, H100)', () => {
+  const args = (impl: string, seqLen: string, gpu = 'h100') => [
+    'attention',
+    '--gpu',
+    gpu,
+    '--heads',
+    '16',
+    '--seq-len',
+    seqLen,
+    '--batch',
+    '2',
+    '--no-causal',
+    '--impl',
+    impl,
+  ];
+  it('reproduces the figure at its points and orders the implementations as the paper does', async () => {
+    const at8k = async (impl: string) => (await json(args(impl, '8192'))).flopsPerSecond as number;
+    // 8k tokens, head dim 128: 139 / 370 / 600 / 646 TFLOP/s (efficiencies stored to 4 digits).
+    const [unfused, flash2, cudnn, flash3] = (await Promise.all(
+      ['unfused', 'flash2', 'cudnn', 'flash3'].map(at8k),
+    )) as [number, number, number, number];
+    expect(flash3 / flash2).toBeCloseTo(646 / 370, 3);
+    expect(cudnn / flash2).toBeCloseTo(600 / 370, 3);
+    expect(unfused).toBeLessThan(flash2);
+    expect(flash3).toBeGreaterThan(cudnn);
+    const r = await json(args('flash3', '8192'));
+    expect(r.implementation).toBe('flash3');
+    expect(r.kind).toBe('measured');
+  });
+  it('is slower at short sequences (the curve rises with sequence length)', async () => {
+    const short = (await json(args('flash3', '1024'))).efficiency as number;
+    const long = (await json(args('flash3', '16384'))).efficiency as number;
+    expect(short).toBeLessThan(long);
+  });
+  it('refuses an implementation with no published table for the GPU, naming --impl', async () => {
+    const r = await runCli(['kernel', ...args('flash3', '4096', 'mi300x')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--impl');
+    const bad = await runCli(['kernel', ...args('flash9', '4096')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--impl');
+  });
+});

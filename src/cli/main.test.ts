@@ -75,7 +75,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unknown KV precision',
       ['kv', 'llama-3-8b', '--precision', 'fp6'],
-      "error: --precision: must be one of bf16, fp16, fp8, int8, int4, got 'fp6'",
+      "error: --precision: must be one of bf16, fp16, fp8, int8, int4, nvfp4, got 'fp6'",
     ],
     [
       'unknown GPU',
@@ -125,7 +125,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unknown weight format',
       ['memory', 'llama-3-8b', '--mode', 'infer', '--weights', 'int3'],
-      "error: --weights: must be one of fp32, bf16, fp16, fp8, int8, int4, nf4, fp4, got 'int3'",
+      "error: --weights: must be one of fp32, bf16, fp16, fp8, int8, int4, nf4, fp4, nvfp4, mxfp4, mxfp8, got 'int3'",
     ],
     [
       'unknown GPU id for gpus',

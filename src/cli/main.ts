@@ -439,6 +439,10 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--seq-len <n>', 'tokens per sequence')
       .option('--head-dim <n>', 'head dimension', '128')
       .option('--pass <p>', 'forward | backward', 'forward')
+      .option(
+        '--impl <name>',
+        "flash2 | flash3 | cudnn | unfused: published per-implementation figures (default: the profile's FlashAttention efficiency)",
+      )
       .option('--no-causal', 'full (bidirectional) attention')
       .option('--json', 'machine-readable output')
       .action(kernelAction('kernelAttentionCommand')),

@@ -11,7 +11,7 @@ import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
+import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { loadModel } from './load-model.js';
 import { oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
@@ -245,6 +245,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
+    for (const [format, flag] of [
+      ...weightFormats.map((f) => [f, '--weights'] as const),
+      [kvFormat, '--kv'] as const,
+    ]) {
+      const unsupported = formatSupportError(format, hw.gpu);
+      if (unsupported !== null) inputError('infeasible', [flag], unsupported);
+    }
     const energy = energyAssumptions(hw.gpu, hw.cluster, { region: o.region });
     const usdPerGpuHour = owned
       ? ownedUsdPerGpuHour(owned) + energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh)

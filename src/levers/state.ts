@@ -5,11 +5,17 @@
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import type { FinetuneMethod } from '../core/adaptation/finetune.js';
+import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import type { KvFormat, WeightFormat, WeightSparsity } from '../core/precision.js';
+import {
+  formatSupportError,
+  type KvFormat,
+  type WeightFormat,
+  type WeightSparsity,
+} from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
@@ -150,6 +156,13 @@ export function stateFor(
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
     };
+  for (const [format, field] of [
+    [b.weights, 'weights'],
+    [b.kv, 'kv'],
+  ] as const) {
+    const unsupported = formatSupportError(format, gpu);
+    if (unsupported !== null) inputError('infeasible', ['baseline', field], unsupported);
+  }
   return {
     ...common,
     kind: 'serve',

@@ -3,9 +3,11 @@
  * context, a precision the GPU has — the same ones the CLI makes on its flags, so that a scenario
  * accepts nothing the CLI refuses. Each issue names the scenario path (`phases[0].seqLen`), never a flag.
  */
+
 import { type Accelerator, findApi, findGpu, findGrid, findModel } from '../catalog/catalog.js';
 import { InputError, type InputIssue } from '../core/errors.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
+import { formatSupportError } from '../core/precision.js';
 import type { Scenario } from './schema.js';
 
 type Path = readonly (string | number)[];
@@ -61,6 +63,11 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
         break;
       case 'serve':
         context(at('outputTokens'), phase.inputTokens + phase.outputTokens, 'inputTokens + outputTokens =');
+        for (const field of ['weights', 'kv'] as const) {
+          const unsupported = gpu === null ? null : formatSupportError(phase[field], gpu);
+          if (unsupported !== null)
+            issues.push({ code: 'infeasible', path: at(field), message: unsupported });
+        }
         if (phase.compareWithApi !== undefined)
           found(issues, at('compareWithApi'), () => findApi(phase.compareWithApi!));
         break;

@@ -6,27 +6,18 @@ import { type Accelerator, findCluster, findGpu } from '../../catalog/catalog.js
 import { inputError } from '../../core/errors.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
-import type { Datatype } from '../../core/hardware/hardware-spec.js';
+import { ATTENTION_IMPLEMENTATIONS } from '../../core/hardware/efficiency.js';
+import { DATATYPES } from '../../core/hardware/hardware-spec.js';
 import {
   attentionSeconds,
   gemmPrediction,
   gemmSeconds,
   memorySeconds,
 } from '../../core/hardware/roofline.js';
+import { DATATYPE_BYTES } from '../../core/precision.js';
 import { formatBytes, formatFlops, toJson } from '../format.js';
 import { oneOf, positiveInteger, positiveNumber } from '../options.js';
 
-const DATATYPES: readonly Datatype[] = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'fp4', 'int8', 'int4'];
-const INPUT_BYTES: Readonly<Record<Datatype, number>> = {
-  fp32: 4,
-  tf32: 4,
-  bf16: 2,
-  fp16: 2,
-  fp8: 1,
-  int8: 1,
-  fp4: 0.5,
-  int4: 0.5,
-};
 const COLLECTIVES: readonly Collective[] = [
   'all-reduce',
   'reduce-scatter',
@@ -79,7 +70,7 @@ export function kernelGemmCommand(o: KernelOptions): string {
   const count = positiveInteger(o.count as string | undefined, '--count', 1);
   const available = DATATYPES.filter((d) => gpu.peakFlopsPerSecond[d] !== undefined);
   const datatype = oneOf(o.dtype as string | undefined, '--dtype', available, 'bf16');
-  const inputBytes = INPUT_BYTES[datatype];
+  const inputBytes = DATATYPE_BYTES[datatype];
   const peak = gpu.peakFlopsPerSecond[datatype]!;
   const shaped = gemmPrediction(gpu, datatype, m, n, k, inputBytes, count);
   const seconds = shaped?.seconds ?? gemmSeconds(gpu, datatype, m, n, k, inputBytes, count);
@@ -155,12 +146,29 @@ export function kernelAttentionCommand(o: KernelOptions): string {
   // Attention FLOPs 4·b·h·s²·d, halved when causal (FlashAttention-2, Sec. 4.1); backward 2.5× forward.
   const forwardFlops = (4 * batch * heads * seqLen ** 2 * headDim) / (causal ? 2 : 1);
   const flops = pass === 'backward' ? 2.5 * forwardFlops : forwardFlops;
-  const seconds = attentionSeconds(gpu, flops, pass);
+  const implementation =
+    o.impl === undefined ? undefined : oneOf(o.impl as string, '--impl', ATTENTION_IMPLEMENTATIONS, 'flash3');
+  const tables = gpu.efficiency.attentionImplementations ?? {};
+  if (implementation !== undefined && tables[implementation] === undefined) {
+    const listed = Object.keys(tables);
+    inputError(
+      'unsupported',
+      ['--impl'],
+      `no published ${implementation} attention figures for ${gpu.id} (profile '${gpu.efficiency.id}')${listed.length > 0 ? `; it has ${listed.join(', ')}` : '; omit --impl for its FlashAttention efficiency'}`,
+    );
+  }
+  const kernel = implementation === undefined ? undefined : { implementation, seqLen };
+  const seconds = attentionSeconds(gpu, flops, pass, kernel);
   const peak = gpu.peakFlopsPerSecond.bf16!;
   const fromMeasurement = gpu.efficiency.kernels !== undefined;
+  const tableNote =
+    pass === 'forward'
+      ? `published ${implementation} forward efficiency at ${seqLen} tokens (profile '${gpu.efficiency.id}', head dim 128 table)`
+      : `published ${implementation} forward efficiency at ${seqLen} tokens × the profile's backward/forward ratio (estimate)`;
   const result = {
     kernel: 'attention',
     gpu: gpu.id,
+    implementation: implementation ?? 'flash',
     pass,
     causal,
     batch,
@@ -171,14 +179,24 @@ export function kernelAttentionCommand(o: KernelOptions): string {
     flops,
     flopsPerSecond: flops / seconds,
     efficiency: flops / seconds / peak,
-    kind: fromMeasurement ? 'measured' : 'estimate',
-    note: fromMeasurement
-      ? `FlashAttention efficiency measured on this GPU (profile '${gpu.efficiency.id}')`
-      : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`,
+    kind:
+      implementation !== undefined
+        ? pass === 'forward'
+          ? 'measured'
+          : 'estimate'
+        : fromMeasurement
+          ? 'measured'
+          : 'estimate',
+    note:
+      implementation !== undefined
+        ? tableNote
+        : fromMeasurement
+          ? `FlashAttention efficiency measured on this GPU (profile '${gpu.efficiency.id}')`
+          : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`,
   };
   if (o.json) return toJson(result);
   return [
-    `${gpu.name}: ${causal ? 'causal ' : ''}attention ${pass}, batch ${batch} × ${heads} heads × ${seqLen} tokens × d ${headDim} (BF16)`,
+    `${gpu.name}: ${causal ? 'causal ' : ''}${implementation ?? 'flash'} attention ${pass}, batch ${batch} × ${heads} heads × ${seqLen} tokens × d ${headDim} (BF16)`,
     `time         ${us(seconds)}`,
     `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${pct(result.efficiency)} of the BF16 peak (${formatFlops(flops)})`,
     `basis        ${result.kind}: ${result.note}`,

@@ -18,9 +18,19 @@ export interface ClusterSpec {
 export const DEFAULT_SCALE_UP_LATENCY_SECONDS = 3e-6;
 export const DEFAULT_SCALE_OUT_LATENCY_SECONDS = 5e-6;
 
-/** A cluster built from a GPU's own catalog entry: nodes of its scale-up domain (at most 8 GPUs). */
+/**
+ * GPUs on one scale-up tier of a GPU's own catalog entry. An NVLink switch domain is one tier however
+ * many trays it spans: a GB200/GB300 NVL72 rack puts 72 GPUs on NVLink 5 (NVIDIA GB200 NVL72
+ * specifications: 130 TB/s over 72 GPUs), so TP/EP groups up to 72 stay on NVLink. Other fabrics
+ * (PCIe servers, TPU and Trainium tori, whose multi-hop links are not a flat switch) count 8 per node.
+ */
+export function scaleUpTierSize(gpu: HardwareSpec): number {
+  return gpu.scaleUp.fabric === 'nvlink' ? gpu.scaleUp.domainSize : Math.min(8, gpu.scaleUp.domainSize);
+}
+
+/** A cluster built from a GPU's own catalog entry: "nodes" are its scale-up tier (scaleUpTierSize). */
 export function defaultCluster(gpu: HardwareSpec): ClusterSpec {
-  const gpusPerNode = Math.min(8, gpu.scaleUp.domainSize);
+  const gpusPerNode = scaleUpTierSize(gpu);
   return {
     gpu,
     gpusPerNode,

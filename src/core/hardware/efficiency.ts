@@ -12,15 +12,32 @@ export interface EfficiencyCurve {
   readonly points: readonly { readonly size: number; readonly efficiency: number }[];
 }
 
+/**
+ * Attention kernels by implementation: FlashAttention-2 (Dao 2023), FlashAttention-3 (Shah et al.
+ * 2024), cuDNN's fused attention, and unfused attention (separate QKᵀ, softmax and ·V kernels that
+ * write the s×s scores to memory, as 2021–22 Megatron-LM ran it).
+ */
+export const ATTENTION_IMPLEMENTATIONS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
+export type AttentionImplementation = (typeof ATTENTION_IMPLEMENTATIONS)[number];
+
+/** One implementation's published forward efficiency (fraction of the BF16 peak) over sequence length. */
+export interface AttentionImplementationCurve {
+  readonly forward: EfficiencyCurve;
+}
+
 export interface EfficiencyProfile {
   readonly id: string;
   /** Architecture family (hopper, blackwell, …): the unit stack and engine calibrations are fitted per. */
   readonly family: string;
-  /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back to bf16. */
+  /** GEMM efficiency vs FLOPs per GEMM, per datatype; a missing datatype falls back (gemmCurve). */
   readonly gemm: Readonly<Partial<Record<Datatype, EfficiencyCurve>>> & { readonly bf16: EfficiencyCurve };
   /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */
   readonly attentionForward: number;
   readonly attentionBackward: number;
+  /** Published efficiency by implementation over sequence length (absent: only the scalars above). */
+  readonly attentionImplementations?: Readonly<
+    Partial<Record<AttentionImplementation, AttentionImplementationCurve>>
+  >;
   /** Memory-bound kernel efficiency vs bytes moved per kernel. */
   readonly memory: EfficiencyCurve;
   /** Achieved fraction of link bandwidth for collectives on the scale-up and scale-out networks. */
@@ -54,6 +71,20 @@ export function curveEfficiency(curve: EfficiencyCurve, size: number): number {
   return points[points.length - 1]!.efficiency;
 }
 
+/**
+ * The datatype whose published curve stands in for one a profile lacks: 4-bit and block-scaled 8-bit
+ * GEMMs take FP8's (the narrower the type, the smaller the share of its peak a GEMM reaches, as the
+ * FP8 curves sit below the BF16 ones); everything else BF16's.
+ */
+const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
+  fp4: 'fp8',
+  nvfp4: 'fp8',
+  mxfp4: 'fp8',
+  mxfp8: 'fp8',
+};
+
+/** The GEMM efficiency curve of `datatype`: its own, else its stand-in's, else BF16's. */
 export function gemmCurve(profile: EfficiencyProfile, datatype: Datatype): EfficiencyCurve {
-  return profile.gemm[datatype] ?? profile.gemm.bf16;
+  const standIn = CURVE_STAND_IN[datatype];
+  return profile.gemm[datatype] ?? (standIn && profile.gemm[standIn]) ?? profile.gemm.bf16;
 }

@@ -4,7 +4,26 @@
  */
 import type { EfficiencyProfile } from './efficiency.js';
 
-export type Datatype = 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'fp4' | 'int8' | 'int4';
+/**
+ * Tensor-core input datatypes. `fp4` is the unscaled FP4 peak a datasheet prints; the block-scaled
+ * formats are named for their scaling: `nvfp4` (E2M1 values, one FP8 E4M3 scale per 16: NVIDIA,
+ * "Introducing NVFP4", 2025), `mxfp4` and `mxfp8` (E2M1 / E4M3 values, one E8M0 scale per 32: OCP
+ * Microscaling Formats (MX) v1.0, Sec. 5). A GPU lists a peak only for the formats its tensor cores run.
+ */
+export const DATATYPES = [
+  'fp32',
+  'tf32',
+  'bf16',
+  'fp16',
+  'fp8',
+  'fp4',
+  'nvfp4',
+  'mxfp4',
+  'mxfp8',
+  'int8',
+  'int4',
+] as const;
+export type Datatype = (typeof DATATYPES)[number];
 
 export interface HardwareSpec {
   readonly id: string;

@@ -5,7 +5,7 @@
  * the roofline (Williams et al. 2009) of compute at the size-dependent efficiency curve and memory at
  * the size-dependent bandwidth curve.
  */
-import { curveEfficiency, gemmCurve } from './efficiency.js';
+import { type AttentionImplementation, curveEfficiency, gemmCurve } from './efficiency.js';
 import type { Datatype, HardwareSpec } from './hardware-spec.js';
 import {
   type GemmPrediction,
@@ -15,6 +15,16 @@ import {
   predictGemm,
   streamSeconds,
 } from './kernel-model.js';
+
+/**
+ * The dense peak of `datatype` (BF16's where the GPU lists none) times the share a multi-node run
+ * sustains: the rate every GEMM model divides by.
+ */
+function sustainedPeak(hw: HardwareSpec, datatype: Datatype): number {
+  return (
+    (hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!) * hw.efficiency.sustainedComputeFraction
+  );
+}
 
 /**
  * The GEMM model's full answer for `count` GEMMs of shape (m×k)·(k×n) run as one batched launch, or
@@ -31,19 +41,12 @@ export function gemmPrediction(
 ): GemmPrediction | null {
   const model = hw.efficiency.kernels;
   if (!model || !hw.computeUnits || m <= 0 || n <= 0 || k <= 0 || count <= 0) return null;
-  const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
-  return predictGemm(
-    model,
+  const [params, rate, bw] = [
     gemmParameters(model, datatype),
-    hw.computeUnits,
-    peak * hw.efficiency.sustainedComputeFraction,
+    sustainedPeak(hw, datatype),
     hw.memoryBytesPerSecond,
-    m,
-    n,
-    k,
-    bytesPerElement,
-    count,
-  );
+  ];
+  return predictGemm(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
 }
 
 /** Seconds for `count` GEMMs of shape (m×k)·(k×n) in `datatype` (inputs at `bytesPerElement`, BF16 output). */
@@ -58,19 +61,15 @@ export function gemmSeconds(
 ): number {
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
   const flops = 2 * m * n * k;
-  const peak = hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!;
   const model = hw.efficiency.kernels;
   if (model && hw.computeUnits) {
     const params = gemmParameters(model, datatype);
-    const rate = peak * hw.efficiency.sustainedComputeFraction;
+    const rate = sustainedPeak(hw, datatype);
     const bw = hw.memoryBytesPerSecond;
     return gemmKernelSeconds(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
   }
   const computeSeconds =
-    flops /
-    (peak *
-      curveEfficiency(gemmCurve(hw.efficiency, datatype), flops) *
-      hw.efficiency.sustainedComputeFraction);
+    flops / (sustainedPeak(hw, datatype) * curveEfficiency(gemmCurve(hw.efficiency, datatype), flops));
   return count * Math.max(computeSeconds, memorySeconds(hw, gemmBytes(m, n, k, bytesPerElement)));
 }
 
@@ -82,9 +81,42 @@ export function memorySeconds(hw: HardwareSpec, bytes: number): number {
   return bytes / (hw.memoryBytesPerSecond * curveEfficiency(hw.efficiency.memory, bytes));
 }
 
-/** Seconds for FlashAttention doing `flops` (BF16), forward or backward. */
-export function attentionSeconds(hw: HardwareSpec, flops: number, pass: 'forward' | 'backward'): number {
+/** Which attention kernel runs and at what sequence length (the tables are indexed by it). */
+export interface AttentionKernel {
+  readonly implementation: AttentionImplementation;
+  readonly seqLen: number;
+}
+
+/**
+ * Efficiency of an attention pass as a fraction of the BF16 peak. Without a kernel (or where the
+ * profile has no table for it): the profile's FlashAttention scalars. With one: the implementation's
+ * published forward curve at `seqLen`; its backward is that times the profile's backward/forward
+ * ratio (an estimate: the tables are forward-only).
+ */
+export function attentionEfficiency(
+  hw: HardwareSpec,
+  pass: 'forward' | 'backward',
+  kernel?: AttentionKernel,
+): number {
+  const e = hw.efficiency;
+  const table = kernel ? e.attentionImplementations?.[kernel.implementation] : undefined;
+  if (!table || !kernel) return pass === 'forward' ? e.attentionForward : e.attentionBackward;
+  const forward = curveEfficiency(table.forward, kernel.seqLen);
+  return pass === 'forward' ? forward : (forward * e.attentionBackward) / e.attentionForward;
+}
+
+/** Seconds for an attention kernel doing `flops` (BF16), forward or backward. */
+export function attentionSeconds(
+  hw: HardwareSpec,
+  flops: number,
+  pass: 'forward' | 'backward',
+  kernel?: AttentionKernel,
+): number {
   if (flops <= 0) return 0;
-  const efficiency = pass === 'forward' ? hw.efficiency.attentionForward : hw.efficiency.attentionBackward;
-  return flops / (hw.peakFlopsPerSecond.bf16! * efficiency * hw.efficiency.sustainedComputeFraction);
+  return (
+    flops /
+    (hw.peakFlopsPerSecond.bf16! *
+      attentionEfficiency(hw, pass, kernel) *
+      hw.efficiency.sustainedComputeFraction)
+  );
 }

@@ -30,7 +30,17 @@ export function operationSeconds(op: Operation, cluster: ClusterSpec): number {
     }
     case 'attention':
       // Roofline: FLOPs at the attention efficiency vs the K/V bytes it reads (decode is memory-bound).
-      return Math.max(attentionSeconds(hw, op.flops, op.pass), memorySeconds(hw, op.kvBytes));
+      return Math.max(
+        attentionSeconds(
+          hw,
+          op.flops,
+          op.pass,
+          op.implementation === 'flash'
+            ? undefined
+            : { implementation: op.implementation, seqLen: op.kvLength },
+        ),
+        memorySeconds(hw, op.kvBytes),
+      );
     case 'mixer':
       // Roofline: FLOPs at the attention efficiency vs the bytes it streams (the conv and decode
       // recurrences are memory-bound; the chunked scans compute-bound).

@@ -5,6 +5,7 @@
  */
 
 import type { Collective } from '../hardware/collectives.js';
+import type { AttentionImplementation } from '../hardware/efficiency.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
 import type { AdapterRuntime } from './adapters.js';
 
@@ -88,7 +89,11 @@ export interface AttentionOp {
   readonly name: string;
   readonly component: 'attentionScores';
   readonly pass: 'forward' | 'backward';
-  readonly implementation: 'flash';
+  /**
+   * 'flash': the GPU profile's FlashAttention efficiency (measured or the family's published figure);
+   * a named implementation: its published curve over kvLength where the profile has one.
+   */
+  readonly implementation: 'flash' | AttentionImplementation;
   /** Sequences in the call, and query tokens per sequence on this GPU. */
   readonly batch: number;
   readonly queryLength: number;

@@ -2,6 +2,7 @@
 
 import { findGpu } from '../../catalog/catalog.js';
 import { defaultPrice } from '../../catalog/training-defaults.js';
+import { formatSupportError } from '../../core/precision.js';
 import type { LeverKind } from '../kind.js';
 import { constraintsFrom, type LeverState } from '../state.js';
 
@@ -22,7 +23,16 @@ export const gpu: LeverKind<'gpu'> = {
             constraints: lever.layout ? constraintsFrom(lever.layout) : s.constraints,
             precision: s.precision === 'fp8' && !gpu.peakFlopsPerSecond.fp8 ? 'bf16' : s.precision,
           }
-        : { ...s, gpuId: gpu.id, usdPerGpuHour };
+        : {
+            ...s,
+            gpuId: gpu.id,
+            usdPerGpuHour,
+            // Block-scaled formats the new GPU lacks fall back as FP8 does above: MXFP8 → FP8,
+            // NVFP4/MXFP4 weights → MXFP4 storage with FP8 compute, NVFP4 KV → FP8.
+            weights:
+              formatSupportError(s.weights, gpu) === null ? s.weights : s.weights === 'mxfp8' ? 'fp8' : 'fp4',
+            kv: formatSupportError(s.kv, gpu) === null ? s.kv : 'fp8',
+          };
     return {
       state,
       caveat: `${gpu.name} at $${usdPerGpuHour.toFixed(2)}/GPU-hour${lever.usdPerGpuHour === undefined ? ' (catalog, lowest on-demand)' : ''}; no quality effect`,

@@ -1,0 +1,237 @@
+/**
+ * Every 2025–26 accelerator of issue 14 through the CLI: train, serve, memory (train and infer) and
+ * kernel exit 0 (3 where the model does not fit) with finite --json numbers; block-scaled datatypes
+ * (NVFP4, MXFP4, MXFP8) are refused with exit 2 on GPUs whose datasheet lists none.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../test/run-cli.js';
+import { loadCatalog } from '../catalog/catalog.js';
+import { formatSupportError } from '../core/precision.js';
+import { applyLever } from '../levers/levers.js';
+import type { Lever, ServingBaseline } from '../levers/schema.js';
+import { baselineState } from '../levers/state.js';
+
+const NEW_GPUS = [
+  'b300',
+  'gb300',
+  'mi355x',
+  'tpu-v6e',
+  'tpu7x',
+  'trainium2',
+  'rtx-pro-6000',
+  'rtx-5090',
+  'h20',
+] as const;
+/** Google and AWS publish no power figure for these chips: training energy (and so train) is refused. */
+const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x', 'trainium2']);
+/** GPUs without a catalog rental price get one on the command line (the cost is not under test). */
+const PRICE = ['--price-per-gpu-hour', '2'];
+
+function finiteNumbers(value: unknown, path = '$'): void {
+  if (typeof value === 'number') expect(Number.isFinite(value), path).toBe(true);
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) finiteNumbers(v, `${path}[${i}]`);
+  } else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) finiteNumbers(v, `${path}.${k}`);
+}
+
+async function runJson(args: string[], allowed: number[] = [0]): Promise<Record<string, unknown>> {
+  const { code, stdout, stderr } = await runCli([...args, '--json']);
+  expect(allowed, `${args.join(' ')} → exit ${code}: ${stderr}`).toContain(code);
+  expect(stdout).not.toMatch(/NaN|Infinity/);
+  const json = JSON.parse(stdout) as Record<string, unknown>;
+  finiteNumbers(json);
+  return json;
+}
+
+describe.each(NEW_GPUS)('every command runs on %s', { timeout: 180_000 }, (gpu) => {
+  it('train, serve', async () => {
+    const train = [
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      gpu,
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      ...PRICE,
+    ];
+    const serve = [
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      gpu,
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+      ...PRICE,
+    ];
+    for (const args of [train, serve]) {
+      if (NO_POWER.has(gpu)) {
+        // The run's energy (part of its cost) needs a power figure: a clear refusal, exit 2.
+        const r = await runCli(args);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`no power figure for ${gpu}`);
+      } else await runJson(args);
+    }
+  });
+  it('memory --mode train and --mode infer', async () => {
+    await runJson(['memory', 'llama-3-8b', '--mode', 'train', '--gpu', gpu, '--tp', '8'], [0, 3]);
+    await runJson(['memory', 'llama-3-8b', '--mode', 'infer', '--gpu', gpu, '--batch', '8'], [0, 3]);
+  });
+  it('kernel gemm, memory, attention, collective', async () => {
+    const gemm = await runJson(['kernel', 'gemm', '--gpu', gpu, '--m', '4096', '--n', '4096', '--k', '4096']);
+    expect(gemm.seconds as number).toBeGreaterThan(0);
+    await runJson(['kernel', 'memory', '--gpu', gpu, '--bytes', '1e9']);
+    await runJson([
+      'kernel',
+      'attention',
+      '--gpu',
+      gpu,
+      '--batch',
+      '1',
+      '--heads',
+      '32',
+      '--seq-len',
+      '4096',
+      '--head-dim',
+      '128',
+    ]);
+    await runJson([
+      'kernel',
+      'collective',
+      '--gpu',
+      gpu,
+      '--kind',
+      'all-reduce',
+      '--bytes',
+      '1e8',
+      '--group',
+      '8',
+    ]);
+  });
+});
+
+describe('block-scaled datatypes', () => {
+  it('run where the datasheet lists them: an NVFP4 GEMM on a B300 is faster than its BF16 GEMM', async () => {
+    const shape = ['--m', '8192', '--n', '8192', '--k', '8192'];
+    const bf16 = await runJson(['kernel', 'gemm', '--gpu', 'b300', ...shape, '--dtype', 'bf16']);
+    const nvfp4 = await runJson(['kernel', 'gemm', '--gpu', 'b300', ...shape, '--dtype', 'nvfp4']);
+    expect(nvfp4.seconds as number).toBeLessThan(bf16.seconds as number);
+    await runJson([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'b200',
+      '--weights',
+      'nvfp4',
+      '--kv',
+      'nvfp4',
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+    ]);
+    await runJson([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'mi355x',
+      '--weights',
+      'mxfp4',
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+      ...PRICE,
+    ]);
+  });
+  it.each([
+    [
+      'h100',
+      [
+        'serve',
+        '--model',
+        'llama-3-8b',
+        '--weights',
+        'nvfp4',
+        '--input-tokens',
+        '100',
+        '--output-tokens',
+        '10',
+      ],
+      '--weights',
+    ],
+    [
+      'a100',
+      [
+        'serve',
+        '--model',
+        'llama-3-8b',
+        '--weights',
+        'mxfp8',
+        '--input-tokens',
+        '100',
+        '--output-tokens',
+        '10',
+      ],
+      '--weights',
+    ],
+    [
+      'mi300x',
+      ['serve', '--model', 'llama-3-8b', '--kv', 'nvfp4', '--input-tokens', '100', '--output-tokens', '10'],
+      '--kv',
+    ],
+    ['h200', ['kernel', 'gemm', '--m', '64', '--n', '64', '--k', '64', '--dtype', 'mxfp4'], '--dtype'],
+  ])('are refused on %s (exit 2 naming %s)', async (gpu, args, flag) => {
+    const r = await runCli([...args, '--gpu', gpu]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(flag);
+    expect(r.stderr).toMatch(/MXFP|NVFP|mxfp|nvfp/);
+  });
+  it('are refused exactly on the catalog GPUs whose datasheet lists no peak for them', () => {
+    for (const gpu of loadCatalog().gpus.values()) {
+      for (const format of ['nvfp4', 'mxfp4', 'mxfp8'] as const) {
+        const error = formatSupportError(format, gpu);
+        if (gpu.peakFlopsPerSecond[format] === undefined) {
+          expect(error, `${gpu.id} ${format}`).toContain(gpu.id);
+          expect(error).toContain(format.toUpperCase());
+        } else expect(error, `${gpu.id} ${format}`).toBeNull();
+      }
+      // Other formats are never refused on their datatype (weight-only kernels dequantise them).
+      for (const format of ['bf16', 'fp8', 'fp4', 'int4', 'nf4'] as const)
+        expect(formatSupportError(format, gpu)).toBeNull();
+    }
+    expect(formatSupportError('nvfp4', loadCatalog().gpus.get('h100-sxm')!)).not.toBeNull();
+    expect(formatSupportError('nvfp4', loadCatalog().gpus.get('b300')!)).toBeNull();
+  });
+});
+
+describe('levers with block-scaled formats', () => {
+  const baseline = (gpu: string) =>
+    ({
+      kind: 'serve',
+      model: 'llama-3-8b',
+      gpu,
+      weights: 'nvfp4',
+      kv: 'nvfp4',
+      inputTokens: 1000,
+      outputTokens: 200,
+      tokensPerDay: 1e9,
+      days: 30,
+    }) as unknown as ServingBaseline;
+  it('a serving baseline in NVFP4 is refused on an H100, naming the field', () => {
+    expect(() => baselineState(baseline('h100'))).toThrow(/NVFP4/);
+  });
+  it('the gpu lever maps NVFP4 weights and KV to MXFP4 storage and FP8 KV on a GPU without NVFP4', () => {
+    const s = baselineState(baseline('b200'));
+    const { state } = applyLever(s, { lever: 'gpu', gpu: 'h100' } as Lever, 0);
+    expect(state.kind === 'serve' && [state.weights, state.kv]).toEqual(['fp4', 'fp8']);
+  });
+});
