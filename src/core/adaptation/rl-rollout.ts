@@ -7,7 +7,7 @@
  * lengths, not their mean, sets the rollout time (Yu et al. 2025, DAPO Sec. 3.4; Fu et al. 2025,
  * AReaL Sec. 1; Zhong et al. 2025, StreamRL Sec. 2.2).
  */
-import { inputError } from '../errors.js';
+import { DoesNotFitError, inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { replicaOptions } from '../inference/deployment.js';
 import { type EngineProfile, kvCapacity } from '../inference/engine.js';
@@ -33,6 +33,8 @@ export interface RolloutOptions {
   readonly weightFormat: WeightFormat;
   readonly kvFormat: KvFormat;
   readonly seed?: number;
+  /** The input that sets `gpus`, named when the rollout does not fit (default `--gpus`). */
+  readonly gpusPath?: string;
 }
 
 export interface RolloutTime {
@@ -159,10 +161,11 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
   const meanResponse = total / lengths.length;
 
   const shapes = replicaShapes(spec, cluster, o, o.promptTokens + meanResponse / 2);
+  const doesNotFit: (message: string) => never = (message) => {
+    throw new DoesNotFitError({ code: 'infeasible', path: [o.gpusPath ?? '--gpus'], message });
+  };
   if (shapes.length === 0)
-    inputError(
-      'infeasible',
-      ['--rollout-gpus'],
+    doesNotFit(
       `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
     );
   const requestsOf = (replicas: number, i: number): SimRequest[] => {
@@ -194,9 +197,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
       best = { r, first };
   }
   if (!best)
-    inputError(
-      'infeasible',
-      ['--rollout-gpus'],
+    doesNotFit(
       `${spec.name} cannot generate every response on ${o.gpus} × ${cluster.gpu.id}: a replica has no room for its longest sequence`,
     );
   const replicas = o.gpus / replicaGpus(best.r);

@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
-import { InputError } from '../errors.js';
+import { DoesNotFitError, InputError } from '../errors.js';
 import { generationTime } from '../inference/generation.js';
 import { expectedExpertsTouched, servingStepSeconds } from '../inference/serving-step.js';
 import { paramCount } from '../model/param-count.js';
@@ -153,6 +153,11 @@ describe('GRPO plan', () => {
     expect(() =>
       planRl(qwen, cluster, { ...base, promptsPerStep: 1_000_000, samplesPerPrompt: 64 }),
     ).toThrowError('--prompts: one rollout replica would generate');
+    // A model that does not fit for generation is "does not fit" (exit 3), naming the pool's flag.
+    expect(() => planRl(spec('deepseek-v3'), cluster, { ...base, gpus: 8 })).toThrowError(DoesNotFitError);
+    expect(() => planRl(spec('deepseek-v3'), cluster, { ...base, gpus: 8 })).toThrowError(
+      '--gpus: deepseek-v3 does not fit for generation',
+    );
   });
 });
 

@@ -207,6 +207,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     weightFormat: o.rolloutWeights,
     kvFormat: o.rolloutKv,
     seed: o.seed,
+    gpusPath: placement === 'separate' ? '--rollout-gpus' : '--gpus',
   });
   const generation: RolloutTime = {
     ...simulated,
