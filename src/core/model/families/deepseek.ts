@@ -3,9 +3,9 @@
  * MLA, shared + routed experts, dense first layers, MTP (modeling_deepseek_v3.py); V3.2 and GLM-5
  * add the DSA lightning indexer on every layer (modeling_deepseek_v32.py, modular_glm_moe_dsa.py).
  */
-import type { MlaAttention, MoeSpec, SparseAttentionSpec } from '../spec.js';
+import type { MlaAttention, SparseAttentionSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { baseSpec, type Family, layersByIndex, readCommon, readGatedMlp, readMoe } from './readers.js';
+import { decoder, type Family, type MoeKeys, readGatedMlp } from './readers.js';
 
 export function readMla(f: Fields): MlaAttention {
   return {
@@ -19,18 +19,6 @@ export function readMla(f: Fields): MlaAttention {
   };
 }
 
-/** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
-export function readDeepseekMoe(f: Fields, routerBias?: boolean): MoeSpec {
-  return readMoe(f, {
-    experts: 'n_routed_experts',
-    expertSize: 'moe_intermediate_size',
-    shared: { countKey: 'n_shared_experts' },
-    // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
-    routerBias: routerBias ?? f.string('topk_method', 'greedy') === 'noaux_tc',
-    groupRouting: true,
-  });
-}
-
 /** The DSA lightning indexer (DeepseekV32Indexer): `index_n_heads`, `index_head_dim`, `index_topk`. */
 export function readIndexer(f: Fields): SparseAttentionSpec {
   return {
@@ -40,33 +28,38 @@ export function readIndexer(f: Fields): SparseAttentionSpec {
   };
 }
 
+/** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
+export function deepseekMoeKeys(f: Fields, routerBias?: boolean): MoeKeys {
+  return {
+    experts: 'n_routed_experts',
+    expertSize: 'moe_intermediate_size',
+    shared: { countKey: 'n_shared_experts' },
+    // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
+    routerBias: routerBias ?? f.string('topk_method', 'greedy') === 'noaux_tc',
+    groupRouting: true,
+  };
+}
+
 function deepseekFamily(options: { readonly sparse: boolean; readonly routerBias?: boolean }): Family {
   return (f, name) => {
-    const c = readCommon(f, name);
-    const attention = readMla(f);
-    const moe = f.has('n_routed_experts') ? readDeepseekMoe(f, options.routerBias) : null;
+    const hasMoe = f.has('n_routed_experts');
     // DeepseekV3DecoderLayer: MoE when n_routed_experts and layer_idx >= first_k_dense_replace and
     // layer_idx % moe_layer_freq == 0.
     const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
     const freq = f.positiveInt('moe_layer_freq', { fallback: 1, max: MAX.layers });
     const sparse = options.sparse ? readIndexer(f) : null;
-    if (sparse && attention.qLoraRank === null) {
+    const spec = decoder(f, name, {
+      attention: readMla,
+      mlp: readGatedMlp(f),
+      layout: (_g, n) => ({ window: null, kinds: Array(n).fill(sparse ? 'sparse' : 'full') }),
+      layerMlp: (i) => (hasMoe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense'),
+      moe: deepseekMoeKeys(f, options.routerBias),
+      mtpKey: 'num_nextn_predict_layers',
+    });
+    if (sparse && spec.attention.kind === 'mla' && spec.attention.qLoraRank === null) {
       f.fail('q_lora_rank', 'is required by the DSA indexer (its queries are projected from the q latent)');
     }
-    return {
-      ...baseSpec(f, c, {
-        attention,
-        mlp: readGatedMlp(f),
-        layers: layersByIndex(
-          c.numLayers,
-          (i) => (moe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense'),
-          () => (sparse ? 'sparse' : 'full'),
-        ),
-      }),
-      sparseAttention: sparse,
-      moe,
-      numMtpModules: f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }),
-    };
+    return { ...spec, sparseAttention: sparse };
   };
 }
 

@@ -4,34 +4,23 @@
  * (transformers `models/minimax_m2/modeling_minimax_m2.py`). The released checkpoints' MTP modules
  * are not built by the modelling code and are not counted.
  */
-import {
-  baseSpec,
-  type Family,
-  readCommon,
-  readGqa,
-  readMoe,
-  readUnusedMlp,
-  uniformLayers,
-} from './readers.js';
+import { decoder, type Family, readUnusedMlp } from './readers.js';
 
 export const minimaxM2: Family = (f, name) => {
-  const c = readCommon(f, name);
   const qkNorm = f.bool('use_qk_norm', true)
     ? f.string('qk_norm_type', 'per_layer') === 'per_layer'
       ? 'full'
       : 'per-head'
     : 'none';
-  return {
-    ...baseSpec(f, c, {
-      attention: readGqa(f, { qkvBias: false, outputBias: false, qkNorm }),
-      mlp: readUnusedMlp(f, 'shared_intermediate_size'),
-      layers: uniformLayers(c.numLayers, 'moe'),
-    }),
-    moe: readMoe(f, {
+  return decoder(f, name, {
+    attention: { qkvBias: false, outputBias: false, qkNorm },
+    mlp: readUnusedMlp(f, 'shared_intermediate_size'),
+    layerMlp: 'moe',
+    moe: {
       experts: 'num_local_experts',
       expertSize: 'intermediate_size',
       shared: { sizeKey: 'shared_intermediate_size', count: 1 },
       routerBias: f.bool('use_routing_bias', true),
-    }),
-  };
+    },
+  });
 };

@@ -6,15 +6,7 @@
  */
 import type { LayerSpec, Mamba2Spec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  readAttentionBias,
-  readCommon,
-  readGqa,
-  readMoe,
-  readStateDtypeBytes,
-} from './readers.js';
+import { decoder, type Family, readStateDtypeBytes } from './readers.js';
 
 const BLOCKS: Readonly<Record<string, LayerSpec>> = {
   M: { attention: 'mamba', mlp: 'none' },
@@ -60,47 +52,37 @@ function readPattern(f: Fields, numLayers: number): LayerSpec[] {
 }
 
 export const nemotronH: Family = (f, name) => {
-  const c = readCommon(f, name);
-  const layers = readPattern(f, c.numLayers);
+  const layers = readPattern(f, f.positiveInt('num_hidden_layers', { max: MAX.layers }));
   if (f.has('moe_latent_size')) {
     f.fail('moe_latent_size', 'is set: latent MoE (experts in a narrower latent space) is not supported yet');
   }
-  const mlpBias = f.bool('mlp_bias', false);
-  const hasMoe = layers.some((l) => l.mlp === 'moe');
-  const headDim = f.positiveInt(f.has('head_dim') ? 'head_dim' : 'attention_head_dim', {
-    max: MAX.headDim,
-    ...(f.has('head_dim') || f.has('attention_head_dim')
-      ? {}
-      : { fallback: c.hiddenSize / f.positiveInt('num_attention_heads') }),
-  });
-  const bias = readAttentionBias(f);
-  const base = baseSpec(f, c, {
-    attention: readGqa(f, { qkvBias: bias, outputBias: bias, headDim }),
+  const headDimKey = f.has('head_dim') ? 'head_dim' : 'attention_head_dim';
+  const spec = decoder(f, name, {
+    attention: f.has(headDimKey) ? { headDim: f.positiveInt(headDimKey, { max: MAX.headDim }) } : {},
+    layout: () => ({ window: null, kinds: layers.map((l) => l.attention) }),
     // NemotronHMLP: up_proj and down_proj (bias = mlp_bias), relu².
     mlp: {
       intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
       gated: false,
-      bias: mlpBias,
+      bias: f.bool('mlp_bias', false),
     },
-    layers,
+    layerMlp: (i) => layers[i]!.mlp,
+    // NemotronHMoE: ungated experts, router weight [E, h] + e_score_correction_bias [E], one shared
+    // expert NemotronHMLP(moe_shared_expert_intermediate_size).
+    moe: {
+      experts: 'n_routed_experts',
+      expertSize: 'moe_intermediate_size',
+      shared: { sizeKey: 'moe_shared_expert_intermediate_size', count: 1 },
+      gated: false,
+      routerBias: true,
+      groupRouting: true,
+    },
   });
   return {
-    ...base,
+    ...spec,
     // NemotronHBlock: one RMSNorm before its mixer.
     norm: { kind: 'rmsnorm', perLayer: 1 },
     stateSpace: layers.some((l) => l.attention === 'mamba') ? readMamba2(f) : null,
-    // NemotronHMoE: ungated experts, router weight [E, h] + e_score_correction_bias [E], one shared
-    // expert NemotronHMLP(moe_shared_expert_intermediate_size).
-    moe: hasMoe
-      ? readMoe(f, {
-          experts: 'n_routed_experts',
-          expertSize: 'moe_intermediate_size',
-          shared: { sizeKey: 'moe_shared_expert_intermediate_size', count: 1 },
-          gated: false,
-          routerBias: true,
-          groupRouting: true,
-        })
-      : null,
     activation: f.string('mlp_hidden_act', 'relu2'),
   };
 };

@@ -4,21 +4,10 @@
  * layers, MoE with a gated shared expert, and MTP (transformers `models/qwen3_next/modeling_qwen3_next.py`,
  * `models/qwen3_5/modular_qwen3_5.py`, `models/qwen3_5_moe/`).
  */
-import type { GatedDeltaNetSpec, LayerMixer, LayerMlp } from '../spec.js';
+import type { GatedDeltaNetSpec, LayerMixer } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  layersByIndex,
-  readAttentionBias,
-  readCommon,
-  readGatedMlp,
-  readGqa,
-  readLayerTypes,
-  readMoe,
-  readStateDtypeBytes,
-  readUnusedMlp,
-} from './readers.js';
+import { readQwenSparseLayers } from './qwen3.js';
+import { decoder, type Family, readLayerTypes, readStateDtypeBytes } from './readers.js';
 
 /** fla's `chunk_gated_delta_rule` chunk length (the chunked WY form used in training and prefill). */
 const GATED_DELTA_NET_CHUNK_TOKENS = 64;
@@ -53,40 +42,23 @@ function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
 
 function qwenHybrid(moe: boolean): Family {
   return (f, name) => {
-    const c = readCommon(f, name);
-    const bias = readAttentionBias(f);
-    const mixers = readHybridMixers(f, c.numLayers);
-    let mlp: (i: number) => LayerMlp = () => 'dense';
-    if (moe) {
+    const spec = decoder(f, name, {
+      // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
+      attention: { qkNorm: 'per-head', defaultHeadDim: 256, outputGate: f.bool('attn_output_gate', true) },
+      layout: (g, n) => ({ window: null, kinds: readHybridMixers(g, n) }),
       // Qwen3NextDecoderLayer: MoE unless in mlp_only_layers or off the decoder_sparse_step.
-      const mlpOnly = new Set(f.intList('mlp_only_layers', MAX.layers));
-      const step = f.positiveInt('decoder_sparse_step', { fallback: 1, max: MAX.layers });
-      mlp = (i) => (!mlpOnly.has(i) && (i + 1) % step === 0 ? 'moe' : 'dense');
-    }
-    const layers = layersByIndex(c.numLayers, mlp, (i) => mixers[i]!);
-    return {
-      ...baseSpec(f, c, {
-        // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
-        attention: readGqa(f, {
-          qkvBias: bias,
-          outputBias: bias,
-          qkNorm: 'per-head',
-          headDim: f.positiveInt('head_dim', { fallback: 256, max: MAX.headDim }),
-          outputGate: f.bool('attn_output_gate', true),
-        }),
-        mlp: layers.some((l) => l.mlp === 'dense') ? readGatedMlp(f) : readUnusedMlp(f),
-        layers,
-      }),
-      linearAttention: mixers.includes('linear') ? readGatedDeltaNet(f) : null,
+      layerMlp: moe ? readQwenSparseLayers(f) : 'dense',
       // Qwen3NextSparseMoeBlock: gate (h → E, no bias), experts, shared_expert and shared_expert_gate (h → 1).
-      moe: moe
-        ? readMoe(f, {
-            experts: 'num_experts',
-            expertSize: 'moe_intermediate_size',
-            shared: { sizeKey: 'shared_expert_intermediate_size', count: 1 },
-            sharedExpertGate: true,
-          })
-        : null,
+      moe: {
+        experts: 'num_experts',
+        expertSize: 'moe_intermediate_size',
+        shared: { sizeKey: 'shared_expert_intermediate_size', count: 1 },
+        sharedExpertGate: true,
+      },
+    });
+    return {
+      ...spec,
+      linearAttention: spec.layers.some((l) => l.attention === 'linear') ? readGatedDeltaNet(f) : null,
       // Qwen3NextMultiTokenPredictor (vLLM qwen3_next_mtp.py): fc 2h → h, two pre-norms, decoder layers, norm.
       numMtpModules: f.int('mtp_num_hidden_layers', {
         fallback: f.int('num_nextn_predict_layers', { fallback: 0 }),
