@@ -185,7 +185,11 @@ function nemotronHTensors(c: Cfg): Tensors {
   return t;
 }
 
-/** DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py): MLA + indexer, MoE. */
+/**
+ * MLA + MoE decoders: DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py) with
+ * the DSA indexer when the config has `index_n_heads`; GLM-4.7-Flash (modular_glm4_moe_lite.py:
+ * DeepseekV3Attention, Glm4MoeMoE) without it.
+ */
 function dsaTensors(c: Cfg): Tensors {
   const h = c.hidden_size;
   const n = c.num_attention_heads;
@@ -201,13 +205,15 @@ function dsaTensors(c: Cfg): Tensors {
     );
     t.add([c.kv_lora_rank + c.qk_rope_head_dim, h], [c.kv_lora_rank]);
     t.add([n * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank], [h, n * c.v_head_dim]);
-    t.add(
-      [c.index_n_heads * c.index_head_dim, c.q_lora_rank],
-      [c.index_head_dim, h],
-      [c.index_head_dim],
-      [c.index_head_dim],
-    );
-    t.add([c.index_n_heads, h]);
+    if (c.index_n_heads) {
+      t.add(
+        [c.index_n_heads * c.index_head_dim, c.q_lora_rank],
+        [c.index_head_dim, h],
+        [c.index_head_dim],
+        [c.index_head_dim],
+      );
+      t.add([c.index_n_heads, h]);
+    }
     if (i < c.first_k_dense_replace) {
       swiglu(t, h, c.intermediate_size);
     } else {
@@ -354,6 +360,17 @@ const CASES: Record<string, Case> = {
       total: 744,
       active: 40,
       source: 'GLM-5 model card: 744B total, 40B active',
+      activeWithoutEmbeddings: true,
+    },
+  },
+  'hand-built/glm-4.7-flash': {
+    enumerate: dsaTensors,
+    kvBytesPerToken: 47 * (512 + 64) * 2,
+    kvDerivation: '47 layers × (latent 512 + RoPE key 64) × 2 B',
+    published: {
+      total: 30,
+      active: 3,
+      source: 'GLM-4.7-Flash model card: a 30B-A3B MoE model',
       activeWithoutEmbeddings: true,
     },
   },

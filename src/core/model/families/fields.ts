@@ -116,29 +116,25 @@ export class Fields {
   }
 
   bool(key: string, fallback: boolean): boolean {
-    const value = this.config[key];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'boolean') {
-      inputError(
-        'invalid_type',
-        this.path(key),
-        `'${this.label(key)}' must be true or false, got ${JSON.stringify(value)}`,
-      );
-    }
-    return value;
+    return this.typed(key, fallback, 'boolean', 'true or false');
   }
 
   string(key: string, fallback: string): string {
+    return this.typed(key, fallback, 'string', 'a string');
+  }
+
+  /** A value of JavaScript type `type`, or `fallback` when absent or null. */
+  private typed<T>(key: string, fallback: T, type: 'boolean' | 'string', allowed: string): T {
     const value = this.config[key];
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'string') {
+    if (typeof value !== type) {
       inputError(
         'invalid_type',
         this.path(key),
-        `'${this.label(key)}' must be a string, got ${JSON.stringify(value)}`,
+        `'${this.label(key)}' must be ${allowed}, got ${JSON.stringify(value)}`,
       );
     }
-    return value;
+    return value as T;
   }
 
   intList(key: string, max: number = MAX.other): number[] {

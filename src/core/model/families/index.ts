@@ -2,7 +2,7 @@
  * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
-import { deepseek, deepseekV32, glmMoeDsa } from './deepseek.js';
+import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { falcon } from './falcon.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
@@ -45,6 +45,7 @@ export const FAMILIES = {
   deepseek_v3: deepseek,
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
+  glm4_moe_lite: glm4MoeLite,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
   glm_moe_dsa: glmMoeDsa,
