@@ -252,6 +252,50 @@ function minimaxTensors(c: Cfg): Tensors {
   return t;
 }
 
+/** A llama-style decoder layer's q/k/v/o of `c` (no bias). */
+function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
+  const h = c.hidden_size;
+  const q = c.num_attention_heads * headDim;
+  const kv = c.num_key_value_heads * headDim;
+  t.add([q, h], [kv, h], [kv, h], [h, q]);
+}
+
+/**
+ * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
+ * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
+ */
+function gemma3Tensors(top: Cfg): Tensors {
+  const c = {
+    vocab_size: 262_208,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    ...top.text_config,
+  };
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, true);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h], [h], [h], [c.head_dim], [c.head_dim]);
+    gqaProjections(t, c, c.head_dim);
+    swiglu(t, h, c.intermediate_size);
+  }
+  return t;
+}
+
+/** Mistral text model of Mistral 3 (modeling_mistral.py), untied. */
+function mistralTensors(top: Cfg): Tensors {
+  const c = top.text_config;
+  const t = new Tensors();
+  headAndEmbedding(t, c, false);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([c.hidden_size], [c.hidden_size]);
+    gqaProjections(t, c, c.head_dim);
+    swiglu(t, c.hidden_size, c.intermediate_size);
+  }
+  return t;
+}
+
 interface Case {
   readonly enumerate: (c: Cfg) => Tensors;
   /** KV bytes per token at BF16, derived by hand from the config. */
@@ -374,6 +418,28 @@ const CASES: Record<string, Case> = {
       activeWithoutEmbeddings: true,
     },
   },
+  'hand-built/gemma-3-27b-it': {
+    enumerate: gemma3Tensors,
+    kvBytesPerToken: 62 * 2 * 16 * 128 * 2,
+    kvDerivation: '62 layers × K,V × 16 × 128 × 2 B (52 sliding ones capped at the 1024-token window)',
+    published: {
+      total: 27,
+      source: 'Gemma 3 model card: 27B (with the 417M SigLIP encoder, Gemma 3 report Table 1)',
+      totalIncludesVision: true,
+    },
+  },
+  'hand-built/gemma-3-4b-it': {
+    enumerate: gemma3Tensors,
+    kvBytesPerToken: 34 * 2 * 4 * 256 * 2,
+    kvDerivation: '34 layers × K,V × 4 (default) × 256 (default) × 2 B',
+    published: { total: 4, source: 'Gemma 3 model card: 4B', totalIncludesVision: true },
+  },
+  'hand-built/mistral-small-3.1-24b-instruct-2503': {
+    enumerate: mistralTensors,
+    kvBytesPerToken: 40 * 2 * 8 * 128 * 2,
+    kvDerivation: '40 layers × K,V × 8 × 128 × 2 B',
+    published: { total: 24, source: 'Mistral Small 3.1 model card: 24B', totalIncludesVision: true },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -463,5 +529,59 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     const nano = specFromHfConfig(fixture('nemotron-3-nano-30b-a3b'), 'n');
     // 23 Mamba-2 layers × (conv 3 × (64·64 + 2·8·128) × 2 B + SSM 64 × 64 × 128 × 4 B (float32)).
     expect(recurrentStateBytes(nano).bytesPerSequence).toBe(23 * (3 * (4096 + 2048) * 2 + 64 * 64 * 128 * 4));
+  });
+
+  it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {
+    // Gemma 3 Technical Report (arXiv:2503.19786) Table 1: vision encoder 417M; non-embedding
+    // 3,209M (4B) and 25,600M (27B), in millions.
+    for (const [name, nonEmbedding] of [
+      ['hand-built/gemma-3-4b-it', 3209],
+      ['hand-built/gemma-3-27b-it', 25_600],
+    ] as const) {
+      const spec = specFromHfConfig(fixture(name), name);
+      const p = paramCount(spec);
+      expect(Math.round((p.totalParams - p.embeddingParams) / 1e6)).toBe(nonEmbedding);
+      // The SigLIP encoder without Gemma3MultiModalProjector (RMSNorm(1152) + 1152 × text hidden).
+      const projector = 1152 + 1152 * spec.hiddenSize;
+      expect(Math.round((p.visionParams - projector) / 1e6)).toBe(417);
+    }
+  });
+
+  it("Llama 4 Scout with its vision_config: the tower counted apart, text + vision = the card's 109B", () => {
+    const top = fixture('llama-4-scout-17b-16e-instruct');
+    // Hand-built from Llama4VisionConfig as released with Scout (hidden 1408, 34 layers, 336 px,
+    // patch 14, shuffle 0.5, projector 4096): the fixture's source dropped vision_config.
+    const v = {
+      hidden_size: 1408,
+      image_size: 336,
+      intermediate_size: 5632,
+      model_type: 'llama4_vision_model',
+      num_attention_heads: 16,
+      num_hidden_layers: 34,
+      patch_size: 14,
+      pixel_shuffle_ratio: 0.5,
+      projector_input_dim: 4096,
+      projector_output_dim: 4096,
+      vision_output_dim: 4096,
+    };
+    const spec = specFromHfConfig({ ...top, vision_config: v }, 'scout');
+    const p = paramCount(spec);
+    // Independent enumeration of Llama4VisionModel + Llama4MultiModalProjector.
+    const t = new Tensors();
+    const h = v.hidden_size;
+    const patches = (v.image_size / v.patch_size) ** 2;
+    t.add([h, 3 * v.patch_size ** 2], [h], [patches + 1, h], [h], [h], [h], [h]);
+    for (let i = 0; i < v.num_hidden_layers; i += 1) {
+      t.add([h, h], [h], [h, h], [h], [h, h], [h], [h, h], [h]);
+      t.add([v.intermediate_size, h], [v.intermediate_size], [h, v.intermediate_size], [h]);
+      t.add([h], [h], [h], [h]);
+    }
+    t.add([v.projector_input_dim, v.intermediate_size], [v.projector_output_dim, v.projector_output_dim]);
+    t.add([top.text_config.hidden_size, v.vision_output_dim]);
+    expect(p.visionParams).toBe(t.total);
+    expect(spec.vision?.description).toMatch(/Llama 4 ViT 34 × 1408/);
+    expect(spec.vision?.flopsPerImage).toBeGreaterThan(0);
+    expect(Math.abs((p.totalParams + p.visionParams) / 1e9 - 109)).toBeLessThan(0.5);
+    expect(p.totalParams).toBe(paramCount(specFromHfConfig(top, 'scout')).totalParams);
   });
 });

@@ -53,14 +53,18 @@ export class Fields {
     return this.config[key];
   }
 
-  /** A nested object (e.g. `text_config`), read with the same rules and error paths below it. */
-  child(key: string): Fields | null {
+  /**
+   * A nested object (e.g. `text_config`), read with the same rules and error paths below it;
+   * `defaults` fill the keys it omits (transformers writes a sub-config without the keys equal to
+   * its class defaults).
+   */
+  child(key: string, defaults: Json = {}): Fields | null {
     const value = this.config[key];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'object' || Array.isArray(value)) {
       inputError('invalid_type', this.path(key), `'${this.label(key)}' must be an object`);
     }
-    return new Fields(value as Json, this.modelType, this.path(key));
+    return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key));
   }
 
   /** A non-negative integer within bounds. */

@@ -6,7 +6,7 @@
  * `configuration_llama4.py`). The q/k norm is a weightless L2 norm.
  */
 import { MAX } from './fields.js';
-import { decoder, type Family, readGatedMlp } from './readers.js';
+import { decoder, type Family, readGatedMlp, readLayerTypes } from './readers.js';
 
 export const llama4Text: Family = (f, name) => {
   const numLayers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
@@ -26,10 +26,15 @@ export const llama4Text: Family = (f, name) => {
   const chunk = f.optionalPositiveInt('attention_chunk_size', MAX.positions);
   return {
     ...decoder(f, name, {
-      layout: (_g, n) => ({
-        window: null,
-        kinds: Array.from({ length: n }, (_, i) => (chunk !== null && usesRope(i) ? 'chunked' : 'full')),
-      }),
+      // Llama4TextConfig.layer_types when given, else chunked on the RoPE layers.
+      layout: (g, n) => {
+        const types = readLayerTypes(g, n, ['full_attention', 'chunked_attention']);
+        const chunked = (i: number) => (types ? types[i] === 'chunked' : usesRope(i));
+        return {
+          window: null,
+          kinds: Array.from({ length: n }, (_, i) => (chunk !== null && chunked(i) ? 'chunked' : 'full')),
+        };
+      },
       // Llama4TextMLP of the dense layers: intermediate_size_mlp.
       mlp: readGatedMlp(f, 'intermediate_size_mlp'),
       layerMlp: (i) => (moeLayers.has(i) ? 'moe' : 'dense'),

@@ -125,3 +125,42 @@ export function readPixtralVision(top: Fields, f: Fields, textHidden: number): V
     flopsPerImage,
   };
 }
+
+/**
+ * Llama 4 vision tower (transformers `models/llama4/modeling_llama4.py`: Llama4VisionModel and
+ * Llama4MultiModalProjector): an unfold patch embedding (a bias-free linear of channels·patch² → h),
+ * a class embedding, a learned position table of (image/patch)² + 1 rows, LayerNorms before and after
+ * the encoder, `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, o with bias) →
+ * LayerNorm → MLP (fc1, fc2 with bias), the pixel-shuffle adapter (Llama4VisionMLP2: fc1
+ * intermediate → projector_input_dim and fc2 projector_output_dim², no bias; the shuffle turns
+ * (image/patch)² tokens of h into ratio² as many of h/ratio²), and the projector
+ * (vision_output_dim → text hidden, no bias).
+ */
+export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec {
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
+  const ratio = f.raw('pixel_shuffle_ratio');
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
+    f.fail('pixel_shuffle_ratio', `must be a number in (0, 1], got ${JSON.stringify(ratio)}`);
+  }
+  const projectorIn = f.positiveInt('projector_input_dim', { max: MAX.hidden });
+  const projectorOut = f.positiveInt('projector_output_dim', { max: MAX.hidden });
+  const visionOut = f.positiveInt('vision_output_dim', { max: MAX.hidden });
+  const layerMatmuls = 4 * h * h + 2 * h * inter;
+  const block = layerMatmuls + 4 * h + inter + h + 2 * 2 * h;
+  const adapter = inter * projectorIn + projectorOut * projectorOut;
+  const projector = visionOut * textHidden;
+  const params =
+    channels * patch * patch * h + h + (patches + 1) * h + 2 * 2 * h + depth * block + adapter + projector;
+  const tokens = Math.round(patches * ratio * ratio);
+  const flopsPerImage =
+    2 * patches * channels * patch * patch * h +
+    vitForwardFlops(patches + 1, depth, layerMatmuls, h) +
+    2 * tokens * (adapter + projector);
+  return {
+    description: `Llama 4 ViT ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokens} tokens)`,
+    params,
+    patchSize: patch,
+    imageSize: image,
+    flopsPerImage,
+  };
+}
