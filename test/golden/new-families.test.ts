@@ -41,13 +41,19 @@ function swiglu(t: Tensors, h: number, i: number): void {
   t.add([i, h], [i, h], [h, i]);
 }
 
-/** Qwen3.5 / Qwen3.5-MoE text model (modular_qwen3_5.py, Qwen3NextSparseMoeBlock). */
+/** Qwen3-Next and Qwen3.5 / Qwen3.5-MoE text models (modeling_qwen3_next.py, modular_qwen3_5.py). */
 function qwen35Tensors(top: Cfg): Tensors {
-  const c = top.text_config;
+  const c = top.text_config ?? top;
   const h = c.hidden_size;
   const t = new Tensors();
   headAndEmbedding(t, c, top.tie_word_embeddings);
-  for (const type of c.layer_types) {
+  // Qwen3NextConfig: layer_types, else full attention every full_attention_interval-th layer.
+  const types: string[] =
+    c.layer_types ??
+    Array.from({ length: c.num_hidden_layers }, (_, i) =>
+      (i + 1) % c.full_attention_interval === 0 ? 'full_attention' : 'linear_attention',
+    );
+  for (const type of types) {
     t.add([h], [h]);
     if (type === 'linear_attention') {
       const k = c.linear_num_key_heads * c.linear_key_head_dim;
@@ -418,6 +424,12 @@ const CASES: Record<string, Case> = {
       activeWithoutEmbeddings: true,
     },
   },
+  'hand-built/qwen3-next-80b-a3b-instruct': {
+    enumerate: qwen35Tensors,
+    kvBytesPerToken: 12 * 2 * 2 * 256 * 2,
+    kvDerivation: '12 full layers (every 4th of 48) × K,V × 2 × 256 × 2 B',
+    published: { total: 80, active: 3, source: 'Qwen3-Next-80B-A3B model card: 80B total, 3B activated' },
+  },
   'hand-built/gemma-3-27b-it': {
     enumerate: gemma3Tensors,
     kvBytesPerToken: 62 * 2 * 16 * 128 * 2,
@@ -583,5 +595,16 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     expect(spec.vision?.flopsPerImage).toBeGreaterThan(0);
     expect(Math.abs((p.totalParams + p.visionParams) / 1e9 - 109)).toBeLessThan(0.5);
     expect(p.totalParams).toBe(paramCount(specFromHfConfig(top, 'scout')).totalParams);
+  });
+
+  it('MiniMax-M2.5: its 3 MTP modules (use_mtp) counted apart, DeepSeek-V3-style, one MoE decoder layer each', () => {
+    const config = fixture('minimax-m2.5');
+    const p = paramCount(specFromHfConfig(config, 'm'));
+    const h = config.hidden_size;
+    const t = minimaxTensors(config);
+    const perLayer = (t.total - 2 * config.vocab_size * h - h) / config.num_hidden_layers;
+    // Per module: enorm, hnorm, eh_proj (2h → h), the decoder layer, and the shared head's norm.
+    expect(p.mtpParams).toBe(3 * (3 * h + 2 * h * h + perLayer));
+    expect(paramCount(specFromHfConfig({ ...config, use_mtp: false }, 'm')).mtpParams).toBe(0);
   });
 });

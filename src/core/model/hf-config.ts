@@ -135,6 +135,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
         ...spec,
         modelType,
         warnings: [
+          ...(spec.warnings ?? []),
           `model_type '${modelType}' is not supported; read its text_config as '${textType}'. Any vision or audio tower is not counted`,
         ],
       };
@@ -148,7 +149,10 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
     return {
       ...spec,
       modelType,
-      warnings: [`model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`],
+      warnings: [
+        ...(spec.warnings ?? []),
+        `model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`,
+      ],
     };
   }
   const llama = LOOKALIKES[LOOKALIKES.length - 1]!;
