@@ -135,6 +135,12 @@ export interface GatedDeltaNetSpec {
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
   readonly stateBytesPerElement: number;
+  /**
+   * How the input projections are split into modules (same parameters either way, but LoRA adapts
+   * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
+   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5). Absent = fused.
+   */
+  readonly projections?: 'fused' | 'split';
 }
 
 /**

@@ -12,7 +12,7 @@ import { decoder, type Family, readLayerTypes, readStateDtypeBytes } from './rea
 /** fla's `chunk_gated_delta_rule` chunk length (the chunked WY form used in training and prefill). */
 const GATED_DELTA_NET_CHUNK_TOKENS = 64;
 
-export function readGatedDeltaNet(f: Fields): GatedDeltaNetSpec {
+export function readGatedDeltaNet(f: Fields, projections: 'fused' | 'split' = 'fused'): GatedDeltaNetSpec {
   const numKeyHeads = f.positiveInt('linear_num_key_heads', { max: MAX.heads });
   const numValueHeads = f.positiveInt('linear_num_value_heads', { max: MAX.heads });
   if (numValueHeads % numKeyHeads !== 0) {
@@ -29,6 +29,7 @@ export function readGatedDeltaNet(f: Fields): GatedDeltaNetSpec {
     convKernel: f.positiveInt('linear_conv_kernel_dim', { fallback: 4, max: 1024 }),
     chunkTokens: GATED_DELTA_NET_CHUNK_TOKENS,
     stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_dtype'),
+    projections,
   };
 }
 
@@ -40,7 +41,8 @@ function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
   return Array.from({ length: numLayers }, (_, i) => ((i + 1) % interval === 0 ? 'full' : 'linear'));
 }
 
-function qwenHybrid(moe: boolean): Family {
+/** Qwen3-Next fuses the GDN input projections (in_proj_qkvz, in_proj_ba); Qwen3.5 splits them. */
+function qwenHybrid(moe: boolean, projections: 'fused' | 'split'): Family {
   return (f, name) => {
     const spec = decoder(f, name, {
       // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
@@ -58,7 +60,9 @@ function qwenHybrid(moe: boolean): Family {
     });
     return {
       ...spec,
-      linearAttention: spec.layers.some((l) => l.attention === 'linear') ? readGatedDeltaNet(f) : null,
+      linearAttention: spec.layers.some((l) => l.attention === 'linear')
+        ? readGatedDeltaNet(f, projections)
+        : null,
       // Qwen3NextMultiTokenPredictor (vLLM qwen3_next_mtp.py): fc 2h → h, two pre-norms, decoder layers, norm.
       numMtpModules: f.int('mtp_num_hidden_layers', {
         fallback: f.int('num_nextn_predict_layers', { fallback: 0 }),
@@ -68,6 +72,6 @@ function qwenHybrid(moe: boolean): Family {
   };
 }
 
-export const qwen3Next = qwenHybrid(true);
-export const qwen35 = qwenHybrid(false);
-export const qwen35Moe = qwenHybrid(true);
+export const qwen3Next = qwenHybrid(true, 'fused');
+export const qwen35 = qwenHybrid(false, 'split');
+export const qwen35Moe = qwenHybrid(true, 'split');
