@@ -15,6 +15,9 @@ import {
 } from './adapters.js';
 import { specFromHfConfig } from './hf-config.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: raw config.json values, read loosely by this independent count
+type Cfg = Record<string, any>;
+
 const lora = (r: number, targets: string) => ({
   method: 'lora' as const,
   rank: r,
@@ -23,9 +26,7 @@ const lora = (r: number, targets: string) => ({
 
 describe('LoRA adapters on hybrid layers', () => {
   it('Nemotron 3 Nano: q/k/v/o on its 6 attention blocks, in/out_proj on its 23 Mamba-2 blocks, experts on its 23 MoE blocks', () => {
-    const c = hfFixture('nemotron-3-nano-30b-a3b') as Record<string, number> & {
-      hybrid_override_pattern: string;
-    };
+    const c = hfFixture('nemotron-3-nano-30b-a3b') as Cfg;
     const spec = specFromHfConfig(c, 'nano');
     const blocks = [...c.hybrid_override_pattern];
     const n = (ch: string) => blocks.filter((b) => b === ch).length;
@@ -51,7 +52,7 @@ describe('LoRA adapters on hybrid layers', () => {
   });
 
   it('Qwen3-Next: gated q_proj on the 12 full-attention layers, in_proj_qkvz/in_proj_ba/out_proj on the 36 GDN layers', () => {
-    const c = hfFixture('hand-built/qwen3-next-80b-a3b-instruct') as Record<string, number>;
+    const c = hfFixture('hand-built/qwen3-next-80b-a3b-instruct') as Cfg;
     const spec = specFromHfConfig(c, 'next');
     const h = c.hidden_size;
     const r = 16;
