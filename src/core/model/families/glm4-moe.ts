@@ -1,6 +1,11 @@
-/** GLM-4.5 (`glm4_moe`): GQA with q/k/v bias, dense first layers, shared + routed experts (modeling_glm4_moe.py). */
+/**
+ * GLM-4.5 (`glm4_moe`, modeling_glm4_moe.py) and dots.llm1 (`dots1`, modeling_dots1.py): GQA, dense
+ * first layers, then DeepSeek-V3-style shared + routed experts with e_score_correction_bias.
+ */
+
+import { deepseekMoeKeys } from './deepseek.js';
 import { MAX } from './fields.js';
-import { decoder, type Family } from './readers.js';
+import { decoder, type Family, readQwenSliding } from './readers.js';
 
 export const glm4Moe: Family = (f, name) => {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
@@ -16,5 +21,17 @@ export const glm4Moe: Family = (f, name) => {
       routerBias: true,
     },
     mtpKey: 'num_nextn_predict_layers',
+  });
+};
+
+// Dots1Attention = Qwen3Attention (bias = attention_bias on q/k/v/o, per-head q/k RMSNorms);
+// Dots1MoE = DeepseekV3MoE with Dots1TopkRouter's e_score_correction_bias; MoE from first_k_dense_replace.
+export const dots1: Family = (f, name) => {
+  const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
+  return decoder(f, name, {
+    attention: { qkNorm: 'per-head' },
+    layout: readQwenSliding,
+    layerMlp: (i) => (i >= firstDense ? 'moe' : 'dense'),
+    moe: deepseekMoeKeys(f, true),
   });
 };

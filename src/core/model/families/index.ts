@@ -7,7 +7,7 @@ import { falcon } from './falcon.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
-import { glm4Moe } from './glm4-moe.js';
+import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { llama, mistral, qwen2 } from './llama.js';
@@ -15,11 +15,12 @@ import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
-import { olmo2 } from './olmo2.js';
+import { olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
+import { exaone4, seedOss, smollm3 } from './small-dense.js';
 import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
 import { subConfig, wrapped } from './wrappers.js';
 
@@ -87,6 +88,11 @@ export const FAMILIES = {
   }),
   minimax_m2: minimaxM2,
   nemotron_h: nemotronH,
+  olmo3,
+  smollm3,
+  seed_oss: seedOss,
+  exaone4,
+  dots1,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

@@ -286,11 +286,13 @@ export function readPatternSliding(
 ): SlidingLayout {
   const types = readLayerTypes(f, numLayers);
   if (types) {
-    return types.includes('sliding') && defaultWindow !== undefined && !f.has('sliding_window')
+    return types.includes('sliding') && defaultWindow !== undefined && f.raw('sliding_window') === undefined
       ? { window: defaultWindow, kinds: types }
       : slidingFromTypes(f, types);
   }
-  const window = f.optionalPositiveInt('sliding_window') ?? defaultWindow ?? null;
+  // The class default applies when the key is absent; an explicit null means no window.
+  const window =
+    f.raw('sliding_window') === undefined ? (defaultWindow ?? null) : f.optionalPositiveInt('sliding_window');
   if (window === null) return { window: null, kinds: Array(numLayers).fill('full') };
   return { window, kinds: Array.from({ length: numLayers }, (_, i) => (pattern(i) ? 'sliding' : 'full')) };
 }
