@@ -252,4 +252,55 @@ describe('2025 decoders over the standard reader', () => {
     const { sliding_window: _, ...noKey } = base;
     expect(specFromHfConfig(noKey, 'o').slidingWindow).toBe(4096);
   });
+
+  it("Granite 4.0-H-Small (granitemoehybrid): Mamba-2 and attention layers, each with a shared MLP and 72 experts top-10; the card's 32B / 9B", () => {
+    // The released shape (hidden 4096, 40 layers of which 4 attention, 72 experts of 768, shared 1024,
+    // Mamba-2 128 heads × 64, state 128, one group); attention positions as in a 9:1 interleave.
+    const types = Array.from({ length: 40 }, (_, i) => (i % 10 === 5 ? 'attention' : 'mamba'));
+    const c = {
+      model_type: 'granitemoehybrid',
+      vocab_size: 100_352,
+      hidden_size: 4096,
+      num_hidden_layers: 40,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      intermediate_size: 768,
+      shared_intermediate_size: 1024,
+      num_local_experts: 72,
+      num_experts_per_tok: 10,
+      max_position_embeddings: 131_072,
+      layer_types: types,
+      mamba_n_heads: 128,
+      mamba_d_head: 64,
+      mamba_d_state: 128,
+      mamba_n_groups: 1,
+      mamba_d_conv: 4,
+      mamba_expand: 2,
+      tie_word_embeddings: true,
+      position_embedding_type: 'nope',
+    };
+    const h = 4096;
+    // Independent enumeration (GraniteMoeHybridDecoderLayer, BambaMixer, GraniteMoeSharedMLP/MoE).
+    const inner = 128 * 64;
+    const conv = inner + 2 * 128;
+    const mamba = h * (inner + conv + 128) + conv * 4 + conv + 3 * 128 + inner + inner * h;
+    const attention = h * 4096 + 2 * h * 1024 + 4096 * h;
+    const expert = 3 * h * 768;
+    const ffn = 72 * h + 72 * expert + 3 * h * 1024;
+    let total = 100_352 * h + h;
+    for (const t of types) total += 2 * h + (t === 'mamba' ? mamba : attention) + ffn;
+    const active = total - 40 * (72 - 10) * expert;
+    const spec = specFromHfConfig(c, 'granite');
+    const p = paramCount(spec);
+    expect(p.totalParams).toBe(total);
+    expect(p.activeParams).toBe(active);
+    expect(Math.abs(p.totalParams / 1e9 - 32)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(p.activeParams / 1e9 - 9)).toBeLessThanOrEqual(0.5);
+    expect(kvCacheBytes(spec, 1, 'bf16').bytesPerToken).toBe(4 * 2 * 8 * 128 * 2);
+    // "auto" head width: mamba_expand · hidden / heads.
+    expect(specFromHfConfig({ ...c, mamba_d_head: 'auto' }, 'g').stateSpace?.headDim).toBe(64);
+    // No experts: the shared MLP is a dense SwiGLU on every layer.
+    const dense = paramCount(specFromHfConfig({ ...c, num_local_experts: 0 }, 'g'));
+    expect(dense.totalParams).toBe(total - 40 * (72 * h + 72 * expert));
+  });
 });

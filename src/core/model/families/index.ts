@@ -10,6 +10,7 @@ import { gemma3Text } from './gemma3.js';
 import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
+import { graniteMoeHybrid } from './granite-hybrid.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
@@ -93,6 +94,7 @@ export const FAMILIES = {
   seed_oss: seedOss,
   exaone4,
   dots1,
+  granitemoehybrid: graniteMoeHybrid,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

@@ -15,20 +15,47 @@ const BLOCKS: Readonly<Record<string, LayerSpec>> = {
   E: { attention: 'none', mlp: 'moe' },
 };
 
-export function readMamba2(f: Fields): Mamba2Spec {
-  const numHeads = f.positiveInt('mamba_num_heads', { max: MAX.heads });
-  const numGroups = f.positiveInt('n_groups', { fallback: 1, max: MAX.heads });
+/** The config keys of a Mamba-2 mixer, and their defaults where the config class has one. */
+export interface Mamba2Keys {
+  readonly heads: string;
+  readonly headDim: string;
+  readonly state: string;
+  readonly groups: string;
+  readonly conv: string;
+  readonly chunk: string;
+  readonly chunkDefault: number;
+  readonly projBias: string;
+  readonly convBias: string;
+}
+
+/** NemotronHConfig's names. */
+export const NEMOTRON_MAMBA_KEYS: Mamba2Keys = {
+  heads: 'mamba_num_heads',
+  headDim: 'mamba_head_dim',
+  state: 'ssm_state_size',
+  groups: 'n_groups',
+  conv: 'conv_kernel',
+  chunk: 'chunk_size',
+  chunkDefault: 128,
+  projBias: 'use_bias',
+  convBias: 'use_conv_bias',
+};
+
+/** A Mamba-2 mixer; `headDim` overrides the head width when the config derives it (Granite's "auto"). */
+export function readMamba2(f: Fields, keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS, headDim?: number): Mamba2Spec {
+  const numHeads = f.positiveInt(keys.heads, { max: MAX.heads });
+  const numGroups = f.positiveInt(keys.groups, { fallback: 1, max: MAX.heads });
   if (numHeads % numGroups !== 0)
-    f.fail('n_groups', `(${numGroups}) must divide mamba_num_heads (${numHeads})`);
+    f.fail(keys.groups, `(${numGroups}) must divide ${keys.heads} (${numHeads})`);
   return {
     numHeads,
-    headDim: f.positiveInt('mamba_head_dim', { max: MAX.headDim }),
-    stateSize: f.positiveInt('ssm_state_size', { max: MAX.headDim }),
+    headDim: headDim ?? f.positiveInt(keys.headDim, { max: MAX.headDim }),
+    stateSize: f.positiveInt(keys.state, { max: MAX.headDim }),
     numGroups,
-    convKernel: f.positiveInt('conv_kernel', { fallback: 4, max: 1024 }),
-    chunkTokens: f.positiveInt('chunk_size', { fallback: 128, max: MAX.positions }),
-    projBias: f.bool('use_bias', false),
-    convBias: f.bool('use_conv_bias', true),
+    convKernel: f.positiveInt(keys.conv, { fallback: 4, max: 1024 }),
+    chunkTokens: f.positiveInt(keys.chunk, { fallback: keys.chunkDefault, max: MAX.positions }),
+    projBias: f.bool(keys.projBias, false),
+    convBias: f.bool(keys.convBias, true),
     stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_cache_dtype'),
   };
 }
