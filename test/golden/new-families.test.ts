@@ -607,4 +607,23 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     expect(p.mtpParams).toBe(3 * (3 * h + 2 * h * h + perLayer));
     expect(paramCount(specFromHfConfig({ ...config, use_mtp: false }, 'm')).mtpParams).toBe(0);
   });
+
+  it('Nemotron-H written by transformers ≥ 5 (layers_block_type, num_hidden_layers null, mamba_n_groups) counts the same', () => {
+    const config = fixture('nemotron-3-nano-30b-a3b');
+    const words: Record<string, string> = { M: 'mamba', '*': 'attention', '-': 'mlp', E: 'moe' };
+    const { hybrid_override_pattern, n_groups, ...rest } = config;
+    const renamed = {
+      ...rest,
+      num_hidden_layers: null,
+      mamba_n_groups: n_groups,
+      layers_block_type: [...(hybrid_override_pattern as string)].map((c) => words[c]),
+    };
+    const a = paramCount(specFromHfConfig(config, 'n'));
+    const b = paramCount(specFromHfConfig(renamed, 'n'));
+    expect(b.totalParams).toBe(a.totalParams);
+    expect(b.activeParams).toBe(a.activeParams);
+    expect(() => specFromHfConfig({ ...renamed, layers_block_type: ['mamba', 'ssm'] }, 'n')).toThrowError(
+      /layers_block_type.*entry 1 is "ssm"; allowed: mamba, attention, mlp, moe/,
+    );
+  });
 });

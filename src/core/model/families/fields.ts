@@ -67,6 +67,11 @@ export class Fields {
     return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key));
   }
 
+  /** The same config with `overrides` applied (a value the family derives, e.g. a layer count), same error paths. */
+  with(overrides: Json): Fields {
+    return new Fields({ ...this.config, ...overrides }, this.modelType, this.prefix);
+  }
+
   /** A non-negative integer within bounds. */
   int(key: string, options: IntOptions = {}): number {
     const value = this.config[key];

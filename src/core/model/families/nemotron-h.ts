@@ -5,7 +5,7 @@
  * `models/nemotron_h/modeling_nemotron_h.py`: NemotronHBlock, NemotronHMamba2Mixer, NemotronHMLP, NemotronHMoE).
  */
 import type { LayerSpec, Mamba2Spec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, readStateDtypeBytes } from './readers.js';
 
 const BLOCKS: Readonly<Record<string, LayerSpec>> = {
@@ -60,6 +60,14 @@ export function readMamba2(f: Fields, keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS, he
   };
 }
 
+/** `layers_block_type` (NemotronHConfig of transformers ≥ 5) names each block in words. */
+const BLOCK_TYPES: Readonly<Record<string, LayerSpec>> = {
+  mamba: BLOCKS.M!,
+  attention: BLOCKS['*']!,
+  mlp: BLOCKS['-']!,
+  moe: BLOCKS.E!,
+};
+
 function readPattern(f: Fields, numLayers: number): LayerSpec[] {
   const pattern = f.string('hybrid_override_pattern', '');
   if (pattern.length !== numLayers) {
@@ -78,8 +86,32 @@ function readPattern(f: Fields, numLayers: number): LayerSpec[] {
   );
 }
 
-export const nemotronH: Family = (f, name) => {
-  const layers = readPattern(f, f.positiveInt('num_hidden_layers', { max: MAX.layers }));
+/**
+ * The blocks, from `layers_block_type` when given (its length is the depth; `num_hidden_layers` is
+ * deprecated there and may be null), else `hybrid_override_pattern`; and the config with the depth
+ * and the renamed Mamba keys (`mamba_n_groups`, `mamba_d_conv`) in the older spelling.
+ */
+function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec[] } {
+  const list = f.raw('layers_block_type');
+  if (list === undefined || list === null) {
+    return { g: f, layers: readPattern(f, f.positiveInt('num_hidden_layers', { max: MAX.layers })) };
+  }
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX.layers) {
+    return f.fail('layers_block_type', `must be a list of 1 to ${MAX.layers} block types`);
+  }
+  const layers = list.map(
+    (t, i) =>
+      BLOCK_TYPES[String(t)] ??
+      f.fail('layers_block_type', `entry ${i} is ${JSON.stringify(t)}; allowed: mamba, attention, mlp, moe`),
+  );
+  const renamed: Json = { num_hidden_layers: layers.length };
+  if (!f.has('n_groups') && f.has('mamba_n_groups')) renamed.n_groups = f.raw('mamba_n_groups');
+  if (!f.has('conv_kernel') && f.has('mamba_d_conv')) renamed.conv_kernel = f.raw('mamba_d_conv');
+  return { g: f.with(renamed), layers };
+}
+
+export const nemotronH: Family = (top, name) => {
+  const { g: f, layers } = readBlocks(top);
   if (f.has('moe_latent_size')) {
     f.fail('moe_latent_size', 'is set: latent MoE (experts in a narrower latent space) is not supported yet');
   }
