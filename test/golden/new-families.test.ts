@@ -626,4 +626,20 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
       /layers_block_type.*entry 1 is "ssm"; allowed: mamba, attention, mlp, moe/,
     );
   });
+
+  it('Nemotron-H with moe_latent_size (LatentMoE, Nemotron 3 Super): experts in the latent, latent projections always active', () => {
+    const config: Cfg = { ...fixture('nemotron-3-nano-30b-a3b'), moe_latent_size: 1024 };
+    const spec = specFromHfConfig(config, 'latent');
+    const p = paramCount(spec);
+    const base = paramCount(specFromHfConfig(fixture('nemotron-3-nano-30b-a3b'), 'n'));
+    const h = config.hidden_size;
+    const moeBlocks = [...(config.hybrid_override_pattern as string)].filter((c) => c === 'E').length;
+    const I = config.moe_intermediate_size;
+    // NemotronHMoE: fc1_latent_proj (h → latent), fc2_latent_proj (latent → h); experts up/down at latent.
+    const perBlockDelta = 2 * h * 1024 + config.n_routed_experts * 2 * I * (1024 - h);
+    expect(p.totalParams - base.totalParams).toBe(moeBlocks * perBlockDelta);
+    const activeDelta = 2 * h * 1024 + config.num_experts_per_tok * 2 * I * (1024 - h);
+    expect(p.activeParams - base.activeParams).toBe(moeBlocks * activeDelta);
+    expect(spec.moe?.latentSize).toBe(1024);
+  });
 });

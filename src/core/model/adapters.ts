@@ -170,9 +170,10 @@ function layerMatrices(
   }
   if (moe && wants('experts')) {
     const Ie = moe.expertIntermediateSize;
-    if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', h, Ie);
-    add('experts', 'mlp.experts.*.up_proj', h, Ie);
-    add('experts', 'mlp.experts.*.down_proj', Ie, h);
+    const w = moe.latentSize ?? h;
+    if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
+    add('experts', 'mlp.experts.*.up_proj', w, Ie);
+    add('experts', 'mlp.experts.*.down_proj', Ie, w);
   }
   return out;
 }

@@ -33,6 +33,7 @@ export interface ParamBreakdown {
   /** Mamba-2 mixers of `mamba` layers. */
   readonly stateSpace: number;
   readonly denseMlp: number;
+  /** Shared experts, and LatentMoE's fc1/fc2_latent_proj (always active). */
   readonly sharedExperts: number;
   readonly routedExperts: number;
   readonly router: number;
@@ -158,13 +159,15 @@ interface MoeLayerParams {
 
 function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
   const h = spec.hiddenSize;
+  // LatentMoE: experts at the latent width, plus fc1/fc2_latent_proj (h ↔ latent), always active.
+  const latent = moe.latentSize;
   return {
-    expert: mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
+    expert: mlpParams(latent ?? h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
     shared:
-      moe.numSharedExperts > 0
+      (moe.numSharedExperts > 0
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
-        : 0,
+        : 0) + (latent === undefined ? 0 : 2 * h * latent),
     router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0),
   };
 }

@@ -76,6 +76,13 @@ export interface MoeSpec {
    * the nodes a token is sent to (DeepSeek-V3 Sec. 2.1.2: at most 4 nodes). Null when unlimited.
    */
   readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
+  /**
+   * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
+   * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
+   * output width `latentSize`), and fc2_latent_proj (latent → h) lifts their sum back; dispatch and
+   * combine carry latent-wide tokens; the shared experts stay at h. Absent = experts at h.
+   */
+  readonly latentSize?: number;
 }
 
 /**

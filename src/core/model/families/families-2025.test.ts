@@ -5,6 +5,7 @@
  * the model cards' totals within their rounding.
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -254,31 +255,10 @@ describe('2025 decoders over the standard reader', () => {
   });
 
   it("Granite 4.0-H-Small (granitemoehybrid): Mamba-2 and attention layers, each with a shared MLP and 72 experts top-10; the card's 32B / 9B", () => {
-    // The released shape (hidden 4096, 40 layers of which 4 attention, 72 experts of 768, shared 1024,
-    // Mamba-2 128 heads × 64, state 128, one group); attention positions as in a 9:1 interleave.
-    const types = Array.from({ length: 40 }, (_, i) => (i % 10 === 5 ? 'attention' : 'mamba'));
-    const c = {
-      model_type: 'granitemoehybrid',
-      vocab_size: 100_352,
-      hidden_size: 4096,
-      num_hidden_layers: 40,
-      num_attention_heads: 32,
-      num_key_value_heads: 8,
-      intermediate_size: 768,
-      shared_intermediate_size: 1024,
-      num_local_experts: 72,
-      num_experts_per_tok: 10,
-      max_position_embeddings: 131_072,
-      layer_types: types,
-      mamba_n_heads: 128,
-      mamba_d_head: 64,
-      mamba_d_state: 128,
-      mamba_n_groups: 1,
-      mamba_d_conv: 4,
-      mamba_expand: 2,
-      tie_word_embeddings: true,
-      position_embedding_type: 'nope',
-    };
+    // test/fixtures/hf-configs/hand-built/granite-4.0-h-small.json (provenance in its README).
+    const c = hfFixture('hand-built/granite-4.0-h-small');
+    const types = c.layer_types as string[];
+    expect(types.filter((t) => t === 'attention')).toHaveLength(4);
     const h = 4096;
     // Independent enumeration (GraniteMoeHybridDecoderLayer, BambaMixer, GraniteMoeSharedMLP/MoE).
     const inner = 128 * 64;

@@ -112,9 +112,6 @@ function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec
 
 export const nemotronH: Family = (top, name) => {
   const { g: f, layers } = readBlocks(top);
-  if (f.has('moe_latent_size')) {
-    f.fail('moe_latent_size', 'is set: latent MoE (experts in a narrower latent space) is not supported yet');
-  }
   const headDimKey = f.has('head_dim') ? 'head_dim' : 'attention_head_dim';
   const spec = decoder(f, name, {
     attention: f.has(headDimKey) ? { headDim: f.positiveInt(headDimKey, { max: MAX.headDim }) } : {},
@@ -142,6 +139,11 @@ export const nemotronH: Family = (top, name) => {
     // NemotronHBlock: one RMSNorm before its mixer.
     norm: { kind: 'rmsnorm', perLayer: 1 },
     stateSpace: layers.some((l) => l.attention === 'mamba') ? readMamba2(f) : null,
+    // NemotronHMoE with moe_latent_size (Nemotron 3 Super): LatentMoE, experts in the latent.
+    moe:
+      spec.moe && f.has('moe_latent_size')
+        ? { ...spec.moe, latentSize: f.positiveInt('moe_latent_size', { max: MAX.hidden }) }
+        : spec.moe,
     activation: f.string('mlp_hidden_act', 'relu2'),
   };
 };
