@@ -19,6 +19,16 @@ export const HF_FIXTURES = [
   'nemotron-h-56b-base-8k',
 ] as const;
 
+/** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
+export const HAND_BUILT_FIXTURES = [
+  'hand-built/glm-4.7-flash',
+  'hand-built/gemma-3-27b-it',
+  'hand-built/gemma-3-4b-it',
+  'hand-built/mistral-small-3.1-24b-instruct-2503',
+  'hand-built/qwen3-next-80b-a3b-instruct',
+  'hand-built/granite-4.0-h-small',
+] as const;
+
 export function hfFixture(name: string): Record<string, unknown> {
   const path = new URL(`./fixtures/hf-configs/${name}.json`, import.meta.url);
   return parseConfigJson(readFileSync(path, 'utf8'), name) as Record<string, unknown>;

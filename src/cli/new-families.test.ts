@@ -17,6 +17,11 @@ const FAMILIES = [
   'nemotron-3-nano-30b-a3b', // Mamba-2, MoE-only and attention blocks
   'deepseek-v3.2', // MLA + DSA indexer, MoE, MTP
   'llama-4-scout-17b-16e-instruct', // chunked + full attention, MoE
+  'hand-built/qwen3-next-80b-a3b-instruct', // Gated DeltaNet (fused projections) + gated attention, MoE
+  'hand-built/glm-4.7-flash', // MLA without indexer, GLM MoE, MTP
+  'hand-built/gemma-3-27b-it', // sliding + full, SigLIP tower, text_config with class defaults
+  'hand-built/mistral-small-3.1-24b-instruct-2503', // Mistral text + Pixtral tower
+  'hand-built/granite-4.0-h-small', // Mamba-2 or attention, each layer with a shared MLP and MoE
 ] as const;
 
 /** Every number in a JSON value, with its path. */
@@ -59,6 +64,9 @@ describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name)
     }
   });
   it('memory --mode train and --mode infer', async () => {
+    // The largest TP degree of 8, 4, 2 that splits the heads (GLM-4.7-Flash has 20).
+    const heads = modelSpecFrom(hfFixture(name), name).attention.numHeads;
+    const tp = [8, 4, 2].find((t) => heads % t === 0) ?? 1;
     await runJson(
       [
         'memory',
@@ -68,7 +76,7 @@ describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name)
         '--gpu',
         'h100',
         '--tp',
-        '8',
+        String(tp),
         '--pp',
         '4',
         '--dp',

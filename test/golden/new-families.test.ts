@@ -41,13 +41,19 @@ function swiglu(t: Tensors, h: number, i: number): void {
   t.add([i, h], [i, h], [h, i]);
 }
 
-/** Qwen3.5 / Qwen3.5-MoE text model (modular_qwen3_5.py, Qwen3NextSparseMoeBlock). */
+/** Qwen3-Next and Qwen3.5 / Qwen3.5-MoE text models (modeling_qwen3_next.py, modular_qwen3_5.py). */
 function qwen35Tensors(top: Cfg): Tensors {
-  const c = top.text_config;
+  const c = top.text_config ?? top;
   const h = c.hidden_size;
   const t = new Tensors();
   headAndEmbedding(t, c, top.tie_word_embeddings);
-  for (const type of c.layer_types) {
+  // Qwen3NextConfig: layer_types, else full attention every full_attention_interval-th layer.
+  const types: string[] =
+    c.layer_types ??
+    Array.from({ length: c.num_hidden_layers }, (_, i) =>
+      (i + 1) % c.full_attention_interval === 0 ? 'full_attention' : 'linear_attention',
+    );
+  for (const type of types) {
     t.add([h], [h]);
     if (type === 'linear_attention') {
       const k = c.linear_num_key_heads * c.linear_key_head_dim;
@@ -185,7 +191,11 @@ function nemotronHTensors(c: Cfg): Tensors {
   return t;
 }
 
-/** DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py): MLA + indexer, MoE. */
+/**
+ * MLA + MoE decoders: DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py) with
+ * the DSA indexer when the config has `index_n_heads`; GLM-4.7-Flash (modular_glm4_moe_lite.py:
+ * DeepseekV3Attention, Glm4MoeMoE) without it.
+ */
 function dsaTensors(c: Cfg): Tensors {
   const h = c.hidden_size;
   const n = c.num_attention_heads;
@@ -201,13 +211,15 @@ function dsaTensors(c: Cfg): Tensors {
     );
     t.add([c.kv_lora_rank + c.qk_rope_head_dim, h], [c.kv_lora_rank]);
     t.add([n * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank], [h, n * c.v_head_dim]);
-    t.add(
-      [c.index_n_heads * c.index_head_dim, c.q_lora_rank],
-      [c.index_head_dim, h],
-      [c.index_head_dim],
-      [c.index_head_dim],
-    );
-    t.add([c.index_n_heads, h]);
+    if (c.index_n_heads) {
+      t.add(
+        [c.index_n_heads * c.index_head_dim, c.q_lora_rank],
+        [c.index_head_dim, h],
+        [c.index_head_dim],
+        [c.index_head_dim],
+      );
+      t.add([c.index_n_heads, h]);
+    }
     if (i < c.first_k_dense_replace) {
       swiglu(t, h, c.intermediate_size);
     } else {
@@ -242,6 +254,50 @@ function minimaxTensors(c: Cfg): Tensors {
       [h, c.intermediate_size],
       [c.intermediate_size, h],
     );
+  }
+  return t;
+}
+
+/** A llama-style decoder layer's q/k/v/o of `c` (no bias). */
+function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
+  const h = c.hidden_size;
+  const q = c.num_attention_heads * headDim;
+  const kv = c.num_key_value_heads * headDim;
+  t.add([q, h], [kv, h], [kv, h], [h, q]);
+}
+
+/**
+ * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
+ * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
+ */
+function gemma3Tensors(top: Cfg): Tensors {
+  const c = {
+    vocab_size: 262_208,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    ...top.text_config,
+  };
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, true);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h], [h], [h], [c.head_dim], [c.head_dim]);
+    gqaProjections(t, c, c.head_dim);
+    swiglu(t, h, c.intermediate_size);
+  }
+  return t;
+}
+
+/** Mistral text model of Mistral 3 (modeling_mistral.py), untied. */
+function mistralTensors(top: Cfg): Tensors {
+  const c = top.text_config;
+  const t = new Tensors();
+  headAndEmbedding(t, c, false);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([c.hidden_size], [c.hidden_size]);
+    gqaProjections(t, c, c.head_dim);
+    swiglu(t, c.hidden_size, c.intermediate_size);
   }
   return t;
 }
@@ -357,6 +413,45 @@ const CASES: Record<string, Case> = {
       activeWithoutEmbeddings: true,
     },
   },
+  'hand-built/glm-4.7-flash': {
+    enumerate: dsaTensors,
+    kvBytesPerToken: 47 * (512 + 64) * 2,
+    kvDerivation: '47 layers × (latent 512 + RoPE key 64) × 2 B',
+    published: {
+      total: 30,
+      active: 3,
+      source: 'GLM-4.7-Flash model card: a 30B-A3B MoE model',
+      activeWithoutEmbeddings: true,
+    },
+  },
+  'hand-built/qwen3-next-80b-a3b-instruct': {
+    enumerate: qwen35Tensors,
+    kvBytesPerToken: 12 * 2 * 2 * 256 * 2,
+    kvDerivation: '12 full layers (every 4th of 48) × K,V × 2 × 256 × 2 B',
+    published: { total: 80, active: 3, source: 'Qwen3-Next-80B-A3B model card: 80B total, 3B activated' },
+  },
+  'hand-built/gemma-3-27b-it': {
+    enumerate: gemma3Tensors,
+    kvBytesPerToken: 62 * 2 * 16 * 128 * 2,
+    kvDerivation: '62 layers × K,V × 16 × 128 × 2 B (52 sliding ones capped at the 1024-token window)',
+    published: {
+      total: 27,
+      source: 'Gemma 3 model card: 27B (with the 417M SigLIP encoder, Gemma 3 report Table 1)',
+      totalIncludesVision: true,
+    },
+  },
+  'hand-built/gemma-3-4b-it': {
+    enumerate: gemma3Tensors,
+    kvBytesPerToken: 34 * 2 * 4 * 256 * 2,
+    kvDerivation: '34 layers × K,V × 4 (default) × 256 (default) × 2 B',
+    published: { total: 4, source: 'Gemma 3 model card: 4B', totalIncludesVision: true },
+  },
+  'hand-built/mistral-small-3.1-24b-instruct-2503': {
+    enumerate: mistralTensors,
+    kvBytesPerToken: 40 * 2 * 8 * 128 * 2,
+    kvDerivation: '40 layers × K,V × 8 × 128 × 2 B',
+    published: { total: 24, source: 'Mistral Small 3.1 model card: 24B', totalIncludesVision: true },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -446,5 +541,105 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     const nano = specFromHfConfig(fixture('nemotron-3-nano-30b-a3b'), 'n');
     // 23 Mamba-2 layers × (conv 3 × (64·64 + 2·8·128) × 2 B + SSM 64 × 64 × 128 × 4 B (float32)).
     expect(recurrentStateBytes(nano).bytesPerSequence).toBe(23 * (3 * (4096 + 2048) * 2 + 64 * 64 * 128 * 4));
+  });
+
+  it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {
+    // Gemma 3 Technical Report (arXiv:2503.19786) Table 1: vision encoder 417M; non-embedding
+    // 3,209M (4B) and 25,600M (27B), in millions.
+    for (const [name, nonEmbedding] of [
+      ['hand-built/gemma-3-4b-it', 3209],
+      ['hand-built/gemma-3-27b-it', 25_600],
+    ] as const) {
+      const spec = specFromHfConfig(fixture(name), name);
+      const p = paramCount(spec);
+      expect(Math.round((p.totalParams - p.embeddingParams) / 1e6)).toBe(nonEmbedding);
+      // The SigLIP encoder without Gemma3MultiModalProjector (RMSNorm(1152) + 1152 × text hidden).
+      const projector = 1152 + 1152 * spec.hiddenSize;
+      expect(Math.round((p.visionParams - projector) / 1e6)).toBe(417);
+    }
+  });
+
+  it("Llama 4 Scout with its vision_config: the tower counted apart, text + vision = the card's 109B", () => {
+    const top = fixture('llama-4-scout-17b-16e-instruct');
+    // Hand-built from Llama4VisionConfig as released with Scout (hidden 1408, 34 layers, 336 px,
+    // patch 14, shuffle 0.5, projector 4096): the fixture's source dropped vision_config.
+    const v = {
+      hidden_size: 1408,
+      image_size: 336,
+      intermediate_size: 5632,
+      model_type: 'llama4_vision_model',
+      num_attention_heads: 16,
+      num_hidden_layers: 34,
+      patch_size: 14,
+      pixel_shuffle_ratio: 0.5,
+      projector_input_dim: 4096,
+      projector_output_dim: 4096,
+      vision_output_dim: 4096,
+    };
+    const spec = specFromHfConfig({ ...top, vision_config: v }, 'scout');
+    const p = paramCount(spec);
+    // Independent enumeration of Llama4VisionModel + Llama4MultiModalProjector.
+    const t = new Tensors();
+    const h = v.hidden_size;
+    const patches = (v.image_size / v.patch_size) ** 2;
+    t.add([h, 3 * v.patch_size ** 2], [h], [patches + 1, h], [h], [h], [h], [h]);
+    for (let i = 0; i < v.num_hidden_layers; i += 1) {
+      t.add([h, h], [h], [h, h], [h], [h, h], [h], [h, h], [h]);
+      t.add([v.intermediate_size, h], [v.intermediate_size], [h, v.intermediate_size], [h]);
+      t.add([h], [h], [h], [h]);
+    }
+    t.add([v.projector_input_dim, v.intermediate_size], [v.projector_output_dim, v.projector_output_dim]);
+    t.add([top.text_config.hidden_size, v.vision_output_dim]);
+    expect(p.visionParams).toBe(t.total);
+    expect(spec.vision?.description).toMatch(/Llama 4 ViT 34 × 1408/);
+    expect(spec.vision?.flopsPerImage).toBeGreaterThan(0);
+    expect(Math.abs((p.totalParams + p.visionParams) / 1e9 - 109)).toBeLessThan(0.5);
+    expect(p.totalParams).toBe(paramCount(specFromHfConfig(top, 'scout')).totalParams);
+  });
+
+  it('MiniMax-M2.5: its 3 MTP modules (use_mtp) counted apart, DeepSeek-V3-style, one MoE decoder layer each', () => {
+    const config = fixture('minimax-m2.5');
+    const p = paramCount(specFromHfConfig(config, 'm'));
+    const h = config.hidden_size;
+    const t = minimaxTensors(config);
+    const perLayer = (t.total - 2 * config.vocab_size * h - h) / config.num_hidden_layers;
+    // Per module: enorm, hnorm, eh_proj (2h → h), the decoder layer, and the shared head's norm.
+    expect(p.mtpParams).toBe(3 * (3 * h + 2 * h * h + perLayer));
+    expect(paramCount(specFromHfConfig({ ...config, use_mtp: false }, 'm')).mtpParams).toBe(0);
+  });
+
+  it('Nemotron-H written by transformers ≥ 5 (layers_block_type, num_hidden_layers null, mamba_n_groups) counts the same', () => {
+    const config = fixture('nemotron-3-nano-30b-a3b');
+    const words: Record<string, string> = { M: 'mamba', '*': 'attention', '-': 'mlp', E: 'moe' };
+    const { hybrid_override_pattern, n_groups, ...rest } = config;
+    const renamed = {
+      ...rest,
+      num_hidden_layers: null,
+      mamba_n_groups: n_groups,
+      layers_block_type: [...(hybrid_override_pattern as string)].map((c) => words[c]),
+    };
+    const a = paramCount(specFromHfConfig(config, 'n'));
+    const b = paramCount(specFromHfConfig(renamed, 'n'));
+    expect(b.totalParams).toBe(a.totalParams);
+    expect(b.activeParams).toBe(a.activeParams);
+    expect(() => specFromHfConfig({ ...renamed, layers_block_type: ['mamba', 'ssm'] }, 'n')).toThrowError(
+      /layers_block_type.*entry 1 is "ssm"; allowed: mamba, attention, mlp, moe/,
+    );
+  });
+
+  it('Nemotron-H with moe_latent_size (LatentMoE, Nemotron 3 Super): experts in the latent, latent projections always active', () => {
+    const config: Cfg = { ...fixture('nemotron-3-nano-30b-a3b'), moe_latent_size: 1024 };
+    const spec = specFromHfConfig(config, 'latent');
+    const p = paramCount(spec);
+    const base = paramCount(specFromHfConfig(fixture('nemotron-3-nano-30b-a3b'), 'n'));
+    const h = config.hidden_size;
+    const moeBlocks = [...(config.hybrid_override_pattern as string)].filter((c) => c === 'E').length;
+    const I = config.moe_intermediate_size;
+    // NemotronHMoE: fc1_latent_proj (h → latent), fc2_latent_proj (latent → h); experts up/down at latent.
+    const perBlockDelta = 2 * h * 1024 + config.n_routed_experts * 2 * I * (1024 - h);
+    expect(p.totalParams - base.totalParams).toBe(moeBlocks * perBlockDelta);
+    const activeDelta = 2 * h * 1024 + config.num_experts_per_tok * 2 * I * (1024 - h);
+    expect(p.activeParams - base.activeParams).toBe(moeBlocks * activeDelta);
+    expect(spec.moe?.latentSize).toBe(1024);
   });
 });

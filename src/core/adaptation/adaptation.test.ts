@@ -37,7 +37,7 @@ describe('adapters', () => {
   });
   it('rejects unknown targets and bad ranks with precise messages', () => {
     expect(() => parseTargets('attn,ffn')).toThrowError(
-      "--targets: unknown target module 'ffn'; allowed: attn, mlp, all, q, k, v, o, gate, up, down, shared, experts",
+      "--targets: unknown target module 'ffn'; allowed: attn, mixer, mlp, all, q, k, v, o, in_proj, out_proj, gate, up, down, shared, experts",
     );
     expect(() => trainableParams(llama, { method: 'lora', rank: 0, targets: ['q'] })).toThrowError(
       '--rank: must be a whole number ≥ 1, got 0',

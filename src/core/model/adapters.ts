@@ -4,15 +4,31 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import type { ModelSpec } from './spec.js';
+import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
-/** Module names as in Hugging Face PEFT's target_modules, plus groups. */
-export const TARGET_MODULES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'shared', 'experts'] as const;
+/**
+ * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
+ * input and output projections of linear-attention (Gated DeltaNet) and Mamba-2 mixers.
+ */
+export const TARGET_MODULES = [
+  'q',
+  'k',
+  'v',
+  'o',
+  'in_proj',
+  'out_proj',
+  'gate',
+  'up',
+  'down',
+  'shared',
+  'experts',
+] as const;
 export type TargetModule = (typeof TARGET_MODULES)[number];
 export const TARGET_GROUPS: Readonly<Record<string, readonly TargetModule[]>> = {
   attn: ['q', 'k', 'v', 'o'],
+  mixer: ['in_proj', 'out_proj'],
   mlp: ['gate', 'up', 'down', 'shared'],
-  all: ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'shared', 'experts'],
+  all: TARGET_MODULES,
 };
 
 export type AdapterMethod = 'lora' | 'qlora' | 'dora';
@@ -23,14 +39,38 @@ export interface AdapterSpec {
   readonly targets: readonly TargetModule[];
 }
 
+/**
+ * The part of a layer an adapted matrix lives in; it exists only on the layers that have that part:
+ * softmax attention, a Gated DeltaNet (`linear`) or Mamba-2 (`mamba`) mixer, a dense MLP, or an MoE
+ * block's shared or routed experts.
+ */
+export type AdapterPart = 'attention' | 'linear' | 'mamba' | 'dense' | 'shared' | 'experts';
+
 export interface AdaptedMatrix {
   /** Hugging Face module name(s), e.g. `q_proj`, `mlp.experts.*.down_proj`. */
   readonly module: string;
+  readonly part: AdapterPart;
   readonly inFeatures: number;
   readonly outFeatures: number;
-  /** How many such matrices the model has (layers × experts). */
+  /** How many such matrices the model has (layers with the part × experts). */
   readonly count: number;
   readonly trainableParams: number;
+}
+
+/** Whether a layer has `part`. */
+export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
+  switch (part) {
+    case 'attention':
+      return isAttentionMixer(layer.attention);
+    case 'linear':
+    case 'mamba':
+      return layer.attention === part;
+    case 'dense':
+      return layer.mlp === 'dense';
+    case 'shared':
+    case 'experts':
+      return layer.mlp === 'moe' && spec.moe !== null;
+  }
 }
 
 /** Parses `attn,mlp` / `q,v` into target modules; unknown names are an InputError listing the allowed ones. */
@@ -55,64 +95,102 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
-/** Every adapted matrix with its shape and trainable parameters. */
+/** One layer's adapted matrices of each part (routed experts once per expert kind). */
+function layerMatrices(
+  spec: ModelSpec,
+  wants: (t: TargetModule) => boolean,
+): { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] {
+  const h = spec.hiddenSize;
+  const out: { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] = [];
+  const add = (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) =>
+    out.push({ module, part, inFeatures, outFeatures });
+  const a = spec.attention;
+  if (a.kind === 'mla') {
+    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+    if (wants('q')) {
+      if (a.qLoraRank === null) add('attention', 'q_proj', h, a.numHeads * qHead);
+      else {
+        add('attention', 'q_a_proj', h, a.qLoraRank);
+        add('attention', 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
+      }
+    }
+    // MLA's keys and values come from one shared down-projection and one up-projection.
+    if (wants('k') || wants('v')) {
+      add('attention', 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
+      add('attention', 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
+    }
+    if (wants('o')) add('attention', 'o_proj', a.numHeads * a.vHeadDim, h);
+  } else {
+    const q = a.numHeads * a.headDim;
+    const kv = a.numKvHeads * a.headDim;
+    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
+    if (wants('q')) add('attention', 'q_proj', h, a.outputGate ? 2 * q : q);
+    if (wants('k')) add('attention', 'k_proj', h, kv);
+    if (wants('v')) add('attention', 'v_proj', h, kv);
+    if (wants('o')) add('attention', 'o_proj', q, h);
+  }
+  const gdn = spec.linearAttention;
+  if (gdn) {
+    const k = gdn.numKeyHeads * gdn.keyHeadDim;
+    const v = gdn.numValueHeads * gdn.valueHeadDim;
+    const heads = gdn.numValueHeads;
+    if (wants('in_proj')) {
+      if (gdn.projections === 'split') {
+        // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
+        add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
+        add('linear', 'linear_attn.in_proj_z', h, v);
+        add('linear', 'linear_attn.in_proj_b', h, heads);
+        add('linear', 'linear_attn.in_proj_a', h, heads);
+      } else {
+        // Qwen3NextGatedDeltaNet: in_proj_qkvz (h → 2k + 2v), in_proj_ba (h → 2 · value heads).
+        add('linear', 'linear_attn.in_proj_qkvz', h, 2 * k + 2 * v);
+        add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
+      }
+    }
+    if (wants('out_proj')) add('linear', 'linear_attn.out_proj', v, h);
+  }
+  const ssm = spec.stateSpace;
+  if (ssm) {
+    // NemotronHMamba2Mixer: in_proj h → (z, x, B, C, dt) = 2·inner + 2·groups·state + heads; out_proj inner → h.
+    const inner = ssm.numHeads * ssm.headDim;
+    if (wants('in_proj'))
+      add('mamba', 'mixer.in_proj', h, 2 * inner + 2 * ssm.numGroups * ssm.stateSize + ssm.numHeads);
+    if (wants('out_proj')) add('mamba', 'mixer.out_proj', inner, h);
+  }
+  const I = spec.mlp.intermediateSize;
+  if (wants('gate') && spec.mlp.gated) add('dense', 'mlp.gate_proj', h, I);
+  if (wants('up')) add('dense', 'mlp.up_proj', h, I);
+  if (wants('down')) add('dense', 'mlp.down_proj', I, h);
+  const moe = spec.moe;
+  if (moe && wants('shared') && moe.numSharedExperts > 0) {
+    const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
+    if (moe.gated) add('shared', 'mlp.shared_experts.gate_proj', h, Is);
+    add('shared', 'mlp.shared_experts.up_proj', h, Is);
+    add('shared', 'mlp.shared_experts.down_proj', Is, h);
+  }
+  if (moe && wants('experts')) {
+    const Ie = moe.expertIntermediateSize;
+    const w = moe.latentSize ?? h;
+    if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
+    add('experts', 'mlp.experts.*.up_proj', w, Ie);
+    add('experts', 'mlp.experts.*.down_proj', Ie, w);
+  }
+  return out;
+}
+
+/** Every adapted matrix with its shape and trainable parameters, on the layers that have it. */
 export function adaptedMatrices(spec: ModelSpec, adapter: AdapterSpec): AdaptedMatrix[] {
   if (!Number.isInteger(adapter.rank) || adapter.rank < 1) {
     inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got ${adapter.rank}`);
   }
   const r = adapter.rank;
-  const h = spec.hiddenSize;
-  const wants = (t: TargetModule) => adapter.targets.includes(t);
+  const layersWith = (part: AdapterPart) => spec.layers.filter((l) => layerHasPart(spec, l, part)).length;
   const out: AdaptedMatrix[] = [];
-  const add = (module: string, inFeatures: number, outFeatures: number, count: number) => {
-    if (count <= 0) return;
-    const perMatrix = r * (inFeatures + outFeatures) + (adapter.method === 'dora' ? outFeatures : 0);
-    out.push({ module, inFeatures, outFeatures, count, trainableParams: perMatrix * count });
-  };
-  const L = spec.numLayers;
-  const a = spec.attention;
-  if (a.kind === 'mla') {
-    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    if (wants('q')) {
-      if (a.qLoraRank === null) add('q_proj', h, a.numHeads * qHead, L);
-      else {
-        add('q_a_proj', h, a.qLoraRank, L);
-        add('q_b_proj', a.qLoraRank, a.numHeads * qHead, L);
-      }
-    }
-    // MLA's keys and values come from one shared down-projection and one up-projection.
-    if (wants('k') || wants('v')) {
-      add('kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim, L);
-      add('kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim), L);
-    }
-    if (wants('o')) add('o_proj', a.numHeads * a.vHeadDim, h, L);
-  } else {
-    const q = a.numHeads * a.headDim;
-    const kv = a.numKvHeads * a.headDim;
-    if (wants('q')) add('q_proj', h, q, L);
-    if (wants('k')) add('k_proj', h, kv, L);
-    if (wants('v')) add('v_proj', h, kv, L);
-    if (wants('o')) add('o_proj', q, h, L);
-  }
-  const moeLayers = spec.moe ? spec.layers.filter((l) => l.mlp === 'moe').length : 0;
-  const denseLayers = L - moeLayers;
-  const I = spec.mlp.intermediateSize;
-  if (wants('gate') && spec.mlp.gated) add('mlp.gate_proj', h, I, denseLayers);
-  if (wants('up')) add('mlp.up_proj', h, I, denseLayers);
-  if (wants('down')) add('mlp.down_proj', I, h, denseLayers);
-  const moe = spec.moe;
-  if (moe && wants('shared') && moe.numSharedExperts > 0) {
-    const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
-    if (moe.gated) add('mlp.shared_experts.gate_proj', h, Is, moeLayers);
-    add('mlp.shared_experts.up_proj', h, Is, moeLayers);
-    add('mlp.shared_experts.down_proj', Is, h, moeLayers);
-  }
-  if (moe && wants('experts')) {
-    const Ie = moe.expertIntermediateSize;
-    const experts = moeLayers * moe.numExperts;
-    if (moe.gated) add('mlp.experts.*.gate_proj', h, Ie, experts);
-    add('mlp.experts.*.up_proj', h, Ie, experts);
-    add('mlp.experts.*.down_proj', Ie, h, experts);
+  for (const m of layerMatrices(spec, (t) => adapter.targets.includes(t))) {
+    const count = layersWith(m.part) * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
+    if (count <= 0) continue;
+    const perMatrix = r * (m.inFeatures + m.outFeatures) + (adapter.method === 'dora' ? m.outFeatures : 0);
+    out.push({ ...m, count, trainableParams: perMatrix * count });
   }
   if (out.length === 0) {
     inputError(
@@ -134,15 +212,12 @@ export interface AdapterRuntime {
   readonly rank: number;
   /** Trainable adapter parameters of the whole model. */
   readonly trainableParams: number;
-  /** Adapted matrices in one dense layer and one MoE layer (routed experts counted as tokens reach them). */
-  readonly perLayer: {
-    readonly dense: readonly { readonly inFeatures: number; readonly outFeatures: number }[];
-    readonly moe: readonly {
-      readonly inFeatures: number;
-      readonly outFeatures: number;
-      readonly routed: boolean;
-    }[];
-  };
+  /** The adapted matrices of one layer of each part (see {@link layerAdapterMatrices}). */
+  readonly matrices: readonly {
+    readonly part: AdapterPart;
+    readonly inFeatures: number;
+    readonly outFeatures: number;
+  }[];
   /** Bytes per frozen decoder-matrix parameter (BF16 2, FP8 1, NF4 with double quantisation 0.516). */
   readonly baseBytesPerParam: number;
   /**
@@ -158,25 +233,23 @@ export function adapterRuntime(
   baseBytesPerParam: number,
 ): AdapterRuntime {
   const matrices = adaptedMatrices(spec, adapter);
-  const moeLayers = spec.moe ? spec.layers.filter((l) => l.mlp === 'moe').length : 0;
-  const denseLayers = spec.numLayers - moeLayers;
-  const dense: { inFeatures: number; outFeatures: number }[] = [];
-  const moe: { inFeatures: number; outFeatures: number; routed: boolean }[] = [];
-  for (const m of matrices) {
-    const attention = !m.module.startsWith('mlp.');
-    if (attention) {
-      if (denseLayers > 0) dense.push(m);
-      if (moeLayers > 0) moe.push({ ...m, routed: false });
-    } else if (m.module.startsWith('mlp.experts')) moe.push({ ...m, routed: true });
-    else if (m.module.startsWith('mlp.shared')) moe.push({ ...m, routed: false });
-    else dense.push(m);
-  }
   return {
     method: adapter.method,
     rank: adapter.rank,
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
-    perLayer: { dense, moe },
+    matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
     pagedOptimizer: adapter.method === 'qlora',
   };
+}
+
+/** The adapted matrices `layer` holds; `routed` for routed experts (reached by topK of them per token). */
+export function layerAdapterMatrices(
+  spec: ModelSpec,
+  runtime: AdapterRuntime,
+  layer: LayerSpec,
+): { readonly inFeatures: number; readonly outFeatures: number; readonly routed: boolean }[] {
+  return runtime.matrices
+    .filter((m) => layerHasPart(spec, layer, m.part))
+    .map((m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, routed: m.part === 'experts' }));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../test/hf-fixtures.js';
 import { InputError } from '../errors.js';
 import { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './hf-config.js';
 import { kvCacheBytes } from './kv-cache.js';
@@ -121,5 +122,24 @@ describe('specFromHfConfig: per-type layouts', () => {
         'x',
       ),
     ).toThrowError("layer_types: 'layer_types' must list one entry per layer (2), got 1");
+  });
+
+  it('wrappers: text_config read by its own model_type, omitted keys from its class defaults', () => {
+    const gemma = hfFixture('hand-built/gemma-3-27b-it');
+    // Gemma3TextConfig's vocab_size (262208) fills the key the released file omits.
+    expect(specFromHfConfig(gemma, 'g').vocabSize).toBe(262_208);
+    // An unknown wrapper around a known text model gets the same defaults, with a warning.
+    const unknown = specFromHfConfig({ ...gemma, model_type: 'gemma3_next_vl' }, 'u');
+    expect(unknown.vocabSize).toBe(262_208);
+    expect(unknown.warnings?.[0]).toMatch(/read its text_config as 'gemma3_text'/);
+    // mistral3 wrapping a DeepSeek-V3 text model (Mistral Large 3's layout) reads it as DeepSeek-V3.
+    const v3 = hfFixture('deepseek-v3.2');
+    const { index_n_heads: _a, index_head_dim: _b, index_topk: _c, ...text } = v3;
+    const large = specFromHfConfig(
+      { model_type: 'mistral3', text_config: { ...text, model_type: 'deepseek_v3' } },
+      'l',
+    );
+    expect(large.attention.kind).toBe('mla');
+    expect(large.modelType).toBe('mistral3');
   });
 });

@@ -6,6 +6,7 @@
 import { inputError } from '../errors.js';
 import { Fields, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
+import { subConfig } from './families/wrappers.js';
 import { paramCount } from './param-count.js';
 import type { ModelSpec } from './spec.js';
 
@@ -127,14 +128,17 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
   if (typeof text === 'object' && text !== null && !Array.isArray(text)) {
     const textType = (text as Json).model_type;
     if (typeof textType === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(textType)) {
+      // Keys the text_config omits take its class defaults, as in the known wrappers.
+      const top = new Fields(json, modelType);
       const spec = FAMILIES[textType as SupportedModelType](
-        new Fields(text as Json, modelType, ['text_config']),
+        subConfig(top, 'text_config', textType) ?? top,
         name,
       );
       return {
         ...spec,
         modelType,
         warnings: [
+          ...(spec.warnings ?? []),
           `model_type '${modelType}' is not supported; read its text_config as '${textType}'. Any vision or audio tower is not counted`,
         ],
       };
@@ -148,7 +152,10 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
     return {
       ...spec,
       modelType,
-      warnings: [`model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`],
+      warnings: [
+        ...(spec.warnings ?? []),
+        `model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`,
+      ],
     };
   }
   const llama = LOOKALIKES[LOOKALIKES.length - 1]!;

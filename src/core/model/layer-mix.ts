@@ -29,20 +29,44 @@ export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
   return mlps;
 }
 
-export function describeLayerMix(spec: ModelSpec): string {
+/** A model's layer mix as rows a view can show (web upload, CLI), and the same as one line. */
+export interface LayerMixSummary {
+  readonly numLayers: number;
+  /** Token mixers with their layer counts, in a fixed order (full, sliding, chunked, sparse, linear, mamba, none). */
+  readonly mixers: readonly { readonly mixer: LayerMixer; readonly label: string; readonly layers: number }[];
+  /** Channel mixers with their layer counts. */
+  readonly mlps: readonly { readonly mlp: LayerMlp; readonly label: string; readonly layers: number }[];
+  /** The vision tower counted apart (multimodal wrappers), or null. */
+  readonly vision: string | null;
+  /** The one-line form, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10 + 1 shared on 48 layers". */
+  readonly text: string;
+}
+
+export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   const mix = layerMix(spec);
   const mixers = (Object.entries(mix) as [LayerMixer, number][])
     .filter(([, n]) => n > 0)
-    .map(([m, n]) => `${n} ${mixerLabel(spec, m)}`);
-  const mlps = mlpMix(spec);
-  const parts: string[] = [];
-  if (mlps.moe > 0 && spec.moe) {
+    .map(([mixer, layers]) => ({ mixer, label: mixerLabel(spec, mixer), layers }));
+  const counts = mlpMix(spec);
+  const mlps: { mlp: LayerMlp; label: string; layers: number }[] = [];
+  if (counts.moe > 0 && spec.moe) {
     const shared = spec.moe.numSharedExperts > 0 ? ` + ${spec.moe.numSharedExperts} shared` : '';
-    parts.push(`MoE ${spec.moe.numExperts} experts top-${spec.moe.topK}${shared} on ${mlps.moe} layers`);
+    mlps.push({
+      mlp: 'moe',
+      label: `MoE ${spec.moe.numExperts} experts top-${spec.moe.topK}${shared}`,
+      layers: counts.moe,
+    });
   }
-  if (mlps.dense > 0) parts.push(`dense MLP on ${mlps.dense} layers`);
-  if (mlps.none > 0) parts.push(`no MLP on ${mlps.none} layers`);
-  return `${spec.numLayers} layers: ${mixers.join(', ')}; ${parts.join(', ')}`;
+  if (counts.dense > 0) mlps.push({ mlp: 'dense', label: 'dense MLP', layers: counts.dense });
+  if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
+  const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}; ${mlps
+    .map((m) => `${m.label} on ${m.layers} layers`)
+    .join(', ')}`;
+  return { numLayers: spec.numLayers, mixers, mlps, vision: spec.vision?.description ?? null, text };
+}
+
+export function describeLayerMix(spec: ModelSpec): string {
+  return layerMixSummary(spec).text;
 }
 
 /** True when some layer is neither full nor sliding-window attention (a hybrid or sparse model). */

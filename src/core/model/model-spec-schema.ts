@@ -37,6 +37,7 @@ const linearAttention = z
     convKernel: count.default(4),
     chunkTokens: count.default(64),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
+    projections: z.enum(['fused', 'split']).optional(),
   })
   .strict();
 
@@ -86,6 +87,7 @@ const moe = z
     routerBias: z.boolean().default(false),
     sharedExpertGate: z.boolean().default(false),
     routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
+    latentSize: count.optional(),
     /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
     firstDenseLayers: z.number().int().nonnegative().default(0),
     /** Every Nth layer after those is MoE (1 = all). */
@@ -270,6 +272,7 @@ export function specFromInput(input: unknown): ModelSpec {
           routerBias: s.moe.routerBias,
           sharedExpertGate: s.moe.sharedExpertGate,
           routingGroups: s.moe.routingGroups,
+          ...(s.moe.latentSize === undefined ? {} : { latentSize: s.moe.latentSize }),
         }
       : null,
     layers,

@@ -40,6 +40,12 @@ export function mlpOperations(
         activation += denseMlp(b, 'shared_experts', 'sharedExperts', tokens, Is, moe.gated, t, h);
       }
       b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2, replicated: true });
+      // LatentMoE: fc1_latent_proj (h → latent) before dispatch, fc2_latent_proj back after combine.
+      const width = moe.latentSize ?? h;
+      if (moe.latentSize !== undefined) {
+        b.gemm('latent.fc1', 'sharedExperts', tokens, moe.latentSize / t, h);
+        b.gemm('latent.fc2', 'sharedExperts', tokens, h, moe.latentSize / t);
+      }
       // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert.
       const ep = layout.expertParallel;
       const etp = layout.expertTensorParallel ?? t;
@@ -54,8 +60,10 @@ export function mlpOperations(
       const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
       const Ie = moe.expertIntermediateSize;
       const matrices = moe.gated ? 2 : 1;
-      b.gemm('experts.gate_up', 'routedExperts', perTouched, (matrices * Ie) / etp, h, { count: touched });
-      b.gemm('experts.down', 'routedExperts', perTouched, h, Ie / etp, { count: touched });
+      b.gemm('experts.gate_up', 'routedExperts', perTouched, (matrices * Ie) / etp, width, {
+        count: touched,
+      });
+      b.gemm('experts.down', 'routedExperts', perTouched, width, Ie / etp, { count: touched });
       activation += (perTouched * touched * Ie * (moe.gated ? 3 : 2)) / etp;
       expertAllToAll(spec, request, b, tokens);
       return activation;
@@ -109,7 +117,8 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
     groups && groups.groups >= nodes
       ? Math.min(moe.topK, groups.groupsPerToken * Math.max(1, groups.groups / nodes))
       : moe.topK;
-  const h = spec.hiddenSize;
+  // LatentMoE dispatches and combines latent-wide tokens.
+  const h = moe.latentSize ?? spec.hiddenSize;
   const dispatch = tokens * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
   b.collective('dispatch', 'expertParallel', 'all-to-all', dispatch, ep, apart);
   b.collective('combine', 'expertParallel', 'all-to-all', tokens * copies * h * ACT_BYTES, ep, apart);

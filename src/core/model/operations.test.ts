@@ -4,7 +4,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { HF_FIXTURES, hfFixture } from '../../../test/hf-fixtures.js';
+import { HAND_BUILT_FIXTURES, HF_FIXTURES, hfFixture } from '../../../test/hf-fixtures.js';
 import { loadCatalog } from '../../catalog/catalog.js';
 import { adapterRuntime } from './adapters.js';
 import { forwardFlopsPerToken, layerKinds, trainingFlopsPerToken } from './flops.js';
@@ -29,7 +29,12 @@ import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
 // Mamba-2, DSA sparse and chunked attention) until the catalog carries them.
 const catalog = new Map([
   ...[...loadCatalog().models].map(([id, m]) => [id, modelSpecFrom(m.config, m.name)] as const),
-  ...HF_FIXTURES.map((id) => [id, modelSpecFrom(hfFixture(id), id)] as const),
+  ...[...HF_FIXTURES, ...HAND_BUILT_FIXTURES].map((id) => [id, modelSpecFrom(hfFixture(id), id)] as const),
+  // LatentMoE (Nemotron 3 Super's moe_latent_size) on the Nano shape.
+  [
+    'nemotron-latent-moe',
+    modelSpecFrom({ ...hfFixture('nemotron-3-nano-30b-a3b'), moe_latent_size: 1024 }, 'latent'),
+  ] as const,
 ]);
 const models = [...catalog.values()];
 const ids = [...catalog.keys()];

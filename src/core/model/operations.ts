@@ -12,6 +12,7 @@
  * Tensor parallelism splits heads and the MLP's intermediate dimension (Shoeybi et al. 2019, Sec. 3).
  */
 
+import { layerAdapterMatrices } from './adapters.js';
 import {
   ACT_BYTES,
   type MemoryOp,
@@ -59,10 +60,11 @@ function adapterOperations(
   const { layout } = request;
   const t = layout.tensorParallel;
   const moe = layer.mlp === 'moe' ? spec.moe : null;
-  const list = moe ? adapter.perLayer.moe : adapter.perLayer.dense;
   const r = adapter.rank;
-  for (const m of list) {
-    const routed = moe !== null && 'routed' in m && m.routed;
+  // Only the adapted matrices this layer has (q/k/v/o on attention layers, mixer projections on
+  // linear/Mamba layers, the dense MLP or the experts).
+  for (const m of layerAdapterMatrices(spec, adapter, layer)) {
+    const routed = moe !== null && m.routed;
     const perExpert = routed ? (layout.expertParallel * tokens * moe.topK) / moe.numExperts : tokens;
     const count = routed ? moe.numExperts / layout.expertParallel : 1;
     const opts = { count, datatype: 'bf16' as const, bytes: 2, trains: true };

@@ -33,6 +33,7 @@ export interface ParamBreakdown {
   /** Mamba-2 mixers of `mamba` layers. */
   readonly stateSpace: number;
   readonly denseMlp: number;
+  /** Shared experts, and LatentMoE's fc1/fc2_latent_proj (always active). */
   readonly sharedExperts: number;
   readonly routedExperts: number;
   readonly router: number;
@@ -158,29 +159,35 @@ interface MoeLayerParams {
 
 function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
   const h = spec.hiddenSize;
+  // LatentMoE: experts at the latent width, plus fc1/fc2_latent_proj (h ↔ latent), always active.
+  const latent = moe.latentSize;
   return {
-    expert: mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
+    expert: mlpParams(latent ?? h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
     shared:
-      moe.numSharedExperts > 0
+      (moe.numSharedExperts > 0
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
-        : 0,
+        : 0) + (latent === undefined ? 0 : 2 * h * latent),
     router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0),
   };
 }
 
-interface LayerParams {
-  readonly attention: number;
-  readonly sparseIndexer: number;
-  readonly linearAttention: number;
-  readonly stateSpace: number;
-  readonly denseMlp: number;
-  readonly sharedExperts: number;
-  readonly routedExperts: number;
-  readonly activeRoutedExperts: number;
-  readonly router: number;
-  readonly norms: number;
-}
+/** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
+type LayerPart = Exclude<keyof ParamBreakdown, 'embedding' | 'positionEmbedding' | 'head'>;
+
+const LAYER_PARTS: readonly LayerPart[] = [
+  'attention',
+  'sparseIndexer',
+  'linearAttention',
+  'stateSpace',
+  'denseMlp',
+  'sharedExperts',
+  'routedExperts',
+  'router',
+  'norms',
+];
+
+type LayerParams = Readonly<Record<LayerPart, number>> & { readonly activeRoutedExperts: number };
 
 /** A spec field a layer kind needs; its absence is a malformed spec. */
 function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
@@ -228,17 +235,9 @@ function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
 }
 
 function sumLayer(p: LayerParams): number {
-  return (
-    p.attention +
-    p.sparseIndexer +
-    p.linearAttention +
-    p.stateSpace +
-    p.denseMlp +
-    p.sharedExperts +
-    p.routedExperts +
-    p.router +
-    p.norms
-  );
+  let total = 0;
+  for (const part of LAYER_PARTS) total += p[part];
+  return total;
 }
 
 /**
@@ -254,16 +253,12 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const finalNorm = normParams(spec, h);
 
   const byKind = new Map<string, LayerParams>();
-  let attention = 0;
-  let sparseIndexer = 0;
-  let linearAttention = 0;
-  let stateSpace = 0;
-  let denseMlp = 0;
-  let sharedExperts = 0;
-  let routedExperts = 0;
+  const sums: Record<LayerPart, number> = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<
+    LayerPart,
+    number
+  >;
+  sums.norms = finalNorm;
   let inactiveExperts = 0;
-  let router = 0;
-  let norms = finalNorm;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
     const key = `${layer.attention}/${layer.mlp}`;
@@ -272,34 +267,13 @@ export function paramCount(spec: ModelSpec): ParamCount {
       p = layerParams(spec, layer);
       byKind.set(key, p);
     }
-    attention += p.attention;
-    sparseIndexer += p.sparseIndexer;
-    linearAttention += p.linearAttention;
-    stateSpace += p.stateSpace;
-    denseMlp += p.denseMlp;
-    sharedExperts += p.sharedExperts;
-    routedExperts += p.routedExperts;
+    for (const part of LAYER_PARTS) sums[part] += p[part];
     inactiveExperts += p.routedExperts - p.activeRoutedExperts;
-    router += p.router;
-    norms += p.norms;
     const total = sumLayer(p);
     return { totalParams: total, activeParams: total - (p.routedExperts - p.activeRoutedExperts) };
   });
 
-  const breakdown: ParamBreakdown = {
-    embedding,
-    positionEmbedding,
-    attention,
-    sparseIndexer,
-    linearAttention,
-    stateSpace,
-    denseMlp,
-    sharedExperts,
-    routedExperts,
-    router,
-    norms,
-    head,
-  };
+  const breakdown: ParamBreakdown = { embedding, positionEmbedding, ...sums, head };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     totalParams,

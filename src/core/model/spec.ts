@@ -76,6 +76,13 @@ export interface MoeSpec {
    * the nodes a token is sent to (DeepSeek-V3 Sec. 2.1.2: at most 4 nodes). Null when unlimited.
    */
   readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
+  /**
+   * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
+   * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
+   * output width `latentSize`), and fc2_latent_proj (latent → h) lifts their sum back; dispatch and
+   * combine carry latent-wide tokens; the shared experts stay at h. Absent = experts at h.
+   */
+  readonly latentSize?: number;
 }
 
 /**
@@ -135,6 +142,12 @@ export interface GatedDeltaNetSpec {
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
   readonly stateBytesPerElement: number;
+  /**
+   * How the input projections are split into modules (same parameters either way, but LoRA adapts
+   * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
+   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5). Absent = fused.
+   */
+  readonly projections?: 'fused' | 'split';
 }
 
 /**

@@ -3,9 +3,9 @@
  * MLA, shared + routed experts, dense first layers, MTP (modeling_deepseek_v3.py); V3.2 and GLM-5
  * add the DSA lightning indexer on every layer (modeling_deepseek_v32.py, modular_glm_moe_dsa.py).
  */
-import type { MlaAttention, MoeSpec, SparseAttentionSpec } from '../spec.js';
+import type { LayerMlp, MlaAttention, SparseAttentionSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { baseSpec, type Family, layersByIndex, readCommon, readGatedMlp, readMoe } from './readers.js';
+import { decoder, type Family, type MoeKeys, readGatedMlp } from './readers.js';
 
 export function readMla(f: Fields): MlaAttention {
   return {
@@ -19,18 +19,6 @@ export function readMla(f: Fields): MlaAttention {
   };
 }
 
-/** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
-export function readDeepseekMoe(f: Fields, routerBias?: boolean): MoeSpec {
-  return readMoe(f, {
-    experts: 'n_routed_experts',
-    expertSize: 'moe_intermediate_size',
-    shared: { countKey: 'n_shared_experts' },
-    // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
-    routerBias: routerBias ?? f.string('topk_method', 'greedy') === 'noaux_tc',
-    groupRouting: true,
-  });
-}
-
 /** The DSA lightning indexer (DeepseekV32Indexer): `index_n_heads`, `index_head_dim`, `index_topk`. */
 export function readIndexer(f: Fields): SparseAttentionSpec {
   return {
@@ -40,33 +28,52 @@ export function readIndexer(f: Fields): SparseAttentionSpec {
   };
 }
 
-function deepseekFamily(options: { readonly sparse: boolean; readonly routerBias?: boolean }): Family {
+/** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
+export function deepseekMoeKeys(f: Fields, routerBias?: boolean): MoeKeys {
+  return {
+    experts: 'n_routed_experts',
+    expertSize: 'moe_intermediate_size',
+    shared: { countKey: 'n_shared_experts' },
+    // topk_method 'noaux_tc' carries e_score_correction_bias (DeepSeek-V3 Sec. 2.1.2).
+    routerBias: routerBias ?? f.string('topk_method', 'greedy') === 'noaux_tc',
+    groupRouting: true,
+  };
+}
+
+/**
+ * Which layers are MoE: `mlp_layer_types` ('dense'/'sparse' per layer, Glm4MoeLiteConfig) when
+ * given, else DeepseekV3DecoderLayer's rule — MoE when n_routed_experts and layer_idx >=
+ * first_k_dense_replace and layer_idx % moe_layer_freq == 0.
+ */
+function readMoeLayers(f: Fields, defaultFirstDense: number): (i: number) => LayerMlp {
+  const hasMoe = f.has('n_routed_experts');
+  const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
+  if (types) return (i) => (hasMoe && types[i] === 'sparse' ? 'moe' : 'dense');
+  const firstDense = f.int('first_k_dense_replace', { fallback: defaultFirstDense, max: MAX.layers });
+  const freq = f.positiveInt('moe_layer_freq', { fallback: 1, max: MAX.layers });
+  return (i) => (hasMoe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense');
+}
+
+function deepseekFamily(options: {
+  readonly sparse: boolean;
+  readonly routerBias?: boolean;
+  readonly defaultFirstDense?: number;
+}): Family {
   return (f, name) => {
-    const c = readCommon(f, name);
-    const attention = readMla(f);
-    const moe = f.has('n_routed_experts') ? readDeepseekMoe(f, options.routerBias) : null;
-    // DeepseekV3DecoderLayer: MoE when n_routed_experts and layer_idx >= first_k_dense_replace and
-    // layer_idx % moe_layer_freq == 0.
-    const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
-    const freq = f.positiveInt('moe_layer_freq', { fallback: 1, max: MAX.layers });
     const sparse = options.sparse ? readIndexer(f) : null;
-    if (sparse && attention.qLoraRank === null) {
+    const spec = decoder(f, name, {
+      attention: readMla,
+      mlp: readGatedMlp(f),
+      layout: (_g, n) => ({ window: null, kinds: Array(n).fill(sparse ? 'sparse' : 'full') }),
+      layerMlp: readMoeLayers(f, options.defaultFirstDense ?? 0),
+      moe: deepseekMoeKeys(f, options.routerBias),
+      mtpKey: 'num_nextn_predict_layers',
+    });
+    if (sparse && spec.attention.kind === 'mla' && spec.attention.qLoraRank === null) {
       f.fail('q_lora_rank', 'is required by the DSA indexer (its queries are projected from the q latent)');
     }
-    return {
-      ...baseSpec(f, c, {
-        attention,
-        mlp: readGatedMlp(f),
-        layers: layersByIndex(
-          c.numLayers,
-          (i) => (moe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense'),
-          () => (sparse ? 'sparse' : 'full'),
-        ),
-      }),
-      sparseAttention: sparse,
-      moe,
-      numMtpModules: f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }),
-    };
+    return { ...spec, sparseAttention: sparse };
   };
 }
 
@@ -74,3 +81,10 @@ export const deepseek = deepseekFamily({ sparse: false });
 export const deepseekV32 = deepseekFamily({ sparse: true });
 /** GLM-5: DeepSeek-V3.2's layout; its GlmMoeDsa router always carries e_score_correction_bias. */
 export const glmMoeDsa = deepseekFamily({ sparse: true, routerBias: true });
+/**
+ * GLM-4.7-Flash (`glm4_moe_lite`, transformers `models/glm4_moe_lite/modular_glm4_moe_lite.py`):
+ * DeepseekV3Attention (MLA) with GLM-4.5's MoE (Glm4MoeTopkRouter with e_score_correction_bias,
+ * shared experts of n_shared_experts × moe_intermediate_size), layer 0 dense by default
+ * (`mlp_layer_types` = dense + sparse…), and the checkpoint's MTP layer (`num_nextn_predict_layers`).
+ */
+export const glm4MoeLite = deepseekFamily({ sparse: false, routerBias: true, defaultFirstDense: 1 });

@@ -53,14 +53,23 @@ export class Fields {
     return this.config[key];
   }
 
-  /** A nested object (e.g. `text_config`), read with the same rules and error paths below it. */
-  child(key: string): Fields | null {
+  /**
+   * A nested object (e.g. `text_config`), read with the same rules and error paths below it;
+   * `defaults` fill the keys it omits (transformers writes a sub-config without the keys equal to
+   * its class defaults).
+   */
+  child(key: string, defaults: Json = {}): Fields | null {
     const value = this.config[key];
     if (value === undefined || value === null) return null;
     if (typeof value !== 'object' || Array.isArray(value)) {
       inputError('invalid_type', this.path(key), `'${this.label(key)}' must be an object`);
     }
-    return new Fields(value as Json, this.modelType, this.path(key));
+    return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key));
+  }
+
+  /** The same config with `overrides` applied (a value the family derives, e.g. a layer count), same error paths. */
+  with(overrides: Json): Fields {
+    return new Fields({ ...this.config, ...overrides }, this.modelType, this.prefix);
   }
 
   /** A non-negative integer within bounds. */
@@ -116,29 +125,25 @@ export class Fields {
   }
 
   bool(key: string, fallback: boolean): boolean {
-    const value = this.config[key];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'boolean') {
-      inputError(
-        'invalid_type',
-        this.path(key),
-        `'${this.label(key)}' must be true or false, got ${JSON.stringify(value)}`,
-      );
-    }
-    return value;
+    return this.typed(key, fallback, 'boolean', 'true or false');
   }
 
   string(key: string, fallback: string): string {
+    return this.typed(key, fallback, 'string', 'a string');
+  }
+
+  /** A value of JavaScript type `type`, or `fallback` when absent or null. */
+  private typed<T>(key: string, fallback: T, type: 'boolean' | 'string', allowed: string): T {
     const value = this.config[key];
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'string') {
+    if (typeof value !== type) {
       inputError(
         'invalid_type',
         this.path(key),
-        `'${this.label(key)}' must be a string, got ${JSON.stringify(value)}`,
+        `'${this.label(key)}' must be ${allowed}, got ${JSON.stringify(value)}`,
       );
     }
-    return value;
+    return value as T;
   }
 
   intList(key: string, max: number = MAX.other): number[] {

@@ -1,18 +1,8 @@
 /** Gemma 2: four norms per layer, alternating sliding/full layers, tied embeddings (modeling_gemma2.py). */
 
 import type { ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  readAttentionBias,
-  readCommon,
-  readGatedMlp,
-  readGqa,
-  readPatternSliding,
-  uniformLayers,
-  withMixers,
-} from './readers.js';
+import type { Fields } from './fields.js';
+import { decoder, type Family, readPatternSliding } from './readers.js';
 
 /**
  * The Gemma decoder (Gemma 2 and Gemma 3 text): four RMSNorms per layer, tied embeddings, GeGLU MLPs,
@@ -24,26 +14,15 @@ export function gemmaDecoder(
   slides: (layer: number) => boolean,
   qkNorm: 'none' | 'per-head',
 ): ModelSpec {
-  const c = readCommon(f, name);
-  const layout = readPatternSliding(f, c.numLayers, slides, 4096);
-  const bias = readAttentionBias(f);
-  const base = baseSpec(f, c, {
-    attention: readGqa(f, {
-      qkvBias: bias,
-      outputBias: bias,
-      ...(qkNorm === 'none' ? {} : { qkNorm }),
-      headDim: f.positiveInt('head_dim', { fallback: 256, max: MAX.headDim }),
-    }),
-    mlp: readGatedMlp(f),
-    layers: withMixers(uniformLayers(c.numLayers, 'dense'), layout.kinds),
-  });
   return {
-    ...base,
+    ...decoder(f, name, {
+      attention: { qkNorm, defaultHeadDim: 256 },
+      layout: (g, n) => readPatternSliding(g, n, slides, 4096),
+    }),
     // Gemma2Config and Gemma3TextConfig default tie_word_embeddings=True.
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     // input, post_attention, pre_feedforward and post_feedforward layernorms.
     norm: { kind: 'rmsnorm', perLayer: 4 },
-    slidingWindow: layout.window,
     activation: f.string('hidden_activation', f.string('hidden_act', 'gelu_pytorch_tanh')),
   };
 }

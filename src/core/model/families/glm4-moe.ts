@@ -1,37 +1,37 @@
-/** GLM-4.5 (`glm4_moe`): GQA with q/k/v bias, dense first layers, shared + routed experts (modeling_glm4_moe.py). */
+/**
+ * GLM-4.5 (`glm4_moe`, modeling_glm4_moe.py) and dots.llm1 (`dots1`, modeling_dots1.py): GQA, dense
+ * first layers, then DeepSeek-V3-style shared + routed experts with e_score_correction_bias.
+ */
+
+import { deepseekMoeKeys } from './deepseek.js';
 import { MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  layersByIndex,
-  readAttentionBias,
-  readCommon,
-  readGatedMlp,
-  readGqa,
-  readMoe,
-} from './readers.js';
+import { decoder, type Family, readQwenSliding } from './readers.js';
 
 export const glm4Moe: Family = (f, name) => {
-  const c = readCommon(f, name);
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
-  return {
-    ...baseSpec(f, c, {
-      // Glm4MoeAttention: q/k/v bias = attention_bias, o_proj without bias; q_norm/k_norm(head_dim) if use_qk_norm.
-      attention: readGqa(f, {
-        qkvBias: readAttentionBias(f),
-        outputBias: false,
-        qkNorm: f.bool('use_qk_norm', false) ? 'per-head' : 'none',
-      }),
-      mlp: readGatedMlp(f),
-      layers: layersByIndex(c.numLayers, (i) => (i >= firstDense ? 'moe' : 'dense')),
-    }),
-    moe: readMoe(f, {
+  return decoder(f, name, {
+    // Glm4MoeAttention: q/k/v bias = attention_bias, o_proj without bias; q_norm/k_norm(head_dim) if use_qk_norm.
+    attention: { outputBias: false, qkNorm: f.bool('use_qk_norm', false) ? 'per-head' : 'none' },
+    layerMlp: (i) => (i >= firstDense ? 'moe' : 'dense'),
+    // Glm4MoeTopkRouter carries e_score_correction_bias, like DeepSeek-V3.
+    moe: {
       experts: 'n_routed_experts',
       expertSize: 'moe_intermediate_size',
       shared: { countKey: 'n_shared_experts' },
-      // Glm4MoeTopkRouter carries e_score_correction_bias, like DeepSeek-V3.
       routerBias: true,
-    }),
-    numMtpModules: f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }),
-  };
+    },
+    mtpKey: 'num_nextn_predict_layers',
+  });
+};
+
+// Dots1Attention = Qwen3Attention (bias = attention_bias on q/k/v/o, per-head q/k RMSNorms);
+// Dots1MoE = DeepseekV3MoE with Dots1TopkRouter's e_score_correction_bias; MoE from first_k_dense_replace.
+export const dots1: Family = (f, name) => {
+  const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
+  return decoder(f, name, {
+    attention: { qkNorm: 'per-head' },
+    layout: readQwenSliding,
+    layerMlp: (i) => (i >= firstDense ? 'moe' : 'dense'),
+    moe: deepseekMoeKeys(f, true),
+  });
 };

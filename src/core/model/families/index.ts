@@ -2,32 +2,40 @@
  * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
-import { deepseek, deepseekV32, glmMoeDsa } from './deepseek.js';
+import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { falcon } from './falcon.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
-import { glm4Moe } from './glm4-moe.js';
+import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
+import { graniteMoeHybrid } from './granite-hybrid.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
-import { olmo2 } from './olmo2.js';
+import { olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
-import { readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
-import { wrapped } from './wrappers.js';
+import { exaone4, seedOss, smollm3 } from './small-dense.js';
+import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
+import { subConfig, wrapped } from './wrappers.js';
 
-/** Reads the sub-config `key` with `read`, or null when the wrapper has none. */
-function withChild<T>(top: Fields, key: string, read: (f: Fields) => T): T | null {
-  const child = top.child(key);
+/** The vision tower of sub-config `vision_config` (class defaults of `defaultType`), or null when absent. */
+function vision<T>(top: Fields, defaultType: string, read: (f: Fields) => T): T | null {
+  const child = subConfig(top, 'vision_config', defaultType);
   return child ? read(child) : null;
 }
+
+/** A text family by `model_type` (for the `text_config` of a wrapper). */
+const familyOf = (modelType: string): Family | undefined =>
+  Object.hasOwn(FAMILIES, modelType) ? (FAMILIES as Record<string, Family>)[modelType] : undefined;
+
+const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
 export const FAMILIES = {
   llama,
@@ -45,35 +53,48 @@ export const FAMILIES = {
   deepseek_v3: deepseek,
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
+  glm4_moe_lite: glm4MoeLite,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
   glm_moe_dsa: glmMoeDsa,
   qwen3_next: qwen3Next,
-  qwen3_5: wrapped(qwen35, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_5: wrapped(familyOf, { textType: 'qwen3_5_text', vision: qwenVision }),
   qwen3_5_text: qwen35,
-  qwen3_5_moe: wrapped(qwen35Moe, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_5_moe: wrapped(familyOf, { textType: 'qwen3_5_moe_text', vision: qwenVision }),
   qwen3_5_moe_text: qwen35Moe,
-  qwen3_vl: wrapped(qwen3, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_vl: wrapped(familyOf, { textType: 'qwen3_vl_text', vision: qwenVision }),
   qwen3_vl_text: qwen3,
-  qwen3_vl_moe: wrapped(qwen3Moe, (top) => withChild(top, 'vision_config', readQwenVision)),
+  qwen3_vl_moe: wrapped(familyOf, { textType: 'qwen3_vl_moe_text', vision: qwenVision }),
   qwen3_vl_moe_text: qwen3Moe,
-  llama4: wrapped(llama4Text),
+  llama4: wrapped(familyOf, {
+    textType: 'llama4_text',
+    vision: (top, textHidden) => vision(top, 'llama4_vision_model', (v) => readLlama4Vision(v, textHidden)),
+  }),
   llama4_text: llama4Text,
-  gemma3: wrapped(gemma3Text, (top, textHidden) =>
-    withChild(top, 'vision_config', (v) =>
-      readSiglipVision(
-        v,
-        textHidden,
-        top.positiveInt('mm_tokens_per_image', { fallback: 256, max: 1_000_000 }),
+  gemma3: wrapped(familyOf, {
+    textType: 'gemma3_text',
+    vision: (top, textHidden) =>
+      vision(top, 'siglip_vision_model', (v) =>
+        readSiglipVision(
+          v,
+          textHidden,
+          top.positiveInt('mm_tokens_per_image', { fallback: 256, max: 1_000_000 }),
+        ),
       ),
-    ),
-  ),
+  }),
   gemma3_text: gemma3Text,
-  mistral3: wrapped(mistral, (top, textHidden) =>
-    withChild(top, 'vision_config', (v) => readPixtralVision(top, v, textHidden)),
-  ),
+  mistral3: wrapped(familyOf, {
+    textType: 'mistral',
+    vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
+  }),
   minimax_m2: minimaxM2,
   nemotron_h: nemotronH,
+  olmo3,
+  smollm3,
+  seed_oss: seedOss,
+  exaone4,
+  dots1,
+  granitemoehybrid: graniteMoeHybrid,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

@@ -4,38 +4,24 @@
  */
 import type { Fields } from './fields.js';
 import {
-  baseSpec,
+  decoder,
   type Family,
+  noSliding,
   readAllSliding,
-  readAttentionBias,
-  readCommon,
   readGatedMlp,
-  readGqa,
   readQwenSliding,
   type SlidingLayout,
-  uniformLayers,
-  withMixers,
 } from './readers.js';
 
-function llamaLike(sliding: (f: Fields, numLayers: number) => SlidingLayout, qwenBias: boolean): Family {
-  return (f, name) => {
-    const c = readCommon(f, name);
-    // LlamaAttention: bias=config.attention_bias on q, k, v and o; Qwen2Attention: bias on q, k, v only.
-    const bias = readAttentionBias(f);
-    const attention = readGqa(f, { qkvBias: qwenBias || bias, outputBias: qwenBias ? false : bias });
-    const layout = sliding(f, c.numLayers);
-    return {
-      ...baseSpec(f, c, {
-        attention,
-        mlp: readGatedMlp(f, 'intermediate_size', f.bool('mlp_bias', false)),
-        layers: withMixers(uniformLayers(c.numLayers, 'dense'), layout.kinds),
-      }),
-      slidingWindow: layout.window,
-    };
-  };
+function llamaLike(layout: (f: Fields, numLayers: number) => SlidingLayout, qwenBias: boolean): Family {
+  return (f, name) =>
+    decoder(f, name, {
+      // LlamaAttention: bias=config.attention_bias on q, k, v and o; Qwen2Attention: bias on q, k, v only.
+      attention: qwenBias ? { qkvBias: true, outputBias: false } : {},
+      layout,
+      mlp: readGatedMlp(f, 'intermediate_size', f.bool('mlp_bias', false)),
+    });
 }
-
-const noSliding = (_f: Fields, n: number): SlidingLayout => ({ window: null, kinds: Array(n).fill('full') });
 
 export const llama = llamaLike(noSliding, false);
 export const mistral = llamaLike(readAllSliding, false);

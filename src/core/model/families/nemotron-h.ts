@@ -5,16 +5,8 @@
  * `models/nemotron_h/modeling_nemotron_h.py`: NemotronHBlock, NemotronHMamba2Mixer, NemotronHMLP, NemotronHMoE).
  */
 import type { LayerSpec, Mamba2Spec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  readAttentionBias,
-  readCommon,
-  readGqa,
-  readMoe,
-  readStateDtypeBytes,
-} from './readers.js';
+import { type Fields, type Json, MAX } from './fields.js';
+import { decoder, type Family, readStateDtypeBytes } from './readers.js';
 
 const BLOCKS: Readonly<Record<string, LayerSpec>> = {
   M: { attention: 'mamba', mlp: 'none' },
@@ -23,23 +15,58 @@ const BLOCKS: Readonly<Record<string, LayerSpec>> = {
   E: { attention: 'none', mlp: 'moe' },
 };
 
-export function readMamba2(f: Fields): Mamba2Spec {
-  const numHeads = f.positiveInt('mamba_num_heads', { max: MAX.heads });
-  const numGroups = f.positiveInt('n_groups', { fallback: 1, max: MAX.heads });
+/** The config keys of a Mamba-2 mixer, and their defaults where the config class has one. */
+export interface Mamba2Keys {
+  readonly heads: string;
+  readonly headDim: string;
+  readonly state: string;
+  readonly groups: string;
+  readonly conv: string;
+  readonly chunk: string;
+  readonly chunkDefault: number;
+  readonly projBias: string;
+  readonly convBias: string;
+}
+
+/** NemotronHConfig's names. */
+export const NEMOTRON_MAMBA_KEYS: Mamba2Keys = {
+  heads: 'mamba_num_heads',
+  headDim: 'mamba_head_dim',
+  state: 'ssm_state_size',
+  groups: 'n_groups',
+  conv: 'conv_kernel',
+  chunk: 'chunk_size',
+  chunkDefault: 128,
+  projBias: 'use_bias',
+  convBias: 'use_conv_bias',
+};
+
+/** A Mamba-2 mixer; `headDim` overrides the head width when the config derives it (Granite's "auto"). */
+export function readMamba2(f: Fields, keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS, headDim?: number): Mamba2Spec {
+  const numHeads = f.positiveInt(keys.heads, { max: MAX.heads });
+  const numGroups = f.positiveInt(keys.groups, { fallback: 1, max: MAX.heads });
   if (numHeads % numGroups !== 0)
-    f.fail('n_groups', `(${numGroups}) must divide mamba_num_heads (${numHeads})`);
+    f.fail(keys.groups, `(${numGroups}) must divide ${keys.heads} (${numHeads})`);
   return {
     numHeads,
-    headDim: f.positiveInt('mamba_head_dim', { max: MAX.headDim }),
-    stateSize: f.positiveInt('ssm_state_size', { max: MAX.headDim }),
+    headDim: headDim ?? f.positiveInt(keys.headDim, { max: MAX.headDim }),
+    stateSize: f.positiveInt(keys.state, { max: MAX.headDim }),
     numGroups,
-    convKernel: f.positiveInt('conv_kernel', { fallback: 4, max: 1024 }),
-    chunkTokens: f.positiveInt('chunk_size', { fallback: 128, max: MAX.positions }),
-    projBias: f.bool('use_bias', false),
-    convBias: f.bool('use_conv_bias', true),
+    convKernel: f.positiveInt(keys.conv, { fallback: 4, max: 1024 }),
+    chunkTokens: f.positiveInt(keys.chunk, { fallback: keys.chunkDefault, max: MAX.positions }),
+    projBias: f.bool(keys.projBias, false),
+    convBias: f.bool(keys.convBias, true),
     stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_cache_dtype'),
   };
 }
+
+/** `layers_block_type` (NemotronHConfig of transformers ≥ 5) names each block in words. */
+const BLOCK_TYPES: Readonly<Record<string, LayerSpec>> = {
+  mamba: BLOCKS.M!,
+  attention: BLOCKS['*']!,
+  mlp: BLOCKS['-']!,
+  moe: BLOCKS.E!,
+};
 
 function readPattern(f: Fields, numLayers: number): LayerSpec[] {
   const pattern = f.string('hybrid_override_pattern', '');
@@ -59,48 +86,64 @@ function readPattern(f: Fields, numLayers: number): LayerSpec[] {
   );
 }
 
-export const nemotronH: Family = (f, name) => {
-  const c = readCommon(f, name);
-  const layers = readPattern(f, c.numLayers);
-  if (f.has('moe_latent_size')) {
-    f.fail('moe_latent_size', 'is set: latent MoE (experts in a narrower latent space) is not supported yet');
+/**
+ * The blocks, from `layers_block_type` when given (its length is the depth; `num_hidden_layers` is
+ * deprecated there and may be null), else `hybrid_override_pattern`; and the config with the depth
+ * and the renamed Mamba keys (`mamba_n_groups`, `mamba_d_conv`) in the older spelling.
+ */
+function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec[] } {
+  const list = f.raw('layers_block_type');
+  if (list === undefined || list === null) {
+    return { g: f, layers: readPattern(f, f.positiveInt('num_hidden_layers', { max: MAX.layers })) };
   }
-  const mlpBias = f.bool('mlp_bias', false);
-  const hasMoe = layers.some((l) => l.mlp === 'moe');
-  const headDim = f.positiveInt(f.has('head_dim') ? 'head_dim' : 'attention_head_dim', {
-    max: MAX.headDim,
-    ...(f.has('head_dim') || f.has('attention_head_dim')
-      ? {}
-      : { fallback: c.hiddenSize / f.positiveInt('num_attention_heads') }),
-  });
-  const bias = readAttentionBias(f);
-  const base = baseSpec(f, c, {
-    attention: readGqa(f, { qkvBias: bias, outputBias: bias, headDim }),
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX.layers) {
+    return f.fail('layers_block_type', `must be a list of 1 to ${MAX.layers} block types`);
+  }
+  const layers = list.map(
+    (t, i) =>
+      BLOCK_TYPES[String(t)] ??
+      f.fail('layers_block_type', `entry ${i} is ${JSON.stringify(t)}; allowed: mamba, attention, mlp, moe`),
+  );
+  const renamed: Json = { num_hidden_layers: layers.length };
+  if (!f.has('n_groups') && f.has('mamba_n_groups')) renamed.n_groups = f.raw('mamba_n_groups');
+  if (!f.has('conv_kernel') && f.has('mamba_d_conv')) renamed.conv_kernel = f.raw('mamba_d_conv');
+  return { g: f.with(renamed), layers };
+}
+
+export const nemotronH: Family = (top, name) => {
+  const { g: f, layers } = readBlocks(top);
+  const headDimKey = f.has('head_dim') ? 'head_dim' : 'attention_head_dim';
+  const spec = decoder(f, name, {
+    attention: f.has(headDimKey) ? { headDim: f.positiveInt(headDimKey, { max: MAX.headDim }) } : {},
+    layout: () => ({ window: null, kinds: layers.map((l) => l.attention) }),
     // NemotronHMLP: up_proj and down_proj (bias = mlp_bias), relu².
     mlp: {
       intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
       gated: false,
-      bias: mlpBias,
+      bias: f.bool('mlp_bias', false),
     },
-    layers,
+    layerMlp: (i) => layers[i]!.mlp,
+    // NemotronHMoE: ungated experts, router weight [E, h] + e_score_correction_bias [E], one shared
+    // expert NemotronHMLP(moe_shared_expert_intermediate_size).
+    moe: {
+      experts: 'n_routed_experts',
+      expertSize: 'moe_intermediate_size',
+      shared: { sizeKey: 'moe_shared_expert_intermediate_size', count: 1 },
+      gated: false,
+      routerBias: true,
+      groupRouting: true,
+    },
   });
   return {
-    ...base,
+    ...spec,
     // NemotronHBlock: one RMSNorm before its mixer.
     norm: { kind: 'rmsnorm', perLayer: 1 },
     stateSpace: layers.some((l) => l.attention === 'mamba') ? readMamba2(f) : null,
-    // NemotronHMoE: ungated experts, router weight [E, h] + e_score_correction_bias [E], one shared
-    // expert NemotronHMLP(moe_shared_expert_intermediate_size).
-    moe: hasMoe
-      ? readMoe(f, {
-          experts: 'n_routed_experts',
-          expertSize: 'moe_intermediate_size',
-          shared: { sizeKey: 'moe_shared_expert_intermediate_size', count: 1 },
-          gated: false,
-          routerBias: true,
-          groupRouting: true,
-        })
-      : null,
+    // NemotronHMoE with moe_latent_size (Nemotron 3 Super): LatentMoE, experts in the latent.
+    moe:
+      spec.moe && f.has('moe_latent_size')
+        ? { ...spec.moe, latentSize: f.positiveInt('moe_latent_size', { max: MAX.hidden }) }
+        : spec.moe,
     activation: f.string('mlp_hidden_act', 'relu2'),
   };
 };

@@ -1,22 +1,14 @@
-/** OLMo 2: q/k RMSNorms over all heads, post-norms only (modeling_olmo2.py). */
-import {
-  baseSpec,
-  type Family,
-  readAttentionBias,
-  readCommon,
-  readGatedMlp,
-  readGqa,
-  uniformLayers,
-} from './readers.js';
+/** OLMo 2 and OLMo 3: q/k RMSNorms over all heads, post-norms only (modeling_olmo2.py, modular_olmo3.py). */
+import { decoder, type Family, readPatternSliding } from './readers.js';
 
-export const olmo2: Family = (f, name) => {
-  const c = readCommon(f, name);
-  const bias = readAttentionBias(f);
-  // Olmo2Attention: q_norm = RMSNorm(num_heads*head_dim), k_norm = RMSNorm(num_kv_heads*head_dim);
-  // Olmo2DecoderLayer: post_attention_layernorm and post_feedforward_layernorm (no input norm).
-  return baseSpec(f, c, {
-    attention: readGqa(f, { qkvBias: bias, outputBias: bias, qkNorm: 'full' }),
-    mlp: readGatedMlp(f),
-    layers: uniformLayers(c.numLayers, 'dense'),
+// Olmo2Attention: q_norm = RMSNorm(num_heads*head_dim), k_norm = RMSNorm(num_kv_heads*head_dim);
+// Olmo2DecoderLayer: post_attention_layernorm and post_feedforward_layernorm (no input norm).
+export const olmo2: Family = (f, name) => decoder(f, name, { attention: { qkNorm: 'full' } });
+
+// Olmo3Config: OLMo 2's layers, sliding (window 4096) on three of four: layer i slides unless
+// (i + 1) % 4 == 0, unless layer_types lists them.
+export const olmo3: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkNorm: 'full' },
+    layout: (g, n) => readPatternSliding(g, n, (i) => (i + 1) % 4 !== 0, 4096),
   });
-};

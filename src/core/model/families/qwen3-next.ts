@@ -4,26 +4,15 @@
  * layers, MoE with a gated shared expert, and MTP (transformers `models/qwen3_next/modeling_qwen3_next.py`,
  * `models/qwen3_5/modular_qwen3_5.py`, `models/qwen3_5_moe/`).
  */
-import type { GatedDeltaNetSpec, LayerMixer, LayerMlp } from '../spec.js';
+import type { GatedDeltaNetSpec, LayerMixer } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import {
-  baseSpec,
-  type Family,
-  layersByIndex,
-  readAttentionBias,
-  readCommon,
-  readGatedMlp,
-  readGqa,
-  readLayerTypes,
-  readMoe,
-  readStateDtypeBytes,
-  readUnusedMlp,
-} from './readers.js';
+import { readQwenSparseLayers } from './qwen3.js';
+import { decoder, type Family, readLayerTypes, readStateDtypeBytes } from './readers.js';
 
 /** fla's `chunk_gated_delta_rule` chunk length (the chunked WY form used in training and prefill). */
 const GATED_DELTA_NET_CHUNK_TOKENS = 64;
 
-export function readGatedDeltaNet(f: Fields): GatedDeltaNetSpec {
+export function readGatedDeltaNet(f: Fields, projections: 'fused' | 'split' = 'fused'): GatedDeltaNetSpec {
   const numKeyHeads = f.positiveInt('linear_num_key_heads', { max: MAX.heads });
   const numValueHeads = f.positiveInt('linear_num_value_heads', { max: MAX.heads });
   if (numValueHeads % numKeyHeads !== 0) {
@@ -40,6 +29,7 @@ export function readGatedDeltaNet(f: Fields): GatedDeltaNetSpec {
     convKernel: f.positiveInt('linear_conv_kernel_dim', { fallback: 4, max: 1024 }),
     chunkTokens: GATED_DELTA_NET_CHUNK_TOKENS,
     stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_dtype'),
+    projections,
   };
 }
 
@@ -51,41 +41,27 @@ function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
   return Array.from({ length: numLayers }, (_, i) => ((i + 1) % interval === 0 ? 'full' : 'linear'));
 }
 
-function qwenHybrid(moe: boolean): Family {
+/** Qwen3-Next fuses the GDN input projections (in_proj_qkvz, in_proj_ba); Qwen3.5 splits them. */
+function qwenHybrid(moe: boolean, projections: 'fused' | 'split'): Family {
   return (f, name) => {
-    const c = readCommon(f, name);
-    const bias = readAttentionBias(f);
-    const mixers = readHybridMixers(f, c.numLayers);
-    let mlp: (i: number) => LayerMlp = () => 'dense';
-    if (moe) {
+    const spec = decoder(f, name, {
+      // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
+      attention: { qkNorm: 'per-head', defaultHeadDim: 256, outputGate: f.bool('attn_output_gate', true) },
+      layout: (g, n) => ({ window: null, kinds: readHybridMixers(g, n) }),
       // Qwen3NextDecoderLayer: MoE unless in mlp_only_layers or off the decoder_sparse_step.
-      const mlpOnly = new Set(f.intList('mlp_only_layers', MAX.layers));
-      const step = f.positiveInt('decoder_sparse_step', { fallback: 1, max: MAX.layers });
-      mlp = (i) => (!mlpOnly.has(i) && (i + 1) % step === 0 ? 'moe' : 'dense');
-    }
-    const layers = layersByIndex(c.numLayers, mlp, (i) => mixers[i]!);
-    return {
-      ...baseSpec(f, c, {
-        // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
-        attention: readGqa(f, {
-          qkvBias: bias,
-          outputBias: bias,
-          qkNorm: 'per-head',
-          headDim: f.positiveInt('head_dim', { fallback: 256, max: MAX.headDim }),
-          outputGate: f.bool('attn_output_gate', true),
-        }),
-        mlp: layers.some((l) => l.mlp === 'dense') ? readGatedMlp(f) : readUnusedMlp(f),
-        layers,
-      }),
-      linearAttention: mixers.includes('linear') ? readGatedDeltaNet(f) : null,
+      layerMlp: moe ? readQwenSparseLayers(f) : 'dense',
       // Qwen3NextSparseMoeBlock: gate (h → E, no bias), experts, shared_expert and shared_expert_gate (h → 1).
-      moe: moe
-        ? readMoe(f, {
-            experts: 'num_experts',
-            expertSize: 'moe_intermediate_size',
-            shared: { sizeKey: 'shared_expert_intermediate_size', count: 1 },
-            sharedExpertGate: true,
-          })
+      moe: {
+        experts: 'num_experts',
+        expertSize: 'moe_intermediate_size',
+        shared: { sizeKey: 'shared_expert_intermediate_size', count: 1 },
+        sharedExpertGate: true,
+      },
+    });
+    return {
+      ...spec,
+      linearAttention: spec.layers.some((l) => l.attention === 'linear')
+        ? readGatedDeltaNet(f, projections)
         : null,
       // Qwen3NextMultiTokenPredictor (vLLM qwen3_next_mtp.py): fc 2h → h, two pre-norms, decoder layers, norm.
       numMtpModules: f.int('mtp_num_hidden_layers', {
@@ -96,6 +72,6 @@ function qwenHybrid(moe: boolean): Family {
   };
 }
 
-export const qwen3Next = qwenHybrid(true);
-export const qwen35 = qwenHybrid(false);
-export const qwen35Moe = qwenHybrid(true);
+export const qwen3Next = qwenHybrid(true, 'fused');
+export const qwen35 = qwenHybrid(false, 'split');
+export const qwen35Moe = qwenHybrid(true, 'split');

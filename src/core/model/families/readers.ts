@@ -18,14 +18,10 @@ import { type Fields, MAX } from './fields.js';
 /** A family's reader: the config's fields → a {@link ModelSpec}. */
 export type Family = (f: Fields, name: string) => ModelSpec;
 
-export interface Common {
-  readonly name: string;
-  readonly modelType: string;
-  readonly vocabSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly maxContextTokens: number;
-}
+export type Common = Pick<
+  ModelSpec,
+  'name' | 'modelType' | 'vocabSize' | 'hiddenSize' | 'numLayers' | 'maxContextTokens'
+>;
 
 export interface CommonKeys {
   readonly vocab: string;
@@ -102,29 +98,35 @@ export function readHeadDim(f: Fields, fallback?: number): number {
   return f.divide('hidden_size', 'num_attention_heads', MAX.hidden);
 }
 
+export interface GqaOptions {
+  /** Bias on q, k and v; default `attention_bias` (LlamaAttention). */
+  readonly qkvBias?: boolean;
+  /** Bias on o; default `attention_bias`. */
+  readonly outputBias?: boolean;
+  readonly qkNorm?: GqaAttention['qkNorm'];
+  /** `head_dim`'s default when the config omits it (else hidden / heads). */
+  readonly defaultHeadDim?: number;
+  readonly headDim?: number;
+  readonly outputGate?: boolean;
+  readonly sinks?: boolean;
+  readonly headsKey?: string;
+  readonly kvHeadsKey?: string;
+}
+
 /** Llama-family attention: separate q/k/v/o projections. */
-export function readGqa(
-  f: Fields,
-  options: {
-    readonly qkvBias: boolean;
-    readonly outputBias: boolean;
-    readonly qkNorm?: GqaAttention['qkNorm'];
-    readonly headDim?: number;
-    readonly outputGate?: boolean;
-    readonly headsKey?: string;
-    readonly kvHeadsKey?: string;
-  },
-): GqaAttention {
+export function readGqa(f: Fields, options: GqaOptions = {}): GqaAttention {
   const numHeads = f.positiveInt(options.headsKey ?? 'num_attention_heads', { max: MAX.heads });
+  const bias =
+    options.qkvBias === undefined || options.outputBias === undefined ? readAttentionBias(f) : false;
   return {
     kind: 'gqa',
     numHeads,
     numKvHeads: readKvHeads(f, numHeads, options.kvHeadsKey),
-    headDim: options.headDim ?? readHeadDim(f),
-    qkvBias: options.qkvBias,
-    outputBias: options.outputBias,
+    headDim: options.headDim ?? readHeadDim(f, options.defaultHeadDim),
+    qkvBias: options.qkvBias ?? bias,
+    outputBias: options.outputBias ?? bias,
     qkNorm: options.qkNorm ?? 'none',
-    sinks: false,
+    sinks: options.sinks ?? false,
     ...(options.outputGate ? { outputGate: true } : {}),
   };
 }
@@ -284,18 +286,15 @@ export function readPatternSliding(
 ): SlidingLayout {
   const types = readLayerTypes(f, numLayers);
   if (types) {
-    return types.includes('sliding') && defaultWindow !== undefined && !f.has('sliding_window')
+    return types.includes('sliding') && defaultWindow !== undefined && f.raw('sliding_window') === undefined
       ? { window: defaultWindow, kinds: types }
       : slidingFromTypes(f, types);
   }
-  const window = f.optionalPositiveInt('sliding_window') ?? defaultWindow ?? null;
+  // The class default applies when the key is absent; an explicit null means no window.
+  const window =
+    f.raw('sliding_window') === undefined ? (defaultWindow ?? null) : f.optionalPositiveInt('sliding_window');
   if (window === null) return { window: null, kinds: Array(numLayers).fill('full') };
   return { window, kinds: Array.from({ length: numLayers }, (_, i) => (pattern(i) ? 'sliding' : 'full')) };
-}
-
-/** The layers with their mixers replaced by `kinds`. */
-export function withMixers(layers: readonly LayerSpec[], kinds: readonly LayerMixer[]): LayerSpec[] {
-  return layers.map((layer, i) => ({ ...layer, attention: kinds[i]! }));
 }
 
 /**
@@ -307,4 +306,52 @@ export function readStateDtypeBytes(f: Fields, key: string): number {
   if (dtype === 'float32') return 4;
   if (dtype === 'bfloat16' || dtype === 'float16' || dtype === 'auto') return 2;
   return f.fail(key, `must be float32, bfloat16 or float16, got '${dtype}'`);
+}
+
+/** No layer slides: every mixer is full attention. */
+export const noSliding = (_f: Fields, n: number): SlidingLayout => ({
+  window: null,
+  kinds: Array(n).fill('full'),
+});
+
+/** What a standard decoder family states: only what differs from the defaults. */
+export interface DecoderOptions {
+  readonly keys?: CommonKeys;
+  /** GQA options (default: `attention_bias` on q/k/v/o, no q/k norm), or a ready spec (MLA). */
+  readonly attention?: GqaOptions | ((f: Fields, c: Common) => AttentionSpec);
+  /** The dense MLP; default a bias-free SwiGLU of `intermediate_size` (read as unused without dense layers). */
+  readonly mlp?: MlpSpec;
+  /** Each layer's MLP kind; default dense everywhere. */
+  readonly layerMlp?: LayerMlp | ((i: number) => LayerMlp);
+  /** Each layer's mixer and the sliding window; default full attention everywhere. */
+  readonly layout?: (f: Fields, numLayers: number) => SlidingLayout;
+  /** The MoE block's keys, when any layer is MoE. */
+  readonly moe?: MoeKeys;
+  /** The key counting MTP modules (DeepSeek-V3 `num_nextn_predict_layers`). */
+  readonly mtpKey?: string;
+}
+
+/**
+ * A standard decoder: {@link readCommon}, attention, the per-layer mixers and MLP kinds, the dense
+ * MLP, the MoE block and MTP from `options`; every other field at {@link baseSpec}'s default. A
+ * family spreads the result and overrides what its modelling code does differently.
+ */
+export function decoder(f: Fields, name: string, options: DecoderOptions = {}): ModelSpec {
+  const c = readCommon(f, name, options.keys);
+  const attention =
+    typeof options.attention === 'function' ? options.attention(f, c) : readGqa(f, options.attention);
+  const layout = (options.layout ?? noSliding)(f, c.numLayers);
+  const kind = options.layerMlp ?? 'dense';
+  const layers = layersByIndex(
+    c.numLayers,
+    typeof kind === 'function' ? kind : () => kind,
+    (i) => layout.kinds[i]!,
+  );
+  const mlp = options.mlp ?? (layers.some((l) => l.mlp === 'dense') ? readGatedMlp(f) : readUnusedMlp(f));
+  return {
+    ...baseSpec(f, c, { attention, mlp, layers }),
+    slidingWindow: layout.window,
+    moe: options.moe && layers.some((l) => l.mlp === 'moe') ? readMoe(f, options.moe) : null,
+    numMtpModules: options.mtpKey ? f.int(options.mtpKey, { fallback: 0, max: MAX.layers }) : 0,
+  };
 }

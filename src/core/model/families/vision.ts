@@ -57,6 +57,18 @@ export function readQwenVision(f: Fields): VisionTowerSpec {
   };
 }
 
+/** The shape of a ViT with a fixed square image (SigLIP, Pixtral `vision_config` keys). */
+function readFixedVit(f: Fields) {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const image = f.positiveInt('image_size', { max: 1_000_000 });
+  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
+  return { h, depth, inter, patch, image, channels, patches: (image / patch) ** 2 };
+}
+
 /**
  * SigLIP vision tower of Gemma 3 (transformers `models/siglip/modeling_siglip.py` SiglipVisionModel
  * without head, and `models/gemma3/modeling_gemma3.py` Gemma3MultiModalProjector): Conv2d patch
@@ -66,14 +78,7 @@ export function readQwenVision(f: Fields): VisionTowerSpec {
  * `mm_tokens_per_image` pooled tokens.
  */
 export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: number): VisionTowerSpec {
-  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
-  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
-  const patch = f.positiveInt('patch_size', { max: 4096 });
-  const image = f.positiveInt('image_size', { max: 1_000_000 });
-  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
-  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
-  const patches = (image / patch) ** 2;
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const layerMatmuls = 4 * h * h + 2 * h * inter;
   const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
   const projector = h + h * textHidden;
@@ -99,17 +104,10 @@ export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: 
  * linear_2 (text → text), biased when `multimodal_projector_bias`.
  */
 export function readPixtralVision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
-  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
-  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
-  const patch = f.positiveInt('patch_size', { max: 4096 });
-  const image = f.positiveInt('image_size', { max: 1_000_000 });
-  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const merge = top.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
   const bias = top.bool('multimodal_projector_bias', false);
-  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
   const side = image / patch;
-  const patches = side * side;
   const layerMatmuls = 4 * h * h + 3 * h * inter;
   const projector =
     h + h * merge * merge * h + h * textHidden + textHidden * textHidden + (bias ? 2 * textHidden : 0);
@@ -121,6 +119,45 @@ export function readPixtralVision(top: Fields, f: Fields, textHidden: number): V
     2 * tokens * (h * merge * merge * h + h * textHidden + textHidden * textHidden);
   return {
     description: `Pixtral ViT ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokens} tokens)`,
+    params,
+    patchSize: patch,
+    imageSize: image,
+    flopsPerImage,
+  };
+}
+
+/**
+ * Llama 4 vision tower (transformers `models/llama4/modeling_llama4.py`: Llama4VisionModel and
+ * Llama4MultiModalProjector): an unfold patch embedding (a bias-free linear of channels·patch² → h),
+ * a class embedding, a learned position table of (image/patch)² + 1 rows, LayerNorms before and after
+ * the encoder, `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, o with bias) →
+ * LayerNorm → MLP (fc1, fc2 with bias), the pixel-shuffle adapter (Llama4VisionMLP2: fc1
+ * intermediate → projector_input_dim and fc2 projector_output_dim², no bias; the shuffle turns
+ * (image/patch)² tokens of h into ratio² as many of h/ratio²), and the projector
+ * (vision_output_dim → text hidden, no bias).
+ */
+export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec {
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
+  const ratio = f.raw('pixel_shuffle_ratio');
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
+    f.fail('pixel_shuffle_ratio', `must be a number in (0, 1], got ${JSON.stringify(ratio)}`);
+  }
+  const projectorIn = f.positiveInt('projector_input_dim', { max: MAX.hidden });
+  const projectorOut = f.positiveInt('projector_output_dim', { max: MAX.hidden });
+  const visionOut = f.positiveInt('vision_output_dim', { max: MAX.hidden });
+  const layerMatmuls = 4 * h * h + 2 * h * inter;
+  const block = layerMatmuls + 4 * h + inter + h + 2 * 2 * h;
+  const adapter = inter * projectorIn + projectorOut * projectorOut;
+  const projector = visionOut * textHidden;
+  const params =
+    channels * patch * patch * h + h + (patches + 1) * h + 2 * 2 * h + depth * block + adapter + projector;
+  const tokens = Math.round(patches * ratio * ratio);
+  const flopsPerImage =
+    2 * patches * channels * patch * patch * h +
+    vitForwardFlops(patches + 1, depth, layerMatmuls, h) +
+    2 * tokens * (adapter + projector);
+  return {
+    description: `Llama 4 ViT ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokens} tokens)`,
     params,
     patchSize: patch,
     imageSize: image,

@@ -1,18 +1,36 @@
 /**
  * Multimodal wrappers: a `text_config` holding a known text model, plus a vision tower counted
- * apart. Settings the wrapper keeps at its top level (e.g. `tie_word_embeddings` in Qwen3-VL)
- * apply when the text config does not give them.
+ * apart. The text model is read by the family of its own `model_type` when llmecon knows it (Mistral
+ * Large 3 wraps a DeepSeek-V3 text model in `mistral3`), else by the wrapper's usual text family;
+ * keys a sub-config omits take its class defaults (`sub-config-defaults.ts`). Settings the wrapper
+ * keeps at its top level (e.g. `tie_word_embeddings` in Qwen3-VL) apply when the text config does
+ * not give them.
  */
 import type { VisionTowerSpec } from '../spec.js';
 import type { Fields } from './fields.js';
 import type { Family } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
-export function wrapped(
-  text: Family,
-  vision?: (top: Fields, textHidden: number) => VisionTowerSpec | null,
-): Family {
+/** The sub-config `key` with its class defaults (by its `model_type`, else `defaultType`); null when absent. */
+export function subConfig(top: Fields, key: string, defaultType: string): Fields | null {
+  const plain = top.child(key);
+  if (!plain) return null;
+  return top.child(key, SUB_CONFIG_DEFAULTS[plain.string('model_type', defaultType)] ?? {});
+}
+
+export interface Wrapper {
+  /** The text model's `model_type` when `text_config` names none. */
+  readonly textType: string;
+  /** The vision tower, from the wrapper's top-level fields, given the text model's width. */
+  readonly vision?: (top: Fields, textHidden: number) => VisionTowerSpec | null;
+}
+
+export function wrapped(familyOf: (modelType: string) => Family | undefined, w: Wrapper): Family {
   return (top, name) => {
-    const t = top.child('text_config') ?? top;
+    const t = subConfig(top, 'text_config', w.textType) ?? top;
+    const textType = t === top ? w.textType : t.string('model_type', w.textType);
+    const text = familyOf(textType) ?? familyOf(w.textType);
+    if (!text) return top.fail('text_config', `has an unsupported model_type '${textType}'`);
     const spec = text(t, name);
     const tie = t.has('tie_word_embeddings')
       ? spec.tieWordEmbeddings
@@ -21,7 +39,7 @@ export function wrapped(
       ...spec,
       modelType: top.modelType,
       tieWordEmbeddings: tie,
-      vision: vision ? vision(top, spec.hiddenSize) : null,
+      vision: w.vision ? w.vision(top, spec.hiddenSize) : null,
     };
   };
 }

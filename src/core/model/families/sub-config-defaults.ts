@@ -1,0 +1,89 @@
+/**
+ * Class defaults of the sub-configs that multimodal wrappers nest, by `model_type`. transformers
+ * writes a nested `text_config`/`vision_config` without the keys equal to its class defaults
+ * (`PretrainedConfig.to_diff_dict`), so e.g. google/gemma-3-27b-it's `text_config` has no
+ * `vocab_size`: the reader fills those keys from here. Values are the `__init__` defaults of each
+ * configuration class (transformers `models/<name>/configuration_<name>.py`); only the keys that
+ * llmecon reads are listed.
+ */
+import type { Json } from './fields.js';
+
+export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
+  // Gemma3TextConfig (configuration_gemma3.py).
+  gemma3_text: {
+    vocab_size: 262_208,
+    hidden_size: 2304,
+    intermediate_size: 9216,
+    num_hidden_layers: 26,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    max_position_embeddings: 131_072,
+    attention_bias: false,
+    sliding_window: 4096,
+    sliding_window_pattern: 6,
+  },
+  // SiglipVisionConfig (configuration_siglip.py).
+  siglip_vision_model: {
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    num_channels: 3,
+    image_size: 224,
+    patch_size: 16,
+  },
+  // MistralConfig (configuration_mistral.py); head_dim None → hidden_size / num_attention_heads.
+  mistral: {
+    vocab_size: 32_000,
+    hidden_size: 4096,
+    intermediate_size: 14_336,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    max_position_embeddings: 4096 * 32,
+    sliding_window: 4096,
+  },
+  // PixtralVisionConfig (configuration_pixtral.py).
+  pixtral: {
+    hidden_size: 1024,
+    intermediate_size: 4096,
+    num_hidden_layers: 24,
+    num_attention_heads: 16,
+    num_channels: 3,
+    image_size: 1024,
+    patch_size: 16,
+  },
+  // Llama4TextConfig (configuration_llama4.py).
+  llama4_text: {
+    vocab_size: 202_048,
+    hidden_size: 5120,
+    intermediate_size: 8192,
+    intermediate_size_mlp: 16_384,
+    num_hidden_layers: 48,
+    num_attention_heads: 40,
+    num_key_value_heads: 8,
+    head_dim: 128,
+    max_position_embeddings: 4096 * 32,
+    num_experts_per_tok: 1,
+    num_local_experts: 16,
+    interleave_moe_layer_step: 1,
+    no_rope_layer_interval: 4,
+    attention_chunk_size: 8192,
+    attention_bias: false,
+  },
+  // Llama4VisionConfig (configuration_llama4.py).
+  llama4_vision_model: {
+    hidden_size: 768,
+    num_hidden_layers: 34,
+    num_attention_heads: 16,
+    num_channels: 3,
+    intermediate_size: 5632,
+    vision_output_dim: 7680,
+    image_size: 448,
+    patch_size: 14,
+    pixel_shuffle_ratio: 0.5,
+    projector_input_dim: 4096,
+    projector_output_dim: 4096,
+  },
+};
