@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../../catalog/catalog.js';
 import { modelSpecFrom } from '../../model/resolve-model.js';
 import { GENERIC_ENGINE } from '../engine.js';
-import { loneTtftSeconds, servingPoint } from '../serving.js';
+import { liveKvTokensPerSequence, loneTtftSeconds, maxConcurrency, servingPoint } from '../serving.js';
 import { simulateReplica } from './simulate.js';
 import { parseTrace, type SimRequest, syntheticRequests } from './workload.js';
 
@@ -25,6 +25,24 @@ const fixed = (n: number, input: number, output: number) =>
   });
 
 describe('serving simulator', () => {
+  it('a layout the planner holds can be simulated: both size KV from the same pool (Llama 3.1 70B fp8 on one H100)', () => {
+    const llama70b = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
+    const w = { inputTokens: 1000, outputTokens: 200 };
+    for (const profile of [undefined, GENERIC_ENGINE]) {
+      const replica = { ...fp8, profile };
+      const most = maxConcurrency(llama70b, h100, replica, w);
+      expect(most).toBeGreaterThan(0);
+      const r = simulateReplica(llama70b, h100, replica, fixed(most, w.inputTokens, w.outputTokens), {
+        engine: GENERIC_ENGINE,
+        arrival: { kind: 'burst' },
+      });
+      expect(r.completed).toBe(most);
+      expect(r.kvCapacityTokens).toBeGreaterThanOrEqual(
+        most * liveKvTokensPerSequence(w, most, 'paged', GENERIC_ENGINE.kvBlockTokens) -
+          GENERIC_ENGINE.kvBlockTokens,
+      );
+    }
+  });
   it('is deterministic for a seed, and the seed matters for drawn lengths', () => {
     const make = (seed: number) =>
       syntheticRequests({
