@@ -7,6 +7,7 @@ import sglang from '../../catalog/engines/sglang.json' with { type: 'json' };
 import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
 import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
+import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
@@ -123,6 +124,21 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
     ...e,
     stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
     sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
+  };
+}
+
+/**
+ * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
+ * place the CLI (`serve --engine`) and the web Serve view attach an engine, so the simulated step
+ * times and the reported band come from the same calibration.
+ */
+export function withEngine(c: DeploymentCandidate, engine: CatalogEngine | undefined): DeploymentCandidate {
+  if (!engine) return c;
+  const profile = engineForGpu(engine, c.gpuId);
+  return {
+    ...c,
+    replica: { ...c.replica, profile },
+    prefillReplica: c.prefillReplica && { ...c.prefillReplica, profile },
   };
 }
 

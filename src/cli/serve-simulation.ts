@@ -49,7 +49,11 @@ export function runSimulation(o: SimulationFlags, setup: ServingSetup, plan: Dep
     // The plan's traffic spread over its replicas, else a closed loop at the plan's concurrency.
     const traffic = o.requestsPerSecond !== undefined || o.tokensPerDay !== undefined;
     arrival = traffic
-      ? { kind: 'poisson', requestsPerSecond: plan.requestsPerSecond / plan.replicas }
+      ? {
+          kind: 'poisson',
+          requestsPerSecond: plan.requestsPerSecond / plan.replicas,
+          rateField: o.tokensPerDay !== undefined ? '--tokens-per-day' : '--requests-per-second',
+        }
       : { kind: 'closed', concurrency: plan.point.concurrency };
     requests = syntheticRequests({
       requests: o.requests === undefined ? 2000 : positiveInteger(o.requests, '--requests', 1),

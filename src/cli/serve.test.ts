@@ -472,4 +472,21 @@ describe('llmecon compare-api', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("did you mean 'gpt-4o-mini'");
   });
+  it('a vanishing daily traffic is refused by --tokens-per-day when simulated, not NaN percentiles', async () => {
+    const r = await run([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--gpu',
+      'h100',
+      ...base,
+      '--tokens-per-day',
+      '1e-300',
+      '--simulate',
+      '--requests',
+      '20',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --tokens-per-day: .*too little traffic to simulate/);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
-import { type CatalogEngine, ENGINE_IDS, findEngine } from '../catalog/engines.js';
+import { type CatalogEngine, ENGINE_IDS, findEngine, withEngine } from '../catalog/engines.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
@@ -258,23 +258,28 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
-      const replica = engine ? { ...balanced, profile: engine } : balanced;
-      candidates.push({
-        gpuId: hw.gpu.id,
-        cluster: hw.cluster,
-        usdPerGpuHour,
-        replica,
-        energy,
-        fixedGpus,
-        prefillReplica:
-          prefillTp === undefined && prefillEp === undefined
-            ? undefined
-            : {
-                ...replica,
-                tensorParallel: prefillTp ?? replica.tensorParallel,
-                expertParallel: prefillEp ?? replica.expertParallel,
-              },
-      });
+      const replica = balanced;
+      candidates.push(
+        withEngine(
+          {
+            gpuId: hw.gpu.id,
+            cluster: hw.cluster,
+            usdPerGpuHour,
+            replica,
+            energy,
+            fixedGpus,
+            prefillReplica:
+              prefillTp === undefined && prefillEp === undefined
+                ? undefined
+                : {
+                    ...replica,
+                    tensorParallel: prefillTp ?? replica.tensorParallel,
+                    expertParallel: prefillEp ?? replica.expertParallel,
+                  },
+          },
+          engine,
+        ),
+      );
     }
   }
   return { spec, workload, slo, candidates, fixedGpus, engine, warnings: servingWarnings(spec, workload) };

@@ -86,7 +86,17 @@ export function planCandidate(
     concurrency === undefined
       ? bestServingPoint(spec, c.cluster, c.replica, w, slo)
       : pinnedPoint(spec, c, w, slo, concurrency);
-  if (!point) return null;
+  return point && planAtPoint(spec, c, w, requestsPerSecond, point);
+}
+
+/** A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost. */
+function planAtPoint(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  requestsPerSecond: number | null,
+  point: ServingPoint,
+): DeploymentPlan | null {
   const n = replicaGpus(c.replica);
   const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
   const fleetGpus = c.fixedGpus ?? n;
@@ -384,9 +394,20 @@ export function selfHostVsApi(
   volumes: readonly number[],
 ): BreakEven {
   const perRequest = w.inputTokens + w.outputTokens;
+  // Each candidate's operating point is the same at every volume: found once, not once per volume.
+  const points = candidates.map((c) => ({ c, point: bestServingPoint(spec, c.cluster, c.replica, w, slo) }));
   const at = (tokensPerDay: number): BreakEvenPoint => {
     const rps = requestsPerSecondFor(tokensPerDay, perRequest);
-    const best = planDeployments(spec, candidates, w, rps, slo)[0];
+    if (!(rps > 0))
+      inputError(
+        'invalid_value',
+        ['--tokens-per-day'],
+        `traffic must be greater than 0, got ${tokensPerDay}`,
+      );
+    const best = points
+      .map(({ c, point }) => point && planAtPoint(spec, c, w, rps, point))
+      .filter((p): p is DeploymentPlan => p !== null)
+      .sort(cheaper(rps))[0];
     return {
       tokensPerDay,
       selfHostUsdPerDay: best ? best.usdPerDay : null,

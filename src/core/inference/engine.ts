@@ -48,13 +48,15 @@ export interface EngineProfile {
 }
 
 /**
- * The engine assumed when none is named: vLLM's defaults (gpu_memory_utilization 0.9, block 16,
- * 8,192 batched tokens, 256 sequences) with no host overhead — the hardware bound.
+ * The engine assumed when none is named, by the planner and the simulator alike (so a planned layout
+ * can always be simulated): the hardware bound — all GPU memory for weights, workspace and KV, no
+ * host overhead — with vLLM's block size (16), token budget (8,192) and running-sequence default
+ * (256; the planner's hardware bound applies no sequence cap, see maxConcurrency).
  */
 export const GENERIC_ENGINE: EngineProfile = {
   id: 'generic',
-  name: 'continuous batching at the hardware bound (vLLM defaults, no host overhead)',
-  memoryFraction: 0.9,
+  name: 'continuous batching at the hardware bound (all GPU memory, vLLM block size and token budget, no host overhead)',
+  memoryFraction: 1,
   memoryFractionOf: 'total',
   kvAdmission: 'on-demand',
   kvBlockTokens: 16,

@@ -9,6 +9,7 @@ import { findApi, findCluster, findModel } from '../../catalog/catalog.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
+import { requestsPerSecondFor } from '../units.js';
 import { apiUsdPerDay, planCandidate, planServingModes, selfHostVsApi } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
 import {
@@ -188,6 +189,30 @@ describe('published serving figures', () => {
     expect(result.series[0]!.apiUsdPerDay).toBeCloseTo(apiUsdPerDay(price, w, 1e6 / 768 / 86400), 9);
     expect(result.breakEvenTokensPerDay).not.toBeNull();
     expect(result.breakEvenTokensPerDay!).toBeGreaterThan(1e6);
+  });
+  it('self-hosting at each volume is the cheapest plan at that volume (operating points found once per candidate)', () => {
+    const w = { inputTokens: 2048, outputTokens: 256 };
+    const candidates = [
+      { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2.45, replica: fp8, energy },
+      {
+        gpuId: 'h100-sxm',
+        cluster: h100,
+        usdPerGpuHour: 2.45,
+        replica: { ...fp8, tensorParallel: 2 },
+        energy,
+      },
+    ];
+    const price = { inputUsdPerMillion: 0.15, outputUsdPerMillion: 0.6 };
+    const volumes = [1e6, 1e8, 1e10, 1e12];
+    const result = selfHostVsApi(llama8b, candidates, w, price, { tpotSeconds: 0.03 }, volumes);
+    for (const p of result.series) {
+      const rps = requestsPerSecondFor(p.tokensPerDay, w.inputTokens + w.outputTokens);
+      const best = candidates
+        .map((c) => planCandidate(llama8b, c, w, rps, { tpotSeconds: 0.03 }))
+        .filter((x) => x !== null)
+        .sort((a, b) => a.usdPerDay - b.usdPerDay)[0];
+      expect(p.selfHostUsdPerDay).toBe(best ? best.usdPerDay : null);
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
-import { type EngineProfile, hostSecondsPerStep, kvCapacity } from './engine.js';
+import { type EngineProfile, GENERIC_ENGINE, hostSecondsPerStep, kvCapacity } from './engine.js';
 import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
 
 /**
@@ -145,22 +145,22 @@ export function maxConcurrency(
   w: ServingWorkload,
   accounting: KvAccounting = 'paged',
 ): number {
-  const e = r.profile;
-  const capacity = e ? kvCapacity(spec, cluster, r, e, w.inputTokens + w.outputTokens / 2) : undefined;
-  const fits =
-    e && capacity
-      ? // The engine's KV pool holds the live tokens of every running sequence, up to its sequence cap.
-        (c: number) =>
-          c <= e.maxRunningSequences &&
-          c *
-            liveKvTokensPerSequence(
-              w,
-              c,
-              e.kvAdmission === 'reserve-final' ? 'reserved' : accounting,
-              e.kvBlockTokens,
-            ) <=
-            capacity.tokens
-      : (c: number) => servingMemoryBytes(spec, r, w, c, accounting) <= cluster.gpu.memoryBytes;
+  // One home for KV room: the engine's KV pool (kvCapacity), as the simulator sizes it; without a
+  // named engine, the hardware bound's (GENERIC_ENGINE, all memory) with no running-sequence cap.
+  const e = r.profile ?? GENERIC_ENGINE;
+  const capacity = kvCapacity(spec, cluster, r, e, w.inputTokens + w.outputTokens / 2);
+  const cap = r.profile ? e.maxRunningSequences : Number.POSITIVE_INFINITY;
+  // The KV pool holds the live tokens of every running sequence, up to the sequence cap.
+  const fits = (c: number) =>
+    c <= cap &&
+    c *
+      liveKvTokensPerSequence(
+        w,
+        c,
+        e.kvAdmission === 'reserve-final' ? 'reserved' : accounting,
+        e.kvBlockTokens,
+      ) <=
+      capacity.tokens;
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 2;

@@ -7,8 +7,9 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../../catalog/catalog.js';
 import { modelSpecFrom } from '../../model/resolve-model.js';
+import { replicaOptions } from '../deployment.js';
 import { GENERIC_ENGINE } from '../engine.js';
-import { loneTtftSeconds, servingPoint } from '../serving.js';
+import { liveKvTokensPerSequence, loneTtftSeconds, maxConcurrency, servingPoint } from '../serving.js';
 import { simulateReplica } from './simulate.js';
 import { parseTrace, type SimRequest, syntheticRequests } from './workload.js';
 
@@ -25,6 +26,49 @@ const fixed = (n: number, input: number, output: number) =>
   });
 
 describe('serving simulator', () => {
+  test.prop(
+    [
+      fc.constantFrom('llama-3-8b', 'llama-3.1-70b', 'mixtral-8x7b', 'gpt-oss-20b', 'qwen3-30b-a3b'),
+      fc.constantFrom('dgx-h100', 'selene-a100'),
+      fc.constantFrom('bf16' as const, 'fp8' as const, 'int4' as const),
+      fc.integer({ min: 1, max: 32_000 }),
+      fc.integer({ min: 1, max: 32 }),
+    ],
+    { numRuns: 12 },
+  )(
+    'property: every layout the planner can hold (maxConcurrency ≥ 1, no engine named) simulates without a KV refusal',
+    (model, clusterId, weights, inputTokens, outputTokens) => {
+      const spec = modelSpecFrom(findModel(model).config, model);
+      const cluster = findCluster(clusterId);
+      const w = { inputTokens, outputTokens };
+      for (const replica of replicaOptions(spec, cluster.gpusPerNode, [weights], 'bf16', {})) {
+        if (maxConcurrency(spec, cluster, replica, w) < 1) continue;
+        const r = simulateReplica(spec, cluster, replica, fixed(2, inputTokens, outputTokens), {
+          engine: GENERIC_ENGINE,
+          arrival: { kind: 'burst' },
+        });
+        expect(r.completed).toBe(2);
+      }
+    },
+  );
+  it('a layout the planner holds can be simulated: both size KV from the same pool (Llama 3.1 70B fp8 on one H100)', () => {
+    const llama70b = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
+    const w = { inputTokens: 1000, outputTokens: 200 };
+    for (const profile of [undefined, GENERIC_ENGINE]) {
+      const replica = { ...fp8, profile };
+      const most = maxConcurrency(llama70b, h100, replica, w);
+      expect(most).toBeGreaterThan(0);
+      const r = simulateReplica(llama70b, h100, replica, fixed(most, w.inputTokens, w.outputTokens), {
+        engine: GENERIC_ENGINE,
+        arrival: { kind: 'burst' },
+      });
+      expect(r.completed).toBe(most);
+      expect(r.kvCapacityTokens).toBeGreaterThanOrEqual(
+        most * liveKvTokensPerSequence(w, most, 'paged', GENERIC_ENGINE.kvBlockTokens) -
+          GENERIC_ENGINE.kvBlockTokens,
+      );
+    }
+  });
   it('is deterministic for a seed, and the seed matters for drawn lengths', () => {
     const make = (seed: number) =>
       syntheticRequests({

@@ -22,7 +22,12 @@ export type Arrival =
   | { readonly kind: 'burst' }
   /** As each request's arrivalSeconds says (a trace). */
   | { readonly kind: 'trace' }
-  | { readonly kind: 'poisson'; readonly requestsPerSecond: number }
+  | {
+      readonly kind: 'poisson';
+      readonly requestsPerSecond: number;
+      /** The input the rate came from, for errors (default '--requests-per-second'). */
+      readonly rateField?: string;
+    }
   | { readonly kind: 'closed'; readonly concurrency: number };
 
 export type Length = number | Distribution;
@@ -51,14 +56,18 @@ export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
   let t = 0;
   for (let i = 0; i < w.requests; i += 1) {
     if (w.arrival.kind === 'poisson') {
+      const field = w.arrival.rateField ?? '--requests-per-second';
       if (!(w.arrival.requestsPerSecond > 0))
-        inputError(
-          'invalid_value',
-          ['--requests-per-second'],
-          `must be > 0, got ${w.arrival.requestsPerSecond}`,
-        );
+        inputError('invalid_value', [field], `must be > 0, got ${w.arrival.requestsPerSecond}`);
       // Exponential inter-arrival gaps (a Poisson process), by inversion; 1 − u avoids log(0).
       t += -Math.log(1 - rng.uniform()) / w.arrival.requestsPerSecond;
+      // A vanishing rate spaces arrivals beyond any float (then every percentile would be NaN).
+      if (!Number.isFinite(t))
+        inputError(
+          'invalid_value',
+          [field],
+          `${w.arrival.requestsPerSecond} requests/s is too little traffic to simulate (arrivals more than 10^308 s apart); simulate a closed loop of clients instead`,
+        );
     }
     out.push({
       arrivalSeconds: t,

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../errors.js';
+import { syntheticRequests } from './workload.js';
+
+describe('syntheticRequests', () => {
+  it('a vanishing Poisson rate is an input error naming the field the rate came from, not infinite arrivals', () => {
+    let error: unknown;
+    try {
+      syntheticRequests({
+        requests: 10,
+        inputTokens: 100,
+        outputTokens: 10,
+        arrival: { kind: 'poisson', requestsPerSecond: 1e-320, rateField: '--tokens-per-day' },
+        seed: 1,
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues[0]!.path).toEqual(['--tokens-per-day']);
+    expect((error as InputError).message).toMatch(/too little traffic to simulate/);
+    const slow = syntheticRequests({
+      requests: 10,
+      inputTokens: 100,
+      outputTokens: 10,
+      arrival: { kind: 'poisson', requestsPerSecond: 1e-6 },
+      seed: 1,
+    });
+    expect(slow.every((r) => Number.isFinite(r.arrivalSeconds))).toBe(true);
+  });
+});
