@@ -13,7 +13,7 @@ import {
   RECOMPUTE_MODES,
   type RecomputeMode,
 } from '../parallelism/layout.js';
-import type { StackProfile } from './stack.js';
+import { type CalibrationParameters, calibratedStep, type StackProfile } from './stack.js';
 import {
   type LayerCosts,
   layerCosts,
@@ -48,6 +48,8 @@ export interface SearchOptions extends TrainingOptions {
   readonly pareto?: boolean;
   /** The software stack: only the splits it supports are searched, and memory is as it allocates. */
   readonly stack?: StackProfile;
+  /** The stack's calibration on the GPU family: every layout is timed and ranked as the stack runs it. */
+  readonly calibration?: CalibrationParameters | null;
 }
 
 export interface EvaluatedLayout {
@@ -290,7 +292,10 @@ function enumerate(
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
                       if (!fits && !wantsInfeasible(memory - capacity)) continue;
                       costs ??= layerCosts(spec, cluster, layout, options);
-                      const step = stepTimeFromLayerCosts(spec, cluster, layout, options, costs);
+                      const step = calibratedStep(
+                        stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
+                        options.calibration ?? null,
+                      );
                       visit({ layout, gpus, memoryPerGpuBytes: memory, step }, fits, memory - capacity);
                     }
                   }
