@@ -236,6 +236,24 @@ function stageCompositions(spec: ModelSpec, p: number): readonly StageCompositio
  * MTP modules (DeepSeek-V3 Sec. 2.2).
  */
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
+  // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
+  // virtual stages and schedule around them): memoised per costs object.
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.recomputeFull}`;
+  let byKey = slowestCache.get(ctx.costs);
+  if (!byKey) {
+    byKey = new Map();
+    slowestCache.set(ctx.costs, byKey);
+  }
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const times = computeSlowestStage(spec, layout, ctx);
+  byKey.set(key, times);
+  return times;
+}
+
+const slowestCache = new WeakMap<LayerCosts, Map<string, StageTimes>>();
+
+function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   const { costs } = ctx;
   let slowest: StageTimes | null = null;
   for (const stage of stageCompositions(spec, layout.pipelineParallel)) {
