@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { findCluster, findGpu, findModel } from '../../src/catalog/catalog.js';
 import { allStackCalibrations, findStack } from '../../src/catalog/stacks.js';
 import { InputError } from '../../src/core/errors.js';
+import { defaultCluster } from '../../src/core/hardware/cluster-spec.js';
 import { trainingMemory } from '../../src/core/memory/training-memory.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -112,6 +113,29 @@ describe('calibration and bands', () => {
     const s = timeRange(plan.chosen.step.stepSeconds, band);
     const r = rateRange(plan.chosen.step.tokensPerSecond, band);
     expect(s.p10 * r.p90).toBeCloseTo(raw.tokensPerStep, 3);
+  });
+  it('an MoE run pays the expert factor and the host time per MoE-layer pass; its breakdown sums to the step', () => {
+    const qwen = modelSpecFrom(findModel('qwen3-30b-a3b').config, 'qwen3-30b-a3b');
+    const b200 = findGpu('b200');
+    const cluster = { ...defaultCluster(b200), gpusPerNode: b200.scaleUp.domainSize };
+    const options = {
+      seqLen: 4096,
+      globalBatchSize: 512,
+      precision: 'fp8',
+      optimizer: 'adamw',
+      gpus: 8,
+      constraints: { expertParallel: 8, microBatchSize: 1, tensorParallel: 1, pipelineParallel: 1 },
+      stack: findStack('megatron'),
+    } as const;
+    const plan = planTraining(qwen, cluster, options);
+    const step = plan.chosen.step;
+    const cal = plan.calibration!;
+    expect(cal.extrapolated).not.toContain('moeLayerOverheadSeconds');
+    // 48 MoE layers × 64 micro-batches on one stage, each paying the fitted host time.
+    expect(step.calibrationTerms.moeLayerPasses).toBeCloseTo(48 * 64, 6);
+    expect(step.breakdown.hostOverheadSeconds).toBeCloseTo(48 * 64 * cal.moeLayerOverheadSeconds, 6);
+    const parts = Object.values(step.breakdown).reduce((x, y) => x + y, 0);
+    expect(parts).toBeCloseTo(step.stepSeconds, 9);
   });
   it('a stack with no calibration on a family says so and gets a wider band', () => {
     const all = allStackCalibrations();
