@@ -24,13 +24,7 @@ import {
   searchLayouts,
 } from './layout-search.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
-import {
-  calibratedStep,
-  type StackCalibration,
-  type StackProfile,
-  stackCalibration,
-  stackLayoutIssues,
-} from './stack.js';
+import { type StackCalibration, type StackProfile, stackCalibration, stackLayoutIssues } from './stack.js';
 import type { TrainingOptions } from './step-time.js';
 
 export interface TrainingPlanOptions extends TrainingOptions {
