@@ -1,18 +1,20 @@
 /**
  * Calibration of each (GPU family × software stack) on published runs with exact layouts, and its
- * leave-one-out error. One free parameter per pair: the step-time scale (published / engine,
- * geometric mean over the pair's cases). A pair with fewer than two cases on one family is pooled
+ * leave-one-out error. Three physical parameters per pair (compute scale, routed-expert factor, host
+ * overhead per layer pass; see src/validation/stack-calibration.ts). A pair with fewer than two cases on one family is pooled
  * over families ('*'). Re-run after any change to the engine (kernel times, step time):
  *
  *   npx tsx scripts/calibrate.ts            # print the leave-one-out report
  *   npx tsx scripts/calibrate.ts --write    # also write catalog/validation/stack-calibration.json
  *                                           # and the "Calibration" section of docs/training-engine.md
+ *   npx tsx scripts/calibrate.ts --diagnose # also each case's shape, engine split and residuals
  *   npx tsx scripts/calibrate.ts <case-id>  # the efficiency profile's sustainedComputeFraction on one case
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findGpu, loadCatalog } from '../src/catalog/catalog.js';
 import {
   calibrationCases,
+  calibrationDiagnosis,
   calibrationReportMarkdown,
   fitCalibrations,
 } from '../src/validation/stack-calibration.js';
@@ -54,6 +56,7 @@ const cases = calibrationCases();
 const file = fitCalibrations(cases, new Date().toISOString().slice(0, 10));
 const report = calibrationReportMarkdown(file);
 console.log(report);
+if (process.argv.includes('--diagnose')) console.log(`\n${calibrationDiagnosis(cases, file)}`);
 if (process.argv.includes('--write')) {
   writeFileSync('catalog/validation/stack-calibration.json', `${JSON.stringify(file, null, 2)}\n`);
   const docPath = 'docs/training-engine.md';

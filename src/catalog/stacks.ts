@@ -5,7 +5,12 @@
 import { z } from 'zod';
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { InputError, InternalError } from '../core/errors.js';
-import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
+import {
+  CALIBRATION_SHARED_PARAMETERS,
+  STACK_IDS,
+  type StackId,
+  type StackProfile,
+} from '../core/training/stack.js';
 import { toSi } from '../core/units.js';
 import { STACKS_FILES } from './data.js';
 import { sourcedValue } from './schema.js';
@@ -60,9 +65,14 @@ export const calibrationCaseSchema = z
     source: z.string().min(1),
     locator: z.string().min(1),
     gpus: z.number().int().positive(),
+    /** The model's total parameters. */
+    totalParams: z.number().positive(),
     /** Published and engine (uncalibrated) step seconds or an equivalent time-like figure. */
     published: z.number().positive(),
     engine: z.number().positive(),
+    attentionFraction: z.number().min(0).max(1),
+    expertFraction: z.number().min(0).max(1),
+    moeLayerPassesPerSecond: z.number().nonnegative(),
   })
   .strict();
 
@@ -75,6 +85,10 @@ export const calibrationFileSchema = z
           stack: z.enum(STACK_IDS),
           family: z.string().min(1),
           stepTimeScale: z.number().positive(),
+          attentionScale: z.number().positive(),
+          expertScale: z.number().positive(),
+          moeLayerOverheadSeconds: z.number().nonnegative(),
+          extrapolated: z.array(z.enum(CALIBRATION_SHARED_PARAMETERS)),
           leaveOneOutLogResiduals: z.array(z.number()),
           cases: z.array(calibrationCaseSchema).min(1),
         })
@@ -123,9 +137,14 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     calibrations: calibrations.map((c) => ({
       family: c.family,
       stepTimeScale: c.stepTimeScale,
+      attentionScale: c.attentionScale,
+      expertScale: c.expertScale,
+      moeLayerOverheadSeconds: c.moeLayerOverheadSeconds,
+      extrapolated: c.extrapolated,
       leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
       cases: c.cases.map((k) => k.id),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
+      maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
     })),
   };
   cache.set(key, profile);

@@ -15,12 +15,21 @@ import { energyAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
+import { paramCount } from '../core/model/param-count.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { errorBand } from '../core/training/error-band.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { planTraining } from '../core/training/plan.js';
-import type { StackId } from '../core/training/stack.js';
+import {
+  CALIBRATION_SHARED_PARAMETERS,
+  type CalibrationParameters,
+  calibratedRatio,
+  type SharedCalibrationParameter,
+  type StackId,
+} from '../core/training/stack.js';
+import type { StepTime } from '../core/training/step-time.js';
 import { runTrainingCase, trainingCases } from './training-cases.js';
 
 export interface CalibrationCase {
@@ -33,7 +42,75 @@ export interface CalibrationCase {
   /** Published and engine step seconds (or another time-like figure in the same unit). */
   readonly published: number;
   readonly engine: number;
+  /** Share of the engine's step in attention kernels. */
+  readonly attentionFraction: number;
+  /** Share of the engine's step in routed-expert GEMMs and exposed expert all-to-all. */
+  readonly expertFraction: number;
+  /** MoE-layer passes (one micro-batch, forward and backward) on the critical path per engine second. */
+  readonly moeLayerPassesPerSecond: number;
+  /** What the diagnosis prints: the run's shape and the engine's split of its step. */
+  readonly detail: CaseDetail;
 }
+
+/** A calibration case's shape and the engine's step split, for `calibrate --diagnose`. */
+export interface CaseDetail {
+  readonly model: string;
+  readonly moe: boolean;
+  readonly paramsBillions: number;
+  readonly precision: string;
+  readonly seqLen: number;
+  readonly layout: string;
+  readonly microbatches: number;
+  /** Breakdown shares of the engine's step (gemm, attention, elementwise, comm, bubble, dp+opt). */
+  readonly shares: Readonly<
+    Record<'gemm' | 'attention' | 'elementwise' | 'comm' | 'bubble' | 'dpOpt', number>
+  >;
+}
+
+/** The terms and detail of a case from the engine's step and chosen layout. */
+function caseTerms(
+  spec: ModelSpec,
+  step: StepTime,
+  layout: ParallelLayout,
+  precision: string,
+  seqLen: number,
+) {
+  const b = step.breakdown;
+  const T = step.stepSeconds;
+  const share = (x: number) => x / T;
+  const detail: CaseDetail = {
+    model: spec.name,
+    moe: spec.moe !== null,
+    paramsBillions: paramCount(spec).totalParams / 1e9,
+    precision,
+    seqLen,
+    layout: layoutText(layout),
+    microbatches: step.microbatches,
+    shares: {
+      gemm: share(b.gemmSeconds),
+      attention: share(b.attentionSeconds),
+      elementwise: share(b.elementwiseSeconds + b.gradientAccumulationSeconds + b.dequantizationSeconds),
+      comm: share(
+        b.tensorParallelCommSeconds +
+          b.contextParallelCommSeconds +
+          b.expertParallelCommSeconds +
+          b.pipelineCommSeconds,
+      ),
+      bubble: share(b.pipelineBubbleSeconds),
+      dpOpt: share(b.dataParallelCommSeconds + b.optimizerSeconds),
+    },
+  };
+  const terms = step.calibrationTerms;
+  return {
+    attentionFraction: terms.attentionSeconds / T,
+    expertFraction: (terms.expertGemmSeconds + terms.expertCommSeconds) / T,
+    moeLayerPassesPerSecond: terms.moeLayerPasses / T,
+    detail,
+  };
+}
+
+const layoutText = (l: ParallelLayout) =>
+  `tp${l.tensorParallel} pp${l.pipelineParallel} dp${l.dataParallel}${l.expertParallel > 1 ? ` ep${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` cp${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` v${l.virtualStages}` : ''} mb${l.microBatchSize}${l.zeroStage === 3 ? ' fsdp' : ''}${l.recompute !== 'none' ? ` ${l.recompute}` : ''}`;
 
 /** NeMo's system names → catalog GPUs; GB300 is not in the catalog yet. */
 const NEMO_GPUS: Readonly<Record<string, string>> = {
@@ -54,7 +131,7 @@ const NEMO_MODELS: Readonly<Record<string, string>> = {
 /** A stack without calibrations: the engine's own time with the stack's memory and splits. */
 const uncalibrated = (id: StackId) => ({ ...findStack(id), calibrations: [] });
 
-function engineStepSeconds(
+function engineStep(
   spec: ModelSpec,
   cluster: ClusterSpec,
   stack: StackId,
@@ -67,8 +144,8 @@ function engineStepSeconds(
     dropout?: boolean;
     constraints: LayoutConstraints;
   },
-): number {
-  return planTraining(spec, cluster, {
+) {
+  const chosen = planTraining(spec, cluster, {
     seqLen: run.seqLen,
     globalBatchSize: run.globalBatchSize,
     precision: run.precision,
@@ -79,7 +156,11 @@ function engineStepSeconds(
     constraints: run.constraints,
     stack: uncalibrated(stack),
     top: 1,
-  }).chosen.step.stepSeconds;
+  }).chosen;
+  return {
+    engine: chosen.step.stepSeconds,
+    ...caseTerms(spec, chosen.step, chosen.layout, run.precision, run.seqLen),
+  };
 }
 
 /** A NeMo DGX system: nodes of the GPU's whole NVLink domain (8 for DGX H100/B200, 72 for GB200 NVL72). */
@@ -97,7 +178,7 @@ export function calibrationCases(): CalibrationCase[] {
     if (!modelId || !gpuId) continue;
     const cluster = nemoCluster(gpuId);
     const vp = r.vp ?? 1;
-    const engine = engineStepSeconds(modelSpecFrom(findModel(modelId).config, modelId), cluster, 'megatron', {
+    const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, 'megatron', {
       gpus: r.gpus,
       seqLen: r.seqLen,
       globalBatchSize: r.globalBatch,
@@ -122,7 +203,7 @@ export function calibrationCases(): CalibrationCase[] {
       locator: `performance summary, ${r.system} ${r.model} ${r.precision} ${r.gpus} GPUs`,
       gpus: r.gpus,
       published: (r.globalBatch * r.seqLen) / (r.tokensPerSecondPerGpu * r.gpus),
-      engine,
+      ...run,
     });
   }
   // Korthikanti et al. 2022, Table 5: Megatron-LM on A100, both recomputation modes.
@@ -138,7 +219,7 @@ export function calibrationCases(): CalibrationCase[] {
         locator: `Table 5, ${row.name}, ${recompute === 'full' ? 'full recompute' : 'present work'}`,
         gpus: row.gpus,
         published: recompute === 'full' ? row.fullSeconds : row.selectiveSeconds,
-        engine: engineStepSeconds(spec, selene, 'megatron', korthikantiRun(row, recompute)),
+        ...engineStep(spec, selene, 'megatron', korthikantiRun(row, recompute)),
       });
     }
   }
@@ -164,6 +245,7 @@ export function calibrationCases(): CalibrationCase[] {
       gpus: c.gpus,
       published: timeLike ? c.published : 1 / c.published,
       engine: timeLike ? r.predicted : 1 / r.predicted,
+      ...caseTerms(r.spec, r.step, r.layout, c.training.precision, c.training.seqLen),
     });
   }
   // Published fine-tuning runs (Hugging Face Trainer with FSDP): wall-clock minutes.
@@ -199,14 +281,177 @@ export function calibrationCases(): CalibrationCase[] {
       gpus: r.gpus,
       published: r.publishedMinutes,
       engine: plan.run!.wallClockDays * 1440,
+      ...caseTerms(spec, plan.chosen.step, plan.chosen.layout, 'bf16', r.seqLen),
     });
   }
   return out;
 }
 
-const logRatio = (c: CalibrationCase) => Math.log(c.published / c.engine);
+/** Bounds of the fitted parameters: physical ranges, not free knobs. */
+export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: number, hi: number]>> = {
+  /** Compute efficiency: from twice as fast as the kernel model to five times slower. */
+  stepTimeScale: [0.5, 5],
+  /** Attention kernels: from 0.5× to 5× the kernel model's time. */
+  attentionScale: [0.5, 5],
+  /** Routed experts: grouped GEMMs and dispatch from 0.5× to 8× the kernel model's time. */
+  expertScale: [0.5, 8],
+  /** Host per MoE-layer pass: 0 to 20 ms (a host-synchronised dispatch costs a few ms). */
+  moeLayerOverheadSeconds: [0, 0.02],
+};
 
-/** Fits one scale per (family × stack); pairs with one case on a family pool over families ('*'). */
+/** A case counts as MoE when routed experts are this share of its engine step. */
+const MOE_FRACTION = 0.05;
+/** Cases a family needs before it fits the attention factor itself (k and a from ≥ 4 runs). */
+const MIN_CASES_FOR_ATTENTION = 4;
+/** MoE cases a family needs before it fits the expert factor and the MoE host overhead itself. */
+const MIN_MOE_CASES = 3;
+
+type Params = CalibrationParameters;
+type Shared = Omit<Params, 'stepTimeScale'>;
+const NEUTRAL: Shared = { attentionScale: 1, expertScale: 1, moeLayerOverheadSeconds: 0 };
+/** Parameters a family without enough cases takes from the stack's other families. */
+const BORROWED = new Set<SharedCalibrationParameter>(['expertScale', 'moeLayerOverheadSeconds']);
+const PARAMETERS = ['stepTimeScale', ...CALIBRATION_SHARED_PARAMETERS] as const;
+/** Multiplicative parameters are searched on a log scale, the overhead on a linear one. */
+const LOG_SCALE = new Set<keyof Params>(['stepTimeScale', 'attentionScale', 'expertScale']);
+
+/** ln(published / calibrated prediction) of a case under parameters p. */
+const residual = (c: CalibrationCase, p: Params) =>
+  Math.log(c.published / (c.engine * calibratedRatio(p, c)));
+
+/**
+ * Sum of |residual| (robust: one case the engine misses badly does not move the fit much), plus a
+ * small squared term that makes the minimum unique (two cases: their geometric mean).
+ */
+const loss = (cases: readonly CalibrationCase[], p: Params) =>
+  cases.reduce((sum, c) => {
+    const r = residual(c, p);
+    return sum + Math.abs(r) + 1e-3 * r * r;
+  }, 0);
+
+/**
+ * Minimises the loss over the free parameters within their bounds: cyclic coordinate descent, each
+ * coordinate by golden-section search, from every corner of a coarse start grid (the L1 loss is not
+ * smooth, so several starts).
+ */
+function minimise(cases: readonly CalibrationCase[], free: readonly (keyof Params)[], fixed: Shared): Params {
+  const to = (name: keyof Params, v: number) => (LOG_SCALE.has(name) ? Math.log(v) : v);
+  const from = (name: keyof Params, u: number) => (LOG_SCALE.has(name) ? Math.exp(u) : u);
+  const lo = free.map((n) => to(n, CALIBRATION_BOUNDS[n][0]));
+  const hi = free.map((n) => to(n, CALIBRATION_BOUNDS[n][1]));
+  const params = (u: readonly number[]): Params => {
+    const p: Record<keyof Params, number> = { stepTimeScale: 1, ...fixed };
+    free.forEach((n, i) => {
+      p[n] = from(n, u[i]!);
+    });
+    return p;
+  };
+  const g = (Math.sqrt(5) - 1) / 2;
+  let best: { u: number[]; loss: number } | null = null;
+  const starts = free.reduce<number[][]>(
+    (acc, _, i) => acc.flatMap((u) => [0.25, 0.6].map((t) => [...u, lo[i]! + t * (hi[i]! - lo[i]!)])),
+    [[]],
+  );
+  for (const start of starts) {
+    const u = [...start];
+    let current = loss(cases, params(u));
+    for (let sweep = 0; sweep < 12; sweep += 1) {
+      const before = current;
+      for (let i = 0; i < free.length; i += 1) {
+        let a = lo[i]!;
+        let b = hi[i]!;
+        const at = (v: number) => {
+          u[i] = v;
+          return loss(cases, params(u));
+        };
+        for (let step = 0; step < 36; step += 1) {
+          const c = b - g * (b - a);
+          const d = a + g * (b - a);
+          if (at(c) <= at(d)) b = d;
+          else a = c;
+        }
+        u[i] = (a + b) / 2;
+        current = loss(cases, params(u));
+      }
+      if (before - current < 1e-9) break;
+    }
+    if (!best || current < best.loss - 1e-12) best = { u: [...u], loss: current };
+  }
+  return params(best!.u);
+}
+
+/**
+ * Fits k and the shared parameters in `allowed` that the cases can carry (a with enough cases, x and
+ * the MoE host time with enough MoE cases) by least absolute log error; the others take `fallback`.
+ */
+function fitGroup(
+  cases: readonly CalibrationCase[],
+  fallback: Shared,
+  allowed: ReadonlySet<SharedCalibrationParameter>,
+): { params: Params; fitted: Set<SharedCalibrationParameter> } {
+  const fitted = new Set<SharedCalibrationParameter>();
+  if (allowed.has('attentionScale') && cases.length >= MIN_CASES_FOR_ATTENTION) fitted.add('attentionScale');
+  if (
+    allowed.has('expertScale') &&
+    cases.filter((c) => c.expertFraction >= MOE_FRACTION).length >= MIN_MOE_CASES
+  ) {
+    fitted.add('expertScale');
+    fitted.add('moeLayerOverheadSeconds');
+  }
+  const free = PARAMETERS.filter((n) => n === 'stepTimeScale' || fitted.has(n));
+  return { params: minimise(cases, free, fallback), fitted };
+}
+
+/** The shared parameters a family may fit: none, attention, the MoE pair, or all three. */
+const CANDIDATE_MODELS: readonly (readonly SharedCalibrationParameter[])[] = [
+  [],
+  ['attentionScale'],
+  ['expertScale', 'moeLayerOverheadSeconds'],
+  ['attentionScale', 'expertScale', 'moeLayerOverheadSeconds'],
+];
+
+/**
+ * The family's model: of the candidate parameter sets its cases can carry, the one with the smallest
+ * leave-one-out error (a parameter that does not predict held-out cases better is not fitted), its
+ * fit on all cases and its leave-one-out residuals.
+ */
+function selectAndFit(group: readonly CalibrationCase[], fallback: Shared) {
+  let best: { fit: ReturnType<typeof fitGroup>; loo: number[]; error: number } | null = null;
+  const seen = new Set<string>();
+  for (const candidate of CANDIDATE_MODELS) {
+    const allowed = new Set(candidate);
+    const fit = fitGroup(group, fallback, allowed);
+    const key = [...fit.fitted].sort().join();
+    if (seen.has(key)) continue; // the data cannot carry this candidate: same as a smaller one
+    seen.add(key);
+    const loo = group.map((c, i) =>
+      residual(
+        c,
+        fitGroup(
+          group.filter((_, j) => j !== i),
+          fallback,
+          allowed,
+        ).params,
+      ),
+    );
+    const error = loo.reduce((sum, r) => sum + Math.abs(r), 0);
+    if (!best || error < best.error - 1e-9) best = { fit, loo, error };
+  }
+  return best!;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Fits the parameters of each (family × stack); pairs with one case on a family pool over families
+ * ('*'). A parameter a family cannot fit (no MoE runs, too few cases) takes the median of the
+ * stack's families that fitted it, or the neutral value (x = 1, o = 0) when none did, and is
+ * flagged extrapolated. Leave-one-out: each case predicted by the fit without it.
+ */
 export function fitCalibrations(cases: readonly CalibrationCase[], date: string): CalibrationFile {
   const groups = new Map<string, CalibrationCase[]>();
   for (const c of cases) {
@@ -221,32 +466,52 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
     pooled.set(stack, [...(pooled.get(stack) ?? []), ...group]);
   }
   for (const [stack, group] of pooled) if (group.length >= 2) groups.set(`${stack}|*`, group);
+  // First pass: each group on its own data (neutral where it cannot fit), for the stack-wide values.
+  const own = new Map([...groups].map(([key, group]) => [key, selectAndFit(group, NEUTRAL).fit]));
+  const stackWide = (stack: string, except: string) => {
+    const value = (name: SharedCalibrationParameter) => {
+      // Attention kernels differ by GPU architecture (FlashAttention-3 on Hopper, cuDNN on Blackwell):
+      // a family without its own attention factor stays neutral. The MoE pair is the stack's (its
+      // token dispatcher and host synchronisation) and carries over to its other families.
+      if (!BORROWED.has(name)) return NEUTRAL[name];
+      const values = [...own]
+        .filter(([key, f]) => key !== except && key.startsWith(`${stack}|`) && f.fitted.has(name))
+        .map(([, f]) => f.params[name]);
+      return values.length > 0 ? median(values) : NEUTRAL[name];
+    };
+    return Object.fromEntries(CALIBRATION_SHARED_PARAMETERS.map((p) => [p, value(p)])) as Shared;
+  };
   const calibrations = [...groups].map(([key, group]) => {
     const [stack, family] = key.split('|') as [StackId, string];
-    const logs = group.map(logRatio);
+    const fallback = stackWide(stack, key);
+    const { fit, loo } = selectAndFit(group, fallback);
+    const { params } = fit;
+    // Extrapolated: what the family's cases cannot carry (not what leave-one-out chose to leave out).
+    const carried = fitGroup(group, fallback, new Set(CALIBRATION_SHARED_PARAMETERS)).fitted;
     return {
       stack,
       family,
-      // The median, not the mean: one case the kernel model misses (fine-grained MoE GEMMs) must
-      // not move the whole family; its error still shows in the leave-one-out residuals.
-      stepTimeScale: Math.exp(median(logs)),
-      // Leave one out: the case's error when the scale is fitted on the others only.
-      leaveOneOutLogResiduals: logs.map((l, i) => l - median(logs.filter((_, j) => j !== i))),
+      ...params,
+      extrapolated: CALIBRATION_SHARED_PARAMETERS.filter((p) => !carried.has(p)),
+      leaveOneOutLogResiduals: loo,
       cases: group.map((c) => ({
         id: c.id,
         source: c.source,
         locator: c.locator,
         gpus: c.gpus,
+        totalParams: c.detail.paramsBillions * 1e9,
         published: c.published,
         engine: c.engine,
+        attentionFraction: c.attentionFraction,
+        expertFraction: c.expertFraction,
+        moeLayerPassesPerSecond: c.moeLayerPassesPerSecond,
       })),
     };
   });
   return {
     meta: {
-      what: 'Step-time scale of each (GPU family × software stack), fitted on published runs with exact layouts, and the leave-one-out residuals that set the P10–P90 bands',
-      method:
-        'npx tsx scripts/calibrate.ts --write: scale = exp(median ln(published / engine step time)) over the cases; residual of a case = ln(published / (engine × scale fitted without it)); a stack with one case on a family is pooled over families (*)',
+      what: 'Calibration of each (GPU family × software stack) on published runs with exact layouts: compute scale k on the engine step, expert factor x on routed-expert GEMMs and all-to-all, host overhead o seconds per layer pass; and the leave-one-out residuals that set the P10–P90 bands',
+      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·moeLayerPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
       generated: date,
     },
     calibrations,
@@ -254,11 +519,6 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Before (engine alone) → after (leave-one-out, calibrated) error per pair, and band coverage. */
 export function calibrationReportMarkdown(file: CalibrationFile): string {
@@ -268,11 +528,10 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     // The band each case's own calibration gives (the one `train` prints), and whether the case is in it.
     const band = errorBand(
       {
-        family: c.family,
-        stepTimeScale: c.stepTimeScale,
-        leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
+        ...c,
         cases: [],
         maxGpus: Number.POSITIVE_INFINITY,
+        maxParams: Number.POSITIVE_INFINITY,
       },
       [],
       { family: c.family, stack: c.stack, gpus: 1 },
@@ -280,7 +539,9 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     const inside = c.leaveOneOutLogResiduals.filter(
       (r) => Math.exp(r) >= band.low && Math.exp(r) <= band.high,
     ).length;
-    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
+    const mark = (name: SharedCalibrationParameter, text: string) =>
+      c.extrapolated.includes(name) ? `${text}*` : text;
+    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('moeLayerOverheadSeconds', (1000 * c.moeLayerOverheadSeconds).toFixed(2))} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
   });
   const cases = file.calibrations.flatMap((c) =>
     c.cases.map(
@@ -291,14 +552,21 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
   return [
     `Generated by \`npx tsx scripts/calibrate.ts --write\` on ${file.meta.generated}; do not edit by hand.`,
     '',
-    'One free parameter per (GPU family × stack): the step-time scale, the median of published / engine',
-    'step time over its cases (log scale). Errors are published / predicted − 1 as |median| / |max|: *before* with the engine',
-    'alone, *after* leave-one-out (each case predicted with the scale fitted on the others). The P10–P90 band of a',
+    'Four physical parameters per (GPU family × stack): calibrated step = k · (engine step + (a − 1) · attention',
+    '+ (x − 1) · routed experts) + o · MoE-layer passes, with k the compute-efficiency scale, a the extra factor on',
+    'attention kernels, x the extra factor on routed-expert GEMMs and the expert all-to-all, and o the host seconds',
+    'per MoE-layer pass (one micro-batch forward and backward; the token dispatcher waits on the host for the',
+    'routing counts). x and o are fitted on MoE runs only, so dense runs never absorb them. The parameters',
+    'minimise the sum of |ln(published / calibrated)| within physical bounds; a value marked * had too few cases',
+    "in its family (a value without * that is neutral was not kept by leave-one-out): x and o come from the stack's other families (the token dispatcher is the stack's), a stays",
+    'neutral (attention kernels differ by GPU architecture); with no other family, x 1 and o 0. Errors are',
+    'published / predicted − 1 as |median| / |max|: *before* with the engine alone, *after* leave-one-out (each',
+    'case predicted by the fit on the others). The P10–P90 band of a',
     'prediction is exp(median ± 1.2816 σ) of the leave-one-out log residuals, σ = 1.4826 × their median absolute',
     'deviation; *in band* counts the cases inside it.',
     '',
-    '| stack | GPU family | cases | scale | before: median / max | after (LOO): median / max | in band |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| stack | GPU family | cases | k | a | x | o (ms) | before: median / max | after (LOO): median / max | in band |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     '| case | pair | GPUs | published | engine | engine error | LOO error |',
@@ -350,4 +618,30 @@ export function korthikantiRun(row: KorthikantiRow, recompute: 'full' | 'selecti
       zeroStage: 1,
     },
   } as const;
+}
+
+/**
+ * The per-case diagnosis (`calibrate --diagnose`): each case's shape, the engine's split of its step,
+ * the terms the calibration scales, and its error before and after (leave-one-out).
+ */
+export function calibrationDiagnosis(cases: readonly CalibrationCase[], file: CalibrationFile): string {
+  const loo = new Map<string, number>();
+  for (const c of file.calibrations)
+    c.cases.forEach((k, i) => {
+      loo.set(`${c.stack}|${k.id}`, c.leaveOneOutLogResiduals[i]!);
+    });
+  const share = (x: number) => (100 * x).toFixed(0);
+  const rows = cases.map((c) => {
+    const d = c.detail;
+    const r = loo.get(`${c.stack}|${c.id}`);
+    return `| ${c.id} | ${c.stack} × ${c.family} | ${d.moe ? 'MoE' : 'dense'} | ${d.paramsBillions.toFixed(1)} | ${d.precision} | ${d.seqLen} | ${d.layout} | ${d.microbatches} | ${share(d.shares.gemm)}/${share(d.shares.attention)}/${share(d.shares.elementwise)}/${share(d.shares.comm)}/${share(d.shares.bubble)}/${share(d.shares.dpOpt)} | ${share(c.expertFraction)} | ${c.moeLayerPassesPerSecond.toFixed(0)} | ${pct(c.published / c.engine - 1)} | ${r === undefined ? '—' : pct(Math.exp(r) - 1)} |`;
+  });
+  return [
+    'Per case: shape, the engine step split in % (GEMM/attention/elementwise/TP+CP+EP+PP comm/bubble/DP sync+optimizer),',
+    'routed-expert share of the step (%), MoE-layer passes per engine second, error of the engine alone and leave-one-out.',
+    '',
+    '| case | pair | kind | params (B) | precision | seq | layout | micro-batches | split % | experts % | MoE passes/s | engine error | LOO error |',
+    '|---|---|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }

@@ -10,9 +10,11 @@ import { energyAssumptions, resolveHardware } from '../catalog/training-defaults
 import { InternalError } from '../core/errors.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ModelSpec } from '../core/model/spec.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
+import type { StepTime } from '../core/training/step-time.js';
 import { citedCaseFields } from './case-fields.js';
 
 export const METRICS = [
@@ -86,6 +88,9 @@ export interface CaseResult {
   readonly withinTolerance: boolean;
   readonly layout: ParallelLayout;
   readonly gpu: string;
+  /** The engine's step for the chosen layout, and the model it ran. */
+  readonly step: StepTime;
+  readonly spec: ModelSpec;
 }
 
 export function runTrainingCase(c: TrainingCase): CaseResult {
@@ -133,6 +138,8 @@ export function runTrainingCase(c: TrainingCase): CaseResult {
     withinTolerance: Math.abs(error) <= c.tolerance,
     layout: plan.chosen.layout,
     gpu: hw.gpu.id,
+    step,
+    spec,
   };
 }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { findCluster, findGpu, findModel } from '../../src/catalog/catalog.js';
 import { allStackCalibrations, findStack } from '../../src/catalog/stacks.js';
 import { InputError } from '../../src/core/errors.js';
+import { defaultCluster } from '../../src/core/hardware/cluster-spec.js';
 import { trainingMemory } from '../../src/core/memory/training-memory.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -13,7 +14,7 @@ import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { errorBand, rateRange, timeRange } from '../../src/core/training/error-band.js';
 import { searchLayouts } from '../../src/core/training/layout-search.js';
 import { planTraining } from '../../src/core/training/plan.js';
-import { calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
+import { calibratedRatio, calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
 import { fitCalibrations } from '../../src/validation/stack-calibration.js';
 
 describe('memory as each stack allocates', () => {
@@ -92,8 +93,19 @@ describe('calibration and bands', () => {
     const raw = searchLayouts(llama8b, findCluster('dgx-h100'), options).best!.step;
     // Every layout the plan reports is on the calibrated speed.
     expect(plan.search.best!.step.stepSeconds).toBe(plan.chosen.step.stepSeconds);
-    const k = stackCalibration(findStack('megatron'), 'hopper')!.stepTimeScale;
-    expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * k, 10);
+    // Dense: the compute scale on the step and the attention factor on its attention, no MoE terms.
+    const cal = stackCalibration(findStack('megatron'), 'hopper')!;
+    const t = raw.calibrationTerms;
+    expect(t.expertGemmSeconds + t.expertCommSeconds + t.moeLayerPasses).toBe(0);
+    const ratio = calibratedRatio(cal, {
+      attentionFraction: t.attentionSeconds / raw.stepSeconds,
+      expertFraction: 0,
+      moeLayerPassesPerSecond: 0,
+    });
+    expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * ratio, 10);
+    // The breakdown still sums to the calibrated step.
+    const parts = Object.values(plan.chosen.step.breakdown).reduce((a, b) => a + b, 0);
+    expect(parts).toBeCloseTo(plan.chosen.step.stepSeconds, 9);
     expect(plan.chosen.step.tokensPerSecond * plan.chosen.step.stepSeconds).toBeCloseTo(raw.tokensPerStep, 3);
     expect(calibratedStep(raw, null)).toBe(raw);
     const band = plan.band!;
@@ -101,6 +113,29 @@ describe('calibration and bands', () => {
     const s = timeRange(plan.chosen.step.stepSeconds, band);
     const r = rateRange(plan.chosen.step.tokensPerSecond, band);
     expect(s.p10 * r.p90).toBeCloseTo(raw.tokensPerStep, 3);
+  });
+  it('an MoE run pays the expert factor and the host time per MoE-layer pass; its breakdown sums to the step', () => {
+    const qwen = modelSpecFrom(findModel('qwen3-30b-a3b').config, 'qwen3-30b-a3b');
+    const b200 = findGpu('b200');
+    const cluster = { ...defaultCluster(b200), gpusPerNode: b200.scaleUp.domainSize };
+    const options = {
+      seqLen: 4096,
+      globalBatchSize: 512,
+      precision: 'fp8',
+      optimizer: 'adamw',
+      gpus: 8,
+      constraints: { expertParallel: 8, microBatchSize: 1, tensorParallel: 1, pipelineParallel: 1 },
+      stack: findStack('megatron'),
+    } as const;
+    const plan = planTraining(qwen, cluster, options);
+    const step = plan.chosen.step;
+    const cal = plan.calibration!;
+    expect(cal.extrapolated).not.toContain('moeLayerOverheadSeconds');
+    // 48 MoE layers × 64 micro-batches on one stage, each paying the fitted host time.
+    expect(step.calibrationTerms.moeLayerPasses).toBeCloseTo(48 * 64, 6);
+    expect(step.breakdown.hostOverheadSeconds).toBeCloseTo(48 * 64 * cal.moeLayerOverheadSeconds, 6);
+    const parts = Object.values(step.breakdown).reduce((x, y) => x + y, 0);
+    expect(parts).toBeCloseTo(step.stepSeconds, 9);
   });
   it('a stack with no calibration on a family says so and gets a wider band', () => {
     const all = allStackCalibrations();
@@ -113,19 +148,74 @@ describe('calibration and bands', () => {
     const far = errorBand(cal, all, { family: 'ampere', stack: 'megatron', gpus: 100_000 });
     expect(far.outside[0]).toMatch(/beyond the calibration cases/);
   });
+  const synthetic = (
+    id: string,
+    family: string,
+    engine: number,
+    published: number,
+    moe = 0,
+    passes = 0,
+    attention = 0.1,
+  ) => ({
+    id,
+    stack: 'megatron' as const,
+    family,
+    source: 's',
+    locator: 'l',
+    gpus: 8,
+    published,
+    engine,
+    attentionFraction: attention,
+    expertFraction: moe,
+    moeLayerPassesPerSecond: passes,
+    detail: {
+      model: id,
+      moe: moe > 0,
+      paramsBillions: 8,
+      precision: 'bf16',
+      seqLen: 4096,
+      layout: 'tp1',
+      microbatches: 1,
+      shares: { gemm: 1, attention: 0, elementwise: 0, comm: 0, bubble: 0, dpOpt: 0 },
+    },
+  });
   it('leave-one-out: cases that agree give zero residuals; the scale is their common ratio', () => {
-    const c = (id: string, engine: number) => ({
-      id,
-      stack: 'megatron' as const,
-      family: 'x',
-      source: 's',
-      locator: 'l',
-      gpus: 8,
-      published: 1.5 * engine,
-      engine,
-    });
+    const c = (id: string, engine: number) => synthetic(id, 'x', engine, 1.5 * engine);
     const fit = fitCalibrations([c('a', 1), c('b', 2), c('c', 5)], '2026-11-30');
-    expect(fit.calibrations[0]!.stepTimeScale).toBeCloseTo(1.5, 10);
-    for (const r of fit.calibrations[0]!.leaveOneOutLogResiduals) expect(r).toBeCloseTo(0, 10);
+    expect(fit.calibrations[0]!.stepTimeScale).toBeCloseTo(1.5, 6);
+    for (const r of fit.calibrations[0]!.leaveOneOutLogResiduals) expect(r).toBeCloseTo(0, 6);
+    // Three cases fit k only: a, x and o are the stack's other families' (none: neutral), flagged.
+    expect(fit.calibrations[0]!.extrapolated).toEqual([
+      'attentionScale',
+      'expertScale',
+      'moeLayerOverheadSeconds',
+    ]);
+  });
+  it('MoE runs set the expert factor and host time; dense runs on the family do not absorb them', () => {
+    // Truth: k 1.2, a 1.5, x 2, o 5 ms per MoE-layer pass; dense cases follow k and a alone.
+    const truth = (engine: number, e: number, n: number, at: number) =>
+      engine * (1.2 * (1 + 0.5 * at + e) + 0.005 * n);
+    const cases = [
+      synthetic('d1', 'f', 1, truth(1, 0, 0, 0.05), 0, 0, 0.05),
+      synthetic('d2', 'f', 3, truth(3, 0, 0, 0.3), 0, 0, 0.3),
+      synthetic('m1', 'f', 2, truth(2, 0.3, 40, 0.1), 0.3, 40),
+      synthetic('m2', 'f', 4, truth(4, 0.5, 200, 0.1), 0.5, 200),
+      synthetic('m3', 'f', 5, truth(5, 0.4, 100, 0.2), 0.4, 100, 0.2),
+      synthetic('m4', 'f', 1, truth(1, 0.2, 400, 0.1), 0.2, 400),
+      // A dense-only family: no MoE parameters of its own, it borrows f's.
+      synthetic('g1', 'g', 1, 0.9, 0, 0, 0),
+      synthetic('g2', 'g', 2, 1.8, 0, 0, 0),
+    ];
+    const fit = fitCalibrations(cases, '2026-11-30');
+    const f = fit.calibrations.find((c) => c.family === 'f')!;
+    expect(f.stepTimeScale).toBeCloseTo(1.2, 2);
+    expect(f.attentionScale).toBeCloseTo(1.5, 1);
+    expect(f.expertScale).toBeCloseTo(2, 1);
+    expect(f.moeLayerOverheadSeconds).toBeCloseTo(0.005, 3);
+    expect(f.extrapolated).toEqual([]);
+    const g = fit.calibrations.find((c) => c.family === 'g')!;
+    expect(g.stepTimeScale).toBeCloseTo(0.9, 4);
+    expect(g.expertScale).toBeCloseTo(f.expertScale, 6);
+    expect(g.extrapolated).toContain('expertScale');
   });
 });

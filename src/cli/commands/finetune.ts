@@ -11,6 +11,7 @@ import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import { parseTargets } from '../../core/model/adapters.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { calibrationSummary } from '../../core/training/stack.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -214,7 +215,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   return {
     output: [
       `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${targets.join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
-      `stack: ${stack.name}${plan.calibration ? ` (calibrated: step time × ${plan.calibration.stepTimeScale.toFixed(2)})` : ''}`,
+      `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,
       `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,

@@ -7,6 +7,7 @@ import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
+import { calibrationSummary } from '../../core/training/stack.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -158,6 +159,10 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       ? {
           family: plan.calibration.family,
           stepTimeScale: plan.calibration.stepTimeScale,
+          attentionScale: plan.calibration.attentionScale,
+          expertScale: plan.calibration.expertScale,
+          moeLayerOverheadSeconds: plan.calibration.moeLayerOverheadSeconds,
+          extrapolated: plan.calibration.extrapolated,
           cases: plan.calibration.cases.length,
         }
       : null,
@@ -208,7 +213,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const l = chosen.layout;
   const lines = [
     `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
-    `stack: ${stack.name}${plan.calibration ? ` (calibrated on ${plan.calibration.cases.length} ${plan.calibration.family} runs: step time × ${plan.calibration.stepTimeScale.toFixed(2)})` : ''}`,
+    `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
     `best layout: ${layoutText(l)}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,

@@ -6,8 +6,17 @@
  * Outside what was calibrated (no cases for the family or stack, or a scale beyond the cases) the band
  * is widened and the reason is stated.
  */
+
+import { formatCount } from '../format.js';
 import { inverseRange, type Range, scaledRange } from '../uncertainty/range.js';
-import type { StackCalibration } from './stack.js';
+import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
+
+/** The calibration parameters in words, for the outside-calibration statements. */
+const PARAMETER_WORDS: Readonly<Record<SharedCalibrationParameter, string>> = {
+  attentionScale: 'the attention factor',
+  expertScale: 'the routed-expert factor',
+  moeLayerOverheadSeconds: 'the host time per MoE layer',
+};
 
 export type { Range };
 
@@ -45,7 +54,14 @@ function centreSpread(values: readonly number[]): { mean: number; sd: number } {
 export function errorBand(
   calibration: StackCalibration | null,
   all: readonly StackCalibration[],
-  where: { readonly family: string; readonly stack: string; readonly gpus: number },
+  where: {
+    readonly family: string;
+    readonly stack: string;
+    readonly gpus: number;
+    /** The model's total parameters and whether it routes to experts (when known). */
+    readonly params?: number;
+    readonly moe?: boolean;
+  },
 ): ErrorBand {
   const outside: string[] = [];
   let residuals: readonly number[];
@@ -64,6 +80,18 @@ export function errorBand(
       `${where.gpus} GPUs is beyond the calibration cases (up to ${calibration.maxGpus}): the band is widened by half`,
     );
     widen *= 1.5;
+  }
+  if (calibration && where.params !== undefined && where.params > 2 * calibration.maxParams) {
+    outside.push(
+      `a ${formatCount(where.params)}-parameter model is beyond the calibration cases (up to ${formatCount(calibration.maxParams)}): the band is widened by half`,
+    );
+    widen *= 1.5;
+  }
+  const borrowed = calibration?.extrapolated.filter((p) => where.moe || p === 'attentionScale') ?? [];
+  if (calibration && borrowed.length > 0) {
+    outside.push(
+      `${borrowed.map((p) => PARAMETER_WORDS[p]).join(' and ')} ${borrowed.length > 1 ? 'are' : 'is'} not calibrated on ${where.family} GPUs for ${where.stack} (taken from the stack's other GPU families, or neutral where none has data)${where.moe && borrowed.includes('expertScale') ? '; the MoE part of the band is an extrapolation' : ''}`,
+    );
   }
   if (residuals.length === 0) {
     // Nothing calibrated anywhere: a factor-of-two band either way, said plainly.

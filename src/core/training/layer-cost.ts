@@ -38,6 +38,8 @@ export interface PhaseSeconds {
   readonly expertParallel: number;
   /** Weight-gradient GEMMs (a subset of gemm + adapter; the W of zero-bubble schedules). */
   readonly weightGradient: number;
+  /** Routed-expert and router GEMMs (a subset of gemm): the grouped-GEMM part a stack's MoE calibration scales. */
+  readonly routedExperts: number;
 }
 
 export const ZERO_PHASE: PhaseSeconds = {
@@ -50,6 +52,7 @@ export const ZERO_PHASE: PhaseSeconds = {
   contextParallel: 0,
   expertParallel: 0,
   weightGradient: 0,
+  routedExperts: 0,
 };
 
 /** Forward and backward seconds of one layer (recomputation re-runs the forward). */
@@ -87,11 +90,13 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
   let contextParallel = 0;
   let expertParallel = 0;
   let weightGradient = 0;
+  let routedExperts = 0;
   for (const op of ops) {
     const seconds = operationSeconds(op, cluster);
     switch (op.type) {
       case 'gemm':
         if (op.pass === 'weight-gradient') weightGradient += seconds;
+        if (op.component === 'routedExperts' || op.component === 'router') routedExperts += seconds;
         if (op.component === 'adapter') adapter += seconds;
         else if (op.component === 'attentionScores') attention += seconds;
         else gemm += seconds;
@@ -124,6 +129,7 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
     contextParallel,
     expertParallel,
     weightGradient,
+    routedExperts,
   };
 }
 

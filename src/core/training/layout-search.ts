@@ -13,7 +13,7 @@ import {
   RECOMPUTE_MODES,
   type RecomputeMode,
 } from '../parallelism/layout.js';
-import type { StackProfile } from './stack.js';
+import { type CalibrationParameters, calibratedStep, type StackProfile } from './stack.js';
 import {
   type LayerCosts,
   layerCosts,
@@ -48,6 +48,8 @@ export interface SearchOptions extends TrainingOptions {
   readonly pareto?: boolean;
   /** The software stack: only the splits it supports are searched, and memory is as it allocates. */
   readonly stack?: StackProfile;
+  /** The stack's calibration on the GPU family: every layout is timed and ranked as the stack runs it. */
+  readonly calibration?: CalibrationParameters | null;
 }
 
 export interface EvaluatedLayout {
@@ -245,6 +247,11 @@ function enumerate(
             )
           : pick(c.expertParallel, [1]);
         for (const ep of eps) {
+          // Memory grows with the micro-batch (activations and logits scale with it, nothing shrinks):
+          // a layout that misses by `over` bytes at micro-batch b misses by more at 2b with everything
+          // else equal, so once it is not kept as a near miss its larger micro-batches are counted
+          // without being sized again.
+          const missedBy = new Map<string, number>();
           const micros = (c.microBatchSize !== undefined ? [c.microBatchSize] : [1, 2, 4, 8, 16]).filter(
             (b) => (batch / dp) % b === 0,
           );
@@ -285,12 +292,19 @@ function enumerate(
                         schedule,
                       };
                       count += 1;
+                      const rest = `${sp}|${vpp}|${schedule}|${recompute}|${zero}`;
+                      const missed = missedBy.get(rest);
+                      if (missed !== undefined && !wantsInfeasible(missed)) continue;
                       const memory = trainingMemory(spec, layout, peakOnly).peak.totalBytes;
                       const fits = memory <= capacity;
+                      if (!fits) missedBy.set(rest, memory - capacity);
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
                       if (!fits && !wantsInfeasible(memory - capacity)) continue;
                       costs ??= layerCosts(spec, cluster, layout, options);
-                      const step = stepTimeFromLayerCosts(spec, cluster, layout, options, costs);
+                      const step = calibratedStep(
+                        stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
+                        options.calibration ?? null,
+                      );
                       visit({ layout, gpus, memoryPerGpuBytes: memory, step }, fits, memory - capacity);
                     }
                   }

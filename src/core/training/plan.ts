@@ -5,6 +5,7 @@
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { largestMemoryTerm, trainingMemory } from '../memory/training-memory.js';
+import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   DEFAULT_LAYOUT,
@@ -23,13 +24,7 @@ import {
   searchLayouts,
 } from './layout-search.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
-import {
-  calibratedStep,
-  type StackCalibration,
-  type StackProfile,
-  stackCalibration,
-  stackLayoutIssues,
-} from './stack.js';
+import { type StackCalibration, type StackProfile, stackCalibration, stackLayoutIssues } from './stack.js';
 import type { TrainingOptions } from './step-time.js';
 
 export interface TrainingPlanOptions extends TrainingOptions {
@@ -51,9 +46,9 @@ export interface TrainingPlanOptions extends TrainingOptions {
 }
 
 export interface TrainingPlan {
-  /** Layouts as the engine times them (ranked before the stack's uniform scale). */
+  /** Layouts timed and ranked on the stack's calibrated speed (the engine's own when none). */
   readonly search: SearchResult;
-  /** The fastest layout, its step time scaled by the (GPU family × stack) calibration. */
+  /** The fastest layout on the (GPU family × stack) calibration. */
   readonly chosen: EvaluatedLayout;
   readonly run: RunCost | null;
   /** The calibration applied (null: none for this family and stack; the engine's time as is). */
@@ -125,8 +120,12 @@ export function planTraining(
         });
   if (batchIssue) issues.push(batchIssue);
   if (issues.length > 0) throw new InputError(issues);
+  const family = cluster.gpu.efficiency.family;
+  const calibration = stack ? stackCalibration(stack, family) : null;
+  // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
     ...options,
+    calibration,
     top: options.top,
     pareto: options.pareto,
     maxTensorParallel: options.constraints.tensorParallel,
@@ -148,7 +147,7 @@ export function planTraining(
         });
       }
     }
-    const alternatives = searchLayouts(spec, cluster, { ...options, constraints: {}, top: 3 });
+    const alternatives = searchLayouts(spec, cluster, { ...options, calibration, constraints: {}, top: 3 });
     const closest = search.nearestInfeasible[0];
     const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
     let detail = `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
@@ -168,30 +167,18 @@ export function planTraining(
       alternatives.top,
     );
   }
-  const family = cluster.gpu.efficiency.family;
-  const calibration = stack ? stackCalibration(stack, family) : null;
-  // Every layout the plan reports runs on the stack's calibrated speed, not just the chosen one.
-  const calibrate = (e: EvaluatedLayout): EvaluatedLayout => ({
-    ...e,
-    step: calibratedStep(e.step, calibration),
-  });
-  const chosen = calibrate(search.best);
-  const calibrated: SearchResult = {
-    ...search,
-    best: chosen,
-    top: search.top.map(calibrate),
-    pareto: search.pareto.map(calibrate),
-    cheapest: search.cheapest && calibrate(search.cheapest),
-  };
+  const chosen = search.best;
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
   const band = stack
     ? errorBand(calibration, options.calibrationPool ?? stack.calibrations, {
         family,
         stack: stack.id,
         gpus: options.gpus,
+        params: paramCount(spec).totalParams,
+        moe: spec.moe !== null,
       })
     : null;
-  return { search: calibrated, chosen, run, calibration, band };
+  return { search, chosen, run, calibration, band };
 }
 
 /**

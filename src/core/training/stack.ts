@@ -3,10 +3,12 @@
  * each can split, how it allocates memory, and its calibrated speed on a GPU family. The catalog
  * (catalog/stacks/) supplies the values with their sources; this module is pure.
  *
- * The stack's speed is applied outside the step-time model: the engine's step time (kernels,
- * communication, bubbles) is multiplied by the (GPU family × stack) scale fitted by
- * scripts/calibrate.ts on published runs, and its P10–P90 band comes from that fit's leave-one-out
- * residuals (see docs/training-engine.md, "Calibration").
+ * The stack's speed is applied outside the step-time model by four physical parameters per
+ * (GPU family × stack), fitted by scripts/calibrate.ts on published runs: a compute-efficiency scale
+ * on the engine's step, an extra factor on attention kernels, an extra factor on the routed-expert
+ * work (grouped GEMMs and token dispatch) and a host overhead per MoE-layer pass (the last two fitted
+ * on MoE runs only, so dense runs never absorb them). The P10–P90 band
+ * comes from that fit's leave-one-out residuals (see docs/training-engine.md, "Calibration").
  */
 import { InputError, type InputIssue } from '../errors.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
@@ -32,16 +34,41 @@ import type { StackMemory } from '../memory/training-memory.js';
 
 export type { StackMemory };
 
-/** A (GPU family × stack) calibration: the fitted step-time scale and its leave-one-out residuals. */
+/** Calibration parameters a (family × stack) may take from its stack's other families. */
+export const CALIBRATION_SHARED_PARAMETERS = [
+  'attentionScale',
+  'expertScale',
+  'moeLayerOverheadSeconds',
+] as const;
+export type SharedCalibrationParameter = (typeof CALIBRATION_SHARED_PARAMETERS)[number];
+
+/** A (GPU family × stack) calibration: the fitted parameters and the leave-one-out residuals. */
 export interface StackCalibration {
   readonly family: string;
-  /** Published step time / engine step time, geometric mean over the calibration cases. */
+  /** Compute-efficiency scale on the engine's step (GEMMs, memory-bound kernels, communication, bubbles). */
   readonly stepTimeScale: number;
+  /** Extra factor on attention kernels (FlashAttention's efficiency beyond the kernel model). */
+  readonly attentionScale: number;
+  /**
+   * Extra factor on the routed-expert GEMMs and the exposed expert all-to-all (grouped-GEMM and
+   * token-dispatch efficiency beyond the kernel model); 1 when the stack has no MoE cases.
+   */
+  readonly expertScale: number;
+  /**
+   * Host seconds per MoE-layer pass (one micro-batch, forward and backward): the token dispatcher
+   * waits on the host for the per-expert token counts before its grouped GEMM, so the host cannot
+   * run ahead of the GPU there.
+   */
+  readonly moeLayerOverheadSeconds: number;
+  /** Parameters this family had too few cases for: taken from the stack's other families (or neutral). */
+  readonly extrapolated: readonly SharedCalibrationParameter[];
   /** ln(published / calibrated prediction) of each case with that case left out of the fit. */
   readonly leaveOneOutLogResiduals: readonly number[];
   readonly cases: readonly string[];
   /** Largest GPU count among the cases (beyond it the band is an extrapolation). */
   readonly maxGpus: number;
+  /** Largest model among the cases, total parameters (beyond twice it the band is an extrapolation). */
+  readonly maxParams: number;
 }
 
 export interface StackProfile {
@@ -91,23 +118,85 @@ export function stackCalibration(stack: StackProfile, family: string): StackCali
   );
 }
 
-/** The engine's step time as the stack runs it: every time scaled by the fitted (family × stack) factor. */
-export function calibratedStep(step: StepTime, calibration: StackCalibration | null): StepTime {
-  const k = calibration?.stepTimeScale ?? 1;
-  if (k === 1) return step;
-  const breakdown = Object.fromEntries(
+/** The parameters a calibration applies. */
+export type CalibrationParameters = Pick<StackCalibration, 'stepTimeScale' | SharedCalibrationParameter>;
+
+/** A step's calibration terms per engine second (what {@link calibratedRatio} weighs). */
+export interface CalibrationShares {
+  /** Attention kernels over the step. */
+  readonly attentionFraction: number;
+  /** Routed-expert GEMMs and expert all-to-all over the step. */
+  readonly expertFraction: number;
+  /** MoE-layer passes on the critical path per engine second. */
+  readonly moeLayerPassesPerSecond: number;
+}
+
+/**
+ * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n, with
+ * attention and experts the shares of the engine's step, n its MoE-layer passes per second; k the
+ * compute scale, a the attention factor, x the expert factor, o the host seconds per MoE-layer pass.
+ */
+export function calibratedRatio(p: CalibrationParameters, t: CalibrationShares): number {
+  return (
+    p.stepTimeScale *
+      (1 + (p.attentionScale - 1) * t.attentionFraction + (p.expertScale - 1) * t.expertFraction) +
+    p.moeLayerOverheadSeconds * t.moeLayerPassesPerSecond
+  );
+}
+
+/** The engine's step time as the stack runs it, with the fitted (family × stack) parameters. */
+export function calibratedStep(step: StepTime, calibration: CalibrationParameters | null): StepTime {
+  if (!calibration) return step;
+  const k = calibration.stepTimeScale;
+  const terms = step.calibrationTerms;
+  const attentionExtra = k * (calibration.attentionScale - 1) * terms.attentionSeconds;
+  const expertExtra = k * (calibration.expertScale - 1);
+  const host = calibration.moeLayerOverheadSeconds * terms.moeLayerPasses;
+  const stepSeconds =
+    k * step.stepSeconds +
+    attentionExtra +
+    expertExtra * (terms.expertGemmSeconds + terms.expertCommSeconds) +
+    host;
+  if (stepSeconds === step.stepSeconds) return step;
+  const slower = stepSeconds / step.stepSeconds;
+  const scaled = Object.fromEntries(
     Object.entries(step.breakdown).map(([key, seconds]) => [key, seconds * k]),
   ) as unknown as StepTime['breakdown'];
+  // The bubble's share of each extra stays with its kind of work: the breakdown still sums to the step.
+  const breakdown: StepTime['breakdown'] = {
+    ...scaled,
+    attentionSeconds: scaled.attentionSeconds + attentionExtra,
+    gemmSeconds: scaled.gemmSeconds + expertExtra * terms.expertGemmSeconds,
+    expertParallelCommSeconds: scaled.expertParallelCommSeconds + expertExtra * terms.expertCommSeconds,
+    hostOverheadSeconds: scaled.hostOverheadSeconds + host,
+  };
   return {
     ...step,
-    stepSeconds: step.stepSeconds * k,
-    tokensPerSecond: step.tokensPerSecond / k,
-    mfu: step.mfu / k,
-    mfuNonCausal: step.mfuNonCausal / k,
-    hfu: step.hfu / k,
-    hardwareFlopsPerSecondPerGpuNonCausal: step.hardwareFlopsPerSecondPerGpuNonCausal / k,
+    stepSeconds,
+    tokensPerSecond: step.tokensPerSecond / slower,
+    mfu: step.mfu / slower,
+    mfuNonCausal: step.mfuNonCausal / slower,
+    hfu: step.hfu / slower,
+    hardwareFlopsPerSecondPerGpuNonCausal: step.hardwareFlopsPerSecondPerGpuNonCausal / slower,
     breakdown,
-    microbatchForwardSeconds: step.microbatchForwardSeconds * k,
-    microbatchBackwardSeconds: step.microbatchBackwardSeconds * k,
+    microbatchForwardSeconds: step.microbatchForwardSeconds * slower,
+    microbatchBackwardSeconds: step.microbatchBackwardSeconds * slower,
+    calibrationTerms: {
+      attentionSeconds: k * calibration.attentionScale * terms.attentionSeconds,
+      expertGemmSeconds: k * calibration.expertScale * terms.expertGemmSeconds,
+      expertCommSeconds: k * calibration.expertScale * terms.expertCommSeconds,
+      moeLayerPasses: terms.moeLayerPasses,
+    },
   };
+}
+
+/** The calibration in words, as the CLI prints it after the stack's name. */
+export function calibrationSummary(c: StackCalibration): string {
+  const parts = [`compute × ${c.stepTimeScale.toFixed(2)}`, `attention × ${c.attentionScale.toFixed(2)}`];
+  if (c.expertScale !== 1 || c.moeLayerOverheadSeconds > 0)
+    parts.push(
+      `experts × ${c.expertScale.toFixed(2)}`,
+      `${(1000 * c.moeLayerOverheadSeconds).toFixed(1)} ms host per MoE-layer pass`,
+    );
+  return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs: ${parts.join(', ')}`;
 }

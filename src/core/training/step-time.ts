@@ -56,6 +56,8 @@ export interface StepTimeBreakdown {
   readonly pipelineBubbleSeconds: number;
   readonly dataParallelCommSeconds: number;
   readonly optimizerSeconds: number;
+  /** Host time per MoE-layer pass a stack's calibration adds (0 for the engine alone). */
+  readonly hostOverheadSeconds: number;
 }
 
 export interface StepTime {
@@ -78,6 +80,20 @@ export interface StepTime {
   /** Forward and backward time of one microbatch on the slowest stage. */
   readonly microbatchForwardSeconds: number;
   readonly microbatchBackwardSeconds: number;
+  /** What a stack's calibration scales beyond the whole step (stack.ts: calibratedStep). */
+  readonly calibrationTerms: CalibrationTerms;
+}
+
+/** Parts of a step that a stack's calibration treats apart from the rest (all on the critical path). */
+export interface CalibrationTerms {
+  /** Attention (and mixer) kernels, seconds (bubble share included). */
+  readonly attentionSeconds: number;
+  /** Routed-expert and router GEMMs, seconds (bubble share included). */
+  readonly expertGemmSeconds: number;
+  /** Exposed expert all-to-all, seconds (bubble share included). */
+  readonly expertCommSeconds: number;
+  /** Passes of one micro-batch (forward and backward) through one MoE layer of the slowest stage. */
+  readonly moeLayerPasses: number;
 }
 
 /** SMs held by overlapped all-to-all kernels: DeepSeek-V3 Sec. 3.2.2, 20 of the H800's 132. */
@@ -102,9 +118,11 @@ interface StageTimes {
   readonly backward: number;
   readonly weightGradient: number;
   readonly parts: Readonly<Record<StagePart, number>>;
+  /** MoE layers (and MTP modules of an MoE model) on the stage. */
+  readonly moeLayers: number;
 }
 
-type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep';
+type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep' | 'experts';
 
 interface StageContext {
   readonly costs: LayerCosts;
@@ -125,6 +143,7 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
   let cp = 0;
   let epAll = 0;
   let weightGradient = 0;
+  let experts = 0;
   for (const { cost, count } of layers) {
     const p = cost[phase];
     gemm += count * (p.gemm + p.adapter);
@@ -135,18 +154,20 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
     cp += count * p.contextParallel;
     epAll += count * p.expertParallel;
     weightGradient += count * p.weightGradient;
+    experts += count * p.routedExperts;
   }
   const slow = ctx.overlapEp ? 1 / (1 - OVERLAPPED_COMM_SM_FRACTION) : 1;
   gemm *= slow;
   attention *= slow;
   // Overlapped: only what the compute of the same pass cannot hide is exposed.
   const ep = ctx.overlapEp ? Math.max(0, epAll - (gemm + attention + elementwise)) : epAll;
-  const parts = { gemm, attention, elementwise, dequantize, tp, cp, ep };
+  // Routed experts are a subset of gemm (not added to the total).
+  const parts = { gemm, attention, elementwise, dequantize, tp, cp, ep, experts: experts * slow };
   const total = gemm + attention + elementwise + dequantize + tp + cp + ep;
   return { parts, total, weightGradient: weightGradient * slow };
 }
 
-function stageTimes(layers: StageLayers, ctx: StageContext): StageTimes {
+function stageTimes(layers: StageLayers, ctx: StageContext, moeLayers: number): StageTimes {
   const f = stagePhase(layers, 'forward', ctx);
   const b = stagePhase(layers, 'backward', ctx);
   // Full recomputation re-runs the forward before the backward (Korthikanti et al. 2022, Sec. 4).
@@ -155,7 +176,13 @@ function stageTimes(layers: StageLayers, ctx: StageContext): StageTimes {
   for (const key of Object.keys(f.parts) as StagePart[]) {
     parts[key] = (1 + r) * f.parts[key] + b.parts[key];
   }
-  return { forward: f.total, backward: b.total + r * f.total, weightGradient: b.weightGradient, parts };
+  return {
+    forward: f.total,
+    backward: b.total + r * f.total,
+    weightGradient: b.weightGradient,
+    parts,
+    moeLayers,
+  };
 }
 
 /** A pipeline stage's layers: how many of each kind, and whether it holds the embedding or the head. */
@@ -209,6 +236,24 @@ function stageCompositions(spec: ModelSpec, p: number): readonly StageCompositio
  * MTP modules (DeepSeek-V3 Sec. 2.2).
  */
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
+  // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
+  // virtual stages and schedule around them): memoised per costs object.
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.recomputeFull}`;
+  let byKey = slowestCache.get(ctx.costs);
+  if (!byKey) {
+    byKey = new Map();
+    slowestCache.set(ctx.costs, byKey);
+  }
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const times = computeSlowestStage(spec, layout, ctx);
+  byKey.set(key, times);
+  return times;
+}
+
+const slowestCache = new WeakMap<LayerCosts, Map<string, StageTimes>>();
+
+function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   const { costs } = ctx;
   let slowest: StageTimes | null = null;
   for (const stage of stageCompositions(spec, layout.pipelineParallel)) {
@@ -216,10 +261,13 @@ function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext
     if (stage.first) layers.push({ cost: costs.embedding, count: 1 });
     if (stage.last)
       layers.push({ cost: costs.head, count: 1 }, { cost: costs.mtpModule, count: spec.numMtpModules });
-    const times = stageTimes(layers, ctx);
+    const mtp = stage.last ? spec.numMtpModules : 0;
+    const moeLayers =
+      stage.kinds.reduce((n, k) => n + (k.key.endsWith('/moe') ? k.count : 0), 0) + (spec.moe ? mtp : 0);
+    const times = stageTimes(layers, ctx, moeLayers);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
-  return slowest ?? stageTimes([], ctx);
+  return slowest ?? stageTimes([], ctx, 0);
 }
 
 /** Step time from precomputed layer costs (the layout search memoises them). */
@@ -287,6 +335,8 @@ export function stepTimeFromLayerCosts(
     frozenBase: options.adapter !== undefined,
   });
   const parts = slowest.parts;
+  // Micro-batch slots on the critical path (m plus the bubble's share): what per-pass terms multiply.
+  const criticalSlots = tf + tb > 0 ? pipelineSeconds / (tf + tb) : m;
   return {
     stepSeconds,
     tokensPerStep,
@@ -307,8 +357,15 @@ export function stepTimeFromLayerCosts(
       pipelineBubbleSeconds: bubble,
       dataParallelCommSeconds: dpTimes.syncSeconds,
       optimizerSeconds: dpTimes.optimizerSeconds,
+      hostOverheadSeconds: 0,
     },
     microbatchForwardSeconds: tf,
     microbatchBackwardSeconds: tb,
+    calibrationTerms: {
+      attentionSeconds: criticalSlots * parts.attention,
+      expertGemmSeconds: criticalSlots * parts.experts,
+      expertCommSeconds: criticalSlots * parts.ep,
+      moeLayerPasses: criticalSlots * slowest.moeLayers,
+    },
   };
 }
