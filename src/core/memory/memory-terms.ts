@@ -3,7 +3,7 @@
  * Split out of training-memory.ts.
  */
 
-import type { StageMemory } from './training-memory.js';
+import type { StageMemory } from './training-memory-types.js';
 
 export type MemoryTerm = 'weights' | 'gradients' | 'optimizerStates' | 'activations' | 'buffers';
 

@@ -9,27 +9,38 @@
  * holds chunks i, i + p, …) and the microbatches it keeps in flight; the most loaded one decides.
  */
 
-import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey, layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
+import {
+  adapterTrainingStates,
+  fullTrainingStates,
+  type ShardOptions,
+  type StageParams,
+  type StageStates,
+} from './model-states.js';
 import { pipelineChunks, rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
+import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   OPTIMIZER_STATE_BYTES,
-  type Optimizer,
   PRECISION_BYTES,
-  type StackMemory,
-  type TrainingPrecision,
 } from './training-recipes.js';
 
 // The split modules' entry points, re-exported so importers keep one path.
 export { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 export { largestMemoryTerm, type MemoryTerm } from './memory-terms.js';
+export type { ModelStateBytes } from './model-states.js';
 export { moeLayerPrefix, pipelineChunks, stageMicrobatchesInFlight } from './pipeline-placement.js';
+export type {
+  MemoryBreakdown,
+  StageMemory,
+  TrainingMemory,
+  TrainingMemoryOptions,
+} from './training-memory-types.js';
 export {
   ATTENTION_KERNELS,
   type AttentionKernel,
@@ -43,67 +54,6 @@ export {
   TRAINING_PRECISIONS,
   type TrainingPrecision,
 } from './training-recipes.js';
-
-export interface TrainingMemoryOptions {
-  readonly seqLen: number;
-  /** Global batch in sequences; sets the number of microbatches in flight. */
-  readonly globalBatchSize: number;
-  readonly precision: TrainingPrecision;
-  readonly optimizer: Optimizer;
-  /** FlashAttention: the s×s score matrix is never stored (default true). */
-  readonly flashAttention?: boolean;
-  /** Attention/hidden dropout (GPT-3-era models); modern LLMs train without (default false). */
-  readonly dropout?: boolean;
-  readonly frameworkOverheadBytes?: number;
-  /**
-   * Keep the inputs of FP8 GEMMs in FP8 for the backward pass, as Transformer Engine does
-   * (default: on with FP8 precision). Attention's Q, K, V and norm inputs stay BF16.
-   */
-  readonly fp8ActivationCache?: boolean;
-  /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
-  readonly adapter?: AdapterRuntime;
-  /**
-   * Only the stages that can be the peak (the first, the last, and the lowest rank of each distinct
-   * layer mix: a later rank with the same layers holds fewer microbatches). For the layout search.
-   */
-  readonly peakOnly?: boolean;
-  /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
-  readonly stack?: { readonly memory: StackMemory };
-}
-
-export interface ModelStateBytes {
-  readonly weights: number;
-  readonly gradients: number;
-  readonly optimizerStates: number;
-}
-
-export interface StageMemory {
-  readonly stage: 'first' | 'middle' | 'last' | 'only';
-  /** Pipeline rank, 0-based. */
-  readonly index: number;
-  readonly layers: number;
-  readonly moeLayers: number;
-  /** Microbatches of this stage's layers whose activations it holds at its peak (Megatron's warm-up count + 1). */
-  readonly microbatchesInFlight: number;
-  /** Parameters held by one GPU of this stage (after TP/EP sharding, before ZeRO). */
-  readonly paramsPerGpu: number;
-  readonly modelStates: ModelStateBytes;
-  readonly activations: number;
-  /** Transient buffers: ZeRO-3 gathered weights, full-recompute workspace, MoE all-to-all buffers, logits. */
-  readonly buffers: number;
-  readonly frameworkOverhead: number;
-  readonly totalBytes: number;
-}
-
-export interface TrainingMemory {
-  /** The stage that needs the most memory. */
-  readonly peak: StageMemory;
-  /** Every pipeline stage, by rank. */
-  readonly stages: readonly StageMemory[];
-  /** Microbatches whose activations the first stage holds at once. */
-  readonly microbatchesInFlight: number;
-  readonly activationBytesPerLayer: number;
-}
 
 const perLayerParamsCache = new WeakMap<ModelSpec, ReturnType<typeof paramCount>['perLayer']>();
 
@@ -212,9 +162,22 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
-  const zero = layout.zeroStage;
-  const shard = (params: number, shards: number, stageMin: number, perParam: number) =>
-    (params * perParam) / (zero >= stageMin ? shards : 1);
+  const shards: ShardOptions = {
+    zeroStage: layout.zeroStage,
+    tensorParallel: t,
+    denseShards,
+    expertShards,
+    weightBytes: bytes.weight,
+    gradientBytes: bytes.gradient,
+    optimizerBytes,
+    paramCopies,
+  };
+  // QLoRA dequantises one weight matrix at a time (model-states.ts): the largest on one GPU.
+  const largestMatrixParams =
+    Math.max(
+      spec.hiddenSize * spec.mlp.intermediateSize,
+      spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
+    ) / t;
 
   const finishStage = (o: {
     readonly index: number;
@@ -222,13 +185,11 @@ export function trainingMemory(
     readonly moeLayers: number;
     readonly inFlight: number;
     readonly paramsPerGpu: number;
-    readonly modelStates: ModelStateBytes;
+    readonly states: StageStates;
     readonly activations: number;
-    /** ZeRO-3 gathered weights or QLoRA dequantisation buffers. */
-    readonly extraBuffers: number;
     readonly holdsHead: boolean;
   }): StageMemory => {
-    let buffers = o.extraBuffers;
+    let buffers = o.states.extraBuffers;
     // Full recomputation rebuilds one layer's activations at a time during the backward pass.
     if (layout.recompute === 'full') {
       const noRecompute = { ...layout, recompute: 'none' as const };
@@ -244,8 +205,21 @@ export function trainingMemory(
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
-    if (o.holdsHead) buffers += (logitsBytes * s * b * spec.vocabSize) / t;
-    const { weights, gradients, optimizerStates } = o.modelStates;
+    const logits = o.holdsHead ? (logitsBytes * s * b * spec.vocabSize) / t : 0;
+    buffers += logits;
+    const { modelStates, adapterWeights } = o.states;
+    const { weights, gradients, optimizerStates } = modelStates;
+    const allocated = weights + gradients + optimizerStates + o.activations + buffers;
+    // The caching allocator reserves more than it hands out (the stack's reserve fraction).
+    const allocatorReserve = allocated * reserve;
+    const totalBytes = allocated + allocatorReserve + overhead;
+    // Paged: the peak is the larger of forward/backward (states paged out) and the update (no activations).
+    const paged = o.states.pagedOptimizer;
+    const train = totalBytes - optimizerStates;
+    const update = weights + gradients + optimizerStates + overhead;
+    const phase = !paged ? 'all' : train >= update ? 'train' : 'update';
+    const live = phase === 'update' ? 0 : 1;
+    // One object per stage, no spreads: the layout search builds thousands.
     return {
       stage: p === 1 ? 'only' : o.index === 0 ? 'first' : o.index === p - 1 ? 'last' : 'middle',
       index: o.index,
@@ -253,13 +227,23 @@ export function trainingMemory(
       moeLayers: o.moeLayers,
       microbatchesInFlight: o.inFlight,
       paramsPerGpu: o.paramsPerGpu,
-      modelStates: o.modelStates,
+      modelStates,
       activations: o.activations,
       buffers,
       frameworkOverhead: overhead,
-      // The caching allocator reserves more than it hands out (the stack's reserve fraction).
-      totalBytes:
-        (weights + gradients + optimizerStates + o.activations + buffers) * (1 + reserve) + overhead,
+      totalBytes: phase === 'all' ? totalBytes : phase === 'train' ? train : update,
+      breakdown: {
+        weights: weights - adapterWeights,
+        adapters: adapterWeights,
+        gradients,
+        optimizerStates: phase === 'train' ? 0 : optimizerStates,
+        activations: live * o.activations,
+        logits: live * logits,
+        buffers: live * (buffers - logits),
+        allocatorReserve: live * allocatorReserve,
+        frameworkOverhead: overhead,
+      },
+      pagedOutBytes: phase === 'train' ? optimizerStates : 0,
     };
   };
 
@@ -290,7 +274,6 @@ export function trainingMemory(
       expertParams = experts;
       maxLayerWeights = largest;
     }
-    const decoderParams = denseParams + expertParams;
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
     let activations = 0;
     if (byKind)
@@ -298,74 +281,36 @@ export function trainingMemory(
     else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
+    let embeddingParams = 0;
     if (holdsEmbedding) {
-      denseParams += (spec.vocabSize * h) / t + spec.learnedPositionEmbeddings * h;
+      embeddingParams += (spec.vocabSize * h) / t + spec.learnedPositionEmbeddings * h;
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
-      denseParams += normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
+      embeddingParams +=
+        normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
-    const paramsPerGpu = denseParams + expertParams;
-
-    const adapter = options.adapter;
-    if (adapter) {
-      // Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the
-      // adapters (spread over the stage's share of layers) have gradients and optimizer states.
-      const adapterParams = (adapter.trainableParams * (layers / spec.numLayers)) / t;
-      const embeddingParams = denseParams + expertParams - decoderParams;
-      const frozen =
-        shard(decoderParams, denseShards, 3, adapter.baseBytesPerParam) +
-        shard(embeddingParams, denseShards, 3, 2);
-      const weights = frozen + adapterParams * bytes.weight;
-      const gradients = shard(adapterParams, denseShards, 2, bytes.gradient);
-      // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
-      const optimizerStates = adapter.pagedOptimizer
-        ? shard(adapterParams, denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
-        : shard(adapterParams, denseShards, 1, optimizerBytes);
-      // QLoRA dequantises one weight matrix at a time to BF16 for its GEMM (Dettmers et al. Sec. 3).
-      const largestMatrix =
-        Math.max(
-          spec.hiddenSize * spec.mlp.intermediateSize,
-          spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
-        ) / t;
-      const result = finishStage({
-        index,
-        layers,
-        moeLayers,
-        inFlight,
-        paramsPerGpu,
-        holdsHead,
-        modelStates: { weights, gradients, optimizerStates },
-        activations,
-        extraBuffers: adapter.baseBytesPerParam < 1 ? 2 * largestMatrix : 0,
-      });
-      if (!adapter.pagedOptimizer) return result;
-      // Paged: the peak is the larger of forward/backward (no states) and the update (no activations).
-      const train = result.totalBytes - optimizerStates;
-      const update = weights + gradients + optimizerStates + overhead;
-      return { ...result, totalBytes: Math.max(train, update) };
-    }
-    const weights =
-      paramCopies *
-      (shard(denseParams, denseShards, 3, bytes.weight) + shard(expertParams, expertShards, 3, bytes.weight));
-    const gradients =
-      shard(denseParams, denseShards, 2, bytes.gradient) +
-      shard(expertParams, expertShards, 2, bytes.gradient);
-    const optimizerStates =
-      shard(denseParams, denseShards, 1, optimizerBytes) +
-      shard(expertParams, expertShards, 1, optimizerBytes);
-    // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
+    const params: StageParams = {
+      denseParams,
+      expertParams,
+      embeddingParams,
+      layers,
+      numLayers: spec.numLayers,
+      maxLayerParams: maxLayerWeights,
+      largestMatrixParams,
+    };
     return finishStage({
       index,
       layers,
       moeLayers,
       inFlight,
-      paramsPerGpu,
+      paramsPerGpu: denseParams + expertParams + embeddingParams,
       holdsHead,
-      modelStates: { weights, gradients, optimizerStates },
+      states: options.adapter
+        ? adapterTrainingStates(params, shards, options.adapter)
+        : fullTrainingStates(params, shards),
       activations,
-      extraBuffers: zero === 3 ? 2 * maxLayerWeights * bytes.weight : 0,
     });
   };
 
