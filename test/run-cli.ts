@@ -7,3 +7,10 @@ export async function runCli(args: string[]) {
   const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
+
+/** Runs the CLI with `--json` and parses its standard output (for tests of JSON fields). */
+export async function runCliJson(args: string[]) {
+  const r = await runCli([...args, '--json']);
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whichever fields they check.
+  return { ...r, json: JSON.parse(r.stdout) as any };
+}

@@ -13,11 +13,12 @@ import {
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
+import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
-export interface MemoryOptions extends LayoutFlags {
+export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
   gpu?: string;
   seqLen?: string;
@@ -38,6 +39,23 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
   const mode = oneOf(options.mode, '--mode', ['train', 'infer'] as const, 'train');
   const { spec } = loadModel(ref);
   const gpu = options.gpu ? findGpu(options.gpu) : null;
+  const methodOnly = {
+    method: '--method',
+    rank: '--rank',
+    targets: '--targets',
+    baseFormat: '--base-format',
+    gpus: '--gpus',
+  };
+  if (mode === 'train' && options.method !== undefined) {
+    // Fine-tuning runs in BF16 with a frozen base (as finetune); the inference flags do nothing.
+    refuseFlags(
+      options,
+      { precision: '--precision', weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
+      'without --method (fine-tuning trains in BF16) or with --mode infer',
+    );
+    return memoryMethodCommand(spec, options);
+  }
+  if (mode === 'train') refuseFlags(options, methodOnly, 'with --method (fine-tuning memory)');
   if (mode === 'train')
     refuseFlags(
       options,
@@ -60,6 +78,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         recompute: '--recompute',
         zero: '--zero',
         schedule: '--schedule',
+        ...methodOnly,
       },
       'with --mode train (the default)',
     );

@@ -59,6 +59,14 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')
       .option('--precision <p>', 'training: bf16 | fp8 | fp32')
       .option('--optimizer <o>', OPTIMIZER_HELP)
+      .option(
+        '--method <m>',
+        'fine-tuning memory: full | lora | dora | qlora (as finetune: least-memory and fastest layouts, by term; needs --gpu)',
+      )
+      .option('--rank <r>', 'with --method: adapter rank (default 16; LoRA methods only)')
+      .option('--targets <list>', 'with --method: adapter targets, as finetune (default attn,mlp)')
+      .option('--base-format <f>', 'with --method lora|dora: frozen base bf16 (default) | fp8')
+      .option('--gpus <n>', 'with --method: GPUs to lay out (default: the fixed tp × pp × dp × cp, or 1)')
       .option('--weights <f>', 'inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4')
       .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')
       .option('--batch <n>', 'inference: concurrent sequences')
@@ -67,6 +75,6 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .action(async (model, opts) =>
         printResult(ctx, (await import('../commands/memory.js')).memoryCommand(model, opts)),
       ),
-    'llmecon memory llama-3.1-405b --gpu h100 --tp 8 --pp 16 --dp 64 --seq-len 8192 --recompute selective --sequence-parallel\n  llmecon memory llama-3-8b --mode infer --gpu l4 --weights int4 --batch 8 --context 8k',
+    'llmecon memory llama-3.1-405b --gpu h100 --tp 8 --pp 16 --dp 64 --seq-len 8192 --recompute selective --sequence-parallel\n  llmecon memory llama-3-8b --mode infer --gpu l4 --weights int4 --batch 8 --context 8k\n  llmecon memory llama-2-70b --method qlora --gpu a6000 --seq-len 512',
   );
 }

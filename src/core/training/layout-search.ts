@@ -5,7 +5,7 @@
  * only on (TP, CP, EP, micro-batch, SP), so they are computed once per such tuple.
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { trainingMemory } from '../memory/training-memory.js';
+import { type StageMemory, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   type ParallelLayout,
@@ -54,6 +54,8 @@ export interface EvaluatedLayout {
   readonly layout: ParallelLayout;
   readonly gpus: number;
   readonly memoryPerGpuBytes: number;
+  /** The pipeline stage that needs the most memory, with its breakdown by term. */
+  readonly peak: StageMemory;
   readonly step: StepTime;
 }
 
@@ -65,6 +67,8 @@ export interface SearchResult {
   readonly pareto: readonly EvaluatedLayout[];
   /** Layout with the fewest GPU-seconds per token (the cheapest at a fixed $/GPU-hour). */
   readonly cheapest: EvaluatedLayout | null;
+  /** Layout of the requested GPU count that fits with the least memory per GPU (the faster on a tie). */
+  readonly leastMemory: EvaluatedLayout | null;
   readonly layoutsEvaluated: number;
   readonly layoutsFeasible: number;
   /** When nothing fits: the layouts that came closest, by memory over capacity. */
@@ -98,6 +102,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
   let evaluated = 0;
   let feasible = 0;
   let cheapest: EvaluatedLayout | null = null;
+  let leastMemory: EvaluatedLayout | null = null;
   for (const gpus of counts) {
     let bestHere: EvaluatedLayout | null = null;
     const wantsInfeasible = (overBytes: number) =>
@@ -118,7 +123,15 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       ) {
         cheapest = entry;
       }
-      if (gpus === options.gpus) keepTop(top, entry, topN);
+      if (gpus !== options.gpus) return;
+      keepTop(top, entry, topN);
+      if (
+        !leastMemory ||
+        entry.memoryPerGpuBytes < leastMemory.memoryPerGpuBytes ||
+        (entry.memoryPerGpuBytes === leastMemory.memoryPerGpuBytes &&
+          entry.step.stepSeconds < leastMemory.step.stepSeconds)
+      )
+        leastMemory = entry;
     };
     evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit);
     if (bestHere) perCount.push(bestHere);
@@ -133,6 +146,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
     top,
     pareto,
     cheapest,
+    leastMemory,
     layoutsEvaluated: evaluated,
     layoutsFeasible: feasible,
     nearestInfeasible: top.length === 0 ? nearest.map((n) => n.entry) : [],
@@ -285,13 +299,14 @@ function enumerate(
                         schedule,
                       };
                       count += 1;
-                      const memory = trainingMemory(spec, layout, peakOnly).peak.totalBytes;
+                      const peak = trainingMemory(spec, layout, peakOnly).peak;
+                      const memory = peak.totalBytes;
                       const fits = memory <= capacity;
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
                       if (!fits && !wantsInfeasible(memory - capacity)) continue;
                       costs ??= layerCosts(spec, cluster, layout, options);
                       const step = stepTimeFromLayerCosts(spec, cluster, layout, options, costs);
-                      visit({ layout, gpus, memoryPerGpuBytes: memory, step }, fits, memory - capacity);
+                      visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);
                     }
                   }
                 }

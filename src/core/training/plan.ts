@@ -182,6 +182,7 @@ export function planTraining(
     top: search.top.map(calibrate),
     pareto: search.pareto.map(calibrate),
     cheapest: search.cheapest && calibrate(search.cheapest),
+    leastMemory: search.leastMemory && calibrate(search.leastMemory),
   };
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
   const band = stack
