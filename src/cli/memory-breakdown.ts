@@ -76,3 +76,27 @@ export function layoutLine(l: ParallelLayout): string {
     .map(([name, n]) => `${name} ${n}`);
   return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`;
 }
+
+/** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */
+export function bytesWithRange(bytes: number, range: Range): string {
+  return `${formatBytes(bytes)} (P10 ${formatBytes(range.p10)} – P90 ${formatBytes(range.p90)})`;
+}
+
+/**
+ * The fit verdict with the memory band: a prediction that fits while its P90 does not is said so
+ * ("fits, but P90 exceeds capacity"), never a plain "fits". Without a band (inference), the plain verdict.
+ */
+export function fitVerdict(
+  bytes: number,
+  range: Range | null,
+  gpu: { readonly id: string; readonly memoryBytes: number },
+): string {
+  const capacity = `${gpu.id} (${formatBytes(gpu.memoryBytes)})`;
+  if (bytes > gpu.memoryBytes)
+    return `does not fit on ${capacity}: ${formatBytes(bytes - gpu.memoryBytes)} over`;
+  const headroom = `${formatBytes(gpu.memoryBytes - bytes)} headroom`;
+  if (!range) return `fits on ${capacity} with ${headroom}`;
+  return range.p90 > gpu.memoryBytes
+    ? `fits on ${capacity} with ${headroom}, but P90 exceeds capacity (P90 ${formatBytes(range.p90)}): it may run out of memory`
+    : `fits on ${capacity} with ${headroom}, P90 included`;
+}

@@ -2,14 +2,16 @@ import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { breakdownJson, breakdownTable, layoutLine } from '../memory-breakdown.js';
+import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
@@ -140,6 +142,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const run = plan.run!;
   const step = plan.chosen.step;
   const band = plan.band!;
+  const memoryBand = stackMemoryBand(options.stack!.id);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     gpuHours: timeRange(run.gpuHours, band),
@@ -147,6 +150,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     costUsd: timeRange(run.costUsd, band),
     energyKWh: timeRange(run.energyKWh, band),
     co2Kg: timeRange(run.co2Kg, band),
+    memoryPerGpuBytes: memoryRange(plan.chosen.memoryPerGpuBytes, memoryBand),
   };
   const stack = options.stack!;
   const least = plan.search.leastMemory;
@@ -159,6 +163,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     targets: method === 'full' ? null : targets,
     trainableParams: plan.trainableParams,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+    memoryBand,
     baseFormat: baseFormatLabel(choice)?.toLowerCase() ?? null,
     memory: {
       fastest: { memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes, ...breakdownJson(plan.chosen.peak) },
@@ -201,13 +206,18 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       '',
       breakdownTable(
         [
-          { heading: `memory per GPU (fastest): ${layoutLine(l)}`, stage: plan.chosen.peak },
+          {
+            heading: `memory per GPU (fastest): ${layoutLine(l)}`,
+            stage: plan.chosen.peak,
+            range: range.memoryPerGpuBytes,
+          },
           ...(least && least.layout !== l
             ? [{ heading: `least memory: ${layoutLine(least.layout)}`, stage: least.peak }]
             : []),
         ],
         baseFormatLabel(choice),
       ),
+      fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu),
     ].join('\n'),
     exitCode: 0,
   };

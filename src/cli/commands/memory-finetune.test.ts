@@ -40,6 +40,9 @@ describe('memory --method (fine-tuning memory, as finetune computes it)', () => 
     expect(sum(r.json.fastest.breakdown)).toBeCloseTo(r.json.fastest.memoryPerGpuBytes, 0);
     expect(least.breakdown.adapters).toBeGreaterThan(0);
     expect(least.breakdown.pagedOutBytes).toBeGreaterThan(0); // paged AdamW states live on the CPU
+    // The memory band (range.memoryPerGpuBytes) brackets the prediction.
+    expect(r.json.range.memoryPerGpuBytes.p10).toBeLessThan(least.memoryPerGpuBytes);
+    expect(r.json.range.memoryPerGpuBytes.p90).toBeGreaterThan(least.memoryPerGpuBytes);
   });
   it('text: the terms by row, the base format named, least memory beside the fastest', async () => {
     const r = await runCli([
@@ -55,7 +58,8 @@ describe('memory --method (fine-tuning memory, as finetune computes it)', () => 
     expect(r.stdout).toContain('base weights (NF4, frozen)');
     expect(r.stdout).toMatch(/least memory.*fastest/s);
     expect(r.stdout).toMatch(/^logits/m);
-    expect(r.stdout).toMatch(/^fits on l40s/m);
+    expect(r.stdout).toMatch(/^least memory: fits on l40s/m);
+    expect(r.stdout).toMatch(/P10 – P90/);
   });
   it('full fine-tuning of a 70B on one 48 GB GPU does not fit (exit 3) and says by how much', async () => {
     const r = await runCli([
@@ -95,5 +99,32 @@ describe('memory --method (fine-tuning memory, as finetune computes it)', () => 
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/--(rank|precision|base-format|method|gpu)/);
     }
+  });
+});
+
+describe('memory bands on memory, train and finetune', () => {
+  it('a fit whose P90 crosses the capacity is never a plain "fits"', async () => {
+    const r = await runCli([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--tokens',
+      '1T',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '64',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /memory .* \(P10 .* – P90 .*\)\/GPU: fits on h100-sxm .*, but P90 exceeds capacity/,
+    );
+  });
+  it('JSON carries range.memoryPerGpuBytes beside the other ranges', async () => {
+    const t = await runCliJson(['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8']);
+    expect(t.json.range.memoryPerGpuBytes.p90).toBeGreaterThan(t.json.memoryPerGpuBytes);
+    const m = await runCliJson(['memory', 'llama-3-8b', '--gpu', 'h100', '--dp', '8']);
+    expect(m.json.range.memoryPerGpuBytes.p10).toBeLessThan(m.json.memoryPerGpuBytes);
+    expect(m.json.memoryBand.outside.join(' ')).toMatch(/megatron/);
   });
 });

@@ -8,14 +8,16 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { planFinetuneLayouts } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { memoryFit } from '../../core/memory/inference-memory.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
-import { breakdownJson, breakdownTable, layoutLine } from '../memory-breakdown.js';
+import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
@@ -88,6 +90,8 @@ export function memoryMethodCommand(
     fastest = null;
   }
   const { fits, headroomBytes } = memoryFit(least.memoryPerGpuBytes, hw.gpu);
+  const band = stackMemoryBand(stack.id);
+  const range = memoryRange(least.memoryPerGpuBytes, band);
   const exitCode = fits ? 0 : DOES_NOT_FIT;
   if (o.json)
     return {
@@ -105,6 +109,8 @@ export function memoryMethodCommand(
         seqLen,
         globalBatchSize,
         memoryPerGpuBytes: least.memoryPerGpuBytes,
+        range: { memoryPerGpuBytes: range },
+        memoryBand: band,
         fits,
         headroomBytes,
         leastMemory: entryJson(least),
@@ -117,8 +123,17 @@ export function memoryMethodCommand(
     {
       heading: `${fits ? 'least memory' : 'closest (does not fit)'}${same ? ' = fastest' : ''}: ${layoutLine(least.layout)}`,
       stage: least.peak,
+      range,
     },
-    ...(fastest && !same ? [{ heading: `fastest: ${layoutLine(fastest.layout)}`, stage: fastest.peak }] : []),
+    ...(fastest && !same
+      ? [
+          {
+            heading: `fastest: ${layoutLine(fastest.layout)}`,
+            stage: fastest.peak,
+            range: memoryRange(fastest.memoryPerGpuBytes, band),
+          },
+        ]
+      : []),
   ];
   return {
     output: [
@@ -127,8 +142,10 @@ export function memoryMethodCommand(
       '',
       breakdownTable(columns, base),
       '',
+      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
+      '',
       fits
-        ? `fits on ${hw.gpu.id} (${formatBytes(hw.gpu.memoryBytes)}) with ${formatBytes(headroomBytes)} headroom at the least memory`
+        ? `least memory: ${fitVerdict(least.memoryPerGpuBytes, range, hw.gpu)}`
         : `does not fit on ${hw.gpu.id} (${formatBytes(hw.gpu.memoryBytes)}): the least memory any layout of ${gpus} GPUs needs is ${formatBytes(-headroomBytes)} over`,
     ].join('\n'),
     exitCode,
