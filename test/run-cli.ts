@@ -1,9 +1,18 @@
 /** Runs the CLI in-process and captures its output and exit code (for CLI tests). */
 import { main } from '../src/cli/main.js';
 
-export async function runCli(args: string[]) {
+/** `args` as a list, or as one line split on spaces (for arguments without spaces). */
+export async function runCli(args: readonly string[] | string) {
+  const argv = typeof args === 'string' ? args.split(/\s+/).filter(Boolean) : args;
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** Runs the CLI with `--json` and parses its standard output (for tests of JSON fields). */
+export async function runCliJson(args: readonly string[] | string) {
+  const r = await runCli(typeof args === 'string' ? `${args} --json` : [...args, '--json']);
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whichever fields they check.
+  return { ...r, json: JSON.parse(r.stdout) as any };
 }

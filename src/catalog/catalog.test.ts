@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import FINETUNE_RUNS from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import RL_RUNS from '../../catalog/validation/rl-runs.json' with { type: 'json' };
+import MEMORY_VALIDATION from '../../catalog/validation/memory.json' with { type: 'json' };
 import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
 import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
@@ -46,6 +47,7 @@ function rawCatalog() {
   files['validation/stack-calibration'] = STACK_CALIBRATION;
   files['validation/finetune-runs'] = FINETUNE_RUNS;
   files['validation/rl-runs'] = RL_RUNS;
+  files['validation/memory'] = MEMORY_VALIDATION;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

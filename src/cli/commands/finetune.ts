@@ -1,28 +1,22 @@
 import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
-import {
-  FINETUNE_METHODS,
-  type FinetuneOptions,
-  finetuneAlternatives,
-  planFinetune,
-} from '../../core/adaptation/finetune.js';
+import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
-import { parseTargets } from '../../core/model/adapters.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
+import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { contextTokens, oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
+import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
-export interface FinetuneFlags extends LayoutFlags {
+export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   model?: string;
-  method?: string;
-  rank?: string;
-  targets?: string;
-  baseFormat?: string;
   tokens?: string;
   examples?: string;
   avgTokens?: string;
@@ -42,32 +36,12 @@ export interface FinetuneFlags extends LayoutFlags {
 
 export const DOES_NOT_FIT = 3;
 
-/** `--base-format`: the frozen base of LoRA/DoRA; QLoRA's base is NF4 and full fine-tuning has none. */
-function baseFormat(text: string | undefined, method: string): 'bf16' | 'fp8' {
-  if (text !== undefined && (method === 'qlora' || method === 'full'))
-    inputError(
-      'invalid_value',
-      ['--base-format'],
-      method === 'qlora'
-        ? 'QLoRA keeps its frozen base in NF4; --base-format applies to --method lora or dora'
-        : 'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora or dora',
-    );
-  return oneOf(text, '--base-format', ['bf16', 'fp8'] as const, 'bf16');
-}
-
 export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
   const { spec } = loadModel(o.model);
   const hw = resolveHardware(o.gpu, o.cluster);
-  const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'lora');
-  // Full fine-tuning trains every weight: an adapter rank or target list would do nothing.
-  if (method === 'full')
-    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
-  const rank = positiveInteger(o.rank, '--rank', 16);
-  // Keep only targets the model has (no experts or shared experts on a dense model).
-  const targets = parseTargets(o.targets ?? 'attn,mlp').filter(
-    (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
-  );
+  const choice = methodFlags(o, spec, 'lora');
+  const { method, rank, targets } = choice;
   const examples = o.examples === undefined ? undefined : positiveInteger(o.examples, '--examples', 1);
   let tokens: number;
   if (o.tokens !== undefined && (o.examples !== undefined || o.avgTokens !== undefined))
@@ -101,10 +75,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         );
   const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
   const options: FinetuneOptions = {
-    method,
-    rank,
-    targets,
-    baseFormat: baseFormat(o.baseFormat, method),
+    ...choice,
     dataset: {
       tokens,
       examples,
@@ -172,6 +143,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const run = plan.run!;
   const step = plan.chosen.step;
   const band = plan.band!;
+  const memoryBand = stackMemoryBand(options.stack!.id);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     gpuHours: timeRange(run.gpuHours, band),
@@ -179,8 +151,10 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     costUsd: timeRange(run.costUsd, band),
     energyKWh: timeRange(run.energyKWh, band),
     co2Kg: timeRange(run.co2Kg, band),
+    memoryPerGpuBytes: memoryRange(plan.chosen.memoryPerGpuBytes, memoryBand),
   };
   const stack = options.stack!;
+  const least = plan.search.leastMemory;
   const result = {
     model: spec.name,
     stack: stack.id,
@@ -190,6 +164,16 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     targets: method === 'full' ? null : targets,
     trainableParams: plan.trainableParams,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+    memoryBand,
+    baseFormat: baseFormatLabel(choice)?.toLowerCase() ?? null,
+    memory: {
+      fastest: { memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes, ...breakdownJson(plan.chosen.peak) },
+      leastMemory: least && {
+        layout: least.layout,
+        memoryPerGpuBytes: least.memoryPerGpuBytes,
+        ...breakdownJson(least.peak),
+      },
+    },
     fits: true,
     gpu: hw.gpu.id,
     gpusUsed: gpus,
@@ -220,6 +204,21 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,
       `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,
       `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd.p10)} – P90 $${formatCount(range.costUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${formatCount(run.energyKWh)} kWh`,
+      '',
+      breakdownTable(
+        [
+          {
+            heading: `memory per GPU (fastest): ${layoutLine(l)}`,
+            stage: plan.chosen.peak,
+            range: range.memoryPerGpuBytes,
+          },
+          ...(least && least.layout !== l
+            ? [{ heading: `least memory: ${layoutLine(least.layout)}`, stage: least.peak }]
+            : []),
+        ],
+        baseFormatLabel(choice),
+      ),
+      fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu),
     ].join('\n'),
     exitCode: 0,
   };

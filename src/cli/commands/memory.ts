@@ -1,6 +1,7 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
 import {
   DEFAULT_LAYOUT,
@@ -12,12 +13,16 @@ import {
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
+import type { Range } from '../../core/uncertainty/range.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
+import { breakdownJson, breakdownTable, fitVerdict } from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
+import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
-export interface MemoryOptions extends LayoutFlags {
+export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
   gpu?: string;
   seqLen?: string;
@@ -38,6 +43,23 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
   const mode = oneOf(options.mode, '--mode', ['train', 'infer'] as const, 'train');
   const { spec } = loadModel(ref);
   const gpu = options.gpu ? findGpu(options.gpu) : null;
+  const methodOnly = {
+    method: '--method',
+    rank: '--rank',
+    targets: '--targets',
+    baseFormat: '--base-format',
+    gpus: '--gpus',
+  };
+  if (mode === 'train' && options.method !== undefined) {
+    // Fine-tuning runs in BF16 with a frozen base (as finetune); the inference flags do nothing.
+    refuseFlags(
+      options,
+      { precision: '--precision', weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
+      'without --method (fine-tuning trains in BF16) or with --mode infer',
+    );
+    return memoryMethodCommand(spec, options);
+  }
+  if (mode === 'train') refuseFlags(options, methodOnly, 'with --method (fine-tuning memory)');
   if (mode === 'train')
     refuseFlags(
       options,
@@ -60,6 +82,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         recompute: '--recompute',
         zero: '--zero',
         schedule: '--schedule',
+        ...methodOnly,
       },
       'with --mode train (the default)',
     );
@@ -69,20 +92,15 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
 function fitLine(
   total: number,
   gpu: ReturnType<typeof findGpu> | null,
+  range: Range | null = null,
 ): { line: string; fits: boolean | null; headroomBytes: number | null } {
   if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null };
   const { fits, headroomBytes } = memoryFit(total, gpu);
-  return fits
-    ? {
-        line: `fits on ${gpu.id} (${formatBytes(gpu.memoryBytes)}) with ${formatBytes(headroomBytes)} headroom`,
-        fits: true,
-        headroomBytes,
-      }
-    : {
-        line: `does not fit on ${gpu.id} (${formatBytes(gpu.memoryBytes)}): ${formatBytes(-headroomBytes)} over`,
-        fits: false,
-        headroomBytes,
-      };
+  return {
+    line: fitVerdict(total, range, gpu),
+    fits,
+    headroomBytes,
+  };
 }
 
 function train(
@@ -128,7 +146,9 @@ function train(
     ...attentionOptions(o),
   });
   const peak = memory.peak;
-  const fit = fitLine(peak.totalBytes, gpu);
+  const band = stackMemoryBand(stack.id);
+  const range = memoryRange(peak.totalBytes, band);
+  const fit = fitLine(peak.totalBytes, gpu, range);
   const gpus = worldSize(layout);
   if (o.json) {
     return {
@@ -143,6 +163,9 @@ function train(
         precision,
         optimizer,
         memoryPerGpuBytes: peak.totalBytes,
+        range: { memoryPerGpuBytes: range },
+        memoryBand: band,
+        breakdown: breakdownJson(peak),
         peakStage: peak.stage,
         stages: memory.stages,
         microbatchesInFlight: memory.microbatchesInFlight,
@@ -165,26 +188,20 @@ function train(
     (s) =>
       `${s.stage === 'middle' ? `stage ${s.index}` : `${s.stage} stage`} (${s.layers} layers${s.moeLayers > 0 && s.moeLayers < s.layers ? `, ${s.moeLayers} MoE` : ''})${s === peak && shown.length > 1 ? ' ← peak' : ''}`,
   );
-  const row = (label: string, pick: (s: (typeof memory.stages)[number]) => number) => [
-    label,
-    ...shown.map((s) => formatBytes(pick(s))),
-  ];
-  const rows = [
-    row('weights', (s) => s.modelStates.weights),
-    row('gradients', (s) => s.modelStates.gradients),
-    row('optimizer states', (s) => s.modelStates.optimizerStates),
-    row('activations', (s) => s.activations),
-    row('buffers', (s) => s.buffers),
-    row('framework overhead', (s) => s.frameworkOverhead),
-    row('total per GPU', (s) => s.totalBytes),
-  ];
   const l = layout;
   return {
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
       '',
-      table(['', ...cols], rows),
+      breakdownTable(
+        shown.map((stage, i) => ({
+          heading: cols[i]!,
+          stage,
+          range: stage === peak ? range : null,
+        })),
+      ),
+      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
       '',
       fit.line,
     ].join('\n'),

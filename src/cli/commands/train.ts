@@ -2,15 +2,18 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memory.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
+import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
@@ -139,8 +142,10 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const { chosen, run, search } = plan;
   const step = chosen.step;
   const band = plan.band!;
+  const memoryBand = stackMemoryBand(stack.id);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
+    memoryPerGpuBytes: memoryRange(chosen.memoryPerGpuBytes, memoryBand),
     tokensPerSecond: rateRange(step.tokensPerSecond, band),
     ...(run
       ? {
@@ -216,7 +221,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
     `best layout: ${layoutText(l)}`,
-    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}% · ${formatBytes(chosen.memoryPerGpuBytes)}/GPU`,
+    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
+    `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
   ];
   if (run) {

@@ -9,7 +9,12 @@ import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
-import { LayoutDoesNotFitError, planTraining, type TrainingPlan } from '../training/plan.js';
+import {
+  LayoutDoesNotFitError,
+  planTraining,
+  type TrainingPlan,
+  type TrainingPlanOptions,
+} from '../training/plan.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
@@ -101,16 +106,20 @@ export function datasetTokens(
   return { processed: sequences * seqLen, useful, sequences };
 }
 
-export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneOptions): FinetunePlan {
+/** What the layouts of a fine-tuning run depend on: no dataset, no cost (`llmecon memory --method`). */
+export type FinetuneLayoutOptions = Omit<FinetuneOptions, 'dataset' | 'cost'>;
+
+/**
+ * The layouts of a fine-tuning run (fastest, least memory, and their memory by term), without a
+ * dataset or a cost: the one search `planFinetune` and `llmecon memory --method` share.
+ */
+export function planFinetuneLayouts(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: FinetuneLayoutOptions,
+  cost?: TrainingPlanOptions['cost'],
+): TrainingPlan & { readonly adapter: AdapterRuntime | null } {
   const adapter = methodAdapter(spec, o);
-  const tokens = datasetTokens(o.dataset, o.seqLen);
-  if (tokens.sequences < o.globalBatchSize) {
-    throw new InputError({
-      code: 'invalid_value',
-      path: ['--global-batch'],
-      message: `the dataset gives ${tokens.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
-    });
-  }
   const plan = planTraining(spec, cluster, {
     seqLen: o.seqLen,
     globalBatchSize: o.globalBatchSize,
@@ -124,12 +133,24 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
     stack: o.stack,
     calibrationPool: o.calibrationPool,
     top: 3,
-    cost: { ...o.cost, tokens: tokens.processed },
+    cost,
   });
+  return { ...plan, adapter };
+}
+
+export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneOptions): FinetunePlan {
+  const tokens = datasetTokens(o.dataset, o.seqLen);
+  if (tokens.sequences < o.globalBatchSize) {
+    throw new InputError({
+      code: 'invalid_value',
+      path: ['--global-batch'],
+      message: `the dataset gives ${tokens.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
+    });
+  }
+  const plan = planFinetuneLayouts(spec, cluster, o, { ...o.cost, tokens: tokens.processed });
   return {
     ...plan,
-    adapter,
-    trainableParams: adapter ? adapter.trainableParams : paramCount(spec).totalParams,
+    trainableParams: plan.adapter ? plan.adapter.trainableParams : paramCount(spec).totalParams,
     tokensProcessed: tokens.processed,
     tokensUseful: tokens.useful,
   };

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { adapterRuntime } from '../model/adapters.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
 import { pipelineChunks, stageMicrobatchesInFlight, trainingMemory } from './training-memory.js';
@@ -86,4 +87,69 @@ describe('every stage is checked', () => {
       .activations;
     expect(cached).toBeLessThan(uncached);
   });
+});
+
+describe('the breakdown', () => {
+  const dense = specFromInput({
+    name: 'dense',
+    vocabSize: 32000,
+    hiddenSize: 2048,
+    numLayers: 16,
+    maxContextTokens: 8192,
+    attention: { kind: 'gqa', numHeads: 16, numKvHeads: 4 },
+    mlp: { intermediateSize: 8192, gated: true },
+  });
+  const hf = {
+    memory: {
+      logitsBytesPerElement: 16,
+      unfusedElementwise: true,
+      fp8ActivationCache: false,
+      allocatorReserveFraction: 0.1,
+      frameworkOverheadBytes: 2 ** 30,
+    },
+  };
+  it('sums to the total on every stage, for full training, LoRA and paged QLoRA, any ZeRO stage and stack', () =>
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 4),
+        fc.constantFrom(1, 2, 4),
+        fc.constantFrom(1, 2, 8),
+        fc.constantFrom(0, 1, 2, 3),
+        fc.constantFrom('none', 'full') as fc.Arbitrary<'none' | 'full'>,
+        fc.constantFrom(null, 'lora', 'qlora') as fc.Arbitrary<null | 'lora' | 'qlora'>,
+        fc.boolean(),
+        (p, t, mb, zero, recompute, method, withStack) => {
+          const adapter = method
+            ? adapterRuntime(dense, { method, rank: 16, targets: ['q', 'v'] }, method === 'qlora' ? 0.516 : 2)
+            : undefined;
+          const m = trainingMemory(
+            dense,
+            {
+              ...DEFAULT_LAYOUT,
+              tensorParallel: t,
+              pipelineParallel: p,
+              dataParallel: 4,
+              microBatchSize: mb,
+              zeroStage: zero as 0 | 1 | 2 | 3,
+              recompute,
+            },
+            {
+              seqLen: 4096,
+              globalBatchSize: 64,
+              precision: 'bf16',
+              optimizer: 'adamw',
+              adapter,
+              stack: withStack ? hf : undefined,
+            },
+          );
+          for (const s of m.stages) {
+            const sum = Object.values(s.breakdown).reduce((a, b) => a + b, 0);
+            expect(sum).toBeCloseTo(s.totalBytes, -1);
+            for (const v of Object.values(s.breakdown)) expect(v).toBeGreaterThanOrEqual(0);
+            expect(s.breakdown.adapters > 0).toBe(method !== null);
+            expect(s.pagedOutBytes > 0 || method !== 'qlora' || s.breakdown.activations === 0).toBe(true);
+          }
+        },
+      ),
+    ));
 });

@@ -8,7 +8,7 @@
  */
 
 import { formatCount } from '../format.js';
-import { inverseRange, type Range, scaledRange } from '../uncertainty/range.js';
+import { inverseRange, type Range, residualBand, scaledRange } from '../uncertainty/range.js';
 import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
 
 /** The calibration parameters in words, for the outside-calibration statements. */
@@ -20,8 +20,6 @@ const PARAMETER_WORDS: Readonly<Record<SharedCalibrationParameter, string>> = {
 
 export type { Range };
 
-const Z90 = 1.2816;
-
 export interface ErrorBand {
   /** Multipliers on a time-like figure (seconds, GPU-hours, $, energy): P10 and P90. */
   readonly low: number;
@@ -30,21 +28,6 @@ export interface ErrorBand {
   readonly cases: number;
   /** Plain statements of where the case is outside what was calibrated. */
   readonly outside: readonly string[];
-}
-
-const median = (values: readonly number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-/**
- * Centre and spread of the residuals, robust to the odd case the engine misses badly: the median
- * and σ = 1.4826 × the median absolute deviation (equal to the standard deviation for a normal).
- */
-function centreSpread(values: readonly number[]): { mean: number; sd: number } {
-  const centre = median(values);
-  return { mean: centre, sd: 1.4826 * median(values.map((v) => Math.abs(v - centre))) };
 }
 
 /**
@@ -97,15 +80,7 @@ export function errorBand(
     // Nothing calibrated anywhere: a factor-of-two band either way, said plainly.
     return { low: 0.5, high: 2, cases: 0, outside: [...outside, 'no calibration data at all'] };
   }
-  const { mean, sd } = centreSpread(residuals);
-  // A floor on the spread: two cases that agree do not make a 0% band.
-  const spread = Z90 * Math.max(sd, 0.03) * widen;
-  return {
-    low: Math.exp(mean - spread),
-    high: Math.exp(mean + spread),
-    cases: calibration?.cases.length ?? 0,
-    outside,
-  };
+  return { ...residualBand(residuals, widen), cases: calibration?.cases.length ?? 0, outside };
 }
 
 /** The band of a time-like figure (seconds, hours, $, joules, CO2). */

@@ -5,7 +5,7 @@
  * only on (TP, CP, EP, micro-batch, SP), so they are computed once per such tuple.
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { trainingMemory } from '../memory/training-memory.js';
+import { type StageMemory, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   type ParallelLayout,
@@ -56,6 +56,8 @@ export interface EvaluatedLayout {
   readonly layout: ParallelLayout;
   readonly gpus: number;
   readonly memoryPerGpuBytes: number;
+  /** The pipeline stage that needs the most memory, with its breakdown by term. */
+  readonly peak: StageMemory;
   readonly step: StepTime;
 }
 
@@ -67,6 +69,8 @@ export interface SearchResult {
   readonly pareto: readonly EvaluatedLayout[];
   /** Layout with the fewest GPU-seconds per token (the cheapest at a fixed $/GPU-hour). */
   readonly cheapest: EvaluatedLayout | null;
+  /** Layout of the requested GPU count that fits with the least memory per GPU (the faster on a tie). */
+  readonly leastMemory: EvaluatedLayout | null;
   readonly layoutsEvaluated: number;
   readonly layoutsFeasible: number;
   /** When nothing fits: the layouts that came closest, by memory over capacity. */
@@ -100,6 +104,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
   let evaluated = 0;
   let feasible = 0;
   let cheapest: EvaluatedLayout | null = null;
+  let leastMemory: EvaluatedLayout | null = null;
   for (const gpus of counts) {
     let bestHere: EvaluatedLayout | null = null;
     const wantsInfeasible = (overBytes: number) =>
@@ -120,7 +125,15 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       ) {
         cheapest = entry;
       }
-      if (gpus === options.gpus) keepTop(top, entry, topN);
+      if (gpus !== options.gpus) return;
+      keepTop(top, entry, topN);
+      if (
+        !leastMemory ||
+        entry.memoryPerGpuBytes < leastMemory.memoryPerGpuBytes ||
+        (entry.memoryPerGpuBytes === leastMemory.memoryPerGpuBytes &&
+          entry.step.stepSeconds < leastMemory.step.stepSeconds)
+      )
+        leastMemory = entry;
     };
     evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit);
     if (bestHere) perCount.push(bestHere);
@@ -135,6 +148,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
     top,
     pareto,
     cheapest,
+    leastMemory,
     layoutsEvaluated: evaluated,
     layoutsFeasible: feasible,
     nearestInfeasible: top.length === 0 ? nearest.map((n) => n.entry) : [],
@@ -295,7 +309,8 @@ function enumerate(
                       const rest = `${sp}|${vpp}|${schedule}|${recompute}|${zero}`;
                       const missed = missedBy.get(rest);
                       if (missed !== undefined && !wantsInfeasible(missed)) continue;
-                      const memory = trainingMemory(spec, layout, peakOnly).peak.totalBytes;
+                      const peak = trainingMemory(spec, layout, peakOnly).peak;
+                      const memory = peak.totalBytes;
                       const fits = memory <= capacity;
                       if (!fits) missedBy.set(rest, memory - capacity);
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
@@ -305,7 +320,7 @@ function enumerate(
                         stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
                         options.calibration ?? null,
                       );
-                      visit({ layout, gpus, memoryPerGpuBytes: memory, step }, fits, memory - capacity);
+                      visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);
                     }
                   }
                 }

@@ -1,0 +1,59 @@
+/**
+ * The fine-tuning method flags shared by `finetune` and `memory --method`: --method, --rank,
+ * --targets and --base-format, parsed once, with the flags a method would ignore refused.
+ */
+import { FINETUNE_METHODS, type FinetuneMethod } from '../core/adaptation/finetune.js';
+import { inputError } from '../core/errors.js';
+import { parseTargets, type TargetModule } from '../core/model/adapters.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { oneOf, positiveInteger, refuseFlags } from './options.js';
+
+export interface AdapterFlags {
+  method?: string;
+  rank?: string;
+  targets?: string;
+  baseFormat?: string;
+}
+
+export interface MethodChoice {
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: readonly TargetModule[];
+  readonly baseFormat: 'bf16' | 'fp8';
+}
+
+/** `--base-format`: the frozen base of LoRA/DoRA; QLoRA's base is NF4 and full fine-tuning has none. */
+function baseFormat(text: string | undefined, method: string): 'bf16' | 'fp8' {
+  if (text !== undefined && (method === 'qlora' || method === 'full'))
+    inputError(
+      'invalid_value',
+      ['--base-format'],
+      method === 'qlora'
+        ? 'QLoRA keeps its frozen base in NF4; --base-format applies to --method lora or dora'
+        : 'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora or dora',
+    );
+  return oneOf(text, '--base-format', ['bf16', 'fp8'] as const, 'bf16');
+}
+
+/** The method and its adapter (rank, targets the model has, base format); `fallback` when --method is absent. */
+export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: FinetuneMethod): MethodChoice {
+  const method = oneOf(o.method, '--method', FINETUNE_METHODS, fallback);
+  // Full fine-tuning trains every weight: an adapter rank or target list would do nothing.
+  if (method === 'full')
+    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
+  return {
+    method,
+    rank: positiveInteger(o.rank, '--rank', 16),
+    // Keep only targets the model has (no experts or shared experts on a dense model).
+    targets: parseTargets(o.targets ?? 'attn,mlp').filter(
+      (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
+    ),
+    baseFormat: baseFormat(o.baseFormat, method),
+  };
+}
+
+/** How the frozen base is stored, for labels: "NF4" (QLoRA), "BF16"/"FP8" (LoRA, DoRA), null (full). */
+export function baseFormatLabel(choice: MethodChoice): string | null {
+  if (choice.method === 'full') return null;
+  return choice.method === 'qlora' ? 'NF4' : choice.baseFormat.toUpperCase();
+}

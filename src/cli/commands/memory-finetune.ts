@@ -1,0 +1,153 @@
+/**
+ * `llmecon memory --method full|lora|dora|qlora`: fine-tuning memory per GPU as `finetune` computes
+ * it (the same layout search, core/adaptation/finetune.ts `planFinetuneLayouts`), by term, for the
+ * layout that needs the least memory and for the fastest one.
+ */
+import { allStackCalibrations } from '../../catalog/stacks.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
+import { planFinetuneLayouts } from '../../core/adaptation/finetune.js';
+import { inputError } from '../../core/errors.js';
+import { memoryFit } from '../../core/memory/inference-memory.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
+import { OPTIMIZERS } from '../../core/memory/training-memory.js';
+import type { ModelSpec } from '../../core/model/spec.js';
+import type { EvaluatedLayout } from '../../core/training/layout-search.js';
+import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
+import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
+import { formatBytes, formatCount, toJson } from '../format.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import { contextTokens, oneOf, positiveInteger } from '../options.js';
+
+export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
+  gpu?: string;
+  gpus?: string;
+  seqLen?: string;
+  globalBatch?: string;
+  optimizer?: string;
+  json?: boolean;
+}
+
+/** Exit status for "computed, but it does not fit". */
+const DOES_NOT_FIT = 3;
+
+const entryJson = (e: EvaluatedLayout) => ({
+  layout: e.layout,
+  memoryPerGpuBytes: e.memoryPerGpuBytes,
+  peakStage: e.peak.stage,
+  breakdown: breakdownJson(e.peak),
+  stepSeconds: e.step.stepSeconds,
+});
+
+export function memoryMethodCommand(
+  spec: ModelSpec,
+  o: MemoryMethodFlags,
+): { output: string; exitCode: number } {
+  if (!o.gpu)
+    inputError(
+      'missing_field',
+      ['--gpu'],
+      'memory --method searches the layouts that fit on a GPU: give --gpu <id> (see llmecon gpus)',
+    );
+  const hw = resolveHardware(o.gpu, undefined);
+  const choice = methodFlags(o, spec, 'lora');
+  const constraints = layoutConstraints(o);
+  const fixedGpus =
+    (constraints.tensorParallel ?? 1) *
+    (constraints.pipelineParallel ?? 1) *
+    (constraints.dataParallel ?? 1) *
+    (constraints.contextParallel ?? 1);
+  const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
+  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
+  const stack = stackFlag(o, 'hf');
+  const base = baseFormatLabel(choice);
+  const head = `${spec.name}: ${choice.method === 'full' ? 'full fine-tuning' : `${choice.method.toUpperCase()} r=${choice.rank} on ${choice.targets.join(',')}`} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
+  let least: EvaluatedLayout;
+  let fastest: EvaluatedLayout | null;
+  let trainable: number | null = null;
+  try {
+    const plan = planFinetuneLayouts(spec, hw.cluster, {
+      ...choice,
+      seqLen,
+      globalBatchSize,
+      precision: 'bf16',
+      optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
+      ...attentionOptions(o),
+      gpus,
+      constraints,
+      stack,
+      calibrationPool: allStackCalibrations(),
+    });
+    least = plan.search.leastMemory ?? plan.chosen;
+    fastest = plan.chosen;
+    trainable = plan.adapter?.trainableParams ?? null;
+  } catch (error) {
+    if (!(error instanceof LayoutDoesNotFitError) || !error.nearestInfeasible[0]) throw error;
+    // Nothing fits: the layout that comes closest (least memory over the capacity).
+    least = error.nearestInfeasible[0];
+    fastest = null;
+  }
+  const { fits, headroomBytes } = memoryFit(least.memoryPerGpuBytes, hw.gpu);
+  const band = stackMemoryBand(stack.id);
+  const range = memoryRange(least.memoryPerGpuBytes, band);
+  const exitCode = fits ? 0 : DOES_NOT_FIT;
+  if (o.json)
+    return {
+      output: toJson({
+        model: spec.name,
+        mode: 'train',
+        method: choice.method,
+        rank: choice.method === 'full' ? null : choice.rank,
+        targets: choice.method === 'full' ? null : choice.targets,
+        baseFormat: base?.toLowerCase() ?? null,
+        trainableParams: trainable,
+        stack: stack.id,
+        gpu: hw.gpu.id,
+        gpus,
+        seqLen,
+        globalBatchSize,
+        memoryPerGpuBytes: least.memoryPerGpuBytes,
+        range: { memoryPerGpuBytes: range },
+        memoryBand: band,
+        fits,
+        headroomBytes,
+        leastMemory: entryJson(least),
+        fastest: fastest && entryJson(fastest),
+      }),
+      exitCode,
+    };
+  const same = fastest !== null && fastest.layout === least.layout;
+  const columns = [
+    {
+      heading: `${fits ? 'least memory' : 'closest (does not fit)'}${same ? ' = fastest' : ''}: ${layoutLine(least.layout)}`,
+      stage: least.peak,
+      range,
+    },
+    ...(fastest && !same
+      ? [
+          {
+            heading: `fastest: ${layoutLine(fastest.layout)}`,
+            stage: fastest.peak,
+            range: memoryRange(fastest.memoryPerGpuBytes, band),
+          },
+        ]
+      : []),
+  ];
+  return {
+    output: [
+      head,
+      ...(trainable !== null ? [`trainable ${formatCount(trainable)} adapter parameters`] : []),
+      '',
+      breakdownTable(columns, base),
+      '',
+      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
+      '',
+      fits
+        ? `least memory: ${fitVerdict(least.memoryPerGpuBytes, range, hw.gpu)}`
+        : `does not fit on ${hw.gpu.id} (${formatBytes(hw.gpu.memoryBytes)}): the least memory any layout of ${gpus} GPUs needs is ${formatBytes(-headroomBytes)} over`,
+    ].join('\n'),
+    exitCode,
+  };
+}

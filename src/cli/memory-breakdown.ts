@@ -1,0 +1,102 @@
+/**
+ * Training memory per GPU by term, as the CLI prints it (`memory`, `finetune`): one column per
+ * stage or layout, the rows of the peak's breakdown (core/memory, summing to the total), and the
+ * same terms in JSON.
+ */
+import type { MemoryBreakdown, StageMemory } from '../core/memory/training-memory.js';
+import type { ParallelLayout } from '../core/parallelism/layout.js';
+import type { Range } from '../core/uncertainty/range.js';
+import { formatBytes, table } from './format.js';
+
+/** A column: its heading and the stage whose memory it shows (a layout's peak stage). */
+export interface BreakdownColumn {
+  readonly heading: string;
+  readonly stage: StageMemory;
+  /** P10–P90 of the total (memory band), printed under it. */
+  readonly range?: Range | null;
+}
+
+const ROWS: readonly {
+  readonly key: keyof MemoryBreakdown;
+  readonly label: string;
+  readonly always?: true;
+}[] = [
+  { key: 'weights', label: 'weights', always: true },
+  { key: 'adapters', label: 'adapters' },
+  { key: 'gradients', label: 'gradients', always: true },
+  { key: 'optimizerStates', label: 'optimizer states', always: true },
+  { key: 'activations', label: 'activations', always: true },
+  { key: 'logits', label: 'logits' },
+  { key: 'buffers', label: 'other buffers' },
+  { key: 'allocatorReserve', label: 'allocator reserve' },
+  { key: 'frameworkOverhead', label: 'framework overhead', always: true },
+];
+
+/**
+ * The breakdown table: a row per term (terms that are zero everywhere left out), optimizer states
+ * paged to CPU noted, and the total per GPU with its band. `baseFormat` labels a frozen base.
+ */
+export function breakdownTable(
+  columns: readonly BreakdownColumn[],
+  baseFormat: string | null = null,
+): string {
+  const rows = ROWS.filter((r) => r.always || columns.some((c) => c.stage.breakdown[r.key] > 0)).map((r) => [
+    r.key === 'weights' && baseFormat ? `base weights (${baseFormat}, frozen)` : r.label,
+    ...columns.map((c) => formatBytes(c.stage.breakdown[r.key])),
+  ]);
+  if (columns.some((c) => c.stage.pagedOutBytes > 0))
+    rows.push([
+      'paged to CPU (not counted)',
+      ...columns.map((c) => (c.stage.pagedOutBytes > 0 ? formatBytes(c.stage.pagedOutBytes) : '—')),
+    ]);
+  rows.push(['total per GPU', ...columns.map((c) => formatBytes(c.stage.totalBytes))]);
+  if (columns.some((c) => c.range))
+    rows.push([
+      '  P10 – P90',
+      ...columns.map((c) => (c.range ? `${formatBytes(c.range.p10)} – ${formatBytes(c.range.p90)}` : '')),
+    ]);
+  return table(['', ...columns.map((c) => c.heading)], rows);
+}
+
+/** The peak's terms in JSON, in bytes (they sum to `totalBytes`), and what is paged out. */
+export function breakdownJson(stage: StageMemory): MemoryBreakdown & { readonly pagedOutBytes: number } {
+  return { ...stage.breakdown, pagedOutBytes: stage.pagedOutBytes };
+}
+
+/** A layout in one line: the dimensions that are not 1, micro-batch, recomputation, ZeRO. */
+export function layoutLine(l: ParallelLayout): string {
+  const dims = [
+    ['tp', l.tensorParallel],
+    ['pp', l.pipelineParallel],
+    ['dp', l.dataParallel],
+    ['ep', l.expertParallel],
+    ['cp', l.contextParallel],
+  ]
+    .filter(([name, n]) => n !== 1 || name === 'tp' || name === 'dp')
+    .map(([name, n]) => `${name} ${n}`);
+  return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`;
+}
+
+/** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */
+export function bytesWithRange(bytes: number, range: Range): string {
+  return `${formatBytes(bytes)} (P10 ${formatBytes(range.p10)} – P90 ${formatBytes(range.p90)})`;
+}
+
+/**
+ * The fit verdict with the memory band: a prediction that fits while its P90 does not is said so
+ * ("fits, but P90 exceeds capacity"), never a plain "fits". Without a band (inference), the plain verdict.
+ */
+export function fitVerdict(
+  bytes: number,
+  range: Range | null,
+  gpu: { readonly id: string; readonly memoryBytes: number },
+): string {
+  const capacity = `${gpu.id} (${formatBytes(gpu.memoryBytes)})`;
+  if (bytes > gpu.memoryBytes)
+    return `does not fit on ${capacity}: ${formatBytes(bytes - gpu.memoryBytes)} over`;
+  const headroom = `${formatBytes(gpu.memoryBytes - bytes)} headroom`;
+  if (!range) return `fits on ${capacity} with ${headroom}`;
+  return range.p90 > gpu.memoryBytes
+    ? `fits on ${capacity} with ${headroom}, but P90 exceeds capacity (P90 ${formatBytes(range.p90)}): it may run out of memory`
+    : `fits on ${capacity} with ${headroom}, P90 included`;
+}

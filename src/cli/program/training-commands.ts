@@ -1,0 +1,141 @@
+/** Training commands: pretraining (train), fine-tuning (finetune) and RL post-training (rl). */
+import type { Command } from 'commander';
+import { addLayoutFlags } from '../layout-flags.js';
+import {
+  example,
+  GPU_HELP,
+  MODEL_HELP,
+  OPTIMIZER_HELP,
+  PRICE_HELP,
+  type ProgramContext,
+  printResult,
+} from './shared.js';
+
+export function registerTrainingCommands(cli: Command, ctx: ProgramContext): void {
+  example(
+    addLayoutFlags(cli.command('train'), 'fix')
+      .description(
+        'pretraining: search the parallel layout, then step time, MFU, GPU-hours, days, $, energy and CO2',
+      )
+      .option('--model <model>', MODEL_HELP)
+      .option('--tokens <n>', 'training tokens, e.g. 14.8T (omit for one step only)')
+      .option('--gpu <id>', GPU_HELP)
+      .option('--gpus <n>', 'number of GPUs')
+      .option(
+        '--cluster <id>',
+        'cluster preset: dgx-h100, hgx-h800-deepseek, selene-a100, tpu-v4-pod, tpu-v5p-pod',
+      )
+      .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
+      .option('--global-batch <n>', 'global batch in sequences')
+      .option('--global-batch-tokens <n>', 'global batch in tokens (default 4M)')
+      .option('--precision <p>', 'bf16 | fp8 | fp32', 'bf16')
+      .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')
+      .option('--price-per-gpu-hour <usd>', PRICE_HELP)
+      .option(
+        '--purchase-price-per-gpu <usd>',
+        'own the hardware: GPU purchase price, amortised with its server',
+      )
+      .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
+      .option(
+        '--utilization <f>',
+        'with --purchase-price-per-gpu: share of the life spent on useful work (default 1)',
+      )
+      .option('--no-overlap-dp', 'do not overlap the data-parallel gradient reduction with the backward pass')
+      .option(
+        '--overlap-ep',
+        'overlap expert all-to-all with compute (default: only with --schedule dualpipe)',
+      )
+      .option(
+        '--region <id>',
+        'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
+        'world',
+      )
+      .option('--pue <x>', 'power usage effectiveness (default 1.1)')
+      .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
+      .option('--top <n>', 'how many layouts to list', '5')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => printResult(ctx, (await import('../commands/train.js')).trainCommand(opts))),
+    'llmecon train --model deepseek-v3 --tokens 14.8T --gpu h800 --gpus 2048 --precision fp8\n  llmecon train --model llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --seq-len 8192 --global-batch 2048',
+  );
+  example(
+    addLayoutFlags(cli.command('finetune'), 'fix')
+      .description(
+        'fine-tuning (full, LoRA, DoRA, QLoRA): trainable parameters, memory, time, GPU-hours and $',
+      )
+      .option('--model <model>', MODEL_HELP)
+      .option('--method <m>', 'full | lora | dora | qlora', 'lora')
+      .option('--rank <r>', 'adapter rank (default 16; LoRA methods only)')
+      .option(
+        '--targets <list>',
+        'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only)',
+      )
+      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 (default) | fp8 (QLoRA is NF4)')
+      .option('--tokens <n>', 'dataset tokens (one epoch)')
+      .option('--examples <n>', 'dataset examples')
+      .option('--avg-tokens <n>', 'average tokens per example (with --examples)')
+      .option('--epochs <n>', 'epochs', '1')
+      .option('--no-packing', 'pad each example to --seq-len instead of packing')
+      .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
+      .option('--global-batch <n>', 'sequences per optimizer step', '16')
+      .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')
+      .option('--gpu <id>', GPU_HELP)
+      .option('--gpus <n>', 'number of GPUs', '1')
+      .option('--cluster <id>', 'cluster preset')
+      .option('--price-per-gpu-hour <usd>', PRICE_HELP)
+      .option('--teacher-usd-per-million-tokens <usd>', 'distillation: API price to generate the dataset')
+      .option('--region <id>', 'grid for CO2', 'world')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) =>
+        printResult(ctx, (await import('../commands/finetune.js')).finetuneCommand(opts)),
+      ),
+    'llmecon finetune --model qwen2.5-32b --method full --examples 1000 --avg-tokens 4100 --epochs 5 --seq-len 8192 --gpu h100 --gpus 16\n  llmecon finetune --model llama-3-8b --method qlora --rank 64 --targets all --tokens 20M --gpu rtx-4090 --price-per-gpu-hour 0.4',
+  );
+  example(
+    addLayoutFlags(cli.command('rl'), 'fix the policy-update')
+      .description(
+        'RL post-training (GRPO): rollouts on a serving engine (long-tail lengths), weight sync, policy update, reference and reward passes per step and per run',
+      )
+      .option('--model <model>', 'policy model: catalog id, config.json or llmecon spec')
+      .option('--method <m>', 'policy update: full | lora | dora | qlora', 'full')
+      .option('--rank <r>', 'adapter rank (LoRA methods)', '16')
+      .option('--targets <list>', 'adapter targets (LoRA methods)', 'attn,mlp')
+      .option('--prompts <n>', 'prompts per step', '64')
+      .option('--samples-per-prompt <g>', 'responses sampled per prompt (GRPO group size)', '16')
+      .option('--prompt-tokens <n>', 'tokens per prompt', '512')
+      .option('--response-tokens <n>', 'mean tokens per response, as generated (after the cut)', '4096')
+      .option(
+        '--response-p99 <n>',
+        'P99 of the uncut response lengths (lognormal tail; default 4 × the mean)',
+      )
+      .option(
+        '--max-response-tokens <n>',
+        "responses are cut here (default: the model's context less the prompt)",
+      )
+      .option('--rollout-engine <id>', 'rollout engine: vllm | sglang | trt-llm (default vllm)')
+      .option(
+        '--placement <p>',
+        'colocated (rollout and training take turns on the same GPUs) | separate',
+        'colocated',
+      )
+      .option('--rollout-gpus <n>', 'with --placement separate: GPUs of the rollout pool (--gpus then train)')
+      .option(
+        '--async-steps <k>',
+        'with --placement separate: steps the rollout runs ahead (0 = synchronous)',
+        '0',
+      )
+      .option('--seed <n>', 'seed of the drawn response lengths (default 1)')
+      .option('--steps <n>', 'RL steps', '1')
+      .option('--no-reference', 'no reference model (no KL term)')
+      .option('--reward-model <model>', 'learned reward model scored on every response (default: rule-based)')
+      .option('--rollout-weights <f>', 'generation weights: bf16 | fp8 | int8 | int4 | ...', 'bf16')
+      .option('--rollout-kv <f>', 'generation KV cache: bf16 | fp8 | ...', 'bf16')
+      .option('--gpu <id>', GPU_HELP)
+      .option('--gpus <n>', 'number of GPUs', '8')
+      .option('--cluster <id>', 'cluster preset')
+      .option('--price-per-gpu-hour <usd>', PRICE_HELP)
+      .option('--region <id>', 'grid for CO2', 'world')
+      .option('--json', 'machine-readable output')
+      .action(async (opts) => printResult(ctx, (await import('../commands/rl.js')).rlCommand(opts))),
+    'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --steps 500',
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * The largest term of a stage's training memory and what cuts it (the "does not fit" advice).
+ * Split out of training-memory.ts.
+ */
+
+import type { StageMemory } from './training-memory-types.js';
+
+export type MemoryTerm = 'weights' | 'gradients' | 'optimizerStates' | 'activations' | 'buffers';
+
+/** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
+const CUTS: Readonly<Record<MemoryTerm, string>> = {
+  weights: 'more tensor, pipeline or expert parallelism, or ZeRO-3/FSDP',
+  gradients: 'ZeRO-2 (gradients sharded over data parallelism), or more tensor/pipeline parallelism',
+  optimizerStates:
+    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, or smaller optimizer states (adamw-bf16-moments or adam-8bit)',
+  activations:
+    'recomputation (selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
+  buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
+};
+
+/** The largest term of a stage's memory, its bytes, and what cuts it. */
+export function largestMemoryTerm(stage: StageMemory): {
+  readonly term: MemoryTerm;
+  readonly bytes: number;
+  readonly cut: string;
+} {
+  const terms: [MemoryTerm, number][] = [
+    ['weights', stage.modelStates.weights],
+    ['gradients', stage.modelStates.gradients],
+    ['optimizerStates', stage.modelStates.optimizerStates],
+    ['activations', stage.activations],
+    ['buffers', stage.buffers],
+  ];
+  const [term, bytes] = terms.reduce((a, c) => (c[1] > a[1] ? c : a));
+  return { term, bytes, cut: CUTS[term] };
+}

@@ -1,0 +1,103 @@
+/**
+ * Model-state bytes of one GPU of a pipeline stage: weights, gradients and optimizer states, sharded
+ * as ZeRO does (Rajbhandari et al. 2020, Sec. 5: stage 1 shards the optimizer states, 2 also the
+ * gradients, 3 also the weights), for full training and for a frozen base with trainable adapters
+ * (LoRA, Hu et al. 2021; QLoRA, Dettmers et al. 2023). Split out of training-memory.ts.
+ */
+import type { AdapterRuntime } from '../model/adapters.js';
+import { OPTIMIZER_STATE_BYTES } from './training-recipes.js';
+
+export interface ModelStateBytes {
+  readonly weights: number;
+  readonly gradients: number;
+  readonly optimizerStates: number;
+}
+
+/** A stage's model states and what they add beside them. */
+export interface StageStates {
+  readonly modelStates: ModelStateBytes;
+  /** Of `modelStates.weights`: the trainable adapters' bytes (0 without an adapter). */
+  readonly adapterWeights: number;
+  /** ZeRO-3 gathered weights or QLoRA dequantisation buffers. */
+  readonly extraBuffers: number;
+  /** Optimizer states paged to CPU memory outside the update (QLoRA's paged AdamW). */
+  readonly pagedOptimizer: boolean;
+}
+
+export interface StageParams {
+  /** Decoder parameters of one GPU of the stage, after TP sharding: dense (incl. attention) and routed experts. */
+  readonly denseParams: number;
+  readonly expertParams: number;
+  /** Embedding, head and final norm held by this stage (after TP sharding). */
+  readonly embeddingParams: number;
+  /** Layers of this stage and of the whole model (the adapters spread evenly over layers). */
+  readonly layers: number;
+  readonly numLayers: number;
+  /** The largest layer's parameters on one GPU (for ZeRO-3's gathered buffers). */
+  readonly maxLayerParams: number;
+  /** The largest weight matrix on one GPU (QLoRA dequantises one at a time). */
+  readonly largestMatrixParams: number;
+}
+
+export interface ShardOptions {
+  readonly zeroStage: 0 | 1 | 2 | 3;
+  readonly tensorParallel: number;
+  /** DP × CP: the ranks dense states shard over; experts shard over DP × CP / EP. */
+  readonly denseShards: number;
+  readonly expertShards: number;
+  /** Bytes per parameter of the compute weights, the gradients and (with the master copy) the optimizer. */
+  readonly weightBytes: number;
+  readonly gradientBytes: number;
+  readonly optimizerBytes: number;
+  /** DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2). */
+  readonly paramCopies: number;
+}
+
+/** Bytes of `params` parameters at `perParam` bytes, sharded over `shards` from ZeRO stage `stageMin` on. */
+const shard = (o: ShardOptions, params: number, shards: number, stageMin: number, perParam: number) =>
+  (params * perParam) / (o.zeroStage >= stageMin ? shards : 1);
+
+/** Every weight trains: weights, gradients and optimizer states of dense and expert parameters. */
+export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates {
+  const dense = p.denseParams + p.embeddingParams;
+  const both = (stageMin: number, perParam: number) =>
+    shard(o, dense, o.denseShards, stageMin, perParam) +
+    shard(o, p.expertParams, o.expertShards, stageMin, perParam);
+  return {
+    modelStates: {
+      weights: o.paramCopies * both(3, o.weightBytes),
+      gradients: both(2, o.gradientBytes),
+      optimizerStates: both(1, o.optimizerBytes),
+    },
+    adapterWeights: 0,
+    // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
+    extraBuffers: o.zeroStage === 3 ? 2 * p.maxLayerParams * o.weightBytes : 0,
+    pagedOptimizer: false,
+  };
+}
+
+/**
+ * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the adapters
+ * (spread over the stage's share of layers) have gradients and optimizer states.
+ */
+export function adapterTrainingStates(p: StageParams, o: ShardOptions, adapter: AdapterRuntime): StageStates {
+  const adapterParams = (adapter.trainableParams * (p.layers / p.numLayers)) / o.tensorParallel;
+  const frozen =
+    shard(o, p.denseParams + p.expertParams, o.denseShards, 3, adapter.baseBytesPerParam) +
+    shard(o, p.embeddingParams, o.denseShards, 3, 2);
+  const adapterWeights = adapterParams * o.weightBytes;
+  return {
+    modelStates: {
+      weights: frozen + adapterWeights,
+      gradients: shard(o, adapterParams, o.denseShards, 2, o.gradientBytes),
+      // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
+      optimizerStates: adapter.pagedOptimizer
+        ? shard(o, adapterParams, o.denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
+        : shard(o, adapterParams, o.denseShards, 1, o.optimizerBytes),
+    },
+    adapterWeights,
+    // QLoRA dequantises one weight matrix at a time to BF16 for its GEMM (Dettmers et al. Sec. 3).
+    extraBuffers: adapter.baseBytesPerParam < 1 ? 2 * p.largestMatrixParams : 0,
+    pagedOptimizer: adapter.pagedOptimizer,
+  };
+}

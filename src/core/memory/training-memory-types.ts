@@ -1,0 +1,84 @@
+/**
+ * The types of training memory: the options (recipe, stack, adapter) and the result per pipeline
+ * stage with its breakdown by term. Split out of training-memory.ts.
+ */
+import type { AdapterRuntime } from '../model/adapters.js';
+import type { ModelStateBytes } from './model-states.js';
+import type { Optimizer, StackMemory, TrainingPrecision } from './training-recipes.js';
+
+export interface TrainingMemoryOptions {
+  readonly seqLen: number;
+  /** Global batch in sequences; sets the number of microbatches in flight. */
+  readonly globalBatchSize: number;
+  readonly precision: TrainingPrecision;
+  readonly optimizer: Optimizer;
+  /** FlashAttention: the s×s score matrix is never stored (default true). */
+  readonly flashAttention?: boolean;
+  /** Attention/hidden dropout (GPT-3-era models); modern LLMs train without (default false). */
+  readonly dropout?: boolean;
+  readonly frameworkOverheadBytes?: number;
+  /**
+   * Keep the inputs of FP8 GEMMs in FP8 for the backward pass, as Transformer Engine does
+   * (default: on with FP8 precision). Attention's Q, K, V and norm inputs stay BF16.
+   */
+  readonly fp8ActivationCache?: boolean;
+  /** LoRA/QLoRA/DoRA: the base is frozen (no gradients or optimizer states), only adapters train. */
+  readonly adapter?: AdapterRuntime;
+  /**
+   * Only the stages that can be the peak (the first, the last, and the lowest rank of each distinct
+   * layer mix: a later rank with the same layers holds fewer microbatches). For the layout search.
+   */
+  readonly peakOnly?: boolean;
+  /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
+  readonly stack?: { readonly memory: StackMemory };
+}
+
+/**
+ * A stage's peak memory by term; the terms sum to its `totalBytes`. With a frozen base, `weights`
+ * is the base (at its format) and `adapters` the trainable adapters; `logits` is the loss's share of
+ * the buffers; with a paged optimizer, the terms of the phase that peaks (forward/backward or update).
+ */
+export interface MemoryBreakdown {
+  readonly weights: number;
+  readonly adapters: number;
+  readonly gradients: number;
+  readonly optimizerStates: number;
+  readonly activations: number;
+  readonly logits: number;
+  /** Transient buffers other than the logits: gathered weights, recompute workspace, all-to-all, dequantisation. */
+  readonly buffers: number;
+  readonly allocatorReserve: number;
+  readonly frameworkOverhead: number;
+}
+
+export interface StageMemory {
+  readonly stage: 'first' | 'middle' | 'last' | 'only';
+  /** Pipeline rank, 0-based. */
+  readonly index: number;
+  readonly layers: number;
+  readonly moeLayers: number;
+  /** Microbatches of this stage's layers whose activations it holds at its peak (Megatron's warm-up count + 1). */
+  readonly microbatchesInFlight: number;
+  /** Parameters held by one GPU of this stage (after TP/EP sharding, before ZeRO). */
+  readonly paramsPerGpu: number;
+  readonly modelStates: ModelStateBytes;
+  readonly activations: number;
+  /** Transient buffers: ZeRO-3 gathered weights, full-recompute workspace, MoE all-to-all buffers, logits. */
+  readonly buffers: number;
+  readonly frameworkOverhead: number;
+  readonly totalBytes: number;
+  /** The peak by term (sums to `totalBytes`). */
+  readonly breakdown: MemoryBreakdown;
+  /** Optimizer states paged to CPU memory at the peak (QLoRA's paged AdamW), not in `totalBytes`. */
+  readonly pagedOutBytes: number;
+}
+
+export interface TrainingMemory {
+  /** The stage that needs the most memory. */
+  readonly peak: StageMemory;
+  /** Every pipeline stage, by rank. */
+  readonly stages: readonly StageMemory[];
+  /** Microbatches whose activations the first stage holds at once. */
+  readonly microbatchesInFlight: number;
+  readonly activationBytesPerLayer: number;
+}

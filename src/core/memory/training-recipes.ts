@@ -1,0 +1,79 @@
+/**
+ * Training recipes as bytes: precisions, optimizers and attention kernels, the bytes per parameter
+ * of each model state (ZeRO, Rajbhandari et al. 2020, Sec. 3.1), and how a software stack allocates.
+ * Split out of training-memory.ts (one concept: what a recipe costs per parameter).
+ */
+
+import { GIB } from '../units.js';
+
+/** How a software stack's memory differs (catalog/stacks/; see training/stack.ts). */
+export interface StackMemory {
+  /** Bytes per (token × vocabulary entry) live at the loss: 6 for a fused vocab-parallel cross-entropy, ~16 for FP32-upcast logits and their gradient. */
+  readonly logitsBytesPerElement: number;
+  /** Element-wise ops run as separate eager kernels that each save their input (Hugging Face eager). */
+  readonly unfusedElementwise: boolean;
+  /** FP8 GEMM inputs are kept in FP8 for the backward pass (Transformer Engine). */
+  readonly fp8ActivationCache: boolean;
+  /** Caching-allocator reserve and fragmentation, as a fraction of the allocated bytes. */
+  readonly allocatorReserveFraction: number;
+  /** CUDA context, communicator buffers and workspace per GPU. */
+  readonly frameworkOverheadBytes: number;
+}
+
+export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
+export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
+/**
+ * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
+ * never store the s × s scores; `unfused` (Megatron before FlashAttention, 2021–22) stores them.
+ */
+export const ATTENTION_KERNELS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
+export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export const isFusedAttention = (kernel: AttentionKernel): boolean => kernel !== 'unfused';
+
+export const OPTIMIZERS = [
+  'adamw',
+  'adamw-bf16-moments',
+  'adam-8bit',
+  'adafactor',
+  'sgd-momentum',
+  'muon',
+] as const;
+export type Optimizer = (typeof OPTIMIZERS)[number];
+
+/**
+ * Bytes per parameter of the weight copy used in compute, its gradient, and the FP32 master copy.
+ * - bf16: ZeRO Sec. 3.1 (2 + 2 + 4).
+ * - fp8: DeepSeek-V3 Sec. 3.3 — BF16 weights (FP8 casts are transient), FP32 gradients and master.
+ * - fp32: no separate master copy.
+ */
+export const PRECISION_BYTES: Readonly<
+  Record<TrainingPrecision, { weight: number; gradient: number; master: number }>
+> = {
+  bf16: { weight: 2, gradient: 2, master: 4 },
+  fp8: { weight: 2, gradient: 4, master: 4 },
+  fp32: { weight: 4, gradient: 4, master: 0 },
+};
+
+/**
+ * Optimizer-state bytes per parameter beyond the master weights.
+ * - adamw: FP32 momentum + variance (ZeRO's K = 12 with the master copy).
+ * - adamw-bf16-moments: BF16 moments (DeepSeek-V3 Sec. 3.3.3).
+ * - adam-8bit: blockwise 8-bit moments (Dettmers et al. 2022, "8-bit Optimizers", Sec. 2), block stats < 0.1%.
+ * - adafactor: factored second moments, O(rows + cols) per matrix (Shazeer & Stern 2018, Sec. 3), no momentum.
+ * - sgd-momentum, muon: one FP32 momentum buffer (Muon: Jordan et al. 2024; Liu et al. 2025 "Muon is Scalable").
+ */
+export const OPTIMIZER_STATE_BYTES: Readonly<Record<Optimizer, number>> = {
+  adamw: 8,
+  'adamw-bf16-moments': 4,
+  'adam-8bit': 2,
+  adafactor: 0,
+  'sgd-momentum': 4,
+  muon: 4,
+};
+
+/**
+ * CUDA context, NCCL communicator buffers and allocator fragmentation, per GPU. An estimate: the CUDA
+ * context alone takes ~0.5 GiB on Hopper and NCCL reserves buffers per communicator; PyTorch's
+ * caching allocator typically leaves 5–10% fragmented. Override with `frameworkOverheadBytes`.
+ */
+export const DEFAULT_FRAMEWORK_OVERHEAD_BYTES = 2 * GIB;

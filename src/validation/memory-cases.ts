@@ -1,0 +1,133 @@
+/**
+ * Memory calibration: measured peak memory per GPU of runs with their exact layout and stack
+ * (catalog/validation/memory.json), run through `trainingMemory` as `llmecon memory` runs them, with
+ * the residuals ln(measured / predicted) and their leave-one-out band (core/memory/memory-band.ts).
+ * One spread per stack that has measured peaks; the others use the pooled spread, said in the output
+ * (published peaks with exact layouts exist today only for torchtitan: see docs/training-engine.md).
+ */
+import memoryCases from '../../catalog/validation/memory.json' with { type: 'json' };
+import { findModel } from '../catalog/catalog.js';
+import { findStack } from '../catalog/stacks.js';
+import { type MemoryBand, type MemoryResiduals, memoryBand } from '../core/memory/memory-band.js';
+import { type TrainingPrecision, trainingMemory } from '../core/memory/training-memory.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
+import { residualBand } from '../core/uncertainty/range.js';
+import { GIB } from '../core/units.js';
+
+export interface MemoryCaseResult {
+  readonly id: string;
+  readonly stack: string;
+  readonly source: string;
+  readonly locator: string;
+  readonly measuredBytes: number;
+  readonly predictedBytes: number;
+  /** ln(measured / predicted). */
+  readonly logResidual: number;
+}
+
+/** Every case, predicted with the engine (no band). */
+export function memoryCaseResults(): MemoryCaseResult[] {
+  return memoryCases.cases.map((c) => {
+    const model = findModel(c.model);
+    const spec = modelSpecFrom(model.config, c.model);
+    const given = c.layout as Partial<ParallelLayout>;
+    const layout: ParallelLayout = {
+      ...DEFAULT_LAYOUT,
+      ...given,
+      schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
+    };
+    const predictedBytes = trainingMemory(spec, layout, {
+      seqLen: c.seqLen,
+      globalBatchSize: c.globalBatchSize,
+      precision: c.precision as TrainingPrecision,
+      optimizer: 'adamw',
+      stack: findStack(c.stack),
+    }).peak.totalBytes;
+    const measuredBytes = c.measuredPeak.value * GIB;
+    return {
+      id: c.id,
+      stack: c.stack,
+      source: c.source,
+      locator: c.locator,
+      measuredBytes,
+      predictedBytes,
+      logResidual: Math.log(measuredBytes / predictedBytes),
+    };
+  });
+}
+
+export interface MemoryCalibration {
+  readonly cases: readonly MemoryCaseResult[];
+  /** Leave-one-out residuals by stack (each case against the band's centre fitted without it). */
+  readonly residuals: MemoryResiduals;
+  /** Per case: whether the measured peak falls inside the P10–P90 band fitted without it. */
+  readonly looInside: readonly boolean[];
+  /** Median and largest |measured / predicted − 1| of the engine, before any band. */
+  readonly medianAbsError: number;
+  readonly maxAbsError: number;
+}
+
+const median = (v: readonly number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+let cached: MemoryCalibration | null = null;
+
+/** The memory calibration (computed once per process: a dozen trainingMemory calls). */
+export function memoryCalibration(): MemoryCalibration {
+  if (cached) return cached;
+  const cases = memoryCaseResults();
+  const residuals: Record<string, number[]> = {};
+  for (const c of cases) {
+    residuals[c.stack] ??= [];
+    residuals[c.stack]!.push(c.logResidual);
+  }
+  const looInside = cases.map((c, i) => {
+    const others = cases.filter((o, j) => j !== i && o.stack === c.stack).map((o) => o.logResidual);
+    if (others.length < 2) return false;
+    const { low, high } = residualBand(others);
+    return c.measuredBytes >= c.predictedBytes * low && c.measuredBytes <= c.predictedBytes * high;
+  });
+  const errors = cases.map((c) => Math.abs(c.measuredBytes / c.predictedBytes - 1));
+  cached = {
+    cases,
+    residuals,
+    looInside,
+    medianAbsError: median(errors),
+    maxAbsError: Math.max(...errors),
+  };
+  return cached;
+}
+
+/** The memory band of a stack (its measured peaks, or every stack's pooled). */
+export function stackMemoryBand(stack: string): MemoryBand {
+  return memoryBand(memoryCalibration().residuals, stack);
+}
+
+const gib = (bytes: number) => (bytes / GIB).toFixed(1);
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+
+/** The memory calibration as a Markdown table (docs/training-engine.md, checked by a test). */
+export function memoryCalibrationMarkdown(): string {
+  const m = memoryCalibration();
+  const rows = m.cases.map(
+    (c, i) =>
+      `| ${c.id} | ${c.stack} | ${gib(c.measuredBytes)} | ${gib(c.predictedBytes)} | ${pct(c.measuredBytes / c.predictedBytes - 1)} | ${m.looInside[i] ? 'yes' : 'no'} | ${c.source}: ${c.locator} |`,
+  );
+  const bands = Object.keys(m.residuals).map((stack) => {
+    const b = stackMemoryBand(stack);
+    return `- ${stack}: P10 × ${b.low.toFixed(2)}, P90 × ${b.high.toFixed(2)} of the predicted peak (${b.cases} measured peaks)`;
+  });
+  return [
+    '| case | stack | measured GiB | predicted GiB | error | inside LOO band | source |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Engine error (measured / predicted − 1): median |error| ${(100 * m.medianAbsError).toFixed(1)}%, max ${(100 * m.maxAbsError).toFixed(1)}%. Leave-one-out coverage of the P10–P90 band: ${m.looInside.filter(Boolean).length} of ${m.cases.length}.`,
+    '',
+    ...bands,
+  ].join('\n');
+}
