@@ -245,9 +245,16 @@ export function rlBand(gpuId: string, gpus: number): ErrorBand {
     ? {
         family: c.family,
         stepTimeScale: c.rolloutTimeScale,
+        // One scale, no per-term factors: the RL calibration fits the rollout time only.
+        attentionScale: 1,
+        expertScale: 1,
+        moeLayerOverheadSeconds: 0,
+        extrapolated: [],
         leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
         cases: c.cases,
         maxGpus: c.maxGpus,
+        // The runs span 8B to 671B parameters (DeepSeek-V3): no model in the catalog is beyond them.
+        maxParams: Number.POSITIVE_INFINITY,
       }
     : null;
   const band = errorBand(

@@ -78,7 +78,8 @@ export function layoutLine(l: ParallelLayout): string {
 }
 
 /** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */
-export function bytesWithRange(bytes: number, range: Range): string {
+export function bytesWithRange(bytes: number, range: Range | null): string {
+  if (!range) return formatBytes(bytes);
   return `${formatBytes(bytes)} (P10 ${formatBytes(range.p10)} – P90 ${formatBytes(range.p90)})`;
 }
 

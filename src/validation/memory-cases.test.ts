@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { memoryBand } from '../core/memory/memory-band.js';
+import { memoryBand, memoryRange } from '../core/memory/memory-band.js';
 import { memoryCalibration, memoryCalibrationMarkdown, stackMemoryBand } from './memory-cases.js';
 
 describe('memory calibration (measured peaks with their layout)', () => {
@@ -20,10 +20,14 @@ describe('memory calibration (measured peaks with their layout)', () => {
     // Regression guard at today's coverage (10 of 13): a model change that loses coverage shows here.
     expect(m.looInside.filter(Boolean).length / m.cases.length).toBeGreaterThanOrEqual(0.7);
   });
-  it('a stack without measured peaks says so and uses the pooled spread', () => {
+  it("a stack without measured peaks has no band and says so (another stack's spread is not borrowed)", () => {
     const b = stackMemoryBand('megatron');
-    expect(b.outside[0]).toMatch(/no measured memory peaks for the megatron stack/);
-    expect(memoryBand({}, 'hf').outside[0]).toMatch(/no measured memory peaks at all/);
+    expect(b.cases).toBe(0);
+    expect(b.outside[0]).toMatch(
+      /no measured memory peaks for the megatron stack.*measured peaks exist for torchtitan/,
+    );
+    expect(memoryRange(1e9, b)).toBeNull();
+    expect(memoryBand({}, 'hf').outside[0]).toMatch(/measured peaks exist for no stack/);
   });
   it('docs/training-engine.md shows the current calibration', () => {
     const doc = readFileSync('docs/training-engine.md', 'utf8');

@@ -2,9 +2,10 @@
  * The P10–P90 band of a per-GPU memory prediction, from the leave-one-out residuals
  * ln(measured peak / predicted peak) of runs with their exact layout (catalog/validation/memory.json,
  * run by src/validation/memory-cases.ts). The prediction itself is not shifted: the band says how
- * far a measured peak has strayed from it. A stack without measured peaks gets the pooled band of
- * every stack's peaks and says so (one global spread until it has its own; widening it further would
- * make every prediction "may not fit"). When P90 crosses the GPU's capacity, "fits" is qualified.
+ * far a measured peak has strayed from it. A stack without measured peaks of its own gets no band
+ * (cases 0, and says so): one stack's memory behaviour (torchtitan's FSDP keeping unsharded
+ * parameters under pipeline parallelism, its reserved-memory peaks) must not widen another's.
+ * When P90 crosses the GPU's capacity, "fits" is qualified.
  */
 import { type Range, residualBand, scaledRange } from '../uncertainty/range.js';
 
@@ -21,37 +22,23 @@ export interface MemoryBand {
 /** Leave-one-out log residuals of the memory calibration cases, by stack. */
 export type MemoryResiduals = Readonly<Record<string, readonly number[]>>;
 
-/** The band for a stack: its own residuals when it has at least two, else every stack's pooled. */
+/** The band for a stack from its own residuals (at least two); none (cases 0) without them. */
 export function memoryBand(residuals: MemoryResiduals, stack: string): MemoryBand {
   const own = residuals[stack] ?? [];
   if (own.length >= 2) return { ...residualBand(own), cases: own.length, outside: [] };
-  const pooled = Object.values(residuals).flat();
-  if (pooled.length < 2)
-    return {
-      low: 0.5,
-      high: 2,
-      cases: 0,
-      outside: ['no measured memory peaks at all: a factor-of-two band'],
-    };
+  const measured = Object.entries(residuals)
+    .filter(([, r]) => r.length > 0)
+    .map(([s]) => s);
   return {
-    ...residualBand(pooled),
-    cases: pooled.length,
+    low: 1,
+    high: 1,
+    cases: 0,
     outside: [
-      `no measured memory peaks for the ${stack} stack: the memory band pools the ${pooled.length} measured peaks of other stacks`,
+      `no measured memory peaks for the ${stack} stack: its memory has no P10–P90 band (measured peaks exist for ${measured.length > 0 ? measured.join(', ') : 'no stack'})`,
     ],
   };
 }
 
-/** P10–P90 of a memory figure in bytes. */
-export const memoryRange = (bytes: number, band: MemoryBand): Range =>
-  scaledRange(bytes, band.low, band.high);
-
-/** Whether a prediction fits, and whether its P90 still does ("fits, but P90 exceeds capacity"). */
-export function bandedFit(
-  bytes: number,
-  band: MemoryBand,
-  capacityBytes: number,
-): { readonly fits: boolean; readonly p90Fits: boolean; readonly range: Range } {
-  const range = memoryRange(bytes, band);
-  return { fits: bytes <= capacityBytes, p90Fits: range.p90 <= capacityBytes, range };
-}
+/** P10–P90 of a memory figure in bytes; null for a band without cases. */
+export const memoryRange = (bytes: number, band: MemoryBand): Range | null =>
+  band.cases > 0 ? scaledRange(bytes, band.low, band.high) : null;
