@@ -3,6 +3,9 @@
  * in [low, high], the quantity x lies in [low·x, high·x], and its inverse (a time for a rate, a cost
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
+/** z₀.₉, the standard normal's 90th percentile. */
+const Z90 = 1.2815515655446004;
+
 export interface Range {
   readonly p10: number;
   readonly p90: number;
@@ -19,3 +22,35 @@ export const inverseRange = (value: number, low: number, high: number): Range =>
   p10: value / high,
   p90: value / low,
 });
+
+/**
+ * The band of a figure as a lognormal multiplier, the form the scenario Monte Carlo draws from: P10
+ * and P90 multipliers `low`, `high` are exp(μ ∓ z₀.₉ σ), so μ = ln √(low·high) and σ = ln(high/low) / (2 z₀.₉).
+ */
+export function logBand(low: number, high: number): { readonly mu: number; readonly sigma: number } {
+  return { mu: Math.log(low * high) / 2, sigma: Math.log(high / low) / (2 * Z90) };
+}
+
+/** The central multiplier of a band (its median as a lognormal): √(low·high). */
+export const bandMedian = (low: number, high: number): number => Math.sqrt(low * high);
+
+/**
+ * The P10–P90 range of a ratio a / b of two estimates, each with its band (multipliers on a
+ * time-like figure). Estimates on the same calibration (`sameDraw`: one GPU family × stack, or one
+ * engine × family) take the same residual draw, so the ratio carries no calibration spread and its
+ * range is the ratio itself; estimates on different calibrations draw independently (lognormal:
+ * ln(a/b) has μa − μb and σ = √(σa² + σb²)).
+ */
+export function ratioRange(
+  a: { readonly value: number; readonly low: number; readonly high: number },
+  b: { readonly value: number; readonly low: number; readonly high: number },
+  sameDraw: boolean,
+): Range {
+  const ratio = a.value / b.value;
+  if (sameDraw) return { p10: ratio, p90: ratio };
+  const la = logBand(a.low, a.high);
+  const lb = logBand(b.low, b.high);
+  const mu = la.mu - lb.mu;
+  const sigma = Math.hypot(la.sigma, lb.sigma);
+  return { p10: ratio * Math.exp(mu - Z90 * sigma), p90: ratio * Math.exp(mu + Z90 * sigma) };
+}
