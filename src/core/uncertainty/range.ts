@@ -3,8 +3,7 @@
  * in [low, high], the quantity x lies in [low·x, high·x], and its inverse (a time for a rate, a cost
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
-/** z₀.₉, the standard normal's 90th percentile. */
-const Z90 = 1.2815515655446004;
+import { type Distribution, Z90 } from './distributions.js';
 
 export interface Range {
   readonly p10: number;
@@ -31,8 +30,24 @@ export function logBand(low: number, high: number): { readonly mu: number; reado
   return { mu: Math.log(low * high) / 2, sigma: Math.log(high / low) / (2 * Z90) };
 }
 
-/** The central multiplier of a band (its median as a lognormal): √(low·high). */
-export const bandMedian = (low: number, high: number): number => Math.sqrt(low * high);
+/**
+ * The standard residual draw a band's multiplier is built from: e^z with z standard normal (a
+ * lognormal of median 1). Estimates on one calibration share one draw.
+ */
+export const unitResidual = (): Distribution => ({ dist: 'lognormal', median: 1, p90: Math.exp(Z90) });
+
+/**
+ * A band's multiplier for a residual draw e^z: exp(μ + σ z), the lognormal fitted to the band's P10
+ * and P90 (`low` at z = −z₀.₉, `high` at z = +z₀.₉).
+ */
+export function bandMultiplier(low: number, high: number, draw: number): number {
+  const { mu, sigma } = logBand(low, high);
+  return Math.exp(mu + sigma * Math.log(draw));
+}
+
+/** The residual draws at which a band's multiplier is its P10 and its P90. */
+export const P10_DRAW = Math.exp(-Z90);
+export const P90_DRAW = Math.exp(Z90);
 
 /**
  * The P10–P90 range of a ratio a / b of two estimates, each with its band (multipliers on a
