@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
-import { SECONDS_PER_DAY } from '../../core/units.js';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
 import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
@@ -29,11 +29,15 @@ export interface LeversFlags {
 const duration = (seconds: number) =>
   seconds >= SECONDS_PER_DAY
     ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} d`
-    : seconds >= 1
-      ? `${seconds.toFixed(2)} s`
-      : `${(seconds * 1000).toFixed(0)} ms`;
+    : seconds >= SECONDS_PER_HOUR
+      ? `${(seconds / SECONDS_PER_HOUR).toFixed(1)} h`
+      : seconds >= 60
+        ? `${(seconds / 60).toFixed(1)} min`
+        : seconds >= 1
+          ? `${seconds.toFixed(2)} s`
+          : `${(seconds * 1000).toFixed(0)} ms`;
 
-const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
+const mwh = (kWh: number) => (kWh >= 1000 ? `${(kWh / 1000).toFixed(1)} MWh` : `${kWh.toFixed(1)} kWh`);
 const tonnes = (kg: number) => `${formatCount(kg / 1000)} t`;
 
 /** GPU-hours, $, time, energy and CO2 of one estimate, each with its P10–P90. */
