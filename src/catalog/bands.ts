@@ -22,12 +22,16 @@ export interface CalibrationBand {
   readonly outside: readonly string[];
 }
 
-/** A training plan's band (planTraining's `band`) for `stack` on `family` GPUs. */
-export function trainingBand(band: ErrorBand, stack: string, family: string): CalibrationBand {
+/**
+ * A training plan's band (planTraining's `band`) for `stack` on `family` GPUs; `family` is the
+ * calibration's (`*` for a stack calibrated over every family), so estimates on it share a key.
+ */
+export function trainingBand(band: ErrorBand, stack: string, calibrationFamily: string): CalibrationBand {
+  const family = calibrationFamily === '*' ? 'every GPU family' : calibrationFamily;
   return {
     low: band.low,
     high: band.high,
-    key: `train:${stack}×${family}`,
+    key: `train:${stack}×${calibrationFamily}`,
     basis:
       band.cases > 0
         ? `${stack} × ${family} leave-one-out residuals (${band.cases} runs)`
@@ -81,12 +85,9 @@ export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBan
 
 /** The band of a training step on `gpus` GPUs of a family with a stack (as planTraining computes it). */
 export function stackBand(stack: StackProfile, family: string, gpus: number): CalibrationBand {
-  const band = errorBand(stackCalibration(stack, family), allStackCalibrations(), {
-    family,
-    stack: stack.id,
-    gpus,
-  });
-  return trainingBand(band, stack.id, family);
+  const calibration = stackCalibration(stack, family);
+  const band = errorBand(calibration, allStackCalibrations(), { family, stack: stack.id, gpus });
+  return trainingBand(band, stack.id, calibration?.family ?? family);
 }
 
 /**

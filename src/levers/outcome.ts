@@ -58,7 +58,11 @@ function trainingOutcome(
   const run = plan.run!;
   const l = plan.chosen.layout;
   const step = plan.chosen.step;
-  const band = trainingBand(plan.band!, stack, findGpu(s.gpuId).efficiency.family);
+  const band = trainingBand(
+    plan.band!,
+    stack,
+    plan.calibration?.family ?? findGpu(s.gpuId).efficiency.family,
+  );
   return banded(
     s,
     {

@@ -99,7 +99,7 @@ describe('per-phase P10–P90 in the deterministic report', () => {
       }
     const report = scenarioReportMarkdown(prepared[1]!, evaluateScenario(prepared[1]!), null);
     expect(report).toMatch(/### Calibration bands \(P10–P90/);
-    expect(report).toMatch(/on hf × hopper|hf × \*/);
+    expect(report).toMatch(/on hf × (hopper|every GPU family)/);
     const off = analyseScenario(scenarios[1]!, { samples: 0, seed: 1, bands: false });
     expect(phaseRanges(off.prepared)).toEqual([]);
   });

@@ -232,7 +232,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
-        band: withDraw(trainingBand(plan.band!, stack.stack.id, family)),
+        band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),
       };
     }
     if (phase.kind === 'finetune') {
@@ -263,7 +263,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         trainableParams: plan.trainableParams,
-        band: withDraw(trainingBand(plan.band!, stack.stack.id, family)),
+        band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),
       };
     }
     if (phase.kind === 'rl') {
