@@ -2,8 +2,11 @@
  * Real-browser tests: playwright-core driving Debian's Chromium (installed by
  * scripts/ensure-chromium.sh, which `npm test` runs first). Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
 
 export const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname;
 
@@ -45,4 +48,40 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `${ARTIFACTS}${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
+
+/** The web app built with Vite into `outDir` and served from 127.0.0.1: its base URL and how to stop it. */
+export async function serveBuiltApp(outDir: string): Promise<{ base: string; close: () => Promise<void> }> {
+  await build({
+    configFile: new URL('../vite.config.ts', import.meta.url).pathname,
+    logLevel: 'error',
+    build: { outDir },
+  });
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]!)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    const file = join(outDir, path === '/' ? 'index.html' : path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

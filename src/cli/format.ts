@@ -7,6 +7,7 @@ export {
   formatFlops,
   formatSignedUsd,
   formatUsd,
+  formatWithRange,
   mfuLabel,
 } from '../core/format.js';
 

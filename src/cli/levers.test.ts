@@ -52,6 +52,18 @@ describe('llmecon levers', () => {
     expect(r.stdout).toMatch(/^an 8B run/);
     expect(r.stdout).toMatch(/GPU h100 .*\n.*FP8/);
     expect(r.stdout).toContain('Caveats:');
+    // Bands: the cost column and the baseline/final lines carry P10–P90; A100 → H100 crosses calibrations.
+    expect(r.stdout).toMatch(/baseline +\$[\d.]+[KM] \(P10 \$[\d.]+[KM] – P90 \$[\d.]+[KM]\)/);
+    expect(r.stdout).toMatch(/ {2}final: +\$.* GPU-hours · wall-clock .* MWh .* · CO2 .*t \(P10 /);
+    expect(r.stdout).toMatch(
+      /saving: [\d.]+× cheaper \(P10 [\d.]+× cheaper – P90 [\d.]+× (cheaper|dearer); baseline and final on different calibrations/,
+    );
+    const json = JSON.parse((await run(['levers', file('study.yaml', study), '--json'])).stdout);
+    for (const o of [json.baseline, ...json.steps])
+      for (const field of ['costUsd', 'timeSeconds', 'gpuHours', 'energyKWh', 'co2Kg'])
+        expect(o.range[field].p10).toBeLessThan(o.range[field].p90);
+    expect(json.savings).toMatchObject({ sameCalibration: false, ratio: expect.any(Number) });
+    expect(json.finalRange).toEqual(json.steps.at(-1).range);
   });
   it('bad inputs: no study, an unknown preset, a malformed file, a lever that does not apply', async () => {
     expect(await run(['levers'])).toMatchObject({

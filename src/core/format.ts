@@ -49,3 +49,12 @@ export function formatFlops(flops: number): string {
 export function mfuLabel(mfu: number, precision: string): string {
   return `MFU ${(100 * mfu).toFixed(1)}%${precision === 'fp8' ? ' of the BF16 peak' : ''}`;
 }
+
+/** A figure with its P10–P90 range in the same format: "$5.90M (P10 $4.90M – P90 $7.10M)". */
+export function formatWithRange(
+  value: number,
+  range: { readonly p10: number; readonly p90: number },
+  format: (x: number) => string,
+): string {
+  return `${format(value)} (P10 ${format(range.p10)} – P90 ${format(range.p90)})`;
+}

@@ -142,6 +142,14 @@ describe('training levers re-run the training engine', () => {
     const student = step(big, { lever: 'distill', student: 'llama-3-8b', teacherTokens: 1e10 });
     expect(student.extraUsd).toBeGreaterThan(0);
     expect(outcome(student).costUsd).toBeLessThan(outcome(big).costUsd);
+    // The teacher's generation carries its own (serving) range, added to the student run's cost range.
+    expect(student.extraUsdRange.p10).toBeGreaterThan(0);
+    expect(student.extraUsdRange.p10).toBeLessThan(student.extraUsd);
+    expect(student.extraUsdRange.p90).toBeGreaterThan(student.extraUsd);
+    const o = outcome(student);
+    const engineUsd = o.costUsd - student.extraUsd;
+    expect(o.range.costUsd.p10).toBeCloseTo(engineUsd * o.band.low + student.extraUsdRange.p10, 6);
+    expect(o.range.costUsd.p90).toBeCloseTo(engineUsd * o.band.high + student.extraUsdRange.p90, 6);
     expect(
       notApplicable(train, { lever: 'distill', student: 'llama-3.1-70b', teacherTokens: 1e9 }).message,
     ).toMatch(/is not smaller than/);
@@ -247,5 +255,71 @@ describe('fine-tuning levers re-run the fine-tuning engine', () => {
     expect(notApplicable(train, { lever: 'adapter', method: 'lora' }).message).toBe(
       "'adapter' does not apply: it replaces full fine-tuning; the baseline is not a fine-tuning run",
     );
+  });
+});
+
+describe('P10–P90 bands on every outcome and step (the band of the estimate each step re-runs)', () => {
+  /** The 8B run on 64 GPUs of `gpu` with one lever. */
+  const study8b = (gpu: string, l: unknown) =>
+    runWaterfall(
+      leverStudySchema.parse({
+        name: 'an 8B run',
+        baseline: { kind: 'train', model: 'llama-3-8b', tokens: 1e12, gpu, gpus: 64, usdPerGpuHour: 2 },
+        levers: [l],
+      }),
+    );
+  const finite = (r: { p10: number; p90: number }) =>
+    Number.isFinite(r.p10) && Number.isFinite(r.p90) && r.p10 > 0 && r.p10 < r.p90;
+
+  it('a training outcome scales cost, GPU-hours, wall-clock, energy and CO2 by one band', () => {
+    const o = outcome(train);
+    expect(o.band.key).toBe('train:megatron×hopper');
+    for (const field of ['costUsd', 'timeSeconds', 'gpuHours', 'energyKWh', 'co2Kg'] as const) {
+      expect(finite(o.range[field])).toBe(true);
+      expect(o.range[field].p10 / o[field]).toBeCloseTo(o.band.low, 9);
+      expect(o.range[field].p90 / o[field]).toBeCloseTo(o.band.high, 9);
+    }
+    expect(o.gpuHours).toBeCloseTo((64 * o.timeSeconds) / 3600, 6);
+  });
+
+  it('a deployment takes the serving engine band (TensorRT-LLM × hopper), inverse to throughput', () => {
+    const o = outcome(serve);
+    expect(o.band.key).toBe('serve:trt-llm×hopper');
+    expect(o.band.outside).toEqual([]);
+    expect(o.band.low).toBeLessThan(1);
+    expect(o.band.high).toBeGreaterThan(1);
+    expect(finite(o.range.costUsd) && finite(o.range.timeSeconds)).toBe(true);
+  });
+
+  it('a GPU outside every calibration says so (MI300X has no Megatron or TensorRT-LLM cases)', () => {
+    const mi = step(train, { lever: 'gpu', gpu: 'mi300x', usdPerGpuHour: 2 });
+    const o = outcome(mi);
+    expect(o.band.outside.join(' ')).toMatch(/no calibration cases/);
+    expect(o.band.basis).toMatch(/pooled/);
+    expect(finite(o.range.costUsd)).toBe(true);
+    const s = outcome(step(serve, { lever: 'gpu', gpu: 'mi300x', usdPerGpuHour: 2 }));
+    expect(s.band.outside.join(' ')).toMatch(/no serving calibration/);
+  });
+
+  it('savings on one calibration share the residual draw: the ratio has no calibration spread', () => {
+    const w = study8b('h100', { lever: 'fp8' });
+    expect(w.savings.sameCalibration).toBe(true);
+    expect(w.savings.range.p10).toBeCloseTo(w.savings.ratio, 12);
+    expect(w.savings.range.p90).toBeCloseTo(w.savings.ratio, 12);
+    expect(w.finalRange).toEqual(w.steps[0]!.range);
+    expect(w.steps[0]!.outsideCalibration).toEqual([]);
+  });
+
+  it('savings across calibrations (A100 → H100) are drawn independently: a band around the ratio', () => {
+    const w = study8b('a100', { lever: 'gpu', gpu: 'h100', usdPerGpuHour: 2 });
+    expect(w.savings.sameCalibration).toBe(false);
+    const r = w.savings.range;
+    expect(r.p10).toBeLessThan(r.p90);
+    // Independent lognormals: the log-width of the ratio is √2-ish of the ends', never wider than their sum.
+    const width = (lo: number, hi: number) => Math.log(hi / lo);
+    const base = width(w.baseline.band.low, w.baseline.band.high);
+    const final = width(w.finalRange.costUsd.p10, w.finalRange.costUsd.p90);
+    expect(width(r.p10, r.p90)).toBeLessThanOrEqual(base + final);
+    expect(width(r.p10, r.p90)).toBeGreaterThanOrEqual(Math.max(base, final) - 1e-9);
   });
 });

@@ -8,11 +8,12 @@
 import { findGpu } from '../catalog/catalog.js';
 import { InputError } from '../core/errors.js';
 import { LayoutDoesNotFitError } from '../core/training/plan.js';
+import { type Range, ratioRange } from '../core/uncertainty/range.js';
 import type { LeverKind, LeverName } from './kind.js';
 import { LEVER_KINDS } from './kinds/index.js';
 import { evaluateState } from './outcome.js';
 import type { Lever, LeverStudy } from './schema.js';
-import { baselineState, type LeverState, type Outcome } from './state.js';
+import { baselineState, type LeverState, type Outcome, type OutcomeRange } from './state.js';
 
 export { bestServingPlan, evaluateState, servingCandidates } from './outcome.js';
 export {
@@ -20,6 +21,7 @@ export {
   type FinetuneState,
   type LeverState,
   type Outcome,
+  type OutcomeRange,
   type ServingState,
   stateFor,
   type TrainingState,
@@ -50,7 +52,13 @@ export interface WaterfallStep {
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
   readonly energyKWh: number;
+  readonly co2Kg: number;
+  readonly gpuHours: number;
   readonly gpus: number;
+  /** P10–P90 of the step's figures: the band of the estimate this step re-ran. */
+  readonly range: OutcomeRange;
+  /** Where that estimate is outside what was calibrated (empty when inside). */
+  readonly outsideCalibration: readonly string[];
   readonly detail: string;
   readonly caveat: string;
   /**
@@ -66,6 +74,14 @@ export interface Waterfall {
   readonly baseline: Outcome & { readonly model: string };
   readonly baselineCostUsd: number;
   readonly finalCostUsd: number;
+  /** P10–P90 of the final step's figures (the baseline's when there are no levers). */
+  readonly finalRange: OutcomeRange;
+  /**
+   * Baseline cost over final cost and its P10–P90: estimates on the same calibration (one GPU family ×
+   * stack, or engine × family) share one residual draw, so their ratio carries no calibration spread;
+   * across calibrations (a GPU lever to another family) the draws are independent.
+   */
+  readonly savings: { readonly ratio: number; readonly range: Range; readonly sameCalibration: boolean };
   readonly steps: readonly WaterfallStep[];
 }
 
@@ -87,6 +103,7 @@ export function runWaterfall(study: LeverStudy): Waterfall {
   const base = evaluateState(state);
   let previous = base.costUsd;
   const steps: WaterfallStep[] = [];
+  let last: Outcome = base;
   for (const [i, lever] of study.levers.entries()) {
     const applied = applyLever(state, lever, i);
     state = applied.state;
@@ -109,19 +126,35 @@ export function runWaterfall(study: LeverStudy): Waterfall {
       timeSeconds: o.timeSeconds,
       memoryPerGpuBytes: o.memoryPerGpuBytes,
       energyKWh: o.energyKWh,
+      co2Kg: o.co2Kg,
+      gpuHours: o.gpuHours,
       gpus: o.gpus,
+      range: o.range,
+      outsideCalibration: o.band.outside,
       detail: o.detail,
       caveat: lever.note ? `${applied.caveat}; ${lever.note}` : applied.caveat,
       aloneDeltaUsd: i === 0 ? o.costUsd - base.costUsd : aloneDelta(baseline, base.costUsd, lever, i),
     });
     previous = o.costUsd;
+    last = o;
   }
+  const sameCalibration = base.band.key === last.band.key;
   return {
     name: study.name,
     kind: study.baseline.kind,
     baseline: { ...base, model: study.baseline.model },
     baselineCostUsd: base.costUsd,
     finalCostUsd: previous,
+    finalRange: last.range,
+    savings: {
+      ratio: base.costUsd / last.costUsd,
+      range: ratioRange(
+        { value: base.costUsd, ...base.band },
+        { value: last.costUsd, ...last.band },
+        sameCalibration,
+      ),
+      sameCalibration,
+    },
     steps,
   };
 }

@@ -2,6 +2,7 @@
  * The engines behind a lever state: a training or fine-tuning plan, or a deployment plan, as an outcome
  * (cost, time, memory, energy and what was chosen). The web app's plan/outcome facade.
  */
+import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
 import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
@@ -16,7 +17,8 @@ import {
 } from '../core/inference/deployment.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { planTraining } from '../core/training/plan.js';
-import { requestsPerSecondFor, SECONDS_PER_DAY } from '../core/units.js';
+import { type Range, scaledRange } from '../core/uncertainty/range.js';
+import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
 import { billions } from './kind.js';
 import {
   type FinetuneState,
@@ -27,6 +29,27 @@ import {
   type TrainingState,
 } from './state.js';
 
+/**
+ * An outcome with its band: every figure of the engine estimate scales with the band's multipliers;
+ * one-off costs (a teacher's generation) add their own range, P10 to P10 and P90 to P90 (as if fully
+ * correlated: a slightly wider band than independent draws would give).
+ */
+function banded(s: LeverState, o: Omit<Outcome, 'band' | 'range'>, band: CalibrationBand): Outcome {
+  const r = (x: number) => scaledRange(x, band.low, band.high);
+  const engineUsd = r(o.costUsd - s.extraUsd);
+  return {
+    ...o,
+    band,
+    range: {
+      costUsd: { p10: engineUsd.p10 + s.extraUsdRange.p10, p90: engineUsd.p90 + s.extraUsdRange.p90 },
+      timeSeconds: r(o.timeSeconds),
+      gpuHours: r(o.gpuHours),
+      energyKWh: r(o.energyKWh),
+      co2Kg: r(o.co2Kg),
+    },
+  };
+}
+
 const formatTrainable = (n: number) => (n >= 1e9 ? billions(n) : `${(n / 1e6).toFixed(1)}M`);
 
 /** A training or fine-tuning plan as an outcome: run cost, wall-clock, memory, energy and the layout. */
@@ -35,45 +58,56 @@ function trainingOutcome(
   plan: ReturnType<typeof planTraining>,
   what: string,
   details: boolean,
+  stack: string,
 ): Outcome {
   const run = plan.run!;
   const l = plan.chosen.layout;
   const step = plan.chosen.step;
-  return {
-    costUsd: run.costUsd + s.extraUsd,
-    timeSeconds: run.wallClockDays * SECONDS_PER_DAY,
-    memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
-    energyKWh: run.energyKWh,
-    co2Kg: run.co2Kg,
-    gpus: s.gpus,
-    ...(details
-      ? {
-          training: {
-            stepSeconds: step.stepSeconds,
-            stepBreakdownSeconds: { ...step.breakdown },
-            pipeline: {
-              stages: l.pipelineParallel,
-              microbatches: step.microbatches,
-              schedule: l.schedule,
+  const band = trainingBand(
+    plan.band!,
+    stack,
+    plan.calibration?.family ?? findGpu(s.gpuId).efficiency.family,
+  );
+  return banded(
+    s,
+    {
+      costUsd: run.costUsd + s.extraUsd,
+      timeSeconds: run.wallClockDays * SECONDS_PER_DAY,
+      memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+      energyKWh: run.energyKWh,
+      co2Kg: run.co2Kg,
+      gpus: s.gpus,
+      gpuHours: run.gpuHours,
+      ...(details
+        ? {
+            training: {
+              stepSeconds: step.stepSeconds,
+              stepBreakdownSeconds: { ...step.breakdown },
+              pipeline: {
+                stages: l.pipelineParallel,
+                microbatches: step.microbatches,
+                schedule: l.schedule,
+              },
+              gpuMemoryBytes: findGpu(s.gpuId).memoryBytes,
+              pareto: plan.search.pareto.map((e) => ({
+                gpus: e.gpus,
+                stepSeconds: e.step.stepSeconds,
+                gpuSecondsPerToken: (e.step.stepSeconds * e.gpus) / e.step.tokensPerStep,
+              })),
             },
-            gpuMemoryBytes: findGpu(s.gpuId).memoryBytes,
-            pareto: plan.search.pareto.map((e) => ({
-              gpus: e.gpus,
-              stepSeconds: e.step.stepSeconds,
-              gpuSecondsPerToken: (e.step.stepSeconds * e.gpus) / e.step.tokensPerStep,
-            })),
-          },
-        }
-      : {}),
-    detail: `${what}, ${layoutWords({
-      tp: l.tensorParallel,
-      pp: l.pipelineParallel,
-      dp: l.dataParallel,
-      ep: l.expertParallel,
-      recompute: l.recompute,
-      schedule: s.kind === 'train' ? l.schedule : undefined,
-    })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
-  };
+          }
+        : {}),
+      detail: `${what}, ${layoutWords({
+        tp: l.tensorParallel,
+        pp: l.pipelineParallel,
+        dp: l.dataParallel,
+        ep: l.expertParallel,
+        recompute: l.recompute,
+        schedule: s.kind === 'train' ? l.schedule : undefined,
+      })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
+    },
+    band,
+  );
 }
 
 /** Runs the engine for a state; `details` adds the step breakdown and the Pareto set of a pretraining run. */
@@ -83,8 +117,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
     const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
     if (s.kind === 'train') {
+      const stack = stackOptions('pretrain');
       const plan = planTraining(s.spec, hw.cluster, {
-        ...stackOptions('pretrain'),
+        ...stack,
         seqLen,
         globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
         precision: s.precision,
@@ -96,10 +131,11 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         pareto: details,
         cost: { ...cost, tokens: s.tokens },
       });
-      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details);
+      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id);
     }
+    const stack = stackOptions('finetune');
     const plan = planFinetune(s.spec, hw.cluster, {
-      ...stackOptions('finetune'),
+      ...stack,
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),
@@ -118,19 +154,27 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       plan,
       `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable`,
       details,
+      stack.stack.id,
     );
   }
   const best = bestServingPlan(s);
   const r = best.candidate.replica;
-  return {
-    costUsd: best.usdPerDay * s.days + s.extraUsd,
-    timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
-    memoryPerGpuBytes: best.point.memoryPerGpuBytes,
-    energyKWh: best.energyKWhPerDay * s.days,
-    co2Kg: best.co2KgPerDay * s.days,
-    gpus: best.gpus,
-    detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
-  };
+  // The fleet for given traffic scales with 1 / throughput: GPU-hours, $, energy and latency take the
+  // engine's band (a continuous fleet: rounding to whole replicas is not drawn).
+  return banded(
+    s,
+    {
+      costUsd: best.usdPerDay * s.days + s.extraUsd,
+      timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
+      memoryPerGpuBytes: best.point.memoryPerGpuBytes,
+      energyKWh: best.energyKWhPerDay * s.days,
+      co2Kg: best.co2KgPerDay * s.days,
+      gpus: best.gpus,
+      gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
+      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
+    },
+    servingBand(s.gpuId),
+  );
 }
 
 /** The cheapest deployment of a serving state's daily traffic within its SLO (on `candidates`, default its own). */
@@ -168,8 +212,11 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   }));
 }
 
-/** $ per million output tokens of `s.spec` served at full use on `s.gpuId` (a distillation teacher). */
-export function generationUsdPerMillionTokens(s: LeverState): number {
+/**
+ * $ per million output tokens of `s.spec` served at full use on `s.gpuId` (a distillation teacher),
+ * with its P10–P90 from the serving band.
+ */
+export function generationUsdPerMillionTokens(s: LeverState): { usd: number; range: Range } {
   const teacher: ServingState = {
     kind: 'serve',
     modelId: s.modelId,
@@ -177,6 +224,7 @@ export function generationUsdPerMillionTokens(s: LeverState): number {
     gpuId: s.gpuId,
     usdPerGpuHour: s.usdPerGpuHour,
     extraUsd: 0,
+    extraUsdRange: { p10: 0, p90: 0 },
     weights: s.kind === 'serve' ? s.weights : findGpu(s.gpuId).peakFlopsPerSecond.fp8 ? 'fp8' : 'bf16',
     kv: s.kind === 'serve' ? s.kv : 'bf16',
     sparsity: s.kind === 'serve' ? s.sparsity : 'none',
@@ -186,5 +234,9 @@ export function generationUsdPerMillionTokens(s: LeverState): number {
     days: 1,
   };
   const o = evaluateState(teacher);
-  return (o.costUsd / (teacher.tokensPerDay / 2)) * 1e6;
+  const perMillion = (usd: number) => (usd / (teacher.tokensPerDay / 2)) * 1e6;
+  return {
+    usd: perMillion(o.costUsd),
+    range: { p10: perMillion(o.range.costUsd.p10), p90: perMillion(o.range.costUsd.p90) },
+  };
 }

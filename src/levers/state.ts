@@ -2,6 +2,8 @@
  * A lever study's state: the training, fine-tuning or serving inputs a baseline sets and levers change,
  * and how a baseline (or an uploaded model) becomes one.
  */
+
+import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import type { FinetuneMethod } from '../core/adaptation/finetune.js';
@@ -17,6 +19,7 @@ import {
   type WeightSparsity,
 } from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
+import type { Range } from '../core/uncertainty/range.js';
 import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
 interface CommonState {
@@ -26,6 +29,8 @@ interface CommonState {
   readonly usdPerGpuHour: number;
   /** One-off costs a lever adds (a teacher's generation for distillation), $. */
   readonly extraUsd: number;
+  /** P10–P90 of `extraUsd` from the bands of the estimates behind it ($0–$0 without any). */
+  readonly extraUsdRange: Range;
 }
 
 export interface TrainingState extends CommonState {
@@ -64,6 +69,15 @@ export interface ServingState extends CommonState {
 
 export type LeverState = TrainingState | FinetuneState | ServingState;
 
+/** P10–P90 of an outcome's figures (timeSeconds: a run's wall-clock or a request's latency). */
+export interface OutcomeRange {
+  readonly costUsd: Range;
+  readonly timeSeconds: Range;
+  readonly gpuHours: Range;
+  readonly energyKWh: Range;
+  readonly co2Kg: Range;
+}
+
 /** What the engine says about a state. */
 export interface Outcome {
   readonly costUsd: number;
@@ -74,6 +88,12 @@ export interface Outcome {
   /** Operational CO2 at the GPU's default grid (location-based), kg. */
   readonly co2Kg: number;
   readonly gpus: number;
+  /** GPU-hours: a training run's (goodput included) or a deployment's GPUs over its period. */
+  readonly gpuHours: number;
+  /** The calibration band of the engine estimate behind the outcome. */
+  readonly band: CalibrationBand;
+  /** P10–P90 of each figure from the band (the one-off costs' own range added to the cost's). */
+  readonly range: OutcomeRange;
   /** The layout or deployment the engine chose, in words. */
   readonly detail: string;
   /** Training runs asked for details: where the step time goes and the time-vs-GPUs Pareto set. */
@@ -124,7 +144,14 @@ export function stateFor(
 ): LeverState {
   const gpu = findGpu(b.gpu, 'baseline.gpu');
   const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
-  const common = { modelId: id, spec, gpuId: gpu.id, usdPerGpuHour, extraUsd: 0 };
+  const common = {
+    modelId: id,
+    spec,
+    gpuId: gpu.id,
+    usdPerGpuHour,
+    extraUsd: 0,
+    extraUsdRange: { p10: 0, p90: 0 },
+  };
   if (b.kind === 'train')
     return {
       ...common,

@@ -100,18 +100,25 @@ export function analyseScenario(
     readonly onProgress?: (done: number, total: number) => void;
     /** The line of a scenario path in its text, for errors the engines raise. */
     readonly locate?: Locate;
+    /**
+     * Draw each phase's GPU-hours from its calibration band in the Monte Carlo and show its P10–P90
+     * (default true); false gives the user's distributions alone, as before the bands.
+     */
+    readonly bands?: boolean;
   },
 ): ScenarioAnalysis {
-  const prepared = preparedOrPlaced(scenario, options.locate);
+  const placed = preparedOrPlaced(scenario, options.locate);
+  const prepared = options.bands === false ? { ...placed, bands: {} } : placed;
   const result = evaluateScenario(prepared);
   const headlines = (values: Readonly<Record<string, number>>) => {
     const r = evaluateScenario(prepared, values);
     return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
   };
   const output: Headline = result.revenueUsd > 0 ? 'npvUsd' : 'totalCostUsd';
+  const drawn = Object.keys(prepared.uncertain).length + Object.keys(prepared.bands).length;
   const mc =
-    options.samples > 0 && Object.keys(prepared.uncertain).length > 0
-      ? monteCarlo(prepared.uncertain, headlines, options)
+    options.samples > 0 && drawn > 0
+      ? monteCarlo(prepared.uncertain, headlines, { ...options, independent: prepared.bands })
       : null;
   return {
     prepared,

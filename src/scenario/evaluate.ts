@@ -4,7 +4,8 @@
  * ledger), so that a Monte Carlo over the economic inputs costs microseconds per draw.
  */
 import { annualRate, irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
-import type { Distribution } from '../core/uncertainty/distributions.js';
+import { centralValue, type Distribution } from '../core/uncertainty/distributions.js';
+import { P10_DRAW, P90_DRAW, type Range } from '../core/uncertainty/range.js';
 import { bookHardware } from './cashflow/hardware.js';
 import { COST_KINDS, type CostKind, newLedger } from './cashflow/ledger.js';
 import {
@@ -21,7 +22,13 @@ import { type PreparedScenario, phaseGpuHours, runMonths } from './prepare.js';
 export { HOURS_PER_MONTH } from '../core/units.js';
 export { COST_KINDS, type CostKind, PHASE_COST_KINDS } from './cashflow/ledger.js';
 export { type Ownership, ownership } from './ownership.js';
-export { type PhaseEnergy, type PreparedPhase, type PreparedScenario, prepareScenario } from './prepare.js';
+export {
+  type PhaseBand,
+  type PhaseEnergy,
+  type PreparedPhase,
+  type PreparedScenario,
+  prepareScenario,
+} from './prepare.js';
 
 export interface ProjectMonth {
   readonly costs: Readonly<Record<CostKind, number>>;
@@ -87,10 +94,11 @@ export function evaluateScenario(
   // Drawn values by distribution object (each distribution in the scenario is its own object), so no
   // path strings are built or hashed per draw: this is what keeps 100,000 draws under a second.
   const drawn = new Map<Distribution, number>();
-  for (const path in p.uncertain) {
-    const x = values[path];
-    if (x !== undefined) drawn.set(p.uncertain[path]!, x);
-  }
+  for (const inputs of [p.uncertain, p.bands])
+    for (const path in inputs) {
+      const x = values[path];
+      if (x !== undefined) drawn.set(inputs[path]!, x);
+    }
   const l = newLedger(s.horizonMonths, drawn);
   const { n, cost, revenue, v } = l;
   const finalRuns: FinalRun[] = [];
@@ -100,7 +108,8 @@ export function evaluateScenario(
       continue;
     }
     const x = ph.phase;
-    const gpuHours = phaseGpuHours(ph, v);
+    // The engine's estimate times the phase's calibration-band draw (1 unless drawn).
+    const gpuHours = phaseGpuHours(ph, v) * l.band(ph.band);
     const months = runMonths(gpuHours, x.gpus);
     l.trainingGpuHours += gpuHours;
     const usd = bookHardware(l, p, x.hardware, ph.energy, {
@@ -167,4 +176,40 @@ export function evaluateScenario(
     apiCostByPhaseUsd: l.apiUsd,
     costPerCapabilityUnitUsd: s.capability ? totalCostUsd / s.capability.units : null,
   };
+}
+
+/** A phase's P10–P90 from its calibration band, every other input central. */
+export interface PhaseRange {
+  readonly index: number;
+  readonly name: string;
+  readonly basis: string;
+  readonly outside: readonly string[];
+  /** The phase's cost (as in costByPhaseUsd) with its band's multiplier at P10 and at P90. */
+  readonly costUsd: Range;
+  /** GPU-hours of a training-type phase (null for serving, whose fleet follows demand). */
+  readonly gpuHours: Range | null;
+}
+
+/**
+ * Each banded phase's cost and GPU-hours with its band's multiplier at P10 and P90 (the cash flows
+ * re-run, so purchases, replica rounding and research runs follow); none when the bands are off.
+ */
+export function phaseRanges(p: PreparedScenario): PhaseRange[] {
+  return p.phases.flatMap((ph) => {
+    const path = Object.keys(p.bands).find((k) => p.bands[k] === ph.band.draw);
+    if (path === undefined) return [];
+    const name = ph.phase.name;
+    const at = (x: number) => evaluateScenario(p, { [path]: x }).costByPhaseUsd[name] ?? 0;
+    const hours = ph.kind === 'serve' ? null : phaseGpuHours(ph, centralValue);
+    return [
+      {
+        index: ph.index,
+        name,
+        basis: ph.band.basis,
+        outside: ph.band.outside,
+        costUsd: { p10: at(P10_DRAW), p90: at(P90_DRAW) },
+        gpuHours: hours === null ? null : { p10: hours * ph.band.low, p90: hours * ph.band.high },
+      },
+    ];
+  });
 }

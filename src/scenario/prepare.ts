@@ -3,6 +3,13 @@
  * (training GPU-hours per token, an RL step, a serving replica's capacity), so that the monthly
  * cash-flow model (evaluate.ts) costs microseconds per Monte Carlo draw.
  */
+import {
+  type CalibrationBand,
+  compositeBand,
+  servingBand,
+  stackBand,
+  trainingBand,
+} from '../catalog/bands.js';
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { stackOptions } from '../catalog/stacks.js';
@@ -28,6 +35,7 @@ import {
   lognormalFromInterval,
   type Uncertain,
 } from '../core/uncertainty/distributions.js';
+import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
 import type { Phase, Scenario } from './schema.js';
 
@@ -38,8 +46,17 @@ export interface PhaseEnergy extends EnergyAssumptions {
   readonly embodiedKgCo2PerGpuHour: number;
 }
 
+/**
+ * A phase's calibration band (P10 and P90 multipliers on its GPU-hours) and the residual draw its
+ * multiplier is built from (core/uncertainty/range.ts bandMultiplier): one draw per calibration key,
+ * shared by the phases on that calibration (as the levers share it).
+ */
+export interface PhaseBand extends CalibrationBand {
+  readonly draw: Distribution;
+}
+
 /** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
-export type PreparedPhase =
+export type PreparedPhase = { readonly band: PhaseBand } & (
   | {
       readonly kind: 'pretrain';
       readonly phase: Extract<Phase, { kind: 'pretrain' }>;
@@ -86,13 +103,19 @@ export type PreparedPhase =
         readonly inputUsdPerMillion: number;
         readonly outputUsdPerMillion: number;
       } | null;
-    };
+    }
+);
 
 export interface PreparedScenario {
   readonly scenario: Scenario;
   readonly phases: readonly PreparedPhase[];
   /** Every uncertain input, by its path in the scenario (`phases[0].tokens`). */
   readonly uncertain: Readonly<Record<string, Distribution>>;
+  /**
+   * The residual draw of each calibration the phases use (`calibration[train:megatron×hopper]`): the
+   * phases' GPU-hours multipliers (1 at central values; drawn in the Monte Carlo).
+   */
+  readonly bands: Readonly<Record<string, Distribution>>;
   /** The scenario's research compute ratio, or the catalog's sourced default when it gives none. */
   readonly researchComputeRatio: Uncertain;
   readonly serverCostOverGpuCost: number;
@@ -161,6 +184,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   const a = loadCatalog().assumptions;
   const entry = findModel(scenario.model, 'model');
   const spec = modelSpecFrom(entry.config, entry.name);
+  const draws = new Map<string, Distribution>();
+  const withDraw = (b: CalibrationBand): PhaseBand => {
+    const draw = draws.get(b.key) ?? unitResidual();
+    draws.set(b.key, draw);
+    return { ...b, draw };
+  };
   const phases = scenario.phases.map((phase, index) =>
     inPhase(phase, index, () => preparePhase(phase, index)),
   );
@@ -179,10 +208,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     };
     // GPU-hours only: prices are applied per sample.
     const runCost = { ...runCostAssumptions(hw, { usdPerGpuHour: 1, region: scenario.region }), energy };
+    const family = hw.gpu.efficiency.family;
     if (phase.kind === 'pretrain') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const stack = stackOptions('pretrain');
       const plan = planTraining(spec, hw.cluster, {
-        ...stackOptions('pretrain'),
+        ...stack,
         seqLen,
         globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
         precision: phase.precision,
@@ -201,13 +232,15 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
+        band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),
       };
     }
     if (phase.kind === 'finetune') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const tokens = centralValue(phase.tokens);
+      const stack = stackOptions('finetune');
       const plan = planFinetune(spec, hw.cluster, {
-        ...stackOptions('finetune'),
+        ...stack,
         method: phase.method,
         rank: phase.rank,
         targets: parseTargets(phase.targets),
@@ -230,11 +263,13 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         layout: layoutText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         trainableParams: plan.trainableParams,
+        band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),
       };
     }
     if (phase.kind === 'rl') {
+      const { stack } = stackOptions('rl');
       const plan = planRl(spec, hw.cluster, {
-        stack: stackOptions('rl').stack,
+        stack,
         promptsPerStep: phase.promptsPerStep,
         samplesPerPrompt: phase.samplesPerPrompt,
         promptTokens: phase.promptTokens,
@@ -246,6 +281,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         gpus: phase.gpus,
         cost: runCost,
       });
+      const generationShare = plan.step.generation.seconds / plan.step.stepSeconds;
       return {
         kind: 'rl',
         phase,
@@ -253,7 +289,14 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         gpuHoursPerStep: plan.gpuHours,
         energy,
         stepSeconds: plan.step.stepSeconds,
-        generationShare: plan.step.generation.seconds / plan.step.stepSeconds,
+        generationShare,
+        // Rollout generation on the serving band, the policy update on its stack's training band.
+        band: withDraw(
+          compositeBand([
+            { band: servingBand(hw.gpu.id), share: generationShare },
+            { band: stackBand(stack, family, phase.gpus), share: 1 - generationShare },
+          ]),
+        ),
       };
     }
     const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
@@ -281,6 +324,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       layout: candidateLabel(best.candidate),
       outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
       api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
+      band: withDraw(servingBand(hw.gpu.id)),
     };
   }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
@@ -296,6 +340,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     scenario,
     phases,
     uncertain: Object.fromEntries(uncertain),
+    bands: Object.fromEntries([...draws].map(([key, draw]) => [`calibration[${key}]`, draw])),
     researchComputeRatio,
     serverCostOverGpuCost: a.serverCostOverGpuCost.value,
     networkingShareOfHardware: a.networkingShareOfHardware.value,

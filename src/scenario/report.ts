@@ -10,6 +10,7 @@ import {
   ownership,
   type PreparedScenario,
   type ProjectResult,
+  phaseRanges,
 } from './evaluate.js';
 
 /**
@@ -91,6 +92,22 @@ export function scenarioReportMarkdown(
       lines.push(
         `- **${mdText(ph.phase.name)}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
       );
+  }
+  const ranges = phaseRanges(p);
+  if (ranges.length > 0) {
+    lines.push(
+      '',
+      '### Calibration bands (P10–P90 of each phase from its engine estimate, every other input central)',
+      '',
+      '| phase | GPU-hours | cost | band from |',
+      '|---|---:|---:|---|',
+    );
+    for (const b of ranges)
+      lines.push(
+        `| ${mdText(b.name)} | ${b.gpuHours ? `${gpuHoursText(b.gpuHours.p10)} – ${gpuHoursText(b.gpuHours.p90)}` : 'follows demand'} | ${usd(b.costUsd.p10)} – ${usd(b.costUsd.p90)} | ${mdText(b.basis)} |`,
+      );
+    const outside = [...new Set(ranges.flatMap((b) => b.outside))];
+    if (outside.length > 0) lines.push('', ...outside.map((o) => `- Outside calibration: ${mdText(o)}`));
   }
   lines.push('', '## Cost', '', '| kind | cost | share |', '|---|---:|---:|');
   for (const k of COST_KINDS)
@@ -183,6 +200,12 @@ export function scenarioReportMarkdown(
       '',
       `## Uncertainty (${mc.samples.toLocaleString('en-US')} samples, seed ${mc.seed})`,
       '',
+      ...(Object.keys(p.bands).length > 0
+        ? [
+            "Each sample also multiplies every phase's GPU-hours (a serve phase's replica time) by a draw from its calibration band: a lognormal fitted to the band's P10 and P90, one draw per calibration (phases on the same GPU family × stack, or engine × family, share it; different calibrations draw independently).",
+            '',
+          ]
+        : []),
       '| headline | P5 | P50 | P95 |',
       '|---|---:|---:|---:|',
     );

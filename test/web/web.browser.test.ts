@@ -3,57 +3,29 @@
  * Debian's Chromium. Numbers are checked against the CLI's --json for the same inputs.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeState } from '../../web/src/state.js';
-import { ARTIFACTS, launchChromium, screenshot, watchedPage } from '../browser.js';
+import { ARTIFACTS, launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'llmecon-web-'));
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
-let server: Server;
+let app: Awaited<ReturnType<typeof serveBuiltApp>>;
 let base = '';
 let browser: Browser;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  await build({
-    configFile: new URL('../../vite.config.ts', import.meta.url).pathname,
-    logLevel: 'error',
-    build: { outDir },
-  });
-  server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]!)).replace(
-      /^(\.\.[/\\])+/,
-      '',
-    );
-    const file = join(outDir, path === '/' ? 'index.html' : path);
-    try {
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  app = await serveBuiltApp(outDir);
+  base = app.base;
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await app?.close();
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(`${ARTIFACTS}web-timings.json`, `${JSON.stringify(timings, null, 2)}\n`);
 });

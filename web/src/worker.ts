@@ -13,7 +13,7 @@ import { baselineState, evaluateState, runWaterfall, stateFor } from '../../src/
 import { PRESETS } from '../../src/levers/presets.js';
 import { baselineSchema, leverStudySchema } from '../../src/levers/schema.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../src/scenario/analyse.js';
-import { HEADLINES } from '../../src/scenario/evaluate.js';
+import { HEADLINES, phaseRanges } from '../../src/scenario/evaluate.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
@@ -111,6 +111,7 @@ function run(task: Task, progress: (done: number, total: number) => void): unkno
       return {
         headlines: Object.fromEntries(HEADLINES.map((h) => [h, a.result[h]])),
         monteCarlo: a.monteCarlo?.outputs ?? null,
+        phaseRanges: phaseRanges(a.prepared),
         html: analysisHtml(a, document as unknown as Document),
         markdown: analysisMarkdown(a),
         csv: scenarioCsv(a.result),

@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
-import { SECONDS_PER_DAY } from '../../core/units.js';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
 import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
 import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
+import type { OutcomeRange } from '../../levers/state.js';
 import { parseScenario, parseYamlWith } from '../../scenario/load.js';
-import { formatBytes, formatSignedUsd, formatUsd, table, toJson } from '../format.js';
+import {
+  formatBytes,
+  formatCount,
+  formatSignedUsd,
+  formatUsd,
+  formatWithRange,
+  table,
+  toJson,
+} from '../format.js';
 import { readText } from '../read-text.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
@@ -20,34 +29,60 @@ export interface LeversFlags {
 const duration = (seconds: number) =>
   seconds >= SECONDS_PER_DAY
     ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} d`
-    : seconds >= 1
-      ? `${seconds.toFixed(2)} s`
-      : `${(seconds * 1000).toFixed(0)} ms`;
+    : seconds >= SECONDS_PER_HOUR
+      ? `${(seconds / SECONDS_PER_HOUR).toFixed(1)} h`
+      : seconds >= 60
+        ? `${(seconds / 60).toFixed(1)} min`
+        : seconds >= 1
+          ? `${seconds.toFixed(2)} s`
+          : `${(seconds * 1000).toFixed(0)} ms`;
+
+const mwh = (kWh: number) => (kWh >= 1000 ? `${(kWh / 1000).toFixed(1)} MWh` : `${kWh.toFixed(1)} kWh`);
+const tonnes = (kg: number) => `${formatCount(kg / 1000)} t`;
+
+/** GPU-hours, $, time, energy and CO2 of one estimate, each with its P10–P90. */
+function bandedFigures(
+  o: { costUsd: number; timeSeconds: number; gpuHours: number; energyKWh: number; co2Kg: number },
+  r: OutcomeRange,
+  timeLabel: string,
+): string {
+  return [
+    formatWithRange(o.costUsd, r.costUsd, formatUsd),
+    `${formatWithRange(o.gpuHours, r.gpuHours, formatCount)} GPU-hours`,
+    `${timeLabel} ${formatWithRange(o.timeSeconds, r.timeSeconds, duration)}`,
+    formatWithRange(o.energyKWh, r.energyKWh, mwh),
+    `CO2 ${formatWithRange(o.co2Kg, r.co2Kg, tonnes)}`,
+  ].join(' · ');
+}
 
 function text(w: Waterfall, description: string | undefined): string {
   const rows = [
     [
       'baseline',
-      formatUsd(w.baselineCostUsd),
+      formatWithRange(w.baselineCostUsd, w.baseline.range.costUsd, formatUsd),
       '',
       '',
       duration(w.baseline.timeSeconds),
       formatBytes(w.baseline.memoryPerGpuBytes),
-      `${(w.baseline.energyKWh / 1000).toFixed(1)} MWh`,
+      mwh(w.baseline.energyKWh),
       w.baseline.detail,
     ],
     ...w.steps.map((s) => [
       s.lever,
-      formatUsd(s.costUsd),
+      formatWithRange(s.costUsd, s.range.costUsd, formatUsd),
       formatSignedUsd(s.deltaUsd),
       s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
-      `${(s.energyKWh / 1000).toFixed(1)} MWh`,
+      mwh(s.energyKWh),
       s.detail,
     ]),
   ];
-  const ratio = w.baselineCostUsd / w.finalCostUsd;
+  const ratio = w.savings.ratio;
+  const timeLabel = w.kind === 'serve' ? 'request latency' : 'wall-clock';
+  const final = w.steps.at(-1);
+  const outside = [...new Set([...w.baseline.band.outside, ...w.steps.flatMap((s) => s.outsideCalibration)])];
+  const times = (x: number) => (x >= 1 ? `${x.toFixed(1)}× cheaper` : `${(1 / x).toFixed(1)}× dearer`);
   return [
     w.name,
     ...(description ? ['', description] : []),
@@ -66,7 +101,15 @@ function text(w: Waterfall, description: string | undefined): string {
       rows,
     ),
     '',
-    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${ratio >= 1 ? `${ratio.toFixed(1)}× cheaper` : `${(1 / ratio).toFixed(1)}× dearer`} (${w.kind === 'serve' ? 'the deployment over its period' : 'the run'}). Each step re-runs the engine with the levers so far, so the order matters: 'Δ alone' is the lever on the baseline by itself (n/a where it needs an earlier lever), and the difference is the interaction.`,
+    `${formatUsd(w.baselineCostUsd)} → ${formatUsd(w.finalCostUsd)}: ${times(ratio)} (${w.kind === 'serve' ? 'the deployment over its period' : 'the run'}). Each step re-runs the engine with the levers so far, so the order matters: 'Δ alone' is the lever on the baseline by itself (n/a where it needs an earlier lever), and the difference is the interaction.`,
+    '',
+    `P10–P90 from the calibration band of each estimate (${w.baseline.band.basis}):`,
+    `  baseline: ${bandedFigures(w.baseline, w.baseline.range, timeLabel)}`,
+    ...(final ? [`  final:    ${bandedFigures(final, final.range, timeLabel)}`] : []),
+    w.savings.sameCalibration
+      ? `  saving: ${times(ratio)} — both ends on the same calibration take the same residual draw, so the ratio carries no calibration spread (the absolute figures do)`
+      : `  saving: ${times(ratio)} (P10 ${times(w.savings.range.p10)} – P90 ${times(w.savings.range.p90)}; baseline and final on different calibrations, drawn independently)`,
+    ...outside.map((line) => `outside calibration: ${line}`),
     '',
     'Caveats:',
     ...w.steps.map((s, i) => `${i + 1}. ${s.lever}: ${s.caveat}`),

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
+import { phaseRanges } from '../../scenario/evaluate.js';
 import { parseScenarioLocated } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
@@ -11,6 +12,8 @@ import { readText } from '../read-text.js';
 export interface RunFlags {
   samples?: string;
   seed?: string;
+  /** false with --no-bands. */
+  bands?: boolean;
   json?: boolean;
   csv?: boolean;
   html?: boolean;
@@ -83,7 +86,13 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   const { scenario, locate } = parseScenarioLocated(text, file);
   const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
   const seed = nonNegativeInteger(o.seed, '--seed', 1);
-  const a = analyseScenario(scenario, { samples, seed, onProgress: progressBar(format), locate });
+  const a = analyseScenario(scenario, {
+    samples,
+    seed,
+    onProgress: progressBar(format),
+    locate,
+    bands: o.bands !== false,
+  });
   const { prepared, result, sensitivity, monteCarlo: mc } = a;
   if (format === 'csv') return written(o.out, scenarioCsv(result));
   if (format === 'html') {
@@ -91,6 +100,17 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
     return written(o.out, analysisHtml(a, document as unknown as Document));
   }
   if (format === 'json') {
+    const ranges = new Map(phaseRanges(prepared).map((r) => [r.index, r]));
+    const band = (index: number) => {
+      const r = ranges.get(index);
+      return r
+        ? {
+            range: { costUsd: r.costUsd, ...(r.gpuHours ? { gpuHours: r.gpuHours } : {}) },
+            band: r.basis,
+            outsideCalibration: r.outside,
+          }
+        : {};
+    };
     return written(
       o.out,
       toJson({
@@ -102,6 +122,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
                 kind: ph.kind,
                 stepSeconds: ph.stepSeconds,
                 gpuHoursPerStep: ph.gpuHoursPerStep,
+                ...band(ph.index),
               }
             : ph.kind !== 'serve'
               ? {
@@ -110,6 +131,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
                   layout: ph.layout,
                   mfu: ph.mfu,
                   gpuHoursPerTrillionTokens: ph.gpuHoursPerToken * 1e12,
+                  ...band(ph.index),
                 }
               : {
                   name: ph.phase.name,
@@ -117,6 +139,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
                   layout: ph.layout,
                   replicaGpus: ph.replicaGpus,
                   replicaRequestsPerSecond: ph.replicaRequestsPerSecond,
+                  ...band(ph.index),
                 },
         ),
         ...result,

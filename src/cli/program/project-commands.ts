@@ -12,6 +12,10 @@ export function registerProjectCommands(cli: Command, ctx: ProgramContext): void
       .option('--samples <n>', 'Monte Carlo samples over the uncertain inputs (default: none)')
       .option('--seed <s>', 'random seed (same seed, same results)', '1')
       .option(
+        '--no-bands',
+        "leave the engines' calibration bands out (no per-phase P10–P90; the Monte Carlo draws the scenario's distributions only)",
+      )
+      .option(
         '--format <format>',
         'md (default), html (self-contained, with charts), csv (monthly cash flows) or json',
       )

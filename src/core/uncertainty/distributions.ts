@@ -107,7 +107,7 @@ export function seededRng(seed: number): Rng {
 }
 
 /** z-score of the 90th percentile of a standard normal. */
-const Z90 = 1.2815515655446004;
+export const Z90 = 1.2815515655446004;
 const Z95 = 1.6448536269514722;
 
 function standardNormal(rng: Rng): number {

@@ -15,7 +15,9 @@ import {
 
 export interface Percentiles {
   readonly p5: number;
+  readonly p10: number;
   readonly p50: number;
+  readonly p90: number;
   readonly p95: number;
   readonly mean: number;
 }
@@ -53,13 +55,18 @@ function histogram(sorted: Float64Array, bins: number): Histogram {
   return { edges, counts };
 }
 
-/** Runs `model` `samples` times with every distribution drawn; summarises each output. */
+/**
+ * Runs `model` `samples` times with every distribution drawn; summarises each output. `independent`
+ * inputs (the engines' calibration bands) are drawn from a second stream seeded from the same seed, so
+ * the draws of `inputs` are the same with or without them.
+ */
 export function monteCarlo<I extends string, K extends string>(
   inputs: Readonly<Record<I, Uncertain>>,
   model: (values: Readonly<Record<I, number>>) => Readonly<Record<K, number>>,
   options: {
     readonly samples: number;
     readonly seed: number;
+    readonly independent?: Readonly<Record<string, Distribution>>;
     readonly bins?: number;
     /** Called every 1,000 samples with the count done (for a progress bar). */
     readonly onProgress?: (done: number, total: number) => void;
@@ -73,8 +80,13 @@ export function monteCarlo<I extends string, K extends string>(
   let columns: Record<K, Float64Array> | null = null;
   let keys: K[] = [];
   const dists = uncertain.map((n) => inputs[n] as Distribution);
+  const extra = Object.entries(options.independent ?? {});
+  // A second xoroshiro stream: the seed's bits flipped (any fixed map of the seed would do).
+  const extraRng: Rng = seededRng(~options.seed);
+  const all = values as Record<string, number>;
   for (let s = 0; s < options.samples; s += 1) {
     for (let i = 0; i < uncertain.length; i += 1) values[uncertain[i]!] = sample(dists[i]!, rng);
+    for (const [name, d] of extra) all[name] = sample(d, extraRng);
     const out = model(values);
     if (!columns) {
       keys = Object.keys(out) as K[];
@@ -95,7 +107,9 @@ export function monteCarlo<I extends string, K extends string>(
     col.sort();
     outputs[k] = {
       p5: percentile(col, 0.05),
+      p10: percentile(col, 0.1),
       p50: percentile(col, 0.5),
+      p90: percentile(col, 0.9),
       p95: percentile(col, 0.95),
       mean: sum / col.length,
     };

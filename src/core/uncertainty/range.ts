@@ -3,6 +3,8 @@
  * in [low, high], the quantity x lies in [low·x, high·x], and its inverse (a time for a rate, a cost
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
+import { type Distribution, Z90 } from './distributions.js';
+
 export interface Range {
   readonly p10: number;
   readonly p90: number;
@@ -19,8 +21,6 @@ export const inverseRange = (value: number, low: number, high: number): Range =>
   p10: value / high,
   p90: value / low,
 });
-
-const Z90 = 1.2816;
 
 const median = (values: readonly number[]): number => {
   const s = [...values].sort((a, b) => a - b);
@@ -50,4 +50,52 @@ export function residualBand(
   const { mean, sd } = centreSpread(residuals);
   const spread = Z90 * Math.max(sd, 0.03) * widen;
   return { low: Math.exp(mean - spread), high: Math.exp(mean + spread) };
+}
+
+/**
+ * The band of a figure as a lognormal multiplier, the form the scenario Monte Carlo draws from: P10
+ * and P90 multipliers `low`, `high` are exp(μ ∓ z₀.₉ σ), so μ = ln √(low·high) and σ = ln(high/low) / (2 z₀.₉).
+ */
+export function logBand(low: number, high: number): { readonly mu: number; readonly sigma: number } {
+  return { mu: Math.log(low * high) / 2, sigma: Math.log(high / low) / (2 * Z90) };
+}
+
+/**
+ * The standard residual draw a band's multiplier is built from: e^z with z standard normal (a
+ * lognormal of median 1). Estimates on one calibration share one draw.
+ */
+export const unitResidual = (): Distribution => ({ dist: 'lognormal', median: 1, p90: Math.exp(Z90) });
+
+/**
+ * A band's multiplier for a residual draw e^z: exp(μ + σ z), the lognormal fitted to the band's P10
+ * and P90 (`low` at z = −z₀.₉, `high` at z = +z₀.₉).
+ */
+export function bandMultiplier(low: number, high: number, draw: number): number {
+  const { mu, sigma } = logBand(low, high);
+  return Math.exp(mu + sigma * Math.log(draw));
+}
+
+/** The residual draws at which a band's multiplier is its P10 and its P90. */
+export const P10_DRAW = Math.exp(-Z90);
+export const P90_DRAW = Math.exp(Z90);
+
+/**
+ * The P10–P90 range of a ratio a / b of two estimates, each with its band (multipliers on a
+ * time-like figure). Estimates on the same calibration (`sameDraw`: one GPU family × stack, or one
+ * engine × family) take the same residual draw, so the ratio carries no calibration spread and its
+ * range is the ratio itself; estimates on different calibrations draw independently (lognormal:
+ * ln(a/b) has μa − μb and σ = √(σa² + σb²)).
+ */
+export function ratioRange(
+  a: { readonly value: number; readonly low: number; readonly high: number },
+  b: { readonly value: number; readonly low: number; readonly high: number },
+  sameDraw: boolean,
+): Range {
+  const ratio = a.value / b.value;
+  if (sameDraw) return { p10: ratio, p90: ratio };
+  const la = logBand(a.low, a.high);
+  const lb = logBand(b.low, b.high);
+  const mu = la.mu - lb.mu;
+  const sigma = Math.hypot(la.sigma, lb.sigma);
+  return { p10: ratio * Math.exp(mu - Z90 * sigma), p90: ratio * Math.exp(mu + Z90 * sigma) };
 }

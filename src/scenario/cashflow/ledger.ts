@@ -4,6 +4,7 @@
  * module books into it; nothing booked is ever dropped, so the totals by kind and by phase agree.
  */
 import { centralValue, type Distribution, type Uncertain } from '../../core/uncertainty/distributions.js';
+import { bandMultiplier } from '../../core/uncertainty/range.js';
 
 export const COST_KINDS = [
   'compute',
@@ -28,6 +29,8 @@ export interface Ledger {
   readonly byPhase: Record<string, number>;
   /** An uncertain input at its drawn value (central when not drawn). */
   readonly v: (u: Uncertain) => number;
+  /** A calibration band's multiplier at its drawn residual: 1 (the engine's estimate) when not drawn. */
+  readonly band: (b: { readonly low: number; readonly high: number; readonly draw: Distribution }) => number;
   pretrainGpuHours: number;
   trainingGpuHours: number;
   energyKWh: number;
@@ -51,6 +54,10 @@ export function newLedger(horizonMonths: number, drawn: ReadonlyMap<Distribution
     revenue: zero(),
     byPhase: {},
     v: (u) => (typeof u === 'number' ? u : (drawn.get(u) ?? centralValue(u))),
+    band: (b) => {
+      const x = drawn.get(b.draw);
+      return x === undefined ? 1 : bandMultiplier(b.low, b.high, x);
+    },
     pretrainGpuHours: 0,
     trainingGpuHours: 0,
     energyKWh: 0,

@@ -19,13 +19,15 @@ export function bookServing(
   const perRequest = x.inputTokens + x.outputTokens;
   const first = v(x.tokensPerDay);
   const growth = v(x.growthPerMonth);
+  // A replica's capacity over the band's draw: a slower engine than estimated needs more replicas.
+  const replicaRequestsPerSecond = ph.replicaRequestsPerSecond / l.band(ph.band);
   let phaseUsd = 0;
   let fleet = 0;
   const commitments: { gpus: number; endMonth: number }[] = [];
   for (let k = 0; k < x.months; k += 1) {
     const m = x.startMonth + k;
     const rps = requestsPerSecondFor(first * (1 + growth) ** k, perRequest);
-    const gpus = rps > 0 ? Math.ceil(rps / ph.replicaRequestsPerSecond) * ph.replicaGpus : 0;
+    const gpus = rps > 0 ? Math.ceil(rps / replicaRequestsPerSecond) * ph.replicaGpus : 0;
     const gpuHours = gpus * HOURS_PER_MONTH;
     if ('rent' in hw) phaseUsd += bookHardware(l, d, hw, ph.energy, { gpus, gpuHours, start: m, months: 1 });
     else if ('reserve' in hw) {

@@ -7,6 +7,7 @@ import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
+import { bandNote, bandText } from './bands.js';
 import { days, formatBytes, formatUsd, numberField } from './common.js';
 import { gpuId } from './train.js';
 
@@ -91,12 +92,13 @@ export function adaptView(app: App) {
               Array.isArray(row)
                 ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
                 : html`<tr data-cost=${String(row.costUsd)}>
-                    <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)}</td><td class="num">${days(row.timeSeconds)}</td>
+                    <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)} ${bandText(row.range.costUsd, formatUsd)}</td><td class="num">${days(row.timeSeconds)} ${bandText(row.range.timeSeconds, days)}</td>
                     <td class="num">${formatBytes(row.memoryPerGpuBytes)}</td><td>${row.detail}</td>
                   </tr>`,
             )}
           </tbody>
-        </table>`
+        </table>
+        ${bandNote(r.rows.find((row): row is Outcome => !Array.isArray(row))?.band)}`
     }
     ${rlSection(app)}`;
 }

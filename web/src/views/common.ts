@@ -5,7 +5,13 @@ import { InputError } from '../../../src/core/errors.js';
 import { parseCount, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../../src/core/units.js';
 import type { Issue } from '../compute.js';
 
-export { formatBytes, formatCount, formatSignedUsd, formatUsd } from '../../../src/core/format.js';
+export {
+  formatBytes,
+  formatCount,
+  formatSignedUsd,
+  formatUsd,
+  formatWithRange,
+} from '../../../src/core/format.js';
 
 /** Errors for a field (issues whose path starts with `prefix`), shown next to it. */
 export const fieldError = (issues: readonly Issue[] | null, ...prefixes: string[]) => {

@@ -1,14 +1,37 @@
 /** Project: a scenario file edited in place; the same report `llmecon run --format html` writes. */
 import { html, nothing } from 'lit-html';
+import type { Percentiles } from '../../../src/core/uncertainty/monte-carlo.js';
+import type { PhaseRange } from '../../../src/scenario/evaluate.js';
 import { cancel, compute, type Issue, TaskError } from '../compute.js';
 import { EXAMPLES } from '../examples.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS } from '../state.js';
-import { formatUsd, numberField } from './common.js';
+import { formatCount, formatUsd, numberField } from './common.js';
+
+/** Each phase's cost (and GPU-hours) P10–P90 from its engine's calibration band. */
+const phaseBands = (ranges: readonly PhaseRange[]) =>
+  ranges.length === 0
+    ? nothing
+    : html`<table id="project-bands">
+        <caption>Calibration bands: each phase's P10–P90 from its engine estimate (other inputs central)</caption>
+        <thead><tr><th>phase</th><th>GPU-hours P10–P90</th><th>cost P10–P90</th><th>band from</th></tr></thead>
+        <tbody>
+          ${ranges.map(
+            (r) => html`<tr>
+              <td>${r.name}</td>
+              <td class="num">${r.gpuHours ? `${formatCount(r.gpuHours.p10)} – ${formatCount(r.gpuHours.p90)}` : 'follows demand'}</td>
+              <td class="num">${formatUsd(r.costUsd.p10)} – ${formatUsd(r.costUsd.p90)}</td>
+              <td>${r.basis}${r.outside.map((o) => html`<br /><b>Outside calibration:</b> ${o}`)}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>`;
 
 interface ScenarioResult {
   readonly headlines: Record<string, number>;
-  readonly monteCarlo: Record<string, { p5: number; p50: number; p95: number }> | null;
+  readonly monteCarlo: Record<string, Percentiles> | null;
+  /** Each phase's P10–P90 from its engine's calibration band (as `llmecon run --json` prints it). */
+  readonly phaseRanges: readonly PhaseRange[];
   readonly html: string;
   readonly markdown: string;
   readonly csv: string;
@@ -100,11 +123,12 @@ export function projectView(app: App) {
             <div class="card">NPV<b>${formatUsd(h.npvUsd!)}</b></div>
             ${
               fresh.monteCarlo
-                ? html`<div class="card">total cost P5–P95<b>${formatUsd(fresh.monteCarlo.totalCostUsd!.p5)} – ${formatUsd(fresh.monteCarlo.totalCostUsd!.p95)}</b></div>`
+                ? html`<div class="card">total cost P5–P95<b>${formatUsd(fresh.monteCarlo.totalCostUsd!.p5)} – ${formatUsd(fresh.monteCarlo.totalCostUsd!.p95)}</b><small class="band">P10 ${formatUsd(fresh.monteCarlo.totalCostUsd!.p10)} – P90 ${formatUsd(fresh.monteCarlo.totalCostUsd!.p90)}</small></div>`
                 : nothing
             }
             <div class="card">energy<b>${h.energyMWh!.toFixed(0)} MWh</b></div>
           </div>
+          ${phaseBands(fresh.phaseRanges)}
           <div class="row">
             <button type="button" @click=${() => download('scenario.yaml', 'text/yaml', p.yaml)}>Export scenario (YAML)</button>
             <button type="button" @click=${() => download('report.html', 'text/html', fresh.html)}>Report (HTML)</button>

@@ -9,9 +9,13 @@ import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
-import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
+import { bandNote, bandText } from './bands.js';
+import { days, fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
+
+const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
+const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
 
 const slot = taskSlot<Outcome>();
 const detailSlot = taskSlot<Outcome>();
@@ -229,13 +233,15 @@ export function trainView(app: App) {
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)}>
-            <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b></div>
-            <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b></div>
+            <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b>${bandText(r.outcome.range.costUsd, formatUsd)}</div>
+            <div class="card">GPU-hours<b>${formatCount(r.outcome.gpuHours)}</b>${bandText(r.outcome.range.gpuHours, formatCount)}</div>
+            <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b>${bandText(r.outcome.range.timeSeconds, days)}</div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
-            <div class="card">energy<b>${(r.outcome.energyKWh / 1000).toFixed(1)} MWh</b></div>
-            <div class="card">CO2 (location-based)<b>${(r.outcome.co2Kg / 1000).toFixed(1)} t</b></div>
+            <div class="card">energy<b>${mwh(r.outcome.energyKWh)}</b>${bandText(r.outcome.range.energyKWh, mwh)}</div>
+            <div class="card">CO2 (location-based)<b>${tonnes(r.outcome.co2Kg)}</b>${bandText(r.outcome.range.co2Kg, tonnes)}</div>
           </div>
           <p>${r.outcome.detail}</p>
+          ${bandNote(r.outcome.band)}
           ${detailed?.value?.training ? charts(detailed.value, t.tokens) : html`<p class="status" aria-live="polite">Searching smaller GPU counts for the charts…</p>`}`
         : nothing
     }`;

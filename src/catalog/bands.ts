@@ -1,0 +1,112 @@
+/**
+ * The calibration band behind an estimate the levers and scenarios reuse: a training or fine-tuning
+ * plan's (GPU family × stack) band (core/training/error-band.ts), or a deployment's (engine × GPU
+ * family) band from the serving calibration (catalog/engines/*.json), both as P10 and P90 multipliers
+ * on a time-like figure (seconds, GPU-hours, $, energy, CO2). `key` names the calibration: estimates
+ * with the same key take the same residual draw (see ratioRange in core/uncertainty/range.ts).
+ */
+import { type ErrorBand, errorBand } from '../core/training/error-band.js';
+import { type StackProfile, stackCalibration } from '../core/training/stack.js';
+import { engineCalibration, findEngine, gpuFamily } from './engines.js';
+import { allStackCalibrations } from './stacks.js';
+
+export interface CalibrationBand {
+  /** P10 and P90 multipliers on a time-like figure. */
+  readonly low: number;
+  readonly high: number;
+  /** The calibration the band comes from (`train:megatron×hopper`, `serve:trt-llm×blackwell`). */
+  readonly key: string;
+  /** Where the band comes from, in words. */
+  readonly basis: string;
+  /** Plain statements of where the estimate is outside what was calibrated (empty when inside). */
+  readonly outside: readonly string[];
+}
+
+/**
+ * A training plan's band (planTraining's `band`) for `stack` on `family` GPUs; `family` is the
+ * calibration's (`*` for a stack calibrated over every family), so estimates on it share a key.
+ */
+export function trainingBand(band: ErrorBand, stack: string, calibrationFamily: string): CalibrationBand {
+  const family = calibrationFamily === '*' ? 'every GPU family' : calibrationFamily;
+  return {
+    low: band.low,
+    high: band.high,
+    key: `train:${stack}×${calibrationFamily}`,
+    basis:
+      band.cases > 0
+        ? `${stack} × ${family} leave-one-out residuals (${band.cases} runs)`
+        : `no ${stack} × ${family} runs: pooled residuals of every calibrated family and stack, doubled`,
+    outside: band.outside,
+  };
+}
+
+/**
+ * A deployment's band: published / predicted throughput of the engine on the GPU's family lies in
+ * [ratioP10, ratioP90] on held-out rows, so a time-like figure (GPU-hours for given traffic, $, energy,
+ * latency) lies in [x / ratioP90, x / ratioP10]. A family the engine was not fitted on gets the widest
+ * fitted interval, doubled in log-width about its centre, and says so.
+ */
+export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBand {
+  const engine = findEngine(engineId);
+  const family = gpuFamily(gpuId);
+  const fitted = engineCalibration(engine, gpuId);
+  const key = `serve:${engine.id}×${family}`;
+  if (fitted)
+    return {
+      low: 1 / fitted.fit.ratioP90.value,
+      high: 1 / fitted.fit.ratioP10.value,
+      key,
+      basis: `${engine.id} × ${family} leave-one-out residuals (${fitted.fit.rows.value} rows)`,
+      outside: [],
+    };
+  const all = Object.values(engine.file.calibrated ?? {});
+  if (all.length === 0)
+    return {
+      low: 0.5,
+      high: 2,
+      key,
+      basis: 'no serving calibration data: a factor of two either way',
+      outside: [`${engine.id} has no serving calibration: the band is a factor of two either way`],
+    };
+  const low = Math.min(...all.map((k) => 1 / k.fit.ratioP90.value));
+  const high = Math.max(...all.map((k) => 1 / k.fit.ratioP10.value));
+  const centre = Math.sqrt(low * high);
+  const half = Math.sqrt(high / low);
+  return {
+    low: centre / half ** 2,
+    high: centre * half ** 2,
+    key,
+    basis: `no ${engine.id} rows on ${family} GPUs: the widest fitted ${engine.id} band, doubled`,
+    outside: [
+      `no serving calibration for ${engine.id} on ${family} GPUs: the band is the widest fitted ${engine.id} band, doubled`,
+    ],
+  };
+}
+
+/** The band of a training step on `gpus` GPUs of a family with a stack (as planTraining computes it). */
+export function stackBand(stack: StackProfile, family: string, gpus: number): CalibrationBand {
+  const calibration = stackCalibration(stack, family);
+  const band = errorBand(calibration, allStackCalibrations(), { family, stack: stack.id, gpus });
+  return trainingBand(band, stack.id, calibration?.family ?? family);
+}
+
+/**
+ * The band of a time made of parts with their own bands (an RL step: rollout generation on the
+ * serving band, the policy update on the training band), each weighted by its share of the time. The
+ * parts' P10s and P90s are added as if fully correlated: a band at least as wide as independent
+ * draws would give.
+ */
+export function compositeBand(
+  parts: readonly { readonly band: CalibrationBand; readonly share: number }[],
+): CalibrationBand {
+  const total = parts.reduce((sum, p) => sum + p.share, 0);
+  const weighted = (f: (b: CalibrationBand) => number) =>
+    parts.reduce((sum, p) => sum + (p.share / total) * f(p.band), 0);
+  return {
+    low: weighted((b) => b.low),
+    high: weighted((b) => b.high),
+    key: parts.map((p) => p.band.key).join('+'),
+    basis: parts.map((p) => `${((100 * p.share) / total).toFixed(0)}% on ${p.band.basis}`).join('; '),
+    outside: [...new Set(parts.flatMap((p) => p.band.outside))],
+  };
+}
