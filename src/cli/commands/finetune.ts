@@ -4,6 +4,7 @@ import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../
 import { inputError } from '../../core/errors.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
+import { presentTargets } from '../../core/model/adapters.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
@@ -198,7 +199,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const l = plan.chosen.layout;
   return {
     output: [
-      `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${targets.join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${presentTargets(spec, targets).join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,

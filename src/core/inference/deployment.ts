@@ -341,9 +341,13 @@ export function planServingModes(
       requestsPerSecond === null
         ? best.usdPerDay / best.requestsPerSecond / (other.usdPerDay / other.requestsPerSecond)
         : best.usdPerDay / other.usdPerDay;
-    reason = best.disaggregated
-      ? `disaggregated (${pools(best)}, ${cost(best)}) is ${(100 * (1 - ratio)).toFixed(0)}% cheaper than aggregated (${cost(other)}) within the SLO`
-      : `aggregated (${cost(best)}) is ${(100 * (1 - ratio)).toFixed(0)}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
+    const saving = (100 * (1 - ratio)).toFixed(0);
+    reason =
+      saving === '0'
+        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept`
+        : best.disaggregated
+          ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
+          : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
   } else if (a) reason = 'aggregated: no disaggregated layout meets the SLO';
   else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout meets the SLO`;
   else reason = 'neither mode meets the SLO';

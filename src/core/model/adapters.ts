@@ -179,15 +179,22 @@ function layerMatrices(
 }
 
 /** Every adapted matrix with its shape and trainable parameters, on the layers that have it. */
+const layersWith = (spec: ModelSpec, part: AdapterPart) =>
+  spec.layers.filter((l) => layerHasPart(spec, l, part)).length;
+
+/** The targets the model has (a group such as `all` names mixer projections a dense model lacks), in order. */
+export function presentTargets(spec: ModelSpec, targets: readonly TargetModule[]): TargetModule[] {
+  return targets.filter((t) => layerMatrices(spec, (x) => x === t).some((m) => layersWith(spec, m.part) > 0));
+}
+
 export function adaptedMatrices(spec: ModelSpec, adapter: AdapterSpec): AdaptedMatrix[] {
   if (!Number.isInteger(adapter.rank) || adapter.rank < 1) {
     inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got ${adapter.rank}`);
   }
   const r = adapter.rank;
-  const layersWith = (part: AdapterPart) => spec.layers.filter((l) => layerHasPart(spec, l, part)).length;
   const out: AdaptedMatrix[] = [];
   for (const m of layerMatrices(spec, (t) => adapter.targets.includes(t))) {
-    const count = layersWith(m.part) * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
+    const count = layersWith(spec, m.part) * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
     if (count <= 0) continue;
     const perMatrix = r * (m.inFeatures + m.outFeatures) + (adapter.method === 'dora' ? m.outFeatures : 0);
     out.push({ ...m, count, trainableParams: perMatrix * count });
