@@ -89,6 +89,8 @@ function currentPrice(prices: readonly DatedPrice[]): DatedPrice | undefined {
 export interface EnergyOverrides {
   readonly region?: string;
   readonly pue?: number;
+  /** Server watts per accelerator (--watts-per-gpu, a phase's wattsPerGpu): overrides the catalog. */
+  readonly wattsPerGpu?: number;
 }
 
 export function energyAssumptions(
@@ -97,16 +99,17 @@ export function energyAssumptions(
   overrides: EnergyOverrides,
 ): EnergyAssumptions & { region: string } {
   const a = loadCatalog().assumptions;
-  if (gpu.tdpWatts === null && cluster.nodeWattsPerGpu === null) {
-    inputError(
-      'missing_field',
-      ['--gpu'],
-      `the catalog has no power figure for ${gpu.id}, so energy cannot be estimated`,
-    );
-  }
   const region = findGrid(overrides.region ?? 'world');
+  // Server watts per GPU: the user's, else the cluster's node power, else TDP × the server factor.
+  const nodeWattsPerGpu =
+    overrides.wattsPerGpu ??
+    cluster.nodeWattsPerGpu ??
+    (gpu.tdpWatts === null ? null : gpu.tdpWatts * a.serverPowerPerGpuFactor.value);
   return {
-    nodeWattsPerGpu: cluster.nodeWattsPerGpu ?? gpu.tdpWatts! * a.serverPowerPerGpuFactor.value,
+    nodeWattsPerGpu,
+    ...(nodeWattsPerGpu === null && {
+      powerUnknownReason: `the catalog has no power figure for ${gpu.id}; pass --watts-per-gpu W`,
+    }),
     powerFraction: a.gpuPowerFraction.value,
     pue: overrides.pue ?? a.pue.value,
     kgCo2PerKWh: region.kgCo2PerKWh,
@@ -131,7 +134,11 @@ export function runCostAssumptions(hw: ResolvedHardware, o: RunCostOverrides) {
   return {
     goodput: o.goodput ?? a.goodput.value,
     usdPerGpuHour: o.usdPerGpuHour,
-    energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region, pue: o.pue }),
+    energy: energyAssumptions(hw.gpu, hw.cluster, {
+      region: o.region,
+      pue: o.pue,
+      wattsPerGpu: o.wattsPerGpu,
+    }),
     networkingShareOfHardware: a.networkingShareOfHardware.value,
   };
 }

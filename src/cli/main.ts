@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DoesNotFitError, formatIssue, InputError } from '../core/errors.js';
+import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from './energy-flags.js';
 import { asFlagIssue } from './flag-paths.js';
 import { terminalSafe } from './format.js';
 import { addLayoutFlags } from './layout-flags.js';
@@ -152,6 +153,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
         'world',
       )
       .option('--pue <x>', 'power usage effectiveness (default 1.1)')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
       .option('--top <n>', 'how many layouts to list', '5')
       .option('--json', 'machine-readable output')
@@ -193,6 +195,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
       .option('--teacher-usd-per-million-tokens <usd>', 'distillation: API price to generate the dataset')
       .option('--region <id>', 'grid for CO2', 'world')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
         const result = (await import('./commands/finetune.js')).finetuneCommand(opts);
@@ -245,6 +248,7 @@ function program(io: Io, setExit: (code: number) => void): Command {
       .option('--cluster <id>', 'cluster preset')
       .option('--price-per-gpu-hour <usd>', 'rental price (default: lowest on-demand price in the catalog)')
       .option('--region <id>', 'grid for CO2', 'world')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => {
         const result = (await import('./commands/rl.js')).rlCommand(opts);

@@ -49,7 +49,7 @@ export interface WaterfallStep {
   readonly deltaUsd: number;
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
-  readonly energyKWh: number;
+  readonly energyKWh: number | null;
   readonly gpus: number;
   readonly detail: string;
   readonly caveat: string;

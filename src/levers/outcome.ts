@@ -45,6 +45,7 @@ function trainingOutcome(
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     energyKWh: run.energyKWh,
     co2Kg: run.co2Kg,
+    energyNote: run.energyNote,
     gpus: s.gpus,
     ...(details
       ? {
@@ -126,8 +127,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     costUsd: best.usdPerDay * s.days + s.extraUsd,
     timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
     memoryPerGpuBytes: best.point.memoryPerGpuBytes,
-    energyKWh: best.energyKWhPerDay * s.days,
-    co2Kg: best.co2KgPerDay * s.days,
+    energyKWh: best.energyKWhPerDay === null ? null : best.energyKWhPerDay * s.days,
+    co2Kg: best.co2KgPerDay === null ? null : best.co2KgPerDay * s.days,
+    energyNote: best.energyNote,
     gpus: best.gpus,
     detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
   };

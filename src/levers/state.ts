@@ -70,9 +70,11 @@ export interface Outcome {
   /** Training: wall-clock seconds of the run; serving: one request's latency (TTFT + output × TPOT). */
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
-  readonly energyKWh: number;
+  /** null when the GPU's power is unknown (`energyNote` says so). */
+  readonly energyKWh: number | null;
   /** Operational CO2 at the GPU's default grid (location-based), kg. */
-  readonly co2Kg: number;
+  readonly co2Kg: number | null;
+  readonly energyNote: string | null;
   readonly gpus: number;
   /** The layout or deployment the engine chose, in words. */
   readonly detail: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { energyText } from '../../core/energy/energy.js';
 import { inputError } from '../../core/errors.js';
 import { SECONDS_PER_DAY } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
@@ -33,7 +34,7 @@ function text(w: Waterfall, description: string | undefined): string {
       '',
       duration(w.baseline.timeSeconds),
       formatBytes(w.baseline.memoryPerGpuBytes),
-      `${(w.baseline.energyKWh / 1000).toFixed(1)} MWh`,
+      energyText(w.baseline.energyKWh, w.baseline.energyNote, (kWh) => `${(kWh / 1000).toFixed(1)} MWh`, ''),
       w.baseline.detail,
     ],
     ...w.steps.map((s) => [
@@ -43,7 +44,7 @@ function text(w: Waterfall, description: string | undefined): string {
       s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
-      `${(s.energyKWh / 1000).toFixed(1)} MWh`,
+      energyText(s.energyKWh, 'not estimated', (kWh) => `${(kWh / 1000).toFixed(1)} MWh`, ''),
       s.detail,
     ]),
   ];

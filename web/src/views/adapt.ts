@@ -107,7 +107,7 @@ interface RlSummary {
   readonly gpuHours: number;
   readonly wallClockHours: number;
   readonly costUsd: number;
-  readonly energyKWh: number;
+  readonly energyKWh: number | null;
 }
 
 const rlSlot = taskSlot<RlSummary>();

@@ -3,6 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
+import { energyText } from '../../../src/core/energy/energy.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
@@ -232,8 +233,8 @@ export function trainView(app: App) {
             <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b></div>
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b></div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
-            <div class="card">energy<b>${(r.outcome.energyKWh / 1000).toFixed(1)} MWh</b></div>
-            <div class="card">CO2 (location-based)<b>${(r.outcome.co2Kg / 1000).toFixed(1)} t</b></div>
+            <div class="card">energy<b>${energyText(r.outcome.energyKWh, r.outcome.energyNote, (kWh) => `${(kWh / 1000).toFixed(1)} MWh`, '')}</b></div>
+            <div class="card">CO2 (location-based)<b>${energyText(r.outcome.co2Kg, r.outcome.energyNote, (kg) => `${(kg / 1000).toFixed(1)} t`, '')}</b></div>
           </div>
           <p>${r.outcome.detail}</p>
           ${detailed?.value?.training ? charts(detailed.value, t.tokens) : html`<p class="status" aria-live="polite">Searching smaller GPU counts for the charts…</p>`}`
