@@ -22,7 +22,7 @@ const NEW_GPUS = [
   'rtx-5090',
   'h20',
 ] as const;
-/** Google and AWS publish no power figure for these chips: training energy (and so train) is refused. */
+/** Google and AWS publish no power figure for these chips: energy, CO2 and electricity $ are not estimated. */
 const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x', 'trainium2']);
 /** GPUs without a catalog rental price get one on the command line (the cost is not under test). */
 const PRICE = ['--price-per-gpu-hour', '2'];
@@ -45,7 +45,7 @@ async function runJson(args: string[], allowed: number[] = [0]): Promise<Record<
 }
 
 describe.each(NEW_GPUS)('every command runs on %s', { timeout: 180_000 }, (gpu) => {
-  it('train, serve', async () => {
+  it('train, serve, finetune', async () => {
     const train = [
       'train',
       '--model',
@@ -70,13 +70,45 @@ describe.each(NEW_GPUS)('every command runs on %s', { timeout: 180_000 }, (gpu) 
       '500',
       ...PRICE,
     ];
-    for (const args of [train, serve]) {
+    const finetune = [
+      'finetune',
+      '--model',
+      'llama-3-8b',
+      '--method',
+      'lora',
+      '--gpu',
+      gpu,
+      '--gpus',
+      '8',
+      '--tokens',
+      '20M',
+      ...PRICE,
+    ];
+    /** Energy of a run (train, finetune) or a deployment's day (serve), and the note. */
+    const energyOf = (args: string[], json: Record<string, unknown>) => ({
+      kWh: (args[0] === 'serve' ? json.energyKWhPerDay : json.energyKWh) as number | null,
+      note: json.energyNote as string | null,
+    });
+    for (const args of [train, serve, finetune]) {
+      const json = await runJson(args);
+      const text = await runCli(args);
+      expect(text.stdout).not.toMatch(/NaN|Infinity/);
+      const e = energyOf(args, json);
       if (NO_POWER.has(gpu)) {
-        // The run's energy (part of its cost) needs a power figure: a clear refusal, exit 2.
-        const r = await runCli(args);
-        expect(r.code).toBe(2);
-        expect(r.stderr).toContain(`no power figure for ${gpu}`);
-      } else await runJson(args);
+        // Time, GPU-hours and $ without a power figure; energy is null with the note, never 0 or NaN.
+        expect(e.kWh).toBeNull();
+        expect(e.note).toBe(
+          `not estimated (the catalog has no power figure for ${gpu}; pass --watts-per-gpu W)`,
+        );
+        expect(text.stdout).toContain(`no power figure for ${gpu}`);
+        // --watts-per-gpu gives it one.
+        const given = energyOf(args, await runJson([...args, '--watts-per-gpu', '1000']));
+        expect(given.kWh!).toBeGreaterThan(0);
+        expect(given.note).toBeNull();
+      } else {
+        expect(e.kWh!).toBeGreaterThan(0);
+        expect(e.note).toBeNull();
+      }
     }
   });
   it('memory --mode train and --mode infer', async () => {

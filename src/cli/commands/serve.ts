@@ -67,6 +67,7 @@ export function planJson(p: DeploymentPlan, basis: string) {
     priceBasis: basis,
     energyKWhPerDay: p.energyKWhPerDay,
     co2KgPerDay: p.co2KgPerDay,
+    energyNote: p.energyNote,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
     /** P10–P90 from the calibration's leave-one-out residuals; null where none covers this GPU family. */
     range: band && {
