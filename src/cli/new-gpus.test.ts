@@ -22,8 +22,8 @@ const NEW_GPUS = [
   'rtx-5090',
   'h20',
 ] as const;
-/** Google and AWS publish no power figure for these chips: energy, CO2 and electricity $ are not estimated. */
-const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x', 'trainium2']);
+/** Google publishes no power figure for these chips (Trainium2 has SemiAnalysis's ~500 W estimate): energy, CO2 and electricity $ are not estimated. */
+const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x']);
 /** GPUs without a catalog rental price get one on the command line (the cost is not under test). */
 const PRICE = ['--price-per-gpu-hour', '2'];
 
