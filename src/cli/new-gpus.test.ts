@@ -6,10 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import { loadCatalog } from '../catalog/catalog.js';
+import { InputError } from '../core/errors.js';
 import { formatSupportError } from '../core/precision.js';
 import { applyLever } from '../levers/levers.js';
 import type { Lever, ServingBaseline } from '../levers/schema.js';
 import { baselineState } from '../levers/state.js';
+import { parseScenario } from '../scenario/load.js';
+import { prepareScenario } from '../scenario/prepare.js';
 
 const NEW_GPUS = [
   'b300',
@@ -265,5 +268,41 @@ describe('levers with block-scaled formats', () => {
     const s = baselineState(baseline('b200'));
     const { state } = applyLever(s, { lever: 'gpu', gpu: 'h100' } as Lever, 0);
     expect(state.kind === 'serve' && [state.weights, state.kv]).toEqual(['fp4', 'fp8']);
+  });
+});
+
+describe('scenarios on an accelerator without a power figure', () => {
+  const text = (watts: string) => `name: tpu
+model: llama-3-8b
+horizonMonths: 12
+phases:
+  - kind: pretrain
+    name: pretraining
+    tokens: 10B
+    gpu: tpu-v6e
+    gpus: 256
+${watts}    hardware: { rent: { usdPerGpuHour: 2.7 } }
+`;
+  it('need wattsPerGpu on the phase (a scenario books energy every month), naming the path', () => {
+    let error: unknown;
+    try {
+      prepareScenario(parseScenario(text('')));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues[0]).toMatchObject({
+      path: ['phases', 0, 'wattsPerGpu'],
+      message: expect.stringContaining('no power figure for tpu-v6e'),
+    });
+    expect(() => parseScenario(text('    wattsPerGpu: 0\n'))).toThrow(/wattsPerGpu/);
+  });
+  it('with it, the phase prices energy at the watts given', () => {
+    const watts = (w: number) => {
+      const p = prepareScenario(parseScenario(text(`    wattsPerGpu: ${w}\n`)));
+      return p.phases[0]!.energy.nodeWattsPerGpu;
+    };
+    expect(watts(900)).toBe(900);
+    expect(watts(1800)).toBe(1800);
   });
 });
