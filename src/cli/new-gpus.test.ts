@@ -306,3 +306,47 @@ ${watts}    hardware: { rent: { usdPerGpuHour: 2.7 } }
     expect(watts(1800)).toBe(1800);
   });
 });
+
+describe('owned hardware without a power figure', () => {
+  it('costs the hardware alone and says electricity is excluded (train and serve)', async () => {
+    const owned = ['--gpu', 'tpu-v6e', '--purchase-price-per-gpu', '20000'];
+    const train = await runJson([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      ...owned,
+    ]);
+    expect(train.priceBasis).toContain('electricity excluded (power unknown)');
+    expect(train.costUsd as number).toBeGreaterThan(0);
+    expect((train.costSplitUsd as { energyUsd: number | null }).energyUsd).toBeNull();
+    const serve = await runJson([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+      ...owned,
+    ]);
+    expect(serve.priceBasis).toContain('electricity excluded (power unknown)');
+    const withWatts = await runJson([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      ...owned,
+      '--watts-per-gpu',
+      '900',
+    ]);
+    // Electricity adds to owned cost once power is known.
+    expect(withWatts.costUsd as number).toBeGreaterThan(train.costUsd as number);
+  });
+});

@@ -285,8 +285,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
 
 /** The price basis per GPU type, for the report. */
 export function priceBasis(o: ServingFlags, gpuId: string): string {
-  if (o.purchasePricePerGpu !== undefined)
-    return `owned: $${o.purchasePricePerGpu}/GPU with its server over ${o.lifeYears ?? loadCatalog().assumptions.hardwareLifeYears.value} years, plus energy`;
+  if (o.purchasePricePerGpu !== undefined) {
+    const hw = resolveHardware(gpuId, o.cluster);
+    const energy = energyAssumptions(hw.gpu, hw.cluster, { wattsPerGpu: wattsPerGpuFlag(o) });
+    return `owned: $${o.purchasePricePerGpu}/GPU with its server over ${o.lifeYears ?? loadCatalog().assumptions.hardwareLifeYears.value} years, ${energy.nodeWattsPerGpu === null ? 'electricity excluded (power unknown)' : 'plus energy'}`;
+  }
   return defaultPrice(findGpu(gpuId), o.pricePerGpuHour === undefined ? undefined : Number(o.pricePerGpuHour))
     .basis;
 }

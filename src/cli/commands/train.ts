@@ -191,7 +191,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           goodput,
           usdPerGpuHour: run.usdPerGpuHour,
           priceBasis: owned
-            ? `owned: $${owned.purchaseUsdPerGpu}/GPU × ${owned.serverCostOverGpuCost} server factor over ${owned.lifeYears} years at ${owned.utilization} utilisation, plus energy`
+            ? `owned: $${owned.purchaseUsdPerGpu}/GPU × ${owned.serverCostOverGpuCost} server factor over ${owned.lifeYears} years at ${owned.utilization} utilisation, ${run.energyNote === null ? 'plus energy' : 'electricity excluded (power unknown)'}`
             : price.basis,
           costUsd: run.costUsd,
           costSplitUsd: run.costSplit,
