@@ -14,8 +14,11 @@ export {
   type EnergyAssumptions,
   embodiedKgCo2PerGpuHour,
   energyKWh,
+  energyNote,
+  energyText,
   energyUsdPerGpuHour,
   operationalCo2Kg,
+  powerKnown,
 } from './core/energy/energy.js';
 // Errors and units
 export { InputError, type InputIssue, InternalError } from './core/errors.js';

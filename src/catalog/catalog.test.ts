@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import FINETUNE_RUNS from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
-import RL_RUNS from '../../catalog/validation/rl-runs.json' with { type: 'json' };
 import MEMORY_VALIDATION from '../../catalog/validation/memory.json' with { type: 'json' };
+import RL_RUNS from '../../catalog/validation/rl-runs.json' with { type: 'json' };
 import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
 import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };

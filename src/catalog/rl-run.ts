@@ -127,6 +127,8 @@ export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost' | 'rollou
   /** $ per GPU-hour (default: the catalog's lowest on-demand price). */
   readonly usdPerGpuHour?: number;
   readonly region?: string;
+  /** Server watts per accelerator, overriding the catalog's power figure. */
+  readonly wattsPerGpu?: number;
 }
 
 /**
@@ -192,7 +194,11 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     constraints: o.constraints,
     // The CLI's default stack when none is given, so the web app and scenarios price the same run.
     stack: o.stack ?? stackOptions('rl').stack,
-    cost: runCostAssumptions(hw, { usdPerGpuHour: price.usdPerGpuHour, region: o.region }),
+    cost: runCostAssumptions(hw, {
+      usdPerGpuHour: price.usdPerGpuHour,
+      region: o.region,
+      wattsPerGpu: o.wattsPerGpu,
+    }),
   });
   const s = plan.step;
   return {
@@ -229,6 +235,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
       costPerStepUsd: plan.costUsd / o.steps,
       energyKWh: plan.energyKWh,
       co2Kg: plan.co2Kg,
+      energyNote: plan.energyNote,
     },
   };
 }

@@ -47,14 +47,20 @@ export interface PriceChoice {
   readonly basis: string;
 }
 
-/** The user's price, else the lowest on-demand catalog price, else an assumption price (DeepSeek's $2 for H800). */
+/** How far back from a GPU's newest on-demand price other on-demand prices still compete (days). */
+export const PRICE_WINDOW_DAYS = 365;
+
+/**
+ * The user's price, else the catalog's current on-demand price: the cheapest on-demand price dated
+ * within PRICE_WINDOW_DAYS of the GPU's newest one (a stale cheap price from an older price list never
+ * wins over this year's, and one premium listing, e.g. a serverless per-second rate, does not set the
+ * price alone); else an assumption price (DeepSeek's $2 for H800). The basis names provider and date.
+ */
 export function defaultPrice(gpu: Accelerator, override: number | undefined): PriceChoice {
   if (override !== undefined) return { usdPerGpuHour: override, basis: '--price-per-gpu-hour' };
-  const byPrice = (a: { usdPerGpuHour: number }, b: { usdPerGpuHour: number }) =>
-    a.usdPerGpuHour - b.usdPerGpuHour;
-  const onDemand = gpu.rentalPrices.filter((p) => p.commitment === 'on-demand').sort(byPrice);
-  const any = [...gpu.rentalPrices].sort(byPrice);
-  const choice = onDemand[0] ?? any[0];
+  const choice =
+    currentPrice(gpu.rentalPrices.filter((p) => p.commitment === 'on-demand')) ??
+    currentPrice(gpu.rentalPrices);
   if (!choice) {
     return inputError(
       'missing_field',
@@ -68,9 +74,23 @@ export function defaultPrice(gpu: Accelerator, override: number | undefined): Pr
   };
 }
 
+type DatedPrice = Accelerator['rentalPrices'][number];
+
+/** The cheapest of `prices` dated within PRICE_WINDOW_DAYS of the newest (ties: the newer), or undefined. */
+function currentPrice(prices: readonly DatedPrice[]): DatedPrice | undefined {
+  if (prices.length === 0) return undefined;
+  const day = (p: DatedPrice) => Date.parse(p.asOf) / 86_400_000;
+  const newest = Math.max(...prices.map(day));
+  return prices
+    .filter((p) => newest - day(p) <= PRICE_WINDOW_DAYS)
+    .sort((a, b) => a.usdPerGpuHour - b.usdPerGpuHour || day(b) - day(a))[0];
+}
+
 export interface EnergyOverrides {
   readonly region?: string;
   readonly pue?: number;
+  /** Server watts per accelerator (--watts-per-gpu, a phase's wattsPerGpu): overrides the catalog. */
+  readonly wattsPerGpu?: number;
 }
 
 export function energyAssumptions(
@@ -79,16 +99,17 @@ export function energyAssumptions(
   overrides: EnergyOverrides,
 ): EnergyAssumptions & { region: string } {
   const a = loadCatalog().assumptions;
-  if (gpu.tdpWatts === null && cluster.nodeWattsPerGpu === null) {
-    inputError(
-      'missing_field',
-      ['--gpu'],
-      `the catalog has no power figure for ${gpu.id}, so energy cannot be estimated`,
-    );
-  }
   const region = findGrid(overrides.region ?? 'world');
+  // Server watts per GPU: the user's, else the cluster's node power, else TDP × the server factor.
+  const nodeWattsPerGpu =
+    overrides.wattsPerGpu ??
+    cluster.nodeWattsPerGpu ??
+    (gpu.tdpWatts === null ? null : gpu.tdpWatts * a.serverPowerPerGpuFactor.value);
   return {
-    nodeWattsPerGpu: cluster.nodeWattsPerGpu ?? gpu.tdpWatts! * a.serverPowerPerGpuFactor.value,
+    nodeWattsPerGpu,
+    ...(nodeWattsPerGpu === null && {
+      powerUnknownReason: `the catalog has no power figure for ${gpu.id}; pass --watts-per-gpu W`,
+    }),
     powerFraction: a.gpuPowerFraction.value,
     pue: overrides.pue ?? a.pue.value,
     kgCo2PerKWh: region.kgCo2PerKWh,
@@ -113,7 +134,11 @@ export function runCostAssumptions(hw: ResolvedHardware, o: RunCostOverrides) {
   return {
     goodput: o.goodput ?? a.goodput.value,
     usdPerGpuHour: o.usdPerGpuHour,
-    energy: energyAssumptions(hw.gpu, hw.cluster, { region: o.region, pue: o.pue }),
+    energy: energyAssumptions(hw.gpu, hw.cluster, {
+      region: o.region,
+      pue: o.pue,
+      wattsPerGpu: o.wattsPerGpu,
+    }),
     networkingShareOfHardware: a.networkingShareOfHardware.value,
   };
 }

@@ -6,10 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import { loadCatalog } from '../catalog/catalog.js';
+import { InputError } from '../core/errors.js';
 import { formatSupportError } from '../core/precision.js';
 import { applyLever } from '../levers/levers.js';
 import type { Lever, ServingBaseline } from '../levers/schema.js';
 import { baselineState } from '../levers/state.js';
+import { parseScenario } from '../scenario/load.js';
+import { prepareScenario } from '../scenario/prepare.js';
 
 const NEW_GPUS = [
   'b300',
@@ -22,8 +25,8 @@ const NEW_GPUS = [
   'rtx-5090',
   'h20',
 ] as const;
-/** Google and AWS publish no power figure for these chips: training energy (and so train) is refused. */
-const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x', 'trainium2']);
+/** Google publishes no power figure for these chips (Trainium2 has SemiAnalysis's ~500 W estimate): energy, CO2 and electricity $ are not estimated. */
+const NO_POWER = new Set<string>(['tpu-v6e', 'tpu7x']);
 /** GPUs without a catalog rental price get one on the command line (the cost is not under test). */
 const PRICE = ['--price-per-gpu-hour', '2'];
 
@@ -45,7 +48,7 @@ async function runJson(args: string[], allowed: number[] = [0]): Promise<Record<
 }
 
 describe.each(NEW_GPUS)('every command runs on %s', { timeout: 180_000 }, (gpu) => {
-  it('train, serve', async () => {
+  it('train, serve, finetune', async () => {
     const train = [
       'train',
       '--model',
@@ -70,13 +73,45 @@ describe.each(NEW_GPUS)('every command runs on %s', { timeout: 180_000 }, (gpu) 
       '500',
       ...PRICE,
     ];
-    for (const args of [train, serve]) {
+    const finetune = [
+      'finetune',
+      '--model',
+      'llama-3-8b',
+      '--method',
+      'lora',
+      '--gpu',
+      gpu,
+      '--gpus',
+      '8',
+      '--tokens',
+      '20M',
+      ...PRICE,
+    ];
+    /** Energy of a run (train, finetune) or a deployment's day (serve), and the note. */
+    const energyOf = (args: string[], json: Record<string, unknown>) => ({
+      kWh: (args[0] === 'serve' ? json.energyKWhPerDay : json.energyKWh) as number | null,
+      note: json.energyNote as string | null,
+    });
+    for (const args of [train, serve, finetune]) {
+      const json = await runJson(args);
+      const text = await runCli(args);
+      expect(text.stdout).not.toMatch(/NaN|Infinity/);
+      const e = energyOf(args, json);
       if (NO_POWER.has(gpu)) {
-        // The run's energy (part of its cost) needs a power figure: a clear refusal, exit 2.
-        const r = await runCli(args);
-        expect(r.code).toBe(2);
-        expect(r.stderr).toContain(`no power figure for ${gpu}`);
-      } else await runJson(args);
+        // Time, GPU-hours and $ without a power figure; energy is null with the note, never 0 or NaN.
+        expect(e.kWh).toBeNull();
+        expect(e.note).toBe(
+          `not estimated (the catalog has no power figure for ${gpu}; pass --watts-per-gpu W)`,
+        );
+        expect(text.stdout).toContain(`no power figure for ${gpu}`);
+        // --watts-per-gpu gives it one.
+        const given = energyOf(args, await runJson([...args, '--watts-per-gpu', '1000']));
+        expect(given.kWh!).toBeGreaterThan(0);
+        expect(given.note).toBeNull();
+      } else {
+        expect(e.kWh!).toBeGreaterThan(0);
+        expect(e.note).toBeNull();
+      }
     }
   });
   it('memory --mode train and --mode infer', async () => {
@@ -233,5 +268,85 @@ describe('levers with block-scaled formats', () => {
     const s = baselineState(baseline('b200'));
     const { state } = applyLever(s, { lever: 'gpu', gpu: 'h100' } as Lever, 0);
     expect(state.kind === 'serve' && [state.weights, state.kv]).toEqual(['fp4', 'fp8']);
+  });
+});
+
+describe('scenarios on an accelerator without a power figure', () => {
+  const text = (watts: string) => `name: tpu
+model: llama-3-8b
+horizonMonths: 12
+phases:
+  - kind: pretrain
+    name: pretraining
+    tokens: 10B
+    gpu: tpu-v6e
+    gpus: 256
+${watts}    hardware: { rent: { usdPerGpuHour: 2.7 } }
+`;
+  it('need wattsPerGpu on the phase (a scenario books energy every month), naming the path', () => {
+    let error: unknown;
+    try {
+      prepareScenario(parseScenario(text('')));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues[0]).toMatchObject({
+      path: ['phases', 0, 'wattsPerGpu'],
+      message: expect.stringContaining('no power figure for tpu-v6e'),
+    });
+    expect(() => parseScenario(text('    wattsPerGpu: 0\n'))).toThrow(/wattsPerGpu/);
+  });
+  it('with it, the phase prices energy at the watts given', () => {
+    const watts = (w: number) => {
+      const p = prepareScenario(parseScenario(text(`    wattsPerGpu: ${w}\n`)));
+      return p.phases[0]!.energy.nodeWattsPerGpu;
+    };
+    expect(watts(900)).toBe(900);
+    expect(watts(1800)).toBe(1800);
+  });
+});
+
+describe('owned hardware without a power figure', () => {
+  it('costs the hardware alone and says electricity is excluded (train and serve)', async () => {
+    const owned = ['--gpu', 'tpu-v6e', '--purchase-price-per-gpu', '20000'];
+    const train = await runJson([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      ...owned,
+    ]);
+    expect(train.priceBasis).toContain('electricity excluded (power unknown)');
+    expect(train.costUsd as number).toBeGreaterThan(0);
+    expect((train.costSplitUsd as { energyUsd: number | null }).energyUsd).toBeNull();
+    const serve = await runJson([
+      'serve',
+      '--model',
+      'llama-3-8b',
+      '--input-tokens',
+      '2000',
+      '--output-tokens',
+      '500',
+      ...owned,
+    ]);
+    expect(serve.priceBasis).toContain('electricity excluded (power unknown)');
+    const withWatts = await runJson([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--gpus',
+      '64',
+      '--tokens',
+      '1B',
+      ...owned,
+      '--watts-per-gpu',
+      '900',
+    ]);
+    // Electricity adds to owned cost once power is known.
+    expect(withWatts.costUsd as number).toBeGreaterThan(train.costUsd as number);
   });
 });

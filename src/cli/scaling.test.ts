@@ -20,7 +20,7 @@ describe('llmecon scaling', () => {
       ),
     });
     const affordable = await run(['scaling', '--usd', '1M', '--gpu', 'h100', '--params', '7B']);
-    expect(affordable.stdout).toMatch(/\n7\.00B parameters on 13\.85T tokens/);
+    expect(affordable.stdout).toMatch(/\n7\.00B parameters on 11\.35T tokens/); // $1M at the catalog H100 price ($2.99, Lambda 2026-05-18; was $2.45 from 2025-03)
   });
   it('bad inputs name the flag', async () => {
     expect((await run(['scaling'])).stderr).toBe(

@@ -13,6 +13,7 @@ import { type ServingWorkload, type Slo, servingWarnings } from '../core/inferen
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
+import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
 import { loadModel } from './load-model.js';
 import { oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 import { ownedHardware } from './price-flags.js';
@@ -43,6 +44,7 @@ export interface ServingFlags {
   purchasePricePerGpu?: string;
   lifeYears?: string;
   region?: string;
+  wattsPerGpu?: string;
 }
 
 export function addServingFlags(command: Command): Command {
@@ -87,11 +89,8 @@ export function addServingFlags(command: Command): Command {
       'own the hardware: GPU price, amortised with its server over its life, plus energy',
     )
     .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
-    .option(
-      '--region <id>',
-      'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
-      'world',
-    );
+    .option('--region <id>', 'grid for CO2: world | us | eu | china | india | france | us-2021-meta', 'world')
+    .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP);
 }
 
 /** Flags only `serve` has: the request-level simulation and the frontier. */
@@ -252,9 +251,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       const unsupported = formatSupportError(format, hw.gpu);
       if (unsupported !== null) inputError('infeasible', [flag], unsupported);
     }
-    const energy = energyAssumptions(hw.gpu, hw.cluster, { region: o.region });
+    const energy = energyAssumptions(hw.gpu, hw.cluster, {
+      region: o.region,
+      wattsPerGpu: wattsPerGpuFlag(o),
+    });
     const usdPerGpuHour = owned
-      ? ownedUsdPerGpuHour(owned) + energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh)
+      ? // Electricity is left out when the GPU's power is unknown (the report's energy note says so).
+        ownedUsdPerGpuHour(owned) + (energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh) ?? 0)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
@@ -287,8 +290,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
 
 /** The price basis per GPU type, for the report. */
 export function priceBasis(o: ServingFlags, gpuId: string): string {
-  if (o.purchasePricePerGpu !== undefined)
-    return `owned: $${o.purchasePricePerGpu}/GPU with its server over ${o.lifeYears ?? loadCatalog().assumptions.hardwareLifeYears.value} years, plus energy`;
+  if (o.purchasePricePerGpu !== undefined) {
+    const hw = resolveHardware(gpuId, o.cluster);
+    const energy = energyAssumptions(hw.gpu, hw.cluster, { wattsPerGpu: wattsPerGpuFlag(o) });
+    return `owned: $${o.purchasePricePerGpu}/GPU with its server over ${o.lifeYears ?? loadCatalog().assumptions.hardwareLifeYears.value} years, ${energy.nodeWattsPerGpu === null ? 'electricity excluded (power unknown)' : 'plus energy'}`;
+  }
   return defaultPrice(findGpu(gpuId), o.pricePerGpuHour === undefined ? undefined : Number(o.pricePerGpuHour))
     .basis;
 }

@@ -81,6 +81,8 @@ export const DOMAINS = {
   fraction: real(0, 1, 'a fraction', true),
   /** Power usage effectiveness: 1 (no overhead) to 3. */
   pue: real(1, 3, 'a PUE'),
+  /** Server watts per accelerator (node power / accelerators per node): 1 W to 5 kW (a GB300 NVL72 rack is ~1.9 kW per GPU). */
+  wattsPerGpu: real(1, 5000, 'server watts per accelerator'),
   /** A latency limit in seconds (up to an hour). */
   seconds: real(0, 3600, 'seconds', true),
   /** A year on the calendar. */
@@ -208,6 +210,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--goodput': DOMAINS.fraction,
   '--mfu': DOMAINS.mfu,
   '--pue': DOMAINS.pue,
+  '--watts-per-gpu': DOMAINS.wattsPerGpu,
   '--ttft-slo': DOMAINS.seconds,
   '--tpot-slo': DOMAINS.seconds,
   '--base-usd': { ...DOMAINS.usd, minExclusive: true },

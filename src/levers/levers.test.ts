@@ -275,9 +275,10 @@ describe('P10–P90 bands on every outcome and step (the band of the estimate ea
     const o = outcome(train);
     expect(o.band.key).toBe('train:megatron×hopper');
     for (const field of ['costUsd', 'timeSeconds', 'gpuHours', 'energyKWh', 'co2Kg'] as const) {
-      expect(finite(o.range[field])).toBe(true);
-      expect(o.range[field].p10 / o[field]).toBeCloseTo(o.band.low, 9);
-      expect(o.range[field].p90 / o[field]).toBeCloseTo(o.band.high, 9);
+      const range = o.range[field]!;
+      expect(finite(range)).toBe(true);
+      expect(range.p10 / o[field]!).toBeCloseTo(o.band.low, 9);
+      expect(range.p90 / o[field]!).toBeCloseTo(o.band.high, 9);
     }
     expect(o.gpuHours).toBeCloseTo((64 * o.timeSeconds) / 3600, 6);
   });

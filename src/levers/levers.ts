@@ -51,8 +51,8 @@ export interface WaterfallStep {
   readonly deltaUsd: number;
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
-  readonly energyKWh: number;
-  readonly co2Kg: number;
+  readonly energyKWh: number | null;
+  readonly co2Kg: number | null;
   readonly gpuHours: number;
   readonly gpus: number;
   /** P10–P90 of the step's figures: the band of the estimate this step re-ran. */

@@ -44,8 +44,8 @@ function banded(s: LeverState, o: Omit<Outcome, 'band' | 'range'>, band: Calibra
       costUsd: { p10: engineUsd.p10 + s.extraUsdRange.p10, p90: engineUsd.p90 + s.extraUsdRange.p90 },
       timeSeconds: r(o.timeSeconds),
       gpuHours: r(o.gpuHours),
-      energyKWh: r(o.energyKWh),
-      co2Kg: r(o.co2Kg),
+      energyKWh: o.energyKWh === null ? null : r(o.energyKWh),
+      co2Kg: o.co2Kg === null ? null : r(o.co2Kg),
     },
   };
 }
@@ -76,6 +76,7 @@ function trainingOutcome(
       memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
       energyKWh: run.energyKWh,
       co2Kg: run.co2Kg,
+      energyNote: run.energyNote,
       gpus: s.gpus,
       gpuHours: run.gpuHours,
       ...(details
@@ -167,8 +168,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       costUsd: best.usdPerDay * s.days + s.extraUsd,
       timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
       memoryPerGpuBytes: best.point.memoryPerGpuBytes,
-      energyKWh: best.energyKWhPerDay * s.days,
-      co2Kg: best.co2KgPerDay * s.days,
+      energyKWh: best.energyKWhPerDay === null ? null : best.energyKWhPerDay * s.days,
+      co2Kg: best.co2KgPerDay === null ? null : best.co2KgPerDay * s.days,
+      energyNote: best.energyNote,
       gpus: best.gpus,
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
       detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,

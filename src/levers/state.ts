@@ -74,8 +74,9 @@ export interface OutcomeRange {
   readonly costUsd: Range;
   readonly timeSeconds: Range;
   readonly gpuHours: Range;
-  readonly energyKWh: Range;
-  readonly co2Kg: Range;
+  /** Null where the GPU has no power figure (energy not estimated). */
+  readonly energyKWh: Range | null;
+  readonly co2Kg: Range | null;
 }
 
 /** What the engine says about a state. */
@@ -84,9 +85,11 @@ export interface Outcome {
   /** Training: wall-clock seconds of the run; serving: one request's latency (TTFT + output × TPOT). */
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
-  readonly energyKWh: number;
+  /** null when the GPU's power is unknown (`energyNote` says so). */
+  readonly energyKWh: number | null;
   /** Operational CO2 at the GPU's default grid (location-based), kg. */
-  readonly co2Kg: number;
+  readonly co2Kg: number | null;
+  readonly energyNote: string | null;
   readonly gpus: number;
   /** GPU-hours: a training run's (goodput included) or a deployment's GPUs over its period. */
   readonly gpuHours: number;

@@ -16,12 +16,13 @@ import { stackOptions } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
+  type ResolvedHardware,
   resolveHardware,
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
-import { type EnergyAssumptions, embodiedKgCo2PerGpuHour } from '../core/energy/energy.js';
+import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
@@ -43,6 +44,7 @@ const REFERENCE_TOKENS = 1e12;
 
 /** Energy assumptions of a phase's GPUs plus their manufacturing emissions per GPU-hour. */
 export interface PhaseEnergy extends EnergyAssumptions {
+  readonly nodeWattsPerGpu: number;
   readonly embodiedKgCo2PerGpuHour: number;
 }
 
@@ -53,6 +55,22 @@ export interface PhaseEnergy extends EnergyAssumptions {
  */
 export interface PhaseBand extends CalibrationBand {
   readonly draw: Distribution;
+}
+
+/**
+ * A phase's energy assumptions (its `wattsPerGpu` over the catalog's). A scenario books energy, CO2 and
+ * electricity every month, so a GPU without a power figure needs `wattsPerGpu` on the phase.
+ */
+function knownEnergy(hw: ResolvedHardware, phase: Phase, index: number, region: string) {
+  const e = energyAssumptions(hw.gpu, hw.cluster, { region, wattsPerGpu: phase.wattsPerGpu });
+  if (!powerKnown(e)) {
+    return inputError(
+      'missing_field',
+      ['phases', index, 'wattsPerGpu'],
+      `the catalog has no power figure for ${hw.gpu.id}; give the phase wattsPerGpu (server watts per accelerator, 1–5000)`,
+    );
+  }
+  return e;
 }
 
 /** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
@@ -197,7 +215,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const hw = resolveHardware(phase.gpu, undefined);
     const ec = a.embodiedCarbon;
     const energy: PhaseEnergy = {
-      ...energyAssumptions(hw.gpu, hw.cluster, { region: scenario.region }),
+      ...knownEnergy(hw, phase, index, scenario.region),
       // Cloud Carbon Footprint: GPU card + its share of the server, amortised linearly per hour.
       embodiedKgCo2PerGpuHour: embodiedKgCo2PerGpuHour({
         gpuCardKg: ec.gpuCard.value,

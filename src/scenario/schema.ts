@@ -59,6 +59,8 @@ const pretrainSchema = z
     /** Training tokens (uncertain). */
     tokens: uncertainIn(D.datasetTokens),
     gpu: id,
+    /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
+    wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     seqLen: seqLen.default(4096),
@@ -82,6 +84,8 @@ const finetuneSchema = z
     tokens: uncertainIn(D.datasetTokens),
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
     gpu: id,
+    /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
+    wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     seqLen: seqLen.default(4096),
@@ -105,6 +109,8 @@ const rlSchema = z
     /** RL steps (uncertain). */
     steps: uncertainIn({ ...D.steps, integer: false, min: 0, minExclusive: true }),
     gpu: id,
+    /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
+    wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     hardware: hardwareSchema,
@@ -118,6 +124,8 @@ const serveSchema = z
     startMonth: month.default(0),
     months,
     gpu: id,
+    /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
+    wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     weights: z.enum(WEIGHT_FORMATS).default('bf16'),
     kv: z.enum(KV_FORMATS).default('bf16'),
     inputTokens: seqLen,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { energyText } from '../../core/energy/energy.js';
 import { inputError } from '../../core/errors.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
@@ -42,7 +43,13 @@ const tonnes = (kg: number) => `${formatCount(kg / 1000)} t`;
 
 /** GPU-hours, $, time, energy and CO2 of one estimate, each with its P10–P90. */
 function bandedFigures(
-  o: { costUsd: number; timeSeconds: number; gpuHours: number; energyKWh: number; co2Kg: number },
+  o: {
+    costUsd: number;
+    timeSeconds: number;
+    gpuHours: number;
+    energyKWh: number | null;
+    co2Kg: number | null;
+  },
   r: OutcomeRange,
   timeLabel: string,
 ): string {
@@ -50,8 +57,12 @@ function bandedFigures(
     formatWithRange(o.costUsd, r.costUsd, formatUsd),
     `${formatWithRange(o.gpuHours, r.gpuHours, formatCount)} GPU-hours`,
     `${timeLabel} ${formatWithRange(o.timeSeconds, r.timeSeconds, duration)}`,
-    formatWithRange(o.energyKWh, r.energyKWh, mwh),
-    `CO2 ${formatWithRange(o.co2Kg, r.co2Kg, tonnes)}`,
+    o.energyKWh === null || r.energyKWh === null
+      ? 'energy not estimated'
+      : formatWithRange(o.energyKWh, r.energyKWh, mwh),
+    o.co2Kg === null || r.co2Kg === null
+      ? 'CO2 not estimated'
+      : `CO2 ${formatWithRange(o.co2Kg, r.co2Kg, tonnes)}`,
   ].join(' · ');
 }
 
@@ -64,7 +75,7 @@ function text(w: Waterfall, description: string | undefined): string {
       '',
       duration(w.baseline.timeSeconds),
       formatBytes(w.baseline.memoryPerGpuBytes),
-      mwh(w.baseline.energyKWh),
+      energyText(w.baseline.energyKWh, w.baseline.energyNote, mwh, ''),
       w.baseline.detail,
     ],
     ...w.steps.map((s) => [
@@ -74,7 +85,7 @@ function text(w: Waterfall, description: string | undefined): string {
       s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
       formatBytes(s.memoryPerGpuBytes),
-      mwh(s.energyKWh),
+      energyText(s.energyKWh, 'not estimated', mwh, ''),
       s.detail,
     ]),
   ];

@@ -7,6 +7,7 @@ import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -38,6 +39,7 @@ export interface RlFlags extends LayoutFlags {
   cluster?: string;
   pricePerGpuHour?: string;
   region?: string;
+  wattsPerGpu?: string;
   json?: boolean;
 }
 
@@ -87,6 +89,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
           ? undefined
           : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
       region: o.region,
+      wattsPerGpu: wattsPerGpuFlag(o),
     });
   } catch (error) {
     if (error instanceof LayoutDoesNotFitError) {
@@ -114,8 +117,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     gpuHours: timeRange(plan.gpuHours, band),
     wallClockHours: timeRange(plan.wallClockHours, band),
     costUsd: timeRange(plan.costUsd, band),
-    energyKWh: timeRange(plan.energyKWh, band),
-    co2Kg: timeRange(plan.co2Kg, band),
+    energyKWh: energyRange(plan.energyKWh, band),
+    co2Kg: energyRange(plan.co2Kg, band),
   };
   if (o.json)
     return {
@@ -172,7 +175,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       `rollout calibrated ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine (${band.cases} published RL runs; weight reload from measured updates)`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
-      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${formatCount(plan.energyKWh)} kWh`,
+      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
     ].join('\n'),
     exitCode: 0,
   };

@@ -11,6 +11,7 @@ import { type FrontierPoint, servingFrontier } from '../../core/inference/fronti
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
+import { energyText } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { positiveInteger, positiveNumber } from '../options.js';
 import { runSimulation, type SimulationFlags, simulationLines } from '../serve-simulation.js';
@@ -66,6 +67,7 @@ export function planJson(p: DeploymentPlan, basis: string) {
     priceBasis: basis,
     energyKWhPerDay: p.energyKWhPerDay,
     co2KgPerDay: p.co2KgPerDay,
+    energyNote: p.energyNote,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
     /** P10–P90 from the calibration's leave-one-out residuals; null where none covers this GPU family. */
     range: band && {
@@ -210,7 +212,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `  mode: ${result.mode.reason}`,
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${(p.point.ttftSeconds * 1000).toFixed(0)} ms · TPOT ${(p.point.tpotSeconds * 1000).toFixed(1)} ms · ${formatCount(p.point.outputTokensPerSecondPerGpu)} output + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input tokens/s per GPU`,
-      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${formatCount(p.energyKWhPerDay)} kWh, ${formatCount(p.co2KgPerDay)} kg CO2 per day`,
+      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       '',
       table(
         [

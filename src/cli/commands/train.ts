@@ -10,6 +10,7 @@ import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
+import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -36,6 +37,7 @@ export interface TrainOptions extends LayoutFlags {
   overlapEp?: boolean;
   region?: string;
   pue?: string;
+  wattsPerGpu?: string;
   goodput?: string;
   top?: string;
   json?: boolean;
@@ -93,6 +95,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const energy = energyAssumptions(hw.gpu, hw.cluster, {
     region: o.region,
     pue: o.pue === undefined ? undefined : positiveNumber(o.pue, '--pue', 1),
+    wattsPerGpu: wattsPerGpuFlag(o),
   });
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
@@ -152,8 +155,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           gpuHours: timeRange(run.gpuHours, band),
           wallClockDays: timeRange(run.wallClockDays, band),
           costUsd: timeRange(run.costUsd, band),
-          energyKWh: timeRange(run.energyKWh, band),
-          co2Kg: timeRange(run.co2Kg, band),
+          energyKWh: energyRange(run.energyKWh, band),
+          co2Kg: energyRange(run.co2Kg, band),
         }
       : {}),
   };
@@ -198,12 +201,13 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           goodput,
           usdPerGpuHour: run.usdPerGpuHour,
           priceBasis: owned
-            ? `owned: $${owned.purchaseUsdPerGpu}/GPU × ${owned.serverCostOverGpuCost} server factor over ${owned.lifeYears} years at ${owned.utilization} utilisation, plus energy`
+            ? `owned: $${owned.purchaseUsdPerGpu}/GPU × ${owned.serverCostOverGpuCost} server factor over ${owned.lifeYears} years at ${owned.utilization} utilisation, ${run.energyNote === null ? 'plus energy' : 'electricity excluded (power unknown)'}`
             : price.basis,
           costUsd: run.costUsd,
           costSplitUsd: run.costSplit,
           energyKWh: run.energyKWh,
           co2Kg: run.co2Kg,
+          energyNote: run.energyNote,
           region: energy.region,
           pue: energy.pue,
         }
@@ -244,10 +248,10 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
         ],
       ),
       '',
-      `cost      $${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd!.p10)} – P90 $${formatCount(range.costUsd!.p90)}) at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${owned ? `owned, ${owned.lifeYears}-year life, energy included` : price.basis})`,
-      `          of which energy $${formatCount(run.costSplit.energyUsd)}, networking $${formatCount(run.costSplit.networkingUsd)}, compute hardware $${formatCount(run.costSplit.computeUsd)}`,
-      `energy    ${formatCount(run.energyKWh / 1000)} MWh (P10 ${formatCount(range.energyKWh!.p10 / 1000)} – P90 ${formatCount(range.energyKWh!.p90 / 1000)}, PUE ${energy.pue})`,
-      `CO2       ${formatCount(run.co2Kg / 1000)} t (P10 ${formatCount(range.co2Kg!.p10 / 1000)} – P90 ${formatCount(range.co2Kg!.p90 / 1000)}, ${energy.region} grid)`,
+      `cost      $${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd!.p10)} – P90 $${formatCount(range.costUsd!.p90)}) at $${run.usdPerGpuHour.toFixed(2)}/GPU-hour (${owned ? `owned, ${owned.lifeYears}-year life, ${run.energyNote === null ? 'energy included' : 'electricity excluded: power unknown'}` : price.basis})`,
+      `          of which energy ${run.costSplit.energyUsd === null ? 'not split out (power unknown)' : `$${formatCount(run.costSplit.energyUsd)}`}, networking $${formatCount(run.costSplit.networkingUsd)}, compute hardware $${formatCount(run.costSplit.computeUsd)}`,
+      `energy    ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh / 1000)} MWh (P10 ${formatCount(range.energyKWh!.p10 / 1000)} – P90 ${formatCount(range.energyKWh!.p90 / 1000)}, PUE ${energy.pue})`, '')}`,
+      `CO2       ${energyText(run.co2Kg, run.energyNote, (kg) => `${formatCount(kg / 1000)} t (P10 ${formatCount(range.co2Kg!.p10 / 1000)} – P90 ${formatCount(range.co2Kg!.p90 / 1000)}, ${energy.region} grid)`, '')}`,
     );
   } else {
     lines.push('', 'pass --tokens N for GPU-hours, days, cost, energy and CO2');

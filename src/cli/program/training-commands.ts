@@ -1,5 +1,7 @@
 /** Training commands: pretraining (train), fine-tuning (finetune) and RL post-training (rl). */
+
 import type { Command } from 'commander';
+import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
 import { addLayoutFlags } from '../layout-flags.js';
 import {
   example,
@@ -51,6 +53,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         'world',
       )
       .option('--pue <x>', 'power usage effectiveness (default 1.1)')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
       .option('--top <n>', 'how many layouts to list', '5')
       .option('--json', 'machine-readable output')
@@ -84,6 +87,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--price-per-gpu-hour <usd>', PRICE_HELP)
       .option('--teacher-usd-per-million-tokens <usd>', 'distillation: API price to generate the dataset')
       .option('--region <id>', 'grid for CO2', 'world')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) =>
         printResult(ctx, (await import('../commands/finetune.js')).finetuneCommand(opts)),
@@ -134,6 +138,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--cluster <id>', 'cluster preset')
       .option('--price-per-gpu-hour <usd>', PRICE_HELP)
       .option('--region <id>', 'grid for CO2', 'world')
+      .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => printResult(ctx, (await import('../commands/rl.js')).rlCommand(opts))),
     'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --steps 500',

@@ -10,7 +10,7 @@
  * works; with k ≥ 1 steps of staleness (async/off-policy) the pools overlap, and the step is the
  * slower side plus the weight sync (Fu et al. 2025, AReaL Sec. 4; Noukhovitch et al. 2025).
  */
-import { energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js';
+import { energyKWh as energyKWhOf, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type EngineProfile, GENERIC_ENGINE } from '../inference/engine.js';
@@ -106,8 +106,10 @@ export interface RlPlan {
   readonly gpuHours: number;
   readonly wallClockHours: number;
   readonly costUsd: number;
-  readonly energyKWh: number;
-  readonly co2Kg: number;
+  /** null when the GPU's power is unknown (see `energyNote`). */
+  readonly energyKWh: number | null;
+  readonly co2Kg: number | null;
+  readonly energyNote: string | null;
 }
 
 /** Forward-only pass over the step's sequences: the forward share of a training step. */
@@ -285,5 +287,6 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     costUsd: gpuHours * (o.cost.usdPerGpuHour ?? 0),
     energyKWh,
     co2Kg: operationalCo2Kg(energyKWh, e),
+    energyNote: energyNote(e),
   };
 }

@@ -4,6 +4,8 @@ import { HOURS_PER_YEAR, requestsPerSecondFor, tokensPerDayAt } from '../units.j
 import {
   embodiedKgCo2PerGpuHour,
   energyKWh,
+  energyNote,
+  energyText,
   energyUsdPerGpuHour,
   operationalCo2Kg,
   provisionedKw,
@@ -63,4 +65,24 @@ describe('rates', () => {
       expect(tokensPerDayAt(requestsPerSecondFor(tokens, perRequest), perRequest)).toBeCloseTo(tokens, 0);
     },
   );
+});
+
+describe('without a power figure', () => {
+  const unknown = {
+    ...e,
+    nodeWattsPerGpu: null,
+    powerUnknownReason: 'the catalog has no power figure for x',
+  };
+  it('every energy formula gives null, never 0 or NaN, and the note says why', () => {
+    expect(energyKWh(100, unknown)).toBeNull();
+    expect(energyUsdPerGpuHour(unknown, 0.1)).toBeNull();
+    expect(provisionedKw(8, unknown)).toBeNull();
+    expect(operationalCo2Kg(energyKWh(100, unknown), unknown)).toBeNull();
+    expect(energyNote(unknown)).toBe('not estimated (the catalog has no power figure for x)');
+    expect(energyNote(e)).toBeNull();
+    expect(energyText(null, energyNote(unknown), (kWh) => `${kWh} kWh`)).toBe(
+      'energy not estimated (the catalog has no power figure for x)',
+    );
+    expect(energyText(5, null, (kWh) => `${kWh} kWh`)).toBe('5 kWh');
+  });
 });

@@ -4,7 +4,7 @@
  * API across volumes, with the break-even volume.
  */
 
-import { type EnergyAssumptions, energyKWh, operationalCo2Kg } from '../energy/energy.js';
+import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -59,8 +59,10 @@ export interface DeploymentPlan {
   readonly costPerMillionOutputTokensUsd: number;
   /** All GPU cost over all tokens (input + output) at the workload's input:output ratio. */
   readonly costPerMillionBlendedTokensUsd: number;
-  readonly energyKWhPerDay: number;
-  readonly co2KgPerDay: number;
+  /** null when the GPU's power is unknown (see `energyNote`). */
+  readonly energyKWhPerDay: number | null;
+  readonly co2KgPerDay: number | null;
+  readonly energyNote: string | null;
 }
 
 /**
@@ -151,6 +153,7 @@ function planAtPoint(
     costPerMillionBlendedTokensUsd: (usdPerDay * 1e6) / (inputPerDay + outputPerDay),
     energyKWhPerDay,
     co2KgPerDay: operationalCo2Kg(energyKWhPerDay, e),
+    energyNote: energyNote(e),
   };
 }
 

@@ -4,7 +4,12 @@
  * amortised), energy (node power × utilisation × PUE) and CO2 (grid intensity), and what the money
  * pays for (Epoch AI's split of hardware, networking and energy).
  */
-import { type EnergyAssumptions, energyKWh as energyKWhOf, operationalCo2Kg } from '../energy/energy.js';
+import {
+  type EnergyAssumptions,
+  energyKWh as energyKWhOf,
+  energyNote,
+  operationalCo2Kg,
+} from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import { HOURS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../units.js';
 import type { StepTime } from './step-time.js';
@@ -42,13 +47,17 @@ export interface RunCost {
   readonly wallClockDays: number;
   readonly usdPerGpuHour: number;
   readonly costUsd: number;
-  readonly energyKWh: number;
-  readonly co2Kg: number;
+  /** null when the GPU's power is unknown (see `energyNote`). */
+  readonly energyKWh: number | null;
+  readonly co2Kg: number | null;
+  /** Why energy, CO2 and electricity $ are not estimated (null when they are); owned cost then excludes electricity. */
+  readonly energyNote: string | null;
   /** What the cost pays for: energy at the electricity price, networking and compute hardware. */
   readonly costSplit: {
     readonly computeUsd: number;
     readonly networkingUsd: number;
-    readonly energyUsd: number;
+    /** null without a power figure: the rest of a rental price is then counted as hardware. */
+    readonly energyUsd: number | null;
   };
 }
 
@@ -77,19 +86,21 @@ export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCos
   const gpuHours = (seconds * options.gpus) / SECONDS_PER_HOUR;
   const e = options.energy;
   const energyKWh = energyKWhOf(gpuHours, e);
-  const energyUsd = energyKWh * e.electricityUsdPerKWh;
+  // Without a power figure electricity is left out of owned cost and not split out of a rental price.
+  const energyUsd = energyKWh === null ? null : energyKWh * e.electricityUsdPerKWh;
+  const knownEnergyUsd = energyUsd ?? 0;
   let usdPerGpuHour: number;
   let costUsd: number;
   let hardwareUsd: number;
   if (options.owned) {
-    usdPerGpuHour = ownedUsdPerGpuHour(options.owned) + energyUsd / gpuHours;
+    usdPerGpuHour = ownedUsdPerGpuHour(options.owned) + knownEnergyUsd / gpuHours;
     hardwareUsd = gpuHours * ownedUsdPerGpuHour(options.owned);
-    costUsd = hardwareUsd + energyUsd;
+    costUsd = hardwareUsd + knownEnergyUsd;
   } else {
     usdPerGpuHour = options.usdPerGpuHour ?? 0;
     costUsd = gpuHours * usdPerGpuHour;
     // A rental price covers energy too; what is left pays for the hardware (and the provider's margin).
-    hardwareUsd = Math.max(0, costUsd - energyUsd);
+    hardwareUsd = Math.max(0, costUsd - knownEnergyUsd);
   }
   const networkingUsd = hardwareUsd * options.networkingShareOfHardware;
   return {
@@ -103,10 +114,11 @@ export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCos
     costUsd,
     energyKWh,
     co2Kg: operationalCo2Kg(energyKWh, e),
+    energyNote: energyNote(e),
     costSplit: {
       computeUsd: hardwareUsd - networkingUsd,
       networkingUsd,
-      energyUsd: Math.min(energyUsd, costUsd),
+      energyUsd: energyUsd === null ? null : Math.min(energyUsd, costUsd),
     },
   };
 }

@@ -109,7 +109,7 @@ interface RlSummary {
   readonly gpuHours: number;
   readonly wallClockHours: number;
   readonly costUsd: number;
-  readonly energyKWh: number;
+  readonly energyKWh: number | null;
 }
 
 const rlSlot = taskSlot<RlSummary>();

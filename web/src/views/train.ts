@@ -3,6 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
+import { energyText } from '../../../src/core/energy/energy.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
@@ -237,8 +238,8 @@ export function trainView(app: App) {
             <div class="card">GPU-hours<b>${formatCount(r.outcome.gpuHours)}</b>${bandText(r.outcome.range.gpuHours, formatCount)}</div>
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b>${bandText(r.outcome.range.timeSeconds, days)}</div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
-            <div class="card">energy<b>${mwh(r.outcome.energyKWh)}</b>${bandText(r.outcome.range.energyKWh, mwh)}</div>
-            <div class="card">CO2 (location-based)<b>${tonnes(r.outcome.co2Kg)}</b>${bandText(r.outcome.range.co2Kg, tonnes)}</div>
+            <div class="card">energy<b>${energyText(r.outcome.energyKWh, r.outcome.energyNote, mwh, '')}</b>${bandText(r.outcome.range.energyKWh ?? undefined, mwh)}</div>
+            <div class="card">CO2 (location-based)<b>${energyText(r.outcome.co2Kg, r.outcome.energyNote, tonnes, '')}</b>${bandText(r.outcome.range.co2Kg ?? undefined, tonnes)}</div>
           </div>
           <p>${r.outcome.detail}</p>
           ${bandNote(r.outcome.band)}
