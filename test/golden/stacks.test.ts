@@ -39,6 +39,32 @@ describe('memory as each stack allocates', () => {
   it('Hugging Face: does not fit on an H200 (FP32 logits and their gradient, eager element-wise saves)', () => {
     expect(peak('hf').totalBytes).toBeGreaterThan(findGpu('h200').memoryBytes);
   });
+  it('Hugging Face eager attention (no FlashAttention) also keeps the FP32 softmax output: 4 B per score more than Megatron', () => {
+    const unfused = (stack: string) =>
+      trainingMemory(
+        llama3b,
+        { ...DEFAULT_LAYOUT, microBatchSize: 1, zeroStage: 0 },
+        {
+          seqLen: 1024,
+          globalBatchSize: 1,
+          precision: 'bf16',
+          optimizer: 'adamw',
+          flashAttention: false,
+          stack: findStack(stack),
+        },
+      ).peak.activations;
+    const flash = (stack: string) =>
+      trainingMemory(
+        llama3b,
+        { ...DEFAULT_LAYOUT, microBatchSize: 1, zeroStage: 0 },
+        { seqLen: 1024, globalBatchSize: 1, precision: 'bf16', optimizer: 'adamw', stack: findStack(stack) },
+      ).peak.activations;
+    // The scores' extra over FlashAttention, per layer: Megatron 2as²b (BF16 softmax output) less the
+    // FP32 log-sum-exp; Hugging Face eager 2 + 4 as²b. 24 heads, s 1,024, b 1, 28 layers.
+    const scores = 24 * 1024 * 1024 * 28;
+    const extra = unfused('hf') - flash('hf') - (unfused('megatron') - flash('megatron'));
+    expect(extra / scores).toBeCloseTo(4, 1);
+  });
   it('Megatron-style fused kernels: the same run fits', () => {
     expect(peak('megatron').totalBytes).toBeLessThan(findGpu('h200').memoryBytes);
     expect(peak('unsloth').totalBytes).toBeLessThan(peak('hf').totalBytes);
