@@ -248,8 +248,10 @@ export function calibrationCases(): CalibrationCase[] {
       ...caseTerms(r.spec, r.step, r.layout, c.training.precision, c.training.seqLen),
     });
   }
-  // Published fine-tuning runs (Hugging Face Trainer with FSDP): wall-clock minutes.
+  // Published fine-tuning runs (Hugging Face Trainer with FSDP): wall-clock minutes, each with the
+  // layout and attention kernel its launch script set (`ran`), not the layout the search would pick.
   for (const r of finetuneRuns.runs) {
+    const ran = r.ran;
     const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
     const cluster = findCluster(r.cluster);
     const plan = planFinetune(spec, cluster, {
@@ -261,8 +263,14 @@ export function calibrationCases(): CalibrationCase[] {
       globalBatchSize: r.globalBatchSize,
       precision: 'bf16',
       optimizer: 'adamw',
+      flashAttention: ran.flashAttention,
       gpus: r.gpus,
-      constraints: {},
+      constraints: {
+        dataParallel: r.gpus,
+        zeroStage: ran.zeroStage as 0 | 1 | 2 | 3,
+        microBatchSize: ran.microBatchSize,
+        recompute: ran.recompute as 'none' | 'full',
+      },
       stack: uncalibrated(r.stack as StackId),
       dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
       cost: {

@@ -15,7 +15,7 @@ import { errorBand, rateRange, timeRange } from '../../src/core/training/error-b
 import { searchLayouts } from '../../src/core/training/layout-search.js';
 import { planTraining } from '../../src/core/training/plan.js';
 import { calibratedRatio, calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
-import { fitCalibrations } from '../../src/validation/stack-calibration.js';
+import { calibrationCases, fitCalibrations } from '../../src/validation/stack-calibration.js';
 
 describe('memory as each stack allocates', () => {
   // A Llama-style 3B (Llama 3.2 3B shape) at micro-batch 4 × 4,096 tokens ran out of memory on a
@@ -38,6 +38,32 @@ describe('memory as each stack allocates', () => {
     ).peak;
   it('Hugging Face: does not fit on an H200 (FP32 logits and their gradient, eager element-wise saves)', () => {
     expect(peak('hf').totalBytes).toBeGreaterThan(findGpu('h200').memoryBytes);
+  });
+  it('Hugging Face eager attention (no FlashAttention) also keeps the FP32 softmax output: 4 B per score more than Megatron', () => {
+    const unfused = (stack: string) =>
+      trainingMemory(
+        llama3b,
+        { ...DEFAULT_LAYOUT, microBatchSize: 1, zeroStage: 0 },
+        {
+          seqLen: 1024,
+          globalBatchSize: 1,
+          precision: 'bf16',
+          optimizer: 'adamw',
+          flashAttention: false,
+          stack: findStack(stack),
+        },
+      ).peak.activations;
+    const flash = (stack: string) =>
+      trainingMemory(
+        llama3b,
+        { ...DEFAULT_LAYOUT, microBatchSize: 1, zeroStage: 0 },
+        { seqLen: 1024, globalBatchSize: 1, precision: 'bf16', optimizer: 'adamw', stack: findStack(stack) },
+      ).peak.activations;
+    // The scores' extra over FlashAttention, per layer: Megatron 2as²b (BF16 softmax output) less the
+    // FP32 log-sum-exp; Hugging Face eager 2 + 4 as²b. 24 heads, s 1,024, b 1, 28 layers.
+    const scores = 24 * 1024 * 1024 * 28;
+    const extra = unfused('hf') - flash('hf') - (unfused('megatron') - flash('megatron'));
+    expect(extra / scores).toBeCloseTo(4, 1);
   });
   it('Megatron-style fused kernels: the same run fits', () => {
     expect(peak('megatron').totalBytes).toBeLessThan(findGpu('h200').memoryBytes);
@@ -217,5 +243,31 @@ describe('calibration and bands', () => {
     expect(g.stepTimeScale).toBeCloseTo(0.9, 4);
     expect(g.expertScale).toBeCloseTo(f.expertScale, 6);
     expect(g.extrapolated).toContain('expertScale');
+  });
+});
+
+describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) run as they ran', () => {
+  const cases = calibrationCases().filter((c) => c.stack === 'hf');
+  const byId = (id: string) => cases.find((c) => c.id === id)!;
+  it('s1: FSDP full_shard over 16 H100, micro-batch 1, gradient checkpointing, one example per sequence (sft_multinode.sh)', () => {
+    expect(byId('s1-32b').detail.layout).toBe('tp1 pp1 dp16 mb1 fsdp full');
+    expect(byId('s1-32b').detail.seqLen).toBe(4100);
+  });
+  it('Alpaca: FSDP full_shard over 8 A100, micro-batch 4, no checkpointing, eager attention (README command)', () => {
+    const alpaca = byId('alpaca-7b');
+    expect(alpaca.detail.layout).toBe('tp1 pp1 dp8 mb4 fsdp');
+    expect(alpaca.detail.microbatches).toBe(4);
+    // Eager attention (scale, mask, FP32 softmax, cast) is a larger share than Megatron's fused softmax would be.
+    expect(alpaca.detail.shares.attention).toBeGreaterThan(0.14);
+  });
+  it('the committed hf calibration is the fit of these cases; leave-one-out within 34% / 39% (regression guard: today 33.5% / 38.9%)', () => {
+    const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
+    const committed = stackCalibration(findStack('hf'), 'ampere')!;
+    expect(committed.stepTimeScale).toBeCloseTo(fit.stepTimeScale, 6);
+    const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
+    const sorted = [...loo].sort((a, b) => a - b);
+    const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
+    expect(median).toBeLessThan(0.34);
+    expect(Math.max(...loo)).toBeLessThan(0.39);
   });
 });

@@ -109,6 +109,10 @@ export function activationBytesPerLayer(
         : kind.mlp === 'moe' && spec.moe
           ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t
           : (2 * s * b * spec.mlp.intermediateSize) / t);
+    // Eager attention (no FlashAttention): softmax(dtype=float32) also saves its FP32 output, 4as²b
+    // beside the BF16 probabilities ·V keeps (transformers eager_attention_forward).
+    if (softmax && !options.flashAttention && layout.recompute !== 'selective')
+      eager += (4 * heads * s * s * b) / t;
   }
   return attention + norms + mlp + eager;
 }

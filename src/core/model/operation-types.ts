@@ -208,8 +208,12 @@ export interface OperationRequest {
   readonly gemmInputBytes: number;
   /** `full` counts the whole attention matrix (Megatron's MFU convention); default causal. */
   readonly attentionMask?: 'causal' | 'full';
-  /** FlashAttention (default) or unfused batched GEMMs with scores through memory (Megatron 2021). */
-  readonly attentionImplementation?: 'flash' | 'unfused';
+  /**
+   * FlashAttention (default), unfused batched GEMMs with scores through memory and Megatron's fused
+   * scale-mask-softmax (Megatron 2021), or eager PyTorch (Hugging Face `eager`: separate scale, mask,
+   * FP32 softmax and cast kernels, each a pass over the scores).
+   */
+  readonly attentionImplementation?: 'flash' | 'unfused' | 'eager';
   /** Attention and hidden dropout (unfused attention writes and reads the mask). */
   readonly dropout?: boolean;
   /** Slowest expert rank's load over the mean (default 1). */

@@ -135,6 +135,18 @@ export function headsOnGpu(
   }
 }
 
+/**
+ * Bytes per score element of eager attention (transformers `eager_attention_forward`: matmul ·
+ * scaling, + causal mask, softmax(dtype=float32).to(bf16), matmul with V), one pass. Forward: QKᵀ
+ * written 2, scaling read+write 4, mask add read+write 4, FP32 softmax read 2 + write 4, cast to BF16
+ * read 4 + write 2, read by ·V 2 = 24. Backward: the probabilities' gradient written 2 and the
+ * probabilities read for dV 2, cast backward read 2 + write 4, softmax backward reads the gradient
+ * and its saved FP32 output and writes 4 + 4 + 4, the cast back read 4 + write 2, scaling backward
+ * read+write 4, read by the dQ and dK GEMMs 2 + 2 = 36 (the mask add passes its gradient through).
+ * The builder doubles a backward memory kernel's bytes, so backward passes half of 36.
+ */
+const eagerScoreBytes = (backward: boolean) => (backward ? 36 / 2 : 24);
+
 /** The attention core of one layer: FlashAttention calls, or unfused batched GEMMs + softmax. */
 export function attentionCore(
   spec: ModelSpec,
@@ -158,7 +170,8 @@ export function attentionCore(
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
   const global = layer.attention === 'full' || layer.attention === 'sliding';
-  if ((request.attentionImplementation ?? 'flash') === 'unfused' && !decoding && global) {
+  const implementation = request.attentionImplementation ?? 'flash';
+  if (implementation !== 'flash' && !decoding && global) {
     // Megatron-LM 2021: QKᵀ and softmax·V as batched GEMMs over (micro-batch × heads); the score
     // matrix goes through memory: written (2 B), scale-mask-softmax read+write (4 B), read by ·V (2 B);
     // with dropout also read, written and masked (5 B). Backward runs both GEMMs' gradients.
@@ -177,7 +190,8 @@ export function attentionCore(
       activations: true,
     });
     const scoreElements = count * queries * shape.contextTokens;
-    const perElement = request.dropout ? 13 : 8;
+    const perElement =
+      (implementation === 'eager' ? eagerScoreBytes(backward) : 8) + (request.dropout ? 5 : 0);
     b.memory('softmax', 'softmax', (scoreElements * perElement) / 2, (scoreElements * perElement) / 2);
     return;
   }

@@ -423,3 +423,25 @@ describe('operation list of the 2025–26 layer kinds', () => {
     expect(mixerActivationBytes(spec, { attention: 'none', mlp: 'dense' }, single('forward', 4096))).toBe(0);
   });
 });
+
+describe('eager (Hugging Face) attention moves the scores through memory more often than Megatron’s fused softmax', () => {
+  const spec = byName('llama-2-7b');
+  const layer = spec.layers[0]!;
+  const scoreBytes = (implementation: 'unfused' | 'eager', phase: 'forward' | 'backward') =>
+    layerOperations(spec, layer, request({ attentionImplementation: implementation, phase }))
+      .filter((op) => op.type === 'memory' && op.name === 'softmax')
+      .reduce((sum, op) => sum + (op.type === 'memory' ? (op.bytesRead + op.bytesWritten) * op.count : 0), 0);
+  // Score elements of one layer: 2 sequences × 32 heads × 4096 × 4096.
+  const elements = 2 * 32 * 4096 * 4096;
+  it('forward: 24 B per score element against 8 (scale, mask, FP32 softmax and cast are separate kernels)', () => {
+    expect(scoreBytes('unfused', 'forward') / elements).toBeCloseTo(8, 9);
+    expect(scoreBytes('eager', 'forward') / elements).toBeCloseTo(24, 9);
+  });
+  it('backward: 36 B per score element against 16; the GEMMs and their FLOPs are the same', () => {
+    expect(scoreBytes('unfused', 'backward') / elements).toBeCloseTo(16, 9);
+    expect(scoreBytes('eager', 'backward') / elements).toBeCloseTo(36, 9);
+    const flops = (implementation: 'unfused' | 'eager') =>
+      modelFlops(spec, request({ attentionImplementation: implementation })).total;
+    expect(flops('eager')).toBe(flops('unfused'));
+  });
+});

@@ -157,7 +157,8 @@ export function trainingRequest(
     },
     datatype,
     gemmInputBytes: bytes,
-    attentionImplementation: (options.flashAttention ?? true) ? 'flash' : 'unfused',
+    attentionImplementation:
+      (options.flashAttention ?? true) ? 'flash' : options.eagerAttention ? 'eager' : 'unfused',
     ...(options.dropout ? { dropout: true } : {}),
     ...(options.expertImbalance !== undefined ? { expertImbalance: options.expertImbalance } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),

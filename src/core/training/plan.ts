@@ -125,6 +125,8 @@ export function planTraining(
   // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
     ...options,
+    // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
+    eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
     calibration,
     top: options.top,
     pareto: options.pareto,

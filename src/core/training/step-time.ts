@@ -28,6 +28,12 @@ export interface TrainingOptions {
   readonly optimizer: Optimizer;
   /** FlashAttention (default true): attention is one fused kernel, scores never reach memory. */
   readonly flashAttention?: boolean;
+  /**
+   * Without FlashAttention: attention as eager PyTorch runs it (scale, mask, FP32 softmax and cast
+   * as separate kernels; Hugging Face `eager`) instead of Megatron's fused scale-mask-softmax.
+   * `planTraining` sets it for stacks that run eager element-wise modules.
+   */
+  readonly eagerAttention?: boolean;
   /** Overlap the data-parallel gradient reduce-scatter with the last microbatch's backward (default true). */
   readonly overlapDataParallel?: boolean;
   /** Overlap expert all-to-all with compute (default: only with DualPipe, DeepSeek-V3 Sec. 3.2.1). */
