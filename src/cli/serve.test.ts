@@ -132,7 +132,11 @@ describe('llmecon serve', () => {
     const traffic = ['--input-tokens', '8000', '--output-tokens', '200', '--requests-per-second', '20'];
     const searched = JSON.parse((await run([...args, ...traffic, '--json'])).stdout);
     expect(searched.mode.searched).toEqual(['aggregated', 'disaggregated']);
-    expect(searched.mode.reason).toMatch(/cheaper than/);
+    // Both pools priced and compared: one is cheaper, or they tie to the percent and the tie is said.
+    expect(searched.mode.reason).toMatch(/\d+% cheaper than|cost the same within the SLO/);
+    expect(searched.mode.reason).toMatch(
+      /aggregated \(\$[\d,]+\/day\).*disaggregated \(|disaggregated \(.*aggregated \(\$/,
+    );
     const agg = JSON.parse((await run([...args, ...traffic, '--aggregated', '--json'])).stdout);
     expect(agg.mode).toMatchObject({ chosen: 'aggregated', searched: ['aggregated'] });
     expect(searched.usdPerDay).toBeLessThanOrEqual(agg.usdPerDay);
