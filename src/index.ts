@@ -25,7 +25,8 @@ export { InputError, type InputIssue, InternalError } from './core/errors.js';
 export { type ClusterSpec, defaultCluster } from './core/hardware/cluster-spec.js';
 // Hardware and training
 export type { HardwareSpec } from './core/hardware/hardware-spec.js';
-export { apiUsdPerDay, planCandidate, planDeployments, selfHostVsApi } from './core/inference/deployment.js';
+export { apiUsdPerDay, selfHostVsApi } from './core/inference/api-break-even.js';
+export { planCandidate, planDeployments } from './core/inference/deployment.js';
 export { generationTime } from './core/inference/generation.js';
 export {
   bestServingPoint,

@@ -7,7 +7,7 @@ import * as Plot from '@observablehq/plot';
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
-import type { BreakEven } from '../../../src/core/inference/deployment.js';
+import type { BreakEven } from '../../../src/core/inference/api-break-even.js';
 import type { LatencyStats } from '../../../src/core/inference/simulator/stats.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
