@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVE_LENGTHS as base, runCli as run } from '../../test/run-cli.js';
+import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('llmecon compare-api', () => {
   const args = ['compare-api', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--weights', 'fp8', ...base];
@@ -52,11 +52,7 @@ describe('llmecon compare-api', () => {
   });
   it('a vanishing daily traffic is refused by --tokens-per-day when simulated, not NaN percentiles', async () => {
     const r = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
+      ...SERVE_8B_H100,
       ...base,
       '--tokens-per-day',
       '1e-300',

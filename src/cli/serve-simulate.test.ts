@@ -2,22 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVE_LENGTHS as base, runCli as run } from '../../test/run-cli.js';
+import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('llmecon serve --simulate and --pareto', () => {
   it('--simulate: latency percentiles of one replica, from drawn lengths or a JSONL trace', async () => {
-    const args = [
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      '--weights',
-      'fp8',
-      '--tp',
-      '1',
-      ...base,
-    ];
+    const args = [...SERVE_8B_H100, '--weights', 'fp8', '--tp', '1', ...base];
     const drawn = JSON.parse(
       (
         await run([
@@ -58,18 +47,7 @@ describe('llmecon serve --simulate and --pareto', () => {
     expect(bad.stderr).toMatch(/--trace: line 1, field 'inputTokens'/);
   });
   it('--pareto: a frontier where faster users always cost throughput per GPU, with prices along it', async () => {
-    const result = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      '--weights',
-      'fp8',
-      ...base,
-      '--pareto',
-      '--json',
-    ]);
+    const result = await run([...SERVE_8B_H100, '--weights', 'fp8', ...base, '--pareto', '--json']);
     const frontier = JSON.parse(result.stdout).frontier as {
       tokensPerSecondPerUser: number;
       outputTokensPerSecondPerGpu: number;
@@ -87,7 +65,7 @@ describe('llmecon serve --simulate and --pareto', () => {
         frontier[i - 1]!.costPerMillionOutputTokensUsd,
       );
     }
-    const text = await run(['serve', '--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--pareto']);
+    const text = await run([...SERVE_8B_H100, ...base, '--pareto']);
     expect(text.stdout).toMatch(/frontier: output tokens\/s per GPU vs tokens\/s per user/);
   });
 });

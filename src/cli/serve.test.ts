@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SERVE_LENGTHS as base, runCli as run } from '../../test/run-cli.js';
+import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('llmecon serve', () => {
   it('a tensor-parallel degree the heads cannot split is refused, not priced', async () => {
-    const base = [
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      '--input-tokens',
-      '100',
-      '--output-tokens',
-      '100',
-    ];
+    const base = [...SERVE_8B_H100, '--input-tokens', '100', '--output-tokens', '100'];
     const r = await run([...base, '--tp', '3', '--concurrency', '4']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
@@ -39,11 +29,7 @@ describe('llmecon serve', () => {
   });
   it('--json has the issue-specified fields, finite and consistent', async () => {
     const result = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
+      ...SERVE_8B_H100,
       '--weights',
       'fp8',
       ...base,
@@ -128,7 +114,7 @@ describe('llmecon serve', () => {
     expect(json.workload.speculative).toEqual({ draftTokens: 1, acceptanceRate: 0.85 });
   });
   it('searches aggregated and disaggregated pools unless one is pinned, and says why it chose', async () => {
-    const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--weights', 'fp8', '--kv', 'fp8'];
+    const args = [...SERVE_8B_H100, '--weights', 'fp8', '--kv', 'fp8'];
     const traffic = ['--input-tokens', '8000', '--output-tokens', '200', '--requests-per-second', '20'];
     const searched = JSON.parse((await run([...args, ...traffic, '--json'])).stdout);
     expect(searched.mode.searched).toEqual(['aggregated', 'disaggregated']);
@@ -150,16 +136,7 @@ describe('llmecon serve', () => {
     const balanced = JSON.parse((await run([...args, ...fixed])).stdout);
     const skewed = JSON.parse((await run([...args, ...fixed, '--expert-imbalance', '1.5'])).stdout);
     expect(skewed.tpotSeconds).toBeGreaterThan(balanced.tpotSeconds);
-    const dense = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      ...base,
-      '--expert-imbalance',
-      '1.2',
-    ]);
+    const dense = await run([...SERVE_8B_H100, ...base, '--expert-imbalance', '1.2']);
     expect(dense.code).toBe(2);
     expect(dense.stderr).toMatch(/--expert-imbalance: .*dense/);
     const low = await run([...args, ...base, '--expert-imbalance', '0.5']);
@@ -167,11 +144,7 @@ describe('llmecon serve', () => {
   });
   it('a fixed fleet reports its own cost and utilisation', async () => {
     const result = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
+      ...SERVE_8B_H100,
       '--tp',
       '1',
       ...base,
@@ -186,24 +159,14 @@ describe('llmecon serve', () => {
     expect(json.utilization).toBeLessThan(1);
   });
   it('owned hardware: the purchase price amortised with its server over the life, plus energy', async () => {
-    const result = await run([
-      'serve',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      ...base,
-      '--purchase-price-per-gpu',
-      '25000',
-      '--json',
-    ]);
+    const result = await run([...SERVE_8B_H100, ...base, '--purchase-price-per-gpu', '25000', '--json']);
     const json = JSON.parse(result.stdout);
     // $25,000 × 1.64 server factor / (5 years × 8,766 h) + 1.275 kW × 0.75 × PUE 1.1 × $0.0771/kWh.
     expect(json.usdPerGpuHour).toBeCloseTo((25000 * 1.64) / (5 * 8766) + 1.275 * 0.75 * 1.1 * 0.0771, 3);
     expect(json.priceBasis).toMatch(/^owned/);
   });
   it('context beyond max_position_embeddings: computed, with a warning naming the limit', async () => {
-    const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--input-tokens', '8000'];
+    const args = [...SERVE_8B_H100, '--input-tokens', '8000'];
     const result = await run([...args, '--output-tokens', '500', '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
