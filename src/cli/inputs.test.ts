@@ -205,7 +205,7 @@ describe('scenarios: exit codes as the CLI', () => {
 
 describe('first-hour: asking whether QLoRA fits needs no price', () => {
   it('a GPU without a catalog price: the fit and GPU-hours are answered, the cost omitted with a note', async () => {
-    const r = await run([
+    const qlora = [
       'finetune',
       '--model',
       'llama-3-8b',
@@ -215,28 +215,14 @@ describe('first-hour: asking whether QLoRA fits needs no price', () => {
       'h20',
       '--tokens',
       '1M',
-    ]);
+    ];
+    const r = await run(qlora);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/GiB\/GPU/);
     expect(r.stdout).toMatch(
       /cost omitted: the catalog has no rental price for h20 \(pass --price-per-gpu-hour\)/,
     );
-    const json = JSON.parse(
-      (
-        await run([
-          'finetune',
-          '--model',
-          'llama-3-8b',
-          '--method',
-          'qlora',
-          '--gpu',
-          'h20',
-          '--tokens',
-          '1M',
-          '--json',
-        ])
-      ).stdout,
-    );
+    const json = JSON.parse((await run([...qlora, '--json'])).stdout);
     expect(json).toMatchObject({ fits: true, costUsd: null, usdPerGpuHour: null });
   });
 });
