@@ -83,9 +83,8 @@ export function qwen3VlTensors(top: Cfg): Tensors {
   const t = new Tensors();
   headAndEmbedding(t, c, top.tie_word_embeddings);
   for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q], [c.head_dim], [c.head_dim]);
+    t.add([h], [h], [c.head_dim], [c.head_dim]);
+    gqaProjections(t, c, c.head_dim);
     if (c.num_experts) {
       t.add([c.num_experts, h]);
       t.experts(
@@ -129,9 +128,8 @@ export function llama4Tensors(top: Cfg): Tensors {
   const t = new Tensors();
   headAndEmbedding(t, c, false);
   for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q]);
+    t.add([h], [h]);
+    gqaProjections(t, c, c.head_dim);
     if ((i + 1) % c.interleave_moe_layer_step === 0) {
       t.add([c.num_local_experts, h]);
       t.experts(
@@ -236,9 +234,9 @@ export function minimaxTensors(c: Cfg): Tensors {
   const t = new Tensors();
   headAndEmbedding(t, c, c.tie_word_embeddings);
   for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q], [q], [kv]);
+    // q/k norms over all heads.
+    t.add([h], [h], [c.num_attention_heads * c.head_dim], [c.num_key_value_heads * c.head_dim]);
+    gqaProjections(t, c, c.head_dim);
     t.add([c.num_local_experts, h], [c.num_local_experts]);
     t.experts(
       c.num_local_experts,
