@@ -3,7 +3,7 @@
  * allowed, exit 2, quickly (bounded counts), and nothing prints NaN or Infinity.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli as run } from '../../test/run-cli.js';
+import { runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('CLI inputs: domain bounds, integers, flags that would do nothing', () => {
   const cases: [string, string[], RegExp][] = [
@@ -35,11 +35,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     [
       'a simulation of a billion requests (would run for hours)',
       [
-        'serve',
-        '--model',
-        'llama-3-8b',
-        '--gpu',
-        'h100',
+        ...SERVE_8B_H100,
         '--input-tokens',
         '1000',
         '--output-tokens',
@@ -97,19 +93,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     ],
     [
       '--prefill-tp without --disaggregated',
-      [
-        'serve',
-        '--model',
-        'llama-3-8b',
-        '--gpu',
-        'h100',
-        '--input-tokens',
-        '1000',
-        '--output-tokens',
-        '100',
-        '--prefill-tp',
-        '2',
-      ],
+      [...SERVE_8B_H100, '--input-tokens', '1000', '--output-tokens', '100', '--prefill-tp', '2'],
       /^error: --prefill-tp: applies only with --disaggregated$/,
     ],
     [
