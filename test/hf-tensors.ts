@@ -34,6 +34,15 @@ function swiglu(t: Tensors, h: number, i: number): void {
   t.add([i, h], [i, h], [h, i]);
 }
 
+/**
+ * A bias-free router (E × h) and E experts stored as one fused gate_up_proj [E, h, 2·I] and one
+ * down_proj [E, I, h] (Qwen3VLMoeTextExperts, Llama4TextExperts), `active` of them used per token.
+ */
+function routerAndFusedExperts(t: Tensors, h: number, experts: number, active: number, i: number): void {
+  t.add([experts, h]);
+  t.experts(experts, active, [h, 2 * i], [i, h]);
+}
+
 /** Qwen3-Next and Qwen3.5 / Qwen3.5-MoE text models (modeling_qwen3_next.py, modular_qwen3_5.py). */
 export function qwen35Tensors(top: Cfg): Tensors {
   const c = top.text_config ?? top;
@@ -86,13 +95,7 @@ export function qwen3VlTensors(top: Cfg): Tensors {
     t.add([h], [h], [c.head_dim], [c.head_dim]);
     gqaProjections(t, c, c.head_dim);
     if (c.num_experts) {
-      t.add([c.num_experts, h]);
-      t.experts(
-        c.num_experts,
-        c.num_experts_per_tok,
-        [h, 2 * c.moe_intermediate_size],
-        [c.moe_intermediate_size, h],
-      );
+      routerAndFusedExperts(t, h, c.num_experts, c.num_experts_per_tok, c.moe_intermediate_size);
     } else {
       swiglu(t, h, c.intermediate_size);
     }
@@ -131,13 +134,7 @@ export function llama4Tensors(top: Cfg): Tensors {
     t.add([h], [h]);
     gqaProjections(t, c, c.head_dim);
     if ((i + 1) % c.interleave_moe_layer_step === 0) {
-      t.add([c.num_local_experts, h]);
-      t.experts(
-        c.num_local_experts,
-        c.num_experts_per_tok,
-        [h, 2 * c.intermediate_size],
-        [c.intermediate_size, h],
-      );
+      routerAndFusedExperts(t, h, c.num_local_experts, c.num_experts_per_tok, c.intermediate_size);
       swiglu(t, h, c.intermediate_size);
     } else {
       swiglu(t, h, c.intermediate_size_mlp);
