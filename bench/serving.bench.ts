@@ -6,13 +6,12 @@
 import { bench, describe } from 'vitest';
 import { findGpu, findModel } from '../src/catalog/catalog.js';
 import { energyAssumptions, resolveHardware } from '../src/catalog/training-defaults.js';
+import { selfHostVsApi, volumeGrid } from '../src/core/inference/api-break-even.js';
 import {
   type DeploymentCandidate,
   planDeployments,
   planServingModes,
   replicaOptions,
-  selfHostVsApi,
-  volumeGrid,
 } from '../src/core/inference/deployment.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 

@@ -9,6 +9,15 @@ export { findApi, findCluster, findGpu, findGrid, findModel, loadCatalog } from 
 export { defaultPrice, energyAssumptions, resolveHardware } from './catalog/training-defaults.js';
 export { FINETUNE_METHODS, planFinetune } from './core/adaptation/finetune.js';
 export { planRl } from './core/adaptation/rl.js';
+// RL rollouts simulated on the serving engine, replica by replica (the long tail of response lengths sets the time)
+export {
+  type RolloutOptions,
+  type RolloutTime,
+  responseLengths,
+  rolloutTime,
+} from './core/adaptation/rl-rollout.js';
+// RL weight sync from the trainer to the rollout GPUs, colocated or on separate GPUs
+export { RL_PLACEMENTS, type RlPlacement, weightSyncSeconds } from './core/adaptation/rl-weight-sync.js';
 // Energy, power and carbon
 export {
   type EnergyAssumptions,
@@ -19,13 +28,16 @@ export {
   energyUsdPerGpuHour,
   operationalCo2Kg,
   powerKnown,
+  provisionedKw,
 } from './core/energy/energy.js';
 // Errors and units
 export { InputError, type InputIssue, InternalError } from './core/errors.js';
 export { type ClusterSpec, defaultCluster } from './core/hardware/cluster-spec.js';
 // Hardware and training
 export type { HardwareSpec } from './core/hardware/hardware-spec.js';
-export { apiUsdPerDay, planCandidate, planDeployments, selfHostVsApi } from './core/inference/deployment.js';
+// Self-hosting vs an API: the API's bill and the break-even daily volume
+export { apiUsdPerDay, selfHostVsApi } from './core/inference/api-break-even.js';
+export { planCandidate, planDeployments } from './core/inference/deployment.js';
 export { generationTime } from './core/inference/generation.js';
 export {
   bestServingPoint,
@@ -38,6 +50,8 @@ export {
 // Serving (the replica step behind llmecon serve and compare-api)
 export { type Replica, servingStepSeconds } from './core/inference/serving-step.js';
 export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
+// Memory bands: P10–P90 of a per-GPU memory prediction from a stack's measured peaks (leave-one-out residuals)
+export { type MemoryBand, memoryBand, memoryRange } from './core/memory/memory-band.js';
 // Memory
 export { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from './core/memory/training-memory.js';
 // Adapting models
@@ -51,6 +65,8 @@ export { forwardFlopsPerToken, inferenceFlopsPerToken, trainingFlopsPerToken } f
 // Model arithmetic
 export { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './core/model/hf-config.js';
 export { kvCacheBytes } from './core/model/kv-cache.js';
+// A model's layer mix: token mixers and MLPs with their layer counts, as rows and as one line
+export { describeLayerMix, type LayerMixSummary, layerMixSummary } from './core/model/layer-mix.js';
 export { modelSpecInputSchema, specFromInput } from './core/model/model-spec-schema.js';
 export { type ParamCount, paramCount } from './core/model/param-count.js';
 export { modelSpecFrom } from './core/model/resolve-model.js';
@@ -62,4 +78,6 @@ export { LayoutDoesNotFitError, planTraining } from './core/training/plan.js';
 export { ownedUsdPerGpuHour, trainingRunCost } from './core/training/run-cost.js';
 export { type StepTime, type TrainingOptions, trainingStepTime } from './core/training/step-time.js';
 export { parseCount, requestsPerSecondFor, tokensPerDayAt } from './core/units.js';
+// The memory band of a catalog stack, fitted on catalog/validation/memory.json
+export { stackMemoryBand } from './validation/memory-cases.js';
 export { runAllTrainingCases, trainingCases } from './validation/training-cases.js';

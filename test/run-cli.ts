@@ -16,3 +16,9 @@ export async function runCliJson(args: readonly string[] | string) {
   // biome-ignore lint/suspicious/noExplicitAny: tests read whichever fields they check.
   return { ...r, json: JSON.parse(r.stdout) as any };
 }
+
+/** The request lengths the serve and compare-api tests share: 1,024 tokens in, 256 out. */
+export const SERVE_LENGTHS = ['--input-tokens', '1024', '--output-tokens', '256'] as const;
+
+/** The serve tests' usual deployment: `llmecon serve` of Llama 3 8B on H100s. */
+export const SERVE_8B_H100 = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100'] as const;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { InputError, inputError } from '../core/errors.js';
-import type { ApiPrice } from '../core/inference/deployment.js';
+import type { ApiPrice } from '../core/inference/api-break-even.js';
 import { nearMatches } from '../core/suggest.js';
 
 const usdPerToken = z.number().nonnegative().finite();

@@ -3,7 +3,7 @@
  * allowed, exit 2, quickly (bounded counts), and nothing prints NaN or Infinity.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli as run } from '../../test/run-cli.js';
+import { runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('CLI inputs: domain bounds, integers, flags that would do nothing', () => {
   const cases: [string, string[], RegExp][] = [
@@ -35,11 +35,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     [
       'a simulation of a billion requests (would run for hours)',
       [
-        'serve',
-        '--model',
-        'llama-3-8b',
-        '--gpu',
-        'h100',
+        ...SERVE_8B_H100,
         '--input-tokens',
         '1000',
         '--output-tokens',
@@ -97,19 +93,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     ],
     [
       '--prefill-tp without --disaggregated',
-      [
-        'serve',
-        '--model',
-        'llama-3-8b',
-        '--gpu',
-        'h100',
-        '--input-tokens',
-        '1000',
-        '--output-tokens',
-        '100',
-        '--prefill-tp',
-        '2',
-      ],
+      [...SERVE_8B_H100, '--input-tokens', '1000', '--output-tokens', '100', '--prefill-tp', '2'],
       /^error: --prefill-tp: applies only with --disaggregated$/,
     ],
     [
@@ -205,7 +189,7 @@ describe('scenarios: exit codes as the CLI', () => {
 
 describe('first-hour: asking whether QLoRA fits needs no price', () => {
   it('a GPU without a catalog price: the fit and GPU-hours are answered, the cost omitted with a note', async () => {
-    const r = await run([
+    const qlora = [
       'finetune',
       '--model',
       'llama-3-8b',
@@ -215,28 +199,14 @@ describe('first-hour: asking whether QLoRA fits needs no price', () => {
       'h20',
       '--tokens',
       '1M',
-    ]);
+    ];
+    const r = await run(qlora);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/GiB\/GPU/);
     expect(r.stdout).toMatch(
       /cost omitted: the catalog has no rental price for h20 \(pass --price-per-gpu-hour\)/,
     );
-    const json = JSON.parse(
-      (
-        await run([
-          'finetune',
-          '--model',
-          'llama-3-8b',
-          '--method',
-          'qlora',
-          '--gpu',
-          'h20',
-          '--tokens',
-          '1M',
-          '--json',
-        ])
-      ).stdout,
-    );
+    const json = JSON.parse((await run([...qlora, '--json'])).stdout);
     expect(json).toMatchObject({ fits: true, costUsd: null, usdPerGpuHour: null });
   });
 });

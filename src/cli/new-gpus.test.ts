@@ -310,16 +310,8 @@ ${watts}    hardware: { rent: { usdPerGpuHour: 2.7 } }
 describe('owned hardware without a power figure', () => {
   it('costs the hardware alone and says electricity is excluded (train and serve)', async () => {
     const owned = ['--gpu', 'tpu-v6e', '--purchase-price-per-gpu', '20000'];
-    const train = await runJson([
-      'train',
-      '--model',
-      'llama-3-8b',
-      '--gpus',
-      '64',
-      '--tokens',
-      '1B',
-      ...owned,
-    ]);
+    const trainArgs = ['train', '--model', 'llama-3-8b', '--gpus', '64', '--tokens', '1B', ...owned];
+    const train = await runJson(trainArgs);
     expect(train.priceBasis).toContain('electricity excluded (power unknown)');
     expect(train.costUsd as number).toBeGreaterThan(0);
     expect((train.costSplitUsd as { energyUsd: number | null }).energyUsd).toBeNull();
@@ -334,18 +326,7 @@ describe('owned hardware without a power figure', () => {
       ...owned,
     ]);
     expect(serve.priceBasis).toContain('electricity excluded (power unknown)');
-    const withWatts = await runJson([
-      'train',
-      '--model',
-      'llama-3-8b',
-      '--gpus',
-      '64',
-      '--tokens',
-      '1B',
-      ...owned,
-      '--watts-per-gpu',
-      '900',
-    ]);
+    const withWatts = await runJson([...trainArgs, '--watts-per-gpu', '900']);
     // Electricity adds to owned cost once power is known.
     expect(withWatts.costUsd as number).toBeGreaterThan(train.costUsd as number);
   });

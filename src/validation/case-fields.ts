@@ -13,3 +13,10 @@ export const citedCaseFields = {
   role: z.enum(['validation', 'calibration']),
   note: z.string().min(1),
 };
+
+/** The validation reports' closing section: each case's note, as Markdown lines. */
+export function caseNotesMarkdown(
+  results: readonly { readonly case: { readonly id: string; readonly note: string } }[],
+): string[] {
+  return ['## Notes per case', '', ...results.map((r) => `- **${r.case.id}**: ${r.case.note}`), ''];
+}

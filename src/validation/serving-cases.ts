@@ -22,7 +22,7 @@ import {
 import type { EngineTraits } from '../core/inference/serving-step.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
-import { citedCaseFields } from './case-fields.js';
+import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
   'staticBatchOutputTokensPerSecondPerGpu',
@@ -262,9 +262,6 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
         `- **${id}** (${e.name}): KV read per query head = ${e.kvReadPerQueryHead.value} (${e.kvReadPerQueryHead.note}; ${sources[e.kvReadPerQueryHead.source]?.title ?? e.kvReadPerQueryHead.source}); per-layer overhead ${e.layerOverheadSeconds.value * 1000} ms (${e.layerOverheadSeconds.kind}: ${e.layerOverheadSeconds.note}).`,
     ),
     '',
-    '## Notes per case',
-    '',
-    ...results.map((r) => `- **${r.case.id}**: ${r.case.note}`),
-    '',
+    ...caseNotesMarkdown(results),
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
 import type { StepTime } from '../core/training/step-time.js';
-import { citedCaseFields } from './case-fields.js';
+import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
 export const METRICS = [
   'hardwareTflopsPerGpuNonCausal',
@@ -185,9 +185,6 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
     '|---|---|---|---:|---:|---:|---|---|---|',
     ...rows,
     '',
-    '## Notes per case',
-    '',
-    ...results.map((r) => `- **${r.case.id}**: ${r.case.note}`),
-    '',
+    ...caseNotesMarkdown(results),
   ].join('\n');
 }

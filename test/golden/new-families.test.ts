@@ -1,312 +1,55 @@
 /**
- * The 14 real 2025–26 configs in test/fixtures/hf-configs (provenance in its README): total and
- * active parameters against an independent tensor-by-tensor enumeration of the Hugging Face modules
- * (written from the modelling code, straight from config.json, not through ModelSpec), against the
- * publishers' figures, and KV bytes per token against hand-derived values.
+ * The 14 real 2025–26 configs in test/fixtures/hf-configs (provenance in its README) and the
+ * hand-built ones: total and active parameters against an independent tensor-by-tensor enumeration
+ * of the Hugging Face modules (test/hf-tensors.ts, written from the modelling code, straight from
+ * config.json, not through ModelSpec), against the publishers' figures, and KV bytes per token
+ * against hand-derived values.
  */
 import { describe, expect, it } from 'vitest';
 import { specFromHfConfig } from '../../src/core/model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../../src/core/model/kv-cache.js';
 import { paramCount } from '../../src/core/model/param-count.js';
 import { hfFixture } from '../hf-fixtures.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: raw config.json values, read loosely by this independent enumeration
-type Cfg = Record<string, any>;
+import {
+  type Cfg,
+  dsaTensors,
+  gemma3Tensors,
+  llama4Tensors,
+  minimaxTensors,
+  mistralTensors,
+  nemotronHTensors,
+  qwen3VlTensors,
+  qwen35Tensors,
+  qwenVisionTensors,
+  Tensors,
+} from '../hf-tensors.js';
 
 const fixture = (name: string): Cfg => hfFixture(name);
 
-const prod = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** A count of tensors: total, and the routed-expert tensors a token does not touch. */
-class Tensors {
-  total = 0;
-  inactive = 0;
-  add(...shapes: number[][]): void {
-    for (const s of shapes) this.total += prod(s);
-  }
-  /** `count` routed experts of `shapes` each, `active` of them used per token. */
-  experts(count: number, active: number, ...shapes: number[][]): void {
-    const one = shapes.reduce((a, s) => a + prod(s), 0);
-    this.total += count * one;
-    this.inactive += (count - active) * one;
-  }
-}
-
-function headAndEmbedding(t: Tensors, c: Cfg, tie: boolean): void {
-  t.add([c.vocab_size, c.hidden_size], [c.hidden_size]);
-  if (!tie) t.add([c.vocab_size, c.hidden_size]);
-}
-
-function swiglu(t: Tensors, h: number, i: number): void {
-  t.add([i, h], [i, h], [h, i]);
-}
-
-/** Qwen3-Next and Qwen3.5 / Qwen3.5-MoE text models (modeling_qwen3_next.py, modular_qwen3_5.py). */
-function qwen35Tensors(top: Cfg): Tensors {
-  const c = top.text_config ?? top;
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, top.tie_word_embeddings);
-  // Qwen3NextConfig: layer_types, else full attention every full_attention_interval-th layer.
-  const types: string[] =
-    c.layer_types ??
-    Array.from({ length: c.num_hidden_layers }, (_, i) =>
-      (i + 1) % c.full_attention_interval === 0 ? 'full_attention' : 'linear_attention',
-    );
-  for (const type of types) {
-    t.add([h], [h]);
-    if (type === 'linear_attention') {
-      const k = c.linear_num_key_heads * c.linear_key_head_dim;
-      const v = c.linear_num_value_heads * c.linear_value_head_dim;
-      const hv = c.linear_num_value_heads;
-      t.add([2 * k + v, h], [v, h], [hv, h], [hv, h], [2 * k + v, 1, c.linear_conv_kernel_dim]);
-      t.add([hv], [hv], [c.linear_value_head_dim], [h, v]);
-    } else {
-      const q = c.num_attention_heads * c.head_dim;
-      const kv = c.num_key_value_heads * c.head_dim;
-      t.add([2 * q, h], [kv, h], [kv, h], [h, q], [c.head_dim], [c.head_dim]);
-    }
-    if (c.num_experts) {
-      t.add([c.num_experts, h]);
-      t.experts(
-        c.num_experts,
-        c.num_experts_per_tok,
-        [2 * c.moe_intermediate_size, h],
-        [h, c.moe_intermediate_size],
-      );
-      swiglu(t, h, c.shared_expert_intermediate_size);
-      t.add([1, h]);
-    } else {
-      swiglu(t, h, c.intermediate_size);
-    }
-  }
-  return t;
-}
-
-/** Qwen3-VL text model (modeling_qwen3_vl.py, modeling_qwen3_vl_moe.py). */
-function qwen3VlTensors(top: Cfg): Tensors {
-  const c = top.text_config;
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, top.tie_word_embeddings);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q], [c.head_dim], [c.head_dim]);
-    if (c.num_experts) {
-      t.add([c.num_experts, h]);
-      t.experts(
-        c.num_experts,
-        c.num_experts_per_tok,
-        [h, 2 * c.moe_intermediate_size],
-        [c.moe_intermediate_size, h],
-      );
-    } else {
-      swiglu(t, h, c.intermediate_size);
-    }
-  }
-  return t;
-}
-
-/** Qwen3VLVisionModel: patch embed, position table, blocks, merger, deepstack mergers. */
-function qwenVisionTensors(v: Cfg): number {
-  const h = v.hidden_size;
-  const m = h * v.spatial_merge_size ** 2;
-  const t = new Tensors();
-  t.add(
-    [h, v.in_channels, v.temporal_patch_size, v.patch_size, v.patch_size],
-    [h],
-    [v.num_position_embeddings, h],
-  );
-  for (let i = 0; i < v.depth; i += 1) {
-    t.add([h], [h], [h], [h], [3 * h, h], [3 * h], [h, h], [h]);
-    t.add([v.intermediate_size, h], [v.intermediate_size], [h, v.intermediate_size], [h]);
-  }
-  const merger = (norm: number) =>
-    t.add([norm], [norm], [m, m], [m], [v.out_hidden_size, m], [v.out_hidden_size]);
-  merger(h);
-  for (const _ of v.deepstack_visual_indexes) merger(m);
-  return t.total;
-}
-
-/** Llama 4 text model (modeling_llama4.py: Llama4TextMoe, Llama4TextExperts, Llama4TextMLP). */
-function llama4Tensors(top: Cfg): Tensors {
-  const c = top.text_config;
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, false);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q]);
-    if ((i + 1) % c.interleave_moe_layer_step === 0) {
-      t.add([c.num_local_experts, h]);
-      t.experts(
-        c.num_local_experts,
-        c.num_experts_per_tok,
-        [h, 2 * c.intermediate_size],
-        [c.intermediate_size, h],
-      );
-      swiglu(t, h, c.intermediate_size);
-    } else {
-      swiglu(t, h, c.intermediate_size_mlp);
-    }
-  }
-  return t;
-}
-
-/** Nemotron-H (modeling_nemotron_h.py): one norm and one mixer per block. */
-function nemotronHTensors(c: Cfg): Tensors {
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, c.tie_word_embeddings);
-  const hd = c.head_dim ?? c.attention_head_dim;
-  for (const block of c.hybrid_override_pattern as string) {
-    t.add([h]);
-    if (block === 'M') {
-      const inner = c.mamba_num_heads * c.mamba_head_dim;
-      const conv = inner + 2 * c.n_groups * c.ssm_state_size;
-      t.add([inner + conv + c.mamba_num_heads, h], [conv, 1, c.conv_kernel], [conv]);
-      t.add([c.mamba_num_heads], [c.mamba_num_heads], [c.mamba_num_heads], [inner], [h, inner]);
-    } else if (block === '*') {
-      t.add(
-        [c.num_attention_heads * hd, h],
-        [c.num_key_value_heads * hd, h],
-        [c.num_key_value_heads * hd, h],
-      );
-      t.add([h, c.num_attention_heads * hd]);
-    } else if (block === '-') {
-      t.add([c.intermediate_size, h], [h, c.intermediate_size]);
-    } else {
-      t.add([c.n_routed_experts, h], [c.n_routed_experts]);
-      t.experts(
-        c.n_routed_experts,
-        c.num_experts_per_tok,
-        [c.moe_intermediate_size, h],
-        [h, c.moe_intermediate_size],
-      );
-      t.add([c.moe_shared_expert_intermediate_size, h], [h, c.moe_shared_expert_intermediate_size]);
-    }
-  }
-  return t;
-}
-
-/**
- * MLA + MoE decoders: DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py) with
- * the DSA indexer when the config has `index_n_heads`; GLM-4.7-Flash (modular_glm4_moe_lite.py:
- * DeepseekV3Attention, Glm4MoeMoE) without it.
- */
-function dsaTensors(c: Cfg): Tensors {
-  const h = c.hidden_size;
-  const n = c.num_attention_heads;
-  const t = new Tensors();
-  headAndEmbedding(t, c, false);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    t.add(
-      [h],
-      [h],
-      [c.q_lora_rank, h],
-      [c.q_lora_rank],
-      [n * (c.qk_nope_head_dim + c.qk_rope_head_dim), c.q_lora_rank],
-    );
-    t.add([c.kv_lora_rank + c.qk_rope_head_dim, h], [c.kv_lora_rank]);
-    t.add([n * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank], [h, n * c.v_head_dim]);
-    if (c.index_n_heads) {
-      t.add(
-        [c.index_n_heads * c.index_head_dim, c.q_lora_rank],
-        [c.index_head_dim, h],
-        [c.index_head_dim],
-        [c.index_head_dim],
-      );
-      t.add([c.index_n_heads, h]);
-    }
-    if (i < c.first_k_dense_replace) {
-      swiglu(t, h, c.intermediate_size);
-    } else {
-      t.add([c.n_routed_experts, h], [c.n_routed_experts]);
-      t.experts(
-        c.n_routed_experts,
-        c.num_experts_per_tok,
-        [c.moe_intermediate_size, h],
-        [c.moe_intermediate_size, h],
-        [h, c.moe_intermediate_size],
-      );
-      swiglu(t, h, c.n_shared_experts * c.moe_intermediate_size);
-    }
-  }
-  return t;
-}
-
-/** MiniMax-M2 (modeling_minimax_m2.py): q/k norms over all heads, block_sparse_moe with w1/w2/w3. */
-function minimaxTensors(c: Cfg): Tensors {
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, c.tie_word_embeddings);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    const q = c.num_attention_heads * c.head_dim;
-    const kv = c.num_key_value_heads * c.head_dim;
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q], [q], [kv]);
-    t.add([c.num_local_experts, h], [c.num_local_experts]);
-    t.experts(
-      c.num_local_experts,
-      c.num_experts_per_tok,
-      [c.intermediate_size, h],
-      [h, c.intermediate_size],
-      [c.intermediate_size, h],
-    );
-  }
-  return t;
-}
-
-/** A llama-style decoder layer's q/k/v/o of `c` (no bias). */
-function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
-  const h = c.hidden_size;
-  const q = c.num_attention_heads * headDim;
-  const kv = c.num_key_value_heads * headDim;
-  t.add([q, h], [kv, h], [kv, h], [h, q]);
-}
-
-/**
- * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
- * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
- */
-function gemma3Tensors(top: Cfg): Tensors {
-  const c = {
-    vocab_size: 262_208,
-    num_attention_heads: 8,
-    num_key_value_heads: 4,
-    head_dim: 256,
-    ...top.text_config,
-  };
-  const h = c.hidden_size;
-  const t = new Tensors();
-  headAndEmbedding(t, c, true);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    t.add([h], [h], [h], [h], [c.head_dim], [c.head_dim]);
-    gqaProjections(t, c, c.head_dim);
-    swiglu(t, h, c.intermediate_size);
-  }
-  return t;
-}
-
-/** Mistral text model of Mistral 3 (modeling_mistral.py), untied. */
-function mistralTensors(top: Cfg): Tensors {
-  const c = top.text_config;
-  const t = new Tensors();
-  headAndEmbedding(t, c, false);
-  for (let i = 0; i < c.num_hidden_layers; i += 1) {
-    t.add([c.hidden_size], [c.hidden_size]);
-    gqaProjections(t, c, c.head_dim);
-    swiglu(t, c.hidden_size, c.intermediate_size);
-  }
-  return t;
-}
-
-interface Case {
-  readonly enumerate: (c: Cfg) => Tensors;
+interface Kv {
   /** KV bytes per token at BF16, derived by hand from the config. */
   readonly kvBytesPerToken: number;
   readonly kvDerivation: string;
+}
+
+/** GQA/MHA: `layers` attention layers × K,V × `kvHeads` × `headDim` × 2 B (BF16). */
+function gqaKv(layers: number, kvHeads: number, headDim: number, what = 'layers', note = ''): Kv {
+  return {
+    kvBytesPerToken: layers * 2 * kvHeads * headDim * 2,
+    kvDerivation: `${layers} ${what} × K,V × ${kvHeads} × ${headDim} × 2 B${note ? ` (${note})` : ''}`,
+  };
+}
+
+/** MLA: `layers` × (latent 512 + RoPE key 64, + the DSA indexer key when there is one) × 2 B. */
+function mlaKv(layers: number, indexerKeyDim = 0): Kv {
+  return {
+    kvBytesPerToken: layers * (512 + 64 + indexerKeyDim) * 2,
+    kvDerivation: `${layers} layers × (latent 512 + RoPE key 64${indexerKeyDim ? ` + indexer key ${indexerKeyDim}` : ''}) × 2 B`,
+  };
+}
+
+interface Case extends Kv {
+  readonly enumerate: (c: Cfg) => Tensors;
   /** Published total / active (billions), the source, and the convention for active. */
   readonly published?: {
     readonly total: number;
@@ -321,64 +64,51 @@ interface Case {
   };
 }
 
+/** The publisher's figure includes the vision tower this config also carries. */
+const withVision = { totalIncludesVision: true } as const;
+/** The publisher counts active parameters without the input embedding and output head. */
+const activeNoEmb = { activeWithoutEmbeddings: true } as const;
+
 const CASES: Record<string, Case> = {
   'qwen3.5-397b-a17b': {
     enumerate: qwen35Tensors,
-    kvBytesPerToken: 15 * 2 * 2 * 256 * 2,
-    kvDerivation: '15 full layers × K,V × 2 KV heads × 256 × 2 B',
-    published: {
-      total: 397,
-      active: 17,
-      source: 'Qwen/Qwen3.5-397B-A17B model name',
-      totalIncludesVision: true,
-    },
+    ...gqaKv(15, 2, 256, 'full layers'),
+    published: { total: 397, active: 17, source: 'Qwen/Qwen3.5-397B-A17B model name', ...withVision },
   },
   'qwen3.5-122b-a10b': {
     enumerate: qwen35Tensors,
-    kvBytesPerToken: 12 * 2 * 2 * 256 * 2,
-    kvDerivation: '12 full layers × K,V × 2 × 256 × 2 B',
-    published: {
-      total: 122,
-      active: 10,
-      source: 'Qwen/Qwen3.5-122B-A10B model name',
-      totalIncludesVision: true,
-    },
+    ...gqaKv(12, 2, 256, 'full layers'),
+    published: { total: 122, active: 10, source: 'Qwen/Qwen3.5-122B-A10B model name', ...withVision },
   },
   'qwen3.5-35b-a3b': {
     enumerate: qwen35Tensors,
-    kvBytesPerToken: 10 * 2 * 2 * 256 * 2,
-    kvDerivation: '10 full layers × K,V × 2 × 256 × 2 B',
-    published: { total: 35, active: 3, source: 'Qwen/Qwen3.5-35B-A3B model name', totalIncludesVision: true },
+    ...gqaKv(10, 2, 256, 'full layers'),
+    published: { total: 35, active: 3, source: 'Qwen/Qwen3.5-35B-A3B model name', ...withVision },
   },
   'qwen3.5-27b': {
     enumerate: qwen35Tensors,
-    kvBytesPerToken: 16 * 2 * 4 * 256 * 2,
-    kvDerivation: '16 full layers × K,V × 4 × 256 × 2 B',
-    published: { total: 27, source: 'Qwen/Qwen3.5-27B model name', totalIncludesVision: true },
+    ...gqaKv(16, 4, 256, 'full layers'),
+    published: { total: 27, source: 'Qwen/Qwen3.5-27B model name', ...withVision },
   },
   'qwen3-vl-235b-a22b-instruct': {
     enumerate: qwen3VlTensors,
-    kvBytesPerToken: 94 * 2 * 4 * 128 * 2,
-    kvDerivation: '94 layers × K,V × 4 × 128 × 2 B',
+    ...gqaKv(94, 4, 128),
     published: { total: 235, active: 22, source: 'Qwen/Qwen3-VL-235B-A22B model name' },
   },
   'qwen3-vl-30b-a3b-instruct': {
     enumerate: qwen3VlTensors,
-    kvBytesPerToken: 48 * 2 * 4 * 128 * 2,
-    kvDerivation: '48 layers × K,V × 4 × 128 × 2 B',
+    ...gqaKv(48, 4, 128),
     // The text model is Qwen3-30B-A3B's shape; its card: 30.5B total, 3.3B activated.
     published: { total: 30.5, active: 3.3, source: 'Qwen3-30B-A3B model card (same text model)' },
   },
   'qwen3-vl-8b-instruct': {
     enumerate: qwen3VlTensors,
-    kvBytesPerToken: 36 * 2 * 8 * 128 * 2,
-    kvDerivation: '36 layers × K,V × 8 × 128 × 2 B',
+    ...gqaKv(36, 8, 128),
     published: { total: 8, source: 'Qwen/Qwen3-VL-8B model name' },
   },
   'llama-4-scout-17b-16e-instruct': {
     enumerate: llama4Tensors,
-    kvBytesPerToken: 48 * 2 * 8 * 128 * 2,
-    kvDerivation: '48 layers × K,V × 8 × 128 × 2 B (36 of them capped at the 8192-token chunk)',
+    ...gqaKv(48, 8, 128, 'layers', '36 of them capped at the 8192-token chunk'),
     published: {
       total: 109,
       active: 17,
@@ -387,14 +117,12 @@ const CASES: Record<string, Case> = {
   },
   'llama-4-maverick-17b-128e-instruct': {
     enumerate: llama4Tensors,
-    kvBytesPerToken: 48 * 2 * 8 * 128 * 2,
-    kvDerivation: '48 layers × K,V × 8 × 128 × 2 B (36 capped at the chunk)',
+    ...gqaKv(48, 8, 128, 'layers', '36 capped at the chunk'),
     published: { total: 400, active: 17, source: 'Llama 4 model card: 17B active, 400B total' },
   },
   'deepseek-v3.2': {
     enumerate: dsaTensors,
-    kvBytesPerToken: 61 * (512 + 64 + 128) * 2,
-    kvDerivation: '61 layers × (latent 512 + RoPE key 64 + indexer key 128) × 2 B',
+    ...mlaKv(61, 128),
     published: {
       total: 685,
       source:
@@ -404,69 +132,56 @@ const CASES: Record<string, Case> = {
   },
   'glm-5': {
     enumerate: dsaTensors,
-    kvBytesPerToken: 78 * (512 + 64 + 128) * 2,
-    kvDerivation: '78 layers × (512 + 64 + 128) × 2 B',
-    published: {
-      total: 744,
-      active: 40,
-      source: 'GLM-5 model card: 744B total, 40B active',
-      activeWithoutEmbeddings: true,
-    },
+    ...mlaKv(78, 128),
+    published: { total: 744, active: 40, source: 'GLM-5 model card: 744B total, 40B active', ...activeNoEmb },
   },
   'hand-built/glm-4.7-flash': {
     enumerate: dsaTensors,
-    kvBytesPerToken: 47 * (512 + 64) * 2,
-    kvDerivation: '47 layers × (latent 512 + RoPE key 64) × 2 B',
+    ...mlaKv(47),
     published: {
       total: 30,
       active: 3,
       source: 'GLM-4.7-Flash model card: a 30B-A3B MoE model',
-      activeWithoutEmbeddings: true,
+      ...activeNoEmb,
     },
   },
   'hand-built/qwen3-next-80b-a3b-instruct': {
     enumerate: qwen35Tensors,
-    kvBytesPerToken: 12 * 2 * 2 * 256 * 2,
-    kvDerivation: '12 full layers (every 4th of 48) × K,V × 2 × 256 × 2 B',
+    ...gqaKv(12, 2, 256, 'full layers (every 4th of 48)'),
     published: { total: 80, active: 3, source: 'Qwen3-Next-80B-A3B model card: 80B total, 3B activated' },
   },
   'hand-built/gemma-3-27b-it': {
     enumerate: gemma3Tensors,
-    kvBytesPerToken: 62 * 2 * 16 * 128 * 2,
-    kvDerivation: '62 layers × K,V × 16 × 128 × 2 B (52 sliding ones capped at the 1024-token window)',
+    ...gqaKv(62, 16, 128, 'layers', '52 sliding ones capped at the 1024-token window'),
     published: {
       total: 27,
       source: 'Gemma 3 model card: 27B (with the 417M SigLIP encoder, Gemma 3 report Table 1)',
-      totalIncludesVision: true,
+      ...withVision,
     },
   },
   'hand-built/gemma-3-4b-it': {
     enumerate: gemma3Tensors,
-    kvBytesPerToken: 34 * 2 * 4 * 256 * 2,
-    kvDerivation: '34 layers × K,V × 4 (default) × 256 (default) × 2 B',
-    published: { total: 4, source: 'Gemma 3 model card: 4B', totalIncludesVision: true },
+    ...gqaKv(34, 4, 256, 'layers', 'KV heads and head size are Gemma3TextConfig defaults'),
+    published: { total: 4, source: 'Gemma 3 model card: 4B', ...withVision },
   },
   'hand-built/mistral-small-3.1-24b-instruct-2503': {
     enumerate: mistralTensors,
-    kvBytesPerToken: 40 * 2 * 8 * 128 * 2,
-    kvDerivation: '40 layers × K,V × 8 × 128 × 2 B',
-    published: { total: 24, source: 'Mistral Small 3.1 model card: 24B', totalIncludesVision: true },
+    ...gqaKv(40, 8, 128),
+    published: { total: 24, source: 'Mistral Small 3.1 model card: 24B', ...withVision },
   },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
-    kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
-    kvDerivation: '62 layers × K,V × 8 × 128 × 2 B',
+    ...gqaKv(62, 8, 128),
     published: {
       total: 229,
       active: 10,
       source: 'MiniMax-M2.5 model card: 229B total, 10B activated',
-      activeWithoutEmbeddings: true,
+      ...activeNoEmb,
     },
   },
   'nemotron-3-nano-30b-a3b': {
     enumerate: nemotronHTensors,
-    kvBytesPerToken: 6 * 2 * 2 * 128 * 2,
-    kvDerivation: '6 attention blocks × K,V × 2 × 128 × 2 B',
+    ...gqaKv(6, 2, 128, 'attention blocks'),
     published: {
       total: 31.6,
       active: 3.6,
@@ -475,8 +190,7 @@ const CASES: Record<string, Case> = {
   },
   'nemotron-h-56b-base-8k': {
     enumerate: nemotronHTensors,
-    kvBytesPerToken: 10 * 2 * 8 * 128 * 2,
-    kvDerivation: '10 attention blocks × K,V × 8 × 128 × 2 B',
+    ...gqaKv(10, 8, 128, 'attention blocks'),
     published: { total: 56, source: 'Nemotron-H-56B model name (Nemotron-H report, arXiv:2504.03624)' },
   },
 };

@@ -8,15 +8,17 @@ import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine, withEngine } from '../../src/catalog/engines.js';
 import { planBand } from '../../src/catalog/serving-band.js';
 import { inputError } from '../../src/core/errors.js';
-import { perTokenRange, type Range, throughputRange } from '../../src/core/inference/bands.js';
 import {
   apiUsdPerDay,
   type BreakEven,
+  selfHostVsApi,
+  volumeGrid,
+} from '../../src/core/inference/api-break-even.js';
+import { perTokenRange, type Range, throughputRange } from '../../src/core/inference/bands.js';
+import {
   candidateLabel,
   type DeploymentCandidate,
   type DeploymentPlan,
-  selfHostVsApi,
-  volumeGrid,
 } from '../../src/core/inference/deployment.js';
 import { GENERIC_ENGINE } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';

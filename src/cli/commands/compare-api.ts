@@ -2,12 +2,8 @@ import { readFileSync } from 'node:fs';
 import { findApi } from '../../catalog/catalog.js';
 import { liteLlmPrice } from '../../catalog/litellm.js';
 import { inputError } from '../../core/errors.js';
-import {
-  type ApiPrice,
-  planDeployments,
-  selfHostVsApi,
-  volumeGrid,
-} from '../../core/inference/deployment.js';
+import { type ApiPrice, selfHostVsApi, volumeGrid } from '../../core/inference/api-break-even.js';
+import { planDeployments } from '../../core/inference/deployment.js';
 import { requestsPerSecondFor } from '../../core/units.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { oneOf, positiveNumber } from '../options.js';

@@ -4,18 +4,9 @@ import { runCli } from '../../../test/run-cli.js';
 
 describe('llmecon flops --ops', () => {
   it('lists a layer whose FLOPs × layers + head equal the prefill FLOPs of the sequence', async () => {
-    const layer = await runCli(['flops', 'llama-3-8b', '--ops', '--seq-len', '2048', '--json']);
-    const head = await runCli([
-      'flops',
-      'llama-3-8b',
-      '--ops',
-      '--layer',
-      'head',
-      '--seq-len',
-      '2048',
-      '--json',
-    ]);
-    const perToken = await runCli(['flops', 'llama-3-8b', '--seq-len', '2048', '--json']);
+    const layer = await runCli('flops llama-3-8b --ops --seq-len 2048 --json');
+    const head = await runCli('flops llama-3-8b --ops --layer head --seq-len 2048 --json');
+    const perToken = await runCli('flops llama-3-8b --seq-len 2048 --json');
     expect(layer.code).toBe(0);
     const ops = JSON.parse(layer.stdout);
     expect(ops.operations.map((op: { name: string }) => op.name)).toEqual(
@@ -26,19 +17,7 @@ describe('llmecon flops --ops', () => {
   });
 
   it('shows the expert grouped GEMMs, the all-to-all and the replicated MLA down-projections of DeepSeek-V3', async () => {
-    const r = await runCli([
-      'flops',
-      'deepseek-v3',
-      '--ops',
-      '--layer',
-      '5',
-      '--tp',
-      '2',
-      '--ep',
-      '8',
-      '--dtype',
-      'fp8',
-    ]);
+    const r = await runCli('flops deepseek-v3 --ops --layer 5 --tp 2 --ep 8 --dtype fp8');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('layer 5 (full attention, moe MLP)');
     expect(r.stdout).toMatch(/experts\.gate_up\s+gemm fp8\s+m 1024 n 2048 k 7168 ×32/);
@@ -47,18 +26,7 @@ describe('llmecon flops --ops', () => {
   });
 
   it('decode lists the KV-cache read and all-reduces (no sequence parallelism when serving)', async () => {
-    const r = await runCli([
-      'flops',
-      'llama-3-8b',
-      '--ops',
-      '--phase',
-      'decode',
-      '--batch',
-      '64',
-      '--tp',
-      '2',
-      '--json',
-    ]);
+    const r = await runCli('flops llama-3-8b --ops --phase decode --batch 64 --tp 2 --json');
     const ops = JSON.parse(r.stdout).operations as { name: string; kvBytes?: number }[];
     expect(ops.find((op) => op.name === 'attention.decode')!.kvBytes).toBeGreaterThan(0);
     expect(ops.some((op) => op.name === 'mlp.all-reduce')).toBe(true);

@@ -3,41 +3,15 @@ import { runCli } from '../../../test/run-cli.js';
 
 describe('train honours every fixed flag', () => {
   it('a GPU count with no valid split exits 2 and names nearby counts that work', async () => {
-    const r = await runCli([
-      'train',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      '--gpus',
-      '1000',
-      '--global-batch',
-      '1024',
-    ]);
+    const r = await runCli('train --model llama-3-8b --gpu h100 --gpus 1000 --global-batch 1024');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('1000 GPUs have no valid split');
     expect(r.stderr).toMatch(/counts that work nearby: .*\b1024\b/);
   });
   it('a fixed layout that does not fit reports its own memory and the term to cut (exit 3)', async () => {
-    const r = await runCli([
-      'train',
-      '--model',
-      'llama-3.1-70b',
-      '--gpu',
-      'h100',
-      '--gpus',
-      '64',
-      '--tp',
-      '4',
-      '--pp',
-      '2',
-      '--dp',
-      '8',
-      '--micro-batch',
-      '4',
-      '--recompute',
-      'none',
-    ]);
+    const r = await runCli(
+      'train --model llama-3.1-70b --gpu h100 --gpus 64 --tp 4 --pp 2 --dp 8 --micro-batch 4 --recompute none',
+    );
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(
       /the fixed layout needs [\d.]+ GiB per GPU \(pipeline stage 0, 40 layers\) of 74\.5 GiB/,
@@ -45,20 +19,9 @@ describe('train honours every fixed flag', () => {
     expect(r.stdout).toContain('the largest term is activations');
   });
   it('--recompute selective is kept with FlashAttention', async () => {
-    const r = await runCli([
-      'train',
-      '--model',
-      'llama-3-8b',
-      '--gpu',
-      'h100',
-      '--gpus',
-      '8',
-      '--recompute',
-      'selective',
-      '--attention',
-      'flash3',
-      '--json',
-    ]);
+    const r = await runCli(
+      'train --model llama-3-8b --gpu h100 --gpus 8 --recompute selective --attention flash3 --json',
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).layout.recompute).toBe('selective');
   });
@@ -81,7 +44,7 @@ describe('train honours every fixed flag', () => {
     expect(await memory('selective')).toBeLessThan(await memory('none'));
   });
   it('an unknown attention kernel is an input error naming the allowed ones', async () => {
-    const r = await runCli(['memory', 'llama-3-8b', '--attention', 'flash9']);
+    const r = await runCli('memory llama-3-8b --attention flash9');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('flash2, flash3, cudnn, unfused');
   });

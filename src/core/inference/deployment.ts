@@ -1,7 +1,7 @@
 /**
  * Capacity planning: for a traffic profile, how many replicas of which configuration meet the SLO
- * at the lowest cost, and what each million input and output tokens costs. Then self-hosting vs an
- * API across volumes, with the break-even volume.
+ * at the lowest cost, and what each million input and output tokens costs (self-hosting vs an API
+ * across volumes is in api-break-even.ts).
  */
 
 import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
@@ -9,7 +9,7 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
-import { requestsPerSecondFor, SECONDS_PER_DAY, tokensPerDayAt } from '../units.js';
+import { tokensPerDayAt } from '../units.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -92,7 +92,7 @@ export function planCandidate(
 }
 
 /** A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost. */
-function planAtPoint(
+export function planAtPoint(
   spec: ModelSpec,
   c: DeploymentCandidate,
   w: ServingWorkload,
@@ -262,7 +262,7 @@ export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>
 }
 
 /** Cheapest first: per day for a given traffic; per request when planned for full use. */
-const cheaper =
+export const cheaper =
   (requestsPerSecond: number | null) =>
   (a: DeploymentPlan, b: DeploymentPlan): number =>
     requestsPerSecond === null
@@ -355,92 +355,4 @@ export function planServingModes(
   else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout meets the SLO`;
   else reason = 'neither mode meets the SLO';
   return { plans, ...(a ? { aggregated: a } : {}), ...(d ? { disaggregated: d } : {}), reason };
-}
-
-export interface ApiPrice {
-  readonly inputUsdPerMillion: number;
-  readonly cachedInputUsdPerMillion?: number;
-  readonly outputUsdPerMillion: number;
-}
-
-/** $ per day for an API at `requestsPerSecond` (cache hits billed at the cached-input price). */
-export function apiUsdPerDay(price: ApiPrice, w: ServingWorkload, requestsPerSecond: number): number {
-  const hit = w.cacheHitRate ?? 0;
-  const perRequest =
-    (w.inputTokens * (1 - hit) * price.inputUsdPerMillion +
-      w.inputTokens * hit * (price.cachedInputUsdPerMillion ?? price.inputUsdPerMillion) +
-      w.outputTokens * price.outputUsdPerMillion) /
-    1e6;
-  return perRequest * requestsPerSecond * SECONDS_PER_DAY;
-}
-
-export interface BreakEvenPoint {
-  readonly tokensPerDay: number;
-  /** Null where no candidate meets the SLO. */
-  readonly selfHostUsdPerDay: number | null;
-  readonly apiUsdPerDay: number;
-}
-
-export interface BreakEven {
-  readonly series: readonly BreakEvenPoint[];
-  /** Smallest volume (tokens/day, input + output) at which self-hosting costs no more; null if never in range. */
-  readonly breakEvenTokensPerDay: number | null;
-}
-
-/**
- * Self-host (cheapest plan per volume) vs API over a grid of daily volumes, and the smallest volume
- * at which self-hosting costs no more, refined by bisection (on a log scale) inside the grid cell
- * where the cheaper side first changes.
- */
-export function selfHostVsApi(
-  spec: ModelSpec,
-  candidates: readonly DeploymentCandidate[],
-  w: ServingWorkload,
-  price: ApiPrice,
-  slo: Slo,
-  volumes: readonly number[],
-): BreakEven {
-  const perRequest = w.inputTokens + w.outputTokens;
-  // Each candidate's operating point is the same at every volume: found once, not once per volume.
-  const points = candidates.map((c) => ({ c, point: bestServingPoint(spec, c.cluster, c.replica, w, slo) }));
-  const at = (tokensPerDay: number): BreakEvenPoint => {
-    const rps = requestsPerSecondFor(tokensPerDay, perRequest);
-    if (!(rps > 0))
-      inputError(
-        'invalid_value',
-        ['--tokens-per-day'],
-        `traffic must be greater than 0, got ${tokensPerDay}`,
-      );
-    const best = points
-      .map(({ c, point }) => point && planAtPoint(spec, c, w, rps, point))
-      .filter((p): p is DeploymentPlan => p !== null)
-      .sort(cheaper(rps))[0];
-    return {
-      tokensPerDay,
-      selfHostUsdPerDay: best ? best.usdPerDay : null,
-      apiUsdPerDay: apiUsdPerDay(price, w, rps),
-    };
-  };
-  const selfHostWins = (p: BreakEvenPoint) =>
-    p.selfHostUsdPerDay !== null && p.selfHostUsdPerDay <= p.apiUsdPerDay;
-  const series = volumes.map(at);
-  const i = series.findIndex(selfHostWins);
-  if (i < 0) return { series, breakEvenTokensPerDay: null };
-  if (i === 0) return { series, breakEvenTokensPerDay: series[0]!.tokensPerDay };
-  let lo = series[i - 1]!.tokensPerDay;
-  let hi = series[i]!.tokensPerDay;
-  for (let k = 0; k < 30 && hi / lo > 1.001; k += 1) {
-    const mid = Math.sqrt(lo * hi);
-    if (selfHostWins(at(mid))) hi = mid;
-    else lo = mid;
-  }
-  return { series, breakEvenTokensPerDay: hi };
-}
-
-/** `perDecade` points per factor of ten from `from` to `to` tokens/day (a chart's x axis). */
-export function volumeGrid(from: number, to: number, perDecade = 4): number[] {
-  const out: number[] = [];
-  const steps = Math.round(Math.log10(to / from) * perDecade);
-  for (let k = 0; k <= steps; k += 1) out.push(from * 10 ** (k / perDecade));
-  return out;
 }

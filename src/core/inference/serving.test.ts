@@ -10,7 +10,8 @@ import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { requestsPerSecondFor } from '../units.js';
-import { apiUsdPerDay, planCandidate, planServingModes, selfHostVsApi } from './deployment.js';
+import { apiUsdPerDay, selfHostVsApi } from './api-break-even.js';
+import { planCandidate, planServingModes } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
 import {
   bestServingPoint,

@@ -53,3 +53,11 @@ export const numberField =
       input.reportValidity();
     }
   };
+
+/** A Plot chart with a role and a label for screen readers (and tests). */
+export function labelled(plot: HTMLElement | SVGSVGElement, label: string) {
+  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  return plot;
+}

@@ -11,7 +11,16 @@ import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
 import { bandNote, bandText } from './bands.js';
-import { days, fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
+import {
+  days,
+  fieldError,
+  formatBytes,
+  formatCount,
+  formatUsd,
+  labelled,
+  numberField,
+  otherErrors,
+} from './common.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 
@@ -73,13 +82,6 @@ const sourceOf = (name: string) => {
   if (!gpu) return '';
   const f = gpu.file;
   return `${gpu.name}: BF16 ${f.peakFlops.bf16!.value} TFLOP/s (${f.peakFlops.bf16!.source}), ${f.memory.capacity.value} ${f.memory.capacity.unit} (${f.memory.capacity.source})`;
-};
-
-const labelled = (plot: HTMLElement | SVGSVGElement, label: string) => {
-  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg')!;
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', label);
-  return plot;
 };
 
 /** The chosen pipeline as a 1F1B timeline (the first 16 microbatches at most). */

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
+
+describe('llmecon compare-api', () => {
+  const args = ['compare-api', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--weights', 'fp8', ...base];
+  it('finds the break-even volume against a catalog API', async () => {
+    const result = await run([...args, '--api', 'gpt-4o-mini', '--tokens-per-day', '5B', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    const be = json.breakEvenTokensPerDay;
+    expect(be).toBeGreaterThan(1e6);
+    // Below the break-even the API is cheaper everywhere on the grid; at it, self-hosting is not dearer.
+    for (const p of json.series)
+      if (p.tokensPerDay < be) expect(p.selfHostUsdPerDay).toBeGreaterThan(p.apiUsdPerDay);
+    expect(json.atVolume.selfHostUsdPerDay).toBeGreaterThan(0);
+    expect(json.atVolume.apiUsdPerDay).toBeCloseTo((5e9 * (1024 * 0.15 + 256 * 0.6)) / 1280 / 1e6, 6);
+  });
+  it("reads LiteLLM's price file (USD per token → per million)", async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'gpt-4o-mini',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+      '--json',
+    ]);
+    const json = JSON.parse(result.stdout);
+    expect(json.api).toMatchObject({ id: 'gpt-4o-mini', inputUsdPerMillion: 0.15, outputUsdPerMillion: 0.6 });
+    expect(json.api.cachedInputUsdPerMillion).toBeCloseTo(0.075, 12);
+  });
+  it('a malformed LiteLLM entry names the key and field', async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'broken-model',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--api-prices\.broken-model\.input_cost_per_token: /);
+  });
+  it('an unknown key suggests near ones', async () => {
+    const result = await run([
+      ...args,
+      '--api',
+      'gpt-4o-mni',
+      '--api-prices',
+      'test/fixtures/litellm-prices.json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("did you mean 'gpt-4o-mini'");
+  });
+  it('a vanishing daily traffic is refused by --tokens-per-day when simulated, not NaN percentiles', async () => {
+    const r = await run([
+      ...SERVE_8B_H100,
+      ...base,
+      '--tokens-per-day',
+      '1e-300',
+      '--simulate',
+      '--requests',
+      '20',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --tokens-per-day: .*too little traffic to simulate/);
+  });
+});

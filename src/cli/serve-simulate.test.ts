@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
+
+describe('llmecon serve --simulate and --pareto', () => {
+  it('--simulate: latency percentiles of one replica, from drawn lengths or a JSONL trace', async () => {
+    const args = [...SERVE_8B_H100, '--weights', 'fp8', '--tp', '1', ...base];
+    const drawn = JSON.parse(
+      (
+        await run([
+          ...args,
+          '--simulate',
+          '--requests',
+          '300',
+          '--output-p90',
+          '600',
+          '--engine',
+          'vllm',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(drawn.simulation.completed).toBe(300);
+    expect(drawn.simulation.ttftSeconds.p99).toBeGreaterThanOrEqual(drawn.simulation.ttftSeconds.p50);
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-trace-'));
+    const trace = join(dir, 'trace.jsonl');
+    writeFileSync(
+      trace,
+      Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({
+          arrivalSeconds: i * 0.1,
+          inputTokens: 500 + i,
+          outputTokens: 50,
+          prefixId: `s${i % 5}`,
+        }),
+      ).join('\n'),
+    );
+    const text = await run([...args, '--simulate', '--trace', trace]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/simulated 50 of 50 requests on one replica/);
+    expect(text.stdout).toMatch(/P50 \/ P90 \/ P99: TTFT/);
+    writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 0, "outputTokens": 5}');
+    const bad = await run([...args, '--simulate', '--trace', trace]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--trace: line 1, field 'inputTokens'/);
+  });
+  it('--pareto: a frontier where faster users always cost throughput per GPU, with prices along it', async () => {
+    const result = await run([...SERVE_8B_H100, '--weights', 'fp8', ...base, '--pareto', '--json']);
+    const frontier = JSON.parse(result.stdout).frontier as {
+      tokensPerSecondPerUser: number;
+      outputTokensPerSecondPerGpu: number;
+      costPerMillionOutputTokensUsd: number;
+    }[];
+    expect(frontier.length).toBeGreaterThan(3);
+    for (let i = 1; i < frontier.length; i += 1) {
+      expect(frontier[i]!.tokensPerSecondPerUser).toBeLessThanOrEqual(
+        frontier[i - 1]!.tokensPerSecondPerUser,
+      );
+      expect(frontier[i]!.outputTokensPerSecondPerGpu).toBeGreaterThan(
+        frontier[i - 1]!.outputTokensPerSecondPerGpu,
+      );
+      expect(frontier[i]!.costPerMillionOutputTokensUsd).toBeLessThan(
+        frontier[i - 1]!.costPerMillionOutputTokensUsd,
+      );
+    }
+    const text = await run([...SERVE_8B_H100, ...base, '--pareto']);
+    expect(text.stdout).toMatch(/frontier: output tokens\/s per GPU vs tokens\/s per user/);
+  });
+});

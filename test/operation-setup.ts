@@ -1,0 +1,99 @@
+/**
+ * Test helper for the operation-list tests (src/core/model/operations*.test.ts): every catalog model and
+ * the 2025–26 configs as specs, a request builder, and sums of an operation list's FLOPs and bytes.
+ */
+import { loadCatalog } from '../src/catalog/catalog.js';
+import { layerKinds } from '../src/core/model/flops.js';
+import {
+  headOperations,
+  layerOperations,
+  type Operation,
+  type OperationRequest,
+  operationFlops,
+} from '../src/core/model/operations.js';
+import { modelSpecFrom } from '../src/core/model/resolve-model.js';
+import type { LayerSpec, ModelSpec } from '../src/core/model/spec.js';
+import { HAND_BUILT_FIXTURES, HF_FIXTURES, hfFixture } from './hf-fixtures.js';
+
+// Every catalog model, and the 2025–26 configs of test/fixtures/hf-configs (hybrid linear attention,
+// Mamba-2, DSA sparse and chunked attention) until the catalog carries them.
+export const catalog = new Map([
+  ...[...loadCatalog().models].map(([id, m]) => [id, modelSpecFrom(m.config, m.name)] as const),
+  ...[...HF_FIXTURES, ...HAND_BUILT_FIXTURES].map((id) => [id, modelSpecFrom(hfFixture(id), id)] as const),
+  // LatentMoE (Nemotron 3 Super's moe_latent_size) on the Nano shape.
+  [
+    'nemotron-latent-moe',
+    modelSpecFrom({ ...hfFixture('nemotron-3-nano-30b-a3b'), moe_latent_size: 1024 }, 'latent'),
+  ] as const,
+]);
+export const models = [...catalog.values()];
+export const ids = [...catalog.keys()];
+export const byName = (id: string) => catalog.get(id)!;
+
+export function request(
+  overrides: Partial<OperationRequest> & { tp?: number; cp?: number; ep?: number } = {},
+): OperationRequest {
+  const { tp = 1, cp = 1, ep = 1, ...rest } = overrides;
+  return {
+    phase: 'forward',
+    shape: { sequences: 2, tokensPerSequence: 4096, contextTokens: 4096 },
+    layout: { tensorParallel: tp, contextParallel: cp, expertParallel: ep, sequenceParallel: tp > 1 },
+    datatype: 'bf16',
+    gemmInputBytes: 2,
+    ...rest,
+  };
+}
+
+/** GEMM + attention FLOPs of all layers and the head, split into TP-sharded and TP-replicated work. */
+export function modelFlops(
+  spec: ModelSpec,
+  r: OperationRequest,
+  filter: (op: Operation) => boolean = () => true,
+) {
+  let sharded = 0;
+  let replicated = 0;
+  const add = (ops: Operation[], times: number) => {
+    for (const op of ops) {
+      if (!filter(op)) continue;
+      if ((op.type === 'gemm' || op.type === 'mixer') && op.replicated)
+        replicated += times * operationFlops(op);
+      else sharded += times * operationFlops(op);
+    }
+  };
+  for (const { layer, count } of layerKinds(spec)) add(layerOperations(spec, layer, r), count);
+  add(headOperations(spec, r), 1);
+  return { sharded, replicated, total: sharded + replicated };
+}
+
+export const divisorsOf = (n: number) => [1, 2, 4, 8].filter((d) => n % d === 0);
+
+/** One sequence of `tokens` on one GPU, or one decode token after `context` cached ones. */
+export function single(phase: 'forward' | 'decode', context: number, tp = 1): OperationRequest {
+  return request({
+    phase,
+    tp,
+    shape: { sequences: 1, tokensPerSequence: phase === 'decode' ? 1 : context, contextTokens: context },
+    kvBytesPerElement: 2,
+  });
+}
+
+export const sumOps = (
+  ops: Operation[],
+  pick: (op: Operation) => boolean,
+  value: (op: Operation) => number,
+) => ops.filter(pick).reduce((sum, op) => sum + value(op), 0);
+export const flopsOf = (ops: Operation[], pick: (op: Operation) => boolean) =>
+  sumOps(ops, pick, operationFlops);
+/** Bytes an op moves (reads + writes; attention's K/V reads), 0 for collectives. */
+export function bytesOf(op: Operation): number {
+  if (op.type === 'mixer') return op.bytesRead + op.bytesWritten;
+  if (op.type === 'memory') return op.count * (op.bytesRead + op.bytesWritten);
+  if (op.type === 'attention') return op.kvBytes;
+  return 0;
+}
+
+export const withKind = (kind: LayerSpec['attention']) =>
+  ids.filter((id) => byName(id).layers.some((l) => l.attention === kind));
+export const layerOf = (spec: ModelSpec, kind: LayerSpec['attention']) =>
+  spec.layers.find((l) => l.attention === kind)!;
+export const isMixing = (op: Operation) => op.type === 'mixer' || op.type === 'attention';
