@@ -22,6 +22,7 @@ const FAMILIES = [
   'hand-built/gemma-3-27b-it', // sliding + full, SigLIP tower, text_config with class defaults
   'hand-built/mistral-small-3.1-24b-instruct-2503', // Mistral text + Pixtral tower
   'hand-built/granite-4.0-h-small', // Mamba-2 or attention, each layer with a shared MLP and MoE
+  'hand-built/kimi-linear-48b-a3b-instruct', // KDA (channel-gated delta rule) + MLA, MoE
 ] as const;
 
 /** Every number in a JSON value, with its path. */

@@ -135,7 +135,12 @@ function layerMatrices(
     const v = gdn.numValueHeads * gdn.valueHeadDim;
     const heads = gdn.numValueHeads;
     if (wants('in_proj')) {
-      if (gdn.projections === 'split') {
+      if (gdn.projections === 'kda') {
+        // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
+        add('linear', 'self_attn.q_proj', h, k);
+        add('linear', 'self_attn.k_proj', h, k);
+        add('linear', 'self_attn.v_proj', h, v);
+      } else if (gdn.projections === 'split') {
         // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
         add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
         add('linear', 'linear_attn.in_proj_z', h, v);
@@ -147,7 +152,8 @@ function layerMatrices(
         add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
       }
     }
-    if (wants('out_proj')) add('linear', 'linear_attn.out_proj', v, h);
+    if (wants('out_proj'))
+      add('linear', gdn.projections === 'kda' ? 'self_attn.o_proj' : 'linear_attn.out_proj', v, h);
   }
   const ssm = spec.stateSpace;
   if (ssm) {

@@ -37,7 +37,8 @@ const linearAttention = z
     convKernel: count.default(4),
     chunkTokens: count.default(64),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
-    projections: z.enum(['fused', 'split']).optional(),
+    projections: z.enum(['fused', 'split', 'kda']).optional(),
+    gateRank: count.optional(),
   })
   .strict();
 

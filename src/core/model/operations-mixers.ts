@@ -162,8 +162,24 @@ function gatedDeltaNetOperations(
   const valueWidth = g.numValueHeads * g.valueHeadDim;
   const convChannels = (2 * keyWidth + valueWidth) / t;
   const valueHeads = g.numValueHeads / t;
-  b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
-  b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);
+  // Columns of the input projections (per TP rank), for the context-parallel exchange below.
+  let inputColumns = (2 * keyWidth + 2 * valueWidth + 2 * g.numValueHeads) / t;
+  if (g.projections === 'kda') {
+    // KimiDeltaAttention: q/k/v_proj, b_proj (β), the low-rank forget gate f_a → f_b (one decay per
+    // key channel) and output gate g_a → g_b (vLLM kda.py: f_a/g_a replicated, counted here per shard
+    // so FLOPs are conserved over TP; they are r = head_dim wide, < 1% of the layer).
+    const r = g.gateRank ?? g.valueHeadDim;
+    b.gemm('qkv_proj', 'attentionProjections', tokens, (2 * keyWidth + valueWidth) / t, h);
+    b.gemm('b_proj', 'attentionProjections', tokens, g.numValueHeads / t, h);
+    b.gemm('f_a_proj', 'attentionProjections', tokens, r / t, h);
+    b.gemm('f_b_proj', 'attentionProjections', tokens, keyWidth / t, r);
+    b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
+    b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
+    inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+  } else {
+    b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
+    b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);
+  }
   const convState = ACT_BYTES * (g.convKernel - 1) * convChannels;
   const deltaState = g.stateBytesPerElement * valueHeads * g.keyHeadDim * g.valueHeadDim;
   const chunkStates = ACT_BYTES * valueHeads * g.keyHeadDim * g.valueHeadDim;
@@ -188,13 +204,7 @@ function gatedDeltaNetOperations(
   const valueBytes = (ACT_BYTES * tokens * valueWidth) / t;
   b.memory('gated-norm', 'norm', 2 * valueBytes, valueBytes);
   b.gemm('out_proj', 'attentionProjections', tokens, h, valueWidth / t);
-  mixerContextParallel(
-    request,
-    b,
-    tokens,
-    (2 * keyWidth + 2 * valueWidth + 2 * g.numValueHeads) / t,
-    valueWidth / t,
-  );
+  mixerContextParallel(request, b, tokens, inputColumns, valueWidth / t);
 }
 
 /**

@@ -117,6 +117,25 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
   const keyWidth = g.numKeyHeads * g.keyHeadDim;
   const valueWidth = g.numValueHeads * g.valueHeadDim;
   const convChannels = 2 * keyWidth + valueWidth;
+  if (g.projections === 'kda') {
+    // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
+    // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
+    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h).
+    const r = g.gateRank ?? g.valueHeadDim;
+    return (
+      hidden * convChannels +
+      convChannels * g.convKernel +
+      hidden * r +
+      r * keyWidth +
+      keyWidth +
+      hidden * g.numValueHeads +
+      g.numValueHeads +
+      hidden * r +
+      r * valueWidth +
+      g.valueHeadDim +
+      valueWidth * hidden
+    );
+  }
   return (
     hidden * (2 * keyWidth + 2 * valueWidth) +
     hidden * 2 * g.numValueHeads +

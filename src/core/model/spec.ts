@@ -145,9 +145,16 @@ export interface GatedDeltaNetSpec {
   /**
    * How the input projections are split into modules (same parameters either way, but LoRA adapts
    * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
-   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5). Absent = fused.
+   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5); `kda` = Kimi Delta Attention
+   * (Kimi Linear `KimiDeltaAttention`): q_proj, k_proj, v_proj, b_proj (h → Hv), and low-rank
+   * forget and output gates (see `gateRank`) — different parameters, same state. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split';
+  readonly projections?: 'fused' | 'split' | 'kda';
+  /**
+   * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
+   * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
+   */
+  readonly gateRank?: number;
 }
 
 /**

@@ -11,6 +11,7 @@ import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
+import { kimiLinear } from './kimi-linear.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
@@ -95,6 +96,7 @@ export const FAMILIES = {
   exaone4,
   dots1,
   granitemoehybrid: graniteMoeHybrid,
+  kimi_linear: kimiLinear,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
