@@ -297,6 +297,29 @@ function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
 }
 
 /**
+ * Falcon-H1 (modular_falcon_h1.py): per layer input_layernorm, pre_ff_layernorm, LlamaAttention
+ * q/k/v/o, FalconH1Mixer (in_proj h → d_ssm + conv_dim + H, conv1d [conv_dim, 1, K] + bias, dt_bias,
+ * A_log, D, RMSNormGated(d_ssm) only when mamba_rms_norm, out_proj), FalconH1MLP (gate/up/down).
+ */
+function falconH1Tensors(c: Cfg): Tensors {
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, c.tie_word_embeddings);
+  const inner = c.mamba_d_ssm;
+  const conv = inner + 2 * c.mamba_n_groups * c.mamba_d_state;
+  const heads = c.mamba_n_heads;
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h]);
+    gqaProjections(t, c, c.head_dim);
+    t.add([inner + conv + heads, h], [conv, 1, c.mamba_d_conv], [conv], [heads], [heads], [heads]);
+    if (c.mamba_rms_norm) t.add([inner]);
+    t.add([h, inner]);
+    swiglu(t, h, c.intermediate_size);
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -499,6 +522,12 @@ const CASES: Record<string, Case> = {
       nominalTotalTolerance: 0.025,
     },
   },
+  'hand-built/falcon-h1-0.5b-instruct': {
+    enumerate: falconH1Tensors,
+    kvBytesPerToken: 36 * 2 * 2 * 64 * 2,
+    kvDerivation: '36 layers (attention beside Mamba-2 in each) × K,V × 2 KV heads × 64 × 2 B',
+    published: { total: 0.5, source: 'Falcon-H1-0.5B model name (tiiuae/Falcon-H1-0.5B-Instruct)' },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -598,6 +627,15 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     expect(recurrentStateBytes(kimi).bytesPerSequence).toBe(20 * (3 * 3 * 4096 * 2 + 32 * 128 * 128 * 2));
     expect(kimi.layers.filter((l) => l.attention === 'linear')).toHaveLength(20);
     expect(kimi.layers.map((l) => l.mlp).filter((m) => m === 'dense')).toEqual(['dense']);
+  });
+
+  it('recurrent state per sequence: Falcon-H1-0.5B, derived by hand', () => {
+    const falcon = specFromHfConfig(fixture('hand-built/falcon-h1-0.5b-instruct'), 'f');
+    // 36 Mamba-2 mixers × (conv 3 × (1536 + 2·1·128) × 2 B + SSM 24 × 64 × 128 × 2 B (BF16)).
+    expect(recurrentStateBytes(falcon).bytesPerSequence).toBe(36 * (3 * 1792 * 2 + 24 * 64 * 128 * 2));
+    expect(falcon.warnings?.[0]).toMatch(
+      /36 layers runs attention and Mamba-2 in parallel; read as 72 blocks/,
+    );
   });
 
   it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {

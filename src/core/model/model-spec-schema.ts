@@ -51,6 +51,7 @@ const stateSpace = z
     convKernel: count.default(4),
     chunkTokens: count.default(128),
     projBias: z.boolean().default(false),
+    gatedNorm: z.boolean().optional(),
     convBias: z.boolean().default(true),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
   })

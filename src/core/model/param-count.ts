@@ -149,7 +149,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
 /**
  * Mamba-2 mixer (NemotronHMamba2Mixer; Dao & Gu 2024 Sec. 7): in_proj (h → 2·d_in + 2·G·N + H),
  * depthwise conv1d over x, B, C (d_in + 2·G·N channels), dt_bias, A_log and D (H each), a gated
- * RMSNorm(d_in), out_proj (d_in → h); d_in = H·P.
+ * RMSNorm(d_in) unless `gatedNorm` is false, out_proj (d_in → h); d_in = H·P.
  */
 export function mamba2Params(hidden: number, m: Mamba2Spec): number {
   const inner = m.numHeads * m.headDim;
@@ -161,7 +161,7 @@ export function mamba2Params(hidden: number, m: Mamba2Spec): number {
     convChannels * m.convKernel +
     (m.convBias ? convChannels : 0) +
     3 * m.numHeads +
-    inner +
+    (m.gatedNorm === false ? 0 : inner) +
     inner * hidden
   );
 }

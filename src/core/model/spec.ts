@@ -176,6 +176,11 @@ export interface Mamba2Spec {
   readonly convBias: boolean;
   /** Bytes per element of the SSM state (`mamba_ssm_cache_dtype`: 4 for float32, else 2). */
   readonly stateBytesPerElement: number;
+  /**
+   * The gated RMSNorm(d_in) before out_proj; `false` = y·SiLU(z) without a norm weight (Falcon-H1
+   * `mamba_rms_norm: false`). Absent = true.
+   */
+  readonly gatedNorm?: boolean;
 }
 
 /**

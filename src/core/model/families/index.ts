@@ -4,6 +4,7 @@
  */
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { falcon } from './falcon.js';
+import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
@@ -97,6 +98,7 @@ export const FAMILIES = {
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
+  falcon_h1: falconH1,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
