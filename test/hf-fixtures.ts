@@ -29,6 +29,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/granite-4.0-h-small',
   'hand-built/kimi-linear-48b-a3b-instruct',
   'hand-built/falcon-h1-0.5b-instruct',
+  'hand-built/lfm2-350m',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -24,6 +24,7 @@ const FAMILIES = [
   'hand-built/granite-4.0-h-small', // Mamba-2 or attention, each layer with a shared MLP and MoE
   'hand-built/kimi-linear-48b-a3b-instruct', // KDA (channel-gated delta rule) + MLA, MoE
   'hand-built/falcon-h1-0.5b-instruct', // attention and Mamba-2 side by side in every layer
+  'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
 ] as const;
 
 /** Every number in a JSON value, with its path. */

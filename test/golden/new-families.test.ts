@@ -320,6 +320,31 @@ function falconH1Tensors(c: Cfg): Tensors {
 }
 
 /**
+ * LFM2 (modeling_lfm2.py): tied embedding, per block operator_norm and ffn_norm; Lfm2ShortConv
+ * (in_proj [3h, h], conv [h, 1, L_cache], out_proj [h, h], biases when conv_bias) or Lfm2Attention
+ * (q/k/v/out_proj, q_layernorm and k_layernorm of head_dim) on full_attn_idxs; Lfm2MLP w1/w3/w2 of
+ * the adjusted width (int(2·ff/3) rounded up to block_multiple_of, 256 by default).
+ */
+function lfm2Tensors(c: Cfg): Tensors {
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, true);
+  const ff = 256 * Math.ceil(Math.floor((2 * c.block_ff_dim) / 3) / 256);
+  const headDim = h / c.num_attention_heads;
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h]);
+    if (c.full_attn_idxs.includes(i)) {
+      gqaProjections(t, c, headDim);
+      t.add([headDim], [headDim]);
+    } else {
+      t.add([3 * h, h], [h, 1, c.conv_L_cache], [h, h]);
+    }
+    swiglu(t, h, ff);
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -528,6 +553,12 @@ const CASES: Record<string, Case> = {
     kvDerivation: '36 layers (attention beside Mamba-2 in each) × K,V × 2 KV heads × 64 × 2 B',
     published: { total: 0.5, source: 'Falcon-H1-0.5B model name (tiiuae/Falcon-H1-0.5B-Instruct)' },
   },
+  'hand-built/lfm2-350m': {
+    enumerate: lfm2Tensors,
+    kvBytesPerToken: 6 * 2 * 8 * 64 * 2,
+    kvDerivation: '6 attention blocks × K,V × 8 × 64 × 2 B; 10 short-conv blocks hold no KV',
+    published: { total: 0.35, source: 'LFM2-350M model name (LiquidAI/LFM2-350M)' },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -636,6 +667,16 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     expect(falcon.warnings?.[0]).toMatch(
       /36 layers runs attention and Mamba-2 in parallel; read as 72 blocks/,
     );
+  });
+
+  it('conv window per sequence: LFM2-350M, derived by hand', () => {
+    const lfm2 = specFromHfConfig(fixture('hand-built/lfm2-350m'), 'l');
+    // 10 short-conv blocks × (L_cache 3 − 1) × 1024 channels × 2 B; no recurrent state.
+    expect(recurrentStateBytes(lfm2)).toMatchObject({
+      bytesPerSequence: 10 * 2 * 1024 * 2,
+      stateBytesPerSequence: 0,
+      convLayers: 10,
+    });
   });
 
   it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {

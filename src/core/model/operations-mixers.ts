@@ -250,6 +250,49 @@ function mamba2Operations(
   mixerContextParallel(request, b, tokens, (2 * inner + groupWidth + m.numHeads) / t, inner / t);
 }
 
+/** The operations of one layer's token mixer, `tokens` tokens on this GPU. */
+type MixerOperations = (
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+) => void;
+
+/**
+ * Gated short convolution (LFM2 `Lfm2ShortConv`; vLLM `ShortConv`): in_proj (h → B, C, x), B·x,
+ * the causal depthwise conv1d (2·kernel FLOPs per channel; decode reads and writes the conv window
+ * of each sequence), C·conv, out_proj (h → h). Tensor parallelism splits the h channels.
+ */
+const shortConvOperations: MixerOperations = (spec, layer, request, b, tokens) => {
+  const c = need(spec.shortConv ?? null, layer, 'shortConv');
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const channels = h / t;
+  const serving = request.phase === 'prefill' || request.phase === 'decode';
+  b.gemm('in_proj', 'attentionProjections', tokens, (3 * h) / t, h);
+  const bytes = ACT_BYTES * tokens * channels;
+  // B·x: read B and x, write Bx.
+  b.memory('gate-in', 'activation', 2 * bytes, bytes);
+  for (const g of mixerTokenGroups(request)) {
+    const convBytes = ACT_BYTES * g.tokens * channels;
+    const window = (serving ? g.sequences : 0) * ACT_BYTES * (c.convKernel - 1) * channels;
+    b.mixer(
+      `conv1d${g.suffix}`,
+      'causal-conv1d',
+      g.tokens,
+      g.tokens * 2 * c.convKernel * channels,
+      convBytes + window,
+      convBytes + window,
+      { recurrent: g.recurrent, savedBytes: convBytes },
+    );
+  }
+  // C·conv: read C and the conv output, write y.
+  b.memory('gate-out', 'activation', 2 * bytes, bytes);
+  b.gemm('out_proj', 'attentionProjections', tokens, h, h / t);
+  mixerContextParallel(request, b, tokens, (3 * h) / t, h / t);
+};
+
 interface RecurrentMixerShape {
   readonly convName: string;
   readonly convFlopsPerToken: number;
@@ -348,6 +391,9 @@ export function mixerOperations(
       return;
     case 'mamba':
       mamba2Operations(spec, layer, request, b, tokens);
+      return;
+    case 'conv':
+      shortConvOperations(spec, layer, request, b, tokens);
       return;
     case 'none':
       return;

@@ -18,6 +18,7 @@ import type {
   MlpSpec,
   ModelSpec,
   MoeSpec,
+  ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
 
@@ -32,6 +33,8 @@ export interface ParamBreakdown {
   readonly linearAttention: number;
   /** Mamba-2 mixers of `mamba` layers. */
   readonly stateSpace: number;
+  /** Gated short convolutions of `conv` layers (LFM2). */
+  readonly shortConv: number;
   readonly denseMlp: number;
   /** Shared experts, and LatentMoE's fc1/fc2_latent_proj (always active). */
   readonly sharedExperts: number;
@@ -166,6 +169,16 @@ export function mamba2Params(hidden: number, m: Mamba2Spec): number {
   );
 }
 
+/**
+ * Gated short convolution (Lfm2ShortConv): in_proj (h → 3·h), a depthwise conv1d of h channels and
+ * `convKernel` taps, out_proj (h → h); a bias on each when `bias` (conv_bias).
+ */
+export function shortConvParams(hidden: number, c: ShortConvSpec): number {
+  return (
+    3 * hidden * hidden + hidden * c.convKernel + hidden * hidden + (c.bias ? 3 * hidden + 2 * hidden : 0)
+  );
+}
+
 function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
   return mlpParams(spec.hiddenSize, mlp.intermediateSize, mlp.gated, mlp.bias);
 }
@@ -199,6 +212,7 @@ const LAYER_PARTS: readonly LayerPart[] = [
   'sparseIndexer',
   'linearAttention',
   'stateSpace',
+  'shortConv',
   'denseMlp',
   'sharedExperts',
   'routedExperts',
@@ -218,7 +232,7 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
 function mixerParams(
   spec: ModelSpec,
   mixer: LayerMixer,
-): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace'> {
+): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
   return {
     attention: softmax ? attentionParams(spec) : 0,
@@ -232,6 +246,10 @@ function mixerParams(
         : 0,
     stateSpace:
       mixer === 'mamba' ? mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')) : 0,
+    shortConv:
+      mixer === 'conv'
+        ? shortConvParams(spec.hiddenSize, required(spec.shortConv ?? null, mixer, 'shortConv'))
+        : 0,
   };
 }
 
@@ -244,6 +262,7 @@ function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
     sparseIndexer: m.sparseIndexer,
     linearAttention: m.linearAttention,
     stateSpace: m.stateSpace,
+    shortConv: m.shortConv,
     denseMlp: layer.mlp === 'none' || moe !== null ? 0 : denseMlpParams(spec, spec.mlp),
     sharedExperts: moe ? moe.shared : 0,
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,

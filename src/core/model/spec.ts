@@ -96,9 +96,10 @@ export interface MoeSpec {
  * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
  *   constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
+ * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
  * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks).
  */
-export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'none';
+export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'conv' | 'none';
 
 /** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
 export const ATTENTION_MIXERS: readonly LayerMixer[] = ['full', 'sliding', 'chunked', 'sparse'];
@@ -184,6 +185,16 @@ export interface Mamba2Spec {
 }
 
 /**
+ * Gated short convolution (LFM2 `Lfm2ShortConv`, Liquid AI 2025): in_proj (h → 3·h: B, C, x), a
+ * causal depthwise conv of `convKernel` (`conv_L_cache`) over B·x, the output C·conv, out_proj
+ * (h → h); `bias` on all three. Its state per sequence is the last `convKernel − 1` inputs.
+ */
+export interface ShortConvSpec {
+  readonly convKernel: number;
+  readonly bias: boolean;
+}
+
+/**
  * A vision encoder in front of the language model (Qwen3-VL, Gemma 3, Mistral 3, Llama 4). Counted
  * apart from the language model: its parameters, and its FLOPs per image when the image size is known.
  */
@@ -226,6 +237,8 @@ export interface ModelSpec {
   readonly linearAttention: GatedDeltaNetSpec | null;
   /** The mixer of `mamba` layers; `null` when none. */
   readonly stateSpace: Mamba2Spec | null;
+  /** The mixer of `conv` layers; absent or `null` when none. */
+  readonly shortConv?: ShortConvSpec | null;
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
   /** The MLP of dense layers (and of DeepSeek's first dense layers). */

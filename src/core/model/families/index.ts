@@ -13,6 +13,7 @@ import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { kimiLinear } from './kimi-linear.js';
+import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
@@ -99,6 +100,7 @@ export const FAMILIES = {
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
   falcon_h1: falconH1,
+  lfm2,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
