@@ -30,6 +30,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/kimi-linear-48b-a3b-instruct',
   'hand-built/falcon-h1-0.5b-instruct',
   'hand-built/lfm2-350m',
+  'hand-built/glm-4.5v',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -25,6 +25,7 @@ const FAMILIES = [
   'hand-built/kimi-linear-48b-a3b-instruct', // KDA (channel-gated delta rule) + MLA, MoE
   'hand-built/falcon-h1-0.5b-instruct', // attention and Mamba-2 side by side in every layer
   'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
+  'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
 ] as const;
 
 /** Every number in a JSON value, with its path. */

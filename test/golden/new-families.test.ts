@@ -345,6 +345,28 @@ function lfm2Tensors(c: Cfg): Tensors {
 }
 
 /**
+ * GLM-4.5V's text model (modeling_glm4v_moe.py Glm4vMoeText*): q/k/v with bias (attention_bias),
+ * o without, no q/k norm; layer 0 a SwiGLU MLP, then Glm4vMoeTextMoE (router + e_score_correction_bias,
+ * routed experts, shared experts). The vision tower is not enumerated (not counted by the reader).
+ */
+function glm4vMoeTextTensors(top: Cfg): Tensors {
+  const c = top.text_config;
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, false);
+  const q = c.num_attention_heads * c.head_dim;
+  const kv = c.num_key_value_heads * c.head_dim;
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h]);
+    gqaProjections(t, c, c.head_dim);
+    t.add([q], [kv], [kv]);
+    if (i < c.first_k_dense_replace) swiglu(t, h, c.intermediate_size);
+    else deepseekMoe(t, c, c.n_routed_experts, c.num_experts_per_tok, c.n_shared_experts);
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -559,6 +581,17 @@ const CASES: Record<string, Case> = {
     kvDerivation: '6 attention blocks × K,V × 8 × 64 × 2 B; 10 short-conv blocks hold no KV',
     published: { total: 0.35, source: 'LFM2-350M model name (LiquidAI/LFM2-350M)' },
   },
+  'hand-built/glm-4.5v': {
+    enumerate: glm4vMoeTextTensors,
+    kvBytesPerToken: 46 * 2 * 8 * 128 * 2,
+    kvDerivation: '46 layers × K,V × 8 × 128 × 2 B',
+    published: {
+      total: 106,
+      active: 12,
+      source: 'GLM-4.5V model card: built on GLM-4.5-Air, 106B total / 12B active (language model)',
+      activeWithoutEmbeddings: true,
+    },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -677,6 +710,15 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
       stateBytesPerSequence: 0,
       convLayers: 10,
     });
+  });
+
+  it('GLM-4.5V: text_config keys left out take Glm4vMoeTextConfig defaults; the uncounted vision tower is a warning', () => {
+    const full = fixture('hand-built/glm-4.5v');
+    const sparse = { ...full, text_config: { model_type: 'glm4v_moe_text', head_dim: 128 } };
+    const a = specFromHfConfig(full, 'a');
+    const b = specFromHfConfig(sparse, 'b');
+    expect(paramCount(b).totalParams).toBe(paramCount(a).totalParams);
+    expect(a.warnings?.[0]).toMatch(/vision tower \(vision_config\) is not counted/);
   });
 
   it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {
