@@ -31,6 +31,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/falcon-h1-0.5b-instruct',
   'hand-built/lfm2-350m',
   'hand-built/glm-4.5v',
+  'hand-built/apertus-8b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -26,6 +26,7 @@ const FAMILIES = [
   'hand-built/falcon-h1-0.5b-instruct', // attention and Mamba-2 side by side in every layer
   'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
   'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
+  'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
 ] as const;
 
 /** Every number in a JSON value, with its path. */

@@ -367,6 +367,24 @@ function glm4vMoeTextTensors(top: Cfg): Tensors {
 }
 
 /**
+ * Apertus (modeling_apertus.py): attention_layernorm, feedforward_layernorm; q/k/v/o (no bias),
+ * q_norm/k_norm of head_dim; ApertusMLP up_proj and down_proj (no gate). xIELU's alpha_p/alpha_n
+ * (one scalar each per layer) are left out here as in the reader (64 parameters in Apertus-8B).
+ */
+function apertusTensors(c: Cfg): Tensors {
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, false);
+  const headDim = h / c.num_attention_heads;
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h], [headDim], [headDim]);
+    gqaProjections(t, c, headDim);
+    t.add([c.intermediate_size, h], [h, c.intermediate_size]);
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -591,6 +609,12 @@ const CASES: Record<string, Case> = {
       source: 'GLM-4.5V model card: built on GLM-4.5-Air, 106B total / 12B active (language model)',
       activeWithoutEmbeddings: true,
     },
+  },
+  'hand-built/apertus-8b': {
+    enumerate: apertusTensors,
+    kvBytesPerToken: 32 * 2 * 8 * 128 * 2,
+    kvDerivation: '32 layers × K,V × 8 × 128 × 2 B',
+    published: { total: 8, source: 'Apertus-8B model name (swiss-ai/Apertus-8B-2509)' },
   },
   'minimax-m2.5': {
     enumerate: minimaxTensors,

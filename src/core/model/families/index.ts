@@ -24,7 +24,7 @@ import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
-import { exaone4, seedOss, smollm3 } from './small-dense.js';
+import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
 import { subConfig, wrapped } from './wrappers.js';
 
@@ -119,6 +119,7 @@ export const FAMILIES = {
   kimi_linear: kimiLinear,
   falcon_h1: falconH1,
   lfm2,
+  apertus,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
