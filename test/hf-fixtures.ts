@@ -32,6 +32,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/lfm2-350m',
   'hand-built/glm-4.5v',
   'hand-built/apertus-8b',
+  'hand-built/ernie-4.5-21b-a3b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

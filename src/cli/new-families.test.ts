@@ -27,6 +27,7 @@ const FAMILIES = [
   'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
   'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
   'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
+  'hand-built/ernie-4.5-21b-a3b', // ERNIE 4.5 MoE with shared experts, MTP
 ] as const;
 
 /** Every number in a JSON value, with its path. */

@@ -385,6 +385,30 @@ function apertusTensors(c: Cfg): Tensors {
 }
 
 /**
+ * ERNIE 4.5 MoE (modular_ernie4_5_moe.py): tied embedding; q/k/v/o (use_bias false); layer 0 a
+ * SwiGLU MLP (moe_layer_start_index 1), then gate [E, h] + moe_statics [1, E], experts, shared
+ * experts of moe_num_shared_experts × moe_intermediate_size. MTP layers are counted apart.
+ */
+function ernie45MoeTensors(c: Cfg): Tensors {
+  const h = c.hidden_size;
+  const t = new Tensors();
+  headAndEmbedding(t, c, true);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h]);
+    gqaProjections(t, c, h / c.num_attention_heads);
+    if (i < c.moe_layer_start_index) {
+      swiglu(t, h, c.intermediate_size);
+    } else {
+      t.add([c.moe_num_experts, h], [1, c.moe_num_experts]);
+      const m = c.moe_intermediate_size;
+      t.experts(c.moe_num_experts, c.moe_k, [m, h], [m, h], [h, m]);
+      swiglu(t, h, c.moe_num_shared_experts * m);
+    }
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -615,6 +639,18 @@ const CASES: Record<string, Case> = {
     kvBytesPerToken: 32 * 2 * 8 * 128 * 2,
     kvDerivation: '32 layers × K,V × 8 × 128 × 2 B',
     published: { total: 8, source: 'Apertus-8B model name (swiss-ai/Apertus-8B-2509)' },
+  },
+  'hand-built/ernie-4.5-21b-a3b': {
+    enumerate: ernie45MoeTensors,
+    kvBytesPerToken: 28 * 2 * 4 * 128 * 2,
+    kvDerivation: '28 layers × K,V × 4 × 128 × 2 B',
+    published: {
+      total: 21,
+      active: 3,
+      source: 'ERNIE-4.5-21B-A3B model card: 21B total, 3B activated',
+      // "21B" is the name: the tensors sum to 21.8B.
+      nominalTotalTolerance: 0.04,
+    },
   },
   'minimax-m2.5': {
     enumerate: minimaxTensors,

@@ -3,6 +3,7 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
+import { ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
@@ -120,6 +121,7 @@ export const FAMILIES = {
   falcon_h1: falconH1,
   lfm2,
   apertus,
+  ernie4_5_moe: ernie45Moe,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
