@@ -33,6 +33,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/glm-4.5v',
   'hand-built/apertus-8b',
   'hand-built/ernie-4.5-21b-a3b',
+  'hand-built/hunyuan-a13b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -28,6 +28,7 @@ const FAMILIES = [
   'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
   'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
   'hand-built/ernie-4.5-21b-a3b', // ERNIE 4.5 MoE with shared experts, MTP
+  'hand-built/hunyuan-a13b', // Hunyuan MoE: shared MLP, per-head q/k norms, per-layer top-k list
 ] as const;
 
 /** Every number in a JSON value, with its path. */

@@ -409,6 +409,27 @@ function ernie45MoeTensors(c: Cfg): Tensors {
 }
 
 /**
+ * Hunyuan-A13B (modular_hunyuan_v1_moe.py): tied embedding; q/k/v/o, query_layernorm and
+ * key_layernorm of head_dim; every layer wg [E, h], MixtralExperts (gate_up [E, 2I, h], down
+ * [E, h, I]) and shared_mlp, all of intermediate_size.
+ */
+function hunyuanTensors(c: Cfg): Tensors {
+  const h = c.hidden_size;
+  const i = c.intermediate_size;
+  const topK = Array.isArray(c.moe_topk) ? c.moe_topk[0] : c.moe_topk;
+  const t = new Tensors();
+  headAndEmbedding(t, c, true);
+  for (let l = 0; l < c.num_hidden_layers; l += 1) {
+    t.add([h], [h], [c.head_dim], [c.head_dim]);
+    gqaProjections(t, c, c.head_dim);
+    t.add([c.num_experts, h]);
+    t.experts(c.num_experts, topK, [2 * i, h], [h, i]);
+    swiglu(t, h, i);
+  }
+  return t;
+}
+
+/**
  * Gemma 3 text model (modeling_gemma3.py: Gemma3DecoderLayer with four RMSNorms and q/k norms,
  * tied embeddings), keys the text_config omits taken from Gemma3TextConfig's defaults.
  */
@@ -652,6 +673,12 @@ const CASES: Record<string, Case> = {
       nominalTotalTolerance: 0.04,
     },
   },
+  'hand-built/hunyuan-a13b': {
+    enumerate: hunyuanTensors,
+    kvBytesPerToken: 32 * 2 * 8 * 128 * 2,
+    kvDerivation: '32 layers × K,V × 8 × 128 × 2 B',
+    published: { total: 80, active: 13, source: 'Hunyuan-A13B model card: 80B total, 13B active' },
+  },
   'minimax-m2.5': {
     enumerate: minimaxTensors,
     kvBytesPerToken: 62 * 2 * 8 * 128 * 2,
@@ -779,6 +806,11 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     const b = specFromHfConfig(sparse, 'b');
     expect(paramCount(b).totalParams).toBe(paramCount(a).totalParams);
     expect(a.warnings?.[0]).toMatch(/vision tower \(vision_config\) is not counted/);
+  });
+
+  it('Hunyuan: a per-layer moe_topk list that is not uniform is refused, naming the field', () => {
+    const c = { ...fixture('hand-built/hunyuan-a13b'), moe_topk: [8, 4, ...Array(30).fill(8)] };
+    expect(() => specFromHfConfig(c, 'h')).toThrow(/moe_topk.*list of equal numbers/);
   });
 
   it('Gemma 3 report Table 1: non-embedding and vision-encoder parameters of 4B and 27B', () => {

@@ -13,6 +13,7 @@ import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
+import { hunyuanV1Moe } from './hunyuan.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
@@ -122,6 +123,7 @@ export const FAMILIES = {
   lfm2,
   apertus,
   ernie4_5_moe: ernie45Moe,
+  hunyuan_v1_moe: hunyuanV1Moe,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;
