@@ -27,6 +27,13 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/mistral-small-3.1-24b-instruct-2503',
   'hand-built/qwen3-next-80b-a3b-instruct',
   'hand-built/granite-4.0-h-small',
+  'hand-built/kimi-linear-48b-a3b-instruct',
+  'hand-built/falcon-h1-0.5b-instruct',
+  'hand-built/lfm2-350m',
+  'hand-built/glm-4.5v',
+  'hand-built/apertus-8b',
+  'hand-built/ernie-4.5-21b-a3b',
+  'hand-built/hunyuan-a13b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -25,12 +25,12 @@ export class Tensors {
   }
 }
 
-function headAndEmbedding(t: Tensors, c: Cfg, tie: boolean): void {
+export function headAndEmbedding(t: Tensors, c: Cfg, tie: boolean): void {
   t.add([c.vocab_size, c.hidden_size], [c.hidden_size]);
   if (!tie) t.add([c.vocab_size, c.hidden_size]);
 }
 
-function swiglu(t: Tensors, h: number, i: number): void {
+export function swiglu(t: Tensors, h: number, i: number): void {
   t.add([i, h], [i, h], [h, i]);
 }
 
@@ -179,6 +179,15 @@ export function nemotronHTensors(c: Cfg): Tensors {
   return t;
 }
 
+/** DeepseekV3MoE: router weight + e_score_correction_bias, SwiGLU experts, shared experts of `shared` × the expert width. */
+export function deepseekMoe(t: Tensors, c: Cfg, experts: number, topK: number, shared: number): void {
+  const h = c.hidden_size;
+  const i = c.moe_intermediate_size;
+  t.add([experts, h], [experts]);
+  t.experts(experts, topK, [i, h], [i, h], [h, i]);
+  swiglu(t, h, shared * i);
+}
+
 /**
  * MLA + MoE decoders: DeepSeek-V3.2 / GLM-5 (modeling_deepseek_v32.py, modular_glm_moe_dsa.py) with
  * the DSA indexer when the config has `index_n_heads`; GLM-4.7-Flash (modular_glm4_moe_lite.py:
@@ -208,19 +217,8 @@ export function dsaTensors(c: Cfg): Tensors {
       );
       t.add([c.index_n_heads, h]);
     }
-    if (i < c.first_k_dense_replace) {
-      swiglu(t, h, c.intermediate_size);
-    } else {
-      t.add([c.n_routed_experts, h], [c.n_routed_experts]);
-      t.experts(
-        c.n_routed_experts,
-        c.num_experts_per_tok,
-        [c.moe_intermediate_size, h],
-        [c.moe_intermediate_size, h],
-        [h, c.moe_intermediate_size],
-      );
-      swiglu(t, h, c.n_shared_experts * c.moe_intermediate_size);
-    }
+    if (i < c.first_k_dense_replace) swiglu(t, h, c.intermediate_size);
+    else deepseekMoe(t, c, c.n_routed_experts, c.num_experts_per_tok, c.n_shared_experts);
   }
   return t;
 }
@@ -247,7 +245,7 @@ export function minimaxTensors(c: Cfg): Tensors {
 }
 
 /** A llama-style decoder layer's q/k/v/o of `c` (no bias). */
-function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
+export function gqaProjections(t: Tensors, c: Cfg, headDim: number): void {
   const h = c.hidden_size;
   const q = c.num_attention_heads * headDim;
   const kv = c.num_key_value_heads * headDim;
@@ -288,4 +286,26 @@ export function mistralTensors(top: Cfg): Tensors {
     swiglu(t, c.hidden_size, c.intermediate_size);
   }
   return t;
+}
+
+export interface Kv {
+  /** KV bytes per token at BF16, derived by hand from the config. */
+  readonly kvBytesPerToken: number;
+  readonly kvDerivation: string;
+}
+
+/** GQA/MHA: `layers` attention layers × K,V × `kvHeads` × `headDim` × 2 B (BF16). */
+export function gqaKv(layers: number, kvHeads: number, headDim: number, what = 'layers', note = ''): Kv {
+  return {
+    kvBytesPerToken: layers * 2 * kvHeads * headDim * 2,
+    kvDerivation: `${layers} ${what} × K,V × ${kvHeads} × ${headDim} × 2 B${note ? ` (${note})` : ''}`,
+  };
+}
+
+/** MLA: `layers` × (latent 512 + RoPE key 64, + the DSA indexer key when there is one) × 2 B. */
+export function mlaKv(layers: number, indexerKeyDim = 0): Kv {
+  return {
+    kvBytesPerToken: layers * (512 + 64 + indexerKeyDim) * 2,
+    kvDerivation: `${layers} layers × (latent 512 + RoPE key 64${indexerKeyDim ? ` + indexer key ${indexerKeyDim}` : ''}) × 2 B`,
+  };
 }

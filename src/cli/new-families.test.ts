@@ -22,6 +22,13 @@ const FAMILIES = [
   'hand-built/gemma-3-27b-it', // sliding + full, SigLIP tower, text_config with class defaults
   'hand-built/mistral-small-3.1-24b-instruct-2503', // Mistral text + Pixtral tower
   'hand-built/granite-4.0-h-small', // Mamba-2 or attention, each layer with a shared MLP and MoE
+  'hand-built/kimi-linear-48b-a3b-instruct', // KDA (channel-gated delta rule) + MLA, MoE
+  'hand-built/falcon-h1-0.5b-instruct', // attention and Mamba-2 side by side in every layer
+  'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
+  'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
+  'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
+  'hand-built/ernie-4.5-21b-a3b', // ERNIE 4.5 MoE with shared experts, MTP
+  'hand-built/hunyuan-a13b', // Hunyuan MoE: shared MLP, per-head q/k norms, per-layer top-k list
 ] as const;
 
 /** Every number in a JSON value, with its path. */

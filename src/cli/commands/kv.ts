@@ -61,10 +61,12 @@ export function kvCommand(
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];
-  if (state.linearLayers + state.mambaLayers > 0) {
+  if (state.linearLayers + state.mambaLayers + state.convLayers > 0) {
+    const linear = spec.linearAttention?.projections === 'kda' ? 'Kimi Delta Attention' : 'Gated DeltaNet';
     const kinds = [
-      state.linearLayers > 0 ? `${state.linearLayers} Gated DeltaNet` : '',
+      state.linearLayers > 0 ? `${state.linearLayers} ${linear}` : '',
       state.mambaLayers > 0 ? `${state.mambaLayers} Mamba-2` : '',
+      state.convLayers > 0 ? `${state.convLayers} short-conv` : '',
     ].filter(Boolean);
     lines.push(
       `state/sequence    ${formatBytes(state.bytesPerSequence)} constant (${kinds.join(' + ')} layers: conv ${formatBytes(state.convBytesPerSequence)} + recurrent state ${formatBytes(state.stateBytesPerSequence)})`,

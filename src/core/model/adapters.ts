@@ -44,7 +44,7 @@ export interface AdapterSpec {
  * softmax attention, a Gated DeltaNet (`linear`) or Mamba-2 (`mamba`) mixer, a dense MLP, or an MoE
  * block's shared or routed experts.
  */
-export type AdapterPart = 'attention' | 'linear' | 'mamba' | 'dense' | 'shared' | 'experts';
+export type AdapterPart = 'attention' | 'linear' | 'mamba' | 'conv' | 'dense' | 'shared' | 'experts';
 
 export interface AdaptedMatrix {
   /** Hugging Face module name(s), e.g. `q_proj`, `mlp.experts.*.down_proj`. */
@@ -64,6 +64,7 @@ export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPar
       return isAttentionMixer(layer.attention);
     case 'linear':
     case 'mamba':
+    case 'conv':
       return layer.attention === part;
     case 'dense':
       return layer.mlp === 'dense';
@@ -135,7 +136,12 @@ function layerMatrices(
     const v = gdn.numValueHeads * gdn.valueHeadDim;
     const heads = gdn.numValueHeads;
     if (wants('in_proj')) {
-      if (gdn.projections === 'split') {
+      if (gdn.projections === 'kda') {
+        // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
+        add('linear', 'self_attn.q_proj', h, k);
+        add('linear', 'self_attn.k_proj', h, k);
+        add('linear', 'self_attn.v_proj', h, v);
+      } else if (gdn.projections === 'split') {
         // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
         add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
         add('linear', 'linear_attn.in_proj_z', h, v);
@@ -147,7 +153,8 @@ function layerMatrices(
         add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
       }
     }
-    if (wants('out_proj')) add('linear', 'linear_attn.out_proj', v, h);
+    if (wants('out_proj'))
+      add('linear', gdn.projections === 'kda' ? 'self_attn.o_proj' : 'linear_attn.out_proj', v, h);
   }
   const ssm = spec.stateSpace;
   if (ssm) {
@@ -156,6 +163,11 @@ function layerMatrices(
     if (wants('in_proj'))
       add('mamba', 'mixer.in_proj', h, 2 * inner + 2 * ssm.numGroups * ssm.stateSize + ssm.numHeads);
     if (wants('out_proj')) add('mamba', 'mixer.out_proj', inner, h);
+  }
+  if (spec.shortConv) {
+    // Lfm2ShortConv: conv.in_proj (h → 3h), conv.out_proj (h → h).
+    if (wants('in_proj')) add('conv', 'conv.in_proj', h, 3 * h);
+    if (wants('out_proj')) add('conv', 'conv.out_proj', h, h);
   }
   const I = spec.mlp.intermediateSize;
   if (wants('gate') && spec.mlp.gated) add('dense', 'mlp.gate_proj', h, I);

@@ -86,6 +86,11 @@ const LOOKALIKES: readonly {
     assumption: 'MLA with a DSA indexer on every layer, DeepSeek-V3 experts',
   },
   {
+    family: 'kimi_linear',
+    keys: ['linear_attn_config', 'kv_lora_rank', 'qk_rope_head_dim'],
+    assumption: 'Kimi Delta Attention layers with MLA full-attention layers, DeepSeek-style experts',
+  },
+  {
     family: 'deepseek_v3',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim'],
     assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',

@@ -29,6 +29,7 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
     sparse: 0,
     linear: 0,
     mamba: 0,
+    conv: 0,
     none: 0,
   };
   for (const layer of spec.layers) mix[layer.attention] += 1;
@@ -123,6 +124,8 @@ export interface RecurrentStateBytes {
   readonly stateBytesPerSequence: number;
   readonly linearLayers: number;
   readonly mambaLayers: number;
+  /** Short-convolution layers (LFM2): a conv window only. */
+  readonly convLayers: number;
 }
 
 /**
@@ -145,11 +148,16 @@ export function recurrentStateBytes(spec: ModelSpec, convFormat: KvFormat = 'bf1
     conv += mix.mamba * e.conv * convBytes;
     state += mix.mamba * e.state * spec.stateSpace.stateBytesPerElement;
   }
+  // Lfm2ShortConv (vLLM short_conv state): the last convKernel − 1 inputs of its h channels.
+  if (mix.conv > 0 && spec.shortConv) {
+    conv += mix.conv * (spec.shortConv.convKernel - 1) * spec.hiddenSize * convBytes;
+  }
   return {
     bytesPerSequence: conv + state,
     convBytesPerSequence: conv,
     stateBytesPerSequence: state,
     linearLayers: mix.linear,
     mambaLayers: mix.mamba,
+    convLayers: mix.conv,
   };
 }

@@ -14,9 +14,13 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
     case 'sparse':
       return `sparse attention (MLA + DSA indexer, top-${spec.sparseAttention?.topKTokens ?? '?'} keys)`;
     case 'linear':
-      return 'linear (Gated DeltaNet)';
+      return spec.linearAttention?.projections === 'kda'
+        ? 'linear (Kimi Delta Attention)'
+        : 'linear (Gated DeltaNet)';
     case 'mamba':
       return 'state-space (Mamba-2)';
+    case 'conv':
+      return 'short convolution (LFM2)';
     case 'none':
       return 'without a token mixer';
   }
@@ -32,7 +36,7 @@ export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
 /** A model's layer mix as rows a view can show (web upload, CLI), and the same as one line. */
 export interface LayerMixSummary {
   readonly numLayers: number;
-  /** Token mixers with their layer counts, in a fixed order (full, sliding, chunked, sparse, linear, mamba, none). */
+  /** Token mixers with their layer counts, in a fixed order (full, sliding, chunked, sparse, linear, mamba, conv, none). */
   readonly mixers: readonly { readonly mixer: LayerMixer; readonly label: string; readonly layers: number }[];
   /** Channel mixers with their layer counts. */
   readonly mlps: readonly { readonly mlp: LayerMlp; readonly label: string; readonly layers: number }[];

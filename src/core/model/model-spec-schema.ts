@@ -24,7 +24,9 @@ const gqa = z
   })
   .strict();
 
-const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'none'] as const;
+const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'conv', 'none'] as const;
+
+const shortConv = z.object({ convKernel: count.default(3), bias: z.boolean().default(false) }).strict();
 
 const sparseAttention = z.object({ numHeads: count, headDim: count, topKTokens: count }).strict();
 
@@ -37,7 +39,8 @@ const linearAttention = z
     convKernel: count.default(4),
     chunkTokens: count.default(64),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
-    projections: z.enum(['fused', 'split']).optional(),
+    projections: z.enum(['fused', 'split', 'kda']).optional(),
+    gateRank: count.optional(),
   })
   .strict();
 
@@ -50,6 +53,7 @@ const stateSpace = z
     convKernel: count.default(4),
     chunkTokens: count.default(128),
     projBias: z.boolean().default(false),
+    gatedNorm: z.boolean().optional(),
     convBias: z.boolean().default(true),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
   })
@@ -130,6 +134,7 @@ export const modelSpecInputSchema = z
     sparseAttention: sparseAttention.nullable().default(null),
     linearAttention: linearAttention.nullable().default(null),
     stateSpace: stateSpace.nullable().default(null),
+    shortConv: shortConv.nullable().default(null),
     mlp,
     moe: moe.nullable().default(null),
     numMtpModules: z.number().int().nonnegative().default(0),
@@ -203,6 +208,7 @@ export function specFromInput(input: unknown): ModelSpec {
     sparse: { field: 'sparseAttention', present: s.sparseAttention !== null },
     linear: { field: 'linearAttention', present: s.linearAttention !== null },
     mamba: { field: 'stateSpace', present: s.stateSpace !== null },
+    conv: { field: 'shortConv', present: s.shortConv !== null },
   };
   for (const kind of new Set(s.layerPattern ?? [])) {
     const block = mixerBlocks[kind];
@@ -258,6 +264,7 @@ export function specFromInput(input: unknown): ModelSpec {
     sparseAttention: s.sparseAttention,
     linearAttention: s.linearAttention,
     stateSpace: s.stateSpace,
+    shortConv: s.shortConv,
     vision: null,
     mlp: s.mlp,
     moe: s.moe

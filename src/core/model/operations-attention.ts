@@ -32,6 +32,7 @@ export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
     case 'sparse':
     case 'linear':
     case 'mamba':
+    case 'conv':
     case 'none':
       return null;
     default:
@@ -61,6 +62,7 @@ export function layerKeysPerQuery(
       return meanKeysPerQuery(contextTokens, mode, spec.sparseAttention?.topKTokens ?? null);
     case 'linear':
     case 'mamba':
+    case 'conv':
     case 'none':
       return 0;
     default:

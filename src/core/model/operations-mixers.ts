@@ -162,8 +162,24 @@ function gatedDeltaNetOperations(
   const valueWidth = g.numValueHeads * g.valueHeadDim;
   const convChannels = (2 * keyWidth + valueWidth) / t;
   const valueHeads = g.numValueHeads / t;
-  b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
-  b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);
+  // Columns of the input projections (per TP rank), for the context-parallel exchange below.
+  let inputColumns = (2 * keyWidth + 2 * valueWidth + 2 * g.numValueHeads) / t;
+  if (g.projections === 'kda') {
+    // KimiDeltaAttention: q/k/v_proj, b_proj (β), the low-rank forget gate f_a → f_b (one decay per
+    // key channel) and output gate g_a → g_b (vLLM kda.py: f_a/g_a replicated, counted here per shard
+    // so FLOPs are conserved over TP; they are r = head_dim wide, < 1% of the layer).
+    const r = g.gateRank ?? g.valueHeadDim;
+    b.gemm('qkv_proj', 'attentionProjections', tokens, (2 * keyWidth + valueWidth) / t, h);
+    b.gemm('b_proj', 'attentionProjections', tokens, g.numValueHeads / t, h);
+    b.gemm('f_a_proj', 'attentionProjections', tokens, r / t, h);
+    b.gemm('f_b_proj', 'attentionProjections', tokens, keyWidth / t, r);
+    b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
+    b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
+    inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+  } else {
+    b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
+    b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);
+  }
   const convState = ACT_BYTES * (g.convKernel - 1) * convChannels;
   const deltaState = g.stateBytesPerElement * valueHeads * g.keyHeadDim * g.valueHeadDim;
   const chunkStates = ACT_BYTES * valueHeads * g.keyHeadDim * g.valueHeadDim;
@@ -188,13 +204,7 @@ function gatedDeltaNetOperations(
   const valueBytes = (ACT_BYTES * tokens * valueWidth) / t;
   b.memory('gated-norm', 'norm', 2 * valueBytes, valueBytes);
   b.gemm('out_proj', 'attentionProjections', tokens, h, valueWidth / t);
-  mixerContextParallel(
-    request,
-    b,
-    tokens,
-    (2 * keyWidth + 2 * valueWidth + 2 * g.numValueHeads) / t,
-    valueWidth / t,
-  );
+  mixerContextParallel(request, b, tokens, inputColumns, valueWidth / t);
 }
 
 /**
@@ -239,6 +249,49 @@ function mamba2Operations(
   b.gemm('out_proj', 'attentionProjections', tokens, h, inner / t);
   mixerContextParallel(request, b, tokens, (2 * inner + groupWidth + m.numHeads) / t, inner / t);
 }
+
+/** The operations of one layer's token mixer, `tokens` tokens on this GPU. */
+type MixerOperations = (
+  spec: ModelSpec,
+  layer: LayerSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+) => void;
+
+/**
+ * Gated short convolution (LFM2 `Lfm2ShortConv`; vLLM `ShortConv`): in_proj (h → B, C, x), B·x,
+ * the causal depthwise conv1d (2·kernel FLOPs per channel; decode reads and writes the conv window
+ * of each sequence), C·conv, out_proj (h → h). Tensor parallelism splits the h channels.
+ */
+const shortConvOperations: MixerOperations = (spec, layer, request, b, tokens) => {
+  const c = need(spec.shortConv ?? null, layer, 'shortConv');
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const channels = h / t;
+  const serving = request.phase === 'prefill' || request.phase === 'decode';
+  b.gemm('in_proj', 'attentionProjections', tokens, (3 * h) / t, h);
+  const bytes = ACT_BYTES * tokens * channels;
+  // B·x: read B and x, write Bx.
+  b.memory('gate-in', 'activation', 2 * bytes, bytes);
+  for (const g of mixerTokenGroups(request)) {
+    const convBytes = ACT_BYTES * g.tokens * channels;
+    const window = (serving ? g.sequences : 0) * ACT_BYTES * (c.convKernel - 1) * channels;
+    b.mixer(
+      `conv1d${g.suffix}`,
+      'causal-conv1d',
+      g.tokens,
+      g.tokens * 2 * c.convKernel * channels,
+      convBytes + window,
+      convBytes + window,
+      { recurrent: g.recurrent, savedBytes: convBytes },
+    );
+  }
+  // C·conv: read C and the conv output, write y.
+  b.memory('gate-out', 'activation', 2 * bytes, bytes);
+  b.gemm('out_proj', 'attentionProjections', tokens, h, h / t);
+  mixerContextParallel(request, b, tokens, (3 * h) / t, h / t);
+};
 
 interface RecurrentMixerShape {
   readonly convName: string;
@@ -338,6 +391,9 @@ export function mixerOperations(
       return;
     case 'mamba':
       mamba2Operations(spec, layer, request, b, tokens);
+      return;
+    case 'conv':
+      shortConvOperations(spec, layer, request, b, tokens);
       return;
     case 'none':
       return;

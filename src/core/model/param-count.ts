@@ -18,6 +18,7 @@ import type {
   MlpSpec,
   ModelSpec,
   MoeSpec,
+  ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
 
@@ -32,6 +33,8 @@ export interface ParamBreakdown {
   readonly linearAttention: number;
   /** Mamba-2 mixers of `mamba` layers. */
   readonly stateSpace: number;
+  /** Gated short convolutions of `conv` layers (LFM2). */
+  readonly shortConv: number;
   readonly denseMlp: number;
   /** Shared experts, and LatentMoE's fc1/fc2_latent_proj (always active). */
   readonly sharedExperts: number;
@@ -117,6 +120,25 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
   const keyWidth = g.numKeyHeads * g.keyHeadDim;
   const valueWidth = g.numValueHeads * g.valueHeadDim;
   const convChannels = 2 * keyWidth + valueWidth;
+  if (g.projections === 'kda') {
+    // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
+    // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
+    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h).
+    const r = g.gateRank ?? g.valueHeadDim;
+    return (
+      hidden * convChannels +
+      convChannels * g.convKernel +
+      hidden * r +
+      r * keyWidth +
+      keyWidth +
+      hidden * g.numValueHeads +
+      g.numValueHeads +
+      hidden * r +
+      r * valueWidth +
+      g.valueHeadDim +
+      valueWidth * hidden
+    );
+  }
   return (
     hidden * (2 * keyWidth + 2 * valueWidth) +
     hidden * 2 * g.numValueHeads +
@@ -130,7 +152,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
 /**
  * Mamba-2 mixer (NemotronHMamba2Mixer; Dao & Gu 2024 Sec. 7): in_proj (h → 2·d_in + 2·G·N + H),
  * depthwise conv1d over x, B, C (d_in + 2·G·N channels), dt_bias, A_log and D (H each), a gated
- * RMSNorm(d_in), out_proj (d_in → h); d_in = H·P.
+ * RMSNorm(d_in) unless `gatedNorm` is false, out_proj (d_in → h); d_in = H·P.
  */
 export function mamba2Params(hidden: number, m: Mamba2Spec): number {
   const inner = m.numHeads * m.headDim;
@@ -142,8 +164,18 @@ export function mamba2Params(hidden: number, m: Mamba2Spec): number {
     convChannels * m.convKernel +
     (m.convBias ? convChannels : 0) +
     3 * m.numHeads +
-    inner +
+    (m.gatedNorm === false ? 0 : inner) +
     inner * hidden
+  );
+}
+
+/**
+ * Gated short convolution (Lfm2ShortConv): in_proj (h → 3·h), a depthwise conv1d of h channels and
+ * `convKernel` taps, out_proj (h → h); a bias on each when `bias` (conv_bias).
+ */
+export function shortConvParams(hidden: number, c: ShortConvSpec): number {
+  return (
+    3 * hidden * hidden + hidden * c.convKernel + hidden * hidden + (c.bias ? 3 * hidden + 2 * hidden : 0)
   );
 }
 
@@ -180,6 +212,7 @@ const LAYER_PARTS: readonly LayerPart[] = [
   'sparseIndexer',
   'linearAttention',
   'stateSpace',
+  'shortConv',
   'denseMlp',
   'sharedExperts',
   'routedExperts',
@@ -199,7 +232,7 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
 function mixerParams(
   spec: ModelSpec,
   mixer: LayerMixer,
-): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace'> {
+): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
   return {
     attention: softmax ? attentionParams(spec) : 0,
@@ -213,6 +246,10 @@ function mixerParams(
         : 0,
     stateSpace:
       mixer === 'mamba' ? mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')) : 0,
+    shortConv:
+      mixer === 'conv'
+        ? shortConvParams(spec.hiddenSize, required(spec.shortConv ?? null, mixer, 'shortConv'))
+        : 0,
   };
 }
 
@@ -225,6 +262,7 @@ function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
     sparseIndexer: m.sparseIndexer,
     linearAttention: m.linearAttention,
     stateSpace: m.stateSpace,
+    shortConv: m.shortConv,
     denseMlp: layer.mlp === 'none' || moe !== null ? 0 : denseMlpParams(spec, spec.mlp),
     sharedExperts: moe ? moe.shared : 0,
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,

@@ -96,9 +96,10 @@ export interface MoeSpec {
  * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
  *   constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
+ * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
  * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks).
  */
-export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'none';
+export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'conv' | 'none';
 
 /** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
 export const ATTENTION_MIXERS: readonly LayerMixer[] = ['full', 'sliding', 'chunked', 'sparse'];
@@ -145,9 +146,16 @@ export interface GatedDeltaNetSpec {
   /**
    * How the input projections are split into modules (same parameters either way, but LoRA adapts
    * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
-   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5). Absent = fused.
+   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5); `kda` = Kimi Delta Attention
+   * (Kimi Linear `KimiDeltaAttention`): q_proj, k_proj, v_proj, b_proj (h → Hv), and low-rank
+   * forget and output gates (see `gateRank`) — different parameters, same state. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split';
+  readonly projections?: 'fused' | 'split' | 'kda';
+  /**
+   * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
+   * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
+   */
+  readonly gateRank?: number;
 }
 
 /**
@@ -169,6 +177,21 @@ export interface Mamba2Spec {
   readonly convBias: boolean;
   /** Bytes per element of the SSM state (`mamba_ssm_cache_dtype`: 4 for float32, else 2). */
   readonly stateBytesPerElement: number;
+  /**
+   * The gated RMSNorm(d_in) before out_proj; `false` = y·SiLU(z) without a norm weight (Falcon-H1
+   * `mamba_rms_norm: false`). Absent = true.
+   */
+  readonly gatedNorm?: boolean;
+}
+
+/**
+ * Gated short convolution (LFM2 `Lfm2ShortConv`, Liquid AI 2025): in_proj (h → 3·h: B, C, x), a
+ * causal depthwise conv of `convKernel` (`conv_L_cache`) over B·x, the output C·conv, out_proj
+ * (h → h); `bias` on all three. Its state per sequence is the last `convKernel − 1` inputs.
+ */
+export interface ShortConvSpec {
+  readonly convKernel: number;
+  readonly bias: boolean;
 }
 
 /**
@@ -214,6 +237,8 @@ export interface ModelSpec {
   readonly linearAttention: GatedDeltaNetSpec | null;
   /** The mixer of `mamba` layers; `null` when none. */
   readonly stateSpace: Mamba2Spec | null;
+  /** The mixer of `conv` layers; absent or `null` when none. */
+  readonly shortConv?: ShortConvSpec | null;
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
   /** The MLP of dense layers (and of DeepSeek's first dense layers). */

@@ -7,20 +7,8 @@
  * router. The shared MLP is the MoE block's shared expert; with no experts it is the dense MLP.
  */
 import { MAX } from './fields.js';
-import { type Mamba2Keys, readMamba2 } from './nemotron-h.js';
+import { BAMBA_MAMBA_KEYS, readMamba2 } from './nemotron-h.js';
 import { decoder, type Family, readGatedMlp } from './readers.js';
-
-const GRANITE_MAMBA_KEYS: Mamba2Keys = {
-  heads: 'mamba_n_heads',
-  headDim: 'mamba_d_head',
-  state: 'mamba_d_state',
-  groups: 'mamba_n_groups',
-  conv: 'mamba_d_conv',
-  chunk: 'mamba_chunk_size',
-  chunkDefault: 256,
-  projBias: 'mamba_proj_bias',
-  convBias: 'mamba_conv_bias',
-};
 
 export const graniteMoeHybrid: Family = (f, name) => {
   const numLayers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
@@ -48,6 +36,6 @@ export const graniteMoeHybrid: Family = (f, name) => {
   }
   return {
     ...spec,
-    stateSpace: mixers.includes('mamba') ? readMamba2(f, GRANITE_MAMBA_KEYS, headDim) : null,
+    stateSpace: mixers.includes('mamba') ? readMamba2(f, BAMBA_MAMBA_KEYS, headDim) : null,
   };
 };

@@ -3,7 +3,9 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
+import { ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
+import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
@@ -11,6 +13,9 @@ import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
+import { hunyuanV1Moe } from './hunyuan.js';
+import { kimiLinear } from './kimi-linear.js';
+import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
@@ -21,7 +26,7 @@ import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
-import { exaone4, seedOss, smollm3 } from './small-dense.js';
+import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
 import { subConfig, wrapped } from './wrappers.js';
 
@@ -36,6 +41,22 @@ const familyOf = (modelType: string): Family | undefined =>
   Object.hasOwn(FAMILIES, modelType) ? (FAMILIES as Record<string, Family>)[modelType] : undefined;
 
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
+
+/**
+ * GLM-4.5V / GLM-4.6V (`glm4v_moe`, modeling_glm4v_moe.py): a GLM-4.5 MoE text model in `text_config`
+ * (Glm4vMoeTextConfig). Its vision tower (Glm4vMoeVisionModel) is not counted yet, and says so.
+ */
+const glm4vMoe: Family = (top, name) => {
+  const spec = wrapped(familyOf, { textType: 'glm4v_moe_text' })(top, name);
+  if (!top.has('vision_config')) return spec;
+  return {
+    ...spec,
+    warnings: [
+      ...(spec.warnings ?? []),
+      "glm4v_moe: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's",
+    ],
+  };
+};
 
 export const FAMILIES = {
   llama,
@@ -54,6 +75,8 @@ export const FAMILIES = {
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
   glm4_moe_lite: glm4MoeLite,
+  glm4v_moe: glm4vMoe,
+  glm4v_moe_text: glm4Moe,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
   glm_moe_dsa: glmMoeDsa,
@@ -95,6 +118,12 @@ export const FAMILIES = {
   exaone4,
   dots1,
   granitemoehybrid: graniteMoeHybrid,
+  kimi_linear: kimiLinear,
+  falcon_h1: falconH1,
+  lfm2,
+  apertus,
+  ernie4_5_moe: ernie45Moe,
+  hunyuan_v1_moe: hunyuanV1Moe,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

@@ -41,6 +41,19 @@ export const NEMOTRON_MAMBA_KEYS: Mamba2Keys = {
   convBias: 'use_conv_bias',
 };
 
+/** BambaMixer's names (GraniteMoeHybridConfig, FalconH1Config; mamba_chunk_size default 256). */
+export const BAMBA_MAMBA_KEYS: Mamba2Keys = {
+  heads: 'mamba_n_heads',
+  headDim: 'mamba_d_head',
+  state: 'mamba_d_state',
+  groups: 'mamba_n_groups',
+  conv: 'mamba_d_conv',
+  chunk: 'mamba_chunk_size',
+  chunkDefault: 256,
+  projBias: 'mamba_proj_bias',
+  convBias: 'mamba_conv_bias',
+};
+
 /** A Mamba-2 mixer; `headDim` overrides the head width when the config derives it (Granite's "auto"). */
 export function readMamba2(f: Fields, keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS, headDim?: number): Mamba2Spec {
   const numHeads = f.positiveInt(keys.heads, { max: MAX.heads });

@@ -2,7 +2,8 @@
  * Dense decoders of 2025 that differ from Llama in one or two settings: SmolLM3 (tied embeddings,
  * NoPE on some layers, which has no parameters; modeling_smollm3.py), Seed-OSS (q/k/v bias apart
  * from the o_proj bias; modeling_seed_oss.py) and EXAONE 4.0 (per-head q/k RMSNorms, OLMo 2's
- * post-norms, three sliding layers to one global; modeling_exaone4.py).
+ * post-norms, three sliding layers to one global; modeling_exaone4.py) and Apertus (per-head q/k
+ * RMSNorms, an ungated xIELU MLP; modeling_apertus.py).
  */
 import { MAX } from './fields.js';
 import { decoder, type Family, readGatedMlp, readPatternSliding, readQwenSliding } from './readers.js';
@@ -44,3 +45,16 @@ export const exaone4: Family = (f, name) => {
     layout: (g, n) => readPatternSliding(g, n, slides, 4096),
   });
 };
+
+// ApertusAttention: q/k/v/o with attention_bias, q_norm/k_norm RMSNorm(head_dim); ApertusMLP:
+// up_proj and down_proj (bias = mlp_bias) around xIELU, no gate; attention_layernorm and
+// feedforward_layernorm. xIELU's two learned scalars per layer (alpha_p, alpha_n) are not counted.
+export const apertus: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkNorm: 'per-head' },
+    mlp: {
+      intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
+      gated: false,
+      bias: f.bool('mlp_bias', false),
+    },
+  });

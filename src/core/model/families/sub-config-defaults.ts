@@ -54,6 +54,25 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     image_size: 1024,
     patch_size: 16,
   },
+  // Glm4vMoeTextConfig (configuration_glm4v_moe.py); no head_dim default (the attention falls back
+  // to hidden_size / num_attention_heads, which GLM-4.5V's file overrides with head_dim 128).
+  glm4v_moe_text: {
+    vocab_size: 151_424,
+    hidden_size: 4096,
+    intermediate_size: 10_944,
+    num_hidden_layers: 46,
+    num_attention_heads: 96,
+    num_key_value_heads: 8,
+    max_position_embeddings: 65_536,
+    attention_bias: true,
+    moe_intermediate_size: 1408,
+    num_experts_per_tok: 8,
+    n_shared_experts: 1,
+    n_routed_experts: 128,
+    n_group: 1,
+    topk_group: 1,
+    first_k_dense_replace: 1,
+  },
   // Llama4TextConfig (configuration_llama4.py).
   llama4_text: {
     vocab_size: 202_048,

@@ -1,0 +1,34 @@
+/**
+ * Hunyuan-A13B (`hunyuan_v1_moe`, transformers `models/hunyuan_v1_moe/modular_hunyuan_v1_moe.py`):
+ * LlamaAttention (bias = attention_bias) with query_layernorm/key_layernorm of head_dim; every layer
+ * an MoE block — a bias-free router `wg`, `num_experts` gated experts (MixtralExperts) and one shared
+ * MLP, both of `intermediate_size` — top `moe_topk`. `num_experts` and `moe_topk` may be per-layer
+ * lists; llmecon needs them uniform.
+ */
+import type { Fields, Json } from './fields.js';
+import { decoder, type Family } from './readers.js';
+
+/** A per-layer list with one value, as that value; a mixed list is an error naming the field. */
+function uniform(f: Fields, key: string): Json {
+  const value = f.raw(key);
+  if (!Array.isArray(value)) return {};
+  const first = value[0];
+  if (value.length === 0 || value.some((v) => v !== first)) {
+    f.fail(key, 'must be one number or a list of equal numbers (per-layer expert counts differ)');
+  }
+  return { [key]: first };
+}
+
+export const hunyuanV1Moe: Family = (top, name) => {
+  const f = top.with({ ...uniform(top, 'num_experts'), ...uniform(top, 'moe_topk') });
+  return decoder(f, name, {
+    attention: { qkNorm: 'per-head' },
+    layerMlp: 'moe',
+    moe: {
+      experts: 'num_experts',
+      topK: 'moe_topk',
+      expertSize: 'intermediate_size',
+      shared: { sizeKey: 'intermediate_size', count: 1 },
+    },
+  });
+};

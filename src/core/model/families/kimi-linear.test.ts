@@ -1,0 +1,97 @@
+/**
+ * Kimi Linear (`kimi_linear`): layer lists, KDA shapes, errors and LoRA targets. The parameter totals
+ * are checked tensor by tensor in test/golden/new-families.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { InputError } from '../../errors.js';
+import { parseTargets, trainableParams } from '../adapters.js';
+import { forwardFlopsPerToken } from '../flops.js';
+import { specFromHfConfig } from '../hf-config.js';
+import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: raw config.json values
+type Cfg = Record<string, any>;
+
+const base = (): Cfg => structuredClone(hfFixture('hand-built/kimi-linear-48b-a3b-instruct')) as Cfg;
+
+describe('kimi_linear', () => {
+  it('reads kda_layers / full_attn_layers (1-based) as linear / MLA layers, layer 0 dense', () => {
+    const spec = specFromHfConfig(base(), 'kimi');
+    const full = spec.layers.flatMap((l, i) => (l.attention === 'full' ? [i + 1] : []));
+    expect(full).toEqual([4, 8, 12, 16, 20, 24, 27]);
+    expect(spec.attention.kind).toBe('mla');
+    expect(spec.linearAttention).toMatchObject({
+      numKeyHeads: 32,
+      numValueHeads: 32,
+      keyHeadDim: 128,
+      valueHeadDim: 128,
+      convKernel: 4,
+      projections: 'kda',
+      gateRank: 128,
+    });
+    expect(spec.moe).toMatchObject({ numExperts: 256, topK: 8, numSharedExperts: 1, routerBias: true });
+    expect(spec.maxContextTokens).toBe(1_048_576);
+  });
+
+  it('KV grows only with the 7 MLA layers; the KDA state does not grow with context', () => {
+    const spec = specFromHfConfig(base(), 'kimi');
+    const short = kvCacheBytes(spec, 1024, 'bf16').bytesPerToken;
+    const long = kvCacheBytes(spec, 65_536, 'bf16').bytesPerToken;
+    expect(short).toBe(long);
+    expect(short).toBe(7 * 576 * 2);
+    expect(recurrentStateBytes(spec).bytesPerSequence).toBeGreaterThan(0);
+  });
+
+  it('without linear_attn_config lists: layer_types, else full attention every 4th layer', () => {
+    const c = base();
+    delete c.linear_attn_config.kda_layers;
+    delete c.linear_attn_config.full_attn_layers;
+    const spec = specFromHfConfig(c, 'kimi');
+    expect(spec.layers.filter((l) => l.attention === 'full')).toHaveLength(6);
+  });
+
+  it('refuses layer lists that do not partition the layers, naming the field', () => {
+    const gap = base();
+    gap.linear_attn_config.kda_layers = gap.linear_attn_config.kda_layers.slice(1);
+    expect(() => specFromHfConfig(gap, 'k')).toThrow(/linear_attn_config\.kda_layers.*layer 1 unassigned/);
+    const twice = base();
+    twice.linear_attn_config.full_attn_layers.push(1);
+    expect(() => specFromHfConfig(twice, 'k')).toThrow(InputError);
+    const outOfRange = base();
+    outOfRange.linear_attn_config.full_attn_layers.push(28);
+    expect(() => specFromHfConfig(outOfRange, 'k')).toThrow(/layers are 1 to 27/);
+    const fullRank = base();
+    fullRank.linear_attn_config.use_full_rank_gate = true;
+    expect(() => specFromHfConfig(fullRank, 'k')).toThrow(/use_full_rank_gate/);
+  });
+
+  it('LoRA: q/k/v/o_proj on the 20 KDA layers (mixer), MLA projections on the 7 full layers', () => {
+    const c = base();
+    const spec = specFromHfConfig(c, 'kimi');
+    const r = 8;
+    const h = c.hidden_size;
+    const p = 32 * 128;
+    const m = (i: number, o: number) => r * (i + o);
+    const lora = (targets: string) => ({ method: 'lora' as const, rank: r, targets: parseTargets(targets) });
+    expect(trainableParams(spec, lora('mixer'))).toBe(20 * (3 * m(h, p) + m(p, h)));
+  });
+
+  it('forward FLOPs: attention projections are 2 FLOPs per weight of q/k/v, gates, β, o (KDA) and MLA', () => {
+    const c = base();
+    const spec = specFromHfConfig(c, 'kimi');
+    const h = c.hidden_size;
+    const p = 32 * 128;
+    const r = 128;
+    const kda = h * 3 * p + 2 * (h * r + r * p) + h * 32 + p * h;
+    const mla = h * 32 * 192 + h * 576 + 512 * 32 * 256 + 32 * 128 * h;
+    const f = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 });
+    expect(f.breakdown.attentionProjections).toBe(2 * (20 * kda + 7 * mla));
+  });
+
+  it('an unknown model_type with linear_attn_config and MLA keys is read as kimi_linear, with a warning', () => {
+    const spec = specFromHfConfig({ ...base(), model_type: 'kimi_linear_next' }, 'u');
+    expect(spec.warnings?.[0]).toMatch(/kimi_linear/);
+    expect(spec.linearAttention?.projections).toBe('kda');
+  });
+});
