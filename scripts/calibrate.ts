@@ -13,11 +13,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findGpu, loadCatalog } from '../src/catalog/catalog.js';
 import {
-  calibrationCases,
   calibrationDiagnosis,
   calibrationReportMarkdown,
   fitCalibrations,
 } from '../src/validation/stack-calibration.js';
+import { calibrationCases } from '../src/validation/stack-calibration-cases.js';
 import { runTrainingCase, trainingCases } from '../src/validation/training-cases.js';
 
 const arg = process.argv[2];

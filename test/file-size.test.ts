@@ -15,8 +15,6 @@ const MAX_LINES = 420;
 
 /** Files allowed past the limit, and why. */
 const REASONS: Readonly<Record<string, string>> = {
-  'src/validation/stack-calibration.ts':
-    'the stack calibration (cases, fit, leave-one-out selection, its report) is being refitted this round; split once its four-parameter fit settles',
   'test/web/web.browser.test.ts':
     'its tests share one Vite build and one Chromium; a file per view would build and launch them again per file',
 };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import table5 from '../../catalog/validation/korthikanti-2022-table5.json' with { type: 'json' };
 import { findCluster } from '../../src/catalog/catalog.js';
 import { planTraining } from '../../src/core/training/plan.js';
-import { korthikantiModel, korthikantiRun } from '../../src/validation/stack-calibration.js';
+import { korthikantiModel, korthikantiRun } from '../../src/validation/stack-calibration-cases.js';
 
 const ROWS = table5.rows;
 

@@ -14,28 +14,18 @@ import {
   type ParallelLayout,
   RECOMPUTE_MODES,
 } from '../../src/core/parallelism/layout.js';
-
-const MODELS: Record<string, string> = {
-  'Llama3 8B': 'llama-3-8b',
-  // Llama 3 70B and 3.1 70B share the architecture (3.1 adds RoPE scaling for 128K).
-  'Llama3 70B': 'llama-3.1-70b',
-  'Llama3.1 405B': 'llama-3.1-405b',
-  'GPT-OSS 120B': 'gpt-oss-120b',
-  'Qwen3 30B-A3B': 'qwen3-30b-a3b',
-  'DeepSeek-V3': 'deepseek-v3',
-};
-const SYSTEMS: Record<string, string> = { 'DGX-H100': 'h100-sxm', 'DGX-B200': 'b200', 'DGX-GB200': 'gb200' };
+import { NEMO_GPUS, NEMO_MODELS } from '../../src/validation/stack-calibration-cases.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 
 describe('NeMo 25.11 published layouts fit (every stage)', () => {
-  const rows = nemo.rows.filter((r) => MODELS[r.model] && SYSTEMS[r.system]);
+  const rows = nemo.rows.filter((r) => NEMO_MODELS[r.model] && NEMO_GPUS[r.system]);
   it('covers most of the published rows (GB300 and Qwen3 235B are not in the catalog)', () =>
     expect(rows.length).toBeGreaterThanOrEqual(18));
   for (const r of rows) {
     it(`${r.system} ${r.model} ${r.precision} tp${r.tp} pp${r.pp} cp${r.cp} vp${r.vp ?? 1} ep${r.ep}`, () => {
-      const model = spec(MODELS[r.model]!);
-      const gpu = findGpu(SYSTEMS[r.system]!);
+      const model = spec(NEMO_MODELS[r.model]!);
+      const gpu = findGpu(NEMO_GPUS[r.system]!);
       const vp = r.vp ?? 1;
       const layout: ParallelLayout = {
         ...DEFAULT_LAYOUT,

@@ -15,7 +15,8 @@ import { errorBand, rateRange, timeRange } from '../../src/core/training/error-b
 import { searchLayouts } from '../../src/core/training/layout-search.js';
 import { planTraining } from '../../src/core/training/plan.js';
 import { calibratedRatio, calibratedStep, stackCalibration } from '../../src/core/training/stack.js';
-import { calibrationCases, fitCalibrations } from '../../src/validation/stack-calibration.js';
+import { fitCalibrations } from '../../src/validation/stack-calibration.js';
+import { calibrationCases } from '../../src/validation/stack-calibration-cases.js';
 
 describe('memory as each stack allocates', () => {
   // A Llama-style 3B (Llama 3.2 3B shape) at micro-batch 4 × 4,096 tokens ran out of memory on a
