@@ -163,6 +163,27 @@ function nemoCluster(gpuId: string): ClusterSpec {
   return { ...defaultCluster(gpu), gpusPerNode: gpu.scaleUp.domainSize };
 }
 
+type NemoRow = (typeof nemo.rows)[number];
+
+/**
+ * A NeMo 25.11 row's published splits (recomputation and schedule are not published: the search
+ * picks them). Megatron's distributed optimizer shards optimizer states (ZeRO-1); fsdp rows shard
+ * weights too.
+ */
+export function nemoSplits(r: NemoRow) {
+  return {
+    tensorParallel: r.tp,
+    pipelineParallel: r.pp,
+    contextParallel: r.cp,
+    dataParallel: r.gpus / (r.tp * r.pp * r.cp),
+    expertParallel: r.ep,
+    virtualStages: r.pp > 1 ? (r.vp ?? 1) : 1,
+    microBatchSize: r.microBatch,
+    sequenceParallel: r.tp > 1,
+    zeroStage: r.fsdp ? 3 : 1,
+  } as const;
+}
+
 export function calibrationCases(): CalibrationCase[] {
   const out: CalibrationCase[] = [];
   // NeMo 25.11 Megatron-Bridge: published tokens/s per GPU → step seconds.
@@ -171,23 +192,12 @@ export function calibrationCases(): CalibrationCase[] {
     const gpuId = NEMO_GPUS[r.system];
     if (!modelId || !gpuId) continue;
     const cluster = nemoCluster(gpuId);
-    const vp = r.vp ?? 1;
     const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, 'megatron', {
       gpus: r.gpus,
       seqLen: r.seqLen,
       globalBatchSize: r.globalBatch,
       precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
-      constraints: {
-        tensorParallel: r.tp,
-        pipelineParallel: r.pp,
-        contextParallel: r.cp,
-        dataParallel: r.gpus / (r.tp * r.pp * r.cp),
-        expertParallel: r.ep,
-        virtualStages: r.pp > 1 ? vp : 1,
-        microBatchSize: r.microBatch,
-        sequenceParallel: r.tp > 1,
-        zeroStage: r.fsdp ? 3 : 1,
-      },
+      constraints: nemoSplits(r),
     });
     out.push({
       id: `nemo-${r.system}-${r.model}-${r.precision}-${r.gpus}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),

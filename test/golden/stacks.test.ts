@@ -72,16 +72,19 @@ describe('memory as each stack allocates', () => {
   });
 });
 
+/** Llama 3 8B on 16 H100 at 4K × 256: the run the split and band tests share. */
+const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
+const llama8bRun = {
+  seqLen: 4096,
+  globalBatchSize: 256,
+  precision: 'bf16',
+  optimizer: 'adamw',
+  gpus: 16,
+} as const;
+
 describe('the splits each stack supports', () => {
-  const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
   const cluster = findCluster('dgx-h100');
-  const options = {
-    seqLen: 4096,
-    globalBatchSize: 256,
-    precision: 'bf16',
-    optimizer: 'adamw',
-    gpus: 16,
-  } as const;
+  const options = llama8bRun;
   it('torchtitan runs ZeRO-3/FSDP with pipeline parallelism; Megatron does not', () => {
     const constraints = { pipelineParallel: 2, zeroStage: 3 } as const;
     const titan = planTraining(llama8b, cluster, { ...options, constraints, stack: findStack('torchtitan') });
@@ -105,16 +108,7 @@ describe('the splits each stack supports', () => {
 
 describe('calibration and bands', () => {
   it('the calibrated step scales every time and rate consistently', () => {
-    const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
-    const options = {
-      seqLen: 4096,
-      globalBatchSize: 256,
-      precision: 'bf16',
-      optimizer: 'adamw',
-      gpus: 16,
-      constraints: {},
-      stack: findStack('megatron'),
-    } as const;
+    const options = { ...llama8bRun, constraints: {}, stack: findStack('megatron') } as const;
     const plan = planTraining(llama8b, findCluster('dgx-h100'), options);
     // The engine's own step for the same search, before the stack's scale.
     const raw = searchLayouts(llama8b, findCluster('dgx-h100'), options).best!.step;
