@@ -255,7 +255,7 @@ export function rlBand(gpuId: string, gpus: number): ErrorBand {
         // One scale, no per-term factors: the RL calibration fits the rollout time only.
         attentionScale: 1,
         expertScale: 1,
-        moeLayerOverheadSeconds: 0,
+        localExpertOverheadSeconds: 0,
         extrapolated: [],
         leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
         cases: c.cases,

@@ -72,7 +72,7 @@ export const calibrationCaseSchema = z
     engine: z.number().positive(),
     attentionFraction: z.number().min(0).max(1),
     expertFraction: z.number().min(0).max(1),
-    moeLayerPassesPerSecond: z.number().nonnegative(),
+    localExpertPassesPerSecond: z.number().nonnegative(),
   })
   .strict();
 
@@ -87,7 +87,7 @@ export const calibrationFileSchema = z
           stepTimeScale: z.number().positive(),
           attentionScale: z.number().positive(),
           expertScale: z.number().positive(),
-          moeLayerOverheadSeconds: z.number().nonnegative(),
+          localExpertOverheadSeconds: z.number().nonnegative(),
           extrapolated: z.array(z.enum(CALIBRATION_SHARED_PARAMETERS)),
           leaveOneOutLogResiduals: z.array(z.number()),
           cases: z.array(calibrationCaseSchema).min(1),
@@ -139,7 +139,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       stepTimeScale: c.stepTimeScale,
       attentionScale: c.attentionScale,
       expertScale: c.expertScale,
-      moeLayerOverheadSeconds: c.moeLayerOverheadSeconds,
+      localExpertOverheadSeconds: c.localExpertOverheadSeconds,
       extrapolated: c.extrapolated,
       leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
       cases: c.cases.map((k) => k.id),

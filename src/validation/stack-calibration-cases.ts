@@ -39,7 +39,7 @@ export interface CalibrationCase {
   /** Share of the engine's step in routed-expert GEMMs and exposed expert all-to-all. */
   readonly expertFraction: number;
   /** MoE-layer passes (one micro-batch, forward and backward) on the critical path per engine second. */
-  readonly moeLayerPassesPerSecond: number;
+  readonly localExpertPassesPerSecond: number;
   /** What the diagnosis prints: the run's shape and the engine's split of its step. */
   readonly detail: CaseDetail;
 }
@@ -96,7 +96,7 @@ function caseTerms(
   return {
     attentionFraction: terms.attentionSeconds / T,
     expertFraction: (terms.expertGemmSeconds + terms.expertCommSeconds) / T,
-    moeLayerPassesPerSecond: terms.moeLayerPasses / T,
+    localExpertPassesPerSecond: terms.localExpertPasses / T,
     detail,
   };
 }

@@ -23,8 +23,11 @@ export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: num
   attentionScale: [0.5, 5],
   /** Routed experts: grouped GEMMs and dispatch from 0.5× to 8× the kernel model's time. */
   expertScale: [0.5, 8],
-  /** Host per MoE-layer pass: 0 to 20 ms (a host-synchronised dispatch costs a few ms). */
-  moeLayerOverheadSeconds: [0, 0.02],
+  /**
+   * Host per local expert per MoE-layer pass: 0 to 2 ms (a few kernel launches per expert and pass,
+   * tens of µs each on the host, plus the dispatcher's synchronisation shared among them).
+   */
+  localExpertOverheadSeconds: [0, 0.002],
 };
 
 /** A case counts as MoE when routed experts are this share of its engine step. */
@@ -36,9 +39,9 @@ const MIN_MOE_CASES = 3;
 
 type Params = CalibrationParameters;
 type Shared = Omit<Params, 'stepTimeScale'>;
-const NEUTRAL: Shared = { attentionScale: 1, expertScale: 1, moeLayerOverheadSeconds: 0 };
+const NEUTRAL: Shared = { attentionScale: 1, expertScale: 1, localExpertOverheadSeconds: 0 };
 /** Parameters a family without enough cases takes from the stack's other families. */
-const BORROWED = new Set<SharedCalibrationParameter>(['expertScale', 'moeLayerOverheadSeconds']);
+const BORROWED = new Set<SharedCalibrationParameter>(['expertScale', 'localExpertOverheadSeconds']);
 const PARAMETERS = ['stepTimeScale', ...CALIBRATION_SHARED_PARAMETERS] as const;
 /** Multiplicative parameters are searched on a log scale, the overhead on a linear one. */
 const LOG_SCALE = new Set<keyof Params>(['stepTimeScale', 'attentionScale', 'expertScale']);
@@ -124,7 +127,7 @@ function fitGroup(
     cases.filter((c) => c.expertFraction >= MOE_FRACTION).length >= MIN_MOE_CASES
   ) {
     fitted.add('expertScale');
-    fitted.add('moeLayerOverheadSeconds');
+    fitted.add('localExpertOverheadSeconds');
   }
   const free = PARAMETERS.filter((n) => n === 'stepTimeScale' || fitted.has(n));
   return { params: minimise(cases, free, fallback), fitted };
@@ -134,8 +137,8 @@ function fitGroup(
 const CANDIDATE_MODELS: readonly (readonly SharedCalibrationParameter[])[] = [
   [],
   ['attentionScale'],
-  ['expertScale', 'moeLayerOverheadSeconds'],
-  ['attentionScale', 'expertScale', 'moeLayerOverheadSeconds'],
+  ['expertScale', 'localExpertOverheadSeconds'],
+  ['attentionScale', 'expertScale', 'localExpertOverheadSeconds'],
 ];
 
 /**
@@ -232,14 +235,14 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
         engine: c.engine,
         attentionFraction: c.attentionFraction,
         expertFraction: c.expertFraction,
-        moeLayerPassesPerSecond: c.moeLayerPassesPerSecond,
+        localExpertPassesPerSecond: c.localExpertPassesPerSecond,
       })),
     };
   });
   return {
     meta: {
       what: 'Calibration of each (GPU family × software stack) on published runs with exact layouts: compute scale k on the engine step, expert factor x on routed-expert GEMMs and all-to-all, host overhead o seconds per layer pass; and the leave-one-out residuals that set the P10–P90 bands',
-      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·moeLayerPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
+      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·localExpertPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
       generated: date,
     },
     calibrations,
@@ -269,7 +272,7 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     ).length;
     const mark = (name: SharedCalibrationParameter, text: string) =>
       c.extrapolated.includes(name) ? `${text}*` : text;
-    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('moeLayerOverheadSeconds', (1000 * c.moeLayerOverheadSeconds).toFixed(2))} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
+    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
   });
   const cases = file.calibrations.flatMap((c) =>
     c.cases.map(
@@ -281,10 +284,11 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     `Generated by \`npx tsx scripts/calibrate.ts --write\` on ${file.meta.generated}; do not edit by hand.`,
     '',
     'Four physical parameters per (GPU family × stack): calibrated step = k · (engine step + (a − 1) · attention',
-    '+ (x − 1) · routed experts) + o · MoE-layer passes, with k the compute-efficiency scale, a the extra factor on',
-    'attention kernels, x the extra factor on routed-expert GEMMs and the expert all-to-all, and o the host seconds',
-    'per MoE-layer pass (one micro-batch forward and backward; the token dispatcher waits on the host for the',
-    'routing counts). x and o are fitted on MoE runs only, so dense runs never absorb them. The parameters',
+    '+ (x − 1) · routed experts) + o · local-expert passes, with k the compute-efficiency scale, a the extra factor',
+    'on attention kernels, x the extra factor on routed-expert GEMMs and the expert all-to-all, and o the host',
+    'seconds per local expert per MoE-layer pass (one micro-batch forward and backward through a layer whose E/EP',
+    'local experts the grouped GEMM splits, quantizes and launches one by one after the token dispatcher has waited',
+    'on the host for the routing counts). x and o are fitted on MoE runs only, so dense runs never absorb them. The parameters',
     'minimise the sum of |ln(published / calibrated)| within physical bounds; a value marked * had too few cases',
     "in its family (a value without * that is neutral was not kept by leave-one-out): x and o come from the stack's other families (the token dispatcher is the stack's), a stays",
     'neutral (attention kernels differ by GPU architecture); with no other family, x 1 and o 0. Errors are',
@@ -317,13 +321,13 @@ export function calibrationDiagnosis(cases: readonly CalibrationCase[], file: Ca
   const rows = cases.map((c) => {
     const d = c.detail;
     const r = loo.get(`${c.stack}|${c.id}`);
-    return `| ${c.id} | ${c.stack} × ${c.family} | ${d.moe ? 'MoE' : 'dense'} | ${d.paramsBillions.toFixed(1)} | ${d.precision} | ${d.seqLen} | ${d.layout} | ${d.microbatches} | ${share(d.shares.gemm)}/${share(d.shares.attention)}/${share(d.shares.elementwise)}/${share(d.shares.comm)}/${share(d.shares.bubble)}/${share(d.shares.dpOpt)} | ${share(c.expertFraction)} | ${c.moeLayerPassesPerSecond.toFixed(0)} | ${pct(c.published / c.engine - 1)} | ${r === undefined ? '—' : pct(Math.exp(r) - 1)} |`;
+    return `| ${c.id} | ${c.stack} × ${c.family} | ${d.moe ? 'MoE' : 'dense'} | ${d.paramsBillions.toFixed(1)} | ${d.precision} | ${d.seqLen} | ${d.layout} | ${d.microbatches} | ${share(d.shares.gemm)}/${share(d.shares.attention)}/${share(d.shares.elementwise)}/${share(d.shares.comm)}/${share(d.shares.bubble)}/${share(d.shares.dpOpt)} | ${share(c.expertFraction)} | ${c.localExpertPassesPerSecond.toFixed(0)} | ${pct(c.published / c.engine - 1)} | ${r === undefined ? '—' : pct(Math.exp(r) - 1)} |`;
   });
   return [
     'Per case: shape, the engine step split in % (GEMM/attention/elementwise/TP+CP+EP+PP comm/bubble/DP sync+optimizer),',
-    'routed-expert share of the step (%), MoE-layer passes per engine second, error of the engine alone and leave-one-out.',
+    'routed-expert share of the step (%), MoE-layer passes × local experts per engine second, error of the engine alone and leave-one-out.',
     '',
-    '| case | pair | kind | params (B) | precision | seq | layout | micro-batches | split % | experts % | MoE passes/s | engine error | LOO error |',
+    '| case | pair | kind | params (B) | precision | seq | layout | micro-batches | split % | experts % | local-expert passes/s | engine error | LOO error |',
     '|---|---|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');

@@ -117,11 +117,11 @@ describe('calibration and bands', () => {
     // Dense: the compute scale on the step and the attention factor on its attention, no MoE terms.
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;
     const t = raw.calibrationTerms;
-    expect(t.expertGemmSeconds + t.expertCommSeconds + t.moeLayerPasses).toBe(0);
+    expect(t.expertGemmSeconds + t.expertCommSeconds + t.localExpertPasses).toBe(0);
     const ratio = calibratedRatio(cal, {
       attentionFraction: t.attentionSeconds / raw.stepSeconds,
       expertFraction: 0,
-      moeLayerPassesPerSecond: 0,
+      localExpertPassesPerSecond: 0,
     });
     expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * ratio, 10);
     // The breakdown still sums to the calibrated step.
@@ -135,7 +135,7 @@ describe('calibration and bands', () => {
     const r = rateRange(plan.chosen.step.tokensPerSecond, band);
     expect(s.p10 * r.p90).toBeCloseTo(raw.tokensPerStep, 3);
   });
-  it('an MoE run pays the expert factor and the host time per MoE-layer pass; its breakdown sums to the step', () => {
+  it('an MoE run pays the expert factor and the host time per local expert per MoE-layer pass; its breakdown sums to the step', () => {
     const qwen = modelSpecFrom(findModel('qwen3-30b-a3b').config, 'qwen3-30b-a3b');
     const b200 = findGpu('b200');
     const cluster = { ...defaultCluster(b200), gpusPerNode: b200.scaleUp.domainSize };
@@ -151,10 +151,17 @@ describe('calibration and bands', () => {
     const plan = planTraining(qwen, cluster, options);
     const step = plan.chosen.step;
     const cal = plan.calibration!;
-    expect(cal.extrapolated).not.toContain('moeLayerOverheadSeconds');
-    // 48 MoE layers × 64 micro-batches on one stage, each paying the fitted host time.
-    expect(step.calibrationTerms.moeLayerPasses).toBeCloseTo(48 * 64, 6);
-    expect(step.breakdown.hostOverheadSeconds).toBeCloseTo(48 * 64 * cal.moeLayerOverheadSeconds, 6);
+    expect(cal.extrapolated).not.toContain('localExpertOverheadSeconds');
+    // 48 MoE layers × 64 micro-batches on one stage, each paying the fitted host time for each of
+    // the 128 / 8 = 16 experts a GPU holds.
+    expect(step.calibrationTerms.localExpertPasses).toBeCloseTo(48 * 64 * 16, 6);
+    expect(step.breakdown.hostOverheadSeconds).toBeCloseTo(48 * 64 * 16 * cal.localExpertOverheadSeconds, 6);
+    // The same run at EP 4 holds 32 experts per GPU: twice the host work per pass.
+    const ep4 = planTraining(qwen, cluster, {
+      ...options,
+      constraints: { ...options.constraints, expertParallel: 4 },
+    }).chosen.step;
+    expect(ep4.calibrationTerms.localExpertPasses).toBeCloseTo(48 * 64 * 32, 6);
     const parts = Object.values(step.breakdown).reduce((x, y) => x + y, 0);
     expect(parts).toBeCloseTo(step.stepSeconds, 9);
   });
@@ -188,7 +195,7 @@ describe('calibration and bands', () => {
     engine,
     attentionFraction: attention,
     expertFraction: moe,
-    moeLayerPassesPerSecond: passes,
+    localExpertPassesPerSecond: passes,
     detail: {
       model: id,
       moe: moe > 0,
@@ -209,20 +216,21 @@ describe('calibration and bands', () => {
     expect(fit.calibrations[0]!.extrapolated).toEqual([
       'attentionScale',
       'expertScale',
-      'moeLayerOverheadSeconds',
+      'localExpertOverheadSeconds',
     ]);
   });
   it('MoE runs set the expert factor and host time; dense runs on the family do not absorb them', () => {
-    // Truth: k 1.2, a 1.5, x 2, o 5 ms per MoE-layer pass; dense cases follow k and a alone.
+    // Truth: k 1.2, a 1.5, x 2, o 0.4 ms per local expert per MoE-layer pass (n of them per engine
+    // second); dense cases follow k and a alone.
     const truth = (engine: number, e: number, n: number, at: number) =>
-      engine * (1.2 * (1 + 0.5 * at + e) + 0.005 * n);
+      engine * (1.2 * (1 + 0.5 * at + e) + 0.0004 * n);
     const cases = [
       synthetic('d1', 'f', 1, truth(1, 0, 0, 0.05), 0, 0, 0.05),
       synthetic('d2', 'f', 3, truth(3, 0, 0, 0.3), 0, 0, 0.3),
-      synthetic('m1', 'f', 2, truth(2, 0.3, 40, 0.1), 0.3, 40),
-      synthetic('m2', 'f', 4, truth(4, 0.5, 200, 0.1), 0.5, 200),
-      synthetic('m3', 'f', 5, truth(5, 0.4, 100, 0.2), 0.4, 100, 0.2),
-      synthetic('m4', 'f', 1, truth(1, 0.2, 400, 0.1), 0.2, 400),
+      synthetic('m1', 'f', 2, truth(2, 0.3, 640, 0.1), 0.3, 640),
+      synthetic('m2', 'f', 4, truth(4, 0.5, 3200, 0.1), 0.5, 3200),
+      synthetic('m3', 'f', 5, truth(5, 0.4, 1600, 0.2), 0.4, 1600, 0.2),
+      synthetic('m4', 'f', 1, truth(1, 0.2, 6400, 0.1), 0.2, 6400),
       // A dense-only family: no MoE parameters of its own, it borrows f's.
       synthetic('g1', 'g', 1, 0.9, 0, 0, 0),
       synthetic('g2', 'g', 2, 1.8, 0, 0, 0),
@@ -232,7 +240,7 @@ describe('calibration and bands', () => {
     expect(f.stepTimeScale).toBeCloseTo(1.2, 2);
     expect(f.attentionScale).toBeCloseTo(1.5, 1);
     expect(f.expertScale).toBeCloseTo(2, 1);
-    expect(f.moeLayerOverheadSeconds).toBeCloseTo(0.005, 3);
+    expect(f.localExpertOverheadSeconds).toBeCloseTo(0.0004, 4);
     expect(f.extrapolated).toEqual([]);
     const g = fit.calibrations.find((c) => c.family === 'g')!;
     expect(g.stepTimeScale).toBeCloseTo(0.9, 4);

@@ -169,7 +169,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           stepTimeScale: plan.calibration.stepTimeScale,
           attentionScale: plan.calibration.attentionScale,
           expertScale: plan.calibration.expertScale,
-          moeLayerOverheadSeconds: plan.calibration.moeLayerOverheadSeconds,
+          localExpertOverheadSeconds: plan.calibration.localExpertOverheadSeconds,
           extrapolated: plan.calibration.extrapolated,
           cases: plan.calibration.cases.length,
         }

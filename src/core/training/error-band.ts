@@ -15,7 +15,7 @@ import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
 const PARAMETER_WORDS: Readonly<Record<SharedCalibrationParameter, string>> = {
   attentionScale: 'the attention factor',
   expertScale: 'the routed-expert factor',
-  moeLayerOverheadSeconds: 'the host time per MoE layer',
+  localExpertOverheadSeconds: 'the host time per local expert of an MoE layer',
 };
 
 export type { Range };

@@ -38,7 +38,7 @@ export type { StackMemory };
 export const CALIBRATION_SHARED_PARAMETERS = [
   'attentionScale',
   'expertScale',
-  'moeLayerOverheadSeconds',
+  'localExpertOverheadSeconds',
 ] as const;
 export type SharedCalibrationParameter = (typeof CALIBRATION_SHARED_PARAMETERS)[number];
 
@@ -55,11 +55,12 @@ export interface StackCalibration {
    */
   readonly expertScale: number;
   /**
-   * Host seconds per MoE-layer pass (one micro-batch, forward and backward): the token dispatcher
-   * waits on the host for the per-expert token counts before its grouped GEMM, so the host cannot
-   * run ahead of the GPU there.
+   * Host seconds per local expert per MoE-layer pass (one micro-batch, forward and backward): the
+   * token dispatcher waits on the host for the per-expert token counts before its grouped GEMM, so
+   * the host cannot run ahead of the GPU there, and Transformer Engine's grouped GEMM then splits,
+   * quantizes and launches per local expert (E/EP of them).
    */
-  readonly moeLayerOverheadSeconds: number;
+  readonly localExpertOverheadSeconds: number;
   /** Parameters this family had too few cases for: taken from the stack's other families (or neutral). */
   readonly extrapolated: readonly SharedCalibrationParameter[];
   /** ln(published / calibrated prediction) of each case with that case left out of the fit. */
@@ -127,20 +128,21 @@ export interface CalibrationShares {
   readonly attentionFraction: number;
   /** Routed-expert GEMMs and expert all-to-all over the step. */
   readonly expertFraction: number;
-  /** MoE-layer passes on the critical path per engine second. */
-  readonly moeLayerPassesPerSecond: number;
+  /** MoE-layer passes on the critical path × local experts, per engine second. */
+  readonly localExpertPassesPerSecond: number;
 }
 
 /**
  * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n, with
- * attention and experts the shares of the engine's step, n its MoE-layer passes per second; k the
- * compute scale, a the attention factor, x the expert factor, o the host seconds per MoE-layer pass.
+ * attention and experts the shares of the engine's step, n its MoE-layer passes × local experts per
+ * second; k the compute scale, a the attention factor, x the expert factor, o the host seconds per
+ * local expert per MoE-layer pass.
  */
 export function calibratedRatio(p: CalibrationParameters, t: CalibrationShares): number {
   return (
     p.stepTimeScale *
       (1 + (p.attentionScale - 1) * t.attentionFraction + (p.expertScale - 1) * t.expertFraction) +
-    p.moeLayerOverheadSeconds * t.moeLayerPassesPerSecond
+    p.localExpertOverheadSeconds * t.localExpertPassesPerSecond
   );
 }
 
@@ -151,7 +153,7 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   const terms = step.calibrationTerms;
   const attentionExtra = k * (calibration.attentionScale - 1) * terms.attentionSeconds;
   const expertExtra = k * (calibration.expertScale - 1);
-  const host = calibration.moeLayerOverheadSeconds * terms.moeLayerPasses;
+  const host = calibration.localExpertOverheadSeconds * terms.localExpertPasses;
   const stepSeconds =
     k * step.stepSeconds +
     attentionExtra +
@@ -185,7 +187,7 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
       attentionSeconds: k * calibration.attentionScale * terms.attentionSeconds,
       expertGemmSeconds: k * calibration.expertScale * terms.expertGemmSeconds,
       expertCommSeconds: k * calibration.expertScale * terms.expertCommSeconds,
-      moeLayerPasses: terms.moeLayerPasses,
+      localExpertPasses: terms.localExpertPasses,
     },
   };
 }
@@ -193,10 +195,10 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
 /** The calibration in words, as the CLI prints it after the stack's name. */
 export function calibrationSummary(c: StackCalibration): string {
   const parts = [`compute × ${c.stepTimeScale.toFixed(2)}`, `attention × ${c.attentionScale.toFixed(2)}`];
-  if (c.expertScale !== 1 || c.moeLayerOverheadSeconds > 0)
+  if (c.expertScale !== 1 || c.localExpertOverheadSeconds > 0)
     parts.push(
       `experts × ${c.expertScale.toFixed(2)}`,
-      `${(1000 * c.moeLayerOverheadSeconds).toFixed(1)} ms host per MoE-layer pass`,
+      `${(1000 * c.localExpertOverheadSeconds).toFixed(2)} ms host per local expert per MoE-layer pass`,
     );
   return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs: ${parts.join(', ')}`;
 }

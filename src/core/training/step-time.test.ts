@@ -11,7 +11,7 @@ import {
   PIPELINE_SCHEDULES,
   RECOMPUTE_MODES,
 } from '../parallelism/layout.js';
-import { type StepTime, trainingStepTime } from './step-time.js';
+import { localExperts, type StepTime, trainingStepTime } from './step-time.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const h100 = findCluster('dgx-h100');
@@ -73,6 +73,26 @@ describe('training step breakdown', () => {
     );
     expect(step.breakdown.dequantizationSeconds).toBeGreaterThan(0);
     expect(sumOfParts(step)).toBeCloseTo(step.stepSeconds, 12);
+  });
+});
+
+describe('local-expert passes (the host work a stack calibration weighs per MoE layer)', () => {
+  it('are the critical-path MoE-layer passes times the E/EP experts a GPU holds; none for a dense model', () => {
+    const qwen = spec('qwen3-30b-a3b');
+    const layout = { ...DEFAULT_LAYOUT, dataParallel: 8, expertParallel: 8, microBatchSize: 1 };
+    const step = trainingStepTime(qwen, h100, layout, { ...options, globalBatchSize: 64 });
+    // 48 MoE layers × 8 micro-batches, 128 / 8 = 16 experts per GPU.
+    expect(localExperts(qwen, layout)).toBe(16);
+    expect(step.calibrationTerms.localExpertPasses).toBeCloseTo(48 * 8 * 16, 6);
+    const ep4 = trainingStepTime(
+      qwen,
+      h100,
+      { ...layout, expertParallel: 4 },
+      { ...options, globalBatchSize: 64 },
+    );
+    expect(ep4.calibrationTerms.localExpertPasses).toBeCloseTo(48 * 8 * 32, 6);
+    const dense = trainingStepTime(spec('llama-3-8b'), h100, { ...layout, expertParallel: 1 }, options);
+    expect(dense.calibrationTerms.localExpertPasses).toBe(0);
   });
 });
 

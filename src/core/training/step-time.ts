@@ -98,8 +98,18 @@ export interface CalibrationTerms {
   readonly expertGemmSeconds: number;
   /** Exposed expert all-to-all, seconds (bubble share included). */
   readonly expertCommSeconds: number;
-  /** Passes of one micro-batch (forward and backward) through one MoE layer of the slowest stage. */
-  readonly moeLayerPasses: number;
+  /**
+   * Passes of one micro-batch (forward and backward) through one MoE layer of the slowest stage, times
+   * the routed experts each GPU holds there (E/EP): Transformer Engine's grouped GEMM takes one
+   * tensor per local expert (`general_grouped_gemm`, `split_quantize`), so its host work per pass
+   * grows with them.
+   */
+  readonly localExpertPasses: number;
+}
+
+/** Routed experts one GPU holds per MoE layer (E/EP; 0 for a dense model). */
+export function localExperts(spec: ModelSpec, layout: ParallelLayout): number {
+  return spec.moe ? spec.moe.numExperts / layout.expertParallel : 0;
 }
 
 /** SMs held by overlapped all-to-all kernels: DeepSeek-V3 Sec. 3.2.2, 20 of the H800's 132. */
@@ -371,7 +381,7 @@ export function stepTimeFromLayerCosts(
       attentionSeconds: criticalSlots * parts.attention,
       expertGemmSeconds: criticalSlots * parts.experts,
       expertCommSeconds: criticalSlots * parts.ep,
-      moeLayerPasses: criticalSlots * slowest.moeLayers,
+      localExpertPasses: criticalSlots * slowest.moeLayers * localExperts(spec, layout),
     },
   };
 }
