@@ -136,6 +136,7 @@ function engineStep(
     precision: 'bf16' | 'fp8';
     flashAttention?: boolean;
     dropout?: boolean;
+    gradReduceInFp32?: boolean;
     constraints: LayoutConstraints;
   },
 ) {
@@ -146,6 +147,7 @@ function engineStep(
     optimizer: 'adamw',
     flashAttention: run.flashAttention,
     dropout: run.dropout,
+    ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
     gpus: run.gpus,
     constraints: run.constraints,
     stack: uncalibrated(stack),
@@ -197,6 +199,8 @@ export function calibrationCases(): CalibrationCase[] {
       seqLen: r.seqLen,
       globalBatchSize: r.globalBatch,
       precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
+      // The recipes reduce gradients in BF16 (meta.gradReduceSource).
+      gradReduceInFp32: nemo.meta.gradReduceInFp32,
       constraints: nemoSplits(r),
     });
     out.push({

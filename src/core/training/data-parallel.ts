@@ -73,16 +73,29 @@ function trainableOnGpu(input: Pick<DataParallelInput, 'spec' | 'layout' | 'opti
 }
 
 /**
- * Gradient accumulation per micro-batch: its weight gradients are added into FP32 main-grad
- * buffers (Megatron-LM `main_grad`; DeepSeek-V3 keeps FP32 gradients too), 4 B read + 4 B written
- * per local trainable parameter, when more than one micro-batch contributes to a step.
+ * Bytes per gradient element: in the main-grad buffers micro-batches accumulate into, and on the
+ * wire of the data-parallel reduction. Megatron-Core's DDP keeps the buffer in FP32 with
+ * `grad_reduce_in_fp32`, else in the parameters' BF16 (`param_and_grad_buffer.py`: grad_dtype).
+ */
+export function gradientBytes(options: TrainingOptions): { accumulate: number; reduce: number } {
+  if (options.gradReduceInFp32 === undefined)
+    return { accumulate: 4, reduce: PRECISION_BYTES[options.precision].gradient };
+  const bytes = options.gradReduceInFp32 ? 4 : 2;
+  return { accumulate: bytes, reduce: bytes };
+}
+
+/**
+ * Gradient accumulation per micro-batch: its weight gradients are added into the main-grad
+ * buffers (Megatron-LM `main_grad`; DeepSeek-V3 keeps FP32 gradients too), one read and one write
+ * of the buffer's element per local trainable parameter, when more than one micro-batch
+ * contributes to a step.
  */
 export function accumulationSeconds(
   input: Pick<DataParallelInput, 'spec' | 'cluster' | 'layout' | 'options' | 'microbatches'>,
 ): number {
   if (input.microbatches <= 1) return 0;
   const { dense, expert } = trainableOnGpu(input);
-  return memorySeconds(input.cluster.gpu, (dense + expert) * 8);
+  return memorySeconds(input.cluster.gpu, (dense + expert) * 2 * gradientBytes(input.options).accumulate);
 }
 
 export function dataParallelSeconds(input: DataParallelInput): DataParallelSeconds {
@@ -97,6 +110,7 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   // Reduce-scatter the gradients and all-gather the updated weights (distributed optimizer / ZeRO ≥ 1),
   // or all-reduce (ZeRO-0), over DP×CP for dense and DP×CP/EP for experts (Rajbhandari et al. 2020).
   const bytes = PRECISION_BYTES[options.precision];
+  const gradientWireBytes = gradientBytes(options).reduce;
   const dpGroup = placement(dp * cp, t, cluster.gpusPerNode);
   const edp = Math.max(1, (dp * cp) / layout.expertParallel);
   const edpGroup = placement(edp, t * layout.expertParallel, cluster.gpusPerNode);
@@ -107,8 +121,8 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   ) => collectiveSeconds(kind, b, group, cluster.scaleUp, cluster.scaleOut);
   const sync = (params: number, group: GroupPlacement) =>
     layout.zeroStage === 0
-      ? collective('all-reduce', params * bytes.gradient, group)
-      : collective('reduce-scatter', params * bytes.gradient, group) +
+      ? collective('all-reduce', params * gradientWireBytes, group)
+      : collective('reduce-scatter', params * gradientWireBytes, group) +
         collective('all-gather', params * bytes.weight, group);
   let comm = sync(dense, dpGroup) + sync(expert, edpGroup);
   if (layout.zeroStage === 3) {
@@ -127,7 +141,7 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   // Optimizer: read and write master weights and states, read gradients, write weights (memory-bound).
   const shards = layout.zeroStage >= 1 ? dp * cp : 1;
   const stateBytes =
-    2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + bytes.gradient + bytes.weight;
+    2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + gradientWireBytes + bytes.weight;
   const optimizerSeconds = memorySeconds(hw, ((dense + expert) / shards) * stateBytes);
   return { syncSeconds, optimizerSeconds };
 }

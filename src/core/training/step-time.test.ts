@@ -11,6 +11,7 @@ import {
   PIPELINE_SCHEDULES,
   RECOMPUTE_MODES,
 } from '../parallelism/layout.js';
+import { gradientBytes } from './data-parallel.js';
 import { localExperts, type StepTime, trainingStepTime } from './step-time.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -93,6 +94,33 @@ describe('local-expert passes (the host work a stack calibration weighs per MoE 
     expect(ep4.calibrationTerms.localExpertPasses).toBeCloseTo(48 * 8 * 32, 6);
     const dense = trainingStepTime(spec('llama-3-8b'), h100, { ...layout, expertParallel: 1 }, options);
     expect(dense.calibrationTerms.localExpertPasses).toBe(0);
+  });
+});
+
+describe('gradient buffers (Megatron-Core grad_reduce_in_fp32)', () => {
+  it("BF16 buffers halve the accumulation and the FP8 run's reduction bytes; the default keeps FP32 accumulation", () => {
+    expect(gradientBytes({ ...options, precision: 'fp8' })).toEqual({ accumulate: 4, reduce: 4 });
+    expect(gradientBytes(options)).toEqual({ accumulate: 4, reduce: 2 });
+    expect(gradientBytes({ ...options, precision: 'fp8', gradReduceInFp32: false })).toEqual({
+      accumulate: 2,
+      reduce: 2,
+    });
+    expect(gradientBytes({ ...options, gradReduceInFp32: true })).toEqual({ accumulate: 4, reduce: 4 });
+    // 64 GPUs over 8 nodes, 8 micro-batches: both terms shrink with BF16 buffers, nothing else moves.
+    const layout = { ...DEFAULT_LAYOUT, dataParallel: 64, microBatchSize: 1 };
+    const fp8 = { ...options, precision: 'fp8' as const, globalBatchSize: 512 };
+    const fp32Buffers = trainingStepTime(spec('llama-3-8b'), h100, layout, fp8);
+    const bf16Buffers = trainingStepTime(spec('llama-3-8b'), h100, layout, {
+      ...fp8,
+      gradReduceInFp32: false,
+    });
+    expect(bf16Buffers.breakdown.gradientAccumulationSeconds).toBeLessThan(
+      fp32Buffers.breakdown.gradientAccumulationSeconds,
+    );
+    expect(bf16Buffers.breakdown.dataParallelCommSeconds).toBeLessThanOrEqual(
+      fp32Buffers.breakdown.dataParallelCommSeconds,
+    );
+    expect(bf16Buffers.breakdown.gemmSeconds).toBe(fp32Buffers.breakdown.gemmSeconds);
   });
 });
 

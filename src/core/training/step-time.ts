@@ -34,6 +34,13 @@ export interface TrainingOptions {
    * `planTraining` sets it for stacks that run eager element-wise modules.
    */
   readonly eagerAttention?: boolean;
+  /**
+   * Gradient buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`): each micro-batch's weight
+   * gradients accumulate into, and data parallelism reduces, 4-byte elements; false keeps them in
+   * BF16 (2 bytes; NeMo 25.11's performance recipes). Default: FP32 accumulation with the precision
+   * recipe's gradient bytes on the wire.
+   */
+  readonly gradReduceInFp32?: boolean;
   /** Overlap the data-parallel gradient reduce-scatter with the last microbatch's backward (default true). */
   readonly overlapDataParallel?: boolean;
   /** Overlap expert all-to-all with compute (default: only with DualPipe, DeepSeek-V3 Sec. 3.2.1). */
