@@ -55,6 +55,16 @@ export const stackFileSchema = z
         frameworkOverhead: sourcedValue,
       })
       .strict(),
+    /** How the stack runs a layer's routed experts (what its MoE host time grows with). */
+    moe: z
+      .object({ groupedGemm: z.enum(['per-local-expert']), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
+    /** Settings of the stack's published performance recipes that its calibration cases run with. */
+    performanceRecipes: z
+      .object({ gradReduceInFp32: z.boolean(), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
   })
   .strict();
 export type StackFile = z.infer<typeof stackFileSchema>;

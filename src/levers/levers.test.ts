@@ -67,8 +67,11 @@ describe('training levers re-run the training engine', () => {
     const moe = step(train, { lever: 'moe', model: 'qwen3-30b-a3b' });
     const p = paramCount(moe.spec);
     expect(p.activeParams / p.totalParams).toBeCloseTo(3.35 / 30.53, 2);
-    // Cost per token falls with active parameters: the 3.3B-active MoE trains cheaper than the 8B dense.
-    expect(outcome(moe).costUsd).toBeLessThan(base.costUsd);
+    // Fewer FLOPs per token do not make the MoE cheaper on Megatron: its host work per MoE layer
+    // (per local expert) eats the saving, as published — NeMo 25.11 on H100 runs Qwen3 30B-A3B at
+    // 5,275 tokens/s/GPU and Llama 3 8B at 14,451 (2.74×). The model stays within that ratio.
+    expect(outcome(moe).costUsd / base.costUsd).toBeGreaterThan(0.5);
+    expect(outcome(moe).costUsd / base.costUsd).toBeLessThan(14_451 / 5_275);
     expect(notApplicable(moe, { lever: 'moe', model: 'deepseek-v3' }).message).toMatch(
       /'moe' does not apply: .* is a mixture of experts already/,
     );
@@ -211,8 +214,13 @@ describe('presets', () => {
     expect(w.steps.find((s) => s.lever === 'dualpipe schedule')!.aloneDeltaUsd).toBeNull(); // needs experts
     for (const name of ['MoE', 'FP8', 'dualpipe'])
       expect(w.steps.find((s) => s.lever.startsWith(name))!.deltaUsd).toBeLessThan(0);
+    // MoE and the expert-parallel layout that spreads its experts are the two largest savings: on the
+    // baseline's layout every GPU holds many experts, and Megatron's host work per MoE layer grows
+    // with them (the stack's per-local-expert host time), which EP 64 cuts.
     const moe = w.steps.find((s) => s.lever.startsWith('MoE'))!;
-    expect(moe.deltaUsd).toBe(Math.min(...w.steps.map((s) => s.deltaUsd))); // the largest saving
+    const layout = w.steps.find((s) => s.lever.startsWith('layout'))!;
+    const largest = [...w.steps].sort((a, b) => a.deltaUsd - b.deltaUsd).slice(0, 2);
+    expect(largest).toEqual(expect.arrayContaining([moe, layout]));
     for (const s of w.steps) {
       expect(Number.isFinite(s.costUsd) && s.costUsd > 0).toBe(true);
       expect(s.caveat.length).toBeGreaterThan(10);

@@ -9,7 +9,8 @@ import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { ty
 import korthikanti from '../../catalog/validation/korthikanti-2022-table5.json' with { type: 'json' };
 import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
-import { findStack } from '../catalog/stacks.js';
+import { STACKS_FILES } from '../catalog/data.js';
+import { findStack, stackFileSchema } from '../catalog/stacks.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
@@ -159,6 +160,9 @@ function engineStep(
   };
 }
 
+/** Settings of the NeMo 25.11 performance recipes (catalog/stacks/megatron.json, with their source). */
+const megatronRecipes = stackFileSchema.parse(STACKS_FILES.megatron).performanceRecipes!;
+
 /** A NeMo DGX system: nodes of the GPU's whole NVLink domain (8 for DGX H100/B200, 72 for GB200 NVL72). */
 function nemoCluster(gpuId: string): ClusterSpec {
   const gpu = findGpu(gpuId);
@@ -199,8 +203,8 @@ export function calibrationCases(): CalibrationCase[] {
       seqLen: r.seqLen,
       globalBatchSize: r.globalBatch,
       precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
-      // The recipes reduce gradients in BF16 (meta.gradReduceSource).
-      gradReduceInFp32: nemo.meta.gradReduceInFp32,
+      // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
+      gradReduceInFp32: megatronRecipes.gradReduceInFp32,
       constraints: nemoSplits(r),
     });
     out.push({
