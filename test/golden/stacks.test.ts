@@ -260,7 +260,7 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     // Eager attention (scale, mask, FP32 softmax, cast) is a larger share than Megatron's fused softmax would be.
     expect(alpaca.detail.shares.attention).toBeGreaterThan(0.14);
   });
-  it('the committed hf calibration is the fit of these cases; leave-one-out median within 15%, max within 160% (regression guard: today 14.3% / 155.6%, the max Alpaca)', () => {
+  it('the committed hf calibration is the fit of these cases; leave-one-out median within 13%, max within 175% (regression guard: today 12.1% / 168.8%, the max Alpaca)', () => {
     const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
     const committed = stackCalibration(findStack('hf'), 'ampere')!;
     expect(committed.stepTimeScale).toBeCloseTo(fit.stepTimeScale, 6);
@@ -269,8 +269,8 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
     const sorted = [...loo].sort((a, b) => a - b);
     const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
-    expect(median).toBeLessThan(0.15);
-    expect(Math.max(...loo)).toBeLessThan(1.6);
+    expect(median).toBeLessThan(0.13);
+    expect(Math.max(...loo)).toBeLessThan(1.75);
   });
   it('the hf step is a compute scale near 1 plus host time per layer pass (eager PyTorch launches; more under ZeRO-3 hooks), within physical bounds', () => {
     const hf = stackCalibration(findStack('hf'), 'hopper')!;
