@@ -256,6 +256,8 @@ export function rlBand(gpuId: string, gpus: number): ErrorBand {
         attentionScale: 1,
         expertScale: 1,
         localExpertOverheadSeconds: 0,
+        layerOverheadSeconds: 0,
+        zero3LayerOverheadSeconds: 0,
         extrapolated: [],
         leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
         cases: c.cases,

@@ -83,6 +83,8 @@ export const calibrationCaseSchema = z
     attentionFraction: z.number().min(0).max(1),
     expertFraction: z.number().min(0).max(1),
     localExpertPassesPerSecond: z.number().nonnegative(),
+    layerPassesPerSecond: z.number().nonnegative().default(0),
+    zero3LayerPassesPerSecond: z.number().nonnegative().default(0),
   })
   .strict();
 
@@ -98,6 +100,8 @@ export const calibrationFileSchema = z
           attentionScale: z.number().positive(),
           expertScale: z.number().positive(),
           localExpertOverheadSeconds: z.number().nonnegative(),
+          layerOverheadSeconds: z.number().nonnegative().default(0),
+          zero3LayerOverheadSeconds: z.number().nonnegative().default(0),
           extrapolated: z.array(z.enum(CALIBRATION_SHARED_PARAMETERS)),
           leaveOneOutLogResiduals: z.array(z.number()),
           cases: z.array(calibrationCaseSchema).min(1),
@@ -150,6 +154,8 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       attentionScale: c.attentionScale,
       expertScale: c.expertScale,
       localExpertOverheadSeconds: c.localExpertOverheadSeconds,
+      layerOverheadSeconds: c.layerOverheadSeconds,
+      zero3LayerOverheadSeconds: c.zero3LayerOverheadSeconds,
       extrapolated: c.extrapolated,
       leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
       cases: c.cases.map((k) => k.id),

@@ -12,8 +12,9 @@ import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import { STACKS_FILES } from '../catalog/data.js';
 import { findStack, stackFileSchema } from '../catalog/stacks.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
-import { planFinetune } from '../core/adaptation/finetune.js';
+import { type Dataset, type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import type { TargetModule } from '../core/model/adapters.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { paramCount } from '../core/model/param-count.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -41,6 +42,12 @@ export interface CalibrationCase {
   readonly expertFraction: number;
   /** MoE-layer passes (one micro-batch, forward and backward) on the critical path per engine second. */
   readonly localExpertPassesPerSecond: number;
+  /** Layer passes (any layer) on the critical path per engine second. */
+  readonly layerPassesPerSecond: number;
+  /** Layer passes of a ZeRO-3/FSDP layout per engine second (0 otherwise). */
+  readonly zero3LayerPassesPerSecond: number;
+  /** The run's stack launches eager modules (no fused element-wise kernels): the host times apply. */
+  readonly eagerDispatch: boolean;
   /** What the diagnosis prints: the run's shape and the engine's split of its step. */
   readonly detail: CaseDetail;
 }
@@ -98,6 +105,8 @@ function caseTerms(
     attentionFraction: terms.attentionSeconds / T,
     expertFraction: (terms.expertGemmSeconds + terms.expertCommSeconds) / T,
     localExpertPassesPerSecond: terms.localExpertPasses / T,
+    layerPassesPerSecond: terms.layerPasses / T,
+    zero3LayerPassesPerSecond: terms.zero3LayerPasses / T,
     detail,
   };
 }
@@ -125,6 +134,8 @@ export const NEMO_MODELS: Readonly<Record<string, string>> = {
 
 /** A stack without calibrations: the engine's own time with the stack's memory and splits. */
 const uncalibrated = (id: StackId) => ({ ...findStack(id), calibrations: [] });
+/** Whether a stack runs eager modules (each element-wise op its own kernel launched from Python). */
+const eagerDispatch = (id: StackId) => findStack(id).memory.unfusedElementwise;
 
 function engineStep(
   spec: ModelSpec,
@@ -210,6 +221,7 @@ export function calibrationCases(): CalibrationCase[] {
     out.push({
       id: `nemo-${r.system}-${r.model}-${r.precision}-${r.gpus}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),
       stack: 'megatron',
+      eagerDispatch: eagerDispatch('megatron'),
       family: cluster.gpu.efficiency.family,
       source: 'megatron-bridge-perf-25.11',
       locator: `performance summary, ${r.system} ${r.model} ${r.precision} ${r.gpus} GPUs`,
@@ -226,6 +238,7 @@ export function calibrationCases(): CalibrationCase[] {
       out.push({
         id: `korthikanti-${row.name.toLowerCase()}-${recompute}`,
         stack: 'megatron',
+        eagerDispatch: eagerDispatch('megatron'),
         family: selene.gpu.efficiency.family,
         source: korthikanti.meta.source,
         locator: `Table 5, ${row.name}, ${recompute === 'full' ? 'full recompute' : 'present work'}`,
@@ -251,6 +264,7 @@ export function calibrationCases(): CalibrationCase[] {
     out.push({
       id: c.id,
       stack,
+      eagerDispatch: eagerDispatch(stack),
       family,
       source: c.source,
       locator: c.locator,
@@ -260,49 +274,161 @@ export function calibrationCases(): CalibrationCase[] {
       ...caseTerms(r.spec, r.step, r.layout, c.training.precision, c.training.seqLen),
     });
   }
-  // Published fine-tuning runs (Hugging Face Trainer with FSDP): wall-clock minutes, each with the
-  // layout and attention kernel its launch script set (`ran`), not the layout the search would pick.
-  for (const r of finetuneRuns.runs) {
-    const ran = r.ran;
-    const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
-    const cluster = findCluster(r.cluster);
-    const plan = planFinetune(spec, cluster, {
-      method: 'full',
-      rank: 16,
-      targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-      baseFormat: 'bf16',
-      seqLen: r.seqLen,
-      globalBatchSize: r.globalBatchSize,
-      precision: 'bf16',
-      optimizer: 'adamw',
-      flashAttention: ran.flashAttention,
-      gpus: r.gpus,
-      constraints: {
-        dataParallel: r.gpus,
-        zeroStage: ran.zeroStage as 0 | 1 | 2 | 3,
-        microBatchSize: ran.microBatchSize,
-        recompute: ran.recompute as 'none' | 'full',
-      },
-      stack: uncalibrated(r.stack as StackId),
-      dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
-      cost: {
-        goodput: 1,
-        usdPerGpuHour: 1,
-        energy: energyAssumptions(cluster.gpu, cluster, {}),
-        networkingShareOfHardware: 0,
-      },
-    });
+  out.push(...finetuneCases({ heldOut: false }));
+  return out;
+}
+
+type FinetuneRun = (typeof finetuneRuns.runs)[number];
+type FinetuneProfile = (typeof finetuneRuns.profiles)[number];
+
+/** How a fine-tuning case ran (its launch script), whichever shape its source gave. */
+interface FinetuneRan {
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: readonly TargetModule[];
+  readonly zeroStage: 0 | 1 | 2 | 3;
+  readonly microBatchSize: number;
+  readonly recompute: 'none' | 'full';
+  readonly flashAttention: boolean;
+}
+
+/**
+ * One fine-tuning case through `planFinetune` with the layout, method and attention its launch
+ * script set (not what the search would pick), on the stack without calibration.
+ */
+function finetuneEngine(
+  spec: ModelSpec,
+  cluster: ClusterSpec & { readonly gpu: ReturnType<typeof findGpu> },
+  stack: StackId,
+  run: {
+    gpus: number;
+    seqLen: number;
+    globalBatchSize: number;
+    dataset: Dataset;
+    ran: FinetuneRan;
+  },
+) {
+  const { ran } = run;
+  return planFinetune(spec, cluster, {
+    method: ran.method,
+    rank: ran.rank > 0 ? ran.rank : 16,
+    targets: ran.targets.length > 0 ? ran.targets : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+    baseFormat: 'bf16',
+    seqLen: run.seqLen,
+    globalBatchSize: run.globalBatchSize,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    flashAttention: ran.flashAttention,
+    gpus: run.gpus,
+    constraints: {
+      dataParallel: run.gpus,
+      zeroStage: ran.zeroStage,
+      microBatchSize: ran.microBatchSize,
+      recompute: ran.recompute,
+    },
+    stack: uncalibrated(stack),
+    dataset: run.dataset,
+    cost: {
+      goodput: 1,
+      usdPerGpuHour: 1,
+      energy: energyAssumptions(cluster.gpu, cluster, {}),
+      networkingShareOfHardware: 0,
+    },
+  });
+}
+
+const fullRan = (r: FinetuneRun['ran']): FinetuneRan => ({
+  method: 'full',
+  rank: 0,
+  targets: [],
+  zeroStage: r.zeroStage as FinetuneRan['zeroStage'],
+  microBatchSize: r.microBatchSize,
+  recompute: r.recompute as FinetuneRan['recompute'],
+  flashAttention: r.flashAttention,
+});
+
+const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
+  method: r.method as FinetuneMethod,
+  rank: r.rank,
+  targets: r.targets as TargetModule[],
+  zeroStage: r.zeroStage as FinetuneRan['zeroStage'],
+  microBatchSize: r.microBatchSize,
+  recompute: r.recompute as FinetuneRan['recompute'],
+  flashAttention: r.flashAttention,
+});
+
+/**
+ * The Hugging Face fine-tuning cases (catalog/validation/finetune-runs.json): published runs in
+ * wall-clock minutes and step-time profiles in seconds per optimizer step, one case per point, each
+ * as its launch script set it. The fit takes `heldOut: false`; the held-out profiles measure it.
+ * Pooled over GPU families ('*'): the runs span A100 and H100 and their misses are host and
+ * framework time rather than a GPU architecture's kernels.
+ */
+export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
+  const out: CalibrationCase[] = [];
+  const push = (
+    c: { id: string; stack: StackId; source: string; locator: string; gpus: number; published: number },
+    spec: ModelSpec,
+    plan: ReturnType<typeof finetuneEngine>,
+    engine: number,
+    seqLen: number,
+  ) =>
     out.push({
-      id: r.id,
-      stack: r.stack as StackId,
-      family: cluster.gpu.efficiency.family,
-      source: r.source,
-      locator: r.locator,
-      gpus: r.gpus,
-      published: r.publishedMinutes,
-      engine: plan.run!.wallClockDays * 1440,
-      ...caseTerms(spec, plan.chosen.step, plan.chosen.layout, 'bf16', r.seqLen),
+      ...c,
+      family: '*',
+      eagerDispatch: eagerDispatch(c.stack),
+      engine,
+      ...caseTerms(spec, plan.chosen.step, plan.chosen.layout, 'bf16', seqLen),
     });
+  if (!which.heldOut)
+    for (const r of finetuneRuns.runs) {
+      const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
+      const stack = r.stack as StackId;
+      const plan = finetuneEngine(spec, findCluster(r.cluster), stack, {
+        ...r,
+        dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
+        ran: fullRan(r.ran),
+      });
+      const c = { id: r.id, stack, source: r.source, locator: r.locator, gpus: r.gpus };
+      push({ ...c, published: r.publishedMinutes }, spec, plan, plan.run!.wallClockDays * 1440, r.seqLen);
+    }
+  for (const p of finetuneRuns.profiles) {
+    if (p.heldOut !== which.heldOut) continue;
+    const spec = specFromInput(p.spec);
+    const gpu = findGpu(p.gpu);
+    const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(p.gpus, 1) };
+    const stack = p.stack as StackId;
+    const ran = profileRan(p.ran);
+    for (const point of p.points) {
+      // One optimizer step: accumulation × micro-batch sequences per GPU, each padded to seqLen.
+      const globalBatchSize = p.accumulationSteps * ran.microBatchSize * p.gpus;
+      const plan = finetuneEngine(spec, cluster, stack, {
+        gpus: p.gpus,
+        seqLen: point.seqLen,
+        globalBatchSize,
+        dataset: {
+          tokens: globalBatchSize * point.seqLen,
+          examples: globalBatchSize,
+          epochs: 1,
+          packing: false,
+        },
+        ran,
+      });
+      push(
+        {
+          id: `${p.id}-${point.seqLen}`,
+          stack,
+          source: p.source,
+          locator: `${p.locator}; ${point.seqLen} tokens: ${point.secondsPerStep} s/iter`,
+          gpus: p.gpus,
+          published: point.secondsPerStep,
+        },
+        spec,
+        plan,
+        plan.chosen.step.stepSeconds,
+        point.seqLen,
+      );
+    }
   }
   return out;
 }

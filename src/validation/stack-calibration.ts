@@ -10,6 +10,8 @@ import {
   CALIBRATION_SHARED_PARAMETERS,
   type CalibrationParameters,
   calibratedRatio,
+  HOST_CALIBRATION_PARAMETERS,
+  type HostCalibrationParameter,
   type SharedCalibrationParameter,
   type StackId,
 } from '../core/training/stack.js';
@@ -28,6 +30,10 @@ export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: num
    * tens of µs each on the host, plus the dispatcher's synchronisation shared among them).
    */
   localExpertOverheadSeconds: [0, 0.002],
+  /** Host per layer pass of eager modules: 0 to 20 ms (hundreds of kernel launches at ~10 µs each). */
+  layerOverheadSeconds: [0, 0.02],
+  /** Extra host per ZeRO-3/FSDP layer pass: 0 to 50 ms (per-module gather/release hooks). */
+  zero3LayerOverheadSeconds: [0, 0.05],
 };
 
 /** A case counts as MoE when routed experts are this share of its engine step. */
@@ -36,13 +42,27 @@ const MOE_FRACTION = 0.05;
 const MIN_CASES_FOR_ATTENTION = 4;
 /** MoE cases a family needs before it fits the expert factor and the MoE host overhead itself. */
 const MIN_MOE_CASES = 3;
+/** Cases of a stack of eager modules a family needs before it fits the host times itself. */
+const MIN_CASES_FOR_HOST = 6;
 
 type Params = CalibrationParameters;
 type Shared = Omit<Params, 'stepTimeScale'>;
-const NEUTRAL: Shared = { attentionScale: 1, expertScale: 1, localExpertOverheadSeconds: 0 };
+const NEUTRAL: Shared = {
+  attentionScale: 1,
+  expertScale: 1,
+  localExpertOverheadSeconds: 0,
+  layerOverheadSeconds: 0,
+  zero3LayerOverheadSeconds: 0,
+};
+/** A parameter a family may fit: the shared ones and the host times. */
+type FreeParameter = SharedCalibrationParameter | HostCalibrationParameter;
 /** Parameters a family without enough cases takes from the stack's other families. */
-const BORROWED = new Set<SharedCalibrationParameter>(['expertScale', 'localExpertOverheadSeconds']);
-const PARAMETERS = ['stepTimeScale', ...CALIBRATION_SHARED_PARAMETERS] as const;
+const BORROWED = new Set<FreeParameter>(['expertScale', 'localExpertOverheadSeconds']);
+const PARAMETERS = [
+  'stepTimeScale',
+  ...CALIBRATION_SHARED_PARAMETERS,
+  ...HOST_CALIBRATION_PARAMETERS,
+] as const;
 /** Multiplicative parameters are searched on a log scale, the overhead on a linear one. */
 const LOG_SCALE = new Set<keyof Params>(['stepTimeScale', 'attentionScale', 'expertScale']);
 
@@ -118,9 +138,9 @@ function minimise(cases: readonly CalibrationCase[], free: readonly (keyof Param
 function fitGroup(
   cases: readonly CalibrationCase[],
   fallback: Shared,
-  allowed: ReadonlySet<SharedCalibrationParameter>,
-): { params: Params; fitted: Set<SharedCalibrationParameter> } {
-  const fitted = new Set<SharedCalibrationParameter>();
+  allowed: ReadonlySet<FreeParameter>,
+): { params: Params; fitted: Set<FreeParameter> } {
+  const fitted = new Set<FreeParameter>();
   if (allowed.has('attentionScale') && cases.length >= MIN_CASES_FOR_ATTENTION) fitted.add('attentionScale');
   if (
     allowed.has('expertScale') &&
@@ -129,16 +149,27 @@ function fitGroup(
     fitted.add('expertScale');
     fitted.add('localExpertOverheadSeconds');
   }
+  // Host times only where every case ran eager modules (no fused kernels, graphs or compile).
+  if (
+    allowed.has('layerOverheadSeconds') &&
+    cases.length >= MIN_CASES_FOR_HOST &&
+    cases.every((c) => c.eagerDispatch)
+  ) {
+    fitted.add('layerOverheadSeconds');
+    if (cases.some((c) => c.zero3LayerPassesPerSecond > 0)) fitted.add('zero3LayerOverheadSeconds');
+  }
   const free = PARAMETERS.filter((n) => n === 'stepTimeScale' || fitted.has(n));
   return { params: minimise(cases, free, fallback), fitted };
 }
 
 /** The shared parameters a family may fit: none, attention, the MoE pair, or all three. */
-const CANDIDATE_MODELS: readonly (readonly SharedCalibrationParameter[])[] = [
+const CANDIDATE_MODELS: readonly (readonly FreeParameter[])[] = [
   [],
   ['attentionScale'],
   ['expertScale', 'localExpertOverheadSeconds'],
   ['attentionScale', 'expertScale', 'localExpertOverheadSeconds'],
+  ['layerOverheadSeconds', 'zero3LayerOverheadSeconds'],
+  ['attentionScale', 'layerOverheadSeconds', 'zero3LayerOverheadSeconds'],
 ];
 
 /**
@@ -200,7 +231,7 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
   // First pass: each group on its own data (neutral where it cannot fit), for the stack-wide values.
   const own = new Map([...groups].map(([key, group]) => [key, selectAndFit(group, NEUTRAL).fit]));
   const stackWide = (stack: string, except: string) => {
-    const value = (name: SharedCalibrationParameter) => {
+    const value = (name: FreeParameter) => {
       // Attention kernels differ by GPU architecture (FlashAttention-3 on Hopper, cuDNN on Blackwell):
       // a family without its own attention factor stays neutral. The MoE pair is the stack's (its
       // token dispatcher and host synchronisation) and carries over to its other families.
@@ -210,7 +241,9 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
         .map(([, f]) => f.params[name]);
       return values.length > 0 ? median(values) : NEUTRAL[name];
     };
-    return Object.fromEntries(CALIBRATION_SHARED_PARAMETERS.map((p) => [p, value(p)])) as Shared;
+    return Object.fromEntries(
+      [...CALIBRATION_SHARED_PARAMETERS, ...HOST_CALIBRATION_PARAMETERS].map((p) => [p, value(p)]),
+    ) as Shared;
   };
   const calibrations = [...groups].map(([key, group]) => {
     const [stack, family] = key.split('|') as [StackId, string];
@@ -218,7 +251,7 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
     const { fit, loo } = selectAndFit(group, fallback);
     const { params } = fit;
     // Extrapolated: what the family's cases cannot carry (not what leave-one-out chose to leave out).
-    const carried = fitGroup(group, fallback, new Set(CALIBRATION_SHARED_PARAMETERS)).fitted;
+    const carried = fitGroup(group, fallback, new Set<FreeParameter>(CALIBRATION_SHARED_PARAMETERS)).fitted;
     return {
       stack,
       family,
@@ -236,13 +269,15 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
         attentionFraction: c.attentionFraction,
         expertFraction: c.expertFraction,
         localExpertPassesPerSecond: c.localExpertPassesPerSecond,
+        layerPassesPerSecond: c.layerPassesPerSecond,
+        zero3LayerPassesPerSecond: c.zero3LayerPassesPerSecond,
       })),
     };
   });
   return {
     meta: {
       what: 'Calibration of each (GPU family × software stack) on published runs with exact layouts: compute scale k on the engine step, expert factor x on routed-expert GEMMs and all-to-all, host overhead o seconds per layer pass; and the leave-one-out residuals that set the P10–P90 bands',
-      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·localExpertPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
+      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·localExpertPassesPerSecond + h·layerPassesPerSecond + z·zero3LayerPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); h and z (host per layer pass, extra per ZeRO-3 layer pass) only on ${MIN_CASES_FOR_HOST}+ cases that all ran eager modules, else 0; residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
       generated: date,
     },
     calibrations,
@@ -272,7 +307,7 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     ).length;
     const mark = (name: SharedCalibrationParameter, text: string) =>
       c.extrapolated.includes(name) ? `${text}*` : text;
-    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
+    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
   });
   const cases = file.calibrations.flatMap((c) =>
     c.cases.map(
@@ -295,10 +330,12 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'published / predicted − 1 as |median| / |max|: *before* with the engine alone, *after* leave-one-out (each',
     'case predicted by the fit on the others). The P10–P90 band of a',
     'prediction is exp(median ± 1.2816 σ) of the leave-one-out log residuals, σ = 1.4826 × their median absolute',
-    'deviation; *in band* counts the cases inside it.',
+    'deviation; *in band* counts the cases inside it. Stacks of eager modules (hf) add h · layer passes + z ·',
+    'ZeRO-3 layer passes: h the host seconds per layer pass (PyTorch launches each kernel from Python), z the',
+    'extra per layer pass of the ZeRO-3/FSDP parameter hooks; fitted only on a family with 6+ such cases.',
     '',
-    '| stack | GPU family | cases | k | a | x | o (ms) | before: median / max | after (LOO): median / max | in band |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| stack | GPU family | cases | k | a | x | o (ms) | h / z (ms) | before: median / max | after (LOO): median / max | in band |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     '| case | pair | GPUs | published | engine | engine error | LOO error |',

@@ -122,6 +122,8 @@ describe('calibration and bands', () => {
       attentionFraction: t.attentionSeconds / raw.stepSeconds,
       expertFraction: 0,
       localExpertPassesPerSecond: 0,
+      layerPassesPerSecond: 0,
+      zero3LayerPassesPerSecond: 0,
     });
     expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * ratio, 10);
     // The breakdown still sums to the calibrated step.
@@ -196,6 +198,9 @@ describe('calibration and bands', () => {
     attentionFraction: attention,
     expertFraction: moe,
     localExpertPassesPerSecond: passes,
+    layerPassesPerSecond: 0,
+    zero3LayerPassesPerSecond: 0,
+    eagerDispatch: false,
     detail: {
       model: id,
       moe: moe > 0,
@@ -263,14 +268,36 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     // Eager attention (scale, mask, FP32 softmax, cast) is a larger share than Megatron's fused softmax would be.
     expect(alpaca.detail.shares.attention).toBeGreaterThan(0.14);
   });
-  it('the committed hf calibration is the fit of these cases; leave-one-out within 34% / 39% (regression guard: today 33.5% / 38.9%)', () => {
+  it('the committed hf calibration is the fit of these cases; leave-one-out median within 13%, max within 175% (regression guard: today 12.1% / 168.8%, the max Alpaca)', () => {
     const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
     const committed = stackCalibration(findStack('hf'), 'ampere')!;
     expect(committed.stepTimeScale).toBeCloseTo(fit.stepTimeScale, 6);
+    expect(committed.layerOverheadSeconds).toBeCloseTo(fit.layerOverheadSeconds, 8);
+    expect(committed.zero3LayerOverheadSeconds).toBeCloseTo(fit.zero3LayerOverheadSeconds, 8);
     const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
     const sorted = [...loo].sort((a, b) => a - b);
     const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
-    expect(median).toBeLessThan(0.34);
-    expect(Math.max(...loo)).toBeLessThan(0.39);
+    expect(median).toBeLessThan(0.13);
+    expect(Math.max(...loo)).toBeLessThan(1.75);
+  });
+  it('the hf step is a compute scale near 1 plus host time per layer pass (eager PyTorch launches; more under ZeRO-3 hooks), within physical bounds', () => {
+    const hf = stackCalibration(findStack('hf'), 'hopper')!;
+    expect(hf.stepTimeScale).toBeGreaterThan(1);
+    expect(hf.stepTimeScale).toBeLessThan(1.5);
+    expect(hf.layerOverheadSeconds).toBeGreaterThan(0.001);
+    expect(hf.layerOverheadSeconds).toBeLessThan(0.01);
+    expect(hf.zero3LayerOverheadSeconds).toBeGreaterThan(0);
+    // Fused stacks fit no host time per layer.
+    for (const c of findStack('megatron').calibrations) expect(c.layerOverheadSeconds).toBe(0);
+  });
+  it('Qwen profiles: the host time makes short sequences slower per token, as published (1.8B LoRA: 1.0 s at 256 and 512 tokens)', () => {
+    const lora = cases.filter((c) => c.id.startsWith('qwen-1.8b-lora-'));
+    expect(lora).toHaveLength(6);
+    // The engine alone scales with tokens; the published steps do not below 1,024 tokens.
+    expect(byId('qwen-1.8b-lora-512').engine / byId('qwen-1.8b-lora-256').engine).toBeGreaterThan(1.5);
+    expect(byId('qwen-1.8b-lora-512').published / byId('qwen-1.8b-lora-256').published).toBe(1);
+    const cal = stackCalibration(findStack('hf'), 'ampere')!;
+    const predicted = (id: string) => byId(id).engine * calibratedRatio(cal, byId(id));
+    expect(predicted('qwen-1.8b-lora-512') / predicted('qwen-1.8b-lora-256')).toBeLessThan(1.3);
   });
 });

@@ -170,6 +170,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           attentionScale: plan.calibration.attentionScale,
           expertScale: plan.calibration.expertScale,
           localExpertOverheadSeconds: plan.calibration.localExpertOverheadSeconds,
+          layerOverheadSeconds: plan.calibration.layerOverheadSeconds,
+          zero3LayerOverheadSeconds: plan.calibration.zero3LayerOverheadSeconds,
           extrapolated: plan.calibration.extrapolated,
           cases: plan.calibration.cases.length,
         }

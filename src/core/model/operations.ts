@@ -70,6 +70,12 @@ function adapterOperations(
     const opts = { count, datatype: 'bf16' as const, bytes: 2, trains: true };
     b.gemm('lora_a', 'adapter', perExpert, r, m.inFeatures / t, opts);
     b.gemm('lora_b', 'adapter', perExpert, m.outFeatures / t, r, opts);
+    // The adapter path joins the base output as separate kernels: lora_B(lora_A(x)) * scaling, then
+    // result + it (PEFT tuners/lora/layer.py Linear.forward): the scale reads and writes the output,
+    // the add reads two and writes one (backward: 2× the bytes, as every memory-bound kernel here).
+    const outputBytes = perExpert * (m.outFeatures / t) * ACT_BYTES;
+    b.memory('lora_scale', 'adapter', outputBytes, outputBytes, count);
+    b.memory('lora_add', 'adapter', 2 * outputBytes, outputBytes, count);
   }
   // NF4 → BF16 once per pass: read the 4-bit weights and constants, write BF16 (Dettmers et al. 2023, Sec. 3).
   if (adapter.baseBytesPerParam < 1) b.ops.push(dequantOp(spec, layer, layout, adapter.baseBytesPerParam));

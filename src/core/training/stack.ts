@@ -3,11 +3,12 @@
  * each can split, how it allocates memory, and its calibrated speed on a GPU family. The catalog
  * (catalog/stacks/) supplies the values with their sources; this module is pure.
  *
- * The stack's speed is applied outside the step-time model by four physical parameters per
+ * The stack's speed is applied outside the step-time model by a few physical parameters per
  * (GPU family × stack), fitted by scripts/calibrate.ts on published runs: a compute-efficiency scale
  * on the engine's step, an extra factor on attention kernels, an extra factor on the routed-expert
- * work (grouped GEMMs and token dispatch) and a host overhead per MoE-layer pass (the last two fitted
- * on MoE runs only, so dense runs never absorb them). The P10–P90 band
+ * work (grouped GEMMs and token dispatch) and a host overhead per local expert per MoE-layer pass (the
+ * last two fitted on MoE runs only, so dense runs never absorb them), and for stacks of eager modules
+ * a host time per layer pass and per ZeRO-3 layer pass. The P10–P90 band
  * comes from that fit's leave-one-out residuals (see docs/training-engine.md, "Calibration").
  */
 import { InputError, type InputIssue } from '../errors.js';
@@ -61,6 +62,18 @@ export interface StackCalibration {
    * quantizes and launches per local expert (E/EP of them).
    */
   readonly localExpertOverheadSeconds: number;
+  /**
+   * Host seconds per layer pass (one micro-batch, forward and backward, any layer) of a stack of eager
+   * modules: PyTorch launches each kernel from Python, so a layer of short kernels waits on the host
+   * (transformers/PEFT modules, no CUDA graphs or compile); 0 for fused stacks and without data.
+   */
+  readonly layerOverheadSeconds: number;
+  /**
+   * Extra host seconds per layer pass under ZeRO-3/FSDP on such a stack: the per-module hooks that
+   * gather and release parameters in the forward, the recomputation and the backward (DeepSpeed
+   * stage-3 fetch/release, FSDP1 pre/post hooks), beyond the collective's own time.
+   */
+  readonly zero3LayerOverheadSeconds: number;
   /** Parameters this family had too few cases for: taken from the stack's other families (or neutral). */
   readonly extrapolated: readonly SharedCalibrationParameter[];
   /** ln(published / calibrated prediction) of each case with that case left out of the fit. */
@@ -120,7 +133,14 @@ export function stackCalibration(stack: StackProfile, family: string): StackCali
 }
 
 /** The parameters a calibration applies. */
-export type CalibrationParameters = Pick<StackCalibration, 'stepTimeScale' | SharedCalibrationParameter>;
+export type CalibrationParameters = Pick<
+  StackCalibration,
+  'stepTimeScale' | SharedCalibrationParameter | HostCalibrationParameter
+>;
+
+/** Host-time parameters: fitted only on a stack of eager modules with its own cases, never borrowed. */
+export const HOST_CALIBRATION_PARAMETERS = ['layerOverheadSeconds', 'zero3LayerOverheadSeconds'] as const;
+export type HostCalibrationParameter = (typeof HOST_CALIBRATION_PARAMETERS)[number];
 
 /** A step's calibration terms per engine second (what {@link calibratedRatio} weighs). */
 export interface CalibrationShares {
@@ -130,10 +150,16 @@ export interface CalibrationShares {
   readonly expertFraction: number;
   /** MoE-layer passes on the critical path × local experts, per engine second. */
   readonly localExpertPassesPerSecond: number;
+  /** Layer passes (any layer) on the critical path per engine second. */
+  readonly layerPassesPerSecond: number;
+  /** Layer passes of a ZeRO-3/FSDP layout per engine second (0 otherwise). */
+  readonly zero3LayerPassesPerSecond: number;
 }
 
 /**
- * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n, with
+ * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n
+ * + h·l + z·l₃ (h, z: host seconds per layer pass and per ZeRO-3 layer pass, l and l₃ those passes per
+ * engine second; the eager-dispatch terms, 0 unless fitted), with
  * attention and experts the shares of the engine's step, n its MoE-layer passes × local experts per
  * second; k the compute scale, a the attention factor, x the expert factor, o the host seconds per
  * local expert per MoE-layer pass.
@@ -142,7 +168,9 @@ export function calibratedRatio(p: CalibrationParameters, t: CalibrationShares):
   return (
     p.stepTimeScale *
       (1 + (p.attentionScale - 1) * t.attentionFraction + (p.expertScale - 1) * t.expertFraction) +
-    p.localExpertOverheadSeconds * t.localExpertPassesPerSecond
+    p.localExpertOverheadSeconds * t.localExpertPassesPerSecond +
+    p.layerOverheadSeconds * t.layerPassesPerSecond +
+    p.zero3LayerOverheadSeconds * t.zero3LayerPassesPerSecond
   );
 }
 
@@ -153,7 +181,10 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   const terms = step.calibrationTerms;
   const attentionExtra = k * (calibration.attentionScale - 1) * terms.attentionSeconds;
   const expertExtra = k * (calibration.expertScale - 1);
-  const host = calibration.localExpertOverheadSeconds * terms.localExpertPasses;
+  const host =
+    calibration.localExpertOverheadSeconds * terms.localExpertPasses +
+    calibration.layerOverheadSeconds * terms.layerPasses +
+    calibration.zero3LayerOverheadSeconds * terms.zero3LayerPasses;
   const stepSeconds =
     k * step.stepSeconds +
     attentionExtra +
@@ -188,6 +219,8 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
       expertGemmSeconds: k * calibration.expertScale * terms.expertGemmSeconds,
       expertCommSeconds: k * calibration.expertScale * terms.expertCommSeconds,
       localExpertPasses: terms.localExpertPasses,
+      layerPasses: terms.layerPasses,
+      zero3LayerPasses: terms.zero3LayerPasses,
     },
   };
 }
@@ -195,6 +228,10 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
 /** The calibration in words, as the CLI prints it after the stack's name. */
 export function calibrationSummary(c: StackCalibration): string {
   const parts = [`compute × ${c.stepTimeScale.toFixed(2)}`, `attention × ${c.attentionScale.toFixed(2)}`];
+  if (c.layerOverheadSeconds > 0 || c.zero3LayerOverheadSeconds > 0)
+    parts.push(
+      `${(1000 * c.layerOverheadSeconds).toFixed(1)} ms host per layer pass (+${(1000 * c.zero3LayerOverheadSeconds).toFixed(1)} ms with ZeRO-3/FSDP)`,
+    );
   if (c.expertScale !== 1 || c.localExpertOverheadSeconds > 0)
     parts.push(
       `experts × ${c.expertScale.toFixed(2)}`,

@@ -112,6 +112,10 @@ export interface CalibrationTerms {
    * grows with them.
    */
   readonly localExpertPasses: number;
+  /** Passes of one micro-batch (forward and backward) through one layer (any kind) of the slowest stage. */
+  readonly layerPasses: number;
+  /** The layer passes of a ZeRO-3/FSDP layout (its parameters gathered and released per layer), else 0. */
+  readonly zero3LayerPasses: number;
 }
 
 /** Routed experts one GPU holds per MoE layer (E/EP; 0 for a dense model). */
@@ -143,6 +147,8 @@ interface StageTimes {
   readonly parts: Readonly<Record<StagePart, number>>;
   /** MoE layers (and MTP modules of an MoE model) on the stage. */
   readonly moeLayers: number;
+  /** Layers of any kind (and MTP modules) on the stage. */
+  readonly layers: number;
 }
 
 type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep' | 'experts';
@@ -190,7 +196,12 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
   return { parts, total, weightGradient: weightGradient * slow };
 }
 
-function stageTimes(layers: StageLayers, ctx: StageContext, moeLayers: number): StageTimes {
+function stageTimes(
+  layers: StageLayers,
+  ctx: StageContext,
+  moeLayers: number,
+  layerCount: number,
+): StageTimes {
   const f = stagePhase(layers, 'forward', ctx);
   const b = stagePhase(layers, 'backward', ctx);
   // Full recomputation re-runs the forward before the backward (Korthikanti et al. 2022, Sec. 4).
@@ -205,6 +216,7 @@ function stageTimes(layers: StageLayers, ctx: StageContext, moeLayers: number): 
     weightGradient: b.weightGradient,
     parts,
     moeLayers,
+    layers: layerCount,
   };
 }
 
@@ -287,10 +299,11 @@ function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: Stage
     const mtp = stage.last ? spec.numMtpModules : 0;
     const moeLayers =
       stage.kinds.reduce((n, k) => n + (k.key.endsWith('/moe') ? k.count : 0), 0) + (spec.moe ? mtp : 0);
-    const times = stageTimes(layers, ctx, moeLayers);
+    const layerCount = stage.kinds.reduce((n, k) => n + k.count, 0) + mtp;
+    const times = stageTimes(layers, ctx, moeLayers, layerCount);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
-  return slowest ?? stageTimes([], ctx, 0);
+  return slowest ?? stageTimes([], ctx, 0, 0);
 }
 
 /** Step time from precomputed layer costs (the layout search memoises them). */
@@ -389,6 +402,8 @@ export function stepTimeFromLayerCosts(
       expertGemmSeconds: criticalSlots * parts.experts,
       expertCommSeconds: criticalSlots * parts.ep,
       localExpertPasses: criticalSlots * slowest.moeLayers * localExperts(spec, layout),
+      layerPasses: criticalSlots * slowest.layers,
+      zero3LayerPasses: layout.zeroStage === 3 ? criticalSlots * slowest.layers : 0,
     },
   };
 }

@@ -1,0 +1,102 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { findGpu } from '../../catalog/catalog.js';
+import { findStack } from '../../catalog/stacks.js';
+import { energyAssumptions } from '../../catalog/training-defaults.js';
+import { defaultCluster } from '../hardware/cluster-spec.js';
+import { specFromInput } from '../model/model-spec-schema.js';
+import type { StackCalibration } from '../training/stack.js';
+import { type FinetuneMethod, planFinetune } from './finetune.js';
+
+// A Llama-style 1B (Llama 3.2 1B shapes) on one H200, the shape of issue 16's held-back runs.
+const spec = specFromInput({
+  name: 'Llama 1B',
+  vocabSize: 128256,
+  hiddenSize: 2048,
+  numLayers: 16,
+  maxContextTokens: 131072,
+  tieWordEmbeddings: true,
+  attention: { kind: 'gqa', numHeads: 32, numKvHeads: 8 },
+  mlp: { intermediateSize: 8192 },
+});
+const gpu = findGpu('h200');
+const cluster = { ...defaultCluster(gpu), gpu };
+
+const calibration = (p: Partial<StackCalibration>): StackCalibration => ({
+  family: gpu.efficiency.family,
+  stepTimeScale: 1,
+  attentionScale: 1,
+  expertScale: 1,
+  localExpertOverheadSeconds: 0,
+  layerOverheadSeconds: 0,
+  zero3LayerOverheadSeconds: 0,
+  extrapolated: [],
+  leaveOneOutLogResiduals: [0.1, -0.1, 0.05],
+  cases: ['a', 'b', 'c'],
+  maxGpus: 8,
+  maxParams: 1e12,
+  ...p,
+});
+
+const plan = (cal: StackCalibration, o: { zeroStage: 0 | 3; method?: FinetuneMethod; gpus?: number }) => {
+  const gpus = o.gpus ?? 1;
+  return planFinetune(spec, cluster, {
+    method: o.method ?? 'full',
+    rank: 16,
+    targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+    baseFormat: 'bf16',
+    seqLen: 2048,
+    globalBatchSize: 8 * gpus,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    flashAttention: true,
+    gpus,
+    constraints: { dataParallel: gpus, zeroStage: o.zeroStage, microBatchSize: 2, recompute: 'full' },
+    stack: { ...findStack('hf'), calibrations: [cal] },
+    dataset: { tokens: 8 * gpus * 2048 * 10, epochs: 1, packing: true },
+    cost: {
+      goodput: 1,
+      usdPerGpuHour: 1,
+      energy: energyAssumptions(gpu, cluster, {}),
+      networkingShareOfHardware: 0,
+    },
+  }).chosen.step;
+};
+
+describe('host time of an eager stack per layer pass (calibration terms h and z)', () => {
+  const engine = plan(calibration({}), { zeroStage: 0 });
+  it('a layer pass is one micro-batch through one layer: 4 micro-batches × 16 layers', () => {
+    expect(engine.microbatches).toBe(4);
+    expect(engine.calibrationTerms.layerPasses).toBeCloseTo(4 * 16, 9);
+    expect(engine.calibrationTerms.zero3LayerPasses).toBe(0);
+    const fsdp = plan(calibration({}), { zeroStage: 3, gpus: 2 });
+    expect(fsdp.calibrationTerms.zero3LayerPasses).toBeCloseTo(fsdp.calibrationTerms.layerPasses, 9);
+  });
+
+  test.prop([
+    fc.double({ min: 0.5, max: 5, noNaN: true }),
+    fc.double({ min: 0, max: 0.02, noNaN: true }),
+    fc.double({ min: 0, max: 0.05, noNaN: true }),
+    fc.constantFrom<0 | 3>(0, 3),
+    fc.constantFrom<FinetuneMethod>('full', 'lora', 'qlora'),
+  ])(
+    'calibrated step = k · engine + h · layer passes + z · ZeRO-3 layer passes; the breakdown sums to it',
+    (k, h, z, zeroStage, method) => {
+      const gpus = zeroStage === 3 ? 2 : 1;
+      const raw = plan(calibration({}), { zeroStage, method, gpus });
+      const cal = plan(
+        calibration({ stepTimeScale: k, layerOverheadSeconds: h, zero3LayerOverheadSeconds: z }),
+        { zeroStage, method, gpus },
+      );
+      const t = raw.calibrationTerms;
+      expect(cal.stepSeconds).toBeCloseTo(
+        k * raw.stepSeconds + h * t.layerPasses + z * t.zero3LayerPasses,
+        9,
+      );
+      const parts = Object.values(cal.breakdown).reduce((a, b) => a + b, 0);
+      expect(parts).toBeCloseTo(cal.stepSeconds, 9);
+      expect(cal.breakdown.hostOverheadSeconds).toBeCloseTo(h * t.layerPasses + z * t.zero3LayerPasses, 9);
+      expect(Number.isFinite(cal.tokensPerSecond)).toBe(true);
+    },
+  );
+});

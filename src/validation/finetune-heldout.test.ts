@@ -1,0 +1,47 @@
+/**
+ * The Hugging Face stack's calibration judged on fine-tuning measurements it was not fitted on: the
+ * held-out profiles of catalog/validation/finetune-runs.json (a model size outside the fit, and
+ * Q-LoRA on a GPTQ 4-bit base), predicted with the committed hf calibration as `llmecon finetune`
+ * applies it (engine × calibrated ratio).
+ */
+import { describe, expect, it } from 'vitest';
+import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
+import { findStack } from '../catalog/stacks.js';
+import { calibratedRatio, stackCalibration } from '../core/training/stack.js';
+import { calibrationCases, finetuneCases } from './stack-calibration-cases.js';
+
+const calibration = stackCalibration(findStack('hf'), 'ampere')!;
+const held = finetuneCases({ heldOut: true });
+/** published / predicted − 1 of the held-out cases whose id matches. */
+const errors = (match: RegExp) =>
+  held
+    .filter((c) => match.test(c.id))
+    .map((c) => c.published / (c.engine * calibratedRatio(calibration, c)) - 1);
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+describe('hf calibration on held-out fine-tuning measurements', () => {
+  it('held-out profiles are not in the fit, and every point is a case', () => {
+    const fitted = new Set(calibrationCases().map((c) => c.id));
+    const points = finetuneRuns.profiles.filter((p) => p.heldOut).reduce((n, p) => n + p.points.length, 0);
+    expect(held).toHaveLength(points);
+    for (const c of held) expect(fitted.has(c.id)).toBe(false);
+  });
+
+  it('Qwen-14B LoRA on one A100 (a model size outside the fit): every length within 25%, median within 10% (regression guard: today −22% to −2%, median 7%)', () => {
+    const e = errors(/^qwen-14b-lora-/);
+    expect(e).toHaveLength(6);
+    expect(Math.max(...e.map(Math.abs))).toBeLessThan(0.25);
+    expect(median(e.map(Math.abs))).toBeLessThan(0.1);
+  });
+
+  it('Q-LoRA on GPTQ Int4 (the engine runs NF4): median within 25%, every length within 120% (regression guard: today median 13%, max +114% at 256 tokens, where GPTQ dequantisation per step dominates)', () => {
+    const qe = errors(/-qlora-/);
+    expect(qe).toHaveLength(18);
+    expect(median(qe.map(Math.abs))).toBeLessThan(0.25);
+    expect(Math.max(...qe.map(Math.abs))).toBeLessThan(1.2);
+  });
+});
