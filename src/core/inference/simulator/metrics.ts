@@ -101,6 +101,7 @@ export class SimMetrics {
   result(o: {
     requests: number;
     steps: number;
+    sequenceSteps: number;
     now: number;
     kvCapacityTokens: number;
     gpus: number;
@@ -114,6 +115,7 @@ export class SimMetrics {
       rejected: this.rejected,
       preemptions: this.preemptions,
       steps: o.steps,
+      sequenceSteps: o.sequenceSteps,
       durationSeconds: duration,
       kvCapacityTokens: o.kvCapacityTokens,
       ttftSeconds: latencyStats(this.ttft),

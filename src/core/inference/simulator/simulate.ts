@@ -73,6 +73,7 @@ export function simulateReplica(
   let arrivalPointer = 0;
   let now = 0;
   let steps = 0;
+  let sequenceSteps = 0;
 
   const releaseNext = () => {
     if (closed && nextRelease < order.length) {
@@ -181,6 +182,7 @@ export function simulateReplica(
       },
       chunks.length,
     );
+    sequenceSteps += decoding.length + chunks.length;
     metrics.beginStep(now, running.length, dt);
     now += dt;
     // Apply: decode tokens (1 + accepted drafts), prompt chunks (the last chunk yields the first token).
@@ -213,6 +215,7 @@ export function simulateReplica(
   return metrics.result({
     requests: requests.length,
     steps,
+    sequenceSteps,
     now,
     kvCapacityTokens: totalBlocks * bs,
     gpus: replicaGpus(r),
