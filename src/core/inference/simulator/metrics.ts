@@ -61,6 +61,13 @@ export class SimMetrics {
     s.generated += tokens;
   }
 
+  /** A decode step of `sequences` that all emitted at the previous step's end too: one one-step gap each. */
+  decodeStep(now: number, sequences: number, dt: number): void {
+    this.beginStep(now, sequences, dt);
+    this.gapsOfOneStep = sequences;
+    this.endStep(dt);
+  }
+
   endStep(dt: number): void {
     if (this.gapsOfOneStep > 0) this.itlCounts.set(dt, (this.itlCounts.get(dt) ?? 0) + this.gapsOfOneStep);
   }
