@@ -46,6 +46,23 @@ describe('llmecon serve --simulate and --pareto', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--trace: line 1, field 'inputTokens'/);
   });
+  it('--simulate --burst: every request at t = 0, as trtllm-bench throughput runs; a burst needs --simulate and no traffic', async () => {
+    const args = [...SERVE_8B_H100, '--weights', 'fp8', '--tp', '1', ...base, '--engine', 'trt-llm'];
+    const burst = JSON.parse(
+      (await run([...args, '--simulate', '--burst', '--requests', '400', '--json'])).stdout,
+    ).simulation;
+    expect(burst.completed).toBe(400);
+    // All arrive together and more than the KV pool holds: the last wait for a whole first wave
+    // (256 output tokens at its TPOT) before their first token.
+    expect(burst.ttftSeconds.p99).toBeGreaterThan(200 * burst.tpotSeconds.p50);
+    expect(burst.ttftSeconds.p50).toBeLessThan(200 * burst.tpotSeconds.p50);
+    const alone = await run([...args, '--burst']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--burst.*need --simulate/);
+    const both = await run([...args, '--simulate', '--burst', '--requests-per-second', '2']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--burst: give --burst or a traffic/);
+  });
   it('--pareto: a frontier where faster users always cost throughput per GPU, with prices along it', async () => {
     const result = await run([...SERVE_8B_H100, '--weights', 'fp8', ...base, '--pareto', '--json']);
     const frontier = JSON.parse(result.stdout).frontier as {

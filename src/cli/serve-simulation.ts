@@ -21,6 +21,7 @@ import type { ServingSetup } from './serving-flags.js';
 export interface SimulationFlags {
   simulate?: boolean;
   requests?: string;
+  burst?: boolean;
   inputP90?: string;
   outputP90?: string;
   trace?: string;
@@ -42,19 +43,30 @@ export function runSimulation(o: SimulationFlags, setup: ServingSetup, plan: Dep
   const seed = o.seed === undefined ? 1 : positiveInteger(o.seed, '--seed', 1);
   let requests: SimRequest[];
   let arrival: Arrival;
+  const traffic = o.requestsPerSecond !== undefined || o.tokensPerDay !== undefined;
+  if (o.burst && (o.trace !== undefined || traffic))
+    inputError(
+      'infeasible',
+      ['--burst'],
+      o.trace !== undefined
+        ? 'a --trace has its own arrival times; drop --burst'
+        : 'give --burst or a traffic (--requests-per-second, --tokens-per-day), not both',
+    );
   if (o.trace !== undefined) {
     requests = parseTrace(readText(o.trace, '--trace'));
     arrival = { kind: 'trace' };
   } else {
-    // The plan's traffic spread over its replicas, else a closed loop at the plan's concurrency.
-    const traffic = o.requestsPerSecond !== undefined || o.tokensPerDay !== undefined;
-    arrival = traffic
-      ? {
-          kind: 'poisson',
-          requestsPerSecond: plan.requestsPerSecond / plan.replicas,
-          rateField: o.tokensPerDay !== undefined ? '--tokens-per-day' : '--requests-per-second',
-        }
-      : { kind: 'closed', concurrency: plan.point.concurrency };
+    // Every request at once (an offline benchmark), the plan's traffic spread over its replicas, or
+    // a closed loop at the plan's concurrency.
+    arrival = o.burst
+      ? { kind: 'burst' }
+      : traffic
+        ? {
+            kind: 'poisson',
+            requestsPerSecond: plan.requestsPerSecond / plan.replicas,
+            rateField: o.tokensPerDay !== undefined ? '--tokens-per-day' : '--requests-per-second',
+          }
+        : { kind: 'closed', concurrency: plan.point.concurrency };
     requests = syntheticRequests({
       requests: o.requests === undefined ? 2000 : positiveInteger(o.requests, '--requests', 1),
       inputTokens: lognormalOrFixed(w.inputTokens, o.inputP90, '--input-p90'),

@@ -101,6 +101,10 @@ export function addServeOnlyFlags(command: Command): Command {
       'also simulate one replica request by request: TTFT/TPOT/ITL/E2E percentiles, goodput',
     )
     .option('--requests <n>', 'with --simulate: requests to simulate (default 2000)')
+    .option(
+      '--burst',
+      'with --simulate: send every request at t = 0 (an offline maximum-load benchmark, as trtllm-bench throughput runs) instead of a closed loop at the plan concurrency',
+    )
     .option('--input-p90 <n>', 'with --simulate: lognormal prompt lengths, median --input-tokens, this P90')
     .option('--output-p90 <n>', 'with --simulate: lognormal output lengths, median --output-tokens, this P90')
     .option(

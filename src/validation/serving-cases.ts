@@ -9,6 +9,7 @@ import { findCluster, findModel, loadCatalog } from '../catalog/catalog.js';
 import { engineForGpu, findEngine, loadEngines } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
+import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import {
   bestServingPoint,
@@ -19,8 +20,10 @@ import {
   servingPoint,
   staticBatchThroughput,
 } from '../core/inference/serving.js';
-import type { EngineTraits } from '../core/inference/serving-step.js';
+import { type EngineTraits, replicaGpus } from '../core/inference/serving-step.js';
+import { simulateReplica } from '../core/inference/simulator/simulate.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
@@ -73,6 +76,12 @@ const caseSchema = z
       })
       .strict(),
     measure: z.enum(SERVING_MEASURES),
+    /**
+     * A maximum-load benchmark's request count, all sent at t = 0 (trtllm-bench throughput): the run
+     * is simulated request by request and throughput is output tokens / time to the last completion.
+     * Absent: the steady state at the most sequences the KV pool holds.
+     */
+    requests: positiveInt.optional(),
     batch: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
@@ -159,6 +168,15 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       break;
     }
     case 'maxLoadOutputTokensPerSecondPerGpu': {
+      if (c.requests !== undefined && profile !== undefined) {
+        // The benchmark as it ran: its requests at t = 0 through the request-level simulator.
+        const run = burstRun(c, spec, cluster, replica, profile);
+        const host =
+          profile.stepOverheadSeconds * run.steps +
+          (profile.sequenceOverheadSeconds * run.sequenceSteps) / replica.expertParallel;
+        predicted = run.outputTokens / (run.kernelSeconds + host) / replicaGpus(replica);
+        break;
+      }
       // Every request sent at once: the engine runs as many sequences as its KV pool holds.
       const most = maxConcurrency(spec, cluster, replica, c.workload);
       if (most < 1) throw new InternalError(`case ${c.id}: the weights do not fit`);
@@ -174,6 +192,51 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
     error,
     withinTolerance: c.role === 'calibration' || Math.abs(error) <= c.tolerance,
   };
+}
+
+interface BurstRun {
+  readonly outputTokens: number;
+  /** The run's duration without host time, and what host time grows with (engine.ts hostSecondsPerStep). */
+  readonly kernelSeconds: number;
+  readonly steps: number;
+  readonly sequenceSteps: number;
+}
+const burstRuns = new Map<string, BurstRun>();
+
+/**
+ * A burst of `c.requests` fixed-length requests simulated once without host time. With every request
+ * there at t = 0 the schedule does not depend on time, so the duration under any host overheads is
+ * kernel time + step overhead × steps + sequence overhead × sequence-steps / ranks, exactly; the
+ * calibration's grid reuses one simulation per row.
+ */
+function burstRun(
+  c: ServingCase,
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  replica: ServingReplica,
+  profile: EngineProfile,
+): BurstRun {
+  const key = `${c.id}|${profile.memoryFraction}`;
+  const cached = burstRuns.get(key);
+  if (cached) return cached;
+  const n = c.requests ?? 1;
+  const engine = { ...profile, stepOverheadSeconds: 0, sequenceOverheadSeconds: 0 };
+  const w = c.workload;
+  const requests = Array.from({ length: n }, () => ({
+    arrivalSeconds: 0,
+    inputTokens: w.inputTokens,
+    outputTokens: w.outputTokens,
+  }));
+  const sim = simulateReplica(spec, cluster, replica, requests, { engine, arrival: { kind: 'burst' } });
+  if (sim.completed !== n) throw new InternalError(`case ${c.id}: ${n - sim.completed} requests not served`);
+  const run = {
+    outputTokens: n * w.outputTokens,
+    kernelSeconds: sim.durationSeconds,
+    steps: sim.steps,
+    sequenceSteps: sim.sequenceSteps,
+  };
+  burstRuns.set(key, run);
+  return run;
 }
 
 export function runAllServingCases(): ServingCaseResult[] {
@@ -229,7 +292,10 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     '`npx tsx scripts/calibrate-serving.ts` on the maximum-load rows below (mean |log error| over a grid of',
     'physical values: ≤ 5 ms per step, ≤ 40 µs per sequence). Leave-one-out: each row predicted with the',
     'parameters fitted on the others. The P10–P90 of published / predicted over the leave-one-out',
-    'predictions are the bands `llmecon serve --json` reports (`range`).',
+    'predictions are the bands `llmecon serve --json` reports (`range`). Each maximum-load row with a',
+    'request count is simulated as trtllm-bench ran it: that many requests at t = 0 through the',
+    'request-level simulator (`serve --simulate`), throughput = output tokens / time to the last',
+    'completion (the ramp and the last wave count); host time adds exactly from its steps and sequence-steps.',
     '',
     '| engine | GPU family | rows | ms/step | µs/sequence | fit median | fit max | LOO median | LOO max | band (published/predicted P10–P90) |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',

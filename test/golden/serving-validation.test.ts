@@ -27,11 +27,14 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect(stats.median).toBeLessThanOrEqual(SERVING_TARGET.medianError);
     expect(stats.max).toBeLessThanOrEqual(SERVING_TARGET.maxError);
   });
-  it('TensorRT-LLM 1.2 maximum-load rows: all 60 computed (GPT-OSS 20B, Qwen3 235B and Llama 4 Maverick included); median |error| ≤ 16%, at most 10 outside ±40% (regression guard: 13.7% and 9 today; GPT-OSS 120B on H100 DEP4 is the gap)', () => {
+  it('TensorRT-LLM 1.2 maximum-load rows: all 60 computed, each simulated as trtllm-bench ran it (its request count at t = 0); median |error| ≤ 15%, at most 5 outside ±40%, none beyond +120% (regression guard: 13.8%, 4 and 110.6% today; GPT-OSS 120B on H100 DEP4 is the gap)', () => {
     const rows = results.filter((r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu');
     expect(rows.length).toBe(60);
-    expect(errorStatistics(rows, ['validation', 'calibration']).median).toBeLessThanOrEqual(0.16);
-    expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(10);
+    expect(rows.every((r) => r.case.requests !== undefined)).toBe(true);
+    const stats = errorStatistics(rows, ['validation', 'calibration']);
+    expect(stats.median).toBeLessThanOrEqual(0.15);
+    expect(stats.max).toBeLessThanOrEqual(1.2);
+    expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(5);
   });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
     const committed = readFileSync(new URL('../../docs/validation-serving.md', import.meta.url), 'utf8');

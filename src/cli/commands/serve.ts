@@ -191,11 +191,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
         }))
       : null,
   };
-  if (!o.simulate && (o.trace ?? o.requests ?? o.inputP90 ?? o.outputP90 ?? o.seed) !== undefined)
+  if (
+    !o.simulate &&
+    ((o.trace ?? o.requests ?? o.inputP90 ?? o.outputP90 ?? o.seed) !== undefined || o.burst)
+  )
     inputError(
       'missing_field',
       ['--simulate'],
-      '--trace, --requests, --input-p90, --output-p90 and --seed need --simulate',
+      '--trace, --requests, --burst, --input-p90, --output-p90 and --seed need --simulate',
     );
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const p = best;

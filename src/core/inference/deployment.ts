@@ -255,10 +255,15 @@ export function replicaOptions(
   return out;
 }
 
-/** "h100-sxm TP2 EP8 fp8/bf16": a candidate in one line. */
+/**
+ * "h100-sxm TP1·ADP4·EP4 fp4/bf16": a candidate in one line. With EP > 1 attention runs
+ * data-parallel over the EP group (ADP, each rank its own sequences and KV cache; TensorRT-LLM calls
+ * TP1 with it "DEP4"), experts spread over all TP × EP GPUs.
+ */
 export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>): string {
   const r = c.replica;
-  return `${c.gpuId} TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+  const ep = r.expertParallel;
+  return `${c.gpuId} TP${r.tensorParallel}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
 }
 
 /** Cheapest first: per day for a given traffic; per request when planned for full use. */

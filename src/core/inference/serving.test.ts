@@ -11,7 +11,7 @@ import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { requestsPerSecondFor } from '../units.js';
 import { apiUsdPerDay, selfHostVsApi } from './api-break-even.js';
-import { planCandidate, planServingModes } from './deployment.js';
+import { candidateLabel, planCandidate, planServingModes } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
 import {
   bestServingPoint,
@@ -27,6 +27,19 @@ const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const llama8b = spec('llama-3-8b');
 const fp8 = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
 const energy = testCost.energy;
+
+describe('layout labels', () => {
+  it("say attention data parallelism with EP: TensorRT-LLM's DEP4 is TP1·ADP4·EP4; experts span TP × EP GPUs", () => {
+    const label = (tensorParallel: number, expertParallel: number) =>
+      candidateLabel({
+        gpuId: 'h100-sxm',
+        replica: { tensorParallel, expertParallel, weightFormat: 'fp4', kvFormat: 'bf16' },
+      });
+    expect(label(1, 4)).toBe('h100-sxm TP1·ADP4·EP4 fp4/bf16');
+    expect(label(2, 4)).toBe('h100-sxm TP2·ADP4·EP8 fp4/bf16');
+    expect(label(2, 1)).toBe('h100-sxm TP2 fp4/bf16');
+  });
+});
 
 describe('serving invariants', () => {
   test.prop([fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 })])(

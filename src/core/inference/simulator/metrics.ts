@@ -61,6 +61,13 @@ export class SimMetrics {
     s.generated += tokens;
   }
 
+  /** A decode step of `sequences` that all emitted at the previous step's end too: one one-step gap each. */
+  decodeStep(now: number, sequences: number, dt: number): void {
+    this.beginStep(now, sequences, dt);
+    this.gapsOfOneStep = sequences;
+    this.endStep(dt);
+  }
+
   endStep(dt: number): void {
     if (this.gapsOfOneStep > 0) this.itlCounts.set(dt, (this.itlCounts.get(dt) ?? 0) + this.gapsOfOneStep);
   }
@@ -101,6 +108,7 @@ export class SimMetrics {
   result(o: {
     requests: number;
     steps: number;
+    sequenceSteps: number;
     now: number;
     kvCapacityTokens: number;
     gpus: number;
@@ -114,6 +122,7 @@ export class SimMetrics {
       rejected: this.rejected,
       preemptions: this.preemptions,
       steps: o.steps,
+      sequenceSteps: o.sequenceSteps,
       durationSeconds: duration,
       kvCapacityTokens: o.kvCapacityTokens,
       ttftSeconds: latencyStats(this.ttft),

@@ -238,4 +238,19 @@ describe('trace files', () => {
     expect(() => parseTrace('not json')).toThrowError(/--trace: line 1 is not JSON/);
     expect(() => parseTrace('\n')).toThrowError(/--trace: the trace has no requests/);
   });
+  it('steps pure decode runs in bulk exactly as one by one (a pending arrival forces one-by-one stepping)', () => {
+    // 300 long identical requests at once decode in bulk between completions; the same requests with
+    // a one-token request due long after they finish are stepped one by one (an arrival is pending).
+    const burst = fixed(300, 512, 700);
+    const late: SimRequest = { arrivalSeconds: 1e6, inputTokens: 1, outputTokens: 1 };
+    const opts = { engine: GENERIC_ENGINE, arrival: { kind: 'trace' as const } };
+    const bulk = simulateReplica(llama8b, h100, fp8, burst, opts);
+    const single = simulateReplica(llama8b, h100, fp8, [...burst, late], opts);
+    expect(single.steps).toBe(bulk.steps + 1);
+    expect(single.sequenceSteps).toBe(bulk.sequenceSteps + 1);
+    // The late request adds no inter-token gap and no TPOT: those of the 300 are identical.
+    expect(single.itlSeconds).toEqual(bulk.itlSeconds);
+    expect(single.tpotSeconds).toEqual(bulk.tpotSeconds);
+    expect(single.completed).toBe(301);
+  });
 });

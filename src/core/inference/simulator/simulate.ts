@@ -73,6 +73,7 @@ export function simulateReplica(
   let arrivalPointer = 0;
   let now = 0;
   let steps = 0;
+  let sequenceSteps = 0;
 
   const releaseNext = () => {
     if (closed && nextRelease < order.length) {
@@ -181,6 +182,7 @@ export function simulateReplica(
       },
       chunks.length,
     );
+    sequenceSteps += decoding.length + chunks.length;
     metrics.beginStep(now, running.length, dt);
     now += dt;
     // Apply: decode tokens (1 + accepted drafts), prompt chunks (the last chunk yields the first token).
@@ -194,11 +196,13 @@ export function simulateReplica(
       if (c.s.computed >= c.s.promptTarget) metrics.emit(c.s, 1, now);
     }
     metrics.endStep(dt);
+    const decodedAll = decoding.length === running.length;
     let kept = 0;
     for (const s of running) {
       if (s.generated >= s.req.outputTokens) finish(s);
       else running[kept++] = s;
     }
+    const finishedNone = kept === running.length;
     running.length = kept;
     metrics.sample(steps, () => ({
       seconds: now,
@@ -208,13 +212,94 @@ export function simulateReplica(
       kvUsedFraction: pool.usedFraction(),
       preemptions: metrics.preemptions,
     }));
+    // Every running sequence decoded one token, none finished, nothing was admitted and no request can
+    // arrive: the steps up to the next completion repeat this one (admission only gets harder as KV
+    // grows), so they are stepped in bulk with the same step times, emissions and KV growth.
+    if (
+      decodedAll &&
+      finishedNone &&
+      kept > 0 &&
+      chunks.length === 0 &&
+      drafts === 0 &&
+      sched.preempted.length === 0 &&
+      (closed || arrivalPointer >= order.length)
+    ) {
+      const k = pureDecodeSteps(running, pool, MAX_STEPS - steps);
+      if (k > 0) {
+        const d = running.length;
+        let computedSum = 0;
+        for (const s of running) computedSum += s.computed;
+        for (let j = 0; j < k; j += 1) {
+          steps += 1;
+          sequenceSteps += d;
+          const dt = stepSeconds(
+            {
+              decodeSequences: d,
+              tokensPerSequence: perSeqTokens,
+              context: (computedSum + j * d) / d,
+              prefillTokens: 0,
+              prefillContext: 0,
+            },
+            0,
+          );
+          metrics.decodeStep(now, d, dt);
+          now += dt;
+          metrics.sample(steps, () => ({
+            seconds: now,
+            runningSequences: d,
+            waitingRequests: sched.waitingCount(),
+            prefillTokens: 0,
+            kvUsedFraction:
+              (pool.usedBlocks + pool.cachedBlocks + blocksToGrow(running, pool, j + 1)) / totalBlocks,
+            preemptions: metrics.preemptions,
+          }));
+        }
+        for (const s of running) {
+          s.computed += k;
+          s.generated += k;
+          s.lastTokenAt = now;
+          pool.grow(s, s.computed);
+        }
+      }
+    }
   }
 
   return metrics.result({
     requests: requests.length,
     steps,
+    sequenceSteps,
     now,
     kvCapacityTokens: totalBlocks * bs,
     gpus: replicaGpus(r),
   });
+}
+
+/** KV blocks the running sequences need beyond those they hold to add `tokens` tokens each. */
+function blocksToGrow(running: readonly Live[], pool: KvPool, tokens: number): number {
+  let need = 0;
+  for (const s of running)
+    need += Math.max(0, Math.ceil((s.computed + tokens) / pool.blockTokens) - s.blocks);
+  return need;
+}
+
+/**
+ * How many pure decode steps can run in bulk: up to the step before the first completion, and no
+ * more than the free KV blocks allow (an on-demand pool preempts when full; that step runs singly).
+ */
+function pureDecodeSteps(running: readonly Live[], pool: KvPool, stepsLeft: number): number {
+  let remaining = Number.POSITIVE_INFINITY;
+  for (const s of running) remaining = Math.min(remaining, s.req.outputTokens - s.generated);
+  let k = Math.min(remaining - 1, stepsLeft);
+  if (k <= 1) return 0;
+  const free = pool.free();
+  if (blocksToGrow(running, pool, k) > free) {
+    let lo = 0;
+    while (k - lo > 1) {
+      const mid = Math.floor((lo + k) / 2);
+      if (blocksToGrow(running, pool, mid) <= free) lo = mid;
+      else k = mid;
+    }
+    k = lo;
+  }
+  return k > 1 ? k : 0;
 }

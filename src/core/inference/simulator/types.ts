@@ -34,6 +34,12 @@ export interface SimResult {
   readonly rejected: number;
   readonly preemptions: number;
   readonly steps: number;
+  /**
+   * Σ over steps of the sequences each step scheduled (decoding and prefilling): with `steps`, what
+   * the engine's host time grows with (engine.ts hostSecondsPerStep), so a run's duration under other
+   * host overheads follows without re-simulating when the schedule does not depend on time (a burst).
+   */
+  readonly sequenceSteps: number;
   readonly durationSeconds: number;
   readonly kvCapacityTokens: number;
   /** First token, as every engine's benchmark defines it: arrival to first output token. */
