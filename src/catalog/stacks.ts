@@ -53,6 +53,25 @@ export const stackFileSchema = z
         logitsBytesPerElement: sourcedValue,
         allocatorReserveFraction: sourcedValue,
         frameworkOverhead: sourcedValue,
+        /** Loss blocks freed but still reserved at the peak (StackMemory.logitsCachedBytesPerElement). */
+        logitsCachedBytesPerElement: sourcedValue.optional(),
+        /** The loss with the vocabulary split over TP (StackMemory.vocabParallelLogitsBytesPerElement). */
+        vocabParallelLogitsBytesPerElement: sourcedValue.optional(),
+        /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint). */
+        selectiveCheckpoint: z
+          .object({ policy: z.enum(['attention', 'ops']), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** FSDP's mixed-precision sharding and its behaviour under pipeline parallelism (StackMemory.fsdp). */
+        fsdp: z
+          .object({
+            keepsUnshardedWithPipeline: z.boolean(),
+            float8AllGather: z.boolean(),
+            locator: z.string().min(1),
+            ...cited,
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   })
@@ -133,6 +152,25 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       fp8ActivationCache: file.kernels.fp8ActivationCache,
       allocatorReserveFraction: file.memory.allocatorReserveFraction.value,
       frameworkOverheadBytes: toSi(file.memory.frameworkOverhead.value, file.memory.frameworkOverhead.unit),
+      ...(file.memory.logitsCachedBytesPerElement && {
+        logitsCachedBytesPerElement: toSi(
+          file.memory.logitsCachedBytesPerElement.value,
+          file.memory.logitsCachedBytesPerElement.unit,
+        ),
+      }),
+      ...(file.memory.vocabParallelLogitsBytesPerElement && {
+        vocabParallelLogitsBytesPerElement: toSi(
+          file.memory.vocabParallelLogitsBytesPerElement.value,
+          file.memory.vocabParallelLogitsBytesPerElement.unit,
+        ),
+      }),
+      ...(file.memory.selectiveCheckpoint && { selectiveCheckpoint: file.memory.selectiveCheckpoint.policy }),
+      ...(file.memory.fsdp && {
+        fsdp: {
+          keepsUnshardedWithPipeline: file.memory.fsdp.keepsUnshardedWithPipeline,
+          float8AllGather: file.memory.fsdp.float8AllGather,
+        },
+      }),
     },
     calibrations: calibrations.map((c) => ({
       family: c.family,

@@ -12,7 +12,7 @@
 import { layerKey, layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
-import type { ModelSpec } from '../model/spec.js';
+import type { LayerSpec, ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 import {
@@ -96,8 +96,11 @@ export function trainingMemory(
     dropout,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
     unfusedElementwise: stack?.unfusedElementwise ?? false,
+    selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
-  const logitsBytes = stack?.logitsBytesPerElement ?? 6;
+  const logitsBytes =
+    (t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined) ?? stack?.logitsBytesPerElement ?? 6;
+  const logitsCachedBytes = stack?.logitsCachedBytesPerElement ?? 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
@@ -162,15 +165,31 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
+  // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the master (no sharded
+  // compute copy), gradients are reduced and kept in FP32, compute weights exist only all-gathered.
+  // (Full training only: a frozen base with adapters keeps its own format, model-states.ts.)
+  const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
     zeroStage: layout.zeroStage,
     tensorParallel: t,
     denseShards,
     expertShards,
-    weightBytes: bytes.weight,
-    gradientBytes: bytes.gradient,
+    weightBytes: fsdp && bytes.master > 0 ? 0 : bytes.weight,
+    gradientBytes: fsdp ? 4 : bytes.gradient,
     optimizerBytes,
     paramCopies,
+    gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
+    unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
+  };
+  // Recomputation rebuilds one layer's discarded activations at a time during the backward pass:
+  // with full recomputation all of them, with a per-op policy those it did not save.
+  const recomputeWorkspace = (layer: 'dense' | 'moe' | LayerSpec): number => {
+    if (layout.recompute === 'none') return 0;
+    const noRecompute = activationBytesPerLayer(spec, layer, { ...layout, recompute: 'none' }, actOptions);
+    if (layout.recompute === 'full') return noRecompute;
+    return actOptions.selectiveCheckpoint === 'ops'
+      ? noRecompute - activationBytesPerLayer(spec, layer, layout, actOptions)
+      : 0;
   };
   // QLoRA dequantises one weight matrix at a time (model-states.ts): the largest on one GPU.
   const largestMatrixParams =
@@ -190,28 +209,23 @@ export function trainingMemory(
     readonly holdsHead: boolean;
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
-    // Full recomputation rebuilds one layer's activations at a time during the backward pass.
-    if (layout.recompute === 'full') {
-      const noRecompute = { ...layout, recompute: 'none' as const };
-      buffers += byKind
-        ? Math.max(
-            ...layerKinds(spec).map(({ layer }) =>
-              activationBytesPerLayer(spec, layer, noRecompute, actOptions),
-            ),
-          )
-        : activationBytesPerLayer(spec, o.moeLayers > 0 ? 'moe' : 'dense', noRecompute, actOptions);
-    }
+    const workspace = byKind
+      ? Math.max(...layerKinds(spec).map(({ layer }) => recomputeWorkspace(layer)))
+      : recomputeWorkspace(o.moeLayers > 0 ? 'moe' : 'dense');
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
-    const logits = o.holdsHead ? (logitsBytes * s * b * spec.vocabSize) / t : 0;
-    buffers += logits;
+    const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
+    const logits = logitsBytes * logitElements;
+    // The loss's backward ends before the last layer's recomputation starts: the two never coexist.
+    buffers += Math.max(logits, workspace);
     const { modelStates, adapterWeights } = o.states;
     const { weights, gradients, optimizerStates } = modelStates;
     const allocated = weights + gradients + optimizerStates + o.activations + buffers;
-    // The caching allocator reserves more than it hands out (the stack's reserve fraction).
-    const allocatorReserve = allocated * reserve;
+    // The caching allocator reserves more than it hands out (the stack's reserve fraction), and keeps
+    // the blocks the loss freed that the next allocations could not reuse (logitsCachedBytesPerElement).
+    const allocatorReserve = allocated * reserve + logitsCachedBytes * logitElements;
     const totalBytes = allocated + allocatorReserve + overhead;
     // Paged: the peak is the larger of forward/backward (states paged out) and the update (no activations).
     const paged = o.states.pagedOptimizer;
