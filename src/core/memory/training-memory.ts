@@ -218,8 +218,11 @@ export function trainingMemory(
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
     const logits = logitsBytes * logitElements;
-    // The loss's backward ends before the last layer's recomputation starts: the two never coexist.
-    buffers += Math.max(logits, workspace);
+    // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its
+    // loss, and the loss's backward ends before the last layer's recomputation starts: the two never
+    // coexist. Interleaved and DualPipe schedules hold a loss while other microbatches recompute.
+    const lossThenBackward = p === 1 || layout.schedule === '1f1b';
+    buffers += lossThenBackward ? Math.max(logits, workspace) : logits + workspace;
     const { modelStates, adapterWeights } = o.states;
     const { weights, gradients, optimizerStates } = modelStates;
     const allocated = weights + gradients + optimizerStates + o.activations + buffers;
