@@ -198,6 +198,16 @@ export function trainingMemory(
       spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
     ) / t;
 
+  // Per call, not per stage: the layout search asks for every stage of thousands of layouts.
+  const workspaces: (number | undefined)[] = [undefined, undefined];
+  const stageWorkspace = (holdsMoe: boolean): number => {
+    const k = byKind ? 0 : holdsMoe ? 1 : 0;
+    workspaces[k] ??= byKind
+      ? Math.max(...layerKinds(spec).map(({ layer }) => recomputeWorkspace(layer)))
+      : recomputeWorkspace(holdsMoe ? 'moe' : 'dense');
+    return workspaces[k]!;
+  };
+
   const finishStage = (o: {
     readonly index: number;
     readonly layers: number;
@@ -209,9 +219,7 @@ export function trainingMemory(
     readonly holdsHead: boolean;
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
-    const workspace = byKind
-      ? Math.max(...layerKinds(spec).map(({ layer }) => recomputeWorkspace(layer)))
-      : recomputeWorkspace(o.moeLayers > 0 ? 'moe' : 'dense');
+    const workspace = stageWorkspace(o.moeLayers > 0);
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
