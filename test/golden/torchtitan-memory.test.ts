@@ -58,17 +58,15 @@ describe('torchtitan loss and FSDP2', () => {
     // Buffers beside the logits: only the two FSDP-gathered layers (the workspace never coexists).
     expect(m.breakdown.buffers).toBeLessThan(1.2e9);
   });
-  it('FSDP2 shards only the FP32 master (16 B per parameter over DP × CP), no BF16 shard beside it', () => {
+  it('FSDP2 shards the FP32 parameter (the master), its gradient and the AdamW moments: 16 B per parameter over DP × CP, no BF16 shard', () => {
     const m = trainingMemory(
       llama8b,
       { ...DEFAULT_LAYOUT, dataParallel: 8, microBatchSize: 1, zeroStage: 3, recompute: 'full' },
       { seqLen: 8192, globalBatchSize: 8, precision: 'fp8', optimizer: 'adamw', stack: titan },
     ).peak;
-    expect(m.modelStates.weights).toBe(0);
-    expect(m.modelStates.gradients + m.modelStates.optimizerStates).toBeCloseTo(
-      (16 * m.paramsPerGpu) / 8,
-      -3,
-    );
+    const { weights, gradients, optimizerStates } = m.modelStates;
+    expect(weights).toBeCloseTo((4 * m.paramsPerGpu) / 8, -3);
+    expect(weights + gradients + optimizerStates).toBeCloseTo((16 * m.paramsPerGpu) / 8, -3);
   });
   it('with PP a stage keeps its weights gathered (FP8 all-gather) and FP32 unsharded gradients', () => {
     const m = trainingMemory(

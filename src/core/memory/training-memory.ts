@@ -165,8 +165,9 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
-  // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the master (no sharded
-  // compute copy), gradients are reduced and kept in FP32, compute weights exist only all-gathered.
+  // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the weights and the
+  // master at once (no sharded compute copy, no separate master in the optimizer), gradients are
+  // reduced and kept in FP32, compute weights exist only all-gathered.
   // (Full training only: a frozen base with adapters keeps its own format, model-states.ts.)
   const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
@@ -174,9 +175,9 @@ export function trainingMemory(
     tensorParallel: t,
     denseShards,
     expertShards,
-    weightBytes: fsdp && bytes.master > 0 ? 0 : bytes.weight,
+    weightBytes: fsdp ? 4 : bytes.weight,
     gradientBytes: fsdp ? 4 : bytes.gradient,
-    optimizerBytes,
+    optimizerBytes: fsdp ? OPTIMIZER_STATE_BYTES[options.optimizer] : optimizerBytes,
     paramCopies,
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
     unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
