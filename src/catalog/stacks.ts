@@ -57,6 +57,16 @@ export const stackFileSchema = z
         logitsCachedBytesPerElement: sourcedValue.optional(),
         /** The loss with the vocabulary split over TP (StackMemory.vocabParallelLogitsBytesPerElement). */
         vocabParallelLogitsBytesPerElement: sourcedValue.optional(),
+        /** The head saves its all-gathered input under SP (StackMemory.headSavesGatheredInput). */
+        headSavesGatheredInput: z
+          .object({ saves: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** The last pipeline stage keeps every microbatch's output (StackMemory.pipelineKeepsOutputs). */
+        pipelineKeepsOutputs: z
+          .object({ keeps: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
         /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint). */
         selectiveCheckpoint: z
           .object({ policy: z.enum(['attention', 'ops']), locator: z.string().min(1), ...cited })
@@ -163,6 +173,12 @@ export function findStack(id: string, field = '--stack'): StackProfile {
           file.memory.vocabParallelLogitsBytesPerElement.value,
           file.memory.vocabParallelLogitsBytesPerElement.unit,
         ),
+      }),
+      ...(file.memory.headSavesGatheredInput && {
+        headSavesGatheredInput: file.memory.headSavesGatheredInput.saves,
+      }),
+      ...(file.memory.pipelineKeepsOutputs && {
+        pipelineKeepsOutputs: file.memory.pipelineKeepsOutputs.keeps,
       }),
       ...(file.memory.selectiveCheckpoint && { selectiveCheckpoint: file.memory.selectiveCheckpoint.policy }),
       ...(file.memory.fsdp && {

@@ -146,7 +146,7 @@ function train(
     ...attentionOptions(o),
   });
   const peak = memory.peak;
-  const band = stackMemoryBand(stack.id);
+  const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1);
   const range = memoryRange(peak.totalBytes, band);
   const fit = fitLine(peak.totalBytes, gpu, range);
   const gpus = worldSize(layout);

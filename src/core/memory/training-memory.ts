@@ -101,6 +101,8 @@ export function trainingMemory(
   const logitsBytes =
     (t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined) ?? stack?.logitsBytesPerElement ?? 6;
   const logitsCachedBytes = stack?.logitsCachedBytesPerElement ?? 0;
+  // torch.distributed.pipelining keeps each microbatch's output (BF16 logits) for the step's result.
+  const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
@@ -226,18 +228,23 @@ export function trainingMemory(
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
-    const logits = logitsBytes * logitElements;
+    const lossBytes = logitsBytes * logitElements;
     // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its
     // loss, and the loss's backward ends before the last layer's recomputation starts: the two never
     // coexist. Interleaved and DualPipe schedules hold a loss while other microbatches recompute.
     const lossThenBackward = p === 1 || layout.schedule === '1f1b';
-    buffers += lossThenBackward ? Math.max(logits, workspace) : logits + workspace;
+    buffers += lossThenBackward ? Math.max(lossBytes, workspace) : lossBytes + workspace;
+    // A pipeline that returns the step's outputs keeps every microbatch's BF16 logits on the last
+    // stage until the step ends (StackMemory.pipelineKeepsOutputs); none of them is freed to the cache.
+    const keptOutputs = keptLogitsPerElement * logitElements;
+    buffers += keptOutputs;
+    const logits = lossBytes + keptOutputs;
     const { modelStates, adapterWeights } = o.states;
     const { weights, gradients, optimizerStates } = modelStates;
     const allocated = weights + gradients + optimizerStates + o.activations + buffers;
     // The caching allocator reserves more than it hands out (the stack's reserve fraction), and keeps
     // the blocks the loss freed that the next allocations could not reuse (logitsCachedBytesPerElement).
-    const allocatorReserve = allocated * reserve + logitsCachedBytes * logitElements;
+    const allocatorReserve = allocated * reserve + (keptOutputs > 0 ? 0 : logitsCachedBytes * logitElements);
     const totalBytes = allocated + allocatorReserve + overhead;
     // Paged: the peak is the larger of forward/backward (states paged out) and the update (no activations).
     const paged = o.states.pagedOptimizer;
@@ -317,6 +324,14 @@ export function trainingMemory(
         normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
+    if (holdsHead) {
+      // The final norm's input and the head GEMM's input, kept for the backward pass (outside every
+      // checkpointed layer) of one microbatch: the head's backward follows its loss at once under
+      // every schedule. Sequence-sharded under SP, all-gathered where the stack's head saves the
+      // gathered input (StackMemory.headSavesGatheredInput).
+      const rep = layout.sequenceParallel ? 1 / t : 1;
+      activations += 2 * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
+    }
     const params: StageParams = {
       denseParams,
       expertParams,

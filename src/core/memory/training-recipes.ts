@@ -31,6 +31,18 @@ export interface StackMemory {
    */
   readonly vocabParallelLogitsBytesPerElement?: number;
   /**
+   * The output projection saves its all-gathered input under sequence parallelism (DTensor's
+   * ColwiseParallel in torchtitan) rather than the sequence shard it re-gathers in the backward pass
+   * (Megatron's ColumnParallelLinear). Default false.
+   */
+  readonly headSavesGatheredInput?: boolean;
+  /**
+   * The pipeline schedule keeps every microbatch's output on the last stage until the step ends
+   * (torch.distributed.pipelining's `output_chunks`, merged and returned by `step()`): the BF16
+   * logits of all microbatches. Default false (Megatron frees each output after its send or loss).
+   */
+  readonly pipelineKeepsOutputs?: boolean;
+  /**
    * What `recompute: selective` keeps: 'attention' recomputes only the attention core (Megatron,
    * Korthikanti et al. Sec. 5); 'ops' is torchtitan's per-op policy (`selective_ac_option = "op"`):
    * the layer input and the outputs of every other matmul, SDPA and reduce-scatter are saved, the
