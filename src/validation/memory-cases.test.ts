@@ -20,6 +20,8 @@ describe('memory calibration (measured peaks with their layout)', () => {
     const pipeline = stackMemoryBand('torchtitan', true);
     expect(pipeline.low).toBeGreaterThan(1);
     expect(pipeline.cases).toBe(6);
+    expect(pipeline.of).toBe('torchtitan with pipeline parallelism');
+    expect(flat.of).toBe('torchtitan');
     const m = memoryCalibration();
     // Regression guard at today's coverage (8 of 13; the median error went 35.7% -> 2.5%, so two
     // tight bands replace one ×0.58–×3.13 band that covered 10 of 13 loosely).

@@ -143,7 +143,7 @@ export function memoryMethodCommand(
       '',
       breakdownTable(columns, base),
       '',
-      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
+      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
       '',
       fits
         ? `least memory: ${fitVerdict(least.memoryPerGpuBytes, range, hw.gpu)}`

@@ -201,7 +201,7 @@ function train(
           range: stage === peak ? range : null,
         })),
       ),
-      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
+      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
       '',
       fit.line,
     ].join('\n'),

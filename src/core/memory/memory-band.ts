@@ -15,6 +15,8 @@ export interface MemoryBand {
   readonly high: number;
   /** Measured peaks behind the band (its own, or the pooled count when it has none). */
   readonly cases: number;
+  /** Whose peaks: the stack, or the stack's pipeline-parallel layouts ({@link memoryBandKey}). */
+  readonly of: string;
   /** Where the prediction is outside what was measured, in words. */
   readonly outside: readonly string[];
 }
@@ -42,7 +44,8 @@ export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline =
     regime.length >= 2
       ? regime
       : [...(residuals[memoryBandKey(stack, false)] ?? []), ...(residuals[memoryBandKey(stack, true)] ?? [])];
-  if (own.length >= 2) return { ...residualBand(own), cases: own.length, outside: [] };
+  const of = regime.length >= 2 ? memoryBandKey(stack, pipeline) : stack;
+  if (own.length >= 2) return { ...residualBand(own), cases: own.length, of, outside: [] };
   const measured = [
     ...new Set(
       Object.entries(residuals)
@@ -54,6 +57,7 @@ export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline =
     low: 1,
     high: 1,
     cases: 0,
+    of,
     outside: [
       `no measured memory peaks for the ${stack} stack: its memory has no P10–P90 band (measured peaks exist for ${measured.length > 0 ? measured.join(', ') : 'no stack'})`,
     ],
