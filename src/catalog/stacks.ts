@@ -53,6 +53,35 @@ export const stackFileSchema = z
         logitsBytesPerElement: sourcedValue,
         allocatorReserveFraction: sourcedValue,
         frameworkOverhead: sourcedValue,
+        /** Loss blocks freed but still reserved at the peak (StackMemory.logitsCachedBytesPerElement). */
+        logitsCachedBytesPerElement: sourcedValue.optional(),
+        /** The loss with the vocabulary split over TP (StackMemory.vocabParallelLogitsBytesPerElement). */
+        vocabParallelLogitsBytesPerElement: sourcedValue.optional(),
+        /** The head saves its all-gathered input under SP (StackMemory.headSavesGatheredInput). */
+        headSavesGatheredInput: z
+          .object({ saves: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** The last pipeline stage keeps every microbatch's output (StackMemory.pipelineKeepsOutputs). */
+        pipelineKeepsOutputs: z
+          .object({ keeps: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint). */
+        selectiveCheckpoint: z
+          .object({ policy: z.enum(['attention', 'ops']), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** FSDP's mixed-precision sharding and its behaviour under pipeline parallelism (StackMemory.fsdp). */
+        fsdp: z
+          .object({
+            keepsUnshardedWithPipeline: z.boolean(),
+            float8AllGather: z.boolean(),
+            locator: z.string().min(1),
+            ...cited,
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** How the stack runs a layer's routed experts (what its MoE host time grows with). */
@@ -147,6 +176,31 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       fp8ActivationCache: file.kernels.fp8ActivationCache,
       allocatorReserveFraction: file.memory.allocatorReserveFraction.value,
       frameworkOverheadBytes: toSi(file.memory.frameworkOverhead.value, file.memory.frameworkOverhead.unit),
+      ...(file.memory.logitsCachedBytesPerElement && {
+        logitsCachedBytesPerElement: toSi(
+          file.memory.logitsCachedBytesPerElement.value,
+          file.memory.logitsCachedBytesPerElement.unit,
+        ),
+      }),
+      ...(file.memory.vocabParallelLogitsBytesPerElement && {
+        vocabParallelLogitsBytesPerElement: toSi(
+          file.memory.vocabParallelLogitsBytesPerElement.value,
+          file.memory.vocabParallelLogitsBytesPerElement.unit,
+        ),
+      }),
+      ...(file.memory.headSavesGatheredInput && {
+        headSavesGatheredInput: file.memory.headSavesGatheredInput.saves,
+      }),
+      ...(file.memory.pipelineKeepsOutputs && {
+        pipelineKeepsOutputs: file.memory.pipelineKeepsOutputs.keeps,
+      }),
+      ...(file.memory.selectiveCheckpoint && { selectiveCheckpoint: file.memory.selectiveCheckpoint.policy }),
+      ...(file.memory.fsdp && {
+        fsdp: {
+          keepsUnshardedWithPipeline: file.memory.fsdp.keepsUnshardedWithPipeline,
+          float8AllGather: file.memory.fsdp.float8AllGather,
+        },
+      }),
     },
     calibrations: calibrations.map((c) => ({
       family: c.family,

@@ -12,13 +12,20 @@ describe('memory calibration (measured peaks with their layout)', () => {
       expect(c.source).toMatch(/\S/);
     }
   });
-  it('the band brackets 1 and covers most measured peaks left out of their own fit', () => {
-    const b = stackMemoryBand('torchtitan');
-    expect(b.low).toBeLessThan(1);
-    expect(b.high).toBeGreaterThan(1);
+  it('the band brackets 1 without PP, sits above the prediction with PP, and covers most peaks left out of their own fit', () => {
+    const flat = stackMemoryBand('torchtitan');
+    expect(flat.low).toBeLessThan(1);
+    expect(flat.high).toBeGreaterThan(1);
+    // torchtitan's pipeline-parallel peaks sit above the engine (docs/training-engine.md): their own band.
+    const pipeline = stackMemoryBand('torchtitan', true);
+    expect(pipeline.low).toBeGreaterThan(1);
+    expect(pipeline.cases).toBe(6);
+    expect(pipeline.of).toBe('torchtitan with pipeline parallelism');
+    expect(flat.of).toBe('torchtitan');
     const m = memoryCalibration();
-    // Regression guard at today's coverage (10 of 13): a model change that loses coverage shows here.
-    expect(m.looInside.filter(Boolean).length / m.cases.length).toBeGreaterThanOrEqual(0.7);
+    // Regression guard at today's coverage (8 of 13; the median error went 35.7% -> 2.5%, so two
+    // tight bands replace one ×0.58–×3.13 band that covered 10 of 13 loosely).
+    expect(m.looInside.filter(Boolean).length / m.cases.length).toBeGreaterThanOrEqual(0.6);
   });
   it("a stack without measured peaks has no band and says so (another stack's spread is not borrowed)", () => {
     const b = stackMemoryBand('megatron');

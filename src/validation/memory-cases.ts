@@ -8,16 +8,22 @@
 import memoryCases from '../../catalog/validation/memory.json' with { type: 'json' };
 import { findModel } from '../catalog/catalog.js';
 import { findStack } from '../catalog/stacks.js';
-import { type MemoryBand, type MemoryResiduals, memoryBand } from '../core/memory/memory-band.js';
+import {
+  type MemoryBand,
+  type MemoryResiduals,
+  memoryBand,
+  memoryBandKey,
+} from '../core/memory/memory-band.js';
 import { type TrainingPrecision, trainingMemory } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
-import { residualBand } from '../core/uncertainty/range.js';
 import { GIB } from '../core/units.js';
 
 export interface MemoryCaseResult {
   readonly id: string;
   readonly stack: string;
+  /** The band's residual set (memoryBandKey: the stack, its pipeline-parallel layouts apart). */
+  readonly bandKey: string;
   readonly source: string;
   readonly locator: string;
   readonly measuredBytes: number;
@@ -37,17 +43,22 @@ export function memoryCaseResults(): MemoryCaseResult[] {
       ...given,
       schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
     };
-    const predictedBytes = trainingMemory(spec, layout, {
+    const { peak } = trainingMemory(spec, layout, {
       seqLen: c.seqLen,
       globalBatchSize: c.globalBatchSize,
       precision: c.precision as TrainingPrecision,
       optimizer: 'adamw',
       stack: findStack(c.stack),
-    }).peak.totalBytes;
+    });
+    // A peak read from the caching allocator (max_memory_reserved) holds neither the CUDA context
+    // nor NCCL's own buffers: compare it without the framework overhead.
+    const reserved = c.measuredPeak.quantity === 'allocator-reserved';
+    const predictedBytes = peak.totalBytes - (reserved ? peak.breakdown.frameworkOverhead : 0);
     const measuredBytes = c.measuredPeak.value * GIB;
     return {
       id: c.id,
       stack: c.stack,
+      bandKey: memoryBandKey(c.stack, layout.pipelineParallel > 1),
       source: c.source,
       locator: c.locator,
       measuredBytes,
@@ -59,7 +70,7 @@ export function memoryCaseResults(): MemoryCaseResult[] {
 
 export interface MemoryCalibration {
   readonly cases: readonly MemoryCaseResult[];
-  /** Leave-one-out residuals by stack (each case against the band's centre fitted without it). */
+  /** Residuals by band key (the stack, its pipeline-parallel layouts apart). */
   readonly residuals: MemoryResiduals;
   /** Per case: whether the measured peak falls inside the P10–P90 band fitted without it. */
   readonly looInside: readonly boolean[];
@@ -82,14 +93,19 @@ export function memoryCalibration(): MemoryCalibration {
   const cases = memoryCaseResults();
   const residuals: Record<string, number[]> = {};
   for (const c of cases) {
-    residuals[c.stack] ??= [];
-    residuals[c.stack]!.push(c.logResidual);
+    residuals[c.bandKey] ??= [];
+    residuals[c.bandKey]!.push(c.logResidual);
   }
   const looInside = cases.map((c, i) => {
-    const others = cases.filter((o, j) => j !== i && o.stack === c.stack).map((o) => o.logResidual);
-    if (others.length < 2) return false;
-    const { low, high } = residualBand(others);
-    return c.measuredBytes >= c.predictedBytes * low && c.measuredBytes <= c.predictedBytes * high;
+    const others: Record<string, number[]> = {};
+    for (const [j, o] of cases.entries()) {
+      if (j === i) continue;
+      others[o.bandKey] ??= [];
+      others[o.bandKey]!.push(o.logResidual);
+    }
+    const band = memoryBand(others, c.stack, c.bandKey !== c.stack);
+    if (band.cases === 0) return false;
+    return c.measuredBytes >= c.predictedBytes * band.low && c.measuredBytes <= c.predictedBytes * band.high;
   });
   const errors = cases.map((c) => Math.abs(c.measuredBytes / c.predictedBytes - 1));
   cached = {
@@ -102,9 +118,9 @@ export function memoryCalibration(): MemoryCalibration {
   return cached;
 }
 
-/** The memory band of a stack (its measured peaks, or every stack's pooled). */
-export function stackMemoryBand(stack: string): MemoryBand {
-  return memoryBand(memoryCalibration().residuals, stack);
+/** The memory band of a stack's layout (the peaks measured in its regime: with or without PP). */
+export function stackMemoryBand(stack: string, pipeline = false): MemoryBand {
+  return memoryBand(memoryCalibration().residuals, stack, pipeline);
 }
 
 const gib = (bytes: number) => (bytes / GIB).toFixed(1);
@@ -117,9 +133,10 @@ export function memoryCalibrationMarkdown(): string {
     (c, i) =>
       `| ${c.id} | ${c.stack} | ${gib(c.measuredBytes)} | ${gib(c.predictedBytes)} | ${pct(c.measuredBytes / c.predictedBytes - 1)} | ${m.looInside[i] ? 'yes' : 'no'} | ${c.source}: ${c.locator} |`,
   );
-  const bands = Object.keys(m.residuals).map((stack) => {
-    const b = stackMemoryBand(stack);
-    return `- ${stack}: P10 × ${b.low.toFixed(2)}, P90 × ${b.high.toFixed(2)} of the predicted peak (${b.cases} measured peaks)`;
+  const bands = Object.keys(m.residuals).map((key) => {
+    const c = m.cases.find((k) => k.bandKey === key)!;
+    const b = stackMemoryBand(c.stack, key !== c.stack);
+    return `- ${key}: P10 × ${b.low.toFixed(2)}, P90 × ${b.high.toFixed(2)} of the predicted peak (${b.cases} measured peaks)`;
   });
   return [
     '| case | stack | measured GiB | predicted GiB | error | inside LOO band | source |',

@@ -150,7 +150,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const run = plan.run!;
   const step = plan.chosen.step;
   const band = plan.band!;
-  const memoryBand = stackMemoryBand(options.stack!.id);
+  const memoryBand = stackMemoryBand(options.stack!.id, plan.chosen.layout.pipelineParallel > 1);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     gpuHours: timeRange(run.gpuHours, band),

@@ -91,7 +91,7 @@ export function memoryMethodCommand(
     fastest = null;
   }
   const { fits, headroomBytes } = memoryFit(least.memoryPerGpuBytes, hw.gpu);
-  const band = stackMemoryBand(stack.id);
+  const band = stackMemoryBand(stack.id, least.layout.pipelineParallel > 1);
   const range = memoryRange(least.memoryPerGpuBytes, band);
   const exitCode = fits ? 0 : DOES_NOT_FIT;
   if (o.json)
@@ -143,7 +143,7 @@ export function memoryMethodCommand(
       '',
       breakdownTable(columns, base),
       '',
-      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
+      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
       '',
       fits
         ? `least memory: ${fitVerdict(least.memoryPerGpuBytes, range, hw.gpu)}`

@@ -146,7 +146,7 @@ function train(
     ...attentionOptions(o),
   });
   const peak = memory.peak;
-  const band = stackMemoryBand(stack.id);
+  const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1);
   const range = memoryRange(peak.totalBytes, band);
   const fit = fitLine(peak.totalBytes, gpu, range);
   const gpus = worldSize(layout);
@@ -201,7 +201,7 @@ function train(
           range: stage === peak ? range : null,
         })),
       ),
-      `memory band: ${band.cases} measured peaks (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
+      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
       '',
       fit.line,
     ].join('\n'),

@@ -145,7 +145,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const { chosen, run, search } = plan;
   const step = chosen.step;
   const band = plan.band!;
-  const memoryBand = stackMemoryBand(stack.id);
+  const memoryBand = stackMemoryBand(stack.id, chosen.layout.pipelineParallel > 1);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     memoryPerGpuBytes: memoryRange(chosen.memoryPerGpuBytes, memoryBand),

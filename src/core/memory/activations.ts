@@ -17,6 +17,8 @@ export interface ActivationOptions {
   readonly gemmInputBytes?: number;
   /** Eager element-wise ops that each save their input (Hugging Face modules without fusion). */
   readonly unfusedElementwise?: boolean;
+  /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint; default 'attention'). */
+  readonly selectiveCheckpoint?: 'attention' | 'ops';
 }
 
 /**
@@ -42,6 +44,13 @@ export function activationBytesPerLayer(
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
   if (layout.recompute === 'full') return 2 * sbh * rep; // only the layer input is kept (Table 2)
+  if (layout.recompute === 'selective' && options.selectiveCheckpoint === 'ops') {
+    // Layers the per-op policy is not modelled for (MLA, MoE, linear mixers) keep every tensor.
+    return (
+      opPolicySavedBytes(spec, kind, layout, options) ??
+      activationBytesPerLayer(spec, kind, { ...layout, recompute: 'none' }, options)
+    );
+  }
 
   const a = spec.attention;
   const heads = a.numHeads;
@@ -115,6 +124,44 @@ export function activationBytesPerLayer(
       eager += (4 * heads * s * s * b) / t;
   }
   return attention + norms + mlp + eager;
+}
+
+/**
+ * Bytes torchtitan's per-op selective checkpointing keeps of one softmax-attention (GQA/MHA) layer
+ * with a dense MLP for one microbatch (torchtitan 9dec370 `parallelize_llama.py` `_save_list` and
+ * `_get_custom_policy`): the block's input (the checkpoint's argument), the outputs of the 1st, 3rd,
+ * 5th, … matmul in forward order (q, k, v, o, w1, w3, w2: q, v, w1 and w2 are kept), SDPA's output
+ * with its FP32 log-sum-exp, and the reduce-scatter outputs of sequence-parallel TP; everything else
+ * is recomputed in the backward pass. A row-parallel matmul's output is the full-sequence partial sum
+ * on each TP rank. `null` for layers the policy is not modelled for.
+ */
+export function opPolicySavedBytes(
+  spec: ModelSpec,
+  kind: LayerSpec,
+  layout: ParallelLayout,
+  options: ActivationOptions,
+): number | null {
+  const a = spec.attention;
+  if (a.kind !== 'gqa' || !isAttentionMixer(kind.attention) || kind.mlp !== 'dense') return null;
+  const t = layout.tensorParallel;
+  const tokens = (options.seqLen / layout.contextParallel) * layout.microBatchSize;
+  const h = spec.hiddenSize;
+  const rep = layout.sequenceParallel ? 1 / t : 1;
+  const columnOut = (width: number) => (2 * tokens * width) / t; // BF16, sharded over TP
+  const rowOut = 2 * tokens * h; // BF16 partial sums before the reduction
+  const i = spec.mlp.intermediateSize;
+  const matmuls = [
+    columnOut(a.numHeads * a.headDim * (a.outputGate ? 2 : 1)),
+    columnOut(a.numKvHeads * a.headDim),
+    columnOut(a.numKvHeads * a.headDim),
+    rowOut,
+    ...(spec.mlp.gated ? [columnOut(i), columnOut(i)] : [columnOut(i)]),
+    rowOut,
+  ];
+  const keptMatmuls = matmuls.reduce((sum, bytes, k) => (k % 2 === 0 ? sum + bytes : sum), 0);
+  const sdpa = columnOut(a.numHeads * a.headDim) + (4 * tokens * a.numHeads) / t;
+  const reduceScatter = t > 1 && layout.sequenceParallel ? 2 * 2 * tokens * h * rep : 0;
+  return 2 * tokens * h * rep + keptMatmuls + sdpa + reduceScatter;
 }
 
 const mixerActivationCache = new WeakMap<ModelSpec, Map<string, number>>();

@@ -15,24 +15,49 @@ export interface MemoryBand {
   readonly high: number;
   /** Measured peaks behind the band (its own, or the pooled count when it has none). */
   readonly cases: number;
+  /** Whose peaks: the stack, or the stack's pipeline-parallel layouts ({@link memoryBandKey}). */
+  readonly of: string;
   /** Where the prediction is outside what was measured, in words. */
   readonly outside: readonly string[];
 }
 
-/** Leave-one-out log residuals of the memory calibration cases, by stack. */
+/** Log residuals of the memory calibration cases, by {@link memoryBandKey}. */
 export type MemoryResiduals = Readonly<Record<string, readonly number[]>>;
 
-/** The band for a stack from its own residuals (at least two); none (cases 0) without them. */
-export function memoryBand(residuals: MemoryResiduals, stack: string): MemoryBand {
-  const own = residuals[stack] ?? [];
-  if (own.length >= 2) return { ...residualBand(own), cases: own.length, outside: [] };
-  const measured = Object.entries(residuals)
-    .filter(([, r]) => r.length > 0)
-    .map(([s]) => s);
+const PIPELINE = ' with pipeline parallelism';
+
+/**
+ * The residual set a layout's band is drawn from: a stack's pipeline-parallel layouts apart from the
+ * rest, because the engine misses them differently (torchtitan: FSDP2 keeps whole stages unsharded
+ * under PP, and its measured PP peaks sit 2–36% above the engine where the others are within 11%).
+ */
+export const memoryBandKey = (stack: string, pipeline: boolean): string =>
+  pipeline ? `${stack}${PIPELINE}` : stack;
+
+/**
+ * The band for a stack's layout from the peaks measured in its regime (at least two), else from all
+ * of the stack's peaks; none (cases 0) when the stack has fewer than two.
+ */
+export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline = false): MemoryBand {
+  const regime = residuals[memoryBandKey(stack, pipeline)] ?? [];
+  const own =
+    regime.length >= 2
+      ? regime
+      : [...(residuals[memoryBandKey(stack, false)] ?? []), ...(residuals[memoryBandKey(stack, true)] ?? [])];
+  const of = regime.length >= 2 ? memoryBandKey(stack, pipeline) : stack;
+  if (own.length >= 2) return { ...residualBand(own), cases: own.length, of, outside: [] };
+  const measured = [
+    ...new Set(
+      Object.entries(residuals)
+        .filter(([, r]) => r.length > 0)
+        .map(([key]) => key.replace(PIPELINE, '')),
+    ),
+  ];
   return {
     low: 1,
     high: 1,
     cases: 0,
+    of,
     outside: [
       `no measured memory peaks for the ${stack} stack: its memory has no P10–P90 band (measured peaks exist for ${measured.length > 0 ? measured.join(', ') : 'no stack'})`,
     ],

@@ -51,6 +51,13 @@ export interface ShardOptions {
   readonly optimizerBytes: number;
   /** DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2). */
   readonly paramCopies: number;
+  /** Bytes per parameter of ZeRO-3's all-gathered compute weights (default `weightBytes`). */
+  readonly gatheredWeightBytes?: number;
+  /**
+   * FSDP with pipeline parallelism (StackMemory.fsdp): the stage's weights stay all-gathered through
+   * the step and unsharded gradients accumulate at this many bytes per parameter (0: resharded).
+   */
+  readonly unshardedGradientBytes?: number;
 }
 
 /** Bytes of `params` parameters at `perParam` bytes, sharded over `shards` from ZeRO stage `stageMin` on. */
@@ -63,15 +70,23 @@ export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates
   const both = (stageMin: number, perParam: number) =>
     shard(o, dense, o.denseShards, stageMin, perParam) +
     shard(o, p.expertParams, o.expertShards, stageMin, perParam);
+  const gathered = o.gatheredWeightBytes ?? o.weightBytes;
+  // FSDP2 under pipeline parallelism (torchtitan `apply_fsdp`: reshard_after_forward=False with PP;
+  // torch.distributed.pipelining skips the gradient reduce-scatter before the last micro-batch and
+  // FSDPParam.to_accumulated_grad_if_needed upcasts the unsharded gradient to the FP32 reduce dtype).
+  const unsharded = o.zeroStage === 3 && (o.unshardedGradientBytes ?? 0) > 0;
+  const stageParams = dense + p.expertParams;
   return {
     modelStates: {
       weights: o.paramCopies * both(3, o.weightBytes),
-      gradients: both(2, o.gradientBytes),
+      gradients: both(2, o.gradientBytes) + (unsharded ? stageParams * o.unshardedGradientBytes! : 0),
       optimizerStates: both(1, o.optimizerBytes),
     },
     adapterWeights: 0,
-    // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live.
-    extraBuffers: o.zeroStage === 3 ? 2 * p.maxLayerParams * o.weightBytes : 0,
+    // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live
+    // (or, kept unsharded, every layer of the stage).
+    extraBuffers:
+      o.zeroStage !== 3 ? 0 : unsharded ? stageParams * gathered : 2 * p.maxLayerParams * gathered,
     pagedOptimizer: false,
   };
 }

@@ -108,6 +108,21 @@ describe('the breakdown', () => {
       frameworkOverheadBytes: 2 ** 30,
     },
   };
+  // torchtitan's allocation (catalog/stacks/torchtitan.json): per-op selective checkpointing, FSDP2
+  // mixed precision with unsharded stages under PP, a vocab-parallel loss and cached loss blocks.
+  const titan = {
+    memory: {
+      logitsBytesPerElement: 12,
+      vocabParallelLogitsBytesPerElement: 16,
+      logitsCachedBytesPerElement: 2,
+      unfusedElementwise: false,
+      fp8ActivationCache: false,
+      allocatorReserveFraction: 0.05,
+      frameworkOverheadBytes: 2 ** 31,
+      selectiveCheckpoint: 'ops' as const,
+      fsdp: { keepsUnshardedWithPipeline: true, float8AllGather: true },
+    },
+  };
   it('sums to the total on every stage, for full training, LoRA and paged QLoRA, any ZeRO stage and stack', () =>
     fc.assert(
       fc.property(
@@ -115,10 +130,10 @@ describe('the breakdown', () => {
         fc.constantFrom(1, 2, 4),
         fc.constantFrom(1, 2, 8),
         fc.constantFrom(0, 1, 2, 3),
-        fc.constantFrom('none', 'full') as fc.Arbitrary<'none' | 'full'>,
+        fc.constantFrom('none', 'selective', 'full') as fc.Arbitrary<'none' | 'selective' | 'full'>,
         fc.constantFrom(null, 'lora', 'qlora') as fc.Arbitrary<null | 'lora' | 'qlora'>,
-        fc.boolean(),
-        (p, t, mb, zero, recompute, method, withStack) => {
+        fc.constantFrom(undefined, hf, titan),
+        (p, t, mb, zero, recompute, method, stack) => {
           const adapter = method
             ? adapterRuntime(dense, { method, rank: 16, targets: ['q', 'v'] }, method === 'qlora' ? 0.516 : 2)
             : undefined;
@@ -139,7 +154,7 @@ describe('the breakdown', () => {
               precision: 'bf16',
               optimizer: 'adamw',
               adapter,
-              stack: withStack ? hf : undefined,
+              stack,
             },
           );
           for (const s of m.stages) {

@@ -12,7 +12,7 @@
 import { layerKey, layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
-import type { ModelSpec } from '../model/spec.js';
+import type { LayerSpec, ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 import {
@@ -96,8 +96,13 @@ export function trainingMemory(
     dropout,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
     unfusedElementwise: stack?.unfusedElementwise ?? false,
+    selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
-  const logitsBytes = stack?.logitsBytesPerElement ?? 6;
+  const logitsBytes =
+    (t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined) ?? stack?.logitsBytesPerElement ?? 6;
+  const logitsCachedBytes = stack?.logitsCachedBytesPerElement ?? 0;
+  // torch.distributed.pipelining keeps each microbatch's output (BF16 logits) for the step's result.
+  const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
@@ -162,15 +167,32 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
     : 0;
+  // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the weights and the
+  // master at once (no sharded compute copy, no separate master in the optimizer), gradients are
+  // reduced and kept in FP32, compute weights exist only all-gathered.
+  // (Full training only: a frozen base with adapters keeps its own format, model-states.ts.)
+  const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
     zeroStage: layout.zeroStage,
     tensorParallel: t,
     denseShards,
     expertShards,
-    weightBytes: bytes.weight,
-    gradientBytes: bytes.gradient,
-    optimizerBytes,
+    weightBytes: fsdp ? 4 : bytes.weight,
+    gradientBytes: fsdp ? 4 : bytes.gradient,
+    optimizerBytes: fsdp ? OPTIMIZER_STATE_BYTES[options.optimizer] : optimizerBytes,
     paramCopies,
+    gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
+    unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
+  };
+  // Recomputation rebuilds one layer's discarded activations at a time during the backward pass:
+  // with full recomputation all of them, with a per-op policy those it did not save.
+  const recomputeWorkspace = (layer: 'dense' | 'moe' | LayerSpec): number => {
+    if (layout.recompute === 'none') return 0;
+    const noRecompute = activationBytesPerLayer(spec, layer, { ...layout, recompute: 'none' }, actOptions);
+    if (layout.recompute === 'full') return noRecompute;
+    return actOptions.selectiveCheckpoint === 'ops'
+      ? noRecompute - activationBytesPerLayer(spec, layer, layout, actOptions)
+      : 0;
   };
   // QLoRA dequantises one weight matrix at a time (model-states.ts): the largest on one GPU.
   const largestMatrixParams =
@@ -178,6 +200,16 @@ export function trainingMemory(
       spec.hiddenSize * spec.mlp.intermediateSize,
       spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
     ) / t;
+
+  // Per call, not per stage: the layout search asks for every stage of thousands of layouts.
+  const workspaces: (number | undefined)[] = [undefined, undefined];
+  const stageWorkspace = (holdsMoe: boolean): number => {
+    const k = byKind ? 0 : holdsMoe ? 1 : 0;
+    workspaces[k] ??= byKind
+      ? Math.max(...layerKinds(spec).map(({ layer }) => recomputeWorkspace(layer)))
+      : recomputeWorkspace(holdsMoe ? 'moe' : 'dense');
+    return workspaces[k]!;
+  };
 
   const finishStage = (o: {
     readonly index: number;
@@ -190,28 +222,29 @@ export function trainingMemory(
     readonly holdsHead: boolean;
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
-    // Full recomputation rebuilds one layer's activations at a time during the backward pass.
-    if (layout.recompute === 'full') {
-      const noRecompute = { ...layout, recompute: 'none' as const };
-      buffers += byKind
-        ? Math.max(
-            ...layerKinds(spec).map(({ layer }) =>
-              activationBytesPerLayer(spec, layer, noRecompute, actOptions),
-            ),
-          )
-        : activationBytesPerLayer(spec, o.moeLayers > 0 ? 'moe' : 'dense', noRecompute, actOptions);
-    }
+    const workspace = stageWorkspace(o.moeLayers > 0);
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
     if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
-    const logits = o.holdsHead ? (logitsBytes * s * b * spec.vocabSize) / t : 0;
-    buffers += logits;
+    const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
+    const lossBytes = logitsBytes * logitElements;
+    // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its
+    // loss, and the loss's backward ends before the last layer's recomputation starts: the two never
+    // coexist. Interleaved and DualPipe schedules hold a loss while other microbatches recompute.
+    const lossThenBackward = p === 1 || layout.schedule === '1f1b';
+    buffers += lossThenBackward ? Math.max(lossBytes, workspace) : lossBytes + workspace;
+    // A pipeline that returns the step's outputs keeps every microbatch's BF16 logits on the last
+    // stage until the step ends (StackMemory.pipelineKeepsOutputs); none of them is freed to the cache.
+    const keptOutputs = keptLogitsPerElement * logitElements;
+    buffers += keptOutputs;
+    const logits = lossBytes + keptOutputs;
     const { modelStates, adapterWeights } = o.states;
     const { weights, gradients, optimizerStates } = modelStates;
     const allocated = weights + gradients + optimizerStates + o.activations + buffers;
-    // The caching allocator reserves more than it hands out (the stack's reserve fraction).
-    const allocatorReserve = allocated * reserve;
+    // The caching allocator reserves more than it hands out (the stack's reserve fraction), and keeps
+    // the blocks the loss freed that the next allocations could not reuse (logitsCachedBytesPerElement).
+    const allocatorReserve = allocated * reserve + (keptOutputs > 0 ? 0 : logitsCachedBytes * logitElements);
     const totalBytes = allocated + allocatorReserve + overhead;
     // Paged: the peak is the larger of forward/backward (states paged out) and the update (no activations).
     const paged = o.states.pagedOptimizer;
@@ -291,6 +324,14 @@ export function trainingMemory(
         normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
     }
     activations *= inFlight;
+    if (holdsHead) {
+      // The final norm's input and the head GEMM's input, kept for the backward pass (outside every
+      // checkpointed layer) of one microbatch: the head's backward follows its loss at once under
+      // every schedule. Sequence-sharded under SP, all-gathered where the stack's head saves the
+      // gathered input (StackMemory.headSavesGatheredInput).
+      const rep = layout.sequenceParallel ? 1 / t : 1;
+      activations += 2 * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
+    }
     const params: StageParams = {
       denseParams,
       expertParams,

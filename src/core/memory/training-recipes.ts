@@ -18,6 +18,49 @@ export interface StackMemory {
   readonly allocatorReserveFraction: number;
   /** CUDA context, communicator buffers and workspace per GPU. */
   readonly frameworkOverheadBytes: number;
+  /**
+   * Bytes per (token × vocabulary entry) freed at the loss but still reserved by the caching
+   * allocator at its peak (torchtitan: the BF16 logits' block, too small for the FP32 gradient that
+   * follows). Counted in the allocator's reserve. Default 0.
+   */
+  readonly logitsCachedBytesPerElement?: number;
+  /**
+   * Bytes per element live at the loss when the vocabulary is split over TP ranks and the stack's
+   * vocab-parallel loss differs from its plain one (torchtitan's DTensor loss_parallel decomposes
+   * log-softmax and its backward into separate FP32 tensors). Default `logitsBytesPerElement`.
+   */
+  readonly vocabParallelLogitsBytesPerElement?: number;
+  /**
+   * The output projection saves its all-gathered input under sequence parallelism (DTensor's
+   * ColwiseParallel in torchtitan) rather than the sequence shard it re-gathers in the backward pass
+   * (Megatron's ColumnParallelLinear). Default false.
+   */
+  readonly headSavesGatheredInput?: boolean;
+  /**
+   * The pipeline schedule keeps every microbatch's output on the last stage until the step ends
+   * (torch.distributed.pipelining's `output_chunks`, merged and returned by `step()`): the BF16
+   * logits of all microbatches. Default false (Megatron frees each output after its send or loss).
+   */
+  readonly pipelineKeepsOutputs?: boolean;
+  /**
+   * What `recompute: selective` keeps: 'attention' recomputes only the attention core (Megatron,
+   * Korthikanti et al. Sec. 5); 'ops' is torchtitan's per-op policy (`selective_ac_option = "op"`):
+   * the layer input and the outputs of every other matmul, SDPA and reduce-scatter are saved, the
+   * rest is recomputed in the backward pass. Default 'attention'.
+   */
+  readonly selectiveCheckpoint?: 'attention' | 'ops';
+  /**
+   * FSDP's mixed-precision parameters (PyTorch FSDP2 `MixedPrecisionPolicy`): the sharded FP32
+   * parameter is the master copy, the compute copy exists only all-gathered, gradients are reduced in
+   * FP32; with pipeline parallelism a stage keeps its parameters unsharded and accumulates FP32
+   * unsharded gradients across micro-batches (`reshard_after_forward=False`, no gradient sync before
+   * the last micro-batch). Absent: ZeRO as DeepSpeed shards it (a BF16 compute shard beside the master).
+   */
+  readonly fsdp?: {
+    readonly keepsUnshardedWithPipeline: boolean;
+    /** FP8 precision all-gathers FP8 weights (torchao's `enable_fsdp_float8_all_gather`). */
+    readonly float8AllGather: boolean;
+  };
 }
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
