@@ -27,6 +27,7 @@ export interface RlFlags extends LayoutFlags {
   rolloutEngine?: string;
   placement?: string;
   rolloutGpus?: string;
+  rolloutTp?: string;
   asyncSteps?: string;
   seed?: string;
   steps?: string;
@@ -66,6 +67,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       rolloutEngine: engineId,
       placement,
       rolloutGpus: optionalInt(o.rolloutGpus, '--rollout-gpus'),
+      rolloutTensorParallel: optionalInt(o.rolloutTp, '--rollout-tp'),
       asyncSteps: nonNegativeInteger(o.asyncSteps, '--async-steps', RL_DEFAULTS.asyncSteps),
       seed: optionalInt(o.seed, '--seed'),
       steps: positiveInteger(o.steps, '--steps', 1),
@@ -161,6 +163,11 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
           ['reference forward', seconds(s.referenceSeconds), share(s.referenceSeconds)],
           ['reward model forward', seconds(s.rewardSeconds), share(s.rewardSeconds)],
           [
+            'RL loop, fixed per step (calibrated)',
+            seconds(s.loopOverheadSeconds),
+            share(s.loopOverheadSeconds),
+          ],
+          [
             summary.asyncSteps > 0 ? 'step (pools overlap: the slower side + sync)' : 'step',
             `${seconds(s.stepSeconds)} ${p(range.stepSeconds, seconds)}`,
             '100%',
@@ -172,7 +179,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
             `idle: rollout pool ${(100 * s.idleFraction.rollout).toFixed(0)}%, training pool ${(100 * s.idleFraction.training).toFixed(0)}% of each step (all GPUs are paid for the whole run)`,
           ]
         : []),
-      `rollout calibrated ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine (${band.cases} published RL runs; weight reload from measured updates)`,
+      `calibrated on ${band.cases} published RL runs: rollout ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine, ${seconds(s.loopOverheadSeconds)} s per step for the loop; weight reload from measured updates`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
       `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
