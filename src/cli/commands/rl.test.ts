@@ -109,6 +109,10 @@ describe('llmecon rl', () => {
         '--rollout-tp: must be a whole number ≥ 1 that divides the 8 rollout GPUs',
       ],
       [[...short, '--rollout-tp', '0'], '--rollout-tp'],
+      [
+        [...short, '--rollout-tp', '8'],
+        '--rollout-tp: tensor parallelism 8 must divide the 28 attention heads',
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);

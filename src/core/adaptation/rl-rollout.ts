@@ -139,6 +139,13 @@ function replicaShapes(
         ['--rollout-tp'],
         `must be a whole number ≥ 1 that divides the ${o.gpus} rollout GPUs, got ${tp}`,
       );
+    const heads = spec.attention.numHeads;
+    if (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0))
+      inputError(
+        'infeasible',
+        ['--rollout-tp'],
+        `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeads} KV heads of ${spec.name}`,
+      );
     // A fixed TP: one shape, experts sharded over its GPUs (vLLM without expert parallelism).
     return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, {
       tensorParallel: tp,
@@ -189,7 +196,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
   };
   if (shapes.length === 0)
     doesNotFit(
-      `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
+      `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id}${o.tensorParallel === undefined ? '' : ` at TP${o.tensorParallel} (--rollout-tp)`} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
     );
   const requestsOf = (replicas: number, i: number): SimRequest[] => {
     const from = Math.floor((i * lengths.length) / replicas);
