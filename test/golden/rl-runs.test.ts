@@ -4,6 +4,7 @@
  * DeepSeek-V3 on H20 (held out), plus checkpoint-engine's measured weight updates, through llmecon
  * rl's planner. Tolerances are regression guards just above today's errors (stated beside each).
  */
+import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rlBand, rlRunsFile } from '../../src/catalog/rl-run.js';
 import { fitRlLoop, rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
@@ -103,4 +104,25 @@ describe('fitRlLoop', () => {
     expect(below.rolloutTimeScale).toBeGreaterThan(1);
     expect(below.rolloutTimeScale).toBeLessThan(2.9);
   });
+  test.prop([
+    fc.double({ min: 0.5, max: 10, noNaN: true }),
+    fc.double({ min: 0, max: 200, noNaN: true }),
+    fc.array(
+      fc.tuple(fc.double({ min: 1, max: 1000, noNaN: true }), fc.double({ min: 0, max: 300, noNaN: true })),
+      {
+        minLength: 3,
+        maxLength: 20,
+      },
+    ),
+  ])(
+    'any exact scale and fixed seconds ≥ 0 are recovered from three or more distinct rollouts',
+    (a, c, xs) => {
+      fc.pre(new Set(xs.map(([rollout]) => Math.round(rollout))).size >= 2);
+      const fit = fitRlLoop(
+        xs.map(([rollout, rest]) => ({ rollout, rest, published: a * rollout + c + rest })),
+      );
+      expect(fit.rolloutTimeScale).toBeCloseTo(a, 4);
+      expect(fit.loopOverheadSeconds).toBeCloseTo(c, 2);
+    },
+  );
 });
