@@ -279,8 +279,31 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
  * band is widened by half (in log space) and says so, since other frameworks' loops differ; a GPU
  * family without runs gets the pooled band doubled.
  */
-export function rlBand(gpuId: string, gpus: number): ErrorBand {
+export function rlBand(
+  gpuId: string,
+  gpus: number,
+  run: { readonly rolloutEngine?: string; readonly placement?: string; readonly asyncSteps?: number } = {},
+): ErrorBand {
   const c = rlRunsFile().calibration;
+  // What the calibration runs did not do: said beside the band (the band itself is not widened).
+  const calibrated = rlRunsFile().runs.filter((r) => c?.cases.includes(r.id));
+  const beyond = [
+    ...(run.rolloutEngine !== undefined && c && !c.rolloutEngines.includes(run.rolloutEngine as never)
+      ? [
+          `the RL loop was calibrated on ${c.rolloutEngines.join(', ')} rollouts; ${run.rolloutEngine} has none`,
+        ]
+      : []),
+    ...(run.placement !== undefined && c && !calibrated.some((r) => r.placement === run.placement)
+      ? [
+          `every calibration run is ${calibrated[0]?.placement ?? 'colocated'}: ${run.placement} pools are an extrapolation`,
+        ]
+      : []),
+    ...((run.asyncSteps ?? 0) > 0 && c
+      ? [
+          'every calibration run is on-policy (synchronous): the overlap of async steps is modelled, not calibrated',
+        ]
+      : []),
+  ];
   const family = findGpu(gpuId).efficiency.family;
   const calibration = c
     ? {
@@ -303,7 +326,8 @@ export function rlBand(gpuId: string, gpus: number): ErrorBand {
     calibration ? [calibration] : [],
     { family, stack: 'RL runs', gpus },
   );
-  if (!c || c.frameworks.length > 1) return { ...band, cases: c?.cases.length ?? 0 };
+  if (!c || c.frameworks.length > 1)
+    return { ...band, cases: c?.cases.length ?? 0, outside: [...band.outside, ...beyond] };
   const few = 1.5;
   const centre = (Math.log(band.low) + Math.log(band.high)) / 2;
   const half = ((Math.log(band.high) - Math.log(band.low)) / 2) * few;
@@ -315,6 +339,7 @@ export function rlBand(gpuId: string, gpus: number): ErrorBand {
     outside: [
       ...band.outside,
       `the RL band rests on ${c.cases.length} published runs of one framework (${c.frameworks[0]} on ${c.families.join(' and ')} GPUs): widened by half`,
+      ...beyond,
     ],
   };
 }

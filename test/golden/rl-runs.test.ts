@@ -78,6 +78,10 @@ describe('RL runs', () => {
     );
     expect(rlBand('h100', 32).outside.join(' ')).toContain('14 published runs of one framework');
     expect(rlBand('gb200', 32).cases).toBe(14);
+    expect(rlBand('h100', 32, { rolloutEngine: 'sglang' }).outside.join(' ')).toContain(
+      'calibrated on vllm rollouts; sglang has none',
+    );
+    expect(rlBand('h100', 32, { rolloutEngine: 'vllm', placement: 'colocated' }).outside).toHaveLength(1);
     // A family without runs: the pooled band, doubled, and said.
     expect(rlBand('a100-80gb', 8).outside.join(' ')).toContain('no calibration cases');
   });

@@ -86,6 +86,9 @@ describe('llmecon rl', () => {
     expect(j.range.stepSeconds.p10).toBeLessThan(j.stepSeconds);
     expect(j.range.gpuHours.p90).toBeGreaterThan(j.gpuHours);
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
+    // Outside the calibration runs (vLLM, colocated, on-policy): said, not hidden.
+    expect(j.outsideCalibration.join(' ')).toContain('separate pools are an extrapolation');
+    expect(j.outsideCalibration.join(' ')).toContain('async steps is modelled, not calibrated');
   }, 120_000);
 
   it('bad inputs exit 2 naming the flag', async () => {

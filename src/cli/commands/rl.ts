@@ -105,15 +105,11 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const { plan, price, summary } = run;
   const s = plan.step;
   const g = s.generation;
-  const fitted = rlBand(hw.gpu.id, plan.totalGpus);
-  // The runs behind the scale used vLLM; another engine's RL loop is an extrapolation, said so.
-  const band =
-    engineId === 'vllm'
-      ? fitted
-      : {
-          ...fitted,
-          outside: [...fitted.outside, `the rollout scale was fitted on vLLM runs; ${engineId} has none`],
-        };
+  const band = rlBand(hw.gpu.id, plan.totalGpus, {
+    rolloutEngine: engineId,
+    placement: plan.placement,
+    asyncSteps: summary.asyncSteps,
+  });
   const range = {
     stepSeconds: timeRange(s.stepSeconds, band),
     gpuHours: timeRange(plan.gpuHours, band),
