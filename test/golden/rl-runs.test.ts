@@ -1,6 +1,6 @@
 /**
  * Published RL runs (catalog/validation/rl-runs.json): NeMo RL v0.5/v0.6 GRPO step times on DGX-H100 and
- * GB200-NVL72 (calibration), NeMo RL v0.4 (superseded releases of the same configurations) and verl's
+ * GB200-NVL72 (calibration), NeMo RL v0.4/v0.5 (superseded releases of the same configurations) and verl's
  * DeepSeek-V3 on H20 (held out), plus checkpoint-engine's measured weight updates, through llmecon
  * rl's planner. Tolerances are regression guards just above today's errors (stated beside each).
  */
@@ -45,9 +45,14 @@ describe('RL runs', () => {
     expect(Math.max(...loo())).toBeLessThan(0.45);
     expect(median(loo('hopper'))).toBeLessThan(0.12);
     expect(median(loo('blackwell'))).toBeLessThan(0.15);
-    // The superseded v0.4 rows of the same configurations, predicted: within 25% (today ≤ 20%).
-    for (const o of v.others.filter((x) => x.role === 'superseded'))
-      expect(Math.abs(o.predictedSeconds! / o.publishedSeconds - 1), o.id).toBeLessThan(0.25);
+    // The superseded rows (older releases of the same configurations), predicted: median within 15%
+    // (today 11.2%), each within 45% (today ≤ 42.2%, Qwen3-30B-A3B on 16 GB200 as in the calibration).
+    const superseded = v.others
+      .filter((x) => x.role === 'superseded')
+      .map((o) => Math.abs(o.predictedSeconds! / o.publishedSeconds - 1));
+    expect(superseded).toHaveLength(10);
+    expect(median(superseded)).toBeLessThan(0.15);
+    expect(Math.max(...superseded)).toBeLessThan(0.45);
   });
 
   it('the rollout and the loop’s fixed seconds are most of every published step (generation-bound RL)', () => {
