@@ -11,7 +11,7 @@ import { InternalError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { type ErrorBand, errorBand } from '../core/training/error-band.js';
+import { type ErrorBand, errorBand, type Range, timeRange } from '../core/training/error-band.js';
 import { findCluster, findGpu } from './catalog.js';
 import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
@@ -341,5 +341,27 @@ export function rlBand(
       `the RL band rests on ${c.cases.length} published runs of one framework (${c.frameworks[0]} on ${c.families.join(' and ')} GPUs): widened by half`,
       ...beyond,
     ],
+  };
+}
+
+/**
+ * The P10–P90 ranges of a planned run's headline figures under its RL band (rlBand): what `llmecon rl
+ * --json` prints as `range` and the web app's Adapt view shows under each figure.
+ */
+export function rlRanges(
+  summary: Pick<
+    ReturnType<typeof planRlRun>['summary'],
+    'stepSeconds' | 'gpuHours' | 'wallClockHours' | 'costUsd' | 'energyKWh' | 'co2Kg'
+  >,
+  band: ErrorBand,
+) {
+  const orNull = (x: number | null): Range | null => (x === null ? null : timeRange(x, band));
+  return {
+    stepSeconds: timeRange(summary.stepSeconds, band),
+    gpuHours: timeRange(summary.gpuHours, band),
+    wallClockHours: timeRange(summary.wallClockHours, band),
+    costUsd: timeRange(summary.costUsd, band),
+    energyKWh: orNull(summary.energyKWh),
+    co2Kg: orNull(summary.co2Kg),
   };
 }

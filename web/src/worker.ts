@@ -5,7 +5,7 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { findModel } from '../../src/catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS, rlBand, rlRanges } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -55,11 +55,15 @@ function state(baseline: unknown, config?: { text: string; name: string } | null
   return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
 }
 
-/** GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set). */
+/**
+ * GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set),
+ * with the P10–P90 ranges and the band's basis as `llmecon rl --json` gives them.
+ */
 function rl(input: RlInput) {
   const entry = findModel(input.model, 'model');
   const spec = modelSpecFrom(entry.config, entry.name);
-  return planRlRun(spec, resolveHardware(input.gpu, undefined), {
+  const hw = resolveHardware(input.gpu, undefined);
+  const { summary } = planRlRun(spec, hw, {
     promptsPerStep: input.prompts,
     samplesPerPrompt: input.samplesPerPrompt,
     promptTokens: input.promptTokens,
@@ -69,7 +73,23 @@ function rl(input: RlInput) {
     ...RL_DEFAULTS,
     gpus: input.gpus,
     usdPerGpuHour: input.usdPerGpuHour,
-  }).summary;
+  });
+  const band = rlBand(hw.gpu.id, summary.gpusUsed, {
+    rolloutEngine: summary.rolloutEngine,
+    placement: summary.placement,
+    asyncSteps: summary.asyncSteps,
+  });
+  return {
+    ...summary,
+    range: rlRanges(summary, band),
+    band: {
+      low: band.low,
+      high: band.high,
+      key: 'rl:runs',
+      basis: `the leave-one-out error of ${band.cases} published RL runs (docs/rl.md)`,
+      outside: band.outside,
+    },
+  };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */

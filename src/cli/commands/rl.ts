@@ -1,13 +1,12 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS, rlBand } from '../../catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS, rlBand, rlRanges } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
-import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
-import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
+import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -110,14 +109,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     placement: plan.placement,
     asyncSteps: summary.asyncSteps,
   });
-  const range = {
-    stepSeconds: timeRange(s.stepSeconds, band),
-    gpuHours: timeRange(plan.gpuHours, band),
-    wallClockHours: timeRange(plan.wallClockHours, band),
-    costUsd: timeRange(plan.costUsd, band),
-    energyKWh: energyRange(plan.energyKWh, band),
-    co2Kg: energyRange(plan.co2Kg, band),
-  };
+  const range = rlRanges(summary, band);
   if (o.json)
     return {
       output: toJson({ ...summary, range, calibrationCases: band.cases, outsideCalibration: band.outside }),
