@@ -11,7 +11,8 @@ import { InternalError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { type ErrorBand, errorBand, type Range, timeRange } from '../core/training/error-band.js';
+import { type ErrorBand, errorBand } from '../core/training/error-band.js';
+import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { findCluster, findGpu } from './catalog.js';
 import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
@@ -353,15 +354,31 @@ export function rlRanges(
     ReturnType<typeof planRlRun>['summary'],
     'stepSeconds' | 'gpuHours' | 'wallClockHours' | 'costUsd' | 'energyKWh' | 'co2Kg'
   >,
-  band: ErrorBand,
+  band: Pick<ErrorBand, 'low' | 'high'>,
 ) {
-  const orNull = (x: number | null): Range | null => (x === null ? null : timeRange(x, band));
+  const range = (x: number): Range => scaledRange(x, band.low, band.high);
+  const orNull = (x: number | null): Range | null => (x === null ? null : range(x));
   return {
-    stepSeconds: timeRange(summary.stepSeconds, band),
-    gpuHours: timeRange(summary.gpuHours, band),
-    wallClockHours: timeRange(summary.wallClockHours, band),
-    costUsd: timeRange(summary.costUsd, band),
+    stepSeconds: range(summary.stepSeconds),
+    gpuHours: range(summary.gpuHours),
+    wallClockHours: range(summary.wallClockHours),
+    costUsd: range(summary.costUsd),
     energyKWh: orNull(summary.energyKWh),
     co2Kg: orNull(summary.co2Kg),
+  };
+}
+
+/**
+ * The RL band as the levers, scenarios and web app carry a band (catalog/bands.ts's CalibrationBand):
+ * one key, so every RL estimate of a scenario takes the same residual draw.
+ */
+export function rlCalibrationBand(gpuId: string, gpus: number, run: Parameters<typeof rlBand>[2] = {}) {
+  const band = rlBand(gpuId, gpus, run);
+  return {
+    low: band.low,
+    high: band.high,
+    key: 'rl:runs',
+    basis: `the leave-one-out error of ${band.cases} published RL runs (docs/rl.md)`,
+    outside: band.outside,
   };
 }

@@ -5,7 +5,7 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { findModel } from '../../src/catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS, rlBand, rlRanges } from '../../src/catalog/rl-run.js';
+import { planRlRun, RL_DEFAULTS, rlCalibrationBand, rlRanges } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -74,22 +74,12 @@ function rl(input: RlInput) {
     gpus: input.gpus,
     usdPerGpuHour: input.usdPerGpuHour,
   });
-  const band = rlBand(hw.gpu.id, summary.gpusUsed, {
+  const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {
     rolloutEngine: summary.rolloutEngine,
     placement: summary.placement,
     asyncSteps: summary.asyncSteps,
   });
-  return {
-    ...summary,
-    range: rlRanges(summary, band),
-    band: {
-      low: band.low,
-      high: band.high,
-      key: 'rl:runs',
-      basis: `the leave-one-out error of ${band.cases} published RL runs (docs/rl.md)`,
-      outside: band.outside,
-    },
-  };
+  return { ...summary, range: rlRanges(summary, band), band };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */
