@@ -283,7 +283,12 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
 export function rlBand(
   gpuId: string,
   gpus: number,
-  run: { readonly rolloutEngine?: string; readonly placement?: string; readonly asyncSteps?: number } = {},
+  run: {
+    readonly rolloutEngine?: string;
+    readonly placement?: string;
+    readonly asyncSteps?: number;
+    readonly rolloutTensorParallel?: number;
+  } = {},
 ): ErrorBand {
   const c = rlRunsFile().calibration;
   // What the calibration runs did not do: said beside the band (the band itself is not widened).
@@ -302,6 +307,11 @@ export function rlBand(
     ...((run.asyncSteps ?? 0) > 0 && c
       ? [
           'every calibration run is on-policy (synchronous): the overlap of async steps is modelled, not calibrated',
+        ]
+      : []),
+    ...(run.rolloutTensorParallel !== undefined && c
+      ? [
+          `the calibration simulates each run's rollout at the searched replica shape (lower leave-one-out error than at the runs' own TP, docs/rl.md); a fixed TP${run.rolloutTensorParallel} is planned with the same scale`,
         ]
       : []),
   ];

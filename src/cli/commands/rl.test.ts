@@ -52,6 +52,9 @@ describe('llmecon rl', () => {
     expect(r.code).toBe(0);
     const g = JSON.parse(r.stdout).generation;
     expect(g).toMatchObject({ tensorParallel: 2, expertParallel: 1, replicas: 4 });
+    expect(JSON.parse(r.stdout).outsideCalibration.join(' ')).toContain(
+      'a fixed TP2 is planned with the same scale',
+    );
   }, 120_000);
 
   it('JSON: phases sum to the step, ranges beside the figures, all GPUs of separate pools counted', async () => {

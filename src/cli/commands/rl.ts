@@ -108,6 +108,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     rolloutEngine: engineId,
     placement: plan.placement,
     asyncSteps: summary.asyncSteps,
+    rolloutTensorParallel: o.rolloutTp === undefined ? undefined : summary.generation.tensorParallel,
   });
   const range = rlRanges(summary, band);
   if (o.json)
