@@ -5,7 +5,8 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
-import { RL_DEFAULTS, rlCalibrationBand } from '../catalog/rl-run.js';
+import { rlCalibrationBand } from '../catalog/rl-band.js';
+import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { stackOptions } from '../catalog/stacks.js';
 import {
   defaultPrice,

@@ -6,7 +6,8 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rlBand, rlRunsFile } from '../../src/catalog/rl-run.js';
+import { rlBand } from '../../src/catalog/rl-band.js';
+import { rlRunsFile } from '../../src/catalog/rl-run.js';
 import { fitRlLoop, rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
 
 const median = (xs: readonly number[]) => {

@@ -5,7 +5,8 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { findModel } from '../../src/catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS, rlCalibrationBand, rlRanges } from '../../src/catalog/rl-run.js';
+import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
+import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';

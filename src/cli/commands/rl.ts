@@ -1,5 +1,6 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS, rlBand, rlRanges } from '../../catalog/rl-run.js';
+import { rlBand, rlRanges } from '../../catalog/rl-band.js';
+import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
