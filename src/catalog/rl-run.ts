@@ -59,7 +59,11 @@ const rlRunSchema = z
     cluster: z.string().min(1).optional(),
     gpu: z.string().min(1).optional(),
     stack: z.string().min(1),
+    /** Every GPU of the run (#-GPUs); with separate pools, `rolloutGpus` of them generate. */
     gpus: z.number().int().positive(),
+    rolloutGpus: z.number().int().positive().optional(),
+    /** Steps the rollout runs ahead of the policy (0: on-policy). */
+    asyncSteps: z.number().int().nonnegative().optional(),
     prompts: z.number().int().positive(),
     samplesPerPrompt: z.number().int().positive(),
     /** The rollout engine's tensor parallelism as the run set it (NeMo RL's "Generation [TP,PP]"). */
@@ -75,7 +79,10 @@ const rlRunSchema = z
   })
   .strict()
   .refine((r) => (r.model === undefined) !== (r.config === undefined), { message: 'give model or config' })
-  .refine((r) => (r.cluster === undefined) !== (r.gpu === undefined), { message: 'give cluster or gpu' });
+  .refine((r) => (r.cluster === undefined) !== (r.gpu === undefined), { message: 'give cluster or gpu' })
+  .refine((r) => (r.placement === 'separate') === (r.rolloutGpus !== undefined && r.rolloutGpus < r.gpus), {
+    message: 'separate placement needs rolloutGpus below gpus (and colocated none)',
+  });
 /** Written by scripts/calibrate-rl.ts from the calibration runs above. */
 const rlCalibrationSchema = z
   .object({

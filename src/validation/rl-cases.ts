@@ -53,6 +53,9 @@ export interface RlLoopParameters {
   readonly generationTp?: boolean;
 }
 
+/** The GPUs that train: all of them when colocated, the rest of the run's when the rollout has its own. */
+const trainingGpus = (r: RlRunCase) => r.gpus - (r.rolloutGpus ?? 0);
+
 /** The run's options as its source states them (batch, lengths, rollout engine and TP, GPUs). */
 function runOptions(r: RlRunCase, p: RlLoopParameters) {
   return {
@@ -64,6 +67,9 @@ function runOptions(r: RlRunCase, p: RlLoopParameters) {
     maxResponseTokens: r.maxResponseTokens,
     rolloutEngine: r.rolloutEngine,
     rolloutTensorParallel: p.generationTp ? r.generationTensorParallel : undefined,
+    placement: r.placement,
+    rolloutGpus: r.rolloutGpus,
+    asyncSteps: r.asyncSteps ?? 0,
     reloadBytesPerSecond: p.reloadBytesPerSecond,
     rolloutTimeScale: p.rolloutTimeScale,
     loopOverheadSeconds: p.loopOverheadSeconds,
@@ -75,7 +81,7 @@ export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult 
     ...runOptions(r, p),
     steps: 1,
     method: 'full',
-    gpus: r.gpus,
+    gpus: trainingGpus(r),
     stack: findStack(r.stack),
     usdPerGpuHour: 1,
   });
@@ -104,7 +110,7 @@ export function runRlRollout(r: RlRunCase, p: RlLoopParameters): number {
       rolloutProfile: engineForGpu(findEngine(r.rolloutEngine), hw.gpu.id),
       gpus: r.gpus,
     },
-    r.gpus,
+    r.rolloutGpus ?? r.gpus,
   ).seconds;
 }
 
