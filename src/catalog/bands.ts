@@ -5,10 +5,8 @@
  * on a time-like figure (seconds, GPU-hours, $, energy, CO2). `key` names the calibration: estimates
  * with the same key take the same residual draw (see ratioRange in core/uncertainty/range.ts).
  */
-import { type ErrorBand, errorBand } from '../core/training/error-band.js';
-import { type StackProfile, stackCalibration } from '../core/training/stack.js';
+import type { ErrorBand } from '../core/training/error-band.js';
 import { engineCalibration, findEngine, gpuFamily } from './engines.js';
-import { allStackCalibrations } from './stacks.js';
 
 export interface CalibrationBand {
   /** P10 and P90 multipliers on a time-like figure. */
@@ -80,33 +78,5 @@ export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBan
     outside: [
       `no serving calibration for ${engine.id} on ${family} GPUs: the band is the widest fitted ${engine.id} band, doubled`,
     ],
-  };
-}
-
-/** The band of a training step on `gpus` GPUs of a family with a stack (as planTraining computes it). */
-export function stackBand(stack: StackProfile, family: string, gpus: number): CalibrationBand {
-  const calibration = stackCalibration(stack, family);
-  const band = errorBand(calibration, allStackCalibrations(), { family, stack: stack.id, gpus });
-  return trainingBand(band, stack.id, calibration?.family ?? family);
-}
-
-/**
- * The band of a time made of parts with their own bands (an RL step: rollout generation on the
- * serving band, the policy update on the training band), each weighted by its share of the time. The
- * parts' P10s and P90s are added as if fully correlated: a band at least as wide as independent
- * draws would give.
- */
-export function compositeBand(
-  parts: readonly { readonly band: CalibrationBand; readonly share: number }[],
-): CalibrationBand {
-  const total = parts.reduce((sum, p) => sum + p.share, 0);
-  const weighted = (f: (b: CalibrationBand) => number) =>
-    parts.reduce((sum, p) => sum + (p.share / total) * f(p.band), 0);
-  return {
-    low: weighted((b) => b.low),
-    high: weighted((b) => b.high),
-    key: parts.map((p) => p.band.key).join('+'),
-    basis: parts.map((p) => `${((100 * p.share) / total).toFixed(0)}% on ${p.band.basis}`).join('; '),
-    outside: [...new Set(parts.flatMap((p) => p.band.outside))],
   };
 }

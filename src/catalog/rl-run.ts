@@ -11,8 +11,7 @@ import { InternalError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { type ErrorBand, errorBand } from '../core/training/error-band.js';
-import { findCluster, findGpu } from './catalog.js';
+import { findCluster } from './catalog.js';
 import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
@@ -31,32 +30,68 @@ const weightUpdateSchema = z
     publishedSeconds: z.number().positive(),
   })
   .strict();
+/**
+ * What a run is for: `calibration` runs are fitted (and judged by leave-one-out); `held-out` runs are
+ * only predicted (another framework or setting, said in `roleNote`); `superseded` runs are the same
+ * configuration as a newer release's row, kept for the record and not fitted (counted twice, a
+ * configuration would make leave-one-out look better than it is).
+ */
+export const RL_RUN_ROLES = ['calibration', 'held-out', 'superseded'] as const;
 const rlRunSchema = z
   .object({
     id: z.string().min(1),
     source: z.string().min(1),
     locator: z.string().min(1),
+    /** The RL framework that ran it (nemo-rl, verl, ...), its release and when the figure was published. */
+    framework: z.string().min(1),
+    release: z.string().min(1),
+    date: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+    /** The rollout engine as the run used it (a catalog/engines id). */
+    rolloutEngine: z.enum(ENGINE_IDS),
+    placement: z.enum(['colocated', 'separate']),
+    role: z.enum(RL_RUN_ROLES),
+    roleNote: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
     modelNote: z.string().optional(),
     config: z.record(z.string(), z.unknown()).optional(),
     configCited: cited.optional(),
-    cluster: z.string().min(1),
+    /** A catalog cluster, or a GPU (the catalog's default cluster of it) where no cluster matches. */
+    cluster: z.string().min(1).optional(),
+    gpu: z.string().min(1).optional(),
     stack: z.string().min(1),
+    /** Every GPU of the run (#-GPUs); with separate pools, `rolloutGpus` of them generate. */
     gpus: z.number().int().positive(),
+    rolloutGpus: z.number().int().positive().optional(),
+    /** Steps the rollout runs ahead of the policy (0: on-policy). */
+    asyncSteps: z.number().int().nonnegative().optional(),
     prompts: z.number().int().positive(),
     samplesPerPrompt: z.number().int().positive(),
+    /** The rollout engine's tensor parallelism as the run set it (NeMo RL's "Generation [TP,PP]"). */
+    generationTensorParallel: z.number().int().positive(),
+    /** Where batch and lengths are read when the locator's page does not state them. */
+    setupCited: cited.optional(),
     promptTokens: z.number().int().positive(),
     meanResponseTokens: z.number().int().positive(),
     maxResponseTokens: z.number().int().positive(),
     publishedStepSeconds: z.number().positive(),
+    /** The rollout (generation) phase alone, where the source states it. */
+    publishedRolloutSeconds: z.number().positive().optional(),
   })
   .strict()
-  .refine((r) => (r.model === undefined) !== (r.config === undefined), { message: 'give model or config' });
-/** Written by scripts/calibrate-rl.ts from the runs above. */
+  .refine((r) => (r.model === undefined) !== (r.config === undefined), { message: 'give model or config' })
+  .refine((r) => (r.cluster === undefined) !== (r.gpu === undefined), { message: 'give cluster or gpu' })
+  .refine((r) => (r.placement === 'separate') === (r.rolloutGpus !== undefined && r.rolloutGpus < r.gpus), {
+    message: 'separate placement needs rolloutGpus below gpus (and colocated none)',
+  });
+/** Written by scripts/calibrate-rl.ts from the calibration runs above. */
 const rlCalibrationSchema = z
   .object({
-    family: z.string().min(1),
+    /** GPU families, frameworks and rollout engines of the calibration runs. */
+    families: z.array(z.string().min(1)).min(1),
+    frameworks: z.array(z.string().min(1)).min(1),
+    rolloutEngines: z.array(z.enum(ENGINE_IDS)).min(1),
     rolloutTimeScale: z.number().positive(),
+    loopOverheadSeconds: z.number().nonnegative(),
     leaveOneOutLogResiduals: z.array(z.number()),
     cases: z.array(z.string()),
     maxGpus: z.number().int().positive(),
@@ -153,10 +188,11 @@ export const RL_DEFAULTS = {
    */
   responseP99OverMean: 4,
   /**
-   * The calibrated rollout scale and weight reload rate (catalog/validation/rl-runs.json) and the
+   * The calibrated rollout scale, the loop's fixed seconds per step, the weight reload rate (catalog/validation/rl-runs.json) and the
    * default engine's profile, so that scenarios calling the core's planRl price a run as the CLI does.
    */
   rolloutTimeScale: rlRunsFile().calibration?.rolloutTimeScale ?? 1,
+  loopOverheadSeconds: rlRunsFile().calibration?.loopOverheadSeconds ?? 0,
   reloadBytesPerSecond: fitReloadBytesPerSecond(),
   rolloutProfile: findEngine('vllm') as EngineProfile,
   constraints: {},
@@ -178,9 +214,11 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     ),
     placement: o.placement,
     rolloutGpus: o.rolloutGpus,
+    rolloutTensorParallel: o.rolloutTensorParallel,
     asyncSteps: o.asyncSteps,
     reloadBytesPerSecond: o.reloadBytesPerSecond ?? fitReloadBytesPerSecond(),
     rolloutTimeScale: o.rolloutTimeScale ?? rlRunsFile().calibration?.rolloutTimeScale ?? 1,
+    loopOverheadSeconds: o.loopOverheadSeconds ?? rlRunsFile().calibration?.loopOverheadSeconds ?? 0,
     seed: o.seed,
     steps: o.steps,
     method: o.method,
@@ -222,6 +260,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
         policyUpdate: s.trainingSeconds,
         reference: s.referenceSeconds,
         reward: s.rewardSeconds,
+        loopOverhead: s.loopOverheadSeconds,
       },
       idleFraction: s.idleFraction,
       generation: s.generation,
@@ -237,56 +276,5 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
       co2Kg: plan.co2Kg,
       energyNote: plan.energyNote,
     },
-  };
-}
-
-/**
- * The P10–P90 band of an RL figure from the leave-one-out residuals of the published runs
- * (core/training/error-band.ts's estimator). The runs are few and from one framework, so the band is
- * widened by half (in log space) and says so; a GPU family without runs gets the pooled band doubled.
- */
-export function rlBand(gpuId: string, gpus: number): ErrorBand {
-  const c = rlRunsFile().calibration;
-  const family = findGpu(gpuId).efficiency.family;
-  const calibration = c
-    ? {
-        family: c.family,
-        stepTimeScale: c.rolloutTimeScale,
-        // One scale, no per-term factors: the RL calibration fits the rollout time only.
-        attentionScale: 1,
-        expertScale: 1,
-        localExpertOverheadSeconds: 0,
-        layerOverheadSeconds: 0,
-        zero3LayerOverheadSeconds: 0,
-        extrapolated: [],
-        leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
-        cases: c.cases,
-        maxGpus: c.maxGpus,
-        // The runs span 8B to 671B parameters (DeepSeek-V3): no model in the catalog is beyond them.
-        maxParams: Number.POSITIVE_INFINITY,
-      }
-    : null;
-  const band = errorBand(
-    calibration && calibration.family === family ? calibration : null,
-    calibration ? [calibration] : [],
-    {
-      family,
-      stack: 'RL runs',
-      gpus,
-    },
-  );
-  if (!c) return band;
-  const few = 1.5;
-  const centre = (Math.log(band.low) + Math.log(band.high)) / 2;
-  const half = ((Math.log(band.high) - Math.log(band.low)) / 2) * few;
-  return {
-    ...band,
-    low: Math.exp(centre - half),
-    high: Math.exp(centre + half),
-    cases: c.cases.length,
-    outside: [
-      ...band.outside,
-      `the RL band rests on ${c.cases.length} published runs of one framework (NeMo RL on H100): widened by half`,
-    ],
   };
 }

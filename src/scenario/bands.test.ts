@@ -99,7 +99,9 @@ describe('per-phase P10–P90 in the deterministic report', () => {
       }
     const report = scenarioReportMarkdown(prepared[1]!, evaluateScenario(prepared[1]!), null);
     expect(report).toMatch(/### Calibration bands \(P10–P90/);
-    expect(report).toMatch(/on hf × (hopper|every GPU family)/);
+    expect(report).toMatch(/hf × (hopper|every GPU family)/);
+    // The GRPO phase carries `llmecon rl`'s band: the published RL runs' leave-one-out error.
+    expect(report).toMatch(/leave-one-out error of \d+ published RL runs/);
     const off = analyseScenario(scenarios[1]!, { samples: 0, seed: 1, bands: false });
     expect(phaseRanges(off.prepared)).toEqual([]);
   });

@@ -3,14 +3,9 @@
  * (training GPU-hours per token, an RL step, a serving replica's capacity), so that the monthly
  * cash-flow model (evaluate.ts) costs microseconds per Monte Carlo draw.
  */
-import {
-  type CalibrationBand,
-  compositeBand,
-  servingBand,
-  stackBand,
-  trainingBand,
-} from '../catalog/bands.js';
+import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
+import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { stackOptions } from '../catalog/stacks.js';
 import {
@@ -308,12 +303,9 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         energy,
         stepSeconds: plan.step.stepSeconds,
         generationShare,
-        // Rollout generation on the serving band, the policy update on its stack's training band.
+        // The band of `llmecon rl`: the leave-one-out error of the published RL runs (docs/rl.md).
         band: withDraw(
-          compositeBand([
-            { band: servingBand(hw.gpu.id), share: generationShare },
-            { band: stackBand(stack, family, phase.gpus), share: 1 - generationShare },
-          ]),
+          rlCalibrationBand(hw.gpu.id, plan.totalGpus, { rolloutEngine: RL_DEFAULTS.rolloutEngine }),
         ),
       };
     }

@@ -1,9 +1,11 @@
 /**
  * Published RL runs and measured weight updates (catalog/validation/rl-runs.json) run through
- * `llmecon rl`'s planner: each case's error, the weight-reload fit judged by leave-one-out, and the
- * P10–P90 band of RL step times from the runs' residuals (core/training/error-band.ts's estimator).
+ * `llmecon rl`'s planner: the fit of the RL loop's two parameters (rollout scale, fixed seconds per
+ * step) on the calibration runs judged by leave-one-out, the held-out runs predicted with it, and the
+ * weight-reload fit judged by leave-one-out.
  */
-import { findCluster, findModel, loadCatalog } from '../catalog/catalog.js';
+import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { engineForGpu, findEngine } from '../catalog/engines.js';
 import {
   fitReloadBytesPerSecond,
   planRlRun,
@@ -13,6 +15,8 @@ import {
   weightUpdateTransfer,
 } from '../catalog/rl-run.js';
 import { findStack } from '../catalog/stacks.js';
+import { resolveHardware } from '../catalog/training-defaults.js';
+import { rlRollout } from '../core/adaptation/rl.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 
 export interface RlCaseResult {
@@ -23,36 +27,66 @@ export interface RlCaseResult {
   /** predicted / published − 1 */
   readonly error: number;
   readonly phases: Readonly<Record<string, number>>;
-  /** Seconds the calibrated scale does not multiply (all but the rollout). */
+  /** Seconds neither calibrated parameter touches (weight sync and the trainer's phases). */
   readonly unscaledSeconds: number;
 }
 
-function hardware(clusterId: string) {
-  const cluster = findCluster(clusterId);
-  return { gpu: loadCatalog().gpus.get(cluster.gpu.id)!, cluster, clusterId };
+/** The run's hardware: its catalog cluster, else the catalog's default cluster of its GPU. */
+function hardware(r: RlRunCase) {
+  const hw = resolveHardware(r.gpu, r.cluster);
+  return { ...hw, gpu: loadCatalog().gpus.get(hw.gpu.id)! };
 }
 
-export function runRlCase(
-  r: RlRunCase,
-  options: { reloadBytesPerSecond?: number; rolloutTimeScale?: number } = {},
-): RlCaseResult {
-  const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : modelSpecFrom(r.config!, r.id);
-  const run = planRlRun(spec, hardware(r.cluster), {
+const specOf = (r: RlRunCase) =>
+  r.model ? modelSpecFrom(findModel(r.model).config, r.model) : modelSpecFrom(r.config!, r.id);
+
+/** The RL loop's calibrated parameters (absent: the committed calibration). */
+export interface RlLoopParameters {
+  readonly rolloutTimeScale?: number;
+  readonly loopOverheadSeconds?: number;
+  readonly reloadBytesPerSecond?: number;
+  /**
+   * Run the rollout at the TP the source states (`generationTensorParallel`) instead of the searched
+   * replica shape. Off in the calibration: leave-one-out error is lower with the searched shape
+   * (docs/rl.md, "Rollout layout"), the simulator's cross-node TP being the less certain term.
+   */
+  readonly generationTp?: boolean;
+}
+
+/** The GPUs that train: all of them when colocated, the rest of the run's when the rollout has its own. */
+const trainingGpus = (r: RlRunCase) => r.gpus - (r.rolloutGpus ?? 0);
+
+/** The run's options as its source states them (batch, lengths, rollout engine and TP, GPUs). */
+function runOptions(r: RlRunCase, p: RlLoopParameters) {
+  return {
     ...RL_DEFAULTS,
     promptsPerStep: r.prompts,
     samplesPerPrompt: r.samplesPerPrompt,
     promptTokens: r.promptTokens,
     responseTokens: r.meanResponseTokens,
     maxResponseTokens: r.maxResponseTokens,
+    rolloutEngine: r.rolloutEngine,
+    rolloutTensorParallel: p.generationTp ? r.generationTensorParallel : undefined,
+    placement: r.placement,
+    rolloutGpus: r.rolloutGpus,
+    asyncSteps: r.asyncSteps ?? 0,
+    reloadBytesPerSecond: p.reloadBytesPerSecond,
+    rolloutTimeScale: p.rolloutTimeScale,
+    loopOverheadSeconds: p.loopOverheadSeconds,
+  };
+}
+
+export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult {
+  const run = planRlRun(specOf(r), hardware(r), {
+    ...runOptions(r, p),
     steps: 1,
     method: 'full',
-    gpus: r.gpus,
+    gpus: trainingGpus(r),
     stack: findStack(r.stack),
     usdPerGpuHour: 1,
-    reloadBytesPerSecond: options.reloadBytesPerSecond,
-    rolloutTimeScale: options.rolloutTimeScale,
   });
   const predicted = run.summary.stepSeconds;
+  const { generation, loopOverhead } = run.summary.phasesSeconds;
   return {
     id: r.id,
     source: r.source,
@@ -60,8 +94,24 @@ export function runRlCase(
     predictedSeconds: predicted,
     error: predicted / r.publishedStepSeconds - 1,
     phases: run.summary.phasesSeconds,
-    unscaledSeconds: predicted - run.summary.phasesSeconds.generation,
+    unscaledSeconds: predicted - generation - loopOverhead,
   };
+}
+
+/** The rollout phase alone (for sources that report it apart), with the rollout scale given. */
+export function runRlRollout(r: RlRunCase, p: RlLoopParameters): number {
+  const hw = hardware(r);
+  const o = runOptions(r, p);
+  return rlRollout(
+    specOf(r),
+    hw.cluster,
+    {
+      ...o,
+      rolloutProfile: engineForGpu(findEngine(r.rolloutEngine), hw.gpu.id),
+      gpus: r.gpus,
+    },
+    r.rolloutGpus ?? r.gpus,
+  ).seconds;
 }
 
 export function runAllRlCases(): RlCaseResult[] {
@@ -85,42 +135,110 @@ export function weightUpdateLeaveOneOut() {
   });
 }
 
-const geometricMean = (xs: readonly number[]) =>
-  Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+/** One run's terms for the fit: published = scale × rollout + overhead + rest. */
+interface FitPoint {
+  readonly published: number;
+  readonly rollout: number;
+  readonly rest: number;
+}
 
 /**
- * The rollout time scale fitted on the published runs: each run's own scale is (published − the
- * trainer's and sync's modelled seconds) / the simulated rollout; the fit is their geometric mean,
- * and each run's leave-one-out log residual is taken with the others' fit. Also each run's error
- * uncalibrated, calibrated and left out (the scale multiplies the rollout alone, so one planning each).
+ * The rollout scale a and the loop's fixed seconds c that minimise the squared relative error
+ * Σ ((a·rollout + c + rest − published) / published)² (weighted least squares, closed form), with
+ * c ≥ 0: when the unconstrained c is negative, c = 0 and a alone is fitted.
  */
-export function rlValidation() {
+export function fitRlLoop(points: readonly FitPoint[]): {
+  rolloutTimeScale: number;
+  loopOverheadSeconds: number;
+} {
+  let sxx = 0;
+  let sx = 0;
+  let s1 = 0;
+  let sxt = 0;
+  let st = 0;
+  for (const p of points) {
+    const w = 1 / (p.published * p.published);
+    const t = p.published - p.rest;
+    sxx += w * p.rollout * p.rollout;
+    sx += w * p.rollout;
+    s1 += w;
+    sxt += w * p.rollout * t;
+    st += w * t;
+  }
+  const det = sxx * s1 - sx * sx;
+  if (points.length >= 2 && det > 0) {
+    const a = (sxt * s1 - sx * st) / det;
+    const c = (sxx * st - sx * sxt) / det;
+    if (a > 0 && c >= 0) return { rolloutTimeScale: a, loopOverheadSeconds: c };
+  }
+  return { rolloutTimeScale: Math.max(1e-3, sxt / sxx), loopOverheadSeconds: 0 };
+}
+
+const predict = (p: FitPoint, f: ReturnType<typeof fitRlLoop>) =>
+  f.rolloutTimeScale * p.rollout + f.loopOverheadSeconds + p.rest;
+
+/**
+ * The RL loop's parameters fitted on the calibration runs (fitRlLoop on each run planned
+ * uncalibrated), each run's leave-one-out residual with the others' fit, and the held-out and
+ * superseded runs predicted with the fit: the rollout phase alone where the trainer's setting is
+ * outside the model (`roleNote`) and the source reports the rollout apart.
+ */
+export function rlValidation(options: Pick<RlLoopParameters, 'generationTp'> = {}) {
   const runs = rlRunsFile().runs;
-  const results = runs.map((r) => runRlCase(r, { rolloutTimeScale: 1 }));
-  const rollout = results.map((r) => r.predictedSeconds - r.unscaledSeconds);
-  // Published = scale × rollout + the rest, so each run's own scale (floored: the rest may exceed it):
-  const own = results.map(
-    (r, i) => Math.max(0.05 * r.publishedSeconds, r.publishedSeconds - r.unscaledSeconds) / rollout[i]!,
-  );
-  const scale = geometricMean(own);
-  const predicted = (i: number, s: number) => s * rollout[i]! + results[i]!.unscaledSeconds;
-  const leaveOneOut = results.map((_, i) => predicted(i, geometricMean(own.filter((_, j) => j !== i))));
+  const calibrationRuns = runs.filter((r) => r.role === 'calibration');
+  const points: FitPoint[] = calibrationRuns.map((r) => {
+    const c = runRlCase(r, { ...options, rolloutTimeScale: 1, loopOverheadSeconds: 0 });
+    return { published: r.publishedStepSeconds, rollout: c.phases.generation!, rest: c.unscaledSeconds };
+  });
+  const fit = fitRlLoop(points);
+  const leaveOneOut = points.map((p, i) => predict(p, fitRlLoop(points.filter((_, j) => j !== i))));
+  const familyOf = (r: RlRunCase) => hardware(r).gpu.efficiency.family;
   const calibration = {
-    family: findCluster(runs[0]!.cluster).gpu.efficiency.family,
-    rolloutTimeScale: scale,
-    leaveOneOutLogResiduals: results.map((r, i) => Math.log(r.publishedSeconds / leaveOneOut[i]!)),
-    cases: runs.map((r) => r.id),
-    maxGpus: Math.max(...runs.map((r) => r.gpus)),
-    uncalibratedErrors: Object.fromEntries(results.map((r) => [r.id, r.error])),
+    families: [...new Set(calibrationRuns.map(familyOf))],
+    frameworks: [...new Set(calibrationRuns.map((r) => r.framework))],
+    rolloutEngines: [...new Set(calibrationRuns.map((r) => r.rolloutEngine))],
+    ...fit,
+    leaveOneOutLogResiduals: points.map((p, i) => Math.log(p.published / leaveOneOut[i]!)),
+    cases: calibrationRuns.map((r) => r.id),
+    maxGpus: Math.max(...calibrationRuns.map((r) => r.gpus)),
+    uncalibratedErrors: Object.fromEntries(
+      points.map((p, i) => [calibrationRuns[i]!.id, (p.rollout + p.rest) / p.published - 1]),
+    ),
   };
-  const cases = results.map((r, i) => ({
+  const cases = calibrationRuns.map((r, i) => ({
     id: r.id,
     source: r.source,
-    publishedSeconds: r.publishedSeconds,
-    uncalibratedSeconds: r.predictedSeconds,
-    calibratedSeconds: predicted(i, scale),
+    framework: r.framework,
+    family: familyOf(r),
+    publishedSeconds: r.publishedStepSeconds,
+    uncalibratedSeconds: points[i]!.rollout + points[i]!.rest,
+    calibratedSeconds: predict(points[i]!, fit),
     leaveOneOutSeconds: leaveOneOut[i]!,
-    phases: r.phases,
+    rolloutSeconds: fit.rolloutTimeScale * points[i]!.rollout,
   }));
-  return { calibration, cases };
+  const others = runs
+    .filter((r) => r.role !== 'calibration')
+    .map((r) => {
+      let predictedSeconds: number | null = null;
+      let note: string | null = null;
+      try {
+        predictedSeconds = runRlCase(r, { ...options, ...fit }).predictedSeconds;
+      } catch (error) {
+        note = (error as Error).message;
+      }
+      return {
+        id: r.id,
+        source: r.source,
+        role: r.role,
+        framework: r.framework,
+        family: familyOf(r),
+        publishedSeconds: r.publishedStepSeconds,
+        predictedSeconds,
+        note,
+        publishedRolloutSeconds: r.publishedRolloutSeconds ?? null,
+        predictedRolloutSeconds:
+          r.publishedRolloutSeconds === undefined ? null : runRlRollout(r, { ...options, ...fit }),
+      };
+    });
+  return { calibration, cases, others };
 }

@@ -1,49 +1,103 @@
 /**
- * Published RL runs (catalog/validation/rl-runs.json): NeMo RL v0.4 GRPO step times on DGX-H100 and
- * checkpoint-engine's measured weight updates, through llmecon rl's planner. Tolerances are
- * regression guards just above today's errors (stated beside each).
+ * Published RL runs (catalog/validation/rl-runs.json): NeMo RL v0.5/v0.6 GRPO step times on DGX-H100 and
+ * GB200-NVL72 (calibration), NeMo RL v0.4/v0.5 (superseded releases of the same configurations) and verl's
+ * DeepSeek-V3 on H20 (held out), plus checkpoint-engine's measured weight updates, through llmecon
+ * rl's planner. Tolerances are regression guards just above today's errors (stated beside each).
  */
+import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rlBand, rlRunsFile } from '../../src/catalog/rl-run.js';
-import { rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
+import { rlBand } from '../../src/catalog/rl-band.js';
+import { rlRunsFile } from '../../src/catalog/rl-run.js';
+import { fitRlLoop, rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 describe('RL runs', () => {
   let v: ReturnType<typeof rlValidation>;
   beforeAll(() => {
     v = rlValidation();
-  }, 300_000);
+  }, 600_000);
 
-  it('the committed calibration is the fit on the runs (npx tsx scripts/calibrate-rl.ts)', () => {
+  it('the committed calibration is the fit on the calibration runs (npx tsx scripts/calibrate-rl.ts)', () => {
     const committed = rlRunsFile().calibration!;
     expect(committed.cases).toEqual(v.calibration.cases);
+    expect(committed.cases).toEqual(
+      rlRunsFile()
+        .runs.filter((r) => r.role === 'calibration')
+        .map((r) => r.id),
+    );
     expect(committed.rolloutTimeScale).toBeCloseTo(v.calibration.rolloutTimeScale, 6);
+    expect(committed.loopOverheadSeconds).toBeCloseTo(v.calibration.loopOverheadSeconds, 4);
+    expect(committed.families).toEqual(['hopper', 'blackwell']);
     for (const [i, r] of committed.leaveOneOutLogResiduals.entries())
       expect(r).toBeCloseTo(v.calibration.leaveOneOutLogResiduals[i]!, 6);
   });
 
-  it('step times: calibrated within 25% (today ≤ 24%), left out within 35% (today ≤ 30%)', () => {
-    for (const c of v.cases) {
-      expect(Math.abs(c.calibratedSeconds / c.publishedSeconds - 1), c.id).toBeLessThan(0.25);
-      expect(Math.abs(c.leaveOneOutSeconds / c.publishedSeconds - 1), c.id).toBeLessThan(0.35);
+  it('step times left out: median within 12% (today 10.4%), each within 45% (today ≤ 40.6%), on both GPU families', () => {
+    const loo = (family?: string) =>
+      v.cases
+        .filter((c) => family === undefined || c.family === family)
+        .map((c) => Math.abs(c.leaveOneOutSeconds / c.publishedSeconds - 1));
+    expect(median(loo())).toBeLessThan(0.12);
+    expect(Math.max(...loo())).toBeLessThan(0.45);
+    expect(median(loo('hopper'))).toBeLessThan(0.12);
+    expect(median(loo('blackwell'))).toBeLessThan(0.15);
+    // The superseded rows (older releases of the same configurations), predicted: median within 15%
+    // (today 11.2%), each within 45% (today ≤ 42.2%, Qwen3-30B-A3B on 16 GB200 as in the calibration).
+    const superseded = v.others
+      .filter((x) => x.role === 'superseded')
+      .map((o) => Math.abs(o.predictedSeconds! / o.publishedSeconds - 1));
+    expect(superseded).toHaveLength(10);
+    expect(median(superseded)).toBeLessThan(0.15);
+    expect(Math.max(...superseded)).toBeLessThan(0.45);
+  });
+
+  it('the rollout and the loop’s fixed seconds are most of every published step (generation-bound RL)', () => {
+    const c = v.calibration;
+    for (const x of v.cases)
+      expect((x.rolloutSeconds + c.loopOverheadSeconds) / x.calibratedSeconds, x.id).toBeGreaterThan(0.5);
+  });
+
+  it('NeMo RL one-step-off rows on separate pools (held out): each predicted, within −55%…+125% (a known gap: today −51.4% to +122.5%, median |error| 42.5%)', () => {
+    const async = v.others.filter((o) => o.role === 'held-out' && o.id.includes('-1off-'));
+    expect(async).toHaveLength(8);
+    for (const o of async) {
+      const error = o.predictedSeconds! / o.publishedSeconds - 1;
+      expect(error, o.id).toBeGreaterThan(-0.55);
+      expect(error, o.id).toBeLessThan(1.25);
     }
   });
 
-  it('the rollout dominates every published step, as the runs report (generation-bound RL)', () => {
-    const scale = v.calibration.rolloutTimeScale;
-    for (const c of v.cases)
-      expect((scale * c.phases.generation!) / c.calibratedSeconds, c.id).toBeGreaterThan(0.5);
+  it('verl DeepSeek-V3 on 96 H20 (held out): its trainer (optimizer offloaded to host) is refused, its rollout is under-predicted (known miss: today −68%, guard −75%)', () => {
+    const verl = v.others.find((o) => o.id === 'verl-deepseek-v3-96xh20')!;
+    expect(verl.predictedSeconds).toBeNull();
+    expect(verl.note).toContain('optimizerStates');
+    const error = verl.predictedRolloutSeconds! / verl.publishedRolloutSeconds! - 1;
+    expect(error).toBeLessThan(0);
+    expect(error).toBeGreaterThan(-0.75);
   });
 
-  it('the P10-P90 band holds every published step time around its calibrated prediction, 3 of 4 left out', () => {
-    const band = rlBand('h100', 32);
-    const inside = (predicted: (c: (typeof v.cases)[number]) => number) =>
-      v.cases.filter(
-        (c) =>
-          c.publishedSeconds / predicted(c) >= band.low && c.publishedSeconds / predicted(c) <= band.high,
-      ).length;
-    expect(inside((c) => c.calibratedSeconds)).toBe(4);
-    expect(inside((c) => c.leaveOneOutSeconds)).toBeGreaterThanOrEqual(3);
-    expect(rlBand('h100', 32).outside.join(' ')).toContain('4 published runs');
+  it('the P10-P90 band holds ≥ 70% of the published step times around their left-out predictions (today 12 of 14)', () => {
+    const inside = (family: string, gpu: string) => {
+      const band = rlBand(gpu, 64);
+      return v.cases.filter((c) => {
+        const ratio = c.publishedSeconds / c.leaveOneOutSeconds;
+        return c.family === family && ratio >= band.low && ratio <= band.high;
+      }).length;
+    };
+    expect(inside('hopper', 'h100') + inside('blackwell', 'gb200')).toBeGreaterThanOrEqual(
+      Math.ceil(0.7 * v.cases.length),
+    );
+    expect(rlBand('h100', 32).outside.join(' ')).toContain('14 published runs of one framework');
+    expect(rlBand('gb200', 32).cases).toBe(14);
+    expect(rlBand('h100', 32, { rolloutEngine: 'sglang' }).outside.join(' ')).toContain(
+      'calibrated on vllm rollouts; sglang has none',
+    );
+    expect(rlBand('h100', 32, { rolloutEngine: 'vllm', placement: 'colocated' }).outside).toHaveLength(1);
     // A family without runs: the pooled band, doubled, and said.
     expect(rlBand('a100-80gb', 8).outside.join(' ')).toContain('no calibration cases');
   });
@@ -51,4 +105,44 @@ describe('RL runs', () => {
   it('weight updates: each left out within 30% (today 19% and 24%)', () => {
     for (const c of weightUpdateLeaveOneOut()) expect(Math.abs(c.error), c.id).toBeLessThan(0.3);
   });
+});
+
+describe('fitRlLoop', () => {
+  it('recovers the scale and fixed seconds that made the points, and keeps the fixed seconds ≥ 0', () => {
+    const points = [10, 40, 90, 200].map((rollout, i) => ({
+      rollout,
+      rest: 5 * i,
+      published: 2.5 * rollout + 30 + 5 * i,
+    }));
+    const fit = fitRlLoop(points);
+    expect(fit.rolloutTimeScale).toBeCloseTo(2.5, 9);
+    expect(fit.loopOverheadSeconds).toBeCloseTo(30, 7);
+    // Published below the pure scale line: a negative intercept is refused, the scale alone is fitted.
+    const below = fitRlLoop(points.map((p) => ({ ...p, published: 3 * p.rollout - 20 + p.rest })));
+    expect(below.loopOverheadSeconds).toBe(0);
+    // The scale alone lies between the points' own ratios (published − rest) / rollout: 1 to 2.9.
+    expect(below.rolloutTimeScale).toBeGreaterThan(1);
+    expect(below.rolloutTimeScale).toBeLessThan(2.9);
+  });
+  test.prop([
+    fc.double({ min: 0.5, max: 10, noNaN: true }),
+    fc.double({ min: 0, max: 200, noNaN: true }),
+    fc.array(
+      fc.tuple(fc.double({ min: 1, max: 1000, noNaN: true }), fc.double({ min: 0, max: 300, noNaN: true })),
+      {
+        minLength: 3,
+        maxLength: 20,
+      },
+    ),
+  ])(
+    'any exact scale and fixed seconds ≥ 0 are recovered from three or more distinct rollouts',
+    (a, c, xs) => {
+      fc.pre(new Set(xs.map(([rollout]) => Math.round(rollout))).size >= 2);
+      const fit = fitRlLoop(
+        xs.map(([rollout, rest]) => ({ rollout, rest, published: a * rollout + c + rest })),
+      );
+      expect(fit.rolloutTimeScale).toBeCloseTo(a, 4);
+      expect(fit.loopOverheadSeconds).toBeCloseTo(c, 2);
+    },
+  );
 });

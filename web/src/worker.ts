@@ -5,6 +5,7 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { findModel } from '../../src/catalog/catalog.js';
+import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
@@ -55,11 +56,15 @@ function state(baseline: unknown, config?: { text: string; name: string } | null
   return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
 }
 
-/** GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set). */
+/**
+ * GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set),
+ * with the P10–P90 ranges and the band's basis as `llmecon rl --json` gives them.
+ */
 function rl(input: RlInput) {
   const entry = findModel(input.model, 'model');
   const spec = modelSpecFrom(entry.config, entry.name);
-  return planRlRun(spec, resolveHardware(input.gpu, undefined), {
+  const hw = resolveHardware(input.gpu, undefined);
+  const { summary } = planRlRun(spec, hw, {
     promptsPerStep: input.prompts,
     samplesPerPrompt: input.samplesPerPrompt,
     promptTokens: input.promptTokens,
@@ -69,7 +74,13 @@ function rl(input: RlInput) {
     ...RL_DEFAULTS,
     gpus: input.gpus,
     usdPerGpuHour: input.usdPerGpuHour,
-  }).summary;
+  });
+  const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {
+    rolloutEngine: summary.rolloutEngine,
+    placement: summary.placement,
+    asyncSteps: summary.asyncSteps,
+  });
+  return { ...summary, range: rlRanges(summary, band), band };
 }
 
 /** A validation case's row: what, where published, predicted vs published. */

@@ -41,6 +41,20 @@ describe('llmecon rl', () => {
     ])
       expect(r.stdout).toContain(phase);
     expect(r.stdout).toMatch(/step +[\d.]+ \(P10 [\d.]+ – P90 [\d.]+\)/);
+    expect(r.stdout).toMatch(/RL loop, fixed per step \(calibrated\) +[\d.]+/);
+    expect(r.stdout).toMatch(
+      /calibrated on \d+ published RL runs: rollout ×[\d.]+ over the simulated engine, [\d.]+ s per step for the loop/,
+    );
+  }, 120_000);
+
+  it('--rollout-tp fixes the rollout replicas as the run sets them', async () => {
+    const r = await runCli([...short, '--rollout-tp', '2', '--json']);
+    expect(r.code).toBe(0);
+    const g = JSON.parse(r.stdout).generation;
+    expect(g).toMatchObject({ tensorParallel: 2, expertParallel: 1, replicas: 4 });
+    expect(JSON.parse(r.stdout).outsideCalibration.join(' ')).toContain(
+      'a fixed TP2 is planned with the same scale',
+    );
   }, 120_000);
 
   it('JSON: phases sum to the step, ranges beside the figures, all GPUs of separate pools counted', async () => {
@@ -65,15 +79,19 @@ describe('llmecon rl', () => {
     });
     const p = j.phasesSeconds;
     const trainer = p.oldLogprobs + p.policyUpdate + p.reference + p.reward;
-    expect(j.stepSeconds).toBeCloseTo(Math.max(p.generation, trainer) + p.weightSync, 6);
-    // Overlapped: the slower pool waits only for the weight sync.
+    expect(p.loopOverhead).toBeGreaterThan(0);
+    expect(j.stepSeconds).toBeCloseTo(Math.max(p.generation, trainer) + p.weightSync + p.loopOverhead, 6);
+    // Overlapped: the slower pool waits only for the weight sync and the loop's fixed seconds.
     expect(Math.min(j.idleFraction.rollout, j.idleFraction.training)).toBeCloseTo(
-      p.weightSync / j.stepSeconds,
+      (p.weightSync + p.loopOverhead) / j.stepSeconds,
       9,
     );
     expect(j.range.stepSeconds.p10).toBeLessThan(j.stepSeconds);
     expect(j.range.gpuHours.p90).toBeGreaterThan(j.gpuHours);
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
+    // Outside the calibration runs (vLLM, colocated, on-policy): said, not hidden.
+    expect(j.outsideCalibration.join(' ')).toContain('separate pools are an extrapolation');
+    expect(j.outsideCalibration.join(' ')).toContain('async steps is modelled, not calibrated');
   }, 120_000);
 
   it('bad inputs exit 2 naming the flag', async () => {
@@ -92,6 +110,15 @@ describe('llmecon rl', () => {
       [[...short, '--response-p99', '900'], '--response-p99'],
       [[...short, '--max-response-tokens', '512'], '--max-response-tokens'],
       [[...short, '--async-steps', '-1'], '--async-steps'],
+      [
+        [...short, '--rollout-tp', '3'],
+        '--rollout-tp: must be a whole number ≥ 1 that divides the 8 rollout GPUs',
+      ],
+      [[...short, '--rollout-tp', '0'], '--rollout-tp'],
+      [
+        [...short, '--rollout-tp', '8'],
+        '--rollout-tp: tensor parallelism 8 must divide the 28 attention heads',
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);

@@ -1,13 +1,13 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS, rlBand } from '../../catalog/rl-run.js';
+import { rlBand, rlRanges } from '../../catalog/rl-band.js';
+import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
-import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
-import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
+import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -27,6 +27,7 @@ export interface RlFlags extends LayoutFlags {
   rolloutEngine?: string;
   placement?: string;
   rolloutGpus?: string;
+  rolloutTp?: string;
   asyncSteps?: string;
   seed?: string;
   steps?: string;
@@ -66,6 +67,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       rolloutEngine: engineId,
       placement,
       rolloutGpus: optionalInt(o.rolloutGpus, '--rollout-gpus'),
+      rolloutTensorParallel: optionalInt(o.rolloutTp, '--rollout-tp'),
       asyncSteps: nonNegativeInteger(o.asyncSteps, '--async-steps', RL_DEFAULTS.asyncSteps),
       seed: optionalInt(o.seed, '--seed'),
       steps: positiveInteger(o.steps, '--steps', 1),
@@ -103,23 +105,13 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const { plan, price, summary } = run;
   const s = plan.step;
   const g = s.generation;
-  const fitted = rlBand(hw.gpu.id, plan.totalGpus);
-  // The runs behind the scale used vLLM; another engine's RL loop is an extrapolation, said so.
-  const band =
-    engineId === 'vllm'
-      ? fitted
-      : {
-          ...fitted,
-          outside: [...fitted.outside, `the rollout scale was fitted on vLLM runs; ${engineId} has none`],
-        };
-  const range = {
-    stepSeconds: timeRange(s.stepSeconds, band),
-    gpuHours: timeRange(plan.gpuHours, band),
-    wallClockHours: timeRange(plan.wallClockHours, band),
-    costUsd: timeRange(plan.costUsd, band),
-    energyKWh: energyRange(plan.energyKWh, band),
-    co2Kg: energyRange(plan.co2Kg, band),
-  };
+  const band = rlBand(hw.gpu.id, plan.totalGpus, {
+    rolloutEngine: engineId,
+    placement: plan.placement,
+    asyncSteps: summary.asyncSteps,
+    rolloutTensorParallel: o.rolloutTp === undefined ? undefined : summary.generation.tensorParallel,
+  });
+  const range = rlRanges(summary, band);
   if (o.json)
     return {
       output: toJson({ ...summary, range, calibrationCases: band.cases, outsideCalibration: band.outside }),
@@ -161,6 +153,11 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
           ['reference forward', seconds(s.referenceSeconds), share(s.referenceSeconds)],
           ['reward model forward', seconds(s.rewardSeconds), share(s.rewardSeconds)],
           [
+            'RL loop, fixed per step (calibrated)',
+            seconds(s.loopOverheadSeconds),
+            share(s.loopOverheadSeconds),
+          ],
+          [
             summary.asyncSteps > 0 ? 'step (pools overlap: the slower side + sync)' : 'step',
             `${seconds(s.stepSeconds)} ${p(range.stepSeconds, seconds)}`,
             '100%',
@@ -172,7 +169,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
             `idle: rollout pool ${(100 * s.idleFraction.rollout).toFixed(0)}%, training pool ${(100 * s.idleFraction.training).toFixed(0)}% of each step (all GPUs are paid for the whole run)`,
           ]
         : []),
-      `rollout calibrated ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine (${band.cases} published RL runs; weight reload from measured updates)`,
+      `calibrated on ${band.cases} published RL runs: rollout ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine, ${seconds(s.loopOverheadSeconds)} s per step for the loop; weight reload from measured updates`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
       `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,

@@ -123,6 +123,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--rollout-gpus <n>', 'with --placement separate: GPUs of the rollout pool (--gpus then train)')
       .option(
+        '--rollout-tp <n>',
+        'tensor parallelism of each rollout replica as your run sets it (default: searched)',
+      )
+      .option(
         '--async-steps <k>',
         'with --placement separate: steps the rollout runs ahead (0 = synchronous)',
         '0',

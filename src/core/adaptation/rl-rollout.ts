@@ -35,6 +35,13 @@ export interface RolloutOptions {
   readonly seed?: number;
   /** The input that sets `gpus`, named when the rollout does not fit (default `--gpus`). */
   readonly gpusPath?: string;
+  /**
+   * Tensor parallelism of every rollout replica as the run sets it (vLLM's tensor_parallel_size; a
+   * replica spans this many GPUs, across nodes when it exceeds one, experts sharded over them), e.g.
+   * NeMo RL's "Generation [TP,PP]" or verl's rollout tensor_model_parallel_size. Absent: the fastest
+   * of the few smallest shapes that hold one longest sequence.
+   */
+  readonly tensorParallel?: number;
 }
 
 export interface RolloutTime {
@@ -54,6 +61,8 @@ export interface RolloutTime {
   readonly truncatedResponses: number;
   /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_TOKENS). */
   readonly simulatedReplicas: number;
+  /** Engine steps (scheduler iterations) of the slowest replica: what a host time per step multiplies. */
+  readonly steps: number;
   /** On the slowest replica, seconds until 90% of its responses were complete (the rest is the tail). */
   readonly p90CompletionSeconds: number;
   readonly outputTokensPerSecondPerGpu: number;
@@ -122,6 +131,27 @@ function replicaShapes(
 ): Replica[] {
   const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : spec.attention.numHeads;
   const longest = o.promptTokens + o.maxResponseTokens;
+  const tp = o.tensorParallel;
+  if (tp !== undefined) {
+    if (!Number.isInteger(tp) || tp < 1 || o.gpus % tp !== 0)
+      inputError(
+        'invalid_value',
+        ['--rollout-tp'],
+        `must be a whole number ≥ 1 that divides the ${o.gpus} rollout GPUs, got ${tp}`,
+      );
+    const heads = spec.attention.numHeads;
+    if (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0))
+      inputError(
+        'infeasible',
+        ['--rollout-tp'],
+        `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeads} KV heads of ${spec.name}`,
+      );
+    // A fixed TP: one shape, experts sharded over its GPUs (vLLM without expert parallelism).
+    return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, {
+      tensorParallel: tp,
+      expertParallel: 1,
+    }).filter((r) => kvCapacity(spec, cluster, r, o.engine, meanContext).tokens >= longest);
+  }
   return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, { maxGpus: o.gpus })
     .filter(
       (r) =>
@@ -166,7 +196,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
   };
   if (shapes.length === 0)
     doesNotFit(
-      `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
+      `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id}${o.tensorParallel === undefined ? '' : ` at TP${o.tensorParallel} (--rollout-tp)`} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
     );
   const requestsOf = (replicas: number, i: number): SimRequest[] => {
     const from = Math.floor((i * lengths.length) / replicas);
@@ -225,6 +255,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
     sequencesPerReplica: Math.ceil(lengths.length / replicas),
     kvCapacityTokens: slowest.kvCapacityTokens,
     preemptions,
+    steps: slowest.steps,
     meanResponseTokens: meanResponse,
     longestResponseTokens: longest,
     truncatedResponses: truncated,

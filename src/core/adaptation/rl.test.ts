@@ -81,6 +81,18 @@ describe('GRPO plan', () => {
     );
     expect(plan.costUsd).toBeCloseTo(plan.gpuHours * 2, 6);
     expect(plan.gpuHours).toBeCloseTo((10 * s.stepSeconds * 8) / 3600, 6);
+    // The loop's fixed seconds add once per step; the rollout scale multiplies the rollout alone.
+    const calibrated = planRl(qwen, cluster, { ...base, rolloutTimeScale: 2, loopOverheadSeconds: 40 }).step;
+    expect(calibrated.loopOverheadSeconds).toBe(40);
+    expect(calibrated.generation.seconds).toBeCloseTo(2 * s.generation.seconds, 9);
+    expect(calibrated.stepSeconds).toBeCloseTo(s.stepSeconds + s.generation.seconds + 40, 9);
+  });
+  it('a fixed rollout TP is the replica shape; one that does not divide the GPUs is refused', () => {
+    const g = planRl(qwen, cluster, { ...base, rolloutTensorParallel: 4 }).step.generation;
+    expect(g).toMatchObject({ tensorParallel: 4, expertParallel: 1, replicas: 2 });
+    expect(() => planRl(qwen, cluster, { ...base, rolloutTensorParallel: 3 })).toThrowError(
+      '--rollout-tp: must be a whole number ≥ 1 that divides the 8 rollout GPUs, got 3',
+    );
   });
   it('more samples per prompt raise generation and training time; no reference removes its pass', () => {
     const small = planRl(qwen, cluster, base).step;
@@ -148,6 +160,9 @@ describe('GRPO plan', () => {
     );
     expect(() => planRl(qwen, cluster, { ...base, maxResponseTokens: 512 })).toThrowError(
       '--max-response-tokens',
+    );
+    expect(() => planRl(qwen, cluster, { ...base, loopOverheadSeconds: -1 })).toThrowError(
+      'loopOverheadSeconds: must be a number ≥ 0, got -1',
     );
     // A step too large to simulate is refused before anything is drawn.
     expect(() =>

@@ -54,6 +54,8 @@ export interface RlOptions {
   readonly rolloutKv: KvFormat;
   /** The rollout engine's scheduler and memory policy (default: vLLM's defaults at the hardware bound). */
   readonly rolloutProfile?: EngineProfile;
+  /** Tensor parallelism of each rollout replica as the run sets it (absent: searched). */
+  readonly rolloutTensorParallel?: number;
   /** Rollout and training on the same GPUs, taking turns (default), or on separate pools. */
   readonly placement?: RlPlacement;
   /** GPUs of the rollout pool (separate placement only; `gpus` then train). */
@@ -69,6 +71,13 @@ export interface RlOptions {
    * Python/Ray loop around it). The trainer's phases keep their stack calibration. Default 1.
    */
   readonly rolloutTimeScale?: number;
+  /**
+   * Seconds every step of the RL loop spends outside the modelled phases, whatever the model and
+   * hardware (calibrated on published runs with the rollout scale, rl-runs.json): the loop's fixed
+   * cost — waking the engine and putting it back to sleep, moving the trainer's state on and off the
+   * GPUs, dispatching the batch through the controller, gathering rewards. Default 0.
+   */
+  readonly loopOverheadSeconds?: number;
   /** Seed of the drawn response lengths (default 1). */
   readonly seed?: number;
   readonly constraints: LayoutConstraints;
@@ -86,6 +95,8 @@ export interface RlStep {
   readonly trainingSeconds: number;
   readonly referenceSeconds: number;
   readonly rewardSeconds: number;
+  /** The loop's fixed seconds per step (calibrated; see RlOptions.loopOverheadSeconds). */
+  readonly loopOverheadSeconds: number;
   /** Everything the trainer GPUs do in a step: old log-probs, reference, reward, update. */
   readonly trainerSeconds: number;
   readonly stepSeconds: number;
@@ -125,7 +136,13 @@ const invalid = (flag: string, message: string): never => {
 };
 
 /** The response lengths of a step: fixed, or a lognormal of the stated mean and P99, cut at the maximum. */
-function responseLength(spec: ModelSpec, o: RlOptions) {
+function responseLength(
+  spec: ModelSpec,
+  o: Pick<
+    RlOptions,
+    'promptTokens' | 'responseTokens' | 'responseTokensP99' | 'responseP99OverMean' | 'maxResponseTokens'
+  >,
+) {
   const room = spec.maxContextTokens - o.promptTokens;
   const p99 =
     o.responseTokensP99 ??
@@ -158,6 +175,48 @@ function responseLength(spec: ModelSpec, o: RlOptions) {
       `no lognormal has mean ${o.responseTokens} and P99 ${p99}: the P99 can be at most ${Math.floor(o.responseTokens * Math.exp(2.3263478740408408 ** 2 / 2))} (e^(z²/2) × the mean)`,
     );
   return { tokens: tail!, max };
+}
+
+/**
+ * The rollout of one step alone: the step's response lengths on the rollout GPUs, simulated on the
+ * engine and multiplied by the calibrated rollout scale (the trainer is not planned: what a source
+ * that reports the generation phase apart is compared with).
+ */
+export function rlRollout(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: Omit<
+    RlOptions,
+    'steps' | 'method' | 'rank' | 'targets' | 'reference' | 'rewardModel' | 'constraints' | 'cost' | 'stack'
+  >,
+  gpus: number,
+  gpusPath = '--gpus',
+): RolloutTime {
+  const response = responseLength(spec, o);
+  const scale = o.rolloutTimeScale ?? 1;
+  if (!(scale > 0 && Number.isFinite(scale)))
+    invalid('rolloutTimeScale', `must be a positive number, got ${scale}`);
+  const simulated = rolloutTime(spec, cluster, {
+    gpus,
+    sequences: o.promptsPerStep * o.samplesPerPrompt,
+    promptTokens: o.promptTokens,
+    responseTokens: response.tokens,
+    maxResponseTokens: response.max,
+    meanResponseTokens: o.responseTokens,
+    engine: o.rolloutProfile ?? GENERIC_ENGINE,
+    weightFormat: o.rolloutWeights,
+    kvFormat: o.rolloutKv,
+    seed: o.seed,
+    gpusPath,
+    tensorParallel: o.rolloutTensorParallel,
+  });
+  return {
+    ...simulated,
+    seconds: scale * simulated.seconds,
+    meanReplicaSeconds: scale * simulated.meanReplicaSeconds,
+    p90CompletionSeconds: scale * simulated.p90CompletionSeconds,
+    outputTokensPerSecondPerGpu: simulated.outputTokensPerSecondPerGpu / scale,
+  };
 }
 
 export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlPlan {
@@ -193,31 +252,18 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       `--placement separate needs the rollout pool's size, a whole number ≥ 1, got ${o.rolloutGpus}`,
     );
   const rolloutGpus = placement === 'separate' ? o.rolloutGpus! : o.gpus;
-  const response = responseLength(spec, o);
   const sequences = o.promptsPerStep * o.samplesPerPrompt;
   const scale = o.rolloutTimeScale ?? 1;
-  if (!(scale > 0 && Number.isFinite(scale)))
-    invalid('rolloutTimeScale', `must be a positive number, got ${scale}`);
-  const simulated = rolloutTime(spec, cluster, {
-    gpus: rolloutGpus,
-    sequences,
-    promptTokens: o.promptTokens,
-    responseTokens: response.tokens,
-    maxResponseTokens: response.max,
-    meanResponseTokens: o.responseTokens,
-    engine: o.rolloutProfile ?? GENERIC_ENGINE,
-    weightFormat: o.rolloutWeights,
-    kvFormat: o.rolloutKv,
-    seed: o.seed,
-    gpusPath: placement === 'separate' ? '--rollout-gpus' : '--gpus',
-  });
-  const generation: RolloutTime = {
-    ...simulated,
-    seconds: scale * simulated.seconds,
-    meanReplicaSeconds: scale * simulated.meanReplicaSeconds,
-    p90CompletionSeconds: scale * simulated.p90CompletionSeconds,
-    outputTokensPerSecondPerGpu: simulated.outputTokensPerSecondPerGpu / scale,
-  };
+  const loopOverheadSeconds = o.loopOverheadSeconds ?? 0;
+  if (!(loopOverheadSeconds >= 0 && Number.isFinite(loopOverheadSeconds)))
+    invalid('loopOverheadSeconds', `must be a number ≥ 0, got ${loopOverheadSeconds}`);
+  const generation = rlRollout(
+    spec,
+    cluster,
+    o,
+    rolloutGpus,
+    placement === 'separate' ? '--rollout-gpus' : '--gpus',
+  );
   // One policy update per step over the N·G sequences at their drawn mean length (packed, as verl's
   // and NeMo-RL's dynamic batching run them).
   const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
@@ -251,10 +297,11 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     reloadBytesPerSecond: o.reloadBytesPerSecond ?? 0,
   });
   // Synchronous: the phases add up. k ≥ 1 steps ahead: the pools overlap; the slower sets the pace.
+  // The loop's fixed cost is paid once per step either way.
   const stepSeconds =
-    asyncSteps > 0
+    (asyncSteps > 0
       ? Math.max(generation.seconds, trainerSeconds) + weightSync.seconds
-      : generation.seconds + weightSync.seconds + trainerSeconds;
+      : generation.seconds + weightSync.seconds + trainerSeconds) + loopOverheadSeconds;
   const idleFraction =
     placement === 'separate'
       ? { rollout: 1 - generation.seconds / stepSeconds, training: 1 - trainerSeconds / stepSeconds }
@@ -272,6 +319,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       trainingSeconds,
       referenceSeconds,
       rewardSeconds,
+      loopOverheadSeconds,
       trainerSeconds,
       stepSeconds,
       idleFraction,

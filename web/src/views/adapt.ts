@@ -1,8 +1,10 @@
 /** Adapt: full fine-tuning, LoRA and QLoRA of the same run side by side (the fine-tuning engine). */
 
 import { html, nothing } from 'lit-html';
+import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
+import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
@@ -110,6 +112,9 @@ interface RlSummary {
   readonly wallClockHours: number;
   readonly costUsd: number;
   readonly energyKWh: number | null;
+  /** P10–P90 of the figures and the band's basis, as `llmecon rl --json` (catalog/rl-run.ts:rlRanges). */
+  readonly range: Readonly<Record<'stepSeconds' | 'gpuHours' | 'wallClockHours' | 'costUsd', Range>>;
+  readonly band: CalibrationBand;
 }
 
 const rlSlot = taskSlot<RlSummary>();
@@ -147,15 +152,16 @@ function rlSection(app: App) {
     ${
       res?.value
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
-          <div class="card">cost<b>${formatUsd(res.value.costUsd)}</b></div>
-          <div class="card">GPU-hours<b>${res.value.gpuHours.toFixed(0)}</b></div>
-          <div class="card">wall-clock<b>${res.value.wallClockHours.toFixed(1)} h</b></div>
-          <div class="card">one step<b>${res.value.stepSeconds.toFixed(0)} s</b></div>
+          <div class="card">cost<b>${formatUsd(res.value.costUsd)}</b>${bandText(res.value.range.costUsd, formatUsd)}</div>
+          <div class="card">GPU-hours<b>${res.value.gpuHours.toFixed(0)}</b>${bandText(res.value.range.gpuHours, (x) => x.toFixed(0))}</div>
+          <div class="card">wall-clock<b>${res.value.wallClockHours.toFixed(1)} h</b>${bandText(res.value.range.wallClockHours, (x) => `${x.toFixed(1)} h`)}</div>
+          <div class="card">one step<b>${res.value.stepSeconds.toFixed(0)} s</b>${bandText(res.value.range.stepSeconds, (x) => `${x.toFixed(0)} s`)}</div>
           ${Object.entries(res.value.phasesSeconds).map(
             ([phase, seconds]) =>
               html`<div class="card">${phase}<b>${((100 * seconds) / res.value!.stepSeconds).toFixed(0)}%</b></div>`,
           )}
-        </div>`
+        </div>
+        ${bandNote(res.value.band)}`
         : nothing
     }`;
 }
