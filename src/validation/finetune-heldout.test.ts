@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import { findStack } from '../catalog/stacks.js';
 import { calibratedRatio, stackCalibration } from '../core/training/stack.js';
-import { calibrationCases, finetuneCases } from './stack-calibration-cases.js';
+import { finetuneCases } from './finetune-calibration-cases.js';
+import { calibrationCases } from './stack-calibration-cases.js';
 
 const calibration = stackCalibration(findStack('hf'), 'ampere')!;
 const held = finetuneCases({ heldOut: true });

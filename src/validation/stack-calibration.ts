@@ -15,7 +15,7 @@ import {
   type SharedCalibrationParameter,
   type StackId,
 } from '../core/training/stack.js';
-import type { CalibrationCase } from './stack-calibration-cases.js';
+import type { CalibrationCase } from './calibration-case.js';
 
 /** Bounds of the fitted parameters: physical ranges, not free knobs. */
 export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: number, hi: number]>> = {

@@ -1,0 +1,171 @@
+/**
+ * The Hugging Face fine-tuning calibration cases (catalog/validation/finetune-runs.json): published
+ * runs and step-time profiles, each run through `planFinetune` as its launch script set it, on the
+ * stack without calibration. The fit is in stack-calibration.ts.
+ */
+import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
+import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
+import { energyAssumptions } from '../catalog/training-defaults.js';
+import { type Dataset, type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
+import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import type { TargetModule } from '../core/model/adapters.js';
+import { specFromInput } from '../core/model/model-spec-schema.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import type { StackId } from '../core/training/stack.js';
+import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
+
+type FinetuneRun = (typeof finetuneRuns.runs)[number];
+type FinetuneProfile = (typeof finetuneRuns.profiles)[number];
+
+/** How a fine-tuning case ran (its launch script), whichever shape its source gave. */
+interface FinetuneRan {
+  readonly method: FinetuneMethod;
+  readonly rank: number;
+  readonly targets: readonly TargetModule[];
+  readonly zeroStage: 0 | 1 | 2 | 3;
+  readonly microBatchSize: number;
+  readonly recompute: 'none' | 'full';
+  readonly flashAttention: boolean;
+}
+
+/**
+ * One fine-tuning case through `planFinetune` with the layout, method and attention its launch
+ * script set (not what the search would pick), on the stack without calibration.
+ */
+function finetuneEngine(
+  spec: ModelSpec,
+  cluster: ClusterSpec & { readonly gpu: ReturnType<typeof findGpu> },
+  stack: StackId,
+  run: {
+    gpus: number;
+    seqLen: number;
+    globalBatchSize: number;
+    dataset: Dataset;
+    ran: FinetuneRan;
+  },
+) {
+  const { ran } = run;
+  return planFinetune(spec, cluster, {
+    method: ran.method,
+    rank: ran.rank > 0 ? ran.rank : 16,
+    targets: ran.targets.length > 0 ? ran.targets : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+    baseFormat: 'bf16',
+    seqLen: run.seqLen,
+    globalBatchSize: run.globalBatchSize,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    flashAttention: ran.flashAttention,
+    gpus: run.gpus,
+    constraints: {
+      dataParallel: run.gpus,
+      zeroStage: ran.zeroStage,
+      microBatchSize: ran.microBatchSize,
+      recompute: ran.recompute,
+    },
+    stack: uncalibrated(stack),
+    dataset: run.dataset,
+    cost: {
+      goodput: 1,
+      usdPerGpuHour: 1,
+      energy: energyAssumptions(cluster.gpu, cluster, {}),
+      networkingShareOfHardware: 0,
+    },
+  });
+}
+
+const fullRan = (r: FinetuneRun['ran']): FinetuneRan => ({
+  method: 'full',
+  rank: 0,
+  targets: [],
+  zeroStage: r.zeroStage as FinetuneRan['zeroStage'],
+  microBatchSize: r.microBatchSize,
+  recompute: r.recompute as FinetuneRan['recompute'],
+  flashAttention: r.flashAttention,
+});
+
+const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
+  method: r.method as FinetuneMethod,
+  rank: r.rank,
+  targets: r.targets as TargetModule[],
+  zeroStage: r.zeroStage as FinetuneRan['zeroStage'],
+  microBatchSize: r.microBatchSize,
+  recompute: r.recompute as FinetuneRan['recompute'],
+  flashAttention: r.flashAttention,
+});
+
+/**
+ * The Hugging Face fine-tuning cases (catalog/validation/finetune-runs.json): published runs in
+ * wall-clock minutes and step-time profiles in seconds per optimizer step, one case per point, each
+ * as its launch script set it. The fit takes `heldOut: false`; the held-out profiles measure it.
+ * Pooled over GPU families ('*'): the runs span A100 and H100 and their misses are host and
+ * framework time rather than a GPU architecture's kernels.
+ */
+export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
+  const out: CalibrationCase[] = [];
+  const push = (
+    c: { id: string; stack: StackId; source: string; locator: string; gpus: number; published: number },
+    spec: ModelSpec,
+    plan: ReturnType<typeof finetuneEngine>,
+    engine: number,
+    seqLen: number,
+  ) =>
+    out.push({
+      ...c,
+      family: '*',
+      eagerDispatch: eagerDispatch(c.stack),
+      engine,
+      ...caseTerms(spec, plan.chosen.step, plan.chosen.layout, 'bf16', seqLen),
+    });
+  if (!which.heldOut)
+    for (const r of finetuneRuns.runs) {
+      const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
+      const stack = r.stack as StackId;
+      const plan = finetuneEngine(spec, findCluster(r.cluster), stack, {
+        ...r,
+        dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
+        ran: fullRan(r.ran),
+      });
+      const c = { id: r.id, stack, source: r.source, locator: r.locator, gpus: r.gpus };
+      push({ ...c, published: r.publishedMinutes }, spec, plan, plan.run!.wallClockDays * 1440, r.seqLen);
+    }
+  for (const p of finetuneRuns.profiles) {
+    if (p.heldOut !== which.heldOut) continue;
+    const spec = specFromInput(p.spec);
+    const gpu = findGpu(p.gpu);
+    const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(p.gpus, 1) };
+    const stack = p.stack as StackId;
+    const ran = profileRan(p.ran);
+    for (const point of p.points) {
+      // One optimizer step: accumulation × micro-batch sequences per GPU, each padded to seqLen.
+      const globalBatchSize = p.accumulationSteps * ran.microBatchSize * p.gpus;
+      const plan = finetuneEngine(spec, cluster, stack, {
+        gpus: p.gpus,
+        seqLen: point.seqLen,
+        globalBatchSize,
+        dataset: {
+          tokens: globalBatchSize * point.seqLen,
+          examples: globalBatchSize,
+          epochs: 1,
+          packing: false,
+        },
+        ran,
+      });
+      push(
+        {
+          id: `${p.id}-${point.seqLen}`,
+          stack,
+          source: p.source,
+          locator: `${p.locator}; ${point.seqLen} tokens: ${point.secondsPerStep} s/iter`,
+          gpus: p.gpus,
+          published: point.secondsPerStep,
+        },
+        spec,
+        plan,
+        plan.chosen.step.stepSeconds,
+        point.seqLen,
+      );
+    }
+  }
+  return out;
+}
