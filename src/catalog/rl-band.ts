@@ -4,6 +4,7 @@
  * RL phases, with what the calibration runs did not do said beside it.
  */
 import { type ErrorBand, errorBand } from '../core/training/error-band.js';
+import { NEUTRAL_CALIBRATION_TERMS } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { findGpu } from './catalog.js';
 import { type planRlRun, rlRunsFile } from './rl-run.js';
@@ -55,11 +56,7 @@ export function rlBand(
         family: c.families.includes(family) ? family : c.families.join('+'),
         stepTimeScale: c.rolloutTimeScale,
         // No per-term factors: the RL calibration fits the rollout scale and the loop's fixed seconds.
-        attentionScale: 1,
-        expertScale: 1,
-        localExpertOverheadSeconds: 0,
-        layerOverheadSeconds: 0,
-        zero3LayerOverheadSeconds: 0,
+        ...NEUTRAL_CALIBRATION_TERMS,
         extrapolated: [],
         leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
         cases: c.cases,

@@ -12,6 +12,7 @@ import {
   calibratedRatio,
   HOST_CALIBRATION_PARAMETERS,
   type HostCalibrationParameter,
+  NEUTRAL_CALIBRATION_TERMS,
   type SharedCalibrationParameter,
   type StackId,
 } from '../core/training/stack.js';
@@ -47,13 +48,7 @@ const MIN_CASES_FOR_HOST = 6;
 
 type Params = CalibrationParameters;
 type Shared = Omit<Params, 'stepTimeScale'>;
-const NEUTRAL: Shared = {
-  attentionScale: 1,
-  expertScale: 1,
-  localExpertOverheadSeconds: 0,
-  layerOverheadSeconds: 0,
-  zero3LayerOverheadSeconds: 0,
-};
+const NEUTRAL: Shared = NEUTRAL_CALIBRATION_TERMS;
 /** A parameter a family may fit: the shared ones and the host times. */
 type FreeParameter = SharedCalibrationParameter | HostCalibrationParameter;
 /** Parameters a family without enough cases takes from the stack's other families. */

@@ -5,7 +5,7 @@ import { findStack } from '../../catalog/stacks.js';
 import { energyAssumptions } from '../../catalog/training-defaults.js';
 import { defaultCluster } from '../hardware/cluster-spec.js';
 import { specFromInput } from '../model/model-spec-schema.js';
-import type { StackCalibration } from '../training/stack.js';
+import { NEUTRAL_CALIBRATION_TERMS, type StackCalibration } from '../training/stack.js';
 import { type FinetuneMethod, planFinetune } from './finetune.js';
 
 // A Llama-style 1B (Llama 3.2 1B shapes) on one H200, the shape of issue 16's held-back runs.
@@ -25,11 +25,7 @@ const cluster = { ...defaultCluster(gpu), gpu };
 const calibration = (p: Partial<StackCalibration>): StackCalibration => ({
   family: gpu.efficiency.family,
   stepTimeScale: 1,
-  attentionScale: 1,
-  expertScale: 1,
-  localExpertOverheadSeconds: 0,
-  layerOverheadSeconds: 0,
-  zero3LayerOverheadSeconds: 0,
+  ...NEUTRAL_CALIBRATION_TERMS,
   extrapolated: [],
   leaveOneOutLogResiduals: [0.1, -0.1, 0.05],
   cases: ['a', 'b', 'c'],

@@ -142,6 +142,15 @@ export type CalibrationParameters = Pick<
 export const HOST_CALIBRATION_PARAMETERS = ['layerOverheadSeconds', 'zero3LayerOverheadSeconds'] as const;
 export type HostCalibrationParameter = (typeof HOST_CALIBRATION_PARAMETERS)[number];
 
+/** Every term beside the compute scale at its neutral value: the engine's time as is, times k. */
+export const NEUTRAL_CALIBRATION_TERMS: Omit<CalibrationParameters, 'stepTimeScale'> = {
+  attentionScale: 1,
+  expertScale: 1,
+  localExpertOverheadSeconds: 0,
+  layerOverheadSeconds: 0,
+  zero3LayerOverheadSeconds: 0,
+};
+
 /** A step's calibration terms per engine second (what {@link calibratedRatio} weighs). */
 export interface CalibrationShares {
   /** Attention kernels over the step. */
