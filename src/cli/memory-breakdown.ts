@@ -3,6 +3,7 @@
  * stage or layout, the rows of the peak's breakdown (core/memory, summing to the total), and the
  * same terms in JSON.
  */
+import type { MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StageMemory } from '../core/memory/training-memory.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
@@ -81,6 +82,14 @@ export function layoutLine(l: ParallelLayout): string {
 export function bytesWithRange(bytes: number, range: Range | null): string {
   if (!range) return formatBytes(bytes);
   return `${formatBytes(bytes)} (P10 ${formatBytes(range.p10)} – P90 ${formatBytes(range.p90)})`;
+}
+
+/** Where the memory band comes from, or why there is none. */
+export function memoryBandLine(band: MemoryBand): string {
+  const reasons = band.outside.map((o) => `; ${o}`).join('');
+  return band.cases > 0
+    ? `memory band: ${band.cases} measured peaks of ${band.of} (docs/training-engine.md)${reasons}`
+    : `memory band: none${reasons}`;
 }
 
 /**

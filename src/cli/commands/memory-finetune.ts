@@ -18,7 +18,13 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
-import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import {
+  breakdownJson,
+  breakdownTable,
+  fitVerdict,
+  layoutLine,
+  memoryBandLine,
+} from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
@@ -143,7 +149,7 @@ export function memoryMethodCommand(
       '',
       breakdownTable(columns, base),
       '',
-      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((line) => `; ${line}`).join('')}`,
+      memoryBandLine(band),
       '',
       fits
         ? `least memory: ${fitVerdict(least.memoryPerGpuBytes, range, hw.gpu)}`

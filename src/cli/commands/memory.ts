@@ -18,7 +18,7 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { breakdownJson, breakdownTable, fitVerdict } from '../memory-breakdown.js';
+import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
@@ -201,7 +201,7 @@ function train(
           range: stage === peak ? range : null,
         })),
       ),
-      `memory band: ${band.cases} measured peaks${band.cases > 0 ? ` of ${band.of}` : ''} (docs/training-engine.md)${band.outside.map((o) => `; ${o}`).join('')}`,
+      memoryBandLine(band),
       '',
       fit.line,
     ].join('\n'),
