@@ -158,12 +158,17 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
             share(s.loopOverheadSeconds),
           ],
           [
-            summary.asyncSteps > 0 ? 'step (pools overlap: the slower side + sync)' : 'step',
+            summary.asyncSteps > 0 ? 'step (pools overlap: see below)' : 'step',
             `${seconds(s.stepSeconds)} ${p(range.stepSeconds, seconds)}`,
             '100%',
           ],
         ],
       ),
+      ...(s.streamedRolloutSeconds !== null
+        ? [
+            `${summary.asyncSteps} step${summary.asyncSteps > 1 ? 's' : ''} off-policy: each batch starts generating when the weights ${summary.asyncSteps} version${summary.asyncSteps > 1 ? 's' : ''} older land (in-flight weight updates); step = the largest of trainer + sync ${seconds(s.trainerSeconds + s.weightSync.seconds)} s, (rollout + loop + trainer + sync) / ${summary.asyncSteps + 1} ${seconds((g.seconds + s.loopOverheadSeconds + s.trainerSeconds + s.weightSync.seconds) / (summary.asyncSteps + 1))} s, and the engine's rate with the next batch queued ${seconds(s.streamedRolloutSeconds)} s per batch`,
+          ]
+        : []),
       ...(plan.placement === 'separate'
         ? [
             `idle: rollout pool ${(100 * s.idleFraction.rollout).toFixed(0)}%, training pool ${(100 * s.idleFraction.training).toFixed(0)}% of each step (all GPUs are paid for the whole run)`,
