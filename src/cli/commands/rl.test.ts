@@ -96,8 +96,29 @@ describe('llmecon rl', () => {
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
     // Outside the calibration runs (vLLM, colocated, on-policy): said, not hidden.
     expect(j.outsideCalibration.join(' ')).toContain('separate pools are an extrapolation');
-    expect(j.outsideCalibration.join(' ')).toContain('async steps is modelled, not calibrated');
+    expect(j.outsideCalibration.join(' ')).toContain('the overlap of async steps is modelled as NeMo RL runs it');
   }, 120_000);
+
+  it('one step off-policy says how the step is set: the three bounds, the rollout side overlapped', async () => {
+    const r = await runCli([
+      ...short,
+      '--placement',
+      'separate',
+      '--rollout-gpus',
+      '8',
+      '--async-steps',
+      '1',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '1 step off-policy: each batch starts generating when the weights 1 version older land',
+    );
+    expect(r.stdout).toMatch(
+      /trainer \+ sync [\d.]+ s, \(rollout \+ loop \+ trainer \+ sync\) \/ 2 [\d.]+ s/,
+    );
+    expect(r.stdout).toMatch(/^rollout .*overlapped$/m);
+    expect(r.stdout).toContain('the next batch is queued behind the tail');
+  });
 
   it('bad inputs exit 2 naming the flag', async () => {
     const cases: [string[], string][] = [
