@@ -10,6 +10,7 @@ import { modelSpecFrom } from '../model/resolve-model.js';
 import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 import { planRl, type RlOptions } from './rl.js';
 import { responseLengths } from './rl-rollout.js';
+import { weightSyncSeconds } from './rl-weight-sync.js';
 
 const cluster = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -156,6 +157,28 @@ describe('GRPO plan', () => {
     expect(s.weightSync.transferSeconds).toBeGreaterThan(
       planRl(qwen, cluster, base).step.weightSync.transferSeconds,
     );
+  });
+  it('separate pools: the weight broadcast runs over NVLink inside a node and leaves a node through all of its NICs', () => {
+    const bytes = 1.342e12; // DeepSeek-V3 in BF16
+    const sync = (trainingGpus: number, rolloutGpus: number) =>
+      weightSyncSeconds(cluster, {
+        placement: 'separate',
+        trainingGpus,
+        rolloutGpus,
+        bytes,
+        reloadBytesPerSecond: 0,
+      }).transferSeconds;
+    const nvlink = cluster.scaleUp.bytesPerSecond * cluster.scaleUp.efficiency;
+    const nics = cluster.gpusPerNode * cluster.scaleOut.bytesPerSecond * cluster.scaleOut.efficiency;
+    expect(sync(4, 4)).toBeCloseTo(bytes / nvlink, 3);
+    expect(sync(256, 256)).toBeCloseTo(bytes / Math.min(nvlink, nics), 3);
+    // The bytes pass once through each link: more receivers do not add time.
+    expect(sync(256, 256)).toBeCloseTo(sync(8, 8), 3);
+    // Faster than one NIC alone (last round's model), slower than NVLink inside one node.
+    expect(sync(256, 256)).toBeLessThan(
+      bytes / (cluster.scaleOut.bytesPerSecond * cluster.scaleOut.efficiency),
+    );
+    expect(sync(256, 256)).toBeGreaterThanOrEqual(sync(4, 4));
   });
   it('bad inputs name the flag', () => {
     expect(() => planRl(qwen, cluster, { ...base, promptsPerStep: 0 })).toThrowError(
