@@ -96,7 +96,9 @@ describe('llmecon rl', () => {
     expect(r.stdout).not.toMatch(/NaN|Infinity/);
     // Outside the calibration runs (vLLM, colocated, on-policy): said, not hidden.
     expect(j.outsideCalibration.join(' ')).toContain('separate pools are an extrapolation');
-    expect(j.outsideCalibration.join(' ')).toContain('the overlap of async steps is modelled as NeMo RL runs it');
+    expect(j.outsideCalibration.join(' ')).toContain(
+      'the overlap of async steps is modelled as NeMo RL runs it',
+    );
   }, 120_000);
 
   it('one step off-policy says how the step is set: the three bounds, the rollout side overlapped', async () => {
