@@ -41,7 +41,7 @@ export function rlBand(
       : []),
     ...((run.asyncSteps ?? 0) > 0 && c
       ? [
-          'every calibration run is on-policy (synchronous): the overlap of async steps is modelled, not calibrated',
+          'every calibration run is on-policy (synchronous): the overlap of async steps is modelled as NeMo RL runs it (in-flight weight updates) and checked on its held-out one-step-off runs, not calibrated',
         ]
       : []),
     ...(run.rolloutTensorParallel !== undefined && c

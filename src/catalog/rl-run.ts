@@ -263,6 +263,8 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
         loopOverhead: s.loopOverheadSeconds,
       },
       idleFraction: s.idleFraction,
+      /** Async steps: the rollout engine's seconds per batch with the next batch queued (else null). */
+      streamedRolloutSeconds: s.streamedRolloutSeconds,
       generation: s.generation,
       weightSync: s.weightSync,
       tokensPerStep: s.tokensPerStep,

@@ -62,14 +62,15 @@ describe('RL runs', () => {
       expect((x.rolloutSeconds + c.loopOverheadSeconds) / x.calibratedSeconds, x.id).toBeGreaterThan(0.5);
   });
 
-  it('NeMo RL one-step-off rows on separate pools (held out): each predicted, within −55%…+125% (a known gap: today −51.4% to +122.5%, median |error| 42.5%)', () => {
+  it('NeMo RL one-step-off rows on separate pools (held out, nothing fitted on them): median |error| ≤ 16%, each within −72%…+20% (regression guards just above today: median 14.5%, −68.2% … +11.0%; was 42.2%, −52% … +120% before the async loop followed NeMo RL)', () => {
     const async = v.others.filter((o) => o.role === 'held-out' && o.id.includes('-1off-'));
     expect(async).toHaveLength(8);
-    for (const o of async) {
-      const error = o.predictedSeconds! / o.publishedSeconds - 1;
-      expect(error, o.id).toBeGreaterThan(-0.55);
-      expect(error, o.id).toBeLessThan(1.25);
+    const errors = async.map((o) => o.predictedSeconds! / o.publishedSeconds - 1);
+    for (const [i, error] of errors.entries()) {
+      expect(error, async[i]!.id).toBeGreaterThan(-0.72);
+      expect(error, async[i]!.id).toBeLessThan(0.2);
     }
+    expect(median(errors.map(Math.abs))).toBeLessThan(0.16);
   });
 
   it('verl DeepSeek-V3 on 96 H20 (held out): its trainer (optimizer offloaded to host) is refused, its rollout is under-predicted (known miss: today −68%, guard −75%)', () => {

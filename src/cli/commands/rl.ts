@@ -119,13 +119,15 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     };
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
   const seconds = (x: number) => x.toFixed(1);
+  // Off-policy, the rollout side overlaps the trainer's step (and may span more than one step).
+  const rolloutShare = (x: number) => (s.streamedRolloutSeconds === null ? share(x) : 'overlapped');
   const pools =
     plan.placement === 'colocated'
       ? `colocated on ${gpus} × ${hw.gpu.id} (rollout and training take turns; the engine sleeps during training, the trainer's state is offloaded during the rollout)`
       : `separate: ${gpus} training + ${plan.rolloutGpus} rollout × ${hw.gpu.id}, ${summary.asyncSteps === 0 ? 'synchronous (each pool idles while the other works)' : `${summary.asyncSteps} step${summary.asyncSteps > 1 ? 's' : ''} off-policy (the pools overlap)`}`;
   const tail =
     g.truncatedResponses > 0 || g.longestResponseTokens > g.meanResponseTokens
-      ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — ${summary.asyncSteps > 0 ? 'the rollout pool waits for the tail while the trainer works on the previous batch' : 'the synchronous step waits for the tail'}`
+      ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — ${summary.asyncSteps > 0 ? 'the next batch is queued behind the tail while the trainer works' : 'the synchronous step waits for the tail'}`
       : `responses: every one ${formatCount(g.meanResponseTokens)} tokens (no tail given)`;
   const p = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
@@ -141,7 +143,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
           [
             `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica} sequences each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
             seconds(g.seconds),
-            share(g.seconds),
+            rolloutShare(g.seconds),
           ],
           [
             `weight sync (${formatCount(s.weightSync.bytes / 1e9)} GB: transfer ${seconds(s.weightSync.transferSeconds)} s + reload ${seconds(s.weightSync.reloadSeconds)} s)`,
@@ -155,15 +157,20 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
           [
             'RL loop, fixed per step (calibrated)',
             seconds(s.loopOverheadSeconds),
-            share(s.loopOverheadSeconds),
+            rolloutShare(s.loopOverheadSeconds),
           ],
           [
-            summary.asyncSteps > 0 ? 'step (pools overlap: the slower side + sync)' : 'step',
+            summary.asyncSteps > 0 ? 'step (pools overlap: see below)' : 'step',
             `${seconds(s.stepSeconds)} ${p(range.stepSeconds, seconds)}`,
             '100%',
           ],
         ],
       ),
+      ...(s.streamedRolloutSeconds !== null
+        ? [
+            `${summary.asyncSteps} step${summary.asyncSteps > 1 ? 's' : ''} off-policy: each batch starts generating when the weights ${summary.asyncSteps} version${summary.asyncSteps > 1 ? 's' : ''} older land (in-flight weight updates); step = the largest of trainer + sync ${seconds(s.trainerSeconds + s.weightSync.seconds)} s, (rollout + loop + trainer + sync) / ${summary.asyncSteps + 1} ${seconds((g.seconds + s.loopOverheadSeconds + s.trainerSeconds + s.weightSync.seconds) / (summary.asyncSteps + 1))} s, and the engine's rate with the next batch queued ${seconds(s.streamedRolloutSeconds)} s per batch`,
+          ]
+        : []),
       ...(plan.placement === 'separate'
         ? [
             `idle: rollout pool ${(100 * s.idleFraction.rollout).toFixed(0)}%, training pool ${(100 * s.idleFraction.training).toFixed(0)}% of each step (all GPUs are paid for the whole run)`,

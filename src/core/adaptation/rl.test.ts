@@ -10,6 +10,7 @@ import { modelSpecFrom } from '../model/resolve-model.js';
 import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 import { planRl, type RlOptions } from './rl.js';
 import { responseLengths } from './rl-rollout.js';
+import { weightSyncSeconds } from './rl-weight-sync.js';
 
 const cluster = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -125,9 +126,25 @@ describe('GRPO plan', () => {
     const off = planRl(qwen, cluster, { ...sep, asyncSteps: 1 });
     const s = sync.step;
     expect(s.stepSeconds).toBeCloseTo(s.generation.seconds + s.weightSync.seconds + s.trainerSeconds, 9);
-    expect(off.step.stepSeconds).toBeCloseTo(
-      Math.max(off.step.generation.seconds, off.step.trainerSeconds) + off.step.weightSync.seconds,
+    // One step off (NeMo RL's async GRPO with in-flight weight updates): the batch of step n starts
+    // when the weights of step n − 1 land, so P = max(trainer + sync, (rollout + loop + trainer +
+    // sync) / 2, the engine's rate with the next batch queued).
+    const o = off.step;
+    const trainerSide = o.trainerSeconds + o.weightSync.seconds;
+    expect(o.streamedRolloutSeconds).not.toBeNull();
+    expect(o.streamedRolloutSeconds!).toBeGreaterThanOrEqual(0);
+    expect(o.stepSeconds).toBeCloseTo(
+      Math.max(
+        trainerSide,
+        (o.generation.seconds + o.loopOverheadSeconds + trainerSide) / 2,
+        o.streamedRolloutSeconds!,
+      ),
       9,
+    );
+    expect(s.streamedRolloutSeconds).toBeNull();
+    // More steps of staleness never slow the step (k + 1 steps to generate each batch).
+    expect(planRl(qwen, cluster, { ...sep, asyncSteps: 2 }).step.stepSeconds).toBeLessThanOrEqual(
+      o.stepSeconds + 1e-9,
     );
     expect(off.step.stepSeconds).toBeLessThan(s.stepSeconds);
     expect(s.idleFraction.rollout).toBeGreaterThan(0);
@@ -140,6 +157,28 @@ describe('GRPO plan', () => {
     expect(s.weightSync.transferSeconds).toBeGreaterThan(
       planRl(qwen, cluster, base).step.weightSync.transferSeconds,
     );
+  });
+  it('separate pools: the weight broadcast runs over NVLink inside a node and leaves a node through all of its NICs', () => {
+    const bytes = 1.342e12; // DeepSeek-V3 in BF16
+    const sync = (trainingGpus: number, rolloutGpus: number) =>
+      weightSyncSeconds(cluster, {
+        placement: 'separate',
+        trainingGpus,
+        rolloutGpus,
+        bytes,
+        reloadBytesPerSecond: 0,
+      }).transferSeconds;
+    const nvlink = cluster.scaleUp.bytesPerSecond * cluster.scaleUp.efficiency;
+    const nics = cluster.gpusPerNode * cluster.scaleOut.bytesPerSecond * cluster.scaleOut.efficiency;
+    expect(sync(4, 4)).toBeCloseTo(bytes / nvlink, 3);
+    expect(sync(256, 256)).toBeCloseTo(bytes / Math.min(nvlink, nics), 3);
+    // The bytes pass once through each link: more receivers do not add time.
+    expect(sync(256, 256)).toBeCloseTo(sync(8, 8), 3);
+    // Faster than one NIC alone (last round's model), slower than NVLink inside one node.
+    expect(sync(256, 256)).toBeLessThan(
+      bytes / (cluster.scaleOut.bytesPerSecond * cluster.scaleOut.efficiency),
+    );
+    expect(sync(256, 256)).toBeGreaterThanOrEqual(sync(4, 4));
   });
   it('bad inputs name the flag', () => {
     expect(() => planRl(qwen, cluster, { ...base, promptsPerStep: 0 })).toThrowError(

@@ -7,8 +7,12 @@
  * model for the KL term and a reward model if learned, and updates the policy on the N·G sequences.
  * Colocated (verl, NeMo-RL, Kimi K2: one set of GPUs takes turns): step = sum of the phases.
  * Separate pools (OpenRLHF, slime): synchronous steps still add up, each pool idle while the other
- * works; with k ≥ 1 steps of staleness (async/off-policy) the pools overlap, and the step is the
- * slower side plus the weight sync (Fu et al. 2025, AReaL Sec. 4; Noukhovitch et al. 2025).
+ * works. With k ≥ 1 steps of staleness (async/off-policy; Fu et al. 2025, AReaL Sec. 4; Noukhovitch
+ * et al. 2025) the pools overlap as NeMo RL's async GRPO runs them (nemo_rl/algorithms/grpo.py
+ * async_grpo_train, async_utils/trajectory_collector.py, in-flight weight updates): a step's batch
+ * starts generating when the weights k versions older land, so it has k trainer steps to finish; the
+ * trainer's step (its reported "step time") is its own phases and the weight sync, plus any wait for
+ * the batch; and the engine cannot turn out batches faster than it does with the next one queued.
  */
 import { energyKWh as energyKWhOf, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { InputError } from '../errors.js';
@@ -97,6 +101,11 @@ export interface RlStep {
   readonly rewardSeconds: number;
   /** The loop's fixed seconds per step (calibrated; see RlOptions.loopOverheadSeconds). */
   readonly loopOverheadSeconds: number;
+  /**
+   * Async steps only (null otherwise): seconds one more step's responses add to a rollout engine
+   * that never drains (the next step's batch queued behind this one's tail), scaled as the rollout.
+   */
+  readonly streamedRolloutSeconds: number | null;
   /** Everything the trainer GPUs do in a step: old log-probs, reference, reward, update. */
   readonly trainerSeconds: number;
   readonly stepSeconds: number;
@@ -219,6 +228,35 @@ export function rlRollout(
   };
 }
 
+/**
+ * Seconds one more step's responses add to the rollout when the engine never drains (async steps: the
+ * next batch is submitted while this one's tail decodes): the rollout of two steps' responses at
+ * once less one step's, on the same GPUs. Where two steps exceed what is simulated, one step's
+ * rollout (no credit for the overlap).
+ */
+function streamedRollout(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: RlOptions,
+  gpus: number,
+  one: RolloutTime,
+  separate: boolean,
+): number {
+  try {
+    const two = rlRollout(
+      spec,
+      cluster,
+      { ...o, promptsPerStep: 2 * o.promptsPerStep },
+      gpus,
+      separate ? '--rollout-gpus' : '--gpus',
+    );
+    return Math.max(0, two.seconds - one.seconds);
+  } catch (error) {
+    if (error instanceof InputError) return one.seconds; // DoesNotFitError included
+    throw error;
+  }
+}
+
 export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlPlan {
   for (const [flag, value] of [
     ['--prompts', o.promptsPerStep],
@@ -293,18 +331,38 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
   const weightSync = weightSyncSeconds(cluster, {
     placement,
     trainingGpus: o.gpus,
+    rolloutGpus,
     bytes: training.trainableParams * 2,
     reloadBytesPerSecond: o.reloadBytesPerSecond ?? 0,
   });
-  // Synchronous: the phases add up. k ≥ 1 steps ahead: the pools overlap; the slower sets the pace.
-  // The loop's fixed cost is paid once per step either way.
+  // The loop's fixed seconds belong with the rollout: waking and putting the engine to sleep, and
+  // the per-response loop around it (Ray rollout workers, rewards) that NeMo RL's async trajectory
+  // collector runs beside the engine; the trainer's own offload/onload is a colocation cost.
+  const rolloutSideSeconds = generation.seconds + loopOverheadSeconds;
+  const streamedRolloutSeconds =
+    asyncSteps > 0
+      ? streamedRollout(spec, cluster, o, rolloutGpus, generation, placement === 'separate')
+      : null;
+  // Synchronous: the phases add up. k ≥ 1 steps ahead (NeMo RL's collector generates for the step
+  // k versions ahead; in-flight updates keep the engine running through the sync): the trainer's
+  // step P = its wait + trainer + sync, the wait = max(0, rollout side − k·P), so
+  // P = max(trainer + sync, (rollout side + trainer + sync) / (k + 1)), and never below the engine's
+  // streamed rate.
+  const trainerSideSeconds = trainerSeconds + weightSync.seconds;
   const stepSeconds =
-    (asyncSteps > 0
-      ? Math.max(generation.seconds, trainerSeconds) + weightSync.seconds
-      : generation.seconds + weightSync.seconds + trainerSeconds) + loopOverheadSeconds;
+    streamedRolloutSeconds !== null
+      ? Math.max(
+          trainerSideSeconds,
+          (rolloutSideSeconds + trainerSideSeconds) / (asyncSteps + 1),
+          streamedRolloutSeconds,
+        )
+      : rolloutSideSeconds + trainerSideSeconds;
   const idleFraction =
     placement === 'separate'
-      ? { rollout: 1 - generation.seconds / stepSeconds, training: 1 - trainerSeconds / stepSeconds }
+      ? {
+          rollout: Math.max(0, 1 - Math.max(generation.seconds, streamedRolloutSeconds ?? 0) / stepSeconds),
+          training: 1 - trainerSeconds / stepSeconds,
+        }
       : { rollout: 0, training: 0 };
   const totalGpus = placement === 'separate' ? o.gpus + rolloutGpus : o.gpus;
   const seconds = (o.steps * stepSeconds) / o.cost.goodput;
@@ -320,6 +378,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       referenceSeconds,
       rewardSeconds,
       loopOverheadSeconds,
+      streamedRolloutSeconds,
       trainerSeconds,
       stepSeconds,
       idleFraction,
