@@ -19,6 +19,7 @@ import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flag
 import { formatBytes, formatCount, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import { offloadFlag } from '../offload-flag.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
@@ -27,6 +28,7 @@ export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
   seqLen?: string;
   globalBatch?: string;
   optimizer?: string;
+  offload?: string;
   json?: boolean;
 }
 
@@ -79,6 +81,7 @@ export function memoryMethodCommand(
       gpus,
       constraints,
       stack,
+      offload: offloadFlag(o.offload, hw.gpu),
       calibrationPool: allStackCalibrations(),
     });
     least = plan.search.leastMemory ?? plan.chosen;
