@@ -13,6 +13,7 @@ import { stackOptions } from '../../src/catalog/stacks.js';
 import { resolveHardware, runCostAssumptions } from '../../src/catalog/training-defaults.js';
 import { planFinetune } from '../../src/core/adaptation/finetune.js';
 import { hostMemory, trainingMemory } from '../../src/core/memory/training-memory.js';
+import { parseTargets } from '../../src/core/model/adapters.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { LayoutDoesNotFitError } from '../../src/core/training/plan.js';
 
@@ -26,7 +27,7 @@ describe('optimizer offload: verl DeepSeek-V3 on 96 × H20', () => {
     planFinetune(spec, hw.cluster, {
       method: 'full',
       rank: 16,
-      targets: ['attn', 'mlp'],
+      targets: parseTargets('attn,mlp'),
       baseFormat: 'bf16',
       seqLen,
       globalBatchSize: sequences,
