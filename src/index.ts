@@ -6,6 +6,8 @@
 
 // Catalog and validation
 export { findApi, findCluster, findGpu, findGrid, findModel, loadCatalog } from './catalog/catalog.js';
+// Offload to host memory: a GPU's host (link, DRAM) from catalog/hosts.json and the options it gives
+export { hostFor, offloadOptions } from './catalog/hosts.js';
 export { defaultPrice, energyAssumptions, resolveHardware } from './catalog/training-defaults.js';
 export { FINETUNE_METHODS, planFinetune } from './core/adaptation/finetune.js';
 export { planRl } from './core/adaptation/rl.js';
@@ -53,6 +55,14 @@ export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
 // Memory bands: P10–P90 of a per-GPU memory prediction from a stack's measured peaks (leave-one-out residuals)
 export { type MemoryBand, memoryBand, memoryRange } from './core/memory/memory-band.js';
 // Memory
+export {
+  type HostSpec,
+  hostMemory,
+  OFFLOAD_MODES,
+  type OffloadMode,
+  type OffloadOptions,
+  offloadStates,
+} from './core/memory/offload.js';
 export { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from './core/memory/training-memory.js';
 // Adapting models
 export {

@@ -52,6 +52,10 @@ describe('public API (src/index.ts)', () => {
     expect(sync.reloadSeconds).toBeCloseTo(2);
     expect(api.RL_PLACEMENTS).toEqual(['colocated', 'separate']);
     expect(api.provisionedKw(8, { nodeWattsPerGpu: 1000 })).toBeCloseTo(8);
+    const offload = api.offloadOptions('optimizer', api.findGpu('h100'))!;
+    expect(offload.host.gpusPerHost).toBe(8);
+    expect(api.hostMemory([{ offloadedBytes: 1e9 }], offload.host).bytesPerHost).toBe(8e9);
+    expect(api.OFFLOAD_MODES).toEqual(['none', 'optimizer', 'optimizer+params']);
   });
   it.runIf(existsSync('dist/src/index.js'))('the built package exports the same API', async () => {
     const built = await import('../dist/src/index.js' as string);

@@ -15,6 +15,7 @@ import {
   EFFICIENCY_FILES,
   GPUS_FILES,
   GRIDS_FILES,
+  HOSTS,
   KERNELS_FILES,
   MODELS_FILES,
   QUALITY_RESULTS,
@@ -41,6 +42,7 @@ function rawCatalog() {
   for (const [kind, map] of Object.entries(KINDS))
     for (const [name, json] of Object.entries(map)) files[`${kind}/${name}`] = json;
   files.assumptions = ASSUMPTIONS;
+  files.hosts = HOSTS;
   files['quality-results'] = QUALITY_RESULTS;
   files['validation/training'] = TRAINING_VALIDATION;
   files['validation/serving'] = SERVING_VALIDATION;

@@ -60,6 +60,7 @@ import grids_india from '../../catalog/grids/india.json' with { type: 'json' };
 import grids_us from '../../catalog/grids/us.json' with { type: 'json' };
 import grids_us_2021_meta from '../../catalog/grids/us-2021-meta.json' with { type: 'json' };
 import grids_world from '../../catalog/grids/world.json' with { type: 'json' };
+import hosts from '../../catalog/hosts.json' with { type: 'json' };
 import kernels_h200_2026_11_29 from '../../catalog/kernels/h200-2026-11-29.json' with { type: 'json' };
 import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
 import models_deepseek_v3_2 from '../../catalog/models/deepseek-v3.2.json' with { type: 'json' };
@@ -104,6 +105,8 @@ import stacks_unsloth from '../../catalog/stacks/unsloth.json' with { type: 'jso
 
 export const SOURCES: unknown = sources;
 export const ASSUMPTIONS: unknown = assumptions;
+/** GPU servers' host side: link, host memory bandwidth and capacity (offload). */
+export const HOSTS: unknown = hosts;
 /** Published quality results the levers' caveats quote (benchmark scores with their sources). */
 export const QUALITY_RESULTS: unknown = quality_results;
 export const GPUS_FILES: Readonly<Record<string, unknown>> = {

@@ -89,6 +89,15 @@ export const stackFileSchema = z
       .object({ groupedGemm: z.enum(['per-local-expert']), locator: z.string().min(1), ...cited })
       .strict()
       .optional(),
+    /** Which model states the stack can keep in host memory (core/memory/offload.ts), with its flag. */
+    offload: z
+      .object({
+        modes: z.array(z.enum(['optimizer', 'optimizer+params'])),
+        locator: z.string().min(1),
+        ...cited,
+      })
+      .strict()
+      .optional(),
     /** Settings of the stack's published performance recipes that its calibration cases run with. */
     performanceRecipes: z
       .object({ gradReduceInFp32: z.boolean(), locator: z.string().min(1), ...cited })
@@ -202,6 +211,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
         },
       }),
     },
+    offloadModes: file.offload?.modes ?? [],
     calibrations: calibrations.map((c) => ({
       family: c.family,
       stepTimeScale: c.stepTimeScale,

@@ -19,6 +19,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   gpus: '--gpus',
   globalBatchSize: '--global-batch',
   tokens: '--tokens',
+  offload: '--offload',
 };
 
 /** The issue with its path named as the CLI flag, where the path has one. */

@@ -50,6 +50,11 @@ export function breakdownTable(
       'paged to CPU (not counted)',
       ...columns.map((c) => (c.stage.pagedOutBytes > 0 ? formatBytes(c.stage.pagedOutBytes) : '—')),
     ]);
+  if (columns.some((c) => c.stage.offloadedBytes > 0))
+    rows.push([
+      'offloaded to host (not counted)',
+      ...columns.map((c) => (c.stage.offloadedBytes > 0 ? formatBytes(c.stage.offloadedBytes) : '—')),
+    ]);
   rows.push(['total per GPU', ...columns.map((c) => formatBytes(c.stage.totalBytes))]);
   if (columns.some((c) => c.range))
     rows.push([
@@ -59,9 +64,15 @@ export function breakdownTable(
   return table(['', ...columns.map((c) => c.heading)], rows);
 }
 
-/** The peak's terms in JSON, in bytes (they sum to `totalBytes`), and what is paged out. */
-export function breakdownJson(stage: StageMemory): MemoryBreakdown & { readonly pagedOutBytes: number } {
-  return { ...stage.breakdown, pagedOutBytes: stage.pagedOutBytes };
+/** The peak's terms in JSON, in bytes (they sum to `totalBytes`), and what is paged out or offloaded. */
+export function breakdownJson(
+  stage: StageMemory,
+): MemoryBreakdown & { readonly pagedOutBytes: number; readonly offloadedBytes?: number } {
+  return {
+    ...stage.breakdown,
+    pagedOutBytes: stage.pagedOutBytes,
+    ...(stage.offloadedBytes > 0 ? { offloadedBytes: stage.offloadedBytes } : {}),
+  };
 }
 
 /** A layout in one line: the dimensions that are not 1, micro-batch, recomputation, ZeRO. */

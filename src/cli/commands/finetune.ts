@@ -3,7 +3,7 @@ import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS } from '../../core/memory/training-memory.js';
+import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { presentTargets } from '../../core/model/adapters.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -15,6 +15,7 @@ import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
@@ -34,6 +35,7 @@ export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   teacherUsdPerMillionTokens?: string;
   region?: string;
   wattsPerGpu?: string;
+  offload?: string;
   json?: boolean;
 }
 
@@ -92,6 +94,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     gpus,
     constraints: layoutConstraints(o),
     stack: stackFlag(o, 'hf'),
+    offload: offloadFlag(o.offload, hw.gpu),
     calibrationPool: allStackCalibrations(),
     cost: runCostAssumptions(hw, {
       usdPerGpuHour: price?.usdPerGpuHour ?? 0,
@@ -162,6 +165,17 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   };
   const stack = options.stack!;
   const least = plan.search.leastMemory;
+  // Every stage of the chosen layout (the search sized only the peak candidates).
+  const host = offloadHostMemory(
+    options.offload,
+    options.offload
+      ? trainingMemory(spec, plan.chosen.layout, {
+          ...options,
+          precision: method === 'qlora' ? 'bf16' : options.precision,
+          adapter: plan.adapter ?? undefined,
+        }).stages
+      : [],
+  );
   const result = {
     model: spec.name,
     stack: stack.id,
@@ -201,8 +215,11 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     energyNote: run.energyNote,
     co2Kg: run.co2Kg,
     range,
+    ...(options.offload && host ? { offload: offloadJson(options.offload, host) } : {}),
   };
-  if (o.json) return { output: toJson(result), exitCode: 0 };
+  // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
+  const exitCode = host && !host.fits ? DOES_NOT_FIT : 0;
+  if (o.json) return { output: toJson(result), exitCode };
   const l = plan.chosen.layout;
   return {
     output: [
@@ -227,7 +244,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         baseFormatLabel(choice),
       ),
       fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu),
+      ...(options.offload && host ? [offloadLine(options.offload, host)] : []),
     ].join('\n'),
-    exitCode: 0,
+    exitCode,
   };
 }

@@ -25,6 +25,7 @@ import {
   layoutLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
+import { offloadFlag } from '../offload-flag.js';
 import { contextTokens, oneOf, positiveInteger } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
@@ -33,6 +34,7 @@ export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
   seqLen?: string;
   globalBatch?: string;
   optimizer?: string;
+  offload?: string;
   json?: boolean;
 }
 
@@ -85,6 +87,7 @@ export function memoryMethodCommand(
       gpus,
       constraints,
       stack,
+      offload: offloadFlag(o.offload, hw.gpu),
       calibrationPool: allStackCalibrations(),
     });
     least = plan.search.leastMemory ?? plan.chosen;

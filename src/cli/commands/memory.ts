@@ -1,8 +1,14 @@
 import { findGpu } from '../../catalog/catalog.js';
+import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
+import {
+  OFFLOAD_MIN_ZERO_STAGE,
+  OPTIMIZERS,
+  TRAINING_PRECISIONS,
+  trainingMemory,
+} from '../../core/memory/training-memory.js';
 import {
   DEFAULT_LAYOUT,
   globalBatchIssue,
@@ -12,6 +18,7 @@ import {
   ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
+import { offloadIssues } from '../../core/training/plan.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
@@ -19,6 +26,7 @@ import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
+import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
@@ -82,6 +90,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         recompute: '--recompute',
         zero: '--zero',
         schedule: '--schedule',
+        offload: '--offload',
         ...methodOnly,
       },
       'with --mode train (the default)',
@@ -110,16 +119,21 @@ function train(
 ) {
   const given = layoutConstraints(o);
   const stack = stackFlag(o, 'megatron');
+  const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
     ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
     sequenceParallel: given.sequenceParallel ?? false,
-    // Without --zero: ZeRO-1 where the stack runs it, else its first stage (Unsloth: plain DDP).
+    // Without --zero: ZeRO-1 where the stack runs it, else its first stage (Unsloth: plain DDP), and
+    // at least the stage the offload mode shards over (ZeRO-3 for optimizer+params).
     zeroStage:
       given.zeroStage ??
-      (stack.parallelism.zeroStages.includes(DEFAULT_LAYOUT.zeroStage)
-        ? DEFAULT_LAYOUT.zeroStage
-        : stack.parallelism.zeroStages[0]!),
+      (Math.max(
+        offloadMode === 'none' ? 0 : OFFLOAD_MIN_ZERO_STAGE[offloadMode],
+        stack.parallelism.zeroStages.includes(DEFAULT_LAYOUT.zeroStage)
+          ? DEFAULT_LAYOUT.zeroStage
+          : stack.parallelism.zeroStages[0]!,
+      ) as ParallelLayout['zeroStage']),
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
   const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
@@ -135,6 +149,7 @@ function train(
   const checked = [
     ...issues.filter((i) => i.rule !== ZERO3_WITH_PIPELINE),
     ...stackLayoutIssues(stack, layout),
+    ...offloadIssues(offloadMode === 'none' ? undefined : { mode: offloadMode }, stack, layout.zeroStage),
   ];
   if (checked.length > 0) throw new InputError(checked);
   const memory = trainingMemory(spec, layout, {
@@ -144,8 +159,12 @@ function train(
     optimizer,
     stack,
     ...attentionOptions(o),
+    ...(offloadMode === 'none' ? {} : { offload: { mode: offloadMode } }),
   });
   const peak = memory.peak;
+  // The host side needs the GPU (its link and host memory, catalog/hosts.json).
+  const offload = gpu && offloadMode !== 'none' ? offloadOptions(offloadMode, gpu) : undefined;
+  const host = offloadHostMemory(offload, memory.stages);
   const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1);
   const range = memoryRange(peak.totalBytes, band);
   const fit = fitLine(peak.totalBytes, gpu, range);
@@ -172,8 +191,11 @@ function train(
         gpu: gpu?.id ?? null,
         fits: fit.fits,
         headroomBytes: fit.headroomBytes,
+        ...(offloadMode !== 'none'
+          ? { offload: offload && host ? offloadJson(offload, host) : { mode: offloadMode } }
+          : {}),
       }),
-      exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+      exitCode: fit.fits === false || host?.fits === false ? DOES_NOT_FIT : 0,
     };
   }
   // The first and last stages, and the most loaded middle one (the JSON lists every stage).
@@ -204,8 +226,9 @@ function train(
       memoryBandLine(band),
       '',
       fit.line,
+      ...(offload && host ? [offloadLine(offload, host)] : []),
     ].join('\n'),
-    exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
+    exitCode: fit.fits === false || host?.fits === false ? DOES_NOT_FIT : 0,
   };
 }
 

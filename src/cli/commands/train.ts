@@ -3,7 +3,7 @@ import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS, TRAINING_PRECISIONS } from '../../core/memory/training-memory.js';
+import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
@@ -15,6 +15,7 @@ import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js'
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
+import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
@@ -40,6 +41,7 @@ export interface TrainOptions extends LayoutFlags {
   wattsPerGpu?: string;
   goodput?: string;
   top?: string;
+  offload?: string;
   json?: boolean;
 }
 
@@ -109,6 +111,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapDataParallel: o.overlapDp ?? true,
     overlapExpertParallel: o.overlapEp,
     ...attentionOptions(o),
+    offload: offloadFlag(o.offload, hw.gpu),
   };
 
   let plan: ReturnType<typeof planTraining>;
@@ -144,6 +147,12 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   }
   const { chosen, run, search } = plan;
   const step = chosen.step;
+  const offload = training.offload;
+  // Every stage of the chosen layout (the search sized only the peak candidates).
+  const host = offloadHostMemory(
+    offload,
+    offload ? trainingMemory(spec, chosen.layout, { ...training, stack }).stages : [],
+  );
   const band = plan.band!;
   const memoryBand = stackMemoryBand(stack.id, chosen.layout.pipelineParallel > 1);
   const range = {
@@ -191,6 +200,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     mfuNonCausal: step.mfuNonCausal,
     hfu: step.hfu,
     memoryPerGpuBytes: chosen.memoryPerGpuBytes,
+    ...(offload && host ? { offload: offloadJson(offload, host) } : {}),
     stepBreakdownSeconds: step.breakdown,
     ...(run
       ? {
@@ -220,7 +230,9 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     top: search.top.map(summary),
     pareto: search.pareto.map(summary),
   };
-  if (o.json) return { output: toJson(result), exitCode: 0 };
+  // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
+  const exitCode = host && !host.fits ? LAYOUT_DOES_NOT_FIT : 0;
+  if (o.json) return { output: toJson(result), exitCode };
   const l = chosen.layout;
   const lines = [
     `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
@@ -229,6 +241,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `best layout: ${layoutText(l)}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
+    ...(offload && host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
   ];
   if (run) {
@@ -278,7 +291,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       ]),
     ),
   );
-  return { output: lines.join('\n'), exitCode: 0 };
+  return { output: lines.join('\n'), exitCode };
 }
 
 function layoutJson(l: ParallelLayout) {

@@ -1,6 +1,7 @@
 /** Commands about one model: parameters, FLOPs, KV cache and memory per GPU. */
 import type { Command } from 'commander';
 import { addLayoutFlags } from '../layout-flags.js';
+import { OFFLOAD_HELP } from '../offload-flag.js';
 import { example, OPTIMIZER_HELP, type ProgramContext, printResult } from './shared.js';
 
 export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
@@ -71,6 +72,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')
       .option('--batch <n>', 'inference: concurrent sequences')
       .option('--context <n>', 'inference: tokens per sequence')
+      .option('--offload <mode>', `training: ${OFFLOAD_HELP}`)
       .option('--json', 'machine-readable output')
       .action(async (model, opts) =>
         printResult(ctx, (await import('../commands/memory.js')).memoryCommand(model, opts)),

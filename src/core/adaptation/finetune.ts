@@ -128,6 +128,7 @@ export function planFinetuneLayouts(
     flashAttention: o.flashAttention,
     overlapDataParallel: o.overlapDataParallel,
     adapter: adapter ?? undefined,
+    offload: o.offload,
     gpus: o.gpus,
     constraints: o.constraints,
     stack: o.stack,

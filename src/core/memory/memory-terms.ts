@@ -12,7 +12,7 @@ const CUTS: Readonly<Record<MemoryTerm, string>> = {
   weights: 'more tensor, pipeline or expert parallelism, or ZeRO-3/FSDP',
   gradients: 'ZeRO-2 (gradients sharded over data parallelism), or more tensor/pipeline parallelism',
   optimizerStates:
-    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, or smaller optimizer states (adamw-bf16-moments or adam-8bit)',
+    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, smaller optimizer states (adamw-bf16-moments or adam-8bit), or offloading them to host memory where the stack does',
   activations:
     'recomputation (selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
   buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',

@@ -4,6 +4,7 @@
  */
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { ModelStateBytes } from './model-states.js';
+import type { OffloadMode } from './offload.js';
 import type { Optimizer, StackMemory, TrainingPrecision } from './training-recipes.js';
 
 export interface TrainingMemoryOptions {
@@ -31,6 +32,8 @@ export interface TrainingMemoryOptions {
   readonly peakOnly?: boolean;
   /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
   readonly stack?: { readonly memory: StackMemory };
+  /** Model states kept in host memory (offload.ts); default none. */
+  readonly offload?: { readonly mode: OffloadMode };
 }
 
 /**
@@ -71,6 +74,8 @@ export interface StageMemory {
   readonly breakdown: MemoryBreakdown;
   /** Optimizer states paged to CPU memory at the peak (QLoRA's paged AdamW), not in `totalBytes`. */
   readonly pagedOutBytes: number;
+  /** Model states offloaded to host memory (`offload`), per GPU, not in `totalBytes` or `modelStates`. */
+  readonly offloadedBytes: number;
 }
 
 export interface TrainingMemory {

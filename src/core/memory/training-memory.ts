@@ -22,6 +22,7 @@ import {
   type StageParams,
   type StageStates,
 } from './model-states.js';
+import { offloadStates } from './offload.js';
 import { pipelineChunks, rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
@@ -34,6 +35,17 @@ import {
 export { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 export { largestMemoryTerm, type MemoryTerm } from './memory-terms.js';
 export type { ModelStateBytes } from './model-states.js';
+export {
+  type HostMemory,
+  type HostSpec,
+  hostBytesPerHost,
+  hostMemory,
+  OFFLOAD_MIN_ZERO_STAGE,
+  OFFLOAD_MODES,
+  type OffloadMode,
+  type OffloadOptions,
+  offloadStates,
+} from './offload.js';
 export { moeLayerPrefix, pipelineChunks, stageMicrobatchesInFlight } from './pipeline-placement.js';
 export type {
   MemoryBreakdown,
@@ -104,6 +116,7 @@ export function trainingMemory(
   // torch.distributed.pipelining keeps each microbatch's output (BF16 logits) for the step's result.
   const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;
+  const offloadMode = options.offload?.mode ?? 'none';
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
@@ -239,7 +252,9 @@ export function trainingMemory(
     const keptOutputs = keptLogitsPerElement * logitElements;
     buffers += keptOutputs;
     const logits = lossBytes + keptOutputs;
-    const { modelStates, adapterWeights } = o.states;
+    // Offloaded states live in host memory (offload.ts): the GPU holds the rest.
+    const { gpu: modelStates, hostBytes: offloadedBytes } = offloadStates(o.states.modelStates, offloadMode);
+    const adapterWeights = offloadMode === 'optimizer+params' ? 0 : o.states.adapterWeights;
     const { weights, gradients, optimizerStates } = modelStates;
     const allocated = weights + gradients + optimizerStates + o.activations + buffers;
     // The caching allocator reserves more than it hands out (the stack's reserve fraction), and keeps
@@ -277,6 +292,7 @@ export function trainingMemory(
         frameworkOverhead: overhead,
       },
       pagedOutBytes: phase === 'train' ? optimizerStates : 0,
+      offloadedBytes,
     };
   };
 

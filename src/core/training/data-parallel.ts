@@ -57,7 +57,10 @@ export interface DataParallelInput {
 export interface DataParallelSeconds {
   /** Exposed gradient synchronisation per step. */
   readonly syncSeconds: number;
+  /** The optimizer step: on the GPU, or on the host's CPUs when offloaded. */
   readonly optimizerSeconds: number;
+  /** Exposed GPU ↔ host copies of offloaded gradients and weights (0 without offload). */
+  readonly hostTransferSeconds: number;
 }
 
 /** Trainable parameters on one GPU: the adapters alone when the base is frozen. */
@@ -142,6 +145,46 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   const shards = layout.zeroStage >= 1 ? dp * cp : 1;
   const stateBytes =
     2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + gradientWireBytes + bytes.weight;
-  const optimizerSeconds = memorySeconds(hw, ((dense + expert) / shards) * stateBytes);
-  return { syncSeconds, optimizerSeconds };
+  const updated = (dense + expert) / shards;
+  if (!options.offload)
+    return { syncSeconds, optimizerSeconds: memorySeconds(hw, updated * stateBytes), hostTransferSeconds: 0 };
+  return { syncSeconds, ...offloadSeconds(input, { updated, stateBytes, gradientWireBytes }) };
+}
+
+/**
+ * The optimizer step on the host and the copies it needs (ZeRO-Offload, Ren et al. 2021, Sec. 4-5;
+ * ZeRO-Infinity, Rajbhandari et al. 2021). The CPU step moves the same bytes per parameter as the
+ * GPU's (reads and writes of the master and moments, the gradient read, the weight write) over the
+ * host's DRAM bandwidth, shared by the GPUs of the host (CPU Adam is memory-bound, Sec. 5.1).
+ * `optimizer`: each rank's gradient shard goes device→host during the backward (overlapped with the
+ * last micro-batch's backward, as its reduce-scatter is: Sec. 4.2, the swap runs on its own stream)
+ * and its updated weights come back host→device after the CPU step, on the critical path (the
+ * one-step delayed update of Sec. 5.2, which would hide it, changes the optimisation and is not
+ * modelled). `optimizer+params`: every micro-batch's forward and backward bring the weight shard
+ * host→device and its backward sends the gradient shard back, prefetched behind that micro-batch's
+ * compute as FSDP's gathers are; the updated weights stay on the host.
+ */
+export function offloadSeconds(
+  input: DataParallelInput,
+  per: { readonly updated: number; readonly stateBytes: number; readonly gradientWireBytes: number },
+): { readonly optimizerSeconds: number; readonly hostTransferSeconds: number } {
+  const { options } = input;
+  const offload = options.offload!;
+  const host = offload.host;
+  const weightBytes = PRECISION_BYTES[options.precision].weight;
+  const link = host.linkBytesPerSecondPerDirection;
+  // CPU step: the host's DRAM bandwidth split over the GPUs whose shards it updates.
+  const optimizerSeconds = (per.updated * per.stateBytes) / (host.memoryBytesPerSecond / host.gpusPerHost);
+  const gradientCopy = (per.updated * per.gradientWireBytes) / link;
+  const weightCopy = (per.updated * weightBytes) / link;
+  if (offload.mode === 'optimizer') {
+    const exposedGradients = Math.max(0, gradientCopy - input.lastBackwardSeconds);
+    return { optimizerSeconds, hostTransferSeconds: exposedGradients + weightCopy };
+  }
+  // Each direction has its own lanes: two weight fetches in, one gradient copy out per micro-batch.
+  const perMicrobatch = Math.max(2 * weightCopy, gradientCopy);
+  return {
+    optimizerSeconds,
+    hostTransferSeconds: input.microbatches * Math.max(0, perMicrobatch - input.microbatchSeconds),
+  };
 }

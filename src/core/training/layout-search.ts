@@ -5,7 +5,7 @@
  * only on (TP, CP, EP, micro-batch, SP), so they are computed once per such tuple.
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { type StageMemory, trainingMemory } from '../memory/training-memory.js';
+import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../memory/training-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   type ParallelLayout,
@@ -238,7 +238,11 @@ function enumerate(
   // What the stack can split (catalog/stacks/): an unsupported dimension stays 1.
   const can = options.stack?.parallelism;
   const only1 = (supported: boolean | undefined, all: number[]) => (supported === false ? [1] : all);
-  const zeroStages = (can?.zeroStages ?? [0, 1, 2, 3]) as readonly (0 | 1 | 2 | 3)[];
+  // Offload runs on the ZeRO stages that shard what it moves (memory/offload.ts), and only when asked.
+  const minZero = options.offload ? OFFLOAD_MIN_ZERO_STAGE[options.offload.mode] : 0;
+  const zeroStages = ((can?.zeroStages ?? [0, 1, 2, 3]) as readonly (0 | 1 | 2 | 3)[]).filter(
+    (z) => z >= minZero,
+  );
   const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
     (t) =>
       (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && (kvHeads % t === 0 || t % kvHeads === 0),

@@ -2,9 +2,14 @@
  * A training plan: search the layouts (or evaluate the fixed one), then cost the run.
  * The one entry point the CLI, the web app and the validation share.
  */
-import { InputError } from '../errors.js';
+import { InputError, type InputIssue } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { largestMemoryTerm, trainingMemory } from '../memory/training-memory.js';
+import {
+  largestMemoryTerm,
+  OFFLOAD_MIN_ZERO_STAGE,
+  type OffloadOptions,
+  trainingMemory,
+} from '../memory/training-memory.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
@@ -111,6 +116,7 @@ export function planTraining(
       !(stack && issue.rule === ZERO3_WITH_PIPELINE),
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
+  issues.push(...offloadIssues(options.offload, stack, c.zeroStage));
   const batchIssue =
     c.dataParallel === undefined
       ? null
@@ -181,6 +187,40 @@ export function planTraining(
       })
     : null;
   return { search, chosen, run, calibration, band };
+}
+
+/**
+ * Why offload cannot run as asked (empty when it can): the stack must run the mode (catalog/stacks/
+ * `offload`), and a fixed ZeRO stage must shard what it moves (OFFLOAD_MIN_ZERO_STAGE).
+ */
+export function offloadIssues(
+  offload: Pick<OffloadOptions, 'mode'> | undefined,
+  stack: StackProfile | undefined,
+  zeroStage?: number,
+): InputIssue[] {
+  if (!offload) return [];
+  const issues: InputIssue[] = [];
+  const modes = stack?.offloadModes;
+  if (stack && !modes?.includes(offload.mode)) {
+    issues.push({
+      code: 'infeasible',
+      path: ['offload'],
+      message: `${stack.name} does not offload '${offload.mode}' to host memory; ${
+        modes && modes.length > 0
+          ? `it offloads: ${modes.join(', ')}`
+          : 'it runs no offload (use --offload none)'
+      }`,
+    });
+  }
+  const minZero = OFFLOAD_MIN_ZERO_STAGE[offload.mode];
+  if (zeroStage !== undefined && zeroStage < minZero) {
+    issues.push({
+      code: 'infeasible',
+      path: ['layout', 'zeroStage'],
+      message: `offload '${offload.mode}' moves each rank's shard and needs ZeRO-${minZero} or above, got ZeRO-${zeroStage}`,
+    });
+  }
+  return issues;
 }
 
 /**

@@ -31,7 +31,7 @@ export interface StackParallelism {
 }
 
 /** How the stack allocates training memory (applied by trainingMemory). */
-import type { StackMemory } from '../memory/training-memory.js';
+import type { OffloadMode, StackMemory } from '../memory/training-memory.js';
 
 export type { StackMemory };
 
@@ -89,6 +89,8 @@ export interface StackProfile {
   readonly id: StackId;
   readonly name: string;
   readonly parallelism: StackParallelism;
+  /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
+  readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
   readonly memory: StackMemory;
   readonly calibrations: readonly StackCalibration[];
 }
@@ -194,8 +196,11 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
     calibration.localExpertOverheadSeconds * terms.localExpertPasses +
     calibration.layerOverheadSeconds * terms.layerPasses +
     calibration.zero3LayerOverheadSeconds * terms.zero3LayerPasses;
+  // Offload's host time (CPU optimizer step, PCIe/C2C copies) is not GPU kernel time: left unscaled.
+  const hostOffload = terms.hostOffloadSeconds ?? 0;
   const stepSeconds =
-    k * step.stepSeconds +
+    k * (step.stepSeconds - hostOffload) +
+    hostOffload +
     attentionExtra +
     expertExtra * (terms.expertGemmSeconds + terms.expertCommSeconds) +
     host;
@@ -207,6 +212,10 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   // The bubble's share of each extra stays with its kind of work: the breakdown still sums to the step.
   const breakdown: StepTime['breakdown'] = {
     ...scaled,
+    ...(hostOffload > 0 && {
+      optimizerSeconds: step.breakdown.optimizerSeconds,
+      hostTransferSeconds: step.breakdown.hostTransferSeconds,
+    }),
     attentionSeconds: scaled.attentionSeconds + attentionExtra,
     gemmSeconds: scaled.gemmSeconds + expertExtra * terms.expertGemmSeconds,
     expertParallelCommSeconds: scaled.expertParallelCommSeconds + expertExtra * terms.expertCommSeconds,
@@ -230,6 +239,7 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
       localExpertPasses: terms.localExpertPasses,
       layerPasses: terms.layerPasses,
       zero3LayerPasses: terms.zero3LayerPasses,
+      hostOffloadSeconds: hostOffload,
     },
   };
 }

@@ -8,7 +8,7 @@
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
-import type { Optimizer, TrainingPrecision } from '../memory/training-memory.js';
+import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey } from '../model/flops.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -51,6 +51,8 @@ export interface TrainingOptions {
   readonly dropout?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base, adapters train (see adaptation/adapters.ts). */
   readonly adapter?: AdapterRuntime;
+  /** Model states in host memory and the host they live on (memory/offload.ts); omit for none. */
+  readonly offload?: OffloadOptions;
 }
 
 export interface StepTimeBreakdown {
@@ -69,6 +71,8 @@ export interface StepTimeBreakdown {
   readonly pipelineBubbleSeconds: number;
   readonly dataParallelCommSeconds: number;
   readonly optimizerSeconds: number;
+  /** Exposed GPU ↔ host copies of offloaded states (data-parallel.ts:offloadSeconds; 0 without offload). */
+  readonly hostTransferSeconds: number;
   /** Host time per MoE-layer pass a stack's calibration adds (0 for the engine alone). */
   readonly hostOverheadSeconds: number;
 }
@@ -116,6 +120,8 @@ export interface CalibrationTerms {
   readonly layerPasses: number;
   /** The layer passes of a ZeRO-3/FSDP layout (its parameters gathered and released per layer), else 0. */
   readonly zero3LayerPasses: number;
+  /** Offload's host seconds (CPU optimizer step, exposed copies): not scaled as GPU time. */
+  readonly hostOffloadSeconds?: number;
 }
 
 /** Routed experts one GPU holds per MoE layer (E/EP; 0 for a dense model). */
@@ -358,7 +364,8 @@ export function stepTimeFromLayerCosts(
     lastBackwardSeconds: tb,
   });
 
-  const stepSeconds = pipelineSeconds + dpTimes.syncSeconds + dpTimes.optimizerSeconds;
+  const stepSeconds =
+    pipelineSeconds + dpTimes.syncSeconds + dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds;
   const tokensPerStep = options.globalBatchSize * s;
   const metrics = efficiencyMetrics({
     spec,
@@ -393,6 +400,7 @@ export function stepTimeFromLayerCosts(
       pipelineBubbleSeconds: bubble,
       dataParallelCommSeconds: dpTimes.syncSeconds,
       optimizerSeconds: dpTimes.optimizerSeconds,
+      hostTransferSeconds: dpTimes.hostTransferSeconds,
       hostOverheadSeconds: 0,
     },
     microbatchForwardSeconds: tf,
@@ -404,6 +412,7 @@ export function stepTimeFromLayerCosts(
       localExpertPasses: criticalSlots * slowest.moeLayers * localExperts(spec, layout),
       layerPasses: criticalSlots * slowest.layers,
       zero3LayerPasses: layout.zeroStage === 3 ? criticalSlots * slowest.layers : 0,
+      hostOffloadSeconds: options.offload ? dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds : 0,
     },
   };
 }
