@@ -142,10 +142,11 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
     (options.overlapDataParallel ?? true) ? Math.max(0, comm - input.lastBackwardSeconds) : comm;
 
   // Optimizer: read and write master weights and states, read gradients, write weights (memory-bound).
-  const shards = layout.zeroStage >= 1 ? dp * cp : 1;
+  // Sharded (ZeRO ≥ 1) over the group that holds a copy: DP×CP for dense, DP×CP/EP for experts.
+  const sharded = layout.zeroStage >= 1;
   const stateBytes =
     2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + gradientWireBytes + bytes.weight;
-  const updated = (dense + expert) / shards;
+  const updated = dense / (sharded ? dp * cp : 1) + expert / (sharded ? edp : 1);
   if (!options.offload)
     return { syncSeconds, optimizerSeconds: memorySeconds(hw, updated * stateBytes), hostTransferSeconds: 0 };
   return { syncSeconds, ...offloadSeconds(input, { updated, stateBytes, gradientWireBytes }) };

@@ -124,6 +124,22 @@ describe('gradient buffers (Megatron-Core grad_reduce_in_fp32)', () => {
   });
 });
 
+describe('optimizer step of a sharded MoE (ZeRO-1)', () => {
+  it('each GPU updates 1/(DP·CP) of every parameter whatever the EP: experts shard over DP·CP/EP', () => {
+    const moe = spec('qwen3-30b-a3b');
+    const seconds = [1, 2, 4, 8].map(
+      (ep) =>
+        trainingStepTime(
+          moe,
+          h100,
+          { ...DEFAULT_LAYOUT, dataParallel: 8, expertParallel: ep, zeroStage: 1, microBatchSize: 1 },
+          options,
+        ).breakdown.optimizerSeconds,
+    );
+    for (const s of seconds) expect(s).toBeCloseTo(seconds[0]!, 12);
+  });
+});
+
 describe('sliding-window attention per layer', () => {
   const withLayers = (model: ModelSpec, attention: 'full' | 'sliding'): ModelSpec => ({
     ...model,
