@@ -9,6 +9,7 @@ import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import { weightSyncSeconds } from '../core/adaptation/rl-weight-sync.js';
 import { InternalError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
+import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { findCluster } from './catalog.js';
@@ -49,6 +50,8 @@ const rlRunSchema = z
     /** The rollout engine as the run used it (a catalog/engines id). */
     rolloutEngine: z.enum(ENGINE_IDS),
     placement: z.enum(['colocated', 'separate']),
+    /** Model states of the policy update the run kept in host memory (its launch script's offload). */
+    offload: z.enum(OFFLOAD_MODES).optional(),
     role: z.enum(RL_RUN_ROLES),
     roleNote: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
@@ -232,6 +235,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     constraints: o.constraints,
     // The CLI's default stack when none is given, so the web app and scenarios price the same run.
     stack: o.stack ?? stackOptions('rl').stack,
+    ...(o.offload ? { offload: o.offload } : {}),
     cost: runCostAssumptions(hw, {
       usdPerGpuHour: price.usdPerGpuHour,
       region: o.region,

@@ -6,6 +6,7 @@
  */
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { engineForGpu, findEngine } from '../catalog/engines.js';
+import { offloadOptions } from '../catalog/hosts.js';
 import {
   fitReloadBytesPerSecond,
   planRlRun,
@@ -77,12 +78,14 @@ function runOptions(r: RlRunCase, p: RlLoopParameters) {
 }
 
 export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult {
-  const run = planRlRun(specOf(r), hardware(r), {
+  const hw = hardware(r);
+  const run = planRlRun(specOf(r), hw, {
     ...runOptions(r, p),
     steps: 1,
     method: 'full',
     gpus: trainingGpus(r),
     stack: findStack(r.stack),
+    ...(r.offload ? { offload: offloadOptions(r.offload, hw.gpu, 'offload') } : {}),
     usdPerGpuHour: 1,
   });
   const predicted = run.summary.stepSeconds;

@@ -73,10 +73,12 @@ describe('RL runs', () => {
     expect(median(errors.map(Math.abs))).toBeLessThan(0.16);
   });
 
-  it('verl DeepSeek-V3 on 96 H20 (held out): its trainer (optimizer offloaded to host) is refused, its rollout is under-predicted (known miss: today −68%, guard −75%)', () => {
+  it('verl DeepSeek-V3 on 96 H20 (held out): runs with its optimizer offloaded to host as verl ran it; step and rollout under-predicted (known miss: today −71% and −68%, guard −76% and −75%)', () => {
     const verl = v.others.find((o) => o.id === 'verl-deepseek-v3-96xh20')!;
-    expect(verl.predictedSeconds).toBeNull();
-    expect(verl.note).toContain('optimizerStates');
+    expect(verl.predictedSeconds).not.toBeNull();
+    const step = verl.predictedSeconds! / verl.publishedSeconds - 1;
+    expect(step).toBeLessThan(0);
+    expect(step).toBeGreaterThan(-0.76);
     const error = verl.predictedRolloutSeconds! / verl.publishedRolloutSeconds! - 1;
     expect(error).toBeLessThan(0);
     expect(error).toBeGreaterThan(-0.75);

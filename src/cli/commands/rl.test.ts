@@ -122,6 +122,13 @@ describe('llmecon rl', () => {
     expect(r.stdout).toContain('the next batch is queued behind the tail');
   });
 
+  it('--offload optimizer keeps the optimizer of the policy update in host memory: same rollout, a slower update', async () => {
+    const json = async (extra: string[]) => JSON.parse((await runCli([...short, ...extra, '--json'])).stdout);
+    const [onGpu, offloaded] = [await json([]), await json(['--offload', 'optimizer'])];
+    expect(offloaded.phasesSeconds.generation).toBe(onGpu.phasesSeconds.generation);
+    expect(offloaded.phasesSeconds.policyUpdate).toBeGreaterThan(onGpu.phasesSeconds.policyUpdate);
+  }, 120_000);
+
   it('bad inputs exit 2 naming the flag', async () => {
     const cases: [string[], string][] = [
       [[...short, '--rollout-engine', 'tgi'], '--rollout-engine'],
@@ -143,6 +150,8 @@ describe('llmecon rl', () => {
         '--rollout-tp: must be a whole number ≥ 1 that divides the 8 rollout GPUs',
       ],
       [[...short, '--rollout-tp', '0'], '--rollout-tp'],
+      [[...short, '--offload', 'disk'], "--offload: 'disk' is not an offload mode"],
+      [[...short, '--stack', 'unsloth', '--offload', 'optimizer'], '--offload: Unsloth does not offload'],
       [
         [...short, '--rollout-tp', '8'],
         '--rollout-tp: tensor parallelism 8 must divide the 28 attention heads',

@@ -11,6 +11,7 @@ import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
 import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
+import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
 
 export interface RlFlags extends LayoutFlags {
@@ -29,6 +30,7 @@ export interface RlFlags extends LayoutFlags {
   rolloutGpus?: string;
   rolloutTp?: string;
   asyncSteps?: string;
+  offload?: string;
   seed?: string;
   steps?: string;
   reference?: boolean;
@@ -70,6 +72,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       rolloutTensorParallel: optionalInt(o.rolloutTp, '--rollout-tp'),
       asyncSteps: nonNegativeInteger(o.asyncSteps, '--async-steps', RL_DEFAULTS.asyncSteps),
       seed: optionalInt(o.seed, '--seed'),
+      offload: offloadFlag(o.offload, hw.gpu),
       steps: positiveInteger(o.steps, '--steps', 1),
       method: oneOf(o.method, '--method', FINETUNE_METHODS, 'full'),
       rank: positiveInteger(o.rank, '--rank', RL_DEFAULTS.rank),

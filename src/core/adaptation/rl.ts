@@ -18,6 +18,7 @@ import { energyKWh as energyKWhOf, energyNote, operationalCo2Kg } from '../energ
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type EngineProfile, GENERIC_ENGINE } from '../inference/engine.js';
+import type { OffloadOptions } from '../memory/offload.js';
 import type { TargetModule } from '../model/adapters.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
@@ -88,6 +89,8 @@ export interface RlOptions {
   readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
   /** The software stack of the policy update (the CLI's default: Hugging Face TRL). */
   readonly stack?: StackProfile;
+  /** Model states of the policy update kept in host memory (verl's FSDP optimizer offload). */
+  readonly offload?: OffloadOptions;
 }
 
 export interface RlStep {
@@ -318,6 +321,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       gpus: o.gpus,
       constraints: o.constraints,
       stack: o.stack,
+      ...(o.offload ? { offload: o.offload } : {}),
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
       cost: o.cost,
     });
