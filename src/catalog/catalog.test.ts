@@ -7,6 +7,7 @@ import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { ty
 import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
 import { InputError } from '../core/errors.js';
+import { toSi } from '../core/units.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
 import {
   APIS_FILES,
@@ -75,14 +76,29 @@ describe('catalog', () => {
     const h100 = findGpu('h100');
     expect(h100.id).toBe('h100-sxm');
     expect(h100.peakFlopsPerSecond.bf16).toBeCloseTo(989.4e12);
-    expect(h100.memoryBytes).toBe(80e9);
+    // The device's capacity (nvidia-smi memory.total 81,559 MiB), not the datasheet's 80 GB.
+    expect(h100.memoryBytes).toBe(81559 * 1024 ** 2);
+    expect(h100.file.memory.capacity).toMatchObject({ value: 80, unit: 'GB' });
     expect(h100.memoryBytesPerSecond).toBeCloseTo(3.35e12);
     expect(h100.scaleUp.bytesPerSecondPerDirection).toBe(450e9);
     expect(findGpu('A100').id).toBe('a100-80gb');
     expect(findGpu('tpu-v4').memoryBytes).toBe(32 * 1024 ** 3);
+    expect(findGpu('mi300x').memoryBytes).toBeCloseTo(191.98 * 1024 ** 3, -3);
     const deepseek = catalog.clusters.get('hgx-h800-deepseek')!;
     expect(deepseek.scaleUp.bytesPerSecond * deepseek.scaleUp.efficiency).toBeCloseTo(160e9);
     expect(catalog.grids.get('us-2021-meta')!.kgCo2PerKWh).toBe(0.385);
+  });
+
+  it('every GPU states the capacity its device reports, within -5%..+8% of the datasheet figure in decimal GB', () => {
+    // HBM stacks are binary (80 GiB = 85.9 GB, +7.4%); drivers reserve a little of it (H100: 81,559 of
+    // 81,920 MiB); GDDR boards (L4, A10, L40S) print decimal GB. A value outside the band is a typo.
+    for (const gpu of loadCatalog().gpus.values()) {
+      const datasheetBytes = toSi(gpu.file.memory.capacity.value, gpu.file.memory.capacity.unit);
+      const ratio = gpu.memoryBytes / datasheetBytes;
+      expect(ratio, gpu.id).toBeGreaterThan(0.95);
+      expect(ratio, gpu.id).toBeLessThan(1.08);
+      expect(['measured', 'estimate', 'vendor-spec'], gpu.id).toContain(gpu.file.memory.deviceCapacity.kind);
+    }
   });
 
   it('loads the engine profiles (catalog/engines) into the core shape', () => {

@@ -189,7 +189,8 @@ function accelerator(file: GpuFile, profiles: ReadonlyMap<string, EfficiencyProf
     peakFlopsPerSecond,
     ...(file.structuredSparsity ? { structuredSparsitySpeedup: file.structuredSparsity.value } : {}),
     ...(file.computeUnits ? { computeUnits: file.computeUnits.value } : {}),
-    memoryBytes: si(file.memory.capacity),
+    // The device's own capacity (nvidia-smi memory.total etc.), not the datasheet's GB (catalog/README.md).
+    memoryBytes: si(file.memory.deviceCapacity),
     memoryBytesPerSecond: si(file.memory.bandwidth),
     scaleUp: {
       fabric: file.scaleUp.fabric,

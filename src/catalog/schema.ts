@@ -65,7 +65,20 @@ export const gpuFileSchema = z
     structuredSparsity: positive.optional(),
     /** Units that run GEMM tiles in parallel (SMs, CUs), from the architecture whitepaper. */
     computeUnits: positive.optional(),
-    memory: z.object({ capacity: positive, bandwidth: positive }).strict(),
+    memory: z
+      .object({
+        /** The datasheet's figure as printed (e.g. 80 GB), kept for display. */
+        capacity: positive,
+        /**
+         * The capacity the device exposes, in bytes units (MiB/GiB): nvidia-smi memory.total, the HIP
+         * allocator's total, hl-smi, or the vendor's GiB figure; the engine checks fits against it.
+         */
+        deviceCapacity: positive.refine((v) => ['MiB', 'GiB', 'GB'].includes(v.unit), {
+          message: 'device capacity is in MiB, GiB or GB',
+        }),
+        bandwidth: positive,
+      })
+      .strict(),
     scaleUp: z
       .object({
         fabric: z.enum(['nvlink', 'infinity-fabric', 'pcie', 'ici', 'neuronlink', 'roce']),

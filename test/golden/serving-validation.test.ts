@@ -27,7 +27,7 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect(stats.median).toBeLessThanOrEqual(SERVING_TARGET.medianError);
     expect(stats.max).toBeLessThanOrEqual(SERVING_TARGET.maxError);
   });
-  it('TensorRT-LLM 1.2 maximum-load rows: all 60 computed, each simulated as trtllm-bench ran it (its request count at t = 0); median |error| ≤ 15%, at most 5 outside ±40%, none beyond +120% (regression guard: 13.8%, 4 and 110.6% today; GPT-OSS 120B on H100 DEP4 is the gap)', () => {
+  it('TensorRT-LLM 1.2 maximum-load rows: all 60 computed, each simulated as trtllm-bench ran it (its request count at t = 0); median |error| ≤ 15%, at most 5 outside ±40%, none beyond +120% (regression guard: 12.9%, 4 and 112.5% today; GPT-OSS 120B on H100 DEP4 is the gap)', () => {
     const rows = results.filter((r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu');
     expect(rows.length).toBe(60);
     expect(rows.every((r) => r.case.requests !== undefined)).toBe(true);

@@ -3,7 +3,7 @@ import type { SourcedValue } from '../../catalog/schema.js';
 import { sourcedValues } from '../../catalog/sourced-values.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
-import { formatCount, table, toJson } from '../format.js';
+import { formatBytes, formatCount, table, toJson } from '../format.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
 
@@ -62,7 +62,7 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
       g.id,
       show(g.file.peakFlops.bf16),
       show(g.file.peakFlops.fp8),
-      show(g.file.memory.capacity),
+      `${show(g.file.memory.capacity)} (${formatBytes(g.memoryBytes)})`,
       show(g.file.memory.bandwidth),
       `${show(g.file.scaleUp.bandwidth)} ${g.file.scaleUp.fabric}`,
       show(g.file.tdp),
@@ -75,7 +75,7 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
         'id',
         'BF16 dense',
         'FP8 dense',
-        'memory',
+        'memory: datasheet (device)',
         'bandwidth',
         'scale-up (bidir.)',
         'TDP',

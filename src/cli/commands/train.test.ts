@@ -14,7 +14,7 @@ describe('train honours every fixed flag', () => {
     );
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(
-      /the fixed layout needs [\d.]+ GiB per GPU \(pipeline stage 0, 40 layers\) of 74\.5 GiB/,
+      /the fixed layout needs [\d.]+ GiB per GPU \(pipeline stage 0, 40 layers\) of 79\.6 GiB/,
     );
     expect(r.stdout).toContain('the largest term is activations');
   });

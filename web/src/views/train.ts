@@ -70,7 +70,8 @@ export function gpuFacts(name: string) {
   return html`<p class="status gpu-facts">
     ${gpu.name}: ${fact(`BF16 ${f.peakFlops.bf16!.value} ${f.peakFlops.bf16!.unit}`, f.peakFlops.bf16!)}
     ${f.peakFlops.fp8 ? html` · ${fact(`FP8 ${f.peakFlops.fp8.value} ${f.peakFlops.fp8.unit}`, f.peakFlops.fp8)}` : nothing}
-    · ${fact(`${f.memory.capacity.value} ${f.memory.capacity.unit}`, f.memory.capacity)} ·
+    · ${fact(`${f.memory.capacity.value} ${f.memory.capacity.unit}`, f.memory.capacity)}
+    (${fact(`${(gpu.memoryBytes / GIB).toFixed(2)} GiB device`, f.memory.deviceCapacity)}) ·
     ${fact(`${f.memory.bandwidth.value} ${f.memory.bandwidth.unit}`, f.memory.bandwidth)}
     ${f.tdp ? html` · ${fact(`${f.tdp.value} ${f.tdp.unit}`, f.tdp)}` : nothing}
   </p>`;
@@ -81,7 +82,7 @@ const sourceOf = (name: string) => {
   const gpu = id === null ? undefined : loadCatalog().gpus.get(id);
   if (!gpu) return '';
   const f = gpu.file;
-  return `${gpu.name}: BF16 ${f.peakFlops.bf16!.value} TFLOP/s (${f.peakFlops.bf16!.source}), ${f.memory.capacity.value} ${f.memory.capacity.unit} (${f.memory.capacity.source})`;
+  return `${gpu.name}: BF16 ${f.peakFlops.bf16!.value} TFLOP/s (${f.peakFlops.bf16!.source}), ${f.memory.capacity.value} ${f.memory.capacity.unit} (${f.memory.capacity.source}; ${(gpu.memoryBytes / GIB).toFixed(2)} GiB as the device reports it, ${f.memory.deviceCapacity.source})`;
 };
 
 /** The chosen pipeline as a 1F1B timeline (the first 16 microbatches at most). */
