@@ -17,7 +17,7 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { planTraining } from '../core/training/plan.js';
-import type { StackId } from '../core/training/stack.js';
+import type { StackId, StackProfile } from '../core/training/stack.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
 import { runTrainingCase, trainingCases } from './training-cases.js';
@@ -43,7 +43,7 @@ export const NEMO_MODELS: Readonly<Record<string, string>> = {
 function engineStep(
   spec: ModelSpec,
   cluster: ClusterSpec,
-  stack: StackId,
+  stack: StackId | StackProfile,
   run: {
     gpus: number;
     seqLen: number;
@@ -65,7 +65,8 @@ function engineStep(
     ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
     gpus: run.gpus,
     constraints: run.constraints,
-    stack: uncalibrated(stack),
+    // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
+    stack: typeof stack === 'string' ? uncalibrated(stack) : stack,
     top: 1,
   }).chosen;
   return {
@@ -83,7 +84,24 @@ function nemoCluster(gpuId: string): ClusterSpec {
   return { ...defaultCluster(gpu), gpusPerNode: gpu.scaleUp.domainSize };
 }
 
-type NemoRow = (typeof nemo.rows)[number];
+/** The fields of a Megatron-Bridge performance-summary row the cases read (25.11 and the archive). */
+export type NemoRow = Pick<
+  (typeof nemo.rows)[number],
+  | 'system'
+  | 'model'
+  | 'gpus'
+  | 'precision'
+  | 'globalBatch'
+  | 'microBatch'
+  | 'seqLen'
+  | 'tp'
+  | 'pp'
+  | 'cp'
+  | 'vp'
+  | 'ep'
+  | 'fsdp'
+  | 'tokensPerSecondPerGpu'
+>;
 
 /**
  * A NeMo 25.11 row's published splits (recomputation and schedule are not published: the search
@@ -104,34 +122,50 @@ export function nemoSplits(r: NemoRow) {
   } as const;
 }
 
+/**
+ * A Megatron-Bridge performance-summary row as a case: the run with its published splits on a NeMo
+ * DGX system, on the megatron stack without calibration (a stack id, as the fit takes it) or with a
+ * given profile (the committed calibration: what `llmecon train` predicts). The model and system must
+ * be in NEMO_MODELS and NEMO_GPUS.
+ */
+export function nemoRunCase(
+  r: NemoRow,
+  stack: 'megatron' | StackProfile,
+  c: { id: string; source: string; locator: string },
+): CalibrationCase {
+  const modelId = NEMO_MODELS[r.model]!;
+  const cluster = nemoCluster(NEMO_GPUS[r.system]!);
+  const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, stack, {
+    gpus: r.gpus,
+    seqLen: r.seqLen,
+    globalBatchSize: r.globalBatch,
+    precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
+    // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
+    gradReduceInFp32: megatronRecipes.gradReduceInFp32,
+    constraints: nemoSplits(r),
+  });
+  return {
+    ...c,
+    stack: 'megatron',
+    eagerDispatch: eagerDispatch('megatron'),
+    family: cluster.gpu.efficiency.family,
+    gpus: r.gpus,
+    published: (r.globalBatch * r.seqLen) / (r.tokensPerSecondPerGpu * r.gpus),
+    ...run,
+  };
+}
+
 export function calibrationCases(): CalibrationCase[] {
   const out: CalibrationCase[] = [];
   // NeMo 25.11 Megatron-Bridge: published tokens/s per GPU → step seconds.
   for (const r of nemo.rows) {
-    const modelId = NEMO_MODELS[r.model];
-    const gpuId = NEMO_GPUS[r.system];
-    if (!modelId || !gpuId) continue;
-    const cluster = nemoCluster(gpuId);
-    const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, 'megatron', {
-      gpus: r.gpus,
-      seqLen: r.seqLen,
-      globalBatchSize: r.globalBatch,
-      precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
-      // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
-      gradReduceInFp32: megatronRecipes.gradReduceInFp32,
-      constraints: nemoSplits(r),
-    });
-    out.push({
+    if (!NEMO_MODELS[r.model] || !NEMO_GPUS[r.system]) continue;
+    const c = nemoRunCase(r, 'megatron', {
       id: `nemo-${r.system}-${r.model}-${r.precision}-${r.gpus}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),
-      stack: 'megatron',
-      eagerDispatch: eagerDispatch('megatron'),
-      family: cluster.gpu.efficiency.family,
       source: 'megatron-bridge-perf-25.11',
       locator: `performance summary, ${r.system} ${r.model} ${r.precision} ${r.gpus} GPUs`,
-      gpus: r.gpus,
-      published: (r.globalBatch * r.seqLen) / (r.tokensPerSecondPerGpu * r.gpus),
-      ...run,
     });
+    out.push(c);
   }
   // Korthikanti et al. 2022, Table 5: Megatron-LM on A100, both recomputation modes.
   const selene = findCluster('selene-a100');

@@ -1,0 +1,109 @@
+/**
+ * HELD-OUT checks of the megatron stack calibration: the pretraining rows of Megatron-Bridge releases
+ * before NeMo 25.11 (catalog/validation/megatron-bridge-performance-archive.json, the performance
+ * summary archive), run like the 25.11 cases (stack-calibration-cases.ts: the row's published
+ * splits on its NeMo DGX system) and predicted with the committed calibration as `llmecon train`
+ * applies it (planTraining on the megatron stack with its calibrations). Not in the fit.
+ */
+import archive from '../../catalog/validation/megatron-bridge-performance-archive.json' with { type: 'json' };
+import { findStack } from '../catalog/stacks.js';
+import { InputError } from '../core/errors.js';
+import type { CalibrationCase } from './calibration-case.js';
+import { NEMO_GPUS, NEMO_MODELS, nemoRunCase } from './stack-calibration-cases.js';
+
+export interface HeldOutCase {
+  readonly id: string;
+  readonly release: string;
+  readonly system: string;
+  readonly model: string;
+  readonly precision: string;
+  readonly gpus: number;
+  readonly layout: string;
+  /** 'tokendrop' | 'dropless' for MoE rows (25.11, which the fit has, is force-balanced dropless). */
+  readonly moeRouting: string | null;
+  readonly family: string;
+  readonly source: string;
+  readonly locator: string;
+  /** Published step seconds (global batch tokens / (tokens/s per GPU × GPUs)). */
+  readonly published: number;
+  /** The engine's step with the committed (family × megatron) calibration. */
+  readonly predicted: number;
+  /** The engine's step without calibration. */
+  readonly engine: number;
+  /** predicted / published − 1. */
+  readonly error: number;
+}
+
+/** An archive row the engine cannot run as published (its layout is outside what it models). */
+export interface HeldOutSkipped {
+  readonly id: string;
+  readonly locator: string;
+  readonly reason: string;
+}
+
+/**
+ * The archive rows whose model and system are in the catalog maps, predicted with the calibration;
+ * rows whose published layout the engine rejects (e.g. expert parallelism across tensor-parallel
+ * ranks, EP > DP × CP) are listed in `skipped` with the engine's reason.
+ */
+export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOutSkipped[] } {
+  const calibrated = findStack('megatron');
+  const releases = archive.meta.releases as Record<string, { sourceId: string; locator: string }>;
+  const out: HeldOutCase[] = [];
+  const skipped: HeldOutSkipped[] = [];
+  for (const r of archive.rows) {
+    if (!NEMO_MODELS[r.model] || !NEMO_GPUS[r.system]) continue;
+    const rel = releases[r.release]!;
+    const c = {
+      id: `nemo${r.release}-${r.system}-${r.model}-${r.precision}-${r.gpus}`
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-'),
+      source: rel.sourceId,
+      locator: `${r.release} NeMo container, System: ${r.system}, ${r.model}${r.moeRouting ? ` (${r.moeRouting})` : ''} ${r.precision} ${r.gpus} GPUs`,
+    };
+    let bare: CalibrationCase;
+    let cal: CalibrationCase;
+    try {
+      bare = nemoRunCase(r, 'megatron', c);
+      cal = nemoRunCase(r, calibrated, c);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      skipped.push({ id: c.id, locator: c.locator, reason: e.issues.map((i) => i.message).join('; ') });
+      continue;
+    }
+    out.push({
+      id: c.id,
+      release: r.release,
+      system: r.system,
+      model: r.model,
+      precision: r.precision,
+      gpus: r.gpus,
+      layout: cal.detail.layout,
+      moeRouting: r.moeRouting,
+      family: cal.family,
+      source: c.source,
+      locator: c.locator,
+      published: cal.published,
+      predicted: cal.engine,
+      engine: bare.engine,
+      error: cal.engine / cal.published - 1,
+    });
+  }
+  return { cases: out, skipped };
+}
+
+/** Median and largest |error| per GPU family. */
+export function heldOutSummary(cases: readonly HeldOutCase[]) {
+  const byFamily = new Map<string, number[]>();
+  for (const c of cases) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), Math.abs(c.error)]);
+  return [...byFamily].map(([family, e]) => {
+    const s = [...e].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return {
+      family,
+      n: s.length,
+      median: s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2,
+      max: s[s.length - 1]!,
+    };
+  });
+}

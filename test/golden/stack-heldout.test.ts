@@ -1,0 +1,38 @@
+/**
+ * HELD-OUT: the megatron stack calibration judged on Megatron-Bridge rows it was not fitted on, the
+ * NeMo 25.09 pretraining tables of the performance summary archive
+ * (catalog/validation/megatron-bridge-performance-archive.json), predicted with the committed
+ * calibration as `llmecon train` applies it (src/validation/stack-heldout-cases.ts). The bounds are a
+ * REGRESSION GUARD on today's figures (stated in each test's name), not an accuracy claim.
+ */
+import { describe, expect, it } from 'vitest';
+import archive from '../../catalog/validation/megatron-bridge-performance-archive.json' with { type: 'json' };
+import fit from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
+import { heldOutMegatronCases, heldOutSummary } from '../../src/validation/stack-heldout-cases.js';
+
+const { cases, skipped } = heldOutMegatronCases();
+const summary = Object.fromEntries(heldOutSummary(cases).map((s) => [s.family, s]));
+
+describe('megatron calibration on held-out Megatron-Bridge 25.09 rows', () => {
+  it('no archive row is in the committed fit; every row is predicted or skipped with a reason (today 23 predicted, 4 skipped: EP > DP × CP layouts)', () => {
+    const fitted = new Set(fit.calibrations.flatMap((c) => c.cases.map((k) => k.source)));
+    for (const s of Object.values(archive.meta.releases)) expect(fitted.has(s.sourceId)).toBe(false);
+    expect(cases.length + skipped.length).toBe(archive.rows.length);
+    expect(cases).toHaveLength(23);
+    expect(skipped).toHaveLength(4);
+    for (const s of skipped) expect(s.reason).toMatch(/expert parallelism/);
+    for (const c of cases) expect(c.predicted).toBeGreaterThan(0);
+  });
+
+  it('blackwell (GB200, B200; 18 rows): median |error| within 18%, max within 100% (regression guard: today median 13.2%, max +91.5% on B200 Qwen3 30B-A3B token-drop)', () => {
+    expect(summary.blackwell!.n).toBe(18);
+    expect(summary.blackwell!.median).toBeLessThan(0.18);
+    expect(summary.blackwell!.max).toBeLessThan(1.0);
+  });
+
+  it('hopper (H100; 5 rows): median |error| within 15%, max within 75% (regression guard: today median 10.8%, max +67.0% on DeepSeek-V3 at 1024 GPUs)', () => {
+    expect(summary.hopper!.n).toBe(5);
+    expect(summary.hopper!.median).toBeLessThan(0.15);
+    expect(summary.hopper!.max).toBeLessThan(0.75);
+  });
+});
