@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import FINETUNE_RUNS from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
+import MEGATRON_BRIDGE_ARCHIVE from '../../catalog/validation/megatron-bridge-performance-archive.json' with {
+  type: 'json',
+};
 import MEMORY_VALIDATION from '../../catalog/validation/memory.json' with { type: 'json' };
 import RL_RUNS from '../../catalog/validation/rl-runs.json' with { type: 'json' };
 import SERVING_VALIDATION from '../../catalog/validation/serving.json' with { type: 'json' };
@@ -51,6 +54,7 @@ function rawCatalog() {
   files['validation/finetune-runs'] = FINETUNE_RUNS;
   files['validation/rl-runs'] = RL_RUNS;
   files['validation/memory'] = MEMORY_VALIDATION;
+  files['validation/megatron-bridge-performance-archive'] = MEGATRON_BRIDGE_ARCHIVE;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

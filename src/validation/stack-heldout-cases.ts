@@ -48,7 +48,7 @@ export interface HeldOutSkipped {
  */
 export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOutSkipped[] } {
   const calibrated = findStack('megatron');
-  const releases = archive.meta.releases as Record<string, { sourceId: string; locator: string }>;
+  const releases = archive.meta.releases as Record<string, { source: string; locator: string }>;
   const out: HeldOutCase[] = [];
   const skipped: HeldOutSkipped[] = [];
   for (const r of archive.rows) {
@@ -58,7 +58,7 @@ export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOut
       id: `nemo${r.release}-${r.system}-${r.model}-${r.precision}-${r.gpus}`
         .toLowerCase()
         .replace(/[^a-z0-9.-]+/g, '-'),
-      source: rel.sourceId,
+      source: rel.source,
       locator: `${r.release} NeMo container, System: ${r.system}, ${r.model}${r.moeRouting ? ` (${r.moeRouting})` : ''} ${r.precision} ${r.gpus} GPUs`,
     };
     let bare: CalibrationCase;

@@ -16,7 +16,7 @@ const summary = Object.fromEntries(heldOutSummary(cases).map((s) => [s.family, s
 describe('megatron calibration on held-out Megatron-Bridge 25.09 rows', () => {
   it('no archive row is in the committed fit; every row is predicted or skipped with a reason (today 23 predicted, 4 skipped: EP > DP × CP layouts)', () => {
     const fitted = new Set(fit.calibrations.flatMap((c) => c.cases.map((k) => k.source)));
-    for (const s of Object.values(archive.meta.releases)) expect(fitted.has(s.sourceId)).toBe(false);
+    for (const s of Object.values(archive.meta.releases)) expect(fitted.has(s.source)).toBe(false);
     expect(cases.length + skipped.length).toBe(archive.rows.length);
     expect(cases).toHaveLength(23);
     expect(skipped).toHaveLength(4);
