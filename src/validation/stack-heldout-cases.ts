@@ -30,7 +30,7 @@ export interface HeldOutCase {
   readonly predicted: number;
   /** The engine's step without calibration. */
   readonly engine: number;
-  /** predicted / published − 1. */
+  /** published / predicted − 1 (the convention of the calibration tables). */
   readonly error: number;
 }
 
@@ -86,7 +86,7 @@ export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOut
       published: cal.published,
       predicted: cal.engine,
       engine: bare.engine,
-      error: cal.engine / cal.published - 1,
+      error: cal.published / cal.engine - 1,
     });
   }
   return { cases: out, skipped };

@@ -2,7 +2,7 @@
  * HELD-OUT: the megatron stack calibration judged on Megatron-Bridge rows it was not fitted on, the
  * NeMo 25.09 pretraining tables of the performance summary archive
  * (catalog/validation/megatron-bridge-performance-archive.json), predicted with the committed
- * calibration as `llmecon train` applies it (src/validation/stack-heldout-cases.ts). The bounds are a
+ * calibration as `llmecon train` applies it (src/validation/stack-heldout-cases.ts); errors are published / predicted − 1. The bounds are a
  * REGRESSION GUARD on today's figures (stated in each test's name), not an accuracy claim.
  */
 import { describe, expect, it } from 'vitest';
@@ -24,15 +24,15 @@ describe('megatron calibration on held-out Megatron-Bridge 25.09 rows', () => {
     for (const c of cases) expect(c.predicted).toBeGreaterThan(0);
   });
 
-  it('blackwell (GB200, B200; 18 rows): median |error| within 18%, max within 100% (regression guard: today median 13.2%, max +91.5% on B200 Qwen3 30B-A3B token-drop)', () => {
+  it('blackwell (GB200, B200; 18 rows): median |error| within 18%, max within 60% (regression guard: today median 13.5%, max −47.8% on B200 Qwen3 30B-A3B token-drop)', () => {
     expect(summary.blackwell!.n).toBe(18);
     expect(summary.blackwell!.median).toBeLessThan(0.18);
-    expect(summary.blackwell!.max).toBeLessThan(1.0);
+    expect(summary.blackwell!.max).toBeLessThan(0.6);
   });
 
-  it('hopper (H100; 5 rows): median |error| within 15%, max within 75% (regression guard: today median 10.8%, max +67.0% on DeepSeek-V3 at 1024 GPUs)', () => {
+  it('hopper (H100; 5 rows): median |error| within 15%, max within 50% (regression guard: today median 9.8%, max −40.1% on DeepSeek-V3 at 1024 GPUs)', () => {
     expect(summary.hopper!.n).toBe(5);
     expect(summary.hopper!.median).toBeLessThan(0.15);
-    expect(summary.hopper!.max).toBeLessThan(0.75);
+    expect(summary.hopper!.max).toBeLessThan(0.5);
   });
 });
