@@ -24,6 +24,9 @@ const short = [
   '4096',
 ];
 
+/** One step off-policy on separate pools: 8 GPUs train, 8 generate. */
+const offPolicy = [...short, '--placement', 'separate', '--rollout-gpus', '8', '--async-steps', '1'];
+
 describe('llmecon rl', () => {
   it('prints the rollout engine, placement, the tail, every phase and the band', async () => {
     const r = await runCli(short);
@@ -58,16 +61,7 @@ describe('llmecon rl', () => {
   }, 120_000);
 
   it('JSON: phases sum to the step, ranges beside the figures, all GPUs of separate pools counted', async () => {
-    const r = await runCli([
-      ...short,
-      '--placement',
-      'separate',
-      '--rollout-gpus',
-      '8',
-      '--async-steps',
-      '1',
-      '--json',
-    ]);
+    const r = await runCli([...offPolicy, '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({
@@ -102,15 +96,7 @@ describe('llmecon rl', () => {
   }, 120_000);
 
   it('one step off-policy says how the step is set: the three bounds, the rollout side overlapped', async () => {
-    const r = await runCli([
-      ...short,
-      '--placement',
-      'separate',
-      '--rollout-gpus',
-      '8',
-      '--async-steps',
-      '1',
-    ]);
+    const r = await runCli(offPolicy);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
       '1 step off-policy: each batch starts generating when the weights 1 version older land',
