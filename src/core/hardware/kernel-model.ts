@@ -59,6 +59,8 @@ export interface GemmPrediction {
 }
 
 const SPLITS = [1, 2, 3, 4, 6, 8, 16] as const;
+/** K elements per main-loop step of a tile (CUTLASS's tile K for 16-bit Hopper GEMMs, 64). */
+const K_TILE = 64;
 
 /** Bytes a GEMM moves at least once: A and B at `inputBytes`, C in BF16 (the common output). */
 export function gemmBytes(m: number, n: number, k: number, inputBytes: number): number {
@@ -90,14 +92,18 @@ function gemmComputeSeconds(
   count: number,
 ): number {
   let best = Number.POSITIVE_INFINITY;
+  // The main loop steps through K a tile at a time (the last one padded): ⌈k/64⌉ K-tiles. The split
+  // menu does not depend on k, so more K never takes less time.
+  const kTiles = Math.ceil(k / K_TILE);
   for (const tile of params.tiles) {
     const tiles = Math.ceil(count * Math.ceil(m / tile.m) * Math.ceil(n / tile.n));
     for (const split of SPLITS) {
-      if (split > 1 && (!params.splitK || tiles * split > computeUnits || split > k / 64)) break;
+      if (split > 1 && (!params.splitK || tiles * split > computeUnits)) break;
       const waves = Math.ceil((tiles * split) / computeUnits);
-      // CUTLASS: each tile runs ⌈k/split⌉ K-steps plus its prologue/epilogue at the unit's rate.
+      // CUTLASS: each tile runs ⌈kTiles/split⌉ K-tiles plus its prologue/epilogue at the unit's rate.
       const tileSeconds =
-        (2 * tile.m * tile.n * (Math.ceil(k / split) + params.kOverhead)) / unitFlopsPerSecond;
+        (2 * tile.m * tile.n * (Math.ceil(kTiles / split) * K_TILE + params.kOverhead)) /
+        unitFlopsPerSecond;
       // Split-K writes `split` FP32 partial outputs and reads them back to reduce.
       const reduceSeconds = split > 1 ? (count * split * m * n * 4 * 2) / memoryBytesPerSecond : 0;
       const seconds = waves * tileSeconds + reduceSeconds;
