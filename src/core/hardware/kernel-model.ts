@@ -102,8 +102,7 @@ function gemmComputeSeconds(
       const waves = Math.ceil((tiles * split) / computeUnits);
       // CUTLASS: each tile runs ⌈kTiles/split⌉ K-tiles plus its prologue/epilogue at the unit's rate.
       const tileSeconds =
-        (2 * tile.m * tile.n * (Math.ceil(kTiles / split) * K_TILE + params.kOverhead)) /
-        unitFlopsPerSecond;
+        (2 * tile.m * tile.n * (Math.ceil(kTiles / split) * K_TILE + params.kOverhead)) / unitFlopsPerSecond;
       // Split-K writes `split` FP32 partial outputs and reads them back to reduce.
       const reduceSeconds = split > 1 ? (count * split * m * n * 4 * 2) / memoryBytesPerSecond : 0;
       const seconds = waves * tileSeconds + reduceSeconds;
