@@ -9,6 +9,7 @@
  * Run: npx tsx scripts/calibrate-rl.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { median } from '../src/core/statistics.js';
 import { rlValidation } from '../src/validation/rl-cases.js';
 
 const generationTp = process.argv.includes('--generation-tp');
@@ -36,11 +37,6 @@ for (const o of others)
   console.log(
     `| ${o.id} | ${o.role} | ${o.publishedSeconds} | ${o.predictedSeconds === null ? `— (${o.note})` : cell(o.predictedSeconds, o.publishedSeconds)} | ${o.publishedRolloutSeconds ?? '—'} | ${o.predictedRolloutSeconds === null ? '—' : cell(o.predictedRolloutSeconds, o.publishedRolloutSeconds!)} |`,
   );
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const groups = new Map<string, number[]>();
 for (const c of cases) {
   const key = `${c.framework} × ${c.family}`;

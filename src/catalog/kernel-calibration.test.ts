@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { gemmPrediction, memorySeconds } from '../core/hardware/roofline.js';
+import { median } from '../core/statistics.js';
 import { findGpu, loadCatalog } from './catalog.js';
 import { EFFICIENCY_FILES } from './data.js';
 import { fitKernelsFromMeasurements } from './kernel-calibration.js';
 import { efficiencyFileSchema } from './schema.js';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.json)', () => {
   const measured = loadCatalog().kernelMeasurements.get('h200-2026-11-29')!;

@@ -12,6 +12,7 @@ import {
   type MeasuredGemm,
   type TileMenu,
 } from '../core/hardware/kernel-fit.js';
+import { median } from '../core/statistics.js';
 import type { Accelerator } from './catalog.js';
 import type { EfficiencyFile, KernelMeasurementFile, SourcedValue } from './schema.js';
 
@@ -37,12 +38,6 @@ export const DEFAULT_TILE_MENUS: Readonly<Partial<Record<Datatype, TileMenu>>> =
     ],
     splitK: false,
   },
-};
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
 export interface CalibrationOptions {

@@ -12,6 +12,7 @@ import type { EngineProfile } from '../core/inference/engine.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { median } from '../core/statistics.js';
 import { findCluster } from './catalog.js';
 import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
@@ -144,14 +145,12 @@ export function weightUpdateTransfer(c: WeightUpdateCase) {
 export function fitReloadBytesPerSecond(
   cases: readonly WeightUpdateCase[] = rlRunsFile().weightUpdates,
 ): number {
-  const rates = cases
-    .map((c) => {
+  return median(
+    cases.map((c) => {
       const { bytes, transferSeconds } = weightUpdateTransfer(c);
       return bytes / Math.max(1e-3, c.publishedSeconds - transferSeconds);
-    })
-    .sort((a, b) => a - b);
-  const m = rates.length >> 1;
-  return rates.length % 2 ? rates[m]! : (rates[m - 1]! + rates[m]!) / 2;
+    }),
+  );
 }
 
 export const ROLLOUT_ENGINE_IDS = ENGINE_IDS;

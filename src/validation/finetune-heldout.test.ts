@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import { findStack } from '../catalog/stacks.js';
+import { median } from '../core/statistics.js';
 import { calibratedRatio, stackCalibration } from '../core/training/stack.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
 import { calibrationCases } from './stack-calibration-cases.js';
@@ -18,11 +19,6 @@ const errors = (match: RegExp) =>
   held
     .filter((c) => match.test(c.id))
     .map((c) => c.published / (c.engine * calibratedRatio(calibration, c)) - 1);
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 describe('hf calibration on held-out fine-tuning measurements', () => {
   it('held-out profiles are not in the fit, and every point is a case', () => {

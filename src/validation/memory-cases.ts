@@ -17,6 +17,7 @@ import {
 import { type TrainingPrecision, trainingMemory } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
+import { median } from '../core/statistics.js';
 import { GIB } from '../core/units.js';
 
 export interface MemoryCaseResult {
@@ -78,12 +79,6 @@ export interface MemoryCalibration {
   readonly medianAbsError: number;
   readonly maxAbsError: number;
 }
-
-const median = (v: readonly number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 let cached: MemoryCalibration | null = null;
 

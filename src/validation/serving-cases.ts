@@ -25,6 +25,7 @@ import { simulateReplica } from '../core/inference/simulator/simulate.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+import { median } from '../core/statistics.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
@@ -254,14 +255,9 @@ export function errorStatistics(
   max: number;
   count: number;
 } {
-  const errors = results
-    .filter((r) => roles.includes(r.case.role))
-    .map((r) => Math.abs(r.error))
-    .sort((a, b) => a - b);
-  const n = errors.length;
-  if (n === 0) return { median: 0, max: 0, count: 0 };
-  const median = n % 2 === 1 ? errors[(n - 1) / 2]! : (errors[n / 2 - 1]! + errors[n / 2]!) / 2;
-  return { median, max: errors[n - 1]!, count: n };
+  const errors = results.filter((r) => roles.includes(r.case.role)).map((r) => Math.abs(r.error));
+  if (errors.length === 0) return { median: 0, max: 0, count: 0 };
+  return { median: median(errors), max: Math.max(...errors), count: errors.length };
 }
 
 /** The serving section of docs/validation.md. */

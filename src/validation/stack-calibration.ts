@@ -5,6 +5,7 @@
  */
 
 import type { CalibrationFile } from '../catalog/stacks.js';
+import { median } from '../core/statistics.js';
 import { errorBand } from '../core/training/error-band.js';
 import {
   CALIBRATION_SHARED_PARAMETERS,
@@ -196,12 +197,6 @@ function selectAndFit(group: readonly CalibrationCase[], fallback: Shared) {
   }
   return best!;
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * Fits the parameters of each (family × stack); pairs with one case on a family pool over families

@@ -8,6 +8,7 @@
 import archive from '../../catalog/validation/megatron-bridge-performance-archive.json' with { type: 'json' };
 import { findStack } from '../catalog/stacks.js';
 import { InputError } from '../core/errors.js';
+import { median } from '../core/statistics.js';
 import type { CalibrationCase } from './calibration-case.js';
 import { NEMO_GPUS, NEMO_MODELS, nemoRunCase } from './stack-calibration-cases.js';
 
@@ -96,14 +97,10 @@ export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOut
 export function heldOutSummary(cases: readonly HeldOutCase[]) {
   const byFamily = new Map<string, number[]>();
   for (const c of cases) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), Math.abs(c.error)]);
-  return [...byFamily].map(([family, e]) => {
-    const s = [...e].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return {
-      family,
-      n: s.length,
-      median: s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2,
-      max: s[s.length - 1]!,
-    };
-  });
+  return [...byFamily].map(([family, e]) => ({
+    family,
+    n: e.length,
+    median: median(e),
+    max: Math.max(...e),
+  }));
 }

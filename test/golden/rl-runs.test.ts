@@ -8,13 +8,8 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rlBand } from '../../src/catalog/rl-band.js';
 import { rlRunsFile } from '../../src/catalog/rl-run.js';
+import { median } from '../../src/core/statistics.js';
 import { fitRlLoop, rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 describe('RL runs', () => {
   let v: ReturnType<typeof rlValidation>;

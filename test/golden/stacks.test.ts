@@ -11,6 +11,7 @@ import { trainingMemory } from '../../src/core/memory/training-memory.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
+import { median } from '../../src/core/statistics.js';
 import { errorBand, rateRange, timeRange } from '../../src/core/training/error-band.js';
 import { searchLayouts } from '../../src/core/training/layout-search.js';
 import { planTraining } from '../../src/core/training/plan.js';
@@ -275,9 +276,7 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     expect(committed.layerOverheadSeconds).toBeCloseTo(fit.layerOverheadSeconds, 8);
     expect(committed.zero3LayerOverheadSeconds).toBeCloseTo(fit.zero3LayerOverheadSeconds, 8);
     const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
-    const sorted = [...loo].sort((a, b) => a - b);
-    const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
-    expect(median).toBeLessThan(0.13);
+    expect(median(loo)).toBeLessThan(0.13);
     expect(Math.max(...loo)).toBeLessThan(1.75);
   });
   it('the hf step is a compute scale near 1 plus host time per layer pass (eager PyTorch launches; more under ZeRO-3 hooks), within physical bounds', () => {

@@ -3,6 +3,8 @@
  * in [low, high], the quantity x lies in [low·x, high·x], and its inverse (a time for a rate, a cost
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
+
+import { median } from '../statistics.js';
 import { type Distribution, Z90 } from './distributions.js';
 
 export interface Range {
@@ -21,12 +23,6 @@ export const inverseRange = (value: number, low: number, high: number): Range =>
   p10: value / high,
   p90: value / low,
 });
-
-const median = (values: readonly number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * Centre and spread of the residuals, robust to the odd case the engine misses badly: the median
