@@ -31,13 +31,19 @@ export const ids = [...catalog.keys()];
 export const byName = (id: string) => catalog.get(id)!;
 
 export function request(
-  overrides: Partial<OperationRequest> & { tp?: number; cp?: number; ep?: number } = {},
+  overrides: Partial<OperationRequest> & { tp?: number; cp?: number; ep?: number; etp?: number } = {},
 ): OperationRequest {
-  const { tp = 1, cp = 1, ep = 1, ...rest } = overrides;
+  const { tp = 1, cp = 1, ep = 1, etp, ...rest } = overrides;
   return {
     phase: 'forward',
     shape: { sequences: 2, tokensPerSequence: 4096, contextTokens: 4096 },
-    layout: { tensorParallel: tp, contextParallel: cp, expertParallel: ep, sequenceParallel: tp > 1 },
+    layout: {
+      tensorParallel: tp,
+      contextParallel: cp,
+      expertParallel: ep,
+      ...(etp !== undefined && { expertTensorParallel: etp }),
+      sequenceParallel: tp > 1,
+    },
     datatype: 'bf16',
     gemmInputBytes: 2,
     ...rest,

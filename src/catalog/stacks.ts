@@ -33,6 +33,10 @@ export const stackFileSchema = z
         /** ZeRO stages as strings ("0"–"3"): the catalog holds no bare numbers. */
         zeroStages: z.array(z.enum(['0', '1', '2', '3'])).min(1),
         zero3WithPipeline: z.boolean(),
+        /** Experts at ETP 1 with attention at TP > 1, EP over TP·DP·CP; cited on its own. */
+        expertTensorFolding: z
+          .object({ supported: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict(),
         ...cited,
       })
       .strict(),
@@ -100,7 +104,15 @@ export const stackFileSchema = z
       .optional(),
     /** Settings of the stack's published performance recipes that its calibration cases run with. */
     performanceRecipes: z
-      .object({ gradReduceInFp32: z.boolean(), locator: z.string().min(1), ...cited })
+      .object({
+        gradReduceInFp32: z.boolean(),
+        /** Expert tensor parallelism of the recipes' MoE runs (1: EP spans the TP ranks). */
+        moeExpertTensorParallel: sourcedValue.refine((v) => Number.isInteger(v.value) && v.value >= 1, {
+          message: 'must be a whole number ≥ 1',
+        }),
+        locator: z.string().min(1),
+        ...cited,
+      })
       .strict()
       .optional(),
   })
@@ -175,6 +187,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     parallelism: {
       ...file.parallelism,
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),
+      expertTensorFolding: file.parallelism.expertTensorFolding.supported,
     },
     memory: {
       logitsBytesPerElement: toSi(

@@ -12,6 +12,7 @@ export interface LayoutFlags {
   pp?: string;
   dp?: string;
   ep?: string;
+  etp?: string;
   cp?: string;
   vpp?: string;
   microBatch?: string;
@@ -31,6 +32,10 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     .option('--pp <n>', `${verb} pipeline parallelism`)
     .option('--dp <n>', `${verb} data parallelism`)
     .option('--ep <n>', `${verb} expert parallelism`)
+    .option(
+      '--etp <n>',
+      `${verb} expert tensor parallelism: the tensor parallelism (default) or 1 (EP then spans the TP ranks, as NeMo's MoE recipes run)`,
+    )
     .option('--cp <n>', `${verb} context parallelism`)
     .option('--vpp <n>', `${verb} virtual pipeline stages (interleaved schedule)`)
     .option('--micro-batch <n>', `${verb} the micro-batch size (sequences)`)
@@ -71,6 +76,7 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
     pipelineParallel: optionalInt(o.pp, '--pp'),
     dataParallel: optionalInt(o.dp, '--dp'),
     expertParallel: optionalInt(o.ep, '--ep'),
+    expertTensorParallel: optionalInt(o.etp, '--etp'),
     contextParallel: optionalInt(o.cp, '--cp'),
     virtualStages: optionalInt(o.vpp, '--vpp'),
     microBatchSize: optionalInt(o.microBatch, '--micro-batch'),

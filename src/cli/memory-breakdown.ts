@@ -82,9 +82,12 @@ export function layoutLine(l: ParallelLayout): string {
     ['pp', l.pipelineParallel],
     ['dp', l.dataParallel],
     ['ep', l.expertParallel],
+    ['etp', l.expertTensorParallel ?? l.tensorParallel],
     ['cp', l.contextParallel],
   ]
-    .filter(([name, n]) => n !== 1 || name === 'tp' || name === 'dp')
+    .filter(
+      ([name, n]) => (name === 'etp' ? n !== l.tensorParallel : n !== 1) || name === 'tp' || name === 'dp',
+    )
     .map(([name, n]) => `${name} ${n}`);
   return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`;
 }

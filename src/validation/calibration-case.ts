@@ -95,7 +95,7 @@ export function caseTerms(
 }
 
 export const layoutText = (l: ParallelLayout) =>
-  `tp${l.tensorParallel} pp${l.pipelineParallel} dp${l.dataParallel}${l.expertParallel > 1 ? ` ep${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` cp${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` v${l.virtualStages}` : ''} mb${l.microBatchSize}${l.zeroStage === 3 ? ' fsdp' : ''}${l.recompute !== 'none' ? ` ${l.recompute}` : ''}`;
+  `tp${l.tensorParallel} pp${l.pipelineParallel} dp${l.dataParallel}${l.expertParallel > 1 ? ` ep${l.expertParallel}` : ''}${l.expertTensorParallel !== undefined ? ` etp${l.expertTensorParallel}` : ''}${l.contextParallel > 1 ? ` cp${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` v${l.virtualStages}` : ''} mb${l.microBatchSize}${l.zeroStage === 3 ? ' fsdp' : ''}${l.recompute !== 'none' ? ` ${l.recompute}` : ''}`;
 
 /** A stack without calibrations: the engine's own time with the stack's memory and splits. */
 export const uncalibrated = (id: StackId) => ({ ...findStack(id), calibrations: [] });

@@ -106,7 +106,7 @@ export type NemoRow = Pick<
 /**
  * A NeMo 25.11 row's published splits (recomputation and schedule are not published: the search
  * picks them). Megatron's distributed optimizer shards optimizer states (ZeRO-1); fsdp rows shard
- * weights too.
+ * weights too; MoE rows run their experts at the recipes' expert tensor parallelism.
  */
 export function nemoSplits(r: NemoRow) {
   return {
@@ -115,6 +115,7 @@ export function nemoSplits(r: NemoRow) {
     contextParallel: r.cp,
     dataParallel: r.gpus / (r.tp * r.pp * r.cp),
     expertParallel: r.ep,
+    ...(r.ep > 1 && r.tp > 1 && { expertTensorParallel: megatronRecipes.moeExpertTensorParallel.value }),
     virtualStages: r.pp > 1 ? (r.vp ?? 1) : 1,
     microBatchSize: r.microBatch,
     sequenceParallel: r.tp > 1,

@@ -122,7 +122,12 @@ function train(
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
-    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(given).filter(
+        // ETP equal to TP is the default: the layout leaves it out.
+        ([k, v]) => v !== undefined && !(k === 'expertTensorParallel' && v === (given.tensorParallel ?? 1)),
+      ),
+    ),
     sequenceParallel: given.sequenceParallel ?? false,
     // Without --zero: ZeRO-1 where the stack runs it, else its first stage (Unsloth: plain DDP), and
     // at least the stage the offload mode shards over (ZeRO-3 for optimizer+params).
@@ -214,7 +219,7 @@ function train(
   return {
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

@@ -300,6 +300,7 @@ function layoutJson(l: ParallelLayout) {
     pp: l.pipelineParallel,
     dp: l.dataParallel,
     ep: l.expertParallel,
+    ...(l.expertTensorParallel !== undefined && { etp: l.expertTensorParallel }),
     cp: l.contextParallel,
     vpp: l.virtualStages,
     microBatch: l.microBatchSize,
@@ -313,6 +314,7 @@ function layoutJson(l: ParallelLayout) {
 function layoutText(l: ParallelLayout): string {
   const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
   if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
+  if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
   if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
   if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
   parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}`, `ZeRO-${l.zeroStage}`);

@@ -7,7 +7,7 @@
 import { layerKey } from '../model/flops.js';
 import { mixerActivationBytes } from '../model/operations.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
-import type { ParallelLayout } from '../parallelism/layout.js';
+import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
   readonly seqLen: number;
@@ -96,9 +96,12 @@ export function activationBytesPerLayer(
   } else {
     const moe = spec.moe;
     // Each token's copy in each of its top-k experts: dispatched input and expert MLP activations
-    // (average load; expert tensor parallelism = TP), plus shared experts and FP32 router logits.
+    // (average load), plus shared experts and FP32 router logits. With expert tensor parallelism ETP
+    // each rank holds ETP/TP of the TP group's dispatched inputs (all of them at ETP = TP, gathered;
+    // its sequence-parallel share at ETP = 1); the expert MLP tensors are 1/TP either way.
+    const dispatched = expertTensorParallelOf(layout) / t;
     mlp =
-      moe.topK * (g * sbh + mlpTensors(moe.expertIntermediateSize, moe.gated)) +
+      moe.topK * (g * sbh * dispatched + mlpTensors(moe.expertIntermediateSize, moe.gated)) +
       (moe.numSharedExperts > 0
         ? mlpTensors(moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated)
         : 0) +

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findModel } from '../../catalog/catalog.js';
 import { adapterRuntime } from '../model/adapters.js';
 import { specFromInput } from '../model/model-spec-schema.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
 import { pipelineChunks, stageMicrobatchesInFlight, trainingMemory } from './training-memory.js';
 
@@ -167,4 +169,34 @@ describe('the breakdown', () => {
         },
       ),
     ));
+});
+
+describe('expert tensor parallelism', () => {
+  const moe = modelSpecFrom(findModel('qwen3-30b-a3b').config, 'qwen3-30b-a3b');
+  const options = { seqLen: 4096, globalBatchSize: 64, precision: 'bf16', optimizer: 'adamw' } as const;
+  const base: ParallelLayout = {
+    ...DEFAULT_LAYOUT,
+    tensorParallel: 4,
+    dataParallel: 4,
+    expertParallel: 4,
+    sequenceParallel: true,
+  };
+
+  it('at the same EP, ETP 1 holds TP× the expert weights of ETP = TP, and shards their optimizer TP× wider', () => {
+    const tpExperts = trainingMemory(moe, base, options).peak;
+    const folded = trainingMemory(moe, { ...base, expertTensorParallel: 1 }, options).peak;
+    expect(folded.breakdown.weights).toBeGreaterThan(tpExperts.breakdown.weights);
+  });
+
+  it('folding TP into EP (EP × TP, ETP 1) holds the same expert weights as ETP = TP at EP', () => {
+    const tpExperts = trainingMemory(moe, base, options).peak;
+    const folded = trainingMemory(
+      moe,
+      { ...base, expertParallel: 16, expertTensorParallel: 1 },
+      options,
+    ).peak;
+    expect(folded.breakdown.weights).toBeCloseTo(tpExperts.breakdown.weights, -3);
+    // Each rank dispatches only its sequence shard: fewer activation bytes for the routed inputs.
+    expect(folded.breakdown.activations).toBeLessThan(tpExperts.breakdown.activations);
+  });
 });

@@ -13,7 +13,12 @@ import { layerKey, layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
 import type { LayerSpec, ModelSpec } from '../model/spec.js';
-import { microbatchCount, type ParallelLayout } from '../parallelism/layout.js';
+import {
+  expertDataParallelOf,
+  expertTensorParallelOf,
+  microbatchCount,
+  type ParallelLayout,
+} from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 import {
   adapterTrainingStates,
@@ -96,7 +101,9 @@ export function trainingMemory(
   const s = options.seqLen / layout.contextParallel;
   const b = layout.microBatchSize;
   const denseShards = layout.dataParallel * layout.contextParallel;
-  const expertShards = Math.max(1, denseShards / layout.expertParallel);
+  // Expert weights split over EP × ETP ranks; their optimizer shards over expert DP = TP·DP·CP/(EP·ETP).
+  const etp = expertTensorParallelOf(layout);
+  const expertShards = expertDataParallelOf(layout);
   const bytes = PRECISION_BYTES[options.precision];
   const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
   const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
@@ -147,7 +154,7 @@ export function trainingMemory(
     for (let i = first; i < last; i += 1) {
       const routed = spec.layers[i]!.mlp === 'moe' && spec.moe ? spec.moe.numExperts * expertMatrix : 0;
       const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
-      const layerExperts = routed / (t * layout.expertParallel);
+      const layerExperts = routed / (etp * layout.expertParallel);
       dense += layerDense;
       experts += layerExperts;
       largest = Math.max(largest, layerDense + layerExperts);
@@ -178,7 +185,7 @@ export function trainingMemory(
     : 0;
   const moeLayerExperts = moe
     ? (moe.numExperts / layout.expertParallel) *
-      (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / t)
+      (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / etp)
     : 0;
   // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the weights and the
   // master at once (no sharded compute copy, no separate master in the optimizer), gradients are
@@ -236,8 +243,10 @@ export function trainingMemory(
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
     const workspace = stageWorkspace(o.moeLayers > 0);
-    // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16).
-    if (moe && o.moeLayers > 0 && layout.expertParallel > 1) buffers += 2 * 2 * s * b * moe.topK * h;
+    // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16): the TP group's
+    // tokens split over its ranks when ETP < TP (each rank dispatches its sequence-parallel share).
+    if (moe && o.moeLayers > 0 && layout.expertParallel > 1)
+      buffers += (2 * 2 * s * b * moe.topK * h * etp) / t;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;

@@ -104,7 +104,11 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
   const { layout } = request;
   const ep = layout.expertParallel;
   if (ep <= 1) return;
-  const apart = layout.expertRanksApart ?? layout.tensorParallel * layout.contextParallel;
+  const t = layout.tensorParallel;
+  const etp = layout.expertTensorParallel ?? t;
+  // Megatron's expert rank order is ETP innermost, then EP (parallel_state.py's expert RankGenerator,
+  // 'tp-ep-dp-pp'): with ETP < TP the EP group's members are ETP ranks apart; at ETP = TP, TP·CP.
+  const apart = layout.expertRanksApart ?? (etp === t ? t * layout.contextParallel : etp);
   const perNode =
     layout.gpusPerNode === undefined
       ? ep
@@ -117,9 +121,12 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
     groups && groups.groups >= nodes
       ? Math.min(moe.topK, groups.groupsPerToken * Math.max(1, groups.groups / nodes))
       : moe.topK;
-  // LatentMoE dispatches and combines latent-wide tokens.
+  // LatentMoE dispatches and combines latent-wide tokens. With sequence parallelism and ETP < TP each
+  // rank dispatches its ETP/TP share of the TP group's tokens (its own sequence shard at ETP = 1;
+  // Megatron's MoEAlltoAllTokenDispatcher); serving's replicated TP tokens are sent as they are.
   const h = moe.latentSize ?? spec.hiddenSize;
-  const dispatch = tokens * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
+  const sent = layout.sequenceParallel ? (tokens * etp) / t : tokens;
+  const dispatch = sent * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
   b.collective('dispatch', 'expertParallel', 'all-to-all', dispatch, ep, apart);
-  b.collective('combine', 'expertParallel', 'all-to-all', tokens * copies * h * ACT_BYTES, ep, apart);
+  b.collective('combine', 'expertParallel', 'all-to-all', sent * copies * h * ACT_BYTES, ep, apart);
 }

@@ -31,15 +31,17 @@ describe('operation list', () => {
     fc.integer({ min: 0, max: 2 }),
     fc.integer({ min: 0, max: 3 }),
     fc.constantFrom<'causal' | 'full'>('causal', 'full'),
+    fc.boolean(),
   ])(
     'GEMM + attention FLOPs over the tp·cp GPUs of any layout equal tokens × FLOPs per token',
-    (name, tpIndex, cpExp, epExp, mask) => {
+    (name, tpIndex, cpExp, epExp, mask, folded) => {
       const spec = byName(name);
       const tps = divisorsOf(spec.attention.numHeads);
       const tp = tps[tpIndex % tps.length]!;
       const cp = 2 ** cpExp;
       const ep = spec.moe ? Math.min(2 ** epExp, spec.moe.numExperts) : 1;
-      const r = request({ tp, cp, ep, attentionMask: mask });
+      // Experts at ETP 1 (EP spanning the TP ranks) do the same work as at ETP = TP.
+      const r = request({ tp, cp, ep, ...(folded && { etp: 1 }), attentionMask: mask });
       const perGpu = modelFlops(spec, r);
       const tokens = r.shape.sequences * r.shape.tokensPerSequence;
       const perToken = forwardFlopsPerToken(spec, {

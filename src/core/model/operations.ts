@@ -65,15 +65,19 @@ function adapterOperations(
   // linear/Mamba layers, the dense MLP or the experts).
   for (const m of layerAdapterMatrices(spec, adapter, layer)) {
     const routed = moe !== null && m.routed;
-    const perExpert = routed ? (layout.expertParallel * tokens * moe.topK) / moe.numExperts : tokens;
+    // Routed experts' adapters split as their experts: over EP × ETP, on the EP group's tokens.
+    const shard = routed ? (layout.expertTensorParallel ?? t) : t;
+    const perExpert = routed
+      ? (layout.expertParallel * tokens * (shard / t) * moe.topK) / moe.numExperts
+      : tokens;
     const count = routed ? moe.numExperts / layout.expertParallel : 1;
     const opts = { count, datatype: 'bf16' as const, bytes: 2, trains: true };
-    b.gemm('lora_a', 'adapter', perExpert, r, m.inFeatures / t, opts);
-    b.gemm('lora_b', 'adapter', perExpert, m.outFeatures / t, r, opts);
+    b.gemm('lora_a', 'adapter', perExpert, r, m.inFeatures / shard, opts);
+    b.gemm('lora_b', 'adapter', perExpert, m.outFeatures / shard, r, opts);
     // The adapter path joins the base output as separate kernels: lora_B(lora_A(x)) * scaling, then
     // result + it (PEFT tuners/lora/layer.py Linear.forward): the scale reads and writes the output,
     // the add reads two and writes one (backward: 2× the bytes, as every memory-bound kernel here).
-    const outputBytes = perExpert * (m.outFeatures / t) * ACT_BYTES;
+    const outputBytes = perExpert * (m.outFeatures / shard) * ACT_BYTES;
     b.memory('lora_scale', 'adapter', outputBytes, outputBytes, count);
     b.memory('lora_add', 'adapter', 2 * outputBytes, outputBytes, count);
   }
@@ -86,7 +90,7 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
   const t = layout.tensorParallel;
   const localWeights =
     (w.attention + w.denseMlp + w.sharedExperts + w.router) / t +
-    w.allRoutedExperts / (t * layout.expertParallel);
+    w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel);
   return {
     type: 'memory',
     name: 'dequantize',

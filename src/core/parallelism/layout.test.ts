@@ -4,6 +4,9 @@ import { modelSpecFrom } from '../model/resolve-model.js';
 import {
   DEFAULT_LAYOUT,
   EP_DIVIDES_DP_CP,
+  ETP_IS_1_OR_TP,
+  expertDataParallelOf,
+  expertTensorParallelOf,
   globalBatchIssue,
   layoutIssues,
   microbatchCount,
@@ -28,6 +31,45 @@ describe('layout issues use domain paths', () => {
       4096,
     );
     expect(issues.some((i) => i.rule === EP_DIVIDES_DP_CP && i.path[1] === 'expertParallel')).toBe(true);
+  });
+});
+
+describe('expert tensor parallelism (MoE parallel folding)', () => {
+  const qwen = spec('qwen3-235b-a22b');
+  // NeMo 25.09's Qwen3 235B on 64 GB200: TP2, DP32, EP64 with expert_tensor_parallel_size = 1.
+  const folded = { ...DEFAULT_LAYOUT, tensorParallel: 2, dataParallel: 32, expertParallel: 64 };
+
+  it('ETP 1 lets EP span the TP ranks: EP × ETP divides TP × DP × CP', () => {
+    expect(layoutIssues(qwen, { ...folded, expertTensorParallel: 1 }, 4096)).toEqual([]);
+    const unfolded = layoutIssues(qwen, folded, 4096);
+    expect(unfolded.map((i) => i.rule)).toEqual([EP_DIVIDES_DP_CP]);
+    expect(unfolded[0]!.message).toContain('expert tensor parallelism 1 lets EP span the TP ranks');
+    const tooWide = layoutIssues(qwen, { ...folded, expertParallel: 128, expertTensorParallel: 1 }, 4096);
+    expect(tooWide[0]!.message).toBe(
+      'expert parallelism 128 × expert tensor parallelism 1 must divide tp × dp × cp = 64',
+    );
+  });
+
+  it('ETP is TP by default, or 1; anything else is named with what is allowed', () => {
+    expect(expertTensorParallelOf(folded)).toBe(2);
+    expect(expertTensorParallelOf({ ...folded, expertTensorParallel: 1 })).toBe(1);
+    const issues = layoutIssues(
+      qwen,
+      { ...folded, tensorParallel: 4, dataParallel: 16, expertTensorParallel: 2 },
+      4096,
+    );
+    expect(issues.find((i) => i.rule === ETP_IS_1_OR_TP)?.message).toBe(
+      'expert tensor parallelism must be 1 or the tensor parallelism 4, got 2',
+    );
+    expect(
+      layoutIssues(dense, { ...DEFAULT_LAYOUT, tensorParallel: 2, expertTensorParallel: 1 }, 4096)[0]!.path,
+    ).toEqual(['layout', 'expertTensorParallel']);
+  });
+
+  it('expert data parallelism = TP·DP·CP / (EP·ETP): the same at ETP = TP as DP·CP / EP', () => {
+    expect(expertDataParallelOf({ ...folded, expertTensorParallel: 1 })).toBe(1);
+    expect(expertDataParallelOf({ ...folded, expertParallel: 8 })).toBe(4);
+    expect(expertDataParallelOf({ ...folded, expertParallel: 8, expertTensorParallel: 1 })).toBe(8);
   });
 });
 

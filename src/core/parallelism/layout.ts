@@ -1,7 +1,9 @@
 /**
  * A parallel layout (how a training job is split over GPUs) and its validity rules, after Megatron-LM:
- * world = TP × PP × DP × CP; experts are split over EP ranks carved out of DP × CP (with expert tensor
- * parallelism equal to TP), so EP must divide DP × CP.
+ * world = TP × PP × DP × CP. Routed experts are split over EP ranks with expert tensor parallelism ETP
+ * (TP by default, or 1): EP × ETP must divide TP × DP × CP — with ETP = TP that is EP dividing DP × CP,
+ * with ETP = 1 the expert-parallel group also spans the TP ranks (Megatron-Core's MoE parallel
+ * folding, Liu et al. 2025 arXiv:2504.14960; torchtitan ParallelDims: ETP = TP or 1).
  */
 import type { InputIssue } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -16,6 +18,11 @@ export interface ParallelLayout {
   readonly pipelineParallel: number;
   readonly dataParallel: number;
   readonly expertParallel: number;
+  /**
+   * Tensor parallelism inside each routed expert: TP when absent (Megatron-Core's default), or 1
+   * (NeMo's MoE recipes set expert_tensor_parallel_size = 1): then the EP group folds in the TP ranks.
+   */
+  readonly expertTensorParallel?: number;
   readonly contextParallel: number;
   /** Virtual pipeline stages per GPU (interleaved schedule); 1 otherwise. */
   readonly virtualStages: number;
@@ -41,6 +48,27 @@ export const DEFAULT_LAYOUT: ParallelLayout = {
   schedule: '1f1b',
 };
 
+/** Tensor parallelism inside each routed expert (TP unless the layout folds it to 1). */
+export function expertTensorParallelOf(
+  layout: Pick<ParallelLayout, 'tensorParallel' | 'expertTensorParallel'>,
+): number {
+  return layout.expertTensorParallel ?? layout.tensorParallel;
+}
+
+/** Ranks each routed expert's weights are replicated over (expert data parallelism): TP·DP·CP / (EP·ETP). */
+export function expertDataParallelOf(
+  layout: Pick<
+    ParallelLayout,
+    'tensorParallel' | 'dataParallel' | 'contextParallel' | 'expertParallel' | 'expertTensorParallel'
+  >,
+): number {
+  return Math.max(
+    1,
+    (layout.tensorParallel * layout.dataParallel * layout.contextParallel) /
+      (layout.expertParallel * expertTensorParallelOf(layout)),
+  );
+}
+
 export function worldSize(layout: ParallelLayout): number {
   return layout.tensorParallel * layout.pipelineParallel * layout.dataParallel * layout.contextParallel;
 }
@@ -48,8 +76,10 @@ export function worldSize(layout: ParallelLayout): number {
 /** Domain paths of a layout's fields in issues (the CLI maps them to its flags, e.g. `--tp`). */
 const at = (field: keyof ParallelLayout) => ['layout', field] as const;
 
-/** The check that EP divides DP × CP: callers that have not fixed DP yet skip it by this rule id. */
+/** The check that EP × ETP divides TP × DP × CP: callers that have not fixed DP yet skip it by this rule id. */
 export const EP_DIVIDES_DP_CP = 'ep-divides-dp-cp';
+/** The check that ETP is 1 or TP: callers that have not fixed TP yet skip it by this rule id. */
+export const ETP_IS_1_OR_TP = 'etp-is-1-or-tp';
 /** The Megatron-LM/DeepSpeed rule that ZeRO-3 does not combine with PP: a stack that can (torchtitan) drops it. */
 export const ZERO3_WITH_PIPELINE = 'zero3-with-pipeline';
 
@@ -127,14 +157,31 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
         `expert parallelism ${layout.expertParallel} must divide the ${spec.moe.numExperts} experts`,
       );
     }
-    const dpcp = layout.dataParallel * layout.contextParallel;
-    if (dpcp % layout.expertParallel !== 0) {
+    const etp = expertTensorParallelOf(layout);
+    const folded = layout.tensorParallel * layout.dataParallel * layout.contextParallel;
+    if (folded % (layout.expertParallel * etp) !== 0) {
       add(
         'expertParallel',
-        `expert parallelism ${layout.expertParallel} must divide dp × cp = ${dpcp} (experts are split across data-parallel ranks)`,
+        etp === layout.tensorParallel
+          ? `expert parallelism ${layout.expertParallel} must divide dp × cp = ${layout.dataParallel * layout.contextParallel} (experts are split across data-parallel ranks${layout.tensorParallel > 1 ? '; expert tensor parallelism 1 lets EP span the TP ranks too' : ''})`
+          : `expert parallelism ${layout.expertParallel} × expert tensor parallelism ${etp} must divide tp × dp × cp = ${folded}`,
         EP_DIVIDES_DP_CP,
       );
     }
+  }
+  if (layout.expertTensorParallel !== undefined) {
+    const etp = layout.expertTensorParallel;
+    if (!spec.moe)
+      add(
+        'expertTensorParallel',
+        `expert tensor parallelism needs a mixture-of-experts model; ${spec.name} is dense`,
+      );
+    else if (!Number.isInteger(etp) || (etp !== 1 && etp !== layout.tensorParallel))
+      add(
+        'expertTensorParallel',
+        `expert tensor parallelism must be 1 or the tensor parallelism ${layout.tensorParallel}, got ${etp}`,
+        ETP_IS_1_OR_TP,
+      );
   }
   if (seqLen % (2 * layout.contextParallel) !== 0 && layout.contextParallel > 1) {
     add(

@@ -8,7 +8,7 @@ import { memorySeconds } from '../hardware/roofline.js';
 import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
 import { layerWeights } from '../model/operations.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { ParallelLayout } from '../parallelism/layout.js';
+import { expertDataParallelOf, expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 import type { TrainingOptions } from './step-time.js';
 
 const firstStageCache = new WeakMap<ModelSpec, Map<number, { dense: number; expert: number }>>();
@@ -39,7 +39,7 @@ export function paramsPerGpu(spec: ModelSpec, layout: ParallelLayout): { dense: 
   const t = layout.tensorParallel;
   const perStage = Math.min(spec.numLayers, Math.ceil(spec.numLayers / layout.pipelineParallel));
   const w = firstStageWeights(spec, perStage);
-  return { dense: w.dense / t, expert: w.expert / (layout.expertParallel * t) };
+  return { dense: w.dense / t, expert: w.expert / (layout.expertParallel * expertTensorParallelOf(layout)) };
 }
 
 export interface DataParallelInput {
@@ -111,12 +111,16 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   const m = input.microbatches;
 
   // Reduce-scatter the gradients and all-gather the updated weights (distributed optimizer / ZeRO ≥ 1),
-  // or all-reduce (ZeRO-0), over DP×CP for dense and DP×CP/EP for experts (Rajbhandari et al. 2020).
+  // or all-reduce (ZeRO-0), over DP×CP for dense and TP·DP·CP/(EP·ETP) for experts (Rajbhandari et al. 2020).
   const bytes = PRECISION_BYTES[options.precision];
   const gradientWireBytes = gradientBytes(options).reduce;
   const dpGroup = placement(dp * cp, t, cluster.gpusPerNode);
-  const edp = Math.max(1, (dp * cp) / layout.expertParallel);
-  const edpGroup = placement(edp, t * layout.expertParallel, cluster.gpusPerNode);
+  const edp = expertDataParallelOf(layout);
+  const edpGroup = placement(
+    edp,
+    expertTensorParallelOf(layout) * layout.expertParallel,
+    cluster.gpusPerNode,
+  );
   const collective = (
     kind: 'all-reduce' | 'reduce-scatter' | 'all-gather',
     b: number,

@@ -152,6 +152,9 @@ export function trainingRequest(
       tensorParallel: layout.tensorParallel,
       contextParallel: layout.contextParallel,
       expertParallel: layout.expertParallel,
+      ...(layout.expertTensorParallel !== undefined && {
+        expertTensorParallel: layout.expertTensorParallel,
+      }),
       sequenceParallel: layout.sequenceParallel,
       gpusPerNode: cluster.gpusPerNode,
     },
@@ -202,7 +205,7 @@ function memo(
 }
 
 /**
- * Per-layer costs; they depend only on TP, CP, EP, micro-batch and sequence parallelism, and are
+ * Per-layer costs; they depend only on TP, CP, EP, ETP, micro-batch and sequence parallelism, and are
  * memoised on those for the same spec, cluster and options objects (the layout search's inner loop).
  */
 export function layerCosts(
@@ -211,7 +214,7 @@ export function layerCosts(
   layout: ParallelLayout,
   options: TrainingOptions,
 ): LayerCosts {
-  const key = `${layout.tensorParallel}/${layout.contextParallel}/${layout.expertParallel}/${layout.microBatchSize}/${layout.sequenceParallel}`;
+  const key = `${layout.tensorParallel}/${layout.contextParallel}/${layout.expertParallel}/${layout.expertTensorParallel}/${layout.microBatchSize}/${layout.sequenceParallel}`;
   return memo(spec, cluster, options, key, () => computeLayerCosts(spec, cluster, layout, options));
 }
 

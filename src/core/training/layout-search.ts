@@ -28,6 +28,7 @@ export interface LayoutConstraints {
   readonly pipelineParallel?: number;
   readonly dataParallel?: number;
   readonly expertParallel?: number;
+  readonly expertTensorParallel?: number;
   readonly contextParallel?: number;
   readonly virtualStages?: number;
   readonly microBatchSize?: number;
@@ -259,12 +260,30 @@ function enumerate(
         const dp = gpus / (tp * pp * cp);
         if (c.dataParallel !== undefined && c.dataParallel !== dp) continue;
         if (batch % dp !== 0) continue;
-        const eps = spec.moe
-          ? pick(c.expertParallel, only1(can?.expert, divisors(dp * cp))).filter(
-              (e) => spec.moe!.numExperts % e === 0,
-            )
-          : pick(c.expertParallel, [1]);
-        for (const ep of eps) {
+        // Expert tensor parallelism: TP, or 1 where the stack folds the TP ranks into the EP group:
+        // EP × ETP divides TP·DP·CP, and a folded EP group spans whole TP groups (EP a multiple of
+        // TP; torchtitan requires it, Megatron's expert rank order puts EP next to the TP ranks).
+        // Where the stack folds, the search runs ETP 1 (what NeMo's MoE recipes set and Megatron's
+        // MoE guide recommends: at the same EP × ETP it holds the same expert weights, dispatches 1/TP
+        // of the tokens and keeps the expert GEMMs whole); `--etp` fixes TP instead.
+        const etps =
+          spec.moe && tp > 1
+            ? pick(c.expertTensorParallel, can?.expertTensorFolding ? [1] : [tp]).filter(
+                (e) => e === 1 || e === tp,
+              )
+            : pick(c.expertTensorParallel, [tp]).filter((e) => e === tp);
+        const expertSplits = etps.flatMap((etp) =>
+          (spec.moe
+            ? pick(c.expertParallel, only1(can?.expert, divisors((tp * dp * cp) / etp))).filter(
+                (e) =>
+                  spec.moe!.numExperts % e === 0 &&
+                  ((tp * dp * cp) / etp) % e === 0 &&
+                  (etp === tp || e % tp === 0),
+              )
+            : pick(c.expertParallel, [1])
+          ).map((ep) => ({ ep, etp: etp === tp ? undefined : etp })),
+        );
+        for (const { ep, etp } of expertSplits) {
           // Memory grows with the micro-batch (activations and logits scale with it, nothing shrinks):
           // a layout that misses by `over` bytes at micro-batch b misses by more at 2b with everything
           // else equal, so once it is not kept as a near miss its larger micro-batches are counted
@@ -301,6 +320,7 @@ function enumerate(
                         pipelineParallel: pp,
                         dataParallel: dp,
                         expertParallel: ep,
+                        ...(etp !== undefined && { expertTensorParallel: etp }),
                         contextParallel: cp,
                         virtualStages: vpp,
                         microBatchSize: mbs,

@@ -15,6 +15,7 @@ import type { ModelSpec } from '../model/spec.js';
 import {
   DEFAULT_LAYOUT,
   EP_DIVIDES_DP_CP,
+  ETP_IS_1_OR_TP,
   globalBatchIssue,
   layoutIssues,
   ZERO3_WITH_PIPELINE,
@@ -113,6 +114,7 @@ export function planTraining(
   const issues = layoutIssues(spec, fixed, options.seqLen).filter(
     (issue) =>
       (c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP) &&
+      (c.tensorParallel !== undefined || issue.rule !== ETP_IS_1_OR_TP) &&
       !(stack && issue.rule === ZERO3_WITH_PIPELINE),
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));

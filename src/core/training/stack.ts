@@ -28,6 +28,8 @@ export interface StackParallelism {
   readonly zeroStages: readonly (0 | 1 | 2 | 3)[];
   /** ZeRO-3/FSDP combined with pipeline parallelism (torchtitan: FSDP2 + PP). */
   readonly zero3WithPipeline: boolean;
+  /** Routed experts without tensor parallelism (ETP 1) while attention runs TP: EP spans the TP ranks. */
+  readonly expertTensorFolding: boolean;
 }
 
 /** How the stack allocates training memory (applied by trainingMemory). */
@@ -108,6 +110,12 @@ export function stackLayoutIssues(stack: StackProfile, layout: Partial<ParallelL
   if (!p.tensor && (layout.tensorParallel ?? 1) > 1) add('tensorParallel', 'tensor parallelism');
   if (!p.pipeline && (layout.pipelineParallel ?? 1) > 1) add('pipelineParallel', 'pipeline parallelism');
   if (!p.expert && (layout.expertParallel ?? 1) > 1) add('expertParallel', 'expert parallelism');
+  if (
+    !p.expertTensorFolding &&
+    layout.expertTensorParallel !== undefined &&
+    layout.expertTensorParallel !== (layout.tensorParallel ?? 1)
+  )
+    add('expertTensorParallel', 'expert tensor parallelism other than the tensor parallelism');
   if (!p.context && (layout.contextParallel ?? 1) > 1) add('contextParallel', 'context parallelism');
   if (!p.sequence && layout.sequenceParallel) add('sequenceParallel', 'sequence parallelism');
   if (!p.interleaved && (layout.virtualStages ?? 1) > 1)
