@@ -118,7 +118,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
     const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
     if (s.kind === 'train') {
-      const stack = stackOptions('pretrain');
+      const stack = stackOptions('pretrain', s.stack);
       const plan = planTraining(s.spec, hw.cluster, {
         ...stack,
         seqLen,
@@ -134,7 +134,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       });
       return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id);
     }
-    const stack = stackOptions('finetune');
+    const stack = stackOptions('finetune', s.stack);
     const plan = planFinetune(s.spec, hw.cluster, {
       ...stack,
       method: s.method,

@@ -9,6 +9,7 @@ import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+import { STACK_IDS } from '../core/training/stack.js';
 
 // Every number is checked against its domain (src/core/domain.ts: the CLI flags' bounds) and may be
 // written in the CLI's count syntax (15T, 2.788M).
@@ -29,6 +30,8 @@ export const layoutSchema = z
     pp: degree.optional(),
     dp: degree.optional(),
     ep: degree.optional(),
+    /** Expert tensor parallelism: 1, or the tensor parallelism (default). */
+    etp: degree.optional(),
     cp: degree.optional(),
     microBatch: sequences.optional(),
     recompute: z.enum(RECOMPUTE_MODES).optional(),
@@ -53,6 +56,8 @@ export const trainingBaselineSchema = z
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),
     layout: layoutSchema.default({}),
+    /** Software stack (default megatron), as `llmecon train --stack`. */
+    stack: z.enum(STACK_IDS).optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
@@ -76,6 +81,8 @@ export const finetuneBaselineSchema = z
     globalBatch: sequences.default(64),
     usdPerGpuHour: price.optional(),
     layout: layoutSchema.default({}),
+    /** Software stack (default hf), as `llmecon finetune --stack`. */
+    stack: z.enum(STACK_IDS).optional(),
   })
   .strict();
 export type FinetuneBaseline = z.infer<typeof finetuneBaselineSchema>;

@@ -19,6 +19,7 @@ import {
   type WeightSparsity,
 } from '../core/precision.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
+import type { StackId } from '../core/training/stack.js';
 import type { Range } from '../core/uncertainty/range.js';
 import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
@@ -43,6 +44,8 @@ export interface TrainingState extends CommonState {
   readonly globalBatchTokens: number;
   readonly goodput: number;
   readonly constraints: LayoutConstraints;
+  /** The software stack the engine predicts (default: the kind's, catalog/stacks). */
+  readonly stack?: StackId;
   readonly overlapExpertParallel?: boolean;
 }
 
@@ -126,6 +129,7 @@ export function constraintsFrom(l: LayoutInput): LayoutConstraints {
     pipelineParallel: l.pp,
     dataParallel: l.dp,
     expertParallel: l.ep,
+    expertTensorParallel: l.etp,
     contextParallel: l.cp,
     microBatchSize: l.microBatch,
     recompute: l.recompute,
@@ -167,6 +171,7 @@ export function stateFor(
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
+      ...(b.stack && { stack: b.stack }),
     };
   if (b.kind === 'finetune')
     return {
@@ -185,6 +190,7 @@ export function stateFor(
       globalBatchSize: b.globalBatch,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
+      ...(b.stack && { stack: b.stack }),
     };
   for (const [format, field] of [
     [b.weights, 'weights'],

@@ -224,7 +224,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const family = hw.gpu.efficiency.family;
     if (phase.kind === 'pretrain') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
-      const stack = stackOptions('pretrain');
+      const stack = stackOptions('pretrain', phase.stack);
       const plan = planTraining(spec, hw.cluster, {
         ...stack,
         seqLen,
@@ -251,7 +251,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'finetune') {
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const tokens = centralValue(phase.tokens);
-      const stack = stackOptions('finetune');
+      const stack = stackOptions('finetune', phase.stack);
       const plan = planFinetune(spec, hw.cluster, {
         ...stack,
         method: phase.method,
@@ -280,7 +280,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       };
     }
     if (phase.kind === 'rl') {
-      const { stack } = stackOptions('rl');
+      const { stack } = stackOptions('rl', phase.stack);
       const plan = planRl(spec, hw.cluster, {
         stack,
         promptsPerStep: phase.promptsPerStep,

@@ -9,6 +9,7 @@ import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
+import { STACK_IDS } from '../core/training/stack.js';
 import { uncertainIn } from '../core/uncertainty/distributions.js';
 
 // Every number is checked against its domain (src/core/domain.ts, the same bounds as the CLI's flags)
@@ -67,6 +68,8 @@ const pretrainSchema = z
     globalBatchTokens: domainNumber(D.batchTokens).default(4_194_304),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
+    /** Software stack the run is predicted on (default megatron; catalog/stacks). */
+    stack: z.enum(STACK_IDS).optional(),
     hardware: hardwareSchema,
   })
   .strict();
@@ -92,6 +95,8 @@ const finetuneSchema = z
     /** Sequences per optimizer step. */
     globalBatch: domainNumber(D.sequences).default(16),
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
+    /** Software stack (default hf). */
+    stack: z.enum(STACK_IDS).optional(),
     hardware: hardwareSchema,
   })
   .strict();
@@ -113,6 +118,8 @@ const rlSchema = z
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
+    /** Software stack of the trainer (default hf). */
+    stack: z.enum(STACK_IDS).optional(),
     hardware: hardwareSchema,
   })
   .strict();

@@ -105,6 +105,28 @@ describe('web app in Chromium', () => {
     expect(Number(await page.locator('#train-result').getAttribute('data-cost'))).toBe(w.baseline.costUsd);
     expect(w.baseline.detail).toMatch(/pp 4/);
     await screenshot(page, 'web-train-pipeline');
+    // Another software stack: the CLI's cost for the same study with `stack: torchtitan`.
+    const before = await page.locator('#train-result').getAttribute('data-cost');
+    await page.locator('#train-stack').selectOption('torchtitan');
+    await page.waitForFunction(
+      (old) => {
+        const cost = document.querySelector('#train-result')?.getAttribute('data-cost');
+        return cost && cost !== old;
+      },
+      before,
+      { timeout: 20_000 },
+    );
+    const titan = await cli([
+      'levers',
+      study(
+        'titan.yaml',
+        '  kind: train\n  model: llama-3-8b\n  tokens: 1e12\n  gpu: h100\n  gpus: 64\n  usdPerGpuHour: 2\n  seqLen: 4096\n  layout: { pp: 4 }\n  stack: torchtitan\n',
+      ),
+      '--json',
+    ]);
+    expect(Number(await page.locator('#train-result').getAttribute('data-cost'))).toBe(
+      titan.baseline.costUsd,
+    );
     // A layout that cannot be split is an error by the field.
     await page.locator('#train-pp').fill('7');
     await page.locator('#train-pp').dispatchEvent('change');

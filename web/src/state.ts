@@ -5,6 +5,7 @@
  */
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
 import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
+import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
 export const VIEWS: readonly { id: View; label: string }[] = [
@@ -31,6 +32,8 @@ export interface TrainInput {
   /** Fixed parallel degrees (0: searched). */
   tp: number;
   pp: number;
+  /** The software stack predicted (catalog/stacks), as `llmecon train --stack`. */
+  stack: StackId;
 }
 
 export interface AdaptInput {
@@ -43,6 +46,8 @@ export interface AdaptInput {
   globalBatch: number;
   rank: number;
   usdPerGpuHour: number;
+  /** The software stack predicted, as `llmecon finetune --stack`. */
+  stack: StackId;
 }
 
 export interface RlInput {
@@ -115,6 +120,7 @@ export function defaultState(exampleYaml: string): AppState {
       usdPerGpuHour: 2,
       tp: 0,
       pp: 0,
+      stack: 'megatron',
     },
     adapt: {
       model: 'llama-3-8b',
@@ -126,6 +132,7 @@ export function defaultState(exampleYaml: string): AppState {
       globalBatch: 64,
       rank: 16,
       usdPerGpuHour: 2,
+      stack: 'hf',
     },
     rl: {
       model: 'qwen2.5-7b',
@@ -219,7 +226,8 @@ export const STATE_DOMAINS = {
 
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
-  train: { precision: ['bf16', 'fp8'] },
+  train: { precision: ['bf16', 'fp8'], stack: STACK_IDS },
+  adapt: { stack: STACK_IDS },
   rl: { method: ['full', 'lora', 'dora', 'qlora'] },
   scaling: { mode: ['flops', 'usd'] },
   serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },

@@ -11,6 +11,7 @@ import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
 import { bandNote, bandText } from './bands.js';
 import { days, formatBytes, formatUsd, numberField } from './common.js';
+import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
 const METHODS = ['full', 'lora', 'qlora'] as const;
@@ -31,6 +32,7 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   seqLen: a.seqLen,
   globalBatch: a.globalBatch,
   usdPerGpuHour: a.usdPerGpuHour,
+  stack: a.stack,
 });
 
 function run(app: App, a: AdaptInput): void {
@@ -83,6 +85,7 @@ export function adaptView(app: App) {
       <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
+      ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
     </form>
     ${
       r === null

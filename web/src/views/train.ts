@@ -23,6 +23,7 @@ import {
 } from './common.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
+import { stackSelect } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
@@ -45,6 +46,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       seqLen: input.seqLen,
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
       layout: { tp: input.tp || undefined, pp: input.pp || undefined },
+      stack: input.stack,
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -229,6 +231,7 @@ export function trainView(app: App) {
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
       <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
+      ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
