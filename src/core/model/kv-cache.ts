@@ -7,7 +7,14 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
-import type { GatedDeltaNetSpec, LayerMixer, Mamba2Spec, ModelSpec } from './spec.js';
+import {
+  type GatedDeltaNetSpec,
+  isAttentionMixer,
+  type LayerMixer,
+  layerView,
+  type Mamba2Spec,
+  type ModelSpec,
+} from './spec.js';
 
 /** Cached elements per token in one softmax-attention layer (indexer key excluded). */
 export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
@@ -30,6 +37,7 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
     linear: 0,
     mamba: 0,
     conv: 0,
+    projection: 0,
     none: 0,
   };
   for (const layer of spec.layers) mix[layer.attention] += 1;
@@ -44,6 +52,7 @@ export interface KvCacheBytes {
    * at the chunk; excludes the recurrent state of linear/Mamba layers (see `recurrentStateBytes`).
    */
   readonly bytesPerSequence: number;
+  /** Per token and attention layer at the model-wide attention (a layer with its own KV heads differs). */
   readonly elementsPerTokenPerLayer: number;
   /** Layers whose KV grows with the whole context: full and sparse attention. */
   readonly fullLayers: number;
@@ -65,25 +74,37 @@ export function kvCacheBytes(
   contextTokens: number,
   format: KvFormat = 'bf16',
 ): KvCacheBytes {
-  const elements = kvElementsPerTokenPerLayer(spec);
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
   // A sliding layer without a window (or chunked without a chunk) attends to everything.
-  const slidingLayers = spec.slidingWindow === null ? 0 : mix.sliding;
-  const chunkedLayers = spec.chunkedAttentionTokens === null ? 0 : mix.chunked;
+  const windowed = spec.slidingWindow !== null;
+  const chunked = spec.chunkedAttentionTokens !== null;
+  // Cached elements per token summed over the layers of each reach; a layer with its own KV heads
+  // (Nemotron-NAS) counts its own (layerView).
+  let fullElements = 0;
+  let slidingElements = 0;
+  let chunkedElements = 0;
+  for (const layer of spec.layers) {
+    if (!isAttentionMixer(layer.attention)) continue;
+    const e = kvElementsPerTokenPerLayer(layerView(spec, layer));
+    if (layer.attention === 'sliding' && windowed) slidingElements += e;
+    else if (layer.attention === 'chunked' && chunked) chunkedElements += e;
+    else fullElements += e;
+  }
+  const slidingLayers = windowed ? mix.sliding : 0;
+  const chunkedLayers = chunked ? mix.chunked : 0;
   const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
   const attentionLayers = fullLayers + slidingLayers + chunkedLayers;
   const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
   const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
   const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
-    bytesPerToken: elements * bytes * attentionLayers + indexerBytesPerToken,
+    bytesPerToken: (fullElements + slidingElements + chunkedElements) * bytes + indexerBytesPerToken,
     bytesPerSequence:
-      elements *
-        bytes *
-        (fullLayers * contextTokens + slidingLayers * windowTokens + chunkedLayers * chunkTokens) +
+      bytes *
+        (fullElements * contextTokens + slidingElements * windowTokens + chunkedElements * chunkTokens) +
       indexerBytesPerToken * contextTokens,
-    elementsPerTokenPerLayer: elements,
+    elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
     fullLayers,
     slidingLayers,
     chunkedLayers,

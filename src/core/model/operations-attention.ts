@@ -33,6 +33,7 @@ export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
     case 'linear':
     case 'mamba':
     case 'conv':
+    case 'projection':
     case 'none':
       return null;
     default:
@@ -63,6 +64,7 @@ export function layerKeysPerQuery(
     case 'linear':
     case 'mamba':
     case 'conv':
+    case 'projection':
     case 'none':
       return 0;
     default:
