@@ -54,6 +54,8 @@ export interface KvCacheBytes {
   readonly bytesPerSequence: number;
   /** Per token and attention layer at the model-wide attention (a layer with its own KV heads differs). */
   readonly elementsPerTokenPerLayer: number;
+  /** The least and most elements per token of an attention layer, when layers differ (Nemotron-NAS); else absent. */
+  readonly elementsPerTokenPerLayerRange?: { readonly min: number; readonly max: number };
   /** Layers whose KV grows with the whole context: full and sparse attention. */
   readonly fullLayers: number;
   readonly slidingLayers: number;
@@ -84,9 +86,13 @@ export function kvCacheBytes(
   let fullElements = 0;
   let slidingElements = 0;
   let chunkedElements = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
     const e = kvElementsPerTokenPerLayer(layerView(spec, layer));
+    min = Math.min(min, e);
+    max = Math.max(max, e);
     if (layer.attention === 'sliding' && windowed) slidingElements += e;
     else if (layer.attention === 'chunked' && chunked) chunkedElements += e;
     else fullElements += e;
@@ -105,6 +111,7 @@ export function kvCacheBytes(
         (fullElements * contextTokens + slidingElements * windowTokens + chunkedElements * chunkTokens) +
       indexerBytesPerToken * contextTokens,
     elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
+    ...(min < max ? { elementsPerTokenPerLayerRange: { min, max } } : {}),
     fullLayers,
     slidingLayers,
     chunkedLayers,
