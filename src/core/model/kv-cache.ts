@@ -8,6 +8,7 @@
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
 import {
+  type AttentionSpec,
   type GatedDeltaNetSpec,
   isAttentionMixer,
   type LayerMixer,
@@ -20,6 +21,16 @@ import {
 export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
   const a = spec.attention;
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
+}
+
+/**
+ * The share of one layer's KV cache a GPU of `tensorParallel` holds: GQA KV heads split over the TP
+ * ranks, replicated when TP exceeds them (vLLM, SGLang, TRT-LLM); MLA's latent whole on every rank.
+ */
+export function kvShareOnGpu(attention: AttentionSpec, tensorParallel: number): number {
+  return attention.kind === 'mla'
+    ? 1
+    : Math.max(1, attention.numKvHeads / tensorParallel) / attention.numKvHeads;
 }
 
 /** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
@@ -45,7 +56,10 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
 }
 
 export interface KvCacheBytes {
-  /** Bytes per token with every attention layer holding it (the steady-state figure papers quote). */
+  /**
+   * Bytes per token with every attention layer holding it (the steady-state figure papers quote), on
+   * one GPU of the tensor parallelism asked for (the whole cache at 1).
+   */
   readonly bytesPerToken: number;
   /**
    * Bytes for one sequence of `contextTokens`: sliding layers capped at the window, chunked layers
@@ -67,7 +81,8 @@ export interface KvCacheBytes {
 }
 
 /**
- * KV-cache bytes for one sequence of `contextTokens` at `format`.
+ * KV-cache bytes for one sequence of `contextTokens` at `format`, on one GPU of `tensorParallel`
+ * (each layer's share, {@link kvShareOnGpu}; the whole cache at 1).
  *
  * @example kvCacheBytes(deepseekV3, 1, 'bf16').bytesPerToken // 70_272
  */
@@ -75,6 +90,7 @@ export function kvCacheBytes(
   spec: ModelSpec,
   contextTokens: number,
   format: KvFormat = 'bf16',
+  tensorParallel = 1,
 ): KvCacheBytes {
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
@@ -90,9 +106,11 @@ export function kvCacheBytes(
   let max = 0;
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
-    const e = kvElementsPerTokenPerLayer(layerView(spec, layer));
-    min = Math.min(min, e);
-    max = Math.max(max, e);
+    const view = layerView(spec, layer);
+    const whole = kvElementsPerTokenPerLayer(view);
+    min = Math.min(min, whole);
+    max = Math.max(max, whole);
+    const e = whole * kvShareOnGpu(view.attention, tensorParallel);
     if (layer.attention === 'sliding' && windowed) slidingElements += e;
     else if (layer.attention === 'chunked' && chunked) chunkedElements += e;
     else fullElements += e;

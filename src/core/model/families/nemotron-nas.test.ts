@@ -135,6 +135,14 @@ describe('nemotron-nas', () => {
     expect(trainableParams(spec, mlp)).toBe(widths.reduce((s, i) => s + 3 * r * (h + i), 0));
   });
 
+  it('KV on one of 8 TP ranks: each layer splits its own KV heads, replicated when TP exceeds them', () => {
+    const spec = specFromHfConfig(variants(), 'v');
+    // Five 8-head layers hold 1 head each, the 4-head layer 1 (replicated 2×), the 1-head layer 1 (8×).
+    expect(kvCacheBytes(spec, 1, 'bf16', 8).bytesPerToken).toBe((5 + 1 + 1) * 2 * 128 * 2);
+    expect(kvCacheBytes(spec, 1, 'bf16', 1).bytesPerToken).toBe(45 * 2 * 128 * 2);
+    expect(kvCacheBytes(spec, 1).elementsPerTokenPerLayerRange).toEqual({ min: 256, max: 2048 });
+  });
+
   it('a sliding window_length makes those layers sliding with that window', () => {
     const c = variants();
     c.block_configs[0].attention.window_length = 4096;
