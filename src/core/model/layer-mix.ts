@@ -1,6 +1,6 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
 import { layerMix } from './kv-cache.js';
-import { hasLayerSizes, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
+import { hasLayerSizes, isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
 
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
@@ -48,11 +48,34 @@ export interface LayerMixSummary {
   readonly text: string;
 }
 
+/** ` (N widths, min–max)` when the dense layers have their own MLP widths (Nemotron-NAS), else ''. */
+function widthsNote(spec: ModelSpec): string {
+  const widths = new Set(
+    spec.layers.filter((l) => l.mlp === 'dense').map((l) => l.intermediateSize ?? spec.mlp.intermediateSize),
+  );
+  return widths.size > 1 ? ` (${widths.size} widths, ${range([...widths])})` : '';
+}
+
+/** ` (KV heads min–max)` when the layers of a softmax mixer have their own KV heads, else ''. */
+function kvHeadsNote(spec: ModelSpec, mixer: LayerMixer): string {
+  const a = spec.attention;
+  if (a.kind !== 'gqa') return '';
+  const heads = new Set(
+    spec.layers
+      .filter((l) => l.attention === mixer && isAttentionMixer(mixer))
+      .map((l) => l.numKvHeads ?? a.numKvHeads),
+  );
+  return heads.size > 1 ? ` (KV heads ${range([...heads])})` : '';
+}
+
+const range = (values: number[]) =>
+  `${Math.min(...values).toLocaleString('en-US')}–${Math.max(...values).toLocaleString('en-US')}`;
+
 export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   const mix = layerMix(spec);
   const mixers = (Object.entries(mix) as [LayerMixer, number][])
     .filter(([, n]) => n > 0)
-    .map(([mixer, layers]) => ({ mixer, label: mixerLabel(spec, mixer), layers }));
+    .map(([mixer, layers]) => ({ mixer, label: mixerLabel(spec, mixer) + kvHeadsNote(spec, mixer), layers }));
   const counts = mlpMix(spec);
   const mlps: { mlp: LayerMlp; label: string; layers: number }[] = [];
   if (counts.moe > 0 && spec.moe) {
@@ -63,7 +86,8 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
       layers: counts.moe,
     });
   }
-  if (counts.dense > 0) mlps.push({ mlp: 'dense', label: 'dense MLP', layers: counts.dense });
+  if (counts.dense > 0)
+    mlps.push({ mlp: 'dense', label: `dense MLP${widthsNote(spec)}`, layers: counts.dense });
   if (counts.projection > 0)
     mlps.push({ mlp: 'projection', label: 'linear replacement of the MLP', layers: counts.projection });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });

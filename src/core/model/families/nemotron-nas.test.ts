@@ -70,7 +70,7 @@ describe('nemotron-nas', () => {
       2, 2, 2, 2, 2, 1, 1, 1, 0, 2, 2, 2,
     ]);
     expect(describeLayerMix(spec)).toBe(
-      '12 layers: 7 full attention, 2 linear replacement of attention (hidden × hidden), 3 without a token mixer; dense MLP on 8 layers, linear replacement of the MLP on 2 layers, no MLP on 2 layers',
+      '12 layers: 7 full attention (KV heads 1–8), 2 linear replacement of attention (hidden × hidden), 3 without a token mixer; dense MLP (4 widths, 7,168–28,672) on 8 layers, linear replacement of the MLP on 2 layers, no MLP on 2 layers',
     );
   });
 
