@@ -154,6 +154,17 @@ describe('nemotron-nas', () => {
     );
   });
 
+  it('an unknown model_type with block_configs is read as nemotron-nas, with a warning, never as plain Llama', () => {
+    const c = variants();
+    c.model_type = 'decilm_custom';
+    c.intermediate_size = 28_672;
+    const spec = specFromHfConfig(c, 'v');
+    expect(spec.layers[9]!.attention).toBe('projection');
+    expect(spec.warnings?.[0]).toMatch(
+      /model_type 'decilm_custom' is not supported; read as nemotron-nas-like/,
+    );
+  });
+
   describe('refuses malformed block_configs, naming the field', () => {
     const cases: [string, (c: Cfg) => void, RegExp, string][] = [
       [
