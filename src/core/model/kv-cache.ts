@@ -33,6 +33,30 @@ export function kvShareOnGpu(attention: AttentionSpec, tensorParallel: number): 
     : Math.max(1, attention.numKvHeads / tensorParallel) / attention.numKvHeads;
 }
 
+/**
+ * The distinct KV-head counts of the attention layers, ascending (one for most models; Nemotron-NAS
+ * layers each have their own); the query heads for MLA, whose latent is not split by head.
+ */
+export function kvHeadCounts(spec: ModelSpec): number[] {
+  const counts = new Set<number>();
+  for (const layer of spec.layers) {
+    if (!isAttentionMixer(layer.attention)) continue;
+    const a = layerView(spec, layer).attention;
+    counts.add(a.kind === 'gqa' ? a.numKvHeads : a.numHeads);
+  }
+  if (counts.size === 0)
+    counts.add(spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : spec.attention.numHeads);
+  return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * Whether `tensorParallel` ranks can split every attention layer's KV heads: it divides them or is a
+ * multiple of them (replicated); vLLM, SGLang and TRT-LLM refuse other splits.
+ */
+export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean {
+  return kvHeadCounts(spec).every((kv) => kv % tensorParallel === 0 || tensorParallel % kv === 0);
+}
+
 /** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
 export function indexerElementsPerToken(spec: ModelSpec): number {
   return spec.sparseAttention?.headDim ?? 0;

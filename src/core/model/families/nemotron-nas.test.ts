@@ -9,7 +9,7 @@ import { InputError } from '../../errors.js';
 import { parseTargets, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
-import { kvCacheBytes } from '../kv-cache.js';
+import { kvCacheBytes, kvHeadCounts, splitsKvHeads } from '../kv-cache.js';
 import { describeLayerMix } from '../layer-mix.js';
 import { layerOperations } from '../operations.js';
 import { paramCount } from '../param-count.js';
@@ -141,6 +141,19 @@ describe('nemotron-nas', () => {
     expect(kvCacheBytes(spec, 1, 'bf16', 8).bytesPerToken).toBe((5 + 1 + 1) * 2 * 128 * 2);
     expect(kvCacheBytes(spec, 1, 'bf16', 1).bytesPerToken).toBe(45 * 2 * 128 * 2);
     expect(kvCacheBytes(spec, 1).elementsPerTokenPerLayerRange).toEqual({ min: 256, max: 2048 });
+  });
+
+  it('tensor parallelism must split every layer’s KV heads: 3 and 8 KV heads allow TP 1, not 2 or 3', () => {
+    const c = variants();
+    c.num_attention_heads = 48;
+    c.head_dim = 128;
+    for (const block of c.block_configs)
+      if (block.attention.n_heads_in_group) block.attention.n_heads_in_group = 6;
+    c.block_configs[2].attention.n_heads_in_group = 16;
+    const spec = specFromHfConfig(c, 'v');
+    expect(kvHeadCounts(spec)).toEqual([3, 8]);
+    expect([1, 2, 3, 4].map((tp) => splitsKvHeads(spec, tp))).toEqual([true, false, false, false]);
+    expect(kvHeadCounts(specFromHfConfig(variants(), 'v'))).toEqual([1, 4, 8]);
   });
 
   it('a sliding window_length makes those layers sliding with that window', () => {
