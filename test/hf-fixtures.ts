@@ -17,6 +17,7 @@ export const HF_FIXTURES = [
   'minimax-m2.5',
   'nemotron-3-nano-30b-a3b',
   'nemotron-h-56b-base-8k',
+  'llama-3.3-nemotron-super-49b-v1',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
@@ -34,6 +35,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/apertus-8b',
   'hand-built/ernie-4.5-21b-a3b',
   'hand-built/hunyuan-a13b',
+  'hand-built/nemotron-nas-variants',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

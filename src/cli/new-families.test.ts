@@ -29,6 +29,8 @@ const FAMILIES = [
   'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
   'hand-built/ernie-4.5-21b-a3b', // ERNIE 4.5 MoE with shared experts, MTP
   'hand-built/hunyuan-a13b', // Hunyuan MoE: shared MLP, per-head q/k norms, per-layer top-k list
+  'llama-3.3-nemotron-super-49b-v1', // Nemotron-NAS: per-layer FFN widths, blocks without attention
+  'hand-built/nemotron-nas-variants', // Nemotron-NAS: per-layer KV heads, linear replacements, empty layers
 ] as const;
 
 /** Every number in a JSON value, with its path. */

@@ -32,6 +32,7 @@ export interface ModelFacts {
 const MLP_LABELS: Record<LayerMlp, string> = {
   dense: 'dense MLP',
   moe: 'mixture of experts',
+  projection: 'linear replacement of the MLP',
   none: 'no MLP',
 };
 

@@ -4,9 +4,8 @@
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.
  */
 
-import { layerKey } from '../model/flops.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
+import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from '../model/spec.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
@@ -28,12 +27,14 @@ export interface ActivationOptions {
  * (operations.ts `mixerActivationBytes`); a layer without a mixer or an MLP keeps nothing for it.
  */
 export function activationBytesPerLayer(
-  spec: ModelSpec,
+  model: ModelSpec,
   layer: 'dense' | 'moe' | LayerSpec,
   layout: ParallelLayout,
   options: ActivationOptions,
 ): number {
   const kind: LayerSpec = typeof layer === 'string' ? { attention: 'full', mlp: layer } : layer;
+  // The layer's own KV heads, MLP width and norms (Nemotron-NAS).
+  const spec = layerView(model, kind);
   const t = layout.tensorParallel;
   const s = options.seqLen / layout.contextParallel;
   const b = layout.microBatchSize;
@@ -91,6 +92,9 @@ export function activationBytesPerLayer(
   let mlp: number;
   if (kind.mlp === 'none') {
     mlp = 0;
+  } else if (kind.mlp === 'projection') {
+    // Nemotron-NAS linear replacement: the h × h Linear's input (and its dropout mask).
+    mlp = g * sbh * rep + mask * sbh * rep;
   } else if (kind.mlp === 'dense' || !spec.moe) {
     mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + mask * sbh * rep;
   } else {
@@ -116,7 +120,7 @@ export function activationBytesPerLayer(
     eager =
       spec.norm.perLayer * 4 * sbh * rep +
       (softmax ? (2 * 2 * s * b * (heads + kvHeads) * qkDim) / t : 0) +
-      (kind.mlp === 'none'
+      (kind.mlp === 'none' || kind.mlp === 'projection'
         ? 0
         : kind.mlp === 'moe' && spec.moe
           ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t

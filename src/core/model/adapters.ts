@@ -4,7 +4,7 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
@@ -199,17 +199,48 @@ export function presentTargets(spec: ModelSpec, targets: readonly TargetModule[]
   return targets.filter((t) => layerMatrices(spec, (x) => x === t).some((m) => layersWith(spec, m.part) > 0));
 }
 
+/**
+ * The adapted matrices of every layer that has their part, counted per shape: a layer with its own
+ * KV heads or MLP width (Nemotron-NAS, layerView) adapts matrices of its own shape. In the order of
+ * the model-wide layer's matrices.
+ */
+function modelMatrices(
+  spec: ModelSpec,
+  wants: (t: TargetModule) => boolean,
+): { module: string; part: AdapterPart; inFeatures: number; outFeatures: number; count: number }[] {
+  const kinds = new Map<string, { layer: LayerSpec; layers: number }>();
+  for (const layer of spec.layers) {
+    const kind = kinds.get(layerKey(layer));
+    if (kind) kind.layers += 1;
+    else kinds.set(layerKey(layer), { layer, layers: 1 });
+  }
+  const shapes = new Map<
+    string,
+    { module: string; part: AdapterPart; inFeatures: number; outFeatures: number; count: number }
+  >();
+  for (const { layer, layers } of kinds.values()) {
+    for (const m of layerMatrices(layerView(spec, layer), wants)) {
+      if (!layerHasPart(spec, layer, m.part)) continue;
+      const count = layers * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
+      const key = `${m.module}/${m.inFeatures}/${m.outFeatures}`;
+      const same = shapes.get(key);
+      if (same) same.count += count;
+      else shapes.set(key, { ...m, count });
+    }
+  }
+  const order = layerMatrices(spec, wants).map((m) => m.module);
+  return [...shapes.values()].sort((a, b) => order.indexOf(a.module) - order.indexOf(b.module));
+}
+
 export function adaptedMatrices(spec: ModelSpec, adapter: AdapterSpec): AdaptedMatrix[] {
   if (!Number.isInteger(adapter.rank) || adapter.rank < 1) {
     inputError('invalid_value', ['--rank'], `must be a whole number ≥ 1, got ${adapter.rank}`);
   }
   const r = adapter.rank;
   const out: AdaptedMatrix[] = [];
-  for (const m of layerMatrices(spec, (t) => adapter.targets.includes(t))) {
-    const count = layersWith(spec, m.part) * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
-    if (count <= 0) continue;
+  for (const m of modelMatrices(spec, (t) => adapter.targets.includes(t))) {
     const perMatrix = r * (m.inFeatures + m.outFeatures) + (adapter.method === 'dora' ? m.outFeatures : 0);
-    out.push({ ...m, count, trainableParams: perMatrix * count });
+    out.push({ ...m, trainableParams: perMatrix * m.count });
   }
   if (out.length === 0) {
     inputError(
@@ -229,6 +260,8 @@ export function trainableParams(spec: ModelSpec, adapter: AdapterSpec): number {
 export interface AdapterRuntime {
   readonly method: AdapterMethod;
   readonly rank: number;
+  /** The target modules, for the matrices of each layer (see {@link layerAdapterMatrices}). */
+  readonly targets: readonly TargetModule[];
   /** Trainable adapter parameters of the whole model. */
   readonly trainableParams: number;
   /** The adapted matrices of one layer of each part (see {@link layerAdapterMatrices}). */
@@ -255,6 +288,7 @@ export function adapterRuntime(
   return {
     method: adapter.method,
     rank: adapter.rank,
+    targets: adapter.targets,
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
     matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
@@ -268,7 +302,8 @@ export function layerAdapterMatrices(
   runtime: AdapterRuntime,
   layer: LayerSpec,
 ): { readonly inFeatures: number; readonly outFeatures: number; readonly routed: boolean }[] {
-  return runtime.matrices
+  // At the layer's own shapes (layerView: Nemotron-NAS per-layer KV heads and MLP widths).
+  return layerMatrices(layerView(spec, layer), (t) => runtime.targets.includes(t))
     .filter((m) => layerHasPart(spec, layer, m.part))
     .map((m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, routed: m.part === 'experts' }));
 }

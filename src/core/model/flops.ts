@@ -21,7 +21,7 @@ import {
   operationFlops,
 } from './operations.js';
 import { paramCount } from './param-count.js';
-import type { LayerSpec, ModelSpec } from './spec.js';
+import { type LayerSpec, layerKey, type ModelSpec } from './spec.js';
 
 export interface FlopsBreakdown {
   /** q/k/v/o projections (or MLA down/up projections). */
@@ -102,10 +102,7 @@ export function layerKinds(
   return list;
 }
 
-/** A layer kind's identity: its attention and MLP kinds. */
-export function layerKey(layer: LayerSpec): string {
-  return `${layer.attention}/${layer.mlp}`;
-}
+export { layerKey } from './spec.js';
 
 /**
  * Forward FLOPs for one token: the GEMM and attention FLOPs of every layer's operation list on one

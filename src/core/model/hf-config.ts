@@ -66,6 +66,12 @@ const LOOKALIKES: readonly {
   readonly assumption: string;
 }[] = [
   {
+    family: 'nemotron-nas',
+    keys: ['block_configs', 'hidden_size', 'num_attention_heads'],
+    assumption:
+      'DeciLM blocks from block_configs: per-layer GQA (n_heads_in_group) or no-op/linear attention, per-layer SwiGLU width (ffn_mult)',
+  },
+  {
     family: 'nemotron_h',
     keys: ['hybrid_override_pattern', 'mamba_num_heads', 'ssm_state_size'],
     assumption: 'Mamba-2/attention/MLP blocks from hybrid_override_pattern, one RMSNorm each, ungated MLPs',

@@ -7,12 +7,54 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
-import type { GatedDeltaNetSpec, LayerMixer, Mamba2Spec, ModelSpec } from './spec.js';
+import {
+  type AttentionSpec,
+  type GatedDeltaNetSpec,
+  isAttentionMixer,
+  type LayerMixer,
+  layerView,
+  type Mamba2Spec,
+  type ModelSpec,
+} from './spec.js';
 
 /** Cached elements per token in one softmax-attention layer (indexer key excluded). */
 export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
   const a = spec.attention;
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
+}
+
+/**
+ * The share of one layer's KV cache a GPU of `tensorParallel` holds: GQA KV heads split over the TP
+ * ranks, replicated when TP exceeds them (vLLM, SGLang, TRT-LLM); MLA's latent whole on every rank.
+ */
+export function kvShareOnGpu(attention: AttentionSpec, tensorParallel: number): number {
+  return attention.kind === 'mla'
+    ? 1
+    : Math.max(1, attention.numKvHeads / tensorParallel) / attention.numKvHeads;
+}
+
+/**
+ * The distinct KV-head counts of the attention layers, ascending (one for most models; Nemotron-NAS
+ * layers each have their own); the query heads for MLA, whose latent is not split by head.
+ */
+export function kvHeadCounts(spec: ModelSpec): number[] {
+  const counts = new Set<number>();
+  for (const layer of spec.layers) {
+    if (!isAttentionMixer(layer.attention)) continue;
+    const a = layerView(spec, layer).attention;
+    counts.add(a.kind === 'gqa' ? a.numKvHeads : a.numHeads);
+  }
+  if (counts.size === 0)
+    counts.add(spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : spec.attention.numHeads);
+  return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * Whether `tensorParallel` ranks can split every attention layer's KV heads: it divides them or is a
+ * multiple of them (replicated); vLLM, SGLang and TRT-LLM refuse other splits.
+ */
+export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean {
+  return kvHeadCounts(spec).every((kv) => kv % tensorParallel === 0 || tensorParallel % kv === 0);
 }
 
 /** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
@@ -30,6 +72,7 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
     linear: 0,
     mamba: 0,
     conv: 0,
+    projection: 0,
     none: 0,
   };
   for (const layer of spec.layers) mix[layer.attention] += 1;
@@ -37,14 +80,20 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
 }
 
 export interface KvCacheBytes {
-  /** Bytes per token with every attention layer holding it (the steady-state figure papers quote). */
+  /**
+   * Bytes per token with every attention layer holding it (the steady-state figure papers quote), on
+   * one GPU of the tensor parallelism asked for (the whole cache at 1).
+   */
   readonly bytesPerToken: number;
   /**
    * Bytes for one sequence of `contextTokens`: sliding layers capped at the window, chunked layers
    * at the chunk; excludes the recurrent state of linear/Mamba layers (see `recurrentStateBytes`).
    */
   readonly bytesPerSequence: number;
+  /** Per token and attention layer at the model-wide attention (a layer with its own KV heads differs). */
   readonly elementsPerTokenPerLayer: number;
+  /** The least and most elements per token of an attention layer, when layers differ (Nemotron-NAS); else absent. */
+  readonly elementsPerTokenPerLayerRange?: { readonly min: number; readonly max: number };
   /** Layers whose KV grows with the whole context: full and sparse attention. */
   readonly fullLayers: number;
   readonly slidingLayers: number;
@@ -56,7 +105,8 @@ export interface KvCacheBytes {
 }
 
 /**
- * KV-cache bytes for one sequence of `contextTokens` at `format`.
+ * KV-cache bytes for one sequence of `contextTokens` at `format`, on one GPU of `tensorParallel`
+ * (each layer's share, {@link kvShareOnGpu}; the whole cache at 1).
  *
  * @example kvCacheBytes(deepseekV3, 1, 'bf16').bytesPerToken // 70_272
  */
@@ -64,26 +114,46 @@ export function kvCacheBytes(
   spec: ModelSpec,
   contextTokens: number,
   format: KvFormat = 'bf16',
+  tensorParallel = 1,
 ): KvCacheBytes {
-  const elements = kvElementsPerTokenPerLayer(spec);
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
   // A sliding layer without a window (or chunked without a chunk) attends to everything.
-  const slidingLayers = spec.slidingWindow === null ? 0 : mix.sliding;
-  const chunkedLayers = spec.chunkedAttentionTokens === null ? 0 : mix.chunked;
+  const windowed = spec.slidingWindow !== null;
+  const chunked = spec.chunkedAttentionTokens !== null;
+  // Cached elements per token summed over the layers of each reach; a layer with its own KV heads
+  // (Nemotron-NAS) counts its own (layerView).
+  let fullElements = 0;
+  let slidingElements = 0;
+  let chunkedElements = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const layer of spec.layers) {
+    if (!isAttentionMixer(layer.attention)) continue;
+    const view = layerView(spec, layer);
+    const whole = kvElementsPerTokenPerLayer(view);
+    min = Math.min(min, whole);
+    max = Math.max(max, whole);
+    const e = whole * kvShareOnGpu(view.attention, tensorParallel);
+    if (layer.attention === 'sliding' && windowed) slidingElements += e;
+    else if (layer.attention === 'chunked' && chunked) chunkedElements += e;
+    else fullElements += e;
+  }
+  const slidingLayers = windowed ? mix.sliding : 0;
+  const chunkedLayers = chunked ? mix.chunked : 0;
   const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
   const attentionLayers = fullLayers + slidingLayers + chunkedLayers;
   const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
   const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
   const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
-    bytesPerToken: elements * bytes * attentionLayers + indexerBytesPerToken,
+    bytesPerToken: (fullElements + slidingElements + chunkedElements) * bytes + indexerBytesPerToken,
     bytesPerSequence:
-      elements *
-        bytes *
-        (fullLayers * contextTokens + slidingLayers * windowTokens + chunkedLayers * chunkTokens) +
+      bytes *
+        (fullElements * contextTokens + slidingElements * windowTokens + chunkedElements * chunkTokens) +
       indexerBytesPerToken * contextTokens,
-    elementsPerTokenPerLayer: elements,
+    elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
+    ...(min < max ? { elementsPerTokenPerLayerRange: { min, max } } : {}),
     fullLayers,
     slidingLayers,
     chunkedLayers,

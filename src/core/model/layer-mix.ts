@@ -1,6 +1,6 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
 import { layerMix } from './kv-cache.js';
-import type { LayerMixer, LayerMlp, ModelSpec } from './spec.js';
+import { hasLayerSizes, isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
 
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
@@ -21,6 +21,8 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       return 'state-space (Mamba-2)';
     case 'conv':
       return 'short convolution (LFM2)';
+    case 'projection':
+      return 'linear replacement of attention (hidden × hidden)';
     case 'none':
       return 'without a token mixer';
   }
@@ -28,7 +30,7 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
 
 /** Number of layers of each MLP kind: dense, mixture-of-experts, none. */
 export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
-  const mlps: Record<LayerMlp, number> = { dense: 0, moe: 0, none: 0 };
+  const mlps: Record<LayerMlp, number> = { dense: 0, moe: 0, projection: 0, none: 0 };
   for (const l of spec.layers) mlps[l.mlp] += 1;
   return mlps;
 }
@@ -36,7 +38,7 @@ export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
 /** A model's layer mix as rows a view can show (web upload, CLI), and the same as one line. */
 export interface LayerMixSummary {
   readonly numLayers: number;
-  /** Token mixers with their layer counts, in a fixed order (full, sliding, chunked, sparse, linear, mamba, conv, none). */
+  /** Token mixers with their layer counts, in a fixed order (full, sliding, chunked, sparse, linear, mamba, conv, projection, none). */
   readonly mixers: readonly { readonly mixer: LayerMixer; readonly label: string; readonly layers: number }[];
   /** Channel mixers with their layer counts. */
   readonly mlps: readonly { readonly mlp: LayerMlp; readonly label: string; readonly layers: number }[];
@@ -46,11 +48,34 @@ export interface LayerMixSummary {
   readonly text: string;
 }
 
+/** ` (N widths, min–max)` when the dense layers have their own MLP widths (Nemotron-NAS), else ''. */
+function widthsNote(spec: ModelSpec): string {
+  const widths = new Set(
+    spec.layers.filter((l) => l.mlp === 'dense').map((l) => l.intermediateSize ?? spec.mlp.intermediateSize),
+  );
+  return widths.size > 1 ? ` (${widths.size} widths, ${range([...widths])})` : '';
+}
+
+/** ` (KV heads min–max)` when the layers of a softmax mixer have their own KV heads, else ''. */
+function kvHeadsNote(spec: ModelSpec, mixer: LayerMixer): string {
+  const a = spec.attention;
+  if (a.kind !== 'gqa') return '';
+  const heads = new Set(
+    spec.layers
+      .filter((l) => l.attention === mixer && isAttentionMixer(mixer))
+      .map((l) => l.numKvHeads ?? a.numKvHeads),
+  );
+  return heads.size > 1 ? ` (KV heads ${range([...heads])})` : '';
+}
+
+const range = (values: number[]) =>
+  `${Math.min(...values).toLocaleString('en-US')}–${Math.max(...values).toLocaleString('en-US')}`;
+
 export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   const mix = layerMix(spec);
   const mixers = (Object.entries(mix) as [LayerMixer, number][])
     .filter(([, n]) => n > 0)
-    .map(([mixer, layers]) => ({ mixer, label: mixerLabel(spec, mixer), layers }));
+    .map(([mixer, layers]) => ({ mixer, label: mixerLabel(spec, mixer) + kvHeadsNote(spec, mixer), layers }));
   const counts = mlpMix(spec);
   const mlps: { mlp: LayerMlp; label: string; layers: number }[] = [];
   if (counts.moe > 0 && spec.moe) {
@@ -61,7 +86,10 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
       layers: counts.moe,
     });
   }
-  if (counts.dense > 0) mlps.push({ mlp: 'dense', label: 'dense MLP', layers: counts.dense });
+  if (counts.dense > 0)
+    mlps.push({ mlp: 'dense', label: `dense MLP${widthsNote(spec)}`, layers: counts.dense });
+  if (counts.projection > 0)
+    mlps.push({ mlp: 'projection', label: 'linear replacement of the MLP', layers: counts.projection });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
   const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}; ${mlps
     .map((m) => `${m.label} on ${m.layers} layers`)
@@ -73,10 +101,14 @@ export function describeLayerMix(spec: ModelSpec): string {
   return layerMixSummary(spec).text;
 }
 
-/** True when some layer is neither full nor sliding-window attention (a hybrid or sparse model). */
+/**
+ * True when some layer is neither full nor sliding-window attention (a hybrid or sparse model), has
+ * no MLP, or carries its own sizes (Nemotron-NAS): the memory model then sums per layer kind.
+ */
 export function hasNewLayerKinds(spec: ModelSpec): boolean {
   return (
     spec.layers.some((l) => l.attention !== 'full' && l.attention !== 'sliding') ||
-    spec.layers.some((l) => l.mlp === 'none')
+    spec.layers.some((l) => l.mlp === 'none' || l.mlp === 'projection') ||
+    spec.layers.some(hasLayerSizes)
   );
 }

@@ -4,7 +4,7 @@
  * (FlashAttention calls, or unfused batched GEMMs + softmax). Conventions: operations.ts.
  */
 
-import { kvElementsPerTokenPerLayer } from './kv-cache.js';
+import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
 import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
@@ -33,6 +33,7 @@ export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
     case 'linear':
     case 'mamba':
     case 'conv':
+    case 'projection':
     case 'none':
       return null;
     default:
@@ -63,6 +64,7 @@ export function layerKeysPerQuery(
     case 'linear':
     case 'mamba':
     case 'conv':
+    case 'projection':
     case 'none':
       return 0;
     default:
@@ -238,7 +240,7 @@ export function attentionCore(
     // Decode reads every cached token's K/V once per sequence (per query head on engines without
     // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
     const a = spec.attention;
-    const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
+    const kvShare = kvShareOnGpu(a, t);
     const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
     // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
     const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');

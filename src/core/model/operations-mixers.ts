@@ -395,6 +395,11 @@ export function mixerOperations(
     case 'conv':
       shortConvOperations(spec, layer, request, b, tokens);
       return;
+    case 'projection':
+      // DeciLMLinearAttention: one h × h Linear; row-parallel over TP (each rank its input slice),
+      // reduced with the attention sub-layer's all-reduce (operations.ts).
+      b.gemm('linear_attn', 'attentionProjections', tokens, spec.hiddenSize, spec.hiddenSize / t);
+      return;
     case 'none':
       return;
     default:

@@ -28,6 +28,10 @@ export function mlpOperations(
   switch (layer.mlp) {
     case 'dense':
       return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+    case 'projection':
+      // DeciLMLinearMLP: one h × h Linear, row-parallel over TP like the MLP's down projection.
+      b.gemm('mlp.linear_mlp', 'denseMlp', tokens, h, h / t);
+      return 0;
     case 'none':
       return 0;
     case 'moe': {

@@ -26,7 +26,7 @@ import { headsOnGpu } from './operations-attention.js';
 import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { mtpLayer } from './param-count.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from './spec.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
 export type {
@@ -116,7 +116,7 @@ const weightsCache = new WeakMap<ModelSpec, Map<string, LayerWeights>>();
 
 /** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
 export function layerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
-  const key = `${layer.attention}/${layer.mlp}`;
+  const key = layerKey(layer);
   let bySpec = weightsCache.get(spec);
   if (!bySpec) {
     bySpec = new Map();
@@ -167,7 +167,9 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
  * weight-gradient GEMMs (weight gradients only for trainable matrices), attention backward,
  * element-wise gradients and the communication of the backward pass.
  */
-export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: OperationRequest): Operation[] {
+export function layerOperations(model: ModelSpec, layer: LayerSpec, request: OperationRequest): Operation[] {
+  // The layer's own KV heads, MLP width and norms (Nemotron-NAS).
+  const spec = layerView(model, layer);
   const b = new OpBuilder(request, request.adapter === undefined);
   const { layout } = request;
   const t = layout.tensorParallel;
@@ -250,7 +252,7 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
  */
 export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request: OperationRequest): number {
   const forward: OperationRequest = { ...request, phase: 'forward' };
-  const ops = layerOperations(spec, { attention: layer.attention, mlp: 'none' }, forward);
+  const ops = layerOperations(spec, { ...layer, mlp: 'none' }, forward);
   const softmax = isAttentionMixer(layer.attention);
   let bytes = 0;
   for (const op of ops) {

@@ -21,6 +21,7 @@ import type {
   ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
+import { layerKey, layerView } from './spec.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;
@@ -234,8 +235,10 @@ function mixerParams(
   mixer: LayerMixer,
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
+  // DeciLMLinearAttention (Nemotron-NAS replace_with_linear): one bias-free h × h Linear.
+  const projection = mixer === 'projection' ? spec.hiddenSize * spec.hiddenSize : 0;
   return {
-    attention: softmax ? attentionParams(spec) : 0,
+    attention: softmax ? attentionParams(spec) : projection,
     sparseIndexer:
       mixer === 'sparse'
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))
@@ -253,7 +256,9 @@ function mixerParams(
   };
 }
 
-function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
+function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
+  // The layer's own KV heads, MLP width and norms (Nemotron-NAS).
+  const spec = layerView(model, layer);
   const m = mixerParams(spec, layer.attention);
   const norms = spec.norm.perLayer * normParams(spec, spec.hiddenSize);
   const moe = layer.mlp === 'moe' && spec.moe !== null ? moeLayerParams(spec, spec.moe) : null;
@@ -263,7 +268,13 @@ function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
     linearAttention: m.linearAttention,
     stateSpace: m.stateSpace,
     shortConv: m.shortConv,
-    denseMlp: layer.mlp === 'none' || moe !== null ? 0 : denseMlpParams(spec, spec.mlp),
+    denseMlp:
+      layer.mlp === 'none' || moe !== null
+        ? 0
+        : layer.mlp === 'projection'
+          ? // DeciLMLinearMLP (Nemotron-NAS replace_with_linear): one bias-free h × h Linear.
+            spec.hiddenSize * spec.hiddenSize
+          : denseMlpParams(spec, spec.mlp),
     sharedExperts: moe ? moe.shared : 0,
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
@@ -299,7 +310,7 @@ export function paramCount(spec: ModelSpec): ParamCount {
   let inactiveExperts = 0;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
-    const key = `${layer.attention}/${layer.mlp}`;
+    const key = layerKey(layer);
     let p = byKind.get(key);
     if (p === undefined) {
       p = layerParams(spec, layer);

@@ -97,9 +97,20 @@ export interface MoeSpec {
  *   constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
- * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks).
+ * - `projection`: one bias-free hidden×hidden Linear in place of attention (Nemotron-NAS / DeciLM
+ *   `replace_with_linear`, `DeciLMLinearAttention`): no token mixing, no KV;
+ * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks, Nemotron-NAS `no_op`).
  */
-export type LayerMixer = 'full' | 'sliding' | 'chunked' | 'sparse' | 'linear' | 'mamba' | 'conv' | 'none';
+export type LayerMixer =
+  | 'full'
+  | 'sliding'
+  | 'chunked'
+  | 'sparse'
+  | 'linear'
+  | 'mamba'
+  | 'conv'
+  | 'projection'
+  | 'none';
 
 /** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
 export const ATTENTION_MIXERS: readonly LayerMixer[] = ['full', 'sliding', 'chunked', 'sparse'];
@@ -108,13 +119,78 @@ export function isAttentionMixer(mixer: LayerMixer): boolean {
   return ATTENTION_MIXERS.includes(mixer);
 }
 
-/** The channel mixer of a layer: `none` for Nemotron-H's mixer-only blocks. */
-export type LayerMlp = 'dense' | 'moe' | 'none';
+/**
+ * The channel mixer of a layer: `none` for Nemotron-H's mixer-only blocks and Nemotron-NAS `no_op`
+ * FFNs; `projection` for one bias-free hidden×hidden Linear in place of the FFN (Nemotron-NAS
+ * `replace_with_linear`, `DeciLMLinearMLP`).
+ */
+export type LayerMlp = 'dense' | 'moe' | 'projection' | 'none';
 
 export interface LayerSpec {
   /** The token mixer (named `attention` for history: also `linear`, `mamba` or `none`). */
   readonly attention: LayerMixer;
   readonly mlp: LayerMlp;
+  /**
+   * KV heads of this layer's GQA attention when they differ from `spec.attention.numKvHeads`
+   * (Nemotron-NAS / DeciLM `n_heads_in_group`: heads / group size per layer). Absent = the model's.
+   */
+  readonly numKvHeads?: number;
+  /**
+   * Intermediate size of this layer's dense MLP when it differs from `spec.mlp.intermediateSize`
+   * (Nemotron-NAS `ffn_mult` per layer). Absent = the model's.
+   */
+  readonly intermediateSize?: number;
+  /**
+   * Hidden-size norms of this layer when they differ from `spec.norm.perLayer` (Nemotron-NAS: one
+   * before each sub-block that is not a no-op). Absent = the model's.
+   */
+  readonly norms?: number;
+}
+
+/** A layer kind's identity: its mixer and MLP kinds and any per-layer sizes (layers of one key are identical). */
+export function layerKey(layer: LayerSpec): string {
+  const sizes =
+    (layer.numKvHeads === undefined ? '' : `/kv${layer.numKvHeads}`) +
+    (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
+    (layer.norms === undefined ? '' : `/n${layer.norms}`);
+  return `${layer.attention}/${layer.mlp}${sizes}`;
+}
+
+/** True when a layer carries its own sizes (KV heads, MLP width or norm count). */
+export function hasLayerSizes(layer: LayerSpec): boolean {
+  return layer.numKvHeads !== undefined || layer.intermediateSize !== undefined || layer.norms !== undefined;
+}
+
+const views = new WeakMap<ModelSpec, Map<string, ModelSpec>>();
+
+/**
+ * The model as one layer sees it: its per-layer KV heads, MLP width and norm count in place of the
+ * model-wide ones, so every per-layer formula (parameters, operations, KV, activations, adapters)
+ * reads one spec. The spec itself for a layer without its own sizes; memoised per spec and key.
+ */
+export function layerView(spec: ModelSpec, layer: LayerSpec): ModelSpec {
+  if (!hasLayerSizes(layer)) return spec;
+  let bySpec = views.get(spec);
+  if (!bySpec) {
+    bySpec = new Map();
+    views.set(spec, bySpec);
+  }
+  const key = layerKey(layer);
+  const cached = bySpec.get(key);
+  if (cached) return cached;
+  const a = spec.attention;
+  const view: ModelSpec = {
+    ...spec,
+    attention:
+      a.kind === 'gqa' && layer.numKvHeads !== undefined ? { ...a, numKvHeads: layer.numKvHeads } : a,
+    mlp:
+      layer.intermediateSize === undefined
+        ? spec.mlp
+        : { ...spec.mlp, intermediateSize: layer.intermediateSize },
+    norm: layer.norms === undefined ? spec.norm : { ...spec.norm, perLayer: layer.norms },
+  };
+  bySpec.set(key, view);
+  return view;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../memory/training-memory.js';
+import { splitsKvHeads } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   type ParallelLayout,
@@ -222,7 +223,6 @@ function enumerate(
   const peakOnly = { ...options, peakOnly: true };
   const capacity = cluster.gpu.memoryBytes;
   const heads = spec.attention.numHeads;
-  const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
   const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
   const seq = options.seqLen;
   const batch = options.globalBatchSize;
@@ -245,8 +245,7 @@ function enumerate(
     (z) => z >= minZero,
   );
   const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
-    (t) =>
-      (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && (kvHeads % t === 0 || t % kvHeads === 0),
+    (t) => (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && splitsKvHeads(spec, t),
   );
   for (const tp of tps) {
     const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(

@@ -67,6 +67,52 @@ export class Fields {
     return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key));
   }
 
+  /**
+   * A list of objects (Nemotron-NAS `block_configs`), each read with the same rules and its own error
+   * path (`block_configs.3`); `length` is the count the list must have, when fixed.
+   */
+  objectList(key: string, length?: number): Fields[] {
+    const value = this.config[key];
+    if (!Array.isArray(value) || (length !== undefined && value.length !== length)) {
+      inputError(
+        value === undefined || value === null ? 'missing_field' : 'invalid_value',
+        this.path(key),
+        `'${this.label(key)}' must be a list of ${length ?? 'one or more'} objects${length === undefined ? '' : ' (one per layer)'}, got ${Array.isArray(value) ? `${value.length} entries` : JSON.stringify(value ?? null)}`,
+      );
+    }
+    return value.map((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        inputError('invalid_type', this.path(key, i), `'${this.label(key)}.${i}' must be an object`);
+      }
+      return new Fields(item as Json, this.modelType, this.path(key, i));
+    });
+  }
+
+  /** A finite number greater than 0 and at most `max` (a multiplier such as `ffn_mult`). */
+  positiveNumber(key: string, max: number = MAX.other): number {
+    const value = this.config[key];
+    if (value === undefined || value === null) {
+      inputError(
+        'missing_field',
+        this.path(key),
+        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')`,
+      );
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+      inputError(
+        'invalid_value',
+        this.path(key),
+        `'${this.label(key)}' must be a number greater than 0 and at most ${max.toLocaleString('en-US')}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+
+  /** The keys the config sets (not null). */
+  keys(): string[] {
+    return Object.keys(this.config).filter((k) => this.has(k));
+  }
+
   /** The same config with `overrides` applied (a value the family derives, e.g. a layer count), same error paths. */
   with(overrides: Json): Fields {
     return new Fields({ ...this.config, ...overrides }, this.modelType, this.prefix);

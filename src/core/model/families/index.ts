@@ -21,6 +21,7 @@ import { llama4Text } from './llama4.js';
 import { minimaxM2 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
+import { nemotronNas } from './nemotron-nas.js';
 import { olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
@@ -112,6 +113,7 @@ export const FAMILIES = {
   }),
   minimax_m2: minimaxM2,
   nemotron_h: nemotronH,
+  'nemotron-nas': nemotronNas,
   olmo3,
   smollm3,
   seed_oss: seedOss,
