@@ -17,6 +17,8 @@ export const HF_FIXTURES = [
   'minimax-m2.5',
   'nemotron-3-nano-30b-a3b',
   'nemotron-h-56b-base-8k',
+  'minimax-m3',
+  'minimax-m3-nvfp4-trimmed',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */

@@ -74,7 +74,10 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat);
   const a = spec.attention;
   const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
-  const kvBytes = options.batchSize * kv.bytesPerSequence * kvShare;
+  // Indexer keys (sparse layers) are whole on every rank; the attention KV splits by KV head.
+  const kvBytes =
+    options.batchSize *
+    ((kv.bytesPerSequence - kv.indexerBytesPerSequence) * kvShare + kv.indexerBytesPerSequence);
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
   // the gated-delta-net and mamba2 state by head); they do not grow with the context.
   const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;

@@ -28,7 +28,9 @@ const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'conv
 
 const shortConv = z.object({ convKernel: count.default(3), bias: z.boolean().default(false) }).strict();
 
-const sparseAttention = z.object({ numHeads: count, headDim: count, topKTokens: count }).strict();
+const sparseAttention = z
+  .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
+  .strict();
 
 const linearAttention = z
   .object({
@@ -220,12 +222,29 @@ export function specFromInput(input: unknown): ModelSpec {
       });
     }
   }
-  if (s.sparseAttention && a.kind !== 'mla') {
+  const blockTokens = s.sparseAttention?.blockTokens;
+  if (s.sparseAttention && blockTokens === undefined && a.kind !== 'mla') {
     issues.push({
       code: 'invalid_value' as const,
       path: ['sparseAttention'],
-      message: 'sparse attention (a DSA indexer) needs attention.kind mla',
+      message:
+        'sparse attention with a DSA indexer needs attention.kind mla (block selection, blockTokens, works with gqa)',
     });
+  }
+  if (s.sparseAttention && blockTokens !== undefined) {
+    if (a.kind !== 'gqa') {
+      issues.push({
+        code: 'invalid_value' as const,
+        path: ['sparseAttention', 'blockTokens'],
+        message: 'block-sparse attention (blockTokens) needs attention.kind gqa',
+      });
+    } else if (s.sparseAttention.topKTokens % blockTokens !== 0) {
+      issues.push({
+        code: 'invalid_value' as const,
+        path: ['sparseAttention', 'topKTokens'],
+        message: `topKTokens (${s.sparseAttention.topKTokens}) must be a whole number of blocks of blockTokens (${blockTokens})`,
+      });
+    }
   }
   if (s.mlpPattern?.includes('moe') && !s.moe) {
     issues.push({

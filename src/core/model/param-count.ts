@@ -102,13 +102,16 @@ export function mlpParams(hidden: number, intermediate: number, gated: boolean, 
 
 /**
  * DSA lightning indexer (DeepseekV32Indexer): wq_b (q latent → heads·d), wk (h → d), k_norm
- * LayerNorm(d) with bias, weights_proj (h → heads); all without bias.
+ * LayerNorm(d) with bias, weights_proj (h → heads); all without bias. Block indexer (MiniMax-M3,
+ * transformers `MiniMaxM3VLIndexer`): q_proj (h → heads·d), k_proj (h → d), q_norm and k_norm
+ * RMSNorm(d), no bias, no head weights.
  */
 export function sparseIndexerParams(spec: ModelSpec, indexer: SparseAttentionSpec): number {
-  const qLatent =
-    spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? spec.hiddenSize) : spec.hiddenSize;
+  const h = spec.hiddenSize;
   const d = indexer.headDim;
-  return qLatent * indexer.numHeads * d + spec.hiddenSize * d + 2 * d + spec.hiddenSize * indexer.numHeads;
+  if (indexer.blockTokens !== undefined) return h * indexer.numHeads * d + h * d + 2 * normParams(spec, d);
+  const qLatent = spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? h) : h;
+  return qLatent * indexer.numHeads * d + h * d + 2 * d + h * indexer.numHeads;
 }
 
 /**

@@ -91,8 +91,9 @@ export interface MoeSpec {
  * - `sliding`: softmax attention over the last `slidingWindow` tokens;
  * - `chunked`: softmax attention within fixed chunks of `chunkedAttentionTokens` (Llama 4 iRoPE
  *   layers): a query sees only the earlier tokens of its own chunk, so KV is capped at one chunk;
- * - `sparse`: MLA plus a lightning indexer that picks the top-k earlier tokens per query
- *   (DeepSeek-V3.2 DSA, GLM-5; see `sparseAttention`); KV grows with context, compute does not;
+ * - `sparse`: attention plus a lightning indexer that picks the top-k earlier tokens per query
+ *   (MLA + DSA: DeepSeek-V3.2, GLM-5) or the top-k key blocks (GQA: MiniMax-M3); see
+ *   `sparseAttention`; KV grows with context, compute does not;
  * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
  *   constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
@@ -118,14 +119,21 @@ export interface LayerSpec {
 }
 
 /**
- * DeepSeek Sparse Attention's lightning indexer (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1): per
- * query, `numHeads` small heads of `headDim` score every earlier token against one cached indexer
- * key of `headDim`; the main MLA then attends to the `topKTokens` best.
+ * A lightning indexer in front of sparse attention. DSA (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1):
+ * per query, `numHeads` small heads of `headDim` score every earlier token against one cached
+ * indexer key of `headDim`, weighted per head; the main MLA then attends to the `topKTokens` best.
+ * Block selection (`blockTokens` set; MiniMax-M3, transformers `MiniMaxM3VLIndexer`): index_q_proj
+ * (h → heads·d) and index_k_proj (h → d, one key per token, cached) with per-head RMSNorms and no head
+ * weights; the scores are max-pooled over blocks of `blockTokens` keys and the main GQA attention
+ * reads the top `topKTokens / blockTokens` blocks (the query's own block always among them).
  */
 export interface SparseAttentionSpec {
   readonly numHeads: number;
   readonly headDim: number;
+  /** Keys the main attention reads per query: DSA's `index_topk`, or top-k blocks × `blockTokens`. */
   readonly topKTokens: number;
+  /** Block selection of `blockTokens` keys per block (MiniMax-M3); absent = DSA token selection. */
+  readonly blockTokens?: number;
 }
 
 /**

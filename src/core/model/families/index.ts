@@ -18,7 +18,7 @@ import { kimiLinear } from './kimi-linear.js';
 import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
-import { minimaxM2 } from './minimax-m2.js';
+import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
 import { olmo2, olmo3 } from './olmo2.js';
@@ -27,7 +27,13 @@ import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
-import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
+import {
+  readLlama4Vision,
+  readMinimaxM3Vision,
+  readPixtralVision,
+  readQwenVision,
+  readSiglipVision,
+} from './vision.js';
 import { subConfig, wrapped } from './wrappers.js';
 
 /** The vision tower of sub-config `vision_config` (class defaults of `defaultType`), or null when absent. */
@@ -111,6 +117,13 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
   }),
   minimax_m2: minimaxM2,
+  minimax_m3: minimaxM3,
+  minimax_m3_vl: wrapped(familyOf, {
+    textType: 'minimax_m3',
+    vision: (top, textHidden) =>
+      vision(top, 'minimax_m3_vl_vision', (v) => readMinimaxM3Vision(top, v, textHidden)),
+  }),
+  minimax_m3_vl_text: minimaxM3,
   nemotron_h: nemotronH,
   olmo3,
   smollm3,

@@ -164,3 +164,36 @@ export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec
     flopsPerImage,
   };
 }
+
+/**
+ * MiniMax-M3 VL vision tower (transformers `models/minimax_m3_vl/modular_minimax_m3_vl.py`
+ * MiniMaxM3VLVisionModel and MiniMaxM3VLMultiModalProjector; vLLM `minimax_m3/common/vision_tower.py`):
+ * a bias-free Conv3d patch embedding (channels × temporal × patch²), pre_layrnorm, `num_hidden_layers`
+ * CLIP blocks (LayerNorm → q, k, v, out with bias, 3D RoPE → LayerNorm → fc1, fc2 with bias), no post
+ * norm, then the projector: linear_1 (h → projector_hidden_size) and linear_2 (→ text hidden) per
+ * patch, and merge_linear_1 (text hidden · m² → projector_hidden_size) and merge_linear_2 (→ text
+ * hidden) per merged token, all biased when `multimodal_projector_bias`. Dynamic resolution, so no
+ * fixed FLOPs per image.
+ */
+export function readMinimaxM3Vision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  const compression = f.child('img_token_compression_config') ?? top.child('img_token_compression_config');
+  const temporal = compression?.positiveInt('temporal_patch_size', { fallback: 2, max: 64 }) ?? 2;
+  const merge = compression?.positiveInt('spatial_merge_size', { fallback: 2, max: 64 }) ?? 2;
+  const mid = top.positiveInt('projector_hidden_size', { fallback: textHidden, max: MAX.hidden });
+  const bias = top.bool('multimodal_projector_bias', true) ? 1 : 0;
+  const block = 2 * 2 * h + 4 * (h * h + h) + (h * inter + inter) + (inter * h + h);
+  const projector = h * mid + textHidden * mid + bias * (mid + textHidden);
+  const merger = textHidden * merge * merge * mid + mid * textHidden + bias * (mid + textHidden);
+  return {
+    description: `ViT ${depth} × ${h}, patch ${patch}, merge ${merge}×${merge}`,
+    params: channels * temporal * patch * patch * h + 2 * h + depth * block + projector + merger,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}

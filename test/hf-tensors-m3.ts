@@ -1,0 +1,94 @@
+/**
+ * Independent tensor-by-tensor enumerations of MiniMax-M3 (text and VL) and Kimi K3, written from
+ * the modelling code and read straight from config.json (not through ModelSpec), for
+ * test/golden/m3-params.test.ts.
+ */
+import { type Cfg, headAndEmbedding, swiglu, Tensors } from './hf-tensors.js';
+
+/** 1 where the per-layer list is nonzero. */
+const on = (list: number[] | undefined, i: number, fallback: boolean) =>
+  list === undefined ? fallback : list[i] !== 0;
+
+/**
+ * The checkpoint's tensors of one MiniMax-M3 decoder layer (vLLM `models/minimax_m3`, checkpoint
+ * names): input_layernorm, post_attention_layernorm; self_attn q/k/v/o_proj, q_norm and k_norm of
+ * head_dim (per head); on sparse layers index_q_proj [Hi·d, h], index_k_proj [d, h], index_q_norm
+ * and index_k_norm [d]; a dense mlp gate/up/down_proj of dense_intermediate_size, or
+ * block_sparse_moe: gate [E, h], e_score_correction_bias [E], experts.{0..E-1}.w1/w3 [I, h] and w2
+ * [h, I], shared_experts gate/up/down_proj of shared_intermediate_size.
+ */
+function minimaxM3Layer(t: Tensors, c: Cfg, sparse: boolean, moe: boolean): void {
+  const h = c.hidden_size;
+  const d = c.head_dim;
+  const sac = c.sparse_attention_config;
+  t.add([h], [h]);
+  t.add([c.num_attention_heads * d, h], [c.num_key_value_heads * d, h], [c.num_key_value_heads * d, h]);
+  t.add([h, c.num_attention_heads * d], [d], [d]);
+  if (sparse) {
+    const di = sac.sparse_index_dim;
+    t.add([sac.sparse_num_index_heads * di, h], [di, h], [di], [di]);
+  }
+  if (!moe) {
+    swiglu(t, h, c.dense_intermediate_size);
+    return;
+  }
+  const e = c.num_local_experts;
+  const i = c.intermediate_size;
+  t.add([e, h], [e]);
+  t.experts(e, c.num_experts_per_tok, [i, h], [h, i], [i, h]);
+  swiglu(t, h, c.shared_intermediate_size);
+}
+
+/** MiniMax-M3's language model: embed_tokens, the layers, norm, lm_head (untied). */
+export function minimaxM3Tensors(top: Cfg): Tensors {
+  const c = top.text_config ?? top;
+  const t = new Tensors();
+  headAndEmbedding(t, c, c.tie_word_embeddings);
+  const sparseFreq = c.sparse_attention_config?.sparse_attention_freq;
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    minimaxM3Layer(t, c, on(sparseFreq, i, false), on(c.moe_layer_freq, i, true));
+  }
+  return t;
+}
+
+/**
+ * MiniMax-M3's MTP modules (vLLM `MiniMaxM3MultiTokenPredictorLayer`, `mtp.layers.N.*`): enorm,
+ * hnorm, eh_proj [h, 2h], a decoder layer forced sparse and MoE, final_layernorm; the embedding and
+ * lm_head are the main model's.
+ */
+export function minimaxM3MtpTensors(top: Cfg): number {
+  const c = top.text_config ?? top;
+  const h = c.hidden_size;
+  const t = new Tensors();
+  for (let m = 0; m < c.num_mtp_modules; m += 1) {
+    t.add([h], [h], [h, 2 * h], [h]);
+    minimaxM3Layer(t, c, true, true);
+  }
+  return t.total;
+}
+
+/**
+ * MiniMax-M3 VL vision tower and projector (transformers MiniMaxM3VLVisionModel and
+ * MiniMaxM3VLMultiModalProjector, checkpoint names): embeddings.proj Conv3d [h, C, T, p, p] without
+ * bias, pre_layrnorm weight and bias, per layer layer_norm1/2 weight and bias, self_attn q/k/v/out_proj
+ * weight and bias, mlp fc1/fc2 weight and bias; multi_modal_projector linear_1 [P, h], linear_2
+ * [H, P], merge_linear_1 [P, H·m²], merge_linear_2 [H, P], each with a bias.
+ */
+export function minimaxM3VisionTensors(top: Cfg): number {
+  const v = top.vision_config;
+  const text = top.text_config.hidden_size;
+  const h = v.hidden_size;
+  const inter = v.intermediate_size;
+  const ic = v.img_token_compression_config;
+  const p = top.projector_hidden_size;
+  const t = new Tensors();
+  t.add([h, v.num_channels, ic.temporal_patch_size, v.patch_size, v.patch_size], [h], [h]);
+  for (let i = 0; i < v.num_hidden_layers; i += 1) {
+    t.add([h], [h], [h], [h]);
+    for (let j = 0; j < 4; j += 1) t.add([h, h], [h]);
+    t.add([inter, h], [inter], [h, inter], [h]);
+  }
+  t.add([p, h], [p], [text, p], [text]);
+  t.add([p, text * ic.spatial_merge_size ** 2], [p], [text, p], [text]);
+  return t.total;
+}
