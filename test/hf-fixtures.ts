@@ -19,6 +19,7 @@ export const HF_FIXTURES = [
   'nemotron-h-56b-base-8k',
   'minimax-m3',
   'minimax-m3-nvfp4-trimmed',
+  'kimi-k3',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */

@@ -92,3 +92,59 @@ export function minimaxM3VisionTensors(top: Cfg): number {
   t.add([p, text * ic.spatial_merge_size ** 2], [p], [text, p], [text]);
   return t.total;
 }
+
+/**
+ * Kimi K3's language model (`text_config` of `kimi_k3`; sglang `models/kimi_k3.py`, mlx-lm
+ * `kimi_k3.py`, checkpoint names under `language_model.`): per layer input_layernorm,
+ * post_attention_layernorm and the Attention Residuals' self_attention_res_proj [1, h],
+ * self_attention_res_norm [h], mlp_res_proj [1, h], mlp_res_norm [h]; KimiDeltaAttention on
+ * `kda_layers` (1-based: q/k/v_proj, q/k/v_conv1d [P, 1, K], f_a_proj [d, h], f_b_proj [P, d],
+ * b_proj [H, h], the full-rank g_proj [P, h] or g_a_proj/g_b_proj, A_log [H] as the reference
+ * modelling code allocates it, dt_bias [P], o_norm [d], o_proj [h, P]); MLA with q-LoRA and the output
+ * gate g_proj [H·v, h] elsewhere; layer 0 a dense MLP, the rest LatentMoE (gate [E, h],
+ * e_score_correction_bias [E], E experts w1/w3 [I, L] and w2 [L, I] in the latent L,
+ * routed_expert_down_proj [L, h], routed_expert_up_proj [h, L], routed_expert_norm [L], shared_experts
+ * of I·n_shared); embed_tokens, norm, output_attn_res_proj [1, h] and _norm [h], lm_head.
+ */
+export function kimiK3Tensors(top: Cfg): Tensors {
+  const c = top.text_config;
+  const h = c.hidden_size;
+  const lac = c.linear_attn_config;
+  const d = lac.head_dim;
+  const heads = lac.num_heads;
+  const p = heads * d;
+  const k = lac.short_conv_kernel_size;
+  const n = c.num_attention_heads;
+  const t = new Tensors();
+  headAndEmbedding(t, c, c.tie_word_embeddings);
+  t.add([1, h], [h]);
+  for (let i = 0; i < c.num_hidden_layers; i += 1) {
+    t.add([h], [h], [1, h], [h], [1, h], [h]);
+    if (lac.kda_layers.includes(i + 1)) {
+      t.add([p, h], [p, h], [p, h], [p, 1, k], [p, 1, k], [p, 1, k]);
+      t.add([d, h], [p, d], [heads, h]);
+      if (lac.use_full_rank_gate) t.add([p, h]);
+      else t.add([d, h], [p, d]);
+      t.add([heads], [p], [d], [h, p]);
+    } else {
+      const qHead = c.qk_nope_head_dim + c.qk_rope_head_dim;
+      t.add([c.q_lora_rank, h], [c.q_lora_rank], [n * qHead, c.q_lora_rank]);
+      t.add([c.kv_lora_rank + c.qk_rope_head_dim, h], [c.kv_lora_rank]);
+      t.add([n * (c.qk_nope_head_dim + c.v_head_dim), c.kv_lora_rank], [h, n * c.v_head_dim]);
+      if (c.mla_use_output_gate) t.add([n * c.v_head_dim, h]);
+    }
+    if (i < c.first_k_dense_replace) {
+      swiglu(t, h, c.intermediate_size);
+      continue;
+    }
+    const e = c.num_experts;
+    const inter = c.moe_intermediate_size;
+    const latent = c.routed_expert_hidden_size;
+    t.add([e, h], [e]);
+    t.experts(e, c.num_experts_per_token, [inter, latent], [inter, latent], [latent, inter]);
+    t.add([latent, h], [h, latent]);
+    if (c.latent_moe_use_norm) t.add([latent]);
+    swiglu(t, h, inter * c.num_shared_experts);
+  }
+  return t;
+}

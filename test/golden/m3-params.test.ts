@@ -1,15 +1,22 @@
 /**
- * MiniMax-M3 (`minimax_m3`, and the `minimax_m3_vl` wrapper of the NVFP4 checkpoint): parameter
+ * MiniMax-M3 (`minimax_m3`, and the `minimax_m3_vl` wrapper of the NVFP4 checkpoint) and Kimi K3
+ * (`kimi_k3`, a Kimi Linear text model with full-rank KDA gates): parameter
  * counts against an independent tensor-by-tensor enumeration of the modelling code
  * (test/hf-tensors-m3.ts, read straight from config.json), against the publisher's figures, and KV
  * bytes per token against a hand derivation.
  */
 import { describe, expect, it } from 'vitest';
 import { specFromHfConfig } from '../../src/core/model/hf-config.js';
-import { kvCacheBytes } from '../../src/core/model/kv-cache.js';
+import { kvCacheBytes, recurrentStateBytes } from '../../src/core/model/kv-cache.js';
 import { paramCount } from '../../src/core/model/param-count.js';
 import { hfFixture } from '../hf-fixtures.js';
-import { minimaxM3MtpTensors, minimaxM3Tensors, minimaxM3VisionTensors } from '../hf-tensors-m3.js';
+import type { Cfg } from '../hf-tensors.js';
+import {
+  kimiK3Tensors,
+  minimaxM3MtpTensors,
+  minimaxM3Tensors,
+  minimaxM3VisionTensors,
+} from '../hf-tensors-m3.js';
 
 const M3 = ['minimax-m3', 'minimax-m3-nvfp4-trimmed'] as const;
 
@@ -57,5 +64,46 @@ describe('MiniMax-M3: counts against an independent tensor enumeration', () => {
     const active = (p.activeParams - p.embeddingParams) / 1e9;
     expect(active).toBeGreaterThanOrEqual(22.5);
     expect(active).toBeLessThan(24);
+  });
+});
+
+describe('Kimi K3: counts against an independent tensor enumeration', () => {
+  const config = () => hfFixture('kimi-k3');
+
+  it('total and active exact: full-rank KDA output gates, gated MLA, LatentMoE with its norm, Attention Residuals', () => {
+    const spec = specFromHfConfig(config(), 'kimi-k3');
+    const p = paramCount(spec);
+    const t = kimiK3Tensors(config());
+    expect(p.totalParams).toBe(t.total);
+    expect(p.activeParams).toBe(t.total - t.inactive);
+    // The vision tower is not counted, and the output says so.
+    expect(spec.warnings?.join(' ')).toMatch(/kimi_k3: the vision tower \(vision_config\) is not counted/);
+  });
+
+  it('the full-rank gate: 69 KDA layers × (h·P − (h·d + d·P)) more than low-rank gates would have', () => {
+    const c = config() as Cfg;
+    const lowRank = {
+      ...c,
+      text_config: {
+        ...c.text_config,
+        linear_attn_config: { ...c.text_config.linear_attn_config, use_full_rank_gate: false },
+      },
+    };
+    const full = paramCount(specFromHfConfig(c, 'k3')).totalParams;
+    const low = paramCount(specFromHfConfig(lowRank, 'k3')).totalParams;
+    const [h, d, p] = [7168, 128, 96 * 128];
+    expect(full - low).toBe(69 * (h * p - (h * d + d * p)));
+  });
+
+  it('a third-party port states 2.78T total: within rounding (mlx-lm kimi_k3.py header, not the publisher)', () => {
+    const p = paramCount(specFromHfConfig(config(), 'kimi-k3'));
+    expect(Math.abs(p.totalParams / 1e12 - 2.78)).toBeLessThanOrEqual(0.005);
+  });
+
+  it('KV per token = 24 MLA layers × (latent 512 + RoPE key 64) × 2 B; 69 KDA layers hold a constant state', () => {
+    const spec = specFromHfConfig(config(), 'kimi-k3');
+    expect(kvCacheBytes(spec, 1, 'bf16').bytesPerToken).toBe(24 * (512 + 64) * 2);
+    // Per KDA layer: conv 3 × (3 × 96·128) × 2 B + state 96 × 128 × 128 × 2 B (no mamba_ssm_dtype: BF16).
+    expect(recurrentStateBytes(spec).bytesPerSequence).toBe(69 * (3 * 3 * 12_288 * 2 + 96 * 128 * 128 * 2));
   });
 });

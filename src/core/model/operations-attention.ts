@@ -107,6 +107,13 @@ export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: numb
         (a.numHeads * (a.qkNopeHeadDim + a.vHeadDim)) / t,
         a.kvLoraRank,
       );
+      if (a.outputGate) {
+        // Kimi K3: o·sigmoid(g_proj(x)) before o_proj (as the GQA output gate above).
+        const gated = (a.numHeads * a.vHeadDim) / t;
+        b.gemm('g', 'attentionProjections', tokens, gated, h);
+        const bytes = ACT_BYTES * tokens * gated;
+        b.memory('output-gate', 'activation', 2 * bytes, bytes);
+      }
       b.gemm('o', 'attentionProjections', tokens, h, (a.numHeads * a.vHeadDim) / t);
       return;
     }

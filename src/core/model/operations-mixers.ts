@@ -191,9 +191,15 @@ function gatedDeltaNetOperations(
     b.gemm('b_proj', 'attentionProjections', tokens, g.numValueHeads / t, h);
     b.gemm('f_a_proj', 'attentionProjections', tokens, r / t, h);
     b.gemm('f_b_proj', 'attentionProjections', tokens, keyWidth / t, r);
-    b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
-    b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
-    inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+    if (g.fullRankOutputGate) {
+      // Kimi K3: a full-rank output gate g_proj (h → v), column-parallel like q/k/v.
+      b.gemm('g_proj', 'attentionProjections', tokens, valueWidth / t, h);
+      inputColumns = (2 * keyWidth + 2 * valueWidth + g.numValueHeads + r) / t;
+    } else {
+      b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
+      b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
+      inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+    }
   } else {
     b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
     b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);

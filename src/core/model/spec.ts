@@ -40,6 +40,11 @@ export interface MlaAttention {
   /** d_h^R, the decoupled RoPE key dimension (shared across heads). */
   readonly qkRopeHeadDim: number;
   readonly vHeadDim: number;
+  /**
+   * Sigmoid output gate (Kimi K3 `mla_use_output_gate`): g_proj (h → heads·v_head_dim) gates the
+   * attention output elementwise before o_proj. Absent = false.
+   */
+  readonly outputGate?: boolean;
 }
 
 export type AttentionSpec = GqaAttention | MlaAttention;
@@ -83,6 +88,8 @@ export interface MoeSpec {
    * combine carry latent-wide tokens; the shared experts stay at h. Absent = experts at h.
    */
   readonly latentSize?: number;
+  /** LatentMoE: an RMSNorm of the latent after the combine, before the up-projection (Kimi K3 `latent_moe_use_norm`). */
+  readonly latentNorm?: boolean;
 }
 
 /**
@@ -164,6 +171,11 @@ export interface GatedDeltaNetSpec {
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
    */
   readonly gateRank?: number;
+  /**
+   * KDA only: a full-rank output gate g_proj (h → v) instead of g_a_proj → g_b_proj (Kimi K3
+   * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
+   */
+  readonly fullRankOutputGate?: boolean;
 }
 
 /**
@@ -261,6 +273,13 @@ export interface ModelSpec {
   readonly numMtpModules: number;
   /** Activation function name, informational. */
   readonly activation: string;
+  /**
+   * Attention Residuals (Kimi K3 `attn_res_block_size`): before its attention and before its MLP,
+   * each layer mixes the residual stream with the block residuals kept every `blockLayers` layers by
+   * a softmax over scores against one learned direction (a [1, h] projection and an RMSNorm weight
+   * of h each, 4·h per layer), and the output once more (2·h). Absent or null = plain residuals.
+   */
+  readonly attentionResiduals?: { readonly blockLayers: number } | null;
   /**
    * Assumptions made reading the config (e.g. an unknown `model_type` read as a known family); the
    * CLI and web app show them as warnings. Absent when none.

@@ -49,20 +49,23 @@ const familyOf = (modelType: string): Family | undefined =>
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
 /**
- * GLM-4.5V / GLM-4.6V (`glm4v_moe`, modeling_glm4v_moe.py): a GLM-4.5 MoE text model in `text_config`
- * (Glm4vMoeTextConfig). Its vision tower (Glm4vMoeVisionModel) is not counted yet, and says so.
+ * A wrapper whose vision tower is not counted yet, and says so: GLM-4.5V / GLM-4.6V (`glm4v_moe`,
+ * modeling_glm4v_moe.py: a GLM-4.5 MoE `text_config`, Glm4vMoeVisionModel) and Kimi K3 (`kimi_k3`:
+ * a Kimi Linear `text_config`, MoonViT3d).
  */
-const glm4vMoe: Family = (top, name) => {
-  const spec = wrapped(familyOf, { textType: 'glm4v_moe_text' })(top, name);
-  if (!top.has('vision_config')) return spec;
-  return {
-    ...spec,
-    warnings: [
-      ...(spec.warnings ?? []),
-      "glm4v_moe: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's",
-    ],
+function withUncountedVision(textType: string): Family {
+  return (top, name) => {
+    const spec = wrapped(familyOf, { textType })(top, name);
+    if (!top.has('vision_config')) return spec;
+    return {
+      ...spec,
+      warnings: [
+        ...(spec.warnings ?? []),
+        `${top.modelType}: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's`,
+      ],
+    };
   };
-};
+}
 
 export const FAMILIES = {
   llama,
@@ -81,7 +84,7 @@ export const FAMILIES = {
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
   glm4_moe_lite: glm4MoeLite,
-  glm4v_moe: glm4vMoe,
+  glm4v_moe: withUncountedVision('glm4v_moe_text'),
   glm4v_moe_text: glm4Moe,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
@@ -132,6 +135,7 @@ export const FAMILIES = {
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
+  kimi_k3: withUncountedVision('kimi_linear'),
   falcon_h1: falconH1,
   lfm2,
   apertus,
