@@ -148,3 +148,31 @@ export function kimiK3Tensors(top: Cfg): Tensors {
   }
   return t;
 }
+
+/**
+ * Kimi K3's MoonViT3d and projector (sglang `models/kimi_k3_vl.py`, checkpoint names):
+ * vision_tower.patch_embed.proj.weight [h, 3, p, p] (+ bias when patch_embed_proj_bias),
+ * patch_embed.pos_emb.weight [H, W, h], per block norm0/norm1 (RMSNorm weight, or LayerNorm weight
+ * and bias), wqkv [3·q, h], wo [h, q] (+ biases when attn_bias), mlp.fc0 [I, h], mlp.fc1 [h, I]
+ * (+ biases when linear_bias), encoder.final_layernorm; mm_projector.proj.0 [m, m], proj.2 [text, m]
+ * with m = mm_hidden_size · merge², post_norm [text].
+ */
+export function kimiK3VisionTensors(top: Cfg): number {
+  const v = top.vision_config;
+  const h = v.vt_hidden_size;
+  const q = v.qkv_hidden_size;
+  const i = v.vt_intermediate_size;
+  const norm = () => (v.norm_type === 'layernorm' ? [[h], [h]] : [[h]]);
+  const t = new Tensors();
+  t.add([h, 3, v.patch_size, v.patch_size], [v.init_pos_emb_height, v.init_pos_emb_width, h]);
+  if (v.patch_embed_proj_bias) t.add([h]);
+  for (let b = 0; b < v.vt_num_hidden_layers; b += 1) {
+    t.add(...norm(), ...norm(), [3 * q, h], [h, q], [i, h], [h, i]);
+    if (v.attn_bias) t.add([3 * q], [h]);
+    if (v.linear_bias) t.add([i], [h]);
+  }
+  t.add(...norm());
+  const m = v.mm_hidden_size * v.merge_kernel_size[0] * v.merge_kernel_size[1];
+  t.add([m, m], [v.text_hidden_size, m], [v.text_hidden_size]);
+  return t.total;
+}

@@ -13,6 +13,7 @@ import { hfFixture } from '../hf-fixtures.js';
 import type { Cfg } from '../hf-tensors.js';
 import {
   kimiK3Tensors,
+  kimiK3VisionTensors,
   minimaxM3MtpTensors,
   minimaxM3Tensors,
   minimaxM3VisionTensors,
@@ -70,14 +71,15 @@ describe('MiniMax-M3: counts against an independent tensor enumeration', () => {
 describe('Kimi K3: counts against an independent tensor enumeration', () => {
   const config = () => hfFixture('kimi-k3');
 
-  it('total and active exact: full-rank KDA output gates, gated MLA, LatentMoE with its norm, Attention Residuals', () => {
+  it('total, active and vision exact: full-rank KDA output gates, gated MLA, LatentMoE with its norm, Attention Residuals', () => {
     const spec = specFromHfConfig(config(), 'kimi-k3');
     const p = paramCount(spec);
     const t = kimiK3Tensors(config());
     expect(p.totalParams).toBe(t.total);
     expect(p.activeParams).toBe(t.total - t.inactive);
-    // The vision tower is not counted, and the output says so.
-    expect(spec.warnings?.join(' ')).toMatch(/kimi_k3: the vision tower \(vision_config\) is not counted/);
+    // The vision tower (MoonViT3d + PatchMergerMLPV2) is counted apart.
+    expect(p.visionParams).toBe(kimiK3VisionTensors(config()));
+    expect(spec.warnings ?? []).toEqual([]);
   });
 
   it('the full-rank gate: 69 KDA layers × (h·P − (h·d + d·P)) more than low-rank gates would have', () => {

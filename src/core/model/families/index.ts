@@ -28,6 +28,7 @@ import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import {
+  readKimiK3Vision,
   readLlama4Vision,
   readMinimaxM3Vision,
   readPixtralVision,
@@ -50,8 +51,7 @@ const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
 /**
  * A wrapper whose vision tower is not counted yet, and says so: GLM-4.5V / GLM-4.6V (`glm4v_moe`,
- * modeling_glm4v_moe.py: a GLM-4.5 MoE `text_config`, Glm4vMoeVisionModel) and Kimi K3 (`kimi_k3`:
- * a Kimi Linear `text_config`, MoonViT3d).
+ * modeling_glm4v_moe.py: a GLM-4.5 MoE `text_config`, Glm4vMoeVisionModel).
  */
 function withUncountedVision(textType: string): Family {
   return (top, name) => {
@@ -135,7 +135,10 @@ export const FAMILIES = {
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
-  kimi_k3: withUncountedVision('kimi_linear'),
+  kimi_k3: wrapped(familyOf, {
+    textType: 'kimi_linear',
+    vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
+  }),
   falcon_h1: falconH1,
   lfm2,
   apertus,

@@ -134,6 +134,13 @@ describe('kimi_linear', () => {
     });
   });
 
+  it('kimi_k3: its MoonViT3d is counted apart; a vision layout it does not build is refused by name', () => {
+    const k3 = hfFixture('kimi-k3') as Cfg;
+    expect(specFromHfConfig(k3, 'k3').vision?.description).toBe('MoonViT3d 27 × 1024, patch 14, merge 2×2');
+    const other = { ...k3, vision_config: { ...k3.vision_config, merge_type: 'sd2' } };
+    expect(() => specFromHfConfig(other, 'k3')).toThrow(/vision_config\.merge_type' 'sd2' is not supported/);
+  });
+
   it('an unknown model_type with linear_attn_config and MLA keys is read as kimi_linear, with a warning', () => {
     const spec = specFromHfConfig({ ...base(), model_type: 'kimi_linear_next' }, 'u');
     expect(spec.warnings?.[0]).toMatch(/kimi_linear/);
