@@ -9,7 +9,9 @@ import { parseTargets, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
+import { specFromInput } from '../model-spec-schema.js';
 import { attentionResidualCandidates, layerOperations } from '../operations.js';
+import { paramCount } from '../param-count.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw config.json values
 type Cfg = Record<string, any>;
@@ -132,6 +134,54 @@ describe('kimi_linear', () => {
       bytesWritten: hidden,
       count: 2,
     });
+  });
+
+  it('Kimi K3 written as an llmecon spec counts as its config does (the vision tower aside)', () => {
+    const k3 = hfFixture('kimi-k3') as Cfg;
+    const read = specFromHfConfig(k3, 'k3');
+    const input = {
+      name: 'k3-by-hand',
+      vocabSize: 163_840,
+      hiddenSize: 7168,
+      numLayers: 93,
+      maxContextTokens: 1_048_576,
+      attention: {
+        kind: 'mla',
+        numHeads: 96,
+        qLoraRank: 1536,
+        kvLoraRank: 512,
+        qkNopeHeadDim: 128,
+        qkRopeHeadDim: 64,
+        vHeadDim: 128,
+        outputGate: true,
+      },
+      layerPattern: read.layers.map((l) => l.attention),
+      linearAttention: {
+        numKeyHeads: 96,
+        numValueHeads: 96,
+        keyHeadDim: 128,
+        valueHeadDim: 128,
+        stateBytesPerElement: 2,
+        projections: 'kda',
+        gateRank: 128,
+        fullRankOutputGate: true,
+      },
+      mlp: { intermediateSize: 33_792 },
+      moe: {
+        numExperts: 896,
+        topK: 16,
+        expertIntermediateSize: 3072,
+        numSharedExperts: 2,
+        routerBias: true,
+        latentSize: 3584,
+        latentNorm: true,
+        firstDenseLayers: 1,
+      },
+      attentionResiduals: { blockLayers: 12 },
+    };
+    const { visionParams: _, ...byHand } = paramCount(specFromInput(input));
+    const { visionParams: __, ...fromConfig } = paramCount(read);
+    expect(byHand).toEqual(fromConfig);
   });
 
   it('kimi_k3: its MoonViT3d is counted apart; a vision layout it does not build is refused by name', () => {

@@ -9,6 +9,7 @@ import { inferenceMemory } from '../../memory/inference-memory.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
+import { specFromInput } from '../model-spec-schema.js';
 import { paramCount } from '../param-count.js';
 
 const m3 = () => hfFixture('minimax-m3');
@@ -104,6 +105,42 @@ describe('MiniMax-M3', () => {
     expect(memory(4)).toBe(
       (kv.bytesPerSequence - kv.indexerBytesPerSequence) / 4 + kv.indexerBytesPerSequence,
     );
+  });
+
+  it('a hand-written llmecon spec with blockTokens counts as the config does; blockTokens needs GQA', () => {
+    const layers = (first: string, rest: string) =>
+      Array.from({ length: 60 }, (_, i) => (i < 3 ? first : rest));
+    const input = {
+      name: 'm3-by-hand',
+      vocabSize: 200_064,
+      hiddenSize: 6144,
+      numLayers: 60,
+      maxContextTokens: 1_048_576,
+      attention: { kind: 'gqa', numHeads: 64, numKvHeads: 4, headDim: 128, qkNorm: 'per-head' },
+      layerPattern: layers('full', 'sparse'),
+      mlpPattern: layers('dense', 'moe'),
+      sparseAttention: { numHeads: 4, headDim: 128, topKTokens: 2048, blockTokens: 128 },
+      mlp: { intermediateSize: 12_288 },
+      moe: { numExperts: 128, topK: 4, expertIntermediateSize: 3072, numSharedExperts: 1, routerBias: true },
+      numMtpModules: 7,
+    };
+    expect(paramCount(specFromInput(input))).toEqual(paramCount(spec(m3())));
+    expect(() =>
+      specFromInput({
+        ...input,
+        attention: {
+          kind: 'mla',
+          numHeads: 64,
+          kvLoraRank: 512,
+          qkNopeHeadDim: 128,
+          qkRopeHeadDim: 64,
+          vHeadDim: 128,
+        },
+      }),
+    ).toThrow(/blockTokens\) needs attention.kind gqa/);
+    expect(() =>
+      specFromInput({ ...input, sparseAttention: { ...input.sparseAttention, topKTokens: 2000 } }),
+    ).toThrow(/whole number of blocks/);
   });
 
   it('refuses what the modelling code does not build, naming the field', () => {
