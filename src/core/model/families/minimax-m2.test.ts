@@ -143,6 +143,12 @@ describe('MiniMax-M3', () => {
     ).toThrow(/whole number of blocks/);
   });
 
+  it('an unknown model_type with MiniMax-M3 keys is read as minimax_m3 (no longer as mixtral), with a warning', () => {
+    const s = spec({ ...m3(), model_type: 'minimax_m3_preview' });
+    expect(s.warnings?.[0]).toMatch(/read as minimax_m3-like/);
+    expect(paramCount(s).totalParams).toBe(paramCount(spec(m3())).totalParams);
+  });
+
   it('refuses what the modelling code does not build, naming the field', () => {
     expect(() => spec(sac({ sparse_disable_index_value: Array(60).fill(0) }))).toThrow(
       /sparse_attention_config\.sparse_disable_index_value' is 0 on sparse layer 3/,
