@@ -18,6 +18,9 @@ export const HF_FIXTURES = [
   'nemotron-3-nano-30b-a3b',
   'nemotron-h-56b-base-8k',
   'llama-3.3-nemotron-super-49b-v1',
+  'minimax-m3',
+  'minimax-m3-nvfp4-trimmed',
+  'kimi-k3',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */

@@ -53,10 +53,8 @@ export function kvCommand(
   const window = capped.length > 0 ? `, ${capped.join(', ')}` : '';
   const attentionLayers = spec.numLayers - kv.layersWithoutKv;
   const hybrid = hasNewLayerKinds(spec);
-  const cached =
-    spec.attention.kind === 'mla'
-      ? `MLA latent + RoPE key${kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : ''}`
-      : 'K and V';
+  const indexerKey = kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : '';
+  const cached = `${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}${indexerKey}`;
   const range = kv.elementsPerTokenPerLayerRange;
   const elements = range ? `${range.min} to ${range.max}` : `${kv.elementsPerTokenPerLayer}`;
   const lines = [

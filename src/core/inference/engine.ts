@@ -93,7 +93,8 @@ export interface KvCapacity {
 
 /**
  * KV tokens a replica can hold under an engine's memory policy. Bytes per token are taken at the
- * workload's typical context (so a sliding-window layer's capped cache is counted as it is).
+ * workload's typical context (so a sliding-window layer's capped cache is counted as it is), with
+ * each sequence's recurrent state (linear-attention and Mamba layers) spread over those tokens.
  */
 export function kvCapacity(
   spec: ModelSpec,
@@ -113,14 +114,17 @@ export function kvCapacity(
     expertParallel: r.expertParallel,
     prefillChunkTokens: engine.maxBatchedTokens,
   });
-  const perSequence = inferenceMemory(spec, {
+  const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     kvFormat: r.kvFormat,
     batchSize: 1,
     contextTokens: context,
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
-  }).kvCacheBytes;
+  });
+  // A running sequence also holds the constant recurrent state of its linear-attention and Mamba
+  // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.
+  const perSequence = one.kvCacheBytes + one.recurrentStateBytes;
   const bytesPerTokenPerGpu = perSequence / context;
   const fixed = m.weightsBytes + m.workspaceBytes + m.frameworkOverheadBytes;
   const memory = cluster.gpu.memoryBytes;

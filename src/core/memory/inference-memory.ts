@@ -71,7 +71,8 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 
-  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer for Nemotron-NAS).
+  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer for Nemotron-NAS); sparse
+  // layers' indexer keys whole on every rank.
   const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat, tp);
   const kvBytes = options.batchSize * kv.bytesPerSequence;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards

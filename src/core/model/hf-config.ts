@@ -102,6 +102,17 @@ const LOOKALIKES: readonly {
     assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',
   },
   {
+    family: 'minimax_m3',
+    keys: [
+      'sparse_attention_config',
+      'dense_intermediate_size',
+      'num_local_experts',
+      'shared_intermediate_size',
+    ],
+    assumption:
+      'GQA with block-sparse attention layers (MiniMax-M3 indexer), dense first layers, MoE with one shared expert',
+  },
+  {
     family: 'llama4_text',
     keys: ['num_local_experts', 'interleave_moe_layer_step', 'intermediate_size_mlp'],
     assumption: 'Llama 4 interleaved MoE with a shared expert, chunked attention',

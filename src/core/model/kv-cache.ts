@@ -57,7 +57,10 @@ export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean 
   return kvHeadCounts(spec).every((kv) => kv % tensorParallel === 0 || tensorParallel % kv === 0);
 }
 
-/** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
+/**
+ * Indexer-key elements per token in one sparse layer: DeepseekV32Indexer caches k of `index_head_dim`,
+ * MiniMax-M3's indexer one index key of `sparse_index_dim` (vLLM `MiniMaxM3IndexerCache`).
+ */
 export function indexerElementsPerToken(spec: ModelSpec): number {
   return spec.sparseAttention?.headDim ?? 0;
 }
@@ -100,6 +103,11 @@ export interface KvCacheBytes {
   readonly chunkedLayers: number;
   /** Sparse (DSA) layers, included in `fullLayers`; each also caches an indexer key per token. */
   readonly sparseLayers: number;
+  /**
+   * The indexer keys' share of `bytesPerSequence`: one key per token and sparse layer, whole on
+   * every tensor-parallel rank (DSA's wk, MiniMax-M3's replicated index_k).
+   */
+  readonly indexerBytesPerSequence: number;
   /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks. */
   readonly layersWithoutKv: number;
 }
@@ -158,6 +166,7 @@ export function kvCacheBytes(
     slidingLayers,
     chunkedLayers,
     sparseLayers: mix.sparse,
+    indexerBytesPerSequence: indexerBytesPerToken * contextTokens,
     layersWithoutKv: spec.numLayers - attentionLayers,
   };
 }

@@ -40,7 +40,9 @@ export function chunkedMeanKeys(contextTokens: number, chunkTokens: number, mode
  * DSA sparse attention (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1–2): the lightning indexer scores
  * every earlier token, I_{t,s} = Σ_j w_{t,j}·ReLU(q_{t,j}·k_s) — 2·H_I·d_I FLOPs for the dot
  * products plus 2·H_I for the weighted sum per (query, key) — and the main attention attends to
- * the top-k keys only, at `scoreFlopsPerKey` (2·heads·(d_qk + d_v), flops.ts) per key.
+ * the top-k keys only, at `scoreFlopsPerKey` (2·heads·(d_qk + d_v), flops.ts) per key. The block
+ * indexer (MiniMax-M3 `MiniMaxM3VLIndexer`) has no head weights: 2·H_I·d_I per (query, key), the
+ * max-pool over each block elementwise; its attention reads the selected blocks ({@link sparseMeanKeys}).
  */
 export function sparseAttentionFlopsPerToken(
   indexer: SparseAttentionSpec,
@@ -49,10 +51,27 @@ export function sparseAttentionFlopsPerToken(
   mode: AttentionMode,
 ): { readonly indexerFlops: number; readonly attentionFlops: number } {
   const indexerKeys = mode === 'causal' ? contextTokens / 2 : contextTokens;
+  const weightedSum = indexer.blockTokens === undefined ? 1 : 0;
   return {
-    indexerFlops: 2 * indexer.numHeads * (indexer.headDim + 1) * indexerKeys,
-    attentionFlops: scoreFlopsPerKey * limitedMeanKeys(contextTokens, indexer.topKTokens, mode),
+    indexerFlops: 2 * indexer.numHeads * (indexer.headDim + weightedSum) * indexerKeys,
+    attentionFlops: scoreFlopsPerKey * sparseMeanKeys(indexer, contextTokens, mode),
   };
+}
+
+/**
+ * Mean keys per query the main attention of a sparse layer reads: DSA's top-k tokens
+ * ({@link limitedMeanKeys}); with block selection the top-k blocks of B keys, of which the query's
+ * own block (always selected: MiniMaxM3VLIndexer's local boost) holds on average (B + 1)/2 earlier
+ * keys, so the limit is k·B − (B − 1)/2.
+ */
+export function sparseMeanKeys(
+  indexer: SparseAttentionSpec,
+  contextTokens: number,
+  mode: AttentionMode,
+): number {
+  const block = indexer.blockTokens;
+  const limit = block === undefined ? indexer.topKTokens : indexer.topKTokens - (block - 1) / 2;
+  return limitedMeanKeys(contextTokens, limit, mode);
 }
 
 /**

@@ -11,8 +11,12 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       return `sliding window (${spec.slidingWindow ?? 'unbounded'} tokens)`;
     case 'chunked':
       return `chunked attention (${spec.chunkedAttentionTokens ?? 'unbounded'}-token chunks)`;
-    case 'sparse':
-      return `sparse attention (MLA + DSA indexer, top-${spec.sparseAttention?.topKTokens ?? '?'} keys)`;
+    case 'sparse': {
+      const block = spec.sparseAttention?.blockTokens;
+      return block === undefined
+        ? `sparse attention (MLA + DSA indexer, top-${spec.sparseAttention?.topKTokens ?? '?'} keys)`
+        : `sparse attention (GQA + block indexer, top-${(spec.sparseAttention?.topKTokens ?? 0) / block} blocks of ${block} keys)`;
+    }
     case 'linear':
       return spec.linearAttention?.projections === 'kda'
         ? 'linear (Kimi Delta Attention)'

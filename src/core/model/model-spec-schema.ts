@@ -28,7 +28,9 @@ const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'conv
 
 const shortConv = z.object({ convKernel: count.default(3), bias: z.boolean().default(false) }).strict();
 
-const sparseAttention = z.object({ numHeads: count, headDim: count, topKTokens: count }).strict();
+const sparseAttention = z
+  .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
+  .strict();
 
 const linearAttention = z
   .object({
@@ -41,6 +43,8 @@ const linearAttention = z
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
     projections: z.enum(['fused', 'split', 'kda']).optional(),
     gateRank: count.optional(),
+    /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
+    fullRankOutputGate: z.boolean().optional(),
   })
   .strict();
 
@@ -68,6 +72,8 @@ const mla = z
     qkNopeHeadDim: count,
     qkRopeHeadDim: count,
     vHeadDim: count,
+    /** Sigmoid output gate g_proj (h → heads·vHeadDim) before o_proj (Kimi K3). */
+    outputGate: z.boolean().optional(),
   })
   .strict();
 
@@ -92,6 +98,8 @@ const moe = z
     sharedExpertGate: z.boolean().default(false),
     routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
     latentSize: count.optional(),
+    /** LatentMoE: an RMSNorm of the latent before the up-projection (Kimi K3). */
+    latentNorm: z.boolean().optional(),
     /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
     firstDenseLayers: z.number().int().nonnegative().default(0),
     /** Every Nth layer after those is MoE (1 = all). */
@@ -138,6 +146,8 @@ export const modelSpecInputSchema = z
     mlp,
     moe: moe.nullable().default(null),
     numMtpModules: z.number().int().nonnegative().default(0),
+    /** Attention Residuals (Kimi K3): a block residual kept every blockLayers layers. */
+    attentionResiduals: z.object({ blockLayers: count }).strict().nullable().default(null),
     activation: z.string().default('silu'),
   })
   .strict();
@@ -220,12 +230,29 @@ export function specFromInput(input: unknown): ModelSpec {
       });
     }
   }
-  if (s.sparseAttention && a.kind !== 'mla') {
+  const blockTokens = s.sparseAttention?.blockTokens;
+  if (s.sparseAttention && blockTokens === undefined && a.kind !== 'mla') {
     issues.push({
       code: 'invalid_value' as const,
       path: ['sparseAttention'],
-      message: 'sparse attention (a DSA indexer) needs attention.kind mla',
+      message:
+        'sparse attention with a DSA indexer needs attention.kind mla (block selection, blockTokens, works with gqa)',
     });
+  }
+  if (s.sparseAttention && blockTokens !== undefined) {
+    if (a.kind !== 'gqa') {
+      issues.push({
+        code: 'invalid_value' as const,
+        path: ['sparseAttention', 'blockTokens'],
+        message: 'block-sparse attention (blockTokens) needs attention.kind gqa',
+      });
+    } else if (s.sparseAttention.topKTokens % blockTokens !== 0) {
+      issues.push({
+        code: 'invalid_value' as const,
+        path: ['sparseAttention', 'topKTokens'],
+        message: `topKTokens (${s.sparseAttention.topKTokens}) must be a whole number of blocks of blockTokens (${blockTokens})`,
+      });
+    }
   }
   if (s.mlpPattern?.includes('moe') && !s.moe) {
     issues.push({
@@ -280,10 +307,12 @@ export function specFromInput(input: unknown): ModelSpec {
           sharedExpertGate: s.moe.sharedExpertGate,
           routingGroups: s.moe.routingGroups,
           ...(s.moe.latentSize === undefined ? {} : { latentSize: s.moe.latentSize }),
+          ...(s.moe.latentNorm === undefined ? {} : { latentNorm: s.moe.latentNorm }),
         }
       : null,
     layers,
     numMtpModules: s.numMtpModules,
     activation: s.activation,
+    attentionResiduals: s.attentionResiduals,
   };
 }

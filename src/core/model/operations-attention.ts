@@ -5,7 +5,7 @@
  */
 
 import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
-import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys } from './layer-kinds.js';
+import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys, sparseMeanKeys } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
 
@@ -43,7 +43,7 @@ export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
 
 /**
  * Mean keys each query of a softmax-attention layer attends to: all earlier keys (full), the window
- * (sliding), its own chunk (chunked, Llama 4), or the indexer's top-k (sparse, DSA). Exhaustive.
+ * (sliding), its own chunk (chunked, Llama 4), or the indexer's top-k keys or blocks (sparse). Exhaustive.
  */
 export function layerKeysPerQuery(
   spec: ModelSpec,
@@ -60,7 +60,9 @@ export function layerKeysPerQuery(
         ? meanKeysPerQuery(contextTokens, mode, null)
         : chunkedMeanKeys(contextTokens, spec.chunkedAttentionTokens, kindsMode(mode));
     case 'sparse':
-      return meanKeysPerQuery(contextTokens, mode, spec.sparseAttention?.topKTokens ?? null);
+      return spec.sparseAttention
+        ? sparseMeanKeys(spec.sparseAttention, contextTokens, kindsMode(mode))
+        : meanKeysPerQuery(contextTokens, mode, null);
     case 'linear':
     case 'mamba':
     case 'conv':
@@ -107,6 +109,13 @@ export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: numb
         (a.numHeads * (a.qkNopeHeadDim + a.vHeadDim)) / t,
         a.kvLoraRank,
       );
+      if (a.outputGate) {
+        // Kimi K3: o·sigmoid(g_proj(x)) before o_proj (as the GQA output gate above).
+        const gated = (a.numHeads * a.vHeadDim) / t;
+        b.gemm('g', 'attentionProjections', tokens, gated, h);
+        const bytes = ACT_BYTES * tokens * gated;
+        b.memory('output-gate', 'activation', 2 * bytes, bytes);
+      }
       b.gemm('o', 'attentionProjections', tokens, h, (a.numHeads * a.vHeadDim) / t);
       return;
     }

@@ -85,7 +85,7 @@ describe('operation list of the 2025–26 layer kinds', () => {
   );
 
   test.prop([fc.constantFrom(...withKind('sparse')), fc.constantFrom(1024, 4096, 65_536)])(
-    'DSA: indexer scoring of every earlier key and MLA over the top-k keys equal layer-kinds.ts',
+    'DSA and block indexers: scoring of every earlier key and attention over the selected keys equal layer-kinds.ts',
     (name, context) => {
       const spec = byName(name);
       const layer = layerOf(spec, 'sparse');
@@ -106,11 +106,13 @@ describe('operation list of the 2025–26 layer kinds', () => {
     },
   );
 
-  it('DSA decode reads only the top-k keys’ latents (plus every indexer key) however long the context', () => {
+  it('sparse decode reads only the selected keys’ K/V (plus every indexer key) however long the context', () => {
     for (const name of withKind('sparse')) {
       const spec = byName(name);
       const layer = layerOf(spec, 'sparse');
-      const topK = spec.sparseAttention!.topKTokens;
+      // DSA's top-k keys; block selection's k blocks, the query's own one (B + 1)/2 keys on average.
+      const { topKTokens, blockTokens } = spec.sparseAttention!;
+      const topK = blockTokens === undefined ? topKTokens : topKTokens - (blockTokens - 1) / 2;
       const kvRead = (context: number) =>
         sumOps(
           layerOperations(spec, layer, single('decode', context)),

@@ -90,6 +90,9 @@ function need<T>(value: T | null, layer: LayerSpec, field: string): T {
  * `Indexer`): wq_b from the query latent (or the hidden state without one), wk and weights_proj from
  * the hidden state — plain Linear layers, so every TP rank runs them whole — then the FP8 scoring of
  * every earlier key (FLOPs: layer-kinds.ts), its FP32 logits through memory, and the top-k.
+ * The block indexer (MiniMax-M3; vLLM `MinimaxM3QKVParallelLinearWithIndexer`, `index_topk.py`):
+ * index_q (h → heads·d) split over TP like the KV heads, index_k (h → d) replicated, scores of the
+ * rank's index heads max-pooled per block into FP32 block scores, then the top-k blocks.
  * Decode reads every cached indexer key (one `headDim` key per token, kv-cache.ts).
  */
 function sparseIndexerOperations(
@@ -102,36 +105,51 @@ function sparseIndexerOperations(
   const indexer: SparseAttentionSpec = need(spec.sparseAttention, layer, 'sparseAttention');
   const h = spec.hiddenSize;
   const a = spec.attention;
-  const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
   const d = indexer.headDim;
+  const block = indexer.blockTokens;
   const replicated = { replicated: true };
-  b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
-  b.gemm('indexer.wk', 'attentionProjections', tokens, d, h, replicated);
-  b.gemm('indexer.weights_proj', 'attentionProjections', tokens, indexer.numHeads, h, {
-    ...replicated,
-    datatype: 'bf16',
-    bytes: 2,
-  });
+  // Index heads on this rank: all of DSA's (replicated); the block indexer's split like KV heads.
+  const heads =
+    block === undefined ? indexer.numHeads : Math.max(1, indexer.numHeads / request.layout.tensorParallel);
+  if (block === undefined) {
+    const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
+    b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
+    b.gemm('indexer.wk', 'attentionProjections', tokens, d, h, replicated);
+    b.gemm('indexer.weights_proj', 'attentionProjections', tokens, indexer.numHeads, h, {
+      ...replicated,
+      datatype: 'bf16',
+      bytes: 2,
+    });
+  } else {
+    b.gemm('indexer.index_q', 'attentionProjections', tokens, heads * d, h);
+    b.gemm('indexer.index_k', 'attentionProjections', tokens, d, h, replicated);
+  }
+  const local: SparseAttentionSpec = { ...indexer, numHeads: heads };
   const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
   const keyBytes = request.kvBytesPerElement ?? ACT_BYTES;
   for (const g of mixerTokenGroups(request)) {
     // Keys each query scores: every earlier one (½ causal convention in a sequence).
     const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
     const { indexerFlops } = sparseAttentionFlopsPerToken(
-      indexer,
+      local,
       2 * (qkHeadDim + vHeadDim),
       g.contextTokens,
       g.mode,
     );
-    const logitBytes = 4 * g.tokens * keys;
+    // DSA writes one FP32 logit per key; the block indexer one FP32 score per block and index head.
+    const logitBytes = block === undefined ? 4 * g.tokens * keys : (4 * heads * g.tokens * keys) / block;
     // Decode streams every cached indexer key; in a sequence the keys stay on chip (as attention).
     const keyRead =
       g.mode === 'decode' ? g.sequences * g.contextTokens * indexerElementsPerToken(spec) * keyBytes : 0;
     const name = `indexer${g.suffix}`;
-    const selected = Math.min(indexer.topKTokens, g.contextTokens);
+    // Selected key (DSA) or block (per index head) indices, int32.
+    const selected =
+      block === undefined
+        ? Math.min(indexer.topKTokens, g.contextTokens)
+        : heads * Math.min(indexer.topKTokens / block, Math.ceil(g.contextTokens / block));
     b.mixer(name, 'dsa-indexer', g.tokens, g.tokens * indexerFlops, keyRead, logitBytes, {
-      ...replicated,
-      // The sparse attention's backward reads the selected keys' indices (int32).
+      ...(block === undefined ? replicated : {}),
+      // The sparse attention's backward reads the selected indices (int32).
       savedBytes: 4 * g.tokens * selected,
     });
     // Top-k over the logits: read them, write top-k int32 indices (inference; training reads them too).
@@ -173,9 +191,15 @@ function gatedDeltaNetOperations(
     b.gemm('b_proj', 'attentionProjections', tokens, g.numValueHeads / t, h);
     b.gemm('f_a_proj', 'attentionProjections', tokens, r / t, h);
     b.gemm('f_b_proj', 'attentionProjections', tokens, keyWidth / t, r);
-    b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
-    b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
-    inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+    if (g.fullRankOutputGate) {
+      // Kimi K3: a full-rank output gate g_proj (h → v), column-parallel like q/k/v.
+      b.gemm('g_proj', 'attentionProjections', tokens, valueWidth / t, h);
+      inputColumns = (2 * keyWidth + 2 * valueWidth + g.numValueHeads + r) / t;
+    } else {
+      b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
+      b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
+      inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
+    }
   } else {
     b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
     b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);

@@ -162,6 +162,22 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
 }
 
 /**
+ * Attention Residuals' mean candidates per mixture over the layers (mlx-lm kimi_k3.py
+ * KimiDecoderLayer): layer i mixes, before its attention, the c blocks kept by layers 0…i−1 (every
+ * B-th, c = ⌊(i−1)/B⌋ + 1; none at layer 0) plus its running sum, and before its MLP the blocks kept
+ * through layer i (⌊i/B⌋ + 1) plus the sum. 0 without Attention Residuals.
+ */
+export function attentionResidualCandidates(spec: ModelSpec): number {
+  const block = spec.attentionResiduals?.blockLayers;
+  if (block === undefined) return 0;
+  let candidates = 0;
+  for (let i = 0; i < spec.numLayers; i += 1) {
+    candidates += (i === 0 ? 0 : Math.floor((i - 1) / block) + 2) + Math.floor(i / block) + 2;
+  }
+  return candidates / (2 * spec.numLayers);
+}
+
+/**
  * The operations one decoder layer runs on one GPU for one phase. `recompute` is the forward run
  * again (full activation recomputation, Korthikanti et al. 2022); `backward` lists input- and
  * weight-gradient GEMMs (weight gradients only for trainable matrices), attention backward,
@@ -189,6 +205,10 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   const attention = isAttentionMixer(layer.attention);
   b.memory('norm', 'norm', hidden, hidden, spec.norm.perLayer);
   b.memory('residual', 'residual', 2 * hidden, hidden, (hasMixer ? 1 : 0) + (hasMlp ? 1 : 0));
+  // Attention Residuals (Kimi K3): before the mixer and before the MLP each token reads its running
+  // sum and the block residuals kept so far, and writes their softmax mixture (scores elementwise).
+  const candidates = attentionResidualCandidates(spec);
+  if (candidates > 0) b.memory('attn-res', 'residual', candidates * hidden, hidden, 2);
   b.memory(
     'activation',
     'activation',

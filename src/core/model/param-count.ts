@@ -77,7 +77,9 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
     const kvDown = h * (attention.kvLoraRank + attention.qkRopeHeadDim) + attention.kvLoraRank;
     const kvUp = attention.kvLoraRank * attention.numHeads * (attention.qkNopeHeadDim + attention.vHeadDim);
     const out = attention.numHeads * attention.vHeadDim * h;
-    return q + kvDown + kvUp + out;
+    // Kimi K3's output gate g_proj (h → heads·v_head_dim).
+    const gate = attention.outputGate ? h * attention.numHeads * attention.vHeadDim : 0;
+    return q + kvDown + kvUp + out + gate;
   }
   const qWidth = attention.numHeads * attention.headDim;
   const kvWidth = attention.numKvHeads * attention.headDim;
@@ -103,13 +105,16 @@ export function mlpParams(hidden: number, intermediate: number, gated: boolean, 
 
 /**
  * DSA lightning indexer (DeepseekV32Indexer): wq_b (q latent → heads·d), wk (h → d), k_norm
- * LayerNorm(d) with bias, weights_proj (h → heads); all without bias.
+ * LayerNorm(d) with bias, weights_proj (h → heads); all without bias. Block indexer (MiniMax-M3,
+ * transformers `MiniMaxM3VLIndexer`): q_proj (h → heads·d), k_proj (h → d), q_norm and k_norm
+ * RMSNorm(d), no bias, no head weights.
  */
 export function sparseIndexerParams(spec: ModelSpec, indexer: SparseAttentionSpec): number {
-  const qLatent =
-    spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? spec.hiddenSize) : spec.hiddenSize;
+  const h = spec.hiddenSize;
   const d = indexer.headDim;
-  return qLatent * indexer.numHeads * d + spec.hiddenSize * d + 2 * d + spec.hiddenSize * indexer.numHeads;
+  if (indexer.blockTokens !== undefined) return h * indexer.numHeads * d + h * d + 2 * normParams(spec, d);
+  const qLatent = spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? h) : h;
+  return qLatent * indexer.numHeads * d + h * d + 2 * d + h * indexer.numHeads;
 }
 
 /**
@@ -124,8 +129,10 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
-    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h).
+    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h); Kimi K3's full-rank g_proj (h → v)
+    // replaces g_a/g_b.
     const r = g.gateRank ?? g.valueHeadDim;
+    const outputGate = g.fullRankOutputGate ? hidden * valueWidth : hidden * r + r * valueWidth;
     return (
       hidden * convChannels +
       convChannels * g.convKernel +
@@ -134,8 +141,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
       keyWidth +
       hidden * g.numValueHeads +
       g.numValueHeads +
-      hidden * r +
-      r * valueWidth +
+      outputGate +
       g.valueHeadDim +
       valueWidth * hidden
     );
@@ -200,7 +206,7 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
       (moe.numSharedExperts > 0
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
-        : 0) + (latent === undefined ? 0 : 2 * h * latent),
+        : 0) + (latent === undefined ? 0 : 2 * h * latent + (moe.latentNorm ? normParams(spec, latent) : 0)),
     router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0),
   };
 }
@@ -260,7 +266,10 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
   // The layer's own KV heads, MLP width and norms (Nemotron-NAS).
   const spec = layerView(model, layer);
   const m = mixerParams(spec, layer.attention);
-  const norms = spec.norm.perLayer * normParams(spec, spec.hiddenSize);
+  // Attention Residuals: a [1, h] projection and an RMSNorm weight before attention and before the MLP.
+  const norms =
+    spec.norm.perLayer * normParams(spec, spec.hiddenSize) +
+    (spec.attentionResiduals ? 4 * spec.hiddenSize : 0);
   const moe = layer.mlp === 'moe' && spec.moe !== null ? moeLayerParams(spec, spec.moe) : null;
   return {
     attention: m.attention,
@@ -299,7 +308,8 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const embedding = spec.vocabSize * h;
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
   const head = spec.tieWordEmbeddings ? 0 : spec.vocabSize * h;
-  const finalNorm = normParams(spec, h);
+  // The final norm, and Attention Residuals' output mixing (a [1, h] projection and a norm weight).
+  const finalNorm = normParams(spec, h) + (spec.attentionResiduals ? 2 * h : 0);
 
   const byKind = new Map<string, LayerParams>();
   const sums: Record<LayerPart, number> = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<

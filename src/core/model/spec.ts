@@ -40,6 +40,11 @@ export interface MlaAttention {
   /** d_h^R, the decoupled RoPE key dimension (shared across heads). */
   readonly qkRopeHeadDim: number;
   readonly vHeadDim: number;
+  /**
+   * Sigmoid output gate (Kimi K3 `mla_use_output_gate`): g_proj (h → heads·v_head_dim) gates the
+   * attention output elementwise before o_proj. Absent = false.
+   */
+  readonly outputGate?: boolean;
 }
 
 export type AttentionSpec = GqaAttention | MlaAttention;
@@ -83,6 +88,8 @@ export interface MoeSpec {
    * combine carry latent-wide tokens; the shared experts stay at h. Absent = experts at h.
    */
   readonly latentSize?: number;
+  /** LatentMoE: an RMSNorm of the latent after the combine, before the up-projection (Kimi K3 `latent_moe_use_norm`). */
+  readonly latentNorm?: boolean;
 }
 
 /**
@@ -91,8 +98,9 @@ export interface MoeSpec {
  * - `sliding`: softmax attention over the last `slidingWindow` tokens;
  * - `chunked`: softmax attention within fixed chunks of `chunkedAttentionTokens` (Llama 4 iRoPE
  *   layers): a query sees only the earlier tokens of its own chunk, so KV is capped at one chunk;
- * - `sparse`: MLA plus a lightning indexer that picks the top-k earlier tokens per query
- *   (DeepSeek-V3.2 DSA, GLM-5; see `sparseAttention`); KV grows with context, compute does not;
+ * - `sparse`: attention plus a lightning indexer that picks the top-k earlier tokens per query
+ *   (MLA + DSA: DeepSeek-V3.2, GLM-5) or the top-k key blocks (GQA: MiniMax-M3); see
+ *   `sparseAttention`; KV grows with context, compute does not;
  * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
  *   constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
@@ -194,14 +202,21 @@ export function layerView(spec: ModelSpec, layer: LayerSpec): ModelSpec {
 }
 
 /**
- * DeepSeek Sparse Attention's lightning indexer (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1): per
- * query, `numHeads` small heads of `headDim` score every earlier token against one cached indexer
- * key of `headDim`; the main MLA then attends to the `topKTokens` best.
+ * A lightning indexer in front of sparse attention. DSA (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1):
+ * per query, `numHeads` small heads of `headDim` score every earlier token against one cached
+ * indexer key of `headDim`, weighted per head; the main MLA then attends to the `topKTokens` best.
+ * Block selection (`blockTokens` set; MiniMax-M3, transformers `MiniMaxM3VLIndexer`): index_q_proj
+ * (h → heads·d) and index_k_proj (h → d, one key per token, cached) with per-head RMSNorms and no head
+ * weights; the scores are max-pooled over blocks of `blockTokens` keys and the main GQA attention
+ * reads the top `topKTokens / blockTokens` blocks (the query's own block always among them).
  */
 export interface SparseAttentionSpec {
   readonly numHeads: number;
   readonly headDim: number;
+  /** Keys the main attention reads per query: DSA's `index_topk`, or top-k blocks × `blockTokens`. */
   readonly topKTokens: number;
+  /** Block selection of `blockTokens` keys per block (MiniMax-M3); absent = DSA token selection. */
+  readonly blockTokens?: number;
 }
 
 /**
@@ -232,6 +247,11 @@ export interface GatedDeltaNetSpec {
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
    */
   readonly gateRank?: number;
+  /**
+   * KDA only: a full-rank output gate g_proj (h → v) instead of g_a_proj → g_b_proj (Kimi K3
+   * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
+   */
+  readonly fullRankOutputGate?: boolean;
 }
 
 /**
@@ -329,6 +349,13 @@ export interface ModelSpec {
   readonly numMtpModules: number;
   /** Activation function name, informational. */
   readonly activation: string;
+  /**
+   * Attention Residuals (Kimi K3 `attn_res_block_size`): before its attention and before its MLP,
+   * each layer mixes the residual stream with the block residuals kept every `blockLayers` layers by
+   * a softmax over scores against one learned direction (a [1, h] projection and an RMSNorm weight
+   * of h each, 4·h per layer), and the output once more (2·h). Absent or null = plain residuals.
+   */
+  readonly attentionResiduals?: { readonly blockLayers: number } | null;
   /**
    * Assumptions made reading the config (e.g. an unknown `model_type` read as a known family); the
    * CLI and web app show them as warnings. Absent when none.

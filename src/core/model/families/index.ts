@@ -18,7 +18,7 @@ import { kimiLinear } from './kimi-linear.js';
 import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { llama4Text } from './llama4.js';
-import { minimaxM2 } from './minimax-m2.js';
+import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
@@ -28,7 +28,14 @@ import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
-import { readLlama4Vision, readPixtralVision, readQwenVision, readSiglipVision } from './vision.js';
+import {
+  readKimiK3Vision,
+  readLlama4Vision,
+  readMinimaxM3Vision,
+  readPixtralVision,
+  readQwenVision,
+  readSiglipVision,
+} from './vision.js';
 import { subConfig, wrapped } from './wrappers.js';
 
 /** The vision tower of sub-config `vision_config` (class defaults of `defaultType`), or null when absent. */
@@ -44,20 +51,22 @@ const familyOf = (modelType: string): Family | undefined =>
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
 /**
- * GLM-4.5V / GLM-4.6V (`glm4v_moe`, modeling_glm4v_moe.py): a GLM-4.5 MoE text model in `text_config`
- * (Glm4vMoeTextConfig). Its vision tower (Glm4vMoeVisionModel) is not counted yet, and says so.
+ * A wrapper whose vision tower is not counted yet, and says so: GLM-4.5V / GLM-4.6V (`glm4v_moe`,
+ * modeling_glm4v_moe.py: a GLM-4.5 MoE `text_config`, Glm4vMoeVisionModel).
  */
-const glm4vMoe: Family = (top, name) => {
-  const spec = wrapped(familyOf, { textType: 'glm4v_moe_text' })(top, name);
-  if (!top.has('vision_config')) return spec;
-  return {
-    ...spec,
-    warnings: [
-      ...(spec.warnings ?? []),
-      "glm4v_moe: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's",
-    ],
+function withUncountedVision(textType: string): Family {
+  return (top, name) => {
+    const spec = wrapped(familyOf, { textType })(top, name);
+    if (!top.has('vision_config')) return spec;
+    return {
+      ...spec,
+      warnings: [
+        ...(spec.warnings ?? []),
+        `${top.modelType}: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's`,
+      ],
+    };
   };
-};
+}
 
 export const FAMILIES = {
   llama,
@@ -76,7 +85,7 @@ export const FAMILIES = {
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
   glm4_moe_lite: glm4MoeLite,
-  glm4v_moe: glm4vMoe,
+  glm4v_moe: withUncountedVision('glm4v_moe_text'),
   glm4v_moe_text: glm4Moe,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
@@ -112,6 +121,13 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
   }),
   minimax_m2: minimaxM2,
+  minimax_m3: minimaxM3,
+  minimax_m3_vl: wrapped(familyOf, {
+    textType: 'minimax_m3',
+    vision: (top, textHidden) =>
+      vision(top, 'minimax_m3_vl_vision', (v) => readMinimaxM3Vision(top, v, textHidden)),
+  }),
+  minimax_m3_vl_text: minimaxM3,
   nemotron_h: nemotronH,
   'nemotron-nas': nemotronNas,
   olmo3,
@@ -121,6 +137,10 @@ export const FAMILIES = {
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
+  kimi_k3: wrapped(familyOf, {
+    textType: 'kimi_linear',
+    vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
+  }),
   falcon_h1: falconH1,
   lfm2,
   apertus,

@@ -9,6 +9,9 @@ import { parseTargets, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
+import { specFromInput } from '../model-spec-schema.js';
+import { attentionResidualCandidates, layerOperations } from '../operations.js';
+import { paramCount } from '../param-count.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw config.json values
 type Cfg = Record<string, any>;
@@ -61,9 +64,6 @@ describe('kimi_linear', () => {
     const outOfRange = base();
     outOfRange.linear_attn_config.full_attn_layers.push(28);
     expect(() => specFromHfConfig(outOfRange, 'k')).toThrow(/layers are 1 to 27/);
-    const fullRank = base();
-    fullRank.linear_attn_config.use_full_rank_gate = true;
-    expect(() => specFromHfConfig(fullRank, 'k')).toThrow(/use_full_rank_gate/);
   });
 
   it('LoRA: q/k/v/o_proj on the 20 KDA layers (mixer), MLA projections on the 7 full layers', () => {
@@ -87,6 +87,108 @@ describe('kimi_linear', () => {
     const mla = h * 32 * 192 + h * 576 + 512 * 32 * 256 + 32 * 128 * h;
     const f = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 });
     expect(f.breakdown.attentionProjections).toBe(2 * (20 * kda + 7 * mla));
+  });
+
+  it('Kimi K3: a full-rank KDA output gate, a gated MLA output, LatentMoE with a norm, Attention Residuals', () => {
+    const c = base();
+    c.linear_attn_config.use_full_rank_gate = true;
+    Object.assign(c, {
+      mla_use_output_gate: true,
+      routed_expert_hidden_size: 1024,
+      latent_moe_use_norm: true,
+      attn_res_block_size: 6,
+    });
+    const spec = specFromHfConfig(c, 'k3-like');
+    expect(spec.linearAttention?.fullRankOutputGate).toBe(true);
+    expect(spec.attention).toMatchObject({ kind: 'mla', outputGate: true });
+    expect(spec.moe).toMatchObject({ latentSize: 1024, latentNorm: true });
+    expect(spec.attentionResiduals).toEqual({ blockLayers: 6 });
+    // Projections: KDA's g_proj (h → p) instead of g_a → g_b; MLA's g_proj (h → 32·128).
+    const h = c.hidden_size;
+    const p = 32 * 128;
+    const r = 128;
+    const kda = h * 3 * p + (h * r + r * p) + h * p + h * 32 + p * h;
+    const mla = h * 32 * 192 + h * 576 + 512 * 32 * 256 + 32 * 128 * h + h * 32 * 128;
+    const f = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 });
+    expect(f.breakdown.attentionProjections).toBe(2 * (20 * kda + 7 * mla));
+  });
+
+  it('Attention Residuals: the mean blocks + running sum each mixture reads, as KimiDecoderLayer keeps them', () => {
+    // 4 layers, a block every 2: layer 0 mixes only before its MLP (block 0 + sum), layer 1 2 + 2,
+    // layer 2 2 + 3 (block 2 pushed), layer 3 3 + 3: 17 candidates over 8 mixtures.
+    const c: Cfg = { ...base(), num_hidden_layers: 4, attn_res_block_size: 2 };
+    c.linear_attn_config = { ...c.linear_attn_config, kda_layers: [1, 2, 3], full_attn_layers: [4] };
+    const spec = specFromHfConfig(c, 'ar');
+    expect(attentionResidualCandidates(spec)).toBe(17 / 8);
+    const ops = layerOperations(spec, spec.layers[3]!, {
+      phase: 'forward',
+      shape: { sequences: 1, tokensPerSequence: 1000, contextTokens: 1000 },
+      layout: { tensorParallel: 1, contextParallel: 1, expertParallel: 1, sequenceParallel: false },
+      datatype: 'bf16',
+      gemmInputBytes: 2,
+    });
+    const hidden = 2 * 1000 * c.hidden_size;
+    expect(ops.find((op) => op.name === 'attn-res')).toMatchObject({
+      type: 'memory',
+      bytesRead: (17 / 8) * hidden,
+      bytesWritten: hidden,
+      count: 2,
+    });
+  });
+
+  it('Kimi K3 written as an llmecon spec counts as its config does (the vision tower aside)', () => {
+    const k3 = hfFixture('kimi-k3') as Cfg;
+    const read = specFromHfConfig(k3, 'k3');
+    const input = {
+      name: 'k3-by-hand',
+      vocabSize: 163_840,
+      hiddenSize: 7168,
+      numLayers: 93,
+      maxContextTokens: 1_048_576,
+      attention: {
+        kind: 'mla',
+        numHeads: 96,
+        qLoraRank: 1536,
+        kvLoraRank: 512,
+        qkNopeHeadDim: 128,
+        qkRopeHeadDim: 64,
+        vHeadDim: 128,
+        outputGate: true,
+      },
+      layerPattern: read.layers.map((l) => l.attention),
+      linearAttention: {
+        numKeyHeads: 96,
+        numValueHeads: 96,
+        keyHeadDim: 128,
+        valueHeadDim: 128,
+        stateBytesPerElement: 2,
+        projections: 'kda',
+        gateRank: 128,
+        fullRankOutputGate: true,
+      },
+      mlp: { intermediateSize: 33_792 },
+      moe: {
+        numExperts: 896,
+        topK: 16,
+        expertIntermediateSize: 3072,
+        numSharedExperts: 2,
+        routerBias: true,
+        latentSize: 3584,
+        latentNorm: true,
+        firstDenseLayers: 1,
+      },
+      attentionResiduals: { blockLayers: 12 },
+    };
+    const { visionParams: _, ...byHand } = paramCount(specFromInput(input));
+    const { visionParams: __, ...fromConfig } = paramCount(read);
+    expect(byHand).toEqual(fromConfig);
+  });
+
+  it('kimi_k3: its MoonViT3d is counted apart; a vision layout it does not build is refused by name', () => {
+    const k3 = hfFixture('kimi-k3') as Cfg;
+    expect(specFromHfConfig(k3, 'k3').vision?.description).toBe('MoonViT3d 27 × 1024, patch 14, merge 2×2');
+    const other = { ...k3, vision_config: { ...k3.vision_config, merge_type: 'sd2' } };
+    expect(() => specFromHfConfig(other, 'k3')).toThrow(/vision_config\.merge_type' 'sd2' is not supported/);
   });
 
   it('an unknown model_type with linear_attn_config and MLA keys is read as kimi_linear, with a warning', () => {

@@ -4,6 +4,8 @@
  * NoPE) on `linear_attn_config.full_attn_layers`, layer 0 a dense SwiGLU and the rest MoE with a
  * sigmoid router and shared experts. KDA keeps Gated DeltaNet's state (per head d_k × d_v, a conv
  * window over q, k, v) with a channel-wise forget gate, so it is a `linear` layer with `kda` projections.
+ * Kimi K3's text model (`text_config` of `kimi_k3`) is this family with a full-rank KDA output gate,
+ * MLA output gates, LatentMoE and Attention Residuals (below).
  */
 import type { GatedDeltaNetSpec, LayerMixer } from '../spec.js';
 import { readMla } from './deepseek.js';
@@ -37,12 +39,9 @@ function readKda(f: Fields, lac: Fields | null): GatedDeltaNetSpec {
   const g = lac ?? f;
   const heads = g.positiveInt(lac ? 'num_heads' : 'linear_num_heads', { fallback: 32, max: MAX.heads });
   const headDim = g.positiveInt(lac ? 'head_dim' : 'linear_head_dim', { fallback: 128, max: MAX.headDim });
-  if (lac?.bool('use_full_rank_gate', false)) {
-    lac.fail(
-      'use_full_rank_gate',
-      'true (full-rank KDA gates) is not supported; the low-rank gates of Kimi Linear are',
-    );
-  }
+  // Kimi K3: `use_full_rank_gate` makes the output gate one g_proj (h → H·d); the forget gate keeps
+  // f_a → f_b (sglang kimi_k3.py, mlx-lm kimi_k3.py KimiDeltaAttention).
+  const fullRank = lac?.bool('use_full_rank_gate', false) ?? false;
   return {
     numKeyHeads: heads,
     numValueHeads: heads,
@@ -56,6 +55,7 @@ function readKda(f: Fields, lac: Fields | null): GatedDeltaNetSpec {
     stateBytesPerElement: readStateDtypeBytes(f, 'mamba_ssm_dtype'),
     projections: 'kda',
     gateRank: headDim,
+    ...(fullRank ? { fullRankOutputGate: true } : {}),
   };
 }
 
@@ -106,8 +106,27 @@ export const kimiLinear: Family = (top, name) => {
     },
     mtpKey: 'num_nextn_predict_layers',
   });
+  // Kimi K3 (sglang `models/kimi_k3.py`, mlx-lm `kimi_k3.py`): MLA's sigmoid output gate
+  // (`mla_use_output_gate`), LatentMoE (`routed_expert_hidden_size`: routed experts in a latent
+  // reached by routed_expert_down_proj / up_proj, an RMSNorm of it when `latent_moe_use_norm`) and
+  // Attention Residuals (`attn_res_block_size`).
+  const latent = f.optionalPositiveInt('routed_expert_hidden_size', MAX.hidden);
+  const blockLayers = f.optionalPositiveInt('attn_res_block_size', MAX.layers);
   return {
     ...spec,
+    attention:
+      spec.attention.kind === 'mla' && f.bool('mla_use_output_gate', false)
+        ? { ...spec.attention, outputGate: true }
+        : spec.attention,
+    moe:
+      spec.moe && latent !== null
+        ? {
+            ...spec.moe,
+            latentSize: latent,
+            ...(f.bool('latent_moe_use_norm', false) ? { latentNorm: true } : {}),
+          }
+        : spec.moe,
     linearAttention: mixers.includes('linear') ? readKda(f, lac) : null,
+    ...(blockLayers === null ? {} : { attentionResiduals: { blockLayers } }),
   };
 };

@@ -164,3 +164,99 @@ export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec
     flopsPerImage,
   };
 }
+
+/**
+ * MiniMax-M3 VL vision tower (transformers `models/minimax_m3_vl/modular_minimax_m3_vl.py`
+ * MiniMaxM3VLVisionModel and MiniMaxM3VLMultiModalProjector; vLLM `minimax_m3/common/vision_tower.py`):
+ * a bias-free Conv3d patch embedding (channels × temporal × patch²), pre_layrnorm, `num_hidden_layers`
+ * CLIP blocks (LayerNorm → q, k, v, out with bias, 3D RoPE → LayerNorm → fc1, fc2 with bias), no post
+ * norm, then the projector: linear_1 (h → projector_hidden_size) and linear_2 (→ text hidden) per
+ * patch, and merge_linear_1 (text hidden · m² → projector_hidden_size) and merge_linear_2 (→ text
+ * hidden) per merged token, all biased when `multimodal_projector_bias`. Dynamic resolution, so no
+ * fixed FLOPs per image.
+ */
+export function readMinimaxM3Vision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
+  const compression = f.child('img_token_compression_config') ?? top.child('img_token_compression_config');
+  const temporal = compression?.positiveInt('temporal_patch_size', { fallback: 2, max: 64 }) ?? 2;
+  const merge = compression?.positiveInt('spatial_merge_size', { fallback: 2, max: 64 }) ?? 2;
+  const mid = top.positiveInt('projector_hidden_size', { fallback: textHidden, max: MAX.hidden });
+  const bias = top.bool('multimodal_projector_bias', true) ? 1 : 0;
+  const block = 2 * 2 * h + 4 * (h * h + h) + (h * inter + inter) + (inter * h + h);
+  const projector = h * mid + textHidden * mid + bias * (mid + textHidden);
+  const merger = textHidden * merge * merge * mid + mid * textHidden + bias * (mid + textHidden);
+  return {
+    description: `ViT ${depth} × ${h}, patch ${patch}, merge ${merge}×${merge}`,
+    params: channels * temporal * patch * patch * h + 2 * h + depth * block + projector + merger,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}
+
+/**
+ * Kimi K3 vision tower (MoonViT3d) and projector (sglang `models/kimi_k3_vl.py`, a port of the
+ * checkpoint's modeling_kimi_k3.py: KimiK3VisionTower, KimiK3MultiModalProjector): a Conv2d patch
+ * embedding (bias when `patch_embed_proj_bias`), a learned init_pos_emb_height × width position
+ * table of h (its time table is a fixed buffer), `vt_num_hidden_layers` blocks of norm0 → wqkv (h →
+ * 3·qkv_hidden_size) → wo → norm1 → MLP2 fc0/fc1 (biases per `attn_bias` / `linear_bias`, RMSNorm
+ * or LayerNorm per `norm_type`), a final norm, the parameter-free temporal-pool 2×2 merge, then
+ * PatchMergerMLPV2: proj.0 (h·m² → h·m²), proj.2 (→ text hidden), both bias-free, and a post RMSNorm.
+ * Dynamic resolution, so no fixed FLOPs per image.
+ */
+export function readKimiK3Vision(f: Fields, textHidden: number): VisionTowerSpec {
+  const need = (key: string, value: string) => {
+    const got = f.string(key, value);
+    if (got !== value)
+      f.fail(key, `'${got}' is not supported; Kimi K3's vision tower is built with '${value}'`);
+  };
+  need('merge_type', 'sd2_tpool');
+  need('pos_emb_type', 'divided_fixed');
+  need('mm_projector_type', 'patchmergerv2');
+  need('mlp_type', 'mlp2');
+  const h = f.positiveInt('vt_hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('vt_num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('vt_intermediate_size', { max: MAX.intermediate });
+  const qkv = f.positiveInt('qkv_hidden_size', { fallback: h, max: MAX.hidden });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const posRows =
+    f.positiveInt('init_pos_emb_height', { max: 100_000 }) *
+    f.positiveInt('init_pos_emb_width', { max: 100_000 });
+  const merge = f.intList('merge_kernel_size', 64);
+  if (merge.length !== 2 || merge.some((m) => m < 1))
+    f.fail('merge_kernel_size', 'must be two positive integers');
+  const mm = f.positiveInt('mm_hidden_size', { fallback: h, max: MAX.hidden });
+  const norm = f.string('norm_type', 'layernorm');
+  if (norm !== 'rmsnorm' && norm !== 'layernorm')
+    f.fail('norm_type', `must be 'rmsnorm' or 'layernorm', got '${norm}'`);
+  const normParams = (norm === 'layernorm' ? 2 : 1) * h;
+  const attnBias = f.bool('attn_bias', true);
+  const linearBias = f.bool('linear_bias', true);
+  const block =
+    2 * normParams +
+    h * 3 * qkv +
+    qkv * h +
+    (attnBias ? 3 * qkv + h : 0) +
+    2 * h * inter +
+    (linearBias ? inter + h : 0);
+  const merged = mm * merge[0]! * merge[1]!;
+  const projector = merged * merged + merged * textHidden + textHidden;
+  const params =
+    3 * patch * patch * h +
+    (f.bool('patch_embed_proj_bias', true) ? h : 0) +
+    posRows * h +
+    depth * block +
+    normParams +
+    projector;
+  return {
+    description: `MoonViT3d ${depth} × ${h}, patch ${patch}, merge ${merge[0]}×${merge[1]}`,
+    params,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The KV pool of a replica (engine.ts kvCapacity): a hybrid's running sequences also hold the
+ * constant recurrent state of their linear-attention layers, so the pool holds fewer tokens than
+ * its KV bytes alone would allow, and the per-token figure is KV + state spread over the context.
+ */
+import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../test/hf-fixtures.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
+import { specFromHfConfig } from '../model/hf-config.js';
+import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { GENERIC_ENGINE, kvCapacity } from './engine.js';
+
+const b200 = resolveHardware('b200', undefined).cluster;
+const replica = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8', kvFormat: 'bf16' } as const;
+
+describe('KV pool of a hybrid (Qwen3.5-35B-A3B: 30 Gated DeltaNet + 10 full layers)', () => {
+  it('bytes per token = (KV + recurrent state) of one sequence over the typical context', () => {
+    const spec = specFromHfConfig(hfFixture('qwen3.5-35b-a3b'), 'q');
+    const context = 8192;
+    const pool = kvCapacity(spec, b200, replica, GENERIC_ENGINE, context);
+    const perSequence =
+      kvCacheBytes(spec, context, 'bf16').bytesPerSequence + recurrentStateBytes(spec).bytesPerSequence;
+    expect(pool.bytesPerTokenPerGpu).toBeCloseTo(perSequence / context, 6);
+    // The state is 28% of what each 8K-token sequence holds: the pool holds that many fewer tokens.
+    expect(recurrentStateBytes(spec).bytesPerSequence / perSequence).toBeCloseTo(0.277, 3);
+    expect(pool.tokens * pool.bytesPerTokenPerGpu).toBeLessThanOrEqual(pool.kvBudgetBytesPerGpu);
+  });
+});
