@@ -91,7 +91,7 @@ function need<T>(value: T | null, layer: LayerSpec, field: string): T {
  * the hidden state — plain Linear layers, so every TP rank runs them whole — then the FP8 scoring of
  * every earlier key (FLOPs: layer-kinds.ts), its FP32 logits through memory, and the top-k.
  * The block indexer (MiniMax-M3; vLLM `MinimaxM3QKVParallelLinearWithIndexer`, `index_topk.py`):
- * index_q (h → heads·d) split over TP like the KV heads, index_k (h → d) replicated, scores of the
+ * index_q (h → heads·d) split over TP like the QKV heads, index_k (h → d) replicated, scores of the
  * rank's index heads max-pooled per block into FP32 block scores, then the top-k blocks.
  * Decode reads every cached indexer key (one `headDim` key per token, kv-cache.ts).
  */
@@ -108,9 +108,10 @@ function sparseIndexerOperations(
   const d = indexer.headDim;
   const block = indexer.blockTokens;
   const replicated = { replicated: true };
-  // Index heads on this rank: all of DSA's (replicated); the block indexer's split like KV heads.
-  const heads =
-    block === undefined ? indexer.numHeads : Math.max(1, indexer.numHeads / request.layout.tensorParallel);
+  // Index heads on this rank: all of DSA's (replicated); the block indexer's split over TP like the
+  // QKV projection's heads (fractional past the head count, as qkv's KV heads are: the operation list
+  // splits work, it does not count the copies a rank holds).
+  const heads = block === undefined ? indexer.numHeads : indexer.numHeads / request.layout.tensorParallel;
   if (block === undefined) {
     const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
     b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
