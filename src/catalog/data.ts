@@ -13,9 +13,13 @@ import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 
 import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
 import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
 import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
+import clusters_eleutherai_a100_40gb from '../../catalog/clusters/eleutherai-a100-40gb.json' with {
+  type: 'json',
+};
 import clusters_gb200_nvl72 from '../../catalog/clusters/gb200-nvl72.json' with { type: 'json' };
 import clusters_gb300_nvl72 from '../../catalog/clusters/gb300-nvl72.json' with { type: 'json' };
 import clusters_hgx_h800_deepseek from '../../catalog/clusters/hgx-h800-deepseek.json' with { type: 'json' };
+import clusters_jean_zay_a100 from '../../catalog/clusters/jean-zay-a100.json' with { type: 'json' };
 import clusters_selene_a100 from '../../catalog/clusters/selene-a100.json' with { type: 'json' };
 import clusters_tpu_v4_pod from '../../catalog/clusters/tpu-v4-pod.json' with { type: 'json' };
 import clusters_tpu_v5p_pod from '../../catalog/clusters/tpu-v5p-pod.json' with { type: 'json' };
@@ -174,9 +178,11 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
 };
 export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
   'dgx-h100': clusters_dgx_h100,
+  'eleutherai-a100-40gb': clusters_eleutherai_a100_40gb,
   'gb200-nvl72': clusters_gb200_nvl72,
   'gb300-nvl72': clusters_gb300_nvl72,
   'hgx-h800-deepseek': clusters_hgx_h800_deepseek,
+  'jean-zay-a100': clusters_jean_zay_a100,
   'selene-a100': clusters_selene_a100,
   'tpu-v4-pod': clusters_tpu_v4_pod,
   'tpu-v5p-pod': clusters_tpu_v5p_pod,

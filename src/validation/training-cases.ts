@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import validationFile from '../../catalog/validation/training.json' with { type: 'json' };
 import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { allStackCalibrations, findStack } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
@@ -13,7 +14,10 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import { median } from '../core/statistics.js';
+import type { ErrorBand } from '../core/training/error-band.js';
 import { planTraining } from '../core/training/plan.js';
+import { STACK_IDS } from '../core/training/stack.js';
 import type { StepTime } from '../core/training/step-time.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
@@ -37,6 +41,16 @@ const caseSchema = z
       z.object({ spec: z.record(z.string(), z.unknown()) }).strict(),
     ]),
     hardware: z.object({ cluster: z.string().optional(), gpu: z.string().optional() }).strict(),
+    /**
+     * The software stack the run used (catalog/stacks/): the case runs on it with its committed
+     * calibration and error band, as `llmecon train --stack` does. Absent: the engine without a stack.
+     */
+    stack: z.enum(STACK_IDS).optional(),
+    /** Where the layout and settings were read when not in the metric's source (a launch script or config). */
+    runConfig: z
+      .object({ source: z.string().min(1), locator: z.string().min(1) })
+      .strict()
+      .optional(),
     gpus: positiveInt,
     training: z
       .object({
@@ -46,6 +60,8 @@ const caseSchema = z
         optimizer: z.enum(OPTIMIZERS),
         flashAttention: z.boolean().optional(),
         dropout: z.boolean().optional(),
+        /** False where the stack reduces gradients only after the last micro-batch (`--no-overlap-dp`). */
+        overlapDataParallel: z.boolean().optional(),
       })
       .strict(),
     layout: z
@@ -91,6 +107,8 @@ export interface CaseResult {
   /** The engine's step for the chosen layout, and the model it ran. */
   readonly step: StepTime;
   readonly spec: ModelSpec;
+  /** The stack's P10–P90 band on time-like figures (null for a case without a stack). */
+  readonly band: ErrorBand | null;
 }
 
 export function runTrainingCase(c: TrainingCase): CaseResult {
@@ -108,6 +126,7 @@ export function runTrainingCase(c: TrainingCase): CaseResult {
     gpus: c.gpus,
     constraints: c.layout,
     top: 1,
+    ...(c.stack ? { stack: findStack(c.stack), calibrationPool: allStackCalibrations() } : {}),
     cost: needsRun
       ? {
           tokens: c.tokens!,
@@ -140,7 +159,23 @@ export function runTrainingCase(c: TrainingCase): CaseResult {
     gpu: hw.gpu.id,
     step,
     spec,
+    band: plan.band,
   };
+}
+
+/** Metrics that scale with time (a slower step raises them); the others are rates. */
+const TIME_LIKE: readonly Metric[] = ['stepSeconds', 'gpuHoursIdeal', 'gpuHours'];
+
+/**
+ * The stack's P10–P90 band on the case's metric, and whether the published value is inside it. The
+ * band multiplies time-like figures (error-band.ts), so a rate's band is the prediction divided by it.
+ */
+export function metricBand(r: CaseResult): { p10: number; p90: number; inside: boolean } | null {
+  if (!r.band) return null;
+  const [p10, p90] = TIME_LIKE.includes(r.case.metric)
+    ? [r.predicted * r.band.low, r.predicted * r.band.high]
+    : [r.predicted / r.band.high, r.predicted / r.band.low];
+  return { p10, p90, inside: r.case.published >= p10 && r.case.published <= p90 };
 }
 
 /** The ≤10% accuracy target of the training engine; per-case tolerances guard against drift. */
@@ -167,8 +202,20 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
         : Math.abs(r.error) <= TARGET_ERROR
           ? 'within 10%'
           : `outside 10% (guard ±${Math.round(c.tolerance * 100)}%)`;
-    return `| ${c.id} | ${c.title} | ${c.metric} | ${fmt(c.published)} | ${fmt(r.predicted)} | ${(100 * r.error).toFixed(1)}% | ${status} | ${layout(r.layout)} | ${sources[c.source]?.title ?? c.source}, ${c.locator} |`;
+    const range = metricBand(r);
+    const stack = c.stack
+      ? `${c.stack}${range ? `: ${fmt(range.p10)}–${fmt(range.p90)}${range.inside ? '' : ' (outside)'}` : ''}`
+      : '–';
+    return `| ${c.id} | ${c.title} | ${c.metric} | ${fmt(c.published)} | ${fmt(r.predicted)} | ${(100 * r.error).toFixed(1)}% | ${status} | ${stack} | ${layout(r.layout)} | ${sources[c.source]?.title ?? c.source}, ${c.locator} |`;
   });
+  const onStack = held.filter((r) => r.case.stack !== undefined);
+  const stackSummary =
+    onStack.length === 0
+      ? []
+      : [
+          `**Held-out runs on a named stack** (the case's \`stack\`, run with that stack's committed calibration and P10–P90 band, as \`llmecon train --stack\` does): **${onStack.length}** runs, median |error| **${(100 * median(onStack.map((r) => Math.abs(r.error)))).toFixed(1)}%**, max **${(100 * Math.max(...onStack.map((r) => Math.abs(r.error)))).toFixed(1)}%**; published value inside the reported P10–P90 band: **${onStack.filter((r) => metricBand(r)?.inside).length} of ${onStack.length}**. None of them is in any calibration.`,
+          '',
+        ];
   return [
     '# Training validation report',
     '',
@@ -181,8 +228,9 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
     '`calibration` and excluded from the count. Cases outside the target carry a wider stated guard so that',
     'CI still fails when a prediction drifts, and a note explaining the gap.',
     '',
-    '| case | run | metric | published | predicted | error | status | layout used | source |',
-    '|---|---|---|---:|---:|---:|---|---|---|',
+    ...stackSummary,
+    '| case | run | metric | published | predicted | error | status | stack: P10–P90 | layout used | source |',
+    '|---|---|---|---:|---:|---:|---|---|---|---|',
     ...rows,
     '',
     ...caseNotesMarkdown(results),

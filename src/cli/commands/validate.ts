@@ -1,5 +1,5 @@
 import { errorStatistics, runAllServingCases, SERVING_TARGET } from '../../validation/serving-cases.js';
-import { runAllTrainingCases, TARGET_ERROR } from '../../validation/training-cases.js';
+import { metricBand, runAllTrainingCases, TARGET_ERROR } from '../../validation/training-cases.js';
 import { table, toJson } from '../format.js';
 
 /** `llmecon validate`: the engines against every cited training and serving case. */
@@ -22,6 +22,8 @@ export function validateCommand(options: { json?: boolean }): { output: string; 
           tolerance: r.case.tolerance,
           withinTarget: Math.abs(r.error) <= TARGET_ERROR,
           withinTolerance: r.withinTolerance,
+          stack: r.case.stack ?? null,
+          range: rangeOf(r),
           source: r.case.source,
           locator: r.case.locator,
         })),
@@ -85,4 +87,10 @@ export function validateCommand(options: { json?: boolean }): { output: string; 
     ].join('\n'),
     exitCode: failing.length > 0 ? 1 : 0,
   };
+}
+
+/** The stack's P10–P90 range on a case's metric (null for a case run without a stack). */
+function rangeOf(r: Parameters<typeof metricBand>[0]) {
+  const band = metricBand(r);
+  return band ? { p10: band.p10, p90: band.p90, inside: band.inside } : null;
 }
