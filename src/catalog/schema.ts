@@ -132,6 +132,11 @@ export const clusterFileSchema = z
     scaleUp: link,
     scaleOut: link,
     nodePowerPerGpu: positive.optional(),
+    /**
+     * The machine of one published run (a validation case's): `--cluster` names it, but it is never
+     * the default cluster of its GPU (`--gpu` alone keeps its reference system or a generic one).
+     */
+    publishedRunOnly: z.boolean().optional(),
   })
   .strict();
 export type ClusterFile = z.infer<typeof clusterFileSchema>;

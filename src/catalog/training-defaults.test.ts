@@ -99,3 +99,11 @@ describe('energy with and without a power figure, every catalog GPU', () => {
     },
   );
 });
+
+describe('the default cluster of a GPU', () => {
+  it("a published run's machine is never a GPU's default: --gpu a100 stays on Selene, a100-40gb generic", () => {
+    expect(resolveHardware('a100', undefined).clusterId).toBe('selene-a100');
+    expect(resolveHardware('a100-40gb', undefined).clusterId).toBeNull();
+    expect(resolveHardware(undefined, 'jean-zay-a100').clusterId).toBe('jean-zay-a100');
+  });
+});

@@ -36,7 +36,9 @@ export function resolveHardware(gpuId: string | undefined, clusterId: string | u
   if (!gpuId)
     return inputError('missing_field', ['--gpu'], 'give --gpu <id> (see llmecon gpus) or --cluster <id>');
   const gpu = findGpu(gpuId);
-  const presets = [...loadCatalog().clusters.values()].filter((c: Cluster) => c.gpu.id === gpu.id);
+  const presets = [...loadCatalog().clusters.values()].filter(
+    (c: Cluster) => c.gpu.id === gpu.id && !c.file.publishedRunOnly,
+  );
   if (presets.length === 1) return { gpu, cluster: presets[0]!, clusterId: presets[0]!.id };
   return { gpu, cluster: defaultCluster(gpu), clusterId: null };
 }

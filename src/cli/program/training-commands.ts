@@ -1,6 +1,7 @@
 /** Training commands: pretraining (train), fine-tuning (finetune) and RL post-training (rl). */
 
 import type { Command } from 'commander';
+import { CLUSTERS_FILES } from '../../catalog/data.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
 import { addLayoutFlags } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
@@ -24,10 +25,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--tokens <n>', 'training tokens, e.g. 14.8T (omit for one step only)')
       .option('--gpu <id>', GPU_HELP)
       .option('--gpus <n>', 'number of GPUs')
-      .option(
-        '--cluster <id>',
-        'cluster preset: dgx-h100, hgx-h800-deepseek, selene-a100, tpu-v4-pod, tpu-v5p-pod',
-      )
+      .option('--cluster <id>', `cluster preset: ${Object.keys(CLUSTERS_FILES).join(', ')}`)
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
       .option('--global-batch <n>', 'global batch in sequences')
       .option('--global-batch-tokens <n>', 'global batch in tokens (default 4M)')

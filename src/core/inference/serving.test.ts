@@ -17,6 +17,7 @@ import {
   bestServingPoint,
   loneTtftSeconds,
   maxConcurrency,
+  servingMemoryBytes,
   servingPoint,
   servingWarnings,
   tokensPerStep,
@@ -63,6 +64,27 @@ describe('serving invariants', () => {
       maxConcurrency(llama8b, with_(gbA), fp8, w),
     );
   });
+  test.prop([
+    fc.constantFrom('llama-3-8b', 'qwen3-30b-a3b', 'llama-3.1-70b'),
+    fc.constantFrom('dgx-h100', 'selene-a100'),
+    fc.integer({ min: 1, max: 8000 }),
+    fc.integer({ min: 1, max: 8000 }),
+  ])(
+    'at the maximum concurrency the reported memory per GPU never exceeds the GPU (a "fits" is never above capacity)',
+    (model, clusterId, input, output) => {
+      const cluster = findCluster(clusterId);
+      const w = { inputTokens: input, outputTokens: output };
+      const r = {
+        tensorParallel: 8,
+        expertParallel: 1,
+        weightFormat: 'bf16' as const,
+        kvFormat: 'bf16' as const,
+      };
+      const c = maxConcurrency(spec(model), cluster, r, w);
+      if (c > 0)
+        expect(servingMemoryBytes(spec(model), r, w, c)).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
+    },
+  );
   test.prop([fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true })])(
     'cost per token never rises with utilisation (fixed fleet)',
     (a, b) => {

@@ -150,17 +150,14 @@ export function maxConcurrency(
   const e = r.profile ?? GENERIC_ENGINE;
   const capacity = kvCapacity(spec, cluster, r, e, w.inputTokens + w.outputTokens / 2);
   const cap = r.profile ? e.maxRunningSequences : Number.POSITIVE_INFINITY;
-  // The KV pool holds the live tokens of every running sequence, up to the sequence cap.
+  // The KV pool holds the live tokens of every running sequence, up to the sequence cap; and the
+  // memory reported at that concurrency (servingMemoryBytes: its workspace grows with the batch's
+  // last-token logits) stays within the GPU, so a plan never says it fits above capacity.
+  const admission = e.kvAdmission === 'reserve-final' ? 'reserved' : accounting;
   const fits = (c: number) =>
     c <= cap &&
-    c *
-      liveKvTokensPerSequence(
-        w,
-        c,
-        e.kvAdmission === 'reserve-final' ? 'reserved' : accounting,
-        e.kvBlockTokens,
-      ) <=
-      capacity.tokens;
+    c * liveKvTokensPerSequence(w, c, admission, e.kvBlockTokens) <= capacity.tokens &&
+    servingMemoryBytes(spec, r, w, c, admission) <= cluster.gpu.memoryBytes;
   if (!fits(1)) return 0;
   let lo = 1;
   let hi = 2;
