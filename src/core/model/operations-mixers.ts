@@ -1,164 +1,22 @@
 /**
- * Token mixers by layer kind: softmax attention (operations-attention.ts) with DSA's lightning
- * indexer for sparse layers, Gated DeltaNet and Mamba-2 (projections, conv, scan or recurrence,
+ * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
+ * indexer (operations-indexer.ts), Gated DeltaNet and Mamba-2 (projections, conv, scan or recurrence,
  * gates and gated norms) and their context parallelism. Conventions: operations.ts.
  * mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
  */
 
-import { indexerElementsPerToken } from './kv-cache.js';
 import {
   type AttentionMode,
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
   mamba2ConvFlopsPerToken,
   mamba2ScanFlopsPerToken,
-  sparseAttentionFlopsPerToken,
 } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
-import {
-  attentionHeadDims,
-  type GatedDeltaNetSpec,
-  type LayerSpec,
-  type Mamba2Spec,
-  type ModelSpec,
-  type SparseAttentionSpec,
-} from './spec.js';
-
-/**
- * The token groups of a request for a mixer: decode tokens (recurrent, each after `contextTokens`
- * cached ones), prefill tokens riding on a decode step, or a training/prefill call's sequences
- * (chunked form; context parallelism splits each sequence's tokens over cp ranks).
- */
-interface MixerTokenGroup {
-  readonly sequences: number;
-  readonly tokens: number;
-  readonly contextTokens: number;
-  /** Attention mode of a query in the group (a prompt chunk's queries see their mean context). */
-  readonly mode: AttentionMode;
-  /** Decode tokens run the recurrence; the rest the chunked form. */
-  readonly recurrent: boolean;
-  /** Op-name suffix: '' or '.prefill' for a prompt chunk riding on a decode step. */
-  readonly suffix: string;
-}
-
-function mixerTokenGroups(request: OperationRequest): MixerTokenGroup[] {
-  const { shape, layout, phase } = request;
-  const groups: MixerTokenGroup[] = [];
-  if (phase === 'decode') {
-    groups.push({
-      sequences: shape.sequences,
-      tokens: shape.sequences * shape.tokensPerSequence,
-      contextTokens: shape.contextTokens,
-      mode: 'decode',
-      recurrent: true,
-      suffix: '',
-    });
-  } else {
-    const mode = (request.attentionMask ?? 'causal') === 'full' ? 'non-causal' : 'causal';
-    groups.push({
-      sequences: shape.sequences,
-      tokens: (shape.sequences * shape.tokensPerSequence) / layout.contextParallel,
-      contextTokens: shape.contextTokens,
-      mode,
-      recurrent: false,
-      suffix: '',
-    });
-  }
-  if (shape.prefill && shape.prefill.tokens > 0) {
-    // A prompt chunk: its queries see its mean context (the attention core's convention).
-    groups.push({
-      sequences: 1,
-      tokens: shape.prefill.tokens,
-      contextTokens: shape.prefill.meanContextTokens,
-      mode: 'decode',
-      recurrent: false,
-      suffix: phase === 'decode' ? '.prefill' : '',
-    });
-  }
-  return groups.filter((g) => g.tokens > 0);
-}
-
-/** A spec field a layer kind needs (the spec reader guarantees it; a hand-built spec may not). */
-function need<T>(value: T | null, layer: LayerSpec, field: string): T {
-  if (value === null) throw new Error(`a '${layer.attention}' layer needs spec.${field}`);
-  return value;
-}
-
-/**
- * DSA's lightning indexer (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1; its inference/model.py
- * `Indexer`): wq_b from the query latent (or the hidden state without one), wk and weights_proj from
- * the hidden state — plain Linear layers, so every TP rank runs them whole — then the FP8 scoring of
- * every earlier key (FLOPs: layer-kinds.ts), its FP32 logits through memory, and the top-k.
- * The block indexer (MiniMax-M3; vLLM `MinimaxM3QKVParallelLinearWithIndexer`, `index_topk.py`):
- * index_q (h → heads·d) split over TP like the QKV heads, index_k (h → d) replicated, scores of the
- * rank's index heads max-pooled per block into FP32 block scores, then the top-k blocks.
- * Decode reads every cached indexer key (one `headDim` key per token, kv-cache.ts).
- */
-function sparseIndexerOperations(
-  spec: ModelSpec,
-  layer: LayerSpec,
-  request: OperationRequest,
-  b: OpBuilder,
-  tokens: number,
-): void {
-  const indexer: SparseAttentionSpec = need(spec.sparseAttention, layer, 'sparseAttention');
-  const h = spec.hiddenSize;
-  const a = spec.attention;
-  const d = indexer.headDim;
-  const block = indexer.blockTokens;
-  const replicated = { replicated: true };
-  // Index heads on this rank: all of DSA's (replicated); the block indexer's split over TP like the
-  // QKV projection's heads (fractional past the head count, as qkv's KV heads are: the operation list
-  // splits work, it does not count the copies a rank holds).
-  const heads = block === undefined ? indexer.numHeads : indexer.numHeads / request.layout.tensorParallel;
-  if (block === undefined) {
-    const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
-    b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
-    b.gemm('indexer.wk', 'attentionProjections', tokens, d, h, replicated);
-    b.gemm('indexer.weights_proj', 'attentionProjections', tokens, indexer.numHeads, h, {
-      ...replicated,
-      datatype: 'bf16',
-      bytes: 2,
-    });
-  } else {
-    b.gemm('indexer.index_q', 'attentionProjections', tokens, heads * d, h);
-    b.gemm('indexer.index_k', 'attentionProjections', tokens, d, h, replicated);
-  }
-  const local: SparseAttentionSpec = { ...indexer, numHeads: heads };
-  const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
-  const keyBytes = request.kvBytesPerElement ?? ACT_BYTES;
-  for (const g of mixerTokenGroups(request)) {
-    // Keys each query scores: every earlier one (½ causal convention in a sequence).
-    const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
-    const { indexerFlops } = sparseAttentionFlopsPerToken(
-      local,
-      2 * (qkHeadDim + vHeadDim),
-      g.contextTokens,
-      g.mode,
-    );
-    // DSA writes one FP32 logit per key; the block indexer one FP32 score per block and index head.
-    const logitBytes = block === undefined ? 4 * g.tokens * keys : (4 * heads * g.tokens * keys) / block;
-    // Decode streams every cached indexer key; in a sequence the keys stay on chip (as attention).
-    const keyRead =
-      g.mode === 'decode' ? g.sequences * g.contextTokens * indexerElementsPerToken(spec) * keyBytes : 0;
-    const name = `indexer${g.suffix}`;
-    // Selected key (DSA) or block (per index head) indices, int32.
-    const selected =
-      block === undefined
-        ? Math.min(indexer.topKTokens, g.contextTokens)
-        : heads * Math.min(indexer.topKTokens / block, Math.ceil(g.contextTokens / block));
-    b.mixer(name, 'dsa-indexer', g.tokens, g.tokens * indexerFlops, keyRead, logitBytes, {
-      ...(block === undefined ? replicated : {}),
-      // The sparse attention's backward reads the selected indices (int32).
-      savedBytes: 4 * g.tokens * selected,
-    });
-    // Top-k over the logits: read them, write top-k int32 indices (inference; training reads them too).
-    if (!b.backward) {
-      b.memory(`${name}.top-k`, 'softmax', logitBytes, 4 * g.tokens * selected);
-    }
-  }
-}
+import { sparseIndexerOperations } from './operations-indexer.js';
+import { mixerTokenGroups, need } from './operations-token-groups.js';
+import type { GatedDeltaNetSpec, LayerSpec, Mamba2Spec, ModelSpec } from './spec.js';
 
 /**
  * Gated DeltaNet (Qwen3-Next / Qwen3.5 `Qwen3NextGatedDeltaNet`; vLLM `GatedDeltaNet`):
