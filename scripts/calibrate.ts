@@ -18,6 +18,7 @@ import {
   fitCalibrations,
 } from '../src/validation/stack-calibration.js';
 import { calibrationCases } from '../src/validation/stack-calibration-cases.js';
+import { heldOutCalibrationCases } from '../src/validation/stack-heldout-cases.js';
 import { runTrainingCase, trainingCases } from '../src/validation/training-cases.js';
 
 const arg = process.argv[2];
@@ -53,7 +54,7 @@ if (arg && !arg.startsWith('--')) {
 }
 
 const cases = calibrationCases();
-const file = fitCalibrations(cases, new Date().toISOString().slice(0, 10));
+const file = fitCalibrations(cases, new Date().toISOString().slice(0, 10), heldOutCalibrationCases());
 const report = calibrationReportMarkdown(file);
 console.log(report);
 if (process.argv.includes('--diagnose')) console.log(`\n${calibrationDiagnosis(cases, file)}`);

@@ -154,6 +154,8 @@ export const calibrationFileSchema = z
           zero3LayerOverheadSeconds: z.number().nonnegative().default(0),
           extrapolated: z.array(z.enum(CALIBRATION_SHARED_PARAMETERS)),
           leaveOneOutLogResiduals: z.array(z.number()),
+          /** Held-out runs on this family and stack, predicted by the fit: ids and ln(published / predicted). */
+          heldOut: z.array(z.object({ id: z.string().min(1), logResidual: z.number() }).strict()).default([]),
           cases: z.array(calibrationCaseSchema).min(1),
         })
         .strict(),
@@ -235,6 +237,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       zero3LayerOverheadSeconds: c.zero3LayerOverheadSeconds,
       extrapolated: c.extrapolated,
       leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
+      heldOutLogResiduals: c.heldOut.map((h) => h.logResidual),
       cases: c.cases.map((k) => k.id),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),

@@ -20,7 +20,7 @@ import { planTraining } from '../core/training/plan.js';
 import type { StackId, StackProfile } from '../core/training/stack.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
-import { runTrainingCase, trainingCases } from './training-cases.js';
+import { runTrainingCase, type TrainingCase, trainingCases } from './training-cases.js';
 
 /** NeMo's system names → catalog GPUs. */
 export const NEMO_GPUS: Readonly<Record<string, string>> = {
@@ -190,30 +190,38 @@ export function calibrationCases(): CalibrationCase[] {
   // (Megatron-LM) and Llama 3 405B (Meta's PyTorch-native FSDP + TP + PP + CP, the design torchtitan
   // open-sourced). Throughput metrics: published / engine time = engine / published throughput.
   for (const c of trainingCases()) {
-    const stack: StackId | null = /^megatron-\d/.test(c.id)
-      ? 'megatron'
-      : /^llama3-405b/.test(c.id)
-        ? 'torchtitan'
-        : null;
-    if (!stack) continue;
-    const r = runTrainingCase(c);
-    const family = findGpu(r.gpu).efficiency.family;
-    const timeLike = ['stepSeconds', 'gpuHours', 'gpuHoursIdeal'].includes(c.metric);
-    out.push({
-      id: c.id,
-      stack,
-      eagerDispatch: eagerDispatch(stack),
-      family,
-      source: c.source,
-      locator: c.locator,
-      gpus: c.gpus,
-      published: timeLike ? c.published : 1 / c.published,
-      engine: timeLike ? r.predicted : 1 / r.predicted,
-      ...caseTerms(r.spec, r.step, r.layout, c.training.precision, c.training.seqLen),
-    });
+    const stack = calibrationStackOf(c.id);
+    if (stack) out.push(trainingCalibrationCase(c, stack));
   }
   out.push(...finetuneCases({ heldOut: false }));
   return out;
+}
+
+/** The stack a training.json case calibrates (Narayanan's Table 1, Llama 3 405B), or null. */
+export function calibrationStackOf(id: string): StackId | null {
+  return /^megatron-\d/.test(id) ? 'megatron' : /^llama3-405b/.test(id) ? 'torchtitan' : null;
+}
+
+/**
+ * A training.json case as a calibration case: the engine without a stack on the case's layout (the
+ * fit applies the stack's parameters). Throughput metrics: published / engine time = engine /
+ * published throughput.
+ */
+export function trainingCalibrationCase(c: TrainingCase, stack: StackId): CalibrationCase {
+  const r = runTrainingCase({ ...c, stack: undefined });
+  const timeLike = ['stepSeconds', 'gpuHours', 'gpuHoursIdeal'].includes(c.metric);
+  return {
+    id: c.id,
+    stack,
+    eagerDispatch: eagerDispatch(stack),
+    family: findGpu(r.gpu).efficiency.family,
+    source: c.source,
+    locator: c.locator,
+    gpus: c.gpus,
+    published: timeLike ? c.published : 1 / c.published,
+    engine: timeLike ? r.predicted : 1 / r.predicted,
+    ...caseTerms(r.spec, r.step, r.layout, c.training.precision, c.training.seqLen),
+  };
 }
 
 type KorthikantiRow = (typeof korthikanti.rows)[number];

@@ -204,7 +204,11 @@ function selectAndFit(group: readonly CalibrationCase[], fallback: Shared) {
  * stack's families that fitted it, or the neutral value (x = 1, o = 0) when none did, and is
  * flagged extrapolated. Leave-one-out: each case predicted by the fit without it.
  */
-export function fitCalibrations(cases: readonly CalibrationCase[], date: string): CalibrationFile {
+export function fitCalibrations(
+  cases: readonly CalibrationCase[],
+  date: string,
+  heldOut: readonly CalibrationCase[] = [],
+): CalibrationFile {
   const groups = new Map<string, CalibrationCase[]>();
   for (const c of cases) {
     const key = `${c.stack}|${c.family}`;
@@ -248,6 +252,10 @@ export function fitCalibrations(cases: readonly CalibrationCase[], date: string)
       ...params,
       extrapolated: CALIBRATION_SHARED_PARAMETERS.filter((p) => !carried.has(p)),
       leaveOneOutLogResiduals: loo,
+      // Held-out runs on the same stack and family (pooled groups take the stack's), predicted by this fit.
+      heldOut: heldOut
+        .filter((h) => h.stack === stack && (family === '*' || h.family === family))
+        .map((h) => ({ id: h.id, logResidual: residual(h, params) })),
       cases: group.map((c) => ({
         id: c.id,
         source: c.source,
@@ -282,22 +290,33 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     const before = c.cases.map((k) => Math.abs(k.published / k.engine - 1));
     const after = c.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
     // The band each case's own calibration gives (the one `train` prints), and whether the case is in it.
-    const band = errorBand(
-      {
-        ...c,
-        cases: [],
-        maxGpus: Number.POSITIVE_INFINITY,
-        maxParams: Number.POSITIVE_INFINITY,
-      },
-      [],
-      { family: c.family, stack: c.stack, gpus: 1 },
-    );
-    const inside = c.leaveOneOutLogResiduals.filter(
-      (r) => Math.exp(r) >= band.low && Math.exp(r) <= band.high,
-    ).length;
+    const held = c.heldOut.map((h) => h.logResidual);
+    const bandWith = (heldOutLogResiduals: readonly number[]) =>
+      errorBand(
+        {
+          ...c,
+          heldOutLogResiduals,
+          cases: [],
+          maxGpus: Number.POSITIVE_INFINITY,
+          maxParams: Number.POSITIVE_INFINITY,
+        },
+        [],
+        { family: c.family, stack: c.stack, gpus: 1 },
+      );
+    const inBand = (r: number, band: { low: number; high: number }) =>
+      Math.exp(r) >= band.low && Math.exp(r) <= band.high;
+    const band = bandWith(held);
+    const inside = c.leaveOneOutLogResiduals.filter((r) => inBand(r, band)).length;
+    const heldErrors = held.map((r) => Math.abs(Math.exp(r) - 1));
+    // Each held-out run judged by the band built without its own residual (as the fitted cases are).
+    const heldInside = held.filter((r, i) => inBand(r, bandWith(held.filter((_, j) => j !== i)))).length;
+    const heldText =
+      held.length > 0
+        ? `${held.length}: ${pct(median(heldErrors))} / ${pct(Math.max(...heldErrors))}, ${heldInside} in band`
+        : '—';
     const mark = (name: SharedCalibrationParameter, text: string) =>
       c.extrapolated.includes(name) ? `${text}*` : text;
-    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} |`;
+    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} | ${heldText} |`;
   });
   const cases = file.calibrations.flatMap((c) =>
     c.cases.map(
@@ -319,13 +338,16 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'neutral (attention kernels differ by GPU architecture); with no other family, x 1 and o 0. Errors are',
     'published / predicted − 1 as |median| / |max|: *before* with the engine alone, *after* leave-one-out (each',
     'case predicted by the fit on the others). The P10–P90 band of a',
-    'prediction is exp(median ± 1.2816 σ) of the leave-one-out log residuals, σ = 1.4826 × their median absolute',
-    'deviation; *in band* counts the cases inside it. Stacks of eager modules (hf) add h · layer passes + z ·',
+    'prediction is exp(median ± 1.2816 σ) of the leave-one-out log residuals together with those of the *held-out*',
+    'runs on the same stack and family (published runs the fit never sees: the training.json validation cases',
+    'that name a stack, the NeMo 25.09 rows), σ = 1.4826 × their median absolute deviation; *in band* counts the',
+    'fitted cases inside it, and the held-out column gives their count, median / max error and how many fall inside',
+    'the band built without their own residual. Stacks of eager modules (hf) add h · layer passes + z ·',
     'ZeRO-3 layer passes: h the host seconds per layer pass (PyTorch launches each kernel from Python), z the',
     'extra per layer pass of the ZeRO-3/FSDP parameter hooks; fitted only on a family with 6+ such cases.',
     '',
-    '| stack | GPU family | cases | k | a | x | o (ms) | h / z (ms) | before: median / max | after (LOO): median / max | in band |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| stack | GPU family | cases | k | a | x | o (ms) | h / z (ms) | before: median / max | after (LOO): median / max | in band | held out |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
     '| case | pair | GPUs | published | engine | engine error | LOO error |',

@@ -179,6 +179,18 @@ describe('calibration and bands', () => {
     const far = errorBand(cal, all, { family: 'ampere', stack: 'megatron', gpus: 100_000 });
     expect(far.outside[0]).toMatch(/beyond the calibration cases/);
   });
+  it('held-out runs on the family and stack join the band: the 2021–22 Megatron-DeepSpeed runs widen megatron × ampere', () => {
+    const all = allStackCalibrations();
+    const cal = stackCalibration(findStack('megatron'), 'ampere')!;
+    expect(cal.heldOutLogResiduals!.length).toBe(7);
+    const where = { family: 'ampere', stack: 'megatron', gpus: 64 };
+    const withHeld = errorBand(cal, all, where);
+    const looOnly = errorBand({ ...cal, heldOutLogResiduals: [] }, all, where);
+    expect(withHeld.high / withHeld.low).toBeGreaterThan(looOnly.high / looOnly.low);
+    // Every held-out run is slower than predicted (published / predicted > 1): the band's P90 rises.
+    for (const r of cal.heldOutLogResiduals!) expect(r).toBeGreaterThan(0);
+    expect(withHeld.high).toBeGreaterThan(looOnly.high);
+  });
   const synthetic = (
     id: string,
     family: string,

@@ -49,13 +49,16 @@ export function errorBand(
   const outside: string[] = [];
   let residuals: readonly number[];
   let widen = 1;
+  // Residuals of the fit's cases left out one at a time, and of the held-out runs on the same family
+  // and stack (the fit never saw them): the band is as wide as both say.
+  const evidence = (c: StackCalibration) => [...c.leaveOneOutLogResiduals, ...(c.heldOutLogResiduals ?? [])];
   if (calibration && calibration.leaveOneOutLogResiduals.length >= 2) {
-    residuals = calibration.leaveOneOutLogResiduals;
+    residuals = evidence(calibration);
   } else {
     outside.push(
       `no calibration cases for ${where.stack} on ${where.family} GPUs: the band is the pooled error of every calibrated family and stack, doubled`,
     );
-    residuals = all.flatMap((c) => c.leaveOneOutLogResiduals);
+    residuals = all.flatMap(evidence);
     widen = 2;
   }
   if (calibration && where.gpus > 2 * calibration.maxGpus) {

@@ -80,6 +80,11 @@ export interface StackCalibration {
   readonly extrapolated: readonly SharedCalibrationParameter[];
   /** ln(published / calibrated prediction) of each case with that case left out of the fit. */
   readonly leaveOneOutLogResiduals: readonly number[];
+  /**
+   * ln(published / calibrated prediction) of published runs on this family and stack that are held
+   * out of the fit (validation cases): evidence of how far the fit generalises, so the band uses them.
+   */
+  readonly heldOutLogResiduals?: readonly number[];
   readonly cases: readonly string[];
   /** Largest GPU count among the cases (beyond it the band is an extrapolation). */
   readonly maxGpus: number;
