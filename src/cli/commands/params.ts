@@ -53,7 +53,7 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     const perImage =
       spec.vision.flopsPerImage === null
         ? 'FLOPs per image depend on the image size (dynamic resolution)'
-        : `${formatCount(spec.vision.flopsPerImage)} FLOPs per ${spec.vision.imageSize}px image`;
+        : `${formatCount(spec.vision.flopsPerImage)} FLOPs per ${spec.vision.imageSize === null ? 'image at the default patch budget' : `${spec.vision.imageSize}px image`}`;
     lines.push(
       `vision tower    ${formatCount(p.visionParams)} (${p.visionParams.toLocaleString('en-US')}) not in the total: ${spec.vision.description}; ${perImage}`,
     );

@@ -6,7 +6,7 @@
 
 import { layerKey } from '../model/flops.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
+import { isAttentionMixer, type LayerSpec, layerAttention, type ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
@@ -52,7 +52,7 @@ export function activationBytesPerLayer(
     );
   }
 
-  const a = spec.attention;
+  const a = layerAttention(spec, kind);
   const heads = a.numHeads;
   const qkDim = a.kind === 'mla' ? a.qkNopeHeadDim + a.qkRopeHeadDim : a.headDim;
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
@@ -141,7 +141,7 @@ export function opPolicySavedBytes(
   layout: ParallelLayout,
   options: ActivationOptions,
 ): number | null {
-  const a = spec.attention;
+  const a = layerAttention(spec, kind);
   if (a.kind !== 'gqa' || !isAttentionMixer(kind.attention) || kind.mlp !== 'dense') return null;
   const t = layout.tensorParallel;
   const tokens = (options.seqLen / layout.contextParallel) * layout.microBatchSize;

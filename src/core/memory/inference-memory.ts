@@ -71,10 +71,9 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 
-  const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat);
-  const a = spec.attention;
-  const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
-  const kvBytes = options.batchSize * kv.bytesPerSequence * kvShare;
+  // One rank's share of each layer's KV heads (kv-cache.ts `kvShareOnRank`).
+  const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat, tp);
+  const kvBytes = options.batchSize * kv.bytesPerSequence;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
   // the gated-delta-net and mamba2 state by head); they do not grow with the context.
   const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;

@@ -4,7 +4,13 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import {
+  type AttentionSpec,
+  isAttentionMixer,
+  type LayerSpec,
+  layerAttention,
+  type ModelSpec,
+} from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
@@ -44,7 +50,15 @@ export interface AdapterSpec {
  * softmax attention, a Gated DeltaNet (`linear`) or Mamba-2 (`mamba`) mixer, a dense MLP, or an MoE
  * block's shared or routed experts.
  */
-export type AdapterPart = 'attention' | 'linear' | 'mamba' | 'conv' | 'dense' | 'shared' | 'experts';
+export type AdapterPart =
+  | 'attention'
+  | 'fullAttention'
+  | 'linear'
+  | 'mamba'
+  | 'conv'
+  | 'dense'
+  | 'shared'
+  | 'experts';
 
 export interface AdaptedMatrix {
   /** Hugging Face module name(s), e.g. `q_proj`, `mlp.experts.*.down_proj`. */
@@ -61,7 +75,10 @@ export interface AdaptedMatrix {
 export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
   switch (part) {
     case 'attention':
-      return isAttentionMixer(layer.attention);
+      // Softmax layers, less the `full` ones when those have their own attention (Gemma 4).
+      return isAttentionMixer(layer.attention) && layerAttention(spec, layer) === spec.attention;
+    case 'fullAttention':
+      return layer.attention === 'full' && spec.fullAttention !== undefined;
     case 'linear':
     case 'mamba':
     case 'conv':
@@ -96,6 +113,41 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
+/** The q/k/v/o (GQA) or MLA projections of one attention, as `part`. */
+function attentionMatrices(
+  a: AttentionSpec,
+  part: AdapterPart,
+  h: number,
+  wants: (t: TargetModule) => boolean,
+  add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
+): void {
+  if (a.kind === 'mla') {
+    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+    if (wants('q')) {
+      if (a.qLoraRank === null) add(part, 'q_proj', h, a.numHeads * qHead);
+      else {
+        add(part, 'q_a_proj', h, a.qLoraRank);
+        add(part, 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
+      }
+    }
+    // MLA's keys and values come from one shared down-projection and one up-projection.
+    if (wants('k') || wants('v')) {
+      add(part, 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
+      add(part, 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
+    }
+    if (wants('o')) add(part, 'o_proj', a.numHeads * a.vHeadDim, h);
+  } else {
+    const q = a.numHeads * a.headDim;
+    const kv = a.numKvHeads * a.headDim;
+    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
+    if (wants('q')) add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
+    if (wants('k')) add(part, 'k_proj', h, kv);
+    // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
+    if (wants('v') && !a.valueFromKey) add(part, 'v_proj', h, kv);
+    if (wants('o')) add(part, 'o_proj', q, h);
+  }
+}
+
 /** One layer's adapted matrices of each part (routed experts once per expert kind). */
 function layerMatrices(
   spec: ModelSpec,
@@ -105,31 +157,8 @@ function layerMatrices(
   const out: { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] = [];
   const add = (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) =>
     out.push({ module, part, inFeatures, outFeatures });
-  const a = spec.attention;
-  if (a.kind === 'mla') {
-    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    if (wants('q')) {
-      if (a.qLoraRank === null) add('attention', 'q_proj', h, a.numHeads * qHead);
-      else {
-        add('attention', 'q_a_proj', h, a.qLoraRank);
-        add('attention', 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
-      }
-    }
-    // MLA's keys and values come from one shared down-projection and one up-projection.
-    if (wants('k') || wants('v')) {
-      add('attention', 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
-      add('attention', 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
-    }
-    if (wants('o')) add('attention', 'o_proj', a.numHeads * a.vHeadDim, h);
-  } else {
-    const q = a.numHeads * a.headDim;
-    const kv = a.numKvHeads * a.headDim;
-    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
-    if (wants('q')) add('attention', 'q_proj', h, a.outputGate ? 2 * q : q);
-    if (wants('k')) add('attention', 'k_proj', h, kv);
-    if (wants('v')) add('attention', 'v_proj', h, kv);
-    if (wants('o')) add('attention', 'o_proj', q, h);
-  }
+  attentionMatrices(spec.attention, 'attention', h, wants, add);
+  if (spec.fullAttention) attentionMatrices(spec.fullAttention, 'fullAttention', h, wants, add);
   const gdn = spec.linearAttention;
   if (gdn) {
     const k = gdn.numKeyHeads * gdn.keyHeadDim;

@@ -7,12 +7,36 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
-import type { GatedDeltaNetSpec, LayerMixer, Mamba2Spec, ModelSpec } from './spec.js';
+import {
+  type GatedDeltaNetSpec,
+  isAttentionMixer,
+  type LayerMixer,
+  type LayerSpec,
+  layerAttention,
+  type Mamba2Spec,
+  type ModelSpec,
+} from './spec.js';
 
-/** Cached elements per token in one softmax-attention layer (indexer key excluded). */
-export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
-  const a = spec.attention;
+/**
+ * Cached elements per token in one softmax-attention layer (indexer key excluded), of the layer's
+ * own attention (Gemma 4's global layers differ from its sliding ones; default: `spec.attention`).
+ * Keys and values are cached apart even when one projection makes both (`valueFromKey`).
+ */
+export function kvElementsPerTokenPerLayer(
+  spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention'> = { attention: 'sliding' },
+): number {
+  const a = layerAttention(spec, layer);
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
+}
+
+/**
+ * The share of a layer's KV cache one tensor-parallel rank holds: GQA KV heads split over TP and
+ * are replicated when TP exceeds them (vLLM `QKVParallelLinear`); an MLA latent is whole on every rank.
+ */
+export function kvShareOnRank(spec: ModelSpec, layer: Pick<LayerSpec, 'attention'>, tp: number): number {
+  const a = layerAttention(spec, layer);
+  return a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
 }
 
 /** Indexer-key elements per token in one sparse layer (DeepseekV32Indexer caches k of `index_head_dim`). */
@@ -44,7 +68,10 @@ export interface KvCacheBytes {
    * at the chunk; excludes the recurrent state of linear/Mamba layers (see `recurrentStateBytes`).
    */
   readonly bytesPerSequence: number;
+  /** Of every attention layer, or of the non-`full` ones when `full` layers have their own attention. */
   readonly elementsPerTokenPerLayer: number;
+  /** Of each `full` layer when it has its own attention (Gemma 4 global layers); absent otherwise. */
+  readonly fullElementsPerTokenPerLayer?: number;
   /** Layers whose KV grows with the whole context: full and sparse attention. */
   readonly fullLayers: number;
   readonly slidingLayers: number;
@@ -64,26 +91,42 @@ export function kvCacheBytes(
   spec: ModelSpec,
   contextTokens: number,
   format: KvFormat = 'bf16',
+  tensorParallel = 1,
 ): KvCacheBytes {
-  const elements = kvElementsPerTokenPerLayer(spec);
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
   // A sliding layer without a window (or chunked without a chunk) attends to everything.
   const slidingLayers = spec.slidingWindow === null ? 0 : mix.sliding;
   const chunkedLayers = spec.chunkedAttentionTokens === null ? 0 : mix.chunked;
   const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
-  const attentionLayers = fullLayers + slidingLayers + chunkedLayers;
   const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
   const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
+  // Each layer caches its own attention's elements (one rank's share under TP) for the tokens it keeps.
+  let bytesPerToken = 0;
+  let bytesPerSequence = 0;
+  let attentionLayers = 0;
+  for (const layer of spec.layers) {
+    if (!isAttentionMixer(layer.attention)) continue;
+    const layerBytes =
+      kvElementsPerTokenPerLayer(spec, layer) * bytes * kvShareOnRank(spec, layer, tensorParallel);
+    const kept =
+      layer.attention === 'sliding' && spec.slidingWindow !== null
+        ? windowTokens
+        : layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
+          ? chunkTokens
+          : contextTokens;
+    attentionLayers += 1;
+    bytesPerToken += layerBytes;
+    bytesPerSequence += layerBytes * kept;
+  }
   const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
-    bytesPerToken: elements * bytes * attentionLayers + indexerBytesPerToken,
-    bytesPerSequence:
-      elements *
-        bytes *
-        (fullLayers * contextTokens + slidingLayers * windowTokens + chunkedLayers * chunkTokens) +
-      indexerBytesPerToken * contextTokens,
-    elementsPerTokenPerLayer: elements,
+    bytesPerToken: bytesPerToken + indexerBytesPerToken,
+    bytesPerSequence: bytesPerSequence + indexerBytesPerToken * contextTokens,
+    elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
+    ...(spec.fullAttention && mix.full > 0
+      ? { fullElementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec, { attention: 'full' }) }
+      : {}),
     fullLayers,
     slidingLayers,
     chunkedLayers,

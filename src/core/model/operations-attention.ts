@@ -4,10 +4,10 @@
  * (FlashAttention calls, or unfused batched GEMMs + softmax). Conventions: operations.ts.
  */
 
-import { kvElementsPerTokenPerLayer } from './kv-cache.js';
+import { kvElementsPerTokenPerLayer, kvShareOnRank } from './kv-cache.js';
 import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
-import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+import { attentionHeadDims, type LayerSpec, layerAttention, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(
@@ -70,17 +70,25 @@ export function layerKeysPerQuery(
   }
 }
 
-/** Attention projections (GQA or MLA), on the TP shard; returns GEMM input elements for FP8 casts. */
-export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: number): void {
+/** Attention projections (GQA or MLA) of `layer`, on the TP shard. */
+export function attentionProjections(
+  spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention'>,
+  b: OpBuilder,
+  tokens: number,
+  t: number,
+): void {
   const h = spec.hiddenSize;
-  const a = spec.attention;
+  const a = layerAttention(spec, layer);
   switch (a.kind) {
     case 'gqa': {
       const q = a.numHeads * a.headDim;
       const kv = a.numKvHeads * a.headDim;
       // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
       const gate = a.outputGate ? q : 0;
-      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + 2 * kv) / t, h);
+      // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj).
+      const kvProjections = a.valueFromKey ? 1 : 2;
+      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
         const bytes = (ACT_BYTES * tokens * q) / t;
@@ -113,12 +121,13 @@ export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: numb
   }
 }
 
-/** Query and KV heads on one GPU, and rotary elements per token (q and k parts that rotate). */
+/** Query and KV heads of `layer` on one GPU, and rotary elements per token (q and k parts that rotate). */
 export function headsOnGpu(
   spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention'>,
   t: number,
 ): { query: number; kv: number; rotaryPerToken: number } {
-  const a = spec.attention;
+  const a = layerAttention(spec, layer);
   switch (a.kind) {
     case 'gqa':
       return {
@@ -160,14 +169,14 @@ export function attentionCore(
   const t = layout.tensorParallel;
   const cp = layout.contextParallel;
   const decoding = phase === 'decode';
-  const a0 = spec.attention;
+  const a0 = layerAttention(spec, layer);
   // MLA decode runs absorbed (DeepSeek-V2 Sec. 2.1.3: W^UK folded into the query, W^UV into the
   // output; FlashMLA): every head attends over the latent, qk = latent + RoPE key, v = latent.
   const { qkHeadDim, vHeadDim } =
     decoding && request.absorbedMla === true && a0.kind === 'mla'
       ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank }
       : attentionHeadDims(a0);
-  const heads = headsOnGpu(spec, t);
+  const heads = headsOnGpu(spec, layer, t);
   const window = layerWindow(spec, layer);
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
@@ -237,13 +246,16 @@ export function attentionCore(
   if (decoding) {
     // Decode reads every cached token's K/V once per sequence (per query head on engines without
     // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
-    const a = spec.attention;
-    const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / t) / a.numKvHeads;
+    const a = a0;
+    const kvShare = kvShareOnRank(spec, layer, t);
     const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
     // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
     const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');
     const kvBytesPerToken =
-      kvElementsPerTokenPerLayer(spec) * (request.kvBytesPerElement ?? ACT_BYTES) * kvShare * groupReads;
+      kvElementsPerTokenPerLayer(spec, layer) *
+      (request.kvBytesPerElement ?? ACT_BYTES) *
+      kvShare *
+      groupReads;
     push(
       'attention.decode',
       shape.sequences,

@@ -26,7 +26,7 @@ import { headsOnGpu } from './operations-attention.js';
 import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { mtpLayer } from './param-count.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { isAttentionMixer, type LayerSpec, layerAttention, type ModelSpec } from './spec.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
 export type {
@@ -189,7 +189,7 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
     (ACT_BYTES * activationElements * 2) / 3,
     (ACT_BYTES * activationElements) / 3,
   );
-  const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, t).rotaryPerToken : 0;
+  const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, layer, t).rotaryPerToken : 0;
   b.memory('rotary', 'rotary', rotary, rotary);
   if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
     // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
@@ -216,7 +216,7 @@ export function layerOperations(spec: ModelSpec, layer: LayerSpec, request: Oper
   // Context parallelism: all-gather of K and V over the CP group, overlapped with attention.
   const cp = layout.contextParallel;
   if (cp > 1 && attention) {
-    const a = spec.attention;
+    const a = layerAttention(spec, layer);
     const kvWidth =
       a.kind === 'mla'
         ? a.numHeads * (a.qkNopeHeadDim + a.vHeadDim + a.qkRopeHeadDim)

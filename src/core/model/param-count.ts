@@ -21,6 +21,7 @@ import type {
   ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
+import { layerAttention } from './spec.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;
@@ -82,8 +83,10 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
   const kvWidth = attention.numKvHeads * attention.headDim;
   // Qwen3NextAttention: q_proj emits queries and the output gate, 2·numHeads·headDim.
   const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
-  const projections = h * (qProjWidth + 2 * kvWidth) + qWidth * h;
-  const biases = (attention.qkvBias ? qWidth + 2 * kvWidth : 0) + (attention.outputBias ? h : 0);
+  // Gemma4TextAttention with attention_k_eq_v: k_proj only, its output serves as the values.
+  const kvProjections = attention.valueFromKey ? 1 : 2;
+  const projections = h * (qProjWidth + kvProjections * kvWidth) + qWidth * h;
+  const biases = (attention.qkvBias ? qWidth + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
   const qkNorm =
     attention.qkNorm === 'per-head'
       ? 2 * normParams(spec, attention.headDim)
@@ -200,7 +203,7 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
         : 0) + (latent === undefined ? 0 : 2 * h * latent),
-    router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0),
+    router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0) + (moe.routerInputScale ? h : 0),
   };
 }
 
@@ -235,7 +238,7 @@ function mixerParams(
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
   return {
-    attention: softmax ? attentionParams(spec) : 0,
+    attention: softmax ? attentionParams(spec, layerAttention(spec, { attention: mixer })) : 0,
     sparseIndexer:
       mixer === 'sparse'
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))

@@ -26,6 +26,12 @@ export interface GqaAttention {
    * `numHeads·headDim` block that gates the attention output elementwise. Absent = false.
    */
   readonly outputGate?: boolean;
+  /**
+   * Keys double as values (Gemma 4 `attention_k_eq_v` on its global layers, `Gemma4TextAttention`):
+   * k_proj's output is both, so there is no v_proj; the cache still holds K (after k_norm and RoPE)
+   * and V (after v_norm) apart, as transformers' and vLLM's caches do. Absent = false.
+   */
+  readonly valueFromKey?: boolean;
 }
 
 /** Multi-head latent attention (DeepSeek-V2 Sec. 2.1, Eq. 9-19). */
@@ -77,6 +83,11 @@ export interface MoeSpec {
    */
   readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
   /**
+   * A learned `hidden`-wide scale on the router's normalised input (Gemma 4 `Gemma4TextRouter.scale`;
+   * its `per_expert_scale` is the one-per-expert `routerBias`). Absent = false.
+   */
+  readonly routerInputScale?: boolean;
+  /**
    * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
    * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
    * output width `latentSize`), and fc2_latent_proj (latent → h) lifts their sum back; dispatch and
@@ -115,6 +126,11 @@ export interface LayerSpec {
   /** The token mixer (named `attention` for history: also `linear`, `mamba` or `none`). */
   readonly attention: LayerMixer;
   readonly mlp: LayerMlp;
+}
+
+/** The attention of a layer: {@link ModelSpec.fullAttention} on `full` layers when set, else `attention`. */
+export function layerAttention(spec: ModelSpec, layer: Pick<LayerSpec, 'attention'>): AttentionSpec {
+  return layer.attention === 'full' && spec.fullAttention ? spec.fullAttention : spec.attention;
 }
 
 /**
@@ -205,7 +221,10 @@ export interface VisionTowerSpec {
   readonly patchSize: number;
   /** Patches of one image at `imageSize` (null when the config gives no fixed image size). */
   readonly imageSize: number | null;
-  /** Forward FLOPs to encode one image of `imageSize` (null without a fixed size). */
+  /**
+   * Forward FLOPs to encode one image of `imageSize`, or at the config's default patch budget when
+   * images keep their own size up to a budget (Gemma 4); null when neither is fixed.
+   */
   readonly flopsPerImage: number | null;
 }
 
@@ -227,6 +246,12 @@ export interface ModelSpec {
     readonly perLayer: number;
   };
   readonly attention: AttentionSpec;
+  /**
+   * The attention of `full` layers when it differs from `attention`, which every other softmax layer
+   * uses (Gemma 4's global layers: `global_head_dim`, `num_global_key_value_heads`, keys as values).
+   * Absent = `attention` everywhere.
+   */
+  readonly fullAttention?: GqaAttention;
   /** Window of sliding-window layers (tokens); `null` when no layer slides. */
   readonly slidingWindow: number | null;
   /** Chunk of `chunked` layers (tokens, Llama 4 `attention_chunk_size`); `null` when none. */
