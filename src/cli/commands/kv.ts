@@ -23,6 +23,9 @@ export function kvCommand(
     layerMix: describeLayerMix(spec),
     bytesPerToken: kv.bytesPerToken,
     elementsPerTokenPerLayer: kv.elementsPerTokenPerLayer,
+    ...(kv.fullElementsPerTokenPerLayer === undefined
+      ? {}
+      : { fullLayerElementsPerToken: kv.fullElementsPerTokenPerLayer }),
     fullAttentionLayers: kv.fullLayers,
     slidingWindowLayers: kv.slidingLayers,
     slidingWindowTokens: spec.slidingWindow,
@@ -54,10 +57,15 @@ export function kvCommand(
     spec.attention.kind === 'mla'
       ? `MLA latent + RoPE key${kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : ''}`
       : 'K and V';
+  // Gemma 4: global layers cache their own head_dim and KV heads.
+  const elements =
+    kv.fullElementsPerTokenPerLayer === undefined
+      ? `${kv.elementsPerTokenPerLayer} elements per token per layer`
+      : `${kv.elementsPerTokenPerLayer} elements per token per sliding layer, ${kv.fullElementsPerTokenPerLayer} per global layer`;
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
     ...(hybrid ? [describeLayerMix(spec)] : []),
-    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers` : ''} (${cached}, ${kv.elementsPerTokenPerLayer} elements per token per layer)`,
+    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers` : ''} (${cached}, ${elements})`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];
