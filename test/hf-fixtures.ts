@@ -17,6 +17,8 @@ export const HF_FIXTURES = [
   'minimax-m2.5',
   'nemotron-3-nano-30b-a3b',
   'nemotron-h-56b-base-8k',
+  'gemma-4-26b-a4b',
+  'gemma-4-31b-it-nvfp4',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
