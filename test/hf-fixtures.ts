@@ -36,6 +36,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/apertus-8b',
   'hand-built/ernie-4.5-21b-a3b',
   'hand-built/hunyuan-a13b',
+  'hand-built/gemma-4-e2b-it',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -91,3 +91,27 @@ export function gemma4VisionParams(v: Cfg, textHidden: number): number {
   t.add([textHidden, h]);
   return t.total;
 }
+
+/**
+ * Gemma4AudioModel and Gemma4Model.embed_audio: subsample_conv_projection (layer0.conv [c0, 1, 3, 3],
+ * layer0.norm [c0], layer1.conv [c1, c0, 3, 3], layer1.norm [c1], input_proj_linear [H, (c0/4)·c1]);
+ * per Gemma4AudioLayer feed_forward1/2 (ffw_layer_1 [4H, H], ffw_layer_2 [H, 4H], two norms),
+ * self_attn (q/k/v [H, H], post [H, H], relative_k_proj [H, H], per_dim_scale [H/heads]), lconv1d
+ * (linear_start [2H, H], linear_end [H, H], depthwise_conv1d [H, 1, K], two norms), norm_pre_attn,
+ * norm_post_attn, norm_out; output_proj [out, H] + bias [out]; embed_audio [text h, out].
+ */
+export function gemma4AudioParams(a: Cfg, textHidden: number): number {
+  const h = a.hidden_size;
+  const [c0, c1] = a.subsampling_conv_channels;
+  const out = a.output_proj_dims;
+  const t = new Tensors();
+  t.add([c0, 1, 3, 3], [c0], [c1, c0, 3, 3], [c1], [h, (c0 / 4) * c1]);
+  for (let i = 0; i < a.num_hidden_layers; i += 1) {
+    for (let ff = 0; ff < 2; ff += 1) t.add([4 * h, h], [h, 4 * h], [h], [h]);
+    t.add([h, h], [h, h], [h, h], [h, h], [h, h], [h / a.num_attention_heads]);
+    t.add([2 * h, h], [h, h], [h, 1, a.conv_kernel_size], [h], [h]);
+    t.add([h], [h], [h]);
+  }
+  t.add([out, h], [out], [textHidden, out]);
+  return t.total;
+}

@@ -10,6 +10,10 @@
  *   llmradar.eu (models/gemma-4-26b-a4b-it, models/gemma-4-31b-it, reviewed 2026-04-17): 26B A4B
  *   "25.2B total / 3.8B active", "~550M parameter vision encoder"; 31B "30.7B dense + ~550M vision
  *   encoder". Rounded to 0.1B (±0.05B); the vision figure is stated as approximate.
+ * - E2B (hand-built config, test/fixtures/hf-configs/README.md): the card's "2.3B effective" (without
+ *   the per-layer embedding table) and "5.1B with embeddings" (with the vision and audio towers),
+ *   as listed by the Hugging Face space beta3/Gemma_Hub_Explorer (models_data.py: "2.3B active /
+ *   5.1B total"); to 0.1B.
  */
 import { describe, expect, it } from 'vitest';
 import { specFromHfConfig } from '../../src/core/model/hf-config.js';
@@ -17,9 +21,14 @@ import { kvCacheBytes } from '../../src/core/model/kv-cache.js';
 import { paramCount } from '../../src/core/model/param-count.js';
 import { hfFixture } from '../hf-fixtures.js';
 import type { Cfg } from '../hf-tensors.js';
-import { gemma4TextTensors, gemma4VisionParams } from '../hf-tensors-gemma4.js';
+import { gemma4AudioParams, gemma4TextTensors, gemma4VisionParams } from '../hf-tensors-gemma4.js';
 
-const FIXTURES = ['gemma-4-26b-a4b', 'gemma-4-26b-a4b-nvfp4', 'gemma-4-31b-it-nvfp4'] as const;
+const FIXTURES = [
+  'gemma-4-26b-a4b',
+  'gemma-4-26b-a4b-nvfp4',
+  'gemma-4-31b-it-nvfp4',
+  'hand-built/gemma-4-e2b-it',
+] as const;
 
 const read = (name: string) => {
   const config = hfFixture(name) as Cfg;
@@ -35,6 +44,11 @@ describe('Gemma 4: llmecon vs the tensors of modeling_gemma4.py', () => {
       expect(p.totalParams).toBe(t.total);
       expect(p.activeParams).toBe(t.total - t.inactive);
       expect(p.visionParams).toBe(gemma4VisionParams(config.vision_config, config.text_config.hidden_size));
+      expect(p.audioParams).toBe(
+        config.audio_config
+          ? gemma4AudioParams(config.audio_config, config.text_config.hidden_size)
+          : undefined,
+      );
     });
   }
 
@@ -58,6 +72,16 @@ describe("Gemma 4: Google's published sizes", () => {
     expect(Math.abs(billions(p.totalParams) - 30.7)).toBeLessThanOrEqual(0.05);
     expect(p.activeParams).toBe(p.totalParams);
     expect(Math.round(billions(p.totalParams + p.visionParams))).toBe(31);
+  });
+
+  it('E2B: 2.3B effective without the per-layer embedding table, 5.1B with it and the vision and audio towers', () => {
+    const p = paramCount(read('hand-built/gemma-4-e2b-it').spec);
+    const table = p.breakdown.perLayerEmbedding ?? 0;
+    expect(table).toBe(262_144 * 35 * 256);
+    expect(Math.abs(billions(p.totalParams - table) - 2.3)).toBeLessThanOrEqual(0.05);
+    expect(
+      Math.abs(billions(p.totalParams + p.visionParams + (p.audioParams ?? 0)) - 5.1),
+    ).toBeLessThanOrEqual(0.05);
   });
 
   it('vision encoder "~550M": 573M counted (with embed_vision), within 5% of the approximate figure', () => {
@@ -90,6 +114,15 @@ describe('Gemma 4 KV cache vs hand-derived bytes', () => {
       expect(kvCacheBytes(spec, 512).bytesPerSequence).toBe(512 * kv.bytesPerToken);
     });
   }
+
+  it('E2B: only the 15 layers before the 20 KV-shared ones cache K and V (12 sliding of 1 × 256, 3 global of 1 × 512)', () => {
+    const { spec } = read('hand-built/gemma-4-e2b-it');
+    const kv = kvCacheBytes(spec, 131_072, 'bf16');
+    expect(kv.bytesPerToken).toBe(12 * 2 * 256 * 2 + 3 * 2 * 512 * 2);
+    expect(kv.bytesPerSequence).toBe(12 * 2 * 256 * 2 * 512 + 3 * 2 * 512 * 2 * 131_072);
+    expect(kv.kvSharedLayers).toBe(20);
+    expect(kv.layersWithoutKv).toBe(20);
+  });
 
   it('26B A4B at TP 4: a rank holds 2 of 8 sliding KV heads and 1 of 2 global ones (replicated)', () => {
     const { spec } = read('gemma-4-26b-a4b');

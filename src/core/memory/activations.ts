@@ -6,7 +6,13 @@
 
 import { layerKey } from '../model/flops.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { isAttentionMixer, type LayerSpec, layerAttention, type ModelSpec } from '../model/spec.js';
+import {
+  isAttentionMixer,
+  type LayerSpec,
+  layerAttention,
+  layerMlpWidth,
+  type ModelSpec,
+} from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
@@ -92,7 +98,7 @@ export function activationBytesPerLayer(
   if (kind.mlp === 'none') {
     mlp = 0;
   } else if (kind.mlp === 'dense' || !spec.moe) {
-    mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + mask * sbh * rep;
+    mlp = g * sbh * rep + mlpTensors(layerMlpWidth(spec, kind), spec.mlp.gated) + mask * sbh * rep;
   } else {
     const moe = spec.moe;
     // Each token's copy in each of its top-k experts: dispatched input and expert MLP activations
@@ -117,7 +123,7 @@ export function activationBytesPerLayer(
         ? 0
         : kind.mlp === 'moe' && spec.moe
           ? (spec.moe.topK * 2 * s * b * spec.moe.expertIntermediateSize) / t
-          : (2 * s * b * spec.mlp.intermediateSize) / t);
+          : (2 * s * b * layerMlpWidth(spec, kind)) / t);
     // Eager attention (no FlashAttention): softmax(dtype=float32) also saves its FP32 output, 4as²b
     // beside the BF16 probabilities ·V keeps (transformers eager_attention_forward).
     if (softmax && !options.flashAttention && layout.recompute !== 'selective')
@@ -149,7 +155,7 @@ export function opPolicySavedBytes(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   const columnOut = (width: number) => (2 * tokens * width) / t; // BF16, sharded over TP
   const rowOut = 2 * tokens * h; // BF16 partial sums before the reduction
-  const i = spec.mlp.intermediateSize;
+  const i = layerMlpWidth(spec, kind);
   const matmuls = [
     columnOut(a.numHeads * a.headDim * (a.outputGate ? 2 : 1)),
     columnOut(a.numKvHeads * a.headDim),

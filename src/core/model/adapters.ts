@@ -52,11 +52,14 @@ export interface AdapterSpec {
  */
 export type AdapterPart =
   | 'attention'
+  | 'keyValue'
   | 'fullAttention'
+  | 'fullKeyValue'
   | 'linear'
   | 'mamba'
   | 'conv'
   | 'dense'
+  | 'wideDense'
   | 'shared'
   | 'experts';
 
@@ -77,14 +80,22 @@ export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPar
     case 'attention':
       // Softmax layers, less the `full` ones when those have their own attention (Gemma 4).
       return isAttentionMixer(layer.attention) && layerAttention(spec, layer) === spec.attention;
+    case 'keyValue':
+      // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers).
+      return layerHasPart(spec, layer, 'attention') && !layer.kvShared;
     case 'fullAttention':
       return layer.attention === 'full' && spec.fullAttention !== undefined;
+    case 'fullKeyValue':
+      return layerHasPart(spec, layer, 'fullAttention') && !layer.kvShared;
     case 'linear':
     case 'mamba':
     case 'conv':
       return layer.attention === part;
     case 'dense':
-      return layer.mlp === 'dense';
+      return layer.mlp === 'dense' && layer.mlpIntermediateSize === undefined;
+    case 'wideDense':
+      // Dense MLPs of their own width (Gemma 4 use_double_wide_mlp).
+      return layer.mlp === 'dense' && layer.mlpIntermediateSize !== undefined;
     case 'shared':
     case 'experts':
       return layer.mlp === 'moe' && spec.moe !== null;
@@ -113,10 +124,11 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
-/** The q/k/v/o (GQA) or MLA projections of one attention, as `part`. */
+/** The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`. */
 function attentionMatrices(
   a: AttentionSpec,
   part: AdapterPart,
+  kvPart: AdapterPart,
   h: number,
   wants: (t: TargetModule) => boolean,
   add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
@@ -132,8 +144,8 @@ function attentionMatrices(
     }
     // MLA's keys and values come from one shared down-projection and one up-projection.
     if (wants('k') || wants('v')) {
-      add(part, 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
-      add(part, 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
+      add(kvPart, 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
+      add(kvPart, 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
     }
     if (wants('o')) add(part, 'o_proj', a.numHeads * a.vHeadDim, h);
   } else {
@@ -141,9 +153,9 @@ function attentionMatrices(
     const kv = a.numKvHeads * a.headDim;
     // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
     if (wants('q')) add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
-    if (wants('k')) add(part, 'k_proj', h, kv);
+    if (wants('k')) add(kvPart, 'k_proj', h, kv);
     // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
-    if (wants('v') && !a.valueFromKey) add(part, 'v_proj', h, kv);
+    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', h, kv);
     if (wants('o')) add(part, 'o_proj', q, h);
   }
 }
@@ -157,8 +169,9 @@ function layerMatrices(
   const out: { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] = [];
   const add = (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) =>
     out.push({ module, part, inFeatures, outFeatures });
-  attentionMatrices(spec.attention, 'attention', h, wants, add);
-  if (spec.fullAttention) attentionMatrices(spec.fullAttention, 'fullAttention', h, wants, add);
+  attentionMatrices(spec.attention, 'attention', 'keyValue', h, wants, add);
+  if (spec.fullAttention)
+    attentionMatrices(spec.fullAttention, 'fullAttention', 'fullKeyValue', h, wants, add);
   const gdn = spec.linearAttention;
   if (gdn) {
     const k = gdn.numKeyHeads * gdn.keyHeadDim;
@@ -198,10 +211,15 @@ function layerMatrices(
     if (wants('in_proj')) add('conv', 'conv.in_proj', h, 3 * h);
     if (wants('out_proj')) add('conv', 'conv.out_proj', h, h);
   }
-  const I = spec.mlp.intermediateSize;
-  if (wants('gate') && spec.mlp.gated) add('dense', 'mlp.gate_proj', h, I);
-  if (wants('up')) add('dense', 'mlp.up_proj', h, I);
-  if (wants('down')) add('dense', 'mlp.down_proj', I, h);
+  const denseMatrices = (part: AdapterPart, I: number) => {
+    if (wants('gate') && spec.mlp.gated) add(part, 'mlp.gate_proj', h, I);
+    if (wants('up')) add(part, 'mlp.up_proj', h, I);
+    if (wants('down')) add(part, 'mlp.down_proj', I, h);
+  };
+  denseMatrices('dense', spec.mlp.intermediateSize);
+  // Layers with their own MLP width (one width per model: Gemma 4's double-wide KV-shared layers).
+  const wide = spec.layers.find((l) => l.mlpIntermediateSize !== undefined)?.mlpIntermediateSize;
+  if (wide !== undefined) denseMatrices('wideDense', wide);
   const moe = spec.moe;
   if (moe && wants('shared') && moe.numSharedExperts > 0) {
     const Is = moe.numSharedExperts * moe.sharedIntermediateSize;

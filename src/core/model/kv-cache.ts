@@ -72,14 +72,16 @@ export interface KvCacheBytes {
   readonly elementsPerTokenPerLayer: number;
   /** Of each `full` layer when it has its own attention (Gemma 4 global layers); absent otherwise. */
   readonly fullElementsPerTokenPerLayer?: number;
-  /** Layers whose KV grows with the whole context: full and sparse attention. */
+  /** Layers whose KV grows with the whole context: full and sparse attention (KV-shared layers excluded). */
   readonly fullLayers: number;
   readonly slidingLayers: number;
   readonly chunkedLayers: number;
   /** Sparse (DSA) layers, included in `fullLayers`; each also caches an indexer key per token. */
   readonly sparseLayers: number;
-  /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks. */
+  /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks, KV-shared attention layers. */
   readonly layersWithoutKv: number;
+  /** Attention layers that reuse an earlier layer's cache (Gemma 4 `num_kv_shared_layers`); absent when none. */
+  readonly kvSharedLayers?: number;
 }
 
 /**
@@ -95,26 +97,36 @@ export function kvCacheBytes(
 ): KvCacheBytes {
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
-  // A sliding layer without a window (or chunked without a chunk) attends to everything.
-  const slidingLayers = spec.slidingWindow === null ? 0 : mix.sliding;
-  const chunkedLayers = spec.chunkedAttentionTokens === null ? 0 : mix.chunked;
-  const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
   const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
   const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
   // Each layer caches its own attention's elements (one rank's share under TP) for the tokens it keeps.
   let bytesPerToken = 0;
   let bytesPerSequence = 0;
   let attentionLayers = 0;
+  let kvSharedLayers = 0;
+  // Caching layers by what they keep: the window, one chunk, or everything (a sliding layer without
+  // a window, or chunked without a chunk, attends to everything).
+  let slidingLayers = 0;
+  let chunkedLayers = 0;
+  let fullLayers = 0;
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
+    // A KV-shared layer reads the cache of the layer it shares with and holds none (vLLM
+    // kv_sharing_target_layer_name).
+    if (layer.kvShared) {
+      kvSharedLayers += 1;
+      continue;
+    }
     const layerBytes =
       kvElementsPerTokenPerLayer(spec, layer) * bytes * kvShareOnRank(spec, layer, tensorParallel);
-    const kept =
-      layer.attention === 'sliding' && spec.slidingWindow !== null
-        ? windowTokens
-        : layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
-          ? chunkTokens
-          : contextTokens;
+    let kept = contextTokens;
+    if (layer.attention === 'sliding' && spec.slidingWindow !== null) {
+      kept = windowTokens;
+      slidingLayers += 1;
+    } else if (layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null) {
+      kept = chunkTokens;
+      chunkedLayers += 1;
+    } else fullLayers += 1;
     attentionLayers += 1;
     bytesPerToken += layerBytes;
     bytesPerSequence += layerBytes * kept;
@@ -132,6 +144,7 @@ export function kvCacheBytes(
     chunkedLayers,
     sparseLayers: mix.sparse,
     layersWithoutKv: spec.numLayers - attentionLayers,
+    ...(kvSharedLayers > 0 ? { kvSharedLayers } : {}),
   };
 }
 

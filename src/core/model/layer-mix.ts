@@ -5,8 +5,13 @@ import type { LayerMixer, LayerMlp, ModelSpec } from './spec.js';
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   switch (mixer) {
-    case 'full':
+    case 'full': {
+      // Gemma 4's global layers: their own KV heads and head_dim, keys as values.
+      const g = spec.fullAttention;
+      if (g)
+        return `full attention (${g.numKvHeads} KV heads × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
+    }
     case 'sliding':
       return `sliding window (${spec.slidingWindow ?? 'unbounded'} tokens)`;
     case 'chunked':
@@ -63,7 +68,9 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   }
   if (counts.dense > 0) mlps.push({ mlp: 'dense', label: 'dense MLP', layers: counts.dense });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
-  const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}; ${mlps
+  const kvShared = spec.layers.filter((l) => l.kvShared).length;
+  const sharing = kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '';
+  const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}${sharing}; ${mlps
     .map((m) => `${m.label} on ${m.layers} layers`)
     .join(', ')}`;
   return { numLayers: spec.numLayers, mixers, mlps, vision: spec.vision?.description ?? null, text };
@@ -73,10 +80,20 @@ export function describeLayerMix(spec: ModelSpec): string {
   return layerMixSummary(spec).text;
 }
 
-/** True when some layer is neither full nor sliding-window attention (a hybrid or sparse model). */
+/**
+ * True when layers differ beyond full or sliding-window attention of one shape: hybrid or sparse
+ * mixers, MLP-less blocks, global layers with their own attention, KV-shared layers or per-layer
+ * MLP widths (Gemma 4) — the models whose memory and costs are summed layer kind by layer kind.
+ */
 export function hasNewLayerKinds(spec: ModelSpec): boolean {
   return (
-    spec.layers.some((l) => l.attention !== 'full' && l.attention !== 'sliding') ||
-    spec.layers.some((l) => l.mlp === 'none')
+    spec.fullAttention !== undefined ||
+    spec.layers.some(
+      (l) =>
+        (l.attention !== 'full' && l.attention !== 'sliding') ||
+        l.mlp === 'none' ||
+        l.kvShared === true ||
+        l.mlpIntermediateSize !== undefined,
+    )
   );
 }

@@ -73,7 +73,7 @@ export function layerKeysPerQuery(
 /** Attention projections (GQA or MLA) of `layer`, on the TP shard. */
 export function attentionProjections(
   spec: ModelSpec,
-  layer: Pick<LayerSpec, 'attention'>,
+  layer: Pick<LayerSpec, 'attention' | 'kvShared'>,
   b: OpBuilder,
   tokens: number,
   t: number,
@@ -86,8 +86,9 @@ export function attentionProjections(
       const kv = a.numKvHeads * a.headDim;
       // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
       const gate = a.outputGate ? q : 0;
-      // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj).
-      const kvProjections = a.valueFromKey ? 1 : 2;
+      // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj); a KV-shared layer
+      // projects only its queries.
+      const kvProjections = 'kvShared' in layer && layer.kvShared ? 0 : a.valueFromKey ? 1 : 2;
       b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
@@ -124,7 +125,7 @@ export function attentionProjections(
 /** Query and KV heads of `layer` on one GPU, and rotary elements per token (q and k parts that rotate). */
 export function headsOnGpu(
   spec: ModelSpec,
-  layer: Pick<LayerSpec, 'attention'>,
+  layer: Pick<LayerSpec, 'attention' | 'kvShared'>,
   t: number,
 ): { query: number; kv: number; rotaryPerToken: number } {
   const a = layerAttention(spec, layer);
@@ -133,7 +134,8 @@ export function headsOnGpu(
       return {
         query: a.numHeads / t,
         kv: Math.max(1, a.numKvHeads / t),
-        rotaryPerToken: ((a.numHeads + a.numKvHeads) * a.headDim) / t,
+        // A KV-shared layer rotates only its queries (its keys come rotated).
+        rotaryPerToken: ((a.numHeads + (layer.kvShared ? 0 : a.numKvHeads)) * a.headDim) / t,
       };
     case 'mla':
       return {

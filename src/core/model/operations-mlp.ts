@@ -12,7 +12,7 @@ import {
   type OperationRequest,
   unreachable,
 } from './operation-types.js';
-import type { LayerSpec, ModelSpec } from './spec.js';
+import { type LayerSpec, layerMlpWidth, type ModelSpec } from './spec.js';
 
 /** Dense MLP, or shared + routed experts with the router and the expert all-to-all. */
 export function mlpOperations(
@@ -27,7 +27,7 @@ export function mlpOperations(
   const h = spec.hiddenSize;
   switch (layer.mlp) {
     case 'dense':
-      return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+      return denseMlp(b, 'mlp', 'denseMlp', tokens, layerMlpWidth(spec, layer), spec.mlp.gated, t, h);
     case 'none':
       return 0;
     case 'moe': {

@@ -21,7 +21,7 @@ import type {
   ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
-import { layerAttention } from './spec.js';
+import { layerAttention, layerKindKey, layerMlpWidth } from './spec.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;
@@ -43,16 +43,22 @@ export interface ParamBreakdown {
   readonly router: number;
   readonly norms: number;
   readonly head: number;
+  /** Per-layer input embedding table (Gemma 4 PLE, a lookup); absent without PLE. */
+  readonly perLayerEmbedding?: number;
+  /** PLE's per_layer_model_projection and each layer's gate and projection; absent without PLE. */
+  readonly perLayerInput?: number;
 }
 
 export interface ParamCount {
   readonly totalParams: number;
   readonly activeParams: number;
-  /** Input embedding + learned positions + output head (the head only when untied). */
+  /** Input embedding + learned positions + output head (the head only when untied) + the PLE table. */
   readonly embeddingParams: number;
   readonly mtpParams: number;
   /** The vision encoder of a multimodal wrapper, not in the total (0 for a text-only model). */
   readonly visionParams: number;
+  /** The audio encoder (Gemma 4 E-models), not in the total; absent without one. */
+  readonly audioParams?: number;
   readonly breakdown: ParamBreakdown;
   /** Per decoder layer (main model), total and active. */
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
@@ -94,6 +100,23 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
         ? normParams(spec, qWidth) + normParams(spec, kvWidth)
         : 0;
   return projections + biases + qkNorm + (attention.sinks ? attention.numHeads : 0);
+}
+
+/**
+ * The parameters a KV-shared layer does without (Gemma4TextAttention with is_kv_shared_layer): k_proj,
+ * v_proj (unless keys are the values) with their biases, and the per-head k norm.
+ */
+export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): number {
+  if (attention.kind === 'mla') throw new InternalError('KV-shared layers are GQA only');
+  const kvWidth = attention.numKvHeads * attention.headDim;
+  const projections = attention.valueFromKey ? 1 : 2;
+  const kNorm =
+    attention.qkNorm === 'per-head'
+      ? normParams(spec, attention.headDim)
+      : attention.qkNorm === 'full'
+        ? normParams(spec, kvWidth)
+        : 0;
+  return projections * (spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0)) + kNorm;
 }
 
 /** One MLP (or one expert) of intermediate size `intermediate`. */
@@ -208,7 +231,10 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
 }
 
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
-type LayerPart = Exclude<keyof ParamBreakdown, 'embedding' | 'positionEmbedding' | 'head'>;
+type LayerPart = Exclude<
+  keyof ParamBreakdown,
+  'embedding' | 'positionEmbedding' | 'head' | 'perLayerEmbedding' | 'perLayerInput'
+>;
 
 const LAYER_PARTS: readonly LayerPart[] = [
   'attention',
@@ -223,7 +249,11 @@ const LAYER_PARTS: readonly LayerPart[] = [
   'norms',
 ];
 
-type LayerParams = Readonly<Record<LayerPart, number>> & { readonly activeRoutedExperts: number };
+type LayerParams = Readonly<Record<LayerPart, number>> & {
+  readonly activeRoutedExperts: number;
+  /** PLE: this layer's slice of per_layer_model_projection, its gate and its projection (3·h·p). */
+  readonly perLayerInput: number;
+};
 
 /** A spec field a layer kind needs; its absence is a malformed spec. */
 function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
@@ -234,11 +264,15 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
 /** The token mixer of one layer, by component. */
 function mixerParams(
   spec: ModelSpec,
-  mixer: LayerMixer,
+  layer: LayerSpec,
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
+  const mixer = layer.attention;
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
+  const attention = layerAttention(spec, layer);
   return {
-    attention: softmax ? attentionParams(spec, layerAttention(spec, { attention: mixer })) : 0,
+    attention: softmax
+      ? attentionParams(spec, attention) - (layer.kvShared ? keyValueParams(spec, attention) : 0)
+      : 0,
     sparseIndexer:
       mixer === 'sparse'
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))
@@ -257,7 +291,7 @@ function mixerParams(
 }
 
 function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
-  const m = mixerParams(spec, layer.attention);
+  const m = mixerParams(spec, layer);
   const norms = spec.norm.perLayer * normParams(spec, spec.hiddenSize);
   const moe = layer.mlp === 'moe' && spec.moe !== null ? moeLayerParams(spec, spec.moe) : null;
   return {
@@ -266,17 +300,21 @@ function layerParams(spec: ModelSpec, layer: LayerSpec): LayerParams {
     linearAttention: m.linearAttention,
     stateSpace: m.stateSpace,
     shortConv: m.shortConv,
-    denseMlp: layer.mlp === 'none' || moe !== null ? 0 : denseMlpParams(spec, spec.mlp),
+    denseMlp:
+      layer.mlp === 'none' || moe !== null
+        ? 0
+        : denseMlpParams(spec, { ...spec.mlp, intermediateSize: layerMlpWidth(spec, layer) }),
     sharedExperts: moe ? moe.shared : 0,
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
     router: moe ? moe.router : 0,
     norms,
+    perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
   };
 }
 
 function sumLayer(p: LayerParams): number {
-  let total = 0;
+  let total = p.perLayerInput;
   for (const part of LAYER_PARTS) total += p[part];
   return total;
 }
@@ -298,30 +336,42 @@ export function paramCount(spec: ModelSpec): ParamCount {
     LayerPart,
     number
   >;
-  sums.norms = finalNorm;
+  const ple = spec.perLayerInput ?? null;
+  // PLE adds per_layer_projection_norm, an RMSNorm of p, beside the final norm.
+  sums.norms = finalNorm + (ple ? normParams(spec, ple.hiddenSize) : 0);
+  let perLayerInput = 0;
   let inactiveExperts = 0;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
-    const key = `${layer.attention}/${layer.mlp}`;
+    const key = layerKindKey(layer);
     let p = byKind.get(key);
     if (p === undefined) {
       p = layerParams(spec, layer);
       byKind.set(key, p);
     }
     for (const part of LAYER_PARTS) sums[part] += p[part];
+    perLayerInput += p.perLayerInput;
     inactiveExperts += p.routedExperts - p.activeRoutedExperts;
     const total = sumLayer(p);
     return { totalParams: total, activeParams: total - (p.routedExperts - p.activeRoutedExperts) };
   });
 
-  const breakdown: ParamBreakdown = { embedding, positionEmbedding, ...sums, head };
+  const perLayerEmbedding = ple ? ple.vocabSize * spec.numLayers * ple.hiddenSize : 0;
+  const breakdown: ParamBreakdown = {
+    embedding,
+    positionEmbedding,
+    ...sums,
+    head,
+    ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
+  };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     totalParams,
     activeParams: totalParams - inactiveExperts,
-    embeddingParams: embedding + positionEmbedding + head,
+    embeddingParams: embedding + positionEmbedding + head + perLayerEmbedding,
     mtpParams: mtpParams(spec),
     visionParams: spec.vision?.params ?? 0,
+    ...(spec.audio ? { audioParams: spec.audio.params } : {}),
     breakdown,
     perLayer,
   };

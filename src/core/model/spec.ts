@@ -126,6 +126,27 @@ export interface LayerSpec {
   /** The token mixer (named `attention` for history: also `linear`, `mamba` or `none`). */
   readonly attention: LayerMixer;
   readonly mlp: LayerMlp;
+  /**
+   * Attends with the keys and values of the last earlier non-shared layer of the same kind (Gemma 3n
+   * / Gemma 4 `num_kv_shared_layers`, `Gemma4TextAttention.is_kv_shared_layer`): no k/v projections
+   * or k norm, no KV cache of its own. Absent = false.
+   */
+  readonly kvShared?: boolean;
+  /**
+   * This layer's dense MLP width when it differs from `mlp.intermediateSize` (Gemma 4
+   * `use_double_wide_mlp`: twice as wide on KV-shared layers). Absent = `mlp.intermediateSize`.
+   */
+  readonly mlpIntermediateSize?: number;
+}
+
+/** A layer kind's identity: its mixer, MLP kind, KV sharing and MLP width (layers of one kind cost the same). */
+export function layerKindKey(layer: LayerSpec): string {
+  return `${layer.attention}/${layer.mlp}${layer.kvShared ? '/kv-shared' : ''}${layer.mlpIntermediateSize === undefined ? '' : `/mlp${layer.mlpIntermediateSize}`}`;
+}
+
+/** The dense MLP width of `layer` ({@link LayerSpec.mlpIntermediateSize}, else the spec's). */
+export function layerMlpWidth(spec: ModelSpec, layer: LayerSpec): number {
+  return layer.mlpIntermediateSize ?? spec.mlp.intermediateSize;
 }
 
 /** The attention of a layer: {@link ModelSpec.fullAttention} on `full` layers when set, else `attention`. */
@@ -228,6 +249,19 @@ export interface VisionTowerSpec {
   readonly flopsPerImage: number | null;
 }
 
+/**
+ * Per-layer input embeddings (Gemma 3n / Gemma 4 PLE, `Gemma4TextModel`): a table of
+ * `vocabSize` rows × layers·`hiddenSize` looked up per token, plus per_layer_model_projection
+ * (h → layers·p) and its RMSNorm(p); each layer gates its slice in (per_layer_input_gate h → p, GELU,
+ * × the slice, per_layer_projection p → h, post_per_layer_input_norm).
+ */
+export interface PerLayerInputSpec {
+  /** p, each layer's slice (`hidden_size_per_layer_input`). */
+  readonly hiddenSize: number;
+  /** Rows of the table (`vocab_size_per_layer_input`). */
+  readonly vocabSize: number;
+}
+
 export interface ModelSpec {
   readonly name: string;
   /** The Hugging Face `model_type` it came from, or `llmecon` for a hand-written spec. */
@@ -264,8 +298,15 @@ export interface ModelSpec {
   readonly stateSpace: Mamba2Spec | null;
   /** The mixer of `conv` layers; absent or `null` when none. */
   readonly shortConv?: ShortConvSpec | null;
+  /** Per-layer input embeddings (Gemma 4 E-models); absent or `null` when none. */
+  readonly perLayerInput?: PerLayerInputSpec | null;
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
+  /**
+   * An audio encoder (Gemma 4 E-models' `audio_config`), counted apart like the vision tower; its
+   * FLOPs depend on the clip length and are not given. Absent or `null` when none.
+   */
+  readonly audio?: { readonly description: string; readonly params: number } | null;
   /** The MLP of dense layers (and of DeepSeek's first dense layers). */
   readonly mlp: MlpSpec;
   readonly moe: MoeSpec | null;

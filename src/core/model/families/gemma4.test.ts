@@ -133,36 +133,85 @@ describe('Gemma 4 MoE block', () => {
       rank: 16,
       targets: ['q', 'k', 'v', 'o', 'shared', 'experts'],
     });
-    const global = m.filter((x) => x.part === 'fullAttention');
-    expect(global.map((x) => x.module)).toEqual(['q_proj', 'k_proj', 'o_proj']);
+    const global = m.filter((x) => x.part === 'fullAttention' || x.part === 'fullKeyValue');
+    expect(global.map((x) => x.module).sort()).toEqual(['k_proj', 'o_proj', 'q_proj']);
     expect(global.every((x) => x.count === 5)).toBe(true);
-    expect(m.find((x) => x.part === 'attention' && x.module === 'v_proj')?.count).toBe(25);
+    expect(m.find((x) => x.part === 'keyValue' && x.module === 'v_proj')?.count).toBe(25);
     expect(m.find((x) => x.part === 'experts')?.count).toBe(30 * 128);
     expect(m.reduce((s, x) => s + x.trainableParams, 0)).toBe(667_392_000);
   });
 });
 
-describe('Gemma 4 fields refused by name', () => {
-  it('per-layer input embeddings (hidden_size_per_layer_input, default 256)', () => {
-    const e = inputErrorOf(() => specFromHfConfig(withText({ hidden_size_per_layer_input: 256 }), 'ple'));
-    expect(e.message).toContain('hidden_size_per_layer_input');
-    const { hidden_size_per_layer_input: _p, ...text } = bareText();
-    expect(inputErrorOf(() => specFromHfConfig(text, 'default')).message).toContain(
-      'hidden_size_per_layer_input',
-    );
+const e2b = () => hfFixture('hand-built/gemma-4-e2b-it') as Json & { text_config: Json };
+
+describe('Gemma 4 E-models: per-layer inputs, KV-shared layers, double-wide MLPs, audio', () => {
+  it('E2B: the last 20 of 35 layers share KV and run MLPs of 2 × 6144; PLE of 256 per layer', () => {
+    const spec = specFromHfConfig(e2b(), 'e2b');
+    const shared = spec.layers.filter((l) => l.kvShared);
+    expect(shared).toHaveLength(20);
+    expect(spec.layers.findIndex((l) => l.kvShared)).toBe(15);
+    expect(shared.every((l) => l.mlpIntermediateSize === 12_288)).toBe(true);
+    expect(spec.layers.slice(0, 15).every((l) => l.mlpIntermediateSize === undefined)).toBe(true);
+    expect(spec.perLayerInput).toEqual({ hiddenSize: 256, vocabSize: 262_144 });
+    // Four norms and post_per_layer_input_norm.
+    expect(spec.norm.perLayer).toBe(5);
+    expect(spec.fullAttention).toMatchObject({ numKvHeads: 1, headDim: 512 });
+    expect(spec.fullAttention?.valueFromKey).toBeUndefined();
+    expect(spec.audio?.description).toContain('Conformer 12 × 1024');
   });
 
-  it('KV-shared layers, bidirectional text attention and an audio tower', () => {
+  it('a KV-shared layer has q and o but no k, v or k norm: 2 · h · kv · head_dim + head_dim fewer parameters', () => {
+    const p = paramCount(specFromHfConfig(e2b(), 'e2b'));
+    const own = p.perLayer[0]!.totalParams; // sliding, own KV, MLP 6144
+    const sharedLayer = p.perLayer[15]!.totalParams; // sliding, shared KV, MLP 12288
+    const mlp = 3 * 1536 * 6144;
+    expect(own + mlp - sharedLayer).toBe(2 * 1536 * 1 * 256 + 256);
+  });
+
+  it('PLE FLOPs: three h × p matmuls per layer and token; the table is a lookup', () => {
+    const spec = specFromHfConfig(e2b(), 'e2b');
+    const f = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 1024 });
+    expect(f.breakdown.perLayerInput).toBe(35 * 3 * 2 * 1536 * 256);
+    // Other models' breakdowns carry no PLE entry.
     expect(
-      inputErrorOf(() => specFromHfConfig(withText({ num_kv_shared_layers: 10 }), 'kv')).message,
-    ).toContain('num_kv_shared_layers');
+      forwardFlopsPerToken(specFromHfConfig(moe26b(), '26b'), {
+        attentionMode: 'causal',
+        contextTokens: 1024,
+      }).breakdown.perLayerInput,
+    ).toBeUndefined();
+  });
+
+  it('LoRA: k/v only on the 15 layers with their own KV; gate/up/down at both MLP widths', () => {
+    const spec = specFromHfConfig(e2b(), 'e2b');
+    const m = adaptedMatrices(spec, { method: 'lora', rank: 8, targets: ['k', 'v', 'gate'] });
+    expect(m.filter((x) => x.module === 'k_proj').reduce((s, x) => s + x.count, 0)).toBe(15);
+    const gates = m.filter((x) => x.module === 'mlp.gate_proj');
+    expect(gates.map((x) => [x.outFeatures, x.count])).toEqual([
+      [6144, 15],
+      [12_288, 20],
+    ]);
+  });
+});
+
+describe('Gemma 4 fields refused by name', () => {
+  it('num_kv_shared_layers that leaves no layer of a kind to share from', () => {
+    const all = inputErrorOf(() => specFromHfConfig(withText({ num_kv_shared_layers: 30 }), 'kv'));
+    expect(all.message).toContain('num_kv_shared_layers');
+    expect(all.message).toContain('less than num_hidden_layers');
+    // 26B A4B's first global layer is layer 5: sharing 25 leaves only sliding owners.
+    const orphan = inputErrorOf(() => specFromHfConfig(withText({ num_kv_shared_layers: 25 }), 'kv'));
+    expect(orphan.message).toContain("no earlier non-shared 'full' layer");
+  });
+
+  it('bidirectional text attention and a malformed audio tower', () => {
     expect(
       inputErrorOf(() => specFromHfConfig(withText({ use_bidirectional_attention: 'all' }), 'bi')).message,
     ).toContain('use_bidirectional_attention');
     expect(
-      inputErrorOf(() => specFromHfConfig(withText({}, { audio_config: { hidden_size: 1024 } }), 'a'))
-        .message,
-    ).toContain('audio_config');
+      inputErrorOf(() =>
+        specFromHfConfig(withText({}, { audio_config: { subsampling_conv_channels: [128] } }), 'a'),
+      ).message,
+    ).toContain('audio_config.subsampling_conv_channels');
   });
 
   it('a global KV-head count that does not divide the heads', () => {

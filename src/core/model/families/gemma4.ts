@@ -13,12 +13,14 @@
  *   `moe_intermediate_size`, top `top_k_experts`) and three more RMSNorms
  *   (post_feedforward_layernorm_1/_2, pre_feedforward_layernorm_2). The dense MLP sees every token,
  *   so it is read as one always-active shared expert.
+ * - Gemma 4's small E-models: per-layer input embeddings (`hidden_size_per_layer_input`, default
+ *   256; `vocab_size_per_layer_input` rows) and KV-shared last layers (`num_kv_shared_layers`, their
+ *   MLP twice as wide with `use_double_wide_mlp`).
  * Partial rotary and the final logit soft-cap have no parameters; the soft-cap's tanh over the
- * logits is elementwise (excluded from FLOPs, as for Gemma 2). KV-shared layers
- * (`num_kv_shared_layers`), per-layer input embeddings (`hidden_size_per_layer_input`, Gemma 4's
- * small E-models) and bidirectional text attention are refused by name until modelled.
+ * logits is elementwise (excluded from FLOPs, as for Gemma 2). Bidirectional text attention
+ * (`use_bidirectional_attention: 'all'`) is refused by name.
  */
-import type { GqaAttention, LayerMixer } from '../spec.js';
+import type { GqaAttention, LayerMixer, LayerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { gemmaDecoder } from './gemma2.js';
 import type { Family, SlidingLayout } from './readers.js';
@@ -32,30 +34,46 @@ function lastLayerGlobal(_f: Fields, layout: SlidingLayout): SlidingLayout {
   return { window: kinds.includes('sliding') ? layout.window : null, kinds: kinds as LayerMixer[] };
 }
 
-/** Fields Gemma 4 has that change parameters, FLOPs or KV and llmecon does not model yet. */
-function refuseUnmodelled(f: Fields): void {
-  // Gemma4TextConfig default hidden_size_per_layer_input = 256: absent means per-layer embeddings.
-  const perLayer = f.int('hidden_size_per_layer_input', { fallback: 256, max: MAX.hidden });
-  if (perLayer > 0) {
-    f.fail(
-      'hidden_size_per_layer_input',
-      `(${perLayer}) enables per-layer input embeddings (Gemma 4 E-models), which llmecon does not model yet; only 0 is supported`,
-    );
-  }
-  const shared = f.int('num_kv_shared_layers', { fallback: 0, max: MAX.layers });
-  if (shared > 0) {
-    f.fail(
-      'num_kv_shared_layers',
-      `(${shared}) makes layers reuse an earlier layer's keys and values, which llmecon does not model yet; only 0 is supported`,
-    );
-  }
-  const bidirectional = f.string('use_bidirectional_attention', 'vision');
-  if (bidirectional === 'all') {
+/** `use_bidirectional_attention: 'all'` (an encoder) is refused: llmecon models causal decoders. */
+function refuseBidirectional(f: Fields): void {
+  if (f.string('use_bidirectional_attention', 'vision') === 'all') {
     f.fail(
       'use_bidirectional_attention',
       "'all' makes every text token attend both ways (an encoder); llmecon models causal decoders ('vision' or null)",
     );
   }
+}
+
+/**
+ * KV sharing (Gemma4TextAttention): layers from L − `num_kv_shared_layers` on reuse the keys and
+ * values of the last earlier non-shared layer of their type; with `use_double_wide_mlp` their MLP
+ * is twice `intermediate_size` (Gemma4TextMLP).
+ */
+function shareKv(f: Fields, layers: readonly LayerSpec[]): LayerSpec[] {
+  const shared = f.int('num_kv_shared_layers', { fallback: 0, max: MAX.layers });
+  if (shared === 0) return [...layers];
+  if (shared >= layers.length) {
+    f.fail(
+      'num_kv_shared_layers',
+      `(${shared}) must be less than num_hidden_layers (${layers.length}): a shared layer reuses an earlier layer's keys and values`,
+    );
+  }
+  const first = layers.length - shared;
+  const owners = new Set(layers.slice(0, first).map((l) => l.attention));
+  const orphan = layers.slice(first).find((l) => !owners.has(l.attention));
+  if (orphan) {
+    f.fail(
+      'num_kv_shared_layers',
+      `(${shared}) leaves no earlier non-shared '${orphan.attention}' layer for the shared '${orphan.attention}' layers to take keys and values from`,
+    );
+  }
+  const wide = f.bool('use_double_wide_mlp', false);
+  const width = 2 * f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  return layers.map((l, i) =>
+    i < first
+      ? l
+      : { ...l, kvShared: true, ...(wide && l.mlp === 'dense' ? { mlpIntermediateSize: width } : {}) },
+  );
 }
 
 /**
@@ -87,8 +105,17 @@ function globalAttention(f: Fields, sliding: GqaAttention): GqaAttention | undef
 }
 
 export const gemma4Text: Family = (f, name) => {
-  refuseUnmodelled(f);
+  refuseBidirectional(f);
   const moe = f.bool('enable_moe_block', false);
+  // Gemma4TextConfig default hidden_size_per_layer_input = 256: absent means per-layer embeddings.
+  const plePerLayer = f.int('hidden_size_per_layer_input', { fallback: 256, max: MAX.hidden });
+  const ple =
+    plePerLayer > 0
+      ? {
+          hiddenSize: plePerLayer,
+          vocabSize: f.positiveInt('vocab_size_per_layer_input', { fallback: 262_144, max: MAX.vocab }),
+        }
+      : null;
   // Gemma4TextConfig: without layer_types, layer i slides when (i + 1) % 6 != 0.
   const spec = gemmaDecoder(f, name, (i) => (i + 1) % 6 !== 0, 'per-head', {
     defaultWindow: 512,
@@ -105,15 +132,18 @@ export const gemma4Text: Family = (f, name) => {
             // per_expert_scale: one parameter per expert beside proj.
             routerBias: true,
           },
-          extraNormsPerLayer: 3,
         }
       : {}),
+    // The MoE block's three RMSNorms; PLE's post_per_layer_input_norm.
+    extraNormsPerLayer: (moe ? 3 : 0) + (ple ? 1 : 0),
   });
   const attention = spec.attention;
   if (attention.kind !== 'gqa') return spec;
   const full = spec.layers.some((l) => l.attention === 'full') ? globalAttention(f, attention) : undefined;
   return {
     ...spec,
+    layers: shareKv(f, spec.layers),
+    ...(ple ? { perLayerInput: ple } : {}),
     ...(full ? { fullAttention: full } : {}),
     ...(spec.moe ? { moe: { ...spec.moe, routerInputScale: true } } : {}),
   };
@@ -133,12 +163,43 @@ export function gemma4Wrapper(familyOf: (modelType: string) => Family | undefine
     },
   });
   return (top, name) => {
-    if (top.has('audio_config')) {
-      top.fail(
-        'audio_config',
-        'holds an audio tower (Gemma4AudioModel), which llmecon does not count yet; only null is supported',
-      );
-    }
-    return inner(top, name);
+    const spec = inner(top, name);
+    const audio = subConfig(top, 'audio_config', 'gemma4_audio');
+    return audio ? { ...spec, audio: readGemma4Audio(audio, spec.hiddenSize) } : spec;
   };
+}
+
+/**
+ * Gemma 4 audio tower (Gemma4AudioModel, a Conformer after the Universal Speech Model) and its
+ * `embed_audio` projection, counted apart: two 3×3 stride-2 convs without bias (1 → c0 → c1
+ * channels) each with a bias-free LayerNorm, input_proj_linear ((c0/4)·c1 → H); per layer two
+ * macaron feed-forwards (H → 4H → H, pre and post RMSNorms), chunked self-attention (q, k, v and
+ * relative_k_proj H → H, post H → H, per_dim_scale of head_dim), a light conv block (linear_start
+ * H → 2H, depthwise conv of `conv_kernel_size` without bias, linear_end H → H, two RMSNorms) and
+ * three RMSNorms; output_proj (H → output_proj_dims, with bias); embed_audio (output_proj_dims →
+ * text hidden, its norm weightless). Clipped linears' bounds and the positional table are buffers.
+ */
+export function readGemma4Audio(f: Fields, textHidden: number): { description: string; params: number } {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
+  const kernel = f.positiveInt('conv_kernel_size', { max: 4096 });
+  const out = f.positiveInt('output_proj_dims', { max: MAX.hidden });
+  const channels = f.intList('subsampling_conv_channels', MAX.hidden);
+  if (channels.length !== 2 || channels.some((c) => c < 1)) {
+    f.fail(
+      'subsampling_conv_channels',
+      `must list two positive channel counts, got ${JSON.stringify(channels)}`,
+    );
+  }
+  const [c0, c1] = channels as [number, number];
+  const headDim = Math.floor(h / heads);
+  const width = heads * headDim;
+  const subsample = 9 * c0 + c0 + 9 * c0 * c1 + c1 + Math.floor(c0 / 4) * c1 * h;
+  const feedForward = 2 * 4 * h * h + 2 * h;
+  const attention = 4 * h * width + h * h + headDim;
+  const lightConv = 3 * h * h + h * kernel + 2 * h;
+  const layer = 2 * feedForward + attention + lightConv + 3 * h;
+  const params = subsample + depth * layer + h * out + out + out * textHidden;
+  return { description: `Gemma 4 Conformer ${depth} × ${h}, ${heads} heads`, params };
 }

@@ -39,6 +39,15 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     hidden_size_per_layer_input: 256,
     vocab_size_per_layer_input: 262_144,
   },
+  // Gemma4AudioConfig (configuration_gemma4.py).
+  gemma4_audio: {
+    hidden_size: 1024,
+    num_hidden_layers: 12,
+    num_attention_heads: 8,
+    subsampling_conv_channels: [128, 32],
+    conv_kernel_size: 5,
+    output_proj_dims: 1536,
+  },
   // Gemma4VisionConfig (configuration_gemma4.py).
   gemma4_vision: {
     hidden_size: 768,
