@@ -33,6 +33,7 @@ export function kvCommand(
     chunkTokens: spec.chunkedAttentionTokens,
     sparseAttentionLayers: kv.sparseLayers,
     layersWithoutKv: kv.layersWithoutKv,
+    ...(kv.kvSharedLayers === undefined ? {} : { kvSharedLayers: kv.kvSharedLayers }),
     recurrentStateBytesPerSequence: state.bytesPerSequence,
     contextTokens: context,
     batchSize: batch,
@@ -65,7 +66,7 @@ export function kvCommand(
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
     ...(hybrid ? [describeLayerMix(spec)] : []),
-    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers` : ''} (${cached}, ${elements})`,
+    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers${kv.kvSharedLayers ? ` (${kv.kvSharedLayers} more reuse their KV)` : ''}` : ''} (${cached}, ${elements})`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];

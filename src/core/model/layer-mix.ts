@@ -9,7 +9,7 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       // Gemma 4's global layers: their own KV heads and head_dim, keys as values.
       const g = spec.fullAttention;
       if (g)
-        return `full attention (${g.numKvHeads} KV heads × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
+        return `full attention (${g.numKvHeads} KV head${g.numKvHeads === 1 ? '' : 's'} × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
     }
     case 'sliding':
