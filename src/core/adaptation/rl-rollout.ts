@@ -14,7 +14,7 @@ import { type EngineProfile, kvCapacity } from '../inference/engine.js';
 import { type Replica, replicaGpus } from '../inference/serving-step.js';
 import { simulateReplica } from '../inference/simulator/simulate.js';
 import type { Length, SimRequest } from '../inference/simulator/workload.js';
-import type { ModelSpec } from '../model/spec.js';
+import { type ModelSpec, unsplittableKvHeads } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { sample, seededRng } from '../uncertainty/distributions.js';
 
@@ -140,11 +140,11 @@ function replicaShapes(
         `must be a whole number ≥ 1 that divides the ${o.gpus} rollout GPUs, got ${tp}`,
       );
     const heads = spec.attention.numHeads;
-    if (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0))
+    if (heads % tp !== 0 || unsplittableKvHeads(spec, tp) !== null)
       inputError(
         'infeasible',
         ['--rollout-tp'],
-        `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeads} KV heads of ${spec.name}`,
+        `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${unsplittableKvHeads(spec, tp) ?? kvHeads} KV heads of ${spec.name}`,
       );
     // A fixed TP: one shape, experts sharded over its GPUs (vLLM without expert parallelism).
     return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, {
@@ -156,7 +156,7 @@ function replicaShapes(
     .filter(
       (r) =>
         o.gpus % replicaGpus(r) === 0 &&
-        (kvHeads % r.tensorParallel === 0 || r.tensorParallel % kvHeads === 0) &&
+        unsplittableKvHeads(spec, r.tensorParallel) === null &&
         (!spec.moe || spec.moe.numExperts % r.expertParallel === 0) &&
         kvCapacity(spec, cluster, r, o.engine, meanContext).tokens >= longest,
     )

@@ -7,7 +7,7 @@
 import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import type { ModelSpec } from '../model/spec.js';
+import { type ModelSpec, unsplittableKvHeads } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
 import {
@@ -225,11 +225,11 @@ export function replicaOptions(
   // (vLLM/SGLang/TRT-LLM all refuse other splits).
   const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
   const tp = fixed.tensorParallel;
-  if (tp !== undefined && (heads % tp !== 0 || (kvHeads % tp !== 0 && tp % kvHeads !== 0)))
+  if (tp !== undefined && (heads % tp !== 0 || unsplittableKvHeads(spec, tp) !== null))
     inputError(
       'infeasible',
       ['layout', 'tensorParallel'],
-      `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeads} KV heads of ${spec.name}`,
+      `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${unsplittableKvHeads(spec, tp) ?? kvHeads} KV heads of ${spec.name}`,
     );
   const ep = fixed.expertParallel;
   if (ep !== undefined && spec.moe && spec.moe.numExperts % ep !== 0)

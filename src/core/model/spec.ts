@@ -149,6 +149,18 @@ export function layerMlpWidth(spec: ModelSpec, layer: LayerSpec): number {
   return layer.mlpIntermediateSize ?? spec.mlp.intermediateSize;
 }
 
+/**
+ * The KV-head count tensor parallelism `tp` cannot split — neither dividing it nor a multiple of it
+ * (vLLM `QKVParallelLinear`, Megatron: KV heads split evenly or are replicated) — among the model's
+ * GQA attentions (the default and Gemma 4's global one); null when every one splits.
+ */
+export function unsplittableKvHeads(spec: ModelSpec, tp: number): number | null {
+  for (const a of [spec.attention, spec.fullAttention]) {
+    if (a?.kind === 'gqa' && a.numKvHeads % tp !== 0 && tp % a.numKvHeads !== 0) return a.numKvHeads;
+  }
+  return null;
+}
+
 /** The attention of a layer: {@link ModelSpec.fullAttention} on `full` layers when set, else `attention`. */
 export function layerAttention(spec: ModelSpec, layer: Pick<LayerSpec, 'attention'>): AttentionSpec {
   return layer.attention === 'full' && spec.fullAttention ? spec.fullAttention : spec.attention;

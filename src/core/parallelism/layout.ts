@@ -4,7 +4,7 @@
  * parallelism equal to TP), so EP must divide DP × CP.
  */
 import type { InputIssue } from '../errors.js';
-import type { ModelSpec } from '../model/spec.js';
+import { type ModelSpec, unsplittableKvHeads } from '../model/spec.js';
 
 export const PIPELINE_SCHEDULES = ['1f1b', 'interleaved', 'zero-bubble', 'dualpipe'] as const;
 export type PipelineSchedule = (typeof PIPELINE_SCHEDULES)[number];
@@ -101,15 +101,13 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`,
     );
-  } else if (
-    a.kind === 'gqa' &&
-    a.numKvHeads % layout.tensorParallel !== 0 &&
-    layout.tensorParallel % a.numKvHeads !== 0
-  ) {
-    add(
-      'tensorParallel',
-      `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${a.numKvHeads} KV heads`,
-    );
+  } else {
+    const kvHeads = unsplittableKvHeads(spec, layout.tensorParallel);
+    if (kvHeads !== null)
+      add(
+        'tensorParallel',
+        `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeads} KV heads`,
+      );
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > spec.numLayers) {

@@ -6,7 +6,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../memory/training-memory.js';
-import type { ModelSpec } from '../model/spec.js';
+import { type ModelSpec, unsplittableKvHeads } from '../model/spec.js';
 import {
   type ParallelLayout,
   type PipelineSchedule,
@@ -221,7 +221,6 @@ function enumerate(
   const peakOnly = { ...options, peakOnly: true };
   const capacity = cluster.gpu.memoryBytes;
   const heads = spec.attention.numHeads;
-  const kvHeads = spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : heads;
   const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
   const seq = options.seqLen;
   const batch = options.globalBatchSize;
@@ -244,8 +243,7 @@ function enumerate(
     (z) => z >= minZero,
   );
   const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
-    (t) =>
-      (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && (kvHeads % t === 0 || t % kvHeads === 0),
+    (t) => (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && unsplittableKvHeads(spec, t) === null,
   );
   for (const tp of tps) {
     const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(

@@ -10,7 +10,7 @@ import { adaptedMatrices } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { paramCount } from '../param-count.js';
-import { layerAttention } from '../spec.js';
+import { layerAttention, unsplittableKvHeads } from '../spec.js';
 
 type Json = Record<string, unknown>;
 
@@ -87,6 +87,16 @@ describe('Gemma 4 layers and attention', () => {
     const shared = paramCount(specFromHfConfig(bareText(), 'shared')).totalParams;
     const extra = 10 * 5376 * (16 * 512 + (16 - 4) * 512);
     expect(paramCount(separate).totalParams - shared).toBe(extra);
+  });
+
+  it("tensor parallelism must split the global layers' KV heads too", () => {
+    const spec = specFromHfConfig(
+      withText({ num_attention_heads: 12, num_key_value_heads: 4, num_global_key_value_heads: 3 }),
+      'odd',
+    );
+    expect(unsplittableKvHeads(spec, 2)).toBe(3);
+    expect(unsplittableKvHeads(spec, 1)).toBeNull();
+    expect(unsplittableKvHeads(specFromHfConfig(moe26b(), '26b'), 8)).toBeNull();
   });
 
   it('a global layer attends over the whole context, a sliding one over its window (decode FLOPs)', () => {
