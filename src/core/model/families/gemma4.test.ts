@@ -3,12 +3,15 @@
  * MLP, the vision tower, and the fields it refuses by name. Counts against the real configs are in
  * test/golden/gemma4-params.test.ts.
  */
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { gemma4TextTensors } from '../../../../test/hf-tensors-gemma4.js';
 import { InputError } from '../../errors.js';
 import { adaptedMatrices } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
+import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { layerAttention, unsplittableKvHeads } from '../spec.js';
 
@@ -224,8 +227,96 @@ describe('Gemma 4 fields refused by name', () => {
     ).toContain('audio_config.subsampling_conv_channels');
   });
 
+  it('double-wide MLPs beside an MoE block on KV-shared layers', () => {
+    const e = inputErrorOf(() =>
+      specFromHfConfig(withText({ num_kv_shared_layers: 6, use_double_wide_mlp: true }), 'w'),
+    );
+    expect(e.message).toContain('use_double_wide_mlp');
+    // Without KV-shared layers the flag changes nothing (Gemma4TextMLP widens shared layers only).
+    expect(paramCount(specFromHfConfig(withText({ use_double_wide_mlp: true }), 'w')).totalParams).toBe(
+      paramCount(specFromHfConfig(moe26b(), '26b')).totalParams,
+    );
+  });
+
   it('a global KV-head count that does not divide the heads', () => {
     const e = inputErrorOf(() => specFromHfConfig(withText({ num_global_key_value_heads: 3 }), 'g'));
     expect(e.message).toContain('num_global_key_value_heads');
   });
+});
+
+/** A random Gemma 4 text config: layer kinds, KV sharing, K = V, MoE, PLE and MLP widths. */
+const gemma4Config = fc
+  .record({
+    layers: fc.integer({ min: 2, max: 24 }),
+    pattern: fc.integer({ min: 2, max: 6 }),
+    sharedFraction: fc.double({ min: 0, max: 0.9, noNaN: true }),
+    kvHeads: fc.constantFrom(1, 2, 4),
+    groups: fc.constantFrom(1, 2, 4),
+    globalKv: fc.constantFrom(1, 2),
+    headDim: fc.constantFrom(32, 64),
+    globalHeadDim: fc.constantFrom(64, 128),
+    kEqV: fc.boolean(),
+    moe: fc.boolean(),
+    ple: fc.constantFrom(0, 16),
+    wide: fc.boolean(),
+    window: fc.integer({ min: 1, max: 4096 }),
+  })
+  .map((r) => {
+    const types = Array.from({ length: r.layers }, (_, i) =>
+      (i + 1) % r.pattern === 0 ? 'full_attention' : 'sliding_attention',
+    );
+    types[r.layers - 1] = 'full_attention';
+    // Share as many trailing layers as leave an owner of every kind they use.
+    let shared = Math.floor(r.sharedFraction * r.layers);
+    while (
+      shared > 0 &&
+      !types.slice(r.layers - shared).every((t) => types.slice(0, r.layers - shared).includes(t))
+    )
+      shared -= 1;
+    return {
+      model_type: 'gemma4_text',
+      vocab_size: 1000,
+      hidden_size: 128,
+      intermediate_size: 256,
+      num_hidden_layers: r.layers,
+      num_attention_heads: r.kvHeads * r.groups,
+      num_key_value_heads: r.kvHeads,
+      num_global_key_value_heads: Math.min(r.globalKv, r.kvHeads * r.groups),
+      head_dim: r.headDim,
+      global_head_dim: r.globalHeadDim,
+      attention_k_eq_v: r.kEqV,
+      max_position_embeddings: 8192,
+      sliding_window: r.window,
+      layer_types: types,
+      num_kv_shared_layers: shared,
+      // Double-wide MLPs beside an MoE block on KV-shared layers are refused (see below).
+      use_double_wide_mlp: r.wide && !(r.moe && shared > 0),
+      hidden_size_per_layer_input: r.ple,
+      vocab_size_per_layer_input: 500,
+      enable_moe_block: r.moe,
+      ...(r.moe ? { num_experts: 8, top_k_experts: 2, moe_intermediate_size: 64 } : {}),
+    };
+  });
+
+describe('Gemma 4 properties', () => {
+  test.prop([gemma4Config])('total and active parameters equal the tensors of modeling_gemma4.py', (c) => {
+    const p = paramCount(specFromHfConfig(c, 'random'));
+    const t = gemma4TextTensors(c);
+    expect(p.totalParams).toBe(t.total);
+    expect(p.activeParams).toBe(t.total - t.inactive);
+  });
+
+  test.prop([gemma4Config, fc.integer({ min: 1, max: 8192 }), fc.integer({ min: 1, max: 8192 })])(
+    'KV per sequence grows with the context, at most bytes per token × tokens, and only own-KV layers cache',
+    (c, a, b) => {
+      const spec = specFromHfConfig(c, 'random');
+      const [short, long] = a <= b ? [a, b] : [b, a];
+      const s = kvCacheBytes(spec, short);
+      const l = kvCacheBytes(spec, long);
+      expect(l.bytesPerSequence).toBeGreaterThanOrEqual(s.bytesPerSequence);
+      expect(l.bytesPerSequence).toBeLessThanOrEqual(l.bytesPerToken * long);
+      expect(l.fullLayers + l.slidingLayers + (l.kvSharedLayers ?? 0)).toBe(c.num_hidden_layers);
+      expect(l.kvSharedLayers ?? 0).toBe(c.num_kv_shared_layers);
+    },
+  );
 });

@@ -68,6 +68,12 @@ function shareKv(f: Fields, layers: readonly LayerSpec[]): LayerSpec[] {
     );
   }
   const wide = f.bool('use_double_wide_mlp', false);
+  if (wide && layers.some((l) => l.mlp === 'moe')) {
+    f.fail(
+      'use_double_wide_mlp',
+      'with enable_moe_block and num_kv_shared_layers would widen the dense MLP beside the experts on the KV-shared layers only, which llmecon does not model; no released Gemma 4 combines them',
+    );
+  }
   const width = 2 * f.positiveInt('intermediate_size', { max: MAX.intermediate });
   return layers.map((l, i) =>
     i < first
