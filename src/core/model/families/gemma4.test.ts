@@ -67,6 +67,12 @@ describe('Gemma 4 layers and attention', () => {
     expect(spec.slidingWindow).toBe(512);
   });
 
+  it('sliding_window_pattern is not a Gemma 4 field: the 5:1 default applies, with a warning', () => {
+    const spec = specFromHfConfig(bareText({ num_hidden_layers: 10, sliding_window_pattern: 5 }), 'p');
+    expect(spec.layers.map((l) => (l.attention === 'full' ? 'F' : 's')).join('')).toBe('sssssFsssF');
+    expect(spec.warnings?.join(' ')).toContain('sliding_window_pattern');
+  });
+
   it('the last layer is always global, as Gemma4TextConfig forces it', () => {
     const spec = specFromHfConfig(bareText({ num_hidden_layers: 8 }), 'bare');
     expect(spec.layers.map((l) => (l.attention === 'full' ? 'F' : 's')).join('')).toBe('sssssFsF');

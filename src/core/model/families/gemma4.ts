@@ -146,8 +146,17 @@ export const gemma4Text: Family = (f, name) => {
   const attention = spec.attention;
   if (attention.kind !== 'gqa') return spec;
   const full = spec.layers.some((l) => l.attention === 'full') ? globalAttention(f, attention) : undefined;
+  // Gemma4TextConfig has no sliding_window_pattern: transformers (and vLLM, which reads its
+  // layer_types) build the 5:1 default whatever the key says.
+  const ignoredPattern =
+    f.has('sliding_window_pattern') && !f.has('layer_types')
+      ? [
+          `gemma4: sliding_window_pattern (${JSON.stringify(f.raw('sliding_window_pattern'))}) is not a Gemma4TextConfig field; without layer_types the layers follow its default of five sliding to one global, as transformers builds them`,
+        ]
+      : [];
   return {
     ...spec,
+    ...(ignoredPattern.length > 0 ? { warnings: [...(spec.warnings ?? []), ...ignoredPattern] } : {}),
     layers: shareKv(f, spec.layers),
     ...(ple ? { perLayerInput: ple } : {}),
     ...(full ? { fullAttention: full } : {}),
