@@ -98,6 +98,30 @@ describe('Gemma 4 layers and attention', () => {
     expect(paramCount(separate).totalParams - shared).toBe(extra);
   });
 
+  it('per_layer_config (transformers ≥ 5.15) gives the global layers their shape instead of the flat keys', () => {
+    const { global_head_dim: _g, num_global_key_value_heads: _k, ...text } = moe26b().text_config;
+    const types = text.layer_types as string[];
+    const perLayer = Object.fromEntries(
+      types.flatMap((t, i) =>
+        t === 'full_attention' ? [[String(i), { head_dim: 512, num_key_value_heads: 2 }]] : [],
+      ),
+    );
+    const top = moe26b();
+    const spec = specFromHfConfig({ ...top, text_config: { ...text, per_layer_config: perLayer } }, 'v5.15');
+    expect(spec.fullAttention).toEqual(specFromHfConfig(top, '26b').fullAttention);
+    expect(paramCount(spec).totalParams).toBe(paramCount(specFromHfConfig(top, '26b')).totalParams);
+    const refused = (config: Json) =>
+      inputErrorOf(() =>
+        specFromHfConfig({ ...top, text_config: { ...text, per_layer_config: config } }, 'x'),
+      ).message;
+    expect(refused({ ...perLayer, '0': { head_dim: 512 } })).toContain("layer 0, a 'sliding' layer");
+    expect(refused({ ...perLayer, '5': { head_dim: 384, num_key_value_heads: 2 } })).toContain(
+      'different attention shapes',
+    );
+    expect(refused({ '5': { sliding_window: 4096 } })).toContain("overrides 'sliding_window'");
+    expect(refused({ '99': { head_dim: 512 } })).toContain("key '99'");
+  });
+
   it("tensor parallelism must split the global layers' KV heads too", () => {
     const spec = specFromHfConfig(
       withText({ num_attention_heads: 12, num_key_value_heads: 4, num_global_key_value_heads: 3 }),

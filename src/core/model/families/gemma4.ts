@@ -4,7 +4,8 @@
  * RMSNorms per layer, per-head q/k RMSNorms, tied embeddings, GeGLU) with
  * - per-layer-type attention (`Gemma4TextAttention`): sliding layers use `head_dim` and
  *   `num_key_value_heads`; full (global) layers use `global_head_dim` (default 512) and, with
- *   `attention_k_eq_v`, `num_global_key_value_heads` and no v_proj (the keys are the values);
+ *   `attention_k_eq_v`, `num_global_key_value_heads` and no v_proj (the keys are the values) — or
+ *   the overrides of `per_layer_config`, where transformers ≥ 5.15 writes them;
  * - five sliding layers to one global by default, the last layer always global
  *   (`Gemma4TextConfig.__post_init__` forces it), window default 512;
  * - `enable_moe_block`: every layer runs its dense MLP (`intermediate_size`) beside a routed block
@@ -82,32 +83,114 @@ function shareKv(f: Fields, layers: readonly LayerSpec[]): LayerSpec[] {
   );
 }
 
+/** What `per_layer_config` may override per layer (Gemma4TextConfig's per-layer attributes). */
+const PER_LAYER_KEYS = ['head_dim', 'num_key_value_heads', 'num_attention_heads'] as const;
+type PerLayerOverrides = Partial<Record<(typeof PER_LAYER_KEYS)[number], number>>;
+
 /**
- * The attention of global layers: `global_head_dim` (Gemma4TextConfig pops it with default 512; a
- * null or 0 falls back to `head_dim`, as Gemma4TextAttention does), and with `attention_k_eq_v` the
- * `num_global_key_value_heads` (default `num_key_value_heads`) and no v_proj. Undefined when it is
- * the sliding layers' attention.
+ * `per_layer_config` (transformers ≥ 5.15 writes the global layers' geometry there, layer index →
+ * overrides, instead of `global_head_dim`/`num_global_key_value_heads`): the overrides every global
+ * layer shares, or null without the key. Overrides of sliding layers, different shapes among global
+ * layers and keys beyond head_dim / KV heads / heads are refused by name.
  */
-function globalAttention(f: Fields, sliding: GqaAttention): GqaAttention | undefined {
-  const raw = f.raw('global_head_dim');
-  const headDim =
-    raw === undefined
-      ? 512
-      : raw === null || raw === 0
-        ? sliding.headDim
-        : f.positiveInt('global_head_dim', { max: MAX.headDim });
-  const valueFromKey = f.bool('attention_k_eq_v', false);
-  const numKvHeads = valueFromKey
-    ? f.positiveInt('num_global_key_value_heads', { fallback: sliding.numKvHeads, max: MAX.heads })
-    : sliding.numKvHeads;
-  if (sliding.numHeads % numKvHeads !== 0) {
+function perLayerOverrides(f: Fields, kinds: readonly LayerMixer[]): PerLayerOverrides | null {
+  const raw = f.raw('per_layer_config');
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return f.fail('per_layer_config', 'must be an object from layer index to attention overrides');
+  }
+  const byLayer = new Map<number, PerLayerOverrides>();
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const i = Number(key);
+    if (!Number.isInteger(i) || i < 0 || i >= kinds.length) {
+      f.fail('per_layer_config', `has key '${key}', not a layer index below ${kinds.length}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      f.fail('per_layer_config', `entry '${key}' must be an object of attention overrides`);
+    }
+    const overrides: PerLayerOverrides = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (!(PER_LAYER_KEYS as readonly string[]).includes(k)) {
+        f.fail(
+          'per_layer_config',
+          `layer ${i} overrides '${k}', which llmecon does not model per layer (only ${PER_LAYER_KEYS.join(', ')})`,
+        );
+      }
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX.headDim) {
+        f.fail('per_layer_config', `layer ${i} '${k}' must be a positive integer, got ${JSON.stringify(v)}`);
+      }
+      overrides[k as keyof PerLayerOverrides] = v as number;
+    }
+    if (kinds[i] !== 'full' && Object.keys(overrides).length > 0) {
+      f.fail(
+        'per_layer_config',
+        `overrides layer ${i}, a '${kinds[i]}' layer: llmecon models one attention shape for the sliding layers (head_dim, num_key_value_heads) and one for the global layers`,
+      );
+    }
+    byLayer.set(i, overrides);
+  }
+  const shapes = new Set<string>();
+  let shared: PerLayerOverrides = {};
+  kinds.forEach((kind, i) => {
+    if (kind !== 'full') return;
+    shared = byLayer.get(i) ?? {};
+    shapes.add(JSON.stringify(PER_LAYER_KEYS.map((k) => shared[k] ?? null)));
+  });
+  if (shapes.size > 1) {
     f.fail(
-      'num_global_key_value_heads',
-      `(${numKvHeads}) must divide num_attention_heads (${sliding.numHeads})`,
+      'per_layer_config',
+      'gives the global layers different attention shapes; llmecon models one shape for all of them',
     );
   }
-  if (headDim === sliding.headDim && numKvHeads === sliding.numKvHeads && !valueFromKey) return undefined;
-  return { ...sliding, headDim, numKvHeads, ...(valueFromKey ? { valueFromKey: true } : {}) };
+  return shared;
+}
+
+/**
+ * The attention of global layers: from `per_layer_config` when the config has it, else
+ * `global_head_dim` (Gemma4TextConfig pops it with default 512; a null or 0 falls back to
+ * `head_dim`, as Gemma4TextAttention does) and, with `attention_k_eq_v`, `num_global_key_value_heads`
+ * (default `num_key_value_heads`). With `attention_k_eq_v` there is no v_proj. Undefined when it is
+ * the sliding layers' attention.
+ */
+function globalAttention(
+  f: Fields,
+  sliding: GqaAttention,
+  kinds: readonly LayerMixer[],
+): GqaAttention | undefined {
+  const valueFromKey = f.bool('attention_k_eq_v', false);
+  const overrides = perLayerOverrides(f, kinds);
+  let headDim: number;
+  let numKvHeads: number;
+  let numHeads = sliding.numHeads;
+  let key = 'num_global_key_value_heads';
+  if (overrides) {
+    headDim = overrides.head_dim ?? sliding.headDim;
+    numKvHeads = overrides.num_key_value_heads ?? sliding.numKvHeads;
+    numHeads = overrides.num_attention_heads ?? sliding.numHeads;
+    key = 'per_layer_config';
+  } else {
+    const raw = f.raw('global_head_dim');
+    headDim =
+      raw === undefined
+        ? 512
+        : raw === null || raw === 0
+          ? sliding.headDim
+          : f.positiveInt('global_head_dim', { max: MAX.headDim });
+    numKvHeads = valueFromKey
+      ? f.positiveInt('num_global_key_value_heads', { fallback: sliding.numKvHeads, max: MAX.heads })
+      : sliding.numKvHeads;
+  }
+  if (numHeads % numKvHeads !== 0) {
+    f.fail(key, `(${numKvHeads} KV heads) must divide the global layers' ${numHeads} attention heads`);
+  }
+  if (
+    headDim === sliding.headDim &&
+    numKvHeads === sliding.numKvHeads &&
+    numHeads === sliding.numHeads &&
+    !valueFromKey
+  )
+    return undefined;
+  return { ...sliding, numHeads, headDim, numKvHeads, ...(valueFromKey ? { valueFromKey: true } : {}) };
 }
 
 export const gemma4Text: Family = (f, name) => {
@@ -145,7 +228,8 @@ export const gemma4Text: Family = (f, name) => {
   });
   const attention = spec.attention;
   if (attention.kind !== 'gqa') return spec;
-  const full = spec.layers.some((l) => l.attention === 'full') ? globalAttention(f, attention) : undefined;
+  const kinds = spec.layers.map((l) => l.attention);
+  const full = kinds.includes('full') ? globalAttention(f, attention, kinds) : undefined;
   // Gemma4TextConfig has no sliding_window_pattern: transformers (and vLLM, which reads its
   // layer_types) build the 5:1 default whatever the key says.
   const ignoredPattern =
