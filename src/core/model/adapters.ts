@@ -230,9 +230,16 @@ function layerMatrices(
   if (moe && wants('experts')) {
     const Ie = moe.expertIntermediateSize;
     const w = moe.latentSize ?? h;
-    if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
-    add('experts', 'mlp.experts.*.up_proj', w, Ie);
-    add('experts', 'mlp.experts.*.down_proj', Ie, w);
+    if (moe.fusedGateUp && moe.gated) {
+      // One 3D parameter per projection (Gemma4TextExperts): PEFT's target_parameters gives each
+      // expert one rank-r pair on gate_up_proj (h → 2I) and one on down_proj.
+      add('experts', 'experts.gate_up_proj', w, 2 * Ie);
+      add('experts', 'experts.down_proj', Ie, w);
+    } else {
+      if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
+      add('experts', 'mlp.experts.*.up_proj', w, Ie);
+      add('experts', 'mlp.experts.*.down_proj', Ie, w);
+    }
   }
   return out;
 }

@@ -88,6 +88,12 @@ export interface MoeSpec {
    */
   readonly routerInputScale?: boolean;
   /**
+   * The experts are two 3D parameters, gate_up_proj [E, 2I, h] and down_proj [E, h, I] (Gemma 4
+   * `Gemma4TextExperts`): same weights and FLOPs, but an adapter on them (PEFT `target_parameters`)
+   * is one rank-r pair per expert on the fused h → 2I projection. Absent = separate gate/up/down.
+   */
+  readonly fusedGateUp?: boolean;
+  /**
    * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
    * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
    * output width `latentSize`), and fc2_latent_proj (latent → h) lifts their sum back; dispatch and

@@ -181,7 +181,18 @@ describe('Gemma 4 MoE block', () => {
     expect(global.every((x) => x.count === 5)).toBe(true);
     expect(m.find((x) => x.part === 'keyValue' && x.module === 'v_proj')?.count).toBe(25);
     expect(m.find((x) => x.part === 'experts')?.count).toBe(30 * 128);
-    expect(m.reduce((s, x) => s + x.trainableParams, 0)).toBe(667_392_000);
+    // Experts as PEFT adapts Gemma4TextExperts' 3D parameters: r·(h + 2I) on gate_up_proj and r·(I + h)
+    // on down_proj per expert.
+    expect(m.filter((x) => x.part === 'experts').map((x) => x.module)).toEqual([
+      'experts.gate_up_proj',
+      'experts.down_proj',
+    ]);
+    expect(m.reduce((s, x) => s + x.trainableParams, 0)).toBe(
+      25 * 16 * (2 * (2816 + 4096) + 2 * (2816 + 2048)) +
+        5 * 16 * (2 * (2816 + 8192) + (2816 + 1024)) +
+        30 * 3 * 16 * (2816 + 2112) +
+        30 * 128 * 16 * (2816 + 2 * 704 + 704 + 2816),
+    );
   });
 });
 
