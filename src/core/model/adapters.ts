@@ -221,11 +221,16 @@ function layerMatrices(
   const wide = spec.layers.find((l) => l.mlpIntermediateSize !== undefined)?.mlpIntermediateSize;
   if (wide !== undefined) denseMatrices('wideDense', wide);
   const moe = spec.moe;
-  if (moe && wants('shared') && moe.numSharedExperts > 0) {
+  if (moe && moe.numSharedExperts > 0) {
     const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
-    if (moe.gated) add('shared', 'mlp.shared_experts.gate_proj', h, Is);
-    add('shared', 'mlp.shared_experts.up_proj', h, Is);
-    add('shared', 'mlp.shared_experts.down_proj', Is, h);
+    // Gemma 4: the always-active expert is the layer's dense MLP (mlp.gate_proj, …), which the
+    // gate/up/down targets name too.
+    const asMlp = moe.sharedIsDenseMlp === true;
+    const pick = (t: TargetModule) => wants('shared') || (asMlp && wants(t));
+    const prefix = asMlp ? 'mlp' : 'mlp.shared_experts';
+    if (moe.gated && pick('gate')) add('shared', `${prefix}.gate_proj`, h, Is);
+    if (pick('up')) add('shared', `${prefix}.up_proj`, h, Is);
+    if (pick('down')) add('shared', `${prefix}.down_proj`, Is, h);
   }
   if (moe && wants('experts')) {
     const Ie = moe.expertIntermediateSize;

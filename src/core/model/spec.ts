@@ -94,6 +94,11 @@ export interface MoeSpec {
    */
   readonly fusedGateUp?: boolean;
   /**
+   * The shared expert is the layer's own dense MLP beside the routed block (Gemma 4 `mlp`, run on
+   * every token): adapters name it mlp.gate_proj/up_proj/down_proj. Absent = false.
+   */
+  readonly sharedIsDenseMlp?: boolean;
+  /**
    * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
    * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
    * output width `latentSize`), and fc2_latent_proj (latent → h) lifts their sum back; dispatch and

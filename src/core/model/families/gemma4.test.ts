@@ -169,6 +169,16 @@ describe('Gemma 4 MoE block', () => {
     expect(spec.norm.perLayer).toBe(4);
   });
 
+  it('LoRA gate/up/down on 26B A4B adapt the dense MLP beside the experts (mlp.*_proj)', () => {
+    const spec = specFromHfConfig(moe26b(), '26b');
+    const m = adaptedMatrices(spec, { method: 'lora', rank: 8, targets: ['gate', 'up', 'down'] });
+    expect(m.map((x) => [x.module, x.count])).toEqual([
+      ['mlp.gate_proj', 30],
+      ['mlp.up_proj', 30],
+      ['mlp.down_proj', 30],
+    ]);
+  });
+
   it('LoRA on all targets: q/k/o on global layers (no v_proj), the dense MLP as the shared expert, and every expert', () => {
     const spec = specFromHfConfig(moe26b(), '26b');
     const m = adaptedMatrices(spec, {

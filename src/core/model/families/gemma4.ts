@@ -244,7 +244,9 @@ export const gemma4Text: Family = (f, name) => {
     layers: shareKv(f, spec.layers),
     ...(ple ? { perLayerInput: ple } : {}),
     ...(full ? { fullAttention: full } : {}),
-    ...(spec.moe ? { moe: { ...spec.moe, routerInputScale: true, fusedGateUp: true } } : {}),
+    ...(spec.moe
+      ? { moe: { ...spec.moe, routerInputScale: true, fusedGateUp: true, sharedIsDenseMlp: true } }
+      : {}),
   };
 };
 
