@@ -21,6 +21,8 @@ export const HF_FIXTURES = [
   'minimax-m3',
   'minimax-m3-nvfp4-trimmed',
   'kimi-k3',
+  'gemma-4-26b-a4b',
+  'gemma-4-31b-it-nvfp4',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
@@ -39,6 +41,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/ernie-4.5-21b-a3b',
   'hand-built/hunyuan-a13b',
   'hand-built/nemotron-nas-variants',
+  'hand-built/gemma-4-e2b-it',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

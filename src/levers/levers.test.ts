@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../test/hf-fixtures.js';
 import { findGpu } from '../catalog/catalog.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InputError } from '../core/errors.js';
 import { gemmSeconds } from '../core/hardware/roofline.js';
+import { specFromHfConfig } from '../core/model/hf-config.js';
 import { paramCount } from '../core/model/param-count.js';
 import { applyLever, baselineState, evaluateState, type LeverState, runWaterfall } from './levers.js';
 import { PRESETS } from './presets.js';
@@ -224,6 +226,12 @@ describe('serving levers re-plan the deployment', () => {
     const moe = step(serve, { lever: 'moe', model: 'deepseek-v3', attention: 'gqa' });
     const mla = applyLever(moe, lever({ lever: 'mla' }), 0);
     expect(mla.caveat).toMatch(/2048 → 576 elements \(28\.1%\)/);
+  });
+  it("MLA on Gemma 4 replaces the global layers' attention too; not on KV-shared layers", () => {
+    const gemma = { ...serve, spec: specFromHfConfig(hfFixture('gemma-4-31b-it-nvfp4'), 'gemma') };
+    expect(applyLever(gemma, lever({ lever: 'mla' }), 0).state.spec.fullAttention).toBeUndefined();
+    const e2b = { ...serve, spec: specFromHfConfig(hfFixture('hand-built/gemma-4-e2b-it'), 'e2b') };
+    expect(notApplicable(e2b, { lever: 'mla' }).message).toMatch(/reuses keys and values across layers/);
   });
   it('training levers do not apply to a deployment', () => {
     expect(notApplicable(serve, { lever: 'recompute', mode: 'full' }).message).toBe(

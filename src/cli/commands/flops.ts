@@ -52,14 +52,14 @@ export function flopsCommand(ref: string, options: FlopsOptions): string {
     });
   }
   const rows = Object.keys(training.causal.breakdown)
-    .filter((k) => training.causal.breakdown[k as keyof typeof training.causal.breakdown] > 0)
+    .filter((k) => (training.causal.breakdown[k as keyof typeof training.causal.breakdown] ?? 0) > 0)
     .map((k) => {
       const key = k as keyof typeof training.causal.breakdown;
       return [
         k,
-        formatFlops(training.causal.breakdown[key]),
-        formatFlops(prefill.breakdown[key]),
-        formatFlops(decode.breakdown[key]),
+        formatFlops(training.causal.breakdown[key] ?? 0),
+        formatFlops(prefill.breakdown[key] ?? 0),
+        formatFlops(decode.breakdown[key] ?? 0),
       ];
     });
   return [

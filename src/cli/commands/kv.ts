@@ -26,6 +26,9 @@ export function kvCommand(
     ...(kv.elementsPerTokenPerLayerRange
       ? { elementsPerTokenPerLayerRange: kv.elementsPerTokenPerLayerRange }
       : {}),
+    ...(kv.fullElementsPerTokenPerLayer === undefined
+      ? {}
+      : { fullLayerElementsPerToken: kv.fullElementsPerTokenPerLayer }),
     fullAttentionLayers: kv.fullLayers,
     slidingWindowLayers: kv.slidingLayers,
     slidingWindowTokens: spec.slidingWindow,
@@ -33,6 +36,7 @@ export function kvCommand(
     chunkTokens: spec.chunkedAttentionTokens,
     sparseAttentionLayers: kv.sparseLayers,
     layersWithoutKv: kv.layersWithoutKv,
+    ...(kv.kvSharedLayers === undefined ? {} : { kvSharedLayers: kv.kvSharedLayers }),
     recurrentStateBytesPerSequence: state.bytesPerSequence,
     contextTokens: context,
     batchSize: batch,
@@ -55,12 +59,17 @@ export function kvCommand(
   const hybrid = hasNewLayerKinds(spec);
   const indexerKey = kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : '';
   const cached = `${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}${indexerKey}`;
+  // Nemotron-NAS: per-layer KV widths differ; Gemma 4: global layers cache their own head_dim and KV heads.
   const range = kv.elementsPerTokenPerLayerRange;
-  const elements = range ? `${range.min} to ${range.max}` : `${kv.elementsPerTokenPerLayer}`;
+  const perLayer = range ? `${range.min} to ${range.max}` : `${kv.elementsPerTokenPerLayer}`;
+  const elements =
+    kv.fullElementsPerTokenPerLayer === undefined
+      ? `${perLayer} elements per token per layer`
+      : `${perLayer} elements per token per sliding layer, ${kv.fullElementsPerTokenPerLayer} per global layer`;
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
     ...(hybrid ? [describeLayerMix(spec)] : []),
-    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers` : ''} (${cached}, ${elements} elements per token per layer)`,
+    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers${kv.kvSharedLayers ? ` (${kv.kvSharedLayers} more reuse their KV)` : ''}` : ''} (${cached}, ${elements})`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];

@@ -21,6 +21,7 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
       mtpParams: p.mtpParams,
       mtpCheckpointParams,
       visionParams: p.visionParams,
+      ...(p.audioParams === undefined ? {} : { audioParams: p.audioParams }),
       layers: spec.numLayers,
       layerMix: layerMix(spec),
       layerMixDescription: describeLayerMix(spec),
@@ -53,9 +54,14 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     const perImage =
       spec.vision.flopsPerImage === null
         ? 'FLOPs per image depend on the image size (dynamic resolution)'
-        : `${formatCount(spec.vision.flopsPerImage)} FLOPs per ${spec.vision.imageSize}px image`;
+        : `${formatCount(spec.vision.flopsPerImage)} FLOPs per ${spec.vision.imageSize === null ? 'image at the default patch budget' : `${spec.vision.imageSize}px image`}`;
     lines.push(
       `vision tower    ${formatCount(p.visionParams)} (${p.visionParams.toLocaleString('en-US')}) not in the total: ${spec.vision.description}; ${perImage}`,
+    );
+  }
+  if (spec.audio) {
+    lines.push(
+      `audio tower     ${formatCount(spec.audio.params)} (${spec.audio.params.toLocaleString('en-US')}) not in the total: ${spec.audio.description}; FLOPs depend on the clip length`,
     );
   }
   return `${lines.join('\n')}\n\n${table(['component', 'params', 'exact', 'share'], rows)}`;

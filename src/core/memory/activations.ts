@@ -57,7 +57,8 @@ export function activationBytesPerLayer(
   const heads = a.numHeads;
   const qkDim = a.kind === 'mla' ? a.qkNopeHeadDim + a.qkRopeHeadDim : a.headDim;
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
-  const kvHeads = a.kind === 'mla' ? heads : a.numKvHeads;
+  // A KV-shared layer (Gemma 4) saves no keys or values of its own: they are the earlier layer's.
+  const kvHeads = kind.kvShared ? 0 : a.kind === 'mla' ? heads : a.numKvHeads;
   const mask = options.dropout ? 1 : 0;
   const softmax = isAttentionMixer(kind.attention);
   let attention: number;

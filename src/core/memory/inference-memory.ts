@@ -64,15 +64,15 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const ep = options.expertParallel ?? 1;
   const params = paramCount(spec);
   const b = params.breakdown;
-  const keptBf16 = b.embedding + b.positionEmbedding + b.head + b.norms;
+  const keptBf16 = b.embedding + b.positionEmbedding + b.head + b.norms + (b.perLayerEmbedding ?? 0);
   const matrices = params.totalParams - keptBf16 - b.routedExperts;
   const matrixBytes = sparseWeightBytes(bytesPerElement(options.weightFormat), options.weightSparsity);
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 
-  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer for Nemotron-NAS); sparse
-  // layers' indexer keys whole on every rank.
+  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer: Nemotron-NAS KV heads,
+  // Gemma 4 global layers; KV-shared layers hold none); sparse layers' indexer keys whole on every rank.
   const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat, tp);
   const kvBytes = options.batchSize * kv.bytesPerSequence;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards

@@ -341,7 +341,11 @@ export function trainingMemory(
     const holdsHead = index === p - 1;
     let embeddingParams = 0;
     if (holdsEmbedding) {
-      embeddingParams += (spec.vocabSize * h) / t + spec.learnedPositionEmbeddings * h;
+      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table.
+      const ple = spec.perLayerInput
+        ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
+        : 0;
+      embeddingParams += (spec.vocabSize * h + ple) / t + spec.learnedPositionEmbeddings * h;
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {

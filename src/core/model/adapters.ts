@@ -4,7 +4,14 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from './spec.js';
+import {
+  type AttentionSpec,
+  isAttentionMixer,
+  type LayerSpec,
+  layerKey,
+  layerView,
+  type ModelSpec,
+} from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
@@ -44,7 +51,17 @@ export interface AdapterSpec {
  * softmax attention, a Gated DeltaNet (`linear`) or Mamba-2 (`mamba`) mixer, a dense MLP, or an MoE
  * block's shared or routed experts.
  */
-export type AdapterPart = 'attention' | 'linear' | 'mamba' | 'conv' | 'dense' | 'shared' | 'experts';
+export type AdapterPart =
+  | 'attention'
+  | 'keyValue'
+  | 'fullAttention'
+  | 'fullKeyValue'
+  | 'linear'
+  | 'mamba'
+  | 'conv'
+  | 'dense'
+  | 'shared'
+  | 'experts';
 
 export interface AdaptedMatrix {
   /** Hugging Face module name(s), e.g. `q_proj`, `mlp.experts.*.down_proj`. */
@@ -61,7 +78,15 @@ export interface AdaptedMatrix {
 export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
   switch (part) {
     case 'attention':
-      return isAttentionMixer(layer.attention);
+      // Softmax layers, less the `full` ones when those have their own attention (Gemma 4).
+      return isAttentionMixer(layer.attention) && !layerHasPart(spec, layer, 'fullAttention');
+    case 'keyValue':
+      // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers).
+      return layerHasPart(spec, layer, 'attention') && !layer.kvShared;
+    case 'fullAttention':
+      return layer.attention === 'full' && spec.fullAttention !== undefined;
+    case 'fullKeyValue':
+      return layerHasPart(spec, layer, 'fullAttention') && !layer.kvShared;
     case 'linear':
     case 'mamba':
     case 'conv':
@@ -96,7 +121,47 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
-/** One layer's adapted matrices of each part (routed experts once per expert kind). */
+/** The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`. */
+function attentionMatrices(
+  a: AttentionSpec,
+  part: AdapterPart,
+  kvPart: AdapterPart,
+  h: number,
+  wants: (t: TargetModule) => boolean,
+  add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
+): void {
+  if (a.kind === 'mla') {
+    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+    if (wants('q')) {
+      if (a.qLoraRank === null) add(part, 'q_proj', h, a.numHeads * qHead);
+      else {
+        add(part, 'q_a_proj', h, a.qLoraRank);
+        add(part, 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
+      }
+    }
+    // MLA's keys and values come from one shared down-projection and one up-projection.
+    if (wants('k') || wants('v')) {
+      add(kvPart, 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
+      add(kvPart, 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
+    }
+    if (wants('o')) add(part, 'o_proj', a.numHeads * a.vHeadDim, h);
+  } else {
+    const q = a.numHeads * a.headDim;
+    const kv = a.numKvHeads * a.headDim;
+    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
+    if (wants('q')) add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
+    if (wants('k')) add(kvPart, 'k_proj', h, kv);
+    // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
+    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', h, kv);
+    if (wants('o')) add(part, 'o_proj', q, h);
+  }
+}
+
+/**
+ * One layer's adapted matrices of each part (routed experts once per expert kind), at the shapes of
+ * `spec`: the model-wide ones, or one layer's when `spec` is its layerView (its own attention, KV
+ * heads and MLP width). Global layers' own attention (Gemma 4) is listed apart as `fullAttention`.
+ */
 function layerMatrices(
   spec: ModelSpec,
   wants: (t: TargetModule) => boolean,
@@ -105,31 +170,9 @@ function layerMatrices(
   const out: { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] = [];
   const add = (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) =>
     out.push({ module, part, inFeatures, outFeatures });
-  const a = spec.attention;
-  if (a.kind === 'mla') {
-    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    if (wants('q')) {
-      if (a.qLoraRank === null) add('attention', 'q_proj', h, a.numHeads * qHead);
-      else {
-        add('attention', 'q_a_proj', h, a.qLoraRank);
-        add('attention', 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
-      }
-    }
-    // MLA's keys and values come from one shared down-projection and one up-projection.
-    if (wants('k') || wants('v')) {
-      add('attention', 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
-      add('attention', 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
-    }
-    if (wants('o')) add('attention', 'o_proj', a.numHeads * a.vHeadDim, h);
-  } else {
-    const q = a.numHeads * a.headDim;
-    const kv = a.numKvHeads * a.headDim;
-    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
-    if (wants('q')) add('attention', 'q_proj', h, a.outputGate ? 2 * q : q);
-    if (wants('k')) add('attention', 'k_proj', h, kv);
-    if (wants('v')) add('attention', 'v_proj', h, kv);
-    if (wants('o')) add('attention', 'o_proj', q, h);
-  }
+  attentionMatrices(spec.attention, 'attention', 'keyValue', h, wants, add);
+  if (spec.fullAttention)
+    attentionMatrices(spec.fullAttention, 'fullAttention', 'fullKeyValue', h, wants, add);
   const gdn = spec.linearAttention;
   if (gdn) {
     const k = gdn.numKeyHeads * gdn.keyHeadDim;
@@ -169,23 +212,38 @@ function layerMatrices(
     if (wants('in_proj')) add('conv', 'conv.in_proj', h, 3 * h);
     if (wants('out_proj')) add('conv', 'conv.out_proj', h, h);
   }
-  const I = spec.mlp.intermediateSize;
-  if (wants('gate') && spec.mlp.gated) add('dense', 'mlp.gate_proj', h, I);
-  if (wants('up')) add('dense', 'mlp.up_proj', h, I);
-  if (wants('down')) add('dense', 'mlp.down_proj', I, h);
+  const denseMatrices = (part: AdapterPart, I: number) => {
+    if (wants('gate') && spec.mlp.gated) add(part, 'mlp.gate_proj', h, I);
+    if (wants('up')) add(part, 'mlp.up_proj', h, I);
+    if (wants('down')) add(part, 'mlp.down_proj', I, h);
+  };
+  // At the layer's own width when `spec` is its layerView (Nemotron-NAS, Gemma 4 double-wide MLPs).
+  denseMatrices('dense', spec.mlp.intermediateSize);
   const moe = spec.moe;
-  if (moe && wants('shared') && moe.numSharedExperts > 0) {
+  if (moe && moe.numSharedExperts > 0) {
     const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
-    if (moe.gated) add('shared', 'mlp.shared_experts.gate_proj', h, Is);
-    add('shared', 'mlp.shared_experts.up_proj', h, Is);
-    add('shared', 'mlp.shared_experts.down_proj', Is, h);
+    // Gemma 4: the always-active expert is the layer's dense MLP (mlp.gate_proj, …), which the
+    // gate/up/down targets name too.
+    const asMlp = moe.sharedIsDenseMlp === true;
+    const pick = (t: TargetModule) => wants('shared') || (asMlp && wants(t));
+    const prefix = asMlp ? 'mlp' : 'mlp.shared_experts';
+    if (moe.gated && pick('gate')) add('shared', `${prefix}.gate_proj`, h, Is);
+    if (pick('up')) add('shared', `${prefix}.up_proj`, h, Is);
+    if (pick('down')) add('shared', `${prefix}.down_proj`, Is, h);
   }
   if (moe && wants('experts')) {
     const Ie = moe.expertIntermediateSize;
     const w = moe.latentSize ?? h;
-    if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
-    add('experts', 'mlp.experts.*.up_proj', w, Ie);
-    add('experts', 'mlp.experts.*.down_proj', Ie, w);
+    if (moe.fusedGateUp && moe.gated) {
+      // One 3D parameter per projection (Gemma4TextExperts): PEFT's target_parameters gives each
+      // expert one rank-r pair on gate_up_proj (h → 2I) and one on down_proj.
+      add('experts', 'experts.gate_up_proj', w, 2 * Ie);
+      add('experts', 'experts.down_proj', Ie, w);
+    } else {
+      if (moe.gated) add('experts', 'mlp.experts.*.gate_proj', w, Ie);
+      add('experts', 'mlp.experts.*.up_proj', w, Ie);
+      add('experts', 'mlp.experts.*.down_proj', Ie, w);
+    }
   }
   return out;
 }
@@ -201,7 +259,7 @@ export function presentTargets(spec: ModelSpec, targets: readonly TargetModule[]
 
 /**
  * The adapted matrices of every layer that has their part, counted per shape: a layer with its own
- * KV heads or MLP width (Nemotron-NAS, layerView) adapts matrices of its own shape. In the order of
+ * attention, KV heads or MLP width (layerView: Nemotron-NAS, Gemma 4) adapts matrices of its own shape. In the order of
  * the model-wide layer's matrices.
  */
 function modelMatrices(
@@ -302,7 +360,8 @@ export function layerAdapterMatrices(
   runtime: AdapterRuntime,
   layer: LayerSpec,
 ): { readonly inFeatures: number; readonly outFeatures: number; readonly routed: boolean }[] {
-  // At the layer's own shapes (layerView: Nemotron-NAS per-layer KV heads and MLP widths).
+  // At the layer's own shapes (layerView: Nemotron-NAS per-layer KV heads and MLP widths, Gemma 4
+  // global attention and double-wide MLPs).
   return layerMatrices(layerView(spec, layer), (t) => runtime.targets.includes(t))
     .filter((m) => layerHasPart(spec, layer, m.part))
     .map((m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, routed: m.part === 'experts' }));

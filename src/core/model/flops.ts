@@ -35,6 +35,8 @@ export interface FlopsBreakdown {
   readonly router: number;
   /** Output projection to the vocabulary (the input embedding is a lookup: 0 FLOPs). */
   readonly head: number;
+  /** Gemma 4 per-layer inputs (PLE): model projection, gates and projections; absent without PLE. */
+  readonly perLayerInput?: number;
 }
 
 export interface FlopsPerToken {
@@ -53,7 +55,14 @@ export interface LayerMatmulWeights {
 
 /** Read off the operation list of a one-token forward (operations.ts). */
 export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): LayerMatmulWeights {
-  const { allRoutedExperts: _all, ...weights } = layerWeights(spec, { attention: 'full', mlp });
+  const {
+    allRoutedExperts: _all,
+    perLayerInput: _ple,
+    ...weights
+  } = layerWeights(spec, {
+    attention: 'full',
+    mlp,
+  });
   return weights;
 }
 
@@ -76,6 +85,7 @@ const COMPONENTS = [
   'routedExperts',
   'router',
   'head',
+  'perLayerInput',
 ] as const;
 
 function isFlopsComponent(c: string): c is keyof FlopsBreakdown {
@@ -129,6 +139,7 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
     routedExperts: 0,
     router: 0,
     head: 0,
+    perLayerInput: 0,
   };
   const add = (ops: readonly Operation[], times: number) => {
     for (const op of ops) {
@@ -139,7 +150,11 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
   add(headOperations(spec, request), 1);
   if (options.includeMtp && spec.numMtpModules > 0)
     add(mtpModuleOperations(spec, request), spec.numMtpModules);
-  return { flopsPerToken: sumValues(breakdown), breakdown };
+  const { perLayerInput, ...rest } = breakdown;
+  return {
+    flopsPerToken: sumValues(breakdown),
+    breakdown: spec.perLayerInput ? breakdown : rest,
+  };
 }
 
 function sumValues(record: object): number {
@@ -209,7 +224,8 @@ function computeTrainingFlops(
       6 *
       (params.activeParams -
         params.breakdown.embedding -
-        params.breakdown.positionEmbedding +
+        params.breakdown.positionEmbedding -
+        (params.breakdown.perLayerEmbedding ?? 0) +
         (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize : 0)),
   };
 }

@@ -12,14 +12,22 @@ import {
   type GatedDeltaNetSpec,
   isAttentionMixer,
   type LayerMixer,
+  type LayerSpec,
   layerView,
   type Mamba2Spec,
   type ModelSpec,
 } from './spec.js';
 
-/** Cached elements per token in one softmax-attention layer (indexer key excluded). */
-export function kvElementsPerTokenPerLayer(spec: ModelSpec): number {
-  const a = spec.attention;
+/**
+ * Cached elements per token in one softmax-attention layer (indexer key excluded), of `spec`'s
+ * attention, or of `layer`'s own when given (layerView: Gemma 4's global layers, Nemotron-NAS KV
+ * heads). Keys and values are cached apart even when one projection makes both (`valueFromKey`).
+ */
+export function kvElementsPerTokenPerLayer(
+  spec: ModelSpec,
+  layer?: Pick<LayerSpec, 'attention'> & Partial<LayerSpec>,
+): number {
+  const a = layer ? layerView(spec, layer).attention : spec.attention;
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
 }
 
@@ -93,11 +101,16 @@ export interface KvCacheBytes {
    * at the chunk; excludes the recurrent state of linear/Mamba layers (see `recurrentStateBytes`).
    */
   readonly bytesPerSequence: number;
-  /** Per token and attention layer at the model-wide attention (a layer with its own KV heads differs). */
+  /** Per token and attention layer at the model-wide attention (of the non-`full` ones when `full` layers have their own). */
   readonly elementsPerTokenPerLayer: number;
-  /** The least and most elements per token of an attention layer, when layers differ (Nemotron-NAS); else absent. */
+  /**
+   * The least and most elements per token of a caching layer of the model-wide attention kind, when
+   * layers carry their own KV heads (Nemotron-NAS); else absent.
+   */
   readonly elementsPerTokenPerLayerRange?: { readonly min: number; readonly max: number };
-  /** Layers whose KV grows with the whole context: full and sparse attention. */
+  /** Of each `full` layer when it has its own attention (Gemma 4 global layers); absent otherwise. */
+  readonly fullElementsPerTokenPerLayer?: number;
+  /** Layers whose KV grows with the whole context: full and sparse attention (KV-shared layers excluded). */
   readonly fullLayers: number;
   readonly slidingLayers: number;
   readonly chunkedLayers: number;
@@ -108,8 +121,10 @@ export interface KvCacheBytes {
    * every tensor-parallel rank (DSA's wk, MiniMax-M3's replicated index_k).
    */
   readonly indexerBytesPerSequence: number;
-  /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks. */
+  /** Layers with no KV cache: linear attention, Mamba, mixer-less blocks, KV-shared attention layers. */
   readonly layersWithoutKv: number;
+  /** Attention layers that reuse an earlier layer's cache (Gemma 4 `num_kv_shared_layers`); absent when none. */
+  readonly kvSharedLayers?: number;
 }
 
 /**
@@ -126,48 +141,64 @@ export function kvCacheBytes(
 ): KvCacheBytes {
   const bytes = bytesPerElement(format);
   const mix = layerMix(spec);
-  // A sliding layer without a window (or chunked without a chunk) attends to everything.
-  const windowed = spec.slidingWindow !== null;
-  const chunked = spec.chunkedAttentionTokens !== null;
-  // Cached elements per token summed over the layers of each reach; a layer with its own KV heads
-  // (Nemotron-NAS) counts its own (layerView).
-  let fullElements = 0;
-  let slidingElements = 0;
-  let chunkedElements = 0;
+  const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
+  const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
+  // Each layer caches its own attention's elements (layerView: Nemotron-NAS KV heads, Gemma 4 global
+  // layers), one GPU's share under TP (kvShareOnGpu), for the tokens it keeps.
+  let bytesPerToken = 0;
+  let bytesPerSequence = 0;
+  let attentionLayers = 0;
+  let kvSharedLayers = 0;
+  // Caching layers by what they keep: the window, one chunk, or everything (a sliding layer without
+  // a window, or chunked without a chunk, attends to everything).
+  let slidingLayers = 0;
+  let chunkedLayers = 0;
+  let fullLayers = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
+    // A KV-shared layer reads the cache of the layer it shares with and holds none (vLLM
+    // kv_sharing_target_layer_name).
+    if (layer.kvShared) {
+      kvSharedLayers += 1;
+      continue;
+    }
     const view = layerView(spec, layer);
     const whole = kvElementsPerTokenPerLayer(view);
-    min = Math.min(min, whole);
-    max = Math.max(max, whole);
-    const e = whole * kvShareOnGpu(view.attention, tensorParallel);
-    if (layer.attention === 'sliding' && windowed) slidingElements += e;
-    else if (layer.attention === 'chunked' && chunked) chunkedElements += e;
-    else fullElements += e;
+    if (!(layer.attention === 'full' && spec.fullAttention)) {
+      min = Math.min(min, whole);
+      max = Math.max(max, whole);
+    }
+    const layerBytes = whole * bytes * kvShareOnGpu(view.attention, tensorParallel);
+    let kept = contextTokens;
+    if (layer.attention === 'sliding' && spec.slidingWindow !== null) {
+      kept = windowTokens;
+      slidingLayers += 1;
+    } else if (layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null) {
+      kept = chunkTokens;
+      chunkedLayers += 1;
+    } else fullLayers += 1;
+    attentionLayers += 1;
+    bytesPerToken += layerBytes;
+    bytesPerSequence += layerBytes * kept;
   }
-  const slidingLayers = windowed ? mix.sliding : 0;
-  const chunkedLayers = chunked ? mix.chunked : 0;
-  const fullLayers = mix.full + mix.sparse + (mix.sliding - slidingLayers) + (mix.chunked - chunkedLayers);
-  const attentionLayers = fullLayers + slidingLayers + chunkedLayers;
-  const windowTokens = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
-  const chunkTokens = Math.min(contextTokens, spec.chunkedAttentionTokens ?? contextTokens);
   const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
-    bytesPerToken: (fullElements + slidingElements + chunkedElements) * bytes + indexerBytesPerToken,
-    bytesPerSequence:
-      bytes *
-        (fullElements * contextTokens + slidingElements * windowTokens + chunkedElements * chunkTokens) +
-      indexerBytesPerToken * contextTokens,
+    bytesPerToken: bytesPerToken + indexerBytesPerToken,
+    bytesPerSequence: bytesPerSequence + indexerBytesPerToken * contextTokens,
     elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
     ...(min < max ? { elementsPerTokenPerLayerRange: { min, max } } : {}),
+    ...(spec.fullAttention && mix.full > 0
+      ? { fullElementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec, { attention: 'full' }) }
+      : {}),
     fullLayers,
     slidingLayers,
     chunkedLayers,
     sparseLayers: mix.sparse,
     indexerBytesPerSequence: indexerBytesPerToken * contextTokens,
     layersWithoutKv: spec.numLayers - attentionLayers,
+    ...(kvSharedLayers > 0 ? { kvSharedLayers } : {}),
   };
 }
 

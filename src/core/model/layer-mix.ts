@@ -1,12 +1,24 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
 import { layerMix } from './kv-cache.js';
-import { hasLayerSizes, isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
+import {
+  hasLayerSizes,
+  isAttentionMixer,
+  type LayerMixer,
+  type LayerMlp,
+  layerView,
+  type ModelSpec,
+} from './spec.js';
 
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   switch (mixer) {
-    case 'full':
+    case 'full': {
+      // Gemma 4's global layers: their own KV heads and head_dim, keys as values.
+      const g = spec.fullAttention;
+      if (g)
+        return `full attention (${g.numKvHeads} KV head${g.numKvHeads === 1 ? '' : 's'} × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
+    }
     case 'sliding':
       return `sliding window (${spec.slidingWindow ?? 'unbounded'} tokens)`;
     case 'chunked':
@@ -62,12 +74,11 @@ function widthsNote(spec: ModelSpec): string {
 
 /** ` (KV heads min–max)` when the layers of a softmax mixer have their own KV heads, else ''. */
 function kvHeadsNote(spec: ModelSpec, mixer: LayerMixer): string {
-  const a = spec.attention;
-  if (a.kind !== 'gqa') return '';
   const heads = new Set(
     spec.layers
       .filter((l) => l.attention === mixer && isAttentionMixer(mixer))
-      .map((l) => l.numKvHeads ?? a.numKvHeads),
+      .map((l) => layerView(spec, l).attention)
+      .flatMap((a) => (a.kind === 'gqa' ? [a.numKvHeads] : [])),
   );
   return heads.size > 1 ? ` (KV heads ${range([...heads])})` : '';
 }
@@ -95,7 +106,9 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   if (counts.projection > 0)
     mlps.push({ mlp: 'projection', label: 'linear replacement of the MLP', layers: counts.projection });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
-  const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}; ${mlps
+  const kvShared = spec.layers.filter((l) => l.kvShared).length;
+  const sharing = kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '';
+  const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}${sharing}; ${mlps
     .map((m) => `${m.label} on ${m.layers} layers`)
     .join(', ')}`;
   return { numLayers: spec.numLayers, mixers, mlps, vision: spec.vision?.description ?? null, text };
@@ -106,13 +119,21 @@ export function describeLayerMix(spec: ModelSpec): string {
 }
 
 /**
- * True when some layer is neither full nor sliding-window attention (a hybrid or sparse model), has
- * no MLP, or carries its own sizes (Nemotron-NAS): the memory model then sums per layer kind.
+ * True when layers differ beyond full or sliding-window attention of one shape: hybrid or sparse
+ * mixers, MLP-less or projection blocks, layers with their own sizes (Nemotron-NAS KV heads, MLP
+ * widths, norms; Gemma 4 double-wide MLPs), global layers with their own attention or KV-shared
+ * layers (Gemma 4) — the models whose memory and costs are summed layer kind by layer kind.
  */
 export function hasNewLayerKinds(spec: ModelSpec): boolean {
   return (
-    spec.layers.some((l) => l.attention !== 'full' && l.attention !== 'sliding') ||
-    spec.layers.some((l) => l.mlp === 'none' || l.mlp === 'projection') ||
-    spec.layers.some(hasLayerSizes)
+    spec.fullAttention !== undefined ||
+    spec.layers.some(
+      (l) =>
+        (l.attention !== 'full' && l.attention !== 'sliding') ||
+        l.mlp === 'none' ||
+        l.mlp === 'projection' ||
+        l.kvShared === true ||
+        hasLayerSizes(l),
+    )
   );
 }

@@ -19,6 +19,7 @@ export type OpComponent =
   | 'sharedExperts'
   | 'routedExperts'
   | 'router'
+  | 'perLayerInput'
   | 'head'
   | 'embedding'
   | 'loss'

@@ -7,7 +7,7 @@
 import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
 import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys, sparseMeanKeys } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
-import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+import { attentionHeadDims, type LayerSpec, layerView, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(
@@ -74,17 +74,26 @@ export function layerKeysPerQuery(
   }
 }
 
-/** Attention projections (GQA or MLA), on the TP shard; returns GEMM input elements for FP8 casts. */
-export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: number, t: number): void {
+/** Attention projections (GQA or MLA) of `layer`, on the TP shard. */
+export function attentionProjections(
+  spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention' | 'kvShared'>,
+  b: OpBuilder,
+  tokens: number,
+  t: number,
+): void {
   const h = spec.hiddenSize;
-  const a = spec.attention;
+  const a = layerView(spec, layer).attention;
   switch (a.kind) {
     case 'gqa': {
       const q = a.numHeads * a.headDim;
       const kv = a.numKvHeads * a.headDim;
       // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
       const gate = a.outputGate ? q : 0;
-      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + 2 * kv) / t, h);
+      // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj); a KV-shared layer
+      // projects only its queries.
+      const kvProjections = 'kvShared' in layer && layer.kvShared ? 0 : a.valueFromKey ? 1 : 2;
+      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
         const bytes = (ACT_BYTES * tokens * q) / t;
@@ -124,18 +133,20 @@ export function attentionProjections(spec: ModelSpec, b: OpBuilder, tokens: numb
   }
 }
 
-/** Query and KV heads on one GPU, and rotary elements per token (q and k parts that rotate). */
+/** Query and KV heads of `layer` on one GPU, and rotary elements per token (q and k parts that rotate). */
 export function headsOnGpu(
   spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention' | 'kvShared'>,
   t: number,
 ): { query: number; kv: number; rotaryPerToken: number } {
-  const a = spec.attention;
+  const a = layerView(spec, layer).attention;
   switch (a.kind) {
     case 'gqa':
       return {
         query: a.numHeads / t,
         kv: Math.max(1, a.numKvHeads / t),
-        rotaryPerToken: ((a.numHeads + a.numKvHeads) * a.headDim) / t,
+        // A KV-shared layer rotates only its queries (its keys come rotated).
+        rotaryPerToken: ((a.numHeads + (layer.kvShared ? 0 : a.numKvHeads)) * a.headDim) / t,
       };
     case 'mla':
       return {
@@ -171,14 +182,14 @@ export function attentionCore(
   const t = layout.tensorParallel;
   const cp = layout.contextParallel;
   const decoding = phase === 'decode';
-  const a0 = spec.attention;
+  const a0 = layerView(spec, layer).attention;
   // MLA decode runs absorbed (DeepSeek-V2 Sec. 2.1.3: W^UK folded into the query, W^UV into the
   // output; FlashMLA): every head attends over the latent, qk = latent + RoPE key, v = latent.
   const { qkHeadDim, vHeadDim } =
     decoding && request.absorbedMla === true && a0.kind === 'mla'
       ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank }
       : attentionHeadDims(a0);
-  const heads = headsOnGpu(spec, t);
+  const heads = headsOnGpu(spec, layer, t);
   const window = layerWindow(spec, layer);
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
@@ -248,13 +259,16 @@ export function attentionCore(
   if (decoding) {
     // Decode reads every cached token's K/V once per sequence (per query head on engines without
     // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
-    const a = spec.attention;
+    const a = a0;
     const kvShare = kvShareOnGpu(a, t);
     const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
     // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
     const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');
     const kvBytesPerToken =
-      kvElementsPerTokenPerLayer(spec) * (request.kvBytesPerElement ?? ACT_BYTES) * kvShare * groupReads;
+      kvElementsPerTokenPerLayer(spec, layer) *
+      (request.kvBytesPerElement ?? ACT_BYTES) *
+      kvShare *
+      groupReads;
     push(
       'attention.decode',
       shape.sequences,

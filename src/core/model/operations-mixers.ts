@@ -261,11 +261,11 @@ export function mixerOperations(
     case 'full':
     case 'sliding':
     case 'chunked':
-      attentionProjections(spec, b, tokens, t);
+      attentionProjections(spec, layer, b, tokens, t);
       attentionCore(spec, layer, request, b);
       return;
     case 'sparse':
-      attentionProjections(spec, b, tokens, t);
+      attentionProjections(spec, layer, b, tokens, t);
       sparseIndexerOperations(spec, layer, request, b, tokens);
       attentionCore(spec, layer, request, b);
       return;

@@ -89,7 +89,7 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
   const w = layerWeights(spec, layer);
   const t = layout.tensorParallel;
   const localWeights =
-    (w.attention + w.denseMlp + w.sharedExperts + w.router) / t +
+    (w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput) / t +
     w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel);
   return {
     type: 'memory',
@@ -101,6 +101,27 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
   };
 }
 
+/**
+ * Gemma 4 per-layer inputs (Gemma4TextModel.project_per_layer_inputs, Gemma4TextDecoderLayer): this
+ * layer's slice of per_layer_model_projection (h → p; the whole h → layers·p runs once per token,
+ * the same FLOPs), per_layer_input_gate (h → p), GELU × the per-layer input, per_layer_projection
+ * (p → h). Not in the TP plan, so every rank runs them whole. The table lookup is a read.
+ */
+function perLayerInputOperations(spec: ModelSpec, b: OpBuilder, tokens: number): void {
+  const ple = spec.perLayerInput;
+  if (!ple) return;
+  const h = spec.hiddenSize;
+  const p = ple.hiddenSize;
+  const replicated = { replicated: true };
+  b.gemm('ple.model_projection', 'perLayerInput', tokens, p, h, replicated);
+  b.gemm('ple.gate', 'perLayerInput', tokens, p, h, replicated);
+  b.gemm('ple.projection', 'perLayerInput', tokens, h, p, replicated);
+  const slice = ACT_BYTES * tokens * p;
+  // The table row (read), the projection's norm and the sum with it, and GELU(gate) × input.
+  b.memory('ple.inputs', 'embedding', 3 * slice, 2 * slice);
+  b.memory('ple.gate-activation', 'activation', 2 * slice, slice);
+}
+
 export interface LayerWeights {
   readonly attention: number;
   readonly denseMlp: number;
@@ -110,6 +131,8 @@ export interface LayerWeights {
   /** Every routed expert of the layer. */
   readonly allRoutedExperts: number;
   readonly router: number;
+  /** Gemma 4 per-layer inputs (PLE): the layer's gate, projection and slice of the model projection. */
+  readonly perLayerInput: number;
 }
 
 const weightsCache = new WeakMap<ModelSpec, Map<string, LayerWeights>>();
@@ -144,6 +167,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     routedExperts: 0,
     allRoutedExperts: 0,
     router: 0,
+    perLayerInput: 0,
   };
   for (const op of ops) {
     if (op.type !== 'gemm') continue;
@@ -153,6 +177,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     else if (op.component === 'denseMlp') out.denseMlp += weights;
     else if (op.component === 'sharedExperts') out.sharedExperts += weights;
     else if (op.component === 'router') out.router += weights;
+    else if (op.component === 'perLayerInput') out.perLayerInput += weights;
     else if (op.component === 'routedExperts') {
       out.routedExperts += weights * op.m * op.count;
       out.allRoutedExperts += weights * (spec.moe?.numExperts ?? 0);
@@ -196,6 +221,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   mixerOperations(spec, layer, request, b, tokens);
   const activationElements = mlpOperations(spec, layer, request, b, tokens);
   adapterOperations(spec, layer, request, b, tokens);
+  perLayerInputOperations(spec, b, tokens);
 
   // Element-wise kernels (memory-bound): norms read and write the hidden state, each residual add
   // reads two and writes one; with sequence parallelism they run on 1/t of the tokens.
@@ -215,7 +241,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
     (ACT_BYTES * activationElements * 2) / 3,
     (ACT_BYTES * activationElements) / 3,
   );
-  const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, t).rotaryPerToken : 0;
+  const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, layer, t).rotaryPerToken : 0;
   b.memory('rotary', 'rotary', rotary, rotary);
   if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
     // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
@@ -239,9 +265,10 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
       b.collective(`${name}.reduce-scatter`, 'tensorParallel', 'reduce-scatter', bytes, t, 1);
     } else b.collective(`${name}.all-reduce`, 'tensorParallel', 'all-reduce', bytes, t, 1);
   }
-  // Context parallelism: all-gather of K and V over the CP group, overlapped with attention.
+  // Context parallelism: all-gather of K and V over the CP group, overlapped with attention (a
+  // KV-shared layer reuses the gathered K and V of the layer it shares with).
   const cp = layout.contextParallel;
-  if (cp > 1 && attention) {
+  if (cp > 1 && attention && !layer.kvShared) {
     const a = spec.attention;
     const kvWidth =
       a.kind === 'mla'
@@ -279,6 +306,7 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
     if (op.type === 'gemm') {
       // Softmax attention's projections are in the closed form; the indexer's are extra.
       if (softmax && !op.name.startsWith('indexer.')) continue;
+      if (op.component === 'perLayerInput') continue;
       bytes += op.m * op.k * op.count * ACT_BYTES;
     } else if (op.type === 'mixer') bytes += op.savedBytes;
     else if (op.type === 'memory' && !softmax && (op.component === 'activation' || op.name === 'gated-norm'))

@@ -43,16 +43,22 @@ export interface ParamBreakdown {
   readonly router: number;
   readonly norms: number;
   readonly head: number;
+  /** Per-layer input embedding table (Gemma 4 PLE, a lookup); absent without PLE. */
+  readonly perLayerEmbedding?: number;
+  /** PLE's per_layer_model_projection and each layer's gate and projection; absent without PLE. */
+  readonly perLayerInput?: number;
 }
 
 export interface ParamCount {
   readonly totalParams: number;
   readonly activeParams: number;
-  /** Input embedding + learned positions + output head (the head only when untied). */
+  /** Input embedding + learned positions + output head (the head only when untied) + the PLE table. */
   readonly embeddingParams: number;
   readonly mtpParams: number;
   /** The vision encoder of a multimodal wrapper, not in the total (0 for a text-only model). */
   readonly visionParams: number;
+  /** The audio encoder (Gemma 4 E-models), not in the total; absent without one. */
+  readonly audioParams?: number;
   readonly breakdown: ParamBreakdown;
   /** Per decoder layer (main model), total and active. */
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
@@ -85,8 +91,10 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
   const kvWidth = attention.numKvHeads * attention.headDim;
   // Qwen3NextAttention: q_proj emits queries and the output gate, 2·numHeads·headDim.
   const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
-  const projections = h * (qProjWidth + 2 * kvWidth) + qWidth * h;
-  const biases = (attention.qkvBias ? qWidth + 2 * kvWidth : 0) + (attention.outputBias ? h : 0);
+  // Gemma4TextAttention with attention_k_eq_v: k_proj only, its output serves as the values.
+  const kvProjections = attention.valueFromKey ? 1 : 2;
+  const projections = h * (qProjWidth + kvProjections * kvWidth) + qWidth * h;
+  const biases = (attention.qkvBias ? qWidth + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
   const qkNorm =
     attention.qkNorm === 'per-head'
       ? 2 * normParams(spec, attention.headDim)
@@ -94,6 +102,23 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
         ? normParams(spec, qWidth) + normParams(spec, kvWidth)
         : 0;
   return projections + biases + qkNorm + (attention.sinks ? attention.numHeads : 0);
+}
+
+/**
+ * The parameters a KV-shared layer does without (Gemma4TextAttention with is_kv_shared_layer): k_proj,
+ * v_proj (unless keys are the values) with their biases, and the per-head k norm.
+ */
+export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): number {
+  if (attention.kind === 'mla') throw new InternalError('KV-shared layers are GQA only');
+  const kvWidth = attention.numKvHeads * attention.headDim;
+  const projections = attention.valueFromKey ? 1 : 2;
+  const kNorm =
+    attention.qkNorm === 'per-head'
+      ? normParams(spec, attention.headDim)
+      : attention.qkNorm === 'full'
+        ? normParams(spec, kvWidth)
+        : 0;
+  return projections * (spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0)) + kNorm;
 }
 
 /** One MLP (or one expert) of intermediate size `intermediate`. */
@@ -207,12 +232,15 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
         : 0) + (latent === undefined ? 0 : 2 * h * latent + (moe.latentNorm ? normParams(spec, latent) : 0)),
-    router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0),
+    router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0) + (moe.routerInputScale ? h : 0),
   };
 }
 
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
-type LayerPart = Exclude<keyof ParamBreakdown, 'embedding' | 'positionEmbedding' | 'head'>;
+type LayerPart = Exclude<
+  keyof ParamBreakdown,
+  'embedding' | 'positionEmbedding' | 'head' | 'perLayerEmbedding' | 'perLayerInput'
+>;
 
 const LAYER_PARTS: readonly LayerPart[] = [
   'attention',
@@ -227,7 +255,11 @@ const LAYER_PARTS: readonly LayerPart[] = [
   'norms',
 ];
 
-type LayerParams = Readonly<Record<LayerPart, number>> & { readonly activeRoutedExperts: number };
+type LayerParams = Readonly<Record<LayerPart, number>> & {
+  readonly activeRoutedExperts: number;
+  /** PLE: this layer's slice of per_layer_model_projection, its gate and its projection (3·h·p). */
+  readonly perLayerInput: number;
+};
 
 /** A spec field a layer kind needs; its absence is a malformed spec. */
 function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
@@ -238,13 +270,17 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
 /** The token mixer of one layer, by component. */
 function mixerParams(
   spec: ModelSpec,
-  mixer: LayerMixer,
+  layer: LayerSpec,
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
+  const mixer = layer.attention;
   const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
   // DeciLMLinearAttention (Nemotron-NAS replace_with_linear): one bias-free h × h Linear.
   const projection = mixer === 'projection' ? spec.hiddenSize * spec.hiddenSize : 0;
   return {
-    attention: softmax ? attentionParams(spec) : projection,
+    // A KV-shared layer (Gemma 4) has no k/v projections or k norm of its own.
+    attention: softmax
+      ? attentionParams(spec) - (layer.kvShared ? keyValueParams(spec, spec.attention) : 0)
+      : projection,
     sparseIndexer:
       mixer === 'sparse'
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))
@@ -263,9 +299,9 @@ function mixerParams(
 }
 
 function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
-  // The layer's own KV heads, MLP width and norms (Nemotron-NAS).
+  // The layer's own attention, KV heads, MLP width and norms (layerView: Nemotron-NAS, Gemma 4).
   const spec = layerView(model, layer);
-  const m = mixerParams(spec, layer.attention);
+  const m = mixerParams(spec, layer);
   // Attention Residuals: a [1, h] projection and an RMSNorm weight before attention and before the MLP.
   const norms =
     spec.norm.perLayer * normParams(spec, spec.hiddenSize) +
@@ -289,11 +325,12 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
     router: moe ? moe.router : 0,
     norms,
+    perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
   };
 }
 
 function sumLayer(p: LayerParams): number {
-  let total = 0;
+  let total = p.perLayerInput;
   for (const part of LAYER_PARTS) total += p[part];
   return total;
 }
@@ -316,7 +353,10 @@ export function paramCount(spec: ModelSpec): ParamCount {
     LayerPart,
     number
   >;
-  sums.norms = finalNorm;
+  const ple = spec.perLayerInput ?? null;
+  // PLE adds per_layer_projection_norm, an RMSNorm of p, beside the final norm.
+  sums.norms = finalNorm + (ple ? normParams(spec, ple.hiddenSize) : 0);
+  let perLayerInput = 0;
   let inactiveExperts = 0;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
@@ -327,19 +367,28 @@ export function paramCount(spec: ModelSpec): ParamCount {
       byKind.set(key, p);
     }
     for (const part of LAYER_PARTS) sums[part] += p[part];
+    perLayerInput += p.perLayerInput;
     inactiveExperts += p.routedExperts - p.activeRoutedExperts;
     const total = sumLayer(p);
     return { totalParams: total, activeParams: total - (p.routedExperts - p.activeRoutedExperts) };
   });
 
-  const breakdown: ParamBreakdown = { embedding, positionEmbedding, ...sums, head };
+  const perLayerEmbedding = ple ? ple.vocabSize * spec.numLayers * ple.hiddenSize : 0;
+  const breakdown: ParamBreakdown = {
+    embedding,
+    positionEmbedding,
+    ...sums,
+    head,
+    ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
+  };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     totalParams,
     activeParams: totalParams - inactiveExperts,
-    embeddingParams: embedding + positionEmbedding + head,
+    embeddingParams: embedding + positionEmbedding + head + perLayerEmbedding,
     mtpParams: mtpParams(spec),
     visionParams: spec.vision?.params ?? 0,
+    ...(spec.audio ? { audioParams: spec.audio.params } : {}),
     breakdown,
     perLayer,
   };

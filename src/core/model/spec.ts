@@ -26,6 +26,12 @@ export interface GqaAttention {
    * `numHeads·headDim` block that gates the attention output elementwise. Absent = false.
    */
   readonly outputGate?: boolean;
+  /**
+   * Keys double as values (Gemma 4 `attention_k_eq_v` on its global layers, `Gemma4TextAttention`):
+   * k_proj's output is both, so there is no v_proj; the cache still holds K (after k_norm and RoPE)
+   * and V (after v_norm) apart, as transformers' and vLLM's caches do. Absent = false.
+   */
+  readonly valueFromKey?: boolean;
 }
 
 /** Multi-head latent attention (DeepSeek-V2 Sec. 2.1, Eq. 9-19). */
@@ -81,6 +87,22 @@ export interface MoeSpec {
    * the nodes a token is sent to (DeepSeek-V3 Sec. 2.1.2: at most 4 nodes). Null when unlimited.
    */
   readonly routingGroups: { readonly groups: number; readonly groupsPerToken: number } | null;
+  /**
+   * A learned `hidden`-wide scale on the router's normalised input (Gemma 4 `Gemma4TextRouter.scale`;
+   * its `per_expert_scale` is the one-per-expert `routerBias`). Absent = false.
+   */
+  readonly routerInputScale?: boolean;
+  /**
+   * The experts are two 3D parameters, gate_up_proj [E, 2I, h] and down_proj [E, h, I] (Gemma 4
+   * `Gemma4TextExperts`): same weights and FLOPs, but an adapter on them (PEFT `target_parameters`)
+   * is one rank-r pair per expert on the fused h → 2I projection. Absent = separate gate/up/down.
+   */
+  readonly fusedGateUp?: boolean;
+  /**
+   * The shared expert is the layer's own dense MLP beside the routed block (Gemma 4 `mlp`, run on
+   * every token): adapters name it mlp.gate_proj/up_proj/down_proj. Absent = false.
+   */
+  readonly sharedIsDenseMlp?: boolean;
   /**
    * LatentMoE (Nemotron 3 Super `moe_latent_size`): the router reads the full hidden state, then
    * fc1_latent_proj (h → latent) feeds the routed experts, which work in the latent (input and
@@ -145,7 +167,8 @@ export interface LayerSpec {
   readonly numKvHeads?: number;
   /**
    * Intermediate size of this layer's dense MLP when it differs from `spec.mlp.intermediateSize`
-   * (Nemotron-NAS `ffn_mult` per layer). Absent = the model's.
+   * (Nemotron-NAS `ffn_mult` per layer; Gemma 4 `use_double_wide_mlp`: twice as wide on KV-shared
+   * layers). Absent = the model's.
    */
   readonly intermediateSize?: number;
   /**
@@ -153,40 +176,56 @@ export interface LayerSpec {
    * before each sub-block that is not a no-op). Absent = the model's.
    */
   readonly norms?: number;
+  /**
+   * Attends with the keys and values of the last earlier non-shared layer of the same kind (Gemma 3n
+   * / Gemma 4 `num_kv_shared_layers`, `Gemma4TextAttention.is_kv_shared_layer`): no k/v projections
+   * or k norm, no KV cache of its own. Absent = false.
+   */
+  readonly kvShared?: boolean;
 }
 
-/** A layer kind's identity: its mixer and MLP kinds and any per-layer sizes (layers of one key are identical). */
+/**
+ * A layer kind's identity: its mixer and MLP kinds, KV sharing and any per-layer sizes (layers of
+ * one key are identical and cost the same).
+ */
 export function layerKey(layer: LayerSpec): string {
   const sizes =
     (layer.numKvHeads === undefined ? '' : `/kv${layer.numKvHeads}`) +
     (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
-    (layer.norms === undefined ? '' : `/n${layer.norms}`);
+    (layer.norms === undefined ? '' : `/n${layer.norms}`) +
+    (layer.kvShared ? '/kv-shared' : '');
   return `${layer.attention}/${layer.mlp}${sizes}`;
 }
 
 /** True when a layer carries its own sizes (KV heads, MLP width or norm count). */
-export function hasLayerSizes(layer: LayerSpec): boolean {
+export function hasLayerSizes(layer: Partial<LayerSpec>): boolean {
   return layer.numKvHeads !== undefined || layer.intermediateSize !== undefined || layer.norms !== undefined;
 }
 
 const views = new WeakMap<ModelSpec, Map<string, ModelSpec>>();
 
 /**
- * The model as one layer sees it: its per-layer KV heads, MLP width and norm count in place of the
- * model-wide ones, so every per-layer formula (parameters, operations, KV, activations, adapters)
- * reads one spec. The spec itself for a layer without its own sizes; memoised per spec and key.
+ * The model as one layer sees it: the attention of its kind ({@link ModelSpec.fullAttention} on
+ * `full` layers, Gemma 4's global layers), its per-layer KV heads, MLP width and norm count in place
+ * of the model-wide ones, so every per-layer formula (parameters, operations, KV, activations,
+ * adapters) reads one spec. The spec itself for a layer without its own shape; memoised per spec and
+ * key. KV sharing is not a shape: formulas read `layer.kvShared`.
  */
-export function layerView(spec: ModelSpec, layer: LayerSpec): ModelSpec {
-  if (!hasLayerSizes(layer)) return spec;
+export function layerView(
+  spec: ModelSpec,
+  layer: Pick<LayerSpec, 'attention'> & Partial<LayerSpec>,
+): ModelSpec {
+  const ownAttention = layer.attention === 'full' && spec.fullAttention !== undefined;
+  if (!ownAttention && !hasLayerSizes(layer)) return spec;
   let bySpec = views.get(spec);
   if (!bySpec) {
     bySpec = new Map();
     views.set(spec, bySpec);
   }
-  const key = layerKey(layer);
+  const key = layerKey({ mlp: 'dense', ...layer });
   const cached = bySpec.get(key);
   if (cached) return cached;
-  const a = spec.attention;
+  const a = (ownAttention && spec.fullAttention) || spec.attention;
   const view: ModelSpec = {
     ...spec,
     attention:
@@ -301,8 +340,24 @@ export interface VisionTowerSpec {
   readonly patchSize: number;
   /** Patches of one image at `imageSize` (null when the config gives no fixed image size). */
   readonly imageSize: number | null;
-  /** Forward FLOPs to encode one image of `imageSize` (null without a fixed size). */
+  /**
+   * Forward FLOPs to encode one image of `imageSize`, or at the config's default patch budget when
+   * images keep their own size up to a budget (Gemma 4); null when neither is fixed.
+   */
   readonly flopsPerImage: number | null;
+}
+
+/**
+ * Per-layer input embeddings (Gemma 3n / Gemma 4 PLE, `Gemma4TextModel`): a table of
+ * `vocabSize` rows × layers·`hiddenSize` looked up per token, plus per_layer_model_projection
+ * (h → layers·p) and its RMSNorm(p); each layer gates its slice in (per_layer_input_gate h → p, GELU,
+ * × the slice, per_layer_projection p → h, post_per_layer_input_norm).
+ */
+export interface PerLayerInputSpec {
+  /** p, each layer's slice (`hidden_size_per_layer_input`). */
+  readonly hiddenSize: number;
+  /** Rows of the table (`vocab_size_per_layer_input`). */
+  readonly vocabSize: number;
 }
 
 export interface ModelSpec {
@@ -323,6 +378,12 @@ export interface ModelSpec {
     readonly perLayer: number;
   };
   readonly attention: AttentionSpec;
+  /**
+   * The attention of `full` layers when it differs from `attention`, which every other softmax layer
+   * uses (Gemma 4's global layers: `global_head_dim`, `num_global_key_value_heads`, keys as values).
+   * Absent = `attention` everywhere.
+   */
+  readonly fullAttention?: GqaAttention;
   /** Window of sliding-window layers (tokens); `null` when no layer slides. */
   readonly slidingWindow: number | null;
   /** Chunk of `chunked` layers (tokens, Llama 4 `attention_chunk_size`); `null` when none. */
@@ -335,8 +396,15 @@ export interface ModelSpec {
   readonly stateSpace: Mamba2Spec | null;
   /** The mixer of `conv` layers; absent or `null` when none. */
   readonly shortConv?: ShortConvSpec | null;
+  /** Per-layer input embeddings (Gemma 4 E-models); absent or `null` when none. */
+  readonly perLayerInput?: PerLayerInputSpec | null;
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
+  /**
+   * An audio encoder (Gemma 4 E-models' `audio_config`), counted apart like the vision tower; its
+   * FLOPs depend on the clip length and are not given. Absent or `null` when none.
+   */
+  readonly audio?: { readonly description: string; readonly params: number } | null;
   /** The MLP of dense layers (and of DeepSeek's first dense layers). */
   readonly mlp: MlpSpec;
   readonly moe: MoeSpec | null;

@@ -6,6 +6,7 @@
  * folding, Liu et al. 2025 arXiv:2504.14960; torchtitan ParallelDims: ETP = TP or 1).
  */
 import type { InputIssue } from '../errors.js';
+import { kvHeadCounts, splitsKvHeads } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 
 export const PIPELINE_SCHEDULES = ['1f1b', 'interleaved', 'zero-bubble', 'dualpipe'] as const;
@@ -131,14 +132,11 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`,
     );
-  } else if (
-    a.kind === 'gqa' &&
-    a.numKvHeads % layout.tensorParallel !== 0 &&
-    layout.tensorParallel % a.numKvHeads !== 0
-  ) {
+  } else if (!splitsKvHeads(spec, layout.tensorParallel)) {
+    // Every attention layer's KV heads (Nemotron-NAS per-layer counts, Gemma 4 global layers).
     add(
       'tensorParallel',
-      `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${a.numKvHeads} KV heads`,
+      `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeadCounts(spec).join(' and ')} KV heads`,
     );
   }
   const stages = layout.pipelineParallel * layout.virtualStages;

@@ -26,7 +26,7 @@ function firstStageWeights(spec: ModelSpec, layers: number): { dense: number; ex
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
     const w = layerWeights(spec, spec.layers[i]!);
-    dense += w.attention + w.denseMlp + w.sharedExperts + w.router;
+    dense += w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput;
     expert += w.allRoutedExperts;
   }
   const weights = { dense, expert };

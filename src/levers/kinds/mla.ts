@@ -13,8 +13,12 @@ export const mla: LeverKind<'mla'> = {
     if (s.spec.attention.kind === 'mla') notFor(i, 'mla', `${s.spec.name} uses MLA already`);
     const from = modelSpec(lever.from, `levers[${i}].from`).spec;
     if (from.attention.kind !== 'mla') notFor(i, 'mla', `${from.name} has no MLA to take`);
+    if (s.spec.layers.some((l) => l.kvShared))
+      notFor(i, 'mla', `${s.spec.name} reuses keys and values across layers, which MLA layers do not`);
+    // MLA on every attention layer, Gemma 4's global layers included.
+    const { fullAttention: _global, ...target } = s.spec;
     const spec: ModelSpec = {
-      ...s.spec,
+      ...target,
       attention: { ...from.attention, numHeads: s.spec.attention.numHeads },
     };
     const kvBefore = kvElementsPerTokenPerLayer(s.spec);

@@ -9,6 +9,7 @@ import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
+import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
@@ -116,6 +117,8 @@ export const FAMILIES = {
       ),
   }),
   gemma3_text: gemma3Text,
+  gemma4: gemma4Wrapper(familyOf),
+  gemma4_text: gemma4Text,
   mistral3: wrapped(familyOf, {
     textType: 'mistral',
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),

@@ -23,6 +23,43 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     sliding_window: 4096,
     sliding_window_pattern: 6,
   },
+  // Gemma4TextConfig (configuration_gemma4.py); global_head_dim and num_global_key_value_heads are
+  // popped in __post_init__ (512 and num_key_value_heads when absent, read in gemma4.ts).
+  gemma4_text: {
+    vocab_size: 262_144,
+    hidden_size: 2304,
+    intermediate_size: 9216,
+    num_hidden_layers: 30,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    max_position_embeddings: 131_072,
+    attention_bias: false,
+    sliding_window: 512,
+    hidden_size_per_layer_input: 256,
+    vocab_size_per_layer_input: 262_144,
+  },
+  // Gemma4AudioConfig (configuration_gemma4.py).
+  gemma4_audio: {
+    hidden_size: 1024,
+    num_hidden_layers: 12,
+    num_attention_heads: 8,
+    subsampling_conv_channels: [128, 32],
+    conv_kernel_size: 5,
+    output_proj_dims: 1536,
+  },
+  // Gemma4VisionConfig (configuration_gemma4.py).
+  gemma4_vision: {
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_hidden_layers: 16,
+    num_attention_heads: 12,
+    num_key_value_heads: 12,
+    head_dim: 64,
+    patch_size: 16,
+    position_embedding_size: 10_240,
+    pooling_kernel_size: 3,
+  },
   // SiglipVisionConfig (configuration_siglip.py).
   siglip_vision_model: {
     hidden_size: 768,

@@ -260,3 +260,48 @@ export function readKimiK3Vision(f: Fields, textHidden: number): VisionTowerSpec
     flopsPerImage: null,
   };
 }
+
+/**
+ * Gemma 4 vision tower (transformers `models/gemma4/modeling_gemma4.py`: Gemma4VisionModel and the
+ * `embed_vision` Gemma4MultimodalEmbedder): a bias-free patch projection (3·patch² → h), a learned
+ * 2 × `position_embedding_size` × h table (x and y positions, a lookup), `num_hidden_layers` blocks
+ * of four RMSNorms, attention (q, k, v, o without bias; q/k RMSNorms of `head_dim`, a weightless
+ * v norm) and a gated MLP (gate, up, down), no final norm; the pooler averages k×k patches
+ * (`pooling_kernel_size`) into soft tokens without parameters, and `embed_vision` (weightless
+ * RMSNorm, h → text hidden) projects them. Images keep their aspect ratio up to a patch budget, so
+ * FLOPs per image are given at the config's default budget: `vision_soft_tokens_per_image` soft
+ * tokens of k² patches each. Clipped linears' bounds and `standardize`'s bias/scale are buffers.
+ */
+export function readGemma4Vision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
+  const kvHeads = f.positiveInt('num_key_value_heads', { fallback: heads, max: MAX.heads });
+  if (heads % kvHeads !== 0)
+    f.fail('num_key_value_heads', `(${kvHeads}) must divide num_attention_heads (${heads})`);
+  const headDim = f.positiveInt('head_dim', { max: MAX.headDim });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const positions = f.positiveInt('position_embedding_size', { max: MAX.positions });
+  const pool = f.positiveInt('pooling_kernel_size', { max: 64 });
+  const tokens = top.positiveInt('vision_soft_tokens_per_image', {
+    fallback: f.positiveInt('default_output_length', { fallback: 280, max: 1_000_000 }),
+    max: 1_000_000,
+  });
+  const layerMatmuls = h * (heads + 2 * kvHeads) * headDim + heads * headDim * h + 3 * h * inter;
+  const block = layerMatmuls + 2 * headDim + 4 * h;
+  const patchIn = 3 * patch * patch * h;
+  const params = patchIn + 2 * positions * h + depth * block + h * textHidden;
+  const patches = tokens * pool * pool;
+  // Bidirectional attention over the image's patches: 2·2·heads·head_dim FLOPs per (query, key) pair.
+  const attentionFlops = depth * 4 * heads * headDim * patches * patches;
+  const flopsPerImage =
+    2 * patches * patchIn + 2 * patches * depth * layerMatmuls + attentionFlops + 2 * tokens * h * textHidden;
+  return {
+    description: `Gemma 4 ViT ${depth} × ${h}, patch ${patch}, ${pool}×${pool} pooling (${patches} patches → ${tokens} tokens per image at the default budget)`,
+    params,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage,
+  };
+}
