@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../test/hf-fixtures.js';
 import { runCli } from '../../test/run-cli.js';
-import { layerKey } from '../core/model/flops.js';
+import { layerKey } from '../core/model/layer-view.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 
 const FIXTURES = 'test/fixtures/hf-configs';

@@ -4,8 +4,9 @@
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.
  */
 
+import { layerKey, layerView } from '../model/layer-view.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from '../model/spec.js';
+import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {

@@ -9,8 +9,9 @@
  * holds chunks i, i + p, …) and the microbatches it keeps in flight; the most loaded one decides.
  */
 
-import { layerKey, layerKinds } from '../model/flops.js';
+import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
+import { layerKey } from '../model/layer-view.js';
 import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
 import type { LayerSpec, ModelSpec } from '../model/spec.js';
 import {

@@ -4,14 +4,8 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
-import {
-  type AttentionSpec,
-  isAttentionMixer,
-  type LayerSpec,
-  layerKey,
-  layerView,
-  type ModelSpec,
-} from './spec.js';
+import { layerKey, layerView } from './layer-view.js';
+import { type AttentionSpec, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the

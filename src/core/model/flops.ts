@@ -11,6 +11,8 @@
  * Norms, activations, softmax and biases are elementwise and excluded (< 0.5% of the total).
  * Shapes come from the operation list (operations.ts), the one place that derives them.
  */
+
+import { layerKey } from './layer-view.js';
 import {
   headOperations,
   layerOperations,
@@ -21,7 +23,7 @@ import {
   operationFlops,
 } from './operations.js';
 import { paramCount } from './param-count.js';
-import { type LayerSpec, layerKey, type ModelSpec } from './spec.js';
+import type { LayerSpec, ModelSpec } from './spec.js';
 
 export interface FlopsBreakdown {
   /** q/k/v/o projections (or MLA down/up projections). */
@@ -111,8 +113,6 @@ export function layerKinds(
   kindsCache.set(spec, list);
   return list;
 }
-
-export { layerKey } from './spec.js';
 
 /**
  * Forward FLOPs for one token: the GEMM and attention FLOPs of every layer's operation list on one

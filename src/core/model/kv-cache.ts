@@ -7,13 +7,13 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
+import { layerView } from './layer-view.js';
 import {
   type AttentionSpec,
   type GatedDeltaNetSpec,
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
-  layerView,
   type Mamba2Spec,
   type ModelSpec,
 } from './spec.js';

@@ -1,13 +1,7 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
 import { layerMix } from './kv-cache.js';
-import {
-  hasLayerSizes,
-  isAttentionMixer,
-  type LayerMixer,
-  type LayerMlp,
-  layerView,
-  type ModelSpec,
-} from './spec.js';
+import { hasLayerSizes, layerView } from './layer-view.js';
+import { isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
 
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {

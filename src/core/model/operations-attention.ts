@@ -6,8 +6,9 @@
 
 import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
 import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys, sparseMeanKeys } from './layer-kinds.js';
+import { layerView } from './layer-view.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
-import { attentionHeadDims, type LayerSpec, layerView, type ModelSpec } from './spec.js';
+import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(

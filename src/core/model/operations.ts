@@ -13,6 +13,7 @@
  */
 
 import { layerAdapterMatrices } from './adapters.js';
+import { layerKey, layerView } from './layer-view.js';
 import {
   ACT_BYTES,
   type MemoryOp,
@@ -26,7 +27,7 @@ import { headsOnGpu } from './operations-attention.js';
 import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { mtpLayer } from './param-count.js';
-import { isAttentionMixer, type LayerSpec, layerKey, layerView, type ModelSpec } from './spec.js';
+import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
 export type {

@@ -9,6 +9,7 @@
  *   convention (671B main model + MTP module). Their embedding and head are shared, so not counted.
  */
 import { InternalError } from '../errors.js';
+import { layerKey, layerView } from './layer-view.js';
 import type {
   AttentionSpec,
   GatedDeltaNetSpec,
@@ -21,7 +22,6 @@ import type {
   ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
-import { layerKey, layerView } from './spec.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;

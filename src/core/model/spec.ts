@@ -185,62 +185,6 @@ export interface LayerSpec {
 }
 
 /**
- * A layer kind's identity: its mixer and MLP kinds, KV sharing and any per-layer sizes (layers of
- * one key are identical and cost the same).
- */
-export function layerKey(layer: LayerSpec): string {
-  const sizes =
-    (layer.numKvHeads === undefined ? '' : `/kv${layer.numKvHeads}`) +
-    (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
-    (layer.norms === undefined ? '' : `/n${layer.norms}`) +
-    (layer.kvShared ? '/kv-shared' : '');
-  return `${layer.attention}/${layer.mlp}${sizes}`;
-}
-
-/** True when a layer carries its own sizes (KV heads, MLP width or norm count). */
-export function hasLayerSizes(layer: Partial<LayerSpec>): boolean {
-  return layer.numKvHeads !== undefined || layer.intermediateSize !== undefined || layer.norms !== undefined;
-}
-
-const views = new WeakMap<ModelSpec, Map<string, ModelSpec>>();
-
-/**
- * The model as one layer sees it: the attention of its kind ({@link ModelSpec.fullAttention} on
- * `full` layers, Gemma 4's global layers), its per-layer KV heads, MLP width and norm count in place
- * of the model-wide ones, so every per-layer formula (parameters, operations, KV, activations,
- * adapters) reads one spec. The spec itself for a layer without its own shape; memoised per spec and
- * key. KV sharing is not a shape: formulas read `layer.kvShared`.
- */
-export function layerView(
-  spec: ModelSpec,
-  layer: Pick<LayerSpec, 'attention'> & Partial<LayerSpec>,
-): ModelSpec {
-  const ownAttention = layer.attention === 'full' && spec.fullAttention !== undefined;
-  if (!ownAttention && !hasLayerSizes(layer)) return spec;
-  let bySpec = views.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    views.set(spec, bySpec);
-  }
-  const key = layerKey({ mlp: 'dense', ...layer });
-  const cached = bySpec.get(key);
-  if (cached) return cached;
-  const a = (ownAttention && spec.fullAttention) || spec.attention;
-  const view: ModelSpec = {
-    ...spec,
-    attention:
-      a.kind === 'gqa' && layer.numKvHeads !== undefined ? { ...a, numKvHeads: layer.numKvHeads } : a,
-    mlp:
-      layer.intermediateSize === undefined
-        ? spec.mlp
-        : { ...spec.mlp, intermediateSize: layer.intermediateSize },
-    norm: layer.norms === undefined ? spec.norm : { ...spec.norm, perLayer: layer.norms },
-  };
-  bySpec.set(key, view);
-  return view;
-}
-
-/**
  * A lightning indexer in front of sparse attention. DSA (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1):
  * per query, `numHeads` small heads of `headDim` score every earlier token against one cached
  * indexer key of `headDim`, weighted per head; the main MLA then attends to the `topKTokens` best.

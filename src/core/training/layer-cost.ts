@@ -6,7 +6,8 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
 import type { TrainingPrecision } from '../memory/training-memory.js';
-import { layerKey, layerKinds } from '../model/flops.js';
+import { layerKinds } from '../model/flops.js';
+import { layerKey } from '../model/layer-view.js';
 import { operationSeconds } from '../model/operation-seconds.js';
 import {
   embeddingOperations,

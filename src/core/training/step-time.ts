@@ -10,7 +10,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
-import { layerKey } from '../model/flops.js';
+import { layerKey } from '../model/layer-view.js';
 import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';

@@ -12,8 +12,8 @@ import { adaptedMatrices } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, kvHeadCounts, splitsKvHeads } from '../kv-cache.js';
+import { layerView } from '../layer-view.js';
 import { paramCount } from '../param-count.js';
-import { layerView } from '../spec.js';
 
 type Json = Record<string, unknown>;
 
