@@ -16,16 +16,15 @@ import {
   trainingBaselineSchema,
 } from './schema.js';
 
-const train = baselineState(
-  trainingBaselineSchema.parse({
-    kind: 'train',
-    model: 'llama-3-8b',
-    tokens: 1e12,
-    gpu: 'h100',
-    gpus: 64,
-    usdPerGpuHour: 2,
-  }),
-);
+const trainInput = {
+  kind: 'train',
+  model: 'llama-3-8b',
+  tokens: 1e12,
+  gpu: 'h100',
+  gpus: 64,
+  usdPerGpuHour: 2,
+} as const;
+const train = baselineState(trainingBaselineSchema.parse(trainInput));
 const serve = baselineState(
   servingBaselineSchema.parse({
     kind: 'serve',
@@ -172,17 +171,7 @@ describe('training levers re-run the training engine', () => {
 
 describe('the baseline names its software stack', () => {
   it('a pretraining baseline on torchtitan is planned and banded as torchtitan, not the default megatron', () => {
-    const titan = baselineState(
-      trainingBaselineSchema.parse({
-        kind: 'train',
-        model: 'llama-3-8b',
-        tokens: 1e12,
-        gpu: 'h100',
-        gpus: 64,
-        usdPerGpuHour: 2,
-        stack: 'torchtitan',
-      }),
-    );
+    const titan = baselineState(trainingBaselineSchema.parse({ ...trainInput, stack: 'torchtitan' }));
     const a = outcome(train);
     const b = outcome(titan);
     expect(a.band.key).toMatch(/^train:megatron×/);
@@ -191,14 +180,7 @@ describe('the baseline names its software stack', () => {
   });
 
   it('an unknown stack names the field and the allowed ids', () => {
-    const r = trainingBaselineSchema.safeParse({
-      kind: 'train',
-      model: 'llama-3-8b',
-      tokens: 1e12,
-      gpu: 'h100',
-      gpus: 64,
-      stack: 'jax',
-    });
+    const r = trainingBaselineSchema.safeParse({ ...trainInput, stack: 'jax' });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.path).toEqual(['stack']);
     expect(r.error!.issues[0]!.message).toMatch(/megatron.*torchtitan.*deepspeed.*hf.*unsloth/);
