@@ -32,7 +32,7 @@ export function trainingBand(band: ErrorBand, stack: string, calibrationFamily: 
     key: `train:${stack}×${calibrationFamily}`,
     basis:
       band.cases > 0
-        ? `${stack} × ${family} leave-one-out residuals (${band.cases} runs)`
+        ? `${stack} × ${family} leave-one-out residuals (${band.cases} runs)${band.heldOutRuns > 0 ? ` and ${band.heldOutRuns} held-out runs` : ''}`
         : `no ${stack} × ${family} runs: pooled residuals of every calibrated family and stack, doubled`,
     outside: band.outside,
   };

@@ -26,6 +26,8 @@ export interface ErrorBand {
   readonly high: number;
   /** Cases behind the band (0 when uncalibrated). */
   readonly cases: number;
+  /** Held-out runs whose residuals joined the band (0 when none). */
+  readonly heldOutRuns: number;
   /** Plain statements of where the case is outside what was calibrated. */
   readonly outside: readonly string[];
 }
@@ -81,9 +83,20 @@ export function errorBand(
   }
   if (residuals.length === 0) {
     // Nothing calibrated anywhere: a factor-of-two band either way, said plainly.
-    return { low: 0.5, high: 2, cases: 0, outside: [...outside, 'no calibration data at all'] };
+    return {
+      low: 0.5,
+      high: 2,
+      cases: 0,
+      heldOutRuns: 0,
+      outside: [...outside, 'no calibration data at all'],
+    };
   }
-  return { ...residualBand(residuals, widen), cases: calibration?.cases.length ?? 0, outside };
+  return {
+    ...residualBand(residuals, widen),
+    cases: calibration?.cases.length ?? 0,
+    heldOutRuns: calibration?.heldOutLogResiduals?.length ?? 0,
+    outside,
+  };
 }
 
 /** The band of a time-like figure (seconds, hours, $, joules, CO2). */

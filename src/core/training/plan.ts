@@ -59,7 +59,7 @@ export interface TrainingPlan {
   readonly run: RunCost | null;
   /** The calibration applied (null: none for this family and stack; the engine's time as is). */
   readonly calibration: StackCalibration | null;
-  /** P10–P90 multipliers from the calibration's leave-one-out residuals (null without a stack). */
+  /** P10–P90 multipliers from the calibration's leave-one-out and held-out residuals (null without a stack). */
   readonly band: ErrorBand | null;
 }
 

@@ -9,7 +9,8 @@
  * work (grouped GEMMs and token dispatch) and a host overhead per local expert per MoE-layer pass (the
  * last two fitted on MoE runs only, so dense runs never absorb them), and for stacks of eager modules
  * a host time per layer pass and per ZeRO-3 layer pass. The P10–P90 band
- * comes from that fit's leave-one-out residuals (see docs/training-engine.md, "Calibration").
+ * comes from that fit's leave-one-out residuals and the held-out runs' residuals under it (see
+ * docs/training-engine.md, "Calibration").
  */
 import { InputError, type InputIssue } from '../errors.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
