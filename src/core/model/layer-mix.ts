@@ -119,15 +119,21 @@ export function describeLayerMix(spec: ModelSpec): string {
  * layers (Gemma 4) — the models whose memory and costs are summed layer kind by layer kind.
  */
 export function hasNewLayerKinds(spec: ModelSpec): boolean {
-  return (
-    spec.fullAttention !== undefined ||
-    spec.layers.some(
-      (l) =>
-        (l.attention !== 'full' && l.attention !== 'sliding') ||
-        l.mlp === 'none' ||
-        l.mlp === 'projection' ||
-        l.kvShared === true ||
-        hasLayerSizes(l),
-    )
-  );
+  // Memoised per spec: the layout search asks once per candidate layout.
+  let known = newLayerKinds.get(spec);
+  if (known === undefined) {
+    known =
+      spec.fullAttention !== undefined ||
+      spec.layers.some(
+        (l) =>
+          (l.attention !== 'full' && l.attention !== 'sliding') ||
+          l.mlp === 'none' ||
+          l.mlp === 'projection' ||
+          l.kvShared === true ||
+          hasLayerSizes(l),
+      );
+    newLayerKinds.set(spec, known);
+  }
+  return known;
 }
+const newLayerKinds = new WeakMap<ModelSpec, boolean>();
