@@ -77,17 +77,18 @@ export function breakdownJson(
 
 /** A layout in one line: the dimensions that are not 1, micro-batch, recomputation, ZeRO. */
 export function layoutLine(l: ParallelLayout): string {
-  const dims = [
-    ['tp', l.tensorParallel],
-    ['pp', l.pipelineParallel],
-    ['dp', l.dataParallel],
-    ['ep', l.expertParallel],
-    ['etp', l.expertTensorParallel ?? l.tensorParallel],
-    ['cp', l.contextParallel],
-  ]
-    .filter(
-      ([name, n]) => (name === 'etp' ? n !== l.tensorParallel : n !== 1) || name === 'tp' || name === 'dp',
-    )
+  // Expert tensor parallelism is in a layout only where it differs from TP (then it is shown, even 1).
+  const dims = (
+    [
+      ['tp', l.tensorParallel],
+      ['pp', l.pipelineParallel],
+      ['dp', l.dataParallel],
+      ['ep', l.expertParallel],
+      ['etp', l.expertTensorParallel],
+      ['cp', l.contextParallel],
+    ] as const
+  )
+    .filter(([name, n]) => n !== undefined && (n !== 1 || name === 'tp' || name === 'dp' || name === 'etp'))
     .map(([name, n]) => `${name} ${n}`);
   return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`;
 }

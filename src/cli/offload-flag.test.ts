@@ -46,21 +46,22 @@ describe('--offload', () => {
   });
 
   it('bad values, a GPU without host data, a ZeRO stage below the mode and inference are exit 2', async () => {
-    const bad = await runCli(`${MEMORY_70B} --offload cpu`);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(
-      "--offload: 'cpu' is not an offload mode; one of: none, optimizer, optimizer+params",
-    );
-    const noHost = await runCli('memory llama-3-8b --gpu rtx-4090 --offload optimizer');
-    expect(noHost.code).toBe(2);
-    expect(noHost.stderr).toContain('--offload: no host data for rtx-4090');
-    const zero = await runCli(`${TRAIN_8B} --zero 0 --offload optimizer`);
-    expect(zero.code).toBe(2);
-    expect(zero.stderr).toContain(
-      "--zero: offload 'optimizer' moves each rank's shard and needs ZeRO-1 or above",
-    );
-    const infer = await runCli('memory llama-3-8b --mode infer --gpu h100 --offload optimizer');
-    expect(infer.code).toBe(2);
-    expect(infer.stderr).toContain('--offload');
+    const cases: [command: string, message: string][] = [
+      [
+        `${MEMORY_70B} --offload cpu`,
+        "--offload: 'cpu' is not an offload mode; one of: none, optimizer, optimizer+params",
+      ],
+      ['memory llama-3-8b --gpu rtx-4090 --offload optimizer', '--offload: no host data for rtx-4090'],
+      [
+        `${TRAIN_8B} --zero 0 --offload optimizer`,
+        "--zero: offload 'optimizer' moves each rank's shard and needs ZeRO-1 or above",
+      ],
+      ['memory llama-3-8b --mode infer --gpu h100 --offload optimizer', '--offload'],
+    ];
+    for (const [command, message] of cases) {
+      const r = await runCli(command);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
   });
 });
