@@ -4,7 +4,7 @@
  * activation workspace for a prefill chunk, and the framework overhead; `memoryFit` says whether it fits.
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
-import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
@@ -78,7 +78,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
   // the gated-delta-net and mamba2 state by head); they do not grow with the context.
   const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;
-  const stateShare = Math.max(1, stateHeads / tp) / stateHeads;
+  const stateShare = headShareOnGpu(stateHeads, tp);
   const stateBytes = options.batchSize * recurrentStateBytes(spec).bytesPerSequence * stateShare;
 
   // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits

@@ -36,9 +36,12 @@ export function kvElementsPerTokenPerLayer(
  * ranks, replicated when TP exceeds them (vLLM, SGLang, TRT-LLM); MLA's latent whole on every rank.
  */
 export function kvShareOnGpu(attention: AttentionSpec, tensorParallel: number): number {
-  return attention.kind === 'mla'
-    ? 1
-    : Math.max(1, attention.numKvHeads / tensorParallel) / attention.numKvHeads;
+  return attention.kind === 'mla' ? 1 : headShareOnGpu(attention.numKvHeads, tensorParallel);
+}
+
+/** The share of `heads` one of `tensorParallel` ranks holds: split, or whole once TP exceeds them. */
+export function headShareOnGpu(heads: number, tensorParallel: number): number {
+  return Math.max(1, heads / tensorParallel) / heads;
 }
 
 /**
