@@ -104,6 +104,7 @@ import sources from '../../catalog/sources.json' with { type: 'json' };
 import stacks_deepspeed from '../../catalog/stacks/deepspeed.json' with { type: 'json' };
 import stacks_hf from '../../catalog/stacks/hf.json' with { type: 'json' };
 import stacks_megatron from '../../catalog/stacks/megatron.json' with { type: 'json' };
+import stacks_megatron_deepspeed from '../../catalog/stacks/megatron-deepspeed.json' with { type: 'json' };
 import stacks_torchtitan from '../../catalog/stacks/torchtitan.json' with { type: 'json' };
 import stacks_unsloth from '../../catalog/stacks/unsloth.json' with { type: 'json' };
 
@@ -221,6 +222,7 @@ export const STACKS_FILES: Readonly<Record<string, unknown>> = {
   deepspeed: stacks_deepspeed,
   hf: stacks_hf,
   megatron: stacks_megatron,
+  'megatron-deepspeed': stacks_megatron_deepspeed,
   torchtitan: stacks_torchtitan,
   unsloth: stacks_unsloth,
 };

@@ -37,6 +37,11 @@ export const stackFileSchema = z
         expertTensorFolding: z
           .object({ supported: z.boolean(), locator: z.string().min(1), ...cited })
           .strict(),
+        /** DeepSpeed's pipeline engine reduces gradients after the last micro-batch; cited on its own. */
+        pipelineDefersGradientReduction: z
+          .object({ defers: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
         ...cited,
       })
       .strict(),
@@ -190,6 +195,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       ...file.parallelism,
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),
       expertTensorFolding: file.parallelism.expertTensorFolding.supported,
+      pipelineDefersGradientReduction: file.parallelism.pipelineDefersGradientReduction?.defers ?? false,
     },
     memory: {
       logitsBytesPerElement: toSi(

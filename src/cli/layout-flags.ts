@@ -4,7 +4,7 @@ import { findStack } from '../catalog/stacks.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
-import type { StackId, StackProfile } from '../core/training/stack.js';
+import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
 import { oneOf, positiveInteger } from './options.js';
 
 export interface LayoutFlags {
@@ -51,7 +51,7 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     .option('--dropout', 'attention and hidden dropout on (GPT-3-era training)')
     .option(
       '--stack <id>',
-      'software stack: megatron | torchtitan | deepspeed | hf | unsloth (default: megatron for train, hf for finetune and rl)',
+      `software stack: ${STACK_IDS.join(' | ')} (default: megatron for train, hf for finetune and rl)`,
     );
 }
 

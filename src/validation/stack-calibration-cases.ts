@@ -190,16 +190,10 @@ export function calibrationCases(): CalibrationCase[] {
   // (Megatron-LM) and Llama 3 405B (Meta's PyTorch-native FSDP + TP + PP + CP, the design torchtitan
   // open-sourced). Throughput metrics: published / engine time = engine / published throughput.
   for (const c of trainingCases()) {
-    const stack = calibrationStackOf(c.id);
-    if (stack) out.push(trainingCalibrationCase(c, stack));
+    if (c.calibrationStack) out.push(trainingCalibrationCase(c, c.calibrationStack));
   }
   out.push(...finetuneCases({ heldOut: false }));
   return out;
-}
-
-/** The stack a training.json case calibrates (Narayanan's Table 1, Llama 3 405B), or null. */
-export function calibrationStackOf(id: string): StackId | null {
-  return /^megatron-\d/.test(id) ? 'megatron' : /^llama3-405b/.test(id) ? 'torchtitan' : null;
 }
 
 /**

@@ -338,7 +338,7 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'neutral (attention kernels differ by GPU architecture); with no other family, x 1 and o 0. Errors are',
     'published / predicted − 1 as |median| / |max|: *before* with the engine alone, *after* leave-one-out (each',
     'case predicted by the fit on the others). The P10–P90 band of a',
-    'prediction is exp(median ± 1.2816 σ) of the leave-one-out log residuals together with those of the *held-out*',
+    'prediction is exp(median ± q σ), q = t₀.₉(n − 1)·√(1 + 1/n) for n residuals (a prediction interval; 1.2816 as n grows), of the leave-one-out log residuals together with those of the *held-out*',
     'runs on the same stack and family (published runs the fit never sees: the training.json validation cases',
     'that name a stack, the NeMo 25.09 rows), σ = 1.4826 × their median absolute deviation; *in band* counts the',
     'fitted cases inside it, and the held-out column gives their count, median / max error and how many fall inside',

@@ -11,7 +11,6 @@ import { InputError } from '../core/errors.js';
 import { median } from '../core/statistics.js';
 import type { CalibrationCase } from './calibration-case.js';
 import {
-  calibrationStackOf,
   NEMO_GPUS,
   NEMO_MODELS,
   nemoRunCase,
@@ -143,7 +142,7 @@ export function heldOutSummary(cases: readonly HeldOutCase[]) {
 export function heldOutCalibrationCases(): CalibrationCase[] {
   const out: CalibrationCase[] = [];
   for (const c of trainingCases()) {
-    if (c.stack && !calibrationStackOf(c.id)) out.push(trainingCalibrationCase(c, c.stack));
+    if (c.stack && !c.calibrationStack) out.push(trainingCalibrationCase(c, c.stack));
   }
   out.push(...heldOutNemoCases());
   return out;

@@ -108,7 +108,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     globalBatchSize,
     precision,
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
-    overlapDataParallel: o.overlapDp ?? true,
+    // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
+    overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
     ...attentionOptions(o),
     offload: offloadFlag(o.offload, hw.gpu),

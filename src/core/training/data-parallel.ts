@@ -141,9 +141,12 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
         collective('all-gather', base.expert * weightBytes, edpGroup));
     comm += m * Math.max(0, perMicrobatch - input.microbatchSeconds);
   }
-  // Gradients are complete only after the last micro-batch: the overlap window is its backward.
-  const syncSeconds =
-    (options.overlapDataParallel ?? true) ? Math.max(0, comm - input.lastBackwardSeconds) : comm;
+  // Gradients are complete only after the last micro-batch: the overlap window is its backward;
+  // none where the stack's pipeline engine reduces after it (DeepSpeed TrainSchedule's ReduceGrads).
+  const overlap =
+    options.overlapDataParallel ??
+    !(options.pipelineDefersGradientReduction === true && layout.pipelineParallel > 1);
+  const syncSeconds = overlap ? Math.max(0, comm - input.lastBackwardSeconds) : comm;
 
   // Optimizer: read and write master weights and states, read gradients, write weights (memory-bound).
   // Sharded (ZeRO ≥ 1) over the group that holds a copy: DP×CP for dense, DP×CP/EP for experts.

@@ -130,11 +130,16 @@ export function planTraining(
   if (issues.length > 0) throw new InputError(issues);
   const family = cluster.gpu.efficiency.family;
   const calibration = stack ? stackCalibration(stack, family) : null;
-  // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
-  const search = searchLayouts(spec, cluster, {
+  const stackOptions = {
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
+    pipelineDefersGradientReduction:
+      options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
+  };
+  // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
+  const search = searchLayouts(spec, cluster, {
+    ...stackOptions,
     calibration,
     top: options.top,
     pareto: options.pareto,
@@ -157,7 +162,12 @@ export function planTraining(
         });
       }
     }
-    const alternatives = searchLayouts(spec, cluster, { ...options, calibration, constraints: {}, top: 3 });
+    const alternatives = searchLayouts(spec, cluster, {
+      ...stackOptions,
+      calibration,
+      constraints: {},
+      top: 3,
+    });
     const closest = search.nearestInfeasible[0];
     const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
     let detail = `no layout of ${options.gpus} GPUs satisfies the fixed flags`;

@@ -16,7 +16,7 @@ import { InputError, type InputIssue } from '../errors.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import type { StepTime } from './step-time.js';
 
-export const STACK_IDS = ['megatron', 'torchtitan', 'deepspeed', 'hf', 'unsloth'] as const;
+export const STACK_IDS = ['megatron', 'megatron-deepspeed', 'torchtitan', 'deepspeed', 'hf', 'unsloth'] as const;
 export type StackId = (typeof STACK_IDS)[number];
 
 export interface StackParallelism {
@@ -31,6 +31,11 @@ export interface StackParallelism {
   readonly zero3WithPipeline: boolean;
   /** Routed experts without tensor parallelism (ETP 1) while attention runs TP: EP spans the TP ranks. */
   readonly expertTensorFolding: boolean;
+  /**
+   * With pipeline parallelism the data-parallel gradient reduction runs after the last micro-batch's
+   * backward, not overlapped with it (DeepSpeed's PipelineEngine: TrainSchedule's ReduceGrads step).
+   */
+  readonly pipelineDefersGradientReduction: boolean;
 }
 
 /** How the stack allocates training memory (applied by trainingMemory). */

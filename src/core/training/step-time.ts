@@ -41,8 +41,13 @@ export interface TrainingOptions {
    * recipe's gradient bytes on the wire.
    */
   readonly gradReduceInFp32?: boolean;
-  /** Overlap the data-parallel gradient reduce-scatter with the last microbatch's backward (default true). */
+  /**
+   * Overlap the data-parallel gradient reduce-scatter with the last microbatch's backward (default:
+   * true, but false with pipeline parallelism on a stack whose pipeline defers the reduction).
+   */
   readonly overlapDataParallel?: boolean;
+  /** The stack's pipeline engine reduces gradients after the last micro-batch (StackParallelism). */
+  readonly pipelineDefersGradientReduction?: boolean;
   /** Overlap expert all-to-all with compute (default: only with DualPipe, DeepSeek-V3 Sec. 3.2.1). */
   readonly overlapExpertParallel?: boolean;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */

@@ -4,7 +4,7 @@
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
 
-import { median } from '../statistics.js';
+import { median, predictionQuantile90 } from '../statistics.js';
 import { type Distribution, Z90 } from './distributions.js';
 
 export interface Range {
@@ -34,17 +34,18 @@ function centreSpread(values: readonly number[]): { mean: number; sd: number } {
 }
 
 /**
- * P10 and P90 multipliers from log residuals ln(measured / predicted), taken as normal around their
- * median: exp(m ± z₀.₉ σ), z₀.₉ = 1.2816, the spread floored at 0.03 (two cases that agree do not
- * make a 0% band) and widened by `widen`. Step-time bands (training/error-band.ts) and memory bands
- * (memory/memory-band.ts) both use it.
+ * P10 and P90 multipliers from n log residuals ln(measured / predicted), taken as normal around their
+ * median: a prediction interval for the next case, exp(m ± q σ) with q = t₀.₉(n − 1)·√(1 + 1/n)
+ * (statistics.ts predictionQuantile90: 1.68 z₀.₉-equivalents at n = 5, 1.07 at 18, z₀.₉ = 1.2816 as
+ * n grows), the spread floored at 0.03 (two cases that agree do not make a 0% band) and widened by
+ * `widen`. Step-time bands (training/error-band.ts) and memory bands (memory/memory-band.ts) both use it.
  */
 export function residualBand(
   residuals: readonly number[],
   widen = 1,
 ): { readonly low: number; readonly high: number } {
   const { mean, sd } = centreSpread(residuals);
-  const spread = Z90 * Math.max(sd, 0.03) * widen;
+  const spread = predictionQuantile90(residuals.length) * Math.max(sd, 0.03) * widen;
   return { low: Math.exp(mean - spread), high: Math.exp(mean + spread) };
 }
 
