@@ -41,10 +41,7 @@ export interface TrainingOptions {
    * recipe's gradient bytes on the wire.
    */
   readonly gradReduceInFp32?: boolean;
-  /**
-   * Overlap the data-parallel gradient reduce-scatter with the last microbatch's backward (default:
-   * true, but false with pipeline parallelism on a stack whose pipeline defers the reduction).
-   */
+  /** Overlap the DP reduce-scatter with the last backward (default true; false where the pipeline defers it). */
   readonly overlapDataParallel?: boolean;
   /** The stack's pipeline engine reduces gradients after the last micro-batch (StackParallelism). */
   readonly pipelineDefersGradientReduction?: boolean;
