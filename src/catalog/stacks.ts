@@ -8,8 +8,11 @@ import { InputError, InternalError } from '../core/errors.js';
 import {
   CALIBRATION_SHARED_PARAMETERS,
   STACK_IDS,
+  type StackCalibration,
   type StackId,
   type StackProfile,
+  TRANSFER_REFERENCE_STACK,
+  transferredCalibrations,
 } from '../core/training/stack.js';
 import { toSi } from '../core/units.js';
 import { STACKS_FILES } from './data.js';
@@ -187,7 +190,6 @@ export function findStack(id: string, field = '--stack'): StackProfile {
   if (!parsed.success)
     throw new InternalError(`catalog/stacks/${key}.json is invalid: ${parsed.error.message}`);
   const file = parsed.data;
-  const calibrations = stackCalibrations().calibrations.filter((c) => c.stack === key);
   const profile: StackProfile = {
     id: file.id,
     name: file.name,
@@ -233,7 +235,28 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       }),
     },
     offloadModes: file.offload?.modes ?? [],
-    calibrations: calibrations.map((c) => ({
+    // Its fitted families, and on the reference stack's other families its compute scale transferred.
+    calibrations:
+      key === TRANSFER_REFERENCE_STACK
+        ? fittedCalibrations(key)
+        : [
+            ...fittedCalibrations(key),
+            ...transferredCalibrations(
+              fittedCalibrations(key),
+              fittedCalibrations(TRANSFER_REFERENCE_STACK),
+              TRANSFER_REFERENCE_STACK,
+            ),
+          ],
+  };
+  cache.set(key, profile);
+  return profile;
+}
+
+/** A stack's (GPU family × stack) fits as written by scripts/calibrate.ts. */
+function fittedCalibrations(id: StackId): StackCalibration[] {
+  return stackCalibrations()
+    .calibrations.filter((c) => c.stack === id)
+    .map((c) => ({
       family: c.family,
       stepTimeScale: c.stepTimeScale,
       attentionScale: c.attentionScale,
@@ -247,10 +270,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       cases: c.cases.map((k) => k.id),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
-    })),
-  };
-  cache.set(key, profile);
-  return profile;
+    }));
 }
 
 /** The calibration file, validated. */

@@ -58,8 +58,9 @@ export function errorBand(
   if (calibration && calibration.leaveOneOutLogResiduals.length >= 2) {
     residuals = evidence(calibration);
   } else {
+    const moved = calibration?.transferred;
     outside.push(
-      `no calibration cases for ${where.stack} on ${where.family} GPUs: the band is the pooled error of every calibrated family and stack, doubled`,
+      `no calibration cases for ${where.stack} on ${where.family} GPUs: ${moved ? `its compute scale is ${moved.from}'s on ${where.family} × ${moved.ratio.toFixed(2)}, its ratio to ${moved.from} on ${moved.families.join(', ')}; ` : ''}the band is the pooled error of every calibrated family and stack, doubled`,
     );
     residuals = all.flatMap(evidence);
     widen = 2;
@@ -76,7 +77,10 @@ export function errorBand(
     );
     widen *= 1.5;
   }
-  const borrowed = calibration?.extrapolated.filter((p) => where.moe || p === 'attentionScale') ?? [];
+  // A transferred calibration says where its terms come from in the pooled-band line above.
+  const borrowed = calibration?.transferred
+    ? []
+    : (calibration?.extrapolated.filter((p) => where.moe || p === 'attentionScale') ?? []);
   if (calibration && borrowed.length > 0) {
     outside.push(
       `${borrowed.map((p) => PARAMETER_WORDS[p]).join(' and ')} ${borrowed.length > 1 ? 'are' : 'is'} not calibrated on ${where.family} GPUs for ${where.stack} (taken from the stack's other GPU families, or neutral where none has data)${where.moe && borrowed.includes('expertScale') ? '; the MoE part of the band is an extrapolation' : ''}`,

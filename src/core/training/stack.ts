@@ -14,9 +14,17 @@
  */
 import { InputError, type InputIssue } from '../errors.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
+import { median } from '../statistics.js';
 import type { StepTime } from './step-time.js';
 
-export const STACK_IDS = ['megatron', 'megatron-deepspeed', 'torchtitan', 'deepspeed', 'hf', 'unsloth'] as const;
+export const STACK_IDS = [
+  'megatron',
+  'megatron-deepspeed',
+  'torchtitan',
+  'deepspeed',
+  'hf',
+  'unsloth',
+] as const;
 export type StackId = (typeof STACK_IDS)[number];
 
 export interface StackParallelism {
@@ -96,6 +104,57 @@ export interface StackCalibration {
   readonly maxGpus: number;
   /** Largest model among the cases, total parameters (beyond twice it the band is an extrapolation). */
   readonly maxParams: number;
+  /**
+   * Set on a family without runs of this stack: the compute scale is the reference stack's on this
+   * family times the stack's median ratio to it on the families both were fitted on
+   * ({@link transferredCalibrations}); no residuals of its own, so the band is the pooled one, doubled.
+   */
+  readonly transferred?: {
+    readonly from: string;
+    readonly ratio: number;
+    readonly families: readonly string[];
+  };
+}
+
+/** The stack fitted on every GPU family with published runs: the others' speed is read relative to it. */
+export const TRANSFER_REFERENCE_STACK: StackId = 'megatron';
+
+/**
+ * Calibrations of a stack on the families only the reference stack was fitted on: a stack's overhead
+ * over the reference (its host time, kernels, schedule) is taken as the same on every family, and the
+ * family's own kernel efficiency as the reference's, so k(stack, F) = k(ref, F) × median over shared
+ * families G of k(stack, G) / k(ref, G). The attention factor is the reference's on F (a GPU
+ * architecture's attention kernels); the expert and host terms are the stack's own (median of its
+ * families). None when the stack shares no fitted family with the reference (a pooled '*' fit, or none).
+ */
+export function transferredCalibrations(
+  own: readonly StackCalibration[],
+  reference: readonly StackCalibration[],
+  referenceId: string,
+): StackCalibration[] {
+  const shared = own.filter((c) => c.family !== '*' && reference.some((r) => r.family === c.family));
+  if (shared.length === 0) return [];
+  const ref = (family: string) => reference.find((r) => r.family === family)!;
+  const ratio = median(shared.map((c) => c.stepTimeScale / ref(c.family).stepTimeScale));
+  const ownMedian = (pick: (c: StackCalibration) => number) => median(own.map(pick));
+  return reference
+    .filter((r) => r.family !== '*' && !own.some((c) => c.family === r.family))
+    .map((r) => ({
+      family: r.family,
+      stepTimeScale: r.stepTimeScale * ratio,
+      attentionScale: r.attentionScale,
+      expertScale: ownMedian((c) => c.expertScale),
+      localExpertOverheadSeconds: ownMedian((c) => c.localExpertOverheadSeconds),
+      layerOverheadSeconds: ownMedian((c) => c.layerOverheadSeconds),
+      zero3LayerOverheadSeconds: ownMedian((c) => c.zero3LayerOverheadSeconds),
+      extrapolated: [...CALIBRATION_SHARED_PARAMETERS],
+      leaveOneOutLogResiduals: [],
+      heldOutLogResiduals: [],
+      cases: [],
+      maxGpus: Math.max(...own.map((c) => c.maxGpus)),
+      maxParams: Math.max(...own.map((c) => c.maxParams)),
+      transferred: { from: referenceId, ratio, families: shared.map((c) => c.family) },
+    }));
 }
 
 export interface StackProfile {
@@ -275,5 +334,7 @@ export function calibrationSummary(c: StackCalibration): string {
       `experts × ${c.expertScale.toFixed(2)}`,
       `${(1000 * c.localExpertOverheadSeconds).toFixed(2)} ms host per local expert per MoE-layer pass`,
     );
+  if (c.transferred)
+    return `no ${c.family} runs: ${parts.join(', ')}, the compute scale ${c.transferred.from}'s on ${c.family} × ${c.transferred.ratio.toFixed(2)} (this stack over ${c.transferred.from} on ${c.transferred.families.join(', ')})`;
   return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs: ${parts.join(', ')}`;
 }
