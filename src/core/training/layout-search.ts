@@ -267,9 +267,10 @@ function enumerate(
         // of the tokens and keeps the expert GEMMs whole); `--etp` fixes TP instead.
         const etps =
           spec.moe && tp > 1
-            ? pick(c.expertTensorParallel, can?.expertTensorFolding ? [1] : [tp]).filter(
-                (e) => e === 1 || e === tp,
-              )
+            ? pick(
+                c.expertTensorParallel,
+                can?.expertTensorFolding ? (c.expertTensorParallel === undefined ? [1] : [1, tp]) : [tp],
+              ).filter((e) => e === 1 || e === tp)
             : pick(c.expertTensorParallel, [tp]).filter((e) => e === tp);
         const expertSplits = etps.flatMap((etp) =>
           (spec.moe
