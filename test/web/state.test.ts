@@ -77,6 +77,41 @@ describe('shared links are validated like every other input', () => {
       'serve.ttftSloSeconds: must be at least 0 and at most 3,600 (seconds), got 1000000000; using 0',
     ]);
   });
+  it('expert tensor parallelism and offload: checked as choices; a link from before them keeps working', async () => {
+    const ok = checkState(
+      {
+        train: { etp: '1', offload: 'optimizer' },
+        adapt: { tp: 2, etp: 'tp', offload: 'optimizer+params' },
+      },
+      fallback,
+    );
+    expect(ok.issues).toEqual([]);
+    expect(ok.state.train).toMatchObject({ etp: '1', offload: 'optimizer' });
+    expect(ok.state.adapt).toMatchObject({ tp: 2, etp: 'tp', offload: 'optimizer+params' });
+    const bad = checkState(
+      { train: { etp: 2, offload: 'gpu' }, adapt: { etp: 'TP', offload: null, tp: 1.5 } },
+      fallback,
+    );
+    expect(bad.state.train).toEqual(fallback.train);
+    expect(bad.state.adapt).toEqual(fallback.adapt);
+    expect(bad.issues).toEqual([
+      'train.etp: must be one of search, tp, 1, got 2; using "search"',
+      'train.offload: must be one of none, optimizer, optimizer+params, got "gpu"; using "none"',
+      'adapt.etp: must be one of search, tp, 1, got "TP"; using "search"',
+      'adapt.offload: must be one of none, optimizer, optimizer+params, got null; using "none"',
+      'adapt.tp: must be a whole number ≥ 0 and ≤ 10,000,000 (a parallel degree), got 1.5; using 0',
+    ]);
+    // A link written before these fields existed (the Train and Adapt inputs of the previous version).
+    const { etp: _e, offload: _o, ...oldTrain } = fallback.train;
+    const { tp: _t, etp: _ae, offload: _ao, ...oldAdapt } = fallback.adapt;
+    const old = await decodeState(
+      `#s=${await encodeState({ ...fallback, train: { ...oldTrain, model: 'mixtral-8x7b', stack: 'torchtitan' }, adapt: oldAdapt } as never)}`,
+      fallback,
+    );
+    expect(old?.issues).toEqual([]);
+    expect(old?.state.train).toEqual({ ...fallback.train, model: 'mixtral-8x7b', stack: 'torchtitan' });
+    expect(old?.state.adapt).toEqual(fallback.adapt);
+  });
   it('a link that is not ours is ignored', async () => {
     expect(await decodeState('#s=not-deflate', fallback)).toBeNull();
     expect(await decodeState('#other', fallback)).toBeNull();

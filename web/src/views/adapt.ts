@@ -11,6 +11,7 @@ import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
 import { bandNote, bandText } from './bands.js';
 import { days, formatBytes, formatUsd, numberField } from './common.js';
+import { etpOf, etpSelect, isMoe, offloadSelect, offloadText } from './layout-select.js';
 import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
@@ -32,7 +33,9 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   seqLen: a.seqLen,
   globalBatch: a.globalBatch,
   usdPerGpuHour: a.usdPerGpuHour,
+  layout: { tp: a.tp || undefined, etp: etpOf(a.etp, a.tp, isMoe(a.model)) },
   stack: a.stack,
+  offload: a.offload,
 });
 
 function run(app: App, a: AdaptInput): void {
@@ -63,6 +66,12 @@ export function adaptView(app: App) {
     numberField((STATE_DOMAINS.adapt as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   run(app, a);
   const r = last?.key === JSON.stringify(a) ? last : null;
+  // The three runs' issues (a bad ETP or offload fails each alike), once, by the fields.
+  const issues = r && [
+    ...new Map(
+      r.rows.flatMap((row) => (Array.isArray(row) ? row : [])).map((i) => [`${i.path}:${i.message}`, i]),
+    ).values(),
+  ];
   const catalog = loadCatalog();
   return html`<h2>Fine-tuning: full, LoRA, QLoRA</h2>
     <form>
@@ -86,6 +95,9 @@ export function adaptView(app: App) {
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
+      <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} /></label>
+      ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
+      ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
     </form>
     ${
       r === null
@@ -96,9 +108,9 @@ export function adaptView(app: App) {
             ${r.rows.map((row, i) =>
               Array.isArray(row)
                 ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
-                : html`<tr data-cost=${String(row.costUsd)}>
+                : html`<tr data-cost=${String(row.costUsd)} data-gpu-hours=${String(row.gpuHours)} data-seconds=${String(row.timeSeconds)} data-memory=${String(row.memoryPerGpuBytes)} data-host-bytes=${row.offload ? String(row.offload.bytesPerGpu) : ''}>
                     <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)} ${bandText(row.range.costUsd, formatUsd)}</td><td class="num">${days(row.timeSeconds)} ${bandText(row.range.timeSeconds, days)}</td>
-                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}</td><td>${row.detail}</td>
+                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}</td>
                   </tr>`,
             )}
           </tbody>

@@ -6,7 +6,7 @@ import type { Domain } from '../../../src/core/domain.js';
 import { energyText } from '../../../src/core/energy/energy.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
-import { runOnce, taskSlot } from '../compute.js';
+import { type Issue, runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
@@ -21,12 +21,17 @@ import {
   numberField,
   otherErrors,
 } from './common.js';
+import { etpOf, etpSelect, isMoe, offloadSelect, offloadText } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 import { stackSelect } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
+
+/** The layout's issues but expert tensor parallelism's (shown by its own choice). */
+const notEtp = (issues: readonly Issue[] | null) =>
+  issues?.filter((i) => i.path !== 'layout.expertTensorParallel') ?? null;
 
 const slot = taskSlot<Outcome>();
 const detailSlot = taskSlot<Outcome>();
@@ -45,8 +50,13 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       precision: input.precision,
       seqLen: input.seqLen,
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
-      layout: { tp: input.tp || undefined, pp: input.pp || undefined },
+      layout: {
+        tp: input.tp || undefined,
+        pp: input.pp || undefined,
+        etp: etpOf(input.etp, input.tp, isMoe(input.model, input.config)),
+      },
       stack: input.stack,
+      offload: input.offload,
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -229,21 +239,28 @@ export function trainView(app: App) {
       </label>
       <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
-      <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
+      <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(notEtp(r?.issues ?? null), 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
       ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
+      ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
+      ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload']) : nothing}
     ${
       r?.outcome
-        ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)}>
+        ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
             <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b>${bandText(r.outcome.range.costUsd, formatUsd)}</div>
             <div class="card">GPU-hours<b>${formatCount(r.outcome.gpuHours)}</b>${bandText(r.outcome.range.gpuHours, formatCount)}</div>
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b>${bandText(r.outcome.range.timeSeconds, days)}</div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
+            ${
+              r.outcome.offload
+                ? html`<div class="card" id="train-offload-host" data-bytes-per-gpu=${String(r.outcome.offload.bytesPerGpu)} data-fits=${String(r.outcome.offload.fits)}>host memory (offload ${r.outcome.offload.mode})<b>${formatBytes(r.outcome.offload.bytesPerGpu)}/GPU</b><small class=${r.outcome.offload.fits ? 'band' : 'error'}>${offloadText(r.outcome.offload)}</small></div>`
+                : nothing
+            }
             <div class="card">energy<b>${energyText(r.outcome.energyKWh, r.outcome.energyNote, mwh, '')}</b>${bandText(r.outcome.range.energyKWh ?? undefined, mwh)}</div>
             <div class="card">CO2 (location-based)<b>${energyText(r.outcome.co2Kg, r.outcome.energyNote, tonnes, '')}</b>${bandText(r.outcome.range.co2Kg ?? undefined, tonnes)}</div>
           </div>
