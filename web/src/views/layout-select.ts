@@ -30,7 +30,7 @@ export function isMoe(model: string, config: string | null = null): boolean {
       const spec = entry
         ? modelSpecFrom(entry.config, entry.name)
         : modelSpecFrom(parseConfigUpload(config!, 'config.json'), 'config.json');
-      moe = spec.moe !== undefined;
+      moe = Boolean(spec.moe);
     } catch (error) {
       // An unknown model or a broken upload: the engine reports it by its field.
       if (!(error instanceof InputError)) throw error;
@@ -49,8 +49,8 @@ export const etpOf = (choice: EtpChoice, tp: number, moe: boolean): number | und
 const ETP_LABELS: Record<EtpChoice, (tp: number) => string> = {
   search: () => "searched (the stack's rule)",
   tp: (tp) =>
-    tp > 0 ? `TP (${tp}): experts split like the dense layers` : 'TP (fix the tensor parallelism first)',
-  '1': () => "1: EP spans the TP ranks, as NeMo's MoE recipes run",
+    tp > 0 ? `TP (${tp}), experts split like the dense layers` : 'TP (fix the tensor parallelism first)',
+  '1': () => "1, as NeMo's MoE recipes run (EP spans the TP ranks)",
 };
 
 /** The ETP choice (MoE models only; nothing for a dense model). */
@@ -63,21 +63,26 @@ export function etpSelect(
   issues: readonly Issue[] | null,
 ) {
   if (!moe) return nothing;
+  const unfixed = value === 'tp' && tp === 0;
   return html`<label
-    >Expert tensor parallelism
-    <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as EtpChoice)}>
-      ${ETP_CHOICES.map(
-        (c) =>
-          html`<option value=${c} ?selected=${c === value} ?disabled=${c === 'tp' && tp === 0 && value !== 'tp'}>${ETP_LABELS[c](tp)}</option>`,
-      )}
-    </select>
+      >Expert tensor parallelism
+      <select
+        id=${id}
+        aria-describedby=${unfixed ? `${id}-why` : nothing}
+        @change=${(e: Event) => set((e.target as HTMLSelectElement).value as EtpChoice)}
+      >
+        ${ETP_CHOICES.map(
+          (c) =>
+            html`<option value=${c} ?selected=${c === value} ?disabled=${c === 'tp' && tp === 0 && !unfixed}>${ETP_LABELS[c](tp)}</option>`,
+        )}
+      </select>
+      ${fieldError(issues, 'layout.expertTensorParallel')}
+    </label>
     ${
-      value === 'tp' && tp === 0
-        ? html`<small class="status">ETP = TP names the tensor parallelism, as <code>--etp</code> does: fix it above; until then the search runs the stack's rule</small>`
+      unfixed
+        ? html`<p class="status form-note" id=${`${id}-why`}>Expert tensor parallelism TP names the tensor parallelism, as <code>--etp</code> does: fix it; until then the search runs the stack's rule.</p>`
         : nothing
-    }
-    ${fieldError(issues, 'layout.expertTensorParallel')}
-  </label>`;
+    }`;
 }
 
 /** Why an offload mode cannot run on this stack and GPU (the CLI's message), or null when it can. */
@@ -107,20 +112,26 @@ export function offloadSelect(
   const reasons = OFFLOAD_MODES.map((mode) => ({ mode, reason: offloadReason(mode, stack, gpu) }));
   const disabled = reasons.filter((r) => r.reason !== null);
   return html`<label
-    >Offload to host memory
-    <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as OffloadMode)}>
-      ${reasons.map(
-        (r) =>
-          html`<option value=${r.mode} ?selected=${r.mode === value} ?disabled=${r.reason !== null && r.mode !== value} title=${r.reason ?? ''}>${r.mode}</option>`,
-      )}
-    </select>
+      >Offload to host memory
+      <select
+        id=${id}
+        aria-describedby=${disabled.length > 0 ? `${id}-why` : nothing}
+        @change=${(e: Event) => set((e.target as HTMLSelectElement).value as OffloadMode)}
+      >
+        ${reasons.map(
+          (r) =>
+            html`<option value=${r.mode} ?selected=${r.mode === value} ?disabled=${r.reason !== null && r.mode !== value} title=${r.reason ?? ''}>${r.mode}</option>`,
+        )}
+      </select>
+      ${fieldError(issues, 'offload')}
+    </label>
     ${
       disabled.length > 0
-        ? html`<small class="status offload-reasons">${disabled.map((r) => html`<span>${r.mode}: ${r.reason}. </span>`)}</small>`
+        ? html`<p class="status form-note offload-reasons" id=${`${id}-why`}>
+          Offload ${disabled.map((r) => html`<span><b>${r.mode}</b>: ${r.reason}. </span>`)}
+        </p>`
         : nothing
-    }
-    ${fieldError(issues, 'offload')}
-  </label>`;
+    }`;
 }
 
 /** What offload asks of the host, as `llmecon train` and `finetune` print it (null without offload). */
