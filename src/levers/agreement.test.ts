@@ -79,7 +79,6 @@ describe('expert tensor parallelism and offload: CLI = levers baseline (what the
     ]);
     const web = evaluatePretrain({ model: 'qwen3-30b-a3b', layout: { tp: 2, etp: 1 } });
     expect(cli.layout.etp).toBe(1);
-    expect(web.detail).toMatch(/etp 1/);
     expect(web.costUsd).toBe(cli.costUsd);
     expect(web.gpuHours).toBe(cli.gpuHours);
     expect(web.timeSeconds / SECONDS_PER_DAY).toBeCloseTo(cli.wallClockDays, 9);
@@ -125,6 +124,21 @@ describe('expert tensor parallelism and offload: CLI = levers baseline (what the
       expect(web.offload?.fits).toBe(cli.offload.fits);
     },
   );
+
+  it('an ETP that is neither 1 nor TP: the message the CLI gives for --etp', async () => {
+    const cli = await runCli([
+      'train',
+      ...pretrainFlags,
+      ...'--model qwen3-30b-a3b --tp 4 --etp 2'.split(' '),
+    ]);
+    expect(cli.code).toBe(2);
+    expect(() => evaluatePretrain({ model: 'qwen3-30b-a3b', layout: { tp: 4, etp: 2 } })).toThrow(
+      'expert tensor parallelism must be 1 or the tensor parallelism 4, got 2',
+    );
+    expect(cli.stderr).toBe(
+      'error: --etp: expert tensor parallelism must be 1 or the tensor parallelism 4, got 2',
+    );
+  });
 
   it('an offload mode the stack does not run: the message the CLI gives', async () => {
     const cli = await runCli([

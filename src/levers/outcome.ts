@@ -108,7 +108,6 @@ function trainingOutcome(
         pp: l.pipelineParallel,
         dp: l.dataParallel,
         ep: l.expertParallel,
-        etp: l.expertTensorParallel === undefined ? undefined : `${l.expertTensorParallel}`,
         recompute: l.recompute,
         schedule: s.kind === 'train' ? l.schedule : undefined,
         offload: offload?.mode,
