@@ -5,10 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inDomain } from '../../src/core/domain.js';
+import { OFFLOAD_MODES } from '../../src/core/memory/offload.js';
 import {
   checkState,
   decodeState,
   defaultState,
+  ETP_CHOICES,
   encodeState,
   STATE_CHOICES,
   STATE_DOMAINS,
@@ -28,6 +30,11 @@ function expectValid(state: ReturnType<typeof checkState>['state']) {
       const value = (state as unknown as Record<string, Record<string, unknown>>)[section]![field];
       expect(allowed, `${section}.${field} = ${String(value)}`).toContain(value);
     }
+  // The choices the engine takes as flags (`--etp`, `--offload`), whatever STATE_CHOICES lists.
+  for (const s of [state.train, state.adapt]) {
+    expect(ETP_CHOICES).toContain(s.etp);
+    expect(OFFLOAD_MODES).toContain(s.offload);
+  }
 }
 
 describe('shared links are validated like every other input', () => {
@@ -119,7 +126,10 @@ describe('shared links are validated like every other input', () => {
   it('fuzz: any JSON gives a state inside every domain and never throws', () => {
     const sections = Object.keys(fallback).filter((k) => k !== 'view');
     const fieldNames = [...new Set(sections.flatMap((s) => Object.keys((fallback as never)[s])))];
+    // Every allowed choice too (the ETP and offload choices, stacks, engines…), so valid values mix with bad ones.
+    const choices = [...new Set(Object.values(STATE_CHOICES).flatMap((c) => Object.values(c ?? {}).flat()))];
     const value = fc.oneof(
+      fc.constantFrom(...choices),
       fc.double(),
       fc.integer(),
       fc.string(),
