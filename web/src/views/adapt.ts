@@ -10,8 +10,8 @@ import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js
 import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
 import { bandNote, bandText } from './bands.js';
-import { days, formatBytes, formatUsd, numberField } from './common.js';
-import { etpOf, etpSelect, isMoe, offloadSelect, offloadText } from './layout-select.js';
+import { days, fieldError, formatBytes, formatUsd, numberField } from './common.js';
+import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
@@ -95,7 +95,7 @@ export function adaptView(app: App) {
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
-      <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} /></label>
+      <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
       ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
       ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
     </form>

@@ -42,6 +42,10 @@ export function isMoe(model: string, config: string | null = null): boolean {
   return moe;
 }
 
+/** Issues of every layout field but expert tensor parallelism (shown by its own choice). */
+export const notEtp = (issues: readonly Issue[] | null) =>
+  issues?.filter((i) => i.path !== 'layout.expertTensorParallel') ?? null;
+
 /** The layout's `etp` as `--etp` takes it: 1, the fixed tensor parallelism, or none (searched). */
 export const etpOf = (choice: EtpChoice, tp: number, moe: boolean): number | undefined =>
   !moe ? undefined : choice === '1' ? 1 : choice === 'tp' && tp > 0 ? tp : undefined;

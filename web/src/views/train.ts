@@ -6,7 +6,7 @@ import type { Domain } from '../../../src/core/domain.js';
 import { energyText } from '../../../src/core/energy/energy.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
-import { type Issue, runOnce, taskSlot } from '../compute.js';
+import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
@@ -21,17 +21,13 @@ import {
   numberField,
   otherErrors,
 } from './common.js';
-import { etpOf, etpSelect, isMoe, offloadSelect, offloadText } from './layout-select.js';
+import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 import { stackSelect } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
-
-/** The layout's issues but expert tensor parallelism's (shown by its own choice). */
-const notEtp = (issues: readonly Issue[] | null) =>
-  issues?.filter((i) => i.path !== 'layout.expertTensorParallel') ?? null;
 
 const slot = taskSlot<Outcome>();
 const detailSlot = taskSlot<Outcome>();
