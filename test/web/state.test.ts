@@ -31,10 +31,8 @@ function expectValid(state: ReturnType<typeof checkState>['state']) {
       expect(allowed, `${section}.${field} = ${String(value)}`).toContain(value);
     }
   // The choices the engine takes as flags (`--etp`, `--offload`), whatever STATE_CHOICES lists.
-  for (const s of [state.train, state.adapt]) {
-    expect(ETP_CHOICES).toContain(s.etp);
-    expect(OFFLOAD_MODES).toContain(s.offload);
-  }
+  for (const s of [state.train, state.adapt]) expect(ETP_CHOICES).toContain(s.etp);
+  for (const s of [state.train, state.adapt, state.rl]) expect(OFFLOAD_MODES).toContain(s.offload);
 }
 
 describe('shared links are validated like every other input', () => {
@@ -111,13 +109,15 @@ describe('shared links are validated like every other input', () => {
     // A link written before these fields existed (the Train and Adapt inputs of the previous version).
     const { etp: _e, offload: _o, ...oldTrain } = fallback.train;
     const { tp: _t, etp: _ae, offload: _ao, ...oldAdapt } = fallback.adapt;
+    const { offload: _ro, ...oldRl } = fallback.rl;
     const old = await decodeState(
-      `#s=${await encodeState({ ...fallback, train: { ...oldTrain, model: 'mixtral-8x7b', stack: 'torchtitan' }, adapt: oldAdapt } as never)}`,
+      `#s=${await encodeState({ ...fallback, train: { ...oldTrain, model: 'mixtral-8x7b', stack: 'torchtitan' }, adapt: oldAdapt, rl: { ...oldRl, method: 'lora' } } as never)}`,
       fallback,
     );
     expect(old?.issues).toEqual([]);
     expect(old?.state.train).toEqual({ ...fallback.train, model: 'mixtral-8x7b', stack: 'torchtitan' });
     expect(old?.state.adapt).toEqual(fallback.adapt);
+    expect(old?.state.rl).toEqual({ ...fallback.rl, method: 'lora' });
   });
   it('a link that is not ours is ignored', async () => {
     expect(await decodeState('#s=not-deflate', fallback)).toBeNull();

@@ -79,6 +79,8 @@ export interface RlInput {
   responseTokens: number;
   steps: number;
   usdPerGpuHour: number;
+  /** The trainer's model states in host memory, as `llmecon rl --offload` (Hugging Face stack). */
+  offload: OffloadMode;
 }
 
 export interface ServeInput {
@@ -168,6 +170,7 @@ export function defaultState(exampleYaml: string): AppState {
       responseTokens: 4096,
       steps: 500,
       usdPerGpuHour: 2,
+      offload: 'none',
     },
     serve: {
       model: 'llama-3.1-70b',
@@ -252,7 +255,7 @@ export const STATE_DOMAINS = {
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
   train: { precision: ['bf16', 'fp8'], stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
   adapt: { stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
-  rl: { method: ['full', 'lora', 'dora', 'qlora'] },
+  rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
   serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },
 };

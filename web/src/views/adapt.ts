@@ -3,6 +3,7 @@
 import { html, nothing } from 'lit-html';
 import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
+import { DEFAULT_STACK } from '../../../src/catalog/stacks.js';
 import type { Domain } from '../../../src/core/domain.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
@@ -10,7 +11,7 @@ import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js
 import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
 import { bandNote, bandText } from './bands.js';
-import { days, fieldError, formatBytes, formatUsd, numberField } from './common.js';
+import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
 import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
@@ -161,9 +162,10 @@ function rlSection(app: App) {
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
       <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
       <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
+      ${offloadSelect('rl-offload', r.offload, DEFAULT_STACK.rl, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
-    ${res?.issues ? html`<p class="error" role="alert">${res.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}
+    ${res?.issues ? otherErrors(res.issues, ['offload']) : nothing}
     ${
       res?.value
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
