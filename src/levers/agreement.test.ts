@@ -1,8 +1,27 @@
 /** The CLI and the web app (which evaluates lever states) price the same run alike: one cost function. */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
+import type { InputError } from '../core/errors.js';
+import { SECONDS_PER_DAY } from '../core/units.js';
 import { baselineState, evaluateState } from './levers.js';
-import { finetuneBaselineSchema } from './schema.js';
+import { finetuneBaselineSchema, trainingBaselineSchema } from './schema.js';
+
+/** Llama 3 8B fine-tuned on 8 GPUs, rank-16 adapters on every projection, 64 × 4,096-token batches. */
+const evaluateFinetune = (change: Record<string, unknown>) =>
+  evaluateState(
+    baselineState(
+      finetuneBaselineSchema.parse({
+        kind: 'finetune',
+        model: 'llama-3-8b',
+        rank: 16,
+        targets: 'all',
+        gpus: 8,
+        seqLen: 4096,
+        globalBatch: 64,
+        ...change,
+      }),
+    ),
+  );
 
 describe('fine-tuning cost: CLI = web app', () => {
   it('LoRA on 8 × A100: the same dollars, GPU-hours after goodput in both', async () => {
@@ -32,24 +51,104 @@ describe('fine-tuning cost: CLI = web app', () => {
     ]);
     expect(cli.code).toBe(0);
     const fromCli = JSON.parse(cli.stdout) as { computeCostUsd: number };
-    const web = evaluateState(
-      baselineState(
-        finetuneBaselineSchema.parse({
-          kind: 'finetune',
-          model: 'llama-3-8b',
-          tokens: 20e6,
-          epochs: 2,
-          method: 'lora',
-          rank: 16,
-          targets: 'all',
-          gpu: 'a100',
-          gpus: 8,
-          seqLen: 4096,
-          globalBatch: 64,
-        }),
-      ),
-    );
+    const web = evaluateFinetune({ tokens: 20e6, epochs: 2, method: 'lora', gpu: 'a100' });
     expect(web.costUsd).toBeGreaterThan(0);
     expect(fromCli.computeCostUsd).toBeCloseTo(web.costUsd, 6);
   });
+});
+
+/** `llmecon <command> … --json` parsed (exit 0 asserted). */
+async function cliJson(args: string[]) {
+  const r = await runCli([...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** 1T tokens on 64 H100 at $2/GPU-hour: the levers baseline and the CLI's flags for it. */
+const pretrain = { kind: 'train', tokens: 1e12, gpu: 'h100', gpus: 64, usdPerGpuHour: 2 } as const;
+const pretrainFlags = ['--gpu', 'h100', '--gpus', '64', '--tokens', '1e12', '--price-per-gpu-hour', '2'];
+const evaluatePretrain = (change: Record<string, unknown>) =>
+  evaluateState(baselineState(trainingBaselineSchema.parse({ ...pretrain, ...change })));
+
+describe('expert tensor parallelism and offload: CLI = levers baseline (what the web app evaluates)', () => {
+  it('MoE pretraining with --tp 2 --etp 1: the same layout, cost, GPU-hours, days and memory', async () => {
+    const cli = await cliJson([
+      'train',
+      ...pretrainFlags,
+      ...'--model qwen3-30b-a3b --tp 2 --etp 1'.split(' '),
+    ]);
+    const web = evaluatePretrain({ model: 'qwen3-30b-a3b', layout: { tp: 2, etp: 1 } });
+    expect(cli.layout.etp).toBe(1);
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.gpuHours).toBe(cli.gpuHours);
+    expect(web.timeSeconds / SECONDS_PER_DAY).toBeCloseTo(cli.wallClockDays, 9);
+    expect(web.memoryPerGpuBytes).toBe(cli.memoryPerGpuBytes);
+  });
+
+  it('dense pretraining with --offload optimizer: the same figures and host memory', async () => {
+    const cli = await cliJson(['train', '--model', 'llama-3-8b', ...pretrainFlags, '--offload', 'optimizer']);
+    const web = evaluatePretrain({ model: 'llama-3-8b', offload: 'optimizer' });
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.memoryPerGpuBytes).toBe(cli.memoryPerGpuBytes);
+    expect(web.offload).toEqual({
+      mode: 'optimizer',
+      bytesPerGpu: cli.offload.bytesPerGpu,
+      bytesPerHost: cli.offload.bytesPerHost,
+      capacityBytes: cli.offload.capacityBytes,
+      fits: cli.offload.fits,
+    });
+    expect(web.offload!.bytesPerGpu).toBeGreaterThan(0);
+  });
+
+  it.each(['full', 'lora', 'qlora'] as const)(
+    '%s fine-tuning with --offload optimizer: the same cost, memory and host memory',
+    async (method) => {
+      const cli = await cliJson([
+        'finetune',
+        ...['--model', 'llama-3-8b', '--gpu', 'h100-sxm', '--gpus', '8', '--tokens', '100M'],
+        ...['--epochs', '3', '--seq-len', '4096', '--global-batch', '64', '--price-per-gpu-hour', '2'],
+        ...['--method', method, ...(method === 'full' ? [] : ['--rank', '16', '--targets', 'all'])],
+        ...['--offload', 'optimizer'],
+      ]);
+      const web = evaluateFinetune({
+        tokens: 100e6,
+        epochs: 3,
+        method,
+        gpu: 'h100-sxm',
+        usdPerGpuHour: 2,
+        offload: 'optimizer',
+      });
+      expect(web.costUsd).toBeCloseTo(cli.computeCostUsd, 9);
+      expect(web.memoryPerGpuBytes).toBe(cli.memoryPerGpuBytes);
+      expect(web.offload?.bytesPerGpu).toBe(cli.offload.bytesPerGpu);
+      expect(web.offload?.fits).toBe(cli.offload.fits);
+    },
+  );
+
+  it.each([
+    {
+      line: '--model qwen3-30b-a3b --tp 4 --etp 2',
+      flag: '--etp',
+      change: { model: 'qwen3-30b-a3b', layout: { tp: 4, etp: 2 } },
+    },
+    {
+      line: '--model llama-3-8b --offload optimizer+params',
+      flag: '--offload',
+      change: { model: 'llama-3-8b', offload: 'optimizer+params' },
+    },
+  ])(
+    "$line (an ETP neither 1 nor TP; a mode Megatron does not offload): the CLI's $flag message",
+    async ({ line, flag, change }) => {
+      const cli = await runCli(['train', ...pretrainFlags, ...line.split(' ')]);
+      expect(cli.code).toBe(2);
+      let message = '';
+      try {
+        evaluatePretrain(change);
+      } catch (error) {
+        message = (error as InputError).issues.map((i) => i.message).join('; ');
+      }
+      expect(message).not.toBe('');
+      expect(cli.stderr).toBe(`error: ${flag}: ${message}`);
+    },
+  );
 });

@@ -4,6 +4,7 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
+import { offloadOptions } from '../catalog/hosts.js';
 import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
@@ -15,6 +16,8 @@ import {
   planDeployments,
   replicaOptions,
 } from '../core/inference/deployment.js';
+import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
+import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { planTraining } from '../core/training/plan.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
@@ -59,6 +62,7 @@ function trainingOutcome(
   what: string,
   details: boolean,
   stack: string,
+  offload: Outcome['offload'],
 ): Outcome {
   const run = plan.run!;
   const l = plan.chosen.layout;
@@ -79,6 +83,7 @@ function trainingOutcome(
       energyNote: run.energyNote,
       gpus: s.gpus,
       gpuHours: run.gpuHours,
+      ...(offload && { offload }),
       ...(details
         ? {
             training: {
@@ -105,10 +110,19 @@ function trainingOutcome(
         ep: l.expertParallel,
         recompute: l.recompute,
         schedule: s.kind === 'train' ? l.schedule : undefined,
+        offload: offload?.mode,
       })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
     },
     band,
   );
+}
+
+/** What offload asks of the host, over every stage of the chosen layout (the search sized only its peaks). */
+function offloadedTo(
+  offload: OffloadOptions | undefined,
+  memory: () => { readonly stages: readonly { readonly offloadedBytes: number }[] },
+): Outcome['offload'] {
+  return offload && { mode: offload.mode, ...hostMemory(memory().stages, offload.host) };
 }
 
 /** Runs the engine for a state; `details` adds the step breakdown and the Pareto set of a pretraining run. */
@@ -117,14 +131,20 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     const hw = resolveHardware(s.gpuId, undefined);
     const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
     const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
+    // `--offload`: the GPU's host from the catalog (an error naming the GPUs that have one).
+    const offload = offloadOptions(s.offload ?? 'none', hw.gpu, 'offload');
     if (s.kind === 'train') {
       const stack = stackOptions('pretrain', s.stack);
-      const plan = planTraining(s.spec, hw.cluster, {
-        ...stack,
+      const training = {
         seqLen,
         globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
         precision: s.precision,
         optimizer: s.optimizer,
+        offload,
+      };
+      const plan = planTraining(s.spec, hw.cluster, {
+        ...stack,
+        ...training,
         overlapExpertParallel: s.overlapExpertParallel,
         gpus: s.gpus,
         constraints: s.constraints,
@@ -132,11 +152,15 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         pareto: details,
         cost: { ...cost, tokens: s.tokens },
       });
-      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id);
+      const host = offloadedTo(offload, () =>
+        trainingMemory(s.spec, plan.chosen.layout, { ...training, stack: stack.stack }),
+      );
+      return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id, host);
     }
     const stack = stackOptions('finetune', s.stack);
     const plan = planFinetune(s.spec, hw.cluster, {
       ...stack,
+      offload,
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),
@@ -150,12 +174,25 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       constraints: s.constraints,
       cost,
     });
+    // As `llmecon finetune` sizes it: QLoRA's update in BF16 over the NF4 base, the method's adapter.
+    const host = offloadedTo(offload, () =>
+      trainingMemory(s.spec, plan.chosen.layout, {
+        seqLen,
+        globalBatchSize: s.globalBatchSize,
+        precision: s.method === 'qlora' ? 'bf16' : s.precision,
+        optimizer: s.optimizer,
+        stack: stack.stack,
+        offload,
+        adapter: plan.adapter ?? undefined,
+      }),
+    );
     return trainingOutcome(
       s,
       plan,
       `${s.method} on ${s.gpus} × ${s.gpuId}, ${formatTrainable(plan.trainableParams)} trainable`,
       details,
       stack.stack.id,
+      host,
     );
   }
   const best = bestServingPlan(s);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
+import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -58,6 +59,8 @@ export const trainingBaselineSchema = z
     layout: layoutSchema.default({}),
     /** Software stack (default megatron), as `llmecon train --stack`. */
     stack: z.enum(STACK_IDS).optional(),
+    /** Model states kept in host memory (default none), as `llmecon train --offload`. */
+    offload: z.enum(OFFLOAD_MODES).optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
@@ -83,6 +86,8 @@ export const finetuneBaselineSchema = z
     layout: layoutSchema.default({}),
     /** Software stack (default hf), as `llmecon finetune --stack`. */
     stack: z.enum(STACK_IDS).optional(),
+    /** Model states kept in host memory (default none), as `llmecon finetune --offload`. */
+    offload: z.enum(OFFLOAD_MODES).optional(),
   })
   .strict();
 export type FinetuneBaseline = z.infer<typeof finetuneBaselineSchema>;

@@ -9,6 +9,7 @@ import { defaultPrice } from '../catalog/training-defaults.js';
 import type { FinetuneMethod } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
 import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -46,6 +47,8 @@ export interface TrainingState extends CommonState {
   readonly constraints: LayoutConstraints;
   /** The software stack the engine predicts (default: the kind's, catalog/stacks). */
   readonly stack?: StackId;
+  /** Model states kept in host memory (none when absent), as `--offload`. */
+  readonly offload?: OffloadMode;
   readonly overlapExpertParallel?: boolean;
 }
 
@@ -100,6 +103,8 @@ export interface Outcome {
   readonly band: CalibrationBand;
   /** P10–P90 of each figure from the band (the one-off costs' own range added to the cost's). */
   readonly range: OutcomeRange;
+  /** Training with `offload`: the mode and what it asks of the host (as `llmecon train --json` `offload`). */
+  readonly offload?: { readonly mode: OffloadMode } & HostMemory;
   /** The layout or deployment the engine chose, in words. */
   readonly detail: string;
   /** Training runs asked for details: where the step time goes and the time-vs-GPUs Pareto set. */
@@ -172,6 +177,7 @@ export function stateFor(
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),
+      ...(b.offload && { offload: b.offload }),
     };
   if (b.kind === 'finetune')
     return {
@@ -191,6 +197,7 @@ export function stateFor(
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),
+      ...(b.offload && { offload: b.offload }),
     };
   for (const [format, field] of [
     [b.weights, 'weights'],

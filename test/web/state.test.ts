@@ -5,10 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inDomain } from '../../src/core/domain.js';
+import { OFFLOAD_MODES } from '../../src/core/memory/offload.js';
 import {
   checkState,
   decodeState,
   defaultState,
+  ETP_CHOICES,
   encodeState,
   STATE_CHOICES,
   STATE_DOMAINS,
@@ -28,6 +30,9 @@ function expectValid(state: ReturnType<typeof checkState>['state']) {
       const value = (state as unknown as Record<string, Record<string, unknown>>)[section]![field];
       expect(allowed, `${section}.${field} = ${String(value)}`).toContain(value);
     }
+  // The choices the engine takes as flags (`--etp`, `--offload`), whatever STATE_CHOICES lists.
+  for (const s of [state.train, state.adapt]) expect(ETP_CHOICES).toContain(s.etp);
+  for (const s of [state.train, state.adapt, state.rl]) expect(OFFLOAD_MODES).toContain(s.offload);
 }
 
 describe('shared links are validated like every other input', () => {
@@ -77,6 +82,43 @@ describe('shared links are validated like every other input', () => {
       'serve.ttftSloSeconds: must be at least 0 and at most 3,600 (seconds), got 1000000000; using 0',
     ]);
   });
+  it('expert tensor parallelism and offload: checked as choices; a link from before them keeps working', async () => {
+    const ok = checkState(
+      {
+        train: { etp: '1', offload: 'optimizer' },
+        adapt: { tp: 2, etp: 'tp', offload: 'optimizer+params' },
+      },
+      fallback,
+    );
+    expect(ok.issues).toEqual([]);
+    expect(ok.state.train).toMatchObject({ etp: '1', offload: 'optimizer' });
+    expect(ok.state.adapt).toMatchObject({ tp: 2, etp: 'tp', offload: 'optimizer+params' });
+    const bad = checkState(
+      { train: { etp: 2, offload: 'gpu' }, adapt: { etp: 'TP', offload: null, tp: 1.5 } },
+      fallback,
+    );
+    expect(bad.state.train).toEqual(fallback.train);
+    expect(bad.state.adapt).toEqual(fallback.adapt);
+    expect(bad.issues).toEqual([
+      'train.etp: must be one of search, tp, 1, got 2; using "search"',
+      'train.offload: must be one of none, optimizer, optimizer+params, got "gpu"; using "none"',
+      'adapt.etp: must be one of search, tp, 1, got "TP"; using "search"',
+      'adapt.offload: must be one of none, optimizer, optimizer+params, got null; using "none"',
+      'adapt.tp: must be a whole number ≥ 0 and ≤ 10,000,000 (a parallel degree), got 1.5; using 0',
+    ]);
+    // A link written before these fields existed (the Train and Adapt inputs of the previous version).
+    const { etp: _e, offload: _o, ...oldTrain } = fallback.train;
+    const { tp: _t, etp: _ae, offload: _ao, ...oldAdapt } = fallback.adapt;
+    const { offload: _ro, ...oldRl } = fallback.rl;
+    const old = await decodeState(
+      `#s=${await encodeState({ ...fallback, train: { ...oldTrain, model: 'mixtral-8x7b', stack: 'torchtitan' }, adapt: oldAdapt, rl: { ...oldRl, method: 'lora' } } as never)}`,
+      fallback,
+    );
+    expect(old?.issues).toEqual([]);
+    expect(old?.state.train).toEqual({ ...fallback.train, model: 'mixtral-8x7b', stack: 'torchtitan' });
+    expect(old?.state.adapt).toEqual(fallback.adapt);
+    expect(old?.state.rl).toEqual({ ...fallback.rl, method: 'lora' });
+  });
   it('a link that is not ours is ignored', async () => {
     expect(await decodeState('#s=not-deflate', fallback)).toBeNull();
     expect(await decodeState('#other', fallback)).toBeNull();
@@ -84,7 +126,10 @@ describe('shared links are validated like every other input', () => {
   it('fuzz: any JSON gives a state inside every domain and never throws', () => {
     const sections = Object.keys(fallback).filter((k) => k !== 'view');
     const fieldNames = [...new Set(sections.flatMap((s) => Object.keys((fallback as never)[s])))];
+    // Every allowed choice too (the ETP and offload choices, stacks, engines…), so valid values mix with bad ones.
+    const choices = [...new Set(Object.values(STATE_CHOICES).flatMap((c) => Object.values(c ?? {}).flat()))];
     const value = fc.oneof(
+      fc.constantFrom(...choices),
       fc.double(),
       fc.integer(),
       fc.string(),

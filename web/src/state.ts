@@ -5,6 +5,7 @@
  */
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
 import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
+import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
@@ -34,7 +35,18 @@ export interface TrainInput {
   pp: number;
   /** The software stack predicted (catalog/stacks), as `llmecon train --stack`. */
   stack: StackId;
+  /** Expert tensor parallelism of an MoE model, as `--etp` (ignored for a dense model). */
+  etp: EtpChoice;
+  /** Model states kept in host memory, as `--offload`. */
+  offload: OffloadMode;
 }
+
+/**
+ * Expert tensor parallelism: searched (the stack's rule: 1 where it folds the TP ranks into the EP
+ * group, as NeMo's MoE recipes run, TP elsewhere), fixed to the tensor parallelism, or 1.
+ */
+export const ETP_CHOICES = ['search', 'tp', '1'] as const;
+export type EtpChoice = (typeof ETP_CHOICES)[number];
 
 export interface AdaptInput {
   model: string;
@@ -48,6 +60,12 @@ export interface AdaptInput {
   usdPerGpuHour: number;
   /** The software stack predicted, as `llmecon finetune --stack`. */
   stack: StackId;
+  /** Fixed tensor parallelism (0: searched), as `--tp`. */
+  tp: number;
+  /** Expert tensor parallelism of an MoE model, as `--etp` (ignored for a dense model). */
+  etp: EtpChoice;
+  /** Model states kept in host memory, as `--offload`. */
+  offload: OffloadMode;
 }
 
 export interface RlInput {
@@ -61,6 +79,8 @@ export interface RlInput {
   responseTokens: number;
   steps: number;
   usdPerGpuHour: number;
+  /** The trainer's model states in host memory, as `llmecon rl --offload` (Hugging Face stack). */
+  offload: OffloadMode;
 }
 
 export interface ServeInput {
@@ -121,6 +141,8 @@ export function defaultState(exampleYaml: string): AppState {
       tp: 0,
       pp: 0,
       stack: 'megatron',
+      etp: 'search',
+      offload: 'none',
     },
     adapt: {
       model: 'llama-3-8b',
@@ -133,6 +155,9 @@ export function defaultState(exampleYaml: string): AppState {
       rank: 16,
       usdPerGpuHour: 2,
       stack: 'hf',
+      tp: 0,
+      etp: 'search',
+      offload: 'none',
     },
     rl: {
       model: 'qwen2.5-7b',
@@ -145,6 +170,7 @@ export function defaultState(exampleYaml: string): AppState {
       responseTokens: 4096,
       steps: 500,
       usdPerGpuHour: 2,
+      offload: 'none',
     },
     serve: {
       model: 'llama-3.1-70b',
@@ -193,6 +219,7 @@ export const STATE_DOMAINS = {
     globalBatch: D.sequences,
     rank: D.rank,
     usdPerGpuHour: D.usdPerGpuHour,
+    tp: orZero(D.parallelDegree),
   },
   rl: {
     gpus: D.gpus,
@@ -226,9 +253,9 @@ export const STATE_DOMAINS = {
 
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
-  train: { precision: ['bf16', 'fp8'], stack: STACK_IDS },
-  adapt: { stack: STACK_IDS },
-  rl: { method: ['full', 'lora', 'dora', 'qlora'] },
+  train: { precision: ['bf16', 'fp8'], stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
+  adapt: { stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
+  rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
   serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },
 };

@@ -4,10 +4,6 @@
  */
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
-import { findModel } from '../../src/catalog/catalog.js';
-import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
-import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
-import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { InputError } from '../../src/core/errors.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { baselineState, evaluateState, runWaterfall, stateFor } from '../../src/levers/levers.js';
@@ -20,6 +16,7 @@ import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
 import { parseConfigUpload } from './config-upload.js';
+import { rlTask } from './rl.js';
 import { apiTask, serveTask, simulateTask } from './serving.js';
 import type { RlInput, ServeInput } from './state.js';
 
@@ -56,33 +53,6 @@ function state(baseline: unknown, config?: { text: string; name: string } | null
   return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
 }
 
-/**
- * GRPO post-training as `llmecon rl` plans it (catalog model, defaults for what the view does not set),
- * with the P10–P90 ranges and the band's basis as `llmecon rl --json` gives them.
- */
-function rl(input: RlInput) {
-  const entry = findModel(input.model, 'model');
-  const spec = modelSpecFrom(entry.config, entry.name);
-  const hw = resolveHardware(input.gpu, undefined);
-  const { summary } = planRlRun(spec, hw, {
-    promptsPerStep: input.prompts,
-    samplesPerPrompt: input.samplesPerPrompt,
-    promptTokens: input.promptTokens,
-    responseTokens: input.responseTokens,
-    steps: input.steps,
-    method: input.method,
-    ...RL_DEFAULTS,
-    gpus: input.gpus,
-    usdPerGpuHour: input.usdPerGpuHour,
-  });
-  const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {
-    rolloutEngine: summary.rolloutEngine,
-    placement: summary.placement,
-    asyncSteps: summary.asyncSteps,
-  });
-  return { ...summary, range: rlRanges(summary, band), band };
-}
-
 /** A validation case's row: what, where published, predicted vs published. */
 const caseRow = (r: {
   case: { id: string; title: string; published: number; tolerance: number; source: string; locator: string };
@@ -111,7 +81,7 @@ function run(task: Task, progress: (done: number, total: number) => void): unkno
     case 'compare-api':
       return apiTask(task.input);
     case 'rl':
-      return rl(task.input);
+      return rlTask(task.input);
     case 'scenario': {
       const a = analyseScenario(parseScenario(task.yaml, 'scenario'), {
         samples: task.samples,

@@ -3,6 +3,7 @@
 import { html, nothing } from 'lit-html';
 import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
+import { DEFAULT_STACK } from '../../../src/catalog/stacks.js';
 import type { Domain } from '../../../src/core/domain.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
@@ -10,7 +11,8 @@ import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js
 import type { App } from '../main.js';
 import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
 import { bandNote, bandText } from './bands.js';
-import { days, formatBytes, formatUsd, numberField } from './common.js';
+import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
+import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
@@ -32,7 +34,9 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   seqLen: a.seqLen,
   globalBatch: a.globalBatch,
   usdPerGpuHour: a.usdPerGpuHour,
+  layout: { tp: a.tp || undefined, etp: etpOf(a.etp, a.tp, isMoe(a.model)) },
   stack: a.stack,
+  offload: a.offload,
 });
 
 function run(app: App, a: AdaptInput): void {
@@ -63,6 +67,12 @@ export function adaptView(app: App) {
     numberField((STATE_DOMAINS.adapt as Record<string, Domain>)[field], (value) => set({ [field]: value }));
   run(app, a);
   const r = last?.key === JSON.stringify(a) ? last : null;
+  // The three runs' issues (a bad ETP or offload fails each alike), once, by the fields.
+  const issues = r && [
+    ...new Map(
+      r.rows.flatMap((row) => (Array.isArray(row) ? row : [])).map((i) => [`${i.path}:${i.message}`, i]),
+    ).values(),
+  ];
   const catalog = loadCatalog();
   return html`<h2>Fine-tuning: full, LoRA, QLoRA</h2>
     <form>
@@ -86,6 +96,9 @@ export function adaptView(app: App) {
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
+      <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
+      ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
+      ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
     </form>
     ${
       r === null
@@ -96,9 +109,9 @@ export function adaptView(app: App) {
             ${r.rows.map((row, i) =>
               Array.isArray(row)
                 ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
-                : html`<tr data-cost=${String(row.costUsd)}>
+                : html`<tr data-cost=${String(row.costUsd)} data-gpu-hours=${String(row.gpuHours)} data-seconds=${String(row.timeSeconds)} data-memory=${String(row.memoryPerGpuBytes)} data-host-bytes=${row.offload ? String(row.offload.bytesPerGpu) : ''}>
                     <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)} ${bandText(row.range.costUsd, formatUsd)}</td><td class="num">${days(row.timeSeconds)} ${bandText(row.range.timeSeconds, days)}</td>
-                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}</td><td>${row.detail}</td>
+                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}</td>
                   </tr>`,
             )}
           </tbody>
@@ -149,9 +162,10 @@ function rlSection(app: App) {
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
       <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
       <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
+      ${offloadSelect('rl-offload', r.offload, DEFAULT_STACK.rl, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
-    ${res?.issues ? html`<p class="error" role="alert">${res.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>` : nothing}
+    ${res?.issues ? otherErrors(res.issues, ['offload']) : nothing}
     ${
       res?.value
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>

@@ -21,6 +21,7 @@ import {
   numberField,
   otherErrors,
 } from './common.js';
+import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 import { stackSelect } from './stack-select.js';
@@ -45,8 +46,13 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       precision: input.precision,
       seqLen: input.seqLen,
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
-      layout: { tp: input.tp || undefined, pp: input.pp || undefined },
+      layout: {
+        tp: input.tp || undefined,
+        pp: input.pp || undefined,
+        etp: etpOf(input.etp, input.tp, isMoe(input.model, input.config)),
+      },
       stack: input.stack,
+      offload: input.offload,
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -229,21 +235,28 @@ export function trainView(app: App) {
       </label>
       <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
-      <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, 'layout')}</label>
+      <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(notEtp(r?.issues ?? null), 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
       ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
+      ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
+      ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload']) : nothing}
     ${
       r?.outcome
-        ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)}>
+        ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
             <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b>${bandText(r.outcome.range.costUsd, formatUsd)}</div>
             <div class="card">GPU-hours<b>${formatCount(r.outcome.gpuHours)}</b>${bandText(r.outcome.range.gpuHours, formatCount)}</div>
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b>${bandText(r.outcome.range.timeSeconds, days)}</div>
             <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
+            ${
+              r.outcome.offload
+                ? html`<div class="card" id="train-offload-host" data-bytes-per-gpu=${String(r.outcome.offload.bytesPerGpu)} data-fits=${String(r.outcome.offload.fits)}>host memory (offload ${r.outcome.offload.mode})<b>${formatBytes(r.outcome.offload.bytesPerGpu)}/GPU</b><small class=${r.outcome.offload.fits ? 'band' : 'error'}>${offloadText(r.outcome.offload)}</small></div>`
+                : nothing
+            }
             <div class="card">energy<b>${energyText(r.outcome.energyKWh, r.outcome.energyNote, mwh, '')}</b>${bandText(r.outcome.range.energyKWh ?? undefined, mwh)}</div>
             <div class="card">CO2 (location-based)<b>${energyText(r.outcome.co2Kg, r.outcome.energyNote, tonnes, '')}</b>${bandText(r.outcome.range.co2Kg ?? undefined, tonnes)}</div>
           </div>

@@ -1,0 +1,185 @@
+/**
+ * Expert tensor parallelism and offload in the Train and Adapt views, in Chromium: the ETP choice only
+ * for MoE models, offload modes the stack does not run disabled with the CLI's reason, invalid
+ * combinations answered with the CLI's messages by their fields, and every figure equal to
+ * `llmecon train|finetune --etp … --offload … --json` for the same inputs.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECONDS_PER_DAY } from '../../src/core/units.js';
+import { launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
+import { runCli } from '../run-cli.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'llmecon-layout-choices-'));
+let app: Awaited<ReturnType<typeof serveBuiltApp>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await serveBuiltApp(outDir);
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function open(url = app.base) {
+  const w = await watchedPage(browser);
+  await w.page.goto(url);
+  await w.page.waitForSelector('body[data-ready="true"]');
+  return w;
+}
+
+/** `llmecon …` (one line) with `--json`, exit 0 asserted. */
+async function cliJson(line: string) {
+  const r = await runCli(`${line} --json`);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** The CLI's message for a flag, from its stderr (`error: --etp: …`). */
+async function cliMessage(line: string, flag: string): Promise<string> {
+  const r = await runCli(line);
+  expect(r.code).toBe(2);
+  const prefix = `error: ${flag}: `;
+  const found = r.stderr.split('\n').find((l) => l.startsWith(prefix));
+  expect(found, r.stderr).toBeDefined();
+  return found!.slice(prefix.length);
+}
+
+const change = async (field: Locator, value: string) => {
+  await field.fill(value);
+  await field.dispatchEvent('change');
+};
+
+const number = async (l: Locator, attribute: string) => Number(await l.getAttribute(attribute));
+
+/** Waits until the Train view shows `costUsd`, then checks its other figures against the CLI's. */
+async function expectTrainFigures(page: Page, cli: Record<string, number>) {
+  const result = page.locator('#train-result');
+  await expect.poll(() => result.getAttribute('data-cost'), { timeout: 90_000 }).toBe(String(cli.costUsd));
+  expect(await number(result, 'data-gpu-hours')).toBe(cli.gpuHours);
+  expect(await number(result, 'data-memory')).toBe(cli.memoryPerGpuBytes);
+  expect((await number(result, 'data-seconds')) / SECONDS_PER_DAY).toBeCloseTo(cli.wallClockDays!, 9);
+}
+
+const TRAIN = 'train --gpu h100 --gpus 64 --tokens 1e12 --seq-len 4096 --price-per-gpu-hour 2';
+const FINETUNE =
+  'finetune --gpu h100-sxm --gpus 8 --tokens 100M --epochs 3 --seq-len 4096 --global-batch 64 --price-per-gpu-hour 2';
+const METHODS = ['full', 'lora', 'qlora'] as const;
+const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16 --targets all');
+
+describe('expert tensor parallelism and offload in the web app', () => {
+  it('Train, MoE: ETP shown only for an MoE model; TP 2 · ETP 1 gives `llmecon train --tp 2 --etp 1`; the link keeps it', async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#train-etp').count()).toBe(0);
+    await page.locator('#train-model').selectOption('qwen3-30b-a3b');
+    const etp = page.locator('#train-etp');
+    await etp.waitFor();
+    // ETP = TP names the tensor parallelism, as --etp does: not offered while TP is searched.
+    expect(await etp.locator('option[value="tp"]').isDisabled()).toBe(true);
+    expect(await etp.locator('option[value="1"]').textContent()).toMatch(/as NeMo's MoE recipes run/);
+    await change(page.locator('#train-tp'), '2');
+    expect(await etp.locator('option[value="tp"]').isDisabled()).toBe(false);
+    await etp.selectOption('1');
+    const cli = await cliJson(`${TRAIN} --model qwen3-30b-a3b --tp 2 --etp 1`);
+    expect(cli.layout.etp).toBe(1);
+    await expectTrainFigures(page, cli);
+    // The share link restores the choice and the numbers.
+    await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
+    await page.waitForTimeout(200);
+    const again = await open(await page.evaluate(() => document.body.dataset.url!));
+    expect(await again.page.locator('#train-etp').inputValue()).toBe('1');
+    await expectTrainFigures(again.page, cli);
+    await screenshot(page, 'web-train-etp');
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
+    await page.close();
+  }, 240_000);
+
+  it("Train, dense: offload modes the stack runs, the others disabled with the CLI's reason; optimizer offload gives `llmecon train --offload optimizer`", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const offload = page.locator('#train-offload');
+    // Megatron offloads the optimizer only.
+    const megatronWhy = await cliMessage(
+      `${TRAIN} --model llama-3-8b --offload optimizer+params`,
+      '--offload',
+    );
+    expect(await offload.locator('option[value="optimizer+params"]').isDisabled()).toBe(true);
+    expect(await offload.locator('option[value="optimizer+params"]').getAttribute('title')).toBe(megatronWhy);
+    expect(await page.locator('.offload-reasons').textContent()).toContain(megatronWhy);
+    await offload.selectOption('optimizer');
+    const cli = await cliJson(`${TRAIN} --model llama-3-8b --offload optimizer`);
+    await expectTrainFigures(page, cli);
+    const host = page.locator('#train-offload-host');
+    expect(await number(host, 'data-bytes-per-gpu')).toBe(cli.offload.bytesPerGpu);
+    expect(await host.getAttribute('data-fits')).toBe(String(cli.offload.fits));
+    // torchtitan offloads parameters with the optimizer only: the kept choice gets the CLI's message.
+    await page.locator('#train-stack').selectOption('torchtitan');
+    const titanWhy = await cliMessage(
+      `${TRAIN} --model llama-3-8b --stack torchtitan --offload optimizer`,
+      '--offload',
+    );
+    const label = page.locator('label', { has: offload });
+    await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(titanWhy);
+    expect(await offload.locator('option[value="optimizer+params"]').isDisabled()).toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it("Train: an invalid ETP combination gives the CLI's messages by their fields, no crash", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    await page.locator('#train-model').selectOption('qwen3-30b-a3b');
+    await page.locator('#train-stack').selectOption('deepspeed');
+    await change(page.locator('#train-tp'), '2');
+    await page.locator('#train-etp').selectOption('1');
+    const line = `${TRAIN} --model qwen3-30b-a3b --stack deepspeed --tp 2 --etp 1`;
+    const etpWhy = await cliMessage(line, '--etp');
+    const tpWhy = await cliMessage(line, '--tp');
+    const etpLabel = page.locator('label', { has: page.locator('#train-etp') });
+    await expect.poll(() => etpLabel.locator('.error').textContent(), { timeout: 60_000 }).toBe(etpWhy);
+    const tpLabel = page.locator('label', { has: page.locator('#train-tp') });
+    expect(await tpLabel.locator('.error').textContent()).toBe(tpWhy);
+    expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect(await page.locator('#train-result').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('Adapt: full, LoRA and QLoRA with optimizer offload give `llmecon finetune --offload optimizer`, dense and MoE (ETP 1)', async () => {
+    const { page, problems } = await open();
+    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+    const rows = page.locator('#adapt-table tbody tr[data-cost]');
+    await rows.nth(2).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#adapt-etp').count()).toBe(0);
+    await page.locator('#adapt-offload').selectOption('optimizer');
+    const check = async (model: string, flags: string) => {
+      for (const [i, method] of METHODS.entries()) {
+        const cli = await cliJson(
+          `${FINETUNE} --model ${model} --method ${method}${adapterFlags(method)}${flags}`,
+        );
+        const row = rows.nth(i);
+        await expect
+          .poll(async () => Number(await row.getAttribute('data-cost')), { timeout: 90_000 })
+          .toBeCloseTo(cli.computeCostUsd, 9);
+        expect(await number(row, 'data-gpu-hours')).toBeCloseTo(cli.gpuHours, 9);
+        expect(await number(row, 'data-memory')).toBe(cli.memoryPerGpuBytes);
+        expect(await number(row, 'data-host-bytes')).toBe(cli.offload.bytesPerGpu);
+      }
+    };
+    await check('llama-3-8b', ' --offload optimizer');
+    await page.locator('#adapt-model').selectOption('qwen3-30b-a3b');
+    await page.locator('#adapt-etp').selectOption('1');
+    await check('qwen3-30b-a3b', ' --offload optimizer --etp 1');
+    await screenshot(page, 'web-adapt-offload');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+});

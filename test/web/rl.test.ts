@@ -1,0 +1,50 @@
+/**
+ * The Adapt view's GRPO task (web/src/rl.ts, run in the worker) gives `llmecon rl --json`'s numbers for
+ * the same inputs, with and without `--offload`; a GPU without host data gets the CLI's message.
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/core/errors.js';
+import { rlTask } from '../../web/src/rl.js';
+import { defaultState, type RlInput } from '../../web/src/state.js';
+import { runCli } from '../run-cli.js';
+
+const base = defaultState('name: x').rl;
+
+const cliLine = (r: RlInput) =>
+  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload}`;
+
+describe('GRPO in the web app = llmecon rl', () => {
+  it.each(['none', 'optimizer', 'optimizer+params'] as const)(
+    'offload %s: the same step, GPU-hours, cost and band',
+    async (offload) => {
+      const input = { ...base, offload };
+      const r = await runCli(`${cliLine(input)} --json`);
+      expect(r.code, r.stderr).toBe(0);
+      const cli = JSON.parse(r.stdout);
+      const web = rlTask(input);
+      expect(web.stepSeconds).toBe(cli.stepSeconds);
+      expect(web.gpuHours).toBe(cli.gpuHours);
+      expect(web.costUsd).toBe(cli.costUsd);
+      expect(web.range.costUsd).toEqual(cli.range.costUsd);
+    },
+  );
+
+  it('offload moves the update: the optimizer on the host changes the step', () => {
+    expect(rlTask({ ...base, offload: 'optimizer' }).stepSeconds).not.toBe(rlTask(base).stepSeconds);
+  });
+
+  it("a GPU without host data: the CLI's --offload message", async () => {
+    const input = { ...base, gpu: 'l40s', offload: 'optimizer' as const };
+    const r = await runCli(cliLine(input));
+    expect(r.code).toBe(2);
+    let message = '';
+    try {
+      rlTask(input);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      message = error.issues.map((i) => i.message).join('; ');
+    }
+    expect(message).toMatch(/^no host data for l40s/);
+    expect(r.stderr).toBe(`error: --offload: ${message}`);
+  });
+});

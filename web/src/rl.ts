@@ -1,0 +1,37 @@
+/**
+ * The Adapt view's GRPO post-training task (in the worker): the run `llmecon rl` plans for the same
+ * inputs (catalog model, the CLI's defaults for what the view does not set), with the P10–P90 ranges
+ * and the band's basis as `llmecon rl --json` gives them.
+ */
+import { findModel } from '../../src/catalog/catalog.js';
+import { offloadOptions } from '../../src/catalog/hosts.js';
+import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
+import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
+import { resolveHardware } from '../../src/catalog/training-defaults.js';
+import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import type { RlInput } from './state.js';
+
+export function rlTask(input: RlInput) {
+  const entry = findModel(input.model, 'model');
+  const spec = modelSpecFrom(entry.config, entry.name);
+  const hw = resolveHardware(input.gpu, undefined);
+  const { summary } = planRlRun(spec, hw, {
+    promptsPerStep: input.prompts,
+    samplesPerPrompt: input.samplesPerPrompt,
+    promptTokens: input.promptTokens,
+    responseTokens: input.responseTokens,
+    steps: input.steps,
+    method: input.method,
+    ...RL_DEFAULTS,
+    // `--offload`: the trainer's model states in host memory, on the GPU's host from the catalog.
+    offload: offloadOptions(input.offload, hw.gpu, 'offload'),
+    gpus: input.gpus,
+    usdPerGpuHour: input.usdPerGpuHour,
+  });
+  const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {
+    rolloutEngine: summary.rolloutEngine,
+    placement: summary.placement,
+    asyncSteps: summary.asyncSteps,
+  });
+  return { ...summary, range: rlRanges(summary, band), band };
+}

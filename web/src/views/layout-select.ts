@@ -1,0 +1,146 @@
+/**
+ * The expert-tensor-parallel and offload choices of the Train and Adapt views (`--etp` and `--offload`
+ * on the CLI): ETP only for mixture-of-experts models; offload modes the stack does not run, or that
+ * the GPU has no host data for, are disabled with the reason the CLI gives when asked for them.
+ */
+import { html, nothing } from 'lit-html';
+import { findModel } from '../../../src/catalog/catalog.js';
+import { offloadOptions } from '../../../src/catalog/hosts.js';
+import { findStack } from '../../../src/catalog/stacks.js';
+import { InputError } from '../../../src/core/errors.js';
+import { OFFLOAD_MODES, type OffloadMode } from '../../../src/core/memory/offload.js';
+import { modelSpecFrom } from '../../../src/core/model/resolve-model.js';
+import { offloadIssues } from '../../../src/core/training/plan.js';
+import type { StackId } from '../../../src/core/training/stack.js';
+import type { Outcome } from '../../../src/levers/levers.js';
+import type { Issue } from '../compute.js';
+import { parseConfigUpload } from '../config-upload.js';
+import { ETP_CHOICES, type EtpChoice } from '../state.js';
+import { fieldError, formatBytes } from './common.js';
+
+const moeByModel = new Map<string, boolean>();
+
+/** Whether a catalog model (or an uploaded config.json, when given) is a mixture of experts. */
+export function isMoe(model: string, config: string | null = null): boolean {
+  const key = config ?? `id:${model}`;
+  let moe = moeByModel.get(key);
+  if (moe === undefined) {
+    try {
+      const entry = config === null ? findModel(model, 'model') : null;
+      const spec = entry
+        ? modelSpecFrom(entry.config, entry.name)
+        : modelSpecFrom(parseConfigUpload(config!, 'config.json'), 'config.json');
+      moe = Boolean(spec.moe);
+    } catch (error) {
+      // An unknown model or a broken upload: the engine reports it by its field.
+      if (!(error instanceof InputError)) throw error;
+      moe = false;
+    }
+    if (moeByModel.size > 64) moeByModel.clear();
+    moeByModel.set(key, moe);
+  }
+  return moe;
+}
+
+/** Issues of every layout field but expert tensor parallelism (shown by its own choice). */
+export const notEtp = (issues: readonly Issue[] | null) =>
+  issues?.filter((i) => i.path !== 'layout.expertTensorParallel') ?? null;
+
+/** The layout's `etp` as `--etp` takes it: 1, the fixed tensor parallelism, or none (searched). */
+export const etpOf = (choice: EtpChoice, tp: number, moe: boolean): number | undefined =>
+  !moe ? undefined : choice === '1' ? 1 : choice === 'tp' && tp > 0 ? tp : undefined;
+
+const ETP_LABELS: Record<EtpChoice, (tp: number) => string> = {
+  search: () => "searched (the stack's rule)",
+  tp: (tp) =>
+    tp > 0 ? `TP (${tp}), experts split like the dense layers` : 'TP (fix the tensor parallelism first)',
+  '1': () => "1, as NeMo's MoE recipes run (EP spans the TP ranks)",
+};
+
+/** The ETP choice (MoE models only; nothing for a dense model). */
+export function etpSelect(
+  id: string,
+  value: EtpChoice,
+  tp: number,
+  moe: boolean,
+  set: (etp: EtpChoice) => void,
+  issues: readonly Issue[] | null,
+) {
+  if (!moe) return nothing;
+  const unfixed = value === 'tp' && tp === 0;
+  return html`<label
+      >Expert tensor parallelism
+      <select
+        id=${id}
+        aria-describedby=${unfixed ? `${id}-why` : nothing}
+        @change=${(e: Event) => set((e.target as HTMLSelectElement).value as EtpChoice)}
+      >
+        ${ETP_CHOICES.map(
+          (c) =>
+            html`<option value=${c} ?selected=${c === value} ?disabled=${c === 'tp' && tp === 0 && !unfixed}>${ETP_LABELS[c](tp)}</option>`,
+        )}
+      </select>
+      ${fieldError(issues, 'layout.expertTensorParallel')}
+    </label>
+    ${
+      unfixed
+        ? html`<p class="status form-note" id=${`${id}-why`}>Expert tensor parallelism TP names the tensor parallelism, as <code>--etp</code> does: fix it; until then the search runs the stack's rule.</p>`
+        : nothing
+    }`;
+}
+
+/** Why an offload mode cannot run on this stack and GPU (the CLI's message), or null when it can. */
+export function offloadReason(mode: OffloadMode, stack: StackId, gpu: string | null): string | null {
+  if (mode === 'none') return null;
+  const issue = offloadIssues({ mode }, findStack(stack))[0];
+  if (issue) return issue.message;
+  if (gpu === null) return null;
+  try {
+    offloadOptions(mode, { id: gpu });
+    return null;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return error.issues[0]!.message;
+  }
+}
+
+/** The offload choice: the modes the stack runs on this GPU; the others disabled, each with its reason. */
+export function offloadSelect(
+  id: string,
+  value: OffloadMode,
+  stack: StackId,
+  gpu: string | null,
+  set: (offload: OffloadMode) => void,
+  issues: readonly Issue[] | null,
+) {
+  const reasons = OFFLOAD_MODES.map((mode) => ({ mode, reason: offloadReason(mode, stack, gpu) }));
+  const disabled = reasons.filter((r) => r.reason !== null);
+  return html`<label
+      >Offload to host memory
+      <select
+        id=${id}
+        aria-describedby=${disabled.length > 0 ? `${id}-why` : nothing}
+        @change=${(e: Event) => set((e.target as HTMLSelectElement).value as OffloadMode)}
+      >
+        ${reasons.map(
+          (r) =>
+            html`<option value=${r.mode} ?selected=${r.mode === value} ?disabled=${r.reason !== null && r.mode !== value} title=${r.reason ?? ''}>${r.mode}</option>`,
+        )}
+      </select>
+      ${fieldError(issues, 'offload')}
+    </label>
+    ${
+      disabled.length > 0
+        ? html`<p class="status form-note offload-reasons" id=${`${id}-why`}>
+          Offload ${disabled.map((r) => html`<span><b>${r.mode}</b>: ${r.reason}. </span>`)}
+        </p>`
+        : nothing
+    }`;
+}
+
+/** What offload asks of the host, as `llmecon train` and `finetune` print it (null without offload). */
+export function offloadText(o: Outcome['offload']): string | null {
+  if (!o) return null;
+  const what = o.mode === 'optimizer' ? 'optimizer states' : 'weights, gradients and optimizer states';
+  return `${what} in host memory: ${formatBytes(o.bytesPerGpu)}/GPU, ${formatBytes(o.bytesPerHost)} per host (${formatBytes(o.capacityBytes)}): ${o.fits ? 'fits' : `does not fit, ${formatBytes(o.bytesPerHost - o.capacityBytes)} over`}`;
+}
