@@ -234,6 +234,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
         },
       }),
     },
+    crossEntropy: file.kernels.crossEntropy,
     offloadModes: file.offload?.modes ?? [],
     // Its fitted families, and on the reference stack's other families its compute scale transferred.
     calibrations:

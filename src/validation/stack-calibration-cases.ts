@@ -197,12 +197,12 @@ export function calibrationCases(): CalibrationCase[] {
 }
 
 /**
- * A training.json case as a calibration case: the engine without a stack on the case's layout (the
+ * A training.json case as a calibration case: the engine on its stack without calibration, on the case's layout (the
  * fit applies the stack's parameters). Throughput metrics: published / engine time = engine /
  * published throughput.
  */
 export function trainingCalibrationCase(c: TrainingCase, stack: StackId): CalibrationCase {
-  const r = runTrainingCase({ ...c, stack: undefined });
+  const r = runTrainingCase(c, uncalibrated(stack));
   const timeLike = ['stepSeconds', 'gpuHours', 'gpuHoursIdeal'].includes(c.metric);
   return {
     id: c.id,

@@ -10,12 +10,7 @@ import { findStack } from '../catalog/stacks.js';
 import { InputError } from '../core/errors.js';
 import { median } from '../core/statistics.js';
 import type { CalibrationCase } from './calibration-case.js';
-import {
-  NEMO_GPUS,
-  NEMO_MODELS,
-  nemoRunCase,
-  trainingCalibrationCase,
-} from './stack-calibration-cases.js';
+import { NEMO_GPUS, NEMO_MODELS, nemoRunCase, trainingCalibrationCase } from './stack-calibration-cases.js';
 import { trainingCases } from './training-cases.js';
 
 export interface HeldOutCase {

@@ -17,7 +17,7 @@ import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.
 import { median } from '../core/statistics.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { planTraining } from '../core/training/plan.js';
-import { STACK_IDS } from '../core/training/stack.js';
+import { STACK_IDS, type StackProfile } from '../core/training/stack.js';
 import type { StepTime } from '../core/training/step-time.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
@@ -120,7 +120,11 @@ export interface CaseResult {
   readonly band: ErrorBand | null;
 }
 
-export function runTrainingCase(c: TrainingCase): CaseResult {
+/**
+ * A case through `planTraining` as `llmecon train --stack` runs it; `bare` runs it on the given
+ * stack profile without its band (a calibration fit's engine time, calibration-case.ts `uncalibrated`).
+ */
+export function runTrainingCase(c: TrainingCase, bare?: StackProfile): CaseResult {
   const spec =
     'catalog' in c.model
       ? modelSpecFrom(findModel(c.model.catalog).config, c.model.catalog)
@@ -135,7 +139,11 @@ export function runTrainingCase(c: TrainingCase): CaseResult {
     gpus: c.gpus,
     constraints: c.layout,
     top: 1,
-    ...(c.stack ? { stack: findStack(c.stack), calibrationPool: allStackCalibrations() } : {}),
+    ...(bare
+      ? { stack: bare }
+      : c.stack
+        ? { stack: findStack(c.stack), calibrationPool: allStackCalibrations() }
+        : {}),
     cost: needsRun
       ? {
           tokens: c.tokens!,
@@ -191,7 +199,7 @@ export function metricBand(r: CaseResult): { p10: number; p90: number; inside: b
 export const TARGET_ERROR = 0.1;
 
 export function runAllTrainingCases(): CaseResult[] {
-  return trainingCases().map(runTrainingCase);
+  return trainingCases().map((c) => runTrainingCase(c));
 }
 
 /** The validation report (docs/validation.md): published vs predicted for every case. */
@@ -232,7 +240,7 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
     ...summary(
       'Held-out runs on a named stack',
       onStack.filter((r) => !r.case.calibrationStack),
-      'None of them is in any calibration.',
+      'None of them is in any fit; the band includes the held-out residuals, each run’s own among them (docs/training-engine.md judges each without its own).',
     ),
     ...summary(
       'Runs in their stack’s fit',

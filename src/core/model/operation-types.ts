@@ -217,6 +217,12 @@ export interface OperationRequest {
   readonly attentionImplementation?: 'flash' | 'unfused' | 'eager';
   /** Attention and hidden dropout (unfused attention writes and reads the mask). */
   readonly dropout?: boolean;
+  /**
+   * The training loss: one fused pass over the BF16 logits (default: Megatron-Core's fused
+   * vocab-parallel cross-entropy, Liger/Unsloth chunks) or PyTorch's cross_entropy on an FP32 copy
+   * (`fp32`: Hugging Face's ForCausalLMLoss, torchtitan, 2021–22 Megatron's vocab-parallel loss).
+   */
+  readonly crossEntropy?: 'fused' | 'fp32';
   /** Slowest expert rank's load over the mean (default 1). */
   readonly expertImbalance?: number;
   /**

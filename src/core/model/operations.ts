@@ -341,9 +341,13 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
   // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training.
   b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, spec.hiddenSize);
   if (!serving) {
-    const logits = (ACT_BYTES * tokens * spec.vocabSize) / t;
-    // Forward reads the logits and writes an FP32 loss per token; backward also writes their gradient.
-    b.memory('cross-entropy', 'loss', logits, 4 * tokens);
+    const logits = (tokens * spec.vocabSize) / t;
+    // Bytes per logit per pass (the builder doubles for backward). Fused: the BF16 logits read once,
+    // the gradient written in place. FP32 (aten cross_entropy = log_softmax + nll_loss on logits.float()):
+    // forward cast 2 → 4, log_softmax's max and sum passes 4 + 4 → 4; backward nll's dense gradient 4,
+    // log_softmax_backward 4 + 4 + 4 → 4, cast back 4 → 2: 26 B read and 18 written, 13 / 9 per pass.
+    const [read, written] = request.crossEntropy === 'fp32' ? [13, 9] : [ACT_BYTES, 0];
+    b.memory('cross-entropy', 'loss', read * logits, written * logits + 4 * tokens);
   }
   return b.ops;
 }

@@ -161,6 +161,8 @@ export interface StackProfile {
   readonly id: StackId;
   readonly name: string;
   readonly parallelism: StackParallelism;
+  /** The loss kernel (catalog `kernels.crossEntropy`): fused, chunked-fused, or eager on FP32 logits. */
+  readonly crossEntropy?: 'fused-vocab-parallel' | 'fp32-logits' | 'chunked-fused';
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
   readonly memory: StackMemory;

@@ -28,12 +28,10 @@ export interface TrainingOptions {
   readonly optimizer: Optimizer;
   /** FlashAttention (default true): attention is one fused kernel, scores never reach memory. */
   readonly flashAttention?: boolean;
-  /**
-   * Without FlashAttention: attention as eager PyTorch runs it (scale, mask, FP32 softmax and cast
-   * as separate kernels; Hugging Face `eager`) instead of Megatron's fused scale-mask-softmax.
-   * `planTraining` sets it for stacks that run eager element-wise modules.
-   */
+  /** Without FlashAttention: eager PyTorch attention (separate scale, mask, FP32 softmax, cast kernels). */
   readonly eagerAttention?: boolean;
+  /** The loss as PyTorch's cross_entropy on an FP32 copy of the logits (OperationRequest.crossEntropy). */
+  readonly fp32CrossEntropy?: boolean;
   /**
    * Gradient buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`): each micro-batch's weight
    * gradients accumulate into, and data parallelism reduces, 4-byte elements; false keeps them in
