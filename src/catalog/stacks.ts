@@ -102,6 +102,14 @@ export const stackFileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * A stack without calibration cases of its own that runs another stack's modules takes that
+     * stack's calibration (flagged in its summary), with the reason and its source.
+     */
+    calibrationFrom: z
+      .object({ stack: z.enum(STACK_IDS), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Settings of the stack's published performance recipes that its calibration cases run with. */
     performanceRecipes: z
       .object({
@@ -183,6 +191,14 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     throw new InternalError(`catalog/stacks/${key}.json is invalid: ${parsed.error.message}`);
   const file = parsed.data;
   const calibrations = stackCalibrations().calibrations.filter((c) => c.stack === key);
+  // No cases of its own: the calibration of the stack whose modules it runs, marked as such.
+  const borrowed =
+    calibrations.length === 0 && file.calibrationFrom
+      ? findStack(file.calibrationFrom.stack).calibrations.map((c) => ({
+          ...c,
+          fittedOn: c.fittedOn ?? file.calibrationFrom!.stack,
+        }))
+      : null;
   const profile: StackProfile = {
     id: file.id,
     name: file.name,
@@ -227,21 +243,23 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       }),
     },
     offloadModes: file.offload?.modes ?? [],
-    calibrations: calibrations.map((c) => ({
-      family: c.family,
-      stepTimeScale: c.stepTimeScale,
-      attentionScale: c.attentionScale,
-      expertScale: c.expertScale,
-      localExpertOverheadSeconds: c.localExpertOverheadSeconds,
-      layerOverheadSeconds: c.layerOverheadSeconds,
-      zero3LayerOverheadSeconds: c.zero3LayerOverheadSeconds,
-      extrapolated: c.extrapolated,
-      leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
-      heldOutLogResiduals: c.heldOut.map((h) => h.logResidual),
-      cases: c.cases.map((k) => k.id),
-      maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
-      maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
-    })),
+    calibrations:
+      borrowed ??
+      calibrations.map((c) => ({
+        family: c.family,
+        stepTimeScale: c.stepTimeScale,
+        attentionScale: c.attentionScale,
+        expertScale: c.expertScale,
+        localExpertOverheadSeconds: c.localExpertOverheadSeconds,
+        layerOverheadSeconds: c.layerOverheadSeconds,
+        zero3LayerOverheadSeconds: c.zero3LayerOverheadSeconds,
+        extrapolated: c.extrapolated,
+        leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
+        heldOutLogResiduals: c.heldOut.map((h) => h.logResidual),
+        cases: c.cases.map((k) => k.id),
+        maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
+        maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
+      })),
   };
   cache.set(key, profile);
   return profile;
@@ -257,7 +275,8 @@ export function stackCalibrations(): CalibrationFile {
 
 /** Every calibration of every stack (the pooled band for uncalibrated cases). */
 export function allStackCalibrations(): StackProfile['calibrations'] {
-  return STACK_IDS.flatMap((id) => findStack(id).calibrations);
+  // A borrowed calibration (fittedOn) is its own stack's, already in the pool.
+  return STACK_IDS.flatMap((id) => findStack(id).calibrations.filter((c) => c.fittedOn === undefined));
 }
 
 /** The CLI's default stack for a kind of run: Megatron for pretraining, Hugging Face for fine-tuning and RL. */

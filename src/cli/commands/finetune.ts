@@ -88,7 +88,10 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       examples,
       epochs: positiveNumber(o.epochs, '--epochs', 1),
       packing: o.packing ?? true,
-      padding: oneOf(o.padding, '--padding', ['max-length', 'longest'] as const, 'max-length'),
+      padding:
+        o.padding === undefined
+          ? undefined
+          : oneOf(o.padding, '--padding', ['max-length', 'longest'] as const, 'max-length'),
       lengthP99: o.lengthP99 === undefined ? undefined : positiveNumber(o.lengthP99, '--length-p99', 1),
     },
     seqLen,

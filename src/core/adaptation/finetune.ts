@@ -125,6 +125,14 @@ export function datasetTokens(
     inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
   if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
   const useful = d.tokens * d.epochs;
+  if (d.lengthP99 !== undefined && (d.packing || d.padding !== 'longest'))
+    inputError(
+      'invalid_value',
+      ['--length-p99'],
+      'a length spread needs --padding longest (and --no-packing)',
+    );
+  if (d.packing && d.padding !== undefined)
+    inputError('invalid_value', ['--padding'], 'padding applies without packing: add --no-packing');
   if (d.packing) {
     const sequences = Math.ceil(useful / seqLen);
     return { processed: sequences * seqLen, useful, sequences };
@@ -142,12 +150,6 @@ export function datasetTokens(
       `examples average ${Math.round(d.tokens / d.examples)} tokens, more than --seq-len ${seqLen}; raise it or use --packing`,
     );
   }
-  if (d.lengthP99 !== undefined && d.padding !== 'longest')
-    inputError(
-      'invalid_value',
-      ['--length-p99'],
-      'a length spread needs --padding longest (and --no-packing)',
-    );
   const sequences = Math.ceil(d.examples * d.epochs);
   return { processed: sequences * stepLength, useful, sequences };
 }
