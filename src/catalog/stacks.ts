@@ -110,6 +110,14 @@ export const stackFileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * A stack without calibration cases of its own that runs another stack's modules takes that
+     * stack's calibration (flagged in its summary), with the reason and its source.
+     */
+    calibrationFrom: z
+      .object({ stack: z.enum(STACK_IDS), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Settings of the stack's published performance recipes that its calibration cases run with. */
     performanceRecipes: z
       .object({
@@ -190,6 +198,15 @@ export function findStack(id: string, field = '--stack'): StackProfile {
   if (!parsed.success)
     throw new InternalError(`catalog/stacks/${key}.json is invalid: ${parsed.error.message}`);
   const file = parsed.data;
+  const fitted = fittedCalibrations(key);
+  // No cases of its own: the calibration of the stack whose modules it runs, marked as such.
+  const borrowed =
+    fitted.length === 0 && file.calibrationFrom
+      ? findStack(file.calibrationFrom.stack).calibrations.map((c) => ({
+          ...c,
+          fittedOn: c.fittedOn ?? file.calibrationFrom!.stack,
+        }))
+      : null;
   const profile: StackProfile = {
     id: file.id,
     name: file.name,
@@ -238,16 +255,17 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     offloadModes: file.offload?.modes ?? [],
     // Its fitted families, and on the reference stack's other families its compute scale transferred.
     calibrations:
-      key === TRANSFER_REFERENCE_STACK
-        ? fittedCalibrations(key)
+      borrowed ??
+      (key === TRANSFER_REFERENCE_STACK
+        ? fitted
         : [
-            ...fittedCalibrations(key),
+            ...fitted,
             ...transferredCalibrations(
-              fittedCalibrations(key),
+              fitted,
               fittedCalibrations(TRANSFER_REFERENCE_STACK),
               TRANSFER_REFERENCE_STACK,
             ),
-          ],
+          ]),
   };
   cache.set(key, profile);
   return profile;
@@ -284,7 +302,8 @@ export function stackCalibrations(): CalibrationFile {
 
 /** Every calibration of every stack (the pooled band for uncalibrated cases). */
 export function allStackCalibrations(): StackProfile['calibrations'] {
-  return STACK_IDS.flatMap((id) => findStack(id).calibrations);
+  // A borrowed calibration (fittedOn) is its own stack's, already in the pool.
+  return STACK_IDS.flatMap((id) => findStack(id).calibrations.filter((c) => c.fittedOn === undefined));
 }
 
 /** The CLI's default stack for a kind of run: Megatron for pretraining, Hugging Face for fine-tuning and RL. */

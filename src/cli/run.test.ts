@@ -51,7 +51,7 @@ describe('llmecon run', () => {
     const r = await run(['run', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'error: phases[0].gpus: line 18: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got -16',
+      'error: phases[0].gpus: line 25: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got -16',
     );
   });
 });

@@ -183,6 +183,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--prompt-tokens': DOMAINS.sequenceTokens,
   '--response-tokens': DOMAINS.sequenceTokens,
   '--avg-tokens': { ...DOMAINS.sequenceTokens, integer: false, minExclusive: false },
+  '--length-p99': { ...DOMAINS.sequenceTokens, integer: false, minExclusive: false },
   '--global-batch-tokens': { ...DOMAINS.datasetTokens, max: 1e10 },
   '--tokens': DOMAINS.datasetTokens,
   '--inference-tokens': { ...DOMAINS.datasetTokens, max: 1e20 },

@@ -165,7 +165,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       rank: s.rank,
       targets: parseTargets(s.targets),
       baseFormat: 'bf16',
-      dataset: { tokens: s.tokens, epochs: s.epochs, packing: true },
+      dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,
       precision: s.precision,

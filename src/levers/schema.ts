@@ -69,9 +69,17 @@ export const finetuneBaselineSchema = z
   .object({
     kind: z.literal('finetune'),
     model: z.string().min(1),
-    /** Dataset tokens per epoch (packed). */
+    /** Dataset tokens per epoch (packed unless `packing: false`). */
     tokens,
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
+    /** Examples per epoch: needed without packing (their mean length is tokens / examples). */
+    examples: domainNumber(D.examples).optional(),
+    /** Concatenate examples into full sequences (default), or pad them as `padding` says. */
+    packing: z.boolean().default(true),
+    /** Without packing: every example to seqLen (max-length, default) or each micro-batch to its longest. */
+    padding: z.enum(['max-length', 'longest']).optional(),
+    /** With padding to the longest: P99 of the example lengths in tokens, as `llmecon finetune --length-p99`. */
+    lengthP99: seqTokens.optional(),
     method: z.enum(FINETUNE_METHODS).default('full'),
     rank: domainNumber(D.rank).default(16),
     targets: z.string().min(1).default('all'),

@@ -6,7 +6,7 @@
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
-import type { FinetuneMethod } from '../core/adaptation/finetune.js';
+import type { Dataset, FinetuneMethod } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
@@ -60,6 +60,8 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
   readonly targets: string;
   readonly epochs: number;
   readonly globalBatchSize: number;
+  /** The dataset's shape beyond its tokens (finetune.ts Dataset): examples, packing and padding. */
+  readonly dataset: Pick<Dataset, 'examples' | 'packing' | 'padding' | 'lengthP99'>;
 }
 
 export interface ServingState extends CommonState {
@@ -194,6 +196,7 @@ export function stateFor(
       seqLen: b.seqLen,
       globalBatchTokens: b.globalBatch * b.seqLen,
       globalBatchSize: b.globalBatch,
+      dataset: { examples: b.examples, packing: b.packing, padding: b.padding, lengthP99: b.lengthP99 },
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),

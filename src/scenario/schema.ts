@@ -83,9 +83,17 @@ const finetuneSchema = z
     rank: domainNumber(D.rank).default(16),
     /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts. */
     targets: z.string().max(200).default('attn,mlp'),
-    /** Dataset tokens per epoch (uncertain), packed into full sequences. */
+    /** Dataset tokens per epoch (uncertain), packed into full sequences unless `packing: false`. */
     tokens: uncertainIn(D.datasetTokens),
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
+    /** Examples per epoch: needed without packing (their mean length is tokens / examples). */
+    examples: domainNumber(D.examples).optional(),
+    /** Concatenate examples into full sequences (default), or pad them as `padding` says. */
+    packing: z.boolean().default(true),
+    /** Without packing: every example to seqLen (max-length, default) or each micro-batch to its longest. */
+    padding: z.enum(['max-length', 'longest']).optional(),
+    /** With padding to the longest: P99 of the example lengths in tokens (their spread). */
+    lengthP99: seqLen.optional(),
     gpu: id,
     /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),

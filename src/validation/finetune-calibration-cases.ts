@@ -27,6 +27,11 @@ interface FinetuneRan {
   readonly microBatchSize: number;
   readonly recompute: 'none' | 'full';
   readonly flashAttention: boolean;
+  /** The loss as the run's modelling code computed it, where the source shows it (else the stack's). */
+  readonly lossKernel?: 'fp32' | 'bf16';
+  /** Without packing: padded to the sequence length, or to the longest in flight (with a length P99). */
+  readonly padding?: 'max-length' | 'longest';
+  readonly lengthP99?: number;
 }
 
 /**
@@ -56,6 +61,7 @@ function finetuneEngine(
     precision: 'bf16',
     optimizer: 'adamw',
     flashAttention: ran.flashAttention,
+    ...(ran.lossKernel !== undefined && { lossKernel: ran.lossKernel }),
     gpus: run.gpus,
     constraints: {
       dataParallel: run.gpus,
@@ -82,6 +88,8 @@ const fullRan = (r: FinetuneRun['ran']): FinetuneRan => ({
   microBatchSize: r.microBatchSize,
   recompute: r.recompute as FinetuneRan['recompute'],
   flashAttention: r.flashAttention,
+  padding: r.padding as FinetuneRan['padding'],
+  lengthP99: r.lengthP99,
 });
 
 const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
@@ -92,6 +100,7 @@ const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
   microBatchSize: r.microBatchSize,
   recompute: r.recompute as FinetuneRan['recompute'],
   flashAttention: r.flashAttention,
+  ...('lossKernel' in r && { lossKernel: r.lossKernel as FinetuneRan['lossKernel'] }),
 });
 
 /**
@@ -123,11 +132,24 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
       const stack = r.stack as StackId;
       const plan = finetuneEngine(spec, findCluster(r.cluster), stack, {
         ...r,
-        dataset: { tokens: r.tokens, examples: r.examples, epochs: r.epochs, packing: r.packing },
+        dataset: {
+          tokens: r.tokens,
+          examples: r.examples,
+          epochs: r.epochs,
+          packing: r.packing,
+          padding: r.ran.padding as FinetuneRan['padding'],
+          lengthP99: r.ran.lengthP99,
+        },
         ran: fullRan(r.ran),
       });
       const c = { id: r.id, stack, source: r.source, locator: r.locator, gpus: r.gpus };
-      push({ ...c, published: r.publishedMinutes }, spec, plan, plan.run!.wallClockDays * 1440, r.seqLen);
+      push(
+        { ...c, published: r.publishedMinutes },
+        spec,
+        plan,
+        plan.run!.wallClockDays * 1440,
+        plan.stepSequenceTokens,
+      );
     }
   for (const p of finetuneRuns.profiles) {
     if (p.heldOut !== which.heldOut) continue;

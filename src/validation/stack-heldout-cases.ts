@@ -10,6 +10,7 @@ import { findStack } from '../catalog/stacks.js';
 import { InputError } from '../core/errors.js';
 import { median } from '../core/statistics.js';
 import type { CalibrationCase } from './calibration-case.js';
+import { finetuneCases } from './finetune-calibration-cases.js';
 import { NEMO_GPUS, NEMO_MODELS, nemoRunCase, trainingCalibrationCase } from './stack-calibration-cases.js';
 import { trainingCases } from './training-cases.js';
 
@@ -140,5 +141,7 @@ export function heldOutCalibrationCases(): CalibrationCase[] {
     if (c.stack && !c.calibrationStack) out.push(trainingCalibrationCase(c, c.stack));
   }
   out.push(...heldOutNemoCases());
+  // The fine-tuning profiles held out of the fit (a model size outside it, Q-LoRA on a GPTQ base).
+  out.push(...finetuneCases({ heldOut: true }));
   return out;
 }

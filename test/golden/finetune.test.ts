@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../src/catalog/catalog.js';
+import { findStack } from '../../src/catalog/stacks.js';
 import { methodAdapter, planFinetune } from '../../src/core/adaptation/finetune.js';
 import { trainingMemory } from '../../src/core/memory/training-memory.js';
 import { specFromInput } from '../../src/core/model/model-spec-schema.js';
@@ -130,6 +131,44 @@ describe('published fine-tuning runs', () => {
     expect(minutes).toBeLessThan(10);
     // The "$6": 6.93 GPU-hours × $0.87/h; at the $2/h DeepSeek assumption it would be $13.9.
     expect((26 / 60) * 16 * 2).toBeCloseTo(13.9, 1);
+  });
+  it('s1-32B as it ran (sft_multinode.sh: FSDP, micro-batch 1, no packing, block size 32,768), hf calibrated: within 20% of 26 min (regression guard: today 24.1 min at the test goodput, 26 min published is +8%; leave-one-out +7.8%)', () => {
+    // Each step waits for the longest of the 16 ranks' examples: mean 4,100, P99 3× the mean (assumed:
+    // s1K publishes no length distribution; catalog/validation/finetune-runs.json).
+    const plan = planFinetune(
+      modelSpecFrom(findModel('qwen2.5-32b').config, 'qwen2.5-32b'),
+      findCluster('dgx-h100'),
+      {
+        method: 'full',
+        rank: 16,
+        targets: ALL_LINEAR,
+        baseFormat: 'bf16',
+        seqLen: 32768,
+        globalBatchSize: 16,
+        precision: 'bf16',
+        optimizer: 'adamw',
+        flashAttention: true,
+        gpus: 16,
+        constraints: { dataParallel: 16, zeroStage: 3, microBatchSize: 1, recompute: 'full' },
+        stack: findStack('hf'),
+        dataset: {
+          tokens: 1000 * 4100,
+          examples: 1000,
+          epochs: 5,
+          packing: false,
+          padding: 'longest',
+          lengthP99: 12300,
+        },
+        cost,
+      },
+    );
+    expect(plan.stepSequenceTokens).toBeGreaterThan(9000);
+    expect(plan.stepSequenceTokens).toBeLessThan(10000);
+    const minutes = plan.run!.wallClockDays * 1440;
+    expect(Math.abs(minutes / 26 - 1)).toBeLessThan(0.2);
+    // The published 26 min lies inside the band.
+    expect(26).toBeGreaterThan(minutes * plan.band!.low);
+    expect(26).toBeLessThan(minutes * plan.band!.high);
   });
   it('Alpaca 7B: 3 h on 8 A100-80GB for 52K examples × 3 epochs (CRFM blog) — the engine predicts under 1 h', () => {
     const plan = planFinetune(

@@ -320,9 +320,11 @@ describe('calibration and bands', () => {
 describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) run as they ran', () => {
   const cases = calibrationCases().filter((c) => c.stack === 'hf');
   const byId = (id: string) => cases.find((c) => c.id === id)!;
-  it('s1: FSDP full_shard over 16 H100, micro-batch 1, gradient checkpointing, one example per sequence (sft_multinode.sh)', () => {
+  it('s1: FSDP full_shard over 16 H100, micro-batch 1, gradient checkpointing, one example per sequence (sft_multinode.sh), each step at the longest of the 16 ranks', () => {
     expect(byId('s1-32b').detail.layout).toBe('tp1 pp1 dp16 mb1 fsdp full');
-    expect(byId('s1-32b').detail.seqLen).toBe(4100);
+    // The expected longest of 16 lognormal lengths of mean 4,100 and P99 12,300 (3× the mean, assumed).
+    expect(byId('s1-32b').detail.seqLen).toBeGreaterThan(9000);
+    expect(byId('s1-32b').detail.seqLen).toBeLessThan(10000);
   });
   it('Alpaca: FSDP full_shard over 8 A100, micro-batch 4, no checkpointing, eager attention (README command)', () => {
     const alpaca = byId('alpaca-7b');
@@ -331,14 +333,14 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     // Eager attention (scale, mask, FP32 softmax, cast) is a larger share than Megatron's fused softmax would be.
     expect(alpaca.detail.shares.attention).toBeGreaterThan(0.14);
   });
-  it('the committed hf calibration is the fit of these cases; leave-one-out median within 13%, max within 175% (regression guard: today 12.1% / 168.8%, the max Alpaca)', () => {
+  it('the committed hf calibration is the fit of these cases; leave-one-out median within 11%, max within 175% (regression guard: today 9.1% / 168.7%, the max Alpaca)', () => {
     const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
     const committed = stackCalibration(findStack('hf'), 'ampere')!;
     expect(committed.stepTimeScale).toBeCloseTo(fit.stepTimeScale, 6);
     expect(committed.layerOverheadSeconds).toBeCloseTo(fit.layerOverheadSeconds, 8);
     expect(committed.zero3LayerOverheadSeconds).toBeCloseTo(fit.zero3LayerOverheadSeconds, 8);
     const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
-    expect(median(loo)).toBeLessThan(0.13);
+    expect(median(loo)).toBeLessThan(0.11);
     expect(Math.max(...loo)).toBeLessThan(1.75);
     // The fit re-runs every case once per left-out case: ~10 s alone, several times that on a busy machine.
   }, 180_000);

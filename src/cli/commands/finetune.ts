@@ -25,6 +25,8 @@ export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   avgTokens?: string;
   epochs?: string;
   packing?: boolean;
+  padding?: string;
+  lengthP99?: string;
   seqLen?: string;
   globalBatch?: string;
   optimizer?: string;
@@ -86,6 +88,11 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       examples,
       epochs: positiveNumber(o.epochs, '--epochs', 1),
       packing: o.packing ?? true,
+      padding:
+        o.padding === undefined
+          ? undefined
+          : oneOf(o.padding, '--padding', ['max-length', 'longest'] as const, 'max-length'),
+      lengthP99: o.lengthP99 === undefined ? undefined : positiveNumber(o.lengthP99, '--length-p99', 1),
     },
     seqLen,
     globalBatchSize: positiveInteger(o.globalBatch, '--global-batch', 16),
@@ -201,6 +208,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     layout: plan.chosen.layout,
     tokensUseful: plan.tokensUseful,
     tokensProcessed: plan.tokensProcessed,
+    stepSequenceTokens: plan.stepSequenceTokens,
     steps: run.steps,
     stepSeconds: step.stepSeconds,
     mfu: step.mfu,
@@ -227,7 +235,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,
-      `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,
+      `${formatCount(plan.tokensUseful)} dataset tokens × epochs (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (MFU ${(100 * step.mfu).toFixed(1)}%)`,
       `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd.p10)} – P90 $${formatCount(range.costUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
       '',
       breakdownTable(

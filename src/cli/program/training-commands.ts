@@ -78,6 +78,14 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--avg-tokens <n>', 'average tokens per example (with --examples)')
       .option('--epochs <n>', 'epochs', '1')
       .option('--no-packing', 'pad each example to --seq-len instead of packing')
+      .option(
+        '--padding <p>',
+        'without packing: max-length (default: every example padded to --seq-len) | longest (each micro-batch padded to its longest example, the Hugging Face collators; each step waits for the rank with the longest)',
+      )
+      .option(
+        '--length-p99 <n>',
+        'with --padding longest: P99 of the example lengths in tokens (a lognormal of mean --avg-tokens; omitted: every example at the mean)',
+      )
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
       .option('--global-batch <n>', 'sequences per optimizer step', '16')
       .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')

@@ -18,6 +18,7 @@ import {
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
+import { expectedLognormalMax, lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
@@ -30,6 +31,18 @@ export interface Dataset {
   readonly epochs: number;
   /** Concatenate examples into full sequences (no padding), or pad each example to `seqLen`. */
   readonly packing: boolean;
+  /**
+   * Without packing, what an example is padded to: `seqLen` ('max-length', the default: a tokenizer
+   * called with padding="max_length"), or the longest example of its micro-batch ('longest': the
+   * Hugging Face collators' default, DataCollatorForSeq2Seq / DataCollatorWithPadding padding=True),
+   * each data-parallel step then waiting for the rank with the longest.
+   */
+  readonly padding?: 'max-length' | 'longest';
+  /**
+   * P99 of the examples' lengths in tokens (with 'longest'): their spread, a lognormal of mean
+   * tokens/examples; omitted, every example is at the mean.
+   */
+  readonly lengthP99?: number;
 }
 
 export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'globalBatchSize'> {
@@ -56,6 +69,8 @@ export interface FinetunePlan extends TrainingPlan {
   /** Tokens pushed through the model (incl. padding) and the dataset's own tokens × epochs. */
   readonly tokensProcessed: number;
   readonly tokensUseful: number;
+  /** The length every sequence of a step runs at: seqLen, or with padding to the longest its expected longest. */
+  readonly stepSequenceTokens: number;
 }
 
 /** The adapter a method implies (null for full fine-tuning). */
@@ -76,15 +91,48 @@ export function methodAdapter(
   );
 }
 
-/** Tokens processed for a dataset: packed into full sequences, or each example padded to seqLen. */
+/**
+ * The length every sequence of a step runs at: `seqLen` when packed or padded to it; with padding to
+ * the longest, the expected longest of the step's `sequencesInStep` examples in flight together
+ * (micro-batch × data-parallel ranks: a micro-batch pads to its longest and every rank waits, at the
+ * next collective, for the rank holding the longest), a lognormal draw of the dataset's mean and P99
+ * (the mean of the largest order statistic: distributions.ts expectedLognormalMax), at most `seqLen`.
+ */
+export function stepSequenceLength(d: Dataset, seqLen: number, sequencesInStep: number): number {
+  if (d.packing || (d.padding ?? 'max-length') === 'max-length' || d.examples === undefined) return seqLen;
+  const mean = d.tokens / d.examples;
+  if (d.lengthP99 === undefined) return Math.min(seqLen, Math.round(mean));
+  const tail = lognormalFromMeanAndQuantile(mean, d.lengthP99, 0.99);
+  if (tail?.dist !== 'lognormal' || !(d.lengthP99 > mean))
+    return inputError(
+      'invalid_value',
+      ['--length-p99'],
+      `must lie above the mean example length (${Math.round(mean)} tokens) and at most e^(z²/2) = 14.9× it, got ${d.lengthP99}`,
+    );
+  return Math.min(seqLen, Math.round(expectedLognormalMax(tail, sequencesInStep)));
+}
+
+/**
+ * Tokens processed for a dataset: packed into full sequences, or each example padded to the step's
+ * sequence length (`stepLength`: seqLen, or the longest in flight with padding to the longest).
+ */
 export function datasetTokens(
   d: Dataset,
   seqLen: number,
+  stepLength = seqLen,
 ): { processed: number; useful: number; sequences: number } {
   if (!(d.tokens > 0))
     inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
   if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
   const useful = d.tokens * d.epochs;
+  if (d.lengthP99 !== undefined && (d.packing || d.padding !== 'longest'))
+    inputError(
+      'invalid_value',
+      ['--length-p99'],
+      'a length spread needs --padding longest (and --no-packing)',
+    );
+  if (d.packing && d.padding !== undefined)
+    inputError('invalid_value', ['--padding'], 'padding applies without packing: add --no-packing');
   if (d.packing) {
     const sequences = Math.ceil(useful / seqLen);
     return { processed: sequences * seqLen, useful, sequences };
@@ -103,7 +151,7 @@ export function datasetTokens(
     );
   }
   const sequences = Math.ceil(d.examples * d.epochs);
-  return { processed: sequences * seqLen, useful, sequences };
+  return { processed: sequences * stepLength, useful, sequences };
 }
 
 /** What the layouts of a fine-tuning run depend on: no dataset, no cost (`llmecon memory --method`). */
@@ -127,6 +175,7 @@ export function planFinetuneLayouts(
     optimizer: o.optimizer,
     flashAttention: o.flashAttention,
     overlapDataParallel: o.overlapDataParallel,
+    ...(o.lossKernel !== undefined && { lossKernel: o.lossKernel }),
     adapter: adapter ?? undefined,
     offload: o.offload,
     gpus: o.gpus,
@@ -140,20 +189,40 @@ export function planFinetuneLayouts(
 }
 
 export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneOptions): FinetunePlan {
-  const tokens = datasetTokens(o.dataset, o.seqLen);
-  if (tokens.sequences < o.globalBatchSize) {
+  const check = datasetTokens(o.dataset, o.seqLen);
+  if (check.sequences < o.globalBatchSize) {
     throw new InputError({
       code: 'invalid_value',
       path: ['--global-batch'],
-      message: `the dataset gives ${tokens.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
+      message: `the dataset gives ${check.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
     });
   }
-  const plan = planFinetuneLayouts(spec, cluster, o, { ...o.cost, tokens: tokens.processed });
+  // Padding to the longest: the step runs at the longest of the examples in flight together, which
+  // depends on the layout (micro-batch × data-parallel ranks): planned at the constraints' guess, and
+  // once more if the chosen layout has another count.
+  const at = (sequencesInStep: number) => {
+    const stepLength = stepSequenceLength(o.dataset, o.seqLen, sequencesInStep);
+    const tokens = datasetTokens(o.dataset, o.seqLen, stepLength);
+    const plan = planFinetuneLayouts(
+      spec,
+      cluster,
+      { ...o, seqLen: stepLength },
+      { ...o.cost, tokens: tokens.processed },
+    );
+    return { plan, tokens, stepLength };
+  };
+  const inFlight = (l: { microBatchSize: number; dataParallel: number }) => l.microBatchSize * l.dataParallel;
+  let { plan, tokens, stepLength } = at(
+    (o.constraints.microBatchSize ?? 1) * (o.constraints.dataParallel ?? o.gpus),
+  );
+  const chosenLength = stepSequenceLength(o.dataset, o.seqLen, inFlight(plan.chosen.layout));
+  if (chosenLength !== stepLength) ({ plan, tokens, stepLength } = at(inFlight(plan.chosen.layout)));
   return {
     ...plan,
     trainableParams: plan.adapter ? plan.adapter.trainableParams : paramCount(spec).totalParams,
     tokensProcessed: tokens.processed,
     tokensUseful: tokens.useful,
+    stepSequenceTokens: stepLength,
   };
 }
 

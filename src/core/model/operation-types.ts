@@ -219,10 +219,11 @@ export interface OperationRequest {
   readonly dropout?: boolean;
   /**
    * The training loss: one fused pass over the BF16 logits (default: Megatron-Core's fused
-   * vocab-parallel cross-entropy, Liger/Unsloth chunks) or PyTorch's cross_entropy on an FP32 copy
-   * (`fp32`: Hugging Face's ForCausalLMLoss, torchtitan, 2021–22 Megatron's vocab-parallel loss).
+   * vocab-parallel cross-entropy, Liger/Unsloth chunks), PyTorch's cross_entropy on an FP32 copy
+   * (`fp32`: Hugging Face's ForCausalLMLoss since v4.46, torchtitan, 2021–22 Megatron's vocab-parallel
+   * loss) or on the BF16 logits themselves (`bf16`: transformers before the upcast, 2023 remote code).
    */
-  readonly crossEntropy?: 'fused' | 'fp32';
+  readonly crossEntropy?: 'fused' | 'fp32' | 'bf16';
   /** Slowest expert rank's load over the mean (default 1). */
   readonly expertImbalance?: number;
   /**

@@ -326,6 +326,21 @@ export function embeddingOperations(spec: ModelSpec, request: OperationRequest):
 }
 
 /**
+ * Bytes read and written per logit element per pass by the loss (the builder doubles for backward).
+ * Fused: the BF16 logits read once, the gradient written in place. `fp32` (aten cross_entropy =
+ * log_softmax + nll_loss on logits.float()): forward cast 2 → 4, log_softmax's max and sum passes
+ * 4 + 4 → 4; backward nll's dense gradient → 4, log_softmax_backward 4 + 4 + 4 → 4, cast back 4 → 2:
+ * 26 read and 18 written, 13 / 9 per pass. `bf16`: the shifted copy 2 → 2, log_softmax 2 + 2 → 2;
+ * backward nll's gradient → 2, log_softmax_backward 2 + 2 + 2 → 2, the slice's gradient 2 → 2:
+ * 14 and 10, 7 / 5 per pass.
+ */
+const LOSS_BYTES_PER_LOGIT: Readonly<Record<'fused' | 'fp32' | 'bf16', readonly [number, number]>> = {
+  fused: [ACT_BYTES, 0],
+  fp32: [13, 9],
+  bf16: [7, 5],
+};
+
+/**
  * The output head (vocabulary-parallel over TP) and, in training, the fused cross-entropy loss
  * (read the logits, write their gradient). Serving computes logits only for tokens that sample:
  * every decode token and the last token of each prefill chunk.
@@ -342,11 +357,7 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
   b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, spec.hiddenSize);
   if (!serving) {
     const logits = (tokens * spec.vocabSize) / t;
-    // Bytes per logit per pass (the builder doubles for backward). Fused: the BF16 logits read once,
-    // the gradient written in place. FP32 (aten cross_entropy = log_softmax + nll_loss on logits.float()):
-    // forward cast 2 → 4, log_softmax's max and sum passes 4 + 4 → 4; backward nll's dense gradient 4,
-    // log_softmax_backward 4 + 4 + 4 → 4, cast back 4 → 2: 26 B read and 18 written, 13 / 9 per pass.
-    const [read, written] = request.crossEntropy === 'fp32' ? [13, 9] : [ACT_BYTES, 0];
+    const [read, written] = LOSS_BYTES_PER_LOGIT[request.crossEntropy ?? 'fused'];
     b.memory('cross-entropy', 'loss', read * logits, written * logits + 4 * tokens);
   }
   return b.ops;

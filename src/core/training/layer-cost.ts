@@ -164,7 +164,7 @@ export function trainingRequest(
     attentionImplementation:
       (options.flashAttention ?? true) ? 'flash' : options.eagerAttention ? 'eager' : 'unfused',
     ...(options.dropout ? { dropout: true } : {}),
-    ...(options.fp32CrossEntropy ? { crossEntropy: 'fp32' as const } : {}),
+    ...(options.lossKernel && options.lossKernel !== 'fused' ? { crossEntropy: options.lossKernel } : {}),
     ...(options.expertImbalance !== undefined ? { expertImbalance: options.expertImbalance } : {}),
     ...(options.adapter ? { adapter: options.adapter } : {}),
   };

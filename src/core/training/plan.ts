@@ -134,7 +134,7 @@ export function planTraining(
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
-    fp32CrossEntropy: options.fp32CrossEntropy ?? stack?.crossEntropy === 'fp32-logits',
+    lossKernel: options.lossKernel ?? (stack?.crossEntropy === 'fp32-logits' ? 'fp32' : 'fused'),
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
   };

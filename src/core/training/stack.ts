@@ -62,6 +62,11 @@ export type SharedCalibrationParameter = (typeof CALIBRATION_SHARED_PARAMETERS)[
 /** A (GPU family × stack) calibration: the fitted parameters and the leave-one-out residuals. */
 export interface StackCalibration {
   readonly family: string;
+  /**
+   * The stack whose cases this calibration was fitted on, when it is not the stack applying it (a
+   * stack without cases of its own that runs another's modules: catalog stacks' `calibrationFrom`).
+   */
+  readonly fittedOn?: StackId;
   /** Compute-efficiency scale on the engine's step (GEMMs, memory-bound kernels, communication, bubbles). */
   readonly stepTimeScale: number;
   /** Extra factor on attention kernels (FlashAttention's efficiency beyond the kernel model). */
@@ -338,5 +343,5 @@ export function calibrationSummary(c: StackCalibration): string {
     );
   if (c.transferred)
     return `no ${c.family} runs: ${parts.join(', ')}, the compute scale ${c.transferred.from}'s on ${c.family} × ${c.transferred.ratio.toFixed(2)} (this stack over ${c.transferred.from} on ${c.transferred.families.join(', ')})`;
-  return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs: ${parts.join(', ')}`;
+  return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs${c.fittedOn ? ` of the ${c.fittedOn} stack` : ''}: ${parts.join(', ')}`;
 }

@@ -30,8 +30,8 @@ export interface TrainingOptions {
   readonly flashAttention?: boolean;
   /** Without FlashAttention: eager PyTorch attention (separate scale, mask, FP32 softmax, cast kernels). */
   readonly eagerAttention?: boolean;
-  /** The loss as PyTorch's cross_entropy on an FP32 copy of the logits (OperationRequest.crossEntropy). */
-  readonly fp32CrossEntropy?: boolean;
+  /** The loss kernel (OperationRequest.crossEntropy); `planTraining` sets the stack's. Default fused. */
+  readonly lossKernel?: 'fused' | 'fp32' | 'bf16';
   /**
    * Gradient buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`): each micro-batch's weight
    * gradients accumulate into, and data parallelism reduces, 4-byte elements; false keeps them in

@@ -25,12 +25,17 @@ export const inverseRange = (value: number, low: number, high: number): Range =>
 });
 
 /**
- * Centre and spread of the residuals, robust to the odd case the engine misses badly: the median
- * and σ = 1.4826 × the median absolute deviation (equal to the standard deviation for a normal).
+ * Centre and spread of the residuals: the median, and σ the larger of 1.4826 × the median absolute
+ * deviation and 1.2533 × the mean absolute deviation about the median (each equal to the standard
+ * deviation for a normal). The MAD alone ignores up to half the residuals, so where misses are
+ * heavy-tailed (a few runs 50–80% off) or the cases are few (three, two of which agree) it would
+ * claim a band the residuals do not support; the mean deviation counts every miss without squaring it.
  */
 function centreSpread(values: readonly number[]): { mean: number; sd: number } {
   const centre = median(values);
-  return { mean: centre, sd: 1.4826 * median(values.map((v) => Math.abs(v - centre))) };
+  const deviations = values.map((v) => Math.abs(v - centre));
+  const meanDeviation = deviations.reduce((a, b) => a + b, 0) / Math.max(1, deviations.length);
+  return { mean: centre, sd: Math.max(1.4826 * median(deviations), 1.2533 * meanDeviation) };
 }
 
 /**

@@ -1,11 +1,15 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   type Distribution,
   distributionSchema,
+  expectedLognormalMax,
   lognormalFromInterval,
+  normalCdf,
   sample,
   seededRng,
   swing,
+  Z90,
 } from './distributions.js';
 import { monteCarlo, percentile, tornado } from './monte-carlo.js';
 
@@ -80,5 +84,45 @@ describe('Monte Carlo and tornado', () => {
     expect(t.base).toBeCloseTo(2.788e6 * 2, 0);
     expect(t.bars.map((b) => b.input)).toEqual(['gpuHours', 'usdPerGpuHour']);
     expect(t.bars[0]!.outputAtHigh).toBeGreaterThan(t.base);
+  });
+});
+
+describe('normal CDF and the expected longest of n lognormal draws', () => {
+  it('Φ at known points (tables: 0 → 0.5, 1.28155 → 0.9, 1.95996 → 0.975, −3.09023 → 0.001)', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(Z90)).toBeCloseTo(0.9, 6);
+    expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 6);
+    expect(normalCdf(-3.090232306167813)).toBeCloseTo(0.001, 6);
+  });
+  it('n = 1 is the mean e^(μ+σ²/2); n = 2 is 2·mean·Φ(σ/√2) (the closed form for two draws)', () => {
+    const sigma = 0.6;
+    const d = { median: 1000, p90: 1000 * Math.exp(Z90 * sigma) };
+    const mean = 1000 * Math.exp((sigma * sigma) / 2);
+    expect(expectedLognormalMax(d, 1) / mean).toBeCloseTo(1, 5);
+    expect(expectedLognormalMax(d, 2) / (2 * mean * normalCdf(sigma / Math.SQRT2))).toBeCloseTo(1, 5);
+  });
+  test.prop([
+    fc.double({ min: 1, max: 1e5, noNaN: true }),
+    fc.double({ min: 1.01, max: 20, noNaN: true }),
+    fc.integer({ min: 1, max: 100000 }),
+  ])('at least the mean, nondecreasing in n', (median, spread, n) => {
+    const d = { median, p90: median * spread };
+    const sigma = Math.log(spread) / Z90;
+    const mean = median * Math.exp((sigma * sigma) / 2);
+    expect(expectedLognormalMax(d, n)).toBeGreaterThanOrEqual(mean * (1 - 1e-6));
+    expect(expectedLognormalMax(d, n + 1)).toBeGreaterThanOrEqual(expectedLognormalMax(d, n) * (1 - 1e-9));
+  });
+  it('matches the sampled mean of the longest of 16 within 2% (σ = 0.5)', () => {
+    const rng = seededRng(7);
+    const d = { median: 1000, p90: 1000 * Math.exp(Z90 * 0.5) };
+    let sum = 0;
+    const trials = 20000;
+    for (let t = 0; t < trials; t += 1) {
+      let max = 0;
+      for (let i = 0; i < 16; i += 1) max = Math.max(max, sample({ dist: 'lognormal', ...d }, rng));
+      sum += max;
+    }
+    expect(expectedLognormalMax(d, 16) / (sum / trials)).toBeGreaterThan(0.98);
+    expect(expectedLognormalMax(d, 16) / (sum / trials)).toBeLessThan(1.02);
   });
 });
