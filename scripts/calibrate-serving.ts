@@ -160,7 +160,9 @@ function calibrate(
     ),
   };
   const { a, b } = combos[all]!;
-  const note = `fitted by scripts/calibrate-serving.ts on ${rows.length} rows (${label}), mean |log error| minimised over a grid`;
+  // The engine versions behind the rows (each row's title opens with its engine and version).
+  const runs = [...new Set(rows.map((c) => c.title.split(',')[0]))].join('; ');
+  const note = `fitted by scripts/calibrate-serving.ts on ${rows.length} rows (${label}; ${runs}), mean |log error| minimised over a grid`;
   console.log(
     `${label}: ${a} ms/step + ${b} µs/sequence; fit median ${pct(fit.medianError.value)} (max ${pct(fit.maxError.value)}), leave-one-out median ${pct(fit.leaveOneOutMedianError.value)} (max ${pct(fit.leaveOneOutMaxError.value)})${heldOut.length ? `, held-out ${heldOut.length}: median ${pct(median(held.map(Math.abs)))} (max ${pct(Math.max(...held.map(Math.abs)))})` : ''}; P10–P90 of published/predicted ${fit.ratioP10.value.toFixed(2)}–${fit.ratioP90.value.toFixed(2)}`,
   );

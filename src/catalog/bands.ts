@@ -89,7 +89,7 @@ export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBan
     key,
     basis: `${basis}, doubled`,
     outside: [
-      `no ${engine.id} rows on ${family} GPUs: host overheads extrapolated from the fit pooled over ${over}; the band is its band, doubled`,
+      `no serving calibration for ${engine.id} on ${family} GPUs: host overheads extrapolated from its fit pooled over ${over}; the band is that fit's band, doubled`,
     ],
   };
 }

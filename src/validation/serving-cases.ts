@@ -22,11 +22,12 @@ import {
 } from '../core/inference/serving.js';
 import { type EngineTraits, replicaGpus } from '../core/inference/serving-step.js';
 import { simulateReplica } from '../core/inference/simulator/simulate.js';
-import { syntheticRequests } from '../core/inference/simulator/workload.js';
+import { type Arrival, type SimRequest, syntheticRequests } from '../core/inference/simulator/workload.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { median } from '../core/statistics.js';
+import { distributionSchema } from '../core/uncertainty/distributions.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
@@ -98,6 +99,14 @@ const caseSchema = z
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
     /** The engine version's cap on running sequences when it differs from the catalog profile's (e.g. vLLM v0.6's max_num_seqs 256). */
     maxRunningSequences: sourced(positiveInt).optional(),
+    /**
+     * Lengths drawn per request (seed 1) where the benchmark drew them, e.g. sglang.bench_serving's
+     * random dataset with range ratio 0: uniform in [1, L]; `workload` then holds their means.
+     */
+    lengthDistribution: z
+      .object({ input: distributionSchema, output: distributionSchema })
+      .strict()
+      .optional(),
     /** Where the input length comes from when the case's own source does not state it (an estimate). */
     inputTokensBasis: sourced(positiveInt).optional(),
   })
@@ -209,13 +218,7 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       // An online benchmark as it ran: Poisson arrivals at its rate, host time inside every step.
       const rate = need(c.requestsPerSecond, 'requestsPerSecond');
       const engine = need(profile, 'a catalog engine');
-      const requests = syntheticRequests({
-        requests: need(c.requests, 'requests'),
-        inputTokens: c.workload.inputTokens,
-        outputTokens: c.workload.outputTokens,
-        arrival: { kind: 'poisson', requestsPerSecond: rate },
-        seed: 1,
-      });
+      const requests = caseRequests(c, { kind: 'poisson', requestsPerSecond: rate });
       const sim = simulateReplica(spec, cluster, replica, requests, {
         engine,
         arrival: { kind: 'trace' },
@@ -262,24 +265,30 @@ function burstRun(
   const key = `${c.id}|${profile.memoryFraction}`;
   const cached = burstRuns.get(key);
   if (cached) return cached;
-  const n = c.requests ?? 1;
   const engine = { ...profile, stepOverheadSeconds: 0, sequenceOverheadSeconds: 0 };
-  const w = c.workload;
-  const requests = Array.from({ length: n }, () => ({
-    arrivalSeconds: 0,
-    inputTokens: w.inputTokens,
-    outputTokens: w.outputTokens,
-  }));
+  const requests = caseRequests(c, { kind: 'burst' });
+  const n = requests.length;
   const sim = simulateReplica(spec, cluster, replica, requests, { engine, arrival: { kind: 'burst' } });
   if (sim.completed !== n) throw new InternalError(`case ${c.id}: ${n - sim.completed} requests not served`);
   const run = {
-    outputTokens: n * w.outputTokens,
+    outputTokens: requests.reduce((sum, q) => sum + q.outputTokens, 0),
     kernelSeconds: sim.durationSeconds,
     steps: sim.steps,
     sequenceSteps: sim.sequenceSteps,
   };
   burstRuns.set(key, run);
   return run;
+}
+
+/** The case's benchmark requests: its count, its lengths (fixed, or drawn as the benchmark drew them), seed 1. */
+function caseRequests(c: ServingCase, arrival: Arrival): SimRequest[] {
+  return syntheticRequests({
+    requests: c.requests ?? 1,
+    inputTokens: c.lengthDistribution?.input ?? c.workload.inputTokens,
+    outputTokens: c.lengthDistribution?.output ?? c.workload.outputTokens,
+    arrival,
+    seed: 1,
+  });
 }
 
 export function runAllServingCases(): ServingCaseResult[] {
@@ -329,7 +338,8 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       const rows = results.filter((r) => r.case.engine === id);
       const fitted = errorStatistics(rows, ['calibration']);
       const held = errorStatistics(rows, ['validation']);
-      return `${id} rows (${rows[0]?.case.title.split(',')[0] ?? id}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
+      const runs = [...new Set(rows.map((r) => r.case.title.split(',')[0]))].join('; ');
+      return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
     }),
     '',
     '## Engine calibration',
