@@ -37,6 +37,7 @@ const MIN_FAMILY_ROWS = 6;
 const FITTED_MEASURES: readonly ServingCase['measure'][] = [
   'maxLoadOutputTokensPerSecondPerGpu',
   'medianTpotSeconds',
+  'outputTokensPerSecondPerGpu',
 ];
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));

@@ -38,23 +38,24 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect(stats.max).toBeLessThanOrEqual(1.2);
     expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(5);
   });
-  // SGLang v0.3.0 and vLLM v0.6.0 on 1 A100 (Llama 3.1 8B) and 4 H100 (70B), and SGLang on H200
-  // (DataCrunch: 70B TP4/TP8, 405B TP8): offline ShareGPT and random-length throughput and median
-  // TPOT under Poisson load; the `validation` rows are held out of the fit.
-  for (const [engine, rows, gpus, heldOutRows, fitted, heldOut] of [
-    // Regression guards just above today's errors: vLLM fitted max 7.6%, held out 13.3%;
-    // SGLang fitted max 58.4% (H200 TPOT: the H200 kernel table vs H100's roofline), held out 44.1%.
-    ['vllm', 6, ['a100-80gb', 'h100-sxm'], 2, 0.1, 0.16],
-    ['sglang', 16, ['a100-80gb', 'h100-sxm', 'h200'], 7, 0.62, 0.48],
+  // Fitted: SGLang v0.3.0 and vLLM v0.6.0 on 1 A100 (Llama 3.1 8B) and 4 H100 (70B), SGLang v0.4 on
+  // H200 (DataCrunch, 70B TP4); held out (never fitted): their 8 requests/s TPOT rows, SGLang's H200
+  // TP8 / 405B / longest- and shortest-prompt rows, and DeepSeek-R1 on 8 H200 (vLLM 0.8.4, SGLang 0.4.5).
+  for (const [engine, rows, heldOutRows, fitted, heldOutMedian] of [
+    // Regression guards just above today's errors: vLLM fitted max 7.6%, held-out median 16.7%;
+    // SGLang fitted max 58.4% (H200 TPOT: the H200 kernel table vs H100's roofline), held-out median
+    // 20.2%. Each held-out row also keeps its own tolerance (above).
+    ['vllm', 14, 10, 0.1, 0.2],
+    ['sglang', 24, 15, 0.62, 0.23],
   ] as const)
-    it(`${engine}: ${rows} rows computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held-out max ≤ ${100 * heldOut}% (regression guards)`, () => {
+    it(`${engine}: ${rows} rows on A100, H100 and H200 computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
       const mine = results.filter((r) => r.case.engine === engine);
       expect(mine.length).toBe(rows);
-      expect(new Set(mine.map((r) => r.case.gpu))).toEqual(new Set(gpus));
+      expect(new Set(mine.map((r) => r.case.gpu))).toEqual(new Set(['a100-80gb', 'h100-sxm', 'h200']));
       expect(errorStatistics(mine, ['calibration']).max).toBeLessThanOrEqual(fitted);
       const held = errorStatistics(mine, ['validation']);
       expect(held.count).toBe(heldOutRows);
-      expect(held.max).toBeLessThanOrEqual(heldOut);
+      expect(held.median).toBeLessThanOrEqual(heldOutMedian);
     });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
     const committed = readFileSync(new URL('../../docs/validation-serving.md', import.meta.url), 'utf8');
