@@ -17,12 +17,15 @@ const quantile = (xs: readonly number[], q: number) => {
 };
 
 describe('serving bands from calibration residuals', () => {
-  for (const id of ['vllm', 'sglang'])
-    it(`${id}: the A100 and H100 band is the P10–P90 of its residuals; held-out residuals are today's predictions`, () => {
+  for (const [id, gpu, family, over] of [
+    ['vllm', 'h200', 'hopper', ['hopper']],
+    ['sglang', 'a100-80gb', 'ampere', ['ampere', 'hopper']],
+  ] as const)
+    it(`${id}: the pooled band on ${family} is the P10–P90 of its residuals; held-out residuals are today's predictions`, () => {
       const engine = findEngine(id);
-      const k = engineCalibration(engine, 'a100-80gb');
+      const k = engineCalibration(engine, gpu);
       expect(k?.scope).toBe('pooled');
-      expect(k?.pooledOver).toEqual(['ampere', 'hopper']);
+      expect(k?.pooledOver).toEqual(over);
       const residuals = k!.fit.residuals!;
       // The pooled fit covers every row of the engine, fitted or held out.
       const cases = servingCases().filter((c) => c.engine === id);
@@ -31,18 +34,22 @@ describe('serving bands from calibration residuals', () => {
       expect(k!.fit.ratioP10.value).toBeCloseTo(quantile(ratios, 0.1), 3);
       expect(k!.fit.ratioP90.value).toBeCloseTo(quantile(ratios, 0.9), 3);
       // Held-out rows on the families that use this pooled fit are predicted with it today.
-      const pooledFamily = (gpu: string) => engineCalibration(engine, gpu)?.scope === 'pooled';
+      const pooledFamily = (g: string) => engineCalibration(engine, g)?.scope !== 'family';
       for (const c of cases.filter((c) => c.role === 'validation' && pooledFamily(c.gpu))) {
         const e = runServingCase(c).error;
         const ratio = SERVING_TIME_MEASURES.includes(c.measure) ? 1 + e : 1 / (1 + e);
         expect(residuals[c.id]!.value, c.id).toBeCloseTo(ratio, 4);
       }
-      // The profile carries the fitted host overheads; the band says it is pooled.
-      expect(engineForGpu(engine, 'h100-sxm').stepOverheadSeconds).toBeGreaterThan(0);
-      const band = servingBand('a100-80gb', id);
+      // The profile carries the fitted host overheads (ms per step, µs per sequence); the band says it is pooled.
+      expect(engineForGpu(engine, gpu).stepOverheadSeconds).toBeCloseTo(k!.stepOverhead.value / 1e3, 12);
+      expect(engineForGpu(engine, gpu).sequenceOverheadSeconds).toBeCloseTo(
+        k!.sequenceOverhead.value / 1e6,
+        12,
+      );
+      const band = servingBand(gpu, id);
       expect(band.low).toBeCloseTo(1 / k!.fit.ratioP90.value, 9);
       expect(band.high).toBeCloseTo(1 / k!.fit.ratioP10.value, 9);
-      expect(band.outside.join(' ')).toMatch(/too few .* rows on ampere GPUs/);
+      expect(band.outside.join(' ')).toContain(`too few ${id} rows on ${family} GPUs`);
     });
   it('SGLang on Hopper has rows enough for a fit of its own, with its held-out rows in the band', () => {
     const k = engineCalibration(findEngine('sglang'), 'h200');
