@@ -40,25 +40,17 @@ export function trainingBand(band: ErrorBand, stack: string, calibrationFamily: 
 
 /**
  * A deployment's band: published / predicted throughput of the engine on the GPU's family lies in
- * [ratioP10, ratioP90] on held-out rows, so a time-like figure (GPU-hours for given traffic, $, energy,
- * latency) lies in [x / ratioP90, x / ratioP10]. A family the engine was not fitted on gets the widest
- * fitted interval, doubled in log-width about its centre, and says so.
+ * [ratioP10, ratioP90] over its leave-one-out and held-out predictions, so a time-like figure
+ * (GPU-hours for given traffic, $, energy, latency) lies in [x / ratioP90, x / ratioP10]. A family
+ * with too few rows shares the engine's pooled fit and band; a family the engine has no rows on
+ * extrapolates the pooled fit with its band doubled in log-width about its centre; both say so.
  */
 export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBand {
   const engine = findEngine(engineId);
   const family = gpuFamily(gpuId);
-  const fitted = engineCalibration(engine, gpuId);
+  const k = engineCalibration(engine, gpuId);
   const key = `serve:${engine.id}×${family}`;
-  if (fitted)
-    return {
-      low: 1 / fitted.fit.ratioP90.value,
-      high: 1 / fitted.fit.ratioP10.value,
-      key,
-      basis: `${engine.id} × ${family} leave-one-out residuals (${fitted.fit.rows.value} rows)`,
-      outside: [],
-    };
-  const all = Object.values(engine.file.calibrated ?? {});
-  if (all.length === 0)
+  if (!k)
     return {
       low: 0.5,
       high: 2,
@@ -66,17 +58,38 @@ export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBan
       basis: 'no serving calibration data: a factor of two either way',
       outside: [`${engine.id} has no serving calibration: the band is a factor of two either way`],
     };
-  const low = Math.min(...all.map((k) => 1 / k.fit.ratioP90.value));
-  const high = Math.max(...all.map((k) => 1 / k.fit.ratioP10.value));
+  const low = 1 / k.fit.ratioP90.value;
+  const high = 1 / k.fit.ratioP10.value;
+  const held = k.fit.heldOutRows ? ` and ${k.fit.heldOutRows.value} held-out rows` : '';
+  if (k.scope === 'family')
+    return {
+      low,
+      high,
+      key,
+      basis: `${engine.id} × ${family} leave-one-out residuals (${k.fit.rows.value} rows)${held}`,
+      outside: [],
+    };
+  const over = (k.pooledOver ?? []).join(' + ');
+  const basis = `${engine.id} pooled over ${over}: leave-one-out residuals (${k.fit.rows.value} rows)${held}`;
+  if (k.scope === 'pooled')
+    return {
+      low,
+      high,
+      key: `serve:${engine.id}×${over}`,
+      basis,
+      outside: [
+        `too few ${engine.id} rows on ${family} GPUs for a fit of their own: host overheads and band pooled over ${over}`,
+      ],
+    };
   const centre = Math.sqrt(low * high);
   const half = Math.sqrt(high / low);
   return {
     low: centre / half ** 2,
     high: centre * half ** 2,
     key,
-    basis: `no ${engine.id} rows on ${family} GPUs: the widest fitted ${engine.id} band, doubled`,
+    basis: `${basis}, doubled`,
     outside: [
-      `no serving calibration for ${engine.id} on ${family} GPUs: the band is the widest fitted ${engine.id} band, doubled`,
+      `no serving calibration for ${engine.id} on ${family} GPUs: host overheads extrapolated from its fit pooled over ${over}; the band is that fit's band, doubled`,
     ],
   };
 }

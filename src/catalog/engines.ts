@@ -27,9 +27,23 @@ const fitSchema = z
     maxError: nonNegative,
     leaveOneOutMedianError: nonNegative,
     leaveOneOutMaxError: nonNegative,
-    /** P10 and P90 of published / predicted over the leave-one-out predictions (the bands). */
+    /** The engine's rows held out of the fit (role `validation`), predicted with the fitted values. */
+    heldOutRows: positive.optional(),
+    heldOutMedianError: nonNegative.optional(),
+    heldOutMaxError: nonNegative.optional(),
+    /** Each row's published / predicted throughput (a time inverted), leave-one-out or held out, by case id. */
+    residuals: z.record(z.string(), positive).optional(),
+    /** P10 and P90 of published / predicted throughput over the leave-one-out and held-out predictions (the bands). */
     ratioP10: positive,
     ratioP90: positive,
+  })
+  .strict();
+const calibrationSchema = z
+  .object({
+    stepOverhead: nonNegative,
+    sequenceOverhead: nonNegative,
+    fit: fitSchema,
+    pooledOver: z.array(z.string()).min(1).optional(),
   })
   .strict();
 const engineFileSchema = z
@@ -56,13 +70,13 @@ const engineFileSchema = z
       })
       .strict(),
     metrics: z.object({ ttft: z.string(), tpot: z.string(), itl: z.string() }).strict(),
-    /** Free parameters fitted per GPU efficiency family (scripts/calibrate-serving.ts). */
-    calibrated: z
-      .record(
-        z.string(),
-        z.object({ stepOverhead: nonNegative, sequenceOverhead: nonNegative, fit: fitSchema }).strict(),
-      )
-      .optional(),
+    /**
+     * Free parameters fitted per GPU efficiency family (scripts/calibrate-serving.ts); a family with
+     * too few rows carries the pooled fit (`pooledOver` names the families it came from).
+     */
+    calibrated: z.record(z.string(), calibrationSchema).optional(),
+    /** The fit over the engine's rows on every family: what a family without rows extrapolates from. */
+    pooled: calibrationSchema.optional(),
   })
   .strict();
 export type EngineFile = z.infer<typeof engineFileSchema>;
@@ -111,14 +125,25 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
 
 export const ENGINE_IDS = ['vllm', 'sglang', 'trt-llm'] as const;
 
-/** The profile with the parameters calibrated for a GPU's efficiency family, where there are any. */
-/** The calibration of an engine for a GPU's family, if fitted. */
-export function engineCalibration(e: CatalogEngine, gpuId: string) {
-  return e.file.calibrated?.[gpuFamily(gpuId)];
+export type EngineCalibration = NonNullable<EngineFile['pooled']>;
+
+/**
+ * The calibration of an engine for a GPU's family: `family` when fitted on that family's rows,
+ * `pooled` when the family had too few rows and shares the fit over the engine's families,
+ * `extrapolated` when the engine has no rows on the family (the pooled fit, outside its data).
+ */
+export function engineCalibration(
+  e: CatalogEngine,
+  gpuId: string,
+): (EngineCalibration & { readonly scope: 'family' | 'pooled' | 'extrapolated' }) | undefined {
+  const own = e.file.calibrated?.[gpuFamily(gpuId)];
+  if (own) return { ...own, scope: own.pooledOver ? 'pooled' : 'family' };
+  return e.file.pooled && { ...e.file.pooled, scope: 'extrapolated' };
 }
 
+/** The profile with the host overheads calibrated for a GPU's family (or the engine's pooled fit). */
 export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
-  const fitted = e.file.calibrated?.[gpuFamily(gpuId)];
+  const fitted = engineCalibration(e, gpuId);
   if (!fitted) return e;
   return {
     ...e,

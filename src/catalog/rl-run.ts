@@ -14,7 +14,7 @@ import { parseTargets } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { median } from '../core/statistics.js';
 import { findCluster } from './catalog.js';
-import { ENGINE_IDS, engineForGpu, findEngine } from './engines.js';
+import { ENGINE_IDS, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
 
@@ -210,10 +210,10 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     responseTokensP99: o.responseTokensP99,
     responseP99OverMean: o.responseP99OverMean,
     maxResponseTokens: o.maxResponseTokens,
-    rolloutProfile: engineForGpu(
-      findEngine(o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine, '--rollout-engine'),
-      hw.gpu.id,
-    ),
+    // The uncalibrated profile: the RL loop's fitted rollout time scale (scripts/calibrate-rl.ts)
+    // absorbs the engine's host time, and NeMo RL's rollouts run vLLM V1, not the engine versions of
+    // the serving calibration (catalog/engines `calibrated`); refit the RL loop before adopting it.
+    rolloutProfile: findEngine(o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine, '--rollout-engine'),
     placement: o.placement,
     rolloutGpus: o.rolloutGpus,
     rolloutTensorParallel: o.rolloutTensorParallel,

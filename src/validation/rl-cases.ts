@@ -5,7 +5,7 @@
  * weight-reload fit judged by leave-one-out.
  */
 import { findModel, loadCatalog } from '../catalog/catalog.js';
-import { engineForGpu, findEngine } from '../catalog/engines.js';
+import { findEngine } from '../catalog/engines.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import {
   fitReloadBytesPerSecond,
@@ -110,7 +110,8 @@ export function runRlRollout(r: RlRunCase, p: RlLoopParameters): number {
     hw.cluster,
     {
       ...o,
-      rolloutProfile: engineForGpu(findEngine(r.rolloutEngine), hw.gpu.id),
+      // Uncalibrated: the RL loop's rollout time scale absorbs the engine's host time (see rl-run.ts).
+      rolloutProfile: findEngine(r.rolloutEngine),
       gpus: r.gpus,
     },
     r.rolloutGpus ?? r.gpus,

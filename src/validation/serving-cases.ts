@@ -22,10 +22,12 @@ import {
 } from '../core/inference/serving.js';
 import { type EngineTraits, replicaGpus } from '../core/inference/serving-step.js';
 import { simulateReplica } from '../core/inference/simulator/simulate.js';
+import { type Arrival, type SimRequest, syntheticRequests } from '../core/inference/simulator/workload.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { median } from '../core/statistics.js';
+import { distributionSchema } from '../core/uncertainty/distributions.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
@@ -34,7 +36,13 @@ export const SERVING_MEASURES = [
   'prefillTokensPerSecondPerGpu',
   'decodeOutputTokensPerSecondPerGpu',
   'maxLoadOutputTokensPerSecondPerGpu',
+  'medianTpotSeconds',
+  'outputTokensPerSecondPerGpu',
 ] as const;
+
+/** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
+export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = ['loneTtftSeconds', 'medianTpotSeconds'];
+export type ServingMeasure = (typeof SERVING_MEASURES)[number];
 
 const positiveInt = z.number().int().positive();
 const sourced = <T extends z.ZodType>(value: T) =>
@@ -83,11 +91,25 @@ const caseSchema = z
      * Absent: the steady state at the most sequences the KV pool holds.
      */
     requests: positiveInt.optional(),
+    /** Poisson arrivals at this rate (benchmark_serving / bench_serving --request-rate): `requests` of them, simulated. */
+    requestsPerSecond: z.number().positive().optional(),
     batch: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
     /** The benchmark's KV memory share when it differs from the engine's default. */
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
+    /** The engine version's cap on running sequences when it differs from the catalog profile's (e.g. vLLM v0.6's max_num_seqs 256). */
+    maxRunningSequences: sourced(positiveInt).optional(),
+    /**
+     * Lengths drawn per request (seed 1) where the benchmark drew them, e.g. sglang.bench_serving's
+     * random dataset with range ratio 0: uniform in [1, L]; `workload` then holds their means.
+     */
+    lengthDistribution: z
+      .object({ input: distributionSchema, output: distributionSchema })
+      .strict()
+      .optional(),
+    /** Where the input length comes from when the case's own source does not state it (an estimate). */
+    inputTokensBasis: sourced(positiveInt).optional(),
   })
   .strict();
 export type ServingCase = z.infer<typeof caseSchema>;
@@ -124,6 +146,10 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
   const cluster =
     c.cluster === undefined ? resolveHardware(c.gpu, undefined).cluster : findCluster(c.cluster);
   if (cluster.gpu.id !== c.gpu) throw new InternalError(`case ${c.id}: cluster ${c.cluster} is not ${c.gpu}`);
+  if (c.inputTokensBasis && c.inputTokensBasis.value !== c.workload.inputTokens)
+    throw new InternalError(
+      `case ${c.id}: inputTokensBasis ${c.inputTokensBasis.value} is not the workload's input`,
+    );
   let engine: EngineTraits | undefined;
   let profile: EngineProfile | undefined;
   if (c.engine !== undefined) {
@@ -136,7 +162,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
     else {
       // A catalog engine profile (catalog/engines), calibrated for this GPU's family.
       const base = engineForGpu(findEngine(c.engine, 'engine'), cluster.gpu.id);
-      profile = { ...base, ...overrides, memoryFraction: c.kvMemoryFraction ?? base.memoryFraction };
+      profile = {
+        ...base,
+        ...overrides,
+        memoryFraction: c.kvMemoryFraction ?? base.memoryFraction,
+        maxRunningSequences: c.maxRunningSequences?.value ?? base.maxRunningSequences,
+      };
     }
   }
   const replica: ServingReplica = { ...c.replica, engine, profile };
@@ -184,6 +215,23 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       predicted = servingPoint(spec, cluster, replica, c.workload, most).outputTokensPerSecondPerGpu;
       break;
     }
+    case 'medianTpotSeconds':
+    case 'outputTokensPerSecondPerGpu': {
+      // An online benchmark as it ran: Poisson arrivals at its rate, host time inside every step;
+      // throughput = output tokens / time from the first arrival to the last completion.
+      const rate = need(c.requestsPerSecond, 'requestsPerSecond');
+      const engine = need(profile, 'a catalog engine');
+      const requests = caseRequests(c, { kind: 'poisson', requestsPerSecond: rate });
+      const sim = simulateReplica(spec, cluster, replica, requests, {
+        engine,
+        arrival: { kind: 'trace' },
+        timelinePoints: 0,
+      });
+      if (sim.completed !== requests.length)
+        throw new InternalError(`case ${c.id}: ${requests.length - sim.completed} requests not served`);
+      predicted = c.measure === 'medianTpotSeconds' ? sim.tpotSeconds.p50 : sim.outputTokensPerSecondPerGpu;
+      break;
+    }
   }
   const error = predicted / c.published - 1;
   // Calibration rows set constants; they are judged by the leave-one-out error of their calibration.
@@ -220,24 +268,30 @@ function burstRun(
   const key = `${c.id}|${profile.memoryFraction}`;
   const cached = burstRuns.get(key);
   if (cached) return cached;
-  const n = c.requests ?? 1;
   const engine = { ...profile, stepOverheadSeconds: 0, sequenceOverheadSeconds: 0 };
-  const w = c.workload;
-  const requests = Array.from({ length: n }, () => ({
-    arrivalSeconds: 0,
-    inputTokens: w.inputTokens,
-    outputTokens: w.outputTokens,
-  }));
+  const requests = caseRequests(c, { kind: 'burst' });
+  const n = requests.length;
   const sim = simulateReplica(spec, cluster, replica, requests, { engine, arrival: { kind: 'burst' } });
   if (sim.completed !== n) throw new InternalError(`case ${c.id}: ${n - sim.completed} requests not served`);
   const run = {
-    outputTokens: n * w.outputTokens,
+    outputTokens: requests.reduce((sum, q) => sum + q.outputTokens, 0),
     kernelSeconds: sim.durationSeconds,
     steps: sim.steps,
     sequenceSteps: sim.sequenceSteps,
   };
   burstRuns.set(key, run);
   return run;
+}
+
+/** The case's benchmark requests: its count, its lengths (fixed, or drawn as the benchmark drew them), seed 1. */
+function caseRequests(c: ServingCase, arrival: Arrival): SimRequest[] {
+  return syntheticRequests({
+    requests: c.requests ?? 1,
+    inputTokens: c.lengthDistribution?.input ?? c.workload.inputTokens,
+    outputTokens: c.lengthDistribution?.output ?? c.workload.outputTokens,
+    arrival,
+    seed: 1,
+  });
 }
 
 export function runAllServingCases(): ServingCaseResult[] {
@@ -265,13 +319,15 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
   const sources = loadCatalog().sources;
   const file = servingFile();
   const trt = errorStatistics(results.filter((r) => r.case.source.startsWith('trtllm-performance')));
-  const maxLoadRows = results.filter((r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu');
+  const maxLoadRows = results.filter(
+    (r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu' && r.case.engine === 'trt-llm',
+  );
   const maxLoad = errorStatistics(maxLoadRows, ['validation', 'calibration']);
   const maxLoadOutside = maxLoadRows.filter((r) => Math.abs(r.error) > 0.4).length;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const fmt = (x: number) =>
     Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
-  const unit = (c: ServingCase) => (c.measure === 'loneTtftSeconds' ? 's' : 'tok/s/GPU');
+  const unit = (c: ServingCase) => (SERVING_TIME_MEASURES.includes(c.measure) ? 's' : 'tok/s/GPU');
   return [
     '# Serving validation report',
     '',
@@ -281,25 +337,45 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     `**Target (TensorRT-LLM rows): median |error| ≤ ${100 * SERVING_TARGET.medianError}%, none above ${100 * SERVING_TARGET.maxError}%.**`,
     `Held-out TensorRT-LLM rows: ${trt.count}, median |error| **${(100 * trt.median).toFixed(1)}%**, largest **${(100 * trt.max).toFixed(1)}%**.`,
     `TensorRT-LLM 1.2 maximum-load rows (calibration set of the engine's host overheads): ${maxLoad.count}, median |error| **${(100 * maxLoad.median).toFixed(1)}%**, largest **${(100 * maxLoad.max).toFixed(1)}%**; ${maxLoadOutside} outside ±40%.`,
+    ...(['vllm', 'sglang'] as const).map((id) => {
+      const rows = results.filter((r) => r.case.engine === id);
+      const fitted = errorStatistics(rows, ['calibration']);
+      const held = errorStatistics(rows, ['validation']);
+      const runs = [...new Set(rows.map((r) => r.case.title.split(',')[0]))].join('; ');
+      return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
+    }),
     '',
     '## Engine calibration',
     '',
     'Free parameters per (engine × GPU family): host time per step and per running sequence, fitted by',
-    '`npx tsx scripts/calibrate-serving.ts` on the maximum-load rows below (mean |log error| over a grid of',
-    'physical values: ≤ 5 ms per step, ≤ 40 µs per sequence). Leave-one-out: each row predicted with the',
-    'parameters fitted on the others. The P10–P90 of published / predicted over the leave-one-out',
-    'predictions are the bands `llmecon serve --json` reports (`range`). Each maximum-load row with a',
-    'request count is simulated as trtllm-bench ran it: that many requests at t = 0 through the',
-    'request-level simulator (`serve --simulate`), throughput = output tokens / time to the last',
-    'completion (the ramp and the last wave count); host time adds exactly from its steps and sequence-steps.',
+    "`npx tsx scripts/calibrate-serving.ts` on the engine's calibration rows below (maximum-load throughput",
+    'and median TPOT under Poisson load; mean |log error| over a grid of physical values: ≤ 12 ms per step,',
+    '≤ 120 µs per sequence, TensorRT-LLM ≤ 5 ms and ≤ 40 µs). A family with fewer than 6 rows shares the',
+    "fit pooled over the engine's families (`pooled`); a family without rows extrapolates it, its band",
+    'doubled. Leave-one-out: each row predicted with the parameters fitted on the others. Held out: the',
+    "engine's `validation` rows, never fitted, predicted with the fit. The P10–P90 of published / predicted",
+    'throughput (a time inverted) over the leave-one-out and held-out predictions are the bands',
+    '`llmecon serve --engine … --json` reports (`range`). Each maximum-load row with a request count is',
+    'simulated as the benchmark ran it: that many requests at t = 0 through the request-level simulator',
+    '(`serve --simulate`), throughput = output tokens / time to the last completion (the ramp and the last',
+    'wave count); host time adds exactly from its steps and sequence-steps. A median-TPOT row is simulated',
+    'with Poisson arrivals at its request rate (seed 1), host time inside every step.',
     '',
-    '| engine | GPU family | rows | ms/step | µs/sequence | fit median | fit max | LOO median | LOO max | band (published/predicted P10–P90) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| engine | GPU family | rows | ms/step | µs/sequence | fit median | fit max | LOO median | LOO max | held out (median / max) | band (published/predicted P10–P90) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...[...loadEngines().values()].flatMap((e) =>
-      Object.entries(e.file.calibrated ?? {}).map(
-        ([family, k]) =>
-          `| ${e.id} | ${family} | ${k.fit.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${pct(k.fit.medianError.value)} | ${pct(k.fit.maxError.value)} | ${pct(k.fit.leaveOneOutMedianError.value)} | ${pct(k.fit.leaveOneOutMaxError.value)} | ${k.fit.ratioP10.value.toFixed(2)}–${k.fit.ratioP90.value.toFixed(2)} |`,
-      ),
+      [
+        ...Object.entries(e.file.calibrated ?? {}).filter(([, k]) => !k.pooledOver),
+        ...(e.file.pooled
+          ? [[`pooled: ${e.file.pooled.pooledOver?.join(' + ')}`, e.file.pooled] as const]
+          : []),
+      ].map(([family, k]) => {
+        const f = k.fit;
+        const held = f.heldOutRows
+          ? `${f.heldOutRows.value}: ${pct(f.heldOutMedianError?.value ?? 0)} / ${pct(f.heldOutMaxError?.value ?? 0)}`
+          : '–';
+        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
+      }),
     ),
     '',
     '## Cases',

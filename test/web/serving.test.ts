@@ -76,8 +76,8 @@ describe('Serve view tasks = llmecon serve', () => {
     expect(sim.result.timeline.length).toBeLessThanOrEqual(600);
   }, 60_000);
 
-  it('an engine without a calibration on the GPU family has no band (as the CLI prints no range)', () => {
-    expect(serveTask({ ...base, engine: 'vllm' }).band).toBeNull();
+  it('an engine with too few rows on the GPU family takes its pooled band and says so (as the CLI)', () => {
+    expect(serveTask({ ...base, engine: 'vllm' }).band?.basis).toMatch(/^vllm pooled over hopper/);
     expect(serveTask(base).band?.basis).toMatch(/no engine named/);
   });
 

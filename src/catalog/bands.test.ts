@@ -1,0 +1,74 @@
+/**
+ * Serving bands come from calibration residuals: for vLLM and SGLang on A100 (pooled over A100 and
+ * Hopper, too few A100 rows for a fit of their own) the band is the P10–P90 of the stored leave-one-out and held-out residuals,
+ * the held-out residuals are what the engine predicts today, and a family without rows is marked as
+ * extrapolated with a wider band.
+ */
+import { describe, expect, it } from 'vitest';
+import { runServingCase, SERVING_TIME_MEASURES, servingCases } from '../validation/serving-cases.js';
+import { servingBand } from './bands.js';
+import { engineCalibration, engineForGpu, findEngine } from './engines.js';
+
+const quantile = (xs: readonly number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  return s[lo]! + (h - lo) * (s[Math.min(s.length - 1, lo + 1)]! - s[lo]!);
+};
+
+describe('serving bands from calibration residuals', () => {
+  for (const [id, gpu, family, over] of [
+    ['vllm', 'h200', 'hopper', ['hopper']],
+    ['sglang', 'a100-80gb', 'ampere', ['ampere', 'hopper']],
+  ] as const)
+    it(`${id}: the pooled band on ${family} is the P10–P90 of its residuals; held-out residuals are today's predictions`, () => {
+      const engine = findEngine(id);
+      const k = engineCalibration(engine, gpu);
+      expect(k?.scope).toBe('pooled');
+      expect(k?.pooledOver).toEqual(over);
+      const residuals = k!.fit.residuals!;
+      // The pooled fit covers every row of the engine, fitted or held out.
+      const cases = servingCases().filter((c) => c.engine === id);
+      expect(Object.keys(residuals).sort()).toEqual(cases.map((c) => c.id).sort());
+      const ratios = Object.values(residuals).map((r) => r.value);
+      expect(k!.fit.ratioP10.value).toBeCloseTo(quantile(ratios, 0.1), 3);
+      expect(k!.fit.ratioP90.value).toBeCloseTo(quantile(ratios, 0.9), 3);
+      // Held-out rows on the families that use this pooled fit are predicted with it today.
+      const pooledFamily = (g: string) => engineCalibration(engine, g)?.scope !== 'family';
+      for (const c of cases.filter((c) => c.role === 'validation' && pooledFamily(c.gpu))) {
+        const e = runServingCase(c).error;
+        const ratio = SERVING_TIME_MEASURES.includes(c.measure) ? 1 + e : 1 / (1 + e);
+        expect(residuals[c.id]!.value, c.id).toBeCloseTo(ratio, 4);
+      }
+      // The profile carries the fitted host overheads (ms per step, µs per sequence); the band says it is pooled.
+      expect(engineForGpu(engine, gpu).stepOverheadSeconds).toBeCloseTo(k!.stepOverhead.value / 1e3, 12);
+      expect(engineForGpu(engine, gpu).sequenceOverheadSeconds).toBeCloseTo(
+        k!.sequenceOverhead.value / 1e6,
+        12,
+      );
+      const band = servingBand(gpu, id);
+      expect(band.low).toBeCloseTo(1 / k!.fit.ratioP90.value, 9);
+      expect(band.high).toBeCloseTo(1 / k!.fit.ratioP10.value, 9);
+      expect(band.outside.join(' ')).toContain(`too few ${id} rows on ${family} GPUs`);
+    });
+  it('SGLang on Hopper has rows enough for a fit of its own, with its held-out rows in the band', () => {
+    const k = engineCalibration(findEngine('sglang'), 'h200');
+    expect(k?.scope).toBe('family');
+    expect(k!.fit.heldOutRows?.value).toBeGreaterThanOrEqual(5);
+    expect(servingBand('h200', 'sglang').outside).toEqual([]);
+    expect(servingBand('h200', 'sglang').basis).toMatch(
+      /^sglang × hopper leave-one-out residuals \(7 rows\) and \d+ held-out rows/,
+    );
+  });
+  it('a family without rows extrapolates the pooled fit with a wider band, and says so', () => {
+    const pooled = servingBand('h100-sxm', 'vllm');
+    const blackwell = servingBand('b200', 'vllm');
+    expect(engineCalibration(findEngine('vllm'), 'b200')?.scope).toBe('extrapolated');
+    expect(blackwell.high / blackwell.low).toBeCloseTo((pooled.high / pooled.low) ** 2, 9);
+    expect(blackwell.outside.join(' ')).toMatch(/no serving calibration for vllm on blackwell GPUs/);
+  });
+  it('TensorRT-LLM keeps its own fit per family', () => {
+    expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');
+    expect(servingBand('h200', 'trt-llm').outside).toEqual([]);
+  });
+});
