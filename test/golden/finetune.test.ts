@@ -103,28 +103,33 @@ describe('LoRA on GPT-3 175B (Hu et al. 2021, Sec. 4.2)', () => {
   });
 });
 
+/** s1-32B: full fine-tuning of Qwen2.5-32B on 16 H100 at batch 16, with the given settings. */
+const s1Plan = (
+  o: Pick<Parameters<typeof planFinetune>[2], 'seqLen' | 'constraints' | 'dataset'> &
+    Partial<Parameters<typeof planFinetune>[2]>,
+) =>
+  planFinetune(modelSpecFrom(findModel('qwen2.5-32b').config, 'qwen2.5-32b'), findCluster('dgx-h100'), {
+    method: 'full',
+    rank: 16,
+    targets: ALL_LINEAR,
+    baseFormat: 'bf16',
+    globalBatchSize: 16,
+    precision: 'bf16',
+    optimizer: 'adamw',
+    gpus: 16,
+    cost,
+    ...o,
+  });
+
 describe('published fine-tuning runs', () => {
   it('s1-32B: 26 min on 16 H100 (s1 paper Sec. 4.1) — the engine predicts 7 min: a known gap', () => {
     // 1,000 examples × 5 epochs; ~4,100 tokens each (the 59K pool averages 3.6K thinking tokens and
     // costs 56× the GPU-hours of s1K for 59× the examples, so s1K examples are pool-sized).
-    const plan = planFinetune(
-      modelSpecFrom(findModel('qwen2.5-32b').config, 'qwen2.5-32b'),
-      findCluster('dgx-h100'),
-      {
-        method: 'full',
-        rank: 16,
-        targets: ALL_LINEAR,
-        baseFormat: 'bf16',
-        seqLen: 8192,
-        globalBatchSize: 16,
-        precision: 'bf16',
-        optimizer: 'adamw',
-        gpus: 16,
-        constraints: {},
-        dataset: { tokens: 1000 * 4100, epochs: 5, packing: true },
-        cost,
-      },
-    );
+    const plan = s1Plan({
+      seqLen: 8192,
+      constraints: {},
+      dataset: { tokens: 1000 * 4100, epochs: 5, packing: true },
+    });
     const minutes = plan.run!.wallClockDays * 1440;
     // Published: 26 min and ~7 GPU-hours, i.e. ~17% MFU; the engine's best layout reaches ~60%.
     expect(minutes).toBeGreaterThan(5);
@@ -135,33 +140,20 @@ describe('published fine-tuning runs', () => {
   it('s1-32B as it ran (sft_multinode.sh: FSDP, micro-batch 1, no packing, block size 32,768), hf calibrated: within 20% of 26 min (regression guard: today 24.1 min at the test goodput, 26 min published is +8%; leave-one-out +7.8%)', () => {
     // Each step waits for the longest of the 16 ranks' examples: mean 4,100, P99 3× the mean (assumed:
     // s1K publishes no length distribution; catalog/validation/finetune-runs.json).
-    const plan = planFinetune(
-      modelSpecFrom(findModel('qwen2.5-32b').config, 'qwen2.5-32b'),
-      findCluster('dgx-h100'),
-      {
-        method: 'full',
-        rank: 16,
-        targets: ALL_LINEAR,
-        baseFormat: 'bf16',
-        seqLen: 32768,
-        globalBatchSize: 16,
-        precision: 'bf16',
-        optimizer: 'adamw',
-        flashAttention: true,
-        gpus: 16,
-        constraints: { dataParallel: 16, zeroStage: 3, microBatchSize: 1, recompute: 'full' },
-        stack: findStack('hf'),
-        dataset: {
-          tokens: 1000 * 4100,
-          examples: 1000,
-          epochs: 5,
-          packing: false,
-          padding: 'longest',
-          lengthP99: 12300,
-        },
-        cost,
+    const plan = s1Plan({
+      seqLen: 32768,
+      flashAttention: true,
+      constraints: { dataParallel: 16, zeroStage: 3, microBatchSize: 1, recompute: 'full' },
+      stack: findStack('hf'),
+      dataset: {
+        tokens: 1000 * 4100,
+        examples: 1000,
+        epochs: 5,
+        packing: false,
+        padding: 'longest',
+        lengthP99: 12300,
       },
-    );
+    });
     expect(plan.stepSequenceTokens).toBeGreaterThan(9000);
     expect(plan.stepSequenceTokens).toBeLessThan(10000);
     const minutes = plan.run!.wallClockDays * 1440;
