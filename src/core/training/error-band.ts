@@ -3,7 +3,7 @@
  * calibration: residuals r = ln(published / predicted) are taken as normal around their median, so
  * the true value of a time-like figure lies in prediction × exp(m ± q σ) with 80% probability
  * (q = t₀.₉(n − 1)·√(1 + 1/n) for n residuals, a prediction interval for the next case, 1.2816 as n
- * grows; σ from the median absolute deviation, robust to a case the engine misses badly).
+ * grows; σ the larger of the median and the mean absolute deviation, uncertainty/range.ts).
  * Outside what was calibrated (no cases for the family or stack, or a scale beyond the cases) the band
  * is widened and the reason is stated.
  */
