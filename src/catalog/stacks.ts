@@ -251,7 +251,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
         },
       }),
     },
-    crossEntropy: file.kernels.crossEntropy,
+    lossKernel: file.kernels.crossEntropy === 'fp32-logits' ? 'fp32' : 'fused',
     offloadModes: file.offload?.modes ?? [],
     // Its fitted families, and on the reference stack's other families its compute scale transferred.
     calibrations:

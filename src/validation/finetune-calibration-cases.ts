@@ -10,6 +10,7 @@ import { type Dataset, type FinetuneMethod, planFinetune } from '../core/adaptat
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import type { TargetModule } from '../core/model/adapters.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
+import type { LossKernel } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { StackId } from '../core/training/stack.js';
@@ -28,7 +29,7 @@ interface FinetuneRan {
   readonly recompute: 'none' | 'full';
   readonly flashAttention: boolean;
   /** The loss as the run's modelling code computed it, where the source shows it (else the stack's). */
-  readonly lossKernel?: 'fp32' | 'bf16';
+  readonly lossKernel?: LossKernel;
   /** Without packing: padded to the sequence length, or to the longest in flight (with a length P99). */
   readonly padding?: 'max-length' | 'longest';
   readonly lengthP99?: number;

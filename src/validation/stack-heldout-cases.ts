@@ -131,9 +131,10 @@ export function heldOutSummary(cases: readonly HeldOutCase[]) {
 }
 
 /**
- * Published runs held out of the fit that name a stack: the training.json validation cases run on a
- * stack (BLOOM, MT-NLG, OPT, GPT-NeoX on megatron) and the NeMo 25.09 Megatron-Bridge rows. The fit
- * never sees them; their residuals under it join the band (stack-calibration.ts).
+ * Published runs held out of the fit that name a stack: the training.json cases on a stack without
+ * a `calibrationStack` (Pythia and BLOOM's GPU-hours on megatron-deepspeed, OPT on megatron), the
+ * NeMo 25.09 Megatron-Bridge rows and the held-out fine-tuning profiles. The fit never sees them;
+ * their residuals under it join the band (stack-calibration.ts).
  */
 export function heldOutCalibrationCases(): CalibrationCase[] {
   const out: CalibrationCase[] = [];

@@ -200,6 +200,9 @@ export interface TokenShape {
   readonly prefill?: { readonly tokens: number; readonly meanContextTokens: number };
 }
 
+/** The training loss's kernels: fused, or PyTorch's cross_entropy on FP32 or BF16 logits. */
+export type LossKernel = 'fused' | 'fp32' | 'bf16';
+
 export interface OperationRequest {
   readonly phase: Phase;
   readonly shape: TokenShape;
@@ -223,7 +226,7 @@ export interface OperationRequest {
    * (`fp32`: Hugging Face's ForCausalLMLoss since v4.46, torchtitan, 2021–22 Megatron's vocab-parallel
    * loss) or on the BF16 logits themselves (`bf16`: transformers before the upcast, 2023 remote code).
    */
-  readonly crossEntropy?: 'fused' | 'fp32' | 'bf16';
+  readonly crossEntropy?: LossKernel;
   /** Slowest expert rank's load over the mean (default 1). */
   readonly expertImbalance?: number;
   /**

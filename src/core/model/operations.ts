@@ -16,6 +16,7 @@ import { layerAdapterMatrices } from './adapters.js';
 import { layerKey, layerView } from './layer-view.js';
 import {
   ACT_BYTES,
+  type LossKernel,
   type MemoryOp,
   OpBuilder,
   type Operation,
@@ -334,7 +335,7 @@ export function embeddingOperations(spec: ModelSpec, request: OperationRequest):
  * backward nll's gradient → 2, log_softmax_backward 2 + 2 + 2 → 2, the slice's gradient 2 → 2:
  * 14 and 10, 7 / 5 per pass.
  */
-const LOSS_BYTES_PER_LOGIT: Readonly<Record<'fused' | 'fp32' | 'bf16', readonly [number, number]>> = {
+const LOSS_BYTES_PER_LOGIT: Readonly<Record<LossKernel, readonly [number, number]>> = {
   fused: [ACT_BYTES, 0],
   fp32: [13, 9],
   bf16: [7, 5],

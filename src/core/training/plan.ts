@@ -134,7 +134,7 @@ export function planTraining(
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
-    lossKernel: options.lossKernel ?? (stack?.crossEntropy === 'fp32-logits' ? 'fp32' : 'fused'),
+    lossKernel: options.lossKernel ?? stack?.lossKernel ?? 'fused',
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
   };

@@ -13,6 +13,7 @@
  * docs/training-engine.md, "Calibration").
  */
 import { InputError, type InputIssue } from '../errors.js';
+import type { LossKernel } from '../model/operation-types.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { median } from '../statistics.js';
 import type { StepTime } from './step-time.js';
@@ -166,8 +167,8 @@ export interface StackProfile {
   readonly id: StackId;
   readonly name: string;
   readonly parallelism: StackParallelism;
-  /** The loss kernel (catalog `kernels.crossEntropy`): fused, chunked-fused, or eager on FP32 logits. */
-  readonly crossEntropy?: 'fused-vocab-parallel' | 'fp32-logits' | 'chunked-fused';
+  /** The loss's kernels (catalog `kernels.crossEntropy`: eager on FP32 logits, or fused). */
+  readonly lossKernel?: LossKernel;
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
   readonly memory: StackMemory;

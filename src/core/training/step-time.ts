@@ -11,6 +11,7 @@ import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import { layerKey } from '../model/layer-view.js';
+import type { LossKernel } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
@@ -31,7 +32,7 @@ export interface TrainingOptions {
   /** Without FlashAttention: eager PyTorch attention (separate scale, mask, FP32 softmax, cast kernels). */
   readonly eagerAttention?: boolean;
   /** The loss kernel (OperationRequest.crossEntropy); `planTraining` sets the stack's. Default fused. */
-  readonly lossKernel?: 'fused' | 'fp32' | 'bf16';
+  readonly lossKernel?: LossKernel;
   /**
    * Gradient buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`): each micro-batch's weight
    * gradients accumulate into, and data parallelism reduces, 4-byte elements; false keeps them in
