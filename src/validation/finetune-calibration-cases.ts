@@ -89,6 +89,7 @@ const fullRan = (r: FinetuneRun['ran']): FinetuneRan => ({
   microBatchSize: r.microBatchSize,
   recompute: r.recompute as FinetuneRan['recompute'],
   flashAttention: r.flashAttention,
+  lossKernel: r.lossKernel as FinetuneRan['lossKernel'],
   padding: r.padding as FinetuneRan['padding'],
   lengthP99: r.lengthP99,
 });
