@@ -18,7 +18,7 @@ const quantile = (xs: readonly number[], q: number) => {
 
 describe('serving bands from calibration residuals', () => {
   for (const [id, gpu, family, over] of [
-    ['vllm', 'h200', 'hopper', ['hopper']],
+    ['vllm', 'a100-80gb', 'ampere', ['ampere', 'hopper']],
     ['sglang', 'a100-80gb', 'ampere', ['ampere', 'hopper']],
   ] as const)
     it(`${id}: the pooled band on ${family} is the P10–P90 of its residuals; held-out residuals are today's predictions`, () => {
@@ -51,17 +51,21 @@ describe('serving bands from calibration residuals', () => {
       expect(band.high).toBeCloseTo(1 / k!.fit.ratioP10.value, 9);
       expect(band.outside.join(' ')).toContain(`too few ${id} rows on ${family} GPUs`);
     });
-  it('SGLang on Hopper has rows enough for a fit of its own, with its held-out rows in the band', () => {
-    const k = engineCalibration(findEngine('sglang'), 'h200');
-    expect(k?.scope).toBe('family');
-    expect(k!.fit.heldOutRows?.value).toBeGreaterThanOrEqual(5);
-    expect(servingBand('h200', 'sglang').outside).toEqual([]);
-    expect(servingBand('h200', 'sglang').basis).toMatch(
-      /^sglang × hopper leave-one-out residuals \(7 rows\) and \d+ held-out rows/,
-    );
-  });
+  for (const [id, rows] of [
+    ['sglang', 7],
+    ['vllm', 6],
+  ] as const)
+    it(`${id} on Hopper has rows enough for a fit of its own, with its held-out rows in the band`, () => {
+      const k = engineCalibration(findEngine(id), 'h200');
+      expect(k?.scope).toBe('family');
+      expect(k!.fit.heldOutRows?.value).toBeGreaterThanOrEqual(5);
+      expect(servingBand('h200', id).outside).toEqual([]);
+      expect(servingBand('h200', id).basis).toMatch(
+        new RegExp(`^${id} × hopper leave-one-out residuals \\(${rows} rows\\) and \\d+ held-out rows`),
+      );
+    });
   it('a family without rows extrapolates the pooled fit with a wider band, and says so', () => {
-    const pooled = servingBand('h100-sxm', 'vllm');
+    const pooled = servingBand('a100-80gb', 'vllm');
     const blackwell = servingBand('b200', 'vllm');
     expect(engineCalibration(findEngine('vllm'), 'b200')?.scope).toBe('extrapolated');
     expect(blackwell.high / blackwell.low).toBeCloseTo((pooled.high / pooled.low) ** 2, 9);

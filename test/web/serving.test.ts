@@ -77,7 +77,9 @@ describe('Serve view tasks = llmecon serve', () => {
   }, 60_000);
 
   it('an engine with too few rows on the GPU family takes its pooled band and says so (as the CLI)', () => {
-    expect(serveTask({ ...base, engine: 'vllm' }).band?.basis).toMatch(/^vllm pooled over hopper/);
+    expect(serveTask({ ...base, engine: 'vllm', gpu: 'a100-80gb' }).band?.basis).toMatch(
+      /^vllm pooled over ampere \+ hopper/,
+    );
     expect(serveTask(base).band?.basis).toMatch(/no engine named/);
   });
 
