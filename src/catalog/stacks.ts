@@ -79,6 +79,21 @@ export const stackFileSchema = z
           .object({ keeps: z.boolean(), locator: z.string().min(1), ...cited })
           .strict()
           .optional(),
+        /** Full recomputation keeps its checkpoints in host memory (StackMemory.offloadsCheckpoints). */
+        offloadsCheckpoints: z
+          .object({ offloads: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
+        /** The adapter library's dtypes (StackMemory.peft). */
+        peft: z
+          .object({
+            fp32Adapters: z.boolean(),
+            kbitUpcastsToFp32: z.boolean(),
+            locator: z.string().min(1),
+            ...cited,
+          })
+          .strict()
+          .optional(),
         /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint). */
         selectiveCheckpoint: z
           .object({ policy: z.enum(['attention', 'ops']), locator: z.string().min(1), ...cited })
@@ -244,6 +259,15 @@ export function findStack(id: string, field = '--stack'): StackProfile {
         pipelineKeepsOutputs: file.memory.pipelineKeepsOutputs.keeps,
       }),
       ...(file.memory.selectiveCheckpoint && { selectiveCheckpoint: file.memory.selectiveCheckpoint.policy }),
+      ...(file.memory.offloadsCheckpoints && {
+        offloadsCheckpoints: file.memory.offloadsCheckpoints.offloads,
+      }),
+      ...(file.memory.peft && {
+        peft: {
+          fp32Adapters: file.memory.peft.fp32Adapters,
+          kbitUpcastsToFp32: file.memory.peft.kbitUpcastsToFp32,
+        },
+      }),
       ...(file.memory.fsdp && {
         fsdp: {
           keepsUnshardedWithPipeline: file.memory.fsdp.keepsUnshardedWithPipeline,

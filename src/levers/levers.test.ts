@@ -288,7 +288,7 @@ describe('fine-tuning levers re-run the fine-tuning engine', () => {
     // QLoRA: NF4 base (0.516 B/param) fits the 70B model on one node of 8 H100.
     expect(qlora!.detail).toMatch(/^qlora/);
     expect(oneNode!.gpus).toBe(8);
-    expect(oneNode!.memoryPerGpuBytes).toBeLessThan(80e9);
+    expect(oneNode!.memoryPerGpuBytes).toBeLessThan(findGpu('h100').memoryBytes);
   });
   it('an adapter lever needs a fine-tuning baseline', () => {
     expect(notApplicable(train, { lever: 'adapter', method: 'lora' }).message).toBe(

@@ -3,11 +3,13 @@
  * (catalog/validation/memory.json), run through `trainingMemory` as `llmecon memory` runs them, with
  * the residuals ln(measured / predicted) and their leave-one-out band (core/memory/memory-band.ts).
  * One spread per stack that has measured peaks; the others use the pooled spread, said in the output
- * (published peaks with exact layouts exist today only for torchtitan: see docs/training-engine.md).
+ * (torchtitan's logged peaks; for Hugging Face and Unsloth QLoRA, the longest length that fitted an
+ * 80 GB GPU: see docs/training-engine.md).
  */
 import memoryCases from '../../catalog/validation/memory.json' with { type: 'json' };
 import { findModel } from '../catalog/catalog.js';
 import { findStack } from '../catalog/stacks.js';
+import { methodAdapter } from '../core/adaptation/finetune.js';
 import {
   type MemoryBand,
   type MemoryResiduals,
@@ -15,10 +17,18 @@ import {
   memoryBandKey,
 } from '../core/memory/memory-band.js';
 import { type TrainingPrecision, trainingMemory } from '../core/memory/training-memory.js';
+import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
 import { median } from '../core/statistics.js';
 import { GIB } from '../core/units.js';
+
+/** A fine-tuning case's adapters (`llmecon memory --method … --rank … --targets …`). */
+interface CaseAdapter {
+  readonly method: 'lora' | 'qlora' | 'dora';
+  readonly rank: number;
+  readonly targets: string;
+}
 
 export interface MemoryCaseResult {
   readonly id: string;
@@ -44,15 +54,22 @@ export function memoryCaseResults(): MemoryCaseResult[] {
       ...given,
       schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
     };
+    // A LoRA/QLoRA run: its adapters as `llmecon memory --method` builds them.
+    const method = 'adapter' in c ? (c.adapter as CaseAdapter) : undefined;
+    const adapter = method
+      ? methodAdapter(spec, { ...method, targets: parseTargets(method.targets), baseFormat: 'bf16' })
+      : null;
     const { peak } = trainingMemory(spec, layout, {
       seqLen: c.seqLen,
       globalBatchSize: c.globalBatchSize,
       precision: c.precision as TrainingPrecision,
       optimizer: 'adamw',
       stack: findStack(c.stack),
+      ...(adapter && { adapter }),
     });
     // A peak read from the caching allocator (max_memory_reserved) holds neither the CUDA context
-    // nor NCCL's own buffers: compare it without the framework overhead.
+    // nor NCCL's own buffers: compare it without the framework overhead. A longest length that ran
+    // (quantity 'capacity-at-max-length') filled the GPU: the whole device, context included.
     const reserved = c.measuredPeak.quantity === 'allocator-reserved';
     const predictedBytes = peak.totalBytes - (reserved ? peak.breakdown.frameworkOverhead : 0);
     const measuredBytes = c.measuredPeak.value * GIB;
@@ -131,7 +148,9 @@ export function memoryCalibrationMarkdown(): string {
   const bands = Object.keys(m.residuals).map((key) => {
     const c = m.cases.find((k) => k.bandKey === key)!;
     const b = stackMemoryBand(c.stack, key !== c.stack);
-    return `- ${key}: P10 × ${b.low.toFixed(2)}, P90 × ${b.high.toFixed(2)} of the predicted peak (${b.cases} measured peaks)`;
+    return b.cases === 0
+      ? `- ${key}: no band: ${b.outside.join('; ')}`
+      : `- ${key}: P10 × ${b.low.toFixed(2)}, P90 × ${b.high.toFixed(2)} of the predicted peak (${b.cases} measured peaks)`;
   });
   return [
     '| case | stack | measured GiB | predicted GiB | error | inside LOO band | source |',

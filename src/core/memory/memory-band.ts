@@ -36,7 +36,8 @@ export const memoryBandKey = (stack: string, pipeline: boolean): string =>
 
 /**
  * The band for a stack's layout from the peaks measured in its regime (at least two), else from all
- * of the stack's peaks; none (cases 0) when the stack has fewer than two.
+ * of the stack's peaks; none (cases 0) when the stack has fewer than two, saying how far its one
+ * peak, if any, is from the engine.
  */
 export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline = false): MemoryBand {
   const regime = residuals[memoryBandKey(stack, pipeline)] ?? [];
@@ -46,6 +47,13 @@ export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline =
       : [...(residuals[memoryBandKey(stack, false)] ?? []), ...(residuals[memoryBandKey(stack, true)] ?? [])];
   const of = regime.length >= 2 ? memoryBandKey(stack, pipeline) : stack;
   if (own.length >= 2) return { ...residualBand(own), cases: own.length, of, outside: [] };
+  const none = (why: string): MemoryBand => ({ low: 1, high: 1, cases: 0, of, outside: [why] });
+  if (own.length === 1) {
+    const error = Math.exp(own[0]!) - 1;
+    return none(
+      `one measured memory peak for the ${stack} stack (${error >= 0 ? '+' : ''}${(100 * error).toFixed(1)}% against this engine): a P10–P90 band needs two`,
+    );
+  }
   const measured = [
     ...new Set(
       Object.entries(residuals)
@@ -53,15 +61,9 @@ export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline =
         .map(([key]) => key.replace(PIPELINE, '')),
     ),
   ];
-  return {
-    low: 1,
-    high: 1,
-    cases: 0,
-    of,
-    outside: [
-      `no measured memory peaks for the ${stack} stack: its memory has no P10–P90 band (measured peaks exist for ${measured.length > 0 ? measured.join(', ') : 'no stack'})`,
-    ],
-  };
+  return none(
+    `no measured memory peaks for the ${stack} stack: its memory has no P10–P90 band (measured peaks exist for ${measured.length > 0 ? measured.join(', ') : 'no stack'})`,
+  );
 }
 
 /** P10–P90 of a memory figure in bytes; null for a band without cases. */

@@ -95,16 +95,35 @@ export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates
  * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the adapters
  * (spread over the stage's share of layers) have gradients and optimizer states.
  */
-export function adapterTrainingStates(p: StageParams, o: ShardOptions, adapter: AdapterRuntime): StageStates {
+/** How a stack's adapter library lays out a LoRA run (StackMemory.peft). */
+export interface PeftMemory {
+  /** Adapter weights and their gradients in FP32 (PEFT's `autocast_adapter_dtype`, default on). */
+  readonly fp32Adapters?: boolean;
+  /**
+   * A quantised (k-bit) base keeps its unquantised parameters — embeddings, head, norms — in FP32
+   * (PEFT's `prepare_model_for_kbit_training`, which TRL's SFTTrainer calls for 4-bit models).
+   */
+  readonly kbitUpcastsToFp32?: boolean;
+}
+
+export function adapterTrainingStates(
+  p: StageParams,
+  o: ShardOptions,
+  adapter: AdapterRuntime,
+  peft: PeftMemory = {},
+): StageStates {
   const adapterParams = (adapter.trainableParams * (p.layers / p.numLayers)) / o.tensorParallel;
+  const quantizedBase = adapter.baseBytesPerParam < 1;
+  const embeddingBytes = quantizedBase && peft.kbitUpcastsToFp32 ? 4 : 2;
   const frozen =
     shard(o, p.denseParams + p.expertParams, o.denseShards, 3, adapter.baseBytesPerParam) +
-    shard(o, p.embeddingParams, o.denseShards, 3, 2);
-  const adapterWeights = adapterParams * o.weightBytes;
+    shard(o, p.embeddingParams, o.denseShards, 3, embeddingBytes);
+  const adapterBytes = peft.fp32Adapters ? 4 : o.weightBytes;
+  const adapterWeights = adapterParams * adapterBytes;
   return {
     modelStates: {
       weights: frozen + adapterWeights,
-      gradients: shard(o, adapterParams, o.denseShards, 2, o.gradientBytes),
+      gradients: shard(o, adapterParams, o.denseShards, 2, peft.fp32Adapters ? 4 : o.gradientBytes),
       // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
       optimizerStates: adapter.pagedOptimizer
         ? shard(o, adapterParams, o.denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)

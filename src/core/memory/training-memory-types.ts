@@ -74,7 +74,10 @@ export interface StageMemory {
   readonly breakdown: MemoryBreakdown;
   /** Optimizer states paged to CPU memory at the peak (QLoRA's paged AdamW), not in `totalBytes`. */
   readonly pagedOutBytes: number;
-  /** Model states offloaded to host memory (`offload`), per GPU, not in `totalBytes` or `modelStates`. */
+  /**
+   * Model states offloaded to host memory (`offload`) and checkpoints an offloading stack keeps there
+   * (StackMemory.offloadsCheckpoints), per GPU, not in `totalBytes`, `modelStates` or `activations`.
+   */
   readonly offloadedBytes: number;
 }
 

@@ -32,6 +32,7 @@ import { offloadStates } from './offload.js';
 import { pipelineChunks, rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
+  CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   OPTIMIZER_STATE_BYTES,
   PRECISION_BYTES,
@@ -240,6 +241,7 @@ export function trainingMemory(
     readonly paramsPerGpu: number;
     readonly states: StageStates;
     readonly activations: number;
+    readonly hostActivations: number;
     readonly holdsHead: boolean;
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
@@ -302,7 +304,7 @@ export function trainingMemory(
         frameworkOverhead: overhead,
       },
       pagedOutBytes: phase === 'train' ? optimizerStates : 0,
-      offloadedBytes,
+      offloadedBytes: offloadedBytes + o.hostActivations,
     };
   };
 
@@ -338,6 +340,11 @@ export function trainingMemory(
     if (byKind)
       for (const chunk of rankChunks(index)) activations += stageActivations(chunk.first, chunk.last);
     else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
+    // Offloaded checkpoints (StackMemory.offloadsCheckpoints): host memory holds all but a few.
+    const offloaded =
+      layout.recompute === 'full' && stack?.offloadsCheckpoints && layers > CHECKPOINTS_ON_GPU;
+    const hostActivations = offloaded ? activations * (1 - CHECKPOINTS_ON_GPU / layers) * inFlight : 0;
+    activations -= hostActivations / inFlight;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
     let embeddingParams = 0;
@@ -379,9 +386,10 @@ export function trainingMemory(
       paramsPerGpu: denseParams + expertParams + embeddingParams,
       holdsHead,
       states: options.adapter
-        ? adapterTrainingStates(params, shards, options.adapter)
+        ? adapterTrainingStates(params, shards, options.adapter, stack?.peft)
         : fullTrainingStates(params, shards),
       activations,
+      hostActivations,
     });
   };
 

@@ -5,6 +5,7 @@
  */
 
 import { GIB } from '../units.js';
+import type { PeftMemory } from './model-states.js';
 
 /** How a software stack's memory differs (catalog/stacks/; see training/stack.ts). */
 export interface StackMemory {
@@ -43,6 +44,14 @@ export interface StackMemory {
    */
   readonly pipelineKeepsOutputs?: boolean;
   /**
+   * Under full recomputation each layer's checkpointed input is copied to host memory in the forward
+   * pass and back just before that layer is recomputed (Unsloth's `use_gradient_checkpointing =
+   * "unsloth"`): the GPU holds {@link CHECKPOINTS_ON_GPU} of them at a time. Default false.
+   */
+  readonly offloadsCheckpoints?: boolean;
+  /** How the stack's adapter library keeps adapters and a quantised base's other parameters. */
+  readonly peft?: PeftMemory;
+  /**
    * What `recompute: selective` keeps: 'attention' recomputes only the attention core (Megatron,
    * Korthikanti et al. Sec. 5); 'ops' is torchtitan's per-op policy (`selective_ac_option = "op"`):
    * the layer input and the outputs of every other matmul, SDPA and reduce-scatter are saved, the
@@ -62,6 +71,9 @@ export interface StackMemory {
     readonly float8AllGather: boolean;
   };
 }
+
+/** Checkpoints an offloading stack keeps on the GPU: the one being copied and the one recomputed. */
+export const CHECKPOINTS_ON_GPU = 2;
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
