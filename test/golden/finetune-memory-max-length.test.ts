@@ -51,6 +51,28 @@ describe('QLoRA at its longest fitted length on 80 GB (Unsloth Llama 3.3 70B tab
     expect(hf.breakdown.weights - unsloth.breakdown.weights).toBeCloseTo(2 * tables, -6);
     expect(hf.breakdown.adapters).toBeCloseTo(2 * unsloth.breakdown.adapters, 0);
     expect(hf.breakdown.gradients).toBeCloseTo(2 * unsloth.breakdown.gradients, 0);
+    // FP32 adapters are their own master: AdamW keeps only its two FP32 moments for them.
+    const lora = methodAdapter(spec, {
+      method: 'lora',
+      rank: 32,
+      targets: parseTargets('all'),
+      baseFormat: 'bf16',
+    })!;
+    const states = (stack: string) =>
+      trainingMemory(
+        spec,
+        { ...DEFAULT_LAYOUT, microBatchSize: 1, zeroStage: 0, recompute: 'full' },
+        {
+          seqLen: 4096,
+          globalBatchSize: 1,
+          precision: 'bf16',
+          optimizer: 'adamw',
+          stack: findStack(stack),
+          adapter: lora,
+        },
+      ).peak.breakdown.optimizerStates;
+    expect(states('hf')).toBeCloseTo(8 * lora.trainableParams, -3);
+    expect(states('unsloth')).toBeCloseTo(12 * lora.trainableParams, -3);
   });
   it('Unsloth: all but two checkpointed layer inputs in host memory, no logits in GPU memory', () => {
     const u = peak('unsloth', 89389);

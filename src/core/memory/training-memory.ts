@@ -201,7 +201,11 @@ export function trainingMemory(
     expertShards,
     weightBytes: fsdp ? 4 : bytes.weight,
     gradientBytes: fsdp ? 4 : bytes.gradient,
-    optimizerBytes: fsdp ? OPTIMIZER_STATE_BYTES[options.optimizer] : optimizerBytes,
+    // FP32 adapters (StackMemory.peft) are their own master copy, as FSDP's FP32 shards are.
+    optimizerBytes:
+      fsdp || (options.adapter && stack?.peft?.fp32Adapters)
+        ? OPTIMIZER_STATE_BYTES[options.optimizer]
+        : optimizerBytes,
     paramCopies,
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
     unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
