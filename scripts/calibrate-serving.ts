@@ -10,9 +10,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gpuFamily, loadEngines } from '../src/catalog/engines.js';
+import { median, percentile } from '../src/core/statistics.js';
 import {
+  engineRuns,
+  publishedOverPredictedSpeed,
   runServingCase,
-  SERVING_TIME_MEASURES,
   type ServingCase,
   servingCases,
 } from '../src/validation/serving-cases.js';
@@ -41,21 +43,6 @@ const FITTED_MEASURES: readonly ServingCase['measure'][] = [
 ];
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-};
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * (s[Math.min(s.length - 1, lo + 1)]! - s[lo]!);
-};
-/** Published / predicted throughput: a time's error reads inversely (a TPOT 10% low is a speed 11% high). */
-const speedRatio = (c: ServingCase, error: number) =>
-  SERVING_TIME_MEASURES.includes(c.measure) ? 1 + error : 1 / (1 + error);
-
 const combos = STEP_MS.flatMap((a) => SEQUENCE_US.map((b) => ({ a, b })));
 const errorMemo = new Map<string, number>();
 const errorOf = (c: ServingCase, k: number) => {
@@ -99,9 +86,10 @@ function calibrate(
   const held = heldOut.map((c) => errorOf(c, all));
   // The band: published / predicted throughput over the leave-one-out and held-out predictions.
   const ratios = [
-    ...rows.map((c, i) => speedRatio(c, loo[i]!)),
-    ...heldOut.map((c, i) => speedRatio(c, held[i]!)),
+    ...rows.map((c, i) => publishedOverPredictedSpeed(c, loo[i]!)),
+    ...heldOut.map((c, i) => publishedOverPredictedSpeed(c, held[i]!)),
   ];
+  const sortedRatios = [...ratios].sort((x, y) => x - y);
   const derived = (value: number, unit: string, how: string) => ({
     value: Number(value.toPrecision(4)),
     unit,
@@ -150,19 +138,19 @@ function calibrate(
       ]),
     ),
     ratioP10: derived(
-      quantile(ratios, 0.1),
+      percentile(sortedRatios, 0.1),
       'ratio',
       'P10 of published / predicted throughput (a time inverted) over the leave-one-out and held-out predictions',
     ),
     ratioP90: derived(
-      quantile(ratios, 0.9),
+      percentile(sortedRatios, 0.9),
       'ratio',
       'P90 of published / predicted throughput (a time inverted) over the leave-one-out and held-out predictions',
     ),
   };
   const { a, b } = combos[all]!;
   // The engine versions behind the rows (each row's title opens with its engine and version).
-  const runs = [...new Set(rows.map((c) => c.title.split(',')[0]))].join('; ');
+  const runs = engineRuns(rows);
   const note = `fitted by scripts/calibrate-serving.ts on ${rows.length} rows (${label}; ${runs}), mean |log error| minimised over a grid`;
   console.log(
     `${label}: ${a} ms/step + ${b} µs/sequence; fit median ${pct(fit.medianError.value)} (max ${pct(fit.maxError.value)}), leave-one-out median ${pct(fit.leaveOneOutMedianError.value)} (max ${pct(fit.leaveOneOutMaxError.value)})${heldOut.length ? `, held-out ${heldOut.length}: median ${pct(median(held.map(Math.abs)))} (max ${pct(Math.max(...held.map(Math.abs)))})` : ''}; P10–P90 of published/predicted ${fit.ratioP10.value.toFixed(2)}–${fit.ratioP90.value.toFixed(2)}`,

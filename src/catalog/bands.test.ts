@@ -5,16 +5,10 @@
  * extrapolated with a wider band.
  */
 import { describe, expect, it } from 'vitest';
-import { runServingCase, SERVING_TIME_MEASURES, servingCases } from '../validation/serving-cases.js';
+import { percentile } from '../core/statistics.js';
+import { publishedOverPredictedSpeed, runServingCase, servingCases } from '../validation/serving-cases.js';
 import { servingBand } from './bands.js';
 import { engineCalibration, engineForGpu, findEngine } from './engines.js';
-
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  return s[lo]! + (h - lo) * (s[Math.min(s.length - 1, lo + 1)]! - s[lo]!);
-};
 
 describe('serving bands from calibration residuals', () => {
   for (const [id, gpu, family, over] of [
@@ -30,14 +24,15 @@ describe('serving bands from calibration residuals', () => {
       // The pooled fit covers every row of the engine, fitted or held out.
       const cases = servingCases().filter((c) => c.engine === id);
       expect(Object.keys(residuals).sort()).toEqual(cases.map((c) => c.id).sort());
-      const ratios = Object.values(residuals).map((r) => r.value);
-      expect(k!.fit.ratioP10.value).toBeCloseTo(quantile(ratios, 0.1), 3);
-      expect(k!.fit.ratioP90.value).toBeCloseTo(quantile(ratios, 0.9), 3);
+      const ratios = Object.values(residuals)
+        .map((r) => r.value)
+        .sort((a, b) => a - b);
+      expect(k!.fit.ratioP10.value).toBeCloseTo(percentile(ratios, 0.1), 3);
+      expect(k!.fit.ratioP90.value).toBeCloseTo(percentile(ratios, 0.9), 3);
       // Held-out rows on the families that use this pooled fit are predicted with it today.
       const pooledFamily = (g: string) => engineCalibration(engine, g)?.scope !== 'family';
       for (const c of cases.filter((c) => c.role === 'validation' && pooledFamily(c.gpu))) {
-        const e = runServingCase(c).error;
-        const ratio = SERVING_TIME_MEASURES.includes(c.measure) ? 1 + e : 1 / (1 + e);
+        const ratio = publishedOverPredictedSpeed(c, runServingCase(c).error);
         expect(residuals[c.id]!.value, c.id).toBeCloseTo(ratio, 4);
       }
       // The profile carries the fitted host overheads (ms per step, µs per sequence); the band says it is pooled.

@@ -4,6 +4,7 @@
  */
 import { offloadOptions, parseOffloadMode } from '../catalog/hosts.js';
 import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
+import { hostFitText, OFFLOADED_STATES } from '../core/memory/offload.js';
 import { type HostMemory, hostMemory, type OffloadOptions } from '../core/memory/training-memory.js';
 import { formatBytes } from './format.js';
 
@@ -39,7 +40,6 @@ export function offloadJson(offload: OffloadOptions, host: HostMemory) {
 
 /** One line: what is offloaded, per GPU and per host, against the host's memory. */
 export function offloadLine(offload: OffloadOptions, host: HostMemory): string {
-  const what = offload.mode === 'optimizer' ? 'optimizer states' : 'weights, gradients and optimizer states';
   const gb = (bytesPerSecond: number) => `${(bytesPerSecond / 1e9).toFixed(0)} GB/s`;
-  return `offload: ${what} in host memory, ${formatBytes(host.bytesPerGpu)}/GPU, ${formatBytes(host.bytesPerHost)} per host of ${offload.host.gpusPerHost} GPUs (${formatBytes(host.capacityBytes)}): ${host.fits ? 'fits' : `does not fit, ${formatBytes(host.bytesPerHost - host.capacityBytes)} over`}; link ${gb(offload.host.linkBytesPerSecondPerDirection)} each way, host memory ${gb(offload.host.memoryBytesPerSecond)}`;
+  return `offload: ${OFFLOADED_STATES[offload.mode]} in host memory, ${formatBytes(host.bytesPerGpu)}/GPU, ${formatBytes(host.bytesPerHost)} per host of ${offload.host.gpusPerHost} GPUs (${formatBytes(host.capacityBytes)}): ${hostFitText(host)}; link ${gb(offload.host.linkBytesPerSecondPerDirection)} each way, host memory ${gb(offload.host.memoryBytesPerSecond)}`;
 }

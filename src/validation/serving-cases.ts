@@ -44,6 +44,14 @@ export const SERVING_MEASURES = [
 export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = ['loneTtftSeconds', 'medianTpotSeconds'];
 export type ServingMeasure = (typeof SERVING_MEASURES)[number];
 
+/** Published / predicted throughput of a case from its error: a time's reads inversely (a TPOT 10% low is a speed 11% high). */
+export const publishedOverPredictedSpeed = (c: Pick<ServingCase, 'measure'>, error: number): number =>
+  SERVING_TIME_MEASURES.includes(c.measure) ? 1 + error : 1 / (1 + error);
+
+/** The engine runs behind some rows (each row's title opens with its engine and version), once each. */
+export const engineRuns = (rows: readonly Pick<ServingCase, 'title'>[]): string =>
+  [...new Set(rows.map((c) => c.title.split(',')[0]))].join('; ');
+
 const positiveInt = z.number().int().positive();
 const sourced = <T extends z.ZodType>(value: T) =>
   z.object({ value, unit: z.string(), source: z.string(), kind: z.string(), note: z.string() }).strict();
@@ -341,7 +349,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       const rows = results.filter((r) => r.case.engine === id);
       const fitted = errorStatistics(rows, ['calibration']);
       const held = errorStatistics(rows, ['validation']);
-      const runs = [...new Set(rows.map((r) => r.case.title.split(',')[0]))].join('; ');
+      const runs = engineRuns(rows.map((r) => r.case));
       return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
     }),
     '',

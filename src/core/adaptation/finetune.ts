@@ -18,7 +18,11 @@ import {
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
-import { expectedLognormalMax, lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
+import {
+  expectedLognormalMax,
+  lognormalFromMeanAndQuantile,
+  maxLognormalQuantileOverMean,
+} from '../uncertainty/distributions.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
@@ -103,11 +107,11 @@ export function stepSequenceLength(d: Dataset, seqLen: number, sequencesInStep: 
   const mean = d.tokens / d.examples;
   if (d.lengthP99 === undefined) return Math.min(seqLen, Math.round(mean));
   const tail = lognormalFromMeanAndQuantile(mean, d.lengthP99, 0.99);
-  if (tail?.dist !== 'lognormal' || !(d.lengthP99 > mean))
+  if (!tail || !(d.lengthP99 > mean))
     return inputError(
       'invalid_value',
       ['--length-p99'],
-      `must lie above the mean example length (${Math.round(mean)} tokens) and at most e^(z²/2) = 14.9× it, got ${d.lengthP99}`,
+      `must lie above the mean example length (${Math.round(mean)} tokens) and at most e^(z²/2) = ${(Math.floor(10 * maxLognormalQuantileOverMean(0.99)) / 10).toFixed(1)}× it, got ${d.lengthP99}`,
     );
   return Math.min(seqLen, Math.round(expectedLognormalMax(tail, sequencesInStep)));
 }

@@ -25,7 +25,7 @@ import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
-import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
+import { lognormalFromMeanAndQuantile, maxLognormalQuantileOverMean } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
 import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
 import { type RolloutTime, rolloutTime } from './rl-rollout.js';
@@ -184,7 +184,7 @@ function responseLength(
   if (!tail)
     invalid(
       '--response-p99',
-      `no lognormal has mean ${o.responseTokens} and P99 ${p99}: the P99 can be at most ${Math.floor(o.responseTokens * Math.exp(2.3263478740408408 ** 2 / 2))} (e^(z²/2) × the mean)`,
+      `no lognormal has mean ${o.responseTokens} and P99 ${p99}: the P99 can be at most ${Math.floor(o.responseTokens * maxLognormalQuantileOverMean(0.99))} (e^(z²/2) × the mean)`,
     );
   return { tokens: tail!, max };
 }

@@ -4,6 +4,7 @@
  * `CPUOffload(offload_params=True)` and Megatron-Core's `--optimizer-cpu-offload` run it: which model
  * states leave the GPU, what the host then holds, and the host link and memory they are moved over.
  */
+import { formatBytes } from '../format.js';
 import type { ModelStateBytes } from './model-states.js';
 
 export const OFFLOAD_MODES = ['none', 'optimizer', 'optimizer+params'] as const;
@@ -77,6 +78,16 @@ export interface HostMemory {
   readonly capacityBytes: number;
   readonly fits: boolean;
 }
+
+/** What a mode keeps in host memory, in words (the CLI's offload line and the web app's). */
+export const OFFLOADED_STATES: Readonly<Record<Exclude<OffloadMode, 'none'>, string>> = {
+  optimizer: 'optimizer states',
+  'optimizer+params': 'weights, gradients and optimizer states',
+};
+
+/** Host memory against the host's capacity, in words: "fits", or by how much it does not. */
+export const hostFitText = (host: HostMemory): string =>
+  host.fits ? 'fits' : `does not fit, ${formatBytes(host.bytesPerHost - host.capacityBytes)} over`;
 
 /** Host memory the stages' offloaded states need (every GPU of a host taken at the largest stage's share). */
 export function hostMemory(

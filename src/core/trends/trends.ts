@@ -4,8 +4,9 @@
  * published intervals as lognormals); projections give P5/P50/P95 per year from a seeded Monte Carlo.
  */
 import { inputError } from '../errors.js';
+import { percentile } from '../statistics.js';
 import { type Distribution, sample, seededRng } from '../uncertainty/distributions.js';
-import { type Percentiles, percentile } from '../uncertainty/monte-carlo.js';
+import type { Percentiles } from '../uncertainty/monte-carlo.js';
 
 export interface TrendRates {
   /** Frontier training cost multiplier per year (Epoch AI: 2.4×). */

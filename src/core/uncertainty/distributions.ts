@@ -6,6 +6,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { z } from 'zod';
 import { type Domain, describeDomain, domainNumber } from '../domain.js';
+import { Z90 } from '../statistics.js';
 
 const finite = z.number().finite();
 /**
@@ -106,8 +107,6 @@ export function seededRng(seed: number): Rng {
   return { uniform: () => uniformFloat64(g) };
 }
 
-/** z-score of the 90th percentile of a standard normal. */
-export const Z90 = 1.2815515655446004;
 const Z95 = 1.6448536269514722;
 
 function standardNormal(rng: Rng): number {
@@ -267,6 +266,9 @@ function untruncatedSwing(d: Distribution): [number, number] {
   }
 }
 
+/** The standard normal density's constant, 1/√(2π). */
+const INV_SQRT_2PI = 0.3989422804014327;
+
 /**
  * The standard normal CDF Φ(z): Abramowitz & Stegun, Handbook of Mathematical Functions, Eq. 26.2.17
  * (absolute error below 7.5e-8).
@@ -276,7 +278,7 @@ export function normalCdf(z: number): number {
   const t = 1 / (1 + 0.2316419 * z);
   const poly =
     t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
-  return 1 - Math.exp((-z * z) / 2) * 0.3989422804014327 * poly;
+  return 1 - Math.exp((-z * z) / 2) * INV_SQRT_2PI * poly;
 }
 
 /**
@@ -291,7 +293,7 @@ export function expectedLognormalMax(d: { median: number; p90: number }, n: numb
   const h = 0.004;
   let sum = 0;
   for (let z = -10; z <= 10 + sigma; z += h) {
-    const density = Math.exp((-z * z) / 2) * 0.3989422804014327;
+    const density = Math.exp((-z * z) / 2) * INV_SQRT_2PI;
     sum += Math.exp(sigma * z) * n * normalCdf(z) ** (n - 1) * density;
   }
   return d.median * sum * h;
@@ -299,6 +301,13 @@ export function expectedLognormalMax(d: { median: number; p90: number }, n: numb
 
 /** z-scores of the upper quantiles a length tail is stated by. */
 const UPPER_Z = { 0.9: Z90, 0.99: 2.3263478740408408 } as const;
+
+/**
+ * The largest ratio of an upper quantile to the mean that a lognormal can have, e^(z²/2) (at
+ * σ = z; 14.97 for the P99): beyond it `lognormalFromMeanAndQuantile` finds none.
+ */
+export const maxLognormalQuantileOverMean = (quantile: 0.9 | 0.99): number =>
+  Math.exp(UPPER_Z[quantile] ** 2 / 2);
 
 /**
  * A lognormal stated by its mean and an upper quantile (e.g. a mean response length and its P99):
@@ -309,7 +318,7 @@ export function lognormalFromMeanAndQuantile(
   mean: number,
   quantileValue: number,
   quantile: 0.9 | 0.99,
-): Distribution | null {
+): Extract<Distribution, { dist: 'lognormal' }> | null {
   const z = UPPER_Z[quantile];
   const r = Math.log(quantileValue / mean);
   if (!(mean > 0) || !(r >= 0) || z * z < 2 * r) return null;

@@ -3,6 +3,7 @@
  * The model is a pure function of named numeric inputs; the same seed gives the same results.
  */
 import { checkDomain, DOMAINS } from '../domain.js';
+import { percentile } from '../statistics.js';
 import {
   centralValue,
   type Distribution,
@@ -33,16 +34,6 @@ export interface MonteCarloResult<K extends string> {
   readonly seed: number;
   readonly outputs: Readonly<Record<K, Percentiles>>;
   readonly histograms: Readonly<Record<K, Histogram>>;
-}
-
-/** Linear-interpolated percentile of sorted values (type 7, the spreadsheet default). */
-export function percentile(sorted: Float64Array | readonly number[], p: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = (n - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 function histogram(sorted: Float64Array, bins: number): Histogram {

@@ -4,8 +4,8 @@
  * per token for a throughput) in [x / high, x / low]. Training and serving bands both use it.
  */
 
-import { median, predictionQuantile90 } from '../statistics.js';
-import { type Distribution, Z90 } from './distributions.js';
+import { median, predictionQuantile90, Z90 } from '../statistics.js';
+import type { Distribution } from './distributions.js';
 
 export interface Range {
   readonly p10: number;

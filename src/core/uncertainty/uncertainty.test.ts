@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { percentile, Z90 } from '../statistics.js';
 import {
   type Distribution,
   distributionSchema,
@@ -9,9 +10,8 @@ import {
   sample,
   seededRng,
   swing,
-  Z90,
 } from './distributions.js';
-import { monteCarlo, percentile, tornado } from './monte-carlo.js';
+import { monteCarlo, tornado } from './monte-carlo.js';
 
 const draws = (d: Distribution, n = 200_000, seed = 7) => {
   const rng = seededRng(seed);

@@ -8,7 +8,12 @@ import { findModel } from '../../../src/catalog/catalog.js';
 import { offloadOptions } from '../../../src/catalog/hosts.js';
 import { findStack } from '../../../src/catalog/stacks.js';
 import { InputError } from '../../../src/core/errors.js';
-import { OFFLOAD_MODES, type OffloadMode } from '../../../src/core/memory/offload.js';
+import {
+  hostFitText,
+  OFFLOAD_MODES,
+  OFFLOADED_STATES,
+  type OffloadMode,
+} from '../../../src/core/memory/offload.js';
 import { modelSpecFrom } from '../../../src/core/model/resolve-model.js';
 import { offloadIssues } from '../../../src/core/training/plan.js';
 import type { StackId } from '../../../src/core/training/stack.js';
@@ -140,7 +145,6 @@ export function offloadSelect(
 
 /** What offload asks of the host, as `llmecon train` and `finetune` print it (null without offload). */
 export function offloadText(o: Outcome['offload']): string | null {
-  if (!o) return null;
-  const what = o.mode === 'optimizer' ? 'optimizer states' : 'weights, gradients and optimizer states';
-  return `${what} in host memory: ${formatBytes(o.bytesPerGpu)}/GPU, ${formatBytes(o.bytesPerHost)} per host (${formatBytes(o.capacityBytes)}): ${o.fits ? 'fits' : `does not fit, ${formatBytes(o.bytesPerHost - o.capacityBytes)} over`}`;
+  if (!o || o.mode === 'none') return null;
+  return `${OFFLOADED_STATES[o.mode]} in host memory: ${formatBytes(o.bytesPerGpu)}/GPU, ${formatBytes(o.bytesPerHost)} per host (${formatBytes(o.capacityBytes)}): ${hostFitText(o)}`;
 }

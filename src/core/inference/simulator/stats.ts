@@ -1,4 +1,5 @@
 /** Latency percentiles for the serving simulator (linear interpolation between order statistics). */
+import { percentile } from '../../statistics.js';
 
 export interface LatencyStats {
   readonly mean: number;
@@ -9,16 +10,6 @@ export interface LatencyStats {
 
 const EMPTY: LatencyStats = { mean: 0, p50: 0, p90: 0, p99: 0 };
 
-/** Quantile q of sorted values, interpolating between neighbours (Hyndman & Fan 1996, type 7). */
-function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 1) return sorted[0]!;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
 export function latencyStats(values: readonly number[]): LatencyStats {
   if (values.length === 0) return EMPTY;
   const sorted = Float64Array.from(values).sort();
@@ -26,9 +17,9 @@ export function latencyStats(values: readonly number[]): LatencyStats {
   for (const v of values) sum += v;
   return {
     mean: sum / values.length,
-    p50: quantileSorted(sorted, 0.5),
-    p90: quantileSorted(sorted, 0.9),
-    p99: quantileSorted(sorted, 0.99),
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
   };
 }
 
