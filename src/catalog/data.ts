@@ -79,6 +79,7 @@ import models_gpt2 from '../../catalog/models/gpt2.json' with { type: 'json' };
 import models_kimi_k2 from '../../catalog/models/kimi-k2.json' with { type: 'json' };
 import models_llama_2_7b from '../../catalog/models/llama-2-7b.json' with { type: 'json' };
 import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { type: 'json' };
+import models_llama_3_1_8b from '../../catalog/models/llama-3.1-8b.json' with { type: 'json' };
 import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with { type: 'json' };
 import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
 import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
@@ -158,6 +159,7 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'llama-2-7b': models_llama_2_7b,
   'llama-3-8b': models_llama_3_8b,
   'llama-3.1-405b': models_llama_3_1_405b,
+  'llama-3.1-8b': models_llama_3_1_8b,
   'llama-3.1-70b': models_llama_3_1_70b,
   'mistral-7b': models_mistral_7b,
   'mixtral-8x7b': models_mixtral_8x7b,

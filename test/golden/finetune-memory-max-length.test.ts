@@ -2,7 +2,7 @@
  * QLoRA at the longest length that fitted an 80 GB A100 (Unsloth's Llama 3.3 70B table, source
  * unsloth-llama33-blog; catalog/validation/memory.json, quantity 'capacity-at-max-length'): the
  * footprint there is the GPU's 80 GiB within one search step. Hugging Face + FA2 ran 6,916 tokens,
- * Unsloth with Cut Cross-Entropy 89,389. Each within 10% is the issue's memory target; the stack
+ * Unsloth with Cut Cross-Entropy 89,389; Llama 3.1 8B with Hugging Face about 28,000. Each within 10% is the issue's memory target; the stack
  * facts that brought them there (PEFT's FP32 adapters and k-bit upcast, Unsloth's offloaded
  * checkpoints and CCE) are checked one by one.
  */
@@ -15,7 +15,7 @@ import { parseTargets } from '../../src/core/model/adapters.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../../src/core/parallelism/layout.js';
 import { GIB } from '../../src/core/units.js';
-import { memoryCalibration } from '../../src/validation/memory-cases.js';
+import { memoryCalibration, stackMemoryBand } from '../../src/validation/memory-cases.js';
 
 const spec = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
 const adapter = methodAdapter(spec, {
@@ -33,8 +33,16 @@ const peak = (stack: string, seqLen: number) =>
 
 describe('QLoRA at its longest fitted length on 80 GB (Unsloth Llama 3.3 70B table)', () => {
   const m = memoryCalibration();
+  it('two Hugging Face footprints make its band; Unsloth, with one, says it has none', () => {
+    expect(stackMemoryBand('hf').cases).toBe(2);
+    expect(stackMemoryBand('unsloth').cases).toBe(0);
+    expect(stackMemoryBand('unsloth').outside.join(' ')).toMatch(
+      /one measured memory peak for the unsloth stack \(\+\d+\.\d% against this engine\): a P10–P90 band needs two/,
+    );
+  });
   for (const [id, today] of [
     ['hf-qlora-llama-3.3-70b-a100-max-length', 0.065],
+    ['hf-qlora-llama-3.1-8b-a100-max-length', 0.026],
     ['unsloth-qlora-llama-3.3-70b-a100-max-length', 0.088],
   ] as const)
     it(`${id}: within 10% of the 80 GiB it filled, on the light side (today +${(100 * today).toFixed(1)}%)`, () => {
