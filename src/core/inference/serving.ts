@@ -9,7 +9,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, hostSecondsPerStep, kvCapacity } from './engine.js';
-import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
 
 /**
  * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
@@ -203,7 +203,7 @@ export function servingPoint(
   const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
   const prefillAlone =
     chunks *
-    (servingStepSeconds(spec, cluster, r, {
+    (prefillStepSeconds(spec, cluster, r, {
       ...work,
       decodeSequences: 0,
       prefillTokens: promptTokens / chunks,
@@ -234,6 +234,35 @@ export function servingPoint(
     memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
   };
 }
+
+/**
+ * A step that only prefills (no sequence decoding) is the same for every concurrency of a replica
+ * and workload: computed once per (model, cluster, replica, step work).
+ */
+function prefillStepSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  work: StepWork,
+): number {
+  const byCluster = prefillSteps.get(spec) ?? new WeakMap();
+  prefillSteps.set(spec, byCluster);
+  const byReplica = byCluster.get(cluster) ?? new WeakMap();
+  byCluster.set(cluster, byReplica);
+  const byWork = byReplica.get(r) ?? new Map<string, number>();
+  byReplica.set(r, byWork);
+  const key = `${work.tokensPerSequence}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
+  let seconds = byWork.get(key);
+  if (seconds === undefined) {
+    seconds = servingStepSeconds(spec, cluster, r, work);
+    byWork.set(key, seconds);
+  }
+  return seconds;
+}
+const prefillSteps = new WeakMap<
+  ModelSpec,
+  WeakMap<ClusterSpec, WeakMap<ServingReplica, Map<string, number>>>
+>();
 
 export interface Slo {
   readonly ttftSeconds?: number;

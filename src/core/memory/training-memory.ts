@@ -74,18 +74,6 @@ export {
   type TrainingPrecision,
 } from './training-recipes.js';
 
-const perLayerParamsCache = new WeakMap<ModelSpec, ReturnType<typeof paramCount>['perLayer']>();
-
-/** Parameters of each decoder layer (memoised per spec: the layout search asks once per candidate). */
-function layerParamsOf(spec: ModelSpec): ReturnType<typeof paramCount>['perLayer'] {
-  let perLayer = perLayerParamsCache.get(spec);
-  if (!perLayer) {
-    perLayer = paramCount(spec).perLayer;
-    perLayerParamsCache.set(spec, perLayer);
-  }
-  return perLayer;
-}
-
 /**
  * Training memory per GPU. Throws nothing: an infeasible layout is checked separately
  * (`layoutIssues`) and "does not fit" is a comparison with the GPU's capacity.
@@ -145,7 +133,7 @@ export function trainingMemory(
     for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
     return sum;
   };
-  const perLayerParams = byKind ? layerParamsOf(spec) : [];
+  const perLayerParams = byKind ? paramCount(spec).perLayer : [];
   const expertMatrix = spec.moe
     ? mlpParams(h, spec.moe.expertIntermediateSize, spec.moe.gated, spec.moe.expertBias)
     : 0;

@@ -338,9 +338,18 @@ function sumLayer(p: LayerParams): number {
 /**
  * Counts parameters exactly.
  *
+ * Memoised per spec (specs are immutable; planners ask once per candidate layout or deployment).
+ *
  * @example paramCount(specFromHfConfig(gpt2Config, 'gpt2')).totalParams // 124_439_808
  */
 export function paramCount(spec: ModelSpec): ParamCount {
+  const counted = counts.get(spec) ?? countParams(spec);
+  counts.set(spec, counted);
+  return counted;
+}
+const counts = new WeakMap<ModelSpec, ParamCount>();
+
+function countParams(spec: ModelSpec): ParamCount {
   const h = spec.hiddenSize;
   const embedding = spec.vocabSize * h;
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
@@ -349,10 +358,7 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const finalNorm = normParams(spec, h) + (spec.attentionResiduals ? 2 * h : 0);
 
   const byKind = new Map<string, LayerParams>();
-  const sums: Record<LayerPart, number> = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<
-    LayerPart,
-    number
-  >;
+  const sums = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<LayerPart, number>;
   const ple = spec.perLayerInput ?? null;
   // PLE adds per_layer_projection_norm, an RMSNorm of p, beside the final norm.
   sums.norms = finalNorm + (ple ? normParams(spec, ple.hiddenSize) : 0);
@@ -361,11 +367,8 @@ export function paramCount(spec: ModelSpec): ParamCount {
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
     const key = layerKey(layer);
-    let p = byKind.get(key);
-    if (p === undefined) {
-      p = layerParams(spec, layer);
-      byKind.set(key, p);
-    }
+    const p = byKind.get(key) ?? layerParams(spec, layer);
+    byKind.set(key, p);
     for (const part of LAYER_PARTS) sums[part] += p[part];
     perLayerInput += p.perLayerInput;
     inactiveExperts += p.routedExperts - p.activeRoutedExperts;
