@@ -66,7 +66,20 @@ export interface AdaptInput {
   etp: EtpChoice;
   /** Model states kept in host memory, as `--offload`. */
   offload: OffloadMode;
+  /** How examples fill sequences: packed, or padded as `--no-packing --padding …` pads them. */
+  padding: PaddingChoice;
+  /** Dataset examples per epoch (0: not given; needed unless packed), as `--examples`. */
+  examples: number;
+  /** P99 of the example lengths in tokens (0: every example at the mean), as `--length-p99`. */
+  lengthP99: number;
 }
+
+/**
+ * How a fine-tuning dataset fills its sequences: packed (the default), every example padded to the
+ * sequence length, or each micro-batch padded to its longest example (the Hugging Face collators).
+ */
+export const PADDING_CHOICES = ['packed', 'max-length', 'longest'] as const;
+export type PaddingChoice = (typeof PADDING_CHOICES)[number];
 
 export interface RlInput {
   model: string;
@@ -158,6 +171,9 @@ export function defaultState(exampleYaml: string): AppState {
       tp: 0,
       etp: 'search',
       offload: 'none',
+      padding: 'packed',
+      examples: 0,
+      lengthP99: 0,
     },
     rl: {
       model: 'qwen2.5-7b',
@@ -220,6 +236,8 @@ export const STATE_DOMAINS = {
     rank: D.rank,
     usdPerGpuHour: D.usdPerGpuHour,
     tp: orZero(D.parallelDegree),
+    examples: orZero(D.examples),
+    lengthP99: orZero(D.sequenceTokens),
   },
   rl: {
     gpus: D.gpus,
@@ -254,7 +272,7 @@ export const STATE_DOMAINS = {
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
   train: { precision: ['bf16', 'fp8'], stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
-  adapt: { stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
+  adapt: { stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES, padding: PADDING_CHOICES },
   rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
   serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },

@@ -9,7 +9,13 @@ import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import { type AdaptInput, type RlInput, STATE_DOMAINS } from '../state.js';
+import {
+  type AdaptInput,
+  PADDING_CHOICES,
+  type PaddingChoice,
+  type RlInput,
+  STATE_DOMAINS,
+} from '../state.js';
 import { bandNote, bandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
 import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
@@ -37,7 +43,17 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   layout: { tp: a.tp || undefined, etp: etpOf(a.etp, a.tp, isMoe(a.model)) },
   stack: a.stack,
   offload: a.offload,
+  packing: a.padding === 'packed',
+  padding: a.padding === 'packed' ? undefined : a.padding,
+  examples: a.examples || undefined,
+  lengthP99: a.lengthP99 || undefined,
 });
+
+const PADDING_LABELS: Record<PaddingChoice, string> = {
+  packed: 'packed into full sequences',
+  'max-length': 'each example padded to the sequence length',
+  longest: 'each micro-batch padded to its longest (Hugging Face collators)',
+};
 
 function run(app: App, a: AdaptInput): void {
   const key = JSON.stringify(a);
@@ -99,6 +115,22 @@ export function adaptView(app: App) {
       <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
       ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
       ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
+      <label
+        >Dataset examples
+        <select id="adapt-padding" @change=${(e: Event) => set({ padding: (e.target as HTMLSelectElement).value as PaddingChoice })}>
+          ${PADDING_CHOICES.map((c) => html`<option value=${c} ?selected=${c === a.padding}>${PADDING_LABELS[c]}</option>`)}
+        </select>
+      </label>
+      ${
+        a.padding === 'packed'
+          ? nothing
+          : html`<label>Examples per epoch <input id="adapt-examples" type="text" inputmode="decimal" .value=${String(a.examples)} @change=${num('examples')} />${fieldError(issues, '--examples')}</label>`
+      }
+      ${
+        a.padding === 'longest'
+          ? html`<label>Example length P99 (0: all at the mean) <input id="adapt-length-p99" type="text" inputmode="decimal" .value=${String(a.lengthP99)} @change=${num('lengthP99')} />${fieldError(issues, '--length-p99')}</label>`
+          : nothing
+      }
     </form>
     ${
       r === null

@@ -1,0 +1,84 @@
+/**
+ * The Adapt view's dataset layout, in Chromium: packed (default), every example padded to the
+ * sequence length, or each micro-batch padded to its longest with a length spread — each method's
+ * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
+ * missing example count is answered with the CLI's message by its field.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
+import { runCli } from '../run-cli.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'llmecon-adapt-dataset-'));
+let app: Awaited<ReturnType<typeof serveBuiltApp>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  app = await serveBuiltApp(outDir);
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const change = async (field: Locator, value: string) => {
+  await field.fill(value);
+  await field.dispatchEvent('change');
+};
+
+// The Adapt view's defaults (web/src/state.ts): 100M tokens per epoch, 3 epochs, 8 H100, seq 4,096.
+const FINETUNE =
+  'finetune --model llama-3-8b --gpu h100-sxm --gpus 8 --epochs 3 --seq-len 4096 --global-batch 64 --price-per-gpu-hour 2';
+const METHODS = ['full', 'lora', 'qlora'] as const;
+const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16 --targets all');
+
+describe('the Adapt view: dataset packing and padding', () => {
+  it('padding to the longest with 100,000 examples and a P99 of 3,000 tokens gives the CLI’s figures; no examples: the CLI’s message', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(app.base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+    const rows = page.locator('#adapt-table tbody tr[data-cost]');
+    await rows.nth(2).waitFor({ timeout: 60_000 });
+    // Packed (the default) shows no example fields.
+    expect(await page.locator('#adapt-examples').count()).toBe(0);
+
+    // Padded without an example count: every method answers with the CLI's message.
+    await page.locator('#adapt-padding').selectOption('max-length');
+    const missing = await runCli(`${FINETUNE} --tokens 100M --no-packing`);
+    expect(missing.code).toBe(2);
+    const message = missing.stderr.split('\n')[0]!.replace(/^error: --examples: /, '');
+    await expect
+      .poll(async () => await page.locator('#adapt-table').textContent(), { timeout: 60_000 })
+      .toContain(message);
+    expect(await page.locator('#adapt-length-p99').count()).toBe(0);
+
+    // Padding to the longest, with the spread: the step runs at the longest in flight, as the CLI's.
+    await page.locator('#adapt-padding').selectOption('longest');
+    await change(page.locator('#adapt-examples'), '100000');
+    await change(page.locator('#adapt-length-p99'), '3000');
+    for (const [i, method] of METHODS.entries()) {
+      const r = await runCli(
+        `${FINETUNE} --method ${method}${adapterFlags(method)} --examples 100000 --avg-tokens 1000 --no-packing --padding longest --length-p99 3000 --json`,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const cli = JSON.parse(r.stdout);
+      expect(cli.stepSequenceTokens).toBeLessThan(4096);
+      const row = rows.nth(i);
+      await expect
+        .poll(async () => Number(await row.getAttribute('data-cost')), { timeout: 90_000 })
+        .toBeCloseTo(cli.computeCostUsd, 9);
+      expect(Number(await row.getAttribute('data-gpu-hours'))).toBeCloseTo(cli.gpuHours, 9);
+      expect(Number(await row.getAttribute('data-memory'))).toBe(cli.memoryPerGpuBytes);
+    }
+    await screenshot(page, 'web-adapt-padding');
+    expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
