@@ -39,6 +39,7 @@ import gpus_gaudi3 from '../../catalog/gpus/gaudi3.json' with { type: 'json' };
 import gpus_gb200 from '../../catalog/gpus/gb200.json' with { type: 'json' };
 import gpus_gb300 from '../../catalog/gpus/gb300.json' with { type: 'json' };
 import gpus_h20 from '../../catalog/gpus/h20.json' with { type: 'json' };
+import gpus_h100_96gb_500w from '../../catalog/gpus/h100-96gb-500w.json' with { type: 'json' };
 import gpus_h100_pcie from '../../catalog/gpus/h100-pcie.json' with { type: 'json' };
 import gpus_h100_sxm from '../../catalog/gpus/h100-sxm.json' with { type: 'json' };
 import gpus_h200 from '../../catalog/gpus/h200.json' with { type: 'json' };
@@ -126,6 +127,7 @@ export const GPUS_FILES: Readonly<Record<string, unknown>> = {
   gb200: gpus_gb200,
   gb300: gpus_gb300,
   'h100-pcie': gpus_h100_pcie,
+  'h100-96gb-500w': gpus_h100_96gb_500w,
   'h100-sxm': gpus_h100_sxm,
   h20: gpus_h20,
   h200: gpus_h200,

@@ -232,6 +232,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     rolloutWeights: o.rolloutWeights,
     rolloutKv: o.rolloutKv,
     constraints: o.constraints,
+    ...(o.attention && { attention: o.attention }),
     // The CLI's default stack when none is given, so the web app and scenarios price the same run.
     stack: o.stack ?? stackOptions('rl').stack,
     ...(o.offload ? { offload: o.offload } : {}),

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { findStack } from '../catalog/stacks.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
+import type { FusedAttentionKernel } from '../core/memory/training-recipes.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
@@ -58,10 +59,21 @@ export function addLayoutFlags(command: Command, verb: string): Command {
 const optionalInt = (text: string | undefined, flag: string) =>
   text === undefined ? undefined : positiveInteger(text, flag, 1);
 
-/** The attention kernel and dropout flags as training options (defaults: FlashAttention, no dropout). */
-export function attentionOptions(o: LayoutFlags): { flashAttention: boolean; dropout: boolean } {
+/**
+ * The attention kernel and dropout flags as training options (defaults: the stack's fused kernel, no
+ * dropout). A named fused kernel is also the one timed (its published curve where the GPU has one).
+ */
+export function attentionOptions(o: LayoutFlags): {
+  flashAttention: boolean;
+  dropout: boolean;
+  attentionKernel?: FusedAttentionKernel;
+} {
   const kernel = oneOf(o.attention, '--attention', ATTENTION_KERNELS, 'flash2');
-  return { flashAttention: isFusedAttention(kernel), dropout: o.dropout === true };
+  return {
+    flashAttention: isFusedAttention(kernel),
+    dropout: o.dropout === true,
+    ...(o.attention !== undefined && kernel !== 'unfused' && { attentionKernel: kernel }),
+  };
 }
 
 /** The software stack named by --stack, or the command's default. */

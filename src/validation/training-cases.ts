@@ -29,6 +29,7 @@ export const METRICS = [
   'stepSeconds',
   'gpuHoursIdeal',
   'gpuHours',
+  'tokensPerSecondPerGpu',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -164,6 +165,7 @@ export function runTrainingCase(c: TrainingCase, bare?: StackProfile): CaseResul
     stepSeconds: step.stepSeconds,
     gpuHoursIdeal: plan.run?.gpuHoursIdeal ?? Number.NaN,
     gpuHours: plan.run?.gpuHours ?? Number.NaN,
+    tokensPerSecondPerGpu: (c.training.globalBatchSize * c.training.seqLen) / step.stepSeconds / c.gpus,
   };
   const value = predicted[c.metric];
   const error = value / c.published - 1;

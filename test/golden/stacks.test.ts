@@ -148,8 +148,13 @@ describe('calibration and bands', () => {
   it('the calibrated step scales every time and rate consistently', () => {
     const options = { ...llama8bRun, constraints: {}, stack: findStack('megatron') } as const;
     const plan = planTraining(llama8b, findCluster('dgx-h100'), options);
-    // The engine's own step for the same search, before the stack's scale.
-    const raw = searchLayouts(llama8b, findCluster('dgx-h100'), options).best!.step;
+    // The engine's own step for the same search (the stack's kernels), before the stack's scale.
+    const megatron = findStack('megatron');
+    const raw = searchLayouts(llama8b, findCluster('dgx-h100'), {
+      ...options,
+      attentionKernel: megatron.attentionKernel,
+      lossKernel: megatron.lossKernel,
+    }).best!.step;
     // Every layout the plan reports is on the calibrated speed.
     expect(plan.search.best!.step.stepSeconds).toBe(plan.chosen.step.stepSeconds);
     // Dense: the compute scale on the step and the attention factor on its attention, no MoE terms.
@@ -333,15 +338,15 @@ describe('fine-tuning calibration cases (catalog/validation/finetune-runs.json) 
     // Eager attention (scale, mask, FP32 softmax, cast) is a larger share than Megatron's fused softmax would be.
     expect(alpaca.detail.shares.attention).toBeGreaterThan(0.14);
   });
-  it('the committed hf calibration is the fit of these cases; leave-one-out median within 11%, max within 175% (regression guard: today 9.1% / 168.7%, the max Alpaca)', () => {
+  it('the committed hf calibration is the fit of these cases; leave-one-out median within 12%, max within 180% (regression guard: today 11.3% / 173.2%, the max Alpaca; FlashAttention-2 timed on its own curve on H100)', () => {
     const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
     const committed = stackCalibration(findStack('hf'), 'ampere')!;
     expect(committed.stepTimeScale).toBeCloseTo(fit.stepTimeScale, 6);
     expect(committed.layerOverheadSeconds).toBeCloseTo(fit.layerOverheadSeconds, 8);
     expect(committed.zero3LayerOverheadSeconds).toBeCloseTo(fit.zero3LayerOverheadSeconds, 8);
     const loo = fit.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
-    expect(median(loo)).toBeLessThan(0.11);
-    expect(Math.max(...loo)).toBeLessThan(1.75);
+    expect(median(loo)).toBeLessThan(0.12);
+    expect(Math.max(...loo)).toBeLessThan(1.8);
     // The fit re-runs every case once per left-out case: ~10 s alone, several times that on a busy machine.
   }, 180_000);
   it('the hf step is a compute scale near 1 plus host time per layer pass (eager PyTorch launches; more under ZeRO-3 hooks), within physical bounds', () => {

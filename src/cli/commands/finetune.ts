@@ -12,7 +12,7 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
@@ -100,6 +100,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
     gpus,
     constraints: layoutConstraints(o),
+    ...attentionOptions(o),
     stack: stackFlag(o, 'hf'),
     offload: offloadFlag(o.offload, hw.gpu),
     calibrationPool: allStackCalibrations(),

@@ -9,7 +9,7 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
-import { type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
@@ -88,6 +88,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       ),
       rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, RL_DEFAULTS.rolloutKv),
       constraints: layoutConstraints(o),
+      attention: attentionOptions(o),
       stack: stackFlag(o, 'hf'),
       usdPerGpuHour:
         o.pricePerGpuHour === undefined

@@ -178,6 +178,8 @@ export function planFinetuneLayouts(
     precision: o.method === 'qlora' ? 'bf16' : o.precision,
     optimizer: o.optimizer,
     flashAttention: o.flashAttention,
+    ...(o.attentionKernel !== undefined && { attentionKernel: o.attentionKernel }),
+    ...(o.dropout !== undefined && { dropout: o.dropout }),
     overlapDataParallel: o.overlapDataParallel,
     ...(o.lossKernel !== undefined && { lossKernel: o.lossKernel }),
     adapter: adapter ?? undefined,

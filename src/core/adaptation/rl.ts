@@ -27,7 +27,7 @@ import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
 import { lognormalFromMeanAndQuantile, maxLognormalQuantileOverMean } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
-import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
+import { type FinetuneMethod, type FinetuneOptions, type FinetunePlan, planFinetune } from './finetune.js';
 import { type RolloutTime, rolloutTime } from './rl-rollout.js';
 import { type RlPlacement, type WeightSync, weightSyncSeconds } from './rl-weight-sync.js';
 
@@ -86,6 +86,8 @@ export interface RlOptions {
   /** Seed of the drawn response lengths (default 1). */
   readonly seed?: number;
   readonly constraints: LayoutConstraints;
+  /** The trainer's attention (`--attention`, `--dropout`): default the stack's fused kernel, no dropout. */
+  readonly attention?: Pick<FinetuneOptions, 'flashAttention' | 'attentionKernel' | 'dropout'>;
   readonly cost: Omit<RunCostOptions, 'gpus' | 'tokens'>;
   /** The software stack of the policy update (the CLI's default: Hugging Face TRL). */
   readonly stack?: StackProfile;
@@ -320,6 +322,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       optimizer: 'adamw',
       gpus: o.gpus,
       constraints: o.constraints,
+      ...o.attention,
       stack: o.stack,
       ...(o.offload ? { offload: o.offload } : {}),
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },

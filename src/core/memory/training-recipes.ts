@@ -4,6 +4,7 @@
  * Split out of training-memory.ts (one concept: what a recipe costs per parameter).
  */
 
+import { ATTENTION_IMPLEMENTATIONS, type AttentionImplementation } from '../hardware/efficiency.js';
 import { GIB } from '../units.js';
 import type { PeftMemory } from './model-states.js';
 
@@ -81,8 +82,10 @@ export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
  * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
  * never store the s × s scores; `unfused` (Megatron before FlashAttention, 2021–22) stores them.
  */
-export const ATTENTION_KERNELS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
-export type AttentionKernel = (typeof ATTENTION_KERNELS)[number];
+export const ATTENTION_KERNELS = ATTENTION_IMPLEMENTATIONS;
+export type AttentionKernel = AttentionImplementation;
+/** A fused kernel (never stores the scores): its published curve times the attention ops. */
+export type FusedAttentionKernel = Exclude<AttentionKernel, 'unfused'>;
 export const isFusedAttention = (kernel: AttentionKernel): boolean => kernel !== 'unfused';
 
 export const OPTIMIZERS = [

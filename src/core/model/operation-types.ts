@@ -218,6 +218,11 @@ export interface OperationRequest {
    * FP32 softmax and cast kernels, each a pass over the scores).
    */
   readonly attentionImplementation?: 'flash' | 'unfused' | 'eager';
+  /**
+   * Which fused kernel runs 'flash' attention (the stack's or `--attention`): timed on that kernel's
+   * published curve where the GPU profile has one. Absent: the profile's FlashAttention figures.
+   */
+  readonly flashKernel?: Exclude<AttentionImplementation, 'unfused'>;
   /** Attention and hidden dropout (unfused attention writes and reads the mask). */
   readonly dropout?: boolean;
   /**

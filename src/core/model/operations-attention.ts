@@ -236,7 +236,7 @@ export function attentionCore(
       name,
       component: 'attentionScores',
       pass: backward ? 'backward' : 'forward',
-      implementation: 'flash',
+      implementation: request.flashKernel ?? 'flash',
       batch,
       queryLength,
       kvLength,

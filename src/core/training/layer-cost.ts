@@ -163,6 +163,7 @@ export function trainingRequest(
     gemmInputBytes: bytes,
     attentionImplementation:
       (options.flashAttention ?? true) ? 'flash' : options.eagerAttention ? 'eager' : 'unfused',
+    ...(options.attentionKernel ? { flashKernel: options.attentionKernel } : {}),
     ...(options.dropout ? { dropout: true } : {}),
     ...(options.lossKernel && options.lossKernel !== 'fused' ? { crossEntropy: options.lossKernel } : {}),
     ...(options.expertImbalance !== undefined ? { expertImbalance: options.expertImbalance } : {}),

@@ -135,6 +135,10 @@ export function planTraining(
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
     lossKernel: options.lossKernel ?? stack?.lossKernel ?? 'fused',
+    selectiveCheckpoint: options.selectiveCheckpoint ?? stack?.memory.selectiveCheckpoint ?? 'attention',
+    ...((options.attentionKernel ?? stack?.attentionKernel) && {
+      attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
+    }),
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
   };

@@ -49,6 +49,7 @@ export interface StackParallelism {
 
 /** How the stack allocates training memory (applied by trainingMemory). */
 import type { OffloadMode, StackMemory } from '../memory/training-memory.js';
+import type { FusedAttentionKernel } from '../memory/training-recipes.js';
 
 export type { StackMemory };
 
@@ -169,6 +170,8 @@ export interface StackProfile {
   readonly parallelism: StackParallelism;
   /** The loss's kernels (catalog `kernels.crossEntropy`: eager on FP32 logits, or fused). */
   readonly lossKernel?: LossKernel;
+  /** Its fused attention kernel (catalog `kernels.attention`), timed on that kernel's published curve. */
+  readonly attentionKernel?: FusedAttentionKernel;
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
   readonly memory: StackMemory;

@@ -9,8 +9,8 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
+import type { FusedAttentionKernel } from '../memory/training-recipes.js';
 import type { AdapterRuntime } from '../model/adapters.js';
-import { layerKey } from '../model/layer-view.js';
 import type { LossKernel } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
@@ -18,6 +18,8 @@ import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 import { pipelineBubbleSeconds } from './pipeline-schedule.js';
+import { recomputeShares, type SelectivePolicy, type StagePart } from './recompute.js';
+import { stageCompositions } from './stage-composition.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 
@@ -33,6 +35,10 @@ export interface TrainingOptions {
   readonly eagerAttention?: boolean;
   /** The loss kernel (OperationRequest.crossEntropy); `planTraining` sets the stack's. Default fused. */
   readonly lossKernel?: LossKernel;
+  /** What `recompute: selective` keeps (recompute.ts); `planTraining` sets the stack's. Default 'attention'. */
+  readonly selectiveCheckpoint?: SelectivePolicy;
+  /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
+  readonly attentionKernel?: FusedAttentionKernel;
   /**
    * Gradient buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`): each micro-batch's weight
    * gradients accumulate into, and data parallelism reduces, 4-byte elements; false keeps them in
@@ -158,13 +164,14 @@ interface StageTimes {
   readonly layers: number;
 }
 
-type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep' | 'experts';
-
 interface StageContext {
   readonly costs: LayerCosts;
   /** Overlapped expert all-to-all: compute slows by the SMs it holds, only the rest is exposed. */
   readonly overlapEp: boolean;
-  readonly recomputeFull: boolean;
+  /** Share of each forward part re-run before the backward (recompute.ts). */
+  readonly recompute: Readonly<Record<StagePart, number>>;
+  /** The recomputation mode and policy the shares come from (the memo key). */
+  readonly recomputeKey: string;
 }
 
 type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
@@ -211,65 +218,23 @@ function stageTimes(
 ): StageTimes {
   const f = stagePhase(layers, 'forward', ctx);
   const b = stagePhase(layers, 'backward', ctx);
-  // Full recomputation re-runs the forward before the backward (Korthikanti et al. 2022, Sec. 4).
-  const r = ctx.recomputeFull ? 1 : 0;
+  // Recomputation re-runs (a share of) each forward part before the backward (recompute.ts).
   const parts = {} as Record<StagePart, number>;
+  let recomputed = 0;
   for (const key of Object.keys(f.parts) as StagePart[]) {
-    parts[key] = (1 + r) * f.parts[key] + b.parts[key];
+    const again = ctx.recompute[key] * f.parts[key];
+    parts[key] = f.parts[key] + again + b.parts[key];
+    // Routed experts are a subset of gemm, not in the total.
+    if (key !== 'experts') recomputed += again;
   }
   return {
     forward: f.total,
-    backward: b.total + r * f.total,
+    backward: b.total + recomputed,
     weightGradient: b.weightGradient,
     parts,
     moeLayers,
     layers: layerCount,
   };
-}
-
-/** A pipeline stage's layers: how many of each kind, and whether it holds the embedding or the head. */
-interface StageComposition {
-  readonly kinds: readonly { readonly key: string; readonly count: number }[];
-  readonly first: boolean;
-  readonly last: boolean;
-}
-
-const stagesCache = new WeakMap<ModelSpec, Map<number, readonly StageComposition[]>>();
-
-/**
- * The distinct stage compositions of p contiguous blocks of ceil(L/p) layers (memoised per spec);
- * identical middle stages appear once.
- */
-function stageCompositions(spec: ModelSpec, p: number): readonly StageComposition[] {
-  let bySpec = stagesCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    stagesCache.set(spec, bySpec);
-  }
-  const cached = bySpec.get(p);
-  if (cached) return cached;
-  const perStage = Math.ceil(spec.numLayers / p);
-  const seen = new Map<string, StageComposition>();
-  for (let stage = 0; stage < p; stage += 1) {
-    const first = stage * perStage;
-    const last = Math.min(spec.numLayers, first + perStage);
-    if (first >= last) break;
-    const counts = new Map<string, number>();
-    for (let i = first; i < last; i += 1) {
-      const key = layerKey(spec.layers[i]!);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    const composition = {
-      kinds: [...counts].map(([key, count]) => ({ key, count })),
-      first: first === 0,
-      last: last === spec.numLayers,
-    };
-    const signature = JSON.stringify(composition);
-    if (!seen.has(signature)) seen.set(signature, composition);
-  }
-  const stages = [...seen.values()];
-  bySpec.set(p, stages);
-  return stages;
 }
 
 /**
@@ -280,7 +245,7 @@ function stageCompositions(spec: ModelSpec, p: number): readonly StageCompositio
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
   // virtual stages and schedule around them): memoised per costs object.
-  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.recomputeFull}`;
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.recomputeKey}`;
   let byKey = slowestCache.get(ctx.costs);
   if (!byKey) {
     byKey = new Map();
@@ -333,7 +298,8 @@ export function stepTimeFromLayerCosts(
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
-    recomputeFull: layout.recompute === 'full',
+    recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint),
+    recomputeKey: `${layout.recompute}|${options.selectiveCheckpoint ?? 'attention'}`,
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
