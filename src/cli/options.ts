@@ -1,6 +1,8 @@
 /** Parsing of numeric and enum CLI options into checked values, with errors naming the flag. */
+
 import { checkDomain, DEFAULT_COUNT, type Domain, FLAG_DOMAINS } from '../core/domain.js';
 import { InputError, inputError } from '../core/errors.js';
+import { beyondContextWarning } from '../core/model/context-limit.js';
 import { parseCount } from '../core/units.js';
 
 /** The flag's domain (src/core/domain.ts), with at least the lower bound the caller needs. */
@@ -64,7 +66,21 @@ export function oneOf<T extends string>(
   return text as T;
 }
 
-/** A token count that must fit the model's context window (`--seq-len`, `--context`). */
+/**
+ * A training sequence length (`--seq-len`): beyond the model's context it is computed as given (context
+ * extension trains there with RoPE scaling), with a warning that names the limit.
+ */
+export function sequenceLength(
+  text: string | undefined,
+  flag: string,
+  model: { readonly name: string; readonly maxContextTokens: number },
+): { readonly tokens: number; readonly warnings: string[] } {
+  const tokens = positiveInteger(text, flag, Math.min(4096, model.maxContextTokens));
+  const warning = beyondContextWarning(model, flag, tokens, 'trained');
+  return { tokens, warnings: warning === null ? [] : [warning] };
+}
+
+/** A token count that must fit the model's context window (`--context`). */
 export function contextTokens(
   text: string | undefined,
   flag: string,

@@ -21,3 +21,18 @@ describe('finetune and rl honour --attention (they accepted and ignored it)', ()
     expect(flash3.json.phasesSeconds.policyUpdate).toBeLessThan(base.json.phasesSeconds.policyUpdate);
   }, 120_000);
 });
+
+describe('a training sequence beyond the config context is computed with a warning (context extension), not refused', () => {
+  it('train at 262,144 tokens on Llama 3.1 8B (131,072) as torchtitan ran it: exit 0, the warning names the limit', async () => {
+    const r = await runCliJson(
+      'train --model llama-3.1-8b --gpu h100-96gb-500w --gpus 8 --stack torchtitan --seq-len 262144 --global-batch 1 --precision fp8 --cp 8 --dp 1 --recompute full --zero 3 --json',
+    );
+    expect(r.code).toBe(0);
+    expect(r.json.warnings).toEqual([expect.stringContaining('max_position_embeddings of 131072')]);
+    expect(r.json.tokensPerSecondPerGpu).toBeGreaterThan(0);
+  }, 120_000);
+  it('finetune within the context carries no warning', async () => {
+    const r = await runCliJson(`${RUN}`);
+    expect(r.json.warnings).toEqual([]);
+  }, 120_000);
+});

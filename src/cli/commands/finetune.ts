@@ -16,7 +16,7 @@ import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   model?: string;
@@ -68,7 +68,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       'give the dataset size: --tokens N, or --examples N with --avg-tokens L',
     );
   }
-  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const gpus = positiveInteger(o.gpus, '--gpus', 1);
   // Whether it fits needs no price: without one (none given, none in the catalog) the cost is omitted.
   const price =
@@ -188,6 +188,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     model: spec.name,
     stack: stack.id,
     outsideCalibration: band.outside,
+    warnings,
     method,
     rank: method === 'full' ? null : rank,
     targets: method === 'full' ? null : targets,
@@ -233,6 +234,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   return {
     output: [
       `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${presentTargets(spec, targets).join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      ...warnings.map((w) => `warning: ${w}`),
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`,

@@ -26,7 +26,7 @@ import {
   memoryBandLine,
 } from '../memory-breakdown.js';
 import { offloadFlag } from '../offload-flag.js';
-import { contextTokens, oneOf, positiveInteger } from '../options.js';
+import { oneOf, positiveInteger, sequenceLength } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
   gpu?: string;
@@ -68,7 +68,7 @@ export function memoryMethodCommand(
     (constraints.dataParallel ?? 1) *
     (constraints.contextParallel ?? 1);
   const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
-  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
   const stack = stackFlag(o, 'hf');
   const base = baseFormatLabel(choice);
@@ -114,6 +114,7 @@ export function memoryMethodCommand(
         baseFormat: base?.toLowerCase() ?? null,
         trainableParams: trainable,
         stack: stack.id,
+        warnings,
         gpu: hw.gpu.id,
         gpus,
         seqLen,
@@ -148,6 +149,7 @@ export function memoryMethodCommand(
   return {
     output: [
       head,
+      ...warnings.map((w) => `warning: ${w}`),
       ...(trainable !== null ? [`trainable ${formatCount(trainable)} adapter parameters`] : []),
       '',
       breakdownTable(columns, base),

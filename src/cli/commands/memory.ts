@@ -27,7 +27,7 @@ import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { contextTokens, oneOf, positiveInteger, refuseFlags } from '../options.js';
+import { contextTokens, oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
 export interface MemoryOptions extends MemoryMethodFlags {
@@ -141,7 +141,7 @@ function train(
       ) as ParallelLayout['zeroStage']),
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
-  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);
@@ -180,6 +180,7 @@ function train(
         model: spec.name,
         mode: 'train',
         stack: stack.id,
+        warnings,
         gpus,
         layout,
         seqLen,
@@ -219,6 +220,7 @@ function train(
   return {
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
+      ...warnings.map((w) => `warning: ${w}`),
       `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(

@@ -16,7 +16,7 @@ import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { contextTokens, oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
 export interface TrainOptions extends LayoutFlags {
@@ -56,7 +56,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const hw = resolveHardware(o.gpu, o.cluster);
   const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
   if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');
-  const seqLen = contextTokens(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   if (o.globalBatch !== undefined && o.globalBatchTokens !== undefined) {
     inputError(
       'invalid_value',
@@ -86,14 +86,17 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const tokens = o.tokens === undefined ? undefined : positiveNumber(o.tokens, '--tokens', 1);
   // Owned hardware: purchase price amortised over its life (Epoch AI's method) plus energy.
   const owned = ownedHardware(o);
+  // One step (no --tokens) prices nothing: a GPU without a catalog price needs no --price-per-gpu-hour.
   const price = owned
     ? { usdPerGpuHour: 0, basis: 'owned hardware' }
-    : defaultPrice(
-        hw.gpu,
-        o.pricePerGpuHour === undefined
-          ? undefined
-          : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
-      );
+    : tokens === undefined && o.pricePerGpuHour === undefined
+      ? { usdPerGpuHour: 0, basis: 'not priced (one step)' }
+      : defaultPrice(
+          hw.gpu,
+          o.pricePerGpuHour === undefined
+            ? undefined
+            : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
+        );
   const energy = energyAssumptions(hw.gpu, hw.cluster, {
     region: o.region,
     pue: o.pue === undefined ? undefined : positiveNumber(o.pue, '--pue', 1),
@@ -187,6 +190,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
         }
       : null,
     outsideCalibration: band.outside,
+    warnings,
     gpu: hw.gpu.id,
     cluster: hw.clusterId,
     gpus,
@@ -237,6 +241,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const l = chosen.layout;
   const lines = [
     `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
+    ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
     `best layout: ${layoutText(l)}`,

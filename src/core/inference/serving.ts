@@ -4,9 +4,11 @@
  * blocks; TTFT, TPOT and throughput per GPU; speculative decoding (an MTP or draft head whose tokens
  * are accepted with probability a) and prefix caching (a share of prompt tokens already cached).
  */
+
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
+import { beyondContextWarning } from '../model/context-limit.js';
 import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, hostSecondsPerStep, kvCapacity } from './engine.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
@@ -77,12 +79,8 @@ export function servingWarnings(
   spec: ModelSpec,
   w: Pick<ServingWorkload, 'inputTokens' | 'outputTokens'>,
 ): string[] {
-  const total = w.inputTokens + w.outputTokens;
-  return total > spec.maxContextTokens
-    ? [
-        `input + output (${total} tokens) exceed ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; served only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`,
-      ]
-    : [];
+  const warning = beyondContextWarning(spec, 'input + output', w.inputTokens + w.outputTokens, 'served');
+  return warning === null ? [] : [warning];
 }
 
 /** Expected tokens per verification step with k drafts accepted i.i.d. with probability a: Σ a^i, i = 0..k. */
