@@ -83,6 +83,8 @@ import models_llama_2_70b from '../../catalog/models/llama-2-70b.json' with { ty
 import models_llama_3_1_8b from '../../catalog/models/llama-3.1-8b.json' with { type: 'json' };
 import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with { type: 'json' };
 import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
+import models_llama_3_2_1b from '../../catalog/models/llama-3.2-1b.json' with { type: 'json' };
+import models_llama_3_2_3b from '../../catalog/models/llama-3.2-3b.json' with { type: 'json' };
 import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
 import models_llama_4_maverick from '../../catalog/models/llama-4-maverick.json' with { type: 'json' };
 import models_llama_4_scout from '../../catalog/models/llama-4-scout.json' with { type: 'json' };
@@ -162,6 +164,8 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'llama-3-8b': models_llama_3_8b,
   'llama-3.1-405b': models_llama_3_1_405b,
   'llama-3.1-8b': models_llama_3_1_8b,
+  'llama-3.2-1b': models_llama_3_2_1b,
+  'llama-3.2-3b': models_llama_3_2_3b,
   'llama-3.1-70b': models_llama_3_1_70b,
   'mistral-7b': models_mistral_7b,
   'mixtral-8x7b': models_mixtral_8x7b,
