@@ -170,8 +170,8 @@ interface StageContext {
   readonly overlapEp: boolean;
   /** Share of each forward part re-run before the backward (recompute.ts). */
   readonly recompute: Readonly<Record<StagePart, number>>;
-  /** The recomputation mode and policy the shares come from (the memo key). */
-  readonly recomputeKey: string;
+  /** The selective policy the shares come from (with the layout's mode, the memo key). */
+  readonly selectivePolicy: SelectivePolicy;
 }
 
 type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
@@ -245,7 +245,7 @@ function stageTimes(
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
   // virtual stages and schedule around them): memoised per costs object.
-  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.recomputeKey}`;
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${layout.recompute}|${ctx.selectivePolicy}`;
   let byKey = slowestCache.get(ctx.costs);
   if (!byKey) {
     byKey = new Map();
@@ -299,7 +299,7 @@ export function stepTimeFromLayerCosts(
     costs,
     overlapEp,
     recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint),
-    recomputeKey: `${layout.recompute}|${options.selectiveCheckpoint ?? 'attention'}`,
+    selectivePolicy: options.selectiveCheckpoint ?? 'attention',
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
