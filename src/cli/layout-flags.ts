@@ -47,7 +47,7 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
     .option(
       '--attention <kernel>',
-      'attention kernel: flash2 | flash3 | cudnn (scores never stored) | unfused (2021–22 Megatron)',
+      "attention kernel: flash2 | flash3 | cudnn (scores never stored; timed on the kernel's published curve where the GPU has one) | unfused (2021–22 Megatron); default: the stack's",
     )
     .option('--dropout', 'attention and hidden dropout on (GPT-3-era training)')
     .option(

@@ -14,13 +14,9 @@ import { type TrainingOptions, trainingStepTime } from './step-time.js';
 const spec = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
 const h100 = findCluster('dgx-h100');
 const base: TrainingOptions = { seqLen: 8192, globalBatchSize: 16, precision: 'bf16', optimizer: 'adamw' };
-const layout = (recompute: ParallelLayout['recompute']): ParallelLayout => ({
-  ...DEFAULT_LAYOUT,
-  dataParallel: 8,
-  microBatchSize: 2,
-  zeroStage: 3,
-  recompute,
-});
+/** torchtitan's Table 1 layout: FSDP over 8 GPUs, local batch 2. */
+const fsdp8 = { ...DEFAULT_LAYOUT, dataParallel: 8, microBatchSize: 2, zeroStage: 3 } as const;
+const layout = (recompute: ParallelLayout['recompute']): ParallelLayout => ({ ...fsdp8, recompute });
 
 describe('recomputation shares', () => {
   it('full re-runs every part, none and Megatron-selective nothing, the per-op policy half the matmuls and all element-wise ops', () => {
