@@ -5,7 +5,10 @@
  */
 import type { ModelSpec } from './spec.js';
 
-/** The warning for `tokens` of `what` on `spec` (null within its context). */
+/**
+ * The warning for `tokens` of `what` on `spec` (null within its context); `what` is a plural subject
+ * when served ("input + output"), a flag when trained ("--seq-len").
+ */
 export function beyondContextWarning(
   spec: Pick<ModelSpec, 'name' | 'maxContextTokens'>,
   what: string,
@@ -13,5 +16,6 @@ export function beyondContextWarning(
   use: 'served' | 'trained',
 ): string | null {
   if (tokens <= spec.maxContextTokens) return null;
-  return `${what} (${tokens} tokens) is beyond ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; ${use} only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`;
+  const verb = use === 'served' ? 'exceed' : 'exceeds';
+  return `${what} (${tokens} tokens) ${verb} ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; ${use} only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`;
 }
