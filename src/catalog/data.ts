@@ -100,7 +100,9 @@ import models_qwen2_5_7b from '../../catalog/models/qwen2.5-7b.json' with { type
 import models_qwen2_5_32b from '../../catalog/models/qwen2.5-32b.json' with { type: 'json' };
 import models_qwen2_5_72b from '../../catalog/models/qwen2.5-72b.json' with { type: 'json' };
 import models_qwen3_5_397b_a17b from '../../catalog/models/qwen3.5-397b-a17b.json' with { type: 'json' };
+import models_qwen3_8b from '../../catalog/models/qwen3-8b.json' with { type: 'json' };
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
+import models_qwen3_32b from '../../catalog/models/qwen3-32b.json' with { type: 'json' };
 import models_qwen3_235b_a22b from '../../catalog/models/qwen3-235b-a22b.json' with { type: 'json' };
 import models_qwen3_vl_235b_a22b from '../../catalog/models/qwen3-vl-235b-a22b.json' with { type: 'json' };
 import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
@@ -174,7 +176,9 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'qwen2.5-32b': models_qwen2_5_32b,
   'qwen2.5-72b': models_qwen2_5_72b,
   'qwen2.5-7b': models_qwen2_5_7b,
+  'qwen3-8b': models_qwen3_8b,
   'qwen3-30b-a3b': models_qwen3_30b_a3b,
+  'qwen3-32b': models_qwen3_32b,
   'qwen3-235b-a22b': models_qwen3_235b_a22b,
   'qwen3.5-397b-a17b': models_qwen3_5_397b_a17b,
   'qwen3-vl-235b-a22b': models_qwen3_vl_235b_a22b,
