@@ -68,6 +68,8 @@ const caseSchema = z
         dropout: z.boolean().optional(),
         /** False where the stack reduces gradients only after the last micro-batch (`--no-overlap-dp`). */
         overlapDataParallel: z.boolean().optional(),
+        /** True where the run left its stack's fusion off (torchtitan without torch.compile). */
+        eagerElementwise: z.boolean().optional(),
       })
       .strict(),
     layout: z

@@ -218,6 +218,8 @@ export interface OperationRequest {
    * FP32 softmax and cast kernels, each a pass over the scores).
    */
   readonly attentionImplementation?: 'flash' | 'unfused' | 'eager';
+  /** Element-wise ops as eager PyTorch runs them, one kernel per op (operations.ts EAGER_TRAFFIC). */
+  readonly eagerElementwise?: boolean;
   /**
    * Which fused kernel runs 'flash' attention (the stack's or `--attention`): timed on that kernel's
    * published curve where the GPU profile has one. Absent: the profile's FlashAttention figures.

@@ -231,7 +231,9 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   const hasMixer = layer.attention !== 'none';
   const hasMlp = layer.mlp !== 'none';
   const attention = isAttentionMixer(layer.attention);
-  b.memory('norm', 'norm', hidden, hidden, spec.norm.perLayer);
+  // Eager modules move more bytes per element than one fused kernel (EAGER_TRAFFIC); training only.
+  const eager = request.eagerElementwise === true ? EAGER_TRAFFIC : FUSED_TRAFFIC;
+  b.memory('norm', 'norm', eager.norm * hidden, eager.norm * hidden, spec.norm.perLayer);
   b.memory('residual', 'residual', 2 * hidden, hidden, (hasMixer ? 1 : 0) + (hasMlp ? 1 : 0));
   // Attention Residuals (Kimi K3): before the mixer and before the MLP each token reads its running
   // sum and the block residuals kept so far, and writes their softmax mixture (scores elementwise).
@@ -240,11 +242,11 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   b.memory(
     'activation',
     'activation',
-    (ACT_BYTES * activationElements * 2) / 3,
-    (ACT_BYTES * activationElements) / 3,
+    (eager.activation * ACT_BYTES * activationElements * 2) / 3,
+    (eager.activation * ACT_BYTES * activationElements) / 3,
   );
   const rotary = attention ? ACT_BYTES * tokens * headsOnGpu(spec, layer, t).rotaryPerToken : 0;
-  b.memory('rotary', 'rotary', rotary, rotary);
+  b.memory('rotary', 'rotary', eager.rotary * rotary, eager.rotary * rotary);
   if (request.datatype === 'fp8' && request.phase !== 'decode' && request.phase !== 'prefill') {
     // FP8 training (DeepSeek-V3 Sec. 3.3): each GEMM input read in BF16 and written in FP8 twice
     // (row- and column-wise tiles for the backward): 4 bytes per element; the backward casts the
@@ -316,6 +318,18 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
   }
   return bytes;
 }
+
+/**
+ * Bytes an element-wise op moves as eager PyTorch runs it, over one fused kernel's (read the input,
+ * write the output). RMSNorm (transformers LlamaRMSNorm, torchtitan's 2024 RMSNorm): cast to FP32
+ * 2 → 4, pow 4 → 4, mean 4, scale 4 → 4, cast back 4 → 2, weight 2 → 2: 36 B per element against 4.
+ * Rotary (apply_rotary_pos_emb: x·cos, rotate_half's neg and cat, ·sin, add; torchtitan's complex
+ * product with FP32 casts likewise): 20 B against 4. SwiGLU (act_fn(gate) · up): silu 2 → 2, mul
+ * 4 → 2: 10 B against 6. The residual add is one kernel either way. The backward is taken to repeat
+ * the forward's ratio (autograd runs the same chain of ops in reverse).
+ */
+const FUSED_TRAFFIC = { norm: 1, rotary: 1, activation: 1 } as const;
+const EAGER_TRAFFIC = { norm: 9, rotary: 5, activation: 10 / 6 } as const;
 
 /** Input embedding lookup: read one row per token, write the hidden state. */
 export function embeddingOperations(spec: ModelSpec, request: OperationRequest): Operation[] {

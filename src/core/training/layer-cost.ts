@@ -164,6 +164,7 @@ export function trainingRequest(
     attentionImplementation:
       (options.flashAttention ?? true) ? 'flash' : options.eagerAttention ? 'eager' : 'unfused',
     ...(options.attentionKernel ? { flashKernel: options.attentionKernel } : {}),
+    ...(options.eagerElementwise ? { eagerElementwise: true } : {}),
     ...(options.dropout ? { dropout: true } : {}),
     ...(options.lossKernel && options.lossKernel !== 'fused' ? { crossEntropy: options.lossKernel } : {}),
     ...(options.expertImbalance !== undefined ? { expertImbalance: options.expertImbalance } : {}),

@@ -51,3 +51,15 @@ describe('the fused attention kernel timed', () => {
     expect(attention(a100, 'flash2')).toBe(attention(a100));
   });
 });
+
+describe('element-wise ops without fusion (a compiled stack run eagerly)', () => {
+  it('norm, rotary and SwiGLU move their eager bytes: the element-wise time grows, GEMMs and attention do not', () => {
+    const fused = trainingStepTime(spec, h100, layout('none'), base).breakdown;
+    const eager = trainingStepTime(spec, h100, layout('none'), { ...base, eagerElementwise: true }).breakdown;
+    expect(eager.gemmSeconds).toBe(fused.gemmSeconds);
+    expect(eager.attentionSeconds).toBe(fused.attentionSeconds);
+    // Residual adds are one kernel either way, so the growth is below the norm's 9×.
+    expect(eager.elementwiseSeconds / fused.elementwiseSeconds).toBeGreaterThan(1.5);
+    expect(eager.elementwiseSeconds / fused.elementwiseSeconds).toBeLessThan(9);
+  });
+});

@@ -33,6 +33,12 @@ export interface TrainingOptions {
   readonly flashAttention?: boolean;
   /** Without FlashAttention: eager PyTorch attention (separate scale, mask, FP32 softmax, cast kernels). */
   readonly eagerAttention?: boolean;
+  /**
+   * A compiled or fused stack run without its fusion (torchtitan without torch.compile): element-wise
+   * ops timed as eager kernels (OperationRequest.eagerElementwise). Eager stacks (hf) keep that time
+   * inside their fitted scale: with it explicit their fit was worse (docs/training-engine.md).
+   */
+  readonly eagerElementwise?: boolean;
   /** The loss kernel (OperationRequest.crossEntropy); `planTraining` sets the stack's. Default fused. */
   readonly lossKernel?: LossKernel;
   /** What `recompute: selective` keeps (recompute.ts); `planTraining` sets the stack's. Default 'attention'. */
