@@ -2,11 +2,13 @@
  * Real-browser tests: playwright-core driving Debian's Chromium (installed by
  * scripts/ensure-chromium.sh, which `npm test` runs first). Screenshots go to test-artifacts/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ARTIFACTS = new URL('../test-artifacts/', import.meta.url).pathname;
 
@@ -84,4 +86,31 @@ export async function serveBuiltApp(outDir: string): Promise<{ base: string; clo
     base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * One test file's app and browser: the app built into a fresh temporary folder and served, Chromium
+ * launched, before the file's tests; both closed after them. Read `app` and `browser` inside tests.
+ */
+export function appInBrowser(name: string): {
+  readonly app: Awaited<ReturnType<typeof serveBuiltApp>>;
+  readonly browser: Browser;
+} {
+  const outDir = mkdtempSync(join(tmpdir(), `llmecon-${name}-`));
+  const suite = {} as { app: Awaited<ReturnType<typeof serveBuiltApp>>; browser: Browser };
+  beforeAll(async () => {
+    suite.app = await serveBuiltApp(outDir);
+    suite.browser = await launchChromium();
+  }, 180_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.app?.close();
+  });
+  return suite;
+}
+
+/** Types a value into a form field and fires its change event, as a user leaving the field does. */
+export async function changeField(field: Locator, value: string): Promise<void> {
+  await field.fill(value);
+  await field.dispatchEvent('change');
 }

@@ -1,8 +1,8 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
 import { findStack } from '../catalog/stacks.js';
+import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
-import type { FusedAttentionKernel } from '../core/memory/training-recipes.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';

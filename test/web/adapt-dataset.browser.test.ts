@@ -4,32 +4,11 @@
  * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
  * missing example count is answered with the CLI's message by its field.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
+import { describe, expect, it } from 'vitest';
+import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'llmecon-adapt-dataset-'));
-let app: Awaited<ReturnType<typeof serveBuiltApp>>;
-let browser: Browser;
-
-beforeAll(async () => {
-  app = await serveBuiltApp(outDir);
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-const change = async (field: Locator, value: string) => {
-  await field.fill(value);
-  await field.dispatchEvent('change');
-};
+const suite = appInBrowser('adapt-dataset');
 
 // The Adapt view's defaults (web/src/state.ts): 100M tokens per epoch, 3 epochs, 8 H100, seq 4,096.
 const FINETUNE =
@@ -39,8 +18,8 @@ const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --r
 
 describe('the Adapt view: dataset packing and padding', () => {
   it('padding to the longest with 100,000 examples and a P99 of 3,000 tokens gives the CLI’s figures; no examples: the CLI’s message', async () => {
-    const { page, problems } = await watchedPage(browser);
-    await page.goto(app.base);
+    const { page, problems } = await watchedPage(suite.browser);
+    await page.goto(suite.app.base);
     await page.waitForSelector('body[data-ready="true"]');
     await page.getByRole('button', { name: 'Adapt', exact: true }).click();
     const rows = page.locator('#adapt-table tbody tr[data-cost]');
@@ -60,8 +39,8 @@ describe('the Adapt view: dataset packing and padding', () => {
 
     // Padding to the longest, with the spread: the step runs at the longest in flight, as the CLI's.
     await page.locator('#adapt-padding').selectOption('longest');
-    await change(page.locator('#adapt-examples'), '100000');
-    await change(page.locator('#adapt-length-p99'), '3000');
+    await changeField(page.locator('#adapt-examples'), '100000');
+    await changeField(page.locator('#adapt-length-p99'), '3000');
     for (const [i, method] of METHODS.entries()) {
       const r = await runCli(
         `${FINETUNE} --method ${method}${adapterFlags(method)} --examples 100000 --avg-tokens 1000 --no-packing --padding longest --length-p99 3000 --json`,

@@ -4,31 +4,16 @@
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SECONDS_PER_DAY } from '../../src/core/units.js';
-import { launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
+import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'llmecon-layout-choices-'));
-let app: Awaited<ReturnType<typeof serveBuiltApp>>;
-let browser: Browser;
+const suite = appInBrowser('layout-choices');
 
-beforeAll(async () => {
-  app = await serveBuiltApp(outDir);
-  browser = await launchChromium();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-async function open(url = app.base) {
-  const w = await watchedPage(browser);
+async function open(url = suite.app.base) {
+  const w = await watchedPage(suite.browser);
   await w.page.goto(url);
   await w.page.waitForSelector('body[data-ready="true"]');
   return w;
@@ -50,11 +35,6 @@ async function cliMessage(line: string, flag: string): Promise<string> {
   expect(found, r.stderr).toBeDefined();
   return found!.slice(prefix.length);
 }
-
-const change = async (field: Locator, value: string) => {
-  await field.fill(value);
-  await field.dispatchEvent('change');
-};
 
 const number = async (l: Locator, attribute: string) => Number(await l.getAttribute(attribute));
 
@@ -84,7 +64,7 @@ describe('expert tensor parallelism and offload in the web app', () => {
     // ETP = TP names the tensor parallelism, as --etp does: not offered while TP is searched.
     expect(await etp.locator('option[value="tp"]').isDisabled()).toBe(true);
     expect(await etp.locator('option[value="1"]').textContent()).toMatch(/as NeMo's MoE recipes run/);
-    await change(page.locator('#train-tp'), '2');
+    await changeField(page.locator('#train-tp'), '2');
     expect(await etp.locator('option[value="tp"]').isDisabled()).toBe(false);
     await etp.selectOption('1');
     const cli = await cliJson(`${TRAIN} --model qwen3-30b-a3b --tp 2 --etp 1`);
@@ -138,7 +118,7 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.locator('#train-result').waitFor({ timeout: 60_000 });
     await page.locator('#train-model').selectOption('qwen3-30b-a3b');
     await page.locator('#train-stack').selectOption('deepspeed');
-    await change(page.locator('#train-tp'), '2');
+    await changeField(page.locator('#train-tp'), '2');
     await page.locator('#train-etp').selectOption('1');
     const line = `${TRAIN} --model qwen3-30b-a3b --stack deepspeed --tp 2 --etp 1`;
     const etpWhy = await cliMessage(line, '--etp');

@@ -19,6 +19,8 @@ export interface EfficiencyCurve {
  */
 export const ATTENTION_IMPLEMENTATIONS = ['flash2', 'flash3', 'cudnn', 'unfused'] as const;
 export type AttentionImplementation = (typeof ATTENTION_IMPLEMENTATIONS)[number];
+/** A fused kernel (never stores the scores): its published curve times the attention ops. */
+export type FusedAttentionKernel = Exclude<AttentionImplementation, 'unfused'>;
 
 /** One implementation's published forward efficiency (fraction of the BF16 peak) over sequence length. */
 export interface AttentionImplementationCurve {

@@ -91,10 +91,6 @@ export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates
   };
 }
 
-/**
- * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16; only the adapters
- * (spread over the stage's share of layers) have gradients and optimizer states.
- */
 /** How a stack's adapter library lays out a LoRA run (StackMemory.peft). */
 export interface PeftMemory {
   /** Adapter weights and their gradients in FP32 (PEFT's `autocast_adapter_dtype`, default on). */
@@ -106,6 +102,11 @@ export interface PeftMemory {
   readonly kbitUpcastsToFp32?: boolean;
 }
 
+/**
+ * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16 (FP32 for a k-bit
+ * base under `kbitUpcastsToFp32`); only the adapters (spread over the stage's share of layers) have
+ * gradients and optimizer states.
+ */
 export function adapterTrainingStates(
   p: StageParams,
   o: ShardOptions,

@@ -84,8 +84,6 @@ export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
  */
 export const ATTENTION_KERNELS = ATTENTION_IMPLEMENTATIONS;
 export type AttentionKernel = AttentionImplementation;
-/** A fused kernel (never stores the scores): its published curve times the attention ops. */
-export type FusedAttentionKernel = Exclude<AttentionKernel, 'unfused'>;
 export const isFusedAttention = (kernel: AttentionKernel): boolean => kernel !== 'unfused';
 
 export const OPTIMIZERS = [

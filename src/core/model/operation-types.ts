@@ -5,7 +5,7 @@
  */
 
 import type { Collective } from '../hardware/collectives.js';
-import type { AttentionImplementation } from '../hardware/efficiency.js';
+import type { AttentionImplementation, FusedAttentionKernel } from '../hardware/efficiency.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
 import type { AdapterRuntime } from './adapters.js';
 
@@ -224,7 +224,7 @@ export interface OperationRequest {
    * Which fused kernel runs 'flash' attention (the stack's or `--attention`): timed on that kernel's
    * published curve where the GPU profile has one. Absent: the profile's FlashAttention figures.
    */
-  readonly flashKernel?: Exclude<AttentionImplementation, 'unfused'>;
+  readonly flashKernel?: FusedAttentionKernel;
   /** Attention and hidden dropout (unfused attention writes and reads the mask). */
   readonly dropout?: boolean;
   /**

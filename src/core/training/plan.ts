@@ -136,9 +136,7 @@ export function planTraining(
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
     lossKernel: options.lossKernel ?? stack?.lossKernel ?? 'fused',
     selectiveCheckpoint: options.selectiveCheckpoint ?? stack?.memory.selectiveCheckpoint ?? 'attention',
-    ...((options.attentionKernel ?? stack?.attentionKernel) && {
-      attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
-    }),
+    attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
   };

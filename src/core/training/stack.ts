@@ -47,9 +47,9 @@ export interface StackParallelism {
   readonly pipelineDefersGradientReduction: boolean;
 }
 
+import type { FusedAttentionKernel } from '../hardware/efficiency.js';
 /** How the stack allocates training memory (applied by trainingMemory). */
 import type { OffloadMode, StackMemory } from '../memory/training-memory.js';
-import type { FusedAttentionKernel } from '../memory/training-recipes.js';
 
 export type { StackMemory };
 

@@ -8,8 +8,8 @@
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
+import type { FusedAttentionKernel } from '../hardware/efficiency.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
-import type { FusedAttentionKernel } from '../memory/training-recipes.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
