@@ -54,7 +54,10 @@ export function addServingFlags(command: Command): Command {
     .option('--cluster <id>', 'cluster preset (instead of --gpu)')
     .option('--gpus <n>', 'a fixed fleet of N GPUs (default: as many as the traffic needs)')
     .option('--tp <n>', 'fix tensor parallelism per replica (default: searched)')
-    .option('--ep <n>', 'fix expert parallelism per replica, MoE (default: searched)')
+    .option(
+      '--ep <n>',
+      'fix expert parallelism per replica, MoE; 1 slices every expert over TP (vLLM/SGLang without expert parallelism) (default: searched)',
+    )
     .option(
       '--weights <f>',
       `weight format, or a comma list to search: ${WEIGHT_FORMATS.join(' | ')}`,

@@ -1,6 +1,6 @@
 /**
  * One serving step: the engine-side choices the operation list does not make by itself — absorbed
- * MLA decode, the GEMM datatype of FP4 weights per GPU, and the EP straggler.
+ * MLA decode, the GEMM datatype of FP4 weights per GPU, the EP straggler, and where experts live.
  */
 import { describe, expect, it } from 'vitest';
 import { findCluster, findGpu, findModel } from '../../catalog/catalog.js';
@@ -65,5 +65,37 @@ describe('serving step', () => {
       );
     expect(step(4, 1.5)).toBeGreaterThan(step(4, 1) * 1.05);
     expect(step(1, 1.5)).toBe(step(1, 1));
+  });
+
+  it('slices every expert over TP without EP (no all-to-all) and spreads whole experts over the replica with it', () => {
+    const v3 = spec('deepseek-v3');
+    const cluster = findCluster('dgx-h100');
+    const moeLayer = layerKinds(v3).find((k) => k.layer.mlp === 'moe')!.layer;
+    const ops = (tp: number, ep: number) =>
+      layerOperations(
+        v3,
+        moeLayer,
+        servingRequest(
+          cluster,
+          { tensorParallel: tp, expertParallel: ep, weightFormat: 'fp8', kvFormat: 'bf16' },
+          work,
+        ),
+      );
+    const gateUp = (tp: number, ep: number) =>
+      ops(tp, ep).find((op) => op.type === 'gemm' && op.name === 'experts.gate_up');
+    const allToAll = (tp: number, ep: number) =>
+      ops(tp, ep).filter((op) => op.type === 'collective' && op.collective === 'all-to-all').length;
+    // TP8 alone (vLLM/SGLang FusedMoE without expert parallelism): 2 × 2,048 / 8 columns of every expert.
+    expect(gateUp(8, 1)).toMatchObject({ n: 512, k: 7168 });
+    expect(allToAll(8, 1)).toBe(0);
+    // DEP8: whole experts (2 × 2,048 columns), 256 / 8 per GPU, dispatched and combined.
+    expect(gateUp(1, 8)).toMatchObject({ n: 4096, k: 7168 });
+    expect(allToAll(1, 8)).toBe(2);
+    // Same expert weight bytes per GPU either way once every expert is reached.
+    const bytes = (tp: number, ep: number) => {
+      const g = gateUp(tp, ep)!;
+      return g.type === 'gemm' ? g.count * g.n * g.k : 0;
+    };
+    expect(bytes(8, 1)).toBeCloseTo(bytes(1, 8), -3);
   });
 });

@@ -2,9 +2,9 @@
  * One serving step on one replica, from the operation list of each layer (model/operations.ts):
  * every weight matrix a GEMM with its real shape (roofline: FLOPs at the GEMM efficiency vs bytes
  * at the memory efficiency for that size), the KV cache read per layer, element-wise work, TP
- * all-reduces, and for MoE the experts the batch reaches and the EP all-to-all (DeepSeek-style:
- * attention data-parallel over the EP group, experts spread over every GPU of the replica;
- * DeepSeek-V3 Sec. 3.4).
+ * all-reduces, and for MoE the experts the batch reaches: with EP, DeepSeek-style (attention
+ * data-parallel over the EP group, whole experts spread over every GPU of the replica, the EP
+ * all-to-all; DeepSeek-V3 Sec. 3.4); without it, every expert sliced over TP (no all-to-all).
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
@@ -96,9 +96,11 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     layout: {
       tensorParallel: r.tensorParallel,
       contextParallel: 1,
-      // Experts spread whole over every GPU of the replica (DeepSeek-V3 Sec. 3.4).
-      expertParallel: replicaGpus(r),
-      expertTensorParallel: 1,
+      // With expert parallelism, experts spread whole over every GPU of the replica (DeepSeek-V3
+      // Sec. 3.4); without it, every expert is sliced over the TP group like a dense MLP (vLLM's and
+      // SGLang's FusedMoE without --enable-expert-parallel / --ep-size; no all-to-all).
+      expertParallel: r.expertParallel > 1 ? replicaGpus(r) : 1,
+      expertTensorParallel: r.expertParallel > 1 ? 1 : r.tensorParallel,
       expertRanksApart: 1,
       sequenceParallel: false,
       gpusPerNode: cluster.gpusPerNode,
