@@ -1,6 +1,7 @@
 /** Writes docs/validation.md and docs/validation-serving.md from the validation cases (npm run validation-report). */
 import { writeFileSync } from 'node:fs';
-import { runAllServingCases, servingReportMarkdown } from '../src/validation/serving-cases.js';
+import { runAllServingCases } from '../src/validation/serving-cases.js';
+import { servingReportMarkdown } from '../src/validation/serving-report.js';
 import { runAllTrainingCases, validationReportMarkdown } from '../src/validation/training-cases.js';
 
 writeFileSync(

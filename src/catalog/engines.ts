@@ -59,6 +59,8 @@ const engineFileSchema = z
     maxRunningSequences: positive,
     stepOverhead: nonNegative,
     sequenceOverhead: nonNegative,
+    hostOverlapsGpu: z.boolean(),
+    hostOverlapsGpuNote: z.string().min(1),
     cudaGraphs: z.boolean(),
     features: z
       .object({
@@ -113,6 +115,7 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       maxRunningSequences: f.maxRunningSequences.value,
       stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
       sequenceOverheadSeconds: toSi(f.sequenceOverhead.value, f.sequenceOverhead.unit),
+      hostOverlapsGpu: f.hostOverlapsGpu,
       cudaGraphs: f.cudaGraphs,
       features: f.features,
       metrics: f.metrics,

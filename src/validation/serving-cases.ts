@@ -5,12 +5,12 @@
  */
 import { z } from 'zod';
 import validationFile from '../../catalog/validation/serving.json' with { type: 'json' };
-import { findCluster, findModel, loadCatalog } from '../catalog/catalog.js';
-import { engineForGpu, findEngine, loadEngines } from '../catalog/engines.js';
+import { findCluster, findModel } from '../catalog/catalog.js';
+import { engineForGpu, findEngine } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
-import type { EngineProfile } from '../core/inference/engine.js';
+import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../core/inference/engine.js';
 import {
   bestServingPoint,
   loneTtftSeconds,
@@ -28,7 +28,7 @@ import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { median } from '../core/statistics.js';
 import { distributionSchema } from '../core/uncertainty/distributions.js';
-import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
+import { citedCaseFields } from './case-fields.js';
 
 export const SERVING_MEASURES = [
   'staticBatchOutputTokensPerSecondPerGpu',
@@ -108,6 +108,8 @@ const caseSchema = z
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
     /** The engine version's cap on running sequences when it differs from the catalog profile's (e.g. vLLM v0.6's max_num_seqs 256). */
     maxRunningSequences: sourced(positiveInt).optional(),
+    /** Whether the engine version overlapped its scheduler with the GPU when it differs from the profile's (SGLang v0.3: no). */
+    hostOverlapsGpu: z.boolean().optional(),
     /**
      * Lengths drawn per request (seed 1) where the benchmark drew them, e.g. sglang.bench_serving's
      * random dataset with range ratio 0: uniform in [1, L]; `workload` then holds their means.
@@ -126,7 +128,7 @@ const fileSchema = z
   .object({ engines: z.record(z.string(), engineSchema), cases: z.array(caseSchema) })
   .strict();
 
-function servingFile() {
+export function servingFile() {
   const parsed = fileSchema.safeParse(validationFile);
   if (!parsed.success)
     throw new InternalError(`catalog/validation/serving.json is invalid: ${parsed.error.message}`);
@@ -175,6 +177,7 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         ...overrides,
         memoryFraction: c.kvMemoryFraction ?? base.memoryFraction,
         maxRunningSequences: c.maxRunningSequences?.value ?? base.maxRunningSequences,
+        hostOverlapsGpu: c.hostOverlapsGpu ?? base.hostOverlapsGpu,
       };
     }
   }
@@ -211,10 +214,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       if (c.requests !== undefined && profile !== undefined) {
         // The benchmark as it ran: its requests at t = 0 through the request-level simulator.
         const run = burstRun(c, spec, cluster, replica, profile);
-        const host =
-          profile.stepOverheadSeconds * run.steps +
-          (profile.sequenceOverheadSeconds * run.sequenceSteps) / replica.expertParallel;
-        predicted = run.outputTokens / (run.kernelSeconds + host) / replicaGpus(replica);
+        let seconds = 0;
+        for (let i = 0; i < run.stepSeconds.length; i += 1) {
+          const host = hostSecondsPerStep(profile, run.stepSequences[i]!, replica.expertParallel);
+          seconds += stepWallSeconds(profile, run.stepSeconds[i]!, host);
+        }
+        predicted = run.outputTokens / seconds / replicaGpus(replica);
         break;
       }
       // Every request sent at once: the engine runs as many sequences as its KV pool holds.
@@ -253,18 +258,18 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
 
 interface BurstRun {
   readonly outputTokens: number;
-  /** The run's duration without host time, and what host time grows with (engine.ts hostSecondsPerStep). */
-  readonly kernelSeconds: number;
-  readonly steps: number;
-  readonly sequenceSteps: number;
+  /** Each step's seconds without host time, and the sequences its host time grows with (engine.ts). */
+  readonly stepSeconds: Float64Array;
+  readonly stepSequences: Float64Array;
 }
 const burstRuns = new Map<string, BurstRun>();
 
 /**
  * A burst of `c.requests` fixed-length requests simulated once without host time. With every request
  * there at t = 0 the schedule does not depend on time, so the duration under any host overheads is
- * kernel time + step overhead × steps + sequence overhead × sequence-steps / ranks, exactly; the
- * calibration's grid reuses one simulation per row.
+ * the sum over its steps of each step's wall time (kernels plus host, or the longer of the two with an
+ * overlap scheduler; engine.ts stepWallSeconds), exactly; the calibration's grid reuses one
+ * simulation per row.
  */
 function burstRun(
   c: ServingCase,
@@ -279,13 +284,22 @@ function burstRun(
   const engine = { ...profile, stepOverheadSeconds: 0, sequenceOverheadSeconds: 0 };
   const requests = caseRequests(c, { kind: 'burst' });
   const n = requests.length;
-  const sim = simulateReplica(spec, cluster, replica, requests, { engine, arrival: { kind: 'burst' } });
+  const seconds: number[] = [];
+  const sequences: number[] = [];
+  const sim = simulateReplica(spec, cluster, replica, requests, {
+    engine,
+    arrival: { kind: 'burst' },
+    timelinePoints: 0,
+    onStep: (dt, running) => {
+      seconds.push(dt);
+      sequences.push(running);
+    },
+  });
   if (sim.completed !== n) throw new InternalError(`case ${c.id}: ${n - sim.completed} requests not served`);
   const run = {
     outputTokens: requests.reduce((sum, q) => sum + q.outputTokens, 0),
-    kernelSeconds: sim.durationSeconds,
-    steps: sim.steps,
-    sequenceSteps: sim.sequenceSteps,
+    stepSeconds: Float64Array.from(seconds),
+    stepSequences: Float64Array.from(sequences),
   };
   burstRuns.set(key, run);
   return run;
@@ -320,94 +334,4 @@ export function errorStatistics(
   const errors = results.filter((r) => roles.includes(r.case.role)).map((r) => Math.abs(r.error));
   if (errors.length === 0) return { median: 0, max: 0, count: 0 };
   return { median: median(errors), max: Math.max(...errors), count: errors.length };
-}
-
-/** The serving section of docs/validation.md. */
-export function servingReportMarkdown(results: readonly ServingCaseResult[]): string {
-  const sources = loadCatalog().sources;
-  const file = servingFile();
-  const trt = errorStatistics(results.filter((r) => r.case.source.startsWith('trtllm-performance')));
-  const maxLoadRows = results.filter(
-    (r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu' && r.case.engine === 'trt-llm',
-  );
-  const maxLoad = errorStatistics(maxLoadRows, ['validation', 'calibration']);
-  const maxLoadOutside = maxLoadRows.filter((r) => Math.abs(r.error) > 0.4).length;
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const fmt = (x: number) =>
-    Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
-  const unit = (c: ServingCase) => (SERVING_TIME_MEASURES.includes(c.measure) ? 's' : 'tok/s/GPU');
-  return [
-    '# Serving validation report',
-    '',
-    'Generated by `npm run validation-report` from `catalog/validation/serving.json`; do not edit by hand.',
-    'Each case runs the serving engine behind `llmecon serve`. Error = predicted / published − 1.',
-    '',
-    `**Target (TensorRT-LLM rows): median |error| ≤ ${100 * SERVING_TARGET.medianError}%, none above ${100 * SERVING_TARGET.maxError}%.**`,
-    `Held-out TensorRT-LLM rows: ${trt.count}, median |error| **${(100 * trt.median).toFixed(1)}%**, largest **${(100 * trt.max).toFixed(1)}%**.`,
-    `TensorRT-LLM 1.2 maximum-load rows (calibration set of the engine's host overheads): ${maxLoad.count}, median |error| **${(100 * maxLoad.median).toFixed(1)}%**, largest **${(100 * maxLoad.max).toFixed(1)}%**; ${maxLoadOutside} outside ±40%.`,
-    ...(['vllm', 'sglang'] as const).map((id) => {
-      const rows = results.filter((r) => r.case.engine === id);
-      const fitted = errorStatistics(rows, ['calibration']);
-      const held = errorStatistics(rows, ['validation']);
-      const runs = engineRuns(rows.map((r) => r.case));
-      return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
-    }),
-    '',
-    '## Engine calibration',
-    '',
-    'Free parameters per (engine × GPU family): host time per step and per running sequence, fitted by',
-    "`npx tsx scripts/calibrate-serving.ts` on the engine's calibration rows below (maximum-load throughput",
-    'and median TPOT under Poisson load; mean |log error| over a grid of physical values: ≤ 12 ms per step,',
-    '≤ 120 µs per sequence, TensorRT-LLM ≤ 5 ms and ≤ 40 µs). A family with fewer than 6 rows shares the',
-    "fit pooled over the engine's families (`pooled`); a family without rows extrapolates it, its band",
-    'doubled. Leave-one-out: each row predicted with the parameters fitted on the others. Held out: the',
-    "engine's `validation` rows, never fitted, predicted with the fit. The P10–P90 of published / predicted",
-    'throughput (a time inverted) over the leave-one-out and held-out predictions are the bands',
-    '`llmecon serve --engine … --json` reports (`range`). Each maximum-load row with a request count is',
-    'simulated as the benchmark ran it: that many requests at t = 0 through the request-level simulator',
-    '(`serve --simulate`), throughput = output tokens / time to the last completion (the ramp and the last',
-    'wave count); host time adds exactly from its steps and sequence-steps. A median-TPOT row is simulated',
-    'with Poisson arrivals at its request rate (seed 1), host time inside every step.',
-    '',
-    '| engine | GPU family | rows | ms/step | µs/sequence | fit median | fit max | LOO median | LOO max | held out (median / max) | band (published/predicted P10–P90) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
-    ...[...loadEngines().values()].flatMap((e) =>
-      [
-        ...Object.entries(e.file.calibrated ?? {}).filter(([, k]) => !k.pooledOver),
-        ...(e.file.pooled
-          ? [[`pooled: ${e.file.pooled.pooledOver?.join(' + ')}`, e.file.pooled] as const]
-          : []),
-      ].map(([family, k]) => {
-        const f = k.fit;
-        const held = f.heldOutRows
-          ? `${f.heldOutRows.value}: ${pct(f.heldOutMedianError?.value ?? 0)} / ${pct(f.heldOutMaxError?.value ?? 0)}`
-          : '–';
-        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
-      }),
-    ),
-    '',
-    '## Cases',
-    '',
-    '| case | run | measure | published | predicted | error | status | source |',
-    '|---|---|---|---:|---:|---:|---|---|',
-    ...results.map((r) => {
-      const c = r.case;
-      const status =
-        c.role === 'calibration'
-          ? 'calibration'
-          : r.withinTolerance
-            ? `within ±${Math.round(100 * c.tolerance)}%`
-            : 'OUTSIDE guard';
-      return `| ${c.id} | ${c.title} | ${c.measure} (${unit(c)}) | ${fmt(c.published)} | ${fmt(r.predicted)} | ${(100 * r.error).toFixed(1)}% | ${status} | ${sources[c.source]?.title ?? c.source}, ${c.locator} |`;
-    }),
-    '',
-    '## Engines',
-    '',
-    ...Object.entries(file.engines).map(
-      ([id, e]) =>
-        `- **${id}** (${e.name}): KV read per query head = ${e.kvReadPerQueryHead.value} (${e.kvReadPerQueryHead.note}; ${sources[e.kvReadPerQueryHead.source]?.title ?? e.kvReadPerQueryHead.source}); per-layer overhead ${e.layerOverheadSeconds.value * 1000} ms (${e.layerOverheadSeconds.kind}: ${e.layerOverheadSeconds.note}).`,
-    ),
-    '',
-    ...caseNotesMarkdown(results),
-  ].join('\n');
 }

@@ -4,12 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  errorStatistics,
-  runAllServingCases,
-  SERVING_TARGET,
-  servingReportMarkdown,
-} from '../../src/validation/serving-cases.js';
+import { errorStatistics, runAllServingCases, SERVING_TARGET } from '../../src/validation/serving-cases.js';
+import { servingReportMarkdown } from '../../src/validation/serving-report.js';
 
 const results = runAllServingCases();
 

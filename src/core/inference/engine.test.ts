@@ -2,13 +2,14 @@
  * The KV pool of a replica (engine.ts kvCapacity): a hybrid's running sequences also hold the
  * constant recurrent state of their linear-attention layers, so the pool holds fewer tokens than
  * its KV bytes alone would allow, and the per-token figure is KV + state spread over the context.
+ * A step's wall time (stepWallSeconds): host time adds, or hides behind the GPU step.
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { specFromHfConfig } from '../model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { GENERIC_ENGINE, kvCapacity } from './engine.js';
+import { GENERIC_ENGINE, kvCapacity, stepWallSeconds } from './engine.js';
 
 const b200 = resolveHardware('b200', undefined).cluster;
 const replica = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8', kvFormat: 'bf16' } as const;
@@ -24,5 +25,17 @@ describe('KV pool of a hybrid (Qwen3.5-35B-A3B: 30 Gated DeltaNet + 10 full laye
     // The state is 28% of what each 8K-token sequence holds: the pool holds that many fewer tokens.
     expect(recurrentStateBytes(spec).bytesPerSequence / perSequence).toBeCloseTo(0.277, 3);
     expect(pool.tokens * pool.bytesPerTokenPerGpu).toBeLessThanOrEqual(pool.kvBudgetBytesPerGpu);
+  });
+});
+
+describe('step wall time', () => {
+  it('adds host time to the GPU step, or takes the longer of the two where the host overlaps', () => {
+    const serial = { hostOverlapsGpu: false };
+    const overlapped = { hostOverlapsGpu: true };
+    expect(stepWallSeconds(serial, 0.018, 0.008)).toBeCloseTo(0.026, 12);
+    expect(stepWallSeconds(overlapped, 0.018, 0.008)).toBe(0.018);
+    // A host-bound step (many sequences, little GPU work) runs at the host's pace.
+    expect(stepWallSeconds(overlapped, 0.01, 0.03)).toBe(0.03);
+    expect(stepWallSeconds(undefined, 0.018, 0.008)).toBeCloseTo(0.026, 12);
   });
 });

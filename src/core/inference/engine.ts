@@ -36,6 +36,12 @@ export interface EngineProfile {
   readonly stepOverheadSeconds: number;
   /** Host time per running sequence per step: sampling, bookkeeping, detokenizing (calibrated). */
   readonly sequenceOverheadSeconds: number;
+  /**
+   * The calibrated host time hides behind the GPU step: the scheduler prepares step n + 1 on the CPU
+   * while step n runs (SGLang ≥ 0.4's zero-overhead batch scheduler), so a step takes the longer of
+   * its kernels and its host time instead of their sum.
+   */
+  readonly hostOverlapsGpu: boolean;
   /** Decode steps replayed as CUDA graphs (no per-kernel launch cost). */
   readonly cudaGraphs: boolean;
   readonly features: {
@@ -64,6 +70,7 @@ export const GENERIC_ENGINE: EngineProfile = {
   maxRunningSequences: 256,
   stepOverheadSeconds: 0,
   sequenceOverheadSeconds: 0,
+  hostOverlapsGpu: false,
   cudaGraphs: true,
   features: {
     chunkedPrefill: true,
@@ -82,6 +89,17 @@ export function hostSecondsPerStep(e: EngineProfile | undefined, sequences: numb
   if (!e) return 0;
   return e.stepOverheadSeconds + (e.sequenceOverheadSeconds * sequences) / Math.max(1, ranks);
 }
+
+/**
+ * A step's wall time from its GPU time and its host time: their sum, or the longer of the two where
+ * the engine's host work overlaps the GPU (SGLang v0.4's zero-overhead batch scheduler; a pipeline
+ * of CPU and GPU stages runs at its slowest stage).
+ */
+export const stepWallSeconds = (
+  e: Pick<EngineProfile, 'hostOverlapsGpu'> | undefined,
+  kernelSeconds: number,
+  hostSeconds: number,
+): number => (e?.hostOverlapsGpu ? Math.max(kernelSeconds, hostSeconds) : kernelSeconds + hostSeconds);
 
 export interface KvCapacity {
   /** KV tokens the whole replica holds (every attention-DP rank's cache together). */

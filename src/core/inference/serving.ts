@@ -10,7 +10,13 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { beyondContextWarning } from '../model/context-limit.js';
 import type { ModelSpec } from '../model/spec.js';
-import { type EngineProfile, GENERIC_ENGINE, hostSecondsPerStep, kvCapacity } from './engine.js';
+import {
+  type EngineProfile,
+  GENERIC_ENGINE,
+  hostSecondsPerStep,
+  kvCapacity,
+  stepWallSeconds,
+} from './engine.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
 
 /**
@@ -193,31 +199,35 @@ export function servingPoint(
     prefillTokens: prefillPerStep,
     prefillContext: w.inputTokens / 2,
   };
-  // The engine's host time per step (scheduling, sampling, launch) adds to every step.
+  // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
+  // behind it where the scheduler overlaps the GPU.
   const overhead = hostSecondsPerStep(r.profile, concurrency, r.expertParallel);
-  const step = servingStepSeconds(spec, cluster, r, work) + overhead;
-  const decodeOnly = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) + overhead;
+  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overhead);
+  const step = wall(servingStepSeconds(spec, cluster, r, work));
+  const decodeOnly = wall(servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }));
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
   const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
   const prefillAlone =
     chunks *
-    (prefillStepSeconds(spec, cluster, r, {
-      ...work,
-      decodeSequences: 0,
-      prefillTokens: promptTokens / chunks,
-    }) +
-      overhead);
+    wall(
+      prefillStepSeconds(spec, cluster, r, {
+        ...work,
+        decodeSequences: 0,
+        prefillTokens: promptTokens / chunks,
+      }),
+    );
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
   const admitStep =
     concurrency > 1 && !w.disaggregated
       ? chunks *
-        (servingStepSeconds(spec, cluster, r, {
-          ...work,
-          decodeSequences: concurrency - 1,
-          prefillTokens: promptTokens / chunks,
-        }) +
-          overhead)
+        wall(
+          servingStepSeconds(spec, cluster, r, {
+            ...work,
+            decodeSequences: concurrency - 1,
+            prefillTokens: promptTokens / chunks,
+          }),
+        )
       : prefillAlone;
   const gpus = replicaGpus(r);
   const output = (concurrency * perStep) / step;

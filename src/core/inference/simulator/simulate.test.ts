@@ -51,6 +51,25 @@ describe('serving simulator', () => {
       }
     },
   );
+  it('host time hides behind the GPU step with an overlapping scheduler, and adds without one', () => {
+    const requests = fixed(64, 512, 64);
+    const run = (stepOverheadSeconds: number, hostOverlapsGpu: boolean) =>
+      simulateReplica(llama8b, h100, fp8, requests, {
+        engine: { ...GENERIC_ENGINE, stepOverheadSeconds, hostOverlapsGpu },
+        arrival: { kind: 'burst' },
+      }).durationSeconds;
+    const gpu = run(0, false);
+    const steps = simulateReplica(llama8b, h100, fp8, requests, {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'burst' },
+    }).steps;
+    // 2 ms of host per step: every step pays it serially; overlapped, only steps shorter than 2 ms do.
+    expect(run(0.002, false)).toBeCloseTo(gpu + 0.002 * steps, 9);
+    expect(run(0.002, true)).toBeLessThan(run(0.002, false));
+    expect(run(0.002, true)).toBeGreaterThanOrEqual(gpu);
+    // A host time longer than every step sets the pace: steps × host.
+    expect(run(10, true)).toBeCloseTo(10 * steps, 6);
+  });
   it('a layout the planner holds can be simulated: both size KV from the same pool (Llama 3.1 70B fp8 on one H100)', () => {
     const llama70b = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
     const w = { inputTokens: 1000, outputTokens: 200 };

@@ -183,6 +183,7 @@ export function simulateReplica(
       chunks.length,
     );
     sequenceSteps += decoding.length + chunks.length;
+    o.onStep?.(dt, decoding.length + chunks.length);
     metrics.beginStep(now, running.length, dt);
     now += dt;
     // Apply: decode tokens (1 + accepted drafts), prompt chunks (the last chunk yields the first token).
@@ -242,6 +243,7 @@ export function simulateReplica(
             },
             0,
           );
+          o.onStep?.(dt, d);
           metrics.decodeStep(now, d, dt);
           now += dt;
           metrics.sample(steps, () => ({

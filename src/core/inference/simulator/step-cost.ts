@@ -1,11 +1,11 @@
 /**
  * Step time in the simulator: the per-step serving cost (serving-step.ts) of a decode batch and its
- * prefill chunks, plus the engine's host overhead (engine.ts), memoized on a geometric grid so a
+ * prefill chunks, with the engine's host overhead (engine.ts stepWallSeconds), memoized on a geometric grid so a
  * 10,000-request run evaluates the operation list a few hundred times, not once per step.
  */
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
-import { type EngineProfile, hostSecondsPerStep } from '../engine.js';
+import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../engine.js';
 import { type Replica, type StepWork, servingStepSeconds } from '../serving-step.js';
 
 /**
@@ -57,6 +57,10 @@ export function stepCostModel(
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
     const low = gridStep(d, c, lo, pc);
     const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc) - low);
-    return s + hostSecondsPerStep(engine, w.decodeSequences + prefillSequences, r.expertParallel);
+    return stepWallSeconds(
+      engine,
+      s,
+      hostSecondsPerStep(engine, w.decodeSequences + prefillSequences, r.expertParallel),
+    );
   };
 }
