@@ -52,6 +52,46 @@ const engineFileSchema = z
     name: z.string().min(1),
     memoryFractionOf: z.enum(['total', 'free-after-weights']),
     memoryFraction: fraction,
+    /** SGLang: the share derived per GPU and layout (EngineProfile.memoryReserve). */
+    memoryReserve: z
+      .object({
+        baseMiB: nonNegative,
+        perChunkTokenMiB: nonNegative,
+        minChunkTokens: nonNegative,
+        perGraphBatchMiB: nonNegative,
+        perParallelGpuMiB: nonNegative,
+        perGraphBatchPerDpRankMiB: nonNegative,
+        largeGraphBatch: nonNegative,
+        perLargeGraphBatchPerDpRankMiB: nonNegative,
+        floorMiB: nonNegative,
+        floorAboveMiB: nonNegative,
+      })
+      .strict()
+      .optional(),
+    /**
+     * Settings the engine picks by GPU memory (upper bounds in MiB, ascending; the last tier has
+     * none): its token budget per step and, for `memoryReserve`, its largest CUDA-graph batch below
+     * and from `tpThreshold` GPUs per replica.
+     */
+    gpuMemoryTiers: z
+      .object({
+        tpThreshold: positive,
+        note: z.string().min(1),
+        tiers: z
+          .array(
+            z
+              .object({
+                belowMiB: positive.optional(),
+                maxBatchedTokens: positive,
+                graphBatchSmall: positive,
+                graphBatchLarge: positive,
+              })
+              .strict(),
+          )
+          .min(1),
+      })
+      .strict()
+      .optional(),
     kvAdmission: z.enum(['on-demand', 'reserve-final']),
     kvAdmissionNote: z.string().min(1),
     kvBlockTokens: positive,
@@ -144,12 +184,48 @@ export function engineCalibration(
   return e.file.pooled && { ...e.file.pooled, scope: 'extrapolated' };
 }
 
-/** The profile with the host overheads calibrated for a GPU's family (or the engine's pooled fit). */
-export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
-  const fitted = engineCalibration(e, gpuId);
-  if (!fitted) return e;
+type MemoryTier = NonNullable<EngineFile['gpuMemoryTiers']>['tiers'][number];
+
+function memoryReserveAt(f: EngineFile, tier: MemoryTier): EngineProfile['memoryReserve'] {
+  const m = f.memoryReserve!;
   return {
-    ...e,
+    baseMiB: m.baseMiB.value,
+    perChunkTokenMiB: m.perChunkTokenMiB.value,
+    minChunkTokens: m.minChunkTokens.value,
+    perGraphBatchMiB: m.perGraphBatchMiB.value,
+    graphBatch: {
+      small: tier.graphBatchSmall.value,
+      large: tier.graphBatchLarge.value,
+      tpThreshold: f.gpuMemoryTiers!.tpThreshold.value,
+    },
+    perParallelGpuMiB: m.perParallelGpuMiB.value,
+    perGraphBatchPerDpRankMiB: m.perGraphBatchPerDpRankMiB.value,
+    largeGraphBatch: m.largeGraphBatch.value,
+    perLargeGraphBatchPerDpRankMiB: m.perLargeGraphBatchPerDpRankMiB.value,
+    floorMiB: m.floorMiB.value,
+    floorAboveMiB: m.floorAboveMiB.value,
+  };
+}
+
+/**
+ * The profile on a GPU: the settings the engine picks by that GPU's memory (its tier) and the host
+ * overheads calibrated for the GPU's family (or the engine's pooled fit).
+ */
+export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
+  const tiers = e.file.gpuMemoryTiers?.tiers;
+  const mib = (loadCatalog().gpus.get(gpuId)?.memoryBytes ?? 0) / 2 ** 20;
+  const tier = tiers?.find((t) => t.belowMiB === undefined || mib < t.belowMiB.value);
+  const sized: CatalogEngine = tier
+    ? {
+        ...e,
+        maxBatchedTokens: tier.maxBatchedTokens.value,
+        ...(e.file.memoryReserve && { memoryReserve: memoryReserveAt(e.file, tier) }),
+      }
+    : e;
+  const fitted = engineCalibration(e, gpuId);
+  if (!fitted) return sized;
+  return {
+    ...sized,
     stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
     sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
   };

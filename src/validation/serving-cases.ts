@@ -171,10 +171,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       };
     else {
       // A catalog engine profile (catalog/engines), calibrated for this GPU's family.
-      const base = engineForGpu(findEngine(c.engine, 'engine'), cluster.gpu.id);
+      const { memoryReserve, ...base } = engineForGpu(findEngine(c.engine, 'engine'), cluster.gpu.id);
       profile = {
         ...base,
         ...overrides,
+        // The run's stated share replaces the share today's engine would derive.
+        ...(c.kvMemoryFraction === undefined && memoryReserve && { memoryReserve }),
         memoryFraction: c.kvMemoryFraction ?? base.memoryFraction,
         maxRunningSequences: c.maxRunningSequences?.value ?? base.maxRunningSequences,
         hostOverlapsGpu: c.hostOverlapsGpu ?? base.hostOverlapsGpu,

@@ -21,6 +21,12 @@ export interface EngineProfile {
   readonly memoryFraction: number;
   readonly memoryFractionOf: 'total' | 'free-after-weights';
   /**
+   * Where the engine derives its share from the GPU and the layout instead (SGLang's
+   * `mem_fraction_static` heuristic): `memoryFraction` then holds only its value on the profile's
+   * reference GPU, and {@link engineMemoryFraction} computes the share per replica.
+   */
+  readonly memoryReserve?: MemoryReserve;
+  /**
    * When a request is admitted: `on-demand` allocates KV blocks as tokens arrive and preempts when
    * full (vLLM, SGLang); `reserve-final` admits only if its prompt + maximum output fit
    * (TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler, the default).
@@ -51,6 +57,62 @@ export interface EngineProfile {
     readonly disaggregatedPrefill: boolean;
     readonly attentionDataParallel: boolean;
   };
+}
+
+/**
+ * Memory an engine holds back from the weights and KV pool, in MiB (SGLang
+ * `ServerArgs._handle_gpu_memory_settings`): constant metadata, activations of a prefill chunk,
+ * CUDA-graph buffers, a term per GPU of the model-parallel group, and with attention data
+ * parallelism padding per DP rank; at least `floorMiB` on GPUs above `floorAboveMiB`.
+ */
+export interface MemoryReserve {
+  readonly baseMiB: number;
+  /** Per token of the prefill chunk (the step's token budget, at least `minChunkTokens`). */
+  readonly perChunkTokenMiB: number;
+  readonly minChunkTokens: number;
+  /** Per sequence of the largest CUDA-graph batch. */
+  readonly perGraphBatchMiB: number;
+  /** The largest CUDA-graph batch on this GPU: below `tpThreshold` GPUs per replica, and from it on. */
+  readonly graphBatch: { readonly small: number; readonly large: number; readonly tpThreshold: number };
+  /** Per GPU of the replica's model-parallel group (tensor × pipeline). */
+  readonly perParallelGpuMiB: number;
+  /** With attention data parallelism: per graph-batch sequence per DP rank, and more above `largeGraphBatch`. */
+  readonly perGraphBatchPerDpRankMiB: number;
+  readonly largeGraphBatch: number;
+  readonly perLargeGraphBatchPerDpRankMiB: number;
+  readonly floorMiB: number;
+  readonly floorAboveMiB: number;
+}
+
+const MIB = 2 ** 20;
+
+/**
+ * The share of GPU memory the engine gives weights and KV on this replica: `memoryFraction`, or
+ * (memory − reserve) / memory where the engine derives it (SGLang: the replica's GPUs form its
+ * `tp_size`; attention data parallelism over `ep` ranks adds its padding), rounded as SGLang does.
+ */
+export function engineMemoryFraction(
+  e: Pick<EngineProfile, 'memoryFraction' | 'memoryReserve' | 'maxBatchedTokens'>,
+  memoryBytes: number,
+  r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
+): number {
+  const m = e.memoryReserve;
+  if (!m) return e.memoryFraction;
+  const mib = memoryBytes / MIB;
+  const gpus = r.tensorParallel * r.expertParallel;
+  const graphBatch = gpus < m.graphBatch.tpThreshold ? m.graphBatch.small : m.graphBatch.large;
+  let reserved =
+    m.baseMiB +
+    Math.max(e.maxBatchedTokens, m.minChunkTokens) * m.perChunkTokenMiB +
+    graphBatch * m.perGraphBatchMiB +
+    gpus * m.perParallelGpuMiB;
+  if (r.expertParallel > 1) {
+    reserved += graphBatch * r.expertParallel * m.perGraphBatchPerDpRankMiB;
+    if (graphBatch > m.largeGraphBatch)
+      reserved += graphBatch * r.expertParallel * m.perLargeGraphBatchPerDpRankMiB;
+  }
+  if (mib > m.floorAboveMiB) reserved = Math.max(reserved, m.floorMiB);
+  return Math.max(0, Math.round(((mib - reserved) / mib) * 1000) / 1000);
 }
 
 /**
@@ -146,11 +208,10 @@ export function kvCapacity(
   const bytesPerTokenPerGpu = perSequence / context;
   const fixed = m.weightsBytes + m.workspaceBytes + m.frameworkOverheadBytes;
   const memory = cluster.gpu.memoryBytes;
+  const share = engineMemoryFraction(engine, memory, r);
   const kvBudgetBytesPerGpu = Math.max(
     0,
-    engine.memoryFractionOf === 'total'
-      ? memory * engine.memoryFraction - fixed
-      : (memory - fixed) * engine.memoryFraction,
+    engine.memoryFractionOf === 'total' ? memory * share - fixed : (memory - fixed) * share,
   );
   const tokens =
     bytesPerTokenPerGpu > 0

@@ -8,7 +8,7 @@ import { inputError } from '../../errors.js';
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
-import { kvCapacity } from '../engine.js';
+import { engineMemoryFraction, kvCapacity } from '../engine.js';
 import { type Replica, replicaGpus } from '../serving-step.js';
 import { KvPool } from './kv-pool.js';
 import { SimMetrics } from './metrics.js';
@@ -50,7 +50,7 @@ export function simulateReplica(
     inputError(
       'infeasible',
       ['--gpu'],
-      `${spec.name}'s weights leave no memory for the KV cache under ${e.name} (memory fraction ${e.memoryFraction})`,
+      `${spec.name}'s weights leave no memory for the KV cache under ${e.name} (memory fraction ${engineMemoryFraction(e, cluster.gpu.memoryBytes, r)})`,
     );
 
   const stepSeconds = stepCostModel(spec, cluster, r, e, perSeqTokens);

@@ -1,0 +1,48 @@
+/**
+ * Engine profiles on a GPU (engines.ts engineForGpu): settings the engine picks by GPU memory, and
+ * SGLang's memory share derived per replica (core engineMemoryFraction) against hand evaluations of
+ * ServerArgs._handle_gpu_memory_settings.
+ */
+import { describe, expect, it } from 'vitest';
+import { engineMemoryFraction } from '../core/inference/engine.js';
+import { findGpu } from './catalog.js';
+import { engineForGpu, findEngine } from './engines.js';
+
+const sglang = findEngine('sglang');
+const share = (gpu: string, tensorParallel: number, expertParallel = 1) =>
+  engineMemoryFraction(engineForGpu(sglang, gpu), findGpu(gpu).memoryBytes, {
+    tensorParallel,
+    expertParallel,
+  });
+
+describe('SGLang memory share per GPU and layout', () => {
+  it('reproduces the catalog reference: H100 80 GB (81,559 MiB) at TP1 = (81,559 − 13,440) / 81,559', () => {
+    // 512 + 8,192 × 1.5 + 256 × 2 + 1 × 128 = 13,440 MiB
+    expect(share('h100-sxm', 1)).toBe(0.835);
+    expect(share('h100-sxm', 1)).toBe(sglang.memoryFraction);
+  });
+
+  it('grows with GPU memory and shrinks with the parallel group (H200, 143,771 MiB)', () => {
+    expect(share('h200', 1)).toBe(0.907); // 13,440 MiB reserved
+    // TP8: 512 + 12,288 + 512 × 2 + 8 × 128 = 14,848 MiB
+    expect(share('h200', 8)).toBe(Math.round(((143771 - 14848) / 143771) * 1000) / 1000);
+    // Attention DP over 8 ranks adds 512 × 8 × 3 + 512 × 8 × 1.5 MiB of padding
+    expect(share('h200', 1, 8)).toBe(Math.round(((143771 - 14848 - 18432) / 143771) * 1000) / 1000);
+    expect(share('h200', 1, 8)).toBeLessThan(share('h200', 8));
+  });
+
+  it('takes the token budget and graph batch of the GPU memory tier (B200: 16,384-token chunks)', () => {
+    expect(engineForGpu(sglang, 'b200').maxBatchedTokens).toBe(16384);
+    expect(engineForGpu(sglang, 'h200').maxBatchedTokens).toBe(8192);
+    // 512 + 16,384 × 1.5 + 512 × 2 + 128 = 26,240 MiB
+    const mib = findGpu('b200').memoryBytes / 2 ** 20;
+    expect(share('b200', 1)).toBe(Math.round(((mib - 26240) / mib) * 1000) / 1000);
+  });
+
+  it('keeps a fixed share for engines without the rule', () => {
+    const vllm = engineForGpu(findEngine('vllm'), 'h200');
+    expect(
+      engineMemoryFraction(vllm, findGpu('h200').memoryBytes, { tensorParallel: 8, expertParallel: 1 }),
+    ).toBe(vllm.memoryFraction);
+  });
+});
