@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineMemoryFraction } from '../core/inference/engine.js';
+import { MIB } from '../core/units.js';
 import { findGpu } from './catalog.js';
 import { engineForGpu, findEngine } from './engines.js';
 
@@ -35,7 +36,7 @@ describe('SGLang memory share per GPU and layout', () => {
     expect(engineForGpu(sglang, 'b200').maxBatchedTokens).toBe(16384);
     expect(engineForGpu(sglang, 'h200').maxBatchedTokens).toBe(8192);
     // 512 + 16,384 × 1.5 + 512 × 2 + 128 = 26,240 MiB
-    const mib = findGpu('b200').memoryBytes / 2 ** 20;
+    const mib = findGpu('b200').memoryBytes / MIB;
     expect(share('b200', 1)).toBe(Math.round(((mib - 26240) / mib) * 1000) / 1000);
   });
 

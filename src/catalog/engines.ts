@@ -9,7 +9,7 @@ import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
-import { toSi } from '../core/units.js';
+import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
 
@@ -213,7 +213,7 @@ function memoryReserveAt(f: EngineFile, tier: MemoryTier): EngineProfile['memory
  */
 export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
   const tiers = e.file.gpuMemoryTiers?.tiers;
-  const mib = (loadCatalog().gpus.get(gpuId)?.memoryBytes ?? 0) / 2 ** 20;
+  const mib = (loadCatalog().gpus.get(gpuId)?.memoryBytes ?? 0) / MIB;
   const tier = tiers?.find((t) => t.belowMiB === undefined || mib < t.belowMiB.value);
   const sized: CatalogEngine = tier
     ? {

@@ -7,6 +7,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
+import { MIB } from '../units.js';
 import type { Replica } from './serving-step.js';
 
 export interface EngineProfile {
@@ -83,8 +84,6 @@ export interface MemoryReserve {
   readonly floorMiB: number;
   readonly floorAboveMiB: number;
 }
-
-const MIB = 2 ** 20;
 
 /**
  * The share of GPU memory the engine gives weights and KV on this replica: `memoryFraction`, or
