@@ -101,6 +101,7 @@ const engineFileSchema = z
     sequenceOverhead: nonNegative,
     hostOverlapsGpu: z.boolean(),
     hostOverlapsGpuNote: z.string().min(1),
+    /** Descriptive: decode steps replay CUDA graphs. Not a term of the step time (docs/serving.md). */
     cudaGraphs: z.boolean(),
     features: z
       .object({
@@ -156,7 +157,6 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
       sequenceOverheadSeconds: toSi(f.sequenceOverhead.value, f.sequenceOverhead.unit),
       hostOverlapsGpu: f.hostOverlapsGpu,
-      cudaGraphs: f.cudaGraphs,
       features: f.features,
       metrics: f.metrics,
       file: f,

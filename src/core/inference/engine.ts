@@ -49,8 +49,6 @@ export interface EngineProfile {
    * its kernels and its host time instead of their sum.
    */
   readonly hostOverlapsGpu: boolean;
-  /** Decode steps replayed as CUDA graphs (no per-kernel launch cost). */
-  readonly cudaGraphs: boolean;
   readonly features: {
     readonly chunkedPrefill: boolean;
     readonly prefixCaching: boolean;
@@ -132,7 +130,6 @@ export const GENERIC_ENGINE: EngineProfile = {
   stepOverheadSeconds: 0,
   sequenceOverheadSeconds: 0,
   hostOverlapsGpu: false,
-  cudaGraphs: true,
   features: {
     chunkedPrefill: true,
     prefixCaching: true,
