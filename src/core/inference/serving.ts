@@ -203,8 +203,9 @@ export function servingPoint(
   // behind it where the scheduler overlaps the GPU.
   const overhead = hostSecondsPerStep(r.profile, concurrency, r.expertParallel);
   const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overhead);
-  const step = wall(servingStepSeconds(spec, cluster, r, work));
-  const decodeOnly = wall(servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }));
+  const stepKernels = servingStepSeconds(spec, cluster, r, work);
+  const decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
+  const step = wall(stepKernels);
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
   const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
   const prefillAlone =
@@ -238,7 +239,8 @@ export function servingPoint(
     tpotSeconds: step / perStep,
     outputTokensPerSecondPerGpu: output / gpus,
     inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,
-    prefillShare: step > 0 ? Math.max(0, (step - decodeOnly) / step) : 0,
+    // GPU work, not wall time: a host-bound step (host time overlapping the GPU) still prefills.
+    prefillShare: stepKernels > 0 ? Math.max(0, (stepKernels - decodeKernels) / stepKernels) : 0,
     memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
   };
 }
