@@ -40,6 +40,12 @@ describe('SGLang memory share per GPU and layout', () => {
     expect(share('b200', 1)).toBe(Math.round(((mib - 26240) / mib) * 1000) / 1000);
   });
 
+  it('leaves a GPU outside the catalog at the profile's reference values', () => {
+    const e = engineForGpu(sglang, 'not-in-the-catalog');
+    expect(e.maxBatchedTokens).toBe(sglang.maxBatchedTokens);
+    expect(e.memoryReserve).toBeUndefined();
+  });
+
   it('keeps a fixed share for engines without the rule', () => {
     const vllm = engineForGpu(findEngine('vllm'), 'h200');
     expect(

@@ -213,8 +213,12 @@ function memoryReserveAt(f: EngineFile, tier: MemoryTier): EngineProfile['memory
  */
 export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
   const tiers = e.file.gpuMemoryTiers?.tiers;
-  const mib = (loadCatalog().gpus.get(gpuId)?.memoryBytes ?? 0) / MIB;
-  const tier = tiers?.find((t) => t.belowMiB === undefined || mib < t.belowMiB.value);
+  const memoryBytes = loadCatalog().gpus.get(gpuId)?.memoryBytes;
+  // A GPU outside the catalog keeps the profile's own values (its reference GPU's).
+  const tier =
+    memoryBytes === undefined
+      ? undefined
+      : tiers?.find((t) => t.belowMiB === undefined || memoryBytes / MIB < t.belowMiB.value);
   const sized: CatalogEngine = tier
     ? {
         ...e,
