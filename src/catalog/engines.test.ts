@@ -40,7 +40,7 @@ describe('SGLang memory share per GPU and layout', () => {
     expect(share('b200', 1)).toBe(Math.round(((mib - 26240) / mib) * 1000) / 1000);
   });
 
-  it('leaves a GPU outside the catalog at the profile's reference values', () => {
+  it('leaves a GPU outside the catalog at the reference values of the profile', () => {
     const e = engineForGpu(sglang, 'not-in-the-catalog');
     expect(e.maxBatchedTokens).toBe(sglang.maxBatchedTokens);
     expect(e.memoryReserve).toBeUndefined();
