@@ -7,6 +7,7 @@
 import { layerKey, layerView } from '../model/layer-view.js';
 import { mixerActivationBytes } from '../model/operations.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
+import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
@@ -173,7 +174,7 @@ export function opPolicySavedBytes(
   return 2 * tokens * h * rep + keptMatmuls + sdpa + reduceScatter;
 }
 
-const mixerActivationCache = new WeakMap<ModelSpec, Map<string, number>>();
+const mixerActivationMemo = perSpecMemo<string, number>();
 
 /** Memoised per spec and shape: the layout search asks once per candidate layout. */
 function mixerOpActivations(
@@ -182,11 +183,6 @@ function mixerOpActivations(
   layout: ParallelLayout,
   seqLen: number,
 ): number {
-  let bySpec = mixerActivationCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    mixerActivationCache.set(spec, bySpec);
-  }
   const key = [
     layerKey(kind),
     layout.tensorParallel,
@@ -195,12 +191,7 @@ function mixerOpActivations(
     layout.microBatchSize,
     seqLen,
   ].join('/');
-  let bytes = bySpec.get(key);
-  if (bytes === undefined) {
-    bytes = computeMixerOpActivations(spec, kind, layout, seqLen);
-    bySpec.set(key, bytes);
-  }
-  return bytes;
+  return mixerActivationMemo(spec, key, () => computeMixerOpActivations(spec, kind, layout, seqLen));
 }
 
 function computeMixerOpActivations(

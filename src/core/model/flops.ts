@@ -24,6 +24,7 @@ import {
 } from './operations.js';
 import { paramCount } from './param-count.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
+import { perSpecMemo } from './spec-memo.js';
 
 export interface FlopsBreakdown {
   /** q/k/v/o projections (or MLA down/up projections). */
@@ -184,7 +185,7 @@ export interface TrainingFlops {
  * respect to both inputs and weights; Narayanan et al. 2021, Sec. 5.1). Recomputation is a property
  * of the execution, not the model, and is added by the training engine (HFU vs MFU).
  */
-const trainingFlopsCache = new WeakMap<ModelSpec, Map<string, TrainingFlops>>();
+const trainingFlopsMemo = perSpecMemo<string, TrainingFlops>();
 
 export function trainingFlopsPerToken(
   spec: ModelSpec,
@@ -192,17 +193,9 @@ export function trainingFlopsPerToken(
   options: { readonly includeMtp?: boolean } = {},
 ): TrainingFlops {
   // Memoised per spec: the layout search asks for the same figures once per candidate layout.
-  let bySpec = trainingFlopsCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    trainingFlopsCache.set(spec, bySpec);
-  }
-  const key = `${seqLen}/${options.includeMtp === true}`;
-  const cached = bySpec.get(key);
-  if (cached) return cached;
-  const result = computeTrainingFlops(spec, seqLen, options);
-  bySpec.set(key, result);
-  return result;
+  return trainingFlopsMemo(spec, `${seqLen}/${options.includeMtp === true}`, () =>
+    computeTrainingFlops(spec, seqLen, options),
+  );
 }
 
 function computeTrainingFlops(

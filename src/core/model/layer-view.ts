@@ -4,6 +4,7 @@
  * Every per-layer formula reads a layer through here.
  */
 import type { LayerSpec, ModelSpec } from './spec.js';
+import { perSpecMemo } from './spec-memo.js';
 
 /**
  * A layer kind's identity: its mixer and MLP kinds, KV sharing and any per-layer sizes (layers of
@@ -23,7 +24,7 @@ export function hasLayerSizes(layer: Partial<LayerSpec>): boolean {
   return layer.numKvHeads !== undefined || layer.intermediateSize !== undefined || layer.norms !== undefined;
 }
 
-const views = new WeakMap<ModelSpec, Map<string, ModelSpec>>();
+const viewsMemo = perSpecMemo<string, ModelSpec>();
 
 /**
  * The model as one layer sees it: the attention of its kind ({@link ModelSpec.fullAttention} on
@@ -38,25 +39,17 @@ export function layerView(
 ): ModelSpec {
   const ownAttention = layer.attention === 'full' && spec.fullAttention !== undefined;
   if (!ownAttention && !hasLayerSizes(layer)) return spec;
-  let bySpec = views.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    views.set(spec, bySpec);
-  }
-  const key = layerKey({ mlp: 'dense', ...layer });
-  const cached = bySpec.get(key);
-  if (cached) return cached;
-  const a = (ownAttention && spec.fullAttention) || spec.attention;
-  const view: ModelSpec = {
-    ...spec,
-    attention:
-      a.kind === 'gqa' && layer.numKvHeads !== undefined ? { ...a, numKvHeads: layer.numKvHeads } : a,
-    mlp:
-      layer.intermediateSize === undefined
-        ? spec.mlp
-        : { ...spec.mlp, intermediateSize: layer.intermediateSize },
-    norm: layer.norms === undefined ? spec.norm : { ...spec.norm, perLayer: layer.norms },
-  };
-  bySpec.set(key, view);
-  return view;
+  return viewsMemo(spec, layerKey({ mlp: 'dense', ...layer }), () => {
+    const a = (ownAttention && spec.fullAttention) || spec.attention;
+    return {
+      ...spec,
+      attention:
+        a.kind === 'gqa' && layer.numKvHeads !== undefined ? { ...a, numKvHeads: layer.numKvHeads } : a,
+      mlp:
+        layer.intermediateSize === undefined
+          ? spec.mlp
+          : { ...spec.mlp, intermediateSize: layer.intermediateSize },
+      norm: layer.norms === undefined ? spec.norm : { ...spec.norm, perLayer: layer.norms },
+    };
+  });
 }

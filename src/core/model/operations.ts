@@ -29,6 +29,7 @@ import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { mtpLayer } from './param-count.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { perSpecMemo } from './spec-memo.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
 export type {
@@ -137,22 +138,11 @@ export interface LayerWeights {
   readonly perLayerInput: number;
 }
 
-const weightsCache = new WeakMap<ModelSpec, Map<string, LayerWeights>>();
+const weightsMemo = perSpecMemo<string, LayerWeights>();
 
 /** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
-export function layerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
-  const key = layerKey(layer);
-  let bySpec = weightsCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    weightsCache.set(spec, bySpec);
-  }
-  const cached = bySpec.get(key);
-  if (cached) return cached;
-  const weights = computeLayerWeights(spec, layer);
-  bySpec.set(key, weights);
-  return weights;
-}
+export const layerWeights = (spec: ModelSpec, layer: LayerSpec): LayerWeights =>
+  weightsMemo(spec, layerKey(layer), () => computeLayerWeights(spec, layer));
 
 function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
   const ops = layerOperations(spec, layer, {

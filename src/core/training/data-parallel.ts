@@ -8,20 +8,17 @@ import { memorySeconds } from '../hardware/roofline.js';
 import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
 import { layerWeights } from '../model/operations.js';
 import type { ModelSpec } from '../model/spec.js';
+import { perSpecMemo } from '../model/spec-memo.js';
 import { expertDataParallelOf, expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 import type { TrainingOptions } from './step-time.js';
 
-const firstStageCache = new WeakMap<ModelSpec, Map<number, { dense: number; expert: number }>>();
+const firstStageMemo = perSpecMemo<number, { dense: number; expert: number }>();
 
-/** Matmul weights of the first `layers` layers plus the embedding: dense and all routed experts. */
-function firstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
-  let bySpec = firstStageCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    firstStageCache.set(spec, bySpec);
-  }
-  const cached = bySpec.get(layers);
-  if (cached) return cached;
+/** Matmul weights of the first `layers` layers plus the embedding: dense and all routed experts (memoised). */
+const firstStageWeights = (spec: ModelSpec, layers: number): { dense: number; expert: number } =>
+  firstStageMemo(spec, layers, () => computeFirstStageWeights(spec, layers));
+
+function computeFirstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
   let dense = spec.vocabSize * spec.hiddenSize;
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
@@ -29,9 +26,7 @@ function firstStageWeights(spec: ModelSpec, layers: number): { dense: number; ex
     dense += w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput;
     expert += w.allRoutedExperts;
   }
-  const weights = { dense, expert };
-  bySpec.set(layers, weights);
-  return weights;
+  return { dense, expert };
 }
 
 /** Parameters one GPU of the first stage holds, split into dense (DP-replicated) and expert parts. */

@@ -4,6 +4,7 @@
  */
 import { layerKey } from '../model/layer-view.js';
 import type { ModelSpec } from '../model/spec.js';
+import { perSpecMemo } from '../model/spec-memo.js';
 
 /** A pipeline stage's layers: how many of each kind, and whether it holds the embedding or the head. */
 export interface StageComposition {
@@ -12,20 +13,16 @@ export interface StageComposition {
   readonly last: boolean;
 }
 
-const stagesCache = new WeakMap<ModelSpec, Map<number, readonly StageComposition[]>>();
+const stagesMemo = perSpecMemo<number, readonly StageComposition[]>();
 
 /**
  * The distinct stage compositions of p contiguous blocks of ceil(L/p) layers (memoised per spec);
  * identical middle stages appear once.
  */
-export function stageCompositions(spec: ModelSpec, p: number): readonly StageComposition[] {
-  let bySpec = stagesCache.get(spec);
-  if (!bySpec) {
-    bySpec = new Map();
-    stagesCache.set(spec, bySpec);
-  }
-  const cached = bySpec.get(p);
-  if (cached) return cached;
+export const stageCompositions = (spec: ModelSpec, p: number): readonly StageComposition[] =>
+  stagesMemo(spec, p, () => computeStageCompositions(spec, p));
+
+function computeStageCompositions(spec: ModelSpec, p: number): readonly StageComposition[] {
   const perStage = Math.ceil(spec.numLayers / p);
   const seen = new Map<string, StageComposition>();
   for (let stage = 0; stage < p; stage += 1) {
@@ -45,7 +42,5 @@ export function stageCompositions(spec: ModelSpec, p: number): readonly StageCom
     const signature = JSON.stringify(composition);
     if (!seen.has(signature)) seen.set(signature, composition);
   }
-  const stages = [...seen.values()];
-  bySpec.set(p, stages);
-  return stages;
+  return [...seen.values()];
 }
