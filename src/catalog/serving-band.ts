@@ -3,17 +3,38 @@
  * family (catalog/engines/*.json, see servingBand), as the CLI's `serve` and the web app's Serve
  * view both report it.
  */
+import type { BreakEven } from '../core/inference/api-break-even.js';
 import type { ResidualBand } from '../core/inference/bands.js';
-import type { DeploymentPlan } from '../core/inference/deployment.js';
+import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
 import { servingBand } from './bands.js';
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
-export function planBand(p: DeploymentPlan): ResidualBand {
-  const named = p.candidate.replica.profile?.id;
-  const b = servingBand(p.candidate.gpuId, named ?? 'trt-llm');
+export const planBand = (p: DeploymentPlan): ResidualBand => candidateBand(p.candidate);
+
+/** The residual band of a deployment candidate (its GPU and engine), as {@link planBand}. */
+export function candidateBand(c: DeploymentCandidate): ResidualBand {
+  const named = c.replica.profile?.id;
+  const b = servingBand(c.gpuId, named ?? 'trt-llm');
   return {
     ratioP10: 1 / b.high,
     ratioP90: 1 / b.low,
     basis: [`${b.basis}${named ? '' : ', no engine named'}`, ...b.outside].join('; '),
+  };
+}
+
+/**
+ * A self-host vs API search (api-break-even.ts selfHostVsApi, given each candidate's throughput
+ * ratio) at both ends of the serving band: every candidate at its band's P10 and P90 ratio of
+ * published / predicted throughput. Slower serving needs more GPUs, so `slow` holds the P90
+ * break-even volume and self-host bill, `fast` the P10 ones.
+ */
+export function selfHostVsApiBand(
+  candidates: readonly DeploymentCandidate[],
+  search: (speedRatio: (c: DeploymentCandidate) => number) => BreakEven,
+): { readonly slow: BreakEven; readonly fast: BreakEven; readonly basis: string } {
+  return {
+    slow: search((c) => candidateBand(c).ratioP10),
+    fast: search((c) => candidateBand(c).ratioP90),
+    basis: [...new Set(candidates.map((c) => candidateBand(c).basis))].join(' | '),
   };
 }

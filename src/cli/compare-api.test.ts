@@ -14,6 +14,19 @@ describe('llmecon compare-api', () => {
       if (p.tokensPerDay < be) expect(p.selfHostUsdPerDay).toBeGreaterThan(p.apiUsdPerDay);
     expect(json.atVolume.selfHostUsdPerDay).toBeGreaterThan(0);
     expect(json.atVolume.apiUsdPerDay).toBeCloseTo((5e9 * (1024 * 0.15 + 256 * 0.6)) / 1280 / 1e6, 6);
+    // The band: faster serving (P90 of published / predicted) breaks even sooner and costs less.
+    expect(json.range.basis).toMatch(/^trt-llm × hopper/);
+    expect(json.range.breakEvenTokensPerDay.p10).toBeLessThanOrEqual(be);
+    const p90 = json.range.breakEvenTokensPerDay.p90;
+    if (p90 !== null) expect(p90).toBeGreaterThanOrEqual(be);
+    expect(json.range.selfHostUsdPerDay.p10).toBeLessThanOrEqual(json.atVolume.selfHostUsdPerDay);
+    expect(json.range.selfHostUsdPerDay.p90).toBeGreaterThanOrEqual(json.atVolume.selfHostUsdPerDay);
+    const text = await run([...args, '--api', 'gpt-4o-mini', '--tokens-per-day', '5B']);
+    expect(text.stdout).toMatch(
+      /break-even: [\d.]+[KMB]? tokens\/day \([\d.]+ req\/s; P10 [\d.]+[KMB]? – P90 ([\d.]+[KMB]?|none up to 1T)\)/,
+    );
+    expect(text.stdout).toMatch(/self-host \$[\d.]+[K]?\/day \(P10 \$[\d.]+K? – P90 \$[\d.]+K?\)/);
+    expect(text.stdout).toMatch(/P10–P90 from trt-llm × hopper/);
   });
   it("reads LiteLLM's price file (USD per token → per million)", async () => {
     const result = await run([

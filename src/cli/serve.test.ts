@@ -216,6 +216,20 @@ describe('llmecon serve', () => {
     }
     expect(h200.range.basis).toMatch(/^trt-llm × hopper/);
   });
+  it('the text output carries the P10–P90 band of every headline figure and names its basis', async () => {
+    const r = await run([...SERVE_8B_H100, ...base, '--engine', 'vllm']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /TTFT \d+ ms \(P10 \d+ – P90 \d+\) · TPOT [\d.]+ ms \(P10 [\d.]+ – P90 [\d.]+\)/,
+    );
+    expect(r.stdout).toMatch(/output tokens\/s per GPU \(P10 [\d.]+K? – P90 [\d.]+K?\)/);
+    expect(r.stdout).toMatch(/\/M blended \(P10 \$[\d.]+ – P90 \$[\d.]+\)/);
+    expect(r.stdout).toMatch(/P10–P90 from vllm × hopper leave-one-out residuals/);
+    // The band brackets the figure it belongs to.
+    const [, tpot, lo, hi] = r.stdout.match(/TPOT ([\d.]+) ms \(P10 ([\d.]+) – P90 ([\d.]+)\)/)!.map(Number);
+    expect(lo).toBeLessThanOrEqual(tpot!);
+    expect(hi).toBeGreaterThanOrEqual(tpot!);
+  });
   const failures: [string, string[], number, RegExp][] = [
     [
       'an unknown engine',

@@ -278,6 +278,13 @@ describe('web app in Chromium', () => {
     );
     // Self-hosting vs the API comes last (its own task in the worker).
     await page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]').waitFor({ timeout: 60_000 });
+    // Its break-even carries the serving band's P10–P90 and names the calibration behind it.
+    expect(
+      await page
+        .locator('figure', { has: page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]') })
+        .locator('figcaption')
+        .textContent(),
+    ).toMatch(/\(P10 ([\d.]+[KMB]?|none up to 1T) – P90 ([\d.]+[KMB]?|none up to 1T);\s+trt-llm × hopper/);
     // The frontier (both modes, the plan ringed), the simulated replica's percentiles and timeline.
     const frontier = page.locator('svg[aria-label^="Frontier:"]');
     await frontier.waitFor();

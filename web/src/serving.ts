@@ -6,7 +6,7 @@
  */
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine, withEngine } from '../../src/catalog/engines.js';
-import { planBand } from '../../src/catalog/serving-band.js';
+import { planBand, selfHostVsApiBand } from '../../src/catalog/serving-band.js';
 import { inputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
@@ -195,6 +195,12 @@ export interface ApiComparison {
   readonly apiUsdPerDay: number;
   /** Self-hosting (the cheapest plan at each volume) vs the API, 1M to 1T tokens a day, with the break-even. */
   readonly curve: BreakEven;
+  /** The break-even at the serving band's ends (null: none within 1M–1T tokens a day there), and the band's basis. */
+  readonly breakEvenRange: {
+    readonly p10: number | null;
+    readonly p90: number | null;
+    readonly basis: string;
+  };
 }
 
 /**
@@ -209,10 +215,19 @@ export function apiTask(input: ServeInput): ApiComparison {
     cachedInputUsdPerMillion: api.prices.cachedInput?.value,
     outputUsdPerMillion: api.prices.output.value,
   };
+  const grid = volumeGrid(1e6, 1e12);
+  const band = selfHostVsApiBand(candidates, (r) =>
+    selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, grid, r),
+  );
   return {
     api: api.id,
     apiUsdPerDay: apiUsdPerDay(price, s.workload, best.requestsPerSecond),
-    curve: selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, volumeGrid(1e6, 1e12)),
+    curve: selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, grid),
+    breakEvenRange: {
+      p10: band.fast.breakEvenTokensPerDay,
+      p90: band.slow.breakEvenTokensPerDay,
+      basis: band.basis,
+    },
   };
 }
 

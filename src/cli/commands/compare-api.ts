@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { findApi } from '../../catalog/catalog.js';
 import { liteLlmPrice } from '../../catalog/litellm.js';
+import { selfHostVsApiBand } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
 import { type ApiPrice, selfHostVsApi, volumeGrid } from '../../core/inference/api-break-even.js';
 import { planDeployments } from '../../core/inference/deployment.js';
@@ -72,6 +73,11 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
   };
 }
 
+const volumeText = (tokensPerDay: number | null) =>
+  tokensPerDay === null ? 'none up to 1T' : formatCount(tokensPerDay);
+const dayText = (usdPerDay: number | null | undefined) =>
+  usdPerDay === null || usdPerDay === undefined ? 'cannot serve it' : usd(usdPerDay);
+
 export function compareApiCommand(o: CompareApiFlags): { output: string; exitCode: number } {
   const api = apiChoice(o);
   const { spec, workload: w, slo, candidates, warnings } = servingSetup(o);
@@ -80,6 +86,9 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
   const grid = volumeGrid(1e6, 1e12);
   const result = selfHostVsApi(spec, candidates, w, api.price, slo, grid);
+  const { slow, fast, basis } = selfHostVsApiBand(candidates, (r) =>
+    selfHostVsApi(spec, candidates, w, api.price, slo, grid, r),
+  );
   if (result.series.every((p) => p.selfHostUsdPerDay === null))
     return {
       output: `cannot serve ${spec.name} on the layouts tried within the SLO; see llmecon serve`,
@@ -96,6 +105,24 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     api: { id: api.id, name: api.label, ...api.price, priceBasis: api.basis },
     workload: w,
     breakEvenTokensPerDay: result.breakEvenTokensPerDay,
+    /**
+     * P10–P90 from the serving bands (each candidate's engine × GPU family): the break-even volume
+     * (a null end: self-hosting never cheaper within 1M–1T tokens/day at that end of the band).
+     */
+    range: {
+      basis,
+      breakEvenTokensPerDay: { p10: fast.breakEvenTokensPerDay, p90: slow.breakEvenTokensPerDay },
+      ...(volume !== undefined && {
+        selfHostUsdPerDay: ((b) => ({
+          p10: b.fast.series[0]!.selfHostUsdPerDay,
+          p90: b.slow.series[0]!.selfHostUsdPerDay,
+        }))(
+          selfHostVsApiBand(candidates, (r) =>
+            selfHostVsApi(spec, candidates, w, api.price, slo, [volume], r),
+          ),
+        ),
+      }),
+    },
     atVolume:
       volume === undefined
         ? null
@@ -114,15 +141,16 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
     '',
     result.breakEvenTokensPerDay === null
-      ? 'self-hosting never costs less than the API between 1M and 1T tokens/day'
-      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${requestsPerSecondFor(result.breakEvenTokensPerDay, perRequest).toFixed(2)} req/s); above it self-hosting is cheaper`,
+      ? `self-hosting never costs less than the API between 1M and 1T tokens/day (P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)})`
+      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${requestsPerSecondFor(result.breakEvenTokensPerDay, perRequest).toFixed(2)} req/s; P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)}); above it self-hosting is cheaper`,
   ];
   if (out.atVolume && here && apiHere !== null) {
     lines.push(
-      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
+      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
     );
   }
   lines.push(
+    `  P10–P90 from ${basis}`,
     '',
     table(
       ['tokens/day', 'API/day', 'self-host/day', 'cheaper'],

@@ -69,8 +69,8 @@ export function planJson(p: DeploymentPlan, basis: string) {
     co2KgPerDay: p.co2KgPerDay,
     energyNote: p.energyNote,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
-    /** P10–P90 from the calibration's leave-one-out residuals; null where none covers this GPU family. */
-    range: band && {
+    /** P10–P90 from the calibration's leave-one-out and held-out residuals; the basis says which fit, and when it is borrowed. */
+    range: {
       basis: band.basis,
       outputTokensPerSecondPerGpu: throughputRange(p.point.outputTokensPerSecondPerGpu, band),
       ttftSeconds: perTokenRange(p.point.ttftSeconds, band),
@@ -202,6 +202,10 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     );
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const p = best;
+  const ranges = result.range;
+  const ms = (seconds: number, digits: number) => (seconds * 1000).toFixed(digits);
+  const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
+    `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
   const traffic =
     rps === null
       ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
@@ -214,8 +218,10 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
-      `  TTFT ${(p.point.ttftSeconds * 1000).toFixed(0)} ms · TPOT ${(p.point.tpotSeconds * 1000).toFixed(1)} ms · ${formatCount(p.point.outputTokensPerSecondPerGpu)} output + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input tokens/s per GPU`,
-      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
+      `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
+      `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,
+      `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
+      `  P10–P90 from ${ranges.basis}`,
       '',
       table(
         [

@@ -42,7 +42,8 @@ export interface BreakEven {
 /**
  * Self-host (cheapest plan per volume) vs API over a grid of daily volumes, and the smallest volume
  * at which self-hosting costs no more, refined by bisection (on a log scale) inside the grid cell
- * where the cheaper side first changes.
+ * where the cheaper side first changes. `speedRatio` scales each candidate's throughput (default 1),
+ * so the same search at a band's P10 and P90 ratios gives the break-even's range.
  */
 export function selfHostVsApi(
   spec: ModelSpec,
@@ -51,10 +52,23 @@ export function selfHostVsApi(
   price: ApiPrice,
   slo: Slo,
   volumes: readonly number[],
+  speedRatio: (c: DeploymentCandidate) => number = () => 1,
 ): BreakEven {
   const perRequest = w.inputTokens + w.outputTokens;
   // Each candidate's operating point is the same at every volume: found once, not once per volume.
-  const points = candidates.map((c) => ({ c, point: bestServingPoint(spec, c.cluster, c.replica, w, slo) }));
+  // `speedRatio` scales its throughput (a P10 or P90 of published / predicted, bands.ts) for a band.
+  const points = candidates.map((c) => {
+    const point = bestServingPoint(spec, c.cluster, c.replica, w, slo);
+    const r = speedRatio(c);
+    return {
+      c,
+      point: point && {
+        ...point,
+        outputTokensPerSecondPerGpu: point.outputTokensPerSecondPerGpu * r,
+        inputTokensPerSecondPerGpu: point.inputTokensPerSecondPerGpu * r,
+      },
+    };
+  });
   const at = (tokensPerDay: number): BreakEvenPoint => {
     const rps = requestsPerSecondFor(tokensPerDay, perRequest);
     if (!(rps > 0))

@@ -21,6 +21,8 @@ import { gpuId } from './train.js';
 const band = (r: Range, format: (x: number) => string) =>
   html`<small data-p10=${String(r.p10)} data-p90=${String(r.p90)}>P10–P90 ${format(r.p10)} – ${format(r.p90)}</small>`;
 
+const volumeText = (tokensPerDay: number | null) =>
+  tokensPerDay === null ? 'none up to 1T' : formatCount(tokensPerDay);
 const percentileRow = (name: string, what: string, s: LatencyStats, format: (x: number) => string) =>
   html`<tr data-metric=${name} data-p50=${String(s.p50)} data-p90=${String(s.p90)} data-p99=${String(s.p99)}>
     <th scope="row" title=${what}>${name}</th>
@@ -247,6 +249,8 @@ export function serveView(app: App) {
                             ? 'no break-even between 1M and 1T tokens a day'
                             : `self-hosting is cheaper from ${formatCount(a.curve.breakEvenTokensPerDay)} tokens a day`
                         }
+                        (P10 ${volumeText(a.breakEvenRange.p10)} – P90 ${volumeText(a.breakEvenRange.p90)};
+                        ${a.breakEvenRange.basis})
                       </figcaption>
                       ${apiChart(a.curve, a.api)}
                     </figure>`
