@@ -156,6 +156,8 @@ export const calibrationCaseSchema = z
     source: z.string().min(1),
     locator: z.string().min(1),
     gpus: z.number().int().positive(),
+    /** The GPU family the run ran on (a calibration pooled over families, '*', spans several). */
+    gpuFamily: z.string().min(1),
     /** The model's total parameters. */
     totalParams: z.number().positive(),
     /** Published and engine (uncalibrated) step seconds or an equivalent time-like figure. */
@@ -314,6 +316,7 @@ function fittedCalibrations(id: StackId): StackCalibration[] {
       cases: c.cases.map((k) => k.id),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
+      caseFamilies: [...new Set(c.cases.map((k) => k.gpuFamily))].sort(),
     }));
 }
 

@@ -13,6 +13,8 @@ export interface CalibrationCase {
   readonly id: string;
   readonly stack: StackId;
   readonly family: string;
+  /** The GPU family the run ran on (`family` is its calibration group's: '*' where pooled over families). */
+  readonly gpuFamily: string;
   readonly source: string;
   readonly locator: string;
   readonly gpus: number;

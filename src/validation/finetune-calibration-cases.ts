@@ -115,7 +115,15 @@ const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
 export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
   const out: CalibrationCase[] = [];
   const push = (
-    c: { id: string; stack: StackId; source: string; locator: string; gpus: number; published: number },
+    c: {
+      id: string;
+      stack: StackId;
+      source: string;
+      locator: string;
+      gpus: number;
+      gpuFamily: string;
+      published: number;
+    },
     spec: ModelSpec,
     plan: ReturnType<typeof finetuneEngine>,
     engine: number,
@@ -132,7 +140,8 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
     for (const r of finetuneRuns.runs) {
       const spec = r.model ? modelSpecFrom(findModel(r.model).config, r.model) : specFromInput(r.spec);
       const stack = r.stack as StackId;
-      const plan = finetuneEngine(spec, findCluster(r.cluster), stack, {
+      const cluster = findCluster(r.cluster);
+      const plan = finetuneEngine(spec, cluster, stack, {
         ...r,
         dataset: {
           tokens: r.tokens,
@@ -144,7 +153,14 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
         },
         ran: fullRan(r.ran),
       });
-      const c = { id: r.id, stack, source: r.source, locator: r.locator, gpus: r.gpus };
+      const c = {
+        id: r.id,
+        stack,
+        source: r.source,
+        locator: r.locator,
+        gpus: r.gpus,
+        gpuFamily: cluster.gpu.efficiency.family,
+      };
       push(
         { ...c, published: r.publishedMinutes },
         spec,
@@ -182,6 +198,7 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
           source: p.source,
           locator: `${p.locator}; ${point.seqLen} tokens: ${point.secondsPerStep} s/iter`,
           gpus: p.gpus,
+          gpuFamily: gpu.efficiency.family,
           published: point.secondsPerStep,
         },
         spec,

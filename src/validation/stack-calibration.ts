@@ -261,6 +261,7 @@ export function fitCalibrations(
         source: c.source,
         locator: c.locator,
         gpus: c.gpus,
+        gpuFamily: c.gpuFamily,
         totalParams: c.detail.paramsBillions * 1e9,
         published: c.published,
         engine: c.engine,

@@ -221,6 +221,19 @@ describe('calibration and bands', () => {
     const far = errorBand(cal, all, { family: 'ampere', stack: 'megatron', gpus: 100_000 });
     expect(far.outside[0]).toMatch(/beyond the calibration cases/);
   });
+  it('a fit pooled over families, on a family none of its cases ran on, says so and doubles its band', () => {
+    const all = allStackCalibrations();
+    const hf = stackCalibration(findStack('hf'), 'cdna3')!;
+    expect(hf.family).toBe('*');
+    expect(hf.caseFamilies).toEqual(['ampere', 'hopper']);
+    const seen = errorBand(hf, all, { family: 'hopper', stack: 'hf', gpus: 8 });
+    const unseen = errorBand(hf, all, { family: 'cdna3', stack: 'hf', gpus: 8 });
+    expect(seen.outside).toEqual([]);
+    expect(unseen.outside[0]).toMatch(
+      /no hf calibration cases ran on cdna3 GPUs: its fit over ampere, hopper/,
+    );
+    expect(Math.log(unseen.high / unseen.low)).toBeCloseTo(2 * Math.log(seen.high / seen.low), 9);
+  });
   it('held-out runs on the family and stack join the band: the NeMo 25.09 rows with megatron × hopper', () => {
     const all = allStackCalibrations();
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;
@@ -258,6 +271,7 @@ describe('calibration and bands', () => {
     id,
     stack: 'megatron' as const,
     family,
+    gpuFamily: family,
     source: 's',
     locator: 'l',
     gpus: 8,

@@ -65,6 +65,13 @@ export function errorBand(
     residuals = all.flatMap(evidence);
     widen = 2;
   }
+  const families = calibration?.caseFamilies;
+  if (calibration?.family === '*' && families && !families.includes(where.family)) {
+    outside.push(
+      `no ${where.stack} calibration cases ran on ${where.family} GPUs: its fit over ${families.join(', ')} is applied unchanged; the band is doubled`,
+    );
+    widen *= 2;
+  }
   if (calibration && where.gpus > 2 * calibration.maxGpus) {
     outside.push(
       `${where.gpus} GPUs is beyond the calibration cases (up to ${calibration.maxGpus}): the band is widened by half`,

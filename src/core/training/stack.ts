@@ -112,6 +112,11 @@ export interface StackCalibration {
   /** Largest model among the cases, total parameters (beyond twice it the band is an extrapolation). */
   readonly maxParams: number;
   /**
+   * The GPU families its cases ran on (known for catalog fits): a fit pooled over families ('*')
+   * applied to a family none of them ran on is an extrapolation, and the band says so.
+   */
+  readonly caseFamilies?: readonly string[];
+  /**
    * Set on a family without runs of this stack: the compute scale is the reference stack's on this
    * family times the stack's median ratio to it on the families both were fitted on
    * ({@link transferredCalibrations}); no residuals of its own, so the band is the pooled one, doubled.
