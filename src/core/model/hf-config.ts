@@ -123,6 +123,12 @@ const LOOKALIKES: readonly {
     assumption: 'every layer a top-k MoE of SwiGLU experts, no shared expert, no biases',
   },
   {
+    family: 'qwen2_moe',
+    keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'shared_expert_intermediate_size'],
+    assumption:
+      'Qwen2 attention (q/k/v bias), top-k MoE of SwiGLU experts with one sigmoid-gated shared expert',
+  },
+  {
     family: 'qwen3_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size'],
     assumption: 'per-head q/k RMSNorms, top-k MoE of SwiGLU experts, no shared expert',

@@ -2,6 +2,7 @@
  * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
+import { gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
@@ -73,6 +74,11 @@ export const FAMILIES = {
   llama,
   mistral,
   mixtral,
+  qwen2_moe: qwen2Moe,
+  olmoe,
+  gpt_neox: gptNeox,
+  phi,
+  starcoder2,
   qwen2,
   qwen3,
   qwen3_moe: qwen3Moe,

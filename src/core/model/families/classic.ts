@@ -1,0 +1,107 @@
+/**
+ * 2023–24 families still trained on and served (transformers modelling files of qwen2_moe, olmoe,
+ * gpt_neox, phi, starcoder2): Qwen1.5/Qwen2 MoE (gated shared expert), OLMoE (q/k norms over all
+ * heads, no shared expert), and the plain-GELU decoders GPT-NeoX (Pythia), Phi-1/1.5/2 and
+ * StarCoder2. Read as llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices
+ * (+50% MLP parameters), no shared expert (Qwen2-57B-A14B has a 20,480-wide one on every layer), or
+ * a dense MLP of the expert width (OLMoE).
+ */
+
+import type { MlpSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import { readQwenSparseLayers } from './qwen3.js';
+import { decoder, type Family, readAllSliding, readQwenSliding } from './readers.js';
+
+/**
+ * Qwen2MoeForCausalLM: Qwen2 attention (bias on q, k, v; `qkv_bias`, default true), sparse layers as
+ * Qwen3-MoE places them, Qwen2MoeSparseMoeBlock: router (h → E), experts of moe_intermediate_size,
+ * one shared expert of shared_expert_intermediate_size and its sigmoid gate (h → 1).
+ */
+export const qwen2Moe: Family = (f, name) => {
+  const bias = f.bool('qkv_bias', true);
+  return decoder(f, name, {
+    attention: { qkvBias: bias, outputBias: false },
+    layout: readQwenSliding,
+    layerMlp: readQwenSparseLayers(f),
+    moe: {
+      experts: 'num_experts',
+      expertSize: 'moe_intermediate_size',
+      shared: { sizeKey: 'shared_expert_intermediate_size', count: 1 },
+      sharedExpertGate: true,
+    },
+  });
+};
+
+/**
+ * OlmoeForCausalLM: OlmoeAttention with RMSNorms over all query heads (hidden_size) and all key heads
+ * (q_norm, k_norm), every layer an OlmoeSparseMoeBlock of `num_experts` SwiGLU experts of
+ * intermediate_size, top num_experts_per_tok, no shared expert.
+ */
+export const olmoe: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkNorm: 'full' },
+    layerMlp: 'moe',
+    moe: { experts: 'num_experts', expertSize: 'intermediate_size' },
+  });
+
+/** A plain (ungated) GELU MLP with biases: fc1 (h → intermediate) and fc2 back. */
+const geluMlp = (f: Fields, bias: boolean): MlpSpec => ({
+  intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
+  gated: false,
+  bias,
+});
+
+/**
+ * GPTNeoXForCausalLM (Pythia, GPT-NeoX-20B): fused query_key_value and dense with bias
+ * (`attention_bias`, default true), dense_h_to_4h / dense_4h_to_h with bias, two LayerNorms per layer
+ * (parallel residual or not), partial rotary (`rotary_pct`, no parameters), embed_in and embed_out
+ * untied by default.
+ */
+export const gptNeox: Family = (f, name) => {
+  const bias = f.bool('attention_bias', true);
+  return {
+    ...decoder(f, name, {
+      attention: { qkvBias: bias, outputBias: bias },
+      mlp: geluMlp(f, true),
+    }),
+    norm: { kind: 'layernorm', perLayer: 2 },
+    activation: f.string('hidden_act', 'gelu'),
+  };
+};
+
+/**
+ * PhiForCausalLM (Phi-1, Phi-1.5, Phi-2): q/k/v and dense with bias, fc1/fc2 with bias, one LayerNorm
+ * per layer (attention and MLP in parallel on its output), lm_head with a bias (vocabulary-sized, not
+ * counted), untied embeddings by default.
+ */
+export const phi: Family = (f, name) => ({
+  ...decoder(f, name, {
+    attention: {
+      qkvBias: true,
+      outputBias: true,
+      qkNorm: f.bool('qk_layernorm', false) ? 'per-head' : 'none',
+    },
+    mlp: geluMlp(f, true),
+  }),
+  norm: { kind: 'layernorm', perLayer: 1 },
+  activation: f.string('hidden_act', 'gelu_new'),
+});
+
+/**
+ * Starcoder2ForCausalLM: q/k/v/o and c_fc/c_proj with bias (`use_bias`, default true), two LayerNorms
+ * per layer, sliding-window attention on every layer (`sliding_window`), embeddings tied unless the
+ * config unties them (PretrainedConfig's default).
+ */
+export const starcoder2: Family = (f, name) => {
+  const bias = f.bool('use_bias', true);
+  return {
+    ...decoder(f, name, {
+      attention: { qkvBias: bias, outputBias: bias },
+      layout: readAllSliding,
+      mlp: geluMlp(f, bias),
+    }),
+    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+    norm: { kind: 'layernorm', perLayer: 2 },
+    activation: f.string('hidden_act', 'gelu_pytorch_tanh'),
+  };
+};
