@@ -64,9 +64,9 @@ export interface ParamCount {
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
 }
 
-/** One norm's parameters: RMSNorm has a weight, LayerNorm a weight and a bias. */
+/** One norm's parameters: RMSNorm has a weight, LayerNorm a weight and (unless bias-free) a bias. */
 export function normParams(spec: ModelSpec, width: number): number {
-  return spec.norm.kind === 'layernorm' ? 2 * width : width;
+  return spec.norm.kind === 'layernorm' && spec.norm.bias !== false ? 2 * width : width;
 }
 
 /** Attention parameters of one layer, q/k/v/o projections plus their biases, norms and sinks. */

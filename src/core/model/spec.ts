@@ -320,6 +320,8 @@ export interface ModelSpec {
     readonly kind: 'rmsnorm' | 'layernorm';
     /** Hidden-size norms inside each decoder layer (2 for pre-norm Llama, 4 for Gemma 2). */
     readonly perLayer: number;
+    /** A LayerNorm without its bias (CohereLayerNorm); absent: LayerNorm has one. */
+    readonly bias?: false;
   };
   readonly attention: AttentionSpec;
   /**

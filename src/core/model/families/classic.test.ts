@@ -159,6 +159,58 @@ describe('2023–24 families', () => {
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(16, 0);
     expect(spec.slidingWindow).toBe(4096);
   });
+  it('Gemma 1 7B and Command R: embeddings tied by their classes when the config omits the key', () => {
+    const gemma = paramCount(
+      specFromHfConfig(
+        {
+          model_type: 'gemma',
+          head_dim: 256,
+          hidden_size: 3072,
+          intermediate_size: 24_576,
+          max_position_embeddings: 8192,
+          num_attention_heads: 16,
+          num_hidden_layers: 28,
+          num_key_value_heads: 16,
+          vocab_size: 256_000,
+        },
+        'gemma-7b',
+      ),
+    );
+    // q/k/v 3072 → 16·256 and o back, GeGLU 3 × 3072 × 24,576, two RMSNorms; one 256K × 3072 embedding.
+    const gemmaLayer = 4 * 3072 * 4096 + 3 * 3072 * 24_576 + 2 * 3072;
+    expect(gemma.totalParams).toBe(28 * gemmaLayer + 256_000 * 3072 + 3072);
+    // google/gemma-7b model card: 8.54B.
+    expect(gemma.totalParams / 1e9).toBeCloseTo(8.54, 2);
+    const commandR = {
+      model_type: 'cohere',
+      hidden_size: 8192,
+      intermediate_size: 22_528,
+      max_position_embeddings: 8192,
+      num_attention_heads: 64,
+      num_hidden_layers: 40,
+      num_key_value_heads: 64,
+      vocab_size: 256_000,
+    };
+    const r = specFromHfConfig(commandR, 'command-r');
+    // One LayerNorm per layer (weight only), parallel attention and SwiGLU MLP.
+    const layer = 4 * 8192 * 8192 + 3 * 8192 * 22_528 + 8192;
+    expect(paramCount(r).totalParams).toBe(40 * layer + 256_000 * 8192 + 8192);
+    // CohereForAI/c4ai-command-r-v01: 35B.
+    expect(paramCount(r).totalParams / 1e9).toBeCloseTo(35, 0);
+    // Command R+ normalises q and k with a weight per head and element.
+    const plus = specFromHfConfig({ ...commandR, use_qk_norm: true }, 'command-r-plus');
+    expect(paramCount(plus).totalParams - paramCount(r).totalParams).toBe(40 * (64 + 64) * 128);
+    const r7b = specFromHfConfig(
+      { ...commandR, model_type: 'cohere2', num_hidden_layers: 8, sliding_window: 4096 },
+      'cohere2',
+    );
+    // Cohere2: three sliding layers to one global (sliding_window_pattern 4).
+    expect(r7b.layers.map((l) => l.attention)).toEqual([
+      ...['sliding', 'sliding', 'sliding', 'full'],
+      ...['sliding', 'sliding', 'sliding', 'full'],
+    ]);
+    expect(r7b.slidingWindow).toBe(4096);
+  });
   it('their operation lists carry the FLOPs per token (TP 2, EP 2 where MoE)', () => {
     const specs = [
       specFromHfConfig(QWEN15_MOE, 'qwen1.5-moe'),
@@ -166,6 +218,8 @@ describe('2023–24 families', () => {
       specFromHfConfig({ ...QWEN15_MOE, model_type: 'gpt_neox' }, 'neox'),
       specFromHfConfig({ ...QWEN15_MOE, model_type: 'phi' }, 'phi'),
       specFromHfConfig({ ...QWEN15_MOE, model_type: 'starcoder2', sliding_window: 1024 }, 'sc2'),
+      specFromHfConfig({ ...QWEN15_MOE, model_type: 'cohere2', sliding_window: 1024 }, 'cohere2'),
+      specFromHfConfig({ ...QWEN15_MOE, model_type: 'gemma' }, 'gemma'),
     ];
     for (const spec of specs) {
       const r = request({ tp: 2, ep: spec.moe ? 2 : 1 });

@@ -1,16 +1,17 @@
 /**
  * 2023–24 families still trained on and served (transformers modelling files of qwen2_moe, olmoe,
- * gpt_neox, phi, starcoder2): Qwen1.5/Qwen2 MoE (gated shared expert), OLMoE (q/k norms over all
- * heads, no shared expert), and the plain-GELU decoders GPT-NeoX (Pythia), Phi-1/1.5/2 and
- * StarCoder2. Read as llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices
- * (+50% MLP parameters), no shared expert (Qwen2-57B-A14B has a 20,480-wide one on every layer), or
- * a dense MLP of the expert width (OLMoE).
+ * gpt_neox, phi, starcoder2, gemma, cohere, cohere2): Qwen1.5/Qwen2 MoE (gated shared expert), OLMoE
+ * (q/k norms over all heads, no shared expert), the plain-GELU decoders GPT-NeoX (Pythia),
+ * Phi-1/1.5/2 and StarCoder2, and Gemma 1 and Command R/R+/R7B/A with their tied embeddings. Read as
+ * llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices (+50% MLP parameters),
+ * no shared expert (Qwen2-57B-A14B has a 20,480-wide one on every layer), a dense MLP of the expert
+ * width (OLMoE), or an untied 256K-vocabulary head (+2.1B for Command R).
  */
 
 import type { MlpSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { readQwenSparseLayers } from './qwen3.js';
-import { decoder, type Family, readAllSliding, readQwenSliding } from './readers.js';
+import { decoder, type Family, readAllSliding, readPatternSliding, readQwenSliding } from './readers.js';
 
 /**
  * Qwen2MoeForCausalLM: Qwen2 attention (bias on q, k, v; `qkv_bias`, default true), sparse layers as
@@ -105,3 +106,39 @@ export const starcoder2: Family = (f, name) => {
     activation: f.string('hidden_act', 'gelu_pytorch_tanh'),
   };
 };
+
+/**
+ * GemmaForCausalLM (Gemma 1): Llama's layer with head_dim 256 by default, a GeGLU MLP and
+ * embeddings tied (GemmaConfig's default; its released configs omit the key).
+ */
+export const gemma: Family = (f, name) => ({
+  ...decoder(f, name, { attention: { defaultHeadDim: 256 } }),
+  tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+  activation: f.string('hidden_activation', f.string('hidden_act', 'gelu_pytorch_tanh')),
+});
+
+/**
+ * CohereForCausalLM (Command R, R+) and Cohere2ForCausalLM (R7B, A): one LayerNorm per layer feeding
+ * attention and the SwiGLU MLP in parallel, embeddings tied by default (CohereConfig); Command R+
+ * normalises q and k with weights per head (`use_qk_norm`: num_heads × head_dim and num_kv_heads ×
+ * head_dim, counted as over all heads). Cohere2 slides every layer but each `sliding_window_pattern`-th
+ * (default 4) unless `layer_types` lists them.
+ */
+function cohereFamily(slidingPattern: boolean): Family {
+  return (f, name) => ({
+    ...decoder(f, name, {
+      attention: { qkNorm: f.bool('use_qk_norm', false) ? 'full' : 'none' },
+      ...(slidingPattern && {
+        layout: (g: Fields, n: number) => {
+          const pattern = g.positiveInt('sliding_window_pattern', { fallback: 4, max: MAX.layers });
+          return readPatternSliding(g, n, (i) => (i + 1) % pattern !== 0, 4096);
+        },
+      }),
+    }),
+    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+    // CohereLayerNorm: mean-centred, weight only (no bias).
+    norm: { kind: 'layernorm', perLayer: 1, bias: false },
+  });
+}
+export const cohere = cohereFamily(false);
+export const cohere2 = cohereFamily(true);

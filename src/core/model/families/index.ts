@@ -2,7 +2,7 @@
  * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
-import { gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
+import { cohere, cohere2, gemma, gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
@@ -79,6 +79,9 @@ export const FAMILIES = {
   gpt_neox: gptNeox,
   phi,
   starcoder2,
+  gemma,
+  cohere,
+  cohere2,
   qwen2,
   qwen3,
   qwen3_moe: qwen3Moe,
