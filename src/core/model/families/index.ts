@@ -2,6 +2,7 @@
  * The model families llmecon reads, by Hugging Face `model_type`. Each family is one small file
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
+
 import { cohere, cohere2, gemma, gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { ernie45Moe } from './ernie45.js';
@@ -19,6 +20,7 @@ import { hunyuanV1Moe } from './hunyuan.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
+import { arcee, bailingMoe, exaone } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
@@ -82,6 +84,13 @@ export const FAMILIES = {
   gemma,
   cohere,
   cohere2,
+  arcee,
+  exaone,
+  bailing_moe: bailingMoe,
+  qwen2_vl: withUncountedVision('qwen2_vl_text'),
+  qwen2_vl_text: qwen2,
+  qwen2_5_vl: withUncountedVision('qwen2_5_vl_text'),
+  qwen2_5_vl_text: qwen2,
   qwen2,
   qwen3,
   qwen3_moe: qwen3Moe,

@@ -1,0 +1,104 @@
+/**
+ * Arcee AFM, EXAONE 3.x, Ling (Bailing MoE) and the Qwen2-VL wrappers (llama-variants.ts, index.ts):
+ * released shapes counted tensor by tensor and against the model cards.
+ */
+import { describe, expect, it } from 'vitest';
+import { specFromHfConfig } from '../hf-config.js';
+import { paramCount } from '../param-count.js';
+
+const LLAMA_LIKE = {
+  hidden_size: 2560,
+  intermediate_size: 18_432,
+  max_position_embeddings: 65_536,
+  num_attention_heads: 20,
+  num_hidden_layers: 36,
+  num_key_value_heads: 4,
+  vocab_size: 128_004,
+  tie_word_embeddings: false,
+};
+
+describe('Llama variants', () => {
+  it('Arcee AFM-4.5B: an ungated ReLU² MLP (up and down only)', () => {
+    const spec = specFromHfConfig({ ...LLAMA_LIKE, model_type: 'arcee', hidden_act: 'relu2' }, 'afm');
+    const h = 2560;
+    const layer = 2 * h * h + 2 * h * 512 + 2 * h * 18_432 + 2 * h;
+    expect(paramCount(spec).totalParams).toBe(36 * layer + 2 * 128_004 * h + h);
+    // arcee-ai/AFM-4.5B: 4.62B parameters (read as llama-like, a gated MLP made it 6.32B).
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(4.62, 2);
+    expect(spec.mlp.gated).toBe(false);
+  });
+  it('EXAONE 3.5 7.8B: Llama under num_layers', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'exaone',
+        hidden_size: 4096,
+        intermediate_size: 14_336,
+        max_position_embeddings: 32_768,
+        num_attention_heads: 32,
+        num_layers: 32,
+        num_key_value_heads: 8,
+        vocab_size: 102_400,
+        tie_word_embeddings: false,
+      },
+      'exaone',
+    );
+    // LGAI-EXAONE/EXAONE-3.5-7.8B-Instruct: 7.82B (it was refused: no num_hidden_layers).
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(7.82, 2);
+    expect(spec.numLayers).toBe(32);
+  });
+  it('Ling-lite (bailing_moe): two shared experts beside 64 routed ones', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'bailing_moe',
+        hidden_size: 2048,
+        intermediate_size: 5632,
+        moe_intermediate_size: 1408,
+        num_experts: 64,
+        num_shared_experts: 2,
+        num_experts_per_tok: 6,
+        max_position_embeddings: 16_384,
+        num_attention_heads: 16,
+        num_hidden_layers: 28,
+        num_key_value_heads: 4,
+        vocab_size: 126_464,
+        first_k_dense_replace: 0,
+        tie_word_embeddings: false,
+      },
+      'ling-lite',
+    );
+    const p = paramCount(spec);
+    expect(p.breakdown.sharedExperts).toBe(28 * 2 * 3 * 2048 * 1408);
+    // inclusionAI/Ling-lite: 16.8B total, 2.75B activated (read as qwen3_moe-like: 16.3B / 2.27B).
+    expect(p.totalParams / 1e9).toBeCloseTo(16.8, 1);
+    expect(p.activeParams / 1e9).toBeCloseTo(2.75, 2);
+  });
+  it('Qwen2.5-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, vision not counted and said', () => {
+    const text = {
+      hidden_size: 3584,
+      intermediate_size: 18_944,
+      max_position_embeddings: 128_000,
+      num_attention_heads: 28,
+      num_hidden_layers: 28,
+      num_key_value_heads: 4,
+      vocab_size: 152_064,
+      tie_word_embeddings: false,
+    };
+    const top = specFromHfConfig(
+      { ...text, model_type: 'qwen2_5_vl', vision_config: { depth: 32, hidden_size: 1280 } },
+      'qwen2.5-vl',
+    );
+    const nested = specFromHfConfig(
+      {
+        model_type: 'qwen2_5_vl',
+        text_config: { ...text, model_type: 'qwen2_5_vl_text' },
+        vision_config: { depth: 32, hidden_size: 1280 },
+      },
+      'qwen2.5-vl',
+    );
+    const qwen2 = paramCount(specFromHfConfig({ ...text, model_type: 'qwen2' }, 'qwen2')).totalParams;
+    expect(paramCount(top).totalParams).toBe(qwen2);
+    expect(paramCount(nested).totalParams).toBe(qwen2);
+    expect(top.attention).toMatchObject({ qkvBias: true, outputBias: false });
+    expect(top.warnings?.join(' ')).toMatch(/vision tower \(vision_config\) is not counted/);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Decoders that are Llama's layer with one change, read through the standard decoder: Arcee AFM
+ * (`arcee`, modeling_arcee.py: an ungated ReLU² MLP, up and down only), EXAONE 3.x (`exaone`,
+ * EXAONE remote code: Llama's layer under its own key names) and Ling / Bailing MoE (`bailing_moe`,
+ * inclusionAI modeling_bailing_moe.py: fused query_key_value, DeepSeek-style shared experts after
+ * `first_k_dense_replace` dense layers).
+ */
+import { MAX } from './fields.js';
+import { decoder, type Family, HF_KEYS } from './readers.js';
+
+/** ArceeMLP: up_proj (h → intermediate) and down_proj, ReLU² between, no gate. */
+export const arcee: Family = (f, name) =>
+  decoder(f, name, {
+    mlp: {
+      intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
+      gated: false,
+      bias: f.bool('mlp_bias', false),
+    },
+  });
+
+/** ExaoneConfig: num_layers for the depth; attention, SwiGLU MLP and two RMSNorms as Llama's. */
+export const exaone: Family = (f, name) => decoder(f, name, { keys: { ...HF_KEYS, layers: 'num_layers' } });
+
+/**
+ * BailingMoeForCausalLM (Ling-lite, Ling-plus): query_key_value with bias per `use_qkv_bias`, dense
+ * with bias per `use_bias`; dense SwiGLU MLPs on the first `first_k_dense_replace` layers, then a
+ * router, `num_experts` experts of moe_intermediate_size and `num_shared_experts` shared ones of the
+ * same width.
+ */
+export const bailingMoe: Family = (f, name) => {
+  const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
+  return decoder(f, name, {
+    attention: { qkvBias: f.bool('use_qkv_bias', false), outputBias: f.bool('use_bias', false) },
+    layerMlp: (i) => (i < firstDense ? 'dense' : 'moe'),
+    moe: {
+      experts: 'num_experts',
+      expertSize: 'moe_intermediate_size',
+      shared: { countKey: 'num_shared_experts' },
+    },
+  });
+};
