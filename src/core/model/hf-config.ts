@@ -129,6 +129,12 @@ const LOOKALIKES: readonly {
       'Qwen2 attention (q/k/v bias), top-k MoE of SwiGLU experts with one sigmoid-gated shared expert',
   },
   {
+    family: 'bailing_moe',
+    keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_shared_experts'],
+    assumption:
+      'GQA attention, num_shared_experts shared SwiGLU experts beside the routed ones after first_k_dense_replace dense layers',
+  },
+  {
     family: 'qwen3_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size'],
     assumption: 'per-head q/k RMSNorms, top-k MoE of SwiGLU experts, no shared expert',

@@ -47,30 +47,32 @@ describe('Llama variants', () => {
     expect(spec.numLayers).toBe(32);
   });
   it('Ling-lite (bailing_moe): two shared experts beside 64 routed ones', () => {
-    const spec = specFromHfConfig(
-      {
-        model_type: 'bailing_moe',
-        hidden_size: 2048,
-        intermediate_size: 5632,
-        moe_intermediate_size: 1408,
-        num_experts: 64,
-        num_shared_experts: 2,
-        num_experts_per_tok: 6,
-        max_position_embeddings: 16_384,
-        num_attention_heads: 16,
-        num_hidden_layers: 28,
-        num_key_value_heads: 4,
-        vocab_size: 126_464,
-        first_k_dense_replace: 0,
-        tie_word_embeddings: false,
-      },
-      'ling-lite',
-    );
+    const ling = {
+      model_type: 'bailing_moe',
+      hidden_size: 2048,
+      intermediate_size: 5632,
+      moe_intermediate_size: 1408,
+      num_experts: 64,
+      num_shared_experts: 2,
+      num_experts_per_tok: 6,
+      max_position_embeddings: 16_384,
+      num_attention_heads: 16,
+      num_hidden_layers: 28,
+      num_key_value_heads: 4,
+      vocab_size: 126_464,
+      first_k_dense_replace: 0,
+      tie_word_embeddings: false,
+    };
+    const spec = specFromHfConfig(ling, 'ling-lite');
     const p = paramCount(spec);
     expect(p.breakdown.sharedExperts).toBe(28 * 2 * 3 * 2048 * 1408);
     // inclusionAI/Ling-lite: 16.8B total, 2.75B activated (read as qwen3_moe-like: 16.3B / 2.27B).
     expect(p.totalParams / 1e9).toBeCloseTo(16.8, 1);
     expect(p.activeParams / 1e9).toBeCloseTo(2.75, 2);
+    // An unknown type with the same keys (Ling 2.0's bailing_moe_v2) keeps its shared experts.
+    const v2 = specFromHfConfig({ ...ling, model_type: 'bailing_moe_v2' }, 'ling-2');
+    expect(v2.warnings?.join(' ')).toMatch(/read as bailing_moe-like/);
+    expect(paramCount(v2).breakdown.sharedExperts).toBe(p.breakdown.sharedExperts);
   });
   it('Qwen2.5-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, vision not counted and said', () => {
     const text = {
