@@ -5,6 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
 describe('llmecon serve --simulate and --pareto', () => {
+  it('under load the analytic TTFT waits for the prompts ahead, as the simulated closed loop does', async () => {
+    const args = [...SERVE_8B_H100, '--weights', 'fp8', '--kv', 'fp8', '--tp', '1', '--engine', 'vllm'];
+    const w = ['--input-tokens', '2000', '--output-tokens', '200', '--json'];
+    const lone = JSON.parse((await run([...args, ...w, '--concurrency', '1'])).stdout);
+    const loaded = JSON.parse(
+      (await run([...args, ...w, '--concurrency', '128', '--simulate', '--requests', '800'])).stdout,
+    );
+    expect(loaded.ttftSeconds).toBeGreaterThan(1.2 * lone.ttftSeconds);
+    // Within ±35% of the simulation's median (the mean carries the first wave of 128 at once).
+    const ratio = loaded.ttftSeconds / loaded.simulation.ttftSeconds.p50;
+    expect(ratio).toBeGreaterThan(0.65);
+    expect(ratio).toBeLessThan(1.35);
+  });
   it('--simulate: latency percentiles of one replica, from drawn lengths or a JSONL trace', async () => {
     const args = [...SERVE_8B_H100, '--weights', 'fp8', '--tp', '1', ...base];
     const drawn = JSON.parse(

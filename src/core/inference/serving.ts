@@ -17,6 +17,7 @@ import {
   kvCapacity,
   stepWallSeconds,
 } from './engine.js';
+import { prefillQueueSeconds } from './queueing.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
 
 /**
@@ -232,10 +233,23 @@ export function servingPoint(
       : prefillAlone;
   const gpus = replicaGpus(r);
   const output = (concurrency * perStep) / step;
+  // Under load a prompt also waits: for the step in progress (half a step on average while the other
+  // c − 1 decode) and for the prefill work of the prompts ahead of it, each the GPU time its chunks add
+  // to steps that decode anyway (queueing.ts). Disaggregated prefill pools are sized apart.
+  let wait = 0;
+  if (concurrency > 1 && !w.disaggregated) {
+    const others = wall(
+      servingStepSeconds(spec, cluster, r, { ...work, decodeSequences: concurrency - 1, prefillTokens: 0 }),
+    );
+    const promptWork = Math.max(0, admitStep - chunks * others);
+    wait =
+      ((concurrency - 1) / concurrency) * (step / 2) +
+      prefillQueueSeconds(concurrency, promptWork, (stepsPerRequest - 1) * step);
+  }
   return {
     concurrency,
     stepSeconds: step,
-    ttftSeconds: admitStep,
+    ttftSeconds: admitStep + wait,
     tpotSeconds: step / perStep,
     outputTokensPerSecondPerGpu: output / gpus,
     inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,

@@ -1,0 +1,32 @@
+/**
+ * Waiting for the prefill path under load: a new prompt is prefilled after the prompts that arrived
+ * before it, so at a concurrency the time to first token is the admitting step plus a queueing wait.
+ * The service of one prompt is the GPU time its prefill adds to steps (decoding goes on regardless).
+ * The steady state takes a closed loop of `clients` users (each sends its next request when the last
+ * completes, as benchmark clients at a fixed concurrency do): one queueing station, the prefill path,
+ * and one delay station, decoding; solved by exact mean-value analysis (Reiser & Lavenberg 1980,
+ * "Mean-Value Analysis of Closed Multichain Queuing Networks", J. ACM 27(2), Sec. 2).
+ */
+
+/**
+ * Mean seconds a request waits for the prompts ahead of it: every prompt takes `serviceSeconds` of
+ * the prefill path, and a request spends `afterFirstTokenSeconds` decoding once it has its first
+ * token. MVA over n = 1 … clients: R(n) = S·(1 + Q(n − 1)), X(n) = n / (R(n) + Z), Q(n) = X(n)·R(n);
+ * the wait is R − S. One client never waits; with no decode time every other client is ahead,
+ * (clients − 1)·S.
+ */
+export function prefillQueueSeconds(
+  clients: number,
+  serviceSeconds: number,
+  afterFirstTokenSeconds: number,
+): number {
+  if (!(clients > 1) || !(serviceSeconds > 0)) return 0;
+  const think = Math.max(0, afterFirstTokenSeconds) || 0;
+  let queue = 0;
+  let response = serviceSeconds;
+  for (let n = 1; n <= clients; n += 1) {
+    response = serviceSeconds * (1 + queue);
+    queue = (n * response) / (response + think);
+  }
+  return response - serviceSeconds;
+}
