@@ -216,6 +216,48 @@ describe('llmecon serve', () => {
     }
     expect(h200.range.basis).toMatch(/^trt-llm × hopper/);
   });
+  it('more clients than a replica holds: it runs full and the rest wait for a slot (Little), not a refusal', async () => {
+    const args = [
+      'serve',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '2',
+      '--tp',
+      '2',
+      '--weights',
+      'fp8',
+      '--kv',
+      'fp8',
+      '--engine',
+      'trt-llm',
+      '--aggregated',
+      '--input-tokens',
+      '5000',
+      '--output-tokens',
+      '500',
+    ];
+    const at = async (c: number) =>
+      JSON.parse((await run([...args, '--concurrency', String(c), '--json'])).stdout);
+    const full = await at(10_000);
+    const most = full.maxConcurrency;
+    expect(full.concurrencyPerReplica).toBe(most);
+    expect(full.queuedClientsPerReplica).toBe(10_000 - most);
+    const atMost = await at(most);
+    expect(atMost.queuedClientsPerReplica).toBe(0);
+    expect(full.outputTokensPerSecondPerGpu).toBeCloseTo(atMost.outputTokensPerSecondPerGpu, 9);
+    // Each slot turns over every TTFT + 499 TPOT; a client waits (clients − slots) of those / slots.
+    const turn = atMost.ttftSeconds + 499 * atMost.tpotSeconds;
+    expect(full.ttftSeconds).toBeCloseTo(atMost.ttftSeconds + ((10_000 - most) * turn) / most, 6);
+    const text = await run([...args, '--concurrency', '10000']);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `concurrency ${most} per replica \\(max ${most}\\); ${10_000 - most} more clients wait for a slot`,
+      ),
+    );
+  });
   it('the text output carries the P10–P90 band of every headline figure and names its basis', async () => {
     const r = await run([...SERVE_8B_H100, ...base, '--engine', 'vllm']);
     expect(r.code).toBe(0);

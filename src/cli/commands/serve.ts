@@ -55,6 +55,8 @@ export function planJson(p: DeploymentPlan, basis: string) {
     ttftSeconds: p.point.ttftSeconds,
     tpotSeconds: p.point.tpotSeconds,
     concurrencyPerReplica: p.point.concurrency,
+    /** Clients beyond the sequences a replica holds (a pinned --concurrency above it), waiting for a slot. */
+    queuedClientsPerReplica: p.point.queuedClients ?? 0,
     gpusNeeded: p.gpus,
     requestsPerSecond: p.requestsPerSecond,
     capacityRequestsPerSecond: p.capacityRequestsPerSecond,
@@ -134,7 +136,7 @@ function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | u
       return `${setup.fixedGpus} GPUs cannot carry this traffic within the SLO; ${needed.gpus} would (drop --gpus to see that plan)`;
   }
   if (concurrency !== undefined)
-    return `no layout holds ${concurrency} sequences of ${w.inputTokens + w.outputTokens} tokens within memory and the SLO`;
+    return `no layout meets the SLO with ${concurrency} clients of ${w.inputTokens + w.outputTokens} tokens (clients beyond the sequences a replica holds wait for a slot); relax --ttft-slo/--tpot-slo or lower --concurrency`;
   return 'no layout meets the latency SLO at any batch; relax --ttft-slo/--tpot-slo or use faster hardware';
 }
 
@@ -217,7 +219,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
-      `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency}) · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
+      `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
       `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,

@@ -19,6 +19,7 @@ import {
   type ServingReplica,
   type ServingWorkload,
   type Slo,
+  saturatedPoint,
   servingPoint,
 } from './serving.js';
 import { type Replica, replicaGpus } from './serving-step.js';
@@ -165,8 +166,15 @@ function pinnedPoint(
   slo: Slo,
   concurrency: number,
 ): ServingPoint | null {
-  if (concurrency > maxConcurrency(spec, c.cluster, c.replica, w)) return null;
-  const p = servingPoint(spec, c.cluster, c.replica, w, concurrency);
+  // More clients than the replica holds: it runs full and the rest wait for a slot (an engine
+  // queues them; it does not refuse them).
+  const most = maxConcurrency(spec, c.cluster, c.replica, w);
+  if (most < 1) return null;
+  const p = saturatedPoint(
+    servingPoint(spec, c.cluster, c.replica, w, Math.min(concurrency, most)),
+    w,
+    concurrency,
+  );
   const meets =
     (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
     (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
