@@ -74,6 +74,31 @@ describe('Llama variants', () => {
     expect(v2.warnings?.join(' ')).toMatch(/read as bailing_moe-like/);
     expect(paramCount(v2).breakdown.sharedExperts).toBe(p.breakdown.sharedExperts);
   });
+  it('GLM-4-9B and ChatGLM3-6B (chatglm): Megatron key names, two KV groups, q/k/v bias', () => {
+    const glm4 = {
+      model_type: 'chatglm',
+      add_bias_linear: false,
+      add_qkv_bias: true,
+      ffn_hidden_size: 13_696,
+      hidden_size: 4096,
+      kv_channels: 128,
+      multi_query_attention: true,
+      multi_query_group_num: 2,
+      num_attention_heads: 32,
+      num_layers: 40,
+      padded_vocab_size: 151_552,
+      rmsnorm: true,
+      seq_length: 131_072,
+    };
+    // Per layer: query_key_value 4096 → 4096 + 2·2·128 with bias, dense, SwiGLU of 13,696, two RMSNorms.
+    const layer = 4096 * 4608 + 4608 + 4096 * 4096 + 3 * 4096 * 13_696 + 2 * 4096;
+    const p = paramCount(specFromHfConfig(glm4, 'glm-4-9b'));
+    expect(p.totalParams).toBe(40 * layer + 2 * 151_552 * 4096 + 4096);
+    // THUDM/glm-4-9b: 9.4B; THUDM/chatglm3-6b: 6.24B (it was refused: no num_hidden_layers).
+    expect(p.totalParams / 1e9).toBeCloseTo(9.4, 1);
+    const glm3 = paramCount(specFromHfConfig({ ...glm4, num_layers: 28, padded_vocab_size: 65_024 }, 'c3'));
+    expect(glm3.totalParams / 1e9).toBeCloseTo(6.24, 2);
+  });
   it('Qwen2.5-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, vision not counted and said', () => {
     const text = {
       hidden_size: 3584,

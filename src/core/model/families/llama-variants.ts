@@ -3,10 +3,11 @@
  * (`arcee`, modeling_arcee.py: an ungated ReLU² MLP, up and down only), EXAONE 3.x (`exaone`,
  * EXAONE remote code: Llama's layer under its own key names) and Ling / Bailing MoE (`bailing_moe`,
  * inclusionAI modeling_bailing_moe.py: fused query_key_value, DeepSeek-style shared experts after
- * `first_k_dense_replace` dense layers).
+ * `first_k_dense_replace` dense layers) and ChatGLM / GLM-4 (`chatglm`, THUDM modeling_chatglm.py:
+ * Megatron-style key names, grouped query attention by `multi_query_group_num`).
  */
 import { MAX } from './fields.js';
-import { decoder, type Family, HF_KEYS } from './readers.js';
+import { decoder, type Family, HF_KEYS, readGatedMlp } from './readers.js';
 
 /** ArceeMLP: up_proj (h → intermediate) and down_proj, ReLU² between, no gate. */
 export const arcee: Family = (f, name) =>
@@ -38,4 +39,34 @@ export const bailingMoe: Family = (f, name) => {
       shared: { countKey: 'num_shared_experts' },
     },
   });
+};
+
+/**
+ * ChatGLMForConditionalGeneration (ChatGLM2/3-6B, GLM-4-9B): `num_layers`, `padded_vocab_size`,
+ * `seq_length`; query_key_value with bias (`add_qkv_bias`) over `multi_query_group_num` KV heads when
+ * `multi_query_attention`, heads of `kv_channels`; dense and the SwiGLU MLP (dense_h_to_4h = 2 ×
+ * ffn_hidden_size) with bias per `add_bias_linear`; RMSNorm when `rmsnorm`; output_layer untied.
+ */
+export const chatglm: Family = (f, name) => {
+  const linearBias = f.bool('add_bias_linear', false);
+  return {
+    ...decoder(f, name, {
+      keys: {
+        vocab: 'padded_vocab_size',
+        hidden: 'hidden_size',
+        layers: 'num_layers',
+        positions: 'seq_length',
+      },
+      attention: {
+        qkvBias: f.bool('add_qkv_bias', false),
+        outputBias: linearBias,
+        ...(f.bool('multi_query_attention', false)
+          ? { kvHeadsKey: 'multi_query_group_num' }
+          : { kvHeadsKey: 'num_attention_heads' }),
+        headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
+      },
+      mlp: readGatedMlp(f, 'ffn_hidden_size', linearBias),
+    }),
+    ...(f.bool('rmsnorm', true) ? {} : { norm: { kind: 'layernorm', perLayer: 2 } as const }),
+  };
 };
