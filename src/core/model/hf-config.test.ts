@@ -132,6 +132,13 @@ describe('specFromHfConfig: per-type layouts', () => {
     const unknown = specFromHfConfig({ ...gemma, model_type: 'gemma3_next_vl' }, 'u');
     expect(unknown.vocabSize).toBe(262_208);
     expect(unknown.warnings?.[0]).toMatch(/read its text_config as 'gemma3_text'/);
+    // DeepSeek-VL2 and Janus name it language_config, InternVL llm_config.
+    const { text_config: textConfig, ...rest } = gemma as { text_config: unknown };
+    for (const key of ['language_config', 'llm_config']) {
+      const other = specFromHfConfig({ ...rest, model_type: 'some_vl', [key]: textConfig }, 'o');
+      expect(other.vocabSize).toBe(262_208);
+      expect(other.warnings?.[0]).toContain(`read its ${key} as 'gemma3_text'`);
+    }
     // mistral3 wrapping a DeepSeek-V3 text model (Mistral Large 3's layout) reads it as DeepSeek-V3.
     const v3 = hfFixture('deepseek-v3.2');
     const { index_n_heads: _a, index_head_dim: _b, index_topk: _c, ...text } = v3;

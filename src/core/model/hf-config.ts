@@ -158,22 +158,22 @@ const LOOKALIKES: readonly {
  * assumption stated as a warning; anything else is an error naming the missing fields.
  */
 function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSpec {
-  const text = json.text_config;
-  if (typeof text === 'object' && text !== null && !Array.isArray(text)) {
+  // The language model of a wrapper: text_config (transformers), language_config (DeepSeek-VL2,
+  // Janus), llm_config (InternVL).
+  for (const key of ['text_config', 'language_config', 'llm_config']) {
+    const text = json[key];
+    if (typeof text !== 'object' || text === null || Array.isArray(text)) continue;
     const textType = (text as Json).model_type;
     if (typeof textType === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(textType)) {
-      // Keys the text_config omits take its class defaults, as in the known wrappers.
+      // Keys the sub-config omits take its class defaults, as in the known wrappers.
       const top = new Fields(json, modelType);
-      const spec = FAMILIES[textType as SupportedModelType](
-        subConfig(top, 'text_config', textType) ?? top,
-        name,
-      );
+      const spec = FAMILIES[textType as SupportedModelType](subConfig(top, key, textType) ?? top, name);
       return {
         ...spec,
         modelType,
         warnings: [
           ...(spec.warnings ?? []),
-          `model_type '${modelType}' is not supported; read its text_config as '${textType}'. Any vision or audio tower is not counted`,
+          `model_type '${modelType}' is not supported; read its ${key} as '${textType}'. Any vision or audio tower is not counted`,
         ],
       };
     }
