@@ -20,7 +20,7 @@ import { hunyuanV1Moe } from './hunyuan.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
-import { arcee, bailingMoe, chatglm, exaone } from './llama-variants.js';
+import { arcee, bailingMoe, chatglm, exaone, internlm2 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
@@ -88,6 +88,7 @@ export const FAMILIES = {
   exaone,
   bailing_moe: bailingMoe,
   chatglm,
+  internlm2,
   qwen2_vl: withUncountedVision('qwen2_vl_text'),
   qwen2_vl_text: qwen2,
   qwen2_5_vl: withUncountedVision('qwen2_5_vl_text'),

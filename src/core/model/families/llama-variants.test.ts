@@ -99,6 +99,29 @@ describe('Llama variants', () => {
     const glm3 = paramCount(specFromHfConfig({ ...glm4, num_layers: 28, padded_vocab_size: 65_024 }, 'c3'));
     expect(glm3.totalParams / 1e9).toBeCloseTo(6.24, 2);
   });
+  it('InternLM2.5-7B, also as the llm_config of an InternVL wrapper', () => {
+    const internlm = {
+      model_type: 'internlm2',
+      bias: false,
+      hidden_size: 4096,
+      intermediate_size: 14_336,
+      max_position_embeddings: 32_768,
+      num_attention_heads: 32,
+      num_hidden_layers: 32,
+      num_key_value_heads: 8,
+      vocab_size: 92_544,
+      tie_word_embeddings: false,
+    };
+    const p = paramCount(specFromHfConfig(internlm, 'internlm2.5-7b'));
+    // internlm/internlm2_5-7b: 7.74B.
+    expect(p.totalParams / 1e9).toBeCloseTo(7.74, 2);
+    const wrapped = specFromHfConfig(
+      { model_type: 'internvl_chat', llm_config: internlm, vision_config: { hidden_size: 1024 } },
+      'internvl',
+    );
+    expect(paramCount(wrapped).totalParams).toBe(p.totalParams);
+    expect(wrapped.warnings?.[0]).toContain("read its llm_config as 'internlm2'");
+  });
   it('Qwen2.5-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, vision not counted and said', () => {
     const text = {
       hidden_size: 3584,

@@ -3,8 +3,9 @@
  * (`arcee`, modeling_arcee.py: an ungated ReLU² MLP, up and down only), EXAONE 3.x (`exaone`,
  * EXAONE remote code: Llama's layer under its own key names) and Ling / Bailing MoE (`bailing_moe`,
  * inclusionAI modeling_bailing_moe.py: fused query_key_value, DeepSeek-style shared experts after
- * `first_k_dense_replace` dense layers) and ChatGLM / GLM-4 (`chatglm`, THUDM modeling_chatglm.py:
- * Megatron-style key names, grouped query attention by `multi_query_group_num`).
+ * `first_k_dense_replace` dense layers), ChatGLM / GLM-4 (`chatglm`, THUDM modeling_chatglm.py:
+ * Megatron-style key names, grouped query attention by `multi_query_group_num`) and InternLM2/2.5
+ * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model).
  */
 import { MAX } from './fields.js';
 import { decoder, type Family, HF_KEYS, readGatedMlp } from './readers.js';
@@ -69,4 +70,10 @@ export const chatglm: Family = (f, name) => {
     }),
     ...(f.bool('rmsnorm', true) ? {} : { norm: { kind: 'layernorm', perLayer: 2 } as const }),
   };
+};
+
+/** InternLM2ForCausalLM: wqkv and wo with bias per `bias` (default false), w1/w3/w2 SwiGLU, two RMSNorms. */
+export const internlm2: Family = (f, name) => {
+  const bias = f.bool('bias', false);
+  return decoder(f, name, { attention: { qkvBias: bias, outputBias: bias } });
 };
