@@ -9,7 +9,10 @@
  * docs/validation-serving.md and the serving bands are drawn. Run: npx tsx scripts/calibrate-serving.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { findModel } from '../src/catalog/catalog.js';
 import { gpuFamily, loadEngines } from '../src/catalog/engines.js';
+import { paramCount } from '../src/core/model/param-count.js';
+import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
 import {
   engineRuns,
@@ -146,6 +149,20 @@ function calibrate(
       percentile(sortedRatios, 0.9),
       'ratio',
       'P90 of published / predicted throughput (a time inverted) over the leave-one-out and held-out predictions',
+    ),
+    maxTotalParams: derived(
+      Math.max(
+        ...[...rows, ...heldOut].map(
+          (c) => paramCount(modelSpecFrom(findModel(c.model).config, c.model)).totalParams,
+        ),
+      ),
+      'count',
+      'largest model among the rows (total parameters): beyond twice it the band says it extrapolates',
+    ),
+    maxContextTokens: derived(
+      Math.max(...[...rows, ...heldOut].map((c) => c.workload.inputTokens + c.workload.outputTokens)),
+      'count',
+      'largest context among the rows (input + output tokens): beyond twice it the band says it extrapolates',
     ),
   };
   const { a, b } = combos[all]!;

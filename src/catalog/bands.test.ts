@@ -66,6 +66,21 @@ describe('serving bands from calibration residuals', () => {
     expect(blackwell.high / blackwell.low).toBeCloseTo((pooled.high / pooled.low) ** 2, 9);
     expect(blackwell.outside.join(' ')).toMatch(/no serving calibration for vllm on blackwell GPUs/);
   });
+  it('a model or context beyond twice the largest calibration row widens the band by half each, and says so', () => {
+    const inside = servingBand('h200', 'trt-llm', { totalParams: 70e9, contextTokens: 9216 });
+    expect(inside.outside).toEqual([]);
+    const base = Math.log(inside.high / inside.low);
+    const long = servingBand('h200', 'trt-llm', { totalParams: 70e9, contextTokens: 1_000_000 });
+    expect(long.outside.join(' ')).toMatch(
+      /1.00M-token context is beyond the trt-llm calibration rows \(up to 33.79K\)/,
+    );
+    expect(Math.log(long.high / long.low)).toBeCloseTo(1.5 * base, 9);
+    const both = servingBand('h200', 'trt-llm', { totalParams: 2e12, contextTokens: 1_000_000 });
+    expect(both.outside).toHaveLength(2);
+    expect(Math.log(both.high / both.low)).toBeCloseTo(2.25 * base, 9);
+    // The centre (geometric mean) stays: only the width grows.
+    expect(Math.sqrt(both.low * both.high)).toBeCloseTo(Math.sqrt(inside.low * inside.high), 9);
+  });
   it('TensorRT-LLM keeps its own fit per family', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');
     expect(servingBand('h200', 'trt-llm').outside).toEqual([]);

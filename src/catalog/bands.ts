@@ -5,6 +5,8 @@
  * on a time-like figure (seconds, GPU-hours, $, energy, CO2). `key` names the calibration: estimates
  * with the same key take the same residual draw (see ratioRange in core/uncertainty/range.ts).
  */
+
+import { formatCount } from '../core/format.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { engineCalibration, findEngine, gpuFamily } from './engines.js';
 
@@ -38,14 +40,30 @@ export function trainingBand(band: ErrorBand, stack: string, calibrationFamily: 
   };
 }
 
+/** What a deployment serves, for the band's extrapolation statements. */
+export interface ServingScale {
+  /** The model's total parameters. */
+  readonly totalParams: number;
+  /** Tokens of one request's context (input + output). */
+  readonly contextTokens: number;
+}
+
+/** A band widened `factor`× in log-width about its centre (geometric mean). */
+function widened(low: number, high: number, factor: number): { low: number; high: number } {
+  const centre = Math.sqrt(low * high);
+  const half = Math.sqrt(high / low);
+  return { low: centre / half ** factor, high: centre * half ** factor };
+}
+
 /**
  * A deployment's band: published / predicted throughput of the engine on the GPU's family lies in
  * [ratioP10, ratioP90] over its leave-one-out and held-out predictions, so a time-like figure
  * (GPU-hours for given traffic, $, energy, latency) lies in [x / ratioP90, x / ratioP10]. A family
  * with too few rows shares the engine's pooled fit and band; a family the engine has no rows on
- * extrapolates the pooled fit with its band doubled in log-width about its centre; both say so.
+ * extrapolates the pooled fit with its band doubled in log-width about its centre; both say so. A
+ * model or context beyond twice the fit's largest row widens the band by half for each, and says so.
  */
-export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBand {
+export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: ServingScale): CalibrationBand {
   const engine = findEngine(engineId);
   const family = gpuFamily(gpuId);
   const k = engineCalibration(engine, gpuId);
@@ -58,38 +76,43 @@ export function servingBand(gpuId: string, engineId = 'trt-llm'): CalibrationBan
       basis: 'no serving calibration data: a factor of two either way',
       outside: [`${engine.id} has no serving calibration: the band is a factor of two either way`],
     };
-  const low = 1 / k.fit.ratioP90.value;
-  const high = 1 / k.fit.ratioP10.value;
   const held = k.fit.heldOutRows ? ` and ${k.fit.heldOutRows.value} held-out rows` : '';
-  if (k.scope === 'family')
-    return {
-      low,
-      high,
-      key,
-      basis: `${engine.id} × ${family} leave-one-out residuals (${k.fit.rows.value} rows)${held}`,
-      outside: [],
-    };
   const over = (k.pooledOver ?? []).join(' + ');
-  const basis = `${engine.id} pooled over ${over}: leave-one-out residuals (${k.fit.rows.value} rows)${held}`;
-  if (k.scope === 'pooled')
-    return {
-      low,
-      high,
-      key: `serve:${engine.id}×${over}`,
-      basis,
-      outside: [
-        `too few ${engine.id} rows on ${family} GPUs for a fit of their own: host overheads and band pooled over ${over}`,
-      ],
-    };
-  const centre = Math.sqrt(low * high);
-  const half = Math.sqrt(high / low);
-  return {
-    low: centre / half ** 2,
-    high: centre * half ** 2,
-    key,
-    basis: `${basis}, doubled`,
-    outside: [
+  const pooledBasis = `${engine.id} pooled over ${over}: leave-one-out residuals (${k.fit.rows.value} rows)${held}`;
+  const outside: string[] = [];
+  let factor = 1;
+  let basis = `${engine.id} × ${family} leave-one-out residuals (${k.fit.rows.value} rows)${held}`;
+  if (k.scope === 'pooled') {
+    basis = pooledBasis;
+    outside.push(
+      `too few ${engine.id} rows on ${family} GPUs for a fit of their own: host overheads and band pooled over ${over}`,
+    );
+  } else if (k.scope === 'extrapolated') {
+    basis = `${pooledBasis}, doubled`;
+    factor = 2;
+    outside.push(
       `no serving calibration for ${engine.id} on ${family} GPUs: host overheads extrapolated from its fit pooled over ${over}; the band is that fit's band, doubled`,
-    ],
+    );
+  }
+  const maxParams = k.fit.maxTotalParams?.value;
+  if (scale && maxParams !== undefined && scale.totalParams > 2 * maxParams) {
+    outside.push(
+      `a ${formatCount(scale.totalParams)}-parameter model is beyond the ${engine.id} calibration rows (up to ${formatCount(maxParams)}): the band is widened by half`,
+    );
+    factor *= 1.5;
+  }
+  const maxContext = k.fit.maxContextTokens?.value;
+  if (scale && maxContext !== undefined && scale.contextTokens > 2 * maxContext) {
+    outside.push(
+      `a ${formatCount(scale.contextTokens)}-token context is beyond the ${engine.id} calibration rows (up to ${formatCount(maxContext)}): the band is widened by half`,
+    );
+    factor *= 1.5;
+  }
+  const band = widened(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
+  return {
+    ...band,
+    key: k.scope === 'pooled' ? `serve:${engine.id}×${over}` : key,
+    basis,
+    outside,
   };
 }

@@ -36,6 +36,9 @@ const fitSchema = z
     /** P10 and P90 of published / predicted throughput over the leave-one-out and held-out predictions (the bands). */
     ratioP10: positive,
     ratioP90: positive,
+    /** The largest model (total parameters) and context (input + output tokens) among the rows: beyond twice either the band says it extrapolates. */
+    maxTotalParams: positive.optional(),
+    maxContextTokens: positive.optional(),
   })
   .strict();
 const calibrationSchema = z

@@ -6,15 +6,25 @@
 import type { BreakEven } from '../core/inference/api-break-even.js';
 import type { ResidualBand } from '../core/inference/bands.js';
 import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
-import { servingBand } from './bands.js';
+import type { ServingWorkload } from '../core/inference/serving.js';
+import { paramCount } from '../core/model/param-count.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { type ServingScale, servingBand } from './bands.js';
+
+/** What a deployment serves, for the band's statements on extrapolation: its model and context. */
+export const servingScale = (spec: ModelSpec, w: ServingWorkload): ServingScale => ({
+  totalParams: paramCount(spec).totalParams,
+  contextTokens: w.inputTokens + w.outputTokens,
+});
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
-export const planBand = (p: DeploymentPlan): ResidualBand => candidateBand(p.candidate);
+export const planBand = (p: DeploymentPlan, scale?: ServingScale): ResidualBand =>
+  candidateBand(p.candidate, scale);
 
 /** The residual band of a deployment candidate (its GPU and engine), as {@link planBand}. */
-export function candidateBand(c: DeploymentCandidate): ResidualBand {
+export function candidateBand(c: DeploymentCandidate, scale?: ServingScale): ResidualBand {
   const named = c.replica.profile?.id;
-  const b = servingBand(c.gpuId, named ?? 'trt-llm');
+  const b = servingBand(c.gpuId, named ?? 'trt-llm', scale);
   return {
     ratioP10: 1 / b.high,
     ratioP90: 1 / b.low,
@@ -31,10 +41,11 @@ export function candidateBand(c: DeploymentCandidate): ResidualBand {
 export function selfHostVsApiBand(
   candidates: readonly DeploymentCandidate[],
   search: (speedRatio: (c: DeploymentCandidate) => number) => BreakEven,
+  scale?: ServingScale,
 ): { readonly slow: BreakEven; readonly fast: BreakEven; readonly basis: string } {
   return {
-    slow: search((c) => candidateBand(c).ratioP10),
-    fast: search((c) => candidateBand(c).ratioP90),
-    basis: [...new Set(candidates.map((c) => candidateBand(c).basis))].join(' | '),
+    slow: search((c) => candidateBand(c, scale).ratioP10),
+    fast: search((c) => candidateBand(c, scale).ratioP90),
+    basis: [...new Set(candidates.map((c) => candidateBand(c, scale).basis))].join(' | '),
   };
 }

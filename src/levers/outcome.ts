@@ -5,6 +5,7 @@
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
 import { offloadOptions } from '../catalog/hosts.js';
+import { servingScale } from '../catalog/serving-band.js';
 import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
@@ -212,7 +213,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
       detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
     },
-    servingBand(s.gpuId),
+    servingBand(s.gpuId, undefined, servingScale(s.spec, s.workload)),
   );
 }
 

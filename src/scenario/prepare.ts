@@ -7,6 +7,7 @@ import { type CalibrationBand, servingBand, trainingBand } from '../catalog/band
 import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
+import { servingScale } from '../catalog/serving-band.js';
 import { stackOptions } from '../catalog/stacks.js';
 import {
   defaultPrice,
@@ -341,7 +342,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       layout: candidateLabel(best.candidate),
       outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
       api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
-      band: withDraw(servingBand(hw.gpu.id)),
+      band: withDraw(servingBand(hw.gpu.id, undefined, servingScale(spec, w))),
     };
   }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).

@@ -6,7 +6,7 @@
  */
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine, withEngine } from '../../src/catalog/engines.js';
-import { planBand, selfHostVsApiBand } from '../../src/catalog/serving-band.js';
+import { planBand, selfHostVsApiBand, servingScale } from '../../src/catalog/serving-band.js';
 import { inputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
@@ -134,7 +134,7 @@ export function serveTask(input: ServeInput): Served {
   // Throughput and latency of the chosen replica as the batch grows (continuous batching).
   const most = maxConcurrency(s.spec, c.cluster, c.replica, w);
   const batches = [...new Set(volumeGrid(1, Math.max(1, most), 6).map((b) => Math.max(1, Math.floor(b))))];
-  const band = planBand(best);
+  const band = planBand(best, servingScale(s.spec, w));
   const frontier = [false, true].flatMap((disaggregated) =>
     servingFrontier(s.spec, candidates, w, s.slo, [disaggregated]).map(({ plan, ...f }) => ({
       label: f.label,
@@ -216,8 +216,10 @@ export function apiTask(input: ServeInput): ApiComparison {
     outputUsdPerMillion: api.prices.output.value,
   };
   const grid = volumeGrid(1e6, 1e12);
-  const band = selfHostVsApiBand(candidates, (r) =>
-    selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, grid, r),
+  const band = selfHostVsApiBand(
+    candidates,
+    (r) => selfHostVsApi(s.spec, candidates, s.workload, price, s.slo, grid, r),
+    servingScale(s.spec, s.workload),
   );
   return {
     api: api.id,

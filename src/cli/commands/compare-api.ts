@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { findApi } from '../../catalog/catalog.js';
 import { liteLlmPrice } from '../../catalog/litellm.js';
-import { selfHostVsApiBand } from '../../catalog/serving-band.js';
+import { selfHostVsApiBand, servingScale } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
 import { type ApiPrice, selfHostVsApi, volumeGrid } from '../../core/inference/api-break-even.js';
 import { planDeployments } from '../../core/inference/deployment.js';
@@ -86,8 +86,11 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
   const grid = volumeGrid(1e6, 1e12);
   const result = selfHostVsApi(spec, candidates, w, api.price, slo, grid);
-  const { slow, fast, basis } = selfHostVsApiBand(candidates, (r) =>
-    selfHostVsApi(spec, candidates, w, api.price, slo, grid, r),
+  const scale = servingScale(spec, w);
+  const { slow, fast, basis } = selfHostVsApiBand(
+    candidates,
+    (r) => selfHostVsApi(spec, candidates, w, api.price, slo, grid, r),
+    scale,
   );
   if (result.series.every((p) => p.selfHostUsdPerDay === null))
     return {
@@ -117,8 +120,10 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
           p10: b.fast.series[0]!.selfHostUsdPerDay,
           p90: b.slow.series[0]!.selfHostUsdPerDay,
         }))(
-          selfHostVsApiBand(candidates, (r) =>
-            selfHostVsApi(spec, candidates, w, api.price, slo, [volume], r),
+          selfHostVsApiBand(
+            candidates,
+            (r) => selfHostVsApi(spec, candidates, w, api.price, slo, [volume], r),
+            scale,
           ),
         ),
       }),
@@ -130,7 +135,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
             tokensPerDay: volume,
             apiUsdPerDay: apiHere,
             selfHostUsdPerDay: here?.usdPerDay ?? null,
-            selfHost: here ? planJson(here, priceBasis(o, here.candidate.gpuId)) : null,
+            selfHost: here ? planJson(here, priceBasis(o, here.candidate.gpuId), scale) : null,
           },
     series: result.series,
   };

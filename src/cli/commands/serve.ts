@@ -1,4 +1,5 @@
-import { planBand } from '../../catalog/serving-band.js';
+import type { ServingScale } from '../../catalog/bands.js';
+import { planBand, servingScale } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
 import { perTokenRange, throughputRange } from '../../core/inference/bands.js';
 import {
@@ -45,10 +46,10 @@ export function trafficRequestsPerSecond(
   return null;
 }
 
-export function planJson(p: DeploymentPlan, basis: string) {
+export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale) {
   const r = p.candidate.replica;
   const pr = p.candidate.prefillReplica ?? r;
-  const band = planBand(p);
+  const band = planBand(p, scale);
   return {
     outputTokensPerSecondPerGpu: p.point.outputTokensPerSecondPerGpu,
     inputTokensPerSecondPerGpu: p.point.inputTokensPerSecondPerGpu,
@@ -163,6 +164,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const best = plans[0];
   if (!best) return { output: `cannot serve ${spec.name}: ${whyNot(setup, rps, concurrency)}`, exitCode: 3 };
   const top = positiveInteger(o.top, '--top', 5);
+  const scale = servingScale(spec, w);
   const result = {
     model: spec.name,
     workload: w,
@@ -171,7 +173,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     engine: setup.engine
       ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
       : null,
-    ...planJson(best, priceBasis(o, best.candidate.gpuId)),
+    ...planJson(best, priceBasis(o, best.candidate.gpuId), scale),
     mode: {
       chosen: best.disaggregated ? 'disaggregated' : 'aggregated',
       searched: modes
@@ -180,7 +182,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       reason: modes?.reason ?? (o.disaggregated ? 'pinned by --disaggregated' : 'pinned by --aggregated'),
     },
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
-    alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId))),
+    alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId), scale)),
     simulation: o.simulate ? runSimulation(o, setup, best) : null,
     frontier: o.pareto
       ? servingFrontier(spec, candidates, w, slo).map(({ plan, ...point }) => ({

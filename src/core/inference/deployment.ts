@@ -11,6 +11,7 @@ import { kvHeadCounts, splitsKvHeads } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
+import { saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -19,7 +20,6 @@ import {
   type ServingReplica,
   type ServingWorkload,
   type Slo,
-  saturatedPoint,
   servingPoint,
 } from './serving.js';
 import { type Replica, replicaGpus } from './serving-step.js';

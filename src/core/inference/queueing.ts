@@ -5,8 +5,10 @@
  * The steady state takes a closed loop of `clients` users (each sends its next request when the last
  * completes, as benchmark clients at a fixed concurrency do): one queueing station, the prefill path,
  * and one delay station, decoding; solved by exact mean-value analysis (Reiser & Lavenberg 1980,
- * "Mean-Value Analysis of Closed Multichain Queuing Networks", J. ACM 27(2), Sec. 2).
+ * "Mean-Value Analysis of Closed Multichain Queuing Networks", J. ACM 27(2), Sec. 2). More clients
+ * than the replica holds wait for a slot as well ({@link saturatedPoint}, Little's law).
  */
+import type { ServingPoint, ServingWorkload } from './serving.js';
 
 /**
  * Mean seconds a request waits for the prompts ahead of it: every prompt takes `serviceSeconds` of
@@ -29,4 +31,21 @@ export function prefillQueueSeconds(
     queue = (n * response) / (response + think);
   }
   return response - serviceSeconds;
+}
+
+/**
+ * `clients` users of a closed loop on a replica that holds `point.concurrency` sequences: the replica
+ * runs full and the others wait for a slot. By Little's law each slot turns over every T (TTFT +
+ * the rest of the output), so a client cycles every clients·T / slots and waits (clients − slots)·T
+ * / slots before its prompt is admitted (Little 1961); throughput stays the full replica's.
+ */
+export function saturatedPoint(point: ServingPoint, w: ServingWorkload, clients: number): ServingPoint {
+  const slots = point.concurrency;
+  if (clients <= slots) return point;
+  const occupied = point.ttftSeconds + Math.max(0, w.outputTokens - 1) * point.tpotSeconds;
+  return {
+    ...point,
+    ttftSeconds: point.ttftSeconds + ((clients - slots) * occupied) / slots,
+    queuedClients: clients - slots,
+  };
 }

@@ -55,7 +55,7 @@ export interface ServingPoint {
   readonly memoryPerGpuBytes: number;
   /**
    * Clients beyond the sequences the replica holds, waiting for a slot (a pinned concurrency above
-   * the maximum; see {@link saturatedPoint}); absent when every client runs.
+   * the maximum; queueing.ts saturatedPoint); absent when every client runs.
    */
   readonly queuedClients?: number;
 }
@@ -296,23 +296,6 @@ const prefillSteps = new WeakMap<
 export interface Slo {
   readonly ttftSeconds?: number;
   readonly tpotSeconds?: number;
-}
-
-/**
- * `clients` users of a closed loop on a replica that holds `point.concurrency` sequences: the replica
- * runs full and the others wait for a slot. By Little's law each slot turns over every T (TTFT +
- * the rest of the output), so a client cycles every clients·T / slots and waits (clients − slots)·T
- * / slots before its prompt is admitted (Little 1961); throughput stays the full replica's.
- */
-export function saturatedPoint(point: ServingPoint, w: ServingWorkload, clients: number): ServingPoint {
-  const slots = point.concurrency;
-  if (clients <= slots) return point;
-  const occupied = point.ttftSeconds + Math.max(0, w.outputTokens - 1) * point.tpotSeconds;
-  return {
-    ...point,
-    ttftSeconds: point.ttftSeconds + ((clients - slots) * occupied) / slots,
-    queuedClients: clients - slots,
-  };
 }
 
 /** The highest-throughput concurrency that fits in memory and meets the SLO; null if none does. */
