@@ -3,6 +3,7 @@
  * tables, DeepSeek's Day-6 fleet), each run through the serving engine behind `llmecon serve` and
  * compared with the published figure.
  */
+
 import { z } from 'zod';
 import validationFile from '../../catalog/validation/serving.json' with { type: 'json' };
 import { findCluster, findModel } from '../catalog/catalog.js';
@@ -11,6 +12,7 @@ import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../core/inference/engine.js';
+import { saturatedPoint } from '../core/inference/queueing.js';
 import {
   bestServingPoint,
   loneTtftSeconds,
@@ -38,10 +40,15 @@ export const SERVING_MEASURES = [
   'maxLoadOutputTokensPerSecondPerGpu',
   'medianTpotSeconds',
   'outputTokensPerSecondPerGpu',
+  'meanTtftSecondsAtConcurrency',
 ] as const;
 
 /** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
-export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = ['loneTtftSeconds', 'medianTpotSeconds'];
+export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
+  'loneTtftSeconds',
+  'medianTpotSeconds',
+  'meanTtftSecondsAtConcurrency',
+];
 export type ServingMeasure = (typeof SERVING_MEASURES)[number];
 
 /** Published / predicted throughput of a case from its error: a time's reads inversely (a TPOT 10% low is a speed 11% high). */
@@ -104,6 +111,8 @@ const caseSchema = z
     batch: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
+    /** A closed loop of this many clients (genai-perf / aiperf --concurrency): the analytic steady state at it. */
+    concurrency: positiveInt.optional(),
     /** The benchmark's KV memory share when it differs from the engine's default. */
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
     /** The engine version's cap on running sequences when it differs from the catalog profile's (e.g. vLLM v0.6's max_num_seqs 256). */
@@ -205,6 +214,16 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         need(c.prefillBatchTokens, 'prefillBatchTokens'),
       );
       break;
+    case 'meanTtftSecondsAtConcurrency': {
+      // The steady state of `concurrency` clients: queueing for the prefill path, and for a slot
+      // beyond the sequences the replica holds (queueing.ts).
+      const clients = need(c.concurrency, 'concurrency');
+      const most = maxConcurrency(spec, cluster, replica, c.workload);
+      if (most < 1) throw new InternalError(`case ${c.id}: the weights do not fit`);
+      const point = servingPoint(spec, cluster, replica, c.workload, Math.min(clients, most));
+      predicted = saturatedPoint(point, c.workload, clients).ttftSeconds;
+      break;
+    }
     case 'decodeOutputTokensPerSecondPerGpu': {
       const point = bestServingPoint(spec, cluster, replica, c.workload, {
         tpotSeconds: need(c.tpotSloSeconds, 'tpotSloSeconds'),
