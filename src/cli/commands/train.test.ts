@@ -18,6 +18,13 @@ describe('train honours every fixed flag', () => {
     );
     expect(r.stdout).toContain('the largest term is activations');
   });
+  it('the step and tokens/s per GPU carry their P10–P90 in the text', async () => {
+    const r = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --tokens 10B');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /step [\d.]+ s \(P10 [\d.]+ – P90 [\d.]+\) · [\d.]+K? tokens\/s\/GPU \(P10 [\d.]+K? – P90 [\d.]+K?\)/,
+    );
+  });
   it('--recompute selective is kept with FlashAttention', async () => {
     const r = await runCli(
       'train --model llama-3-8b --gpu h100 --gpus 8 --recompute selective --attention flash3 --json',
