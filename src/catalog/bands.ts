@@ -8,6 +8,7 @@
 
 import { formatCount } from '../core/format.js';
 import type { ErrorBand } from '../core/training/error-band.js';
+import { widenBand } from '../core/uncertainty/range.js';
 import { engineCalibration, findEngine, gpuFamily } from './engines.js';
 
 export interface CalibrationBand {
@@ -46,13 +47,6 @@ export interface ServingScale {
   readonly totalParams: number;
   /** Tokens of one request's context (input + output). */
   readonly contextTokens: number;
-}
-
-/** A band widened `factor`× in log-width about its centre (geometric mean). */
-function widened(low: number, high: number, factor: number): { low: number; high: number } {
-  const centre = Math.sqrt(low * high);
-  const half = Math.sqrt(high / low);
-  return { low: centre / half ** factor, high: centre * half ** factor };
 }
 
 /**
@@ -108,7 +102,7 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     );
     factor *= 1.5;
   }
-  const band = widened(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
+  const band = widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
   return {
     ...band,
     key: k.scope === 'pooled' ? `serve:${engine.id}×${over}` : key,

@@ -11,8 +11,8 @@ import { engineForGpu, findEngine } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
+import { clientsPoint } from '../core/inference/deployment.js';
 import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../core/inference/engine.js';
-import { saturatedPoint } from '../core/inference/queueing.js';
 import {
   bestServingPoint,
   loneTtftSeconds,
@@ -217,11 +217,8 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
     case 'meanTtftSecondsAtConcurrency': {
       // The steady state of `concurrency` clients: queueing for the prefill path, and for a slot
       // beyond the sequences the replica holds (queueing.ts).
-      const clients = need(c.concurrency, 'concurrency');
-      const most = maxConcurrency(spec, cluster, replica, c.workload);
-      if (most < 1) throw new InternalError(`case ${c.id}: the weights do not fit`);
-      const point = servingPoint(spec, cluster, replica, c.workload, Math.min(clients, most));
-      predicted = saturatedPoint(point, c.workload, clients).ttftSeconds;
+      const point = clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency'));
+      predicted = need(point, 'weights that fit').ttftSeconds;
       break;
     }
     case 'decodeOutputTokensPerSecondPerGpu': {

@@ -101,6 +101,15 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     volume === undefined
       ? null
       : (planDeployments(spec, candidates, w, requestsPerSecondFor(volume, perRequest), slo)[0] ?? null);
+  // The self-host bill at the stated volume at both ends of the band.
+  const hereBand =
+    volume === undefined
+      ? null
+      : selfHostVsApiBand(
+          candidates,
+          (r) => selfHostVsApi(spec, candidates, w, api.price, slo, [volume], r),
+          scale,
+        );
   const apiHere = volume === undefined ? null : (result.series[0]!.apiUsdPerDay / grid[0]!) * volume;
   const out = {
     model: spec.name,
@@ -115,17 +124,11 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     range: {
       basis,
       breakEvenTokensPerDay: { p10: fast.breakEvenTokensPerDay, p90: slow.breakEvenTokensPerDay },
-      ...(volume !== undefined && {
-        selfHostUsdPerDay: ((b) => ({
-          p10: b.fast.series[0]!.selfHostUsdPerDay,
-          p90: b.slow.series[0]!.selfHostUsdPerDay,
-        }))(
-          selfHostVsApiBand(
-            candidates,
-            (r) => selfHostVsApi(spec, candidates, w, api.price, slo, [volume], r),
-            scale,
-          ),
-        ),
+      ...(hereBand && {
+        selfHostUsdPerDay: {
+          p10: hereBand.fast.series[0]!.selfHostUsdPerDay,
+          p90: hereBand.slow.series[0]!.selfHostUsdPerDay,
+        },
       }),
     },
     atVolume:

@@ -15,6 +15,7 @@ import { saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
   maxConcurrency,
+  meetsSlo,
   prefillTokensPerSecondPerGpu,
   type ServingPoint,
   type ServingReplica,
@@ -159,6 +160,23 @@ export function planAtPoint(
   };
 }
 
+/**
+ * The steady state of a closed loop of `clients` on a replica: every client runs up to the sequences
+ * the replica holds; beyond them it runs full and the rest wait for a slot (an engine queues them, it
+ * does not refuse them; queueing.ts). Null when the weights and one sequence do not fit.
+ */
+export function clientsPoint(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  clients: number,
+): ServingPoint | null {
+  const most = maxConcurrency(spec, cluster, r, w);
+  if (most < 1) return null;
+  return saturatedPoint(servingPoint(spec, cluster, r, w, Math.min(clients, most)), w, clients);
+}
+
 function pinnedPoint(
   spec: ModelSpec,
   c: DeploymentCandidate,
@@ -166,19 +184,8 @@ function pinnedPoint(
   slo: Slo,
   concurrency: number,
 ): ServingPoint | null {
-  // More clients than the replica holds: it runs full and the rest wait for a slot (an engine
-  // queues them; it does not refuse them).
-  const most = maxConcurrency(spec, c.cluster, c.replica, w);
-  if (most < 1) return null;
-  const p = saturatedPoint(
-    servingPoint(spec, c.cluster, c.replica, w, Math.min(concurrency, most)),
-    w,
-    concurrency,
-  );
-  const meets =
-    (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
-    (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
-  return meets ? p : null;
+  const p = clientsPoint(spec, c.cluster, c.replica, w, concurrency);
+  return p && meetsSlo(p, slo) ? p : null;
 }
 
 /** Dedicated prefill GPUs for `requestsPerSecond` prompts (whole prefill replicas). */

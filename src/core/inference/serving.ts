@@ -298,6 +298,11 @@ export interface Slo {
   readonly tpotSeconds?: number;
 }
 
+/** A point within the TTFT and TPOT limits (an absent limit is no limit). */
+export const meetsSlo = (p: ServingPoint, slo: Slo): boolean =>
+  (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
+  (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
+
 /** The highest-throughput concurrency that fits in memory and meets the SLO; null if none does. */
 export function bestServingPoint(
   spec: ModelSpec,
@@ -309,15 +314,13 @@ export function bestServingPoint(
   const max = maxConcurrency(spec, cluster, r, w);
   if (max < 1) return null;
   let best: ServingPoint | null = null;
-  const meets = (p: ServingPoint) =>
-    (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
-    (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
   // Throughput rises with concurrency while latency does too: scan a geometric grid plus the maximum.
   const grid = new Set<number>([max]);
   for (let c = 1; c < max; c = Math.ceil(c * 1.25)) grid.add(c);
   for (const c of [...grid].sort((a, b) => a - b)) {
     const p = servingPoint(spec, cluster, r, w, c);
-    if (meets(p) && (!best || p.outputTokensPerSecondPerGpu > best.outputTokensPerSecondPerGpu)) best = p;
+    if (meetsSlo(p, slo) && (!best || p.outputTokensPerSecondPerGpu > best.outputTokensPerSecondPerGpu))
+      best = p;
   }
   return best;
 }

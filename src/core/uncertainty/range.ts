@@ -54,6 +54,17 @@ export function residualBand(
   return { low: Math.exp(mean - spread), high: Math.exp(mean + spread) };
 }
 
+/** A P10–P90 band widened `factor`× in log-width about its centre (the geometric mean of its ends). */
+export function widenBand(
+  low: number,
+  high: number,
+  factor: number,
+): { readonly low: number; readonly high: number } {
+  const centre = Math.sqrt(low * high);
+  const half = Math.sqrt(high / low);
+  return { low: centre / half ** factor, high: centre * half ** factor };
+}
+
 /**
  * The band of a figure as a lognormal multiplier, the form the scenario Monte Carlo draws from: P10
  * and P90 multipliers `low`, `high` are exp(μ ∓ z₀.₉ σ), so μ = ln √(low·high) and σ = ln(high/low) / (2 z₀.₉).

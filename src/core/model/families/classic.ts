@@ -8,10 +8,16 @@
  * width (OLMoE), or an untied 256K-vocabulary head (+2.1B for Command R).
  */
 
-import type { MlpSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { readQwenSparseLayers } from './qwen3.js';
-import { decoder, type Family, readAllSliding, readPatternSliding, readQwenSliding } from './readers.js';
+import {
+  decoder,
+  type Family,
+  readAllSliding,
+  readPatternSliding,
+  readPlainMlp,
+  readQwenSliding,
+} from './readers.js';
 
 /**
  * Qwen2MoeForCausalLM: Qwen2 attention (bias on q, k, v; `qkv_bias`, default true), sparse layers as
@@ -45,13 +51,6 @@ export const olmoe: Family = (f, name) =>
     moe: { experts: 'num_experts', expertSize: 'intermediate_size' },
   });
 
-/** A plain (ungated) GELU MLP with biases: fc1 (h → intermediate) and fc2 back. */
-const geluMlp = (f: Fields, bias: boolean): MlpSpec => ({
-  intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
-  gated: false,
-  bias,
-});
-
 /**
  * GPTNeoXForCausalLM (Pythia, GPT-NeoX-20B): fused query_key_value and dense with bias
  * (`attention_bias`, default true), dense_h_to_4h / dense_4h_to_h with bias, two LayerNorms per layer
@@ -63,7 +62,7 @@ export const gptNeox: Family = (f, name) => {
   return {
     ...decoder(f, name, {
       attention: { qkvBias: bias, outputBias: bias },
-      mlp: geluMlp(f, true),
+      mlp: readPlainMlp(f, true),
     }),
     norm: { kind: 'layernorm', perLayer: 2 },
     activation: f.string('hidden_act', 'gelu'),
@@ -82,7 +81,7 @@ export const phi: Family = (f, name) => ({
       outputBias: true,
       qkNorm: f.bool('qk_layernorm', false) ? 'per-head' : 'none',
     },
-    mlp: geluMlp(f, true),
+    mlp: readPlainMlp(f, true),
   }),
   norm: { kind: 'layernorm', perLayer: 1 },
   activation: f.string('hidden_act', 'gelu_new'),
@@ -99,7 +98,7 @@ export const starcoder2: Family = (f, name) => {
     ...decoder(f, name, {
       attention: { qkvBias: bias, outputBias: bias },
       layout: readAllSliding,
-      mlp: geluMlp(f, bias),
+      mlp: readPlainMlp(f, bias),
     }),
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     norm: { kind: 'layernorm', perLayer: 2 },

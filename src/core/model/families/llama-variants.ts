@@ -8,17 +8,11 @@
  * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model).
  */
 import { MAX } from './fields.js';
-import { decoder, type Family, HF_KEYS, readGatedMlp } from './readers.js';
+import { decoder, type Family, HF_KEYS, readGatedMlp, readPlainMlp } from './readers.js';
 
 /** ArceeMLP: up_proj (h → intermediate) and down_proj, ReLU² between, no gate. */
 export const arcee: Family = (f, name) =>
-  decoder(f, name, {
-    mlp: {
-      intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
-      gated: false,
-      bias: f.bool('mlp_bias', false),
-    },
-  });
+  decoder(f, name, { mlp: readPlainMlp(f, f.bool('mlp_bias', false)) });
 
 /** ExaoneConfig: num_layers for the depth; attention, SwiGLU MLP and two RMSNorms as Llama's. */
 export const exaone: Family = (f, name) => decoder(f, name, { keys: { ...HF_KEYS, layers: 'num_layers' } });

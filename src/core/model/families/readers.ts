@@ -140,6 +140,11 @@ export function readGatedMlp(f: Fields, key = 'intermediate_size', bias = false)
   return { intermediateSize: f.positiveInt(key, { max: MAX.intermediate }), gated: true, bias };
 }
 
+/** An ungated two-matrix MLP (fc1 h → `key`, fc2 back): GPT-NeoX, Phi, StarCoder2's GELU, Arcee's ReLU². */
+export function readPlainMlp(f: Fields, bias: boolean, key = 'intermediate_size'): MlpSpec {
+  return { intermediateSize: f.positiveInt(key, { max: MAX.intermediate }), gated: false, bias };
+}
+
 /** The dense MLP size when no layer uses it: read it if given, it does not affect any count. */
 export function readUnusedMlp(f: Fields, key = 'intermediate_size'): MlpSpec {
   return { intermediateSize: f.int(key, { fallback: 0, max: MAX.intermediate }), gated: true, bias: false };
