@@ -4,7 +4,7 @@
  */
 import { FINETUNE_METHODS, type FinetuneMethod } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
-import { parseTargets, type TargetModule } from '../core/model/adapters.js';
+import { parseTargets, presentTargets, type TargetModule } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { oneOf, positiveInteger, refuseFlags } from './options.js';
 
@@ -35,6 +35,14 @@ function baseFormat(text: string | undefined, method: string): 'bf16' | 'fp8' {
   return oneOf(text, '--base-format', ['bf16', 'fp8'] as const, 'bf16');
 }
 
+/**
+ * Attention and MLP matrices (PEFT's usual choice); a model with neither (Mamba, Falcon-Mamba:
+ * mixer blocks only) adapts its mixers' in_proj and out_proj, as PEFT configs for Mamba do.
+ */
+function defaultTargets(spec: ModelSpec): string {
+  return presentTargets(spec, parseTargets('attn,mlp')).length > 0 ? 'attn,mlp' : 'mixer';
+}
+
 /** The method and its adapter (rank, targets the model has, base format); `fallback` when --method is absent. */
 export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: FinetuneMethod): MethodChoice {
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, fallback);
@@ -45,7 +53,7 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
     method,
     rank: positiveInteger(o.rank, '--rank', 16),
     // Keep only targets the model has (no experts or shared experts on a dense model).
-    targets: parseTargets(o.targets ?? 'attn,mlp').filter(
+    targets: parseTargets(o.targets ?? defaultTargets(spec)).filter(
       (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
     ),
     baseFormat: baseFormat(o.baseFormat, method),

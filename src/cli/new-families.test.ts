@@ -1,5 +1,5 @@
 /**
- * Every command on each 2025–26 family (hybrid Gated DeltaNet, Mamba-2 with mixer-less blocks, DSA
+ * Every command on each 2025–26 family (hybrid Gated DeltaNet, Mamba-2 with mixer-less blocks, Mamba-1, DSA
  * sparse MLA, chunked attention, MoE and dense): exit 0 (or 3 for "does not fit") with finite numbers
  * in the --json output. Configs: test/fixtures/hf-configs (provenance in its README).
  */
@@ -31,6 +31,8 @@ const FAMILIES = [
   'hand-built/hunyuan-a13b', // Hunyuan MoE: shared MLP, per-head q/k norms, per-layer top-k list
   'llama-3.3-nemotron-super-49b-v1', // Nemotron-NAS: per-layer FFN widths, blocks without attention
   'hand-built/nemotron-nas-variants', // Nemotron-NAS: per-layer KV heads, linear replacements, empty layers
+  'hand-built/jamba-1.5-mini', // Mamba-1 + attention without RoPE, MoE every other layer
+  'hand-built/falcon-mamba-7b', // Mamba-1 only: no attention, no MLP
 ] as const;
 
 /** Every number in a JSON value, with its path. */

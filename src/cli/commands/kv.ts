@@ -77,7 +77,9 @@ export function kvCommand(
     const linear = spec.linearAttention?.projections === 'kda' ? 'Kimi Delta Attention' : 'Gated DeltaNet';
     const kinds = [
       state.linearLayers > 0 ? `${state.linearLayers} ${linear}` : '',
-      state.mambaLayers > 0 ? `${state.mambaLayers} Mamba-2` : '',
+      state.mambaLayers > 0
+        ? `${state.mambaLayers} ${spec.stateSpace?.selective ? 'Mamba-1' : 'Mamba-2'}`
+        : '',
       state.convLayers > 0 ? `${state.convLayers} short-conv` : '',
     ].filter(Boolean);
     lines.push(

@@ -25,7 +25,7 @@ export interface ActivationOptions {
 /**
  * Activation bytes of one decoder layer for one microbatch (Korthikanti et al. 2022, generalised).
  * `layer` is a layer kind, or 'dense'/'moe' for a full-attention layer. Softmax attention and MLPs
- * in closed form; the DSA indexer, Gated DeltaNet and Mamba-2 mixers from their operation list
+ * in closed form; the DSA indexer, Gated DeltaNet and Mamba mixers from their operation list
  * (operations.ts `mixerActivationBytes`); a layer without a mixer or an MLP keeps nothing for it.
  */
 export function activationBytesPerLayer(

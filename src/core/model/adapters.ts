@@ -9,7 +9,7 @@ import { type AttentionSpec, isAttentionMixer, type LayerSpec, type ModelSpec } 
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
- * input and output projections of linear-attention (Gated DeltaNet) and Mamba-2 mixers.
+ * input and output projections of linear-attention (Gated DeltaNet) and Mamba mixers.
  */
 export const TARGET_MODULES = [
   'q',
@@ -42,7 +42,7 @@ export interface AdapterSpec {
 
 /**
  * The part of a layer an adapted matrix lives in; it exists only on the layers that have that part:
- * softmax attention, a Gated DeltaNet (`linear`) or Mamba-2 (`mamba`) mixer, a dense MLP, or an MoE
+ * softmax attention, a Gated DeltaNet (`linear`) or Mamba (`mamba`) mixer, a dense MLP, or an MoE
  * block's shared or routed experts.
  */
 export type AdapterPart =
@@ -195,10 +195,11 @@ function layerMatrices(
   }
   const ssm = spec.stateSpace;
   if (ssm) {
-    // NemotronHMamba2Mixer: in_proj h → (z, x, B, C, dt) = 2·inner + 2·groups·state + heads; out_proj inner → h.
+    // NemotronHMamba2Mixer: in_proj h → (z, x, B, C, dt) = 2·inner + 2·groups·state + heads; MambaMixer
+    // (Mamba-1): in_proj h → (x, z) = 2·inner; out_proj inner → h.
     const inner = ssm.numHeads * ssm.headDim;
-    if (wants('in_proj'))
-      add('mamba', 'mixer.in_proj', h, 2 * inner + 2 * ssm.numGroups * ssm.stateSize + ssm.numHeads);
+    const inProj = ssm.selective ? 2 * inner : 2 * inner + 2 * ssm.numGroups * ssm.stateSize + ssm.numHeads;
+    if (wants('in_proj')) add('mamba', 'mixer.in_proj', h, inProj);
     if (wants('out_proj')) add('mamba', 'mixer.out_proj', inner, h);
   }
   if (spec.shortConv) {

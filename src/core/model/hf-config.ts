@@ -60,10 +60,56 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
  * Known families recognised by their keys, most specific first: the family to read an unknown
  * `model_type` as, the keys that identify it, and what reading it that way assumes.
  */
+/**
+ * Keys that signal a structure a lookalike must model to be read safely, by what they signal. A
+ * config that carries one its lookalike does not explain is refused: reading Jamba (Mamba layers,
+ * `num_experts`) as a dense Llama would print a quarter of its parameters as a confident answer.
+ */
+const STRUCTURE_MARKERS = {
+  moe: {
+    what: 'mixture-of-experts',
+    keys: [
+      'num_experts',
+      'num_local_experts',
+      'n_routed_experts',
+      'moe_num_experts',
+      'moe_intermediate_size',
+      'num_experts_per_tok',
+    ],
+  },
+  stateSpace: {
+    what: 'state-space or recurrent layers',
+    keys: [
+      'state_size',
+      'ssm_state_size',
+      'mamba_d_state',
+      'd_state',
+      'time_step_rank',
+      'mamba_expand',
+      'linear_attn_config',
+      'linear_num_value_heads',
+      'layers_block_type',
+      'attn_layer_period',
+      'hybrid_override_pattern',
+      'attention_hidden_size',
+    ],
+  },
+  encoderDecoder: {
+    what: 'an encoder-decoder',
+    keys: ['is_encoder_decoder', 'num_decoder_layers', 'decoder_layers', 'encoder_layers'],
+  },
+  crossAttention: { what: 'cross-attention layers', keys: ['cross_attention_layers'] },
+  encoderOnly: { what: 'a bidirectional encoder (BERT-style)', keys: ['type_vocab_size'] },
+} as const;
+
+type Structure = keyof typeof STRUCTURE_MARKERS;
+
 const LOOKALIKES: readonly {
   readonly family: SupportedModelType;
   readonly keys: readonly string[];
   readonly assumption: string;
+  /** The structures of {@link STRUCTURE_MARKERS} this family models; absent = none. */
+  readonly explains?: readonly Structure[];
 }[] = [
   {
     family: 'nemotron-nas',
@@ -75,31 +121,37 @@ const LOOKALIKES: readonly {
     family: 'nemotron_h',
     keys: ['hybrid_override_pattern', 'mamba_num_heads', 'ssm_state_size'],
     assumption: 'Mamba-2/attention/MLP blocks from hybrid_override_pattern, one RMSNorm each, ungated MLPs',
+    explains: ['moe', 'stateSpace'],
   },
   {
     family: 'qwen3_5_moe_text',
     keys: ['linear_num_key_heads', 'linear_num_value_heads', 'num_experts', 'moe_intermediate_size'],
     assumption: 'Gated DeltaNet layers with gated full attention, MoE with a gated shared expert',
+    explains: ['moe', 'stateSpace'],
   },
   {
     family: 'qwen3_5_text',
     keys: ['linear_num_key_heads', 'linear_num_value_heads', 'intermediate_size'],
     assumption: 'Gated DeltaNet layers with gated full attention, SwiGLU MLPs',
+    explains: ['stateSpace'],
   },
   {
     family: 'deepseek_v32',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'index_topk', 'index_n_heads'],
     assumption: 'MLA with a DSA indexer on every layer, DeepSeek-V3 experts',
+    explains: ['moe'],
   },
   {
     family: 'kimi_linear',
     keys: ['linear_attn_config', 'kv_lora_rank', 'qk_rope_head_dim'],
     assumption: 'Kimi Delta Attention layers with MLA full-attention layers, DeepSeek-style experts',
+    explains: ['moe', 'stateSpace'],
   },
   {
     family: 'deepseek_v3',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim'],
     assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',
+    explains: ['moe'],
   },
   {
     family: 'minimax_m3',
@@ -111,38 +163,45 @@ const LOOKALIKES: readonly {
     ],
     assumption:
       'GQA with block-sparse attention layers (MiniMax-M3 indexer), dense first layers, MoE with one shared expert',
+    explains: ['moe'],
   },
   {
     family: 'llama4_text',
     keys: ['num_local_experts', 'interleave_moe_layer_step', 'intermediate_size_mlp'],
     assumption: 'Llama 4 interleaved MoE with a shared expert, chunked attention',
+    explains: ['moe'],
   },
   {
     family: 'mixtral',
     keys: ['num_local_experts', 'num_experts_per_tok', 'intermediate_size'],
     assumption: 'every layer a top-k MoE of SwiGLU experts, no shared expert, no biases',
+    explains: ['moe'],
   },
   {
     family: 'qwen2_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'shared_expert_intermediate_size'],
     assumption:
       'Qwen2 attention (q/k/v bias), top-k MoE of SwiGLU experts with one sigmoid-gated shared expert',
+    explains: ['moe'],
   },
   {
     family: 'bailing_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_shared_experts'],
     assumption:
       'GQA attention, num_shared_experts shared SwiGLU experts beside the routed ones after first_k_dense_replace dense layers',
+    explains: ['moe'],
   },
   {
     family: 'qwen3_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size'],
     assumption: 'per-head q/k RMSNorms, top-k MoE of SwiGLU experts, no shared expert',
+    explains: ['moe'],
   },
   {
     family: 'glm4_moe',
     keys: ['n_routed_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_attention_heads'],
     assumption: 'GQA attention, shared and routed SwiGLU experts after first_k_dense_replace dense layers',
+    explains: ['moe'],
   },
   {
     family: 'llama',
@@ -151,6 +210,31 @@ const LOOKALIKES: readonly {
       'separate q/k/v/o projections (bias per attention_bias), SwiGLU MLP, two RMSNorms per layer, RoPE, embeddings tied only if tie_word_embeddings',
   },
 ];
+
+/** Refuses reading `modelType` as `family` when the config signals a structure the family does not model. */
+function refuseUnexplainedStructure(
+  json: Json,
+  modelType: string,
+  family: SupportedModelType,
+  explains: readonly Structure[],
+): void {
+  const like = family.replace(/_text$/, '');
+  for (const structure of Object.keys(STRUCTURE_MARKERS) as Structure[]) {
+    if (explains.includes(structure)) continue;
+    const marker = STRUCTURE_MARKERS[structure];
+    // Absent, off or trivial (0, false, one expert) values signal nothing.
+    const key = marker.keys.find((k) => {
+      const v = json[k];
+      return v !== undefined && v !== null && v !== false && v !== 0 && !(structure === 'moe' && v === 1);
+    });
+    if (key === undefined) continue;
+    inputError(
+      'unsupported',
+      [key],
+      `unsupported model_type '${modelType}': its fields look like ${like}, but '${key}' signals ${marker.what}, which reading it as ${like} would leave out (a wrong count, not an estimate); give a supported model_type or a model spec (docs/model-spec.md); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    );
+  }
+}
 
 /**
  * An unknown `model_type`: a wrapper whose `text_config` is a known type is read through it (vision
@@ -181,6 +265,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
   const present = (key: string) => json[key] !== undefined && json[key] !== null;
   const match = LOOKALIKES.find((l) => l.keys.every(present));
   if (match) {
+    refuseUnexplainedStructure(json, modelType, match.family, match.explains ?? []);
     const spec = FAMILIES[match.family](new Fields(json, modelType), name);
     const like = match.family.replace(/_text$/, '');
     return {

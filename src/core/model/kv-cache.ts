@@ -7,6 +7,7 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
+import { stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import {
   type AttentionSpec,
@@ -14,8 +15,8 @@ import {
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
-  type Mamba2Spec,
   type ModelSpec,
+  type StateSpaceSpec,
 } from './spec.js';
 
 /**
@@ -222,12 +223,15 @@ export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElem
 }
 
 /**
- * Mamba-2 state per sequence (Dao & Gu 2024, Sec. 7; vLLM `mamba_utils` mamba2 shapes): the conv
- * keeps `convKernel − 1` inputs of its H·P + 2·G·N channels, the SSM an H × P × N state.
+ * State-space state per sequence (Dao & Gu 2024, Sec. 7; vLLM `mamba_utils` mamba1 and mamba2
+ * shapes): the conv keeps `convKernel − 1` inputs of its channels (Mamba-2 H·P + 2·G·N, Mamba-1
+ * d_inner), the SSM an H × P × N state (Mamba-1: d_inner × N).
  */
-export function mamba2StateElements(m: Mamba2Spec): LayerStateElements {
-  const channels = m.numHeads * m.headDim + 2 * m.numGroups * m.stateSize;
-  return { conv: (m.convKernel - 1) * channels, state: m.numHeads * m.headDim * m.stateSize };
+export function stateSpaceStateElements(m: StateSpaceSpec): LayerStateElements {
+  return {
+    conv: (m.convKernel - 1) * stateSpaceConvChannels(m),
+    state: m.numHeads * m.headDim * m.stateSize,
+  };
 }
 
 export interface RecurrentStateBytes {
@@ -257,7 +261,7 @@ export function recurrentStateBytes(spec: ModelSpec, convFormat: KvFormat = 'bf1
     state += mix.linear * e.state * spec.linearAttention.stateBytesPerElement;
   }
   if (mix.mamba > 0 && spec.stateSpace) {
-    const e = mamba2StateElements(spec.stateSpace);
+    const e = stateSpaceStateElements(spec.stateSpace);
     conv += mix.mamba * e.conv * convBytes;
     state += mix.mamba * e.state * spec.stateSpace.stateBytesPerElement;
   }

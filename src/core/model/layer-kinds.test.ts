@@ -4,10 +4,10 @@ import {
   chunkedMeanKeys,
   gatedDeltaNetFlopsPerToken,
   limitedMeanKeys,
-  mamba2FlopsPerToken,
   sparseAttentionFlopsPerToken,
+  stateSpaceFlopsPerToken,
 } from './layer-kinds.js';
-import type { GatedDeltaNetSpec, Mamba2Spec } from './spec.js';
+import type { GatedDeltaNetSpec, StateSpaceSpec } from './spec.js';
 
 const gdn: GatedDeltaNetSpec = {
   numKeyHeads: 16,
@@ -18,7 +18,7 @@ const gdn: GatedDeltaNetSpec = {
   chunkTokens: 64,
   stateBytesPerElement: 4,
 };
-const mamba: Mamba2Spec = {
+const mamba: StateSpaceSpec = {
   numHeads: 64,
   headDim: 64,
   stateSize: 128,
@@ -83,8 +83,8 @@ describe('linear-attention and state-space mixers', () => {
   });
 
   it('Mamba-2 SSD: chunked form costs more per token than the recurrence, both constant in context', () => {
-    const decode = mamba2FlopsPerToken(mamba, 'decode');
-    const train = mamba2FlopsPerToken(mamba, 'causal');
+    const decode = stateSpaceFlopsPerToken(mamba, 'decode');
+    const train = stateSpaceFlopsPerToken(mamba, 'causal');
     expect(decode).toBe(2 * 4 * (64 * 64 + 2 * 8 * 128) + 64 * 4 * 128 * 64);
     expect(train).toBe(
       2 * 4 * (64 * 64 + 2 * 8 * 128) + 2 * (64 * (128 * 64 + 2 * 128 * 64) + 8 * 128 * 128),

@@ -8,7 +8,7 @@
  * with the ½ causal convention; `non-causal` = the full s×s matrix; `decode` = one new token after
  * `contextTokens` cached ones.
  */
-import type { GatedDeltaNetSpec, Mamba2Spec, SparseAttentionSpec } from './spec.js';
+import type { GatedDeltaNetSpec, SparseAttentionSpec, StateSpaceSpec } from './spec.js';
 
 export type AttentionMode = 'causal' | 'non-causal' | 'decode';
 
@@ -106,26 +106,41 @@ export function gatedDeltaNetRuleFlopsPerToken(g: GatedDeltaNetSpec, mode: Atten
 }
 
 /**
- * Mamba-2 SSD mixing FLOPs per token, excluding its projections (Dao & Gu 2024, "Transformers are
- * SSMs", arXiv:2405.21060, Sec. 6 and Listing 1), with chunks of Q: the diagonal blocks C·Bᵀ
- * (Q·N per token per group) and their product with X (Q·P per token per head), the chunk states
- * Bᵀ·X and the state-to-output C·h (N·P each per token per head). Decode runs the recurrence
- * h ← a·h + B·x, y = C·h: 2·N·P multiply-adds per head. The depthwise conv adds 2·kernel FLOPs per
- * channel (H·P + 2·G·N channels) in both.
+ * State-space mixing FLOPs per token, excluding its projections. Mamba-2 SSD (Dao & Gu 2024,
+ * "Transformers are SSMs", arXiv:2405.21060, Sec. 6 and Listing 1), with chunks of Q: the diagonal
+ * blocks C·Bᵀ (Q·N per token per group) and their product with X (Q·P per token per head), the chunk
+ * states Bᵀ·X and the state-to-output C·h (N·P each per token per head). Decode runs the recurrence
+ * h ← a·h + B·x, y = C·h: 2·N·P multiply-adds per head. Mamba-1 (selective scan, see
+ * {@link stateSpaceScanFlopsPerToken}) runs its recurrence in every mode. The depthwise conv adds
+ * 2·kernel FLOPs per channel in both.
  */
-export function mamba2FlopsPerToken(m: Mamba2Spec, mode: AttentionMode): number {
-  return mamba2ConvFlopsPerToken(m) + mamba2ScanFlopsPerToken(m, mode);
+export function stateSpaceFlopsPerToken(m: StateSpaceSpec, mode: AttentionMode): number {
+  return stateSpaceConvFlopsPerToken(m) + stateSpaceScanFlopsPerToken(m, mode);
 }
 
-/** The depthwise conv of Mamba-2: 2·kernel FLOPs per channel (H·P + 2·G·N channels). */
-export function mamba2ConvFlopsPerToken(m: Mamba2Spec): number {
-  return 2 * m.convKernel * (m.numHeads * m.headDim + 2 * m.numGroups * m.stateSize);
+/**
+ * Channels of the depthwise conv: Mamba-2 convolves x, B and C (H·P + 2·G·N), Mamba-1 x alone
+ * (d_inner; Gu & Dao 2023 Fig. 3).
+ */
+export function stateSpaceConvChannels(m: StateSpaceSpec): number {
+  const inner = m.numHeads * m.headDim;
+  return m.selective ? inner : inner + 2 * m.numGroups * m.stateSize;
 }
 
-/** The SSD scan alone (chunked form, or the decode recurrence), all heads. */
-export function mamba2ScanFlopsPerToken(m: Mamba2Spec, mode: AttentionMode): number {
+/** The depthwise conv: 2·kernel FLOPs per channel. */
+export function stateSpaceConvFlopsPerToken(m: StateSpaceSpec): number {
+  return 2 * m.convKernel * stateSpaceConvChannels(m);
+}
+
+/**
+ * The scan alone, all heads. Mamba-2: the chunked SSD form, or the decode recurrence. Mamba-1: the
+ * recurrence of mamba_ssm `selective_scan_ref` in every mode, per channel and state element
+ * exp(Δ·A) (1 multiply, the exp not counted), Δ·B·x (2), h ← Ā·h + B̄x (2), y = C·h (2): 7·D·N.
+ */
+export function stateSpaceScanFlopsPerToken(m: StateSpaceSpec, mode: AttentionMode): number {
   const p = m.headDim;
   const n = m.stateSize;
+  if (m.selective) return 7 * m.numHeads * p * n;
   if (mode === 'decode') return m.numHeads * 2 * 2 * n * p;
   const q = m.chunkTokens;
   return 2 * (m.numHeads * (q * p + 2 * n * p) + m.numGroups * q * n);

@@ -28,7 +28,7 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
         ? 'linear (Kimi Delta Attention)'
         : 'linear (Gated DeltaNet)';
     case 'mamba':
-      return 'state-space (Mamba-2)';
+      return spec.stateSpace?.selective ? 'state-space (Mamba-1)' : 'state-space (Mamba-2)';
     case 'conv':
       return 'short convolution (LFM2)';
     case 'projection':

@@ -60,8 +60,25 @@ const stateSpace = z
     gatedNorm: z.boolean().optional(),
     convBias: z.boolean().default(true),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
+    /** Mamba-1: numHeads = d_inner, headDim 1, numGroups 1; the Δ projection's rank. */
+    selective: z
+      .object({ timeStepRank: count, innerNorms: z.boolean().default(false) })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!m.selective) return;
+    for (const key of ['headDim', 'numGroups'] as const) {
+      if (m[key] !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must be 1 with selective (Mamba-1: numHeads is d_inner, one SSM per channel, B and C shared), got ${m[key]}`,
+        });
+      }
+    }
+  });
 
 const mla = z
   .object({

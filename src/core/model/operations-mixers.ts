@@ -1,7 +1,7 @@
 /**
  * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
- * indexer (operations-indexer.ts), Gated DeltaNet and Mamba-2 (projections, conv, scan or recurrence,
- * gates and gated norms) and their context parallelism. Conventions: operations.ts.
+ * indexer (operations-indexer.ts), Gated DeltaNet, Mamba-2 and Mamba-1 (projections, conv, scan or
+ * recurrence, gates and gated norms) and their context parallelism. Conventions: operations.ts.
  * mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
  */
 
@@ -9,14 +9,14 @@ import {
   type AttentionMode,
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
-  mamba2ConvFlopsPerToken,
-  mamba2ScanFlopsPerToken,
+  stateSpaceConvFlopsPerToken,
+  stateSpaceScanFlopsPerToken,
 } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
 import { sparseIndexerOperations } from './operations-indexer.js';
 import { mixerTokenGroups, need } from './operations-token-groups.js';
-import type { GatedDeltaNetSpec, LayerSpec, Mamba2Spec, ModelSpec } from './spec.js';
+import type { GatedDeltaNetSpec, LayerSpec, ModelSpec, SelectiveScanSpec, StateSpaceSpec } from './spec.js';
 
 /**
  * Gated DeltaNet (Qwen3-Next / Qwen3.5 `Qwen3NextGatedDeltaNet`; vLLM `GatedDeltaNet`):
@@ -96,14 +96,18 @@ function gatedDeltaNetOperations(
  * (mamba_chunk_scan_combined; selective_state_update at decode), D skip and the gated RMSNorm,
  * out_proj (d_in → h). Tensor parallelism splits heads and groups.
  */
-function mamba2Operations(
+function stateSpaceOperations(
   spec: ModelSpec,
   layer: LayerSpec,
   request: OperationRequest,
   b: OpBuilder,
   tokens: number,
 ): void {
-  const m: Mamba2Spec = need(spec.stateSpace, layer, 'stateSpace');
+  const m: StateSpaceSpec = need(spec.stateSpace, layer, 'stateSpace');
+  if (m.selective) {
+    selectiveScanOperations(spec, m, m.selective, request, b, tokens);
+    return;
+  }
   const t = request.layout.tensorParallel;
   const h = spec.hiddenSize;
   const inner = m.numHeads * m.headDim;
@@ -113,12 +117,12 @@ function mamba2Operations(
   b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner + groupWidth + m.numHeads) / t, h);
   recurrentMixer(request, b, {
     convName: 'conv1d',
-    convFlopsPerToken: mamba2ConvFlopsPerToken(m) / t,
+    convFlopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
     convChannels,
     convStateBytes: ACT_BYTES * (m.convKernel - 1) * convChannels,
     coreName: 'ssd',
     core: 'ssd',
-    coreFlopsPerToken: (mode) => mamba2ScanFlopsPerToken(m, mode) / t,
+    coreFlopsPerToken: (mode) => stateSpaceScanFlopsPerToken(m, mode) / t,
     // x, B, C (BF16) and dt (FP32) in; y out.
     coreReadBytesPerToken: ACT_BYTES * convChannels + 4 * heads,
     coreWriteBytesPerToken: (ACT_BYTES * inner) / t,
@@ -131,6 +135,51 @@ function mamba2Operations(
   b.memory('gated-norm', 'norm', 2 * innerBytes, innerBytes);
   b.gemm('out_proj', 'attentionProjections', tokens, h, inner / t);
   mixerContextParallel(request, b, tokens, (2 * inner + groupWidth + m.numHeads) / t, inner / t);
+}
+
+/**
+ * Mamba-1 (transformers `MambaMixer` / `JambaMambaMixer`; vLLM `MambaMixer`; Gu & Dao 2023 Sec. 3.4):
+ * in_proj (h → x, z: 2·D), the depthwise conv1d + SiLU over x, x_proj (D → Δ rank R, B, C: R + 2·N;
+ * row-parallel under TP, so its small output is all-reduced), dt_proj (R → D), Jamba's RMSNorms on
+ * Δ, B, C, the selective scan with the D skip and the SiLU(z) gate fused (mamba_ssm
+ * `selective_scan_fn(..., z)`; `selective_state_update` at decode), out_proj (D → h). Tensor
+ * parallelism splits the D channels.
+ */
+function selectiveScanOperations(
+  spec: ModelSpec,
+  m: StateSpaceSpec,
+  s: SelectiveScanSpec,
+  request: OperationRequest,
+  b: OpBuilder,
+  tokens: number,
+): void {
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const inner = m.numHeads * m.headDim;
+  const channels = inner / t;
+  const dtBc = s.timeStepRank + 2 * m.stateSize;
+  b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner) / t, h);
+  b.gemm('x_proj', 'attentionProjections', tokens, dtBc, channels);
+  b.collective('x_proj.all-reduce', 'tensorParallel', 'all-reduce', tokens * dtBc * ACT_BYTES, t, 1);
+  if (s.innerNorms) b.memory('dt-b-c-norms', 'norm', ACT_BYTES * tokens * dtBc, ACT_BYTES * tokens * dtBc);
+  b.gemm('dt_proj', 'attentionProjections', tokens, channels, s.timeStepRank);
+  recurrentMixer(request, b, {
+    convName: 'conv1d',
+    convFlopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
+    convChannels: channels,
+    convStateBytes: ACT_BYTES * (m.convKernel - 1) * channels,
+    coreName: 'selective-scan',
+    core: 'selective-scan',
+    coreFlopsPerToken: (mode) => stateSpaceScanFlopsPerToken(m, mode) / t,
+    // x, Δ and z (BF16) and B, C in; y out.
+    coreReadBytesPerToken: ACT_BYTES * (3 * channels + 2 * m.stateSize),
+    coreWriteBytesPerToken: ACT_BYTES * channels,
+    stateBytes: m.stateBytesPerElement * channels * m.stateSize,
+    // selective_scan_fwd writes each chunk's last state (FP32 pairs) for the backward.
+    chunkStateBytesPerToken: (4 * 2 * channels * m.stateSize) / m.chunkTokens,
+  });
+  b.gemm('out_proj', 'attentionProjections', tokens, h, channels);
+  mixerContextParallel(request, b, tokens, (2 * inner) / t, channels);
 }
 
 /** The operations of one layer's token mixer, `tokens` tokens on this GPU. */
@@ -183,7 +232,7 @@ interface RecurrentMixerShape {
   /** Bytes of one sequence's conv window on this GPU (the last kernel − 1 inputs). */
   readonly convStateBytes: number;
   readonly coreName: string;
-  readonly core: 'gated-delta-rule' | 'ssd';
+  readonly core: 'gated-delta-rule' | 'ssd' | 'selective-scan';
   readonly coreFlopsPerToken: (mode: AttentionMode) => number;
   readonly coreReadBytesPerToken: number;
   readonly coreWriteBytesPerToken: number;
@@ -273,7 +322,7 @@ export function mixerOperations(
       gatedDeltaNetOperations(spec, layer, request, b, tokens);
       return;
     case 'mamba':
-      mamba2Operations(spec, layer, request, b, tokens);
+      stateSpaceOperations(spec, layer, request, b, tokens);
       return;
     case 'conv':
       shortConvOperations(spec, layer, request, b, tokens);

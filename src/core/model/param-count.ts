@@ -10,16 +10,14 @@
  */
 import { InternalError } from '../errors.js';
 import { layerKey, layerView } from './layer-view.js';
+import { gatedDeltaNetParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
 import type {
   AttentionSpec,
-  GatedDeltaNetSpec,
   LayerMixer,
   LayerSpec,
-  Mamba2Spec,
   MlpSpec,
   ModelSpec,
   MoeSpec,
-  ShortConvSpec,
   SparseAttentionSpec,
 } from './spec.js';
 
@@ -32,7 +30,7 @@ export interface ParamBreakdown {
   readonly sparseIndexer: number;
   /** Gated DeltaNet mixers of `linear` layers. */
   readonly linearAttention: number;
-  /** Mamba-2 mixers of `mamba` layers. */
+  /** Mamba-2 or Mamba-1 mixers of `mamba` layers. */
   readonly stateSpace: number;
   /** Gated short convolutions of `conv` layers (LFM2). */
   readonly shortConv: number;
@@ -142,75 +140,6 @@ export function sparseIndexerParams(spec: ModelSpec, indexer: SparseAttentionSpe
   return qLatent * indexer.numHeads * d + h * d + 2 * d + h * indexer.numHeads;
 }
 
-/**
- * Gated DeltaNet (Qwen3NextGatedDeltaNet): in_proj_qkvz (h → 2·k + 2·v), in_proj_ba (h → 2·Hv), a
- * depthwise conv1d over q, k, v (no bias), dt_bias and A_log (Hv each), RMSNormGated(d_v), out_proj
- * (v → h); k = Hk·d_k, v = Hv·d_v.
- */
-export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): number {
-  const keyWidth = g.numKeyHeads * g.keyHeadDim;
-  const valueWidth = g.numValueHeads * g.valueHeadDim;
-  const convChannels = 2 * keyWidth + valueWidth;
-  if (g.projections === 'kda') {
-    // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
-    // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
-    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h); Kimi K3's full-rank g_proj (h → v)
-    // replaces g_a/g_b.
-    const r = g.gateRank ?? g.valueHeadDim;
-    const outputGate = g.fullRankOutputGate ? hidden * valueWidth : hidden * r + r * valueWidth;
-    return (
-      hidden * convChannels +
-      convChannels * g.convKernel +
-      hidden * r +
-      r * keyWidth +
-      keyWidth +
-      hidden * g.numValueHeads +
-      g.numValueHeads +
-      outputGate +
-      g.valueHeadDim +
-      valueWidth * hidden
-    );
-  }
-  return (
-    hidden * (2 * keyWidth + 2 * valueWidth) +
-    hidden * 2 * g.numValueHeads +
-    convChannels * g.convKernel +
-    2 * g.numValueHeads +
-    g.valueHeadDim +
-    valueWidth * hidden
-  );
-}
-
-/**
- * Mamba-2 mixer (NemotronHMamba2Mixer; Dao & Gu 2024 Sec. 7): in_proj (h → 2·d_in + 2·G·N + H),
- * depthwise conv1d over x, B, C (d_in + 2·G·N channels), dt_bias, A_log and D (H each), a gated
- * RMSNorm(d_in) unless `gatedNorm` is false, out_proj (d_in → h); d_in = H·P.
- */
-export function mamba2Params(hidden: number, m: Mamba2Spec): number {
-  const inner = m.numHeads * m.headDim;
-  const convChannels = inner + 2 * m.numGroups * m.stateSize;
-  const inProjOut = inner + convChannels + m.numHeads;
-  return (
-    hidden * inProjOut +
-    (m.projBias ? inProjOut + hidden : 0) +
-    convChannels * m.convKernel +
-    (m.convBias ? convChannels : 0) +
-    3 * m.numHeads +
-    (m.gatedNorm === false ? 0 : inner) +
-    inner * hidden
-  );
-}
-
-/**
- * Gated short convolution (Lfm2ShortConv): in_proj (h → 3·h), a depthwise conv1d of h channels and
- * `convKernel` taps, out_proj (h → h); a bias on each when `bias` (conv_bias).
- */
-export function shortConvParams(hidden: number, c: ShortConvSpec): number {
-  return (
-    3 * hidden * hidden + hidden * c.convKernel + hidden * hidden + (c.bias ? 3 * hidden + 2 * hidden : 0)
-  );
-}
-
 function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
   return mlpParams(spec.hiddenSize, mlp.intermediateSize, mlp.gated, mlp.bias);
 }
@@ -290,7 +219,9 @@ function mixerParams(
         ? gatedDeltaNetParams(spec.hiddenSize, required(spec.linearAttention, mixer, 'linearAttention'))
         : 0,
     stateSpace:
-      mixer === 'mamba' ? mamba2Params(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace')) : 0,
+      mixer === 'mamba'
+        ? stateSpaceParams(spec.hiddenSize, required(spec.stateSpace, mixer, 'stateSpace'))
+        : 0,
     shortConv:
       mixer === 'conv'
         ? shortConvParams(spec.hiddenSize, required(spec.shortConv ?? null, mixer, 'shortConv'))

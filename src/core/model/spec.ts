@@ -125,7 +125,8 @@ export interface MoeSpec {
  *   `sparseAttention`; KV grows with context, compute does not;
  * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
  *   constant state per sequence, no KV;
- * - `mamba`: a Mamba-2 state-space mixer (Nemotron-H; see `stateSpace`): constant state, no KV;
+ * - `mamba`: a Mamba-2 or Mamba-1 state-space mixer (Nemotron-H; Jamba, Falcon-Mamba; see
+ *   `stateSpace`): constant state, no KV;
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
  * - `projection`: one bias-free hidden×hidden Linear in place of attention (Nemotron-NAS / DeciLM
  *   `replace_with_linear`, `DeciLMLinearAttention`): no token mixing, no KV;
@@ -238,11 +239,26 @@ export interface GatedDeltaNetSpec {
 }
 
 /**
- * Mamba-2 (Dao & Gu 2024, "Transformers are SSMs", Sec. 7 and Listing 1; Nemotron-H
- * `NemotronHMamba2Mixer`): inner width `numHeads × headDim`, `numGroups` groups of B and C of
- * `stateSize`, a depthwise conv of `convKernel`, a state of `numHeads × headDim × stateSize`.
+ * Mamba-1's selective scan (Gu & Dao 2023, "Mamba", arXiv:2312.00752, Sec. 3.2 Alg. 2; transformers
+ * `MambaMixer`, `JambaMambaMixer`): a per-channel step Δ from a low-rank projection (x_proj → Δ, B, C;
+ * dt_proj rank → d_inner), B and C of `stateSize` shared by all channels, the conv over x alone, the
+ * output gated by SiLU(z) without a norm. In its {@link StateSpaceSpec}, `numHeads` is d_inner (one
+ * SSM per channel, `headDim` 1, one group) and `chunkTokens` the scan kernel's chunk.
  */
-export interface Mamba2Spec {
+export interface SelectiveScanSpec {
+  /** Rank of the Δ projection (`time_step_rank`, `mamba_dt_rank`; "auto" = ⌈hidden / 16⌉). */
+  readonly timeStepRank: number;
+  /** Learnable RMSNorms on Δ, B and C (Jamba `dt_layernorm`, `b_layernorm`, `c_layernorm`). */
+  readonly innerNorms: boolean;
+}
+
+/**
+ * A state-space mixer. Mamba-2 (Dao & Gu 2024, "Transformers are SSMs", Sec. 7 and Listing 1;
+ * Nemotron-H `NemotronHMamba2Mixer`): inner width `numHeads × headDim`, `numGroups` groups of B and
+ * C of `stateSize`, a depthwise conv of `convKernel`, a state of `numHeads × headDim × stateSize`.
+ * With `selective`, Mamba-1 (see {@link SelectiveScanSpec}).
+ */
+export interface StateSpaceSpec {
   readonly numHeads: number;
   readonly headDim: number;
   readonly stateSize: number;
@@ -261,6 +277,8 @@ export interface Mamba2Spec {
    * `mamba_rms_norm: false`). Absent = true.
    */
   readonly gatedNorm?: boolean;
+  /** Mamba-1 (selective scan) instead of Mamba-2 (SSD); absent = Mamba-2. */
+  readonly selective?: SelectiveScanSpec;
 }
 
 /**
@@ -339,7 +357,7 @@ export interface ModelSpec {
   /** The mixer of `linear` layers; `null` when none. */
   readonly linearAttention: GatedDeltaNetSpec | null;
   /** The mixer of `mamba` layers; `null` when none. */
-  readonly stateSpace: Mamba2Spec | null;
+  readonly stateSpace: StateSpaceSpec | null;
   /** The mixer of `conv` layers; absent or `null` when none. */
   readonly shortConv?: ShortConvSpec | null;
   /** Per-layer input embeddings (Gemma 4 E-models); absent or `null` when none. */

@@ -161,6 +161,37 @@ describe('unknown model types', () => {
     expect(hybrid.warnings?.[0]).toMatch(/read as qwen3_5-like/);
   });
 
+  it('refuse a lookalike read that would leave out experts, state-space layers, an encoder or cross-attention', () => {
+    const refused: [Record<string, unknown>, RegExp][] = [
+      // Jamba under a new name: attention-like keys, but Mamba layers and experts.
+      [{ num_experts: 16, mamba_d_state: 16 }, /^num_experts: .*'num_experts' signals mixture-of-experts/],
+      [
+        { mamba_d_state: 16, attn_layer_period: 8 },
+        /'mamba_d_state' signals state-space or recurrent layers/,
+      ],
+      [{ is_encoder_decoder: true }, /'is_encoder_decoder' signals an encoder-decoder/],
+      [{ cross_attention_layers: [3, 8] }, /'cross_attention_layers' signals cross-attention layers/],
+      [{ type_vocab_size: 2 }, /'type_vocab_size' signals a bidirectional encoder/],
+    ];
+    for (const [extra, message] of refused) {
+      expect(() => specFromHfConfig({ ...base, ...extra, model_type: 'lookalike' }, 'x')).toThrowError(
+        message,
+      );
+    }
+    // Trivial or off values signal nothing: one expert, is_encoder_decoder false.
+    const plain = specFromHfConfig(
+      { ...base, num_experts: 1, is_encoder_decoder: false, model_type: 'l2' },
+      'x',
+    );
+    expect(plain.warnings?.[0]).toMatch(/read as llama-like/);
+    // A MoE lookalike explains its experts.
+    const moe = specFromHfConfig(
+      { ...base, num_local_experts: 8, num_experts_per_tok: 2, model_type: 'new_moe' },
+      'x',
+    );
+    expect(moe.moe?.numExperts).toBe(8);
+  });
+
   it('read an unknown wrapper through a known text_config, saying the vision tower is not counted', () => {
     const spec = specFromHfConfig(
       { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' } },

@@ -22,6 +22,7 @@ import { lfm2 } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
+import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
 import { nemotronH } from './nemotron-h.js';
@@ -169,6 +170,10 @@ export const FAMILIES = {
   apertus,
   ernie4_5_moe: ernie45Moe,
   hunyuan_v1_moe: hunyuanV1Moe,
+  mamba,
+  falcon_mamba: mamba,
+  mamba2,
+  jamba,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

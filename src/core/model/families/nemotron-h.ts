@@ -4,7 +4,7 @@
  * and its mixer; MLPs and experts are ungated squared-ReLU (transformers
  * `models/nemotron_h/modeling_nemotron_h.py`: NemotronHBlock, NemotronHMamba2Mixer, NemotronHMLP, NemotronHMoE).
  */
-import type { LayerSpec, Mamba2Spec } from '../spec.js';
+import type { LayerSpec, StateSpaceSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, readStateDtypeBytes } from './readers.js';
 
@@ -55,7 +55,11 @@ export const BAMBA_MAMBA_KEYS: Mamba2Keys = {
 };
 
 /** A Mamba-2 mixer; `headDim` overrides the head width when the config derives it (Granite's "auto"). */
-export function readMamba2(f: Fields, keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS, headDim?: number): Mamba2Spec {
+export function readMamba2(
+  f: Fields,
+  keys: Mamba2Keys = NEMOTRON_MAMBA_KEYS,
+  headDim?: number,
+): StateSpaceSpec {
   const numHeads = f.positiveInt(keys.heads, { max: MAX.heads });
   const numGroups = f.positiveInt(keys.groups, { fallback: 1, max: MAX.heads });
   if (numHeads % numGroups !== 0)

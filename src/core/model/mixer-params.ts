@@ -1,0 +1,95 @@
+/**
+ * Parameters of the recurrent token mixers (Gated DeltaNet and Kimi Delta Attention, Mamba-2 and
+ * Mamba-1, LFM2's short convolution), per layer; summed per model by param-count.ts.
+ */
+import { stateSpaceConvChannels } from './layer-kinds.js';
+import type { GatedDeltaNetSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
+
+/**
+ * Gated DeltaNet (Qwen3NextGatedDeltaNet): in_proj_qkvz (h → 2·k + 2·v), in_proj_ba (h → 2·Hv), a
+ * depthwise conv1d over q, k, v (no bias), dt_bias and A_log (Hv each), RMSNormGated(d_v), out_proj
+ * (v → h); k = Hk·d_k, v = Hv·d_v.
+ */
+export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): number {
+  const keyWidth = g.numKeyHeads * g.keyHeadDim;
+  const valueWidth = g.numValueHeads * g.valueHeadDim;
+  const convChannels = 2 * keyWidth + valueWidth;
+  if (g.projections === 'kda') {
+    // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
+    // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
+    // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h); Kimi K3's full-rank g_proj (h → v)
+    // replaces g_a/g_b.
+    const r = g.gateRank ?? g.valueHeadDim;
+    const outputGate = g.fullRankOutputGate ? hidden * valueWidth : hidden * r + r * valueWidth;
+    return (
+      hidden * convChannels +
+      convChannels * g.convKernel +
+      hidden * r +
+      r * keyWidth +
+      keyWidth +
+      hidden * g.numValueHeads +
+      g.numValueHeads +
+      outputGate +
+      g.valueHeadDim +
+      valueWidth * hidden
+    );
+  }
+  return (
+    hidden * (2 * keyWidth + 2 * valueWidth) +
+    hidden * 2 * g.numValueHeads +
+    convChannels * g.convKernel +
+    2 * g.numValueHeads +
+    g.valueHeadDim +
+    valueWidth * hidden
+  );
+}
+
+/**
+ * State-space mixer. Mamba-2 (NemotronHMamba2Mixer; Dao & Gu 2024 Sec. 7): in_proj
+ * (h → 2·d_in + 2·G·N + H), depthwise conv1d over x, B, C (d_in + 2·G·N channels), dt_bias, A_log
+ * and D (H each), a gated RMSNorm(d_in) unless `gatedNorm` is false, out_proj (d_in → h); d_in = H·P.
+ * Mamba-1 (MambaMixer; Gu & Dao 2023 Sec. 3): in_proj (h → 2·D), conv1d over x (D channels),
+ * x_proj (D → R + 2·N), dt_proj (R → D, with bias), A_log (D × N), D (D), out_proj (D → h), and
+ * Jamba's RMSNorms on Δ, B, C (R + 2·N) when `innerNorms`.
+ */
+export function stateSpaceParams(hidden: number, m: StateSpaceSpec): number {
+  const inner = m.numHeads * m.headDim;
+  const convChannels = stateSpaceConvChannels(m);
+  const conv = convChannels * m.convKernel + (m.convBias ? convChannels : 0);
+  const s = m.selective;
+  if (s) {
+    const r = s.timeStepRank;
+    const n = m.stateSize;
+    return (
+      hidden * 2 * inner +
+      (m.projBias ? 2 * inner + hidden : 0) +
+      conv +
+      inner * (r + 2 * n) +
+      r * inner +
+      inner +
+      inner * n +
+      inner +
+      inner * hidden +
+      (s.innerNorms ? r + 2 * n : 0)
+    );
+  }
+  const inProjOut = inner + convChannels + m.numHeads;
+  return (
+    hidden * inProjOut +
+    (m.projBias ? inProjOut + hidden : 0) +
+    conv +
+    3 * m.numHeads +
+    (m.gatedNorm === false ? 0 : inner) +
+    inner * hidden
+  );
+}
+
+/**
+ * Gated short convolution (Lfm2ShortConv): in_proj (h → 3·h), a depthwise conv1d of h channels and
+ * `convKernel` taps, out_proj (h → h); a bias on each when `bias` (conv_bias).
+ */
+export function shortConvParams(hidden: number, c: ShortConvSpec): number {
+  return (
+    3 * hidden * hidden + hidden * c.convKernel + hidden * hidden + (c.bias ? 3 * hidden + 2 * hidden : 0)
+  );
+}
