@@ -46,6 +46,10 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/jamba-1.5-mini',
   'hand-built/mamba-130m-hf',
   'hand-built/mamba-codestral-7b',
+  'hand-built/bloom',
+  'hand-built/opt-125m',
+  'hand-built/dbrx-base',
+  'hand-built/llava-1.5-7b-hf',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -292,7 +292,10 @@ function countParams(spec: ModelSpec): ParamCount {
   const sums = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<LayerPart, number>;
   const ple = spec.perLayerInput ?? null;
   // PLE adds per_layer_projection_norm, an RMSNorm of p, beside the final norm.
-  sums.norms = finalNorm + (ple ? normParams(spec, ple.hiddenSize) : 0);
+  sums.norms =
+    finalNorm +
+    (spec.norm.embedding ? normParams(spec, spec.hiddenSize) : 0) +
+    (ple ? normParams(spec, ple.hiddenSize) : 0);
   let perLayerInput = 0;
   let inactiveExperts = 0;
   const perLayer = spec.layers.map((layer) => {

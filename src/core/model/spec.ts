@@ -340,6 +340,8 @@ export interface ModelSpec {
     readonly perLayer: number;
     /** A LayerNorm without its bias (CohereLayerNorm); absent: LayerNorm has one. */
     readonly bias?: false;
+    /** One more norm on the embeddings (BLOOM `word_embeddings_layernorm`); absent: none. */
+    readonly embedding?: true;
   };
   readonly attention: AttentionSpec;
   /**

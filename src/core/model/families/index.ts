@@ -5,6 +5,7 @@
 
 import { cohere, cohere2, gemma, gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
+import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
@@ -34,6 +35,7 @@ import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import {
+  readClipVision,
   readKimiK3Vision,
   readLlama4Vision,
   readMinimaxM3Vision,
@@ -140,6 +142,11 @@ export const FAMILIES = {
   gemma3_text: gemma3Text,
   gemma4: gemma4Wrapper(familyOf),
   gemma4_text: gemma4Text,
+  // LLaVA 1.5 (LlavaForConditionalGeneration): a Llama (Vicuna) or other text_config, CLIP tower.
+  llava: wrapped(familyOf, {
+    textType: 'llama',
+    vision: (top, textHidden) => vision(top, 'clip_vision_model', (v) => readClipVision(top, v, textHidden)),
+  }),
   mistral3: wrapped(familyOf, {
     textType: 'mistral',
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
@@ -174,6 +181,9 @@ export const FAMILIES = {
   falcon_mamba: mamba,
   mamba2,
   jamba,
+  bloom,
+  opt,
+  dbrx,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

@@ -70,6 +70,36 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     image_size: 224,
     patch_size: 16,
   },
+  // LlamaConfig (configuration_llama.py): LLaVA's text_config names its checkpoint and little else.
+  llama: {
+    vocab_size: 32_000,
+    hidden_size: 4096,
+    intermediate_size: 11_008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 2048,
+    attention_bias: false,
+  },
+  // Qwen2Config (configuration_qwen2.py): LLaVA-OneVision's and other wrappers' text_config.
+  qwen2: {
+    vocab_size: 151_936,
+    hidden_size: 4096,
+    intermediate_size: 22_016,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    num_key_value_heads: 32,
+    max_position_embeddings: 32_768,
+  },
+  // CLIPVisionConfig (configuration_clip.py).
+  clip_vision_model: {
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    num_channels: 3,
+    image_size: 224,
+    patch_size: 32,
+  },
   // MistralConfig (configuration_mistral.py); head_dim None → hidden_size / num_attention_heads.
   mistral: {
     vocab_size: 32_000,

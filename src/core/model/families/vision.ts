@@ -97,6 +97,37 @@ export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: 
 }
 
 /**
+ * CLIP vision tower of LLaVA (transformers `models/clip/modeling_clip.py` CLIPVisionModel, and
+ * `models/llava/modeling_llava.py` LlavaMultiModalProjector): Conv2d patch embedding without bias, a
+ * class embedding and a learned position table of (image/patch)² + 1 rows, a pre-LayerNorm,
+ * `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, out with bias) → LayerNorm → MLP
+ * (fc1, fc2 with bias), a post-LayerNorm, and the projector linear_1 (vision → text) → GELU →
+ * linear_2 (text → text), biased when `multimodal_projector_bias` (default true). An image is one
+ * token per patch (`vision_feature_select_strategy` "default" drops the class token; "full" keeps it).
+ */
+export function readClipVision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
+  const layerMatmuls = 4 * h * h + 2 * h * inter;
+  const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
+  const bias = top.bool('multimodal_projector_bias', true) ? 1 : 0;
+  const projector = h * textHidden + textHidden * textHidden + bias * 2 * textHidden;
+  const tokens = patches + (top.string('vision_feature_select_strategy', 'default') === 'full' ? 1 : 0);
+  const params =
+    channels * patch * patch * h + h + (patches + 1) * h + 2 * h + depth * block + 2 * h + projector;
+  const flopsPerImage =
+    2 * patches * channels * patch * patch * h +
+    vitForwardFlops(patches + 1, depth, layerMatmuls, h) +
+    2 * tokens * (h * textHidden + textHidden * textHidden);
+  return {
+    description: `CLIP ${depth} × ${h}, ${image}px, patch ${patch} (${tokens} tokens)`,
+    params,
+    patchSize: patch,
+    imageSize: image,
+    flopsPerImage,
+  };
+}
+
+/**
  * Pixtral vision tower of Mistral 3 (transformers `models/pixtral/modeling_pixtral.py` and
  * `models/mistral3/modeling_mistral3.py`): Conv2d patch embedding without bias, ln_pre RMSNorm,
  * `num_hidden_layers` blocks of RMSNorm → attention (q, k, v, o, no bias) → RMSNorm → SwiGLU MLP

@@ -1,0 +1,83 @@
+/**
+ * BLOOM (`bloom`), OPT (`opt`), DBRX (`dbrx`) and LLaVA 1.5 (`llava`): totals against the published
+ * counts, the parts their keys name, and the shapes refused rather than guessed.
+ */
+import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { specFromHfConfig } from '../hf-config.js';
+import { kvCacheBytes } from '../kv-cache.js';
+import { paramCount } from '../param-count.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: raw config.json values
+type Cfg = Record<string, any>;
+
+const fixture = (name: string): Cfg => structuredClone(hfFixture(`hand-built/${name}`)) as Cfg;
+
+describe('BLOOM, OPT and DBRX', () => {
+  it('BLOOM-176B counts to its published 176,247,271,424: 12h² + 13h per layer, embedding and its LayerNorm', () => {
+    const spec = specFromHfConfig(fixture('bloom'), 'b');
+    const h = 14_336;
+    const layer = 12 * h * h + 13 * h;
+    const p = paramCount(spec);
+    expect(p.totalParams).toBe(70 * layer + 250_880 * h + 2 * (2 * h));
+    expect(p.totalParams).toBe(176_247_271_424);
+    expect(spec.learnedPositionEmbeddings).toBe(0);
+    expect(spec.maxContextTokens).toBe(2048);
+  });
+
+  it('OPT-125M counts to 125,239,296 (positions 2,050 × 768); OPT-6.7B to 6.66B', () => {
+    expect(paramCount(specFromHfConfig(fixture('opt-125m'), 'o')).totalParams).toBe(125_239_296);
+    const big = {
+      ...fixture('opt-125m'),
+      hidden_size: 4096,
+      ffn_dim: 16_384,
+      num_attention_heads: 32,
+      num_hidden_layers: 32,
+      word_embed_proj_dim: 4096,
+    };
+    expect(paramCount(specFromHfConfig(big, 'o')).totalParams / 1e9).toBeCloseTo(6.66, 2);
+  });
+
+  it('OPT-350M (projected embeddings, post-norm layers) is refused, naming the field', () => {
+    const c = {
+      ...fixture('opt-125m'),
+      hidden_size: 1024,
+      word_embed_proj_dim: 512,
+      num_attention_heads: 16,
+    };
+    expect(() => specFromHfConfig(c, 'o')).toThrowError(
+      /word_embed_proj_dim.*must equal hidden_size \(1024\)/,
+    );
+    expect(() => specFromHfConfig({ ...fixture('opt-125m'), do_layer_norm_before: false }, 'o')).toThrowError(
+      /do_layer_norm_before.*post-norm/,
+    );
+  });
+
+  it('DBRX: 132B total, 36B active, GQA 48/8 heads from attn_config, 16 GLU experts top-4', () => {
+    const spec = specFromHfConfig(fixture('dbrx-base'), 'd');
+    const p = paramCount(spec);
+    expect(p.totalParams / 1e9).toBeCloseTo(131.6, 1);
+    expect(p.activeParams / 1e9).toBeCloseTo(36.5, 1);
+    expect(kvCacheBytes(spec, 1000, 'bf16').bytesPerToken).toBe(40 * 2 * 8 * 128 * 2);
+    expect(spec.moe).toMatchObject({ numExperts: 16, topK: 4, expertIntermediateSize: 10_752 });
+    const { ffn_config: _ffn, ...bare } = fixture('dbrx-base');
+    expect(() => specFromHfConfig(bare, 'd')).toThrowError(/ffn_config.*is required/);
+    const tooMany = {
+      ...fixture('dbrx-base'),
+      ffn_config: { ...fixture('dbrx-base').ffn_config, moe_top_k: 20 },
+    };
+    expect(() => specFromHfConfig(tooMany, 'd')).toThrowError(/ffn_config.moe_top_k/);
+  });
+
+  it("LLaVA 1.5 7B: a text_config of LlamaConfig defaults (6.74B) and a CLIP ViT-L/14-336 tower with its projector (324.5M): the card's 7.06B", () => {
+    const spec = specFromHfConfig(fixture('llava-1.5-7b-hf'), 'l');
+    expect(paramCount(spec).totalParams).toBe(6_738_939_904);
+    const h = 1024;
+    const clip =
+      3 * 14 * 14 * h + h + 577 * h + 2 * h + 24 * (4 * h + 4 * h * h + 2 * h * 4096 + 4096 + 5 * h) + 2 * h;
+    const projector = h * 4096 + 4096 + 4096 * 4096 + 4096;
+    expect(spec.vision?.params).toBe(clip + projector);
+    expect(paramCount(spec).totalParams + (spec.vision?.params ?? 0)).toBe(7_063_427_072);
+    expect(spec.vision?.description).toMatch(/CLIP 24 × 1024, 336px, patch 14 \(576 tokens\)/);
+  });
+});
