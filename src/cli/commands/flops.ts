@@ -1,5 +1,6 @@
 import { inputError } from '../../core/errors.js';
 import { forwardFlopsPerToken, trainingFlopsPerToken } from '../../core/model/flops.js';
+import { hasAttentionLayers } from '../../core/model/kv-cache.js';
 import {
   headOperations,
   layerOperations,
@@ -101,11 +102,8 @@ function operationsCommand(spec: ModelSpec, seqLen: number, options: FlopsOption
   const ep = positiveInteger(options.ep, '--ep', 1);
   const dtype = oneOf(options.dtype, '--dtype', ['bf16', 'fp8'] as const, 'bf16');
   if (spec.attention.numHeads % tp !== 0) {
-    inputError(
-      'invalid_value',
-      ['--tp'],
-      `must divide the ${spec.attention.numHeads} attention heads, got ${tp}`,
-    );
+    const units = hasAttentionLayers(spec) ? 'attention heads' : 'state-space groups or channels';
+    inputError('invalid_value', ['--tp'], `must divide the ${spec.attention.numHeads} ${units}, got ${tp}`);
   }
   if (spec.moe === null && ep > 1) {
     inputError('invalid_value', ['--ep'], `must be 1: ${spec.name} has no routed experts, got ${ep}`);

@@ -14,7 +14,7 @@ import { type EngineProfile, kvCapacity } from '../inference/engine.js';
 import { type Replica, replicaGpus } from '../inference/serving-step.js';
 import { simulateReplica } from '../inference/simulator/simulate.js';
 import type { Length, SimRequest } from '../inference/simulator/workload.js';
-import { kvHeadCounts, splitsKvHeads } from '../model/kv-cache.js';
+import { splitsKvHeads, tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { sample, seededRng } from '../uncertainty/distributions.js';
@@ -139,13 +139,8 @@ function replicaShapes(
         ['--rollout-tp'],
         `must be a whole number ≥ 1 that divides the ${o.gpus} rollout GPUs, got ${tp}`,
       );
-    const heads = spec.attention.numHeads;
-    if (heads % tp !== 0 || !splitsKvHeads(spec, tp))
-      inputError(
-        'infeasible',
-        ['--rollout-tp'],
-        `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`,
-      );
+    if (!tensorParallelSplits(spec, tp))
+      inputError('infeasible', ['--rollout-tp'], tensorParallelRequirement(spec, tp));
     // A fixed TP: one shape, experts sharded over its GPUs (vLLM without expert parallelism).
     return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, {
       tensorParallel: tp,

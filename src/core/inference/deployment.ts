@@ -7,7 +7,7 @@
 import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { kvHeadCounts, splitsKvHeads } from '../model/kv-cache.js';
+import { tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
@@ -240,12 +240,8 @@ export function replicaOptions(
   // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
   // (vLLM/SGLang/TRT-LLM all refuse other splits).
   const tp = fixed.tensorParallel;
-  if (tp !== undefined && (heads % tp !== 0 || !splitsKvHeads(spec, tp)))
-    inputError(
-      'infeasible',
-      ['layout', 'tensorParallel'],
-      `tensor parallelism ${tp} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`,
-    );
+  if (tp !== undefined && !tensorParallelSplits(spec, tp))
+    inputError('infeasible', ['layout', 'tensorParallel'], tensorParallelRequirement(spec, tp));
   const ep = fixed.expertParallel;
   if (ep !== undefined && spec.moe && spec.moe.numExperts % ep !== 0)
     inputError(

@@ -3,7 +3,7 @@
  * file in `families/`, the way the transformers modelling code builds its modules (file names are
  * in `huggingface/transformers: src/transformers/models/<type>/`), so parameter counts are exact.
  */
-import { inputError } from '../errors.js';
+import { DoesNotFitError, InputError, inputError } from '../errors.js';
 import { Fields, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
 import { subConfig } from './families/wrappers.js';
@@ -236,18 +236,29 @@ function refuseUnexplainedStructure(
   }
 }
 
+/** Sub-configs that hold a wrapper's language model, in the order they are looked for. */
+const WRAPPER_KEYS = ['text_config', 'language_config', 'llm_config', 'thinker_config'] as const;
+
+/** Wrappers nest at most this deep (Qwen3-Omni: thinker_config → text_config). */
+const MAX_WRAPPER_DEPTH = 3;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * An unknown `model_type`: a wrapper whose `text_config` is a known type is read through it (vision
  * tower not counted); a config whose keys match a known family is read as that family with the
- * assumption stated as a warning; anything else is an error naming the missing fields.
+ * assumption stated as a warning; a wrapper whose language model is of an unknown type is read the
+ * same way one level down (errors name the sub-config); anything else is an error naming the
+ * missing fields.
  */
-function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSpec {
+function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 0): ModelSpec {
   // The language model of a wrapper: text_config (transformers), language_config (DeepSeek-VL2,
-  // Janus), llm_config (InternVL).
-  for (const key of ['text_config', 'language_config', 'llm_config']) {
+  // Janus), llm_config (InternVL); thinker_config holds the text and audio-visual model of the
+  // Qwen Omni models, the text model in its own text_config.
+  for (const key of WRAPPER_KEYS) {
     const text = json[key];
-    if (typeof text !== 'object' || text === null || Array.isArray(text)) continue;
-    const textType = (text as Json).model_type;
+    if (!isObject(text)) continue;
+    const textType = text.model_type;
     if (typeof textType === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(textType)) {
       // Keys the sub-config omits take its class defaults, as in the known wrappers.
       const top = new Fields(json, modelType);
@@ -274,6 +285,27 @@ function readAsKnownFamily(json: Json, modelType: string, name: string): ModelSp
       warnings: [
         ...(spec.warnings ?? []),
         `model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`,
+      ],
+    };
+  }
+  // A wrapper whose language model is itself of an unknown type: read that sub-config the same way.
+  const inner = WRAPPER_KEYS.find((k) => isObject(json[k]));
+  if (inner !== undefined && depth < MAX_WRAPPER_DEPTH) {
+    const child = json[inner] as Json;
+    const childType = typeof child.model_type === 'string' ? child.model_type : `${modelType}.${inner}`;
+    let spec: ModelSpec;
+    try {
+      spec = readAsKnownFamily(child, childType, name, depth + 1);
+    } catch (e) {
+      if (!(e instanceof InputError) || e instanceof DoesNotFitError) throw e;
+      throw new InputError(e.issues.map((i) => ({ ...i, path: [inner, ...i.path] })));
+    }
+    return {
+      ...spec,
+      modelType,
+      warnings: [
+        ...(spec.warnings ?? []),
+        `model_type '${modelType}' is not supported; read its ${inner} ('${childType}'). Any vision or audio tower is not counted`,
       ],
     };
   }

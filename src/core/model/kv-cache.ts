@@ -70,6 +70,30 @@ export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean 
 }
 
 /**
+ * Whether `tensorParallel` ranks split `spec`: its query heads evenly and every attention layer's KV
+ * heads evenly or replicated. A model without attention layers carries its mixer's split units as
+ * its heads (families/mamba.ts: Mamba-2 groups, Mamba-1 channels).
+ */
+export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): boolean {
+  return spec.attention.numHeads % tensorParallel === 0 && splitsKvHeads(spec, tensorParallel);
+}
+
+/** Whether any layer runs softmax attention (none in Mamba or Falcon-Mamba). */
+export function hasAttentionLayers(spec: ModelSpec): boolean {
+  return spec.layers.some((l) => isAttentionMixer(l.attention));
+}
+
+/** What a refused tensor parallelism must divide, in words, for the error that names it. */
+export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: number): string {
+  const heads = spec.attention.numHeads;
+  if (!hasAttentionLayers(spec)) {
+    const units = spec.stateSpace?.selective ? 'Mamba-1 channels' : 'state-space groups';
+    return `tensor parallelism ${tensorParallel} must divide the ${heads} ${units} of ${spec.name}`;
+  }
+  return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;
+}
+
+/**
  * Indexer-key elements per token in one sparse layer: DeepseekV32Indexer caches k of `index_head_dim`,
  * MiniMax-M3's indexer one index key of `sparse_index_dim` (vLLM `MiniMaxM3IndexerCache`).
  */

@@ -6,7 +6,13 @@
  * folding, Liu et al. 2025 arXiv:2504.14960; torchtitan ParallelDims: ETP = TP or 1).
  */
 import type { InputIssue } from '../errors.js';
-import { kvHeadCounts, splitsKvHeads } from '../model/kv-cache.js';
+import {
+  hasAttentionLayers,
+  kvHeadCounts,
+  splitsKvHeads,
+  tensorParallelRequirement,
+  tensorParallelSplits,
+} from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 
 export const PIPELINE_SCHEDULES = ['1f1b', 'interleaved', 'zero-bubble', 'dualpipe'] as const;
@@ -127,7 +133,10 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
   }
   if (issues.length > 0) return issues;
   const a = spec.attention;
-  if (a.numHeads % layout.tensorParallel !== 0) {
+  if (!hasAttentionLayers(spec)) {
+    if (!tensorParallelSplits(spec, layout.tensorParallel))
+      add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
+  } else if (a.numHeads % layout.tensorParallel !== 0) {
     add(
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`,

@@ -192,6 +192,35 @@ describe('unknown model types', () => {
     expect(moe.moe?.numExperts).toBe(8);
   });
 
+  it('read a wrapper of an unknown language model one level down (Qwen3-Omni: thinker_config → text_config)', () => {
+    const text = {
+      ...base,
+      num_experts: 8,
+      num_experts_per_tok: 2,
+      moe_intermediate_size: 32,
+      model_type: 'omni_text',
+    };
+    const omni = { model_type: 'omni', thinker_config: { model_type: 'omni_thinker', text_config: text } };
+    const spec = specFromHfConfig(omni, 'o');
+    expect(spec.modelType).toBe('omni');
+    expect(paramCount(spec).totalParams).toBe(
+      paramCount(specFromHfConfig({ ...text, model_type: 'qwen3_moe' }, 'q')).totalParams,
+    );
+    expect(spec.warnings).toEqual([
+      expect.stringMatching(/'omni_text' is not supported; read as qwen3_moe-like/),
+      expect.stringMatching(/'omni_thinker' is not supported; read its text_config \('omni_text'\)/),
+      expect.stringMatching(/'omni' is not supported; read its thinker_config \('omni_thinker'\)/),
+    ]);
+    // Errors name the field by its path through the wrappers.
+    const { num_attention_heads: _h, ...headless } = text;
+    expect(() =>
+      specFromHfConfig(
+        { ...omni, thinker_config: { model_type: 'omni_thinker', text_config: headless } },
+        'o',
+      ),
+    ).toThrowError(/^thinker_config\.text_config\.num_attention_heads: missing field 'num_attention_heads'/);
+  });
+
   it('read an unknown wrapper through a known text_config, saying the vision tower is not counted', () => {
     const spec = specFromHfConfig(
       { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' } },

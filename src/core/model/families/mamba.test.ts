@@ -8,7 +8,12 @@ import { InputError } from '../../errors.js';
 import { trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
-import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
+import {
+  kvCacheBytes,
+  recurrentStateBytes,
+  tensorParallelRequirement,
+  tensorParallelSplits,
+} from '../kv-cache.js';
 import { stateSpaceFlopsPerToken } from '../layer-kinds.js';
 import { stateSpaceParams } from '../mixer-params.js';
 import { paramCount } from '../param-count.js';
@@ -98,6 +103,21 @@ describe('Mamba-1 and Jamba', () => {
     const m = specFromHfConfig(c, 'm').stateSpace!;
     expect(m.selective!.timeStepRank).toBe(48);
     expect(m.numHeads).toBe(3 * 768);
+  });
+
+  it('tensor parallelism splits a Mamba model by its groups or channels, and says so when it cannot', () => {
+    const codestral = specFromHfConfig(fixture('mamba-codestral-7b'), 'c');
+    expect([1, 2, 4, 8].every((tp) => tensorParallelSplits(codestral, tp))).toBe(true);
+    expect(tensorParallelSplits(codestral, 16)).toBe(false);
+    expect(tensorParallelRequirement(codestral, 16)).toBe(
+      'tensor parallelism 16 must divide the 8 state-space groups of c',
+    );
+    const falcon = specFromHfConfig(fixture('falcon-mamba-7b'), 'f');
+    expect(tensorParallelRequirement(falcon, 3)).toBe(
+      'tensor parallelism 3 must divide the 8192 Mamba-1 channels of f',
+    );
+    const jamba = specFromHfConfig(fixture('jamba-1.5-mini'), 'j');
+    expect(tensorParallelRequirement(jamba, 3)).toMatch(/32 attention heads and .* 8 KV heads of j$/);
   });
 
   it('names the field of a bad config', () => {
