@@ -1,0 +1,78 @@
+/**
+ * Fuzzing the config reader: every family's fixture with one field (top level or one level down)
+ * set to a hostile value reads to a spec whose counts are finite safe integers, or is refused with
+ * an InputError naming a field. Never another error, never NaN or Infinity.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { expect } from 'vitest';
+import { HAND_BUILT_FIXTURES, HF_FIXTURES, hfFixture } from '../../../test/hf-fixtures.js';
+import { InputError } from '../errors.js';
+import { forwardFlopsPerToken } from './flops.js';
+import { specFromHfConfig } from './hf-config.js';
+import { kvCacheBytes, recurrentStateBytes } from './kv-cache.js';
+import { paramCount } from './param-count.js';
+
+const FIXTURES = [...HF_FIXTURES, ...HAND_BUILT_FIXTURES];
+
+const HOSTILE: readonly unknown[] = [
+  0,
+  -1,
+  1,
+  2.5,
+  3,
+  1e300,
+  Number.MAX_SAFE_INTEGER,
+  '12',
+  'auto',
+  '',
+  null,
+  true,
+  false,
+  [],
+  [0],
+  {},
+];
+
+/** Paths of the fields of a config: top-level keys and the keys of its object-valued keys. */
+function fieldPaths(config: Record<string, unknown>): string[][] {
+  return Object.entries(config).flatMap(([k, v]) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? [[k], ...Object.keys(v as Record<string, unknown>).map((c) => [k, c])]
+      : [[k]],
+  );
+}
+
+function withField(config: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(config);
+  if (path.length === 1) copy[path[0]!] = value;
+  else (copy[path[0]!] as Record<string, unknown>)[path[1]!] = value;
+  return copy;
+}
+
+test.prop(
+  [
+    fc
+      .constantFrom(...FIXTURES)
+      .chain((id) =>
+        fc.tuple(fc.constant(id), fc.constantFrom(...fieldPaths(hfFixture(id))), fc.constantFrom(...HOSTILE)),
+      ),
+  ],
+  { numRuns: 400 },
+)('a hostile field reads to finite counts or an InputError naming a field', ([id, path, value]) => {
+  const config = withField(hfFixture(id), path, value);
+  let spec: ReturnType<typeof specFromHfConfig>;
+  try {
+    spec = specFromHfConfig(config, id);
+  } catch (e) {
+    expect(e, `${id} ${path.join('.')} = ${JSON.stringify(value)}: ${String(e)}`).toBeInstanceOf(InputError);
+    expect((e as InputError).issues[0]!.path.length).toBeGreaterThan(0);
+    return;
+  }
+  const p = paramCount(spec);
+  for (const n of [p.totalParams, p.activeParams])
+    expect(Number.isSafeInteger(n), `${id} ${path.join('.')}`).toBe(true);
+  const flops = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 }).flopsPerToken;
+  expect(Number.isFinite(flops) && flops > 0).toBe(true);
+  expect(Number.isFinite(kvCacheBytes(spec, 4096, 'bf16').bytesPerSequence)).toBe(true);
+  expect(Number.isFinite(recurrentStateBytes(spec).bytesPerSequence)).toBe(true);
+});
