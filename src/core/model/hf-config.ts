@@ -57,10 +57,6 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
 }
 
 /**
- * Known families recognised by their keys, most specific first: the family to read an unknown
- * `model_type` as, the keys that identify it, and what reading it that way assumes.
- */
-/**
  * Keys that signal a structure a lookalike must model to be read safely, by what they signal. A
  * config that carries one its lookalike does not explain is refused: reading Jamba (Mamba layers,
  * `num_experts`) as a dense Llama would print a quarter of its parameters as a confident answer.
@@ -88,6 +84,8 @@ const STRUCTURE_MARKERS = {
       'mamba_expand',
       'linear_attn_config',
       'linear_num_value_heads',
+      'attn_type_list',
+      'full_attention_interval',
       'layers_block_type',
       'attn_layer_period',
       'hybrid_override_pattern',
@@ -98,12 +96,26 @@ const STRUCTURE_MARKERS = {
     what: 'an encoder-decoder',
     keys: ['is_encoder_decoder', 'num_decoder_layers', 'decoder_layers', 'encoder_layers'],
   },
+  sharedExperts: {
+    what: 'shared experts beside the routed ones',
+    keys: [
+      'shared_intermediate_size',
+      'shared_expert_intermediate_size',
+      'moe_shared_expert_intermediate_size',
+      'n_shared_experts',
+      'num_shared_experts',
+    ],
+  },
   crossAttention: { what: 'cross-attention layers', keys: ['cross_attention_layers'] },
   encoderOnly: { what: 'a bidirectional encoder (BERT-style)', keys: ['type_vocab_size'] },
 } as const;
 
 type Structure = keyof typeof STRUCTURE_MARKERS;
 
+/**
+ * Known families recognised by their keys, most specific first: the family to read an unknown
+ * `model_type` as, the keys that identify it, and what reading it that way assumes.
+ */
 const LOOKALIKES: readonly {
   readonly family: SupportedModelType;
   readonly keys: readonly string[];
@@ -121,13 +133,13 @@ const LOOKALIKES: readonly {
     family: 'nemotron_h',
     keys: ['hybrid_override_pattern', 'mamba_num_heads', 'ssm_state_size'],
     assumption: 'Mamba-2/attention/MLP blocks from hybrid_override_pattern, one RMSNorm each, ungated MLPs',
-    explains: ['moe', 'stateSpace'],
+    explains: ['moe', 'stateSpace', 'sharedExperts'],
   },
   {
     family: 'qwen3_5_moe_text',
     keys: ['linear_num_key_heads', 'linear_num_value_heads', 'num_experts', 'moe_intermediate_size'],
     assumption: 'Gated DeltaNet layers with gated full attention, MoE with a gated shared expert',
-    explains: ['moe', 'stateSpace'],
+    explains: ['moe', 'stateSpace', 'sharedExperts'],
   },
   {
     family: 'qwen3_5_text',
@@ -139,19 +151,19 @@ const LOOKALIKES: readonly {
     family: 'deepseek_v32',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'index_topk', 'index_n_heads'],
     assumption: 'MLA with a DSA indexer on every layer, DeepSeek-V3 experts',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'kimi_linear',
     keys: ['linear_attn_config', 'kv_lora_rank', 'qk_rope_head_dim'],
     assumption: 'Kimi Delta Attention layers with MLA full-attention layers, DeepSeek-style experts',
-    explains: ['moe', 'stateSpace'],
+    explains: ['moe', 'stateSpace', 'sharedExperts'],
   },
   {
     family: 'deepseek_v3',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim'],
     assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'minimax_m3',
@@ -163,13 +175,13 @@ const LOOKALIKES: readonly {
     ],
     assumption:
       'GQA with block-sparse attention layers (MiniMax-M3 indexer), dense first layers, MoE with one shared expert',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'llama4_text',
     keys: ['num_local_experts', 'interleave_moe_layer_step', 'intermediate_size_mlp'],
     assumption: 'Llama 4 interleaved MoE with a shared expert, chunked attention',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'mixtral',
@@ -182,14 +194,14 @@ const LOOKALIKES: readonly {
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'shared_expert_intermediate_size'],
     assumption:
       'Qwen2 attention (q/k/v bias), top-k MoE of SwiGLU experts with one sigmoid-gated shared expert',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'bailing_moe',
     keys: ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_shared_experts'],
     assumption:
       'GQA attention, num_shared_experts shared SwiGLU experts beside the routed ones after first_k_dense_replace dense layers',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'qwen3_moe',
@@ -201,7 +213,7 @@ const LOOKALIKES: readonly {
     family: 'glm4_moe',
     keys: ['n_routed_experts', 'num_experts_per_tok', 'moe_intermediate_size', 'num_attention_heads'],
     assumption: 'GQA attention, shared and routed SwiGLU experts after first_k_dense_replace dense layers',
-    explains: ['moe'],
+    explains: ['moe', 'sharedExperts'],
   },
   {
     family: 'llama',
@@ -210,6 +222,17 @@ const LOOKALIKES: readonly {
       'separate q/k/v/o projections (bias per attention_bias), SwiGLU MLP, two RMSNorms per layer, RoPE, embeddings tied only if tie_word_embeddings',
   },
 ];
+
+const ATTENTION_LAYER_TYPES: readonly unknown[] = [
+  'full_attention',
+  'sliding_attention',
+  'chunked_attention',
+];
+
+/** Whether a `layer_types` list names a layer kind other than softmax attention. */
+function namesRecurrentLayers(layerTypes: unknown): boolean {
+  return Array.isArray(layerTypes) && layerTypes.some((t) => !ATTENTION_LAYER_TYPES.includes(t));
+}
 
 /** Refuses reading `modelType` as `family` when the config signals a structure the family does not model. */
 function refuseUnexplainedStructure(
@@ -222,11 +245,14 @@ function refuseUnexplainedStructure(
   for (const structure of Object.keys(STRUCTURE_MARKERS) as Structure[]) {
     if (explains.includes(structure)) continue;
     const marker = STRUCTURE_MARKERS[structure];
-    // Absent, off or trivial (0, false, one expert) values signal nothing.
-    const key = marker.keys.find((k) => {
-      const v = json[k];
-      return v !== undefined && v !== null && v !== false && v !== 0 && !(structure === 'moe' && v === 1);
-    });
+    // Absent, off or trivial (0, false, one expert) values signal nothing; `layer_types` signals
+    // recurrent layers when it names a kind other than softmax attention (LFM2's "conv", "mamba", …).
+    const key =
+      marker.keys.find((k) => {
+        const v = json[k];
+        return v !== undefined && v !== null && v !== false && v !== 0 && !(structure === 'moe' && v === 1);
+      }) ??
+      (structure === 'stateSpace' && namesRecurrentLayers(json.layer_types) ? 'layer_types' : undefined);
     if (key === undefined) continue;
     inputError(
       'unsupported',

@@ -242,4 +242,47 @@ describe('2023–24 families', () => {
       paramCount(specFromHfConfig(QWEN15_MOE, 'qwen1.5-moe')).totalParams,
     );
   });
+
+  it('Nemotron-4-340B: ungated squared-ReLU MLP, LayerNorm1P with bias, untied: 341.0B (a SwiGLU read gave 450B)', () => {
+    const nemotron = {
+      model_type: 'nemotron',
+      hidden_size: 18_432,
+      intermediate_size: 73_728,
+      num_hidden_layers: 96,
+      num_attention_heads: 96,
+      num_key_value_heads: 8,
+      head_dim: 192,
+      vocab_size: 256_000,
+      max_position_embeddings: 4096,
+      tie_word_embeddings: false,
+    };
+    const spec = specFromHfConfig(nemotron, 'nemotron-4-340b');
+    const h = 18_432;
+    const layer = h * 96 * 192 + 2 * h * 8 * 192 + 96 * 192 * h + 2 * h * 73_728 + 2 * 2 * h;
+    expect(paramCount(spec).totalParams).toBe(96 * layer + 2 * 256_000 * h + 2 * h);
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(341.0, 1);
+    expect(spec.activation).toBe('relu2');
+  });
+
+  it('an unknown model_type with shared experts is not read as a lookalike without them', () => {
+    // GraniteMoeShared's keys: Mixtral's plus shared_intermediate_size.
+    const shared = { ...QWEN15_MOE, model_type: 'granitemoeshared_like', num_local_experts: 8 };
+    const {
+      num_experts: _e,
+      moe_intermediate_size: _m,
+      shared_expert_intermediate_size: _s,
+      ...mixtralKeys
+    } = shared;
+    expect(() => specFromHfConfig({ ...mixtralKeys, shared_intermediate_size: 1024 }, 'x')).toThrowError(
+      /'shared_intermediate_size' signals shared experts beside the routed ones/,
+    );
+    // A layer_types list naming non-attention layers (LFM2-MoE's "conv") is not read as qwen3_moe.
+    const { shared_expert_intermediate_size: _t, ...qwen3MoeKeys } = QWEN15_MOE;
+    expect(() =>
+      specFromHfConfig(
+        { ...qwen3MoeKeys, model_type: 'lfm2_moe_like', layer_types: Array(24).fill('conv') },
+        'x',
+      ),
+    ).toThrowError(/^layer_types: .*signals state-space or recurrent layers/);
+  });
 });

@@ -1,9 +1,9 @@
 /**
  * 2023–24 families still trained on and served (transformers modelling files of qwen2_moe, olmoe,
- * gpt_neox, phi, starcoder2, gemma, cohere, cohere2): Qwen1.5/Qwen2 MoE (gated shared expert), OLMoE
- * (q/k norms over all heads, no shared expert), the plain-GELU decoders GPT-NeoX (Pythia),
- * Phi-1/1.5/2 and StarCoder2, and Gemma 1 and Command R/R+/R7B/A with their tied embeddings. Read as
- * llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices (+50% MLP parameters),
+ * gpt_neox, phi, starcoder2, nemotron, gemma, cohere, cohere2): Qwen1.5/Qwen2 MoE (gated shared
+ * expert), OLMoE (q/k norms over all heads, no shared expert), the plain-MLP decoders GPT-NeoX
+ * (Pythia), Phi-1/1.5/2, StarCoder2 and Nemotron-4, and Gemma 1 and Command R/R+/R7B/A with their
+ * tied embeddings. Read as llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices (+50% MLP parameters),
  * no shared expert (Qwen2-57B-A14B has a 20,480-wide one on every layer), a dense MLP of the expert
  * width (OLMoE), or an untied 256K-vocabulary head (+2.1B for Command R).
  */
@@ -105,6 +105,18 @@ export const starcoder2: Family = (f, name) => {
     activation: f.string('hidden_act', 'gelu_pytorch_tanh'),
   };
 };
+
+/**
+ * NemotronForCausalLM (Nemotron-4 15B/340B, Minitron): q/k/v/o (bias per `attention_bias`), an
+ * ungated MLP up_proj / down_proj (bias per `mlp_bias`) with squared ReLU, two LayerNorm1P per layer
+ * (LayerNorm with bias), partial rotary (no parameters), embeddings untied. Read as llama-like it had
+ * a SwiGLU MLP: +50% MLP parameters (Nemotron-4-340B 341B, not 450B).
+ */
+export const nemotron: Family = (f, name) => ({
+  ...decoder(f, name, { mlp: readPlainMlp(f, f.bool('mlp_bias', false)) }),
+  norm: { kind: 'layernorm', perLayer: 2 },
+  activation: f.string('hidden_act', 'relu2'),
+});
 
 /**
  * GemmaForCausalLM (Gemma 1): Llama's layer with head_dim 256 by default, a GeGLU MLP and

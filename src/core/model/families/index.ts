@@ -3,7 +3,7 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 
-import { cohere, cohere2, gemma, gptNeox, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
+import { cohere, cohere2, gemma, gptNeox, nemotron, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45Moe } from './ernie45.js';
@@ -84,6 +84,7 @@ export const FAMILIES = {
   gpt_neox: gptNeox,
   phi,
   starcoder2,
+  nemotron,
   gemma,
   cohere,
   cohere2,
