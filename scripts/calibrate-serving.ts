@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findModel } from '../src/catalog/catalog.js';
 import { gpuFamily, loadEngines } from '../src/catalog/engines.js';
+import { mixerKinds } from '../src/core/model/layer-mix.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
@@ -164,6 +165,12 @@ function calibrate(
       'count',
       'largest context among the rows (input + output tokens): beyond twice it the band says it extrapolates',
     ),
+    // The token-mixer kinds the rows' models ran: a model with another kind extrapolates.
+    mixers: [
+      ...new Set(
+        [...rows, ...heldOut].flatMap((c) => mixerKinds(modelSpecFrom(findModel(c.model).config, c.model))),
+      ),
+    ].sort(),
   };
   const { a, b } = combos[all]!;
   // The engine versions behind the rows (each row's title opens with its engine and version).

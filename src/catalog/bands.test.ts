@@ -81,6 +81,17 @@ describe('serving bands from calibration residuals', () => {
     // The centre (geometric mean) stays: only the width grows.
     expect(Math.sqrt(both.low * both.high)).toBeCloseTo(Math.sqrt(inside.low * inside.high), 9);
   });
+  it('layers of a kind none of the rows ran widen the band by half, and say so', () => {
+    const attention = [{ kind: 'full', label: 'full attention' }];
+    const inside = servingBand('h200', 'vllm', { totalParams: 70e9, contextTokens: 9216, mixers: attention });
+    expect(inside.outside).toEqual([]);
+    const mamba = [...attention, { kind: 'mamba', label: 'state-space (Mamba-1)' }];
+    const hybrid = servingBand('h200', 'vllm', { totalParams: 70e9, contextTokens: 9216, mixers: mamba });
+    expect(hybrid.outside.join(' ')).toMatch(
+      /its state-space \(Mamba-1\) layers are of a kind none of the vllm calibration rows ran \(theirs: full\)/,
+    );
+    expect(Math.log(hybrid.high / hybrid.low)).toBeCloseTo(1.5 * Math.log(inside.high / inside.low), 9);
+  });
   it('TensorRT-LLM keeps its own fit per family', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');
     expect(servingBand('h200', 'trt-llm').outside).toEqual([]);

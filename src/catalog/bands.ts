@@ -47,6 +47,8 @@ export interface ServingScale {
   readonly totalParams: number;
   /** Tokens of one request's context (input + output). */
   readonly contextTokens: number;
+  /** The model's token-mixer kinds (layer-mix.ts mixerKinds) and their labels. */
+  readonly mixers?: readonly { readonly kind: string; readonly label: string }[];
 }
 
 /**
@@ -99,6 +101,14 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
   if (scale && maxContext !== undefined && scale.contextTokens > 2 * maxContext) {
     outside.push(
       `a ${formatCount(scale.contextTokens)}-token context is beyond the ${engine.id} calibration rows (up to ${formatCount(maxContext)}): the band is widened by half`,
+    );
+    factor *= 1.5;
+  }
+  const seen = k.fit.mixers;
+  const unseen = seen && scale?.mixers ? scale.mixers.filter((m) => !seen.includes(m.kind)) : [];
+  if (seen && unseen.length > 0) {
+    outside.push(
+      `its ${unseen.map((m) => m.label).join(' and ')} layers are of a kind none of the ${engine.id} calibration rows ran (theirs: ${seen.join(', ')}): those layers are timed from their FLOPs and bytes, uncalibrated; the band is widened by half`,
     );
     factor *= 1.5;
   }

@@ -168,6 +168,8 @@ export const calibrationCaseSchema = z
     localExpertPassesPerSecond: z.number().nonnegative(),
     layerPassesPerSecond: z.number().nonnegative().default(0),
     zero3LayerPassesPerSecond: z.number().nonnegative().default(0),
+    /** The token-mixer kinds of the run's model ('full', 'sliding', 'mamba', …). */
+    mixers: z.array(z.string().min(1)).min(1),
   })
   .strict();
 
@@ -317,6 +319,7 @@ function fittedCalibrations(id: StackId): StackCalibration[] {
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
       caseFamilies: [...new Set(c.cases.map((k) => k.gpuFamily))].sort(),
+      caseMixers: [...new Set(c.cases.flatMap((k) => k.mixers))].sort(),
     }));
 }
 

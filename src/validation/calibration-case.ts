@@ -3,8 +3,9 @@
  * shares and passes the stack's parameters act on) and the helpers every case builder shares.
  */
 import { findStack } from '../catalog/stacks.js';
+import { mixerKinds } from '../core/model/layer-mix.js';
 import { paramCount } from '../core/model/param-count.js';
-import type { ModelSpec } from '../core/model/spec.js';
+import type { LayerMixer, ModelSpec } from '../core/model/spec.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { StackId } from '../core/training/stack.js';
 import type { StepTime } from '../core/training/step-time.js';
@@ -31,6 +32,8 @@ export interface CalibrationCase {
   readonly layerPassesPerSecond: number;
   /** Layer passes of a ZeRO-3/FSDP layout per engine second (0 otherwise). */
   readonly zero3LayerPassesPerSecond: number;
+  /** The token-mixer kinds of the run's model (layer-mix.ts mixerKinds). */
+  readonly mixers: readonly LayerMixer[];
   /** The run's stack launches eager modules (no fused element-wise kernels): the host times apply. */
   readonly eagerDispatch: boolean;
   /** What the diagnosis prints: the run's shape and the engine's split of its step. */
@@ -92,6 +95,7 @@ export function caseTerms(
     localExpertPassesPerSecond: terms.localExpertPasses / T,
     layerPassesPerSecond: terms.layerPasses / T,
     zero3LayerPassesPerSecond: terms.zero3LayerPasses / T,
+    mixers: mixerKinds(spec),
     detail,
   };
 }

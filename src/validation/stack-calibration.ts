@@ -270,6 +270,7 @@ export function fitCalibrations(
         localExpertPassesPerSecond: c.localExpertPassesPerSecond,
         layerPassesPerSecond: c.layerPassesPerSecond,
         zero3LayerPassesPerSecond: c.zero3LayerPassesPerSecond,
+        mixers: [...c.mixers],
       })),
     };
   });

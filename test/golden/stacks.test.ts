@@ -234,6 +234,25 @@ describe('calibration and bands', () => {
     );
     expect(Math.log(unseen.high / unseen.low)).toBeCloseTo(2 * Math.log(seen.high / seen.low), 9);
   });
+  it('layers of a kind no calibration case ran (Mamba, linear attention) widen the band by half, and say so', () => {
+    const all = allStackCalibrations();
+    const cal = stackCalibration(findStack('megatron'), 'hopper')!;
+    expect(cal.caseMixers).toEqual(['full', 'sliding']);
+    const where = { family: 'hopper', stack: 'megatron', gpus: 64 };
+    const dense = errorBand(cal, all, { ...where, mixers: [{ kind: 'full', label: 'full attention' }] });
+    const hybrid = errorBand(cal, all, {
+      ...where,
+      mixers: [
+        { kind: 'full', label: 'full attention' },
+        { kind: 'linear', label: 'linear (Gated DeltaNet)' },
+      ],
+    });
+    expect(dense.outside).toEqual([]);
+    expect(hybrid.outside[0]).toMatch(
+      /its linear \(Gated DeltaNet\) layers are of a kind no calibration case ran/,
+    );
+    expect(Math.log(hybrid.high / hybrid.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
+  });
   it('held-out runs on the family and stack join the band: the NeMo 25.09 rows with megatron × hopper', () => {
     const all = allStackCalibrations();
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;
@@ -282,6 +301,7 @@ describe('calibration and bands', () => {
     localExpertPassesPerSecond: passes,
     layerPassesPerSecond: 0,
     zero3LayerPassesPerSecond: 0,
+    mixers: ['full'] as const,
     eagerDispatch: false,
     detail: {
       model: id,

@@ -38,6 +38,14 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   }
 }
 
+/**
+ * The token-mixer kinds a model runs (its layers' `attention`, sorted; `none` left out): what a
+ * calibration's cases must have run for its band to speak for this model's kernels.
+ */
+export function mixerKinds(spec: ModelSpec): LayerMixer[] {
+  return [...new Set(spec.layers.map((l) => l.attention).filter((m) => m !== 'none'))].sort();
+}
+
 /** Number of layers of each MLP kind: dense, mixture-of-experts, none. */
 export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
   const mlps: Record<LayerMlp, number> = { dense: 0, moe: 0, projection: 0, none: 0 };

@@ -47,6 +47,8 @@ export function errorBand(
     /** The model's total parameters and whether it routes to experts (when known). */
     readonly params?: number;
     readonly moe?: boolean;
+    /** The model's token-mixer kinds (layer-mix.ts mixerKinds) and their labels, when known. */
+    readonly mixers?: readonly { readonly kind: string; readonly label: string }[];
   },
 ): ErrorBand {
   const outside: string[] = [];
@@ -81,6 +83,14 @@ export function errorBand(
   if (calibration && where.params !== undefined && where.params > 2 * calibration.maxParams) {
     outside.push(
       `a ${formatCount(where.params)}-parameter model is beyond the calibration cases (up to ${formatCount(calibration.maxParams)}): the band is widened by half`,
+    );
+    widen *= 1.5;
+  }
+  const seen = calibration?.caseMixers;
+  const unseen = seen && seen.length > 0 ? (where.mixers ?? []).filter((m) => !seen.includes(m.kind)) : [];
+  if (unseen.length > 0) {
+    outside.push(
+      `its ${unseen.map((m) => m.label).join(' and ')} layers are of a kind no calibration case ran (theirs: ${seen!.join(', ')}): those layers are timed from their FLOPs and bytes, uncalibrated; the band is widened by half`,
     );
     widen *= 1.5;
   }

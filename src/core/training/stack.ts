@@ -117,6 +117,12 @@ export interface StackCalibration {
    */
   readonly caseFamilies?: readonly string[];
   /**
+   * The token-mixer kinds its cases' models ran (known for catalog fits): a model with layers of
+   * another kind (Mamba, linear attention, short convolutions) times them uncalibrated, and the
+   * band says so.
+   */
+  readonly caseMixers?: readonly string[];
+  /**
    * Set on a family without runs of this stack: the compute scale is the reference stack's on this
    * family times the stack's median ratio to it on the families both were fitted on
    * ({@link transferredCalibrations}); no residuals of its own, so the band is the pooled one, doubled.
@@ -165,6 +171,7 @@ export function transferredCalibrations(
       cases: [],
       maxGpus: Math.max(...own.map((c) => c.maxGpus)),
       maxParams: Math.max(...own.map((c) => c.maxParams)),
+      caseMixers: [...new Set(own.flatMap((c) => c.caseMixers ?? []))].sort(),
       transferred: { from: referenceId, ratio, families: shared.map((c) => c.family) },
     }));
 }
