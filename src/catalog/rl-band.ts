@@ -3,11 +3,13 @@
  * (catalog/validation/rl-runs.json): one band for `llmecon rl`, the web app's Adapt view and scenario
  * RL phases, with what the calibration runs did not do said beside it.
  */
+import { mixerKinds, mixerLabel } from '../core/model/layer-mix.js';
+import type { ModelSpec } from '../core/model/spec.js';
 import { type ErrorBand, errorBand } from '../core/training/error-band.js';
 import { NEUTRAL_CALIBRATION_TERMS } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { findGpu } from './catalog.js';
-import { type planRlRun, rlRunsFile } from './rl-run.js';
+import { type planRlRun, rlRunSpec, rlRunsFile } from './rl-run.js';
 
 /**
  * The P10–P90 band of an RL figure from the leave-one-out residuals of the published calibration runs
@@ -23,6 +25,8 @@ export function rlBand(
     readonly placement?: string;
     readonly asyncSteps?: number;
     readonly rolloutTensorParallel?: number;
+    /** The policy model: layers of a kind no calibration run's model had widen the band. */
+    readonly model?: ModelSpec;
   } = {},
 ): ErrorBand {
   const c = rlRunsFile().calibration;
@@ -63,12 +67,20 @@ export function rlBand(
         maxGpus: c.maxGpus,
         // The runs span 8B to 671B parameters (DeepSeek-V3): no model in the catalog is beyond them.
         maxParams: Number.POSITIVE_INFINITY,
+        caseMixers: [...new Set(calibrated.flatMap((r) => mixerKinds(rlRunSpec(r))))].sort(),
       }
     : null;
   const band = errorBand(
     calibration && c!.families.includes(family) ? calibration : null,
     calibration ? [calibration] : [],
-    { family, stack: 'RL runs', gpus },
+    {
+      family,
+      stack: 'RL runs',
+      gpus,
+      ...(run.model && {
+        mixers: mixerKinds(run.model).map((kind) => ({ kind, label: mixerLabel(run.model!, kind) })),
+      }),
+    },
   );
   if (!c || c.frameworks.length > 1)
     return { ...band, cases: c?.cases.length ?? 0, outside: [...band.outside, ...beyond] };

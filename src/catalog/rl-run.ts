@@ -11,9 +11,10 @@ import { InternalError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { parseTargets } from '../core/model/adapters.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { median } from '../core/statistics.js';
-import { findCluster } from './catalog.js';
+import { findCluster, findModel } from './catalog.js';
 import { ENGINE_IDS, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
@@ -113,6 +114,10 @@ const rlRunsSchema = z
 export type RlCalibration = z.infer<typeof rlCalibrationSchema>;
 export type WeightUpdateCase = z.infer<typeof weightUpdateSchema>;
 export type RlRunCase = z.infer<typeof rlRunSchema>;
+
+/** A published RL run's policy model: its catalog model, or the config it cites. */
+export const rlRunSpec = (r: RlRunCase): ModelSpec =>
+  r.model ? modelSpecFrom(findModel(r.model).config, r.model) : modelSpecFrom(r.config!, r.id);
 
 let parsed: z.infer<typeof rlRunsSchema> | undefined;
 /** catalog/validation/rl-runs.json: measured weight updates and published RL step times. */

@@ -313,7 +313,10 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         generationShare,
         // The band of `llmecon rl`: the leave-one-out error of the published RL runs (docs/rl.md).
         band: withDraw(
-          rlCalibrationBand(hw.gpu.id, plan.totalGpus, { rolloutEngine: RL_DEFAULTS.rolloutEngine }),
+          rlCalibrationBand(hw.gpu.id, plan.totalGpus, {
+            rolloutEngine: RL_DEFAULTS.rolloutEngine,
+            model: spec,
+          }),
         ),
       };
     }

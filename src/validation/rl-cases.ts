@@ -4,7 +4,7 @@
  * step) on the calibration runs judged by leave-one-out, the held-out runs predicted with it, and the
  * weight-reload fit judged by leave-one-out.
  */
-import { findModel, loadCatalog } from '../catalog/catalog.js';
+import { loadCatalog } from '../catalog/catalog.js';
 import { findEngine } from '../catalog/engines.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import {
@@ -12,13 +12,13 @@ import {
   planRlRun,
   RL_DEFAULTS,
   type RlRunCase,
+  rlRunSpec,
   rlRunsFile,
   weightUpdateTransfer,
 } from '../catalog/rl-run.js';
 import { findStack } from '../catalog/stacks.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { rlRollout } from '../core/adaptation/rl.js';
-import { modelSpecFrom } from '../core/model/resolve-model.js';
 
 export interface RlCaseResult {
   readonly id: string;
@@ -37,9 +37,6 @@ function hardware(r: RlRunCase) {
   const hw = resolveHardware(r.gpu, r.cluster);
   return { ...hw, gpu: loadCatalog().gpus.get(hw.gpu.id)! };
 }
-
-const specOf = (r: RlRunCase) =>
-  r.model ? modelSpecFrom(findModel(r.model).config, r.model) : modelSpecFrom(r.config!, r.id);
 
 /** The RL loop's calibrated parameters (absent: the committed calibration). */
 export interface RlLoopParameters {
@@ -79,7 +76,7 @@ function runOptions(r: RlRunCase, p: RlLoopParameters) {
 
 export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult {
   const hw = hardware(r);
-  const run = planRlRun(specOf(r), hw, {
+  const run = planRlRun(rlRunSpec(r), hw, {
     ...runOptions(r, p),
     steps: 1,
     method: 'full',
@@ -106,7 +103,7 @@ export function runRlRollout(r: RlRunCase, p: RlLoopParameters): number {
   const hw = hardware(r);
   const o = runOptions(r, p);
   return rlRollout(
-    specOf(r),
+    rlRunSpec(r),
     hw.cluster,
     {
       ...o,

@@ -6,10 +6,13 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findModel } from '../../src/catalog/catalog.js';
 import { rlBand } from '../../src/catalog/rl-band.js';
 import { rlRunsFile } from '../../src/catalog/rl-run.js';
+import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { median } from '../../src/core/statistics.js';
 import { fitRlLoop, rlValidation, weightUpdateLeaveOneOut } from '../../src/validation/rl-cases.js';
+import { hfFixture } from '../hf-fixtures.js';
 
 describe('RL runs', () => {
   let v: ReturnType<typeof rlValidation>;
@@ -101,6 +104,14 @@ describe('RL runs', () => {
     expect(rlBand('h100', 32, { rolloutEngine: 'vllm', placement: 'colocated' }).outside).toHaveLength(1);
     // A family without runs: the pooled band, doubled, and said.
     expect(rlBand('a100-80gb', 8).outside.join(' ')).toContain('no calibration cases');
+    // A policy with layers of a kind none of the runs' models had (Qwen3.5's Gated DeltaNet).
+    const dense = rlBand('h100', 32, { model: modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b') });
+    const hybrid = rlBand('h100', 32, { model: modelSpecFrom(hfFixture('qwen3.5-27b'), 'qwen3.5-27b') });
+    expect(dense.outside.join(' ')).not.toContain('of a kind no calibration case ran');
+    expect(hybrid.outside.join(' ')).toContain(
+      'its linear (Gated DeltaNet) layers are of a kind no calibration case ran',
+    );
+    expect(Math.log(hybrid.high / hybrid.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
   });
 
   it('weight updates: each left out within 30% (today 19% and 24%)', () => {

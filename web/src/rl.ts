@@ -32,6 +32,7 @@ export function rlTask(input: RlInput) {
     rolloutEngine: summary.rolloutEngine,
     placement: summary.placement,
     asyncSteps: summary.asyncSteps,
+    model: spec,
   });
   return { ...summary, range: rlRanges(summary, band), band };
 }

@@ -114,6 +114,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     placement: plan.placement,
     asyncSteps: summary.asyncSteps,
     rolloutTensorParallel: o.rolloutTp === undefined ? undefined : summary.generation.tensorParallel,
+    model: spec,
   });
   const range = rlRanges(summary, band);
   if (o.json)
