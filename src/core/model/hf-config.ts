@@ -107,6 +107,10 @@ const STRUCTURE_MARKERS = {
     ],
   },
   crossAttention: { what: 'cross-attention layers', keys: ['cross_attention_layers'] },
+  perLayerStreams: {
+    what: 'per-layer input embeddings, AltUp streams or LAuReL blocks (Gemma 3n)',
+    keys: ['altup_num_inputs', 'laurel_rank', 'hidden_size_per_layer_input'],
+  },
   encoderOnly: { what: 'a bidirectional encoder (BERT-style)', keys: ['type_vocab_size'] },
 } as const;
 

@@ -172,6 +172,10 @@ describe('unknown model types', () => {
       [{ is_encoder_decoder: true }, /'is_encoder_decoder' signals an encoder-decoder/],
       [{ cross_attention_layers: [3, 8] }, /'cross_attention_layers' signals cross-attention layers/],
       [{ type_vocab_size: 2 }, /'type_vocab_size' signals a bidirectional encoder/],
+      [
+        { altup_num_inputs: 4, laurel_rank: 64 },
+        /'altup_num_inputs' signals per-layer input embeddings, AltUp/,
+      ],
     ];
     for (const [extra, message] of refused) {
       expect(() => specFromHfConfig({ ...base, ...extra, model_type: 'lookalike' }, 'x')).toThrowError(
