@@ -1,6 +1,7 @@
 /**
  * Speed goals (issue 3): the full layout search for a Megatron-style 1T model (128 layers, hidden
- * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core.
+ * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core; a
+ * hybrid MoE's search (Mamba-2 + attention + MoE, EP searched, ~210,000 layouts) in ≤ 3 s.
  * Run with `npm run bench`; figures are recorded in bench/README.md.
  */
 import { bench, describe } from 'vitest';
@@ -9,6 +10,7 @@ import { specFromInput } from '../src/core/model/model-spec-schema.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { searchLayouts } from '../src/core/training/layout-search.js';
+import { hfFixture } from '../test/hf-fixtures.js';
 
 const megatron1T = specFromInput({
   name: 'GPT 1T (Megatron)',
@@ -25,6 +27,9 @@ const megatron1T = specFromInput({
 const selene = findCluster('selene-a100');
 const deepseek = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
 const h800 = findCluster('hgx-h800-deepseek');
+// A 2025 hybrid: Mamba-2, attention and MoE blocks (its own layer kinds, EP, per-stage memory).
+const nemotronNano = modelSpecFrom(hfFixture('nemotron-3-nano-30b-a3b'), 'nemotron-3-nano-30b-a3b');
+const h100 = findCluster('dgx-h100');
 
 describe('layout search', () => {
   bench('1T model on 3,072 A100 (full search)', () => {
@@ -32,6 +37,15 @@ describe('layout search', () => {
       gpus: 3072,
       seqLen: 2048,
       globalBatchSize: 3072,
+      precision: 'bf16',
+      optimizer: 'adamw',
+    });
+  });
+  bench('Nemotron-3 Nano 30B-A3B (Mamba-2 + attention + MoE) on 256 H100 (full search incl. EP)', () => {
+    searchLayouts(nemotronNano, h100, {
+      gpus: 256,
+      seqLen: 4096,
+      globalBatchSize: 1024,
       precision: 'bf16',
       optimizer: 'adamw',
     });

@@ -307,9 +307,9 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
     host;
   if (stepSeconds === step.stepSeconds) return step;
   const slower = stepSeconds / step.stepSeconds;
-  const scaled = Object.fromEntries(
-    Object.entries(step.breakdown).map(([key, seconds]) => [key, seconds * k]),
-  ) as unknown as StepTime['breakdown'];
+  // A plain loop: the layout search calibrates every layout that fits (hundreds of thousands for MoE).
+  const scaled = { ...step.breakdown } as Record<keyof StepTime['breakdown'], number>;
+  for (const key in scaled) scaled[key as keyof StepTime['breakdown']] *= k;
   // The bubble's share of each extra stays with its kind of work: the breakdown still sums to the step.
   const breakdown: StepTime['breakdown'] = {
     ...scaled,
