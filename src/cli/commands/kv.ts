@@ -1,4 +1,4 @@
-import { kvCacheBytes, recurrentStateBytes } from '../../core/model/kv-cache.js';
+import { hasAttentionLayers, kvCacheBytes, recurrentStateBytes } from '../../core/model/kv-cache.js';
 import { describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
@@ -11,7 +11,14 @@ export function kvCommand(
 ): string {
   const { spec } = loadModel(ref);
   const precision = oneOf(options.precision, '--precision', KV_FORMATS, 'bf16');
-  const context = contextTokens(options.context, '--context', spec, spec.maxContextTokens);
+  // A model without attention layers holds no KV and has no positional limit: its state is per sequence.
+  const attention = hasAttentionLayers(spec);
+  const context = contextTokens(
+    options.context,
+    '--context',
+    spec,
+    attention ? spec.maxContextTokens : Math.min(4096, spec.maxContextTokens),
+  );
   const batch = positiveInteger(options.batch, '--batch', 1);
   const kv = kvCacheBytes(spec, context, precision);
   const state = recurrentStateBytes(spec);
@@ -69,7 +76,9 @@ export function kvCommand(
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
     ...(hybrid ? [describeLayerMix(spec)] : []),
-    `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers${kv.kvSharedLayers ? ` (${kv.kvSharedLayers} more reuse their KV)` : ''}` : ''} (${cached}, ${elements})`,
+    attention
+      ? `${spec.name}: KV cache at ${precision}${hybrid ? ` on ${attentionLayers} attention layers${kv.kvSharedLayers ? ` (${kv.kvSharedLayers} more reuse their KV)` : ''}` : ''} (${cached}, ${elements})`
+      : `${spec.name}: no attention layers, no KV cache`,
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];
