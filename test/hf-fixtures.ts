@@ -50,6 +50,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/opt-125m',
   'hand-built/dbrx-base',
   'hand-built/llava-1.5-7b-hf',
+  'hand-built/llava-v1.6-mistral-7b-hf',
+  'hand-built/llava-onevision-qwen2-7b-ov-hf',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 /**
- * BLOOM (`bloom`), OPT (`opt`), DBRX (`dbrx`) and LLaVA 1.5 (`llava`): totals against the published
+ * BLOOM (`bloom`), OPT (`opt`), DBRX (`dbrx`) and LLaVA (`llava`, `llava_next`, `llava_onevision`): totals against the published
  * counts, the parts their keys name, and the shapes refused rather than guessed.
  */
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,22 @@ describe('BLOOM, OPT and DBRX', () => {
     expect(spec.vision?.params).toBe(clip + projector);
     expect(paramCount(spec).totalParams + (spec.vision?.params ?? 0)).toBe(7_063_427_072);
     expect(spec.vision?.description).toMatch(/CLIP 24 × 1024, 336px, patch 14 \(576 tokens\)/);
+  });
+
+  it('LLaVA-NeXT (CLIP, anyres, image_newline) 7.57B and LLaVA-OneVision (SigLIP at 384 px: 27 × 27 patches) 8.03B', () => {
+    const next = specFromHfConfig(fixture('llava-v1.6-mistral-7b-hf'), 'n');
+    expect(paramCount(next).totalParams).toBe(7_242_256_384);
+    expect(next.vision?.params).toBe(324_487_168 + 4096);
+    expect(next.vision?.flopsPerImage).toBeNull();
+    const ov = specFromHfConfig(fixture('llava-onevision-qwen2-7b-ov-hf'), 'o');
+    const h = 1152;
+    const block = 4 * h + 4 * h * h + 2 * h * 4304 + 4 * h + 4304 + h;
+    const tower = 3 * 14 * 14 * h + h + 729 * h + 26 * block + 2 * h;
+    const projector = h * 3584 + 3584 + 3584 * 3584 + 3584;
+    expect(ov.vision?.params).toBe(tower + projector + 3584);
+    expect((paramCount(ov).totalParams + ov.vision!.params) / 1e9).toBeCloseTo(8.03, 2);
+    expect(ov.vision?.description).toMatch(
+      /^SigLIP 26 × 1152, 384px, patch 14 \(anyres tiles of 729 tokens\)/,
+    );
   });
 });

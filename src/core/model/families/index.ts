@@ -35,9 +35,9 @@ import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import {
-  readClipVision,
   readKimiK3Vision,
   readLlama4Vision,
+  readLlavaVision,
   readMinimaxM3Vision,
   readPixtralVision,
   readQwenVision,
@@ -73,6 +73,15 @@ function withUncountedVision(textType: string): Family {
       ],
     };
   };
+}
+
+/** A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`. */
+function llavaFamily(textType: string, towerType: string, anyres: boolean): Family {
+  return wrapped(familyOf, {
+    textType,
+    vision: (top, textHidden) =>
+      vision(top, towerType, (v) => readLlavaVision(top, v, textHidden, anyres, towerType)),
+  });
 }
 
 export const FAMILIES = {
@@ -143,11 +152,11 @@ export const FAMILIES = {
   gemma3_text: gemma3Text,
   gemma4: gemma4Wrapper(familyOf),
   gemma4_text: gemma4Text,
-  // LLaVA 1.5 (LlavaForConditionalGeneration): a Llama (Vicuna) or other text_config, CLIP tower.
-  llava: wrapped(familyOf, {
-    textType: 'llama',
-    vision: (top, textHidden) => vision(top, 'clip_vision_model', (v) => readClipVision(top, v, textHidden)),
-  }),
+  // LLaVA 1.5, LLaVA-NeXT (anyres, image_newline), LLaVA-OneVision (SigLIP, Qwen2): their
+  // text_config's family, the tower by vision_config.model_type (LlavaConfig's default CLIP).
+  llava: llavaFamily('llama', 'clip_vision_model', false),
+  llava_next: llavaFamily('llama', 'clip_vision_model', true),
+  llava_onevision: llavaFamily('qwen2', 'siglip_vision_model', true),
   mistral3: wrapped(familyOf, {
     textType: 'mistral',
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),

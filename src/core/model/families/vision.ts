@@ -65,65 +65,90 @@ function readFixedVit(f: Fields) {
   const patch = f.positiveInt('patch_size', { max: 4096 });
   const image = f.positiveInt('image_size', { max: 1_000_000 });
   const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
-  if (image % patch !== 0) f.fail('image_size', `(${image}) must be a multiple of patch_size (${patch})`);
-  return { h, depth, inter, patch, image, channels, patches: (image / patch) ** 2 };
+  if (image < patch) f.fail('image_size', `(${image}) must be at least patch_size (${patch})`);
+  // The patch Conv2d (stride = kernel = patch, no padding) floors: SigLIP-so400m at 384 px, patch 14,
+  // has 27 × 27 = 729 patches.
+  return { h, depth, inter, patch, image, channels, patches: Math.floor(image / patch) ** 2 };
 }
 
 /**
- * SigLIP vision tower of Gemma 3 (transformers `models/siglip/modeling_siglip.py` SiglipVisionModel
- * without head, and `models/gemma3/modeling_gemma3.py` Gemma3MultiModalProjector): Conv2d patch
- * embedding with bias, a learned position table of (image/patch)² rows, `num_hidden_layers` blocks
- * of LayerNorm → attention (q, k, v, out with bias) → LayerNorm → MLP (fc1, fc2 with bias), a post
- * LayerNorm, and the projector (RMSNorm of the vision width, a vision → text matrix) applied to
- * `mm_tokens_per_image` pooled tokens.
+ * A fixed-size ViT without head, CLIP's or SigLIP's (transformers `models/clip/modeling_clip.py`
+ * CLIPVisionModel, `models/siglip/modeling_siglip.py` SiglipVisionModel): a Conv2d patch embedding
+ * (SigLIP with bias, CLIP without but with a class token and its position), a learned position table,
+ * CLIP's pre-LayerNorm, `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, out with bias)
+ * → LayerNorm → MLP (fc1, fc2 with bias), and a post-LayerNorm. Its parameters and forward FLOPs.
  */
-export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: number): VisionTowerSpec {
+function fixedVitTower(f: Fields, kind: 'clip' | 'siglip') {
   const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const layerMatmuls = 4 * h * h + 2 * h * inter;
   const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
-  const projector = h + h * textHidden;
-  const params = channels * patch * patch * h + h + patches * h + depth * block + 2 * h + projector;
-  const flopsPerImage =
-    2 * patches * channels * patch * patch * h +
-    vitForwardFlops(patches, depth, layerMatmuls, h) +
-    2 * tokensPerImage * h * textHidden;
+  const clip = kind === 'clip';
+  const positions = patches + (clip ? 1 : 0);
+  // CLIP: class embedding (h) and pre_layrnorm (2h); SigLIP: the patch conv's bias (h).
+  const embedding = channels * patch * patch * h + h + positions * h + (clip ? 2 * h : 0);
   return {
-    description: `SigLIP ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokensPerImage} tokens)`,
-    params,
-    patchSize: patch,
-    imageSize: image,
-    flopsPerImage,
+    h,
+    depth,
+    patch,
+    image,
+    patches,
+    params: embedding + depth * block + 2 * h,
+    flops: 2 * patches * channels * patch * patch * h + vitForwardFlops(positions, depth, layerMatmuls, h),
   };
 }
 
 /**
- * CLIP vision tower of LLaVA (transformers `models/clip/modeling_clip.py` CLIPVisionModel, and
- * `models/llava/modeling_llava.py` LlavaMultiModalProjector): Conv2d patch embedding without bias, a
- * class embedding and a learned position table of (image/patch)² + 1 rows, a pre-LayerNorm,
- * `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, out with bias) → LayerNorm → MLP
- * (fc1, fc2 with bias), a post-LayerNorm, and the projector linear_1 (vision → text) → GELU →
- * linear_2 (text → text), biased when `multimodal_projector_bias` (default true). An image is one
- * token per patch (`vision_feature_select_strategy` "default" drops the class token; "full" keeps it).
+ * SigLIP vision tower of Gemma 3 ({@link fixedVitTower}, and `models/gemma3/modeling_gemma3.py`
+ * Gemma3MultiModalProjector): the projector (RMSNorm of the vision width, a vision → text matrix)
+ * applied to `mm_tokens_per_image` pooled tokens.
  */
-export function readClipVision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
-  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
-  const layerMatmuls = 4 * h * h + 2 * h * inter;
-  const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
-  const bias = top.bool('multimodal_projector_bias', true) ? 1 : 0;
-  const projector = h * textHidden + textHidden * textHidden + bias * 2 * textHidden;
-  const tokens = patches + (top.string('vision_feature_select_strategy', 'default') === 'full' ? 1 : 0);
-  const params =
-    channels * patch * patch * h + h + (patches + 1) * h + 2 * h + depth * block + 2 * h + projector;
-  const flopsPerImage =
-    2 * patches * channels * patch * patch * h +
-    vitForwardFlops(patches + 1, depth, layerMatmuls, h) +
-    2 * tokens * (h * textHidden + textHidden * textHidden);
+export function readSiglipVision(f: Fields, textHidden: number, tokensPerImage: number): VisionTowerSpec {
+  const t = fixedVitTower(f, 'siglip');
+  const projector = t.h + t.h * textHidden;
   return {
-    description: `CLIP ${depth} × ${h}, ${image}px, patch ${patch} (${tokens} tokens)`,
-    params,
-    patchSize: patch,
-    imageSize: image,
-    flopsPerImage,
+    description: `SigLIP ${t.depth} × ${t.h}, ${t.image}px, patch ${t.patch} (${t.patches} patches → ${tokensPerImage} tokens)`,
+    params: t.params + projector,
+    patchSize: t.patch,
+    imageSize: t.image,
+    flopsPerImage: t.flops + 2 * tokensPerImage * t.h * textHidden,
+  };
+}
+
+/**
+ * The vision side of LLaVA (`models/llava/modeling_llava.py` LlavaMultiModalProjector; LLaVA-NeXT
+ * and LLaVA-OneVision): a CLIP or SigLIP tower by its `vision_config.model_type`
+ * ({@link fixedVitTower}), the projector linear_1 (vision → text) → GELU → linear_2 (text → text),
+ * biased when `multimodal_projector_bias` (default true), and with `anyres` (LLaVA-NeXT, OneVision)
+ * the `image_newline` vector (text hidden). A LLaVA 1.5 image is one token per patch
+ * (`vision_feature_select_strategy` "default" drops the class token; "full" keeps it); an anyres image
+ * is tiled by its size, so it has no fixed FLOPs.
+ */
+export function readLlavaVision(
+  top: Fields,
+  f: Fields,
+  textHidden: number,
+  anyres: boolean,
+  defaultType = 'clip_vision_model',
+): VisionTowerSpec {
+  const type = f.string('model_type', defaultType);
+  if (type !== 'clip_vision_model' && type !== 'siglip_vision_model')
+    f.fail(
+      'model_type',
+      `is '${type}'; the LLaVA readers know 'clip_vision_model' and 'siglip_vision_model'`,
+    );
+  const kind = type === 'clip_vision_model' ? 'clip' : 'siglip';
+  const t = fixedVitTower(f, kind);
+  const bias = top.bool('multimodal_projector_bias', true) ? 1 : 0;
+  const projector = t.h * textHidden + textHidden * textHidden + bias * 2 * textHidden;
+  const full = kind === 'clip' && top.string('vision_feature_select_strategy', 'default') === 'full';
+  const tokens = t.patches + (full ? 1 : 0);
+  const name = `${kind === 'clip' ? 'CLIP' : 'SigLIP'} ${t.depth} × ${t.h}, ${t.image}px, patch ${t.patch}`;
+  return {
+    description: anyres ? `${name} (anyres tiles of ${tokens} tokens)` : `${name} (${tokens} tokens)`,
+    params: t.params + projector + (anyres ? textHidden : 0),
+    patchSize: t.patch,
+    imageSize: anyres ? null : t.image,
+    flopsPerImage: anyres ? null : t.flops + 2 * tokens * (t.h * textHidden + textHidden * textHidden),
   };
 }
 
