@@ -7,6 +7,7 @@
  */
 
 import { formatCount } from '../core/format.js';
+import { type LabelledMixer, unseenMixerStatement } from '../core/model/layer-mix.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { widenBand } from '../core/uncertainty/range.js';
 import { engineCalibration, findEngine, gpuFamily } from './engines.js';
@@ -47,8 +48,8 @@ export interface ServingScale {
   readonly totalParams: number;
   /** Tokens of one request's context (input + output). */
   readonly contextTokens: number;
-  /** The model's token-mixer kinds (layer-mix.ts mixerKinds) and their labels. */
-  readonly mixers?: readonly { readonly kind: string; readonly label: string }[];
+  /** The model's token-mixer kinds and their labels (layer-mix.ts labelledMixerKinds). */
+  readonly mixers?: readonly LabelledMixer[];
 }
 
 /**
@@ -104,12 +105,13 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     );
     factor *= 1.5;
   }
-  const seen = k.fit.mixers;
-  const unseen = seen && scale?.mixers ? scale.mixers.filter((m) => !seen.includes(m.kind)) : [];
-  if (seen && unseen.length > 0) {
-    outside.push(
-      `its ${unseen.map((m) => m.label).join(' and ')} layers are of a kind none of the ${engine.id} calibration rows ran (theirs: ${seen.join(', ')}): those layers are timed from their FLOPs and bytes, uncalibrated; the band is widened by half`,
-    );
+  const unseen = unseenMixerStatement(
+    scale?.mixers,
+    k.fit.mixers,
+    `none of the ${engine.id} calibration rows`,
+  );
+  if (unseen) {
+    outside.push(unseen);
     factor *= 1.5;
   }
   const band = widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);

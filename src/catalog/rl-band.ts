@@ -3,11 +3,11 @@
  * (catalog/validation/rl-runs.json): one band for `llmecon rl`, the web app's Adapt view and scenario
  * RL phases, with what the calibration runs did not do said beside it.
  */
-import { mixerKinds, mixerLabel } from '../core/model/layer-mix.js';
+import { labelledMixerKinds, mixerKinds } from '../core/model/layer-mix.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { type ErrorBand, errorBand } from '../core/training/error-band.js';
 import { NEUTRAL_CALIBRATION_TERMS } from '../core/training/stack.js';
-import { type Range, scaledRange } from '../core/uncertainty/range.js';
+import { type Range, scaledRange, widenBand } from '../core/uncertainty/range.js';
 import { findGpu } from './catalog.js';
 import { type planRlRun, rlRunSpec, rlRunsFile } from './rl-run.js';
 
@@ -77,20 +77,14 @@ export function rlBand(
       family,
       stack: 'RL runs',
       gpus,
-      ...(run.model && {
-        mixers: mixerKinds(run.model).map((kind) => ({ kind, label: mixerLabel(run.model!, kind) })),
-      }),
+      ...(run.model && { mixers: labelledMixerKinds(run.model) }),
     },
   );
   if (!c || c.frameworks.length > 1)
     return { ...band, cases: c?.cases.length ?? 0, outside: [...band.outside, ...beyond] };
-  const few = 1.5;
-  const centre = (Math.log(band.low) + Math.log(band.high)) / 2;
-  const half = ((Math.log(band.high) - Math.log(band.low)) / 2) * few;
   return {
     ...band,
-    low: Math.exp(centre - half),
-    high: Math.exp(centre + half),
+    ...widenBand(band.low, band.high, 1.5),
     cases: c.cases.length,
     outside: [
       ...band.outside,

@@ -245,7 +245,7 @@ function refuseUnexplainedStructure(
   family: SupportedModelType,
   explains: readonly Structure[],
 ): void {
-  const like = family.replace(/_text$/, '');
+  const like = lookalikeName(family);
   for (const structure of Object.keys(STRUCTURE_MARKERS) as Structure[]) {
     if (explains.includes(structure)) continue;
     const marker = STRUCTURE_MARKERS[structure];
@@ -264,6 +264,18 @@ function refuseUnexplainedStructure(
       `unsupported model_type '${modelType}': its fields look like ${like}, but '${key}' signals ${marker.what}, which reading it as ${like} would leave out (a wrong count, not an estimate); give a supported model_type or a model spec (docs/model-spec.md); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
     );
   }
+}
+
+/** A family's name in the warnings and errors ('qwen3_5_text' reads as 'qwen3_5'). */
+const lookalikeName = (family: SupportedModelType) => family.replace(/_text$/, '');
+
+/** `spec` as `modelType`, with how it was read as a warning. */
+function readAs(spec: ModelSpec, modelType: string, how: string): ModelSpec {
+  return {
+    ...spec,
+    modelType,
+    warnings: [...(spec.warnings ?? []), `model_type '${modelType}' is not supported; ${how}`],
+  };
 }
 
 /** Sub-configs that hold a wrapper's language model, in the order they are looked for. */
@@ -293,14 +305,11 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
       // Keys the sub-config omits take its class defaults, as in the known wrappers.
       const top = new Fields(json, modelType);
       const spec = FAMILIES[textType as SupportedModelType](subConfig(top, key, textType) ?? top, name);
-      return {
-        ...spec,
+      return readAs(
+        spec,
         modelType,
-        warnings: [
-          ...(spec.warnings ?? []),
-          `model_type '${modelType}' is not supported; read its ${key} as '${textType}'. Any vision or audio tower is not counted`,
-        ],
-      };
+        `read its ${key} as '${textType}'. Any vision or audio tower is not counted`,
+      );
     }
   }
   const present = (key: string) => json[key] !== undefined && json[key] !== null;
@@ -308,15 +317,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   if (match) {
     refuseUnexplainedStructure(json, modelType, match.family, match.explains ?? []);
     const spec = FAMILIES[match.family](new Fields(json, modelType), name);
-    const like = match.family.replace(/_text$/, '');
-    return {
-      ...spec,
-      modelType,
-      warnings: [
-        ...(spec.warnings ?? []),
-        `model_type '${modelType}' is not supported; read as ${like}-like: ${match.assumption}`,
-      ],
-    };
+    return readAs(spec, modelType, `read as ${lookalikeName(match.family)}-like: ${match.assumption}`);
   }
   // A wrapper whose language model is itself of an unknown type: read that sub-config the same way.
   const inner = WRAPPER_KEYS.find((k) => isObject(json[k]));
@@ -330,14 +331,11 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
       if (!(e instanceof InputError) || e instanceof DoesNotFitError) throw e;
       throw new InputError(e.issues.map((i) => ({ ...i, path: [inner, ...i.path] })));
     }
-    return {
-      ...spec,
+    return readAs(
+      spec,
       modelType,
-      warnings: [
-        ...(spec.warnings ?? []),
-        `model_type '${modelType}' is not supported; read its ${inner} ('${childType}'). Any vision or audio tower is not counted`,
-      ],
-    };
+      `read its ${inner} ('${childType}'). Any vision or audio tower is not counted`,
+    );
   }
   const llama = LOOKALIKES[LOOKALIKES.length - 1]!;
   const missing = llama.keys.filter((k) => !present(k));

@@ -46,6 +46,32 @@ export function mixerKinds(spec: ModelSpec): LayerMixer[] {
   return [...new Set(spec.layers.map((l) => l.attention).filter((m) => m !== 'none'))].sort();
 }
 
+/** A token-mixer kind with its label ('linear' → 'linear (Gated DeltaNet)'). */
+export interface LabelledMixer {
+  readonly kind: string;
+  readonly label: string;
+}
+
+/** {@link mixerKinds} with their labels, for the bands' extrapolation statements. */
+export function labelledMixerKinds(spec: ModelSpec): LabelledMixer[] {
+  return mixerKinds(spec).map((kind) => ({ kind, label: mixerLabel(spec, kind) }));
+}
+
+/**
+ * The statement for a model's layers of a kind none of a calibration's cases ran (`seen`), or null
+ * when every kind was seen (or the calibration does not record its kinds): `none` names the cases.
+ */
+export function unseenMixerStatement(
+  mixers: readonly LabelledMixer[] | undefined,
+  seen: readonly string[] | undefined,
+  none: string,
+): string | null {
+  if (!seen || seen.length === 0) return null;
+  const unseen = (mixers ?? []).filter((m) => !seen.includes(m.kind));
+  if (unseen.length === 0) return null;
+  return `its ${unseen.map((m) => m.label).join(' and ')} layers are of a kind ${none} ran (theirs: ${seen.join(', ')}): those layers are timed from their FLOPs and bytes, uncalibrated; the band is widened by half`;
+}
+
 /** Number of layers of each MLP kind: dense, mixture-of-experts, none. */
 export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
   const mlps: Record<LayerMlp, number> = { dense: 0, moe: 0, projection: 0, none: 0 };

@@ -9,6 +9,7 @@ import {
   type AttentionMode,
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
+  stateSpaceConvChannels,
   stateSpaceConvFlopsPerToken,
   stateSpaceScanFlopsPerToken,
 } from './layer-kinds.js';
@@ -112,7 +113,7 @@ function stateSpaceOperations(
   const h = spec.hiddenSize;
   const inner = m.numHeads * m.headDim;
   const groupWidth = 2 * m.numGroups * m.stateSize;
-  const convChannels = (inner + groupWidth) / t;
+  const convChannels = stateSpaceConvChannels(m) / t;
   const heads = m.numHeads / t;
   b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner + groupWidth + m.numHeads) / t, h);
   recurrentMixer(request, b, {

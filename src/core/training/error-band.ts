@@ -9,6 +9,7 @@
  */
 
 import { formatCount } from '../format.js';
+import { type LabelledMixer, unseenMixerStatement } from '../model/layer-mix.js';
 import { inverseRange, type Range, residualBand, scaledRange } from '../uncertainty/range.js';
 import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
 
@@ -47,8 +48,8 @@ export function errorBand(
     /** The model's total parameters and whether it routes to experts (when known). */
     readonly params?: number;
     readonly moe?: boolean;
-    /** The model's token-mixer kinds (layer-mix.ts mixerKinds) and their labels, when known. */
-    readonly mixers?: readonly { readonly kind: string; readonly label: string }[];
+    /** The model's token-mixer kinds and their labels (layer-mix.ts labelledMixerKinds), when known. */
+    readonly mixers?: readonly LabelledMixer[];
   },
 ): ErrorBand {
   const outside: string[] = [];
@@ -86,12 +87,9 @@ export function errorBand(
     );
     widen *= 1.5;
   }
-  const seen = calibration?.caseMixers;
-  const unseen = seen && seen.length > 0 ? (where.mixers ?? []).filter((m) => !seen.includes(m.kind)) : [];
-  if (unseen.length > 0) {
-    outside.push(
-      `its ${unseen.map((m) => m.label).join(' and ')} layers are of a kind no calibration case ran (theirs: ${seen!.join(', ')}): those layers are timed from their FLOPs and bytes, uncalibrated; the band is widened by half`,
-    );
+  const unseen = unseenMixerStatement(where.mixers, calibration?.caseMixers, 'no calibration case');
+  if (unseen) {
+    outside.push(unseen);
     widen *= 1.5;
   }
   // A transferred calibration says where its terms come from in the pooled-band line above.

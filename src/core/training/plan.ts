@@ -10,7 +10,7 @@ import {
   type OffloadOptions,
   trainingMemory,
 } from '../memory/training-memory.js';
-import { mixerKinds, mixerLabel } from '../model/layer-mix.js';
+import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
@@ -200,7 +200,7 @@ export function planTraining(
         gpus: options.gpus,
         params: paramCount(spec).totalParams,
         moe: spec.moe !== null,
-        mixers: mixerKinds(spec).map((kind) => ({ kind, label: mixerLabel(spec, kind) })),
+        mixers: labelledMixerKinds(spec),
       })
     : null;
   return { search, chosen, run, calibration, band };

@@ -6,7 +6,7 @@
  */
 import type { GqaAttention } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { baseSpec, type Family, readCommon, readKvHeads, readTopK, uniformLayers } from './readers.js';
+import { baseSpec, type Family, readCommon, readKvHeads, readMoe, uniformLayers } from './readers.js';
 
 /** Multi-head attention with biased q/k/v/o (BLOOM's fused query_key_value, OPT's q/k/v/out_proj). */
 function biasedMha(f: Fields, hidden: number, headsKey: string): GqaAttention {
@@ -105,7 +105,6 @@ export const dbrx: Family = (f, name) => {
     f.fail('ffn_config', 'is required (ffn_hidden_size, moe_num_experts, moe_top_k)');
   const numHeads = f.positiveInt('n_heads', { max: MAX.heads });
   if (c.hiddenSize % numHeads !== 0) f.fail('n_heads', `(${numHeads}) must divide d_model (${c.hiddenSize})`);
-  const numExperts = ffn.positiveInt('moe_num_experts', { max: MAX.experts });
   const expertSize = ffn.positiveInt('ffn_hidden_size', { max: MAX.intermediate });
   const spec = baseSpec(f, c, {
     attention: {
@@ -124,17 +123,7 @@ export const dbrx: Family = (f, name) => {
   return {
     ...spec,
     norm: { kind: 'layernorm', perLayer: 2, bias: false },
-    moe: {
-      numExperts,
-      topK: readTopK(ffn, 'moe_top_k', numExperts),
-      expertIntermediateSize: expertSize,
-      gated: true,
-      expertBias: false,
-      numSharedExperts: 0,
-      sharedIntermediateSize: 0,
-      routerBias: false,
-      sharedExpertGate: false,
-      routingGroups: null,
-    },
+    // DbrxExperts: GLU experts without bias; DbrxRouter: a bias-free linear, no shared expert.
+    moe: readMoe(ffn, { experts: 'moe_num_experts', expertSize: 'ffn_hidden_size', topK: 'moe_top_k' }),
   };
 };

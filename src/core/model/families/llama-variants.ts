@@ -55,9 +55,7 @@ export const chatglm: Family = (f, name) => {
       attention: {
         qkvBias: f.bool('add_qkv_bias', false),
         outputBias: linearBias,
-        ...(f.bool('multi_query_attention', false)
-          ? { kvHeadsKey: 'multi_query_group_num' }
-          : { kvHeadsKey: 'num_attention_heads' }),
+        kvHeadsKey: f.bool('multi_query_attention', false) ? 'multi_query_group_num' : 'num_attention_heads',
         headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
       },
       mlp: readGatedMlp(f, 'ffn_hidden_size', linearBias),
