@@ -42,6 +42,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/hunyuan-a13b',
   'hand-built/nemotron-nas-variants',
   'hand-built/gemma-4-e2b-it',
+  'hand-built/gemma-3n-e2b-it',
+  'hand-built/gemma-3n-e4b-it',
   'hand-built/falcon-mamba-7b',
   'hand-built/jamba-1.5-mini',
   'hand-built/mamba-130m-hf',

@@ -46,7 +46,8 @@ export function activationBytesPerLayer(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
-  if (layout.recompute === 'full') return 2 * sbh * rep; // only the layer input is kept (Table 2)
+  // Only the layer input is kept (Table 2): AltUp's n streams of it (Gemma 3n).
+  if (layout.recompute === 'full') return 2 * sbh * rep * (spec.altUp?.streams ?? 1);
   if (layout.recompute === 'selective' && options.selectiveCheckpoint === 'ops') {
     // Layers the per-op policy is not modelled for (MLA, MoE, linear mixers) keep every tensor.
     return (
@@ -133,7 +134,21 @@ export function activationBytesPerLayer(
     if (softmax && !options.flashAttention && layout.recompute !== 'selective')
       eager += (4 * heads * s * s * b) / t;
   }
-  return attention + norms + mlp + eager;
+  return attention + norms + mlp + eager + residualStreamActivations(spec, s * b, rep);
+}
+
+/**
+ * Bytes Gemma 3n's AltUp and LAuReL keep per layer for the backward pass (transformers
+ * `Gemma3nTextAltUp`, `Gemma3nTextLaurelBlock`): the n streams the prediction mixes (2n·sbh), the
+ * router's RMSNorm and GEMM inputs in predict and in correct (8·sbh), the innovation (2·sbh);
+ * LAuReL's linear_right input (2·sb·r) and its norm's input (2·sbh); its linear_left reads the
+ * normed input the attention projections keep. Replicated over TP unless sequence parallel.
+ */
+function residualStreamActivations(spec: ModelSpec, tokens: number, rep: number): number {
+  const th = tokens * spec.hiddenSize;
+  const altUp = spec.altUp ? (2 * spec.altUp.streams + 10) * th : 0;
+  const laurel = spec.laurel ? 2 * th + 2 * tokens * spec.laurel.rank : 0;
+  return (altUp + laurel) * rep;
 }
 
 /**

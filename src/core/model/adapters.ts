@@ -75,8 +75,9 @@ export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPar
       // Softmax layers, less the `full` ones when those have their own attention (Gemma 4).
       return isAttentionMixer(layer.attention) && !layerHasPart(spec, layer, 'fullAttention');
     case 'keyValue':
-      // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers).
-      return layerHasPart(spec, layer, 'attention') && !layer.kvShared;
+      // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers), unless the layers
+      // keep the modules (Gemma 3n), which PEFT then adapts like any other.
+      return layerHasPart(spec, layer, 'attention') && (!layer.kvShared || spec.kvSharedWeightsKept === true);
     case 'fullAttention':
       return layer.attention === 'full' && spec.fullAttention !== undefined;
     case 'fullKeyValue':

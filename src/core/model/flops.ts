@@ -40,6 +40,8 @@ export interface FlopsBreakdown {
   readonly head: number;
   /** Gemma 4 per-layer inputs (PLE): model projection, gates and projections; absent without PLE. */
   readonly perLayerInput?: number;
+  /** Gemma 3n AltUp routers and stream projections, LAuReL pairs; absent without them. */
+  readonly residualStreams?: number;
 }
 
 export interface FlopsPerToken {
@@ -61,6 +63,7 @@ export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): Layer
   const {
     allRoutedExperts: _all,
     perLayerInput: _ple,
+    residualStreams: _streams,
     ...weights
   } = layerWeights(spec, {
     attention: 'full',
@@ -89,6 +92,7 @@ const COMPONENTS = [
   'router',
   'head',
   'perLayerInput',
+  'residualStreams',
 ] as const;
 
 function isFlopsComponent(c: string): c is keyof FlopsBreakdown {
@@ -141,6 +145,7 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
     router: 0,
     head: 0,
     perLayerInput: 0,
+    residualStreams: 0,
   };
   const add = (ops: readonly Operation[], times: number) => {
     for (const op of ops) {
@@ -151,10 +156,14 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
   add(headOperations(spec, request), 1);
   if (options.includeMtp && spec.numMtpModules > 0)
     add(mtpModuleOperations(spec, request), spec.numMtpModules);
-  const { perLayerInput, ...rest } = breakdown;
+  const { perLayerInput, residualStreams, ...rest } = breakdown;
   return {
     flopsPerToken: sumValues(breakdown),
-    breakdown: spec.perLayerInput ? breakdown : rest,
+    breakdown: {
+      ...rest,
+      ...(spec.perLayerInput ? { perLayerInput } : {}),
+      ...(spec.altUp || spec.laurel ? { residualStreams } : {}),
+    },
   };
 }
 

@@ -134,6 +134,13 @@ const LOOKALIKES: readonly {
       'DeciLM blocks from block_configs: per-layer GQA (n_heads_in_group) or no-op/linear attention, per-layer SwiGLU width (ffn_mult)',
   },
   {
+    family: 'gemma3n_text',
+    keys: ['altup_num_inputs', 'laurel_rank', 'hidden_size', 'num_hidden_layers'],
+    assumption:
+      'Gemma 3n decoder: AltUp residual streams, LAuReL, per-layer inputs, KV-shared last layers, four sliding layers to one global',
+    explains: ['perLayerStreams'],
+  },
+  {
     family: 'nemotron_h',
     keys: ['hybrid_override_pattern', 'mamba_num_heads', 'ssm_state_size'],
     assumption: 'Mamba-2/attention/MLP blocks from hybrid_override_pattern, one RMSNorm each, ungated MLPs',

@@ -165,6 +165,10 @@ export const modelSpecInputSchema = z
     numMtpModules: z.number().int().nonnegative().default(0),
     /** Attention Residuals (Kimi K3): a block residual kept every blockLayers layers. */
     attentionResiduals: z.object({ blockLayers: count }).strict().nullable().default(null),
+    /** AltUp (Gemma 3n): `streams` residual streams, the layer running on one. */
+    altUp: z.object({ streams: count }).strict().nullable().default(null),
+    /** LAuReL-LR (Gemma 3n): a rank-`rank` residual beside each layer's attention. */
+    laurel: z.object({ rank: count }).strict().nullable().default(null),
     activation: z.string().default('silu'),
   })
   .strict();
@@ -331,5 +335,7 @@ export function specFromInput(input: unknown): ModelSpec {
     numMtpModules: s.numMtpModules,
     activation: s.activation,
     attentionResiduals: s.attentionResiduals,
+    altUp: s.altUp,
+    laurel: s.laurel,
   };
 }

@@ -20,6 +20,7 @@ export type OpComponent =
   | 'routedExperts'
   | 'router'
   | 'perLayerInput'
+  | 'residualStreams'
   | 'head'
   | 'embedding'
   | 'loss'

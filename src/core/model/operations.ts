@@ -27,6 +27,7 @@ import {
 import { headsOnGpu } from './operations-attention.js';
 import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
+import { perLayerInputOperations, residualStreamOperations } from './operations-residual.js';
 import { mtpLayer } from './param-count.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
@@ -92,7 +93,7 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
   const w = layerWeights(spec, layer);
   const t = layout.tensorParallel;
   const localWeights =
-    (w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput) / t +
+    (w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams) / t +
     w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel);
   return {
     type: 'memory',
@@ -102,27 +103,6 @@ function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, b
     bytesWritten: localWeights * 2,
     count: 1,
   };
-}
-
-/**
- * Gemma 4 per-layer inputs (Gemma4TextModel.project_per_layer_inputs, Gemma4TextDecoderLayer): this
- * layer's slice of per_layer_model_projection (h → p; the whole h → layers·p runs once per token,
- * the same FLOPs), per_layer_input_gate (h → p), GELU × the per-layer input, per_layer_projection
- * (p → h). Not in the TP plan, so every rank runs them whole. The table lookup is a read.
- */
-function perLayerInputOperations(spec: ModelSpec, b: OpBuilder, tokens: number): void {
-  const ple = spec.perLayerInput;
-  if (!ple) return;
-  const h = spec.hiddenSize;
-  const p = ple.hiddenSize;
-  const replicated = { replicated: true };
-  b.gemm('ple.model_projection', 'perLayerInput', tokens, p, h, replicated);
-  b.gemm('ple.gate', 'perLayerInput', tokens, p, h, replicated);
-  b.gemm('ple.projection', 'perLayerInput', tokens, h, p, replicated);
-  const slice = ACT_BYTES * tokens * p;
-  // The table row (read), the projection's norm and the sum with it, and GELU(gate) × input.
-  b.memory('ple.inputs', 'embedding', 3 * slice, 2 * slice);
-  b.memory('ple.gate-activation', 'activation', 2 * slice, slice);
 }
 
 export interface LayerWeights {
@@ -136,6 +116,8 @@ export interface LayerWeights {
   readonly router: number;
   /** Gemma 4 per-layer inputs (PLE): the layer's gate, projection and slice of the model projection. */
   readonly perLayerInput: number;
+  /** Gemma 3n AltUp router and LAuReL pair. */
+  readonly residualStreams: number;
 }
 
 const weightsMemo = perSpecMemo<string, LayerWeights>();
@@ -160,6 +142,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     allRoutedExperts: 0,
     router: 0,
     perLayerInput: 0,
+    residualStreams: 0,
   };
   for (const op of ops) {
     if (op.type !== 'gemm') continue;
@@ -170,6 +153,8 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     else if (op.component === 'sharedExperts') out.sharedExperts += weights;
     else if (op.component === 'router') out.router += weights;
     else if (op.component === 'perLayerInput') out.perLayerInput += weights;
+    // The router runs twice per layer (count 2) on one matrix.
+    else if (op.component === 'residualStreams') out.residualStreams += weights;
     else if (op.component === 'routedExperts') {
       out.routedExperts += weights * op.m * op.count;
       out.allRoutedExperts += weights * (spec.moe?.numExperts ?? 0);
@@ -214,6 +199,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   const activationElements = mlpOperations(spec, layer, request, b, tokens);
   adapterOperations(spec, layer, request, b, tokens);
   perLayerInputOperations(spec, b, tokens);
+  residualStreamOperations(spec, b, tokens);
 
   // Element-wise kernels (memory-bound): norms read and write the hidden state, each residual add
   // reads two and writes one; with sequence parallelism they run on 1/t of the tokens.
@@ -360,6 +346,15 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     : tokensOnGpu(request);
   // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training.
   b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, spec.hiddenSize);
+  if (spec.altUp && spec.altUp.streams > 1) {
+    // AltUp (Gemma3nTextModel.forward): n − 1 h × h projections widen the embedding into streams and
+    // n − 1 narrow them before the mean, on every token (the first on the first pipeline stage,
+    // counted here with the head). Replicated over TP.
+    const every = tokensOnGpu(request);
+    const h = spec.hiddenSize;
+    const count = 2 * (spec.altUp.streams - 1);
+    b.gemm('altup.projections', 'residualStreams', every, h, h, { count, replicated: true });
+  }
   if (!serving) {
     const logits = (tokens * spec.vocabSize) / t;
     const [read, written] = LOSS_BYTES_PER_LOGIT[request.crossEntropy ?? 'fused'];

@@ -11,14 +11,15 @@
 import { InternalError } from '../errors.js';
 import { layerKey, layerView } from './layer-view.js';
 import { gatedDeltaNetParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
-import type {
-  AttentionSpec,
-  LayerMixer,
-  LayerSpec,
-  MlpSpec,
-  ModelSpec,
-  MoeSpec,
-  SparseAttentionSpec,
+import {
+  type AttentionSpec,
+  isAttentionMixer,
+  type LayerMixer,
+  type LayerSpec,
+  type MlpSpec,
+  type ModelSpec,
+  type MoeSpec,
+  type SparseAttentionSpec,
 } from './spec.js';
 
 export interface ParamBreakdown {
@@ -45,6 +46,11 @@ export interface ParamBreakdown {
   readonly perLayerEmbedding?: number;
   /** PLE's per_layer_model_projection and each layer's gate and projection; absent without PLE. */
   readonly perLayerInput?: number;
+  /**
+   * AltUp's per-layer router, coefficients, norm and output scale and the model's 2·(n − 1) h × h
+   * stream projections, and LAuReL's per-layer low-rank pair and norm (Gemma 3n); absent without them.
+   */
+  readonly residualStreams?: number;
 }
 
 export interface ParamCount {
@@ -168,7 +174,7 @@ function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
 type LayerPart = Exclude<
   keyof ParamBreakdown,
-  'embedding' | 'positionEmbedding' | 'head' | 'perLayerEmbedding' | 'perLayerInput'
+  'embedding' | 'positionEmbedding' | 'head' | 'perLayerEmbedding' | 'perLayerInput' | 'residualStreams'
 >;
 
 const LAYER_PARTS: readonly LayerPart[] = [
@@ -186,9 +192,33 @@ const LAYER_PARTS: readonly LayerPart[] = [
 
 type LayerParams = Readonly<Record<LayerPart, number>> & {
   readonly activeRoutedExperts: number;
+  /** Weights the layer holds but no token runs (Gemma 3n KV-shared layers' k/v projections and k norm). */
+  readonly unused: number;
   /** PLE: this layer's slice of per_layer_model_projection, its gate and its projection (3·h·p). */
   readonly perLayerInput: number;
+  /** AltUp and LAuReL of this layer ({@link residualStreamParams}). */
+  readonly residualStreams: number;
 };
+
+/**
+ * AltUp and LAuReL parameters of one layer (transformers `Gemma3nTextAltUp`: modality_router h → n,
+ * prediction_coefs n → n², correction_coefs n → n, router_norm and correct_output_scale of h, all
+ * without bias; `Gemma3nTextLaurelBlock`: linear_left h → r, linear_right r → h, post_laurel_norm h).
+ */
+export function residualStreamParams(spec: ModelSpec): number {
+  const h = spec.hiddenSize;
+  const n = spec.altUp?.streams;
+  const altUp = n === undefined ? 0 : n * h + n ** 3 + n ** 2 + normParams(spec, h) + h;
+  const r = spec.laurel?.rank;
+  const laurel = r === undefined ? 0 : 2 * h * r + normParams(spec, h);
+  return altUp + laurel;
+}
+
+/** AltUp's model-level projections: n − 1 h × h widening the embedding, n − 1 narrowing the output. */
+export function altUpProjectionParams(spec: ModelSpec): number {
+  const n = spec.altUp?.streams ?? 1;
+  return 2 * (n - 1) * spec.hiddenSize * spec.hiddenSize;
+}
 
 /** A spec field a layer kind needs; its absence is a malformed spec. */
 function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
@@ -202,13 +232,14 @@ function mixerParams(
   layer: LayerSpec,
 ): Pick<LayerParams, 'attention' | 'sparseIndexer' | 'linearAttention' | 'stateSpace' | 'shortConv'> {
   const mixer = layer.attention;
-  const softmax = mixer === 'full' || mixer === 'sliding' || mixer === 'chunked' || mixer === 'sparse';
+  const softmax = isAttentionMixer(mixer);
   // DeciLMLinearAttention (Nemotron-NAS replace_with_linear): one bias-free h × h Linear.
   const projection = mixer === 'projection' ? spec.hiddenSize * spec.hiddenSize : 0;
   return {
-    // A KV-shared layer (Gemma 4) has no k/v projections or k norm of its own.
+    // A KV-shared layer (Gemma 4) has no k/v projections or k norm of its own; Gemma 3n's keep theirs.
     attention: softmax
-      ? attentionParams(spec) - (layer.kvShared ? keyValueParams(spec, spec.attention) : 0)
+      ? attentionParams(spec) -
+        (layer.kvShared && !spec.kvSharedWeightsKept ? keyValueParams(spec, spec.attention) : 0)
       : projection,
     sparseIndexer:
       mixer === 'sparse'
@@ -254,14 +285,19 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
     sharedExperts: moe ? moe.shared : 0,
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
+    unused:
+      layer.kvShared && spec.kvSharedWeightsKept && isAttentionMixer(layer.attention)
+        ? keyValueParams(spec, spec.attention)
+        : 0,
     router: moe ? moe.router : 0,
     norms,
     perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
+    residualStreams: residualStreamParams(spec),
   };
 }
 
 function sumLayer(p: LayerParams): number {
-  let total = p.perLayerInput;
+  let total = p.perLayerInput + p.residualStreams;
   for (const part of LAYER_PARTS) total += p[part];
   return total;
 }
@@ -297,7 +333,8 @@ function countParams(spec: ModelSpec): ParamCount {
     (spec.norm.embedding ? normParams(spec, spec.hiddenSize) : 0) +
     (ple ? normParams(spec, ple.hiddenSize) : 0);
   let perLayerInput = 0;
-  let inactiveExperts = 0;
+  let residualStreams = altUpProjectionParams(spec);
+  let inactive = 0;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
     const key = layerKey(layer);
@@ -305,9 +342,11 @@ function countParams(spec: ModelSpec): ParamCount {
     byKind.set(key, p);
     for (const part of LAYER_PARTS) sums[part] += p[part];
     perLayerInput += p.perLayerInput;
-    inactiveExperts += p.routedExperts - p.activeRoutedExperts;
+    residualStreams += p.residualStreams;
+    const idle = p.routedExperts - p.activeRoutedExperts + p.unused;
+    inactive += idle;
     const total = sumLayer(p);
-    return { totalParams: total, activeParams: total - (p.routedExperts - p.activeRoutedExperts) };
+    return { totalParams: total, activeParams: total - idle };
   });
 
   const perLayerEmbedding = ple ? ple.vocabSize * spec.numLayers * ple.hiddenSize : 0;
@@ -317,11 +356,12 @@ function countParams(spec: ModelSpec): ParamCount {
     ...sums,
     head,
     ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
+    ...(spec.altUp || spec.laurel ? { residualStreams } : {}),
   };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     totalParams,
-    activeParams: totalParams - inactiveExperts,
+    activeParams: totalParams - inactive,
     embeddingParams: embedding + positionEmbedding + head + perLayerEmbedding,
     mtpParams: mtpParams(spec),
     visionParams: spec.vision?.params ?? 0,

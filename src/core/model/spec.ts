@@ -4,6 +4,16 @@
  * it directly (JSON/YAML, see `model-spec-schema.ts`) for hypothetical models.
  */
 
+import type { GatedDeltaNetSpec, ShortConvSpec, SparseAttentionSpec, StateSpaceSpec } from './mixer-specs.js';
+
+export type {
+  GatedDeltaNetSpec,
+  SelectiveScanSpec,
+  ShortConvSpec,
+  SparseAttentionSpec,
+  StateSpaceSpec,
+} from './mixer-specs.js';
+
 /** Grouped-query attention; MHA when `numKvHeads === numHeads`, MQA when `numKvHeads === 1`. */
 export interface GqaAttention {
   readonly kind: 'gqa';
@@ -180,115 +190,10 @@ export interface LayerSpec {
   /**
    * Attends with the keys and values of the last earlier non-shared layer of the same kind (Gemma 3n
    * / Gemma 4 `num_kv_shared_layers`, `Gemma4TextAttention.is_kv_shared_layer`): no k/v projections
-   * or k norm, no KV cache of its own. Absent = false.
+   * or k norm, no KV cache of its own (Gemma 3n keeps their unused weights: see
+   * `ModelSpec.kvSharedWeightsKept`). Absent = false.
    */
   readonly kvShared?: boolean;
-}
-
-/**
- * A lightning indexer in front of sparse attention. DSA (DeepSeek-V3.2-Exp report Sec. 2.1, Eq. 1):
- * per query, `numHeads` small heads of `headDim` score every earlier token against one cached
- * indexer key of `headDim`, weighted per head; the main MLA then attends to the `topKTokens` best.
- * Block selection (`blockTokens` set; MiniMax-M3, transformers `MiniMaxM3VLIndexer`): index_q_proj
- * (h → heads·d) and index_k_proj (h → d, one key per token, cached) with per-head RMSNorms and no head
- * weights; the scores are max-pooled over blocks of `blockTokens` keys and the main GQA attention
- * reads the top `topKTokens / blockTokens` blocks (the query's own block always among them).
- */
-export interface SparseAttentionSpec {
-  readonly numHeads: number;
-  readonly headDim: number;
-  /** Keys the main attention reads per query: DSA's `index_topk`, or top-k blocks × `blockTokens`. */
-  readonly topKTokens: number;
-  /** Block selection of `blockTokens` keys per block (MiniMax-M3); absent = DSA token selection. */
-  readonly blockTokens?: number;
-}
-
-/**
- * Gated DeltaNet (Yang et al. 2024, "Gated Delta Networks", Eq. 10; Qwen3-Next `Qwen3NextGatedDeltaNet`):
- * q/k of `numKeyHeads × keyHeadDim`, v of `numValueHeads × valueHeadDim`, a causal depthwise conv of
- * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`.
- */
-export interface GatedDeltaNetSpec {
-  readonly numKeyHeads: number;
-  readonly numValueHeads: number;
-  readonly keyHeadDim: number;
-  readonly valueHeadDim: number;
-  readonly convKernel: number;
-  /** Chunk length of the chunked (WY) training/prefill form (fla `chunk_gated_delta_rule`: 64). */
-  readonly chunkTokens: number;
-  /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
-  readonly stateBytesPerElement: number;
-  /**
-   * How the input projections are split into modules (same parameters either way, but LoRA adapts
-   * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
-   * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5); `kda` = Kimi Delta Attention
-   * (Kimi Linear `KimiDeltaAttention`): q_proj, k_proj, v_proj, b_proj (h → Hv), and low-rank
-   * forget and output gates (see `gateRank`) — different parameters, same state. Absent = fused.
-   */
-  readonly projections?: 'fused' | 'split' | 'kda';
-  /**
-   * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
-   * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
-   */
-  readonly gateRank?: number;
-  /**
-   * KDA only: a full-rank output gate g_proj (h → v) instead of g_a_proj → g_b_proj (Kimi K3
-   * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
-   */
-  readonly fullRankOutputGate?: boolean;
-}
-
-/**
- * Mamba-1's selective scan (Gu & Dao 2023, "Mamba", arXiv:2312.00752, Sec. 3.2 Alg. 2; transformers
- * `MambaMixer`, `JambaMambaMixer`): a per-channel step Δ from a low-rank projection (x_proj → Δ, B, C;
- * dt_proj rank → d_inner), B and C of `stateSize` shared by all channels, the conv over x alone, the
- * output gated by SiLU(z) without a norm. In its {@link StateSpaceSpec}, `numHeads` is d_inner (one
- * SSM per channel, `headDim` 1, one group) and `chunkTokens` the scan kernel's chunk.
- */
-export interface SelectiveScanSpec {
-  /** Rank of the Δ projection (`time_step_rank`, `mamba_dt_rank`; "auto" = ⌈hidden / 16⌉). */
-  readonly timeStepRank: number;
-  /** Learnable RMSNorms on Δ, B and C (Jamba `dt_layernorm`, `b_layernorm`, `c_layernorm`). */
-  readonly innerNorms: boolean;
-}
-
-/**
- * A state-space mixer. Mamba-2 (Dao & Gu 2024, "Transformers are SSMs", Sec. 7 and Listing 1;
- * Nemotron-H `NemotronHMamba2Mixer`): inner width `numHeads × headDim`, `numGroups` groups of B and
- * C of `stateSize`, a depthwise conv of `convKernel`, a state of `numHeads × headDim × stateSize`.
- * With `selective`, Mamba-1 (see {@link SelectiveScanSpec}).
- */
-export interface StateSpaceSpec {
-  readonly numHeads: number;
-  readonly headDim: number;
-  readonly stateSize: number;
-  readonly numGroups: number;
-  readonly convKernel: number;
-  /** SSD chunk length (`chunk_size`). */
-  readonly chunkTokens: number;
-  /** Bias on in_proj and out_proj (`use_bias`). */
-  readonly projBias: boolean;
-  /** Bias on the conv (`use_conv_bias`). */
-  readonly convBias: boolean;
-  /** Bytes per element of the SSM state (`mamba_ssm_cache_dtype`: 4 for float32, else 2). */
-  readonly stateBytesPerElement: number;
-  /**
-   * The gated RMSNorm(d_in) before out_proj; `false` = y·SiLU(z) without a norm weight (Falcon-H1
-   * `mamba_rms_norm: false`). Absent = true.
-   */
-  readonly gatedNorm?: boolean;
-  /** Mamba-1 (selective scan) instead of Mamba-2 (SSD); absent = Mamba-2. */
-  readonly selective?: SelectiveScanSpec;
-}
-
-/**
- * Gated short convolution (LFM2 `Lfm2ShortConv`, Liquid AI 2025): in_proj (h → 3·h: B, C, x), a
- * causal depthwise conv of `convKernel` (`conv_L_cache`) over B·x, the output C·conv, out_proj
- * (h → h); `bias` on all three. Its state per sequence is the last `convKernel − 1` inputs.
- */
-export interface ShortConvSpec {
-  readonly convKernel: number;
-  readonly bias: boolean;
 }
 
 /**
@@ -320,6 +225,29 @@ export interface PerLayerInputSpec {
   readonly hiddenSize: number;
   /** Rows of the table (`vocab_size_per_layer_input`). */
   readonly vocabSize: number;
+}
+
+/**
+ * Alternating Updates (Baykal et al. 2023, "Alternating Updates for Efficient Transformers",
+ * NeurIPS, arXiv:2301.13310, Alg. 1; transformers `Gemma3nTextAltUp`): the residual stream is
+ * `streams` vectors of h; each layer runs on one of them, predicts all from a learned mix (a router
+ * h → n from an RMSNorm of the active stream, tanh, then n → n² coefficients) and corrects them with
+ * the layer's innovation (the router again, n → n coefficients). The model widens its input with
+ * n − 1 h × h projections of the embedding and narrows its output with n − 1 more before the mean.
+ */
+export interface AltUpSpec {
+  /** n, the streams (`altup_num_inputs`). */
+  readonly streams: number;
+}
+
+/**
+ * Low-rank Learned Augmented Residual (Menghani et al. 2024, "LAuReL: Learned Augmented Residual
+ * Layer", arXiv:2411.07501, Sec. 2.2 LAuReL-LR; transformers `Gemma3nTextLaurelBlock`): beside the
+ * attention, x + RMSNorm(B·A·x) with A h → r and B r → h, on the layer's normed input.
+ */
+export interface LaurelSpec {
+  /** r (`laurel_rank`). */
+  readonly rank: number;
 }
 
 export interface ModelSpec {
@@ -362,8 +290,17 @@ export interface ModelSpec {
   readonly stateSpace: StateSpaceSpec | null;
   /** The mixer of `conv` layers; absent or `null` when none. */
   readonly shortConv?: ShortConvSpec | null;
-  /** Per-layer input embeddings (Gemma 4 E-models); absent or `null` when none. */
+  /** Per-layer input embeddings (Gemma 3n, Gemma 4 E-models); absent or `null` when none. */
   readonly perLayerInput?: PerLayerInputSpec | null;
+  /** AltUp residual streams (Gemma 3n); absent or `null` when none. */
+  readonly altUp?: AltUpSpec | null;
+  /** A LAuReL low-rank residual beside each layer's attention (Gemma 3n); absent or `null` when none. */
+  readonly laurel?: LaurelSpec | null;
+  /**
+   * KV-shared layers still hold k_proj, v_proj and k_norm weights (Gemma 3n builds them in every
+   * layer, `Gemma3nTextAttention`), counted as parameters but not run. Absent = false (Gemma 4).
+   */
+  readonly kvSharedWeightsKept?: boolean;
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
   /**

@@ -23,7 +23,7 @@ function computeFirstStageWeights(spec: ModelSpec, layers: number): { dense: num
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
     const w = layerWeights(spec, spec.layers[i]!);
-    dense += w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput;
+    dense += w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams;
     expert += w.allRoutedExperts;
   }
   return { dense, expert };

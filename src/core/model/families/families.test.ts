@@ -173,8 +173,8 @@ describe('unknown model types', () => {
       [{ cross_attention_layers: [3, 8] }, /'cross_attention_layers' signals cross-attention layers/],
       [{ type_vocab_size: 2 }, /'type_vocab_size' signals a bidirectional encoder/],
       [
-        { altup_num_inputs: 4, laurel_rank: 64 },
-        /'altup_num_inputs' signals per-layer input embeddings, AltUp/,
+        { hidden_size_per_layer_input: 256 },
+        /'hidden_size_per_layer_input' signals per-layer input embeddings, AltUp/,
       ],
     ];
     for (const [extra, message] of refused) {

@@ -50,7 +50,7 @@ function refuseBidirectional(f: Fields): void {
  * values of the last earlier non-shared layer of their type; with `use_double_wide_mlp` their MLP
  * is twice `intermediate_size` (Gemma4TextMLP).
  */
-function shareKv(f: Fields, layers: readonly LayerSpec[]): LayerSpec[] {
+export function shareKv(f: Fields, layers: readonly LayerSpec[]): LayerSpec[] {
   const shared = f.int('num_kv_shared_layers', { fallback: 0, max: MAX.layers });
   if (shared === 0) return [...layers];
   if (shared >= layers.length) {

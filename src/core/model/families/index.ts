@@ -12,6 +12,7 @@ import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
+import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm4Moe } from './glm4-moe.js';
 import { gptOss } from './gpt-oss.js';
@@ -150,6 +151,8 @@ export const FAMILIES = {
       ),
   }),
   gemma3_text: gemma3Text,
+  gemma3n: gemma3nWrapper(familyOf),
+  gemma3n_text: gemma3nText,
   gemma4: gemma4Wrapper(familyOf),
   gemma4_text: gemma4Text,
   // LLaVA 1.5, LLaVA-NeXT (anyres, image_newline), LLaVA-OneVision (SigLIP, Qwen2): their

@@ -23,6 +23,25 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     sliding_window: 4096,
     sliding_window_pattern: 6,
   },
+  // Gemma3nTextConfig (configuration_gemma3n.py): the E4B shape; intermediate_size becomes a list of
+  // one width per layer in its __init__, read either way in gemma3n.ts.
+  gemma3n_text: {
+    vocab_size: 262_400,
+    hidden_size: 2048,
+    intermediate_size: 16_384,
+    num_hidden_layers: 35,
+    num_attention_heads: 8,
+    num_key_value_heads: 2,
+    head_dim: 256,
+    max_position_embeddings: 32_768,
+    attention_bias: false,
+    sliding_window: 512,
+    hidden_size_per_layer_input: 256,
+    vocab_size_per_layer_input: 262_144,
+    num_kv_shared_layers: 15,
+    altup_num_inputs: 4,
+    laurel_rank: 64,
+  },
   // Gemma4TextConfig (configuration_gemma4.py); global_head_dim and num_global_key_value_heads are
   // popped in __post_init__ (512 and num_key_value_heads when absent, read in gemma4.ts).
   gemma4_text: {

@@ -1,0 +1,105 @@
+/**
+ * Gemma 3n (`gemma3n_text`, inside the `gemma3n` wrapper), as transformers builds it
+ * (`models/gemma3n/modeling_gemma3n.py`, `configuration_gemma3n.py`): Gemma 3's decoder (four
+ * RMSNorms per layer, per-head q/k RMSNorms, tied embeddings, GeGLU) with
+ * - four sliding layers to one global by default (`layer_types`: full when (i + 1) % 5 == 0), window
+ *   512, every layer's MLP width from the `intermediate_size` list (MatFormer slices may vary it);
+ * - per-layer input embeddings as Gemma 4's E-models (`hidden_size_per_layer_input`, a table of
+ *   `vocab_size_per_layer_input` rows) and KV-shared last layers (`num_kv_shared_layers`), whose
+ *   k_proj, v_proj and k_norm weights are built and kept though unused;
+ * - AltUp residual streams (`altup_num_inputs`) and a LAuReL low-rank residual (`laurel_rank`) in
+ *   every layer (spec.ts `AltUpSpec`, `LaurelSpec`).
+ * Activation sparsity (`activation_sparsity_pattern`: a Gaussian cutoff on the gate of the first
+ * layers) skips no matmul, and the logit soft-cap is elementwise: neither changes the counts.
+ */
+import type { ModelSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import { gemmaDecoder } from './gemma2.js';
+import { shareKv } from './gemma4.js';
+import type { Family } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
+import { wrapped } from './wrappers.js';
+
+/** The config with Gemma3nTextConfig's defaults for the keys it omits (to_diff_dict drops them). */
+function withClassDefaults(f: Fields): Fields {
+  const defaults = SUB_CONFIG_DEFAULTS.gemma3n_text ?? {};
+  return f.with(Object.fromEntries(Object.entries(defaults).filter(([k]) => f.raw(k) === undefined)));
+}
+
+/** `intermediate_size`: one width for every layer, or a list with one per layer (the config's own form). */
+function mlpWidths(f: Fields, layers: number): number[] | null {
+  if (!Array.isArray(f.raw('intermediate_size'))) return null;
+  const widths = f.intList('intermediate_size', MAX.intermediate);
+  if (widths.length !== layers || widths.some((w) => w < 1)) {
+    f.fail(
+      'intermediate_size',
+      `must be a positive width or a list of ${layers} positive widths (one per layer), got ${widths.length} entries${widths.some((w) => w < 1) ? ' with a 0' : ''}`,
+    );
+  }
+  return widths;
+}
+
+export const gemma3nText: Family = (config, name): ModelSpec => {
+  const f = withClassDefaults(config);
+  const layers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const widths = mlpWidths(f, layers);
+  const plePerLayer = f.int('hidden_size_per_layer_input', { max: MAX.hidden });
+  const streams = f.positiveInt('altup_num_inputs', { max: 64 });
+  const active = f.int('altup_active_idx', { fallback: 0, max: 64 });
+  if (active >= streams) {
+    f.fail(
+      'altup_active_idx',
+      `(${active}) must name one of the ${streams} AltUp streams (0 to ${streams - 1})`,
+    );
+  }
+  const laurelRank = f.int('laurel_rank', { max: MAX.hidden });
+  const base = widths ? f.with({ intermediate_size: widths[0] }) : f;
+  // Gemma3nTextConfig: without layer_types, layer i is global when (i + 1) % 5 == 0. The decoder's
+  // four norms, PLE's post_per_layer_input_norm (AltUp's and LAuReL's norms are counted with them).
+  const spec = gemmaDecoder(base, name, (i) => (i + 1) % 5 !== 0, 'per-head', {
+    defaultWindow: 512,
+    extraNormsPerLayer: plePerLayer > 0 ? 1 : 0,
+  });
+  const sized = spec.layers.map((l, i) =>
+    widths && widths[i] !== widths[0] ? { ...l, intermediateSize: widths[i] as number } : l,
+  );
+  return {
+    ...spec,
+    layers: shareKv(base, sized),
+    kvSharedWeightsKept: true,
+    ...(plePerLayer > 0
+      ? {
+          perLayerInput: {
+            hiddenSize: plePerLayer,
+            vocabSize: f.positiveInt('vocab_size_per_layer_input', { max: MAX.vocab }),
+          },
+        }
+      : {}),
+    altUp: { streams },
+    ...(laurelRank > 0 ? { laurel: { rank: laurelRank } } : {}),
+  };
+};
+
+/**
+ * The `gemma3n` wrapper (Gemma3nForConditionalGeneration): the text model of `text_config`. Its
+ * vision tower is timm's MobileNet-V5 (`vision_config.architecture`, whose size the config does not
+ * give) and its audio tower a USM Conformer; neither is counted yet, and the spec says so.
+ */
+export function gemma3nWrapper(familyOf: (modelType: string) => Family | undefined): Family {
+  const inner = wrapped(familyOf, { textType: 'gemma3n_text' });
+  return (top, name) => {
+    const spec = inner(top, name);
+    const towers = [
+      ...(top.has('vision_config') ? ['the vision tower (vision_config, timm MobileNet-V5)'] : []),
+      ...(top.has('audio_config') ? ['the audio tower (audio_config, a Conformer)'] : []),
+    ];
+    if (towers.length === 0) return spec;
+    return {
+      ...spec,
+      warnings: [
+        ...(spec.warnings ?? []),
+        `gemma3n: ${towers.join(' and ')} and their embedders are not counted; parameters, FLOPs and memory are the language model's`,
+      ],
+    };
+  };
+}
