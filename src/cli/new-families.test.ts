@@ -1,5 +1,5 @@
 /**
- * Every command on each 2025–26 family (hybrid Gated DeltaNet, Mamba-2 with mixer-less blocks, Mamba-1, AltUp, DSA
+ * Every command on each 2025–26 family (hybrid Gated DeltaNet, Mamba-2 with mixer-less blocks, Mamba-1, AltUp, cross-attention, DSA
  * sparse MLA, chunked attention, MoE and dense): exit 0 (or 3 for "does not fit") with finite numbers
  * in the --json output. Configs: test/fixtures/hf-configs (provenance in its README).
  */
@@ -34,6 +34,7 @@ const FAMILIES = [
   'hand-built/jamba-1.5-mini', // Mamba-1 + attention without RoPE, MoE every other layer
   'hand-built/falcon-mamba-7b', // Mamba-1 only: no attention, no MLP
   'hand-built/gemma-3n-e2b-it', // AltUp streams, LAuReL, per-layer inputs, KV-shared layers that keep their weights
+  'hand-built/llama-3.2-11b-vision', // cross-attention layers to an image, its K/V per sequence
 ] as const;
 
 /** Every number in a JSON value, with its path. */

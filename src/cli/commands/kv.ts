@@ -44,6 +44,9 @@ export function kvCommand(
     sparseAttentionLayers: kv.sparseLayers,
     layersWithoutKv: kv.layersWithoutKv,
     ...(kv.kvSharedLayers === undefined ? {} : { kvSharedLayers: kv.kvSharedLayers }),
+    ...(kv.crossLayers === undefined
+      ? {}
+      : { crossAttentionLayers: kv.crossLayers, crossBytesPerSequence: kv.crossBytesPerSequence }),
     recurrentStateBytesPerSequence: state.bytesPerSequence,
     contextTokens: context,
     batchSize: batch,
@@ -62,7 +65,8 @@ export function kvCommand(
       : '',
   ].filter(Boolean);
   const window = capped.length > 0 ? `, ${capped.join(', ')}` : '';
-  const attentionLayers = spec.numLayers - kv.layersWithoutKv;
+  const crossLayers = kv.crossLayers ?? 0;
+  const attentionLayers = spec.numLayers - kv.layersWithoutKv - crossLayers;
   const hybrid = hasNewLayerKinds(spec);
   const indexerKey = kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : '';
   const cached = `${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}${indexerKey}`;
@@ -82,6 +86,11 @@ export function kvCommand(
     `per token         ${kv.bytesPerToken.toLocaleString('en-US')} B (${formatBytes(kv.bytesPerToken)})`,
     `per sequence      ${formatBytes(kv.bytesPerSequence)} at ${context.toLocaleString('en-US')} tokens${window}`,
   ];
+  if (crossLayers > 0) {
+    lines.push(
+      `image K/V         ${formatBytes(kv.crossBytesPerSequence ?? 0)} per sequence, constant (${crossLayers} cross-attention layers × ${spec.crossAttention?.contextTokens.toLocaleString('en-US')} vision tokens; in the per-sequence figure)`,
+    );
+  }
   if (state.linearLayers + state.mambaLayers + state.convLayers > 0) {
     const linear = spec.linearAttention?.projections === 'kda' ? 'Kimi Delta Attention' : 'Gated DeltaNet';
     const kinds = [

@@ -68,6 +68,13 @@ export function activationBytesPerLayer(
   if (!softmax) {
     // Linear, Mamba and mixer-less layers: the tensors their operation list keeps (operations.ts).
     attention = mixerOpActivations(spec, kind, layout, options.seqLen);
+    // Cross-attention (Llama 3.2 Vision): beside its q and o inputs (in the list), the queries, the
+    // image's keys and values (per sequence, `contextTokens` of them) and the FP32 log-sum-exp.
+    if (kind.attention === 'cross' && spec.crossAttention) {
+      const image = spec.crossAttention.contextTokens;
+      attention +=
+        (2 * s * b * heads * qkDim + 2 * image * b * kvHeads * (qkDim + vDim) + 4 * s * b * heads) / t;
+    }
   } else {
     // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
     // attention kernel), output-projection input.

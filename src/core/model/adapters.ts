@@ -72,8 +72,11 @@ export interface AdaptedMatrix {
 export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
   switch (part) {
     case 'attention':
-      // Softmax layers, less the `full` ones when those have their own attention (Gemma 4).
-      return isAttentionMixer(layer.attention) && !layerHasPart(spec, layer, 'fullAttention');
+      // Softmax and cross-attention layers, less the `full` ones when those have their own attention (Gemma 4).
+      return (
+        (isAttentionMixer(layer.attention) || layer.attention === 'cross') &&
+        !layerHasPart(spec, layer, 'fullAttention')
+      );
     case 'keyValue':
       // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers), unless the layers
       // keep the modules (Gemma 3n), which PEFT then adapts like any other.

@@ -7,7 +7,7 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
-import { stateSpaceConvChannels } from './layer-kinds.js';
+import { crossContextTokens, stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import {
   type AttentionSpec,
@@ -112,6 +112,7 @@ export function layerMix(spec: ModelSpec): Readonly<Record<LayerMixer, number>> 
     mamba: 0,
     conv: 0,
     projection: 0,
+    cross: 0,
     none: 0,
   };
   for (const layer of spec.layers) mix[layer.attention] += 1;
@@ -153,6 +154,9 @@ export interface KvCacheBytes {
   readonly layersWithoutKv: number;
   /** Attention layers that reuse an earlier layer's cache (Gemma 4 `num_kv_shared_layers`); absent when none. */
   readonly kvSharedLayers?: number;
+  /** Cross-attention layers (Llama 3.2 Vision) and the image keys and values they cache per sequence (in `bytesPerSequence`); absent when none. */
+  readonly crossLayers?: number;
+  readonly crossBytesPerSequence?: number;
 }
 
 /**
@@ -184,7 +188,20 @@ export function kvCacheBytes(
   let fullLayers = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
+  // Cross-attention layers cache the image's keys and values once per sequence, whatever its length.
+  let crossLayers = 0;
+  let crossBytesPerSequence = 0;
   for (const layer of spec.layers) {
+    if (layer.attention === 'cross') {
+      const view = layerView(spec, layer);
+      crossLayers += 1;
+      crossBytesPerSequence +=
+        kvElementsPerTokenPerLayer(view, layer) *
+        bytes *
+        kvShareOnGpu(view.attention, tensorParallel) *
+        crossContextTokens(spec);
+      continue;
+    }
     if (!isAttentionMixer(layer.attention)) continue;
     // A KV-shared layer reads the cache of the layer it shares with and holds none (vLLM
     // kv_sharing_target_layer_name).
@@ -214,7 +231,7 @@ export function kvCacheBytes(
   const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
     bytesPerToken: bytesPerToken + indexerBytesPerToken,
-    bytesPerSequence: bytesPerSequence + indexerBytesPerToken * contextTokens,
+    bytesPerSequence: bytesPerSequence + indexerBytesPerToken * contextTokens + crossBytesPerSequence,
     elementsPerTokenPerLayer: kvElementsPerTokenPerLayer(spec),
     ...(min < max ? { elementsPerTokenPerLayerRange: { min, max } } : {}),
     ...(spec.fullAttention && mix.full > 0
@@ -225,8 +242,9 @@ export function kvCacheBytes(
     chunkedLayers,
     sparseLayers: mix.sparse,
     indexerBytesPerSequence: indexerBytesPerToken * contextTokens,
-    layersWithoutKv: spec.numLayers - attentionLayers,
+    layersWithoutKv: spec.numLayers - attentionLayers - crossLayers,
     ...(kvSharedLayers > 0 ? { kvSharedLayers } : {}),
+    ...(crossLayers > 0 ? { crossLayers, crossBytesPerSequence } : {}),
   };
 }
 

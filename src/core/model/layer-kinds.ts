@@ -8,9 +8,16 @@
  * with the ½ causal convention; `non-causal` = the full s×s matrix; `decode` = one new token after
  * `contextTokens` cached ones.
  */
-import type { GatedDeltaNetSpec, SparseAttentionSpec, StateSpaceSpec } from './spec.js';
+import { InternalError } from '../errors.js';
+import type { GatedDeltaNetSpec, ModelSpec, SparseAttentionSpec, StateSpaceSpec } from './spec.js';
 
 export type AttentionMode = 'causal' | 'non-causal' | 'decode';
+
+/** Vision tokens a `cross` layer attends to, in every mode; a spec with cross layers must say how many. */
+export function crossContextTokens(spec: ModelSpec): number {
+  if (!spec.crossAttention) throw new InternalError("a 'cross' layer needs spec.crossAttention");
+  return spec.crossAttention.contextTokens;
+}
 
 /**
  * Mean keys per query of attention limited to the last `limit` keys (a sliding window, or DSA's

@@ -33,6 +33,8 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       return 'short convolution (LFM2)';
     case 'projection':
       return 'linear replacement of attention (hidden × hidden)';
+    case 'cross':
+      return `cross-attention (${spec.crossAttention?.contextTokens ?? '?'} vision tokens)`;
     case 'none':
       return 'without a token mixer';
   }

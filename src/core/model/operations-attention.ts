@@ -5,7 +5,13 @@
  */
 
 import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
-import { type AttentionMode, chunkedMeanKeys, limitedMeanKeys, sparseMeanKeys } from './layer-kinds.js';
+import {
+  type AttentionMode,
+  chunkedMeanKeys,
+  crossContextTokens,
+  limitedMeanKeys,
+  sparseMeanKeys,
+} from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
@@ -35,6 +41,7 @@ export function layerWindow(spec: ModelSpec, layer: LayerSpec): number | null {
     case 'mamba':
     case 'conv':
     case 'projection':
+    case 'cross':
     case 'none':
       return null;
     default:
@@ -64,6 +71,9 @@ export function layerKeysPerQuery(
       return spec.sparseAttention
         ? sparseMeanKeys(spec.sparseAttention, contextTokens, kindsMode(mode))
         : meanKeysPerQuery(contextTokens, mode, null);
+    case 'cross':
+      // Every text token attends to every vision token, prefill and decode alike.
+      return crossContextTokens(spec);
     case 'linear':
     case 'mamba':
     case 'conv':
@@ -93,7 +103,9 @@ export function attentionProjections(
       const gate = a.outputGate ? q : 0;
       // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj); a KV-shared layer
       // projects only its queries.
-      const kvProjections = 'kvShared' in layer && layer.kvShared ? 0 : a.valueFromKey ? 1 : 2;
+      // A cross-attention layer projects its keys and values from the image once (operations per image).
+      const kvProjections =
+        ('kvShared' in layer && layer.kvShared) || layer.attention === 'cross' ? 0 : a.valueFromKey ? 1 : 2;
       b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
@@ -146,8 +158,11 @@ export function headsOnGpu(
       return {
         query: a.numHeads / t,
         kv: Math.max(1, a.numKvHeads / t),
-        // A KV-shared layer rotates only its queries (its keys come rotated).
-        rotaryPerToken: ((a.numHeads + (layer.kvShared ? 0 : a.numKvHeads)) * a.headDim) / t,
+        // A KV-shared layer rotates only its queries (its keys come rotated); cross-attention none.
+        rotaryPerToken:
+          layer.attention === 'cross'
+            ? 0
+            : ((a.numHeads + (layer.kvShared ? 0 : a.numKvHeads)) * a.headDim) / t,
       };
     case 'mla':
       return {
@@ -221,6 +236,9 @@ export function attentionCore(
     return;
   }
   const mode = decoding ? 'decode' : (request.attentionMask ?? 'causal') === 'full' ? 'full' : 'causal';
+  // Cross-attention reads the image's keys and values, not the sequence's, without a causal mask.
+  const cross = layer.attention === 'cross';
+  const keyLength = (context: number) => (cross ? crossContextTokens(spec) : context);
   const push = (
     name: string,
     batch: number,
@@ -244,7 +262,7 @@ export function attentionCore(
       kvHeads: heads.kv,
       qkHeadDim,
       vHeadDim,
-      causal: mode === 'causal',
+      causal: mode === 'causal' && !cross,
       window,
       ...(layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
         ? { chunk: spec.chunkedAttentionTokens }
@@ -274,17 +292,17 @@ export function attentionCore(
       'attention.decode',
       shape.sequences,
       shape.tokensPerSequence,
-      shape.contextTokens,
+      keyLength(shape.contextTokens),
       keys,
       shape.sequences * keys * kvBytesPerToken,
     );
   } else {
     // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag).
     const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, mode);
-    push('attention', shape.sequences, shape.tokensPerSequence / cp, shape.contextTokens, keys, 0);
+    push('attention', shape.sequences, shape.tokensPerSequence / cp, keyLength(shape.contextTokens), keys, 0);
   }
   if (shape.prefill && shape.prefill.tokens > 0) {
     const keys = layerKeysPerQuery(spec, layer, shape.prefill.meanContextTokens, 'decode');
-    push('attention.prefill', 1, shape.prefill.tokens, shape.prefill.meanContextTokens, keys, 0);
+    push('attention.prefill', 1, shape.prefill.tokens, keyLength(shape.prefill.meanContextTokens), keys, 0);
   }
 }

@@ -34,7 +34,7 @@ import { attentionHeadDims } from './spec.js';
 
 describe('operation list of the 2025–26 layer kinds', () => {
   it('every hybrid, sparse and chunked family is in the property set', () => {
-    for (const kind of ['chunked', 'sparse', 'linear', 'mamba', 'none'] as const) {
+    for (const kind of ['chunked', 'sparse', 'linear', 'mamba', 'cross', 'none'] as const) {
       expect(withKind(kind).length, kind).toBeGreaterThan(0);
     }
   });
@@ -58,7 +58,13 @@ describe('operation list of the 2025–26 layer kinds', () => {
       const selectiveVectors = m?.selective
         ? mambaLayers * m.numHeads * (m.convKernel + m.stateSize + (m.convBias ? 1 : 0) + 2)
         : 0;
-      const matmulParams = trainingFlopsPerToken(spec, context).sixN / 6 - selectiveVectors;
+      // Cross-attention layers' k_proj and v_proj multiply the image's tokens once per image (the
+      // vision tower's FLOPs), not the text tokens.
+      const a = spec.attention;
+      const crossKv =
+        spec.layers.filter((l) => l.attention === 'cross').length *
+        (a.kind === 'gqa' ? 2 * spec.hiddenSize * a.numKvHeads * a.headDim : 0);
+      const matmulParams = trainingFlopsPerToken(spec, context).sixN / 6 - selectiveVectors - crossKv;
       const decode = perToken(single('decode', context));
       expect(decode / (2 * matmulParams)).toBeGreaterThan(0.995);
       expect(decode / (2 * matmulParams)).toBeLessThan(1.005);

@@ -311,6 +311,7 @@ export function mixerOperations(
     case 'full':
     case 'sliding':
     case 'chunked':
+    case 'cross':
       attentionProjections(spec, layer, b, tokens, t);
       attentionCore(spec, layer, request, b);
       return;

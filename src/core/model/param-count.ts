@@ -226,6 +226,16 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
   return value;
 }
 
+/**
+ * A cross-attention layer's attention (MllamaTextCrossAttention, MllamaCrossAttentionDecoderLayer):
+ * the model's q/k/v/o with per-head q and k RMSNorms, and the two tanh gate scalars of the layer.
+ */
+function crossAttentionParams(spec: ModelSpec): number {
+  const a = spec.attention;
+  if (a.kind !== 'gqa') throw new InternalError("a 'cross' layer needs GQA attention");
+  return attentionParams(spec, { ...a, qkNorm: 'per-head' }) + 2;
+}
+
 /** The token mixer of one layer, by component. */
 function mixerParams(
   spec: ModelSpec,
@@ -240,7 +250,9 @@ function mixerParams(
     attention: softmax
       ? attentionParams(spec) -
         (layer.kvShared && !spec.kvSharedWeightsKept ? keyValueParams(spec, spec.attention) : 0)
-      : projection,
+      : mixer === 'cross'
+        ? crossAttentionParams(spec)
+        : projection,
     sparseIndexer:
       mixer === 'sparse'
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))

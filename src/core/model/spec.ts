@@ -140,6 +140,8 @@ export interface MoeSpec {
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
  * - `projection`: one bias-free hidden×hidden Linear in place of attention (Nemotron-NAS / DeciLM
  *   `replace_with_linear`, `DeciLMLinearAttention`): no token mixing, no KV;
+ * - `cross`: softmax attention from the text tokens to a fixed set of encoder tokens (Llama 3.2
+ *   Vision's cross-attention layers; see `crossAttention`): a constant KV per sequence;
  * - `none`: no token mixer (Nemotron-H MLP-only and MoE-only blocks, Nemotron-NAS `no_op`).
  */
 export type LayerMixer =
@@ -151,6 +153,7 @@ export type LayerMixer =
   | 'mamba'
   | 'conv'
   | 'projection'
+  | 'cross'
   | 'none';
 
 /** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
@@ -250,6 +253,18 @@ export interface LaurelSpec {
   readonly rank: number;
 }
 
+/**
+ * Cross-attention to an image (Llama 3.2 Vision, transformers `MllamaTextCrossAttention` and
+ * `MllamaCrossAttentionDecoderLayer`): q_proj on the text tokens, k_proj and v_proj on the
+ * `contextTokens` vision tokens once per image (cached per sequence), per-head q/k RMSNorms, no
+ * RoPE, every text token attending to every vision token; tanh gates on the attention and MLP
+ * outputs (one scalar each).
+ */
+export interface CrossAttentionSpec {
+  /** Vision tokens each sequence's cross-attention layers attend to (one image at its most tiles). */
+  readonly contextTokens: number;
+}
+
 export interface ModelSpec {
   readonly name: string;
   /** The Hugging Face `model_type` it came from, or `llmecon` for a hand-written spec. */
@@ -292,6 +307,8 @@ export interface ModelSpec {
   readonly shortConv?: ShortConvSpec | null;
   /** Per-layer input embeddings (Gemma 3n, Gemma 4 E-models); absent or `null` when none. */
   readonly perLayerInput?: PerLayerInputSpec | null;
+  /** What `cross` layers attend to (Llama 3.2 Vision); absent or `null` when none. */
+  readonly crossAttention?: CrossAttentionSpec | null;
   /** AltUp residual streams (Gemma 3n); absent or `null` when none. */
   readonly altUp?: AltUpSpec | null;
   /** A LAuReL low-rank residual beside each layer's attention (Gemma 3n); absent or `null` when none. */

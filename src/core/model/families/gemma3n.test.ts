@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
-import { InputError } from '../../errors.js';
+import { inputErrorOf } from '../../../../test/input-error.js';
 import { activationBytesPerLayer } from '../../memory/activations.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../../parallelism/layout.js';
 import { forwardFlopsPerToken } from '../flops.js';
@@ -26,16 +26,6 @@ const effective = (spec: ReturnType<typeof specFromHfConfig>) => {
   const p = paramCount(spec);
   return p.totalParams - p.breakdown.embedding - (p.breakdown.perLayerEmbedding ?? 0);
 };
-
-function inputErrorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('Gemma 3n', () => {
   it("counts E2B and E4B exactly: Google's 1.91B and 3.98B effective, 4.46B and 6.87B with the tables", () => {

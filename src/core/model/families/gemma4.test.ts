@@ -7,7 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { gemma4TextTensors } from '../../../../test/hf-tensors-gemma4.js';
-import { InputError } from '../../errors.js';
+import { inputErrorOf } from '../../../../test/input-error.js';
 import { adaptedMatrices } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
@@ -31,16 +31,6 @@ const bareText = (overrides: Json = {}) => {
   const { layer_types: _types, ...text } = dense31b().text_config;
   return { ...text, ...overrides };
 };
-
-function inputErrorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('Gemma 4 layers and attention', () => {
   it('26B A4B: 25 sliding layers of 8 KV heads × 256, 5 global ones of 2 KV heads × 512 without v_proj', () => {

@@ -27,6 +27,7 @@ import { llama4Text } from './llama4.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral } from './mixtral.js';
+import { mllamaText, mllamaWrapper } from './mllama.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
 import { olmo2, olmo3 } from './olmo2.js';
@@ -157,6 +158,8 @@ export const FAMILIES = {
   gemma4_text: gemma4Text,
   // LLaVA 1.5, LLaVA-NeXT (anyres, image_newline), LLaVA-OneVision (SigLIP, Qwen2): their
   // text_config's family, the tower by vision_config.model_type (LlavaConfig's default CLIP).
+  mllama: mllamaWrapper(familyOf),
+  mllama_text_model: mllamaText,
   llava: llavaFamily('llama', 'clip_vision_model', false),
   llava_next: llavaFamily('llama', 'clip_vision_model', true),
   llava_onevision: llavaFamily('qwen2', 'siglip_vision_model', true),

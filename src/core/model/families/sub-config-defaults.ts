@@ -23,6 +23,40 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     sliding_window: 4096,
     sliding_window_pattern: 6,
   },
+  // MllamaTextConfig and MllamaVisionConfig (configuration_mllama.py): Llama 3.2 11B Vision's text
+  // shape; the vision class's image_size default (448) is smaller than the released 560.
+  mllama_text_model: {
+    vocab_size: 128_256,
+    hidden_size: 4096,
+    intermediate_size: 14_336,
+    num_hidden_layers: 40,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    max_position_embeddings: 131_072,
+    cross_attention_layers: [3, 8, 13, 18, 23, 28, 33, 38],
+    tie_word_embeddings: false,
+  },
+  mllama_vision_model: {
+    hidden_size: 1280,
+    intermediate_size: 5120,
+    num_hidden_layers: 32,
+    num_global_layers: 8,
+    num_channels: 3,
+    image_size: 448,
+    patch_size: 14,
+    max_num_tiles: 4,
+    vision_output_dim: 7680,
+    supported_aspect_ratios: [
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [2, 1],
+      [2, 2],
+      [3, 1],
+      [4, 1],
+    ],
+  },
   // Gemma3nTextConfig (configuration_gemma3n.py): the E4B shape; intermediate_size becomes a list of
   // one width per layer in its __init__, read either way in gemma3n.ts.
   gemma3n_text: {

@@ -58,7 +58,7 @@ export function readQwenVision(f: Fields): VisionTowerSpec {
 }
 
 /** The shape of a ViT with a fixed square image (SigLIP, Pixtral `vision_config` keys). */
-function readFixedVit(f: Fields) {
+export function readFixedVit(f: Fields) {
   const h = f.positiveInt('hidden_size', { max: MAX.hidden });
   const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
