@@ -46,6 +46,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/gemma-3n-e4b-it',
   'hand-built/llama-3.2-11b-vision',
   'hand-built/llama-3.2-90b-vision',
+  'hand-built/lfm2-8b-a1b',
   'hand-built/falcon-mamba-7b',
   'hand-built/jamba-1.5-mini',
   'hand-built/mamba-130m-hf',

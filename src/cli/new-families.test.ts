@@ -25,6 +25,7 @@ const FAMILIES = [
   'hand-built/kimi-linear-48b-a3b-instruct', // KDA (channel-gated delta rule) + MLA, MoE
   'hand-built/falcon-h1-0.5b-instruct', // attention and Mamba-2 side by side in every layer
   'hand-built/lfm2-350m', // gated short-conv blocks + GQA attention blocks
+  'hand-built/lfm2-8b-a1b', // short-conv and attention blocks, dense then MoE MLPs
   'hand-built/glm-4.5v', // glm4v_moe wrapper around a GLM-4.5 MoE text model
   'hand-built/apertus-8b', // dense, ungated xIELU MLP, per-head q/k norms
   'hand-built/ernie-4.5-21b-a3b', // ERNIE 4.5 MoE with shared experts, MTP

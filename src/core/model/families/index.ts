@@ -20,7 +20,7 @@ import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { hunyuanV1Moe } from './hunyuan.js';
 import { kimiLinear } from './kimi-linear.js';
-import { lfm2 } from './lfm2.js';
+import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
@@ -190,6 +190,7 @@ export const FAMILIES = {
   }),
   falcon_h1: falconH1,
   lfm2,
+  lfm2_moe: lfm2Moe,
   apertus,
   ernie4_5_moe: ernie45Moe,
   hunyuan_v1_moe: hunyuanV1Moe,

@@ -1,6 +1,7 @@
 /**
  * LFM2 (`lfm2`): layer kinds from `layer_types` or `full_attn_idxs`, Lfm2MLP's width rule, the
- * short-conv LoRA targets and errors. Totals: test/golden/new-families.test.ts.
+ * short-conv LoRA targets and errors; LFM2-MoE (`lfm2_moe`): dense then MoE blocks and their counts.
+ * Totals: test/golden/new-families.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
@@ -9,6 +10,7 @@ import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
 import { describeLayerMix } from '../layer-mix.js';
+import { paramCount } from '../param-count.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw config.json values
 type Cfg = Record<string, any>;
@@ -62,5 +64,33 @@ describe('lfm2', () => {
     const c = base();
     c.full_attn_idxs = [2, 16];
     expect(() => specFromHfConfig(c, 'l')).toThrow(/full_attn_idxs.*layers are 0 to 15/);
+  });
+
+  it("LFM2-MoE: two dense blocks of intermediate_size as given, then 32 experts top-4; LFM2-8B-A1B's 8.3B / 1.5B active", () => {
+    const spec = specFromHfConfig(hfFixture('hand-built/lfm2-8b-a1b'), 'l');
+    expect(spec.layers.map((l) => l.mlp).join(',')).toBe(
+      ['dense', 'dense', ...Array(22).fill('moe')].join(','),
+    );
+    expect(spec.mlp.intermediateSize).toBe(7168);
+    expect(spec.moe).toMatchObject({
+      numExperts: 32,
+      topK: 4,
+      expertIntermediateSize: 1792,
+      routerBias: false,
+    });
+    expect(describeLayerMix(spec)).toMatch(/6 full attention, 18 short convolution \(LFM2\)/);
+    const p = paramCount(spec);
+    // Liquid AI, "LFM2-8B-A1B" (2025-10-07): 8.3B total, 1.5B active parameters.
+    const h = 2048;
+    const expert = 3 * h * 1792;
+    const blocks =
+      6 * (2 * h * h + 2 * h * 512 + 2 * 64) +
+      18 * (4 * h * h + 3 * h) +
+      2 * 3 * h * 7168 +
+      22 * (32 * expert + 32 * h);
+    expect(p.totalParams).toBe(65_536 * h + blocks + 24 * 2 * h + h);
+    expect(p.totalParams - p.activeParams).toBe(22 * 28 * expert);
+    expect(p.totalParams / 1e9).toBeCloseTo(8.3, 1);
+    expect(p.activeParams / 1e9).toBeCloseTo(1.5, 0);
   });
 });

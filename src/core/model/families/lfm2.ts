@@ -3,11 +3,15 @@
  * blocks (Lfm2ShortConv) with GQA attention blocks (q/k RMSNorm per head, out_proj) at
  * `layer_types` "full_attention" (or the 0-based `full_attn_idxs`), every block two RMSNorms
  * (operator_norm, ffn_norm) and a SwiGLU MLP whose width Lfm2MLP derives from `intermediate_size`
- * (`block_ff_dim`); embeddings tied by default (`tie_embedding`).
+ * (`block_ff_dim`); embeddings tied by default (`tie_embedding`). LFM2-MoE (`lfm2_moe`,
+ * `models/lfm2_moe/modular_lfm2_moe.py`, LFM2-8B-A1B): the same blocks, the first
+ * `num_dense_layers` with a SwiGLU MLP of `intermediate_size` as given, the rest a sparse MoE block
+ * (a bias-free router h → E with sigmoid scores, `num_experts` SwiGLU experts of
+ * `moe_intermediate_size`, top `num_experts_per_tok`; its `expert_bias` is a buffer, not a parameter).
  */
-import type { LayerMixer, MlpSpec } from '../spec.js';
+import type { LayerMixer, MlpSpec, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family } from './readers.js';
+import { type DecoderOptions, decoder, type Family } from './readers.js';
 
 /**
  * Lfm2MLP: with block_auto_adjust_ff_dim, ff = int(2·ff/3), then int(block_ffn_dim_multiplier·ff),
@@ -48,7 +52,12 @@ function readLfm2Mixers(f: Fields, numLayers: number): LayerMixer[] {
   return Array.from({ length: numLayers }, (_, i) => (attention.has(i) ? 'full' : 'conv'));
 }
 
-export const lfm2: Family = (top, name) => {
+/** The LFM2 blocks with the MLPs `mlps` gives (Lfm2's adjusted SwiGLU, or LFM2-MoE's dense and MoE blocks). */
+function lfm2Blocks(
+  top: Fields,
+  name: string,
+  mlps: (f: Fields) => Pick<DecoderOptions, 'mlp' | 'layerMlp' | 'moe'>,
+): ModelSpec {
   // Lfm2Config: tie_embedding (the checkpoint's key) overrides tie_word_embeddings, default true.
   const f = top.with({
     tie_word_embeddings: top.raw('tie_embedding') ?? top.raw('tie_word_embeddings') ?? true,
@@ -59,7 +68,7 @@ export const lfm2: Family = (top, name) => {
     // Lfm2Attention: q_proj, k_proj, v_proj, out_proj without bias; q_layernorm, k_layernorm (head_dim).
     attention: { qkvBias: false, outputBias: false, qkNorm: 'per-head' },
     layout: () => ({ window: null, kinds: mixers }),
-    mlp: readLfm2Mlp(f),
+    ...mlps(f),
   });
   return {
     ...spec,
@@ -70,4 +79,25 @@ export const lfm2: Family = (top, name) => {
         }
       : null,
   };
-};
+}
+
+export const lfm2: Family = (top, name) => lfm2Blocks(top, name, (f) => ({ mlp: readLfm2Mlp(f) }));
+
+export const lfm2Moe: Family = (top, name) =>
+  lfm2Blocks(top, name, (f) => {
+    const dense = f.int('num_dense_layers', { fallback: 2, max: MAX.layers });
+    return {
+      layerMlp: (i: number) => (i < dense ? 'dense' : 'moe'),
+      moe: { experts: 'num_experts', topK: 'num_experts_per_tok', expertSize: 'moe_intermediate_size' },
+      // Lfm2MoeMLP takes intermediate_size as it is (no Lfm2MLP adjustment).
+      ...(dense > 0
+        ? {
+            mlp: {
+              intermediateSize: f.positiveInt('intermediate_size', { max: MAX.intermediate }),
+              gated: true,
+              bias: false,
+            },
+          }
+        : {}),
+    };
+  });
