@@ -358,4 +358,34 @@ describe('llmecon serve', () => {
       expect(result.stdout).not.toMatch(/NaN|Infinity/);
     });
   }
+  it('says when decode batches exceed the engine CUDA-graph capture, and which concurrency stays within it', async () => {
+    const args = [...SERVE_8B_H100, '--input-tokens', '200', '--output-tokens', '200', '--engine', 'sglang'];
+    const full = await run([...args, '--json']);
+    expect(full.code).toBe(0);
+    // SGLang's cuda_graph_max_bs on an H100 at TP 1: 256 (ServerArgs, catalog/engines/sglang.json).
+    const plan = JSON.parse(full.stdout);
+    expect(plan.eagerDecode.cudaGraphMaxBatch).toBe(256);
+    expect(plan.eagerDecode.decodeBatchPerRank).toBe(plan.concurrencyPerReplica);
+    expect((await run(args)).stdout).toMatch(
+      /eager decode: \d+ sequences per decode step exceed the SGLang CUDA-graph capture of 256.*--concurrency 256 stays within it/,
+    );
+    const within = JSON.parse((await run([...args, '--concurrency', '256', '--json'])).stdout);
+    expect(within.eagerDecode).toBeNull();
+    // vLLM's profile states no capture limit: nothing is said.
+    const vllm = JSON.parse(
+      (
+        await run([
+          ...SERVE_8B_H100,
+          '--input-tokens',
+          '200',
+          '--output-tokens',
+          '200',
+          '--engine',
+          'vllm',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(vllm.eagerDecode).toBeNull();
+  });
 });

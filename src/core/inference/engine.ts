@@ -84,6 +84,24 @@ export interface MemoryReserve {
 }
 
 /**
+ * The largest decode batch the engine captures in a CUDA graph on this replica (SGLang
+ * `cuda_graph_max_bs` by GPU memory, its larger value from `tpThreshold` GPUs on), per attention-DP
+ * rank; null where the profile does not say. A larger batch runs eagerly, every kernel launched from
+ * the host (sgl-project/sglang issue #33483 and PR #33900: about 4× the per-token latency of a small
+ * model's captured step), which the step model does not time.
+ */
+export function cudaGraphMaxBatch(
+  e: Pick<EngineProfile, 'memoryReserve'>,
+  r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
+): number | null {
+  const m = e.memoryReserve;
+  if (!m) return null;
+  return r.tensorParallel * r.expertParallel < m.graphBatch.tpThreshold
+    ? m.graphBatch.small
+    : m.graphBatch.large;
+}
+
+/**
  * The share of GPU memory the engine gives weights and KV on this replica: `memoryFraction`, or
  * (memory − reserve) / memory where the engine derives it (SGLang: the replica's GPUs form its
  * `tp_size`; attention data parallelism over `ep` ranks adds its padding), rounded as SGLang does.
@@ -97,7 +115,7 @@ export function engineMemoryFraction(
   if (!m) return e.memoryFraction;
   const mib = memoryBytes / MIB;
   const gpus = r.tensorParallel * r.expertParallel;
-  const graphBatch = gpus < m.graphBatch.tpThreshold ? m.graphBatch.small : m.graphBatch.large;
+  const graphBatch = cudaGraphMaxBatch(e, r) ?? 0;
   let reserved =
     m.baseMiB +
     Math.max(e.maxBatchedTokens, m.minChunkTokens) * m.perChunkTokenMiB +
