@@ -42,6 +42,7 @@ import {
   readLlavaVision,
   readMinimaxM3Vision,
   readPixtralVision,
+  readQwen2Vision,
   readQwenVision,
   readSiglipVision,
 } from './vision.js';
@@ -104,9 +105,15 @@ export const FAMILIES = {
   bailing_moe: bailingMoe,
   chatglm,
   internlm2,
-  qwen2_vl: withUncountedVision('qwen2_vl_text'),
+  qwen2_vl: wrapped(familyOf, {
+    textType: 'qwen2_vl_text',
+    vision: (top, textHidden) => vision(top, 'qwen2_vl', (v) => readQwen2Vision(v, textHidden, '2')),
+  }),
   qwen2_vl_text: qwen2,
-  qwen2_5_vl: withUncountedVision('qwen2_5_vl_text'),
+  qwen2_5_vl: wrapped(familyOf, {
+    textType: 'qwen2_5_vl_text',
+    vision: (top, textHidden) => vision(top, 'qwen2_5_vl', (v) => readQwen2Vision(v, textHidden, '2.5')),
+  }),
   qwen2_5_vl_text: qwen2,
   qwen2,
   qwen3,

@@ -1,5 +1,5 @@
 /**
- * Arcee AFM, EXAONE 3.x, Ling (Bailing MoE) and the Qwen2-VL wrappers (llama-variants.ts, index.ts):
+ * Arcee AFM, EXAONE 3.x, Ling (Bailing MoE) and the Qwen2-VL wrappers with their ViTs (llama-variants.ts, index.ts, vision.ts):
  * released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
@@ -122,7 +122,7 @@ describe('Llama variants', () => {
     expect(paramCount(wrapped).totalParams).toBe(p.totalParams);
     expect(wrapped.warnings?.[0]).toContain("read its llm_config as 'internlm2'");
   });
-  it('Qwen2.5-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, vision not counted and said', () => {
+  it('Qwen2.5-VL and Qwen2-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, the ViT counted apart', () => {
     const text = {
       hidden_size: 3584,
       intermediate_size: 18_944,
@@ -133,15 +133,29 @@ describe('Llama variants', () => {
       vocab_size: 152_064,
       tie_word_embeddings: false,
     };
+    // Qwen/Qwen2.5-VL-7B-Instruct's vision_config (window attention has no parameters of its own).
+    const vision25 = {
+      depth: 32,
+      hidden_size: 1280,
+      intermediate_size: 3420,
+      num_heads: 16,
+      in_chans: 3,
+      out_hidden_size: 3584,
+      patch_size: 14,
+      spatial_merge_size: 2,
+      temporal_patch_size: 2,
+      window_size: 112,
+      fullatt_block_indexes: [7, 15, 23, 31],
+    };
     const top = specFromHfConfig(
-      { ...text, model_type: 'qwen2_5_vl', vision_config: { depth: 32, hidden_size: 1280 } },
+      { ...text, model_type: 'qwen2_5_vl', vision_config: vision25 },
       'qwen2.5-vl',
     );
     const nested = specFromHfConfig(
       {
         model_type: 'qwen2_5_vl',
         text_config: { ...text, model_type: 'qwen2_5_vl_text' },
-        vision_config: { depth: 32, hidden_size: 1280 },
+        vision_config: vision25,
       },
       'qwen2.5-vl',
     );
@@ -149,6 +163,28 @@ describe('Llama variants', () => {
     expect(paramCount(top).totalParams).toBe(qwen2);
     expect(paramCount(nested).totalParams).toBe(qwen2);
     expect(top.attention).toMatchObject({ qkvBias: true, outputBias: false });
-    expect(top.warnings?.join(' ')).toMatch(/vision tower \(vision_config\) is not counted/);
+    expect(top.warnings ?? []).toHaveLength(0);
+    // Conv3d 3·2·14²·1280, 32 blocks of RMSNorms, qkv/proj and a SwiGLU MLP with biases, the merger:
+    // 676.55M; with the 7.62B text model the checkpoint's 8,292,166,656 (the card's 8.29B).
+    expect(paramCount(top).visionParams).toBe(676_550_144);
+    expect(qwen2 + 676_550_144).toBe(8_292_166_656);
+    // Qwen2-VL-7B: LayerNorms and an fc1/fc2 MLP of 4 × 1280: the paper's 675M ViT (Wang et al. 2024, Table 1).
+    const v2 = specFromHfConfig(
+      {
+        ...text,
+        model_type: 'qwen2_vl',
+        vision_config: {
+          depth: 32,
+          embed_dim: 1280,
+          mlp_ratio: 4,
+          num_heads: 16,
+          in_chans: 3,
+          hidden_size: 3584,
+        },
+      },
+      'qwen2-vl',
+    );
+    expect(paramCount(v2).visionParams).toBe(675_759_104);
+    expect(v2.vision?.description).toMatch(/^Qwen2-VL ViT 32 × 1280/);
   });
 });

@@ -57,6 +57,50 @@ export function readQwenVision(f: Fields): VisionTowerSpec {
   };
 }
 
+/**
+ * Qwen2-VL and Qwen2.5-VL vision towers (transformers `modeling_qwen2_vl.py` Qwen2VisionTransformerPretrainedModel,
+ * `modeling_qwen2_5_vl.py` Qwen2_5_VisionTransformerPretrainedModel): a bias-free Conv3d patch embedding
+ * (channels × temporal × patch²), no position table (2D RoPE), `depth` blocks of norm → attention (fused
+ * qkv and proj, with bias) → norm → MLP, and the patch merger (norm of the width, fc of w·m² → w·m², fc
+ * → the text width, with bias). Qwen2-VL: `embed_dim` wide, LayerNorms, an MLP of `mlp_ratio` × width
+ * (fc1, fc2 with bias), the merger's output `hidden_size`; Qwen2.5-VL: `hidden_size` wide, RMSNorms, a
+ * SwiGLU MLP of `intermediate_size` (gate, up, down with bias), the output `out_hidden_size`.
+ * Dynamic resolution, so no fixed FLOPs per image.
+ */
+export function readQwen2Vision(f: Fields, textHidden: number, version: '2' | '2.5'): VisionTowerSpec {
+  const v2 = version === '2';
+  const w = f.positiveInt(v2 ? 'embed_dim' : 'hidden_size', { fallback: 1280, max: MAX.hidden });
+  const depth = f.positiveInt('depth', { fallback: 32, max: MAX.layers });
+  const patch = f.positiveInt('patch_size', { fallback: 14, max: 4096 });
+  const temporal = f.positiveInt('temporal_patch_size', { fallback: 2, max: 64 });
+  const channels = f.positiveInt(f.has('in_chans') ? 'in_chans' : 'in_channels', { fallback: 3, max: 64 });
+  const merge = f.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
+  const out = f.positiveInt(v2 ? 'hidden_size' : 'out_hidden_size', {
+    fallback: textHidden,
+    max: MAX.hidden,
+  });
+  const norm = v2 ? 2 * w : w;
+  const mlp = v2
+    ? (() => {
+        const inter = w * f.positiveInt('mlp_ratio', { fallback: 4, max: 64 });
+        return w * inter + inter + inter * w + w;
+      })()
+    : (() => {
+        const inter = f.positiveInt('intermediate_size', { fallback: 3420, max: MAX.intermediate });
+        return 2 * (w * inter + inter) + inter * w + w;
+      })();
+  const block = 2 * norm + (w * 3 * w + 3 * w) + (w * w + w) + mlp;
+  const merged = w * merge * merge;
+  const merger = norm + (merged * merged + merged) + (merged * out + out);
+  return {
+    description: `Qwen${version}-VL ViT ${depth} × ${w}, patch ${patch}, merge ${merge}×${merge}`,
+    params: channels * temporal * patch * patch * w + depth * block + merger,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}
+
 /** The shape of a ViT with a fixed square image (SigLIP, Pixtral `vision_config` keys). */
 export function readFixedVit(f: Fields) {
   const h = f.positiveInt('hidden_size', { max: MAX.hidden });
