@@ -367,7 +367,7 @@ describe('llmecon serve', () => {
     expect(plan.eagerDecode.cudaGraphMaxBatch).toBe(256);
     expect(plan.eagerDecode.decodeBatchPerRank).toBe(plan.concurrencyPerReplica);
     expect((await run(args)).stdout).toMatch(
-      /eager decode: \d+ sequences per decode step exceed the SGLang CUDA-graph capture of 256.*--concurrency 256 stays within it/,
+      /eager decode: \d+ sequences per decode step exceed the SGLang CUDA-graph capture of 256.*concurrency 256 stays within it/,
     );
     const within = JSON.parse((await run([...args, '--concurrency', '256', '--json'])).stdout);
     expect(within.eagerDecode).toBeNull();

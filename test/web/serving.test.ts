@@ -83,6 +83,16 @@ describe('Serve view tasks = llmecon serve', () => {
     expect(serveTask(base).band?.basis).toMatch(/no engine named/);
   });
 
+  it('SGLang plans beyond the CUDA-graph capture carry the CLI statement as a warning', async () => {
+    const input: ServeInput = { ...base, engine: 'sglang' };
+    const served = serveTask(input);
+    const cli = JSON.parse((await runCli(cliArgs(input))).stdout);
+    const eager = served.warnings.find((w) => w.startsWith('eager decode:'));
+    expect(eager === undefined).toBe(cli.eagerDecode === null);
+    if (cli.eagerDecode) expect(eager).toContain(`capture of ${cli.eagerDecode.cudaGraphMaxBatch}`);
+    expect(serveTask(base).warnings.some((w) => w.startsWith('eager decode:'))).toBe(false);
+  }, 60_000);
+
   it('self-hosting vs the API: the API bill at the day’s traffic and a curve over 1M–1T tokens a day', () => {
     const a = apiTask(base);
     expect(a.api).toBe('gpt-4o-mini');

@@ -20,7 +20,7 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
 } from '../../src/core/inference/deployment.js';
-import { GENERIC_ENGINE } from '../../src/core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement, GENERIC_ENGINE } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
@@ -126,6 +126,13 @@ export interface Served {
   readonly frontier: readonly FrontierRow[];
 }
 
+/** The plan's decode steps beyond the engine's CUDA-graph capture, in words (engine.ts `eagerDecode`). */
+function eagerWarning(plan: DeploymentPlan, engine: string | null): string[] {
+  const r = plan.candidate.replica;
+  const eager = eagerDecode(r.profile, r, plan.point.concurrency);
+  return eager ? [eagerDecodeStatement(eager, engine ?? 'engine', r.expertParallel > 1)] : [];
+}
+
 /** The deployment, its band, the frontier and the API comparison for the view's inputs. */
 export function serveTask(input: ServeInput): Served {
   const { s, engine, candidates, best } = setup(input);
@@ -152,7 +159,7 @@ export function serveTask(input: ServeInput): Served {
   return {
     model: s.spec.name,
     engine: engine?.name ?? null,
-    warnings: servingWarnings(s.spec, w),
+    warnings: [...servingWarnings(s.spec, w), ...eagerWarning(best, engine?.name ?? null)],
     plan: {
       label: candidateLabel(c),
       gpus: best.gpus,

@@ -8,7 +8,7 @@ import {
   planDeployments,
   planServingModes,
 } from '../../core/inference/deployment.js';
-import { cudaGraphMaxBatch } from '../../core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -47,18 +47,6 @@ export function trafficRequestsPerSecond(
   return null;
 }
 
-/**
- * Decode steps beyond the engine's CUDA-graph capture: the batch each attention-DP rank decodes and
- * the largest one captured, when the plan's batch exceeds it; null otherwise or where the engine
- * profile does not say (engine.ts `cudaGraphMaxBatch`).
- */
-function eagerDecode(p: DeploymentPlan): { decodeBatchPerRank: number; cudaGraphMaxBatch: number } | null {
-  const r = p.candidate.replica;
-  const graph = r.profile ? cudaGraphMaxBatch(r.profile, r) : null;
-  const perRank = Math.ceil(p.point.concurrency / r.expertParallel);
-  return graph !== null && perRank > graph ? { decodeBatchPerRank: perRank, cudaGraphMaxBatch: graph } : null;
-}
-
 export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale) {
   const r = p.candidate.replica;
   const pr = p.candidate.prefillReplica ?? r;
@@ -85,7 +73,7 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
     co2KgPerDay: p.co2KgPerDay,
     energyNote: p.energyNote,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
-    eagerDecode: eagerDecode(p),
+    eagerDecode: eagerDecode(r.profile, r, p.point.concurrency),
     /** P10–P90 from the calibration's leave-one-out and held-out residuals; the basis says which fit, and when it is borrowed. */
     range: {
       basis: band.basis,
@@ -242,7 +230,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `  P10–P90 from ${ranges.basis}`,
       ...(result.eagerDecode
         ? [
-            `  eager decode: ${result.eagerDecode.decodeBatchPerRank} sequences per decode step${p.candidate.replica.expertParallel > 1 ? ' per attention-DP rank' : ''} exceed the ${result.engine?.name ?? 'engine'} CUDA-graph capture of ${result.eagerDecode.cudaGraphMaxBatch} on this replica: those steps launch their kernels from the host, a cost llmecon does not add and the band does not cover (small beside a long step; SGLang 0.4.5 ran DeepSeek-R1 at 200 sequences, over its limit of 160, 2.5× slower than predicted: docs/validation-serving.md); --concurrency ${result.eagerDecode.cudaGraphMaxBatch * p.candidate.replica.expertParallel} stays within it`,
+            `  ${eagerDecodeStatement(result.eagerDecode, result.engine?.name ?? 'engine', p.candidate.replica.expertParallel > 1)}`,
           ]
         : []),
       '',

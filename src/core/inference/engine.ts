@@ -101,6 +101,36 @@ export function cudaGraphMaxBatch(
     : m.graphBatch.large;
 }
 
+/** Decode steps beyond the engine's CUDA-graph capture: the batch each attention-DP rank decodes and the largest captured. */
+export interface EagerDecode {
+  readonly decodeBatchPerRank: number;
+  readonly cudaGraphMaxBatch: number;
+  /** The most sequences per replica whose decode stays within the capture. */
+  readonly withinConcurrency: number;
+}
+
+/**
+ * Whether `concurrency` sequences per replica decode beyond the engine's CUDA-graph capture (each
+ * attention-DP rank, `expertParallel` of them, decodes its share); null when they do not, or where the
+ * profile states no capture.
+ */
+export function eagerDecode(
+  e: Pick<EngineProfile, 'memoryReserve'> | undefined,
+  r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
+  concurrency: number,
+): EagerDecode | null {
+  const graph = e ? cudaGraphMaxBatch(e, r) : null;
+  const perRank = Math.ceil(concurrency / r.expertParallel);
+  return graph !== null && perRank > graph
+    ? { decodeBatchPerRank: perRank, cudaGraphMaxBatch: graph, withinConcurrency: graph * r.expertParallel }
+    : null;
+}
+
+/** {@link EagerDecode} in words: what runs eager, that it is not timed, and the concurrency that avoids it. */
+export function eagerDecodeStatement(e: EagerDecode, engine: string, attentionDp: boolean): string {
+  return `eager decode: ${e.decodeBatchPerRank} sequences per decode step${attentionDp ? ' per attention-DP rank' : ''} exceed the ${engine} CUDA-graph capture of ${e.cudaGraphMaxBatch} on this replica: those steps launch their kernels from the host, a cost llmecon does not add and the band does not cover (small beside a long step; SGLang 0.4.5 ran DeepSeek-R1 at 200 sequences, over its limit of 160, 2.5× slower than predicted: docs/validation-serving.md); concurrency ${e.withinConcurrency} stays within it`;
+}
+
 /**
  * The share of GPU memory the engine gives weights and KV on this replica: `memoryFraction`, or
  * (memory − reserve) / memory where the engine derives it (SGLang: the replica's GPUs form its
