@@ -42,12 +42,18 @@ describe('Gemma 3n', () => {
     expect(large.layers.filter((l) => l.kvShared)).toHaveLength(15);
   });
 
-  it('says the vision and audio towers are not counted', () => {
+  it('counts the audio Conformer and its embedder apart, and says the timm vision tower is not counted', () => {
     const spec = specFromHfConfig(e2b(), 'e2b');
     expect(spec.vision).toBeNull();
-    expect(spec.warnings?.join(' ')).toMatch(/vision tower .*MobileNet-V5.* audio tower .* not counted/);
+    // Gemma3nAudioEncoder at its defaults: subsampling 1,611,040 + 12 × 56,644,800; embed_audio
+    // 128 × 1536 + 2 × 1536 + 1536 × 2048.
+    expect(paramCount(spec).audioParams).toBe(1_611_040 + 12 * 56_644_800 + 3_345_408);
+    expect(spec.warnings?.join(' ')).toMatch(/vision tower .*MobileNet-V5.* not counted/);
+    expect(spec.warnings?.join(' ')).not.toMatch(/audio/);
     const { vision_config: _v, audio_config: _a, ...textOnly } = e2b();
-    expect(specFromHfConfig(textOnly, 'e2b').warnings ?? []).toHaveLength(0);
+    const bare = specFromHfConfig(textOnly, 'e2b');
+    expect(bare.warnings ?? []).toHaveLength(0);
+    expect(bare.audio).toBeUndefined();
   });
 
   it('counts AltUp and LAuReL per layer and the 2·(n − 1) stream projections', () => {
@@ -115,6 +121,13 @@ describe('Gemma 3n', () => {
       /^model_type 'gemma3n_derivative' is not supported; read as gemma3n-like/,
     );
     expect(paramCount(spec).totalParams).toBe(4_456_156_768);
+  });
+
+  it('refuses audio subsampling shapes it cannot count, naming the field', () => {
+    const c = e2b();
+    const bad = { ...c, audio_config: { ...(c.audio_config as Json), sscp_conv_stride_size: [[2, 2]] } };
+    const error = inputErrorOf(() => specFromHfConfig(bad, 'x'));
+    expect(error.issues[0]?.path).toEqual(['audio_config', 'sscp_conv_stride_size']);
   });
 
   it('refuses an intermediate_size list of the wrong length and an AltUp stream that does not exist', () => {

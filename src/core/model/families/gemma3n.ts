@@ -18,7 +18,7 @@ import { gemmaDecoder } from './gemma2.js';
 import { shareKv } from './gemma4.js';
 import type { Family } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
-import { wrapped } from './wrappers.js';
+import { subConfig, wrapped } from './wrappers.js';
 
 /** The config with Gemma3nTextConfig's defaults for the keys it omits (to_diff_dict drops them). */
 function withClassDefaults(f: Fields): Fields {
@@ -81,24 +81,75 @@ export const gemma3nText: Family = (config, name): ModelSpec => {
 };
 
 /**
- * The `gemma3n` wrapper (Gemma3nForConditionalGeneration): the text model of `text_config`. Its
- * vision tower is timm's MobileNet-V5 (`vision_config.architecture`, whose size the config does not
- * give) and its audio tower a USM Conformer; neither is counted yet, and the spec says so.
+ * Gemma 3n's audio tower (transformers `Gemma3nAudioEncoder`, a USM Conformer) and its `embed_audio`
+ * embedder, counted apart, no bias anywhere: two bias-free Conv2d subsampling blocks (1 → c0 → c1
+ * channels, `sscp_conv_kernel_size`, `sscp_conv_stride_size`, frequency padded by one each side) each
+ * with a group norm weight, input_proj_linear (c1 · frequencies left → D); per Conformer layer two
+ * feed-forwards (D → 4D → D between two RMSNorms), attention (q, k, v, the relative position
+ * projection and post, D → D each; per_dim_scale of D / heads; two RMSNorms), a light conv (linear_start
+ * D → 2D, a depthwise conv of `conf_conv_kernel_size`, linear_end D → D, two RMSNorms) and a norm;
+ * the embedder a 128-row table of D, two RMSNorms and a projection D → text hidden.
+ */
+export function readGemma3nAudio(f: Fields, textHidden: number): { description: string; params: number } {
+  const d = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('conf_num_hidden_layers', { max: MAX.layers });
+  const heads = f.positiveInt('conf_num_attention_heads', { max: MAX.heads });
+  const kernel = f.positiveInt('conf_conv_kernel_size', { max: 4096 });
+  const rows = f.positiveInt('vocab_size', { fallback: 128, max: MAX.vocab });
+  let frequencies = f.positiveInt('input_feat_size', { max: 1_000_000 });
+  const channels = f.intList('sscp_conv_channel_size', MAX.hidden);
+  const kernels = f.raw('sscp_conv_kernel_size');
+  const strides = f.raw('sscp_conv_stride_size');
+  const pairs = (v: unknown) =>
+    Array.isArray(v) &&
+    v.length === 2 &&
+    v.every(
+      (p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 1 && x <= 64),
+    );
+  if (channels.length !== 2 || channels.some((c) => c < 1)) {
+    f.fail(
+      'sscp_conv_channel_size',
+      `must list two positive channel counts, got ${JSON.stringify(channels)}`,
+    );
+  }
+  if (!pairs(kernels))
+    f.fail('sscp_conv_kernel_size', 'must be two [height, width] kernel sizes from 1 to 64');
+  if (!pairs(strides)) f.fail('sscp_conv_stride_size', 'must be two [height, width] strides from 1 to 64');
+  let inChannels = 1;
+  let subsample = 0;
+  channels.forEach((c, i) => {
+    const [kh, kw] = (kernels as number[][])[i] as [number, number];
+    const sw = ((strides as number[][])[i] as [number, number])[1];
+    subsample += c * inChannels * kh * kw + c;
+    frequencies = Math.floor((frequencies + 2 - kw) / sw) + 1;
+    inChannels = c;
+  });
+  if (frequencies < 1) f.fail('input_feat_size', 'leaves no frequencies after the subsampling convolutions');
+  const layer = 24 * d * d + 9 * d + Math.floor(d / heads) + d * kernel;
+  const embedder = rows * d + 2 * d + d * textHidden;
+  return {
+    description: `Gemma 3n Conformer ${depth} × ${d}, ${heads} heads`,
+    params: subsample + inChannels * frequencies * d + depth * layer + embedder,
+  };
+}
+
+/**
+ * The `gemma3n` wrapper (Gemma3nForConditionalGeneration): the text model of `text_config` and the
+ * audio tower of `audio_config`, counted apart. The vision tower is timm's MobileNet-V5
+ * (`vision_config.architecture`, whose size the config does not give): not counted, and said.
  */
 export function gemma3nWrapper(familyOf: (modelType: string) => Family | undefined): Family {
   const inner = wrapped(familyOf, { textType: 'gemma3n_text' });
   return (top, name) => {
     const spec = inner(top, name);
-    const towers = [
-      ...(top.has('vision_config') ? ['the vision tower (vision_config, timm MobileNet-V5)'] : []),
-      ...(top.has('audio_config') ? ['the audio tower (audio_config, a Conformer)'] : []),
-    ];
-    if (towers.length === 0) return spec;
+    const audio = subConfig(top, 'audio_config', 'gemma3n_audio');
+    const withAudio = audio ? { ...spec, audio: readGemma3nAudio(audio, spec.hiddenSize) } : spec;
+    if (!top.has('vision_config')) return withAudio;
     return {
-      ...spec,
+      ...withAudio,
       warnings: [
         ...(spec.warnings ?? []),
-        `gemma3n: ${towers.join(' and ')} and their embedders are not counted; parameters, FLOPs and memory are the language model's`,
+        "gemma3n: the vision tower (vision_config, timm MobileNet-V5) and its embedder are not counted; parameters, FLOPs and memory are the language model's",
       ],
     };
   };

@@ -15,6 +15,7 @@ import { gemma3Text } from './gemma3.js';
 import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm4Moe } from './glm4-moe.js';
+import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
@@ -59,24 +60,6 @@ const familyOf = (modelType: string): Family | undefined =>
   Object.hasOwn(FAMILIES, modelType) ? (FAMILIES as Record<string, Family>)[modelType] : undefined;
 
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
-
-/**
- * A wrapper whose vision tower is not counted yet, and says so: GLM-4.5V / GLM-4.6V (`glm4v_moe`,
- * modeling_glm4v_moe.py: a GLM-4.5 MoE `text_config`, Glm4vMoeVisionModel).
- */
-function withUncountedVision(textType: string): Family {
-  return (top, name) => {
-    const spec = wrapped(familyOf, { textType })(top, name);
-    if (!top.has('vision_config')) return spec;
-    return {
-      ...spec,
-      warnings: [
-        ...(spec.warnings ?? []),
-        `${top.modelType}: the vision tower (vision_config) is not counted; parameters and FLOPs are the language model's`,
-      ],
-    };
-  };
-}
 
 /** A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`. */
 function llavaFamily(textType: string, towerType: string, anyres: boolean): Family {
@@ -128,7 +111,10 @@ export const FAMILIES = {
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
   glm4_moe_lite: glm4MoeLite,
-  glm4v_moe: withUncountedVision('glm4v_moe_text'),
+  glm4v_moe: wrapped(familyOf, {
+    textType: 'glm4v_moe_text',
+    vision: (top) => vision(top, 'glm4v_moe_vision', readGlm4vVision),
+  }),
   glm4v_moe_text: glm4Moe,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,

@@ -76,6 +76,24 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     altup_num_inputs: 4,
     laurel_rank: 64,
   },
+  // Gemma3nAudioConfig (configuration_gemma3n.py).
+  gemma3n_audio: {
+    hidden_size: 1536,
+    vocab_size: 128,
+    input_feat_size: 128,
+    conf_num_hidden_layers: 12,
+    conf_num_attention_heads: 8,
+    conf_conv_kernel_size: 5,
+    sscp_conv_channel_size: [128, 32],
+    sscp_conv_kernel_size: [
+      [3, 3],
+      [3, 3],
+    ],
+    sscp_conv_stride_size: [
+      [2, 2],
+      [2, 2],
+    ],
+  },
   // Gemma4TextConfig (configuration_gemma4.py); global_head_dim and num_global_key_value_heads are
   // popped in __post_init__ (512 and num_key_value_heads when absent, read in gemma4.ts).
   gemma4_text: {
@@ -173,6 +191,21 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     num_channels: 3,
     image_size: 1024,
     patch_size: 16,
+  },
+  // Glm4vMoeVisionConfig (configuration_glm4v_moe.py), GLM-4.1V's shape; GLM-4.5V sets
+  // intermediate_size 10944 (its language model's dense FFN width).
+  glm4v_moe_vision: {
+    depth: 24,
+    hidden_size: 1536,
+    num_heads: 12,
+    in_channels: 3,
+    image_size: 336,
+    patch_size: 14,
+    spatial_merge_size: 2,
+    temporal_patch_size: 2,
+    out_hidden_size: 4096,
+    intermediate_size: 13_696,
+    attention_bias: false,
   },
   // Glm4vMoeTextConfig (configuration_glm4v_moe.py); no head_dim default (the attention falls back
   // to hidden_size / num_attention_heads, which GLM-4.5V's file overrides with head_dim 128).
