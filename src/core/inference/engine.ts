@@ -90,7 +90,7 @@ export interface MemoryReserve {
  * the host (sgl-project/sglang issue #33483 and PR #33900: about 4× the per-token latency of a small
  * model's captured step), which the step model does not time.
  */
-export function cudaGraphMaxBatch(
+function cudaGraphMaxBatch(
   e: Pick<EngineProfile, 'memoryReserve'>,
   r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
 ): number | null {

@@ -205,7 +205,7 @@ type LayerParams = Readonly<Record<LayerPart, number>> & {
  * prediction_coefs n → n², correction_coefs n → n, router_norm and correct_output_scale of h, all
  * without bias; `Gemma3nTextLaurelBlock`: linear_left h → r, linear_right r → h, post_laurel_norm h).
  */
-export function residualStreamParams(spec: ModelSpec): number {
+function residualStreamParams(spec: ModelSpec): number {
   const h = spec.hiddenSize;
   const n = spec.altUp?.streams;
   const altUp = n === undefined ? 0 : n * h + n ** 3 + n ** 2 + normParams(spec, h) + h;
@@ -215,7 +215,7 @@ export function residualStreamParams(spec: ModelSpec): number {
 }
 
 /** AltUp's model-level projections: n − 1 h × h widening the embedding, n − 1 narrowing the output. */
-export function altUpProjectionParams(spec: ModelSpec): number {
+function altUpProjectionParams(spec: ModelSpec): number {
   const n = spec.altUp?.streams ?? 1;
   return 2 * (n - 1) * spec.hiddenSize * spec.hiddenSize;
 }

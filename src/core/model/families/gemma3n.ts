@@ -90,7 +90,7 @@ export const gemma3nText: Family = (config, name): ModelSpec => {
  * D → 2D, a depthwise conv of `conf_conv_kernel_size`, linear_end D → D, two RMSNorms) and a norm;
  * the embedder a 128-row table of D, two RMSNorms and a projection D → text hidden.
  */
-export function readGemma3nAudio(f: Fields, textHidden: number): { description: string; params: number } {
+function readGemma3nAudio(f: Fields, textHidden: number): { description: string; params: number } {
   const d = f.positiveInt('hidden_size', { max: MAX.hidden });
   const depth = f.positiveInt('conf_num_hidden_layers', { max: MAX.layers });
   const heads = f.positiveInt('conf_num_attention_heads', { max: MAX.heads });
