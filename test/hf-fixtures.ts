@@ -53,6 +53,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/mamba-codestral-7b',
   'hand-built/bloom',
   'hand-built/opt-125m',
+  'hand-built/opt-350m',
   'hand-built/dbrx-base',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',

@@ -12,8 +12,14 @@
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { layerKey } from '../model/layer-view.js';
-import { attentionParams, mlpParams, normParams, paramCount } from '../model/param-count.js';
-import type { LayerSpec, ModelSpec } from '../model/spec.js';
+import {
+  attentionParams,
+  embeddingProjectionParams,
+  mlpParams,
+  normParams,
+  paramCount,
+} from '../model/param-count.js';
+import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import {
   expertDataParallelOf,
   expertTensorParallelOf,
@@ -345,12 +351,18 @@ export function trainingMemory(
       const ple = spec.perLayerInput
         ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
         : 0;
-      embeddingParams += (spec.vocabSize * h + ple) / t + spec.learnedPositionEmbeddings * h;
+      // OPT-350M: a narrower table, then project_in (w → h).
+      embeddingParams +=
+        (spec.vocabSize * embeddingWidth(spec) + ple) / t +
+        spec.learnedPositionEmbeddings * h +
+        embeddingProjectionParams(spec) / 2;
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
       embeddingParams +=
-        normParams(spec, h) + (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * h) / t);
+        (spec.norm.final === false ? 0 : normParams(spec, h)) +
+        embeddingProjectionParams(spec) / 2 +
+        (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * embeddingWidth(spec)) / t);
     }
     activations *= inFlight;
     if (holdsHead) {

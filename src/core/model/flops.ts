@@ -23,7 +23,7 @@ import {
   operationFlops,
 } from './operations.js';
 import { paramCount } from './param-count.js';
-import type { LayerSpec, ModelSpec } from './spec.js';
+import { embeddingWidth, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
 export interface FlopsBreakdown {
@@ -228,7 +228,7 @@ function computeTrainingFlops(
         params.breakdown.embedding -
         params.breakdown.positionEmbedding -
         (params.breakdown.perLayerEmbedding ?? 0) +
-        (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize : 0)),
+        (spec.tieWordEmbeddings ? spec.vocabSize * embeddingWidth(spec) : 0)),
   };
 }
 

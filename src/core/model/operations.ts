@@ -29,7 +29,7 @@ import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { perLayerInputOperations, residualStreamOperations } from './operations-residual.js';
 import { mtpLayer } from './param-count.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { embeddingWidth, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
@@ -310,7 +310,7 @@ const EAGER_TRAFFIC = { norm: 9, rotary: 5, activation: 10 / 6 } as const;
 /** Input embedding lookup: read one row per token, write the hidden state. */
 export function embeddingOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
   const tokens = tokensOnGpu(request);
-  const bytes = ACT_BYTES * tokens * spec.hiddenSize;
+  const bytes = ACT_BYTES * tokens * embeddingWidth(spec);
   const b = new OpBuilder(request, request.adapter === undefined);
   b.memory('embedding', 'embedding', bytes, bytes);
   return b.ops;
@@ -345,7 +345,16 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     ? shape.sequences * shape.tokensPerSequence + ((shape.prefill?.tokens ?? 0) > 0 ? 1 : 0)
     : tokensOnGpu(request);
   // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training.
-  b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, spec.hiddenSize);
+  b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, embeddingWidth(spec));
+  if (embeddingWidth(spec) !== spec.hiddenSize) {
+    // OPT-350M (OPTDecoder): project_in after the lookup and project_out before the head, on every
+    // token (project_in on the first pipeline stage, counted here with the head). Replicated over TP.
+    const every = tokensOnGpu(request);
+    b.gemm('project_in_out', 'head', every, spec.hiddenSize, embeddingWidth(spec), {
+      count: 2,
+      replicated: true,
+    });
+  }
   if (spec.altUp && spec.altUp.streams > 1) {
     // AltUp (Gemma3nTextModel.forward): n − 1 h × h projections widen the embedding into streams and
     // n − 1 narrow them before the mean, on every token (the first on the first pipeline stage,

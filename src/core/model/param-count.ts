@@ -13,6 +13,7 @@ import { layerKey, layerView } from './layer-view.js';
 import { gatedDeltaNetParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
 import {
   type AttentionSpec,
+  embeddingWidth,
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
@@ -41,6 +42,7 @@ export interface ParamBreakdown {
   readonly routedExperts: number;
   readonly router: number;
   readonly norms: number;
+  /** The output head when untied, and OPT-350M's project_in and project_out. */
   readonly head: number;
   /** Per-layer input embedding table (Gemma 4 PLE, a lookup); absent without PLE. */
   readonly perLayerEmbedding?: number;
@@ -66,6 +68,12 @@ export interface ParamCount {
   readonly breakdown: ParamBreakdown;
   /** Per decoder layer (main model), total and active. */
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
+}
+
+/** OPT-350M's project_in (w → h) and project_out (h → w), bias-free; 0 when the embedding is h wide. */
+export function embeddingProjectionParams(spec: ModelSpec): number {
+  const w = embeddingWidth(spec);
+  return w === spec.hiddenSize ? 0 : 2 * w * spec.hiddenSize;
 }
 
 /** One norm's parameters: RMSNorm has a weight, LayerNorm a weight and (unless bias-free) a bias. */
@@ -330,11 +338,14 @@ const counts = new WeakMap<ModelSpec, ParamCount>();
 
 function countParams(spec: ModelSpec): ParamCount {
   const h = spec.hiddenSize;
-  const embedding = spec.vocabSize * h;
+  const embedding = spec.vocabSize * embeddingWidth(spec);
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
-  const head = spec.tieWordEmbeddings ? 0 : spec.vocabSize * h;
+  // The head, and OPT-350M's project_in and project_out, counted with it.
+  const head =
+    (spec.tieWordEmbeddings ? 0 : spec.vocabSize * embeddingWidth(spec)) + embeddingProjectionParams(spec);
   // The final norm, and Attention Residuals' output mixing (a [1, h] projection and a norm weight).
-  const finalNorm = normParams(spec, h) + (spec.attentionResiduals ? 2 * h : 0);
+  const finalNorm =
+    (spec.norm.final === false ? 0 : normParams(spec, h)) + (spec.attentionResiduals ? 2 * h : 0);
 
   const byKind = new Map<string, LayerParams>();
   const sums = Object.fromEntries(LAYER_PARTS.map((k) => [k, 0])) as Record<LayerPart, number>;

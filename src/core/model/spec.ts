@@ -285,7 +285,15 @@ export interface ModelSpec {
     readonly bias?: false;
     /** One more norm on the embeddings (BLOOM `word_embeddings_layernorm`); absent: none. */
     readonly embedding?: true;
+    /** No norm after the last layer (post-norm OPT-350M, `do_layer_norm_before` false); absent: one. */
+    readonly final?: false;
   };
+  /**
+   * Width of the token embedding and the output head when it differs from `hiddenSize` (OPT-350M
+   * `word_embed_proj_dim`): bias-free project_in (w → h) after the lookup and project_out (h → w)
+   * before the head. Absent = `hiddenSize`, no projections ({@link embeddingWidth}).
+   */
+  readonly embeddingWidth?: number;
   readonly attention: AttentionSpec;
   /**
    * The attention of `full` layers when it differs from `attention`, which every other softmax layer
@@ -350,6 +358,9 @@ export interface ModelSpec {
    */
   readonly warnings?: readonly string[];
 }
+
+/** The width of the embedding table and the output head ({@link ModelSpec.embeddingWidth}). */
+export const embeddingWidth = (spec: ModelSpec): number => spec.embeddingWidth ?? spec.hiddenSize;
 
 /** Attention dims used by every formula: query/key width and value width per head. */
 export function attentionHeadDims(attention: AttentionSpec): {

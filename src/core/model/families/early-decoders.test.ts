@@ -1,9 +1,10 @@
 /**
  * BLOOM (`bloom`), OPT (`opt`), DBRX (`dbrx`) and LLaVA (`llava`, `llava_next`, `llava_onevision`): totals against the published
- * counts, the parts their keys name, and the shapes refused rather than guessed.
+ * counts, the parts their keys name (OPT-350M's projected embeddings), and the shapes refused rather than guessed.
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { forwardFlopsPerToken, trainingFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -38,18 +39,30 @@ describe('BLOOM, OPT and DBRX', () => {
     expect(paramCount(specFromHfConfig(big, 'o')).totalParams / 1e9).toBeCloseTo(6.66, 2);
   });
 
-  it('OPT-350M (projected embeddings, post-norm layers) is refused, naming the field', () => {
+  it('OPT-350M counts to its published 331,196,416: a 512-wide table and head, project_in/out, no final norm', () => {
+    // facebook/opt-350m config.json: hidden 1024, word_embed_proj_dim 512, 24 layers, 16 heads, FFN
+    // 4096, post-norm (do_layer_norm_before false).
     const c = {
       ...fixture('opt-125m'),
       hidden_size: 1024,
       word_embed_proj_dim: 512,
       num_attention_heads: 16,
+      num_hidden_layers: 24,
+      ffn_dim: 4096,
+      do_layer_norm_before: false,
     };
-    expect(() => specFromHfConfig(c, 'o')).toThrowError(
-      /word_embed_proj_dim.*must equal hidden_size \(1024\)/,
-    );
-    expect(() => specFromHfConfig({ ...fixture('opt-125m'), do_layer_norm_before: false }, 'o')).toThrowError(
-      /do_layer_norm_before.*post-norm/,
+    const spec = specFromHfConfig(c, 'o');
+    const p = paramCount(spec);
+    const h = 1024;
+    expect(p.breakdown.embedding).toBe(50_272 * 512);
+    // Tied head: only project_in (512 → 1024) and project_out (1024 → 512).
+    expect(p.breakdown.head).toBe(2 * 512 * h);
+    expect(p.totalParams).toBe(331_196_416);
+    // The head multiplies at 512 wide; the projections run on every token.
+    const f = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 2048 });
+    expect(f.breakdown.head).toBe(2 * 50_272 * 512 + 2 * 2 * 512 * h);
+    expect(trainingFlopsPerToken(spec, 2048).sixN / 6).toBe(
+      p.activeParams - p.breakdown.embedding - p.breakdown.positionEmbedding + 50_272 * 512,
     );
   });
 

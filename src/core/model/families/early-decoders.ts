@@ -55,21 +55,14 @@ export const bloom: Family = (f, name) => {
 /**
  * OPTForCausalLM (OPT-125M … 175B): embed_tokens, embed_positions (max_position_embeddings + 2:
  * OPTLearnedPositionalEmbedding's offset), per layer q/k/v/out_proj and fc1/fc2 (`ffn_dim`) with
- * biases (`enable_bias`), two LayerNorms, final_layer_norm; ReLU; lm_head tied. OPT-350M's projected
- * embeddings (`word_embed_proj_dim` ≠ hidden) and post-norm layers are refused, not guessed.
+ * biases (`enable_bias`), two LayerNorms, final_layer_norm; ReLU; lm_head tied. OPT-350M: a
+ * `word_embed_proj_dim`-wide table and head with bias-free project_in/project_out, and post-norm
+ * layers (`do_layer_norm_before` false: the same two LayerNorms per layer, no final_layer_norm).
  */
 export const opt: Family = (f, name) => {
   const c = readCommon(f, name);
-  if (
-    f.has('word_embed_proj_dim') &&
-    f.positiveInt('word_embed_proj_dim', { max: MAX.hidden }) !== c.hiddenSize
-  )
-    f.fail(
-      'word_embed_proj_dim',
-      `must equal hidden_size (${c.hiddenSize}): OPT-350M's project_in/project_out embeddings are not modelled`,
-    );
-  if (!f.bool('do_layer_norm_before', true))
-    f.fail('do_layer_norm_before', 'must be true: post-norm OPT layers (OPT-350M) are not modelled');
+  const width = f.positiveInt('word_embed_proj_dim', { fallback: c.hiddenSize, max: MAX.hidden });
+  const preNorm = f.bool('do_layer_norm_before', true);
   const bias = f.bool('enable_bias', true);
   const attention = biasedMha(f, c.hiddenSize, 'num_attention_heads');
   const spec = baseSpec(f, c, {
@@ -81,7 +74,8 @@ export const opt: Family = (f, name) => {
     ...spec,
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     learnedPositionEmbeddings: c.maxContextTokens + 2,
-    norm: { kind: 'layernorm', perLayer: 2 },
+    norm: { kind: 'layernorm', perLayer: 2, ...(preNorm ? {} : { final: false as const }) },
+    ...(width === c.hiddenSize ? {} : { embeddingWidth: width }),
     activation: f.string('activation_function', 'relu'),
   };
 };
