@@ -1,11 +1,25 @@
 /**
  * GLM-4.5 (`glm4_moe`, modeling_glm4_moe.py) and dots.llm1 (`dots1`, modeling_dots1.py): GQA, dense
- * first layers, then DeepSeek-V3-style shared + routed experts with e_score_correction_bias.
+ * first layers, then DeepSeek-V3-style shared + routed experts with e_score_correction_bias. GLM-4
+ * (`glm4`, modeling_glm4.py: GLM-4-0414, and GLM-4.1V's `glm4v_text`): the dense GLM decoder.
  */
 
 import { deepseekMoeKeys } from './deepseek.js';
 import { MAX } from './fields.js';
-import { decoder, type Family, readQwenSliding } from './readers.js';
+import { decoder, type Family, readGatedMlp, readQwenSliding } from './readers.js';
+
+/**
+ * Glm4DecoderLayer: Glm4Attention with q/k/v bias per `attention_bias` and o_proj without, Glm4MLP's
+ * fused gate_up_proj (h → 2I) and down_proj without bias, and four RMSNorms (input_layernorm,
+ * post_self_attn_layernorm, post_attention_layernorm, post_mlp_layernorm).
+ */
+export const glm4: Family = (f, name) => ({
+  ...decoder(f, name, {
+    attention: { outputBias: false },
+    mlp: readGatedMlp(f, 'intermediate_size', false),
+  }),
+  norm: { kind: 'rmsnorm', perLayer: 4 },
+});
 
 export const glm4Moe: Family = (f, name) => {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });

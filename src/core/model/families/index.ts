@@ -14,7 +14,7 @@ import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
 import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
-import { dots1, glm4Moe } from './glm4-moe.js';
+import { dots1, glm4, glm4Moe } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
@@ -110,6 +110,12 @@ export const FAMILIES = {
   deepseek_v3: deepseek,
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
+  glm4,
+  glm4v: wrapped(familyOf, {
+    textType: 'glm4v_text',
+    vision: (top) => vision(top, 'glm4v_vision', readGlm4vVision),
+  }),
+  glm4v_text: glm4,
   glm4_moe_lite: glm4MoeLite,
   glm4v_moe: wrapped(familyOf, {
     textType: 'glm4v_moe_text',

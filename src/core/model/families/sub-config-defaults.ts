@@ -8,6 +8,21 @@
  */
 import type { Json } from './fields.js';
 
+/** Glm4vVisionConfig's defaults, which Glm4vMoeVisionConfig repeats. */
+const GLM4V_VISION: Json = {
+  depth: 24,
+  hidden_size: 1536,
+  num_heads: 12,
+  in_channels: 3,
+  image_size: 336,
+  patch_size: 14,
+  spatial_merge_size: 2,
+  temporal_patch_size: 2,
+  out_hidden_size: 4096,
+  intermediate_size: 13_696,
+  attention_bias: false,
+};
+
 export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   // Gemma3TextConfig (configuration_gemma3.py).
   gemma3_text: {
@@ -192,21 +207,23 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     image_size: 1024,
     patch_size: 16,
   },
-  // Glm4vMoeVisionConfig (configuration_glm4v_moe.py), GLM-4.1V's shape; GLM-4.5V sets
-  // intermediate_size 10944 (its language model's dense FFN width).
-  glm4v_moe_vision: {
-    depth: 24,
-    hidden_size: 1536,
-    num_heads: 12,
-    in_channels: 3,
-    image_size: 336,
-    patch_size: 14,
-    spatial_merge_size: 2,
-    temporal_patch_size: 2,
-    out_hidden_size: 4096,
+  // Glm4vTextConfig (configuration_glm4v.py): GLM-4.1V-9B's text shape.
+  glm4v_text: {
+    vocab_size: 151_552,
+    hidden_size: 4096,
     intermediate_size: 13_696,
-    attention_bias: false,
+    num_hidden_layers: 40,
+    num_attention_heads: 32,
+    num_key_value_heads: 2,
+    max_position_embeddings: 32_768,
+    attention_bias: true,
+    tie_word_embeddings: false,
   },
+  // Glm4vVisionConfig and Glm4vMoeVisionConfig (configuration_glm4v.py, configuration_glm4v_moe.py,
+  // the same class defaults), GLM-4.1V's shape; GLM-4.5V sets intermediate_size 10944 (its language
+  // model's dense FFN width).
+  glm4v_vision: GLM4V_VISION,
+  glm4v_moe_vision: GLM4V_VISION,
   // Glm4vMoeTextConfig (configuration_glm4v_moe.py); no head_dim default (the attention falls back
   // to hidden_size / num_attention_heads, which GLM-4.5V's file overrides with head_dim 128).
   glm4v_moe_text: {

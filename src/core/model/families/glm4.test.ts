@@ -1,0 +1,55 @@
+/**
+ * GLM-4 (`glm4`: GLM-4-0414) and GLM-4.1V (`glm4v`, its `glm4v_text`): the dense GLM decoder with
+ * four RMSNorms per layer and q/k/v bias, and the GLM-4V vision tower (glm4v.ts) counted apart.
+ */
+import { describe, expect, it } from 'vitest';
+import { specFromHfConfig } from '../hf-config.js';
+import { paramCount } from '../param-count.js';
+
+// zai-org/GLM-4-9B-0414's shape (Glm4Config; the released file's keys as other projects quote them).
+const glm4_9b = {
+  model_type: 'glm4',
+  vocab_size: 151_552,
+  hidden_size: 4096,
+  intermediate_size: 13_696,
+  num_hidden_layers: 40,
+  num_attention_heads: 32,
+  num_key_value_heads: 2,
+  head_dim: 128,
+  attention_bias: true,
+  partial_rotary_factor: 0.5,
+  max_position_embeddings: 32_768,
+  tie_word_embeddings: false,
+};
+
+describe('GLM-4 and GLM-4.1V', () => {
+  it('GLM-4-9B-0414: q/k/v bias, o without, fused gate_up, four norms per layer: 9.40B', () => {
+    const spec = specFromHfConfig(glm4_9b, 'glm4');
+    const h = 4096;
+    const attention = h * h + h + 2 * (h * 256 + 256) + h * h;
+    const layer = attention + 3 * h * 13_696 + 4 * h;
+    expect(paramCount(spec).totalParams).toBe(2 * 151_552 * h + 40 * layer + h);
+    expect(paramCount(spec).totalParams).toBe(9_400_279_040);
+    expect(spec.norm.perLayer).toBe(4);
+    expect(spec.attention).toMatchObject({ qkvBias: true, outputBias: false });
+    expect(spec.warnings ?? []).toHaveLength(0);
+  });
+
+  it('GLM-4.1V: the glm4v_text model at its class defaults and the ViT counted apart (10.3B, the card)', () => {
+    // A config with both sub-configs at their class defaults (GLM-4.1V-9B's shape).
+    const spec = specFromHfConfig(
+      {
+        model_type: 'glm4v',
+        text_config: { model_type: 'glm4v_text' },
+        vision_config: { model_type: 'glm4v_vision' },
+      },
+      'glm4.1v',
+    );
+    const p = paramCount(spec);
+    expect(p.totalParams).toBe(9_400_279_040);
+    // 24 blocks of 28,314,624, the stem, the downsample and a merger of intermediate_size 13696.
+    expect(p.visionParams).toBe(892_498_432);
+    expect((p.totalParams + p.visionParams) / 1e9).toBeCloseTo(10.3, 1);
+    expect(spec.vision?.description).toMatch(/^GLM-4V ViT 24 × 1536/);
+  });
+});
