@@ -20,6 +20,7 @@ import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { hunyuanV1Moe } from './hunyuan.js';
+import { internvlFamily } from './internvl.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
@@ -157,6 +158,8 @@ export const FAMILIES = {
   gemma4_text: gemma4Text,
   // LLaVA 1.5, LLaVA-NeXT (anyres, image_newline), LLaVA-OneVision (SigLIP, Qwen2): their
   // text_config's family, the tower by vision_config.model_type (LlavaConfig's default CLIP).
+  internvl: internvlFamily(familyOf, 'hf'),
+  internvl_chat: internvlFamily(familyOf, 'original'),
   mllama: mllamaWrapper(familyOf),
   mllama_text_model: mllamaText,
   llava: llavaFamily('llama', 'clip_vision_model', false),

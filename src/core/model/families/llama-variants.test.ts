@@ -120,7 +120,9 @@ describe('Llama variants', () => {
       'internvl',
     );
     expect(paramCount(wrapped).totalParams).toBe(p.totalParams);
-    expect(wrapped.warnings?.[0]).toContain("read its llm_config as 'internlm2'");
+    // internvl_chat is read as InternVL (internvl.ts): its ViT, at InternVisionConfig's defaults for
+    // the keys the vision_config leaves out, counted apart.
+    expect(wrapped.vision?.description).toMatch(/^InternViT 48 × 1024/);
   });
   it('Qwen2.5-VL and Qwen2-VL: the Qwen2 text model (q/k/v bias) from the top level or text_config, the ViT counted apart', () => {
     const text = {

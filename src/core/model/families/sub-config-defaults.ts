@@ -72,6 +72,33 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
       [4, 1],
     ],
   },
+  // InternVLVisionConfig (transformers configuration_internvl.py): InternViT-300M-448px.
+  internvl_vision: {
+    hidden_size: 1024,
+    intermediate_size: 4096,
+    num_hidden_layers: 24,
+    num_attention_heads: 16,
+    image_size: [448, 448],
+    patch_size: [14, 14],
+    num_channels: 3,
+    attention_bias: false,
+    use_qk_norm: false,
+    norm_type: 'layer_norm',
+    use_mean_pooling: true,
+  },
+  // InternVisionConfig (OpenGVLab configuration_intern_vit.py): InternViT-6B at 224 px.
+  intern_vit_6b: {
+    hidden_size: 3200,
+    intermediate_size: 12_800,
+    num_hidden_layers: 48,
+    num_attention_heads: 25,
+    image_size: 224,
+    patch_size: 14,
+    num_channels: 3,
+    qkv_bias: false,
+    qk_normalization: true,
+    norm_type: 'rms_norm',
+  },
   // Gemma3nTextConfig (configuration_gemma3n.py): the E4B shape; intermediate_size becomes a list of
   // one width per layer in its __init__, read either way in gemma3n.ts.
   gemma3n_text: {
