@@ -5,21 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { specFromHfConfig } from '../hf-config.js';
 import { paramCount } from '../param-count.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
-// zai-org/GLM-4-9B-0414's shape (Glm4Config; the released file's keys as other projects quote them).
+// zai-org/GLM-4-9B-0414's shape: Glm4vTextConfig's defaults (GLM-4.1V's text model is GLM-4-9B's
+// shape), with the file's explicit head_dim and partial rotary.
 const glm4_9b = {
+  ...SUB_CONFIG_DEFAULTS.glm4v_text,
   model_type: 'glm4',
-  vocab_size: 151_552,
-  hidden_size: 4096,
-  intermediate_size: 13_696,
-  num_hidden_layers: 40,
-  num_attention_heads: 32,
-  num_key_value_heads: 2,
   head_dim: 128,
-  attention_bias: true,
   partial_rotary_factor: 0.5,
-  max_position_embeddings: 32_768,
-  tie_word_embeddings: false,
 };
 
 describe('GLM-4 and GLM-4.1V', () => {
