@@ -55,7 +55,7 @@ export const gemma3nText: Family = (config, name): ModelSpec => {
   const laurelRank = f.int('laurel_rank', { max: MAX.hidden });
   const base = widths ? f.with({ intermediate_size: widths[0] }) : f;
   // Gemma3nTextConfig: without layer_types, layer i is global when (i + 1) % 5 == 0. The decoder's
-  // four norms, PLE's post_per_layer_input_norm (AltUp's and LAuReL's norms are counted with them).
+  // four norms and PLE's post_per_layer_input_norm (AltUp's and LAuReL's norms are in residualStreams).
   const spec = gemmaDecoder(base, name, (i) => (i + 1) % 5 !== 0, 'per-head', {
     defaultWindow: 512,
     extraNormsPerLayer: plePerLayer > 0 ? 1 : 0,

@@ -92,6 +92,16 @@ describe('Llama 3.2 Vision (mllama)', () => {
     expect(spec.vision).toBeNull();
   });
 
+  it('an empty cross_attention_layers list is a plain Llama (no image, no warning); an absent one the class default', () => {
+    const none = specFromHfConfig(withText({ cross_attention_layers: [] }), 'x');
+    expect(none.layers.some((l) => l.attention === 'cross')).toBe(false);
+    expect(none.crossAttention ?? null).toBeNull();
+    expect(none.warnings ?? []).toHaveLength(0);
+    const { cross_attention_layers: _c, ...text } = vision11b().text_config;
+    const absent = specFromHfConfig({ ...vision11b(), text_config: text }, 'x');
+    expect(absent.layers.filter((l) => l.attention === 'cross')).toHaveLength(8);
+  });
+
   it('refuses a cross-attention layer index beyond the model', () => {
     const error = inputErrorOf(() => specFromHfConfig(withText({ cross_attention_layers: [3, 40] }), 'x'));
     expect(error.issues[0]?.path).toEqual(['text_config', 'cross_attention_layers']);

@@ -50,7 +50,11 @@ function attending(spec: ModelSpec, image: Image): ModelSpec {
  */
 export const mllamaText: Family = (f, name) => {
   const spec = llama(f, name);
-  const cross = new Set(f.intList('cross_attention_layers', MAX.layers));
+  // MllamaTextConfig's default list when the key is absent; an empty list means no cross layers.
+  const listed = f.has('cross_attention_layers')
+    ? f
+    : f.with({ cross_attention_layers: SUB_CONFIG_DEFAULTS.mllama_text_model?.cross_attention_layers ?? [] });
+  const cross = new Set(listed.intList('cross_attention_layers', MAX.layers));
   const outside = [...cross].find((i) => i >= spec.numLayers);
   if (outside !== undefined) {
     f.fail(
@@ -58,6 +62,7 @@ export const mllamaText: Family = (f, name) => {
       `lists layer ${outside}, but the model has ${spec.numLayers} layers (indices 0 to ${spec.numLayers - 1})`,
     );
   }
+  if (cross.size === 0) return spec;
   const layers: LayerSpec[] = spec.layers.map((l, i) => (cross.has(i) ? { ...l, attention: 'cross' } : l));
   const defaults = new Fields(SUB_CONFIG_DEFAULTS.mllama_vision_model ?? {}, 'mllama_vision_model');
   const image = imageOf(defaults, 'MllamaVisionConfig defaults, no vision_config given');
@@ -115,7 +120,7 @@ export function mllamaWrapper(familyOf: (modelType: string) => Family | undefine
     const v = subConfig(top, 'vision_config', 'mllama_vision_model');
     if (!v) return spec;
     const image = imageOf(v, 'vision_config');
-    const text = attending(spec, image);
+    const text = spec.crossAttention ? attending(spec, image) : spec;
     return { ...text, vision: readMllamaVision(v, text, image) };
   };
 }
