@@ -355,13 +355,13 @@ export function trainingMemory(
       embeddingParams +=
         (spec.vocabSize * embeddingWidth(spec) + ple) / t +
         spec.learnedPositionEmbeddings * h +
-        embeddingProjectionParams(spec) / 2;
+        embeddingProjectionParams(spec);
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
       embeddingParams +=
         (spec.norm.final === false ? 0 : normParams(spec, h)) +
-        embeddingProjectionParams(spec) / 2 +
+        embeddingProjectionParams(spec) +
         (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * embeddingWidth(spec)) / t);
     }
     activations *= inFlight;

@@ -346,10 +346,11 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     : tokensOnGpu(request);
   // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training.
   b.gemm('lm_head', 'head', tokens, spec.vocabSize / t, embeddingWidth(spec));
+  // Projections every token runs (not only those the head scores), counted here with the head though
+  // the input side runs on the first pipeline stage; replicated over TP.
+  const every = tokensOnGpu(request);
   if (embeddingWidth(spec) !== spec.hiddenSize) {
-    // OPT-350M (OPTDecoder): project_in after the lookup and project_out before the head, on every
-    // token (project_in on the first pipeline stage, counted here with the head). Replicated over TP.
-    const every = tokensOnGpu(request);
+    // OPT-350M (OPTDecoder): project_in after the lookup and project_out before the head.
     b.gemm('project_in_out', 'head', every, spec.hiddenSize, embeddingWidth(spec), {
       count: 2,
       replicated: true,
@@ -357,9 +358,7 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
   }
   if (spec.altUp && spec.altUp.streams > 1) {
     // AltUp (Gemma3nTextModel.forward): n − 1 h × h projections widen the embedding into streams and
-    // n − 1 narrow them before the mean, on every token (the first on the first pipeline stage,
-    // counted here with the head). Replicated over TP.
-    const every = tokensOnGpu(request);
+    // n − 1 narrow them before the mean.
     const h = spec.hiddenSize;
     const count = 2 * (spec.altUp.streams - 1);
     b.gemm('altup.projections', 'residualStreams', every, h, h, { count, replicated: true });

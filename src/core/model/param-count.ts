@@ -70,10 +70,10 @@ export interface ParamCount {
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
 }
 
-/** OPT-350M's project_in (w → h) and project_out (h → w), bias-free; 0 when the embedding is h wide. */
+/** One of OPT-350M's bias-free project_in (w → h) and project_out (h → w); 0 when the embedding is h wide. */
 export function embeddingProjectionParams(spec: ModelSpec): number {
   const w = embeddingWidth(spec);
-  return w === spec.hiddenSize ? 0 : 2 * w * spec.hiddenSize;
+  return w === spec.hiddenSize ? 0 : w * spec.hiddenSize;
 }
 
 /** One norm's parameters: RMSNorm has a weight, LayerNorm a weight and (unless bias-free) a bias. */
@@ -342,7 +342,8 @@ function countParams(spec: ModelSpec): ParamCount {
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
   // The head, and OPT-350M's project_in and project_out, counted with it.
   const head =
-    (spec.tieWordEmbeddings ? 0 : spec.vocabSize * embeddingWidth(spec)) + embeddingProjectionParams(spec);
+    (spec.tieWordEmbeddings ? 0 : spec.vocabSize * embeddingWidth(spec)) +
+    2 * embeddingProjectionParams(spec);
   // The final norm, and Attention Residuals' output mixing (a [1, h] projection and a norm weight).
   const finalNorm =
     (spec.norm.final === false ? 0 : normParams(spec, h)) + (spec.attentionResiduals ? 2 * h : 0);

@@ -20,7 +20,7 @@ const firstStageWeights = (spec: ModelSpec, layers: number): { dense: number; ex
   firstStageMemo(spec, layers, () => computeFirstStageWeights(spec, layers));
 
 function computeFirstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
-  let dense = spec.vocabSize * embeddingWidth(spec) + embeddingProjectionParams(spec) / 2;
+  let dense = spec.vocabSize * embeddingWidth(spec) + embeddingProjectionParams(spec);
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
     const w = layerWeights(spec, spec.layers[i]!);

@@ -17,14 +17,7 @@ import { type Fields, MAX } from './fields.js';
 import { gemmaDecoder } from './gemma2.js';
 import { shareKv } from './gemma4.js';
 import type { Family } from './readers.js';
-import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
-import { subConfig, wrapped } from './wrappers.js';
-
-/** The config with Gemma3nTextConfig's defaults for the keys it omits (to_diff_dict drops them). */
-function withClassDefaults(f: Fields): Fields {
-  const defaults = SUB_CONFIG_DEFAULTS.gemma3n_text ?? {};
-  return f.with(Object.fromEntries(Object.entries(defaults).filter(([k]) => f.raw(k) === undefined)));
-}
+import { subConfig, withClassDefaults, wrapped } from './wrappers.js';
 
 /** `intermediate_size`: one width for every layer, or a list with one per layer (the config's own form). */
 function mlpWidths(f: Fields, layers: number): number[] | null {
@@ -40,7 +33,7 @@ function mlpWidths(f: Fields, layers: number): number[] | null {
 }
 
 export const gemma3nText: Family = (config, name): ModelSpec => {
-  const f = withClassDefaults(config);
+  const f = withClassDefaults(config, 'gemma3n_text');
   const layers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const widths = mlpWidths(f, layers);
   const plePerLayer = f.int('hidden_size_per_layer_input', { max: MAX.hidden });

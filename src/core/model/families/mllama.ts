@@ -14,7 +14,7 @@ import { llama } from './llama.js';
 import type { Family } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
-import { subConfig, wrapped } from './wrappers.js';
+import { subConfig, withClassDefaults, wrapped } from './wrappers.js';
 
 /** One image at its most tiles: tiles × (patches + the class token) vision tokens. */
 interface Image {
@@ -48,13 +48,12 @@ function attending(spec: ModelSpec, image: Image): ModelSpec {
  * The language model: Llama's layers, those in `cross_attention_layers` cross-attention ones, costed
  * for an image of MllamaVisionConfig's default shape (the wrapper sets its own vision config's).
  */
-export const mllamaText: Family = (f, name) => {
+export const mllamaText: Family = (config, name) => {
+  // MllamaTextConfig's defaults for the keys it omits (its cross_attention_layers list among them);
+  // an empty list means no cross layers.
+  const f = withClassDefaults(config, 'mllama_text_model');
   const spec = llama(f, name);
-  // MllamaTextConfig's default list when the key is absent; an empty list means no cross layers.
-  const listed = f.has('cross_attention_layers')
-    ? f
-    : f.with({ cross_attention_layers: SUB_CONFIG_DEFAULTS.mllama_text_model?.cross_attention_layers ?? [] });
-  const cross = new Set(listed.intList('cross_attention_layers', MAX.layers));
+  const cross = new Set(f.intList('cross_attention_layers', MAX.layers));
   const outside = [...cross].find((i) => i >= spec.numLayers);
   if (outside !== undefined) {
     f.fail(

@@ -80,15 +80,11 @@ export function readQwen2Vision(f: Fields, textHidden: number, version: '2' | '2
     max: MAX.hidden,
   });
   const norm = v2 ? 2 * w : w;
-  const mlp = v2
-    ? (() => {
-        const inter = w * f.positiveInt('mlp_ratio', { fallback: 4, max: 64 });
-        return w * inter + inter + inter * w + w;
-      })()
-    : (() => {
-        const inter = f.positiveInt('intermediate_size', { fallback: 3420, max: MAX.intermediate });
-        return 2 * (w * inter + inter) + inter * w + w;
-      })();
+  // Qwen2-VL: fc1 and fc2 of mlp_ratio × width; Qwen2.5-VL: gate, up and down of intermediate_size.
+  const inter = v2
+    ? w * f.positiveInt('mlp_ratio', { fallback: 4, max: 64 })
+    : f.positiveInt('intermediate_size', { fallback: 3420, max: MAX.intermediate });
+  const mlp = (v2 ? 1 : 2) * (w * inter + inter) + inter * w + w;
   const block = 2 * norm + (w * 3 * w + 3 * w) + (w * w + w) + mlp;
   const merged = w * merge * merge;
   const merger = norm + (merged * merged + merged) + (merged * out + out);
