@@ -2,7 +2,12 @@
  * The fine-tuning method flags shared by `finetune` and `memory --method`: --method, --rank,
  * --targets and --base-format, parsed once, with the flags a method would ignore refused.
  */
-import { FINETUNE_METHODS, type FinetuneMethod } from '../core/adaptation/finetune.js';
+import {
+  type BaseFormat,
+  FINETUNE_METHODS,
+  type FinetuneMethod,
+  METHOD_BASE_FORMATS,
+} from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import { parseTargets, presentTargets, type TargetModule } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -19,20 +24,30 @@ export interface MethodChoice {
   readonly method: FinetuneMethod;
   readonly rank: number;
   readonly targets: readonly TargetModule[];
-  readonly baseFormat: 'bf16' | 'fp8';
+  /** The frozen base (undefined for full fine-tuning: it has none). */
+  readonly baseFormat: BaseFormat | undefined;
 }
 
-/** `--base-format`: the frozen base of LoRA/DoRA; QLoRA's base is NF4 and full fine-tuning has none. */
-function baseFormat(text: string | undefined, method: string): 'bf16' | 'fp8' {
-  if (text !== undefined && (method === 'qlora' || method === 'full'))
+/** `--base-format`: the frozen base, among those the method takes (METHOD_BASE_FORMATS); full fine-tuning has none. */
+function baseFormat(text: string | undefined, method: FinetuneMethod): BaseFormat | undefined {
+  if (method === 'full') {
+    if (text !== undefined)
+      inputError(
+        'invalid_value',
+        ['--base-format'],
+        'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora, dora or qlora',
+      );
+    return undefined;
+  }
+  const allowed: readonly BaseFormat[] = METHOD_BASE_FORMATS[method];
+  if (text === undefined) return allowed[0];
+  if (!(allowed as readonly string[]).includes(text))
     inputError(
       'invalid_value',
       ['--base-format'],
-      method === 'qlora'
-        ? 'QLoRA keeps its frozen base in NF4; --base-format applies to --method lora or dora'
-        : 'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora or dora',
+      `--method ${method} takes a frozen base of ${allowed.join(' or ')}, got '${text}'`,
     );
-  return oneOf(text, '--base-format', ['bf16', 'fp8'] as const, 'bf16');
+  return text as BaseFormat;
 }
 
 /**
@@ -60,8 +75,8 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
   };
 }
 
-/** How the frozen base is stored, for labels: "NF4" (QLoRA), "BF16"/"FP8" (LoRA, DoRA), null (full). */
+/** How the frozen base is stored, for labels: "NF4", "GPTQ INT4" (QLoRA), "BF16"/"FP8" (LoRA, DoRA), null (full). */
 export function baseFormatLabel(choice: MethodChoice): string | null {
-  if (choice.method === 'full') return null;
-  return choice.method === 'qlora' ? 'NF4' : choice.baseFormat.toUpperCase();
+  if (choice.baseFormat === undefined) return null;
+  return choice.baseFormat === 'gptq' ? 'GPTQ INT4' : choice.baseFormat.toUpperCase();
 }

@@ -165,7 +165,6 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),
-      baseFormat: 'bf16',
       dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,

@@ -258,7 +258,6 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         method: phase.method,
         rank: phase.rank,
         targets: parseTargets(phase.targets),
-        baseFormat: 'bf16',
         dataset: {
           tokens,
           examples: phase.examples,

@@ -6,7 +6,12 @@
 import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
-import { type Dataset, type FinetuneMethod, planFinetune } from '../core/adaptation/finetune.js';
+import {
+  type BaseFormat,
+  type Dataset,
+  type FinetuneMethod,
+  planFinetune,
+} from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import type { TargetModule } from '../core/model/adapters.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
@@ -24,6 +29,8 @@ interface FinetuneRan {
   readonly method: FinetuneMethod;
   readonly rank: number;
   readonly targets: readonly TargetModule[];
+  /** The frozen base as the run loaded it, where it is not the method's default. */
+  readonly baseFormat?: BaseFormat;
   readonly zeroStage: 0 | 1 | 2 | 3;
   readonly microBatchSize: number;
   readonly recompute: 'none' | 'full';
@@ -56,7 +63,7 @@ function finetuneEngine(
     method: ran.method,
     rank: ran.rank > 0 ? ran.rank : 16,
     targets: ran.targets.length > 0 ? ran.targets : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-    baseFormat: 'bf16',
+    ...(ran.baseFormat !== undefined && { baseFormat: ran.baseFormat }),
     seqLen: run.seqLen,
     globalBatchSize: run.globalBatchSize,
     precision: 'bf16',
@@ -98,6 +105,7 @@ const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
   method: r.method as FinetuneMethod,
   rank: r.rank,
   targets: r.targets as TargetModule[],
+  ...('baseFormat' in r && { baseFormat: r.baseFormat as BaseFormat }),
   zeroStage: r.zeroStage as FinetuneRan['zeroStage'],
   microBatchSize: r.microBatchSize,
   recompute: r.recompute as FinetuneRan['recompute'],

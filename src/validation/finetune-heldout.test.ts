@@ -35,10 +35,10 @@ describe('hf calibration on held-out fine-tuning measurements', () => {
     expect(median(e.map(Math.abs))).toBeLessThan(0.1);
   });
 
-  it('Q-LoRA on GPTQ Int4 (the engine runs NF4): median within 25%, every length within 130% (regression guard: today median 23.1%, max +126% at 256 tokens, where GPTQ dequantisation per step dominates; 13% / +114% before the padding term lowered the host time per layer pass)', () => {
+  it('Q-LoRA on GPTQ Int4 (baseFormat gptq: AutoGPTQ dequantises in eager kernels): median within 12%, every length within 60% (regression guard: today median 8.2%, max +55.7% at 256 tokens, where the fallback’s kernel launches bound the step; run as NF4 it was 23.1% / +126%)', () => {
     const qe = errors(/-qlora-/);
     expect(qe).toHaveLength(18);
-    expect(median(qe.map(Math.abs))).toBeLessThan(0.25);
-    expect(Math.max(...qe.map(Math.abs))).toBeLessThan(1.3);
+    expect(median(qe.map(Math.abs))).toBeLessThan(0.12);
+    expect(Math.max(...qe.map(Math.abs))).toBeLessThan(0.6);
   });
 });

@@ -56,9 +56,7 @@ export function memoryCaseResults(): MemoryCaseResult[] {
     };
     // A LoRA/QLoRA run: its adapters as `llmecon memory --method` builds them.
     const method = 'adapter' in c ? (c.adapter as CaseAdapter) : undefined;
-    const adapter = method
-      ? methodAdapter(spec, { ...method, targets: parseTargets(method.targets), baseFormat: 'bf16' })
-      : null;
+    const adapter = method ? methodAdapter(spec, { ...method, targets: parseTargets(method.targets) }) : null;
     const { peak } = trainingMemory(spec, layout, {
       seqLen: c.seqLen,
       globalBatchSize: c.globalBatchSize,

@@ -22,7 +22,6 @@ const adapter = methodAdapter(spec, {
   method: 'qlora',
   rank: 32,
   targets: parseTargets('all'),
-  baseFormat: 'bf16',
 })!;
 const peak = (stack: string, seqLen: number) =>
   trainingMemory(

@@ -25,7 +25,6 @@ describe('QLoRA (Dettmers et al. 2023, Abstract and Sec. 1)', () => {
       method: 'qlora',
       rank: 64,
       targets: ALL_LINEAR,
-      baseFormat: 'bf16',
     })!;
     const memory = trainingMemory(
       llama65b,

@@ -195,7 +195,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     trainableParams: plan.trainableParams,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     memoryBand,
-    baseFormat: baseFormatLabel(choice)?.toLowerCase() ?? null,
+    baseFormat: choice.baseFormat ?? null,
     memory: {
       fastest: { memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes, ...breakdownJson(plan.chosen.peak) },
       leastMemory: least && {

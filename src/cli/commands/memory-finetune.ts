@@ -111,7 +111,7 @@ export function memoryMethodCommand(
         method: choice.method,
         rank: choice.method === 'full' ? null : choice.rank,
         targets: choice.method === 'full' ? null : choice.targets,
-        baseFormat: base?.toLowerCase() ?? null,
+        baseFormat: choice.baseFormat ?? null,
         trainableParams: trainable,
         stack: stack.id,
         warnings,

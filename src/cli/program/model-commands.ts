@@ -66,7 +66,10 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       )
       .option('--rank <r>', 'with --method: adapter rank (default 16; LoRA methods only)')
       .option('--targets <list>', 'with --method: adapter targets, as finetune (default attn,mlp)')
-      .option('--base-format <f>', 'with --method lora|dora: frozen base bf16 (default) | fp8')
+      .option(
+        '--base-format <f>',
+        'frozen base: with --method lora|dora bf16 (default) | fp8; with qlora nf4 (default) | gptq',
+      )
       .option('--gpus <n>', 'with --method: GPUs to lay out (default: the fixed tp × pp × dp × cp, or 1)')
       .option('--weights <f>', 'inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4')
       .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')

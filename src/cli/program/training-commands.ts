@@ -72,7 +72,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--targets <list>',
         'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only)',
       )
-      .option('--base-format <f>', 'LoRA/DoRA frozen base: bf16 (default) | fp8 (QLoRA is NF4)')
+      .option(
+        '--base-format <f>',
+        'frozen base: with --method lora|dora bf16 (default) | fp8; with qlora nf4 (default, bitsandbytes) | gptq (a GPTQ INT4 checkpoint run by AutoGPTQ)',
+      )
       .option('--tokens <n>', 'dataset tokens (one epoch)')
       .option('--examples <n>', 'dataset examples')
       .option('--avg-tokens <n>', 'average tokens per example (with --examples)')

@@ -85,12 +85,7 @@ describe('adaptation invariants', () => {
         targets: ['q', 'k', 'v', 'o'],
         baseFormat: 'bf16',
       })!;
-      const qlora = methodAdapter(llama, {
-        method: 'qlora',
-        rank,
-        targets: ['q', 'k', 'v', 'o'],
-        baseFormat: 'bf16',
-      })!;
+      const qlora = methodAdapter(llama, { method: 'qlora', rank, targets: ['q', 'k', 'v', 'o'] })!;
       const full = trainingMemory(llama, layout, options).peak;
       const withLora = trainingMemory(llama, layout, { ...options, adapter: lora }).peak;
       const withQlora = trainingMemory(llama, layout, { ...options, adapter: qlora }).peak;

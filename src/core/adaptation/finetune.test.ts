@@ -46,7 +46,6 @@ const plan = (cal: StackCalibration, o: { zeroStage: 0 | 3; method?: FinetuneMet
     method: o.method ?? 'full',
     rank: 16,
     targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-    baseFormat: 'bf16',
     seqLen: 2048,
     globalBatchSize: 8 * gpus,
     precision: 'bf16',

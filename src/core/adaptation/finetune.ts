@@ -4,7 +4,13 @@
  */
 import { InputError, inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { type AdapterRuntime, adapterRuntime, type TargetModule } from '../model/adapters.js';
+import {
+  type AdapterRuntime,
+  adapterRuntime,
+  QUANTIZED_BASES,
+  type QuantizedBase,
+  type TargetModule,
+} from '../model/adapters.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement } from '../precision.js';
@@ -53,8 +59,8 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly method: FinetuneMethod;
   readonly rank: number;
   readonly targets: readonly TargetModule[];
-  /** LoRA/DoRA base format; QLoRA is always NF4. */
-  readonly baseFormat: 'bf16' | 'fp8';
+  /** The frozen base: LoRA/DoRA bf16 (default) or fp8; QLoRA nf4 (default) or gptq. */
+  readonly baseFormat?: BaseFormat;
   readonly dataset: Dataset;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
@@ -77,13 +83,31 @@ export interface FinetunePlan extends TrainingPlan {
   readonly stepSequenceTokens: number;
 }
 
+/** The frozen base of an adapter method: LoRA/DoRA in BF16 or FP8, QLoRA's 4-bit base. */
+export type BaseFormat = 'bf16' | 'fp8' | QuantizedBase;
+
+/** The base formats each adapter method takes, its default first. */
+export const METHOD_BASE_FORMATS = {
+  lora: ['bf16', 'fp8'],
+  dora: ['bf16', 'fp8'],
+  qlora: QUANTIZED_BASES,
+} as const satisfies Record<Exclude<FinetuneMethod, 'full'>, readonly BaseFormat[]>;
+
 /** The adapter a method implies (null for full fine-tuning). */
 export function methodAdapter(
   spec: ModelSpec,
   o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat'>,
 ): AdapterRuntime | null {
   if (o.method === 'full') return null;
-  const base = o.method === 'qlora' ? bytesPerElement('nf4') : bytesPerElement(o.baseFormat);
+  const allowed: readonly BaseFormat[] = METHOD_BASE_FORMATS[o.method];
+  const format = o.baseFormat ?? allowed[0]!;
+  if (!allowed.includes(format))
+    inputError(
+      'invalid_value',
+      ['--base-format'],
+      `--method ${o.method} takes a frozen base of ${allowed.join(' or ')}, got ${format}`,
+    );
+  const quantized = format === 'nf4' || format === 'gptq' ? format : null;
   return adapterRuntime(
     spec,
     {
@@ -91,7 +115,8 @@ export function methodAdapter(
       rank: o.rank,
       targets: o.targets,
     },
-    base,
+    bytesPerElement(format === 'gptq' ? 'int4' : format),
+    quantized,
   );
 }
 

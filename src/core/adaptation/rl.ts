@@ -315,7 +315,6 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       method,
       rank: o.rank,
       targets: o.targets,
-      baseFormat: 'bf16',
       seqLen,
       globalBatchSize: sequences,
       precision: 'bf16',

@@ -5,6 +5,7 @@
  * (LoRA, Hu et al. 2021; QLoRA, Dettmers et al. 2023). Split out of training-memory.ts.
  */
 import type { AdapterRuntime } from '../model/adapters.js';
+import type { RecomputeMode } from '../parallelism/layout.js';
 import { OPTIMIZER_STATE_BYTES } from './training-recipes.js';
 
 export interface ModelStateBytes {
@@ -97,13 +98,14 @@ export interface PeftMemory {
   readonly fp32Adapters?: boolean;
   /**
    * A quantised (k-bit) base keeps its unquantised parameters — embeddings, head, norms — in FP32
-   * (PEFT's `prepare_model_for_kbit_training`, which TRL's SFTTrainer calls for 4-bit models).
+   * (PEFT's `prepare_model_for_kbit_training`, which TRL's SFTTrainer calls for 4-bit models); not a
+   * GPTQ base, which that function leaves as loaded (peft v0.5.0 utils/other.py: `if not is_gptq_quantized`).
    */
   readonly kbitUpcastsToFp32?: boolean;
 }
 
 /**
- * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16 (FP32 for a k-bit
+ * Frozen base: decoder matrices at the base format, embeddings/head/norms in BF16 (FP32 for an NF4
  * base under `kbitUpcastsToFp32`); only the adapters (spread over the stage's share of layers) have
  * gradients and optimizer states.
  */
@@ -112,10 +114,10 @@ export function adapterTrainingStates(
   o: ShardOptions,
   adapter: AdapterRuntime,
   peft: PeftMemory = {},
+  recompute: RecomputeMode = 'full',
 ): StageStates {
   const adapterParams = (adapter.trainableParams * (p.layers / p.numLayers)) / o.tensorParallel;
-  const quantizedBase = adapter.baseBytesPerParam < 1;
-  const embeddingBytes = quantizedBase && peft.kbitUpcastsToFp32 ? 4 : 2;
+  const embeddingBytes = adapter.quantizedBase === 'nf4' && peft.kbitUpcastsToFp32 ? 4 : 2;
   const frozen =
     shard(o, p.denseParams + p.expertParams, o.denseShards, 3, adapter.baseBytesPerParam) +
     shard(o, p.embeddingParams, o.denseShards, 3, embeddingBytes);
@@ -131,8 +133,21 @@ export function adapterTrainingStates(
         : shard(o, adapterParams, o.denseShards, 1, o.optimizerBytes),
     },
     adapterWeights,
-    // QLoRA dequantises one weight matrix at a time to BF16 for its GEMM (Dettmers et al. Sec. 3).
-    extraBuffers: adapter.baseBytesPerParam < 1 ? 2 * p.largestMatrixParams : 0,
+    extraBuffers: dequantizationBuffers(p, adapter, recompute),
     pagedOptimizer: adapter.pagedOptimizer,
   };
+}
+
+/**
+ * Bytes a 4-bit base's dequantisation holds beside the weights. NF4: one BF16 matrix at a time for its
+ * GEMM (Dettmers et al. 2023, Sec. 3). GPTQ under AutoGPTQ's PyTorch fallback (adapters.ts
+ * QuantizedBase): the largest matrix's INT32 shift output and its INT8 cast at once (4 + 1 B per
+ * weight), and the FP16 weights autograd saves for the backward GEMMs: of the layer being recomputed
+ * under full recomputation, of every layer of the stage otherwise.
+ */
+function dequantizationBuffers(p: StageParams, adapter: AdapterRuntime, recompute: RecomputeMode): number {
+  if (adapter.quantizedBase === 'nf4') return 2 * p.largestMatrixParams;
+  if (adapter.quantizedBase !== 'gptq') return 0;
+  const saved = recompute === 'full' ? p.maxLayerParams : p.denseParams + p.expertParams;
+  return 5 * p.largestMatrixParams + 2 * saved;
 }

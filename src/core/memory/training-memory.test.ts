@@ -125,7 +125,7 @@ describe('the breakdown', () => {
       fsdp: { keepsUnshardedWithPipeline: true, float8AllGather: true },
     },
   };
-  it('sums to the total on every stage, for full training, LoRA and paged QLoRA, any ZeRO stage and stack', () =>
+  it('sums to the total on every stage, for full training, LoRA and paged QLoRA (NF4 or GPTQ), any ZeRO stage and stack', () =>
     fc.assert(
       fc.property(
         fc.constantFrom(1, 2, 4),
@@ -133,11 +133,17 @@ describe('the breakdown', () => {
         fc.constantFrom(1, 2, 8),
         fc.constantFrom(0, 1, 2, 3),
         fc.constantFrom('none', 'selective', 'full') as fc.Arbitrary<'none' | 'selective' | 'full'>,
-        fc.constantFrom(null, 'lora', 'qlora') as fc.Arbitrary<null | 'lora' | 'qlora'>,
+        fc.constantFrom(null, 'lora', 'qlora', 'gptq') as fc.Arbitrary<null | 'lora' | 'qlora' | 'gptq'>,
         fc.constantFrom(undefined, hf, titan),
         (p, t, mb, zero, recompute, method, stack) => {
           const adapter = method
-            ? adapterRuntime(dense, { method, rank: 16, targets: ['q', 'v'] }, method === 'qlora' ? 0.516 : 2)
+            ? method === 'gptq'
+              ? adapterRuntime(dense, { method: 'qlora', rank: 16, targets: ['q', 'v'] }, 0.5195, 'gptq')
+              : adapterRuntime(
+                  dense,
+                  { method, rank: 16, targets: ['q', 'v'] },
+                  method === 'qlora' ? 0.516 : 2,
+                )
             : undefined;
           const m = trainingMemory(
             dense,
@@ -198,5 +204,34 @@ describe('expert tensor parallelism', () => {
     expect(folded.breakdown.weights).toBeCloseTo(tpExperts.breakdown.weights, -3);
     // Each rank dispatches only its sequence shard: fewer activation bytes for the routed inputs.
     expect(folded.breakdown.activations).toBeLessThan(tpExperts.breakdown.activations);
+  });
+});
+
+describe('a GPTQ base under AutoGPTQ keeps the FP16 weights autograd saved for the backward GEMMs', () => {
+  const spec = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
+  const peak = (recompute: 'none' | 'full', base: 'nf4' | 'gptq') =>
+    trainingMemory(
+      spec,
+      { ...DEFAULT_LAYOUT, recompute },
+      {
+        seqLen: 1024,
+        globalBatchSize: 8,
+        precision: 'bf16',
+        optimizer: 'adamw',
+        adapter: adapterRuntime(
+          spec,
+          { method: 'qlora', rank: 16, targets: ['q', 'v'] },
+          base === 'nf4' ? 0.516 : 0.5195,
+          base,
+        ),
+      },
+    ).peak;
+  it('under full recomputation, one layer of them beside NF4’s one matrix; without, every layer’s (about 2 B per decoder weight)', () => {
+    const full = peak('full', 'gptq').breakdown.buffers - peak('full', 'nf4').breakdown.buffers;
+    const none = peak('none', 'gptq').breakdown.buffers - peak('none', 'nf4').breakdown.buffers;
+    expect(full).toBeGreaterThan(0);
+    // 32 layers: the saved weights of all of them against one, at 2 B per weight (~14 GB for 8B).
+    expect(none - full).toBeGreaterThan(12e9);
+    expect(none - full).toBeLessThan(15e9);
   });
 });

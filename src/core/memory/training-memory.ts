@@ -390,7 +390,7 @@ export function trainingMemory(
       paramsPerGpu: denseParams + expertParams + embeddingParams,
       holdsHead,
       states: options.adapter
-        ? adapterTrainingStates(params, shards, options.adapter, stack?.peft)
+        ? adapterTrainingStates(params, shards, options.adapter, stack?.peft, layout.recompute)
         : fullTrainingStates(params, shards),
       activations,
       hostActivations,

@@ -34,6 +34,18 @@ export const TARGET_GROUPS: Readonly<Record<string, readonly TargetModule[]>> = 
 
 export type AdapterMethod = 'lora' | 'qlora' | 'dora';
 
+/**
+ * QLoRA's 4-bit frozen bases, by the library that dequantises them for each GEMM:
+ * - `nf4`: bitsandbytes NF4 with double quantisation (Dettmers et al. 2023), one fused dequantising
+ *   kernel per matrix in every forward and backward pass (bitsandbytes MatMul4Bit);
+ * - `gptq`: a GPTQ INT4 checkpoint (Frantar et al. 2023; group size 128) under PEFT, run by AutoGPTQ's
+ *   QuantLinear (qlinear_cuda_old) whose PyTorch fallback, taken at 128 tokens or more, unpacks the
+ *   weight in five eager kernels per matrix and forward pass; autograd keeps the FP16 result for the
+ *   backward GEMM (AutoGPTQ v0.4.2, auto_gptq/nn_modules/qlinear/qlinear_cuda_old.py forward).
+ */
+export const QUANTIZED_BASES = ['nf4', 'gptq'] as const;
+export type QuantizedBase = (typeof QUANTIZED_BASES)[number];
+
 export interface AdapterSpec {
   readonly method: AdapterMethod;
   readonly rank: number;
@@ -329,6 +341,8 @@ export interface AdapterRuntime {
   }[];
   /** Bytes per frozen decoder-matrix parameter (BF16 2, FP8 1, NF4 with double quantisation 0.516). */
   readonly baseBytesPerParam: number;
+  /** A 4-bit frozen base and the library that dequantises it ({@link QuantizedBase}); null for BF16/FP8. */
+  readonly quantizedBase: QuantizedBase | null;
   /**
    * QLoRA's paged optimizer (Dettmers et al. 2023, Sec. 3): states live in unified memory and are
    * evicted to CPU outside the optimizer step, so the forward/backward peak does not include them.
@@ -340,6 +354,7 @@ export function adapterRuntime(
   spec: ModelSpec,
   adapter: AdapterSpec,
   baseBytesPerParam: number,
+  quantizedBase: QuantizedBase | null = baseBytesPerParam < 1 ? 'nf4' : null,
 ): AdapterRuntime {
   const matrices = adaptedMatrices(spec, adapter);
   return {
@@ -349,6 +364,7 @@ export function adapterRuntime(
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
     matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
+    quantizedBase,
     pagedOptimizer: adapter.method === 'qlora',
   };
 }

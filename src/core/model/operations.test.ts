@@ -5,10 +5,18 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { byName, divisorsOf, ids, modelFlops, models, request } from '../../../test/operation-setup.js';
+import {
+  byName,
+  bytesOf,
+  divisorsOf,
+  ids,
+  modelFlops,
+  models,
+  request,
+} from '../../../test/operation-setup.js';
 import { adapterRuntime, parseTargets, presentTargets } from './adapters.js';
 import { forwardFlopsPerToken } from './flops.js';
-import { layerOperations, type Operation } from './operations.js';
+import { layerOperations, localLayerWeights, type Operation } from './operations.js';
 
 describe('operation list', () => {
   it('covers every architecture: dense, GQA, MLA, MoE, sliding, chunked, sparse, linear, Mamba, mixer-less', () => {
@@ -154,5 +162,41 @@ describe('eager (Hugging Face) attention moves the scores through memory more of
     const flops = (implementation: 'unfused' | 'eager') =>
       modelFlops(spec, request({ attentionImplementation: implementation })).total;
     expect(flops('eager')).toBe(flops('unfused'));
+  });
+});
+
+describe('a 4-bit frozen base dequantises as its library runs it', () => {
+  const spec = byName('llama-3-8b');
+  const layer = { attention: 'full', mlp: 'dense' } as const;
+  const targets = parseTargets('all');
+  const runtime = (base: 'nf4' | 'gptq') =>
+    adapterRuntime(spec, { method: 'qlora', rank: 16, targets }, base === 'nf4' ? 0.516 : 0.5195, base);
+  const dequant = (base: 'nf4' | 'gptq', phase: 'forward' | 'backward', tp = 1) =>
+    layerOperations(spec, layer, request({ phase, tp, adapter: runtime(base) })).filter(
+      (op) => op.type === 'memory' && op.component === 'dequantize',
+    );
+  const bytes = (ops: Operation[]) => ops.reduce((sum, op) => sum + bytesOf(op), 0);
+  const weights = localLayerWeights(spec, layer, request().layout);
+
+  it('NF4: one fused kernel per pass, backward included (read 0.516 B, write 2 B per weight)', () => {
+    expect(dequant('nf4', 'forward')).toHaveLength(1);
+    expect(bytes(dequant('nf4', 'forward')) / weights).toBeCloseTo(2.516, 9);
+    expect(bytes(dequant('nf4', 'backward')) / weights).toBeCloseTo(2.516, 9);
+  });
+
+  it('GPTQ: five eager kernels in the forward (16.5 B per weight), none in the backward (autograd kept the FP16 weight)', () => {
+    expect(dequant('gptq', 'forward').map((op) => op.name)).toEqual([
+      'dequantize.shift',
+      'dequantize.cast',
+      'dequantize.mask',
+      'dequantize.zeros',
+      'dequantize.scales',
+    ]);
+    expect(bytes(dequant('gptq', 'forward')) / weights).toBeCloseTo(16.5, 9);
+    expect(dequant('gptq', 'backward')).toHaveLength(0);
+  });
+
+  it('each GPU dequantises its own shard: bytes fall as 1/TP', () => {
+    expect(bytes(dequant('gptq', 'forward', 4)) * 4).toBeCloseTo(bytes(dequant('gptq', 'forward')), 0);
   });
 });

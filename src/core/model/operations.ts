@@ -51,7 +51,7 @@ export { tokensOnGpu } from './operation-types.js';
 export { layerKeysPerQuery, layerWindow, meanKeysPerQuery } from './operations-attention.js';
 export { expectedExpertsTouched } from './operations-mlp.js';
 
-/** Adapter GEMMs (x·A, then ·B, on the TP shard) and QLoRA's NF4 → BF16 dequantisation. */
+/** Adapter GEMMs (x·A, then ·B, on the TP shard) and the dequantisation of QLoRA's 4-bit base. */
 function adapterOperations(
   spec: ModelSpec,
   layer: LayerSpec,
@@ -85,24 +85,45 @@ function adapterOperations(
     b.memory('lora_scale', 'adapter', outputBytes, outputBytes, count);
     b.memory('lora_add', 'adapter', 2 * outputBytes, outputBytes, count);
   }
-  // NF4 → BF16 once per pass: read the 4-bit weights and constants, write BF16 (Dettmers et al. 2023, Sec. 3).
-  if (adapter.baseBytesPerParam < 1) b.ops.push(dequantOp(spec, layer, layout, adapter.baseBytesPerParam));
+  if (adapter.quantizedBase === null) return;
+  const weights = localLayerWeights(spec, layer, layout);
+  const dequantize = (name: string, read: number, written: number): MemoryOp => ({
+    type: 'memory',
+    name,
+    component: 'dequantize',
+    bytesRead: weights * read,
+    bytesWritten: weights * written,
+    count: 1,
+  });
+  // NF4 → BF16 once per pass, backward included: read the 4-bit weights and constants, write BF16
+  // (Dettmers et al. 2023, Sec. 3; bitsandbytes MatMul4Bit dequantises again in its backward).
+  if (adapter.quantizedBase === 'nf4') {
+    b.ops.push(dequantize('dequantize', adapter.baseBytesPerParam, 2));
+    return;
+  }
+  // GPTQ INT4 through AutoGPTQ's PyTorch fallback (qlinear_cuda_old.py forward), per forward pass:
+  // shift the packed INT32 words into an INT32 tensor of one element per weight (read 0.5, write 4),
+  // cast to INT8 (4 → 1), mask the low bits in place (1 → 1), subtract the zero points (1 → 1),
+  // multiply by the FP16 scales (1 → 2); per-group zeros and scales are 1/128 of that and left out.
+  // The backward GEMM reads the FP16 weight autograd saved, so the backward pass dequantises nothing.
+  if (request.phase === 'backward') return;
+  b.ops.push(
+    dequantize('dequantize.shift', 0.5, 4),
+    dequantize('dequantize.cast', 4, 1),
+    dequantize('dequantize.mask', 1, 1),
+    dequantize('dequantize.zeros', 1, 1),
+    dequantize('dequantize.scales', 1, 2),
+  );
 }
 
-function dequantOp(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout, baseBytes: number): MemoryOp {
+/** Matmul weights of one layer on one GPU (its TP shard and its EP share of the routed experts). */
+export function localLayerWeights(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout): number {
   const w = layerWeights(spec, layer);
   const t = layout.tensorParallel;
-  const localWeights =
+  return (
     (w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams) / t +
-    w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel);
-  return {
-    type: 'memory',
-    name: 'dequantize',
-    component: 'dequantize',
-    bytesRead: localWeights * baseBytes,
-    bytesWritten: localWeights * 2,
-    count: 1,
-  };
+    w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel)
+  );
 }
 
 export interface LayerWeights {
