@@ -4,9 +4,9 @@
  */
 import {
   type BaseFormat,
+  baseFormatFor,
   FINETUNE_METHODS,
   type FinetuneMethod,
-  METHOD_BASE_FORMATS,
 } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import { parseTargets, presentTargets, type TargetModule } from '../core/model/adapters.js';
@@ -28,7 +28,7 @@ export interface MethodChoice {
   readonly baseFormat: BaseFormat | undefined;
 }
 
-/** `--base-format`: the frozen base, among those the method takes (METHOD_BASE_FORMATS); full fine-tuning has none. */
+/** `--base-format`: the frozen base, among those the method takes (baseFormatFor); full fine-tuning has none. */
 function baseFormat(text: string | undefined, method: FinetuneMethod): BaseFormat | undefined {
   if (method === 'full') {
     if (text !== undefined)
@@ -39,15 +39,7 @@ function baseFormat(text: string | undefined, method: FinetuneMethod): BaseForma
       );
     return undefined;
   }
-  const allowed: readonly BaseFormat[] = METHOD_BASE_FORMATS[method];
-  if (text === undefined) return allowed[0];
-  if (!(allowed as readonly string[]).includes(text))
-    inputError(
-      'invalid_value',
-      ['--base-format'],
-      `--method ${method} takes a frozen base of ${allowed.join(' or ')}, got '${text}'`,
-    );
-  return text as BaseFormat;
+  return baseFormatFor(method, text);
 }
 
 /**

@@ -93,20 +93,29 @@ export const METHOD_BASE_FORMATS = {
   qlora: QUANTIZED_BASES,
 } as const satisfies Record<Exclude<FinetuneMethod, 'full'>, readonly BaseFormat[]>;
 
+/** The frozen base `text` names for an adapter method (its default when absent); exit 2 naming what it takes. */
+export function baseFormatFor(
+  method: keyof typeof METHOD_BASE_FORMATS,
+  text: string | undefined,
+): BaseFormat {
+  const allowed: readonly string[] = METHOD_BASE_FORMATS[method];
+  const format = text ?? allowed[0]!;
+  if (!allowed.includes(format))
+    inputError(
+      'invalid_value',
+      ['--base-format'],
+      `--method ${method} takes a frozen base of ${allowed.join(' or ')}, got '${format}'`,
+    );
+  return format as BaseFormat;
+}
+
 /** The adapter a method implies (null for full fine-tuning). */
 export function methodAdapter(
   spec: ModelSpec,
   o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat'>,
 ): AdapterRuntime | null {
   if (o.method === 'full') return null;
-  const allowed: readonly BaseFormat[] = METHOD_BASE_FORMATS[o.method];
-  const format = o.baseFormat ?? allowed[0]!;
-  if (!allowed.includes(format))
-    inputError(
-      'invalid_value',
-      ['--base-format'],
-      `--method ${o.method} takes a frozen base of ${allowed.join(' or ')}, got ${format}`,
-    );
+  const format = baseFormatFor(o.method, o.baseFormat);
   const quantized = format === 'nf4' || format === 'gptq' ? format : null;
   return adapterRuntime(
     spec,
