@@ -19,6 +19,7 @@ import type { LossKernel } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { StackId } from '../core/training/stack.js';
+import { GIB } from '../core/units.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
 
 type FinetuneRun = (typeof finetuneRuns.runs)[number];
@@ -37,6 +38,10 @@ interface FinetuneRan {
   readonly flashAttention: boolean;
   /** The loss as the run's modelling code computed it, where the source shows it (else the stack's). */
   readonly lossKernel?: LossKernel;
+  /** The logits bytes per element that loss code holds at its peak, where derived from it (else the stack's). */
+  readonly logitsBytesPerElement?: number;
+  /** The adapters' optimizer pages its states off the GPU (else the method's default). */
+  readonly pagedOptimizer?: boolean;
   /** Without packing: padded to the sequence length, or to the longest in flight (with a length P99). */
   readonly padding?: 'max-length' | 'longest';
   readonly lengthP99?: number;
@@ -70,6 +75,8 @@ function finetuneEngine(
     optimizer: 'adamw',
     flashAttention: ran.flashAttention,
     ...(ran.lossKernel !== undefined && { lossKernel: ran.lossKernel }),
+    ...(ran.logitsBytesPerElement !== undefined && { logitsBytesPerElement: ran.logitsBytesPerElement }),
+    ...(ran.pagedOptimizer !== undefined && { pagedOptimizer: ran.pagedOptimizer }),
     gpus: run.gpus,
     constraints: {
       dataParallel: run.gpus,
@@ -111,6 +118,8 @@ const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
   recompute: r.recompute as FinetuneRan['recompute'],
   flashAttention: r.flashAttention,
   ...('lossKernel' in r && { lossKernel: r.lossKernel as FinetuneRan['lossKernel'] }),
+  ...('logitsBytesPerElement' in r && { logitsBytesPerElement: r.logitsBytesPerElement as number }),
+  ...('pagedOptimizer' in r && { pagedOptimizer: r.pagedOptimizer as boolean }),
 });
 
 /**
@@ -177,18 +186,40 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
         plan.stepSequenceTokens,
       );
     }
-  for (const p of finetuneRuns.profiles) {
+  for (const { profile: p, point, spec, gpu, stack, plan } of profilePlans()) {
     if (p.heldOut !== which.heldOut) continue;
-    const spec = specFromInput(p.spec);
-    const gpu = findGpu(p.gpu);
-    const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(p.gpus, 1) };
-    const stack = p.stack as StackId;
-    const ran = profileRan(p.ran);
-    for (const point of p.points) {
-      // One optimizer step: accumulation × micro-batch sequences per GPU, each padded to seqLen.
-      const globalBatchSize = p.accumulationSteps * ran.microBatchSize * p.gpus;
-      const plan = finetuneEngine(spec, cluster, stack, {
+    push(
+      {
+        id: `${p.id}-${point.seqLen}`,
+        stack,
+        source: p.source,
+        locator: `${p.locator}; ${point.seqLen} tokens: ${point.secondsPerStep} s/iter`,
         gpus: p.gpus,
+        gpuFamily: gpu.efficiency.family,
+        published: point.secondsPerStep,
+      },
+      spec,
+      plan,
+      plan.chosen.step.stepSeconds,
+      point.seqLen,
+    );
+  }
+  return out;
+}
+
+/** Every point of every step-time profile, planned as its launch script ran it (uncalibrated). */
+function* profilePlans() {
+  for (const profile of finetuneRuns.profiles) {
+    const spec = specFromInput(profile.spec);
+    const gpu = findGpu(profile.gpu);
+    const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(profile.gpus, 1) };
+    const stack = profile.stack as StackId;
+    const ran = profileRan(profile.ran);
+    for (const point of profile.points) {
+      // One optimizer step: accumulation × micro-batch sequences per GPU, each padded to seqLen.
+      const globalBatchSize = profile.accumulationSteps * ran.microBatchSize * profile.gpus;
+      const plan = finetuneEngine(spec, cluster, stack, {
+        gpus: profile.gpus,
         seqLen: point.seqLen,
         globalBatchSize,
         dataset: {
@@ -199,22 +230,22 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
         },
         ran,
       });
-      push(
-        {
-          id: `${p.id}-${point.seqLen}`,
-          stack,
-          source: p.source,
-          locator: `${p.locator}; ${point.seqLen} tokens: ${point.secondsPerStep} s/iter`,
-          gpus: p.gpus,
-          gpuFamily: gpu.efficiency.family,
-          published: point.secondsPerStep,
-        },
-        spec,
-        plan,
-        plan.chosen.step.stepSeconds,
-        point.seqLen,
-      );
+      yield { profile, point, spec, gpu, stack, plan };
     }
   }
-  return out;
+}
+
+/**
+ * The memory the profiles publish beside their step times (Qwen's README: GB per GPU, read as GiB)
+ * against the engine's peak per GPU for the same run, `heldOut` as the profile is. Published over
+ * all GPUs of a multi-GPU profile (7B full-parameter on 2 GPUs: 139.2 GB > one A100), so per GPU here.
+ */
+export function profileMemoryRows() {
+  return [...profilePlans()].map(({ profile, point, plan }) => ({
+    id: `${profile.id}-${point.seqLen}`,
+    method: profile.ran.method,
+    heldOut: profile.heldOut,
+    publishedGib: point.memoryGB / profile.gpus,
+    predictedGib: plan.chosen.memoryPerGpuBytes / GIB,
+  }));
 }

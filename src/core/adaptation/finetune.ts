@@ -61,6 +61,8 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly targets: readonly TargetModule[];
   /** The frozen base: LoRA/DoRA bf16 (default) or fp8; QLoRA nf4 (default) or gptq. */
   readonly baseFormat?: BaseFormat;
+  /** Adapter optimizer states paged off the GPU (AdapterSpec.pagedOptimizer; default: QLoRA's recipe). */
+  readonly pagedOptimizer?: boolean;
   readonly dataset: Dataset;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
@@ -112,7 +114,7 @@ export function baseFormatFor(
 /** The adapter a method implies (null for full fine-tuning). */
 export function methodAdapter(
   spec: ModelSpec,
-  o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat'>,
+  o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat' | 'pagedOptimizer'>,
 ): AdapterRuntime | null {
   if (o.method === 'full') return null;
   const format = baseFormatFor(o.method, o.baseFormat);
@@ -123,6 +125,7 @@ export function methodAdapter(
       method: o.method === 'dora' ? 'dora' : o.method === 'qlora' ? 'qlora' : 'lora',
       rank: o.rank,
       targets: o.targets,
+      ...(o.pagedOptimizer !== undefined && { pagedOptimizer: o.pagedOptimizer }),
     },
     bytesPerElement(format === 'gptq' ? 'int4' : format),
     quantized,
@@ -216,6 +219,7 @@ export function planFinetuneLayouts(
     ...(o.dropout !== undefined && { dropout: o.dropout }),
     overlapDataParallel: o.overlapDataParallel,
     ...(o.lossKernel !== undefined && { lossKernel: o.lossKernel }),
+    ...(o.logitsBytesPerElement !== undefined && { logitsBytesPerElement: o.logitsBytesPerElement }),
     adapter: adapter ?? undefined,
     offload: o.offload,
     gpus: o.gpus,

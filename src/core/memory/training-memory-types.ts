@@ -32,6 +32,11 @@ export interface TrainingMemoryOptions {
   readonly peakOnly?: boolean;
   /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
   readonly stack?: { readonly memory: StackMemory };
+  /**
+   * Bytes per token and vocabulary entry the run's own loss code holds at its peak, where that code is
+   * known (a published run's modelling code and mixed-precision wrapper); overrides the stack's.
+   */
+  readonly logitsBytesPerElement?: number;
   /** Model states kept in host memory (offload.ts); default none. */
   readonly offload?: { readonly mode: OffloadMode };
 }

@@ -113,8 +113,8 @@ export function trainingMemory(
     unfusedElementwise: stack?.unfusedElementwise ?? false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
-  const logitsBytes =
-    (t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined) ?? stack?.logitsBytesPerElement ?? 6;
+  const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
+  const logitsBytes = options.logitsBytesPerElement ?? vocabParallel ?? stack?.logitsBytesPerElement ?? 6;
   const logitsCachedBytes = stack?.logitsCachedBytesPerElement ?? 0;
   // torch.distributed.pipelining keeps each microbatch's output (BF16 logits) for the step's result.
   const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;

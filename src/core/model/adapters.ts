@@ -50,6 +50,12 @@ export interface AdapterSpec {
   readonly method: AdapterMethod;
   readonly rank: number;
   readonly targets: readonly TargetModule[];
+  /**
+   * The adapters' optimizer states live in paged (unified) memory, off the GPU outside the optimizer
+   * step: QLoRA's recipe (default for qlora, Dettmers et al. 2023 Sec. 3); false for a QLoRA run under
+   * another optimizer (DeepSpeed's AdamW keeps its states and FP32 master weights on the GPU).
+   */
+  readonly pagedOptimizer?: boolean;
 }
 
 /**
@@ -365,7 +371,7 @@ export function adapterRuntime(
     matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
     quantizedBase,
-    pagedOptimizer: adapter.method === 'qlora',
+    pagedOptimizer: adapter.pagedOptimizer ?? adapter.method === 'qlora',
   };
 }
 

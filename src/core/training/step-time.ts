@@ -41,6 +41,8 @@ export interface TrainingOptions {
   readonly eagerElementwise?: boolean;
   /** The loss kernel (OperationRequest.crossEntropy); `planTraining` sets the stack's. Default fused. */
   readonly lossKernel?: LossKernel;
+  /** The run's loss code's logits bytes per element at its peak, where known (TrainingMemoryOptions). */
+  readonly logitsBytesPerElement?: number;
   /** What `recompute: selective` keeps (recompute.ts); `planTraining` sets the stack's. Default 'attention'. */
   readonly selectiveCheckpoint?: SelectivePolicy;
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */

@@ -1,0 +1,37 @@
+/**
+ * The memory Qwen's README publishes beside its step times (GB per GPU on A100-80GB, read as GiB),
+ * against the engine's peak per GPU for each run as its script ran it: the loss as its modelling
+ * code and mixed-precision wrapper hold it (`logitsBytesPerElement`), QLoRA's optimizer as the
+ * DeepSpeed config sets it. No memory term is fitted on these points.
+ */
+import { describe, expect, it } from 'vitest';
+import { median } from '../core/statistics.js';
+import { profileMemoryRows } from './finetune-calibration-cases.js';
+
+const rows = profileMemoryRows();
+const errors = (method: string) =>
+  rows.filter((r) => r.method === method).map((r) => r.predictedGib / r.publishedGib - 1);
+const abs = (e: number[]) => e.map(Math.abs);
+
+describe('fine-tuning memory against the Qwen profiles (48 points)', () => {
+  it('LoRA (1.8B, 7B, 14B; 18 points): every length within 10% (regression guard: today −8.3% … +8.3%, median 4.7%)', () => {
+    const e = errors('lora');
+    expect(e).toHaveLength(18);
+    expect(Math.max(...abs(e))).toBeLessThan(0.1);
+    expect(median(abs(e))).toBeLessThan(0.06);
+  });
+
+  it('Q-LoRA on GPTQ (18 points): within 15%, median within 8% (regression guard: today −13.6% … +3.4%, median 3.7%)', () => {
+    const e = errors('qlora');
+    expect(e).toHaveLength(18);
+    expect(Math.max(...abs(e))).toBeLessThan(0.15);
+    expect(median(abs(e))).toBeLessThan(0.08);
+  });
+
+  it('full-parameter under DeepSpeed ZeRO-3 is under-predicted, by at most 30% (known gap: ZeRO-3’s prefetch and live-parameter buffers are not modelled; today −25.1% … −4.6%)', () => {
+    const e = errors('full');
+    expect(e).toHaveLength(9);
+    for (const x of e) expect(x).toBeLessThan(0);
+    expect(Math.min(...e)).toBeGreaterThan(-0.3);
+  });
+});
