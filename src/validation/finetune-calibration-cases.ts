@@ -186,8 +186,9 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
         plan.stepSequenceTokens,
       );
     }
-  for (const { profile: p, point, spec, gpu, stack, plan } of profilePlans()) {
-    if (p.heldOut !== which.heldOut) continue;
+  for (const { profile: p, point, spec, gpu, stack, plan } of profilePlans(
+    (profile) => profile.heldOut === which.heldOut,
+  ))
     push(
       {
         id: `${p.id}-${point.seqLen}`,
@@ -203,13 +204,13 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
       plan.chosen.step.stepSeconds,
       point.seqLen,
     );
-  }
   return out;
 }
 
-/** Every point of every step-time profile, planned as its launch script ran it (uncalibrated). */
-function* profilePlans() {
+/** Every point of the step-time profiles `which` keeps, planned as its launch script ran it (uncalibrated). */
+function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
   for (const profile of finetuneRuns.profiles) {
+    if (!which(profile)) continue;
     const spec = specFromInput(profile.spec);
     const gpu = findGpu(profile.gpu);
     const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(profile.gpus, 1) };
