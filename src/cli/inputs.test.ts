@@ -111,7 +111,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
         '--gpu',
         'h100',
       ],
-      /^error: --base-format: --method qlora takes a frozen base of nf4 or gptq, got 'fp8'/,
+      /^error: --base-format: qlora takes a frozen base of nf4 or gptq, got 'fp8'/,
     ],
     [
       '--rank with full fine-tuning',

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import { InputError } from '../core/errors.js';
 import { centralValue } from '../core/uncertainty/distributions.js';
+import { analyseScenario } from './analyse.js';
 import { evaluateScenario, ownership, PHASE_COST_KINDS, prepareScenario } from './evaluate.js';
 import { parseScenario } from './load.js';
 import { scenarioReportMarkdown } from './report.js';
@@ -117,6 +118,25 @@ describe('rent vs buy and the financial metrics', () => {
 });
 
 describe('engine errors name the scenario path', () => {
+  it('a frozen base the method does not take is phases[i].baseFormat; the bases it takes pass', () => {
+    const text = (base: string) => read('s1-32b.yaml').replace('method: full', base);
+    const analyse = (t: string) => analyseScenario(parseScenario(t), { samples: 0, seed: 1 });
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      analyse(text('method: lora\n    baseFormat: gptq'));
+    } catch (e) {
+      issue = (e as InputError).issues[0];
+    }
+    expect(issue).toMatchObject({
+      path: ['phases', 0, 'baseFormat'],
+      message: "lora takes a frozen base of bf16 or fp8, got 'gptq'",
+    });
+    const [nf4, gptq] = ['nf4', 'gptq'].map(
+      (f) => analyse(text(`method: qlora\n    baseFormat: ${f}`)).result.totalCostUsd,
+    );
+    expect(gptq).toBeGreaterThan(nf4!);
+  });
+
   it('an unknown GPU in a phase is phases[i].gpu, not a CLI flag', () => {
     const text = read('lab-rent-2048.yaml').replace('gpu: h100', 'gpu: h100-typo');
     const error = preparing(text);

@@ -258,6 +258,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         method: phase.method,
         rank: phase.rank,
         targets: parseTargets(phase.targets),
+        ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
         dataset: {
           tokens,
           examples: phase.examples,

@@ -5,7 +5,7 @@
  * Field-by-field documentation: docs/scenarios.md.
  */
 import { z } from 'zod';
-import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
+import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -83,6 +83,8 @@ const finetuneSchema = z
     rank: domainNumber(D.rank).default(16),
     /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts. */
     targets: z.string().max(200).default('attn,mlp'),
+    /** The frozen base: lora/dora bf16 (default) or fp8; qlora nf4 (default) or gptq (`--base-format`). */
+    baseFormat: z.enum(BASE_FORMATS).optional(),
     /** Dataset tokens per epoch (uncertain), packed into full sequences unless `packing: false`. */
     tokens: uncertainIn(D.datasetTokens),
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),

@@ -23,8 +23,8 @@ describe('finetune --base-format: QLoRA on an NF4 (bitsandbytes) or a GPTQ INT4 
   }, 120_000);
 
   it.each([
-    ['lora', 'gptq', "--method lora takes a frozen base of bf16 or fp8, got 'gptq'"],
-    ['qlora', 'bf16', "--method qlora takes a frozen base of nf4 or gptq, got 'bf16'"],
+    ['lora', 'gptq', "lora takes a frozen base of bf16 or fp8, got 'gptq'"],
+    ['qlora', 'bf16', "qlora takes a frozen base of nf4 or gptq, got 'bf16'"],
     ['full', 'gptq', 'full fine-tuning trains every weight'],
   ])(
     '--method %s --base-format %s exits 2 naming the flag and what it takes',

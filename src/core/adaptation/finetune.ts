@@ -8,7 +8,6 @@ import {
   type AdapterRuntime,
   adapterRuntime,
   QUANTIZED_BASES,
-  type QuantizedBase,
   type TargetModule,
 } from '../model/adapters.js';
 import { paramCount } from '../model/param-count.js';
@@ -85,8 +84,9 @@ export interface FinetunePlan extends TrainingPlan {
   readonly stepSequenceTokens: number;
 }
 
-/** The frozen base of an adapter method: LoRA/DoRA in BF16 or FP8, QLoRA's 4-bit base. */
-export type BaseFormat = 'bf16' | 'fp8' | QuantizedBase;
+/** The frozen bases of the adapter methods: LoRA/DoRA in BF16 or FP8, QLoRA's 4-bit bases. */
+export const BASE_FORMATS = ['bf16', 'fp8', ...QUANTIZED_BASES] as const;
+export type BaseFormat = (typeof BASE_FORMATS)[number];
 
 /** The base formats each adapter method takes, its default first. */
 export const METHOD_BASE_FORMATS = {
@@ -106,7 +106,7 @@ export function baseFormatFor(
     inputError(
       'invalid_value',
       ['--base-format'],
-      `--method ${method} takes a frozen base of ${allowed.join(' or ')}, got '${format}'`,
+      `${method} takes a frozen base of ${allowed.join(' or ')}, got '${format}'`,
     );
   return format as BaseFormat;
 }
