@@ -1,5 +1,6 @@
 /**
- * The memory calibration: every measured peak of catalog/validation/memory.json through the engine
+ * The memory calibration: every measured peak of catalog/validation/memory.json and of the fine-tuning
+ * step profiles (catalog/validation/finetune-runs.json) through the engine
  * (src/validation/memory-cases.ts), printed, and with --write the generated table between the
  * memory-band markers of docs/training-engine.md (checked by src/validation/memory-cases.test.ts).
  * Run: npx tsx scripts/calibrate-memory.ts [--write]

@@ -5,19 +5,23 @@
  */
 import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
+import { findStack } from '../catalog/stacks.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
   type Dataset,
   type FinetuneMethod,
+  methodAdapter,
   planFinetune,
 } from '../core/adaptation/finetune.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import { trainingMemory } from '../core/memory/training-memory.js';
 import type { TargetModule } from '../core/model/adapters.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import type { LossKernel } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
 import type { StackId } from '../core/training/stack.js';
 import { GIB } from '../core/units.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
@@ -47,6 +51,31 @@ interface FinetuneRan {
   readonly lengthP99?: number;
 }
 
+/** The `planFinetune` options of a case as its launch script ran it (method, layout, loss, optimizer). */
+function ranOptions(ran: FinetuneRan, run: { gpus: number; seqLen: number; globalBatchSize: number }) {
+  return {
+    method: ran.method,
+    rank: ran.rank > 0 ? ran.rank : 16,
+    targets: ran.targets.length > 0 ? ran.targets : (['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const),
+    ...(ran.baseFormat !== undefined && { baseFormat: ran.baseFormat }),
+    seqLen: run.seqLen,
+    globalBatchSize: run.globalBatchSize,
+    precision: 'bf16' as const,
+    optimizer: 'adamw' as const,
+    flashAttention: ran.flashAttention,
+    ...(ran.lossKernel !== undefined && { lossKernel: ran.lossKernel }),
+    ...(ran.logitsBytesPerElement !== undefined && { logitsBytesPerElement: ran.logitsBytesPerElement }),
+    ...(ran.pagedOptimizer !== undefined && { pagedOptimizer: ran.pagedOptimizer }),
+    gpus: run.gpus,
+    constraints: {
+      dataParallel: run.gpus,
+      zeroStage: ran.zeroStage,
+      microBatchSize: ran.microBatchSize,
+      recompute: ran.recompute,
+    },
+  };
+}
+
 /**
  * One fine-tuning case through `planFinetune` with the layout, method and attention its launch
  * script set (not what the search would pick), on the stack without calibration.
@@ -63,27 +92,8 @@ function finetuneEngine(
     ran: FinetuneRan;
   },
 ) {
-  const { ran } = run;
   return planFinetune(spec, cluster, {
-    method: ran.method,
-    rank: ran.rank > 0 ? ran.rank : 16,
-    targets: ran.targets.length > 0 ? ran.targets : ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-    ...(ran.baseFormat !== undefined && { baseFormat: ran.baseFormat }),
-    seqLen: run.seqLen,
-    globalBatchSize: run.globalBatchSize,
-    precision: 'bf16',
-    optimizer: 'adamw',
-    flashAttention: ran.flashAttention,
-    ...(ran.lossKernel !== undefined && { lossKernel: ran.lossKernel }),
-    ...(ran.logitsBytesPerElement !== undefined && { logitsBytesPerElement: ran.logitsBytesPerElement }),
-    ...(ran.pagedOptimizer !== undefined && { pagedOptimizer: ran.pagedOptimizer }),
-    gpus: run.gpus,
-    constraints: {
-      dataParallel: run.gpus,
-      zeroStage: ran.zeroStage,
-      microBatchSize: ran.microBatchSize,
-      recompute: ran.recompute,
-    },
+    ...ranOptions(run.ran, run),
     stack: uncalibrated(stack),
     dataset: run.dataset,
     cost: {
@@ -208,7 +218,7 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
 }
 
 /** Every point of the step-time profiles `which` keeps, planned as its launch script ran it (uncalibrated). */
-function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
+export function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
   for (const profile of finetuneRuns.profiles) {
     if (!which(profile)) continue;
     const spec = specFromInput(profile.spec);
@@ -237,16 +247,36 @@ function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
 }
 
 /**
- * The memory the profiles publish beside their step times (Qwen's README: GB per GPU, read as GiB)
- * against the engine's peak per GPU for the same run, `heldOut` as the profile is. Published over
- * all GPUs of a multi-GPU profile (7B full-parameter on 2 GPUs: 139.2 GB > one A100), so per GPU here.
+ * The memory the profiles publish beside their step times (Qwen's README: GB per GPU, read as GiB, the
+ * whole device) against the engine's peak per GPU at the layout the script ran: `trainingMemory` with
+ * the options `planFinetune` sizes that layout with (its search has nothing left to choose on the hf
+ * stack: no TP, PP or CP; `profilePlans` gives the same peak, checked by a test). Published over all
+ * GPUs of a multi-GPU profile (7B full-parameter on 2 GPUs: 139.2 GB > one A100), so per GPU here.
  */
-export function profileMemoryRows() {
-  return [...profilePlans()].map(({ profile, point, plan }) => ({
-    id: `${profile.id}-${point.seqLen}`,
-    method: profile.ran.method,
-    heldOut: profile.heldOut,
-    publishedGib: point.memoryGB / profile.gpus,
-    predictedGib: plan.chosen.memoryPerGpuBytes / GIB,
-  }));
+export function profileMemory() {
+  return finetuneRuns.profiles.flatMap((profile) => {
+    const spec = specFromInput(profile.spec);
+    const ran = profileRan(profile.ran);
+    const stack = findStack(profile.stack);
+    return profile.points.map((point) => {
+      const o = ranOptions(ran, {
+        gpus: profile.gpus,
+        seqLen: point.seqLen,
+        globalBatchSize: profile.accumulationSteps * ran.microBatchSize * profile.gpus,
+      });
+      const adapter = methodAdapter(spec, o);
+      const layout: ParallelLayout = { ...DEFAULT_LAYOUT, ...o.constraints };
+      const { peak } = trainingMemory(spec, layout, { ...o, ...(adapter && { adapter }), stack });
+      return {
+        id: `${profile.id}-${point.seqLen}`,
+        stack: profile.stack,
+        method: ran.method,
+        heldOut: profile.heldOut,
+        source: profile.source,
+        locator: `${profile.locator}; ${point.seqLen} tokens: ${point.memoryGB} GB`,
+        measuredBytes: (point.memoryGB / profile.gpus) * GIB,
+        predictedBytes: peak.totalBytes,
+      };
+    });
+  });
 }

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { median } from '../core/statistics.js';
-import { profileMemoryRows } from './finetune-calibration-cases.js';
+import { profileMemory, profilePlans } from './finetune-calibration-cases.js';
 
-const rows = profileMemoryRows();
+const rows = profileMemory();
 const errors = (method: string) =>
-  rows.filter((r) => r.method === method).map((r) => r.predictedGib / r.publishedGib - 1);
+  rows.filter((r) => r.method === method).map((r) => r.predictedBytes / r.measuredBytes - 1);
 const abs = (e: number[]) => e.map(Math.abs);
 
 describe('fine-tuning memory against the Qwen profiles (48 points)', () => {
@@ -33,5 +33,11 @@ describe('fine-tuning memory against the Qwen profiles (48 points)', () => {
     expect(e).toHaveLength(9);
     for (const x of e) expect(x).toBeLessThan(0);
     expect(Math.min(...e)).toBeGreaterThan(-0.3);
+  });
+
+  it('the peak at the layout each script ran is the one planFinetune chooses (its search has nothing to choose)', () => {
+    const planned = [...profilePlans()].map((p) => p.plan.chosen.memoryPerGpuBytes);
+    expect(planned).toHaveLength(rows.length);
+    rows.forEach((r, i) => expect(r.predictedBytes).toBeCloseTo(planned[i]!, -3));
   });
 });

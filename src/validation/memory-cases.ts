@@ -22,6 +22,7 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
 import { median } from '../core/statistics.js';
 import { GIB } from '../core/units.js';
+import { profileMemory } from './finetune-calibration-cases.js';
 
 /** A fine-tuning case's adapters (`llmecon memory --method … --rank … --targets …`). */
 interface CaseAdapter {
@@ -43,8 +44,27 @@ export interface MemoryCaseResult {
   readonly logResidual: number;
 }
 
-/** Every case, predicted with the engine (no band). */
+/**
+ * Every case, predicted with the engine (no band): memory.json's, and the peaks the fine-tuning step
+ * profiles publish (Qwen's README, whole device per GPU; hf, no pipeline).
+ */
 export function memoryCaseResults(): MemoryCaseResult[] {
+  const profiles = profileMemory().map(
+    (p): MemoryCaseResult => ({
+      id: p.id,
+      stack: p.stack,
+      bandKey: memoryBandKey(p.stack, false),
+      source: p.source,
+      locator: p.locator,
+      measuredBytes: p.measuredBytes,
+      predictedBytes: p.predictedBytes,
+      logResidual: Math.log(p.measuredBytes / p.predictedBytes),
+    }),
+  );
+  return [...memoryJsonCases(), ...profiles];
+}
+
+function memoryJsonCases(): MemoryCaseResult[] {
   return memoryCases.cases.map((c) => {
     const model = findModel(c.model);
     const spec = modelSpecFrom(model.config, c.model);
