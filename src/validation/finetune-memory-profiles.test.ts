@@ -38,6 +38,6 @@ describe('fine-tuning memory against the Qwen profiles (48 points)', () => {
   it('the peak at the layout each script ran is the one planFinetune chooses (its search has nothing to choose)', () => {
     const planned = [...profilePlans()].map((p) => p.plan.chosen.memoryPerGpuBytes);
     expect(planned).toHaveLength(rows.length);
-    rows.forEach((r, i) => expect(r.predictedBytes).toBeCloseTo(planned[i]!, -3));
+    for (const [i, r] of rows.entries()) expect(r.predictedBytes).toBeCloseTo(planned[i]!, -3);
   });
 });
