@@ -13,7 +13,7 @@ const errors = (method: string) =>
   rows.filter((r) => r.method === method).map((r) => r.predictedBytes / r.measuredBytes - 1);
 const abs = (e: number[]) => e.map(Math.abs);
 
-describe('fine-tuning memory against the Qwen profiles (48 points)', () => {
+describe('fine-tuning memory against the Qwen profiles (45 points)', () => {
   it('LoRA (1.8B, 7B, 14B; 18 points): every length within 10% (regression guard: today −8.3% … +8.3%, median 4.7%)', () => {
     const e = errors('lora');
     expect(e).toHaveLength(18);
