@@ -217,32 +217,35 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
   return out;
 }
 
-/** Every point of the step-time profiles `which` keeps, planned as its launch script ran it (uncalibrated). */
-export function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
+/**
+ * Every point of the step-time profiles `which` keeps, with its model and its run: one optimizer
+ * step of accumulation × micro-batch sequences per GPU, each padded to the point's length.
+ */
+function* profilePoints(which: (p: FinetuneProfile) => boolean) {
   for (const profile of finetuneRuns.profiles) {
     if (!which(profile)) continue;
     const spec = specFromInput(profile.spec);
+    const ran = profileRan(profile.ran);
+    const globalBatchSize = profile.accumulationSteps * ran.microBatchSize * profile.gpus;
+    for (const point of profile.points)
+      yield { profile, point, spec, ran, run: { gpus: profile.gpus, seqLen: point.seqLen, globalBatchSize } };
+  }
+}
+
+/** Every point of the step-time profiles `which` keeps, planned as its launch script ran it (uncalibrated). */
+export function* profilePlans(which: (p: FinetuneProfile) => boolean = () => true) {
+  for (const { profile, point, spec, ran, run } of profilePoints(which)) {
     const gpu = findGpu(profile.gpu);
     const cluster = { ...defaultCluster(gpu), gpu, gpusPerNode: Math.max(profile.gpus, 1) };
     const stack = profile.stack as StackId;
-    const ran = profileRan(profile.ran);
-    for (const point of profile.points) {
-      // One optimizer step: accumulation × micro-batch sequences per GPU, each padded to seqLen.
-      const globalBatchSize = profile.accumulationSteps * ran.microBatchSize * profile.gpus;
-      const plan = finetuneEngine(spec, cluster, stack, {
-        gpus: profile.gpus,
-        seqLen: point.seqLen,
-        globalBatchSize,
-        dataset: {
-          tokens: globalBatchSize * point.seqLen,
-          examples: globalBatchSize,
-          epochs: 1,
-          packing: false,
-        },
-        ran,
-      });
-      yield { profile, point, spec, gpu, stack, plan };
-    }
+    const dataset = {
+      tokens: run.globalBatchSize * run.seqLen,
+      examples: run.globalBatchSize,
+      epochs: 1,
+      packing: false,
+    };
+    const plan = finetuneEngine(spec, cluster, stack, { ...run, dataset, ran });
+    yield { profile, point, spec, gpu, stack, plan };
   }
 }
 
@@ -254,29 +257,24 @@ export function* profilePlans(which: (p: FinetuneProfile) => boolean = () => tru
  * GPUs of a multi-GPU profile (7B full-parameter on 2 GPUs: 139.2 GB > one A100), so per GPU here.
  */
 export function profileMemory() {
-  return finetuneRuns.profiles.flatMap((profile) => {
-    const spec = specFromInput(profile.spec);
-    const ran = profileRan(profile.ran);
-    const stack = findStack(profile.stack);
-    return profile.points.map((point) => {
-      const o = ranOptions(ran, {
-        gpus: profile.gpus,
-        seqLen: point.seqLen,
-        globalBatchSize: profile.accumulationSteps * ran.microBatchSize * profile.gpus,
-      });
-      const adapter = methodAdapter(spec, o);
-      const layout: ParallelLayout = { ...DEFAULT_LAYOUT, ...o.constraints };
-      const { peak } = trainingMemory(spec, layout, { ...o, ...(adapter && { adapter }), stack });
-      return {
-        id: `${profile.id}-${point.seqLen}`,
-        stack: profile.stack,
-        method: ran.method,
-        heldOut: profile.heldOut,
-        source: profile.source,
-        locator: `${profile.locator}; ${point.seqLen} tokens: ${point.memoryGB} GB`,
-        measuredBytes: (point.memoryGB / profile.gpus) * GIB,
-        predictedBytes: peak.totalBytes,
-      };
+  return [...profilePoints(() => true)].map(({ profile, point, spec, ran, run }) => {
+    const o = ranOptions(ran, run);
+    const adapter = methodAdapter(spec, o);
+    const layout: ParallelLayout = { ...DEFAULT_LAYOUT, ...o.constraints };
+    const { peak } = trainingMemory(spec, layout, {
+      ...o,
+      ...(adapter && { adapter }),
+      stack: findStack(profile.stack),
     });
+    return {
+      id: `${profile.id}-${point.seqLen}`,
+      stack: profile.stack,
+      method: ran.method,
+      heldOut: profile.heldOut,
+      source: profile.source,
+      locator: `${profile.locator}; ${point.seqLen} tokens: ${point.memoryGB} GB`,
+      measuredBytes: (point.memoryGB / profile.gpus) * GIB,
+      predictedBytes: peak.totalBytes,
+    };
   });
 }

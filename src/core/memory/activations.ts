@@ -4,6 +4,7 @@
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.
  */
 
+import { crossContextTokens } from '../model/layer-kinds.js';
 import { layerKey, layerView } from '../model/layer-view.js';
 import { mixerActivationBytes } from '../model/operations.js';
 import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
@@ -70,8 +71,8 @@ export function activationBytesPerLayer(
     attention = mixerOpActivations(spec, kind, layout, options.seqLen);
     // Cross-attention (Llama 3.2 Vision): beside its q and o inputs (in the list), the queries, the
     // image's keys and values (per sequence, `contextTokens` of them) and the FP32 log-sum-exp.
-    if (kind.attention === 'cross' && spec.crossAttention) {
-      const image = spec.crossAttention.contextTokens;
+    if (kind.attention === 'cross') {
+      const image = crossContextTokens(spec);
       attention +=
         (2 * s * b * heads * qkDim + 2 * image * b * kvHeads * (qkDim + vDim) + 4 * s * b * heads) / t;
     }

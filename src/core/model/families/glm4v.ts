@@ -10,6 +10,7 @@
  */
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { squarePatches } from './vision.js';
 
 export function readGlm4vVision(f: Fields): VisionTowerSpec {
   const h = f.positiveInt('hidden_size', { max: MAX.hidden });
@@ -22,8 +23,7 @@ export function readGlm4vVision(f: Fields): VisionTowerSpec {
   const channels = f.positiveInt('in_channels', { fallback: 3, max: 64 });
   const merge = f.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
   const qkvBias = f.bool('attention_bias', false);
-  if (image < patch) f.fail('image_size', `(${image}) must be at least patch_size (${patch})`);
-  const positions = Math.floor(image / patch) ** 2;
+  const positions = squarePatches(f, image, patch);
   const stem = channels * temporal * patch * patch * h + h + h + positions * h;
   const block = 2 * h + (3 * h * h + (qkvBias ? 3 * h : 0)) + h * h + 3 * h * out;
   const downsample = out * h * merge * merge + out;

@@ -14,6 +14,7 @@
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import type { Family } from './readers.js';
+import { squarePatches } from './vision.js';
 import { subConfig } from './wrappers.js';
 
 /** A square size given as an int or [height, width] (HF `image_size`, `patch_size`). */
@@ -41,7 +42,7 @@ function readInternVision(
   const channels = v.positiveInt('num_channels', { fallback: 3, max: 64 });
   const image = side(v, 'image_size', format === 'hf' ? 448 : 224);
   const patch = side(v, 'patch_size', 14);
-  if (image < patch) v.fail('image_size', `(${image}) must be at least patch_size (${patch})`);
+  const patches = squarePatches(v, image, patch);
   const hf = format === 'hf';
   const qkvBias = v.bool(hf ? 'attention_bias' : 'qkv_bias', false);
   const qkNorm = v.bool(hf ? 'use_qk_norm' : 'qk_normalization', !hf);
@@ -58,7 +59,6 @@ function readInternVision(
     );
   }
   const merged = h * (1 / (ratio as number)) ** 2;
-  const patches = Math.floor(image / patch) ** 2;
   const embeddings = channels * patch * patch * h + h + h + (patches + 1) * h;
   const layer = 4 * h * h + 2 * h * inter + inter + (4 + (qkvBias ? 3 : 0) + (qkNorm ? 2 : 0)) * h + 2 * norm;
   const finalNorm = hf && !v.bool('use_mean_pooling', true) ? 2 * h : 0;

@@ -97,6 +97,15 @@ export function readQwen2Vision(f: Fields, textHidden: number, version: '2' | '2
   };
 }
 
+/**
+ * Patches of a square image: the patch Conv (stride = kernel = patch, no padding) floors, so
+ * SigLIP-so400m at 384 px, patch 14, has 27 × 27 = 729. The image must hold at least one patch.
+ */
+export function squarePatches(f: Fields, image: number, patch: number): number {
+  if (image < patch) f.fail('image_size', `(${image}) must be at least patch_size (${patch})`);
+  return Math.floor(image / patch) ** 2;
+}
+
 /** The shape of a ViT with a fixed square image (SigLIP, Pixtral `vision_config` keys). */
 export function readFixedVit(f: Fields) {
   const h = f.positiveInt('hidden_size', { max: MAX.hidden });
@@ -105,10 +114,7 @@ export function readFixedVit(f: Fields) {
   const patch = f.positiveInt('patch_size', { max: 4096 });
   const image = f.positiveInt('image_size', { max: 1_000_000 });
   const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
-  if (image < patch) f.fail('image_size', `(${image}) must be at least patch_size (${patch})`);
-  // The patch Conv2d (stride = kernel = patch, no padding) floors: SigLIP-so400m at 384 px, patch 14,
-  // has 27 × 27 = 729 patches.
-  return { h, depth, inter, patch, image, channels, patches: Math.floor(image / patch) ** 2 };
+  return { h, depth, inter, patch, image, channels, patches: squarePatches(f, image, patch) };
 }
 
 /**
