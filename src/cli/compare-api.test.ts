@@ -28,6 +28,17 @@ describe('llmecon compare-api', () => {
     expect(text.stdout).toMatch(/self-host \$[\d.]+[K]?\/day \(P10 \$[\d.]+K? – P90 \$[\d.]+K?\)/);
     expect(text.stdout).toMatch(/P10–P90 from trt-llm × hopper/);
   });
+  it('a break-even the throughput band does not move says so instead of printing P10 = P90', async () => {
+    // Llama 3 8B against GPT-4o: one H100 serves the break-even volume at either end of the band.
+    const flat = ['compare-api', '--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--api', 'gpt-4o'];
+    const json = JSON.parse((await run([...flat, '--json'])).stdout);
+    expect(json.range.breakEvenTokensPerDay.p10).toBeCloseTo(json.range.breakEvenTokensPerDay.p90, 0);
+    const text = (await run(flat)).stdout;
+    expect(text).toMatch(
+      /break-even: [\d.]+M tokens\/day \([\d.]+ req\/s; the same at P10 and P90: .*only the prices move it\)/,
+    );
+    expect(text).not.toMatch(/P10 ([\d.]+M) – P90 \1\)/);
+  });
   it("reads LiteLLM's price file (USD per token → per million)", async () => {
     const result = await run([
       ...args,
@@ -63,7 +74,7 @@ describe('llmecon compare-api', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("did you mean 'gpt-4o-mini'");
   });
-  it('a vanishing daily traffic is refused by --tokens-per-day when simulated, not NaN percentiles', async () => {
+  it('a vanishing daily traffic is refused by --tokens-per-day, not NaN percentiles or e+287 prices', async () => {
     const r = await run([
       ...SERVE_8B_H100,
       ...base,
@@ -74,6 +85,8 @@ describe('llmecon compare-api', () => {
       '20',
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: --tokens-per-day: .*too little traffic to simulate/);
+    expect(r.stderr).toMatch(
+      /^error: --tokens-per-day: must be at least 1 and at most 1e16 \(tokens per day\), got '1e-300'/,
+    );
   });
 });

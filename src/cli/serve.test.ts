@@ -283,7 +283,7 @@ describe('llmecon serve', () => {
       'zero traffic',
       ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--requests-per-second', '0'],
       2,
-      /--requests-per-second: must be greater than 0/,
+      /--requests-per-second: must be at least 1e-6 and at most 1e9 \(requests per second\), got '0'/,
     ],
     [
       'weights that do not fit',

@@ -41,10 +41,16 @@ export const DOMAINS = {
   sequences: int(1, 100_000_000, 'sequences'),
   /** A dataset or training run: 10¹⁶ tokens, ~700× Llama 3's 15.6T. */
   datasetTokens: real(0, 1e16, 'tokens', true),
-  /** Tokens served per day: 10¹⁶ (~100× the largest API volumes reported in 2025). */
-  tokensPerDay: real(0, 1e16, 'tokens per day', true),
-  /** Requests per second. */
-  requestsPerSecond: real(0, 1e9, 'requests per second', true),
+  /**
+   * Tokens served per day: from one (below it a price per token is not a figure anyone pays) to 10¹⁶
+   * (~100× the largest API volumes reported in 2025).
+   */
+  tokensPerDay: real(1, 1e16, 'tokens per day'),
+  /**
+   * Requests per second: from 10⁻⁶ (one request in 11.6 days; a slower stream spaces arrivals so far
+   * apart that a millisecond step is lost in the clock's last digit) to 10⁹.
+   */
+  requestsPerSecond: real(1e-6, 1e9, 'requests per second'),
   /** Examples in a dataset. */
   examples: int(1, 1e12, 'examples'),
   epochs: real(0, 10_000, 'epochs', true),
@@ -129,7 +135,7 @@ export type DomainName = keyof typeof DOMAINS;
 /** "must be a whole number ≥ 1 and ≤ 10,000,000", "must be greater than 0 and at most 1e16". */
 export function describeDomain(d: Domain): string {
   const n = (x: number) =>
-    Math.abs(x) > 1e7 && Number.isInteger(Math.log10(Math.abs(x)))
+    (Math.abs(x) > 1e7 || (x !== 0 && Math.abs(x) < 1e-3)) && Number.isInteger(Math.log10(Math.abs(x)))
       ? x.toExponential().replace('e+', 'e')
       : x.toLocaleString('en-US');
   return d.integer

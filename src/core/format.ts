@@ -7,6 +7,8 @@ import { GIB, KIB, MIB } from './units.js';
 /** 671026419200 → "671.03B"; 124439808 → "124.44M". */
 export function formatCount(n: number, digits = 2): string {
   const abs = Math.abs(n);
+  // Beyond a thousand trillion, prefixes stop helping: 4.90e+18.
+  if (abs >= 1e15) return n.toExponential(digits);
   if (abs >= 1e12) return `${(n / 1e12).toFixed(digits)}T`;
   if (abs >= 1e9) return `${(n / 1e9).toFixed(digits)}B`;
   if (abs >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;

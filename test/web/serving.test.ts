@@ -131,11 +131,15 @@ describe('Serve view tasks = llmecon serve', () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).issues[0]!.path).toEqual(['inputP90']);
-    // Any traffic in the domain (> 0) gives finite figures or a clear refusal, never NaN.
+    // Traffic below the domain (one token a day) is refused by field, never NaN or e+287 prices; any
+    // traffic in it gives finite figures or a clear refusal.
     expect(() => simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1e-300, requests: 50 })).toThrow(
-      /too little traffic to simulate/,
+      /must be at least 1 and at most 1e16 \(tokens per day\)/,
     );
-    const slow = simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1, requests: 20 }).result;
+    expect(() => simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1, requests: 20 })).toThrow(
+      /tokensPerDay: 8.90e-9 requests\/s spreads 20 arrivals over more than 1e9 s/,
+    );
+    const slow = simulateTask({ ...base, model: 'llama-3-8b', tokensPerDay: 1000, requests: 20 }).result;
     for (const v of [
       slow.ttftSeconds.p99,
       slow.e2eSeconds.p99,

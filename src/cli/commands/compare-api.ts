@@ -75,6 +75,9 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
 
 const volumeText = (tokensPerDay: number | null) =>
   tokensPerDay === null ? 'none up to 1T' : formatCount(tokensPerDay);
+/** Both ends of the band at one volume (to the bisection's precision): the band does not move it. */
+const sameVolume = (p10: number | null, p90: number | null) =>
+  p10 !== null && p90 !== null && Math.abs(p10 - p90) <= 1e-6 * Math.max(p10, p90);
 const dayText = (usdPerDay: number | null | undefined) =>
   usdPerDay === null || usdPerDay === undefined ? 'cannot serve it' : usd(usdPerDay);
 
@@ -150,7 +153,11 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     '',
     result.breakEvenTokensPerDay === null
       ? `self-hosting never costs less than the API between 1M and 1T tokens/day (P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)})`
-      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${requestsPerSecondFor(result.breakEvenTokensPerDay, perRequest).toFixed(2)} req/s; P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)}); above it self-hosting is cheaper`,
+      : `break-even: ${formatCount(result.breakEvenTokensPerDay)} tokens/day (${requestsPerSecondFor(result.breakEvenTokensPerDay, perRequest).toFixed(2)} req/s; ${
+          sameVolume(out.range.breakEvenTokensPerDay.p10, out.range.breakEvenTokensPerDay.p90)
+            ? 'the same at P10 and P90: the fleet that serves it is the same at either end of the throughput band, so only the prices move it'
+            : `P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)}`
+        }); above it self-hosting is cheaper`,
   ];
   if (out.atVolume && here && apiHere !== null) {
     lines.push(

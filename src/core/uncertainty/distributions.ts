@@ -51,16 +51,21 @@ export type Uncertain = z.infer<typeof uncertainSchema>;
 
 /**
  * Whether a distribution stays (essentially) in the domain: bounded families must lie inside it; a
- * normal within mean ± 3·sd (at most 0.27% of draws fall outside and are redrawn); a lognormal is
- * positive, so it needs a domain whose lower bound is ≤ 0 and a median inside it.
+ * normal within mean ± 3·sd (at most 0.27% of draws fall outside and are redrawn); a lognormal (always
+ * positive) with its median inside and, on a field with a positive lower bound, median·e^(−3σ) too
+ * (σ = ln(p90 / median) / z₀.₉: at most 0.135% of draws below it, redrawn).
  */
+/** σ of a lognormal stated by its median and P90: ln(P90 / median) / z₀.₉. */
+const lognormalSigma = (d: { readonly median: number; readonly p90: number }) =>
+  Math.log(d.p90 / d.median) / Z90;
+
 function withinDomain(x: Distribution, d: Domain): boolean {
   const above = (v: number) => (d.minExclusive ? v > d.min : v >= d.min);
   switch (x.dist) {
     case 'normal':
       return above(x.mean - 3 * x.sd) && x.mean + 3 * x.sd <= d.max;
     case 'lognormal':
-      return d.min <= 0 && x.median <= d.max;
+      return x.median <= d.max && (d.min <= 0 || above(x.median * Math.exp(-3 * lognormalSigma(x))));
     default:
       return above(x.min) && x.max <= d.max;
   }
@@ -83,7 +88,7 @@ export function uncertainIn(d: Domain) {
               x.dist === 'normal'
                 ? 'a normal needs mean ± 3·sd inside it (prefer a lognormal for a positive quantity)'
                 : x.dist === 'lognormal'
-                  ? 'a lognormal is positive: its median must be inside it'
+                  ? 'a lognormal needs its median inside it, and median·e^(−3σ) above a positive lower bound'
                   : 'min and max must be inside it'
             }`,
           });
@@ -170,7 +175,7 @@ function sampleUntruncated(d: Distribution, rng: Rng): number {
     case 'normal':
       return d.mean + d.sd * standardNormal(rng);
     case 'lognormal':
-      return d.median * Math.exp((Math.log(d.p90 / d.median) / Z90) * standardNormal(rng));
+      return d.median * Math.exp(lognormalSigma(d) * standardNormal(rng));
     case 'uniform':
       return d.min + (d.max - d.min) * rng.uniform();
     case 'triangular': {
@@ -288,7 +293,7 @@ export function normalCdf(z: number): number {
  * rule on z ∈ [−10, 10 + σ] in steps of 0.004 (n = 1 gives the mean e^(μ+σ²/2)).
  */
 export function expectedLognormalMax(d: { median: number; p90: number }, n: number): number {
-  const sigma = Math.log(d.p90 / d.median) / Z90;
+  const sigma = lognormalSigma(d);
   if (!(sigma > 0)) return d.median;
   const h = 0.004;
   let sum = 0;

@@ -257,6 +257,15 @@ describe('trace files', () => {
     expect(() => parseTrace('not json')).toThrowError(/--trace: line 1 is not JSON/);
     expect(() => parseTrace('\n')).toThrowError(/--trace: the trace has no requests/);
   });
+  it('refuses arrivals beyond the clock and lengths beyond the sequence domain, naming the bound', () => {
+    // At 1e300 s a millisecond step is lost in the clock's last digit: every latency would read 0.
+    expect(() => parseTrace('{"arrivalSeconds": 1e300, "inputTokens": 1, "outputTokens": 1}')).toThrowError(
+      /line 1, field 'arrivalSeconds'.*arrivalSeconds from 0 to 1e9/,
+    );
+    expect(() => parseTrace('{"arrivalSeconds": 0, "inputTokens": 1e15, "outputTokens": 1}')).toThrowError(
+      /line 1, field 'inputTokens'.*from 1 to 1e8/,
+    );
+  });
   it('steps pure decode runs in bulk exactly as one by one (a pending arrival forces one-by-one stepping)', () => {
     // 300 long identical requests at once decode in bulk between completions; the same requests with
     // a one-token request due long after they finish are stepped one by one (an arrival is pending).

@@ -6,6 +6,7 @@
  * when the previous one completes. Pure and seeded.
  */
 import { z } from 'zod';
+import { DOMAINS } from '../../domain.js';
 import { inputError } from '../../errors.js';
 import { type Distribution, type Rng, sample, seededRng } from '../../uncertainty/distributions.js';
 
@@ -61,12 +62,12 @@ export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
         inputError('invalid_value', [field], `must be > 0, got ${w.arrival.requestsPerSecond}`);
       // Exponential inter-arrival gaps (a Poisson process), by inversion; 1 − u avoids log(0).
       t += -Math.log(1 - rng.uniform()) / w.arrival.requestsPerSecond;
-      // A vanishing rate spaces arrivals beyond any float (then every percentile would be NaN).
-      if (!Number.isFinite(t))
+      // A slow stream spaces its arrivals beyond the clock's resolution (as a trace may not).
+      if (!(t <= MAX_ARRIVAL_SECONDS))
         inputError(
           'invalid_value',
           [field],
-          `${w.arrival.requestsPerSecond} requests/s is too little traffic to simulate (arrivals more than 10^308 s apart); simulate a closed loop of clients instead`,
+          `${w.arrival.requestsPerSecond.toPrecision(3)} requests/s spreads ${w.requests} arrivals over more than 1e9 s (31.7 years), beyond what the simulator's clock resolves; simulate fewer requests, more traffic or a closed loop of clients`,
         );
     }
     out.push({
@@ -78,11 +79,17 @@ export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
   return out;
 }
 
+/**
+ * The latest arrival a trace may state: 10⁹ s (31.7 years). Beyond ~10¹⁰ s a double cannot tell a
+ * sub-millisecond step from nothing, and every latency would read 0.
+ */
+const MAX_ARRIVAL_SECONDS = 1e9;
+
 const traceLineSchema = z
   .object({
-    arrivalSeconds: z.number().finite().nonnegative(),
-    inputTokens: z.number().int().positive(),
-    outputTokens: z.number().int().positive(),
+    arrivalSeconds: z.number().nonnegative().max(MAX_ARRIVAL_SECONDS),
+    inputTokens: z.number().int().positive().max(DOMAINS.sequenceTokens.max),
+    outputTokens: z.number().int().positive().max(DOMAINS.sequenceTokens.max),
     prefixId: z.string().min(1).optional(),
   })
   .strict();
@@ -109,7 +116,7 @@ export function parseTrace(text: string, source = '--trace'): SimRequest[] {
       inputError(
         'invalid_value',
         [source],
-        `line ${i + 1}, field '${issue.path.join('.') || '(line)'}': ${issue.message} (allowed: arrivalSeconds ≥ 0, inputTokens and outputTokens whole numbers ≥ 1, optional prefixId string)`,
+        `line ${i + 1}, field '${issue.path.join('.') || '(line)'}': ${issue.message} (allowed: arrivalSeconds from 0 to 1e9 (31.7 years), inputTokens and outputTokens whole numbers from 1 to 1e8, optional prefixId string)`,
       );
     }
     out.push(parsed.data);
