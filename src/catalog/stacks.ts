@@ -7,6 +7,7 @@ import calibrationFile from '../../catalog/validation/stack-calibration.json' wi
 import { InputError, InternalError } from '../core/errors.js';
 import {
   CALIBRATION_SHARED_PARAMETERS,
+  FP8_RECIPES,
   STACK_IDS,
   type StackCalibration,
   type StackId,
@@ -53,7 +54,12 @@ export const stackFileSchema = z
         crossEntropy: z.enum(['fused-vocab-parallel', 'fp32-logits', 'chunked-fused']),
         attention: z.enum(['flash2', 'flash3', 'cudnn', 'unfused']),
         fusedElementwise: z.boolean(),
-        fp8Recipe: z.enum(['transformer-engine', 'torchao-float8', 'none']),
+        fp8Recipe: z.enum(FP8_RECIPES),
+        /** Where the FP8 recipe is stated, when that is not the kernels' own source. */
+        fp8RecipeSource: z
+          .object({ source: z.string().min(1), locator: z.string().min(1) })
+          .strict()
+          .optional(),
         fp8ActivationCache: z.boolean(),
         cudaGraphs: z.boolean(),
         compile: z.boolean(),
@@ -229,6 +235,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
   const profile: StackProfile = {
     id: file.id,
     name: file.name,
+    fp8Recipe: file.kernels.fp8Recipe,
     parallelism: {
       ...file.parallelism,
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),

@@ -21,6 +21,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   globalBatchSize: '--global-batch',
   tokens: '--tokens',
   offload: '--offload',
+  precision: '--precision',
 };
 
 /** The issue with its path named as the CLI flag, where the path has one. */

@@ -54,4 +54,15 @@ describe('llmecon run', () => {
       'error: phases[0].gpus: line 25: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got -16',
     );
   });
+  it("an engine's refusal inside a phase names the phase field and its line", async () => {
+    const fp8 = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 'fp8.yaml');
+    const text = readFileSync(example('deepseek-v3.yaml'), 'utf8');
+    writeFileSync(fp8, text.replace('    precision: fp8', '    precision: fp8\n    stack: unsloth'));
+    const line = text.split('\n').indexOf('    precision: fp8') + 1;
+    const r = await run(['run', fp8]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: phases\\[0\\]\\.precision: line ${line}: Unsloth has no FP8 training recipe`),
+    );
+  });
 });

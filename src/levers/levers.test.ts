@@ -174,6 +174,16 @@ describe('training levers re-run the training engine', () => {
 });
 
 describe('the baseline names its software stack', () => {
+  it('FP8 does not apply on a stack without an FP8 recipe; it does on one with it', () => {
+    const deepspeed = baselineState(
+      trainingBaselineSchema.parse({ ...trainInput, stack: 'megatron-deepspeed' }),
+    );
+    expect(notApplicable(deepspeed, { lever: 'fp8' }).message).toBe(
+      "'fp8' does not apply: Megatron-DeepSpeed (BigScience, Microsoft; GPT-NeoX) has no FP8 training recipe",
+    );
+    const titan = baselineState(trainingBaselineSchema.parse({ ...trainInput, stack: 'torchtitan' }));
+    expect(step(titan, { lever: 'fp8' })).toMatchObject({ precision: 'fp8' });
+  });
   it('a pretraining baseline on torchtitan is planned and banded as torchtitan, not the default megatron', () => {
     const titan = baselineState(trainingBaselineSchema.parse({ ...trainInput, stack: 'torchtitan' }));
     const a = outcome(train);

@@ -14,7 +14,7 @@ import {
   prepareScenario,
 } from './evaluate.js';
 import { scenarioReportHtml } from './html.js';
-import type { Locate } from './load.js';
+import { type Locate, withLine } from './load.js';
 import { scenarioReportMarkdown } from './report.js';
 import type { Scenario } from './schema.js';
 
@@ -75,7 +75,12 @@ function preparedOrPlaced(scenario: Scenario, locate: Locate | undefined): Prepa
     });
     const placed = error.issues.map((issue): InputIssue => {
       const head = issue.path[0];
-      if (head === 'phases' || failing < 0) return issue;
+      if (head === 'phases') {
+        // Placed by the phase already: add the line of its field (or of the phase, for a field it leaves out).
+        if (issue.message.startsWith('line ')) return issue;
+        return withLine(issue, locate?.(issue.path) ?? locate?.(issue.path.slice(0, 2)) ?? null);
+      }
+      if (failing < 0) return issue;
       const name = scenario.phases[failing]!.name;
       const field = typeof head === 'string' ? (FIELD_OF_FLAG[head] ?? 'gpus') : 'gpus';
       const path = head === 'model' || head === '--region' ? [field] : ['phases', failing, field];

@@ -41,7 +41,8 @@ export function parseYamlWith<S extends z.ZodType>(
 /** The line of the deepest node on `path` that exists in the document (null when none does). */
 export type Locate = (path: readonly (string | number)[]) => number | null;
 
-const withLine = (issue: InputIssue, line: number | null): InputIssue =>
+/** The issue with `line N: ` before its message (unchanged when the line is unknown). */
+export const withLine = (issue: InputIssue, line: number | null): InputIssue =>
   line === null ? issue : { ...issue, message: `line ${line}: ${issue.message}` };
 
 /** Like {@link parseYamlWith}, also returning where each path is in the text (for later checks). */

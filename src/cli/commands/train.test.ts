@@ -8,6 +8,14 @@ describe('train honours every fixed flag', () => {
     expect(r.stderr).toContain('1000 GPUs have no valid split');
     expect(r.stderr).toMatch(/counts that work nearby: .*\b1024\b/);
   });
+  it('--precision fp8 on a stack without an FP8 recipe exits 2 naming the flag; hf runs it through Accelerate', async () => {
+    const r = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --precision fp8 --stack unsloth');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --precision: Unsloth.* has no FP8 training recipe .*train in bf16/);
+    expect(
+      (await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --precision fp8 --stack hf')).code,
+    ).toBe(0);
+  });
   it('a fixed layout that does not fit reports its own memory and the term to cut (exit 3)', async () => {
     const r = await runCli(
       'train --model llama-3.1-70b --gpu h100 --gpus 64 --tp 4 --pp 2 --dp 8 --micro-batch 4 --recompute none',

@@ -31,7 +31,13 @@ import {
   searchLayouts,
 } from './layout-search.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
-import { type StackCalibration, type StackProfile, stackCalibration, stackLayoutIssues } from './stack.js';
+import {
+  type StackCalibration,
+  type StackProfile,
+  stackCalibration,
+  stackLayoutIssues,
+  stackPrecisionIssues,
+} from './stack.js';
 import type { TrainingOptions } from './step-time.js';
 
 export interface TrainingPlanOptions extends TrainingOptions {
@@ -120,6 +126,7 @@ export function planTraining(
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
   issues.push(...offloadIssues(options.offload, stack, c.zeroStage));
+  issues.push(...stackPrecisionIssues(stack, options.precision));
   const batchIssue =
     c.dataParallel === undefined
       ? null

@@ -186,8 +186,25 @@ export interface StackProfile {
   readonly attentionKernel?: FusedAttentionKernel;
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
+  /** How it trains in FP8 (catalog `kernels.fp8Recipe`); 'none' refuses `--precision fp8`. */
+  readonly fp8Recipe?: Fp8Recipe;
   readonly memory: StackMemory;
   readonly calibrations: readonly StackCalibration[];
+}
+
+export const FP8_RECIPES = ['transformer-engine', 'torchao-float8', 'none'] as const;
+export type Fp8Recipe = (typeof FP8_RECIPES)[number];
+
+/** Why a training precision cannot run on this stack (empty when it can): FP8 needs an FP8 recipe. */
+export function stackPrecisionIssues(stack: StackProfile | undefined, precision: string): InputIssue[] {
+  if (!stack || precision !== 'fp8' || stack.fp8Recipe !== 'none') return [];
+  return [
+    {
+      code: 'infeasible',
+      path: ['precision'],
+      message: `${stack.name} has no FP8 training recipe (its catalog entry's kernels.fp8Recipe is 'none'): train in bf16, or name a stack that runs FP8 GEMMs (Transformer Engine, torchao Float8)`,
+    },
+  ];
 }
 
 /** Why a fixed layout cannot run on this stack (empty when it can). Flags named as on the CLI. */
