@@ -49,16 +49,16 @@ export type Distribution = z.infer<typeof distributionSchema>;
 export const uncertainSchema = z.union([finite, distributionSchema]);
 export type Uncertain = z.infer<typeof uncertainSchema>;
 
+/** σ of a lognormal stated by its median and P90: ln(P90 / median) / z₀.₉. */
+const lognormalSigma = (d: { readonly median: number; readonly p90: number }) =>
+  Math.log(d.p90 / d.median) / Z90;
+
 /**
  * Whether a distribution stays (essentially) in the domain: bounded families must lie inside it; a
  * normal within mean ± 3·sd (at most 0.27% of draws fall outside and are redrawn); a lognormal (always
  * positive) with its median inside and, on a field with a positive lower bound, median·e^(−3σ) too
  * (σ = ln(p90 / median) / z₀.₉: at most 0.135% of draws below it, redrawn).
  */
-/** σ of a lognormal stated by its median and P90: ln(P90 / median) / z₀.₉. */
-const lognormalSigma = (d: { readonly median: number; readonly p90: number }) =>
-  Math.log(d.p90 / d.median) / Z90;
-
 function withinDomain(x: Distribution, d: Domain): boolean {
   const above = (v: number) => (d.minExclusive ? v > d.min : v >= d.min);
   switch (x.dist) {

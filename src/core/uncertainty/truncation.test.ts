@@ -36,6 +36,17 @@ describe('truncation to the field domain', () => {
       false,
     );
   });
+  it('a lognormal on a field with a positive lower bound passes when median·e^(−3σ) is inside, not otherwise', () => {
+    // Tokens per day from 1: a median of 2B with P90 5B has e^(−3σ) ≈ 0.12, so its 3σ low is 0.24B.
+    const d = uncertainIn(D.tokensPerDay).parse({ dist: 'lognormal', median: 2e9, p90: 5e9 }) as Distribution;
+    expect(d.truncate).toMatchObject({ below: 1, above: 1e16 });
+    const rng = seededRng(3);
+    for (let i = 0; i < 200; i += 1) expect(sample(d, rng)).toBeGreaterThanOrEqual(1);
+    // A median of 2 with P90 100 reaches e^(−3σ) · 2 ≈ 2e-4 tokens a day: refused, the rule stated.
+    const wide = uncertainIn(D.tokensPerDay).safeParse({ dist: 'lognormal', median: 2, p90: 100 });
+    expect(wide.success).toBe(false);
+    expect(JSON.stringify(wide.error?.issues)).toMatch(/median·e\^\(−3σ\) above a positive lower bound/);
+  });
   it('a truncation the sampler cannot meet returns the bound, never a value outside', () => {
     const d: Distribution = { dist: 'normal', mean: -100, sd: 1, truncate: { below: 0, exclusive: true } };
     const x = sample(d, seededRng(1));

@@ -48,6 +48,12 @@ const draw = (l: Length, rng: Rng, field: string): number => {
   return Math.max(1, Math.round(v));
 };
 
+/**
+ * The latest arrival a trace may state or a Poisson stream may draw: 10⁹ s (31.7 years). Beyond ~10¹⁰ s
+ * a double cannot tell a sub-millisecond step from nothing, and every latency would read 0.
+ */
+const MAX_ARRIVAL_SECONDS = 1e9;
+
 /** `n` requests with lengths drawn from the given distributions and arrivals as stated. */
 export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
   if (!Number.isInteger(w.requests) || w.requests < 1)
@@ -78,12 +84,6 @@ export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
   }
   return out;
 }
-
-/**
- * The latest arrival a trace may state: 10⁹ s (31.7 years). Beyond ~10¹⁰ s a double cannot tell a
- * sub-millisecond step from nothing, and every latency would read 0.
- */
-const MAX_ARRIVAL_SECONDS = 1e9;
 
 const traceLineSchema = z
   .object({
