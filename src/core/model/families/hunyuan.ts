@@ -1,12 +1,13 @@
 /**
- * Hunyuan-A13B (`hunyuan_v1_moe`, transformers `models/hunyuan_v1_moe/modular_hunyuan_v1_moe.py`):
+ * Hunyuan dense (`hunyuan_v1_dense`, Hunyuan-0.5B … 7B, `models/hunyuan_v1_dense/modular_hunyuan_v1_dense.py`):
+ * the same attention with a Llama MLP (bias = mlp_bias) on every layer. Hunyuan-A13B (`hunyuan_v1_moe`, transformers `models/hunyuan_v1_moe/modular_hunyuan_v1_moe.py`):
  * LlamaAttention (bias = attention_bias) with query_layernorm/key_layernorm of head_dim; every layer
  * an MoE block — a bias-free router `wg`, `num_experts` gated experts (MixtralExperts) and one shared
  * MLP, both of `intermediate_size` — top `moe_topk`. `num_experts` and `moe_topk` may be per-layer
  * lists; llmecon needs them uniform.
  */
 import type { Fields, Json } from './fields.js';
-import { decoder, type Family } from './readers.js';
+import { decoder, type Family, readGatedMlp } from './readers.js';
 
 /** A per-layer list with one value, as that value; a mixed list is an error naming the field. */
 function uniform(f: Fields, key: string): Json {
@@ -32,3 +33,9 @@ export const hunyuanV1Moe: Family = (top, name) => {
     },
   });
 };
+
+export const hunyuanV1Dense: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkNorm: 'per-head' },
+    mlp: readGatedMlp(f, 'intermediate_size', f.bool('mlp_bias', false)),
+  });

@@ -6,7 +6,7 @@
 import { cohere, cohere2, gemma, gptNeox, nemotron, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
-import { ernie45Moe } from './ernie45.js';
+import { ernie45, ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
@@ -19,12 +19,12 @@ import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2 } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
-import { hunyuanV1Moe } from './hunyuan.js';
+import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { internvlFamily } from './internvl.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
-import { arcee, bailingMoe, chatglm, exaone, internlm2 } from './llama-variants.js';
+import { arcee, bailingMoe, chatglm, exaone, internlm2, qwenV1 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
@@ -89,6 +89,13 @@ export const FAMILIES = {
   bailing_moe: bailingMoe,
   chatglm,
   internlm2,
+  qwen: qwenV1,
+  // GraniteForCausalLM is Llama's layer with scalar multipliers (no parameters); GraniteMoe's
+  // input_linear/output_linear experts and bias-free router count as Mixtral's.
+  granite: llama,
+  granitemoe: mixtral,
+  ernie4_5: ernie45,
+  hunyuan_v1_dense: hunyuanV1Dense,
   qwen2_vl: wrapped(familyOf, {
     textType: 'qwen2_vl_text',
     vision: (top, textHidden) => vision(top, 'qwen2_vl', (v) => readQwen2Vision(v, textHidden, '2')),

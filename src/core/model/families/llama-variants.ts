@@ -4,8 +4,10 @@
  * EXAONE remote code: Llama's layer under its own key names) and Ling / Bailing MoE (`bailing_moe`,
  * inclusionAI modeling_bailing_moe.py: fused query_key_value, DeepSeek-style shared experts after
  * `first_k_dense_replace` dense layers), ChatGLM / GLM-4 (`chatglm`, THUDM modeling_chatglm.py:
- * Megatron-style key names, grouped query attention by `multi_query_group_num`) and InternLM2/2.5
- * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model).
+ * Megatron-style key names, grouped query attention by `multi_query_group_num`), InternLM2/2.5
+ * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model) and
+ * Qwen (v1, `qwen`, Qwen's remote modeling_qwen.py: fused c_attn with bias, a SwiGLU of half
+ * `intermediate_size`).
  */
 import { MAX } from './fields.js';
 import { decoder, type Family, HF_KEYS, readGatedMlp, readPlainMlp } from './readers.js';
@@ -68,4 +70,25 @@ export const chatglm: Family = (f, name) => {
 export const internlm2: Family = (f, name) => {
   const bias = f.bool('bias', false);
   return decoder(f, name, { attention: { qkvBias: bias, outputBias: bias } });
+};
+
+/**
+ * QWenLMHeadModel (Qwen-1.8B/7B/14B/72B, 2023): c_attn (h → 3 × heads × kv_channels) with bias and
+ * c_proj per `no_bias` (default true: none); QWenMLP's w1 and w2 are each intermediate_size / 2 wide
+ * (c_proj(w1(x) · silu(w2(x)))), bias per `no_bias`; ln_1, ln_2 and ln_f RMSNorms; lm_head untied.
+ */
+export const qwenV1: Family = (f, name) => {
+  const bias = !f.bool('no_bias', true);
+  const doubled = f.positiveInt('intermediate_size', { max: 2 * MAX.intermediate });
+  if (doubled % 2 !== 0)
+    f.fail('intermediate_size', `(${doubled}) must be even: Qwen's w1 and w2 are each half of it`);
+  return decoder(f, name, {
+    attention: {
+      qkvBias: true,
+      outputBias: bias,
+      kvHeadsKey: 'num_attention_heads',
+      headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
+    },
+    mlp: { intermediateSize: doubled / 2, gated: true, bias },
+  });
 };

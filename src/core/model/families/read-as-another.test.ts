@@ -1,0 +1,147 @@
+/**
+ * Families read through another's layer (index.ts): Qwen v1 (`qwen`), Granite (`granite`, as
+ * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`) and dense Hunyuan
+ * (`hunyuan_v1_dense`). Released shapes counted tensor by tensor and against the model cards.
+ */
+import { describe, expect, it } from 'vitest';
+import { specFromHfConfig } from '../hf-config.js';
+import { paramCount } from '../param-count.js';
+import { modelSpecFrom } from '../resolve-model.js';
+
+/** Qwen/Qwen-7B config.json (2023): the keys QWenLMHeadModel reads. */
+const QWEN_7B = {
+  model_type: 'qwen',
+  hidden_size: 4096,
+  intermediate_size: 22_016,
+  kv_channels: 128,
+  max_position_embeddings: 32_768,
+  seq_length: 8192,
+  no_bias: true,
+  num_attention_heads: 32,
+  num_hidden_layers: 32,
+  tie_word_embeddings: false,
+  vocab_size: 151_936,
+};
+
+describe("families read as another family's layer", () => {
+  it('Qwen v1: fused c_attn with bias, w1 and w2 each half of intermediate_size, untied head', () => {
+    const spec = specFromHfConfig(QWEN_7B, 'qwen-7b');
+    const h = 4096;
+    const layer = h * 3 * h + 3 * h + h * h + 3 * h * 11_008 + 2 * h;
+    expect(paramCount(spec).totalParams).toBe(32 * layer + 2 * 151_936 * h + h);
+    // Qwen-7B: 7.72B (the model card's 7.7B); the same count as the fine-tuning profile's llmecon spec.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(7.72, 2);
+    const profile = modelSpecFrom(
+      {
+        name: 'Qwen-7B',
+        vocabSize: 151_936,
+        hiddenSize: 4096,
+        numLayers: 32,
+        maxContextTokens: 8192,
+        attention: { kind: 'gqa', numHeads: 32, qkvBias: true },
+        mlp: { intermediateSize: 11_008 },
+      },
+      'Qwen-7B',
+    );
+    expect(paramCount(spec).totalParams).toBe(paramCount(profile).totalParams);
+    expect(() => specFromHfConfig({ ...QWEN_7B, intermediate_size: 22_015 }, 'odd')).toThrowError(
+      /intermediate_size.*must be even/,
+    );
+  });
+  it('Granite 3.1 8B reads as Llama (its multipliers are scalars, no parameters)', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'granite',
+        hidden_size: 4096,
+        intermediate_size: 12_800,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        num_hidden_layers: 40,
+        vocab_size: 49_155,
+        max_position_embeddings: 131_072,
+        tie_word_embeddings: true,
+        attention_multiplier: 0.0078125,
+        embedding_multiplier: 12,
+        residual_multiplier: 0.22,
+        logits_scaling: 16,
+      },
+      'granite',
+    );
+    const h = 4096;
+    const layer = 2 * h * h + 2 * h * 1024 + 3 * h * 12_800 + 2 * h;
+    expect(paramCount(spec).totalParams).toBe(40 * layer + 49_155 * h + h);
+    // ibm-granite/granite-3.1-8b-instruct: 8.17B.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(8.17, 2);
+  });
+  it('GraniteMoE 3.0 1B-A400M reads as Mixtral: 32 experts of 512, top 8', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'granitemoe',
+        hidden_size: 1024,
+        intermediate_size: 512,
+        num_attention_heads: 16,
+        num_key_value_heads: 8,
+        num_hidden_layers: 24,
+        num_local_experts: 32,
+        num_experts_per_tok: 8,
+        vocab_size: 49_155,
+        max_position_embeddings: 4096,
+        tie_word_embeddings: true,
+      },
+      'granitemoe',
+    );
+    const c = paramCount(spec);
+    // ibm-granite/granite-3.0-1b-a400m-instruct: 1.33B total, 400M active (its name).
+    expect(c.totalParams / 1e9).toBeCloseTo(1.335, 3);
+    expect(c.activeParams / 1e6).toBeGreaterThan(400);
+    expect(c.activeParams / 1e6).toBeLessThan(440);
+  });
+  it('ERNIE 4.5 0.3B: the dense layer, embeddings tied by default', () => {
+    const config = {
+      model_type: 'ernie4_5',
+      hidden_size: 1024,
+      intermediate_size: 3072,
+      head_dim: 128,
+      num_attention_heads: 16,
+      num_key_value_heads: 2,
+      num_hidden_layers: 18,
+      vocab_size: 103_424,
+      max_position_embeddings: 131_072,
+      use_bias: false,
+    };
+    const spec = specFromHfConfig(config, 'ernie');
+    expect(spec.tieWordEmbeddings).toBe(true);
+    expect(spec.moe).toBeNull();
+    const h = 1024;
+    const layer = h * 2048 + 2 * h * 256 + 2048 * h + 3 * h * 3072 + 2 * h;
+    expect(paramCount(spec).totalParams).toBe(18 * layer + 103_424 * h + h);
+    // baidu/ERNIE-4.5-0.3B-PT: 0.36B.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(0.36, 2);
+    expect(specFromHfConfig({ ...config, tie_word_embeddings: false }, 'e').tieWordEmbeddings).toBe(false);
+  });
+  it('Hunyuan 7B dense: per-head q/k RMSNorms and a Llama MLP on every layer', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'hunyuan_v1_dense',
+        hidden_size: 4096,
+        intermediate_size: 14_336,
+        head_dim: 128,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        num_hidden_layers: 32,
+        vocab_size: 128_167,
+        max_position_embeddings: 262_144,
+        tie_word_embeddings: true,
+        attention_bias: false,
+        mlp_bias: false,
+      },
+      'hunyuan',
+    );
+    expect(spec.moe).toBeNull();
+    const h = 4096;
+    const layer = 2 * h * h + 2 * h * 1024 + 3 * h * 14_336 + 2 * h + 2 * 128;
+    expect(paramCount(spec).totalParams).toBe(32 * layer + 128_167 * h + h);
+    // tencent/Hunyuan-7B-Instruct: 7.5B.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(7.5, 1);
+  });
+});
