@@ -1,6 +1,7 @@
 /**
  * The fine-tuning method flags shared by `finetune` and `memory --method`: --method, --rank,
- * --targets and --base-format, parsed once, with the flags a method would ignore refused.
+ * --targets, --base-format and --train-embeddings, parsed once, with the flags a method would ignore
+ * refused.
  */
 import {
   type BaseFormat,
@@ -18,6 +19,7 @@ export interface AdapterFlags {
   rank?: string;
   targets?: string;
   baseFormat?: string;
+  trainEmbeddings?: boolean;
 }
 
 export interface MethodChoice {
@@ -26,6 +28,8 @@ export interface MethodChoice {
   readonly targets: readonly TargetModule[];
   /** The frozen base (undefined for full fine-tuning: it has none). */
   readonly baseFormat: BaseFormat | undefined;
+  /** The embedding and output head train in full beside the adapters (PEFT modules_to_save). */
+  readonly trainEmbeddings: boolean;
 }
 
 /** `--base-format`: the frozen base, among those the method takes (baseFormatFor); full fine-tuning has none. */
@@ -55,7 +59,11 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, fallback);
   // Full fine-tuning trains every weight: an adapter rank or target list would do nothing.
   if (method === 'full')
-    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
+    refuseFlags(
+      o,
+      { rank: '--rank', targets: '--targets', trainEmbeddings: '--train-embeddings' },
+      'with an adapter method (lora, dora, qlora)',
+    );
   return {
     method,
     rank: positiveInteger(o.rank, '--rank', 16),
@@ -64,6 +72,7 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
       (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
     ),
     baseFormat: baseFormat(o.baseFormat, method),
+    trainEmbeddings: o.trainEmbeddings === true,
   };
 }
 

@@ -137,6 +137,22 @@ describe('engine errors name the scenario path', () => {
     expect(gptq).toBeGreaterThan(nf4!);
   });
 
+  it('trainEmbeddings costs the copies beside the adapters; on full fine-tuning it is phases[i].trainEmbeddings', () => {
+    const text = (method: string) => read('s1-32b.yaml').replace('method: full', method);
+    const analyse = (t: string) => analyseScenario(parseScenario(t), { samples: 0, seed: 1 });
+    const plain = analyse(text('method: lora')).result.totalCostUsd;
+    const emb = analyse(text('method: lora\n    trainEmbeddings: true')).result.totalCostUsd;
+    expect(emb).toBeGreaterThan(plain);
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      analyse(text('method: full\n    trainEmbeddings: true'));
+    } catch (e) {
+      issue = (e as InputError).issues[0];
+    }
+    expect(issue).toMatchObject({ path: ['phases', 0, 'trainEmbeddings'] });
+    expect(issue?.message).toMatch(/full fine-tuning trains the embedding and head already/);
+  });
+
   it('an unknown GPU in a phase is phases[i].gpu, not a CLI flag', () => {
     const text = read('lab-rent-2048.yaml').replace('gpu: h100', 'gpu: h100-typo');
     const error = preparing(text);

@@ -259,6 +259,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         rank: phase.rank,
         targets: parseTargets(phase.targets),
         ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
+        ...(phase.trainEmbeddings && { trainEmbeddings: true }),
         dataset: {
           tokens,
           examples: phase.examples,

@@ -85,6 +85,8 @@ const finetuneSchema = z
     targets: z.string().max(200).default('attn,mlp'),
     /** The frozen base: lora/dora bf16 (default) or fp8; qlora nf4 (default) or gptq (`--base-format`). */
     baseFormat: z.enum(BASE_FORMATS).optional(),
+    /** The embedding and head train in full beside the adapters (`--train-embeddings`). */
+    trainEmbeddings: z.boolean().optional(),
     /** Dataset tokens per epoch (uncertain), packed into full sequences unless `packing: false`. */
     tokens: uncertainIn(D.datasetTokens),
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),

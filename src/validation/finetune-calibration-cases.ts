@@ -46,6 +46,8 @@ interface FinetuneRan {
   readonly logitsBytesPerElement?: number;
   /** The adapters' optimizer pages its states off the GPU (else the method's default). */
   readonly pagedOptimizer?: boolean;
+  /** The embedding and output head train in full beside the adapters (PEFT modules_to_save). */
+  readonly trainEmbeddings?: boolean;
   /** Without packing: padded to the sequence length, or to the longest in flight (with a length P99). */
   readonly padding?: 'max-length' | 'longest';
   readonly lengthP99?: number;
@@ -66,6 +68,7 @@ function ranOptions(ran: FinetuneRan, run: { gpus: number; seqLen: number; globa
     ...(ran.lossKernel !== undefined && { lossKernel: ran.lossKernel }),
     ...(ran.logitsBytesPerElement !== undefined && { logitsBytesPerElement: ran.logitsBytesPerElement }),
     ...(ran.pagedOptimizer !== undefined && { pagedOptimizer: ran.pagedOptimizer }),
+    ...(ran.trainEmbeddings && { trainEmbeddings: true }),
     gpus: run.gpus,
     constraints: {
       dataParallel: run.gpus,
@@ -130,6 +133,7 @@ const profileRan = (r: FinetuneProfile['ran']): FinetuneRan => ({
   ...('lossKernel' in r && { lossKernel: r.lossKernel as FinetuneRan['lossKernel'] }),
   ...('logitsBytesPerElement' in r && { logitsBytesPerElement: r.logitsBytesPerElement as number }),
   ...('pagedOptimizer' in r && { pagedOptimizer: r.pagedOptimizer as boolean }),
+  ...('trainEmbeddings' in r && { trainEmbeddings: r.trainEmbeddings as boolean }),
 });
 
 /**

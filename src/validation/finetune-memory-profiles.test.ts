@@ -2,23 +2,33 @@
  * The memory Qwen's README publishes beside its step times (GB per GPU on A100-80GB, read as GiB),
  * against the engine's peak per GPU for each run as its script ran it: the loss as its modelling
  * code and mixed-precision wrapper hold it (`logitsBytesPerElement`), QLoRA's optimizer as the
- * DeepSpeed config sets it. No memory term is fitted on these points.
+ * DeepSpeed config sets it, the embedding and head trained in full where the script trains them
+ * ("LoRA (emb)": PEFT modules_to_save). No memory term is fitted on these points.
  */
 import { describe, expect, it } from 'vitest';
 import { median } from '../core/statistics.js';
 import { profileMemory, profilePlans } from './finetune-calibration-cases.js';
 
 const rows = profileMemory();
-const errors = (method: string) =>
-  rows.filter((r) => r.method === method).map((r) => r.predictedBytes / r.measuredBytes - 1);
+const errors = (method: string, emb = false) =>
+  rows
+    .filter((r) => r.method === method && r.id.includes('-emb-') === emb)
+    .map((r) => r.predictedBytes / r.measuredBytes - 1);
 const abs = (e: number[]) => e.map(Math.abs);
 
-describe('fine-tuning memory against the Qwen profiles (45 points)', () => {
+describe('fine-tuning memory against the Qwen profiles (63 points)', () => {
   it('LoRA (1.8B, 7B, 14B; 18 points): every length within 10% (regression guard: today −8.3% … +8.3%, median 4.7%)', () => {
     const e = errors('lora');
     expect(e).toHaveLength(18);
     expect(Math.max(...abs(e))).toBeLessThan(0.1);
     expect(median(abs(e))).toBeLessThan(0.06);
+  });
+
+  it('LoRA (emb), the embedding and head trained in full beside the adapters (18 points): every length within 10% (regression guard: today −9.9% … +5.3%, median 2.6%; the shortest sequences are under-predicted, where the optimizer step over the BF16 copies peaks)', () => {
+    const e = errors('lora', true);
+    expect(e).toHaveLength(18);
+    expect(Math.max(...abs(e))).toBeLessThan(0.1);
+    expect(median(abs(e))).toBeLessThan(0.05);
   });
 
   it('Q-LoRA on GPTQ (18 points): within 15%, median within 8% (regression guard: today −13.6% … +3.4%, median 3.7%)', () => {

@@ -196,6 +196,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     memoryBand,
     baseFormat: choice.baseFormat ?? null,
+    trainEmbeddings: choice.trainEmbeddings,
     memory: {
       fastest: { memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes, ...breakdownJson(plan.chosen.peak) },
       leastMemory: least && {
@@ -233,7 +234,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const l = plan.chosen.layout;
   return {
     output: [
-      `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${presentTargets(spec, targets).join(',')}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${presentTargets(spec, targets).join(',')}${choice.trainEmbeddings ? ' + embedding and head in full' : ''}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
       ...warnings.map((w) => `warning: ${w}`),
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),

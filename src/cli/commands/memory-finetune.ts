@@ -72,10 +72,11 @@ export function memoryMethodCommand(
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
   const stack = stackFlag(o, 'hf');
   const base = baseFormatLabel(choice);
-  const head = `${spec.name}: ${choice.method === 'full' ? 'full fine-tuning' : `${choice.method.toUpperCase()} r=${choice.rank} on ${presentTargets(spec, choice.targets).join(',')}`} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
+  const head = `${spec.name}: ${choice.method === 'full' ? 'full fine-tuning' : `${choice.method.toUpperCase()} r=${choice.rank} on ${presentTargets(spec, choice.targets).join(',')}${choice.trainEmbeddings ? ' + embedding and head in full' : ''}`} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
   let least: EvaluatedLayout;
   let fastest: EvaluatedLayout | null;
   let trainable: number | null = null;
+  let tables = 0;
   try {
     const plan = planFinetuneLayouts(spec, hw.cluster, {
       ...choice,
@@ -93,6 +94,7 @@ export function memoryMethodCommand(
     least = plan.search.leastMemory ?? plan.chosen;
     fastest = plan.chosen;
     trainable = plan.adapter?.trainableParams ?? null;
+    tables = plan.adapter?.trainableEmbeddingParams ?? 0;
   } catch (error) {
     if (!(error instanceof LayoutDoesNotFitError) || !error.nearestInfeasible[0]) throw error;
     // Nothing fits: the layout that comes closest (least memory over the capacity).
@@ -112,7 +114,8 @@ export function memoryMethodCommand(
         rank: choice.method === 'full' ? null : choice.rank,
         targets: choice.method === 'full' ? null : choice.targets,
         baseFormat: choice.baseFormat ?? null,
-        trainableParams: trainable,
+        trainEmbeddings: choice.trainEmbeddings,
+        trainableParams: trainable === null ? null : trainable + tables,
         stack: stack.id,
         warnings,
         gpu: hw.gpu.id,
@@ -150,7 +153,11 @@ export function memoryMethodCommand(
     output: [
       head,
       ...warnings.map((w) => `warning: ${w}`),
-      ...(trainable !== null ? [`trainable ${formatCount(trainable)} adapter parameters`] : []),
+      ...(trainable !== null
+        ? [
+            `trainable ${formatCount(trainable)} adapter parameters${tables > 0 ? ` + ${formatCount(tables)} of the embedding and head, trained in full (their copies are in the adapters row)` : ''}`,
+          ]
+        : []),
       '',
       breakdownTable(columns, base),
       '',

@@ -56,6 +56,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
     rank: '--rank',
     targets: '--targets',
     baseFormat: '--base-format',
+    trainEmbeddings: '--train-embeddings',
     gpus: '--gpus',
   };
   if (mode === 'train' && options.method !== undefined) {

@@ -70,6 +70,10 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
         '--base-format <f>',
         'frozen base: with --method lora|dora bf16 (default) | fp8; with qlora nf4 (default) | gptq',
       )
+      .option(
+        '--train-embeddings',
+        'with an adapter method: the embedding and output head train in full beside the adapters (PEFT modules_to_save, as for a base model given new tokens)',
+      )
       .option('--gpus <n>', 'with --method: GPUs to lay out (default: the fixed tp × pp × dp × cp, or 1)')
       .option('--weights <f>', 'inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4')
       .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')

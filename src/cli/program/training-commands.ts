@@ -76,6 +76,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--base-format <f>',
         'frozen base: with --method lora|dora bf16 (default) | fp8; with qlora nf4 (default, bitsandbytes) | gptq (a GPTQ INT4 checkpoint run by AutoGPTQ)',
       )
+      .option(
+        '--train-embeddings',
+        'with an adapter method: the embedding and output head train in full beside the adapters (PEFT modules_to_save, as for a base model given new tokens)',
+      )
       .option('--tokens <n>', 'dataset tokens (one epoch)')
       .option('--examples <n>', 'dataset examples')
       .option('--avg-tokens <n>', 'average tokens per example (with --examples)')

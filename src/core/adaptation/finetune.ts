@@ -62,6 +62,8 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly baseFormat?: BaseFormat;
   /** Adapter optimizer states paged off the GPU (AdapterSpec.pagedOptimizer; default: QLoRA's recipe). */
   readonly pagedOptimizer?: boolean;
+  /** The embedding and output head train in full beside the adapters (AdapterSpec.trainEmbeddings). */
+  readonly trainEmbeddings?: boolean;
   readonly dataset: Dataset;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
@@ -114,9 +116,20 @@ export function baseFormatFor(
 /** The adapter a method implies (null for full fine-tuning). */
 export function methodAdapter(
   spec: ModelSpec,
-  o: Pick<FinetuneOptions, 'method' | 'rank' | 'targets' | 'baseFormat' | 'pagedOptimizer'>,
+  o: Pick<
+    FinetuneOptions,
+    'method' | 'rank' | 'targets' | 'baseFormat' | 'pagedOptimizer' | 'trainEmbeddings'
+  >,
 ): AdapterRuntime | null {
-  if (o.method === 'full') return null;
+  if (o.method === 'full') {
+    if (o.trainEmbeddings)
+      inputError(
+        'invalid_value',
+        ['trainEmbeddings'],
+        'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
+      );
+    return null;
+  }
   const format = baseFormatFor(o.method, o.baseFormat);
   const quantized = format === 'nf4' || format === 'gptq' ? format : null;
   return adapterRuntime(
@@ -126,6 +139,7 @@ export function methodAdapter(
       rank: o.rank,
       targets: o.targets,
       ...(o.pagedOptimizer !== undefined && { pagedOptimizer: o.pagedOptimizer }),
+      ...(o.trainEmbeddings && { trainEmbeddings: true }),
     },
     bytesPerElement(format === 'gptq' ? 'int4' : format),
     quantized,
@@ -263,7 +277,9 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
   if (chosenLength !== stepLength) ({ plan, tokens, stepLength } = at(inFlight(plan.chosen.layout)));
   return {
     ...plan,
-    trainableParams: plan.adapter ? plan.adapter.trainableParams : paramCount(spec).totalParams,
+    trainableParams: plan.adapter
+      ? plan.adapter.trainableParams + plan.adapter.trainableEmbeddingParams
+      : paramCount(spec).totalParams,
     tokensProcessed: tokens.processed,
     tokensUseful: tokens.useful,
     stepSequenceTokens: stepLength,

@@ -17,7 +17,7 @@ export interface ModelStateBytes {
 /** A stage's model states and what they add beside them. */
 export interface StageStates {
   readonly modelStates: ModelStateBytes;
-  /** Of `modelStates.weights`: the trainable adapters' bytes (0 without an adapter). */
+  /** Of `modelStates.weights`: the trainable bytes beside a frozen base (adapters, modules_to_save copies; 0 without an adapter). */
   readonly adapterWeights: number;
   /** ZeRO-3 gathered weights or QLoRA dequantisation buffers. */
   readonly extraBuffers: number;
@@ -52,6 +52,11 @@ export interface ShardOptions {
   readonly optimizerBytes: number;
   /** DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2). */
   readonly paramCopies: number;
+  /**
+   * Optimizer bytes per parameter of a module that trains in its own dtype without a master copy
+   * (training-recipes.ts nativeDtypeOptimizerBytes): the embedding and head `modules_to_save` copies.
+   */
+  readonly tableOptimizerBytes?: number;
   /** Bytes per parameter of ZeRO-3's all-gathered compute weights (default `weightBytes`). */
   readonly gatheredWeightBytes?: number;
   /**
@@ -123,16 +128,26 @@ export function adapterTrainingStates(
     shard(o, p.embeddingParams, o.denseShards, 3, embeddingBytes);
   const adapterBytes = peft.fp32Adapters ? 4 : o.weightBytes;
   const adapterWeights = adapterParams * adapterBytes;
+  // modules_to_save (AdapterSpec.trainEmbeddings): a trainable copy of the stage's embedding and head
+  // beside the frozen originals (PEFT ModulesToSaveWrapper deep-copies the module), in the compute
+  // dtype; torch's AdamW keeps moments in that dtype, a ZeRO engine an FP32 master and moments.
+  const tables = adapter.trainableEmbeddingParams > 0 ? p.embeddingParams : 0;
+  const tableOptimizer = o.zeroStage >= 1 ? o.optimizerBytes : (o.tableOptimizerBytes ?? o.optimizerBytes);
+  const trainableWeights = adapterWeights + shard(o, tables, o.denseShards, 3, o.weightBytes);
   return {
     modelStates: {
-      weights: frozen + adapterWeights,
-      gradients: shard(o, adapterParams, o.denseShards, 2, peft.fp32Adapters ? 4 : o.gradientBytes),
+      weights: frozen + trainableWeights,
+      gradients:
+        shard(o, adapterParams, o.denseShards, 2, peft.fp32Adapters ? 4 : o.gradientBytes) +
+        shard(o, tables, o.denseShards, 2, o.gradientBytes),
       // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
-      optimizerStates: adapter.pagedOptimizer
-        ? shard(o, adapterParams, o.denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
-        : shard(o, adapterParams, o.denseShards, 1, o.optimizerBytes),
+      optimizerStates:
+        (adapter.pagedOptimizer
+          ? shard(o, adapterParams, o.denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
+          : shard(o, adapterParams, o.denseShards, 1, o.optimizerBytes)) +
+        shard(o, tables, o.denseShards, 1, tableOptimizer),
     },
-    adapterWeights,
+    adapterWeights: trainableWeights,
     extraBuffers: dequantizationBuffers(p, adapter, recompute),
     pagedOptimizer: adapter.pagedOptimizer,
   };

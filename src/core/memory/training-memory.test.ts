@@ -133,17 +133,25 @@ describe('the breakdown', () => {
         fc.constantFrom(1, 2, 8),
         fc.constantFrom(0, 1, 2, 3),
         fc.constantFrom('none', 'selective', 'full') as fc.Arbitrary<'none' | 'selective' | 'full'>,
-        fc.constantFrom(null, 'lora', 'qlora', 'gptq') as fc.Arbitrary<null | 'lora' | 'qlora' | 'gptq'>,
+        fc.constantFrom(null, 'lora', 'qlora', 'gptq', 'lora-emb') as fc.Arbitrary<
+          null | 'lora' | 'qlora' | 'gptq' | 'lora-emb'
+        >,
         fc.constantFrom(undefined, hf, titan),
         (p, t, mb, zero, recompute, method, stack) => {
           const adapter = method
             ? method === 'gptq'
               ? adapterRuntime(dense, { method: 'qlora', rank: 16, targets: ['q', 'v'] }, 0.5195, 'gptq')
-              : adapterRuntime(
-                  dense,
-                  { method, rank: 16, targets: ['q', 'v'] },
-                  method === 'qlora' ? 0.516 : 2,
-                )
+              : method === 'lora-emb'
+                ? adapterRuntime(
+                    dense,
+                    { method: 'lora', rank: 16, targets: ['q', 'v'], trainEmbeddings: true },
+                    2,
+                  )
+                : adapterRuntime(
+                    dense,
+                    { method, rank: 16, targets: ['q', 'v'] },
+                    method === 'qlora' ? 0.516 : 2,
+                  )
             : undefined;
           const m = trainingMemory(
             dense,

@@ -40,6 +40,7 @@ import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './train
 import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
+  nativeDtypeOptimizerBytes,
   OPTIMIZER_STATE_BYTES,
   PRECISION_BYTES,
 } from './training-recipes.js';
@@ -183,10 +184,8 @@ export function trainingMemory(
     ? (moe.numExperts / layout.expertParallel) *
       (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / etp)
     : 0;
-  // FSDP's mixed precision (StackMemory.fsdp): the sharded FP32 parameter is the weights and the
-  // master at once (no sharded compute copy, no separate master in the optimizer), gradients are
-  // reduced and kept in FP32, compute weights exist only all-gathered.
-  // (Full training only: a frozen base with adapters keeps its own format, model-states.ts.)
+  // FSDP mixed precision (StackMemory.fsdp): the sharded FP32 parameter is weights and master at once, gradients
+  // reduced and kept in FP32, compute weights only all-gathered; full training only (a frozen base keeps its own).
   const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
     zeroStage: layout.zeroStage,
@@ -201,11 +200,12 @@ export function trainingMemory(
         ? OPTIMIZER_STATE_BYTES[options.optimizer]
         : optimizerBytes,
     paramCopies,
+    tableOptimizerBytes: nativeDtypeOptimizerBytes(options.optimizer, bytes.weight),
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
     unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
   };
-  // Recomputation rebuilds one layer's discarded activations at a time during the backward pass:
-  // with full recomputation all of them, with a per-op policy those it did not save.
+  // Recomputation rebuilds one layer's discarded activations at a time in the backward pass: all of them
+  // with full recomputation, those a per-op policy did not save.
   const recomputeWorkspace = (layer: 'dense' | 'moe' | LayerSpec): number => {
     if (layout.recompute === 'none') return 0;
     const noRecompute = activationBytesPerLayer(spec, layer, { ...layout, recompute: 'none' }, actOptions);
@@ -252,9 +252,9 @@ export function trainingMemory(
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
     const lossBytes = logitsBytes * logitElements;
-    // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its
-    // loss, and the loss's backward ends before the last layer's recomputation starts: the two never
-    // coexist. Interleaved and DualPipe schedules hold a loss while other microbatches recompute.
+    // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its loss,
+    // which ends before the last layer's recomputation starts: the two never coexist. Interleaved and
+    // DualPipe schedules hold a loss while other microbatches recompute.
     const lossThenBackward = p === 1 || layout.schedule === '1f1b';
     buffers += lossThenBackward ? Math.max(lossBytes, workspace) : lossBytes + workspace;
     // A pipeline that returns the step's outputs keeps every microbatch's BF16 logits on the last

@@ -128,6 +128,16 @@ export const OPTIMIZER_STATE_BYTES: Readonly<Record<Optimizer, number>> = {
 };
 
 /**
+ * Optimizer-state bytes per parameter of a parameter that trains in its own dtype without a master
+ * copy (torch.optim.AdamW on a BF16 module: `zeros_like(param)` moments, 2 × 2 B): full-precision
+ * states shrink with the parameter; 8-bit and factored ones are what they are.
+ */
+export function nativeDtypeOptimizerBytes(optimizer: Optimizer, weightBytes: number): number {
+  const states = OPTIMIZER_STATE_BYTES[optimizer];
+  return optimizer === 'adam-8bit' || optimizer === 'adafactor' ? states : (states * weightBytes) / 4;
+}
+
+/**
  * CUDA context, NCCL communicator buffers and allocator fragmentation, per GPU. An estimate: the CUDA
  * context alone takes ~0.5 GiB on Hopper and NCCL reserves buffers per communicator; PyTorch's
  * caching allocator typically leaves 5–10% fragmented. Override with `frameworkOverheadBytes`.

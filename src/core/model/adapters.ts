@@ -5,7 +5,13 @@
  */
 import { inputError } from '../errors.js';
 import { layerKey, layerView } from './layer-view.js';
-import { type AttentionSpec, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import {
+  type AttentionSpec,
+  embeddingWidth,
+  isAttentionMixer,
+  type LayerSpec,
+  type ModelSpec,
+} from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
@@ -56,6 +62,12 @@ export interface AdapterSpec {
    * another optimizer (DeepSpeed's AdamW keeps its states and FP32 master weights on the GPU).
    */
   readonly pagedOptimizer?: boolean;
+  /**
+   * The input embedding and the output head train in full beside the adapters: PEFT's
+   * `modules_to_save` (ModulesToSaveWrapper: a trainable copy of each module beside the frozen
+   * original), as Qwen's finetune.py sets `["wte", "lm_head"]` for a base model (new tokens).
+   */
+  readonly trainEmbeddings?: boolean;
 }
 
 /**
@@ -337,8 +349,13 @@ export interface AdapterRuntime {
   readonly rank: number;
   /** The target modules, for the matrices of each layer (see {@link layerAdapterMatrices}). */
   readonly targets: readonly TargetModule[];
-  /** Trainable adapter parameters of the whole model. */
+  /** Trainable adapter parameters of the whole model (the adapted matrices). */
   readonly trainableParams: number;
+  /**
+   * Parameters of the embedding and (when untied) the output head that train in full beside the
+   * adapters ({@link AdapterSpec.trainEmbeddings}); 0 when they stay frozen.
+   */
+  readonly trainableEmbeddingParams: number;
   /** The adapted matrices of one layer of each part (see {@link layerAdapterMatrices}). */
   readonly matrices: readonly {
     readonly part: AdapterPart;
@@ -356,6 +373,11 @@ export interface AdapterRuntime {
   readonly pagedOptimizer: boolean;
 }
 
+/** The input embedding and the untied output head: what `modules_to_save` trains in full. */
+function embeddingTableParams(spec: ModelSpec): number {
+  return spec.vocabSize * embeddingWidth(spec) * (spec.tieWordEmbeddings ? 1 : 2);
+}
+
 export function adapterRuntime(
   spec: ModelSpec,
   adapter: AdapterSpec,
@@ -368,6 +390,7 @@ export function adapterRuntime(
     rank: adapter.rank,
     targets: adapter.targets,
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
+    trainableEmbeddingParams: adapter.trainEmbeddings ? embeddingTableParams(spec) : 0,
     matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
     quantizedBase,

@@ -59,14 +59,21 @@ export interface DataParallelSeconds {
   readonly hostTransferSeconds: number;
 }
 
-/** Trainable parameters on one GPU: the adapters alone when the base is frozen. */
+/**
+ * Trainable parameters on one GPU: the adapters (and the embedding and head they train beside, over
+ * TP on the stages that hold them) alone when the base is frozen.
+ */
 function trainableOnGpu(input: Pick<DataParallelInput, 'spec' | 'layout' | 'options'>) {
   const { spec, layout, options } = input;
   const base = paramsPerGpu(spec, layout);
   const adapter = options.adapter;
+  const t = layout.tensorParallel;
   return {
     base,
-    dense: adapter ? adapter.trainableParams / (layout.tensorParallel * layout.pipelineParallel) : base.dense,
+    dense: adapter
+      ? adapter.trainableParams / (t * layout.pipelineParallel) +
+        adapter.trainableEmbeddingParams / (t * Math.min(2, layout.pipelineParallel))
+      : base.dense,
     expert: adapter ? 0 : base.expert,
   };
 }
