@@ -39,3 +39,17 @@ export const testCost = {
   },
   networkingShareOfHardware: 0.19,
 };
+
+/**
+ * Qwen-7B (v1, 2023) as the fine-tuning profiles state it (catalog/validation/finetune-runs.json;
+ * Qwen technical report Table 1): untied embedding and head of 151,936 × 4,096, q/k/v bias, SwiGLU 11,008.
+ */
+export const qwen7bV1 = specFromInput({
+  name: 'Qwen-7B',
+  vocabSize: 151_936,
+  hiddenSize: 4096,
+  numLayers: 32,
+  maxContextTokens: 8192,
+  attention: { kind: 'gqa', numHeads: 32, qkvBias: true },
+  mlp: { intermediateSize: 11_008 },
+});

@@ -4,26 +4,14 @@
  * (operations-head.ts), the optimizer over the copies (data-parallel.ts), and the count reported.
  */
 import { describe, expect, it } from 'vitest';
+import { qwen7bV1 } from '../../../test/fixtures.js';
 import { methodAdapter } from '../adaptation/finetune.js';
 import { embeddingOperations, headOperations, operationFlops } from '../model/operations.js';
 import { paramCount } from '../model/param-count.js';
-import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../parallelism/layout.js';
 import { trainingMemory } from './training-memory.js';
 
-/** Qwen-7B as the fine-tuning profiles state it (untied embedding and head, 151,936 × 4,096 each). */
-const spec = modelSpecFrom(
-  {
-    name: 'Qwen-7B',
-    vocabSize: 151_936,
-    hiddenSize: 4096,
-    numLayers: 32,
-    maxContextTokens: 8192,
-    attention: { kind: 'gqa', numHeads: 32, qkvBias: true },
-    mlp: { intermediateSize: 11_008 },
-  },
-  'Qwen-7B',
-);
+const spec = qwen7bV1;
 const TABLES = 2 * 151_936 * 4096;
 const lora = (trainEmbeddings: boolean) =>
   methodAdapter(spec, {

@@ -4,9 +4,9 @@
  * (`hunyuan_v1_dense`). Released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
+import { qwen7bV1 } from '../../../../test/fixtures.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { paramCount } from '../param-count.js';
-import { modelSpecFrom } from '../resolve-model.js';
 
 /** Qwen/Qwen-7B config.json (2023): the keys QWenLMHeadModel reads. */
 const QWEN_7B = {
@@ -31,19 +31,7 @@ describe("families read as another family's layer", () => {
     expect(paramCount(spec).totalParams).toBe(32 * layer + 2 * 151_936 * h + h);
     // Qwen-7B: 7.72B (the model card's 7.7B); the same count as the fine-tuning profile's llmecon spec.
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(7.72, 2);
-    const profile = modelSpecFrom(
-      {
-        name: 'Qwen-7B',
-        vocabSize: 151_936,
-        hiddenSize: 4096,
-        numLayers: 32,
-        maxContextTokens: 8192,
-        attention: { kind: 'gqa', numHeads: 32, qkvBias: true },
-        mlp: { intermediateSize: 11_008 },
-      },
-      'Qwen-7B',
-    );
-    expect(paramCount(spec).totalParams).toBe(paramCount(profile).totalParams);
+    expect(paramCount(spec).totalParams).toBe(paramCount(qwen7bV1).totalParams);
     expect(() => specFromHfConfig({ ...QWEN_7B, intermediate_size: 22_015 }, 'odd')).toThrowError(
       /intermediate_size.*must be even/,
     );
