@@ -53,10 +53,10 @@ export interface ShardOptions {
   /** DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2). */
   readonly paramCopies: number;
   /**
-   * Optimizer bytes per parameter of a module that trains in its own dtype without a master copy
-   * (training-recipes.ts nativeDtypeOptimizerBytes): the embedding and head `modules_to_save` copies.
+   * Optimizer bytes per parameter of the embedding and head `modules_to_save` copies, without and with
+   * ZeRO (training-recipes.ts tableOptimizerBytes); absent: `optimizerBytes`.
    */
-  readonly tableOptimizerBytes?: number;
+  readonly tableOptimizerBytes?: { readonly native: number; readonly sharded: number };
   /** Bytes per parameter of ZeRO-3's all-gathered compute weights (default `weightBytes`). */
   readonly gatheredWeightBytes?: number;
   /**
@@ -132,7 +132,7 @@ export function adapterTrainingStates(
   // beside the frozen originals (PEFT ModulesToSaveWrapper deep-copies the module), in the compute
   // dtype; torch's AdamW keeps moments in that dtype, a ZeRO engine an FP32 master and moments.
   const tables = adapter.trainableEmbeddingParams > 0 ? p.embeddingParams : 0;
-  const tableOptimizer = o.zeroStage >= 1 ? o.optimizerBytes : (o.tableOptimizerBytes ?? o.optimizerBytes);
+  const tableOptimizer = o.tableOptimizerBytes?.[o.zeroStage >= 1 ? 'sharded' : 'native'] ?? o.optimizerBytes;
   const trainableWeights = adapterWeights + shard(o, tables, o.denseShards, 3, o.weightBytes);
   return {
     modelStates: {

@@ -40,9 +40,9 @@ import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './train
 import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
-  nativeDtypeOptimizerBytes,
   OPTIMIZER_STATE_BYTES,
   PRECISION_BYTES,
+  tableOptimizerBytes,
 } from './training-recipes.js';
 
 // The split modules' entry points, re-exported so importers keep one path.
@@ -200,7 +200,7 @@ export function trainingMemory(
         ? OPTIMIZER_STATE_BYTES[options.optimizer]
         : optimizerBytes,
     paramCopies,
-    tableOptimizerBytes: nativeDtypeOptimizerBytes(options.optimizer, bytes.weight),
+    tableOptimizerBytes: tableOptimizerBytes(options.optimizer, bytes),
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
     unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
   };

@@ -128,13 +128,18 @@ export const OPTIMIZER_STATE_BYTES: Readonly<Record<Optimizer, number>> = {
 };
 
 /**
- * Optimizer-state bytes per parameter of a parameter that trains in its own dtype without a master
- * copy (torch.optim.AdamW on a BF16 module: `zeros_like(param)` moments, 2 × 2 B): full-precision
- * states shrink with the parameter; 8-bit and factored ones are what they are.
+ * Optimizer bytes per parameter of a module that trains in its own dtype beside a frozen base (the
+ * embedding and head `modules_to_save` copies). `native`: torch.optim.AdamW on the BF16 module keeps
+ * `zeros_like(param)` moments, 2 × 2 B, full-precision states shrinking with the parameter (8-bit and
+ * factored ones are what they are); `sharded`: a ZeRO engine's FP32 master and FP32 states.
  */
-export function nativeDtypeOptimizerBytes(optimizer: Optimizer, weightBytes: number): number {
+export function tableOptimizerBytes(
+  optimizer: Optimizer,
+  bytes: { readonly weight: number; readonly master: number },
+): { readonly native: number; readonly sharded: number } {
   const states = OPTIMIZER_STATE_BYTES[optimizer];
-  return optimizer === 'adam-8bit' || optimizer === 'adafactor' ? states : (states * weightBytes) / 4;
+  const fixed = optimizer === 'adam-8bit' || optimizer === 'adafactor';
+  return { native: fixed ? states : (states * bytes.weight) / 4, sharded: states + bytes.master };
 }
 
 /**
