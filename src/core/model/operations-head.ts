@@ -19,14 +19,14 @@ export function embeddingOperations(spec: ModelSpec, request: OperationRequest):
   const b = new OpBuilder(request, request.adapter === undefined);
   b.memory('embedding', 'embedding', bytes, bytes);
   // A trainable table under adapters (modules_to_save): embedding_dense_backward zero-fills a dense
-  // vocabulary × width gradient per micro-batch before adding the tokens' rows into it.
+  // gradient of the GPU's vocabulary shard × width per micro-batch before adding the tokens' rows into it.
   if (b.backward && (request.adapter?.trainableEmbeddingParams ?? 0) > 0)
     b.ops.push({
       type: 'memory',
       name: 'embedding.grad',
       component: 'embedding',
       bytesRead: bytes,
-      bytesWritten: ACT_BYTES * spec.vocabSize * embeddingWidth(spec),
+      bytesWritten: (ACT_BYTES * spec.vocabSize * embeddingWidth(spec)) / request.layout.tensorParallel,
       count: 1,
     });
   return b.ops;
