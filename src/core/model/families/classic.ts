@@ -1,9 +1,9 @@
 /**
  * 2023–24 families still trained on and served (transformers modelling files of qwen2_moe, olmoe,
- * gpt_neox, phi, starcoder2, nemotron, gemma, cohere, cohere2): Qwen1.5/Qwen2 MoE (gated shared
- * expert), OLMoE (q/k norms over all heads, no shared expert), the plain-MLP decoders GPT-NeoX
- * (Pythia), Phi-1/1.5/2, StarCoder2 and Nemotron-4, and Gemma 1 and Command R/R+/R7B/A with their
- * tied embeddings. Read as llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices (+50% MLP parameters),
+ * gpt_neox, phi, stablelm, starcoder2, nemotron, gemma, cohere, cohere2): Qwen1.5/Qwen2 MoE (gated
+ * shared expert), OLMoE (q/k norms over all heads, no shared expert), StableLM 2 (LayerNorms with
+ * bias), the plain-MLP decoders GPT-NeoX (Pythia), Phi-1/1.5/2, StarCoder2 and Nemotron-4, and Gemma 1
+ * and Command R/R+/R7B/A with their tied embeddings. Read as llama-like they were mis-sized: a SwiGLU MLP where theirs has two matrices (+50% MLP parameters),
  * no shared expert (Qwen2-57B-A14B has a 20,480-wide one on every layer), a dense MLP of the expert
  * width (OLMoE), or an untied 256K-vocabulary head (+2.1B for Command R).
  */
@@ -14,6 +14,7 @@ import {
   decoder,
   type Family,
   readAllSliding,
+  readGatedMlp,
   readPatternSliding,
   readPlainMlp,
   readQwenSliding,
@@ -85,6 +86,25 @@ export const phi: Family = (f, name) => ({
   }),
   norm: { kind: 'layernorm', perLayer: 1 },
   activation: f.string('hidden_act', 'gelu_new'),
+});
+
+/**
+ * StableLmForCausalLM (StableLM 2, StableLM-3B-4E1T): Llama's SwiGLU MLP without bias, q/k/v bias per
+ * `use_qkv_bias`, two LayerNorms with bias per layer, partial rotary (no parameters). `qk_layernorm`
+ * adds a bias-free LayerNorm of head_dim per query and per key head (StableLmLayerNormPerHead:
+ * num_heads × head_dim and num_kv_heads × head_dim weights), counted as the model's norms are, with a
+ * bias: 2 × (q + kv width) per layer where the checkpoint has 1 × (0.004% of stablelm-2-12b).
+ */
+export const stablelm: Family = (f, name) => ({
+  ...decoder(f, name, {
+    attention: {
+      qkvBias: f.bool('use_qkv_bias', false),
+      outputBias: false,
+      qkNorm: f.bool('qk_layernorm', false) ? 'full' : 'none',
+    },
+    mlp: readGatedMlp(f),
+  }),
+  norm: { kind: 'layernorm', perLayer: 2 },
 });
 
 /**

@@ -1,4 +1,7 @@
-/** GPT-2: learned positions, LayerNorm, biased MHA and a plain GELU MLP (modeling_gpt2.py). */
+/**
+ * GPT-2: learned positions, LayerNorm, biased MHA and a plain GELU MLP (modeling_gpt2.py); GPTBigCode
+ * (StarCoder 1, SantaCoder: modeling_gpt_bigcode.py), the same block with multi-query attention.
+ */
 import { MAX } from './fields.js';
 import { baseSpec, type Family, readCommon, uniformLayers } from './readers.js';
 
@@ -39,4 +42,14 @@ export const gpt2: Family = (f, name) => {
     norm: { kind: 'layernorm', perLayer: 2 },
     activation: f.string('activation_function', 'gelu_new'),
   };
+};
+
+/**
+ * GPTBigCodeForCausalLM: GPT-2's block with one K/V head when `multi_query` (default true): c_attn
+ * projects n_embd → n_embd + 2 · head_dim, with bias; embeddings tied as GPT-2's.
+ */
+export const gptBigcode: Family = (f, name) => {
+  const spec = gpt2(f, name);
+  if (spec.attention.kind !== 'gqa' || !f.bool('multi_query', true)) return spec;
+  return { ...spec, attention: { ...spec.attention, numKvHeads: 1 } };
 };

@@ -3,7 +3,18 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 
-import { cohere, cohere2, gemma, gptNeox, nemotron, olmoe, phi, qwen2Moe, starcoder2 } from './classic.js';
+import {
+  cohere,
+  cohere2,
+  gemma,
+  gptNeox,
+  nemotron,
+  olmoe,
+  phi,
+  qwen2Moe,
+  stablelm,
+  starcoder2,
+} from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
@@ -17,7 +28,7 @@ import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm4, glm4Moe } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
-import { gpt2 } from './gpt2.js';
+import { gpt2, gptBigcode } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { internvlFamily } from './internvl.js';
@@ -92,6 +103,8 @@ export const FAMILIES = {
   qwen: qwenV1,
   // GraniteForCausalLM is Llama's layer with scalar multipliers (no parameters); GraniteMoe's
   // input_linear/output_linear experts and bias-free router count as Mixtral's.
+  stablelm,
+  gpt_bigcode: gptBigcode,
   granite: llama,
   granitemoe: mixtral,
   ernie4_5: ernie45,

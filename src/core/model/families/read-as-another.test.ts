@@ -1,7 +1,7 @@
 /**
  * Families read through another's layer (index.ts): Qwen v1 (`qwen`), Granite (`granite`, as
- * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`) and dense Hunyuan
- * (`hunyuan_v1_dense`). Released shapes counted tensor by tensor and against the model cards.
+ * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`), dense Hunyuan
+ * (`hunyuan_v1_dense`), StableLM (`stablelm`) and GPTBigCode (`gpt_bigcode`, as GPT-2). Released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
 import { qwen7bV1 } from '../../../../test/fixtures.js';
@@ -131,5 +131,60 @@ describe("families read as another family's layer", () => {
     expect(paramCount(spec).totalParams).toBe(32 * layer + 128_167 * h + h);
     // tencent/Hunyuan-7B-Instruct: 7.5B.
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(7.5, 1);
+  });
+  it('StableLM 2 1.6B: LayerNorms with bias, q/k/v bias, a SwiGLU MLP', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'stablelm',
+        hidden_size: 2048,
+        intermediate_size: 5632,
+        num_attention_heads: 32,
+        num_key_value_heads: 32,
+        num_hidden_layers: 24,
+        vocab_size: 100_352,
+        max_position_embeddings: 4096,
+        use_qkv_bias: true,
+        qk_layernorm: false,
+        partial_rotary_factor: 0.25,
+        tie_word_embeddings: false,
+      },
+      'stablelm',
+    );
+    const h = 2048;
+    const layer = 4 * h * h + 3 * h + 3 * h * 5632 + 2 * 2 * h;
+    expect(paramCount(spec).totalParams).toBe(24 * layer + 2 * 100_352 * h + 2 * h);
+    // stabilityai/stablelm-2-1_6b: 1.64B.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(1.64, 2);
+  });
+  it('StarCoderBase (gpt_bigcode): GPT-2 blocks with one K/V head, learned positions, tied head', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'gpt_bigcode',
+        n_embd: 6144,
+        n_head: 48,
+        n_layer: 40,
+        n_positions: 8192,
+        n_inner: 24_576,
+        vocab_size: 49_152,
+        multi_query: true,
+      },
+      'starcoder',
+    );
+    expect(spec.attention).toMatchObject({ numHeads: 48, numKvHeads: 1 });
+    // bigcode/starcoderbase: 15,517,456,384 (the card's 15.5B), tensor by tensor.
+    expect(paramCount(spec).totalParams).toBe(15_517_456_384);
+    const mha = specFromHfConfig(
+      {
+        model_type: 'gpt_bigcode',
+        n_embd: 6144,
+        n_head: 48,
+        n_layer: 40,
+        n_positions: 8192,
+        vocab_size: 49_152,
+        multi_query: false,
+      },
+      'mha',
+    );
+    expect(mha.attention).toMatchObject({ numKvHeads: 48 });
   });
 });
