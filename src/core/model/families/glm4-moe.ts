@@ -1,7 +1,8 @@
 /**
  * GLM-4.5 (`glm4_moe`, modeling_glm4_moe.py) and dots.llm1 (`dots1`, modeling_dots1.py): GQA, dense
  * first layers, then DeepSeek-V3-style shared + routed experts with e_score_correction_bias. GLM-4
- * (`glm4`, modeling_glm4.py: GLM-4-0414, and GLM-4.1V's `glm4v_text`): the dense GLM decoder.
+ * (`glm4`, modeling_glm4.py: GLM-4-0414, and GLM-4.1V's `glm4v_text`): the dense GLM decoder; GLM
+ * (`glm`, modeling_glm.py: the 2024 GLM-4-9B in transformers' format) the same with two norms.
  */
 
 import { deepseekMoeKeys } from './deepseek.js';
@@ -20,6 +21,13 @@ export const glm4: Family = (f, name) => ({
   }),
   norm: { kind: 'rmsnorm', perLayer: 4 },
 });
+
+/** GlmDecoderLayer: Glm4's attention and fused MLP with two RMSNorms; q/k/v bias by default (GlmConfig). */
+export const glm: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkvBias: f.bool('attention_bias', true), outputBias: false },
+    mlp: readGatedMlp(f, 'intermediate_size', false),
+  });
 
 export const glm4Moe: Family = (f, name) => {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });

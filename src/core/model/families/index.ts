@@ -25,7 +25,7 @@ import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
 import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
-import { dots1, glm4, glm4Moe } from './glm4-moe.js';
+import { dots1, glm, glm4, glm4Moe } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2, gptBigcode } from './gpt2.js';
@@ -39,7 +39,7 @@ import { arcee, bailingMoe, chatglm, exaone, internlm2, qwenV1 } from './llama-v
 import { llama4Text } from './llama4.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
-import { mixtral } from './mixtral.js';
+import { mixtral, phimoe } from './mixtral.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
@@ -105,6 +105,8 @@ export const FAMILIES = {
   // input_linear/output_linear experts and bias-free router count as Mixtral's.
   stablelm,
   gpt_bigcode: gptBigcode,
+  glm,
+  phimoe,
   granite: llama,
   granitemoe: mixtral,
   ernie4_5: ernie45,

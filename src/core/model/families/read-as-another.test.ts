@@ -1,7 +1,8 @@
 /**
  * Families read through another's layer (index.ts): Qwen v1 (`qwen`), Granite (`granite`, as
  * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`), dense Hunyuan
- * (`hunyuan_v1_dense`), StableLM (`stablelm`) and GPTBigCode (`gpt_bigcode`, as GPT-2). Released shapes counted tensor by tensor and against the model cards.
+ * (`hunyuan_v1_dense`), StableLM (`stablelm`), GPTBigCode (`gpt_bigcode`, as GPT-2), GLM (`glm`) and
+ * PhiMoE (`phimoe`). Released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
 import { qwen7bV1 } from '../../../../test/fixtures.js';
@@ -186,5 +187,52 @@ describe("families read as another family's layer", () => {
       'mha',
     );
     expect(mha.attention).toMatchObject({ numKvHeads: 48 });
+  });
+  it('GLM-4-9B in transformers format (glm): q/k/v bias, fused gate_up, two RMSNorms', () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'glm',
+        hidden_size: 4096,
+        intermediate_size: 13_696,
+        num_attention_heads: 32,
+        num_key_value_heads: 2,
+        num_hidden_layers: 40,
+        head_dim: 128,
+        vocab_size: 151_552,
+        max_position_embeddings: 131_072,
+        partial_rotary_factor: 0.5,
+        tie_word_embeddings: false,
+      },
+      'glm',
+    );
+    const h = 4096;
+    const layer = h * h + 2 * h * 256 + (h + 512) + h * h + 3 * h * 13_696 + 2 * h;
+    expect(paramCount(spec).totalParams).toBe(40 * layer + 2 * 151_552 * h + h);
+    // THUDM/glm-4-9b-hf: 9.40B, as the chatglm-format GLM-4-9B.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(9.4, 2);
+  });
+  it("Phi-3.5-MoE (phimoe): Mixtral's block with attention bias and LayerNorms, 16 experts top-2", () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'phimoe',
+        hidden_size: 4096,
+        intermediate_size: 6400,
+        num_attention_heads: 32,
+        num_key_value_heads: 8,
+        num_hidden_layers: 32,
+        num_local_experts: 16,
+        num_experts_per_tok: 2,
+        vocab_size: 32_064,
+        max_position_embeddings: 131_072,
+        sliding_window: 131_072,
+        attention_bias: true,
+        tie_word_embeddings: false,
+      },
+      'phimoe',
+    );
+    const c = paramCount(spec);
+    // microsoft/Phi-3.5-MoE-instruct: 41.9B total, 6.6B active (the card).
+    expect(c.totalParams / 1e9).toBeCloseTo(41.87, 2);
+    expect(c.activeParams / 1e9).toBeCloseTo(6.64, 2);
   });
 });
