@@ -58,7 +58,7 @@ export const chatglm: Family = (f, name) => {
         qkvBias: f.bool('add_qkv_bias', false),
         outputBias: linearBias,
         kvHeadsKey: f.bool('multi_query_attention', false) ? 'multi_query_group_num' : 'num_attention_heads',
-        headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
+        headDim: f.positiveInt('kv_channels', { fallback: 128, max: MAX.headDim }),
       },
       mlp: readGatedMlp(f, 'ffn_hidden_size', linearBias),
     }),
@@ -73,7 +73,7 @@ export const internlm2: Family = (f, name) => {
 };
 
 /**
- * QWenLMHeadModel (Qwen-1.8B/7B/14B/72B, 2023): c_attn (h → 3 × heads × kv_channels) with bias and
+ * QWenLMHeadModel (Qwen-1.8B/7B/14B/72B, 2023): c_attn (h → 3 × heads × kv_channels, QWenConfig's default 128) with bias and
  * c_proj per `no_bias` (default true: none); QWenMLP's w1 and w2 are each intermediate_size / 2 wide
  * (c_proj(w1(x) · silu(w2(x)))), bias per `no_bias`; ln_1, ln_2 and ln_f RMSNorms; lm_head untied.
  */
@@ -87,7 +87,7 @@ export const qwenV1: Family = (f, name) => {
       qkvBias: true,
       outputBias: bias,
       kvHeadsKey: 'num_attention_heads',
-      headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
+      headDim: f.positiveInt('kv_channels', { fallback: 128, max: MAX.headDim }),
     },
     mlp: { intermediateSize: doubled / 2, gated: true, bias },
   });
