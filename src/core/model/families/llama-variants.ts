@@ -73,9 +73,10 @@ export const internlm2: Family = (f, name) => {
 };
 
 /**
- * QWenLMHeadModel (Qwen-1.8B/7B/14B/72B, 2023): c_attn (h → 3 × heads × kv_channels, QWenConfig's default 128) with bias and
- * c_proj per `no_bias` (default true: none); QWenMLP's w1 and w2 are each intermediate_size / 2 wide
- * (c_proj(w1(x) · silu(w2(x)))), bias per `no_bias`; ln_1, ln_2 and ln_f RMSNorms; lm_head untied.
+ * QWenLMHeadModel (Qwen-1.8B/7B/14B/72B, 2023): c_attn (h → 3 × heads × kv_channels, QWenConfig's
+ * default 128) with bias and c_proj per `no_bias` (default true: none); QWenMLP's w1 and w2 are each
+ * intermediate_size / 2 wide (c_proj(w1(x) · silu(w2(x)))), bias per `no_bias`; ln_1, ln_2 and ln_f
+ * RMSNorms; lm_head untied.
  */
 export const qwenV1: Family = (f, name) => {
   const bias = !f.bool('no_bias', true);
