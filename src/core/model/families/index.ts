@@ -35,7 +35,7 @@ import { internvlFamily } from './internvl.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
-import { arcee, bailingMoe, chatglm, exaone, internlm2, qwenV1 } from './llama-variants.js';
+import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
@@ -107,6 +107,7 @@ export const FAMILIES = {
   gpt_bigcode: gptBigcode,
   glm,
   phimoe,
+  minicpm,
   granite: llama,
   granitemoe: mixtral,
   ernie4_5: ernie45,

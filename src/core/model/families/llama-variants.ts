@@ -7,7 +7,8 @@
  * Megatron-style key names, grouped query attention by `multi_query_group_num`), InternLM2/2.5
  * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model) and
  * Qwen (v1, `qwen`, Qwen's remote modeling_qwen.py: fused c_attn with bias, a SwiGLU of half
- * `intermediate_size`).
+ * `intermediate_size`) and MiniCPM (`minicpm`, OpenBMB's remote modeling_minicpm.py: Llama's layer with
+ * scalar embedding and depth scales, embeddings tied by default).
  */
 import { MAX } from './fields.js';
 import { decoder, type Family, HF_KEYS, readGatedMlp, readPlainMlp } from './readers.js';
@@ -93,3 +94,9 @@ export const qwenV1: Family = (f, name) => {
     mlp: { intermediateSize: doubled / 2, gated: true, bias },
   });
 };
+
+/** MiniCPMForCausalLM: Llama's layer; scale_emb, scale_depth and dim_model_base are scalars; tied by default. */
+export const minicpm: Family = (f, name) => ({
+  ...decoder(f, name, { mlp: readGatedMlp(f, 'intermediate_size', false) }),
+  tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+});

@@ -1,8 +1,8 @@
 /**
  * Families read through another's layer (index.ts): Qwen v1 (`qwen`), Granite (`granite`, as
  * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`), dense Hunyuan
- * (`hunyuan_v1_dense`), StableLM (`stablelm`), GPTBigCode (`gpt_bigcode`, as GPT-2), GLM (`glm`) and
- * PhiMoE (`phimoe`). Released shapes counted tensor by tensor and against the model cards.
+ * (`hunyuan_v1_dense`), StableLM (`stablelm`), GPTBigCode (`gpt_bigcode`, as GPT-2), GLM (`glm`),
+ * PhiMoE (`phimoe`) and MiniCPM (`minicpm`). Released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
 import { qwen7bV1 } from '../../../../test/fixtures.js';
@@ -234,5 +234,26 @@ describe("families read as another family's layer", () => {
     // microsoft/Phi-3.5-MoE-instruct: 41.9B total, 6.6B active (the card).
     expect(c.totalParams / 1e9).toBeCloseTo(41.87, 2);
     expect(c.activeParams / 1e9).toBeCloseTo(6.64, 2);
+  });
+  it("MiniCPM-2B: Llama's layer, embeddings tied by default", () => {
+    const config = {
+      model_type: 'minicpm',
+      hidden_size: 2304,
+      intermediate_size: 5760,
+      num_attention_heads: 36,
+      num_key_value_heads: 36,
+      num_hidden_layers: 40,
+      vocab_size: 122_753,
+      max_position_embeddings: 4096,
+      scale_emb: 12,
+      dim_model_base: 256,
+      scale_depth: 1.4,
+    };
+    const spec = specFromHfConfig(config, 'minicpm');
+    expect(spec.tieWordEmbeddings).toBe(true);
+    const h = 2304;
+    expect(paramCount(spec).totalParams).toBe(40 * (4 * h * h + 3 * h * 5760 + 2 * h) + 122_753 * h + h);
+    // openbmb/MiniCPM-2B: 2.4B without embeddings, 2.7B with them.
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(2.72, 2);
   });
 });
