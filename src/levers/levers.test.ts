@@ -374,6 +374,35 @@ describe('P10–P90 bands on every outcome and step (the band of the estimate ea
   });
 });
 
+describe('a fine-tuning baseline may train the embedding and head beside its adapters', () => {
+  const base = {
+    kind: 'finetune',
+    model: 'llama-3-8b',
+    tokens: 20e6,
+    method: 'lora',
+    gpu: 'h100',
+    gpus: 8,
+    usdPerGpuHour: 2,
+  };
+  it('as `llmecon finetune --train-embeddings`: more trainable parameters, more memory, more cost', () => {
+    const plain = evaluateState(baselineState(finetuneBaselineSchema.parse(base)));
+    const emb = evaluateState(
+      baselineState(finetuneBaselineSchema.parse({ ...base, trainEmbeddings: true })),
+    );
+    expect(emb.costUsd).toBeGreaterThan(plain.costUsd);
+    expect(emb.memoryPerGpuBytes).toBeGreaterThan(plain.memoryPerGpuBytes);
+  });
+  it('full fine-tuning with it is refused at baseline.trainEmbeddings', () => {
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      baselineState(finetuneBaselineSchema.parse({ ...base, method: 'full', trainEmbeddings: true }));
+    } catch (e) {
+      issue = (e as InputError).issues[0];
+    }
+    expect(issue).toMatchObject({ path: ['baseline', 'trainEmbeddings'] });
+  });
+});
+
 describe('a fine-tuning baseline keeps its dataset shape (examples, packing, padding to the longest)', () => {
   it('the s1 scenario as a baseline runs as the scenario does: no packing, each step at the longest of 16 ranks', () => {
     const text = readFileSync(new URL('../../examples/s1-32b.yaml', import.meta.url), 'utf8');

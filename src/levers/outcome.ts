@@ -165,6 +165,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),
+      ...(s.trainEmbeddings && { trainEmbeddings: true }),
       dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,

@@ -83,6 +83,8 @@ export const finetuneBaselineSchema = z
     method: z.enum(FINETUNE_METHODS).default('full'),
     rank: domainNumber(D.rank).default(16),
     targets: z.string().min(1).default('all'),
+    /** The embedding and head train in full beside the adapters, as `llmecon finetune --train-embeddings`. */
+    trainEmbeddings: z.boolean().optional(),
     gpu: z.string().min(1),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),

@@ -6,7 +6,7 @@
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
-import type { Dataset, FinetuneMethod } from '../core/adaptation/finetune.js';
+import { type Dataset, type FinetuneMethod, refuseFullTrainEmbeddings } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
@@ -58,6 +58,8 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
   readonly method: FinetuneMethod;
   readonly rank: number;
   readonly targets: string;
+  /** The embedding and head train in full beside the adapters (AdapterSpec.trainEmbeddings). */
+  readonly trainEmbeddings?: boolean;
   readonly epochs: number;
   readonly globalBatchSize: number;
   /** The dataset's shape beyond its tokens (finetune.ts Dataset): examples, packing and padding. */
@@ -182,6 +184,8 @@ export function stateFor(
       ...(b.offload && { offload: b.offload }),
     };
   if (b.kind === 'finetune')
+    refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);
+  if (b.kind === 'finetune')
     return {
       ...common,
       kind: 'finetune',
@@ -190,6 +194,7 @@ export function stateFor(
       method: b.method,
       rank: b.rank,
       targets: b.targets,
+      ...(b.trainEmbeddings && { trainEmbeddings: true }),
       gpus: b.gpus,
       precision: b.precision,
       optimizer: b.optimizer,

@@ -2,7 +2,8 @@
  * The Adapt view's dataset layout, in Chromium: packed (default), every example padded to the
  * sequence length, or each micro-batch padded to its longest with a length spread — each method's
  * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
- * missing example count is answered with the CLI's message by its field.
+ * missing example count is answered with the CLI's message by its field; with the embedding and
+ * head trained in full, the LoRA and QLoRA rows equal `--train-embeddings`.
  */
 import { describe, expect, it } from 'vitest';
 import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
@@ -57,6 +58,31 @@ describe('the Adapt view: dataset packing and padding', () => {
     }
     await screenshot(page, 'web-adapt-padding');
     expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('training the embedding and head too: the LoRA and QLoRA rows give `--train-embeddings`’s figures, full fine-tuning is unchanged', async () => {
+    const { page, problems } = await watchedPage(suite.browser);
+    await page.goto(suite.app.base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+    const rows = page.locator('#adapt-table tbody tr[data-cost]');
+    await rows.nth(2).waitFor({ timeout: 60_000 });
+    await page.locator('#adapt-train-embeddings').check();
+    for (const [i, method] of METHODS.entries()) {
+      const flag = method === 'full' ? '' : ' --train-embeddings';
+      const r = await runCli(
+        `${FINETUNE} --method ${method}${adapterFlags(method)} --tokens 100M${flag} --json`,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const cli = JSON.parse(r.stdout);
+      const row = rows.nth(i);
+      await expect
+        .poll(async () => Number(await row.getAttribute('data-memory')), { timeout: 90_000 })
+        .toBe(cli.memoryPerGpuBytes);
+      expect(Number(await row.getAttribute('data-cost'))).toBeCloseTo(cli.computeCostUsd, 9);
+    }
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

@@ -119,6 +119,19 @@ describe('shared links are validated like every other input', () => {
     expect(old?.state.adapt).toEqual(fallback.adapt);
     expect(old?.state.rl).toEqual({ ...fallback.rl, method: 'lora' });
   });
+  it('the Adapt view’s embedding-and-head switch is a boolean; a link from before it keeps working', async () => {
+    expect(checkState({ adapt: { trainEmbeddings: true } }, fallback).state.adapt.trainEmbeddings).toBe(true);
+    const bad = checkState({ adapt: { trainEmbeddings: 'yes' } }, fallback);
+    expect(bad.state.adapt.trainEmbeddings).toBe(false);
+    expect(bad.issues).toEqual(['adapt.trainEmbeddings: expected boolean; using false']);
+    const { trainEmbeddings: _t, ...oldAdapt } = fallback.adapt;
+    const old = await decodeState(
+      `#s=${await encodeState({ ...fallback, adapt: oldAdapt } as never)}`,
+      fallback,
+    );
+    expect(old?.issues).toEqual([]);
+    expect(old?.state.adapt).toEqual(fallback.adapt);
+  });
   it('a link that is not ours is ignored', async () => {
     expect(await decodeState('#s=not-deflate', fallback)).toBeNull();
     expect(await decodeState('#other', fallback)).toBeNull();

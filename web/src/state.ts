@@ -72,6 +72,8 @@ export interface AdaptInput {
   examples: number;
   /** P99 of the example lengths in tokens (0: every example at the mean), as `--length-p99`. */
   lengthP99: number;
+  /** The LoRA and QLoRA rows also train the embedding and head in full, as `--train-embeddings`. */
+  trainEmbeddings: boolean;
 }
 
 /**
@@ -174,6 +176,7 @@ export function defaultState(exampleYaml: string): AppState {
       padding: 'packed',
       examples: 0,
       lengthP99: 0,
+      trainEmbeddings: false,
     },
     rl: {
       model: 'qwen2.5-7b',

@@ -113,6 +113,20 @@ export function baseFormatFor(
   return format as BaseFormat;
 }
 
+/** `trainEmbeddings` with full fine-tuning would do nothing: an input error at `path`. */
+export function refuseFullTrainEmbeddings(
+  method: FinetuneMethod,
+  trainEmbeddings: boolean | undefined,
+  path: readonly (string | number)[],
+): void {
+  if (method === 'full' && trainEmbeddings)
+    inputError(
+      'invalid_value',
+      path,
+      'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
+    );
+}
+
 /** The adapter a method implies (null for full fine-tuning). */
 export function methodAdapter(
   spec: ModelSpec,
@@ -122,12 +136,7 @@ export function methodAdapter(
   >,
 ): AdapterRuntime | null {
   if (o.method === 'full') {
-    if (o.trainEmbeddings)
-      inputError(
-        'invalid_value',
-        ['trainEmbeddings'],
-        'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
-      );
+    refuseFullTrainEmbeddings(o.method, o.trainEmbeddings, ['trainEmbeddings']);
     return null;
   }
   const format = baseFormatFor(o.method, o.baseFormat);

@@ -35,6 +35,7 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   method,
   rank: a.rank,
   targets: 'all',
+  ...(method !== 'full' && a.trainEmbeddings && { trainEmbeddings: true }),
   gpu: a.gpu,
   gpus: a.gpus,
   seqLen: a.seqLen,
@@ -110,6 +111,7 @@ export function adaptView(app: App) {
       <label>Sequence length <input id="adapt-seq" type="text" inputmode="decimal" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
       <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
+      <label><input id="adapt-train-embeddings" type="checkbox" .checked=${a.trainEmbeddings} @change=${(e: Event) => set({ trainEmbeddings: (e.target as HTMLInputElement).checked })} /> LoRA and QLoRA also train the embedding and head (new tokens)</label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
       <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
