@@ -17,14 +17,20 @@ const FINETUNE =
 const METHODS = ['full', 'lora', 'qlora'] as const;
 const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16 --targets all');
 
+/** The app on its Adapt view, once the three methods' rows are in. */
+async function openAdapt() {
+  const { page, problems } = await watchedPage(suite.browser);
+  await page.goto(suite.app.base);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+  const rows = page.locator('#adapt-table tbody tr[data-cost]');
+  await rows.nth(2).waitFor({ timeout: 60_000 });
+  return { page, problems, rows };
+}
+
 describe('the Adapt view: dataset packing and padding', () => {
   it('padding to the longest with 100,000 examples and a P99 of 3,000 tokens gives the CLI’s figures; no examples: the CLI’s message', async () => {
-    const { page, problems } = await watchedPage(suite.browser);
-    await page.goto(suite.app.base);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
-    const rows = page.locator('#adapt-table tbody tr[data-cost]');
-    await rows.nth(2).waitFor({ timeout: 60_000 });
+    const { page, problems, rows } = await openAdapt();
     // Packed (the default) shows no example fields.
     expect(await page.locator('#adapt-examples').count()).toBe(0);
 
@@ -63,12 +69,7 @@ describe('the Adapt view: dataset packing and padding', () => {
   }, 300_000);
 
   it('training the embedding and head too: the LoRA and QLoRA rows give `--train-embeddings`’s figures, full fine-tuning is unchanged', async () => {
-    const { page, problems } = await watchedPage(suite.browser);
-    await page.goto(suite.app.base);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
-    const rows = page.locator('#adapt-table tbody tr[data-cost]');
-    await rows.nth(2).waitFor({ timeout: 60_000 });
+    const { page, problems, rows } = await openAdapt();
     await page.locator('#adapt-train-embeddings').check();
     for (const [i, method] of METHODS.entries()) {
       const flag = method === 'full' ? '' : ' --train-embeddings';
