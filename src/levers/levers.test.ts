@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../test/hf-fixtures.js';
 import { findGpu } from '../catalog/catalog.js';
@@ -7,12 +6,9 @@ import { InputError } from '../core/errors.js';
 import { gemmSeconds } from '../core/hardware/roofline.js';
 import { specFromHfConfig } from '../core/model/hf-config.js';
 import { paramCount } from '../core/model/param-count.js';
-import { parseScenario } from '../scenario/load.js';
-import { baselineFromScenario } from './from-scenario.js';
 import { applyLever, baselineState, evaluateState, type LeverState, runWaterfall } from './levers.js';
 import { PRESETS } from './presets.js';
 import {
-  finetuneBaselineSchema,
   type Lever,
   leverSchema,
   leverStudySchema,
@@ -371,63 +367,5 @@ describe('P10–P90 bands on every outcome and step (the band of the estimate ea
     const final = width(w.finalRange.costUsd.p10, w.finalRange.costUsd.p90);
     expect(width(r.p10, r.p90)).toBeLessThanOrEqual(base + final);
     expect(width(r.p10, r.p90)).toBeGreaterThanOrEqual(Math.max(base, final) - 1e-9);
-  });
-});
-
-describe('a fine-tuning baseline may train the embedding and head beside its adapters', () => {
-  const base = {
-    kind: 'finetune',
-    model: 'llama-3-8b',
-    tokens: 20e6,
-    method: 'lora',
-    gpu: 'h100',
-    gpus: 8,
-    usdPerGpuHour: 2,
-  };
-  it('as `llmecon finetune --train-embeddings`: more trainable parameters, more memory, more cost', () => {
-    const plain = evaluateState(baselineState(finetuneBaselineSchema.parse(base)));
-    const emb = evaluateState(
-      baselineState(finetuneBaselineSchema.parse({ ...base, trainEmbeddings: true })),
-    );
-    expect(emb.costUsd).toBeGreaterThan(plain.costUsd);
-    expect(emb.memoryPerGpuBytes).toBeGreaterThan(plain.memoryPerGpuBytes);
-  });
-  it('full fine-tuning with it is refused at baseline.trainEmbeddings', () => {
-    let issue: InputError['issues'][number] | undefined;
-    try {
-      baselineState(finetuneBaselineSchema.parse({ ...base, method: 'full', trainEmbeddings: true }));
-    } catch (e) {
-      issue = (e as InputError).issues[0];
-    }
-    expect(issue).toMatchObject({ path: ['baseline', 'trainEmbeddings'] });
-  });
-});
-
-describe('a fine-tuning baseline keeps its dataset shape (examples, packing, padding to the longest)', () => {
-  it('the s1 scenario as a baseline runs as the scenario does: no packing, each step at the longest of 16 ranks', () => {
-    const text = readFileSync(new URL('../../examples/s1-32b.yaml', import.meta.url), 'utf8');
-    const baseline = baselineFromScenario(parseScenario(text), 0);
-    expect(baseline).toMatchObject({
-      kind: 'finetune',
-      packing: false,
-      padding: 'longest',
-      lengthP99: 12300,
-    });
-    const asRun = evaluateState(baselineState(finetuneBaselineSchema.parse(baseline)));
-    const packed = evaluateState(
-      baselineState(
-        finetuneBaselineSchema.parse({
-          ...baseline,
-          seqLen: 8192,
-          packing: true,
-          padding: undefined,
-          lengthP99: undefined,
-        }),
-      ),
-    );
-    // The same run the scenario prints (7.15 GPU-hours against s1's 6.93); packed at 8,192 tokens, 3.1.
-    expect(asRun.gpuHours).toBeGreaterThan(6);
-    expect(asRun.gpuHours).toBeLessThan(8.5);
-    expect(packed.gpuHours).toBeLessThan(asRun.gpuHours);
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * A fine-tuning baseline of `llmecon levers` as `llmecon finetune` runs it: the embedding and head
+ * trained beside the adapters (`trainEmbeddings`), and the dataset's shape (examples, packing,
+ * padding to the longest) carried over from a scenario.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { InputError } from '../core/errors.js';
+import { parseScenario } from '../scenario/load.js';
+import { baselineFromScenario } from './from-scenario.js';
+import { baselineState, evaluateState } from './levers.js';
+import { finetuneBaselineSchema } from './schema.js';
+
+describe('a fine-tuning baseline may train the embedding and head beside its adapters', () => {
+  const base = {
+    kind: 'finetune',
+    model: 'llama-3-8b',
+    tokens: 20e6,
+    method: 'lora',
+    gpu: 'h100',
+    gpus: 8,
+    usdPerGpuHour: 2,
+  };
+  it('as `llmecon finetune --train-embeddings`: more trainable parameters, more memory, more cost', () => {
+    const plain = evaluateState(baselineState(finetuneBaselineSchema.parse(base)));
+    const emb = evaluateState(
+      baselineState(finetuneBaselineSchema.parse({ ...base, trainEmbeddings: true })),
+    );
+    expect(emb.costUsd).toBeGreaterThan(plain.costUsd);
+    expect(emb.memoryPerGpuBytes).toBeGreaterThan(plain.memoryPerGpuBytes);
+  });
+  it('full fine-tuning with it is refused at baseline.trainEmbeddings', () => {
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      baselineState(finetuneBaselineSchema.parse({ ...base, method: 'full', trainEmbeddings: true }));
+    } catch (e) {
+      issue = (e as InputError).issues[0];
+    }
+    expect(issue).toMatchObject({ path: ['baseline', 'trainEmbeddings'] });
+  });
+});
+
+describe('a fine-tuning baseline keeps its dataset shape (examples, packing, padding to the longest)', () => {
+  it('the s1 scenario as a baseline runs as the scenario does: no packing, each step at the longest of 16 ranks', () => {
+    const text = readFileSync(new URL('../../examples/s1-32b.yaml', import.meta.url), 'utf8');
+    const baseline = baselineFromScenario(parseScenario(text), 0);
+    expect(baseline).toMatchObject({
+      kind: 'finetune',
+      packing: false,
+      padding: 'longest',
+      lengthP99: 12300,
+    });
+    const asRun = evaluateState(baselineState(finetuneBaselineSchema.parse(baseline)));
+    const packed = evaluateState(
+      baselineState(
+        finetuneBaselineSchema.parse({
+          ...baseline,
+          seqLen: 8192,
+          packing: true,
+          padding: undefined,
+          lengthP99: undefined,
+        }),
+      ),
+    );
+    // The same run the scenario prints (7.15 GPU-hours against s1's 6.93); packed at 8,192 tokens, 3.1.
+    expect(asRun.gpuHours).toBeGreaterThan(6);
+    expect(asRun.gpuHours).toBeLessThan(8.5);
+    expect(packed.gpuHours).toBeLessThan(asRun.gpuHours);
+  });
+});
