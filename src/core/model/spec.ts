@@ -283,6 +283,8 @@ export interface ModelSpec {
     readonly perLayer: number;
     /** A LayerNorm without its bias (CohereLayerNorm); absent: LayerNorm has one. */
     readonly bias?: false;
+    /** Norms without learned parameters (OLMo 1's OlmoLayerNorm: no weight, no bias); absent: learned. */
+    readonly affine?: false;
     /** One more norm on the embeddings (BLOOM `word_embeddings_layernorm`); absent: none. */
     readonly embedding?: true;
     /** No norm after the last layer (post-norm OPT-350M, `do_layer_norm_before` false); absent: one. */

@@ -43,7 +43,7 @@ import { mixtral, phimoe } from './mixtral.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
-import { olmo2, olmo3 } from './olmo2.js';
+import { olmo, olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
@@ -108,6 +108,7 @@ export const FAMILIES = {
   glm,
   phimoe,
   minicpm,
+  olmo,
   granite: llama,
   granitemoe: mixtral,
   ernie4_5: ernie45,

@@ -2,7 +2,7 @@
  * Families read through another's layer (index.ts): Qwen v1 (`qwen`), Granite (`granite`, as
  * Llama), GraniteMoE (`granitemoe`, as Mixtral), dense ERNIE 4.5 (`ernie4_5`), dense Hunyuan
  * (`hunyuan_v1_dense`), StableLM (`stablelm`), GPTBigCode (`gpt_bigcode`, as GPT-2), GLM (`glm`),
- * PhiMoE (`phimoe`) and MiniCPM (`minicpm`). Released shapes counted tensor by tensor and against the model cards.
+ * PhiMoE (`phimoe`), MiniCPM (`minicpm`) and OLMo 1 (`olmo`). Released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
 import { qwen7bV1 } from '../../../../test/fixtures.js';
@@ -255,5 +255,26 @@ describe("families read as another family's layer", () => {
     expect(paramCount(spec).totalParams).toBe(40 * (4 * h * h + 3 * h * 5760 + 2 * h) + 122_753 * h + h);
     // openbmb/MiniCPM-2B: 2.4B without embeddings, 2.7B with them.
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(2.72, 2);
+  });
+  it("OLMo 1 7B: Llama's layer with parameter-free LayerNorms", () => {
+    const spec = specFromHfConfig(
+      {
+        model_type: 'olmo',
+        hidden_size: 4096,
+        intermediate_size: 11_008,
+        num_attention_heads: 32,
+        num_key_value_heads: 32,
+        num_hidden_layers: 32,
+        vocab_size: 50_304,
+        max_position_embeddings: 2048,
+        clip_qkv: null,
+        tie_word_embeddings: false,
+      },
+      'olmo',
+    );
+    const h = 4096;
+    expect(paramCount(spec).totalParams).toBe(32 * (4 * h * h + 3 * h * 11_008) + 2 * 50_304 * h);
+    // allenai/OLMo-7B-hf: 6.89B (no norm weights).
+    expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(6.89, 2);
   });
 });
