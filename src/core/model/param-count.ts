@@ -76,10 +76,7 @@ export function embeddingProjectionParams(spec: ModelSpec): number {
   return w === spec.hiddenSize ? 0 : w * spec.hiddenSize;
 }
 
-/**
- * One norm's parameters: RMSNorm has a weight, LayerNorm a weight and (unless bias-free) a bias; a
- * non-affine norm none.
- */
+/** One norm's parameters: RMSNorm a weight, LayerNorm a weight and (unless bias-free) a bias; non-affine none. */
 export function normParams(spec: ModelSpec, width: number): number {
   if (spec.norm.affine === false) return 0;
   return spec.norm.kind === 'layernorm' && spec.norm.bias !== false ? 2 * width : width;
