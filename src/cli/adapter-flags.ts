@@ -5,11 +5,10 @@
  */
 import {
   type BaseFormat,
-  baseFormatFor,
   FINETUNE_METHODS,
   type FinetuneMethod,
+  frozenBaseFor,
 } from '../core/adaptation/finetune.js';
-import { inputError } from '../core/errors.js';
 import { parseTargets, presentTargets, type TargetModule } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { oneOf, positiveInteger, refuseFlags } from './options.js';
@@ -30,20 +29,6 @@ export interface MethodChoice {
   readonly baseFormat: BaseFormat | undefined;
   /** The embedding and output head train in full beside the adapters (PEFT modules_to_save). */
   readonly trainEmbeddings: boolean;
-}
-
-/** `--base-format`: the frozen base, among those the method takes (baseFormatFor); full fine-tuning has none. */
-function baseFormat(text: string | undefined, method: FinetuneMethod): BaseFormat | undefined {
-  if (method === 'full') {
-    if (text !== undefined)
-      inputError(
-        'invalid_value',
-        ['--base-format'],
-        'full fine-tuning trains every weight (no frozen base); --base-format applies to --method lora, dora or qlora',
-      );
-    return undefined;
-  }
-  return baseFormatFor(method, text);
 }
 
 /**
@@ -71,7 +56,7 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
     targets: parseTargets(o.targets ?? defaultTargets(spec)).filter(
       (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
     ),
-    baseFormat: baseFormat(o.baseFormat, method),
+    baseFormat: frozenBaseFor(method, o.baseFormat),
     trainEmbeddings: o.trainEmbeddings === true,
   };
 }

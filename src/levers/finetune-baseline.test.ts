@@ -29,6 +29,24 @@ describe('a fine-tuning baseline may train the embedding and head beside its ada
     expect(emb.costUsd).toBeGreaterThan(plain.costUsd);
     expect(emb.memoryPerGpuBytes).toBeGreaterThan(plain.memoryPerGpuBytes);
   });
+  it('a frozen base as `--base-format`: QLoRA on a GPTQ checkpoint is slower than on NF4; a base the method does not take is refused at baseline.baseFormat', () => {
+    const qlora = { ...base, method: 'qlora' };
+    const nf4 = evaluateState(baselineState(finetuneBaselineSchema.parse(qlora)));
+    const gptq = evaluateState(baselineState(finetuneBaselineSchema.parse({ ...qlora, baseFormat: 'gptq' })));
+    expect(gptq.timeSeconds).toBeGreaterThan(nf4.timeSeconds);
+    for (const [method, format] of [
+      ['lora', 'gptq'],
+      ['full', 'bf16'],
+    ] as const) {
+      let issue: InputError['issues'][number] | undefined;
+      try {
+        baselineState(finetuneBaselineSchema.parse({ ...base, method, baseFormat: format }));
+      } catch (e) {
+        issue = (e as InputError).issues[0];
+      }
+      expect(issue).toMatchObject({ path: ['baseline', 'baseFormat'] });
+    }
+  });
   it('full fine-tuning with it is refused at baseline.trainEmbeddings', () => {
     let issue: InputError['issues'][number] | undefined;
     try {

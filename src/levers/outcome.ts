@@ -166,6 +166,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       rank: s.rank,
       targets: parseTargets(s.targets),
       ...(s.trainEmbeddings && { trainEmbeddings: true }),
+      ...(s.baseFormat !== undefined && { baseFormat: s.baseFormat }),
       dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,

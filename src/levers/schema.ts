@@ -4,7 +4,7 @@
  * and the engine runs again; nothing is a fixed percentage. Field-by-field documentation: docs/levers.md.
  */
 import { z } from 'zod';
-import { FINETUNE_METHODS } from '../core/adaptation/finetune.js';
+import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
@@ -85,6 +85,8 @@ export const finetuneBaselineSchema = z
     targets: z.string().min(1).default('all'),
     /** The embedding and head train in full beside the adapters, as `llmecon finetune --train-embeddings`. */
     trainEmbeddings: z.boolean().optional(),
+    /** The frozen base (lora/dora bf16 or fp8, qlora nf4 or gptq), as `llmecon finetune --base-format`. */
+    baseFormat: z.enum(BASE_FORMATS).optional(),
     gpu: z.string().min(1),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),

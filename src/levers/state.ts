@@ -6,7 +6,13 @@
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
-import { type Dataset, type FinetuneMethod, refuseFullTrainEmbeddings } from '../core/adaptation/finetune.js';
+import {
+  type BaseFormat,
+  type Dataset,
+  type FinetuneMethod,
+  frozenBaseFor,
+  refuseFullTrainEmbeddings,
+} from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
@@ -60,6 +66,8 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
   readonly targets: string;
   /** The embedding and head train in full beside the adapters (AdapterSpec.trainEmbeddings). */
   readonly trainEmbeddings?: boolean;
+  /** The frozen base where it is not the method's default (finetune.ts baseFormatFor). */
+  readonly baseFormat?: BaseFormat;
   readonly epochs: number;
   readonly globalBatchSize: number;
   /** The dataset's shape beyond its tokens (finetune.ts Dataset): examples, packing and padding. */
@@ -183,8 +191,10 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
     };
-  if (b.kind === 'finetune')
+  if (b.kind === 'finetune') {
     refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);
+    frozenBaseFor(b.method, b.baseFormat, ['baseline', 'baseFormat']);
+  }
   if (b.kind === 'finetune')
     return {
       ...common,
@@ -195,6 +205,7 @@ export function stateFor(
       rank: b.rank,
       targets: b.targets,
       ...(b.trainEmbeddings && { trainEmbeddings: true }),
+      ...(b.baseFormat !== undefined && { baseFormat: b.baseFormat }),
       gpus: b.gpus,
       precision: b.precision,
       optimizer: b.optimizer,

@@ -3,7 +3,8 @@
  * sequence length, or each micro-batch padded to its longest with a length spread — each method's
  * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
  * missing example count is answered with the CLI's message by its field; with the embedding and
- * head trained in full, the LoRA and QLoRA rows equal `--train-embeddings`.
+ * head trained in full and a GPTQ base, the LoRA and QLoRA rows equal `--train-embeddings` (and
+ * `--base-format gptq`).
  */
 import { describe, expect, it } from 'vitest';
 import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
@@ -68,11 +69,13 @@ describe('the Adapt view: dataset packing and padding', () => {
     await page.close();
   }, 300_000);
 
-  it('training the embedding and head too: the LoRA and QLoRA rows give `--train-embeddings`’s figures, full fine-tuning is unchanged', async () => {
+  it('training the embedding and head too, QLoRA on a GPTQ base: the rows give `--train-embeddings` and `--base-format gptq`’s figures, full fine-tuning is unchanged', async () => {
     const { page, problems, rows } = await openAdapt();
     await page.locator('#adapt-train-embeddings').check();
+    await page.locator('#adapt-qlora-base').selectOption('gptq');
     for (const [i, method] of METHODS.entries()) {
-      const flag = method === 'full' ? '' : ' --train-embeddings';
+      const flag =
+        method === 'full' ? '' : ` --train-embeddings${method === 'qlora' ? ' --base-format gptq' : ''}`;
       const r = await runCli(
         `${FINETUNE} --method ${method}${adapterFlags(method)} --tokens 100M${flag} --json`,
       );

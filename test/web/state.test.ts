@@ -119,12 +119,16 @@ describe('shared links are validated like every other input', () => {
     expect(old?.state.adapt).toEqual(fallback.adapt);
     expect(old?.state.rl).toEqual({ ...fallback.rl, method: 'lora' });
   });
-  it('the Adapt view’s embedding-and-head switch is a boolean; a link from before it keeps working', async () => {
+  it('the Adapt view’s embedding-and-head switch is a boolean and its QLoRA base a choice; a link from before them keeps working', async () => {
     expect(checkState({ adapt: { trainEmbeddings: true } }, fallback).state.adapt.trainEmbeddings).toBe(true);
     const bad = checkState({ adapt: { trainEmbeddings: 'yes' } }, fallback);
     expect(bad.state.adapt.trainEmbeddings).toBe(false);
     expect(bad.issues).toEqual(['adapt.trainEmbeddings: expected boolean; using false']);
-    const { trainEmbeddings: _t, ...oldAdapt } = fallback.adapt;
+    expect(checkState({ adapt: { qloraBase: 'gptq' } }, fallback).state.adapt.qloraBase).toBe('gptq');
+    expect(checkState({ adapt: { qloraBase: 'int4' } }, fallback).issues).toEqual([
+      'adapt.qloraBase: must be one of nf4, gptq, got "int4"; using "nf4"',
+    ]);
+    const { trainEmbeddings: _t, qloraBase: _q, ...oldAdapt } = fallback.adapt;
     const old = await decodeState(
       `#s=${await encodeState({ ...fallback, adapt: oldAdapt } as never)}`,
       fallback,

@@ -6,6 +6,7 @@
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
 import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
 import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
+import { QUANTIZED_BASES, type QuantizedBase } from '../../src/core/model/adapters.js';
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
@@ -74,6 +75,8 @@ export interface AdaptInput {
   lengthP99: number;
   /** The LoRA and QLoRA rows also train the embedding and head in full, as `--train-embeddings`. */
   trainEmbeddings: boolean;
+  /** The QLoRA row's 4-bit base, as `--base-format`: bitsandbytes NF4 or a GPTQ INT4 checkpoint. */
+  qloraBase: QuantizedBase;
 }
 
 /**
@@ -177,6 +180,7 @@ export function defaultState(exampleYaml: string): AppState {
       examples: 0,
       lengthP99: 0,
       trainEmbeddings: false,
+      qloraBase: 'nf4',
     },
     rl: {
       model: 'qwen2.5-7b',
@@ -275,7 +279,13 @@ export const STATE_DOMAINS = {
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
   train: { precision: ['bf16', 'fp8'], stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
-  adapt: { stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES, padding: PADDING_CHOICES },
+  adapt: {
+    stack: STACK_IDS,
+    etp: ETP_CHOICES,
+    offload: OFFLOAD_MODES,
+    padding: PADDING_CHOICES,
+    qloraBase: QUANTIZED_BASES,
+  },
   rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
   serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },

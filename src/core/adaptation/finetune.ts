@@ -101,16 +101,36 @@ export const METHOD_BASE_FORMATS = {
 export function baseFormatFor(
   method: keyof typeof METHOD_BASE_FORMATS,
   text: string | undefined,
+  path: readonly (string | number)[] = ['--base-format'],
 ): BaseFormat {
   const allowed: readonly string[] = METHOD_BASE_FORMATS[method];
   const format = text ?? allowed[0]!;
   if (!allowed.includes(format))
     inputError(
       'invalid_value',
-      ['--base-format'],
+      path,
       `${method} takes a frozen base of ${allowed.join(' or ')}, got '${format}'`,
     );
   return format as BaseFormat;
+}
+
+/**
+ * The frozen base of any method as {@link baseFormatFor} reads it; full fine-tuning has none, so a
+ * base format with it is an error at `path`.
+ */
+export function frozenBaseFor(
+  method: FinetuneMethod,
+  text: string | undefined,
+  path: readonly (string | number)[] = ['--base-format'],
+): BaseFormat | undefined {
+  if (method !== 'full') return baseFormatFor(method, text, path);
+  if (text !== undefined)
+    inputError(
+      'invalid_value',
+      path,
+      'full fine-tuning trains every weight (no frozen base); a base format applies to lora, dora or qlora',
+    );
+  return undefined;
 }
 
 /** `trainEmbeddings` with full fine-tuning would do nothing: an input error at `path`. */
@@ -136,6 +156,7 @@ export function methodAdapter(
   >,
 ): AdapterRuntime | null {
   if (o.method === 'full') {
+    frozenBaseFor(o.method, o.baseFormat);
     refuseFullTrainEmbeddings(o.method, o.trainEmbeddings, ['trainEmbeddings']);
     return null;
   }

@@ -5,6 +5,7 @@ import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import { DEFAULT_STACK } from '../../../src/catalog/stacks.js';
 import type { Domain } from '../../../src/core/domain.js';
+import { QUANTIZED_BASES, type QuantizedBase } from '../../../src/core/model/adapters.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
@@ -36,6 +37,7 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   rank: a.rank,
   targets: 'all',
   ...(method !== 'full' && a.trainEmbeddings && { trainEmbeddings: true }),
+  ...(method === 'qlora' && { baseFormat: a.qloraBase }),
   gpu: a.gpu,
   gpus: a.gpus,
   seqLen: a.seqLen,
@@ -49,6 +51,11 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   examples: a.examples || undefined,
   lengthP99: a.lengthP99 || undefined,
 });
+
+const QLORA_BASE_LABELS: Record<QuantizedBase, string> = {
+  nf4: 'NF4 (bitsandbytes)',
+  gptq: 'GPTQ INT4 checkpoint (AutoGPTQ)',
+};
 
 const PADDING_LABELS: Record<PaddingChoice, string> = {
   packed: 'packed into full sequences',
@@ -111,6 +118,12 @@ export function adaptView(app: App) {
       <label>Sequence length <input id="adapt-seq" type="text" inputmode="decimal" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
       <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
+      <label
+        >QLoRA base
+        <select id="adapt-qlora-base" @change=${(e: Event) => set({ qloraBase: (e.target as HTMLSelectElement).value as QuantizedBase })}>
+          ${QUANTIZED_BASES.map((b) => html`<option value=${b} ?selected=${b === a.qloraBase}>${QLORA_BASE_LABELS[b]}</option>`)}
+        </select>
+      </label>
       <label><input id="adapt-train-embeddings" type="checkbox" .checked=${a.trainEmbeddings} @change=${(e: Event) => set({ trainEmbeddings: (e.target as HTMLInputElement).checked })} /> LoRA and QLoRA also train the embedding and head (new tokens)</label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
       ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
