@@ -153,6 +153,23 @@ describe('engine errors name the scenario path', () => {
     expect(issue?.message).toMatch(/full fine-tuning trains the embedding and head already/);
   });
 
+  it('a base format with full fine-tuning is refused at phases[i].baseFormat (it was ignored)', () => {
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      analyseScenario(
+        parseScenario(read('s1-32b.yaml').replace('method: full', 'method: full\n    baseFormat: fp8')),
+        {
+          samples: 0,
+          seed: 1,
+        },
+      );
+    } catch (e) {
+      issue = (e as InputError).issues[0];
+    }
+    expect(issue).toMatchObject({ path: ['phases', 0, 'baseFormat'] });
+    expect(issue?.message).toMatch(/full fine-tuning trains every weight/);
+  });
+
   it('an unknown GPU in a phase is phases[i].gpu, not a CLI flag', () => {
     const text = read('lab-rent-2048.yaml').replace('gpu: h100', 'gpu: h100-typo');
     const error = preparing(text);

@@ -16,7 +16,7 @@ import {
   resolveHardware,
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
-import { planFinetune } from '../core/adaptation/finetune.js';
+import { frozenBaseFor, planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
@@ -250,6 +250,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       };
     }
     if (phase.kind === 'finetune') {
+      // A base format with full fine-tuning would do nothing: refused as the CLI refuses it.
+      frozenBaseFor(phase.method, phase.baseFormat);
       const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
       const tokens = centralValue(phase.tokens);
       const stack = stackOptions('finetune', phase.stack);

@@ -156,7 +156,6 @@ export function methodAdapter(
   >,
 ): AdapterRuntime | null {
   if (o.method === 'full') {
-    frozenBaseFor(o.method, o.baseFormat);
     refuseFullTrainEmbeddings(o.method, o.trainEmbeddings, ['trainEmbeddings']);
     return null;
   }
