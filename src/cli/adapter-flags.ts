@@ -61,6 +61,13 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
   };
 }
 
+/** The adapter as the outputs name it: "LORA r=16 on q,k,v,o + embedding and head in full" (null for full). */
+export function adapterLabel(spec: ModelSpec, choice: MethodChoice): string | null {
+  if (choice.method === 'full') return null;
+  const tables = choice.trainEmbeddings ? ' + embedding and head in full' : '';
+  return `${choice.method.toUpperCase()} r=${choice.rank} on ${presentTargets(spec, choice.targets).join(',')}${tables}`;
+}
+
 /** How the frozen base is stored, for labels: "NF4", "GPTQ INT4" (QLoRA), "BF16"/"FP8" (LoRA, DoRA), null (full). */
 export function baseFormatLabel(choice: MethodChoice): string | null {
   if (choice.baseFormat === undefined) return null;

@@ -6,7 +6,6 @@ import { type CalibrationBand, servingBand, trainingBand } from '../catalog/band
 import { findGpu } from '../catalog/catalog.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
-import { stackOptions } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
@@ -30,6 +29,7 @@ import {
   layoutWords,
   type Outcome,
   type ServingState,
+  stateStack,
   type TrainingState,
 } from './state.js';
 
@@ -135,7 +135,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     // `--offload`: the GPU's host from the catalog (an error naming the GPUs that have one).
     const offload = offloadOptions(s.offload ?? 'none', hw.gpu, 'offload');
     if (s.kind === 'train') {
-      const stack = stackOptions('pretrain', s.stack);
+      const stack = stateStack(s);
       const training = {
         seqLen,
         globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
@@ -158,7 +158,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       );
       return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id, host);
     }
-    const stack = stackOptions('finetune', s.stack);
+    const stack = stateStack(s);
     const plan = planFinetune(s.spec, hw.cluster, {
       ...stack,
       offload,

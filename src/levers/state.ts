@@ -5,6 +5,7 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
+import { stackOptions } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -243,3 +244,7 @@ export const layoutWords = (c: Record<string, unknown>) =>
     .filter(([, v]) => v !== undefined && v !== 1 && v !== false)
     .map(([k, v]) => `${k} ${v}`)
     .join(' · ');
+
+/** The stack a training or fine-tuning state runs on: its own, else its kind's default (catalog/stacks). */
+export const stateStack = (s: TrainingState | FinetuneState) =>
+  stackOptions(s.kind === 'train' ? 'pretrain' : 'finetune', s.stack);

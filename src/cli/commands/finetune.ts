@@ -4,12 +4,11 @@ import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../
 import { inputError } from '../../core/errors.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
-import { presentTargets } from '../../core/model/adapters.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
-import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
+import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
@@ -234,7 +233,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const l = plan.chosen.layout;
   return {
     output: [
-      `${method === 'full' ? 'Full fine-tuning' : `${method.toUpperCase()} r=${rank} on ${presentTargets(spec, targets).join(',')}${choice.trainEmbeddings ? ' + embedding and head in full' : ''}`} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      `${adapterLabel(spec, choice) ?? 'Full fine-tuning'} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
       ...warnings.map((w) => `warning: ${w}`),
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),

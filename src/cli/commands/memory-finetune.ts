@@ -10,12 +10,11 @@ import { inputError } from '../../core/errors.js';
 import { memoryFit } from '../../core/memory/inference-memory.js';
 import { memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
-import { presentTargets } from '../../core/model/adapters.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
-import { type AdapterFlags, baseFormatLabel, methodFlags } from '../adapter-flags.js';
+import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import {
@@ -72,7 +71,7 @@ export function memoryMethodCommand(
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
   const stack = stackFlag(o, 'hf');
   const base = baseFormatLabel(choice);
-  const head = `${spec.name}: ${choice.method === 'full' ? 'full fine-tuning' : `${choice.method.toUpperCase()} r=${choice.rank} on ${presentTargets(spec, choice.targets).join(',')}${choice.trainEmbeddings ? ' + embedding and head in full' : ''}`} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
+  const head = `${spec.name}: ${adapterLabel(spec, choice) ?? 'full fine-tuning'} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
   let least: EvaluatedLayout;
   let fastest: EvaluatedLayout | null;
   let trainable: number | null = null;

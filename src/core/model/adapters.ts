@@ -7,7 +7,7 @@ import { inputError } from '../errors.js';
 import { layerKey, layerView } from './layer-view.js';
 import {
   type AttentionSpec,
-  embeddingWidth,
+  embeddingTableParams,
   isAttentionMixer,
   type LayerSpec,
   type ModelSpec,
@@ -373,11 +373,6 @@ export interface AdapterRuntime {
   readonly pagedOptimizer: boolean;
 }
 
-/** The input embedding and the untied output head: what `modules_to_save` trains in full. */
-function embeddingTableParams(spec: ModelSpec): number {
-  return spec.vocabSize * embeddingWidth(spec) * (spec.tieWordEmbeddings ? 1 : 2);
-}
-
 export function adapterRuntime(
   spec: ModelSpec,
   adapter: AdapterSpec,
@@ -390,7 +385,10 @@ export function adapterRuntime(
     rank: adapter.rank,
     targets: adapter.targets,
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
-    trainableEmbeddingParams: adapter.trainEmbeddings ? embeddingTableParams(spec) : 0,
+    // modules_to_save trains the input embedding and the untied output head in full.
+    trainableEmbeddingParams: adapter.trainEmbeddings
+      ? embeddingTableParams(spec) * (spec.tieWordEmbeddings ? 1 : 2)
+      : 0,
     matrices: matrices.map(({ part, inFeatures, outFeatures }) => ({ part, inFeatures, outFeatures })),
     baseBytesPerParam,
     quantizedBase,

@@ -12,6 +12,9 @@ import {
 } from './operation-types.js';
 import { embeddingWidth, type ModelSpec } from './spec.js';
 
+/** The embedding and head train beside the adapters (modules_to_save, AdapterSpec.trainEmbeddings). */
+const trainsTables = (request: OperationRequest) => (request.adapter?.trainableEmbeddingParams ?? 0) > 0;
+
 /** Input embedding lookup: read one row per token, write the hidden state. */
 export function embeddingOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
   const tokens = tokensOnGpu(request);
@@ -20,7 +23,7 @@ export function embeddingOperations(spec: ModelSpec, request: OperationRequest):
   b.memory('embedding', 'embedding', bytes, bytes);
   // A trainable table under adapters (modules_to_save): embedding_dense_backward zero-fills a dense
   // gradient of the GPU's vocabulary shard × width per micro-batch before adding the tokens' rows into it.
-  if (b.backward && (request.adapter?.trainableEmbeddingParams ?? 0) > 0)
+  if (b.backward && trainsTables(request))
     b.ops.push({
       type: 'memory',
       name: 'embedding.grad',
@@ -62,14 +65,13 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     : tokensOnGpu(request);
   // The output head stays dense (sparse checkpoints ship it dense); frozen in adapter training unless
   // it trains beside the adapters (modules_to_save), then with its weight gradient.
-  const trainsHead = (request.adapter?.trainableEmbeddingParams ?? 0) > 0;
   b.gemm(
     'lm_head',
     'head',
     tokens,
     spec.vocabSize / t,
     embeddingWidth(spec),
-    trainsHead ? { trains: true } : {},
+    trainsTables(request) ? { trains: true } : {},
   );
   // Projections every token runs (not only those the head scores), counted here with the head though
   // the input side runs on the first pipeline stage; replicated over TP.

@@ -13,6 +13,7 @@ import { layerKey, layerView } from './layer-view.js';
 import { gatedDeltaNetParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
 import {
   type AttentionSpec,
+  embeddingTableParams,
   embeddingWidth,
   isAttentionMixer,
   type LayerMixer,
@@ -339,12 +340,11 @@ const counts = new WeakMap<ModelSpec, ParamCount>();
 
 function countParams(spec: ModelSpec): ParamCount {
   const h = spec.hiddenSize;
-  const embedding = spec.vocabSize * embeddingWidth(spec);
+  const embedding = embeddingTableParams(spec);
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
   // The head, and OPT-350M's project_in and project_out, counted with it.
   const head =
-    (spec.tieWordEmbeddings ? 0 : spec.vocabSize * embeddingWidth(spec)) +
-    2 * embeddingProjectionParams(spec);
+    (spec.tieWordEmbeddings ? 0 : embeddingTableParams(spec)) + 2 * embeddingProjectionParams(spec);
   // The final norm, and Attention Residuals' output mixing (a [1, h] projection and a norm weight).
   const finalNorm =
     (spec.norm.final === false ? 0 : normParams(spec, h)) + (spec.attentionResiduals ? 2 * h : 0);

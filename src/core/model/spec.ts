@@ -364,6 +364,9 @@ export interface ModelSpec {
 /** The width of the embedding table and the output head ({@link ModelSpec.embeddingWidth}). */
 export const embeddingWidth = (spec: ModelSpec): number => spec.embeddingWidth ?? spec.hiddenSize;
 
+/** Parameters of the token embedding table, and of an untied output head of the same shape. */
+export const embeddingTableParams = (spec: ModelSpec): number => spec.vocabSize * embeddingWidth(spec);
+
 /** Attention dims used by every formula: query/key width and value width per head. */
 export function attentionHeadDims(attention: AttentionSpec): {
   readonly qkHeadDim: number;

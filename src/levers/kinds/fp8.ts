@@ -1,7 +1,7 @@
 /** Lever `fp8`: FP8 training GEMMs, or FP8 weights and KV cache when serving. */
 import { findGpu } from '../../catalog/catalog.js';
-import { DEFAULT_STACK, findStack } from '../../catalog/stacks.js';
 import { type LeverKind, notFor } from '../kind.js';
+import { stateStack } from '../state.js';
 
 export const fp8: LeverKind<'fp8'> = {
   label(_l) {
@@ -11,7 +11,7 @@ export const fp8: LeverKind<'fp8'> = {
     if (!findGpu(s.gpuId).peakFlopsPerSecond.fp8) notFor(i, 'fp8', `${s.gpuId} has no FP8 tensor cores`);
     if (s.kind !== 'serve') {
       if (s.precision === 'fp8') notFor(i, 'fp8', 'the run is FP8 already');
-      const stack = findStack(s.stack ?? DEFAULT_STACK[s.kind === 'train' ? 'pretrain' : 'finetune']);
+      const { stack } = stateStack(s);
       if (stack.fp8Recipe === 'none') notFor(i, 'fp8', `${stack.name} has no FP8 training recipe`);
       return {
         state: { ...s, precision: 'fp8' },

@@ -1,7 +1,7 @@
 /**
  * ERNIE 4.5 (`ernie4_5`, the dense 0.3B: every layer dense, embeddings tied unless the config says
- * otherwise, Ernie4_5Config's default) and ERNIE 4.5 MoE (`ernie4_5_moe`, transformers `models/ernie4_5_moe/modular_ernie4_5_moe.py`):
- * q/k/v/o and the MLPs with bias = use_bias; layer i is MoE when (i + 1) % moe_layer_interval == 0
+ * otherwise, Ernie4_5Config's default) and ERNIE 4.5 MoE (`ernie4_5_moe`, transformers
+ * `models/ernie4_5_moe/modular_ernie4_5_moe.py`): q/k/v/o and the MLPs with bias = use_bias; layer i is MoE when (i + 1) % moe_layer_interval == 0
  * and moe_layer_start_index ≤ i ≤ moe_layer_end_index (−1 = the last layer); the MoE block is a
  * bias-free gate with moe_statics (one correction bias per expert), moe_num_experts gated experts of
  * moe_intermediate_size, top moe_k, and shared experts MLP(moe_intermediate_size ×

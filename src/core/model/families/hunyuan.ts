@@ -1,7 +1,8 @@
 /**
- * Hunyuan dense (`hunyuan_v1_dense`, Hunyuan-0.5B … 7B, `models/hunyuan_v1_dense/modular_hunyuan_v1_dense.py`):
- * the same attention with a Llama MLP (bias = mlp_bias) on every layer. Hunyuan-A13B (`hunyuan_v1_moe`, transformers `models/hunyuan_v1_moe/modular_hunyuan_v1_moe.py`):
- * LlamaAttention (bias = attention_bias) with query_layernorm/key_layernorm of head_dim; every layer
+ * Hunyuan dense (`hunyuan_v1_dense`, Hunyuan-0.5B … 7B,
+ * `models/hunyuan_v1_dense/modular_hunyuan_v1_dense.py`): the same attention with a Llama MLP (bias =
+ * mlp_bias) on every layer. Hunyuan-A13B (`hunyuan_v1_moe`, transformers
+ * `models/hunyuan_v1_moe/modular_hunyuan_v1_moe.py`): LlamaAttention (bias = attention_bias) with query_layernorm/key_layernorm of head_dim; every layer
  * an MoE block — a bias-free router `wg`, `num_experts` gated experts (MixtralExperts) and one shared
  * MLP, both of `intermediate_size` — top `moe_topk`. `num_experts` and `moe_topk` may be per-layer
  * lists; llmecon needs them uniform.

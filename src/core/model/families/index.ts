@@ -101,14 +101,14 @@ export const FAMILIES = {
   chatglm,
   internlm2,
   qwen: qwenV1,
-  // GraniteForCausalLM is Llama's layer with scalar multipliers (no parameters); GraniteMoe's
-  // input_linear/output_linear experts and bias-free router count as Mixtral's.
   stablelm,
   gpt_bigcode: gptBigcode,
   glm,
   phimoe,
   minicpm,
   olmo,
+  // GraniteForCausalLM is Llama's layer with scalar multipliers (no parameters); GraniteMoe's
+  // input_linear/output_linear experts and bias-free router count as Mixtral's.
   granite: llama,
   granitemoe: mixtral,
   ernie4_5: ernie45,

@@ -59,7 +59,7 @@ export const chatglm: Family = (f, name) => {
         qkvBias: f.bool('add_qkv_bias', false),
         outputBias: linearBias,
         kvHeadsKey: f.bool('multi_query_attention', false) ? 'multi_query_group_num' : 'num_attention_heads',
-        headDim: f.positiveInt('kv_channels', { fallback: 128, max: MAX.headDim }),
+        headDim: f.positiveInt('kv_channels', { max: MAX.headDim }),
       },
       mlp: readGatedMlp(f, 'ffn_hidden_size', linearBias),
     }),
