@@ -105,6 +105,19 @@ export const stackFileSchema = z
           .object({ policy: z.enum(['attention', 'ops']), locator: z.string().min(1), ...cited })
           .strict()
           .optional(),
+        /** What the optimizer step allocates beside the states (StackMemory.optimizerStep). */
+        optimizerStep: z
+          .object({
+            kind: z.enum(['in-place', 'foreach', 'flat-fp32-gradient']),
+            /** DeepSpeed ZeRO-3's `sub_group_size`: the most elements one step flattens at once. */
+            subGroupNumel: sourcedValue.optional(),
+            locator: z.string().min(1),
+            ...cited,
+          })
+          .strict()
+          .refine((o) => (o.kind === 'flat-fp32-gradient') === (o.subGroupNumel !== undefined), {
+            message: 'subGroupNumel is given with, and only with, kind flat-fp32-gradient',
+          }),
         /** FSDP's mixed-precision sharding and its behaviour under pipeline parallelism (StackMemory.fsdp). */
         fsdp: z
           .object({
@@ -279,6 +292,16 @@ export function findStack(id: string, field = '--stack'): StackProfile {
           kbitUpcastsToFp32: file.memory.peft.kbitUpcastsToFp32,
         },
       }),
+      optimizerStep:
+        file.memory.optimizerStep.kind === 'flat-fp32-gradient'
+          ? {
+              kind: 'flat-fp32-gradient',
+              subGroupNumel: toSi(
+                file.memory.optimizerStep.subGroupNumel!.value,
+                file.memory.optimizerStep.subGroupNumel!.unit,
+              ),
+            }
+          : { kind: file.memory.optimizerStep.kind },
       ...(file.memory.fsdp && {
         fsdp: {
           keepsUnshardedWithPipeline: file.memory.fsdp.keepsUnshardedWithPipeline,
@@ -336,6 +359,11 @@ export function stackCalibrations(): CalibrationFile {
   if (!parsed.success)
     throw new InternalError(`catalog/validation/stack-calibration.json is invalid: ${parsed.error.message}`);
   return parsed.data;
+}
+
+/** The stack whose cases calibrate `id`: itself, or the one whose calibration it takes (calibrationFrom). */
+export function calibrationStackOf(id: StackId): StackId {
+  return stackFileSchema.parse(STACKS_FILES[id]).calibrationFrom?.stack ?? id;
 }
 
 /** Every calibration of every stack (the pooled band for uncalibrated cases). */

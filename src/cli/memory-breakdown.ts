@@ -55,6 +55,12 @@ export function breakdownTable(
       'offloaded to host (not counted)',
       ...columns.map((c) => (c.stage.offloadedBytes > 0 ? formatBytes(c.stage.offloadedBytes) : '—')),
     ]);
+  // At the optimizer step no activation is live: 'other buffers' are then the step's temporaries.
+  if (columns.some((c) => c.stage.peakPhase === 'optimizer-step'))
+    rows.push([
+      'peak at',
+      ...columns.map((c) => (c.stage.peakPhase === 'optimizer-step' ? 'optimizer step' : 'forward/backward')),
+    ]);
   rows.push(['total per GPU', ...columns.map((c) => formatBytes(c.stage.totalBytes))]);
   if (columns.some((c) => c.range))
     rows.push([
@@ -64,12 +70,18 @@ export function breakdownTable(
   return table(['', ...columns.map((c) => c.heading)], rows);
 }
 
-/** The peak's terms in JSON, in bytes (they sum to `totalBytes`), and what is paged out or offloaded. */
-export function breakdownJson(
-  stage: StageMemory,
-): MemoryBreakdown & { readonly pagedOutBytes: number; readonly offloadedBytes?: number } {
+/**
+ * The peak's terms in JSON, in bytes (they sum to `totalBytes`), the phase that peaks, and what is paged
+ * out or offloaded.
+ */
+export function breakdownJson(stage: StageMemory): MemoryBreakdown & {
+  readonly peakPhase: StageMemory['peakPhase'];
+  readonly pagedOutBytes: number;
+  readonly offloadedBytes?: number;
+} {
   return {
     ...stage.breakdown,
+    peakPhase: stage.peakPhase,
     pagedOutBytes: stage.pagedOutBytes,
     ...(stage.offloadedBytes > 0 ? { offloadedBytes: stage.offloadedBytes } : {}),
   };

@@ -5,7 +5,7 @@
  */
 import finetuneRuns from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
-import { findStack } from '../catalog/stacks.js';
+import { calibrationStackOf, findStack } from '../catalog/stacks.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -162,6 +162,8 @@ export function finetuneCases(which: { heldOut: boolean }): CalibrationCase[] {
   ) =>
     out.push({
       ...c,
+      // A run on a stack that takes another's calibration (deepspeed: hf's) is one of that stack's cases.
+      stack: calibrationStackOf(c.stack),
       family: '*',
       eagerDispatch: eagerDispatch(c.stack),
       engine,

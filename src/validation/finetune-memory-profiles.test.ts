@@ -17,18 +17,18 @@ const errors = (method: string, emb = false) =>
 const abs = (e: number[]) => e.map(Math.abs);
 
 describe('fine-tuning memory against the Qwen profiles (63 points)', () => {
-  it('LoRA (1.8B, 7B, 14B; 18 points): every length within 10% (regression guard: today −8.3% … +8.3%, median 4.7%)', () => {
+  it('LoRA (1.8B, 7B, 14B; 18 points): every length within 10% (regression guard: today −8.3% … +8.3%, median 4.9%)', () => {
     const e = errors('lora');
     expect(e).toHaveLength(18);
     expect(Math.max(...abs(e))).toBeLessThan(0.1);
     expect(median(abs(e))).toBeLessThan(0.06);
   });
 
-  it('LoRA (emb), the embedding and head trained in full beside the adapters (18 points): every length within 10% (regression guard: today −9.9% … +5.3%, median 2.6%; the shortest sequences are under-predicted, where the optimizer step over the BF16 copies peaks)', () => {
+  it('LoRA (emb), the embedding and head trained in full beside the adapters (18 points): every length within 10% (regression guard: today −4.5% … +5.3%, median 1.3%; the shortest sequences peak at torch’s foreach AdamW step over the BF16 copies)', () => {
     const e = errors('lora', true);
     expect(e).toHaveLength(18);
     expect(Math.max(...abs(e))).toBeLessThan(0.1);
-    expect(median(abs(e))).toBeLessThan(0.05);
+    expect(median(abs(e))).toBeLessThan(0.03);
   });
 
   it('Q-LoRA on GPTQ (18 points): within 15%, median within 8% (regression guard: today −13.6% … +3.4%, median 3.7%)', () => {
@@ -38,11 +38,11 @@ describe('fine-tuning memory against the Qwen profiles (63 points)', () => {
     expect(median(abs(e))).toBeLessThan(0.08);
   });
 
-  it('full-parameter under DeepSpeed ZeRO-3 is under-predicted, by at most 30% (known gap: ZeRO-3’s prefetch and live-parameter buffers are not modelled; today −25.1% … −4.6%)', () => {
+  it('full-parameter under DeepSpeed ZeRO-3 (9 points): within 25%, none over-predicted by more than 5% (regression guard: today −18.8% … +2.6%, median 12.1%; the 1.8B model peaks at DeepSpeed’s step and is ~12% light there, a term not yet modelled)', () => {
     const e = errors('full');
     expect(e).toHaveLength(9);
-    for (const x of e) expect(x).toBeLessThan(0);
-    expect(Math.min(...e)).toBeGreaterThan(-0.3);
+    expect(Math.max(...e)).toBeLessThan(0.05);
+    expect(Math.min(...e)).toBeGreaterThan(-0.25);
   });
 
   it('the peak at the layout each script ran is the one planFinetune chooses (its search has nothing to choose)', () => {

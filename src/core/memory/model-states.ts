@@ -6,7 +6,7 @@
  */
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { RecomputeMode } from '../parallelism/layout.js';
-import { OPTIMIZER_STATE_BYTES } from './training-recipes.js';
+import { OPTIMIZER_STATE_BYTES, type OptimizerShard } from './training-recipes.js';
 
 export interface ModelStateBytes {
   readonly weights: number;
@@ -23,6 +23,8 @@ export interface StageStates {
   readonly extraBuffers: number;
   /** Optimizer states paged to CPU memory outside the update (QLoRA's paged AdamW). */
   readonly pagedOptimizer: boolean;
+  /** What the optimizer steps on this GPU (training-recipes.ts optimizerStepBytes). */
+  readonly optimizerShard: OptimizerShard;
 }
 
 export interface StageParams {
@@ -50,6 +52,8 @@ export interface ShardOptions {
   readonly weightBytes: number;
   readonly gradientBytes: number;
   readonly optimizerBytes: number;
+  /** Bytes per parameter of the optimizer's second moment (training-recipes.ts SECOND_MOMENT_BYTES). */
+  readonly secondMomentBytes: number;
   /** DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2). */
   readonly paramCopies: number;
   /**
@@ -94,6 +98,7 @@ export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates
     extraBuffers:
       o.zeroStage !== 3 ? 0 : unsharded ? stageParams * gathered : 2 * p.maxLayerParams * gathered,
     pagedOptimizer: false,
+    optimizerShard: { elements: both(1, 1), secondMomentBytes: both(1, o.secondMomentBytes) },
   };
 }
 
@@ -150,6 +155,20 @@ export function adapterTrainingStates(
     adapterWeights: trainableWeights,
     extraBuffers: dequantizationBuffers(p, adapter, recompute),
     pagedOptimizer: adapter.pagedOptimizer,
+    // A paged optimizer (bitsandbytes) updates in place; torch's moments of the BF16 table copies are BF16.
+    optimizerShard: {
+      elements: shard(o, adapterParams + tables, o.denseShards, 1, 1),
+      secondMomentBytes: adapter.pagedOptimizer
+        ? 0
+        : shard(o, adapterParams, o.denseShards, 1, o.secondMomentBytes) +
+          shard(
+            o,
+            tables,
+            o.denseShards,
+            1,
+            o.zeroStage >= 1 ? o.secondMomentBytes : (o.secondMomentBytes * o.weightBytes) / 4,
+          ),
+    },
   };
 }
 

@@ -75,6 +75,8 @@ export interface StageMemory {
   readonly buffers: number;
   readonly frameworkOverhead: number;
   readonly totalBytes: number;
+  /** The phase that peaks (peak-phase.ts): the forward/backward pass, or the optimizer step. */
+  readonly peakPhase: 'forward-backward' | 'optimizer-step';
   /** The peak by term (sums to `totalBytes`). */
   readonly breakdown: MemoryBreakdown;
   /** Optimizer states paged to CPU memory at the peak (QLoRA's paged AdamW), not in `totalBytes`. */

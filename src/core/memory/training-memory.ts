@@ -35,13 +35,16 @@ import {
   type StageStates,
 } from './model-states.js';
 import { offloadStates } from './offload.js';
+import { peakPhase } from './peak-phase.js';
 import { pipelineChunks, rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   OPTIMIZER_STATE_BYTES,
+  optimizerStepBytes,
   PRECISION_BYTES,
+  SECOND_MOMENT_BYTES,
   tableOptimizerBytes,
 } from './training-recipes.js';
 
@@ -121,6 +124,7 @@ export function trainingMemory(
   const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const offloadMode = options.offload?.mode ?? 'none';
+  const optimizerStep = offloadMode === 'none' ? stack?.optimizerStep : undefined; // offloaded: a CPU step
   const perLayerAct = {
     dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
     moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
@@ -199,6 +203,7 @@ export function trainingMemory(
       fsdp || (options.adapter && stack?.peft?.fp32Adapters)
         ? OPTIMIZER_STATE_BYTES[options.optimizer]
         : optimizerBytes,
+    secondMomentBytes: SECOND_MOMENT_BYTES[options.optimizer],
     paramCopies,
     tableOptimizerBytes: tableOptimizerBytes(options.optimizer, bytes),
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
@@ -265,18 +270,20 @@ export function trainingMemory(
     // Offloaded states live in host memory (offload.ts): the GPU holds the rest.
     const { gpu: modelStates, hostBytes: offloadedBytes } = offloadStates(o.states.modelStates, offloadMode);
     const adapterWeights = offloadMode === 'optimizer+params' ? 0 : o.states.adapterWeights;
-    const { weights, gradients, optimizerStates } = modelStates;
-    const allocated = weights + gradients + optimizerStates + o.activations + buffers;
-    // The caching allocator reserves more than it hands out (the stack's reserve fraction), and keeps
-    // the blocks the loss freed that the next allocations could not reuse (logitsCachedBytesPerElement).
-    const allocatorReserve = allocated * reserve + (keptOutputs > 0 ? 0 : logitsCachedBytes * logitElements);
-    const totalBytes = allocated + allocatorReserve + overhead;
-    // Paged: the peak is the larger of forward/backward (states paged out) and the update (no activations).
-    const paged = o.states.pagedOptimizer;
-    const train = totalBytes - optimizerStates;
-    const update = weights + gradients + optimizerStates + overhead;
-    const phase = !paged ? 'all' : train >= update ? 'train' : 'update';
-    const live = phase === 'update' ? 0 : 1;
+    // Blocks the loss freed that the next allocations could not reuse (logitsCachedBytesPerElement).
+    const cachedBytes = keptOutputs > 0 ? 0 : logitsCachedBytes * logitElements;
+    const peak = peakPhase({
+      modelStates,
+      adapterWeights,
+      activations: o.activations,
+      buffers,
+      logits,
+      cachedBytes,
+      reserveFraction: reserve,
+      overhead,
+      pagedOptimizer: o.states.pagedOptimizer,
+      stepBytes: optimizerStepBytes(optimizerStep, o.states.optimizerShard, bytes.gradient, layout.zeroStage),
+    });
     // One object per stage, no spreads: the layout search builds thousands.
     return {
       stage: p === 1 ? 'only' : o.index === 0 ? 'first' : o.index === p - 1 ? 'last' : 'middle',
@@ -289,19 +296,10 @@ export function trainingMemory(
       activations: o.activations,
       buffers,
       frameworkOverhead: overhead,
-      totalBytes: phase === 'all' ? totalBytes : phase === 'train' ? train : update,
-      breakdown: {
-        weights: weights - adapterWeights,
-        adapters: adapterWeights,
-        gradients,
-        optimizerStates: phase === 'train' ? 0 : optimizerStates,
-        activations: live * o.activations,
-        logits: live * logits,
-        buffers: live * (buffers - logits),
-        allocatorReserve: live * allocatorReserve,
-        frameworkOverhead: overhead,
-      },
-      pagedOutBytes: phase === 'train' ? optimizerStates : 0,
+      totalBytes: peak.totalBytes,
+      peakPhase: peak.phase,
+      breakdown: peak.breakdown,
+      pagedOutBytes: peak.pagedOutBytes,
       offloadedBytes: offloadedBytes + o.hostActivations,
     };
   };

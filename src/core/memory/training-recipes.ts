@@ -71,6 +71,26 @@ export interface StackMemory {
     /** FP8 precision all-gathers FP8 weights (torchao's `enable_fsdp_float8_all_gather`). */
     readonly float8AllGather: boolean;
   };
+  /** What the optimizer step allocates beside the model states ({@link optimizerStepBytes}); default in place. */
+  readonly optimizerStep?: OptimizerStepMemory;
+}
+
+/**
+ * How a stack's optimizer step allocates, after the backward pass (no activation live):
+ * - `in-place`: fused kernels (Apex/Transformer Engine FusedAdam, torch's fused AdamW, bitsandbytes);
+ * - `foreach`: torch.optim.AdamW's multi-tensor path, `exp_avg_sq_sqrt = torch._foreach_sqrt(exp_avg_sqs)`,
+ *   a copy of every trainable tensor's second moment at once;
+ * - `flat-fp32-gradient`: DeepSpeed's ZeRO optimizer flattens a group's gradient partition and casts it to
+ *   FP32 for the step (stage 3: a sub-group of at most `subGroupNumel` elements at a time).
+ */
+export type OptimizerStepMemory =
+  | { readonly kind: 'in-place' | 'foreach' }
+  | { readonly kind: 'flat-fp32-gradient'; readonly subGroupNumel: number };
+
+/** The trainable elements whose optimizer states one GPU holds, and the bytes of their Adam second moment. */
+export interface OptimizerShard {
+  readonly elements: number;
+  readonly secondMomentBytes: number;
 }
 
 /** Checkpoints an offloading stack keeps on the GPU: the one being copied and the one recomputed. */
@@ -126,6 +146,38 @@ export const OPTIMIZER_STATE_BYTES: Readonly<Record<Optimizer, number>> = {
   'sgd-momentum': 4,
   muon: 4,
 };
+
+/**
+ * Bytes per parameter of Adam's second moment, the tensor torch's foreach step copies (0: an optimizer
+ * without one, or bitsandbytes' 8-bit blockwise states, updated in place).
+ */
+export const SECOND_MOMENT_BYTES: Readonly<Record<Optimizer, number>> = {
+  adamw: 4,
+  'adamw-bf16-moments': 2,
+  'adam-8bit': 0,
+  adafactor: 0,
+  'sgd-momentum': 0,
+  muon: 0,
+};
+
+/**
+ * Bytes the optimizer step holds beside the model states (StackMemory.optimizerStep): torch's foreach
+ * AdamW a second-moment-sized temporary (torch/optim/adamw.py `_multi_tensor_adamw`); DeepSpeed's ZeRO
+ * the flattened gradient partition and its FP32 copy, (gradient + 4) bytes per element
+ * (runtime/zero/stage_1_and_2.py and stage3.py `_prepare_fp32_grad_for_sub_group`).
+ */
+export function optimizerStepBytes(
+  step: OptimizerStepMemory | undefined,
+  shard: OptimizerShard,
+  gradientBytes: number,
+  zeroStage: 0 | 1 | 2 | 3,
+): number {
+  if (step?.kind === 'foreach') return shard.secondMomentBytes;
+  // Without ZeRO DeepSpeed steps through its BF16/FP16 optimizer wrappers: not this path.
+  if (step?.kind !== 'flat-fp32-gradient' || zeroStage === 0) return 0;
+  const elements = zeroStage === 3 ? Math.min(step.subGroupNumel, shard.elements) : shard.elements;
+  return (gradientBytes + 4) * elements;
+}
 
 /**
  * Optimizer bytes per parameter of a module that trains in its own dtype beside a frozen base (the
