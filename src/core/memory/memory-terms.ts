@@ -5,7 +5,13 @@
 
 import type { StageMemory } from './training-memory-types.js';
 
-export type MemoryTerm = 'weights' | 'gradients' | 'optimizerStates' | 'activations' | 'buffers';
+export type MemoryTerm =
+  | 'weights'
+  | 'gradients'
+  | 'optimizerStates'
+  | 'activations'
+  | 'buffers'
+  | 'optimizerStep';
 
 /** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
 const CUTS: Readonly<Record<MemoryTerm, string>> = {
@@ -16,6 +22,8 @@ const CUTS: Readonly<Record<MemoryTerm, string>> = {
   activations:
     'recomputation (selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
   buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
+  optimizerStep:
+    "a fused optimizer step (torch's fused AdamW, bitsandbytes' 8-bit AdamW), a smaller DeepSpeed sub_group_size, or ZeRO over more data-parallel ranks",
 };
 
 /** The largest term of a stage's memory, its bytes, and what cuts it. */
@@ -24,12 +32,19 @@ export function largestMemoryTerm(stage: StageMemory): {
   readonly bytes: number;
   readonly cut: string;
 } {
+  // At an optimizer-step peak no activation is live; the step's own temporaries are the other term.
+  const transient: [MemoryTerm, number][] =
+    stage.peakPhase === 'optimizer-step'
+      ? [['optimizerStep', stage.breakdown.buffers]]
+      : [
+          ['activations', stage.activations],
+          ['buffers', stage.buffers],
+        ];
   const terms: [MemoryTerm, number][] = [
     ['weights', stage.modelStates.weights],
     ['gradients', stage.modelStates.gradients],
     ['optimizerStates', stage.modelStates.optimizerStates],
-    ['activations', stage.activations],
-    ['buffers', stage.buffers],
+    ...transient,
   ];
   const [term, bytes] = terms.reduce((a, c) => (c[1] > a[1] ? c : a));
   return { term, bytes, cut: CUTS[term] };

@@ -10,6 +10,7 @@ import { qwen7bV1 } from '../../../test/fixtures.js';
 import { methodAdapter } from '../adaptation/finetune.js';
 import { paramCount } from '../model/param-count.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
+import { largestMemoryTerm } from './memory-terms.js';
 import { peakPhase } from './peak-phase.js';
 import { type MemoryBreakdown, trainingMemory } from './training-memory.js';
 import { type OptimizerStepMemory, optimizerStepBytes, type StackMemory } from './training-recipes.js';
@@ -67,6 +68,14 @@ describe('optimizer step memory', () => {
     for (const p of [inPlace, deepspeed, foreach]) expect(sum(p.breakdown)).toBeCloseTo(p.totalBytes, -3);
     // The step's peak replaces the pass's when larger; it never lowers it.
     expect(deepspeed.totalBytes).toBeGreaterThan(inPlace.totalBytes);
+    // "Does not fit" advice at a step peak: activations are not live, the step's temporaries are a term.
+    const tiny = trainingMemory(qwen7bV1, layout, { ...options, stack: stackWith({ kind: 'foreach' }) }).peak;
+    expect(largestMemoryTerm(tiny).term).toBe('optimizerStates');
+    const withoutStates = { ...tiny, modelStates: { weights: 0, gradients: 0, optimizerStates: 0 } };
+    expect(largestMemoryTerm(withoutStates)).toMatchObject({
+      term: 'optimizerStep',
+      bytes: tiny.breakdown.buffers,
+    });
   });
 
   it('LoRA with trained tables under torch foreach AdamW: the moments of the FP32 adapters (4 B) and of the BF16 copies (2 B)', () => {
