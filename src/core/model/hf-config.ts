@@ -90,6 +90,7 @@ const STRUCTURE_MARKERS = {
       'attn_layer_period',
       'hybrid_override_pattern',
       'attention_hidden_size',
+      'attn_layer_indices',
     ],
   },
   encoderDecoder: {

@@ -3,6 +3,8 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 
+import { afmoe } from './afmoe.js';
+import { bamba } from './bamba.js';
 import {
   cohere,
   cohere2,
@@ -30,6 +32,7 @@ import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2, gptBigcode } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
+import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { internvlFamily } from './internvl.js';
 import { kimiLinear } from './kimi-linear.js';
@@ -37,6 +40,7 @@ import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
+import { longcatFlash } from './longcat-flash.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral, phimoe } from './mixtral.js';
@@ -111,6 +115,7 @@ export const FAMILIES = {
   // input_linear/output_linear experts and bias-free router count as Mixtral's.
   granite: llama,
   granitemoe: mixtral,
+  granitemoeshared: graniteMoeShared,
   ernie4_5: ernie45,
   hunyuan_v1_dense: hunyuanV1Dense,
   qwen2_vl: wrapped(familyOf, {
@@ -215,6 +220,9 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
   }),
   falcon_h1: falconH1,
+  bamba,
+  afmoe,
+  longcat_flash: longcatFlash,
   lfm2,
   lfm2_moe: lfm2Moe,
   apertus,

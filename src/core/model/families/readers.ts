@@ -13,7 +13,7 @@ import type {
   ModelSpec,
   MoeSpec,
 } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, type Json, MAX } from './fields.js';
 
 /** A family's reader: the config's fields → a {@link ModelSpec}. */
 export type Family = (f: Fields, name: string) => ModelSpec;
@@ -311,6 +311,14 @@ export function readStateDtypeBytes(f: Fields, key: string): number {
   if (dtype === 'float32') return 4;
   if (dtype === 'bfloat16' || dtype === 'float16' || dtype === 'auto') return 2;
   return f.fail(key, `must be float32, bfloat16 or float16, got '${dtype}'`);
+}
+
+/**
+ * The config with a configuration class's `__init__` default for each key of `defaults` it omits
+ * (a hand-written config.json may leave them out). A key set to null is left as it is.
+ */
+export function withClassDefaults(f: Fields, defaults: Json): Fields {
+  return f.with(Object.fromEntries(Object.entries(defaults).filter(([key]) => f.raw(key) === undefined)));
 }
 
 /** No layer slides: every mixer is full attention. */
