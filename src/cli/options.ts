@@ -73,11 +73,16 @@ export function oneOf<T extends string>(
 export function sequenceLength(
   text: string | undefined,
   flag: string,
-  model: { readonly name: string; readonly maxContextTokens: number },
+  model: {
+    readonly name: string;
+    readonly maxContextTokens: number;
+    readonly warnings?: readonly string[];
+  },
 ): { readonly tokens: number; readonly warnings: string[] } {
   const tokens = positiveInteger(text, flag, Math.min(4096, model.maxContextTokens));
   const warning = beyondContextWarning(model, flag, tokens, 'trained');
-  return { tokens, warnings: warning === null ? [] : [warning] };
+  // How the config was read (a lookalike family, a structure approximated) travels with every result.
+  return { tokens, warnings: [...(model.warnings ?? []), ...(warning === null ? [] : [warning])] };
 }
 
 /** A token count that must fit the model's context window (`--context`). */

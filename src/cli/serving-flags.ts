@@ -292,7 +292,16 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       );
     }
   }
-  return { spec, workload, slo, candidates, fixedGpus, engine, warnings: servingWarnings(spec, workload) };
+  return {
+    spec,
+    workload,
+    slo,
+    candidates,
+    fixedGpus,
+    engine,
+    // How the config was read (a lookalike family, a structure approximated), then the context.
+    warnings: [...(spec.warnings ?? []), ...servingWarnings(spec, workload)],
+  };
 }
 
 /** The price basis per GPU type, for the report. */

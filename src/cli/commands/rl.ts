@@ -117,9 +117,17 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     model: spec,
   });
   const range = rlRanges(summary, band);
+  // How the policy's config was read (a lookalike family, a structure approximated).
+  const warnings = spec.warnings ?? [];
   if (o.json)
     return {
-      output: toJson({ ...summary, range, calibrationCases: band.cases, outsideCalibration: band.outside }),
+      output: toJson({
+        ...summary,
+        range,
+        calibrationCases: band.cases,
+        outsideCalibration: band.outside,
+        warnings,
+      }),
       exitCode: 0,
     };
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
@@ -185,6 +193,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
       `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
+      ...warnings.map((w) => `warning: ${w}`),
     ].join('\n'),
     exitCode: 0,
   };
