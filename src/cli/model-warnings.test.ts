@@ -1,20 +1,20 @@
 /**
  * How a config was read travels with every result: a `model_type` read as a lookalike family (here
- * Kyutai's Helium, read as Llama) warns in `params`, and equally in `train`, `finetune`, `memory`,
- * `serve` and `rl`, in text and in JSON.
+ * InternLM3, whose remote code llmecon does not read, taken as Llama) warns in `params`, and equally
+ * in `train`, `finetune`, `memory`, `serve` and `rl`, in text and in JSON.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from '../../test/run-cli.js';
 
-const model = 'test/fixtures/hf-configs/hand-built/helium-lookalike.json';
-const warning = "model_type 'helium' is not supported; read as llama-like";
+const model = 'test/fixtures/hf-configs/hand-built/internlm3-lookalike.json';
+const warning = "model_type 'internlm3' is not supported; read as llama-like";
 
 describe('model warnings in every command', () => {
   const commands: [string, string[]][] = [
     ['params', ['params', model]],
     ['train', ['train', '--model', model, '--gpu', 'h100', '--gpus', '8', '--tokens', '1B']],
     ['finetune', ['finetune', '--model', model, '--method', 'lora', '--gpu', 'h100', '--tokens', '1M']],
-    ['memory', ['memory', model, '--gpu', 'h100']],
+    ['memory', ['memory', model, '--gpu', 'h100', '--pp', '4', '--recompute', 'full']],
     [
       'serve',
       ['serve', '--model', model, '--gpu', 'h100', '--input-tokens', '1000', '--output-tokens', '100'],

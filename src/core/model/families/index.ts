@@ -23,6 +23,7 @@ import { ernie45, ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
+import { flexOlmo } from './flex-olmo.js';
 import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
 import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
@@ -38,6 +39,7 @@ import { internvlFamily } from './internvl.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
+import { bitnet, cwm, helium, ministral } from './llama-likes-2025.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { longcatFlash } from './longcat-flash.js';
@@ -53,6 +55,7 @@ import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
+import { vaultgemma } from './vaultgemma.js';
 import {
   readKimiK3Vision,
   readLlama4Vision,
@@ -226,6 +229,12 @@ export const FAMILIES = {
   lfm2,
   lfm2_moe: lfm2Moe,
   apertus,
+  bitnet,
+  ministral,
+  cwm,
+  helium,
+  flex_olmo: flexOlmo,
+  vaultgemma,
   ernie4_5_moe: ernie45Moe,
   hunyuan_v1_moe: hunyuanV1Moe,
   mamba,
