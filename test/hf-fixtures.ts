@@ -58,6 +58,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',
+  'hand-built/minimax-text-01-hf',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

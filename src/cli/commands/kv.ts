@@ -1,5 +1,5 @@
 import { hasAttentionLayers, kvCacheBytes, recurrentStateBytes } from '../../core/model/kv-cache.js';
-import { describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
+import { describeLayerMix, hasNewLayerKinds, linearMixerName } from '../../core/model/layer-mix.js';
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -92,7 +92,7 @@ export function kvCommand(
     );
   }
   if (state.linearLayers + state.mambaLayers + state.convLayers > 0) {
-    const linear = spec.linearAttention?.projections === 'kda' ? 'Kimi Delta Attention' : 'Gated DeltaNet';
+    const linear = linearMixerName(spec);
     const kinds = [
       state.linearLayers > 0 ? `${state.linearLayers} ${linear}` : '',
       state.mambaLayers > 0

@@ -4,6 +4,7 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
+import { linearMixerMatrices } from './adapters-linear.js';
 import { layerKey, layerView } from './layer-view.js';
 import {
   type AttentionSpec,
@@ -15,7 +16,8 @@ import {
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
- * input and output projections of linear-attention (Gated DeltaNet) and Mamba mixers.
+ * input and output projections of linear-attention (Gated DeltaNet, KDA, lightning attention; see
+ * adapters-linear.ts) and Mamba mixers.
  */
 export const TARGET_MODULES = [
   'q',
@@ -201,32 +203,7 @@ function layerMatrices(
   attentionMatrices(spec.attention, 'attention', 'keyValue', h, wants, add);
   if (spec.fullAttention)
     attentionMatrices(spec.fullAttention, 'fullAttention', 'fullKeyValue', h, wants, add);
-  const gdn = spec.linearAttention;
-  if (gdn) {
-    const k = gdn.numKeyHeads * gdn.keyHeadDim;
-    const v = gdn.numValueHeads * gdn.valueHeadDim;
-    const heads = gdn.numValueHeads;
-    if (wants('in_proj')) {
-      if (gdn.projections === 'kda') {
-        // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
-        add('linear', 'self_attn.q_proj', h, k);
-        add('linear', 'self_attn.k_proj', h, k);
-        add('linear', 'self_attn.v_proj', h, v);
-      } else if (gdn.projections === 'split') {
-        // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
-        add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
-        add('linear', 'linear_attn.in_proj_z', h, v);
-        add('linear', 'linear_attn.in_proj_b', h, heads);
-        add('linear', 'linear_attn.in_proj_a', h, heads);
-      } else {
-        // Qwen3NextGatedDeltaNet: in_proj_qkvz (h → 2k + 2v), in_proj_ba (h → 2 · value heads).
-        add('linear', 'linear_attn.in_proj_qkvz', h, 2 * k + 2 * v);
-        add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
-      }
-    }
-    if (wants('out_proj'))
-      add('linear', gdn.projections === 'kda' ? 'self_attn.o_proj' : 'linear_attn.out_proj', v, h);
-  }
+  if (spec.linearAttention) linearMixerMatrices(spec.linearAttention, h, wants, add);
   const ssm = spec.stateSpace;
   if (ssm) {
     // NemotronHMamba2Mixer: in_proj h → (z, x, B, C, dt) = 2·inner + 2·groups·state + heads; MambaMixer

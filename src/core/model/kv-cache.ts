@@ -9,6 +9,7 @@
 import { bytesPerElement, type KvFormat } from '../precision.js';
 import { crossContextTokens, stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
+import { hasShortConv } from './mixer-specs.js';
 import {
   type AttentionSpec,
   type GatedDeltaNetSpec,
@@ -257,11 +258,13 @@ export interface LayerStateElements {
 /**
  * Gated DeltaNet state per sequence (Yang et al. 2024, Eq. 10; vLLM `mamba_utils` gated-delta-net
  * shapes): the conv keeps the last `convKernel − 1` inputs of its 2·k + v channels, the delta rule
- * one `keyHeadDim × valueHeadDim` matrix per value head.
+ * one `keyHeadDim × valueHeadDim` matrix per value head. Lightning attention (MiniMaxCache
+ * `linear_cache`, vLLM `linear_attention_state_shape`) keeps the d × d matrix per head and no conv.
  */
 export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
   const channels = 2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim;
-  return { conv: (g.convKernel - 1) * channels, state: g.numValueHeads * g.keyHeadDim * g.valueHeadDim };
+  const conv = hasShortConv(g) ? (g.convKernel - 1) * channels : 0;
+  return { conv, state: g.numValueHeads * g.keyHeadDim * g.valueHeadDim };
 }
 
 /**

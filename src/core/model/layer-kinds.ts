@@ -91,10 +91,28 @@ export function sparseMeanKeys(
  * each), and the inter-chunk terms Q·S, W·S and Kᵀ·U (C·d_k·d_v each). Per token, in multiply-adds:
  * C·(3·d_k + 2·d_v) + C²/6 + 3·d_k·d_v, ×2 FLOPs, × value heads — linear in the sequence, no s² term.
  * Decode uses the recurrence S ← α·S + β·k(v − Sᵀk)ᵀ, o = Sᵀq: 3·d_k·d_v multiply-adds per head.
- * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both.
+ * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both. The
+ * `lightning` variant has its own count ({@link lightningAttentionFlopsPerToken}).
  */
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  if (g.projections === 'lightning') return lightningAttentionFlopsPerToken(g, mode);
   return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
+}
+
+/**
+ * Lightning attention (MiniMax `MiniMaxLightningAttention`; Qin et al. 2024, "Lightning Attention-2",
+ * arXiv:2401.04658, Alg. 1; MiniMax-01 report, arXiv:2501.08313, Sec. 2), linear attention with a
+ * fixed per-head decay, no conv. Training/prefill tile the sequence into blocks of B = `chunkTokens`:
+ * per block and head the intra-block [(Q·Kᵀ) ⊙ M]·V (B²·d_k + B²·d_v, the masked block in full), the
+ * inter-block (Q ⊙ λ)·KV (B·d_k·d_v) and the state update KV ← λ^B·KV + (K ⊙ λ)ᵀ·V (B·d_k·d_v): per
+ * token B·(d_k + d_v) + 2·d_k·d_v multiply-adds, ×2 FLOPs, × heads (the decays are elementwise, not
+ * counted). Decode runs the recurrence KV ← λ·KV + kᵀv, o = q·KV: 2·d_k·d_v multiply-adds per head.
+ */
+export function lightningAttentionFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  const dk = g.keyHeadDim;
+  const dv = g.valueHeadDim;
+  if (mode === 'decode') return g.numValueHeads * 2 * 2 * dk * dv;
+  return g.numValueHeads * 2 * (g.chunkTokens * (dk + dv) + 2 * dk * dv);
 }
 
 /** The causal depthwise conv of Gated DeltaNet: 2·kernel FLOPs per channel (2·k + v channels). */

@@ -3,6 +3,13 @@ import { layerMix } from './kv-cache.js';
 import { hasLayerSizes, layerView } from './layer-view.js';
 import { isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
 
+/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention or Lightning Attention. */
+export function linearMixerName(spec: ModelSpec): string {
+  const projections = spec.linearAttention?.projections;
+  if (projections === 'kda') return 'Kimi Delta Attention';
+  return projections === 'lightning' ? 'Lightning Attention' : 'Gated DeltaNet';
+}
+
 /** A mixer kind in words, with its window, chunk or indexer. */
 export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
   switch (mixer) {
@@ -24,9 +31,7 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
         : `sparse attention (GQA + block indexer, top-${(spec.sparseAttention?.topKTokens ?? 0) / block} blocks of ${block} keys)`;
     }
     case 'linear':
-      return spec.linearAttention?.projections === 'kda'
-        ? 'linear (Kimi Delta Attention)'
-        : 'linear (Gated DeltaNet)';
+      return `linear (${linearMixerName(spec)})`;
     case 'mamba':
       return spec.stateSpace?.selective ? 'state-space (Mamba-1)' : 'state-space (Mamba-2)';
     case 'conv':

@@ -1,6 +1,7 @@
 /**
- * Parameters of the recurrent token mixers (Gated DeltaNet and Kimi Delta Attention, Mamba-2 and
- * Mamba-1, LFM2's short convolution), per layer; summed per model by param-count.ts.
+ * Parameters of the recurrent token mixers (Gated DeltaNet, Kimi Delta Attention and lightning
+ * attention, Mamba-2 and Mamba-1, LFM2's short convolution), per layer; summed per model by
+ * param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
 import type { GatedDeltaNetSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
@@ -14,6 +15,11 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
   const keyWidth = g.numKeyHeads * g.keyHeadDim;
   const valueWidth = g.numValueHeads * g.valueHeadDim;
   const convChannels = 2 * keyWidth + valueWidth;
+  if (g.projections === 'lightning') {
+    // MiniMaxLightningAttention (transformers modular_minimax.py): qkv_proj (h → 2k + v), output_gate
+    // (h → v), norm RMSNorm(v), out_proj (v → h), all bias-free; the decay rates are buffers.
+    return hidden * convChannels + hidden * valueWidth + valueWidth + valueWidth * hidden;
+  }
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),

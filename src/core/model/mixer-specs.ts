@@ -24,15 +24,20 @@ export interface SparseAttentionSpec {
 /**
  * Gated DeltaNet (Yang et al. 2024, "Gated Delta Networks", Eq. 10; Qwen3-Next `Qwen3NextGatedDeltaNet`):
  * q/k of `numKeyHeads × keyHeadDim`, v of `numValueHeads × valueHeadDim`, a causal depthwise conv of
- * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`.
+ * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`. With
+ * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv.
  */
 export interface GatedDeltaNetSpec {
   readonly numKeyHeads: number;
   readonly numValueHeads: number;
   readonly keyHeadDim: number;
   readonly valueHeadDim: number;
+  /** Taps of the causal depthwise conv; 0 for `lightning`, which has none (see {@link hasShortConv}). */
   readonly convKernel: number;
-  /** Chunk length of the chunked (WY) training/prefill form (fla `chunk_gated_delta_rule`: 64). */
+  /**
+   * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
+   * attention's intra/inter block split: MiniMax `block_size`, 256).
+   */
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
   readonly stateBytesPerElement: number;
@@ -41,9 +46,14 @@ export interface GatedDeltaNetSpec {
    * each module): `fused` = in_proj_qkvz (h → 2k + 2v) and in_proj_ba (h → 2·heads) (Qwen3-Next);
    * `split` = in_proj_qkv, in_proj_z, in_proj_b, in_proj_a (Qwen3.5); `kda` = Kimi Delta Attention
    * (Kimi Linear `KimiDeltaAttention`): q_proj, k_proj, v_proj, b_proj (h → Hv), and low-rank
-   * forget and output gates (see `gateRank`) — different parameters, same state. Absent = fused.
+   * forget and output gates (see `gateRank`) — different parameters, same state; `lightning` =
+   * MiniMax's lightning attention (MiniMax-Text-01 / M1 `MiniMaxLightningAttention`; Qin et al. 2024,
+   * "Lightning Attention-2", arXiv:2401.04658): qkv_proj (h → 2k + v) and SiLU, linear attention
+   * with a fixed per-head exponential decay (no conv, no learned gate, no β), an RMSNorm over v,
+   * a sigmoid output gate output_gate (h → v) and out_proj (v → h); numKeyHeads = numValueHeads and
+   * keyHeadDim = valueHeadDim. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split' | 'kda';
+  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning';
   /**
    * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
@@ -54,6 +64,11 @@ export interface GatedDeltaNetSpec {
    * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
    */
   readonly fullRankOutputGate?: boolean;
+}
+
+/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention). */
+export function hasShortConv(g: GatedDeltaNetSpec): boolean {
+  return g.projections !== 'lightning';
 }
 
 /**

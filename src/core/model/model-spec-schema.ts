@@ -32,16 +32,18 @@ const sparseAttention = z
   .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
   .strict();
 
+/** Defaults by variant (specFromInput): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state; lightning none, 256, BF16. */
 const linearAttention = z
   .object({
     numKeyHeads: count,
     numValueHeads: count,
     keyHeadDim: count,
     valueHeadDim: count,
-    convKernel: count.default(4),
-    chunkTokens: count.default(64),
-    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
-    projections: z.enum(['fused', 'split', 'kda']).optional(),
+    convKernel: count.optional(),
+    chunkTokens: count.optional(),
+    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
+    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). */
+    projections: z.enum(['fused', 'split', 'kda', 'lightning']).optional(),
     gateRank: count.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
@@ -275,6 +277,25 @@ export function specFromInput(input: unknown): ModelSpec {
       });
     }
   }
+  const linear = s.linearAttention;
+  if (linear?.projections === 'lightning') {
+    // MiniMaxLightningAttention: q, k and v of the same heads and head_dim, no conv.
+    for (const [key, value, like] of [
+      ['numValueHeads', linear.numValueHeads, linear.numKeyHeads],
+      ['valueHeadDim', linear.valueHeadDim, linear.keyHeadDim],
+      ['convKernel', linear.convKernel, undefined],
+    ] as const) {
+      if (value === like) continue;
+      issues.push({
+        code: 'invalid_value' as const,
+        path: ['linearAttention', key],
+        message:
+          key === 'convKernel'
+            ? 'lightning attention has no conv: leave convKernel out'
+            : `lightning attention needs ${key} equal to ${key === 'numValueHeads' ? 'numKeyHeads' : 'keyHeadDim'} (${like}), got ${value}`,
+      });
+    }
+  }
   if (s.mlpPattern?.includes('moe') && !s.moe) {
     issues.push({
       code: 'missing_field' as const,
@@ -310,7 +331,12 @@ export function specFromInput(input: unknown): ModelSpec {
     slidingWindow: s.slidingWindow?.tokens ?? null,
     chunkedAttentionTokens: s.chunkedAttention?.tokens ?? null,
     sparseAttention: s.sparseAttention,
-    linearAttention: s.linearAttention,
+    linearAttention: linear && {
+      ...linear,
+      convKernel: linear.projections === 'lightning' ? 0 : (linear.convKernel ?? 4),
+      chunkTokens: linear.chunkTokens ?? (linear.projections === 'lightning' ? 256 : 64),
+      stateBytesPerElement: linear.stateBytesPerElement ?? (linear.projections === 'lightning' ? 2 : 4),
+    },
     stateSpace: s.stateSpace,
     shortConv: s.shortConv,
     vision: null,

@@ -148,8 +148,8 @@ export interface CollectiveOp {
 
 /**
  * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated
- * DeltaNet and Mamba, the chunked gated delta rule, the Mamba-2 SSD scan, Mamba-1's selective scan,
- * DSA's indexer scoring.
+ * DeltaNet and Mamba, the chunked gated delta rule, MiniMax's lightning attention, the Mamba-2 SSD
+ * scan, Mamba-1's selective scan, DSA's indexer scoring.
  * Its FLOPs come from layer-kinds.ts (one home per formula); its bytes are the tensors it streams
  * (inputs, outputs, chunk states; the recurrent state at decode). Time: the roofline of both.
  */
@@ -158,7 +158,13 @@ export interface MixerOp {
   readonly name: string;
   readonly component: 'attentionScores';
   readonly pass: 'forward' | 'backward';
-  readonly kernel: 'causal-conv1d' | 'gated-delta-rule' | 'ssd' | 'selective-scan' | 'dsa-indexer';
+  readonly kernel:
+    | 'causal-conv1d'
+    | 'gated-delta-rule'
+    | 'lightning-attention'
+    | 'ssd'
+    | 'selective-scan'
+    | 'dsa-indexer';
   /** Tokens the kernel processes on this GPU. */
   readonly tokens: number;
   /** Runs the recurrence one token at a time (decode) rather than the chunked form. */

@@ -1,14 +1,16 @@
 /**
  * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
- * indexer (operations-indexer.ts), Gated DeltaNet, Mamba-2 and Mamba-1 (projections, conv, scan or
- * recurrence, gates and gated norms) and their context parallelism. Conventions: operations.ts.
- * mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
+ * indexer (operations-indexer.ts), Gated DeltaNet, lightning attention, Mamba-2 and Mamba-1
+ * (projections, conv, scan or recurrence, gates and gated norms) and their context parallelism.
+ * Conventions: operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations'
+ * forward list).
  */
 
 import {
   type AttentionMode,
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
+  lightningAttentionFlopsPerToken,
   stateSpaceConvChannels,
   stateSpaceConvFlopsPerToken,
   stateSpaceScanFlopsPerToken,
@@ -68,10 +70,11 @@ function gatedDeltaNetOperations(
   const deltaState = g.stateBytesPerElement * valueHeads * g.keyHeadDim * g.valueHeadDim;
   const chunkStates = ACT_BYTES * valueHeads * g.keyHeadDim * g.valueHeadDim;
   recurrentMixer(request, b, {
-    convName: 'conv1d',
-    convFlopsPerToken: gatedDeltaNetConvFlopsPerToken(g) / t,
-    convChannels,
-    convStateBytes: convState,
+    conv: {
+      flopsPerToken: gatedDeltaNetConvFlopsPerToken(g) / t,
+      channels: convChannels,
+      stateBytes: convState,
+    },
     coreName: 'gated-delta-rule',
     core: 'gated-delta-rule',
     coreFlopsPerToken: (mode) => gatedDeltaNetRuleFlopsPerToken(g, mode) / t,
@@ -90,6 +93,46 @@ function gatedDeltaNetOperations(
   b.gemm('out_proj', 'attentionProjections', tokens, h, valueWidth / t);
   mixerContextParallel(request, b, tokens, inputColumns, valueWidth / t);
 }
+
+/**
+ * Lightning attention (MiniMax-Text-01 / M1 `MiniMaxLightningAttention`; vLLM
+ * `MiniMaxText01LinearAttention`): qkv_proj (h → 3·H·d) and SiLU, the lightning kernel (vLLM
+ * `lightning_attention`: intra-block products, each block's K·V, the inter-block products; the
+ * recurrence at decode), the RMSNorm over H·d (under TP its variance is all-reduced, one FP32 per
+ * token: vLLM `MiniMaxText01RMSNormTP`), sigmoid(output_gate(x)) · norm(o), out_proj (H·d → h). No conv
+ * and no gating kernel: each head's decay is a fixed buffer. Tensor parallelism splits the heads.
+ */
+const lightningAttentionOperations: MixerOperations = (spec, layer, request, b, tokens) => {
+  const g: GatedDeltaNetSpec = need(spec.linearAttention, layer, 'linearAttention');
+  const t = request.layout.tensorParallel;
+  const h = spec.hiddenSize;
+  const qkvWidth = (2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim) / t;
+  const valueWidth = (g.numValueHeads * g.valueHeadDim) / t;
+  const heads = g.numValueHeads / t;
+  b.gemm('qkv_proj', 'attentionProjections', tokens, qkvWidth, h);
+  // SiLU on q, k and v: read and write them.
+  b.memory('qkv-silu', 'activation', ACT_BYTES * tokens * qkvWidth, ACT_BYTES * tokens * qkvWidth);
+  recurrentMixer(request, b, {
+    conv: null,
+    coreName: 'lightning-attention',
+    core: 'lightning-attention',
+    coreFlopsPerToken: (mode) => lightningAttentionFlopsPerToken(g, mode) / t,
+    // q, k, v in; o out.
+    coreReadBytesPerToken: ACT_BYTES * qkvWidth,
+    coreWriteBytesPerToken: ACT_BYTES * valueWidth,
+    stateBytes: g.stateBytesPerElement * heads * g.keyHeadDim * g.valueHeadDim,
+    // vLLM lightning_attention writes each block's K·V in FP32 ([b, h, blocks, d, e]), read back.
+    chunkStateBytesPerToken: (4 * heads * g.keyHeadDim * g.valueHeadDim) / g.chunkTokens,
+  });
+  const valueBytes = ACT_BYTES * tokens * valueWidth;
+  b.memory('output-norm', 'norm', valueBytes, valueBytes);
+  if (t > 1) b.collective('output-norm.all-reduce', 'tensorParallel', 'all-reduce', 4 * tokens, t, 1);
+  b.gemm('output_gate', 'attentionProjections', tokens, valueWidth, h);
+  // sigmoid(gate) · norm(o): read both, write the product.
+  b.memory('output-gate', 'activation', 2 * valueBytes, valueBytes);
+  b.gemm('out_proj', 'attentionProjections', tokens, h, valueWidth);
+  mixerContextParallel(request, b, tokens, qkvWidth, valueWidth);
+};
 
 /**
  * Mamba-2 (Nemotron-H `NemotronHMamba2Mixer`; vLLM `MambaMixer2`; Dao & Gu 2024 Sec. 7): in_proj
@@ -117,10 +160,11 @@ function stateSpaceOperations(
   const heads = m.numHeads / t;
   b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner + groupWidth + m.numHeads) / t, h);
   recurrentMixer(request, b, {
-    convName: 'conv1d',
-    convFlopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
-    convChannels,
-    convStateBytes: ACT_BYTES * (m.convKernel - 1) * convChannels,
+    conv: {
+      flopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
+      channels: convChannels,
+      stateBytes: ACT_BYTES * (m.convKernel - 1) * convChannels,
+    },
     coreName: 'ssd',
     core: 'ssd',
     coreFlopsPerToken: (mode) => stateSpaceScanFlopsPerToken(m, mode) / t,
@@ -165,10 +209,11 @@ function selectiveScanOperations(
   if (s.innerNorms) b.memory('dt-b-c-norms', 'norm', ACT_BYTES * tokens * dtBc, ACT_BYTES * tokens * dtBc);
   b.gemm('dt_proj', 'attentionProjections', tokens, channels, s.timeStepRank);
   recurrentMixer(request, b, {
-    convName: 'conv1d',
-    convFlopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
-    convChannels: channels,
-    convStateBytes: ACT_BYTES * (m.convKernel - 1) * channels,
+    conv: {
+      flopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
+      channels,
+      stateBytes: ACT_BYTES * (m.convKernel - 1) * channels,
+    },
     coreName: 'selective-scan',
     core: 'selective-scan',
     coreFlopsPerToken: (mode) => stateSpaceScanFlopsPerToken(m, mode) / t,
@@ -226,14 +271,19 @@ const shortConvOperations: MixerOperations = (spec, layer, request, b, tokens) =
   mixerContextParallel(request, b, tokens, (3 * h) / t, h / t);
 };
 
-interface RecurrentMixerShape {
-  readonly convName: string;
-  readonly convFlopsPerToken: number;
-  readonly convChannels: number;
+/** The causal depthwise conv1d in front of a recurrent core, on this GPU. */
+interface RecurrentConvShape {
+  readonly flopsPerToken: number;
+  readonly channels: number;
   /** Bytes of one sequence's conv window on this GPU (the last kernel − 1 inputs). */
-  readonly convStateBytes: number;
+  readonly stateBytes: number;
+}
+
+interface RecurrentMixerShape {
+  /** The conv1d, or null for a mixer without one (lightning attention). */
+  readonly conv: RecurrentConvShape | null;
   readonly coreName: string;
-  readonly core: 'gated-delta-rule' | 'ssd' | 'selective-scan';
+  readonly core: 'gated-delta-rule' | 'lightning-attention' | 'ssd' | 'selective-scan';
   readonly coreFlopsPerToken: (mode: AttentionMode) => number;
   readonly coreReadBytesPerToken: number;
   readonly coreWriteBytesPerToken: number;
@@ -243,8 +293,9 @@ interface RecurrentMixerShape {
 }
 
 /**
- * The conv and the scan of a linear-attention or state-space layer. Decode runs the recurrence: per
- * sequence it reads and writes the conv window and the recurrent state (constant in the context);
+ * The conv (when the mixer has one) and the scan of a linear-attention or state-space layer. Decode
+ * runs the recurrence: per sequence it reads and writes the conv window and the recurrent state
+ * (constant in the context);
  * training and prefill run the chunked form over the call's tokens; a serving prefill also reads
  * the starting state and writes the final state of each sequence (vLLM's state cache).
  */
@@ -254,16 +305,19 @@ function recurrentMixer(request: OperationRequest, b: OpBuilder, x: RecurrentMix
     const { recurrent, suffix } = g;
     const mode: AttentionMode = recurrent ? 'decode' : 'causal';
     const stateTraffic = serving ? g.sequences : 0;
-    const convBytes = ACT_BYTES * g.tokens * x.convChannels;
-    b.mixer(
-      `${x.convName}${suffix}`,
-      'causal-conv1d',
-      g.tokens,
-      g.tokens * x.convFlopsPerToken,
-      convBytes + stateTraffic * x.convStateBytes,
-      convBytes + stateTraffic * x.convStateBytes,
-      { recurrent, savedBytes: convBytes },
-    );
+    const conv = x.conv;
+    if (conv) {
+      const convBytes = ACT_BYTES * g.tokens * conv.channels;
+      b.mixer(
+        `conv1d${suffix}`,
+        'causal-conv1d',
+        g.tokens,
+        g.tokens * conv.flopsPerToken,
+        convBytes + stateTraffic * conv.stateBytes,
+        convBytes + stateTraffic * conv.stateBytes,
+        { recurrent, savedBytes: convBytes },
+      );
+    }
     const chunkStates = recurrent ? 0 : g.tokens * x.chunkStateBytesPerToken;
     const coreInputs = g.tokens * x.coreReadBytesPerToken;
     b.mixer(
@@ -321,7 +375,9 @@ export function mixerOperations(
       attentionCore(spec, layer, request, b);
       return;
     case 'linear':
-      gatedDeltaNetOperations(spec, layer, request, b, tokens);
+      if (spec.linearAttention?.projections === 'lightning')
+        lightningAttentionOperations(spec, layer, request, b, tokens);
+      else gatedDeltaNetOperations(spec, layer, request, b, tokens);
       return;
     case 'mamba':
       stateSpaceOperations(spec, layer, request, b, tokens);

@@ -289,6 +289,9 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   return b.ops;
 }
 
+/** A recurrent mixer's norms whose inputs its backward reads (lightning attention's RMSNorm over H·d). */
+const NORM_INPUTS = new Set(['gated-norm', 'output-norm']);
+
 /**
  * Activation bytes a layer's token mixer keeps for the backward pass, read off its forward operation
  * list (the tensors each op's backward reads, Korthikanti et al. 2022 Sec. 4.1's accounting applied
@@ -311,7 +314,7 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
       if (op.component === 'perLayerInput') continue;
       bytes += op.m * op.k * op.count * ACT_BYTES;
     } else if (op.type === 'mixer') bytes += op.savedBytes;
-    else if (op.type === 'memory' && !softmax && (op.component === 'activation' || op.name === 'gated-norm'))
+    else if (op.type === 'memory' && !softmax && (op.component === 'activation' || NORM_INPUTS.has(op.name)))
       bytes += op.bytesRead;
   }
   return bytes;

@@ -133,8 +133,9 @@ export interface MoeSpec {
  * - `sparse`: attention plus a lightning indexer that picks the top-k earlier tokens per query
  *   (MLA + DSA: DeepSeek-V3.2, GLM-5) or the top-k key blocks (GQA: MiniMax-M3); see
  *   `sparseAttention`; KV grows with context, compute does not;
- * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5; see `linearAttention`): a
- *   constant state per sequence, no KV;
+ * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5), Kimi Delta Attention (Kimi
+ *   Linear) or lightning attention (MiniMax-Text-01; see `linearAttention`): a constant state per
+ *   sequence, no KV;
  * - `mamba`: a Mamba-2 or Mamba-1 state-space mixer (Nemotron-H; Jamba, Falcon-Mamba; see
  *   `stateSpace`): constant state, no KV;
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;

@@ -44,6 +44,7 @@ import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from '
 import { llama4Text } from './llama4.js';
 import { longcatFlash } from './longcat-flash.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
+import { minimax } from './minimax.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral, phimoe } from './mixtral.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
@@ -201,6 +202,7 @@ export const FAMILIES = {
     textType: 'mistral',
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
   }),
+  minimax,
   minimax_m2: minimaxM2,
   minimax_m3: minimaxM3,
   minimax_m3_vl: wrapped(familyOf, {

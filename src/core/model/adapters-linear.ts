@@ -1,0 +1,51 @@
+/**
+ * The LoRA-adapted matrices of a `linear` layer's mixer (adapters.ts), by projection variant, with
+ * the module names PEFT sees: the `in_proj` target adapts the input projections (and the full-rank
+ * output gates beside them), `out_proj` the output projection.
+ */
+import type { AdapterPart, TargetModule } from './adapters.js';
+import type { GatedDeltaNetSpec } from './spec.js';
+
+/** The module name of each variant's output projection. */
+const OUT_PROJ = {
+  fused: 'linear_attn.out_proj',
+  split: 'linear_attn.out_proj',
+  kda: 'self_attn.o_proj',
+  lightning: 'self_attn.out_proj',
+} as const;
+
+/** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
+export function linearMixerMatrices(
+  gdn: GatedDeltaNetSpec,
+  h: number,
+  wants: (t: TargetModule) => boolean,
+  add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
+): void {
+  const k = gdn.numKeyHeads * gdn.keyHeadDim;
+  const v = gdn.numValueHeads * gdn.valueHeadDim;
+  const heads = gdn.numValueHeads;
+  if (wants('in_proj')) {
+    if (gdn.projections === 'kda') {
+      // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
+      add('linear', 'self_attn.q_proj', h, k);
+      add('linear', 'self_attn.k_proj', h, k);
+      add('linear', 'self_attn.v_proj', h, v);
+    } else if (gdn.projections === 'lightning') {
+      // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
+      // full-rank like Qwen3.5's in_proj_z.
+      add('linear', 'self_attn.qkv_proj', h, 2 * k + v);
+      add('linear', 'self_attn.output_gate', h, v);
+    } else if (gdn.projections === 'split') {
+      // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
+      add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
+      add('linear', 'linear_attn.in_proj_z', h, v);
+      add('linear', 'linear_attn.in_proj_b', h, heads);
+      add('linear', 'linear_attn.in_proj_a', h, heads);
+    } else {
+      // Qwen3NextGatedDeltaNet: in_proj_qkvz (h → 2k + 2v), in_proj_ba (h → 2 · value heads).
+      add('linear', 'linear_attn.in_proj_qkvz', h, 2 * k + 2 * v);
+      add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
+    }
+  }
+  if (wants('out_proj')) add('linear', OUT_PROJ[gdn.projections ?? 'fused'], v, h);
+}
