@@ -228,6 +228,14 @@ const LOOKALIKES: readonly {
     explains: ['moe', 'sharedExperts'],
   },
   {
+    // Gemma 2's keys (GeGLU's `hidden_activation`, `query_pre_attn_scalar`): a Gemma derivative read as
+    // Llama would count an untied head (VaultGemma: +28%).
+    family: 'gemma2',
+    keys: ['hidden_activation', 'query_pre_attn_scalar', 'head_dim', 'num_attention_heads'],
+    assumption:
+      'GeGLU MLP, four RMSNorms per layer (Gemma 2 post-norms), embeddings tied unless tie_word_embeddings is false, sliding layers per layer_types or sliding_window',
+  },
+  {
     family: 'llama',
     keys: ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size'],
     assumption:

@@ -16,6 +16,7 @@
  *   model card's 1,024-token context. The Hub's safetensors metadata gives 1,038,741,120 parameters.
  */
 import { describe, expect, it } from 'vitest';
+import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import type { ModelSpec } from '../spec.js';
@@ -287,5 +288,14 @@ describe('VaultGemma (vaultgemma)', () => {
     );
     expect(() => readVault({ ...VAULTGEMMA_1B, tie_word_embeddings: 1 })).toThrowError(/tie_word_embeddings/);
     expect(() => readVault({ ...VAULTGEMMA_1B, intermediate_size: -1 })).toThrowError(/intermediate_size/);
+  });
+});
+
+describe('a Gemma derivative under an unknown model_type', () => {
+  it('reads as Gemma 2 (tied head, GeGLU), not as Llama with an untied head', () => {
+    const spec = specFromHfConfig({ ...VAULTGEMMA_1B, model_type: 'gemma_private_variant' }, 'g');
+    expect(spec.warnings?.[0]).toMatch(/'gemma_private_variant' is not supported; read as gemma2-like/);
+    // VaultGemma's exact count plus the two post-norms per layer Gemma 2 has and VaultGemma drops.
+    expect(paramCount(spec).totalParams).toBe(1_038_741_120 + 26 * 2 * 1152);
   });
 });
