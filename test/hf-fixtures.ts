@@ -59,6 +59,16 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',
   'hand-built/minimax-text-01-hf',
+  'hand-built/bamba-9b',
+  'hand-built/granitemoeshared-test-shape',
+  'hand-built/trinity-mini',
+  'hand-built/trinity-large',
+  'hand-built/longcat-flash-chat',
+  'hand-built/flexolmo-7x7b-1t',
+  'hand-built/vaultgemma-1b',
+  'hand-built/bitnet-b1.58-2b4t',
+  'hand-built/cwm',
+  'hand-built/helium-1-preview-2b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {
