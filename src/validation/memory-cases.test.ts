@@ -36,6 +36,24 @@ describe('memory calibration (measured peaks with their layout)', () => {
     expect(memoryRange(1e9, b)).toBeNull();
     expect(memoryBand({}, 'hf').outside[0]).toMatch(/measured peaks exist for no stack/);
   });
+  it('a run that trains otherwise than every measured peak of its stack gets their band widened by half, said', () => {
+    const adapters = stackMemoryBand('hf', false, true);
+    expect(adapters.outside).toEqual([]);
+    const full = stackMemoryBand('hf', false, false);
+    // hf's peaks are all LoRA/QLoRA: a full fine-tune on hf is outside them.
+    expect(full.outside[0]).toMatch(
+      /^no measured full-training peak for the hf stack \(its 38 train adapters on a frozen base\): the band is widened by half$/,
+    );
+    expect(Math.log(full.high / full.low)).toBeCloseTo(1.5 * Math.log(adapters.high / adapters.low), 9);
+    // DeepSpeed has both (Qwen's full ZeRO-3 and Q-LoRA runs); torchtitan only full training.
+    expect(stackMemoryBand('deepspeed', false, false).outside).toEqual([]);
+    expect(stackMemoryBand('deepspeed', false, true).outside).toEqual([]);
+    expect(stackMemoryBand('torchtitan', false, true).outside[0]).toMatch(
+      /no measured adapter \(frozen-base\) peak for the torchtitan stack \(its 7 train every weight\)/,
+    );
+    // Without a band there is nothing to widen.
+    expect(stackMemoryBand('megatron', false, true).cases).toBe(0);
+  });
   it('docs/training-engine.md shows the current calibration', () => {
     const doc = readFileSync('docs/training-engine.md', 'utf8');
     expect(doc).toContain(memoryCalibrationMarkdown());

@@ -21,6 +21,7 @@ import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../core/parallelism/layout.js';
 import { median } from '../core/statistics.js';
+import { widenBand } from '../core/uncertainty/range.js';
 import { GIB } from '../core/units.js';
 import { profileMemory } from './finetune-calibration-cases.js';
 
@@ -36,6 +37,8 @@ export interface MemoryCaseResult {
   readonly stack: string;
   /** The band's residual set (memoryBandKey: the stack, its pipeline-parallel layouts apart). */
   readonly bandKey: string;
+  /** A frozen base with adapters (LoRA, QLoRA), not every weight training. */
+  readonly frozenBase: boolean;
   readonly source: string;
   readonly locator: string;
   readonly measuredBytes: number;
@@ -54,6 +57,7 @@ export function memoryCaseResults(): MemoryCaseResult[] {
       id: p.id,
       stack: p.stack,
       bandKey: memoryBandKey(p.stack, false),
+      frozenBase: p.method !== 'full',
       source: p.source,
       locator: p.locator,
       measuredBytes: p.measuredBytes,
@@ -95,6 +99,7 @@ function memoryJsonCases(): MemoryCaseResult[] {
       id: c.id,
       stack: c.stack,
       bandKey: memoryBandKey(c.stack, layout.pipelineParallel > 1),
+      frozenBase: adapter !== null,
       source: c.source,
       locator: c.locator,
       measuredBytes,
@@ -148,9 +153,29 @@ export function memoryCalibration(): MemoryCalibration {
   return cached;
 }
 
-/** The memory band of a stack's layout (the peaks measured in its regime: with or without PP). */
-export function stackMemoryBand(stack: string, pipeline = false): MemoryBand {
-  return memoryBand(memoryCalibration().residuals, stack, pipeline);
+/**
+ * The memory band of a stack's layout (the peaks measured in its regime: with or without PP). Where
+ * none of the stack's measured peaks trained the way the run does (every weight, or adapters on a
+ * frozen base), the band is theirs widened by half and says so: a full fine-tune's states and step
+ * are not what LoRA peaks measured.
+ */
+export function stackMemoryBand(stack: string, pipeline = false, frozenBase?: boolean): MemoryBand {
+  const band = memoryBand(memoryCalibration().residuals, stack, pipeline);
+  const own = memoryCalibration().cases.filter((c) => c.stack === stack);
+  if (frozenBase === undefined || band.cases === 0 || own.some((c) => c.frozenBase === frozenBase))
+    return band;
+  const { low, high } = widenBand(band.low, band.high, 1.5);
+  const run = frozenBase ? 'adapter (frozen-base)' : 'full-training';
+  const measured = frozenBase ? 'every weight' : 'adapters on a frozen base';
+  return {
+    ...band,
+    low,
+    high,
+    outside: [
+      ...band.outside,
+      `no measured ${run} peak for the ${stack} stack (its ${band.cases} train ${measured}): the band is widened by half`,
+    ],
+  };
 }
 
 const gib = (bytes: number) => (bytes / GIB).toFixed(1);

@@ -13,7 +13,13 @@ import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { breakdownJson, breakdownTable, fitVerdict, layoutLine } from '../memory-breakdown.js';
+import {
+  breakdownJson,
+  breakdownTable,
+  fitVerdict,
+  layoutLine,
+  memoryBandLine,
+} from '../memory-breakdown.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 
@@ -160,7 +166,11 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const run = plan.run!;
   const step = plan.chosen.step;
   const band = plan.band!;
-  const memoryBand = stackMemoryBand(options.stack!.id, plan.chosen.layout.pipelineParallel > 1);
+  const memoryBand = stackMemoryBand(
+    options.stack!.id,
+    plan.chosen.layout.pipelineParallel > 1,
+    method !== 'full',
+  );
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     gpuHours: timeRange(run.gpuHours, band),
@@ -254,6 +264,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         ],
         baseFormatLabel(choice),
       ),
+      memoryBandLine(memoryBand),
       fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu),
       ...(options.offload && host ? [offloadLine(options.offload, host)] : []),
     ].join('\n'),

@@ -101,7 +101,7 @@ export function memoryMethodCommand(
     fastest = null;
   }
   const { fits, headroomBytes } = memoryFit(least.memoryPerGpuBytes, hw.gpu);
-  const band = stackMemoryBand(stack.id, least.layout.pipelineParallel > 1);
+  const band = stackMemoryBand(stack.id, least.layout.pipelineParallel > 1, choice.method !== 'full');
   const range = memoryRange(least.memoryPerGpuBytes, band);
   const exitCode = fits ? 0 : DOES_NOT_FIT;
   if (o.json)

@@ -171,7 +171,7 @@ function train(
   // The host side needs the GPU (its link and host memory, catalog/hosts.json).
   const offload = gpu && offloadMode !== 'none' ? offloadOptions(offloadMode, gpu) : undefined;
   const host = offloadHostMemory(offload, memory.stages);
-  const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1);
+  const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1, false);
   const range = memoryRange(peak.totalBytes, band);
   const fit = fitLine(peak.totalBytes, gpu, range);
   const gpus = worldSize(layout);

@@ -158,7 +158,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     offload ? trainingMemory(spec, chosen.layout, { ...training, stack }).stages : [],
   );
   const band = plan.band!;
-  const memoryBand = stackMemoryBand(stack.id, chosen.layout.pipelineParallel > 1);
+  const memoryBand = stackMemoryBand(stack.id, chosen.layout.pipelineParallel > 1, false);
   const range = {
     stepSeconds: timeRange(step.stepSeconds, band),
     memoryPerGpuBytes: memoryRange(chosen.memoryPerGpuBytes, memoryBand),
@@ -247,6 +247,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `best layout: ${layoutText(l)}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus, 0)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus, 0)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
+    ...memoryBand.outside.map((line) => `memory band: ${line}`),
     ...(offload && host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
   ];
