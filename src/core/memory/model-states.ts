@@ -6,7 +6,7 @@
  */
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { RecomputeMode } from '../parallelism/layout.js';
-import { OPTIMIZER_STATE_BYTES, type OptimizerShard } from './training-recipes.js';
+import { inParamDtype, OPTIMIZER_STATE_BYTES, type OptimizerShard } from './training-recipes.js';
 
 export interface ModelStateBytes {
   readonly weights: number;
@@ -166,7 +166,7 @@ export function adapterTrainingStates(
             tables,
             o.denseShards,
             1,
-            o.zeroStage >= 1 ? o.secondMomentBytes : (o.secondMomentBytes * o.weightBytes) / 4,
+            o.zeroStage >= 1 ? o.secondMomentBytes : inParamDtype(o.secondMomentBytes, o.weightBytes),
           ),
     },
   };

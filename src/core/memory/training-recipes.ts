@@ -179,6 +179,9 @@ export function optimizerStepBytes(
   return (gradientBytes + 4) * elements;
 }
 
+/** FP32 optimizer-state bytes as torch keeps them for a module in its own dtype (`zeros_like(param)`). */
+export const inParamDtype = (fp32Bytes: number, weightBytes: number): number => (fp32Bytes * weightBytes) / 4;
+
 /**
  * Optimizer bytes per parameter of a module that trains in its own dtype beside a frozen base (the
  * embedding and head `modules_to_save` copies). `native`: torch.optim.AdamW on the BF16 module keeps
@@ -191,7 +194,7 @@ export function tableOptimizerBytes(
 ): { readonly native: number; readonly sharded: number } {
   const states = OPTIMIZER_STATE_BYTES[optimizer];
   const fixed = optimizer === 'adam-8bit' || optimizer === 'adafactor';
-  return { native: fixed ? states : (states * bytes.weight) / 4, sharded: states + bytes.master };
+  return { native: fixed ? states : inParamDtype(states, bytes.weight), sharded: states + bytes.master };
 }
 
 /**

@@ -11,6 +11,7 @@
  * as arcee-ai/Trinity-Tokenizer's; max_position_embeddings the Nano's, which no count depends on).
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import type { ModelSpec } from '../spec.js';
@@ -56,32 +57,9 @@ const TRINITY_NANO_PREVIEW: Json = {
   vocab_size: 200_192,
 };
 
-const TRINITY_MINI: Json = {
-  ...TRINITY_NANO_PREVIEW,
-  hidden_size: 2048,
-  intermediate_size: 6144,
-  layer_types: every4(32),
-  load_balance_coeff: 0.001,
-  moe_intermediate_size: 1024,
-  num_attention_heads: 32,
-  num_hidden_layers: 32,
-  num_key_value_heads: 4,
-};
+const TRINITY_MINI: Json = hfFixture('hand-built/trinity-mini');
 
-const TRINITY_LARGE: Json = {
-  ...TRINITY_NANO_PREVIEW,
-  hidden_size: 3072,
-  intermediate_size: 12_288,
-  layer_types: every4(60),
-  moe_intermediate_size: 3072,
-  num_attention_heads: 48,
-  num_dense_layers: 6,
-  num_experts: 256,
-  num_experts_per_tok: 4,
-  num_hidden_layers: 60,
-  num_key_value_heads: 8,
-  sliding_window: 4096,
-};
+const TRINITY_LARGE: Json = hfFixture('hand-built/trinity-large');
 
 /** One model's parameters from the modelling code's modules, each tensor written out. */
 function expected(c: {

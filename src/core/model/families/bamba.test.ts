@@ -17,6 +17,7 @@
  *   shared MLP of 1024 added: a test shape, not a released model.
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
@@ -25,32 +26,7 @@ import { bamba } from './bamba.js';
 import { Fields, type Json } from './fields.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 
-const BAMBA_9B: Json = {
-  architectures: ['BambaForCausalLM'],
-  model_type: 'bamba',
-  attn_layer_indices: [9, 18, 27],
-  attn_rotary_emb: 64,
-  hidden_act: 'silu',
-  hidden_size: 4096,
-  intermediate_size: 14_336,
-  mamba_chunk_size: 256,
-  mamba_conv_bias: true,
-  mamba_d_conv: 4,
-  mamba_d_head: 64,
-  mamba_d_state: 128,
-  mamba_expand: 2,
-  mamba_n_groups: 1,
-  mamba_n_heads: 128,
-  mamba_proj_bias: false,
-  max_position_embeddings: 262_144,
-  num_attention_heads: 32,
-  num_hidden_layers: 32,
-  num_key_value_heads: 8,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10_000,
-  tie_word_embeddings: false,
-  vocab_size: 128_256,
-};
+const BAMBA_9B: Json = hfFixture('hand-built/bamba-9b');
 
 const readBamba = (config: Json) => bamba(new Fields(config, 'bamba'), 'bamba-9b');
 
@@ -203,26 +179,7 @@ describe('bamba', () => {
   });
 });
 
-const GRANITE_MOE_SHARED: Json = {
-  architectures: ['GraniteMoeSharedForCausalLM'],
-  model_type: 'granitemoeshared',
-  hidden_size: 1024,
-  intermediate_size: 512,
-  shared_intermediate_size: 1024,
-  num_attention_heads: 16,
-  num_key_value_heads: 8,
-  num_hidden_layers: 24,
-  num_local_experts: 32,
-  num_experts_per_tok: 8,
-  vocab_size: 49_155,
-  max_position_embeddings: 4096,
-  tie_word_embeddings: true,
-  attention_bias: false,
-  embedding_multiplier: 12,
-  attention_multiplier: 0.015625,
-  residual_multiplier: 0.22,
-  logits_scaling: 6,
-};
+const GRANITE_MOE_SHARED: Json = hfFixture('hand-built/granitemoeshared-test-shape');
 
 const readShared = (config: Json) =>
   graniteMoeShared(new Fields(config, 'granitemoeshared'), 'granitemoeshared');

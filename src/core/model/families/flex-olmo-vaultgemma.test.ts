@@ -16,6 +16,7 @@
  *   model card's 1,024-token context. The Hub's safetensors metadata gives 1,038,741,120 parameters.
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -30,47 +31,10 @@ const readVault = (config: Json, name = 'vaultgemma'): ModelSpec =>
   vaultgemma(new Fields(config, 'vaultgemma'), name);
 
 /** allenai/FlexOlmo-7x7B-1T, hand-built (see the header). */
-const FLEXOLMO_7X7B: Json = {
-  architectures: ['FlexOlmoForCausalLM'],
-  model_type: 'flex_olmo',
-  attention_bias: false,
-  hidden_act: 'silu',
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  max_position_embeddings: 4096,
-  norm_topk_prob: false,
-  num_attention_heads: 32,
-  num_experts: 7,
-  num_experts_per_tok: 7,
-  num_hidden_layers: 32,
-  num_key_value_heads: 32,
-  rms_norm_eps: 1e-6,
-  rope_theta: 500_000,
-  tie_word_embeddings: false,
-  vocab_size: 100_352,
-};
+const FLEXOLMO_7X7B: Json = hfFixture('hand-built/flexolmo-7x7b-1t');
 
 /** google/vaultgemma-1b, hand-built (see the header). */
-const VAULTGEMMA_1B: Json = {
-  architectures: ['VaultGemmaForCausalLM'],
-  model_type: 'vaultgemma',
-  attention_bias: false,
-  attn_logit_softcapping: null,
-  final_logit_softcapping: null,
-  head_dim: 256,
-  hidden_activation: 'gelu_pytorch_tanh',
-  hidden_size: 1152,
-  intermediate_size: 6912,
-  layer_types: Array(26).fill('full_attention'),
-  max_position_embeddings: 1024,
-  num_attention_heads: 4,
-  num_hidden_layers: 26,
-  num_key_value_heads: 4,
-  query_pre_attn_scalar: 256,
-  rms_norm_eps: 1e-6,
-  sliding_window: 512,
-  vocab_size: 256_000,
-};
+const VAULTGEMMA_1B: Json = hfFixture('hand-built/vaultgemma-1b');
 
 describe('FlexOlmo (flex_olmo)', () => {
   // FlexOlmoAttention (h 4096, 32 heads × 128, 32 KV heads): q_proj, k_proj, v_proj, o_proj, no bias;

@@ -16,8 +16,9 @@ import type { ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { gemmaDecoder } from './gemma2.js';
 import { shareKv } from './gemma4.js';
-import type { Family } from './readers.js';
-import { subConfig, withClassDefaults, wrapped } from './wrappers.js';
+import { type Family, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
+import { subConfig, wrapped } from './wrappers.js';
 
 /** `intermediate_size`: one width for every layer, or a list with one per layer (the config's own form). */
 function mlpWidths(f: Fields, layers: number): number[] | null {
@@ -33,7 +34,7 @@ function mlpWidths(f: Fields, layers: number): number[] | null {
 }
 
 export const gemma3nText: Family = (config, name): ModelSpec => {
-  const f = withClassDefaults(config, 'gemma3n_text');
+  const f = withClassDefaults(config, SUB_CONFIG_DEFAULTS.gemma3n_text ?? {});
   const layers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const widths = mlpWidths(f, layers);
   const plePerLayer = f.int('hidden_size_per_layer_input', { max: MAX.hidden });

@@ -19,6 +19,7 @@
  *   from its config.json (vocab 64000, hidden 2048, 28 layers, 16 heads, 8 KV heads).
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
@@ -37,31 +38,7 @@ const readHelium = reader(helium, 'helium');
 const kinds = (config: Json, read: (c: Json) => { layers: readonly { attention: string }[] }) =>
   read(config).layers.map((l) => l.attention);
 
-const BITNET_2B4T: Json = {
-  architectures: ['BitNetForCausalLM'],
-  auto_map: {
-    AutoConfig: 'configuration_bitnet.BitNetConfig',
-    AutoModelForCausalLM: 'modeling_bitnet.BitNetForCausalLM',
-  },
-  bos_token_id: 128_000,
-  eos_token_id: 128_001,
-  hidden_act: 'relu2',
-  hidden_size: 2560,
-  initializer_range: 0.02,
-  intermediate_size: 6912,
-  max_position_embeddings: 4096,
-  model_type: 'bitnet',
-  rms_norm_eps: 1e-5,
-  num_attention_heads: 20,
-  num_hidden_layers: 30,
-  num_key_value_heads: 5,
-  rope_theta: 500_000.0,
-  tie_word_embeddings: true,
-  torch_dtype: 'bfloat16',
-  use_cache: true,
-  vocab_size: 128_256,
-  quantization_config: { quant_method: 'bitnet', linear_class: 'autobitlinear', quantization_mode: 'online' },
-};
+const BITNET_2B4T: Json = hfFixture('hand-built/bitnet-b1.58-2b4t');
 
 const MINISTRAL_8B_2410: Json = {
   architectures: ['MistralForCausalLM'],
@@ -98,50 +75,9 @@ const MINISTRAL_8B_INTERLEAVED: Json = {
   layer_types: oneFullThreeSliding(36),
 };
 
-const CWM: Json = {
-  architectures: ['CwmForCausalLM'],
-  model_type: 'cwm',
-  vocab_size: 128_256,
-  hidden_size: 6144,
-  intermediate_size: 21_504,
-  num_hidden_layers: 64,
-  num_attention_heads: 48,
-  num_key_value_heads: 8,
-  head_dim: 128,
-  hidden_act: 'silu',
-  max_position_embeddings: 131_072,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: false,
-  mlp_bias: false,
-  sliding_window: 8192,
-};
+const CWM: Json = hfFixture('hand-built/cwm');
 
-const HELIUM_1_PREVIEW_2B: Json = {
-  architectures: ['HeliumForCausalLM'],
-  attention_bias: false,
-  attention_dropout: 0.0,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  head_dim: 128,
-  hidden_act: 'silu',
-  hidden_size: 2560,
-  initializer_range: 0.02,
-  intermediate_size: 7040,
-  max_position_embeddings: 4096,
-  mlp_bias: false,
-  model_type: 'helium',
-  num_attention_heads: 20,
-  num_hidden_layers: 24,
-  num_key_value_heads: 20,
-  pretraining_tp: 1,
-  rms_norm_eps: 1e-8,
-  rope_theta: 100_000.0,
-  tie_word_embeddings: false,
-  torch_dtype: 'bfloat16',
-  transformers_version: '4.45.0.dev0',
-  use_cache: true,
-  vocab_size: 48_000,
-};
+const HELIUM_1_PREVIEW_2B: Json = hfFixture('hand-built/helium-1-preview-2b');
 
 const HELIUM_1_2B: Json = {
   ...HELIUM_1_PREVIEW_2B,

@@ -4,45 +4,19 @@
  * experts) and against the model card (560B total; 18.6B-31.3B activated, 27B on average).
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { parseTargets, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
-import { Fields } from './fields.js';
+import { Fields, type Json } from './fields.js';
 import { longcatFlash } from './longcat-flash.js';
 
 /**
  * meituan-longcat/LongCat-Flash-Chat config.json: the keys the modelling code reads (the same values
  * are LongcatFlashConfig's defaults, documented against that checkpoint).
  */
-const CHAT = {
-  model_type: 'longcat_flash',
-  architectures: ['LongcatFlashForCausalLM'],
-  attention_method: 'MLA',
-  zero_expert_type: 'identity',
-  hidden_size: 6144,
-  ffn_hidden_size: 12_288,
-  moe_topk: 12,
-  expert_ffn_hidden_size: 2048,
-  n_routed_experts: 512,
-  zero_expert_num: 256,
-  num_layers: 28,
-  vocab_size: 131_072,
-  max_position_embeddings: 131_072,
-  num_attention_heads: 64,
-  kv_lora_rank: 512,
-  q_lora_rank: 1536,
-  qk_rope_head_dim: 64,
-  qk_nope_head_dim: 128,
-  v_head_dim: 128,
-  routed_scaling_factor: 6.0,
-  mla_scale_q_lora: true,
-  mla_scale_kv_lora: true,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10_000_000,
-  attention_bias: false,
-  tie_word_embeddings: false,
-};
+const CHAT: Json = hfFixture('hand-built/longcat-flash-chat');
 
 const read = (config: Record<string, unknown>) =>
   longcatFlash(new Fields(config, 'longcat_flash'), 'longcat-flash-chat');

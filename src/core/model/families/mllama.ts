@@ -11,10 +11,10 @@
 import type { LayerSpec, ModelSpec, VisionTowerSpec } from '../spec.js';
 import { Fields, MAX } from './fields.js';
 import { llama } from './llama.js';
-import type { Family } from './readers.js';
+import { type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
-import { subConfig, withClassDefaults, wrapped } from './wrappers.js';
+import { subConfig, wrapped } from './wrappers.js';
 
 /** One image at its most tiles: tiles × (patches + the class token) vision tokens. */
 interface Image {
@@ -51,7 +51,7 @@ function attending(spec: ModelSpec, image: Image): ModelSpec {
 export const mllamaText: Family = (config, name) => {
   // MllamaTextConfig's defaults for the keys it omits (its cross_attention_layers list among them);
   // an empty list means no cross layers.
-  const f = withClassDefaults(config, 'mllama_text_model');
+  const f = withClassDefaults(config, SUB_CONFIG_DEFAULTS.mllama_text_model ?? {});
   const spec = llama(f, name);
   const cross = new Set(f.intList('cross_attention_layers', MAX.layers));
   const outside = [...cross].find((i) => i >= spec.numLayers);

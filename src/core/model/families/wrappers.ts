@@ -18,15 +18,6 @@ export function subConfig(top: Fields, key: string, defaultType: string): Fields
   return top.child(key, SUB_CONFIG_DEFAULTS[plain.string('model_type', defaultType)] ?? {});
 }
 
-/**
- * A top-level config with its class's defaults (by `modelType`) for the keys it omits, as the
- * transformers class fills them (a config written by `to_diff_dict` drops keys equal to them).
- */
-export function withClassDefaults(f: Fields, modelType: string): Fields {
-  const defaults = SUB_CONFIG_DEFAULTS[modelType] ?? {};
-  return f.with(Object.fromEntries(Object.entries(defaults).filter(([k]) => f.raw(k) === undefined)));
-}
-
 export interface Wrapper {
   /** The text model's `model_type` when `text_config` names none. */
   readonly textType: string;
