@@ -69,11 +69,6 @@ describe('CLI bad input: exact message, exit code 2', () => {
       "error: --batch: must be a whole number ≥ 1 and ≤ 1e8 (sequences), got '2.5'",
     ],
     [
-      'context beyond the model maximum',
-      ['kv', 'llama-2-7b', '--context', '8192'],
-      "error: --context: 8192 exceeds Llama 2 7B's maximum context of 4096 tokens",
-    ],
-    [
       'unknown KV precision',
       ['kv', 'llama-3-8b', '--precision', 'fp6'],
       "error: --precision: must be one of bf16, fp16, fp8, int8, int4, nvfp4, got 'fp6'",

@@ -67,8 +67,9 @@ export function oneOf<T extends string>(
 }
 
 /**
- * A training sequence length (`--seq-len`): beyond the model's context it is computed as given (context
- * extension trains there with RoPE scaling), with a warning that names the limit.
+ * A token count against the model's context (`--seq-len`, `--context`): beyond it the figure is computed
+ * as given (engines serve such lengths, context extension trains on them, with RoPE scaling), with a
+ * warning that names the limit; the warnings also say how the model's config was read.
  */
 export function sequenceLength(
   text: string | undefined,
@@ -78,27 +79,11 @@ export function sequenceLength(
     readonly maxContextTokens: number;
     readonly warnings?: readonly string[];
   },
+  use: 'served' | 'trained' = 'trained',
+  fallback: number = Math.min(4096, model.maxContextTokens),
 ): { readonly tokens: number; readonly warnings: string[] } {
-  const tokens = positiveInteger(text, flag, Math.min(4096, model.maxContextTokens));
-  const warning = beyondContextWarning(model, flag, tokens, 'trained');
+  const tokens = positiveInteger(text, flag, fallback);
+  const warning = beyondContextWarning(model, flag, tokens, use);
   // How the config was read (a lookalike family, a structure approximated) travels with every result.
   return { tokens, warnings: [...(model.warnings ?? []), ...(warning === null ? [] : [warning])] };
-}
-
-/** A token count that must fit the model's context window (`--context`). */
-export function contextTokens(
-  text: string | undefined,
-  flag: string,
-  model: { readonly name: string; readonly maxContextTokens: number },
-  fallback: number = Math.min(4096, model.maxContextTokens),
-): number {
-  const tokens = positiveInteger(text, flag, fallback);
-  if (tokens > model.maxContextTokens) {
-    inputError(
-      'invalid_value',
-      [flag],
-      `${tokens} exceeds ${model.name}'s maximum context of ${model.maxContextTokens} tokens`,
-    );
-  }
-  return tokens;
 }

@@ -1,7 +1,8 @@
 /**
- * The checks a scenario needs beyond its schema — catalog ids, a sequence that fits the model's
+ * The checks a scenario needs beyond its schema — catalog ids, an RL rollout within the model's
  * context, a precision the GPU has — the same ones the CLI makes on its flags, so that a scenario
  * accepts nothing the CLI refuses. Each issue names the scenario path (`phases[0].seqLen`), never a flag.
+ * A training or served length beyond the context is computed, with a warning (prepare.ts), as in the CLI.
  */
 
 import { type Accelerator, findApi, findGpu, findGrid, findModel } from '../catalog/catalog.js';
@@ -51,7 +52,6 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
     switch (phase.kind) {
       case 'pretrain':
       case 'finetune':
-        context(at('seqLen'), phase.seqLen, 'seqLen');
         precision(at('precision'), gpu, phase.precision);
         break;
       case 'rl':
@@ -62,7 +62,6 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
         );
         break;
       case 'serve':
-        context(at('outputTokens'), phase.inputTokens + phase.outputTokens, 'inputTokens + outputTokens =');
         for (const field of ['weights', 'kv'] as const) {
           const unsupported = gpu === null ? null : formatSupportError(phase[field], gpu);
           if (unsupported !== null)

@@ -34,6 +34,7 @@ import {
 } from '../core/uncertainty/distributions.js';
 import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
+import { phaseWarnings } from './phase-warnings.js';
 import type { Phase, Scenario } from './schema.js';
 
 const REFERENCE_TOKENS = 1e12;
@@ -70,7 +71,11 @@ function knownEnergy(hw: ResolvedHardware, phase: Phase, index: number, region: 
 }
 
 /** What the engines computed for a phase, at the scenario's structural (non-uncertain) settings. */
-export type PreparedPhase = { readonly band: PhaseBand } & (
+export type PreparedPhase = {
+  readonly band: PhaseBand;
+  /** How the model's config was read and lengths beyond its context: computed, but worth saying. */
+  readonly warnings: readonly string[];
+} & (
   | {
       readonly kind: 'pretrain';
       readonly phase: Extract<Phase, { kind: 'pretrain' }>;
@@ -209,6 +214,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   );
   function preparePhase(phase: Phase, index: number): PreparedPhase {
     const hw = resolveHardware(phase.gpu, undefined);
+    const warnings = phaseWarnings(spec, phase, index);
     const ec = a.embodiedCarbon;
     const energy: PhaseEnergy = {
       ...knownEnergy(hw, phase, index, scenario.region),
@@ -224,7 +230,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const runCost = { ...runCostAssumptions(hw, { usdPerGpuHour: 1, region: scenario.region }), energy };
     const family = hw.gpu.efficiency.family;
     if (phase.kind === 'pretrain') {
-      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const seqLen = phase.seqLen;
       const stack = stackOptions('pretrain', phase.stack);
       const plan = planTraining(spec, hw.cluster, {
         ...stack,
@@ -241,6 +247,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         kind: 'pretrain',
         phase,
         index,
+        warnings,
         gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
         energy,
         layout: layoutText(plan.chosen.layout),
@@ -252,7 +259,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'finetune') {
       // A base format with full fine-tuning would do nothing: refused as the CLI refuses it.
       frozenBaseFor(phase.method, phase.baseFormat);
-      const seqLen = Math.min(phase.seqLen, spec.maxContextTokens);
+      const seqLen = phase.seqLen;
       const tokens = centralValue(phase.tokens);
       const stack = stackOptions('finetune', phase.stack);
       const plan = planFinetune(spec, hw.cluster, {
@@ -282,6 +289,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         kind: 'finetune',
         phase,
         index,
+        warnings,
         gpuHoursPerToken: plan.run!.gpuHours / (tokens * phase.epochs),
         energy,
         layout: layoutText(plan.chosen.layout),
@@ -310,6 +318,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         kind: 'rl',
         phase,
         index,
+        warnings,
         gpuHoursPerStep: plan.gpuHours,
         energy,
         stepSeconds: plan.step.stepSeconds,
@@ -342,6 +351,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       kind: 'serve',
       phase,
       index,
+      warnings,
       replicaGpus: replicaGpus(r),
       replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
       energy,

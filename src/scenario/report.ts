@@ -93,6 +93,9 @@ export function scenarioReportMarkdown(
         `- **${mdText(ph.phase.name)}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
       );
   }
+  // How the config was read, lengths beyond its context: each once, as the CLI prints them.
+  const warnings = [...new Set(p.phases.flatMap((ph) => ph.warnings))];
+  if (warnings.length > 0) lines.push('', ...warnings.map((w) => `- Warning: ${mdText(w)}`));
   const ranges = phaseRanges(p);
   if (ranges.length > 0) {
     lines.push(

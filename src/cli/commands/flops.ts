@@ -12,7 +12,7 @@ import {
 import type { ModelSpec } from '../../core/model/spec.js';
 import { formatBytes, formatFlops, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { contextTokens, oneOf, positiveInteger } from '../options.js';
+import { oneOf, positiveInteger, sequenceLength } from '../options.js';
 
 export interface FlopsOptions {
   seqLen?: string;
@@ -29,8 +29,8 @@ export interface FlopsOptions {
 
 export function flopsCommand(ref: string, options: FlopsOptions): string {
   const { spec } = loadModel(ref);
-  const seqLen = contextTokens(options.seqLen, '--seq-len', spec);
-  if (options.ops) return operationsCommand(spec, seqLen, options);
+  const { tokens: seqLen, warnings } = sequenceLength(options.seqLen, '--seq-len', spec);
+  if (options.ops) return operationsCommand(spec, seqLen, warnings, options);
   const training = trainingFlopsPerToken(spec, seqLen);
   const prefill = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen });
   const decode = forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: seqLen });
@@ -50,6 +50,7 @@ export function flopsCommand(ref: string, options: FlopsOptions): string {
         prefillBreakdown: prefill.breakdown,
         decodeBreakdown: decode.breakdown,
       },
+      ...(warnings.length > 0 ? { warnings } : {}),
     });
   }
   const rows = Object.keys(training.causal.breakdown)
@@ -64,6 +65,7 @@ export function flopsCommand(ref: string, options: FlopsOptions): string {
       ];
     });
   return [
+    ...warnings.map((w) => `warning: ${w}`),
     `${spec.name}: FLOPs per token at sequence length ${seqLen}`,
     `training (fwd+bwd), causal attention      ${formatFlops(training.causal.flopsPerToken)}`,
     `training (fwd+bwd), full attention matrix ${formatFlops(training.nonCausal.flopsPerToken)}`,
@@ -93,7 +95,12 @@ function layerChoice(text: string | undefined, spec: ModelSpec): number | 'head'
 }
 
 /** The operation list of one layer on one GPU, as a table or JSON (to compare with a profiler). */
-function operationsCommand(spec: ModelSpec, seqLen: number, options: FlopsOptions): string {
+function operationsCommand(
+  spec: ModelSpec,
+  seqLen: number,
+  warnings: readonly string[],
+  options: FlopsOptions,
+): string {
   const layer = layerChoice(options.layer, spec);
   const phase = oneOf(options.phase, '--phase', PHASES, 'forward');
   const batch = positiveInteger(options.batch, '--batch', 1);
@@ -146,9 +153,11 @@ function operationsCommand(spec: ModelSpec, seqLen: number, options: FlopsOption
       datatype: dtype,
       flops,
       operations: ops,
+      ...(warnings.length > 0 ? { warnings } : {}),
     });
   }
   return [
+    ...warnings.map((w) => `warning: ${w}`),
     `${spec.name}: ${label}, ${phase}, ${batch} × ${seqLen} tokens, one GPU of tp ${tp} · cp ${cp} · ep ${ep}, ${dtype}`,
     '',
     table(['operation', 'kind', 'shape', 'FLOPs', 'bytes'], ops.map(row)),

@@ -3,7 +3,7 @@ import { describeLayerMix, hasNewLayerKinds, linearMixerName } from '../../core/
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { contextTokens, oneOf, positiveInteger } from '../options.js';
+import { oneOf, positiveInteger, sequenceLength } from '../options.js';
 
 export function kvCommand(
   ref: string,
@@ -13,16 +13,16 @@ export function kvCommand(
   const precision = oneOf(options.precision, '--precision', KV_FORMATS, 'bf16');
   // A model without attention layers holds no KV and has no positional limit: its state is per sequence.
   const attention = hasAttentionLayers(spec);
-  const context = contextTokens(
+  const { tokens: context, warnings } = sequenceLength(
     options.context,
     '--context',
     spec,
+    'served',
     attention ? spec.maxContextTokens : Math.min(4096, spec.maxContextTokens),
   );
   const batch = positiveInteger(options.batch, '--batch', 1);
   const kv = kvCacheBytes(spec, context, precision);
   const state = recurrentStateBytes(spec);
-  const warnings = spec.warnings ?? [];
   const result = {
     model: spec.name,
     precision,

@@ -27,7 +27,7 @@ import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { contextTokens, oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
 export interface MemoryOptions extends MemoryMethodFlags {
@@ -253,7 +253,7 @@ function infer(
     2,
   );
   if (issues.length > 0) throw new InputError(issues);
-  const context = contextTokens(o.context, '--context', spec);
+  const { tokens: context, warnings } = sequenceLength(o.context, '--context', spec, 'served');
   const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
   const batchSize = positiveInteger(o.batch, '--batch', 1);
@@ -285,12 +285,14 @@ function infer(
         gpu: gpu?.id ?? null,
         fits: fit.fits,
         headroomBytes: fit.headroomBytes,
+        ...(warnings.length > 0 ? { warnings } : {}),
       }),
       exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
     };
   }
   return {
     output: [
+      ...warnings.map((w) => `warning: ${w}`),
       `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}, batch ${batchSize} × ${context} tokens`,
       '',
       table(

@@ -120,6 +120,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
             ? {
                 name: ph.phase.name,
                 kind: ph.kind,
+                warnings: ph.warnings,
                 stepSeconds: ph.stepSeconds,
                 gpuHoursPerStep: ph.gpuHoursPerStep,
                 ...band(ph.index),
@@ -128,6 +129,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
               ? {
                   name: ph.phase.name,
                   kind: ph.kind,
+                  warnings: ph.warnings,
                   layout: ph.layout,
                   mfu: ph.mfu,
                   gpuHoursPerTrillionTokens: ph.gpuHoursPerToken * 1e12,
@@ -136,6 +138,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
               : {
                   name: ph.phase.name,
                   kind: ph.kind,
+                  warnings: ph.warnings,
                   layout: ph.layout,
                   replicaGpus: ph.replicaGpus,
                   replicaRequestsPerSecond: ph.replicaRequestsPerSecond,

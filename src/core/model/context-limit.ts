@@ -6,8 +6,8 @@
 import type { ModelSpec } from './spec.js';
 
 /**
- * The warning for `tokens` of `what` on `spec` (null within its context); `what` is a plural subject
- * when served ("input + output"), a flag when trained ("--seq-len").
+ * The warning for `tokens` of `what` on `spec` (null within its context); `what` is a flag or field
+ * (`--seq-len`, `phases[0].seqLen`) or a sum (`input + output`).
  */
 export function beyondContextWarning(
   spec: Pick<ModelSpec, 'name' | 'maxContextTokens'>,
@@ -16,6 +16,6 @@ export function beyondContextWarning(
   use: 'served' | 'trained',
 ): string | null {
   if (tokens <= spec.maxContextTokens) return null;
-  const verb = use === 'served' ? 'exceed' : 'exceeds';
+  const verb = what.includes(' + ') ? 'exceed' : 'exceeds';
   return `${what} (${tokens} tokens) ${verb} ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; ${use} only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`;
 }

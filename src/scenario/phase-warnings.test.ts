@@ -1,0 +1,74 @@
+/**
+ * Issue 17 (6): a length beyond the config's context is a warning that names the limit, not an error,
+ * in a scenario as in the CLI; an RL rollout beyond it is refused, as `llmecon rl` refuses it.
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { evaluateScenario, prepareScenario } from './evaluate.js';
+import { parseScenario } from './load.js';
+import { phaseWarnings } from './phase-warnings.js';
+import { scenarioReportMarkdown } from './report.js';
+
+const spec = { name: 'Meta Llama 3 8B', maxContextTokens: 8192 };
+const scenario = (phase: string) => `name: long context
+model: llama-3-8b
+horizonMonths: 24
+phases:
+  - name: extension
+    gpu: h100
+    hardware: { rent: { usdPerGpuHour: 2 } }
+${phase
+  .trim()
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+`;
+
+describe('scenario phase warnings', () => {
+  it('name the phase field and the limit; none within the context', () => {
+    const pretrain = { kind: 'pretrain', seqLen: 32768 } as const;
+    expect(phaseWarnings(spec, pretrain, 2)).toEqual([
+      "phases[2].seqLen (32768 tokens) exceeds Meta Llama 3 8B's max_position_embeddings of 8192; trained only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled",
+    ]);
+    const serve = { kind: 'serve', inputTokens: 8000, outputTokens: 500 } as Parameters<
+      typeof phaseWarnings
+    >[1];
+    expect(phaseWarnings(spec, serve, 0)[0]).toMatch(
+      /^phases\[0\]\.inputTokens \+ outputTokens \(8500 tokens\) exceed .* served only with RoPE scaling/,
+    );
+    expect(phaseWarnings(spec, { ...pretrain, seqLen: 8192 }, 0)).toEqual([]);
+    // How the config was read comes first, as every CLI command prints it.
+    expect(phaseWarnings({ ...spec, warnings: ['read as llama-like'] }, pretrain, 0)[0]).toBe(
+      'read as llama-like',
+    );
+  });
+  it('a pretraining phase beyond the context is computed at its length, and the report says so', () => {
+    const at = (seqLen: number) =>
+      prepareScenario(parseScenario(scenario(`kind: pretrain\ngpus: 64\ntokens: 100B\nseqLen: ${seqLen}`)));
+    const long = at(32768);
+    expect(long.phases[0]!.warnings).toEqual([
+      expect.stringMatching(/^phases\[0\]\.seqLen \(32768 tokens\)/),
+    ]);
+    // Attention grows with the sequence: the longer run costs more GPU-hours per token than 8K.
+    const short = at(8192);
+    expect(short.phases[0]!.warnings).toEqual([]);
+    const perToken = (p: typeof long) => (p.phases[0] as { gpuHoursPerToken: number }).gpuHoursPerToken;
+    expect(perToken(long)).toBeGreaterThan(perToken(short));
+    const report = scenarioReportMarkdown(long, evaluateScenario(long), null);
+    expect(report).toContain("- Warning: phases\\[0\\].seqLen (32768 tokens) exceeds Meta Llama 3 8B's");
+  });
+  it('a serving phase beyond the context is computed with its warning', () => {
+    const p = prepareScenario(
+      parseScenario(
+        scenario('kind: serve\nmonths: 12\ninputTokens: 8000\noutputTokens: 500\ntokensPerDay: 1B'),
+      ),
+    );
+    expect(p.phases[0]!.warnings[0]).toMatch(/inputTokens \+ outputTokens \(8500 tokens\) exceed/);
+    expect(Number.isFinite(evaluateScenario(p).totalCostUsd)).toBe(true);
+  });
+  it('an RL rollout beyond the context is refused with its path, as `llmecon rl` refuses it', () => {
+    expect(() =>
+      parseScenario(scenario('kind: rl\ngpus: 64\nsteps: 100\npromptTokens: 512\nresponseTokens: 16384')),
+    ).toThrow(InputError);
+  });
+});
