@@ -84,6 +84,19 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       message: expect.stringMatching(/^line 8: unknown GPU 'h1000'; did you mean 'h100'/),
     });
   });
+  it('a missing or mistyped hardware mapping names the keys that open one, once', () => {
+    const without = ok.replace('\nhardware: { rent: { usdPerGpuHour: 2 } }', '');
+    expect(first(scenario(without))).toMatchObject({
+      code: 'missing_field',
+      path: ['phases', 0, 'hardware'],
+      message:
+        'line 5: missing: this field is required (a mapping of fields with one of: buy, rent, reserve)',
+    });
+    expect(first(scenario(`${without}\nhardware: 7`))).toMatchObject({
+      path: ['phases', 0, 'hardware'],
+      message: 'line 10: expected a mapping of fields with one of: buy, rent, reserve, got 7',
+    });
+  });
   it('text where a number belongs states the forms allowed', () => {
     expect(first(scenario(ok.replace('15T', 'lots'))).message).toBe(
       "line 7: expected a number such as 4096, 0.5, 2.788M or 15T, or a distribution {dist: normal | lognormal | uniform | triangular | pert, …}; got 'lots'",

@@ -270,13 +270,16 @@ function describeIssue(
           .filter((i) => i.code === 'unrecognized_keys' && i.path.length === 0)
           .flatMap((inner) => describeIssue(inner, path, schema, data));
       if (meant.length >= 1) return meant[0]!.flatMap((inner) => describeIssue(inner, path, schema, data));
-      const expected = branches.map((b) => b[0]?.expected).filter((e): e is string => e !== undefined);
+      const expected = [
+        ...new Set(branches.map((b) => b[0]?.expected).filter((e): e is string => e !== undefined)),
+      ];
       if (expected.includes('number') && expected.includes('object'))
         return at(`expected ${NUMBER_FORMS}, or ${DISTRIBUTION_FORM}; got ${shown(input)}`, 'invalid_type');
-      return at(
-        `expected ${expected.map(expectedText).join(' or ') || 'another value'}, got ${shown(input)}`,
-        'invalid_type',
-      );
+      // Mappings of different shapes (hardware: rent | reserve | buy): say which keys open one.
+      const keys = expected.length === 1 && expected[0] === 'object' ? objectKeysAt(schema, path, data) : [];
+      const wanted = `${expected.map(expectedText).join(' or ') || 'another value'}${keys.length > 0 ? ` with one of: ${keys.join(', ')}` : ''}`;
+      if (input === undefined) return at(`missing: this field is required (${wanted})`, 'missing_field');
+      return at(`expected ${wanted}, got ${shown(input)}`, 'invalid_type');
     }
     default:
       return at(issue.message);
