@@ -69,6 +69,11 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/bitnet-b1.58-2b4t',
   'hand-built/cwm',
   'hand-built/helium-1-preview-2b',
+  'hand-built/kimi-k2.5',
+  'hand-built/mimo-7b-base',
+  'hand-built/mimo-v2-flash',
+  'hand-built/deepseek-v4-flash',
+  'hand-built/deepseek-v4-pro',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

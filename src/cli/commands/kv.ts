@@ -1,5 +1,10 @@
 import { hasAttentionLayers, kvCacheBytes, recurrentStateBytes } from '../../core/model/kv-cache.js';
-import { describeLayerMix, hasNewLayerKinds, linearMixerName } from '../../core/model/layer-mix.js';
+import {
+  ATTENTION_KINDS,
+  describeLayerMix,
+  hasNewLayerKinds,
+  linearMixerName,
+} from '../../core/model/layer-mix.js';
 import { KV_FORMATS } from '../../core/precision.js';
 import { formatBytes, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -69,7 +74,7 @@ export function kvCommand(
   const attentionLayers = spec.numLayers - kv.layersWithoutKv - crossLayers;
   const hybrid = hasNewLayerKinds(spec);
   const indexerKey = kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : '';
-  const cached = `${spec.attention.kind === 'mla' ? 'MLA latent + RoPE key' : 'K and V'}${indexerKey}`;
+  const cached = `${ATTENTION_KINDS[spec.attention.kind].cached}${indexerKey}`;
   // Nemotron-NAS: per-layer KV widths differ; Gemma 4: global layers cache their own head_dim and KV heads.
   const range = kv.elementsPerTokenPerLayerRange;
   const perLayer = range ? `${range.min} to ${range.max}` : `${kv.elementsPerTokenPerLayer}`;

@@ -1,5 +1,5 @@
 import { hasAttentionLayers, layerMix } from '../../core/model/kv-cache.js';
-import { describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
+import { ATTENTION_KINDS, describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { formatCount, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
@@ -39,7 +39,7 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     ]);
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
-    `${spec.name} (${spec.modelType}), ${spec.numLayers} layers, hidden ${h}, ${hasAttentionLayers(spec) ? `${spec.attention.kind === 'mla' ? 'MLA' : 'GQA'} attention` : 'no attention'}${spec.moe ? `, ${spec.moe.numExperts} experts top-${spec.moe.topK}` : ''}`,
+    `${spec.name} (${spec.modelType}), ${spec.numLayers} layers, hidden ${h}, ${hasAttentionLayers(spec) ? `${ATTENTION_KINDS[spec.attention.kind].name} attention` : 'no attention'}${spec.moe ? `, ${spec.moe.numExperts} experts top-${spec.moe.topK}` : ''}`,
     ...(hasNewLayerKinds(spec) ? [describeLayerMix(spec)] : []),
     `total params    ${formatCount(p.totalParams)} (${p.totalParams.toLocaleString('en-US')})`,
     `active params   ${formatCount(p.activeParams)} (${p.activeParams.toLocaleString('en-US')}) per token, embedding and head included`,

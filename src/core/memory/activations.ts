@@ -47,8 +47,9 @@ export function activationBytesPerLayer(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
-  // Only the layer input is kept (Table 2): AltUp's n streams of it (Gemma 3n).
-  if (layout.recompute === 'full') return 2 * sbh * rep * (spec.altUp?.streams ?? 1);
+  // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4).
+  if (layout.recompute === 'full')
+    return 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
   if (layout.recompute === 'selective' && options.selectiveCheckpoint === 'ops') {
     // Layers the per-op policy is not modelled for (MLA, MoE, linear mixers) keep every tensor.
     return (
@@ -61,8 +62,9 @@ export function activationBytesPerLayer(
   const heads = a.numHeads;
   const qkDim = a.kind === 'mla' ? a.qkNopeHeadDim + a.qkRopeHeadDim : a.headDim;
   const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
-  // A KV-shared layer (Gemma 4) saves no keys or values of its own: they are the earlier layer's.
-  const kvHeads = kind.kvShared ? 0 : a.kind === 'mla' ? heads : a.numKvHeads;
+  // A KV-shared layer (Gemma 4) saves no keys or values of its own: they are the earlier layer's;
+  // DeepSeek-V4's one shared head counts once as keys and once as values.
+  const kvHeads = kind.kvShared ? 0 : a.kind === 'mla' ? heads : a.kind === 'gqa' ? a.numKvHeads : 1;
   const mask = options.dropout ? 1 : 0;
   const softmax = isAttentionMixer(kind.attention);
   let attention: number;
@@ -86,6 +88,9 @@ export function activationBytesPerLayer(
     if (kind.attention === 'sparse') attention += mixerOpActivations(spec, kind, layout, options.seqLen);
     if (a.kind === 'mla')
       attention += g * s * b * ((a.qLoraRank ?? 0) + a.kvLoraRank + a.qkRopeHeadDim) * rep;
+    // DeepSeek-V4: q_b's latent input and o_b's grouped input (compressed-attention.ts).
+    if (a.kind === 'compressed')
+      attention += g * s * b * (a.qLoraRank * rep + (a.outputGroups * a.outputLoraRank) / t);
     // Gated attention (Qwen3-Next/Qwen3.5): the sigmoid gate, a query-width tensor, for its backward.
     if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
     attention += mask * sbh * rep;
@@ -156,7 +161,9 @@ function residualStreamActivations(spec: ModelSpec, tokens: number, rep: number)
   const th = tokens * spec.hiddenSize;
   const altUp = spec.altUp ? (2 * spec.altUp.streams + 10) * th : 0;
   const laurel = spec.laurel ? 2 * th + 2 * tokens * spec.laurel.rank : 0;
-  return (altUp + laurel) * rep;
+  // mHC (DeepseekV4HyperConnection, twice a layer): the n input streams fn and the mix read (2n·sbh).
+  const hc = spec.hyperConnections ? 2 * 2 * spec.hyperConnections.streams * th : 0;
+  return (altUp + laurel + hc) * rep;
 }
 
 /**

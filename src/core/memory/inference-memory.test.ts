@@ -26,7 +26,7 @@ describe('inference memory of hybrid models', () => {
           tensorParallel: tp,
         });
         const a = spec.attention;
-        const kvShare = a.kind === 'mla' ? 1 : Math.max(1, a.numKvHeads / tp) / a.numKvHeads;
+        const kvShare = a.kind === 'gqa' ? Math.max(1, a.numKvHeads / tp) / a.numKvHeads : 1;
         expect(m.kvCacheBytes).toBeCloseTo(batch * kvCacheBytes(spec, context).bytesPerSequence * kvShare, 0);
         const heads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;
         expect(m.recurrentStateBytes).toBeCloseTo(

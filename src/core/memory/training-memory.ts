@@ -12,13 +12,8 @@
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { layerKey } from '../model/layer-view.js';
-import {
-  attentionParams,
-  embeddingProjectionParams,
-  mlpParams,
-  normParams,
-  paramCount,
-} from '../model/param-count.js';
+import { mlpParams } from '../model/mixer-params.js';
+import { attentionParams, embeddingProjectionParams, normParams, paramCount } from '../model/param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import {
   expertDataParallelOf,

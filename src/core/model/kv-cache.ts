@@ -7,6 +7,7 @@
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
+import { compressedCacheElements } from './compressed-attention.js';
 import { crossContextTokens, stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import { hasShortConv } from './mixer-specs.js';
@@ -30,21 +31,28 @@ export function kvElementsPerTokenPerLayer(
   layer?: Pick<LayerSpec, 'attention'> & Partial<LayerSpec>,
 ): number {
   const a = layer ? layerView(spec, layer).attention : spec.attention;
+  // DeepSeek-V4 caches its one shared K=V head once per token (compressed-attention.ts).
+  if (a.kind === 'compressed') return a.headDim;
   return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
 }
 
 /**
  * The share of one layer's KV cache a GPU of `tensorParallel` holds: GQA KV heads split over the TP
- * ranks, replicated when TP exceeds them (vLLM, SGLang, TRT-LLM); MLA's latent whole on every rank.
+ * ranks, replicated when TP exceeds them (vLLM, SGLang, TRT-LLM); MLA's latent and DeepSeek-V4's
+ * one shared head whole on every rank.
  */
 export function kvShareOnGpu(attention: AttentionSpec, tensorParallel: number): number {
-  return attention.kind === 'mla' ? 1 : headShareOnGpu(attention.numKvHeads, tensorParallel);
+  return attention.kind === 'gqa' ? headShareOnGpu(attention.numKvHeads, tensorParallel) : 1;
 }
 
 /** The share of `heads` one of `tensorParallel` ranks holds: split, or whole once TP exceeds them. */
 export function headShareOnGpu(heads: number, tensorParallel: number): number {
   return Math.max(1, heads / tensorParallel) / heads;
 }
+
+/** KV heads a TP split must respect: GQA's, MLA's query heads (its latent is not split by head), V4's one shared head. */
+const kvHeadsOf = (a: AttentionSpec): number =>
+  a.kind === 'gqa' ? a.numKvHeads : a.kind === 'mla' ? a.numHeads : 1;
 
 /**
  * The distinct KV-head counts of the attention layers, ascending (one for most models; Nemotron-NAS
@@ -55,10 +63,9 @@ export function kvHeadCounts(spec: ModelSpec): number[] {
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
     const a = layerView(spec, layer).attention;
-    counts.add(a.kind === 'gqa' ? a.numKvHeads : a.numHeads);
+    counts.add(kvHeadsOf(a));
   }
-  if (counts.size === 0)
-    counts.add(spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : spec.attention.numHeads);
+  if (counts.size === 0) counts.add(kvHeadsOf(spec.attention));
   return [...counts].sort((a, b) => a - b);
 }
 
@@ -192,6 +199,7 @@ export function kvCacheBytes(
   // Cross-attention layers cache the image's keys and values once per sequence, whatever its length.
   let crossLayers = 0;
   let crossBytesPerSequence = 0;
+  let indexerBytesPerToken = 0;
   for (const layer of spec.layers) {
     if (layer.attention === 'cross') {
       const view = layerView(spec, layer);
@@ -217,6 +225,9 @@ export function kvCacheBytes(
       max = Math.max(max, whole);
     }
     const layerBytes = whole * bytes * kvShareOnGpu(view.attention, tensorParallel);
+    // Indexer keys: one per token (DSA, MiniMax-M3) or per compressed entry (DeepSeek-V4 CSA).
+    if (layer.attention === 'sparse')
+      indexerBytesPerToken += (indexerElementsPerToken(spec) * bytes) / (layer.compressRatio ?? 1);
     let kept = contextTokens;
     if (layer.attention === 'sliding' && spec.slidingWindow !== null) {
       kept = windowTokens;
@@ -226,10 +237,17 @@ export function kvCacheBytes(
       chunkedLayers += 1;
     } else fullLayers += 1;
     attentionLayers += 1;
+    if (view.attention.kind === 'compressed') {
+      // DeepSeek-V4: the window's shared head plus one entry per compressRatio tokens, whole on every
+      // rank (compressed-attention.ts); the indexer keys are counted above.
+      const { window, entries } = compressedCacheElements(view, layer, contextTokens);
+      bytesPerToken += layerBytes * (1 + 1 / (layer.compressRatio ?? Number.POSITIVE_INFINITY));
+      bytesPerSequence += (window + entries) * bytes;
+      continue;
+    }
     bytesPerToken += layerBytes;
     bytesPerSequence += layerBytes * kept;
   }
-  const indexerBytesPerToken = mix.sparse * indexerElementsPerToken(spec) * bytes;
   return {
     bytesPerToken: bytesPerToken + indexerBytesPerToken,
     bytesPerSequence: bytesPerSequence + indexerBytesPerToken * contextTokens + crossBytesPerSequence,

@@ -3,6 +3,18 @@ import { layerMix } from './kv-cache.js';
 import { hasLayerSizes, layerView } from './layer-view.js';
 import { isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
 
+/** Each attention kind in words, and what its layers cache per token. */
+export const ATTENTION_KINDS: Readonly<
+  Record<ModelSpec['attention']['kind'], { readonly name: string; readonly cached: string }>
+> = {
+  gqa: { name: 'GQA', cached: 'K and V' },
+  mla: { name: 'MLA', cached: 'MLA latent + RoPE key' },
+  compressed: {
+    name: 'compressed (DeepSeek-V4)',
+    cached: 'one shared K=V head over the window + one entry per compress ratio',
+  },
+};
+
 /** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention or Lightning Attention. */
 export function linearMixerName(spec: ModelSpec): string {
   const projections = spec.linearAttention?.projections;
@@ -18,6 +30,8 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       const g = spec.fullAttention;
       if (g)
         return `full attention (${g.numKvHeads} KV head${g.numKvHeads === 1 ? '' : 's'} × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
+      if (spec.attention.kind === 'compressed')
+        return `heavily compressed attention (window ${spec.slidingWindow ?? 'unbounded'} + every compressed entry)`;
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
     }
     case 'sliding':
@@ -26,6 +40,8 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       return `chunked attention (${spec.chunkedAttentionTokens ?? 'unbounded'}-token chunks)`;
     case 'sparse': {
       const block = spec.sparseAttention?.blockTokens;
+      if (spec.attention.kind === 'compressed')
+        return `compressed sparse attention (window ${spec.slidingWindow ?? 'unbounded'} + indexer top-${spec.sparseAttention?.topKTokens ?? '?'} compressed entries)`;
       return block === undefined
         ? `sparse attention (MLA + DSA indexer, top-${spec.sparseAttention?.topKTokens ?? '?'} keys)`
         : `sparse attention (GQA + block indexer, top-${(spec.sparseAttention?.topKTokens ?? 0) / block} blocks of ${block} keys)`;

@@ -1,10 +1,17 @@
 /**
- * Parameters of the recurrent token mixers (Gated DeltaNet, Kimi Delta Attention and lightning
- * attention, Mamba-2 and Mamba-1, LFM2's short convolution), per layer; summed per model by
- * param-count.ts.
+ * Parameters of one MLP (or expert) and of the recurrent token mixers (Gated DeltaNet, Kimi Delta
+ * Attention and lightning attention, Mamba-2 and Mamba-1, LFM2's short convolution), per layer;
+ * summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
 import type { GatedDeltaNetSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
+
+/** One MLP (or one expert) of intermediate size `intermediate`. */
+export function mlpParams(hidden: number, intermediate: number, gated: boolean, bias: boolean): number {
+  const matrices = (gated ? 3 : 2) * hidden * intermediate;
+  const biases = bias ? (gated ? 2 : 1) * intermediate + hidden : 0;
+  return matrices + biases;
+}
 
 /**
  * Gated DeltaNet (Qwen3NextGatedDeltaNet): in_proj_qkvz (h → 2·k + 2·v), in_proj_ba (h → 2·Hv), a

@@ -4,6 +4,7 @@
  * (FlashAttention calls, or unfused batched GEMMs + softmax). Conventions: operations.ts.
  */
 
+import { compressedKeysPerQuery, compressedProjectionOps } from './compressed-attention.js';
 import { kvElementsPerTokenPerLayer, kvShareOnGpu } from './kv-cache.js';
 import {
   type AttentionMode,
@@ -14,7 +15,7 @@ import {
 } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
-import { attentionHeadDims, type LayerSpec, type ModelSpec } from './spec.js';
+import { attentionHeadDims, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(
@@ -59,6 +60,9 @@ export function layerKeysPerQuery(
   contextTokens: number,
   mode: 'causal' | 'full' | 'decode',
 ): number {
+  // DeepSeek-V4: the sliding window plus the compressed entries read (compressed-attention.ts).
+  if (spec.attention.kind === 'compressed' && isAttentionMixer(layer.attention))
+    return compressedKeysPerQuery(spec, layer, contextTokens, kindsMode(mode));
   switch (layer.attention) {
     case 'full':
     case 'sliding':
@@ -85,10 +89,10 @@ export function layerKeysPerQuery(
   }
 }
 
-/** Attention projections (GQA or MLA) of `layer`, on the TP shard. */
+/** Attention projections (GQA, MLA or DeepSeek-V4's) of `layer`, on the TP shard. */
 export function attentionProjections(
   spec: ModelSpec,
-  layer: Pick<LayerSpec, 'attention' | 'kvShared'>,
+  layer: Pick<LayerSpec, 'attention' | 'kvShared' | 'compressRatio'>,
   b: OpBuilder,
   tokens: number,
   t: number,
@@ -141,6 +145,9 @@ export function attentionProjections(
       b.gemm('o', 'attentionProjections', tokens, h, (a.numHeads * a.vHeadDim) / t);
       return;
     }
+    case 'compressed':
+      compressedProjectionOps(spec, layer, b, tokens, t);
+      return;
     default:
       unreachable(a);
   }
@@ -170,6 +177,10 @@ export function headsOnGpu(
         kv: a.numHeads / t,
         rotaryPerToken: (a.numHeads * a.qkRopeHeadDim) / t,
       };
+    case 'compressed':
+      // DeepseekV4Attention: RoPE on the queries' and the shared head's rope slice, and back off the
+      // output's (the entries the compressors emit are rotated with them, elementwise and few).
+      return { query: a.numHeads / t, kv: 1, rotaryPerToken: ((2 * a.numHeads) / t + 1) * a.ropeHeadDim };
     default:
       return unreachable(a);
   }
@@ -280,7 +291,7 @@ export function attentionCore(
     // GQA-aware kernels); a TP rank holds its share of the KV heads (all of an MLA latent).
     const a = a0;
     const kvShare = kvShareOnGpu(a, t);
-    const groupReads = request.kvReadPerQueryHead && a.kind !== 'mla' ? a.numHeads / a.numKvHeads : 1;
+    const groupReads = request.kvReadPerQueryHead && a.kind === 'gqa' ? a.numHeads / a.numKvHeads : 1;
     // Chunked layers read one chunk's keys, sparse (DSA) layers only the top-k keys' latents.
     const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, 'decode');
     const kvBytesPerToken =

@@ -3,6 +3,7 @@
  * block indexer, before the sparse attention core (operations-attention.ts). Conventions: operations.ts.
  */
 
+import { compressedIndexerProjectionOps } from './compressed-attention.js';
 import { indexerElementsPerToken } from './kv-cache.js';
 import { sparseAttentionFlopsPerToken } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest } from './operation-types.js';
@@ -36,7 +37,11 @@ export function sparseIndexerOperations(
   // QKV projection's heads (fractional past the head count, as qkv's KV heads are: the operation list
   // splits work, it does not count the copies a rank holds).
   const heads = block === undefined ? indexer.numHeads : indexer.numHeads / request.layout.tensorParallel;
-  if (block === undefined) {
+  // DeepSeek-V4's CSA indexer scores one compressed key per `ratio` tokens (compressed-attention.ts).
+  const ratio = layer.compressRatio ?? 1;
+  if (layer.compressRatio !== undefined)
+    compressedIndexerProjectionOps(spec, indexer, layer.compressRatio, b, tokens);
+  else if (block === undefined) {
     const qLatent = a.kind === 'mla' ? (a.qLoraRank ?? h) : h;
     b.gemm('indexer.wq_b', 'attentionProjections', tokens, indexer.numHeads * d, qLatent, replicated);
     b.gemm('indexer.wk', 'attentionProjections', tokens, d, h, replicated);
@@ -52,8 +57,9 @@ export function sparseIndexerOperations(
   const local: SparseAttentionSpec = { ...indexer, numHeads: heads };
   const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
   const keyBytes = request.kvBytesPerElement ?? ACT_BYTES;
-  for (const g of mixerTokenGroups(request)) {
-    // Keys each query scores: every earlier one (½ causal convention in a sequence).
+  for (const group of mixerTokenGroups(request)) {
+    // The keys it scores: every earlier one (½ causal convention in a sequence), or entry.
+    const g = { ...group, contextTokens: group.contextTokens / ratio };
     const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
     const { indexerFlops } = sparseAttentionFlopsPerToken(
       local,

@@ -272,10 +272,13 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   const cp = layout.contextParallel;
   if (cp > 1 && attention && !layer.kvShared) {
     const a = spec.attention;
+    // DeepSeek-V4's one shared K=V head is whole on every TP rank: t of them make up its width.
     const kvWidth =
       a.kind === 'mla'
         ? a.numHeads * (a.qkNopeHeadDim + a.vHeadDim + a.qkRopeHeadDim)
-        : 2 * a.numKvHeads * a.headDim;
+        : a.kind === 'gqa'
+          ? 2 * a.numKvHeads * a.headDim
+          : a.headDim * t;
     b.collective(
       'kv.all-gather',
       'contextParallel',

@@ -9,8 +9,14 @@
  *   convention (671B main model + MTP module). Their embedding and head are shared, so not counted.
  */
 import { InternalError } from '../errors.js';
+import {
+  compressedAttentionParams,
+  compressedIndexerParams,
+  compressorParams,
+} from './compressed-attention.js';
 import { layerKey, layerView } from './layer-view.js';
-import { gatedDeltaNetParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
+import { gatedDeltaNetParams, mlpParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
+import { residualHeadParams, residualStreamParams } from './residual-stream-params.js';
 import {
   type AttentionSpec,
   embeddingTableParams,
@@ -86,6 +92,7 @@ export function normParams(spec: ModelSpec, width: number): number {
 /** Attention parameters of one layer, q/k/v/o projections plus their biases, norms and sinks. */
 export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec.attention): number {
   const h = spec.hiddenSize;
+  if (attention.kind === 'compressed') return compressedAttentionParams(spec, attention);
   if (attention.kind === 'mla') {
     // DeepSeek-V2 Eq. 9-19: W^DQ, W^UQ (+ W^QR folded in), W^DKV + W^KR, W^UK/W^UV, W^O, and the
     // RMSNorms on the query and KV latents (modeling_deepseek_v3.py).
@@ -123,7 +130,7 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
  * v_proj (unless keys are the values) with their biases, and the per-head k norm.
  */
 export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): number {
-  if (attention.kind === 'mla') throw new InternalError('KV-shared layers are GQA only');
+  if (attention.kind !== 'gqa') throw new InternalError('KV-shared layers are GQA only');
   const kvWidth = attention.numKvHeads * attention.headDim;
   const projections = attention.valueFromKey ? 1 : 2;
   const kNorm =
@@ -135,20 +142,18 @@ export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): numbe
   return projections * (spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0)) + kNorm;
 }
 
-/** One MLP (or one expert) of intermediate size `intermediate`. */
-export function mlpParams(hidden: number, intermediate: number, gated: boolean, bias: boolean): number {
-  const matrices = (gated ? 3 : 2) * hidden * intermediate;
-  const biases = bias ? (gated ? 2 : 1) * intermediate + hidden : 0;
-  return matrices + biases;
-}
-
 /**
  * DSA lightning indexer (DeepseekV32Indexer): wq_b (q latent → heads·d), wk (h → d), k_norm
  * LayerNorm(d) with bias, weights_proj (h → heads); all without bias. Block indexer (MiniMax-M3,
  * transformers `MiniMaxM3VLIndexer`): q_proj (h → heads·d), k_proj (h → d), q_norm and k_norm
- * RMSNorm(d), no bias, no head weights.
+ * RMSNorm(d), no bias, no head weights. DeepSeek-V4's compressed indexer: compressed-attention.ts.
  */
-export function sparseIndexerParams(spec: ModelSpec, indexer: SparseAttentionSpec): number {
+export function sparseIndexerParams(
+  spec: ModelSpec,
+  indexer: SparseAttentionSpec,
+  layer: Pick<LayerSpec, 'compressRatio'> = {},
+): number {
+  if (layer.compressRatio !== undefined) return compressedIndexerParams(spec, indexer, layer.compressRatio);
   const h = spec.hiddenSize;
   const d = indexer.headDim;
   if (indexer.blockTokens !== undefined) return h * indexer.numHeads * d + h * d + 2 * normParams(spec, d);
@@ -210,26 +215,6 @@ type LayerParams = Readonly<Record<LayerPart, number>> & {
   readonly residualStreams: number;
 };
 
-/**
- * AltUp and LAuReL parameters of one layer (transformers `Gemma3nTextAltUp`: modality_router h → n,
- * prediction_coefs n → n², correction_coefs n → n, router_norm and correct_output_scale of h, all
- * without bias; `Gemma3nTextLaurelBlock`: linear_left h → r, linear_right r → h, post_laurel_norm h).
- */
-function residualStreamParams(spec: ModelSpec): number {
-  const h = spec.hiddenSize;
-  const n = spec.altUp?.streams;
-  const altUp = n === undefined ? 0 : n * h + n ** 3 + n ** 2 + normParams(spec, h) + h;
-  const r = spec.laurel?.rank;
-  const laurel = r === undefined ? 0 : 2 * h * r + normParams(spec, h);
-  return altUp + laurel;
-}
-
-/** AltUp's model-level projections: n − 1 h × h widening the embedding, n − 1 narrowing the output. */
-function altUpProjectionParams(spec: ModelSpec): number {
-  const n = spec.altUp?.streams ?? 1;
-  return 2 * (n - 1) * spec.hiddenSize * spec.hiddenSize;
-}
-
 /** A spec field a layer kind needs; its absence is a malformed spec. */
 function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
   if (value === null) throw new InternalError(`a '${mixer}' layer needs spec.${field}`);
@@ -258,14 +243,15 @@ function mixerParams(
   return {
     // A KV-shared layer (Gemma 4) has no k/v projections or k norm of its own; Gemma 3n's keep theirs.
     attention: softmax
-      ? attentionParams(spec) -
+      ? attentionParams(spec) +
+        compressorParams(spec, layer) -
         (layer.kvShared && !spec.kvSharedWeightsKept ? keyValueParams(spec, spec.attention) : 0)
       : mixer === 'cross'
         ? crossAttentionParams(spec)
         : projection,
     sparseIndexer:
       mixer === 'sparse'
-        ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'))
+        ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'), layer)
         : 0,
     linearAttention:
       mixer === 'linear'
@@ -314,7 +300,7 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
     router: moe ? moe.router : 0,
     norms,
     perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
-    residualStreams: residualStreamParams(spec),
+    residualStreams: residualStreamParams(spec, normParams(spec, spec.hiddenSize)),
   };
 }
 
@@ -358,7 +344,7 @@ function countParams(spec: ModelSpec): ParamCount {
     (spec.norm.embedding ? normParams(spec, spec.hiddenSize) : 0) +
     (ple ? normParams(spec, ple.hiddenSize) : 0);
   let perLayerInput = 0;
-  let residualStreams = altUpProjectionParams(spec);
+  let residualStreams = residualHeadParams(spec);
   let inactive = 0;
   const perLayer = spec.layers.map((layer) => {
     // Layers of one kind have identical counts: compute each kind once.
@@ -381,7 +367,7 @@ function countParams(spec: ModelSpec): ParamCount {
     ...sums,
     head,
     ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
-    ...(spec.altUp || spec.laurel ? { residualStreams } : {}),
+    ...(spec.altUp || spec.laurel || spec.hyperConnections ? { residualStreams } : {}),
   };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {

@@ -63,7 +63,29 @@ export interface MlaAttention {
   readonly outputGate?: boolean;
 }
 
-export type AttentionSpec = GqaAttention | MlaAttention;
+/**
+ * DeepSeek-V4 attention (DeepSeek-V4 report Sec. 2.3; transformers `DeepseekV4Attention`): shared-KV
+ * MQA — kv_proj (h → `headDim`) with an RMSNorm, one head read as both keys and values —, queries from
+ * a low-rank latent (q_a_proj h → `qLoraRank`, RMSNorm, q_b_proj → heads·headDim, an unweighted
+ * RMSNorm), a learned sink per head, and a grouped low-rank output (o_a_proj: `outputGroups` blocks of
+ * heads·headDim/g → `outputLoraRank`; o_b_proj g·r → h). Every layer attends over the last
+ * `slidingWindow` tokens; a layer with a `compressRatio` also over compressed entries (LayerSpec).
+ */
+export interface CompressedAttention {
+  readonly kind: 'compressed';
+  readonly numHeads: number;
+  /** The one shared key/value head's width (also each query head's). */
+  readonly headDim: number;
+  /** The rotated slice of each head (`qk_rope_head_dim`). */
+  readonly ropeHeadDim: number;
+  readonly qLoraRank: number;
+  /** g, the head groups of the grouped output projection (`o_groups`). */
+  readonly outputGroups: number;
+  /** d_g, each group's intermediate output width (`o_lora_rank`). */
+  readonly outputLoraRank: number;
+}
+
+export type AttentionSpec = GqaAttention | MlaAttention | CompressedAttention;
 
 export interface MlpSpec {
   readonly intermediateSize: number;
@@ -198,6 +220,14 @@ export interface LayerSpec {
    * `ModelSpec.kvSharedWeightsKept`). Absent = false.
    */
   readonly kvShared?: boolean;
+  /**
+   * DeepSeek-V4 KV compression beside the sliding window (report Sec. 2.3.1-2.3.2; transformers
+   * `DeepseekV4CSACompressor`, `DeepseekV4HCACompressor`): every `compressRatio` tokens are pooled by a
+   * learned softmax gate into one cached entry of the attention's headDim. A `sparse` layer (CSA, two
+   * overlapping series) attends to the lightning indexer's top-k entries (`sparseAttention`, scoring
+   * compressed indexer keys), a `full` layer (HCA) to all of them. Absent = no compression.
+   */
+  readonly compressRatio?: number;
 }
 
 /**
@@ -349,6 +379,15 @@ export interface ModelSpec {
   /** Activation function name, informational. */
   readonly activation: string;
   /**
+   * Manifold-constrained hyper-connections (mHC; Xie et al. 2026; DeepSeek-V4 report Sec. 2.2,
+   * transformers `DeepseekV4HyperConnection`): the residual is `streams` vectors of h; before its
+   * attention and before its MLP each layer computes pre, post and (Sinkhorn-normalised) comb weights
+   * from the flattened streams (fn: streams·h → (2 + streams)·streams, a bias and 3 scales), collapses
+   * the streams into the block's input and mixes its output back; the model collapses them once more
+   * before the final norm (hc_head: streams·h → streams). Absent or null = one residual stream.
+   */
+  readonly hyperConnections?: { readonly streams: number } | null;
+  /**
    * Attention Residuals (Kimi K3 `attn_res_block_size`): before its attention and before its MLP,
    * each layer mixes the residual stream with the block residuals kept every `blockLayers` layers by
    * a softmax over scores against one learned direction (a [1, h] projection and an RMSNorm weight
@@ -373,6 +412,7 @@ export function attentionHeadDims(attention: AttentionSpec): {
   readonly qkHeadDim: number;
   readonly vHeadDim: number;
 } {
+  // GQA and DeepSeek-V4's shared-KV heads: keys and values of headDim.
   return attention.kind === 'mla'
     ? { qkHeadDim: attention.qkNopeHeadDim + attention.qkRopeHeadDim, vHeadDim: attention.vHeadDim }
     : { qkHeadDim: attention.headDim, vHeadDim: attention.headDim };

@@ -11,6 +11,12 @@ export const mla: LeverKind<'mla'> = {
   },
   apply(s, lever, i) {
     if (s.spec.attention.kind === 'mla') notFor(i, 'mla', `${s.spec.name} uses MLA already`);
+    if (s.spec.attention.kind === 'compressed')
+      notFor(
+        i,
+        'mla',
+        `${s.spec.name}'s compressed attention caches one shared head per window token, less than MLA`,
+      );
     const from = modelSpec(lever.from, `levers[${i}].from`).spec;
     if (from.attention.kind !== 'mla') notFor(i, 'mla', `${from.name} has no MLA to take`);
     if (s.spec.layers.some((l) => l.kvShared))

@@ -18,6 +18,7 @@ import {
   starcoder2,
 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
+import { deepseekV4 } from './deepseek-v4.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
 import { falcon } from './falcon.js';
@@ -36,6 +37,7 @@ import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { internvlFamily } from './internvl.js';
+import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { llama, mistral, qwen2 } from './llama.js';
@@ -44,6 +46,7 @@ import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from '
 import { llama4Text } from './llama4.js';
 import { longcatFlash } from './longcat-flash.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
+import { mimo, mimoV2Flash } from './mimo.js';
 import { minimax } from './minimax.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral, phimoe } from './mixtral.js';
@@ -220,6 +223,7 @@ export const FAMILIES = {
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
+  kimi_k25: kimiK25Wrapper(familyOf),
   kimi_k3: wrapped(familyOf, {
     textType: 'kimi_linear',
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
@@ -235,6 +239,9 @@ export const FAMILIES = {
   ministral,
   cwm,
   helium,
+  mimo,
+  mimo_v2_flash: mimoV2Flash,
+  deepseek_v4: deepseekV4,
   flex_olmo: flexOlmo,
   vaultgemma,
   ernie4_5_moe: ernie45Moe,

@@ -301,6 +301,25 @@ export function readMinimaxM3Vision(top: Fields, f: Fields, textHidden: number):
 }
 
 /**
+ * MoonViT3d's shape (Kimi K2.5's and K3's towers): width `vt_hidden_size`, `vt_num_hidden_layers`
+ * blocks with an MLP of `vt_intermediate_size`, `patch_size`, the init_pos_emb_height × width
+ * position rows and the 2-D `merge_kernel_size`.
+ */
+export function readMoonVitShape(f: Fields) {
+  const h = f.positiveInt('vt_hidden_size', { max: MAX.hidden });
+  const depth = f.positiveInt('vt_num_hidden_layers', { max: MAX.layers });
+  const inter = f.positiveInt('vt_intermediate_size', { max: MAX.intermediate });
+  const patch = f.positiveInt('patch_size', { max: 4096 });
+  const posRows =
+    f.positiveInt('init_pos_emb_height', { max: 100_000 }) *
+    f.positiveInt('init_pos_emb_width', { max: 100_000 });
+  const merge = f.intList('merge_kernel_size', 64);
+  if (merge.length !== 2 || merge.some((m) => m < 1))
+    f.fail('merge_kernel_size', 'must be two positive integers');
+  return { h, depth, inter, patch, posRows, merge: [merge[0]!, merge[1]!] as const };
+}
+
+/**
  * Kimi K3 vision tower (MoonViT3d) and projector (sglang `models/kimi_k3_vl.py`, a port of the
  * checkpoint's modeling_kimi_k3.py: KimiK3VisionTower, KimiK3MultiModalProjector): a Conv2d patch
  * embedding (bias when `patch_embed_proj_bias`), a learned init_pos_emb_height × width position
@@ -320,17 +339,8 @@ export function readKimiK3Vision(f: Fields, textHidden: number): VisionTowerSpec
   need('pos_emb_type', 'divided_fixed');
   need('mm_projector_type', 'patchmergerv2');
   need('mlp_type', 'mlp2');
-  const h = f.positiveInt('vt_hidden_size', { max: MAX.hidden });
-  const depth = f.positiveInt('vt_num_hidden_layers', { max: MAX.layers });
-  const inter = f.positiveInt('vt_intermediate_size', { max: MAX.intermediate });
+  const { h, depth, inter, patch, posRows, merge } = readMoonVitShape(f);
   const qkv = f.positiveInt('qkv_hidden_size', { fallback: h, max: MAX.hidden });
-  const patch = f.positiveInt('patch_size', { max: 4096 });
-  const posRows =
-    f.positiveInt('init_pos_emb_height', { max: 100_000 }) *
-    f.positiveInt('init_pos_emb_width', { max: 100_000 });
-  const merge = f.intList('merge_kernel_size', 64);
-  if (merge.length !== 2 || merge.some((m) => m < 1))
-    f.fail('merge_kernel_size', 'must be two positive integers');
   const mm = f.positiveInt('mm_hidden_size', { fallback: h, max: MAX.hidden });
   const norm = f.string('norm_type', 'layernorm');
   if (norm !== 'rmsnorm' && norm !== 'layernorm')
@@ -345,7 +355,7 @@ export function readKimiK3Vision(f: Fields, textHidden: number): VisionTowerSpec
     (attnBias ? 3 * qkv + h : 0) +
     2 * h * inter +
     (linearBias ? inter + h : 0);
-  const merged = mm * merge[0]! * merge[1]!;
+  const merged = mm * merge[0] * merge[1];
   const projector = merged * merged + merged * textHidden + textHidden;
   const params =
     3 * patch * patch * h +

@@ -1,0 +1,268 @@
+/**
+ * Xiaomi MiMo (`mimo`) and MiMo-V2-Flash (`mimo_v2_flash`).
+ *
+ * MiMo-7B: Qwen2's decoder with multi-token-prediction layers (remote code `modeling_mimo.py` of
+ * XiaomiMiMo/MiMo-7B-Base, which builds `MiMoModel(Qwen2Model)` and `mtp_layers`; vLLM
+ * `vllm/model_executor/models/mimo.py`, whose MiMoForCausalLM is Qwen2ForCausalLM and skips
+ * `model.mtp_layers.*`, and `mimo_mtp.py`). Qwen2Attention: q/k/v with bias, o_proj without;
+ * Qwen2MLP; two RMSNorms; Qwen2's sliding rule. Each of the `num_nextn_predict_layers` MTP layers
+ * (MiMoMultiTokenPredictorLayer) is token_layernorm, hidden_layernorm, input_proj (2h → h, no
+ * bias), a Qwen2DecoderLayer and final_layernorm: llmecon's MTP module, counted apart from the total.
+ *
+ * MiMo-V2-Flash: vLLM `vllm/model_executor/models/mimo_v2_flash.py` (MiMoV2Attention,
+ * MiMoV2FlashDecoderLayer, MiMoV2MoE) and SGLang `python/sglang/srt/models/mimo_v2_flash.py`,
+ * `mimo_v2_flash_nextn.py`; transformers `models/mimo_v2_flash/modular_mimo_v2_flash.py` builds the
+ * same shapes for the released checkpoint:
+ * - `hybrid_layer_pattern[i]` 1: a sliding-window layer of `swa_num_attention_heads`,
+ *   `swa_num_key_value_heads`, q/k heads of `swa_head_dim` and v heads of `swa_v_head_dim`, window
+ *   `sliding_window_size`, one learned sink logit per head with `add_swa_attention_sink_bias`;
+ *   0: a global layer of `num_attention_heads`, `num_key_value_heads`, `head_dim`, `v_head_dim`,
+ *   sinks with `add_full_attention_sink_bias` (SGLang reads it; false in the released config);
+ * - q/k/v bias per `attention_bias`, o_proj (heads · v_head_dim → h) without;
+ * - `moe_layer_freq[i]` set: MiMoV2MoE — gate (h → n_routed_experts, no bias) with
+ *   e_score_correction_bias (noaux_tc), experts of `moe_intermediate_size`, top
+ *   `num_experts_per_tok`, no shared expert; else the SwiGLU MLP of `intermediate_size`;
+ * - two RMSNorms per layer, a final one, untied head. `attention_value_scale`, partial rotary and the
+ *   per-kind RoPE thetas have no parameters; the FP8 block scales of `quantization_config` are not
+ *   parameters.
+ * llmecon's GQA has one head width for q, k, v and o: a layer whose q/k and v heads differ is read
+ * at their mean, which keeps parameters, KV cache and FLOPs (each sums a q/k and a v width) and is
+ * said in a warning. The checkpoint's MTP layers (`model.mtp.layers.*`: enorm, hnorm, eh_proj, a
+ * sliding-window layer with a dense MLP, final_layernorm; SGLang MiMoV2MTPLayer) are not llmecon's
+ * MTP module (full attention, the model's MoE): they are not counted, and the warning gives their size.
+ */
+import type { GqaAttention, LayerMixer, LayerMlp } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import {
+  decoder,
+  type Family,
+  readGatedMlp,
+  readKvHeads,
+  readLayerTypes,
+  readQwenSliding,
+} from './readers.js';
+
+/**
+ * MiMo-7B: Qwen2 (q/k/v bias always, as Qwen2Attention builds it) plus `num_nextn_predict_layers`
+ * MTP layers, each exactly DeepSeek-V3's module as llmecon counts it (three norms, 2h → h, one layer).
+ */
+export const mimo: Family = (f, name) =>
+  decoder(f, name, {
+    attention: { qkvBias: true, outputBias: false },
+    layout: readQwenSliding,
+    mlp: readGatedMlp(f),
+    mtpKey: 'num_nextn_predict_layers',
+  });
+
+/** The config keys of one attention kind of MiMo-V2-Flash (MiMoV2FlashDecoderLayer). */
+interface AttentionKeys {
+  readonly label: string;
+  readonly heads: string;
+  readonly kvHeads: string;
+  readonly headDim: string;
+  readonly vHeadDim: string;
+  readonly sinks: string;
+  /** MiMoV2FlashConfig's default for the sink flag (transformers: sliding true, global false). */
+  readonly sinksDefault: boolean;
+}
+
+const SLIDING: AttentionKeys = {
+  label: 'sliding-window',
+  heads: 'swa_num_attention_heads',
+  kvHeads: 'swa_num_key_value_heads',
+  headDim: 'swa_head_dim',
+  vHeadDim: 'swa_v_head_dim',
+  sinks: 'add_swa_attention_sink_bias',
+  sinksDefault: true,
+};
+
+const GLOBAL: AttentionKeys = {
+  label: 'global',
+  heads: 'num_attention_heads',
+  kvHeads: 'num_key_value_heads',
+  headDim: 'head_dim',
+  vHeadDim: 'v_head_dim',
+  sinks: 'add_full_attention_sink_bias',
+  sinksDefault: false,
+};
+
+/** One attention kind as the checkpoint holds it: q/k heads of `qk`, v heads of `v`. */
+interface MimoAttention {
+  readonly keys: AttentionKeys;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly qk: number;
+  readonly v: number;
+  readonly bias: boolean;
+  readonly sinks: boolean;
+  /** As llmecon's GQA holds it: one head width, the mean of `qk` and `v` (rounded up). */
+  readonly spec: GqaAttention;
+}
+
+/** MiMoV2Attention of one kind; v_head_dim defaults to the q/k head width (vLLM, SGLang). */
+function readMimoAttention(f: Fields, keys: AttentionKeys): MimoAttention {
+  const heads = f.positiveInt(keys.heads, { max: MAX.heads });
+  // vLLM and SGLang read every one of these keys (no default): absent is an error, not MHA.
+  f.positiveInt(keys.kvHeads, { max: MAX.heads });
+  const kvHeads = readKvHeads(f, heads, keys.kvHeads);
+  const qk = f.positiveInt(keys.headDim, { max: MAX.headDim });
+  const v = f.positiveInt(keys.vHeadDim, { fallback: qk, max: MAX.headDim });
+  const bias = f.bool('attention_bias', false);
+  const sinks = f.bool(keys.sinks, keys.sinksDefault);
+  const spec: GqaAttention = {
+    kind: 'gqa',
+    numHeads: heads,
+    numKvHeads: kvHeads,
+    headDim: Math.ceil((qk + v) / 2),
+    qkvBias: bias,
+    outputBias: false,
+    qkNorm: 'none',
+    sinks,
+  };
+  return { keys, heads, kvHeads, qk, v, bias, sinks, spec };
+}
+
+/** q, k, v and o projections with their biases and the sinks of one layer, as the checkpoint holds them. */
+function checkpointAttentionParams(h: number, a: MimoAttention): number {
+  const qkv = a.heads * a.qk + a.kvHeads * (a.qk + a.v);
+  return h * qkv + a.heads * a.v * h + (a.bias ? qkv : 0) + (a.sinks ? a.heads : 0);
+}
+
+/** The same as llmecon's GQA of one head width counts it (param-count.ts attentionParams). */
+function specAttentionParams(h: number, a: MimoAttention): number {
+  const d = a.spec.headDim;
+  const qkv = (a.heads + 2 * a.kvHeads) * d;
+  return h * qkv + a.heads * d * h + (a.bias ? qkv : 0) + (a.sinks ? a.heads : 0);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** `n` parameters a projection gains (wider) or loses (narrower) against the checkpoint. */
+const shift = (n: number) => `${count(Math.abs(n))} ${n < 0 ? 'narrower' : 'wider'}`;
+
+/** What reading one attention kind at its mean head width changes, or null when q/k and v match. */
+function headWidthNote(h: number, a: MimoAttention, layers: number): string | null {
+  if (a.qk === a.v) return null;
+  const d = a.spec.headDim;
+  const odd = (a.qk + a.v) % 2 === 1;
+  const perLayer = specAttentionParams(h, a) - checkpointAttentionParams(h, a);
+  const params =
+    perLayer === 0
+      ? 'the same parameters'
+      : `${count(Math.abs(perLayer))} parameters a layer ${perLayer > 0 ? 'more' : 'fewer'} (${count(Math.abs(perLayer) * layers)} in all${a.bias ? ': the q/k/v biases' : ''}${odd ? ', the odd sum rounded up' : ''})`;
+  const cache = odd
+    ? `${a.kvHeads} more KV-cache elements per token and layer (attention FLOPs to match)`
+    : 'the same KV cache and attention FLOPs';
+  const q = h * a.heads * (d - a.qk);
+  const k = h * a.kvHeads * (d - a.qk);
+  const v = h * a.kvHeads * (d - a.v);
+  const o = a.heads * (d - a.v) * h;
+  return `the ${layers} ${a.keys.label} layers' q/k heads of ${a.qk} (${a.keys.headDim}) and v heads of ${a.v} (${a.keys.vHeadDim}) are read as one head width of ${d}, their mean: ${params} and ${cache}, but per layer q_proj is ${shift(q)}, k_proj ${shift(k)}, v_proj ${shift(v)} and o_proj ${shift(o)} than the checkpoint's, so per-projection figures (adapters on some of q/k/v/o, each GEMM's time) are approximate`;
+}
+
+/**
+ * Each layer's mixer: `hybrid_layer_pattern` (1 sliding, 0 global; vLLM and SGLang read it), or
+ * transformers' `layer_types` spelling of it.
+ */
+function readHybridPattern(f: Fields, n: number): LayerMixer[] {
+  if (!f.has('hybrid_layer_pattern')) {
+    const types = readLayerTypes(f, n);
+    if (types) return types;
+  }
+  const pattern = f.intList('hybrid_layer_pattern', 1);
+  if (pattern.length !== n) {
+    f.fail(
+      'hybrid_layer_pattern',
+      `must list one entry per layer (${n}: 1 for sliding-window, 0 for global attention), got ${pattern.length}`,
+    );
+  }
+  return pattern.map((p) => (p === 1 ? 'sliding' : 'full'));
+}
+
+/**
+ * Each layer's MLP: `moe_layer_freq` as a per-layer list (MiMoV2FlashDecoderLayer.is_moe_layer; an
+ * integer makes no layer MoE there, which no checkpoint is), or transformers' `mlp_layer_types`.
+ */
+function readMoeLayers(f: Fields, n: number): LayerMlp[] {
+  if (!f.has('moe_layer_freq')) {
+    const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
+    if (types) return types.map((t) => (t === 'sparse' ? 'moe' : 'dense'));
+  }
+  const raw = f.raw('moe_layer_freq');
+  if (!Array.isArray(raw)) {
+    return f.fail(
+      'moe_layer_freq',
+      `must list one entry per layer (${n}: 1 for MoE, 0 for the dense MLP), got ${JSON.stringify(raw ?? null)}`,
+    );
+  }
+  const flags = f.intList('moe_layer_freq', 1);
+  if (flags.length !== n) {
+    f.fail('moe_layer_freq', `must list one entry per layer (${n}), got ${flags.length}`);
+  }
+  return flags.map((x) => (x === 1 ? 'moe' : 'dense'));
+}
+
+/** The window of sliding layers: `sliding_window_size` (vLLM, SGLang), else `sliding_window` (transformers). */
+function readWindow(f: Fields): number {
+  const window = f.optionalPositiveInt('sliding_window_size') ?? f.optionalPositiveInt('sliding_window');
+  return window ?? f.fail('sliding_window_size', 'is required when hybrid_layer_pattern has sliding layers');
+}
+
+const sameShape = (a: GqaAttention, b: GqaAttention) =>
+  a.numHeads === b.numHeads &&
+  a.numKvHeads === b.numKvHeads &&
+  a.headDim === b.headDim &&
+  a.qkvBias === b.qkvBias &&
+  a.sinks === b.sinks;
+
+/**
+ * The checkpoint's MTP layers (SGLang MiMoV2ModelNextN): enorm, hnorm and final_layernorm, eh_proj
+ * (2h → h, no bias), and MiMoV2MTPLayer — sliding-window attention, input and post-attention
+ * RMSNorms, a dense MLP of `intermediate_size`.
+ */
+function mtpNote(f: Fields, h: number, sliding: MimoAttention | null): string {
+  const ffn = f.int('intermediate_size', { fallback: 0, max: MAX.intermediate });
+  const n = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
+  const each =
+    sliding && ffn > 0 ? 5 * h + 2 * h * h + checkpointAttentionParams(h, sliding) + 3 * h * ffn : 0;
+  const how = n > 0 ? `${n} of them, ${count(n * each)} in all` : 'the config does not say how many';
+  const size = each > 0 ? ` of ${count(each)} parameters each (${how})` : '';
+  return `the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms)${size} are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP (here MoE)`;
+}
+
+/** MiMo-V2-Flash: hybrid sliding-window/global GQA with sinks, DeepSeek-V3-style routing without shared experts. */
+export const mimoV2Flash: Family = (f, name) => {
+  const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const kinds = readHybridPattern(f, n);
+  const mlps = readMoeLayers(f, n);
+  const sliding = kinds.includes('sliding') ? readMimoAttention(f, SLIDING) : null;
+  const global = kinds.includes('full') ? readMimoAttention(f, GLOBAL) : null;
+  // Sliding layers take the model-wide attention; global layers their own when it differs.
+  const main = (sliding ?? global)!;
+  const spec = decoder(f, name, {
+    attention: () => main.spec,
+    layout: () => ({ window: sliding ? readWindow(f) : null, kinds }),
+    layerMlp: (i) => mlps[i]!,
+    moe: {
+      experts: 'n_routed_experts',
+      expertSize: 'moe_intermediate_size',
+      // MiMoV2MoE: gate.e_score_correction_bias (vLLM always; SGLang with topk_method noaux_tc).
+      routerBias: f.string('topk_method', 'noaux_tc') === 'noaux_tc',
+      groupRouting: true,
+    },
+  });
+  const notes = [
+    ...(sliding ? [headWidthNote(h, sliding, kinds.filter((k) => k === 'sliding').length)] : []),
+    ...(global ? [headWidthNote(h, global, kinds.filter((k) => k === 'full').length)] : []),
+    mtpNote(f, h, sliding),
+    ...(spec.moe && f.int('n_shared_experts', { fallback: 0, max: MAX.experts }) > 0
+      ? ['n_shared_experts is ignored: MiMoV2MoE builds no shared expert']
+      : []),
+  ].filter((note): note is string => note !== null);
+  return {
+    ...spec,
+    ...(sliding && global && !sameShape(sliding.spec, global.spec) ? { fullAttention: global.spec } : {}),
+    warnings: notes.map((note) => `mimo_v2_flash: ${note}`),
+  };
+};
