@@ -120,8 +120,8 @@ describe('catalog', () => {
   it('suggests near matches for unknown ids', () => {
     expect(() => findGpu('h10')).toThrowError(InputError);
     expect(() => findGpu('h1000')).toThrowError(/unknown GPU 'h1000'; did you mean 'h100'/);
-    expect(() => findModel('deepseek-v4')).toThrowError(
-      /unknown model 'deepseek-v4'; did you mean 'deepseek-v2', 'deepseek-v3'/,
+    expect(() => findModel('deepseek-v5')).toThrowError(
+      /unknown model 'deepseek-v5'; did you mean 'deepseek-v2', 'deepseek-v3'/,
     );
   });
 });

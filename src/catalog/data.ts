@@ -70,6 +70,8 @@ import kernels_h200_2026_11_29 from '../../catalog/kernels/h200-2026-11-29.json'
 import models_deepseek_v2 from '../../catalog/models/deepseek-v2.json' with { type: 'json' };
 import models_deepseek_v3_2 from '../../catalog/models/deepseek-v3.2.json' with { type: 'json' };
 import models_deepseek_v3 from '../../catalog/models/deepseek-v3.json' with { type: 'json' };
+import models_deepseek_v4_flash from '../../catalog/models/deepseek-v4-flash.json' with { type: 'json' };
+import models_deepseek_v4_pro from '../../catalog/models/deepseek-v4-pro.json' with { type: 'json' };
 import models_falcon_40b from '../../catalog/models/falcon-40b.json' with { type: 'json' };
 import models_gemma_2_9b from '../../catalog/models/gemma-2-9b.json' with { type: 'json' };
 import models_glm_4_5_air from '../../catalog/models/glm-4.5-air.json' with { type: 'json' };
@@ -185,6 +187,8 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'llama-4-scout': models_llama_4_scout,
   'llama-4-maverick': models_llama_4_maverick,
   'deepseek-v3.2': models_deepseek_v3_2,
+  'deepseek-v4-flash': models_deepseek_v4_flash,
+  'deepseek-v4-pro': models_deepseek_v4_pro,
   'glm-5': models_glm_5,
   'minimax-m2.5': models_minimax_m2_5,
   'nemotron-3-nano-30b-a3b': models_nemotron_3_nano_30b_a3b,

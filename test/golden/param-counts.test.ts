@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/catalog.js';
 import { paramCount } from '../../src/core/model/param-count.js';
+import { residualHeadParams } from '../../src/core/model/residual-stream-params.js';
 import { catalogConfig, catalogSpec } from '../catalog-spec.js';
 
 /**
@@ -213,8 +214,9 @@ describe('parameter counts: conventions', () => {
       expect(Object.values(p.breakdown).reduce((a, b) => a + b, 0)).toBe(p.totalParams);
       const finalNorm =
         (catalogSpec(model).norm.kind === 'layernorm' ? 2 : 1) * catalogSpec(model).hiddenSize;
+      // Model-level residual-stream weights (DeepSeek-V4's hc_head) sit outside the layers.
       expect(p.perLayer.reduce((sum, l) => sum + l.totalParams, 0)).toBe(
-        p.totalParams - p.embeddingParams - finalNorm,
+        p.totalParams - p.embeddingParams - finalNorm - residualHeadParams(catalogSpec(model)),
       );
     }
   });

@@ -4,8 +4,8 @@
  * elements, keys per query and operations. Every layer attends over a sliding window of its
  * shared-KV MQA head; a layer with a `compressRatio` also over entries pooled from every
  * `compressRatio` tokens: all of them (HCA, a `full` layer) or the lightning indexer's top-k (CSA, a
- * `sparse` layer, whose entries and indexer keys pool two overlapping series). The residual is
- * `streams` vectors mixed by hyper-connections (mHC). Conventions: operations.ts.
+ * `sparse` layer, whose entries and indexer keys pool two overlapping series). Its hyper-connections
+ * (mHC) are residual-stream-params.ts's and operations-residual.ts's. Conventions: operations.ts.
  */
 import { InternalError } from '../errors.js';
 import { type AttentionMode, limitedMeanKeys } from './layer-kinds.js';
@@ -195,20 +195,4 @@ export function compressedIndexerProjectionOps(
     datatype: 'bf16',
     bytes: 2,
   });
-}
-
-/**
- * mHC around a layer's two blocks, per token (`DeepseekV4HyperConnection.forward`, replicated on
- * every rank): fn over the n flattened streams ((2 + n)·n outputs of n·h), the n-stream collapse and
- * the mix of n streams through comb plus the block's output expanded by post (read n + 1 streams,
- * write n).
- */
-export function hyperConnectionOps(spec: ModelSpec, b: OpBuilder, tokens: number): void {
-  const n = spec.hyperConnections?.streams;
-  if (n === undefined) return;
-  const h = spec.hiddenSize;
-  const stream = ACT_BYTES * tokens * h;
-  b.gemm('hc.fn', 'residualStreams', tokens, (2 + n) * n, n * h, { replicated: true, count: 2 });
-  b.memory('hc.collapse', 'residualStreams', n * stream, stream, 2);
-  b.memory('hc.mix', 'residualStreams', (n + 1) * stream, n * stream, 2);
 }

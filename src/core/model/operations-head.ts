@@ -90,6 +90,10 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     const count = 2 * (spec.altUp.streams - 1);
     b.gemm('altup.projections', 'residualStreams', every, h, h, { count, replicated: true });
   }
+  const n = spec.hyperConnections?.streams;
+  // mHC's hc_head (DeepseekV4HyperHead): the n streams' collapse weights (n·h → n) before the norm.
+  if (n !== undefined)
+    b.gemm('hc_head', 'residualStreams', every, n, n * spec.hiddenSize, { replicated: true });
   if (!serving) {
     const logits = (tokens * spec.vocabSize) / t;
     const [read, written] = LOSS_BYTES_PER_LOGIT[request.crossEntropy ?? 'fused'];

@@ -1,7 +1,7 @@
 /**
- * Operations Gemma's small models add to every decoder layer beside its mixer and MLP: the per-layer
- * input embeddings (Gemma 3n, Gemma 4 E-models) and Gemma 3n's AltUp streams and LAuReL residual.
- * Conventions: operations.ts.
+ * Operations added to every decoder layer beside its mixer and MLP: the per-layer input embeddings
+ * (Gemma 3n, Gemma 4 E-models), Gemma 3n's AltUp streams and LAuReL residual, and DeepSeek-V4's
+ * hyper-connections. Conventions: operations.ts.
  */
 import { ACT_BYTES, type OpBuilder } from './operation-types.js';
 import type { ModelSpec } from './spec.js';
@@ -49,4 +49,21 @@ export function residualStreamOperations(spec: ModelSpec, b: OpBuilder, tokens: 
     b.memory('altup.predict', 'residualStreams', n * stream, n * stream);
     b.memory('altup.correct', 'residualStreams', (n + 1) * stream, n * stream);
   }
+  hyperConnectionOps(spec, b, tokens);
+}
+
+/**
+ * mHC around a layer's two blocks, per token (`DeepseekV4HyperConnection.forward`, replicated on
+ * every rank): fn over the n flattened streams ((2 + n)·n outputs of n·h), the n-stream collapse and
+ * the mix of n streams through comb plus the block's output expanded by post (read n + 1 streams,
+ * write n).
+ */
+export function hyperConnectionOps(spec: ModelSpec, b: OpBuilder, tokens: number): void {
+  const n = spec.hyperConnections?.streams;
+  if (n === undefined) return;
+  const h = spec.hiddenSize;
+  const stream = ACT_BYTES * tokens * h;
+  b.gemm('hc.fn', 'residualStreams', tokens, (2 + n) * n, n * h, { replicated: true, count: 2 });
+  b.memory('hc.collapse', 'residualStreams', n * stream, stream, 2);
+  b.memory('hc.mix', 'residualStreams', (n + 1) * stream, n * stream, 2);
 }

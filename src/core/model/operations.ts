@@ -314,7 +314,8 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
     if (op.type === 'gemm') {
       // Softmax attention's projections are in the closed form; the indexer's are extra.
       if (softmax && !op.name.startsWith('indexer.')) continue;
-      if (op.component === 'perLayerInput') continue;
+      // Per-layer inputs, AltUp, LAuReL and mHC keep theirs in activations.ts.
+      if (op.component === 'perLayerInput' || op.component === 'residualStreams') continue;
       bytes += op.m * op.k * op.count * ACT_BYTES;
     } else if (op.type === 'mixer') bytes += op.savedBytes;
     else if (op.type === 'memory' && !softmax && (op.component === 'activation' || NORM_INPUTS.has(op.name)))
