@@ -74,6 +74,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/mimo-v2-flash',
   'hand-built/deepseek-v4-flash',
   'hand-built/deepseek-v4-pro',
+  'hand-built/ling-mini-2.0',
+  'hand-built/ring-mini-linear-2.0',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

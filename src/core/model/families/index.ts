@@ -4,6 +4,7 @@
  */
 
 import { afmoe } from './afmoe.js';
+import { bailingMoeLinear, bailingMoeV2 } from './bailing-v2.js';
 import { bamba } from './bamba.js';
 import {
   cohere,
@@ -109,6 +110,8 @@ export const FAMILIES = {
   arcee,
   exaone,
   bailing_moe: bailingMoe,
+  bailing_moe_v2: bailingMoeV2,
+  bailing_moe_linear: bailingMoeLinear,
   chatglm,
   internlm2,
   qwen: qwenV1,

@@ -69,8 +69,8 @@ describe('Llama variants', () => {
     // inclusionAI/Ling-lite: 16.8B total, 2.75B activated (read as qwen3_moe-like: 16.3B / 2.27B).
     expect(p.totalParams / 1e9).toBeCloseTo(16.8, 1);
     expect(p.activeParams / 1e9).toBeCloseTo(2.75, 2);
-    // An unknown type with the same keys (Ling 2.0's bailing_moe_v2) keeps its shared experts.
-    const v2 = specFromHfConfig({ ...ling, model_type: 'bailing_moe_v2' }, 'ling-2');
+    // An unknown type with the same keys keeps its shared experts (bailing_moe_v2 has its own reader).
+    const v2 = specFromHfConfig({ ...ling, model_type: 'bailing_moe_lookalike' }, 'ling-2');
     expect(v2.warnings?.join(' ')).toMatch(/read as bailing_moe-like/);
     expect(paramCount(v2).breakdown.sharedExperts).toBe(p.breakdown.sharedExperts);
   });
