@@ -127,6 +127,14 @@ function kernelModel(k: NonNullable<EfficiencyFile['kernels']>): KernelModel {
   for (const [datatype, g] of Object.entries(k.gemm)) {
     gemm[datatype as Datatype] = {
       tiles: g.tiles.map((t) => ({ m: t.m.value, n: t.n.value })),
+      ...(g.servingTiles && {
+        servingTiles: g.servingTiles.map((t) => ({
+          maxM: t.maxM.value,
+          ...(t.maxN && { maxN: t.maxN.value }),
+          m: t.m.value,
+          n: t.n.value,
+        })),
+      }),
       splitK: g.splitK,
       ceiling: g.ceiling.value,
       kOverhead: g.kOverhead.value,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gemmPrediction, memorySeconds } from '../core/hardware/roofline.js';
+import { gemmPrediction, gemmSeconds, memorySeconds } from '../core/hardware/roofline.js';
 import { median } from '../core/statistics.js';
 import { findGpu, loadCatalog } from './catalog.js';
 import { EFFICIENCY_FILES } from './data.js';
@@ -45,6 +45,20 @@ describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.jso
       expect(bytes / memorySeconds(h200, bytes) / rate).toBeGreaterThan(0.85);
       expect(bytes / memorySeconds(h200, bytes) / rate).toBeLessThan(1.15);
     }
+  });
+
+  it('a serving engine’s FP8 decode GEMM streams its weights: faster than BF16 up to 64 rows, measured tiles above', () => {
+    // Llama-3.1-70B's MLP up-projection on one GPU of TP 2 (n 14,336, k 8192) at decode batch sizes.
+    const at = (m: number, datatype: 'bf16' | 'fp8', serving: boolean) =>
+      gemmSeconds(h200, datatype, m, 14_336, 8192, datatype === 'fp8' ? 1 : 2, 1, serving);
+    for (const m of [1, 8, 32, 64]) {
+      expect(at(m, 'fp8', true), `m ${m}`).toBeLessThan(at(m, 'bf16', true));
+      // Half the weight bytes: within a launch latency of half the BF16 time.
+      expect(at(m, 'fp8', true)).toBeLessThan(at(m, 'bf16', true) / 2 + 10e-6);
+    }
+    // Outside an engine (torch._scaled_mm, the measured cuBLASLt kernels) and above 64 rows: the fitted tiles.
+    expect(at(8, 'fp8', false)).toBeGreaterThan(at(8, 'fp8', true));
+    expect(at(128, 'fp8', true)).toBe(at(128, 'fp8', false));
   });
 
   it('the catalog profile is what scripts/fit-kernels.ts writes from the measurements (reproducible)', () => {

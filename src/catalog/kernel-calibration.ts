@@ -12,6 +12,7 @@ import {
   type MeasuredGemm,
   type TileMenu,
 } from '../core/hardware/kernel-fit.js';
+import type { ServingTile } from '../core/hardware/kernel-model.js';
 import { median } from '../core/statistics.js';
 import type { Accelerator } from './catalog.js';
 import type { EfficiencyFile, KernelMeasurementFile, SourcedValue } from './schema.js';
@@ -38,6 +39,16 @@ export const DEFAULT_TILE_MENUS: Readonly<Partial<Record<Datatype, TileMenu>>> =
     ],
     splitK: false,
   },
+};
+
+/**
+ * The serving engines' small-M rung for FP8 (vLLM `csrc/quantization/cutlass_w8a8/c3x/
+ * scaled_mm_sm90_fp8_dispatch.cuh`, `sm90_fp8_config_M64`: m in [1, 64] runs 64×64×128 tiles; the
+ * CUTLASS 3.x ports swap A and B below 64 rows): decode GEMMs stream their weights instead of running
+ * the 128×256 tiles the measured cuBLASLt kernels use. Above 64 rows, the measured tiles.
+ */
+const SERVING_TILES: Readonly<Partial<Record<Datatype, readonly ServingTile[]>>> = {
+  fp8: [{ maxM: 64, m: 64, n: 64 }],
 };
 
 export interface CalibrationOptions {
@@ -98,10 +109,24 @@ export function fitKernelsFromMeasurements(
     source: 'cutlass-efficient-gemm',
     kind: 'vendor-spec',
   });
+  const engine = (value: number, note?: string): SourcedValue => ({
+    ...given(value),
+    source: 'vllm-cutlass-fp8-sm90',
+    ...(note ? { note } : {}),
+  });
   const gemm: Record<string, NonNullable<EfficiencyFile['kernels']>['gemm']['bf16']> = {};
   for (const [d, p] of Object.entries(fit.model.gemm)) {
+    const serving = SERVING_TILES[d as Datatype];
     gemm[d] = {
       tiles: p!.tiles.map((t) => ({ m: given(t.m), n: given(t.n) })),
+      // The engines' dispatch is read from their source, not fitted.
+      ...(serving && {
+        servingTiles: serving.map((t) => ({
+          maxM: engine(t.maxM, `sm90_fp8_config_M64: m in [1, ${t.maxM}]`),
+          m: engine(t.m),
+          n: engine(t.n, `TileShape ${t.m}×${t.n}×128`),
+        })),
+      }),
       splitK: p!.splitK,
       ceiling: v(p!.ceiling, 'ratio', `fitted on the ${d} GEMMs of ${m.id} (least squares in log time)`),
       kOverhead: v(p!.kOverhead, 'count', 'per-tile prologue/epilogue in K elements, fitted'),

@@ -58,12 +58,14 @@ export function gemmSeconds(
   k: number,
   bytesPerElement: number,
   count = 1,
+  /** A serving engine's GEMM: its own kernels' small-M tiles where the profile has them. */
+  serving = false,
 ): number {
   if (m <= 0 || n <= 0 || k <= 0 || count <= 0) return 0;
   const flops = 2 * m * n * k;
   const model = hw.efficiency.kernels;
   if (model && hw.computeUnits) {
-    const params = gemmParameters(model, datatype);
+    const params = gemmParameters(model, datatype, serving ? { m, n } : undefined);
     const rate = sustainedPeak(hw, datatype);
     const bw = hw.memoryBytesPerSecond;
     return gemmKernelSeconds(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);

@@ -26,7 +26,16 @@ export function operationSeconds(op: Operation, cluster: ClusterSpec): number {
           op.count,
         );
       }
-      return gemmSeconds(hw, op.datatype, op.m, op.n, op.k, op.inputBytesPerElement, op.count);
+      return gemmSeconds(
+        hw,
+        op.datatype,
+        op.m,
+        op.n,
+        op.k,
+        op.inputBytesPerElement,
+        op.count,
+        op.serving === true,
+      );
     }
     case 'attention':
       // Roofline: FLOPs at the attention efficiency vs the K/V bytes it reads (decode is memory-bound).

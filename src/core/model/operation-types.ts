@@ -55,6 +55,11 @@ export interface GemmOp {
   readonly sparse24: boolean;
   /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
   readonly replicated: boolean;
+  /**
+   * A serving engine's dense GEMM (prefill or decode): its own kernels' small-M tiles
+   * (kernel-model.ts). Routed experts run the engines' grouped MoE kernels, not these.
+   */
+  readonly serving?: true;
 }
 
 function gemmOp(
@@ -307,7 +312,11 @@ export class OpBuilder {
     const replicated = options.replicated === true;
     if (!this.backward) {
       const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';
-      this.ops.push(gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated));
+      const op = gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated);
+      const serving =
+        (this.request.phase === 'decode' || this.request.phase === 'prefill') &&
+        component !== 'routedExperts';
+      this.ops.push(serving ? { ...op, serving: true } : op);
       return;
     }
     const grad = (suffix: string, pass: GemmPass, gm: number, gn: number, gk: number) =>
