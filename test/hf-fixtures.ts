@@ -76,6 +76,9 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/deepseek-v4-pro',
   'hand-built/ling-mini-2.0',
   'hand-built/ring-mini-linear-2.0',
+  'hand-built/kimi-vl-a3b-instruct',
+  'hand-built/deepseek-vl2',
+  'hand-built/smolvlm2-500m-video-instruct',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -71,6 +71,7 @@ import {
   readQwenVision,
   readSiglipVision,
 } from './vision.js';
+import { deepseekVl2Family, idefics3Wrapper, kimiVlWrapper } from './vlm-wrappers.js';
 import { subConfig, wrapped } from './wrappers.js';
 
 /** The vision tower of sub-config `vision_config` (class defaults of `defaultType`), or null when absent. */
@@ -227,6 +228,10 @@ export const FAMILIES = {
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
   kimi_k25: kimiK25Wrapper(familyOf),
+  kimi_vl: kimiVlWrapper(familyOf),
+  deepseek_vl_v2: deepseekVl2Family(familyOf),
+  idefics3: idefics3Wrapper(familyOf, 'idefics3_vision'),
+  smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
   kimi_k3: wrapped(familyOf, {
     textType: 'kimi_linear',
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),

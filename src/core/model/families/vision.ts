@@ -301,14 +301,14 @@ export function readMinimaxM3Vision(top: Fields, f: Fields, textHidden: number):
 }
 
 /**
- * MoonViT3d's shape (Kimi K2.5's and K3's towers): width `vt_hidden_size`, `vt_num_hidden_layers`
- * blocks with an MLP of `vt_intermediate_size`, `patch_size`, the init_pos_emb_height × width
- * position rows and the 2-D `merge_kernel_size`.
+ * MoonViT's shape (Kimi-VL's, Kimi K2.5's and K3's towers): width `vt_hidden_size` (Kimi-VL's
+ * `hidden_size`, `prefix` ''), `vt_num_hidden_layers` blocks with an MLP of `vt_intermediate_size`,
+ * `patch_size`, the init_pos_emb_height × width position rows and the 2-D `merge_kernel_size`.
  */
-export function readMoonVitShape(f: Fields) {
-  const h = f.positiveInt('vt_hidden_size', { max: MAX.hidden });
-  const depth = f.positiveInt('vt_num_hidden_layers', { max: MAX.layers });
-  const inter = f.positiveInt('vt_intermediate_size', { max: MAX.intermediate });
+export function readMoonVitShape(f: Fields, prefix: 'vt_' | '' = 'vt_') {
+  const h = f.positiveInt(`${prefix}hidden_size`, { max: MAX.hidden });
+  const depth = f.positiveInt(`${prefix}num_hidden_layers`, { max: MAX.layers });
+  const inter = f.positiveInt(`${prefix}intermediate_size`, { max: MAX.intermediate });
   const patch = f.positiveInt('patch_size', { max: 4096 });
   const posRows =
     f.positiveInt('init_pos_emb_height', { max: 100_000 }) *
