@@ -26,16 +26,7 @@ export function operationSeconds(op: Operation, cluster: ClusterSpec): number {
           op.count,
         );
       }
-      return gemmSeconds(
-        hw,
-        op.datatype,
-        op.m,
-        op.n,
-        op.k,
-        op.inputBytesPerElement,
-        op.count,
-        op.serving === true,
-      );
+      return gemmSeconds(hw, op.datatype, op.m, op.n, op.k, op.inputBytesPerElement, op.count, op.serving);
     }
     case 'attention':
       // Roofline: FLOPs at the attention efficiency vs the K/V bytes it reads (decode is memory-bound).

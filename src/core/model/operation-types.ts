@@ -59,7 +59,7 @@ export interface GemmOp {
    * A serving engine's dense GEMM (prefill or decode): its own kernels' small-M tiles
    * (kernel-model.ts). Routed experts run the engines' grouped MoE kernels, not these.
    */
-  readonly serving?: true;
+  readonly serving: boolean;
 }
 
 function gemmOp(
@@ -74,6 +74,7 @@ function gemmOp(
   inputBytesPerElement: number,
   sparse24: boolean,
   replicated: boolean,
+  serving: boolean,
 ): GemmOp {
   return {
     type: 'gemm',
@@ -88,6 +89,7 @@ function gemmOp(
     inputBytesPerElement,
     sparse24,
     replicated,
+    serving,
   };
 }
 
@@ -312,16 +314,30 @@ export class OpBuilder {
     const replicated = options.replicated === true;
     if (!this.backward) {
       const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';
-      const op = gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated);
       const serving =
         (this.request.phase === 'decode' || this.request.phase === 'prefill') &&
         component !== 'routedExperts';
-      this.ops.push(serving ? { ...op, serving: true } : op);
+      this.ops.push(
+        gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated, serving),
+      );
       return;
     }
     const grad = (suffix: string, pass: GemmPass, gm: number, gn: number, gk: number) =>
       this.ops.push(
-        gemmOp(`${name}.${suffix}`, component, pass, gm, gn, gk, count, datatype, bytes, false, replicated),
+        gemmOp(
+          `${name}.${suffix}`,
+          component,
+          pass,
+          gm,
+          gn,
+          gk,
+          count,
+          datatype,
+          bytes,
+          false,
+          replicated,
+          false,
+        ),
       );
     grad('dgrad', 'input-gradient', m, k, n);
     // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
