@@ -18,7 +18,12 @@ const cli = async (args: string[]) => {
 };
 
 describe('uploaded config.json: the layer mix as the CLI reads it', () => {
-  for (const file of ['qwen3.5-35b-a3b.json', 'nemotron-h-56b-base-8k.json', 'qwen3-vl-8b-instruct.json']) {
+  for (const file of [
+    'qwen3.5-35b-a3b.json',
+    'nemotron-h-56b-base-8k.json',
+    'qwen3-vl-8b-instruct.json',
+    'hand-built/deepseek-v4-flash.json',
+  ]) {
     it(file, async () => {
       const facts = modelFacts(readFileSync(fixture(file), 'utf8'), file);
       const params = await cli(['params', fixture(file), '--json']);
