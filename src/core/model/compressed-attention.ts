@@ -113,20 +113,19 @@ export function compressedKeysPerQuery(
 
 /**
  * Cached elements of one V4 layer for a sequence of `contextTokens`: the window's shared K=V head
- * (`DeepseekV4HCACache`: the last `slidingWindow` tokens, d each), one d-wide entry per `ratio`
- * tokens, and on a CSA layer one indexer key (c) per entry. The compressors' open windows (fewer than
- * `ratio` tokens of kv and gate) are not counted.
+ * (`DeepseekV4HCACache`: the last `slidingWindow` tokens, d each) and one d-wide entry per `ratio`
+ * tokens; a CSA layer's indexer keys, one per entry, are kv-cache.ts's (as DSA's, per `ratio`). The
+ * compressors' open windows (fewer than `ratio` tokens of kv and gate) are not counted.
  */
 export function compressedCacheElements(
   spec: ModelSpec,
-  layer: Pick<LayerSpec, 'attention' | 'compressRatio'>,
+  layer: Pick<LayerSpec, 'compressRatio'>,
   contextTokens: number,
-): { readonly window: number; readonly entries: number; readonly indexer: number } {
+): { readonly window: number; readonly entries: number } {
   const d = compressedAttention(spec).headDim;
   const kept = Math.min(contextTokens, spec.slidingWindow ?? contextTokens);
   const entries = layer.compressRatio === undefined ? 0 : contextTokens / layer.compressRatio;
-  const indexer = layer.attention === 'sparse' ? entries * (spec.sparseAttention?.headDim ?? 0) : 0;
-  return { window: d * kept, entries: d * entries, indexer };
+  return { window: d * kept, entries: d * entries };
 }
 
 /**

@@ -3,7 +3,9 @@
  * (keys and values), MLA caches the compressed latent d_c plus the shared RoPE key d_h^R. Only
  * softmax-attention layers hold a KV cache: sliding-window layers at most `window` tokens, chunked
  * layers (Llama 4) at most one chunk, sparse DSA layers the full context plus one indexer key per
- * token (DeepSeek-V3.2-Exp report Sec. 2.1). Linear-attention and Mamba layers hold a constant
+ * token (DeepSeek-V3.2-Exp report Sec. 2.1), DeepSeek-V4's layers one shared K=V head over their window
+ * plus one entry (and on CSA layers one indexer key) per compressed window of tokens (DeepSeek-V4
+ * report Sec. 2.3; compressed-attention.ts). Linear-attention and Mamba layers hold a constant
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
