@@ -7,7 +7,7 @@
  * `sparse` layer, whose entries and indexer keys pool two overlapping series). Its hyper-connections
  * (mHC) are residual-stream-params.ts's and operations-residual.ts's. Conventions: operations.ts.
  */
-import { InternalError } from '../errors.js';
+import { type InputIssue, InternalError } from '../errors.js';
 import { type AttentionMode, limitedMeanKeys } from './layer-kinds.js';
 import { ACT_BYTES, type OpBuilder } from './operation-types.js';
 import type { CompressedAttention, LayerSpec, ModelSpec, SparseAttentionSpec } from './spec.js';
@@ -16,6 +16,33 @@ import type { CompressedAttention, LayerSpec, ModelSpec, SparseAttentionSpec } f
 export function compressedAttention(spec: ModelSpec): CompressedAttention {
   if (spec.attention.kind !== 'compressed') throw new InternalError('a compressed layer needs V4 attention');
   return spec.attention;
+}
+
+/**
+ * What a hand-written V4 attention (model-spec-schema.ts) must satisfy, as DeepseekV4Attention does: the
+ * rotated slice within the head, `outputGroups` dividing heads·headDim (o_a's reshape), a window.
+ */
+export function compressedAttentionIssues(a: CompressedAttention, hasWindow: boolean): InputIssue[] {
+  const issues: InputIssue[] = [];
+  if (a.ropeHeadDim > a.headDim)
+    issues.push({
+      code: 'invalid_value',
+      path: ['attention', 'ropeHeadDim'],
+      message: `ropeHeadDim (${a.ropeHeadDim}) exceeds headDim (${a.headDim})`,
+    });
+  if ((a.numHeads * a.headDim) % a.outputGroups !== 0)
+    issues.push({
+      code: 'invalid_value',
+      path: ['attention', 'outputGroups'],
+      message: `outputGroups (${a.outputGroups}) must divide numHeads × headDim (${a.numHeads * a.headDim})`,
+    });
+  if (!hasWindow)
+    issues.push({
+      code: 'missing_field',
+      path: ['slidingWindow'],
+      message: "compressed attention attends over a window on every layer: give 'slidingWindow'",
+    });
+  return issues;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { compressedAttentionIssues } from './compressed-attention.js';
 import type { AttentionSpec, LayerSpec, ModelSpec } from './spec.js';
 
 const count = z.number().int().positive();
@@ -96,6 +97,25 @@ const mla = z
   })
   .strict();
 
+/**
+ * DeepSeek-V4's attention (spec.ts `CompressedAttention`): `sliding` layers attend over the window
+ * only, `sparse` layers (CSA) also over the indexer's top-k entries of `csaRatio` tokens, `full`
+ * layers (HCA) over every entry of `hcaRatio` tokens. Needs `slidingWindow` (every layer's window).
+ */
+const compressed = z
+  .object({
+    kind: z.literal('compressed'),
+    numHeads: count,
+    headDim: count,
+    ropeHeadDim: count,
+    qLoraRank: count,
+    outputGroups: count,
+    outputLoraRank: count,
+    csaRatio: count.default(4),
+    hcaRatio: count.default(128),
+  })
+  .strict();
+
 const mlp = z
   .object({
     intermediateSize: count,
@@ -137,7 +157,7 @@ export const modelSpecInputSchema = z
     learnedPositionEmbeddings: z.number().int().nonnegative().default(0),
     norm: z.enum(['rmsnorm', 'layernorm']).default('rmsnorm'),
     normsPerLayer: z.number().int().nonnegative().default(2),
-    attention: z.discriminatedUnion('kind', [gqa, mla]),
+    attention: z.discriminatedUnion('kind', [gqa, mla, compressed]),
     slidingWindow: z
       .object({
         tokens: count,
@@ -171,6 +191,8 @@ export const modelSpecInputSchema = z
     altUp: z.object({ streams: count }).strict().nullable().default(null),
     /** LAuReL-LR (Gemma 3n): a rank-`rank` residual beside each layer's attention. */
     laurel: z.object({ rank: count }).strict().nullable().default(null),
+    /** mHC (DeepSeek-V4): `streams` residual streams mixed around each block. */
+    hyperConnections: z.object({ streams: count }).strict().nullable().default(null),
     activation: z.string().default('silu'),
   })
   .strict();
@@ -216,6 +238,10 @@ export function specFromInput(input: unknown): ModelSpec {
       });
     }
     attention = { ...a, headDim, numKvHeads };
+  } else if (a.kind === 'compressed') {
+    const { csaRatio: _c, hcaRatio: _h, ...shape } = a;
+    issues.push(...compressedAttentionIssues(shape, s.slidingWindow !== null));
+    attention = shape;
   } else {
     attention = a;
   }
@@ -254,12 +280,12 @@ export function specFromInput(input: unknown): ModelSpec {
     }
   }
   const blockTokens = s.sparseAttention?.blockTokens;
-  if (s.sparseAttention && blockTokens === undefined && a.kind !== 'mla') {
+  if (s.sparseAttention && blockTokens === undefined && a.kind === 'gqa') {
     issues.push({
       code: 'invalid_value' as const,
       path: ['sparseAttention'],
       message:
-        'sparse attention with a DSA indexer needs attention.kind mla (block selection, blockTokens, works with gqa)',
+        'sparse attention with a DSA indexer needs attention.kind mla or compressed (block selection, blockTokens, works with gqa)',
     });
   }
   if (s.sparseAttention && blockTokens !== undefined) {
@@ -305,18 +331,31 @@ export function specFromInput(input: unknown): ModelSpec {
   }
   if (issues.length > 0) throw new InputError(issues);
 
-  const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => ({
-    attention: s.layerPattern
+  const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => {
+    const mixer = s.layerPattern
       ? s.layerPattern[i % s.layerPattern.length]!
       : s.slidingWindow && (s.slidingWindow.pattern === 'all' || i % 2 === 0)
         ? 'sliding'
-        : 'full',
-    mlp: s.mlpPattern
-      ? s.mlpPattern[i % s.mlpPattern.length]!
-      : s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0
-        ? 'moe'
-        : 'dense',
-  }));
+        : 'full';
+    // DeepSeek-V4: CSA (sparse) and HCA (full) layers compress their KV beside the window.
+    const ratio =
+      a.kind === 'compressed'
+        ? mixer === 'sparse'
+          ? a.csaRatio
+          : mixer === 'full'
+            ? a.hcaRatio
+            : null
+        : null;
+    return {
+      attention: mixer,
+      mlp: s.mlpPattern
+        ? s.mlpPattern[i % s.mlpPattern.length]!
+        : s.moe && i >= s.moe.firstDenseLayers && (i - s.moe.firstDenseLayers) % s.moe.layerFrequency === 0
+          ? 'moe'
+          : 'dense',
+      ...(ratio === null ? {} : { compressRatio: ratio }),
+    };
+  });
   return {
     name: s.name,
     modelType: 'llmecon',
@@ -363,5 +402,6 @@ export function specFromInput(input: unknown): ModelSpec {
     attentionResiduals: s.attentionResiduals,
     altUp: s.altUp,
     laurel: s.laurel,
+    hyperConnections: s.hyperConnections,
   };
 }

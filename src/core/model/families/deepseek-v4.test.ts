@@ -13,6 +13,7 @@ import { compressedKeysPerQuery } from '../compressed-attention.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
+import { specFromInput } from '../model-spec-schema.js';
 import { paramCount } from '../param-count.js';
 import type { ModelSpec } from '../spec.js';
 import { deepseekV4 } from './deepseek-v4.js';
@@ -194,6 +195,59 @@ describe('deepseek_v4', () => {
       mlp_layer_types: [...Array(3).fill('hash_moe'), ...Array(40).fill('moe')],
     };
     expect(paramCount(read(modern)).totalParams).toBe(paramCount(read(FLASH)).totalParams);
+  });
+
+  it('a hand-written spec (model-spec-schema.ts) reproduces V4-Flash: parameters, KV, FLOPs', () => {
+    const mixer = { 0: 'sliding', 4: 'sparse', 128: 'full' } as const;
+    const input = {
+      name: 'v4-flash-by-hand',
+      vocabSize: 129_280,
+      hiddenSize: 4096,
+      numLayers: 43,
+      maxContextTokens: 1_048_576,
+      attention: {
+        kind: 'compressed',
+        numHeads: 64,
+        headDim: 512,
+        ropeHeadDim: 64,
+        qLoraRank: 1024,
+        outputGroups: 8,
+        outputLoraRank: 1024,
+      },
+      slidingWindow: { tokens: 128 },
+      layerPattern: ratios(FLASH, 43).map((r) => mixer[r as 0 | 4 | 128]),
+      sparseAttention: { numHeads: 64, headDim: 128, topKTokens: 512 },
+      mlp: { intermediateSize: 2048 },
+      mlpPattern: ['moe'],
+      moe: { numExperts: 256, topK: 6, expertIntermediateSize: 2048, numSharedExperts: 1, routerBias: true },
+      hyperConnections: { streams: 4 },
+    };
+    const byHand = specFromInput(input);
+    const config = read(FLASH);
+    expect(paramCount(byHand).totalParams).toBe(paramCount(config).totalParams);
+    expect(paramCount(byHand).activeParams).toBe(paramCount(config).activeParams);
+    for (const context of [4096, 1_000_000])
+      expect(kvCacheBytes(byHand, context).bytesPerSequence).toBe(
+        kvCacheBytes(config, context).bytesPerSequence,
+      );
+    const decode = (spec: ModelSpec) =>
+      forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: 100_000 }).flopsPerToken;
+    expect(decode(byHand)).toBe(decode(config));
+    // Its own rules, with the spec's field names.
+    const issues = (overrides: object) => {
+      try {
+        specFromInput({ ...input, ...overrides });
+      } catch (e) {
+        return (e as InputError).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(issues({ slidingWindow: null })).toContain(
+      "slidingWindow: compressed attention attends over a window on every layer: give 'slidingWindow'",
+    );
+    expect(issues({ attention: { ...input.attention, outputGroups: 7 } })).toEqual([
+      'attention.outputGroups: outputGroups (7) must divide numHeads × headDim (32768)',
+    ]);
   });
 
   it('names the field of a config V4 cannot be', () => {
