@@ -55,10 +55,7 @@ export interface GemmOp {
   readonly sparse24: boolean;
   /** Every tensor-parallel rank runs it whole (MLA down-projections, the router). */
   readonly replicated: boolean;
-  /**
-   * A serving engine's dense GEMM (prefill or decode): its own kernels' small-M tiles
-   * (kernel-model.ts). Routed experts run the engines' grouped MoE kernels, not these.
-   */
+  /** A serving engine's dense GEMM (prefill, decode; not routed experts): its small-M tiles (kernel-model.ts). */
   readonly serving: boolean;
 }
 
