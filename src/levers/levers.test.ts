@@ -79,6 +79,16 @@ describe('training levers re-run the training engine', () => {
     expect(notApplicable(train, { lever: 'moe', model: 'llama-3.1-70b' }).message).toMatch(
       /is not a mixture of experts/,
     );
+    // DeepSeek-V4's compressed attention has no GQA form: refused, not a crash; as it is, it applies.
+    expect(
+      notApplicable(train, { lever: 'moe', model: 'deepseek-v4-flash', attention: 'gqa' }).message,
+    ).toMatch(/compressed attention .* has no GQA form/);
+    expect(
+      paramCount(step(train, { lever: 'moe', model: 'deepseek-v4-flash' }).spec).totalParams,
+    ).toBeGreaterThan(2.8e11);
+    expect(
+      notApplicable(step(train, { lever: 'moe', model: 'deepseek-v4-flash' }), { lever: 'mla' }).message,
+    ).toMatch(/compressed attention caches one shared head per window token/);
   });
   it('gradient checkpointing: full recomputation trades time for activation memory', () => {
     const fixed = {

@@ -61,10 +61,13 @@ export function kvCommand(
     ...(warnings.length > 0 ? { warnings } : {}),
   };
   if (options.json) return toJson(result);
+  const compressed = spec.attention.kind === 'compressed';
   const capped = [
-    kv.slidingLayers > 0
-      ? `${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
-      : '',
+    compressed
+      ? `every layer's window capped at ${spec.slidingWindow} tokens, ${spec.layers.filter((l) => l.compressRatio !== undefined).length} layers adding one entry per compressed window (per token: the entries' growth)`
+      : kv.slidingLayers > 0
+        ? `${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
+        : '',
     kv.chunkedLayers > 0
       ? `${kv.chunkedLayers} of ${spec.numLayers} layers capped at a ${spec.chunkedAttentionTokens}-token chunk`
       : '',

@@ -161,18 +161,14 @@ function attentionMatrices(
   add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
 ): void {
   if (a.kind === 'compressed') {
-    // DeepseekV4Attention: q_a/q_b for queries, one kv_proj for keys and values, o_a (grouped: as
-    // PEFT wraps an nn.Linear, one pair on its heads·d/g → g·d_g weight) and o_b for the output.
-    const q = a.numHeads * a.headDim;
+    // DeepseekV4Attention: q_a/q_b for queries, one kv_proj for keys and values, o_b for the output
+    // (o_a_proj is a DeepseekV4GroupedLinear: PEFT's Linear LoRA does not fit its grouped forward).
     if (wants('q')) {
       add(part, 'q_a_proj', h, a.qLoraRank);
-      add(part, 'q_b_proj', a.qLoraRank, q);
+      add(part, 'q_b_proj', a.qLoraRank, a.numHeads * a.headDim);
     }
     if (wants('k') || wants('v')) add(kvPart, 'kv_proj', h, a.headDim);
-    if (wants('o')) {
-      add(part, 'o_a_proj', q / a.outputGroups, a.outputGroups * a.outputLoraRank);
-      add(part, 'o_b_proj', a.outputGroups * a.outputLoraRank, h);
-    }
+    if (wants('o')) add(part, 'o_b_proj', a.outputGroups * a.outputLoraRank, h);
   } else if (a.kind === 'mla') {
     const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
     if (wants('q')) {

@@ -20,10 +20,21 @@ export function compressedAttention(spec: ModelSpec): CompressedAttention {
 
 /**
  * What a hand-written V4 attention (model-spec-schema.ts) must satisfy, as DeepseekV4Attention does: the
- * rotated slice within the head, `outputGroups` dividing heads·headDim (o_a's reshape), a window.
+ * rotated slice within the head, `outputGroups` dividing heads·headDim (o_a's reshape), a window, and
+ * only the layer kinds it has (sliding, CSA `sparse`, HCA `full`; no chunked attention).
  */
-export function compressedAttentionIssues(a: CompressedAttention, hasWindow: boolean): InputIssue[] {
+export function compressedAttentionIssues(
+  a: CompressedAttention,
+  hasWindow: boolean,
+  mixers: readonly string[],
+): InputIssue[] {
   const issues: InputIssue[] = [];
+  if (mixers.includes('chunked'))
+    issues.push({
+      code: 'invalid_value',
+      path: ['layerPattern'],
+      message: 'compressed attention has no chunked layers: use sliding, sparse (CSA) or full (HCA)',
+    });
   if (a.ropeHeadDim > a.headDim)
     issues.push({
       code: 'invalid_value',

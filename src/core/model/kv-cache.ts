@@ -242,8 +242,9 @@ export function kvCacheBytes(
     if (view.attention.kind === 'compressed') {
       // DeepSeek-V4: the window's shared head plus one entry per compressRatio tokens, whole on every
       // rank (compressed-attention.ts); the indexer keys are counted above.
+      // Per token, what grows: one entry per compressRatio tokens (the window stays capped).
       const { window, entries } = compressedCacheElements(view, layer, contextTokens);
-      bytesPerToken += layerBytes * (1 + 1 / (layer.compressRatio ?? Number.POSITIVE_INFINITY));
+      bytesPerToken += layerBytes / (layer.compressRatio ?? Number.POSITIVE_INFINITY);
       bytesPerSequence += (window + entries) * bytes;
       continue;
     }

@@ -15,7 +15,8 @@ export function layerKey(layer: LayerSpec): string {
     (layer.numKvHeads === undefined ? '' : `/kv${layer.numKvHeads}`) +
     (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
     (layer.norms === undefined ? '' : `/n${layer.norms}`) +
-    (layer.kvShared ? '/kv-shared' : '');
+    (layer.kvShared ? '/kv-shared' : '') +
+    (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`);
   return `${layer.attention}/${layer.mlp}${sizes}`;
 }
 

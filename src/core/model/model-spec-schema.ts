@@ -240,7 +240,7 @@ export function specFromInput(input: unknown): ModelSpec {
     attention = { ...a, headDim, numKvHeads };
   } else if (a.kind === 'compressed') {
     const { csaRatio: _c, hcaRatio: _h, ...shape } = a;
-    issues.push(...compressedAttentionIssues(shape, s.slidingWindow !== null));
+    issues.push(...compressedAttentionIssues(shape, s.slidingWindow !== null, s.layerPattern ?? []));
     attention = shape;
   } else {
     attention = a;

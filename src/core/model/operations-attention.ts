@@ -220,7 +220,10 @@ export function attentionCore(
   const window = layerWindow(spec, layer);
   const backward = phase === 'backward';
   const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
-  const global = layer.attention === 'full' || layer.attention === 'sliding';
+  // DeepSeek-V4's eager attention (transformers' only backend for it) scores every token and every
+  // compressed entry behind a mask, on each of its layers.
+  const compressed = a0.kind === 'compressed';
+  const global = compressed || layer.attention === 'full' || layer.attention === 'sliding';
   const implementation = request.attentionImplementation ?? 'flash';
   if (implementation !== 'flash' && !decoding && global) {
     // Megatron-LM 2021: QKᵀ and softmax·V as batched GEMMs over (micro-batch × heads); the score
@@ -228,19 +231,21 @@ export function attentionCore(
     // with dropout also read, written and masked (5 B). Backward runs both GEMMs' gradients.
     const queries = shape.tokensPerSequence / cp;
     const count = shape.sequences * heads.query;
-    b.gemm('scores', 'attentionScores', queries, shape.contextTokens, qkHeadDim, {
+    const keys =
+      shape.contextTokens * (compressed ? 1 + 1 / (layer.compressRatio ?? Number.POSITIVE_INFINITY) : 1);
+    b.gemm('scores', 'attentionScores', queries, keys, qkHeadDim, {
       count,
       datatype: 'bf16',
       bytes: 2,
       activations: true,
     });
-    b.gemm('values', 'attentionScores', queries, vHeadDim, shape.contextTokens, {
+    b.gemm('values', 'attentionScores', queries, vHeadDim, keys, {
       count,
       datatype: 'bf16',
       bytes: 2,
       activations: true,
     });
-    const scoreElements = count * queries * shape.contextTokens;
+    const scoreElements = count * queries * keys;
     const perElement =
       (implementation === 'eager' ? eagerScoreBytes(backward) : 8) + (request.dropout ? 5 : 0);
     b.memory('softmax', 'softmax', (scoreElements * perElement) / 2, (scoreElements * perElement) / 2);

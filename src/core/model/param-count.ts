@@ -399,5 +399,7 @@ export function mtpParams(spec: ModelSpec): number {
  * when it has a DSA indexer, else full), MoE when the model has experts.
  */
 export function mtpLayer(spec: ModelSpec): LayerSpec {
+  // DeepSeek-V4's MTP layer attends over its window only (compress_ratios' entry past the depth is 0).
+  if (spec.attention.kind === 'compressed') return { attention: 'sliding', mlp: spec.moe ? 'moe' : 'dense' };
   return { attention: spec.sparseAttention ? 'sparse' : 'full', mlp: spec.moe ? 'moe' : 'dense' };
 }

@@ -34,6 +34,12 @@ export const moe: LeverKind<'moe'> = {
     if (s.spec.moe) notFor(i, 'moe', `${s.spec.name} is a mixture of experts already`);
     const target = modelSpec(lever.model, `levers[${i}].model`);
     if (!target.spec.moe) notFor(i, 'moe', `${target.spec.name} is not a mixture of experts`);
+    if (lever.attention === 'gqa' && target.spec.attention.kind === 'compressed')
+      notFor(
+        i,
+        'moe',
+        `${target.spec.name}'s compressed attention (window + compressed entries) has no GQA form to swap in; leave out attention: gqa`,
+      );
     const spec = lever.attention === 'gqa' ? withGqa(target.spec, s.spec) : target.spec;
     const q = loadCatalog().qualityResults;
     const before = paramCount(s.spec);

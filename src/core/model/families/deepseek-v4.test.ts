@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { single } from '../../../../test/operation-setup.js';
 import { InputError } from '../../errors.js';
 import { parseTargets, trainableParams } from '../adapters.js';
 import { compressedKeysPerQuery } from '../compressed-attention.js';
@@ -14,7 +15,8 @@ import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { specFromInput } from '../model-spec-schema.js';
-import { paramCount } from '../param-count.js';
+import { layerOperations } from '../operations.js';
+import { mtpLayer, paramCount } from '../param-count.js';
 import type { ModelSpec } from '../spec.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { Fields, type Json } from './fields.js';
@@ -171,11 +173,10 @@ describe('deepseek_v4', () => {
     expect((decode(read(PRO)) / decode(v32)).toFixed(2)).toBe('0.27');
   });
 
-  it('LoRA on q, k, v and o adapts q_a/q_b, kv_proj and the grouped o_a/o_b', () => {
+  it('LoRA on q, k, v and o adapts q_a/q_b, kv_proj and o_b (not the grouped o_a, which PEFT cannot wrap)', () => {
     const spec = read(FLASH);
     const r = 8;
-    const perLayer =
-      r * (4096 + 1024) + r * (1024 + 32_768) + r * (4096 + 512) + r * (4096 + 8192) + r * (8192 + 4096);
+    const perLayer = r * (4096 + 1024) + r * (1024 + 32_768) + r * (4096 + 512) + r * (8192 + 4096);
     expect(trainableParams(spec, { method: 'lora', rank: r, targets: parseTargets('q,k,v,o') })).toBe(
       43 * perLayer,
     );
@@ -245,9 +246,34 @@ describe('deepseek_v4', () => {
     expect(issues({ slidingWindow: null })).toContain(
       "slidingWindow: compressed attention attends over a window on every layer: give 'slidingWindow'",
     );
+    expect(issues({ layerPattern: ['sliding', 'chunked'] })).toContain(
+      'layerPattern: compressed attention has no chunked layers: use sliding, sparse (CSA) or full (HCA)',
+    );
     expect(issues({ attention: { ...input.attention, outputGroups: 7 } })).toEqual([
       'attention.outputGroups: outputGroups (7) must divide numHeads × headDim (32768)',
     ]);
+  });
+
+  it('eager attention (transformers’ only V4 backend) scores every token and entry; the MTP layer slides', () => {
+    const spec = read(FLASH);
+    const csa = spec.layers.find((l) => l.compressRatio === 4)!;
+    const s = 8192;
+    const eager = layerOperations(spec, csa, {
+      ...single('forward', s),
+      attentionImplementation: 'eager',
+    }).find((op) => op.name === 'scores');
+    expect(eager).toMatchObject({ type: 'gemm', n: s * (1 + 1 / 4) });
+    expect(mtpLayer(spec)).toEqual({ attention: 'sliding', mlp: 'moe' });
+  });
+
+  it('reads the legacy compress_rate_* over compress_rates (folded in last), and every compress_ratios entry', () => {
+    const rates = read({
+      ...FLASH,
+      compress_rates: { compressed_sparse_attention: 8 },
+      compress_rate_csa: 16,
+    });
+    expect(rates.layers.find((l) => l.attention === 'sparse')!.compressRatio).toBe(16);
+    expect(() => read({ ...FLASH, compress_ratios: [...ratios(FLASH, 43), 7] })).toThrow(/entry 43 is 7/);
   });
 
   it('names the field of a config V4 cannot be', () => {

@@ -60,11 +60,13 @@ function readLayerTypes(f: Fields, n: number): V4LayerType[] {
         'compress_ratios',
         `has ${ratios.length} entries for num_hidden_layers ${n}; it needs one per layer`,
       );
-    return ratios.slice(0, n).map((r, i) => {
+    // Every entry maps to a type before the list is cut (DeepseekV4Config.__post_init__).
+    const all = ratios.map((r, i) => {
       const type = BY_RATIO[r];
       if (type === undefined) f.fail('compress_ratios', `entry ${i} is ${r}; allowed: 0, 4, 128`);
       return type;
     });
+    return all.slice(0, n);
   }
   // DeepseekV4Config.__post_init__: two HCA layers, then CSA and HCA alternating.
   return Array.from({ length: n }, (_, i) =>
@@ -72,13 +74,13 @@ function readLayerTypes(f: Fields, n: number): V4LayerType[] {
   );
 }
 
-/** `compress_rates`, or the legacy `compress_rate_csa` / `compress_rate_hca`, over 4 and 128. */
+/** The legacy `compress_rate_csa` / `compress_rate_hca` (folded in last, so they win), `compress_rates`, 4 and 128. */
 function readRates(f: Fields): { readonly csa: number; readonly hca: number } {
   const rates = f.child('compress_rates');
   const rate = (name: V4LayerType, legacy: string, fallback: number) =>
-    rates?.has(name)
-      ? rates.positiveInt(name, { max: MAX.positions })
-      : f.positiveInt(legacy, { fallback, max: MAX.positions });
+    f.has(legacy) || !rates?.has(name)
+      ? f.positiveInt(legacy, { fallback, max: MAX.positions })
+      : rates.positiveInt(name, { max: MAX.positions });
   return {
     csa: rate('compressed_sparse_attention', 'compress_rate_csa', 4),
     hca: rate('heavily_compressed_attention', 'compress_rate_hca', 128),
