@@ -175,9 +175,9 @@ const gemmKernel = z
   .object({
     /** The kernel library's thread-block tiles (output rows × columns). */
     tiles: z.array(z.object({ m: tileSize, n: tileSize }).strict()).min(1),
-    /** Serving engines' own small-M dispatch: the tile at m ≤ maxM (n ≤ maxN), rungs by rising maxM. */
+    /** Serving engines' own small-M dispatch: the tile at m ≤ maxM, rungs by rising maxM. */
     servingTiles: z
-      .array(z.object({ maxM: tileSize, maxN: tileSize.optional(), m: tileSize, n: tileSize }).strict())
+      .array(z.object({ maxM: tileSize, m: tileSize, n: tileSize }).strict())
       .min(1)
       .optional(),
     splitK: z.boolean(),

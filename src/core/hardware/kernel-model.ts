@@ -31,16 +31,15 @@ export interface GemmKernelParameters {
   readonly kOverhead: number;
   /**
    * The tile a serving engine's own kernel takes for a small M (decode and small prefill chunks), by
-   * its M (and N) dispatch: the first rung with m ≤ `maxM` (and n ≤ `maxN` where given); above the
-   * last rung, `tiles`. Absent: `tiles` at every M (the engines call the measured library).
+   * its M dispatch: the first rung with m ≤ `maxM`; above the last rung, `tiles`. Absent: `tiles` at
+   * every M (the engines call the measured library).
    */
   readonly servingTiles?: readonly ServingTile[];
 }
 
-/** One rung of a serving engine's small-M dispatch: the output tile it runs at m ≤ maxM (n ≤ maxN). */
+/** One rung of a serving engine's small-M dispatch: the output tile it runs at m ≤ maxM. */
 export interface ServingTile extends GemmTile {
   readonly maxM: number;
-  readonly maxN?: number;
 }
 
 export interface KernelModel {
@@ -237,19 +236,17 @@ const servingRungs = new WeakMap<ServingTile, GemmKernelParameters>();
 
 /**
  * The GEMM parameters for a datatype (its own, or bf16's where the profile has none); for a serving
- * engine's GEMM of `m` rows and `n` columns, the tile of its small-M dispatch rung, without split-K
- * (the engines' kernels run a persistent tile scheduler).
+ * engine's GEMM of `servingRows` rows, the tile of its small-M dispatch rung, without split-K (the
+ * engines' kernels run a persistent tile scheduler).
  */
 export function gemmParameters(
   model: KernelModel,
   datatype: Datatype,
-  serving?: { readonly m: number; readonly n: number },
+  servingRows?: number,
 ): GemmKernelParameters {
   const params = model.gemm[datatype] ?? model.gemm.bf16;
-  if (!serving || !params.servingTiles) return params;
-  const rung = params.servingTiles.find(
-    (r) => serving.m <= r.maxM && (r.maxN === undefined || serving.n <= r.maxN),
-  );
+  if (servingRows === undefined || !params.servingTiles) return params;
+  const rung = params.servingTiles.find((r) => servingRows <= r.maxM);
   if (!rung) return params;
   let rungParams = servingRungs.get(rung);
   if (!rungParams) {

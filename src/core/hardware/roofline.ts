@@ -65,7 +65,7 @@ export function gemmSeconds(
   const flops = 2 * m * n * k;
   const model = hw.efficiency.kernels;
   if (model && hw.computeUnits) {
-    const params = gemmParameters(model, datatype, serving ? { m, n } : undefined);
+    const params = gemmParameters(model, datatype, serving ? m : undefined);
     const rate = sustainedPeak(hw, datatype);
     const bw = hw.memoryBytesPerSecond;
     return gemmKernelSeconds(model, params, hw.computeUnits, rate, bw, m, n, k, bytesPerElement, count);
