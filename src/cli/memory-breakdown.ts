@@ -3,7 +3,7 @@
  * stage or layout, the rows of the peak's breakdown (core/memory, summing to the total), and the
  * same terms in JSON.
  */
-import type { MemoryBand } from '../core/memory/memory-band.js';
+import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StageMemory } from '../core/memory/training-memory.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
@@ -120,8 +120,8 @@ export function memoryBandLine(band: MemoryBand): string {
 }
 
 /**
- * The fit verdict with the memory band: a prediction that fits while its P90 does not is said so
- * ("fits, but P90 exceeds capacity"), never a plain "fits". Without a band (inference), the plain verdict.
+ * The fit verdict with the memory band (bandedFit): a prediction that fits while its P90, or even its
+ * P10, does not is said so, never a plain "fits". Without a band (inference), the plain verdict.
  */
 export function fitVerdict(
   bytes: number,
@@ -129,11 +129,17 @@ export function fitVerdict(
   gpu: { readonly id: string; readonly memoryBytes: number },
 ): string {
   const capacity = `${gpu.id} (${formatBytes(gpu.memoryBytes)})`;
-  if (bytes > gpu.memoryBytes)
-    return `does not fit on ${capacity}: ${formatBytes(bytes - gpu.memoryBytes)} over`;
   const headroom = `${formatBytes(gpu.memoryBytes - bytes)} headroom`;
-  if (!range) return `fits on ${capacity} with ${headroom}`;
-  return range.p90 > gpu.memoryBytes
-    ? `fits on ${capacity} with ${headroom}, but P90 exceeds capacity (P90 ${formatBytes(range.p90)}): it may run out of memory`
-    : `fits on ${capacity} with ${headroom}, P90 included`;
+  switch (bandedFit(bytes, range, gpu.memoryBytes)) {
+    case 'over':
+      return `does not fit on ${capacity}: ${formatBytes(bytes - gpu.memoryBytes)} over`;
+    case 'p10-over':
+      return `the estimate fits on ${capacity} with ${headroom}, but even P10 exceeds capacity (P10 ${formatBytes(range!.p10)}): measured peaks of this stack's layouts sit above the engine, so it will most likely run out of memory`;
+    case 'p90-over':
+      return `fits on ${capacity} with ${headroom}, but P90 exceeds capacity (P90 ${formatBytes(range!.p90)}): it may run out of memory`;
+    case 'fits':
+      return range
+        ? `fits on ${capacity} with ${headroom}, P90 included`
+        : `fits on ${capacity} with ${headroom}`;
+  }
 }

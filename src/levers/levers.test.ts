@@ -6,6 +6,7 @@ import { InputError } from '../core/errors.js';
 import { gemmSeconds } from '../core/hardware/roofline.js';
 import { specFromHfConfig } from '../core/model/hf-config.js';
 import { paramCount } from '../core/model/param-count.js';
+import { stackMemoryBand } from '../validation/memory-cases.js';
 import { applyLever, baselineState, evaluateState, type LeverState, runWaterfall } from './levers.js';
 import { PRESETS } from './presets.js';
 import {
@@ -336,6 +337,23 @@ describe('P10–P90 bands on every outcome and step (the band of the estimate ea
       expect(range.p90 / o[field]!).toBeCloseTo(o.band.high, 9);
     }
     expect(o.gpuHours).toBeCloseTo((64 * o.timeSeconds) / 3600, 6);
+  });
+
+  it("a training outcome's memory carries its stack's measured-peak band, as `llmecon train` does; a deployment's none", () => {
+    const titan = evaluateState(
+      baselineState(trainingBaselineSchema.parse({ ...trainInput, stack: 'torchtitan' })),
+    );
+    // The band of the chosen layout's regime (with or without pipeline parallelism).
+    const ratio = titan.range.memoryPerGpuBytes!.p10 / titan.memoryPerGpuBytes;
+    const band = [
+      stackMemoryBand('torchtitan', true, false),
+      stackMemoryBand('torchtitan', false, false),
+    ].find((b) => Math.abs(b.low - ratio) < 1e-9)!;
+    expect(band.cases).toBeGreaterThan(1);
+    expect(titan.range.memoryPerGpuBytes!.p90 / titan.memoryPerGpuBytes).toBeCloseTo(band.high, 9);
+    // Megatron has no measured peaks yet: no band, as `llmecon train --stack megatron` prints none.
+    expect(outcome(train).range.memoryPerGpuBytes).toBeNull();
+    expect(outcome(serve).range.memoryPerGpuBytes).toBeNull();
   });
 
   it('a deployment takes the serving engine band (TensorRT-LLM × hopper), inverse to throughput', () => {

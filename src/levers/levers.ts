@@ -7,6 +7,7 @@
  */
 import { findGpu } from '../catalog/catalog.js';
 import { InputError } from '../core/errors.js';
+import type { BandedFit } from '../core/memory/memory-band.js';
 import { LayoutDoesNotFitError } from '../core/training/plan.js';
 import { type Range, ratioRange } from '../core/uncertainty/range.js';
 import type { LeverKind, LeverName } from './kind.js';
@@ -51,6 +52,8 @@ export interface WaterfallStep {
   readonly deltaUsd: number;
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
+  /** How that memory and its band sit against the GPU's capacity (Outcome.memoryFit). */
+  readonly memoryFit: BandedFit;
   readonly energyKWh: number | null;
   readonly co2Kg: number | null;
   readonly gpuHours: number;
@@ -125,6 +128,7 @@ export function runWaterfall(study: LeverStudy): Waterfall {
       deltaUsd: o.costUsd - previous,
       timeSeconds: o.timeSeconds,
       memoryPerGpuBytes: o.memoryPerGpuBytes,
+      memoryFit: o.memoryFit,
       energyKWh: o.energyKWh,
       co2Kg: o.co2Kg,
       gpuHours: o.gpuHours,

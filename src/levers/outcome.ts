@@ -16,12 +16,14 @@ import {
   planDeployments,
   replicaOptions,
 } from '../core/inference/deployment.js';
+import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { planTraining } from '../core/training/plan.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
+import { stackMemoryBand } from '../validation/memory-cases.js';
 import { billions } from './kind.js';
 import {
   type FinetuneState,
@@ -38,11 +40,17 @@ import {
  * one-off costs (a teacher's generation) add their own range, P10 to P10 and P90 to P90 (as if fully
  * correlated: a slightly wider band than independent draws would give).
  */
-function banded(s: LeverState, o: Omit<Outcome, 'band' | 'range'>, band: CalibrationBand): Outcome {
+function banded(
+  s: LeverState,
+  o: Omit<Outcome, 'band' | 'range' | 'memoryFit'>,
+  band: CalibrationBand,
+  memory: Range | null = null,
+): Outcome {
   const r = (x: number) => scaledRange(x, band.low, band.high);
   const engineUsd = r(o.costUsd - s.extraUsd);
   return {
     ...o,
+    memoryFit: bandedFit(o.memoryPerGpuBytes, memory, findGpu(s.gpuId).memoryBytes),
     band,
     range: {
       costUsd: { p10: engineUsd.p10 + s.extraUsdRange.p10, p90: engineUsd.p90 + s.extraUsdRange.p90 },
@@ -50,6 +58,7 @@ function banded(s: LeverState, o: Omit<Outcome, 'band' | 'range'>, band: Calibra
       gpuHours: r(o.gpuHours),
       energyKWh: o.energyKWh === null ? null : r(o.energyKWh),
       co2Kg: o.co2Kg === null ? null : r(o.co2Kg),
+      memoryPerGpuBytes: memory,
     },
   };
 }
@@ -72,6 +81,12 @@ function trainingOutcome(
     plan.band!,
     stack,
     plan.calibration?.family ?? findGpu(s.gpuId).efficiency.family,
+  );
+  // As `llmecon train`/`finetune` band it: the stack's measured peaks in the layout's regime.
+  const memory = stackMemoryBand(
+    stack,
+    l.pipelineParallel > 1,
+    s.kind === 'train' ? false : s.method !== 'full',
   );
   return banded(
     s,
@@ -115,6 +130,7 @@ function trainingOutcome(
       })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
     },
     band,
+    memoryRange(plan.chosen.memoryPerGpuBytes, memory),
   );
 }
 

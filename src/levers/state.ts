@@ -16,6 +16,7 @@ import {
 } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
+import type { BandedFit } from '../core/memory/memory-band.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
 import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -96,6 +97,8 @@ export interface OutcomeRange {
   /** Null where the GPU has no power figure (energy not estimated). */
   readonly energyKWh: Range | null;
   readonly co2Kg: Range | null;
+  /** Training and fine-tuning: the stack's measured-peak band (null where it has none, and for serving). */
+  readonly memoryPerGpuBytes: Range | null;
 }
 
 /** What the engine says about a state. */
@@ -104,6 +107,8 @@ export interface Outcome {
   /** Training: wall-clock seconds of the run; serving: one request's latency (TTFT + output × TPOT). */
   readonly timeSeconds: number;
   readonly memoryPerGpuBytes: number;
+  /** How the memory and its band sit against the GPU's capacity (bandedFit, as the CLI's `memoryFit`). */
+  readonly memoryFit: BandedFit;
   /** null when the GPU's power is unknown (`energyNote` says so). */
   readonly energyKWh: number | null;
   /** Operational CO2 at the GPU's default grid (location-based), kg. */

@@ -2,7 +2,8 @@
  * Expert tensor parallelism and offload in the Train and Adapt views, in Chromium: the ETP choice only
  * for MoE models, offload modes the stack does not run disabled with the CLI's reason, invalid
  * combinations answered with the CLI's messages by their fields, and every figure equal to
- * `llmecon train|finetune --etp … --offload … --json` for the same inputs.
+ * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
+ * verdict (`memoryFit`) included.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,8 @@ async function expectTrainFigures(page: Page, cli: Record<string, number>) {
   await expect.poll(() => result.getAttribute('data-cost'), { timeout: 90_000 }).toBe(String(cli.costUsd));
   expect(await number(result, 'data-gpu-hours')).toBe(cli.gpuHours);
   expect(await number(result, 'data-memory')).toBe(cli.memoryPerGpuBytes);
+  // The memory verdict with its band, as the CLI's `memoryFit`.
+  expect(await page.locator('#train-memory').getAttribute('data-fit')).toBe(cli.memoryFit);
   expect((await number(result, 'data-seconds')) / SECONDS_PER_DAY).toBeCloseTo(cli.wallClockDays!, 9);
 }
 
@@ -151,6 +154,12 @@ describe('expert tensor parallelism and offload in the web app', () => {
           .toBeCloseTo(cli.computeCostUsd, 9);
         expect(await number(row, 'data-gpu-hours')).toBeCloseTo(cli.gpuHours, 9);
         expect(await number(row, 'data-memory')).toBe(cli.memoryPerGpuBytes);
+        // The stack's measured-peak band and the verdict it gives, as `finetune --json`.
+        expect(await row.getAttribute('data-memory-fit')).toBe(cli.memoryFit);
+        expect(await number(row, 'data-memory-p90')).toBeCloseTo(cli.range.memoryPerGpuBytes.p90, 0);
+        expect(await row.locator('td').nth(3).locator('small.band').first().textContent()).toMatch(
+          /^P10 .* GiB – P90 .* GiB$/,
+        );
         expect(await number(row, 'data-host-bytes')).toBe(cli.offload.bytesPerGpu);
       }
     };

@@ -2,7 +2,7 @@ import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
-import { memoryRange } from '../../core/memory/memory-band.js';
+import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -203,6 +203,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     targets: method === 'full' ? null : targets,
     trainableParams: plan.trainableParams,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
+    memoryFit: bandedFit(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu.memoryBytes),
     memoryBand,
     baseFormat: choice.baseFormat ?? null,
     trainEmbeddings: choice.trainEmbeddings,

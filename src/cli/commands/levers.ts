@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { energyText } from '../../core/energy/energy.js';
 import { inputError } from '../../core/errors.js';
+import { BANDED_FIT_NOTE } from '../../core/memory/memory-band.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
-import { LeverDoesNotFitError, runWaterfall, type Waterfall } from '../../levers/levers.js';
+import {
+  LeverDoesNotFitError,
+  runWaterfall,
+  type Waterfall,
+  type WaterfallStep,
+} from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
 import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
 import type { OutcomeRange } from '../../levers/state.js';
@@ -66,6 +72,13 @@ function bandedFigures(
   ].join(' · ');
 }
 
+/** Memory per GPU with its band, and a note where the band crosses the GPU's capacity. */
+function memoryCell(o: Pick<WaterfallStep, 'memoryPerGpuBytes' | 'memoryFit' | 'range'>): string {
+  const r = o.range.memoryPerGpuBytes;
+  const bytes = r ? formatWithRange(o.memoryPerGpuBytes, r, formatBytes) : formatBytes(o.memoryPerGpuBytes);
+  return BANDED_FIT_NOTE[o.memoryFit] ? `${bytes}; ${BANDED_FIT_NOTE[o.memoryFit]}` : bytes;
+}
+
 function text(w: Waterfall, description: string | undefined): string {
   const rows = [
     [
@@ -74,7 +87,7 @@ function text(w: Waterfall, description: string | undefined): string {
       '',
       '',
       duration(w.baseline.timeSeconds),
-      formatBytes(w.baseline.memoryPerGpuBytes),
+      memoryCell(w.baseline),
       energyText(w.baseline.energyKWh, w.baseline.energyNote, mwh, ''),
       w.baseline.detail,
     ],
@@ -84,7 +97,7 @@ function text(w: Waterfall, description: string | undefined): string {
       formatSignedUsd(s.deltaUsd),
       s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
       duration(s.timeSeconds),
-      formatBytes(s.memoryPerGpuBytes),
+      memoryCell(s),
       energyText(s.energyKWh, 'not estimated', mwh, ''),
       s.detail,
     ]),

@@ -8,7 +8,7 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { planFinetuneLayouts } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { memoryFit } from '../../core/memory/inference-memory.js';
-import { memoryRange } from '../../core/memory/memory-band.js';
+import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
@@ -126,6 +126,7 @@ export function memoryMethodCommand(
         memoryBand: band,
         fits,
         headroomBytes,
+        memoryFit: bandedFit(least.memoryPerGpuBytes, range, hw.gpu.memoryBytes),
         leastMemory: entryJson(least),
         fastest: fastest && entryJson(fastest),
       }),

@@ -2,7 +2,7 @@ import { findGpu } from '../../catalog/catalog.js';
 import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
 import { InputError } from '../../core/errors.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
-import { memoryRange } from '../../core/memory/memory-band.js';
+import { type BandedFit, bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import {
   OFFLOAD_MIN_ZERO_STAGE,
   OPTIMIZERS,
@@ -103,13 +103,15 @@ function fitLine(
   total: number,
   gpu: ReturnType<typeof findGpu> | null,
   range: Range | null = null,
-): { line: string; fits: boolean | null; headroomBytes: number | null } {
-  if (!gpu) return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null };
+): { line: string; fits: boolean | null; headroomBytes: number | null; memoryFit: BandedFit | null } {
+  if (!gpu)
+    return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null, memoryFit: null };
   const { fits, headroomBytes } = memoryFit(total, gpu);
   return {
     line: fitVerdict(total, range, gpu),
     fits,
     headroomBytes,
+    memoryFit: bandedFit(total, range, gpu.memoryBytes),
   };
 }
 
@@ -198,6 +200,7 @@ function train(
         gpu: gpu?.id ?? null,
         fits: fit.fits,
         headroomBytes: fit.headroomBytes,
+        memoryFit: fit.memoryFit,
         ...(offloadMode !== 'none'
           ? { offload: offload && host ? offloadJson(offload, host) : { mode: offloadMode } }
           : {}),

@@ -63,4 +63,17 @@ describe('train honours every fixed flag', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('flash2, flash3, cudnn, unfused');
   });
+  it('a layout whose estimate fits but whose measured-peak band sits above capacity says it will most likely run out of memory', async () => {
+    // torchtitan's pipeline-parallel peaks all sat above the engine (docs/training-engine.md): even P10 is over 80 GB here.
+    const line =
+      'train --model llama-3.1-405b --gpu h100 --gpus 16384 --seq-len 131072 --global-batch 128 --tp 8 --pp 16 --dp 8 --cp 16 --stack torchtitan';
+    const r = await runCli(line);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /the estimate fits on h100-sxm .* but even P10 exceeds capacity .*most likely run out of memory/,
+    );
+    const json = JSON.parse((await runCli(`${line} --json`)).stdout);
+    expect(json.memoryFit).toBe('p10-over');
+    expect(json.range.memoryPerGpuBytes.p10).toBeGreaterThan(json.memoryPerGpuBytes);
+  });
 });

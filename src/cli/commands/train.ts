@@ -2,7 +2,7 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
-import { memoryRange } from '../../core/memory/memory-band.js';
+import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
@@ -205,6 +205,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     mfuNonCausal: step.mfuNonCausal,
     hfu: step.hfu,
     memoryPerGpuBytes: chosen.memoryPerGpuBytes,
+    memoryFit: bandedFit(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu.memoryBytes),
     ...(offload && host ? { offload: offloadJson(offload, host) } : {}),
     stepBreakdownSeconds: step.breakdown,
     ...(run

@@ -69,3 +69,26 @@ export function memoryBand(residuals: MemoryResiduals, stack: string, pipeline =
 /** P10–P90 of a memory figure in bytes; null for a band without cases. */
 export const memoryRange = (bytes: number, band: MemoryBand): Range | null =>
   band.cases > 0 ? scaledRange(bytes, band.low, band.high) : null;
+
+/**
+ * Where a predicted peak and its P10–P90 band sit against a GPU's capacity: `over` (the prediction
+ * itself does not fit), `p10-over` (it fits, but so few measured peaks of its regime sat this low
+ * that even P10 exceeds capacity: it will most likely run out of memory), `p90-over` (it may), or
+ * `fits` (P90 included, or no band to say otherwise).
+ */
+export type BandedFit = 'fits' | 'p90-over' | 'p10-over' | 'over';
+
+export function bandedFit(bytes: number, range: Range | null, capacityBytes: number): BandedFit {
+  if (bytes > capacityBytes) return 'over';
+  if (!range) return 'fits';
+  if (range.p10 > capacityBytes) return 'p10-over';
+  return range.p90 > capacityBytes ? 'p90-over' : 'fits';
+}
+
+/** A short note on a {@link BandedFit} beside a memory figure (empty when it fits, P90 included). */
+export const BANDED_FIT_NOTE: Readonly<Record<BandedFit, string>> = {
+  fits: '',
+  'p90-over': 'P90 over capacity: it may run out of memory',
+  'p10-over': 'even P10 over capacity: it will most likely run out of memory',
+  over: 'over capacity',
+};

@@ -17,7 +17,7 @@ import {
   type RlInput,
   STATE_DOMAINS,
 } from '../state.js';
-import { bandNote, bandText } from './bands.js';
+import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
 import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { stackSelect } from './stack-select.js';
@@ -156,9 +156,9 @@ export function adaptView(app: App) {
             ${r.rows.map((row, i) =>
               Array.isArray(row)
                 ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
-                : html`<tr data-cost=${String(row.costUsd)} data-gpu-hours=${String(row.gpuHours)} data-seconds=${String(row.timeSeconds)} data-memory=${String(row.memoryPerGpuBytes)} data-host-bytes=${row.offload ? String(row.offload.bytesPerGpu) : ''}>
+                : html`<tr data-cost=${String(row.costUsd)} data-gpu-hours=${String(row.gpuHours)} data-seconds=${String(row.timeSeconds)} data-memory=${String(row.memoryPerGpuBytes)} data-memory-fit=${row.memoryFit} data-memory-p90=${String(row.range.memoryPerGpuBytes?.p90 ?? '')} data-host-bytes=${row.offload ? String(row.offload.bytesPerGpu) : ''}>
                     <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)} ${bandText(row.range.costUsd, formatUsd)}</td><td class="num">${days(row.timeSeconds)} ${bandText(row.range.timeSeconds, days)}</td>
-                    <td class="num">${formatBytes(row.memoryPerGpuBytes)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}</td>
+                    <td class="num">${formatBytes(row.memoryPerGpuBytes)} ${memoryBandText(row)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}</td>
                   </tr>`,
             )}
           </tbody>

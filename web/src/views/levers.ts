@@ -6,7 +6,7 @@ import type { Waterfall } from '../../../src/levers/levers.js';
 import { PRESETS } from '../../../src/levers/presets.js';
 import { runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
-import { bandNote } from './bands.js';
+import { bandNote, memoryBandText } from './bands.js';
 import { formatBytes, formatSignedUsd, formatUsd } from './common.js';
 
 const slot = taskSlot<Waterfall>();
@@ -149,12 +149,12 @@ export function leversView(app: App) {
           <table id="levers-table">
             <thead><tr><th>step</th><th>cost</th><th>P10–P90</th><th>Δ</th><th>Δ alone</th><th>memory/GPU</th><th>engine chose</th></tr></thead>
             <tbody>
-              <tr><td>baseline</td><td class="num">${formatUsd(w.baselineCostUsd)}</td><td class="num">${range(w.baseline.range.costUsd)}</td><td></td><td></td><td class="num">${formatBytes(w.baseline.memoryPerGpuBytes)}</td><td>${w.baseline.detail}</td></tr>
+              <tr><td>baseline</td><td class="num">${formatUsd(w.baselineCostUsd)}</td><td class="num">${range(w.baseline.range.costUsd)}</td><td></td><td></td><td class="num">${formatBytes(w.baseline.memoryPerGpuBytes)} ${memoryBandText(w.baseline)}</td><td>${w.baseline.detail}</td></tr>
               ${w.steps.map(
                 (s) => html`<tr data-cost=${String(s.costUsd)}>
                   <td>${s.lever}</td><td class="num">${formatUsd(s.costUsd)}</td><td class="num">${range(s.range.costUsd)}</td><td class="num">${formatSignedUsd(s.deltaUsd)}</td>
                   <td class="num">${s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd)}</td>
-                  <td class="num">${formatBytes(s.memoryPerGpuBytes)}</td><td>${s.detail}</td>
+                  <td class="num">${formatBytes(s.memoryPerGpuBytes)} ${memoryBandText(s)}</td><td>${s.detail}</td>
                 </tr>`,
               )}
             </tbody>

@@ -10,7 +10,7 @@ import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
-import { bandNote, bandText } from './bands.js';
+import { bandNote, bandText, memoryBandText } from './bands.js';
 import {
   days,
   fieldError,
@@ -251,7 +251,7 @@ export function trainView(app: App) {
             <div class="card">cost<b>${formatUsd(r.outcome.costUsd)}</b>${bandText(r.outcome.range.costUsd, formatUsd)}</div>
             <div class="card">GPU-hours<b>${formatCount(r.outcome.gpuHours)}</b>${bandText(r.outcome.range.gpuHours, formatCount)}</div>
             <div class="card">wall-clock<b>${days(r.outcome.timeSeconds)}</b>${bandText(r.outcome.range.timeSeconds, days)}</div>
-            <div class="card">memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b></div>
+            <div class="card" id="train-memory" data-fit=${r.outcome.memoryFit}>memory per GPU<b>${formatBytes(r.outcome.memoryPerGpuBytes)}</b>${memoryBandText(r.outcome)}</div>
             ${
               r.outcome.offload
                 ? html`<div class="card" id="train-offload-host" data-bytes-per-gpu=${String(r.outcome.offload.bytesPerGpu)} data-fits=${String(r.outcome.offload.fits)}>host memory (offload ${r.outcome.offload.mode})<b>${formatBytes(r.outcome.offload.bytesPerGpu)}/GPU</b><small class=${r.outcome.offload.fits ? 'band' : 'error'}>${offloadText(r.outcome.offload)}</small></div>`
