@@ -79,6 +79,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/kimi-vl-a3b-instruct',
   'hand-built/deepseek-vl2',
   'hand-built/smolvlm2-500m-video-instruct',
+  'hand-built/step-3.5-flash',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -23,6 +23,7 @@ describe('uploaded config.json: the layer mix as the CLI reads it', () => {
     'nemotron-h-56b-base-8k.json',
     'qwen3-vl-8b-instruct.json',
     'hand-built/deepseek-v4-flash.json',
+    'hand-built/step-3.5-flash.json',
   ]) {
     it(file, async () => {
       const facts = modelFacts(readFileSync(fixture(file), 'utf8'), file);

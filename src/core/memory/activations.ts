@@ -93,6 +93,8 @@ export function activationBytesPerLayer(
       attention += g * s * b * (a.qLoraRank * rep + (a.outputGroups * a.outputLoraRank) / t);
     // Gated attention (Qwen3-Next/Qwen3.5): the sigmoid gate, a query-width tensor, for its backward.
     if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
+    // Head-wise gate (Step-3.5): the ungated attention output and the per-head gate, for their backward.
+    if (a.kind === 'gqa' && a.headGate) attention += (2 * s * b * heads * (vDim + 1)) / t;
     attention += mask * sbh * rep;
     if (options.flashAttention) {
       attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head

@@ -22,6 +22,8 @@ const gqa = z
     sinks: z.boolean().default(false),
     /** Sigmoid output gate from a doubled q projection (Qwen3-Next gated attention). */
     outputGate: z.boolean().default(false),
+    /** One sigmoid gate per head from g_proj (h → numHeads) before o_proj (Step-3.5 head-wise gate). */
+    headGate: z.boolean().default(false),
   })
   .strict();
 

@@ -116,6 +116,13 @@ export function attentionProjections(
         const bytes = (ACT_BYTES * tokens * q) / t;
         b.memory('output-gate', 'activation', 2 * bytes, bytes);
       }
+      if (a.headGate) {
+        // Step-3.5: o·sigmoid(g_proj(x)) per head (Step3p5Attention.forward): a GEMM to one scalar a
+        // head, then the gated output read and written.
+        b.gemm('g', 'attentionProjections', tokens, a.numHeads / t, h);
+        const bytes = (ACT_BYTES * tokens * q) / t;
+        b.memory('head-gate', 'activation', bytes, bytes);
+      }
       b.gemm('o', 'attentionProjections', tokens, h, q / t);
       return;
     }

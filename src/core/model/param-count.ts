@@ -122,7 +122,9 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
       : attention.qkNorm === 'full'
         ? normParams(spec, qWidth) + normParams(spec, kvWidth)
         : 0;
-  return projections + biases + qkNorm + (attention.sinks ? attention.numHeads : 0);
+  // Step3p5Attention's head-wise gate g_proj (h → heads, no bias).
+  const headGate = attention.headGate ? h * attention.numHeads : 0;
+  return projections + biases + qkNorm + headGate + (attention.sinks ? attention.numHeads : 0);
 }
 
 /**

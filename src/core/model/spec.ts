@@ -36,6 +36,8 @@ export interface GqaAttention {
    * `numHeads·headDim` block that gates the attention output elementwise. Absent = false.
    */
   readonly outputGate?: boolean;
+  /** Step-3.5 head-wise gate (Step3p5Attention): g_proj (h → numHeads) scales each head's output. */
+  readonly headGate?: boolean;
   /**
    * Keys double as values (Gemma 4 `attention_k_eq_v` on its global layers, `Gemma4TextAttention`):
    * k_proj's output is both, so there is no v_proj; the cache still holds K (after k_norm and RoPE)
@@ -182,9 +184,7 @@ export type LayerMixer =
 /** Softmax-attention mixers: those that hold a KV cache and use {@link ModelSpec.attention}. */
 export const ATTENTION_MIXERS: readonly LayerMixer[] = ['full', 'sliding', 'chunked', 'sparse'];
 
-export function isAttentionMixer(mixer: LayerMixer): boolean {
-  return ATTENTION_MIXERS.includes(mixer);
-}
+export const isAttentionMixer = (mixer: LayerMixer): boolean => ATTENTION_MIXERS.includes(mixer);
 
 /**
  * The channel mixer of a layer: `none` for Nemotron-H's mixer-only blocks and Nemotron-NAS `no_op`

@@ -60,6 +60,7 @@ import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
+import { step3p5, step3p7Wrapper } from './step3p5.js';
 import { vaultgemma } from './vaultgemma.js';
 import {
   readKimiK3Vision,
@@ -250,6 +251,8 @@ export const FAMILIES = {
   mimo,
   mimo_v2_flash: mimoV2Flash,
   deepseek_v4: deepseekV4,
+  step3p5,
+  step3p7: step3p7Wrapper(familyOf),
   flex_olmo: flexOlmo,
   vaultgemma,
   ernie4_5_moe: ernie45Moe,

@@ -1,0 +1,185 @@
+/**
+ * StepFun Step-3.5-Flash (step3p5.ts), counted tensor by tensor from the modules StepFun's
+ * `modeling_step3p5.py` builds (Step3p5Attention with its head-wise gate g_proj [heads, h] and one
+ * q_norm/k_norm of head_dim; Step3p5MoEMLP with packed experts, router and FP32 router_bias; the
+ * layer-level share_expert), against NVIDIA's Megatron-Bridge verification card of the release
+ * (804 tensors, 398,768,626,944 bytes: all BF16 but the FP32 router_bias, MTP included) and the model
+ * card ("196.81B (196B Backbone + 0.81B Head)", "11B active", 256K context). The fixture is rebuilt
+ * key by key from public copies of the config (test/fixtures/hf-configs/README.md).
+ */
+import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { inputErrorOf } from '../../../../test/input-error.js';
+import { forwardFlopsPerToken } from '../flops.js';
+import { specFromHfConfig } from '../hf-config.js';
+import { kvCacheBytes } from '../kv-cache.js';
+import { specFromInput } from '../model-spec-schema.js';
+import { paramCount } from '../param-count.js';
+import { Fields, type Json } from './fields.js';
+import { step3p5 } from './step3p5.js';
+
+const FLASH: Json = hfFixture('hand-built/step-3.5-flash');
+const read = (config: Json) => step3p5(new Fields(config, 'step3p5'), 'step-3.5-flash');
+
+// Shapes of the release.
+const h = 4096;
+const vocab = 128_896;
+const d = 128;
+const kv = 8;
+const ffn = 11_264;
+const experts = 288;
+const expertFfn = 1280;
+/** q, k, v, o, the head-wise gate g_proj (heads outputs) and one q_norm and k_norm of head_dim. */
+const attention = (heads: number) => 2 * h * heads * d + 2 * h * kv * d + h * heads + 2 * d;
+const fullAttention = attention(64);
+const slidingAttention = attention(96);
+/** Router [E, h], router_bias [E], packed gate/up/down experts, the layer-level share_expert. */
+const moe = experts * h + experts + experts * 3 * h * expertFfn + 3 * h * expertFfn;
+const dense = 3 * h * ffn;
+const norms = 2 * h;
+/** One MTP layer: enorm, hnorm, eh_proj, a sliding block with a dense MLP, shared_head norm and output. */
+const mtpLayer = 2 * h + 2 * h * h + slidingAttention + dense + norms + h + vocab * h;
+
+describe('step3p5 (Step-3.5-Flash)', () => {
+  it('reads 12 full-attention layers of 64 heads and 33 sliding ones of 96 (window 512), 3 dense layers then 42 MoE', () => {
+    const spec = read(FLASH);
+    expect(spec.numLayers).toBe(45);
+    expect(spec.layers.filter((l) => l.attention === 'full').map((_, i) => i * 4)).toEqual(
+      spec.layers.flatMap((l, i) => (l.attention === 'full' ? [i] : [])),
+    );
+    expect(spec.layers.filter((l) => l.attention === 'sliding')).toHaveLength(33);
+    expect(spec.slidingWindow).toBe(512);
+    expect(spec.attention).toMatchObject({
+      kind: 'gqa',
+      numHeads: 96,
+      numKvHeads: 8,
+      headDim: 128,
+      headGate: true,
+      qkNorm: 'per-head',
+    });
+    expect(spec.fullAttention).toMatchObject({
+      kind: 'gqa',
+      numHeads: 64,
+      numKvHeads: 8,
+      headDim: 128,
+      headGate: true,
+    });
+    expect(spec.layers.map((l) => l.mlp)).toEqual([...Array(3).fill('dense'), ...Array(42).fill('moe')]);
+    expect(spec.moe).toMatchObject({
+      numExperts: 288,
+      topK: 8,
+      expertIntermediateSize: 1280,
+      numSharedExperts: 1,
+      sharedIntermediateSize: 1280,
+      routerBias: true,
+    });
+    expect(spec.tieWordEmbeddings).toBe(false);
+    expect(spec.maxContextTokens).toBe(262_144);
+    expect(spec.numMtpModules).toBe(0);
+  });
+
+  it('counts 196,956,130,368 parameters tensor by tensor (the card 196B backbone), 11.99B active with the embedding (the card 11B)', () => {
+    const p = paramCount(read(FLASH));
+    const layers = 12 * fullAttention + 33 * slidingAttention + 3 * dense + 42 * moe + 45 * norms;
+    const total = vocab * h + layers + h + vocab * h;
+    expect(p.totalParams).toBe(total);
+    expect(total).toBe(196_956_130_368);
+    // NVIDIA's card: BF16 everywhere but the FP32 router_bias, the three MTP layers included.
+    expect(2 * (total + 3 * mtpLayer) + 2 * 42 * experts).toBe(398_768_626_944);
+    const activeMoe = experts * h + experts + 8 * 3 * h * expertFfn + 3 * h * expertFfn;
+    expect(p.activeParams).toBe(total - 42 * moe + 42 * activeMoe);
+    expect(p.activeParams).toBe(11_987_323_968);
+  });
+
+  it("warns that the checkpoint's three MTP layers (809,390,336 each, the card's 0.81B head) are not counted", () => {
+    expect(mtpLayer).toBe(809_390_336);
+    const spec = read(FLASH);
+    expect(spec.warnings).toHaveLength(1);
+    expect(spec.warnings![0]).toContain('809,390,336 parameters each, 2,428,171,008 in all');
+  });
+
+  it('caches full-length KV on the 12 full layers only (12 GiB at 256K), 512 tokens on the sliding ones; the gate is a GEMM to one scalar a head', () => {
+    const spec = read(FLASH);
+    const perLayerToken = 2 * kv * d * 2;
+    const at = 262_144;
+    expect(kvCacheBytes(spec, at, 'bf16').bytesPerSequence).toBe(
+      12 * perLayerToken * at + 33 * perLayerToken * 512,
+    );
+    const f = forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: 4096 });
+    const projections = (heads: number) => 2 * (2 * h * heads * d + 2 * h * kv * d + h * heads);
+    expect(f.breakdown.attentionProjections).toBe(12 * projections(64) + 33 * projections(96));
+  });
+
+  it('specFromHfConfig reads step3p5 by this family; step3p7 wraps it in text_config and says its vision tower is not read', () => {
+    expect(specFromHfConfig(FLASH, 'step-3.5-flash')).toEqual(read(FLASH));
+    const wrapper = {
+      model_type: 'step3p7',
+      architectures: ['Step3p7ForConditionalGeneration'],
+      text_config: FLASH,
+      vision_config: {
+        model_type: 'perception_encoder',
+        width: 1536,
+        layers: 47,
+        heads: 16,
+        patch_size: 14,
+        image_size: 728,
+      },
+    };
+    const spec = specFromHfConfig(wrapper, 'step-3.7-flash');
+    expect(paramCount(spec).totalParams).toBe(196_956_130_368);
+    expect(spec.modelType).toBe('step3p7');
+    expect(spec.warnings!.at(-1)).toMatch(/vision tower .*perception_encoder.* not read/);
+  });
+
+  it('without moe_layers_enum every layer but the first is MoE (HF and vLLM); without layer_types every layer is full attention, said', () => {
+    const { moe_layers_enum: _m, layer_types: _l, ...rest } = FLASH;
+    const spec = read(rest);
+    expect(spec.layers.map((l) => l.mlp)).toEqual(['dense', ...Array(44).fill('moe')]);
+    expect(spec.layers.every((l) => l.attention === 'full')).toBe(true);
+    expect(spec.attention).toMatchObject({ numHeads: 64 });
+    expect(spec.warnings![0]).toMatch(/no layer_types/);
+    expect(read({ ...FLASH, moe_layers_enum: [3, 4, 5] }).layers.filter((l) => l.mlp === 'moe')).toHaveLength(
+      3,
+    );
+  });
+
+  it('names the field of a bad config', () => {
+    expect(inputErrorOf(() => read({ ...FLASH, moe_layers_enum: '3,4,x' })).message).toMatch(
+      /moe_layers_enum' must list MoE layer indices from 0 to 44/,
+    );
+    expect(inputErrorOf(() => read({ ...FLASH, moe_layers_enum: '3,45' })).message).toMatch(
+      /moe_layers_enum/,
+    );
+    expect(
+      inputErrorOf(() => read({ ...FLASH, layer_types: (FLASH.layer_types as string[]).slice(0, 40) }))
+        .message,
+    ).toMatch(/layer_types' must list one entry per layer \(45\), got 40/);
+    expect(inputErrorOf(() => read({ ...FLASH, sliding_window: null })).message).toMatch(
+      /sliding_window' is required/,
+    );
+    expect(
+      inputErrorOf(() =>
+        read({ ...FLASH, attention_other_setting: { num_attention_heads: 96, num_attention_groups: 7 } }),
+      ).message,
+    ).toMatch(/attention_other_setting\.num_attention_groups/);
+  });
+
+  it('a hand-written spec offers the head-wise gate: h · heads parameters and 2 · h · heads FLOPs per token a layer', () => {
+    const input = {
+      name: 'gated',
+      vocabSize: 1000,
+      hiddenSize: 512,
+      numLayers: 4,
+      maxContextTokens: 4096,
+      attention: { kind: 'gqa', numHeads: 8, numKvHeads: 2 },
+      mlp: { intermediateSize: 1024 },
+    };
+    const plain = specFromInput(input);
+    const gated = specFromInput({ ...input, attention: { ...input.attention, headGate: true } });
+    expect(paramCount(gated).totalParams - paramCount(plain).totalParams).toBe(4 * 512 * 8);
+    const flops = (spec: typeof plain) =>
+      forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: 100 }).breakdown
+        .attentionProjections;
+    expect(flops(gated) - flops(plain)).toBe(4 * 2 * 512 * 8);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * StepFun Step-3.5-Flash (`step3p5`) and its vision wrapper Step-3.7-Flash (`step3p7`, a `text_config`
+ * of model_type step3p5: Megatron-Bridge `examples/models/stepfun/step37/README.md`, "byte-identical
+ * Step-3.5" text backbone).
+ *
+ * Shapes from StepFun's remote code `modeling_step3p5.py` (Step3p5Attention, Step3p5MoEMLP,
+ * Step3p5DecoderLayer), vLLM `vllm/model_executor/models/step3p5.py` and `step3p5_mtp.py`, and
+ * Megatron-Bridge `src/megatron/bridge/models/stepfun/step35_bridge.py` (its HF-name mapping):
+ * - `layer_types[i]` full_attention: `num_attention_heads` query heads; sliding_attention: the heads of
+ *   `attention_other_setting` (96 on Step-3.5-Flash), window `sliding_window`. Both take
+ *   `num_attention_groups` KV heads of `head_dim`. The checkpoint's list also names its MTP layers after
+ *   the decoder's (45 + 3 entries; vLLM Step3p5Config.validate_layer_type): only the first
+ *   `num_hidden_layers` are the decoder's.
+ * - q/k/v/o without bias; `use_qk_norm`: one RMSNorm of head_dim for q and one for k; the head-wise
+ *   gate `use_head_wise_attn_gate`: g_proj (h → heads, no bias), sigmoid, one scalar per head before
+ *   o_proj. Zero-centred norms, partial rotary and per-layer RoPE thetas have no parameters.
+ * - `moe_layers_enum` (a comma-separated string, or a list) names the MoE layers; without it every
+ *   layer but the first (HF and vLLM `range(1, num_hidden_layers)`). MoE: a router (h → experts, no
+ *   bias), `router_bias` for top-k selection with `use_moe_router_bias`, `moe_num_experts` experts of
+ *   `moe_intermediate_size`, top `moe_top_k`, one shared expert of `share_expert_dim`; other layers a
+ *   SwiGLU MLP of `intermediate_size`. `swiglu_limits` clamp activations (no parameters).
+ * - Untied lm_head (`tie_word_embeddings` false in the release).
+ * The MTP layers (`num_nextn_predict_layers`, stored as model.layers.45–47) are a sliding-window block
+ * with a dense MLP, enorm, hnorm, eh_proj (2h → h) and their own shared_head (norm + a vocabulary
+ * projection): not llmecon's MTP module, so not counted; a warning gives their size.
+ * Totals checked against NVIDIA's Megatron-Bridge verification card of the release
+ * (`examples/model_verification_cards/step35-flash/card.yaml`: 804 tensors, 398,768,626,944 bytes).
+ */
+import type { GqaAttention, LayerMixer, ModelSpec } from '../spec.js';
+import { type Fields, MAX } from './fields.js';
+import { decoder, type Family, readKvHeads, readLayerTypes } from './readers.js';
+import { wrapped } from './wrappers.js';
+
+/** One attention kind of Step3p5Attention: its query heads, KV groups and head width. */
+function readStepAttention(f: Fields, other: Fields | null): GqaAttention {
+  const at = other ?? f;
+  const numHeads = at.positiveInt('num_attention_heads', {
+    max: MAX.heads,
+    ...(other ? { fallback: f.positiveInt('num_attention_heads', { max: MAX.heads }) } : {}),
+  });
+  const groups = other?.has('num_attention_groups') ? other : f;
+  return {
+    kind: 'gqa',
+    numHeads,
+    numKvHeads: readKvHeads(groups.with({ num_attention_heads: numHeads }), numHeads, 'num_attention_groups'),
+    headDim: at.positiveInt('head_dim', {
+      max: MAX.headDim,
+      ...(other ? { fallback: f.positiveInt('head_dim', { max: MAX.headDim }) } : {}),
+    }),
+    qkvBias: false,
+    outputBias: false,
+    qkNorm: f.bool('use_qk_norm', true) ? 'per-head' : 'none',
+    sinks: false,
+    headGate: f.bool('use_head_wise_attn_gate', false),
+  };
+}
+
+/** Each decoder layer's kind: `layer_types`, cut to the decoder when it also lists the MTP layers. */
+function readStepLayerTypes(f: Fields, n: number, mtp: number): LayerMixer[] {
+  const raw = f.raw('layer_types');
+  const types =
+    Array.isArray(raw) && mtp > 0 && raw.length === n + mtp
+      ? readLayerTypes(f.with({ layer_types: raw.slice(0, n) }), n)
+      : readLayerTypes(f, n);
+  return types ?? Array(n).fill('full');
+}
+
+/** The MoE layers' indices: `moe_layers_enum` ("3,4,…" or a list), else every layer but the first. */
+function readMoeLayers(f: Fields, n: number): Set<number> {
+  if (!f.bool('use_moe', f.has('moe_num_experts'))) return new Set();
+  const raw = f.raw('moe_layers_enum');
+  if (raw === undefined || raw === null) return new Set(Array.from({ length: n - 1 }, (_, i) => i + 1));
+  const entries = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()) : raw;
+  const indices = Array.isArray(entries) ? entries.map((e) => (typeof e === 'string' ? Number(e) : e)) : [];
+  if (
+    !Array.isArray(entries) ||
+    !indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n)
+  ) {
+    return f.fail(
+      'moe_layers_enum',
+      `must list MoE layer indices from 0 to ${n - 1} (a comma-separated string such as "3,4,5" or a list), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return new Set(indices as number[]);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** What the checkpoint's MTP layers are and hold (not counted: not llmecon's MTP module). */
+function mtpWarning(f: Fields, spec: ModelSpec, sliding: GqaAttention, mtp: number): string {
+  const h = spec.hiddenSize;
+  const qWidth = sliding.numHeads * sliding.headDim;
+  const attention =
+    h * (2 * qWidth + 2 * sliding.numKvHeads * sliding.headDim) +
+    (sliding.qkNorm === 'per-head' ? 2 * sliding.headDim : 0) +
+    (sliding.headGate ? h * sliding.numHeads : 0);
+  const dense = 3 * h * f.int('intermediate_size', { fallback: 0, max: MAX.intermediate });
+  // enorm, hnorm, eh_proj, the block's two norms, shared_head.norm and shared_head.output.
+  const each = attention + dense + 5 * h + 2 * h * h + spec.vocabSize * h;
+  return `step3p5: the checkpoint's ${mtp} MTP layers (model.layers.${spec.numLayers}–${spec.numLayers + mtp - 1}: a sliding-window block with a dense MLP, enorm, hnorm, eh_proj 2h → h and a shared_head with its own vocabulary projection; ${count(each)} parameters each, ${count(mtp * each)} in all) are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP`;
+}
+
+/** Step-3.5: hybrid full/sliding GQA with per-kind head counts and head-wise gates, sigmoid-routed MoE with a shared expert. */
+export const step3p5: Family = (f, name) => {
+  const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const mtp = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
+  const kinds = readStepLayerTypes(f, n, mtp);
+  const moeLayers = readMoeLayers(f, n);
+  const full = readStepAttention(f, null);
+  const sliding = kinds.includes('sliding') ? readStepAttention(f, f.child('attention_other_setting')) : null;
+  const window = sliding
+    ? (f.optionalPositiveInt('sliding_window') ??
+      f.fail('sliding_window', 'is required when layer_types has sliding_attention layers'))
+    : null;
+  const keys = f.has('max_position_embeddings')
+    ? undefined
+    : {
+        vocab: 'vocab_size',
+        hidden: 'hidden_size',
+        layers: 'num_hidden_layers',
+        positions: 'max_seq_len',
+      };
+  const spec = decoder(f, name, {
+    ...(keys ? { keys } : {}),
+    // Sliding layers take the model-wide attention; full layers their own when it differs (as Gemma 4).
+    attention: () => sliding ?? full,
+    layout: () => ({ window, kinds }),
+    layerMlp: (i) => (moeLayers.has(i) ? 'moe' : 'dense'),
+    moe: {
+      experts: 'moe_num_experts',
+      topK: 'moe_top_k',
+      expertSize: 'moe_intermediate_size',
+      shared: { sizeKey: 'share_expert_dim', count: 1 },
+      routerBias: f.bool('use_moe_router_bias', false),
+    },
+  });
+  const differs =
+    sliding !== null &&
+    (sliding.numHeads !== full.numHeads ||
+      sliding.numKvHeads !== full.numKvHeads ||
+      sliding.headDim !== full.headDim);
+  const warnings = [
+    ...(f.has('layer_types') ? [] : ['step3p5: no layer_types: every layer is read as full attention']),
+    ...(mtp > 0 ? [mtpWarning(f, spec, sliding ?? full, mtp)] : []),
+  ];
+  return {
+    ...spec,
+    ...(differs && kinds.includes('full') ? { fullAttention: full } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+};
+
+/**
+ * Step-3.7-Flash (`step3p7`): Step-3.5's text model in `text_config`, and a perception-encoder vision
+ * tower (`vision_config`, with its downsamplers and projector) that llmecon does not read: not counted,
+ * and said.
+ */
+export const step3p7Wrapper =
+  (familyOf: (modelType: string) => Family | undefined): Family =>
+  (top, name) => {
+    const spec = wrapped(familyOf, { textType: 'step3p5' })(top, name);
+    const tower = top.has('vision_config')
+      ? [
+          `step3p7: the vision tower (vision_config, model_type '${top.child('vision_config')!.string('model_type', 'perception_encoder')}') and its projector are not read: parameters, FLOPs and memory are the text model's`,
+        ]
+      : [];
+    return tower.length > 0 ? { ...spec, warnings: [...(spec.warnings ?? []), ...tower] } : spec;
+  };
