@@ -80,6 +80,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/deepseek-vl2',
   'hand-built/smolvlm2-500m-video-instruct',
   'hand-built/step-3.5-flash',
+  'hand-built/step-3.7-flash-aiconfigurator',
+  'hand-built/deepseek-v4-flash-fp8-sglang',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -113,6 +113,14 @@ const STRUCTURE_MARKERS = {
     keys: ['altup_num_inputs', 'laurel_rank', 'hidden_size_per_layer_input'],
   },
   encoderOnly: { what: 'a bidirectional encoder (BERT-style)', keys: ['type_vocab_size'] },
+  compressedAttention: {
+    what: 'compressed KV attention or hyper-connections (DeepSeek-V4)',
+    keys: ['compress_ratios', 'compress_rates', 'hc_mult'],
+  },
+  perKindHeads: {
+    what: 'attention heads of their own on sliding layers (Step-3.5 attention_other_setting)',
+    keys: ['attention_other_setting'],
+  },
 } as const;
 
 type Structure = keyof typeof STRUCTURE_MARKERS;
@@ -128,6 +136,20 @@ const LOOKALIKES: readonly {
   /** The structures of {@link STRUCTURE_MARKERS} this family models; absent = none. */
   readonly explains?: readonly Structure[];
 }[] = [
+  {
+    family: 'deepseek_v4',
+    keys: ['compress_ratios', 'o_lora_rank', 'o_groups', 'hc_mult'],
+    assumption:
+      'DeepSeek-V4: shared-KV MQA over a sliding window with compressed sparse and heavily compressed layers, a grouped low-rank output, hyper-connections, DeepSeek experts',
+    explains: ['moe', 'sharedExperts', 'compressedAttention'],
+  },
+  {
+    family: 'step3p5',
+    keys: ['share_expert_dim', 'moe_intermediate_size', 'hidden_size', 'num_attention_heads'],
+    assumption:
+      'Step-3.5: full and sliding GQA layers (sliding heads from attention_other_setting), head-wise attention gates, MoE with one shared expert of share_expert_dim',
+    explains: ['moe', 'sharedExperts', 'perKindHeads'],
+  },
   {
     family: 'nemotron-nas',
     keys: ['block_configs', 'hidden_size', 'num_attention_heads'],

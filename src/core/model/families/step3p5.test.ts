@@ -182,4 +182,49 @@ describe('step3p5 (Step-3.5-Flash)', () => {
         .attentionProjections;
     expect(flops(gated) - flops(plain)).toBe(4 * 2 * 512 * 8);
   });
+
+  it("reads ai-dynamo/aiconfigurator's flat step3p7 config (DeepSeek-style keys, no attention_other_setting) as it is written, said", () => {
+    const config = hfFixture('hand-built/step-3.7-flash-aiconfigurator');
+    const spec = specFromHfConfig(config, 'step-3.7-flash');
+    expect(spec.layers.map((l) => l.mlp)).toEqual([...Array(3).fill('dense'), ...Array(42).fill('moe')]);
+    expect(spec.moe).toMatchObject({ numExperts: 288, topK: 8, numSharedExperts: 1, routerBias: true });
+    expect(spec.attention).toMatchObject({ numHeads: 64, numKvHeads: 8 });
+    expect(spec.warnings!.join('\n')).toMatch(
+      /no attention_other_setting: the sliding layers are read with the full layers' 64 query heads/,
+    );
+    // The release's shapes but 64-head sliding layers and no head gate (its config does not set one).
+    const p = paramCount(spec);
+    expect(p.totalParams).toBe(196_956_130_368 - 33 * (slidingAttention - fullAttention) - 45 * (64 * h));
+  });
+});
+
+describe('configs of an unknown model_type read by their keys', () => {
+  it("DeepSeek-V4-Flash as sgl-project's FP8 config names it (deepseek_ref) reads as deepseek_v4, not a glm4_moe lookalike", () => {
+    const ref = specFromHfConfig(hfFixture('hand-built/deepseek-v4-flash-fp8-sglang'), 'v4-fp8');
+    const v4 = specFromHfConfig(hfFixture('hand-built/deepseek-v4-flash'), 'v4');
+    expect(ref.attention.kind).toBe('compressed');
+    expect(paramCount(ref).totalParams).toBe(paramCount(v4).totalParams);
+    expect(ref.warnings!.join('\n')).toMatch(/'deepseek_ref' is not supported; read as deepseek_v4-like/);
+  });
+
+  it('a Step-3.5 derivative under a new model_type reads as step3p5; compressed-attention keys refuse any other lookalike', () => {
+    const spec = specFromHfConfig({ ...FLASH, model_type: 'step3p5_custom' }, 'custom');
+    expect(paramCount(spec).totalParams).toBe(196_956_130_368);
+    expect(spec.warnings!.join('\n')).toMatch(/read as step3p5-like/);
+    const glmish = {
+      model_type: 'mystery_moe',
+      hidden_size: 1024,
+      num_hidden_layers: 4,
+      num_attention_heads: 8,
+      vocab_size: 1000,
+      max_position_embeddings: 4096,
+      n_routed_experts: 8,
+      num_experts_per_tok: 2,
+      moe_intermediate_size: 256,
+      compress_ratios: [0, 4, 128, 4],
+    };
+    expect(inputErrorOf(() => specFromHfConfig(glmish, 'mystery')).message).toMatch(
+      /compressed KV attention/,
+    );
+  });
 });

@@ -39,10 +39,12 @@ function readStepAttention(f: Fields, other: Fields | null): GqaAttention {
     ...(other ? { fallback: f.positiveInt('num_attention_heads', { max: MAX.heads }) } : {}),
   });
   const groups = other?.has('num_attention_groups') ? other : f;
+  // `num_attention_groups` (StepFun's config), else the `num_key_value_heads` other configs write.
+  const kvKey = groups.has('num_attention_groups') ? 'num_attention_groups' : 'num_key_value_heads';
   return {
     kind: 'gqa',
     numHeads,
-    numKvHeads: readKvHeads(groups.with({ num_attention_heads: numHeads }), numHeads, 'num_attention_groups'),
+    numKvHeads: readKvHeads(groups.with({ num_attention_heads: numHeads }), numHeads, kvKey),
     headDim: at.positiveInt('head_dim', {
       max: MAX.headDim,
       ...(other ? { fallback: f.positiveInt('head_dim', { max: MAX.headDim }) } : {}),
@@ -65,11 +67,18 @@ function readStepLayerTypes(f: Fields, n: number, mtp: number): LayerMixer[] {
   return types ?? Array(n).fill('full');
 }
 
-/** The MoE layers' indices: `moe_layers_enum` ("3,4,…" or a list), else every layer but the first. */
-function readMoeLayers(f: Fields, n: number): Set<number> {
-  if (!f.bool('use_moe', f.has('moe_num_experts'))) return new Set();
+/**
+ * The MoE layers' indices: `moe_layers_enum` ("3,4,…" or a list); else those from
+ * `first_k_dense_replace` on (the DeepSeek-style key other configs of the model write); else every
+ * layer but the first (HF and vLLM `range(1, num_hidden_layers)`).
+ */
+function readMoeLayers(f: Fields, n: number, expertsKey: string): Set<number> {
+  if (!f.bool('use_moe', f.has(expertsKey))) return new Set();
   const raw = f.raw('moe_layers_enum');
-  if (raw === undefined || raw === null) return new Set(Array.from({ length: n - 1 }, (_, i) => i + 1));
+  if (raw === undefined || raw === null) {
+    const first = f.int('first_k_dense_replace', { fallback: 1, max: MAX.layers });
+    return new Set(Array.from({ length: Math.max(0, n - first) }, (_, i) => i + first));
+  }
   const entries = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()) : raw;
   const indices = Array.isArray(entries) ? entries.map((e) => (typeof e === 'string' ? Number(e) : e)) : [];
   if (
@@ -105,7 +114,9 @@ export const step3p5: Family = (f, name) => {
   const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const mtp = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
   const kinds = readStepLayerTypes(f, n, mtp);
-  const moeLayers = readMoeLayers(f, n);
+  // StepFun's keys, else the DeepSeek-style ones other configs of the model write (num_experts, top-k).
+  const expertsKey = f.has('moe_num_experts') ? 'moe_num_experts' : 'num_experts';
+  const moeLayers = readMoeLayers(f, n, expertsKey);
   const full = readStepAttention(f, null);
   const sliding = kinds.includes('sliding') ? readStepAttention(f, f.child('attention_other_setting')) : null;
   const window = sliding
@@ -127,8 +138,8 @@ export const step3p5: Family = (f, name) => {
     layout: () => ({ window, kinds }),
     layerMlp: (i) => (moeLayers.has(i) ? 'moe' : 'dense'),
     moe: {
-      experts: 'moe_num_experts',
-      topK: 'moe_top_k',
+      experts: expertsKey,
+      topK: f.has('moe_top_k') ? 'moe_top_k' : 'num_experts_per_tok',
       expertSize: 'moe_intermediate_size',
       shared: { sizeKey: 'share_expert_dim', count: 1 },
       routerBias: f.bool('use_moe_router_bias', false),
@@ -141,6 +152,11 @@ export const step3p5: Family = (f, name) => {
       sliding.headDim !== full.headDim);
   const warnings = [
     ...(f.has('layer_types') ? [] : ['step3p5: no layer_types: every layer is read as full attention']),
+    ...(kinds.includes('sliding') && !f.has('attention_other_setting')
+      ? [
+          `step3p5: no attention_other_setting: the sliding layers are read with the full layers' ${full.numHeads} query heads (Step-3.5-Flash's release gives them 96 of their own)`,
+        ]
+      : []),
     ...(mtp > 0 ? [mtpWarning(f, spec, sliding ?? full, mtp)] : []),
   ];
   return {
