@@ -82,6 +82,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/step-3.5-flash',
   'hand-built/step-3.7-flash-aiconfigurator',
   'hand-built/deepseek-v4-flash-fp8-sglang',
+  'hand-built/k-exaone-236b-a23b',
+  'hand-built/zamba2-2.7b-instruct-v2',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

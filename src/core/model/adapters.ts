@@ -102,6 +102,8 @@ export interface AdaptedMatrix {
 
 /** Whether a layer has `part`. */
 export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
+  // A layer running an earlier layer's weights (Zamba2) runs that layer's adapters: none of its own.
+  if (layer.reusesWeights) return false;
   switch (part) {
     case 'attention':
       // Softmax and cross-attention layers, less the `full` ones when those have their own attention (Gemma 4).

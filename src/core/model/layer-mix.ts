@@ -158,7 +158,10 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
     mlps.push({ mlp: 'projection', label: 'linear replacement of the MLP', layers: counts.projection });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
   const kvShared = spec.layers.filter((l) => l.kvShared).length;
-  const sharing = kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '';
+  const reused = spec.layers.filter((l) => l.reusesWeights).length;
+  const sharing =
+    (kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '') +
+    (reused > 0 ? ` (${reused} run an earlier layer's weights)` : '');
   const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}${sharing}; ${mlps
     .map((m) => `${m.label} on ${m.layers} layers`)
     .join(', ')}`;
@@ -172,8 +175,8 @@ export function describeLayerMix(spec: ModelSpec): string {
 /**
  * True when layers differ beyond full or sliding-window attention of one shape: hybrid or sparse
  * mixers, MLP-less or projection blocks, layers with their own sizes (Nemotron-NAS KV heads, MLP
- * widths, norms; Gemma 4 double-wide MLPs), global layers with their own attention or KV-shared
- * layers (Gemma 4) — the models whose memory and costs are summed layer kind by layer kind.
+ * widths, norms; Gemma 4 double-wide MLPs), global layers with their own attention, KV-shared
+ * layers (Gemma 4) or layers running an earlier layer's weights (Zamba2) — the models whose memory and costs are summed layer kind by layer kind.
  */
 export function hasNewLayerKinds(spec: ModelSpec): boolean {
   // Memoised per spec: the layout search asks once per candidate layout.
@@ -187,6 +190,7 @@ export function hasNewLayerKinds(spec: ModelSpec): boolean {
           l.mlp === 'none' ||
           l.mlp === 'projection' ||
           l.kvShared === true ||
+          l.reusesWeights === true ||
           hasLayerSizes(l),
       );
     newLayerKinds.set(spec, known);

@@ -197,10 +197,7 @@ export interface LayerSpec {
   /** The token mixer (named `attention` for history: also `linear`, `mamba` or `none`). */
   readonly attention: LayerMixer;
   readonly mlp: LayerMlp;
-  /**
-   * KV heads of this layer's GQA attention when they differ from `spec.attention.numKvHeads`
-   * (Nemotron-NAS / DeciLM `n_heads_in_group`: heads / group size per layer). Absent = the model's.
-   */
+  /** GQA KV heads when not `spec.attention.numKvHeads` (Nemotron-NAS `n_heads_in_group` per layer). */
   readonly numKvHeads?: number;
   /**
    * Intermediate size of this layer's dense MLP when it differs from `spec.mlp.intermediateSize`
@@ -208,10 +205,7 @@ export interface LayerSpec {
    * layers). Absent = the model's.
    */
   readonly intermediateSize?: number;
-  /**
-   * Hidden-size norms of this layer when they differ from `spec.norm.perLayer` (Nemotron-NAS: one
-   * before each sub-block that is not a no-op). Absent = the model's.
-   */
+  /** Hidden-size norms when not `spec.norm.perLayer` (Nemotron-NAS: one per sub-block present). */
   readonly norms?: number;
   /**
    * Attends with the keys and values of the last earlier non-shared layer of the same kind (Gemma 3n
@@ -228,6 +222,11 @@ export interface LayerSpec {
    * compressed indexer keys), a `full` layer (HCA) to all of them. Absent = no compression.
    */
   readonly compressRatio?: number;
+  /**
+   * Runs the weights of an earlier layer of the same kind (Zamba2's shared transformer blocks): no
+   * parameters, states or adapters of its own; its compute, activations and KV cache are its own.
+   */
+  readonly reusesWeights?: boolean;
 }
 
 /**

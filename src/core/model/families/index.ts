@@ -22,6 +22,7 @@ import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
+import { exaoneMoe } from './exaone-moe.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
@@ -74,6 +75,7 @@ import {
 } from './vision.js';
 import { deepseekVl2Family, idefics3Wrapper, kimiVlWrapper } from './vlm-wrappers.js';
 import { subConfig, wrapped } from './wrappers.js';
+import { zamba2 } from './zamba2.js';
 
 /** The vision tower of sub-config `vision_config` (class defaults of `defaultType`), or null when absent. */
 function vision<T>(top: Fields, defaultType: string, read: (f: Fields) => T): T | null {
@@ -238,6 +240,7 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
   }),
   falcon_h1: falconH1,
+  zamba2,
   bamba,
   afmoe,
   longcat_flash: longcatFlash,
@@ -252,6 +255,7 @@ export const FAMILIES = {
   mimo_v2_flash: mimoV2Flash,
   deepseek_v4: deepseekV4,
   step3p5,
+  exaone_moe: exaoneMoe,
   step3p7: step3p7Wrapper(familyOf),
   flex_olmo: flexOlmo,
   vaultgemma,
