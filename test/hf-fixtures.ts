@@ -84,6 +84,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/deepseek-v4-flash-fp8-sglang',
   'hand-built/k-exaone-236b-a23b',
   'hand-built/zamba2-2.7b-instruct-v2',
+  'hand-built/sarvam-30b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

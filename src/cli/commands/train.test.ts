@@ -76,4 +76,18 @@ describe('train honours every fixed flag', () => {
     expect(json.memoryFit).toBe('p10-over');
     expect(json.range.memoryPerGpuBytes.p10).toBeGreaterThan(json.memoryPerGpuBytes);
   });
+  it('--memory-fit p90 searches only layouts whose memory P90 fits; a stack without measured peaks has no band to fit at (exit 2)', async () => {
+    const line =
+      'train --model llama-3.1-405b --gpu h100 --gpus 16384 --seq-len 131072 --global-batch 128 --tp 8 --pp 16 --dp 8 --cp 16 --stack torchtitan --json';
+    const safe = JSON.parse((await runCli(`${line} --memory-fit p90`)).stdout);
+    expect(safe.memoryFitAt).toBe('p90');
+    expect(safe.memoryFit).toBe('fits');
+    expect(safe.range.memoryPerGpuBytes.p90).toBeLessThanOrEqual(80 * 2 ** 30);
+    const estimate = JSON.parse((await runCli(line)).stdout);
+    expect(estimate.memoryFitAt).toBe('estimate');
+    expect(safe.stepSeconds).toBeGreaterThan(estimate.stepSeconds);
+    const megatron = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --memory-fit p90');
+    expect(megatron.code).toBe(2);
+    expect(megatron.stderr).toMatch(/^error: --memory-fit: the megatron stack has no measured memory peaks/);
+  });
 });

@@ -15,12 +15,14 @@ import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js'
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
+import { memoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
 export interface TrainOptions extends LayoutFlags {
   model?: string;
+  memoryFit?: string;
   tokens?: string;
   gpu?: string;
   gpus?: string;
@@ -118,6 +120,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     offload: offloadFlag(o.offload, hw.gpu),
   };
 
+  const { level: memoryFitLevel, ...memoryFit } = memoryFitFlag(o.memoryFit, stack.id);
   let plan: ReturnType<typeof planTraining>;
   try {
     plan = planTraining(spec, hw.cluster, {
@@ -128,6 +131,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       pareto: true,
       diagnoseGpuCount: true,
       stack,
+      ...memoryFit,
       calibrationPool: allStackCalibrations(),
       cost:
         tokens === undefined
@@ -206,6 +210,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     hfu: step.hfu,
     memoryPerGpuBytes: chosen.memoryPerGpuBytes,
     memoryFit: bandedFit(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu.memoryBytes),
+    memoryFitAt: memoryFitLevel,
     ...(offload && host ? { offload: offloadJson(offload, host) } : {}),
     stepBreakdownSeconds: step.breakdown,
     ...(run
@@ -250,7 +255,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
     ...(offload && host ? [offloadLine(offload, host)] : []),
-    `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit`,
+    `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,
   ];
   if (run) {
     lines.push(

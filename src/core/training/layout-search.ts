@@ -52,6 +52,12 @@ export interface SearchOptions extends TrainingOptions {
   readonly stack?: StackProfile;
   /** The stack's calibration on the GPU family: every layout is timed and ranked as the stack runs it. */
   readonly calibration?: CalibrationParameters | null;
+  /**
+   * What a layout's predicted peak is multiplied by before it is held against capacity, without and
+   * with pipeline parallelism (a memory band's P10 or P90 multiplier: `--memory-fit`); default 1, the
+   * estimate itself.
+   */
+  readonly memoryFit?: { readonly single: number; readonly pipeline: number };
 }
 
 export interface EvaluatedLayout {
@@ -221,7 +227,6 @@ function enumerate(
   let count = 0;
   const c = options.constraints ?? {};
   const peakOnly = { ...options, peakOnly: true };
-  const capacity = cluster.gpu.memoryBytes;
   const heads = spec.attention.numHeads;
   const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
   const seq = options.seqLen;
@@ -335,6 +340,9 @@ function enumerate(
                       if (missed !== undefined && !wantsInfeasible(missed)) continue;
                       const peak = trainingMemory(spec, layout, peakOnly).peak;
                       const memory = peak.totalBytes;
+                      // The estimate must fit under capacity at the asked band multiplier (--memory-fit).
+                      const margin = (pp > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
+                      const capacity = cluster.gpu.memoryBytes / margin;
                       const fits = memory <= capacity;
                       if (!fits) missedBy.set(rest, memory - capacity);
                       // Time only what can be kept: fitting layouts, or the nearest misses when none fits.

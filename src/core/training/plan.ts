@@ -27,6 +27,7 @@ import {
   type EvaluatedLayout,
   firstFittingLayout,
   type LayoutConstraints,
+  type SearchOptions,
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
@@ -56,6 +57,8 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly stack?: StackProfile;
   /** Every (family × stack) calibration, pooled for the band of an uncalibrated family or stack. */
   readonly calibrationPool?: readonly StackCalibration[];
+  /** The memory band multiplier a layout must fit at (SearchOptions.memoryFit; `--memory-fit`). */
+  readonly memoryFit?: SearchOptions['memoryFit'];
 }
 
 export interface TrainingPlan {
@@ -186,7 +189,10 @@ export function planTraining(
       const peak = trainingMemory(spec, closest.layout, options).peak;
       const largest = largestMemoryTerm(peak);
       const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
-      detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${largest.cut}`;
+      const margin =
+        (closest.layout.pipelineParallel > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
+      const banded = margin === 1 ? '' : ` (× ${margin.toFixed(2)}, the asked memory band: ${gib(closest.memoryPerGpuBytes * margin)})`;
+      detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)}${banded} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${largest.cut}`;
     }
     const suggestion =
       alternatives.best && Object.keys(definedOnly(options.constraints)).length > 0

@@ -145,4 +145,16 @@ describe('pieces', () => {
     );
     for (const e of result.top) expect(e.memoryPerGpuBytes).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
   });
+  it('a memory-fit multiplier keeps only layouts whose estimate times it fits, per pipeline regime; fewer fit', () => {
+    const plain = searchLayouts(llama8b, cluster, { ...options, gpus: 16, top: 50 });
+    const fit = { single: 1.3, pipeline: 1.6 };
+    const banded = searchLayouts(llama8b, cluster, { ...options, gpus: 16, top: 50, memoryFit: fit });
+    expect(banded.layoutsEvaluated).toBe(plain.layoutsEvaluated);
+    expect(banded.layoutsFeasible).toBeLessThan(plain.layoutsFeasible);
+    for (const e of banded.top) {
+      const m = e.layout.pipelineParallel > 1 ? fit.pipeline : fit.single;
+      expect(e.memoryPerGpuBytes * m).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
+    }
+    expect(banded.best!.step.stepSeconds).toBeGreaterThanOrEqual(plain.best!.step.stepSeconds);
+  });
 });
