@@ -85,6 +85,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/k-exaone-236b-a23b',
   'hand-built/zamba2-2.7b-instruct-v2',
   'hand-built/sarvam-30b',
+  'hand-built/sarvam-105b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

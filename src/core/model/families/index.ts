@@ -60,6 +60,7 @@ import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import type { Family } from './readers.js';
+import { sarvamMla } from './sarvam-mla.js';
 import { sarvamMoe } from './sarvam-moe.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
 import { step3p5, step3p7Wrapper } from './step3p5.js';
@@ -258,6 +259,7 @@ export const FAMILIES = {
   step3p5,
   exaone_moe: exaoneMoe,
   sarvam_moe: sarvamMoe,
+  sarvam_mla: sarvamMla,
   step3p7: step3p7Wrapper(familyOf),
   flex_olmo: flexOlmo,
   vaultgemma,

@@ -3,6 +3,8 @@
  * way (sizes, GQA attention, MoE routing, per-layer attention kinds). A family file combines these
  * and states only what its modelling code does differently.
  */
+
+import { mtpParams } from '../param-count.js';
 import type {
   AttentionSpec,
   GqaAttention,
@@ -367,4 +369,16 @@ export function decoder(f: Fields, name: string, options: DecoderOptions = {}): 
     moe: options.moe && layers.some((l) => l.mlp === 'moe') ? readMoe(f, options.moe) : null,
     numMtpModules: options.mtpKey ? f.int(options.mtpKey, { fallback: 0, max: MAX.layers }) : 0,
   };
+}
+
+/**
+ * `num_nextn_predict_layers` that a family's modelling code does not build: how many, and what each
+ * would hold as llmecon's MTP module (DeepSeek-V3 Sec. 2.2), for the warning; null when none.
+ */
+export function unbuiltMtp(
+  f: Fields,
+  spec: ModelSpec,
+): { readonly layers: number; readonly each: number } | null {
+  const layers = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
+  return layers > 0 ? { layers, each: mtpParams({ ...spec, numMtpModules: 1 }) } : null;
 }

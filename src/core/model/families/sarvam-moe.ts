@@ -19,10 +19,9 @@
  * layer, no sliding window. The larger Sarvam (`sarvam_mla`, sarvam-105b) is another family.
  */
 
-import { mtpParams } from '../param-count.js';
 import type { LayerMlp, ModelSpec, MoeSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
-import { decoder, type Family, HF_KEYS, readTopK, withClassDefaults } from './readers.js';
+import { decoder, type Family, HF_KEYS, readTopK, unbuiltMtp, withClassDefaults } from './readers.js';
 
 /**
  * SarvamMoEConfig `__init__` defaults (remote `configuration_sarvam_moe.py`; transformers'
@@ -116,11 +115,10 @@ function readLayerMlp(f: Fields): (i: number) => LayerMlp {
 /** What the config says that SarvamMoEForCausalLM does not build or read, as warnings (none for the release). */
 function notes(f: Fields, spec: ModelSpec): string[] {
   const out: string[] = [];
-  const mtp = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
-  if (mtp > 0) {
-    const each = mtpParams({ ...spec, numMtpModules: 1 });
+  const mtp = unbuiltMtp(f, spec);
+  if (mtp) {
     out.push(
-      `num_nextn_predict_layers (${mtp}) is not counted: SarvamMoEForCausalLM builds no MTP layer and loads no MTP weights; laid out as Ling 2.0's BailingMoeV2MTPLayer (enorm, hnorm, eh_proj 2h → h, a ${spec.moe ? 'MoE' : 'dense'} decoder layer, final_layernorm) each would hold ${fmt(each)} parameters, ${fmt(mtp * each)} in all`,
+      `num_nextn_predict_layers (${mtp.layers}) is not counted: SarvamMoEForCausalLM builds no MTP layer and loads no MTP weights; laid out as Ling 2.0's BailingMoeV2MTPLayer (enorm, hnorm, eh_proj 2h → h, a ${spec.moe ? 'MoE' : 'dense'} decoder layer, final_layernorm) each would hold ${fmt(mtp.each)} parameters, ${fmt(mtp.layers * mtp.each)} in all`,
     );
   }
   if (spec.moe && f.has('moe_shared_expert_intermediate_size')) {
