@@ -20,11 +20,13 @@ import {
   layoutLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
+import { memoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   model?: string;
+  memoryFit?: string;
   tokens?: string;
   examples?: string;
   avgTokens?: string;
@@ -86,6 +88,13 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
             : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
         );
   const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
+  const stack = stackFlag(o, 'hf');
+  // --memory-fit: the stack's band for the run's kind (adapters on a frozen base, or every weight).
+  const { level: memoryFitLevel, ...memoryFit } = memoryFitFlag(
+    o.memoryFit,
+    stack.id,
+    choice.method !== 'full',
+  );
   const options: FinetuneOptions = {
     ...choice,
     dataset: {
@@ -106,9 +115,10 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     gpus,
     constraints: layoutConstraints(o),
     ...attentionOptions(o),
-    stack: stackFlag(o, 'hf'),
+    stack,
     offload: offloadFlag(o.offload, hw.gpu),
     calibrationPool: allStackCalibrations(),
+    ...memoryFit,
     cost: runCostAssumptions(hw, {
       usdPerGpuHour: price?.usdPerGpuHour ?? 0,
       region: o.region,
@@ -180,7 +190,6 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     co2Kg: energyRange(run.co2Kg, band),
     memoryPerGpuBytes: memoryRange(plan.chosen.memoryPerGpuBytes, memoryBand),
   };
-  const stack = options.stack!;
   const least = plan.search.leastMemory;
   // Every stage of the chosen layout (the search sized only the peak candidates).
   const host = offloadHostMemory(
@@ -204,6 +213,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     trainableParams: plan.trainableParams,
     memoryPerGpuBytes: plan.chosen.memoryPerGpuBytes,
     memoryFit: bandedFit(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu.memoryBytes),
+    memoryFitAt: memoryFitLevel,
     memoryBand,
     baseFormat: choice.baseFormat ?? null,
     trainEmbeddings: choice.trainEmbeddings,
@@ -266,7 +276,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         baseFormatLabel(choice),
       ),
       memoryBandLine(memoryBand),
-      fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu),
+      `${fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}${memoryFitLevel === 'estimate' ? '' : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`}`,
       ...(options.offload && host ? [offloadLine(options.offload, host)] : []),
     ].join('\n'),
     exitCode,

@@ -5,6 +5,10 @@ import { CLUSTERS_FILES } from '../../catalog/data.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
 import { addLayoutFlags } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
+
+const MEMORY_FIT_HELP =
+  "fit layouts at the memory estimate (default), or at its stack's measured-peak band: p10 | p90 (p90: nine in ten measured peaks of the regime would fit; never below the estimate)";
+
 import {
   example,
   GPU_HELP,
@@ -56,10 +60,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
       .option('--top <n>', 'how many layouts to list', '5')
       .option('--offload <mode>', OFFLOAD_HELP)
-      .option(
-        '--memory-fit <level>',
-        "fit layouts at the memory estimate (default), or at its stack's measured-peak band: p10 | p90 (p90: nine in ten measured peaks of the regime would fit; never below the estimate)",
-      )
+      .option('--memory-fit <level>', MEMORY_FIT_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => printResult(ctx, (await import('../commands/train.js')).trainCommand(opts))),
     'llmecon train --model deepseek-v3 --tokens 14.8T --gpu h800 --gpus 2048 --precision fp8\n  llmecon train --model llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --seq-len 8192 --global-batch 2048',
@@ -108,6 +109,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--region <id>', 'grid for CO2', 'world')
       .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--offload <mode>', OFFLOAD_HELP)
+      .option('--memory-fit <level>', MEMORY_FIT_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) =>
         printResult(ctx, (await import('../commands/finetune.js')).finetuneCommand(opts)),

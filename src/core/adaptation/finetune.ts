@@ -74,6 +74,8 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly stack?: StackProfile;
   /** Every calibration, pooled for the band of an uncalibrated family or stack. */
   readonly calibrationPool?: readonly StackCalibration[];
+  /** The memory band multiplier layouts must fit at (TrainingPlanOptions.memoryFit; `--memory-fit`). */
+  readonly memoryFit?: TrainingPlanOptions['memoryFit'];
 }
 
 export interface FinetunePlan extends TrainingPlan {
@@ -269,6 +271,7 @@ export function planFinetuneLayouts(
     constraints: o.constraints,
     stack: o.stack,
     calibrationPool: o.calibrationPool,
+    ...(o.memoryFit && { memoryFit: o.memoryFit }),
     top: 3,
     cost,
   });

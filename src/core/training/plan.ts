@@ -191,7 +191,10 @@ export function planTraining(
       const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
       const margin =
         (closest.layout.pipelineParallel > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
-      const banded = margin === 1 ? '' : ` (× ${margin.toFixed(2)}, the asked memory band: ${gib(closest.memoryPerGpuBytes * margin)})`;
+      const banded =
+        margin === 1
+          ? ''
+          : ` (× ${margin.toFixed(2)}, the asked memory band: ${gib(closest.memoryPerGpuBytes * margin)})`;
       detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)}${banded} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${largest.cut}`;
     }
     const suggestion =
