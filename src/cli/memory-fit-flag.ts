@@ -4,6 +4,8 @@
  * regime (with or without pipeline parallelism), never below the estimate. A stack without measured
  * peaks has no band to fit at.
  */
+
+import type { FinetuneMemoryFit } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { SearchOptions } from '../core/training/layout-search.js';
 import { stackMemoryBand } from '../validation/memory-cases.js';
@@ -26,10 +28,26 @@ export function memoryFitFlag(
       inputError(
         'invalid_value',
         ['--memory-fit'],
-        `the ${stackId} stack has no measured memory peaks, so its memory has no band to fit at: use --memory-fit estimate (${band.outside.join('; ')})`,
+        `the ${stackId} stack has no P10–P90 memory band to fit at (${band.outside.join('; ')}): use --memory-fit estimate`,
       );
     // Never below the estimate itself: a band under it does not make a layout over capacity fit.
     return Math.max(level === 'p10' ? band.low : band.high, 1);
   };
   return { level, memoryFit: { single: at(false), pipeline: at(true) } };
+}
+
+/**
+ * `--memory-fit` for `finetune`: the multipliers of both kinds of run (adapters on a frozen base, every
+ * weight), so the methods it offers when nothing fits are each judged at their own band.
+ */
+export function finetuneMemoryFitFlag(
+  text: string | undefined,
+  stackId: string,
+): { readonly level: MemoryFitLevel; readonly memoryFit?: FinetuneMemoryFit } {
+  const adapters = memoryFitFlag(text, stackId, true);
+  if (!adapters.memoryFit) return { level: adapters.level };
+  return {
+    level: adapters.level,
+    memoryFit: { adapters: adapters.memoryFit, full: memoryFitFlag(text, stackId, false).memoryFit! },
+  };
 }

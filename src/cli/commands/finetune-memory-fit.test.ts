@@ -15,6 +15,12 @@ describe('finetune --memory-fit', () => {
     );
     expect(full.code).toBe(3);
     expect(full.stdout).toMatch(/needs [\d.]+ GiB \(× 1\.\d\d, the asked memory band: [\d.]+ GiB\) per GPU/);
+    // A full fine-tune is held at the full-training band, wider than the adapters' (hf measured LoRA peaks).
+    const fullFit = JSON.parse((await runCli(`${line} --gpus 8 --method full --memory-fit p90`)).stdout);
+    expect(fullFit.memoryFit).toBe('fits');
+    expect(fullFit.range.memoryPerGpuBytes.p90 / fullFit.memoryPerGpuBytes).toBeGreaterThan(
+      lora.range.memoryPerGpuBytes.p90 / lora.memoryPerGpuBytes,
+    );
     const bad = await runCli(`${line} --gpus 1 --memory-fit p99`);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--memory-fit: must be one of estimate, p10, p90');

@@ -20,7 +20,7 @@ import {
   layoutLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
-import { memoryFitFlag } from '../memory-fit-flag.js';
+import { finetuneMemoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
 
@@ -89,12 +89,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         );
   const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
   const stack = stackFlag(o, 'hf');
-  // --memory-fit: the stack's band for the run's kind (adapters on a frozen base, or every weight).
-  const { level: memoryFitLevel, ...memoryFit } = memoryFitFlag(
-    o.memoryFit,
-    stack.id,
-    choice.method !== 'full',
-  );
+  // --memory-fit: the stack's band for each kind of run (adapters on a frozen base, or every weight).
+  const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
   const options: FinetuneOptions = {
     ...choice,
     dataset: {

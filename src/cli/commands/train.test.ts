@@ -88,6 +88,8 @@ describe('train honours every fixed flag', () => {
     expect(safe.stepSeconds).toBeGreaterThan(estimate.stepSeconds);
     const megatron = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --memory-fit p90');
     expect(megatron.code).toBe(2);
-    expect(megatron.stderr).toMatch(/^error: --memory-fit: the megatron stack has no measured memory peaks/);
+    expect(megatron.stderr).toMatch(
+      /^error: --memory-fit: the megatron stack has no P10–P90 memory band to fit at \(no measured memory peaks/,
+    );
   });
 });

@@ -74,8 +74,17 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly stack?: StackProfile;
   /** Every calibration, pooled for the band of an uncalibrated family or stack. */
   readonly calibrationPool?: readonly StackCalibration[];
-  /** The memory band multiplier layouts must fit at (TrainingPlanOptions.memoryFit; `--memory-fit`). */
-  readonly memoryFit?: TrainingPlanOptions['memoryFit'];
+  /** The memory band multipliers layouts must fit at, by kind of run (`--memory-fit`). */
+  readonly memoryFit?: FinetuneMemoryFit;
+}
+
+/**
+ * TrainingPlanOptions.memoryFit for adapter runs (a frozen base) and full fine-tuning: each method is
+ * held at its own kind's band (the alternatives offered when nothing fits included).
+ */
+export interface FinetuneMemoryFit {
+  readonly adapters: TrainingPlanOptions['memoryFit'];
+  readonly full: TrainingPlanOptions['memoryFit'];
 }
 
 export interface FinetunePlan extends TrainingPlan {
@@ -271,7 +280,7 @@ export function planFinetuneLayouts(
     constraints: o.constraints,
     stack: o.stack,
     calibrationPool: o.calibrationPool,
-    ...(o.memoryFit && { memoryFit: o.memoryFit }),
+    ...(o.memoryFit && { memoryFit: o.memoryFit[o.method === 'full' ? 'full' : 'adapters'] }),
     top: 3,
     cost,
   });

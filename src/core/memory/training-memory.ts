@@ -143,11 +143,11 @@ export function trainingMemory(
   const expertMatrix = spec.moe
     ? mlpParams(h, spec.moe.expertIntermediateSize, spec.moe.gated, spec.moe.expertBias)
     : 0;
-  const stageLayerParams = (first: number, last: number) => {
+  const stageLayerParams = (indices: readonly number[]) => {
     let dense = 0;
     let experts = 0;
     let largest = 0;
-    for (let i = first; i < last; i += 1) {
+    for (const i of indices) {
       const routed = spec.layers[i]!.mlp === 'moe' && spec.moe ? spec.moe.numExperts * expertMatrix : 0;
       const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
       const layerExperts = routed / (etp * layout.expertParallel);
@@ -312,19 +312,19 @@ export function trainingMemory(
     );
     if (byKind) {
       // Hybrid, sparse and MLP-less models: each layer's own parameters (param-count.ts), routed
-      // experts over TP × EP, the rest over TP, summed over the chunks this rank holds.
-      let dense = 0;
-      let experts = 0;
-      let largest = 0;
-      for (const chunk of rankChunks(index)) {
-        const kinds = stageLayerParams(chunk.first, chunk.last);
-        dense += kinds.dense;
-        experts += kinds.experts;
-        largest = Math.max(largest, kinds.largest);
-      }
-      denseParams = dense;
-      expertParams = experts;
-      maxLayerWeights = largest;
+      // experts over TP × EP, the rest over TP, summed over the chunks this rank holds, with a copy
+      // of any weights its layers run that a layer on another rank holds (Zamba2's shared blocks).
+      const own = rankChunks(index).flatMap((c) =>
+        Array.from({ length: c.last - c.first }, (_, k) => c.first + k),
+      );
+      const held = new Set(own);
+      const borrowed = new Set(
+        own.map((i) => spec.layers[i]!.reusesWeights ?? i).filter((i) => !held.has(i)),
+      );
+      const kinds = stageLayerParams([...own, ...borrowed]);
+      denseParams = kinds.dense;
+      expertParams = kinds.experts;
+      maxLayerWeights = kinds.largest;
     }
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
     let activations = 0;

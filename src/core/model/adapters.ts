@@ -103,22 +103,29 @@ export interface AdaptedMatrix {
 /** Whether a layer has `part`. */
 export function layerHasPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
   // A layer running an earlier layer's weights (Zamba2) runs that layer's adapters: none of its own.
-  if (layer.reusesWeights) return false;
+  if (layer.reusesWeights !== undefined) return false;
+  return layerRunsPart(spec, layer, part);
+}
+
+/** Whether a layer runs `part`'s matrices (its own, or an earlier layer's it reuses). */
+function layerRunsPart(spec: ModelSpec, layer: LayerSpec, part: AdapterPart): boolean {
   switch (part) {
     case 'attention':
       // Softmax and cross-attention layers, less the `full` ones when those have their own attention (Gemma 4).
       return (
         (isAttentionMixer(layer.attention) || layer.attention === 'cross') &&
-        !layerHasPart(spec, layer, 'fullAttention')
+        !layerRunsPart(spec, layer, 'fullAttention')
       );
     case 'keyValue':
       // k/v projections: not on KV-shared layers (Gemma 4 num_kv_shared_layers), unless the layers
       // keep the modules (Gemma 3n), which PEFT then adapts like any other.
-      return layerHasPart(spec, layer, 'attention') && (!layer.kvShared || spec.kvSharedWeightsKept === true);
+      return (
+        layerRunsPart(spec, layer, 'attention') && (!layer.kvShared || spec.kvSharedWeightsKept === true)
+      );
     case 'fullAttention':
       return layer.attention === 'full' && spec.fullAttention !== undefined;
     case 'fullKeyValue':
-      return layerHasPart(spec, layer, 'fullAttention') && !layer.kvShared;
+      return layerRunsPart(spec, layer, 'fullAttention') && !layer.kvShared;
     case 'linear':
     case 'mamba':
     case 'conv':
@@ -392,7 +399,8 @@ export function layerAdapterMatrices(
 ): { readonly inFeatures: number; readonly outFeatures: number; readonly routed: boolean }[] {
   // At the layer's own shapes (layerView: Nemotron-NAS per-layer KV heads and MLP widths, Gemma 4
   // global attention and double-wide MLPs).
+  // A layer reusing an earlier layer's weights runs its adapters too (PEFT wraps the shared module).
   return layerMatrices(layerView(spec, layer), (t) => runtime.targets.includes(t))
-    .filter((m) => layerHasPart(spec, layer, m.part))
+    .filter((m) => layerRunsPart(spec, layer, m.part))
     .map((m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, routed: m.part === 'experts' }));
 }

@@ -121,6 +121,10 @@ const STRUCTURE_MARKERS = {
     what: 'attention heads of their own on sliding layers (Step-3.5 attention_other_setting)',
     keys: ['attention_other_setting'],
   },
+  lowRankQuery: {
+    what: "a low-rank query projection shared by the heads (Step-3's multi-matrix factorisation attention)",
+    keys: ['share_q_dim', 'use_mfa'],
+  },
 } as const;
 
 type Structure = keyof typeof STRUCTURE_MARKERS;

@@ -158,7 +158,7 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
     mlps.push({ mlp: 'projection', label: 'linear replacement of the MLP', layers: counts.projection });
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
   const kvShared = spec.layers.filter((l) => l.kvShared).length;
-  const reused = spec.layers.filter((l) => l.reusesWeights).length;
+  const reused = spec.layers.filter((l) => l.reusesWeights !== undefined).length;
   const sharing =
     (kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '') +
     (reused > 0 ? ` (${reused} run an earlier layer's weights)` : '');
@@ -190,7 +190,7 @@ export function hasNewLayerKinds(spec: ModelSpec): boolean {
           l.mlp === 'none' ||
           l.mlp === 'projection' ||
           l.kvShared === true ||
-          l.reusesWeights === true ||
+          l.reusesWeights !== undefined ||
           hasLayerSizes(l),
       );
     newLayerKinds.set(spec, known);

@@ -16,7 +16,7 @@ export function layerKey(layer: LayerSpec): string {
     (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
     (layer.norms === undefined ? '' : `/n${layer.norms}`) +
     (layer.kvShared ? '/kv-shared' : '') +
-    (layer.reusesWeights ? '/reused' : '') +
+    (layer.reusesWeights === undefined ? '' : '/reused') +
     (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`);
   return `${layer.attention}/${layer.mlp}${sizes}`;
 }

@@ -350,7 +350,7 @@ function countParams(spec: ModelSpec): ParamCount {
   let inactive = 0;
   const perLayer = spec.layers.map((layer) => {
     // A layer running an earlier layer's weights (Zamba2's shared blocks) holds none of its own.
-    if (layer.reusesWeights) return { totalParams: 0, activeParams: 0 };
+    if (layer.reusesWeights !== undefined) return { totalParams: 0, activeParams: 0 };
     // Layers of one kind have identical counts: compute each kind once.
     const key = layerKey(layer);
     const p = byKind.get(key) ?? layerParams(spec, layer);

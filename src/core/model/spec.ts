@@ -223,10 +223,10 @@ export interface LayerSpec {
    */
   readonly compressRatio?: number;
   /**
-   * Runs the weights of an earlier layer of the same kind (Zamba2's shared transformer blocks): no
-   * parameters, states or adapters of its own; its compute, activations and KV cache are its own.
+   * The index of an earlier layer of the same kind whose weights this one runs (Zamba2's shared blocks):
+   * no parameters, states or adapters of its own; its compute, activations and KV cache are its own.
    */
-  readonly reusesWeights?: boolean;
+  readonly reusesWeights?: number;
 }
 
 /**

@@ -150,6 +150,7 @@ describe('step3p5 (Step-3.5-Flash)', () => {
     expect(inputErrorOf(() => read({ ...FLASH, moe_layers_enum: '3,45' })).message).toMatch(
       /moe_layers_enum/,
     );
+    expect(inputErrorOf(() => read({ ...FLASH, moe_layers_enum: '' })).message).toMatch(/moe_layers_enum/);
     expect(
       inputErrorOf(() => read({ ...FLASH, layer_types: (FLASH.layer_types as string[]).slice(0, 40) }))
         .message,
@@ -225,6 +226,26 @@ describe('configs of an unknown model_type read by their keys', () => {
     };
     expect(inputErrorOf(() => specFromHfConfig(glmish, 'mystery')).message).toMatch(
       /compressed KV attention/,
+    );
+    // Step-3 (step3_text): its low-rank shared query (share_q_dim) is not Step-3.5's attention.
+    const step3 = {
+      model_type: 'step3_text',
+      hidden_size: 7168,
+      intermediate_size: 18_432,
+      num_attention_heads: 64,
+      num_attention_groups: 1,
+      head_dim: 256,
+      share_q_dim: 2048,
+      num_hidden_layers: 61,
+      vocab_size: 128_815,
+      max_position_embeddings: 65_536,
+      moe_num_experts: 48,
+      moe_top_k: 3,
+      moe_intermediate_size: 5120,
+      share_expert_dim: 5120,
+    };
+    expect(inputErrorOf(() => specFromHfConfig(step3, 'step-3')).message).toMatch(
+      /share_q_dim.*low-rank query/,
     );
   });
 });

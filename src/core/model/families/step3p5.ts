@@ -80,7 +80,9 @@ function readMoeLayers(f: Fields, n: number, expertsKey: string): Set<number> {
     return new Set(Array.from({ length: Math.max(0, n - first) }, (_, i) => i + first));
   }
   const entries = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()) : raw;
-  const indices = Array.isArray(entries) ? entries.map((e) => (typeof e === 'string' ? Number(e) : e)) : [];
+  const indices = Array.isArray(entries)
+    ? entries.map((e) => (typeof e === 'string' ? (e.trim() === '' ? Number.NaN : Number(e)) : e))
+    : [];
   if (
     !Array.isArray(entries) ||
     !indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n)

@@ -13,7 +13,9 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
-import { trainableParams } from '../adapters.js';
+import { trainingMemory } from '../../memory/training-memory.js';
+import { DEFAULT_LAYOUT } from '../../parallelism/layout.js';
+import { adapterRuntime, layerAdapterMatrices, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
@@ -197,7 +199,10 @@ describe('zamba2', () => {
     // Calls 0 and 1 hold the two blocks' weights; calls 2–8 run them again.
     const shared = spec.layers.filter((l) => l.attention === 'full');
     expect(shared.slice(0, 2)).toEqual([block, block]);
-    expect(shared.slice(2)).toEqual(Array(7).fill({ ...block, reusesWeights: true }));
+    // Call c runs block c mod 2: the layer holding block 0's weights is 6, block 1's 14.
+    expect(spec.layers.flatMap((l, i) => (l.attention === 'full' ? [i] : []))[1]).toBe(14);
+    expect(shared.slice(2).map((l) => l.reusesWeights)).toEqual([6, 14, 6, 14, 6, 14, 6]);
+    expect(shared.slice(2).map(({ reusesWeights: _r, ...l }) => l)).toEqual(Array(7).fill(block));
     expect(spec.attention).toMatchObject({ numHeads: 32, numKvHeads: 32, headDim: 160 });
     expect(spec.stateSpace).toMatchObject({
       numHeads: 80,
@@ -234,10 +239,34 @@ describe('zamba2', () => {
     expect(decode(unshared)).toBe(decode(spec));
     expect(kvCacheBytes(unshared, 1, 'bf16').bytesPerToken).toBe(kvCacheBytes(spec, 1, 'bf16').bytesPerToken);
     expect(kvCacheBytes(spec, 1, 'bf16').bytesPerToken).toBe(184_320);
+    // Split over two pipeline stages, each holds a copy of the shared blocks its calls run (stage 1
+    // holds no first call, so both blocks' weights are copied there); one stage holds them once.
+    const stages = (pp: number) =>
+      trainingMemory(
+        spec,
+        { ...DEFAULT_LAYOUT, pipelineParallel: pp, dataParallel: 1 },
+        {
+          seqLen: 4096,
+          globalBatchSize: 8,
+          precision: 'bf16',
+          optimizer: 'adamw',
+        },
+      ).stages.map((st) => st.paramsPerGpu);
+    const [first, second] = stages(2);
+    expect(stages(1)).toEqual([paramCount(spec).totalParams]);
+    // The tied embedding also has a copy on the last stage (its head), as for any tied model under PP.
+    expect(first! + second!).toBe(paramCount(spec).totalParams + 2 * block + 32_000 * 2560);
     // LoRA on the shared blocks' q: PEFT wraps each module once, so two blocks' worth, not nine.
     const lora = (s: typeof spec) => trainableParams(s, { method: 'lora', rank: 8, targets: ['q'] });
     expect(lora(spec)).toBe(2 * 8 * (2560 + 5120));
     expect(lora(unshared)).toBe(9 * 8 * (2560 + 5120));
+    // …but every call runs them: a reused call's adapted matrices are its owner's.
+    const runtime = adapterRuntime(spec, { method: 'lora', rank: 8, targets: ['q'] }, 2);
+    const reused = spec.layers.find((l) => l.reusesWeights !== undefined)!;
+    expect(layerAdapterMatrices(spec, runtime, reused)).toEqual(
+      layerAdapterMatrices(spec, runtime, spec.layers[reused.reusesWeights!]!),
+    );
+    expect(layerAdapterMatrices(spec, runtime, reused)).toHaveLength(1);
   });
 
   it('Zamba2Config defaults: the 54-layer pattern, 4·h MLP, use_long_context’s 16384 positions', () => {

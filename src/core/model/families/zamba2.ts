@@ -156,16 +156,20 @@ export const zamba2: Family = (top, name) => {
   const calls = types.filter((t) => t === 'hybrid').length;
   const built = Math.min(memBlocks, calls);
   const layers: LayerSpec[] = [];
+  // The index of each shared block's first call: the layer that holds its weights.
+  const owners: number[] = [];
   let call = 0;
   for (const type of types) {
     if (type === 'hybrid') {
-      // The shared block of this call: its weights at its first call, reused at the later ones.
+      // The shared block of this call (call c runs block c mod num_mem_blocks): its weights at its
+      // first call, reused at the later ones.
+      if (call < built) owners.push(layers.length);
       layers.push({
         attention: 'full',
         mlp: 'dense',
         intermediateSize: intermediate + widen.width,
         norms: 3,
-        ...(call >= built ? { reusesWeights: true } : {}),
+        ...(call >= built ? { reusesWeights: owners[call % built]! } : {}),
       });
       layers.push(
         adapters.width > 0
