@@ -86,6 +86,10 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/zamba2-2.7b-instruct-v2',
   'hand-built/sarvam-30b',
   'hand-built/sarvam-105b',
+  'hand-built/nanochat-d32',
+  'hand-built/jais-2-8b-chat',
+  'hand-built/youtu-llm-2b',
+  'hand-built/minicpm3-4b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -125,6 +125,10 @@ const STRUCTURE_MARKERS = {
     what: "a low-rank query projection shared by the heads (Step-3's multi-matrix factorisation attention)",
     keys: ['share_q_dim', 'use_mfa'],
   },
+  latentAttention: {
+    what: 'multi-head latent attention (a low-rank compressed KV, DeepSeek-V2 MLA)',
+    keys: ['kv_lora_rank'],
+  },
 } as const;
 
 type Structure = keyof typeof STRUCTURE_MARKERS;
@@ -189,19 +193,19 @@ const LOOKALIKES: readonly {
     family: 'deepseek_v32',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'index_topk', 'index_n_heads'],
     assumption: 'MLA with a DSA indexer on every layer, DeepSeek-V3 experts',
-    explains: ['moe', 'sharedExperts'],
+    explains: ['moe', 'sharedExperts', 'latentAttention'],
   },
   {
     family: 'kimi_linear',
     keys: ['linear_attn_config', 'kv_lora_rank', 'qk_rope_head_dim'],
     assumption: 'Kimi Delta Attention layers with MLA full-attention layers, DeepSeek-style experts',
-    explains: ['moe', 'stateSpace', 'sharedExperts'],
+    explains: ['moe', 'stateSpace', 'sharedExperts', 'latentAttention'],
   },
   {
     family: 'deepseek_v3',
     keys: ['kv_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim'],
     assumption: 'MLA attention, DeepSeek-V3 shared and routed experts',
-    explains: ['moe', 'sharedExperts'],
+    explains: ['moe', 'sharedExperts', 'latentAttention'],
   },
   {
     family: 'minimax_m3',

@@ -20,6 +20,7 @@ import {
 } from './classic.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
+import { jais2, nanochat } from './dense-2026.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
 import { exaoneMoe } from './exaone-moe.js';
@@ -31,7 +32,7 @@ import { gemma2 } from './gemma2.js';
 import { gemma3Text } from './gemma3.js';
 import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
-import { dots1, glm, glm4, glm4Moe } from './glm4-moe.js';
+import { dots1, glm, glm4, glm4Moe, solarOpen } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2, gptBigcode } from './gpt2.js';
@@ -42,7 +43,7 @@ import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
-import { llama, mistral, qwen2 } from './llama.js';
+import { llama, ministral3, mistral, qwen2 } from './llama.js';
 import { bitnet, cwm, helium, ministral } from './llama-likes-2025.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
@@ -52,6 +53,7 @@ import { mimo, mimoV2Flash } from './mimo.js';
 import { minimax } from './minimax.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral, phimoe } from './mixtral.js';
+import { minicpm3, youtu } from './mla-dense.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
@@ -250,7 +252,13 @@ export const FAMILIES = {
   lfm2_moe: lfm2Moe,
   apertus,
   bitnet,
+  nanochat,
+  jais2,
+  youtu,
+  minicpm3,
   ministral,
+  ministral3,
+  solar_open: solarOpen,
   cwm,
   helium,
   mimo,
