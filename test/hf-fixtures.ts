@@ -90,6 +90,9 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/jais-2-8b-chat',
   'hand-built/youtu-llm-2b',
   'hand-built/minicpm3-4b',
+  'hand-built/lfm2-vl-450m',
+  'hand-built/lfm2-vl-1.6b',
+  'hand-built/qwen3-omni-30b-a3b-instruct',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

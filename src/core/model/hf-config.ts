@@ -327,7 +327,7 @@ function readAs(spec: ModelSpec, modelType: string, how: string): ModelSpec {
 /** Sub-configs that hold a wrapper's language model, in the order they are looked for. */
 const WRAPPER_KEYS = ['text_config', 'language_config', 'llm_config', 'thinker_config'] as const;
 
-/** Wrappers nest at most this deep (Qwen3-Omni: thinker_config → text_config). */
+/** Wrappers nest at most this deep (an omni model's thinker_config → text_config). */
 const MAX_WRAPPER_DEPTH = 3;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -70,7 +70,7 @@ export interface ParamCount {
   readonly mtpParams: number;
   /** The vision encoder of a multimodal wrapper, not in the total (0 for a text-only model). */
   readonly visionParams: number;
-  /** The audio encoder (Gemma 4 E-models), not in the total; absent without one. */
+  /** The audio encoder (Gemma 3n/4 E-models, Qwen3-Omni), not in the total; absent without one. */
   readonly audioParams?: number;
   readonly breakdown: ParamBreakdown;
   /** Per decoder layer (main model), total and active. */

@@ -361,7 +361,7 @@ export interface ModelSpec {
   /** A vision encoder (multimodal wrappers), counted apart; `null` for a text-only model. */
   readonly vision: VisionTowerSpec | null;
   /**
-   * An audio encoder (Gemma 4 E-models' `audio_config`), counted apart like the vision tower; its
+   * An audio encoder (Gemma 3n and 4 E-models' `audio_config`, Qwen3-Omni's), counted apart like the vision tower; its
    * FLOPs depend on the clip length and are not given. Absent or `null` when none.
    */
   readonly audio?: { readonly description: string; readonly params: number } | null;

@@ -43,6 +43,7 @@ import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
+import { lfm2VlWrapper } from './lfm2-vl.js';
 import { llama, ministral3, mistral, qwen2 } from './llama.js';
 import { bitnet, cwm, helium, ministral } from './llama-likes-2025.js';
 import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
@@ -61,6 +62,7 @@ import { olmo, olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
+import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
 import type { Family } from './readers.js';
 import { sarvamMla } from './sarvam-mla.js';
 import { sarvamMoe } from './sarvam-moe.js';
@@ -250,6 +252,11 @@ export const FAMILIES = {
   longcat_flash: longcatFlash,
   lfm2,
   lfm2_moe: lfm2Moe,
+  // LFM2-VL: transformers' native type, and the release's remote-code spelling.
+  lfm2_vl: lfm2VlWrapper(familyOf),
+  'lfm2-vl': lfm2VlWrapper(familyOf),
+  qwen3_omni_moe: qwen3OmniMoe,
+  qwen3_omni_moe_thinker: qwen3OmniMoeThinker,
   apertus,
   bitnet,
   nanochat,

@@ -27,14 +27,19 @@ describe('lfm2', () => {
     expect(describeLayerMix(spec)).toMatch(/6 full attention, 10 short convolution \(LFM2\)/);
   });
 
-  it('layer_types overrides full_attn_idxs; intermediate_size without the adjustment is used as is', () => {
+  it('layer_types overrides full_attn_idxs; block_ff_dim without the adjustment is used as is, before intermediate_size', () => {
     const c = base();
     c.layer_types = Array.from({ length: 16 }, (_, i) => (i % 2 ? 'full_attention' : 'conv'));
-    c.intermediate_size = 2560;
+    c.block_ff_dim = 2560;
     c.block_auto_adjust_ff_dim = false;
     const spec = specFromHfConfig(c, 'l');
     expect(spec.layers.filter((l) => l.attention === 'conv')).toHaveLength(8);
     expect(spec.mlp.intermediateSize).toBe(2560);
+    // Lfm2Config: intermediate_size = kwargs.get("block_ff_dim", intermediate_size).
+    expect(specFromHfConfig({ ...c, intermediate_size: 8192 }, 'l').mlp.intermediateSize).toBe(2560);
+    const onlyIntermediate: Record<string, unknown> = { ...c, intermediate_size: 4096 };
+    delete onlyIntermediate.block_ff_dim;
+    expect(specFromHfConfig(onlyIntermediate, 'l').mlp.intermediateSize).toBe(4096);
   });
 
   it('the conv window is constant in the context; KV only on the attention blocks', () => {

@@ -18,7 +18,8 @@ import { type DecoderOptions, decoder, type Family } from './readers.js';
  * rounded up to a multiple of block_multiple_of (the Llama FeedForward rule).
  */
 function readLfm2Mlp(f: Fields): MlpSpec {
-  const key = f.has('intermediate_size') ? 'intermediate_size' : 'block_ff_dim';
+  // Lfm2Config: `intermediate_size = kwargs.get("block_ff_dim", intermediate_size)`: block_ff_dim wins.
+  const key = f.has('block_ff_dim') ? 'block_ff_dim' : 'intermediate_size';
   let ff = f.positiveInt(key, { max: MAX.intermediate });
   if (f.bool('block_auto_adjust_ff_dim', true)) {
     ff = Math.floor((2 * ff) / 3);
