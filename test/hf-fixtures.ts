@@ -93,6 +93,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/lfm2-vl-450m',
   'hand-built/lfm2-vl-1.6b',
   'hand-built/qwen3-omni-30b-a3b-instruct',
+  'hand-built/command-a-vision-07-2025',
+  'hand-built/paddleocr-vl',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

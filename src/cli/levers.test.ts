@@ -123,4 +123,22 @@ describe('llmecon levers', () => {
       'error: --phase: the scenario has phases 0–1, not 7',
     );
   });
+
+  it('--memory-fit p90 searches every step to fit at the stack’s band and says so; a serving study or a stack without a band is refused', async () => {
+    const r = await run(['levers', '--preset', 'llama-70b-finetune', '--memory-fit', 'p90']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("every layout was searched to fit at its stack's memory band P90 (memoryFit)");
+    expect(r.stdout).not.toContain('P90 over capacity');
+    expect(await run(['levers', '--preset', 'llama-70b-serving', '--memory-fit', 'p90'])).toMatchObject({
+      code: 2,
+      stderr:
+        "error: --memory-fit: applies to a train or finetune baseline; this study's baseline is a serving deployment",
+    });
+    const megatron = await run(['levers', '--preset', 'deepseek-v3-recipe', '--memory-fit', 'p10']);
+    expect(megatron.code).toBe(2);
+    expect(megatron.stderr).toMatch(/^error: --memory-fit: the megatron stack has no P10–P90 memory band/);
+    expect((await run(['levers', '--preset', 'deepseek-v3-recipe', '--memory-fit', 'p50'])).stderr).toMatch(
+      /^error: --memory-fit: .*estimate, p10, p90/,
+    );
+  });
 });

@@ -24,6 +24,7 @@ import { planTraining } from '../core/training/plan.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
 import { stackMemoryBand } from '../validation/memory-cases.js';
+import { finetuneMemoryFitMultipliers, memoryFitMultipliers } from '../validation/memory-fit.js';
 import { billions } from './kind.js';
 import {
   type FinetuneState,
@@ -159,9 +160,11 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         optimizer: s.optimizer,
         offload,
       };
+      const memoryFit = memoryFitMultipliers(s.memoryFit ?? 'estimate', stack.stack.id, false, ['memoryFit']);
       const plan = planTraining(s.spec, hw.cluster, {
         ...stack,
         ...training,
+        ...(memoryFit && { memoryFit }),
         overlapExpertParallel: s.overlapExpertParallel,
         gpus: s.gpus,
         constraints: s.constraints,
@@ -175,9 +178,11 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       return trainingOutcome(s, plan, `${s.gpus} × ${s.gpuId}`, details, stack.stack.id, host);
     }
     const stack = stateStack(s);
+    const memoryFit = finetuneMemoryFitMultipliers(s.memoryFit ?? 'estimate', stack.stack.id, ['memoryFit']);
     const plan = planFinetune(s.spec, hw.cluster, {
       ...stack,
       offload,
+      ...(memoryFit && { memoryFit }),
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),

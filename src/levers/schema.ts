@@ -11,6 +11,7 @@ import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { STACK_IDS } from '../core/training/stack.js';
+import { MEMORY_FIT_LEVELS } from '../validation/memory-fit.js';
 
 // Every number is checked against its domain (src/core/domain.ts: the CLI flags' bounds) and may be
 // written in the CLI's count syntax (15T, 2.788M).
@@ -61,6 +62,8 @@ export const trainingBaselineSchema = z
     stack: z.enum(STACK_IDS).optional(),
     /** Model states kept in host memory (default none), as `llmecon train --offload`. */
     offload: z.enum(OFFLOAD_MODES).optional(),
+    /** The memory a layout must fit at (default estimate), as `llmecon train --memory-fit`. */
+    memoryFit: z.enum(MEMORY_FIT_LEVELS).optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
@@ -100,6 +103,8 @@ export const finetuneBaselineSchema = z
     stack: z.enum(STACK_IDS).optional(),
     /** Model states kept in host memory (default none), as `llmecon finetune --offload`. */
     offload: z.enum(OFFLOAD_MODES).optional(),
+    /** The memory a layout must fit at (default estimate), as `llmecon finetune --memory-fit`. */
+    memoryFit: z.enum(MEMORY_FIT_LEVELS).optional(),
   })
   .strict();
 export type FinetuneBaseline = z.infer<typeof finetuneBaselineSchema>;

@@ -30,6 +30,11 @@ import {
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import type { StackId } from '../core/training/stack.js';
 import type { Range } from '../core/uncertainty/range.js';
+import {
+  finetuneMemoryFitMultipliers,
+  type MemoryFitLevel,
+  memoryFitMultipliers,
+} from '../validation/memory-fit.js';
 import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
 interface CommonState {
@@ -57,6 +62,8 @@ export interface TrainingState extends CommonState {
   readonly stack?: StackId;
   /** Model states kept in host memory (none when absent), as `--offload`. */
   readonly offload?: OffloadMode;
+  /** The memory a layout must fit at (the estimate when absent), as `--memory-fit`. */
+  readonly memoryFit?: MemoryFitLevel;
   readonly overlapExpertParallel?: boolean;
 }
 
@@ -182,6 +189,13 @@ export function stateFor(
     extraUsd: 0,
     extraUsdRange: { p10: 0, p90: 0 },
   };
+  // A band to fit at must exist for the run's stack: said here, naming the baseline's field.
+  if (b.kind !== 'serve' && b.memoryFit !== undefined) {
+    const path = ['baseline', 'memoryFit'];
+    if (b.kind === 'train')
+      memoryFitMultipliers(b.memoryFit, stackOptions('pretrain', b.stack).stack.id, false, path);
+    else finetuneMemoryFitMultipliers(b.memoryFit, stackOptions('finetune', b.stack).stack.id, path);
+  }
   if (b.kind === 'train')
     return {
       ...common,
@@ -196,6 +210,7 @@ export function stateFor(
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
+      ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
     };
   if (b.kind === 'finetune') {
     refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);
@@ -223,6 +238,7 @@ export function stateFor(
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
+      ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
     };
   for (const [format, field] of [
     [b.weights, 'weights'],

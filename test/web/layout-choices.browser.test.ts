@@ -1,6 +1,7 @@
 /**
- * Expert tensor parallelism and offload in the Train and Adapt views, in Chromium: the ETP choice only
- * for MoE models, offload modes the stack does not run disabled with the CLI's reason, invalid
+ * Expert tensor parallelism, offload and the memory fit in the Train and Adapt views, in Chromium: the
+ * ETP choice only for MoE models, offload modes the stack does not run and band levels of a stack
+ * without measured peaks disabled with the CLI's reason, invalid
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
  * verdict (`memoryFit`) included.
@@ -113,6 +114,29 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(titanWhy);
     expect(await offload.locator('option[value="optimizer+params"]').isDisabled()).toBe(false);
     expect(problems).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it("Train: fit memory at the band's P90, disabled with the CLI's reason on Megatron, gives `llmecon train --stack torchtitan --memory-fit p90`; the link keeps it", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const fit = page.locator('#train-memory-fit');
+    const megatronWhy = await cliMessage(`${TRAIN} --model llama-3-8b --memory-fit p90`, '--memory-fit');
+    expect(await fit.locator('option[value="p90"]').isDisabled()).toBe(true);
+    expect(await fit.locator('option[value="p90"]').getAttribute('title')).toBe(megatronWhy);
+    await page.locator('#train-stack').selectOption('torchtitan');
+    expect(await fit.locator('option[value="p90"]').isDisabled()).toBe(false);
+    await fit.selectOption('p90');
+    const cli = await cliJson(`${TRAIN} --model llama-3-8b --stack torchtitan --memory-fit p90`);
+    expect(cli.memoryFitAt).toBe('p90');
+    await expectTrainFigures(page, cli);
+    await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
+    await page.waitForTimeout(200);
+    const again = await open(await page.evaluate(() => document.body.dataset.url!));
+    expect(await again.page.locator('#train-memory-fit').inputValue()).toBe('p90');
+    await expectTrainFigures(again.page, cli);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
     await page.close();
   }, 240_000);
 

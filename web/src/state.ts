@@ -8,6 +8,7 @@ import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/d
 import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
 import { QUANTIZED_BASES, type QuantizedBase } from '../../src/core/model/adapters.js';
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
+import { MEMORY_FIT_LEVELS, type MemoryFitLevel } from '../../src/validation/memory-fit.js';
 
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
 export const VIEWS: readonly { id: View; label: string }[] = [
@@ -40,6 +41,8 @@ export interface TrainInput {
   etp: EtpChoice;
   /** Model states kept in host memory, as `--offload`. */
   offload: OffloadMode;
+  /** The memory a layout must fit at, as `--memory-fit`. */
+  memoryFit: MemoryFitLevel;
 }
 
 /**
@@ -67,6 +70,8 @@ export interface AdaptInput {
   etp: EtpChoice;
   /** Model states kept in host memory, as `--offload`. */
   offload: OffloadMode;
+  /** The memory the layouts must fit at, as `--memory-fit`. */
+  memoryFit: MemoryFitLevel;
   /** How examples fill sequences: packed, or padded as `--no-packing --padding …` pads them. */
   padding: PaddingChoice;
   /** Dataset examples per epoch (0: not given; needed unless packed), as `--examples`. */
@@ -161,6 +166,7 @@ export function defaultState(exampleYaml: string): AppState {
       stack: 'megatron',
       etp: 'search',
       offload: 'none',
+      memoryFit: 'estimate',
     },
     adapt: {
       model: 'llama-3-8b',
@@ -176,6 +182,7 @@ export function defaultState(exampleYaml: string): AppState {
       tp: 0,
       etp: 'search',
       offload: 'none',
+      memoryFit: 'estimate',
       padding: 'packed',
       examples: 0,
       lengthP99: 0,
@@ -278,11 +285,18 @@ export const STATE_DOMAINS = {
 
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
-  train: { precision: ['bf16', 'fp8'], stack: STACK_IDS, etp: ETP_CHOICES, offload: OFFLOAD_MODES },
+  train: {
+    precision: ['bf16', 'fp8'],
+    stack: STACK_IDS,
+    etp: ETP_CHOICES,
+    offload: OFFLOAD_MODES,
+    memoryFit: MEMORY_FIT_LEVELS,
+  },
   adapt: {
     stack: STACK_IDS,
     etp: ETP_CHOICES,
     offload: OFFLOAD_MODES,
+    memoryFit: MEMORY_FIT_LEVELS,
     padding: PADDING_CHOICES,
     qloraBase: QUANTIZED_BASES,
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
 import { inputError } from '../../core/errors.js';
 import { BANDED_FIT_NOTE } from '../../core/memory/memory-band.js';
@@ -23,6 +24,7 @@ import {
   table,
   toJson,
 } from '../format.js';
+import { finetuneMemoryFitFlag, memoryFitFlag } from '../memory-fit-flag.js';
 import { readText } from '../read-text.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
@@ -30,7 +32,24 @@ export interface LeversFlags {
   preset?: string;
   levers?: string;
   phase?: string;
+  memoryFit?: string;
   json?: boolean;
+}
+
+/** `--memory-fit`: the level the baseline's (and every lever's) layout must fit at, checked against its stack. */
+function withMemoryFit(study: LeverStudy, text: string): LeverStudy {
+  const b = study.baseline;
+  if (b.kind === 'serve')
+    inputError(
+      'invalid_value',
+      ['--memory-fit'],
+      "applies to a train or finetune baseline; this study's baseline is a serving deployment",
+    );
+  const { level } =
+    b.kind === 'train'
+      ? memoryFitFlag(text, stackOptions('pretrain', b.stack).stack.id)
+      : finetuneMemoryFitFlag(text, stackOptions('finetune', b.stack).stack.id);
+  return { ...study, baseline: { ...b, memoryFit: level } };
 }
 
 const duration = (seconds: number) =>
@@ -79,7 +98,7 @@ function memoryCell(o: Pick<WaterfallStep, 'memoryPerGpuBytes' | 'memoryFit' | '
   return BANDED_FIT_NOTE[o.memoryFit] ? `${bytes}; ${BANDED_FIT_NOTE[o.memoryFit]}` : bytes;
 }
 
-function text(w: Waterfall, description: string | undefined): string {
+function text(w: Waterfall, description: string | undefined, fitAt: string | undefined): string {
   const rows = [
     [
       'baseline',
@@ -134,6 +153,9 @@ function text(w: Waterfall, description: string | undefined): string {
       ? `  saving: ${times(ratio)} — both ends on the same calibration take the same residual draw, so the ratio carries no calibration spread (the absolute figures do)`
       : `  saving: ${times(ratio)} (P10 ${times(w.savings.range.p10)} – P90 ${times(w.savings.range.p90)}; baseline and final on different calibrations, drawn independently)`,
     ...outside.map((line) => `outside calibration: ${line}`),
+    ...(fitAt && fitAt !== 'estimate'
+      ? [`every layout was searched to fit at its stack's memory band ${fitAt.toUpperCase()} (memoryFit)`]
+      : []),
     '',
     'Caveats:',
     ...w.steps.map((s, i) => `${i + 1}. ${s.lever}: ${s.caveat}`),
@@ -195,6 +217,7 @@ export function leversCommand(
     study = leverStudySchema.parse(preset);
     if (o.levers !== undefined) study = { ...study, levers: readLevers(o.levers) };
   } else study = readStudy(file!, o);
+  if (o.memoryFit !== undefined) study = withMemoryFit(study, o.memoryFit);
   let w: Waterfall;
   try {
     w = runWaterfall(study);
@@ -206,5 +229,6 @@ export function leversCommand(
       };
     throw error;
   }
-  return { output: o.json ? toJson(w) : text(w, study.description), exitCode: 0 };
+  const fitAt = study.baseline.kind === 'serve' ? undefined : study.baseline.memoryFit;
+  return { output: o.json ? toJson(w) : text(w, study.description, fitAt), exitCode: 0 };
 }

@@ -46,6 +46,10 @@ export function registerProjectCommands(cli: Command, ctx: ProgramContext): void
         '--phase <n>',
         'with a scenario file: the phase to start from (default: the first pretrain, finetune or serve)',
       )
+      .option(
+        '--memory-fit <level>',
+        "train or finetune baseline: the memory every layout must fit at: estimate (default), or the stack's measured-peak band at p10 or p90",
+      )
       .option('--json', 'machine-readable output')
       .action(async (file, opts) =>
         printResult(ctx, (await import('../commands/levers.js')).leversCommand(file, opts), 'errOnFailure'),

@@ -19,7 +19,15 @@ import {
 } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
-import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
+import {
+  etpOf,
+  etpSelect,
+  isMoe,
+  memoryFitSelect,
+  notEtp,
+  offloadSelect,
+  offloadText,
+} from './layout-select.js';
 import { stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
@@ -46,6 +54,7 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   layout: { tp: a.tp || undefined, etp: etpOf(a.etp, a.tp, isMoe(a.model)) },
   stack: a.stack,
   offload: a.offload,
+  ...(a.memoryFit !== 'estimate' && { memoryFit: a.memoryFit }),
   packing: a.padding === 'packed',
   padding: a.padding === 'packed' ? undefined : a.padding,
   examples: a.examples || undefined,
@@ -130,6 +139,7 @@ export function adaptView(app: App) {
       <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
       ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
       ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
+      ${memoryFitSelect('adapt-memory-fit', a.memoryFit, 'finetune', a.stack, (memoryFit) => set({ memoryFit }), issues)}
       <label
         >Dataset examples
         <select id="adapt-padding" @change=${(e: Event) => set({ padding: (e.target as HTMLSelectElement).value as PaddingChoice })}>

@@ -1,7 +1,8 @@
 /**
- * The expert-tensor-parallel and offload choices of the Train and Adapt views (`--etp` and `--offload`
- * on the CLI): ETP only for mixture-of-experts models; offload modes the stack does not run, or that
- * the GPU has no host data for, are disabled with the reason the CLI gives when asked for them.
+ * The expert-tensor-parallel, offload and memory-fit choices of the Train and Adapt views (`--etp`,
+ * `--offload` and `--memory-fit` on the CLI): ETP only for mixture-of-experts models; offload modes the
+ * stack does not run, or that the GPU has no host data for, and band levels of a stack without measured
+ * peaks, are disabled with the reason the CLI gives when asked for them.
  */
 import { html, nothing } from 'lit-html';
 import { findModel } from '../../../src/catalog/catalog.js';
@@ -18,6 +19,12 @@ import { modelSpecFrom } from '../../../src/core/model/resolve-model.js';
 import { offloadIssues } from '../../../src/core/training/plan.js';
 import type { StackId } from '../../../src/core/training/stack.js';
 import type { Outcome } from '../../../src/levers/levers.js';
+import {
+  finetuneMemoryFitMultipliers,
+  MEMORY_FIT_LEVELS,
+  type MemoryFitLevel,
+  memoryFitMultipliers,
+} from '../../../src/validation/memory-fit.js';
 import type { Issue } from '../compute.js';
 import { parseConfigUpload } from '../config-upload.js';
 import { ETP_CHOICES, type EtpChoice } from '../state.js';
@@ -139,6 +146,60 @@ export function offloadSelect(
         ? html`<p class="status form-note offload-reasons" id=${`${id}-why`}>
           Offload ${disabled.map((r) => html`<span><b>${r.mode}</b>: ${r.reason}. </span>`)}
         </p>`
+        : nothing
+    }`;
+}
+
+const MEMORY_FIT_LABELS: Record<MemoryFitLevel, string> = {
+  estimate: "the engine's estimate",
+  p10: "the stack's measured-peak band, P10",
+  p90: "the stack's measured-peak band, P90 (safest)",
+};
+
+/** Why a memory-fit level cannot be asked of this stack (no measured peaks), or null when it can. */
+export function memoryFitReason(
+  level: MemoryFitLevel,
+  kind: 'train' | 'finetune',
+  stack: StackId,
+): string | null {
+  try {
+    if (kind === 'train') memoryFitMultipliers(level, stack, false, ['memoryFit']);
+    else finetuneMemoryFitMultipliers(level, stack, ['memoryFit']);
+    return null;
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return error.issues[0]!.message;
+  }
+}
+
+/** The memory-fit choice (`--memory-fit`): the band levels disabled, with the reason, on a stack without one. */
+export function memoryFitSelect(
+  id: string,
+  value: MemoryFitLevel,
+  kind: 'train' | 'finetune',
+  stack: StackId,
+  set: (memoryFit: MemoryFitLevel) => void,
+  issues: readonly Issue[] | null,
+) {
+  const reasons = MEMORY_FIT_LEVELS.map((level) => ({ level, reason: memoryFitReason(level, kind, stack) }));
+  const disabled = reasons.filter((r) => r.reason !== null);
+  return html`<label
+      >Fit memory at
+      <select
+        id=${id}
+        aria-describedby=${disabled.length > 0 ? `${id}-why` : nothing}
+        @change=${(e: Event) => set((e.target as HTMLSelectElement).value as MemoryFitLevel)}
+      >
+        ${reasons.map(
+          (r) =>
+            html`<option value=${r.level} ?selected=${r.level === value} ?disabled=${r.reason !== null && r.level !== value} title=${r.reason ?? ''}>${MEMORY_FIT_LABELS[r.level]}</option>`,
+        )}
+      </select>
+      ${fieldError(issues, 'memoryFit', 'baseline.memoryFit')}
+    </label>
+    ${
+      disabled.length > 0
+        ? html`<p class="status form-note" id=${`${id}-why`}>Fit at the band: ${disabled[0]!.reason}.</p>`
         : nothing
     }`;
 }

@@ -21,7 +21,15 @@ import {
   numberField,
   otherErrors,
 } from './common.js';
-import { etpOf, etpSelect, isMoe, notEtp, offloadSelect, offloadText } from './layout-select.js';
+import {
+  etpOf,
+  etpSelect,
+  isMoe,
+  memoryFitSelect,
+  notEtp,
+  offloadSelect,
+  offloadText,
+} from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 import { stackSelect } from './stack-select.js';
@@ -53,6 +61,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       },
       stack: input.stack,
       offload: input.offload,
+      ...(input.memoryFit !== 'estimate' && { memoryFit: input.memoryFit }),
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -240,11 +249,12 @@ export function trainView(app: App) {
       ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
       ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
       ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
+      ${memoryFitSelect('train-memory-fit', t.memoryFit, 'train', t.stack, (memoryFit) => set({ memoryFit }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>

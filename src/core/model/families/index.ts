@@ -79,6 +79,7 @@ import {
   readQwenVision,
   readSiglipVision,
 } from './vision.js';
+import { cohere2VisionWrapper, paddleOcrVlFamily } from './vlm-2025.js';
 import { deepseekVl2Family, idefics3Wrapper, kimiVlWrapper } from './vlm-wrappers.js';
 import { subConfig, wrapped } from './wrappers.js';
 import { zamba2 } from './zamba2.js';
@@ -241,6 +242,8 @@ export const FAMILIES = {
   deepseek_vl_v2: deepseekVl2Family(familyOf),
   idefics3: idefics3Wrapper(familyOf, 'idefics3_vision'),
   smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
+  cohere2_vision: cohere2VisionWrapper(familyOf),
+  paddleocr_vl: paddleOcrVlFamily(familyOf),
   kimi_k3: wrapped(familyOf, {
     textType: 'kimi_linear',
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),

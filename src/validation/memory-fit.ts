@@ -1,0 +1,50 @@
+/**
+ * The memory a searched or fixed layout must fit at (`--memory-fit`, a levers baseline's `memoryFit`):
+ * the engine's estimate (default), or its stack's measured-peak band at P10 or P90
+ * (memory-cases.ts), per regime (with or without pipeline parallelism), never below the estimate. A
+ * stack without measured peaks has no band to fit at: an error naming the field.
+ */
+
+import type { FinetuneMemoryFit } from '../core/adaptation/finetune.js';
+import { inputError } from '../core/errors.js';
+import type { SearchOptions } from '../core/training/layout-search.js';
+import { stackMemoryBand } from './memory-cases.js';
+
+export const MEMORY_FIT_LEVELS = ['estimate', 'p10', 'p90'] as const;
+export type MemoryFitLevel = (typeof MEMORY_FIT_LEVELS)[number];
+
+/** The multipliers `level` asks of the search for `stackId`'s runs, or undefined for the estimate. */
+export function memoryFitMultipliers(
+  level: MemoryFitLevel,
+  stackId: string,
+  frozenBase: boolean,
+  path: readonly (string | number)[],
+): SearchOptions['memoryFit'] | undefined {
+  if (level === 'estimate') return undefined;
+  const at = (pipeline: boolean) => {
+    const band = stackMemoryBand(stackId, pipeline, frozenBase);
+    if (band.cases === 0)
+      inputError(
+        'invalid_value',
+        path,
+        `the ${stackId} stack has no P10–P90 memory band to fit at (${band.outside.join('; ')}): fit at 'estimate' instead`,
+      );
+    // Never below the estimate itself: a band under it does not make a layout over capacity fit.
+    return Math.max(level === 'p10' ? band.low : band.high, 1);
+  };
+  return { single: at(false), pipeline: at(true) };
+}
+
+/**
+ * For fine-tuning: the multipliers of both kinds of run (adapters on a frozen base, every weight), so
+ * the methods offered when nothing fits are each judged at their own band.
+ */
+export function finetuneMemoryFitMultipliers(
+  level: MemoryFitLevel,
+  stackId: string,
+  path: readonly (string | number)[],
+): FinetuneMemoryFit | undefined {
+  const adapters = memoryFitMultipliers(level, stackId, true, path);
+  if (!adapters) return undefined;
+  return { adapters, full: memoryFitMultipliers(level, stackId, false, path)! };
+}
