@@ -95,6 +95,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/qwen3-omni-30b-a3b-instruct',
   'hand-built/command-a-vision-07-2025',
   'hand-built/paddleocr-vl',
+  'hand-built/step3',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

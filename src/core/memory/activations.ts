@@ -95,6 +95,8 @@ export function activationBytesPerLayer(
     if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
     // Head-wise gate (Step-3.5): the ungated attention output and the per-head gate, for their backward.
     if (a.kind === 'gqa' && a.headGate) attention += (2 * s * b * heads * (vDim + 1)) / t;
+    // Step3's low-rank query: inter_norm's input and wq's input, r wide each (as MLA's query latent).
+    if (a.kind === 'gqa' && a.queryRank !== undefined) attention += g * s * b * a.queryRank * rep;
     attention += mask * sbh * rep;
     if (options.flashAttention) {
       attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head

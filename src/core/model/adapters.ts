@@ -197,7 +197,13 @@ function attentionMatrices(
     const q = a.numHeads * a.headDim;
     const kv = a.numKvHeads * a.headDim;
     // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
-    if (wants('q')) add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
+    if (wants('q')) {
+      // Step3's low-rank query: PEFT's suffix match adapts q_proj (h → r) and wq (r → heads·headDim).
+      if (a.queryRank !== undefined) {
+        add(part, 'q_proj', h, a.queryRank);
+        add(part, 'wq', a.queryRank, a.outputGate ? 2 * q : q);
+      } else add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
+    }
     if (wants('k')) add(kvPart, 'k_proj', h, kv);
     // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
     if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', h, kv);

@@ -152,6 +152,13 @@ const LOOKALIKES: readonly {
     explains: ['moe', 'sharedExperts', 'compressedAttention'],
   },
   {
+    family: 'step3_text',
+    keys: ['share_q_dim', 'share_expert_dim', 'moe_intermediate_size', 'num_attention_groups'],
+    assumption:
+      'Step3 MFA: a low-rank query shared by the heads (share_q_dim), one KV head, MoE layers from moe_layers_enum with one shared expert',
+    explains: ['moe', 'sharedExperts', 'lowRankQuery'],
+  },
+  {
     family: 'step3p5',
     keys: ['share_expert_dim', 'moe_intermediate_size', 'hidden_size', 'num_attention_heads'],
     assumption:

@@ -24,6 +24,8 @@ const gqa = z
     outputGate: z.boolean().default(false),
     /** One sigmoid gate per head from g_proj (h → numHeads) before o_proj (Step-3.5 head-wise gate). */
     headGate: z.boolean().default(false),
+    /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
+    queryRank: count.optional(),
   })
   .strict();
 

@@ -110,7 +110,18 @@ export function attentionProjections(
       // A cross-attention layer projects its keys and values from the image once (operations per image).
       const kvProjections =
         ('kvShared' in layer && layer.kvShared) || layer.attention === 'cross' ? 0 : a.valueFromKey ? 1 : 2;
-      b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
+      if (a.queryRank === undefined)
+        b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
+      else {
+        // Step3 MFA (vLLM Step3TextAttention): the fused q_proj (h → r) and k/v projection, replicated
+        // on every TP rank; inter_norm over the r-wide query; wq (r → heads·headDim) split by head.
+        b.gemm('qkv', 'attentionProjections', tokens, a.queryRank + kvProjections * kv, h, {
+          replicated: true,
+        });
+        const latent = ACT_BYTES * tokens * a.queryRank;
+        b.memory('query-norm', 'activation', latent, latent);
+        b.gemm('wq', 'attentionProjections', tokens, (q + gate) / t, a.queryRank);
+      }
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
         const bytes = (ACT_BYTES * tokens * q) / t;

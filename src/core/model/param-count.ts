@@ -114,8 +114,12 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
   const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
   // Gemma4TextAttention with attention_k_eq_v: k_proj only, its output serves as the values.
   const kvProjections = attention.valueFromKey ? 1 : 2;
-  const projections = h * (qProjWidth + kvProjections * kvWidth) + qWidth * h;
-  const biases = (attention.qkvBias ? qWidth + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
+  // Step3's low-rank query: q_proj h → r, inter_norm(r), wq r → heads·headDim (vLLM Step3TextAttention).
+  const r = attention.queryRank;
+  const query = r === undefined ? h * qProjWidth : h * r + normParams(spec, r) + r * qProjWidth;
+  const projections = query + h * kvProjections * kvWidth + qWidth * h;
+  const biases =
+    (attention.qkvBias ? (r ?? qWidth) + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
   const qkNorm =
     attention.qkNorm === 'per-head'
       ? 2 * normParams(spec, attention.headDim)

@@ -39,6 +39,12 @@ export interface GqaAttention {
   /** Step-3.5 head-wise gate (Step3p5Attention): g_proj (h → numHeads) scales each head's output. */
   readonly headGate?: boolean;
   /**
+   * A low-rank query shared by the heads (Step3's multi-matrix factorisation attention, vLLM
+   * `Step3TextAttention`): q_proj h → queryRank, inter_norm RMSNorm(queryRank), wq queryRank →
+   * numHeads·headDim. Absent = a full-rank q_proj.
+   */
+  readonly queryRank?: number;
+  /**
    * Keys double as values (Gemma 4 `attention_k_eq_v` on its global layers, `Gemma4TextAttention`):
    * k_proj's output is both, so there is no v_proj; the cache still holds K (after k_norm and RoPE)
    * and V (after v_norm) apart, as transformers' and vLLM's caches do. Absent = false.

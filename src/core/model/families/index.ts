@@ -67,6 +67,7 @@ import type { Family } from './readers.js';
 import { sarvamMla } from './sarvam-mla.js';
 import { sarvamMoe } from './sarvam-moe.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
+import { step3Text, step3VlWrapper } from './step3.js';
 import { step3p5, step3p7Wrapper } from './step3p5.js';
 import { vaultgemma } from './vaultgemma.js';
 import {
@@ -274,6 +275,8 @@ export const FAMILIES = {
   mimo,
   mimo_v2_flash: mimoV2Flash,
   deepseek_v4: deepseekV4,
+  step3_text: step3Text,
+  step3_vl: step3VlWrapper(familyOf),
   step3p5,
   exaone_moe: exaoneMoe,
   sarvam_moe: sarvamMoe,

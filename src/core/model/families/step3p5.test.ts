@@ -227,9 +227,10 @@ describe('configs of an unknown model_type read by their keys', () => {
     expect(inputErrorOf(() => specFromHfConfig(glmish, 'mystery')).message).toMatch(
       /compressed KV attention/,
     );
-    // Step-3 (step3_text): its low-rank shared query (share_q_dim) is not Step-3.5's attention.
+    // Step3's low-rank shared query (share_q_dim) is not Step-3.5's attention: a Step3 derivative reads
+    // as step3_text (MFA), and the key refuses a lookalike that does not model it.
     const step3 = {
-      model_type: 'step3_text',
+      model_type: 'step3_derivative',
       hidden_size: 7168,
       intermediate_size: 18_432,
       num_attention_heads: 64,
@@ -238,14 +239,28 @@ describe('configs of an unknown model_type read by their keys', () => {
       share_q_dim: 2048,
       num_hidden_layers: 61,
       vocab_size: 128_815,
-      max_position_embeddings: 65_536,
+      max_position_embedding: 65_536,
       moe_num_experts: 48,
       moe_top_k: 3,
       moe_intermediate_size: 5120,
       share_expert_dim: 5120,
+      moe_layers_enum:
+        '4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59',
     };
-    expect(inputErrorOf(() => specFromHfConfig(step3, 'step-3')).message).toMatch(
-      /share_q_dim.*low-rank query/,
-    );
+    const derived = specFromHfConfig(step3, 'step-3');
+    expect(derived.attention).toMatchObject({ numKvHeads: 1, queryRank: 2048 });
+    expect(paramCount(derived).totalParams).toBe(316_294_538_240);
+    expect(derived.warnings!.join('\n')).toMatch(/read as step3-like: Step3 MFA/);
+    const {
+      num_attention_groups: _g,
+      moe_num_experts: _e,
+      moe_top_k: _k,
+      share_expert_dim: _s,
+      ...plain
+    } = step3;
+    expect(
+      inputErrorOf(() => specFromHfConfig({ ...plain, n_routed_experts: 48, num_experts_per_tok: 3 }, 'x'))
+        .message,
+    ).toMatch(/share_q_dim.*low-rank query/);
   });
 });
