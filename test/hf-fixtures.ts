@@ -96,6 +96,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/command-a-vision-07-2025',
   'hand-built/paddleocr-vl',
   'hand-built/step3',
+  'hand-built/ernie-4.5-vl-28b-a3b',
+  'hand-built/ernie-4.5-vl-424b-a47b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

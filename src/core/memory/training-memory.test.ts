@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { findModel } from '../../catalog/catalog.js';
 import { adapterRuntime } from '../model/adapters.js';
 import { specFromInput } from '../model/model-spec-schema.js';
+import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
+import { inferenceMemory } from './inference-memory.js';
 import { pipelineChunks, stageMicrobatchesInFlight, trainingMemory } from './training-memory.js';
 
 describe('pipeline placement', () => {
@@ -54,7 +56,7 @@ describe('pipeline placement', () => {
 
 describe('every stage is checked', () => {
   // A MoE model whose first three layers are dense: the middle stages hold only MoE layers.
-  const moe = specFromInput({
+  const moeInput = {
     name: 'moe',
     vocabSize: 32000,
     hiddenSize: 2048,
@@ -63,8 +65,34 @@ describe('every stage is checked', () => {
     attention: { kind: 'gqa', numHeads: 16, numKvHeads: 4 },
     mlp: { intermediateSize: 8192, gated: true },
     moe: { numExperts: 64, topK: 4, expertIntermediateSize: 1024, firstDenseLayers: 3 },
-  });
+  } as const;
+  const moe = specFromInput(moeInput);
   const options = { seqLen: 4096, globalBatchSize: 64, precision: 'bf16', optimizer: 'adamw' } as const;
+  it('a second expert group (ERNIE-4.5-VL vision experts) is held like the experts: its BF16 weights split by EP, on training and inference GPUs', () => {
+    const group = { numExperts: 64, expertIntermediateSize: 512 };
+    const both = specFromInput({ ...moeInput, moe: { ...moeInput.moe, modalityExperts: group } });
+    // 13 MoE layers × 64 SwiGLU experts of 512 at h 2048, with their 64 router rows.
+    const experts = 13 * 64 * 3 * 2048 * 512;
+    const router = 13 * 64 * 2048;
+    expect(paramCount(both).totalParams - paramCount(moe).totalParams).toBe(experts + router);
+    expect(paramCount(both).activeParams).toBe(paramCount(moe).activeParams);
+    for (const ep of [1, 4]) {
+      const infer = (spec: typeof moe) =>
+        inferenceMemory(spec, {
+          weightFormat: 'bf16',
+          kvFormat: 'bf16',
+          batchSize: 1,
+          contextTokens: 1024,
+          tensorParallel: 1,
+          expertParallel: ep,
+        }).weightsBytes;
+      expect(infer(both) - infer(moe)).toBeCloseTo((2 * experts) / ep + 2 * router, 0);
+      const layout = { ...DEFAULT_LAYOUT, dataParallel: 4, expertParallel: ep };
+      const train = (spec: typeof moe) => trainingMemory(spec, layout, options).peak.breakdown.weights;
+      expect(train(both)).toBeGreaterThan(train(moe));
+    }
+  });
+
   it('one entry per stage; the peak is the largest', () => {
     const m = trainingMemory(moe, { ...DEFAULT_LAYOUT, pipelineParallel: 4, dataParallel: 2 }, options);
     expect(m.stages.map((s) => s.stage)).toEqual(['first', 'middle', 'middle', 'last']);

@@ -12,8 +12,8 @@
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { layerKey } from '../model/layer-view.js';
-import { mlpParams } from '../model/mixer-params.js';
-import { attentionParams, embeddingProjectionParams, normParams, paramCount } from '../model/param-count.js';
+import { mlpParams, modalityExpertParams, normParams } from '../model/mixer-params.js';
+import { attentionParams, embeddingProjectionParams, paramCount } from '../model/param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import {
   expertDataParallelOf,
@@ -148,7 +148,10 @@ export function trainingMemory(
     let experts = 0;
     let largest = 0;
     for (const i of indices) {
-      const routed = spec.layers[i]!.mlp === 'moe' && spec.moe ? spec.moe.numExperts * expertMatrix : 0;
+      const routed =
+        spec.layers[i]!.mlp === 'moe' && spec.moe
+          ? spec.moe.numExperts * expertMatrix + modalityExpertParams(spec, spec.moe).experts
+          : 0;
       const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
       const layerExperts = routed / (etp * layout.expertParallel);
       dense += layerDense;
@@ -171,17 +174,21 @@ export function trainingMemory(
   const denseLayerParams =
     attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
   const moe = spec.moe;
+  // ERNIE-4.5-VL's vision experts: a second group held beside the text experts, with its router rows.
+  const modality = moe ? modalityExpertParams(spec, moe) : { experts: 0, router: 0 };
   const moeLayerDense = moe
     ? attentionPerGpu +
       h * moe.numExperts +
       (moe.routerBias ? moe.numExperts : 0) +
+      modality.router +
       (moe.numSharedExperts > 0
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
         : 0)
     : 0;
   const moeLayerExperts = moe
     ? (moe.numExperts / layout.expertParallel) *
-      (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / etp)
+        (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / etp) +
+      modality.experts / (layout.expertParallel * etp)
     : 0;
   // FSDP mixed precision (StackMemory.fsdp): the sharded FP32 parameter is weights and master at once, gradients
   // reduced and kept in FP32, compute weights only all-gathered; full training only (a frozen base keeps its own).

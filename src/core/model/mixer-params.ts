@@ -1,10 +1,10 @@
 /**
- * Parameters of one MLP (or expert) and of the recurrent token mixers (Gated DeltaNet, Kimi Delta
- * Attention and lightning attention, Mamba-2 and Mamba-1, LFM2's short convolution), per layer;
- * summed per model by param-count.ts.
+ * Parameters of one norm, one MLP (or expert), one MoE block and of the recurrent token mixers (Gated
+ * DeltaNet, Kimi Delta Attention and lightning attention, Mamba-2 and Mamba-1, LFM2's short
+ * convolution), per layer; summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
-import type { GatedDeltaNetSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
+import type { GatedDeltaNetSpec, ModelSpec, MoeSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
 
 /** One MLP (or one expert) of intermediate size `intermediate`. */
 export function mlpParams(hidden: number, intermediate: number, gated: boolean, bias: boolean): number {
@@ -105,4 +105,60 @@ export function shortConvParams(hidden: number, c: ShortConvSpec): number {
   return (
     3 * hidden * hidden + hidden * c.convKernel + hidden * hidden + (c.bias ? 3 * hidden + 2 * hidden : 0)
   );
+}
+
+/** One norm's parameters: RMSNorm a weight, LayerNorm a weight and (unless bias-free) a bias; non-affine none. */
+export function normParams(spec: ModelSpec, width: number): number {
+  if (spec.norm.affine === false) return 0;
+  return spec.norm.kind === 'layernorm' && spec.norm.bias !== false ? 2 * width : width;
+}
+
+export interface MoeLayerParams {
+  /** The second expert group's experts and router rows (MoeSpec.modalityExperts), idle for a text token. */
+  readonly modality: number;
+  readonly modalityRouter: number;
+  readonly expert: number;
+  readonly shared: number;
+  readonly router: number;
+}
+
+/**
+ * One MoE layer's second expert group (MoeSpec.modalityExperts, ERNIE-4.5-VL's vision experts): its
+ * experts and its router rows (gate weight_1 [E', h] and, with a router bias, E' more); 0 without one.
+ */
+export function modalityExpertParams(spec: ModelSpec, moe: MoeSpec): { experts: number; router: number } {
+  const group = moe.modalityExperts;
+  if (!group) return { experts: 0, router: 0 };
+  const expert = mlpParams(
+    moe.latentSize ?? spec.hiddenSize,
+    group.expertIntermediateSize,
+    moe.gated,
+    moe.expertBias,
+  );
+  return {
+    experts: group.numExperts * expert,
+    router: spec.hiddenSize * group.numExperts + (moe.routerBias ? group.numExperts : 0),
+  };
+}
+
+export function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
+  const h = spec.hiddenSize;
+  // LatentMoE: experts at the latent width, plus fc1/fc2_latent_proj (h ↔ latent), always active.
+  const latent = moe.latentSize;
+  const modality = modalityExpertParams(spec, moe);
+  return {
+    modality: modality.experts,
+    modalityRouter: modality.router,
+    expert: mlpParams(latent ?? h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
+    shared:
+      (moe.numSharedExperts > 0
+        ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
+          (moe.sharedExpertGate ? h : 0)
+        : 0) + (latent === undefined ? 0 : 2 * h * latent + (moe.latentNorm ? normParams(spec, latent) : 0)),
+    router:
+      h * moe.numExperts +
+      (moe.routerBias ? moe.numExperts : 0) +
+      (moe.routerInputScale ? h : 0) +
+      modality.router,
+  };
 }

@@ -140,6 +140,8 @@ const moe = z
     routerBias: z.boolean().default(false),
     sharedExpertGate: z.boolean().default(false),
     routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
+    /** A second expert group no text token runs (ERNIE-4.5-VL's vision experts): held and idle. */
+    modalityExperts: z.object({ numExperts: count, expertIntermediateSize: count }).strict().optional(),
     latentSize: count.optional(),
     /** LatentMoE: an RMSNorm of the latent before the up-projection (Kimi K3). */
     latentNorm: z.boolean().optional(),
@@ -396,6 +398,7 @@ export function specFromInput(input: unknown): ModelSpec {
           routerBias: s.moe.routerBias,
           sharedExpertGate: s.moe.sharedExpertGate,
           routingGroups: s.moe.routingGroups,
+          ...(s.moe.modalityExperts === undefined ? {} : { modalityExperts: s.moe.modalityExperts }),
           ...(s.moe.latentSize === undefined ? {} : { latentSize: s.moe.latentSize }),
           ...(s.moe.latentNorm === undefined ? {} : { latentNorm: s.moe.latentNorm }),
         }

@@ -14,6 +14,7 @@
 
 import { layerAdapterMatrices } from './adapters.js';
 import { layerKey, layerView } from './layer-view.js';
+import { modalityExpertParams } from './mixer-params.js';
 import {
   ACT_BYTES,
   type MemoryOp,
@@ -181,6 +182,13 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
       out.routedExperts += weights * op.m * op.count;
       out.allRoutedExperts += weights * (spec.moe?.numExperts ?? 0);
     }
+  }
+  // A second expert group no token of this forward runs (ERNIE-4.5-VL's vision experts) is still held,
+  // gathered and synchronised with the experts.
+  if (layer.mlp === 'moe' && spec.moe?.modalityExperts) {
+    const modality = modalityExpertParams(spec, spec.moe);
+    out.allRoutedExperts += modality.experts;
+    out.router += modality.router;
   }
   return out;
 }

@@ -15,7 +15,14 @@ import {
   compressorParams,
 } from './compressed-attention.js';
 import { layerKey, layerView } from './layer-view.js';
-import { gatedDeltaNetParams, mlpParams, shortConvParams, stateSpaceParams } from './mixer-params.js';
+import {
+  gatedDeltaNetParams,
+  mlpParams,
+  moeLayerParams,
+  normParams,
+  shortConvParams,
+  stateSpaceParams,
+} from './mixer-params.js';
 import { residualHeadParams, residualStreamParams } from './residual-stream-params.js';
 import {
   type AttentionSpec,
@@ -26,7 +33,6 @@ import {
   type LayerSpec,
   type MlpSpec,
   type ModelSpec,
-  type MoeSpec,
   type SparseAttentionSpec,
 } from './spec.js';
 
@@ -81,12 +87,6 @@ export interface ParamCount {
 export function embeddingProjectionParams(spec: ModelSpec): number {
   const w = embeddingWidth(spec);
   return w === spec.hiddenSize ? 0 : w * spec.hiddenSize;
-}
-
-/** One norm's parameters: RMSNorm a weight, LayerNorm a weight and (unless bias-free) a bias; non-affine none. */
-export function normParams(spec: ModelSpec, width: number): number {
-  if (spec.norm.affine === false) return 0;
-  return spec.norm.kind === 'layernorm' && spec.norm.bias !== false ? 2 * width : width;
 }
 
 /** Attention parameters of one layer, q/k/v/o projections plus their biases, norms and sinks. */
@@ -169,27 +169,6 @@ export function sparseIndexerParams(
 
 function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
   return mlpParams(spec.hiddenSize, mlp.intermediateSize, mlp.gated, mlp.bias);
-}
-
-interface MoeLayerParams {
-  readonly expert: number;
-  readonly shared: number;
-  readonly router: number;
-}
-
-function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
-  const h = spec.hiddenSize;
-  // LatentMoE: experts at the latent width, plus fc1/fc2_latent_proj (h ↔ latent), always active.
-  const latent = moe.latentSize;
-  return {
-    expert: mlpParams(latent ?? h, moe.expertIntermediateSize, moe.gated, moe.expertBias),
-    shared:
-      (moe.numSharedExperts > 0
-        ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
-          (moe.sharedExpertGate ? h : 0)
-        : 0) + (latent === undefined ? 0 : 2 * h * latent + (moe.latentNorm ? normParams(spec, latent) : 0)),
-    router: h * moe.numExperts + (moe.routerBias ? moe.numExperts : 0) + (moe.routerInputScale ? h : 0),
-  };
 }
 
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
@@ -297,12 +276,14 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
             spec.hiddenSize * spec.hiddenSize
           : denseMlpParams(spec, spec.mlp),
     sharedExperts: moe ? moe.shared : 0,
-    routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts : 0,
+    // A second expert group (ERNIE-4.5-VL's vision experts) is held and idle for a text token.
+    routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts + moe.modality : 0,
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
+    // Held, not run by a text token: Gemma 3n KV-shared layers' k/v weights; the second expert group's router rows.
     unused:
-      layer.kvShared && spec.kvSharedWeightsKept && isAttentionMixer(layer.attention)
+      (layer.kvShared && spec.kvSharedWeightsKept && isAttentionMixer(layer.attention)
         ? keyValueParams(spec, spec.attention)
-        : 0,
+        : 0) + (moe ? moe.modalityRouter : 0),
     router: moe ? moe.router : 0,
     norms,
     perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,

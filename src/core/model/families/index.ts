@@ -23,6 +23,7 @@ import { deepseekV4 } from './deepseek-v4.js';
 import { jais2, nanochat } from './dense-2026.js';
 import { bloom, dbrx, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
+import { ernie45MoeVl, ernie45VlMoe } from './ernie45-vl.js';
 import { exaoneMoe } from './exaone-moe.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
@@ -285,6 +286,9 @@ export const FAMILIES = {
   flex_olmo: flexOlmo,
   vaultgemma,
   ernie4_5_moe: ernie45Moe,
+  // ERNIE-4.5-VL: the release's flat config, and transformers' native nesting.
+  ernie4_5_moe_vl: ernie45MoeVl,
+  ernie4_5_vl_moe: ernie45VlMoe,
   hunyuan_v1_moe: hunyuanV1Moe,
   mamba,
   falcon_mamba: mamba,
