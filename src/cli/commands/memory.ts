@@ -281,6 +281,7 @@ function infer(
         batchSize,
         contextTokens: context,
         weightsBytes: m.weightsBytes,
+        encoderWeightsBytes: m.encoderWeightsBytes,
         kvCacheBytes: m.kvCacheBytes,
         workspaceBytes: m.workspaceBytes,
         frameworkOverheadBytes: m.frameworkOverheadBytes,
@@ -302,6 +303,9 @@ function infer(
         ['part', 'per GPU'],
         [
           ['weights', formatBytes(m.weightsBytes)],
+          ...(m.encoderWeightsBytes > 0
+            ? [['vision/audio encoders (bf16)', formatBytes(m.encoderWeightsBytes)]]
+            : []),
           ['KV cache', formatBytes(m.kvCacheBytes)],
           ['activation workspace', formatBytes(m.workspaceBytes)],
           ['framework overhead', formatBytes(m.frameworkOverheadBytes)],

@@ -250,7 +250,7 @@ export function kvCapacity(
   // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.
   const perSequence = one.kvCacheBytes + one.recurrentStateBytes;
   const bytesPerTokenPerGpu = perSequence / context;
-  const fixed = m.weightsBytes + m.workspaceBytes + m.frameworkOverheadBytes;
+  const fixed = m.weightsBytes + m.encoderWeightsBytes + m.workspaceBytes + m.frameworkOverheadBytes;
   const memory = cluster.gpu.memoryBytes;
   const share = engineMemoryFraction(engine, memory, r);
   const kvBudgetBytesPerGpu = Math.max(

@@ -3,6 +3,7 @@ import { describe, expect } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
 import { specFromHfConfig } from '../model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { paramCount } from '../model/param-count.js';
 import { inferenceMemory } from './inference-memory.js';
 
 const qwen = specFromHfConfig(hfFixture('qwen3.5-397b-a17b'), 'qwen3.5-397b-a17b');
@@ -35,6 +36,7 @@ describe('inference memory of hybrid models', () => {
         );
         expect(m.totalBytes).toBeCloseTo(
           m.weightsBytes +
+            m.encoderWeightsBytes +
             m.kvCacheBytes +
             m.recurrentStateBytes +
             m.workspaceBytes +
@@ -51,6 +53,34 @@ describe('inference memory of hybrid models', () => {
       const at = (c: number) => kvCacheBytes(scout, c).bytesPerSequence;
       // Past one chunk only the 12 global (NoPE) layers grow: 12 × K,V × 8 heads × 128 × 2 B per token.
       expect(at(context + 1000) - at(context)).toBe(12 * 2 * 8 * 128 * 2 * 1000);
+    },
+  );
+});
+
+describe('a multimodal model serves its encoders beside the decoder', () => {
+  const vl = specFromHfConfig(hfFixture('qwen3-vl-8b-instruct'), 'qwen3-vl-8b');
+  const omni = specFromHfConfig(hfFixture('hand-built/qwen3-omni-30b-a3b-instruct'), 'qwen3-omni');
+  test.prop([fc.constantFrom(1, 2, 4, 8), fc.constantFrom('bf16', 'fp8', 'int4')])(
+    'the vision (and audio) tower in BF16, split over TP, in the total but not in the decoder weights a step streams',
+    (tp, weightFormat) => {
+      const options = {
+        weightFormat,
+        kvFormat: 'bf16',
+        batchSize: 1,
+        contextTokens: 4096,
+        tensorParallel: tp,
+      } as const;
+      const textOnly = { ...vl, vision: null };
+      const m = inferenceMemory(vl, options);
+      const bare = inferenceMemory(textOnly, options);
+      expect(m.encoderWeightsBytes).toBe((2 * paramCount(vl).visionParams) / tp);
+      expect(m.weightsBytes).toBe(bare.weightsBytes);
+      expect(m.totalBytes - bare.totalBytes).toBe(m.encoderWeightsBytes);
+      expect(bare.encoderWeightsBytes).toBe(0);
+      const p = paramCount(omni);
+      expect(inferenceMemory(omni, options).encoderWeightsBytes).toBe(
+        (2 * (p.visionParams + p.audioParams!)) / tp,
+      );
     },
   );
 });

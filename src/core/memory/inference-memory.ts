@@ -35,7 +35,10 @@ export interface InferenceMemoryOptions {
 }
 
 export interface InferenceMemory {
+  /** The decoder's weights (what a decode step streams). */
   readonly weightsBytes: number;
+  /** A multimodal model's vision and audio encoders (0 for a text-only model). */
+  readonly encoderWeightsBytes: number;
   /** KV of the softmax-attention layers (sliding/chunked layers capped at their window/chunk). */
   readonly kvCacheBytes: number;
   /** Constant conv + SSM/delta-rule state of linear-attention and Mamba layers, for the batch. */
@@ -56,7 +59,7 @@ export function memoryFit(
 
 /**
  * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
- * output head and norms stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
+ * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
  * replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
  */
 export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
@@ -68,6 +71,9 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const matrices = params.totalParams - keptBf16 - b.routedExperts;
   const matrixBytes = sparseWeightBytes(bytesPerElement(options.weightFormat), options.weightSparsity);
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
+  // A multimodal model's vision and audio encoders load beside the decoder, in BF16 (quantized
+  // checkpoints keep them so) and split over TP as vLLM's towers shard their linear layers.
+  const encoderWeightsBytes = ((params.visionParams + (params.audioParams ?? 0)) * bf16) / tp;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 
@@ -93,9 +99,11 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     (4 * options.batchSize * spec.vocabSize) / tp;
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
-  const totalBytes = weightsBytes + kvBytes + stateBytes + workspaceBytes + frameworkOverheadBytes;
+  const totalBytes =
+    weightsBytes + encoderWeightsBytes + kvBytes + stateBytes + workspaceBytes + frameworkOverheadBytes;
   return {
     weightsBytes,
+    encoderWeightsBytes,
     kvCacheBytes: kvBytes,
     recurrentStateBytes: stateBytes,
     workspaceBytes,
