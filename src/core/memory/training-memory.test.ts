@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../test/hf-fixtures.js';
 import { findModel } from '../../catalog/catalog.js';
 import { adapterRuntime } from '../model/adapters.js';
+import { specFromHfConfig } from '../model/hf-config.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
@@ -91,6 +93,20 @@ describe('every stage is checked', () => {
       const train = (spec: typeof moe) => trainingMemory(spec, layout, options).peak.breakdown.weights;
       expect(train(both)).toBeGreaterThan(train(moe));
     }
+  });
+
+  it("a multimodal model's vision tower is held on the first stage (TP-split), trained with the rest; the last stage is unchanged", () => {
+    const vl = specFromHfConfig(hfFixture('qwen3-vl-8b-instruct'), 'qwen3-vl-8b');
+    const textOnly = { ...vl, vision: null };
+    const layout = { ...DEFAULT_LAYOUT, tensorParallel: 2, pipelineParallel: 2, dataParallel: 2 };
+    const [first, last] = trainingMemory(vl, layout, options).stages;
+    const [bareFirst, bareLast] = trainingMemory(textOnly, layout, options).stages;
+    expect(first!.breakdown.weights - bareFirst!.breakdown.weights).toBeCloseTo(
+      (2 * paramCount(vl).visionParams) / 2,
+      0,
+    );
+    expect(first!.totalBytes).toBeGreaterThan(bareFirst!.totalBytes);
+    expect(last!.totalBytes).toBe(bareLast!.totalBytes);
   });
 
   it('one entry per stage; the peak is the largest', () => {

@@ -347,13 +347,14 @@ export function trainingMemory(
     const holdsHead = index === p - 1;
     let embeddingParams = 0;
     if (holdsEmbedding) {
-      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table.
       const ple = spec.perLayerInput
         ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
         : 0;
       // OPT-350M: a narrower table, then project_in (w → h).
+      // The input embedding (vocab-parallel), Gemma 4's per-layer table, a VLM's vision/audio encoders.
+      const counts = paramCount(spec);
       embeddingParams +=
-        (spec.vocabSize * embeddingWidth(spec) + ple) / t +
+        (spec.vocabSize * embeddingWidth(spec) + ple + counts.visionParams + (counts.audioParams ?? 0)) / t +
         spec.learnedPositionEmbeddings * h +
         embeddingProjectionParams(spec);
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
