@@ -5,7 +5,7 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { paramCount } from '../model/param-count.js';
+import { encoderParamCount, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   bytesPerElement,
@@ -73,7 +73,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;
   // A multimodal model's vision and audio encoders load beside the decoder, in BF16 (quantized
   // checkpoints keep them so) and split over TP as vLLM's towers shard their linear layers.
-  const encoderWeightsBytes = ((params.visionParams + (params.audioParams ?? 0)) * bf16) / tp;
+  const encoderWeightsBytes = (encoderParamCount(spec) * bf16) / tp;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
 

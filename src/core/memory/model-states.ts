@@ -33,6 +33,8 @@ export interface StageParams {
   readonly expertParams: number;
   /** Embedding, head and final norm held by this stage (after TP sharding). */
   readonly embeddingParams: number;
+  /** A multimodal model's vision and audio encoders on this stage (after TP sharding); absent = none. */
+  readonly encoderParams?: number;
   /** Layers of this stage and of the whole model (the adapters spread evenly over layers). */
   readonly layers: number;
   readonly numLayers: number;
@@ -76,7 +78,7 @@ const shard = (o: ShardOptions, params: number, shards: number, stageMin: number
 
 /** Every weight trains: weights, gradients and optimizer states of dense and expert parameters. */
 export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates {
-  const dense = p.denseParams + p.embeddingParams;
+  const dense = p.denseParams + p.embeddingParams + (p.encoderParams ?? 0);
   const both = (stageMin: number, perParam: number) =>
     shard(o, dense, o.denseShards, stageMin, perParam) +
     shard(o, p.expertParams, o.expertShards, stageMin, perParam);
@@ -130,7 +132,7 @@ export function adapterTrainingStates(
   const embeddingBytes = adapter.quantizedBase === 'nf4' && peft.kbitUpcastsToFp32 ? 4 : 2;
   const frozen =
     shard(o, p.denseParams + p.expertParams, o.denseShards, 3, adapter.baseBytesPerParam) +
-    shard(o, p.embeddingParams, o.denseShards, 3, embeddingBytes);
+    shard(o, p.embeddingParams + (p.encoderParams ?? 0), o.denseShards, 3, embeddingBytes);
   const adapterBytes = peft.fp32Adapters ? 4 : o.weightBytes;
   const adapterWeights = adapterParams * adapterBytes;
   // modules_to_save (AdapterSpec.trainEmbeddings): a trainable copy of the stage's embedding and head

@@ -12,8 +12,8 @@
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { layerKey } from '../model/layer-view.js';
-import { mlpParams, modalityExpertParams, normParams } from '../model/mixer-params.js';
-import { attentionParams, embeddingProjectionParams, paramCount } from '../model/param-count.js';
+import { normParams } from '../model/mixer-params.js';
+import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import {
   expertDataParallelOf,
@@ -22,6 +22,7 @@ import {
   type ParallelLayout,
 } from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
+import { layerParamsPerGpu } from './layer-params-per-gpu.js';
 import {
   adapterTrainingStates,
   fullTrainingStates,
@@ -139,27 +140,6 @@ export function trainingMemory(
     for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
     return sum;
   };
-  const perLayerParams = byKind ? paramCount(spec).perLayer : [];
-  const expertMatrix = spec.moe
-    ? mlpParams(h, spec.moe.expertIntermediateSize, spec.moe.gated, spec.moe.expertBias)
-    : 0;
-  const stageLayerParams = (indices: readonly number[]) => {
-    let dense = 0;
-    let experts = 0;
-    let largest = 0;
-    for (const i of indices) {
-      const routed =
-        spec.layers[i]!.mlp === 'moe' && spec.moe
-          ? spec.moe.numExperts * expertMatrix + modalityExpertParams(spec, spec.moe).experts
-          : 0;
-      const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
-      const layerExperts = routed / (etp * layout.expertParallel);
-      dense += layerDense;
-      experts += layerExperts;
-      largest = Math.max(largest, layerDense + layerExperts);
-    }
-    return { dense, experts, largest };
-  };
   // The chunks a pipeline rank holds (chunk k on rank k mod p), for per-layer sums of hybrid models.
   const chunks = byKind ? pipelineChunks(spec.numLayers, p, p > 1 ? layout.virtualStages : 1) : [];
   const rankChunks = (index: number) => chunks.filter((_, k) => k % p === index);
@@ -169,27 +149,7 @@ export function trainingMemory(
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
   const paramCopies = layout.schedule === 'dualpipe' ? 2 : 1;
   // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
-  const norms = spec.norm.perLayer * normParams(spec, h);
-  const attentionPerGpu = attentionParams(spec) / t + norms;
-  const denseLayerParams =
-    attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t;
-  const moe = spec.moe;
-  // ERNIE-4.5-VL's vision experts: a second group held beside the text experts, with its router rows.
-  const modality = moe ? modalityExpertParams(spec, moe) : { experts: 0, router: 0 };
-  const moeLayerDense = moe
-    ? attentionPerGpu +
-      h * moe.numExperts +
-      (moe.routerBias ? moe.numExperts : 0) +
-      modality.router +
-      (moe.numSharedExperts > 0
-        ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
-        : 0)
-    : 0;
-  const moeLayerExperts = moe
-    ? (moe.numExperts / layout.expertParallel) *
-        (mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) / etp) +
-      modality.experts / (layout.expertParallel * etp)
-    : 0;
+  const perGpu = layerParamsPerGpu(spec, layout, byKind !== null);
   // FSDP mixed precision (StackMemory.fsdp): the sharded FP32 parameter is weights and master at once, gradients
   // reduced and kept in FP32, compute weights only all-gathered; full training only (a frozen base keeps its own).
   const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
@@ -253,8 +213,8 @@ export function trainingMemory(
     const workspace = stageWorkspace(o.moeLayers > 0);
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16): the TP group's
     // tokens split over its ranks when ETP < TP (each rank dispatches its sequence-parallel share).
-    if (moe && o.moeLayers > 0 && layout.expertParallel > 1)
-      buffers += (2 * 2 * s * b * moe.topK * h * etp) / t;
+    if (spec.moe && o.moeLayers > 0 && layout.expertParallel > 1)
+      buffers += (2 * 2 * s * b * spec.moe.topK * h * etp) / t;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
@@ -311,11 +271,11 @@ export function trainingMemory(
     const layers = layersOf[index]!;
     const moeLayers = moeLayersOf[index]!;
     const denseLayers = layers - moeLayers;
-    let denseParams = denseLayers * denseLayerParams + moeLayers * moeLayerDense;
-    let expertParams = moeLayers * moeLayerExperts;
+    let denseParams = denseLayers * perGpu.dense + moeLayers * perGpu.moeDense;
+    let expertParams = moeLayers * perGpu.moeExperts;
     let maxLayerWeights = Math.max(
-      denseLayers > 0 ? denseLayerParams : 0,
-      moeLayers > 0 ? moeLayerDense + moeLayerExperts : 0,
+      denseLayers > 0 ? perGpu.dense : 0,
+      moeLayers > 0 ? perGpu.moeDense + perGpu.moeExperts : 0,
     );
     if (byKind) {
       // Hybrid, sparse and MLP-less models: each layer's own parameters (param-count.ts), routed
@@ -328,7 +288,7 @@ export function trainingMemory(
       const borrowed = new Set(
         own.map((i) => spec.layers[i]!.reusesWeights ?? i).filter((i) => !held.has(i)),
       );
-      const kinds = stageLayerParams([...own, ...borrowed]);
+      const kinds = perGpu.stage([...own, ...borrowed]);
       denseParams = kinds.dense;
       expertParams = kinds.experts;
       maxLayerWeights = kinds.largest;
@@ -346,15 +306,16 @@ export function trainingMemory(
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
     let embeddingParams = 0;
+    // A multimodal model's vision and audio encoders load with the input embedding (TP-split).
+    const encoderParams = holdsEmbedding ? encoderParamCount(spec) / t : 0;
     if (holdsEmbedding) {
       const ple = spec.perLayerInput
         ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
         : 0;
       // OPT-350M: a narrower table, then project_in (w → h).
-      // The input embedding (vocab-parallel), Gemma 4's per-layer table, a VLM's vision/audio encoders.
-      const counts = paramCount(spec);
+      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table.
       embeddingParams +=
-        (spec.vocabSize * embeddingWidth(spec) + ple + counts.visionParams + (counts.audioParams ?? 0)) / t +
+        (spec.vocabSize * embeddingWidth(spec) + ple) / t +
         spec.learnedPositionEmbeddings * h +
         embeddingProjectionParams(spec);
       activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
@@ -378,6 +339,7 @@ export function trainingMemory(
       denseParams,
       expertParams,
       embeddingParams,
+      encoderParams,
       layers,
       numLayers: spec.numLayers,
       maxLayerParams: maxLayerWeights,
@@ -388,7 +350,7 @@ export function trainingMemory(
       layers,
       moeLayers,
       inFlight,
-      paramsPerGpu: denseParams + expertParams + embeddingParams,
+      paramsPerGpu: denseParams + expertParams + embeddingParams + encoderParams,
       holdsHead,
       states: options.adapter
         ? adapterTrainingStates(params, shards, options.adapter, stack?.peft, layout.recompute)
