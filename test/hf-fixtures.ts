@@ -98,6 +98,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/step3',
   'hand-built/ernie-4.5-vl-28b-a3b',
   'hand-built/ernie-4.5-vl-424b-a47b',
+  'hand-built/voxtral-mini-3b-2507',
+  'hand-built/qwen2-audio-7b-instruct',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 
 import { afmoe } from './afmoe.js';
+import { qwen2AudioWrapper, voxtralWrapper } from './audio-llm.js';
 import { bailingMoeLinear, bailingMoeV2 } from './bailing-v2.js';
 import { bamba } from './bamba.js';
 import {
@@ -246,6 +247,8 @@ export const FAMILIES = {
   smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
   cohere2_vision: cohere2VisionWrapper(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
+  voxtral: voxtralWrapper(familyOf),
+  qwen2_audio: qwen2AudioWrapper(familyOf),
   kimi_k3: wrapped(familyOf, {
     textType: 'kimi_linear',
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
