@@ -322,12 +322,28 @@ function refuseUnexplainedStructure(
 /** A family's name in the warnings and errors ('qwen3_5_text' reads as 'qwen3_5'). */
 const lookalikeName = (family: SupportedModelType) => family.replace(/_text$/, '');
 
-/** `spec` as `modelType`, with how it was read as a warning. */
-function readAs(spec: ModelSpec, modelType: string, how: string): ModelSpec {
+/** Sub-configs and keys of a multimodal model's encoders, which a lookalike or fallback read leaves out. */
+const ENCODER_KEYS = [
+  'vision_config',
+  'audio_config',
+  'speech_config',
+  'visual',
+  'vision_tower',
+  'audio_tower',
+  'embd_layer',
+];
+
+/** `spec` as `modelType`, with how it was read, and any encoder it leaves out, as a warning. */
+function readAs(spec: ModelSpec, modelType: string, how: string, json: Json): ModelSpec {
+  const towers = ENCODER_KEYS.filter((k) => json[k] !== undefined && json[k] !== null);
+  const left =
+    towers.length === 0
+      ? ''
+      : `. Its ${towers.join(', ')} (vision or audio encoders) ${towers.length === 1 ? 'is' : 'are'} not read: not in the parameters, nor in serving or training memory`;
   return {
     ...spec,
     modelType,
-    warnings: [...(spec.warnings ?? []), `model_type '${modelType}' is not supported; ${how}`],
+    warnings: [...(spec.warnings ?? []), `model_type '${modelType}' is not supported; ${how}${left}`],
   };
 }
 
@@ -358,11 +374,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
       // Keys the sub-config omits take its class defaults, as in the known wrappers.
       const top = new Fields(json, modelType);
       const spec = FAMILIES[textType as SupportedModelType](subConfig(top, key, textType) ?? top, name);
-      return readAs(
-        spec,
-        modelType,
-        `read its ${key} as '${textType}'. Any vision or audio tower is not counted`,
-      );
+      return readAs(spec, modelType, `read its ${key} as '${textType}'`, json);
     }
   }
   const present = (key: string) => json[key] !== undefined && json[key] !== null;
@@ -370,7 +382,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   if (match) {
     refuseUnexplainedStructure(json, modelType, match.family, match.explains ?? []);
     const spec = FAMILIES[match.family](new Fields(json, modelType), name);
-    return readAs(spec, modelType, `read as ${lookalikeName(match.family)}-like: ${match.assumption}`);
+    return readAs(spec, modelType, `read as ${lookalikeName(match.family)}-like: ${match.assumption}`, json);
   }
   // A wrapper whose language model is itself of an unknown type: read that sub-config the same way.
   const inner = WRAPPER_KEYS.find((k) => isObject(json[k]));
@@ -384,11 +396,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
       if (!(e instanceof InputError) || e instanceof DoesNotFitError) throw e;
       throw new InputError(e.issues.map((i) => ({ ...i, path: [inner, ...i.path] })));
     }
-    return readAs(
-      spec,
-      modelType,
-      `read its ${inner} ('${childType}'). Any vision or audio tower is not counted`,
-    );
+    return readAs(spec, modelType, `read its ${inner} ('${childType}')`, json);
   }
   const llama = LOOKALIKES[LOOKALIKES.length - 1]!;
   const missing = llama.keys.filter((k) => !present(k));

@@ -225,14 +225,24 @@ describe('unknown model types', () => {
     ).toThrowError(/^thinker_config\.text_config\.num_attention_heads: missing field 'num_attention_heads'/);
   });
 
-  it('read an unknown wrapper through a known text_config, saying the vision tower is not counted', () => {
+  it('read an unknown wrapper through a known text_config, naming the encoders it leaves out', () => {
     const spec = specFromHfConfig(
-      { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' } },
+      { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' }, vision_config: { depth: 27 } },
       'x',
     );
-    expect(spec.warnings?.[0]).toMatch(
-      /read its text_config as 'qwen3'. Any vision or audio tower is not counted/,
+    expect(spec.warnings?.[0]).toBe(
+      "model_type 'new_vl' is not supported; read its text_config as 'qwen3'. Its vision_config (vision or audio encoders) is not read: not in the parameters, nor in serving or training memory",
     );
+    // A flat lookalike with encoder sub-configs says so too; a text-only one says nothing of them.
+    const flat = specFromHfConfig(
+      { ...base, model_type: 'new_mm', vision_config: {}, audio_config: {}, max_position_embeddings: 4096 },
+      'y',
+    );
+    expect(flat.warnings?.at(-1)).toMatch(
+      /Its vision_config, audio_config \(vision or audio encoders\) are not read/,
+    );
+    const text = specFromHfConfig({ ...base, model_type: 'new_text', max_position_embeddings: 4096 }, 'z');
+    expect(text.warnings?.at(-1)).not.toMatch(/encoders/);
   });
 
   it('otherwise name the missing fields and the supported families', () => {
