@@ -106,3 +106,14 @@ export function hfFixture(name: string): Record<string, unknown> {
   const path = new URL(`./fixtures/hf-configs/${name}.json`, import.meta.url);
   return parseConfigJson(readFileSync(path, 'utf8'), name) as Record<string, unknown>;
 }
+
+/** The smallest decoder keys an unknown model type is read with (tests of the lookalike reads). */
+export const TINY_DECODER_KEYS = {
+  hidden_size: 64,
+  intermediate_size: 128,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 100,
+  max_position_embeddings: 256,
+};

@@ -129,6 +129,10 @@ describe('llmecon levers', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("every layout was searched to fit at its stack's memory band P90 (memoryFit)");
     expect(r.stdout).not.toContain('P90 over capacity');
+    const json = JSON.parse(
+      (await run(['levers', '--preset', 'llama-70b-finetune', '--memory-fit', 'p90', '--json'])).stdout,
+    );
+    expect(json.memoryFitAt).toBe('p90');
     expect(await run(['levers', '--preset', 'llama-70b-serving', '--memory-fit', 'p90'])).toMatchObject({
       code: 2,
       stderr:

@@ -55,4 +55,32 @@ describe('llmecon on a model without attention layers', { timeout: 120_000 }, ()
     expect(lora.stdout).toMatch(/^LORA r=16 on in_proj,out_proj of falcon-mamba-7b/m);
     expect(lora.stdout).toMatch(/its state-space \(Mamba-1\) layers are of a kind no calibration case ran/);
   });
+
+  it('memory --mode infer lists the recurrent state, and its parts sum to the total, in text and JSON', async () => {
+    const args = [
+      'memory',
+      FALCON_MAMBA,
+      '--mode',
+      'infer',
+      '--gpu',
+      'h100',
+      '--batch',
+      '8',
+      '--context',
+      '8192',
+    ];
+    const text = await runCli(args);
+    expect(text.stdout).toMatch(/^recurrent state +\d/m);
+    const j = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(j.recurrentStateBytes).toBeGreaterThan(0);
+    expect(j.encoderWeightsBytes).toBe(0);
+    const parts =
+      j.weightsBytes +
+      j.encoderWeightsBytes +
+      j.kvCacheBytes +
+      j.recurrentStateBytes +
+      j.workspaceBytes +
+      j.frameworkOverheadBytes;
+    expect(parts).toBeCloseTo(j.memoryPerGpuBytes, 0);
+  });
 });

@@ -230,5 +230,11 @@ export function leversCommand(
     throw error;
   }
   const fitAt = study.baseline.kind === 'serve' ? undefined : study.baseline.memoryFit;
-  return { output: o.json ? toJson(w) : text(w, study.description, fitAt), exitCode: 0 };
+  return {
+    // JSON names the memory level every layout was fitted at, as train/finetune's `memoryFitAt`.
+    output: o.json
+      ? toJson(fitAt === undefined ? w : { ...w, memoryFitAt: fitAt })
+      : text(w, study.description, fitAt),
+    exitCode: 0,
+  };
 }

@@ -283,6 +283,7 @@ function infer(
         weightsBytes: m.weightsBytes,
         encoderWeightsBytes: m.encoderWeightsBytes,
         kvCacheBytes: m.kvCacheBytes,
+        recurrentStateBytes: m.recurrentStateBytes,
         workspaceBytes: m.workspaceBytes,
         frameworkOverheadBytes: m.frameworkOverheadBytes,
         memoryPerGpuBytes: m.totalBytes,
@@ -304,9 +305,10 @@ function infer(
         [
           ['weights', formatBytes(m.weightsBytes)],
           ...(m.encoderWeightsBytes > 0
-            ? [['vision/audio encoders (bf16)', formatBytes(m.encoderWeightsBytes)]]
+            ? [['vision/audio encoders', formatBytes(m.encoderWeightsBytes)]]
             : []),
           ['KV cache', formatBytes(m.kvCacheBytes)],
+          ...(m.recurrentStateBytes > 0 ? [['recurrent state', formatBytes(m.recurrentStateBytes)]] : []),
           ['activation workspace', formatBytes(m.workspaceBytes)],
           ['framework overhead', formatBytes(m.frameworkOverheadBytes)],
           ['total', formatBytes(m.totalBytes)],

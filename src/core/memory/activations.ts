@@ -95,7 +95,7 @@ export function activationBytesPerLayer(
     if (a.kind === 'gqa' && a.outputGate) attention += (2 * s * b * heads * qkDim) / t;
     // Head-wise gate (Step-3.5): the ungated attention output and the per-head gate, for their backward.
     if (a.kind === 'gqa' && a.headGate) attention += (2 * s * b * heads * (vDim + 1)) / t;
-    // Step3's low-rank query: inter_norm's input and wq's input, r wide each (as MLA's query latent).
+    // Step3's low-rank query: its r-wide latent, saved for the backward as MLA's query latent is.
     if (a.kind === 'gqa' && a.queryRank !== undefined) attention += g * s * b * a.queryRank * rep;
     attention += mask * sbh * rep;
     if (options.flashAttention) {

@@ -4,7 +4,7 @@
  * replicated; per layer kind, and per layer for hybrid models' stages (training-memory.ts sums them).
  */
 
-import { mlpParams, modalityExpertParams, normParams } from '../model/mixer-params.js';
+import { mlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
 import { attentionParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
@@ -29,32 +29,25 @@ export function layerParamsPerGpu(
   const t = layout.tensorParallel;
   const etp = expertTensorParallelOf(layout);
   const moe = spec.moe;
-  // ERNIE-4.5-VL's vision experts: a second group held beside the text experts, with its router rows.
-  const modality = moe ? modalityExpertParams(spec, moe) : { experts: 0, router: 0 };
-  const expertMatrix = moe ? mlpParams(h, moe.expertIntermediateSize, moe.gated, moe.expertBias) : 0;
+  // param-count's MoE block: experts at the latent width under LatentMoE, the latent projections and a
+  // shared-expert gate with the shared experts, router rows (ERNIE-4.5-VL's vision group's too).
+  const block = moe ? moeLayerParams(spec, moe) : null;
+  const routed = moe && block ? moe.numExperts * block.expert + block.modality : 0;
   const attentionPerGpu = attentionParams(spec) / t + spec.norm.perLayer * normParams(spec, h);
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
   return {
     dense: attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t,
-    moeDense: moe
-      ? attentionPerGpu +
-        h * moe.numExperts +
-        (moe.routerBias ? moe.numExperts : 0) +
-        modality.router +
-        (moe.numSharedExperts > 0
-          ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) / t
-          : 0)
-      : 0,
-    moeExperts: moe ? (moe.numExperts * expertMatrix + modality.experts) / (layout.expertParallel * etp) : 0,
+    // The router is replicated on every TP rank; shared experts and latent projections split over TP.
+    moeDense: block ? attentionPerGpu + block.router + block.shared / t : 0,
+    moeExperts: routed / (layout.expertParallel * etp),
     stage: (indices) => {
       let dense = 0;
       let experts = 0;
       let largest = 0;
       for (const i of indices) {
-        const routed =
-          spec.layers[i]!.mlp === 'moe' && moe ? moe.numExperts * expertMatrix + modality.experts : 0;
-        const layerDense = (perLayerParams[i]!.totalParams - routed) / t;
-        const layerExperts = routed / (etp * layout.expertParallel);
+        const held = spec.layers[i]!.mlp === 'moe' ? routed : 0;
+        const layerDense = (perLayerParams[i]!.totalParams - held) / t;
+        const layerExperts = held / (etp * layout.expertParallel);
         dense += layerDense;
         experts += layerExperts;
         largest = Math.max(largest, layerDense + layerExperts);

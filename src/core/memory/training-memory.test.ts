@@ -5,7 +5,7 @@ import { findModel } from '../../catalog/catalog.js';
 import { adapterRuntime } from '../model/adapters.js';
 import { specFromHfConfig } from '../model/hf-config.js';
 import { specFromInput } from '../model/model-spec-schema.js';
-import { paramCount } from '../model/param-count.js';
+import { encoderParamCount, paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
 import { inferenceMemory } from './inference-memory.js';
@@ -73,6 +73,10 @@ describe('every stage is checked', () => {
   it('a second expert group (ERNIE-4.5-VL vision experts) is held like the experts: its BF16 weights split by EP, on training and inference GPUs', () => {
     const group = { numExperts: 64, expertIntermediateSize: 512 };
     const both = specFromInput({ ...moeInput, moe: { ...moeInput.moe, modalityExperts: group } });
+    // One gate sizes both groups (Ernie4_5_VLGate): a group of another count is refused, naming the field.
+    expect(() =>
+      specFromInput({ ...moeInput, moe: { ...moeInput.moe, modalityExperts: { ...group, numExperts: 48 } } }),
+    ).toThrowError(/moe\.modalityExperts\.numExperts.*must equal numExperts \(64\)/);
     // 13 MoE layers × 64 SwiGLU experts of 512 at h 2048, with their 64 router rows.
     const experts = 13 * 64 * 3 * 2048 * 512;
     const router = 13 * 64 * 2048;
@@ -107,6 +111,25 @@ describe('every stage is checked', () => {
     );
     expect(first!.totalBytes).toBeGreaterThan(bareFirst!.totalBytes);
     expect(last!.totalBytes).toBe(bareLast!.totalBytes);
+  });
+
+  it('a LatentMoE model (Kimi K3) holds its experts at the latent width: one GPU at TP 1 holds the total, every stage a positive share', () => {
+    const k3 = specFromHfConfig(hfFixture('kimi-k3'), 'kimi-k3');
+    expect(k3.moe?.latentSize).toBeDefined();
+    const one = trainingMemory(k3, { ...DEFAULT_LAYOUT, dataParallel: 1 }, options).peak;
+    // Within 50K of 2.78T (residual-stream norms the stage sum reads apart).
+    expect(one.paramsPerGpu).toBeCloseTo(paramCount(k3).totalParams + encoderParamCount(k3), -5);
+    const wide = {
+      ...DEFAULT_LAYOUT,
+      tensorParallel: 8,
+      pipelineParallel: 8,
+      dataParallel: 8,
+      expertParallel: 64,
+    };
+    for (const stage of trainingMemory(k3, wide, options).stages) {
+      expect(stage.paramsPerGpu).toBeGreaterThan(0);
+      expect(stage.breakdown.weights).toBeGreaterThan(0);
+    }
   });
 
   it('one entry per stage; the peak is the largest', () => {

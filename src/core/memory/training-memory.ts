@@ -312,8 +312,8 @@ export function trainingMemory(
       const ple = spec.perLayerInput
         ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
         : 0;
+      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table;
       // OPT-350M: a narrower table, then project_in (w → h).
-      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table.
       embeddingParams +=
         (spec.vocabSize * embeddingWidth(spec) + ple) / t +
         spec.learnedPositionEmbeddings * h +

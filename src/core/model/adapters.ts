@@ -198,7 +198,7 @@ function attentionMatrices(
     const kv = a.numKvHeads * a.headDim;
     // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
     if (wants('q')) {
-      // Step3's low-rank query: PEFT's suffix match adapts q_proj (h → r) and wq (r → heads·headDim).
+      // Step3's low-rank query: LoRA on q adapts both its matrices (target_modules q_proj and wq).
       if (a.queryRank !== undefined) {
         add(part, 'q_proj', h, a.queryRank);
         add(part, 'wq', a.queryRank, a.outputGate ? 2 * q : q);

@@ -258,6 +258,11 @@ export function specFromInput(input: unknown): ModelSpec {
       message: `topK (${s.moe.topK}) exceeds numExperts (${s.moe.numExperts})`,
     });
   }
+  const modality = s.moe?.modalityExperts; // ERNIE-4.5-VL: one gate (Ernie4_5_VLGate) sizes both groups
+  if (s.moe && modality && modality.numExperts !== s.moe.numExperts) {
+    const message = `must equal numExperts (${s.moe.numExperts}), as one gate sizes both groups; got ${modality.numExperts}`;
+    issues.push({ code: 'invalid_value' as const, path: ['moe', 'modalityExperts', 'numExperts'], message });
+  }
   if (s.moe && s.moe.firstDenseLayers >= s.numLayers) {
     issues.push({
       code: 'invalid_value' as const,

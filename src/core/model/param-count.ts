@@ -83,11 +83,11 @@ export interface ParamCount {
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
 }
 
-/** One of OPT-350M's bias-free project_in (w → h) and project_out (h → w); 0 when the embedding is h wide. */
 /** A multimodal model's vision and audio encoders, counted apart from the total. */
 export const encoderParamCount = (spec: ModelSpec): number =>
   paramCount(spec).visionParams + (paramCount(spec).audioParams ?? 0);
 
+/** One of OPT-350M's bias-free project_in (w → h) and project_out (h → w); 0 when the embedding is h wide. */
 export function embeddingProjectionParams(spec: ModelSpec): number {
   const w = embeddingWidth(spec);
   return w === spec.hiddenSize ? 0 : w * spec.hiddenSize;

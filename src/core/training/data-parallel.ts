@@ -7,7 +7,7 @@ import { collectiveSeconds, type GroupPlacement, placement } from '../hardware/c
 import { memorySeconds } from '../hardware/roofline.js';
 import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
 import { layerWeights } from '../model/operations.js';
-import { embeddingProjectionParams } from '../model/param-count.js';
+import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type ModelSpec } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertDataParallelOf, expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
@@ -20,7 +20,9 @@ const firstStageWeights = (spec: ModelSpec, layers: number): { dense: number; ex
   firstStageMemo(spec, layers, () => computeFirstStageWeights(spec, layers));
 
 function computeFirstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
-  let dense = spec.vocabSize * embeddingWidth(spec) + embeddingProjectionParams(spec);
+  // The input embedding, and a multimodal model's encoders, which sit on the first stage (training-memory.ts).
+  let dense =
+    spec.vocabSize * embeddingWidth(spec) + embeddingProjectionParams(spec) + encoderParamCount(spec);
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
     const w = layerWeights(spec, spec.layers[i]!);

@@ -33,7 +33,6 @@
  * 2×2 patches, the same over 2 frames, a Linear to the text width, RMSNorm). Images keep their own
  * size (min/max pixels), so FLOPs per image are not fixed.
  */
-import { mlpParams } from '../mixer-params.js';
 import type { LayerMlp, ModelSpec, MoeSpec, VisionTowerSpec } from '../spec.js';
 import { ernie45Moe } from './ernie45.js';
 import { Fields, type Json, MAX } from './fields.js';

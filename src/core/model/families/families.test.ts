@@ -1,19 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { TINY_DECODER_KEYS as base } from '../../../../test/hf-fixtures.js';
 import { InputError } from '../../errors.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, layerMix, recurrentStateBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
-
-const base = {
-  hidden_size: 64,
-  intermediate_size: 128,
-  num_hidden_layers: 4,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  vocab_size: 100,
-  max_position_embeddings: 256,
-};
 
 const gdn = {
   linear_num_key_heads: 2,
@@ -223,26 +214,6 @@ describe('unknown model types', () => {
         'o',
       ),
     ).toThrowError(/^thinker_config\.text_config\.num_attention_heads: missing field 'num_attention_heads'/);
-  });
-
-  it('read an unknown wrapper through a known text_config, naming the encoders it leaves out', () => {
-    const spec = specFromHfConfig(
-      { model_type: 'new_vl', text_config: { ...base, model_type: 'qwen3' }, vision_config: { depth: 27 } },
-      'x',
-    );
-    expect(spec.warnings?.[0]).toBe(
-      "model_type 'new_vl' is not supported; read its text_config as 'qwen3'. Its vision_config (vision or audio encoders) is not read: not in the parameters, nor in serving or training memory",
-    );
-    // A flat lookalike with encoder sub-configs says so too; a text-only one says nothing of them.
-    const flat = specFromHfConfig(
-      { ...base, model_type: 'new_mm', vision_config: {}, audio_config: {}, max_position_embeddings: 4096 },
-      'y',
-    );
-    expect(flat.warnings?.at(-1)).toMatch(
-      /Its vision_config, audio_config \(vision or audio encoders\) are not read/,
-    );
-    const text = specFromHfConfig({ ...base, model_type: 'new_text', max_position_embeddings: 4096 }, 'z');
-    expect(text.warnings?.at(-1)).not.toMatch(/encoders/);
   });
 
   it('otherwise name the missing fields and the supported families', () => {
