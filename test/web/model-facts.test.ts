@@ -52,6 +52,13 @@ describe('uploaded config.json: the layer mix as the CLI reads it', () => {
     expect(f.vision?.params).toBeGreaterThan(0);
   });
 
+  it('an audio LLM (Voxtral Mini) shows its audio encoder apart, as `llmecon params` does', () => {
+    const f = modelFacts(readFileSync(fixture('hand-built/voxtral-mini-3b-2507.json'), 'utf8'), 'v');
+    expect(f.audio?.params).toBe(662_134_784);
+    expect(f.audio?.description).toMatch(/^Whisper encoder 32 × 1280/);
+    expect(f.vision).toBeNull();
+  });
+
   it("Nemotron-H's bare Infinity is read (as the CLI does); broken JSON is an error naming config.json", () => {
     const f = modelFacts(readFileSync(fixture('nemotron-h-56b-base-8k.json'), 'utf8'), 'n');
     expect(f.mixers.find((m) => m.kind === 'mamba')!.layers).toBeGreaterThan(

@@ -1,6 +1,6 @@
 /**
  * What an uploaded config.json is, read by the CLI's own functions: its layer mix (token mixers and
- * MLPs per layer kind), the vision tower, total and active parameters, KV bytes per token and the
+ * MLPs per layer kind), the vision and audio towers, total and active parameters, KV bytes per token and the
  * recurrent state per sequence, and the assumptions made reading it — as `llmecon params` and
  * `llmecon kv` report them.
  */
@@ -22,6 +22,8 @@ export interface ModelFacts {
   readonly totalParams: number;
   readonly activeParams: number;
   readonly vision: { description: string; params: number; flopsPerImage: number | null } | null;
+  /** The audio encoder (Gemma 3n/4 E-models, Qwen3-Omni, Voxtral, Qwen2-Audio), counted apart. */
+  readonly audio: { description: string; params: number } | null;
   /** KV-cache bytes per token over the attention layers (BF16 cache). */
   readonly kvBytesPerToken: number;
   /** Constant state of the linear-attention and Mamba layers per sequence. */
@@ -66,6 +68,7 @@ export function modelFacts(text: string, name: string): ModelFacts {
       params: p.visionParams,
       flopsPerImage: spec.vision.flopsPerImage,
     },
+    audio: spec.audio ? { description: spec.audio.description, params: p.audioParams ?? 0 } : null,
     kvBytesPerToken: kvCacheBytes(spec, 1, 'bf16').bytesPerToken,
     recurrentStateBytesPerSequence: recurrentStateBytes(spec).bytesPerSequence,
     warnings: spec.warnings ?? [],

@@ -38,8 +38,15 @@ export function modelFactsView(text: string, name: string) {
     ${
       f.vision
         ? html`<p id="model-vision">
-            Vision tower: ${f.vision.description}, ${formatCount(f.vision.params)} parameters (not in the total);
+            Vision tower: ${f.vision.description}, ${formatCount(f.vision.params)} parameters (not in the total; loaded in memory);
             ${f.vision.flopsPerImage === null ? 'FLOPs per image depend on the image size' : `${formatCount(f.vision.flopsPerImage)} FLOPs per image`}
+          </p>`
+        : nothing
+    }
+    ${
+      f.audio
+        ? html`<p id="model-audio">
+            Audio encoder: ${f.audio.description}, ${formatCount(f.audio.params)} parameters (not in the total; loaded in memory)
           </p>`
         : nothing
     }
