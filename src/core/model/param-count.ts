@@ -83,9 +83,9 @@ export interface ParamCount {
   readonly perLayer: readonly { readonly totalParams: number; readonly activeParams: number }[];
 }
 
-/** A multimodal model's vision and audio encoders, counted apart from the total. */
+/** A multimodal model's vision and audio encoders, counted apart from the total (paramCount's visionParams + audioParams). */
 export const encoderParamCount = (spec: ModelSpec): number =>
-  paramCount(spec).visionParams + (paramCount(spec).audioParams ?? 0);
+  (spec.vision?.params ?? 0) + (spec.audio?.params ?? 0);
 
 /** One of OPT-350M's bias-free project_in (w → h) and project_out (h → w); 0 when the embedding is h wide. */
 export function embeddingProjectionParams(spec: ModelSpec): number {
