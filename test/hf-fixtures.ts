@@ -100,6 +100,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/ernie-4.5-vl-424b-a47b',
   'hand-built/voxtral-mini-3b-2507',
   'hand-built/qwen2-audio-7b-instruct',
+  'hand-built/granite-speech-3.3-2b',
+  'hand-built/granite-speech-3.3-8b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

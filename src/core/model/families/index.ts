@@ -39,6 +39,7 @@ import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
 import { gpt2, gptBigcode } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
+import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { internvlFamily } from './internvl.js';
@@ -249,6 +250,7 @@ export const FAMILIES = {
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
+  granite_speech: graniteSpeechWrapper(familyOf),
   kimi_k3: wrapped(familyOf, {
     textType: 'kimi_linear',
     vision: (top, textHidden) => vision(top, 'kimi_k3_vision', (v) => readKimiK3Vision(v, textHidden)),
