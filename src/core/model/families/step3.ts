@@ -28,7 +28,7 @@
  * biased), vit_downsampler2 (Conv2d → 2·out, kernel 3, stride 2, padding 1, biased) and
  * vit_large_projector (2·out → text hidden, bias `projector_bias`).
  */
-import type { GqaAttention, LayerMlp, ModelSpec, VisionTowerSpec } from '../spec.js';
+import type { GqaAttention, LayerMlp, VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
 import { squarePatches, vitForwardFlops } from './vision.js';
@@ -68,8 +68,6 @@ const STEP3_VISION_DEFAULTS: Json = {
 const CROP_PIXELS = 504;
 /** Step3VisionEmbeddings: the class token, then three copies of it for TP padding (`pad_tp_size = 4`). */
 const PREFIX_TOKENS = 4;
-
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * Step3TextDecoderLayer: MoE on the layers of `moe_layers_enum` ("4,5,…", or a list); when null or
