@@ -102,6 +102,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/qwen2-audio-7b-instruct',
   'hand-built/granite-speech-3.3-2b',
   'hand-built/granite-speech-3.3-8b',
+  'hand-built/phi-4-multimodal-instruct',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

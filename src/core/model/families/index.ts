@@ -63,6 +63,7 @@ import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
+import { phi4Multimodal, phi4mm } from './phi4mm.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
@@ -158,6 +159,9 @@ export const FAMILIES = {
   qwen3_moe: qwen3Moe,
   gemma2,
   phi3,
+  // Phi-4-multimodal: the release's remote-code spelling and transformers' port.
+  phi4mm,
+  phi4_multimodal: phi4Multimodal,
   olmo2,
   gpt2,
   falcon,
