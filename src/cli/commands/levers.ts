@@ -229,7 +229,7 @@ export function leversCommand(
       };
     throw error;
   }
-  const fitAt = study.baseline.kind === 'serve' ? undefined : study.baseline.memoryFit;
+  const fitAt = study.baseline.kind === 'serve' ? undefined : (study.baseline.memoryFit ?? 'estimate');
   return {
     // JSON names the memory level every layout was fitted at, as train/finetune's `memoryFitAt`.
     output: o.json

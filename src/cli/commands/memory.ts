@@ -305,7 +305,12 @@ function infer(
         [
           ['weights', formatBytes(m.weightsBytes)],
           ...(m.encoderWeightsBytes > 0
-            ? [['vision/audio encoders', formatBytes(m.encoderWeightsBytes)]]
+            ? [
+                [
+                  `vision/audio encoders (${weightFormat === 'fp32' ? 'fp32' : 'bf16'})`,
+                  formatBytes(m.encoderWeightsBytes),
+                ],
+              ]
             : []),
           ['KV cache', formatBytes(m.kvCacheBytes)],
           ...(m.recurrentStateBytes > 0 ? [['recurrent state', formatBytes(m.recurrentStateBytes)]] : []),

@@ -45,8 +45,11 @@ export function layerParamsPerGpu(
       let experts = 0;
       let largest = 0;
       for (const i of indices) {
-        const held = spec.layers[i]!.mlp === 'moe' ? routed : 0;
-        const layerDense = (perLayerParams[i]!.totalParams - held) / t;
+        const moeLayer = spec.layers[i]!.mlp === 'moe';
+        const held = moeLayer ? routed : 0;
+        // The router stays whole on every TP rank, as in moeDense.
+        const router = moeLayer && block ? block.router : 0;
+        const layerDense = (perLayerParams[i]!.totalParams - held - router) / t + router;
         const layerExperts = held / (etp * layout.expertParallel);
         dense += layerDense;
         experts += layerExperts;

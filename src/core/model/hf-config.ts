@@ -10,6 +10,7 @@ import { subConfig } from './families/wrappers.js';
 import {
   ENCODER_KEYS,
   EXPERT_COUNT_KEYS,
+  FAMILY_EXPERT_KEYS,
   LOOKALIKES,
   namesRecurrentLayers,
   STRUCTURE_MARKERS,
@@ -149,9 +150,12 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   if (match) {
     refuseUnexplainedStructure(json, modelType, match.family, match.explains ?? []);
     const spec = FAMILIES[match.family](new Fields(json, modelType), name);
-    // Experts the family reads under another key (Sarvam's num_experts as DeepSeek's n_routed_experts)
-    // would count a dense model: refused, naming the key.
-    const experts = EXPERT_COUNT_KEYS.find((k) => typeof json[k] === 'number' && (json[k] as number) > 1);
+    // Experts under a key the family does not read (Sarvam's num_experts as DeepSeek's n_routed_experts)
+    // would count a dense model: refused, naming the key. A key it reads may place no MoE (Nemotron-H's pattern).
+    const read = FAMILY_EXPERT_KEYS[match.family] ?? [];
+    const experts = EXPERT_COUNT_KEYS.find(
+      (k) => typeof json[k] === 'number' && (json[k] as number) > 1 && !read.includes(k),
+    );
     if (experts !== undefined && spec.moe === null)
       inputError(
         'unsupported',

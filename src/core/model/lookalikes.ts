@@ -86,6 +86,29 @@ export type Structure = keyof typeof STRUCTURE_MARKERS;
 export const EXPERT_COUNT_KEYS = ['num_experts', 'num_local_experts', 'n_routed_experts', 'moe_num_experts'];
 
 /**
+ * The expert-count keys each lookalike family that explains experts reads (its own modelling code); one it
+ * does not read, counting more than one expert, on a config it reads as dense is refused.
+ */
+export const FAMILY_EXPERT_KEYS: Partial<Record<SupportedModelType, readonly string[]>> = {
+  deepseek_v4: ['n_routed_experts'],
+  step3_text: ['moe_num_experts'],
+  step3p5: ['moe_num_experts', 'num_experts'],
+  nemotron_h: ['n_routed_experts'],
+  qwen3_5_moe_text: ['num_experts'],
+  deepseek_v32: ['n_routed_experts'],
+  kimi_linear: ['n_routed_experts', 'num_experts'],
+  sarvam_mla: ['num_experts', 'n_routed_experts'],
+  deepseek_v3: ['n_routed_experts'],
+  minimax_m3: ['num_local_experts'],
+  llama4_text: ['num_local_experts'],
+  mixtral: ['num_local_experts'],
+  qwen2_moe: ['num_experts'],
+  bailing_moe: ['num_experts'],
+  qwen3_moe: ['num_experts'],
+  glm4_moe: ['n_routed_experts'],
+};
+
+/**
  * Known families recognised by their keys, most specific first: the family to read an unknown
  * `model_type` as, the keys that identify it, and what reading it that way assumes.
  */

@@ -62,4 +62,18 @@ describe('unknown model types: what the read leaves out', () => {
       /'num_experts' \(8\) signals mixture-of-experts, but read as deepseek_v3 it has none/,
     );
   });
+
+  it("a key the lookalike's family reads may place no experts: a dense Nemotron-H derivative carrying NemotronHConfig's n_routed_experts default still reads", () => {
+    const dense = {
+      ...hfFixture('nemotron-h-56b-base-8k'),
+      model_type: 'my_nemotron_h_ft',
+      n_routed_experts: 8,
+      n_shared_experts: 1,
+      moe_intermediate_size: 7688,
+      num_experts_per_tok: 2,
+    };
+    const spec = specFromHfConfig(dense, 'ft');
+    expect(spec.moe).toBeNull();
+    expect(paramCount(spec).totalParams).toBe(56_324_350_464);
+  });
 });
