@@ -24,7 +24,7 @@
  */
 import type { GatedDeltaNetSpec, LayerMixer, LayerMlp, ModelSpec, MoeSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
-import { decoder, type Family, HF_KEYS, readTopK, withClassDefaults } from './readers.js';
+import { decoder, type Family, HF_KEYS, readRoutingGroups, readTopK, withClassDefaults } from './readers.js';
 
 /**
  * BailingMoeV2Config's `__init__` defaults (Ling-V2 `configuration_bailing_moe_v2.py`; SGLang's
@@ -62,26 +62,6 @@ function readHeads(f: Fields): { heads: number; headDim: number } {
 }
 
 /**
- * Group-limited routing (BailingMoeV2Gate.group_limited_topk): experts in `n_group` groups, a token's
- * top-k drawn from the `topk_group` groups with the best two-expert sums; null when one group.
- */
-function readRoutingGroups(f: Fields, numExperts: number, topK: number): MoeSpec['routingGroups'] {
-  const groups = f.int('n_group', { fallback: 1, max: MAX.experts });
-  if (groups <= 1) return null;
-  if (numExperts % groups !== 0) f.fail('n_group', `(${groups}) must divide num_experts (${numExperts})`);
-  const groupsPerToken = f.positiveInt('topk_group', { fallback: groups, max: MAX.experts });
-  if (groupsPerToken > groups) f.fail('topk_group', `(${groupsPerToken}) exceeds n_group (${groups})`);
-  const reachable = groupsPerToken * (numExperts / groups);
-  if (topK > reachable) {
-    f.fail(
-      'num_experts_per_tok',
-      `(${topK}) exceeds the ${reachable} experts of the topk_group (${groupsPerToken}) groups a token may use`,
-    );
-  }
-  return { groups, groupsPerToken };
-}
-
-/**
  * BailingMoeV2SparseMoeBlock / SGLang BailingMoE: `num_experts` experts of `moe_intermediate_size`,
  * top `num_experts_per_tok`; shared_experts one SwiGLU of `num_shared_experts` ×
  * `moe_shared_expert_intermediate_size` (vLLM `BailingMoE`; absent: `moe_intermediate_size`, as the
@@ -106,7 +86,7 @@ function readBailingMoe(f: Fields, routerBias: boolean): MoeSpec {
     sharedIntermediateSize: numSharedExperts > 0 ? sharedWidth : 0,
     routerBias,
     sharedExpertGate: false,
-    routingGroups: readRoutingGroups(f, numExperts, topK),
+    routingGroups: readRoutingGroups(f, numExperts, { expertsKey: 'num_experts', topK }),
   };
 }
 

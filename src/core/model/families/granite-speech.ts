@@ -51,19 +51,6 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
 /** A LayerNorm's (or BatchNorm's affine) weight and bias. */
 const norm = (width: number) => 2 * width;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** GraniteConfig defaults (configuration_granite.py), put under the keys a granite text_config omits. */
-export const GRANITE_TEXT_DEFAULTS: Json = {
-  vocab_size: 32_000,
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  max_position_embeddings: 2048,
-  attention_bias: false,
-  mlp_bias: false,
-};
 
 /** GraniteSpeechEncoderConfig defaults (dim_head aside: see the file comment). */
 export const GRANITE_SPEECH_ENCODER_DEFAULTS: Json = {
@@ -271,15 +258,11 @@ function loraWarning(top: Fields, spec: ModelSpec): string[] {
   ];
 }
 
-/** `top` with text_config filled as GraniteSpeechConfig builds it: GraniteConfig's defaults under a granite one's omitted keys. */
-function withTextDefaults(top: Fields): Fields {
-  const raw = top.raw('text_config');
-  if (raw === undefined || raw === null) {
-    return top.with({ text_config: { model_type: 'granite', ...GRANITE_TEXT_DEFAULTS } });
-  }
-  if (!isObject(raw) || (raw.model_type ?? 'granite') !== 'granite') return top;
-  return top.with({ text_config: { ...GRANITE_TEXT_DEFAULTS, ...raw } });
-}
+/** GraniteSpeechConfig builds a default GraniteConfig when text_config is absent (its defaults: sub-config-defaults.ts). */
+const withTextConfig = (top: Fields): Fields =>
+  top.raw('text_config') === undefined || top.raw('text_config') === null
+    ? top.with({ text_config: { model_type: 'granite' } })
+    : top;
 
 /** The sub-config `key` with `defaults` under the keys it omits; all defaults when absent. */
 function subWithDefaults(top: Fields, key: string, type: string, defaults: Json): Fields {
@@ -326,7 +309,7 @@ export function graniteSpeechWrapper(familyOf: FamilyOf): Family {
       ));
   const text = wrapped(families, { textType: 'granite' });
   return (top, name) => {
-    const spec = text(withTextDefaults(top), name);
+    const spec = text(withTextConfig(top), name);
     const audio = readGraniteSpeechAudio(top, spec.hiddenSize);
     const warnings = [...(spec.warnings ?? []), ...audio.warnings, ...loraWarning(top, spec)];
     return {

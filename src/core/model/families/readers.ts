@@ -158,14 +158,29 @@ export function readTopK(f: Fields, key: string, numExperts: number): number {
   return k;
 }
 
-/** Group-limited routing (DeepSeek-V3 `n_group`/`topk_group`); null when unlimited. */
-export function readRoutingGroups(f: Fields, numExperts: number): MoeSpec['routingGroups'] {
+/**
+ * Group-limited routing (DeepSeek-V2/V3 `n_group`/`topk_group`; Ling 2.0's and Sarvam's gates alike):
+ * experts in `n_group` groups, a token's top-k drawn from the `topk_group` best groups; null for one
+ * group. With `topK`, a top-k beyond the experts of those groups is refused.
+ */
+export function readRoutingGroups(
+  f: Fields,
+  numExperts: number,
+  options: { readonly expertsKey?: string; readonly topK?: number } = {},
+): MoeSpec['routingGroups'] {
   const groups = f.int('n_group', { fallback: 1, max: MAX.experts });
   if (groups <= 1) return null;
-  if (numExperts % groups !== 0)
-    f.fail('n_group', `(${groups}) must divide n_routed_experts (${numExperts})`);
+  const expertsKey = options.expertsKey ?? 'n_routed_experts';
+  if (numExperts % groups !== 0) f.fail('n_group', `(${groups}) must divide ${expertsKey} (${numExperts})`);
   const groupsPerToken = f.positiveInt('topk_group', { fallback: groups, max: MAX.experts });
   if (groupsPerToken > groups) f.fail('topk_group', `(${groupsPerToken}) exceeds n_group (${groups})`);
+  const reachable = groupsPerToken * (numExperts / groups);
+  if (options.topK !== undefined && options.topK > reachable) {
+    f.fail(
+      'num_experts_per_tok',
+      `(${options.topK}) exceeds the ${reachable} experts of the topk_group (${groupsPerToken}) groups a token may use`,
+    );
+  }
   return { groups, groupsPerToken };
 }
 

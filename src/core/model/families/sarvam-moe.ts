@@ -21,7 +21,15 @@
 
 import type { LayerMlp, ModelSpec, MoeSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
-import { decoder, type Family, HF_KEYS, readTopK, unbuiltMtp, withClassDefaults } from './readers.js';
+import {
+  decoder,
+  type Family,
+  HF_KEYS,
+  readRoutingGroups,
+  readTopK,
+  unbuiltMtp,
+  withClassDefaults,
+} from './readers.js';
 
 /**
  * SarvamMoEConfig `__init__` defaults (remote `configuration_sarvam_moe.py`; transformers'
@@ -60,25 +68,6 @@ function readHeadDim(f: Fields): number {
 }
 
 /**
- * SarvamMoEGate.group_limited_topk: `num_experts` in `n_group` groups, a token's top-k drawn from the
- * `topk_group` groups with the best two-expert sums; null when one group (the release's).
- */
-function readRoutingGroups(f: Fields, numExperts: number, topK: number): MoeSpec['routingGroups'] {
-  const groups = f.positiveInt('n_group', { max: MAX.experts });
-  if (numExperts % groups !== 0) f.fail('n_group', `(${groups}) must divide num_experts (${numExperts})`);
-  const groupsPerToken = f.positiveInt('topk_group', { max: MAX.experts });
-  if (groupsPerToken > groups) f.fail('topk_group', `(${groupsPerToken}) exceeds n_group (${groups})`);
-  const reachable = groupsPerToken * (numExperts / groups);
-  if (topK > reachable) {
-    f.fail(
-      'num_experts_per_tok',
-      `(${topK}) exceeds the ${reachable} experts of the topk_group (${groupsPerToken}) groups a token may use`,
-    );
-  }
-  return groups === 1 ? null : { groups, groupsPerToken };
-}
-
-/**
  * SarvamMoESparseMoeBlock: E experts of `moe_intermediate_size`, top `num_experts_per_tok`; one shared
  * SwiGLU of `moe_intermediate_size` × `num_shared_experts` (`moe_shared_expert_intermediate_size` is not
  * read by the code); the gate's `expert_bias` parameter, always.
@@ -98,7 +87,7 @@ function readSarvamMoe(f: Fields): MoeSpec {
     sharedIntermediateSize: numShared * expertIntermediateSize,
     routerBias: true,
     sharedExpertGate: false,
-    routingGroups: readRoutingGroups(f, numExperts, topK),
+    routingGroups: readRoutingGroups(f, numExperts, { expertsKey: 'num_experts', topK }),
   };
 }
 

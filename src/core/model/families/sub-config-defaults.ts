@@ -193,6 +193,17 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     max_position_embeddings: 2048,
     attention_bias: false,
   },
+  // GraniteConfig (configuration_granite.py): Granite Speech's text_config.
+  granite: {
+    vocab_size: 32_000,
+    hidden_size: 4096,
+    intermediate_size: 11_008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 2048,
+    attention_bias: false,
+    mlp_bias: false,
+  },
   // Qwen2Config (configuration_qwen2.py): LLaVA-OneVision's and other wrappers' text_config.
   qwen2: {
     vocab_size: 151_936,
