@@ -6,6 +6,13 @@
 import { stateSpaceConvChannels } from './layer-kinds.js';
 import type { GatedDeltaNetSpec, ModelSpec, MoeSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
 
+/** One Linear (or 1×1 convolution): its weight and, with `bias`, its bias (encoders, projectors). */
+export const linearParams = (inputs: number, outputs: number, bias = true): number =>
+  inputs * outputs + (bias ? outputs : 0);
+
+/** One LayerNorm with its bias (encoders, projectors; a decoder's norms: normParams). */
+export const layerNormParams = (width: number): number => 2 * width;
+
 /** One MLP (or one expert) of intermediate size `intermediate`. */
 export function mlpParams(hidden: number, intermediate: number, gated: boolean, bias: boolean): number {
   const matrices = (gated ? 3 : 2) * hidden * intermediate;

@@ -33,18 +33,14 @@
  * (the encoder refuses any other length), 30 s at the releases' feature extractor (hop 160 at
  * 16 kHz, `preprocessor_config.json`); FLOPs per clip are not given (`spec.audio` has none).
  */
+
+import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { subConfig, wrapped } from './wrappers.js';
-
-type FamilyOf = (modelType: string) => Family | undefined;
+import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-/** A Linear's weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
-/** A LayerNorm's weight and bias. */
-const layerNorm = (width: number) => 2 * width;
 
 // ---------------------------------------------------------------------------------------------
 // The Whisper-style encoder both build

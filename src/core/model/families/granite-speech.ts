@@ -39,18 +39,14 @@
  * hidden_size, num_hidden_layers, num_attention_heads and num_mel_bins onto the encoder's own keys,
  * which 4.x ignores, so an alias that disagrees with the value read is refused.
  */
+
+import { linearParams as linear, layerNormParams as norm } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { subConfig, wrapped } from './wrappers.js';
-
-type FamilyOf = (modelType: string) => Family | undefined;
+import { builtSubConfig, type FamilyOf, wrapped } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-/** A Linear's (or 1×1 Conv1d's) weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
-/** A LayerNorm's (or BatchNorm's affine) weight and bias. */
-const norm = (width: number) => 2 * width;
 
 /** GraniteSpeechEncoderConfig defaults (dim_head aside: see the file comment). */
 export const GRANITE_SPEECH_ENCODER_DEFAULTS: Json = {
@@ -264,13 +260,6 @@ const withTextConfig = (top: Fields): Fields =>
     ? top.with({ text_config: { model_type: 'granite' } })
     : top;
 
-/** The sub-config `key` with `defaults` under the keys it omits; all defaults when absent. */
-function subWithDefaults(top: Fields, key: string, type: string, defaults: Json): Fields {
-  const child = subConfig(top.has(key) ? top : top.with({ [key]: {} }), key, type);
-  if (!child) return top.fail(key, 'must be an object');
-  return withClassDefaults(child, defaults);
-}
-
 /** The encoder and projector of a `granite_speech` config, given the text model's width. */
 export function readGraniteSpeechAudio(
   top: Fields,
@@ -279,11 +268,11 @@ export function readGraniteSpeechAudio(
   // GraniteSpeechConfig's window_size and downsample_rate defaults.
   const t = withClassDefaults(top, { window_size: 15, downsample_rate: 5 });
   const e = readGraniteSpeechEncoder(
-    subWithDefaults(top, 'encoder_config', 'granite_speech_encoder', GRANITE_SPEECH_ENCODER_DEFAULTS),
+    builtSubConfig(top, 'encoder_config', 'granite_speech_encoder', GRANITE_SPEECH_ENCODER_DEFAULTS),
   );
   const p = readGraniteSpeechProjector(
     t,
-    subWithDefaults(top, 'projector_config', 'blip_2_qformer', BLIP2_QFORMER_DEFAULTS),
+    builtSubConfig(top, 'projector_config', 'blip_2_qformer', BLIP2_QFORMER_DEFAULTS),
     e.width,
     textHidden,
   );

@@ -22,13 +22,13 @@
  * tokens of f² patches; larger images go in 512-px tiles of the same budget, plus a thumbnail), so
  * FLOPs per image are given at the default budget: one image or tile of `max_image_tokens` tokens.
  */
+
+import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { vitForwardFlops } from './vision.js';
-import { subConfig, wrapped } from './wrappers.js';
-
-type FamilyOf = (modelType: string) => Family | undefined;
+import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
 
 /** Siglip2VisionConfig's `__init__` defaults (`configuration_siglip2.py`): siglip2-base-patch16-naflex. */
 export const SIGLIP2_VISION_DEFAULTS: Json = {
@@ -58,11 +58,6 @@ export const LFM2_TEXT_DEFAULTS: Json = {
 
 /** Lfm2VlImageProcessorFast's default token budget per image or tile (`max_image_tokens`). */
 const DEFAULT_MAX_IMAGE_TOKENS = 256;
-
-/** A LayerNorm's weight and bias. */
-const layerNorm = (width: number) => 2 * width;
-/** A Linear's weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
 
 /** The text config with Lfm2Config's defaults for the keys transformers leaves out. */
 function withLfm2Defaults(f: Fields): Fields {

@@ -39,6 +39,8 @@
  *   extract_adapters_data writes them to `vision-lora/` and `speech-lora/` (loaded with load_adapter) with
  *   r 256 and 320, which phi4_multimodal's config.json does not repeat, so those ranks are used.
  */
+
+import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { GqaAttention, ModelSpec, VisionTowerSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { phi3 } from './phi3.js';
@@ -46,10 +48,6 @@ import { type Family, withClassDefaults } from './readers.js';
 import { vitForwardFlops } from './vision.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-/** A Linear's (or 1×1 conv's) weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
-/** A LayerNorm's weight and bias. */
-const layerNorm = (width: number) => 2 * width;
 
 /** The decoder defaults Phi4MultimodalConfig and Phi4MMConfig share (Phi-4-mini's shape, 32 query heads). */
 const TEXT_BASE: Json = {

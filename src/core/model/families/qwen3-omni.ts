@@ -36,7 +36,7 @@ import { type Fields, type Json, MAX } from './fields.js';
 import { qwen3Moe } from './qwen3.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { readQwenVision } from './vision.js';
-import { subConfig } from './wrappers.js';
+import { builtSubConfig } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -123,15 +123,6 @@ const CODE2WAV_DEFAULTS: Json = {
   decoder_dim: 1536,
 };
 
-/**
- * Sub-config `key` with its class defaults; an absent one is built from the defaults alone, as the
- * parent config's `__init__` does for None (Qwen3OmniMoeThinkerConfig, Qwen3OmniMoeTalkerConfig).
- */
-function built(parent: Fields, key: string, type: string, defaults: Json): Fields {
-  const f = subConfig(parent.has(key) ? parent : parent.with({ [key]: {} }), key, type);
-  return withClassDefaults(f ?? parent.fail(key, 'must be an object'), defaults);
-}
-
 /** `head_dim` as `getattr(config, "head_dim", hidden_size // num_attention_heads)` reads it. */
 function headDimOrQuotient(f: Fields): number {
   return f.has('head_dim')
@@ -144,7 +135,7 @@ function headDimOrQuotient(f: Fields): number {
  * (hidden / heads when absent) and no sliding window (its `self.sliding_window = None`).
  */
 function omniText(thinker: Fields): Fields {
-  const t = built(thinker, 'text_config', 'qwen3_omni_moe_text', TEXT_DEFAULTS);
+  const t = builtSubConfig(thinker, 'text_config', 'qwen3_omni_moe_text', TEXT_DEFAULTS);
   return t.with({ head_dim: headDimOrQuotient(t), use_sliding_window: false });
 }
 
@@ -185,7 +176,7 @@ function sameWidth(
 
 /** Qwen3OmniMoeVisionEncoder: the modules of Qwen3-VL's tower, with Omni's class defaults. */
 function readOmniVision(thinker: Fields, textHidden: number): VisionTowerSpec {
-  const v = built(thinker, 'vision_config', 'qwen3_omni_moe_vision_encoder', VISION_DEFAULTS);
+  const v = builtSubConfig(thinker, 'vision_config', 'qwen3_omni_moe_vision_encoder', VISION_DEFAULTS);
   const out = v.positiveInt('out_hidden_size', { max: MAX.hidden });
   sameWidth(v, 'out_hidden_size', out, textHidden);
   return readQwenVision(v);
@@ -262,7 +253,7 @@ export function readQwen3OmniTalker(talker: Fields, thinkerHidden: number): Talk
     thinkerHidden,
     'the talker projects the thinker’s hidden states',
   );
-  const t = built(f, 'text_config', 'qwen3_omni_moe_talker_text', TALKER_TEXT_DEFAULTS);
+  const t = builtSubConfig(f, 'text_config', 'qwen3_omni_moe_talker_text', TALKER_TEXT_DEFAULTS);
   const h = t.positiveInt('hidden_size', { max: MAX.hidden });
   const layers = t.positiveInt('num_hidden_layers', { max: MAX.layers });
   // Qwen3OmniMoeTalkerTextConfig maps num_experts to num_local_experts (transformers 5 writes the latter).
@@ -278,7 +269,7 @@ export function readQwen3OmniTalker(talker: Fields, thinkerHidden: number): Talk
   const decoder = layers * (layer + shared + h) + h + 2 * vocab * h;
   const inter = t.positiveInt('intermediate_size', { max: MAX.intermediate });
   const projections = 2 * (thinkerWidth * inter + inter + inter * h + h);
-  const p = built(
+  const p = builtSubConfig(
     f,
     'code_predictor_config',
     'qwen3_omni_moe_talker_code_predictor',
@@ -342,8 +333,13 @@ export function readQwen3OmniCode2Wav(c2w: Fields): number {
 /** The speech-output modules, when the config builds them (`enable_audio_output`), as a warning. */
 function speechOutputWarning(top: Fields, thinkerHidden: number): string[] {
   if (!top.bool('enable_audio_output', true)) return [];
-  const talker = readQwen3OmniTalker(built(top, 'talker_config', 'qwen3_omni_moe_talker', {}), thinkerHidden);
-  const code2wav = readQwen3OmniCode2Wav(built(top, 'code2wav_config', 'qwen3_omni_moe_code2wav', {}));
+  const talker = readQwen3OmniTalker(
+    builtSubConfig(top, 'talker_config', 'qwen3_omni_moe_talker', {}),
+    thinkerHidden,
+  );
+  const code2wav = readQwen3OmniCode2Wav(
+    builtSubConfig(top, 'code2wav_config', 'qwen3_omni_moe_code2wav', {}),
+  );
   return [
     `qwen3_omni_moe: the talker and code2wav (built with enable_audio_output, run only when speech is output) are not counted in the parameters, FLOPs or KV cache: talker ${fmt(talker.total)} parameters (a ${talker.layers}-layer MoE decoder of ${talker.experts} experts, top ${talker.topK}, with a shared expert: ${fmt(talker.decoder)}; text_projection and hidden_projection: ${fmt(talker.projections)}; code predictor: ${fmt(talker.codePredictor)}), code2wav ${fmt(code2wav)}; ${fmt(talker.total + code2wav)} in all`,
   ];
@@ -356,8 +352,10 @@ function speechOutputWarning(top: Fields, thinkerHidden: number): string[] {
 export const qwen3OmniMoeThinker: Family = (thinker, name) => {
   const text = omniText(thinker);
   const spec = qwen3Moe(text, name);
-  const ignored = ignoredTextKeys(built(thinker, 'text_config', 'qwen3_omni_moe_text', TEXT_DEFAULTS));
-  const audio = built(thinker, 'audio_config', 'qwen3_omni_moe_audio_encoder', AUDIO_DEFAULTS);
+  const ignored = ignoredTextKeys(
+    builtSubConfig(thinker, 'text_config', 'qwen3_omni_moe_text', TEXT_DEFAULTS),
+  );
+  const audio = builtSubConfig(thinker, 'audio_config', 'qwen3_omni_moe_audio_encoder', AUDIO_DEFAULTS);
   const warnings = [...(spec.warnings ?? []), ...ignored.map((w) => `qwen3_omni_moe: ${w}`)];
   const out: ModelSpec = {
     ...spec,

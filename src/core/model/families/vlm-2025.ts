@@ -30,18 +30,13 @@
  *   their aspect ratio up to a pixel budget (smart_resize), so FLOPs per image are given at the
  *   release's budget (`preprocessor_config.json` max_pixels 28²·1280 = 1,003,520).
  */
+
+import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
-import { subConfig, wrapped } from './wrappers.js';
-
-type FamilyOf = (modelType: string) => Family | undefined;
-
-/** A LayerNorm's weight and bias. */
-const layerNorm = (width: number) => 2 * width;
-/** A Linear's weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
+import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
 
 // ---------------------------------------------------------------------------------------------
 // The SigLIP tower both wrap

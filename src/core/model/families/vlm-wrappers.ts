@@ -9,19 +9,15 @@
  * Each module is named in its reader with the code it was read from. Images are tiled or kept at
  * their own size, so no wrapper here fixes FLOPs per image.
  */
+
+import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { deepseekMoeKeys } from './deepseek.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, readGatedMlp, readGqa, withClassDefaults } from './readers.js';
 import { readFixedVit, readMoonVitShape } from './vision.js';
-import { subConfig, wrapped } from './wrappers.js';
+import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
 
-type FamilyOf = (modelType: string) => Family | undefined;
-
-/** A LayerNorm's weight and bias. */
-const layerNorm = (width: number) => 2 * width;
-/** A Linear's weight and, when `bias`, its bias. */
-const linear = (inputs: number, outputs: number, bias = true) => inputs * outputs + (bias ? outputs : 0);
 /** A pre-norm ViT block: two LayerNorms, q/k/v/out (fused or not, all biased), fc1 and fc2 (biased). */
 const vitBlock = (h: number, inter: number) =>
   2 * layerNorm(h) + 4 * linear(h, h) + linear(h, inter) + linear(inter, h);

@@ -7,8 +7,8 @@
  * not give them.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import type { Fields } from './fields.js';
-import type { Family } from './readers.js';
+import type { Fields, Json } from './fields.js';
+import { type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /** The sub-config `key` with its class defaults (by its `model_type`, else `defaultType`); null when absent. */
@@ -25,7 +25,19 @@ export interface Wrapper {
   readonly vision?: (top: Fields, textHidden: number) => VisionTowerSpec | null;
 }
 
-export function wrapped(familyOf: (modelType: string) => Family | undefined, w: Wrapper): Family {
+/** A text family by its `model_type`, or undefined when llmecon reads none (the registry, index.ts). */
+export type FamilyOf = (modelType: string) => Family | undefined;
+
+/**
+ * The sub-config `key` as its class builds it: the class defaults of its `model_type` (else `type`), then
+ * `defaults`, under the keys it omits; all defaults when absent; anything but an object is refused.
+ */
+export function builtSubConfig(parent: Fields, key: string, type: string, defaults: Json): Fields {
+  const f = subConfig(parent.has(key) ? parent : parent.with({ [key]: {} }), key, type);
+  return withClassDefaults(f ?? parent.fail(key, 'must be an object'), defaults);
+}
+
+export function wrapped(familyOf: FamilyOf, w: Wrapper): Family {
   return (top, name) => {
     const t = subConfig(top, 'text_config', w.textType) ?? top;
     const textType = t === top ? w.textType : t.string('model_type', w.textType);
