@@ -59,8 +59,9 @@ export function memoryFit(
 
 /**
  * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
- * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship them. MLA's latent cache is
- * replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
+ * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship
+ * them. MLA's latent cache is replicated on every TP rank; GQA KV heads are split over TP (replicated
+ * when TP exceeds them).
  */
 export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
   const tp = options.tensorParallel;
