@@ -74,6 +74,26 @@ describe('llmecon compare-api', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("did you mean 'gpt-4o-mini'");
   });
+  it('a model that cannot be served says why, as serve does (memory here, no SLO was given)', async () => {
+    const bf16 = [
+      'compare-api',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      'h100',
+      ...base,
+      '--api',
+      'gpt-4o-mini',
+    ];
+    const r = await run([...bf16, '--gpus', '1']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(
+      /^cannot serve Llama 3\.1 70B: the weights and one sequence's KV cache do not fit/,
+    );
+    const slo = await run([...bf16, '--tpot-slo', '0.0001']);
+    expect(slo.code).toBe(3);
+    expect(slo.stdout).toMatch(/no layout meets the latency SLO at any batch; relax --ttft-slo\/--tpot-slo/);
+  });
   it('a vanishing daily traffic is refused by --tokens-per-day, not NaN percentiles or e+287 prices', async () => {
     const r = await run([
       ...SERVE_8B_H100,

@@ -9,7 +9,7 @@ import { requestsPerSecondFor } from '../../core/units.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { oneOf, positiveNumber } from '../options.js';
 import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
-import { planJson } from './serve.js';
+import { planJson, whyNot } from './serve.js';
 
 export interface CompareApiFlags extends ServingFlags {
   api?: string;
@@ -83,7 +83,8 @@ const dayText = (usdPerDay: number | null | undefined) =>
 
 export function compareApiCommand(o: CompareApiFlags): { output: string; exitCode: number } {
   const api = apiChoice(o);
-  const { spec, workload: w, slo, candidates, warnings } = servingSetup(o);
+  const setup = servingSetup(o);
+  const { spec, workload: w, slo, candidates, warnings } = setup;
   const perRequest = w.inputTokens + w.outputTokens;
   const volume =
     o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
@@ -95,11 +96,10 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     (r) => selfHostVsApi(spec, candidates, w, api.price, slo, grid, r),
     scale,
   );
-  if (result.series.every((p) => p.selfHostUsdPerDay === null))
-    return {
-      output: `cannot serve ${spec.name} on the layouts tried within the SLO; see llmecon serve`,
-      exitCode: 3,
-    };
+  if (result.series.every((p) => p.selfHostUsdPerDay === null)) {
+    const rps = volume === undefined ? null : requestsPerSecondFor(volume, perRequest);
+    return { output: `cannot serve ${spec.name}: ${whyNot(setup, rps, undefined)}`, exitCode: 3 };
+  }
   const here =
     volume === undefined
       ? null

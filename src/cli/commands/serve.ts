@@ -123,8 +123,8 @@ function frontierLines(frontier: readonly Omit<FrontierPoint, 'plan'>[]): string
   ];
 }
 
-/** Why no candidate produced a plan, with what to change. */
-function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | undefined): string {
+/** Why no candidate produced a plan, with what to change (serve and compare-api). */
+export function whyNot(setup: ServingSetup, rps: number | null, concurrency: number | undefined): string {
   const { spec, workload: w, slo, candidates } = setup;
   if (!candidates.some((c) => maxConcurrency(spec, c.cluster, c.replica, w) >= 1)) {
     const gpus = [...new Set(candidates.map((c) => c.gpuId))].join(', ');

@@ -10,6 +10,7 @@ import {
   globalBatchIssue,
   layoutIssues,
   microbatchCount,
+  VPP_NEEDS_PP,
 } from './layout.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -31,6 +32,13 @@ describe('layout issues use domain paths', () => {
       4096,
     );
     expect(issues.some((i) => i.rule === EP_DIVIDES_DP_CP && i.path[1] === 'expertParallel')).toBe(true);
+  });
+
+  it('refuses virtual stages without pipeline parallelism, by a rule id', () => {
+    const interleaved = { ...DEFAULT_LAYOUT, schedule: 'interleaved' as const, virtualStages: 8 };
+    const issues = layoutIssues(dense, interleaved, 4096);
+    expect(issues.map((i) => [i.path[1], i.rule])).toEqual([['virtualStages', VPP_NEEDS_PP]]);
+    expect(layoutIssues(dense, { ...interleaved, pipelineParallel: 2, virtualStages: 4 }, 4096)).toEqual([]);
   });
 });
 

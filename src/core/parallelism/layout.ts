@@ -89,6 +89,8 @@ export const EP_DIVIDES_DP_CP = 'ep-divides-dp-cp';
 export const ETP_IS_1_OR_TP = 'etp-is-1-or-tp';
 /** The Megatron-LM/DeepSpeed rule that ZeRO-3 does not combine with PP: a stack that can (torchtitan) drops it. */
 export const ZERO3_WITH_PIPELINE = 'zero3-with-pipeline';
+/** Rule tag: virtual stages need pp > 1 (checked on fixed flags only once pp is fixed too). */
+export const VPP_NEEDS_PP = 'vpp-needs-pp';
 
 /** Microbatches per step on each data-parallel rank: global batch / (DP × micro-batch), at least 1. */
 export function microbatchCount(
@@ -151,6 +153,14 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > spec.numLayers) {
     add('pipelineParallel', `${stages} pipeline stages (pp × vpp) exceed the ${spec.numLayers} layers`);
+  }
+  if (layout.virtualStages > 1 && layout.pipelineParallel === 1) {
+    // Megatron-Core refuses a virtual pipeline size without pipeline parallelism (arguments.py).
+    add(
+      'virtualStages',
+      `virtual stages need pipeline parallelism > 1, got pp 1 with vpp ${layout.virtualStages}`,
+      VPP_NEEDS_PP,
+    );
   }
   if (layout.virtualStages > 1 && layout.schedule !== 'interleaved') {
     add('virtualStages', `virtual stages need the interleaved schedule, got '${layout.schedule}'`);

@@ -19,6 +19,7 @@ import {
   ETP_IS_1_OR_TP,
   globalBatchIssue,
   layoutIssues,
+  VPP_NEEDS_PP,
   ZERO3_WITH_PIPELINE,
 } from '../parallelism/layout.js';
 import { GIB } from '../units.js';
@@ -125,6 +126,7 @@ export function planTraining(
     (issue) =>
       (c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP) &&
       (c.tensorParallel !== undefined || issue.rule !== ETP_IS_1_OR_TP) &&
+      (c.pipelineParallel !== undefined || issue.rule !== VPP_NEEDS_PP) &&
       !(stack && issue.rule === ZERO3_WITH_PIPELINE),
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
