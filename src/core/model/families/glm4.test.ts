@@ -46,4 +46,23 @@ describe('GLM-4 and GLM-4.1V', () => {
     expect((p.totalParams + p.visionParams) / 1e9).toBeCloseTo(10.3, 1);
     expect(spec.vision?.description).toMatch(/^GLM-4V ViT 24 × 1536/);
   });
+
+  it('GLM-4.6V (glm46v): the GLM-4.1V wrapper over whichever text and vision models its sub-configs name', () => {
+    // Dense (GLM-4.6V-Flash: glm4v_text, the default) reads as GLM-4.1V; MoE (GLM-4.6V: glm4v_moe_text and
+    // glm4v_moe_vision, as modular_glm46v.py builds them with AutoModel.from_config) as GLM-4.5V.
+    const dense = { text_config: {}, vision_config: {} };
+    const count = (c: object, type: string) => {
+      const spec = specFromHfConfig({ ...c, model_type: type }, type);
+      return { ...paramCount(spec), modelType: spec.modelType, moe: spec.moe !== null };
+    };
+    expect(count(dense, 'glm46v')).toEqual({ ...count(dense, 'glm4v'), modelType: 'glm46v' });
+    const moe = {
+      text_config: { model_type: 'glm4v_moe_text', head_dim: 128 },
+      vision_config: { model_type: 'glm4v_moe_vision' },
+    };
+    const glm46v = count(moe, 'glm46v');
+    expect(glm46v).toEqual({ ...count(moe, 'glm4v_moe'), modelType: 'glm46v' });
+    expect(glm46v.moe).toBe(true);
+    expect(glm46v.visionParams).toBe(892_498_432);
+  });
 });

@@ -101,6 +101,12 @@ const familyOf = (modelType: string): Family | undefined =>
 
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
+/** GLM-4.1V (modeling_glm4v.py): a glm4v_text decoder (or what text_config names) and the GLM-4V ViT. */
+const glm4vWrapper = wrapped(familyOf, {
+  textType: 'glm4v_text',
+  vision: (top) => vision(top, 'glm4v_vision', readGlm4vVision),
+});
+
 /** A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`. */
 function llavaFamily(textType: string, towerType: string, anyres: boolean): Family {
   return wrapped(familyOf, {
@@ -170,10 +176,10 @@ export const FAMILIES = {
   kimi_k2: deepseek,
   glm4_moe: glm4Moe,
   glm4,
-  glm4v: wrapped(familyOf, {
-    textType: 'glm4v_text',
-    vision: (top) => vision(top, 'glm4v_vision', readGlm4vVision),
-  }),
+  glm4v: glm4vWrapper,
+  // GLM-4.6V (modular_glm46v.py): GLM-4.1V's wrapper over any text and vision model its sub-configs name
+  // (AutoModel.from_config), glm4v_text and glm4v_vision by default.
+  glm46v: glm4vWrapper,
   glm4v_text: glm4,
   glm4_moe_lite: glm4MoeLite,
   glm4v_moe: wrapped(familyOf, {
