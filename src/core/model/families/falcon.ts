@@ -1,6 +1,14 @@
 /** Falcon: multi-query or grouped attention, LayerNorm, parallel attention/MLP (modeling_falcon.py). */
 import { MAX } from './fields.js';
-import { baseSpec, type Family, HF_KEYS, readCommon, readKvHeads, uniformLayers } from './readers.js';
+import {
+  baseSpec,
+  type Family,
+  HF_KEYS,
+  readCommon,
+  readKvHeads,
+  readPlainMlp,
+  uniformLayers,
+} from './readers.js';
 
 export const falcon: Family = (f, name) => {
   const c = readCommon(f, name, { ...HF_KEYS, defaultPositions: 2048 });
@@ -32,14 +40,7 @@ export const falcon: Family = (f, name) => {
       qkNorm: 'none',
       sinks: false,
     },
-    mlp: {
-      intermediateSize: f.positiveInt('ffn_hidden_size', {
-        fallback: 4 * c.hiddenSize,
-        max: MAX.intermediate,
-      }),
-      gated: false,
-      bias,
-    },
+    mlp: readPlainMlp(f, bias, 'ffn_hidden_size', 4 * c.hiddenSize),
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {

@@ -1,9 +1,12 @@
 /**
  * GPT-2: learned positions, LayerNorm, biased MHA and a plain GELU MLP (modeling_gpt2.py); GPTBigCode
- * (StarCoder 1, SantaCoder: modeling_gpt_bigcode.py), the same block with multi-query attention.
+ * (StarCoder 1, SantaCoder: modeling_gpt_bigcode.py), the same block with multi-query attention;
+ * GPT-J and CodeGen (rotary, parallel attention and MLP) and GPT-Neo (alternating local layers).
  */
-import { MAX } from './fields.js';
-import { baseSpec, type Family, readCommon, uniformLayers } from './readers.js';
+
+import { readMha } from './early-decoders.js';
+import { type Fields, MAX } from './fields.js';
+import { baseSpec, type Family, readCommon, readPlainMlp, uniformLayers } from './readers.js';
 
 export const gpt2: Family = (f, name) => {
   const c = readCommon(f, name, {
@@ -12,26 +15,10 @@ export const gpt2: Family = (f, name) => {
     layers: 'n_layer',
     positions: 'n_positions',
   });
-  const numHeads = f.positiveInt('n_head', { max: MAX.heads });
-  if (c.hiddenSize % numHeads !== 0)
-    f.fail('n_embd', `(${c.hiddenSize}) must be divisible by 'n_head' (${numHeads})`);
   const base = baseSpec(f, c, {
-    attention: {
-      kind: 'gqa',
-      numHeads,
-      numKvHeads: numHeads,
-      headDim: c.hiddenSize / numHeads,
-      qkvBias: true,
-      outputBias: true,
-      qkNorm: 'none',
-      sinks: false,
-    },
+    attention: readMha(f, c.hiddenSize, 'n_head', { bias: true }),
     // GPT2MLP: c_fc (n_embd → n_inner, default 4·n_embd) and c_proj, with biases.
-    mlp: {
-      intermediateSize: f.positiveInt('n_inner', { fallback: 4 * c.hiddenSize, max: MAX.intermediate }),
-      gated: false,
-      bias: true,
-    },
+    mlp: readPlainMlp(f, true, 'n_inner', 4 * c.hiddenSize),
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
@@ -53,3 +40,74 @@ export const gptBigcode: Family = (f, name) => {
   if (spec.attention.kind !== 'gqa' || !f.bool('multi_query', true)) return spec;
   return { ...spec, attention: { ...spec.attention, numKvHeads: 1 } };
 };
+
+/**
+ * GPTJForCausalLM (GPT-J-6B) and CodeGenForCausalLM (CodeGen, CodeGen2 mono/multi): GPT-2's keys,
+ * q/k/v (CodeGen: a fused qkv_proj) and out_proj without bias, fc_in/fc_out (`n_inner`, default
+ * 4·n_embd) with bias, one LayerNorm per block (attention and MLP in parallel on its output), ln_f,
+ * rotary on `rotary_dim` (no position table); lm_head untied, with a vocabulary-sized bias (not counted).
+ */
+export const gptj: Family = (f, name) => {
+  const spec = gpt2(f, name);
+  return {
+    ...spec,
+    attention: { ...spec.attention, qkvBias: false, outputBias: false },
+    tieWordEmbeddings: f.bool('tie_word_embeddings', false),
+    learnedPositionEmbeddings: 0,
+    norm: { kind: 'layernorm', perLayer: 1 },
+  };
+};
+
+/**
+ * GPTNeoForCausalLM (GPT-Neo 125M–2.7B): q/k/v without bias and out_proj with it, c_fc/c_proj
+ * (`intermediate_size`, default 4·hidden) with bias, two LayerNorms, learned positions of
+ * `max_position_embeddings`, lm_head tied; `attention_types` ([[["global","local"], n]], expanded as
+ * GPTNeoConfig.expand_attention_types_params) makes every "local" layer a sliding window of `window_size`.
+ */
+export const gptNeo: Family = (f, name) => {
+  const c = readCommon(f, name, {
+    vocab: 'vocab_size',
+    hidden: 'hidden_size',
+    layers: 'num_layers',
+    positions: 'max_position_embeddings',
+    defaultPositions: 2048,
+  });
+  const kinds = attentionTypes(f, c.numLayers);
+  const base = baseSpec(f, c, {
+    attention: readMha(f, c.hiddenSize, 'num_heads', { bias: false, outputBias: true }),
+    mlp: readPlainMlp(f, true, 'intermediate_size', 4 * c.hiddenSize),
+    layers: kinds.map((attention) => ({ attention, mlp: 'dense' as const })),
+  });
+  return {
+    ...base,
+    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+    learnedPositionEmbeddings: c.maxContextTokens,
+    slidingWindow: kinds.includes('sliding') ? f.positiveInt('window_size', { fallback: 256 }) : null,
+    norm: { kind: 'layernorm', perLayer: 2 },
+    activation: f.string('activation_function', 'gelu_new'),
+  };
+};
+
+/** GPT-Neo's `attention_types`: [[kinds, repeats], …] expanded to one mixer per layer, as many as layers. */
+function attentionTypes(f: Fields, numLayers: number): ('full' | 'sliding')[] {
+  const raw = f.raw('attention_types') ?? [[['global', 'local'], 12]]; // GPTNeoConfig's default
+  const kinds: ('full' | 'sliding')[] = [];
+  const bad = (why: string): never =>
+    f.fail('attention_types', `must be [[["global"|"local", …], repeats], …]: ${why}`);
+  if (!Array.isArray(raw)) bad('not a list');
+  for (const entry of raw as unknown[]) {
+    if (!Array.isArray(entry) || entry.length !== 2 || !Array.isArray(entry[0]))
+      bad('an entry is not [kinds, repeats]');
+    const [names, repeats] = entry as [unknown[], unknown];
+    if (!Number.isInteger(repeats) || (repeats as number) < 1 || (repeats as number) > MAX.layers)
+      bad(`repeats must be a whole number ≥ 1, got ${JSON.stringify(repeats)}`);
+    for (let r = 0; r < (repeats as number); r += 1)
+      for (const name of names) {
+        if (name !== 'global' && name !== 'local') bad(`unknown kind ${JSON.stringify(name)}`);
+        kinds.push(name === 'local' ? 'sliding' : 'full');
+        if (kinds.length > numLayers) bad(`it names more than the ${numLayers} layers`);
+      }
+  }
+  if (kinds.length !== numLayers) bad(`it names ${kinds.length} layers, num_layers is ${numLayers}`);
+  return kinds;
+}

@@ -22,7 +22,7 @@ import {
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { jais2, nanochat } from './dense-2026.js';
-import { bloom, dbrx, opt } from './early-decoders.js';
+import { bloom, dbrx, mpt, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
 import { ernie45MoeVl, ernie45VlMoe } from './ernie45-vl.js';
 import { exaoneMoe } from './exaone-moe.js';
@@ -37,7 +37,7 @@ import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm, glm4, glm4Moe, solarOpen } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
-import { gpt2, gptBigcode } from './gpt2.js';
+import { gpt2, gptBigcode, gptj, gptNeo } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
@@ -312,6 +312,11 @@ export const FAMILIES = {
   bloom,
   opt,
   dbrx,
+  mpt,
+  gptj,
+  // CodeGen and CodeGen2: GPT-J's block (a fused qkv_proj of the same width).
+  codegen: gptj,
+  gpt_neo: gptNeo,
 } as const satisfies Record<string, Family>;
 
 export type SupportedModelType = keyof typeof FAMILIES;

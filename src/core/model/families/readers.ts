@@ -142,9 +142,21 @@ export function readGatedMlp(f: Fields, key = 'intermediate_size', bias = false)
   return { intermediateSize: f.positiveInt(key, { max: MAX.intermediate }), gated: true, bias };
 }
 
-/** An ungated two-matrix MLP (fc1 h → `key`, fc2 back): GPT-NeoX, Phi, StarCoder2's GELU, Arcee's ReLU². */
-export function readPlainMlp(f: Fields, bias: boolean, key = 'intermediate_size'): MlpSpec {
-  return { intermediateSize: f.positiveInt(key, { max: MAX.intermediate }), gated: false, bias };
+/**
+ * An ungated two-matrix MLP (fc1 h → `key`, or `fallback` when absent; fc2 back): GPT-NeoX, Phi,
+ * StarCoder2's GELU, Arcee's ReLU², GPT-2's n_inner, Falcon's ffn_hidden_size.
+ */
+export function readPlainMlp(
+  f: Fields,
+  bias: boolean,
+  key = 'intermediate_size',
+  fallback?: number,
+): MlpSpec {
+  const width = f.positiveInt(key, {
+    max: MAX.intermediate,
+    ...(fallback === undefined ? {} : { fallback }),
+  });
+  return { intermediateSize: width, gated: false, bias };
 }
 
 /** The dense MLP size when no layer uses it: read it if given, it does not affect any count. */
