@@ -1,9 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
+import { findModel } from '../../catalog/catalog.js';
 import { specFromHfConfig } from '../model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { paramCount } from '../model/param-count.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
 import { inferenceMemory } from './inference-memory.js';
 
 const qwen = specFromHfConfig(hfFixture('qwen3.5-397b-a17b'), 'qwen3.5-397b-a17b');
@@ -81,6 +83,26 @@ describe('a multimodal model serves its encoders beside the decoder', () => {
       expect(inferenceMemory(omni, options).encoderWeightsBytes).toBe(
         (2 * (p.visionParams + p.audioParams!)) / tp,
       );
+    },
+  );
+});
+
+describe('inference weights a TP rank holds whole', () => {
+  test.prop([fc.constantFrom(2, 4, 8, 16)])(
+    "DeepSeek-V3: MLA's q_a/kv_a and the router load whole on every rank (vLLM ReplicatedLinear)",
+    (tp) => {
+      const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+      const weights = (t: number) =>
+        inferenceMemory(v3, {
+          weightFormat: 'fp8',
+          kvFormat: 'bf16',
+          batchSize: 1,
+          contextTokens: 1,
+          tensorParallel: t,
+        }).weightsBytes;
+      // 61 layers of q_a (7168 → 1536) and kv_a (7168 → 512 + 64); 58 MoE routers (7168 → 256); FP8.
+      const replicated = 61 * 7168 * (1536 + 576) + 58 * 7168 * 256;
+      expect(weights(tp) - weights(1) / tp).toBeCloseTo(replicated * (1 - 1 / tp), 0);
     },
   );
 });

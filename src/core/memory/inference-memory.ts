@@ -5,8 +5,10 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { layerWeights } from '../model/operations.js';
 import { encoderParamCount, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
+import { perSpecMemo } from '../model/spec-memo.js';
 import {
   bytesPerElement,
   type KvFormat,
@@ -57,11 +59,19 @@ export function memoryFit(
   return { fits: headroomBytes >= 0, headroomBytes };
 }
 
+const replicatedMemo = perSpecMemo<'all', number>();
+
+/** The decoder's matrices every TP rank holds whole (operations.ts LayerWeights.replicated), summed. */
+const replicatedWeightParams = (spec: ModelSpec): number =>
+  replicatedMemo(spec, 'all', () =>
+    spec.layers.reduce((sum, layer) => sum + layerWeights(spec, layer).replicated, 0),
+  );
+
 /**
  * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
  * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship
- * them. MLA's latent cache is replicated on every TP rank; GQA KV heads are split over TP (replicated
- * when TP exceeds them).
+ * them. MLA's latent cache and the matrices every rank runs whole (MLA down-projections, the router)
+ * are replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
  */
 export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
   const tp = options.tensorParallel;
@@ -75,8 +85,12 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   // A multimodal model's vision and audio encoders load beside the decoder, in BF16 (quantized
   // checkpoints keep them so) and split over TP as vLLM's towers shard their linear layers.
   const encoderWeightsBytes = (encoderParamCount(spec) * bf16) / tp;
+  // Matrices every TP rank runs whole (vLLM's ReplicatedLinear: MLA's q_a/kv_a, the router) load whole.
+  const replicated = replicatedWeightParams(spec);
   const weightsBytes =
-    (keptBf16 * bf16 + matrices * matrixBytes) / tp + (b.routedExperts * matrixBytes) / (tp * ep);
+    (keptBf16 * bf16 + matrices * matrixBytes) / tp +
+    replicated * matrixBytes * (1 - 1 / tp) +
+    (b.routedExperts * matrixBytes) / (tp * ep);
 
   // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer: Nemotron-NAS KV heads,
   // Gemma 4 global layers; KV-shared layers hold none); sparse layers' indexer keys whole on every rank.

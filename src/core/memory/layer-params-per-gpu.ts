@@ -1,10 +1,12 @@
 /**
  * Parameters one GPU holds of each decoder layer in training (Megatron-Core's sharding): attention,
- * dense MLPs and shared experts split over TP, routed experts over EP × ETP, norms and the router
- * replicated; per layer kind, and per layer for hybrid models' stages (training-memory.ts sums them).
+ * dense MLPs and shared experts split over TP but for the matrices every rank runs whole (the router,
+ * MLA's down-projections), routed experts over EP × ETP; per layer kind, and per layer for hybrid
+ * models' stages (training-memory.ts sums them).
  */
 
 import { mlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
+import { layerWeights, tpShard } from '../model/operations.js';
 import { attentionParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
@@ -33,23 +35,31 @@ export function layerParamsPerGpu(
   // shared-expert gate with the shared experts, router rows (ERNIE-4.5-VL's vision group's too).
   const block = moe ? moeLayerParams(spec, moe) : null;
   const routed = moe && block ? moe.numExperts * block.expert + block.modality : 0;
-  const attentionPerGpu = attentionParams(spec) / t + spec.norm.perLayer * normParams(spec, h);
+  const norms = spec.norm.perLayer * normParams(spec, h);
+  // Matrices every TP rank holds whole (the operation list's `replicated`: MLA down-projections, the
+  // router, Megatron-Core's duplicated linears), by layer kind and per layer.
+  const whole = (mlp: 'dense' | 'moe') => layerWeights(spec, { attention: 'full', mlp }).replicated;
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
+  const dense =
+    attentionParams(spec) + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias);
   return {
-    dense: attentionPerGpu + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias) / t,
-    // The router is replicated on every TP rank; shared experts and latent projections split over TP.
-    moeDense: block ? attentionPerGpu + block.router + block.shared / t : 0,
+    dense: tpShard(dense, whole('dense'), t) + norms,
+    // Shared experts and latent projections split over TP; the router stays whole.
+    moeDense: block
+      ? tpShard(attentionParams(spec) + block.router + block.shared, whole('moe'), t) + norms
+      : 0,
     moeExperts: routed / (layout.expertParallel * etp),
     stage: (indices) => {
       let dense = 0;
       let experts = 0;
       let largest = 0;
       for (const i of indices) {
-        const moeLayer = spec.layers[i]!.mlp === 'moe';
-        const held = moeLayer ? routed : 0;
-        // The router stays whole on every TP rank, as in moeDense.
-        const router = moeLayer && block ? block.router : 0;
-        const layerDense = (perLayerParams[i]!.totalParams - held - router) / t + router;
+        const held = spec.layers[i]!.mlp === 'moe' ? routed : 0;
+        const layerDense = tpShard(
+          perLayerParams[i]!.totalParams - held,
+          layerWeights(spec, spec.layers[i]!).replicated,
+          t,
+        );
         const layerExperts = held / (etp * layout.expertParallel);
         dense += layerDense;
         experts += layerExperts;

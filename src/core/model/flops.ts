@@ -64,6 +64,7 @@ export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): Layer
     allRoutedExperts: _all,
     perLayerInput: _ple,
     residualStreams: _streams,
+    replicated: _replicated,
     ...weights
   } = layerWeights(spec, {
     attention: 'full',

@@ -118,15 +118,26 @@ function adapterOperations(
   );
 }
 
-/** Matmul weights of one layer on one GPU (its TP shard and its EP share of the routed experts). */
+/**
+ * Matmul weights of one layer on one GPU: its TP shard of the split matrices, the whole of those every
+ * rank runs (`replicated`), and its EP share of the routed experts.
+ */
 export function localLayerWeights(spec: ModelSpec, layer: LayerSpec, layout: OperationLayout): number {
   const w = layerWeights(spec, layer);
   const t = layout.tensorParallel;
   return (
-    (w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams) / t +
+    tpShard(nonExpertWeights(w), w.replicated, t) +
     w.allRoutedExperts / ((layout.expertTensorParallel ?? t) * layout.expertParallel)
   );
 }
+
+/** A layer's matrices other than its routed experts: split over TP, or whole where `replicated`. */
+export const nonExpertWeights = (w: LayerWeights): number =>
+  w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams;
+
+/** One TP rank's share of `params` of which `replicated` every rank holds whole. */
+export const tpShard = (params: number, replicated: number, tensorParallel: number): number =>
+  (params - replicated) / tensorParallel + replicated;
 
 export interface LayerWeights {
   readonly attention: number;
@@ -141,9 +152,24 @@ export interface LayerWeights {
   readonly perLayerInput: number;
   /** Gemma 3n AltUp router and LAuReL pair. */
   readonly residualStreams: number;
+  /**
+   * Of the above, the matrices every tensor-parallel rank holds whole (operation list `replicated`: MLA
+   * down-projections, the router, Step3's shared query, DSA's indexer, AltUp and LAuReL).
+   */
+  readonly replicated: number;
 }
 
 const weightsMemo = perSpecMemo<string, LayerWeights>();
+
+/** Components whose GEMMs hold a weight matrix, one per layer (not routed experts, scores or head). */
+const WHOLE_WEIGHT_COMPONENTS: ReadonlySet<string> = new Set([
+  'attentionProjections',
+  'denseMlp',
+  'sharedExperts',
+  'router',
+  'perLayerInput',
+  'residualStreams',
+]);
 
 /** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
 export const layerWeights = (spec: ModelSpec, layer: LayerSpec): LayerWeights =>
@@ -166,11 +192,13 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     router: 0,
     perLayerInput: 0,
     residualStreams: 0,
+    replicated: 0,
   };
   for (const op of ops) {
     if (op.type !== 'gemm') continue;
     // One token: m·count = tokens reaching the matrix, n·k = the weight matrix.
     const weights = op.n * op.k;
+    if (op.replicated && WHOLE_WEIGHT_COMPONENTS.has(op.component)) out.replicated += weights;
     if (op.component === 'attentionProjections') out.attention += weights;
     else if (op.component === 'denseMlp') out.denseMlp += weights;
     else if (op.component === 'sharedExperts') out.sharedExperts += weights;
@@ -189,6 +217,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     const modality = modalityExpertParams(spec, spec.moe);
     out.allRoutedExperts += modality.experts;
     out.router += modality.router;
+    out.replicated += modality.router;
   }
   return out;
 }

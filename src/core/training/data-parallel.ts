@@ -6,38 +6,53 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, type GroupPlacement, placement } from '../hardware/collectives.js';
 import { memorySeconds } from '../hardware/roofline.js';
 import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
-import { layerWeights } from '../model/operations.js';
+import { layerWeights, nonExpertWeights, tpShard } from '../model/operations.js';
 import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type ModelSpec } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertDataParallelOf, expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 import type { TrainingOptions } from './step-time.js';
 
-const firstStageMemo = perSpecMemo<number, { dense: number; expert: number }>();
+const firstStageMemo = perSpecMemo<number, StageWeights>();
 
-/** Matmul weights of the first `layers` layers plus the embedding: dense and all routed experts (memoised). */
-const firstStageWeights = (spec: ModelSpec, layers: number): { dense: number; expert: number } =>
-  firstStageMemo(spec, layers, () => computeFirstStageWeights(spec, layers));
+/** A pipeline stage's matrices: dense (TP-split but for `replicated`) and every routed expert. */
+interface StageWeights {
+  readonly dense: number;
+  readonly replicated: number;
+  readonly expert: number;
+}
 
-function computeFirstStageWeights(spec: ModelSpec, layers: number): { dense: number; expert: number } {
+/**
+ * Matmul weights of the first `layers` layers plus the embedding (memoised), and the output head
+ * and final norm when that stage is the only one (`pipelineParallel` 1) and the head is untied.
+ */
+const firstStageWeights = (spec: ModelSpec, layers: number, onlyStage: boolean): StageWeights =>
+  firstStageMemo(spec, onlyStage ? -layers : layers, () => computeFirstStageWeights(spec, layers, onlyStage));
+
+function computeFirstStageWeights(spec: ModelSpec, layers: number, onlyStage: boolean): StageWeights {
   // The input embedding, and a multimodal model's encoders, which sit on the first stage (training-memory.ts).
   let dense =
     spec.vocabSize * embeddingWidth(spec) + embeddingProjectionParams(spec) + encoderParamCount(spec);
+  if (onlyStage && !spec.tieWordEmbeddings) dense += spec.vocabSize * embeddingWidth(spec);
+  let replicated = 0;
   let expert = 0;
   for (let i = 0; i < layers; i += 1) {
     const w = layerWeights(spec, spec.layers[i]!);
-    dense += w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams;
+    dense += nonExpertWeights(w);
+    replicated += w.replicated;
     expert += w.allRoutedExperts;
   }
-  return { dense, expert };
+  return { dense, replicated, expert };
 }
 
 /** Parameters one GPU of the first stage holds, split into dense (DP-replicated) and expert parts. */
 export function paramsPerGpu(spec: ModelSpec, layout: ParallelLayout): { dense: number; expert: number } {
-  const t = layout.tensorParallel;
   const perStage = Math.min(spec.numLayers, Math.ceil(spec.numLayers / layout.pipelineParallel));
-  const w = firstStageWeights(spec, perStage);
-  return { dense: w.dense / t, expert: w.expert / (layout.expertParallel * expertTensorParallelOf(layout)) };
+  const w = firstStageWeights(spec, perStage, layout.pipelineParallel === 1);
+  return {
+    dense: tpShard(w.dense, w.replicated, layout.tensorParallel),
+    expert: w.expert / (layout.expertParallel * expertTensorParallelOf(layout)),
+  };
 }
 
 export interface DataParallelInput {
