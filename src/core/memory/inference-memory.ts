@@ -5,10 +5,9 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { layerWeights } from '../model/operations.js';
+import { replicatedByLayer } from '../model/operations.js';
 import { encoderParamCount, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
-import { perSpecMemo } from '../model/spec-memo.js';
 import {
   bytesPerElement,
   type KvFormat,
@@ -59,14 +58,6 @@ export function memoryFit(
   return { fits: headroomBytes >= 0, headroomBytes };
 }
 
-const replicatedMemo = perSpecMemo<'all', number>();
-
-/** The decoder's matrices every TP rank holds whole (operations.ts LayerWeights.replicated), summed. */
-const replicatedWeightParams = (spec: ModelSpec): number =>
-  replicatedMemo(spec, 'all', () =>
-    spec.layers.reduce((sum, layer) => sum + layerWeights(spec, layer).replicated, 0),
-  );
-
 /**
  * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
  * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship
@@ -86,7 +77,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   // checkpoints keep them so) and split over TP as vLLM's towers shard their linear layers.
   const encoderWeightsBytes = (encoderParamCount(spec) * bf16) / tp;
   // Matrices every TP rank runs whole (vLLM's ReplicatedLinear: MLA's q_a/kv_a, the router) load whole.
-  const replicated = replicatedWeightParams(spec);
+  const replicated = replicatedByLayer(spec).reduce((sum, params) => sum + params, 0);
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp +
     replicated * matrixBytes * (1 - 1 / tp) +

@@ -6,9 +6,10 @@
  */
 
 import { mlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
-import { layerWeights, tpShard } from '../model/operations.js';
+import { layerWeights, replicatedByLayer, tpShard } from '../model/operations.js';
 import { attentionParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
+import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
 export interface LayerParamsPerGpu {
@@ -21,6 +22,8 @@ export interface LayerParamsPerGpu {
   /** Layer by layer (hybrid models): a set of layers' dense and expert parts and its largest layer. */
   readonly stage: (indices: readonly number[]) => { dense: number; experts: number; largest: number };
 }
+
+const wholeMemo = perSpecMemo<'dense' | 'moe', number>();
 
 export function layerParamsPerGpu(
   spec: ModelSpec,
@@ -38,8 +41,10 @@ export function layerParamsPerGpu(
   const norms = spec.norm.perLayer * normParams(spec, h);
   // Matrices every TP rank holds whole (the operation list's `replicated`: MLA down-projections, the
   // router, Megatron-Core's duplicated linears), by layer kind and per layer.
-  const whole = (mlp: 'dense' | 'moe') => layerWeights(spec, { attention: 'full', mlp }).replicated;
+  const whole = (mlp: 'dense' | 'moe') =>
+    wholeMemo(spec, mlp, () => layerWeights(spec, { attention: 'full', mlp }).replicated);
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
+  const replicated = perLayer ? replicatedByLayer(spec) : null;
   const dense =
     attentionParams(spec) + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias);
   return {
@@ -55,11 +60,7 @@ export function layerParamsPerGpu(
       let largest = 0;
       for (const i of indices) {
         const held = spec.layers[i]!.mlp === 'moe' ? routed : 0;
-        const layerDense = tpShard(
-          perLayerParams[i]!.totalParams - held,
-          layerWeights(spec, spec.layers[i]!).replicated,
-          t,
-        );
+        const layerDense = tpShard(perLayerParams[i]!.totalParams - held, replicated![i]!, t);
         const layerExperts = held / (etp * layout.expertParallel);
         dense += layerDense;
         experts += layerExperts;

@@ -161,6 +161,14 @@ export interface LayerWeights {
 
 const weightsMemo = perSpecMemo<string, LayerWeights>();
 
+const replicatedMemo = perSpecMemo<'layers', Float64Array>();
+
+/** `LayerWeights.replicated` of every layer, by index (memoised: the layout search asks per stage). */
+export const replicatedByLayer = (spec: ModelSpec): Float64Array =>
+  replicatedMemo(spec, 'layers', () =>
+    Float64Array.from(spec.layers, (l) => layerWeights(spec, l).replicated),
+  );
+
 /** Components whose GEMMs hold a weight matrix, one per layer (not routed experts, scores or head). */
 const WHOLE_WEIGHT_COMPONENTS: ReadonlySet<string> = new Set([
   'attentionProjections',
