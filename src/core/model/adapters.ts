@@ -4,15 +4,10 @@
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
 import { inputError } from '../errors.js';
+import { attentionMatrices } from './adapters-attention.js';
 import { linearMixerMatrices } from './adapters-linear.js';
 import { layerKey, layerView } from './layer-view.js';
-import {
-  type AttentionSpec,
-  embeddingTableParams,
-  isAttentionMixer,
-  type LayerSpec,
-  type ModelSpec,
-} from './spec.js';
+import { embeddingTableParams, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
@@ -160,57 +155,6 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
-/** The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`. */
-function attentionMatrices(
-  a: AttentionSpec,
-  part: AdapterPart,
-  kvPart: AdapterPart,
-  h: number,
-  wants: (t: TargetModule) => boolean,
-  add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
-): void {
-  if (a.kind === 'compressed') {
-    // DeepseekV4Attention: q_a/q_b for queries, one kv_proj for keys and values, o_b for the output
-    // (o_a_proj is a DeepseekV4GroupedLinear: PEFT's Linear LoRA does not fit its grouped forward).
-    if (wants('q')) {
-      add(part, 'q_a_proj', h, a.qLoraRank);
-      add(part, 'q_b_proj', a.qLoraRank, a.numHeads * a.headDim);
-    }
-    if (wants('k') || wants('v')) add(kvPart, 'kv_proj', h, a.headDim);
-    if (wants('o')) add(part, 'o_b_proj', a.outputGroups * a.outputLoraRank, h);
-  } else if (a.kind === 'mla') {
-    const qHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
-    if (wants('q')) {
-      if (a.qLoraRank === null) add(part, 'q_proj', h, a.numHeads * qHead);
-      else {
-        add(part, 'q_a_proj', h, a.qLoraRank);
-        add(part, 'q_b_proj', a.qLoraRank, a.numHeads * qHead);
-      }
-    }
-    // MLA's keys and values come from one shared down-projection and one up-projection.
-    if (wants('k') || wants('v')) {
-      add(kvPart, 'kv_a_proj_with_mqa', h, a.kvLoraRank + a.qkRopeHeadDim);
-      add(kvPart, 'kv_b_proj', a.kvLoraRank, a.numHeads * (a.qkNopeHeadDim + a.vHeadDim));
-    }
-    if (wants('o')) add(part, 'o_proj', a.numHeads * a.vHeadDim, h);
-  } else {
-    const q = a.numHeads * a.headDim;
-    const kv = a.numKvHeads * a.headDim;
-    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
-    if (wants('q')) {
-      // Step3's low-rank query: LoRA on q adapts both its matrices (target_modules q_proj and wq).
-      if (a.queryRank !== undefined) {
-        add(part, 'q_proj', h, a.queryRank);
-        add(part, 'wq', a.queryRank, a.outputGate ? 2 * q : q);
-      } else add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
-    }
-    if (wants('k')) add(kvPart, 'k_proj', h, kv);
-    // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
-    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', h, kv);
-    if (wants('o')) add(part, 'o_proj', q, h);
-  }
-}
-
 /**
  * One layer's adapted matrices of each part (routed experts once per expert kind), at the shapes of
  * `spec`: the model-wide ones, or one layer's when `spec` is its layerView (its own attention, KV
@@ -243,8 +187,13 @@ function layerMatrices(
     if (wants('out_proj')) add('conv', 'conv.out_proj', h, h);
   }
   const denseMatrices = (part: AdapterPart, I: number) => {
-    if (wants('gate') && spec.mlp.gated) add(part, 'mlp.gate_proj', h, I);
-    if (wants('up')) add(part, 'mlp.up_proj', h, I);
+    // Gate and up as one matrix (gate_up_proj, dense_h_to_4h): naming either adapts it whole.
+    if (spec.mlp.gated && spec.mlp.fusedGateUp) {
+      if (wants('gate') || wants('up')) add(part, 'mlp.gate_up_proj', h, 2 * I);
+    } else {
+      if (wants('gate') && spec.mlp.gated) add(part, 'mlp.gate_proj', h, I);
+      if (wants('up')) add(part, 'mlp.up_proj', h, I);
+    }
     if (wants('down')) add(part, 'mlp.down_proj', I, h);
   };
   // At the layer's own width when `spec` is its layerView (Nemotron-NAS, Gemma 4 double-wide MLPs).

@@ -26,6 +26,7 @@ const gqa = z
     headGate: z.boolean().default(false),
     /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
     queryRank: count.optional(),
+    fusedQkv: z.boolean().optional(), // q/k/v as one matrix (query_key_value, c_attn): LoRA adapts it whole
   })
   .strict();
 
@@ -125,6 +126,7 @@ const mlp = z
     intermediateSize: count,
     gated: z.boolean().default(true),
     bias: z.boolean().default(false),
+    fusedGateUp: z.boolean().optional(), // gate and up as one matrix (gate_up_proj): LoRA adapts it whole
   })
   .strict();
 
@@ -173,10 +175,7 @@ export const modelSpecInputSchema = z
       .strict()
       .nullable()
       .default(null),
-    /**
-     * Token mixer per layer, repeated over numLayers (e.g. [linear, linear, linear, full]); overrides
-     * slidingWindow.pattern. Each kind used needs its block (slidingWindow, chunkedAttention, ...).
-     */
+    /** Mixer per layer, repeated over numLayers; overrides slidingWindow.pattern; each needs its block. */
     layerPattern: z.array(z.enum(MIXERS)).min(1).optional(),
     /** MLP per layer, repeated over numLayers; overrides moe.firstDenseLayers/layerFrequency. */
     mlpPattern: z

@@ -52,6 +52,12 @@ export interface GqaAttention {
    * and V (after v_norm) apart, as transformers' and vLLM's caches do. Absent = false.
    */
   readonly valueFromKey?: boolean;
+  /**
+   * q, k and v are one matrix (GPT-NeoX/BLOOM/Falcon `query_key_value`, Phi-3 `qkv_proj`, MPT
+   * `Wqkv`, GPT-2 `c_attn`): an adapter targets it whole (PEFT target_modules name the fused module),
+   * so LoRA on it is r·(h + q + 2·kv), not one pair per projection. Absent = separate projections.
+   */
+  readonly fusedQkv?: boolean;
 }
 
 /** Multi-head latent attention (DeepSeek-V2 Sec. 2.1, Eq. 9-19). */
@@ -102,6 +108,11 @@ export interface MlpSpec {
   /** Gated (SwiGLU/GeGLU: gate, up and down matrices) or plain (up and down). */
   readonly gated: boolean;
   readonly bias: boolean;
+  /**
+   * Gate and up are one matrix (Phi-3 `gate_up_proj`, GLM-4 `gate_up_proj`, ChatGLM
+   * `dense_h_to_4h`): an adapter on either targets it whole, r·(h + 2I). Absent = separate.
+   */
+  readonly fusedGateUp?: boolean;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import { type Fields, MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import { readQwenSparseLayers } from './qwen3.js';
 import {
   decoder,
@@ -61,10 +62,13 @@ export const olmoe: Family = (f, name) =>
 export const gptNeox: Family = (f, name) => {
   const bias = f.bool('attention_bias', true);
   return {
-    ...decoder(f, name, {
-      attention: { qkvBias: bias, outputBias: bias },
-      mlp: readPlainMlp(f, true),
-    }),
+    ...fused(
+      decoder(f, name, {
+        attention: { qkvBias: bias, outputBias: bias },
+        mlp: readPlainMlp(f, true),
+      }),
+      { qkv: true },
+    ),
     norm: { kind: 'layernorm', perLayer: 2 },
     activation: f.string('hidden_act', 'gelu'),
   };

@@ -7,6 +7,7 @@
  */
 import type { GqaAttention } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import {
   baseSpec,
   type CommonKeys,
@@ -67,7 +68,7 @@ export const bloom: Family = (f, name) => {
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
-    ...spec,
+    ...fused(spec, { qkv: true }),
     tieWordEmbeddings: g.bool('tie_word_embeddings', true),
     norm: { kind: 'layernorm', perLayer: 2, embedding: true },
     activation: 'gelu',
@@ -131,7 +132,7 @@ export const dbrx: Family = (f, name) => {
     layers: uniformLayers(c.numLayers, 'moe'),
   });
   return {
-    ...spec,
+    ...fused(spec, { qkv: true }),
     norm: { kind: 'layernorm', perLayer: 2, bias: false },
     // DbrxExperts: GLU experts without bias; DbrxRouter: a bias-free linear, no shared expert.
     moe: readMoe(ffn, { experts: 'moe_num_experts', expertSize: 'ffn_hidden_size', topK: 'moe_top_k' }),
@@ -184,7 +185,7 @@ export const mpt: Family = (f, name) => {
   });
   const normType = f.string('norm_type', 'low_precision_layernorm');
   return {
-    ...spec,
+    ...fused(spec, { qkv: true }),
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     learnedPositionEmbeddings: !alibi && f.bool('learned_pos_emb', true) ? c.maxContextTokens : 0,
     norm: normType.includes('rmsnorm')

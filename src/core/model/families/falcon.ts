@@ -1,5 +1,7 @@
 /** Falcon: multi-query or grouped attention, LayerNorm, parallel attention/MLP (modeling_falcon.py). */
+
 import { MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import {
   baseSpec,
   type Family,
@@ -44,7 +46,7 @@ export const falcon: Family = (f, name) => {
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
-    ...base,
+    ...fused(base, { qkv: true }),
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     norm: { kind: 'layernorm', perLayer: lnPerLayer },
     activation: f.string('activation', 'gelu'),

@@ -9,6 +9,7 @@
 
 import { deepseekMoeKeys } from './deepseek.js';
 import { MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import {
   decoder,
   type Family,
@@ -24,19 +25,25 @@ import {
  * post_self_attn_layernorm, post_attention_layernorm, post_mlp_layernorm).
  */
 export const glm4: Family = (f, name) => ({
-  ...decoder(f, name, {
-    attention: { outputBias: false },
-    mlp: readGatedMlp(f, 'intermediate_size', false),
-  }),
+  ...fused(
+    decoder(f, name, {
+      attention: { outputBias: false },
+      mlp: readGatedMlp(f, 'intermediate_size', false),
+    }),
+    { gateUp: true },
+  ),
   norm: { kind: 'rmsnorm', perLayer: 4 },
 });
 
 /** GlmDecoderLayer: Glm4's attention and fused MLP with two RMSNorms; q/k/v bias by default (GlmConfig). */
 export const glm: Family = (f, name) =>
-  decoder(f, name, {
-    attention: { qkvBias: f.bool('attention_bias', true), outputBias: false },
-    mlp: readGatedMlp(f, 'intermediate_size', false),
-  });
+  fused(
+    decoder(f, name, {
+      attention: { qkvBias: f.bool('attention_bias', true), outputBias: false },
+      mlp: readGatedMlp(f, 'intermediate_size', false),
+    }),
+    { gateUp: true },
+  );
 
 export const glm4Moe: Family = (f, name) => {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });

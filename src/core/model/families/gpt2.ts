@@ -6,6 +6,7 @@
 
 import { readMha } from './early-decoders.js';
 import { type Fields, MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import { baseSpec, type Family, readCommon, readPlainMlp, uniformLayers } from './readers.js';
 
 export const gpt2: Family = (f, name) => {
@@ -22,7 +23,8 @@ export const gpt2: Family = (f, name) => {
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
-    ...base,
+    // c_attn: q, k and v as one Conv1D (GPT-2's and GPTBigCode's).
+    ...fused(base, { qkv: true }),
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     // GPT2Model.wpe: learned absolute positions, n_positions × n_embd.
     learnedPositionEmbeddings: c.maxContextTokens,
@@ -43,7 +45,7 @@ export const gptBigcode: Family = (f, name) => {
 
 /**
  * GPTJForCausalLM (GPT-J-6B) and CodeGenForCausalLM (CodeGen, CodeGen2 mono/multi): GPT-2's keys,
- * q/k/v (CodeGen: a fused qkv_proj) and out_proj without bias, fc_in/fc_out (`n_inner`, default
+ * q/k/v (CodeGen: a fused qkv_proj, `codegen` below) and out_proj without bias, fc_in/fc_out (`n_inner`, default
  * 4·n_embd) with bias, one LayerNorm per block (attention and MLP in parallel on its output), ln_f,
  * rotary on `rotary_dim` (no position table); lm_head untied, with a vocabulary-sized bias (not counted).
  */
@@ -51,12 +53,15 @@ export const gptj: Family = (f, name) => {
   const spec = gpt2(f, name);
   return {
     ...spec,
-    attention: { ...spec.attention, qkvBias: false, outputBias: false },
+    attention: { ...spec.attention, qkvBias: false, outputBias: false, fusedQkv: false },
     tieWordEmbeddings: f.bool('tie_word_embeddings', false),
     learnedPositionEmbeddings: 0,
     norm: { kind: 'layernorm', perLayer: 1 },
   };
 };
+
+/** CodeGenForCausalLM: GPT-J's block with q, k and v as one qkv_proj. */
+export const codegen: Family = (f, name) => fused(gptj(f, name), { qkv: true });
 
 /**
  * GPTNeoForCausalLM (GPT-Neo 125M–2.7B): q/k/v without bias and out_proj with it, c_fc/c_proj

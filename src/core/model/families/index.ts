@@ -37,7 +37,7 @@ import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm, glm4, glm4Moe, solarOpen } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
 import { gptOss } from './gpt-oss.js';
-import { gpt2, gptBigcode, gptj, gptNeo } from './gpt2.js';
+import { codegen, gpt2, gptBigcode, gptj, gptNeo } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
@@ -314,8 +314,7 @@ export const FAMILIES = {
   dbrx,
   mpt,
   gptj,
-  // CodeGen and CodeGen2: GPT-J's block (a fused qkv_proj of the same width).
-  codegen: gptj,
+  codegen,
   gpt_neo: gptNeo,
 } as const satisfies Record<string, Family>;
 

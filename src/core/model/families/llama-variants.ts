@@ -10,7 +10,9 @@
  * `intermediate_size`) and MiniCPM (`minicpm`, OpenBMB's remote modeling_minicpm.py: Llama's layer with
  * scalar embedding and depth scales, embeddings tied by default).
  */
+
 import { MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import { decoder, type Family, HF_KEYS, readGatedMlp, readPlainMlp } from './readers.js';
 
 /** ArceeMLP: up_proj (h → intermediate) and down_proj, ReLU² between, no gate. */
@@ -47,8 +49,8 @@ export const bailingMoe: Family = (f, name) => {
  */
 export const chatglm: Family = (f, name) => {
   const linearBias = f.bool('add_bias_linear', false);
-  return {
-    ...decoder(f, name, {
+  const spec = fused(
+    decoder(f, name, {
       keys: {
         vocab: 'padded_vocab_size',
         hidden: 'hidden_size',
@@ -63,6 +65,10 @@ export const chatglm: Family = (f, name) => {
       },
       mlp: readGatedMlp(f, 'ffn_hidden_size', linearBias),
     }),
+    { qkv: true, gateUp: true },
+  );
+  return {
+    ...spec,
     ...(f.bool('rmsnorm', true) ? {} : { norm: { kind: 'layernorm', perLayer: 2 } as const }),
   };
 };
@@ -70,7 +76,7 @@ export const chatglm: Family = (f, name) => {
 /** InternLM2ForCausalLM: wqkv and wo with bias per `bias` (default false), w1/w3/w2 SwiGLU, two RMSNorms. */
 export const internlm2: Family = (f, name) => {
   const bias = f.bool('bias', false);
-  return decoder(f, name, { attention: { qkvBias: bias, outputBias: bias } });
+  return fused(decoder(f, name, { attention: { qkvBias: bias, outputBias: bias } }), { qkv: true });
 };
 
 /**
@@ -84,7 +90,7 @@ export const qwenV1: Family = (f, name) => {
   const doubled = f.positiveInt('intermediate_size', { max: 2 * MAX.intermediate });
   if (doubled % 2 !== 0)
     f.fail('intermediate_size', `(${doubled}) must be even: Qwen's w1 and w2 are each half of it`);
-  return decoder(f, name, {
+  const spec = decoder(f, name, {
     attention: {
       qkvBias: true,
       outputBias: bias,
@@ -93,6 +99,7 @@ export const qwenV1: Family = (f, name) => {
     },
     mlp: { intermediateSize: doubled / 2, gated: true, bias },
   });
+  return fused(spec, { qkv: true });
 };
 
 /** MiniCPMForCausalLM: Llama's layer; scale_emb, scale_depth and dim_model_base are scalars; tied by default. */

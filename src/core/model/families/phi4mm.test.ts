@@ -169,8 +169,9 @@ describe('phi4mm (microsoft/Phi-4-multimodal-instruct, the release’s remote co
       numKvHeads: 8,
       headDim: 128,
       qkvBias: false,
+      fusedQkv: true,
     });
-    expect(spec.mlp).toEqual({ intermediateSize: 8192, gated: true, bias: false });
+    expect(spec.mlp).toEqual({ intermediateSize: 8192, gated: true, bias: false, fusedGateUp: true });
     expect(spec.hiddenSize).toBe(3072);
     expect(spec.vocabSize).toBe(200_064);
     expect(spec.tieWordEmbeddings).toBe(true);
