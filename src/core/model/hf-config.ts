@@ -6,6 +6,7 @@
 import { DoesNotFitError, InputError, inputError } from '../errors.js';
 import { Fields, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
+import { fixedVitTower } from './families/vision.js';
 import { subConfig } from './families/wrappers.js';
 import {
   ENCODER_KEYS,
@@ -17,7 +18,7 @@ import {
   type Structure,
 } from './lookalikes.js';
 import { paramCount } from './param-count.js';
-import type { ModelSpec } from './spec.js';
+import type { ModelSpec, VisionTowerSpec } from './spec.js';
 
 export { SUPPORTED_MODEL_TYPES, type SupportedModelType };
 
@@ -101,18 +102,55 @@ const lookalikeName = (family: SupportedModelType) => family.replace(/_text$/, '
  * or, for a wrapper read through its language model, that any tower it holds is left out.
  */
 function readAs(spec: ModelSpec, modelType: string, how: string, json: Json, wrapper = false): ModelSpec {
-  const towers = ENCODER_KEYS.filter((k) => json[k] !== undefined && json[k] !== null);
+  // A wrapper's CLIP or SigLIP vision_config is counted as its tower alone (its projector is not).
+  const tower = wrapper && spec.vision === null ? bareTower(json, modelType) : null;
+  const towers = ENCODER_KEYS.filter((k) => json[k] !== undefined && json[k] !== null).filter(
+    (k) => !(tower && k === 'vision_config'),
+  );
+  const counted = tower
+    ? `. Its vision_config is counted as a bare ${tower.description.replace(/ \(projector not counted\)$/, '')} tower (${(tower.params / 1e6).toFixed(1)}M parameters, counted apart and in serving and training memory); its projector is not`
+    : '';
   const left =
     towers.length > 0
       ? `. Its ${towers.join(', ')} (encoders or speech decoders) ${towers.length === 1 ? 'is' : 'are'} not read: not in the parameters, nor in serving or training memory`
-      : wrapper
+      : wrapper && !tower
         ? '. Any vision or audio tower it holds is not read: not in the parameters, nor in serving or training memory'
         : '';
   return {
     ...spec,
     modelType,
-    warnings: [...(spec.warnings ?? []), `model_type '${modelType}' is not supported; ${how}${left}`],
+    ...(tower ? { vision: tower } : {}),
+    warnings: [
+      ...(spec.warnings ?? []),
+      `model_type '${modelType}' is not supported; ${how}${counted}${left}`,
+    ],
   };
+}
+
+/**
+ * A wrapper's `vision_config` when it is a CLIP or SigLIP tower (by its model_type, class defaults
+ * filled), counted alone as `fixedVitTower` counts it; null when absent, another type, or unreadable.
+ */
+function bareTower(json: Json, modelType: string): VisionTowerSpec | null {
+  const top = new Fields(json, modelType);
+  const child = isObject(json.vision_config) ? subConfig(top, 'vision_config', '') : null;
+  const type = child?.string('model_type', '');
+  if (!child || (type !== 'clip_vision_model' && type !== 'siglip_vision_model')) return null;
+  const kind = type === 'clip_vision_model' ? 'clip' : 'siglip';
+  try {
+    const t = fixedVitTower(child, kind);
+    return {
+      description: `${kind === 'clip' ? 'CLIP' : 'SigLIP'} ${t.depth} × ${t.h}, ${t.image}px, patch ${t.patch} (projector not counted)`,
+      params: t.params,
+      patchSize: t.patch,
+      imageSize: t.image,
+      flopsPerImage: t.flops,
+    };
+  } catch (e) {
+    // A tower whose fields do not read is left out, as any other tower (the warning says so).
+    if (e instanceof InputError && !(e instanceof DoesNotFitError)) return null;
+    throw e;
+  }
 }
 
 /** Sub-configs that hold a wrapper's language model, in the order they are looked for. */

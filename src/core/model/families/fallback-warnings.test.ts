@@ -38,6 +38,43 @@ describe('unknown model types: what the read leaves out', () => {
     );
   });
 
+  it("an unknown wrapper's CLIP or SigLIP vision_config counts as its tower alone, said; others stay out", () => {
+    // Aya Vision 8B's shape: a cohere2 text model and a SigLIP so400m tower at 364 px (no family for aya_vision).
+    const tower = {
+      model_type: 'siglip_vision_model',
+      hidden_size: 1152,
+      intermediate_size: 4304,
+      num_hidden_layers: 27,
+      num_attention_heads: 16,
+      image_size: 364,
+      patch_size: 14,
+    };
+    const aya = {
+      model_type: 'aya_like',
+      text_config: { ...base, model_type: 'qwen3' },
+      vision_config: tower,
+    };
+    const spec = specFromHfConfig(aya, 'aya');
+    // SigLIP: patch conv with bias, 26 × 26 positions, 27 blocks (two biased LayerNorms, q/k/v/o and
+    // fc1/fc2 with bias), the post-LayerNorm.
+    const h = 1152;
+    const block = 4 * h + 4 * h * h + 4 * h + 2 * h * 4304 + 4304 + h;
+    expect(spec.vision?.params).toBe(3 * 14 * 14 * h + h + 26 * 26 * h + 27 * block + 2 * h);
+    expect(spec.vision?.description).toMatch(/^SigLIP 27 × 1152, 364px, patch 14 \(projector not counted\)$/);
+    expect(spec.warnings?.[0]).toMatch(
+      /Its vision_config is counted as a bare SigLIP 27 × 1152, 364px, patch 14 tower \(412\.9M parameters, counted apart and in serving and training memory\); its projector is not$/,
+    );
+    // Another tower type, or one whose fields do not read, is left out as before.
+    for (const vision_config of [
+      { ...tower, model_type: 'intern_vit' },
+      { model_type: 'siglip_vision_model', hidden_size: -1 },
+    ]) {
+      const other = specFromHfConfig({ ...aya, vision_config }, 'o');
+      expect(other.vision).toBeNull();
+      expect(other.warnings?.[0]).toMatch(/Its vision_config \(encoders or speech decoders\) is not read/);
+    }
+  });
+
   it("a lookalike must find the experts the config counts: Sarvam-105B's keys read as Sarvam, a config whose experts the lookalike names otherwise is refused", () => {
     const sarvam = { ...hfFixture('hand-built/sarvam-105b'), model_type: 'sarvam_derivative' };
     const spec = specFromHfConfig(sarvam, 'derived');

@@ -124,7 +124,7 @@ export function readFixedVit(f: Fields) {
  * CLIP's pre-LayerNorm, `num_hidden_layers` blocks of LayerNorm → attention (q, k, v, out with bias)
  * → LayerNorm → MLP (fc1, fc2 with bias), and a post-LayerNorm. Its parameters and forward FLOPs.
  */
-function fixedVitTower(f: Fields, kind: 'clip' | 'siglip') {
+export function fixedVitTower(f: Fields, kind: 'clip' | 'siglip') {
   const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const layerMatmuls = 4 * h * h + 2 * h * inter;
   const block = 2 * 2 * h + layerMatmuls + 4 * h + inter + h;
