@@ -87,6 +87,8 @@ describe('bailing_moe_v2 (Ling 2.0)', () => {
       outputBias: false,
       qkNorm: 'per-head',
       sinks: false,
+      // One query_key_value: LoRA adapts it whole.
+      fusedQkv: true,
     });
     expect(spec.mlp).toEqual({ intermediateSize: 5120, gated: true, bias: false });
     expect(spec.moe).toEqual({

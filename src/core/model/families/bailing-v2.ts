@@ -22,8 +22,10 @@
  * sigmoid(g_proj(x)) (h → H·d), and `dense` — MiniMax's lightning attention (`projections: 'lightning'`)
  * plus the q/k norms, which the spec has no place for (see {@link linearExtrasWarning}).
  */
+
 import type { GatedDeltaNetSpec, LayerMixer, LayerMlp, ModelSpec, MoeSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import { decoder, type Family, HF_KEYS, readRoutingGroups, readTopK, withClassDefaults } from './readers.js';
 
 /**
@@ -141,7 +143,7 @@ function bailingDecoder(
     layerMlp,
   });
   const moe = spec.layers.some((l) => l.mlp === 'moe') ? readBailingMoe(f, options.routerBias) : null;
-  const withMoe: ModelSpec = { ...spec, moe };
+  const withMoe: ModelSpec = { ...fused(spec, { qkv: true }), moe };
   return { ...withMoe, numMtpModules: readMtp(f, withMoe) };
 }
 

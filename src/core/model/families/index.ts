@@ -49,7 +49,16 @@ import { lfm2, lfm2Moe } from './lfm2.js';
 import { lfm2VlWrapper } from './lfm2-vl.js';
 import { llama, ministral3, mistral, qwen2 } from './llama.js';
 import { bitnet, cwm, helium, ministral } from './llama-likes-2025.js';
-import { arcee, bailingMoe, chatglm, exaone, internlm2, minicpm, qwenV1 } from './llama-variants.js';
+import {
+  arcee,
+  baichuan,
+  bailingMoe,
+  chatglm,
+  exaone,
+  internlm2,
+  minicpm,
+  qwenV1,
+} from './llama-variants.js';
 import { llama4Text } from './llama4.js';
 import { longcatFlash } from './longcat-flash.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
@@ -313,6 +322,7 @@ export const FAMILIES = {
   opt,
   dbrx,
   mpt,
+  baichuan,
   gptj,
   codegen,
   gpt_neo: gptNeo,

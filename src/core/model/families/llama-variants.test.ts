@@ -3,6 +3,7 @@
  * released shapes counted tensor by tensor and against the model cards.
  */
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { paramCount } from '../param-count.js';
 
@@ -188,5 +189,16 @@ describe('Llama variants', () => {
     );
     expect(paramCount(v2).visionParams).toBe(675_759_104);
     expect(v2.vision?.description).toMatch(/^Qwen2-VL ViT 32 × 1280/);
+  });
+
+  it('Baichuan 2 13B: fused W_pack, untied head, context from model_max_length (ALiBi): 13,896,668,160', () => {
+    const spec = specFromHfConfig(hfFixture('hand-built/baichuan2-13b'), 'baichuan2-13b');
+    const h = 5120;
+    expect(paramCount(spec).totalParams).toBe(
+      40 * (4 * h * h + 3 * h * 13_696 + 2 * h) + 2 * 125_696 * h + h,
+    );
+    expect(paramCount(spec).totalParams).toBe(13_896_668_160);
+    expect(spec.maxContextTokens).toBe(4096);
+    expect(spec.attention).toMatchObject({ fusedQkv: true, qkvBias: false });
   });
 });

@@ -8,7 +8,8 @@
  * (`internlm2`, modeling_internlm2.py: fused wqkv, biases per `bias`; InternVL's language model) and
  * Qwen (v1, `qwen`, Qwen's remote modeling_qwen.py: fused c_attn with bias, a SwiGLU of half
  * `intermediate_size`) and MiniCPM (`minicpm`, OpenBMB's remote modeling_minicpm.py: Llama's layer with
- * scalar embedding and depth scales, embeddings tied by default).
+ * scalar embedding and depth scales, embeddings tied by default), and Baichuan 2 (`baichuan`: fused
+ * W_pack, ALiBi on the 13B).
  */
 
 import { MAX } from './fields.js';
@@ -30,7 +31,7 @@ export const exaone: Family = (f, name) => decoder(f, name, { keys: { ...HF_KEYS
  */
 export const bailingMoe: Family = (f, name) => {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
-  return decoder(f, name, {
+  const spec = decoder(f, name, {
     attention: { qkvBias: f.bool('use_qkv_bias', false), outputBias: f.bool('use_bias', false) },
     layerMlp: (i) => (i < firstDense ? 'dense' : 'moe'),
     moe: {
@@ -39,7 +40,25 @@ export const bailingMoe: Family = (f, name) => {
       shared: { countKey: 'num_shared_experts' },
     },
   });
+  return fused(spec, { qkv: true });
 };
+
+/**
+ * BaichuanForCausalLM (Baichuan 2 7B/13B, remote code): Llama's layer with q/k/v fused in W_pack (no
+ * bias), untied NormHead of the vocabulary's size; the 13B has ALiBi and no `max_position_embeddings`,
+ * its context `model_max_length`.
+ */
+export const baichuan: Family = (f, name) =>
+  fused(
+    decoder(f, name, {
+      keys: {
+        ...HF_KEYS,
+        positions: f.has('max_position_embeddings') ? 'max_position_embeddings' : 'model_max_length',
+      },
+      attention: { qkvBias: false, outputBias: false },
+    }),
+    { qkv: true },
+  );
 
 /**
  * ChatGLMForConditionalGeneration (ChatGLM2/3-6B, GLM-4-9B): `num_layers`, `padded_vocab_size`,
