@@ -65,7 +65,15 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
 export function adapterLabel(spec: ModelSpec, choice: MethodChoice): string | null {
   if (choice.method === 'full') return null;
   const tables = choice.trainEmbeddings ? ' + embedding and head in full' : '';
-  return `${choice.method.toUpperCase()} r=${choice.rank} on ${presentTargets(spec, choice.targets).join(',')}${tables}`;
+  const present = presentTargets(spec, choice.targets);
+  const a = spec.attention;
+  // A fused matrix (query_key_value, gate_up_proj) is adapted whole when any of its parts is named.
+  const fused = [
+    a.kind === 'gqa' && a.fusedQkv && present.some((t) => t === 'q' || t === 'k' || t === 'v') && 'q,k,v',
+    spec.mlp.fusedGateUp && present.some((t) => t === 'gate' || t === 'up') && 'gate,up',
+  ].filter((x): x is string => typeof x === 'string');
+  const whole = fused.length > 0 ? ` (${fused.join(' and ')} fused: each adapted as one matrix)` : '';
+  return `${choice.method.toUpperCase()} r=${choice.rank} on ${present.join(',')}${whole}${tables}`;
 }
 
 /** How the frozen base is stored, for labels: "NF4", "GPTQ INT4" (QLoRA), "BF16"/"FP8" (LoRA, DoRA), null (full). */

@@ -75,7 +75,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--rank <r>', 'adapter rank (default 16; LoRA methods only)')
       .option(
         '--targets <list>',
-        'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only)',
+        'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only; a fused qkv or gate_up matrix is adapted whole when any of its parts is named)',
       )
       .option(
         '--base-format <f>',
