@@ -42,6 +42,7 @@ import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
+import { readHunyuanVlVision } from './hunyuan-vl.js';
 import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
@@ -196,6 +197,11 @@ export const FAMILIES = {
     vision: (top) => vision(top, 'glm4v_moe_vision', readGlm4vVision),
   }),
   glm4v_moe_text: glm4Moe,
+  hunyuan_vl: wrapped(familyOf, {
+    textType: 'hunyuan_vl_text',
+    vision: (top, textHidden) => vision(top, 'hunyuan_vl_vision', (v) => readHunyuanVlVision(v, textHidden)),
+  }),
+  hunyuan_vl_text: hunyuanV1Dense,
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
   glm_moe_dsa: glmMoeDsa,

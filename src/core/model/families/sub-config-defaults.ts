@@ -245,6 +245,27 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     image_size: 1024,
     patch_size: 16,
   },
+  // HunYuanVLVisionConfig and HunYuanVLTextConfig (configuration_hunyuan_vl.py): the tower's class
+  // defaults (HunyuanOCR's), the text model's (a 7B-like shape; released configs give their own).
+  hunyuan_vl_vision: {
+    hidden_size: 1152,
+    intermediate_size: 4304,
+    num_hidden_layers: 27,
+    num_attention_heads: 16,
+    num_channels: 3,
+    patch_size: 16,
+    max_image_size: 2048,
+    spatial_merge_size: 2,
+  },
+  hunyuan_vl_text: {
+    vocab_size: 290_943,
+    hidden_size: 4096,
+    intermediate_size: 11_008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 2048,
+    tie_word_embeddings: false,
+  },
   // Glm4vTextConfig (configuration_glm4v.py): GLM-4.1V-9B's text shape.
   glm4v_text: {
     vocab_size: 151_552,
