@@ -13,9 +13,12 @@ import type { ServingPoint, ServingWorkload } from './serving.js';
 /**
  * Mean seconds a request waits for the prompts ahead of it: every prompt takes `serviceSeconds` of
  * the prefill path, and a request spends `afterFirstTokenSeconds` decoding once it has its first
- * token. MVA over n = 1 … clients: R(n) = S·(1 + Q(n − 1)), X(n) = n / (R(n) + Z), Q(n) = X(n)·R(n);
- * the wait is R − S. One client never waits; with no decode time every other client is ahead,
- * (clients − 1)·S.
+ * token. This closed network (one queue, one delay) is the machine-repairman model. An arriving
+ * request sees the queue of the other N − 1 clients in equilibrium (the arrival theorem, Reiser &
+ * Lavenberg 1980, J. ACM 27(2): what mean-value analysis iterates), so it waits S·L(N − 1), where
+ * with M clients P(k queued) ∝ M!/(M − k)!·(S/Z)^k (Kleinrock 1975, Queueing Systems I, Sec. 3.10).
+ * The sums run outward from their largest term until the terms vanish: O(√N) terms, not MVA's N
+ * steps. One client never waits; with no decode time every other client is ahead, (clients − 1)·S.
  */
 export function prefillQueueSeconds(
   clients: number,
@@ -24,13 +27,35 @@ export function prefillQueueSeconds(
 ): number {
   if (!(clients > 1) || !(serviceSeconds > 0)) return 0;
   const think = Math.max(0, afterFirstTokenSeconds) || 0;
-  let queue = 0;
-  let response = serviceSeconds;
-  for (let n = 1; n <= clients; n += 1) {
-    response = serviceSeconds * (1 + queue);
-    queue = (n * response) / (response + think);
+  const others = Math.floor(clients) - 1;
+  if (think === 0) return others * serviceSeconds;
+  return serviceSeconds * meanQueued(others, Math.log(serviceSeconds / think));
+}
+
+/** Mean number queued among `m` clients of the repairman model with load ρ = S/Z (`logRho` = ln ρ). */
+function meanQueued(m: number, logRho: number): number {
+  // Terms t_k = m!/(m − k)!·ρ^k rise while (m − k + 1)·ρ > 1: the largest is at k* = ⌈m + 1 − 1/ρ⌉ − 1.
+  const peak = Math.min(m, Math.max(0, Math.ceil(m + 1 - Math.exp(-logRho)) - 1));
+  const step = (k: number) => Math.log(m - k + 1) + logRho; // ln(t_k / t_{k−1})
+  let total = 1;
+  let weighted = peak;
+  let log = 0;
+  for (let k = peak + 1; k <= m; k += 1) {
+    log += step(k);
+    if (log < -40) break;
+    const t = Math.exp(log);
+    total += t;
+    weighted += k * t;
   }
-  return response - serviceSeconds;
+  log = 0;
+  for (let k = peak; k >= 1; k -= 1) {
+    log -= step(k);
+    if (log < -40) break;
+    const t = Math.exp(log);
+    total += t;
+    weighted += (k - 1) * t;
+  }
+  return weighted / total;
 }
 
 /**
