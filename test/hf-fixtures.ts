@@ -60,6 +60,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/gpt-neo-2.7b',
   'hand-built/baichuan2-13b',
   'hand-built/hunyuan-ocr',
+  'hand-built/persimmon-8b-base',
+  'hand-built/fuyu-8b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -75,6 +75,27 @@ export const gptNeox: Family = (f, name) => {
 };
 
 /**
+ * PersimmonForCausalLM (Persimmon-8B; Fuyu-8B's language model): GPT-NeoX's block — fused
+ * query_key_value and dense with bias, dense_h_to_4h / dense_4h_to_h with bias, two LayerNorms, partial
+ * rotary — with per-head q/k LayerNorms (`qk_layernorm`, default true) and ReLU²; lm_head untied.
+ */
+export const persimmon: Family = (f, name) => ({
+  ...fused(
+    decoder(f, name, {
+      attention: {
+        qkvBias: true,
+        outputBias: true,
+        qkNorm: f.bool('qk_layernorm', true) ? 'per-head' : 'none',
+      },
+      mlp: readPlainMlp(f, true),
+    }),
+    { qkv: true },
+  ),
+  norm: { kind: 'layernorm', perLayer: 2 },
+  activation: f.string('hidden_act', 'relu2'),
+});
+
+/**
  * PhiForCausalLM (Phi-1, Phi-1.5, Phi-2): q/k/v and dense with bias, fc1/fc2 with bias, one LayerNorm
  * per layer (attention and MLP in parallel on its output), lm_head with a bias (vocabulary-sized, not
  * counted), untied embeddings by default.

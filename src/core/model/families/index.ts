@@ -3,6 +3,7 @@
  * over the shared readers (`readers.ts`); a new family is a new file and one line here.
  */
 
+import type { VisionTowerSpec } from '../spec.js';
 import { afmoe } from './afmoe.js';
 import { qwen2AudioWrapper, voxtralWrapper } from './audio-llm.js';
 import { bailingMoeLinear, bailingMoeV2 } from './bailing-v2.js';
@@ -14,6 +15,7 @@ import {
   gptNeox,
   nemotron,
   olmoe,
+  persimmon,
   phi,
   qwen2Moe,
   stablelm,
@@ -111,6 +113,22 @@ const familyOf = (modelType: string): Family | undefined =>
 
 const qwenVision = (top: Fields) => vision(top, 'qwen3_vl', readQwenVision);
 
+/**
+ * Fuyu's only vision module: vision_embed_tokens, a Linear (with bias) from a flattened
+ * `patch_size`² × `num_channels` patch to the text width; images keep their own size.
+ */
+function readFuyuPatches(top: Fields, textHidden: number): VisionTowerSpec {
+  const patch = top.positiveInt('patch_size', { fallback: 30, max: 4096 });
+  const channels = top.positiveInt('num_channels', { fallback: 3, max: 64 });
+  return {
+    description: `linear patch embedding ${patch}×${patch}×${channels} → ${textHidden} (no encoder)`,
+    params: patch * patch * channels * textHidden + textHidden,
+    patchSize: patch,
+    imageSize: null,
+    flopsPerImage: null,
+  };
+}
+
 /** GLM-4.1V (modeling_glm4v.py): a glm4v_text decoder (or what text_config names) and the GLM-4V ViT. */
 const glm4vWrapper = wrapped(familyOf, {
   textType: 'glm4v_text',
@@ -202,6 +220,11 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'hunyuan_vl_vision', (v) => readHunyuanVlVision(v, textHidden)),
   }),
   hunyuan_vl_text: hunyuanV1Dense,
+  // Fuyu-8B (modeling_fuyu.py): a Persimmon language model fed image patches through one linear layer.
+  fuyu: wrapped(familyOf, {
+    textType: 'persimmon',
+    vision: (top, textHidden) => readFuyuPatches(top, textHidden),
+  }),
   gpt_oss: gptOss,
   deepseek_v32: deepseekV32,
   glm_moe_dsa: glmMoeDsa,
@@ -328,6 +351,7 @@ export const FAMILIES = {
   opt,
   dbrx,
   mpt,
+  persimmon,
   baichuan,
   gptj,
   codegen,
