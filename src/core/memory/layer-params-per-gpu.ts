@@ -40,9 +40,13 @@ export function layerParamsPerGpu(
   const routed = moe && block ? moe.numExperts * block.expert + block.modality : 0;
   const norms = spec.norm.perLayer * normParams(spec, h);
   // Matrices every TP rank holds whole (the operation list's `replicated`: MLA down-projections, the
-  // router, Megatron-Core's duplicated linears), by layer kind and per layer.
+  // router, Megatron-Core's duplicated linears), by layer kind — of the attention, MLP and router these
+  // sums hold (per-layer inputs and residual streams, all replicated, are not in them) — and per layer.
   const whole = (mlp: 'dense' | 'moe') =>
-    wholeMemo(spec, mlp, () => layerWeights(spec, { attention: 'full', mlp }).replicated);
+    wholeMemo(spec, mlp, () => {
+      const w = layerWeights(spec, { attention: 'full', mlp });
+      return Math.max(0, w.replicated - w.perLayerInput - w.residualStreams);
+    });
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
   const replicated = perLayer ? replicatedByLayer(spec) : null;
   const dense =

@@ -23,8 +23,8 @@ interface StageWeights {
 }
 
 /**
- * Matmul weights of the first `layers` layers plus the embedding (memoised), and the output head
- * and final norm when that stage is the only one (`pipelineParallel` 1) and the head is untied.
+ * Matmul weights of the first `layers` layers plus the embedding (memoised), and the untied output
+ * head when that stage is the only one (`pipelineParallel` 1).
  */
 const firstStageWeights = (spec: ModelSpec, layers: number, onlyStage: boolean): StageWeights =>
   firstStageMemo(spec, onlyStage ? -layers : layers, () => computeFirstStageWeights(spec, layers, onlyStage));
