@@ -188,7 +188,7 @@ describe('GRPO plan', () => {
       InputError,
     );
     expect(() => planRl(spec('llama-2-7b'), cluster, { ...base, responseTokens: 8192 })).toThrowError(
-      "--response-tokens: prompt + response (8448) exceed llama-2-7b's maximum context of 4096 tokens",
+      "--response-tokens: prompt + response (8448) exceed llama-2-7b's maximum context of 4096 tokens, where a rollout engine stops generating (vLLM's max_model_len); give at most 3840 response tokens for 256 prompt tokens",
     );
     expect(() => planRl(qwen, cluster, { ...base, rolloutGpus: 8 })).toThrowError('--rollout-gpus');
     expect(() => planRl(qwen, cluster, { ...base, asyncSteps: 1 })).toThrowError('--async-steps');

@@ -173,7 +173,7 @@ function responseLength(
   if (o.promptTokens + max > spec.maxContextTokens) {
     invalid(
       o.maxResponseTokens === undefined ? '--response-tokens' : '--max-response-tokens',
-      `prompt + response (${o.promptTokens + max}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
+      `prompt + response (${o.promptTokens + max}) exceed ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens, where a rollout engine stops generating (vLLM's max_model_len); give at most ${Math.max(0, spec.maxContextTokens - o.promptTokens)} response tokens for ${o.promptTokens} prompt tokens`,
     );
   }
   if (p99 === undefined || max === o.responseTokens) return { tokens: o.responseTokens, max };
