@@ -259,7 +259,7 @@ export const QWEN2_AUDIO_ENCODER_DEFAULTS: Json = {
   max_source_positions: 1500,
 };
 
-const QWEN2_AUDIO_KEYS: WhisperEncoderKeys = {
+export const QWEN2_AUDIO_KEYS: WhisperEncoderKeys = {
   width: 'd_model',
   layers: 'encoder_layers',
   heads: 'encoder_attention_heads',

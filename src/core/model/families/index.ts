@@ -79,6 +79,7 @@ import { phi4Multimodal, phi4mm } from './phi4mm.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
+import { qwen25Omni, qwen25OmniThinker } from './qwen25-omni.js';
 import type { Family } from './readers.js';
 import { sarvamMla } from './sarvam-mla.js';
 import { sarvamMoe } from './sarvam-moe.js';
@@ -315,6 +316,8 @@ export const FAMILIES = {
   'lfm2-vl': lfm2VlWrapper(familyOf),
   qwen3_omni_moe: qwen3OmniMoe,
   qwen3_omni_moe_thinker: qwen3OmniMoeThinker,
+  qwen2_5_omni: qwen25Omni,
+  qwen2_5_omni_thinker: qwen25OmniThinker,
   apertus,
   bitnet,
   nanochat,
