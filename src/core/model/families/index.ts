@@ -97,7 +97,7 @@ import {
   readQwenVision,
   readSiglipVision,
 } from './vision.js';
-import { cohere2VisionWrapper, paddleOcrVlFamily } from './vlm-2025.js';
+import { ayaVisionWrapper, cohere2VisionWrapper, paddleOcrVlFamily } from './vlm-2025.js';
 import { deepseekVl2Family, idefics3Wrapper, kimiVlWrapper } from './vlm-wrappers.js';
 import { subConfig, wrapped } from './wrappers.js';
 import { zamba2 } from './zamba2.js';
@@ -296,6 +296,7 @@ export const FAMILIES = {
   idefics3: idefics3Wrapper(familyOf, 'idefics3_vision'),
   smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
   cohere2_vision: cohere2VisionWrapper(familyOf),
+  aya_vision: ayaVisionWrapper(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),

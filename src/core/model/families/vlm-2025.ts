@@ -98,16 +98,50 @@ const COHERE2_VISION_DEFAULT_TOWER: Json = {
 };
 
 /**
+ * What distinguishes a pixel-shuffle SwiGLU projector: its owner, A's default (null: the text width,
+ * as AyaVisionMultiModalProjector's `getattr(config, "alignment_intermediate_size", text hidden)`), a
+ * LayerNorm first.
+ */
+export interface ShuffleProjector {
+  readonly owner: string;
+  readonly alignment: number | null;
+  readonly layerNorm: boolean;
+}
+
+const COMMAND_A_PROJECTOR: ShuffleProjector = {
+  owner: 'Cohere2VisionForConditionalGeneration',
+  alignment: 36_864,
+  layerNorm: false,
+};
+
+/**
+ * Aya Vision (`aya_vision`, transformers `models/aya_vision/modeling_aya_vision.py`
+ * AyaVisionMultiModalProjector): Command A Vision's projector with a LayerNorm (`adapter_layer_norm_eps`)
+ * over the shuffled vector first; `alignment_intermediate_size` is not an AyaVisionConfig field, so
+ * without it in the config A is the text width.
+ */
+const AYA_PROJECTOR: ShuffleProjector = {
+  owner: 'AyaVisionForConditionalGeneration',
+  alignment: null,
+  layerNorm: true,
+};
+
+/**
  * The Command A Vision tower and projector (see the file comment), `params` exact. `top` is the
  * Cohere2VisionConfig, `vision` its `vision_config` (SiglipVisionConfig defaults filled). FLOPs per
  * image of `image_size`: one tile, (image/patch)² patches → (image/patch/f)² tokens.
  */
-export function readCohere2Vision(top: Fields, vision: Fields, textHidden: number): VisionTowerSpec {
+export function readCohere2Vision(
+  top: Fields,
+  vision: Fields,
+  textHidden: number,
+  projector: ShuffleProjector = COMMAND_A_PROJECTOR,
+): VisionTowerSpec {
   const type = vision.string('model_type', 'siglip_vision_model');
   if (type !== 'siglip_vision_model') {
     vision.fail(
       'model_type',
-      `is '${type}'; Cohere2VisionForConditionalGeneration is read with a fixed-size SigLIP tower ('siglip_vision_model')`,
+      `is '${type}'; ${projector.owner} is read with a fixed-size SigLIP tower ('siglip_vision_model')`,
     );
   }
   // SiglipVisionTransformer builds the pooling head unless vision_use_head is false.
@@ -118,16 +152,21 @@ export function readCohere2Vision(top: Fields, vision: Fields, textHidden: numbe
   if (side % f !== 0) {
     top.fail('downsample_factor', `(${f}) must divide the ${side}-patch side of a ${t.image}px tile`);
   }
-  const a = top.positiveInt('alignment_intermediate_size', { fallback: 36_864, max: MAX.intermediate });
+  const a = top.positiveInt('alignment_intermediate_size', {
+    fallback: projector.alignment ?? textHidden,
+    max: MAX.intermediate,
+  });
   // linear_1's output is chunked in two (x, gate) for the SwiGLU; linear_2 reads one half.
   if (a % 2 !== 0)
     top.fail('alignment_intermediate_size', `(${a}) must be even: linear_1's output is split in two halves`);
   const shuffled = t.h * f * f;
-  const projector = linear(shuffled, a) + linear(a / 2, textHidden);
+  // Aya Vision normalises the shuffled vector first (a LayerNorm with bias of its width).
+  const params =
+    (projector.layerNorm ? layerNorm(shuffled) : 0) + linear(shuffled, a) + linear(a / 2, textHidden);
   const tokens = (side / f) ** 2;
   return {
     description: `SigLIP ${t.depth} × ${t.h}, ${t.image}px tiles, patch ${t.patch}, ${f}×${f} pixel shuffle (${t.patches} patches → ${tokens} tokens per tile)`,
-    params: t.params + projector,
+    params: t.params + params,
     patchSize: t.patch,
     imageSize: t.image,
     flopsPerImage: t.flops(t.patches) + 2 * tokens * (shuffled * a + (a / 2) * textHidden),
@@ -149,7 +188,29 @@ function cohere2VisionConfig(top: Fields): Fields {
  * projector counted apart ({@link readCohere2Vision}).
  */
 export function cohere2VisionWrapper(familyOf: FamilyOf): Family {
-  const textFamilyOf: FamilyOf = (type) => {
+  return wrapped(cohereTextFamilies(familyOf, 'Cohere2VisionModel'), {
+    textType: 'cohere2',
+    vision: (top, textHidden) => readCohere2Vision(top, cohere2VisionConfig(top), textHidden),
+  });
+}
+
+/**
+ * The `aya_vision` family (AyaVisionForConditionalGeneration: Aya Vision 8B and 32B): the text model as
+ * Command A Vision's (`cohere2` by default), its SigLIP tower and {@link AYA_PROJECTOR} counted apart.
+ */
+export function ayaVisionWrapper(familyOf: FamilyOf): Family {
+  return wrapped(cohereTextFamilies(familyOf, 'AyaVisionModel'), {
+    textType: 'cohere2',
+    vision: (top, textHidden) => {
+      const v = subConfig(top, 'vision_config', 'siglip_vision_model');
+      return v ? readCohere2Vision(top, v, textHidden, AYA_PROJECTOR) : null;
+    },
+  });
+}
+
+/** Text families by `text_config`'s model_type: `cohere2` with Cohere2Config's defaults, none refused by name. */
+function cohereTextFamilies(familyOf: FamilyOf, owner: string): FamilyOf {
+  return (type) => {
     const family = familyOf(type);
     if (family && type === 'cohere2') {
       return (f, name) => family(withClassDefaults(f, COHERE2_TEXT_DEFAULTS), name);
@@ -159,14 +220,10 @@ export function cohere2VisionWrapper(familyOf: FamilyOf): Family {
       ((f) =>
         f.fail(
           'model_type',
-          `('${type}') is not a text model llmecon reads; Cohere2VisionModel builds text_config by its model_type`,
+          `('${type}') is not a text model llmecon reads; ${owner} builds text_config by its model_type`,
         ))
     );
   };
-  return wrapped(textFamilyOf, {
-    textType: 'cohere2',
-    vision: (top, textHidden) => readCohere2Vision(top, cohere2VisionConfig(top), textHidden),
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
