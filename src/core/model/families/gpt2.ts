@@ -9,7 +9,8 @@ import { type Fields, MAX } from './fields.js';
 import { fused } from './fused-projections.js';
 import { baseSpec, type Family, readCommon, readPlainMlp, uniformLayers } from './readers.js';
 
-export const gpt2: Family = (f, name) => {
+/** GPT-2's block with q, k and v as separate matrices (GPT-J's and CodeGen's base; GPT-2 fuses them). */
+const gpt2Block: Family = (f, name) => {
   const c = readCommon(f, name, {
     vocab: 'vocab_size',
     hidden: 'n_embd',
@@ -23,8 +24,7 @@ export const gpt2: Family = (f, name) => {
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
-    // c_attn: q, k and v as one Conv1D (GPT-2's and GPTBigCode's).
-    ...fused(base, { qkv: true }),
+    ...base,
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     // GPT2Model.wpe: learned absolute positions, n_positions × n_embd.
     learnedPositionEmbeddings: c.maxContextTokens,
@@ -32,6 +32,9 @@ export const gpt2: Family = (f, name) => {
     activation: f.string('activation_function', 'gelu_new'),
   };
 };
+
+/** GPT2LMHeadModel: the block with c_attn, q, k and v as one Conv1D (GPTBigCode's too). */
+export const gpt2: Family = (f, name) => fused(gpt2Block(f, name), { qkv: true });
 
 /**
  * GPTBigCodeForCausalLM: GPT-2's block with one K/V head when `multi_query` (default true): c_attn
@@ -50,10 +53,10 @@ export const gptBigcode: Family = (f, name) => {
  * rotary on `rotary_dim` (no position table); lm_head untied, with a vocabulary-sized bias (not counted).
  */
 export const gptj: Family = (f, name) => {
-  const spec = gpt2(f, name);
+  const spec = gpt2Block(f, name);
   return {
     ...spec,
-    attention: { ...spec.attention, qkvBias: false, outputBias: false, fusedQkv: false },
+    attention: { ...spec.attention, qkvBias: false, outputBias: false },
     tieWordEmbeddings: f.bool('tie_word_embeddings', false),
     learnedPositionEmbeddings: 0,
     norm: { kind: 'layernorm', perLayer: 1 },

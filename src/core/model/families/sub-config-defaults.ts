@@ -23,6 +23,17 @@ const GLM4V_VISION: Json = {
   attention_bias: false,
 };
 
+/** LlamaConfig `__init__` defaults (Llama 2 7B's shape); GraniteConfig's are the same. */
+const LLAMA_DEFAULTS: Json = {
+  vocab_size: 32_000,
+  hidden_size: 4096,
+  intermediate_size: 11_008,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  max_position_embeddings: 2048,
+  attention_bias: false,
+};
+
 export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   // Gemma3TextConfig (configuration_gemma3.py).
   gemma3_text: {
@@ -184,26 +195,9 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     patch_size: 16,
   },
   // LlamaConfig (configuration_llama.py): LLaVA's text_config names its checkpoint and little else.
-  llama: {
-    vocab_size: 32_000,
-    hidden_size: 4096,
-    intermediate_size: 11_008,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    max_position_embeddings: 2048,
-    attention_bias: false,
-  },
-  // GraniteConfig (configuration_granite.py): Granite Speech's text_config.
-  granite: {
-    vocab_size: 32_000,
-    hidden_size: 4096,
-    intermediate_size: 11_008,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    max_position_embeddings: 2048,
-    attention_bias: false,
-    mlp_bias: false,
-  },
+  llama: LLAMA_DEFAULTS,
+  // GraniteConfig (configuration_granite.py): Granite Speech's text_config; LlamaConfig's shape.
+  granite: { ...LLAMA_DEFAULTS, mlp_bias: false },
   // Qwen2Config (configuration_qwen2.py): LLaVA-OneVision's and other wrappers' text_config.
   qwen2: {
     vocab_size: 151_936,
