@@ -127,7 +127,10 @@ describe('llmecon rl', () => {
         [...short, '--rollout-gpus', '8'],
         '--rollout-gpus: a separate rollout pool needs --placement separate',
       ],
-      [[...short, '--placement', 'separate'], '--rollout-gpus'],
+      [
+        [...short, '--placement', 'separate'],
+        '--rollout-gpus: --placement separate needs the rollout pool\'s size: add --rollout-gpus N',
+      ],
       [[...short, '--response-p99', '900'], '--response-p99'],
       [[...short, '--max-response-tokens', '512'], '--max-response-tokens'],
       [[...short, '--async-steps', '-1'], '--async-steps'],

@@ -292,7 +292,9 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
   )
     invalid(
       '--rollout-gpus',
-      `--placement separate needs the rollout pool's size, a whole number ≥ 1, got ${o.rolloutGpus}`,
+      o.rolloutGpus === undefined
+        ? "--placement separate needs the rollout pool's size: add --rollout-gpus N (a whole number ≥ 1)"
+        : `--placement separate needs the rollout pool's size, a whole number ≥ 1, got ${o.rolloutGpus}`,
     );
   const rolloutGpus = placement === 'separate' ? o.rolloutGpus! : o.gpus;
   const sequences = o.promptsPerStep * o.samplesPerPrompt;
