@@ -64,6 +64,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/fuyu-8b',
   'hand-built/qwen2.5-omni-7b',
   'hand-built/aya-vision-8b',
+  'hand-built/paligemma-3b-pt-224',
+  'hand-built/paligemma2-3b-pt-224',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

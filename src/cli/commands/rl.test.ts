@@ -129,7 +129,7 @@ describe('llmecon rl', () => {
       ],
       [
         [...short, '--placement', 'separate'],
-        '--rollout-gpus: --placement separate needs the rollout pool\'s size: add --rollout-gpus N',
+        "--rollout-gpus: --placement separate needs the rollout pool's size: add --rollout-gpus N",
       ],
       [[...short, '--response-p99', '900'], '--response-p99'],
       [[...short, '--max-response-tokens', '512'], '--max-response-tokens'],

@@ -74,6 +74,7 @@ import { mllamaText, mllamaWrapper } from './mllama.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
+import { paligemmaWrapper } from './paligemma.js';
 import { phi3 } from './phi3.js';
 import { phi4Multimodal, phi4mm } from './phi4mm.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
@@ -297,6 +298,8 @@ export const FAMILIES = {
   smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
   cohere2_vision: cohere2VisionWrapper(familyOf),
   aya_vision: ayaVisionWrapper(familyOf),
+  // PaliGemma (Gemma 2B) and PaliGemma 2 (Gemma 2): SigLIP patch tokens through one linear projector.
+  paligemma: paligemmaWrapper(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),

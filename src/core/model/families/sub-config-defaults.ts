@@ -34,19 +34,35 @@ const LLAMA_DEFAULTS: Json = {
   attention_bias: false,
 };
 
+/** Qwen2Config `__init__` defaults; Qwen3Config's are the same plus head_dim 128. */
+const QWEN2_DEFAULTS: Json = {
+  vocab_size: 151_936,
+  hidden_size: 4096,
+  intermediate_size: 22_016,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  num_key_value_heads: 32,
+  max_position_embeddings: 32_768,
+};
+
+/** Gemma2Config's layer shape (Gemma 2 2B's), which Gemma3TextConfig repeats. */
+const GEMMA2_SHAPE: Json = {
+  hidden_size: 2304,
+  intermediate_size: 9216,
+  num_hidden_layers: 26,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 256,
+  attention_bias: false,
+  sliding_window: 4096,
+};
+
 export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   // Gemma3TextConfig (configuration_gemma3.py).
   gemma3_text: {
+    ...GEMMA2_SHAPE,
     vocab_size: 262_208,
-    hidden_size: 2304,
-    intermediate_size: 9216,
-    num_hidden_layers: 26,
-    num_attention_heads: 8,
-    num_key_value_heads: 4,
-    head_dim: 256,
     max_position_embeddings: 131_072,
-    attention_bias: false,
-    sliding_window: 4096,
     sliding_window_pattern: 6,
   },
   // MllamaTextConfig and MllamaVisionConfig (configuration_mllama.py): Llama 3.2 11B Vision's text
@@ -194,20 +210,28 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     image_size: 224,
     patch_size: 16,
   },
+  // GemmaConfig (configuration_gemma.py): PaliGemma's text_config.
+  gemma: {
+    vocab_size: 256_000,
+    hidden_size: 3072,
+    intermediate_size: 24_576,
+    num_hidden_layers: 28,
+    num_attention_heads: 16,
+    num_key_value_heads: 16,
+    head_dim: 256,
+    max_position_embeddings: 8192,
+    attention_bias: false,
+  },
+  // Gemma2Config (configuration_gemma2.py): PaliGemma 2's text_config.
+  gemma2: { ...GEMMA2_SHAPE, vocab_size: 256_000, max_position_embeddings: 8192 },
+  // Qwen3Config (configuration_qwen3.py): the text_config of wrappers over Qwen3.
+  qwen3: { ...QWEN2_DEFAULTS, head_dim: 128, attention_bias: false, tie_word_embeddings: false },
   // LlamaConfig (configuration_llama.py): LLaVA's text_config names its checkpoint and little else.
   llama: LLAMA_DEFAULTS,
   // GraniteConfig (configuration_granite.py): Granite Speech's text_config; LlamaConfig's shape.
   granite: { ...LLAMA_DEFAULTS, mlp_bias: false },
   // Qwen2Config (configuration_qwen2.py): LLaVA-OneVision's and other wrappers' text_config.
-  qwen2: {
-    vocab_size: 151_936,
-    hidden_size: 4096,
-    intermediate_size: 22_016,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 32,
-    max_position_embeddings: 32_768,
-  },
+  qwen2: QWEN2_DEFAULTS,
   // CLIPVisionConfig (configuration_clip.py).
   clip_vision_model: {
     hidden_size: 768,
