@@ -149,4 +149,24 @@ describe('specFromHfConfig: per-type layouts', () => {
     expect(large.attention.kind).toBe('mla');
     expect(large.modelType).toBe('mistral3');
   });
+
+  it('nested MoE text models: the keys a diff-dict text_config omits take Qwen3MoeConfig, GptOssConfig and DeepseekV3Config defaults', () => {
+    const towers: Record<string, string> = { internvl: 'internvl_vision', mistral3: 'pixtral' };
+    const count = (text: Record<string, unknown>, wrapper = 'internvl') =>
+      paramCount(
+        specFromHfConfig(
+          { model_type: wrapper, text_config: text, vision_config: { model_type: towers[wrapper] } },
+          'n',
+        ),
+      );
+    // InternVL3.5-30B-A3B's text model as to_diff_dict writes it: the 128 experts, top-8, width 768
+    // and vocabulary equal Qwen3MoeConfig's defaults and are left out; Qwen3-30B-A3B has 30,532,122,624.
+    const qwen = { model_type: 'qwen3_moe', hidden_size: 2048, num_hidden_layers: 48, head_dim: 128 };
+    expect(count(qwen).totalParams).toBe(30_532_122_624);
+    expect(count(qwen).activeParams).toBeLessThan(3.4e9);
+    // gpt-oss-120b's every shape key is GptOssConfig's default: 116.83B.
+    expect(count({ model_type: 'gpt_oss' }).totalParams).toBeCloseTo(116.83e9, -7);
+    // DeepseekV3Config's defaults are DeepSeek-V3 without its MTP module: 671.03B.
+    expect(count({ model_type: 'deepseek_v3' }, 'mistral3').totalParams).toBeCloseTo(671.03e9, -7);
+  });
 });
