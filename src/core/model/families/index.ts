@@ -45,6 +45,7 @@ import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { readHunyuanVlVision } from './hunyuan-vl.js';
+import { idefics2Wrapper } from './idefics2.js';
 import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
@@ -300,6 +301,8 @@ export const FAMILIES = {
   aya_vision: ayaVisionWrapper(familyOf),
   // PaliGemma (Gemma 2B) and PaliGemma 2 (Gemma 2): SigLIP patch tokens through one linear projector.
   paligemma: paligemmaWrapper(familyOf),
+  // Idefics2: a Mistral text model, a SigLIP tower, a gated modality MLP and a perceiver resampler.
+  idefics2: idefics2Wrapper(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
