@@ -102,8 +102,9 @@ const lookalikeName = (family: SupportedModelType) => family.replace(/_text$/, '
  * or, for a wrapper read through its language model, that any tower it holds is left out.
  */
 function readAs(spec: ModelSpec, modelType: string, how: string, json: Json, wrapper = false): ModelSpec {
-  // A wrapper's CLIP or SigLIP vision_config is counted as its tower alone (its projector is not).
-  const tower = wrapper && spec.vision === null ? bareTower(json, modelType) : null;
+  // A CLIP or SigLIP vision_config, a wrapper's or a flat config's (MiniCPM-V), is counted as its tower
+  // alone (its projector or resampler is not).
+  const tower = spec.vision === null ? bareTower(json, modelType) : null;
   const towers = ENCODER_KEYS.filter((k) => json[k] !== undefined && json[k] !== null).filter(
     (k) => !(tower && k === 'vision_config'),
   );
@@ -128,7 +129,7 @@ function readAs(spec: ModelSpec, modelType: string, how: string, json: Json, wra
 }
 
 /**
- * A wrapper's `vision_config` when it is a CLIP or SigLIP tower (by its model_type, class defaults
+ * A `vision_config` that is a CLIP or SigLIP tower (by its model_type, class defaults
  * filled), counted alone as `fixedVitTower` counts it; null when absent, another type, or unreadable.
  */
 function bareTower(json: Json, modelType: string): VisionTowerSpec | null {

@@ -64,6 +64,15 @@ describe('unknown model types: what the read leaves out', () => {
     expect(spec.warnings?.[0]).toMatch(
       /Its vision_config is counted as a bare SigLIP 27 × 1152, 364px, patch 14 tower \(412\.9M parameters, counted apart and in serving and training memory\); its projector is not$/,
     );
+    // A flat config read as a lookalike (MiniCPM-V keeps its text keys at the top) counts it the same way.
+    const flat = specFromHfConfig(
+      { ...base, model_type: 'minicpmv_like', max_position_embeddings: 4096, vision_config: tower },
+      'flat',
+    );
+    expect(flat.vision?.params).toBe(spec.vision?.params);
+    expect(flat.warnings?.at(-1)).toMatch(
+      /read as llama-like: .*Its vision_config is counted as a bare SigLIP/,
+    );
     // Another tower type, or one whose fields do not read, is left out as before.
     for (const vision_config of [
       { ...tower, model_type: 'intern_vit' },
