@@ -23,6 +23,8 @@ export const HF_FIXTURES = [
   'kimi-k3',
   'gemma-4-26b-a4b',
   'gemma-4-31b-it-nvfp4',
+  'laguna-xs.2-fp8',
+  'laguna-s-2.1-fp8',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */

@@ -48,13 +48,15 @@ export function attentionMatrices(
       if (wants('o')) add(part, 'o_proj', q, h);
       return;
     }
-    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim).
+    // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim); Laguna's
+    // gate is its own g_proj, which LoRA on q leaves alone.
+    const qWidth = a.outputGate && !a.gateProjection ? 2 * q : q;
     if (wants('q')) {
       // Step3's low-rank query: LoRA on q adapts both its matrices (target_modules q_proj and wq).
       if (a.queryRank !== undefined) {
         add(part, 'q_proj', h, a.queryRank);
-        add(part, 'wq', a.queryRank, a.outputGate ? 2 * q : q);
-      } else add(part, 'q_proj', h, a.outputGate ? 2 * q : q);
+        add(part, 'wq', a.queryRank, qWidth);
+      } else add(part, 'q_proj', h, qWidth);
     }
     if (wants('k')) add(kvPart, 'k_proj', h, kv);
     // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).

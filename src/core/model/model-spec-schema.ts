@@ -24,6 +24,7 @@ const gqa = z
     outputGate: z.boolean().default(false),
     /** One sigmoid gate per head from g_proj (h → numHeads) before o_proj (Step-3.5 head-wise gate). */
     headGate: z.boolean().default(false),
+    gateProjection: z.boolean().optional(), // outputGate as its own g_proj (Laguna): LoRA on q adapts q_proj alone
     /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
     queryRank: count.optional(),
     fusedQkv: z.boolean().optional(), // q/k/v as one matrix (query_key_value, c_attn): LoRA adapts it whole

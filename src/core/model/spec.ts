@@ -41,6 +41,12 @@ export interface GqaAttention {
   /** Step-3.5 head-wise gate (Step3p5Attention): g_proj (h → numHeads) scales each head's output. */
   readonly headGate?: boolean;
   /**
+   * With {@link outputGate}: the gate is its own g_proj (h → numHeads·headDim; Laguna `gating`
+   * "per-element"), not a second half of q_proj. The same parameters and FLOPs; LoRA on q adapts q_proj
+   * alone. Absent = the gate is part of q_proj.
+   */
+  readonly gateProjection?: boolean;
+  /**
    * A low-rank query shared by the heads (Step3's multi-matrix factorisation attention, vLLM
    * `Step3TextAttention`): q_proj h → queryRank, inter_norm RMSNorm(queryRank), wq queryRank →
    * numHeads·headDim. Absent = a full-rank q_proj.

@@ -49,6 +49,7 @@ import { idefics2Wrapper } from './idefics2.js';
 import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
+import { laguna } from './laguna.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { lfm2VlWrapper } from './lfm2-vl.js';
 import { llama, ministral3, mistral, qwen2 } from './llama.js';
@@ -303,6 +304,8 @@ export const FAMILIES = {
   paligemma: paligemmaWrapper(familyOf),
   // Idefics2: a Mistral text model, a SigLIP tower, a gated modality MLP and a perceiver resampler.
   idefics2: idefics2Wrapper(familyOf),
+  // poolside Laguna: per-kind heads and softplus output gates over full/sliding GQA, sigmoid-routed MoE.
+  laguna,
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
