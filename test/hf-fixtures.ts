@@ -25,6 +25,7 @@ export const HF_FIXTURES = [
   'gemma-4-31b-it-nvfp4',
   'laguna-xs.2-fp8',
   'laguna-s-2.1-fp8',
+  'muse-glimmer-30b',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */

@@ -73,6 +73,7 @@ import { minimaxM2, minimaxM3 } from './minimax-m2.js';
 import { mixtral, phimoe } from './mixtral.js';
 import { minicpm3, youtu } from './mla-dense.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
+import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
@@ -306,6 +307,9 @@ export const FAMILIES = {
   idefics2: idefics2Wrapper(familyOf),
   // poolside Laguna: per-kind heads and softplus output gates over full/sliding GQA, sigmoid-routed MoE.
   laguna,
+  // Meta Muse Glimmer: Gemma 2 layers with an elementwise gate_proj, a windowed ViT and adapter.
+  muse_glimmer_text: museGlimmerText,
+  muse_glimmer: museGlimmerWrapper(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
