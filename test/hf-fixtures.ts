@@ -70,6 +70,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/paligemma-3b-pt-224',
   'hand-built/paligemma2-3b-pt-224',
   'hand-built/idefics2-8b',
+  'hand-built/exaone-4.5-33b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

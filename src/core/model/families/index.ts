@@ -28,6 +28,7 @@ import { bloom, dbrx, mpt, opt } from './early-decoders.js';
 import { ernie45, ernie45Moe } from './ernie45.js';
 import { ernie45MoeVl, ernie45VlMoe } from './ernie45-vl.js';
 import { exaoneMoe } from './exaone-moe.js';
+import { exaone45Wrapper } from './exaone45.js';
 import { falcon } from './falcon.js';
 import { falconH1 } from './falcon-h1.js';
 import type { Fields } from './fields.js';
@@ -291,6 +292,8 @@ export const FAMILIES = {
   smollm3,
   seed_oss: seedOss,
   exaone4,
+  // EXAONE 4.5: EXAONE 4.0's text model and a Qwen2.5-VL ViT with grouped KV heads.
+  exaone4_5: exaone45Wrapper(familyOf),
   dots1,
   granitemoehybrid: graniteMoeHybrid,
   kimi_linear: kimiLinear,
