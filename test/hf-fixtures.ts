@@ -71,6 +71,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/paligemma2-3b-pt-224',
   'hand-built/idefics2-8b',
   'hand-built/exaone-4.5-33b',
+  'hand-built/mistral-small-4-119b-2603-text',
+  'hand-built/hy-v3',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

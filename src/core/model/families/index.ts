@@ -46,6 +46,7 @@ import { graniteSpeechWrapper } from './granite-speech.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { readHunyuanVlVision } from './hunyuan-vl.js';
+import { hyV3 } from './hy-v3-v4.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
@@ -71,6 +72,7 @@ import { jamba, mamba, mamba2 } from './mamba.js';
 import { mimo, mimoV2Flash } from './mimo.js';
 import { minimax } from './minimax.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
+import { mistral4 } from './mistral4.js';
 import { mixtral, phimoe } from './mixtral.js';
 import { minicpm3, youtu } from './mla-dense.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
@@ -313,6 +315,10 @@ export const FAMILIES = {
   // Meta Muse Glimmer: Gemma 2 layers with an elementwise gate_proj, a windowed ViT and adapter.
   muse_glimmer_text: museGlimmerText,
   muse_glimmer: museGlimmerWrapper(familyOf),
+  // Mistral 4 (Mistral Small 4's text model): DeepSeek-V3 MLA, shared and softmax-routed experts, no MTP.
+  mistral4,
+  // Tencent Hunyuan 3 (Hy3-preview): q/k-normed GQA, dense layer 0, 192 sigmoid-routed experts + bias + a shared one, MTP apart.
+  hy_v3: hyV3,
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
