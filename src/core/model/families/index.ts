@@ -39,10 +39,12 @@ import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm, glm4, glm4Moe, solarOpen } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
+import { glm5Next, glm5NextText } from './glm5-next.js';
 import { gptOss } from './gpt-oss.js';
 import { codegen, gpt2, gptBigcode, gptj, gptNeo } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteSpeechWrapper } from './granite-speech.js';
+import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { readHunyuanVlVision } from './hunyuan-vl.js';
@@ -79,6 +81,7 @@ import { mllamaText, mllamaWrapper } from './mllama.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
+import { olmoHybrid } from './olmo-hybrid.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { phi3 } from './phi3.js';
@@ -86,6 +89,7 @@ import { phi4Multimodal, phi4mm } from './phi4mm.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
+import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import { qwen25Omni, qwen25OmniThinker } from './qwen25-omni.js';
 import type { Family } from './readers.js';
 import { sarvamMla } from './sarvam-mla.js';
@@ -319,6 +323,17 @@ export const FAMILIES = {
   mistral4,
   // Tencent Hunyuan 3 (Hy3-preview): q/k-normed GQA, dense layer 0, 192 sigmoid-routed experts + bias + a shared one, MTP apart.
   hy_v3: hyV3,
+  // OLMo Hybrid: Gated DeltaNet on 3 of 4 layers, OLMo 3 attention (q/k norms over all heads) on the 4th.
+  olmo_hybrid: olmoHybrid,
+  // Granite SWASH: full and 128-token sliding layers with a learned sink per head; dense, or GraniteMoE experts.
+  granite_swa: graniteSwa,
+  granitemoe_swa: graniteMoeSwa,
+  // GLM-5.3-Flash: KDA and NoPE MLA/DSA layers with a k-pool indexer, mHC streams, MoE; GLM-OCR-style ViT.
+  glm5_next: glm5Next,
+  glm5_next_text: glm5NextText,
+  // Qwen4-Exp: Gated DeltaNet and QSA block-sparse gated attention, MoE with a gated shared expert, Qwen3.5 ViT.
+  qwen4_exp: qwen4ExpWrapper(familyOf),
+  qwen4_exp_text: qwen4ExpText,
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
