@@ -2,8 +2,8 @@
  * GLM-5.3-Flash (`glm5_next`, `glm5_next_text`), glm5-next.ts: totals derived here from the modules of
  * transformers `models/glm5_next/modeling_glm5_next.py`; fixture `hand-built/glm5-next.json`.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields } from './fields.js';
@@ -12,13 +12,7 @@ import { glm5Next, glm5NextText } from './glm5-next.js';
 // biome-ignore lint/suspicious/noExplicitAny: raw config.json values
 type Cfg = Record<string, any>;
 
-const base = (): Cfg =>
-  JSON.parse(
-    readFileSync(
-      new URL('../../../../test/fixtures/hf-configs/hand-built/glm5-next.json', import.meta.url),
-      'utf8',
-    ),
-  );
+const base = (): Cfg => hfFixture('hand-built/glm5-next');
 const read = (c: Cfg) => glm5Next(new Fields(c, 'glm5_next'), 'x');
 
 // The fixture's shape.

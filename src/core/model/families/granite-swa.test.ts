@@ -3,20 +3,14 @@
  * with a learned sink per head, a dense SwiGLU (granite-swash-2b) or 48 experts top-4 with a shared MLP
  * (granite-swash-3b-a600m).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 
-const fixture = (name: string): Json =>
-  JSON.parse(
-    readFileSync(
-      new URL(`../../../../test/fixtures/hf-configs/hand-built/${name}.json`, import.meta.url),
-      'utf8',
-    ),
-  ) as Json;
+const fixture = (name: string): Json => hfFixture(`hand-built/${name}`) as Json;
 
 /** q/k/v/o of `heads` query and 4 KV heads of h / heads, no bias, plus one sink per head. */
 const attention = (h: number, heads: number) => {

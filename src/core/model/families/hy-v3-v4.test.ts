@@ -3,20 +3,14 @@
  * with a selection bias and a shared expert, the MTP layer counted apart (hy-v3-v4.ts), on the
  * Hy3-preview config.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { hyV3 } from './hy-v3-v4.js';
 
-const fixture = (name: string): Json =>
-  JSON.parse(
-    readFileSync(
-      new URL(`../../../../test/fixtures/hf-configs/hand-built/${name}.json`, import.meta.url),
-      'utf8',
-    ),
-  ) as Json;
+const fixture = (name: string): Json => hfFixture(`hand-built/${name}`) as Json;
 
 const read = (json: Json) => hyV3(new Fields(json, 'hy_v3'), 'x');
 

@@ -4,8 +4,8 @@
  * Mistral4Experts, Mistral4MoE, Mistral4DecoderLayer), on the text model of Mistral-Small-4-119B-2603
  * (Mistral4Config's defaults; test/fixtures/hf-configs/README.md).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
@@ -14,15 +14,7 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { mistral4 } from './mistral4.js';
 
-const CONFIG: Json = JSON.parse(
-  readFileSync(
-    new URL(
-      '../../../../test/fixtures/hf-configs/hand-built/mistral-small-4-119b-2603-text.json',
-      import.meta.url,
-    ),
-    'utf8',
-  ),
-);
+const CONFIG: Json = hfFixture('hand-built/mistral-small-4-119b-2603-text');
 const read = (config: Json) => mistral4(new Fields(config, 'mistral4'), 'mistral-small-4');
 
 describe('mistral4 (Mistral-Small-4-119B-2603 text model)', () => {

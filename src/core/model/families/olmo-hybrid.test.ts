@@ -2,20 +2,14 @@
  * OLMo Hybrid (`olmo_hybrid`, olmo-hybrid.ts): Gated DeltaNet on three of four layers, OLMo 3
  * attention with whole-width q/k norms on the fourth, on OlmoHybridConfig's Olmo-Hybrid-7B shape.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 
-const fixture = (): Json =>
-  JSON.parse(
-    readFileSync(
-      new URL('../../../../test/fixtures/hf-configs/hand-built/olmo-hybrid.json', import.meta.url),
-      'utf8',
-    ),
-  ) as Json;
+const fixture = (): Json => hfFixture('hand-built/olmo-hybrid') as Json;
 
 const read = (config: Json) => olmoHybrid(new Fields(config, 'olmo_hybrid'), 'x');
 

@@ -3,8 +3,8 @@
  * DeltaNet, 12 QSA attention), 512 experts top-10 with a gated shared expert, no layer or final norms,
  * hyper-connections and one PLE layer reported in warnings, the Qwen3.5 vision tower counted apart.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
@@ -12,12 +12,7 @@ import { FAMILIES } from './index.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 
-const config = JSON.parse(
-  readFileSync(
-    new URL('../../../../test/fixtures/hf-configs/hand-built/qwen4-exp.json', import.meta.url),
-    'utf8',
-  ),
-) as Json;
+const config = hfFixture('hand-built/qwen4-exp') as Json;
 const text = config.text_config as Json;
 const familyOf = (t: string) => (FAMILIES as Record<string, Family>)[t];
 const spec = qwen4ExpWrapper(familyOf)(new Fields(config, 'qwen4_exp'), 'x');
