@@ -18,6 +18,7 @@
  * (per-layer RoPE base, 0 = NoPE) chooses rotations: neither holds parameters.
  */
 import type { Fields, Json } from './fields.js';
+import { GRANITE_MOE_SHARED_KEYS } from './granitemoe-shared.js';
 import {
   decoder,
   type Family,
@@ -26,6 +27,7 @@ import {
   type SlidingLayout,
   withClassDefaults,
 } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /** GraniteSWAConfig's defaults (the granite-swash-2b shape). */
 const GRANITE_SWA_DEFAULTS: Json = {
@@ -39,14 +41,9 @@ const GRANITE_SWA_DEFAULTS: Json = {
   tie_word_embeddings: true,
 };
 
-/** GraniteMoeSWAConfig's defaults (GraniteMoeSharedConfig's, no shared expert). */
+/** GraniteMoeSWAConfig's defaults: GraniteMoeSharedConfig's (LlamaConfig's shape), no shared expert. */
 const GRANITE_MOE_SWA_DEFAULTS: Json = {
-  vocab_size: 32_000,
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  max_position_embeddings: 2048,
+  ...SUB_CONFIG_DEFAULTS.llama,
   num_local_experts: 8,
   num_experts_per_tok: 2,
   shared_intermediate_size: 0,
@@ -71,12 +68,7 @@ export const graniteMoeSwa: Family = (top, name) => {
     attention: { sinks: true },
     layout: swaLayout,
     layerMlp: 'moe',
-    moe: {
-      experts: 'num_local_experts',
-      expertSize: 'intermediate_size',
-      // GraniteMoeSharedDecoderLayer.shared_mlp: None when shared_intermediate_size == 0.
-      shared: { sizeKey: 'shared_intermediate_size', count: 1 },
-    },
+    moe: GRANITE_MOE_SHARED_KEYS,
   });
   // The experts' gate and up projections are one packed parameter (gate_up_proj).
   return { ...spec, moe: spec.moe && { ...spec.moe, fusedGateUp: true } };

@@ -9,10 +9,17 @@
  * parameters); no sliding window.
  */
 import type { Json } from './fields.js';
-import { decoder, type Family, HF_KEYS, withClassDefaults } from './readers.js';
+import { decoder, type Family, HF_KEYS, type MoeKeys, withClassDefaults } from './readers.js';
 
 /** GraniteMoeSharedConfig's defaults for the MoE keys; shared_intermediate_size 0 means no shared MLP. */
 const GRANITE_MOE_SHARED_DEFAULTS: Json = { num_local_experts: 8, num_experts_per_tok: 2 };
+
+/** GraniteMoeShared's expert keys; GraniteMoeSharedDecoderLayer.shared_mlp is None when shared_intermediate_size == 0. */
+export const GRANITE_MOE_SHARED_KEYS: MoeKeys = {
+  experts: 'num_local_experts',
+  expertSize: 'intermediate_size',
+  shared: { sizeKey: 'shared_intermediate_size', count: 1 },
+};
 
 export const graniteMoeShared: Family = (top, name) => {
   const f = withClassDefaults(top, GRANITE_MOE_SHARED_DEFAULTS);
@@ -21,12 +28,7 @@ export const graniteMoeShared: Family = (top, name) => {
     keys: { ...HF_KEYS, defaultPositions: 2048 },
     // GraniteMoeAttention: q/k/v/o, bias = attention_bias (the decoder's default).
     layerMlp: 'moe',
-    moe: {
-      experts: 'num_local_experts',
-      expertSize: 'intermediate_size',
-      // GraniteMoeSharedDecoderLayer.shared_mlp: None when shared_intermediate_size == 0.
-      shared: { sizeKey: 'shared_intermediate_size', count: 1 },
-    },
+    moe: GRANITE_MOE_SHARED_KEYS,
   });
   // GraniteMoeParallelExperts: each projection one 3D parameter [E, out, in], input_linear fused gate/up.
   return { ...spec, moe: spec.moe && { ...spec.moe, fusedGateUp: true } };

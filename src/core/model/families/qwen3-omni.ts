@@ -56,8 +56,8 @@ const TEXT_DEFAULTS: Json = {
   num_experts: 128,
 };
 
-/** Qwen3OmniMoeVisionEncoderConfig `__init__` defaults. */
-const VISION_DEFAULTS: Json = {
+/** Qwen3OmniMoeVisionEncoderConfig `__init__` defaults (Qwen4-Exp's tower repeats them without deepstack). */
+export const QWEN3_OMNI_VISION_DEFAULTS: Json = {
   depth: 27,
   hidden_size: 1152,
   intermediate_size: 4304,
@@ -176,7 +176,12 @@ function sameWidth(
 
 /** Qwen3OmniMoeVisionEncoder: the modules of Qwen3-VL's tower, with Omni's class defaults. */
 function readOmniVision(thinker: Fields, textHidden: number): VisionTowerSpec {
-  const v = builtSubConfig(thinker, 'vision_config', 'qwen3_omni_moe_vision_encoder', VISION_DEFAULTS);
+  const v = builtSubConfig(
+    thinker,
+    'vision_config',
+    'qwen3_omni_moe_vision_encoder',
+    QWEN3_OMNI_VISION_DEFAULTS,
+  );
   const out = v.positiveInt('out_hidden_size', { max: MAX.hidden });
   sameWidth(v, 'out_hidden_size', out, textHidden);
   return readQwenVision(v);

@@ -32,6 +32,7 @@
 import type { GatedDeltaNetSpec, LayerMixer, ModelSpec, SparseAttentionSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { readGatedDeltaNet } from './qwen3-next.js';
+import { QWEN3_OMNI_VISION_DEFAULTS } from './qwen3-omni.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
 import { readQwenVision } from './vision.js';
 import { builtSubConfig, type FamilyOf, wrapped } from './wrappers.js';
@@ -68,16 +69,9 @@ export const QWEN4_EXP_TEXT_DEFAULTS: Json = {
 
 /** Qwen4ExpVisionConfig's defaults (Qwen3_5MoeVisionConfig's). */
 const QWEN4_EXP_VISION_DEFAULTS: Json = {
-  depth: 27,
-  hidden_size: 1152,
-  intermediate_size: 4304,
+  ...QWEN3_OMNI_VISION_DEFAULTS,
   num_heads: 16,
-  in_channels: 3,
-  patch_size: 16,
-  spatial_merge_size: 2,
-  temporal_patch_size: 2,
-  out_hidden_size: 3584,
-  num_position_embeddings: 2304,
+  deepstack_visual_indexes: [],
 };
 
 /** Most n-gram heads over all PLE layers (each a prime searched for): far above any release. */
