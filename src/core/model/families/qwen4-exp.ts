@@ -78,6 +78,8 @@ const QWEN4_EXP_VISION_DEFAULTS: Json = {
 const MAX_NGRAM_HEADS = 65_536;
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+/** Bytes as decimal gigabytes, one decimal. */
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 
 /** `layer_types` (linear, full or qwen_sparse attention), else QSA on every `full_attention_interval`-th layer. */
 function readMixers(f: Fields, n: number): LayerMixer[] {
@@ -175,10 +177,10 @@ export const qwen4ExpText: Family = (config, name) => {
   const mtp = f.int('mtp_num_hidden_layers', { fallback: 0, max: MAX.layers });
   const hc = spec.numLayers * residuals + mixer;
   const warnings = [
-    `qwen4_exp: the ${n}-stream hyper-connections (two gated residuals a layer, ${fmt(residuals)} parameters each layer, and the final hyper_connection_mixer, ${fmt(mixer)}) are not counted: ${fmt(hc)} parameters; the spec has no field of their shape, and no layer or final norm stands in for them`,
+    `qwen4_exp: the ${n}-stream hyper-connections (two gated residuals a layer, ${fmt(residuals)} parameters each layer, and the final hyper_connection_mixer, ${fmt(mixer)}) are not counted: ${fmt(hc)} parameters, ${gb(2 * hc)} in BF16; the spec has no field of their shape, and no layer or final norm stands in for them`,
     ...(ple.length > 0
       ? [
-          `qwen4_exp: the PLE n-gram embeddings and projections of the ${ple.length} ple_layer_ids layer${ple.length === 1 ? '' : 's'} are not counted: ${fmt(ple.reduce((a, b) => a + b, 0))} parameters${ple.length === 1 ? '' : ` (${ple.map(fmt).join(', ')})`}; the spec has no field of their shape`,
+          `qwen4_exp: the PLE n-gram embeddings and projections of the ${ple.length} ple_layer_ids layer${ple.length === 1 ? '' : 's'} are not counted: ${fmt(ple.reduce((a, b) => a + b, 0))} parameters${ple.length === 1 ? '' : ` (${ple.map(fmt).join(', ')})`}, ${gb(2 * ple.reduce((a, b) => a + b, 0))} in BF16; the spec has no field of their shape, so weight memory and every "fits" here are low by that much`,
         ]
       : []),
     ...(mtp > 0
