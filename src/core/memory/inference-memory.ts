@@ -69,7 +69,8 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const ep = options.expertParallel ?? 1;
   const params = paramCount(spec);
   const b = params.breakdown;
-  const keptBf16 = b.embedding + b.positionEmbedding + b.head + b.norms + (b.perLayerEmbedding ?? 0);
+  const keptBf16 =
+    b.embedding + b.positionEmbedding + b.head + b.norms + (b.perLayerEmbedding ?? 0) + (b.lookupTables ?? 0);
   const matrices = params.totalParams - keptBf16 - b.routedExperts;
   const matrixBytes = sparseWeightBytes(bytesPerElement(options.weightFormat), options.weightSparsity);
   const bf16 = options.weightFormat === 'fp32' ? 4 : 2;

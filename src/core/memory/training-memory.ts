@@ -309,10 +309,11 @@ export function trainingMemory(
     // A multimodal model's vision and audio encoders load with the input embedding (TP-split).
     const encoderParams = holdsEmbedding ? encoderParamCount(spec) / t : 0;
     if (holdsEmbedding) {
-      const ple = spec.perLayerInput
-        ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
-        : 0;
-      // The input embedding (vocabulary-parallel) and Gemma 4's per-layer embedding table;
+      const ple =
+        (spec.perLayerInput
+          ? spec.perLayerInput.vocabSize * spec.numLayers * spec.perLayerInput.hiddenSize
+          : 0) + (spec.lookupTableParams ?? 0);
+      // The input embedding (vocabulary-parallel), Gemma 4's per-layer embedding table and other lookup tables;
       // OPT-350M: a narrower table, then project_in (w → h).
       embeddingParams +=
         (spec.vocabSize * embeddingWidth(spec) + ple) / t +

@@ -59,6 +59,8 @@ export interface ParamBreakdown {
   readonly head: number;
   /** Per-layer input embedding table (Gemma 4 PLE, a lookup); absent without PLE. */
   readonly perLayerEmbedding?: number;
+  /** Hashed lookup tables beside the vocabulary (ModelSpec.lookupTableParams); absent without them. */
+  readonly lookupTables?: number;
   /** PLE's per_layer_model_projection and each layer's gate and projection; absent without PLE. */
   readonly perLayerInput?: number;
   /**
@@ -178,7 +180,13 @@ function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
 type LayerPart = Exclude<
   keyof ParamBreakdown,
-  'embedding' | 'positionEmbedding' | 'head' | 'perLayerEmbedding' | 'perLayerInput' | 'residualStreams'
+  | 'embedding'
+  | 'positionEmbedding'
+  | 'head'
+  | 'perLayerEmbedding'
+  | 'perLayerInput'
+  | 'residualStreams'
+  | 'lookupTables'
 >;
 
 const LAYER_PARTS: readonly LayerPart[] = [
@@ -361,12 +369,14 @@ function countParams(spec: ModelSpec): ParamCount {
     head,
     ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
     ...(spec.altUp || spec.laurel || spec.hyperConnections ? { residualStreams } : {}),
+    ...(spec.lookupTableParams ? { lookupTables: spec.lookupTableParams } : {}),
   };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     totalParams,
-    activeParams: totalParams - inactive,
-    embeddingParams: embedding + positionEmbedding + head + perLayerEmbedding,
+    // A token reads a few rows of a hashed lookup table (Qwen4-Exp's PLE): held, not active.
+    activeParams: totalParams - inactive - (spec.lookupTableParams ?? 0),
+    embeddingParams: embedding + positionEmbedding + head + perLayerEmbedding + (spec.lookupTableParams ?? 0),
     mtpParams: mtpParams(spec),
     visionParams: spec.vision?.params ?? 0,
     ...(spec.audio ? { audioParams: spec.audio.params } : {}),

@@ -320,6 +320,13 @@ export interface ModelSpec {
   readonly shortConv?: ShortConvSpec | null;
   /** Per-layer input embeddings (Gemma 3n, Gemma 4 E-models); absent or `null` when none. */
   readonly perLayerInput?: PerLayerInputSpec | null;
+  /**
+   * Parameters of hashed lookup tables beside the vocabulary embedding (Qwen4-Exp's PLE n-gram
+   * embeddings with their small projections): gathered per token, held (and split over TP) like the
+   * input embedding, in the total and the embedding count, not in the active count, no GEMM FLOPs.
+   * Absent = none.
+   */
+  readonly lookupTableParams?: number;
   /** What `cross` layers attend to (Llama 3.2 Vision); absent or `null` when none. */
   readonly crossAttention?: CrossAttentionSpec | null;
   /** AltUp residual streams (Gemma 3n); absent or `null` when none. */

@@ -1,7 +1,8 @@
 /**
  * Qwen4-Exp (`qwen4_exp`, `qwen4_exp_text`; qwen4-exp.ts) on the released shape: 48 layers (36 Gated
  * DeltaNet, 12 QSA attention), 512 experts top-10 with a gated shared expert, no layer or final norms,
- * hyper-connections and one PLE layer reported in warnings, the Qwen3.5 vision tower counted apart.
+ * hyper-connections reported in a warning, one PLE layer held as lookup tables, the Qwen3.5 vision tower
+ * counted apart.
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
@@ -43,11 +44,24 @@ function primes(from: number, count: number): number[] {
   return out;
 }
 
+// The PLE layer: 16 n-gram heads of 2560 / 16 = 160, each a table of the next prime ≥ 20,000,000 rows,
+// padded to 128, with key_proj (E → 4h), value_proj (E → h), three norms over the 4 streams and a conv of 4.
+const ple =
+  Math.ceil(primes(20_000_000, 16).reduce((a, b) => a + b, 0) / 128) * 128 * 160 +
+  h * 4 * h +
+  h * h +
+  3 * 4 * h +
+  4 * h * 4;
+
 describe('qwen4_exp (Qwen4-Exp, hand-built from the released config)', () => {
   it('counts the text model exactly to the parameter', () => {
     const p = paramCount(spec);
-    expect(p.totalParams).toBe(total);
+    // The PLE tables are lookups held like the embedding: in the total and the embedding count; a token
+    // reads a few of their rows, so they are not active.
+    expect(p.totalParams).toBe(total + ple);
     expect(p.activeParams).toBe(total - 48 * (512 - 10) * expert);
+    expect(p.breakdown.lookupTables).toBe(ple);
+    expect(p.embeddingParams).toBe(2 * vocab * h + ple);
     expect(p.breakdown.norms).toBe(0);
     // The MTP module: pre-fc norms (and llmecon's final norm), fc_embedding + fc_hidden, a QSA + MoE layer.
     expect(p.mtpParams).toBe(3 * h + 2 * h * h + attention + indexer + moe);
@@ -71,18 +85,17 @@ describe('qwen4_exp (Qwen4-Exp, hand-built from the released config)', () => {
     expect(kvCacheBytes(spec, 4096, 'bf16').bytesPerSequence).toBe(perToken * 4096);
   });
 
-  it('reports the hyper-connections and the PLE layer it does not count', () => {
+  it('reports the hyper-connections it does not count, and the PLE layer it counts as lookup tables', () => {
     const n = 4;
     const r = 320;
     const mixer = n * h + 2 * n * h * r;
     const residuals = 2 * (mixer + n * n * h);
     const fmt = (x: number) => x.toLocaleString('en-US');
-    // 16 n-gram heads of 2560 / 16 = 160, each a table of the next prime ≥ 20,000,000 rows, padded to 128.
-    const rows = primes(20_000_000, 16).reduce((a, b) => a + b, 0);
-    const ple = Math.ceil(rows / 128) * 128 * 160 + h * n * h + h * h + 3 * n * h + n * h * 4;
     const warnings = spec.warnings?.join('\n') ?? '';
     expect(warnings).toContain(`${fmt(48 * residuals + mixer)} parameters`);
-    expect(warnings).toContain(`${fmt(ple)} parameters`);
+    expect(warnings).toContain(
+      `(${fmt(ple)} parameters, ${((2 * ple) / 1e9).toFixed(1)} GB in BF16) are counted as lookup tables`,
+    );
     expect(warnings).toContain(`MTP module's hyper-connections (${fmt(residuals + mixer)} parameters)`);
   });
 

@@ -26,8 +26,9 @@
  *   built by transformers; it is counted apart as llmecon's MTP module.
  * - The vision tower is Qwen3.5's (Qwen3_5MoeVisionModel: the Qwen3-VL tower without deepstack mergers),
  *   read by `readQwenVision` and counted apart.
- * The hyper-connections and PLE have no ModelSpec field of their shape (`hyperConnections` is
- * DeepSeek-V4's mHC, `perLayerInput` Gemma's PLE): they are not counted, and a warning gives their size.
+ * The hyper-connections have no ModelSpec field of their shape (`hyperConnections` is DeepSeek-V4's
+ * mHC): they are not counted, and a warning gives their size. The PLE layers' tables and projections are
+ * `lookupTableParams` (held like the input embedding; their projections' FLOPs not counted), said.
  */
 import type { GatedDeltaNetSpec, LayerMixer, ModelSpec, SparseAttentionSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
@@ -176,11 +177,12 @@ export const qwen4ExpText: Family = (config, name) => {
   const ple = plePerLayer(f, kinds, h, n);
   const mtp = f.int('mtp_num_hidden_layers', { fallback: 0, max: MAX.layers });
   const hc = spec.numLayers * residuals + mixer;
+  const pleTotal = ple.reduce((a, b) => a + b, 0);
   const warnings = [
     `qwen4_exp: the ${n}-stream hyper-connections (two gated residuals a layer, ${fmt(residuals)} parameters each layer, and the final hyper_connection_mixer, ${fmt(mixer)}) are not counted: ${fmt(hc)} parameters, ${gb(2 * hc)} in BF16; the spec has no field of their shape, and no layer or final norm stands in for them`,
     ...(ple.length > 0
       ? [
-          `qwen4_exp: the PLE n-gram embeddings and projections of the ${ple.length} ple_layer_ids layer${ple.length === 1 ? '' : 's'} are not counted: ${fmt(ple.reduce((a, b) => a + b, 0))} parameters${ple.length === 1 ? '' : ` (${ple.map(fmt).join(', ')})`}, ${gb(2 * ple.reduce((a, b) => a + b, 0))} in BF16; the spec has no field of their shape, so weight memory and every "fits" here are low by that much`,
+          `qwen4_exp: the PLE n-gram embeddings and projections of the ${ple.length} ple_layer_ids layer${ple.length === 1 ? '' : 's'} (${fmt(pleTotal)} parameters${ple.length === 1 ? '' : `: ${ple.map(fmt).join(', ')}`}, ${gb(2 * pleTotal)} in BF16) are counted as lookup tables: in the total and in memory like the input embedding; the FLOPs of their key and value projections are not counted`,
         ]
       : []),
     ...(mtp > 0
@@ -195,6 +197,7 @@ export const qwen4ExpText: Family = (config, name) => {
     linearAttention: linear,
     sparseAttention: sparse,
     numMtpModules: mtp,
+    ...(pleTotal > 0 ? { lookupTableParams: pleTotal } : {}),
     warnings,
   } satisfies ModelSpec;
 };
