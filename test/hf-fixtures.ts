@@ -78,6 +78,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/granite-swash-3b-a600m',
   'hand-built/glm5-next',
   'hand-built/qwen4-exp',
+  'hand-built/cohere2-moe',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -21,6 +21,7 @@ import {
   stablelm,
   starcoder2,
 } from './classic.js';
+import { cohere2Moe } from './cohere2-moe.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { jais2, nanochat } from './dense-2026.js';
@@ -334,6 +335,8 @@ export const FAMILIES = {
   // Qwen4-Exp: Gated DeltaNet and QSA block-sparse gated attention, MoE with a gated shared expert, Qwen3.5 ViT.
   qwen4_exp: qwen4ExpWrapper(familyOf),
   qwen4_exp_text: qwen4ExpText,
+  // Cohere 2 MoE: Cohere 2's parallel block, a dense prefix, Mixtral-style experts with an optional shared one.
+  cohere2_moe: cohere2Moe,
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),
