@@ -13,7 +13,14 @@
  */
 import type { LayerMixer } from '../spec.js';
 import { type Json, MAX } from './fields.js';
-import { decoder, type Family, readGatedMlp, readLayerTypes, withClassDefaults } from './readers.js';
+import {
+  decoder,
+  type Family,
+  readGatedMlp,
+  readLayerTypes,
+  readMlpLayerTypes,
+  withClassDefaults,
+} from './readers.js';
 
 /** Cohere2MoeConfig's defaults for the keys llmecon reads. */
 const COHERE2_MOE_DEFAULTS: Json = {
@@ -52,8 +59,7 @@ export const cohere2Moe: Family = (config, name) => {
           ? 'sliding'
           : 'full',
     );
-  const mlpTypes = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
-  const sparse = (i: number) => (mlpTypes ? mlpTypes[i] === 'sparse' : i >= firstDense);
+  const mlpTypes = readMlpLayerTypes(f, n);
   const window = kinds.includes('sliding') ? f.positiveInt('sliding_window', { max: 1 << 24 }) : null;
   const spec = decoder(f, name, {
     layout: () => ({ window, kinds }),
@@ -61,7 +67,7 @@ export const cohere2Moe: Family = (config, name) => {
       f,
       f.has('prefix_dense_intermediate_size') ? 'prefix_dense_intermediate_size' : 'intermediate_size',
     ),
-    layerMlp: (i) => (sparse(i) ? 'moe' : 'dense'),
+    layerMlp: (i) => mlpTypes?.[i] ?? (i < firstDense ? 'dense' : 'moe'),
     moe: {
       experts: 'num_experts',
       expertSize: 'intermediate_size',

@@ -33,8 +33,8 @@ import type {
   VisionTowerSpec,
 } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, readGatedMlp, withClassDefaults } from './readers.js';
-import { builtSubConfig } from './wrappers.js';
+import { decoder, type Family, readGatedMlp, readMlpLayerTypes, withClassDefaults } from './readers.js';
+import { builtSubConfig, wrapped } from './wrappers.js';
 
 /** Glm5NextTextConfig's defaults for the keys read here. */
 const TEXT_DEFAULTS = {
@@ -98,9 +98,7 @@ function readMixers(f: Fields, n: number): LayerMixer[] {
 
 /** `mlp_layer_types`, else the first min(3, layers) dense and the rest MoE (first_k_dense_replace is ignored). */
 function readMlpKinds(f: Fields, n: number): LayerMlp[] {
-  const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
-  if (types) return types.map((t) => (t === 'sparse' ? 'moe' : 'dense'));
-  return Array.from({ length: n }, (_, i) => (i < 3 ? 'dense' : 'moe'));
+  return readMlpLayerTypes(f, n) ?? Array.from({ length: n }, (_, i) => (i < 3 ? 'dense' : 'moe'));
 }
 
 /**
@@ -285,20 +283,11 @@ export function readGlm5NextVision(f: Fields): VisionTowerSpec {
 
 /**
  * Glm5NextForConditionalGeneration: Glm5NextTextModel over `text_config` (or, in a flat text-only
- * config, the top-level fields) and the vision tower over `vision_config` (its class defaults when absent).
+ * config, the top-level fields), whatever its model_type says, and the vision tower over
+ * `vision_config` (its class defaults when absent).
  */
-export const glm5Next: Family = (top, name) => {
-  const text = top.has('text_config')
-    ? builtSubConfig(top, 'text_config', 'glm5_next_text', TEXT_DEFAULTS)
-    : top;
-  const spec = glm5NextText(text, name);
-  const vision = builtSubConfig(top, 'vision_config', 'glm5_next_vision', VISION_DEFAULTS);
-  return {
-    ...spec,
-    modelType: top.modelType,
-    tieWordEmbeddings: text.has('tie_word_embeddings')
-      ? spec.tieWordEmbeddings
-      : top.bool('tie_word_embeddings', false),
-    vision: readGlm5NextVision(vision),
-  };
-};
+export const glm5Next: Family = wrapped(() => glm5NextText, {
+  textType: 'glm5_next_text',
+  vision: (top) =>
+    readGlm5NextVision(builtSubConfig(top, 'vision_config', 'glm5_next_vision', VISION_DEFAULTS)),
+});

@@ -15,8 +15,9 @@
  * final_layernorm and an MoE decoder layer), which transformers skips on load, is counted apart as a
  * DeepSeek-V3 MTP module. Missing keys take HYV3Config's defaults.
  */
+import type { LayerMlp } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, readGatedMlp, withClassDefaults } from './readers.js';
+import { decoder, type Family, readGatedMlp, readMlpLayerTypes, withClassDefaults } from './readers.js';
 
 /** HYV3Config's `__init__` defaults (the Hy3-preview shape, but 131,072 positions). */
 const HY_V3_DEFAULTS = {
@@ -39,10 +40,9 @@ const HY_V3_DEFAULTS = {
 };
 
 /** Which layers are MoE: `mlp_layer_types`, else all but the first `first_k_dense_replace` (1). */
-function hyV3LayerMlp(f: Fields): (i: number) => 'dense' | 'moe' {
-  const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
-  if (types) return (i) => (types[i] === 'sparse' ? 'moe' : 'dense');
+function hyV3LayerMlp(f: Fields): (i: number) => LayerMlp {
+  const types = readMlpLayerTypes(f, f.positiveInt('num_hidden_layers', { max: MAX.layers }));
+  if (types) return (i) => types[i]!;
   const firstDense = f.int('first_k_dense_replace', { fallback: 1, max: MAX.layers });
   return (i) => (i < firstDense ? 'dense' : 'moe');
 }

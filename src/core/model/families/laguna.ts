@@ -20,7 +20,7 @@
  */
 import type { GqaAttention, LayerMixer } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, readKvHeads, readLayerTypes } from './readers.js';
+import { decoder, type Family, readKvHeads, readLayerTypes, readMlpLayerTypes } from './readers.js';
 
 type Gate = 'head' | 'element' | 'none';
 
@@ -105,16 +105,10 @@ export const laguna: Family = (f, name) => {
   const full = kindAttention(f, kinds, 'full', heads, gates);
   const sliding = kindAttention(f, kinds, 'sliding', heads, gates);
   const window = sliding ? f.positiveInt('sliding_window', { fallback: 512, max: 1 << 24 }) : null;
-  const mlpTypes = f.raw('mlp_layer_types');
-  let sparse: (i: number) => boolean;
-  if (mlpTypes !== undefined && mlpTypes !== null) {
-    const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const) ?? [];
-    sparse = (i) => types[i] === 'sparse';
-  } else {
-    const dense = new Set(f.has('mlp_only_layers') ? f.intList('mlp_only_layers', MAX.layers) : [0]);
-    const step = f.positiveInt('decoder_sparse_step', { fallback: 1, max: MAX.layers });
-    sparse = (i) => !dense.has(i) && (i + 1) % step === 0;
-  }
+  const mlpTypes = readMlpLayerTypes(f, n);
+  const dense = new Set(f.has('mlp_only_layers') ? f.intList('mlp_only_layers', MAX.layers) : [0]);
+  const step = f.positiveInt('decoder_sparse_step', { fallback: 1, max: MAX.layers });
+  const sparse = (i: number) => (mlpTypes ? mlpTypes[i] === 'moe' : !dense.has(i) && (i + 1) % step === 0);
   const spec = decoder(f, name, {
     // Sliding layers take the model-wide attention; full layers their own when it differs (as Step-3.5).
     attention: () => (sliding ?? full)!,

@@ -52,15 +52,16 @@ export const olmoHybrid: Family = (top, name) => {
   // OlmoHybridConfig.__post_init__: linear heads default to num_attention_heads, d_k to
   // int(0.75 · hidden / Hk), d_v to 2·d_k.
   const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
-  const derived: Json = {};
-  for (const key of ['linear_num_key_heads', 'linear_num_value_heads']) {
-    if (!f.has(key)) derived[key] = heads;
-  }
-  const keyHeads = f.has('linear_num_key_heads') ? f.positiveInt('linear_num_key_heads') : heads;
-  const keyDim = f.has('linear_key_head_dim')
-    ? f.positiveInt('linear_key_head_dim', { max: MAX.headDim })
-    : Math.trunc((0.75 * spec.hiddenSize) / keyHeads);
-  if (!f.has('linear_key_head_dim')) derived.linear_key_head_dim = keyDim;
-  if (!f.has('linear_value_head_dim')) derived.linear_value_head_dim = 2 * keyDim;
+  const keyHeads = f.positiveInt('linear_num_key_heads', { fallback: heads, max: MAX.heads });
+  const keyDim = f.positiveInt('linear_key_head_dim', {
+    fallback: Math.trunc((0.75 * spec.hiddenSize) / keyHeads),
+    max: MAX.headDim,
+  });
+  const derived: Json = {
+    linear_num_key_heads: keyHeads,
+    linear_num_value_heads: f.positiveInt('linear_num_value_heads', { fallback: heads, max: MAX.heads }),
+    linear_key_head_dim: keyDim,
+    linear_value_head_dim: f.positiveInt('linear_value_head_dim', { fallback: 2 * keyDim, max: MAX.headDim }),
+  };
   return { ...spec, linearAttention: readGatedDeltaNet(f.with(derived), 'split') };
 };

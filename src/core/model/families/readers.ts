@@ -265,6 +265,12 @@ const LAYER_TYPE_MIXERS = {
 
 type LayerTypeName = keyof typeof LAYER_TYPE_MIXERS;
 
+/** Each layer's MLP from `mlp_layer_types` ("dense" or "sparse", transformers' spelling); null when absent. */
+export function readMlpLayerTypes(f: Fields, numLayers: number): LayerMlp[] | null {
+  const types = f.enumList('mlp_layer_types', numLayers, ['dense', 'sparse'] as const);
+  return types?.map((t) => (t === 'sparse' ? 'moe' : 'dense')) ?? null;
+}
+
 /** `layer_types` (transformers ≥ 4.53), restricted to the kinds a family supports; null when absent. */
 export function readLayerTypes(
   f: Fields,
