@@ -5,7 +5,7 @@
  */
 import type { LayerMlp, MlaAttention, SparseAttentionSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, type MoeKeys, readGatedMlp } from './readers.js';
+import { decoder, type Family, type MoeKeys, readGatedMlp, readMlpLayerTypes } from './readers.js';
 
 export function readMla(f: Fields): MlaAttention {
   return {
@@ -48,8 +48,8 @@ export function deepseekMoeKeys(f: Fields, routerBias?: boolean): MoeKeys {
 function readMoeLayers(f: Fields, defaultFirstDense: number): (i: number) => LayerMlp {
   const hasMoe = f.has('n_routed_experts');
   const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
-  if (types) return (i) => (hasMoe && types[i] === 'sparse' ? 'moe' : 'dense');
+  const kinds = readMlpLayerTypes(f, n);
+  if (kinds) return (i) => (hasMoe ? kinds[i]! : 'dense');
   const firstDense = f.int('first_k_dense_replace', { fallback: defaultFirstDense, max: MAX.layers });
   const freq = f.positiveInt('moe_layer_freq', { fallback: 1, max: MAX.layers });
   return (i) => (hasMoe && i >= firstDense && i % freq === 0 ? 'moe' : 'dense');

@@ -36,7 +36,7 @@
 import type { LayerMlp, ModelSpec, MoeSpec, VisionTowerSpec } from '../spec.js';
 import { ernie45Moe } from './ernie45.js';
 import { Fields, type Json, MAX } from './fields.js';
-import { type Family, readGatedMlp, unbuiltMtp, withClassDefaults } from './readers.js';
+import { type Family, readGatedMlp, readMlpLayerTypes, unbuiltMtp, withClassDefaults } from './readers.js';
 import { wrapped } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -329,11 +329,8 @@ const nativeText: Family = (t, name) => {
   const f = withClassDefaults(t, NATIVE_TEXT_DEFAULTS);
   const groups = readGroups(f);
   const numLayers = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const types = f.enumList('mlp_layer_types', numLayers, ['dense', 'sparse'] as const) ?? [
-    'dense',
-    ...Array<'sparse'>(numLayers - 1).fill('sparse'),
-  ];
-  if (!groups && types.includes('sparse'))
+  const kinds = readMlpLayerTypes(f, numLayers) ?? ['dense', ...Array<LayerMlp>(numLayers - 1).fill('moe')];
+  if (!groups && kinds.includes('moe'))
     f.fail('moe_num_experts', 'must be at least 1 when a layer is sparse');
   // Every layer MoE, then each layer's kind from mlp_layer_types.
   const all = textDecoder(f, name, groups, {
@@ -341,7 +338,6 @@ const nativeText: Family = (t, name) => {
     moe_layer_end_index: -1,
     moe_layer_interval: 1,
   });
-  const kinds = types.map((type): LayerMlp => (type === 'sparse' ? 'moe' : 'dense'));
   const bias = f.bool('use_bias', false);
   return {
     ...all,

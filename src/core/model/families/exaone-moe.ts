@@ -32,7 +32,14 @@
  */
 import type { LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, readLayerTypes, readPatternSliding, type SlidingLayout } from './readers.js';
+import {
+  decoder,
+  type Family,
+  readLayerTypes,
+  readMlpLayerTypes,
+  readPatternSliding,
+  type SlidingLayout,
+} from './readers.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -116,13 +123,12 @@ function readMoeFlags(f: Fields, n: number): LayerMlp[] | null {
  * release states all three; one that disagrees with the one read is said in a note.
  */
 function readMlpKinds(f: Fields, n: number): { kinds: LayerMlp[]; notes: string[] } {
-  const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
   const firstDense = (dense: number): LayerMlp[] =>
     Array.from({ length: n }, (_, i) => (i < dense ? 'dense' : 'moe'));
   const given = [
     {
       key: 'mlp_layer_types',
-      kinds: types?.map((t): LayerMlp => (t === 'sparse' ? 'moe' : 'dense')) ?? null,
+      kinds: readMlpLayerTypes(f, n),
     },
     { key: 'is_moe_layer', kinds: readMoeFlags(f, n) },
     {

@@ -39,6 +39,7 @@ import {
   readGatedMlp,
   readKvHeads,
   readLayerTypes,
+  readMlpLayerTypes,
   readQwenSliding,
 } from './readers.js';
 
@@ -185,8 +186,8 @@ function readHybridPattern(f: Fields, n: number): LayerMixer[] {
  */
 function readMoeLayers(f: Fields, n: number): LayerMlp[] {
   if (!f.has('moe_layer_freq')) {
-    const types = f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const);
-    if (types) return types.map((t) => (t === 'sparse' ? 'moe' : 'dense'));
+    const kinds = readMlpLayerTypes(f, n);
+    if (kinds) return kinds;
   }
   const raw = f.raw('moe_layer_freq');
   if (!Array.isArray(raw)) {

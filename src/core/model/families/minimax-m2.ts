@@ -8,7 +8,7 @@
  */
 import type { GqaAttention, SparseAttentionSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
-import { decoder, type Family, readGatedMlp, readUnusedMlp } from './readers.js';
+import { decoder, type Family, readGatedMlp, readMlpLayerTypes, readUnusedMlp } from './readers.js';
 
 /** q/k RMSNorms: over all heads (`qk_norm_type: per_layer`), per head (`per_head`), or none. */
 function minimaxQkNorm(f: Fields, fallback: 'per_layer' | 'per_head'): GqaAttention['qkNorm'] {
@@ -95,7 +95,7 @@ export const minimaxM3: Family = (f, name) => {
   }
   const sac = f.child('sparse_attention_config');
   const moeLayers =
-    f.enumList('mlp_layer_types', n, ['dense', 'sparse'] as const)?.map((t) => t === 'sparse') ??
+    readMlpLayerTypes(f, n)?.map((t) => t === 'moe') ??
     layerFlags(f, 'moe_layer_freq', n) ??
     Array<boolean>(n).fill(true);
   const sparseLayers =
