@@ -309,3 +309,22 @@ export function mlaKv(layers: number, indexerKeyDim = 0): Kv {
     kvDerivation: `${layers} layers × (latent 512 + RoPE key 64${indexerKeyDim ? ` + indexer key ${indexerKeyDim}` : ''}) × 2 B`,
   };
 }
+
+/**
+ * A Llama-layout text model (Granite's too): embed_tokens [V, h], norm [h]; per layer input_layernorm
+ * and post_attention_layernorm [h], q_proj [H·d, h], k_proj and v_proj [K·d, h], o_proj [h, H·d],
+ * gate_proj and up_proj [I, h], down_proj [h, I]; lm_head [V, h] unless tied.
+ */
+export function llamaTextTensors(x: Cfg, tie: boolean): number {
+  const h = x.hidden_size;
+  const d = h / x.num_attention_heads;
+  const q = x.num_attention_heads * d;
+  const kv = x.num_key_value_heads * d;
+  const t = new Tensors();
+  headAndEmbedding(t, x, tie);
+  for (let i = 0; i < x.num_hidden_layers; i += 1) {
+    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q]);
+    swiglu(t, h, x.intermediate_size);
+  }
+  return t.total;
+}

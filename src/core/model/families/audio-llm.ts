@@ -38,7 +38,7 @@ import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-p
 import type { ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
+import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -115,17 +115,6 @@ function withSubDefaults(top: Fields, key: string, defaults: Json): Fields {
   const raw = top.raw(key);
   if (raw === undefined || raw === null) return top.with({ [key]: { ...defaults } });
   return isObject(raw) ? top.with({ [key]: { ...defaults, ...raw } }) : top;
-}
-
-/** The text family of `text_config`'s own `model_type`; an unknown one is refused (the wrapper builds any). */
-function textFamilies(familyOf: FamilyOf, wrapper: string): FamilyOf {
-  return (type) =>
-    familyOf(type) ??
-    ((f) =>
-      f.fail(
-        'model_type',
-        `('${type}') is not a text model llmecon reads; ${wrapper} builds text_config by its model_type`,
-      ));
 }
 
 /** The audio sub-config (`audio_config`, class defaults filled), refused unless of `type`. */

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
-import { type Cfg, Tensors } from '../../../../test/hf-tensors.js';
+import { type Cfg, llamaTextTensors, Tensors } from '../../../../test/hf-tensors.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -28,25 +28,6 @@ const graniteSpeech = graniteSpeechWrapper(familyOf);
 const small = () => structuredClone(hfFixture('hand-built/granite-speech-3.3-2b')) as Cfg;
 const large = () => structuredClone(hfFixture('hand-built/granite-speech-3.3-8b')) as Cfg;
 const read = (c: Cfg) => graniteSpeech(new Fields(c, 'granite_speech'), 'granite-speech');
-
-/**
- * language_model: model.embed_tokens [V, h] (tied: no lm_head tensor), model.norm [h]; per layer
- * input_layernorm and post_attention_layernorm [h], q_proj [H·d, h], k_proj and v_proj [K·d, h],
- * o_proj [h, H·d], gate_proj and up_proj [I, h], down_proj [h, I].
- */
-function textTensors(x: Cfg): number {
-  const h = x.hidden_size;
-  const d = h / x.num_attention_heads;
-  const q = x.num_attention_heads * d;
-  const kv = x.num_key_value_heads * d;
-  const t = new Tensors();
-  t.add([x.vocab_size, h], [h]);
-  for (let i = 0; i < x.num_hidden_layers; i += 1) {
-    t.add([h], [h], [q, h], [kv, h], [kv, h], [h, q]);
-    t.add([x.intermediate_size, h], [x.intermediate_size, h], [h, x.intermediate_size]);
-  }
-  return t.total;
-}
 
 /** ff1 / ff2: pre_norm weight and bias [d], up_proj [f, d] and bias [f], down_proj [d, f] and bias [d]. */
 function feedForward(t: Tensors, d: number, f: number): void {
@@ -123,7 +104,7 @@ describe('granite_speech (granite-speech-3.3-2b, -3.3-8b)', () => {
   it('2b: text 2,533,541,888 + audio 475,743,488 = 3,009,285,376, the Hub’s safetensors total to the parameter', () => {
     const c = small();
     const p = paramCount(read(c));
-    expect(p.totalParams).toBe(textTensors(c.text_config));
+    expect(p.totalParams).toBe(llamaTextTensors(c.text_config, true));
     expect(p.totalParams).toBe(2_533_541_888);
     expect(p.audioParams).toBe(audioTensors(c));
     // Encoder 439,980,288 + BatchNorm statistics 16 × 2 × 2048 + projector 35,697,664.
@@ -134,7 +115,7 @@ describe('granite_speech (granite-speech-3.3-2b, -3.3-8b)', () => {
   it('8b: text 8,170,868,736 + audio 477,842,688 = 8,648,711,424 (the Hub’s 8.65B)', () => {
     const c = large();
     const p = paramCount(read(c));
-    expect(p.totalParams).toBe(textTensors(c.text_config));
+    expect(p.totalParams).toBe(llamaTextTensors(c.text_config, true));
     expect(p.totalParams).toBe(8_170_868_736);
     expect(p.audioParams).toBe(audioTensors(c));
     expect(p.audioParams).toBe(439_980_288 + 65_536 + 37_796_864);

@@ -44,7 +44,7 @@ import { linearParams as linear, layerNormParams as norm } from '../mixer-params
 import type { ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { builtSubConfig, type FamilyOf, wrapped } from './wrappers.js';
+import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -289,14 +289,9 @@ export function readGraniteSpeechAudio(
  * the encoder and projector as `spec.audio`, the LoRA adapter named in a warning.
  */
 export function graniteSpeechWrapper(familyOf: FamilyOf): Family {
-  const families: FamilyOf = (type) =>
-    familyOf(type) ??
-    ((f) =>
-      f.fail(
-        'model_type',
-        `('${type}') is not a text model llmecon reads; GraniteSpeechForConditionalGeneration builds text_config by its model_type`,
-      ));
-  const text = wrapped(families, { textType: 'granite' });
+  const text = wrapped(textFamilies(familyOf, 'GraniteSpeechForConditionalGeneration'), {
+    textType: 'granite',
+  });
   return (top, name) => {
     const spec = text(withTextConfig(top), name);
     const audio = readGraniteSpeechAudio(top, spec.hiddenSize);

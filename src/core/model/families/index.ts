@@ -21,7 +21,6 @@ import {
   stablelm,
   starcoder2,
 } from './classic.js';
-import { cohere2Moe } from './cohere2-moe.js';
 import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { jais2, nanochat } from './dense-2026.js';
@@ -40,21 +39,16 @@ import { gemma3nText, gemma3nWrapper } from './gemma3n.js';
 import { gemma4Text, gemma4Wrapper } from './gemma4.js';
 import { dots1, glm, glm4, glm4Moe, solarOpen } from './glm4-moe.js';
 import { readGlm4vVision } from './glm4v.js';
-import { glm5Next, glm5NextText } from './glm5-next.js';
 import { gptOss } from './gpt-oss.js';
 import { codegen, gpt2, gptBigcode, gptj, gptNeo } from './gpt2.js';
 import { graniteMoeHybrid } from './granite-hybrid.js';
 import { graniteSpeechWrapper } from './granite-speech.js';
-import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { graniteMoeShared } from './granitemoe-shared.js';
 import { hunyuanV1Dense, hunyuanV1Moe } from './hunyuan.js';
 import { readHunyuanVlVision } from './hunyuan-vl.js';
-import { hyV3 } from './hy-v3-v4.js';
-import { idefics2Wrapper } from './idefics2.js';
 import { internvlFamily } from './internvl.js';
 import { kimiK25Wrapper } from './kimi-k25.js';
 import { kimiLinear } from './kimi-linear.js';
-import { laguna } from './laguna.js';
 import { lfm2, lfm2Moe } from './lfm2.js';
 import { lfm2VlWrapper } from './lfm2-vl.js';
 import { llama, ministral3, mistral, qwen2 } from './llama.js';
@@ -75,24 +69,20 @@ import { jamba, mamba, mamba2 } from './mamba.js';
 import { mimo, mimoV2Flash } from './mimo.js';
 import { minimax } from './minimax.js';
 import { minimaxM2, minimaxM3 } from './minimax-m2.js';
-import { mistral4 } from './mistral4.js';
 import { mixtral, phimoe } from './mixtral.js';
 import { minicpm3, youtu } from './mla-dense.js';
 import { mllamaText, mllamaWrapper } from './mllama.js';
-import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronH } from './nemotron-h.js';
 import { nemotronNas } from './nemotron-nas.js';
-import { olmoHybrid } from './olmo-hybrid.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
-import { paligemmaWrapper } from './paligemma.js';
 import { phi3 } from './phi3.js';
 import { phi4Multimodal, phi4mm } from './phi4mm.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
-import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import { qwen25Omni, qwen25OmniThinker } from './qwen25-omni.js';
 import type { Family } from './readers.js';
+import { recentFamilies } from './recent-families.js';
 import { sarvamMla } from './sarvam-mla.js';
 import { sarvamMoe } from './sarvam-moe.js';
 import { apertus, exaone4, seedOss, smollm3 } from './small-dense.js';
@@ -311,32 +301,7 @@ export const FAMILIES = {
   smolvlm: idefics3Wrapper(familyOf, 'smolvlm_vision'),
   cohere2_vision: cohere2VisionWrapper(familyOf),
   aya_vision: ayaVisionWrapper(familyOf),
-  // PaliGemma (Gemma 2B) and PaliGemma 2 (Gemma 2): SigLIP patch tokens through one linear projector.
-  paligemma: paligemmaWrapper(familyOf),
-  // Idefics2: a Mistral text model, a SigLIP tower, a gated modality MLP and a perceiver resampler.
-  idefics2: idefics2Wrapper(familyOf),
-  // poolside Laguna: per-kind heads and softplus output gates over full/sliding GQA, sigmoid-routed MoE.
-  laguna,
-  // Meta Muse Glimmer: Gemma 2 layers with an elementwise gate_proj, a windowed ViT and adapter.
-  muse_glimmer_text: museGlimmerText,
-  muse_glimmer: museGlimmerWrapper(familyOf),
-  // Mistral 4 (Mistral Small 4's text model): DeepSeek-V3 MLA, shared and softmax-routed experts, no MTP.
-  mistral4,
-  // Tencent Hunyuan 3 (Hy3-preview): q/k-normed GQA, dense layer 0, 192 sigmoid-routed experts + bias + a shared one, MTP apart.
-  hy_v3: hyV3,
-  // OLMo Hybrid: Gated DeltaNet on 3 of 4 layers, OLMo 3 attention (q/k norms over all heads) on the 4th.
-  olmo_hybrid: olmoHybrid,
-  // Granite SWASH: full and 128-token sliding layers with a learned sink per head; dense, or GraniteMoE experts.
-  granite_swa: graniteSwa,
-  granitemoe_swa: graniteMoeSwa,
-  // GLM-5.3-Flash: KDA and NoPE MLA/DSA layers with a k-pool indexer, mHC streams, MoE; GLM-OCR-style ViT.
-  glm5_next: glm5Next,
-  glm5_next_text: glm5NextText,
-  // Qwen4-Exp: Gated DeltaNet and QSA block-sparse gated attention, MoE with a gated shared expert, Qwen3.5 ViT.
-  qwen4_exp: qwen4ExpWrapper(familyOf),
-  qwen4_exp_text: qwen4ExpText,
-  // Cohere 2 MoE: Cohere 2's parallel block, a dense prefix, Mixtral-style experts with an optional shared one.
-  cohere2_moe: cohere2Moe,
+  ...recentFamilies(familyOf),
   paddleocr_vl: paddleOcrVlFamily(familyOf),
   voxtral: voxtralWrapper(familyOf),
   qwen2_audio: qwen2AudioWrapper(familyOf),

@@ -36,7 +36,7 @@ import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
-import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
+import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
 // ---------------------------------------------------------------------------------------------
 // The SigLIP tower both wrap
@@ -215,14 +215,7 @@ function cohereTextFamilies(familyOf: FamilyOf, owner: string): FamilyOf {
     if (family && type === 'cohere2') {
       return (f, name) => family(withClassDefaults(f, COHERE2_TEXT_DEFAULTS), name);
     }
-    return (
-      family ??
-      ((f) =>
-        f.fail(
-          'model_type',
-          `('${type}') is not a text model llmecon reads; ${owner} builds text_config by its model_type`,
-        ))
-    );
+    return textFamilies(familyOf, owner)(type);
   };
 }
 

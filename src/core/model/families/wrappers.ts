@@ -28,6 +28,17 @@ export interface Wrapper {
 /** A text family by its `model_type`, or undefined when llmecon reads none (the registry, index.ts). */
 export type FamilyOf = (modelType: string) => Family | undefined;
 
+/** The text family of `text_config`'s own `model_type`; an unknown one is refused (the wrapper class builds any). */
+export function textFamilies(familyOf: FamilyOf, wrapperClass: string): FamilyOf {
+  return (type) =>
+    familyOf(type) ??
+    ((f) =>
+      f.fail(
+        'model_type',
+        `('${type}') is not a text model llmecon reads; ${wrapperClass} builds text_config by its model_type`,
+      ));
+}
+
 /**
  * The sub-config `key` as its class builds it: the class defaults of its `model_type` (else `type`), then
  * `defaults`, under the keys it omits; all defaults when absent; anything but an object is refused.

@@ -1,0 +1,60 @@
+/**
+ * The families added in the 2026 passes (PaliGemma onwards), by Hugging Face `model_type`, spread
+ * into `FAMILIES` (index.ts); wrappers read their text models through `familyOf`.
+ */
+import { aria, ariaText } from './aria.js';
+import { cohere2Moe } from './cohere2-moe.js';
+import { glm5Next, glm5NextText } from './glm5-next.js';
+import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
+import { granite4VisionWrapper } from './granite4-vision.js';
+import { hyV3 } from './hy-v3-v4.js';
+import { hyperclovax } from './hyperclovax.js';
+import { idefics2Wrapper } from './idefics2.js';
+import { laguna } from './laguna.js';
+import { mistral4 } from './mistral4.js';
+import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
+import { nemotronHOmniFamily } from './nemotron-h-omni.js';
+import { olmoHybrid } from './olmo-hybrid.js';
+import { paligemmaWrapper } from './paligemma.js';
+import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
+import type { Family } from './readers.js';
+import type { FamilyOf } from './wrappers.js';
+
+export const recentFamilies = (familyOf: FamilyOf) =>
+  ({
+    // PaliGemma (Gemma 2B) and PaliGemma 2 (Gemma 2): SigLIP patch tokens through one linear projector.
+    paligemma: paligemmaWrapper(familyOf),
+    // Idefics2: a Mistral text model, a SigLIP tower, a gated modality MLP and a perceiver resampler.
+    idefics2: idefics2Wrapper(familyOf),
+    // poolside Laguna: per-kind heads and softplus output gates over full/sliding GQA, sigmoid-routed MoE.
+    laguna,
+    // Meta Muse Glimmer: Gemma 2 layers with an elementwise gate_proj, a windowed ViT and adapter.
+    muse_glimmer_text: museGlimmerText,
+    muse_glimmer: museGlimmerWrapper(familyOf),
+    // Mistral 4 (Mistral Small 4's text model): DeepSeek-V3 MLA, shared and softmax-routed experts, no MTP.
+    mistral4,
+    // Tencent Hunyuan 3 (Hy3-preview): q/k-normed GQA, dense layer 0, 192 sigmoid-routed experts + bias + a shared one, MTP apart.
+    hy_v3: hyV3,
+    // OLMo Hybrid: Gated DeltaNet on 3 of 4 layers, OLMo 3 attention (q/k norms over all heads) on the 4th.
+    olmo_hybrid: olmoHybrid,
+    // Granite SWASH: full and 128-token sliding layers with a learned sink per head; dense, or GraniteMoE experts.
+    granite_swa: graniteSwa,
+    granitemoe_swa: graniteMoeSwa,
+    // GLM-5.3-Flash: KDA and NoPE MLA/DSA layers with a k-pool indexer, mHC streams, MoE; GLM-OCR-style ViT.
+    glm5_next: glm5Next,
+    glm5_next_text: glm5NextText,
+    // Qwen4-Exp: Gated DeltaNet and QSA block-sparse gated attention, MoE with a gated shared expert, Qwen3.5 ViT.
+    qwen4_exp: qwen4ExpWrapper(familyOf),
+    qwen4_exp_text: qwen4ExpText,
+    // Cohere 2 MoE: Cohere 2's parallel block, a dense prefix, Mixtral-style experts with an optional shared one.
+    cohere2_moe: cohere2Moe,
+    // HyperCLOVA X SEED: Granite's decoder with Peri-LN post-norms (use_post_norm) and MuP scalars.
+    hyperclovax,
+    // Aria: an aria_text MoE (64 experts top-6 + 2 shared), an Idefics3 tower and a cross-attention projector.
+    aria,
+    aria_text: ariaText,
+    // Nemotron 3 Nano Omni: a Nemotron-H text model, a C-RADIO tower and a Parakeet audio encoder counted apart.
+    nemotron_h_omni: nemotronHOmniFamily(familyOf),
+    // IBM Granite 4 Vision: a Granite text model, a SigLIP tower, deepstack and spatial Q-Former projectors.
+    granite4_vision: granite4VisionWrapper(familyOf),
+  }) as const satisfies Record<string, Family>;
