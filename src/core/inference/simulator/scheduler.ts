@@ -2,8 +2,9 @@
  * Batch formation of one engine step: continuous batching (Orca, Yu et al. 2022) under a per-step
  * token budget with chunked prefill (Sarathi-Serve, Agrawal et al. 2024). Running sequences decode
  * first, growing their KV blocks, and the newest is preempted by recompute when the cache is full
- * (vLLM, Kwon et al. 2023, Sec. 4.5); then partial prefills continue, then preempted and waiting
- * requests are admitted (with their prefix-cache hits) while budget, blocks and sequence slots last.
+ * (vLLM, Kwon et al. 2023, Sec. 4.5); then partial prefills continue, then — unless this step
+ * preempted — preempted and waiting requests are admitted (with their prefix-cache hits) while budget,
+ * blocks and sequence slots last.
  */
 import type { EngineProfile } from '../engine.js';
 import type { KvPool } from './kv-pool.js';
@@ -93,6 +94,7 @@ export class Scheduler {
     this.budget = e.maxBatchedTokens;
     decoding.length = 0;
     chunks.length = 0;
+    const preemptionsBefore = this.metrics.preemptions;
     // 1. Decode every running sequence past its prompt, growing its blocks; preempt the newest when full.
     for (let k = 0; k < running.length; k += 1) {
       const s = running[k]!;
@@ -118,7 +120,10 @@ export class Scheduler {
         this.budget -= tokens;
       }
     }
-    while (this.budget > 0 && running.length < e.maxRunningSequences) {
+    // A step that had to preempt admits nobody, the preempted included: the pool is oversubscribed
+    // (vLLM V1's scheduler.py schedules waiting requests only `if not preempted_reqs`).
+    const admit = this.metrics.preemptions === preemptionsBefore;
+    while (admit && this.budget > 0 && running.length < e.maxRunningSequences) {
       const fromPreempted = this.preempted.length > 0;
       const s = fromPreempted ? this.preempted[this.preempted.length - 1]! : this.waiting[this.waitingHead];
       if (!s) break;

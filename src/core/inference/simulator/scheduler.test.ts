@@ -1,0 +1,65 @@
+/**
+ * Batch formation on a nearly full KV pool: the newest running sequence is preempted for the others'
+ * growth, and a step that preempted admits nobody (vLLM V1: waiting requests only `if not preempted_reqs`).
+ */
+import { describe, expect, it } from 'vitest';
+import { GENERIC_ENGINE } from '../engine.js';
+import { KvPool } from './kv-pool.js';
+import { SimMetrics } from './metrics.js';
+import { Scheduler } from './scheduler.js';
+import type { Live } from './types.js';
+
+const live = (index: number, inputTokens: number, outputTokens: number): Live => ({
+  index,
+  req: { arrivalSeconds: 0, inputTokens, outputTokens },
+  arrival: 0,
+  promptTarget: inputTokens,
+  computed: 0,
+  generated: 0,
+  blocks: 0,
+  firstTokenAt: Number.NaN,
+  lastTokenAt: Number.NaN,
+  hitTokens: 0,
+  admitted: true,
+});
+
+/** Two sequences decoding, each holding exactly its 32 tokens in 16-token blocks; `free` blocks spare. */
+function setup(free: number) {
+  const pool = new KvPool(4 + free, 16);
+  const metrics = new SimMetrics({}, 0);
+  const sched = new Scheduler(GENERIC_ENGINE, pool, metrics, 1, 0, () => {});
+  for (const i of [0, 1]) {
+    const s = live(i, 32, 100);
+    pool.grow(s, 32);
+    s.computed = 32;
+    sched.running.push(s);
+  }
+  const newcomer = live(2, 16, 10);
+  newcomer.admitted = false;
+  sched.waiting.push(newcomer);
+  return { sched, metrics, newcomer };
+}
+
+describe('scheduler', () => {
+  it('with a block to spare the newcomer is admitted beside the decoding sequences', () => {
+    const { sched, metrics, newcomer } = setup(3);
+    sched.form();
+    expect(metrics.preemptions).toBe(0);
+    expect(sched.decoding).toHaveLength(2);
+    expect(sched.chunks.map((c) => c.s)).toEqual([newcomer]);
+  });
+
+  it('a step that preempts for growth admits nobody, neither the newcomer nor the one preempted', () => {
+    const { sched, metrics, newcomer } = setup(1);
+    sched.form();
+    // The first sequence takes the spare block; the second needs one more, so it (the newest) is preempted.
+    expect(metrics.preemptions).toBe(1);
+    expect(sched.decoding.map((s) => s.index)).toEqual([0]);
+    expect(sched.preempted.map((s) => s.index)).toEqual([1]);
+    expect(sched.chunks).toEqual([]);
+    expect(sched.running).not.toContain(newcomer);
+    // The next step, with no preemption, admits the preempted sequence first.
+    sched.form();
+    expect(sched.chunks[0]?.s.index).toBe(1);
+  });
+});
