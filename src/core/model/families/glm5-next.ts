@@ -33,6 +33,7 @@ import type {
   VisionTowerSpec,
 } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { GLM_OCR_VISION_DEFAULTS, readGlmOcrStyleVision } from './glm-ocr.js';
 import { decoder, type Family, readGatedMlp, readMlpLayerTypes, withClassDefaults } from './readers.js';
 import { builtSubConfig, wrapped } from './wrappers.js';
 
@@ -69,20 +70,8 @@ const TEXT_DEFAULTS = {
   index_kpool_always_select_tail: true,
 };
 
-/** Glm5NextVisionConfig's defaults (GlmOcrVisionConfig's, plus projection_intermediate_size). */
-const VISION_DEFAULTS = {
-  depth: 24,
-  hidden_size: 1024,
-  num_heads: 16,
-  attention_bias: true,
-  in_channels: 3,
-  patch_size: 14,
-  spatial_merge_size: 2,
-  temporal_patch_size: 2,
-  out_hidden_size: 1536,
-  intermediate_size: 4096,
-  projection_intermediate_size: 10_240,
-};
+/** Glm5NextVisionConfig's defaults: GlmOcrVisionConfig's, plus projection_intermediate_size. */
+const VISION_DEFAULTS = { ...GLM_OCR_VISION_DEFAULTS, projection_intermediate_size: 10_240 };
 
 /** fla `chunk_kda` chunk length (chunk_kimi_delta_attention's chunk_size). */
 const KDA_CHUNK_TOKENS = 64;
@@ -246,40 +235,13 @@ export const glm5NextText: Family = (raw, name) => {
 };
 
 /**
- * The GLM-5.3-Flash vision tower (Glm5NextVisionModel, GLM-OCR's with clamped SwiGLUs), counted apart:
- * a Conv3d patch embedding with bias (channels × temporal × patch²), no position table (2D RoPE),
- * `depth` blocks of RMSNorm → attention (qkv and proj with bias per `attention_bias`, per-head q_norm
- * and k_norm RMSNorms) → RMSNorm → a SwiGLU of `intermediate_size` (gate, up, down with bias per
- * `attention_bias`), post_layernorm (RMSNorm), a Conv2d downsample (hidden → out, kernel
- * `spatial_merge_size`, with bias) and the patch merger (proj out → out, a LayerNorm with bias, a
- * SwiGLU of `projection_intermediate_size`, all bias-free). Images keep their own size: no fixed FLOPs.
+ * The GLM-5.3-Flash vision tower (Glm5NextVisionModel): GLM-OCR's (glm-ocr.ts readGlmOcrStyleVision)
+ * with clamped SwiGLUs (no weights) and a patch merger SwiGLU of `projection_intermediate_size`.
  */
-export function readGlm5NextVision(f: Fields): VisionTowerSpec {
-  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
-  const depth = f.positiveInt('depth', { max: MAX.layers });
-  const headDim = f.divide('hidden_size', 'num_heads', MAX.hidden);
-  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
-  const out = f.positiveInt('out_hidden_size', { max: MAX.hidden });
-  const merged = f.positiveInt('projection_intermediate_size', { max: MAX.intermediate });
-  const patch = f.positiveInt('patch_size', { max: 4096 });
-  const temporal = f.positiveInt('temporal_patch_size', { max: 64 });
-  const channels = f.positiveInt('in_channels', { max: 64 });
-  const merge = f.positiveInt('spatial_merge_size', { max: 64 });
-  const bias = f.bool('attention_bias', true);
-  const attention = 4 * h * h + (bias ? 4 * h : 0) + 2 * headDim;
-  const mlp = 3 * h * inter + (bias ? 2 * inter + h : 0);
-  const block = 2 * h + attention + mlp;
-  const stem = channels * temporal * patch * patch * h + h;
-  const downsample = out * h * merge * merge + out;
-  const merger = out * out + 2 * out + 3 * out * merged;
-  return {
-    description: `GLM-5.3 ViT ${depth} × ${h}, patch ${patch}, merge ${merge}×${merge}`,
-    params: stem + depth * block + h + downsample + merger,
-    patchSize: patch,
-    imageSize: null,
-    flopsPerImage: null,
-  };
-}
+export const readGlm5NextVision = (f: Fields): VisionTowerSpec =>
+  readGlmOcrStyleVision(f, 'GLM-5.3 ViT', () =>
+    f.positiveInt('projection_intermediate_size', { max: MAX.intermediate }),
+  );
 
 /**
  * Glm5NextForConditionalGeneration: Glm5NextTextModel over `text_config` (or, in a flat text-only

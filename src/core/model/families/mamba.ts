@@ -26,7 +26,7 @@ function readTimeStepRank(f: Fields, key: string, hidden: number): number {
   return f.positiveInt(key, { max: MAX.hidden });
 }
 
-interface Mamba1Keys {
+export interface Mamba1Keys {
   readonly inner: string | null;
   readonly expand: string;
   readonly state: string;
@@ -47,8 +47,8 @@ const MAMBA_KEYS: Mamba1Keys = {
   convBias: 'use_conv_bias',
 };
 
-/** JambaConfig names (the MLP owns `intermediate_size`). */
-const JAMBA_KEYS: Mamba1Keys = {
+/** JambaConfig names (the MLP owns `intermediate_size`); ZambaConfig's too. */
+export const JAMBA_KEYS: Mamba1Keys = {
   inner: null,
   expand: 'mamba_expand',
   state: 'mamba_d_state',
@@ -62,7 +62,7 @@ const JAMBA_KEYS: Mamba1Keys = {
  * A Mamba-1 mixer: d_inner = `intermediate_size` when the config gives it (it overrides `expand` in
  * MambaConfig, e.g. Falcon-Mamba-7B's 8,192 beside `expand` 16), else `expand` × hidden.
  */
-function readMamba1(f: Fields, hidden: number, keys: Mamba1Keys, innerNorms: boolean): StateSpaceSpec {
+export function readMamba1(f: Fields, hidden: number, keys: Mamba1Keys, innerNorms: boolean): StateSpaceSpec {
   const inner =
     keys.inner !== null && f.has(keys.inner)
       ? f.positiveInt(keys.inner, { max: MAX.intermediate })

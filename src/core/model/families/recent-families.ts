@@ -4,6 +4,7 @@
  */
 import { aria, ariaText } from './aria.js';
 import { cohere2Moe } from './cohere2-moe.js';
+import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
@@ -11,6 +12,8 @@ import { hyV3 } from './hy-v3-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { laguna } from './laguna.js';
+import { lightonOcrWrapper } from './lighton-ocr.js';
+import { mellum } from './mellum.js';
 import { mistral4 } from './mistral4.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
@@ -19,6 +22,7 @@ import { paligemmaWrapper } from './paligemma.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import type { FamilyOf } from './wrappers.js';
+import { zamba } from './zamba.js';
 
 export const recentFamilies = (familyOf: FamilyOf) =>
   ({
@@ -57,4 +61,13 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     nemotron_h_omni: nemotronHOmniFamily(familyOf),
     // IBM Granite 4 Vision: a Granite text model, a SigLIP tower, deepstack and spatial Q-Former projectors.
     granite4_vision: granite4VisionWrapper(familyOf),
+    // JetBrains Mellum 2: Qwen3-MoE attention on full and sliding layer_types, dense or 64-expert MoE layers.
+    mellum,
+    // LightOnOCR: a text model by its own type (Qwen3), a Pixtral encoder and a bias-free patch-merger projector.
+    lighton_ocr: lightonOcrWrapper(familyOf),
+    // GLM-OCR: GLM-4's dense layer without q/k/v bias, its MTP layer and the GLM-OCR ViT counted apart.
+    glm_ocr: glmOcr,
+    glm_ocr_text: glmOcrText,
+    // Zyphra Zamba-7B-v1: a Mamba-1 backbone; one shared attention + MLP block called by every hybrid layer.
+    zamba,
   }) as const satisfies Record<string, Family>;

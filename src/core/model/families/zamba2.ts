@@ -26,10 +26,18 @@
  * weights are counted once, so the parameters are exact; the later calls of a shared block run its
  * weights (LayerSpec.reusesWeights): their compute, KV cache and activations are their own.
  */
-import type { GqaAttention, LayerSpec } from '../spec.js';
+import type { GqaAttention, LayerSpec, ModelSpec, StateSpaceSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { type Mamba2Keys, readMamba2 } from './nemotron-h.js';
-import { baseSpec, type Family, HF_KEYS, readCommon, readKvHeads, withClassDefaults } from './readers.js';
+import {
+  baseSpec,
+  type Common,
+  type Family,
+  HF_KEYS,
+  readCommon,
+  readKvHeads,
+  withClassDefaults,
+} from './readers.js';
 
 /** Zamba2Config's `__init__` defaults that the shared readers lack (intermediate_size: 4·h, below). */
 const ZAMBA2_DEFAULTS: Json = {
@@ -123,6 +131,37 @@ function asMlpChannels(numerator: number, hidden: number): { readonly width: num
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
+/**
+ * The spec of a Zamba model read as blocks (zamba.ts, zamba2.ts): each decoder layer's
+ * input_layernorm one RMSNorm a block (the shared blocks' three h-wide norm weights — input_layernorm
+ * over 2h, pre_ff_layernorm — and the linear's none are per-block `norms`), embeddings tied unless
+ * said, GELU unless said.
+ */
+export function zambaSpec(
+  g: Fields,
+  common: Common,
+  parts: {
+    readonly attention: GqaAttention;
+    readonly intermediate: number;
+    readonly layers: LayerSpec[];
+    readonly stateSpace: StateSpaceSpec;
+    readonly warnings: string[];
+  },
+): ModelSpec {
+  return {
+    ...baseSpec(g, common, {
+      attention: parts.attention,
+      mlp: { intermediateSize: parts.intermediate, gated: true, bias: false },
+      layers: parts.layers,
+    }),
+    tieWordEmbeddings: g.bool('tie_word_embeddings', true),
+    norm: { kind: 'rmsnorm', perLayer: 1 },
+    stateSpace: parts.stateSpace,
+    activation: g.string('hidden_act', 'gelu'),
+    warnings: parts.warnings,
+  };
+}
+
 export const zamba2: Family = (top, name) => {
   const f = withClassDefaults(top, ZAMBA2_DEFAULTS);
   const numLayers = f.positiveInt('num_hidden_layers', { max: Math.floor(MAX.layers / 3) });
@@ -202,18 +241,5 @@ export const zamba2: Family = (top, name) => {
       `zamba2: add_bias_linear — the shared MLPs' biases (${count(built * (2 * intermediate + hidden))} parameters) are not counted; the Mamba in_proj and out_proj biases are`,
     );
 
-  return {
-    ...baseSpec(g, common, {
-      attention,
-      mlp: { intermediateSize: intermediate, gated: true, bias: false },
-      layers,
-    }),
-    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
-    // Zamba2MambaDecoderLayer's input_layernorm; the shared blocks' three h-wide norm weights
-    // (input_layernorm over 2h, pre_ff_layernorm) and the linear's none are per-block `norms`.
-    norm: { kind: 'rmsnorm', perLayer: 1 },
-    stateSpace: mamba,
-    activation: f.string('hidden_act', 'gelu'),
-    warnings,
-  };
+  return zambaSpec(g, common, { attention, intermediate, layers, stateSpace: mamba, warnings });
 };
