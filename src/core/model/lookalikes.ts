@@ -40,6 +40,10 @@ export const STRUCTURE_MARKERS = {
       'hybrid_override_pattern',
       'attention_hidden_size',
       'attn_layer_indices',
+      // Griffin / RecurrentGemma's RG-LRU blocks.
+      'lru_width',
+      'block_types',
+      '_block_types',
     ],
   },
   encoderDecoder: {

@@ -4,6 +4,7 @@
  */
 import { aria, ariaText } from './aria.js';
 import { cohere2Moe } from './cohere2-moe.js';
+import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
@@ -14,13 +15,16 @@ import { idefics2Wrapper } from './idefics2.js';
 import { laguna } from './laguna.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
 import { mellum } from './mellum.js';
+import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 import { paligemmaWrapper } from './paligemma.js';
+import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
+import { recurrentGemma } from './recurrent-gemma.js';
 import type { FamilyOf } from './wrappers.js';
 import { zamba } from './zamba.js';
 
@@ -70,4 +74,13 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     glm_ocr_text: glmOcrText,
     // Zyphra Zamba-7B-v1: a Mamba-1 backbone; one shared attention + MLP block called by every hybrid layer.
     zamba,
+    // Gemma 4 unified (gemma-4-12B): Gemma 4's decoder without PLE or MoE; encoder-free patch and audio embedders.
+    gemma4_unified: gemma4Unified,
+    gemma4_unified_text: gemma4UnifiedText,
+    // MiniCPM-V 4.6: a Qwen3.5 text model (no MTP), a SigLIP NaViT tower with window and MLP mergers.
+    minicpmv4_6: minicpmV46Wrapper(familyOf),
+    // Baidu Qianfan-OCR: an InternVL-style Qianfan-ViT and pixel-shuffle projector over a Qwen3 text model.
+    qianfan_ocr: qianfanOcrWrapper(familyOf),
+    // RecurrentGemma (Griffin): RG-LRU blocks read as Mamba-1 of state size 1, local MQA every third block.
+    recurrent_gemma: recurrentGemma,
   }) as const satisfies Record<string, Family>;

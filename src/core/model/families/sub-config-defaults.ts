@@ -7,21 +7,7 @@
  * llmecon reads are listed.
  */
 import type { Json } from './fields.js';
-
-/** Glm4vVisionConfig's defaults, which Glm4vMoeVisionConfig repeats. */
-const GLM4V_VISION: Json = {
-  depth: 24,
-  hidden_size: 1536,
-  num_heads: 12,
-  in_channels: 3,
-  image_size: 336,
-  patch_size: 14,
-  spatial_merge_size: 2,
-  temporal_patch_size: 2,
-  out_hidden_size: 4096,
-  intermediate_size: 13_696,
-  attention_bias: false,
-};
+import { TOWER_CONFIG_DEFAULTS } from './tower-config-defaults.js';
 
 /** LlamaConfig `__init__` defaults (Llama 2 7B's shape); GraniteConfig's are the same. */
 const LLAMA_DEFAULTS: Json = {
@@ -58,6 +44,7 @@ const GEMMA2_SHAPE: Json = {
 };
 
 export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
+  ...TOWER_CONFIG_DEFAULTS,
   // Gemma3TextConfig (configuration_gemma3.py).
   gemma3_text: {
     ...GEMMA2_SHAPE,
@@ -65,7 +52,7 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     max_position_embeddings: 131_072,
     sliding_window_pattern: 6,
   },
-  // MllamaTextConfig and MllamaVisionConfig (configuration_mllama.py): Llama 3.2 11B Vision's text
+  // MllamaTextConfig (configuration_mllama.py): Llama 3.2 11B Vision's text
   // shape; the vision class's image_size default (448) is smaller than the released 560.
   mllama_text_model: {
     vocab_size: 128_256,
@@ -77,54 +64,6 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     max_position_embeddings: 131_072,
     cross_attention_layers: [3, 8, 13, 18, 23, 28, 33, 38],
     tie_word_embeddings: false,
-  },
-  mllama_vision_model: {
-    hidden_size: 1280,
-    intermediate_size: 5120,
-    num_hidden_layers: 32,
-    num_global_layers: 8,
-    num_channels: 3,
-    image_size: 448,
-    patch_size: 14,
-    max_num_tiles: 4,
-    vision_output_dim: 7680,
-    supported_aspect_ratios: [
-      [1, 1],
-      [1, 2],
-      [1, 3],
-      [1, 4],
-      [2, 1],
-      [2, 2],
-      [3, 1],
-      [4, 1],
-    ],
-  },
-  // InternVLVisionConfig (transformers configuration_internvl.py): InternViT-300M-448px.
-  internvl_vision: {
-    hidden_size: 1024,
-    intermediate_size: 4096,
-    num_hidden_layers: 24,
-    num_attention_heads: 16,
-    image_size: [448, 448],
-    patch_size: [14, 14],
-    num_channels: 3,
-    attention_bias: false,
-    use_qk_norm: false,
-    norm_type: 'layer_norm',
-    use_mean_pooling: true,
-  },
-  // InternVisionConfig (OpenGVLab configuration_intern_vit.py): InternViT-6B at 224 px.
-  intern_vit_6b: {
-    hidden_size: 3200,
-    intermediate_size: 12_800,
-    num_hidden_layers: 48,
-    num_attention_heads: 25,
-    image_size: 224,
-    patch_size: 14,
-    num_channels: 3,
-    qkv_bias: false,
-    qk_normalization: true,
-    norm_type: 'rms_norm',
   },
   // Gemma3nTextConfig (configuration_gemma3n.py): the E4B shape; intermediate_size becomes a list of
   // one width per layer in its __init__, read either way in gemma3n.ts.
@@ -145,24 +84,6 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     altup_num_inputs: 4,
     laurel_rank: 64,
   },
-  // Gemma3nAudioConfig (configuration_gemma3n.py).
-  gemma3n_audio: {
-    hidden_size: 1536,
-    vocab_size: 128,
-    input_feat_size: 128,
-    conf_num_hidden_layers: 12,
-    conf_num_attention_heads: 8,
-    conf_conv_kernel_size: 5,
-    sscp_conv_channel_size: [128, 32],
-    sscp_conv_kernel_size: [
-      [3, 3],
-      [3, 3],
-    ],
-    sscp_conv_stride_size: [
-      [2, 2],
-      [2, 2],
-    ],
-  },
   // Gemma4TextConfig (configuration_gemma4.py); global_head_dim and num_global_key_value_heads are
   // popped in __post_init__ (512 and num_key_value_heads when absent, read in gemma4.ts).
   gemma4_text: {
@@ -178,37 +99,6 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     sliding_window: 512,
     hidden_size_per_layer_input: 256,
     vocab_size_per_layer_input: 262_144,
-  },
-  // Gemma4AudioConfig (configuration_gemma4.py).
-  gemma4_audio: {
-    hidden_size: 1024,
-    num_hidden_layers: 12,
-    num_attention_heads: 8,
-    subsampling_conv_channels: [128, 32],
-    conv_kernel_size: 5,
-    output_proj_dims: 1536,
-  },
-  // Gemma4VisionConfig (configuration_gemma4.py).
-  gemma4_vision: {
-    hidden_size: 768,
-    intermediate_size: 3072,
-    num_hidden_layers: 16,
-    num_attention_heads: 12,
-    num_key_value_heads: 12,
-    head_dim: 64,
-    patch_size: 16,
-    position_embedding_size: 10_240,
-    pooling_kernel_size: 3,
-  },
-  // SiglipVisionConfig (configuration_siglip.py).
-  siglip_vision_model: {
-    hidden_size: 768,
-    intermediate_size: 3072,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    num_channels: 3,
-    image_size: 224,
-    patch_size: 16,
   },
   // GemmaConfig (configuration_gemma.py): PaliGemma's text_config.
   gemma: {
@@ -290,16 +180,6 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   granite: { ...LLAMA_DEFAULTS, mlp_bias: false },
   // Qwen2Config (configuration_qwen2.py): LLaVA-OneVision's and other wrappers' text_config.
   qwen2: QWEN2_DEFAULTS,
-  // CLIPVisionConfig (configuration_clip.py).
-  clip_vision_model: {
-    hidden_size: 768,
-    intermediate_size: 3072,
-    num_hidden_layers: 12,
-    num_attention_heads: 12,
-    num_channels: 3,
-    image_size: 224,
-    patch_size: 32,
-  },
   // MistralConfig (configuration_mistral.py); head_dim None → hidden_size / num_attention_heads.
   mistral: {
     vocab_size: 32_000,
@@ -311,28 +191,7 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     max_position_embeddings: 4096 * 32,
     sliding_window: 4096,
   },
-  // PixtralVisionConfig (configuration_pixtral.py).
-  pixtral: {
-    hidden_size: 1024,
-    intermediate_size: 4096,
-    num_hidden_layers: 24,
-    num_attention_heads: 16,
-    num_channels: 3,
-    image_size: 1024,
-    patch_size: 16,
-  },
-  // HunYuanVLVisionConfig and HunYuanVLTextConfig (configuration_hunyuan_vl.py): the tower's class
-  // defaults (HunyuanOCR's), the text model's (a 7B-like shape; released configs give their own).
-  hunyuan_vl_vision: {
-    hidden_size: 1152,
-    intermediate_size: 4304,
-    num_hidden_layers: 27,
-    num_attention_heads: 16,
-    num_channels: 3,
-    patch_size: 16,
-    max_image_size: 2048,
-    spatial_merge_size: 2,
-  },
+  // HunYuanVLTextConfig (configuration_hunyuan_vl.py): a 7B-like shape; released configs give their own.
   hunyuan_vl_text: {
     vocab_size: 290_943,
     hidden_size: 4096,
@@ -354,11 +213,6 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     attention_bias: true,
     tie_word_embeddings: false,
   },
-  // Glm4vVisionConfig and Glm4vMoeVisionConfig (configuration_glm4v.py, configuration_glm4v_moe.py,
-  // the same class defaults), GLM-4.1V's shape; GLM-4.5V sets intermediate_size 10944 (its language
-  // model's dense FFN width).
-  glm4v_vision: GLM4V_VISION,
-  glm4v_moe_vision: GLM4V_VISION,
   // Glm4vMoeTextConfig (configuration_glm4v_moe.py); no head_dim default (the attention falls back
   // to hidden_size / num_attention_heads, which GLM-4.5V's file overrides with head_dim 128).
   glm4v_moe_text: {
@@ -396,18 +250,21 @@ export const SUB_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
     attention_chunk_size: 8192,
     attention_bias: false,
   },
-  // Llama4VisionConfig (configuration_llama4.py).
-  llama4_vision_model: {
-    hidden_size: 768,
-    num_hidden_layers: 34,
+  // Qwen3_5TextConfig (configuration_qwen3_5.py): its linear-attention keys too.
+  qwen3_5_text: {
+    vocab_size: 248_320,
+    hidden_size: 4096,
+    intermediate_size: 12_288,
+    num_hidden_layers: 32,
     num_attention_heads: 16,
-    num_channels: 3,
-    intermediate_size: 5632,
-    vision_output_dim: 7680,
-    image_size: 448,
-    patch_size: 14,
-    pixel_shuffle_ratio: 0.5,
-    projector_input_dim: 4096,
-    projector_output_dim: 4096,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    max_position_embeddings: 32_768,
+    attention_bias: false,
+    linear_conv_kernel_dim: 4,
+    linear_key_head_dim: 128,
+    linear_value_head_dim: 128,
+    linear_num_key_heads: 16,
+    linear_num_value_heads: 32,
   },
 };
