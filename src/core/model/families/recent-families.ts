@@ -4,6 +4,7 @@
  */
 import { aria, ariaText } from './aria.js';
 import { cohere2Moe } from './cohere2-moe.js';
+import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
@@ -14,12 +15,14 @@ import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { laguna } from './laguna.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
+import { llavaNextVideoWrapper } from './llava-next-video.js';
 import { mellum } from './mellum.js';
 import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { olmoHybrid } from './olmo-hybrid.js';
+import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
@@ -83,4 +86,11 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     qianfan_ocr: qianfanOcrWrapper(familyOf),
     // RecurrentGemma (Griffin): RG-LRU blocks read as Mamba-1 of state size 1, local MQA every third block.
     recurrent_gemma: recurrentGemma,
+    // AIDC-AI Ovis2 (transformers format): a Qwen2 text model, an AIMv2 visual tokenizer with its visual-vocabulary head and table.
+    ovis2: ovis2Wrapper(familyOf),
+    // NVIDIA Cosmos 3 Edge: Llama GQA layers with an ungated ReLU² MLP, an untied head, a SigLIP2 tower and patch merger.
+    cosmos3_edge: cosmos3EdgeWrapper(familyOf),
+    cosmos3_edge_text: cosmos3EdgeText,
+    // LLaVA-NeXT-Video: LLaVA-NeXT's modules plus the frame pooler (a Conv2d only in 'conv' mode).
+    llava_next_video: llavaNextVideoWrapper(familyOf),
   }) as const satisfies Record<string, Family>;

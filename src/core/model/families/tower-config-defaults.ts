@@ -20,6 +20,16 @@ const GLM4V_VISION: Json = {
   attention_bias: false,
 };
 
+/** The SigLIP so400m/16 shape several towers' classes default to (27 × 1152, MLP 4304, 16 heads, patch 16). */
+export const SIGLIP_SO400M_16 = {
+  hidden_size: 1152,
+  intermediate_size: 4304,
+  num_hidden_layers: 27,
+  num_attention_heads: 16,
+  num_channels: 3,
+  patch_size: 16,
+} as const;
+
 export const TOWER_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   // MllamaVisionConfig (configuration_mllama.py); its image_size default (448) is smaller than the released 560.
   mllama_vision_model: {
@@ -141,12 +151,7 @@ export const TOWER_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   },
   // HunYuanVLVisionConfig (configuration_hunyuan_vl.py): HunyuanOCR's tower.
   hunyuan_vl_vision: {
-    hidden_size: 1152,
-    intermediate_size: 4304,
-    num_hidden_layers: 27,
-    num_attention_heads: 16,
-    num_channels: 3,
-    patch_size: 16,
+    ...SIGLIP_SO400M_16,
     max_image_size: 2048,
     spatial_merge_size: 2,
   },
