@@ -78,6 +78,10 @@ export const STRUCTURE_MARKERS = {
     what: "a low-rank query projection shared by the heads (Step-3's multi-matrix factorisation attention)",
     keys: ['share_q_dim', 'use_mfa'],
   },
+  headWidth: {
+    what: "a head width of its own (Megatron's `kv_channels`: JetMoE's mixture of attention heads, ChatGLM, Qwen v1)",
+    keys: ['kv_channels'],
+  },
   latentAttention: {
     what: 'multi-head latent attention (a low-rank compressed KV, DeepSeek-V2 MLA)',
     keys: ['kv_lora_rank'],

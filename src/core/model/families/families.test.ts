@@ -167,6 +167,12 @@ describe('unknown model types', () => {
         { hidden_size_per_layer_input: 256 },
         /'hidden_size_per_layer_input' signals per-layer input embeddings, AltUp/,
       ],
+      // JetMoE under its own name: Mixtral-like keys, but its heads are kv_channels wide (and MoA).
+      [
+        { num_local_experts: 8, num_experts_per_tok: 2, kv_channels: 128 },
+        /'kv_channels' signals a head width of its own/,
+      ],
+      [{ lru_width: 2560 }, /'lru_width' signals state-space or recurrent layers/],
     ];
     for (const [extra, message] of refused) {
       expect(() => specFromHfConfig({ ...base, ...extra, model_type: 'lookalike' }, 'x')).toThrowError(
