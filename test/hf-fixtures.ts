@@ -95,6 +95,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/ovis2-2b',
   'hand-built/cosmos3-edge',
   'hand-built/llava-next-video-7b-hf',
+  'hand-built/chameleon-7b',
+  'hand-built/emu3',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -3,8 +3,10 @@
  * into `FAMILIES` (index.ts); wrappers read their text models through `familyOf`.
  */
 import { aria, ariaText } from './aria.js';
+import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { emu3, emu3Text } from './emu3.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
@@ -93,4 +95,9 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     cosmos3_edge_text: cosmos3EdgeText,
     // LLaVA-NeXT-Video: LLaVA-NeXT's modules plus the frame pooler (a Conv2d only in 'conv' mode).
     llava_next_video: llavaNextVideoWrapper(familyOf),
+    // Meta Chameleon: a Llama-like decoder with per-head q/k LayerNorms; the VQ-VAE image tokenizer apart.
+    chameleon,
+    // BAAI Emu3: a Llama decoder over a vocabulary with visual tokens; the VQ-VAE tokenizer apart.
+    emu3,
+    emu3_text_model: emu3Text,
   }) as const satisfies Record<string, Family>;
