@@ -59,9 +59,16 @@ const VQ_DEFAULTS: Json = {
   attn_type: 'vanilla',
 };
 
-/** The VQ-VAE image tokenizer (see the file comment): parameters and encode FLOPs per image. */
-function readVqTokenizer(top: Fields): VisionTowerSpec {
-  const v = builtSubConfig(top, 'vq_config', 'chameleon_vqgan', VQ_DEFAULTS);
+/**
+ * The levels of a Chameleon-style VQGAN (Chameleon, Janus): `base_channels` × each `channel_multiplier`,
+ * every width a multiple of GroupNorm's 32 groups, `num_res_blocks` ResNet blocks a level.
+ */
+export function readVqLevels(v: Fields): {
+  base: number;
+  multipliers: number[];
+  widths: number[];
+  blocks: number;
+} {
   const base = v.positiveInt('base_channels', { max: MAX.hidden });
   const multipliers = v.intList('channel_multiplier', 1024);
   if (multipliers.length === 0 || multipliers.includes(0))
@@ -69,7 +76,13 @@ function readVqTokenizer(top: Fields): VisionTowerSpec {
   const widths = multipliers.map((m) => base * m);
   if (![base, ...widths].every((w) => w % 32 === 0))
     v.fail('base_channels', `× each channel_multiplier must be a multiple of GroupNorm's 32 groups`);
-  const blocks = v.positiveInt('num_res_blocks', { max: MAX.layers });
+  return { base, multipliers, widths, blocks: v.positiveInt('num_res_blocks', { max: MAX.layers }) };
+}
+
+/** The VQ-VAE image tokenizer (see the file comment): parameters and encode FLOPs per image. */
+function readVqTokenizer(top: Fields): VisionTowerSpec {
+  const v = builtSubConfig(top, 'vq_config', 'chameleon_vqgan', VQ_DEFAULTS);
+  const { base, multipliers, widths, blocks } = readVqLevels(v);
   const resolution = v.positiveInt('resolution', { max: 1_000_000 });
   if (resolution < 2 ** (multipliers.length - 1))
     v.fail('resolution', `(${resolution}) must be at least 2^${multipliers.length - 1} for the downsamples`);

@@ -6,15 +6,18 @@ import { aria, ariaText } from './aria.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { emu3, emu3Text } from './emu3.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
+import { hrmText } from './hrm-text.js';
 import { hyV3 } from './hy-v3-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
+import { janusWrapper } from './janus.js';
 import { laguna } from './laguna.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
 import { llavaNextVideoWrapper } from './llava-next-video.js';
@@ -100,4 +103,11 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     // BAAI Emu3: a Llama decoder over a vocabulary with visual tokens; the VQ-VAE tokenizer apart.
     emu3,
     emu3_text_model: emu3Text,
+    // DeepSeek Janus / Janus-Pro: a Llama text model; the ViT and aligner, VQ-VAE and generation modules as the tower.
+    janus: janusWrapper(familyOf),
+    // DiffusionGemma: Gemma 4 26B-A4B's text stack tied across a causal encoder and a block-diffusion decoder.
+    diffusion_gemma: diffusionGemma,
+    diffusion_gemma_text: diffusionGemmaText,
+    // HRM-Text: L and H stacks unrolled over their cycles, each stack's weights counted once.
+    hrm_text: hrmText,
   }) as const satisfies Record<string, Family>;
