@@ -383,8 +383,17 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     const b = paramCount(specFromHfConfig(renamed, 'n'));
     expect(b.totalParams).toBe(a.totalParams);
     expect(b.activeParams).toBe(a.activeParams);
+    // Today's NemotronHConfig writes linear_attention (the Mamba-2 mixer) and full_attention.
+    const today: Record<string, string> = { mamba: 'linear_attention', attention: 'full_attention' };
+    const current = {
+      ...renamed,
+      layers_block_type: renamed.layers_block_type.map((t) => (t && today[t]) ?? t),
+    };
+    expect(current.layers_block_type).toContain('linear_attention');
+    const c = paramCount(specFromHfConfig(current, 'n'));
+    expect([c.totalParams, c.activeParams]).toEqual([a.totalParams, a.activeParams]);
     expect(() => specFromHfConfig({ ...renamed, layers_block_type: ['mamba', 'ssm'] }, 'n')).toThrowError(
-      /layers_block_type.*entry 1 is "ssm"; allowed: mamba, attention, mlp, moe/,
+      /layers_block_type.*entry 1 is "ssm"; allowed: linear_attention, full_attention, mamba, attention, mlp, moe/,
     );
   });
 

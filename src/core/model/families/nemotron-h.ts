@@ -77,8 +77,14 @@ export function readMamba2(
   };
 }
 
-/** `layers_block_type` (NemotronHConfig of transformers ≥ 5) names each block in words. */
+/**
+ * `layers_block_type` (NemotronHConfig of transformers ≥ 5) names each block in words: today's
+ * `linear_attention` (the Mamba-2 mixer) and `full_attention`, and the legacy `mamba` and `attention`
+ * that `remap_legacy_layer_types` renames on load.
+ */
 const BLOCK_TYPES: Readonly<Record<string, LayerSpec>> = {
+  linear_attention: BLOCKS.M!,
+  full_attention: BLOCKS['*']!,
   mamba: BLOCKS.M!,
   attention: BLOCKS['*']!,
   mlp: BLOCKS['-']!,
@@ -119,7 +125,10 @@ function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec
   const layers = list.map(
     (t, i) =>
       BLOCK_TYPES[String(t)] ??
-      f.fail('layers_block_type', `entry ${i} is ${JSON.stringify(t)}; allowed: mamba, attention, mlp, moe`),
+      f.fail(
+        'layers_block_type',
+        `entry ${i} is ${JSON.stringify(t)}; allowed: ${Object.keys(BLOCK_TYPES).join(', ')}`,
+      ),
   );
   const renamed: Json = { num_hidden_layers: layers.length };
   if (!f.has('n_groups') && f.has('mamba_n_groups')) renamed.n_groups = f.raw('mamba_n_groups');
