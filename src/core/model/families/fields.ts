@@ -29,6 +29,18 @@ export interface IntOptions {
 }
 
 /** Reads typed fields from a config object, naming the field in every error. */
+
+/**
+ * Layer types transformers ≥ 5 writes in place of legacy ones (configuration_utils
+ * `_LEGACY_LAYER_TYPE_REMAP`: mamba → linear_attention, attention → full_attention,
+ * deepseek_sparse_attention and qwen_sparse_attention → indexed_attention), by current name.
+ */
+const CURRENT_LAYER_TYPES: Readonly<Record<string, readonly string[]>> = {
+  linear_attention: ['mamba'],
+  full_attention: ['attention'],
+  indexed_attention: ['deepseek_sparse_attention', 'qwen_sparse_attention'],
+};
+
 export class Fields {
   constructor(
     private readonly config: Json,
@@ -205,7 +217,11 @@ export class Fields {
     return value as number[];
   }
 
-  /** A list of strings, each one of `allowed`, with one entry per layer. */
+  /**
+   * A list of strings, each one of `allowed`, with one entry per layer. A layer type under the name
+   * today's transformers writes is read as the legacy name a family lists in its place
+   * (configuration_utils `remap_legacy_layer_types`, {@link CURRENT_LAYER_TYPES}).
+   */
   enumList<T extends string>(key: string, length: number, allowed: readonly T[]): T[] | null {
     const value = this.config[key];
     if (value === undefined || value === null) return null;
@@ -216,14 +232,17 @@ export class Fields {
         `'${this.label(key)}' must list one entry per layer (${length}), got ${Array.isArray(value) ? value.length : typeof value}`,
       );
     }
+    const legacy = (t: unknown) =>
+      CURRENT_LAYER_TYPES[String(t)]?.find((l) => (allowed as readonly string[]).includes(l));
     return value.map((t, i) =>
       (allowed as readonly unknown[]).includes(t)
         ? (t as T)
-        : inputError(
+        : ((legacy(t) as T | undefined) ??
+          inputError(
             'invalid_value',
             this.path(key, i),
             `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(t)}`,
-          ),
+          )),
     );
   }
 
