@@ -397,6 +397,21 @@ describe('real 2025-26 configs: counts against an independent tensor enumeration
     );
   });
 
+  it('Nemotron-H with an MTP layer in the checkpoint (num_nextn_predict_layers): counts unchanged, the layer named as not built', () => {
+    const config = fixture('nemotron-3-nano-30b-a3b');
+    const withMtp = {
+      ...config,
+      num_nextn_predict_layers: 1,
+      mtp_layers_block_type: ['full_attention', 'moe'],
+    };
+    const spec = specFromHfConfig(withMtp, 'n');
+    expect(paramCount(spec).totalParams).toBe(paramCount(specFromHfConfig(config, 'n')).totalParams);
+    expect(spec.warnings?.join(' ')).toMatch(
+      /1 MTP layer\(s\).*not counted: transformers' NemotronH builds no MTP/,
+    );
+    expect(specFromHfConfig(config, 'n').warnings ?? []).toEqual([]);
+  });
+
   it('Nemotron-H with moe_latent_size (LatentMoE, Nemotron 3 Super): experts in the latent, latent projections always active', () => {
     const config: Cfg = { ...fixture('nemotron-3-nano-30b-a3b'), moe_latent_size: 1024 };
     const spec = specFromHfConfig(config, 'latent');

@@ -138,6 +138,7 @@ function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec
 
 export const nemotronH: Family = (top, name) => {
   const { g: f, layers } = readBlocks(top);
+  const mtp = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
   const headDimKey = f.has('head_dim') ? 'head_dim' : 'attention_head_dim';
   const spec = decoder(f, name, {
     attention: f.has(headDimKey) ? { headDim: f.positiveInt(headDimKey, { max: MAX.headDim }) } : {},
@@ -171,5 +172,11 @@ export const nemotronH: Family = (top, name) => {
         ? { ...spec.moe, latentSize: f.positiveInt('moe_latent_size', { max: MAX.hidden }) }
         : spec.moe,
     activation: f.string('mlp_hidden_act', 'relu2'),
+    ...(mtp > 0 && {
+      warnings: [
+        ...(spec.warnings ?? []),
+        `nemotron_h: the checkpoint's ${mtp} MTP layer(s) (num_nextn_predict_layers; blocks ${JSON.stringify(f.raw('mtp_layers_block_type') ?? f.raw('mtp_hybrid_override_pattern') ?? ['full_attention', 'moe'])}) are not counted: transformers' NemotronH builds no MTP and drops them on load`,
+      ],
+    }),
   };
 };
