@@ -6,20 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { GENERIC_ENGINE } from '../engine.js';
 import { KvPool } from './kv-pool.js';
 import { SimMetrics } from './metrics.js';
-import { Scheduler } from './scheduler.js';
+import { liveRequest, Scheduler } from './scheduler.js';
 import type { Live } from './types.js';
 
 const live = (index: number, inputTokens: number, outputTokens: number): Live => ({
-  index,
-  req: { arrivalSeconds: 0, inputTokens, outputTokens },
-  arrival: 0,
-  promptTarget: inputTokens,
-  computed: 0,
-  generated: 0,
-  blocks: 0,
-  firstTokenAt: Number.NaN,
-  lastTokenAt: Number.NaN,
-  hitTokens: 0,
+  ...liveRequest(index, { arrivalSeconds: 0, inputTokens, outputTokens }, 0),
   admitted: true,
 });
 

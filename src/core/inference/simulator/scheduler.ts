@@ -10,6 +10,24 @@ import type { EngineProfile } from '../engine.js';
 import type { KvPool } from './kv-pool.js';
 import type { SimMetrics } from './metrics.js';
 import type { Live } from './types.js';
+import type { SimRequest } from './workload.js';
+
+/** A request as the scheduler tracks it from its arrival: nothing computed, generated or held yet. */
+export function liveRequest(index: number, req: SimRequest, arrival: number): Live {
+  return {
+    index,
+    req,
+    arrival,
+    promptTarget: req.inputTokens,
+    computed: 0,
+    generated: 0,
+    blocks: 0,
+    firstTokenAt: Number.NaN,
+    lastTokenAt: Number.NaN,
+    hitTokens: 0,
+    admitted: false,
+  };
+}
 
 export interface Chunk {
   readonly s: Live;

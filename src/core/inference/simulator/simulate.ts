@@ -12,7 +12,7 @@ import { engineMemoryFraction, kvCapacity } from '../engine.js';
 import { type Replica, replicaGpus } from '../serving-step.js';
 import { KvPool } from './kv-pool.js';
 import { SimMetrics } from './metrics.js';
-import { Scheduler } from './scheduler.js';
+import { liveRequest, Scheduler } from './scheduler.js';
 import { tokensPerVerifyStep } from './speculative.js';
 import { stepCostModel } from './step-cost.js';
 import type { Live, SimOptions, SimResult } from './types.js';
@@ -89,21 +89,8 @@ export function simulateReplica(
     releaseNext();
   });
   const newLive = (i: number): Live => {
-    const req = requests[i]!;
     metrics.arrived(arrivalOf[i]!);
-    return {
-      index: i,
-      req,
-      arrival: arrivalOf[i]!,
-      promptTarget: req.inputTokens,
-      computed: 0,
-      generated: 0,
-      blocks: 0,
-      firstTokenAt: Number.NaN,
-      lastTokenAt: Number.NaN,
-      hitTokens: 0,
-      admitted: false,
-    };
+    return liveRequest(i, requests[i]!, arrivalOf[i]!);
   };
   const admitArrivals = () => {
     if (closed) {

@@ -30,6 +30,36 @@ function side(f: Fields, key: string, fallback: number): number {
   return f.positiveInt(key, { fallback, max: 1_000_000 });
 }
 
+/** The pixel-shuffle factor k of `downsample_ratio` 1/k (0.5 merges 2 × 2 patches into one token). */
+export function shuffleFactor(top: Fields): number {
+  const ratio = top.raw('downsample_ratio') ?? 0.5;
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1) || !Number.isInteger(1 / ratio)) {
+    top.fail(
+      'downsample_ratio',
+      `must be 1/k for a whole k (0.5 merges 2 × 2 patches), got ${JSON.stringify(ratio)}`,
+    );
+  }
+  return 1 / ratio;
+}
+
+/**
+ * One InternViT layer: q/k/v and the projection (its bias always, q/k/v biases with `qkvBias`), the
+ * MLP fc1/fc2 with biases, the layer scales lambda_1/lambda_2, q/k norms with `qkNorm`, and two norms
+ * of `normWeights` each (2h for LayerNorm, h for RMSNorm).
+ */
+export const internVitLayerParams = (
+  h: number,
+  inter: number,
+  qkvBias: boolean,
+  qkNorm: boolean,
+  normWeights: number,
+): number =>
+  4 * h * h + 2 * h * inter + inter + (4 + (qkvBias ? 3 : 0) + (qkNorm ? 2 : 0)) * h + 2 * normWeights;
+
+/** InternVL's mlp1 projector: a LayerNorm over the merged width, Linear merged → text, GELU, Linear text → text. */
+export const internVlProjectorParams = (merged: number, textHidden: number): number =>
+  2 * merged + merged * textHidden + textHidden + textHidden * textHidden + textHidden;
+
 function readInternVision(
   top: Fields,
   v: Fields,
@@ -51,18 +81,11 @@ function readInternVision(
     v.fail('norm_type', `must be 'layer_norm' or 'rms_norm', got '${normType}'`);
   }
   const norm = normType === 'layer_norm' ? 2 * h : h;
-  const ratio = top.raw('downsample_ratio') ?? 0.5;
-  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1) || !Number.isInteger(1 / ratio)) {
-    top.fail(
-      'downsample_ratio',
-      `must be 1/k for a whole k (0.5 merges 2 × 2 patches), got ${JSON.stringify(ratio)}`,
-    );
-  }
-  const merged = h * (1 / (ratio as number)) ** 2;
+  const merged = h * shuffleFactor(top) ** 2;
   const embeddings = channels * patch * patch * h + h + h + (patches + 1) * h;
-  const layer = 4 * h * h + 2 * h * inter + inter + (4 + (qkvBias ? 3 : 0) + (qkNorm ? 2 : 0)) * h + 2 * norm;
+  const layer = internVitLayerParams(h, inter, qkvBias, qkNorm, norm);
   const finalNorm = hf && !v.bool('use_mean_pooling', true) ? 2 * h : 0;
-  const projector = 2 * merged + merged * textHidden + textHidden + textHidden * textHidden + textHidden;
+  const projector = internVlProjectorParams(merged, textHidden);
   return {
     description: `InternViT ${depth} × ${h}, ${image}px tiles, patch ${patch}`,
     params: embeddings + depth * layer + finalNorm + projector,

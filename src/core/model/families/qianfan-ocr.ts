@@ -24,6 +24,7 @@
  */
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
+import { internVitLayerParams, internVlProjectorParams, shuffleFactor } from './internvl.js';
 import type { Family } from './readers.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
@@ -56,18 +57,6 @@ function pair(v: Fields, key: string): readonly [number, number] {
   return [a, b];
 }
 
-/** The pixel-shuffle factor k of `downsample_ratio` 1/k (0.5 merges 2 × 2 patches). */
-function shuffleFactor(top: Fields): number {
-  const ratio = top.raw('downsample_ratio') ?? 0.5;
-  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1) || !Number.isInteger(1 / ratio)) {
-    top.fail(
-      'downsample_ratio',
-      `must be 1/k for a whole k (0.5 merges 2 × 2 patches), got ${JSON.stringify(ratio)}`,
-    );
-  }
-  return 1 / ratio;
-}
-
 /** Qianfan-ViT and the projector, module by module (see the file comment). */
 function readQianfanVision(top: Fields, textHidden: number): VisionTowerSpec {
   const v = builtSubConfig(top, 'vision_config', 'qianfan_ocr_vision', QIANFAN_VISION_DEFAULTS);
@@ -95,11 +84,10 @@ function readQianfanVision(top: Fields, textHidden: number): VisionTowerSpec {
     h +
     (v.bool('use_mask_token', false) ? h : 0) +
     (v.bool('use_absolute_position_embeddings', true) ? (patches + 1) * h : 0);
-  // q/k/v, projection_layer (+ bias), fc1/fc2 (+ biases), lambda_1/lambda_2, q/k norms, two norms.
-  const layer = 4 * h * h + 2 * h * inter + inter + (4 + (qkvBias ? 3 : 0) + (qkNorm ? 2 : 0)) * h + 2 * norm;
+  const layer = internVitLayerParams(h, inter, qkvBias, qkNorm, norm);
   const finalNorm = v.bool('use_mean_pooling', true) ? 0 : 2 * h;
   const merged = h * shuffleFactor(top) ** 2;
-  const projector = 2 * merged + merged * textHidden + textHidden + textHidden * textHidden + textHidden;
+  const projector = internVlProjectorParams(merged, textHidden);
   return {
     description: `Qianfan-ViT ${depth} × ${h}, ${imageH}px tiles, patch ${patchH}`,
     params: embeddings + depth * layer + finalNorm + projector,
