@@ -161,6 +161,32 @@ describe('serving invariants', () => {
       bestServingPoint(spec('llama-3.1-405b'), h100, fp8, { inputTokens: 512, outputTokens: 256 }),
     ).toBeNull();
   });
+  // bestServingPoint passes over points by their step before computing TTFT and memory: the same
+  // answer as evaluating every point of its grid in full.
+  test.prop([
+    fc.constantFrom('llama-3-8b', 'deepseek-v3', 'qwen3-30b-a3b'),
+    fc.integer({ min: 16, max: 8192 }),
+    fc.integer({ min: 16, max: 2048 }),
+    fc.option(fc.double({ min: 0.005, max: 0.2, noNaN: true }), { nil: undefined }),
+    fc.option(fc.double({ min: 0.05, max: 20, noNaN: true }), { nil: undefined }),
+  ])('the best point equals a full scan of the grid', (id, inputTokens, outputTokens, tpot, ttft) => {
+    const m = spec(id);
+    const r = id === 'llama-3-8b' ? fp8 : { ...fp8, tensorParallel: 8 };
+    const w = { inputTokens, outputTokens };
+    const slo = { tpotSeconds: tpot, ttftSeconds: ttft };
+    const max = maxConcurrency(m, h100, r, w);
+    const grid = new Set<number>([max]);
+    for (let c = 1; c < max; c = Math.ceil(c * 1.25)) grid.add(c);
+    let scan: ReturnType<typeof servingPoint> | null = null;
+    for (const c of [...grid].sort((a, b) => a - b)) {
+      if (max < 1) break;
+      const p = servingPoint(m, h100, r, w, c);
+      const meets =
+        (tpot === undefined || p.tpotSeconds <= tpot) && (ttft === undefined || p.ttftSeconds <= ttft);
+      if (meets && (!scan || p.outputTokensPerSecondPerGpu > scan.outputTokensPerSecondPerGpu)) scan = p;
+    }
+    expect(bestServingPoint(m, h100, r, w, slo)).toEqual(scan);
+  });
 });
 
 describe('published serving figures', () => {

@@ -183,14 +183,29 @@ export function maxConcurrency(
   return lo;
 }
 
-/** Steady state of continuous batching with `concurrency` running sequences. */
-export function servingPoint(
+/**
+ * The step of continuous batching with `concurrency` running sequences (each decodes and the
+ * prompts of the requests that replace finished ones ride along): what TPOT and throughput follow
+ * from, before the TTFT and memory of {@link servingPoint}.
+ */
+interface SteadyStep {
+  readonly concurrency: number;
+  readonly work: StepWork;
+  readonly perStep: number;
+  readonly stepsPerRequest: number;
+  readonly promptTokens: number;
+  readonly stepKernels: number;
+  readonly step: number;
+  readonly wall: (kernelSeconds: number) => number;
+}
+
+function steadyStep(
   spec: ModelSpec,
   cluster: ClusterSpec,
   r: ServingReplica,
   w: ServingWorkload,
   concurrency: number,
-): ServingPoint {
+): SteadyStep {
   checkWorkload(w);
   const perStep = tokensPerStep(w.speculative);
   const drafts = w.speculative?.draftTokens ?? 0;
@@ -210,8 +225,33 @@ export function servingPoint(
   const overhead = hostSecondsPerStep(r.profile, concurrency, r.expertParallel);
   const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overhead);
   const stepKernels = servingStepSeconds(spec, cluster, r, work);
-  const decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
   const step = wall(stepKernels);
+  return { concurrency, work, perStep, stepsPerRequest, promptTokens, stepKernels, step, wall };
+}
+
+const outputTokensPerSecondPerGpu = (s: SteadyStep, r: Replica): number =>
+  (s.concurrency * s.perStep) / s.step / replicaGpus(r);
+
+/** Steady state of continuous batching with `concurrency` running sequences. */
+export function servingPoint(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  concurrency: number,
+): ServingPoint {
+  return pointAt(spec, cluster, r, w, steadyStep(spec, cluster, r, w, concurrency));
+}
+
+function pointAt(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  s: SteadyStep,
+): ServingPoint {
+  const { concurrency, work, perStep, stepsPerRequest, promptTokens, stepKernels, step, wall } = s;
+  const decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
   const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
   const prefillAlone =
@@ -236,8 +276,7 @@ export function servingPoint(
           }),
         )
       : prefillAlone;
-  const gpus = replicaGpus(r);
-  const output = (concurrency * perStep) / step;
+  const output = outputTokensPerSecondPerGpu(s, r);
   // Under load a prompt also waits: for the step in progress (half a step on average while the other
   // c − 1 decode) and for the prefill work of the prompts ahead of it, each the GPU time its chunks add
   // to steps that decode anyway (queueing.ts). Disaggregated prefill pools are sized apart.
@@ -256,8 +295,8 @@ export function servingPoint(
     stepSeconds: step,
     ttftSeconds: admitStep + wait,
     tpotSeconds: step / perStep,
-    outputTokensPerSecondPerGpu: output / gpus,
-    inputTokensPerSecondPerGpu: (output * (w.inputTokens / w.outputTokens)) / gpus,
+    outputTokensPerSecondPerGpu: output,
+    inputTokensPerSecondPerGpu: output * (w.inputTokens / w.outputTokens),
     // GPU work, not wall time: a host-bound step (host time overlapping the GPU) still prefills.
     prefillShare: stepKernels > 0 ? Math.max(0, (stepKernels - decodeKernels) / stepKernels) : 0,
     memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
@@ -318,9 +357,13 @@ export function bestServingPoint(
   const grid = new Set<number>([max]);
   for (let c = 1; c < max; c = Math.ceil(c * 1.25)) grid.add(c);
   for (const c of [...grid].sort((a, b) => a - b)) {
-    const p = servingPoint(spec, cluster, r, w, c);
-    if (meetsSlo(p, slo) && (!best || p.outputTokensPerSecondPerGpu > best.outputTokensPerSecondPerGpu))
-      best = p;
+    // TPOT and throughput follow from the step alone: a point over the TPOT limit, or no faster
+    // than the best so far, is passed over before its TTFT and memory are computed.
+    const s = steadyStep(spec, cluster, r, w, c);
+    if (slo.tpotSeconds !== undefined && s.step / s.perStep > slo.tpotSeconds) continue;
+    if (best && outputTokensPerSecondPerGpu(s, r) <= best.outputTokensPerSecondPerGpu) continue;
+    const p = pointAt(spec, cluster, r, w, s);
+    if (meetsSlo(p, slo)) best = p;
   }
   return best;
 }
