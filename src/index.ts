@@ -41,16 +41,14 @@ export type { HardwareSpec } from './core/hardware/hardware-spec.js';
 export { apiUsdPerDay, selfHostVsApi } from './core/inference/api-break-even.js';
 export { planCandidate, planDeployments } from './core/inference/deployment.js';
 export { generationTime } from './core/inference/generation.js';
-export {
-  bestServingPoint,
-  loneTtftSeconds,
-  maxConcurrency,
-  prefillTokensPerSecondPerGpu,
-  servingPoint,
-  staticBatchThroughput,
-} from './core/inference/serving.js';
+export { bestServingPoint, maxConcurrency, servingPoint } from './core/inference/serving.js';
 // Serving (the replica step behind llmecon serve and compare-api)
 export { type Replica, servingStepSeconds } from './core/inference/serving-step.js';
+export {
+  loneTtftSeconds,
+  prefillTokensPerSecondPerGpu,
+  staticBatchThroughput,
+} from './core/inference/static-batch.js';
 export { inferenceMemory, memoryFit } from './core/memory/inference-memory.js';
 // Memory bands: P10–P90 of a per-GPU memory prediction from a stack's measured peaks (leave-one-out residuals)
 export { type MemoryBand, memoryBand, memoryRange } from './core/memory/memory-band.js';

@@ -15,16 +15,18 @@ import { clientsPoint } from '../core/inference/deployment.js';
 import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../core/inference/engine.js';
 import {
   bestServingPoint,
-  loneTtftSeconds,
   maxConcurrency,
-  prefillTokensPerSecondPerGpu,
   type ServingReplica,
   servingPoint,
-  staticBatchThroughput,
 } from '../core/inference/serving.js';
 import { type EngineTraits, replicaGpus } from '../core/inference/serving-step.js';
 import { simulateReplica } from '../core/inference/simulator/simulate.js';
 import { type Arrival, type SimRequest, syntheticRequests } from '../core/inference/simulator/workload.js';
+import {
+  loneTtftSeconds,
+  prefillTokensPerSecondPerGpu,
+  staticBatchThroughput,
+} from '../core/inference/static-batch.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';

@@ -16,7 +16,6 @@ import {
   bestServingPoint,
   maxConcurrency,
   meetsSlo,
-  prefillTokensPerSecondPerGpu,
   type ServingPoint,
   type ServingReplica,
   type ServingWorkload,
@@ -24,6 +23,7 @@ import {
   servingPoint,
 } from './serving.js';
 import { type Replica, replicaGpus } from './serving-step.js';
+import { prefillTokensPerSecondPerGpu } from './static-batch.js';
 
 /** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
 export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;

@@ -6,7 +6,8 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
-import { maxConcurrency, staticBatchSeconds } from './serving.js';
+import { maxConcurrency } from './serving.js';
+import { staticBatchSeconds } from './static-batch.js';
 
 export interface GenerationTime {
   readonly seconds: number;

@@ -15,13 +15,13 @@ import { candidateLabel, planCandidate, planServingModes } from './deployment.js
 import { GENERIC_ENGINE } from './engine.js';
 import {
   bestServingPoint,
-  loneTtftSeconds,
   maxConcurrency,
   servingMemoryBytes,
   servingPoint,
   servingWarnings,
   tokensPerStep,
 } from './serving.js';
+import { loneTtftSeconds } from './static-batch.js';
 
 const h100 = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);

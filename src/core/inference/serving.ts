@@ -60,7 +60,7 @@ export interface ServingPoint {
   readonly queuedClients?: number;
 }
 
-function checkWorkload(w: ServingWorkload): void {
+export function checkWorkload(w: ServingWorkload): void {
   if (!Number.isInteger(w.inputTokens) || w.inputTokens < 1)
     inputError('invalid_value', ['--input-tokens'], `must be a whole number ≥ 1, got ${w.inputTokens}`);
   if (!Number.isInteger(w.outputTokens) || w.outputTokens < 1)
@@ -366,88 +366,4 @@ export function bestServingPoint(
     if (meetsSlo(p, slo)) best = p;
   }
   return best;
-}
-
-/**
- * A static batch (TensorRT-LLM's benchmark, RL rollouts): prefill all `batch` prompts in one step,
- * then decode every output token at the mean context (the KV grows from prompt to prompt + output).
- */
-export function staticBatchSeconds(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  inputTokens: number,
-  outputTokens: number,
-  batch: number,
-): { readonly prefillSeconds: number; readonly decodeStepSeconds: number } {
-  return {
-    prefillSeconds: servingStepSeconds(spec, cluster, r, {
-      decodeSequences: 0,
-      tokensPerSequence: 1,
-      context: 0,
-      prefillTokens: batch * inputTokens,
-      prefillContext: inputTokens / 2,
-    }),
-    decodeStepSeconds: servingStepSeconds(spec, cluster, r, {
-      decodeSequences: batch,
-      tokensPerSequence: 1,
-      context: inputTokens + outputTokens / 2,
-      prefillTokens: 0,
-      prefillContext: 0,
-    }),
-  };
-}
-
-/** Output tokens per second per GPU of a static batch. */
-export function staticBatchThroughput(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  w: ServingWorkload,
-  batch: number,
-): number {
-  checkWorkload(w);
-  const t = staticBatchSeconds(spec, cluster, r, w.inputTokens, w.outputTokens, batch);
-  return (
-    (batch * w.outputTokens) / (t.prefillSeconds + w.outputTokens * t.decodeStepSeconds) / replicaGpus(r)
-  );
-}
-
-/** Time to first token of a lone request (batch 1): its prefill. */
-export function loneTtftSeconds(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  inputTokens: number,
-): number {
-  return servingStepSeconds(spec, cluster, r, {
-    decodeSequences: 0,
-    tokensPerSequence: 1,
-    context: 0,
-    prefillTokens: inputTokens,
-    prefillContext: inputTokens / 2,
-  });
-}
-
-/**
- * Prefill throughput of a replica dedicated to prefill: prompt tokens per second per GPU at a
- * batch of `batchTokens` (cache hits are served without compute and count as input tokens).
- */
-export function prefillTokensPerSecondPerGpu(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  w: ServingWorkload,
-  batchTokens: number,
-): number {
-  checkWorkload(w);
-  const computed = batchTokens * (1 - (w.cacheHitRate ?? 0));
-  const seconds = servingStepSeconds(spec, cluster, r, {
-    decodeSequences: 0,
-    tokensPerSequence: 1,
-    context: 0,
-    prefillTokens: computed,
-    prefillContext: w.inputTokens / 2,
-  });
-  return batchTokens / seconds / replicaGpus(r);
 }

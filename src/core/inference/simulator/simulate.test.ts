@@ -9,7 +9,8 @@ import { findCluster, findModel } from '../../../catalog/catalog.js';
 import { modelSpecFrom } from '../../model/resolve-model.js';
 import { replicaOptions } from '../deployment.js';
 import { GENERIC_ENGINE } from '../engine.js';
-import { liveKvTokensPerSequence, loneTtftSeconds, maxConcurrency, servingPoint } from '../serving.js';
+import { liveKvTokensPerSequence, maxConcurrency, servingPoint } from '../serving.js';
+import { loneTtftSeconds } from '../static-batch.js';
 import { simulateReplica } from './simulate.js';
 import { parseTrace, type SimRequest, syntheticRequests } from './workload.js';
 
