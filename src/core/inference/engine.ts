@@ -33,6 +33,12 @@ export interface EngineProfile {
    * (TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler, the default).
    */
   readonly kvAdmission: 'on-demand' | 'reserve-final';
+  /**
+   * A running request's next prompt chunk that finds no free KV block preempts the newest running
+   * request, as a decode does (vLLM V1's scheduler allocates for every running request in turn, prefill
+   * or decode, and preempts the lowest-priority one on failure); false: the chunk waits for blocks.
+   */
+  readonly chunkPreempts: boolean;
   /** Tokens per KV block (PagedAttention block size; SGLang's radix cache pages by 1 token). */
   readonly kvBlockTokens: number;
   /** Token budget of one scheduler step, decode and prefill chunks together (max_num_batched_tokens). */
@@ -172,6 +178,7 @@ export const GENERIC_ENGINE: EngineProfile = {
   memoryFraction: 1,
   memoryFractionOf: 'total',
   kvAdmission: 'on-demand',
+  chunkPreempts: false,
   kvBlockTokens: 16,
   maxBatchedTokens: 8192,
   maxRunningSequences: 256,

@@ -1,6 +1,7 @@
 /**
  * Batch formation on a nearly full KV pool: the newest running sequence is preempted for the others'
- * growth, and a step that preempted admits nobody (vLLM V1: waiting requests only `if not preempted_reqs`).
+ * growth, and a step that preempted admits nobody (vLLM V1: waiting requests only `if not preempted_reqs`);
+ * a partial prefill's next chunk preempts too where the engine allocates for chunks as for decodes.
  */
 import { describe, expect, it } from 'vitest';
 import { GENERIC_ENGINE } from '../engine.js';
@@ -52,5 +53,46 @@ describe('scheduler', () => {
     // The next step, with no preemption, admits the preempted sequence first.
     sched.form();
     expect(sched.chunks[0]?.s.index).toBe(1);
+  });
+
+  /**
+   * One sequence decoding (32 tokens, 2 blocks), then a partial prefill that holds 16 of its 32 prompt
+   * tokens (1 block), then a newer one holding 16 of 48: 4 blocks in use, one spare.
+   */
+  function partialPrefills(chunkPreempts: boolean) {
+    const pool = new KvPool(5, 16);
+    const metrics = new SimMetrics({}, 0);
+    const sched = new Scheduler({ ...GENERIC_ENGINE, chunkPreempts }, pool, metrics, 1, 0, () => {});
+    const decoder = live(0, 32, 100);
+    pool.grow(decoder, 32);
+    decoder.computed = 32;
+    const older = live(1, 32, 10);
+    pool.grow(older, 16);
+    older.computed = 16;
+    const newer = live(2, 48, 10);
+    pool.grow(newer, 16);
+    newer.computed = 16;
+    sched.running.push(decoder, older, newer);
+    return { sched, metrics, older, newer };
+  }
+
+  it('a chunk without blocks preempts the newest running request where the engine says so (vLLM V1)', () => {
+    const { sched, metrics, older, newer } = partialPrefills(true);
+    sched.form();
+    // The decoder takes the spare block; the older prefill needs one more for its last 16 tokens:
+    // the newest request is evicted (its block back), recomputed later.
+    expect(metrics.preemptions).toBe(1);
+    expect(sched.preempted).toEqual([newer]);
+    expect(newer.computed).toBe(0);
+    expect(sched.chunks).toEqual([{ s: older, tokens: 16 }]);
+  });
+
+  it('otherwise the chunk waits for blocks and nothing is evicted for it', () => {
+    const { sched, metrics, older, newer } = partialPrefills(false);
+    sched.form();
+    expect(metrics.preemptions).toBe(0);
+    expect(sched.chunks).toEqual([]);
+    expect(older.computed).toBe(16);
+    expect(sched.running).toContain(newer);
   });
 });

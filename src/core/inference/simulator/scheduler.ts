@@ -2,7 +2,8 @@
  * Batch formation of one engine step: continuous batching (Orca, Yu et al. 2022) under a per-step
  * token budget with chunked prefill (Sarathi-Serve, Agrawal et al. 2024). Running sequences decode
  * first, growing their KV blocks, and the newest is preempted by recompute when the cache is full
- * (vLLM, Kwon et al. 2023, Sec. 4.5); then partial prefills continue, then — unless this step
+ * (vLLM, Kwon et al. 2023, Sec. 4.5); then partial prefills continue (preempting the newest too where
+ * the engine allocates for chunks as for decodes, vLLM V1), then — unless this step
  * preempted — preempted and waiting requests are admitted (with their prefix-cache hits) while budget,
  * blocks and sequence slots last.
  */
@@ -78,6 +79,7 @@ export class Scheduler {
     return victim;
   }
 
+  /** Tokens of `s`'s prompt to prefill this step, its blocks grown for them; 0 if its engine defers it, −1 if no block is free. */
   private chunkOf(s: Live): number {
     const e = this.e;
     const remaining = s.promptTarget - s.computed;
@@ -86,7 +88,7 @@ export class Scheduler {
       this.budget === e.maxBatchedTokens && this.decoding.length === 0 && this.chunks.length === 0;
     if (!e.features.chunkedPrefill && remaining > this.budget && !alone) return 0;
     const tokens = e.features.chunkedPrefill ? Math.min(this.budget, remaining) : remaining;
-    return this.pool.grow(s, s.computed + tokens) ? tokens : 0;
+    return this.pool.grow(s, s.computed + tokens) ? tokens : -1;
   }
 
   /** A first admission's prefix-cache hit: a session's previous turn, or the stated rate; whole blocks, ≥ 1 token computed. */
@@ -129,10 +131,18 @@ export class Scheduler {
       this.budget -= perSeqTokens;
     }
     // 2. Continue partial prefills, then admit preempted and waiting requests while budget and blocks last.
-    for (const s of running) {
+    for (let k = 0; k < running.length; k += 1) {
+      const s = running[k]!;
       if (this.budget <= 0) break;
       if (s.computed >= s.promptTarget) continue;
-      const tokens = this.chunkOf(s);
+      let tokens = this.chunkOf(s);
+      // An engine that allocates for every running request in turn preempts for a chunk as for a
+      // decode (vLLM V1); the victims come off the end of `running`, behind this request.
+      while (tokens < 0 && e.chunkPreempts) {
+        const victim = this.preemptLast();
+        if (victim === s || victim === undefined) break;
+        tokens = this.chunkOf(s);
+      }
       if (tokens > 0) {
         chunks.push({ s, tokens });
         this.budget -= tokens;
