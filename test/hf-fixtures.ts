@@ -100,6 +100,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/janus-pro-1b',
   'hand-built/diffusion-gemma',
   'hand-built/hrm-text',
+  'hand-built/diffllama',
+  'hand-built/zaya1-8b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

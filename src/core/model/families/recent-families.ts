@@ -6,6 +6,7 @@ import { aria, ariaText } from './aria.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { emu3, emu3Text } from './emu3.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
@@ -35,6 +36,7 @@ import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import type { FamilyOf } from './wrappers.js';
 import { zamba } from './zamba.js';
+import { zaya } from './zaya.js';
 
 export const recentFamilies = (familyOf: FamilyOf) =>
   ({
@@ -110,4 +112,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     diffusion_gemma_text: diffusionGemmaText,
     // HRM-Text: L and H stacks unrolled over their cycles, each stack's weights counted once.
     hrm_text: hrmText,
+    // DiffLlama: Llama with differential attention (the 4·head_dim lambdas a layer as lookup tables; 2× score FLOPs warned).
+    diffllama,
+    // Zyphra ZAYA1: CCA attention read as GQA (convolutions, key temperatures, the MLP router as lookup tables), top-1 MoE.
+    zaya,
   }) as const satisfies Record<string, Family>;
