@@ -76,7 +76,12 @@ export function kvCommand(
   const crossLayers = kv.crossLayers ?? 0;
   const attentionLayers = spec.numLayers - kv.layersWithoutKv - crossLayers;
   const hybrid = hasNewLayerKinds(spec);
-  const indexerKey = kv.sparseLayers > 0 ? ` + ${spec.sparseAttention?.headDim}-dim indexer key` : '';
+  // Layers that reuse an earlier layer's top-k (indexerShared) cache no indexer key of their own.
+  const sharing = spec.layers.filter((l) => l.attention === 'sparse' && l.indexerShared).length;
+  const indexerKey =
+    kv.sparseLayers > sharing
+      ? ` + ${spec.sparseAttention?.headDim}-dim indexer key${sharing > 0 ? ` on ${kv.sparseLayers - sharing} of ${kv.sparseLayers} sparse layers` : ''}`
+      : '';
   const cached = `${ATTENTION_KINDS[spec.attention.kind].cached}${indexerKey}`;
   // Nemotron-NAS: per-layer KV widths differ; Gemma 4: global layers cache their own head_dim and KV heads.
   const range = kv.elementsPerTokenPerLayerRange;

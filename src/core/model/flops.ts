@@ -40,7 +40,7 @@ export interface FlopsBreakdown {
   readonly head: number;
   /** Gemma 4 per-layer inputs (PLE): model projection, gates and projections; absent without PLE. */
   readonly perLayerInput?: number;
-  /** Gemma 3n AltUp routers and stream projections, LAuReL pairs; absent without them. */
+  /** Gemma 3n AltUp routers and stream projections, LAuReL pairs, hyper-connections' fn and hc_head; absent without them. */
   readonly residualStreams?: number;
 }
 
@@ -163,7 +163,7 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
     breakdown: {
       ...rest,
       ...(spec.perLayerInput ? { perLayerInput } : {}),
-      ...(spec.altUp || spec.laurel ? { residualStreams } : {}),
+      ...(spec.altUp || spec.laurel || spec.hyperConnections ? { residualStreams } : {}),
     },
   };
 }

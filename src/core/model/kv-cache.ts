@@ -3,7 +3,7 @@
  * (keys and values), MLA caches the compressed latent d_c plus the shared RoPE key d_h^R. Only
  * softmax-attention layers hold a KV cache: sliding-window layers at most `window` tokens, chunked
  * layers (Llama 4) at most one chunk, sparse DSA layers the full context plus one indexer key per
- * token (DeepSeek-V3.2-Exp report Sec. 2.1), DeepSeek-V4's layers one shared K=V head over their window
+ * token (DeepSeek-V3.2-Exp report Sec. 2.1; none on shared-indexer layers), DeepSeek-V4's layers one shared K=V head over their window
  * plus one entry (and on CSA layers one indexer key) per compressed window of tokens (DeepSeek-V4
  * report Sec. 2.3; compressed-attention.ts). Linear-attention and Mamba layers hold a constant
  * recurrent state instead ({@link recurrentStateBytes}). MTP modules are not used at inference.
@@ -153,7 +153,7 @@ export interface KvCacheBytes {
   readonly fullLayers: number;
   readonly slidingLayers: number;
   readonly chunkedLayers: number;
-  /** Sparse (DSA) layers, included in `fullLayers`; each also caches an indexer key per token. */
+  /** Sparse (DSA) layers, included in `fullLayers`; each with its own indexer also caches an indexer key per token. */
   readonly sparseLayers: number;
   /**
    * The indexer keys' share of `bytesPerSequence`: one key per token and sparse layer, whole on
@@ -227,8 +227,9 @@ export function kvCacheBytes(
       max = Math.max(max, whole);
     }
     const layerBytes = whole * bytes * kvShareOnGpu(view.attention, tensorParallel);
-    // Indexer keys: one per token (DSA, MiniMax-M3) or per compressed entry (DeepSeek-V4 CSA).
-    if (layer.attention === 'sparse')
+    // Indexer keys: one per token (DSA, MiniMax-M3) or per compressed entry (DeepSeek-V4 CSA); none
+    // on a shared-indexer layer, which builds no indexer to cache them (modeling_glm_moe_dsa.py).
+    if (layer.attention === 'sparse' && !layer.indexerShared)
       indexerBytesPerToken += (indexerElementsPerToken(spec) * bytes) / (layer.compressRatio ?? 1);
     let kept = contextTokens;
     if (layer.attention === 'sliding' && spec.slidingWindow !== null) {

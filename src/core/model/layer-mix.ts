@@ -159,9 +159,11 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
   if (counts.none > 0) mlps.push({ mlp: 'none', label: 'no MLP', layers: counts.none });
   const kvShared = spec.layers.filter((l) => l.kvShared).length;
   const reused = spec.layers.filter((l) => l.reusesWeights !== undefined).length;
+  const indexerShared = spec.layers.filter((l) => l.indexerShared).length;
   const sharing =
     (kvShared > 0 ? ` (${kvShared} reuse an earlier layer's KV)` : '') +
-    (reused > 0 ? ` (${reused} run an earlier layer's weights)` : '');
+    (reused > 0 ? ` (${reused} run an earlier layer's weights)` : '') +
+    (indexerShared > 0 ? ` (${indexerShared} reuse an earlier layer's top-k)` : '');
   const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}${sharing}; ${mlps
     .map((m) => `${m.label} on ${m.layers} layers`)
     .join(', ')}`;
@@ -191,6 +193,7 @@ export function hasNewLayerKinds(spec: ModelSpec): boolean {
           l.mlp === 'projection' ||
           l.kvShared === true ||
           l.reusesWeights !== undefined ||
+          l.indexerShared === true ||
           hasLayerSizes(l),
       );
     newLayerKinds.set(spec, known);

@@ -7,8 +7,8 @@ import type { LayerSpec, ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
 /**
- * A layer kind's identity: its mixer and MLP kinds, KV sharing and any per-layer sizes (layers of
- * one key are identical and cost the same).
+ * A layer kind's identity: its mixer and MLP kinds, KV and indexer sharing and any per-layer sizes
+ * (layers of one key are identical and cost the same).
  */
 export function layerKey(layer: LayerSpec): string {
   const sizes =
@@ -17,6 +17,7 @@ export function layerKey(layer: LayerSpec): string {
     (layer.norms === undefined ? '' : `/n${layer.norms}`) +
     (layer.kvShared ? '/kv-shared' : '') +
     (layer.reusesWeights === undefined ? '' : '/reused') +
+    (layer.indexerShared ? '/indexer-shared' : '') +
     (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`);
   return `${layer.attention}/${layer.mlp}${sizes}`;
 }

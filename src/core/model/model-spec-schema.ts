@@ -4,156 +4,23 @@
  * rather than listed. Documented field by field in docs/model-spec.md.
  */
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError, type InputIssue } from '../errors.js';
 import { compressedAttentionIssues } from './compressed-attention.js';
+import {
+  compressed,
+  count,
+  gqa,
+  hyperConnections,
+  linearAttention,
+  MIXERS,
+  mla,
+  mlp,
+  moe,
+  shortConv,
+  sparseAttention,
+  stateSpace,
+} from './model-spec-schema-blocks.js';
 import type { AttentionSpec, LayerSpec, ModelSpec } from './spec.js';
-
-const count = z.number().int().positive();
-
-const gqa = z
-  .object({
-    kind: z.literal('gqa'),
-    numHeads: count,
-    numKvHeads: count.optional(),
-    headDim: count.optional(),
-    qkvBias: z.boolean().default(false),
-    outputBias: z.boolean().default(false),
-    qkNorm: z.enum(['none', 'per-head', 'full']).default('none'),
-    sinks: z.boolean().default(false),
-    /** Sigmoid output gate from a doubled q projection (Qwen3-Next gated attention). */
-    outputGate: z.boolean().default(false),
-    /** One sigmoid gate per head from g_proj (h → numHeads) before o_proj (Step-3.5 head-wise gate). */
-    headGate: z.boolean().default(false),
-    gateProjection: z.boolean().optional(), // outputGate as its own g_proj (Laguna): LoRA on q adapts q_proj alone
-    /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
-    queryRank: count.optional(),
-    fusedQkv: z.boolean().optional(), // q/k/v as one matrix (query_key_value, c_attn): LoRA adapts it whole
-  })
-  .strict();
-
-const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'conv', 'none'] as const;
-
-const shortConv = z.object({ convKernel: count.default(3), bias: z.boolean().default(false) }).strict();
-
-const sparseAttention = z
-  .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
-  .strict();
-
-/** Defaults by variant (specFromInput): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state; lightning none, 256, BF16. */
-const linearAttention = z
-  .object({
-    numKeyHeads: count,
-    numValueHeads: count,
-    keyHeadDim: count,
-    valueHeadDim: count,
-    convKernel: count.optional(),
-    chunkTokens: count.optional(),
-    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
-    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). */
-    projections: z.enum(['fused', 'split', 'kda', 'lightning']).optional(),
-    gateRank: count.optional(),
-    /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
-    fullRankOutputGate: z.boolean().optional(),
-  })
-  .strict();
-
-const stateSpace = z
-  .object({
-    numHeads: count,
-    headDim: count,
-    stateSize: count,
-    numGroups: count.default(1),
-    convKernel: count.default(4),
-    chunkTokens: count.default(128),
-    projBias: z.boolean().default(false),
-    gatedNorm: z.boolean().optional(),
-    convBias: z.boolean().default(true),
-    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
-    /** Mamba-1: numHeads = d_inner, headDim 1, numGroups 1; the Δ projection's rank. */
-    selective: z
-      .object({ timeStepRank: count, innerNorms: z.boolean().default(false) })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine((m, ctx) => {
-    if (!m.selective) return;
-    for (const key of ['headDim', 'numGroups'] as const) {
-      if (m[key] !== 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `must be 1 with selective (Mamba-1: numHeads is d_inner, one SSM per channel, B and C shared), got ${m[key]}`,
-        });
-      }
-    }
-  });
-
-const mla = z
-  .object({
-    kind: z.literal('mla'),
-    numHeads: count,
-    qLoraRank: count.nullable().default(null),
-    kvLoraRank: count,
-    qkNopeHeadDim: count,
-    qkRopeHeadDim: count,
-    vHeadDim: count,
-    /** Sigmoid output gate g_proj (h → heads·vHeadDim) before o_proj (Kimi K3). */
-    outputGate: z.boolean().optional(),
-  })
-  .strict();
-
-/**
- * DeepSeek-V4's attention (spec.ts `CompressedAttention`): `sliding` layers attend over the window
- * only, `sparse` layers (CSA) also over the indexer's top-k entries of `csaRatio` tokens, `full`
- * layers (HCA) over every entry of `hcaRatio` tokens. Needs `slidingWindow` (every layer's window).
- */
-const compressed = z
-  .object({
-    kind: z.literal('compressed'),
-    numHeads: count,
-    headDim: count,
-    ropeHeadDim: count,
-    qLoraRank: count,
-    outputGroups: count,
-    outputLoraRank: count,
-    csaRatio: count.default(4),
-    hcaRatio: count.default(128),
-  })
-  .strict();
-
-const mlp = z
-  .object({
-    intermediateSize: count,
-    gated: z.boolean().default(true),
-    bias: z.boolean().default(false),
-    fusedGateUp: z.boolean().optional(), // gate and up as one matrix (gate_up_proj): LoRA adapts it whole
-  })
-  .strict();
-
-const moe = z
-  .object({
-    numExperts: count,
-    topK: count,
-    expertIntermediateSize: count,
-    gated: z.boolean().default(true),
-    expertBias: z.boolean().default(false),
-    numSharedExperts: z.number().int().nonnegative().default(0),
-    sharedIntermediateSize: count.optional(),
-    routerBias: z.boolean().default(false),
-    sharedExpertGate: z.boolean().default(false),
-    routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
-    /** A second expert group no text token runs (ERNIE-4.5-VL's vision experts): held and idle. */
-    modalityExperts: z.object({ numExperts: count, expertIntermediateSize: count }).strict().optional(),
-    latentSize: count.optional(),
-    /** LatentMoE: an RMSNorm of the latent before the up-projection (Kimi K3). */
-    latentNorm: z.boolean().optional(),
-    /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
-    firstDenseLayers: z.number().int().nonnegative().default(0),
-    /** Every Nth layer after those is MoE (1 = all). */
-    layerFrequency: count.default(1),
-  })
-  .strict();
 
 export const modelSpecInputSchema = z
   .object({
@@ -185,6 +52,14 @@ export const modelSpecInputSchema = z
       .optional(),
     chunkedAttention: z.object({ tokens: count }).strict().nullable().default(null),
     sparseAttention: sparseAttention.nullable().default(null),
+    /**
+     * Indexer per layer, repeated over numLayers: `full` runs its own, `shared` reuses the top-k of the
+     * last earlier sparse layer that ran one (GLM-5.2, Hy4); only sparse layers may be `shared`.
+     */
+    indexerPattern: z
+      .array(z.enum(['full', 'shared']))
+      .min(1)
+      .optional(),
     linearAttention: linearAttention.nullable().default(null),
     stateSpace: stateSpace.nullable().default(null),
     shortConv: shortConv.nullable().default(null),
@@ -197,8 +72,8 @@ export const modelSpecInputSchema = z
     altUp: z.object({ streams: count }).strict().nullable().default(null),
     /** LAuReL-LR (Gemma 3n): a rank-`rank` residual beside each layer's attention. */
     laurel: z.object({ rank: count }).strict().nullable().default(null),
-    /** mHC (DeepSeek-V4): `streams` residual streams mixed around each block. */
-    hyperConnections: z.object({ streams: count }).strict().nullable().default(null),
+    /** mHC (DeepSeek-V4) or iHC (Hy4, `kind: 'ihc'`): `streams` residual streams mixed around each block. */
+    hyperConnections: hyperConnections.nullable().default(null),
     activation: z.string().default('silu'),
   })
   .strict();
@@ -340,14 +215,18 @@ export function specFromInput(input: unknown): ModelSpec {
       message: "mlpPattern uses 'moe' layers, which need 'moe'",
     });
   }
-  if (issues.length > 0) throw new InputError(issues);
-
-  const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => {
-    const mixer = s.layerPattern
+  const mixers = Array.from({ length: s.numLayers }, (_, i) =>
+    s.layerPattern
       ? s.layerPattern[i % s.layerPattern.length]!
       : s.slidingWindow && (s.slidingWindow.pattern === 'all' || i % 2 === 0)
         ? 'sliding'
-        : 'full';
+        : 'full',
+  );
+  const indexerShared = sharedIndexerLayers(s.indexerPattern, mixers, issues);
+  if (issues.length > 0) throw new InputError(issues);
+
+  const layers: LayerSpec[] = Array.from({ length: s.numLayers }, (_, i) => {
+    const mixer = mixers[i]!;
     // DeepSeek-V4: CSA (sparse) and HCA (full) layers compress their KV beside the window.
     const ratio =
       a.kind === 'compressed'
@@ -365,6 +244,7 @@ export function specFromInput(input: unknown): ModelSpec {
           ? 'moe'
           : 'dense',
       ...(ratio === null ? {} : { compressRatio: ratio }),
+      ...(indexerShared[i] ? { indexerShared: true } : {}),
     };
   });
   return {
@@ -416,4 +296,28 @@ export function specFromInput(input: unknown): ModelSpec {
     laurel: s.laurel,
     hyperConnections: s.hyperConnections,
   };
+}
+
+/**
+ * Which layers reuse an earlier layer's indexer (`indexerPattern`, repeated over the layers): only
+ * sparse layers, and never the first (GlmMoeDsaAttention raises "Shared DSA layers require top-k
+ * indices from a previous full indexer layer"); issues name `indexerPattern`.
+ */
+function sharedIndexerLayers(
+  pattern: readonly ('full' | 'shared')[] | undefined,
+  mixers: readonly string[],
+  issues: InputIssue[],
+): boolean[] {
+  const shared = mixers.map((_, i) => pattern?.[i % pattern.length] === 'shared');
+  const misplaced = mixers.findIndex((m, i) => shared[i] && m !== 'sparse');
+  if (misplaced >= 0) {
+    const message = `layer ${misplaced} is '${mixers[misplaced]}', not 'sparse': only sparse layers can share an indexer`;
+    issues.push({ code: 'invalid_value', path: ['indexerPattern'], message });
+  }
+  const first = mixers.indexOf('sparse');
+  if (first >= 0 && shared[first]) {
+    const message = `the first sparse layer (layer ${first}) is 'shared': there is no earlier indexer to reuse`;
+    issues.push({ code: 'invalid_value', path: ['indexerPattern'], message });
+  }
+  return shared;
 }

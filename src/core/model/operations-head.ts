@@ -91,7 +91,7 @@ export function headOperations(spec: ModelSpec, request: OperationRequest): Oper
     b.gemm('altup.projections', 'residualStreams', every, h, h, { count, replicated: true });
   }
   const n = spec.hyperConnections?.streams;
-  // mHC's hc_head (DeepseekV4HyperHead): the n streams' collapse weights (n·h → n) before the norm.
+  // mHC's or iHC's hc_head (DeepseekV4HyperHead, HYV4HyperHead): the n streams' collapse weights (n·h → n).
   if (n !== undefined)
     b.gemm('hc_head', 'residualStreams', every, n, n * spec.hiddenSize, { replicated: true });
   if (!serving) {

@@ -371,7 +371,9 @@ export function mixerOperations(
       return;
     case 'sparse':
       attentionProjections(spec, layer, b, tokens, t);
-      sparseIndexerOperations(spec, layer, request, b, tokens);
+      // A shared-indexer layer reuses an earlier layer's top-k (HYV4Attention / GlmMoeDsaAttention
+      // with `self.indexer = None`): no indexer of its own to run.
+      if (!layer.indexerShared) sparseIndexerOperations(spec, layer, request, b, tokens);
       attentionCore(spec, layer, request, b);
       return;
     case 'linear':

@@ -1,9 +1,10 @@
 /**
  * Operations added to every decoder layer beside its mixer and MLP: the per-layer input embeddings
- * (Gemma 3n, Gemma 4 E-models), Gemma 3n's AltUp streams and LAuReL residual, and DeepSeek-V4's
- * hyper-connections. Conventions: operations.ts.
+ * (Gemma 3n, Gemma 4 E-models), Gemma 3n's AltUp streams and LAuReL residual, and DeepSeek-V4's and
+ * Hy4's hyper-connections. Conventions: operations.ts.
  */
 import { ACT_BYTES, type OpBuilder } from './operation-types.js';
+import { hyperConnectionOutputs } from './residual-stream-params.js';
 import type { ModelSpec } from './spec.js';
 
 /**
@@ -53,17 +54,19 @@ export function residualStreamOperations(spec: ModelSpec, b: OpBuilder, tokens: 
 }
 
 /**
- * mHC around a layer's two blocks, per token (`DeepseekV4HyperConnection.forward`, replicated on
- * every rank): fn over the n flattened streams ((2 + n)·n outputs of n·h), the n-stream collapse and
- * the mix of n streams through comb plus the block's output expanded by post (read n + 1 streams,
- * write n).
+ * Hyper-connections around a layer's two blocks, per token, replicated on every rank: fn over the n
+ * flattened streams (mHC `DeepseekV4HyperConnection.forward`: (2 + n)·n outputs of n·h; iHC
+ * `HYV4HyperConnection.forward`: 2n), the n-stream collapse, and the n streams (mHC: mixed through
+ * comb; iHC: as they are) plus the block's output expanded by post (read n + 1 streams, write n).
  */
 export function hyperConnectionOps(spec: ModelSpec, b: OpBuilder, tokens: number): void {
-  const n = spec.hyperConnections?.streams;
-  if (n === undefined) return;
+  const hc = spec.hyperConnections;
+  if (!hc) return;
+  const n = hc.streams;
   const h = spec.hiddenSize;
   const stream = ACT_BYTES * tokens * h;
-  b.gemm('hc.fn', 'residualStreams', tokens, (2 + n) * n, n * h, { replicated: true, count: 2 });
+  const outputs = hyperConnectionOutputs(hc);
+  b.gemm('hc.fn', 'residualStreams', tokens, outputs, n * h, { replicated: true, count: 2 });
   b.memory('hc.collapse', 'residualStreams', n * stream, stream, 2);
   b.memory('hc.mix', 'residualStreams', (n + 1) * stream, n * stream, 2);
 }

@@ -96,6 +96,15 @@ describe('operation list', () => {
     },
   );
 
+  it('the FLOPs breakdown sums to FLOPs per token for every model (hyper-connections, AltUp and PLE included)', () => {
+    for (const name of ids)
+      for (const attentionMode of ['causal', 'decode'] as const) {
+        const f = forwardFlopsPerToken(byName(name), { attentionMode, contextTokens: 4096 });
+        const parts = Object.values(f.breakdown).reduce((a, b) => a + b, 0);
+        expect(parts / f.flopsPerToken, `${name} ${attentionMode}`).toBeCloseTo(1, 12);
+      }
+  });
+
   it('decode reads the KV cache: a sliding layer reads at most its window, a full layer the whole context', () => {
     const spec = byName('gemma-2-9b');
     const decode = request({

@@ -41,7 +41,7 @@ export interface ParamBreakdown {
   readonly positionEmbedding: number;
   /** Softmax attention (GQA or MLA) projections, biases, q/k norms and sinks. */
   readonly attention: number;
-  /** DSA lightning indexers of `sparse` layers. */
+  /** DSA lightning indexers of `sparse` layers (none on shared-indexer layers). */
   readonly sparseIndexer: number;
   /** Gated DeltaNet mixers of `linear` layers. */
   readonly linearAttention: number;
@@ -112,7 +112,9 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
     const out = attention.numHeads * attention.vHeadDim * h;
     // Kimi K3's output gate g_proj (h → heads·v_head_dim).
     const gate = attention.outputGate ? h * attention.numHeads * attention.vHeadDim : 0;
-    return q + kvDown + kvUp + out + gate;
+    // Hy4's learned sink logit per head (HYV4Attention.sinks, modeling_hy_v4.py).
+    const sinks = attention.sinks ? attention.numHeads : 0;
+    return q + kvDown + kvUp + out + gate + sinks;
   }
   const qWidth = attention.numHeads * attention.headDim;
   const kvWidth = attention.numKvHeads * attention.headDim;
@@ -246,8 +248,9 @@ function mixerParams(
       : mixer === 'cross'
         ? crossAttentionParams(spec)
         : projection,
+    // A shared-indexer layer (GLM-5.2, Hy4 `indexer_types` 'shared') builds no indexer: `self.indexer = None`.
     sparseIndexer:
-      mixer === 'sparse'
+      mixer === 'sparse' && !layer.indexerShared
         ? sparseIndexerParams(spec, required(spec.sparseAttention, mixer, 'sparseAttention'), layer)
         : 0,
     linearAttention:

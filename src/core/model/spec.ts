@@ -83,6 +83,8 @@ export interface MlaAttention {
    * attention output elementwise before o_proj. Absent = false.
    */
   readonly outputGate?: boolean;
+  /** Learned attention-sink logit per head (Hy4 `HYV4Attention.sinks`, as GQA's {@link GqaAttention.sinks}). Absent = false. */
+  readonly sinks?: boolean;
 }
 
 /**
@@ -200,6 +202,13 @@ export interface LayerSpec {
    * no parameters, states or adapters of its own; its compute, activations and KV cache are its own.
    */
   readonly reusesWeights?: number;
+  /**
+   * A `sparse` layer attending to the top-k keys the last earlier sparse layer with its own indexer
+   * selected (IndexCache, arXiv:2603.12201; GLM-5.2 / Hy4 `indexer_types` 'shared': `self.indexer =
+   * None`): no indexer weights, indexer keys in the cache or indexer operations; its main attention
+   * still reads the top-k keys. Absent = false (the layer runs its own indexer).
+   */
+  readonly indexerShared?: boolean;
 }
 
 /**
@@ -266,6 +275,18 @@ export interface LaurelSpec {
 export interface CrossAttentionSpec {
   /** Vision tokens each sequence's cross-attention layers attend to (one image at its most tiles). */
   readonly contextTokens: number;
+}
+
+/**
+ * Hyper-connections ({@link ModelSpec.hyperConnections}): `streams` residual vectors of h. `mhc`
+ * (DeepSeek-V4 `DeepseekV4HyperConnection`): fn (2 + n)·n × n·h — pre, post and comb —, base (2 + n)·n,
+ * 3 scales per block. `ihc` (Hy4 `HYV4HyperConnection`, independent HC without comb): fn 2n × n·h — pre
+ * and post —, base 2n, 2 scales; the residual streams are carried over unmixed. Both: hc_head
+ * n × n·h, n, 1. Absent kind = `mhc`.
+ */
+export interface HyperConnectionsSpec {
+  readonly streams: number;
+  readonly kind?: 'mhc' | 'ihc';
 }
 
 export interface ModelSpec {
@@ -358,14 +379,13 @@ export interface ModelSpec {
   /** Activation function name, informational. */
   readonly activation: string;
   /**
-   * Manifold-constrained hyper-connections (mHC; Xie et al. 2026; DeepSeek-V4 report Sec. 2.2,
-   * transformers `DeepseekV4HyperConnection`): the residual is `streams` vectors of h; before its
-   * attention and before its MLP each layer computes pre, post and (Sinkhorn-normalised) comb weights
-   * from the flattened streams (fn: streams·h → (2 + streams)·streams, a bias and 3 scales), collapses
-   * the streams into the block's input and mixes its output back; the model collapses them once more
-   * before the final norm (hc_head: streams·h → streams). Absent or null = one residual stream.
+   * Hyper-connections (mHC: Xie et al. 2026, DeepSeek-V4 report Sec. 2.2; Hy4's iHC): the residual is
+   * `streams` vectors of h; before its attention and before its MLP each layer computes mixing weights
+   * from the flattened streams ({@link HyperConnectionsSpec}), collapses the streams into the block's
+   * input and mixes its output back; the model collapses them once more before the final norm
+   * (hc_head: streams·h → streams). Absent or null = one residual stream.
    */
-  readonly hyperConnections?: { readonly streams: number } | null;
+  readonly hyperConnections?: HyperConnectionsSpec | null;
   /**
    * Attention Residuals (Kimi K3 `attn_res_block_size`): before its attention and before its MLP,
    * each layer mixes the residual stream with the block residuals kept every `blockLayers` layers by

@@ -1,9 +1,11 @@
 /**
  * DeepSeek-V2/V3, Kimi K2 (DeepSeek-V3 architecture), DeepSeek-V3.2 and GLM-5 (`glm_moe_dsa`):
  * MLA, shared + routed experts, dense first layers, MTP (modeling_deepseek_v3.py); V3.2 and GLM-5
- * add the DSA lightning indexer on every layer (modeling_deepseek_v32.py, modular_glm_moe_dsa.py).
+ * add the DSA lightning indexer on every layer (modeling_deepseek_v32.py, modular_glm_moe_dsa.py),
+ * except GLM-5.2's `shared` layers (`indexer_types`, or `index_topk_freq` / `index_skip_topk_offset`),
+ * which reuse the last full layer's top-k and build no indexer (GlmMoeDsaAttention).
  */
-import type { LayerMlp, MlaAttention, SparseAttentionSpec } from '../spec.js';
+import type { LayerMlp, LayerSpec, MlaAttention, SparseAttentionSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { decoder, type Family, type MoeKeys, readGatedMlp, readMlpLayerTypes } from './readers.js';
 
@@ -26,6 +28,47 @@ export function readIndexer(f: Fields): SparseAttentionSpec {
     headDim: f.positiveInt('index_head_dim', { max: MAX.headDim }),
     topKTokens: f.positiveInt('index_topk', { max: MAX.positions }),
   };
+}
+
+/**
+ * Whether each layer runs its own DSA indexer (GlmMoeDsaConfig / Glm5NextTextConfig `__post_init__`):
+ * `indexer_types` ('full' or 'shared'), else `index_topk_pattern` (a string of F/S or a list), else
+ * full when max(i − index_skip_topk_offset + 1, 0) % index_topk_freq == 0 (offset 2, freq 1: every
+ * layer); with the key it came from.
+ */
+export function readIndexerTypes(f: Fields, n: number): { readonly own: boolean[]; readonly key: string } {
+  const modes = ['full', 'shared'] as const;
+  const types = f.enumList('indexer_types', n, modes);
+  if (types) return { own: types.map((t) => t === 'full'), key: 'indexer_types' };
+  const pattern = f.raw('index_topk_pattern');
+  if (typeof pattern === 'string') {
+    if (pattern.length < n || /[^FS]/.test(pattern))
+      f.fail('index_topk_pattern', `must be ${n} letters F (full) or S (shared), got '${pattern}'`);
+    return { own: Array.from(pattern.slice(0, n), (c) => c === 'F'), key: 'index_topk_pattern' };
+  }
+  const listed = f.enumList('index_topk_pattern', n, modes);
+  if (listed) return { own: listed.map((t) => t === 'full'), key: 'index_topk_pattern' };
+  const freq = Math.max(f.int('index_topk_freq', { fallback: 1, max: MAX.layers }), 1);
+  const offset = f.int('index_skip_topk_offset', { fallback: 2, max: MAX.layers });
+  const own = Array.from({ length: n }, (_, i) => Math.max(i - offset + 1, 0) % freq === 0);
+  return { own, key: 'index_topk_freq' };
+}
+
+/**
+ * The sparse layers without their own indexer (`own[i]` false) marked `indexerShared`: `self.indexer =
+ * None if self.skip_topk` (modeling_glm_moe_dsa.py, modeling_hy_v4.py). The first sparse layer must
+ * run one ("Shared DSA layers require top-k indices from a previous full indexer layer"): else `key` fails.
+ */
+export function withSharedIndexers(
+  f: Fields,
+  layers: readonly LayerSpec[],
+  own: readonly boolean[],
+  key: string,
+): LayerSpec[] {
+  const first = layers.findIndex((l) => l.attention === 'sparse');
+  if (first >= 0 && !own[first])
+    f.fail(key, `makes the first sparse layer (${first}) 'shared': there is no earlier indexer to reuse`);
+  return layers.map((l, i) => (l.attention === 'sparse' && !own[i] ? { ...l, indexerShared: true } : l));
 }
 
 /** DeepseekV3MoE: shared_experts = MLP(moe_intermediate_size · n_shared_experts); noaux_tc router bias. */
@@ -59,6 +102,8 @@ function deepseekFamily(options: {
   readonly sparse: boolean;
   readonly routerBias?: boolean;
   readonly defaultFirstDense?: number;
+  /** Layers may reuse an earlier layer's indexer (GlmMoeDsaConfig `indexer_types`). */
+  readonly sharedIndexers?: boolean;
 }): Family {
   return (f, name) => {
     const sparse = options.sparse ? readIndexer(f) : null;
@@ -73,14 +118,19 @@ function deepseekFamily(options: {
     if (sparse && spec.attention.kind === 'mla' && spec.attention.qLoraRank === null) {
       f.fail('q_lora_rank', 'is required by the DSA indexer (its queries are projected from the q latent)');
     }
-    return { ...spec, sparseAttention: sparse };
+    if (!options.sharedIndexers) return { ...spec, sparseAttention: sparse };
+    const { own, key } = readIndexerTypes(f, spec.numLayers);
+    return { ...spec, sparseAttention: sparse, layers: withSharedIndexers(f, spec.layers, own, key) };
   };
 }
 
 export const deepseek = deepseekFamily({ sparse: false });
 export const deepseekV32 = deepseekFamily({ sparse: true });
-/** GLM-5: DeepSeek-V3.2's layout; its GlmMoeDsa router always carries e_score_correction_bias. */
-export const glmMoeDsa = deepseekFamily({ sparse: true, routerBias: true });
+/**
+ * GLM-5: DeepSeek-V3.2's layout; its GlmMoeDsa router always carries e_score_correction_bias; GLM-5.2's
+ * `shared` layers run no indexer.
+ */
+export const glmMoeDsa = deepseekFamily({ sparse: true, routerBias: true, sharedIndexers: true });
 /**
  * GLM-4.7-Flash (`glm4_moe_lite`, transformers `models/glm4_moe_lite/modular_glm4_moe_lite.py`):
  * DeepseekV3Attention (MLA) with GLM-4.5's MoE (Glm4MoeTopkRouter with e_score_correction_bias,

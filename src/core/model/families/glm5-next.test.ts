@@ -106,12 +106,26 @@ describe('glm5_next', () => {
     expect(recurrentStateBytes(spec).stateBytesPerSequence).toBe(kda * kdaHeads * kdaDim * kdaDim * 4);
   });
 
-  it('reads a flat text-only config, and shared indexer layers with a warning', () => {
+  it('reads a flat text-only config, and a shared indexer layer without its indexer, k-pool or keys', () => {
     const c = base();
+    // Layer 7 (the second DSA layer) 'S': self.indexer = None (Glm5NextTextAttention).
     const flat = { ...c.text_config, index_topk_pattern: 'FFFFFFFSFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF' };
     const spec = glm5NextText(new Fields(flat, 'glm5_next_text'), 'x');
-    expect(spec.warnings?.[2]).toContain(`1 DSA layer reuses the previous layer's top-k`);
-    expect(spec.warnings?.[2]).toContain(`${indexer} parameters too many`);
+    expect(spec.layers.flatMap((l, i) => (l.indexerShared ? [i] : []))).toEqual([7]);
+    expect(paramCount(spec).totalParams).toBe(
+      exact - indexer - kpoolParams - (dsa - 1) * kpoolParams + hcHead,
+    );
+    expect(spec.warnings).toEqual([
+      expect.stringContaining(`${hcHead} parameters too many`),
+      expect.stringContaining(`${(dsa - 1) * kpoolParams} parameters over 10 layers`),
+      expect.stringContaining('1 MTP layer'),
+    ]);
+    expect(kvCacheBytes(spec, 4096, 'bf16').bytesPerToken).toBe((dsa * kvLora + (dsa - 1) * idxDim) * 2);
+    // A 'shared' first DSA layer (layer 3) has no earlier indexer to reuse.
+    const first = { ...flat, index_topk_pattern: 'FFFSFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF' };
+    expect(() => glm5NextText(new Fields(first, 'glm5_next_text'), 'x')).toThrow(
+      /index_topk_pattern.*first sparse layer \(3\)/,
+    );
   });
 
   it('refuses RoPE dims and a top-k not divisible by the pool, naming the field', () => {

@@ -9,7 +9,8 @@
  * q_b_proj, kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj, o_proj, biases only per `attention_bias`)
  * with a DSA indexer (wq_b, wk, k_norm LayerNorm, weights_proj, plus the k-pool compression
  * index_kpool_compress_ape [kpool × d] and index_kpool_compress_gate [d × h]) unless `indexer_types`
- * marks the layer `shared`; then Glm5NextTextMLP (clamped SwiGLU of `intermediate_size`) on
+ * (or index_topk_pattern, index_topk_freq: deepseek.ts readIndexerTypes) marks the layer `shared`
+ * (`indexerShared`: no indexer or indexer keys; it attends to the previous indexer's top-k); then Glm5NextTextMLP (clamped SwiGLU of `intermediate_size`) on
  * `mlp_layer_types` dense layers, else Glm5NextTextMoE (Glm5NextTextExperts: gate_up_proj [E, 2I, h]
  * and down_proj [E, h, I]; Glm5NextTextTopkRouter: weight [E, h] and e_score_correction_bias;
  * shared_experts: a SwiGLU of moe_intermediate_size · n_shared_experts); two RMSNorms; mHC
@@ -19,10 +20,9 @@
  *
  * Not in the spec, said in warnings (llmecon's ModelSpec has no field for them): the k-pool
  * compression weights (not counted), the parameter-free hc_head (the spec's mHC counts DeepSeek-V4's
- * hc_fn, hc_base and hc_scale), `shared` indexer layers (counted with an indexer), and the
- * checkpoint's MTP layer (`layers.45`, which transformers drops on load: not counted).
+ * hc_fn, hc_base and hc_scale), and the checkpoint's MTP layer (`layers.45`, which transformers
+ * drops on load: not counted).
  */
-import { sparseIndexerParams } from '../param-count.js';
 import type {
   GatedDeltaNetSpec,
   LayerMixer,
@@ -32,6 +32,7 @@ import type {
   SparseAttentionSpec,
   VisionTowerSpec,
 } from '../spec.js';
+import { readIndexerTypes, withSharedIndexers } from './deepseek.js';
 import { type Fields, MAX } from './fields.js';
 import { GLM_OCR_VISION_DEFAULTS, readGlmOcrStyleVision } from './glm-ocr.js';
 import { decoder, type Family, readGatedMlp, readMlpLayerTypes, withClassDefaults } from './readers.js';
@@ -88,28 +89,6 @@ function readMixers(f: Fields, n: number): LayerMixer[] {
 /** `mlp_layer_types`, else the first min(3, layers) dense and the rest MoE (first_k_dense_replace is ignored). */
 function readMlpKinds(f: Fields, n: number): LayerMlp[] {
   return readMlpLayerTypes(f, n) ?? Array.from({ length: n }, (_, i) => (i < 3 ? 'dense' : 'moe'));
-}
-
-/**
- * Whether each layer runs its own DSA indexer (`full`) or reuses the previous one's top-k (`shared`):
- * `indexer_types`, else `index_topk_pattern` (a string of F/S or a list), else full when
- * max(i − index_skip_topk_offset + 1, 0) % index_topk_freq == 0 (offset 2, freq 1: every layer).
- */
-function readOwnIndexer(f: Fields, n: number): boolean[] {
-  const modes = ['full', 'shared'] as const;
-  const types = f.enumList('indexer_types', n, modes);
-  if (types) return types.map((t) => t === 'full');
-  const pattern = f.raw('index_topk_pattern');
-  if (typeof pattern === 'string') {
-    if (pattern.length < n || /[^FS]/.test(pattern))
-      f.fail('index_topk_pattern', `must be ${n} letters F (full) or S (shared), got '${pattern}'`);
-    return Array.from(pattern.slice(0, n), (c) => c === 'F');
-  }
-  const listed = f.enumList('index_topk_pattern', n, modes);
-  if (listed) return listed.map((t) => t === 'full');
-  const freq = Math.max(f.int('index_topk_freq', { fallback: 1, max: MAX.layers }), 1);
-  const offset = f.int('index_skip_topk_offset', { fallback: 2, max: MAX.layers });
-  return Array.from({ length: n }, (_, i) => Math.max(i - offset + 1, 0) % freq === 0);
 }
 
 /** Glm5NextTextAttention: NoPE MLA with low-rank queries and no biases; MHA (key heads = query heads). */
@@ -185,7 +164,7 @@ export const glm5NextText: Family = (raw, name) => {
   const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const mixers = readMixers(f, n);
   const mlpKinds = readMlpKinds(f, n);
-  const ownIndexer = readOwnIndexer(f, n);
+  const indexerTypes = readIndexerTypes(f, n);
   const spec = decoder(f, name, {
     attention: readNopeMla,
     mlp: readGatedMlp(f),
@@ -204,25 +183,20 @@ export const glm5NextText: Family = (raw, name) => {
   const streams = f.positiveInt('hc_mult', { max: 64 });
   const full: ModelSpec = {
     ...spec,
+    layers: withSharedIndexers(f, spec.layers, indexerTypes.own, indexerTypes.key),
     sparseAttention: sparseLayers > 0 ? indexer : null,
     linearAttention: mixers.includes('linear') ? readKda(f) : null,
     moe: spec.moe && { ...spec.moe, fusedGateUp: true },
     hyperConnections: { streams },
   };
   const h = full.hiddenSize;
-  const indexers = mixers.filter((m, i) => m === 'sparse' && ownIndexer[i]).length;
-  const sharedIndexers = sparseLayers - indexers;
+  const indexers = full.layers.filter((l) => l.attention === 'sparse' && !l.indexerShared).length;
   const mtp = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
   const warnings = [
     `hc_head is an unweighted mean of the ${streams} streams (Glm5NextTextHyperHead), but llmecon's mHC counts DeepSeek-V4's hc_fn, hc_base and hc_scale: ${streams * streams * h + streams + 1} parameters too many`,
     ...(indexers > 0
       ? [
           `the DSA indexers' k-pool compression (index_kpool ${pool}: index_kpool_compress_ape ${pool} × ${indexer.headDim} and index_kpool_compress_gate ${indexer.headDim} × ${h}) is not counted: ${indexers * (pool * indexer.headDim + indexer.headDim * h)} parameters over ${plural(indexers, 'layer')}; the indexer is read as scoring every key, not one pooled key per ${pool} tokens`,
-        ]
-      : []),
-    ...(sharedIndexers > 0
-      ? [
-          `${plural(sharedIndexers, 'DSA layer')} ${sharedIndexers === 1 ? 'reuses' : 'reuse'} the previous layer's top-k (indexer_types 'shared') and ${sharedIndexers === 1 ? 'holds no indexer, but is' : 'hold no indexer, but are'} counted with one: ${sharedIndexers * sparseIndexerParams(full, indexer)} parameters too many`,
         ]
       : []),
     ...(mtp > 0

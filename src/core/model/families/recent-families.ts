@@ -16,6 +16,7 @@ import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
 import { hrmText } from './hrm-text.js';
 import { hyV3 } from './hy-v3-v4.js';
+import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { janusWrapper } from './janus.js';
@@ -116,4 +117,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     diffllama,
     // Zyphra ZAYA1: CCA attention read as GQA (convolutions, key temperatures, the MLP router as lookup tables), top-1 MoE.
     zaya,
+    // Tencent Hy4: gated MLA with sinks, DSA with shared indexers, iHC hyper-connections, 256 experts with a shared one.
+    hy_v4: hyV4,
   }) as const satisfies Record<string, Family>;

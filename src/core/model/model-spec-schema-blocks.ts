@@ -1,0 +1,165 @@
+/**
+ * The blocks of llmecon's hand-written spec (model-spec-schema.ts): attention (GQA, MLA, DeepSeek-V4's
+ * compressed), the sparse indexer, linear attention, state-space and short-conv mixers, MLP and MoE.
+ * Documented field by field in docs/model-spec.md.
+ */
+import { z } from 'zod';
+
+export const count = z.number().int().positive();
+
+export const gqa = z
+  .object({
+    kind: z.literal('gqa'),
+    numHeads: count,
+    numKvHeads: count.optional(),
+    headDim: count.optional(),
+    qkvBias: z.boolean().default(false),
+    outputBias: z.boolean().default(false),
+    qkNorm: z.enum(['none', 'per-head', 'full']).default('none'),
+    sinks: z.boolean().default(false),
+    /** Sigmoid output gate from a doubled q projection (Qwen3-Next gated attention). */
+    outputGate: z.boolean().default(false),
+    /** One sigmoid gate per head from g_proj (h → numHeads) before o_proj (Step-3.5 head-wise gate). */
+    headGate: z.boolean().default(false),
+    gateProjection: z.boolean().optional(), // outputGate as its own g_proj (Laguna): LoRA on q adapts q_proj alone
+    /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
+    queryRank: count.optional(),
+    fusedQkv: z.boolean().optional(), // q/k/v as one matrix (query_key_value, c_attn): LoRA adapts it whole
+  })
+  .strict();
+
+export const MIXERS = ['full', 'sliding', 'chunked', 'sparse', 'linear', 'mamba', 'conv', 'none'] as const;
+
+export const shortConv = z
+  .object({ convKernel: count.default(3), bias: z.boolean().default(false) })
+  .strict();
+
+export const sparseAttention = z
+  .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
+  .strict();
+
+/** Defaults by variant (specFromInput): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state; lightning none, 256, BF16. */
+export const linearAttention = z
+  .object({
+    numKeyHeads: count,
+    numValueHeads: count,
+    keyHeadDim: count,
+    valueHeadDim: count,
+    convKernel: count.optional(),
+    chunkTokens: count.optional(),
+    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
+    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). */
+    projections: z.enum(['fused', 'split', 'kda', 'lightning']).optional(),
+    gateRank: count.optional(),
+    /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
+    fullRankOutputGate: z.boolean().optional(),
+  })
+  .strict();
+
+export const stateSpace = z
+  .object({
+    numHeads: count,
+    headDim: count,
+    stateSize: count,
+    numGroups: count.default(1),
+    convKernel: count.default(4),
+    chunkTokens: count.default(128),
+    projBias: z.boolean().default(false),
+    gatedNorm: z.boolean().optional(),
+    convBias: z.boolean().default(true),
+    stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
+    /** Mamba-1: numHeads = d_inner, headDim 1, numGroups 1; the Δ projection's rank. */
+    selective: z
+      .object({ timeStepRank: count, innerNorms: z.boolean().default(false) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!m.selective) return;
+    for (const key of ['headDim', 'numGroups'] as const) {
+      if (m[key] !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must be 1 with selective (Mamba-1: numHeads is d_inner, one SSM per channel, B and C shared), got ${m[key]}`,
+        });
+      }
+    }
+  });
+
+export const mla = z
+  .object({
+    kind: z.literal('mla'),
+    numHeads: count,
+    qLoraRank: count.nullable().default(null),
+    kvLoraRank: count,
+    qkNopeHeadDim: count,
+    qkRopeHeadDim: count,
+    vHeadDim: count,
+    /** Sigmoid output gate g_proj (h → heads·vHeadDim) before o_proj (Kimi K3). */
+    outputGate: z.boolean().optional(),
+    /** A learned attention-sink logit per head (Hy4). */
+    sinks: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * DeepSeek-V4's attention (spec.ts `CompressedAttention`): `sliding` layers attend over the window
+ * only, `sparse` layers (CSA) also over the indexer's top-k entries of `csaRatio` tokens, `full`
+ * layers (HCA) over every entry of `hcaRatio` tokens. Needs `slidingWindow` (every layer's window).
+ */
+export const compressed = z
+  .object({
+    kind: z.literal('compressed'),
+    numHeads: count,
+    headDim: count,
+    ropeHeadDim: count,
+    qLoraRank: count,
+    outputGroups: count,
+    outputLoraRank: count,
+    csaRatio: count.default(4),
+    hcaRatio: count.default(128),
+  })
+  .strict();
+
+export const mlp = z
+  .object({
+    intermediateSize: count,
+    gated: z.boolean().default(true),
+    bias: z.boolean().default(false),
+    fusedGateUp: z.boolean().optional(), // gate and up as one matrix (gate_up_proj): LoRA adapts it whole
+  })
+  .strict();
+
+export const moe = z
+  .object({
+    numExperts: count,
+    topK: count,
+    expertIntermediateSize: count,
+    gated: z.boolean().default(true),
+    expertBias: z.boolean().default(false),
+    numSharedExperts: z.number().int().nonnegative().default(0),
+    sharedIntermediateSize: count.optional(),
+    routerBias: z.boolean().default(false),
+    sharedExpertGate: z.boolean().default(false),
+    routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
+    /** A second expert group no text token runs (ERNIE-4.5-VL's vision experts): held and idle. */
+    modalityExperts: z.object({ numExperts: count, expertIntermediateSize: count }).strict().optional(),
+    latentSize: count.optional(),
+    /** LatentMoE: an RMSNorm of the latent before the up-projection (Kimi K3). */
+    latentNorm: z.boolean().optional(),
+    /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
+    firstDenseLayers: z.number().int().nonnegative().default(0),
+    /** Every Nth layer after those is MoE (1 = all). */
+    layerFrequency: count.default(1),
+  })
+  .strict();
+
+/**
+ * Hyper-connections (spec.ts `HyperConnectionsSpec`): `streams` residual streams mixed around each
+ * block, by DeepSeek-V4's mHC (pre, post and comb) or Hy4's iHC (pre and post); absent kind = mHC.
+ */
+export const hyperConnections = z
+  .object({ streams: count, kind: z.enum(['mhc', 'ihc']).optional() })
+  .strict();
