@@ -103,6 +103,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/diffllama',
   'hand-built/zaya1-8b',
   'hand-built/hy4-preview',
+  'hand-built/got-ocr-2.0-hf',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

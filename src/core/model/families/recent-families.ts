@@ -12,6 +12,7 @@ import { emu3, emu3Text } from './emu3.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
+import { gotOcr2Wrapper } from './got-ocr2.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
 import { hrmText } from './hrm-text.js';
@@ -119,4 +120,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     zaya,
     // Tencent Hy4: gated MLA with sinks, DSA with shared indexers, iHC hyper-connections, 256 experts with a shared one.
     hy_v4: hyV4,
+    // GOT-OCR 2.0: a Qwen2 text model; the SAM ViT-B, its neck and the conv/linear projector counted apart.
+    got_ocr2: gotOcr2Wrapper(familyOf),
   }) as const satisfies Record<string, Family>;
