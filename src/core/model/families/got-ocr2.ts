@@ -24,11 +24,11 @@
  * A sub-config the config omits is GotOcr2Config's default (Qwen2 24 × 1024, SAM ViT 12 × 768); a
  * vision_config given takes GotOcr2VisionConfig's defaults, whatever its model_type, for keys it omits.
  */
-import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
+import { linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { squarePatches } from './vision.js';
+import { readSamVit } from './sam-vit.js';
 import { type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
 /** The text_config GotOcr2Config builds when the config gives none (a Qwen2 of 24 × 1024, tied). */
@@ -78,64 +78,23 @@ const halved = (side: number): number => Math.floor((side - 1) / 2) + 1;
 
 /** The SAM vision tower and the projector (see the file comment), `params` exact. */
 export function readGotOcr2Vision(top: Fields, textHidden: number): VisionTowerSpec {
-  const v = visionConfig(top);
-  const h = v.positiveInt('hidden_size', { max: MAX.hidden });
-  // GotOcr2VisionAttention: head_dim = hidden_size // num_attention_heads, the qkv reshape needs it exact.
-  const headDim = v.divide('hidden_size', 'num_attention_heads', MAX.hidden);
-  const depth = v.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const mlp = v.positiveInt('mlp_dim', { max: MAX.intermediate });
-  const out = v.positiveInt('output_channels', { max: MAX.hidden });
-  const channels = v.positiveInt('num_channels', { max: 64 });
-  const patch = v.positiveInt('patch_size', { max: 4096 });
-  const image = v.positiveInt('image_size', { max: 1_000_000 });
-  const window = v.int('window_size', { max: 100_000 });
-  const globals = new Set(v.intList('global_attn_indexes', MAX.layers));
-  const relPos = v.bool('use_rel_pos', true);
-  const patches = squarePatches(v, image, patch);
-  const side = Math.floor(image / patch);
-  // Per layer, the attention window's side: 0 (global) attends over the whole side × side grid.
-  const windows = Array.from({ length: depth }, (_, i) => (globals.has(i) ? 0 : window));
-  const block =
-    2 * layerNorm(h) +
-    linear(h, 3 * h, v.bool('qkv_bias', true)) +
-    linear(h, h) +
-    linear(h, mlp) +
-    linear(mlp, h);
-  const relRows = (w: number) => (relPos ? 2 * (2 * (w > 0 ? w : side) - 1) * headDim : 0);
-  const encoder =
-    linear(channels * patch * patch, h) +
-    (v.bool('use_abs_pos', true) ? patches * h : 0) +
-    windows.reduce((sum, w) => sum + block + relRows(w), 0);
-  const neck = h * out + layerNorm(out) + 9 * out * out + layerNorm(out);
+  const sam = readSamVit(visionConfig(top));
+  const out = sam.out;
   const projector = 9 * out * 2 * out + 9 * 2 * out * textHidden + linear(textHidden, textHidden);
-
-  // Attention of one layer: qkv and proj over its zero-padded tokens, Q·Kᵀ and softmax·V within each
-  // window (2·2·h per query-key pair) and the decomposed rel-pos einsums (2·2·h per query and row).
-  // The MLP runs over the unpadded patches.
-  const attentionFlops = (w: number): number => {
-    const span = w > 0 ? w : side;
-    const padded = Math.ceil(side / span) * span;
-    const tokens = padded * padded;
-    const rel = relPos ? 4 * h * tokens * span : 0;
-    return 2 * tokens * 4 * h * h + (tokens / (span * span)) * 4 * h * (span * span) ** 2 + rel;
-  };
-  const s1 = halved(side);
+  // Each 3×3 stride-2 conv of the projector halves the grid.
+  const s1 = halved(sam.grid);
   const s2 = halved(s1);
   const tokens = s2 * s2;
   const flopsPerImage =
-    2 * patches * channels * patch * patch * h +
-    windows.reduce((sum, w) => sum + attentionFlops(w) + 2 * patches * 2 * h * mlp, 0) +
-    2 * patches * (h * out + 9 * out * out) +
+    sam.encoderFlops +
+    sam.neckFlops +
     2 * s1 * s1 * 9 * out * 2 * out +
     2 * tokens * (9 * 2 * out * textHidden + textHidden * textHidden);
-  const global = windows.filter((w) => w === 0).length;
-  const windowNote =
-    window > 0 && global < depth ? `, window ${window} (${global} global)` : ', global attention';
   return {
-    description: `SAM ViT ${depth} × ${h}, ${image}px, patch ${patch}${windowNote} (${patches} patches → ${tokens} tokens)`,
-    params: encoder + neck + projector,
-    patchSize: patch,
-    imageSize: image,
+    description: `${sam.description} (${sam.grid * sam.grid} patches → ${tokens} tokens)`,
+    params: sam.params + projector,
+    patchSize: sam.patch,
+    imageSize: sam.image,
     flopsPerImage,
   };
 }

@@ -6,6 +6,7 @@ import { aria, ariaText } from './aria.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { emu3, emu3Text } from './emu3.js';
@@ -32,6 +33,7 @@ import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
+import { perceptionLmWrapper } from './perception-lm.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
@@ -122,4 +124,9 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     hy_v4: hyV4,
     // GOT-OCR 2.0: a Qwen2 text model; the SAM ViT-B, its neck and the conv/linear projector counted apart.
     got_ocr2: gotOcr2Wrapper(familyOf),
+    // DeepSeek-VL (transformers format): a Llama text model; SigLIP and the aligner, and for the hybrid a SAM ViT-B with its necks and proj.
+    deepseek_vl: deepseekVlWrapper(familyOf),
+    deepseek_vl_hybrid: deepseekVlHybridWrapper(familyOf),
+    // Meta PerceptionLM: a Llama text model, a timm Perception Encoder tower and the pooling projector.
+    perception_lm: perceptionLmWrapper(familyOf),
   }) as const satisfies Record<string, Family>;
