@@ -40,28 +40,11 @@
 import { formatCount } from '../../format.js';
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, MAX } from './fields.js';
 import type { Family } from './readers.js';
-import { readSamVit } from './sam-vit.js';
+import { readSamVit, SAM_VIT_B_DEFAULTS } from './sam-vit.js';
 import { fixedVitTower } from './vision.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
-
-/** SamVisionConfig's defaults (SAM ViT-B's encoder; `mlp_dim` derived when absent). */
-const SAM_VISION_DEFAULTS: Json = {
-  hidden_size: 768,
-  output_channels: 256,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  num_channels: 3,
-  image_size: 1024,
-  patch_size: 16,
-  qkv_bias: true,
-  mlp_ratio: 4.0,
-  use_abs_pos: true,
-  use_rel_pos: true,
-  window_size: 14,
-  global_attn_indexes: [2, 5, 8, 11],
-};
 
 /** A k×k Conv2d without bias. */
 const conv = (inputs: number, outputs: number, kernel: number) => inputs * outputs * kernel * kernel;
@@ -97,7 +80,7 @@ function readSiglip(top: Fields) {
 
 /** The SAM ViT of `high_res_vision_config` with its own neck (see the file comment). */
 function readSam(top: Fields) {
-  const v = builtSubConfig(top, 'high_res_vision_config', 'sam_vision_model', SAM_VISION_DEFAULTS);
+  const v = builtSubConfig(top, 'high_res_vision_config', 'sam_vision_model', SAM_VIT_B_DEFAULTS);
   const type = v.string('model_type', 'sam_vision_model');
   if (type !== 'sam_vision_model')
     v.fail('model_type', `is '${type}'; DeepSeek-VL hybrid is read over a 'sam_vision_model' tower`);

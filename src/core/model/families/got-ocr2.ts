@@ -26,9 +26,9 @@
  */
 import { linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
-import { readSamVit } from './sam-vit.js';
+import { readSamVit, SAM_VIT_B_DEFAULTS } from './sam-vit.js';
 import { type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
 /** The text_config GotOcr2Config builds when the config gives none (a Qwen2 of 24 × 1024, tied). */
@@ -50,22 +50,8 @@ const GOT_OCR2_TEXT_DEFAULTS: Json = {
   max_window_layers: 21,
 };
 
-/** GotOcr2VisionConfig's defaults (SAM ViT-B: 12 × 768 at 1024 px, patch 16, window 14). */
-const GOT_OCR2_VISION_DEFAULTS: Json = {
-  hidden_size: 768,
-  output_channels: 256,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  num_channels: 3,
-  image_size: 1024,
-  patch_size: 16,
-  qkv_bias: true,
-  use_abs_pos: true,
-  use_rel_pos: true,
-  window_size: 14,
-  global_attn_indexes: [2, 5, 8, 11],
-  mlp_dim: 3072,
-};
+/** GotOcr2VisionConfig's defaults: SamVisionConfig's (SAM ViT-B) with the MLP width given. */
+const GOT_OCR2_VISION_DEFAULTS: Json = { ...SAM_VIT_B_DEFAULTS, mlp_dim: 3072 };
 
 /** The vision_config as GotOcr2Config builds it: GotOcr2VisionConfig's defaults under the keys it omits. */
 function visionConfig(top: Fields): Fields {

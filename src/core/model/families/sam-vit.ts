@@ -11,8 +11,25 @@
  * bias), layer_norm2 (channels-first LayerNorms with weight and bias).
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, type Json, MAX } from './fields.js';
 import { squarePatches } from './vision.js';
+
+/** SamVisionConfig's defaults (models/sam/configuration_sam.py: SAM ViT-B's encoder; `mlp_dim` from `mlp_ratio` when absent). */
+export const SAM_VIT_B_DEFAULTS: Json = {
+  hidden_size: 768,
+  output_channels: 256,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  num_channels: 3,
+  image_size: 1024,
+  patch_size: 16,
+  qkv_bias: true,
+  mlp_ratio: 4.0,
+  use_abs_pos: true,
+  use_rel_pos: true,
+  window_size: 14,
+  global_attn_indexes: [2, 5, 8, 11],
+};
 
 export interface SamVit {
   readonly h: number;
