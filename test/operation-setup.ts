@@ -3,7 +3,7 @@
  * the 2025–26 configs as specs, a request builder, and sums of an operation list's FLOPs and bytes.
  */
 import { loadCatalog } from '../src/catalog/catalog.js';
-import { layerKinds } from '../src/core/model/flops.js';
+import { forwardFlopsPerToken, layerKinds, trainingFlopsPerToken } from '../src/core/model/flops.js';
 import {
   headOperations,
   layerOperations,
@@ -72,6 +72,27 @@ export function modelFlops(
 }
 
 export const divisorsOf = (n: number) => [1, 2, 4, 8].filter((d) => n % d === 0);
+
+/**
+ * The operation list's FLOPs over the tp·cp GPUs of a layout divided by tokens × FLOPs per token (1 when
+ * they agree): sharded work splits over tp·cp GPUs, replicated work runs on every TP rank of a CP shard.
+ */
+export function layoutFlopsRatio(spec: ModelSpec, r: OperationRequest): number {
+  const { tensorParallel: tp, contextParallel: cp } = r.layout;
+  const perGpu = modelFlops(spec, r);
+  const tokens = r.shape.sequences * r.shape.tokensPerSequence;
+  const perToken = forwardFlopsPerToken(spec, {
+    attentionMode: r.attentionMask === 'full' ? 'non-causal' : 'causal',
+    contextTokens: r.shape.contextTokens,
+  }).flopsPerToken;
+  return (perGpu.sharded * tp * cp + perGpu.replicated * cp) / (tokens * perToken);
+}
+
+/** Decode GEMM FLOPs over 2 × the matmul parameters a token touches (1 when they agree). */
+export function decodeGemmRatio(spec: ModelSpec): number {
+  const decode = modelFlops(spec, single('decode', 4096), (op) => op.type === 'gemm').total;
+  return decode / (2 * (trainingFlopsPerToken(spec, 4096).sixN / 6));
+}
 
 /** One sequence of `tokens` on one GPU, or one decode token after `context` cached ones. */
 export function single(phase: 'forward' | 'decode', context: number, tp = 1): OperationRequest {

@@ -12,6 +12,7 @@ const OUT_PROJ = {
   split: 'linear_attn.out_proj',
   kda: 'self_attn.o_proj',
   lightning: 'self_attn.out_proj',
+  mlstm: 'mlstm_layer.out_proj',
 } as const;
 
 /** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
@@ -30,6 +31,16 @@ export function linearMixerMatrices(
       add('linear', 'self_attn.q_proj', h, k);
       add('linear', 'self_attn.k_proj', h, k);
       add('linear', 'self_attn.v_proj', h, v);
+    } else if (gdn.projections === 'mlstm') {
+      // xLSTMLayer: query, key, value and the sigmoid gate ogate_preact (weight_mode "single"), or
+      // them as one qkv_opreact ("fused"); igate/fgate_preact (h → heads) are not LoRA targets.
+      if (gdn.fusedProjections) add('linear', 'mlstm_layer.qkv_opreact', h, 2 * k + 2 * v);
+      else {
+        add('linear', 'mlstm_layer.query', h, k);
+        add('linear', 'mlstm_layer.key', h, k);
+        add('linear', 'mlstm_layer.value', h, v);
+        add('linear', 'mlstm_layer.ogate_preact', h, v);
+      }
     } else if (gdn.projections === 'lightning') {
       // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
       // full-rank like Qwen3.5's in_proj_z.

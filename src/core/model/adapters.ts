@@ -11,7 +11,7 @@ import { embeddingTableParams, isAttentionMixer, type LayerSpec, type ModelSpec 
 
 /**
  * Module names as in Hugging Face PEFT's target_modules, plus groups. `in_proj`/`out_proj` are the
- * input and output projections of linear-attention (Gated DeltaNet, KDA, lightning attention; see
+ * input and output projections of linear-attention (Gated DeltaNet, KDA, lightning attention, mLSTM; see
  * adapters-linear.ts) and Mamba mixers.
  */
 export const TARGET_MODULES = [

@@ -282,11 +282,14 @@ export interface LayerStateElements {
  * shapes): the conv keeps the last `convKernel − 1` inputs of its 2·k + v channels, the delta rule
  * one `keyHeadDim × valueHeadDim` matrix per value head. Lightning attention (MiniMaxCache
  * `linear_cache`, vLLM `linear_attention_state_shape`) keeps the d × d matrix per head and no conv.
+ * The mLSTM (transformers `xLSTMCache.rnn_state`) keeps per head C (d_qk × d_v), the normaliser n
+ * (d_qk) and the stabiliser m (1), and no conv.
  */
 export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
   const channels = 2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim;
   const conv = hasShortConv(g) ? (g.convKernel - 1) * channels : 0;
-  return { conv, state: g.numValueHeads * g.keyHeadDim * g.valueHeadDim };
+  const normaliser = g.projections === 'mlstm' ? g.keyHeadDim + 1 : 0;
+  return { conv, state: g.numValueHeads * (g.keyHeadDim * g.valueHeadDim + normaliser) };
 }
 
 /**

@@ -92,10 +92,12 @@ export function sparseMeanKeys(
  * C·(3·d_k + 2·d_v) + C²/6 + 3·d_k·d_v, ×2 FLOPs, × value heads — linear in the sequence, no s² term.
  * Decode uses the recurrence S ← α·S + β·k(v − Sᵀk)ᵀ, o = Sᵀq: 3·d_k·d_v multiply-adds per head.
  * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both. The
- * `lightning` variant has its own count ({@link lightningAttentionFlopsPerToken}).
+ * `lightning` and `mlstm` variants have their own counts ({@link lightningAttentionFlopsPerToken},
+ * {@link mlstmFlopsPerToken}).
  */
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   if (g.projections === 'lightning') return lightningAttentionFlopsPerToken(g, mode);
+  if (g.projections === 'mlstm') return mlstmFlopsPerToken(g, mode);
   return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
 }
 
@@ -111,6 +113,24 @@ export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: Attention
 export function lightningAttentionFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   const dk = g.keyHeadDim;
   const dv = g.valueHeadDim;
+  if (mode === 'decode') return g.numValueHeads * 2 * 2 * dk * dv;
+  return g.numValueHeads * 2 * (g.chunkTokens * (dk + dv) + 2 * dk * dv);
+}
+
+/**
+ * The mLSTM cell (Beck et al. 2024, "xLSTM", arXiv:2405.04517, Sec. 2.3; transformers
+ * `mlstm_chunkwise_recurrent_fw_C`, `mlstm_chunkwise_parallel_fw_H`, `mlstm_recurrent_step_native`).
+ * Its normaliser n is C's extra value column of ones (n ← f·n + i·k beside C ← f·C + i·k·vᵀ, and
+ * q·n beside q·C), so it counts as d_v + 1 values. Chunks of C = `chunkTokens`, per chunk and head:
+ * Kᵀ·V and Kᵀ·1 into the next C and n (C·d_qk·(d_v + 1)), Q·Kᵀ (C²·d_qk), the gated (S ⊙ D)·V and
+ * its row sum (C²·(d_v + 1)), Q·C and Q·n of the chunk's start (C·d_qk·(d_v + 1)): per token
+ * C·(d_qk + d_v + 1) + 2·d_qk·(d_v + 1) multiply-adds, ×2 FLOPs, × heads (gates, decays, the
+ * stabiliser m, the max and the division are elementwise, not counted). Decode runs the step:
+ * C, n ← f·(C, n) + i·k·(v, 1)ᵀ and q·(C, n), 2·d_qk·(d_v + 1) multiply-adds per head.
+ */
+export function mlstmFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  const dk = g.keyHeadDim;
+  const dv = g.valueHeadDim + 1;
   if (mode === 'decode') return g.numValueHeads * 2 * 2 * dk * dv;
   return g.numValueHeads * 2 * (g.chunkTokens * (dk + dv) + 2 * dk * dv);
 }

@@ -15,10 +15,11 @@ export const ATTENTION_KINDS: Readonly<
   },
 };
 
-/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention or Lightning Attention. */
+/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention, Lightning Attention or mLSTM. */
 export function linearMixerName(spec: ModelSpec): string {
   const projections = spec.linearAttention?.projections;
   if (projections === 'kda') return 'Kimi Delta Attention';
+  if (projections === 'mlstm') return 'mLSTM';
   return projections === 'lightning' ? 'Lightning Attention' : 'Gated DeltaNet';
 }
 

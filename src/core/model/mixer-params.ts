@@ -1,7 +1,7 @@
 /**
  * Parameters of one norm, one MLP (or expert), one MoE block and of the recurrent token mixers (Gated
- * DeltaNet, Kimi Delta Attention and lightning attention, Mamba-2 and Mamba-1, LFM2's short
- * convolution), per layer; summed per model by param-count.ts.
+ * DeltaNet, Kimi Delta Attention, lightning attention and the mLSTM, Mamba-2 and Mamba-1, LFM2's
+ * short convolution), per layer; summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
 import type { GatedDeltaNetSpec, ModelSpec, MoeSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
@@ -34,6 +34,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     // (h → v), norm RMSNorm(v), out_proj (v → h), all bias-free; the decay rates are buffers.
     return hidden * convChannels + hidden * valueWidth + valueWidth + valueWidth * hidden;
   }
+  if (g.projections === 'mlstm') return mlstmParams(hidden, g);
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
@@ -62,6 +63,19 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     g.valueHeadDim +
     valueWidth * hidden
   );
+}
+
+/**
+ * The mLSTM (transformers `xLSTMLayer`): query, key (h → H·d_qk), value, ogate_preact (h → H·d_v),
+ * igate_preact and fgate_preact (h → H, with bias), multihead_norm (a weight of H·d_v), out_proj
+ * (H·d_v → h); under `bias` (use_bias) the four projections, out_proj and multihead_norm have biases.
+ */
+function mlstmParams(hidden: number, g: GatedDeltaNetSpec): number {
+  const qkvo = 2 * g.numKeyHeads * g.keyHeadDim + 2 * g.numValueHeads * g.valueHeadDim;
+  const value = g.numValueHeads * g.valueHeadDim;
+  const gates = 2 * (hidden * g.numValueHeads + g.numValueHeads);
+  const biases = g.bias ? qkvo + value + hidden : 0;
+  return hidden * qkvo + gates + value + value * hidden + biases;
 }
 
 /**

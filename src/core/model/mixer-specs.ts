@@ -25,18 +25,19 @@ export interface SparseAttentionSpec {
  * Gated DeltaNet (Yang et al. 2024, "Gated Delta Networks", Eq. 10; Qwen3-Next `Qwen3NextGatedDeltaNet`):
  * q/k of `numKeyHeads × keyHeadDim`, v of `numValueHeads × valueHeadDim`, a causal depthwise conv of
  * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`. With
- * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv.
+ * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv;
+ * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser.
  */
 export interface GatedDeltaNetSpec {
   readonly numKeyHeads: number;
   readonly numValueHeads: number;
   readonly keyHeadDim: number;
   readonly valueHeadDim: number;
-  /** Taps of the causal depthwise conv; 0 for `lightning`, which has none (see {@link hasShortConv}). */
+  /** Taps of the causal depthwise conv; 0 for `lightning` and `mlstm`, which have none (see {@link hasShortConv}). */
   readonly convKernel: number;
   /**
    * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
-   * attention's intra/inter block split: MiniMax `block_size`, 256).
+   * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64).
    */
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
@@ -51,9 +52,15 @@ export interface GatedDeltaNetSpec {
    * "Lightning Attention-2", arXiv:2401.04658): qkv_proj (h → 2k + v) and SiLU, linear attention
    * with a fixed per-head exponential decay (no conv, no learned gate, no β), an RMSNorm over v,
    * a sigmoid output gate output_gate (h → v) and out_proj (v → h); numKeyHeads = numValueHeads and
-   * keyHeadDim = valueHeadDim. Absent = fused.
+   * keyHeadDim = valueHeadDim; `mlstm` = xLSTM's mLSTM (Beck et al. 2024, "xLSTM", arXiv:2405.04517,
+   * Sec. 2.3; transformers `xLSTMLayer`, NX-AI/xLSTM-7b): query and key (h → H·d_qk), value and
+   * ogate_preact (h → H·d_v), igate_preact and fgate_preact (h → H each, with bias), per head a matrix
+   * memory C (d_qk × d_v) with an exponential input gate and a sigmoid forget gate, a normaliser n
+   * (d_qk) and a stabiliser m (one), multihead_norm (per-head LayerNorm, a weight of H·d_v),
+   * sigmoid(ogate) × the normed output, out_proj (H·d_v → h); no conv, no activation on q/k/v;
+   * numKeyHeads = numValueHeads, d_qk and d_v free. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning';
+  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm';
   /**
    * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
@@ -64,11 +71,23 @@ export interface GatedDeltaNetSpec {
    * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
    */
   readonly fullRankOutputGate?: boolean;
+  /**
+   * mLSTM only: `use_bias`, a bias on query, key, value, ogate_preact (their widths), out_proj (h)
+   * and multihead_norm (H·d_v) (transformers `xLSTMLayer`). The gates' biases are always there.
+   * Absent = false.
+   */
+  readonly bias?: boolean;
+  /**
+   * mLSTM only: `weight_mode: "fused"`, query, key, value and ogate_preact as one module qkv_opreact
+   * (h → 2·H·d_qk + 2·H·d_v) and the gates as ifgate_preact (h → 2·H): the same parameters, but LoRA
+   * adapts qkv_opreact whole. Absent = false (`"single"`).
+   */
+  readonly fusedProjections?: boolean;
 }
 
-/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention). */
+/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention and the mLSTM). */
 export function hasShortConv(g: GatedDeltaNetSpec): boolean {
-  return g.projections !== 'lightning';
+  return g.projections !== 'lightning' && g.projections !== 'mlstm';
 }
 
 /**

@@ -4,6 +4,8 @@
  * Documented field by field in docs/model-spec.md.
  */
 import { z } from 'zod';
+import type { InputIssue } from '../errors.js';
+import type { GatedDeltaNetSpec } from './spec.js';
 
 export const count = z.number().int().positive();
 
@@ -38,7 +40,10 @@ export const sparseAttention = z
   .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
   .strict();
 
-/** Defaults by variant (specFromInput): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state; lightning none, 256, BF16. */
+/**
+ * Defaults by variant ({@link linearAttentionSpec}): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state;
+ * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`).
+ */
 export const linearAttention = z
   .object({
     numKeyHeads: count,
@@ -48,13 +53,63 @@ export const linearAttention = z
     convKernel: count.optional(),
     chunkTokens: count.optional(),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
-    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). */
-    projections: z.enum(['fused', 'split', 'kda', 'lightning']).optional(),
+    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's. */
+    projections: z.enum(['fused', 'split', 'kda', 'lightning', 'mlstm']).optional(),
     gateRank: count.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
+    /** mLSTM: biases on query/key/value/ogate_preact, out_proj and multihead_norm (use_bias). */
+    bias: z.boolean().optional(),
+    /** mLSTM: qkv_opreact and ifgate_preact as one module each (weight_mode "fused"): LoRA adapts it whole. */
+    fusedProjections: z.boolean().optional(),
   })
   .strict();
+
+type LinearAttentionInput = z.output<typeof linearAttention>;
+
+/** What a variant cannot have, each issue naming its field under `linearAttention`. */
+export function linearAttentionIssues(linear: LinearAttentionInput | null): InputIssue[] {
+  if (!linear) return [];
+  const issues: InputIssue[] = [];
+  const fail = (key: string, message: string) =>
+    issues.push({ code: 'invalid_value', path: ['linearAttention', key], message });
+  const v = linear.projections;
+  if (v === 'lightning' || v === 'mlstm') {
+    // MiniMaxLightningAttention: q, k and v of the same heads and head_dim; xLSTMLayer: of the same
+    // heads (d_qk and d_v free); neither has a conv.
+    const name = v === 'lightning' ? 'lightning attention' : 'the mLSTM';
+    if (linear.numValueHeads !== linear.numKeyHeads)
+      fail(
+        'numValueHeads',
+        `${name} needs numValueHeads equal to numKeyHeads (${linear.numKeyHeads}), got ${linear.numValueHeads}`,
+      );
+    if (v === 'lightning' && linear.valueHeadDim !== linear.keyHeadDim)
+      fail(
+        'valueHeadDim',
+        `${name} needs valueHeadDim equal to keyHeadDim (${linear.keyHeadDim}), got ${linear.valueHeadDim}`,
+      );
+    if (linear.convKernel !== undefined) fail('convKernel', `${name} has no conv: leave convKernel out`);
+  }
+  if (v === 'mlstm')
+    for (const key of ['gateRank', 'fullRankOutputGate'] as const)
+      if (linear[key] !== undefined) fail(key, `the mLSTM has no low-rank gates: leave ${key} out`);
+  if (v !== 'mlstm')
+    for (const key of ['bias', 'fusedProjections'] as const)
+      if (linear[key] !== undefined) fail(key, `only the mLSTM (projections 'mlstm') has ${key}`);
+  return issues;
+}
+
+/** The {@link GatedDeltaNetSpec} of a valid `linearAttention` block, its variant's defaults filled in. */
+export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNetSpec {
+  const v = linear.projections;
+  const convless = v === 'lightning' || v === 'mlstm';
+  return {
+    ...linear,
+    convKernel: convless ? 0 : (linear.convKernel ?? 4),
+    chunkTokens: linear.chunkTokens ?? (v === 'lightning' ? 256 : 64),
+    stateBytesPerElement: linear.stateBytesPerElement ?? (v === 'lightning' ? 2 : 4),
+  };
+}
 
 export const stateSpace = z
   .object({

@@ -12,6 +12,8 @@ import {
   gqa,
   hyperConnections,
   linearAttention,
+  linearAttentionIssues,
+  linearAttentionSpec,
   MIXERS,
   mla,
   mlp,
@@ -190,24 +192,7 @@ export function specFromInput(input: unknown): ModelSpec {
     }
   }
   const linear = s.linearAttention;
-  if (linear?.projections === 'lightning') {
-    // MiniMaxLightningAttention: q, k and v of the same heads and head_dim, no conv.
-    for (const [key, value, like] of [
-      ['numValueHeads', linear.numValueHeads, linear.numKeyHeads],
-      ['valueHeadDim', linear.valueHeadDim, linear.keyHeadDim],
-      ['convKernel', linear.convKernel, undefined],
-    ] as const) {
-      if (value === like) continue;
-      issues.push({
-        code: 'invalid_value' as const,
-        path: ['linearAttention', key],
-        message:
-          key === 'convKernel'
-            ? 'lightning attention has no conv: leave convKernel out'
-            : `lightning attention needs ${key} equal to ${key === 'numValueHeads' ? 'numKeyHeads' : 'keyHeadDim'} (${like}), got ${value}`,
-      });
-    }
-  }
+  issues.push(...linearAttentionIssues(linear));
   if (s.mlpPattern?.includes('moe') && !s.moe) {
     issues.push({
       code: 'missing_field' as const,
@@ -261,12 +246,7 @@ export function specFromInput(input: unknown): ModelSpec {
     slidingWindow: s.slidingWindow?.tokens ?? null,
     chunkedAttentionTokens: s.chunkedAttention?.tokens ?? null,
     sparseAttention: s.sparseAttention,
-    linearAttention: linear && {
-      ...linear,
-      convKernel: linear.projections === 'lightning' ? 0 : (linear.convKernel ?? 4),
-      chunkTokens: linear.chunkTokens ?? (linear.projections === 'lightning' ? 256 : 64),
-      stateBytesPerElement: linear.stateBytesPerElement ?? (linear.projections === 'lightning' ? 2 : 4),
-    },
+    linearAttention: linear && linearAttentionSpec(linear),
     stateSpace: s.stateSpace,
     shortConv: s.shortConv,
     vision: null,

@@ -1,13 +1,12 @@
 /**
  * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
- * indexer (operations-indexer.ts), Gated DeltaNet, lightning attention, Mamba-2 and Mamba-1
- * (projections, conv, scan or recurrence, gates and gated norms) and their context parallelism.
- * Conventions: operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations'
- * forward list).
+ * indexer (operations-indexer.ts), Gated DeltaNet, lightning attention, the mLSTM
+ * (operations-mlstm.ts), Mamba-2 and Mamba-1 (projections, conv, scan or recurrence, gates and gated
+ * norms; the shared conv, core and context parallelism: operations-recurrent.ts). Conventions:
+ * operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
  */
 
 import {
-  type AttentionMode,
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
   lightningAttentionFlopsPerToken,
@@ -18,6 +17,8 @@ import {
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
 import { sparseIndexerOperations } from './operations-indexer.js';
+import { mlstmOperations } from './operations-mlstm.js';
+import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
 import { mixerTokenGroups, need } from './operations-token-groups.js';
 import type { GatedDeltaNetSpec, LayerSpec, ModelSpec, SelectiveScanSpec, StateSpaceSpec } from './spec.js';
 
@@ -228,15 +229,6 @@ function selectiveScanOperations(
   mixerContextParallel(request, b, tokens, (2 * inner) / t, channels);
 }
 
-/** The operations of one layer's token mixer, `tokens` tokens on this GPU. */
-type MixerOperations = (
-  spec: ModelSpec,
-  layer: LayerSpec,
-  request: OperationRequest,
-  b: OpBuilder,
-  tokens: number,
-) => void;
-
 /**
  * Gated short convolution (LFM2 `Lfm2ShortConv`; vLLM `ShortConv`): in_proj (h → B, C, x), B·x,
  * the causal depthwise conv1d (2·kernel FLOPs per channel; decode reads and writes the conv window
@@ -271,87 +263,6 @@ const shortConvOperations: MixerOperations = (spec, layer, request, b, tokens) =
   mixerContextParallel(request, b, tokens, (3 * h) / t, h / t);
 };
 
-/** The causal depthwise conv1d in front of a recurrent core, on this GPU. */
-interface RecurrentConvShape {
-  readonly flopsPerToken: number;
-  readonly channels: number;
-  /** Bytes of one sequence's conv window on this GPU (the last kernel − 1 inputs). */
-  readonly stateBytes: number;
-}
-
-interface RecurrentMixerShape {
-  /** The conv1d, or null for a mixer without one (lightning attention). */
-  readonly conv: RecurrentConvShape | null;
-  readonly coreName: string;
-  readonly core: 'gated-delta-rule' | 'lightning-attention' | 'ssd' | 'selective-scan';
-  readonly coreFlopsPerToken: (mode: AttentionMode) => number;
-  readonly coreReadBytesPerToken: number;
-  readonly coreWriteBytesPerToken: number;
-  /** Bytes of one sequence's recurrent state on this GPU. */
-  readonly stateBytes: number;
-  readonly chunkStateBytesPerToken: number;
-}
-
-/**
- * The conv (when the mixer has one) and the scan of a linear-attention or state-space layer. Decode
- * runs the recurrence: per sequence it reads and writes the conv window and the recurrent state
- * (constant in the context);
- * training and prefill run the chunked form over the call's tokens; a serving prefill also reads
- * the starting state and writes the final state of each sequence (vLLM's state cache).
- */
-function recurrentMixer(request: OperationRequest, b: OpBuilder, x: RecurrentMixerShape): void {
-  const serving = request.phase === 'prefill' || request.phase === 'decode';
-  for (const g of mixerTokenGroups(request)) {
-    const { recurrent, suffix } = g;
-    const mode: AttentionMode = recurrent ? 'decode' : 'causal';
-    const stateTraffic = serving ? g.sequences : 0;
-    const conv = x.conv;
-    if (conv) {
-      const convBytes = ACT_BYTES * g.tokens * conv.channels;
-      b.mixer(
-        `conv1d${suffix}`,
-        'causal-conv1d',
-        g.tokens,
-        g.tokens * conv.flopsPerToken,
-        convBytes + stateTraffic * conv.stateBytes,
-        convBytes + stateTraffic * conv.stateBytes,
-        { recurrent, savedBytes: convBytes },
-      );
-    }
-    const chunkStates = recurrent ? 0 : g.tokens * x.chunkStateBytesPerToken;
-    const coreInputs = g.tokens * x.coreReadBytesPerToken;
-    b.mixer(
-      `${x.coreName}${suffix}`,
-      x.core,
-      g.tokens,
-      g.tokens * x.coreFlopsPerToken(mode),
-      coreInputs + chunkStates + stateTraffic * x.stateBytes,
-      g.tokens * x.coreWriteBytesPerToken + chunkStates + stateTraffic * x.stateBytes,
-      { recurrent, savedBytes: coreInputs },
-    );
-  }
-}
-
-/**
- * Context parallelism for linear and state-space mixers (Megatron-Core MambaContextParallel): an
- * all-to-all turns the sequence split into a head split before the conv and scan (cp2hp) and back
- * after (hp2cp), so each rank scans whole sequences for 1/cp of its heads.
- */
-function mixerContextParallel(
-  request: OperationRequest,
-  b: OpBuilder,
-  tokens: number,
-  inWidth: number,
-  outWidth: number,
-): void {
-  const { layout } = request;
-  const cp = layout.contextParallel;
-  if (cp <= 1) return;
-  const t = layout.tensorParallel;
-  b.collective('mixer.cp2hp', 'contextParallel', 'all-to-all', tokens * inWidth * ACT_BYTES, cp, t);
-  b.collective('mixer.hp2cp', 'contextParallel', 'all-to-all', tokens * outWidth * ACT_BYTES, cp, t);
-}
-
 /** The token mixer of one layer, by kind. Exhaustive over {@link LayerSpec.attention}. */
 export function mixerOperations(
   spec: ModelSpec,
@@ -379,6 +290,8 @@ export function mixerOperations(
     case 'linear':
       if (spec.linearAttention?.projections === 'lightning')
         lightningAttentionOperations(spec, layer, request, b, tokens);
+      else if (spec.linearAttention?.projections === 'mlstm')
+        mlstmOperations(spec, layer, request, b, tokens);
       else gatedDeltaNetOperations(spec, layer, request, b, tokens);
       return;
     case 'mamba':

@@ -10,6 +10,7 @@ import {
   bytesOf,
   divisorsOf,
   ids,
+  layoutFlopsRatio,
   modelFlops,
   models,
   request,
@@ -50,15 +51,7 @@ describe('operation list', () => {
       const ep = spec.moe ? Math.min(2 ** epExp, spec.moe.numExperts) : 1;
       // Experts at ETP 1 (EP spanning the TP ranks) do the same work as at ETP = TP.
       const r = request({ tp, cp, ep, ...(folded && { etp: 1 }), attentionMask: mask });
-      const perGpu = modelFlops(spec, r);
-      const tokens = r.shape.sequences * r.shape.tokensPerSequence;
-      const perToken = forwardFlopsPerToken(spec, {
-        attentionMode: mask === 'full' ? 'non-causal' : 'causal',
-        contextTokens: r.shape.contextTokens,
-      }).flopsPerToken;
-      // Sharded work splits over tp·cp GPUs; replicated work runs on every TP rank of a CP shard.
-      const summed = perGpu.sharded * tp * cp + perGpu.replicated * cp;
-      expect(summed / (tokens * perToken)).toBeCloseTo(1, 9);
+      expect(layoutFlopsRatio(spec, r)).toBeCloseTo(1, 9);
     },
   );
 

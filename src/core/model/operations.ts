@@ -337,7 +337,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   return b.ops;
 }
 
-/** A recurrent mixer's norms whose inputs its backward reads (lightning attention's RMSNorm over H·d). */
+/** A recurrent mixer's norms whose inputs its backward reads (lightning's RMSNorm, the mLSTM's multihead_norm). */
 const NORM_INPUTS = new Set(['gated-norm', 'output-norm']);
 
 /**

@@ -39,6 +39,7 @@ import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import type { FamilyOf } from './wrappers.js';
+import { xlstm } from './xlstm.js';
 import { zamba } from './zamba.js';
 import { zaya } from './zaya.js';
 
@@ -129,4 +130,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     deepseek_vl_hybrid: deepseekVlHybridWrapper(familyOf),
     // Meta PerceptionLM: a Llama text model, a timm Perception Encoder tower and the pooling projector.
     perception_lm: perceptionLmWrapper(familyOf),
+    // NX-AI xLSTM-7B: mLSTM blocks (linear attention's mlstm variant) and a gated feed-forward.
+    xlstm,
   }) as const satisfies Record<string, Family>;
