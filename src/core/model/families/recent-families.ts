@@ -30,6 +30,7 @@ import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
+import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
@@ -132,4 +133,7 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     perception_lm: perceptionLmWrapper(familyOf),
     // NX-AI xLSTM-7B: mLSTM blocks (linear attention's mlstm variant) and a gated feed-forward.
     xlstm,
+    // NVIDIA Nemotron Nano VL (remote code, spelled as the configs spell them): the text model by its family; RADIO ViT and mlp1 apart.
+    NemotronH_Nano_VL_V2: nemotronNanoVlV2Family(familyOf),
+    Llama_Nemotron_Nano_VL: llamaNemotronNanoVlFamily(familyOf),
   }) as const satisfies Record<string, Family>;
