@@ -110,6 +110,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/xlstm-7b',
   'hand-built/nemotron-nano-12b-v2-vl',
   'hand-built/llama-nemotron-nano-vl-8b',
+  'hand-built/deepseek-ocr',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

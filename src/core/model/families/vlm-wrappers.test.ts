@@ -245,7 +245,11 @@ describe('DeepSeek-VL2 (deepseek_vl_v2)', () => {
       [{ tile_tag: '1D' }, /'tile_tag' is '1D'/],
       [{ tile_tag: undefined }, /'tile_tag' is absent/],
       [{ projector_config: undefined }, /projector_config\.n_embed' \(2048\) must equal/],
-      [{ architectures: ['DeepseekOCRForCausalLM'] }, /'architectures' \["DeepseekOCRForCausalLM"\] is not/],
+      [
+        { architectures: ['DeepseekOCR2ForCausalLM'] },
+        /'architectures' \["DeepseekOCR2ForCausalLM"\] is not/,
+      ],
+      [{ architectures: ['DeepseekOCRForCausalLM'] }, /'vision_config\.width' must be an object/],
       [
         { projector_config: { n_embed: 2048 } },
         /n_embed' \(2048\) must equal the language model's hidden_size/,

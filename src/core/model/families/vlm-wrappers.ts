@@ -2,17 +2,19 @@
  * Vision-language wrappers over text models llmecon already reads, with their vision towers and
  * projectors counted apart (`VisionTowerSpec.params`, tower + projector):
  * - `kimi_vl` (Kimi-VL-A3B): a DeepSeek-V3 `text_config`, MoonViT and the KimiVL projector;
- * - `deepseek_vl_v2` (DeepSeek-VL2, -Small, -Tiny): a DeepSeek-V2 MoE `language_config`, a timm
- *   SigLIP ViT (`vision_config`) and the MlpProjector (`projector_config`);
+ * - `deepseek_vl_v2` (DeepSeek-VL2, -Small, -Tiny; DeepSeek-OCR): a DeepSeek-V2 MoE `language_config`,
+ *   a timm SigLIP ViT (`vision_config`), or DeepSeek-OCR's DeepEncoder (deepseek-ocr.ts), and the
+ *   MlpProjector (`projector_config`);
  * - `idefics3` and `smolvlm` (Idefics3, SmolVLM, SmolVLM2): a Llama `text_config`, the Idefics3
  *   SigLIP ViT and the pixel-shuffle connector.
  * Each module is named in its reader with the code it was read from. Images are tiled or kept at
- * their own size, so no wrapper here fixes FLOPs per image.
+ * their own size, so no wrapper here fixes FLOPs per image but DeepSeek-OCR's, for its global view.
  */
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { deepseekMoeKeys } from './deepseek.js';
+import { readDeepEncoder } from './deepseek-ocr.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, readGatedMlp, readGqa, withClassDefaults } from './readers.js';
 import { readFixedVit, readMoonVitShape } from './vision.js';
@@ -195,25 +197,33 @@ function readDeepseekVl2Tower(v: Fields) {
   const mlp = linear(w, inter) + linear(inter, w);
   // AttentionPoolLatent: latent (1 × 1 × w), q, kv, proj, norm and mlp, all biased.
   const head = pool === 'map' ? w + linear(w, w) + linear(w, 2 * w) + linear(w, w) + layerNorm(w) + mlp : 0;
-  return { w, depth, patch, image, params: embedding + depth * vitBlock(w, inter) + layerNorm(w) + head };
+  return {
+    out: w,
+    params: embedding + depth * vitBlock(w, inter) + layerNorm(w) + head,
+    patchSize: patch,
+    description: `SigLIP ${depth} × ${w}, ${image}px tiles, patch ${patch}`,
+  };
 }
 
 /**
- * DeepSeek-VL2's MlpProjector (`projector.layers.*`) over the tower's `input_dim` features:
- * "identity"; "linear" (input → n_embed); "mlp_gelu" (input → n, then depth − 1 of n → n);
- * "downsample_mlp_gelu" (the r × r unfold: input·r² → n·mlp_ratio, max(depth − 2, 0) of
- * n·mlp_ratio → n·mlp_ratio, then → n); all biased; with `token_pooling` also
- * token_pooling_layer (4·input → input).
+ * DeepSeek-VL2's MlpProjector (`projector.layers.*`) over the tower's `input_dim` features, as its
+ * Linears [in, out], all biased: "identity"; "linear" (input → n_embed); "mlp_gelu" (input → n,
+ * then depth − 1 of n → n); "downsample_mlp_gelu" (the r × r unfold: input·r² → n·mlp_ratio,
+ * max(depth − 2, 0) of n·mlp_ratio → n·mlp_ratio, then → n); with `token_pooling` also
+ * token_pooling_layer (4·input → input). `perToken`: each token passes every Linear once (no unfold,
+ * no pooling).
  */
-function readDeepseekVl2Projector(p: Fields): number {
+function readDeepseekVl2Projector(p: Fields): { linears: [number, number][]; perToken: boolean } {
   const type = p.string('projector_type', 'downsample_mlp_gelu');
   const input = p.positiveInt('input_dim', { max: MAX.hidden });
   const n = p.positiveInt('n_embed', { max: MAX.hidden });
   const depth = p.positiveInt('depth', { max: 64 });
-  const pooling = p.bool('token_pooling', false) ? linear(4 * input, input) : 0;
-  if (type === 'identity') return pooling;
-  if (type === 'linear') return pooling + linear(input, n);
-  if (type === 'mlp_gelu') return pooling + linear(input, n) + (depth - 1) * linear(n, n);
+  const pooling: [number, number][] = p.bool('token_pooling', false) ? [[4 * input, input]] : [];
+  const perToken = pooling.length === 0 && type !== 'downsample_mlp_gelu';
+  const of = (...linears: [number, number][]) => ({ linears: [...pooling, ...linears], perToken });
+  if (type === 'identity') return of();
+  if (type === 'linear') return of([input, n]);
+  if (type === 'mlp_gelu') return of([input, n], ...Array<[number, number]>(depth - 1).fill([n, n]));
   if (type !== 'downsample_mlp_gelu')
     p.fail(
       'projector_type',
@@ -221,63 +231,80 @@ function readDeepseekVl2Projector(p: Fields): number {
     );
   const r = p.positiveInt('downsample_ratio', { max: 64 });
   const mid = n * p.positiveInt('mlp_ratio', { max: 64 });
-  return pooling + linear(input * r * r, mid) + Math.max(depth - 2, 0) * linear(mid, mid) + linear(mid, n);
+  return of([input * r * r, mid], ...Array<[number, number]>(Math.max(depth - 2, 0)).fill([mid, mid]), [
+    mid,
+    n,
+  ]);
+}
+
+/** DeepSeek-VL2's SigLIP `vision_config` (VisionEncoderConfig's defaults under the keys it omits). */
+function readSiglipTower(top: Fields) {
+  const vision = withClassDefaults(
+    top.child('vision_config') ?? top.fail('vision_config', 'is required: the SigLIP tower'),
+    DEEPSEEK_VL2_VISION_DEFAULTS,
+  );
+  const model = vision.string('model_name', 'siglip_large_patch16_384');
+  if (!model.startsWith('siglip'))
+    vision.fail(
+      'model_name',
+      `'${model}' is not a SigLIP ViT; DeepSeek-VL2 builds a SigLIP tower (DeepSeek-OCR's needs architectures DeepseekOCRForCausalLM)`,
+    );
+  return { ...readDeepseekVl2Tower(vision), image: null, tokens: 0, flops: null };
 }
 
 /**
- * The `deepseek_vl_v2` family (DeepseekVLV2ForCausalLM, deepseek-ai/DeepSeek-VL2
- * `modeling_deepseek_vl_v2.py`; vLLM `deepseek_vl2.py`): the language model of `language_config`,
- * and counted apart the SigLIP tower, the projector and, for `tile_tag` "2D", the image_newline and
- * view_seperator vectors (n_embed each). DeepSeek-OCR reuses this model_type with another encoder
- * (SAM + CLIP, `architectures` DeepseekOCRForCausalLM): it is refused by name.
+ * The `deepseek_vl_v2` family (deepseek-ai/DeepSeek-VL2 `modeling_deepseek_vl_v2.py`; vLLM
+ * `deepseek_vl2.py`, `deepseek_ocr.py`): the language model of `language_config`, and counted apart
+ * the vision encoder, the projector and, for `tile_tag` "2D", the image_newline and view_seperator
+ * vectors (n_embed each). DeepseekVLV2ForCausalLM builds the SigLIP tower; DeepseekOCRForCausalLM
+ * (DeepSeek-OCR, same model_type) the DeepEncoder, whose global view fixes FLOPs per image.
  */
 export function deepseekVl2Family(familyOf: FamilyOf): Family {
   return (top, name) => {
     const arch = top.raw('architectures');
-    if (Array.isArray(arch) && arch.some((a) => a !== 'DeepseekVLV2ForCausalLM'))
+    const ocr = Array.isArray(arch) && arch.includes('DeepseekOCRForCausalLM');
+    if (!ocr && Array.isArray(arch) && arch.some((a) => a !== 'DeepseekVLV2ForCausalLM'))
       top.fail(
         'architectures',
-        `${JSON.stringify(arch)} is not supported; model_type 'deepseek_vl_v2' is read as DeepseekVLV2ForCausalLM (DeepSeek-OCR's SAM + CLIP encoder is not read)`,
+        `${JSON.stringify(arch)} is not supported; model_type 'deepseek_vl_v2' is read as DeepseekVLV2ForCausalLM or DeepseekOCRForCausalLM`,
       );
     const spec = readDeepseekVl2Language(familyOf, top, name);
     // DeepseekVLV2Config's __init__ default is the string 'tile_tag', which the model refuses.
     const tag = top.string('tile_tag', '');
     if (tag !== '2D')
-      top.fail(
-        'tile_tag',
-        `${tag ? `is '${tag}'` : 'is absent'}; DeepseekVLV2ForCausalLM is built for '2D' only`,
-      );
-    const vision = withClassDefaults(
-      top.child('vision_config') ?? top.fail('vision_config', 'is required: the SigLIP tower'),
-      DEEPSEEK_VL2_VISION_DEFAULTS,
-    );
-    const model = vision.string('model_name', 'siglip_large_patch16_384');
-    if (!model.startsWith('siglip'))
-      vision.fail('model_name', `'${model}' is not a SigLIP ViT; DeepSeek-VL2 builds a SigLIP tower`);
+      top.fail('tile_tag', `${tag ? `is '${tag}'` : 'is absent'}; both models are built for '2D' only`);
     // MlpProjectorConfig(**{}) when the file has no projector_config: every key at its default.
     const projector = withClassDefaults(
       top.child('projector_config') ?? new Fields({}, top.modelType, ['projector_config']),
       DEEPSEEK_VL2_PROJECTOR_DEFAULTS,
     );
-    const tower = readDeepseekVl2Tower(vision);
+    const encoder = ocr
+      ? readDeepEncoder(
+          top.child('vision_config') ?? top.fail('vision_config', 'is required: the DeepEncoder'),
+        )
+      : readSiglipTower(top);
     const input = projector.positiveInt('input_dim', { max: MAX.hidden });
-    if (input !== tower.w)
+    if (input !== encoder.out)
       projector.fail(
         'input_dim',
-        `(${input}) must equal vision_config.width (${tower.w}), the tower's output`,
+        `(${input}) must equal vision_config's output, ${encoder.out} features per token`,
       );
     const n = projector.positiveInt('n_embed', { max: MAX.hidden });
     if (n !== spec.hiddenSize)
       projector.fail('n_embed', `(${n}) must equal the language model's hidden_size (${spec.hiddenSize})`);
+    const { linears, perToken } = readDeepseekVl2Projector(projector);
+    const weights = linears.reduce((sum, [a, b]) => sum + a * b, 0);
+    const biases = linears.reduce((sum, [, b]) => sum + b, 0);
     return {
       ...spec,
       modelType: top.modelType,
       vision: {
-        description: `SigLIP ${tower.depth} × ${tower.w}, ${tower.image}px tiles, patch ${tower.patch}`,
-        params: tower.params + readDeepseekVl2Projector(projector) + 2 * n,
-        patchSize: tower.patch,
-        imageSize: null,
-        flopsPerImage: null,
+        description: encoder.description,
+        params: encoder.params + weights + biases + 2 * n,
+        patchSize: encoder.patchSize,
+        imageSize: encoder.image,
+        flopsPerImage:
+          encoder.flops === null || !perToken ? null : encoder.flops + 2 * encoder.tokens * weights,
       },
     };
   };
