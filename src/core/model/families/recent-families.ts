@@ -9,6 +9,7 @@ import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
 import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
+import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
@@ -26,6 +27,7 @@ import { laguna } from './laguna.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
 import { llavaNextVideoWrapper } from './llava-next-video.js';
 import { mellum } from './mellum.js';
+import { minicpmvWrapper } from './minicpmv.js';
 import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
@@ -35,6 +37,7 @@ import { olmoHybrid } from './olmo-hybrid.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
+import { phi3V } from './phi3-v.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
@@ -136,4 +139,10 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     // NVIDIA Nemotron Nano VL (remote code, spelled as the configs spell them): the text model by its family; RADIO ViT and mlp1 apart.
     NemotronH_Nano_VL_V2: nemotronNanoVlV2Family(familyOf),
     Llama_Nemotron_Nano_VL: llamaNemotronNanoVlFamily(familyOf),
+    // rednote-hilab dots.ocr: a Qwen2 text model at the top level; the 42-layer NaViT and patch merger apart.
+    dots_ocr: dotsOcr,
+    // MiniCPM-V 2.5/2.6/4.0/4.5 (remote code): the top-level text model by its LLM class per `version`; SigLIP NaViT and resampler apart.
+    minicpmv: minicpmvWrapper(familyOf),
+    // Phi-3/3.5-vision: the Phi-3-mini decoder at the top level; CLIP ViT-L/14-336, HD separators and projector apart.
+    phi3_v: phi3V,
   }) as const satisfies Record<string, Family>;
