@@ -115,6 +115,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/minicpm-v-2_6',
   'hand-built/minicpm-v-4_5',
   'hand-built/phi-3.5-vision-instruct',
+  'hand-built/minicpm-o-2_6',
+  'hand-built/molmo-7b-d-0924',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -27,9 +27,11 @@ import { laguna } from './laguna.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
 import { llavaNextVideoWrapper } from './llava-next-video.js';
 import { mellum } from './mellum.js';
+import { minicpmoWrapper } from './minicpmo.js';
 import { minicpmvWrapper } from './minicpmv.js';
 import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
+import { molmo } from './molmo.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
@@ -145,4 +147,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     minicpmv: minicpmvWrapper(familyOf),
     // Phi-3/3.5-vision: the Phi-3-mini decoder at the top level; CLIP ViT-L/14-336, HD separators and projector apart.
     phi3_v: phi3V,
+    // MiniCPM-o 2.6: MiniCPM-V 2.6 plus a Whisper-medium encoder and projector as audio; the ChatTTS decoder's size warned.
+    minicpmo: minicpmoWrapper(familyOf),
+    // Molmo (allenai, 0924): an OLMo-style decoder with 128 extra embedding rows; CLIP ViT-L (23 blocks), attention pooling and projector apart.
+    molmo,
   }) as const satisfies Record<string, Family>;
