@@ -135,6 +135,29 @@ function readRadioVision(top: Fields, v: Fields, textHidden: number, mtp: boolea
   };
 }
 
+/**
+ * The language model of `text_config` (NVIDIA's remote-code releases: `llm_config`), read by the family of
+ * its own `model_type` (`defaultType` when it names none).
+ */
+export function readLanguageModel(
+  familyOf: FamilyOf,
+  top: Fields,
+  name: string,
+  defaultType: string,
+): { readonly spec: ModelSpec; readonly t: Fields } {
+  const key = either(top, 'text_config', 'llm_config');
+  const t = subConfig(top, key, defaultType) ?? top.fail(key, 'is required: the language model');
+  const type = t.string('model_type', defaultType);
+  const text = familyOf(type) ?? top.fail(key, `has an unsupported model_type '${type}'`);
+  return { spec: text(t, name), t };
+}
+
+/** The Parakeet audio tower of `audio_config` (released: `sound_config`); null without one. */
+export function readParakeetTower(top: Fields, textHidden: number): ModelSpec['audio'] {
+  const a = top.child(either(top, 'audio_config', 'sound_config'));
+  return a ? readParakeetAudio(withClassDefaults(a, PARAKEET_DEFAULTS), textHidden) : null;
+}
+
 /** The Parakeet (FastConformer) encoder and its projector (see the file comment). */
 function readParakeetAudio(a: Fields, textHidden: number): NonNullable<ModelSpec['audio']> {
   const d = a.positiveInt('hidden_size', { max: MAX.hidden });
@@ -182,20 +205,14 @@ function readParakeetAudio(a: Fields, textHidden: number): NonNullable<ModelSpec
 /** Nemotron-H Omni: the Nemotron-H text model, the RADIO tower and the Parakeet encoder counted apart. */
 export function nemotronHOmniFamily(familyOf: FamilyOf): Family {
   return (top, name) => {
-    const textKey = either(top, 'text_config', 'llm_config');
-    const t = subConfig(top, textKey, 'nemotron_h') ?? top.fail(textKey, 'is required: the language model');
-    const textType = t.string('model_type', 'nemotron_h');
-    const text = familyOf(textType) ?? top.fail(textKey, `has an unsupported model_type '${textType}'`);
-    const spec = text(t, name);
+    const { spec, t } = readLanguageModel(familyOf, top, name, 'nemotron_h');
     const mtp = t.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }) > 0;
     const v = builtSubConfig(top, 'vision_config', 'radio', RADIO_DEFAULTS);
-    const audioKey = either(top, 'audio_config', 'sound_config');
-    const a = top.child(audioKey);
     return {
       ...spec,
       modelType: top.modelType,
       vision: readRadioVision(top, v, spec.hiddenSize, mtp),
-      audio: a ? readParakeetAudio(withClassDefaults(a, PARAKEET_DEFAULTS), spec.hiddenSize) : null,
+      audio: readParakeetTower(top, spec.hiddenSize),
     };
   };
 }

@@ -25,7 +25,7 @@
  *   V2: RMSNorm(v·k²), Linear(v·k² → projector_hidden_size), ReLU², Linear(→ text hidden), no bias;
  *   Llama: LayerNorm(v·k²), Linear(v·k² → projector_hidden_size), GELU, Linear(→ text hidden), with bias.
  * - sound_encoder (V2 with `sound_config`): the Parakeet encoder and projector nemotron-h-omni.ts reads
- *   (vLLM ProjectedParakeet), taken from {@link nemotronHOmniFamily}'s reading of the same config.
+ *   (vLLM ProjectedParakeet), read as nemotron-h-omni.ts reads it ({@link readParakeetTower}).
  *
  * Images are tiled by their aspect ratio, so no fixed FLOPs per image.
  */
@@ -33,9 +33,9 @@ import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-p
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { shuffleFactor } from './internvl.js';
-import { nemotronHOmniFamily } from './nemotron-h-omni.js';
+import { readLanguageModel, readParakeetTower } from './nemotron-h-omni.js';
 import type { Family } from './readers.js';
-import { type FamilyOf, subConfig } from './wrappers.js';
+import type { FamilyOf } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -116,12 +116,8 @@ function readVision(top: Fields, textHidden: number, llama: boolean): VisionTowe
 
 function nanoVl(familyOf: FamilyOf, textType: string, llama: boolean): Family {
   return (top, name) => {
-    const key = top.has('text_config') || !top.has('llm_config') ? 'text_config' : 'llm_config';
-    const t = subConfig(top, key, textType) ?? top.fail(key, 'is required: the language model');
-    const type = t.string('model_type', textType);
-    const text = familyOf(type) ?? top.fail(key, `has an unsupported model_type '${type}'`);
-    const spec = text(t, name);
-    const audio = !llama && top.has('sound_config') ? nemotronHOmniFamily(familyOf)(top, name).audio : null;
+    const { spec } = readLanguageModel(familyOf, top, name, textType);
+    const audio = llama ? null : readParakeetTower(top, spec.hiddenSize);
     return { ...spec, modelType: top.modelType, vision: readVision(top, spec.hiddenSize, llama), audio };
   };
 }
