@@ -117,6 +117,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/phi-3.5-vision-instruct',
   'hand-built/minicpm-o-2_6',
   'hand-built/molmo-7b-d-0924',
+  'hand-built/ultravox-v0_5-llama-3_2-1b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -54,6 +54,24 @@ export interface WhisperEncoderKeys {
   readonly ffn: string;
 }
 
+/** WhisperConfig `__init__` defaults (whisper-tiny's shape) under the keys a Whisper `audio_config` omits. */
+export const WHISPER_CONFIG_DEFAULTS: Json = {
+  d_model: 384,
+  encoder_layers: 4,
+  encoder_attention_heads: 6,
+  encoder_ffn_dim: 1536,
+  num_mel_bins: 80,
+  max_source_positions: 1500,
+};
+
+/** WhisperConfig's own key names for the encoder's width, depth, heads and FFN width. */
+export const WHISPER_CONFIG_KEYS: WhisperEncoderKeys = {
+  width: 'd_model',
+  layers: 'encoder_layers',
+  heads: 'encoder_attention_heads',
+  ffn: 'encoder_ffn_dim',
+};
+
 export interface WhisperEncoder {
   readonly width: number;
   readonly layers: number;

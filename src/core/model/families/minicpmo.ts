@@ -29,30 +29,13 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
-import { readWhisperEncoder, type WhisperEncoderKeys } from './audio-llm.js';
+import { readWhisperEncoder, WHISPER_CONFIG_DEFAULTS, WHISPER_CONFIG_KEYS } from './audio-llm.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { minicpmvWrapper } from './minicpmv.js';
 import type { Family } from './readers.js';
 import { builtSubConfig, type FamilyOf } from './wrappers.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-
-/** WhisperConfig `__init__` defaults (whisper-tiny's shape) under the keys an audio_config omits. */
-const WHISPER_DEFAULTS: Json = {
-  d_model: 384,
-  encoder_layers: 4,
-  encoder_attention_heads: 6,
-  encoder_ffn_dim: 1536,
-  num_mel_bins: 80,
-  max_source_positions: 1500,
-};
-
-const WHISPER_KEYS: WhisperEncoderKeys = {
-  width: 'd_model',
-  layers: 'encoder_layers',
-  heads: 'encoder_attention_heads',
-  ffn: 'encoder_ffn_dim',
-};
 
 /** ConditionalChatTTSConfig `__init__` defaults (ChatTTS's decoder) for the keys that shape modules. */
 const TTS_DEFAULTS: Json = {
@@ -140,8 +123,8 @@ function readChatTts(t: Fields): TtsParams {
 
 /** The audio side: the Whisper encoder and audio_projection_layer, `params` exact. */
 function readMiniCpmOAudio(top: Fields, textHidden: number): NonNullable<ModelSpec['audio']> {
-  const a = builtSubConfig(top, 'audio_config', 'whisper', WHISPER_DEFAULTS);
-  const e = readWhisperEncoder(a, WHISPER_KEYS);
+  const a = builtSubConfig(top, 'audio_config', 'whisper', WHISPER_CONFIG_DEFAULTS);
+  const e = readWhisperEncoder(a, WHISPER_CONFIG_KEYS);
   const pool = top.positiveInt('audio_pool_step', { fallback: 5, max: MAX.positions });
   const projIn = Math.floor(e.ffn / 4);
   const projector = linear(projIn, textHidden) + linear(textHidden, textHidden);

@@ -44,6 +44,7 @@ import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
+import { ultravoxWrapper } from './ultravox.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
 import { zamba } from './zamba.js';
@@ -151,4 +152,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     minicpmo: minicpmoWrapper(familyOf),
     // Molmo (allenai, 0924): an OLMo-style decoder with 128 extra embedding rows; CLIP ViT-L (23 blocks), attention pooling and projector apart.
     molmo,
+    // Fixie Ultravox v0.4–v0.6: the text model by its own family; the Whisper encoder and stacking SwiGLU projector as audio.
+    ultravox: ultravoxWrapper(familyOf),
   }) as const satisfies Record<string, Family>;
