@@ -6,6 +6,7 @@
  * operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
  */
 
+import { gatedDeltaNetStateElements } from './kv-cache.js';
 import {
   gatedDeltaNetConvFlopsPerToken,
   gatedDeltaNetRuleFlopsPerToken,
@@ -109,7 +110,8 @@ const lightningAttentionOperations: MixerOperations = (spec, layer, request, b, 
   const h = spec.hiddenSize;
   const qkvWidth = (2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim) / t;
   const valueWidth = (g.numValueHeads * g.valueHeadDim) / t;
-  const heads = g.numValueHeads / t;
+  // One d_k × d_v matrix per head (MiniMaxCache linear_cache), this rank's heads.
+  const state = gatedDeltaNetStateElements(g).state / t;
   b.gemm('qkv_proj', 'attentionProjections', tokens, qkvWidth, h);
   // SiLU on q, k and v: read and write them.
   b.memory('qkv-silu', 'activation', ACT_BYTES * tokens * qkvWidth, ACT_BYTES * tokens * qkvWidth);
@@ -121,9 +123,9 @@ const lightningAttentionOperations: MixerOperations = (spec, layer, request, b, 
     // q, k, v in; o out.
     coreReadBytesPerToken: ACT_BYTES * qkvWidth,
     coreWriteBytesPerToken: ACT_BYTES * valueWidth,
-    stateBytes: g.stateBytesPerElement * heads * g.keyHeadDim * g.valueHeadDim,
+    stateBytes: g.stateBytesPerElement * state,
     // vLLM lightning_attention writes each block's K·V in FP32 ([b, h, blocks, d, e]), read back.
-    chunkStateBytesPerToken: (4 * heads * g.keyHeadDim * g.valueHeadDim) / g.chunkTokens,
+    chunkStateBytesPerToken: (4 * state) / g.chunkTokens,
   });
   const valueBytes = ACT_BYTES * tokens * valueWidth;
   b.memory('output-norm', 'norm', valueBytes, valueBytes);

@@ -4,6 +4,7 @@
  * Conventions: operations.ts.
  */
 
+import { gatedDeltaNetStateElements } from './kv-cache.js';
 import { mlstmFlopsPerToken } from './layer-kinds.js';
 import { ACT_BYTES } from './operation-types.js';
 import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
@@ -37,8 +38,8 @@ export const mlstmOperations: MixerOperations = (spec, layer, request, b, tokens
   }
   // soft_cap(i, f) = cap · tanh(· / cap) (xLSTMLayer.forward): read the preactivations, write FP32 gates.
   b.memory('gates', 'activation', ACT_BYTES * 2 * heads * tokens, 4 * 2 * heads * tokens);
-  // Per head C (d_qk × d_v), n (d_qk) and m (1): xLSTMCache.rnn_state.
-  const stateElements = heads * (g.keyHeadDim * g.valueHeadDim + g.keyHeadDim + 1);
+  // Per head C (d_qk × d_v), n (d_qk) and m (1): xLSTMCache.rnn_state, this rank's heads.
+  const stateElements = gatedDeltaNetStateElements(g).state / t;
   recurrentMixer(request, b, {
     conv: null,
     coreName: 'mlstm',
