@@ -4,6 +4,8 @@
  * Split out of training-memory.ts.
  */
 
+import { layerKinds } from '../model/flops.js';
+import { layerKey } from '../model/layer-view.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 
@@ -55,17 +57,38 @@ export function stageMicrobatchesInFlight(
   }
 }
 
-const rankLayersCache = new WeakMap<
-  ModelSpec,
-  Map<number, { layersOf: Int32Array; moeLayersOf: Int32Array }>
->();
+/** What each pipeline rank holds, for a split of p ranks × v chunks. */
+export interface RankLayers {
+  readonly layersOf: Int32Array;
+  readonly moeLayersOf: Int32Array;
+  /** Per rank, how many of its layers are of each kind of `layerKinds(spec)`, in that order. */
+  readonly kindCountsOf: readonly Int32Array[];
+  /**
+   * Per rank, the layers whose weights it holds: its own, and a copy of any layer on another rank whose
+   * weights its layers run (`reusesWeights`: Zamba2's shared blocks).
+   */
+  readonly weightLayersOf: readonly (readonly number[])[];
+}
 
-/** Layers and MoE layers held by each pipeline rank with chunks placed round-robin (cached per spec). */
-export function rankLayers(
-  spec: ModelSpec,
-  p: number,
-  v: number,
-): { readonly layersOf: Int32Array; readonly moeLayersOf: Int32Array } {
+const rankLayersCache = new WeakMap<ModelSpec, Map<number, RankLayers>>();
+const kindIndexCache = new WeakMap<ModelSpec, Int32Array>();
+
+/** Each layer's index in `layerKinds(spec)` (cached per spec). */
+function layerKindIndex(spec: ModelSpec): Int32Array {
+  let index = kindIndexCache.get(spec);
+  if (!index) {
+    const position = new Map(layerKinds(spec).map(({ layer }, k) => [layerKey(layer), k]));
+    index = Int32Array.from(spec.layers, (layer) => position.get(layerKey(layer))!);
+    kindIndexCache.set(spec, index);
+  }
+  return index;
+}
+
+/**
+ * Layers, MoE layers, layers of each kind and the layers whose weights each pipeline rank holds, with
+ * chunks placed round-robin (cached per spec: the layout search asks for every stage of every layout).
+ */
+export function rankLayers(spec: ModelSpec, p: number, v: number): RankLayers {
   let bySplit = rankLayersCache.get(spec);
   if (!bySplit) {
     bySplit = new Map();
@@ -75,14 +98,29 @@ export function rankLayers(
   let hit = bySplit.get(key);
   if (!hit) {
     const prefix = moeLayerPrefix(spec);
+    const kindOf = layerKindIndex(spec);
+    const kinds = layerKinds(spec).length;
     const chunks = pipelineChunks(spec.numLayers, p, v);
     const layersOf = new Int32Array(p);
     const moeLayersOf = new Int32Array(p);
+    const kindCountsOf = Array.from({ length: p }, () => new Int32Array(kinds));
+    const own: number[][] = Array.from({ length: p }, () => []);
     chunks.forEach((chunk, k) => {
       layersOf[k % p]! += chunk.last - chunk.first;
       moeLayersOf[k % p]! += prefix[chunk.last]! - prefix[chunk.first]!;
+      for (let i = chunk.first; i < chunk.last; i += 1) {
+        kindCountsOf[k % p]![kindOf[i]!]! += 1;
+        own[k % p]!.push(i);
+      }
     });
-    hit = { layersOf, moeLayersOf };
+    const weightLayersOf = own.map((layers) => {
+      const held = new Set(layers);
+      const borrowed = new Set(
+        layers.map((i) => spec.layers[i]!.reusesWeights ?? i).filter((i) => !held.has(i)),
+      );
+      return [...layers, ...borrowed];
+    });
+    hit = { layersOf, moeLayersOf, kindCountsOf, weightLayersOf };
     bySplit.set(key, hit);
   }
   return hit;

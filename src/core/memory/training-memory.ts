@@ -11,7 +11,6 @@
 
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
-import { layerKey } from '../model/layer-view.js';
 import { normParams } from '../model/mixer-params.js';
 import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
@@ -32,7 +31,7 @@ import {
 } from './model-states.js';
 import { offloadStates } from './offload.js';
 import { peakPhase } from './peak-phase.js';
-import { pipelineChunks, rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
+import { rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
   CHECKPOINTS_ON_GPU,
@@ -121,29 +120,19 @@ export function trainingMemory(
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const offloadMode = options.offload?.mode ?? 'none';
   const optimizerStep = offloadMode === 'none' ? stack?.optimizerStep : undefined; // offloaded: a CPU step
-  const perLayerAct = {
-    dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
-    moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
-  };
-  // Hybrid, sparse and MLP-less models: activations per layer kind, summed over a stage's layers.
+  // Activations of one layer: per layer kind (layerKinds' order) for hybrid, sparse and MLP-less
+  // models, summed over a stage's layers by how many of each kind it holds (pipeline-placement.ts
+  // rankLayers); otherwise of a dense and a MoE layer.
   const byKind = hasNewLayerKinds(spec)
-    ? new Map(
-        layerKinds(spec).map(({ layer }) => [
-          layerKey(layer),
-          activationBytesPerLayer(spec, layer, layout, actOptions),
-        ]),
-      )
+    ? layerKinds(spec).map(({ layer }) => activationBytesPerLayer(spec, layer, layout, actOptions))
     : null;
-  const stageActivations = (first: number, last: number): number => {
-    if (!byKind) return 0;
-    let sum = 0;
-    for (let i = first; i < last; i += 1) sum += byKind.get(layerKey(spec.layers[i]!))!;
-    return sum;
-  };
-  // The chunks a pipeline rank holds (chunk k on rank k mod p), for per-layer sums of hybrid models.
-  const chunks = byKind ? pipelineChunks(spec.numLayers, p, p > 1 ? layout.virtualStages : 1) : [];
-  const rankChunks = (index: number) => chunks.filter((_, k) => k % p === index);
-  const largestLayerAct = byKind ? Math.max(...byKind.values()) : perLayerAct[spec.moe ? 'moe' : 'dense'];
+  const perLayerAct = byKind
+    ? { dense: 0, moe: 0 }
+    : {
+        dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
+        moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
+      };
+  const largestLayerAct = byKind ? Math.max(...byKind) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead =
     options.frameworkOverheadBytes ?? stack?.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   // DualPipe keeps two copies of the parameters (DeepSeek-V3 Table 2: 2× parameters).
@@ -266,7 +255,11 @@ export function trainingMemory(
     };
   };
 
-  const { layersOf, moeLayersOf } = rankLayers(spec, p, p > 1 ? layout.virtualStages : 1);
+  const { layersOf, moeLayersOf, kindCountsOf, weightLayersOf } = rankLayers(
+    spec,
+    p,
+    p > 1 ? layout.virtualStages : 1,
+  );
   const stageMemory = (index: number): StageMemory => {
     const layers = layersOf[index]!;
     const moeLayers = moeLayersOf[index]!;
@@ -279,25 +272,18 @@ export function trainingMemory(
     );
     if (byKind) {
       // Hybrid, sparse and MLP-less models: each layer's own parameters (param-count.ts), routed
-      // experts over TP × EP, the rest over TP, summed over the chunks this rank holds, with a copy
-      // of any weights its layers run that a layer on another rank holds (Zamba2's shared blocks).
-      const own = rankChunks(index).flatMap((c) =>
-        Array.from({ length: c.last - c.first }, (_, k) => c.first + k),
-      );
-      const held = new Set(own);
-      const borrowed = new Set(
-        own.map((i) => spec.layers[i]!.reusesWeights ?? i).filter((i) => !held.has(i)),
-      );
-      const kinds = perGpu.stage([...own, ...borrowed]);
+      // experts over TP × EP, the rest over TP, summed over the layers whose weights this rank holds.
+      const kinds = perGpu.stage(weightLayersOf[index]!);
       denseParams = kinds.dense;
       expertParams = kinds.experts;
       maxLayerWeights = kinds.largest;
     }
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
     let activations = 0;
-    if (byKind)
-      for (const chunk of rankChunks(index)) activations += stageActivations(chunk.first, chunk.last);
-    else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
+    if (byKind) {
+      const counts = kindCountsOf[index]!;
+      for (let k = 0; k < byKind.length; k += 1) activations += counts[k]! * byKind[k]!;
+    } else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     // Offloaded checkpoints (StackMemory.offloadsCheckpoints): host memory holds all but a few.
     const offloaded =
       layout.recompute === 'full' && stack?.offloadsCheckpoints && layers > CHECKPOINTS_ON_GPU;
