@@ -129,14 +129,14 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * `defaults` alone (the class defaults of its type then apply beneath), a present one takes `defaults`
  * under the keys it omits. A value that is not an object is left for the sub-config reader to refuse.
  */
-function withSubDefaults(top: Fields, key: string, defaults: Json): Fields {
+export function withSubDefaults(top: Fields, key: string, defaults: Json): Fields {
   const raw = top.raw(key);
   if (raw === undefined || raw === null) return top.with({ [key]: { ...defaults } });
   return isObject(raw) ? top.with({ [key]: { ...defaults, ...raw } }) : top;
 }
 
 /** The audio sub-config (`audio_config`, class defaults filled), refused unless of `type`. */
-function audioConfig(top: Fields, type: string, defaults: Json, owner: string): Fields {
+export function audioConfig(top: Fields, type: string, defaults: Json, owner: string): Fields {
   const a = subConfig(withSubDefaults(top, 'audio_config', {}), 'audio_config', type);
   if (!a) return top.fail('audio_config', 'must be an object');
   const actual = a.string('model_type', type);
@@ -180,7 +180,8 @@ export const VOXTRAL_ENCODER_DEFAULTS: Json = {
   max_source_positions: 1500,
 };
 
-const VOXTRAL_KEYS: WhisperEncoderKeys = {
+/** VoxtralEncoderConfig's key names (AudioFlamingo3EncoderConfig's too): WhisperConfig's are its aliases. */
+export const VOXTRAL_KEYS: WhisperEncoderKeys = {
   width: 'hidden_size',
   layers: 'num_hidden_layers',
   heads: 'num_attention_heads',

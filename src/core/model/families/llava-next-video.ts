@@ -22,20 +22,12 @@
 
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { featureLayerCount } from './llava-variants.js';
 import type { Family } from './readers.js';
-import { readLlavaVision } from './vision.js';
+import { readFixedVit, readLlavaVision } from './vision.js';
 import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
 
 const POOL_MODES = ['average', 'max', 'conv'] as const;
-
-/** Hidden states the projector concatenates: 1 for a `vision_feature_layer` index, else the list's length. */
-function featureLayerCount(top: Fields): number {
-  const value = top.raw('vision_feature_layer');
-  if (value === undefined || value === null || Number.isInteger(value)) return 1;
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => Number.isInteger(v)))
-    top.fail('vision_feature_layer', `must be a layer index or a list of them, got ${JSON.stringify(value)}`);
-  return value.length;
-}
 
 /**
  * The LLaVA-NeXT tower, projector and image_newline ({@link readLlavaVision}), the projector's
@@ -44,7 +36,7 @@ function featureLayerCount(top: Fields): number {
 function readLlavaNextVideoVision(top: Fields, v: Fields, textHidden: number): VisionTowerSpec {
   const base = readLlavaVision(top, v, textHidden, true);
   const h = v.positiveInt('hidden_size', { max: MAX.hidden });
-  const layers = featureLayerCount(top);
+  const layers = featureLayerCount(top, 'vision_feature_layer', -2, readFixedVit(v).depth);
   const mode = top.string('spatial_pool_mode', 'average');
   if (!(POOL_MODES as readonly string[]).includes(mode))
     top.fail('spatial_pool_mode', `is '${mode}'; LlavaNextVideoPooler builds 'average', 'max' or 'conv'`);

@@ -3,6 +3,7 @@
  * into `FAMILIES` (index.ts); wrappers read their text models through `familyOf`.
  */
 import { aria, ariaText } from './aria.js';
+import { audioFlamingo3Wrapper, glmAsrWrapper } from './audio-flamingo-glmasr.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
@@ -24,8 +25,10 @@ import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { janusWrapper } from './janus.js';
 import { laguna } from './laguna.js';
+import { biogpt, ctrl, gptNeoxJapanese, openaiGpt, xglm } from './legacy-decoders.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
 import { llavaNextVideoWrapper } from './llava-next-video.js';
+import { videoLlavaWrapper, vipLlavaWrapper } from './llava-variants.js';
 import { mellum } from './mellum.js';
 import { minicpmoWrapper } from './minicpmo.js';
 import { minicpmvWrapper } from './minicpmv.js';
@@ -44,6 +47,7 @@ import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
+import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { ultravoxWrapper } from './ultravox.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
@@ -154,4 +158,20 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     molmo,
     // Fixie Ultravox v0.4–v0.6: the text model by its own family; the Whisper encoder and stacking SwiGLU projector as audio.
     ultravox: ultravoxWrapper(familyOf),
+    // NVIDIA Audio Flamingo 3: a Qwen2 text model; a Whisper-style encoder (2× average pool) and a 2-layer GELU projector as audio.
+    audioflamingo3: audioFlamingo3Wrapper(familyOf),
+    // Z.ai GLM-ASR: a Llama text model (head tied by the top-level tie_word_embeddings); a RoPE audio encoder and frame-stacking projector as audio.
+    glmasr: glmAsrWrapper(familyOf),
+    // Older decoder-only LMs transformers still ships: GPT-1, CTRL, XGLM, BioGPT, GPT-NeoX-Japanese.
+    'openai-gpt': openaiGpt,
+    ctrl,
+    xglm,
+    biogpt,
+    gpt_neox_japanese: gptNeoxJapanese,
+    // ViP-LLaVA: a LLaVA-1.5 text model and CLIP tower; a LayerNorm + MLP projector over 5 concatenated hidden states.
+    vipllava: vipLlavaWrapper(familyOf),
+    // Video-LLaVA: a Vicuna text model, separate image and video CLIP-L/14 towers, LLaVA's projector.
+    video_llava: videoLlavaWrapper(familyOf),
+    // ShieldGemma 2: Gemma3ForConditionalGeneration under an image-safety head that adds no weights (read as `gemma3`).
+    shieldgemma2: shieldGemma2Wrapper(familyOf),
   }) as const satisfies Record<string, Family>;
