@@ -4,6 +4,7 @@
  */
 import { aria, ariaText } from './aria.js';
 import { audioFlamingo3Wrapper, glmAsrWrapper } from './audio-flamingo-glmasr.js';
+import { blip2Wrapper } from './blip2.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
@@ -24,6 +25,7 @@ import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { janusWrapper } from './janus.js';
+import { kosmos2, kosmos2Text } from './kosmos2.js';
 import { laguna } from './laguna.js';
 import { biogpt, ctrl, gptNeoxJapanese, openaiGpt, xglm } from './legacy-decoders.js';
 import { lightonOcrWrapper } from './lighton-ocr.js';
@@ -174,4 +176,9 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     video_llava: videoLlavaWrapper(familyOf),
     // ShieldGemma 2: Gemma3ForConditionalGeneration under an image-safety head that adds no weights (read as `gemma3`).
     shieldgemma2: shieldGemma2Wrapper(familyOf),
+    // BLIP-2: the text model by its own model_type (OPT by default; a T5 one refused); EVA ViT-g, Q-Former and projection apart.
+    'blip-2': blip2Wrapper(familyOf),
+    // Kosmos-2: a sub-LN decoder (Kosmos2TextForCausalLM); CLIP ViT-L/14 and the latent-query image-to-text projection apart.
+    'kosmos-2': kosmos2,
+    kosmos_2_text_model: kosmos2Text,
   }) as const satisfies Record<string, Family>;
