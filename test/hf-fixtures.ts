@@ -130,6 +130,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/shieldgemma-2-4b-it',
   'hand-built/blip2-opt-2.7b',
   'hand-built/kosmos-2-patch14-224',
+  'hand-built/fast-vlm-7b',
+  'hand-built/video-llama3-7b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

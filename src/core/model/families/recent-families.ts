@@ -13,6 +13,7 @@ import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
+import { fastVlmWrapper } from './fast-vlm.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
@@ -51,6 +52,7 @@ import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { ultravoxWrapper } from './ultravox.js';
+import { videoLlama3Wrapper } from './video-llama3.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
 import { zamba } from './zamba.js';
@@ -181,4 +183,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     // Kosmos-2: a sub-LN decoder (Kosmos2TextForCausalLM); CLIP ViT-L/14 and the latent-query image-to-text projection apart.
     'kosmos-2': kosmos2,
     kosmos_2_text_model: kosmos2Text,
+    // Apple FastVLM: a Qwen2 text model; timm's reparameterised FastViTHD (fastvit_mci3/mci4) and the 2-layer projector apart.
+    fast_vlm: fastVlmWrapper(familyOf),
+    // VideoLLaMA3: the text model by its own model_type; a SigLIP-NaViT encoder (no position table) and 2-layer projector apart.
+    video_llama_3: videoLlama3Wrapper(familyOf),
   }) as const satisfies Record<string, Family>;
