@@ -132,6 +132,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/kosmos-2-patch14-224',
   'hand-built/fast-vlm-7b',
   'hand-built/video-llama3-7b',
+  'hand-built/rwkv-4-169m-pile',
+  'hand-built/rwkv7-1.5b-world',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

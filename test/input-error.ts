@@ -10,3 +10,14 @@ export function inputErrorOf(fn: () => unknown): InputError {
   }
   throw new Error('expected an InputError');
 }
+
+/** The issues (`path: message`) a hand-written spec raises; none when it reads. */
+export function specIssues(read: (value: object) => unknown, value: object): string[] {
+  try {
+    read(value);
+  } catch (e) {
+    if (e instanceof InputError) return e.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw e;
+  }
+  return [];
+}

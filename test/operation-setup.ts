@@ -2,6 +2,8 @@
  * Test helper for the operation-list tests (src/core/model/operations*.test.ts): every catalog model and
  * the 2025–26 configs as specs, a request builder, and sums of an operation list's FLOPs and bytes.
  */
+import { fc, test } from '@fast-check/vitest';
+import { expect, it } from 'vitest';
 import { loadCatalog } from '../src/catalog/catalog.js';
 import { forwardFlopsPerToken, layerKinds, trainingFlopsPerToken } from '../src/core/model/flops.js';
 import {
@@ -94,6 +96,14 @@ export function decodeGemmRatio(spec: ModelSpec): number {
   return decode / (2 * (trainingFlopsPerToken(spec, 4096).sixN / 6));
 }
 
+/** The forward FLOPs breakdown's parts over its total, at causal prefill and at decode (1 when they sum). */
+export function breakdownSumRatios(spec: ModelSpec, contextTokens = 4096): number[] {
+  return (['causal', 'decode'] as const).map((attentionMode) => {
+    const f = forwardFlopsPerToken(spec, { attentionMode, contextTokens });
+    return Object.values(f.breakdown).reduce((a, b) => a + b, 0) / f.flopsPerToken;
+  });
+}
+
 /** One sequence of `tokens` on one GPU, or one decode token after `context` cached ones. */
 export function single(phase: 'forward' | 'decode', context: number, tp = 1): OperationRequest {
   return request({
@@ -124,3 +134,31 @@ export const withKind = (kind: LayerSpec['attention']) =>
 export const layerOf = (spec: ModelSpec, kind: LayerSpec['attention']) =>
   spec.layers.find((l) => l.attention === kind)!;
 export const isMixing = (op: Operation) => op.type === 'mixer' || op.type === 'attention';
+
+/**
+ * The operation-list invariants of linear-attention variants (the mLSTM, RWKV), as tests inside the
+ * caller's describe: GEMM + mixer FLOPs over any TP × CP layout equal tokens × FLOPs per token; decode
+ * GEMM FLOPs are 2 × the matmul parameters within `decodeTolerance`; the FLOPs breakdown sums.
+ */
+export function linearMixerInvariantTests(specs: Record<string, ModelSpec>, decodeTolerance: number): void {
+  const names = Object.keys(specs);
+  test.prop([
+    fc.constantFrom(...names),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 2 }),
+    fc.constantFrom<'causal' | 'full'>('causal', 'full'),
+  ])('GEMM + mixer FLOPs over any layout equal tokens × FLOPs per token', (name, tpIndex, cpExp, mask) => {
+    const spec = specs[name]!;
+    const tps = divisorsOf(spec.linearAttention!.numValueHeads);
+    const tp = tps[tpIndex % tps.length]!;
+    expect(layoutFlopsRatio(spec, request({ tp, cp: 2 ** cpExp, attentionMask: mask }))).toBeCloseTo(1, 9);
+  });
+  it.each(names)(
+    `%s: decode GEMM FLOPs are 2 × the matmul parameters (within ${100 * decodeTolerance}%), the breakdown sums`,
+    (name) => {
+      const spec = specs[name]!;
+      expect(Math.abs(decodeGemmRatio(spec) - 1)).toBeLessThan(decodeTolerance);
+      for (const ratio of breakdownSumRatios(spec)) expect(ratio).toBeCloseTo(1, 12);
+    },
+  );
+}

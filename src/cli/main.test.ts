@@ -19,8 +19,8 @@ describe('CLI bad input: exact message, exit code 2', () => {
     ['missing file', ['params', './nope/config.json'], "error: model: no such file './nope/config.json'"],
     [
       'unsupported model_type',
-      ['params', fixture('rwkv.json')],
-      `error: model_type: unsupported model_type 'rwkv', and its fields match no supported family (read as llama-like it lacks 'num_attention_heads', 'intermediate_size'); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+      ['params', fixture('reformer.json')],
+      `error: model_type: unsupported model_type 'reformer', and its fields match no supported family (read as llama-like it lacks 'num_hidden_layers', 'intermediate_size'); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
     ],
     [
       'missing field',

@@ -13,6 +13,8 @@ const OUT_PROJ = {
   kda: 'self_attn.o_proj',
   lightning: 'self_attn.out_proj',
   mlstm: 'mlstm_layer.out_proj',
+  rwkv4: 'attention.output',
+  rwkv7: 'attn.o_proj',
 } as const;
 
 /** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
@@ -41,6 +43,16 @@ export function linearMixerMatrices(
         add('linear', 'mlstm_layer.value', h, v);
         add('linear', 'mlstm_layer.ogate_preact', h, v);
       }
+    } else if (gdn.projections === 'rwkv4') {
+      // RwkvSelfAttention: key, value and the sigmoid gate receptance (h → A).
+      add('linear', 'attention.key', h, k);
+      add('linear', 'attention.value', h, v);
+      add('linear', 'attention.receptance', h, k);
+    } else if (gdn.projections === 'rwkv7') {
+      // RWKV7Attention: r_proj, k_proj, v_proj (the LoRAs' Sequential members are not PEFT targets by name).
+      add('linear', 'attn.r_proj', h, k);
+      add('linear', 'attn.k_proj', h, k);
+      add('linear', 'attn.v_proj', h, v);
     } else if (gdn.projections === 'lightning') {
       // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
       // full-rank like Qwen3.5's in_proj_z.

@@ -12,7 +12,7 @@ import { bytesPerElement, type KvFormat } from '../precision.js';
 import { compressedCacheElements } from './compressed-attention.js';
 import { crossContextTokens, stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
-import { hasShortConv } from './mixer-specs.js';
+import { hasShortConv, isRwkv } from './mixer-specs.js';
 import {
   type AttentionSpec,
   type GatedDeltaNetSpec,
@@ -283,12 +283,18 @@ export interface LayerStateElements {
  * one `keyHeadDim × valueHeadDim` matrix per value head. Lightning attention (MiniMaxCache
  * `linear_cache`, vLLM `linear_attention_state_shape`) keeps the d × d matrix per head and no conv.
  * The mLSTM (transformers `xLSTMCache.rnn_state`) keeps per head C (d_qk × d_v), the normaliser n
- * (d_qk) and the stabiliser m (1), and no conv.
+ * (d_qk) and the stabiliser m (1), and no conv. RWKV keeps each layer's two token-shift vectors
+ * (transformers RwkvModel `state[0]`, `state[1]`; fla `conv_state`, `ffn_state`: 2·h at the model's
+ * dtype, counted as the conv window) and its WKV state: RWKV-4 per channel the numerator, denominator
+ * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-7 per head d_k × d_v
+ * (fla `recurrent_state`).
  */
 export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
-  const channels = 2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim;
-  const conv = hasShortConv(g) ? (g.convKernel - 1) * channels : 0;
-  const normaliser = g.projections === 'mlstm' ? g.keyHeadDim + 1 : 0;
+  const keyWidth = g.numKeyHeads * g.keyHeadDim;
+  const channels = 2 * keyWidth + g.numValueHeads * g.valueHeadDim;
+  // RWKV's token shift: the time mix's and the channel mix's last input (k = h), kept like a conv window.
+  const conv = hasShortConv(g) ? (g.convKernel - 1) * channels : isRwkv(g) ? 2 * keyWidth : 0;
+  const normaliser = g.projections === 'mlstm' || g.projections === 'rwkv4' ? g.keyHeadDim + 1 : 0;
   return { conv, state: g.numValueHeads * (g.keyHeadDim * g.valueHeadDim + normaliser) };
 }
 

@@ -92,12 +92,13 @@ export function sparseMeanKeys(
  * C·(3·d_k + 2·d_v) + C²/6 + 3·d_k·d_v, ×2 FLOPs, × value heads — linear in the sequence, no s² term.
  * Decode uses the recurrence S ← α·S + β·k(v − Sᵀk)ᵀ, o = Sᵀq: 3·d_k·d_v multiply-adds per head.
  * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both. The
- * `lightning` and `mlstm` variants have their own counts ({@link lightningAttentionFlopsPerToken},
- * {@link mlstmFlopsPerToken}).
+ * `lightning`, `mlstm` and RWKV variants have their own counts ({@link lightningAttentionFlopsPerToken},
+ * {@link mlstmFlopsPerToken}, {@link rwkvFlopsPerToken}).
  */
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   if (g.projections === 'lightning') return lightningAttentionFlopsPerToken(g, mode);
   if (g.projections === 'mlstm') return mlstmFlopsPerToken(g, mode);
+  if (g.projections === 'rwkv4' || g.projections === 'rwkv7') return rwkvFlopsPerToken(g, mode);
   return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
 }
 
@@ -133,6 +134,29 @@ export function mlstmFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): n
   const dv = g.valueHeadDim + 1;
   if (mode === 'decode') return g.numValueHeads * 2 * 2 * dk * dv;
   return g.numValueHeads * 2 * (g.chunkTokens * (dk + dv) + 2 * dk * dv);
+}
+
+/**
+ * The WKV of RWKV. RWKV-4 (transformers `rwkv_linear_attention_cpu`, `wkv_cuda.cu`; Peng et al. 2023,
+ * arXiv:2305.13048, Eq. 14–16) scans each channel token by token in every mode: the output's
+ * numerator and denominator (e1·num + e2·v, e1·den + e2) and the state's (the same with the decay),
+ * 4 multiply-adds per channel (the exponentials, max and division are elementwise, not counted).
+ * RWKV-7 (fla `chunk_rwkv7` → `chunk_dplr_delta_rule`, the diagonal-plus-low-rank delta rule
+ * S ← S·(diag(w) + aᵀb) + vᵀk with a = −κ̂, b = κ̂ ⊙ a; Peng et al. 2025, arXiv:2503.14456): chunks of
+ * C = `chunkTokens`, per chunk and head the four products A_qk, A_qb, A_ak, A_ab (C²·d_k each), the
+ * triangular inverse of I − A_ab (C³/6), W = T·A_g (C²·d_k), U = T·(A_ak·V) (2·C²·d_v), the
+ * inter-chunk V_new = U + W·S, S ← S + Kᵀ·V + Bᵀ·V_new and R·S (4·C·d_k·d_v) and the intra-chunk
+ * A_qk·V + A_qb·V_new (2·C²·d_v): per token C·(5·d_k + 4·d_v) + C²/6 + 4·d_k·d_v multiply-adds.
+ * Decode (fla `fused_mul_recurrent_rwkv7`): S·a, the rank-one S·a·bᵀ and vᵀk, S·r: 4·d_k·d_v per head
+ * (the decay diag(w) is elementwise). ×2 FLOPs, × heads.
+ */
+export function rwkvFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  const dk = g.keyHeadDim;
+  const dv = g.valueHeadDim;
+  if (g.projections === 'rwkv4') return g.numValueHeads * 2 * 4;
+  if (mode === 'decode') return g.numValueHeads * 2 * 4 * dk * dv;
+  const c = g.chunkTokens;
+  return g.numValueHeads * 2 * (c * (5 * dk + 4 * dv) + (c * c) / 6 + 4 * dk * dv);
 }
 
 /** The causal depthwise conv of Gated DeltaNet: 2·kernel FLOPs per channel (2·k + v channels). */

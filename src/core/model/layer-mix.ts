@@ -15,11 +15,13 @@ export const ATTENTION_KINDS: Readonly<
   },
 };
 
-/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention, Lightning Attention or mLSTM. */
+/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention, Lightning Attention, mLSTM or RWKV. */
 export function linearMixerName(spec: ModelSpec): string {
   const projections = spec.linearAttention?.projections;
   if (projections === 'kda') return 'Kimi Delta Attention';
   if (projections === 'mlstm') return 'mLSTM';
+  if (projections === 'rwkv4') return 'RWKV-4 time mix';
+  if (projections === 'rwkv7') return 'RWKV-7 time mix';
   return projections === 'lightning' ? 'Lightning Attention' : 'Gated DeltaNet';
 }
 

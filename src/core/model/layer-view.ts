@@ -1,9 +1,10 @@
 /**
  * The per-layer view of a model: a layer kind's identity (`layerKey`) and the model as one layer sees
- * it (`layerView`: Gemma 4's global attention, Nemotron-NAS's per-layer KV heads, MLP width and norms).
+ * it (`layerView`: Gemma 4's global attention, Nemotron-NAS's per-layer KV heads, MLP width and norms,
+ * RWKV-7's layer 0 without v_lora).
  * Every per-layer formula reads a layer through here.
  */
-import type { LayerSpec, ModelSpec } from './spec.js';
+import type { GatedDeltaNetSpec, LayerSpec, ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
 /**
@@ -18,8 +19,16 @@ export function layerKey(layer: LayerSpec): string {
     (layer.kvShared ? '/kv-shared' : '') +
     (layer.reusesWeights === undefined ? '' : '/reused') +
     (layer.indexerShared ? '/indexer-shared' : '') +
-    (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`);
+    (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`) +
+    (layer.valueFirst ? '/v-first' : '');
   return `${layer.attention}/${layer.mlp}${sizes}`;
+}
+
+/** RWKV-7's layer 0 ({@link LayerSpec.valueFirst}): the mixer without v_lora. */
+function withoutValueRank(g: GatedDeltaNetSpec | null): GatedDeltaNetSpec | null {
+  if (!g) return g;
+  const { valueRank: _valueRank, ...rest } = g;
+  return rest;
 }
 
 /** True when a layer carries its own sizes (KV heads, MLP width or norm count). */
@@ -41,7 +50,7 @@ export function layerView(
   layer: Pick<LayerSpec, 'attention'> & Partial<LayerSpec>,
 ): ModelSpec {
   const ownAttention = layer.attention === 'full' && spec.fullAttention !== undefined;
-  if (!ownAttention && !hasLayerSizes(layer)) return spec;
+  if (!ownAttention && !hasLayerSizes(layer) && !layer.valueFirst) return spec;
   return viewsMemo(spec, layerKey({ mlp: 'dense', ...layer }), () => {
     const a = (ownAttention && spec.fullAttention) || spec.attention;
     return {
@@ -53,6 +62,7 @@ export function layerView(
           ? spec.mlp
           : { ...spec.mlp, intermediateSize: layer.intermediateSize },
       norm: layer.norms === undefined ? spec.norm : { ...spec.norm, perLayer: layer.norms },
+      linearAttention: layer.valueFirst ? withoutValueRank(spec.linearAttention) : spec.linearAttention,
     };
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Parameters of one norm, one MLP (or expert), one MoE block and of the recurrent token mixers (Gated
- * DeltaNet, Kimi Delta Attention, lightning attention and the mLSTM, Mamba-2 and Mamba-1, LFM2's
+ * DeltaNet, Kimi Delta Attention, lightning attention, the mLSTM and RWKV, Mamba-2 and Mamba-1, LFM2's
  * short convolution), per layer; summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
@@ -35,6 +35,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     return hidden * convChannels + hidden * valueWidth + valueWidth + valueWidth * hidden;
   }
   if (g.projections === 'mlstm') return mlstmParams(hidden, g);
+  if (g.projections === 'rwkv4' || g.projections === 'rwkv7') return rwkvParams(hidden, g);
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
@@ -76,6 +77,38 @@ function mlstmParams(hidden: number, g: GatedDeltaNetSpec): number {
   const gates = 2 * (hidden * g.numValueHeads + g.numValueHeads);
   const biases = g.bias ? qkvo + value + hidden : 0;
   return hidden * qkvo + gates + value + value * hidden + biases;
+}
+
+/**
+ * An RWKV block beyond its channel mix's key and value (spec.mlp; mixer-specs.ts `isRwkv`). RWKV-4
+ * (RwkvSelfAttention, RwkvFeedForward): key, value, receptance (h → A), output (A → h),
+ * time_decay, time_first (A), time_mix_key/value/receptance (3·h); the channel mix's
+ * time_mix_key/receptance (2·h) and receptance (h → h). RWKV-7 (fla RWKV7Attention,
+ * RWKV7FeedForward; LoRA = fla `layers/rwkv6.py` LoRA: Linear(h → r) without bias, an activation,
+ * Linear(r → out) with bias unless told): x_r, x_w, x_k, x_v, x_a, x_g (6·h), k_k, k_a, r_k (k each),
+ * r_proj, k_proj (h → k), v_proj (h → v), o_proj (v → h), w_lora and a_lora (r → k with bias),
+ * v_lora (r → v with bias; none on layer 0), g_lora (r → v, no bias), g_norm GroupNorm (2·v); the
+ * channel mix's x_k (h).
+ */
+function rwkvParams(hidden: number, g: GatedDeltaNetSpec): number {
+  const k = g.numKeyHeads * g.keyHeadDim;
+  const v = g.numValueHeads * g.valueHeadDim;
+  if (g.projections === 'rwkv4')
+    return 3 * hidden * k + k * hidden + 2 * k + 3 * hidden + 2 * hidden + hidden * hidden;
+  const lora = (rank: number, out: number, bias: boolean) => hidden * rank + rank * out + (bias ? out : 0);
+  return (
+    6 * hidden +
+    3 * k +
+    2 * hidden * k +
+    hidden * v +
+    v * hidden +
+    lora(g.decayRank ?? 0, k, true) +
+    lora(g.learningRateRank ?? 0, k, true) +
+    (g.valueRank === undefined ? 0 : lora(g.valueRank, v, true)) +
+    lora(g.gateRank ?? 0, v, false) +
+    2 * v +
+    hidden
+  );
 }
 
 /**

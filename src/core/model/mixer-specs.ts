@@ -26,18 +26,20 @@ export interface SparseAttentionSpec {
  * q/k of `numKeyHeads × keyHeadDim`, v of `numValueHeads × valueHeadDim`, a causal depthwise conv of
  * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`. With
  * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv;
- * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser.
+ * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser;
+ * with `projections: 'rwkv4'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV state, no conv.
  */
 export interface GatedDeltaNetSpec {
   readonly numKeyHeads: number;
   readonly numValueHeads: number;
   readonly keyHeadDim: number;
   readonly valueHeadDim: number;
-  /** Taps of the causal depthwise conv; 0 for `lightning` and `mlstm`, which have none (see {@link hasShortConv}). */
+  /** Taps of the causal depthwise conv; 0 for `lightning`, `mlstm` and RWKV, which have none (see {@link hasShortConv}). */
   readonly convKernel: number;
   /**
    * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
-   * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64).
+   * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64;
+   * RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel scans token by token, 1).
    */
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
@@ -58,14 +60,28 @@ export interface GatedDeltaNetSpec {
    * memory C (d_qk × d_v) with an exponential input gate and a sigmoid forget gate, a normaliser n
    * (d_qk) and a stabiliser m (one), multihead_norm (per-head LayerNorm, a weight of H·d_v),
    * sigmoid(ogate) × the normed output, out_proj (H·d_v → h); no conv, no activation on q/k/v;
-   * numKeyHeads = numValueHeads, d_qk and d_v free. Absent = fused.
+   * numKeyHeads = numValueHeads, d_qk and d_v free; `rwkv4` = RWKV-4's time mix (Peng et al. 2023,
+   * "RWKV", arXiv:2305.13048, Sec. 3; transformers `RwkvSelfAttention` + `RwkvFeedForward`): see
+   * {@link isRwkv}; `rwkv7` = RWKV-7 "Goose" (Peng et al. 2025, arXiv:2503.14456; fla
+   * `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm';
+  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm' | 'rwkv4' | 'rwkv7';
   /**
-   * KDA only: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
+   * KDA: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
+   * RWKV-7: the rank of g_lora (h → r, sigmoid, r → v, no bias; `gate_low_rank_dim`).
    */
   readonly gateRank?: number;
+  /** RWKV-7 only: the rank of w_lora, the data-dependent decay (h → r, tanh, r → k + bias; `decay_low_rank_dim`). */
+  readonly decayRank?: number;
+  /** RWKV-7 only: the rank of a_lora, the in-context learning rate (h → r, r → k + bias; `a_low_rank_dim`). */
+  readonly learningRateRank?: number;
+  /**
+   * RWKV-7 only: the rank of v_lora, the value residual's mix toward layer 0's value (h → r,
+   * r → v + bias; `v_low_rank_dim`). Layer 0 has none ({@link LayerSpec.valueFirst}, read through
+   * layerView); absent = no v_lora in any layer.
+   */
+  readonly valueRank?: number;
   /**
    * KDA only: a full-rank output gate g_proj (h → v) instead of g_a_proj → g_b_proj (Kimi K3
    * `use_full_rank_gate`); the forget gate stays low-rank. Absent = false.
@@ -85,9 +101,28 @@ export interface GatedDeltaNetSpec {
   readonly fusedProjections?: boolean;
 }
 
-/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention and the mLSTM). */
+/**
+ * RWKV as a linear-attention variant. Its time mix replaces attention and its channel mix the MLP;
+ * `spec.mlp` holds the channel mix's key (h → I) and value (I → h) with the squared ReLU, so the
+ * rest of the channel mix — its token-shift mix vectors and RWKV-4's receptance gate (h → h) — is
+ * counted with the mixer (the MLP spec has no place for them). Token shift keeps each sub-block's
+ * last input (the time mix's and the channel mix's: 2·h per layer) beside the WKV state.
+ * - `rwkv4`: heads = `attention_hidden_size` channels of d_k = d_v = 1 (the WKV is per channel);
+ *   time_mix_key/value/receptance (3·h), key, value, receptance (h → A) and output (A → h), all
+ *   bias-free, time_decay and time_first (A); channel mix time_mix_key/receptance (2·h) and
+ *   receptance (h → h). State per channel: numerator, denominator and running max (FP32).
+ * - `rwkv7`: H heads of d_k = d_v = head_dim with k = v = h; x_r, x_w, x_k, x_v, x_a, x_g (6·h);
+ *   r_proj, k_proj (h → k), v_proj (h → v), o_proj (v → h), bias-free; w_lora, a_lora, v_lora
+ *   (not on layer 0), g_lora; k_k, k_a (k) and r_k (H·d_k); g_norm, a GroupNorm of H groups with
+ *   weight and bias (2·v); channel mix x_k (h). State per head: d_k × d_v (FP32), updated by the
+ *   generalised delta rule S ← S·(diag(w) − κ̂ᵀ(a ⊙ κ̂)) + vᵀk.
+ */
+export const isRwkv = (g: GatedDeltaNetSpec): boolean =>
+  g.projections === 'rwkv4' || g.projections === 'rwkv7';
+
+/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention, the mLSTM and RWKV). */
 export function hasShortConv(g: GatedDeltaNetSpec): boolean {
-  return g.projections !== 'lightning' && g.projections !== 'mlstm';
+  return g.projections !== 'lightning' && g.projections !== 'mlstm' && !isRwkv(g);
 }
 
 /**

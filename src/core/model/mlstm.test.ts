@@ -5,22 +5,18 @@
  * checks naming the field. Expected values are written from transformers `modeling_xlstm.py`.
  */
 import { readFileSync } from 'node:fs';
-import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { specIssues } from '../../../test/input-error.js';
 import {
-  decodeGemmRatio,
-  divisorsOf,
   flopsOf,
   isMixing,
-  layoutFlopsRatio,
+  linearMixerInvariantTests,
   request,
   single,
 } from '../../../test/operation-setup.js';
-import type { InputError } from '../errors.js';
 import { adaptedMatrices, parseTargets } from './adapters.js';
 import { Fields } from './families/fields.js';
 import { xlstm } from './families/xlstm.js';
-import { forwardFlopsPerToken } from './flops.js';
 import { recurrentStateBytes } from './kv-cache.js';
 import { gatedDeltaNetFlopsPerToken, mlstmFlopsPerToken } from './layer-kinds.js';
 import { describeLayerMix } from './layer-mix.js';
@@ -65,16 +61,8 @@ const SPECS: Record<string, ModelSpec> = {
   'xLSTM-7B': xlstm(new Fields(xlstm7b, 'xlstm'), 'xlstm-7b'),
   'xLSTM-7B fused': xlstm(new Fields({ ...xlstm7b, weight_mode: 'fused' }, 'xlstm'), 'xlstm-7b'),
 };
-const names = Object.keys(SPECS);
 
-const issues = (value: object) => {
-  try {
-    specFromInput(value);
-  } catch (e) {
-    return (e as InputError).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  }
-  return [];
-};
+const issues = (value: object) => specIssues(specFromInput, value);
 
 describe('the mLSTM (projections: mlstm)', () => {
   it('parameters: q, k, v, ogate, the two gates with bias, multihead_norm and out_proj; use_bias adds six biases', () => {
@@ -117,32 +105,7 @@ describe('the mLSTM (projections: mlstm)', () => {
     }
   });
 
-  test.prop([
-    fc.constantFrom(...names),
-    fc.integer({ min: 0, max: 3 }),
-    fc.integer({ min: 0, max: 2 }),
-    fc.constantFrom<'causal' | 'full'>('causal', 'full'),
-  ])('GEMM + mixer FLOPs over any layout equal tokens × FLOPs per token', (name, tpIndex, cpExp, mask) => {
-    const spec = SPECS[name]!;
-    const tps = divisorsOf(spec.linearAttention!.numValueHeads);
-    const tp = tps[tpIndex % tps.length]!;
-    const cp = 2 ** cpExp;
-    expect(layoutFlopsRatio(spec, request({ tp, cp, attentionMask: mask }))).toBeCloseTo(1, 9);
-  });
-
-  it.each(names)(
-    '%s: decode GEMM FLOPs are 2 × the matmul parameters (within 0.5%), the breakdown sums',
-    (name) => {
-      const spec = SPECS[name]!;
-      expect(decodeGemmRatio(spec)).toBeGreaterThan(0.995);
-      expect(decodeGemmRatio(spec)).toBeLessThan(1.005);
-      for (const attentionMode of ['causal', 'decode'] as const) {
-        const f = forwardFlopsPerToken(spec, { attentionMode, contextTokens: 4096 });
-        const parts = Object.values(f.breakdown).reduce((a, b) => a + b, 0);
-        expect(parts / f.flopsPerToken).toBeCloseTo(1, 12);
-      }
-    },
-  );
+  linearMixerInvariantTests(SPECS, 0.005);
 
   it('under TP the per-head multihead_norm needs no all-reduce', () => {
     const ops = layerOperations(SPECS.single!, SPECS.single!.layers[0]!, request({ tp: 4 }));

@@ -42,7 +42,8 @@ export const sparseAttention = z
 
 /**
  * Defaults by variant ({@link linearAttentionSpec}): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state;
- * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`).
+ * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`);
+ * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32.
  */
 export const linearAttention = z
   .object({
@@ -54,8 +55,13 @@ export const linearAttention = z
     chunkTokens: count.optional(),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
     /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's. */
-    projections: z.enum(['fused', 'split', 'kda', 'lightning', 'mlstm']).optional(),
+    projections: z.enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv7']).optional(),
+    /** KDA's low-rank gates; RWKV-7's g_lora. */
     gateRank: count.optional(),
+    /** RWKV-7: the ranks of w_lora (decay), a_lora (in-context learning rate) and v_lora (value residual). */
+    decayRank: count.optional(),
+    learningRateRank: count.optional(),
+    valueRank: count.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
     /** mLSTM: biases on query/key/value/ogate_preact, out_proj and multihead_norm (use_bias). */
@@ -68,7 +74,7 @@ export const linearAttention = z
 type LinearAttentionInput = z.output<typeof linearAttention>;
 
 /** What a variant cannot have, each issue naming its field under `linearAttention`. */
-export function linearAttentionIssues(linear: LinearAttentionInput | null): InputIssue[] {
+export function linearAttentionIssues(linear: LinearAttentionInput | null, hiddenSize: number): InputIssue[] {
   if (!linear) return [];
   const issues: InputIssue[] = [];
   const fail = (key: string, message: string) =>
@@ -96,17 +102,61 @@ export function linearAttentionIssues(linear: LinearAttentionInput | null): Inpu
   if (v !== 'mlstm')
     for (const key of ['bias', 'fusedProjections'] as const)
       if (linear[key] !== undefined) fail(key, `only the mLSTM (projections 'mlstm') has ${key}`);
+  rwkvIssues(linear, hiddenSize, fail);
   return issues;
+}
+
+/**
+ * RWKV (mixer-specs.ts `isRwkv`): heads as wide as the hidden state (the token shift and the WKV
+ * keys are h wide), no conv; RWKV-4 per channel (d_k = d_v = 1), RWKV-7 with its LoRA ranks.
+ */
+function rwkvIssues(
+  linear: LinearAttentionInput,
+  hiddenSize: number,
+  fail: (key: string, message: string) => void,
+): void {
+  const v = linear.projections;
+  const ranks = ['decayRank', 'learningRateRank', 'gateRank'] as const;
+  if (v !== 'rwkv7')
+    for (const key of ['decayRank', 'learningRateRank', 'valueRank'] as const)
+      if (linear[key] !== undefined) fail(key, `only RWKV-7 (projections 'rwkv7') has ${key}`);
+  if (v !== 'rwkv4' && v !== 'rwkv7') return;
+  const name = v === 'rwkv4' ? 'RWKV-4' : 'RWKV-7';
+  if (linear.convKernel !== undefined) fail('convKernel', `${name} has no conv: leave convKernel out`);
+  if (linear.numValueHeads !== linear.numKeyHeads)
+    fail(
+      'numValueHeads',
+      `${name} needs numValueHeads equal to numKeyHeads (${linear.numKeyHeads}), got ${linear.numValueHeads}`,
+    );
+  const keyWidth = linear.numKeyHeads * linear.keyHeadDim;
+  if (keyWidth !== hiddenSize)
+    fail(
+      'numKeyHeads',
+      `${name} needs numKeyHeads × keyHeadDim equal to hiddenSize (${hiddenSize}), got ${keyWidth}`,
+    );
+  if (v === 'rwkv4') {
+    for (const key of ['keyHeadDim', 'valueHeadDim'] as const)
+      if (linear[key] !== 1) fail(key, `RWKV-4's WKV is per channel: ${key} must be 1, got ${linear[key]}`);
+    if (linear.gateRank !== undefined) fail('gateRank', 'RWKV-4 has no low-rank gate: leave gateRank out');
+  } else
+    for (const key of ranks)
+      if (linear[key] === undefined)
+        fail(
+          key,
+          `RWKV-7 needs ${key} (its ${key === 'gateRank' ? 'g' : key === 'decayRank' ? 'w' : 'a'}_lora rank)`,
+        );
+  if (linear.fullRankOutputGate !== undefined) fail('fullRankOutputGate', `only KDA has fullRankOutputGate`);
 }
 
 /** The {@link GatedDeltaNetSpec} of a valid `linearAttention` block, its variant's defaults filled in. */
 export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNetSpec {
   const v = linear.projections;
-  const convless = v === 'lightning' || v === 'mlstm';
+  const convless = v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv7';
   return {
     ...linear,
     convKernel: convless ? 0 : (linear.convKernel ?? 4),
-    chunkTokens: linear.chunkTokens ?? (v === 'lightning' ? 256 : 64),
+    chunkTokens:
+      linear.chunkTokens ?? (v === 'lightning' ? 256 : v === 'rwkv4' ? 1 : v === 'rwkv7' ? 16 : 64),
     stateBytesPerElement: linear.stateBytesPerElement ?? (v === 'lightning' ? 2 : 4),
   };
 }

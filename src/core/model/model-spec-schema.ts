@@ -192,7 +192,7 @@ export function specFromInput(input: unknown): ModelSpec {
     }
   }
   const linear = s.linearAttention;
-  issues.push(...linearAttentionIssues(linear));
+  issues.push(...linearAttentionIssues(linear, s.hiddenSize));
   if (s.mlpPattern?.includes('moe') && !s.moe) {
     issues.push({
       code: 'missing_field' as const,

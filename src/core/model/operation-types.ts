@@ -151,9 +151,9 @@ export interface CollectiveOp {
 }
 
 /**
- * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated
- * DeltaNet and Mamba, the chunked gated delta rule, MiniMax's lightning attention, xLSTM's mLSTM,
- * the Mamba-2 SSD scan, Mamba-1's selective scan, DSA's indexer scoring.
+ * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated DeltaNet and
+ * Mamba, the chunked gated delta rule, lightning attention, the mLSTM, RWKV-4's WKV scan and RWKV-7's
+ * DPLR delta rule, the Mamba-2 SSD scan, Mamba-1's selective scan, DSA's indexer scoring.
  * Its FLOPs come from layer-kinds.ts (one home per formula); its bytes are the tensors it streams
  * (inputs, outputs, chunk states; the recurrent state at decode). Time: the roofline of both.
  */
@@ -166,7 +166,7 @@ export interface MixerOp {
     | 'causal-conv1d'
     | 'gated-delta-rule'
     | 'lightning-attention'
-    | 'mlstm'
+    | ('mlstm' | 'wkv4' | 'wkv7')
     | 'ssd'
     | 'selective-scan'
     | 'dsa-indexer';

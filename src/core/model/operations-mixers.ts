@@ -1,7 +1,7 @@
 /**
  * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
  * indexer (operations-indexer.ts), Gated DeltaNet, lightning attention, the mLSTM
- * (operations-mlstm.ts), Mamba-2 and Mamba-1 (projections, conv, scan or recurrence, gates and gated
+ * (operations-mlstm.ts), RWKV (operations-rwkv.ts), Mamba-2 and Mamba-1 (projections, conv, scan or recurrence, gates and gated
  * norms; the shared conv, core and context parallelism: operations-recurrent.ts). Conventions:
  * operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
  */
@@ -15,11 +15,13 @@ import {
   stateSpaceConvFlopsPerToken,
   stateSpaceScanFlopsPerToken,
 } from './layer-kinds.js';
+import { isRwkv } from './mixer-specs.js';
 import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
 import { sparseIndexerOperations } from './operations-indexer.js';
 import { mlstmOperations } from './operations-mlstm.js';
 import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
+import { rwkvOperations } from './operations-rwkv.js';
 import { mixerTokenGroups, need } from './operations-token-groups.js';
 import type { GatedDeltaNetSpec, LayerSpec, ModelSpec, SelectiveScanSpec, StateSpaceSpec } from './spec.js';
 
@@ -294,6 +296,8 @@ export function mixerOperations(
         lightningAttentionOperations(spec, layer, request, b, tokens);
       else if (spec.linearAttention?.projections === 'mlstm')
         mlstmOperations(spec, layer, request, b, tokens);
+      else if (spec.linearAttention && isRwkv(spec.linearAttention))
+        rwkvOperations(spec, layer, request, b, tokens);
       else gatedDeltaNetOperations(spec, layer, request, b, tokens);
       return;
     case 'mamba':

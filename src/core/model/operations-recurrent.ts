@@ -1,5 +1,5 @@
 /**
- * What the recurrent token mixers share (operations-mixers.ts, operations-mlstm.ts): the conv and
+ * What the recurrent token mixers share (operations-mixers.ts, operations-mlstm.ts, operations-rwkv.ts): the conv and
  * the chunked or recurrent core of a linear-attention or state-space layer, and their context
  * parallelism. Conventions: operations.ts.
  */
@@ -27,10 +27,17 @@ export interface RecurrentConvShape {
 }
 
 export interface RecurrentMixerShape {
-  /** The conv1d, or null for a mixer without one (lightning attention, the mLSTM). */
+  /** The conv1d, or null for a mixer without one (lightning attention, the mLSTM, RWKV). */
   readonly conv: RecurrentConvShape | null;
   readonly coreName: string;
-  readonly core: 'gated-delta-rule' | 'lightning-attention' | 'mlstm' | 'ssd' | 'selective-scan';
+  readonly core:
+    | 'gated-delta-rule'
+    | 'lightning-attention'
+    | 'mlstm'
+    | 'wkv4'
+    | 'wkv7'
+    | 'ssd'
+    | 'selective-scan';
   readonly coreFlopsPerToken: (mode: AttentionMode) => number;
   readonly coreReadBytesPerToken: number;
   readonly coreWriteBytesPerToken: number;

@@ -132,9 +132,8 @@ export interface MlpSpec {
  * - `sparse`: attention plus a lightning indexer that picks the top-k earlier tokens per query
  *   (MLA + DSA: DeepSeek-V3.2, GLM-5) or the top-k key blocks (GQA: MiniMax-M3); see
  *   `sparseAttention`; KV grows with context, compute does not;
- * - `linear`: Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5), Kimi Delta Attention (Kimi
- *   Linear) or lightning attention (MiniMax-Text-01; see `linearAttention`): a constant state per
- *   sequence, no KV;
+ * - `linear`: Gated DeltaNet (Qwen3-Next, Qwen3.5), Kimi Delta Attention, lightning attention, the
+ *   mLSTM or an RWKV time mix (see `linearAttention`): a constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 or Mamba-1 state-space mixer (Nemotron-H; Jamba, Falcon-Mamba; see
  *   `stateSpace`): constant state, no KV;
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
@@ -209,6 +208,8 @@ export interface LayerSpec {
    * still reads the top-k keys. Absent = false (the layer runs its own indexer).
    */
   readonly indexerShared?: boolean;
+  /** RWKV-7's layer 0 (fla `RWKV7Attention`): its v is v_first, so no v_lora (layerView drops `valueRank`). */
+  readonly valueFirst?: boolean;
 }
 
 /**

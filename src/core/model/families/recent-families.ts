@@ -50,6 +50,7 @@ import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
+import { rwkv, rwkv7 } from './rwkv.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { ultravoxWrapper } from './ultravox.js';
 import { videoLlama3Wrapper } from './video-llama3.js';
@@ -187,4 +188,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     fast_vlm: fastVlmWrapper(familyOf),
     // VideoLLaMA3: the text model by its own model_type; a SigLIP-NaViT encoder (no position table) and 2-layer projector apart.
     video_llama_3: videoLlama3Wrapper(familyOf),
+    // RWKV-4 (RwkvForCausalLM): linear attention's rwkv4 variant — per-channel WKV scan, token shift, ln0.
+    rwkv,
+    // RWKV-7 Goose (fla RWKV7ForCausalLM): the rwkv7 variant — DPLR delta rule, low-rank w/a/v/g, no v_lora on layer 0.
+    rwkv7,
   }) as const satisfies Record<string, Family>;

@@ -91,8 +91,11 @@ function readMlstm(f: Fields, hidden: number, heads: number, fused: boolean): Ga
   };
 }
 
-/** No layer attends: the heads are what tensor parallelism splits in the mLSTM. */
-function mixerSplitAttention(g: GatedDeltaNetSpec): GqaAttention {
+/**
+ * The attention of a model where no layer attends (xLSTM's mLSTM, RWKV's time mix): its heads are what
+ * tensor parallelism splits in the mixer.
+ */
+export function mixerSplitAttention(g: GatedDeltaNetSpec): GqaAttention {
   return {
     kind: 'gqa',
     numHeads: g.numValueHeads,
