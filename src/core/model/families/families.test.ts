@@ -223,7 +223,9 @@ describe('unknown model types', () => {
   });
 
   it('otherwise name the missing fields and the supported families', () => {
-    expect(() => specFromHfConfig({ model_type: 'reformer', hidden_size: 8, vocab_size: 10 }, 'x')).toThrowError(
+    expect(() =>
+      specFromHfConfig({ model_type: 'reformer', hidden_size: 8, vocab_size: 10 }, 'x'),
+    ).toThrowError(
       /unsupported model_type 'reformer', and its fields match no supported family \(read as llama-like it lacks 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'\); supported: llama, /,
     );
     expect(() => specFromHfConfig({ model_type: 'reformer' }, 'x')).toThrowError(InputError);
