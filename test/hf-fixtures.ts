@@ -134,6 +134,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/video-llama3-7b',
   'hand-built/rwkv-4-169m-pile',
   'hand-built/rwkv7-1.5b-world',
+  'hand-built/idefics-9b',
+  'hand-built/idefics-80b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

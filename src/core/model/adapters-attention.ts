@@ -6,7 +6,10 @@
 import type { AdapterPart, TargetModule } from './adapters.js';
 import type { AttentionSpec } from './spec.js';
 
-/** The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`. */
+/**
+ * The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`; GQA's
+ * k_proj and v_proj read `kvIn` (a cross-attention layer's vision width, IDEFICS), h by default.
+ */
 export function attentionMatrices(
   a: AttentionSpec,
   part: AdapterPart,
@@ -14,6 +17,7 @@ export function attentionMatrices(
   h: number,
   wants: (t: TargetModule) => boolean,
   add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
+  kvIn: number = h,
 ): void {
   if (a.kind === 'compressed') {
     // DeepseekV4Attention: q_a/q_b for queries, one kv_proj for keys and values, o_b for the output
@@ -58,9 +62,9 @@ export function attentionMatrices(
         add(part, 'wq', a.queryRank, qWidth);
       } else add(part, 'q_proj', h, qWidth);
     }
-    if (wants('k')) add(kvPart, 'k_proj', h, kv);
+    if (wants('k')) add(kvPart, 'k_proj', kvIn, kv);
     // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
-    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', h, kv);
+    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', kvIn, kv);
     if (wants('o')) add(part, 'o_proj', q, h);
   }
 }

@@ -155,20 +155,26 @@ export function parseTargets(text: string, field = '--targets'): TargetModule[] 
   return [...out];
 }
 
+/** The width a layer's k_proj and v_proj read: a cross layer's vision width (IDEFICS `contextWidth`), else h. */
+const keyValueInput = (spec: ModelSpec, layer: LayerSpec): number =>
+  (layer.attention === 'cross' ? spec.crossAttention?.contextWidth : undefined) ?? spec.hiddenSize;
+
 /**
  * One layer's adapted matrices of each part (routed experts once per expert kind), at the shapes of
  * `spec`: the model-wide ones, or one layer's when `spec` is its layerView (its own attention, KV
- * heads and MLP width). Global layers' own attention (Gemma 4) is listed apart as `fullAttention`.
+ * heads and MLP width) and `kvIn` its k/v input width. Global layers' own attention (Gemma 4) is
+ * listed apart as `fullAttention`.
  */
 function layerMatrices(
   spec: ModelSpec,
   wants: (t: TargetModule) => boolean,
+  kvIn: number = spec.hiddenSize,
 ): { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] {
   const h = spec.hiddenSize;
   const out: { module: string; part: AdapterPart; inFeatures: number; outFeatures: number }[] = [];
   const add = (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) =>
     out.push({ module, part, inFeatures, outFeatures });
-  attentionMatrices(spec.attention, 'attention', 'keyValue', h, wants, add);
+  attentionMatrices(spec.attention, 'attention', 'keyValue', h, wants, add, kvIn);
   if (spec.fullAttention)
     attentionMatrices(spec.fullAttention, 'fullAttention', 'fullKeyValue', h, wants, add);
   if (spec.linearAttention) linearMixerMatrices(spec.linearAttention, h, wants, add);
@@ -256,7 +262,7 @@ function modelMatrices(
     { module: string; part: AdapterPart; inFeatures: number; outFeatures: number; count: number }
   >();
   for (const { layer, layers } of kinds.values()) {
-    for (const m of layerMatrices(layerView(spec, layer), wants)) {
+    for (const m of layerMatrices(layerView(spec, layer), wants, keyValueInput(spec, layer))) {
       if (!layerHasPart(spec, layer, m.part)) continue;
       const count = layers * (m.part === 'experts' && spec.moe ? spec.moe.numExperts : 1);
       const key = `${m.module}/${m.inFeatures}/${m.outFeatures}`;
@@ -355,7 +361,7 @@ export function layerAdapterMatrices(
   // At the layer's own shapes (layerView: Nemotron-NAS per-layer KV heads and MLP widths, Gemma 4
   // global attention and double-wide MLPs).
   // A layer reusing an earlier layer's weights runs its adapters too (PEFT wraps the shared module).
-  return layerMatrices(layerView(spec, layer), (t) => runtime.targets.includes(t))
+  return layerMatrices(layerView(spec, layer), (t) => runtime.targets.includes(t), keyValueInput(spec, layer))
     .filter((m) => layerRunsPart(spec, layer, m.part))
     .map((m) => ({ inFeatures: m.inFeatures, outFeatures: m.outFeatures, routed: m.part === 'experts' }));
 }

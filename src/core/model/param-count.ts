@@ -221,13 +221,18 @@ function required<T>(value: T | null, mixer: LayerMixer, field: string): T {
 }
 
 /**
- * A cross-attention layer's attention (MllamaTextCrossAttention, MllamaCrossAttentionDecoderLayer):
- * the model's q/k/v/o with per-head q and k RMSNorms, and the two tanh gate scalars of the layer.
+ * A cross-attention layer's attention (MllamaCrossAttentionDecoderLayer, IdeficsGatedCrossAttentionLayer):
+ * the model's q/k/v/o with k_proj and v_proj reading `contextWidth`, per-head q and k RMSNorms unless
+ * `qkNorm` is 'none', and the layer's two tanh gates of `gateWidth` each.
  */
 function crossAttentionParams(spec: ModelSpec): number {
   const a = spec.attention;
   if (a.kind !== 'gqa') throw new InternalError("a 'cross' layer needs GQA attention");
-  return attentionParams(spec, { ...a, qkNorm: 'per-head' }) + 2;
+  const c = spec.crossAttention;
+  const kvWidth = 2 * a.numKvHeads * a.headDim;
+  const keyValues = ((c?.contextWidth ?? spec.hiddenSize) - spec.hiddenSize) * kvWidth;
+  const gates = 2 * (c?.gateWidth ?? 1);
+  return attentionParams(spec, { ...a, qkNorm: c?.qkNorm ?? 'per-head' }) + keyValues + gates;
 }
 
 /** The token mixer of one layer, by component. */

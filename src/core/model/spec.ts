@@ -78,10 +78,7 @@ export interface MlaAttention {
   /** d_h^R, the decoupled RoPE key dimension (shared across heads). */
   readonly qkRopeHeadDim: number;
   readonly vHeadDim: number;
-  /**
-   * Sigmoid output gate (Kimi K3 `mla_use_output_gate`): g_proj (h → heads·v_head_dim) gates the
-   * attention output elementwise before o_proj. Absent = false.
-   */
+  /** Sigmoid output gate (Kimi K3 `mla_use_output_gate`): g_proj h → heads·v_head_dim before o_proj. */
   readonly outputGate?: boolean;
   /** Learned attention-sink logit per head (Hy4 `HYV4Attention.sinks`, as GQA's {@link GqaAttention.sinks}). Absent = false. */
   readonly sinks?: boolean;
@@ -116,10 +113,7 @@ export interface MlpSpec {
   /** Gated (SwiGLU/GeGLU: gate, up and down matrices) or plain (up and down). */
   readonly gated: boolean;
   readonly bias: boolean;
-  /**
-   * Gate and up are one matrix (Phi-3 `gate_up_proj`, GLM-4 `gate_up_proj`, ChatGLM
-   * `dense_h_to_4h`): an adapter on either targets it whole, r·(h + 2I). Absent = separate.
-   */
+  /** Gate and up are one matrix (Phi-3, GLM-4 `gate_up_proj`, ChatGLM `dense_h_to_4h`): LoRA r·(h + 2I). */
   readonly fusedGateUp?: boolean;
 }
 
@@ -174,9 +168,8 @@ export interface LayerSpec {
   /** GQA KV heads when not `spec.attention.numKvHeads` (Nemotron-NAS `n_heads_in_group` per layer). */
   readonly numKvHeads?: number;
   /**
-   * Intermediate size of this layer's dense MLP when it differs from `spec.mlp.intermediateSize`
-   * (Nemotron-NAS `ffn_mult` per layer; Gemma 4 `use_double_wide_mlp`: twice as wide on KV-shared
-   * layers). Absent = the model's.
+   * Intermediate size of this layer's dense MLP when not `spec.mlp.intermediateSize` (Nemotron-NAS
+   * `ffn_mult` per layer; Gemma 4 `use_double_wide_mlp`: twice as wide on KV-shared layers).
    */
   readonly intermediateSize?: number;
   /** Hidden-size norms when not `spec.norm.perLayer` (Nemotron-NAS: one per sub-block present). */
@@ -267,15 +260,20 @@ export interface LaurelSpec {
 }
 
 /**
- * Cross-attention to an image (Llama 3.2 Vision, transformers `MllamaTextCrossAttention` and
- * `MllamaCrossAttentionDecoderLayer`): q_proj on the text tokens, k_proj and v_proj on the
- * `contextTokens` vision tokens once per image (cached per sequence), per-head q/k RMSNorms, no
- * RoPE, every text token attending to every vision token; tanh gates on the attention and MLP
- * outputs (one scalar each).
+ * Cross-attention to an image (Llama 3.2 Vision `MllamaCrossAttentionDecoderLayer`, IDEFICS
+ * `IdeficsGatedCrossAttentionLayer`): q_proj on the text tokens, k_proj and v_proj on the `contextTokens`
+ * vision tokens once per image (cached per sequence), no RoPE or mask; tanh gates on the attention and
+ * MLP outputs. Absent optional fields = Mllama's layer.
  */
 export interface CrossAttentionSpec {
   /** Vision tokens each sequence's cross-attention layers attend to (one image at its most tiles). */
   readonly contextTokens: number;
+  /** Width k_proj and v_proj read (IDEFICS `vision_config.embed_dim`); absent = `hiddenSize`. */
+  readonly contextWidth?: number;
+  /** Per-head q/k RMSNorms: absent = 'per-head' (Mllama); 'none' (IDEFICS `qk_layer_norms` false). */
+  readonly qkNorm?: 'per-head' | 'none';
+  /** Elements of each of the two gates: absent = 1 (a scalar), h for IDEFICS `alpha_type` "vector". */
+  readonly gateWidth?: number;
 }
 
 /**

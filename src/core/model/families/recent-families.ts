@@ -24,6 +24,7 @@ import { hrmText } from './hrm-text.js';
 import { hyV3 } from './hy-v3-v4.js';
 import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
+import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { janusWrapper } from './janus.js';
 import { kosmos2, kosmos2Text } from './kosmos2.js';
@@ -192,4 +193,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     rwkv,
     // RWKV-7 Goose (fla RWKV7ForCausalLM): the rwkv7 variant — DPLR delta rule, low-rank w/a/v/g, no v_lora on layer 0.
     rwkv7,
+    // IDEFICS v1 (idefics-9b/-80b): LLaMA with gated cross-attention layers (k/v from the vision width); CLIP ViT-H and perceiver apart.
+    idefics,
   }) as const satisfies Record<string, Family>;
