@@ -75,6 +75,8 @@ describe('CTRL (ctrl)', () => {
     });
     expect(spec.attention).toMatchObject({ numHeads: 16, headDim: 80, qkvBias: true, outputBias: true });
     expect(kvCacheBytes(spec, 1).bytesPerToken).toBe(mhaKv(48, h));
+    expect(spec.warnings).toEqual([expect.stringMatching(/n_positions \(50,000.*n_ctx = 512 tokens/)]);
+    expect(read(ctrl, { ...c, n_ctx: 50_000 }).warnings ?? []).toEqual([]);
   });
 
   it('refuses a zero dff and heads that do not divide n_embd, naming the field', () => {

@@ -96,14 +96,25 @@ const CTRL_DEFAULTS = {
  * n_embd, with biases), layernorm2, ffn (Linear n_embd → `dff`, ReLU, Linear back, with biases);
  * pre-norm; a final layernorm; lm_head tied to w, with a vocabulary-sized bias (not counted).
  */
-export const ctrl: Family = (f, name) =>
-  block(withClassDefaults(f, CTRL_DEFAULTS), name, {
+export const ctrl: Family = (f, name) => {
+  const spec = block(withClassDefaults(f, CTRL_DEFAULTS), name, {
     keys: { vocab: 'vocab_size', hidden: 'n_embd', layers: 'n_layer', positions: 'n_positions' },
     headsKey: 'n_head',
     bias: true,
     mlp: (g) => readPlainMlp(g, true, 'dff'),
     activation: 'relu',
   });
+  // transformers reads n_positions (the sinusoid table) as the maximum; the release trained at n_ctx.
+  const trained = f.has('n_ctx') ? f.positiveInt('n_ctx', { max: MAX.positions }) : null;
+  if (trained === null || trained >= spec.maxContextTokens) return spec;
+  return {
+    ...spec,
+    warnings: [
+      ...(spec.warnings ?? []),
+      `ctrl: the context limit read is n_positions (${spec.maxContextTokens.toLocaleString('en-US')}, the size of the sinusoidal position table); the model was trained on sequences of n_ctx = ${trained.toLocaleString('en-US')} tokens`,
+    ],
+  };
+};
 
 /** XGLMConfig's `__init__` defaults (facebook/xglm-564M). */
 const XGLM_DEFAULTS = {
