@@ -62,11 +62,12 @@ describe('operation list of the 2025–26 layer kinds', () => {
         ? mambaLayers * m.numHeads * (m.convKernel + m.stateSize + (m.convBias ? 1 : 0) + 2)
         : 0;
       // Cross-attention layers' k_proj and v_proj multiply the image's tokens once per image (the
-      // vision tower's FLOPs), not the text tokens.
+      // vision tower's FLOPs), not the text tokens; they read the context's width (IDEFICS: the vision's).
       const a = spec.attention;
+      const contextWidth = spec.crossAttention?.contextWidth ?? spec.hiddenSize;
       const crossKv =
         spec.layers.filter((l) => l.attention === 'cross').length *
-        (a.kind === 'gqa' ? 2 * spec.hiddenSize * a.numKvHeads * a.headDim : 0);
+        (a.kind === 'gqa' ? 2 * contextWidth * a.numKvHeads * a.headDim : 0);
       // A layer running an earlier layer's weights (Zamba2) multiplies them again: count them per call.
       const perCall = { ...spec, layers: spec.layers.map(({ reusesWeights: _r, ...l }) => l) };
       const matmulParams = trainingFlopsPerToken(perCall, context).sixN / 6 - selectiveVectors - crossKv;
