@@ -4,6 +4,7 @@
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.
  */
 
+import { layerExtrasActivationBytes } from '../model/layer-extras.js';
 import { crossContextTokens } from '../model/layer-kinds.js';
 import { layerKey, layerView } from '../model/layer-view.js';
 import { mixerActivationBytes } from '../model/operations.js';
@@ -117,7 +118,9 @@ export function activationBytesPerLayer(
     // Nemotron-NAS linear replacement: the h × h Linear's input (and its dropout mask).
     mlp = g * sbh * rep + mask * sbh * rep;
   } else if (kind.mlp === 'dense' || !spec.moe) {
-    mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + mask * sbh * rep;
+    // Kosmos-2's ffn_layernorm keeps its input (the activation's output, BF16) for its backward.
+    const norm = spec.mlp.intermediateNorm ? (2 * s * b * spec.mlp.intermediateSize) / t : 0;
+    mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + norm + mask * sbh * rep;
   } else {
     const moe = spec.moe;
     // Each token's copy in each of its top-k experts: dispatched input and expert MLP activations
@@ -151,7 +154,14 @@ export function activationBytesPerLayer(
     if (softmax && !options.flashAttention && layout.recompute !== 'selective')
       eager += (4 * heads * s * s * b) / t;
   }
-  return attention + norms + mlp + eager + residualStreamActivations(spec, s * b, rep);
+  return (
+    attention +
+    norms +
+    mlp +
+    eager +
+    residualStreamActivations(spec, s * b, rep) +
+    layerExtrasActivationBytes(kind, s * b)
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  * models' stages (training-memory.ts sums them).
  */
 
-import { mlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
+import { denseMlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
 import { layerWeights, replicatedByLayer, tpShard } from '../model/operations.js';
 import { attentionParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -41,16 +41,15 @@ export function layerParamsPerGpu(
   const norms = spec.norm.perLayer * normParams(spec, h);
   // Matrices every TP rank holds whole (the operation list's `replicated`: MLA down-projections, the
   // router, Megatron-Core's duplicated linears), by layer kind — of the attention, MLP and router these
-  // sums hold (per-layer inputs and residual streams, all replicated, are not in them) — and per layer.
+  // sums hold (per-layer inputs, residual streams and extras, all replicated, are not in them) — and per layer.
   const whole = (mlp: 'dense' | 'moe') =>
     wholeMemo(spec, mlp, () => {
       const w = layerWeights(spec, { attention: 'full', mlp });
-      return Math.max(0, w.replicated - w.perLayerInput - w.residualStreams);
+      return Math.max(0, w.replicated - w.perLayerInput - w.residualStreams - w.layerExtras);
     });
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
   const replicated = perLayer ? replicatedByLayer(spec) : null;
-  const dense =
-    attentionParams(spec) + mlpParams(h, spec.mlp.intermediateSize, spec.mlp.gated, spec.mlp.bias);
+  const dense = attentionParams(spec) + denseMlpParams(spec, spec.mlp);
   return {
     dense: tpShard(dense, whole('dense'), t) + norms,
     // Shared experts and latent projections split over TP; the router stays whole.

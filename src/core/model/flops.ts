@@ -42,6 +42,8 @@ export interface FlopsBreakdown {
   readonly perLayerInput?: number;
   /** Gemma 3n AltUp routers and stream projections, LAuReL pairs, hyper-connections' fn and hc_head; absent without them. */
   readonly residualStreams?: number;
+  /** The matmuls of layers' extras (LayerSpec.extras: ZAYA1's CCA convolutions and router MLP); absent without them. */
+  readonly layerExtras?: number;
 }
 
 export interface FlopsPerToken {
@@ -64,6 +66,7 @@ export function layerMatmulWeights(spec: ModelSpec, mlp: 'dense' | 'moe'): Layer
     allRoutedExperts: _all,
     perLayerInput: _ple,
     residualStreams: _streams,
+    layerExtras: _extras,
     replicated: _replicated,
     ...weights
   } = layerWeights(spec, {
@@ -94,6 +97,7 @@ const COMPONENTS = [
   'head',
   'perLayerInput',
   'residualStreams',
+  'layerExtras',
 ] as const;
 
 function isFlopsComponent(c: string): c is keyof FlopsBreakdown {
@@ -147,6 +151,7 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
     head: 0,
     perLayerInput: 0,
     residualStreams: 0,
+    layerExtras: 0,
   };
   const add = (ops: readonly Operation[], times: number) => {
     for (const op of ops) {
@@ -157,13 +162,14 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
   add(headOperations(spec, request), 1);
   if (options.includeMtp && spec.numMtpModules > 0)
     add(mtpModuleOperations(spec, request), spec.numMtpModules);
-  const { perLayerInput, residualStreams, ...rest } = breakdown;
+  const { perLayerInput, residualStreams, layerExtras, ...rest } = breakdown;
   return {
     flopsPerToken: sumValues(breakdown),
     breakdown: {
       ...rest,
       ...(spec.perLayerInput ? { perLayerInput } : {}),
       ...(spec.altUp || spec.laurel || spec.hyperConnections ? { residualStreams } : {}),
+      ...(layerExtras > 0 ? { layerExtras } : {}),
     },
   };
 }

@@ -197,6 +197,7 @@ export function hasNewLayerKinds(spec: ModelSpec): boolean {
           l.kvShared === true ||
           l.reusesWeights !== undefined ||
           l.indexerShared === true ||
+          l.extras !== undefined ||
           hasLayerSizes(l),
       );
     newLayerKinds.set(spec, known);

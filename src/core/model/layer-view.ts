@@ -4,6 +4,7 @@
  * RWKV-7's layer 0 without v_lora).
  * Every per-layer formula reads a layer through here.
  */
+import { layerExtrasKey } from './layer-extras.js';
 import type { GatedDeltaNetSpec, LayerSpec, ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
@@ -20,7 +21,8 @@ export function layerKey(layer: LayerSpec): string {
     (layer.reusesWeights === undefined ? '' : '/reused') +
     (layer.indexerShared ? '/indexer-shared' : '') +
     (layer.compressRatio === undefined ? '' : `/c${layer.compressRatio}`) +
-    (layer.valueFirst ? '/v-first' : '');
+    (layer.valueFirst ? '/v-first' : '') +
+    layerExtrasKey(layer.extras);
   return `${layer.attention}/${layer.mlp}${sizes}`;
 }
 

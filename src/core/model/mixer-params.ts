@@ -4,7 +4,14 @@
  * short convolution), per layer; summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
-import type { GatedDeltaNetSpec, ModelSpec, MoeSpec, ShortConvSpec, StateSpaceSpec } from './spec.js';
+import type {
+  GatedDeltaNetSpec,
+  MlpSpec,
+  ModelSpec,
+  MoeSpec,
+  ShortConvSpec,
+  StateSpaceSpec,
+} from './spec.js';
 
 /** One Linear (or 1×1 convolution): its weight and, with `bias`, its bias (encoders, projectors). */
 export const linearParams = (inputs: number, outputs: number, bias = true): number =>
@@ -167,6 +174,12 @@ export function normParams(spec: ModelSpec, width: number): number {
   return spec.norm.kind === 'layernorm' && spec.norm.bias !== false ? 2 * width : width;
 }
 
+/** A dense MLP's matrices and biases, and its intermediate norm (Kosmos-2 `ffn_layernorm`) where it has one. */
+export function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
+  const norm = mlp.intermediateNorm ? normParams(spec, mlp.intermediateSize) : 0;
+  return mlpParams(spec.hiddenSize, mlp.intermediateSize, mlp.gated, mlp.bias) + norm;
+}
+
 export interface MoeLayerParams {
   /** The second expert group's experts and router rows (MoeSpec.modalityExperts), idle for a text token. */
   readonly modality: number;
@@ -209,10 +222,11 @@ export function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
         ? mlpParams(h, moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated, false) +
           (moe.sharedExpertGate ? h : 0)
         : 0) + (latent === undefined ? 0 : 2 * h * latent + (moe.latentNorm ? normParams(spec, latent) : 0)),
-    router:
-      h * moe.numExperts +
-      (moe.routerBias ? moe.numExperts : 0) +
-      (moe.routerInputScale ? h : 0) +
-      modality.router,
+    router: moe.routerInExtras
+      ? 0
+      : h * moe.numExperts +
+        (moe.routerBias ? moe.numExperts : 0) +
+        (moe.routerInputScale ? h : 0) +
+        modality.router,
   };
 }

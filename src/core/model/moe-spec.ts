@@ -56,4 +56,9 @@ export interface MoeSpec {
   readonly latentSize?: number;
   /** LatentMoE: an RMSNorm of the latent after the combine, before the up-projection (Kimi K3 `latent_moe_use_norm`). */
   readonly latentNorm?: boolean;
+  /**
+   * The router is a module of the layer's extras (LayerSpec.extras: ZAYA1's ZayaRouter, down_proj h → r
+   * and an MLP on r), not an h × numExperts Linear; softmax and top-k stay the block's. Absent = false.
+   */
+  readonly routerInExtras?: boolean;
 }

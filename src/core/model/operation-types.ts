@@ -21,6 +21,7 @@ export type OpComponent =
   | 'router'
   | 'perLayerInput'
   | 'residualStreams'
+  | 'layerExtras'
   | 'head'
   | 'embedding'
   | 'loss'
@@ -257,8 +258,7 @@ export interface OperationRequest {
   readonly absorbedMla?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
   readonly adapter?: AdapterRuntime;
-  /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */
-  readonly kvBytesPerElement?: number;
+  readonly kvBytesPerElement?: number; // serving: KV-cache bytes per element, 2:4 sparse weights, KV once per query head
   readonly sparse24?: boolean;
   readonly kvReadPerQueryHead?: boolean;
 }

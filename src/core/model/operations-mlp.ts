@@ -26,8 +26,13 @@ export function mlpOperations(
   const t = layout.tensorParallel;
   const h = spec.hiddenSize;
   switch (layer.mlp) {
-    case 'dense':
-      return denseMlp(b, 'mlp', 'denseMlp', tokens, spec.mlp.intermediateSize, spec.mlp.gated, t, h);
+    case 'dense': {
+      const I = spec.mlp.intermediateSize;
+      // Kosmos-2's ffn_layernorm: a norm over each rank's I/t slice of the activation, read and written.
+      if (spec.mlp.intermediateNorm)
+        b.memory('mlp.intermediate_norm', 'norm', (ACT_BYTES * tokens * I) / t, (ACT_BYTES * tokens * I) / t);
+      return denseMlp(b, 'mlp', 'denseMlp', tokens, I, spec.mlp.gated, t, h);
+    }
     case 'projection':
       // DeciLMLinearMLP: one h × h Linear, row-parallel over TP like the MLP's down projection.
       b.gemm('mlp.linear_mlp', 'denseMlp', tokens, h, h / t);
@@ -43,7 +48,12 @@ export function mlpOperations(
         const Is = moe.numSharedExperts * moe.sharedIntermediateSize;
         activation += denseMlp(b, 'shared_experts', 'sharedExperts', tokens, Is, moe.gated, t, h);
       }
-      b.gemm('router', 'router', tokens, moe.numExperts, h, { datatype: 'bf16', bytes: 2, replicated: true });
+      if (!moe.routerInExtras)
+        b.gemm('router', 'router', tokens, moe.numExperts, h, {
+          datatype: 'bf16',
+          bytes: 2,
+          replicated: true,
+        });
       // LatentMoE: fc1_latent_proj (h → latent) before dispatch, fc2_latent_proj back after combine.
       const width = moe.latentSize ?? h;
       if (moe.latentSize !== undefined) {

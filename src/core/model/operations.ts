@@ -13,6 +13,7 @@
  */
 
 import { layerAdapterMatrices } from './adapters.js';
+import { layerExtraOperations } from './layer-extras.js';
 import { layerKey, layerView } from './layer-view.js';
 import { modalityExpertParams } from './mixer-params.js';
 import {
@@ -133,7 +134,7 @@ export function localLayerWeights(spec: ModelSpec, layer: LayerSpec, layout: Ope
 
 /** A layer's matrices other than its routed experts: split over TP, or whole where `replicated`. */
 export const nonExpertWeights = (w: LayerWeights): number =>
-  w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams;
+  w.attention + w.denseMlp + w.sharedExperts + w.router + w.perLayerInput + w.residualStreams + w.layerExtras;
 
 /** One TP rank's share of `params` of which `replicated` every rank holds whole. */
 export const tpShard = (params: number, replicated: number, tensorParallel: number): number =>
@@ -152,6 +153,8 @@ export interface LayerWeights {
   readonly perLayerInput: number;
   /** Gemma 3n AltUp router and LAuReL pair. */
   readonly residualStreams: number;
+  /** The matmuls of the layer's extras (LayerSpec.extras), all replicated. */
+  readonly layerExtras: number;
   /**
    * Of the above, the matrices every tensor-parallel rank holds whole (operation list `replicated`: MLA
    * down-projections, the router, Step3's shared query, DSA's indexer, AltUp and LAuReL).
@@ -177,6 +180,7 @@ const WHOLE_WEIGHT_COMPONENTS: ReadonlySet<string> = new Set([
   'router',
   'perLayerInput',
   'residualStreams',
+  'layerExtras',
 ]);
 
 /** Matmul weights of one layer by component, read off a one-token forward (memoised per spec). */
@@ -200,6 +204,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     router: 0,
     perLayerInput: 0,
     residualStreams: 0,
+    layerExtras: 0,
     replicated: 0,
   };
   for (const op of ops) {
@@ -214,6 +219,7 @@ function computeLayerWeights(spec: ModelSpec, layer: LayerSpec): LayerWeights {
     else if (op.component === 'perLayerInput') out.perLayerInput += weights;
     // The router runs twice per layer (count 2) on one matrix.
     else if (op.component === 'residualStreams') out.residualStreams += weights;
+    else if (op.component === 'layerExtras') out.layerExtras += weights;
     else if (op.component === 'routedExperts') {
       out.routedExperts += weights * op.m * op.count;
       out.allRoutedExperts += weights * (spec.moe?.numExperts ?? 0);
@@ -267,6 +273,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
   adapterOperations(spec, layer, request, b, tokens);
   perLayerInputOperations(spec, b, tokens);
   residualStreamOperations(spec, b, tokens);
+  layerExtraOperations(layer, b, tokens);
 
   // Element-wise kernels (memory-bound): norms read and write the hidden state, each residual add
   // reads two and writes one; with sequence parallelism they run on 1/t of the tokens.
@@ -359,8 +366,13 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
     if (op.type === 'gemm') {
       // Softmax attention's projections are in the closed form; the indexer's are extra.
       if (softmax && !op.name.startsWith('indexer.')) continue;
-      // Per-layer inputs, AltUp, LAuReL and mHC keep theirs in activations.ts.
-      if (op.component === 'perLayerInput' || op.component === 'residualStreams') continue;
+      // Per-layer inputs, AltUp, LAuReL, mHC and the layer's extras keep theirs in activations.ts.
+      if (
+        op.component === 'perLayerInput' ||
+        op.component === 'residualStreams' ||
+        op.component === 'layerExtras'
+      )
+        continue;
       bytes += op.m * op.k * op.count * ACT_BYTES;
     } else if (op.type === 'mixer') bytes += op.savedBytes;
     else if (op.type === 'memory' && !softmax && (op.component === 'activation' || NORM_INPUTS.has(op.name)))

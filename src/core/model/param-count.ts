@@ -9,15 +9,12 @@
  *   convention (671B main model + MTP module). Their embedding and head are shared, so not counted.
  */
 import { InternalError } from '../errors.js';
-import {
-  compressedAttentionParams,
-  compressedIndexerParams,
-  compressorParams,
-} from './compressed-attention.js';
+import { attentionParams, keyValueParams, sparseIndexerParams } from './attention-params.js';
+import { compressorParams } from './compressed-attention.js';
 import { layerKey, layerView } from './layer-view.js';
 import {
+  denseMlpParams,
   gatedDeltaNetParams,
-  mlpParams,
   moeLayerParams,
   normParams,
   shortConvParams,
@@ -25,16 +22,16 @@ import {
 } from './mixer-params.js';
 import { residualHeadParams, residualStreamParams } from './residual-stream-params.js';
 import {
-  type AttentionSpec,
   embeddingTableParams,
   embeddingWidth,
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
-  type MlpSpec,
   type ModelSpec,
-  type SparseAttentionSpec,
 } from './spec.js';
+
+// The attention's parameters have their own module; importers keep importing them from here.
+export { attentionParams, keyValueParams, sparseIndexerParams } from './attention-params.js';
 
 export interface ParamBreakdown {
   readonly embedding: number;
@@ -68,6 +65,8 @@ export interface ParamBreakdown {
    * stream projections, and LAuReL's per-layer low-rank pair and norm (Gemma 3n); absent without them.
    */
   readonly residualStreams?: number;
+  /** Layers' small modules ModelSpec has no kind for (LayerSpec.extras); absent without them. */
+  readonly layerExtras?: number;
 }
 
 export interface ParamCount {
@@ -95,90 +94,6 @@ export function embeddingProjectionParams(spec: ModelSpec): number {
   return w === spec.hiddenSize ? 0 : w * spec.hiddenSize;
 }
 
-/** Attention parameters of one layer, q/k/v/o projections plus their biases, norms and sinks. */
-export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec.attention): number {
-  const h = spec.hiddenSize;
-  if (attention.kind === 'compressed') return compressedAttentionParams(spec, attention);
-  if (attention.kind === 'mla') {
-    // DeepSeek-V2 Eq. 9-19: W^DQ, W^UQ (+ W^QR folded in), W^DKV + W^KR, W^UK/W^UV, W^O, and the
-    // RMSNorms on the query and KV latents (modeling_deepseek_v3.py).
-    const qHead = attention.qkNopeHeadDim + attention.qkRopeHeadDim;
-    const q =
-      attention.qLoraRank === null
-        ? h * attention.numHeads * qHead
-        : h * attention.qLoraRank + attention.qLoraRank + attention.qLoraRank * attention.numHeads * qHead;
-    const kvDown = h * (attention.kvLoraRank + attention.qkRopeHeadDim) + attention.kvLoraRank;
-    const kvUp = attention.kvLoraRank * attention.numHeads * (attention.qkNopeHeadDim + attention.vHeadDim);
-    const out = attention.numHeads * attention.vHeadDim * h;
-    // Kimi K3's output gate g_proj (h → heads·v_head_dim).
-    const gate = attention.outputGate ? h * attention.numHeads * attention.vHeadDim : 0;
-    // Hy4's learned sink logit per head (HYV4Attention.sinks, modeling_hy_v4.py).
-    const sinks = attention.sinks ? attention.numHeads : 0;
-    return q + kvDown + kvUp + out + gate + sinks;
-  }
-  const qWidth = attention.numHeads * attention.headDim;
-  const kvWidth = attention.numKvHeads * attention.headDim;
-  // Qwen3NextAttention: q_proj emits queries and the output gate, 2·numHeads·headDim.
-  const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
-  // Gemma4TextAttention with attention_k_eq_v: k_proj only, its output serves as the values.
-  const kvProjections = attention.valueFromKey ? 1 : 2;
-  // Step3's low-rank query: q_proj h → r, inter_norm(r), wq r → heads·headDim (vLLM Step3TextAttention).
-  const r = attention.queryRank;
-  const query = r === undefined ? h * qProjWidth : h * r + normParams(spec, r) + r * qProjWidth;
-  const projections = query + h * kvProjections * kvWidth + qWidth * h;
-  const biases =
-    (attention.qkvBias ? (r ?? qWidth) + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
-  const qkNorm =
-    attention.qkNorm === 'per-head'
-      ? 2 * normParams(spec, attention.headDim)
-      : attention.qkNorm === 'full'
-        ? normParams(spec, qWidth) + normParams(spec, kvWidth)
-        : 0;
-  // Step3p5Attention's head-wise gate g_proj (h → heads, no bias).
-  const headGate = attention.headGate ? h * attention.numHeads : 0;
-  return projections + biases + qkNorm + headGate + (attention.sinks ? attention.numHeads : 0);
-}
-
-/**
- * The parameters a KV-shared layer does without (Gemma4TextAttention with is_kv_shared_layer): k_proj,
- * v_proj (unless keys are the values) with their biases, and the per-head k norm.
- */
-export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): number {
-  if (attention.kind !== 'gqa') throw new InternalError('KV-shared layers are GQA only');
-  const kvWidth = attention.numKvHeads * attention.headDim;
-  const projections = attention.valueFromKey ? 1 : 2;
-  const kNorm =
-    attention.qkNorm === 'per-head'
-      ? normParams(spec, attention.headDim)
-      : attention.qkNorm === 'full'
-        ? normParams(spec, kvWidth)
-        : 0;
-  return projections * (spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0)) + kNorm;
-}
-
-/**
- * DSA lightning indexer (DeepseekV32Indexer): wq_b (q latent → heads·d), wk (h → d), k_norm
- * LayerNorm(d) with bias, weights_proj (h → heads); all without bias. Block indexer (MiniMax-M3,
- * transformers `MiniMaxM3VLIndexer`): q_proj (h → heads·d), k_proj (h → d), q_norm and k_norm
- * RMSNorm(d), no bias, no head weights. DeepSeek-V4's compressed indexer: compressed-attention.ts.
- */
-export function sparseIndexerParams(
-  spec: ModelSpec,
-  indexer: SparseAttentionSpec,
-  layer: Pick<LayerSpec, 'compressRatio'> = {},
-): number {
-  if (layer.compressRatio !== undefined) return compressedIndexerParams(spec, indexer, layer.compressRatio);
-  const h = spec.hiddenSize;
-  const d = indexer.headDim;
-  if (indexer.blockTokens !== undefined) return h * indexer.numHeads * d + h * d + 2 * normParams(spec, d);
-  const qLatent = spec.attention.kind === 'mla' ? (spec.attention.qLoraRank ?? h) : h;
-  return qLatent * indexer.numHeads * d + h * d + 2 * d + h * indexer.numHeads;
-}
-
-function denseMlpParams(spec: ModelSpec, mlp: MlpSpec): number {
-  return mlpParams(spec.hiddenSize, mlp.intermediateSize, mlp.gated, mlp.bias);
-}
-
 /** The parts of {@link ParamBreakdown} that sit inside decoder layers. */
 type LayerPart = Exclude<
   keyof ParamBreakdown,
@@ -188,6 +103,7 @@ type LayerPart = Exclude<
   | 'perLayerEmbedding'
   | 'perLayerInput'
   | 'residualStreams'
+  | 'layerExtras'
   | 'lookupTables'
 >;
 
@@ -212,6 +128,7 @@ type LayerParams = Readonly<Record<LayerPart, number>> & {
   readonly perLayerInput: number;
   /** AltUp and LAuReL of this layer ({@link residualStreamParams}). */
   readonly residualStreams: number;
+  readonly layerExtras: number;
 };
 
 /** A spec field a layer kind needs; its absence is a malformed spec. */
@@ -308,11 +225,12 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
     norms,
     perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
     residualStreams: residualStreamParams(spec, normParams(spec, spec.hiddenSize)),
+    layerExtras: layer.extras?.params ?? 0,
   };
 }
 
 function sumLayer(p: LayerParams): number {
-  let total = p.perLayerInput + p.residualStreams;
+  let total = p.perLayerInput + p.residualStreams + p.layerExtras;
   for (const part of LAYER_PARTS) total += p[part];
   return total;
 }
@@ -352,6 +270,7 @@ function countParams(spec: ModelSpec): ParamCount {
     (ple ? normParams(spec, ple.hiddenSize) : 0);
   let perLayerInput = 0;
   let residualStreams = residualHeadParams(spec);
+  let layerExtras = 0;
   let inactive = 0;
   const perLayer = spec.layers.map((layer) => {
     // A layer running an earlier layer's weights (Zamba2's shared blocks) holds none of its own.
@@ -363,6 +282,7 @@ function countParams(spec: ModelSpec): ParamCount {
     for (const part of LAYER_PARTS) sums[part] += p[part];
     perLayerInput += p.perLayerInput;
     residualStreams += p.residualStreams;
+    layerExtras += p.layerExtras;
     const idle = p.routedExperts - p.activeRoutedExperts + p.unused;
     inactive += idle;
     const total = sumLayer(p);
@@ -377,6 +297,7 @@ function countParams(spec: ModelSpec): ParamCount {
     head,
     ...(ple ? { perLayerEmbedding, perLayerInput } : {}),
     ...(spec.altUp || spec.laurel || spec.hyperConnections ? { residualStreams } : {}),
+    ...(layerExtras > 0 ? { layerExtras } : {}),
     ...(spec.lookupTableParams ? { lookupTables: spec.lookupTableParams } : {}),
   };
   const totalParams = Object.values(breakdown).reduce((a, b) => a + b, 0);

@@ -4,9 +4,12 @@
  * it directly (JSON/YAML, see `model-spec-schema.ts`) for hypothetical models.
  */
 
+import type { LayerExtrasSpec } from './layer-extras.js';
 import type { GatedDeltaNetSpec, ShortConvSpec, SparseAttentionSpec, StateSpaceSpec } from './mixer-specs.js';
 import type { MoeSpec } from './moe-spec.js';
+import type { AltUpSpec, HyperConnectionsSpec, LaurelSpec, PerLayerInputSpec } from './residual-specs.js';
 
+export type { LayerExtraGemm, LayerExtrasSpec } from './layer-extras.js';
 export type {
   GatedDeltaNetSpec,
   SelectiveScanSpec,
@@ -15,6 +18,7 @@ export type {
   StateSpaceSpec,
 } from './mixer-specs.js';
 export type { MoeSpec } from './moe-spec.js';
+export type { AltUpSpec, HyperConnectionsSpec, LaurelSpec, PerLayerInputSpec } from './residual-specs.js';
 
 /** Grouped-query attention; MHA when `numKvHeads === numHeads`, MQA when `numKvHeads === 1`. */
 export interface GqaAttention {
@@ -115,6 +119,8 @@ export interface MlpSpec {
   readonly bias: boolean;
   /** Gate and up are one matrix (Phi-3, GLM-4 `gate_up_proj`, ChatGLM `dense_h_to_4h`): LoRA r·(h + 2I). */
   readonly fusedGateUp?: boolean;
+  /** A norm of the intermediate width before the down projection (Kosmos-2 `ffn_layernorm`). Absent = none. */
+  readonly intermediateNorm?: boolean;
 }
 
 /**
@@ -196,13 +202,14 @@ export interface LayerSpec {
   readonly reusesWeights?: number;
   /**
    * A `sparse` layer attending to the top-k keys the last earlier sparse layer with its own indexer
-   * selected (IndexCache, arXiv:2603.12201; GLM-5.2 / Hy4 `indexer_types` 'shared': `self.indexer =
-   * None`): no indexer weights, indexer keys in the cache or indexer operations; its main attention
-   * still reads the top-k keys. Absent = false (the layer runs its own indexer).
+   * selected (IndexCache, arXiv:2603.12201; GLM-5.2 / Hy4 `indexer_types` 'shared': `self.indexer = None`):
+   * no indexer weights, indexer keys or operations; its attention still reads the top-k keys. Absent = false.
    */
   readonly indexerShared?: boolean;
   /** RWKV-7's layer 0 (fla `RWKV7Attention`): its v is v_first, so no v_lora (layerView drops `valueRank`). */
   readonly valueFirst?: boolean;
+  /** Small modules ModelSpec has no kind for, held and run with the layer (layer-extras.ts). Absent = none. */
+  readonly extras?: LayerExtrasSpec;
 }
 
 /**
@@ -224,42 +231,6 @@ export interface VisionTowerSpec {
 }
 
 /**
- * Per-layer input embeddings (Gemma 3n / Gemma 4 PLE, `Gemma4TextModel`): a table of
- * `vocabSize` rows × layers·`hiddenSize` looked up per token, plus per_layer_model_projection
- * (h → layers·p) and its RMSNorm(p); each layer gates its slice in (per_layer_input_gate h → p, GELU,
- * × the slice, per_layer_projection p → h, post_per_layer_input_norm).
- */
-export interface PerLayerInputSpec {
-  /** p, each layer's slice (`hidden_size_per_layer_input`). */
-  readonly hiddenSize: number;
-  /** Rows of the table (`vocab_size_per_layer_input`). */
-  readonly vocabSize: number;
-}
-
-/**
- * Alternating Updates (Baykal et al. 2023, "Alternating Updates for Efficient Transformers",
- * NeurIPS, arXiv:2301.13310, Alg. 1; transformers `Gemma3nTextAltUp`): the residual stream is
- * `streams` vectors of h; each layer runs on one of them, predicts all from a learned mix (a router
- * h → n from an RMSNorm of the active stream, tanh, then n → n² coefficients) and corrects them with
- * the layer's innovation (the router again, n → n coefficients). The model widens its input with
- * n − 1 h × h projections of the embedding and narrows its output with n − 1 more before the mean.
- */
-export interface AltUpSpec {
-  /** n, the streams (`altup_num_inputs`). */
-  readonly streams: number;
-}
-
-/**
- * Low-rank Learned Augmented Residual (Menghani et al. 2024, "LAuReL: Learned Augmented Residual
- * Layer", arXiv:2411.07501, Sec. 2.2 LAuReL-LR; transformers `Gemma3nTextLaurelBlock`): beside the
- * attention, x + RMSNorm(B·A·x) with A h → r and B r → h, on the layer's normed input.
- */
-export interface LaurelSpec {
-  /** r (`laurel_rank`). */
-  readonly rank: number;
-}
-
-/**
  * Cross-attention to an image (Llama 3.2 Vision `MllamaCrossAttentionDecoderLayer`, IDEFICS
  * `IdeficsGatedCrossAttentionLayer`): q_proj on the text tokens, k_proj and v_proj on the `contextTokens`
  * vision tokens once per image (cached per sequence), no RoPE or mask; tanh gates on the attention and
@@ -274,18 +245,6 @@ export interface CrossAttentionSpec {
   readonly qkNorm?: 'per-head' | 'none';
   /** Elements of each of the two gates: absent = 1 (a scalar), h for IDEFICS `alpha_type` "vector". */
   readonly gateWidth?: number;
-}
-
-/**
- * Hyper-connections ({@link ModelSpec.hyperConnections}): `streams` residual vectors of h. `mhc`
- * (DeepSeek-V4 `DeepseekV4HyperConnection`): fn (2 + n)·n × n·h — pre, post and comb —, base (2 + n)·n,
- * 3 scales per block. `ihc` (Hy4 `HYV4HyperConnection`, independent HC without comb): fn 2n × n·h — pre
- * and post —, base 2n, 2 scales; the residual streams are carried over unmixed. Both: hc_head
- * n × n·h, n, 1. Absent kind = `mhc`.
- */
-export interface HyperConnectionsSpec {
-  readonly streams: number;
-  readonly kind?: 'mhc' | 'ihc';
 }
 
 export interface ModelSpec {

@@ -78,18 +78,19 @@ function tensors(s: Shape): number {
 }
 
 describe('diffllama', () => {
-  it('DiffLlama-0.3B-handcut: every tensor, the lambdas as lookup-table parameters', () => {
+  it('DiffLlama-0.3B-handcut: every tensor, the lambdas held and run with their layers', () => {
     const spec = read(HANDCUT);
     const params = paramCount(spec);
     expect(params.totalParams).toBe(tensors(SHAPE_HANDCUT));
     expect(params.totalParams).toBe(1_235_818_496);
     const l = layerTensors(SHAPE_HANDCUT);
     expect(params.breakdown.attention).toBe(16 * l.projections);
-    expect(params.breakdown.lookupTables).toBe(16 * 4 * 64);
+    expect(params.breakdown.layerExtras).toBe(16 * 4 * 64);
+    expect(params.breakdown.lookupTables).toBeUndefined();
     expect(params.breakdown.denseMlp).toBe(16 * l.mlp);
     expect(params.breakdown.norms).toBe(16 * l.norms + 2048);
-    // Held as a lookup table: outside the active count.
-    expect(params.activeParams).toBe(params.totalParams - 16 * 4 * 64);
+    // Every tensor is run by every token: all active.
+    expect(params.activeParams).toBe(params.totalParams);
     expect(spec.attention).toEqual({
       kind: 'gqa',
       numHeads: 32,
@@ -103,9 +104,8 @@ describe('diffllama', () => {
     expect(spec.tieWordEmbeddings).toBe(true);
     expect(spec.maxContextTokens).toBe(131_072);
     expect(spec.layers.every((x) => x.attention === 'full' && x.mlp === 'dense')).toBe(true);
-    expect(spec.warnings).toHaveLength(2);
+    expect(spec.warnings).toHaveLength(1);
     expect(spec.warnings![0]).toMatch(/two attention calls .* twice the attention-score FLOPs/);
-    expect(spec.warnings![1]).toMatch(/4 × 64 a layer, 4,096 in all/);
   });
 
   it('a standard KV cache; attention FLOPs as one standard call (the warning says twice)', () => {

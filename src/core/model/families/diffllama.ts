@@ -16,10 +16,9 @@
  *   read). DiffLlamaDecoderLayer: input_layernorm and post_attention_layernorm (RMSNorm h).
  * - DiffLlamaModel: embed_tokens V × h, final norm; DiffLlamaForCausalLM: lm_head, tied per
  *   `tie_word_embeddings`.
- * Not expressible in ModelSpec, and said in a warning: the lambdas (4·head_dim a layer, no matmul) are
- * held as `lookupTableParams`, so the total is exact but they sit in the embedding count, not the active
- * one; the two attention calls score Q·Kᵀ twice and multiply by V twice, twice the score FLOPs and the
- * attention-map work llmecon counts for one standard call.
+ * The lambdas (4·head_dim a layer, no matmul) are each layer's `extras`. Not expressible in ModelSpec,
+ * and said in a warning: the two attention calls score Q·Kᵀ twice and multiply by V twice, twice the
+ * score FLOPs and the attention-map work llmecon counts for one standard call.
  */
 import type { ModelSpec } from '../spec.js';
 import type { Json } from './fields.js';
@@ -38,8 +37,6 @@ const DIFFLLAMA_DEFAULTS: Json = {
   attention_bias: false,
 };
 
-const count = (n: number): string => n.toLocaleString('en-US');
-
 export const diffllama: Family = (top, name): ModelSpec => {
   const f = withClassDefaults(top, DIFFLLAMA_DEFAULTS);
   // num_key_value_heads None → num_attention_heads (readKvHeads' fallback); head_dim None → h / heads.
@@ -50,13 +47,12 @@ export const diffllama: Family = (top, name): ModelSpec => {
       `(${a.numKvHeads}) must be even: DiffLlamaAttention splits the values into two halves along the KV heads`,
     );
   const spec = decoder(f, name, { attention: () => a, mlp: readGatedMlp(f) });
-  const lambdas = 4 * a.headDim * spec.numLayers;
+  const extras = { modules: 'lambda_q1, lambda_k1, lambda_q2, lambda_k2', params: 4 * a.headDim, gemms: [] };
   return {
     ...spec,
-    lookupTableParams: lambdas,
+    layers: spec.layers.map((layer) => ({ ...layer, extras })),
     warnings: [
       `diffllama: differential attention runs two attention calls a layer over all ${a.numHeads} heads with the same queries and keys, one per half of the values (Q·Kᵀ, softmax and P·V twice): twice the attention-score FLOPs counted here for one standard call; the KV cache (${a.numKvHeads} × ${a.headDim} keys and values a layer) is standard`,
-      `diffllama: the lambda vectors (lambda_q1, lambda_k1, lambda_q2, lambda_k2: 4 × ${a.headDim} a layer, ${count(lambdas)} in all) are counted in the total as lookup-table parameters, so outside the active count; the groupnorm (RMSNorm of ${2 * a.headDim}, no weight) has none`,
     ],
   };
 };

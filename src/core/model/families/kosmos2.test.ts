@@ -56,11 +56,17 @@ describe('Kosmos-2 (kosmos-2)', () => {
     expect(text.vision).toBeNull();
   });
 
-  it('refuses an ffn_dim that is not a multiple of embed_dim, and a cross-attention text model', () => {
+  it('counts ffn_layernorm at any ffn_dim (not only multiples of embed_dim), in the MLP', () => {
     const json = fixture();
-    const ffn = inputErrorOf(() => read({ ...json, text_config: { ...json.text_config, ffn_dim: 3000 } }));
-    expect(ffn.issues[0]?.path).toEqual(['text_config', 'ffn_dim']);
-    expect(ffn.message).toMatch(/\(3000\) must be a multiple of embed_dim \(2048\)/);
+    const spec = read({ ...json, text_config: { ...json.text_config, ffn_dim: 3000 } });
+    const h = 2048;
+    const mlp = linear(h, 3000) + 2 * 3000 + linear(3000, h);
+    expect(paramCount(spec).breakdown.denseMlp).toBe(24 * mlp);
+    expect(paramCount(spec).breakdown.norms).toBe(24 * 3 * 2 * h + 2 * h);
+  });
+
+  it('refuses a cross-attention text model, naming the field', () => {
+    const json = fixture();
     const cross = inputErrorOf(() =>
       read({ ...json, text_config: { ...json.text_config, add_cross_attention: true } }),
     );

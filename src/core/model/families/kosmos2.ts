@@ -16,8 +16,7 @@
  *   are the projected vision tokens and the latents together.
  * An image of `image_size` becomes `latent_query_num` tokens of the text model's input.
  * The layer's norms: self_attn_layer_norm, inner_attn_ln and final_layer_norm of the width, and
- * ffn_layernorm of `ffn_dim`, counted as ffn_dim / embed_dim LayerNorms of the width (the same weights
- * and biases, and the same elementwise work), so ffn_dim must be a multiple of embed_dim.
+ * ffn_layernorm of `ffn_dim`, the MLP's intermediate norm (`MlpSpec.intermediateNorm`).
  */
 import { linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
@@ -64,21 +63,15 @@ export const kosmos2Text: Family = (config, name) => {
     positions: 'max_position_embeddings',
   });
   const ffn = f.positiveInt('ffn_dim', { max: MAX.intermediate });
-  if (ffn % c.hiddenSize !== 0) {
-    f.fail(
-      'ffn_dim',
-      `(${ffn}) must be a multiple of embed_dim (${c.hiddenSize}): llmecon counts ffn_layernorm as LayerNorms of the width`,
-    );
-  }
   const spec = baseSpec(f, c, {
     attention: readMha(f, c.hiddenSize, 'attention_heads', { bias: true }),
-    mlp: { intermediateSize: ffn, gated: false, bias: true },
+    mlp: { intermediateSize: ffn, gated: false, bias: true, intermediateNorm: true },
     layers: uniformLayers(c.numLayers, 'dense'),
   });
   return {
     ...spec,
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
-    norm: { kind: 'layernorm', perLayer: 3 + ffn / c.hiddenSize },
+    norm: { kind: 'layernorm', perLayer: 3 },
     activation: f.string('activation_function', 'gelu'),
   };
 };

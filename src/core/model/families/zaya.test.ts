@@ -1,10 +1,11 @@
 /**
  * Zyphra ZAYA1 (`zaya`): CCA attention read as GQA with its convolutions, key temperatures and MLP
- * router counted as lookup tables, a top-1 MoE, residual scaling as norms (zaya.ts), on ZAYA1-8B's
+ * router as each layer's extras, a top-1 MoE, residual scaling as norms (zaya.ts), on ZAYA1-8B's
  * config.json and on variants of it.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields } from './fields.js';
@@ -40,9 +41,12 @@ function zayaShapes(layers: number, vocab = 262_272) {
   const perLayer = projections + conv + temp + experts * swiglu + norms;
   // embed_tokens (tied lm_head), input_hidden_states_scale and _bias, the final norm.
   const total = layers * perLayer + routers + vocab * h + 2 * h + h;
-  // What the spec has no field for: counted as lookup tables (its router is h × num_experts).
-  const lookup = layers * (conv + temp) + routers - layers * h * experts;
-  return { total, lookup, inactiveExperts: layers * (experts - 1) * swiglu, vocab, h };
+  // The layers' extras: what the spec's attention and experts do not hold, the router among them.
+  const extras = layers * (conv + temp) + routers;
+  // Forward FLOPs per token of the extras' matmuls: the two convolutions and the router's four Linears.
+  const extraFlops =
+    2 * layers * (channels * k0 + channels * hd * k1 + h * r + 2 * r * r + r * (experts + 1));
+  return { total, extras, extraFlops, inactiveExperts: layers * (experts - 1) * swiglu, vocab, h };
 }
 
 describe('ZAYA1', () => {
@@ -52,16 +56,20 @@ describe('ZAYA1', () => {
     const count = paramCount(spec);
     expect(count.totalParams).toBe(shapes.total);
     expect(count.totalParams).toBe(8_840_489_464);
-    expect(count.breakdown.lookupTables).toBe(shapes.lookup);
-    // One expert of 16 a token; the convolutions and router MLP, counted as lookup tables, are not active.
-    expect(count.activeParams).toBe(shapes.total - shapes.inactiveExperts - shapes.lookup);
+    expect(count.breakdown.layerExtras).toBe(shapes.extras);
+    expect(count.breakdown.router).toBe(0);
+    expect(count.breakdown.lookupTables).toBeUndefined();
+    // One expert of 16 a token; the convolutions and the router run on every token.
+    expect(count.activeParams).toBe(shapes.total - shapes.inactiveExperts);
+    const flops = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: 4096 }).breakdown;
+    expect(flops.layerExtras).toBe(shapes.extraFlops);
+    expect(flops.router).toBe(0);
     expect(spec.moe).toMatchObject({ numExperts: 16, topK: 1, fusedGateUp: true, routerBias: false });
     // The cache holds GQA's keys and values: 2 KV heads of 128 per layer per token.
     expect(kvCacheBytes(spec, 32_768, 'bf16').bytesPerSequence).toBe(40 * 32_768 * 2 * 2 * 128 * 2);
-    expect(spec.warnings).toHaveLength(2);
-    expect(spec.warnings?.[0]).toMatch(/38,441,464 parameters in all.*counted as lookup tables/);
+    expect(spec.warnings).toHaveLength(1);
     // Conv window 1280 × (2 + 2 − 2) and the delayed value projection 2 · 128 / 2.
-    expect(spec.warnings?.[1]).toMatch(/2,688 elements of state per sequence/);
+    expect(spec.warnings?.[0]).toMatch(/2,688 elements of state per sequence/);
   });
 
   it('reads a config without the keys ZayaConfig defaults as ZAYA1-8B', () => {
@@ -75,7 +83,8 @@ describe('ZAYA1', () => {
     const spec = read({ ...ZAYA1_8B, layer_types: types, sliding_window: 4096, lm_head_bias: true });
     const shapes = zayaShapes(40);
     expect(paramCount(spec).totalParams).toBe(shapes.total + shapes.vocab);
-    expect(paramCount(spec).breakdown.lookupTables).toBe(shapes.lookup + shapes.vocab);
+    expect(paramCount(spec).breakdown.lookupTables).toBe(shapes.vocab);
+    expect(spec.warnings?.[0]).toMatch(/lm_head's bias \(262,272\) is counted as a lookup table/);
     const perToken = 2 * 2 * 128 * 2;
     expect(kvCacheBytes(spec, 32_768, 'bf16').bytesPerSequence).toBe(perToken * (10 * 32_768 + 30 * 4096));
   });

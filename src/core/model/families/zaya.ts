@@ -25,12 +25,12 @@
  * - Two RMSNorms per layer and two ZayaResidualScaling modules (four h vectors each), counted as ten
  *   hidden-size norms a layer; the model's input_hidden_states_scale and _bias (h each) as two more on
  *   layer 0; a final RMSNorm; lm_head tied to the embedding by default, with a bias per `lm_head_bias`.
- * ModelSpec's attention and router have no place for the convolutions, key temperatures, the router's
- * own MLP beyond an h × num_experts router, or lm_head's bias: those are counted as lookup tables (in
- * the total and in memory, not in the active parameters or FLOPs), which a warning says.
+ * The convolutions, key temperatures and the whole router are each layer's `extras` (held and run with
+ * the layer; their matmuls in its operation list); lm_head's bias, which ModelSpec has no place for, is
+ * counted as a lookup table (in the total and in memory, not in the active parameters), said in a warning.
  */
 import { InternalError } from '../../errors.js';
-import type { LayerMixer, ModelSpec } from '../spec.js';
+import type { LayerExtrasSpec, LayerMixer, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { decoder, type Family, readTopK, withClassDefaults } from './readers.js';
 
@@ -57,33 +57,44 @@ const ZAYA_DEFAULTS = {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** What ZAYA holds beyond the spec's GQA attention and h × num_experts router, as named parts. */
-function zayaExtras(f: Fields, spec: ModelSpec): { parts: [string, number][]; convState: number } {
+/**
+ * What each ZAYA layer holds beyond the spec's GQA attention and MoE experts, as the layer's extras (its
+ * router among them: MoeSpec.routerInExtras), and the state per sequence the cache keeps beside K and V.
+ */
+function zayaExtras(
+  f: Fields,
+  spec: ModelSpec,
+): { extras: (layer: number) => LayerExtrasSpec; convState: number } {
   const a = spec.attention;
   if (a.kind !== 'gqa' || spec.moe === null) throw new InternalError('zaya reads as GQA attention with MoE');
   const h = spec.hiddenSize;
-  const n = spec.numLayers;
   const k0 = f.positiveInt('cca_time0', { max: MAX.other });
   const k1 = f.positiveInt('cca_time1', { max: MAX.other });
   const r = f.positiveInt('router_hidden_size', { max: MAX.hidden });
-  const channels = (a.numHeads + a.numKvHeads) * a.headDim;
+  const groups = a.numHeads + a.numKvHeads;
+  const channels = groups * a.headDim;
   const classes = spec.moe.numExperts + 1;
-  // ZayaRouter: down_proj (h·r + r), router_states_scale (r, not layer 0), ZayaRouterMLP (norm r, fc1
-  // and fc2 r² + r, out_proj r·classes), balancing_biases (classes); the spec counts h·num_experts.
-  const router = h * r + r + r + 2 * (r * r + r) + r * classes + classes - h * spec.moe.numExperts;
-  const parts: [string, number][] = [
-    [
-      `CCA convolutions (conv_qk_depthwise ${channels}×${k0}, conv_qk_grouped ${channels}×${a.headDim}×${k1}, with biases)`,
-      n * (channels * k0 + channels * a.headDim * k1 + 2 * channels),
-    ],
-    [`key temperatures (${a.numKvHeads} a layer)`, n * a.numKvHeads],
-    [
-      `the router MLP beyond an h × num_experts router (down_proj h → ${r}, router_states_scale, RMSNorm, fc1, fc2, out_proj to ${classes} classes, balancing_biases)`,
-      n * router + (n - 1) * r,
-    ],
+  // Each token's matmuls: the depthwise conv (C channels, k0 taps), the grouped conv (a head_dim ×
+  // head_dim·k1 matrix per group) and the router: down_proj h → r, fc1 and fc2 r → r, out_proj r → classes.
+  const gemms = [
+    { name: 'conv_qk_depthwise', n: channels, k: k0 },
+    { name: 'conv_qk_grouped', n: a.headDim, k: a.headDim * k1, count: groups },
+    { name: 'router.down_proj', n: r, k: h },
+    { name: 'router.fc1', n: r, k: r },
+    { name: 'router.fc2', n: r, k: r },
+    { name: 'router.out_proj', n: classes, k: r },
   ];
-  if (f.bool('lm_head_bias', false)) parts.push(["lm_head's bias", spec.vocabSize]);
-  return { parts, convState: channels * (k0 + k1 - 2) + (a.numKvHeads * a.headDim) / 2 };
+  const matmuls = gemms.reduce((sum, g) => sum + g.n * g.k * (g.count ?? 1), 0);
+  // Beside them: the convs' biases (C each), the key temperatures (kv), down_proj, fc1 and fc2's biases,
+  // the router MLP's RMSNorm (r), balancing_biases (classes, a persistent buffer counted like DeepSeek-V3's
+  // e_score_correction_bias) and router_states_scale (r, on every layer but the first).
+  const vectors = 2 * channels + a.numKvHeads + 4 * r + classes;
+  const modules =
+    'conv_qk_depthwise, conv_qk_grouped, the key temperatures, the router (down_proj, router_states_scale, RMSNorm, fc1, fc2, out_proj, balancing_biases)';
+  return {
+    extras: (layer) => ({ modules, params: matmuls + vectors + (layer === 0 ? 0 : r), gemms }),
+    convState: channels * (k0 + k1 - 2) + (a.numKvHeads * a.headDim) / 2,
+  };
 }
 
 /** ZAYA1: CCA attention (GQA with q/k convolutions), an MLP-routed top-1 MoE, residual scaling. */
@@ -104,17 +115,25 @@ export const zaya: Family = (top, name) => {
     layerMlp: 'moe',
     moe: { experts: 'num_experts', expertSize: 'moe_intermediate_size' },
   });
-  const { parts, convState } = zayaExtras(f, spec);
-  const extra = parts.reduce((sum, [, count]) => sum + count, 0);
+  const { extras, convState } = zayaExtras(f, spec);
+  const headBias = f.bool('lm_head_bias', false) ? spec.vocabSize : 0;
   return {
     ...spec,
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     norm: { kind: 'rmsnorm', perLayer: 10 },
-    layers: spec.layers.map((layer, i) => (i === 0 ? { ...layer, norms: 12 } : layer)),
-    moe: { ...spec.moe!, fusedGateUp: true },
-    lookupTableParams: extra,
+    layers: spec.layers.map((layer, i) => ({
+      ...layer,
+      ...(i === 0 ? { norms: 12 } : {}),
+      extras: extras(i),
+    })),
+    moe: { ...spec.moe!, fusedGateUp: true, routerInExtras: true },
+    ...(headBias > 0 ? { lookupTableParams: headBias } : {}),
     warnings: [
-      `zaya: ${parts.map(([what, count]) => `${what}: ${fmt(count)}`).join('; ')} — ${fmt(extra)} parameters in all, run by every token, are counted as lookup tables: in the total and in memory, not in the active parameters, and their FLOPs are not counted`,
+      ...(headBias > 0
+        ? [
+            `zaya: lm_head's bias (${fmt(headBias)}) is counted as a lookup table: in the total and in memory, not in the active parameters`,
+          ]
+        : []),
       `zaya: each layer also keeps ${fmt(convState)} elements of state per sequence beside its keys and values (the CCA conv window and the delayed value projection), not in the KV cache figures`,
     ],
   };
