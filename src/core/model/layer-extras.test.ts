@@ -55,6 +55,16 @@ describe('layer extras', () => {
     expect(after.perLayer[0]!.totalParams - before.perLayer[0]!.totalParams).toBe(extras.params);
   });
 
+  it('hold idle weights (experts a token is not routed to) in the total, not in the active count', () => {
+    const idle: ModelSpec = {
+      ...base,
+      layers: base.layers.map((l) => ({ ...l, extras: { ...extras, idleParams: 40 } })),
+    };
+    expect(paramCount(idle).totalParams).toBe(paramCount(withExtras).totalParams);
+    expect(paramCount(withExtras).activeParams - paramCount(idle).activeParams).toBe(layers * 40);
+    expect(layerKey(idle.layers[0]!)).not.toBe(layerKey(withExtras.layers[0]!));
+  });
+
   it('add 2 FLOPs per matmul weight a token, in their own FLOPs entry; element-wise weights add none', () => {
     const f = forwardFlopsPerToken(withExtras, { attentionMode: 'causal', contextTokens: 1024 });
     const g = forwardFlopsPerToken(base, { attentionMode: 'causal', contextTokens: 1024 });

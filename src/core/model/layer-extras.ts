@@ -23,6 +23,11 @@ export interface LayerExtrasSpec {
   /** Every weight of them in one layer: matmul weights, biases and vectors. */
   readonly params: number;
   /**
+   * Of `params`, the weights held that a token does not run (experts it is not routed to): in the
+   * total and in memory, not in the active count. Absent = 0.
+   */
+  readonly idleParams?: number;
+  /**
    * The matmuls each token runs through them, not in any TP plan: every rank runs them whole. Weights
    * beyond these are element-wise or run once per sequence, and add no FLOPs per token.
    */
@@ -33,7 +38,7 @@ export interface LayerExtrasSpec {
 export const layerExtrasKey = (extras: LayerExtrasSpec | undefined): string =>
   extras === undefined
     ? ''
-    : `/x${extras.params}:${extras.gemms.map((g) => `${g.n}x${g.k}x${g.count ?? 1}`).join(',')}`;
+    : `/x${extras.params}-${extras.idleParams ?? 0}:${extras.gemms.map((g) => `${g.n}x${g.k}x${g.count ?? 1}`).join(',')}`;
 
 /** The extras' matmuls on `tokens` tokens, replicated on every TP rank (Conventions: operations.ts). */
 export function layerExtraOperations(layer: LayerSpec, b: OpBuilder, tokens: number): void {

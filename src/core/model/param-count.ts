@@ -216,11 +216,14 @@ function layerParams(model: ModelSpec, layer: LayerSpec): LayerParams {
     // A second expert group (ERNIE-4.5-VL's vision experts) is held and idle for a text token.
     routedExperts: moe && spec.moe ? moe.expert * spec.moe.numExperts + moe.modality : 0,
     activeRoutedExperts: moe && spec.moe ? moe.expert * spec.moe.topK : 0,
-    // Held, not run by a text token: Gemma 3n KV-shared layers' k/v weights; the second expert group's router rows.
+    // Held, not run by a text token: Gemma 3n KV-shared layers' k/v weights, the second expert group's router
+    // rows, the layer's idle extras (experts a token is not routed to).
     unused:
       (layer.kvShared && spec.kvSharedWeightsKept && isAttentionMixer(layer.attention)
         ? keyValueParams(spec, spec.attention)
-        : 0) + (moe ? moe.modalityRouter : 0),
+        : 0) +
+      (moe ? moe.modalityRouter : 0) +
+      (layer.extras?.idleParams ?? 0),
     router: moe ? moe.router : 0,
     norms,
     perLayerInput: spec.perLayerInput ? 3 * spec.hiddenSize * spec.perLayerInput.hiddenSize : 0,
