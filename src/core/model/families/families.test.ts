@@ -167,7 +167,7 @@ describe('unknown model types', () => {
         { hidden_size_per_layer_input: 256 },
         /'hidden_size_per_layer_input' signals per-layer input embeddings, AltUp/,
       ],
-      // JetMoE under its own name: Mixtral-like keys, but its heads are kv_channels wide (and MoA).
+      // An unknown type with Mixtral-like keys whose heads are kv_channels wide (JetMoE's, read under `jetmoe`).
       [
         { num_local_experts: 8, num_experts_per_tok: 2, kv_channels: 128 },
         /'kv_channels' signals a head width of its own/,

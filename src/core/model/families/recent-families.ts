@@ -27,6 +27,7 @@ import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { janusWrapper } from './janus.js';
+import { jetmoe } from './jetmoe.js';
 import { kosmos2, kosmos2Text } from './kosmos2.js';
 import { laguna } from './laguna.js';
 import { biogpt, ctrl, gptNeoxJapanese, openaiGpt, xglm } from './legacy-decoders.js';
@@ -195,4 +196,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     rwkv7,
     // IDEFICS v1 (idefics-9b/-80b): LLaMA with gated cross-attention layers (k/v from the vision width); CLIP ViT-H and perceiver apart.
     idefics,
+    // JetMoE: a mixture of attention heads read as GQA of kv·top-k heads (router, biases, unrouted experts' q/o as layer extras), top-2 of 8 GLU experts.
+    jetmoe,
   }) as const satisfies Record<string, Family>;
