@@ -253,6 +253,19 @@ describe('calibration and bands', () => {
     );
     expect(Math.log(hybrid.high / hybrid.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
   });
+  it('a MoE model on a family whose stack fit borrows the routed-expert terms widens the band by half, and says so', () => {
+    const all = allStackCalibrations();
+    const cal = stackCalibration(findStack('megatron'), 'hopper')!;
+    expect(cal.extrapolated).toContain('expertScale');
+    const where = { family: 'hopper', stack: 'megatron', gpus: 64 };
+    const dense = errorBand(cal, all, { ...where, moe: false });
+    const moe = errorBand(cal, all, { ...where, moe: true });
+    expect(dense.outside).toEqual([]);
+    expect(moe.outside[0]).toMatch(
+      /the routed-expert factor .* not calibrated on hopper GPUs for megatron .* widened by half/,
+    );
+    expect(Math.log(moe.high / moe.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
+  });
   it('held-out runs on the family and stack join the band: the NeMo 25.09 rows with megatron × hopper', () => {
     const all = allStackCalibrations();
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;

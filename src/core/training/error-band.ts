@@ -96,10 +96,12 @@ export function errorBand(
   const borrowed = calibration?.transferred
     ? []
     : (calibration?.extrapolated.filter((p) => where.moe || p === 'attentionScale') ?? []);
+  // A parameter borrowed from other families is an extrapolation like the ones above: the band widens.
   if (calibration && borrowed.length > 0) {
     outside.push(
-      `${borrowed.map((p) => PARAMETER_WORDS[p]).join(' and ')} ${borrowed.length > 1 ? 'are' : 'is'} not calibrated on ${where.family} GPUs for ${where.stack} (taken from the stack's other GPU families, or neutral where none has data)${where.moe && borrowed.includes('expertScale') ? '; the MoE part of the band is an extrapolation' : ''}`,
+      `${borrowed.map((p) => PARAMETER_WORDS[p]).join(' and ')} ${borrowed.length > 1 ? 'are' : 'is'} not calibrated on ${where.family} GPUs for ${where.stack} (taken from the stack's other GPU families, or neutral where none has data): the band is widened by half`,
     );
+    widen *= 1.5;
   }
   if (residuals.length === 0) {
     // Nothing calibrated anywhere: a factor-of-two band either way, said plainly.
