@@ -137,6 +137,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/idefics-9b',
   'hand-built/idefics-80b',
   'hand-built/jetmoe-8b',
+  'hand-built/voxtral-mini-4b-realtime-2602',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

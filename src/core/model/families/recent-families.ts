@@ -56,6 +56,7 @@ import { rwkv, rwkv7 } from './rwkv.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { ultravoxWrapper } from './ultravox.js';
 import { videoLlama3Wrapper } from './video-llama3.js';
+import { voxtralRealtime } from './voxtral-realtime.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
 import { zamba } from './zamba.js';
@@ -198,4 +199,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     idefics,
     // JetMoE: a mixture of attention heads read as GQA of kv·top-k heads (router, biases, unrouted experts' q/o as layer extras), top-2 of 8 GLU experts.
     jetmoe,
+    // Voxtral Realtime: Mistral text layers with a per-layer ada_rms_norm on the delay (extras); a causal RoPE encoder and projector as audio.
+    voxtral_realtime: voxtralRealtime,
   }) as const satisfies Record<string, Family>;
