@@ -1,6 +1,6 @@
 import { inputError } from '../../core/errors.js';
 import { forwardFlopsPerToken, trainingFlopsPerToken } from '../../core/model/flops.js';
-import { hasAttentionLayers } from '../../core/model/kv-cache.js';
+import { hasAttentionLayers, queryHeadCounts, splitsQueryHeads } from '../../core/model/kv-cache.js';
 import {
   headOperations,
   layerOperations,
@@ -108,9 +108,13 @@ function operationsCommand(
   const cp = positiveInteger(options.cp, '--cp', 1);
   const ep = positiveInteger(options.ep, '--ep', 1);
   const dtype = oneOf(options.dtype, '--dtype', ['bf16', 'fp8'] as const, 'bf16');
-  if (spec.attention.numHeads % tp !== 0) {
+  if (!splitsQueryHeads(spec, tp)) {
     const units = hasAttentionLayers(spec) ? 'attention heads' : 'state-space groups or channels';
-    inputError('invalid_value', ['--tp'], `must divide the ${spec.attention.numHeads} ${units}, got ${tp}`);
+    inputError(
+      'invalid_value',
+      ['--tp'],
+      `must divide the ${queryHeadCounts(spec).join(' and ')} ${units}, got ${tp}`,
+    );
   }
   if (spec.moe === null && ep > 1) {
     inputError('invalid_value', ['--ep'], `must be 1: ${spec.name} has no routed experts, got ${ep}`);

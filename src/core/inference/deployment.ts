@@ -236,7 +236,6 @@ export function replicaOptions(
     for (let p = 1; p <= max; p *= 2) out.push(p);
     return out;
   };
-  const heads = spec.attention.numHeads;
   // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
   // (vLLM/SGLang/TRT-LLM all refuse other splits).
   const tp = fixed.tensorParallel;
@@ -251,7 +250,7 @@ export function replicaOptions(
     );
   const tps = fixed.tensorParallel
     ? [fixed.tensorParallel]
-    : powers(scaleUpGpus).filter((t) => heads % t === 0);
+    : powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
   const eps = fixed.expertParallel
     ? [fixed.expertParallel]
     : spec.moe

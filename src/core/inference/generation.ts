@@ -4,6 +4,7 @@
  * serving model (serving-step.ts) — prefill, then one decode step per output token.
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { maxConcurrency } from './serving.js';
@@ -34,7 +35,7 @@ export function generationTime(
 ): GenerationTime | null {
   const workload = { inputTokens: o.promptTokens, outputTokens: o.outputTokens };
   for (let tp = 1; tp <= Math.min(o.gpus, cluster.gpusPerNode); tp *= 2) {
-    if (o.gpus % tp !== 0 || spec.attention.numHeads % tp !== 0) continue;
+    if (o.gpus % tp !== 0 || !tensorParallelSplits(spec, tp)) continue;
     const replica = {
       tensorParallel: tp,
       expertParallel: 1,

@@ -60,16 +60,27 @@ const kvHeadsOf = (a: AttentionSpec): number =>
  * The distinct KV-head counts of the attention layers, ascending (one for most models; Nemotron-NAS
  * layers each have their own); the query heads for MLA, whose latent is not split by head.
  */
-export function kvHeadCounts(spec: ModelSpec): number[] {
+export const kvHeadCounts = (spec: ModelSpec): number[] => attentionLayerCounts(spec, kvHeadsOf);
+
+/**
+ * The distinct query-head counts of the attention layers, ascending (one for most models; OpenELM's
+ * layers each have their own); a model without attention layers carries its mixer's split units.
+ */
+export const queryHeadCounts = (spec: ModelSpec): number[] => attentionLayerCounts(spec, (a) => a.numHeads);
+
+function attentionLayerCounts(spec: ModelSpec, of: (a: AttentionSpec) => number): number[] {
   const counts = new Set<number>();
   for (const layer of spec.layers) {
     if (!isAttentionMixer(layer.attention)) continue;
-    const a = layerView(spec, layer).attention;
-    counts.add(kvHeadsOf(a));
+    counts.add(of(layerView(spec, layer).attention));
   }
-  if (counts.size === 0) counts.add(kvHeadsOf(spec.attention));
+  if (counts.size === 0) counts.add(of(spec.attention));
   return [...counts].sort((a, b) => a - b);
 }
+
+/** Whether `tensorParallel` ranks split every attention layer's query heads evenly. */
+export const splitsQueryHeads = (spec: ModelSpec, tensorParallel: number): boolean =>
+  queryHeadCounts(spec).every((heads) => heads % tensorParallel === 0);
 
 /**
  * Whether `tensorParallel` ranks can split every attention layer's KV heads: it divides them or is a
@@ -85,7 +96,7 @@ export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean 
  * its heads (families/mamba.ts: Mamba-2 groups, Mamba-1 channels).
  */
 export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): boolean {
-  return spec.attention.numHeads % tensorParallel === 0 && splitsKvHeads(spec, tensorParallel);
+  return splitsQueryHeads(spec, tensorParallel) && splitsKvHeads(spec, tensorParallel);
 }
 
 /** Whether any layer runs softmax attention (none in Mamba or Falcon-Mamba). */
@@ -95,7 +106,7 @@ export function hasAttentionLayers(spec: ModelSpec): boolean {
 
 /** What a refused tensor parallelism must divide, in words, for the error that names it. */
 export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: number): string {
-  const heads = spec.attention.numHeads;
+  const heads = queryHeadCounts(spec).join(' and ');
   if (!hasAttentionLayers(spec)) {
     const units = spec.stateSpace?.selective ? 'Mamba-1 channels' : 'state-space groups';
     return `tensor parallelism ${tensorParallel} must divide the ${heads} ${units} of ${spec.name}`;

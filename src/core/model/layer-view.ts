@@ -15,6 +15,7 @@ import { perSpecMemo } from './spec-memo.js';
 export function layerKey(layer: LayerSpec): string {
   const sizes =
     (layer.numKvHeads === undefined ? '' : `/kv${layer.numKvHeads}`) +
+    (layer.numHeads === undefined ? '' : `/q${layer.numHeads}`) +
     (layer.intermediateSize === undefined ? '' : `/i${layer.intermediateSize}`) +
     (layer.norms === undefined ? '' : `/n${layer.norms}`) +
     (layer.kvShared ? '/kv-shared' : '') +
@@ -35,7 +36,12 @@ function withoutValueRank(g: GatedDeltaNetSpec | null): GatedDeltaNetSpec | null
 
 /** True when a layer carries its own sizes (KV heads, MLP width or norm count). */
 export function hasLayerSizes(layer: Partial<LayerSpec>): boolean {
-  return layer.numKvHeads !== undefined || layer.intermediateSize !== undefined || layer.norms !== undefined;
+  return (
+    layer.numKvHeads !== undefined ||
+    layer.numHeads !== undefined ||
+    layer.intermediateSize !== undefined ||
+    layer.norms !== undefined
+  );
 }
 
 const viewsMemo = perSpecMemo<string, ModelSpec>();
@@ -58,7 +64,9 @@ export function layerView(
     return {
       ...spec,
       attention:
-        a.kind === 'gqa' && layer.numKvHeads !== undefined ? { ...a, numKvHeads: layer.numKvHeads } : a,
+        a.kind === 'gqa'
+          ? { ...a, numKvHeads: layer.numKvHeads ?? a.numKvHeads, numHeads: layer.numHeads ?? a.numHeads }
+          : a,
       mlp:
         layer.intermediateSize === undefined
           ? spec.mlp

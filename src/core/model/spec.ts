@@ -173,6 +173,8 @@ export interface LayerSpec {
   readonly mlp: LayerMlp;
   /** GQA KV heads when not `spec.attention.numKvHeads` (Nemotron-NAS `n_heads_in_group` per layer). */
   readonly numKvHeads?: number;
+  /** GQA query heads when not `spec.attention.numHeads` (OpenELM's layer-wise scaling, `num_query_heads`). */
+  readonly numHeads?: number;
   /**
    * Intermediate size of this layer's dense MLP when not `spec.mlp.intermediateSize` (Nemotron-NAS
    * `ffn_mult` per layer; Gemma 4 `use_double_wide_mlp`: twice as wide on KV-shared layers).

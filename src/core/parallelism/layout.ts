@@ -9,7 +9,9 @@ import type { InputIssue } from '../errors.js';
 import {
   hasAttentionLayers,
   kvHeadCounts,
+  queryHeadCounts,
   splitsKvHeads,
+  splitsQueryHeads,
   tensorParallelRequirement,
   tensorParallelSplits,
 } from '../model/kv-cache.js';
@@ -134,14 +136,14 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
     if (!Number.isInteger(value) || value < 1) add(field, `must be a whole number ≥ 1, got ${value}`);
   }
   if (issues.length > 0) return issues;
-  const a = spec.attention;
   if (!hasAttentionLayers(spec)) {
     if (!tensorParallelSplits(spec, layout.tensorParallel))
       add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
-  } else if (a.numHeads % layout.tensorParallel !== 0) {
+  } else if (!splitsQueryHeads(spec, layout.tensorParallel)) {
+    // Every attention layer's query heads (OpenELM's per-layer counts).
     add(
       'tensorParallel',
-      `tensor parallelism ${layout.tensorParallel} must divide the ${a.numHeads} attention heads`,
+      `tensor parallelism ${layout.tensorParallel} must divide the ${queryHeadCounts(spec).join(' and ')} attention heads`,
     );
   } else if (!splitsKvHeads(spec, layout.tensorParallel)) {
     // Every attention layer's KV heads (Nemotron-NAS per-layer counts, Gemma 4 global layers).

@@ -6,7 +6,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../memory/training-memory.js';
-import { splitsKvHeads } from '../model/kv-cache.js';
+import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   type ParallelLayout,
@@ -227,7 +227,6 @@ function enumerate(
   let count = 0;
   const c = options.constraints ?? {};
   const peakOnly = { ...options, peakOnly: true };
-  const heads = spec.attention.numHeads;
   const maxTp = options.maxTensorParallel ?? cluster.gpusPerNode;
   const seq = options.seqLen;
   const batch = options.globalBatchSize;
@@ -250,7 +249,7 @@ function enumerate(
     (z) => z >= minZero,
   );
   const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
-    (t) => (t <= maxTp || c.tensorParallel === t) && heads % t === 0 && splitsKvHeads(spec, t),
+    (t) => (t <= maxTp || c.tensorParallel === t) && tensorParallelSplits(spec, t),
   );
   for (const tp of tps) {
     const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(

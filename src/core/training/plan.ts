@@ -10,6 +10,7 @@ import {
   type OffloadOptions,
   trainingMemory,
 } from '../memory/training-memory.js';
+import { queryHeadCounts } from '../model/kv-cache.js';
 import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -169,7 +170,7 @@ export function planTraining(
       if (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus)) {
         const why =
           search.layoutsEvaluated === 0
-            ? `${options.gpus} GPUs have no valid split into tp × pp × dp × cp for ${spec.name} (tp divides the ${spec.attention.numHeads} heads, pp ≤ ${spec.numLayers} layers, dp divides the global batch ${options.globalBatchSize}${spec.moe ? `, ep divides the ${spec.moe.numExperts} experts and dp × cp` : ''}${Object.keys(definedOnly(c)).length > 0 ? ', with the fixed flags' : ''})`
+            ? `${options.gpus} GPUs have no valid split into tp × pp × dp × cp for ${spec.name} (tp divides the ${queryHeadCounts(spec).join(' and ')} heads, pp ≤ ${spec.numLayers} layers, dp divides the global batch ${options.globalBatchSize}${spec.moe ? `, ep divides the ${spec.moe.numExperts} experts and dp × cp` : ''}${Object.keys(definedOnly(c)).length > 0 ? ', with the fixed flags' : ''})`
             : `none of the splits of ${options.gpus} GPUs fits in memory, though fewer GPUs do: the count's factors leave no good split`;
         throw new InputError({
           code: 'infeasible',
