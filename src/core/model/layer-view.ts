@@ -64,7 +64,7 @@ export function layerView(
     return {
       ...spec,
       attention:
-        a.kind === 'gqa'
+        a.kind === 'gqa' && (layer.numKvHeads !== undefined || layer.numHeads !== undefined)
           ? { ...a, numKvHeads: layer.numKvHeads ?? a.numKvHeads, numHeads: layer.numHeads ?? a.numHeads }
           : a,
       mlp:
