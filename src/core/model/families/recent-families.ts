@@ -2,6 +2,7 @@
  * The families added in the 2026 passes (PaliGemma onwards), by Hugging Face `model_type`, spread
  * into `FAMILIES` (index.ts); wrappers read their text models through `familyOf`.
  */
+import { arctic } from './arctic.js';
 import { aria, ariaText } from './aria.js';
 import { audioFlamingo3Wrapper, glmAsrWrapper } from './audio-flamingo-glmasr.js';
 import { blip2Wrapper } from './blip2.js';
@@ -20,6 +21,7 @@ import { glm5Next, glm5NextText } from './glm5-next.js';
 import { gotOcr2Wrapper } from './got-ocr2.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
+import { grok1 } from './grok.js';
 import { hrmText } from './hrm-text.js';
 import { hyV3 } from './hy-v3-v4.js';
 import { hyV4 } from './hy-v4.js';
@@ -40,6 +42,7 @@ import { minicpmvWrapper } from './minicpmv.js';
 import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { molmo } from './molmo.js';
+import { molmo2 } from './molmo2.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
@@ -201,4 +204,10 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     jetmoe,
     // Voxtral Realtime: Mistral text layers with a per-layer ada_rms_norm on the delay (extras); a causal RoPE encoder and projector as audio.
     voxtral_realtime: voxtralRealtime,
+    // Snowflake Arctic: a dense-MoE hybrid, 128 experts top-2 beside a residual SwiGLU MLP of width h on each MoE layer.
+    arctic,
+    // xAI Grok-1 (hpcai-tech/grok-1): bias-free GQA, 8 GeLU-gated experts top-2 per layer, four RMSNorms a layer, tied head.
+    'grok-1': grok1,
+    // Molmo 2: a Qwen3- or OLMo-style decoder with 128 extra embedding rows; SigLIP 2 (25 of 27 blocks), pooling attention and SwiGLU projector apart.
+    molmo2,
   }) as const satisfies Record<string, Family>;
