@@ -47,6 +47,7 @@ import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
 import { olmoHybrid } from './olmo-hybrid.js';
+import { openelm } from './openelm.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
@@ -210,4 +211,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     'grok-1': grok1,
     // Molmo 2: a Qwen3- or OLMo-style decoder with 128 extra embedding rows; SigLIP 2 (25 of 27 blocks), pooling attention and SwiGLU projector apart.
     molmo2,
+    // Apple OpenELM: per-layer query/KV heads and FFN widths (layer-wise scaling), fused qkv_proj, q/k RMSNorms, GLU proj_1/proj_2.
+    openelm,
   }) as const satisfies Record<string, Family>;
