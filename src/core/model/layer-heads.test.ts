@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LAYOUT, layoutIssues } from '../parallelism/layout.js';
 import { forwardFlopsPerToken } from './flops.js';
 import { kvCacheBytes, queryHeadCounts, tensorParallelSplits } from './kv-cache.js';
+import { describeLayerMix } from './layer-mix.js';
 import { specFromInput } from './model-spec-schema.js';
 import { paramCount } from './param-count.js';
 import type { ModelSpec } from './spec.js';
@@ -44,6 +45,10 @@ describe('per-layer query heads', () => {
     // 2 · heads · (d_qk + d_v) FLOPs per key: layer 0 has half the heads.
     expect(scores(base) - scores(scaled)).toBeCloseTo(2 * 4 * 2 * d * ctx, 6);
     expect(kvCacheBytes(scaled, ctx, 'bf16').bytesPerSequence).toBe(ctx * 2 * d * 2 * (1 + 2));
+  });
+
+  it("are named in the layer mix's one line", () => {
+    expect(describeLayerMix(scaled)).toMatch(/2 full attention \(query heads 4–8, KV heads 1–2\)/);
   });
 
   it('tensor parallelism must split every layer: 4 does, 8 does not, and the layout check names the heads', () => {

@@ -126,15 +126,22 @@ function widthsNote(spec: ModelSpec): string {
   return widths.size > 1 ? ` (${widths.size} widths, ${range([...widths])})` : '';
 }
 
-/** ` (KV heads min–max)` when the layers of a softmax mixer have their own KV heads, else ''. */
+/**
+ * ` (query heads min–max, KV heads min–max)` for what the layers of a softmax mixer have of their own
+ * (OpenELM's query heads, Nemotron-NAS's KV heads), else ''.
+ */
 function kvHeadsNote(spec: ModelSpec, mixer: LayerMixer): string {
-  const heads = new Set(
-    spec.layers
-      .filter((l) => l.attention === mixer && isAttentionMixer(mixer))
-      .map((l) => layerView(spec, l).attention)
-      .flatMap((a) => (a.kind === 'gqa' ? [a.numKvHeads] : [])),
-  );
-  return heads.size > 1 ? ` (KV heads ${range([...heads])})` : '';
+  const views = spec.layers
+    .filter((l) => l.attention === mixer && isAttentionMixer(mixer))
+    .map((l) => layerView(spec, l).attention)
+    .flatMap((a) => (a.kind === 'gqa' ? [a] : []));
+  const query = new Set(views.map((a) => a.numHeads));
+  const kv = new Set(views.map((a) => a.numKvHeads));
+  const notes = [
+    ...(query.size > 1 ? [`query heads ${range([...query])}`] : []),
+    ...(kv.size > 1 ? [`KV heads ${range([...kv])}`] : []),
+  ];
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
 }
 
 const range = (values: number[]) =>
