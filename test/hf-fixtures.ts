@@ -144,6 +144,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/openelm-270m',
   'hand-built/openelm-1_1b',
   'hand-built/openelm-3b',
+  'hand-built/jais-13b',
+  'hand-built/jais-30b-v3',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

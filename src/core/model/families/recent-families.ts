@@ -28,6 +28,7 @@ import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
+import { jais } from './jais.js';
 import { janusWrapper } from './janus.js';
 import { jetmoe } from './jetmoe.js';
 import { kosmos2, kosmos2Text } from './kosmos2.js';
@@ -213,4 +214,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     molmo2,
     // Apple OpenELM: per-layer query/KV heads and FFN widths (layer-wise scaling), fused qkv_proj, q/k RMSNorms, GLU proj_1/proj_2.
     openelm,
+    // Jais (jais-13b, jais-30b, jais-family-*): GPT-2 blocks with a SwiGLU c_fc/c_fc2, ALiBi (its frozen slopes counted) or learned positions, tied head.
+    jais,
   }) as const satisfies Record<string, Family>;
