@@ -146,6 +146,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/openelm-3b',
   'hand-built/jais-13b',
   'hand-built/jais-30b-v3',
+  'hand-built/isaac-0.1',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

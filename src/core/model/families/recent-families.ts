@@ -28,6 +28,7 @@ import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
+import { isaac } from './isaac.js';
 import { jais } from './jais.js';
 import { janusWrapper } from './janus.js';
 import { jetmoe } from './jetmoe.js';
@@ -216,4 +217,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     openelm,
     // Jais (jais-13b, jais-30b, jais-family-*): GPT-2 blocks with a SwiGLU c_fc/c_fc2, ALiBi (its frozen slopes counted) or learned positions, tied head.
     jais,
+    // Perceptron Isaac: Qwen3 text (the remote code's flat layout or a nested text_config); SigLIP2 NaFlex, pixel shuffle and SiLU projector apart.
+    isaac,
   }) as const satisfies Record<string, Family>;
