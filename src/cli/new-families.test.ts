@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../test/hf-fixtures.js';
 import { runCli } from '../../test/run-cli.js';
+import { tensorParallelSplits } from '../core/model/kv-cache.js';
 import { layerKey } from '../core/model/layer-view.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 
@@ -36,6 +37,9 @@ const FAMILIES = [
   'hand-built/falcon-mamba-7b', // Mamba-1 only: no attention, no MLP
   'hand-built/gemma-3n-e2b-it', // AltUp streams, LAuReL, per-layer inputs, KV-shared layers that keep their weights
   'hand-built/llama-3.2-11b-vision', // cross-attention layers to an image, its K/V per sequence
+  'hand-built/zaya1-8b', // layer extras (CCA convolutions, an MLP router in place of the h × E Linear), top-1 MoE
+  'hand-built/jetmoe-8b', // mixture of attention heads: idle experts' q/o as layer extras, top-2 MoE
+  'hand-built/openelm-270m', // per-layer query heads, KV heads and MLP widths
 ] as const;
 
 /** Every number in a JSON value, with its path. */
@@ -65,22 +69,23 @@ describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name)
     await runJson(['params', model]);
     await runJson(['flops', model]);
     await runJson(['kv', model, '--context', '8192']);
-    // The operation list of the first layer of each kind, forward and decode, on 2 TP ranks.
+    // The operation list of the first layer of each kind, forward and decode, on 2 TP ranks where they split.
     const spec = modelSpecFrom(hfFixture(name), name);
+    const tp = tensorParallelSplits(spec, 2) ? '2' : '1';
     const firsts = new Map<string, number>();
     spec.layers.forEach((layer, i) => {
       if (!firsts.has(layerKey(layer))) firsts.set(layerKey(layer), i);
     });
     for (const i of firsts.values()) {
       for (const phase of ['forward', 'decode']) {
-        await runJson(['flops', model, '--ops', '--layer', String(i), '--phase', phase, '--tp', '2']);
+        await runJson(['flops', model, '--ops', '--layer', String(i), '--phase', phase, '--tp', tp]);
       }
     }
   });
   it('memory --mode train and --mode infer', async () => {
-    // The largest TP degree of 8, 4, 2 that splits the heads (GLM-4.7-Flash has 20).
-    const heads = modelSpecFrom(hfFixture(name), name).attention.numHeads;
-    const tp = [8, 4, 2].find((t) => heads % t === 0) ?? 1;
+    // The largest TP degree of 8, 4, 2 that splits every layer's heads (GLM-4.7-Flash has 20).
+    const spec = modelSpecFrom(hfFixture(name), name);
+    const tp = [8, 4, 2].find((t) => tensorParallelSplits(spec, t)) ?? 1;
     await runJson(
       [
         'memory',
@@ -146,5 +151,16 @@ describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name)
       '--output-tokens',
       '500',
     ]);
+  });
+});
+
+describe('params names what a model holds as layer extras', () => {
+  it('ZAYA1-8B: the convolutions, key temperatures and router on every layer, their sum in the layerExtras row', async () => {
+    const { code, stdout } = await runCli(['params', `${FIXTURES}/hand-built/zaya1-8b.json`]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /layer extras {4}39\.75M on 40 layers: conv_qk_depthwise, conv_qk_grouped, the key temperatures, the router/,
+    );
+    expect(stdout).toMatch(/layerExtras +39\.75M +39,752,184/);
   });
 });

@@ -64,5 +64,12 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
       `audio tower     ${formatCount(spec.audio.params)} (${spec.audio.params.toLocaleString('en-US')}) not in the total: ${spec.audio.description}; FLOPs depend on the clip length`,
     );
   }
+  // What the layerExtras row holds (LayerSpec.extras), named as the model's modules.
+  const extras = spec.layers.flatMap((l) => (l.extras ? [l.extras] : []));
+  if (extras.length > 0) {
+    lines.push(
+      `layer extras    ${formatCount(p.breakdown.layerExtras ?? 0)} on ${extras.length} layers: ${[...new Set(extras.map((e) => e.modules))].join('; ')}`,
+    );
+  }
   return `${lines.join('\n')}\n\n${table(['component', 'params', 'exact', 'share'], rows)}`;
 }
