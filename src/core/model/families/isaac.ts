@@ -31,7 +31,7 @@ import { SIGLIP2_VISION_DEFAULTS } from './lfm2-vl.js';
 import { qwen3 } from './qwen3.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
-import { vitForwardFlops } from './vision.js';
+import { readVitBlocks, vitForwardFlops } from './vision.js';
 
 /** IsaacTextConfig's defaults: Qwen3Config's, with 32,768 positions. */
 const ISAAC_TEXT_DEFAULTS: Json = { ...SUB_CONFIG_DEFAULTS.qwen3, max_position_embeddings: 32_768 };
@@ -53,11 +53,7 @@ function readIsaacText(f: Fields, name: string): ModelSpec {
 export function readIsaacVision(top: Fields, textHidden: number): VisionTowerSpec {
   const given = top.child('vision_config') ?? new Fields({}, top.modelType, ['vision_config']);
   const v = withClassDefaults(given, ISAAC_VISION_DEFAULTS);
-  const h = v.positiveInt('hidden_size', { max: MAX.hidden });
-  const inter = v.positiveInt('intermediate_size', { max: MAX.intermediate });
-  const depth = v.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const heads = v.positiveInt('num_attention_heads', { max: MAX.heads });
-  if (h % heads !== 0) v.fail('num_attention_heads', `(${heads}) must divide hidden_size (${h})`);
+  const { h, inter, depth } = readVitBlocks(v);
   const channels = v.positiveInt('num_channels', { max: 64 });
   const patch = v.positiveInt('patch_size', { max: 4096 });
   // IsaacVisionEmbeddings: a Parameter of int(√num_patches)² positions, so num_patches must be a square.

@@ -27,10 +27,10 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import type { Fields, Json } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { TOWER_CONFIG_DEFAULTS } from './tower-config-defaults.js';
-import { squarePatches } from './vision.js';
+import { readVitBlocks, squarePatches } from './vision.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
 /** MiniCPMV4_6VisionConfig's defaults: SiglipVisionConfig's, plus the window merger's kernel. */
@@ -55,11 +55,7 @@ function kernelArea(f: Fields, key: string): number {
  */
 function readMiniCpmV46Vision(top: Fields, textHidden: number): VisionTowerSpec {
   const v = builtSubConfig(top, 'vision_config', 'minicpmv4_6_vision', MINICPMV4_6_VISION_DEFAULTS);
-  const h = v.positiveInt('hidden_size', { max: MAX.hidden });
-  const inter = v.positiveInt('intermediate_size', { max: MAX.intermediate });
-  const depth = v.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const heads = v.positiveInt('num_attention_heads', { max: MAX.heads });
-  if (h % heads !== 0) v.fail('num_attention_heads', `(${heads}) must divide hidden_size (${h})`);
+  const { h, inter, depth } = readVitBlocks(v);
   const channels = v.positiveInt('num_channels', { max: 64 });
   const patch = v.positiveInt('patch_size', { max: 4096 });
   const image = v.positiveInt('image_size', { max: 1_000_000 });

@@ -41,13 +41,8 @@ export function readQwenVision(f: Fields): VisionTowerSpec {
   const block = 2 * 2 * h + (h * 3 * h + 3 * h) + (h * h + h) + (h * inter + inter) + (inter * h + h);
   const merged = h * merge * merge;
   const merger = (normWidth: number) => 2 * normWidth + (merged * merged + merged) + (merged * out + out);
-  const params =
-    channels * temporal * patch * patch * h +
-    h +
-    positions * h +
-    depth * block +
-    merger(h) +
-    deepstack * merger(merged);
+  const embedding = channels * temporal * patch * patch * h + h + positions * h;
+  const params = embedding + depth * block + merger(h) + deepstack * merger(merged);
   return {
     description: `ViT ${depth} × ${h}, patch ${patch}, merge ${merge}×${merge}${deepstack > 0 ? `, ${deepstack} deepstack mergers` : ''}`,
     params,
@@ -75,10 +70,8 @@ export function readQwen2Vision(f: Fields, textHidden: number, version: '2' | '2
   const temporal = f.positiveInt('temporal_patch_size', { fallback: 2, max: 64 });
   const channels = f.positiveInt(f.has('in_chans') ? 'in_chans' : 'in_channels', { fallback: 3, max: 64 });
   const merge = f.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
-  const out = f.positiveInt(v2 ? 'hidden_size' : 'out_hidden_size', {
-    fallback: textHidden,
-    max: MAX.hidden,
-  });
+  const outKey = v2 ? 'hidden_size' : 'out_hidden_size';
+  const out = f.positiveInt(outKey, { fallback: textHidden, max: MAX.hidden });
   const norm = v2 ? 2 * w : w;
   // Qwen2-VL: fc1 and fc2 of mlp_ratio × width; Qwen2.5-VL: gate, up and down of intermediate_size.
   const inter = v2
@@ -115,6 +108,16 @@ export function readFixedVit(f: Fields) {
   const image = f.positiveInt('image_size', { max: 1_000_000 });
   const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
   return { h, depth, inter, patch, image, channels, patches: squarePatches(f, image, patch) };
+}
+
+/** A ViT block's width, MLP, depth and heads (read in that order); the heads must divide the width. */
+export function readVitBlocks(f: Fields) {
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
+  const depth = f.positiveInt('num_hidden_layers', { max: MAX.layers });
+  const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
+  if (h % heads !== 0) f.fail('num_attention_heads', `(${heads}) must divide hidden_size (${h})`);
+  return { h, inter, depth, heads };
 }
 
 /**
@@ -241,9 +244,8 @@ export function readPixtralVision(top: Fields, f: Fields, textHidden: number): V
 export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec {
   const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const ratio = f.raw('pixel_shuffle_ratio');
-  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
+  if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1))
     f.fail('pixel_shuffle_ratio', `must be a number in (0, 1], got ${JSON.stringify(ratio)}`);
-  }
   const projectorIn = f.positiveInt('projector_input_dim', { max: MAX.hidden });
   const projectorOut = f.positiveInt('projector_output_dim', { max: MAX.hidden });
   const visionOut = f.positiveInt('vision_output_dim', { max: MAX.hidden });
@@ -396,10 +398,8 @@ export function readGemma4Vision(top: Fields, f: Fields, textHidden: number): Vi
   const patch = f.positiveInt('patch_size', { max: 4096 });
   const positions = f.positiveInt('position_embedding_size', { max: MAX.positions });
   const pool = f.positiveInt('pooling_kernel_size', { max: 64 });
-  const tokens = top.positiveInt('vision_soft_tokens_per_image', {
-    fallback: f.positiveInt('default_output_length', { fallback: 280, max: 1_000_000 }),
-    max: 1_000_000,
-  });
+  const fallback = f.positiveInt('default_output_length', { fallback: 280, max: 1_000_000 });
+  const tokens = top.positiveInt('vision_soft_tokens_per_image', { fallback, max: 1_000_000 });
   const layerMatmuls = h * (heads + 2 * kvHeads) * headDim + heads * headDim * h + 3 * h * inter;
   const block = layerMatmuls + 2 * headDim + 4 * h;
   const patchIn = 3 * patch * patch * h;
