@@ -50,6 +50,7 @@ import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 import { openelm } from './openelm.js';
+import { ouro } from './ouro.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
@@ -60,6 +61,7 @@ import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import { rwkv, rwkv7 } from './rwkv.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
+import { smallthinker } from './smallthinker.js';
 import { ultravoxWrapper } from './ultravox.js';
 import { videoLlama3Wrapper } from './video-llama3.js';
 import { voxtralRealtime } from './voxtral-realtime.js';
@@ -219,4 +221,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     jais,
     // Perceptron Isaac: Qwen3 text (the remote code's flat layout or a nested text_config); SigLIP2 NaFlex, pixel shuffle and SiLU projector apart.
     isaac,
+    // Ouro (ByteDance LoopLM): Qwen2-style layers with sandwich RMSNorms run total_ut_steps times on shared weights (unrolled, each pass its own KV), early_exit_gate after each pass.
+    ouro,
+    // PowerInfer SmallThinker: bias-free GQA over full and sliding layers (sliding_window_layout), a pre-attention-routed MoE of ReGLU experts in every layer.
+    smallthinker,
   }) as const satisfies Record<string, Family>;
