@@ -12,6 +12,7 @@ import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
 import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
+import { dream, llada, llada2Moe } from './diffusion-lms.js';
 import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
 import { fastVlmWrapper } from './fast-vlm.js';
@@ -225,4 +226,9 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     ouro,
     // PowerInfer SmallThinker: bias-free GQA over full and sliding layers (sliding_window_layout), a pre-attention-routed MoE of ReGLU experts in every layer.
     smallthinker,
+    // Masked-diffusion LMs (bidirectional; decoding re-runs the sequence each denoising step, warned): LLaDA-8B (OLMo-style LLaDAModelLM),
+    // Dream-v0-7B (Qwen2 layout, q/k/v always biased), LLaDA2.0 (BailingMoeV2 modules under LLaDA2MoeConfig's defaults, block diffusion).
+    llada,
+    Dream: dream,
+    llada2_moe: llada2Moe,
   }) as const satisfies Record<string, Family>;
