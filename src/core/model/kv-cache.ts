@@ -108,7 +108,8 @@ export function hasAttentionLayers(spec: ModelSpec): boolean {
 export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: number): string {
   const heads = queryHeadCounts(spec).join(' and ');
   if (!hasAttentionLayers(spec)) {
-    const units = spec.stateSpace?.selective ? 'Mamba-1 channels' : 'state-space groups';
+    const s = spec.stateSpace?.selective;
+    const units = s ? (s.stepPerHead ? 'state-space heads' : 'Mamba-1 channels') : 'state-space groups';
     return `tensor parallelism ${tensorParallel} must divide the ${heads} ${units} of ${spec.name}`;
   }
   return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;

@@ -204,12 +204,13 @@ export function stateSpaceConvFlopsPerToken(m: StateSpaceSpec): number {
 /**
  * The scan alone, all heads. Mamba-2: the chunked SSD form, or the decode recurrence. Mamba-1: the
  * recurrence of mamba_ssm `selective_scan_ref` in every mode, per channel and state element
- * exp(Δ·A) (1 multiply, the exp not counted), Δ·B·x (2), h ← Ā·h + B̄x (2), y = C·h (2): 7·D·N.
+ * exp(Δ·A) (1 multiply, the exp not counted), Δ·B·x (2), h ← Ā·h + B̄x (2), y = C·h (2): 7·D·N; with
+ * Δ per head (PLaMo 2) the SSD form, one group.
  */
 export function stateSpaceScanFlopsPerToken(m: StateSpaceSpec, mode: AttentionMode): number {
   const p = m.headDim;
   const n = m.stateSize;
-  if (m.selective) return 7 * m.numHeads * p * n;
+  if (m.selective && !m.selective.stepPerHead) return 7 * m.numHeads * p * n;
   if (mode === 'decode') return m.numHeads * 2 * 2 * n * p;
   const q = m.chunkTokens;
   return 2 * (m.numHeads * (q * p + 2 * n * p) + m.numGroups * q * n);

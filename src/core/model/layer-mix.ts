@@ -52,7 +52,11 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
     case 'linear':
       return `linear (${linearMixerName(spec)})`;
     case 'mamba':
-      return spec.stateSpace?.selective ? 'state-space (Mamba-1)' : 'state-space (Mamba-2)';
+      return spec.stateSpace?.selective
+        ? spec.stateSpace.selective.stepPerHead
+          ? 'state-space (Mamba, Δ per head)'
+          : 'state-space (Mamba-1)'
+        : 'state-space (Mamba-2)';
     case 'conv':
       return 'short convolution (LFM2)';
     case 'projection':

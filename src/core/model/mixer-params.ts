@@ -124,7 +124,8 @@ function rwkvParams(hidden: number, g: GatedDeltaNetSpec): number {
  * and D (H each), a gated RMSNorm(d_in) unless `gatedNorm` is false, out_proj (d_in → h); d_in = H·P.
  * Mamba-1 (MambaMixer; Gu & Dao 2023 Sec. 3): in_proj (h → 2·D), conv1d over x (D channels),
  * x_proj (D → R + 2·N), dt_proj (R → D, with bias), A_log (D × N), D (D), out_proj (D → h), and
- * Jamba's RMSNorms on Δ, B, C (R + 2·N) when `innerNorms`.
+ * Jamba's RMSNorms on Δ, B, C (R + 2·N) when `innerNorms`; with `stepPerHead` (PLaMo 2) dt_proj R → H
+ * without bias, dt_bias, A_log and D per head (H each).
  */
 export function stateSpaceParams(hidden: number, m: StateSpaceSpec): number {
   const inner = m.numHeads * m.headDim;
@@ -134,15 +135,17 @@ export function stateSpaceParams(hidden: number, m: StateSpaceSpec): number {
   if (s) {
     const r = s.timeStepRank;
     const n = m.stateSize;
+    // Δ's units: channels (Mamba-1: dt_proj R → D with bias, A_log D × N, D per channel) or heads.
+    const steps = s.stepPerHead ? m.numHeads : inner;
     return (
       hidden * 2 * inner +
       (m.projBias ? 2 * inner + hidden : 0) +
       conv +
       inner * (r + 2 * n) +
-      r * inner +
-      inner +
-      inner * n +
-      inner +
+      r * steps +
+      steps +
+      (s.stepPerHead ? m.numHeads : inner * n) +
+      steps +
       inner * hidden +
       (s.innerNorms ? r + 2 * n : 0)
     );

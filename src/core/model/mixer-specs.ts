@@ -137,6 +137,12 @@ export interface SelectiveScanSpec {
   readonly timeStepRank: number;
   /** Learnable RMSNorms on Δ, B and C (Jamba `dt_layernorm`, `b_layernorm`, `c_layernorm`). */
   readonly innerNorms: boolean;
+  /**
+   * Δ per head rather than per channel, and the SSD scan (PLaMo 2 `Plamo2MambaMixer`): `numHeads` heads of
+   * `headDim`; dt_proj rank → heads without bias, dt_bias, a scalar A_log and D per head; B and C of one
+   * group shared by all heads. Absent = Mamba-1's per-channel Δ.
+   */
+  readonly stepPerHead?: boolean;
 }
 
 /**

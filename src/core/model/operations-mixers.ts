@@ -208,26 +208,31 @@ function selectiveScanOperations(
   const inner = m.numHeads * m.headDim;
   const channels = inner / t;
   const dtBc = s.timeStepRank + 2 * m.stateSize;
+  // Δ per head (PLaMo 2): dt_proj to the heads, and the SSD scan over heads of headDim.
+  const ssd = s.stepPerHead === true;
+  const heads = m.numHeads / t;
   b.gemm('in_proj', 'attentionProjections', tokens, (2 * inner) / t, h);
   b.gemm('x_proj', 'attentionProjections', tokens, dtBc, channels);
   b.collective('x_proj.all-reduce', 'tensorParallel', 'all-reduce', tokens * dtBc * ACT_BYTES, t, 1);
   if (s.innerNorms) b.memory('dt-b-c-norms', 'norm', ACT_BYTES * tokens * dtBc, ACT_BYTES * tokens * dtBc);
-  b.gemm('dt_proj', 'attentionProjections', tokens, channels, s.timeStepRank);
+  b.gemm('dt_proj', 'attentionProjections', tokens, ssd ? heads : channels, s.timeStepRank);
   recurrentMixer(request, b, {
     conv: {
       flopsPerToken: stateSpaceConvFlopsPerToken(m) / t,
       channels,
       stateBytes: ACT_BYTES * (m.convKernel - 1) * channels,
     },
-    coreName: 'selective-scan',
-    core: 'selective-scan',
+    coreName: ssd ? 'ssd' : 'selective-scan',
+    core: ssd ? 'ssd' : 'selective-scan',
     coreFlopsPerToken: (mode) => stateSpaceScanFlopsPerToken(m, mode) / t,
-    // x, Δ and z (BF16) and B, C in; y out.
-    coreReadBytesPerToken: ACT_BYTES * (3 * channels + 2 * m.stateSize),
+    // x, Δ and z (BF16) and B, C in (SSD: x, B, C and dt per head in FP32); y out.
+    coreReadBytesPerToken: ssd
+      ? ACT_BYTES * (channels + 2 * m.stateSize) + 4 * heads
+      : ACT_BYTES * (3 * channels + 2 * m.stateSize),
     coreWriteBytesPerToken: ACT_BYTES * channels,
     stateBytes: m.stateBytesPerElement * channels * m.stateSize,
-    // selective_scan_fwd writes each chunk's last state (FP32 pairs) for the backward.
-    chunkStateBytesPerToken: (4 * 2 * channels * m.stateSize) / m.chunkTokens,
+    // selective_scan_fwd writes each chunk's last state (FP32 pairs) for the backward; SSD its chunk states.
+    chunkStateBytesPerToken: ((ssd ? 4 : 4 * 2) * channels * m.stateSize) / m.chunkTokens,
   });
   b.gemm('out_proj', 'attentionProjections', tokens, h, channels);
   mixerContextParallel(request, b, tokens, (2 * inner) / t, channels);

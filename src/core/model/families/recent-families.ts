@@ -56,6 +56,7 @@ import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
 import { phi3V } from './phi3-v.js';
+import { plamo2 } from './plamo2.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
@@ -231,4 +232,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     llada,
     Dream: dream,
     llada2_moe: llada2Moe,
+    // PFN PLaMo 2: Mamba layers (Mamba-1 projections, Δ per head, SSD scan) alternating with sliding-window GQA per mamba_step.
+    plamo2,
   }) as const satisfies Record<string, Family>;
