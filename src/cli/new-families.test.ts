@@ -40,6 +40,7 @@ const FAMILIES = [
   'hand-built/zaya1-8b', // layer extras (CCA convolutions, an MLP router in place of the h × E Linear), top-1 MoE
   'hand-built/jetmoe-8b', // mixture of attention heads: idle experts' q/o as layer extras, top-2 MoE
   'hand-built/openelm-270m', // per-layer query heads, KV heads and MLP widths
+  'hand-built/plamo-2-1b', // Mamba with Δ per head (SSD scan) + sliding-window attention
 ] as const;
 
 /** Every number in a JSON value, with its path. */
