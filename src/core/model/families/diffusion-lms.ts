@@ -36,6 +36,7 @@ import { bailingMoeV2 } from './bailing-v2.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { fused } from './fused-projections.js';
 import { decoder, type Family, HF_KEYS, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /** ModelConfig's dataclass defaults (configuration_llada.py) that change the structure when a key is absent. */
 const LLADA_DEFAULTS: Json = {
@@ -59,18 +60,8 @@ const LLADA_DEFAULTS: Json = {
   weight_tying: true,
 };
 
-/** DreamConfig's `__init__` defaults (configuration_dream.py) for the keys that shape the model. */
-const DREAM_DEFAULTS: Json = {
-  vocab_size: 151_936,
-  hidden_size: 4096,
-  intermediate_size: 22_016,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  num_key_value_heads: 32,
-  hidden_act: 'silu',
-  max_position_embeddings: 32_768,
-  tie_word_embeddings: false,
-};
+/** DreamConfig's `__init__` defaults (configuration_dream.py): Qwen2Config's, untied, for the keys that shape the model. */
+const DREAM_DEFAULTS: Json = { ...SUB_CONFIG_DEFAULTS.qwen2, hidden_act: 'silu', tie_word_embeddings: false };
 
 /**
  * LLaDA2MoeConfig's `__init__` defaults (configuration_llada2_moe.py) where they differ from

@@ -25,17 +25,12 @@
 import type { LayerExtrasSpec, LayerSpec, ModelSpec } from '../spec.js';
 import { type Json, MAX } from './fields.js';
 import { decoder, type Family, readQwenSliding, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /** OuroConfig's class defaults (a Qwen2-style config; Ouro-7B-beta shapes); save_pretrained leaves out keys equal to them. */
 const OURO_DEFAULTS: Json = {
-  vocab_size: 151_936,
-  hidden_size: 4096,
-  intermediate_size: 22_016,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  num_key_value_heads: 32,
+  ...SUB_CONFIG_DEFAULTS.qwen2,
   hidden_act: 'silu',
-  max_position_embeddings: 32_768,
   tie_word_embeddings: false,
   use_sliding_window: false,
   sliding_window: 4096,
