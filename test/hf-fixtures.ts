@@ -154,6 +154,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/dream-v0-base-7b',
   'hand-built/llada2.0-mini',
   'hand-built/plamo-2-1b',
+  'hand-built/xverse-13b',
+  'hand-built/xverse-moe-a4.2b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -69,6 +69,7 @@ import { videoLlama3Wrapper } from './video-llama3.js';
 import { voxtralRealtime } from './voxtral-realtime.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
+import { xverse } from './xverse.js';
 import { zamba } from './zamba.js';
 import { zaya } from './zaya.js';
 
@@ -234,4 +235,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     llada2_moe: llada2Moe,
     // PFN PLaMo 2: Mamba layers (Mamba-1 projections, Δ per head, SSD scan) alternating with sliding-window GQA per mamba_step.
     plamo2,
+    // XVERSE: dense 7B/13B/65B and MoE-A4.2B/A36B under one type (num_experts, moe_top_k and num_shared_experts make every layer MoE).
+    xverse,
   }) as const satisfies Record<string, Family>;
