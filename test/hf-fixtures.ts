@@ -156,6 +156,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/plamo-2-1b',
   'hand-built/xverse-13b',
   'hand-built/xverse-moe-a4.2b',
+  'hand-built/skywork-moe-base',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -63,6 +63,7 @@ import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import { rwkv, rwkv7 } from './rwkv.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
+import { skyworkMoe } from './skywork-moe.js';
 import { smallthinker } from './smallthinker.js';
 import { ultravoxWrapper } from './ultravox.js';
 import { videoLlama3Wrapper } from './video-llama3.js';
@@ -237,4 +238,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     plamo2,
     // XVERSE: dense 7B/13B/65B and MoE-A4.2B/A36B under one type (num_experts, moe_top_k and num_shared_experts make every layer MoE).
     xverse,
+    // Skywork-MoE: Skywork-13B's layers (MHA, no bias) with 16 SwiGLU experts top-2 behind an h → E gate (a two-layer gate as extras when moe_2layer_gate).
+    skywork_moe: skyworkMoe,
   }) as const satisfies Record<string, Family>;
