@@ -157,6 +157,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/xverse-13b',
   'hand-built/xverse-moe-a4.2b',
   'hand-built/skywork-moe-base',
+  'hand-built/openpangu-ultra-moe-718b',
+  'hand-built/openpangu-embedded-7b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -51,6 +51,7 @@ import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
 import { olmoHybrid } from './olmo-hybrid.js';
 import { openelm } from './openelm.js';
+import { openPanguEmbedded, openPanguUltraMoe } from './openpangu.js';
 import { ouro } from './ouro.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
@@ -240,4 +241,9 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     xverse,
     // Skywork-MoE: Skywork-13B's layers (MHA, no bias) with 16 SwiGLU experts top-2 behind an h → E gate (a two-layer gate as extras when moe_2layer_gate).
     skywork_moe: skyworkMoe,
+    // openPangu-Ultra-MoE-718B: DeepSeek-V3 MLA + MoE (sigmoid router, no bias) with sandwich norms; either key spelling.
+    pangu_ultra_moe: openPanguUltraMoe,
+    // openPangu-Embedded-1B/7B: Llama with biases on q/k/v/o (`bias`); `openpangu_dense` is the class's name in the transformers port.
+    PanguEmbedded: openPanguEmbedded,
+    openpangu_dense: openPanguEmbedded,
   }) as const satisfies Record<string, Family>;
