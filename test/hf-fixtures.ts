@@ -159,6 +159,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/skywork-moe-base',
   'hand-built/openpangu-ultra-moe-718b',
   'hand-built/openpangu-embedded-7b',
+  'hand-built/apriel-5b-instruct',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

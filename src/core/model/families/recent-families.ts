@@ -2,6 +2,7 @@
  * The families added in the 2026 passes (PaliGemma onwards), by Hugging Face `model_type`, spread
  * into `FAMILIES` (index.ts); wrappers read their text models through `familyOf`.
  */
+import { apriel } from './apriel.js';
 import { arctic } from './arctic.js';
 import { aria, ariaText } from './aria.js';
 import { audioFlamingo3Wrapper, glmAsrWrapper } from './audio-flamingo-glmasr.js';
@@ -246,4 +247,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     // openPangu-Embedded-1B/7B: Llama with biases on q/k/v/o (`bias`); `openpangu_dense` is the class's name in the transformers port.
     PanguEmbedded: openPanguEmbedded,
     openpangu_dense: openPanguEmbedded,
+    // ServiceNow Apriel-5B (remote code): Llama's decoder under its own model_type and AprielConfig's defaults.
+    apriel,
   }) as const satisfies Record<string, Family>;
