@@ -73,6 +73,7 @@ import { voxtralRealtime } from './voxtral-realtime.js';
 import type { FamilyOf } from './wrappers.js';
 import { xlstm } from './xlstm.js';
 import { xverse } from './xverse.js';
+import { yuan } from './yuan.js';
 import { zamba } from './zamba.js';
 import { zaya } from './zaya.js';
 
@@ -249,4 +250,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     openpangu_dense: openPanguEmbedded,
     // ServiceNow Apriel-5B (remote code): Llama's decoder under its own model_type and AprielConfig's defaults.
     apriel,
+    // IEIT Yuan 2.0 (2B/51B/102B) and Yuan2.0-M32: Localized Filtering attention (two causal convs as extras + a third norm), SwiGLU or 32 experts top-2 behind an attention router.
+    yuan,
   }) as const satisfies Record<string, Family>;
