@@ -164,6 +164,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/yuan2-51b',
   'hand-built/yuan2-102b',
   'hand-built/yuan2-m32',
+  'hand-built/telechat2-115b',
+  'hand-built/telechat-7b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

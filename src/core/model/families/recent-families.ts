@@ -67,6 +67,7 @@ import { rwkv, rwkv7 } from './rwkv.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { skyworkMoe } from './skywork-moe.js';
 import { smallthinker } from './smallthinker.js';
+import { telechat, telechat2 } from './telechat.js';
 import { ultravoxWrapper } from './ultravox.js';
 import { videoLlama3Wrapper } from './video-llama3.js';
 import { voxtralRealtime } from './voxtral-realtime.js';
@@ -252,4 +253,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     apriel,
     // IEIT Yuan 2.0 (2B/51B/102B) and Yuan2.0-M32: Localized Filtering attention (two causal convs as extras + a third norm), SwiGLU or 32 experts top-2 behind an attention router.
     yuan,
+    // TeleChat 1 and TeleChat2 (3B/7B/35B/115B): n_embd-style keys, query + key_value without bias, dense and down_proj (extras) with bias.
+    telechat,
+    // transformers' TeleChat2 port: Llama keys, o_proj and down_proj biased.
+    telechat2,
   }) as const satisfies Record<string, Family>;
