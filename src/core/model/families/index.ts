@@ -77,6 +77,7 @@ import { nemotronNas } from './nemotron-nas.js';
 import { olmo, olmo2, olmo3 } from './olmo2.js';
 import { phi3 } from './phi3.js';
 import { phi4Multimodal, phi4mm } from './phi4mm.js';
+import { readPixtralVision } from './pixtral-vision.js';
 import { qwen3, qwen3Moe } from './qwen3.js';
 import { qwen3Next, qwen35, qwen35Moe } from './qwen3-next.js';
 import { qwen3OmniMoe, qwen3OmniMoeThinker } from './qwen3-omni.js';
@@ -94,7 +95,6 @@ import {
   readLlama4Vision,
   readLlavaVision,
   readMinimaxM3Vision,
-  readPixtralVision,
   readQwen2Vision,
   readQwenVision,
   readSiglipVision,
@@ -138,12 +138,19 @@ const glm4vWrapper = wrapped(familyOf, {
   vision: (top) => vision(top, 'glm4v_vision', readGlm4vVision),
 });
 
-/** A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`. */
+/**
+ * A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`; a
+ * `pixtral` tower (mistral-community/pixtral-12b, Apriel 1.5/1.6) with LLaVA's projector on every patch.
+ */
 function llavaFamily(textType: string, towerType: string, anyres: boolean): Family {
   return wrapped(familyOf, {
     textType,
     vision: (top, textHidden) =>
-      vision(top, towerType, (v) => readLlavaVision(top, v, textHidden, anyres, towerType)),
+      vision(top, towerType, (v) =>
+        !anyres && v.string('model_type', towerType) === 'pixtral'
+          ? readPixtralVision(top, v, textHidden, 'llava')
+          : readLlavaVision(top, v, textHidden, anyres, towerType),
+      ),
   });
 }
 

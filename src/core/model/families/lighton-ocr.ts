@@ -17,8 +17,8 @@
  * 1540 px, patch 14); one it gives takes its own class defaults for the keys it omits.
  */
 import type { Json } from './fields.js';
+import { readPixtralVision } from './pixtral-vision.js';
 import type { Family } from './readers.js';
-import { readPixtralVision } from './vision.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
 /** The text_config LightOnOcrConfig builds when the config gives none (a Qwen3 of 28 × 1024). */

@@ -202,36 +202,6 @@ export function readLlavaVision(
 }
 
 /**
- * Pixtral vision tower of Mistral 3 (transformers `models/pixtral/modeling_pixtral.py` and
- * `models/mistral3/modeling_mistral3.py`): Conv2d patch embedding without bias, ln_pre RMSNorm,
- * `num_hidden_layers` blocks of RMSNorm → attention (q, k, v, o, no bias) → RMSNorm → SwiGLU MLP
- * (no bias), then the projector: RMSNorm, patch merger (h·m² → h, no bias), linear_1 (h → text) and
- * linear_2 (text → text), biased when `multimodal_projector_bias`.
- */
-export function readPixtralVision(top: Fields, f: Fields, textHidden: number): VisionTowerSpec {
-  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
-  const merge = top.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
-  const bias = top.bool('multimodal_projector_bias', false);
-  const side = image / patch;
-  const layerMatmuls = 4 * h * h + 3 * h * inter;
-  const projector =
-    h + h * merge * merge * h + h * textHidden + textHidden * textHidden + (bias ? 2 * textHidden : 0);
-  const params = channels * patch * patch * h + h + depth * (layerMatmuls + 2 * h) + projector;
-  const tokens = Math.floor(side / merge) ** 2;
-  const flopsPerImage =
-    2 * patches * channels * patch * patch * h +
-    vitForwardFlops(patches, depth, layerMatmuls, h) +
-    2 * tokens * (h * merge * merge * h + h * textHidden + textHidden * textHidden);
-  return {
-    description: `Pixtral ViT ${depth} × ${h}, ${image}px, patch ${patch} (${patches} patches → ${tokens} tokens)`,
-    params,
-    patchSize: patch,
-    imageSize: image,
-    flopsPerImage,
-  };
-}
-
-/**
  * Llama 4 vision tower (transformers `models/llama4/modeling_llama4.py`: Llama4VisionModel and
  * Llama4MultiModalProjector): an unfold patch embedding (a bias-free linear of channels·patch² → h),
  * a class embedding, a learned position table of (image/patch)² + 1 rows, LayerNorms before and after
