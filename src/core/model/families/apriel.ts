@@ -21,20 +21,14 @@
  */
 import { llama } from './llama.js';
 import { type Family, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /**
  * AprielConfig's defaults for the shape keys a config omits (LlamaConfig's values):
  * num_key_value_heads None is one per query head and head_dim None is hidden / heads, which the
  * llama reader already does; tie_word_embeddings, attention_bias and mlp_bias default False there too.
  */
-const APRIEL_DEFAULTS = {
-  vocab_size: 32_000,
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
-  max_position_embeddings: 2048,
-};
+const APRIEL_DEFAULTS = SUB_CONFIG_DEFAULTS.llama!;
 
 /** AprielForCausalLM: LlamaForCausalLM's modules under AprielConfig's defaults. */
 export const apriel: Family = (f, name) => llama(withClassDefaults(f, APRIEL_DEFAULTS), name);

@@ -3,20 +3,8 @@
  * mistral3, lighton_ocr and llava (pixtral tower) readers. Split out of vision.ts.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import type { Fields, Json } from './fields.js';
-import { withClassDefaults } from './readers.js';
+import type { Fields } from './fields.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
-
-/** PixtralVisionConfig's `__init__` defaults (transformers configuration_pixtral.py), Pixtral-12B's encoder. */
-const PIXTRAL_VISION_DEFAULTS: Json = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 24,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 1024,
-  patch_size: 16,
-};
 
 /**
  * Pixtral vision tower (transformers `models/pixtral/modeling_pixtral.py`): Conv2d patch embedding without
@@ -33,9 +21,8 @@ export function readPixtralVision(
   textHidden: number,
   projector: 'mistral3' | 'llava' = 'mistral3',
 ): VisionTowerSpec {
-  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(
-    withClassDefaults(f, PIXTRAL_VISION_DEFAULTS),
-  );
+  // `f` carries PixtralVisionConfig's defaults (tower-config-defaults.ts) for the keys it omits.
+  const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const llava = projector === 'llava';
   const merge = llava ? 1 : top.positiveInt('spatial_merge_size', { fallback: 2, max: 64 });
   const bias = top.bool('multimodal_projector_bias', llava);

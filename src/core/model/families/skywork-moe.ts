@@ -24,19 +24,15 @@
 import type { LayerExtrasSpec, LayerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /**
  * SkyworkMoeConfig's `__init__` defaults for the keys that shape the model (configuration_skywork_moe.py
  * as the vLLM port of the training code inlines it), plus the ports' TOPK = 2 for `num_experts_per_tok`.
  */
 const SKYWORK_MOE_DEFAULTS = {
-  vocab_size: 32_000,
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
+  ...SUB_CONFIG_DEFAULTS.llama,
   hidden_act: 'silu',
-  max_position_embeddings: 2048,
   tie_word_embeddings: false,
   num_experts: [32],
   num_experts_per_tok: 2,

@@ -27,6 +27,7 @@
 import type { LayerSpec, ModelSpec } from '../spec.js';
 import { type Json, MAX } from './fields.js';
 import { decoder, type Family, readGatedMlp, withClassDefaults } from './readers.js';
+import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
 /** TelechatConfig's `__init__` defaults (TeleChat 1's 7B shape, its 160k vocabulary). */
 const TELECHAT_DEFAULTS: Json = {
@@ -41,13 +42,8 @@ const TELECHAT_DEFAULTS: Json = {
 
 /** TeleChat2Config's defaults: LlamaConfig's (`attention_bias` and `mlp_bias` deleted: false). */
 const TELECHAT2_DEFAULTS: Json = {
-  vocab_size: 32_000,
-  hidden_size: 4096,
-  intermediate_size: 11_008,
-  num_hidden_layers: 32,
-  num_attention_heads: 32,
+  ...SUB_CONFIG_DEFAULTS.llama,
   hidden_act: 'silu',
-  max_position_embeddings: 2048,
   tie_word_embeddings: false,
 };
 
