@@ -166,6 +166,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/yuan2-m32',
   'hand-built/telechat2-115b',
   'hand-built/telechat-7b',
+  'hand-built/internlm3-8b-instruct',
+  'hand-built/orion-14b-base',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

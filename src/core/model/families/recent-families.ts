@@ -30,6 +30,7 @@ import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
+import { internlm3 } from './internlm3.js';
 import { isaac } from './isaac.js';
 import { jais } from './jais.js';
 import { janusWrapper } from './janus.js';
@@ -53,6 +54,7 @@ import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-na
 import { olmoHybrid } from './olmo-hybrid.js';
 import { openelm } from './openelm.js';
 import { openPanguEmbedded, openPanguUltraMoe } from './openpangu.js';
+import { orion } from './orion.js';
 import { ouro } from './ouro.js';
 import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
@@ -257,4 +259,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     telechat,
     // transformers' TeleChat2 port: Llama keys, o_proj and down_proj biased.
     telechat2,
+    // InternLM3 (internlm3-8b-instruct, remote code): Llama's layer, separate q/k/v/o, biases per qkv_bias (q, k, v) and bias (o, MLP).
+    internlm3,
+    // OrionStar Orion-14B: Llama layers with biased nn.LayerNorm norms, bias-free q/k/v/o and SwiGLU, untied head.
+    orion,
   }) as const satisfies Record<string, Family>;
