@@ -9,7 +9,8 @@
  */
 import { type InputIssue, InternalError } from '../errors.js';
 import { type AttentionMode, limitedMeanKeys } from './layer-kinds.js';
-import { ACT_BYTES, type OpBuilder } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES } from './operation-types.js';
 import type { CompressedAttention, LayerSpec, ModelSpec, SparseAttentionSpec } from './spec.js';
 
 /** The model's DeepSeek-V4 attention; a malformed spec otherwise. */

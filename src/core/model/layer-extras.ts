@@ -4,7 +4,8 @@
  * in its parameters (total and active), its pipeline stage's memory and, for the matmuls each token
  * runs, its operation list (FLOPs, kernel time, activations). Re-exported by spec.ts.
  */
-import { ACT_BYTES, type OpBuilder } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES } from './operation-types.js';
 import type { LayerSpec } from './spec.js';
 
 /** A matmul (or convolution tap) each token runs: m = tokens, an n × k weight, `count` of them. */

@@ -1,6 +1,6 @@
 /**
  * The operation records of operations.ts (GEMM, attention, mixer, memory-bound and collective ops),
- * the request they answer (phase, token shape, layout) and the builder that stamps each op with the
+ * and the request they answer (phase, token shape, layout); op-builder.ts stamps each op with the
  * request's datatype and pass logic. The conventions are stated in operations.ts.
  */
 
@@ -58,37 +58,6 @@ export interface GemmOp {
   readonly replicated: boolean;
   /** A serving engine's dense GEMM (prefill, decode; not routed experts): its small-M tiles (kernel-model.ts). */
   readonly serving: boolean;
-}
-
-function gemmOp(
-  name: string,
-  component: OpComponent,
-  pass: GemmPass,
-  m: number,
-  n: number,
-  k: number,
-  count: number,
-  datatype: Datatype,
-  inputBytesPerElement: number,
-  sparse24: boolean,
-  replicated: boolean,
-  serving: boolean,
-): GemmOp {
-  return {
-    type: 'gemm',
-    name,
-    component,
-    pass,
-    m,
-    n,
-    k,
-    count,
-    datatype,
-    inputBytesPerElement,
-    sparse24,
-    replicated,
-    serving,
-  };
 }
 
 export interface AttentionOp {
@@ -167,7 +136,9 @@ export interface MixerOp {
     | 'causal-conv1d'
     | 'gated-delta-rule'
     | 'lightning-attention'
-    | ('mlstm' | 'wkv4' | 'wkv7')
+    | 'mlstm'
+    | 'wkv4'
+    | 'wkv7'
     | 'ssd'
     | 'selective-scan'
     | 'dsa-indexer';
@@ -258,7 +229,8 @@ export interface OperationRequest {
   readonly absorbedMla?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
   readonly adapter?: AdapterRuntime;
-  readonly kvBytesPerElement?: number; // serving: KV-cache bytes per element, 2:4 sparse weights, KV once per query head
+  /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */
+  readonly kvBytesPerElement?: number;
   readonly sparse24?: boolean;
   readonly kvReadPerQueryHead?: boolean;
 }
@@ -274,146 +246,4 @@ export function tokensOnGpu(request: OperationRequest): number {
   const { shape, layout } = request;
   const own = (shape.sequences * shape.tokensPerSequence) / layout.contextParallel;
   return own + (shape.prefill?.tokens ?? 0);
-}
-
-/** Builds op records for one request, so that every op carries the same datatype and pass logic. */
-export class OpBuilder {
-  readonly ops: Operation[] = [];
-  constructor(
-    private readonly request: OperationRequest,
-    private readonly trainsBase: boolean,
-  ) {}
-
-  get backward(): boolean {
-    return this.request.phase === 'backward';
-  }
-
-  /** A forward GEMM, or its input- and weight-gradient GEMMs in the backward phase. */
-  gemm(
-    name: string,
-    component: OpComponent,
-    m: number,
-    n: number,
-    k: number,
-    options: {
-      count?: number;
-      datatype?: Datatype;
-      bytes?: number;
-      trains?: boolean;
-      activations?: boolean;
-      replicated?: boolean;
-    } = {},
-  ): void {
-    if (m <= 0 || n <= 0 || k <= 0) return;
-    const count = options.count ?? 1;
-    if (count <= 0) return;
-    const datatype = options.datatype ?? this.request.datatype;
-    const bytes = options.bytes ?? this.request.gemmInputBytes;
-    const replicated = options.replicated === true;
-    if (!this.backward) {
-      const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';
-      const serving =
-        (this.request.phase === 'decode' || this.request.phase === 'prefill') &&
-        component !== 'routedExperts';
-      this.ops.push(
-        gemmOp(name, component, 'forward', m, n, k, count, datatype, bytes, sparse, replicated, serving),
-      );
-      return;
-    }
-    const grad = (suffix: string, pass: GemmPass, gm: number, gn: number, gk: number) =>
-      this.ops.push(
-        gemmOp(
-          `${name}.${suffix}`,
-          component,
-          pass,
-          gm,
-          gn,
-          gk,
-          count,
-          datatype,
-          bytes,
-          false,
-          replicated,
-          false,
-        ),
-      );
-    grad('dgrad', 'input-gradient', m, k, n);
-    // Both operands are activations (QKᵀ, softmax·V): two input gradients, no weight gradient.
-    if (options.activations) grad('dgrad2', 'input-gradient', k, n, m);
-    else if (options.trains ?? this.trainsBase) grad('wgrad', 'weight-gradient', k, n, m);
-  }
-
-  /** A memory-bound kernel; its backward reads and writes twice the bytes (gradients of both). */
-  memory(name: string, component: OpComponent, bytesRead: number, bytesWritten: number, count = 1): void {
-    if (bytesRead + bytesWritten <= 0 || count <= 0) return;
-    this.ops.push({
-      type: 'memory',
-      name,
-      component,
-      bytesRead,
-      bytesWritten,
-      count: this.backward ? 2 * count : count,
-    });
-  }
-
-  /**
-   * A token-mixing kernel with its forward FLOPs and bytes. Its backward computes two gradients per
-   * product and recomputes what the forward did not keep (fla's chunk_gated_delta_rule_bwd recomputes
-   * W, U and the chunk states; mamba_ssm's SSD backward the chunk states): FlashAttention-2's 2.5×
-   * forward FLOPs (Sec. 3.2), as for attention; it reads the output gradient and writes input gradients
-   * besides the forward's tensors (2× the bytes). Convolutions have nothing to recompute: 2×.
-   */
-  mixer(
-    name: string,
-    kernel: MixerOp['kernel'],
-    tokens: number,
-    flops: number,
-    bytesRead: number,
-    bytesWritten: number,
-    options: { recurrent?: boolean; replicated?: boolean; savedBytes?: number } = {},
-  ): void {
-    if (tokens <= 0 || flops + bytesRead + bytesWritten <= 0) return;
-    const backward = this.backward;
-    const flopsFactor = backward ? (kernel === 'causal-conv1d' ? 2 : 2.5) : 1;
-    const bytesFactor = backward ? 2 : 1;
-    this.ops.push({
-      type: 'mixer',
-      name,
-      component: 'attentionScores',
-      pass: backward ? 'backward' : 'forward',
-      kernel,
-      tokens,
-      recurrent: options.recurrent ?? false,
-      flops: flops * flopsFactor,
-      bytesRead: bytesRead * bytesFactor,
-      bytesWritten: bytesWritten * bytesFactor,
-      savedBytes: options.savedBytes ?? 0,
-      ...(options.replicated ? { replicated: true } : {}),
-    });
-  }
-
-  collective(
-    name: string,
-    component: CollectiveOp['component'],
-    collective: Collective,
-    bytes: number,
-    groupSize: number,
-    ranksApart: number,
-    overlapsAttention?: boolean,
-  ): void {
-    if (groupSize <= 1 || bytes <= 0) return;
-    const perNode = this.request.layout.gpusPerNode;
-    const tier = perNode === undefined ? null : ranksApart * groupSize <= perNode ? 'scale-up' : 'scale-out';
-    this.ops.push({
-      type: 'collective',
-      name,
-      component,
-      collective,
-      bytes,
-      groupSize,
-      ranksApart,
-      tier,
-      ...(overlapsAttention ? { overlapsAttention } : {}),
-    });
-  }
 }

@@ -14,7 +14,8 @@ import {
   sparseMeanKeys,
 } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
-import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionHeadDims, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */

@@ -2,10 +2,10 @@
  * The operations outside the decoder layers: the input embedding lookup and the output head with the
  * loss (training) or the sampled tokens' logits (serving). Conventions: operations.ts.
  */
+import { OpBuilder } from './op-builder.js';
 import {
   ACT_BYTES,
   type LossKernel,
-  OpBuilder,
   type Operation,
   type OperationRequest,
   tokensOnGpu,

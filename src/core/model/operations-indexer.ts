@@ -6,7 +6,8 @@
 import { compressedIndexerProjectionOps } from './compressed-attention.js';
 import { indexerElementsPerToken } from './kv-cache.js';
 import { sparseAttentionFlopsPerToken } from './layer-kinds.js';
-import { ACT_BYTES, type OpBuilder, type OperationRequest } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES, type OperationRequest } from './operation-types.js';
 import { mixerTokenGroups, need } from './operations-token-groups.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec, type SparseAttentionSpec } from './spec.js';
 

@@ -16,7 +16,8 @@ import {
   stateSpaceScanFlopsPerToken,
 } from './layer-kinds.js';
 import { isRwkv } from './mixer-specs.js';
-import { ACT_BYTES, type OpBuilder, type OperationRequest, unreachable } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
 import { sparseIndexerOperations } from './operations-indexer.js';
 import { mlstmOperations } from './operations-mlstm.js';

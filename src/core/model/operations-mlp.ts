@@ -5,13 +5,8 @@
  * Conventions: operations.ts.
  */
 
-import {
-  ACT_BYTES,
-  type OpBuilder,
-  type OpComponent,
-  type OperationRequest,
-  unreachable,
-} from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES, type OpComponent, type OperationRequest, unreachable } from './operation-types.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
 
 /** Dense MLP, or shared + routed experts with the router and the expert all-to-all. */

@@ -5,7 +5,8 @@
  */
 
 import type { AttentionMode } from './layer-kinds.js';
-import { ACT_BYTES, type OpBuilder, type OperationRequest } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES, type OperationRequest } from './operation-types.js';
 import { mixerTokenGroups } from './operations-token-groups.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
 

@@ -3,7 +3,8 @@
  * (Gemma 3n, Gemma 4 E-models), Gemma 3n's AltUp streams and LAuReL residual, and DeepSeek-V4's and
  * Hy4's hyper-connections. Conventions: operations.ts.
  */
-import { ACT_BYTES, type OpBuilder } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES } from './operation-types.js';
 import { hyperConnectionOutputs } from './residual-stream-params.js';
 import type { ModelSpec } from './spec.js';
 

@@ -6,7 +6,8 @@
 
 import { gatedDeltaNetStateElements } from './kv-cache.js';
 import { rwkvFlopsPerToken } from './layer-kinds.js';
-import { ACT_BYTES, type OpBuilder } from './operation-types.js';
+import type { OpBuilder } from './op-builder.js';
+import { ACT_BYTES } from './operation-types.js';
 import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
 import { need } from './operations-token-groups.js';
 import type { GatedDeltaNetSpec } from './spec.js';

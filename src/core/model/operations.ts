@@ -16,10 +16,10 @@ import { layerAdapterMatrices } from './adapters.js';
 import { layerExtraOperations } from './layer-extras.js';
 import { layerKey, layerView } from './layer-view.js';
 import { modalityExpertParams } from './mixer-params.js';
+import { OpBuilder } from './op-builder.js';
 import {
   ACT_BYTES,
   type MemoryOp,
-  OpBuilder,
   type Operation,
   type OperationLayout,
   type OperationRequest,

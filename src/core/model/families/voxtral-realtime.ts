@@ -25,7 +25,7 @@
  *   the final norm. No position table (rotary_emb holds buffers only).
  * - multi_modal_projector: the encoder output reshaped to rows of `audio_config.intermediate_size`
  *   (`downsample_factor` consecutive frames), linear_1 intermediate → text h, GELU, linear_2 text
- *   h → text h, no biases. Each audio token is added to its text token's embedding (no placeholder).
+ *   h → text h, no biases. Each audio token is added to its text token's embedding (no image-style token slots).
  * The encoder and projector are `spec.audio`. The encoder's own KV cache (its sliding window of frames
  * per sequence while streaming) is named in a warning: ModelSpec's KV figures are the text model's.
  */
