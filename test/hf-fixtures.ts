@@ -172,6 +172,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',
   'hand-built/minimax-text-01-hf',
+  'hand-built/minimax-m1-80k',
   'hand-built/bamba-9b',
   'hand-built/granitemoeshared-test-shape',
   'hand-built/trinity-mini',

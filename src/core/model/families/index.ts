@@ -282,6 +282,9 @@ export const FAMILIES = {
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),
   }),
   minimax,
+  // The checkpoints' own config.json (remote code): MiniMaxText01Config / MiniMaxM1Config.
+  minimax_text_01: minimax,
+  minimax_m1: minimax,
   minimax_m2: minimaxM2,
   minimax_m3: minimaxM3,
   minimax_m3_vl: wrapped(familyOf, {

@@ -233,13 +233,20 @@ describe('minimax (MiniMax-Text-01, MiniMax-M1)', () => {
     }
   });
 
-  it('an unknown look-alike type with attn_type_list or lightning layer_types stays refused', () => {
-    expect(() => specFromHfConfig({ ...remoteCode(), model_type: 'minimax_text_01' }, 'u')).toThrow(
-      /unsupported model_type 'minimax_text_01'.*'attn_type_list' signals state-space or recurrent layers/,
-    );
-    expect(() => specFromHfConfig({ ...base(), model_type: 'minimax_m1' }, 'u')).toThrow(
-      /unsupported model_type 'minimax_m1'.*'layer_types' signals state-space or recurrent layers/,
-    );
+  it("reads the checkpoints' own files (minimax_m1, minimax_text_01) as the Hugging Face format", () => {
+    const m1 = hfFixture('hand-built/minimax-m1-80k') as Cfg;
+    expect(m1.model_type).toBe('minimax_m1');
+    const hf = paramCount(specFromHfConfig(base(), 'hf'));
+    const counted = paramCount(specFromHfConfig(m1, 'm1'));
+    expect(counted.totalParams).toBe(456_089_655_296);
+    expect(counted.activeParams).toBe(hf.activeParams);
+    expect(counted.breakdown).toEqual(hf.breakdown);
+    const text01 = specFromHfConfig({ ...remoteCode(), model_type: 'minimax_text_01' }, 't01');
+    expect(paramCount(text01).totalParams).toBe(hf.totalParams);
+    // MiniMax-M1's 80 layers: a softmax layer every 8th, as attn_type_list gives them.
+    const spec = specFromHfConfig(m1, 'm1');
+    expect(spec.layers.filter((l) => l.attention === 'full')).toHaveLength(10);
+    expect(spec.maxContextTokens).toBe(10_240_000);
   });
 
   it('written as an llmecon spec (projections: lightning) it counts as its config does', () => {

@@ -1,6 +1,8 @@
 /**
  * MiniMax-Text-01 and MiniMax-M1 (`minimax`, transformers `models/minimax/modular_minimax.py`; the
- * checkpoints' remote code `modeling_minimax_text_01.py`): every layer is Mixtral's decoder layer —
+ * checkpoints' own files, `minimax_text_01` and `minimax_m1`, with their remote code
+ * `modeling_minimax_text_01.py` / `modeling_minimax_m1.py`, which vLLM serves as one class,
+ * MiniMaxText01ForCausalLM): every layer is Mixtral's decoder layer —
  * input_layernorm, a token mixer, post_attention_layernorm, a top-k MoE of `num_local_experts`
  * SwiGLU experts of `intermediate_size` behind a bias-free router — whose mixer is Mixtral's GQA
  * attention (q/k/v/o without bias, RoPE) on `full_attention` layers and MiniMaxLightningAttention on
