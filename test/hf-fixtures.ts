@@ -173,6 +173,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/llava-onevision-qwen2-7b-ov-hf',
   'hand-built/minimax-text-01-hf',
   'hand-built/minimax-m1-80k',
+  'hand-built/minimax-vl-01',
   'hand-built/bamba-9b',
   'hand-built/granitemoeshared-test-shape',
   'hand-built/trinity-mini',

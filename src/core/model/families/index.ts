@@ -285,6 +285,9 @@ export const FAMILIES = {
   // The checkpoints' own config.json (remote code): MiniMaxText01Config / MiniMaxM1Config.
   minimax_text_01: minimax,
   minimax_m1: minimax,
+  // MiniMax-VL-01: LLaVA-NeXT's anyres CLIP tower, projector and image_newline on MiniMax-Text-01.
+  minimax_vl_01: llavaFamily('minimax_text_01', 'clip_vision_model', true),
+  minimax_vl_01_text: minimax,
   minimax_m2: minimaxM2,
   minimax_m3: minimaxM3,
   minimax_m3_vl: wrapped(familyOf, {

@@ -249,6 +249,23 @@ describe('minimax (MiniMax-Text-01, MiniMax-M1)', () => {
     expect(spec.maxContextTokens).toBe(10_240_000);
   });
 
+  it('MiniMax-VL-01 (minimax_vl_01): the text model as Text-01, a CLIP ViT-L/14-336 tower, projector and newline apart', () => {
+    const vl = specFromHfConfig(hfFixture('hand-built/minimax-vl-01'), 'vl');
+    const counted = paramCount(vl);
+    expect(counted.totalParams).toBe(456_089_655_296);
+    // CLIPVisionModel: patch conv 3·14²·1024, class token, 577 positions, pre/post LayerNorms, 24 blocks of
+    // q/k/v/o with bias, two LayerNorms, fc1/fc2 with bias: the card's 303M ViT.
+    const [vh, vi] = [1024, 4096];
+    const block = 4 * (vh * vh + vh) + 2 * 2 * vh + (vh * vi + vi) + (vi * vh + vh);
+    const tower = 3 * 14 * 14 * vh + vh + 577 * vh + 2 * 2 * vh + 24 * block;
+    expect(tower).toBe(303_507_456);
+    // multi_modal_projector linear_1 (1024 → 6144) and linear_2 (6144 → 6144) with bias, image_newline [6144].
+    const projector = vh * h + h + h * h + h;
+    expect(counted.visionParams).toBe(tower + projector + h);
+    const asText = specFromHfConfig((hfFixture('hand-built/minimax-vl-01') as Cfg).text_config, 't');
+    expect(paramCount(asText).totalParams).toBe(counted.totalParams);
+  });
+
   it('written as an llmecon spec (projections: lightning) it counts as its config does', () => {
     const read = specFromHfConfig(base(), 'hf');
     const input = {
