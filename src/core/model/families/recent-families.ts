@@ -35,6 +35,7 @@ import { isaac } from './isaac.js';
 import { jais } from './jais.js';
 import { janusWrapper } from './janus.js';
 import { jetmoe } from './jetmoe.js';
+import { klear } from './klear.js';
 import { kosmos2, kosmos2Text } from './kosmos2.js';
 import { laguna } from './laguna.js';
 import { biogpt, ctrl, gptNeoxJapanese, openaiGpt, xglm } from './legacy-decoders.js';
@@ -263,4 +264,7 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     internlm3,
     // OrionStar Orion-14B: Llama layers with biased nn.LayerNorm norms, bias-free q/k/v/o and SwiGLU, untied head.
     orion,
+    // Kwai Klear-46B-A2.5B: Qwen3-MoE's layers at head_dim hidden/heads, sigmoid experts with expert_bias, a shared expert blended by a coefficient head (extras).
+    Klear: klear,
+    klear,
   }) as const satisfies Record<string, Family>;
