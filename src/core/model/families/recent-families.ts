@@ -61,6 +61,7 @@ import { ovis2Wrapper } from './ovis2.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
 import { phi3V } from './phi3-v.js';
+import { phi4flash } from './phi4flash.js';
 import { plamo2 } from './plamo2.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
@@ -267,4 +268,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     // Kwai Klear-46B-A2.5B: Qwen3-MoE's layers at head_dim hidden/heads, sigmoid experts with expert_bias, a shared expert blended by a coefficient head (extras).
     Klear: klear,
     klear,
+    // Phi-4-mini-flash-reasoning (SambaY): Mamba + sliding self-decoder, one full KV layer shared by the cross-decoder's q-only layers, GMUs as extras.
+    phi4flash,
   }) as const satisfies Record<string, Family>;
