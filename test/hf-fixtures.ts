@@ -170,6 +170,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/orion-14b-base',
   'hand-built/klear-46b-a2.5b-instruct',
   'hand-built/phi-4-mini-flash-reasoning',
+  'hand-built/deepseek-moe-16b-base',
+  'hand-built/hunyuan-large',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -10,6 +10,7 @@ import { blip2Wrapper } from './blip2.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { deepseekMoe } from './deepseek-moe.js';
 import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
@@ -25,6 +26,7 @@ import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
 import { grok1 } from './grok.js';
 import { hrmText } from './hrm-text.js';
+import { hunyuanLarge } from './hunyuan-large.js';
 import { hyV3 } from './hy-v3-v4.js';
 import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
@@ -270,4 +272,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     klear,
     // Phi-4-mini-flash-reasoning (SambaY): Mamba + sliding self-decoder, one full KV layer shared by the cross-decoder's q-only layers, GMUs as extras.
     phi4flash,
+    // DeepSeekMoE 16B (remote code): Llama MHA, dense first_k_dense_replace layers, then softmax-routed fine-grained experts + fused shared experts.
+    deepseek: deepseekMoe,
+    // Tencent Hunyuan-Large (remote code): q/k-normed GQA with cross-layer KV sharing (use_cla), 16 experts top-1 + a shared MLP.
+    hunyuan: hunyuanLarge,
   }) as const satisfies Record<string, Family>;
