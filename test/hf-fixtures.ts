@@ -172,6 +172,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/phi-4-mini-flash-reasoning',
   'hand-built/deepseek-moe-16b-base',
   'hand-built/hunyuan-large',
+  'hand-built/ovis2.5-9b',
+  'hand-built/ovis2.5-2b',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -60,6 +60,7 @@ import { openPanguEmbedded, openPanguUltraMoe } from './openpangu.js';
 import { orion } from './orion.js';
 import { ouro } from './ouro.js';
 import { ovis2Wrapper } from './ovis2.js';
+import { ovis25Wrapper } from './ovis2-5.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
 import { phi3V } from './phi3-v.js';
@@ -276,4 +277,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     deepseek: deepseekMoe,
     // Tencent Hunyuan-Large (remote code): q/k-normed GQA with cross-layer KV sharing (use_cla), 16 experts top-1 + a shared MLP.
     hunyuan: hunyuanLarge,
+    // AIDC-AI Ovis2.5 (remote-code format): a Qwen3 text model, a SigLIP2-NaViT visual tokenizer with its visual-vocabulary head and table.
+    ovis2_5: ovis25Wrapper(familyOf),
   }) as const satisfies Record<string, Family>;
