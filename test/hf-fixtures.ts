@@ -174,6 +174,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/hunyuan-large',
   'hand-built/ovis2.5-9b',
   'hand-built/ovis2.5-2b',
+  'hand-built/ring-2.5-1t',
+  'hand-built/ling-3.0-tiny',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

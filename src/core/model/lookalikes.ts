@@ -40,6 +40,14 @@ export const STRUCTURE_MARKERS = {
       'hybrid_override_pattern',
       'attention_hidden_size',
       'attn_layer_indices',
+      // Ling's linear-attention hybrids (layer_group_size), KDA's short conv (Ling 3.0), Qwen3-Next's
+      // Gated DeltaNet, SambaY's Mamba period (Phi-4-mini-flash), LFM2's short convolutions.
+      'layer_group_size',
+      'short_conv_kernel_size',
+      'linear_num_key_heads',
+      'linear_conv_kernel_dim',
+      'mb_per_layer',
+      'conv_L_cache',
       // Griffin / RecurrentGemma's RG-LRU blocks.
       'lru_width',
       'block_types',

@@ -47,14 +47,14 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
     // g_b_proj (r → v), o_norm RMSNormGated(d_v), o_proj (v → h); Kimi K3's full-rank g_proj (h → v)
-    // replaces g_a/g_b.
+    // replaces g_a/g_b, Ling 3.0's f_proj (h → k) replaces f_a/f_b.
     const r = g.gateRank ?? g.valueHeadDim;
     const outputGate = g.fullRankOutputGate ? hidden * valueWidth : hidden * r + r * valueWidth;
+    const forgetGate = g.fullRankForgetGate ? hidden * keyWidth : hidden * r + r * keyWidth;
     return (
       hidden * convChannels +
       convChannels * g.convKernel +
-      hidden * r +
-      r * keyWidth +
+      forgetGate +
       keyWidth +
       hidden * g.numValueHeads +
       g.numValueHeads +

@@ -88,6 +88,11 @@ export interface GatedDeltaNetSpec {
    */
   readonly fullRankOutputGate?: boolean;
   /**
+   * KDA only: a full-rank forget gate f_proj (h → k) instead of f_a_proj → f_b_proj (Ling 3.0
+   * `no_kda_lora`, mlx-lm `bailing_moe_v3.py` BailingKDA); dt_bias stays. Absent = false.
+   */
+  readonly fullRankForgetGate?: boolean;
+  /**
    * mLSTM only: `use_bias`, a bias on query, key, value, ogate_preact (their widths), out_proj (h)
    * and multihead_norm (H·d_v) (transformers `xLSTMLayer`). The gates' biases are always there.
    * Absent = false.

@@ -64,6 +64,8 @@ export const linearAttention = z
     valueRank: count.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
+    /** KDA: a full-rank forget gate f_proj (h → k) instead of the low-rank pair (Ling 3.0 no_kda_lora). */
+    fullRankForgetGate: z.boolean().optional(),
     /** mLSTM: biases on query/key/value/ogate_preact, out_proj and multihead_norm (use_bias). */
     bias: z.boolean().optional(),
     /** mLSTM: qkv_opreact and ifgate_preact as one module each (weight_mode "fused"): LoRA adapts it whole. */
@@ -96,9 +98,11 @@ export function linearAttentionIssues(linear: LinearAttentionInput | null, hidde
       );
     if (linear.convKernel !== undefined) fail('convKernel', `${name} has no conv: leave convKernel out`);
   }
-  if (v === 'mlstm')
-    for (const key of ['gateRank', 'fullRankOutputGate'] as const)
-      if (linear[key] !== undefined) fail(key, `the mLSTM has no low-rank gates: leave ${key} out`);
+  if (v === 'mlstm' && linear.gateRank !== undefined)
+    fail('gateRank', 'the mLSTM has no low-rank gates: leave gateRank out');
+  if (v !== 'kda')
+    for (const key of ['fullRankOutputGate', 'fullRankForgetGate'] as const)
+      if (linear[key] !== undefined) fail(key, `only KDA (projections 'kda') has ${key}`);
   if (v !== 'mlstm')
     for (const key of ['bias', 'fusedProjections'] as const)
       if (linear[key] !== undefined) fail(key, `only the mLSTM (projections 'mlstm') has ${key}`);
@@ -145,7 +149,6 @@ function rwkvIssues(
           key,
           `RWKV-7 needs ${key} (its ${key === 'gateRank' ? 'g' : key === 'decayRank' ? 'w' : 'a'}_lora rank)`,
         );
-  if (linear.fullRankOutputGate !== undefined) fail('fullRankOutputGate', `only KDA has fullRankOutputGate`);
 }
 
 /** The {@link GatedDeltaNetSpec} of a valid `linearAttention` block, its variant's defaults filled in. */

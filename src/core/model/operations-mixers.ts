@@ -56,17 +56,20 @@ function gatedDeltaNetOperations(
     const r = g.gateRank ?? g.valueHeadDim;
     b.gemm('qkv_proj', 'attentionProjections', tokens, (2 * keyWidth + valueWidth) / t, h);
     b.gemm('b_proj', 'attentionProjections', tokens, g.numValueHeads / t, h);
-    b.gemm('f_a_proj', 'attentionProjections', tokens, r / t, h);
-    b.gemm('f_b_proj', 'attentionProjections', tokens, keyWidth / t, r);
-    if (g.fullRankOutputGate) {
-      // Kimi K3: a full-rank output gate g_proj (h → v), column-parallel like q/k/v.
-      b.gemm('g_proj', 'attentionProjections', tokens, valueWidth / t, h);
-      inputColumns = (2 * keyWidth + 2 * valueWidth + g.numValueHeads + r) / t;
-    } else {
-      b.gemm('g_a_proj', 'attentionProjections', tokens, r / t, h);
-      b.gemm('g_b_proj', 'attentionProjections', tokens, valueWidth / t, r);
-      inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + 2 * r) / t;
-    }
+    // A gate: full-rank {x}_proj (h → width, column-parallel like q/k/v; Ling 3.0's f_proj, Kimi K3's
+    // g_proj) or the low-rank {x}_a_proj → {x}_b_proj; returns the columns it reads from the block's input.
+    const gate = (x: 'f' | 'g', fullRank: boolean | undefined, width: number): number => {
+      if (fullRank) {
+        b.gemm(`${x}_proj`, 'attentionProjections', tokens, width / t, h);
+        return width;
+      }
+      b.gemm(`${x}_a_proj`, 'attentionProjections', tokens, r / t, h);
+      b.gemm(`${x}_b_proj`, 'attentionProjections', tokens, width / t, r);
+      return r;
+    };
+    const gateColumns =
+      gate('f', g.fullRankForgetGate, keyWidth) + gate('g', g.fullRankOutputGate, valueWidth);
+    inputColumns = (2 * keyWidth + valueWidth + g.numValueHeads + gateColumns) / t;
   } else {
     b.gemm('in_proj_qkvz', 'attentionProjections', tokens, (2 * keyWidth + 2 * valueWidth) / t, h);
     b.gemm('in_proj_ba', 'attentionProjections', tokens, (2 * g.numValueHeads) / t, h);

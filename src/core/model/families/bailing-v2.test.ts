@@ -238,20 +238,25 @@ describe('bailing_moe_linear (Ring-linear 2.0)', () => {
     expect(spec.moe).toMatchObject({ numExperts: 256, topK: 8, numSharedExperts: 1, routerBias: true });
     expect(spec.moe?.routingGroups).toEqual({ groups: 8, groupsPerToken: 4 });
     expect(spec.maxContextTokens).toBe(131_072);
-    expect(spec.warnings).toEqual([
-      "the 16 linear-attention layers' query_layernorm and key_layernorm (256) are not counted: 256 parameters a layer, 4,096 in all (lightning attention has no q/k norms or biases)",
-    ]);
+    // The linear layers' q/k norms, which lightning attention has no field for, are their layer extras.
+    expect(spec.layers[0]!.extras).toEqual({
+      modules: 'query_layernorm, key_layernorm',
+      params: 256,
+      gemms: [],
+    });
+    expect(spec.layers[4]!.extras).toBeUndefined();
+    expect(spec.warnings).toBeUndefined();
   });
 
-  it('counts Ring-mini-linear-2.0 tensor by tensor: 16.42B, 957M active without embedding and head, less 4,096 q/k norm weights', () => {
+  it('counts Ring-mini-linear-2.0 tensor by tensor: 16.42B, 957M active without embedding and head', () => {
     const c = ring();
     const { t, linearQkNorms } = bailingTensors(c, true);
     expect(t.total).toBe(16_423_448_320);
     expect(linearQkNorms).toBe(16 * 256);
     const p = paramCount(readLinear(c));
-    // The spec has no place for the linear layers' q/k norms: the count is short by them (and says so).
-    expect(p.totalParams).toBe(t.total - linearQkNorms);
-    expect(p.activeParams).toBe(t.total - t.inactive - linearQkNorms);
+    expect(p.totalParams).toBe(t.total);
+    expect(p.activeParams).toBe(t.total - t.inactive);
+    expect(p.breakdown.layerExtras).toBe(linearQkNorms);
     // Linear layers: query_key_value (h → 3·16·128), g_proj, g_norm, dense.
     expect(p.breakdown.linearAttention).toBe(16 * (2048 * 3 * 2048 + 2048 * 2048 + 2048 + 2048 * 2048));
     // The report: 957M activated (non-embedding); 1.6B with the embedding and head.
@@ -283,17 +288,22 @@ describe('bailing_moe_linear (Ring-linear 2.0)', () => {
     expect(paramCount(one).totalParams).toBe(paramCount(readV2(ling())).totalParams);
   });
 
-  it('biases per use_bias / use_qkv_bias: counted on softmax layers, named with their size on linear ones', () => {
+  it('biases per use_bias / use_qkv_bias: on the softmax layers, and as the linear layers’ extras', () => {
     const spec = readLinear({ ...ring(), use_bias: true });
     expect(spec.attention).toMatchObject({ qkvBias: true, outputBias: true });
-    expect(spec.warnings?.[0]).toMatch(
-      /query_layernorm and key_layernorm \(256\), query_key_value's bias \(6,144\), dense's bias \(2,048\) are not counted: 8,448 parameters a layer, 135,168 in all/,
-    );
+    // q/k norms (2 × 128), query_key_value's bias (3 × 2048) and dense's (2048) on each of the 16.
+    expect(spec.layers[0]!.extras).toEqual({
+      modules: 'query_layernorm, key_layernorm, query_key_value.bias, dense.bias',
+      params: 8448,
+      gemms: [],
+    });
+    expect(paramCount(spec).breakdown.layerExtras).toBe(16 * 8448);
+    expect(spec.warnings).toBeUndefined();
     expect(readLinear({ ...ring(), use_qkv_bias: true }).attention).toMatchObject({
       qkvBias: true,
       outputBias: false,
     });
-    expect(readLinear({ ...ring(), use_qk_norm: false }).warnings).toBeUndefined();
+    expect(readLinear({ ...ring(), use_qk_norm: false }).layers[0]!.extras).toBeUndefined();
     expect(readLinear({ ...ring(), moe_router_enable_expert_bias: false }).moe?.routerBias).toBe(false);
     expect(readLinear({ ...ring(), num_experts: 1 }).moe).toBeNull();
   });
@@ -302,7 +312,7 @@ describe('bailing_moe_linear (Ring-linear 2.0)', () => {
     const c = { ...ring(), num_nextn_predict_layers: 1 };
     const spec = readLinear(c);
     expect(paramCount(spec).mtpParams).toBe(bailingTensors(c, true).mtp);
-    expect(spec.warnings?.[1]).toMatch(/the 1 MTP layer\(s\) are counted as Ling 2.0's BailingMoeV2MTPLayer/);
+    expect(spec.warnings?.[0]).toMatch(/the 1 MTP layer\(s\) are counted as Ling 2.0's BailingMoeV2MTPLayer/);
   });
 
   it('refuses malformed fields, naming them', () => {
@@ -325,6 +335,6 @@ describe('bailing_moe_linear (Ring-linear 2.0)', () => {
   it('specFromHfConfig reads it by this family, no lookalike warning', () => {
     const spec = specFromHfConfig(ring(), 'ring-mini-linear-2.0');
     expect(spec).toEqual(readLinear(ring()));
-    expect(spec.warnings?.join('\n')).not.toMatch(/not supported|read as/);
+    expect(spec.warnings).toBeUndefined();
   });
 });

@@ -20,10 +20,17 @@
  * head (h → 3·H·d), the same q/k RMSNorms, a linear-attention recurrence with a fixed ALiBi-slope
  * decay per head (a buffer: no parameters) and a d × d state per head, a group RMSNorm of H·d gated by
  * sigmoid(g_proj(x)) (h → H·d), and `dense` — MiniMax's lightning attention (`projections: 'lightning'`)
- * plus the q/k norms, which the spec has no place for (see {@link linearExtrasWarning}).
+ * plus the q/k norms, held as each linear layer's extras (see {@link lightningLayerExtras}).
  */
 
-import type { GatedDeltaNetSpec, LayerMixer, LayerMlp, ModelSpec, MoeSpec } from '../spec.js';
+import type {
+  GatedDeltaNetSpec,
+  LayerExtrasSpec,
+  LayerMixer,
+  LayerMlp,
+  ModelSpec,
+  MoeSpec,
+} from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { fused } from './fused-projections.js';
 import { decoder, type Family, HF_KEYS, readRoutingGroups, readTopK, withClassDefaults } from './readers.js';
@@ -55,7 +62,7 @@ const SIMPLE_GLA_CHUNK_TOKENS = 64;
  * `head_dim` (BailingMoeV2Config: `head_dim or hidden_size // num_attention_heads`, so an explicit null
  * means hidden / heads), with the heads it divides.
  */
-function readHeads(f: Fields): { heads: number; headDim: number } {
+export function readHeads(f: Fields): { heads: number; headDim: number } {
   const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
   const headDim = f.has('head_dim')
     ? f.positiveInt('head_dim', { max: MAX.headDim })
@@ -69,7 +76,7 @@ function readHeads(f: Fields): { heads: number; headDim: number } {
  * `moe_shared_expert_intermediate_size` (vLLM `BailingMoE`; absent: `moe_intermediate_size`, as the
  * Ling-V2 code always sizes it); the gate's per-expert bias when `routerBias`.
  */
-function readBailingMoe(f: Fields, routerBias: boolean): MoeSpec {
+export function readBailingMoe(f: Fields, routerBias: boolean): MoeSpec {
   const numExperts = f.positiveInt('num_experts', { max: MAX.experts });
   const expertIntermediateSize = f.positiveInt('moe_intermediate_size', { max: MAX.intermediate });
   const topK = readTopK(f, 'num_experts_per_tok', numExperts);
@@ -97,7 +104,7 @@ function readBailingMoe(f: Fields, routerBias: boolean): MoeSpec {
  * `num_experts: null` is a dense model (an absent one is an error, not the class default). SGLang's
  * hybrid also builds dense layers throughout for a single expert (`minExperts` 2).
  */
-function readLayerMlp(f: Fields, numLayers: number, minExperts: number): (i: number) => LayerMlp {
+export function readLayerMlp(f: Fields, numLayers: number, minExperts: number): (i: number) => LayerMlp {
   const firstDense = f.int('first_k_dense_replace', { fallback: 0, max: MAX.layers });
   if (firstDense > numLayers)
     f.fail('first_k_dense_replace', `(${firstDense}) exceeds num_hidden_layers (${numLayers})`);
@@ -107,7 +114,7 @@ function readLayerMlp(f: Fields, numLayers: number, minExperts: number): (i: num
 }
 
 /** The checkpoint's MTP layers (`num_nextn_predict_layers`), which need the MoE block they carry. */
-function readMtp(f: Fields, spec: ModelSpec): number {
+export function readMtp(f: Fields, spec: ModelSpec): number {
   const n = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
   if (n > 0 && spec.moe === null) {
     f.fail('num_nextn_predict_layers', `(${n}) needs num_experts: each MTP layer holds a MoE block`);
@@ -167,7 +174,7 @@ export const bailingMoeV2: Family = (top, name) => {
  * has it): softmax attention when (i + 1) % layer_group_size == 0 or i is past the last whole
  * group, linear attention otherwise. SGLang and vLLM require whole groups, where both rules agree.
  */
-function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
+export function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
   const group = f.positiveInt('layer_group_size', { max: MAX.layers });
   const lastWhole = Math.floor(numLayers / group) * group;
   return Array.from({ length: numLayers }, (_, i) =>
@@ -180,7 +187,7 @@ function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
  * keys and values alike (the hybrid's linear layers are multi-head, not GQA), no conv. SGLang sizes
  * the heads by `head_dim`, mlx-lm by hidden / heads: a config where they differ is refused.
  */
-function readLinearAttention(f: Fields): GatedDeltaNetSpec {
+export function readLinearAttention(f: Fields): GatedDeltaNetSpec {
   const { heads, headDim } = readHeads(f);
   const hidden = f.positiveInt('hidden_size', { max: MAX.hidden });
   if (headDim * heads !== hidden) {
@@ -203,23 +210,28 @@ function readLinearAttention(f: Fields): GatedDeltaNetSpec {
 }
 
 /**
- * The linear layers' parameters lightning attention has no place for: query_layernorm and
- * key_layernorm (d each, with `use_qk_norm`), query_key_value's bias (3·H·d, with `use_bias` or
- * `use_qkv_bias`) and dense's (h, with `use_bias`). Returned as a warning naming the count; null
- * when there are none.
+ * The linear layers' parameters lightning attention has no place for, as each linear layer's extras:
+ * query_layernorm and key_layernorm (d each, with `use_qk_norm`), query_key_value's bias (3·H·d, with
+ * `use_bias` or `use_qkv_bias`) and dense's (h, with `use_bias`); weights applied element-wise, no
+ * matmul of their own. Undefined when there are none.
  */
-function linearExtrasWarning(f: Fields, spec: ModelSpec, g: GatedDeltaNetSpec): string | null {
-  const linearLayers = spec.layers.filter((l) => l.attention === 'linear').length;
+export function lightningLayerExtras(
+  f: Fields,
+  g: GatedDeltaNetSpec,
+  hidden: number,
+): LayerExtrasSpec | undefined {
   const width = g.numValueHeads * g.valueHeadDim;
   const parts: [string, number][] = [];
-  if (f.bool('use_qk_norm', true)) parts.push(['query_layernorm and key_layernorm', 2 * g.keyHeadDim]);
+  if (f.bool('use_qk_norm', true)) parts.push(['query_layernorm, key_layernorm', 2 * g.keyHeadDim]);
   if (f.bool('use_bias', false) || f.bool('use_qkv_bias', false))
-    parts.push(["query_key_value's bias", 3 * width]);
-  if (f.bool('use_bias', false)) parts.push(["dense's bias", spec.hiddenSize]);
-  const perLayer = parts.reduce((a, [, n]) => a + n, 0);
-  if (linearLayers === 0 || perLayer === 0) return null;
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  return `the ${linearLayers} linear-attention layers' ${parts.map(([what, n]) => `${what} (${fmt(n)})`).join(', ')} are not counted: ${fmt(perLayer)} parameters a layer, ${fmt(perLayer * linearLayers)} in all (lightning attention has no q/k norms or biases)`;
+    parts.push(['query_key_value.bias', 3 * width]);
+  if (f.bool('use_bias', false)) parts.push(['dense.bias', hidden]);
+  if (parts.length === 0) return undefined;
+  return {
+    modules: parts.map(([what]) => what).join(', '),
+    params: parts.reduce((a, [, n]) => a + n, 0),
+    gemms: [],
+  };
 }
 
 /**
@@ -246,8 +258,8 @@ export const bailingMoeLinear: Family = (top, name) => {
     mixers: (n) => readHybridMixers(f, n),
   });
   const linear = spec.layers.some((l) => l.attention === 'linear') ? readLinearAttention(f) : null;
-  const warnings = [linear && linearExtrasWarning(f, spec, linear), hybridMtpWarning(spec)].filter(
-    (w): w is string => typeof w === 'string',
-  );
-  return { ...spec, linearAttention: linear, ...(warnings.length > 0 ? { warnings } : {}) };
+  const extras = linear ? lightningLayerExtras(f, linear, spec.hiddenSize) : undefined;
+  const layers = spec.layers.map((l) => (l.attention === 'linear' && extras ? { ...l, extras } : l));
+  const warning = hybridMtpWarning(spec);
+  return { ...spec, layers, linearAttention: linear, ...(warning ? { warnings: [warning] } : {}) };
 };

@@ -6,6 +6,7 @@ import { apriel } from './apriel.js';
 import { arctic } from './arctic.js';
 import { aria, ariaText } from './aria.js';
 import { audioFlamingo3Wrapper, glmAsrWrapper } from './audio-flamingo-glmasr.js';
+import { bailingHybrid } from './bailing-hybrid.js';
 import { blip2Wrapper } from './blip2.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
@@ -279,4 +280,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     hunyuan: hunyuanLarge,
     // AIDC-AI Ovis2.5 (remote-code format): a Qwen3 text model, a SigLIP2-NaViT visual tokenizer with its visual-vocabulary head and table.
     ovis2_5: ovis25Wrapper(familyOf),
+    // Ling 2.5/2.6 (MLA every layer_group_size-th layer, lightning attention elsewhere) and Ling 3.0 (MLA + KDA with full-rank gates), Ling 2.0's MoE.
+    bailing_hybrid: bailingHybrid,
   }) as const satisfies Record<string, Family>;
