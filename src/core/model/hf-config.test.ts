@@ -169,4 +169,18 @@ describe('specFromHfConfig: per-type layouts', () => {
     // DeepseekV3Config's defaults are DeepSeek-V3 without its MTP module: 671.03B.
     expect(count({ model_type: 'deepseek_v3' }, 'mistral3').totalParams).toBeCloseTo(671.03e9, -7);
   });
+
+  it('a text family over a multimodal checkpoint reads the text model and names the encoder it leaves out', () => {
+    const config = {
+      ...base,
+      model_type: 'llama',
+      vision_config: { hidden_size: 1024, num_hidden_layers: 24 },
+    };
+    const spec = specFromHfConfig(config, 'llama-with-a-tower');
+    expect(spec.vision).toBeNull();
+    expect(spec.warnings).toEqual([
+      "model_type 'llama' is read as its text model: its vision_config (encoders or speech decoders) is not read — not in the parameters, nor in serving or training memory",
+    ]);
+    expect(specFromHfConfig({ ...base, model_type: 'llama' }, 'llama').warnings).toBeUndefined();
+  });
 });

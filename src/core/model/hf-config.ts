@@ -63,7 +63,23 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
     return checkMagnitude(readAsKnownFamily(json, modelType, name));
   }
   const family = FAMILIES[modelType as SupportedModelType];
-  return checkMagnitude(family(new Fields(json, modelType), name));
+  return checkMagnitude(withUnreadEncoders(family(new Fields(json, modelType), name), json));
+}
+
+/**
+ * A supported type's reading that holds no vision or audio encoder though the config carries one
+ * (a text family's `model_type` over a multimodal checkpoint, e.g. `llama` beside a `vision_config`):
+ * the reading stands for the text model, and a warning names what it leaves out.
+ */
+function withUnreadEncoders(spec: ModelSpec, json: Json): ModelSpec {
+  if (spec.vision !== null || spec.audio) return spec;
+  // Keys a family's own warning already names (Step-3.7's vision tower) are not named twice.
+  const unread = ENCODER_KEYS.filter(
+    (k) => json[k] !== undefined && json[k] !== null && !(spec.warnings ?? []).some((w) => w.includes(k)),
+  );
+  if (unread.length === 0) return spec;
+  const warning = `model_type '${spec.modelType}' is read as its text model: its ${unread.join(', ')} (encoders or speech decoders) ${unread.length === 1 ? 'is' : 'are'} not read — not in the parameters, nor in serving or training memory`;
+  return { ...spec, warnings: [...(spec.warnings ?? []), warning] };
 }
 
 /** Refuses reading `modelType` as `family` when the config signals a structure the family does not model. */

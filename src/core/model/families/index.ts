@@ -64,6 +64,7 @@ import {
   qwenV1,
 } from './llama-variants.js';
 import { llama4Text } from './llama4.js';
+import { llavaOriginalFamily } from './llava-original.js';
 import { longcatFlash } from './longcat-flash.js';
 import { jamba, mamba, mamba2 } from './mamba.js';
 import { mimo, mimoV2Flash } from './mimo.js';
@@ -141,9 +142,10 @@ const glm4vWrapper = wrapped(familyOf, {
 /**
  * A LLaVA wrapper: text model of `textType` unless its text_config names one, tower of `towerType`; a
  * `pixtral` tower (mistral-community/pixtral-12b, Apriel 1.5/1.6) with LLaVA's projector on every patch.
+ * LLaVA's own flat format (no `vision_config`, the tower named by `mm_vision_tower`) goes to llava-original.ts.
  */
 function llavaFamily(textType: string, towerType: string, anyres: boolean): Family {
-  return wrapped(familyOf, {
+  const hf = wrapped(familyOf, {
     textType,
     vision: (top, textHidden) =>
       vision(top, towerType, (v) =>
@@ -152,6 +154,10 @@ function llavaFamily(textType: string, towerType: string, anyres: boolean): Fami
           : readLlavaVision(top, v, textHidden, anyres, towerType),
       ),
   });
+  return (top, name) =>
+    !top.has('vision_config') && top.has('mm_vision_tower')
+      ? llavaOriginalFamily(familyOf)(top, name)
+      : hf(top, name);
 }
 
 export const FAMILIES = {
@@ -277,6 +283,11 @@ export const FAMILIES = {
   llava: llavaFamily('llama', 'clip_vision_model', false),
   llava_next: llavaFamily('llama', 'clip_vision_model', true),
   llava_onevision: llavaFamily('qwen2', 'siglip_vision_model', true),
+  // LLaVA's own flat configs (haotian-liu/LLaVA, LLaVA-NeXT): the text model its class names, the
+  // vision side from mm_vision_tower, mm_projector_type and mm_patch_merge_type.
+  llava_llama: llavaOriginalFamily(familyOf),
+  llava_mistral: llavaOriginalFamily(familyOf),
+  llava_qwen: llavaOriginalFamily(familyOf),
   mistral3: wrapped(familyOf, {
     textType: 'mistral',
     vision: (top, textHidden) => vision(top, 'pixtral', (v) => readPixtralVision(top, v, textHidden)),

@@ -71,7 +71,7 @@ export const QWEN3_OMNI_VISION_DEFAULTS: Json = {
 };
 
 /** Qwen3OmniMoeAudioEncoderConfig `__init__` defaults. */
-const AUDIO_DEFAULTS: Json = {
+export const AUDIO_DEFAULTS: Json = {
   num_mel_bins: 128,
   encoder_layers: 32,
   encoder_attention_heads: 20,

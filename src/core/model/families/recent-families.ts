@@ -52,6 +52,7 @@ import { minicpmV46Wrapper } from './minicpmv4-6.js';
 import { mistral4 } from './mistral4.js';
 import { molmo } from './molmo.js';
 import { molmo2 } from './molmo2.js';
+import { moondream1, moondream3 } from './moondream.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
@@ -65,9 +66,11 @@ import { ovis25Wrapper } from './ovis2-5.js';
 import { paligemmaWrapper } from './paligemma.js';
 import { perceptionLmWrapper } from './perception-lm.js';
 import { phi3V } from './phi3-v.js';
+import { phi3small } from './phi3small.js';
 import { phi4flash } from './phi4flash.js';
 import { plamo2 } from './plamo2.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
+import { qwen3Asr } from './qwen3-asr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
@@ -282,4 +285,12 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     ovis2_5: ovis25Wrapper(familyOf),
     // Ling 2.5/2.6 (MLA every layer_group_size-th layer, lightning attention elsewhere) and Ling 3.0 (MLA + KDA with full-rank gates), Ling 2.0's MoE.
     bailing_hybrid: bailingHybrid,
+    // Microsoft Phi-3-small (remote code): LayerNorm GQA with biased fused query_key_value/dense, GeGeLU up_proj h→2I; block-sparse layers counted as full (warned).
+    phi3small,
+    // Qwen3-ASR (0.6B, 1.7B): a Qwen3 text model under thinker_config; Qwen3-Omni's AuT encoder as audio. The forced aligner is refused.
+    qwen3_asr: qwen3Asr,
+    // Moondream 2 (vikhyatk/moondream2): Phi-style parallel blocks, SigLIP crops and region head apart; sizes from config.py's defaults.
+    moondream1,
+    // Moondream 3 (moondream/moondream3-preview): tau attention scaling as extras, 64 GeGLU experts top-8 from layer 4.
+    moondream3,
   }) as const satisfies Record<string, Family>;
