@@ -388,4 +388,29 @@ describe('llmecon serve', () => {
     );
     expect(vllm.eagerDecode).toBeNull();
   });
+
+  it('full use stops short of the prefill queue’s knee: the chosen point holds by Little’s law', async () => {
+    // Ring-2.5-1T (1T, 63B active) on H200 at 1000 in / 500 out: past the knee a concurrency decoded
+    // as fast as the maximum's printed a 265 s TTFT, its clients mostly queued for a first token.
+    const args = [
+      'serve',
+      '--model',
+      'test/fixtures/hf-configs/hand-built/ring-2.5-1t.json',
+      '--gpu',
+      'h200',
+      '--input-tokens',
+      '1000',
+      '--output-tokens',
+      '500',
+      '--aggregated',
+      '--json',
+    ];
+    const json = JSON.parse((await run(args)).stdout);
+    const decodeSeconds = 499 * json.tpotSeconds;
+    expect(json.ttftSeconds).toBeLessThan(decodeSeconds);
+    // Little: the loop of `concurrency` clients completes about the requests a second it reports.
+    const loopRate = json.concurrencyPerReplica / (json.ttftSeconds + decodeSeconds);
+    const perReplica = json.capacityRequestsPerSecond / json.layout.replicas;
+    expect(loopRate / perReplica).toBeGreaterThan(0.9);
+  });
 });

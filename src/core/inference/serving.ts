@@ -342,7 +342,27 @@ export const meetsSlo = (p: ServingPoint, slo: Slo): boolean =>
   (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
   (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
 
-/** The highest-throughput concurrency that fits in memory and meets the SLO; null if none does. */
+/**
+ * Whether a steady state holds by Little's law (Kleinrock 1975, Queueing Systems I, Sec. 2.1): its
+ * throughput assumes all `concurrency` sequences decode every step, but a closed loop of that many
+ * clients completes c / (TTFT + the remaining steps) requests a second. Where the prefill queue has
+ * passed its knee (the repairman model's saturation, queueing.ts), most clients wait for their first
+ * token instead, and the step-based rate overstates the loop's by more than 2× (the factor named
+ * {@link MIN_LOOP_CONSISTENCY}): such a point is not a steady state the engine reaches. Aggregated only:
+ * a disaggregated decode replica holds a slot from its first token on.
+ */
+function holdsByLittlesLaw(p: ServingPoint, s: SteadyStep, w: ServingWorkload): boolean {
+  if (w.disaggregated || s.concurrency <= 1) return true;
+  const stepSeconds = s.stepsPerRequest * s.step;
+  return stepSeconds / (p.ttftSeconds + (s.stepsPerRequest - 1) * s.step) >= MIN_LOOP_CONSISTENCY;
+}
+/** The least closed-loop rate, as a share of the step-based one, at which a point counts as reached. */
+const MIN_LOOP_CONSISTENCY = 0.5;
+
+/**
+ * The highest-throughput concurrency that fits in memory, meets the SLO and holds by Little's law
+ * ({@link holdsByLittlesLaw}); null if none does.
+ */
 export function bestServingPoint(
   spec: ModelSpec,
   cluster: ClusterSpec,
@@ -363,7 +383,7 @@ export function bestServingPoint(
     if (slo.tpotSeconds !== undefined && s.step / s.perStep > slo.tpotSeconds) continue;
     if (best && outputTokensPerSecondPerGpu(s, r) <= best.outputTokensPerSecondPerGpu) continue;
     const p = pointAt(spec, cluster, r, w, s);
-    if (meetsSlo(p, slo)) best = p;
+    if (meetsSlo(p, slo) && holdsByLittlesLaw(p, s, w)) best = p;
   }
   return best;
 }
