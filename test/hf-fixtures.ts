@@ -184,6 +184,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/qwen3-asr-1.7b',
   'hand-built/moondream2',
   'hand-built/moondream3-preview',
+  'hand-built/mimo-v2.5',
+  'hand-built/mimo-v2.5-pro',
   'hand-built/llava-1.5-7b-hf',
   'hand-built/llava-v1.6-mistral-7b-hf',
   'hand-built/llava-onevision-qwen2-7b-ov-hf',

@@ -31,7 +31,7 @@
  * sliding-window layer with a dense MLP, final_layernorm; SGLang MiMoV2MTPLayer) are not llmecon's
  * MTP module (full attention, the model's MoE): they are not counted, and the warning gives their size.
  */
-import type { GqaAttention, LayerMixer, LayerMlp } from '../spec.js';
+import type { GqaAttention, LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import {
   decoder,
@@ -231,8 +231,11 @@ function mtpNote(f: Fields, h: number, sliding: MimoAttention | null): string {
   return `the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms)${size} are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP (here MoE)`;
 }
 
-/** MiMo-V2-Flash: hybrid sliding-window/global GQA with sinks, DeepSeek-V3-style routing without shared experts. */
-export const mimoV2Flash: Family = (f, name) => {
+/**
+ * The MiMo-V2 decoder (MiMo-V2-Flash's, and MiMo-V2.5's `mimo_v2` text model): hybrid sliding-window/global
+ * GQA with sinks, DeepSeek-V3-style routing without shared experts; `label` prefixes the warnings.
+ */
+export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpec {
   const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
   const h = f.positiveInt('hidden_size', { max: MAX.hidden });
   const kinds = readHybridPattern(f, n);
@@ -264,6 +267,9 @@ export const mimoV2Flash: Family = (f, name) => {
   return {
     ...spec,
     ...(sliding && global && !sameShape(sliding.spec, global.spec) ? { fullAttention: global.spec } : {}),
-    warnings: notes.map((note) => `mimo_v2_flash: ${note}`),
+    warnings: notes.map((note) => `${label}: ${note}`),
   };
-};
+}
+
+/** MiMo-V2-Flash: {@link readMimoV2Text} under its own model_type. */
+export const mimoV2Flash: Family = (f, name) => readMimoV2Text(f, name, 'mimo_v2_flash');

@@ -46,6 +46,7 @@ import { lightonOcrWrapper } from './lighton-ocr.js';
 import { llavaNextVideoWrapper } from './llava-next-video.js';
 import { videoLlavaWrapper, vipLlavaWrapper } from './llava-variants.js';
 import { mellum } from './mellum.js';
+import { mimoV2 } from './mimo-v2.js';
 import { minicpmoWrapper } from './minicpmo.js';
 import { minicpmvWrapper } from './minicpmv.js';
 import { minicpmV46Wrapper } from './minicpmv4-6.js';
@@ -293,4 +294,6 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     moondream1,
     // Moondream 3 (moondream/moondream3-preview): tau attention scaling as extras, 64 GeGLU experts top-8 from layer 4.
     moondream3,
+    // Xiaomi MiMo-V2.5 / V2.5-Pro / V2.6: MiMo-V2-Flash's decoder with a fused qkv_proj; a MiMo ViT and an RVQ audio code tower counted apart.
+    mimo_v2: mimoV2,
   }) as const satisfies Record<string, Family>;
