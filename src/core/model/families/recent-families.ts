@@ -20,6 +20,7 @@ import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
 import { fastVlmWrapper } from './fast-vlm.js';
 import { gemma4Unified, gemma4UnifiedText } from './gemma4-unified.js';
+import { gigachat35 } from './gigachat.js';
 import { glmOcr, glmOcrText } from './glm-ocr.js';
 import { glm5Next, glm5NextText } from './glm5-next.js';
 import { gotOcr2Wrapper } from './got-ocr2.js';
@@ -33,6 +34,7 @@ import { hyV4 } from './hy-v4.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
+import { inklingMm, inklingText } from './inkling.js';
 import { internlm3 } from './internlm3.js';
 import { isaac } from './isaac.js';
 import { jais } from './jais.js';
@@ -296,4 +298,10 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     moondream3,
     // Xiaomi MiMo-V2.5 / V2.5-Pro / V2.6: MiMo-V2-Flash's decoder with a fused qkv_proj; a MiMo ViT and an RVQ audio code tower counted apart.
     mimo_v2: mimoV2,
+    // GigaChat 3.5: Gated DeltaNet + MLA (every 4th layer) hybrid, DeepSeek MoE, gated sandwich norms (their gates as extras).
+    gigachat3_5: gigachat35,
+    // Thinking Machines Inkling / Inkling-Small: local/global GQA with their own heads, a hidden-conditioned relative bias for RoPE and four short convs per layer (extras), sigmoid MoE with shared experts; hMLP and dMel towers apart.
+    inkling_mm_model: inklingMm,
+    // Inkling's bare text config (SGLang InklingModelConfig): the same text model, no towers.
+    inkling_model: inklingText,
   }) as const satisfies Record<string, Family>;
