@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf, specIssues } from '../../../../test/input-error.js';
+import { deepseekV3Mla } from '../../../../test/mla.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
@@ -147,15 +148,7 @@ describe('bailing_hybrid, Ling 2.5 (BailingMoeV2_5ForCausalLM: MLA + lightning a
     expect(mla).toEqual([7, 15, 23, 31, 39, 47, 55, 63, 71, 79]);
     expect(spec.layers.filter((l) => l.attention === 'linear')).toHaveLength(70);
     expect(spec.layers.map((l) => l.mlp).indexOf('moe')).toBe(4);
-    expect(spec.attention).toEqual({
-      kind: 'mla',
-      numHeads: 64,
-      qLoraRank: 1536,
-      kvLoraRank: 512,
-      qkNopeHeadDim: 128,
-      qkRopeHeadDim: 64,
-      vHeadDim: 128,
-    });
+    expect(spec.attention).toEqual(deepseekV3Mla(64));
     expect(spec.linearAttention).toMatchObject({
       numKeyHeads: 64,
       numValueHeads: 64,

@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../../../test/input-error.js';
+import { deepseekV3Mla } from '../../../../test/mla.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -129,16 +130,7 @@ describe('gigachat3_5 (ai-sage/GigaChat3.5-432B-A28B)', () => {
     expect(full).toEqual([3, 7, 11, 15, 19, 23, 27, 31, 35, 39]);
     expect(spec.layers.filter((l) => l.attention === 'linear')).toHaveLength(30);
     expect(spec.layers.map((l) => l.mlp).slice(0, 4)).toEqual(['dense', 'dense', 'dense', 'moe']);
-    expect(spec.attention).toEqual({
-      kind: 'mla',
-      numHeads: 64,
-      qLoraRank: 1536,
-      kvLoraRank: 512,
-      qkNopeHeadDim: 128,
-      qkRopeHeadDim: 64,
-      vHeadDim: 128,
-      outputGate: true,
-    });
+    expect(spec.attention).toEqual(deepseekV3Mla(64, { outputGate: true }));
     expect(spec.linearAttention).toMatchObject({
       numKeyHeads: 32,
       numValueHeads: 64,

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
+import { deepseekV3Mla } from '../../../../test/mla.js';
 import { parseTargets, trainableParams } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -59,15 +60,7 @@ describe('longcat_flash', () => {
       'full/moe',
       'full/dense',
     ]);
-    expect(spec.attention).toEqual({
-      kind: 'mla',
-      numHeads: 64,
-      qLoraRank: 1536,
-      kvLoraRank: 512,
-      qkNopeHeadDim: 128,
-      qkRopeHeadDim: 64,
-      vHeadDim: 128,
-    });
+    expect(spec.attention).toEqual(deepseekV3Mla(64));
     expect(spec.mlp).toEqual({ intermediateSize: 12_288, gated: true, bias: false });
     expect(spec.moe).toMatchObject({
       numExperts: 512,

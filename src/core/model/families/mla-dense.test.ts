@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { type Cfg, Tensors } from '../../../../test/hf-tensors.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
+import { deepseekV3Mla } from '../../../../test/mla.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -54,15 +55,7 @@ describe('youtu (Youtu-LLM-2B)', () => {
   it('reads 32 dense layers of MLA (16 heads, q rank 1536, KV rank 512, 128 + 64 q/k, 128 v), tied', () => {
     const spec = readYoutu(youtu2b());
     expect(spec.modelType).toBe('youtu');
-    expect(spec.attention).toEqual({
-      kind: 'mla',
-      numHeads: 16,
-      qLoraRank: 1536,
-      kvLoraRank: 512,
-      qkNopeHeadDim: 128,
-      qkRopeHeadDim: 64,
-      vHeadDim: 128,
-    });
+    expect(spec.attention).toEqual(deepseekV3Mla(16));
     expect(spec.layers).toEqual(Array(32).fill({ attention: 'full', mlp: 'dense' }));
     expect(spec.mlp).toEqual({ intermediateSize: 6144, gated: true, bias: false });
     expect(spec.moe).toBeNull();

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { deepseekV3Mla } from '../../../../test/mla.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
@@ -53,15 +54,7 @@ describe('openPangu-Ultra-MoE-718B (pangu_ultra_moe)', () => {
 
   it('counts 3 dense + 58 MoE layers with four norms each: 718B / 39B without the embedding', () => {
     const spec = ultra(ULTRA);
-    expect(spec.attention).toEqual({
-      kind: 'mla',
-      numHeads: 128,
-      qLoraRank: 1536,
-      kvLoraRank: 512,
-      qkNopeHeadDim: 128,
-      qkRopeHeadDim: 64,
-      vHeadDim: 128,
-    });
+    expect(spec.attention).toEqual(deepseekV3Mla(128));
     expect(spec.norm).toEqual({ kind: 'rmsnorm', perLayer: 4 });
     expect(spec.layers.map((l) => l.mlp)).toEqual([...Array(3).fill('dense'), ...Array(58).fill('moe')]);
     expect(spec.moe).toMatchObject({ routerBias: false, routingGroups: null, numSharedExperts: 1 });
