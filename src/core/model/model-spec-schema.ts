@@ -32,6 +32,8 @@ export const modelSpecInputSchema = z
     numLayers: count,
     maxContextTokens: count,
     tieWordEmbeddings: z.boolean().default(false),
+    /** A bias on the output head (vocabSize elements), as Phi-2's lm_head has. */
+    headBias: z.boolean().default(false),
     learnedPositionEmbeddings: z.number().int().nonnegative().default(0),
     norm: z.enum(['rmsnorm', 'layernorm']).default('rmsnorm'),
     normsPerLayer: z.number().int().nonnegative().default(2),
@@ -240,6 +242,7 @@ export function specFromInput(input: unknown): ModelSpec {
     numLayers: s.numLayers,
     maxContextTokens: s.maxContextTokens,
     tieWordEmbeddings: s.tieWordEmbeddings,
+    ...(s.headBias ? { headBias: true } : {}),
     learnedPositionEmbeddings: s.learnedPositionEmbeddings,
     norm: { kind: s.norm, perLayer: s.normsPerLayer },
     attention,

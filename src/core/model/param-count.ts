@@ -258,7 +258,9 @@ function countParams(spec: ModelSpec): ParamCount {
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
   // The head, and OPT-350M's project_in and project_out, counted with it.
   const head =
-    (spec.tieWordEmbeddings ? 0 : embeddingTableParams(spec)) + 2 * embeddingProjectionParams(spec);
+    (spec.tieWordEmbeddings ? 0 : embeddingTableParams(spec)) +
+    2 * embeddingProjectionParams(spec) +
+    (spec.headBias ? spec.vocabSize : 0);
   // The final norm, and Attention Residuals' output mixing (a [1, h] projection and a norm weight).
   const finalNorm =
     (spec.norm.final === false ? 0 : normParams(spec, h)) + (spec.attentionResiduals ? 2 * h : 0);

@@ -259,6 +259,8 @@ export interface ModelSpec {
   /** Longest context the model supports (tokens). */
   readonly maxContextTokens: number;
   readonly tieWordEmbeddings: boolean;
+  /** A bias on the output head, vocabSize elements (Phi-1/1.5/2's and Moondream's lm_head); absent = none. */
+  readonly headBias?: boolean;
   /** Rows of a learned absolute position table (GPT-2); 0 for RoPE/ALiBi models. */
   readonly learnedPositionEmbeddings: number;
   readonly norm: {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { modelFlops, request } from '../../../../test/operation-setup.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
+import { specFromInput } from '../model-spec-schema.js';
 import { paramCount } from '../param-count.js';
 
 const QWEN15_MOE = {
@@ -128,8 +129,21 @@ describe('2023–24 families', () => {
       },
       'phi-2',
     );
-    // microsoft/phi-2 state dict: 2,779,683,840 with the lm_head's 51,200-element bias, not counted.
-    expect(paramCount(spec).totalParams).toBe(2_779_683_840 - 51_200);
+    // microsoft/phi-2 state dict: 2,779,683,840 with the lm_head's 51,200-element bias.
+    expect(paramCount(spec).totalParams).toBe(2_779_683_840);
+    expect(paramCount(spec).breakdown.head).toBe(51_200 * 2560 + 51_200);
+    // Written as an llmecon spec, headBias counts the same vocabulary-sized vector.
+    const input = {
+      name: 'bias-by-hand',
+      vocabSize: 51_200,
+      hiddenSize: 2560,
+      numLayers: 2,
+      maxContextTokens: 2048,
+      attention: { kind: 'gqa', numHeads: 32, numKvHeads: 32, headDim: 80 },
+      mlp: { intermediateSize: 10_240 },
+    };
+    const withBias = paramCount(specFromInput({ ...input, headBias: true })).totalParams;
+    expect(withBias - paramCount(specFromInput(input)).totalParams).toBe(51_200);
     expect(spec.norm).toEqual({ kind: 'layernorm', perLayer: 1 });
     expect(spec.mlp.gated).toBe(false);
   });

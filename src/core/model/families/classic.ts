@@ -97,10 +97,11 @@ export const persimmon: Family = (f, name) => ({
 
 /**
  * PhiForCausalLM (Phi-1, Phi-1.5, Phi-2): q/k/v and dense with bias, fc1/fc2 with bias, one LayerNorm
- * per layer (attention and MLP in parallel on its output), lm_head with a bias (vocabulary-sized, not
- * counted), untied embeddings by default.
+ * per layer (attention and MLP in parallel on its output), lm_head with a bias (`headBias`), untied
+ * embeddings by default.
  */
 export const phi: Family = (f, name) => ({
+  headBias: true,
   ...decoder(f, name, {
     attention: {
       qkvBias: true,

@@ -50,7 +50,7 @@ export const gptBigcode: Family = (f, name) => {
  * GPTJForCausalLM (GPT-J-6B) and CodeGenForCausalLM (CodeGen, CodeGen2 mono/multi): GPT-2's keys,
  * q/k/v (CodeGen: a fused qkv_proj, `codegen` below) and out_proj without bias, fc_in/fc_out (`n_inner`, default
  * 4·n_embd) with bias, one LayerNorm per block (attention and MLP in parallel on its output), ln_f,
- * rotary on `rotary_dim` (no position table); lm_head untied, with a vocabulary-sized bias (not counted).
+ * rotary on `rotary_dim` (no position table); lm_head untied, with a vocabulary-sized bias (`headBias`).
  */
 export const gptj: Family = (f, name) => {
   const spec = gpt2Block(f, name);
@@ -58,6 +58,7 @@ export const gptj: Family = (f, name) => {
     ...spec,
     attention: { ...spec.attention, qkvBias: false, outputBias: false },
     tieWordEmbeddings: f.bool('tie_word_embeddings', false),
+    headBias: true,
     learnedPositionEmbeddings: 0,
     norm: { kind: 'layernorm', perLayer: 1 },
   };

@@ -60,13 +60,14 @@ describe('GPT-1 (openai-gpt)', () => {
 });
 
 describe('CTRL (ctrl)', () => {
-  it('counts 1,637,718,016 + the head bias: sinusoidal positions without parameters, ReLU FFN of dff, tied head', () => {
+  it('counts 1,637,964,550: sinusoidal positions without parameters, ReLU FFN of dff, tied head with its bias', () => {
     const c = fixture('ctrl');
     const h = 1280;
-    const expected = 246_534 * h + 48 * mhaBlock(h, 8192, true) + 2 * h;
+    // w (tied to lm_head), 48 blocks, the final layernorm, and lm_head's bias (246,534).
+    const expected = 246_534 * h + 48 * mhaBlock(h, 8192, true) + 2 * h + 246_534;
     expect(total(ctrl, c)).toBe(expected);
-    // 1.63B (Keskar et al. 2019); lm_head's bias (246,534) is the rest of the checkpoint.
-    expect(expected).toBe(1_637_718_016);
+    // 1.63B (Keskar et al. 2019).
+    expect(expected).toBe(1_637_964_550);
     const spec = read(ctrl, c);
     expect(spec).toMatchObject({
       learnedPositionEmbeddings: 0,

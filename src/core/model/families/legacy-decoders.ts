@@ -94,16 +94,18 @@ const CTRL_DEFAULTS = {
  * CTRLLMHeadModel: w (vocab × n_embd), a sinusoidal pos_encoding of `n_positions` rows (a tensor,
  * no parameters), per EncoderLayer layernorm1, multi_head_attention.Wq/Wk/Wv and dense (n_embd →
  * n_embd, with biases), layernorm2, ffn (Linear n_embd → `dff`, ReLU, Linear back, with biases);
- * pre-norm; a final layernorm; lm_head tied to w, with a vocabulary-sized bias (not counted).
+ * pre-norm; a final layernorm; lm_head tied to w, with a vocabulary-sized bias (`headBias`).
  */
 export const ctrl: Family = (f, name) => {
-  const spec = block(withClassDefaults(f, CTRL_DEFAULTS), name, {
+  const read = block(withClassDefaults(f, CTRL_DEFAULTS), name, {
     keys: { vocab: 'vocab_size', hidden: 'n_embd', layers: 'n_layer', positions: 'n_positions' },
     headsKey: 'n_head',
     bias: true,
     mlp: (g) => readPlainMlp(g, true, 'dff'),
     activation: 'relu',
   });
+  // CTRLLMHeadModel: lm_head = nn.Linear(n_embd, vocab_size, bias=True), its weight tied to w.
+  const spec = { ...read, headBias: true };
   // transformers reads n_positions (the sinusoid table) as the maximum; the release trained at n_ctx.
   const trained = f.has('n_ctx') ? f.positiveInt('n_ctx', { max: MAX.positions }) : null;
   if (trained === null || trained >= spec.maxContextTokens) return spec;

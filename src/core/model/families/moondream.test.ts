@@ -111,18 +111,16 @@ describe('moondream1 (vikhyatk/moondream2)', () => {
     expect(spec.moe).toBeNull();
     expect(spec).toMatchObject({ vocabSize: 51_200, hiddenSize: 2048, maxContextTokens: 2048 });
     expect(spec.tieWordEmbeddings).toBe(false);
-    expect(spec.warnings).toEqual([
-      "moondream1: lm_head's bias (vocab_size = 51,200 parameters) is not counted: ModelSpec has no output-head bias (text.py nn.Linear(dim, vocab_size))",
-    ]);
+    expect(spec.headBias).toBe(true);
+    expect(spec.warnings).toBeUndefined();
   });
 
-  it('counts the state dict: 1,927,237,104 with vision and region (card "1.86B"), lm_head.bias the stated gap', () => {
+  it('counts the state dict: 1,927,237,104 with vision and region (card "1.86B")', () => {
     const spec = read2(MD2);
     const p = paramCount(spec);
     const text = textTensors(MD2_TEXT);
-    // The spec lacks only lm_head.bias (51,200), said in its warning.
-    expect(p.totalParams + 51_200).toBe(text.total);
-    expect(p.totalParams).toBe(1_418_219_520);
+    expect(p.totalParams).toBe(text.total);
+    expect(p.totalParams).toBe(1_418_270_720);
     expect(p.activeParams).toBe(p.totalParams);
     expect(p.visionParams).toBe(VISION + regionTensors(2));
     expect(VISION).toBe(448_649_072);
@@ -157,7 +155,7 @@ describe('moondream1 (vikhyatk/moondream2)', () => {
       region: { dim: 1024 },
     });
     const text = textTensors({ ...MD2_TEXT, dim: 1024, heads: 16, ff: 4096 });
-    expect(paramCount(md05).totalParams + 51_200).toBe(text.total);
+    expect(paramCount(md05).totalParams).toBe(text.total);
     expect(md05.vision?.params).toBe(
       visionTensors(720, 27, 2690, 14, 378, 8192, 1024) + regionTensors(2, 1024),
     );
@@ -214,10 +212,10 @@ describe('moondream3 (moondream/moondream3-preview)', () => {
   it('counts the state dict: 9,268,626,928 total (card "9B"), 1.766B text active (+0.46B vision: "2B active")', () => {
     const p = paramCount(read3(MD3));
     const text = textTensors(MD3_TEXT);
-    expect(p.totalParams + 51_200).toBe(text.total);
-    expect(p.activeParams + 51_200).toBe(text.active);
-    expect(p.totalParams).toBe(8_812_050_432);
-    expect(p.activeParams).toBe(1_765_619_712);
+    expect(p.totalParams).toBe(text.total);
+    expect(p.activeParams).toBe(text.active);
+    expect(p.totalParams).toBe(8_812_101_632);
+    expect(p.activeParams).toBe(1_765_670_912);
     expect(p.breakdown.layerExtras).toBe(24 * (2 * 32 * 6144 + 32));
     expect(p.visionParams).toBe(VISION + regionTensors(3));
     expect(text.total + p.visionParams).toBe(9_268_626_928);
@@ -228,7 +226,7 @@ describe('moondream3 (moondream/moondream3-preview)', () => {
     const active = paramCount(spec).activeParams;
     const ctx = 4096;
     const f = forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: ctx });
-    const estimate = 2 * (active - 51_200 * 2048) + 24 * 4 * 32 * 64 * ctx;
+    const estimate = 2 * (active - 51_200 * 2049) + 24 * 4 * 32 * 64 * ctx;
     expect(f.flopsPerToken / estimate).toBeGreaterThan(0.99);
     expect(f.flopsPerToken / estimate).toBeLessThan(1.01);
     expect(f.breakdown.layerExtras).toBe(24 * 2 * 2 * 32 * 6144);

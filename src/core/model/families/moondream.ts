@@ -126,13 +126,11 @@ function readText(t: Fields, name: string, version: Version): ModelSpec {
   return {
     ...fused(spec, { qkv: true }),
     tieWordEmbeddings: false,
+    headBias: true,
     norm: { kind: 'layernorm', perLayer: 1 },
     activation: 'gelu_pytorch_tanh',
     layers: version === 3 ? spec.layers.map((l) => ({ ...l, extras: tau })) : spec.layers,
     moe: moe && m ? { ...readMoe(m, { ...routed, routerBias: true }), fusedGateUp: true } : null,
-    warnings: [
-      `${t.modelType}: lm_head's bias (vocab_size = ${spec.vocabSize.toLocaleString('en-US')} parameters) is not counted: ModelSpec has no output-head bias (text.py nn.Linear(dim, vocab_size))`,
-    ],
   };
 }
 

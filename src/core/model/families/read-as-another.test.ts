@@ -212,28 +212,29 @@ describe("families read as another family's layer", () => {
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(9.4, 2);
   });
   it("Phi-3.5-MoE (phimoe): Mixtral's block with attention bias and LayerNorms, 16 experts top-2", () => {
-    const spec = specFromHfConfig(
-      {
-        model_type: 'phimoe',
-        hidden_size: 4096,
-        intermediate_size: 6400,
-        num_attention_heads: 32,
-        num_key_value_heads: 8,
-        num_hidden_layers: 32,
-        num_local_experts: 16,
-        num_experts_per_tok: 2,
-        vocab_size: 32_064,
-        max_position_embeddings: 131_072,
-        sliding_window: 131_072,
-        attention_bias: true,
-        tie_word_embeddings: false,
-      },
-      'phimoe',
-    );
+    const phimoe = {
+      model_type: 'phimoe',
+      hidden_size: 4096,
+      intermediate_size: 6400,
+      num_attention_heads: 32,
+      num_key_value_heads: 8,
+      num_hidden_layers: 32,
+      num_local_experts: 16,
+      num_experts_per_tok: 2,
+      vocab_size: 32_064,
+      max_position_embeddings: 131_072,
+      sliding_window: 131_072,
+      attention_bias: true,
+      tie_word_embeddings: false,
+    };
+    const spec = specFromHfConfig(phimoe, 'phimoe');
     const c = paramCount(spec);
     // microsoft/Phi-3.5-MoE-instruct: 41.9B total, 6.6B active (the card).
     expect(c.totalParams / 1e9).toBeCloseTo(41.87, 2);
     expect(c.activeParams / 1e9).toBeCloseTo(6.64, 2);
+    // The release sets lm_head_bias: PhimoeForCausalLM's lm_head then holds a vocabulary-sized bias.
+    const biased = paramCount(specFromHfConfig({ ...phimoe, lm_head_bias: true }, 'phimoe'));
+    expect(biased.totalParams - c.totalParams).toBe(32_064);
   });
   it("MiniCPM-2B: Llama's layer, embeddings tied by default", () => {
     const config = {

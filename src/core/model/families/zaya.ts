@@ -116,7 +116,6 @@ export const zaya: Family = (top, name) => {
     moe: { experts: 'num_experts', expertSize: 'moe_intermediate_size' },
   });
   const { extras, convState } = zayaExtras(f, spec);
-  const headBias = f.bool('lm_head_bias', false) ? spec.vocabSize : 0;
   return {
     ...spec,
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
@@ -127,13 +126,8 @@ export const zaya: Family = (top, name) => {
       extras: extras(i),
     })),
     moe: { ...spec.moe!, fusedGateUp: true, routerInExtras: true },
-    ...(headBias > 0 ? { lookupTableParams: headBias } : {}),
+    ...(f.bool('lm_head_bias', false) ? { headBias: true } : {}),
     warnings: [
-      ...(headBias > 0
-        ? [
-            `zaya: lm_head's bias (${fmt(headBias)}) is counted as a lookup table: in the total and in memory, not in the active parameters`,
-          ]
-        : []),
       `zaya: each layer also keeps ${fmt(convState)} elements of state per sequence beside its keys and values (the CCA conv window and the delayed value projection), not in the KV cache figures`,
     ],
   };
