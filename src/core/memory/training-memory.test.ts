@@ -99,6 +99,27 @@ describe('every stage is checked', () => {
     }
   });
 
+  it("lm_head's bias (headBias) is held on the last stage, split with the head over TP; the first stage is unchanged", () => {
+    const phi2 = specFromHfConfig(
+      {
+        model_type: 'phi',
+        hidden_size: 2560,
+        intermediate_size: 10_240,
+        num_attention_heads: 32,
+        num_hidden_layers: 32,
+        vocab_size: 51_200,
+        max_position_embeddings: 2048,
+      },
+      'phi-2',
+    );
+    const bare = { ...phi2, headBias: false };
+    const layout = { ...DEFAULT_LAYOUT, tensorParallel: 2, pipelineParallel: 2, dataParallel: 2 };
+    const [first, last] = trainingMemory(phi2, layout, options).stages;
+    const [bareFirst, bareLast] = trainingMemory(bare, layout, options).stages;
+    expect(first!.breakdown.weights).toBe(bareFirst!.breakdown.weights);
+    expect(last!.breakdown.weights - bareLast!.breakdown.weights).toBeCloseTo((2 * 51_200) / 2, 0);
+  });
+
   it("a multimodal model's vision tower is held on the first stage (TP-split), trained with the rest; the last stage is unchanged", () => {
     const vl = specFromHfConfig(hfFixture('qwen3-vl-8b-instruct'), 'qwen3-vl-8b');
     const textOnly = { ...vl, vision: null };

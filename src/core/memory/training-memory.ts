@@ -311,7 +311,9 @@ export function trainingMemory(
       embeddingParams +=
         (spec.norm.final === false ? 0 : normParams(spec, h)) +
         embeddingProjectionParams(spec) +
-        (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * embeddingWidth(spec)) / t);
+        (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * embeddingWidth(spec)) / t) +
+        // lm_head's bias (ModelSpec.headBias), vocabulary-parallel with its weight.
+        (spec.headBias ? spec.vocabSize / t : 0);
     }
     activations *= inFlight;
     if (holdsHead) {
