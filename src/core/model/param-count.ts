@@ -256,7 +256,7 @@ function countParams(spec: ModelSpec): ParamCount {
   const h = spec.hiddenSize;
   const embedding = embeddingTableParams(spec);
   const positionEmbedding = spec.learnedPositionEmbeddings * h;
-  // The head, and OPT-350M's project_in and project_out, counted with it.
+  // The head, its bias (`headBias`), and OPT-350M's project_in and project_out, counted with it.
   const head =
     (spec.tieWordEmbeddings ? 0 : embeddingTableParams(spec)) +
     2 * embeddingProjectionParams(spec) +
