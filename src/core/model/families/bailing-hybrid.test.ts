@@ -15,8 +15,8 @@
  * inclusionAI/Ring-2.5-1T). Cards: Ling-2.5-1T and Ring-2.5-1T "1T total parameters, 63B active".
  * Fixture `hand-built/ling-3.0-tiny.json`: the Ling-3.0-tiny config quoted in mlx-swift's BailingMoeV3 test.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf, specIssues } from '../../../../test/input-error.js';
 import { deepseekV3Mla } from '../../../../test/mla.js';
 import { forwardFlopsPerToken } from '../flops.js';
@@ -27,12 +27,9 @@ import { paramCount } from '../param-count.js';
 import { bailingHybrid } from './bailing-hybrid.js';
 import { Fields, type Json } from './fields.js';
 
-const fixture = (file: string): Json =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../test/fixtures/hf-configs/hand-built/${file}`, import.meta.url), 'utf8'),
-  );
-const RING_25 = fixture('ring-2.5-1t.json');
-const LING_30_TINY = fixture('ling-3.0-tiny.json');
+const fixture = (file: string): Json => hfFixture(`hand-built/${file}`);
+const RING_25 = fixture('ring-2.5-1t');
+const LING_30_TINY = fixture('ling-3.0-tiny');
 
 const read = (config: Json) => bailingHybrid(new Fields(config, 'bailing_hybrid'), 'x');
 

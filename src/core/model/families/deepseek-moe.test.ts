@@ -10,8 +10,8 @@
  * third-party parameter-counter test quotes it (a Python dict, written back as JSON); -chat shares the
  * shape. Card: 16.4B total, 2.8B active.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -19,12 +19,7 @@ import { paramCount } from '../param-count.js';
 import { deepseekMoe } from './deepseek-moe.js';
 import { Fields, type Json } from './fields.js';
 
-const DEEPSEEK_MOE_16B: Json = JSON.parse(
-  readFileSync(
-    new URL('../../../../test/fixtures/hf-configs/hand-built/deepseek-moe-16b-base.json', import.meta.url),
-    'utf8',
-  ),
-);
+const DEEPSEEK_MOE_16B: Json = hfFixture('hand-built/deepseek-moe-16b-base');
 
 const read = (config: Json) => deepseekMoe(new Fields(config, 'deepseek'), 'x');
 

@@ -15,8 +15,8 @@
  * from 3, 256 experts top-8 plus one shared, 3 dense layers, 262144 positions and 2 MTP heads (SGLang
  * cookbook GigaChat3.5.mdx, the llama.cpp loader's 40-layer 432B_A28B). Card: 432B total, 28B active.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { deepseekV3Mla } from '../../../../test/mla.js';
 import { forwardFlopsPerToken } from '../flops.js';
@@ -25,12 +25,7 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { gigachat35 } from './gigachat.js';
 
-const GIGACHAT_35: Json = JSON.parse(
-  readFileSync(
-    new URL('../../../../test/fixtures/hf-configs/hand-built/gigachat3.5-432b-a28b.json', import.meta.url),
-    'utf8',
-  ),
-);
+const GIGACHAT_35: Json = hfFixture('hand-built/gigachat3.5-432b-a28b');
 
 const read = (config: Json) => gigachat35(new Fields(config, 'gigachat3_5'), 'x');
 

@@ -11,8 +11,8 @@
  * technical report) and `use_mixed_mlp_moe` true (the release's examples/train_demo.sh). Card: 389B total,
  * 52B active.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -20,12 +20,7 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { hunyuanLarge } from './hunyuan-large.js';
 
-const HUNYUAN_LARGE: Json = JSON.parse(
-  readFileSync(
-    new URL('../../../../test/fixtures/hf-configs/hand-built/hunyuan-large.json', import.meta.url),
-    'utf8',
-  ),
-);
+const HUNYUAN_LARGE: Json = hfFixture('hand-built/hunyuan-large');
 
 const read = (config: Json) => hunyuanLarge(new Fields(config, 'hunyuan'), 'x');
 

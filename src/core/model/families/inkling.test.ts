@@ -14,8 +14,8 @@
  * Inkling-Small's config.json, assembled from values quoted in stored code (not verbatim copies; see the
  * fixtures README). Cards: Inkling 975B total, 41B active; Inkling-Small 276B total, 12B active.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -24,13 +24,7 @@ import { Fields, type Json } from './fields.js';
 import { inklingMm, inklingText } from './inkling.js';
 
 /** A hand-built fixture's config. */
-const fixture = (name: string): Json =>
-  JSON.parse(
-    readFileSync(
-      new URL(`../../../../test/fixtures/hf-configs/hand-built/${name}.json`, import.meta.url),
-      'utf8',
-    ),
-  );
+const fixture = (name: string): Json => hfFixture(`hand-built/${name}`);
 const INKLING = fixture('inkling');
 const SMALL = fixture('inkling-small');
 

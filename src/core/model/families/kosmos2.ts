@@ -23,6 +23,7 @@ import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { readMha } from './early-decoders.js';
 import { type Fields, type Json, MAX } from './fields.js';
 import { baseSpec, type Family, readCommon, uniformLayers, withClassDefaults } from './readers.js';
+import { CLIP_VIT_L14_336 } from './tower-config-defaults.js';
 import { fixedVitTower } from './vision.js';
 import { builtSubConfig } from './wrappers.js';
 
@@ -40,15 +41,7 @@ const TEXT_DEFAULTS: Json = {
 };
 
 /** Kosmos2VisionConfig's `__init__` defaults (CLIP ViT-L/14 at 224 px). */
-const VISION_DEFAULTS: Json = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 24,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 224,
-  patch_size: 14,
-};
+const VISION_DEFAULTS: Json = { ...CLIP_VIT_L14_336, image_size: 224 };
 
 /** The language model, Kosmos2TextForCausalLM (see the file comment). */
 export const kosmos2Text: Family = (config, name) => {

@@ -14,8 +14,8 @@
  * llava-v1.6-vicuna-13b.json and llava-onevision-qwen2-7b-ov.json (the hub files as quoted in
  * PaddleMIX tests/models/test_llava.py, Python literals turned back into JSON).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
@@ -26,13 +26,7 @@ import { FAMILIES } from './index.js';
 import { llavaOriginalFamily } from './llava-original.js';
 import type { Family } from './readers.js';
 
-const fixture = (file: string): Json =>
-  JSON.parse(
-    readFileSync(
-      new URL(`../../../../test/fixtures/hf-configs/hand-built/${file}.json`, import.meta.url),
-      'utf8',
-    ),
-  );
+const fixture = (file: string): Json => hfFixture(`hand-built/${file}`);
 
 const V15_7B = fixture('llava-v1.5-7b');
 const V16_13B = fixture('llava-v1.6-vicuna-13b');

@@ -27,6 +27,7 @@
 import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import type { Family } from './readers.js';
+import { CLIP_VIT_L14_336, SIGLIP_SO400M_14_384 } from './tower-config-defaults.js';
 import { fixedVitTower } from './vision.js';
 import type { FamilyOf } from './wrappers.js';
 
@@ -38,43 +39,23 @@ interface KnownTower {
 }
 
 /**
- * CLIP ViT-L/14 (openai/clip-vit-large-patch14 and -336): the vision config transformers' LlavaConfig
- * (336 px) and VideoLlavaConfig (224 px) default to, `models/llava/configuration_llava.py`,
- * `models/video_llava/configuration_video_llava.py`.
- */
-const CLIP_VIT_L14 = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 24,
-  num_attention_heads: 16,
-  patch_size: 14,
-} as const;
-
-/**
  * The towers whose configs llmecon holds, by `mm_vision_tower`. SigLIP so400m-patch14-384: LLaVA-NeXT
  * `siglip_encoder.py` SigLipVisionConfig's defaults (its shape), whose load_model deletes one layer.
  */
 const TOWERS: Readonly<Record<string, KnownTower>> = {
   'openai/clip-vit-large-patch14': {
     kind: 'clip',
-    config: { ...CLIP_VIT_L14, image_size: 224 },
+    config: { ...CLIP_VIT_L14_336, image_size: 224 },
     deletedLayers: 0,
   },
   'openai/clip-vit-large-patch14-336': {
     kind: 'clip',
-    config: { ...CLIP_VIT_L14, image_size: 336 },
+    config: CLIP_VIT_L14_336,
     deletedLayers: 0,
   },
   'google/siglip-so400m-patch14-384': {
     kind: 'siglip',
-    config: {
-      hidden_size: 1152,
-      intermediate_size: 4304,
-      num_hidden_layers: 27,
-      num_attention_heads: 16,
-      patch_size: 14,
-      image_size: 384,
-    },
+    config: SIGLIP_SO400M_14_384,
     deletedLayers: 1,
   },
 };

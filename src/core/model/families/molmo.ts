@@ -30,6 +30,7 @@ import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-p
 import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
+import { CLIP_VIT_L14_336 } from './tower-config-defaults.js';
 import { fixedVitTower } from './vision.js';
 
 /** MolmoConfig `__init__` defaults (config_molmo.py); `num_key_value_heads` None: one per query head. */
@@ -52,15 +53,7 @@ const ADDITIONAL_VOCAB_SIZE = 128;
 /** The ViT features concatenated per patch (`vit_layers` [-2, -9]). */
 const VIT_LAYERS = 2;
 /** The deepest feature used is layer −2 of CLIP-L's 24, so 23 resblocks are built. */
-const CLIP_VIT_LARGE_PATCH14_336: Json = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 23,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 336,
-  patch_size: 14,
-};
+const CLIP_VIT_LARGE_PATCH14_336: Json = { ...CLIP_VIT_L14_336, num_hidden_layers: 23 };
 
 /** model.vision_backbone (see the file comment), `params` exact; `mlpHalf` is `intermediate_size`/2. */
 function readMolmoVision(top: Fields, textHidden: number, mlpHalf: number): VisionTowerSpec {

@@ -9,8 +9,8 @@
  * its `architectures` and `model_type`). Published: Moondream 2 "1.86B" (its 2025-06-21 model.safetensors
  * is 3,854,538,968 bytes of BF16, 1.927B values with the header); Moondream 3 "9B total, 2B active".
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -18,12 +18,9 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { moondream1, moondream3 } from './moondream.js';
 
-const fixture = (file: string): Json =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../test/fixtures/hf-configs/hand-built/${file}`, import.meta.url), 'utf8'),
-  );
-const MD2 = fixture('moondream2.json');
-const MD3 = fixture('moondream3-preview.json');
+const fixture = (file: string): Json => hfFixture(`hand-built/${file}`);
+const MD2 = fixture('moondream2');
+const MD3 = fixture('moondream3-preview');
 
 const read2 = (config: Json) => moondream1(new Fields(config, 'moondream1'), 'x');
 const read3 = (config: Json) => moondream3(new Fields(config, 'moondream3'), 'x');

@@ -16,8 +16,8 @@
  * CHECKPOINT_SPECS["2b"], EXPECTED_TEXT_LAYOUT, EXPECTED_VISION_LAYOUT) checks the released 2B
  * config against, with `hidden_size` 2048 as Ovis2_5's assert requires.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -28,12 +28,9 @@ import { ovis25Wrapper } from './ovis2-5.js';
 import type { Family } from './readers.js';
 
 const ovis25 = ovis25Wrapper((t) => (FAMILIES as Record<string, Family>)[t]);
-const load = (file: string): Json =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../test/fixtures/hf-configs/hand-built/${file}`, import.meta.url), 'utf8'),
-  );
-const NINE_B = load('ovis2.5-9b.json');
-const TWO_B = load('ovis2.5-2b.json');
+const load = (file: string): Json => hfFixture(`hand-built/${file}`);
+const NINE_B = load('ovis2.5-9b');
+const TWO_B = load('ovis2.5-2b');
 const read = (c: Json) => ovis25(new Fields(c, 'ovis2_5'), 'ovis2_5');
 const nineB = (): Json => structuredClone(NINE_B);
 const sub = (c: Json, key: string) => c[key] as Json;

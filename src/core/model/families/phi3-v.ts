@@ -27,6 +27,7 @@ import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { phi3 } from './phi3.js';
 import { type Family, withClassDefaults } from './readers.js';
+import { CLIP_VIT_L14_336 } from './tower-config-defaults.js';
 import { fixedVitTower } from './vision.js';
 
 /** Phi3VConfig `__init__` defaults of the decoder's shape (num_key_value_heads None: one per query head). */
@@ -42,15 +43,6 @@ export const PHI3V_TEXT_DEFAULTS: Json = {
 
 /** The one tower Phi3ImageEmbedding builds (CLIP_VIT_LARGE_PATCH14_336_CONFIG). */
 const CLIP_MODEL = 'openai/clip-vit-large-patch14-336';
-const CLIP_VIT_LARGE_PATCH14_336: Json = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 24,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 336,
-  patch_size: 14,
-};
 
 type Setting = string | boolean;
 
@@ -74,7 +66,7 @@ function readPhi3VVision(top: Fields, embd: Fields, textHidden: number): VisionT
   need(embd, 'with_learnable_separator', true, false);
   need(embd, 'hd_transform_order', 'sub_glb', 'glb_sub');
   need(embd, 'projection_cls', 'mlp', 'linear');
-  const t = fixedVitTower(new Fields(CLIP_VIT_LARGE_PATCH14_336, top.modelType, ['img_processor']), 'clip');
+  const t = fixedVitTower(new Fields(CLIP_VIT_L14_336, top.modelType, ['img_processor']), 'clip');
   const dim = img.positiveInt('image_dim_out', { max: MAX.hidden });
   // reshape_hd_patches_2x2merge asserts the features are the tower's width.
   if (dim !== t.h) img.fail('image_dim_out', `(${dim}) must be ${t.h}, the width of ${CLIP_MODEL}`);

@@ -13,8 +13,8 @@
  * file with `max_position_embeddings` 131072 (the card's 128K), not the released file.
  * Published size: "7B" (card), 7.39B on the Hub; counted here 7,392,272,384.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -22,12 +22,7 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { phi3small } from './phi3small.js';
 
-const PHI3_SMALL_8K: Json = JSON.parse(
-  readFileSync(
-    new URL('../../../../test/fixtures/hf-configs/hand-built/phi-3-small-8k-instruct.json', import.meta.url),
-    'utf8',
-  ),
-);
+const PHI3_SMALL_8K: Json = hfFixture('hand-built/phi-3-small-8k-instruct');
 
 const read = (config: Json) => phi3small(new Fields(config, 'phi3small'), 'x');
 

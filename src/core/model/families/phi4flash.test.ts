@@ -9,8 +9,8 @@
  * verbatim from a stored copy of the Hub repository (franciskamande-ai/cloned_models,
  * Phi-4-mini-flash-reasoning/config.json). Published size: 3.8B (model card).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes, recurrentStateBytes } from '../kv-cache.js';
@@ -18,15 +18,7 @@ import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
 import { phi4flash } from './phi4flash.js';
 
-const FLASH: Json = JSON.parse(
-  readFileSync(
-    new URL(
-      '../../../../test/fixtures/hf-configs/hand-built/phi-4-mini-flash-reasoning.json',
-      import.meta.url,
-    ),
-    'utf8',
-  ),
-);
+const FLASH: Json = hfFixture('hand-built/phi-4-mini-flash-reasoning');
 
 const read = (config: Json) => phi4flash(new Fields(config, 'phi4flash'), 'phi4flash');
 

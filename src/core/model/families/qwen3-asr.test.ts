@@ -17,8 +17,8 @@
  * 397 audio_tower and 310 model tensors): +311,164,928 in its safetensors, one tensor in the model and
  * counted once here.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { type Cfg, Tensors } from '../../../../test/hf-tensors.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
@@ -27,12 +27,9 @@ import { paramCount } from '../param-count.js';
 import { Fields } from './fields.js';
 import { qwen3Asr } from './qwen3-asr.js';
 
-const fixture = (file: string): Cfg =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../test/fixtures/hf-configs/hand-built/${file}`, import.meta.url), 'utf8'),
-  );
-const small = () => fixture('qwen3-asr-0.6b.json');
-const large = () => fixture('qwen3-asr-1.7b.json');
+const fixture = (file: string): Cfg => hfFixture(`hand-built/${file}`);
+const small = () => fixture('qwen3-asr-0.6b');
+const large = () => fixture('qwen3-asr-1.7b');
 const read = (c: Cfg) => qwen3Asr(new Fields(c, 'qwen3_asr'), 'qwen3-asr');
 
 /** The config with `edit` applied to the thinker's sub-config `key` (the thinker itself when null). */
@@ -112,8 +109,8 @@ describe('qwen3_asr (Qwen/Qwen3-ASR-0.6B, -1.7B)', () => {
 
   it.each([
     // Qwen3-0.6B and Qwen3-1.7B (tied): the cards' "0.6B" and "1.7B".
-    { file: 'qwen3-asr-0.6b.json', text: 596_049_920, audio: 186_376_192, all: 782_426_112 },
-    { file: 'qwen3-asr-1.7b.json', text: 1_720_574_976, audio: 317_477_504, all: 2_038_052_480 },
+    { file: 'qwen3-asr-0.6b', text: 596_049_920, audio: 186_376_192, all: 782_426_112 },
+    { file: 'qwen3-asr-1.7b', text: 1_720_574_976, audio: 317_477_504, all: 2_038_052_480 },
   ])('counts the tensors of $file: text $text, audio $audio', ({ file, text, audio, all }) => {
     const c = fixture(file);
     const p = paramCount(read(c));

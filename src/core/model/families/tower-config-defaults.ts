@@ -30,6 +30,23 @@ export const SIGLIP_SO400M_16 = {
   patch_size: 16,
 } as const;
 
+/**
+ * CLIP ViT-L/14 at 336 px (openai/clip-vit-large-patch14-336: 24 × 1024, MLP 4096, 16 heads), the tower
+ * LlavaConfig defaults to and LLaVA 1.5, Phi-3-vision and Molmo load by name.
+ */
+export const CLIP_VIT_L14_336 = {
+  hidden_size: 1024,
+  intermediate_size: 4096,
+  num_hidden_layers: 24,
+  num_attention_heads: 16,
+  num_channels: 3,
+  image_size: 336,
+  patch_size: 14,
+} as const;
+
+/** SigLIP so400m/14 at 384 px (google/siglip-so400m-patch14-384): the so400m shape at patch 14. */
+export const SIGLIP_SO400M_14_384 = { ...SIGLIP_SO400M_16, patch_size: 14, image_size: 384 } as const;
+
 export const TOWER_CONFIG_DEFAULTS: Readonly<Record<string, Json>> = {
   // MllamaVisionConfig (configuration_mllama.py); its image_size default (448) is smaller than the released 560.
   mllama_vision_model: {

@@ -35,6 +35,7 @@ import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-p
 import type { VisionTowerSpec } from '../spec.js';
 import { Fields, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
+import { SIGLIP_SO400M_14_384 } from './tower-config-defaults.js';
 import { readFixedVit, vitForwardFlops } from './vision.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
@@ -242,16 +243,7 @@ export const PADDLEOCR_TEXT_DEFAULTS: Json = {
 };
 
 /** PaddleOCRVisionConfig's defaults, which are the release's tower (SigLIP so400m at 384 px, patch 14). */
-export const PADDLEOCR_VISION_DEFAULTS: Json = {
-  hidden_size: 1152,
-  intermediate_size: 4304,
-  num_hidden_layers: 27,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 384,
-  patch_size: 14,
-  spatial_merge_size: 2,
-};
+export const PADDLEOCR_VISION_DEFAULTS: Json = { ...SIGLIP_SO400M_14_384, spatial_merge_size: 2 };
 
 /** The release's pixel budget per image (`preprocessor_config.json` max_pixels, vLLM's smart_resize default). */
 export const PADDLEOCR_MAX_PIXELS = 28 * 28 * 1280;
