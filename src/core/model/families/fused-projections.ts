@@ -5,15 +5,20 @@
  */
 import type { ModelSpec } from '../spec.js';
 
-/** `spec` with q/k/v and gate/up each one matrix where `parts` says so (GQA attention, a gated MLP). */
+/**
+ * `spec` with q/k/v and gate/up each one matrix where `parts` says so (GQA attention — the full layers'
+ * own attention too, where they have one — and a gated MLP).
+ */
 export function fused(
   spec: ModelSpec,
   parts: { readonly qkv?: boolean; readonly gateUp?: boolean },
 ): ModelSpec {
   const a = spec.attention;
+  const full = spec.fullAttention;
   return {
     ...spec,
     ...(parts.qkv && a.kind === 'gqa' ? { attention: { ...a, fusedQkv: true } } : {}),
+    ...(parts.qkv && full?.kind === 'gqa' ? { fullAttention: { ...full, fusedQkv: true } } : {}),
     ...(parts.gateUp && spec.mlp.gated ? { mlp: { ...spec.mlp, fusedGateUp: true } } : {}),
   };
 }

@@ -37,6 +37,7 @@
  */
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
+import { fused } from './fused-projections.js';
 import { readMimoV2Text } from './mimo.js';
 import { type Family, withClassDefaults } from './readers.js';
 
@@ -159,9 +160,6 @@ function readMimoAudio(f: Fields, textHidden: number): NonNullable<ModelSpec['au
   };
 }
 
-/** The attention of `spec` with q, k and v as one fused matrix (the checkpoint's `qkv_proj`). */
-const fused = <T extends ModelSpec['attention']>(attention: T): T => ({ ...attention, fusedQkv: true });
-
 /** `attention_projection_layout`: "fused_qkv" (the default, vLLM MiMoV2ForCausalLM) or "split". */
 function readFusedQkv(f: Fields): boolean {
   const layout = f.string('attention_projection_layout', 'fused_qkv');
@@ -185,13 +183,8 @@ export const mimoV2: Family = (f, name) => {
     );
   }
   return {
-    ...text,
-    ...(isFused
-      ? {
-          attention: fused(text.attention),
-          ...(text.fullAttention ? { fullAttention: fused(text.fullAttention) } : {}),
-        }
-      : {}),
+    // The checkpoint's qkv_proj: q, k and v one matrix on the sliding and the global layers.
+    ...(isFused ? fused(text, { qkv: true }) : text),
     vision: vision && readMimoVision(withClassDefaults(vision, VISION_DEFAULTS), text.hiddenSize),
     ...(audio ? { audio: readMimoAudio(withClassDefaults(audio, AUDIO_DEFAULTS), text.hiddenSize) } : {}),
   };
