@@ -16,6 +16,9 @@ export function formatCount(n: number, digits = 2): string {
   return `${Number.isInteger(n) ? n : n.toFixed(digits)}`;
 }
 
+/** A count and its noun, singular for one: "1 layer", "9 layers". */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** Dollars: $0.097, $2.45, $1.29K. */
 export function formatUsd(usd: number): string {
   if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;

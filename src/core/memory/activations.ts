@@ -8,7 +8,13 @@ import { layerExtrasActivationBytes } from '../model/layer-extras.js';
 import { crossContextTokens } from '../model/layer-kinds.js';
 import { layerKey, layerView } from '../model/layer-view.js';
 import { mixerActivationBytes } from '../model/operations.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from '../model/spec.js';
+import {
+  attentionHeadDims,
+  gqaWidths,
+  isAttentionMixer,
+  type LayerSpec,
+  type ModelSpec,
+} from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
 
@@ -61,8 +67,7 @@ export function activationBytesPerLayer(
 
   const a = spec.attention;
   const heads = a.numHeads;
-  const qkDim = a.kind === 'mla' ? a.qkNopeHeadDim + a.qkRopeHeadDim : a.headDim;
-  const vDim = a.kind === 'mla' ? a.vHeadDim : a.headDim;
+  const { qkHeadDim: qkDim, vHeadDim: vDim } = attentionHeadDims(a);
   // A KV-shared layer (Gemma 4) saves no keys or values of its own: they are the earlier layer's;
   // DeepSeek-V4's one shared head counts once as keys and once as values.
   const kvHeads = kind.kvShared ? 0 : a.kind === 'mla' ? heads : a.kind === 'gqa' ? a.numKvHeads : 1;
@@ -204,16 +209,17 @@ export function opPolicySavedBytes(
   const columnOut = (width: number) => (2 * tokens * width) / t; // BF16, sharded over TP
   const rowOut = 2 * tokens * h; // BF16 partial sums before the reduction
   const i = spec.mlp.intermediateSize;
+  const w = gqaWidths(a);
   const matmuls = [
-    columnOut(a.numHeads * a.headDim * (a.outputGate ? 2 : 1)),
-    columnOut(a.numKvHeads * a.headDim),
-    columnOut(a.numKvHeads * a.headDim),
+    columnOut(w.query + (a.outputGate ? w.output : 0)),
+    columnOut(w.key),
+    columnOut(w.value),
     rowOut,
     ...(spec.mlp.gated ? [columnOut(i), columnOut(i)] : [columnOut(i)]),
     rowOut,
   ];
   const keptMatmuls = matmuls.reduce((sum, bytes, k) => (k % 2 === 0 ? sum + bytes : sum), 0);
-  const sdpa = columnOut(a.numHeads * a.headDim) + (4 * tokens * a.numHeads) / t;
+  const sdpa = columnOut(w.output) + (4 * tokens * a.numHeads) / t;
   const reduceScatter = t > 1 && layout.sequenceParallel ? 2 * 2 * tokens * h * rep : 0;
   return 2 * tokens * h * rep + keptMatmuls + sdpa + reduceScatter;
 }

@@ -4,7 +4,7 @@
  * projections, DeepSeek-V4's compressed attention.
  */
 import type { AdapterPart, TargetModule } from './adapters.js';
-import type { AttentionSpec } from './spec.js';
+import { type AttentionSpec, gqaWidths } from './spec.js';
 
 /**
  * The q/k/v/o (GQA) or MLA projections of one attention: q and o as `part`, k and v as `kvPart`; GQA's
@@ -44,17 +44,16 @@ export function attentionMatrices(
     }
     if (wants('o')) add(part, 'o_proj', a.numHeads * a.vHeadDim, h);
   } else {
-    const q = a.numHeads * a.headDim;
-    const kv = a.numKvHeads * a.headDim;
+    const w = gqaWidths(a);
     if (a.fusedQkv) {
       // One fused matrix (query_key_value, qkv_proj, Wqkv, c_attn): naming any of q, k, v adapts it whole.
-      if (wants('q') || wants('k') || wants('v')) add(part, 'qkv_proj', h, q + 2 * kv);
-      if (wants('o')) add(part, 'o_proj', q, h);
+      if (wants('q') || wants('k') || wants('v')) add(part, 'qkv_proj', h, w.query + w.key + w.value);
+      if (wants('o')) add(part, 'o_proj', w.output, h);
       return;
     }
     // Qwen3-Next's gated attention: q_proj also emits the output gate (2 × heads × head_dim); Laguna's
     // gate is its own g_proj, which LoRA on q leaves alone.
-    const qWidth = a.outputGate && !a.gateProjection ? 2 * q : q;
+    const qWidth = a.outputGate && !a.gateProjection ? w.query + w.output : w.query;
     if (wants('q')) {
       // Step3's low-rank query: LoRA on q adapts both its matrices (target_modules q_proj and wq).
       if (a.queryRank !== undefined) {
@@ -62,9 +61,9 @@ export function attentionMatrices(
         add(part, 'wq', a.queryRank, qWidth);
       } else add(part, 'q_proj', h, qWidth);
     }
-    if (wants('k')) add(kvPart, 'k_proj', kvIn, kv);
+    if (wants('k')) add(kvPart, 'k_proj', kvIn, w.key);
     // Gemma 4 attention_k_eq_v: no v_proj (k_proj's output is the values too).
-    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', kvIn, kv);
-    if (wants('o')) add(part, 'o_proj', q, h);
+    if (wants('v') && !a.valueFromKey) add(kvPart, 'v_proj', kvIn, w.value);
+    if (wants('o')) add(part, 'o_proj', w.output, h);
   }
 }

@@ -6,7 +6,13 @@
 import { InternalError } from '../errors.js';
 import { compressedAttentionParams, compressedIndexerParams } from './compressed-attention.js';
 import { normParams } from './mixer-params.js';
-import type { AttentionSpec, LayerSpec, ModelSpec, SparseAttentionSpec } from './spec.js';
+import {
+  type AttentionSpec,
+  gqaWidths,
+  type LayerSpec,
+  type ModelSpec,
+  type SparseAttentionSpec,
+} from './spec.js';
 
 /** Attention parameters of one layer, q/k/v/o projections plus their biases, norms and sinks. */
 export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec.attention): number {
@@ -29,23 +35,21 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
     const sinks = attention.sinks ? attention.numHeads : 0;
     return q + kvDown + kvUp + out + gate + sinks;
   }
-  const qWidth = attention.numHeads * attention.headDim;
-  const kvWidth = attention.numKvHeads * attention.headDim;
-  // Qwen3NextAttention: q_proj emits queries and the output gate, 2·numHeads·headDim.
-  const qProjWidth = attention.outputGate ? 2 * qWidth : qWidth;
+  const w = gqaWidths(attention);
+  // Qwen3NextAttention: q_proj emits queries and the output gate (of o_proj's input width).
+  const qProjWidth = attention.outputGate ? w.query + w.output : w.query;
   // Gemma4TextAttention with attention_k_eq_v: k_proj only, its output serves as the values.
-  const kvProjections = attention.valueFromKey ? 1 : 2;
+  const kvWidth = attention.valueFromKey ? w.key : w.key + w.value;
   // Step3's low-rank query: q_proj h → r, inter_norm(r), wq r → heads·headDim (vLLM Step3TextAttention).
   const r = attention.queryRank;
   const query = r === undefined ? h * qProjWidth : h * r + normParams(spec, r) + r * qProjWidth;
-  const projections = query + h * kvProjections * kvWidth + qWidth * h;
-  const biases =
-    (attention.qkvBias ? (r ?? qWidth) + kvProjections * kvWidth : 0) + (attention.outputBias ? h : 0);
+  const projections = query + h * kvWidth + w.output * h;
+  const biases = (attention.qkvBias ? (r ?? w.query) + kvWidth : 0) + (attention.outputBias ? h : 0);
   const qkNorm =
     attention.qkNorm === 'per-head'
       ? 2 * normParams(spec, attention.headDim)
       : attention.qkNorm === 'full'
-        ? normParams(spec, qWidth) + normParams(spec, kvWidth)
+        ? normParams(spec, w.query) + normParams(spec, w.key)
         : 0;
   // Step3p5Attention's head-wise gate g_proj (h → heads, no bias).
   const headGate = attention.headGate ? h * attention.numHeads : 0;
@@ -58,15 +62,15 @@ export function attentionParams(spec: ModelSpec, attention: AttentionSpec = spec
  */
 export function keyValueParams(spec: ModelSpec, attention: AttentionSpec): number {
   if (attention.kind !== 'gqa') throw new InternalError('KV-shared layers are GQA only');
-  const kvWidth = attention.numKvHeads * attention.headDim;
-  const projections = attention.valueFromKey ? 1 : 2;
+  const w = gqaWidths(attention);
+  const kvWidth = attention.valueFromKey ? w.key : w.key + w.value;
   const kNorm =
     attention.qkNorm === 'per-head'
       ? normParams(spec, attention.headDim)
       : attention.qkNorm === 'full'
-        ? normParams(spec, kvWidth)
+        ? normParams(spec, w.key)
         : 0;
-  return projections * (spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0)) + kNorm;
+  return spec.hiddenSize * kvWidth + (attention.qkvBias ? kvWidth : 0) + kNorm;
 }
 
 /**

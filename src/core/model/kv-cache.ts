@@ -16,6 +16,7 @@ import { hasShortConv, isRwkv } from './mixer-specs.js';
 import {
   type AttentionSpec,
   type GatedDeltaNetSpec,
+  gqaKeyValueWidth,
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
@@ -35,7 +36,7 @@ export function kvElementsPerTokenPerLayer(
   const a = layer ? layerView(spec, layer).attention : spec.attention;
   // DeepSeek-V4 caches its one shared K=V head once per token (compressed-attention.ts).
   if (a.kind === 'compressed') return a.headDim;
-  return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : 2 * a.numKvHeads * a.headDim;
+  return a.kind === 'mla' ? a.kvLoraRank + a.qkRopeHeadDim : gqaKeyValueWidth(a);
 }
 
 /**

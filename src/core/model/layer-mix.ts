@@ -1,4 +1,5 @@
 /** A one-line description of a model's layers, e.g. "48 layers: 36 linear (Gated DeltaNet), 12 full attention; MoE 512 experts top-10". */
+import { plural } from '../format.js';
 import { layerMix } from './kv-cache.js';
 import { hasLayerSizes, layerView } from './layer-view.js';
 import { isAttentionMixer, type LayerMixer, type LayerMlp, type ModelSpec } from './spec.js';
@@ -32,7 +33,7 @@ export function mixerLabel(spec: ModelSpec, mixer: LayerMixer): string {
       // Gemma 4's global layers: their own KV heads and head_dim, keys as values.
       const g = spec.fullAttention;
       if (g)
-        return `full attention (${g.numKvHeads} KV head${g.numKvHeads === 1 ? '' : 's'} × ${g.headDim}${g.valueFromKey ? ', K = V' : ''})`;
+        return `full attention (${g.numKvHeads} KV head${g.numKvHeads === 1 ? '' : 's'} × ${g.headDim}${g.valueHeadDim === undefined ? '' : `, values × ${g.valueHeadDim}`}${g.valueFromKey ? ', K = V' : ''})`;
       if (spec.attention.kind === 'compressed')
         return `heavily compressed attention (window ${spec.slidingWindow ?? 'unbounded'} + every compressed entry)`;
       return spec.attention.kind === 'mla' ? 'full attention (MLA)' : 'full attention';
@@ -179,7 +180,7 @@ export function layerMixSummary(spec: ModelSpec): LayerMixSummary {
     (reused > 0 ? ` (${reused} run an earlier layer's weights)` : '') +
     (indexerShared > 0 ? ` (${indexerShared} reuse an earlier layer's top-k)` : '');
   const text = `${spec.numLayers} layers: ${mixers.map((m) => `${m.layers} ${m.label}`).join(', ')}${sharing}; ${mlps
-    .map((m) => `${m.label} on ${m.layers} layers`)
+    .map((m) => `${m.label} on ${plural(m.layers, 'layer')}`)
     .join(', ')}`;
   return { numLayers: spec.numLayers, mixers, mlps, vision: spec.vision?.description ?? null, text };
 }

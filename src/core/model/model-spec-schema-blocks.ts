@@ -15,6 +15,8 @@ export const gqa = z
     numHeads: count,
     numKvHeads: count.optional(),
     headDim: count.optional(),
+    /** Value heads of their own width (MiMo-V2-Flash 128 beside q/k 192); default headDim. */
+    valueHeadDim: count.optional(),
     qkvBias: z.boolean().default(false),
     outputBias: z.boolean().default(false),
     qkNorm: z.enum(['none', 'per-head', 'full']).default('none'),

@@ -16,7 +16,7 @@ import {
 import { layerView } from './layer-view.js';
 import type { OpBuilder } from './op-builder.js';
 import { ACT_BYTES, type OperationRequest, unreachable } from './operation-types.js';
-import { attentionHeadDims, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { attentionHeadDims, gqaWidths, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
 export function meanKeysPerQuery(
@@ -102,21 +102,24 @@ export function attentionProjections(
   const a = layerView(spec, layer).attention;
   switch (a.kind) {
     case 'gqa': {
-      const q = a.numHeads * a.headDim;
-      const kv = a.numKvHeads * a.headDim;
-      // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the query width.
-      const gate = a.outputGate ? q : 0;
+      const w = gqaWidths(a);
+      const q = w.query;
+      // Qwen3-Next/Qwen3.5 gated attention: q_proj also emits a sigmoid gate of the output width.
+      const gate = a.outputGate ? w.output : 0;
       // Gemma 4 attention_k_eq_v: k_proj's output is also the values (no v_proj); a KV-shared layer
       // projects only its queries.
       // A cross-attention layer projects its keys and values from the image once (operations per image).
-      const kvProjections =
-        ('kvShared' in layer && layer.kvShared) || layer.attention === 'cross' ? 0 : a.valueFromKey ? 1 : 2;
-      if (a.queryRank === undefined)
-        b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kvProjections * kv) / t, h);
+      const kv =
+        ('kvShared' in layer && layer.kvShared) || layer.attention === 'cross'
+          ? 0
+          : a.valueFromKey
+            ? w.key
+            : w.key + w.value;
+      if (a.queryRank === undefined) b.gemm('qkv', 'attentionProjections', tokens, (q + gate + kv) / t, h);
       else {
         // Step3 MFA (vLLM Step3TextAttention): the fused q_proj (h → r) and k/v projection, replicated
         // on every TP rank; inter_norm over the r-wide query; wq (r → heads·headDim) split by head.
-        b.gemm('qkv', 'attentionProjections', tokens, a.queryRank + kvProjections * kv, h, {
+        b.gemm('qkv', 'attentionProjections', tokens, a.queryRank + kv, h, {
           replicated: true,
         });
         const latent = ACT_BYTES * tokens * a.queryRank;
@@ -125,17 +128,17 @@ export function attentionProjections(
       }
       if (gate > 0) {
         // o·sigmoid(gate) (Qwen3NextAttention.forward): read both, write the gated output.
-        const bytes = (ACT_BYTES * tokens * q) / t;
+        const bytes = (ACT_BYTES * tokens * w.output) / t;
         b.memory('output-gate', 'activation', 2 * bytes, bytes);
       }
       if (a.headGate) {
         // Step-3.5: o·sigmoid(g_proj(x)) per head (Step3p5Attention.forward): a GEMM to one scalar a
         // head, then the gated output read and written.
         b.gemm('g', 'attentionProjections', tokens, a.numHeads / t, h);
-        const bytes = (ACT_BYTES * tokens * q) / t;
+        const bytes = (ACT_BYTES * tokens * w.output) / t;
         b.memory('head-gate', 'activation', bytes, bytes);
       }
-      b.gemm('o', 'attentionProjections', tokens, h, q / t);
+      b.gemm('o', 'attentionProjections', tokens, h, w.output / t);
       return;
     }
     case 'mla': {

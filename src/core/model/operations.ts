@@ -31,7 +31,7 @@ import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { perLayerInputOperations, residualStreamOperations } from './operations-residual.js';
 import { mtpLayer } from './param-count.js';
-import { isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
+import { gqaKeyValueWidth, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
 // The entry points' public surface, unchanged by the split: importers keep importing from here.
@@ -329,7 +329,7 @@ export function layerOperations(model: ModelSpec, layer: LayerSpec, request: Ope
       a.kind === 'mla'
         ? a.numHeads * (a.qkNopeHeadDim + a.vHeadDim + a.qkRopeHeadDim)
         : a.kind === 'gqa'
-          ? 2 * a.numKvHeads * a.headDim
+          ? gqaKeyValueWidth(a)
           : a.headDim * t;
     b.collective(
       'kv.all-gather',

@@ -24,6 +24,7 @@ import { residualHeadParams, residualStreamParams } from './residual-stream-para
 import {
   embeddingTableParams,
   embeddingWidth,
+  gqaKeyValueWidth,
   isAttentionMixer,
   type LayerMixer,
   type LayerSpec,
@@ -146,7 +147,7 @@ function crossAttentionParams(spec: ModelSpec): number {
   const a = spec.attention;
   if (a.kind !== 'gqa') throw new InternalError("a 'cross' layer needs GQA attention");
   const c = spec.crossAttention;
-  const kvWidth = 2 * a.numKvHeads * a.headDim;
+  const kvWidth = gqaKeyValueWidth(a);
   const keyValues = ((c?.contextWidth ?? spec.hiddenSize) - spec.hiddenSize) * kvWidth;
   const gates = 2 * (c?.gateWidth ?? 1);
   return attentionParams(spec, { ...a, qkNorm: c?.qkNorm ?? 'per-head' }) + keyValues + gates;

@@ -68,6 +68,12 @@ export interface GqaAttention {
    * so LoRA on it is r·(h + q + 2·kv), not one pair per projection. Absent = separate projections.
    */
   readonly fusedQkv?: boolean;
+  /**
+   * Width of each value head when it differs from the query/key width `headDim` (MiMo-V2-Flash
+   * `v_head_dim` 128 beside `head_dim` 192): v_proj is numKvHeads·valueHeadDim wide, o_proj reads
+   * numHeads·valueHeadDim, the cache holds keys of headDim and values of valueHeadDim. Absent = headDim.
+   */
+  readonly valueHeadDim?: number;
 }
 
 /** Multi-head latent attention (DeepSeek-V2 Sec. 2.1, Eq. 9-19). */
@@ -373,8 +379,37 @@ export function attentionHeadDims(attention: AttentionSpec): {
   readonly qkHeadDim: number;
   readonly vHeadDim: number;
 } {
-  // GQA and DeepSeek-V4's shared-KV heads: keys and values of headDim.
-  return attention.kind === 'mla'
-    ? { qkHeadDim: attention.qkNopeHeadDim + attention.qkRopeHeadDim, vHeadDim: attention.vHeadDim }
-    : { qkHeadDim: attention.headDim, vHeadDim: attention.headDim };
+  // DeepSeek-V4's shared-KV head: keys and values of headDim; GQA's values of their own width if given.
+  if (attention.kind === 'mla')
+    return { qkHeadDim: attention.qkNopeHeadDim + attention.qkRopeHeadDim, vHeadDim: attention.vHeadDim };
+  return {
+    qkHeadDim: attention.headDim,
+    vHeadDim: attention.kind === 'gqa' ? (attention.valueHeadDim ?? attention.headDim) : attention.headDim,
+  };
+}
+
+/**
+ * A GQA layer's projection widths: q_proj's `query` (numHeads·headDim), k_proj's `key`
+ * (numKvHeads·headDim), v_proj's `value` (numKvHeads·valueHeadDim) and o_proj's input `output`
+ * (numHeads·valueHeadDim), which an output gate also has.
+ */
+export function gqaWidths(attention: GqaAttention): {
+  readonly query: number;
+  readonly key: number;
+  readonly value: number;
+  readonly output: number;
+} {
+  const v = attention.valueHeadDim ?? attention.headDim;
+  return {
+    query: attention.numHeads * attention.headDim,
+    key: attention.numKvHeads * attention.headDim,
+    value: attention.numKvHeads * v,
+    output: attention.numHeads * v,
+  };
+}
+
+/** Keys and values of one token in a GQA layer: numKvHeads·(headDim + valueHeadDim). */
+export function gqaKeyValueWidth(attention: GqaAttention): number {
+  const w = gqaWidths(attention);
+  return w.key + w.value;
 }

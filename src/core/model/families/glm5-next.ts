@@ -23,6 +23,7 @@
  * hc_fn, hc_base and hc_scale), and the checkpoint's MTP layer (`layers.45`, which transformers
  * drops on load: not counted).
  */
+import { plural } from '../../format.js';
 import type {
   GatedDeltaNetSpec,
   LayerMixer,
@@ -156,8 +157,6 @@ function readIndexer(f: Fields): { readonly indexer: SparseAttentionSpec; readon
     pool,
   };
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const glm5NextText: Family = (raw, name) => {
   const f = withClassDefaults(raw, TEXT_DEFAULTS);

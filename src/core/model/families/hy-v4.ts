@@ -24,6 +24,7 @@
  * Not counted, said in a warning: the checkpoint's MTP layer (`model.mtp_layers`), which transformers
  * drops on load.
  */
+import { plural } from '../../format.js';
 import type { LayerMlp } from '../spec.js';
 import { deepseekMoeKeys, readIndexer, readMla, withSharedIndexers } from './deepseek.js';
 import { type Fields, MAX } from './fields.js';
@@ -80,8 +81,6 @@ function refuseDisabledModules(f: Fields): void {
   if (f.bool('attention_bias', false))
     f.fail('attention_bias', 'true is not supported (q_a_proj, kv_a_proj_with_mqa and o_proj biases)');
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const hyV4: Family = (raw, name) => {
   const f = withClassDefaults(raw, HY_V4_DEFAULTS);

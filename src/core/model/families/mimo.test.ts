@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
+import { adaptedMatrices } from '../adapters.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes, kvHeadCounts } from '../kv-cache.js';
@@ -163,7 +164,8 @@ describe('mimo_v2_flash (MiMo-V2-Flash)', () => {
       kind: 'gqa',
       numHeads: 64,
       numKvHeads: 8,
-      headDim: 160,
+      headDim: 192,
+      valueHeadDim: 128,
       qkvBias: false,
       outputBias: false,
       qkNorm: 'none',
@@ -235,48 +237,51 @@ describe('mimo_v2_flash (MiMo-V2-Flash)', () => {
     expect(f.head).toBe(2 * vocab * h);
   });
 
-  it('warns what the one head width and the uncounted MTP layers leave out, with their sizes', () => {
+  it('warns only of the uncounted MTP layers, with their size: the head widths are read as they are', () => {
     const warnings = readFlash(FLASH).warnings ?? [];
-    expect(warnings).toHaveLength(3);
-    expect(warnings[0]).toMatch(
-      /^mimo_v2_flash: the 39 sliding-window layers' q\/k heads of 192 \(swa_head_dim\) and v heads of 128 \(swa_v_head_dim\) are read as one head width of 160, their mean: the same parameters and the same KV cache and attention FLOPs, but per layer q_proj is 8,388,608 narrower, k_proj 1,048,576 narrower, v_proj 1,048,576 wider and o_proj 8,388,608 wider than the checkpoint's/,
-    );
-    expect(warnings[1]).toMatch(
-      /the 9 global layers' .* of 160.* k_proj 524,288 narrower, v_proj 524,288 wider/,
-    );
+    expect(warnings).toHaveLength(1);
     // The card's "0.33B params/block"; the config does not say how many (the README: 3 layers).
     expect(mtpLayer).toBe(329_273_408);
-    expect(warnings[2]).toContain(
-      "the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms) of 329,273,408 parameters each (the config does not say how many) are not counted",
+    expect(warnings[0]).toContain(
+      "mimo_v2_flash: the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms) of 329,273,408 parameters each (the config does not say how many) are not counted",
     );
-    expect(readFlash({ ...FLASH, num_nextn_predict_layers: 3 }).warnings?.[2]).toContain(
+    expect(readFlash({ ...FLASH, num_nextn_predict_layers: 3 }).warnings?.[0]).toContain(
       '3 of them, 987,820,224 in all',
     );
-    expect(warnings.join('\n')).not.toMatch(/not supported|-like/);
+    expect(warnings.join('\n')).not.toMatch(/not supported|-like|mean/);
   });
 
-  it('states the difference when the mean is not exact: q/k/v biases, an odd sum of head widths', () => {
+  it('LoRA on q/k/v/o adapts each projection at its own width: q and k 192 a head, v and o 128', () => {
+    const spec = readFlash(FLASH);
+    const lora = { method: 'lora', rank: 16, targets: ['q', 'k', 'v', 'o'] } as const;
+    const shapes = adaptedMatrices(spec, lora).map((m) => [m.module, m.inFeatures, m.outFeatures, m.count]);
+    expect(shapes).toHaveLength(6);
+    expect(shapes).toEqual(
+      expect.arrayContaining([
+        ['q_proj', h, heads * qk, 48],
+        ['k_proj', h, 8 * qk, 39],
+        ['v_proj', h, 8 * v, 39],
+        ['o_proj', heads * v, h, 48],
+        ['k_proj', h, 4 * qk, 9],
+        ['v_proj', h, 4 * v, 9],
+      ]),
+    );
+  });
+
+  it('counts q/k/v biases and odd value widths exactly, tensor by tensor', () => {
     const biased = readFlash({ ...FLASH, attention_bias: true });
-    // q/k/v biases: the checkpoint's heads·192 + kv·(192 + 128), the spec's heads·160 + 2·kv·160.
-    const checkpointBiases = (kv: number) => heads * qk + kv * (qk + v);
-    const specBiases = (kv: number) => heads * 160 + 2 * kv * 160;
-    expect(paramCount(biased).totalParams - total).toBe(
-      globalLayers * specBiases(4) + slidingLayers * specBiases(8),
-    );
-    const checkpoint = total + globalLayers * checkpointBiases(4) + slidingLayers * checkpointBiases(8);
-    expect(paramCount(biased).totalParams - checkpoint).toBe(-98_304);
-    expect(biased.warnings?.[0]).toMatch(
-      /2,048 parameters a layer fewer \(79,872 in all: the q\/k\/v biases\)/,
-    );
+    // q/k/v biases: heads·192 + kv·(192 + 128) a layer.
+    const biases = (kv: number) => heads * qk + kv * (qk + v);
+    expect(paramCount(biased).totalParams - total).toBe(globalLayers * biases(4) + slidingLayers * biases(8));
+    expect(biased.warnings).toHaveLength(1);
     const odd = readFlash({ ...FLASH, swa_v_head_dim: 127 });
-    expect(odd.attention).toMatchObject({ headDim: 160 });
-    // h·(64·160 + 16·160) + 64·160·h against h·(64·192 + 8·319) + 64·127·h: 72·h more a layer.
-    expect(odd.warnings?.[0]).toContain(
-      '294,912 parameters a layer more (11,501,568 in all, the odd sum rounded up) and 8 more KV-cache elements per token and layer (attention FLOPs to match), but per layer q_proj is 8,388,608 narrower, k_proj 1,048,576 narrower, v_proj 1,081,344 wider and o_proj 8,650,752 wider',
-    );
+    expect(odd.attention).toMatchObject({ headDim: 192, valueHeadDim: 127 });
+    // v_proj 8 KV heads and o_proj 64 heads one element narrower a head, on each of the 39 sliding layers.
+    expect(paramCount(odd).totalParams - total).toBe(-slidingLayers * (h * 8 + heads * h));
+    expect(kvCacheBytes(odd, 1, 'bf16').bytesPerToken).toBe(222_720 - slidingLayers * 8 * 2);
     const same = readFlash({ ...FLASH, swa_v_head_dim: 192, v_head_dim: 192 });
     expect(same.attention).toMatchObject({ headDim: 192 });
-    expect(same.warnings).toHaveLength(1);
+    expect(same.attention).not.toHaveProperty('valueHeadDim');
   });
 
   it('reads transformers spellings (layer_types, mlp_layer_types, sliding_window) the same way', () => {
@@ -330,7 +335,7 @@ describe('mimo_v2_flash (MiMo-V2-Flash)', () => {
     expect(spec.slidingWindow).toBeNull();
     expect(spec.attention).toMatchObject({ numKvHeads: 4, sinks: false });
     expect(spec.fullAttention).toBeUndefined();
-    expect(spec.warnings?.[1]).toMatch(/MTP layers \(.*\) are not counted/);
+    expect(spec.warnings?.[0]).toMatch(/MTP layers \(.*\) are not counted/);
   });
 
   it('specFromHfConfig reads mimo_v2_flash by this family, not as a glm4_moe lookalike', () => {

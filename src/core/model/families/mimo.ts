@@ -25,12 +25,11 @@
  * - two RMSNorms per layer, a final one, untied head. `attention_value_scale`, partial rotary and the
  *   per-kind RoPE thetas have no parameters; the FP8 block scales of `quantization_config` are not
  *   parameters.
- * llmecon's GQA has one head width for q, k, v and o: a layer whose q/k and v heads differ is read
- * at their mean, which keeps parameters, KV cache and FLOPs (each sums a q/k and a v width) and is
- * said in a warning. The checkpoint's MTP layers (`model.mtp.layers.*`: enorm, hnorm, eh_proj, a
+ * A layer whose q/k and v heads differ keeps both (GQA `valueHeadDim`). The checkpoint's MTP layers (`model.mtp.layers.*`: enorm, hnorm, eh_proj, a
  * sliding-window layer with a dense MLP, final_layernorm; SGLang MiMoV2MTPLayer) are not llmecon's
  * MTP module (full attention, the model's MoE): they are not counted, and the warning gives their size.
  */
+import { attentionParams } from '../attention-params.js';
 import type { GqaAttention, LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import {
@@ -57,7 +56,6 @@ export const mimo: Family = (f, name) =>
 
 /** The config keys of one attention kind of MiMo-V2-Flash (MiMoV2FlashDecoderLayer). */
 interface AttentionKeys {
-  readonly label: string;
   readonly heads: string;
   readonly kvHeads: string;
   readonly headDim: string;
@@ -68,7 +66,6 @@ interface AttentionKeys {
 }
 
 const SLIDING: AttentionKeys = {
-  label: 'sliding-window',
   heads: 'swa_num_attention_heads',
   kvHeads: 'swa_num_key_value_heads',
   headDim: 'swa_head_dim',
@@ -78,7 +75,6 @@ const SLIDING: AttentionKeys = {
 };
 
 const GLOBAL: AttentionKeys = {
-  label: 'global',
   heads: 'num_attention_heads',
   kvHeads: 'num_key_value_heads',
   headDim: 'head_dim',
@@ -87,79 +83,28 @@ const GLOBAL: AttentionKeys = {
   sinksDefault: false,
 };
 
-/** One attention kind as the checkpoint holds it: q/k heads of `qk`, v heads of `v`. */
-interface MimoAttention {
-  readonly keys: AttentionKeys;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly qk: number;
-  readonly v: number;
-  readonly bias: boolean;
-  readonly sinks: boolean;
-  /** As llmecon's GQA holds it: one head width, the mean of `qk` and `v` (rounded up). */
-  readonly spec: GqaAttention;
-}
-
 /** MiMoV2Attention of one kind; v_head_dim defaults to the q/k head width (vLLM, SGLang). */
-function readMimoAttention(f: Fields, keys: AttentionKeys): MimoAttention {
+function readMimoAttention(f: Fields, keys: AttentionKeys): GqaAttention {
   const heads = f.positiveInt(keys.heads, { max: MAX.heads });
   // vLLM and SGLang read every one of these keys (no default): absent is an error, not MHA.
   f.positiveInt(keys.kvHeads, { max: MAX.heads });
-  const kvHeads = readKvHeads(f, heads, keys.kvHeads);
   const qk = f.positiveInt(keys.headDim, { max: MAX.headDim });
   const v = f.positiveInt(keys.vHeadDim, { fallback: qk, max: MAX.headDim });
-  const bias = f.bool('attention_bias', false);
-  const sinks = f.bool(keys.sinks, keys.sinksDefault);
-  const spec: GqaAttention = {
+  return {
     kind: 'gqa',
     numHeads: heads,
-    numKvHeads: kvHeads,
-    headDim: Math.ceil((qk + v) / 2),
-    qkvBias: bias,
+    numKvHeads: readKvHeads(f, heads, keys.kvHeads),
+    headDim: qk,
+    // o_proj reads heads · v_head_dim; the cache holds keys of qk and values of v.
+    ...(v === qk ? {} : { valueHeadDim: v }),
+    qkvBias: f.bool('attention_bias', false),
     outputBias: false,
     qkNorm: 'none',
-    sinks,
+    sinks: f.bool(keys.sinks, keys.sinksDefault),
   };
-  return { keys, heads, kvHeads, qk, v, bias, sinks, spec };
-}
-
-/** q, k, v and o projections with their biases and the sinks of one layer, as the checkpoint holds them. */
-function checkpointAttentionParams(h: number, a: MimoAttention): number {
-  const qkv = a.heads * a.qk + a.kvHeads * (a.qk + a.v);
-  return h * qkv + a.heads * a.v * h + (a.bias ? qkv : 0) + (a.sinks ? a.heads : 0);
-}
-
-/** The same as llmecon's GQA of one head width counts it (param-count.ts attentionParams). */
-function specAttentionParams(h: number, a: MimoAttention): number {
-  const d = a.spec.headDim;
-  const qkv = (a.heads + 2 * a.kvHeads) * d;
-  return h * qkv + a.heads * d * h + (a.bias ? qkv : 0) + (a.sinks ? a.heads : 0);
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-
-/** `n` parameters a projection gains (wider) or loses (narrower) against the checkpoint. */
-const shift = (n: number) => `${count(Math.abs(n))} ${n < 0 ? 'narrower' : 'wider'}`;
-
-/** What reading one attention kind at its mean head width changes, or null when q/k and v match. */
-function headWidthNote(h: number, a: MimoAttention, layers: number): string | null {
-  if (a.qk === a.v) return null;
-  const d = a.spec.headDim;
-  const odd = (a.qk + a.v) % 2 === 1;
-  const perLayer = specAttentionParams(h, a) - checkpointAttentionParams(h, a);
-  const params =
-    perLayer === 0
-      ? 'the same parameters'
-      : `${count(Math.abs(perLayer))} parameters a layer ${perLayer > 0 ? 'more' : 'fewer'} (${count(Math.abs(perLayer) * layers)} in all${a.bias ? ': the q/k/v biases' : ''}${odd ? ', the odd sum rounded up' : ''})`;
-  const cache = odd
-    ? `${a.kvHeads} more KV-cache elements per token and layer (attention FLOPs to match)`
-    : 'the same KV cache and attention FLOPs';
-  const q = h * a.heads * (d - a.qk);
-  const k = h * a.kvHeads * (d - a.qk);
-  const v = h * a.kvHeads * (d - a.v);
-  const o = a.heads * (d - a.v) * h;
-  return `the ${layers} ${a.keys.label} layers' q/k heads of ${a.qk} (${a.keys.headDim}) and v heads of ${a.v} (${a.keys.vHeadDim}) are read as one head width of ${d}, their mean: ${params} and ${cache}, but per layer q_proj is ${shift(q)}, k_proj ${shift(k)}, v_proj ${shift(v)} and o_proj ${shift(o)} than the checkpoint's, so per-projection figures (adapters on some of q/k/v/o, each GEMM's time) are approximate`;
-}
 
 /**
  * Each layer's mixer: `hybrid_layer_pattern` (1 sliding, 0 global; vLLM and SGLang read it), or
@@ -213,6 +158,7 @@ const sameShape = (a: GqaAttention, b: GqaAttention) =>
   a.numHeads === b.numHeads &&
   a.numKvHeads === b.numKvHeads &&
   a.headDim === b.headDim &&
+  a.valueHeadDim === b.valueHeadDim &&
   a.qkvBias === b.qkvBias &&
   a.sinks === b.sinks;
 
@@ -221,11 +167,11 @@ const sameShape = (a: GqaAttention, b: GqaAttention) =>
  * (2h → h, no bias), and MiMoV2MTPLayer — sliding-window attention, input and post-attention
  * RMSNorms, a dense MLP of `intermediate_size`.
  */
-function mtpNote(f: Fields, h: number, sliding: MimoAttention | null): string {
+function mtpNote(f: Fields, spec: ModelSpec, sliding: GqaAttention | null): string {
+  const h = spec.hiddenSize;
   const ffn = f.int('intermediate_size', { fallback: 0, max: MAX.intermediate });
   const n = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
-  const each =
-    sliding && ffn > 0 ? 5 * h + 2 * h * h + checkpointAttentionParams(h, sliding) + 3 * h * ffn : 0;
+  const each = sliding && ffn > 0 ? 5 * h + 2 * h * h + attentionParams(spec, sliding) + 3 * h * ffn : 0;
   const how = n > 0 ? `${n} of them, ${count(n * each)} in all` : 'the config does not say how many';
   const size = each > 0 ? ` of ${count(each)} parameters each (${how})` : '';
   return `the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms)${size} are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP (here MoE)`;
@@ -237,7 +183,6 @@ function mtpNote(f: Fields, h: number, sliding: MimoAttention | null): string {
  */
 export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpec {
   const n = f.positiveInt('num_hidden_layers', { max: MAX.layers });
-  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
   const kinds = readHybridPattern(f, n);
   const mlps = readMoeLayers(f, n);
   const sliding = kinds.includes('sliding') ? readMimoAttention(f, SLIDING) : null;
@@ -245,7 +190,7 @@ export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpe
   // Sliding layers take the model-wide attention; global layers their own when it differs.
   const main = (sliding ?? global)!;
   const spec = decoder(f, name, {
-    attention: () => main.spec,
+    attention: () => main,
     layout: () => ({ window: sliding ? readWindow(f) : null, kinds }),
     layerMlp: (i) => mlps[i]!,
     moe: {
@@ -257,16 +202,14 @@ export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpe
     },
   });
   const notes = [
-    ...(sliding ? [headWidthNote(h, sliding, kinds.filter((k) => k === 'sliding').length)] : []),
-    ...(global ? [headWidthNote(h, global, kinds.filter((k) => k === 'full').length)] : []),
-    mtpNote(f, h, sliding),
+    mtpNote(f, spec, sliding),
     ...(spec.moe && f.int('n_shared_experts', { fallback: 0, max: MAX.experts }) > 0
       ? ['n_shared_experts is ignored: MiMoV2MoE builds no shared expert']
       : []),
-  ].filter((note): note is string => note !== null);
+  ];
   return {
     ...spec,
-    ...(sliding && global && !sameShape(sliding.spec, global.spec) ? { fullAttention: global.spec } : {}),
+    ...(sliding && global && !sameShape(sliding, global) ? { fullAttention: global } : {}),
     warnings: notes.map((note) => `${label}: ${note}`),
   };
 }
