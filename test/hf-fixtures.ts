@@ -239,6 +239,14 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/granite-speech-3.3-2b',
   'hand-built/granite-speech-3.3-8b',
   'hand-built/phi-4-multimodal-instruct',
+  'hand-built/internlm-20b',
+  'hand-built/aquila2-34b',
+  'hand-built/skywork-13b-base',
+  'hand-built/bluelm-7b-base',
+  'hand-built/deci-variable-gqa',
+  'hand-built/doge-160m',
+  'hand-built/doge-40m-moe',
+  'hand-built/rwkv6-finch-1b6',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

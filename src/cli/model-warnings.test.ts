@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from '../../test/run-cli.js';
 
-const model = 'test/fixtures/hf-configs/hand-built/aquila-lookalike.json';
-const warning = "model_type 'aquila' is not supported; read as llama-like";
+const model = 'test/fixtures/hf-configs/hand-built/nanbeige-lookalike.json';
+const warning = "model_type 'nanbeige' is not supported; read as llama-like";
 
 describe('model warnings in every command', () => {
   const commands: [string, string[]][] = [

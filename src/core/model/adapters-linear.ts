@@ -14,6 +14,7 @@ const OUT_PROJ = {
   lightning: 'self_attn.out_proj',
   mlstm: 'mlstm_layer.out_proj',
   rwkv4: 'attention.output',
+  rwkv6: 'attention.output',
   rwkv7: 'attn.o_proj',
 } as const;
 
@@ -48,6 +49,13 @@ export function linearMixerMatrices(
       add('linear', 'attention.key', h, k);
       add('linear', 'attention.value', h, v);
       add('linear', 'attention.receptance', h, k);
+    } else if (gdn.projections === 'rwkv6') {
+      // Rwkv6SelfAttention: receptance, key (h → k), value and the SiLU gate gate (h → v); the
+      // token-shift and decay LoRAs are bare nn.Parameters, not PEFT targets.
+      add('linear', 'attention.receptance', h, k);
+      add('linear', 'attention.key', h, k);
+      add('linear', 'attention.value', h, v);
+      add('linear', 'attention.gate', h, v);
     } else if (gdn.projections === 'rwkv7') {
       // RWKV7Attention: r_proj, k_proj, v_proj (the LoRAs' Sequential members are not PEFT targets by name).
       add('linear', 'attn.r_proj', h, k);

@@ -299,8 +299,8 @@ export interface LayerStateElements {
  * (d_qk) and the stabiliser m (1), and no conv. RWKV keeps each layer's two token-shift vectors
  * (transformers RwkvModel `state[0]`, `state[1]`; fla `conv_state`, `ffn_state`: 2·h at the model's
  * dtype, counted as the conv window) and its WKV state: RWKV-4 per channel the numerator, denominator
- * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-7 per head d_k × d_v
- * (fla `recurrent_state`).
+ * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-6 and RWKV-7 per head
+ * d_k × d_v (Hub Rwkv6Model `state[1]`, attn_kv in FP32; fla `recurrent_state`).
  */
 export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
   const keyWidth = g.numKeyHeads * g.keyHeadDim;

@@ -9,6 +9,7 @@
  * `contextTokens` cached ones.
  */
 import { InternalError } from '../errors.js';
+import { isRwkv } from './mixer-specs.js';
 import type { GatedDeltaNetSpec, ModelSpec, SparseAttentionSpec, StateSpaceSpec } from './spec.js';
 
 export type AttentionMode = 'causal' | 'non-causal' | 'decode';
@@ -98,7 +99,7 @@ export function sparseMeanKeys(
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   if (g.projections === 'lightning') return lightningAttentionFlopsPerToken(g, mode);
   if (g.projections === 'mlstm') return mlstmFlopsPerToken(g, mode);
-  if (g.projections === 'rwkv4' || g.projections === 'rwkv7') return rwkvFlopsPerToken(g, mode);
+  if (isRwkv(g)) return rwkvFlopsPerToken(g, mode);
   return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
 }
 
@@ -141,6 +142,16 @@ export function mlstmFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): n
  * arXiv:2305.13048, Eq. 14–16) scans each channel token by token in every mode: the output's
  * numerator and denominator (e1·num + e2·v, e1·den + e2) and the state's (the same with the decay),
  * 4 multiply-adds per channel (the exponentials, max and division are elementwise, not counted).
+ * RWKV-6 (fla `chunk_rwkv6`, which the Hub code calls through rwkvfla; S ← diag(w)·S + kᵀv,
+ * o = r·(S + diag(u)·kᵀv); Peng et al. 2024, arXiv:2404.05892) is chunked gated linear attention,
+ * counted as lightning attention is ({@link lightningAttentionFlopsPerToken}): chunks of
+ * C = `chunkTokens` (64), per chunk and head `chunk_fwd_h`'s Kᵀ·V (C·d_k·d_v),
+ * `chunk_rwkv6_fwd_intra`'s decayed Q·Kᵀ with the bonus on its diagonal (C²·d_k, counted in full
+ * though it skips the sub-blocks above the diagonal) and `chunk_gla_fwd_o_gk`'s Q·S and masked A·V
+ * (C·d_k·d_v + C²·d_v): C·(d_k + d_v) + 2·d_k·d_v multiply-adds per token. Decode
+ * (`fused_recurrent_rwkv6`): kᵀv and r·S, 2·d_k·d_v per head. The decay, the bonus and the
+ * in-chunk cumulative decay are elementwise, not counted (`chunk_rwkv6_fwd_cumsum` runs the last as
+ * masked C × C products, for chunk_rwkv7 too).
  * RWKV-7 (fla `chunk_rwkv7` → `chunk_dplr_delta_rule`, the diagonal-plus-low-rank delta rule
  * S ← S·(diag(w) + aᵀb) + vᵀk with a = −κ̂, b = κ̂ ⊙ a; Peng et al. 2025, arXiv:2503.14456): chunks of
  * C = `chunkTokens`, per chunk and head the four products A_qk, A_qb, A_ak, A_ab (C²·d_k each), the
@@ -154,6 +165,7 @@ export function rwkvFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): nu
   const dk = g.keyHeadDim;
   const dv = g.valueHeadDim;
   if (g.projections === 'rwkv4') return g.numValueHeads * 2 * 4;
+  if (g.projections === 'rwkv6') return lightningAttentionFlopsPerToken(g, mode);
   if (mode === 'decode') return g.numValueHeads * 2 * 4 * dk * dv;
   const c = g.chunkTokens;
   return g.numValueHeads * 2 * (c * (5 * dk + 4 * dv) + (c * c) / 6 + 4 * dk * dv);

@@ -22,6 +22,7 @@ export function linearMixerName(spec: ModelSpec): string {
   if (projections === 'kda') return 'Kimi Delta Attention';
   if (projections === 'mlstm') return 'mLSTM';
   if (projections === 'rwkv4') return 'RWKV-4 time mix';
+  if (projections === 'rwkv6') return 'RWKV-6 time mix';
   if (projections === 'rwkv7') return 'RWKV-7 time mix';
   return projections === 'lightning' ? 'Lightning Attention' : 'Gated DeltaNet';
 }

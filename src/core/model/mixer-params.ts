@@ -4,6 +4,7 @@
  * short convolution), per layer; summed per model by param-count.ts.
  */
 import { stateSpaceConvChannels } from './layer-kinds.js';
+import { isRwkv } from './mixer-specs.js';
 import type {
   GatedDeltaNetSpec,
   MlpSpec,
@@ -42,7 +43,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     return hidden * convChannels + hidden * valueWidth + valueWidth + valueWidth * hidden;
   }
   if (g.projections === 'mlstm') return mlstmParams(hidden, g);
-  if (g.projections === 'rwkv4' || g.projections === 'rwkv7') return rwkvParams(hidden, g);
+  if (isRwkv(g)) return rwkvParams(hidden, g);
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
@@ -90,7 +91,12 @@ function mlstmParams(hidden: number, g: GatedDeltaNetSpec): number {
  * An RWKV block beyond its channel mix's key and value (spec.mlp; mixer-specs.ts `isRwkv`). RWKV-4
  * (RwkvSelfAttention, RwkvFeedForward): key, value, receptance (h → A), output (A → h),
  * time_decay, time_first (A), time_mix_key/value/receptance (3·h); the channel mix's
- * time_mix_key/receptance (2·h) and receptance (h → h). RWKV-7 (fla RWKV7Attention,
+ * time_mix_key/receptance (2·h) and receptance (h → h). RWKV-6 (Hub `modeling_rwkv6.py`
+ * Rwkv6SelfAttention, Rwkv6FeedForward; fla RWKV6Attention, RWKV6FeedForward): time_maa_x/w/k/v/r/g
+ * (6·h), time_maa_w1 (h × 5·m) and time_maa_w2 (5 × m × h), receptance, key (h → k), value, gate
+ * (h → v), output (v → h), time_decay_w1 (h → d), time_decay_w2 (d → k) and time_decay (k),
+ * time_faaaa (H·d_k = k), ln_x GroupNorm (2·v); the channel mix's time_maa_k, time_maa_r (2·h) and
+ * receptance (h → h). RWKV-7 (fla RWKV7Attention,
  * RWKV7FeedForward; LoRA = fla `layers/rwkv6.py` LoRA: Linear(h → r) without bias, an activation,
  * Linear(r → out) with bias unless told): x_r, x_w, x_k, x_v, x_a, x_g (6·h), k_k, k_a, r_k (k each),
  * r_proj, k_proj (h → k), v_proj (h → v), o_proj (v → h), w_lora and a_lora (r → k with bias),
@@ -103,6 +109,21 @@ function rwkvParams(hidden: number, g: GatedDeltaNetSpec): number {
   if (g.projections === 'rwkv4')
     return 3 * hidden * k + k * hidden + 2 * k + 3 * hidden + 2 * hidden + hidden * hidden;
   const lora = (rank: number, out: number, bias: boolean) => hidden * rank + rank * out + (bias ? out : 0);
+  if (g.projections === 'rwkv6') {
+    const m = g.tokenShiftRank ?? 0;
+    return (
+      6 * hidden +
+      2 * hidden * 5 * m +
+      2 * hidden * k +
+      2 * hidden * v +
+      v * hidden +
+      lora(g.decayRank ?? 0, k, true) +
+      k +
+      2 * v +
+      2 * hidden +
+      hidden * hidden
+    );
+  }
   return (
     6 * hidden +
     3 * k +

@@ -27,7 +27,8 @@ export interface SparseAttentionSpec {
  * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`. With
  * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv;
  * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser;
- * with `projections: 'rwkv4'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV state, no conv.
+ * with `projections: 'rwkv4'` / `'rwkv6'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV
+ * state, no conv.
  */
 export interface GatedDeltaNetSpec {
   readonly numKeyHeads: number;
@@ -39,7 +40,8 @@ export interface GatedDeltaNetSpec {
   /**
    * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
    * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64;
-   * RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel scans token by token, 1).
+   * RWKV-6's fla `chunk_rwkv6`, 64; RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel
+   * scans token by token, 1).
    */
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
@@ -62,18 +64,30 @@ export interface GatedDeltaNetSpec {
    * sigmoid(ogate) × the normed output, out_proj (H·d_v → h); no conv, no activation on q/k/v;
    * numKeyHeads = numValueHeads, d_qk and d_v free; `rwkv4` = RWKV-4's time mix (Peng et al. 2023,
    * "RWKV", arXiv:2305.13048, Sec. 3; transformers `RwkvSelfAttention` + `RwkvFeedForward`): see
-   * {@link isRwkv}; `rwkv7` = RWKV-7 "Goose" (Peng et al. 2025, arXiv:2503.14456; fla
-   * `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}. Absent = fused.
+   * {@link isRwkv}; `rwkv6` = RWKV-6 "Finch" (Peng et al. 2024, "Eagle and Finch", arXiv:2404.05892;
+   * Hub `modeling_rwkv6.py` `Rwkv6SelfAttention` + `Rwkv6FeedForward`, fla `RWKV6Attention` +
+   * `RWKV6FeedForward`): see {@link isRwkv}; `rwkv7` = RWKV-7 "Goose" (Peng et al. 2025,
+   * arXiv:2503.14456; fla `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm' | 'rwkv4' | 'rwkv7';
+  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm' | 'rwkv4' | 'rwkv6' | 'rwkv7';
   /**
    * KDA: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
    * RWKV-7: the rank of g_lora (h → r, sigmoid, r → v, no bias; `gate_low_rank_dim`).
    */
   readonly gateRank?: number;
-  /** RWKV-7 only: the rank of w_lora, the data-dependent decay (h → r, tanh, r → k + bias; `decay_low_rank_dim`). */
+  /**
+   * RWKV-6 and RWKV-7: the rank of the data-dependent decay's LoRA (h → r, tanh, r → k + bias). RWKV-7
+   * w_lora (`decay_low_rank_dim`); RWKV-6 time_decay_w1 (h → r), time_decay_w2 (r → k) and time_decay
+   * as the bias (Hub: 64, 128 at h = 4096; fla w_proj, `gate_low_rank_dim`).
+   */
   readonly decayRank?: number;
+  /**
+   * RWKV-6 only: m, the rank of the data-dependent token shift (ddlerp): time_maa_w1 (h → 5·m), tanh,
+   * time_maa_w2 (5 × (m → h)), one block of m per mix w, k, v, r, g (Hub: 32, 64 at h = 4096; fla
+   * x_proj, `proj_low_rank_dim`).
+   */
+  readonly tokenShiftRank?: number;
   /** RWKV-7 only: the rank of a_lora, the in-context learning rate (h → r, r → k + bias; `a_low_rank_dim`). */
   readonly learningRateRank?: number;
   /**
@@ -109,13 +123,20 @@ export interface GatedDeltaNetSpec {
 /**
  * RWKV as a linear-attention variant. Its time mix replaces attention and its channel mix the MLP;
  * `spec.mlp` holds the channel mix's key (h → I) and value (I → h) with the squared ReLU, so the
- * rest of the channel mix — its token-shift mix vectors and RWKV-4's receptance gate (h → h) — is
- * counted with the mixer (the MLP spec has no place for them). Token shift keeps each sub-block's
- * last input (the time mix's and the channel mix's: 2·h per layer) beside the WKV state.
+ * rest of the channel mix — its token-shift mix vectors and RWKV-4's and RWKV-6's receptance gate
+ * (h → h) — is counted with the mixer (the MLP spec has no place for them). Token shift keeps each
+ * sub-block's last input (the time mix's and the channel mix's: 2·h per layer) beside the WKV state.
  * - `rwkv4`: heads = `attention_hidden_size` channels of d_k = d_v = 1 (the WKV is per channel);
  *   time_mix_key/value/receptance (3·h), key, value, receptance (h → A) and output (A → h), all
  *   bias-free, time_decay and time_first (A); channel mix time_mix_key/receptance (2·h) and
  *   receptance (h → h). State per channel: numerator, denominator and running max (FP32).
+ * - `rwkv6`: H heads of d_k = head_size with k = h, d_v free (fla `expand_v`); time_maa_x and
+ *   time_maa_w/k/v/r/g (6·h; fla x_proj's μ and x_bias), the token-shift LoRA time_maa_w1 (h → 5·m)
+ *   and time_maa_w2 (5 × m × h) (`tokenShiftRank`), receptance, key (h → k), value, gate (h → v),
+ *   output (v → h), bias-free; the decay LoRA time_decay_w1 (h → d), time_decay_w2 (d → k) with
+ *   time_decay (k) (`decayRank`); the bonus time_faaaa (H·d_k); ln_x, a GroupNorm of H groups with
+ *   weight and bias (2·v); channel mix time_maa_k, time_maa_r (2·h) and receptance (h → h). State
+ *   per head: d_k × d_v (FP32), S ← diag(w)·S + kᵀv, the output r·(S + diag(u)·kᵀv).
  * - `rwkv7`: H heads of d_k = d_v = head_dim with k = v = h; x_r, x_w, x_k, x_v, x_a, x_g (6·h);
  *   r_proj, k_proj (h → k), v_proj (h → v), o_proj (v → h), bias-free; w_lora, a_lora, v_lora
  *   (not on layer 0), g_lora; k_k, k_a (k) and r_k (H·d_k); g_norm, a GroupNorm of H groups with
@@ -123,7 +144,7 @@ export interface GatedDeltaNetSpec {
  *   generalised delta rule S ← S·(diag(w) − κ̂ᵀ(a ⊙ κ̂)) + vᵀk.
  */
 export const isRwkv = (g: GatedDeltaNetSpec): boolean =>
-  g.projections === 'rwkv4' || g.projections === 'rwkv7';
+  g.projections === 'rwkv4' || g.projections === 'rwkv6' || g.projections === 'rwkv7';
 
 /** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention, the mLSTM and RWKV). */
 export function hasShortConv(g: GatedDeltaNetSpec): boolean {

@@ -45,7 +45,8 @@ export const sparseAttention = z
 /**
  * Defaults by variant ({@link linearAttentionSpec}): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state;
  * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`);
- * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32.
+ * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-6 no conv, 64 (fla `chunk_rwkv6`), FP32;
+ * RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32.
  */
 export const linearAttention = z
   .object({
@@ -57,13 +58,18 @@ export const linearAttention = z
     chunkTokens: count.optional(),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
     /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's. */
-    projections: z.enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv7']).optional(),
+    projections: z
+      .enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv6', 'rwkv7'])
+      .optional(),
     /** KDA's low-rank gates; RWKV-7's g_lora. */
     gateRank: count.optional(),
-    /** RWKV-7: the ranks of w_lora (decay), a_lora (in-context learning rate) and v_lora (value residual). */
+    /** RWKV-6 and RWKV-7: the decay LoRA's rank (RWKV-7 w_lora; RWKV-6 time_decay_w1/w2). */
     decayRank: count.optional(),
+    /** RWKV-7: the ranks of a_lora (in-context learning rate) and v_lora (value residual). */
     learningRateRank: count.optional(),
     valueRank: count.optional(),
+    /** RWKV-6: m, the token-shift LoRA's rank per mix (time_maa_w1 h → 5·m, time_maa_w2 5 × m × h). */
+    tokenShiftRank: count.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
     /** KDA: a full-rank forget gate f_proj (h → k) instead of the low-rank pair (Ling 3.0 no_kda_lora). */
@@ -112,9 +118,16 @@ export function linearAttentionIssues(linear: LinearAttentionInput | null, hidde
   return issues;
 }
 
+/** The ranks RWKV-6 and RWKV-7 need, with the LoRA each sizes (for the messages). */
+const RWKV_RANKS = {
+  rwkv6: { decayRank: 'time_decay_w1', tokenShiftRank: 'time_maa_w1' },
+  rwkv7: { decayRank: 'w_lora', learningRateRank: 'a_lora', gateRank: 'g_lora' },
+} as const;
+
 /**
  * RWKV (mixer-specs.ts `isRwkv`): heads as wide as the hidden state (the token shift and the WKV
- * keys are h wide), no conv; RWKV-4 per channel (d_k = d_v = 1), RWKV-7 with its LoRA ranks.
+ * keys are h wide), no conv; RWKV-4 per channel (d_k = d_v = 1), RWKV-6 and RWKV-7 with their LoRA
+ * ranks (RWKV-6: decay and token shift; its gate is full-rank).
  */
 function rwkvIssues(
   linear: LinearAttentionInput,
@@ -122,12 +135,15 @@ function rwkvIssues(
   fail: (key: string, message: string) => void,
 ): void {
   const v = linear.projections;
-  const ranks = ['decayRank', 'learningRateRank', 'gateRank'] as const;
   if (v !== 'rwkv7')
-    for (const key of ['decayRank', 'learningRateRank', 'valueRank'] as const)
+    for (const key of ['learningRateRank', 'valueRank'] as const)
       if (linear[key] !== undefined) fail(key, `only RWKV-7 (projections 'rwkv7') has ${key}`);
-  if (v !== 'rwkv4' && v !== 'rwkv7') return;
-  const name = v === 'rwkv4' ? 'RWKV-4' : 'RWKV-7';
+  if (v !== 'rwkv6' && v !== 'rwkv7' && linear.decayRank !== undefined)
+    fail('decayRank', "only RWKV-6 and RWKV-7 (projections 'rwkv6', 'rwkv7') have decayRank");
+  if (v !== 'rwkv6' && linear.tokenShiftRank !== undefined)
+    fail('tokenShiftRank', "only RWKV-6 (projections 'rwkv6') has tokenShiftRank");
+  if (v !== 'rwkv4' && v !== 'rwkv6' && v !== 'rwkv7') return;
+  const name = v === 'rwkv4' ? 'RWKV-4' : v === 'rwkv6' ? 'RWKV-6' : 'RWKV-7';
   if (linear.convKernel !== undefined) fail('convKernel', `${name} has no conv: leave convKernel out`);
   if (linear.numValueHeads !== linear.numKeyHeads)
     fail(
@@ -144,22 +160,23 @@ function rwkvIssues(
     for (const key of ['keyHeadDim', 'valueHeadDim'] as const)
       if (linear[key] !== 1) fail(key, `RWKV-4's WKV is per channel: ${key} must be 1, got ${linear[key]}`);
     if (linear.gateRank !== undefined) fail('gateRank', 'RWKV-4 has no low-rank gate: leave gateRank out');
-  } else
-    for (const key of ranks)
-      if (linear[key] === undefined)
-        fail(
-          key,
-          `RWKV-7 needs ${key} (its ${key === 'gateRank' ? 'g' : key === 'decayRank' ? 'w' : 'a'}_lora rank)`,
-        );
+    return;
+  }
+  if (v === 'rwkv6' && linear.gateRank !== undefined)
+    fail('gateRank', "RWKV-6's gate is full-rank (h → v): leave gateRank out");
+  for (const [key, lora] of Object.entries(RWKV_RANKS[v]))
+    if (linear[key as keyof typeof linear] === undefined)
+      fail(key, `${name} needs ${key} (its ${lora} rank)`);
 }
 
 /** The {@link GatedDeltaNetSpec} of a valid `linearAttention` block, its variant's defaults filled in. */
 export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNetSpec {
   const v = linear.projections;
-  const convless = v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv7';
+  const convless = v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv6' || v === 'rwkv7';
   return {
     ...linear,
     convKernel: convless ? 0 : (linear.convKernel ?? 4),
+    // 64 otherwise: chunk_gated_delta_rule's, the mLSTM's and RWKV-6's chunk_rwkv6 chunk_size.
     chunkTokens:
       linear.chunkTokens ?? (v === 'lightning' ? 256 : v === 'rwkv4' ? 1 : v === 'rwkv7' ? 16 : 64),
     stateBytesPerElement: linear.stateBytesPerElement ?? (v === 'lightning' ? 2 : 4),

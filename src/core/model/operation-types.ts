@@ -138,6 +138,7 @@ export interface MixerOp {
     | 'lightning-attention'
     | 'mlstm'
     | 'wkv4'
+    | 'wkv6'
     | 'wkv7'
     | 'ssd'
     | 'selective-scan'

@@ -11,11 +11,13 @@ import { blip2Wrapper } from './blip2.js';
 import { chameleon } from './chameleon.js';
 import { cohere2Moe } from './cohere2-moe.js';
 import { cosmos3EdgeText, cosmos3EdgeWrapper } from './cosmos3-edge.js';
+import { decilm } from './decilm.js';
 import { deepseekMoe } from './deepseek-moe.js';
 import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { dream, llada, llada2Moe } from './diffusion-lms.js';
+import { doge } from './doge.js';
 import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
 import { fastVlmWrapper } from './fast-vlm.js';
@@ -35,6 +37,7 @@ import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
 import { inklingMm, inklingText } from './inkling.js';
+import { aquila, internlm } from './internlm-aquila.js';
 import { internlm3 } from './internlm3.js';
 import { isaac } from './isaac.js';
 import { jais } from './jais.js';
@@ -78,7 +81,9 @@ import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import { rwkv, rwkv7 } from './rwkv.js';
+import { rwkv6 } from './rwkv6.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
+import { bluelm, skywork } from './skywork-bluelm.js';
 import { skyworkMoe } from './skywork-moe.js';
 import { smallthinker } from './smallthinker.js';
 import { telechat, telechat2 } from './telechat.js';
@@ -304,4 +309,18 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     inkling_mm_model: inklingMm,
     // Inkling's bare text config (SGLang InklingModelConfig): the same text model, no towers.
     inkling_model: inklingText,
+    // InternLM v1 (remote code): Llama layers with q/k/v/o biases per `bias` (default true), KV heads always the query heads.
+    internlm,
+    // BAAI Aquila / Aquila2 (remote code): bias-free Llama layers, GQA per num_key_value_heads (Aquila2-34B).
+    aquila,
+    // Skywork-13B (remote code): a thin-deep bias-free Llama; a GPT-2-style config under the same type (n_inner) is refused.
+    skywork,
+    // vivo BlueLM-7B (remote code): Llama layers behind a LayerNorm'd embedding (use_stable_embedding), NTK-mixed RoPE for 32K.
+    BlueLM: bluelm,
+    // Deci AI DeciLM-7B (remote code): Llama layers with num_key_value_heads_per_layer (variable GQA), each layer its own KV heads.
+    deci: decilm,
+    // SmallDoge Doge: q/k-normed GQA with a dynamic mask (A, dt_proj) and residual scales as extras; CDMoE's router and embeddings as extras.
+    doge,
+    // RWKV-6 Finch (Hub remote code and fla formats): data-dependent token shift and decay, RWKV-6's own time mix and WKV.
+    rwkv6,
   }) as const satisfies Record<string, Family>;

@@ -54,8 +54,8 @@ const RWKV7_DEFAULTS: Json = {
   hidden_act: 'sqrelu',
 };
 
-/** The block around the time mix: LayerNorms with bias (ln1, ln2, ln0 on the embeddings), a squared-ReLU key/value MLP. */
-function rwkvSpec(
+/** The block around any RWKV time mix (rwkv6.ts too): LayerNorms ln1, ln2 (ln0 on the embeddings), a squared-ReLU MLP. */
+export function rwkvSpec(
   f: Fields,
   c: Common,
   linearAttention: GatedDeltaNetSpec,
