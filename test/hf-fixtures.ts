@@ -247,6 +247,8 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/doge-160m',
   'hand-built/doge-40m-moe',
   'hand-built/rwkv6-finch-1b6',
+  'hand-built/mmfreelm-2.7b',
+  'hand-built/hgrn2-1.3b-100b',
 ] as const;
 
 export function hfFixture(name: string): Record<string, unknown> {

@@ -16,6 +16,8 @@ const OUT_PROJ = {
   rwkv4: 'attention.output',
   rwkv6: 'attention.output',
   rwkv7: 'attn.o_proj',
+  gla: 'attn.o_proj',
+  hgrn: 'attn.o_proj',
 } as const;
 
 /** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
@@ -61,6 +63,16 @@ export function linearMixerMatrices(
       add('linear', 'attn.r_proj', h, k);
       add('linear', 'attn.k_proj', h, k);
       add('linear', 'attn.v_proj', h, v);
+    } else if (gdn.projections === 'gla') {
+      // HGRN2Attention: q_proj, f_proj (h → k) and i_proj (h → v), as the checkpoint names them.
+      add('linear', 'attn.q_proj', h, k);
+      add('linear', 'attn.f_proj', h, k);
+      add('linear', 'attn.i_proj', h, v);
+    } else if (gdn.projections === 'hgrn') {
+      // HGRNAttention / HGRNBitAttention (BitLinear, an nn.Linear PEFT adapts): i_proj, f_proj, g_proj.
+      add('linear', 'attn.i_proj', h, v);
+      add('linear', 'attn.f_proj', h, k);
+      add('linear', 'attn.g_proj', h, v);
     } else if (gdn.projections === 'lightning') {
       // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
       // full-rank like Qwen3.5's in_proj_z.

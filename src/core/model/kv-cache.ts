@@ -10,7 +10,7 @@
  */
 import { bytesPerElement, type KvFormat } from '../precision.js';
 import { compressedCacheElements } from './compressed-attention.js';
-import { crossContextTokens, stateSpaceConvChannels } from './layer-kinds.js';
+import { crossContextTokens, linearConvChannels, stateSpaceConvChannels } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import { hasShortConv, isRwkv } from './mixer-specs.js';
 import {
@@ -300,11 +300,15 @@ export interface LayerStateElements {
  * (transformers RwkvModel `state[0]`, `state[1]`; fla `conv_state`, `ffn_state`: 2·h at the model's
  * dtype, counted as the conv window) and its WKV state: RWKV-4 per channel the numerator, denominator
  * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-6 and RWKV-7 per head
- * d_k × d_v (Hub Rwkv6Model `state[1]`, attn_kv in FP32; fla `recurrent_state`).
+ * d_k × d_v (Hub Rwkv6Model `state[1]`, attn_kv in FP32; fla `recurrent_state`). HGRN2 (fla
+ * `recurrent_state` of `chunk_gla` / `fused_recurrent_gla`) keeps d_k × d_v per head, HGRN
+ * (`fused_recurrent_hgrn`) one element per channel (D = H·d_k·d_v with d_k = d_v = 1); with their short
+ * convs the window of q, f, i (HGRN: i, f) — kernel − 1 inputs, as for Gated DeltaNet, where fla's
+ * ShortConvolution cache holds kernel.
  */
 export function gatedDeltaNetStateElements(g: GatedDeltaNetSpec): LayerStateElements {
   const keyWidth = g.numKeyHeads * g.keyHeadDim;
-  const channels = 2 * keyWidth + g.numValueHeads * g.valueHeadDim;
+  const channels = linearConvChannels(g);
   // RWKV's token shift: the time mix's and the channel mix's last input (k = h), kept like a conv window.
   const conv = hasShortConv(g) ? (g.convKernel - 1) * channels : isRwkv(g) ? 2 * keyWidth : 0;
   const normaliser = g.projections === 'mlstm' || g.projections === 'rwkv4' ? g.keyHeadDim + 1 : 0;

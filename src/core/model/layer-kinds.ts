@@ -9,7 +9,7 @@
  * `contextTokens` cached ones.
  */
 import { InternalError } from '../errors.js';
-import { isRwkv } from './mixer-specs.js';
+import { isHgrn, isRwkv } from './mixer-specs.js';
 import type { GatedDeltaNetSpec, ModelSpec, SparseAttentionSpec, StateSpaceSpec } from './spec.js';
 
 export type AttentionMode = 'causal' | 'non-causal' | 'decode';
@@ -93,14 +93,33 @@ export function sparseMeanKeys(
  * C·(3·d_k + 2·d_v) + C²/6 + 3·d_k·d_v, ×2 FLOPs, × value heads — linear in the sequence, no s² term.
  * Decode uses the recurrence S ← α·S + β·k(v − Sᵀk)ᵀ, o = Sᵀq: 3·d_k·d_v multiply-adds per head.
  * The causal depthwise conv adds 2·kernel FLOPs per channel (2·k + v channels) in both. The
- * `lightning`, `mlstm` and RWKV variants have their own counts ({@link lightningAttentionFlopsPerToken},
- * {@link mlstmFlopsPerToken}, {@link rwkvFlopsPerToken}).
+ * `lightning`, `mlstm`, RWKV and HGRN variants have their own counts ({@link lightningAttentionFlopsPerToken},
+ * {@link mlstmFlopsPerToken}, {@link rwkvFlopsPerToken}, {@link hgrnCoreFlopsPerToken}), HGRN's with
+ * their optional convs.
  */
 export function gatedDeltaNetFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
   if (g.projections === 'lightning') return lightningAttentionFlopsPerToken(g, mode);
   if (g.projections === 'mlstm') return mlstmFlopsPerToken(g, mode);
   if (isRwkv(g)) return rwkvFlopsPerToken(g, mode);
+  if (isHgrn(g)) return gatedDeltaNetConvFlopsPerToken(g) + hgrnCoreFlopsPerToken(g, mode);
   return gatedDeltaNetConvFlopsPerToken(g) + gatedDeltaNetRuleFlopsPerToken(g, mode);
+}
+
+/**
+ * The recurrence of HGRN2 and HGRN (mixer-specs.ts `isHgrn`), without their convs. HGRN2 (`gla`; fla
+ * `chunk_gla`, `fused_recurrent_gla`) is chunked gated linear attention, counted as lightning
+ * attention is ({@link lightningAttentionFlopsPerToken}): chunks of C = `chunkTokens` (64), per chunk
+ * and head `chunk_fwd_h`'s Kᵀ·V (C·d_k·d_v), `chunk_gla_fwd_intra_gk`'s decayed Q·Kᵀ (C²·d_k, counted
+ * in full though it skips the sub-blocks above the diagonal) and `chunk_gla_fwd_o_gk`'s Q·S and
+ * masked A·V (C·d_k·d_v + C²·d_v): C·(d_k + d_v) + 2·d_k·d_v multiply-adds per token; decode
+ * (`fused_recurrent_gla`): S ← diag(exp(g))·S + kᵀv and q·S, 2·d_k·d_v per head; the decay and the
+ * in-chunk cumulative gate are elementwise, not counted. HGRN (`hgrn`; `fused_recurrent_hgrn`, which
+ * HGRNBitAttention asserts, h ← g·h + x) scans each channel token by token in every mode: one
+ * multiply-add per state element, 2·H·d_k·d_v = 2·D FLOPs per token (the gates elementwise, not counted).
+ */
+export function hgrnCoreFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): number {
+  if (g.projections === 'gla') return lightningAttentionFlopsPerToken(g, mode);
+  return g.numValueHeads * 2 * g.keyHeadDim * g.valueHeadDim;
 }
 
 /**
@@ -171,9 +190,18 @@ export function rwkvFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): nu
   return g.numValueHeads * 2 * (c * (5 * dk + 4 * dv) + (c * c) / 6 + 4 * dk * dv);
 }
 
-/** The causal depthwise conv of Gated DeltaNet: 2·kernel FLOPs per channel (2·k + v channels). */
+/**
+ * Channels of a linear mixer's causal depthwise conv: q, k and v (2·k + v; HGRN2's q, f and i); HGRN's
+ * i and f alone (k + v).
+ */
+export function linearConvChannels(g: GatedDeltaNetSpec): number {
+  const keyWidth = g.numKeyHeads * g.keyHeadDim;
+  return (g.projections === 'hgrn' ? 1 : 2) * keyWidth + g.numValueHeads * g.valueHeadDim;
+}
+
+/** The causal depthwise conv of Gated DeltaNet (and HGRN's): 2·kernel FLOPs per channel ({@link linearConvChannels}). */
 export function gatedDeltaNetConvFlopsPerToken(g: GatedDeltaNetSpec): number {
-  return 2 * g.convKernel * (2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim);
+  return 2 * g.convKernel * linearConvChannels(g);
 }
 
 /** The gated delta rule alone (chunked WY form, or the decode recurrence), all value heads. */

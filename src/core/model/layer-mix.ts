@@ -16,7 +16,7 @@ export const ATTENTION_KINDS: Readonly<
   },
 };
 
-/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention, Lightning Attention, mLSTM or RWKV. */
+/** The kind of a model's `linear` layers in words: Gated DeltaNet, Kimi Delta Attention, Lightning Attention, mLSTM, RWKV or HGRN. */
 export function linearMixerName(spec: ModelSpec): string {
   const projections = spec.linearAttention?.projections;
   if (projections === 'kda') return 'Kimi Delta Attention';
@@ -24,6 +24,8 @@ export function linearMixerName(spec: ModelSpec): string {
   if (projections === 'rwkv4') return 'RWKV-4 time mix';
   if (projections === 'rwkv6') return 'RWKV-6 time mix';
   if (projections === 'rwkv7') return 'RWKV-7 time mix';
+  if (projections === 'gla') return 'HGRN2 (GLA)';
+  if (projections === 'hgrn') return 'HGRN';
   return projections === 'lightning' ? 'Lightning Attention' : 'Gated DeltaNet';
 }
 

@@ -1,10 +1,10 @@
 /**
  * Parameters of one norm, one MLP (or expert), one MoE block and of the recurrent token mixers (Gated
- * DeltaNet, Kimi Delta Attention, lightning attention, the mLSTM and RWKV, Mamba-2 and Mamba-1, LFM2's
+ * DeltaNet, Kimi Delta Attention, lightning attention, the mLSTM, RWKV, HGRN2 and HGRN, Mamba-2 and Mamba-1, LFM2's
  * short convolution), per layer; summed per model by param-count.ts.
  */
-import { stateSpaceConvChannels } from './layer-kinds.js';
-import { isRwkv } from './mixer-specs.js';
+import { linearConvChannels, stateSpaceConvChannels } from './layer-kinds.js';
+import { isHgrn, isRwkv } from './mixer-specs.js';
 import type {
   GatedDeltaNetSpec,
   MlpSpec,
@@ -44,6 +44,7 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
   }
   if (g.projections === 'mlstm') return mlstmParams(hidden, g);
   if (isRwkv(g)) return rwkvParams(hidden, g);
+  if (isHgrn(g)) return hgrnParams(hidden, g);
   if (g.projections === 'kda') {
     // KimiDeltaAttention (fla / modeling_kimi.py): q/k/v_proj, q/k/v_conv1d (no bias), f_a_proj
     // (h → r), f_b_proj (r → k), dt_bias (k), b_proj (h → Hv), A_log (Hv), g_a_proj (h → r),
@@ -72,6 +73,20 @@ export function gatedDeltaNetParams(hidden: number, g: GatedDeltaNetSpec): numbe
     g.valueHeadDim +
     valueWidth * hidden
   );
+}
+
+/**
+ * HGRN2 and HGRN (mixer-specs.ts `isHgrn`), all bias-free. HGRN2 (fla HGRN2Attention): q_proj and
+ * f_proj (h → k), i_proj (h → v), q/f/i_conv1d (2·k + v channels of `convKernel` taps), g_norm (v),
+ * o_proj (v → h). HGRN (fla HGRNAttention, HGRNBitAttention): i_proj, g_proj (h → v), f_proj (h → k),
+ * i/f_conv1d (k + v channels), g_norm (v), o_proj (v → h). No g_norm weight when `outputNormWeight` is false.
+ */
+function hgrnParams(hidden: number, g: GatedDeltaNetSpec): number {
+  const k = g.numKeyHeads * g.keyHeadDim;
+  const v = g.numValueHeads * g.valueHeadDim;
+  const inputs = g.projections === 'gla' ? 2 * k + v : k + 2 * v;
+  const norm = g.outputNormWeight === false ? 0 : v;
+  return hidden * inputs + linearConvChannels(g) * g.convKernel + norm + v * hidden;
 }
 
 /**

@@ -28,20 +28,25 @@ export interface SparseAttentionSpec {
  * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv;
  * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser;
  * with `projections: 'rwkv4'` / `'rwkv6'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV
- * state, no conv.
+ * state, no conv; with `projections: 'gla'` / `'hgrn'`, HGRN2's gated linear attention or HGRN's
+ * element-wise recurrence (see {@link isHgrn}).
  */
 export interface GatedDeltaNetSpec {
   readonly numKeyHeads: number;
   readonly numValueHeads: number;
   readonly keyHeadDim: number;
   readonly valueHeadDim: number;
-  /** Taps of the causal depthwise conv; 0 for `lightning`, `mlstm` and RWKV, which have none (see {@link hasShortConv}). */
+  /**
+   * Taps of the causal depthwise conv; 0 for `lightning`, `mlstm` and RWKV, which have none, and for
+   * `gla` and `hgrn` without their optional short convs (see {@link hasShortConv}).
+   */
   readonly convKernel: number;
   /**
    * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
    * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64;
    * RWKV-6's fla `chunk_rwkv6`, 64; RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel
-   * scans token by token, 1).
+   * scans token by token, 1; HGRN2's fla `chunk_gla`, 64; HGRN's `fused_recurrent_hgrn` scans token
+   * by token, 1).
    */
   readonly chunkTokens: number;
   /** Bytes per element of the recurrent state (`mamba_ssm_dtype`: 4 for float32, 2 for bf16). */
@@ -67,9 +72,22 @@ export interface GatedDeltaNetSpec {
    * {@link isRwkv}; `rwkv6` = RWKV-6 "Finch" (Peng et al. 2024, "Eagle and Finch", arXiv:2404.05892;
    * Hub `modeling_rwkv6.py` `Rwkv6SelfAttention` + `Rwkv6FeedForward`, fla `RWKV6Attention` +
    * `RWKV6FeedForward`): see {@link isRwkv}; `rwkv7` = RWKV-7 "Goose" (Peng et al. 2025,
-   * arXiv:2503.14456; fla `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}. Absent = fused.
+   * arXiv:2503.14456; fla `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}; `gla` = HGRN2's gated linear
+   * attention (Qin et al. 2024, "HGRN2", arXiv:2404.07904; fla `HGRN2Attention`): see {@link isHgrn};
+   * `hgrn` = HGRN's element-wise gated recurrence (Qin et al. 2023, "HGRN", arXiv:2311.04823; fla
+   * `HGRNAttention`, the MatMul-free LM's `HGRNBitAttention`): see {@link isHgrn}. Absent = fused.
    */
-  readonly projections?: 'fused' | 'split' | 'kda' | 'lightning' | 'mlstm' | 'rwkv4' | 'rwkv6' | 'rwkv7';
+  readonly projections?:
+    | 'fused'
+    | 'split'
+    | 'kda'
+    | 'lightning'
+    | 'mlstm'
+    | 'rwkv4'
+    | 'rwkv6'
+    | 'rwkv7'
+    | 'gla'
+    | 'hgrn';
   /**
    * KDA: rank r of the low-rank channel-wise forget gate (f_a_proj h → r, f_b_proj r → k,
    * dt_bias of k) and output gate (g_a_proj h → r, g_b_proj r → v); Kimi Linear uses r = head_dim.
@@ -118,6 +136,11 @@ export interface GatedDeltaNetSpec {
    * adapts qkv_opreact whole. Absent = false (`"single"`).
    */
   readonly fusedProjections?: boolean;
+  /**
+   * `gla` and `hgrn` only: whether g_norm, the RMSNorm in front of o_proj, has its weight (v elements;
+   * fla `elementwise_affine`). Absent = true.
+   */
+  readonly outputNormWeight?: boolean;
 }
 
 /**
@@ -146,8 +169,30 @@ export interface GatedDeltaNetSpec {
 export const isRwkv = (g: GatedDeltaNetSpec): boolean =>
   g.projections === 'rwkv4' || g.projections === 'rwkv6' || g.projections === 'rwkv7';
 
-/** Whether a linear mixer has the causal depthwise conv (every variant but lightning attention, the mLSTM and RWKV). */
+/**
+ * HGRN2 and HGRN as linear-attention variants; neither has an output gate beside g_norm, and both
+ * keep their optional bias-free short convs (ShortConvolution, `convKernel` taps; 0 = none).
+ * - `gla` (fla `HGRN2Attention`, `chunk_gla` / `fused_recurrent_gla`): H heads with keys of
+ *   d_k = expand_ratio and values of d_v; q_proj and f_proj (h → k), i_proj (h → v), short convs over
+ *   q, f, i (2·k + v channels); q = swish(q), the forget gate g = logsigmoid(f) raised by the layer's
+ *   lower bound, the key k = 1 − exp(g); gated linear attention with a decay per key channel,
+ *   S ← diag(exp(g))·S + kᵀi, o = q·S; g_norm, an RMSNorm over all of v (a weight of v), fused with
+ *   o_proj (v → h). State per head d_k × d_v (FP32).
+ * - `hgrn` (fla `HGRNAttention`; the MatMul-free LM's `HGRNBitAttention`, whose projections are
+ *   BitLinear): D = k = v channels of d_k = d_v = 1; i_proj (h → v), f_proj (h → k), g_proj (h → v),
+ *   short convs over i and f (k + v channels); f = sigmoid(f) raised by the lower bound,
+ *   i = swish(i)·(1 − f), the element-wise recurrence h_t = f_t ⊙ h_{t−1} + i_t; g_norm, an RMSNorm
+ *   over D gated by swish (FusedRMSNormSwishGate; a weight of v), o_proj (v → h). State one element per
+ *   channel, at the activation dtype (fused_recurrent_hgrn's final state).
+ */
+export const isHgrn = (g: GatedDeltaNetSpec): boolean => g.projections === 'gla' || g.projections === 'hgrn';
+
+/**
+ * Whether a linear mixer has the causal depthwise conv: every variant but lightning attention, the
+ * mLSTM and RWKV; HGRN2 and HGRN when their short convs are on (`convKernel` > 0).
+ */
 export function hasShortConv(g: GatedDeltaNetSpec): boolean {
+  if (isHgrn(g)) return g.convKernel > 0;
   return g.projections !== 'lightning' && g.projections !== 'mlstm' && !isRwkv(g);
 }
 

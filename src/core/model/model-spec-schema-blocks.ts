@@ -46,7 +46,9 @@ export const sparseAttention = z
  * Defaults by variant ({@link linearAttentionSpec}): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state;
  * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`);
  * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-6 no conv, 64 (fla `chunk_rwkv6`), FP32;
- * RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32.
+ * RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32; HGRN2 (`gla`) no conv unless `convKernel`
+ * is given, 64 (fla `chunk_gla`), FP32; HGRN (`hgrn`) likewise, 1 (`fused_recurrent_hgrn`), BF16 (its
+ * final state at the activations' dtype).
  */
 export const linearAttention = z
   .object({
@@ -57,9 +59,12 @@ export const linearAttention = z
     convKernel: count.optional(),
     chunkTokens: count.optional(),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
-    /** `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's. */
+    /**
+     * `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's.
+     * `gla`: HGRN2's gated linear attention; `hgrn`: HGRN's per-channel recurrence (mixer-specs.ts `isHgrn`).
+     */
     projections: z
-      .enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv6', 'rwkv7'])
+      .enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv6', 'rwkv7', 'gla', 'hgrn'])
       .optional(),
     /** KDA's low-rank gates; RWKV-7's g_lora. */
     gateRank: count.optional(),
@@ -78,6 +83,8 @@ export const linearAttention = z
     bias: z.boolean().optional(),
     /** mLSTM: qkv_opreact and ifgate_preact as one module each (weight_mode "fused"): LoRA adapts it whole. */
     fusedProjections: z.boolean().optional(),
+    /** HGRN2 and HGRN: false when g_norm has no weight (fla `elementwise_affine: false`). */
+    outputNormWeight: z.boolean().optional(),
   })
   .strict();
 
@@ -115,7 +122,38 @@ export function linearAttentionIssues(linear: LinearAttentionInput | null, hidde
     for (const key of ['bias', 'fusedProjections'] as const)
       if (linear[key] !== undefined) fail(key, `only the mLSTM (projections 'mlstm') has ${key}`);
   rwkvIssues(linear, hiddenSize, fail);
+  hgrnIssues(linear, fail);
   return issues;
+}
+
+/**
+ * HGRN2 (`gla`): one head count for q/k and v (HGRN2Attention's num_heads), key and value widths
+ * free; HGRN (`hgrn`): per channel (d_k = d_v = 1) and scanned token by token (chunk 1). Neither has
+ * a low-rank gate; `outputNormWeight` is theirs alone.
+ */
+function hgrnIssues(linear: LinearAttentionInput, fail: (key: string, message: string) => void): void {
+  const v = linear.projections;
+  if (v !== 'gla' && v !== 'hgrn') {
+    if (linear.outputNormWeight !== undefined)
+      fail('outputNormWeight', "only HGRN2 and HGRN (projections 'gla', 'hgrn') have outputNormWeight");
+    return;
+  }
+  const name = v === 'gla' ? 'HGRN2' : 'HGRN';
+  if (linear.numValueHeads !== linear.numKeyHeads)
+    fail(
+      'numValueHeads',
+      `${name} needs numValueHeads equal to numKeyHeads (${linear.numKeyHeads}), got ${linear.numValueHeads}`,
+    );
+  if (linear.gateRank !== undefined) fail('gateRank', `${name} has no low-rank gate: leave gateRank out`);
+  if (v === 'gla') return;
+  for (const key of ['keyHeadDim', 'valueHeadDim'] as const)
+    if (linear[key] !== 1)
+      fail(key, `HGRN's recurrence is per channel: ${key} must be 1, got ${linear[key]}`);
+  if (linear.chunkTokens !== undefined && linear.chunkTokens !== 1)
+    fail(
+      'chunkTokens',
+      `HGRN's recurrence is scanned token by token (fused_recurrent_hgrn): chunkTokens must be 1, got ${linear.chunkTokens}`,
+    );
 }
 
 /** The ranks RWKV-6 and RWKV-7 need, with the LoRA each sizes (for the messages). */
@@ -173,13 +211,16 @@ function rwkvIssues(
 export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNetSpec {
   const v = linear.projections;
   const convless = v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv6' || v === 'rwkv7';
+  // HGRN2's and HGRN's short convs are optional (use_short_conv): none unless convKernel is given.
+  const optionalConv = v === 'gla' || v === 'hgrn';
   return {
     ...linear,
-    convKernel: convless ? 0 : (linear.convKernel ?? 4),
-    // 64 otherwise: chunk_gated_delta_rule's, the mLSTM's and RWKV-6's chunk_rwkv6 chunk_size.
+    convKernel: convless ? 0 : (linear.convKernel ?? (optionalConv ? 0 : 4)),
+    // 64 otherwise: chunk_gated_delta_rule's, the mLSTM's, RWKV-6's chunk_rwkv6 and HGRN2's chunk_gla chunk_size.
     chunkTokens:
-      linear.chunkTokens ?? (v === 'lightning' ? 256 : v === 'rwkv4' ? 1 : v === 'rwkv7' ? 16 : 64),
-    stateBytesPerElement: linear.stateBytesPerElement ?? (v === 'lightning' ? 2 : 4),
+      linear.chunkTokens ??
+      (v === 'lightning' ? 256 : v === 'rwkv4' || v === 'hgrn' ? 1 : v === 'rwkv7' ? 16 : 64),
+    stateBytesPerElement: linear.stateBytesPerElement ?? (v === 'lightning' || v === 'hgrn' ? 2 : 4),
   };
 }
 

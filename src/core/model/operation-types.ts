@@ -123,7 +123,8 @@ export interface CollectiveOp {
 /**
  * A token-mixing kernel other than softmax attention: the causal depthwise conv1d of Gated DeltaNet and
  * Mamba, the chunked gated delta rule, lightning attention, the mLSTM, RWKV-4's WKV scan and RWKV-7's
- * DPLR delta rule, the Mamba-2 SSD scan, Mamba-1's selective scan, DSA's indexer scoring.
+ * DPLR delta rule, HGRN2's gated linear attention (fla chunk_gla) and HGRN's element-wise scan
+ * (fused_recurrent_hgrn), the Mamba-2 SSD scan, Mamba-1's selective scan, DSA's indexer scoring.
  * Its FLOPs come from layer-kinds.ts (one home per formula); its bytes are the tensors it streams
  * (inputs, outputs, chunk states; the recurrent state at decode). Time: the roofline of both.
  */
@@ -140,6 +141,8 @@ export interface MixerOp {
     | 'wkv4'
     | 'wkv6'
     | 'wkv7'
+    | 'gla'
+    | 'hgrn'
     | 'ssd'
     | 'selective-scan'
     | 'dsa-indexer';

@@ -1,9 +1,10 @@
 /**
  * Token mixers by layer kind: softmax attention (operations-attention.ts) with the sparse layers'
  * indexer (operations-indexer.ts), Gated DeltaNet, lightning attention, the mLSTM
- * (operations-mlstm.ts), RWKV (operations-rwkv.ts), Mamba-2 and Mamba-1 (projections, conv, scan or recurrence, gates and gated
- * norms; the shared conv, core and context parallelism: operations-recurrent.ts). Conventions:
- * operations.ts. mixerActivationBytes stays in operations.ts (it reads layerOperations' forward list).
+ * (operations-mlstm.ts), RWKV (operations-rwkv.ts), HGRN2 and HGRN (operations-hgrn.ts), Mamba-2 and
+ * Mamba-1 (projections, conv, scan or recurrence, gates and gated norms; the shared conv, core and
+ * context parallelism: operations-recurrent.ts). Conventions: operations.ts. mixerActivationBytes
+ * stays in operations.ts (it reads layerOperations' forward list).
  */
 
 import { gatedDeltaNetStateElements } from './kv-cache.js';
@@ -15,10 +16,11 @@ import {
   stateSpaceConvFlopsPerToken,
   stateSpaceScanFlopsPerToken,
 } from './layer-kinds.js';
-import { isRwkv } from './mixer-specs.js';
+import { isHgrn, isRwkv } from './mixer-specs.js';
 import type { OpBuilder } from './op-builder.js';
 import { ACT_BYTES, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionCore, attentionProjections } from './operations-attention.js';
+import { hgrnOperations } from './operations-hgrn.js';
 import { sparseIndexerOperations } from './operations-indexer.js';
 import { mlstmOperations } from './operations-mlstm.js';
 import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
@@ -307,6 +309,8 @@ export function mixerOperations(
         mlstmOperations(spec, layer, request, b, tokens);
       else if (spec.linearAttention && isRwkv(spec.linearAttention))
         rwkvOperations(spec, layer, request, b, tokens);
+      else if (spec.linearAttention && isHgrn(spec.linearAttention))
+        hgrnOperations(spec, layer, request, b, tokens);
       else gatedDeltaNetOperations(spec, layer, request, b, tokens);
       return;
     case 'mamba':

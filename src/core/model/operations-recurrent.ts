@@ -1,7 +1,7 @@
 /**
- * What the recurrent token mixers share (operations-mixers.ts, operations-mlstm.ts, operations-rwkv.ts): the conv and
- * the chunked or recurrent core of a linear-attention or state-space layer, and their context
- * parallelism. Conventions: operations.ts.
+ * What the recurrent token mixers share (operations-mixers.ts, operations-mlstm.ts, operations-rwkv.ts,
+ * operations-hgrn.ts): the conv and the chunked or recurrent core of a linear-attention or state-space
+ * layer, and their context parallelism. Conventions: operations.ts.
  */
 
 import type { AttentionMode } from './layer-kinds.js';
@@ -28,7 +28,7 @@ export interface RecurrentConvShape {
 }
 
 export interface RecurrentMixerShape {
-  /** The conv1d, or null for a mixer without one (lightning attention, the mLSTM, RWKV). */
+  /** The conv1d, or null for a mixer without one (lightning attention, the mLSTM, RWKV; HGRN without its short convs). */
   readonly conv: RecurrentConvShape | null;
   readonly coreName: string;
   readonly core:
@@ -38,6 +38,8 @@ export interface RecurrentMixerShape {
     | 'wkv4'
     | 'wkv6'
     | 'wkv7'
+    | 'gla'
+    | 'hgrn'
     | 'ssd'
     | 'selective-scan';
   readonly coreFlopsPerToken: (mode: AttentionMode) => number;

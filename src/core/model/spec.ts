@@ -139,7 +139,8 @@ export interface MlpSpec {
  *   (MLA + DSA: DeepSeek-V3.2, GLM-5) or the top-k key blocks (GQA: MiniMax-M3); see
  *   `sparseAttention`; KV grows with context, compute does not;
  * - `linear`: Gated DeltaNet (Qwen3-Next, Qwen3.5), Kimi Delta Attention, lightning attention, the
- *   mLSTM or an RWKV time mix (see `linearAttention`): a constant state per sequence, no KV;
+ *   mLSTM, an RWKV time mix, HGRN2's gated linear attention or HGRN's element-wise recurrence (see
+ *   `linearAttention`): a constant state per sequence, no KV;
  * - `mamba`: a Mamba-2 or Mamba-1 state-space mixer (Nemotron-H; Jamba, Falcon-Mamba; see
  *   `stateSpace`): constant state, no KV;
  * - `conv`: a gated short convolution (LFM2 `Lfm2ShortConv`; see `shortConv`): a constant conv window, no KV;
