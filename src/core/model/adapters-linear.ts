@@ -20,6 +20,89 @@ const OUT_PROJ = {
   hgrn: 'attn.o_proj',
 } as const;
 
+type Variant = NonNullable<GatedDeltaNetSpec['projections']>;
+
+/** A mixer's key width k, value width v and value heads, which its projections' widths are made of. */
+interface Widths {
+  readonly k: number;
+  readonly v: number;
+  readonly heads: number;
+}
+
+/** Each variant's input projections (all read h): the module name PEFT sees and its output width. */
+const IN_PROJ: Record<
+  Variant,
+  (w: Widths, g: GatedDeltaNetSpec) => ReadonlyArray<readonly [module: string, outFeatures: number]>
+> = {
+  // Qwen3NextGatedDeltaNet: in_proj_qkvz (h → 2k + 2v), in_proj_ba (h → 2 · value heads).
+  fused: ({ k, v, heads }) => [
+    ['linear_attn.in_proj_qkvz', 2 * k + 2 * v],
+    ['linear_attn.in_proj_ba', 2 * heads],
+  ],
+  // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
+  split: ({ k, v, heads }) => [
+    ['linear_attn.in_proj_qkv', 2 * k + v],
+    ['linear_attn.in_proj_z', v],
+    ['linear_attn.in_proj_b', heads],
+    ['linear_attn.in_proj_a', heads],
+  ],
+  // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
+  kda: ({ k, v }) => [
+    ['self_attn.q_proj', k],
+    ['self_attn.k_proj', k],
+    ['self_attn.v_proj', v],
+  ],
+  // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
+  // full-rank like Qwen3.5's in_proj_z.
+  lightning: ({ k, v }) => [
+    ['self_attn.qkv_proj', 2 * k + v],
+    ['self_attn.output_gate', v],
+  ],
+  // xLSTMLayer: query, key, value and the sigmoid gate ogate_preact (weight_mode "single"), or
+  // them as one qkv_opreact ("fused"); igate/fgate_preact (h → heads) are not LoRA targets.
+  mlstm: ({ k, v }, g) =>
+    g.fusedProjections
+      ? [['mlstm_layer.qkv_opreact', 2 * k + 2 * v]]
+      : [
+          ['mlstm_layer.query', k],
+          ['mlstm_layer.key', k],
+          ['mlstm_layer.value', v],
+          ['mlstm_layer.ogate_preact', v],
+        ],
+  // RwkvSelfAttention: key, value and the sigmoid gate receptance (h → A).
+  rwkv4: ({ k, v }) => [
+    ['attention.key', k],
+    ['attention.value', v],
+    ['attention.receptance', k],
+  ],
+  // Rwkv6SelfAttention: receptance, key (h → k), value and the SiLU gate gate (h → v); the
+  // token-shift and decay LoRAs are bare nn.Parameters, not PEFT targets.
+  rwkv6: ({ k, v }) => [
+    ['attention.receptance', k],
+    ['attention.key', k],
+    ['attention.value', v],
+    ['attention.gate', v],
+  ],
+  // RWKV7Attention: r_proj, k_proj, v_proj (the LoRAs' Sequential members are not PEFT targets by name).
+  rwkv7: ({ k, v }) => [
+    ['attn.r_proj', k],
+    ['attn.k_proj', k],
+    ['attn.v_proj', v],
+  ],
+  // HGRN2Attention: q_proj, f_proj (h → k) and i_proj (h → v), as the checkpoint names them.
+  gla: ({ k, v }) => [
+    ['attn.q_proj', k],
+    ['attn.f_proj', k],
+    ['attn.i_proj', v],
+  ],
+  // HGRNAttention / HGRNBitAttention (BitLinear, an nn.Linear PEFT adapts): i_proj, f_proj, g_proj.
+  hgrn: ({ k, v }) => [
+    ['attn.i_proj', v],
+    ['attn.f_proj', k],
+    ['attn.g_proj', v],
+  ],
+};
+
 /** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
 export function linearMixerMatrices(
   gdn: GatedDeltaNetSpec,
@@ -27,68 +110,13 @@ export function linearMixerMatrices(
   wants: (t: TargetModule) => boolean,
   add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
 ): void {
-  const k = gdn.numKeyHeads * gdn.keyHeadDim;
-  const v = gdn.numValueHeads * gdn.valueHeadDim;
-  const heads = gdn.numValueHeads;
-  if (wants('in_proj')) {
-    if (gdn.projections === 'kda') {
-      // KimiDeltaAttention: q_proj, k_proj, v_proj (the gates' low-rank pairs are not LoRA targets).
-      add('linear', 'self_attn.q_proj', h, k);
-      add('linear', 'self_attn.k_proj', h, k);
-      add('linear', 'self_attn.v_proj', h, v);
-    } else if (gdn.projections === 'mlstm') {
-      // xLSTMLayer: query, key, value and the sigmoid gate ogate_preact (weight_mode "single"), or
-      // them as one qkv_opreact ("fused"); igate/fgate_preact (h → heads) are not LoRA targets.
-      if (gdn.fusedProjections) add('linear', 'mlstm_layer.qkv_opreact', h, 2 * k + 2 * v);
-      else {
-        add('linear', 'mlstm_layer.query', h, k);
-        add('linear', 'mlstm_layer.key', h, k);
-        add('linear', 'mlstm_layer.value', h, v);
-        add('linear', 'mlstm_layer.ogate_preact', h, v);
-      }
-    } else if (gdn.projections === 'rwkv4') {
-      // RwkvSelfAttention: key, value and the sigmoid gate receptance (h → A).
-      add('linear', 'attention.key', h, k);
-      add('linear', 'attention.value', h, v);
-      add('linear', 'attention.receptance', h, k);
-    } else if (gdn.projections === 'rwkv6') {
-      // Rwkv6SelfAttention: receptance, key (h → k), value and the SiLU gate gate (h → v); the
-      // token-shift and decay LoRAs are bare nn.Parameters, not PEFT targets.
-      add('linear', 'attention.receptance', h, k);
-      add('linear', 'attention.key', h, k);
-      add('linear', 'attention.value', h, v);
-      add('linear', 'attention.gate', h, v);
-    } else if (gdn.projections === 'rwkv7') {
-      // RWKV7Attention: r_proj, k_proj, v_proj (the LoRAs' Sequential members are not PEFT targets by name).
-      add('linear', 'attn.r_proj', h, k);
-      add('linear', 'attn.k_proj', h, k);
-      add('linear', 'attn.v_proj', h, v);
-    } else if (gdn.projections === 'gla') {
-      // HGRN2Attention: q_proj, f_proj (h → k) and i_proj (h → v), as the checkpoint names them.
-      add('linear', 'attn.q_proj', h, k);
-      add('linear', 'attn.f_proj', h, k);
-      add('linear', 'attn.i_proj', h, v);
-    } else if (gdn.projections === 'hgrn') {
-      // HGRNAttention / HGRNBitAttention (BitLinear, an nn.Linear PEFT adapts): i_proj, f_proj, g_proj.
-      add('linear', 'attn.i_proj', h, v);
-      add('linear', 'attn.f_proj', h, k);
-      add('linear', 'attn.g_proj', h, v);
-    } else if (gdn.projections === 'lightning') {
-      // MiniMaxLightningAttention: qkv_proj (h → 2k + v) and the sigmoid gate output_gate (h → v),
-      // full-rank like Qwen3.5's in_proj_z.
-      add('linear', 'self_attn.qkv_proj', h, 2 * k + v);
-      add('linear', 'self_attn.output_gate', h, v);
-    } else if (gdn.projections === 'split') {
-      // Qwen3_5GatedDeltaNet: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
-      add('linear', 'linear_attn.in_proj_qkv', h, 2 * k + v);
-      add('linear', 'linear_attn.in_proj_z', h, v);
-      add('linear', 'linear_attn.in_proj_b', h, heads);
-      add('linear', 'linear_attn.in_proj_a', h, heads);
-    } else {
-      // Qwen3NextGatedDeltaNet: in_proj_qkvz (h → 2k + 2v), in_proj_ba (h → 2 · value heads).
-      add('linear', 'linear_attn.in_proj_qkvz', h, 2 * k + 2 * v);
-      add('linear', 'linear_attn.in_proj_ba', h, 2 * heads);
-    }
-  }
-  if (wants('out_proj')) add('linear', OUT_PROJ[gdn.projections ?? 'fused'], v, h);
+  const widths = {
+    k: gdn.numKeyHeads * gdn.keyHeadDim,
+    v: gdn.numValueHeads * gdn.valueHeadDim,
+    heads: gdn.numValueHeads,
+  };
+  const variant = gdn.projections ?? 'fused';
+  if (wants('in_proj'))
+    for (const [module, out] of IN_PROJ[variant](widths, gdn)) add('linear', module, h, out);
+  if (wants('out_proj')) add('linear', OUT_PROJ[variant], widths.v, h);
 }
