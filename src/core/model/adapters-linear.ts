@@ -103,6 +103,19 @@ const IN_PROJ: Record<
   ],
 };
 
+/**
+ * A linear-attention mixer's input projections, each reading h: the module name PEFT sees and its
+ * output width (whole, before any tensor-parallel split). The operation list runs the same GEMMs.
+ */
+export function linearInputProjections(g: GatedDeltaNetSpec): ReadonlyArray<readonly [string, number]> {
+  const widths = {
+    k: g.numKeyHeads * g.keyHeadDim,
+    v: g.numValueHeads * g.valueHeadDim,
+    heads: g.numValueHeads,
+  };
+  return IN_PROJ[g.projections ?? 'fused'](widths, g);
+}
+
 /** Adds the adapted matrices of one linear-attention mixer of width `h` that `wants` selects. */
 export function linearMixerMatrices(
   gdn: GatedDeltaNetSpec,
@@ -110,13 +123,8 @@ export function linearMixerMatrices(
   wants: (t: TargetModule) => boolean,
   add: (part: AdapterPart, module: string, inFeatures: number, outFeatures: number) => void,
 ): void {
-  const widths = {
-    k: gdn.numKeyHeads * gdn.keyHeadDim,
-    v: gdn.numValueHeads * gdn.valueHeadDim,
-    heads: gdn.numValueHeads,
-  };
-  const variant = gdn.projections ?? 'fused';
   if (wants('in_proj'))
-    for (const [module, out] of IN_PROJ[variant](widths, gdn)) add('linear', module, h, out);
-  if (wants('out_proj')) add('linear', OUT_PROJ[variant], widths.v, h);
+    for (const [module, out] of linearInputProjections(gdn)) add('linear', module, h, out);
+  if (wants('out_proj'))
+    add('linear', OUT_PROJ[gdn.projections ?? 'fused'], gdn.numValueHeads * gdn.valueHeadDim, h);
 }

@@ -5,41 +5,16 @@
  * Conventions: operations.ts.
  */
 
+import { linearInputProjections } from './adapters-linear.js';
 import { gatedDeltaNetStateElements } from './kv-cache.js';
 import { gatedDeltaNetConvFlopsPerToken, hgrnCoreFlopsPerToken, linearConvChannels } from './layer-kinds.js';
-import type { OpBuilder } from './op-builder.js';
 import { ACT_BYTES } from './operation-types.js';
 import { type MixerOperations, mixerContextParallel, recurrentMixer } from './operations-recurrent.js';
 import { need } from './operations-token-groups.js';
 import type { GatedDeltaNetSpec } from './spec.js';
 
 /**
- * The input projections (column-parallel), on this rank (k, v: its key and value widths); returns the
- * elements per token they write. HGRN2: q_proj, f_proj (h → k), i_proj (h → v); HGRN: i_proj (h → v),
- * f_proj (h → k), g_proj (h → v).
- */
-function inputProjections(
-  b: OpBuilder,
-  g: GatedDeltaNetSpec,
-  tokens: number,
-  h: number,
-  k: number,
-  v: number,
-): number {
-  if (g.projections === 'gla') {
-    b.gemm('q_proj', 'attentionProjections', tokens, k, h);
-    b.gemm('f_proj', 'attentionProjections', tokens, k, h);
-    b.gemm('i_proj', 'attentionProjections', tokens, v, h);
-    return 2 * k + v;
-  }
-  b.gemm('i_proj', 'attentionProjections', tokens, v, h);
-  b.gemm('f_proj', 'attentionProjections', tokens, k, h);
-  b.gemm('g_proj', 'attentionProjections', tokens, v, h);
-  return k + 2 * v;
-}
-
-/**
- * The projections (above), the optional short convs (causal_conv1d over q, f, i — HGRN: i, f), the
+ * The input projections (as LoRA names them, adapters-linear.ts), the optional short convs (causal_conv1d over q, f, i — HGRN: i, f), the
  * gates, the recurrence (hgrnCoreFlopsPerToken: HGRN2 `chunk_gla` in a sequence, `fused_recurrent_gla`
  * at decode; HGRN `fused_recurrent_hgrn` token by token in both), g_norm, o_proj (v → h). g_norm
  * normalises all v channels at once (HGRN2 RMSNorm(hidden_size) fused with o_proj in
@@ -53,7 +28,12 @@ export const hgrnOperations: MixerOperations = (spec, layer, request, b, tokens)
   const gla = g.projections === 'gla';
   const keyWidth = (g.numKeyHeads * g.keyHeadDim) / t;
   const valueWidth = (g.numValueHeads * g.valueHeadDim) / t;
-  const inputColumns = inputProjections(b, g, tokens, h, keyWidth, valueWidth);
+  // q_proj, f_proj (h → k), i_proj (h → v) for HGRN2; i_proj, f_proj, g_proj for HGRN: column-parallel.
+  let inputColumns = 0;
+  for (const [module, width] of linearInputProjections(g)) {
+    b.gemm(module.slice(module.lastIndexOf('.') + 1), 'attentionProjections', tokens, width / t, h);
+    inputColumns += width / t;
+  }
   const channels = linearConvChannels(g) / t;
   const keyBytes = ACT_BYTES * tokens * keyWidth;
   const valueBytes = ACT_BYTES * tokens * valueWidth;
