@@ -148,6 +148,8 @@ export const stackFileSchema = z
      * A stack without calibration cases of its own that runs another stack's modules takes that
      * stack's calibration (flagged in its summary), with the reason and its source.
      */
+    /** Whether the stack trains a model's MTP modules (StackProfile.trainsMtp); cited on its own. */
+    multiTokenPrediction: z.object({ trains: z.boolean(), locator: z.string().min(1), ...cited }).strict(),
     calibrationFrom: z
       .object({ stack: z.enum(STACK_IDS), locator: z.string().min(1), ...cited })
       .strict()
@@ -249,6 +251,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     id: file.id,
     name: file.name,
     fp8Recipe: file.kernels.fp8Recipe,
+    trainsMtp: file.multiTokenPrediction.trains,
     parallelism: {
       ...file.parallelism,
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),

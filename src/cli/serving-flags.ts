@@ -268,7 +268,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
-      const replica = balanced;
+      // --mtp: the replica loads the model's MTP modules and runs them to draft (serving-step.ts).
+      const replica = o.mtp ? { ...balanced, mtpDrafter: true } : balanced;
       candidates.push(
         withEngine(
           {

@@ -87,6 +87,8 @@ const caseSchema = z
         /** The GEMM datatype of the engine's kernels when it differs from the weights' default. */
         gemmDatatype: z.enum(['bf16', 'fp8', 'fp4']).optional(),
         expertImbalance: z.number().min(1).optional(),
+        /** The run drafts with the model's MTP modules (ServingReplica.mtpDrafter). */
+        mtpDrafter: z.boolean().optional(),
       })
       .strict(),
     engine: z.string().optional(),

@@ -75,7 +75,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       'give the dataset size: --tokens N, or --examples N with --avg-tokens L',
     );
   }
-  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const gpus = positiveInteger(o.gpus, '--gpus', 1);
   // Whether it fits needs no price: without one (none given, none in the catalog) the cost is omitted.
   const price =
@@ -170,6 +170,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     };
   }
   const run = plan.run!;
+  const warnings = [...seqLenWarnings, ...plan.warnings];
   const step = plan.chosen.step;
   const band = plan.band!;
   const memoryBand = stackMemoryBand(

@@ -9,6 +9,7 @@ import {
   TRAINING_PRECISIONS,
   trainingMemory,
 } from '../../core/memory/training-memory.js';
+import { untrainedMtpWarning } from '../../core/model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
   globalBatchIssue,
@@ -144,7 +145,9 @@ function train(
       ) as ParallelLayout['zeroStage']),
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
-  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const mtpWarning = untrainedMtpWarning(spec, stack);
+  const warnings = mtpWarning ? [...seqLenWarnings, mtpWarning] : seqLenWarnings;
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);

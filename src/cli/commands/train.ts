@@ -58,7 +58,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const hw = resolveHardware(o.gpu, o.cluster);
   const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
   if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');
-  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   if (o.globalBatch !== undefined && o.globalBatchTokens !== undefined) {
     inputError(
       'invalid_value',
@@ -154,6 +154,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
+  const warnings = [...seqLenWarnings, ...plan.warnings];
   const step = chosen.step;
   const offload = training.offload;
   // Every stage of the chosen layout (the search sized only the peak candidates).

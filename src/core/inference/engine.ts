@@ -244,6 +244,7 @@ export function kvCapacity(
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
     prefillChunkTokens: engine.maxBatchedTokens,
+    mtpDrafter: r.mtpDrafter,
   });
   const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
@@ -252,6 +253,7 @@ export function kvCapacity(
     contextTokens: context,
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    mtpDrafter: r.mtpDrafter,
   });
   // A running sequence also holds the constant recurrent state of its linear-attention and Mamba
   // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.

@@ -11,6 +11,7 @@ import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
+import { mtpModuleOperations } from '../model/operations-mtp.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement, type KvFormat, type WeightFormat, type WeightSparsity } from '../precision.js';
 
@@ -36,6 +37,11 @@ export interface Replica {
   readonly expertImbalance?: number;
   /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
   readonly engine?: EngineTraits;
+  /**
+   * The replica drafts speculative tokens with the model's MTP modules (`--mtp`): it holds their weights
+   * and KV cache (inference-memory.ts) and each step runs them ({@link servingStepSeconds}). Absent = false.
+   */
+  readonly mtpDrafter?: boolean;
 }
 
 /**
@@ -79,6 +85,8 @@ export interface StepWork {
   /** Prompt tokens prefilled in this step (chunked prefill) and their mean context. */
   readonly prefillTokens: number;
   readonly prefillContext: number;
+  /** Speculative tokens drafted per sequence this step (an MTP drafter runs them); absent = none. */
+  readonly draftTokens?: number;
 }
 
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
@@ -115,7 +123,10 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
   };
 }
 
-/** Seconds for one step of a replica: every layer's operation list, the output head, launch overheads. */
+/**
+ * Seconds for one step of a replica: every layer's operation list, the output head, launch overheads,
+ * and an MTP drafter's passes.
+ */
 export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Replica, w: StepWork): number {
   const request = servingRequest(cluster, r, w);
   if (tokensOnGpu(request) <= 0) return 0;
@@ -124,5 +135,16 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   for (const { layer, count } of layerKinds(spec)) {
     seconds += count * (operationsSeconds(layerOperations(spec, layer, request), cluster) + overhead);
   }
-  return seconds + operationsSeconds(headOperations(spec, request), cluster);
+  seconds += operationsSeconds(headOperations(spec, request), cluster);
+  const drafts = w.draftTokens ?? 0;
+  if (!r.mtpDrafter || spec.numMtpModules === 0 || drafts < 1) return seconds;
+  // The MTP drafter (vLLM v1 EagleProposer.propose): one pass of the module over every token the step ran,
+  // scoring one token per sequence, then a pass over one token per decoding sequence for each further draft.
+  const one = servingRequest(cluster, r, { ...w, tokensPerSequence: 1 });
+  seconds += operationsSeconds(mtpModuleOperations(spec, request, one), cluster) + overhead;
+  if (drafts > 1 && w.decodeSequences > 0) {
+    const next = servingRequest(cluster, r, { ...w, tokensPerSequence: 1, prefillTokens: 0 });
+    seconds += (drafts - 1) * (operationsSeconds(mtpModuleOperations(spec, next), cluster) + overhead);
+  }
+  return seconds;
 }

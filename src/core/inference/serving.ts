@@ -144,6 +144,7 @@ export function servingMemoryBytes(
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    mtpDrafter: r.mtpDrafter,
   }).totalBytes;
 }
 
@@ -216,6 +217,7 @@ function steadyStep(
   const work = {
     decodeSequences: concurrency,
     tokensPerSequence: 1 + drafts,
+    draftTokens: drafts,
     context: w.inputTokens + w.outputTokens / 2,
     prefillTokens: prefillPerStep,
     prefillContext: w.inputTokens / 2,
@@ -319,7 +321,7 @@ function prefillStepSeconds(
   byCluster.set(cluster, byReplica);
   const byWork = byReplica.get(r) ?? new Map<string, number>();
   byReplica.set(r, byWork);
-  const key = `${work.tokensPerSequence}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
+  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
   let seconds = byWork.get(key);
   if (seconds === undefined) {
     seconds = servingStepSeconds(spec, cluster, r, work);

@@ -88,6 +88,8 @@ export function prefillTokensPerSecondPerGpu(
     context: 0,
     prefillTokens: computed,
     prefillContext: w.inputTokens / 2,
+    // An MTP drafter runs over the prompts too, to draft after them.
+    draftTokens: w.speculative?.draftTokens ?? 0,
   });
   return batchTokens / seconds / replicaGpus(r);
 }

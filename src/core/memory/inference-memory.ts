@@ -5,8 +5,9 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { routedExpertParams } from '../model/mixer-params.js';
 import { replicatedByLayer } from '../model/operations.js';
-import { encoderParamCount, paramCount } from '../model/param-count.js';
+import { encoderParamCount, mtpLayer, mtpParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   bytesPerElement,
@@ -33,6 +34,8 @@ export interface InferenceMemoryOptions {
   readonly expertParallel?: number;
   readonly prefillChunkTokens?: number;
   readonly frameworkOverheadBytes?: number;
+  /** The model's MTP modules are loaded to draft speculative tokens (`--mtp`): their weights and KV cache. */
+  readonly mtpDrafter?: boolean;
 }
 
 export interface InferenceMemory {
@@ -59,6 +62,17 @@ export function memoryFit(
 }
 
 /**
+ * The MTP modules a drafter loads: their parameters (param-count.ts mtpParams), the routed experts among
+ * them, and the model with their decoder layers as its layers (for their KV cache).
+ */
+function mtpDrafterShare(spec: ModelSpec): { params: number; routed: number; layers: ModelSpec } {
+  const n = spec.numMtpModules;
+  const layer = mtpLayer(spec);
+  const routed = layer.mlp === 'moe' ? n * routedExpertParams(spec) : 0;
+  return { params: mtpParams(spec), routed, layers: { ...spec, numLayers: n, layers: Array(n).fill(layer) } };
+}
+
+/**
  * Per-GPU inference memory. Quantized formats apply to the decoder's matrices; the embedding, the
  * output head, norms and a multimodal model's encoders stay in BF16, as AWQ/GPTQ/FP8 checkpoints ship
  * them. MLA's latent cache and the matrices every rank runs whole (MLA down-projections, the router)
@@ -79,15 +93,21 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const encoderWeightsBytes = (encoderParamCount(spec) * bf16) / tp;
   // Matrices every TP rank runs whole (vLLM's ReplicatedLinear: MLA's q_a/kv_a, the router) load whole.
   const replicated = replicatedByLayer(spec).reduce((sum, params) => sum + params, 0);
+  const drafter = options.mtpDrafter ? mtpDrafterShare(spec) : null;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp +
     replicated * matrixBytes * (1 - 1 / tp) +
-    (b.routedExperts * matrixBytes) / (tp * ep);
+    (b.routedExperts * matrixBytes) / (tp * ep) +
+    (drafter
+      ? ((drafter.params - drafter.routed) * matrixBytes) / tp + (drafter.routed * matrixBytes) / (tp * ep)
+      : 0);
 
   // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer: Nemotron-NAS KV heads,
   // Gemma 4 global layers; KV-shared layers hold none); sparse layers' indexer keys whole on every rank.
-  const kv = kvCacheBytes(spec, options.contextTokens, options.kvFormat, tp);
-  const kvBytes = options.batchSize * kv.bytesPerSequence;
+  // An MTP drafter's layers cache their own keys and values like decoder layers.
+  const cached = (s: ModelSpec) =>
+    kvCacheBytes(s, options.contextTokens, options.kvFormat, tp).bytesPerSequence;
+  const kvBytes = options.batchSize * (cached(spec) + (drafter ? cached(drafter.layers) : 0));
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
   // the gated-delta-net and mamba2 state by head); they do not grow with the context.
   const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;

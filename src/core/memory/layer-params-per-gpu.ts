@@ -5,9 +5,9 @@
  * models' stages (training-memory.ts sums them).
  */
 
-import { denseMlpParams, moeLayerParams, normParams } from '../model/mixer-params.js';
+import { denseMlpParams, moeLayerParams, normParams, routedExpertParams } from '../model/mixer-params.js';
 import { layerWeights, replicatedByLayer, tpShard } from '../model/operations.js';
-import { attentionParams, paramCount } from '../model/param-count.js';
+import { attentionParams, mtpLayer, mtpParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
@@ -19,6 +19,11 @@ export interface LayerParamsPerGpu {
   readonly moeDense: number;
   /** A MoE layer's routed experts on one GPU. */
   readonly moeExperts: number;
+  /**
+   * One MTP module (param-count.ts mtpParams: its decoder layer, eh_proj and norms) on one GPU, sharded as a
+   * decoder layer is: routed experts over EP × ETP, the rest over TP; zeros when the model has none.
+   */
+  readonly mtpModule: { readonly dense: number; readonly experts: number };
   /** Layer by layer (hybrid models): a set of layers' dense and expert parts and its largest layer. */
   readonly stage: (indices: readonly number[]) => { dense: number; experts: number; largest: number };
 }
@@ -37,7 +42,7 @@ export function layerParamsPerGpu(
   // param-count's MoE block: experts at the latent width under LatentMoE, the latent projections and a
   // shared-expert gate with the shared experts, router rows (ERNIE-4.5-VL's vision group's too).
   const block = moe ? moeLayerParams(spec, moe) : null;
-  const routed = moe && block ? moe.numExperts * block.expert + block.modality : 0;
+  const routed = routedExpertParams(spec);
   const norms = spec.norm.perLayer * normParams(spec, h);
   // Matrices every TP rank holds whole (the operation list's `replicated`: MLA down-projections, the
   // router, Megatron-Core's duplicated linears), by layer kind — of the attention, MLP and router these
@@ -50,6 +55,9 @@ export function layerParamsPerGpu(
   const perLayerParams = perLayer ? paramCount(spec).perLayer : [];
   const replicated = perLayer ? replicatedByLayer(spec) : null;
   const dense = attentionParams(spec) + denseMlpParams(spec, spec.mlp);
+  const mtp = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
+  const mtpHeld = mtp?.mlp === 'moe' ? routed : 0;
+  const mtpEach = mtp ? mtpParams(spec) / spec.numMtpModules : 0;
   return {
     dense: tpShard(dense, whole('dense'), t) + norms,
     // Shared experts and latent projections split over TP; the router stays whole.
@@ -57,6 +65,10 @@ export function layerParamsPerGpu(
       ? tpShard(attentionParams(spec) + block.router + block.shared, whole('moe'), t) + norms
       : 0,
     moeExperts: routed / (layout.expertParallel * etp),
+    mtpModule: {
+      dense: mtp ? tpShard(mtpEach - mtpHeld, layerWeights(spec, mtp).replicated, t) : 0,
+      experts: mtpHeld / (layout.expertParallel * etp),
+    },
     stage: (indices) => {
       let dense = 0;
       let experts = 0;

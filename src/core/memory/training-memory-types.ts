@@ -31,7 +31,7 @@ export interface TrainingMemoryOptions {
    */
   readonly peakOnly?: boolean;
   /** How the software stack allocates (catalog/stacks/); default: Megatron-Core's fused kernels. */
-  readonly stack?: { readonly memory: StackMemory };
+  readonly stack?: { readonly memory: StackMemory; readonly trainsMtp?: boolean };
   /**
    * Bytes per token and vocabulary entry the run's own loss code holds at its peak, where that code is
    * known (a published run's modelling code and mixed-precision wrapper); overrides the stack's.

@@ -12,8 +12,9 @@
 import { layerKinds } from '../model/flops.js';
 import { hasNewLayerKinds } from '../model/layer-mix.js';
 import { normParams } from '../model/mixer-params.js';
-import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
+import { embeddingProjectionParams, encoderParamCount, mtpLayer } from '../model/param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
+import { trainedSpec } from '../model/trained-spec.js';
 import {
   expertDataParallelOf,
   expertTensorParallelOf,
@@ -84,10 +85,12 @@ export {
  * (`layoutIssues`) and "does not fit" is a comparison with the GPU's capacity.
  */
 export function trainingMemory(
-  spec: ModelSpec,
+  model: ModelSpec,
   layout: ParallelLayout,
   options: TrainingMemoryOptions,
 ): TrainingMemory {
+  // The modules the stack trains: no MTP modules where it does not build them.
+  const spec = trainedSpec(model, options.stack);
   const flashAttention = options.flashAttention ?? true;
   const dropout = options.dropout ?? false;
   const t = layout.tensorParallel;
@@ -132,6 +135,11 @@ export function trainingMemory(
         dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
         moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
       };
+  // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage.
+  const mtpDecoderLayer = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
+  const mtpLayerActivations = mtpDecoderLayer
+    ? activationBytesPerLayer(spec, mtpDecoderLayer, layout, actOptions)
+    : 0;
   const largestLayerAct = byKind ? Math.max(...byKind) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead =
     options.frameworkOverheadBytes ?? stack?.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
@@ -197,17 +205,22 @@ export function trainingMemory(
     readonly activations: number;
     readonly hostActivations: number;
     readonly holdsHead: boolean;
+    /** MTP modules on the stage (the last holds them all). */
+    readonly mtpModules: number;
   }): StageMemory => {
     let buffers = o.states.extraBuffers;
-    const workspace = stageWorkspace(o.moeLayers > 0);
+    const holdsMoe = o.moeLayers > 0 || (o.mtpModules > 0 && mtpDecoderLayer?.mlp === 'moe');
+    const workspace = stageWorkspace(holdsMoe);
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16): the TP group's
     // tokens split over its ranks when ETP < TP (each rank dispatches its sequence-parallel share).
-    if (spec.moe && o.moeLayers > 0 && layout.expertParallel > 1)
+    if (spec.moe && holdsMoe && layout.expertParallel > 1)
       buffers += (2 * 2 * s * b * spec.moe.topK * h * etp) / t;
     // Logits of one microbatch at the loss, vocab split over TP: 6 bytes per element for a fused
     // cross-entropy (BF16 logits + FP32 softmax), more where the stack upcasts them (catalog/stacks/).
     const logitElements = o.holdsHead ? (s * b * spec.vocabSize) / t : 0;
-    const lossBytes = logitsBytes * logitElements;
+    // Each MTP depth computes its own loss in the forward pass (Megatron-Core gpt_model.py _postprocess),
+    // so the main loss and every depth's are saved for the backward pass together.
+    const lossBytes = logitsBytes * logitElements * (1 + o.mtpModules);
     // Without a pipeline or under 1F1B the head stage runs each microbatch's backward right after its loss,
     // which ends before the last layer's recomputation starts: the two never coexist. Interleaved and
     // DualPipe schedules hold a loss while other microbatches recompute.
@@ -291,6 +304,7 @@ export function trainingMemory(
     activations -= hostActivations / inFlight;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
+    const mtp = holdsHead ? spec.numMtpModules : 0;
     let embeddingParams = 0;
     // A multimodal model's vision and audio encoders load with the input embedding (TP-split).
     const encoderParams = holdsEmbedding ? encoderParamCount(spec) / t : 0;
@@ -314,6 +328,15 @@ export function trainingMemory(
         (spec.tieWordEmbeddings && p === 1 ? 0 : (spec.vocabSize * embeddingWidth(spec)) / t) +
         // lm_head's bias (ModelSpec.headBias), vocabulary-parallel with its weight.
         (spec.headBias ? spec.vocabSize / t : 0);
+      // MTP modules sit on the last stage (Megatron-Core's default placement), which builds its own copy of
+      // the input embedding for them under a pipeline (gpt_model.py `if self.pre_process or self.mtp_process`;
+      // a tied head already is that copy).
+      if (mtp > 0) {
+        denseParams += mtp * perGpu.mtpModule.dense;
+        expertParams += mtp * perGpu.mtpModule.experts;
+        maxLayerWeights = Math.max(maxLayerWeights, perGpu.mtpModule.dense + perGpu.mtpModule.experts);
+        if (p > 1 && !spec.tieWordEmbeddings) embeddingParams += (spec.vocabSize * embeddingWidth(spec)) / t;
+      }
     }
     activations *= inFlight;
     if (holdsHead) {
@@ -322,7 +345,10 @@ export function trainingMemory(
       // every schedule. Sequence-sharded under SP, all-gathered where the stack's head saves the
       // gathered input (StackMemory.headSavesGatheredInput).
       const rep = layout.sequenceParallel ? 1 / t : 1;
-      activations += 2 * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
+      const headInput = 2 * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
+      // Each MTP module runs between the last layer and the loss, so it too is held for one microbatch: its
+      // layer, and outside it the shifted tokens' embedding, eh_proj's 2h-wide input and its head's inputs.
+      activations += headInput + mtp * (mtpLayerActivations + 2 * s * b * h * 3 * rep + headInput);
     }
     const params: StageParams = {
       denseParams,
@@ -341,6 +367,7 @@ export function trainingMemory(
       inFlight,
       paramsPerGpu: denseParams + expertParams + embeddingParams + encoderParams,
       holdsHead,
+      mtpModules: mtp,
       states: options.adapter
         ? adapterTrainingStates(params, shards, options.adapter, stack?.peft, layout.recompute)
         : fullTrainingStates(params, shards),

@@ -17,11 +17,11 @@ import {
   headOperations,
   layerOperations,
   layerWeights,
-  mtpModuleOperations,
   type Operation,
   type OperationRequest,
   operationFlops,
 } from './operations.js';
+import { mtpModuleOperations } from './operations-mtp.js';
 import { paramCount } from './param-count.js';
 import { embeddingWidth, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';

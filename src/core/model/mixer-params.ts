@@ -247,6 +247,13 @@ export function modalityExpertParams(spec: ModelSpec, moe: MoeSpec): { experts: 
   };
 }
 
+/** Every routed expert of one MoE layer (both expert groups: what EP spreads over its ranks); 0 for a dense model. */
+export function routedExpertParams(spec: ModelSpec): number {
+  if (!spec.moe) return 0;
+  const block = moeLayerParams(spec, spec.moe);
+  return spec.moe.numExperts * block.expert + block.modality;
+}
+
 export function moeLayerParams(spec: ModelSpec, moe: MoeSpec): MoeLayerParams {
   const h = spec.hiddenSize;
   // LatentMoE: experts at the latent width, plus fc1/fc2_latent_proj (h ↔ latent), always active.

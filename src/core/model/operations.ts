@@ -26,11 +26,9 @@ import {
   tokensOnGpu,
 } from './operation-types.js';
 import { headsOnGpu } from './operations-attention.js';
-import { headOperations } from './operations-head.js';
 import { mixerOperations } from './operations-mixers.js';
 import { mlpOperations } from './operations-mlp.js';
 import { perLayerInputOperations, residualStreamOperations } from './operations-residual.js';
-import { mtpLayer } from './param-count.js';
 import { gqaKeyValueWidth, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 import { perSpecMemo } from './spec-memo.js';
 
@@ -392,24 +390,6 @@ export function mixerActivationBytes(spec: ModelSpec, layer: LayerSpec, request:
  */
 const FUSED_TRAFFIC = { norm: 1, rotary: 1, activation: 1 } as const;
 const EAGER_TRAFFIC = { norm: 9, rotary: 5, activation: 10 / 6 } as const;
-
-/**
- * One multi-token-prediction module (DeepSeek-V3 Sec. 2.2): a decoder layer, the 2h → h projection
- * M_k and the shared output head; run on the last pipeline stage in training only.
- */
-export function mtpModuleOperations(spec: ModelSpec, request: OperationRequest): Operation[] {
-  const layer = mtpLayer(spec);
-  const b = new OpBuilder(request, request.adapter === undefined);
-  const t = request.layout.tensorParallel;
-  b.gemm(
-    'mtp.projection',
-    'attentionProjections',
-    tokensOnGpu(request),
-    spec.hiddenSize / t,
-    2 * spec.hiddenSize,
-  );
-  return [...layerOperations(spec, layer, request), ...b.ops, ...headOperations(spec, request)];
-}
 
 /** FLOPs of a GEMM or attention op (0 for memory-bound kernels and collectives). */
 export function operationFlops(op: Operation): number {

@@ -13,11 +13,11 @@ import {
   embeddingOperations,
   headOperations,
   layerOperations,
-  mtpModuleOperations,
   type Operation,
   type OperationRequest,
   type Phase,
 } from '../model/operations.js';
+import { mtpModuleOperations } from '../model/operations-mtp.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import type { TrainingOptions } from './step-time.js';

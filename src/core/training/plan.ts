@@ -14,6 +14,7 @@ import { queryHeadCounts } from '../model/kv-cache.js';
 import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
+import { trainedSpec, untrainedMtpWarning } from '../model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
   EP_DIVIDES_DP_CP,
@@ -73,6 +74,8 @@ export interface TrainingPlan {
   readonly calibration: StackCalibration | null;
   /** P10–P90 multipliers from the calibration's leave-one-out and held-out residuals (null without a stack). */
   readonly band: ErrorBand | null;
+  /** What the plan leaves out of the model as given (MTP modules the stack does not train). */
+  readonly warnings: readonly string[];
 }
 
 /** Thrown (as data) when no layout fits: the memory of the closest misses and fitting alternatives. */
@@ -92,10 +95,12 @@ export class LayoutDoesNotFitError extends InputError {
 }
 
 export function planTraining(
-  spec: ModelSpec,
+  model: ModelSpec,
   cluster: ClusterSpec,
   options: TrainingPlanOptions,
 ): TrainingPlan {
+  // The modules the stack trains: no MTP modules where it does not build them (said in the plan's warnings).
+  const spec = trainedSpec(model, options.stack);
   if (!Number.isInteger(options.gpus) || options.gpus < 1) {
     throw new InputError({
       code: 'invalid_value',
@@ -222,7 +227,8 @@ export function planTraining(
         mixers: labelledMixerKinds(spec),
       })
     : null;
-  return { search, chosen, run, calibration, band };
+  const mtpWarning = untrainedMtpWarning(model, stack);
+  return { search, chosen, run, calibration, band, warnings: mtpWarning ? [mtpWarning] : [] };
 }
 
 /**

@@ -186,6 +186,11 @@ export interface StackProfile {
   readonly attentionKernel?: FusedAttentionKernel;
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
+  /**
+   * Whether it trains a model's multi-token-prediction modules (catalog `multiTokenPrediction`): where it does
+   * not, the modules are left out of the step and the memory ({@link trainedSpec}).
+   */
+  readonly trainsMtp: boolean;
   /** How it trains in FP8 (catalog `kernels.fp8Recipe`); 'none' refuses `--precision fp8`. */
   readonly fp8Recipe?: Fp8Recipe;
   readonly memory: StackMemory;

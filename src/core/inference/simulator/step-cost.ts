@@ -42,6 +42,8 @@ export function stepCostModel(
       s = servingStepSeconds(spec, cluster, r, {
         decodeSequences: d,
         tokensPerSequence,
+        // Each decoding sequence verifies its drafts: tokens beyond the one it emits.
+        draftTokens: tokensPerSequence - 1,
         context: c,
         prefillTokens: p,
         prefillContext: pc,

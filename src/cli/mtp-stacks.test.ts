@@ -1,0 +1,51 @@
+/**
+ * MTP modules end to end: a stack that does not build them (transformers-based) trains the model without
+ * them and says so; `--mtp` serving pays for the drafter that a bare `--draft-tokens` leaves uncosted.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+const mimo = 'test/fixtures/hf-configs/hand-built/mimo-7b-base.json';
+const notTrained = '1 MTP module is not trained';
+
+describe('MTP modules by stack and in serving', () => {
+  it('finetune (hf) and memory --stack hf say the MTP module is left out; megatron keeps it', async () => {
+    const finetune = await run([
+      'finetune',
+      '--model',
+      mimo,
+      '--method',
+      'lora',
+      '--gpu',
+      'h100',
+      '--tokens',
+      '1M',
+    ]);
+    expect(finetune.code).toBe(0);
+    expect(finetune.stdout).toContain(notTrained);
+    const hf = await run(['memory', mimo, '--stack', 'hf', '--json']);
+    const megatron = await run(['memory', mimo, '--stack', 'megatron', '--json']);
+    expect(JSON.parse(hf.stdout).warnings.join(' ')).toContain(notTrained);
+    expect(JSON.parse(megatron.stdout).warnings.join(' ')).not.toContain(notTrained);
+  });
+  it('serve --mtp serves fewer tokens per GPU than drafts that cost nothing', async () => {
+    const base = [
+      'serve',
+      '--model',
+      mimo,
+      '--gpu',
+      'h100',
+      '--input-tokens',
+      '1000',
+      '--output-tokens',
+      '500',
+    ];
+    const throughput = async (extra: string[]) =>
+      JSON.parse((await run([...base, ...extra, '--gpus', '1', '--json'])).stdout)
+        .outputTokensPerSecondPerGpu as number;
+    const withDrafter = await throughput(['--mtp', '--acceptance-rate', '0.85']);
+    const free = await throughput(['--draft-tokens', '1', '--acceptance-rate', '0.85']);
+    expect(withDrafter).toBeLessThan(free);
+    expect(withDrafter).toBeGreaterThan(0.8 * free);
+  });
+});
