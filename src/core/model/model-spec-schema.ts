@@ -70,6 +70,16 @@ export const modelSpecInputSchema = z
     mlp,
     moe: moe.nullable().default(null),
     numMtpModules: z.number().int().nonnegative().default(0),
+    /** The MTP modules' layer and head when not DeepSeek-V3's (ModelSpec.mtpModule); its mixer needs its block. */
+    mtpModule: z
+      .object({
+        attention: z.enum(['full', 'sliding', 'chunked', 'sparse']),
+        mlp: z.enum(['dense', 'moe']),
+        ownHead: z.boolean().default(false),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Attention Residuals (Kimi K3): a block residual kept every blockLayers layers. */
     attentionResiduals: z.object({ blockLayers: count }).strict().nullable().default(null),
     /** AltUp (Gemma 3n): `streams` residual streams, the layer running on one. */
@@ -169,6 +179,15 @@ export function specFromInput(input: unknown): ModelSpec {
       });
     }
   }
+  const mtpBlock = s.mtpModule && mixerBlocks[s.mtpModule.attention];
+  if (mtpBlock && !mtpBlock.present)
+    issues.push({
+      code: 'missing_field' as const,
+      path: [mtpBlock.field],
+      message: `mtpModule.attention '${s.mtpModule!.attention}' needs '${mtpBlock.field}'`,
+    });
+  if (s.mtpModule?.mlp === 'moe' && !s.moe)
+    issues.push({ code: 'missing_field' as const, path: ['moe'], message: "mtpModule.mlp 'moe' needs 'moe'" });
   const blockTokens = s.sparseAttention?.blockTokens;
   if (s.sparseAttention && blockTokens === undefined && a.kind === 'gqa') {
     issues.push({
@@ -273,6 +292,10 @@ export function specFromInput(input: unknown): ModelSpec {
       : null,
     layers,
     numMtpModules: s.numMtpModules,
+    mtpModule: s.mtpModule && {
+      layer: { attention: s.mtpModule.attention, mlp: s.mtpModule.mlp },
+      ...(s.mtpModule.ownHead ? { ownHead: true } : {}),
+    },
     activation: s.activation,
     attentionResiduals: s.attentionResiduals,
     altUp: s.altUp,

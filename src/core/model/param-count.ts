@@ -323,20 +323,23 @@ function countParams(spec: ModelSpec): ParamCount {
 /**
  * Parameters of the MTP modules (DeepSeek-V3 Sec. 2.2, Fig. 3): per module RMSNorms on the hidden
  * state and on the embedding, the projection M_k (2h → h), one decoder layer (MoE when the model
- * has experts), and the shared head's final RMSNorm. Embedding and output head are shared.
+ * has experts), and the shared head's final RMSNorm. Embedding and output head are shared, unless
+ * each module has a head of its own (`ModelSpec.mtpModule.ownHead`).
  */
 export function mtpParams(spec: ModelSpec): number {
   if (spec.numMtpModules === 0) return 0;
   const h = spec.hiddenSize;
   const layer = sumLayer(layerParams(spec, mtpLayer(spec)));
-  return spec.numMtpModules * (3 * normParams(spec, h) + 2 * h * h + layer);
+  const head = spec.mtpModule?.ownHead ? spec.vocabSize * embeddingWidth(spec) : 0;
+  return spec.numMtpModules * (3 * normParams(spec, h) + 2 * h * h + layer + head);
 }
 
 /**
- * The decoder layer of an MTP module: attention like the main model's attention layers (sparse
- * when it has a DSA indexer, else full), MoE when the model has experts.
+ * The decoder layer of an MTP module: the spec's own (`ModelSpec.mtpModule`), else attention like the
+ * main model's attention layers (sparse when it has a DSA indexer, else full), MoE when it has experts.
  */
 export function mtpLayer(spec: ModelSpec): LayerSpec {
+  if (spec.mtpModule) return spec.mtpModule.layer;
   // DeepSeek-V4's MTP layer attends over its window only (compress_ratios' entry past the depth is 0).
   if (spec.attention.kind === 'compressed') return { attention: 'sliding', mlp: spec.moe ? 'moe' : 'dense' };
   return { attention: spec.sparseAttention ? 'sparse' : 'full', mlp: spec.moe ? 'moe' : 'dense' };

@@ -6,6 +6,7 @@
 
 import type { LayerExtrasSpec } from './layer-extras.js';
 import type { GatedDeltaNetSpec, ShortConvSpec, SparseAttentionSpec, StateSpaceSpec } from './mixer-specs.js';
+import type { CrossAttentionSpec, VisionTowerSpec } from './modality-specs.js';
 import type { MoeSpec } from './moe-spec.js';
 import type { AltUpSpec, HyperConnectionsSpec, LaurelSpec, PerLayerInputSpec } from './residual-specs.js';
 
@@ -17,6 +18,7 @@ export type {
   SparseAttentionSpec,
   StateSpaceSpec,
 } from './mixer-specs.js';
+export type { CrossAttentionSpec, VisionTowerSpec } from './modality-specs.js';
 export type { MoeSpec } from './moe-spec.js';
 export type { AltUpSpec, HyperConnectionsSpec, LaurelSpec, PerLayerInputSpec } from './residual-specs.js';
 
@@ -222,38 +224,15 @@ export interface LayerSpec {
 }
 
 /**
- * A vision encoder in front of the language model (Qwen3-VL, Gemma 3, Mistral 3, Llama 4). Counted
- * apart from the language model: its parameters, and its FLOPs per image when the image size is known.
+ * An MTP module unlike DeepSeek-V3's (whose layer attends fully, or sparsely with a DSA indexer, and runs the
+ * model's MLP, sharing the main head): the decoder layer each module runs (MiMo-V2-Flash and Step-3.5-Flash:
+ * a sliding-window layer with a dense MLP), and whether each module holds a vocabulary projection of its own
+ * (Step-3.5's `shared_head.output`).
  */
-export interface VisionTowerSpec {
-  /** Short description, e.g. "ViT 27 × 1152, patch 16". */
-  readonly description: string;
-  readonly params: number;
-  readonly patchSize: number;
-  /** Patches of one image at `imageSize` (null when the config gives no fixed image size). */
-  readonly imageSize: number | null;
-  /**
-   * Forward FLOPs to encode one image of `imageSize`, or at the config's default patch budget when
-   * images keep their own size up to a budget (Gemma 4); null when neither is fixed.
-   */
-  readonly flopsPerImage: number | null;
-}
-
-/**
- * Cross-attention to an image (Llama 3.2 Vision `MllamaCrossAttentionDecoderLayer`, IDEFICS
- * `IdeficsGatedCrossAttentionLayer`): q_proj on the text tokens, k_proj and v_proj on the `contextTokens`
- * vision tokens once per image (cached per sequence), no RoPE or mask; tanh gates on the attention and
- * MLP outputs. Absent optional fields = Mllama's layer.
- */
-export interface CrossAttentionSpec {
-  /** Vision tokens each sequence's cross-attention layers attend to (one image at its most tiles). */
-  readonly contextTokens: number;
-  /** Width k_proj and v_proj read (IDEFICS `vision_config.embed_dim`); absent = `hiddenSize`. */
-  readonly contextWidth?: number;
-  /** Per-head q/k RMSNorms: absent = 'per-head' (Mllama); 'none' (IDEFICS `qk_layer_norms` false). */
-  readonly qkNorm?: 'per-head' | 'none';
-  /** Elements of each of the two gates: absent = 1 (a scalar), h for IDEFICS `alpha_type` "vector". */
-  readonly gateWidth?: number;
+export interface MtpModuleSpec {
+  readonly layer: LayerSpec;
+  /** Each module holds its own output head (vocab × width), not the main model's. Absent = false. */
+  readonly ownHead?: boolean;
 }
 
 export interface ModelSpec {
@@ -345,6 +324,8 @@ export interface ModelSpec {
    * norms and a 2h→h projection; embedding and output head are shared with the main model.
    */
   readonly numMtpModules: number;
+  /** The MTP modules' shape where it is not DeepSeek-V3's ({@link MtpModuleSpec}); absent or null = DeepSeek-V3's. */
+  readonly mtpModule?: MtpModuleSpec | null;
   /** Activation function name, informational. */
   readonly activation: string;
   /**

@@ -285,11 +285,12 @@ describe('bailing_hybrid, Ling 3.0 (BailingMoeV3ForCausalLM: MLA + KDA)', () => 
     expect(element.layers[3]!.extras).toBeUndefined();
   });
 
-  it('warns that an MTP layer’s head-wise gate is not counted', () => {
+  it('counts an MTP layer’s head-wise gate with its MLA (24,576 parameters each), without a warning', () => {
     const spec = read({ ...LING_30_TINY, no_kda_lora: false, num_nextn_predict_layers: 1 });
-    expect(spec.warnings).toEqual([
-      "the 1 MTP layer(s)' head-wise g_proj (24,576 parameters each) is not counted: llmecon's MTP module has no layer extras",
-    ]);
+    const ungated = { ...spec, mtpModule: null };
+    expect(spec.warnings).toBeUndefined();
+    expect(spec.mtpModule?.layer.extras?.modules).toBe('g_proj');
+    expect(paramCount(spec).mtpParams - paramCount(ungated).mtpParams).toBe(24_576);
   });
 });
 

@@ -11,7 +11,8 @@
  *   per-head query_layernorm and key_layernorm, a fixed ALiBi-slope decay buffer, g_norm over H·d gated by
  *   sigmoid(g_proj(x)), dense) — bailing-v2.ts's `projections: 'lightning'`, with the q/k norms (2·d a layer)
  *   as layer extras. MTP layers (BailingMoeV2_5MTPLayer: enorm, hnorm, eh_proj 2h → h, an MLA + MoE layer,
- *   final_layernorm) are llmecon's MTP module exactly.
+ *   final_layernorm) are llmecon's MTP module exactly; Ling 3.0's carry the MLA layers' head-wise gate too
+ *   (`ModelSpec.mtpModule`, its layer with the gate as an extra).
  * - BailingMoeV3ForCausalLM (Ling-3.0-flash, Ling-3.0-tiny): SGLang `srt/models/bailing_moe_v3.py` and
  *   `srt/configs/bailing_hybrid.py`, mlx-lm `mlx_lm/models/bailing_moe_v3.py`. The linear layers are Kimi Delta
  *   Attention (BailingKDA = SGLang KimiDeltaAttention: q/k/v_proj, q/k/v_conv1d of `short_conv_kernel_size`,
@@ -32,6 +33,7 @@
  * shared expert).
  */
 
+import { mtpLayer } from '../param-count.js';
 import type { GatedDeltaNetSpec, LayerExtrasSpec, LayerMixer, LayerSpec, ModelSpec } from '../spec.js';
 import {
   lightningLayerExtras,
@@ -241,13 +243,6 @@ function checkMtp(f: Fields): void {
   }
 }
 
-/** The head-wise gate of the MTP layers' MLA, which llmecon's MTP module does not hold: the warning, or null. */
-function mtpGateWarning(spec: ModelSpec, gate: 'head' | 'element' | null): string | null {
-  if (gate !== 'head' || spec.numMtpModules === 0) return null;
-  const each = spec.hiddenSize * spec.attention.numHeads;
-  return `the ${spec.numMtpModules} MTP layer(s)' head-wise g_proj (${each.toLocaleString('en-US')} parameters each) is not counted: llmecon's MTP module has no layer extras`;
-}
-
 /** A layer with `extras` added, when there are any. */
 const withExtras = (layer: LayerSpec, extras: LayerExtrasSpec | undefined): LayerSpec =>
   extras === undefined ? layer : { ...layer, extras };
@@ -290,6 +285,8 @@ export const bailingHybrid: Family = (top, name) => {
   const layers = spec.layers.map((l) => withExtras(l, l.attention === 'linear' ? linearExtras : gateExtras));
   const withMoe: ModelSpec = { ...spec, moe, layers, linearAttention: linear };
   const result: ModelSpec = { ...withMoe, numMtpModules: readMtp(f, withMoe) };
-  const warning = mtpGateWarning(result, gate);
-  return warning === null ? result : { ...result, warnings: [warning] };
+  // The MTP layers' MLA carries the same head-wise gate (SGLang bailing_moe_v3.py builds DsV3MLA alike).
+  return gateExtras && result.numMtpModules > 0
+    ? { ...result, mtpModule: { layer: { ...mtpLayer(result), extras: gateExtras } } }
+    : result;
 };

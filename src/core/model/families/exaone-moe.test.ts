@@ -82,7 +82,7 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
     expect(spec.tieWordEmbeddings).toBe(false);
     expect(spec.maxContextTokens).toBe(262_144);
     expect(spec.vocabSize).toBe(153_600);
-    expect(spec.numMtpModules).toBe(0);
+    expect(spec.numMtpModules).toBe(1);
     expect(spec.modelType).toBe('exaone_moe');
   });
 
@@ -111,7 +111,8 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
       router: 47 * router,
       norms: 48 * norms + h,
     });
-    expect(p.mtpParams).toBe(0);
+    // The MTP block, counted apart: the release's 237,099,669,632 tensors are the total and it.
+    expect(p.mtpParams).toBe(mtpBlock);
   });
 
   it('caches 4 KiB a token and layer: 12 global layers over the whole context, 36 sliding ones over 128 tokens', () => {
@@ -140,11 +141,19 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
     expect(f.head).toBe(2 * vocab * h);
   });
 
-  it("warns once: the MTP block (528,513,280 parameters, the report's 0.52B dense layer) is not counted", () => {
+  it("counts the MTP block (528,513,280 parameters, the report's 0.52B dense layer) as one MTP module, without a warning", () => {
     expect(mtpBlock).toBe(528_513_280);
-    const warnings = read(KEX).warnings ?? [];
-    expect(warnings).toEqual([
-      "exaone_moe: the checkpoint's MTP block (mtp.*: fc 2h → h, pre_fc_norm_embedding, pre_fc_norm_hidden and norm, shared by 1 full-attention decoder layer with a dense MLP of 18,432) holds 528,513,280 parameters; it is not counted and not used for speculative decoding: llmecon's MTP module is one global-attention layer with the model's MLP, here MoE",
+    const spec = read(KEX);
+    expect(spec.warnings).toBeUndefined();
+    expect(spec.numMtpModules).toBe(1);
+    expect(spec.mtpModule).toEqual({ layer: { attention: 'full', mlp: 'dense' } });
+  });
+
+  it('several MTP layers share one fc and its norms: not llmecon modules, not counted, said with their size', () => {
+    const spec = read({ ...KEX, mtp_layer_types: ['full_attention', 'full_attention'] });
+    expect(spec.numMtpModules).toBe(0);
+    expect(spec.warnings).toEqual([
+      `exaone_moe: the checkpoint's MTP block (mtp.*: fc 2h → h, pre_fc_norm_embedding, pre_fc_norm_hidden and norm, shared by 2 full-attention decoder layers with a dense MLP of 18,432) holds ${(mtpBlock + attention + norms + mlp(ffn)).toLocaleString('en-US')} parameters; it is not counted and not used for speculative decoding: llmecon's MTP modules each hold their own fc and norms`,
     ]);
   });
 
@@ -162,7 +171,7 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
     expect(read({ ...rest, sliding_window: null }).layers.every((l) => l.attention === 'full')).toBe(true);
   });
 
-  it('K-EXAONE 2.0 keys: windows of two sizes are read at the larger; a repeated sliding MTP layer is said', () => {
+  it('K-EXAONE 2.0 keys: windows of two sizes are read at the larger; a sliding MTP layer is a sliding module', () => {
     const windows = Array.from({ length: 48 }, (_, i) => (i % 4 === 3 ? 0 : i % 4 === 0 ? 4096 : 128));
     const spec = read({
       ...KEX,
@@ -174,13 +183,12 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
       swiglu_limits: Array(48).fill(7.0),
     });
     expect(spec.slidingWindow).toBe(4096);
-    expect(spec.warnings).toHaveLength(2);
+    expect(spec.warnings).toHaveLength(1);
     expect(spec.warnings![0]).toBe(
       'exaone_moe: sliding_windows gives the sliding layers windows of 4,096 (12 layers) and 128 (24 layers); llmecon has one window per model, so all are read at 4,096: the KV cache and attention FLOPs of the narrower layers are overstated once the context passes their window',
     );
-    expect(spec.warnings![1]).toContain(
-      'shared by 1 sliding-window-attention decoder layer with a dense MLP of 18,432, run for mtp_num_speculative_steps = 4 draft steps) holds 528,513,280 parameters',
-    );
+    expect(spec.mtpModule).toEqual({ layer: { attention: 'sliding', mlp: 'dense' } });
+    expect(paramCount(spec).mtpParams).toBe(mtpBlock);
     expect(paramCount(spec).totalParams).toBe(total);
     expect(read({ ...KEX, sliding_window: 4096 }).warnings?.[0]).toMatch(
       /^exaone_moe: sliding_window \(4,096\) differs from the per-layer sliding_windows \(128\): read by sliding_windows/,
@@ -207,7 +215,7 @@ describe('exaone_moe (K-EXAONE-236B-A23B)', () => {
     });
   });
 
-  it("a model without MoE layers: its one global MTP layer is exactly llmecon's MTP module, counted apart", () => {
+  it('a model without MoE layers: its one global MTP layer is an MTP module too, counted apart', () => {
     const dense = read({
       ...KEX,
       mlp_layer_types: Array(48).fill('dense'),

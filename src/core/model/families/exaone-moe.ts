@@ -25,8 +25,8 @@
  * The MTP block (`mtp.*`, which transformers skips on load) is fc (2h → h), pre_fc_norm_embedding,
  * pre_fc_norm_hidden and norm once, shared by its decoder layers (`mtp_layer_types`, else
  * `num_nextn_predict_layers`), each with a dense MLP of `intermediate_size`; embedding and head are
- * shared. On a MoE model that is not llmecon's MTP module (whose layer takes the model's MoE): not
- * counted, and a warning gives its size. Checked against the release's tensors: 237,099,669,632
+ * shared. With one layer it is an MTP module of that layer (`ModelSpec.mtpModule`, counted apart from the
+ * total); several layers sharing one fc are not llmecon's modules: not counted, and a warning gives its size. Checked against the release's tensors: 237,099,669,632
  * parameters with the MTP block (the GGUF tensor inventory of the BF16 release), 236,571,156,352
  * without; the card's 236B total, 23B active, 234B without embeddings.
  */
@@ -183,7 +183,6 @@ function mtpBlockParams(f: Fields, spec: ModelSpec, layers: number): number {
 }
 
 function mtpNote(f: Fields, spec: ModelSpec, mtp: ReturnType<typeof readMtpLayers>): string {
-  const mlp = spec.moe ? "the model's MLP, here MoE" : "the model's MLP";
   const ffn = f.positiveInt('intermediate_size', { max: MAX.intermediate });
   const kinds = mtp.kinds
     ? [...new Set(mtp.kinds)].map((k) => (k === 'full' ? 'full' : 'sliding-window')).join('/')
@@ -191,7 +190,7 @@ function mtpNote(f: Fields, spec: ModelSpec, mtp: ReturnType<typeof readMtpLayer
   const layer = `${kinds ? `${kinds}-attention ` : ''}decoder layer${mtp.layers > 1 ? 's' : ''} with a dense MLP of ${count(ffn)}`;
   const steps = f.optionalPositiveInt('mtp_num_speculative_steps');
   const repeat = steps === null ? '' : `, run for mtp_num_speculative_steps = ${steps} draft steps`;
-  return `the checkpoint's MTP block (mtp.*: fc 2h → h, pre_fc_norm_embedding, pre_fc_norm_hidden and norm, shared by ${mtp.layers} ${layer}${repeat}) holds ${count(mtpBlockParams(f, spec, mtp.layers))} parameters; it is not counted and not used for speculative decoding: llmecon's MTP module is one global-attention layer with ${mlp}`;
+  return `the checkpoint's MTP block (mtp.*: fc 2h → h, pre_fc_norm_embedding, pre_fc_norm_hidden and norm, shared by ${mtp.layers} ${layer}${repeat}) holds ${count(mtpBlockParams(f, spec, mtp.layers))} parameters; it is not counted and not used for speculative decoding: llmecon's MTP modules each hold their own fc and norms`;
 }
 
 /** K-EXAONE: hybrid sliding/global GQA with per-head q/k norms, dense first layer(s), sigmoid-routed MoE with a shared expert. */
@@ -225,8 +224,8 @@ export const exaoneMoe: Family = (f, name) => {
     sharedIntermediateSize: shared * spec.moe.expertIntermediateSize,
   };
   const mtp = readMtpLayers(f);
-  // Without MoE, one global-attention MTP layer is exactly llmecon's (DeepSeek-V3's) MTP module.
-  const mtpIsModule = !moe && mtp.layers === 1 && (mtp.kinds?.[0] ?? 'full') === 'full';
+  // One MTP layer is an MTP module of that layer with a dense MLP (ModelSpec.mtpModule); several share one fc.
+  const mtpIsModule = mtp.layers === 1;
   const notes = [
     ...layout.notes,
     ...mlp.notes,
@@ -236,6 +235,7 @@ export const exaoneMoe: Family = (f, name) => {
     ...spec,
     moe,
     numMtpModules: mtpIsModule ? 1 : 0,
+    ...(mtpIsModule ? { mtpModule: { layer: { attention: mtp.kinds?.[0] ?? 'full', mlp: 'dense' } } } : {}),
     ...(notes.length > 0 ? { warnings: notes.map((note) => `exaone_moe: ${note}`) } : {}),
   };
 };

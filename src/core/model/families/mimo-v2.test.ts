@@ -213,7 +213,7 @@ describe('mimo_v2: MiMo-V2.5 (omni) and MiMo-V2.6-Flash', () => {
     const warnings = read(V25).warnings ?? [];
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(
-      'of 329,273,408 parameters each (the config does not say how many) are not counted',
+      'of 329,273,408 parameters each are not counted: the config does not say how many',
     );
   });
 

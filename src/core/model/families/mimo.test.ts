@@ -243,12 +243,19 @@ describe('mimo_v2_flash (MiMo-V2-Flash)', () => {
     // The card's "0.33B params/block"; the config does not say how many (the README: 3 layers).
     expect(mtpLayer).toBe(329_273_408);
     expect(warnings[0]).toContain(
-      "mimo_v2_flash: the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms) of 329,273,408 parameters each (the config does not say how many) are not counted",
-    );
-    expect(readFlash({ ...FLASH, num_nextn_predict_layers: 3 }).warnings?.[0]).toContain(
-      '3 of them, 987,820,224 in all',
+      "mimo_v2_flash: the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms) of 329,273,408 parameters each are not counted: the config does not say how many",
     );
     expect(warnings.join('\n')).not.toMatch(/not supported|-like|mean/);
+  });
+
+  it('counts the MTP layers as modules of that layer when num_nextn_predict_layers says how many', () => {
+    const spec = readFlash({ ...FLASH, num_nextn_predict_layers: 3 });
+    expect(spec.warnings).toBeUndefined();
+    expect(spec.numMtpModules).toBe(3);
+    expect(spec.mtpModule).toEqual({ layer: { attention: 'sliding', mlp: 'dense' } });
+    expect(paramCount(spec).mtpParams).toBe(3 * mtpLayer);
+    expect(paramCount(spec).mtpParams).toBe(987_820_224);
+    expect(readFlash({ ...FLASH, num_nextn_predict_layers: 0 }).numMtpModules).toBe(0);
   });
 
   it('LoRA on q/k/v/o adapts each projection at its own width: q and k 192 a head, v and o 128', () => {

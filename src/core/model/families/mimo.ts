@@ -26,10 +26,11 @@
  *   per-kind RoPE thetas have no parameters; the FP8 block scales of `quantization_config` are not
  *   parameters.
  * A layer whose q/k and v heads differ keeps both (GQA `valueHeadDim`). The checkpoint's MTP layers (`model.mtp.layers.*`: enorm, hnorm, eh_proj, a
- * sliding-window layer with a dense MLP, final_layernorm; SGLang MiMoV2MTPLayer) are not llmecon's
- * MTP module (full attention, the model's MoE): they are not counted, and the warning gives their size.
+ * sliding-window layer with a dense MLP, final_layernorm; SGLang MiMoV2MTPLayer) are MTP modules of that
+ * layer (`ModelSpec.mtpModule`), counted when `num_nextn_predict_layers` says how many; the released
+ * configs do not, so a warning gives each one's size.
  */
-import { attentionParams } from '../attention-params.js';
+import { mtpParams } from '../param-count.js';
 import type { GqaAttention, LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import {
@@ -163,18 +164,24 @@ const sameShape = (a: GqaAttention, b: GqaAttention) =>
   a.sinks === b.sinks;
 
 /**
- * The checkpoint's MTP layers (SGLang MiMoV2ModelNextN): enorm, hnorm and final_layernorm, eh_proj
- * (2h → h, no bias), and MiMoV2MTPLayer — sliding-window attention, input and post-attention
- * RMSNorms, a dense MLP of `intermediate_size`.
+ * The checkpoint's MTP layers (SGLang MiMoV2ModelNextN, vLLM MiMoV2FlashMTPLayer): enorm, hnorm and
+ * final_layernorm, eh_proj (2h → h, no bias), and a block of sliding-window attention (the `swa_*` heads
+ * and sinks), input and post-attention RMSNorms and a dense MLP of `intermediate_size`.
  */
-function mtpNote(f: Fields, spec: ModelSpec, sliding: GqaAttention | null): string {
-  const h = spec.hiddenSize;
-  const ffn = f.int('intermediate_size', { fallback: 0, max: MAX.intermediate });
-  const n = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
-  const each = sliding && ffn > 0 ? 5 * h + 2 * h * h + attentionParams(spec, sliding) + 3 * h * ffn : 0;
-  const how = n > 0 ? `${n} of them, ${count(n * each)} in all` : 'the config does not say how many';
-  const size = each > 0 ? ` of ${count(each)} parameters each (${how})` : '';
-  return `the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms)${size} are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP (here MoE)`;
+const MTP_MODULE: NonNullable<ModelSpec['mtpModule']> = { layer: { attention: 'sliding', mlp: 'dense' } };
+
+/**
+ * Why the MTP layers are not counted, or null when they are: without `num_nextn_predict_layers` the count is
+ * unknown (the releases hold 3; the warning gives each one's size); without sliding layers, their `swa_*`
+ * attention is not read.
+ */
+function mtpNote(spec: ModelSpec, mtp: number | null, sliding: boolean): string | null {
+  if (mtp === 0 || (mtp !== null && sliding)) return null;
+  const layers =
+    "the checkpoint's MTP layers (model.mtp.layers.*: a sliding-window layer with a dense MLP, eh_proj 2h → h and three norms)";
+  if (!sliding) return `${layers} are not counted: no layer slides, so their swa_* attention is not read`;
+  const each = mtpParams({ ...spec, numMtpModules: 1, mtpModule: MTP_MODULE });
+  return `${layers} of ${count(each)} parameters each are not counted: the config does not say how many (num_nextn_predict_layers)`;
 }
 
 /**
@@ -201,8 +208,12 @@ export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpe
       groupRouting: true,
     },
   });
+  const mtp = f.has('num_nextn_predict_layers')
+    ? f.int('num_nextn_predict_layers', { max: MAX.layers })
+    : null;
+  const mtpWarning = mtpNote(spec, mtp, sliding !== null);
   const notes = [
-    mtpNote(f, spec, sliding),
+    ...(mtpWarning ? [mtpWarning] : []),
     ...(spec.moe && f.int('n_shared_experts', { fallback: 0, max: MAX.experts }) > 0
       ? ['n_shared_experts is ignored: MiMoV2MoE builds no shared expert']
       : []),
@@ -210,7 +221,8 @@ export function readMimoV2Text(f: Fields, name: string, label: string): ModelSpe
   return {
     ...spec,
     ...(sliding && global && !sameShape(sliding, global) ? { fullAttention: global } : {}),
-    warnings: notes.map((note) => `${label}: ${note}`),
+    ...(mtp && sliding ? { numMtpModules: mtp, mtpModule: MTP_MODULE } : {}),
+    ...(notes.length > 0 ? { warnings: notes.map((note) => `${label}: ${note}`) } : {}),
   };
 }
 

@@ -75,7 +75,7 @@ describe('step3p5 (Step-3.5-Flash)', () => {
     });
     expect(spec.tieWordEmbeddings).toBe(false);
     expect(spec.maxContextTokens).toBe(262_144);
-    expect(spec.numMtpModules).toBe(0);
+    expect(spec.numMtpModules).toBe(3);
   });
 
   it('counts 196,956,130,368 parameters tensor by tensor (the card 196B backbone), 11.99B active with the embedding (the card 11B)', () => {
@@ -91,11 +91,27 @@ describe('step3p5 (Step-3.5-Flash)', () => {
     expect(p.activeParams).toBe(11_987_323_968);
   });
 
-  it("warns that the checkpoint's three MTP layers (809,390,336 each, the card's 0.81B head) are not counted", () => {
+  it("counts the checkpoint's three MTP layers as modules with heads of their own (809,390,336 each, the card's 0.81B head)", () => {
     expect(mtpLayer).toBe(809_390_336);
     const spec = read(FLASH);
-    expect(spec.warnings).toHaveLength(1);
-    expect(spec.warnings![0]).toContain('809,390,336 parameters each, 2,428,171,008 in all');
+    expect(spec.warnings).toBeUndefined();
+    expect(spec.numMtpModules).toBe(3);
+    expect(spec.mtpModule).toEqual({ layer: { attention: 'sliding', mlp: 'dense' }, ownHead: true });
+    expect(paramCount(spec).mtpParams).toBe(3 * mtpLayer);
+  });
+
+  it("reads the MTP layers' kind from layer_types past the decoder; kinds that differ are not counted, said", () => {
+    const types = FLASH.layer_types as string[];
+    const full = read({ ...FLASH, layer_types: [...types.slice(0, 45), ...Array(3).fill('full_attention')] });
+    expect(paramCount(full).mtpParams).toBe(3 * (mtpLayer - slidingAttention + fullAttention));
+    const mixed = read({
+      ...FLASH,
+      layer_types: [...types.slice(0, 45), 'full_attention', 'sliding_attention', 'sliding_attention'],
+    });
+    expect(mixed.numMtpModules).toBe(0);
+    expect(mixed.warnings![0]).toMatch(/3 MTP layers' layer_types entries differ/);
+    // Without the tail, the release's sliding block.
+    expect(read({ ...FLASH, layer_types: types.slice(0, 45) }).mtpModule?.layer.attention).toBe('sliding');
   });
 
   it('caches full-length KV on the 12 full layers only (12 GiB at 256K), 512 tokens on the sliding ones; the gate is a GEMM to one scalar a head', () => {

@@ -20,13 +20,14 @@
  *   `moe_intermediate_size`, top `moe_top_k`, one shared expert of `share_expert_dim`; other layers a
  *   SwiGLU MLP of `intermediate_size`. `swiglu_limits` clamp activations (no parameters).
  * - Untied lm_head (`tie_word_embeddings` false in the release).
- * The MTP layers (`num_nextn_predict_layers`, stored as model.layers.45–47) are a sliding-window block
+ * The MTP layers (`num_nextn_predict_layers`, stored as model.layers.45–47) are counted as MTP modules
+ * (outside the total): a block of the kind `layer_types` lists past the decoder (sliding in the release)
  * with a dense MLP, enorm, hnorm, eh_proj (2h → h) and their own shared_head (norm + a vocabulary
- * projection): not llmecon's MTP module, so not counted; a warning gives their size.
+ * projection; `ModelSpec.mtpModule.ownHead`), the embedding shared (vLLM `step3p5_mtp.py`).
  * Totals checked against NVIDIA's Megatron-Bridge verification card of the release
  * (`examples/model_verification_cards/step35-flash/card.yaml`: 804 tensors, 398,768,626,944 bytes).
  */
-import type { GqaAttention, LayerMixer, ModelSpec } from '../spec.js';
+import type { GqaAttention, LayerMixer } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
 import { decoder, type Family, readKvHeads, readLayerTypes } from './readers.js';
 import { wrapped } from './wrappers.js';
@@ -95,20 +96,15 @@ function readMoeLayers(f: Fields, n: number, expertsKey: string): Set<number> {
   return new Set(indices as number[]);
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
-
-/** What the checkpoint's MTP layers are and hold (not counted: not llmecon's MTP module). */
-function mtpWarning(f: Fields, spec: ModelSpec, sliding: GqaAttention, mtp: number): string {
-  const h = spec.hiddenSize;
-  const qWidth = sliding.numHeads * sliding.headDim;
-  const attention =
-    h * (2 * qWidth + 2 * sliding.numKvHeads * sliding.headDim) +
-    (sliding.qkNorm === 'per-head' ? 2 * sliding.headDim : 0) +
-    (sliding.headGate ? h * sliding.numHeads : 0);
-  const dense = 3 * h * f.int('intermediate_size', { fallback: 0, max: MAX.intermediate });
-  // enorm, hnorm, eh_proj, the block's two norms, shared_head.norm and shared_head.output.
-  const each = attention + dense + 5 * h + 2 * h * h + spec.vocabSize * h;
-  return `step3p5: the checkpoint's ${mtp} MTP layers (model.layers.${spec.numLayers}–${spec.numLayers + mtp - 1}: a sliding-window block with a dense MLP, enorm, hnorm, eh_proj 2h → h and a shared_head with its own vocabulary projection; ${count(each)} parameters each, ${count(mtp * each)} in all) are not counted and not used for speculative decoding: llmecon's MTP module is a global-attention layer with the model's MLP`;
+/**
+ * The MTP layers' mixer: Step3p5DecoderLayer at index 45 + i reads `layer_types[45 + i]` (a list that names
+ * them), else the sliding window the release gives them; null when the listed kinds differ (one module shape).
+ */
+function readMtpMixer(f: Fields, n: number, mtp: number, kinds: readonly LayerMixer[]): LayerMixer | null {
+  const raw = f.raw('layer_types');
+  if (!Array.isArray(raw) || raw.length !== n + mtp) return kinds.includes('sliding') ? 'sliding' : 'full';
+  const tail = readLayerTypes(f.with({ layer_types: raw.slice(n) }), mtp) ?? [];
+  return new Set(tail).size === 1 ? tail[0]! : null;
 }
 
 /** Step-3.5: hybrid full/sliding GQA with per-kind head counts and head-wise gates, sigmoid-routed MoE with a shared expert. */
@@ -159,10 +155,19 @@ export const step3p5: Family = (f, name) => {
           `step3p5: no attention_other_setting: the sliding layers are read with the full layers' ${full.numHeads} query heads (Step-3.5-Flash's release gives them 96 of their own)`,
         ]
       : []),
-    ...(mtp > 0 ? [mtpWarning(f, spec, sliding ?? full, mtp)] : []),
   ];
+  // The checkpoint's MTP layers (vLLM step3p5_mtp.py: enorm, hnorm, eh_proj, a Step3p5DecoderLayer with a dense MLP,
+  // shared_head.norm and its own shared_head.output; the embedding is the model's).
+  const mtpMixer = mtp > 0 ? readMtpMixer(f, n, mtp, kinds) : null;
+  if (mtp > 0 && mtpMixer === null)
+    warnings.push(
+      `step3p5: the ${mtp} MTP layers' layer_types entries differ: llmecon's MTP modules share one layer kind, so they are not counted`,
+    );
   return {
     ...spec,
+    ...(mtpMixer === null
+      ? {}
+      : { numMtpModules: mtp, mtpModule: { layer: { attention: mtpMixer, mlp: 'dense' }, ownHead: true } }),
     ...(differs && kinds.includes('full') ? { fullAttention: full } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
