@@ -8,11 +8,11 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   const { spec } = loadModel(ref);
   const p = paramCount(spec);
   const h = spec.hiddenSize;
-  // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head; modules a
-  // reader shaped from the checkpoint's own layers (ModelSpec.mtpModule) are stored as counted.
-  const asStored = spec.mtpModule != null;
-  const copies = asStored ? 0 : spec.numMtpModules * 2 * spec.vocabSize * h;
-  const mtpCheckpointParams = p.mtpParams > 0 ? p.mtpParams + copies : 0;
+  // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head; other
+  // checkpoints (ModelSpec.mtpModule) store their own way, not known here: null.
+  const ownShape = spec.mtpModule != null;
+  const mtpCheckpointParams =
+    p.mtpParams === 0 ? 0 : ownShape ? null : p.mtpParams + spec.numMtpModules * 2 * spec.vocabSize * h;
   const warnings = spec.warnings ?? [];
   if (options.json) {
     return toJson({
@@ -50,7 +50,7 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   ];
   if (p.mtpParams > 0) {
     lines.push(
-      `MTP modules     ${formatCount(p.mtpParams)} not in the total (${asStored ? `as the checkpoint stores them${spec.mtpModule?.ownHead ? ', each with its own output head' : ''}` : `${formatCount(mtpCheckpointParams)} as stored in the checkpoint with its own embedding/head copies`})`,
+      `MTP modules     ${formatCount(p.mtpParams)} not in the total${mtpCheckpointParams === null ? (spec.mtpModule?.ownHead ? ' (each with its own output head)' : '') : ` (${formatCount(mtpCheckpointParams)} as stored in the checkpoint with its own embedding/head copies)`}`,
     );
   }
   if (spec.vision) {

@@ -187,7 +187,11 @@ export function specFromInput(input: unknown): ModelSpec {
       message: `mtpModule.attention '${s.mtpModule!.attention}' needs '${mtpBlock.field}'`,
     });
   if (s.mtpModule?.mlp === 'moe' && !s.moe)
-    issues.push({ code: 'missing_field' as const, path: ['moe'], message: "mtpModule.mlp 'moe' needs 'moe'" });
+    issues.push({
+      code: 'missing_field' as const,
+      path: ['moe'],
+      message: "mtpModule.mlp 'moe' needs 'moe'",
+    });
   const blockTokens = s.sparseAttention?.blockTokens;
   if (s.sparseAttention && blockTokens === undefined && a.kind === 'gqa') {
     issues.push({

@@ -146,7 +146,7 @@ describe('gigachat3_5 (ai-sage/GigaChat3.5-432B-A28B)', () => {
     expect(spec.mlp).toEqual({ intermediateSize: 18_432, gated: true, bias: false });
     expect(spec.norm).toEqual({ kind: 'rmsnorm', perLayer: 4 });
     expect(spec.maxContextTokens).toBe(262_144);
-    expect(spec.numMtpModules).toBe(0);
+    expect(spec.numMtpModules).toBe(2);
   });
 
   it('holds the norms’ low-rank gates as extras: 4 per layer, q_a/kv_a on MLA layers, model.norm last', () => {
@@ -175,17 +175,21 @@ describe('gigachat3_5 (ai-sage/GigaChat3.5-432B-A28B)', () => {
     // Hub's "434B" is the bf16 checkpoint's tensors, one extra vocabulary matrix per MTP head (1.84B).
     expect(p.totalParams + 2 * t.mtpHead).toBe(431_908_341_504);
     expect(p.activeParams + 2 * t.mtpHead).toBe(27_795_539_712);
-    expect(p.mtpParams).toBe(0);
+    expect(p.mtpParams).toBe(2 * t.mtpHead);
     expect(p.embeddingParams).toBe(2 * 128_256 * 7168);
   });
 
-  it('warns that the 2 MTP heads are not counted, giving their exact size', () => {
+  it("counts the 2 MTP heads as MTP modules (660,687,872 each): an MLA layer, a dense MLP, their norms' gates as extras", () => {
     const each = gigachatTensors(SHAPE).mtpHead;
     expect(each).toBe(660_687_872);
-    expect(read(GIGACHAT_35).warnings).toEqual([
-      `the checkpoint's 2 MTP heads (enorm, hnorm, eh_proj 2h → h, an MLA layer with a dense MLP, shared_head.norm, gated norms: ${each.toLocaleString('en-US')} parameters each, ${(2 * each).toLocaleString('en-US')} in all) are not counted and not used for speculative decoding: llmecon's MTP module has no gated norms`,
-    ]);
-    expect(read({ ...GIGACHAT_35, num_nextn_predict_layers: 0 }).warnings).toBeUndefined();
+    const spec = read(GIGACHAT_35);
+    expect(spec.warnings).toBeUndefined();
+    expect(spec.mtpModule?.layer).toMatchObject({ attention: 'full', mlp: 'dense' });
+    expect(spec.mtpModule?.layer.extras?.modules).toMatch(/enorm|q_a_layernorm/);
+    const none = read({ ...GIGACHAT_35, num_nextn_predict_layers: 0 });
+    expect(none.numMtpModules).toBe(0);
+    expect(none.mtpModule).toBeUndefined();
+    expect(read({ ...GIGACHAT_35, nextn_is_sparse: true }).mtpModule?.layer.mlp).toBe('moe');
   });
 
   it('KV cache: the MLA latent (512 + 64) on the 10 MLA layers only; the GDN state is constant', () => {

@@ -24,11 +24,10 @@
  *   follows on the same stage. LlamaRMSNorm / RMSNorm / ZeroCenteredRMSNorm: the weight alone.
  * The checkpoint's MTP heads (`num_nextn_predict_layers`, layers.{L+i}: enorm, hnorm, eh_proj 2h → h,
  * an MLA layer with a dense MLP unless `nextn_is_sparse`, shared_head.norm; vLLM
- * GigaChat35MultiTokenPredictorLayer) carry gated norms llmecon's MTP module has no place for: not
- * counted (numMtpModules 0); a warning gives their size.
+ * GigaChat35MultiTokenPredictorLayer) are MTP modules of that layer (`ModelSpec.mtpModule`), their gated
+ * norms' gates among the layer's extras; counted apart from the total.
  * Defaults only where vLLM's and SGLang's GigaChat35Config agree; sizes they disagree on are required.
  */
-import { mtpParams } from '../param-count.js';
 import type {
   GatedDeltaNetSpec,
   LayerExtraGemm,
@@ -183,17 +182,15 @@ function gateExtras(spec: ModelSpec, perLayer: number, mla: boolean, finalNorm: 
 }
 
 /**
- * The checkpoint's MTP heads, not counted: llmecon's module (mtpParams: three norms, 2h → h, one full
- * layer) with a dense MLP unless `nextn_is_sparse`, plus the gates of its gated norms; null when none.
+ * The checkpoint's MTP heads (vLLM GigaChat35MultiTokenPredictorLayer) as MTP modules: an MLA layer with a
+ * dense MLP unless `nextn_is_sparse`, its gated norms' gates — the layer's two, enorm, hnorm and
+ * shared_head.norm — as the layer's extras (as model.norm's ride with the last layer); null when none.
  */
-function mtpWarning(f: Fields, spec: ModelSpec, gated: boolean): string | null {
-  const heads = f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers });
-  if (heads === 0) return null;
-  const sparse = f.bool('nextn_is_sparse', false);
-  const module = { ...spec, moe: sparse ? spec.moe : null, numMtpModules: 1 };
-  const gates = gated ? gateExtras(spec, spec.norm.perLayer + 3, true, false).params : 0;
-  const each = mtpParams(module) + gates;
-  return `the checkpoint's ${heads} MTP heads (enorm, hnorm, eh_proj 2h → h, an MLA layer with a ${sparse ? 'MoE' : 'dense'} MLP, shared_head.norm${gated ? ', gated norms' : ''}: ${each.toLocaleString('en-US')} parameters each, ${(heads * each).toLocaleString('en-US')} in all) are not counted and not used for speculative decoding: llmecon's MTP module has no gated norms`;
+function readMtpModule(f: Fields, spec: ModelSpec, gated: boolean): ModelSpec['mtpModule'] {
+  if (f.int('num_nextn_predict_layers', { fallback: 0, max: MAX.layers }) === 0) return null;
+  const mlp = f.bool('nextn_is_sparse', false) && spec.moe ? 'moe' : 'dense';
+  const extras = gated ? gateExtras(spec, spec.norm.perLayer + 3, true, false) : undefined;
+  return { layer: { attention: 'full', mlp, ...(extras ? { extras } : {}) } };
 }
 
 /** GigaChat35ForCausalLM: the hybrid GDN / MLA decoder with DeepSeek MoE and gated sandwich norms. */
@@ -233,6 +230,12 @@ export const gigachat35: Family = (top, name) => {
         extras: gateExtras(shaped, norms.perLayer, l.attention === 'full', i === n - 1),
       }))
     : shaped.layers;
-  const warning = mtpWarning(f, shaped, norms.gated);
-  return { ...shaped, layers, ...(warning === null ? {} : { warnings: [warning] }) };
+  const mtpModule = readMtpModule(f, shaped, norms.gated);
+  return {
+    ...shaped,
+    layers,
+    ...(mtpModule
+      ? { numMtpModules: f.int('num_nextn_predict_layers', { max: MAX.layers }), mtpModule }
+      : { numMtpModules: 0 }),
+  };
 };
