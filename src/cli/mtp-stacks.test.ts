@@ -9,7 +9,7 @@ const mimo = 'test/fixtures/hf-configs/hand-built/mimo-7b-base.json';
 const notTrained = '1 MTP module is not trained';
 
 describe('MTP modules by stack and in serving', () => {
-  it('finetune (hf) and memory --stack hf say the MTP module is left out; megatron keeps it', async () => {
+  it('finetune and rl (hf) and memory --stack hf say the MTP module is left out; megatron keeps it', async () => {
     const finetune = await run([
       'finetune',
       '--model',
@@ -23,6 +23,8 @@ describe('MTP modules by stack and in serving', () => {
     ]);
     expect(finetune.code).toBe(0);
     expect(finetune.stdout).toContain(notTrained);
+    const rl = await run(['rl', '--model', mimo, '--gpu', 'h100', '--gpus', '8', '--steps', '10', '--json']);
+    expect(JSON.parse(rl.stdout).warnings.join(' ')).toContain(notTrained);
     const hf = await run(['memory', mimo, '--stack', 'hf', '--json']);
     const megatron = await run(['memory', mimo, '--stack', 'megatron', '--json']);
     expect(JSON.parse(hf.stdout).warnings.join(' ')).toContain(notTrained);

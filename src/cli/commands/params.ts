@@ -49,9 +49,13 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     `embedding+head  ${formatCount(p.embeddingParams)}`,
   ];
   if (p.mtpParams > 0) {
-    lines.push(
-      `MTP modules     ${formatCount(p.mtpParams)} not in the total${mtpCheckpointParams === null ? (spec.mtpModule?.ownHead ? ' (each with its own output head)' : '') : ` (${formatCount(mtpCheckpointParams)} as stored in the checkpoint with its own embedding/head copies)`}`,
-    );
+    const stored =
+      mtpCheckpointParams !== null
+        ? ` (${formatCount(mtpCheckpointParams)} as stored in the checkpoint with its own embedding/head copies)`
+        : spec.mtpModule?.ownHead
+          ? ' (each with its own output head)'
+          : '';
+    lines.push(`MTP modules     ${formatCount(p.mtpParams)} not in the total${stored}`);
   }
   if (spec.vision) {
     const perImage =

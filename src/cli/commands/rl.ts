@@ -117,8 +117,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     model: spec,
   });
   const range = rlRanges(summary, band);
-  // How the policy's config was read (a lookalike family, a structure approximated).
-  const warnings = spec.warnings ?? [];
+  // How the policy's config was read (a lookalike family, a structure approximated), and what the stack leaves out.
+  const warnings = [...(spec.warnings ?? []), ...plan.training.warnings];
   if (o.json)
     return {
       output: toJson({

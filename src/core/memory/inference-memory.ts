@@ -5,10 +5,15 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { routedExpertParams } from '../model/mixer-params.js';
 import { replicatedByLayer } from '../model/operations.js';
-import { encoderParamCount, mtpLayer, mtpParams, paramCount } from '../model/param-count.js';
-import type { ModelSpec } from '../model/spec.js';
+import {
+  encoderParamCount,
+  mtpLayer,
+  mtpParams,
+  mtpRoutedExpertParams,
+  paramCount,
+} from '../model/param-count.js';
+import type { LayerSpec, ModelSpec } from '../model/spec.js';
 import {
   bytesPerElement,
   type KvFormat,
@@ -67,9 +72,12 @@ export function memoryFit(
  */
 function mtpDrafterShare(spec: ModelSpec): { params: number; routed: number; layers: ModelSpec } {
   const n = spec.numMtpModules;
-  const layer = mtpLayer(spec);
-  const routed = layer.mlp === 'moe' ? n * routedExpertParams(spec) : 0;
-  return { params: mtpParams(spec), routed, layers: { ...spec, numLayers: n, layers: Array(n).fill(layer) } };
+  const layers = Array<LayerSpec>(n).fill(mtpLayer(spec));
+  return {
+    params: mtpParams(spec),
+    routed: mtpRoutedExpertParams(spec),
+    layers: { ...spec, numLayers: n, layers },
+  };
 }
 
 /**

@@ -7,7 +7,13 @@
 
 import { denseMlpParams, moeLayerParams, normParams, routedExpertParams } from '../model/mixer-params.js';
 import { layerWeights, replicatedByLayer, tpShard } from '../model/operations.js';
-import { attentionParams, mtpLayer, mtpParams, paramCount } from '../model/param-count.js';
+import {
+  attentionParams,
+  mtpLayer,
+  mtpParams,
+  mtpRoutedExpertParams,
+  paramCount,
+} from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
@@ -56,7 +62,7 @@ export function layerParamsPerGpu(
   const replicated = perLayer ? replicatedByLayer(spec) : null;
   const dense = attentionParams(spec) + denseMlpParams(spec, spec.mlp);
   const mtp = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
-  const mtpHeld = mtp?.mlp === 'moe' ? routed : 0;
+  const mtpHeld = mtp ? mtpRoutedExpertParams(spec) / spec.numMtpModules : 0;
   const mtpEach = mtp ? mtpParams(spec) / spec.numMtpModules : 0;
   return {
     dense: tpShard(dense, whole('dense'), t) + norms,

@@ -17,6 +17,7 @@ import {
   gatedDeltaNetParams,
   moeLayerParams,
   normParams,
+  routedExpertParams,
   shortConvParams,
   stateSpaceParams,
 } from './mixer-params.js';
@@ -332,6 +333,12 @@ export function mtpParams(spec: ModelSpec): number {
   const layer = sumLayer(layerParams(spec, mtpLayer(spec)));
   const head = spec.mtpModule?.ownHead ? spec.vocabSize * embeddingWidth(spec) : 0;
   return spec.numMtpModules * (3 * normParams(spec, h) + 2 * h * h + layer + head);
+}
+
+/** The routed experts among the MTP modules' parameters (what EP spreads over its ranks); 0 for dense modules. */
+export function mtpRoutedExpertParams(spec: ModelSpec): number {
+  if (spec.numMtpModules === 0 || mtpLayer(spec).mlp !== 'moe') return 0;
+  return spec.numMtpModules * routedExpertParams(spec);
 }
 
 /**
