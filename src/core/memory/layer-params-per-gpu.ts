@@ -63,7 +63,7 @@ export function layerParamsPerGpu(
   const dense = attentionParams(spec) + denseMlpParams(spec, spec.mlp);
   const mtp = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
   const mtpHeld = mtp ? mtpRoutedExpertParams(spec) / spec.numMtpModules : 0;
-  const mtpEach = mtp ? mtpParams(spec) / spec.numMtpModules : 0;
+  const mtpEach = mtp ? paramCount(spec).mtpParams / spec.numMtpModules : 0;
   return {
     dense: tpShard(dense, whole('dense'), t) + norms,
     // Shared experts and latent projections split over TP; the router stays whole.
