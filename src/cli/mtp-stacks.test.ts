@@ -49,5 +49,13 @@ describe('MTP modules by stack and in serving', () => {
     const free = await throughput(['--draft-tokens', '1', '--acceptance-rate', '0.85']);
     expect(withDrafter).toBeLessThan(free);
     expect(withDrafter).toBeGreaterThan(0.8 * free);
+    // --draft-tokens with --mtp sets the draft steps (the one module reused), not ignored.
+    const three = JSON.parse(
+      (await run([...base, '--mtp', '--draft-tokens', '3', '--gpus', '1', '--json'])).stdout,
+    );
+    expect(three.workload.speculative).toEqual({ draftTokens: 3, acceptanceRate: 0.85 });
+    expect((await run([...base, '--mtp', '--draft-tokens', '0', '--gpus', '1'])).stderr).toMatch(
+      /--draft-tokens/,
+    );
   });
 });

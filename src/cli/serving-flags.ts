@@ -69,8 +69,14 @@ export function addServingFlags(command: Command): Command {
     .option('--ttft-slo <s>', 'time-to-first-token limit, seconds')
     .option('--tpot-slo <s>', 'time-per-output-token limit, seconds')
     .option('--cache-hit-rate <f>', 'share of prompt tokens served from the prefix cache (0–1)')
-    .option('--mtp', "speculative decoding with the model's MTP modules (DeepSeek-V3: 85% acceptance)")
-    .option('--draft-tokens <n>', 'speculative decoding: tokens drafted per step')
+    .option(
+      '--mtp',
+      "speculative decoding with the model's MTP modules (DeepSeek-V3: 85% acceptance), one draft each unless --draft-tokens",
+    )
+    .option(
+      '--draft-tokens <n>',
+      'speculative decoding: tokens drafted per step (with --mtp: the modules reused)',
+    )
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
     .option(
@@ -157,7 +163,12 @@ function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['specula
         `${spec.name} has no MTP modules; use --draft-tokens and --acceptance-rate`,
       );
     return {
-      draftTokens: spec.numMtpModules,
+      // One draft per module, or the steps --draft-tokens asks for: the engines reuse the modules past their
+      // count (SGLang --speculative-num-steps; vLLM num_speculative_tokens, spec_step_idx % the modules).
+      draftTokens:
+        o.draftTokens === undefined
+          ? spec.numMtpModules
+          : positiveInteger(o.draftTokens, '--draft-tokens', 1),
       acceptanceRate:
         fraction(o.acceptanceRate, '--acceptance-rate', true) ??
         loadCatalog().assumptions.mtpAcceptanceRate.value,
