@@ -21,17 +21,18 @@ function looksLikePath(ref: string): boolean {
   return /[/\\]/.test(ref) || /\.(json|ya?ml)$/i.test(ref) || existsSync(ref);
 }
 
-export function loadModel(ref: string): LoadedModel {
+/** `field`: the flag the reference came from, named in errors (`model` for --model). */
+export function loadModel(ref: string, field = 'model'): LoadedModel {
   if (!looksLikePath(ref)) {
-    const entry = findModel(ref, 'model');
+    const entry = findModel(ref, field);
     return { ref, spec: modelSpecFrom(entry.config, entry.name) };
   }
-  if (!existsSync(ref)) inputError('unknown_id', ['model'], `no such file '${ref}'`);
+  if (!existsSync(ref)) inputError('unknown_id', [field], `no such file '${ref}'`);
   // A Hugging Face model directory: read its config.json.
   if (statSync(ref).isDirectory()) {
     const config = join(ref, 'config.json');
     if (!existsSync(config))
-      inputError('unknown_id', ['model'], `'${ref}' is a directory without a config.json`);
+      inputError('unknown_id', [field], `'${ref}' is a directory without a config.json`);
     return loadModel(config);
   }
   // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
@@ -45,7 +46,7 @@ export function loadModel(ref: string): LoadedModel {
         error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : '';
       inputError(
         'malformed',
-        ['model'],
+        [field],
         `'${ref}' is not valid YAML${where}: ${(error as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       );
     }

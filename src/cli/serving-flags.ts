@@ -9,7 +9,8 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
-import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
+import { type ServingWorkload, type Slo, servingWarnings, tokensPerStep } from '../core/inference/serving.js';
+import type { Drafter } from '../core/model/drafter.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -35,6 +36,8 @@ export interface ServingFlags {
   tpotSlo?: string;
   cacheHitRate?: string;
   mtp?: boolean;
+  draftModel?: string;
+  draftWeights?: string;
   draftTokens?: string;
   acceptanceRate?: string;
   disaggregated?: boolean;
@@ -74,8 +77,16 @@ export function addServingFlags(command: Command): Command {
       "speculative decoding with the model's MTP modules (DeepSeek-V3: 85% acceptance), one draft each unless --draft-tokens",
     )
     .option(
+      '--draft-model <model>',
+      'speculative decoding with a draft model sharing the tokenizer (catalog id, config.json, directory or spec): its passes, weights and KV cache are costed; with --draft-tokens and --acceptance-rate',
+    )
+    .option(
+      '--draft-weights <f>',
+      `with --draft-model: its weight format: ${WEIGHT_FORMATS.join(' | ')} (default bf16)`,
+    )
+    .option(
       '--draft-tokens <n>',
-      'speculative decoding: tokens drafted per step (with --mtp: the modules reused)',
+      'speculative decoding: tokens drafted per step (with --mtp: the modules reused; alone: a drafter costing no GPU time, as n-gram lookup)',
     )
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
@@ -139,6 +150,11 @@ export interface ServingSetup {
   readonly fixedGpus: number | undefined;
   /** The engine profile applied to every replica, if one was named. */
   readonly engine: CatalogEngine | undefined;
+  /** Speculative decoding: what drafts (none: drafts costing nothing) and in words; null without it. */
+  readonly speculation: {
+    readonly drafter: 'mtp' | 'none' | { readonly model: string; readonly weightFormat: WeightFormat };
+    readonly text: string;
+  } | null;
   /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
   readonly warnings: readonly string[];
 }
@@ -155,6 +171,8 @@ function fraction(text: string | undefined, flag: string, allowOne: boolean): nu
 }
 
 function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
+  if (o.mtp && o.draftModel !== undefined)
+    inputError('infeasible', ['--draft-model'], 'give --mtp or --draft-model, not both');
   if (o.mtp) {
     if (spec.numMtpModules < 1)
       inputError(
@@ -174,16 +192,62 @@ function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['specula
         loadCatalog().assumptions.mtpAcceptanceRate.value,
     };
   }
-  if (o.draftTokens === undefined && o.acceptanceRate === undefined) return undefined;
+  if (o.draftTokens === undefined && o.acceptanceRate === undefined && o.draftModel === undefined)
+    return undefined;
   if (o.draftTokens === undefined || o.acceptanceRate === undefined)
     inputError(
       'missing_field',
-      ['--draft-tokens'],
-      'speculative decoding needs both --draft-tokens and --acceptance-rate',
+      [o.draftTokens === undefined ? '--draft-tokens' : '--acceptance-rate'],
+      `speculative decoding${o.draftModel === undefined ? '' : ' with --draft-model'} needs both --draft-tokens and --acceptance-rate`,
     );
   return {
     draftTokens: positiveInteger(o.draftTokens, '--draft-tokens', 1),
     acceptanceRate: fraction(o.acceptanceRate, '--acceptance-rate', true)!,
+  };
+}
+
+/**
+ * What drafts the speculative tokens (serving-step.ts Replica.drafter), and what to say about it: drafts
+ * with neither --mtp nor --draft-model cost nothing on the GPU, which the output states.
+ */
+function drafterFrom(
+  o: ServingFlags,
+  spec: ModelSpec,
+  speculative: ServingWorkload['speculative'],
+): { drafter: Drafter | undefined; speculation: ServingSetup['speculation']; warnings: string[] } {
+  if (o.draftModel === undefined) refuseFlags(o, { draftWeights: '--draft-weights' }, 'with --draft-model');
+  if (!speculative) return { drafter: undefined, speculation: null, warnings: [] };
+  const k = speculative.draftTokens;
+  const plan = `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
+  if (o.mtp)
+    return {
+      drafter: { kind: 'mtp' },
+      speculation: { drafter: 'mtp', text: `${plan}, drafted by its MTP modules` },
+      warnings: [],
+    };
+  if (o.draftModel === undefined)
+    return {
+      drafter: undefined,
+      speculation: { drafter: 'none', text: `${plan}, drafts costing no GPU time or memory` },
+      warnings: [
+        "the drafts cost no GPU time or memory (as an n-gram / prompt-lookup drafter): give --draft-model to cost a draft model's passes, weights and KV cache, or --mtp for the model's own MTP modules",
+      ],
+    };
+  const draft = loadModel(o.draftModel, '--draft-model').spec;
+  const weightFormat = oneOf(o.draftWeights, '--draft-weights', WEIGHT_FORMATS, 'bf16');
+  const warnings =
+    draft.vocabSize === spec.vocabSize
+      ? []
+      : [
+          `${draft.name}'s vocabulary (${draft.vocabSize}) differs from ${spec.name}'s (${spec.vocabSize}): a draft model must share the target's tokenizer (padded vocabularies of one tokenizer differ harmlessly)`,
+        ];
+  return {
+    drafter: { kind: 'model', spec: draft, weightFormat },
+    speculation: {
+      drafter: { model: draft.name, weightFormat },
+      text: `${plan}, drafted by ${draft.name} (${weightFormat}) on the same GPUs`,
+    },
+    warnings,
   };
 }
 
@@ -201,6 +265,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     speculative: speculative(o, spec),
     disaggregated: o.disaggregated ?? false,
   };
+  const drafting = drafterFrom(o, spec, workload.speculative);
+  const drafter = drafting.drafter;
   const slo: Slo = {
     ttftSeconds: o.ttftSlo === undefined ? undefined : positiveNumber(o.ttftSlo, '--ttft-slo', 1),
     tpotSeconds: o.tpotSlo === undefined ? undefined : positiveNumber(o.tpotSlo, '--tpot-slo', 1),
@@ -253,6 +319,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
+  if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
+    inputError('unsupported', ['--draft-model'], `${engine.name} has no draft-model speculative decoding`);
   if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
     inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
   if (!o.disaggregated)
@@ -265,6 +333,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     for (const [format, flag] of [
       ...weightFormats.map((f) => [f, '--weights'] as const),
       [kvFormat, '--kv'] as const,
+      ...(drafter?.kind === 'model' ? [[drafter.weightFormat, '--draft-weights'] as const] : []),
     ]) {
       const unsupported = formatSupportError(format, hw.gpu);
       if (unsupported !== null) inputError('infeasible', [flag], unsupported);
@@ -279,8 +348,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
-      // --mtp: the replica loads the model's MTP modules and runs them to draft (serving-step.ts).
-      const replica = o.mtp ? { ...balanced, mtpDrafter: true } : balanced;
+      // --mtp or --draft-model: the replica loads the drafter and runs it each step (serving-step.ts).
+      const replica = drafter ? { ...balanced, drafter } : balanced;
       candidates.push(
         withEngine(
           {
@@ -311,8 +380,9 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     candidates,
     fixedGpus,
     engine,
-    // How the config was read (a lookalike family, a structure approximated), then the context.
-    warnings: [...(spec.warnings ?? []), ...servingWarnings(spec, workload)],
+    speculation: drafting.speculation,
+    // How the config was read (a lookalike family, a structure approximated), then the context and drafter.
+    warnings: [...(spec.warnings ?? []), ...servingWarnings(spec, workload), ...drafting.warnings],
   };
 }
 

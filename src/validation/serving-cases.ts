@@ -87,8 +87,8 @@ const caseSchema = z
         /** The GEMM datatype of the engine's kernels when it differs from the weights' default. */
         gemmDatatype: z.enum(['bf16', 'fp8', 'fp4']).optional(),
         expertImbalance: z.number().min(1).optional(),
-        /** The run drafts with the model's MTP modules (ServingReplica.mtpDrafter). */
-        mtpDrafter: z.boolean().optional(),
+        /** The run drafts with the model's MTP modules (ServingReplica.drafter). */
+        drafter: z.literal('mtp').optional(),
       })
       .strict(),
     engine: z.string().optional(),
@@ -196,7 +196,13 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       };
     }
   }
-  const replica: ServingReplica = { ...c.replica, engine, profile };
+  const { drafter, ...layout } = c.replica;
+  const replica: ServingReplica = {
+    ...layout,
+    ...(drafter && { drafter: { kind: drafter } }),
+    engine,
+    profile,
+  };
   const need = <T>(v: T | null | undefined, what: string): T => {
     if (v === undefined || v === null) throw new InternalError(`case ${c.id} needs ${what}`);
     return v;

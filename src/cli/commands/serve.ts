@@ -4,6 +4,7 @@ import { inputError } from '../../core/errors.js';
 import { perTokenRange, throughputRange } from '../../core/inference/bands.js';
 import {
   candidateLabel,
+  type DeploymentCandidate,
   type DeploymentPlan,
   planDeployments,
   planServingModes,
@@ -100,6 +101,22 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
   };
 }
 
+/** A candidate as it is without its drafter (the plan without speculative decoding). */
+const withoutDrafter = (c: DeploymentCandidate): DeploymentCandidate => ({
+  ...c,
+  replica: { ...c.replica, drafter: undefined },
+  prefillReplica: c.prefillReplica && { ...c.prefillReplica, drafter: undefined },
+});
+
+/** What speculative decoding changes against the best plan without it, for the same traffic and SLO. */
+function speculationLine(best: DeploymentPlan, plain: DeploymentPlan | null): string {
+  if (plain === null) return '  without speculative decoding no layout meets the SLO';
+  const change = (a: number, b: number) => `${a >= b ? '+' : '−'}${(100 * Math.abs(a / b - 1)).toFixed(0)}%`;
+  const tpot = (p: DeploymentPlan) => p.point.tpotSeconds;
+  const blended = (p: DeploymentPlan) => p.costPerMillionBlendedTokensUsd;
+  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${(tpot(plain) * 1000).toFixed(1)} ms · ${formatCount(plain.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
+}
+
 const layoutLabel = (p: DeploymentPlan) =>
   `${candidateLabel(p.candidate)}${p.disaggregated ? ' disagg' : ''}`;
 
@@ -158,19 +175,26 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   if (o.aggregated && o.disaggregated)
     inputError('infeasible', ['--aggregated'], 'give --aggregated or --disaggregated, not both');
   // Neither pinned: aggregated and disaggregated pools are both planned and the cheapest wins.
-  const modes =
-    o.aggregated || o.disaggregated
-      ? undefined
-      : planServingModes(spec, candidates, w, rps, slo, concurrency);
-  const plans = modes ? [...modes.plans] : planDeployments(spec, candidates, w, rps, slo, concurrency);
+  const planned = (cs: typeof candidates, wl: typeof w) => {
+    const modes =
+      o.aggregated || o.disaggregated ? undefined : planServingModes(spec, cs, wl, rps, slo, concurrency);
+    return { modes, plans: modes ? [...modes.plans] : planDeployments(spec, cs, wl, rps, slo, concurrency) };
+  };
+  const { modes, plans } = planned(candidates, w);
   const best = plans[0];
   if (!best) return { output: `cannot serve ${spec.name}: ${whyNot(setup, rps, concurrency)}`, exitCode: 3 };
   const top = positiveInteger(o.top, '--top', 5);
+  // The same traffic planned without drafting: what speculative decoding gains or costs here.
+  const plain =
+    setup.speculation === null
+      ? undefined
+      : (planned(candidates.map(withoutDrafter), { ...w, speculative: undefined }).plans[0] ?? null);
   const scale = servingScale(spec, w);
   const result = {
     model: spec.name,
     workload: w,
     slo,
+    speculation: setup.speculation,
     warnings: setup.warnings,
     engine: setup.engine
       ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
@@ -184,6 +208,9 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       reason: modes?.reason ?? (o.disaggregated ? 'pinned by --disaggregated' : 'pinned by --aggregated'),
     },
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
+    /** The same traffic and SLO planned without speculative decoding (null: none meets them); absent without it. */
+    withoutSpeculation:
+      plain === undefined ? undefined : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), scale),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId), scale)),
     simulation: o.simulate ? runSimulation(o, setup, best) : null,
     frontier: o.pareto
@@ -220,6 +247,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     output: [
       ...setup.warnings.map((t) => `warning: ${t}`),
       `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}${setup.engine ? ` on ${setup.engine.name}` : ''}`,
+      ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
@@ -228,6 +256,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       `  P10–P90 from ${ranges.basis}`,
+      ...(plain === undefined ? [] : [speculationLine(best, plain)]),
       ...(result.eagerDecode
         ? [
             `  ${eagerDecodeStatement(result.eagerDecode, result.engine?.name ?? 'engine', p.candidate.replica.expertParallel > 1)}`,

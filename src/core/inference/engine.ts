@@ -244,7 +244,7 @@ export function kvCapacity(
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
     prefillChunkTokens: engine.maxBatchedTokens,
-    mtpDrafter: r.mtpDrafter,
+    drafter: r.drafter,
   });
   const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
@@ -253,7 +253,7 @@ export function kvCapacity(
     contextTokens: context,
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
-    mtpDrafter: r.mtpDrafter,
+    drafter: r.drafter,
   });
   // A running sequence also holds the constant recurrent state of its linear-attention and Mamba
   // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.

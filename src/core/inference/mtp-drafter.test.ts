@@ -16,7 +16,7 @@ const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
 const llama = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
 const cluster = findCluster('dgx-h100');
 const plain: Replica = { tensorParallel: 1, expertParallel: 8, weightFormat: 'fp8', kvFormat: 'fp8' };
-const drafter: Replica = { ...plain, mtpDrafter: true };
+const drafter: Replica = { ...plain, drafter: { kind: 'mtp' } };
 const decode = (drafts: number): StepWork => ({
   decodeSequences: 256,
   tokensPerSequence: 1 + drafts,
@@ -32,7 +32,9 @@ describe('an MTP drafter in the serving step', () => {
     expect(step(v3, drafter, decode(0))).toBe(step(v3, plain, decode(0)));
     expect(step(v3, plain, decode(1))).toBe(step(v3, plain, { ...decode(1), draftTokens: 0 }));
     const dense = { ...plain, expertParallel: 1 };
-    expect(step(llama, { ...dense, mtpDrafter: true }, decode(1))).toBe(step(llama, dense, decode(1)));
+    expect(step(llama, { ...dense, drafter: { kind: 'mtp' } }, decode(1))).toBe(
+      step(llama, dense, decode(1)),
+    );
   });
   it('adds one pass of the module per step and one more per further draft, a small share of the step', () => {
     const one = step(v3, drafter, decode(1)) - step(v3, plain, decode(1));
@@ -80,7 +82,7 @@ describe('an MTP drafter in inference memory', () => {
       contextTokens: 4096,
       tensorParallel: 1,
       expertParallel: 8,
-      mtpDrafter,
+      drafter: mtpDrafter ? { kind: 'mtp' } : undefined,
     });
   it('holds the module: its routed experts over EP, the rest whole, at the weights’ precision', () => {
     const routed = v3.moe!.numExperts * moeLayerParams(v3, v3.moe!).expert;

@@ -8,6 +8,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
+import type { Drafter } from '../model/drafter.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
@@ -38,10 +39,11 @@ export interface Replica {
   /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
   readonly engine?: EngineTraits;
   /**
-   * The replica drafts speculative tokens with the model's MTP modules (`--mtp`): it holds their weights
-   * and KV cache (inference-memory.ts) and each step runs them ({@link servingStepSeconds}). Absent = false.
+   * What drafts the speculative tokens, held and run on the replica: it holds the drafter's weights and KV
+   * cache (inference-memory.ts) and each step runs it ({@link servingStepSeconds}). Absent: drafts (if the
+   * workload has any) cost no GPU time or memory, as an n-gram / prompt-lookup drafter.
    */
-  readonly mtpDrafter?: boolean;
+  readonly drafter?: Drafter;
 }
 
 /**
@@ -123,28 +125,72 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
   };
 }
 
+/** Seconds of one forward pass of a model over a request: its layers, launch overheads and output head. */
+function forwardSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  request: OperationRequest,
+  overheadSeconds: number,
+  sampled: OperationRequest = request,
+): number {
+  let seconds = 0;
+  for (const { layer, count } of layerKinds(spec)) {
+    seconds += count * (operationsSeconds(layerOperations(spec, layer, request), cluster) + overheadSeconds);
+  }
+  return seconds + operationsSeconds(headOperations(spec, sampled), cluster);
+}
+
+/**
+ * Seconds of one drafter pass over `work`, its head scoring `sampled`'s tokens: an MTP module of the model
+ * (operations-mtp.ts), or the whole draft model at its own weight format on the replica's GPUs and layout.
+ */
+function draftPassSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  drafter: Drafter,
+  work: StepWork,
+  sampled: StepWork,
+): number {
+  const overhead = r.engine?.layerOverheadSeconds ?? 0;
+  if (drafter.kind === 'mtp') {
+    const ops = mtpModuleOperations(
+      spec,
+      servingRequest(cluster, r, work),
+      servingRequest(cluster, r, sampled),
+    );
+    return operationsSeconds(ops, cluster) + overhead;
+  }
+  const own: Replica = {
+    ...r,
+    weightFormat: drafter.weightFormat,
+    weightSparsity: undefined,
+    gemmDatatype: undefined,
+    drafter: undefined,
+  };
+  const request = servingRequest(cluster, own, work);
+  return forwardSeconds(drafter.spec, cluster, request, overhead, servingRequest(cluster, own, sampled));
+}
+
 /**
  * Seconds for one step of a replica: every layer's operation list, the output head, launch overheads,
- * and an MTP drafter's passes.
+ * and the drafter's passes.
  */
 export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Replica, w: StepWork): number {
   const request = servingRequest(cluster, r, w);
   if (tokensOnGpu(request) <= 0) return 0;
-  const overhead = r.engine?.layerOverheadSeconds ?? 0;
-  let seconds = 0;
-  for (const { layer, count } of layerKinds(spec)) {
-    seconds += count * (operationsSeconds(layerOperations(spec, layer, request), cluster) + overhead);
-  }
-  seconds += operationsSeconds(headOperations(spec, request), cluster);
+  let seconds = forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
   const drafts = w.draftTokens ?? 0;
-  if (!r.mtpDrafter || spec.numMtpModules === 0 || drafts < 1) return seconds;
-  // The MTP drafter (vLLM v1 EagleProposer.propose): one pass of the module over every token the step ran,
-  // scoring one token per sequence, then a pass over one token per decoding sequence for each further draft.
-  const one = servingRequest(cluster, r, { ...w, tokensPerSequence: 1 });
-  seconds += operationsSeconds(mtpModuleOperations(spec, request, one), cluster) + overhead;
+  const drafter = r.drafter;
+  if (drafter === undefined || drafts < 1 || (drafter.kind === 'mtp' && spec.numMtpModules === 0))
+    return seconds;
+  // The drafter (vLLM v1 EagleProposer.propose; DraftModelProposer, the same SpecDecodeBaseProposer): one
+  // pass over every token the step ran, scoring one token per sequence, then a pass over one token per
+  // decoding sequence for each further draft.
+  seconds += draftPassSeconds(spec, cluster, r, drafter, w, { ...w, tokensPerSequence: 1 });
   if (drafts > 1 && w.decodeSequences > 0) {
-    const next = servingRequest(cluster, r, { ...w, tokensPerSequence: 1, prefillTokens: 0 });
-    seconds += (drafts - 1) * (operationsSeconds(mtpModuleOperations(spec, next), cluster) + overhead);
+    const next = { ...w, tokensPerSequence: 1, prefillTokens: 0 };
+    seconds += (drafts - 1) * draftPassSeconds(spec, cluster, r, drafter, next, next);
   }
   return seconds;
 }

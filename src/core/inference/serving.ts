@@ -144,7 +144,7 @@ export function servingMemoryBytes(
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
-    mtpDrafter: r.mtpDrafter,
+    drafter: r.drafter,
   }).totalBytes;
 }
 

@@ -4,6 +4,7 @@
  * activation workspace for a prefill chunk, and the framework overhead; `memoryFit` says whether it fits.
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
+import type { Drafter } from '../model/drafter.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { replicatedByLayer } from '../model/operations.js';
 import {
@@ -39,8 +40,11 @@ export interface InferenceMemoryOptions {
   readonly expertParallel?: number;
   readonly prefillChunkTokens?: number;
   readonly frameworkOverheadBytes?: number;
-  /** The model's MTP modules are loaded to draft speculative tokens (`--mtp`): their weights and KV cache. */
-  readonly mtpDrafter?: boolean;
+  /**
+   * The drafter of speculative decoding loaded beside the model: its weights and KV cache (the model's MTP
+   * modules, `--mtp`, or a draft model, `--draft-model`).
+   */
+  readonly drafter?: Drafter;
 }
 
 export interface InferenceMemory {
@@ -67,17 +71,35 @@ export function memoryFit(
 }
 
 /**
- * The MTP modules a drafter loads: their parameters (param-count.ts mtpParams), the routed experts among
- * them, and the model with their decoder layers as its layers (for their KV cache).
+ * What a drafter adds per GPU: weights and the KV cache and recurrent state of its layers. MTP modules
+ * (param-count.ts mtpParams): routed experts over TP × EP, the rest over TP, at the model's weight format,
+ * their decoder layers caching keys and values like the model's. A draft model: its own weights, KV and
+ * state as this function counts a model (without encoders), on the same TP and EP, at its own weight format.
  */
-function mtpDrafterShare(spec: ModelSpec): { params: number; routed: number; layers: ModelSpec } {
+function drafterBytes(
+  spec: ModelSpec,
+  drafter: Drafter,
+  options: InferenceMemoryOptions,
+  matrixBytes: number,
+  cached: (s: ModelSpec) => number,
+): { weights: number; kv: number; state: number } {
+  const tp = options.tensorParallel;
+  if (drafter.kind === 'model') {
+    const m = inferenceMemory(drafter.spec, {
+      ...options,
+      weightFormat: drafter.weightFormat,
+      weightSparsity: undefined,
+      drafter: undefined,
+    });
+    return { weights: m.weightsBytes, kv: m.kvCacheBytes, state: m.recurrentStateBytes };
+  }
   const n = spec.numMtpModules;
-  const layers = Array<LayerSpec>(n).fill(mtpLayer(spec));
-  return {
-    params: mtpParams(spec),
-    routed: mtpRoutedExpertParams(spec),
-    layers: { ...spec, numLayers: n, layers },
-  };
+  const routed = mtpRoutedExpertParams(spec);
+  const weights =
+    ((mtpParams(spec) - routed) * matrixBytes) / tp +
+    (routed * matrixBytes) / (tp * (options.expertParallel ?? 1));
+  const layers: ModelSpec = { ...spec, numLayers: n, layers: Array<LayerSpec>(n).fill(mtpLayer(spec)) };
+  return { weights, kv: options.batchSize * cached(layers), state: 0 };
 }
 
 /**
@@ -101,26 +123,25 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const encoderWeightsBytes = (encoderParamCount(spec) * bf16) / tp;
   // Matrices every TP rank runs whole (vLLM's ReplicatedLinear: MLA's q_a/kv_a, the router) load whole.
   const replicated = replicatedByLayer(spec).reduce((sum, params) => sum + params, 0);
-  const drafter = options.mtpDrafter ? mtpDrafterShare(spec) : null;
+  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer: Nemotron-NAS KV heads,
+  // Gemma 4 global layers; KV-shared layers hold none); sparse layers' indexer keys whole on every rank.
+  const cached = (s: ModelSpec) =>
+    kvCacheBytes(s, options.contextTokens, options.kvFormat, tp).bytesPerSequence;
+  const drafter = options.drafter
+    ? drafterBytes(spec, options.drafter, options, matrixBytes, cached)
+    : { weights: 0, kv: 0, state: 0 };
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp +
     replicated * matrixBytes * (1 - 1 / tp) +
     (b.routedExperts * matrixBytes) / (tp * ep) +
-    (drafter
-      ? ((drafter.params - drafter.routed) * matrixBytes) / tp + (drafter.routed * matrixBytes) / (tp * ep)
-      : 0);
-
-  // Each layer's share on one TP rank (kv-cache.ts kvShareOnGpu; per layer: Nemotron-NAS KV heads,
-  // Gemma 4 global layers; KV-shared layers hold none); sparse layers' indexer keys whole on every rank.
-  // An MTP drafter's layers cache their own keys and values like decoder layers.
-  const cached = (s: ModelSpec) =>
-    kvCacheBytes(s, options.contextTokens, options.kvFormat, tp).bytesPerSequence;
-  const kvBytes = options.batchSize * (cached(spec) + (drafter ? cached(drafter.layers) : 0));
+    drafter.weights;
+  const kvBytes = options.batchSize * cached(spec) + drafter.kv;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards
   // the gated-delta-net and mamba2 state by head); they do not grow with the context.
   const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;
   const stateShare = headShareOnGpu(stateHeads, tp);
-  const stateBytes = options.batchSize * recurrentStateBytes(spec).bytesPerSequence * stateShare;
+  const stateBytes =
+    options.batchSize * recurrentStateBytes(spec).bytesPerSequence * stateShare + drafter.state;
 
   // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits
   // for the last token of each sequence in the batch.

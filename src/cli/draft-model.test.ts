@@ -1,0 +1,59 @@
+/**
+ * `serve --draft-model`: a draft model's passes, weights and KV cache are costed and named; drafts with no
+ * drafter are said to cost nothing; every result with speculation is set against the plan without it.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+const base = 'serve --model llama-3.1-70b --gpu h100 --gpus 8 --input-tokens 2000 --output-tokens 400'.split(
+  ' ',
+);
+const drafts = ['--draft-tokens', '4', '--acceptance-rate', '0.7'];
+
+describe('serve --draft-model', () => {
+  it('costs the draft model: fewer tokens per GPU than free drafts, and says what it drafts with', async () => {
+    const json = async (extra: string[]) => JSON.parse((await run([...base, ...extra, '--json'])).stdout);
+    const drafted = await json([...drafts, '--draft-model', 'llama-3.2-1b', '--tp', '4']);
+    const free = await json([...drafts, '--tp', '4']);
+    expect(drafted.outputTokensPerSecondPerGpu).toBeLessThan(free.outputTokensPerSecondPerGpu);
+    // Its weights and KV cache leave room for fewer sequences.
+    expect(drafted.maxConcurrency).toBeLessThan(free.maxConcurrency);
+    expect(drafted.speculation.drafter).toEqual({ model: 'Llama 3.2 1B', weightFormat: 'bf16' });
+    expect(drafted.warnings).toEqual([]);
+    expect(free.speculation.drafter).toBe('none');
+    expect(free.warnings.join(' ')).toMatch(/cost no GPU time or memory/);
+    // The plan without speculation, for the same traffic: the target alone.
+    expect(drafted.withoutSpeculation.outputTokensPerSecondPerGpu).toBeGreaterThan(0);
+    expect((await json([])).withoutSpeculation).toBeUndefined();
+  });
+  it('sets speculation against the plan without it in text, and says when only speculation meets the SLO', async () => {
+    const text = (await run([...base, ...drafts, '--draft-model', 'llama-3.2-1b', '--concurrency', '1']))
+      .stdout;
+    expect(text).toContain('drafted by Llama 3.2 1B (bf16) on the same GPUs');
+    expect(text).toMatch(/without speculative decoding: h100-sxm TP\d .* speculation changes TPOT −\d+%/);
+    const tight = await run([...base, ...drafts, '--draft-model', 'llama-3.2-1b', '--tpot-slo', '0.01']);
+    expect(tight.code).toBe(0);
+    expect(tight.stdout).toContain('without speculative decoding no layout meets the SLO');
+  });
+  it('refuses what cannot run, naming the flag', async () => {
+    const fails = async (extra: string[], flag: RegExp) => {
+      const r = await run([...base, ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(flag);
+    };
+    await fails(['--draft-model', 'llama-3.2-1b'], /--draft-tokens.*needs both/);
+    await fails(['--draft-model', 'llama-3.2-1b', '--draft-tokens', '2'], /--acceptance-rate/);
+    await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--mtp'], /--draft-model.*not both/);
+    await fails([...drafts, '--draft-model', 'no-such-model'], /--draft-model/);
+    await fails([...drafts, '--draft-model', 'no/such/config.json'], /--draft-model.*no such file/);
+    await fails([...drafts, '--draft-weights', 'fp8'], /--draft-weights.*--draft-model/);
+    await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--draft-weights', 'fp7'], /--draft-weights/);
+  });
+  it('warns when the draft and target vocabularies differ', async () => {
+    const r = await run([...base, ...drafts, '--draft-model', 'qwen2.5-7b', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).warnings.join(' ')).toMatch(
+      /vocabulary \(152064\) differs from .*\(128256\)/,
+    );
+  });
+});
