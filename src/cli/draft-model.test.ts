@@ -18,7 +18,11 @@ describe('serve --draft-model', () => {
     expect(drafted.outputTokensPerSecondPerGpu).toBeLessThan(free.outputTokensPerSecondPerGpu);
     // Its weights and KV cache leave room for fewer sequences.
     expect(drafted.maxConcurrency).toBeLessThan(free.maxConcurrency);
-    expect(drafted.speculation.drafter).toEqual({ model: 'Llama 3.2 1B', weightFormat: 'bf16' });
+    expect(drafted.speculation.drafter).toEqual({
+      model: 'Llama 3.2 1B',
+      kind: 'model',
+      weightFormat: 'bf16',
+    });
     expect(drafted.warnings).toEqual([]);
     expect(free.speculation.drafter).toBe('none');
     expect(free.warnings.join(' ')).toMatch(/cost no GPU time or memory/);
@@ -55,5 +59,26 @@ describe('serve --draft-model', () => {
     expect(JSON.parse(r.stdout).warnings.join(' ')).toMatch(
       /vocabulary \(152064\) differs from .*\(128256\)/,
     );
+  });
+  it('reads an EAGLE-3 head as one, and says what a head read alone as a model leaves out', async () => {
+    const eagle = 'test/fixtures/hf-configs/eagle3/llama3-8B-eagle3.json';
+    const small =
+      'serve --model llama-3.1-8b --gpu h100 --gpus 1 --input-tokens 2000 --output-tokens 400 --concurrency 1 --json'.split(
+        ' ',
+      );
+    const serveWith = async (draft: string) =>
+      JSON.parse((await run([...small, ...drafts, '--draft-model', draft])).stdout);
+    const headed = await serveWith(eagle);
+    expect(headed.speculation.drafter).toEqual({
+      model: 'llama3-8B-eagle3',
+      kind: 'eagle3',
+      weightFormat: 'bf16',
+    });
+    expect(headed.warnings).toEqual([]);
+    // One layer and a 32K head draft faster than Llama 3.2 1B's 16 layers and 128K head.
+    expect(headed.tpotSeconds).toBeLessThan((await serveWith('llama-3.2-1b')).tpotSeconds);
+    expect(headed.tpotSeconds).toBeLessThan(headed.withoutSpeculation.tpotSeconds);
+    const params = await run(['params', eagle, '--json']);
+    expect(JSON.parse(params.stdout).warnings.join(' ')).toMatch(/EAGLE-3 draft head.*serve --draft-model/);
   });
 });

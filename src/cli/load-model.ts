@@ -15,6 +15,8 @@ export interface LoadedModel {
   readonly spec: ModelSpec;
   /** Catalog id or file path, as given. */
   readonly ref: string;
+  /** The parsed config or spec it was read from (what the spec does not keep, e.g. an EAGLE head's fields). */
+  readonly config: unknown;
 }
 
 function looksLikePath(ref: string): boolean {
@@ -25,7 +27,7 @@ function looksLikePath(ref: string): boolean {
 export function loadModel(ref: string, field = 'model'): LoadedModel {
   if (!looksLikePath(ref)) {
     const entry = findModel(ref, field);
-    return { ref, spec: modelSpecFrom(entry.config, entry.name) };
+    return { ref, spec: modelSpecFrom(entry.config, entry.name), config: entry.config };
   }
   if (!existsSync(ref)) inputError('unknown_id', [field], `no such file '${ref}'`);
   // A Hugging Face model directory: read its config.json.
@@ -57,5 +59,5 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
     .split(/[/\\]/)
     .pop()!
     .replace(/\.(json|ya?ml)$/i, '');
-  return { ref, spec: modelSpecFrom(parsed, name === 'config' ? ref : name) };
+  return { ref, spec: modelSpecFrom(parsed, name === 'config' ? ref : name), config: parsed };
 }

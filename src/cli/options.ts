@@ -87,3 +87,12 @@ export function sequenceLength(
   // How the config was read (a lookalike family, a structure approximated) travels with every result.
   return { tokens, warnings: [...(model.warnings ?? []), ...(warning === null ? [] : [warning])] };
 }
+
+/** A fraction in [0, 1] (`allowOne`) or [0, 1); undefined when the flag is absent. */
+export function fraction(text: string | undefined, flag: string, allowOne: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value >= 0 && (allowOne ? value <= 1 : value < 1)))
+    inputError('invalid_value', [flag], `a fraction in [0, ${allowOne ? '1]' : '1)'}, got '${text}'`);
+  return value;
+}

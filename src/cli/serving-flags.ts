@@ -9,15 +9,15 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
-import { type ServingWorkload, type Slo, servingWarnings, tokensPerStep } from '../core/inference/serving.js';
-import type { Drafter } from '../core/model/drafter.js';
+import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
 import { loadModel } from './load-model.js';
-import { oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
+import { fraction, oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 import { ownedHardware } from './price-flags.js';
+import { drafterFrom, type Speculation, speculative } from './speculation-flags.js';
 
 export interface ServingFlags {
   model?: string;
@@ -151,105 +151,13 @@ export interface ServingSetup {
   /** The engine profile applied to every replica, if one was named. */
   readonly engine: CatalogEngine | undefined;
   /** Speculative decoding: what drafts (none: drafts costing nothing) and in words; null without it. */
-  readonly speculation: {
-    readonly drafter: 'mtp' | 'none' | { readonly model: string; readonly weightFormat: WeightFormat };
-    readonly text: string;
-  } | null;
+  readonly speculation: Speculation | null;
   /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
   readonly warnings: readonly string[];
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>
   text === undefined ? undefined : positiveInteger(text, flag, 1);
-
-function fraction(text: string | undefined, flag: string, allowOne: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(value >= 0 && (allowOne ? value <= 1 : value < 1)))
-    inputError('invalid_value', [flag], `a fraction in [0, ${allowOne ? '1]' : '1)'}, got '${text}'`);
-  return value;
-}
-
-function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
-  if (o.mtp && o.draftModel !== undefined)
-    inputError('infeasible', ['--draft-model'], 'give --mtp or --draft-model, not both');
-  if (o.mtp) {
-    if (spec.numMtpModules < 1)
-      inputError(
-        'infeasible',
-        ['--mtp'],
-        `${spec.name} has no MTP modules; use --draft-tokens and --acceptance-rate`,
-      );
-    return {
-      // One draft per module, or the steps --draft-tokens asks for: the engines reuse the modules past their
-      // count (SGLang --speculative-num-steps; vLLM num_speculative_tokens, spec_step_idx % the modules).
-      draftTokens:
-        o.draftTokens === undefined
-          ? spec.numMtpModules
-          : positiveInteger(o.draftTokens, '--draft-tokens', 1),
-      acceptanceRate:
-        fraction(o.acceptanceRate, '--acceptance-rate', true) ??
-        loadCatalog().assumptions.mtpAcceptanceRate.value,
-    };
-  }
-  if (o.draftTokens === undefined && o.acceptanceRate === undefined && o.draftModel === undefined)
-    return undefined;
-  if (o.draftTokens === undefined || o.acceptanceRate === undefined)
-    inputError(
-      'missing_field',
-      [o.draftTokens === undefined ? '--draft-tokens' : '--acceptance-rate'],
-      `speculative decoding${o.draftModel === undefined ? '' : ' with --draft-model'} needs both --draft-tokens and --acceptance-rate`,
-    );
-  return {
-    draftTokens: positiveInteger(o.draftTokens, '--draft-tokens', 1),
-    acceptanceRate: fraction(o.acceptanceRate, '--acceptance-rate', true)!,
-  };
-}
-
-/**
- * What drafts the speculative tokens (serving-step.ts Replica.drafter), and what to say about it: drafts
- * with neither --mtp nor --draft-model cost nothing on the GPU, which the output states.
- */
-function drafterFrom(
-  o: ServingFlags,
-  spec: ModelSpec,
-  speculative: ServingWorkload['speculative'],
-): { drafter: Drafter | undefined; speculation: ServingSetup['speculation']; warnings: string[] } {
-  if (o.draftModel === undefined) refuseFlags(o, { draftWeights: '--draft-weights' }, 'with --draft-model');
-  if (!speculative) return { drafter: undefined, speculation: null, warnings: [] };
-  const k = speculative.draftTokens;
-  const plan = `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
-  if (o.mtp)
-    return {
-      drafter: { kind: 'mtp' },
-      speculation: { drafter: 'mtp', text: `${plan}, drafted by its MTP modules` },
-      warnings: [],
-    };
-  if (o.draftModel === undefined)
-    return {
-      drafter: undefined,
-      speculation: { drafter: 'none', text: `${plan}, drafts costing no GPU time or memory` },
-      warnings: [
-        "the drafts cost no GPU time or memory (as an n-gram / prompt-lookup drafter): give --draft-model to cost a draft model's passes, weights and KV cache, or --mtp for the model's own MTP modules",
-      ],
-    };
-  const draft = loadModel(o.draftModel, '--draft-model').spec;
-  const weightFormat = oneOf(o.draftWeights, '--draft-weights', WEIGHT_FORMATS, 'bf16');
-  const warnings =
-    draft.vocabSize === spec.vocabSize
-      ? []
-      : [
-          `${draft.name}'s vocabulary (${draft.vocabSize}) differs from ${spec.name}'s (${spec.vocabSize}): a draft model must share the target's tokenizer (padded vocabularies of one tokenizer differ harmlessly)`,
-        ];
-  return {
-    drafter: { kind: 'model', spec: draft, weightFormat },
-    speculation: {
-      drafter: { model: draft.name, weightFormat },
-      text: `${plan}, drafted by ${draft.name} (${weightFormat}) on the same GPUs`,
-    },
-    warnings,
-  };
-}
 
 export function servingSetup(o: ServingFlags): ServingSetup {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
@@ -321,6 +229,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
     inputError('unsupported', ['--draft-model'], `${engine.name} has no draft-model speculative decoding`);
+  if (engine && drafter?.kind === 'eagle' && !engine.features.speculative.includes('eagle'))
+    inputError('unsupported', ['--draft-model'], `${engine.name} has no EAGLE speculative decoding`);
   if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
     inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
   if (!o.disaggregated)
@@ -333,7 +243,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     for (const [format, flag] of [
       ...weightFormats.map((f) => [f, '--weights'] as const),
       [kvFormat, '--kv'] as const,
-      ...(drafter?.kind === 'model' ? [[drafter.weightFormat, '--draft-weights'] as const] : []),
+      ...(drafter && drafter.kind !== 'mtp' ? [[drafter.weightFormat, '--draft-weights'] as const] : []),
     ]) {
       const unsupported = formatSupportError(format, hw.gpu);
       if (unsupported !== null) inputError('infeasible', [flag], unsupported);

@@ -9,6 +9,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
 import type { Drafter } from '../model/drafter.js';
+import { eagleHeadOperations } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
@@ -142,7 +143,8 @@ function forwardSeconds(
 
 /**
  * Seconds of one drafter pass over `work`, its head scoring `sampled`'s tokens: an MTP module of the model
- * (operations-mtp.ts), or the whole draft model at its own weight format on the replica's GPUs and layout.
+ * (operations-mtp.ts), an EAGLE head (eagle-head.ts; `first`: the pass fed the target's hidden states), or
+ * the whole draft model, the last two at their own weight format on the replica's GPUs and layout.
  */
 function draftPassSeconds(
   spec: ModelSpec,
@@ -151,6 +153,7 @@ function draftPassSeconds(
   drafter: Drafter,
   work: StepWork,
   sampled: StepWork,
+  first: boolean,
 ): number {
   const overhead = r.engine?.layerOverheadSeconds ?? 0;
   if (drafter.kind === 'mtp') {
@@ -169,7 +172,10 @@ function draftPassSeconds(
     drafter: undefined,
   };
   const request = servingRequest(cluster, own, work);
-  return forwardSeconds(drafter.spec, cluster, request, overhead, servingRequest(cluster, own, sampled));
+  const scored = servingRequest(cluster, own, sampled);
+  if (drafter.kind === 'model') return forwardSeconds(drafter.spec, cluster, request, overhead, scored);
+  const ops = eagleHeadOperations(drafter.head, request, scored, first);
+  return operationsSeconds(ops, cluster) + drafter.head.spec.numLayers * overhead;
 }
 
 /**
@@ -187,10 +193,10 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   // The drafter (vLLM v1 EagleProposer.propose; DraftModelProposer, the same SpecDecodeBaseProposer): one
   // pass over every token the step ran, scoring one token per sequence, then a pass over one token per
   // decoding sequence for each further draft.
-  seconds += draftPassSeconds(spec, cluster, r, drafter, w, { ...w, tokensPerSequence: 1 });
+  seconds += draftPassSeconds(spec, cluster, r, drafter, w, { ...w, tokensPerSequence: 1 }, true);
   if (drafts > 1 && w.decodeSequences > 0) {
     const next = { ...w, tokensPerSequence: 1, prefillTokens: 0 };
-    seconds += (drafts - 1) * draftPassSeconds(spec, cluster, r, drafter, next, next);
+    seconds += (drafts - 1) * draftPassSeconds(spec, cluster, r, drafter, next, next, false);
   }
   return seconds;
 }

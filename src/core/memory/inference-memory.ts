@@ -5,6 +5,7 @@
  */
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import type { Drafter } from '../model/drafter.js';
+import { eagleHeadParams } from '../model/eagle-head.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { replicatedByLayer } from '../model/operations.js';
 import {
@@ -75,6 +76,7 @@ export function memoryFit(
  * (param-count.ts mtpParams): routed experts over TP × EP, the rest over TP, at the model's weight format,
  * their decoder layers caching keys and values like the model's. A draft model: its own weights, KV and
  * state as this function counts a model (without encoders), on the same TP and EP, at its own weight format.
+ * An EAGLE head: its parameters (eagle-head.ts eagleHeadParams) at its weight format, its layers' KV cache.
  */
 function drafterBytes(
   spec: ModelSpec,
@@ -92,6 +94,16 @@ function drafterBytes(
       drafter: undefined,
     });
     return { weights: m.weightsBytes, kv: m.kvCacheBytes, state: m.recurrentStateBytes };
+  }
+  if (drafter.kind === 'eagle') {
+    // Its layers, embedding-half q/k/v and own head over TP; fc whole on every rank; its layers' KV cache.
+    const { sharded, replicated } = eagleHeadParams(drafter.head);
+    const bytes = bytesPerElement(drafter.weightFormat);
+    return {
+      weights: (sharded * bytes) / tp + replicated * bytes,
+      kv: options.batchSize * cached(drafter.head.spec),
+      state: 0,
+    };
   }
   const n = spec.numMtpModules;
   const routed = mtpRoutedExpertParams(spec);

@@ -7,13 +7,7 @@
 
 import { denseMlpParams, moeLayerParams, normParams, routedExpertParams } from '../model/mixer-params.js';
 import { layerWeights, replicatedByLayer, tpShard } from '../model/operations.js';
-import {
-  attentionParams,
-  mtpLayer,
-  mtpParams,
-  mtpRoutedExpertParams,
-  paramCount,
-} from '../model/param-count.js';
+import { attentionParams, mtpLayer, mtpRoutedExpertParams, paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
 import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';

@@ -1,11 +1,12 @@
 /**
  * What drafts the tokens of speculative decoding (Leviathan et al. 2023) on a serving replica: the model's
- * own multi-token-prediction modules (DeepSeek-V3 Sec. 2.2 and 5.4.3), or a separate, smaller draft model
+ * own multi-token-prediction modules (DeepSeek-V3 Sec. 2.2 and 5.4.3), a separate, smaller draft model
  * that shares the target's tokenizer (vLLM's and SGLang's draft-model proposers, TensorRT-LLM's
- * draft-target). Either is held in memory (inference-memory.ts) and run each step (serving-step.ts).
+ * draft-target), or an EAGLE head trained on the target's hidden states. Either is held in memory (inference-memory.ts) and run each step (serving-step.ts).
  */
 
 import type { WeightFormat } from '../precision.js';
+import type { EagleHead } from './eagle-head.js';
 import type { ModelSpec } from './spec.js';
 
 export type Drafter =
@@ -14,5 +15,11 @@ export type Drafter =
       readonly kind: 'model';
       readonly spec: ModelSpec;
       /** The draft checkpoint's weights (BF16 unless quantized); its KV cache takes the replica's format. */
+      readonly weightFormat: WeightFormat;
+    }
+  | {
+      /** An EAGLE or EAGLE-3 head fed the target's hidden states (eagle-head.ts). */
+      readonly kind: 'eagle';
+      readonly head: EagleHead;
       readonly weightFormat: WeightFormat;
     };

@@ -4,6 +4,7 @@
  * in `huggingface/transformers: src/transformers/models/<type>/`), so parameter counts are exact.
  */
 import { DoesNotFitError, InputError, inputError } from '../errors.js';
+import { eagleVersion } from './eagle-head.js';
 import { Fields, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
 import { fixedVitTower } from './families/vision.js';
@@ -63,7 +64,20 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
     return checkMagnitude(readAsKnownFamily(json, modelType, name));
   }
   const family = FAMILIES[modelType as SupportedModelType];
-  return checkMagnitude(withUnreadEncoders(family(new Fields(json, modelType), name), json));
+  return checkMagnitude(
+    withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json),
+  );
+}
+
+/**
+ * An EAGLE draft head's config (eagle-head.ts) read as a model: its layers as a model of their own, with an
+ * embedding and a full-vocabulary head it does not have; said so, with where it is costed as it runs.
+ */
+function withEagleNote(spec: ModelSpec, json: Json): ModelSpec {
+  const version = eagleVersion(json);
+  if (version === null) return spec;
+  const warning = `this is an EAGLE${version === 3 ? '-3' : ''} draft head (architectures ${JSON.stringify(json.architectures)}): read as a ${spec.numLayers}-layer model of its own, with an embedding and a full-vocabulary head it does not hold; as a drafter (serve --draft-model) it is costed as the engines run it`;
+  return { ...spec, warnings: [...(spec.warnings ?? []), warning] };
 }
 
 /**

@@ -1,0 +1,116 @@
+/**
+ * Speculative decoding on the command line (`serve`, `compare-api`): `--mtp`, `--draft-model` (a draft model
+ * or an EAGLE head), `--draft-weights`, `--draft-tokens` and `--acceptance-rate`, parsed into the workload's
+ * drafts and the replica's drafter, with what the output says about them.
+ */
+import { loadCatalog } from '../catalog/catalog.js';
+import { inputError } from '../core/errors.js';
+import { type ServingWorkload, tokensPerStep } from '../core/inference/serving.js';
+import type { Drafter } from '../core/model/drafter.js';
+import { eagleHeadFrom } from '../core/model/eagle-head.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
+import { loadModel } from './load-model.js';
+import { fraction, oneOf, positiveInteger, refuseFlags } from './options.js';
+import type { ServingFlags } from './serving-flags.js';
+
+export function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
+  if (o.mtp && o.draftModel !== undefined)
+    inputError('infeasible', ['--draft-model'], 'give --mtp or --draft-model, not both');
+  if (o.mtp) {
+    if (spec.numMtpModules < 1)
+      inputError(
+        'infeasible',
+        ['--mtp'],
+        `${spec.name} has no MTP modules; use --draft-tokens and --acceptance-rate`,
+      );
+    return {
+      // One draft per module, or the steps --draft-tokens asks for: the engines reuse the modules past their
+      // count (SGLang --speculative-num-steps; vLLM num_speculative_tokens, spec_step_idx % the modules).
+      draftTokens:
+        o.draftTokens === undefined
+          ? spec.numMtpModules
+          : positiveInteger(o.draftTokens, '--draft-tokens', 1),
+      acceptanceRate:
+        fraction(o.acceptanceRate, '--acceptance-rate', true) ??
+        loadCatalog().assumptions.mtpAcceptanceRate.value,
+    };
+  }
+  if (o.draftTokens === undefined && o.acceptanceRate === undefined && o.draftModel === undefined)
+    return undefined;
+  if (o.draftTokens === undefined || o.acceptanceRate === undefined)
+    inputError(
+      'missing_field',
+      [o.draftTokens === undefined ? '--draft-tokens' : '--acceptance-rate'],
+      `speculative decoding${o.draftModel === undefined ? '' : ' with --draft-model'} needs both --draft-tokens and --acceptance-rate`,
+    );
+  return {
+    draftTokens: positiveInteger(o.draftTokens, '--draft-tokens', 1),
+    acceptanceRate: fraction(o.acceptanceRate, '--acceptance-rate', true)!,
+  };
+}
+
+/** Speculative decoding as the output states it: what drafts (none: drafts costing nothing), and in words. */
+export interface Speculation {
+  readonly drafter:
+    | 'mtp'
+    | 'none'
+    | {
+        readonly model: string;
+        readonly kind: 'model' | 'eagle' | 'eagle3';
+        readonly weightFormat: WeightFormat;
+      };
+  readonly text: string;
+}
+
+/**
+ * What drafts the speculative tokens (serving-step.ts Replica.drafter), and what to say about it: drafts
+ * with neither --mtp nor --draft-model cost nothing on the GPU, which the output states.
+ */
+export function drafterFrom(
+  o: ServingFlags,
+  spec: ModelSpec,
+  speculative: ServingWorkload['speculative'],
+): { drafter: Drafter | undefined; speculation: Speculation | null; warnings: string[] } {
+  if (o.draftModel === undefined) refuseFlags(o, { draftWeights: '--draft-weights' }, 'with --draft-model');
+  if (!speculative) return { drafter: undefined, speculation: null, warnings: [] };
+  const k = speculative.draftTokens;
+  const plan = `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
+  if (o.mtp)
+    return {
+      drafter: { kind: 'mtp' },
+      speculation: { drafter: 'mtp', text: `${plan}, drafted by its MTP modules` },
+      warnings: [],
+    };
+  if (o.draftModel === undefined)
+    return {
+      drafter: undefined,
+      speculation: { drafter: 'none', text: `${plan}, drafts costing no GPU time or memory` },
+      warnings: [
+        "the drafts cost no GPU time or memory (as an n-gram / prompt-lookup drafter): give --draft-model to cost a draft model's passes, weights and KV cache, or --mtp for the model's own MTP modules",
+      ],
+    };
+  const loaded = loadModel(o.draftModel, '--draft-model');
+  const draft = loaded.spec;
+  const weightFormat = oneOf(o.draftWeights, '--draft-weights', WEIGHT_FORMATS, 'bf16');
+  const head = eagleHeadFrom(loaded.config, draft);
+  const warnings =
+    draft.vocabSize === spec.vocabSize
+      ? []
+      : [
+          `${draft.name}'s vocabulary (${draft.vocabSize}) differs from ${spec.name}'s (${spec.vocabSize}): a draft model must share the target's tokenizer (padded vocabularies of one tokenizer differ harmlessly)`,
+        ];
+  const what = head ? `the EAGLE${head.version === 3 ? '-3' : ''} head ${draft.name}` : draft.name;
+  return {
+    drafter: head ? { kind: 'eagle', head, weightFormat } : { kind: 'model', spec: draft, weightFormat },
+    speculation: {
+      drafter: {
+        model: draft.name,
+        kind: head ? `eagle${head.version === 3 ? '3' : ''}` : 'model',
+        weightFormat,
+      },
+      text: `${plan}, drafted by ${what} (${weightFormat}) on the same GPUs`,
+    },
+    warnings,
+  };
+}
