@@ -39,6 +39,15 @@ describe('llmecon compare-api', () => {
     );
     expect(text).not.toMatch(/P10 ([\d.]+M) – P90 \1\)/);
   });
+  it('names the drafter of speculative decoding, and self-hosting pays for a draft model', async () => {
+    const drafted = ['--draft-tokens', '3', '--acceptance-rate', '0.7', '--api', 'gpt-4o-mini', '--json'];
+    const json = async (extra: string[]) => JSON.parse((await run([...args, ...drafted, ...extra])).stdout);
+    const model = await json(['--draft-model', 'llama-3.2-1b']);
+    const free = await json([]);
+    expect(model.speculation.text).toMatch(/drafted by Llama 3\.2 1B/);
+    expect(free.speculation.drafter).toBe('none');
+    expect(model.breakEvenTokensPerDay).toBeGreaterThanOrEqual(free.breakEvenTokensPerDay);
+  });
   it("reads LiteLLM's price file (USD per token → per million)", async () => {
     const result = await run([
       ...args,

@@ -116,6 +116,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   const apiHere = volume === undefined ? null : (result.series[0]!.apiUsdPerDay / grid[0]!) * volume;
   const out = {
     model: spec.name,
+    speculation: setup.speculation,
     warnings,
     api: { id: api.id, name: api.label, ...api.price, priceBasis: api.basis },
     workload: w,
@@ -150,6 +151,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     ...warnings.map((t) => `warning: ${t}`),
     `Self-hosting ${spec.name} vs ${api.label}: $${api.price.inputUsdPerMillion}/M input, $${api.price.outputUsdPerMillion}/M output (${api.basis})`,
     `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
+    ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
     '',
     result.breakEvenTokensPerDay === null
       ? `self-hosting never costs less than the API between 1M and 1T tokens/day (P10 ${volumeText(out.range.breakEvenTokensPerDay.p10)} – P90 ${volumeText(out.range.breakEvenTokensPerDay.p90)})`
