@@ -32,6 +32,15 @@ const dense = candidates('llama-3.1-70b', ['h100', 'h200', 'a100']);
 const v3 = spec('deepseek-v3');
 const moe = candidates('deepseek-v3', ['h800']);
 const w = { inputTokens: 2048, outputTokens: 256 };
+// Speculative decoding with a costed draft model: every candidate also runs Llama 3.2 1B four times a step.
+const drafted = dense.map((c) => ({
+  ...c,
+  replica: {
+    ...c.replica,
+    drafter: { kind: 'model' as const, spec: spec('llama-3.2-1b'), weightFormat: 'bf16' as const },
+  },
+}));
+const speculative = { ...w, speculative: { draftTokens: 4, acceptanceRate: 0.7 } };
 
 describe('serving', () => {
   bench(`Llama 3.1 70B: ${dense.length} candidates on H100/H200/A100, 20 req/s, TPOT ≤ 50 ms`, () => {
@@ -52,6 +61,14 @@ describe('serving', () => {
     `serve fleet plan (issue 17, ≤ 1 s): DeepSeek-V3, ${moe.length} candidates on H800, both modes, full use`,
     () => {
       planServingModes(v3, moe, w, null, { tpotSeconds: 0.05 });
+    },
+  );
+  bench(
+    `serve fleet plan with a draft model (issue 17, ≤ 1 s): Llama 3.1 70B + Llama 3.2 1B drafting 4, ${drafted.length} candidates, both modes, 5B tokens/day`,
+    () => {
+      planServingModes(llama70b, drafted, speculative, 5e9 / 86_400 / (w.inputTokens + w.outputTokens), {
+        tpotSeconds: 0.05,
+      });
     },
   );
   bench('compare-api: Llama 3.1 70B on H100/H200/A100 vs a $0.15/$0.60 API, 25 volumes', () => {
