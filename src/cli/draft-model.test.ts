@@ -39,19 +39,43 @@ describe('serve --draft-model', () => {
     expect(tight.code).toBe(0);
     expect(tight.stdout).toContain('without speculative decoding no layout meets the SLO');
   });
+  it('takes the mean acceptance length an engine reports in place of the rate', async () => {
+    const json = async (acceptance: string[]) =>
+      JSON.parse(
+        (
+          await run([
+            ...base,
+            '--draft-tokens',
+            '4',
+            ...acceptance,
+            '--draft-model',
+            'llama-3.2-1b',
+            '--json',
+          ])
+        ).stdout,
+      );
+    const byLength = await json(['--acceptance-length', '2.77']);
+    expect(byLength.workload.speculative.acceptanceRate).toBeCloseTo(0.7, 2);
+    expect(byLength.speculation.text).toContain('2.77 tokens per step');
+  });
   it('refuses what cannot run, naming the flag', async () => {
     const fails = async (extra: string[], flag: RegExp) => {
       const r = await run([...base, ...extra]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(flag);
     };
-    await fails(['--draft-model', 'llama-3.2-1b'], /--draft-tokens.*needs both/);
+    await fails(
+      ['--draft-model', 'llama-3.2-1b'],
+      /--draft-tokens.*needs --draft-tokens and --acceptance-rate/,
+    );
     await fails(['--draft-model', 'llama-3.2-1b', '--draft-tokens', '2'], /--acceptance-rate/);
     await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--mtp'], /--draft-model.*not both/);
     await fails([...drafts, '--draft-model', 'no-such-model'], /--draft-model/);
     await fails([...drafts, '--draft-model', 'no/such/config.json'], /--draft-model.*no such file/);
     await fails([...drafts, '--draft-weights', 'fp8'], /--draft-weights.*--draft-model/);
     await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--draft-weights', 'fp7'], /--draft-weights/);
+    await fails([...drafts, '--acceptance-length', '2'], /--acceptance-length.*not both/);
+    await fails(['--draft-tokens', '2', '--acceptance-length', '3.5'], /--acceptance-length.*from 1 to 3/);
   });
   it('warns when the draft and target vocabularies differ', async () => {
     const r = await run([...base, ...drafts, '--draft-model', 'qwen2.5-7b', '--json']);

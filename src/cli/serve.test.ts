@@ -319,7 +319,7 @@ describe('llmecon serve', () => {
       'half a speculative setting',
       ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--draft-tokens', '3'],
       2,
-      /needs both --draft-tokens and --acceptance-rate/,
+      /--acceptance-rate: speculative decoding needs --draft-tokens and --acceptance-rate \(or --acceptance-length\)/,
     ],
     [
       'a cache-hit rate of 1',

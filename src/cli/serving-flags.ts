@@ -40,6 +40,7 @@ export interface ServingFlags {
   draftWeights?: string;
   draftTokens?: string;
   acceptanceRate?: string;
+  acceptanceLength?: string;
   disaggregated?: boolean;
   expertImbalance?: string;
   engine?: string;
@@ -89,6 +90,10 @@ export function addServingFlags(command: Command): Command {
       'speculative decoding: tokens drafted per step (with --mtp: the modules reused; alone: a drafter costing no GPU time, as n-gram lookup)',
     )
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
+    .option(
+      '--acceptance-length <n>',
+      'speculative decoding: mean tokens per verifying step, as engines report it (vLLM "Mean acceptance length", SGLang "accept len"), instead of --acceptance-rate',
+    )
     .option('--disaggregated', 'prefill and decode on separate replicas (DeepSeek, DistServe)')
     .option(
       '--expert-imbalance <f>',

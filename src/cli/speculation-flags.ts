@@ -5,7 +5,7 @@
  */
 import { loadCatalog } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
-import { type ServingWorkload, tokensPerStep } from '../core/inference/serving.js';
+import { acceptanceRateForLength, type ServingWorkload, tokensPerStep } from '../core/inference/serving.js';
 import type { Drafter } from '../core/model/drafter.js';
 import { eagleHeadFrom } from '../core/model/eagle-head.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -13,6 +13,29 @@ import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { loadModel } from './load-model.js';
 import { fraction, oneOf, positiveInteger, refuseFlags } from './options.js';
 import type { ServingFlags } from './serving-flags.js';
+
+/**
+ * The acceptance a flag states: --acceptance-rate (each draft accepted with probability a), or
+ * --acceptance-length (the mean tokens a verifying step emits, as engines report it), turned into the rate
+ * that gives it over `draftTokens` drafts; undefined when neither is given.
+ */
+function acceptance(o: ServingFlags, draftTokens: number): number | undefined {
+  if (o.acceptanceRate !== undefined && o.acceptanceLength !== undefined)
+    inputError(
+      'infeasible',
+      ['--acceptance-length'],
+      'give --acceptance-rate or --acceptance-length, not both',
+    );
+  if (o.acceptanceLength === undefined) return fraction(o.acceptanceRate, '--acceptance-rate', true);
+  const length = Number(o.acceptanceLength);
+  if (!(length >= 1 && length <= draftTokens + 1))
+    inputError(
+      'invalid_value',
+      ['--acceptance-length'],
+      `mean tokens per verifying step from 1 to ${draftTokens + 1} (${draftTokens} draft${draftTokens > 1 ? 's' : ''} + the step's own), got '${o.acceptanceLength}'`,
+    );
+  return acceptanceRateForLength(draftTokens, length);
+}
 
 export function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
   if (o.mtp && o.draftModel !== undefined)
@@ -24,30 +47,25 @@ export function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['
         ['--mtp'],
         `${spec.name} has no MTP modules; use --draft-tokens and --acceptance-rate`,
       );
+    // One draft per module, or the steps --draft-tokens asks for: the engines reuse the modules past their
+    // count (SGLang --speculative-num-steps; vLLM num_speculative_tokens, spec_step_idx % the modules).
+    const draftTokens =
+      o.draftTokens === undefined ? spec.numMtpModules : positiveInteger(o.draftTokens, '--draft-tokens', 1);
     return {
-      // One draft per module, or the steps --draft-tokens asks for: the engines reuse the modules past their
-      // count (SGLang --speculative-num-steps; vLLM num_speculative_tokens, spec_step_idx % the modules).
-      draftTokens:
-        o.draftTokens === undefined
-          ? spec.numMtpModules
-          : positiveInteger(o.draftTokens, '--draft-tokens', 1),
-      acceptanceRate:
-        fraction(o.acceptanceRate, '--acceptance-rate', true) ??
-        loadCatalog().assumptions.mtpAcceptanceRate.value,
+      draftTokens,
+      acceptanceRate: acceptance(o, draftTokens) ?? loadCatalog().assumptions.mtpAcceptanceRate.value,
     };
   }
-  if (o.draftTokens === undefined && o.acceptanceRate === undefined && o.draftModel === undefined)
-    return undefined;
-  if (o.draftTokens === undefined || o.acceptanceRate === undefined)
+  const stated = o.acceptanceRate ?? o.acceptanceLength;
+  if (o.draftTokens === undefined && stated === undefined && o.draftModel === undefined) return undefined;
+  if (o.draftTokens === undefined || stated === undefined)
     inputError(
       'missing_field',
       [o.draftTokens === undefined ? '--draft-tokens' : '--acceptance-rate'],
-      `speculative decoding${o.draftModel === undefined ? '' : ' with --draft-model'} needs both --draft-tokens and --acceptance-rate`,
+      `speculative decoding${o.draftModel === undefined ? '' : ' with --draft-model'} needs --draft-tokens and --acceptance-rate (or --acceptance-length)`,
     );
-  return {
-    draftTokens: positiveInteger(o.draftTokens, '--draft-tokens', 1),
-    acceptanceRate: fraction(o.acceptanceRate, '--acceptance-rate', true)!,
-  };
+  const draftTokens = positiveInteger(o.draftTokens, '--draft-tokens', 1);
+  return { draftTokens, acceptanceRate: acceptance(o, draftTokens)! };
 }
 
 /** Speculative decoding as the output states it: what drafts (none: drafts costing nothing), and in words. */

@@ -104,6 +104,28 @@ export function tokensPerStep(speculative: ServingWorkload['speculative']): numb
 }
 
 /**
+ * The acceptance rate a at which k drafts give `meanTokensPerStep` tokens a verifying step ({@link tokensPerStep}
+ * = L, increasing in a from 1 at a = 0 to k + 1 at a = 1), by bisection: engines report the mean acceptance
+ * length (vLLM's "Mean acceptance length", 1 + accepted drafts per draft step; SGLang's "accept len").
+ */
+export function acceptanceRateForLength(draftTokens: number, meanTokensPerStep: number): number {
+  if (!(meanTokensPerStep >= 1 && meanTokensPerStep <= draftTokens + 1))
+    inputError(
+      'invalid_value',
+      ['--acceptance-length'],
+      `mean tokens per step from 1 to ${draftTokens + 1}, got ${meanTokensPerStep}`,
+    );
+  let low = 0;
+  let high = 1;
+  for (let i = 0; i < 60; i += 1) {
+    const mid = (low + high) / 2;
+    if (tokensPerStep({ draftTokens, acceptanceRate: mid }) < meanTokensPerStep) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/**
  * How KV memory is counted. `paged` (vLLM's PagedAttention, Kwon et al. 2023, Sec. 4): blocks hold
  * the tokens a sequence has so far; with continuous batching the c running sequences are staggered
  * over their output, so together they hold c·input + output·(c+1)/2 tokens (ages output·k/c, k = 1..c)
