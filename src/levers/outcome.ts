@@ -269,7 +269,7 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
     gpuId: hw.gpu.id,
     cluster: hw.cluster,
     usdPerGpuHour: s.usdPerGpuHour,
-    replica: { ...replica, weightSparsity: s.sparsity },
+    replica: { ...replica, weightSparsity: s.sparsity, ...(s.drafter && { drafter: s.drafter }) },
     energy,
   }));
 }

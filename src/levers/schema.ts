@@ -155,6 +155,18 @@ export const leverSchema = z.discriminatedUnion('lever', [
   z.object({ lever: z.literal('sparsity'), pattern: z.enum(['2:4', 'unstructured']), note }).strict(),
   z
     .object({
+      lever: z.literal('speculative'),
+      /** `mtp`: the model's own MTP modules; else a catalog id of a draft model sharing the tokenizer. */
+      drafter: z.string().min(1).default('mtp'),
+      /** Drafts per step (default: one per MTP module; needed with a draft model). */
+      draftTokens: z.number().int().min(1).max(16).optional(),
+      /** Probability each draft is accepted (default for MTP: DeepSeek-V3's 85%; needed with a draft model). */
+      acceptanceRate: z.number().finite().min(0).max(1).optional(),
+      note,
+    })
+    .strict(),
+  z
+    .object({
       lever: z.literal('distill'),
       /** The smaller student (catalog id). */
       student: z.string().min(1),

@@ -19,6 +19,7 @@ import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { BandedFit } from '../core/memory/memory-band.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
 import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
+import type { Drafter } from '../core/model/drafter.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import {
@@ -88,6 +89,8 @@ export interface ServingState extends CommonState {
   readonly weights: WeightFormat;
   readonly kv: KvFormat;
   readonly sparsity: WeightSparsity;
+  /** What drafts speculative tokens (the `speculative` lever); absent without speculation. */
+  readonly drafter?: Drafter;
   readonly workload: ServingWorkload;
   readonly tokensPerDay: number;
   readonly slo: Slo;

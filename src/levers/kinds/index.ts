@@ -14,6 +14,7 @@ import { quantize } from './quantize.js';
 import { recompute } from './recompute.js';
 import { schedule } from './schedule.js';
 import { sparsity } from './sparsity.js';
+import { speculative } from './speculative.js';
 import { spot } from './spot.js';
 
 export const LEVER_KINDS: { readonly [K in LeverName]: LeverKind<K> } = {
@@ -22,6 +23,7 @@ export const LEVER_KINDS: { readonly [K in LeverName]: LeverKind<K> } = {
   fp8,
   quantize,
   sparsity,
+  speculative,
   distill,
   adapter,
   recompute,
