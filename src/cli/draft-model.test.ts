@@ -77,6 +77,21 @@ describe('serve --draft-model', () => {
     await fails([...drafts, '--acceptance-length', '2'], /--acceptance-length.*not both/);
     await fails(['--draft-tokens', '2', '--acceptance-length', '3.5'], /--acceptance-length.*from 1 to 3/);
   });
+  it("runs the draft at the target's TP: a split its heads refuse is named when fixed, passed over when searched", async () => {
+    const qwen =
+      'serve --model qwen2.5-72b --gpu h100 --gpus 8 --input-tokens 1000 --output-tokens 300'.split(' ');
+    const draft = [...drafts, '--draft-model', 'qwen2.5-7b'];
+    const fixed = await run([...qwen, ...draft, '--tp', '8']);
+    expect(fixed.code).toBe(2);
+    expect(fixed.stderr).toMatch(
+      /--draft-model: tensor parallelism 8 must divide the 28 attention heads.*Qwen2\.5 7B/,
+    );
+    const searched = JSON.parse((await run([...qwen, ...draft, '--json'])).stdout);
+    const tps = [searched, ...searched.alternatives].map(
+      (p: { layout: { tensorParallel: number } }) => p.layout.tensorParallel,
+    );
+    expect(tps).not.toContain(8);
+  });
   it('warns when the draft and target vocabularies differ', async () => {
     const r = await run([...base, ...drafts, '--draft-model', 'qwen2.5-7b', '--json']);
     expect(r.code).toBe(0);

@@ -17,7 +17,7 @@ import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energ
 import { loadModel } from './load-model.js';
 import { fraction, oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 import { ownedHardware } from './price-flags.js';
-import { drafterFrom, type Speculation, speculative } from './speculation-flags.js';
+import { drafterFrom, drafterTakes, type Speculation, speculative } from './speculation-flags.js';
 
 export interface ServingFlags {
   model?: string;
@@ -262,6 +262,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
         ownedUsdPerGpuHour(owned) + (energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh) ?? 0)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
+      if (!drafterTakes(drafter, layout.tensorParallel, o.tp !== undefined)) continue;
       const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
       // --mtp or --draft-model: the replica loads the drafter and runs it each step (serving-step.ts).
       const replica = drafter ? { ...balanced, drafter } : balanced;

@@ -6,8 +6,9 @@
 import { loadCatalog } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
 import { acceptanceRateForLength, type ServingWorkload, tokensPerStep } from '../core/inference/serving.js';
-import type { Drafter } from '../core/model/drafter.js';
+import { type Drafter, drafterModel } from '../core/model/drafter.js';
 import { eagleHeadFrom } from '../core/model/eagle-head.js';
+import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { loadModel } from './load-model.js';
@@ -131,4 +132,22 @@ export function drafterFrom(
     },
     warnings,
   };
+}
+
+/**
+ * Whether a replica at tensor parallelism `tp` can run the drafter: engines run a draft model (or an EAGLE
+ * head's layers) at the target's TP (vLLM v1 requires it), so its heads must split there too. A fixed
+ * --tp the draft cannot take is refused, naming --draft-model; a searched one is passed over.
+ */
+export function drafterTakes(drafter: Drafter | undefined, tp: number, fixed: boolean): boolean {
+  const model =
+    drafter?.kind === 'model' ? drafter.spec : drafter?.kind === 'eagle' ? drafter.head.spec : null;
+  if (model === null || tensorParallelSplits(model, tp)) return true;
+  if (fixed)
+    inputError(
+      'infeasible',
+      ['--draft-model'],
+      `${tensorParallelRequirement(model, tp)}: engines run the draft at the target's tensor parallelism (--tp ${tp})`,
+    );
+  return false;
 }

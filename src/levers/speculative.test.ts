@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
-import { applyLever, baselineState, evaluateState, type LeverState } from './levers.js';
+import { applyLever, baselineState, evaluateState, type LeverState, servingCandidates } from './levers.js';
 import { type Lever, leverSchema, servingBaselineSchema } from './schema.js';
 import type { ServingState } from './state.js';
 
@@ -52,6 +52,14 @@ describe('the speculative lever', () => {
     const s = apply(v3, { lever: 'speculative' }).state as ServingState;
     expect(s.drafter).toEqual({ kind: 'mtp' });
     expect(s.workload.speculative).toEqual({ draftTokens: 1, acceptanceRate: 0.85 });
+  });
+  it("plans only the TPs the draft model's heads split over (engines run it at the target's TP)", () => {
+    const qwen = deployment('qwen2.5-72b', 0.05);
+    const drafted = apply(qwen, { ...draft, drafter: 'qwen2.5-7b' }).state as ServingState;
+    const tps = (s: ServingState) => servingCandidates(s).map((c) => c.replica.tensorParallel);
+    expect(tps(qwen as ServingState)).toContain(8);
+    expect(tps(drafted)).not.toContain(8);
+    expect(tps(drafted)).toContain(4);
   });
   it('is refused where it cannot apply, naming the field', () => {
     expect(refusal(llama, { lever: 'speculative' }).message).toMatch(/no MTP modules; name a draft model/);

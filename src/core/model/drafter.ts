@@ -23,3 +23,12 @@ export type Drafter =
       readonly head: EagleHead;
       readonly weightFormat: WeightFormat;
     };
+
+/**
+ * The model a drafter runs as its own — a draft model, an EAGLE head's layers — which engines run at the
+ * target's tensor parallelism (vLLM v1 requires it); null for MTP modules (layers of the target).
+ */
+export function drafterModel(d: Drafter): ModelSpec | null {
+  if (d.kind === 'model') return d.spec;
+  return d.kind === 'eagle' ? d.head.spec : null;
+}
