@@ -159,9 +159,9 @@ export const leverSchema = z.discriminatedUnion('lever', [
       /** `mtp`: the model's own MTP modules; else a catalog id of a draft model sharing the tokenizer. */
       drafter: z.string().min(1).default('mtp'),
       /** Drafts per step (default: one per MTP module; needed with a draft model). */
-      draftTokens: z.number().int().min(1).max(16).optional(),
+      draftTokens: domainNumber(D.draftTokens).optional(),
       /** Probability each draft is accepted (default for MTP: DeepSeek-V3's 85%; needed with a draft model). */
-      acceptanceRate: z.number().finite().min(0).max(1).optional(),
+      acceptanceRate: domainNumber(D.fraction).optional(),
       note,
     })
     .strict(),

@@ -32,6 +32,15 @@ const cliArgs = (s: ServeInput) => [
   '--price-per-gpu-hour',
   String(s.usdPerGpuHour),
   ...(s.engine === 'none' ? [] : ['--engine', s.engine]),
+  ...(s.speculative === 'none'
+    ? []
+    : [
+        ...(s.speculative === 'mtp' ? ['--mtp'] : ['--draft-model', s.draftModel]),
+        '--draft-tokens',
+        String(s.draftTokens),
+        '--acceptance-rate',
+        String(s.acceptanceRate),
+      ]),
   ...(s.lengths === 'lognormal'
     ? ['--input-p90', String(s.inputP90), '--output-p90', String(s.outputP90)]
     : []),
@@ -74,6 +83,38 @@ describe('Serve view tasks = llmecon serve', () => {
     expect(sim.result.goodputRequestsPerSecond).toBe(cli.simulation.goodputRequestsPerSecond);
     expect(sim.result.timeline.length).toBeGreaterThan(10);
     expect(sim.result.timeline.length).toBeLessThanOrEqual(600);
+  }, 60_000);
+
+  it('speculative decoding with a draft model: the plan and the simulation as the CLI, the drafter named', async () => {
+    const input: ServeInput = {
+      ...base,
+      speculative: 'draft',
+      draftModel: 'llama-3.2-1b',
+      draftTokens: 4,
+      acceptanceRate: 0.7,
+      tpotSloSeconds: 0.02,
+      requests: 200,
+    };
+    const cli = JSON.parse((await runCli(cliArgs(input))).stdout);
+    const served = serveTask(input);
+    expect(served.plan.usdPerDay).toBe(cli.usdPerDay);
+    expect(served.plan.tpotSeconds).toBe(cli.tpotSeconds);
+    expect(served.speculation).toMatch(
+      /4 drafts per step at 70% acceptance \(2\.77 tokens per step\), drafted by Llama 3\.2 1B/,
+    );
+    expect(simulateTask(input).result.tpotSeconds).toEqual(cli.simulation.tpotSeconds);
+    expect(serveTask(base).speculation).toBeNull();
+    // MTP needs MTP modules: refused by the field that asks for them.
+    let error: unknown;
+    try {
+      serveTask({ ...base, speculative: 'mtp' });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as InputError).issues[0]).toMatchObject({ path: ['speculative'] });
+    expect(serveTask({ ...base, model: 'deepseek-v3', gpu: 'h200', speculative: 'mtp' }).speculation).toMatch(
+      /1 draft per step at 85% acceptance.*its MTP modules/,
+    );
   }, 60_000);
 
   it('an engine with too few rows on the GPU family takes its pooled band and says so (as the CLI)', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeState } from '../../web/src/state.js';
+import { encodeState } from '../../web/src/state-link.js';
 import { ARTIFACTS, launchChromium, screenshot, serveBuiltApp, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -371,6 +371,41 @@ describe('web app in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('Serve with speculative decoding: a draft model priced as `llmecon serve --draft-model`; MTP refused next to its field where the model has none', async () => {
+    const { page, problems } = await open();
+    await view(page, 'Serve');
+    await page.locator('#serve-result').waitFor({ timeout: 20_000 });
+    await page.locator('#serve-speculative').selectOption('mtp');
+    expect(
+      await page.locator('label:has(#serve-speculative) .error').textContent({ timeout: 20_000 }),
+    ).toMatch(/Llama 3\.1 70B has no MTP modules: choose a draft model/);
+    await page.locator('#serve-speculative').selectOption('draft');
+    await page.locator('#serve-draft-model').selectOption('llama-3.2-1b');
+    for (const [id, value] of [
+      ['#serve-draft-tokens', '4'],
+      ['#serve-acceptance', '0.7'],
+    ] as const) {
+      await page.locator(id).fill(value);
+      await page.locator(id).dispatchEvent('change');
+    }
+    await page.waitForFunction(
+      () => /4 drafts per step at 70%/.test(document.querySelector('#serve-speculation')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    const w = await cli(
+      (
+        'serve --model llama-3.1-70b --gpu h100-sxm --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 2000000000 --tpot-slo 0.05 --price-per-gpu-hour 2 --draft-model llama-3.2-1b ' +
+        '--draft-tokens 4 --acceptance-rate 0.7 --json'
+      ).split(' '),
+    );
+    expect(Number(await page.locator('#serve-result').getAttribute('data-usd-per-day'))).toBe(w.usdPerDay);
+    expect(await page.locator('#serve-speculation').textContent()).toContain('drafted by Llama 3.2 1B');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it('Serve: a hostile link renders as text; values outside the domains are replaced, with a message', async () => {
     // Encoded here as the app encodes its state (a link anyone could craft).

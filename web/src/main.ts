@@ -1,7 +1,8 @@
 /** llmecon in the browser: the CLI's core, views over it, state in the URL, heavy work in a worker. */
 import { html, render, type TemplateResult } from 'lit-html';
 import { EXAMPLES } from './examples.js';
-import { type AppState, decodeState, defaultState, encodeState, VIEWS, type View } from './state.js';
+import { type AppState, defaultState, VIEWS, type View } from './state.js';
+import { decodeState, encodeState } from './state-link.js';
 import { adaptView } from './views/adapt.js';
 import { leversView } from './views/levers.js';
 import { projectView } from './views/project.js';

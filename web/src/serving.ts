@@ -22,16 +22,23 @@ import {
 } from '../../src/core/inference/deployment.js';
 import { eagerDecode, eagerDecodeStatement, GENERIC_ENGINE } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
-import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
+import {
+  maxConcurrency,
+  servingPoint,
+  servingWarnings,
+  tokensPerStep,
+} from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
+import { drafterModel } from '../../src/core/model/drafter.js';
 import {
+  applyLever,
   baselineState,
   bestServingPlan,
   type ServingState,
   servingCandidates,
 } from '../../src/levers/levers.js';
-import { baselineSchema } from '../../src/levers/schema.js';
+import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
 import type { ServeInput } from './state.js';
 
 /**
@@ -64,9 +71,27 @@ interface Setup {
   readonly best: DeploymentPlan;
 }
 
-/** The levers' serving state for the inputs, its candidates on the engine, and the cheapest plan for the traffic. */
+/**
+ * The levers' serving state for the inputs — with the `speculative` lever where the view drafts — its
+ * candidates on the engine, and the cheapest plan for the traffic.
+ */
 function setup(input: ServeInput): Setup {
-  const s = baselineState(baselineSchema.parse(serveBaseline(input))) as ServingState;
+  const base = baselineState(baselineSchema.parse(serveBaseline(input))) as ServingState;
+  if (input.speculative === 'mtp' && base.spec.numMtpModules < 1)
+    inputError('infeasible', ['speculative'], `${base.spec.name} has no MTP modules: choose a draft model`);
+  const s =
+    input.speculative === 'none'
+      ? base
+      : (applyLever(
+          base,
+          leverSchema.parse({
+            lever: 'speculative',
+            drafter: input.speculative === 'mtp' ? 'mtp' : input.draftModel,
+            draftTokens: input.draftTokens,
+            acceptanceRate: input.acceptanceRate,
+          }) as Lever,
+          0,
+        ).state as ServingState);
   const engine = input.engine === 'none' ? undefined : findEngine(input.engine, 'engine');
   const candidates = servingCandidates(s).map((c) => withEngine(c, engine));
   const best = bestServingPlan(s, candidates);
@@ -107,6 +132,8 @@ export interface Served {
   /** The engine's name, or null for the hardware bound. */
   readonly engine: string | null;
   readonly warnings: readonly string[];
+  /** Speculative decoding in words (drafts, acceptance, tokens per step, drafter), or null without it. */
+  readonly speculation: string | null;
   readonly plan: PlanSummary;
   /** P10–P90 from the engine's calibration residuals on this GPU family; null where none covers it. */
   readonly band: {
@@ -131,6 +158,15 @@ function eagerWarning(plan: DeploymentPlan, engine: string | null): string[] {
   const r = plan.candidate.replica;
   const eager = eagerDecode(r.profile, r, plan.point.concurrency);
   return eager ? [eagerDecodeStatement(eager, engine ?? 'engine', r.expertParallel > 1)] : [];
+}
+
+/** What drafts and how much is accepted, as `llmecon serve` states it. */
+function speculationText(s: ServingState): string | null {
+  const plan = s.workload.speculative;
+  if (!plan || !s.drafter) return null;
+  const k = plan.draftTokens;
+  const by = s.drafter.kind === 'mtp' ? 'its MTP modules' : drafterModel(s.drafter)?.name;
+  return `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * plan.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(plan).toFixed(2)} tokens per step), drafted by ${by}; its passes, weights and KV cache are costed`;
 }
 
 /** The deployment, its band, the frontier and the API comparison for the view's inputs. */
@@ -160,6 +196,7 @@ export function serveTask(input: ServeInput): Served {
     model: s.spec.name,
     engine: engine?.name ?? null,
     warnings: [...servingWarnings(s.spec, w), ...eagerWarning(best, engine?.name ?? null)],
+    speculation: speculationText(s),
     plan: {
       label: candidateLabel(c),
       gpus: best.gpus,
@@ -318,6 +355,7 @@ export function simulateTask(input: ServeInput): Simulated {
       arrival,
       slo: s.slo,
       seed: input.seed,
+      speculative: w.speculative,
       timelinePoints: 300,
     }),
   };

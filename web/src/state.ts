@@ -121,6 +121,13 @@ export interface ServeInput {
   api: string;
   /** Inference engine profile (catalog/engines), or none: the hardware bound, as the CLI without --engine. */
   engine: ServeEngine;
+  /** Speculative decoding: none, the model's MTP modules, or a draft model (`llmecon serve --mtp / --draft-model`). */
+  speculative: 'none' | 'mtp' | 'draft';
+  /** The draft model's catalog id (with `draft`). */
+  draftModel: string;
+  /** Tokens drafted per step, and the probability each is accepted (with `mtp` or `draft`). */
+  draftTokens: number;
+  acceptanceRate: number;
   /** Request lengths in the simulation: fixed, or lognormal with the stated lengths as medians. */
   lengths: 'fixed' | 'lognormal';
   inputP90: number;
@@ -215,6 +222,11 @@ export function defaultState(exampleYaml: string): AppState {
       usdPerGpuHour: 2,
       api: 'gpt-4o-mini',
       engine: 'none',
+      speculative: 'none',
+      draftModel: 'llama-3.2-1b',
+      // One draft at DeepSeek-V3's MTP acceptance (85%, Sec. 5.4.3); a draft model's is yours to state.
+      draftTokens: 1,
+      acceptanceRate: 0.85,
       lengths: 'fixed',
       inputP90: 3000,
       outputP90: 900,
@@ -271,6 +283,8 @@ export const STATE_DOMAINS = {
     usdPerGpuHour: D.usdPerGpuHour,
     inputP90: D.sequenceTokens,
     outputP90: D.sequenceTokens,
+    draftTokens: D.draftTokens,
+    acceptanceRate: D.fraction,
     concurrency: orZero(D.sequences),
     requests: D.browserSimulatedRequests,
     seed: D.seed,
@@ -302,7 +316,12 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
   },
   rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
-  serve: { engine: SERVE_ENGINES, lengths: ['fixed', 'lognormal'], arrival: ['traffic', 'concurrency'] },
+  serve: {
+    engine: SERVE_ENGINES,
+    speculative: ['none', 'mtp', 'draft'],
+    lengths: ['fixed', 'lognormal'],
+    arrival: ['traffic', 'concurrency'],
+  },
 };
 
 /**
@@ -367,45 +386,4 @@ export function checkState(raw: unknown, fallback: AppState): { state: AppState;
     },
     issues,
   };
-}
-
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-const fromBase64Url = (text: string) =>
-  Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-
-async function pipe(
-  bytes: Uint8Array<ArrayBuffer>,
-  stream: CompressionStream | DecompressionStream,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const out = new Blob([bytes]).stream().pipeThrough(stream);
-  return new Uint8Array(await new Response(out).arrayBuffer());
-}
-
-export async function encodeState(state: AppState): Promise<string> {
-  const json = new TextEncoder().encode(JSON.stringify(state));
-  return toBase64Url(await pipe(json, new CompressionStream('deflate-raw')));
-}
-
-/**
- * The state in a URL hash, checked against the domains (with a message per value replaced), or null
- * when there is none or it is not ours (never throws).
- */
-export async function decodeState(
-  hash: string,
-  fallback: AppState,
-): Promise<{ state: AppState; issues: string[] } | null> {
-  const text = hash.replace(/^#s=/, '');
-  if (!text || text === hash) return null;
-  try {
-    const json = new TextDecoder().decode(
-      await pipe(fromBase64Url(text), new DecompressionStream('deflate-raw')),
-    );
-    return checkState(JSON.parse(json), fallback);
-  } catch {
-    return null;
-  }
 }

@@ -152,6 +152,31 @@ export function serveView(app: App) {
           ${KV_FORMATS.map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
         </select>
       </label>
+      <label
+        >Speculative decoding
+        <select id="serve-speculative" @change=${pick('speculative')}>
+          <option value="none" ?selected=${s.speculative === 'none'}>none</option>
+          <option value="mtp" ?selected=${s.speculative === 'mtp'}>the model's MTP modules</option>
+          <option value="draft" ?selected=${s.speculative === 'draft'}>a draft model</option>
+        </select>
+        ${fieldError(r?.issues ?? null, 'speculative')}
+      </label>
+      ${
+        s.speculative === 'draft'
+          ? html`<label
+              >Draft model
+              <select id="serve-draft-model" @change=${pick('draftModel')}>
+                ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === s.draftModel}>${m.id}</option>`)}
+              </select>
+            </label>`
+          : nothing
+      }
+      ${
+        s.speculative === 'none'
+          ? nothing
+          : html`${field('Drafts per step', 'serve-draft-tokens', 'draftTokens')}
+            ${field('Acceptance rate (0–1)', 'serve-acceptance', 'acceptanceRate', 'the probability each drafted token is accepted: measure it on your traffic')}`
+      }
       ${field('Prompt tokens', 'serve-input', 'inputTokens')}
       ${field('Output tokens', 'serve-output', 'outputTokens')}
       ${field('Tokens per day', 'serve-volume', 'tokensPerDay')}
@@ -190,7 +215,7 @@ export function serveView(app: App) {
       </form>
     </details>
     ${r === null ? html`<p class="status" aria-live="polite">Planning the deployment…</p>` : nothing}
-    ${r?.issues ? otherErrors(r.issues, []) : nothing}
+    ${r?.issues ? otherErrors(r.issues, ['speculative']) : nothing}
     ${
       v
         ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${w}</p>`)}
@@ -206,6 +231,7 @@ export function serveView(app: App) {
             <div class="card">TTFT · TPOT<b>${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</b></div>
             <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
           </div>
+          ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
             ${v.plan.concurrency} sequences, ${(100 * v.plan.utilization).toFixed(0)}% used, on
