@@ -58,6 +58,31 @@ describe('serve --draft-model', () => {
     expect(byLength.workload.speculative.acceptanceRate).toBeCloseTo(0.7, 2);
     expect(byLength.speculation.text).toContain('2.77 tokens per step');
   });
+  it('drafts a tree (SGLang top-k): its nodes verified, its accepted length stated, and refused when half given', async () => {
+    const eagle = [
+      ...'serve --model llama-3.1-8b --gpu h100 --gpus 1 --input-tokens 1000 --output-tokens 300 --draft-tokens 5'.split(
+        ' ',
+      ),
+      '--draft-model',
+      'test/fixtures/hf-configs/eagle3/llama3-8B-eagle3.json',
+      '--acceptance-length',
+      '4.2',
+    ];
+    const at = async (concurrency: string, extra: string[]) =>
+      JSON.parse((await run([...eagle, '--concurrency', concurrency, ...extra, '--json'])).stdout);
+    const treeFlags = ['--draft-topk', '8', '--verify-tokens', '64'];
+    const tree = await at('1', treeFlags);
+    expect(tree.workload.speculative.tree).toEqual({ width: 8, verifyTokens: 64 });
+    expect(tree.speculation.text).toMatch(
+      /a tree of 5 draft steps × top-8, 64 tokens verified per sequence, 4\.20 accepted/,
+    );
+    // One sequence: the tree's 64 tokens ride on a memory-bound step; 64 sequences: they cost more than they save.
+    expect(tree.tpotSeconds).toBeLessThan(tree.withoutSpeculation.tpotSeconds);
+    const busy = await at('64', treeFlags);
+    expect(busy.tpotSeconds).toBeGreaterThan((await at('64', [])).tpotSeconds);
+    const half = await run([...eagle, '--draft-topk', '8']);
+    expect(half.stderr).toMatch(/--verify-tokens: a tree of drafts needs/);
+  });
   it('refuses what cannot run, naming the flag', async () => {
     const fails = async (extra: string[], flag: RegExp) => {
       const r = await run([...base, ...extra]);

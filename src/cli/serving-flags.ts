@@ -41,6 +41,8 @@ export interface ServingFlags {
   draftTokens?: string;
   acceptanceRate?: string;
   acceptanceLength?: string;
+  draftTopk?: string;
+  verifyTokens?: string;
   disaggregated?: boolean;
   expertImbalance?: string;
   engine?: string;
@@ -90,6 +92,14 @@ export function addServingFlags(command: Command): Command {
       'speculative decoding: tokens drafted per step (with --mtp: the modules reused; alone: a drafter costing no GPU time, as n-gram lookup)',
     )
     .option('--acceptance-rate <f>', 'speculative decoding: probability a drafted token is accepted')
+    .option(
+      '--draft-topk <k>',
+      'speculative decoding as a tree: branches drafted a step (SGLang --speculative-eagle-topk), with --verify-tokens and --acceptance-length',
+    )
+    .option(
+      '--verify-tokens <n>',
+      'with --draft-topk: tree nodes verified per sequence a step (SGLang --speculative-num-draft-tokens)',
+    )
     .option(
       '--acceptance-length <n>',
       'speculative decoding: mean tokens per verifying step, as engines report it (vLLM "Mean acceptance length", SGLang "accept len"), instead of --acceptance-rate',

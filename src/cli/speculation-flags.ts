@@ -5,7 +5,13 @@
  */
 import { loadCatalog } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
-import { acceptanceRateForLength, type ServingWorkload, tokensPerStep } from '../core/inference/serving.js';
+import type { ServingWorkload } from '../core/inference/serving.js';
+import {
+  acceptanceRateForLength,
+  type SpeculativePlan,
+  tokensPerStep,
+  verifiedTokens,
+} from '../core/inference/speculative-plan.js';
 import { type Drafter, drafterModel } from '../core/model/drafter.js';
 import { eagleHeadFrom } from '../core/model/eagle-head.js';
 import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
@@ -38,7 +44,45 @@ function acceptance(o: ServingFlags, draftTokens: number): number | undefined {
   return acceptanceRateForLength(draftTokens, length);
 }
 
+/**
+ * A tree of drafts (--draft-topk, --verify-tokens: SGLang's --speculative-eagle-topk and
+ * --speculative-num-draft-tokens), or undefined for a chain. A tree's acceptance is its mean accepted
+ * length (--acceptance-length): a per-draft rate means nothing over branches.
+ */
+function tree(o: ServingFlags): SpeculativePlan['tree'] {
+  if (o.draftTopk === undefined && o.verifyTokens === undefined) return undefined;
+  if (o.draftTopk === undefined || o.verifyTokens === undefined)
+    inputError(
+      'missing_field',
+      [o.draftTopk === undefined ? '--draft-topk' : '--verify-tokens'],
+      'a tree of drafts needs --draft-topk (branches a step) and --verify-tokens (nodes verified per sequence)',
+    );
+  if (o.acceptanceLength === undefined)
+    inputError(
+      'missing_field',
+      ['--acceptance-length'],
+      'a tree of drafts needs --acceptance-length, its mean accepted tokens per step as the engine logs it (SGLang\'s "accept len")',
+    );
+  return {
+    width: positiveInteger(o.draftTopk, '--draft-topk', 2),
+    verifyTokens: positiveInteger(o.verifyTokens, '--verify-tokens', 2),
+  };
+}
+
 export function speculative(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
+  const plan = chainOf(o, spec);
+  const branches = tree(o);
+  if (branches === undefined) return plan;
+  if (plan === undefined)
+    inputError(
+      'missing_field',
+      ['--draft-tokens'],
+      'a tree of drafts needs --draft-tokens (its drafting steps)',
+    );
+  return { ...plan, tree: branches };
+}
+
+function chainOf(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative'] {
   if (o.mtp && o.draftModel !== undefined)
     inputError('infeasible', ['--draft-model'], 'give --mtp or --draft-model, not both');
   if (o.mtp) {
@@ -94,7 +138,10 @@ export function drafterFrom(
   if (o.draftModel === undefined) refuseFlags(o, { draftWeights: '--draft-weights' }, 'with --draft-model');
   if (!speculative) return { drafter: undefined, speculation: null, warnings: [] };
   const k = speculative.draftTokens;
-  const plan = `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
+  const t = speculative.tree;
+  const plan = t
+    ? `a tree of ${k} draft steps × top-${t.width}, ${verifiedTokens(speculative)} tokens verified per sequence, ${tokensPerStep(speculative).toFixed(2)} accepted per step`
+    : `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
   if (o.mtp)
     return {
       drafter: { kind: 'mtp' },

@@ -22,14 +22,10 @@ import {
 } from '../../src/core/inference/deployment.js';
 import { eagerDecode, eagerDecodeStatement, GENERIC_ENGINE } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
-import {
-  maxConcurrency,
-  servingPoint,
-  servingWarnings,
-  tokensPerStep,
-} from '../../src/core/inference/serving.js';
+import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
+import { tokensPerStep } from '../../src/core/inference/speculative-plan.js';
 import { drafterModel } from '../../src/core/model/drafter.js';
 import {
   applyLever,

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { acceptanceRateForLength, tokensPerStep } from './serving.js';
+import { acceptanceRateForLength, tokensPerStep } from './speculative-plan.js';
 
 describe('acceptanceRateForLength', () => {
   it('inverts tokensPerStep for every draft count and rate', () => {

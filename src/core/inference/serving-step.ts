@@ -90,6 +90,8 @@ export interface StepWork {
   readonly prefillContext: number;
   /** Speculative tokens drafted per sequence this step (an MTP drafter runs them); absent = none. */
   readonly draftTokens?: number;
+  /** Tokens per decoding sequence in each draft pass after the first: a tree's top-k branches; absent = 1 (a chain). */
+  readonly draftWidth?: number;
 }
 
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
@@ -192,10 +194,10 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
     return seconds;
   // The drafter (vLLM v1 EagleProposer.propose; DraftModelProposer, the same SpecDecodeBaseProposer): one
   // pass over every token the step ran, scoring one token per sequence, then a pass over one token per
-  // decoding sequence for each further draft.
+  // decoding sequence (a tree: its top-k branches) for each further draft.
   seconds += draftPassSeconds(spec, cluster, r, drafter, w, { ...w, tokensPerSequence: 1 }, true);
   if (drafts > 1 && w.decodeSequences > 0) {
-    const next = { ...w, tokensPerSequence: 1, prefillTokens: 0 };
+    const next = { ...w, tokensPerSequence: w.draftWidth ?? 1, prefillTokens: 0 };
     seconds += (drafts - 1) * draftPassSeconds(spec, cluster, r, drafter, next, next, false);
   }
   return seconds;

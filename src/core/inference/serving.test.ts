@@ -19,8 +19,8 @@ import {
   servingMemoryBytes,
   servingPoint,
   servingWarnings,
-  tokensPerStep,
 } from './serving.js';
+import { tokensPerStep } from './speculative-plan.js';
 import { loneTtftSeconds } from './static-batch.js';
 
 const h100 = findCluster('dgx-h100');

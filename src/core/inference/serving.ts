@@ -19,6 +19,7 @@ import {
 } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
+import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
 
 /**
  * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
@@ -34,7 +35,7 @@ export interface ServingWorkload {
   /** Share of prompt tokens served from the prefix cache (0–1). */
   readonly cacheHitRate?: number;
   /** Speculative decoding: tokens drafted per step and the probability each is accepted. */
-  readonly speculative?: { readonly draftTokens: number; readonly acceptanceRate: number };
+  readonly speculative?: SpeculativePlan;
   /**
    * Disaggregated serving (DeepSeek's deployment, DistServe): prefill runs on other replicas, so
    * decode steps carry no prompt chunks; size those with `prefillTokensPerSecondPerGpu`.
@@ -68,19 +69,7 @@ export function checkWorkload(w: ServingWorkload): void {
   const hit = w.cacheHitRate ?? 0;
   if (!(hit >= 0 && hit < 1))
     inputError('invalid_value', ['--cache-hit-rate'], `a fraction in [0, 1), got ${hit}`);
-  const s = w.speculative;
-  if (
-    s &&
-    (!(s.acceptanceRate >= 0 && s.acceptanceRate <= 1) ||
-      !Number.isInteger(s.draftTokens) ||
-      s.draftTokens < 1)
-  ) {
-    inputError(
-      'invalid_value',
-      ['--acceptance-rate'],
-      'speculative decoding needs ≥ 1 draft token and an acceptance rate in [0, 1]',
-    );
-  }
+  checkSpeculation(w.speculative);
 }
 
 /**
@@ -93,36 +82,6 @@ export function servingWarnings(
 ): string[] {
   const warning = beyondContextWarning(spec, 'input + output', w.inputTokens + w.outputTokens, 'served');
   return warning === null ? [] : [warning];
-}
-
-/** Expected tokens per verification step with k drafts accepted i.i.d. with probability a: Σ a^i, i = 0..k. */
-export function tokensPerStep(speculative: ServingWorkload['speculative']): number {
-  if (!speculative) return 1;
-  let total = 0;
-  for (let i = 0; i <= speculative.draftTokens; i += 1) total += speculative.acceptanceRate ** i;
-  return total;
-}
-
-/**
- * The acceptance rate a at which k drafts give `meanTokensPerStep` tokens a verifying step ({@link tokensPerStep}
- * = L, increasing in a from 1 at a = 0 to k + 1 at a = 1), by bisection: engines report the mean acceptance
- * length (vLLM's "Mean acceptance length", 1 + accepted drafts per draft step; SGLang's "accept len").
- */
-export function acceptanceRateForLength(draftTokens: number, meanTokensPerStep: number): number {
-  if (!(meanTokensPerStep >= 1 && meanTokensPerStep <= draftTokens + 1))
-    inputError(
-      'invalid_value',
-      ['--acceptance-length'],
-      `mean tokens per step from 1 to ${draftTokens + 1}, got ${meanTokensPerStep}`,
-    );
-  let low = 0;
-  let high = 1;
-  for (let i = 0; i < 60; i += 1) {
-    const mid = (low + high) / 2;
-    if (tokensPerStep({ draftTokens, acceptanceRate: mid }) < meanTokensPerStep) low = mid;
-    else high = mid;
-  }
-  return (low + high) / 2;
 }
 
 /**
@@ -238,8 +197,9 @@ function steadyStep(
   const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
   const work = {
     decodeSequences: concurrency,
-    tokensPerSequence: 1 + drafts,
+    tokensPerSequence: verifiedTokens(w.speculative),
     draftTokens: drafts,
+    draftWidth: w.speculative?.tree?.width,
     context: w.inputTokens + w.outputTokens / 2,
     prefillTokens: prefillPerStep,
     prefillContext: w.inputTokens / 2,
@@ -343,7 +303,7 @@ function prefillStepSeconds(
   byCluster.set(cluster, byReplica);
   const byWork = byReplica.get(r) ?? new Map<string, number>();
   byReplica.set(r, byWork);
-  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
+  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
   let seconds = byWork.get(key);
   if (seconds === undefined) {
     seconds = servingStepSeconds(spec, cluster, r, work);

@@ -1,7 +1,7 @@
 /** Lever `speculative`: draft tokens with the model's MTP modules or a draft model, verified by the target. */
 import { loadCatalog } from '../../catalog/catalog.js';
 import { inputError } from '../../core/errors.js';
-import { tokensPerStep } from '../../core/inference/serving.js';
+import { tokensPerStep } from '../../core/inference/speculative-plan.js';
 import type { Drafter } from '../../core/model/drafter.js';
 import { type LeverKind, notFor, serving } from '../kind.js';
 import { modelSpec } from '../state.js';

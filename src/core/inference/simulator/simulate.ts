@@ -10,6 +10,7 @@ import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
 import { engineMemoryFraction, kvCapacity } from '../engine.js';
 import { type Replica, replicaGpus } from '../serving-step.js';
+import { verifiedTokens } from '../speculative-plan.js';
 import { KvPool } from './kv-pool.js';
 import { SimMetrics } from './metrics.js';
 import { liveRequest, Scheduler } from './scheduler.js';
@@ -38,7 +39,7 @@ export function simulateReplica(
     inputError('invalid_value', ['--concurrency'], `a whole number ≥ 1, got ${o.arrival.concurrency}`);
   const drafts = o.speculative?.draftTokens ?? 0;
   const accept = o.speculative?.acceptanceRate ?? 0;
-  const perSeqTokens = 1 + drafts;
+  const perSeqTokens = verifiedTokens(o.speculative);
   const rng = seededRng(o.seed ?? 1);
 
   let meanContext = 0;
@@ -53,7 +54,11 @@ export function simulateReplica(
       `${spec.name}'s weights leave no memory for the KV cache under ${e.name} (memory fraction ${engineMemoryFraction(e, cluster.gpu.memoryBytes, r)})`,
     );
 
-  const stepSeconds = stepCostModel(spec, cluster, r, e, perSeqTokens);
+  const stepSeconds = stepCostModel(spec, cluster, r, e, {
+    tokensPerSequence: perSeqTokens,
+    draftTokens: drafts,
+    draftWidth: o.speculative?.tree?.width,
+  });
   const pool = new KvPool(totalBlocks, bs);
   const metrics = new SimMetrics(o.slo ?? {}, o.timelinePoints ?? 400);
 

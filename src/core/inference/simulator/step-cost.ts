@@ -32,7 +32,7 @@ export function stepCostModel(
   cluster: ClusterSpec,
   r: Replica,
   engine: EngineProfile,
-  tokensPerSequence: number,
+  shape: Pick<StepWork, 'tokensPerSequence' | 'draftTokens' | 'draftWidth'>,
 ): StepCost {
   const cache = new Map<string, number>();
   const gridStep = (d: number, c: number, p: number, pc: number): number => {
@@ -41,9 +41,8 @@ export function stepCostModel(
     if (s === undefined) {
       s = servingStepSeconds(spec, cluster, r, {
         decodeSequences: d,
-        tokensPerSequence,
-        // Each decoding sequence verifies its drafts: tokens beyond the one it emits.
-        draftTokens: tokensPerSequence - 1,
+        // Each decoding sequence verifies its drafts (the drafter's passes: draftTokens, draftWidth).
+        ...shape,
         context: c,
         prefillTokens: p,
         prefillContext: pc,
