@@ -2,8 +2,14 @@
  * `serve --draft-model`: a draft model's passes, weights and KV cache are costed and named; drafts with no
  * drafter are said to cost nothing; every result with speculation is set against the plan without it.
  */
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from '../../test/run-cli.js';
+
+const eagleHead = 'test/fixtures/hf-configs/eagle3/llama3-8B-eagle3.json';
 
 const base = 'serve --model llama-3.1-70b --gpu h100 --gpus 8 --input-tokens 2000 --output-tokens 400'.split(
   ' ',
@@ -64,7 +70,7 @@ describe('serve --draft-model', () => {
         ' ',
       ),
       '--draft-model',
-      'test/fixtures/hf-configs/eagle3/llama3-8B-eagle3.json',
+      eagleHead,
       '--acceptance-length',
       '4.2',
     ];
@@ -101,6 +107,14 @@ describe('serve --draft-model', () => {
     await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--draft-weights', 'fp7'], /--draft-weights/);
     await fails([...drafts, '--acceptance-length', '2'], /--acceptance-length.*not both/);
     await fails(['--draft-tokens', '2', '--acceptance-length', '3.5'], /--acceptance-length.*from 1 to 3/);
+    // An error in the draft's config names --draft-model before the field.
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-draft-'));
+    const bad = join(dir, 'head.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...JSON.parse(readFileSync(eagleHead, 'utf8')), draft_vocab_size: -5 }),
+    );
+    await fails([...drafts, '--draft-model', bad], /--draft-model\.draft_vocab_size: .*positive integer/);
   });
   it("runs the draft at the target's TP: a split its heads refuse is named when fixed, passed over when searched", async () => {
     const qwen =
@@ -125,7 +139,7 @@ describe('serve --draft-model', () => {
     );
   });
   it('reads an EAGLE-3 head as one, and says what a head read alone as a model leaves out', async () => {
-    const eagle = 'test/fixtures/hf-configs/eagle3/llama3-8B-eagle3.json';
+    const eagle = eagleHead;
     const small =
       'serve --model llama-3.1-8b --gpu h100 --gpus 1 --input-tokens 2000 --output-tokens 400 --concurrency 1 --json'.split(
         ' ',

@@ -4,7 +4,7 @@
  * drafts and the replica's drafter, with what the output says about them.
  */
 import { loadCatalog } from '../catalog/catalog.js';
-import { inputError } from '../core/errors.js';
+import { InputError, inputError } from '../core/errors.js';
 import type { ServingWorkload } from '../core/inference/serving.js';
 import {
   acceptanceRateForLength,
@@ -13,7 +13,7 @@ import {
   verifiedTokens,
 } from '../core/inference/speculative-plan.js';
 import { type Drafter, drafterModel } from '../core/model/drafter.js';
-import { eagleHeadFrom } from '../core/model/eagle-head.js';
+import { type EagleHead, eagleHeadFrom } from '../core/model/eagle-head.js';
 import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
@@ -113,6 +113,24 @@ function chainOf(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative
   return { draftTokens, acceptanceRate: acceptance(o, draftTokens)! };
 }
 
+/**
+ * The draft model (or EAGLE head) --draft-model names. An error in its config names the flag before the
+ * field (`--draft-model.draft_vocab_size`), so it is not taken for one in --model's.
+ */
+function readDraft(ref: string): { draft: ModelSpec; head: EagleHead | null } {
+  try {
+    const loaded = loadModel(ref, '--draft-model');
+    return { draft: loaded.spec, head: eagleHeadFrom(loaded.config, loaded.spec) };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(
+      error.issues.map((i) =>
+        i.path[0] === '--draft-model' ? i : { ...i, path: ['--draft-model', ...i.path] },
+      ),
+    );
+  }
+}
+
 /** Speculative decoding as the output states it: what drafts (none: drafts costing nothing), and in words. */
 export interface Speculation {
   readonly drafter:
@@ -156,10 +174,8 @@ export function drafterFrom(
         "the drafts cost no GPU time or memory (as an n-gram / prompt-lookup drafter): give --draft-model to cost a draft model's passes, weights and KV cache, or --mtp for the model's own MTP modules",
       ],
     };
-  const loaded = loadModel(o.draftModel, '--draft-model');
-  const draft = loaded.spec;
+  const { draft, head } = readDraft(o.draftModel);
   const weightFormat = oneOf(o.draftWeights, '--draft-weights', WEIGHT_FORMATS, 'bf16');
-  const head = eagleHeadFrom(loaded.config, draft);
   const warnings =
     draft.vocabSize === spec.vocabSize
       ? []

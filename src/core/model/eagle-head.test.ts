@@ -54,6 +54,15 @@ describe('EAGLE heads from their configs', () => {
     const gptOss = headOf(fixture('gpt-oss-120B-eagle3'));
     expect(gptOss).toMatchObject({ fcInputSize: 3 * 2880, headVocabSize: 32_000 });
   });
+  it('refuse a draft vocabulary or target width no engine loads, naming the field', () => {
+    for (const [field, value, message] of [
+      ['draft_vocab_size', -5, /must be a positive integer/],
+      ['draft_vocab_size', 200_000, /exceeds the largest supported value 128,256/],
+      ['draft_vocab_size', '32000', /integer/],
+      ['target_hidden_size', 0, /must be a positive integer/],
+    ] as const)
+      expect(() => headOf({ ...llama8b, [field]: value }), field).toThrow(message);
+  });
   it('refuse heads whose layers are not GQA attention with a dense MLP, naming the field', () => {
     const moe = {
       ...fixture('qwen3-235B-A22B-eagle3'),

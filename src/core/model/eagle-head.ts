@@ -13,6 +13,7 @@
  * Conventions: operations.ts.
  */
 import { inputError } from '../errors.js';
+import { Fields, MAX } from './families/fields.js';
 import { layerKinds } from './flops.js';
 import { OpBuilder } from './op-builder.js';
 import { type Operation, type OperationRequest, tokensOnGpu } from './operation-types.js';
@@ -42,9 +43,6 @@ export function eagleVersion(config: unknown): 1 | 3 | null {
   return names.some((a) => /eagle/i.test(a)) ? 1 : null;
 }
 
-const positiveInt = (v: unknown): number | undefined =>
-  Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : undefined;
-
 /**
  * The EAGLE head a config describes (with `spec`, the config read as a model), or null when it is not
  * one. Refuses a head whose layers are not the GQA attention and dense MLP every EAGLE head of vLLM and
@@ -65,13 +63,11 @@ export function eagleHeadFrom(config: unknown, spec: ModelSpec): EagleHead | nul
   const eagleConfig = json.eagle_config as Json | undefined;
   // `use_aux_hidden_state: false` (vLLM): no fused target states, no fc.
   const fused = !(typeof eagleConfig === 'object' && eagleConfig?.use_aux_hidden_state === false);
-  const targetHidden = positiveInt(json.target_hidden_size) ?? spec.hiddenSize;
-  return {
-    version,
-    spec,
-    fcInputSize: fused ? 3 * targetHidden : 0,
-    headVocabSize: positiveInt(json.draft_vocab_size) ?? spec.vocabSize,
-  };
+  const f = new Fields(json, spec.modelType);
+  const targetHidden = f.optionalPositiveInt('target_hidden_size', MAX.hidden) ?? spec.hiddenSize;
+  // The draft vocabulary is a subset of the target's (d2t maps each draft id to a target id).
+  const draftVocab = f.optionalPositiveInt('draft_vocab_size', spec.vocabSize) ?? spec.vocabSize;
+  return { version, spec, fcInputSize: fused ? 3 * targetHidden : 0, headVocabSize: draftVocab };
 }
 
 /** The first layer's q/k/v weights over the embedding half of its 2h input (EAGLE-3), per token. */
