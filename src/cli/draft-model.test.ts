@@ -115,6 +115,12 @@ describe('serve --draft-model', () => {
       JSON.stringify({ ...JSON.parse(readFileSync(eagleHead, 'utf8')), draft_vocab_size: -5 }),
     );
     await fails([...drafts, '--draft-model', bad], /--draft-model\.draft_vocab_size: .*positive integer/);
+    // A model directory whose config.json is broken: the flag, not --model's field name.
+    writeFileSync(join(dir, 'config.json'), '{bad');
+    await fails(
+      [...drafts, '--draft-model', dir],
+      /error: --draft-model: '.*config\.json' is not valid JSON/,
+    );
   });
   it("runs the draft at the target's TP: a split its heads refuse is named when fixed, passed over when searched", async () => {
     const qwen =

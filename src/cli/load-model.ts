@@ -35,7 +35,7 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
     const config = join(ref, 'config.json');
     if (!existsSync(config))
       inputError('unknown_id', [field], `'${ref}' is a directory without a config.json`);
-    return loadModel(config);
+    return loadModel(config, field);
   }
   // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
   const text = decodeConfigBytes(readFileSync(ref));

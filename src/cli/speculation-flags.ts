@@ -124,9 +124,11 @@ function readDraft(ref: string): { draft: ModelSpec; head: EagleHead | null } {
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     throw new InputError(
-      error.issues.map((i) =>
-        i.path[0] === '--draft-model' ? i : { ...i, path: ['--draft-model', ...i.path] },
-      ),
+      // The config reader names the file itself `model` (config-text.ts): here it is --draft-model's.
+      error.issues.map((i) => {
+        const rest = i.path[0] === 'model' || i.path[0] === '--draft-model' ? i.path.slice(1) : i.path;
+        return { ...i, path: ['--draft-model', ...rest] };
+      }),
     );
   }
 }
