@@ -9,12 +9,11 @@ import type { ServingWorkload } from '../core/inference/serving.js';
 import {
   acceptanceRateForLength,
   type SpeculativePlan,
-  tokensPerStep,
-  verifiedTokens,
+  speculationPhrase,
 } from '../core/inference/speculative-plan.js';
-import { type Drafter, drafterModel } from '../core/model/drafter.js';
+import { type Drafter, drafterModel, drafterSplits } from '../core/model/drafter.js';
 import { type EagleHead, eagleHeadFrom } from '../core/model/eagle-head.js';
-import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
+import { tensorParallelRequirement } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { loadModel } from './load-model.js';
@@ -157,11 +156,7 @@ export function drafterFrom(
 ): { drafter: Drafter | undefined; speculation: Speculation | null; warnings: string[] } {
   if (o.draftModel === undefined) refuseFlags(o, { draftWeights: '--draft-weights' }, 'with --draft-model');
   if (!speculative) return { drafter: undefined, speculation: null, warnings: [] };
-  const k = speculative.draftTokens;
-  const t = speculative.tree;
-  const plan = t
-    ? `a tree of ${k} draft steps × top-${t.width}, ${verifiedTokens(speculative)} tokens verified per sequence, ${tokensPerStep(speculative).toFixed(2)} accepted per step`
-    : `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * speculative.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(speculative).toFixed(2)} tokens per step)`;
+  const plan = speculationPhrase(speculative);
   if (o.mtp)
     return {
       drafter: { kind: 'mtp' },
@@ -205,14 +200,12 @@ export function drafterFrom(
  * --tp the draft cannot take is refused, naming --draft-model; a searched one is passed over.
  */
 export function drafterTakes(drafter: Drafter | undefined, tp: number, fixed: boolean): boolean {
-  const model =
-    drafter?.kind === 'model' ? drafter.spec : drafter?.kind === 'eagle' ? drafter.head.spec : null;
-  if (model === null || tensorParallelSplits(model, tp)) return true;
+  if (drafterSplits(drafter, tp)) return true;
   if (fixed)
     inputError(
       'infeasible',
       ['--draft-model'],
-      `${tensorParallelRequirement(model, tp)}: engines run the draft at the target's tensor parallelism (--tp ${tp})`,
+      `${tensorParallelRequirement(drafterModel(drafter!)!, tp)}: engines run the draft at the target's tensor parallelism (--tp ${tp})`,
     );
   return false;
 }

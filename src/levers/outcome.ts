@@ -20,8 +20,7 @@ import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
-import { drafterModel } from '../core/model/drafter.js';
-import { tensorParallelSplits } from '../core/model/kv-cache.js';
+import { drafterSplits } from '../core/model/drafter.js';
 import { planTraining } from '../core/training/plan.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
@@ -267,11 +266,10 @@ export function bestServingPlan(
 export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
-  // A draft model runs at the target's TP: only splits its heads take (speculation-flags.ts drafterTakes).
-  const draft = s.drafter ? drafterModel(s.drafter) : null;
+  // A draft model runs at the target's TP: only splits its heads take.
   const options = replicaOptions(s.spec, hw.cluster.gpusPerNode, [s.weights], s.kv, {});
   return options
-    .filter((r) => draft === null || tensorParallelSplits(draft, r.tensorParallel))
+    .filter((r) => drafterSplits(s.drafter, r.tensorParallel))
     .map((replica) => ({
       gpuId: hw.gpu.id,
       cluster: hw.cluster,

@@ -25,7 +25,7 @@ import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
-import { tokensPerStep } from '../../src/core/inference/speculative-plan.js';
+import { speculationPhrase } from '../../src/core/inference/speculative-plan.js';
 import { drafterModel } from '../../src/core/model/drafter.js';
 import {
   applyLever,
@@ -160,9 +160,8 @@ function eagerWarning(plan: DeploymentPlan, engine: string | null): string[] {
 function speculationText(s: ServingState): string | null {
   const plan = s.workload.speculative;
   if (!plan || !s.drafter) return null;
-  const k = plan.draftTokens;
   const by = s.drafter.kind === 'mtp' ? 'its MTP modules' : drafterModel(s.drafter)?.name;
-  return `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * plan.acceptanceRate).toFixed(0)}% acceptance (${tokensPerStep(plan).toFixed(2)} tokens per step), drafted by ${by}; its passes, weights and KV cache are costed`;
+  return `${speculationPhrase(plan)}, drafted by ${by}; its passes, weights and KV cache are costed`;
 }
 
 /** The deployment, its band, the frontier and the API comparison for the view's inputs. */

@@ -29,6 +29,15 @@ export function tokensPerStep(speculative: SpeculativePlan | undefined): number 
   return total;
 }
 
+/** A plan in words, as the CLI and the web app state it: drafts, acceptance and tokens per step (or the tree). */
+export function speculationPhrase(s: SpeculativePlan): string {
+  const k = s.draftTokens;
+  const perStep = tokensPerStep(s).toFixed(2);
+  if (s.tree)
+    return `a tree of ${k} draft steps × top-${s.tree.width}, ${verifiedTokens(s)} tokens verified per sequence, ${perStep} accepted per step`;
+  return `${k} draft${k > 1 ? 's' : ''} per step at ${(100 * s.acceptanceRate).toFixed(0)}% acceptance (${perStep} tokens per step)`;
+}
+
 /**
  * The acceptance rate a at which k drafts give `meanTokensPerStep` tokens a verifying step ({@link tokensPerStep}
  * = L, increasing in a from 1 at a = 0 to k + 1 at a = 1), by bisection: engines report the mean acceptance

@@ -2,11 +2,13 @@
  * What drafts the tokens of speculative decoding (Leviathan et al. 2023) on a serving replica: the model's
  * own multi-token-prediction modules (DeepSeek-V3 Sec. 2.2 and 5.4.3), a separate, smaller draft model
  * that shares the target's tokenizer (vLLM's and SGLang's draft-model proposers, TensorRT-LLM's
- * draft-target), or an EAGLE head trained on the target's hidden states. Either is held in memory (inference-memory.ts) and run each step (serving-step.ts).
+ * draft-target), or an EAGLE head trained on the target's hidden states. Each is held in memory
+ * (inference-memory.ts) and run each step (serving-step.ts).
  */
 
 import type { WeightFormat } from '../precision.js';
 import type { EagleHead } from './eagle-head.js';
+import { tensorParallelSplits } from './kv-cache.js';
 import type { ModelSpec } from './spec.js';
 
 export type Drafter =
@@ -31,4 +33,10 @@ export type Drafter =
 export function drafterModel(d: Drafter): ModelSpec | null {
   if (d.kind === 'model') return d.spec;
   return d.kind === 'eagle' ? d.head.spec : null;
+}
+
+/** Whether a replica at tensor parallelism `tp` can run the drafter: its own model's heads split there. */
+export function drafterSplits(d: Drafter | undefined, tp: number): boolean {
+  const model = d ? drafterModel(d) : null;
+  return model === null || tensorParallelSplits(model, tp);
 }
