@@ -3,7 +3,7 @@
  * LlamaForCausalLM and the remote-code decoders built like it: InternLM, Aquila, Skywork, BlueLM, Doge).
  */
 
-/** The shape of a Llama-style decoder: head_dim = h / heads. */
+/** The shape of a Llama-style decoder: head_dim = h / heads unless given. */
 export interface LlamaShape {
   readonly vocab: number;
   readonly h: number;
@@ -12,15 +12,17 @@ export interface LlamaShape {
   readonly kvHeads: number;
   readonly inter: number;
   readonly tied: boolean;
+  /** `head_dim` when not h / heads (Nanbeige 4.2: 128 at h 3072 over 48 heads). */
+  readonly headDim?: number;
   /** Biases on q, k, v and o (InternLM `bias`). */
   readonly qkvoBias?: boolean;
   /** A LayerNorm (weight and bias) on the embedding (BlueLM `use_stable_embedding`). */
   readonly embedLayerNorm?: boolean;
 }
 
-/** q/k/v/o_proj of one layer (weights, and biases if asked): h·(H + 2K + H)·d (+ (H + 2K)·d + h). */
+/** q/k/v/o_proj of one layer (weights, and biases if asked): 2h·(H + K)·d (+ (H + 2K)·d + h). */
 export function llamaAttentionTensors(c: LlamaShape): number {
-  const d = c.h / c.heads;
+  const d = c.headDim ?? c.h / c.heads;
   const q = c.heads * d;
   const kv = c.kvHeads * d;
   return c.h * q + 2 * c.h * kv + q * c.h + (c.qkvoBias ? q + 2 * kv + c.h : 0);

@@ -25,6 +25,7 @@
  */
 import type { GqaAttention, LayerSpec, ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
+import { loopedLayers, repeatedPasses } from './looped.js';
 import {
   baseSpec,
   type Family,
@@ -73,20 +74,17 @@ function readAttention(f: Fields): GqaAttention {
 
 /**
  * The unrolled stack calls in forward order: per H cycle, `cycles` L-stack calls then one H-stack
- * call, each of `perStack` layers. A stack's first call holds its weights; the later ones reuse them.
+ * call, each of `perStack` layers (physical layers 0 … n − 1 the L stack, n … 2n − 1 the H stack).
  */
 function unrolledLayers(perStack: number, hCycles: number, lCycles: number): LayerSpec[] {
-  const hOwner = lCycles * perStack;
-  const layers: LayerSpec[] = [];
-  for (let h = 0; h < hCycles; h++) {
-    for (let call = 0; call <= lCycles; call++) {
-      const owner = call < lCycles ? 0 : hOwner;
-      const first = h === 0 && (call === 0 || call === lCycles);
-      for (let j = 0; j < perStack; j++)
-        layers.push({ attention: 'full', mlp: 'dense', ...(first ? {} : { reusesWeights: owner + j }) });
-    }
-  }
-  return layers;
+  const stack = (first: number) => Array.from({ length: perStack }, (_, j) => first + j);
+  const cycle = [...repeatedPasses(perStack, lCycles), ...stack(perStack)];
+  const order = Array.from({ length: hCycles }, () => cycle).flat();
+  const physical: LayerSpec[] = Array.from({ length: 2 * perStack }, () => ({
+    attention: 'full',
+    mlp: 'dense',
+  }));
+  return loopedLayers(physical, order);
 }
 
 export const hrmText: Family = (top, name): ModelSpec => {

@@ -22,8 +22,9 @@
  * matmul per step). Early exit saves no compute in the modelling code: every step runs, and
  * `early_exit_threshold` (1.0, never) or `exit_at_step` only choose which step's state feeds lm_head.
  */
-import type { LayerExtrasSpec, LayerSpec, ModelSpec } from '../spec.js';
+import type { LayerExtrasSpec, ModelSpec } from '../spec.js';
 import { type Json, MAX } from './fields.js';
+import { loopedLayers, repeatedPasses } from './looped.js';
 import { decoder, type Family, readQwenSliding, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
@@ -39,25 +40,6 @@ const OURO_DEFAULTS: Json = {
 };
 
 const count = (n: number): string => n.toLocaleString('en-US');
-
-/**
- * The physical layers run `steps` times in forward order: pass 0 holds the weights, later passes
- * reuse them; the last layer of every pass also runs early_exit_gate.
- */
-function unrolledLayers(physical: readonly LayerSpec[], steps: number, gate: LayerExtrasSpec): LayerSpec[] {
-  const n = physical.length;
-  const layers: LayerSpec[] = [];
-  for (let step = 0; step < steps; step++) {
-    physical.forEach((layer, j) => {
-      layers.push({
-        ...layer,
-        ...(j === n - 1 ? { extras: gate } : {}),
-        ...(step === 0 ? {} : { reusesWeights: j }),
-      });
-    });
-  }
-  return layers;
-}
 
 export const ouro: Family = (top, name): ModelSpec => {
   const f = withClassDefaults(top, OURO_DEFAULTS);
@@ -78,7 +60,10 @@ export const ouro: Family = (top, name): ModelSpec => {
     params: h + 1,
     gemms: [{ name: 'early_exit_gate', n: 1, k: h }],
   };
-  const layers = unrolledLayers(physical.layers, steps, gate);
+  // Every pass ends in the final norm and early_exit_gate, held as its last layer's extras.
+  const layers = loopedLayers(physical.layers, repeatedPasses(n, steps)).map((layer, i) =>
+    (i + 1) % n === 0 ? { ...layer, extras: gate } : layer,
+  );
 
   return {
     ...physical,

@@ -61,6 +61,7 @@ import { molmo } from './molmo.js';
 import { molmo2 } from './molmo2.js';
 import { moondream1, moondream3 } from './moondream.js';
 import { museGlimmerText, museGlimmerWrapper } from './muse-glimmer.js';
+import { nanbeige } from './nanbeige.js';
 import { nemotronHOmniFamily } from './nemotron-h-omni.js';
 import { llamaNemotronNanoVlFamily, nemotronNanoVlV2Family } from './nemotron-nano-vl.js';
 import { olmoHybrid } from './olmo-hybrid.js';
@@ -251,6 +252,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     isaac,
     // Ouro (ByteDance LoopLM): Qwen2-style layers with sandwich RMSNorms run total_ut_steps times on shared weights (unrolled, each pass its own KV), early_exit_gate after each pass.
     ouro,
+    // Nanbeige 4.2: Llama-style layers (optional q/k RMSNorms) run num_loops times on shared weights, or LoopSplit's repeated middle block; each call its own KV.
+    nanbeige,
     // PowerInfer SmallThinker: bias-free GQA over full and sliding layers (sliding_window_layout), a pre-attention-routed MoE of ReGLU experts in every layer.
     smallthinker,
     // Masked-diffusion LMs (bidirectional; decoding re-runs the sequence each denoising step, warned): LLaDA-8B (OLMo-style LLaDAModelLM),
