@@ -1,12 +1,15 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
 import { findStack } from '../catalog/stacks.js';
+import { inputError } from '../core/errors.js';
 import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { withMtpModules } from '../core/model/trained-spec.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
-import { oneOf, positiveInteger } from './options.js';
+import { nonNegativeInteger, oneOf, positiveInteger } from './options.js';
 
 export interface LayoutFlags {
   tp?: string;
@@ -24,6 +27,7 @@ export interface LayoutFlags {
   attention?: string;
   dropout?: boolean;
   stack?: string;
+  mtpLayers?: string;
 }
 
 /** Adds the layout flags to a command; `verb` is "fix" for train (the rest is searched). */
@@ -53,7 +57,27 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     .option(
       '--stack <id>',
       `software stack: ${STACK_IDS.join(' | ')} (default: megatron for train, hf for finetune and rl)`,
+    )
+    .option(
+      '--mtp-layers <n>',
+      "multi-token-prediction modules trained (Megatron-Core's mtp_num_layers, torchtitan's num_mtp_layers): 0 leaves the checkpoint's out; default: the checkpoint's where the stack builds them",
     );
+}
+
+/**
+ * The model as `--mtp-layers` trains it (trained-spec.ts withMtpModules); unchanged without the flag.
+ * A stack that builds no MTP modules is refused for n > 0, naming the flag.
+ */
+export function mtpLayersFlag(o: LayoutFlags, spec: ModelSpec, stack: StackProfile): ModelSpec {
+  if (o.mtpLayers === undefined) return spec;
+  const n = nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
+  if (n > 0 && !stack.trainsMtp)
+    inputError(
+      'invalid_value',
+      ['--mtp-layers'],
+      `${stack.name} builds no MTP modules (catalog/stacks/ multiTokenPrediction); MTP is trained by ${STACK_IDS.filter((id) => findStack(id).trainsMtp).join(' and ')} (--stack), or give --mtp-layers 0`,
+    );
+  return withMtpModules(spec, n);
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>

@@ -1,13 +1,13 @@
 /**
  * How a config was read travels with every result: a `model_type` read as a lookalike family (here
- * BAAI's Aquila, whose remote code llmecon does not read, taken as Llama) warns in `params`, and equally
+ * a made-up remote-code type, `acme_lm`, with Llama's keys, taken as Llama) warns in `params`, and equally
  * in `train`, `finetune`, `memory`, `serve` and `rl`, in text and in JSON.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli as run } from '../../test/run-cli.js';
 
-const model = 'test/fixtures/hf-configs/hand-built/nanbeige-lookalike.json';
-const warning = "model_type 'nanbeige' is not supported; read as llama-like";
+const model = 'test/fixtures/hf-configs/hand-built/unsupported-lookalike.json';
+const warning = "model_type 'acme_lm' is not supported; read as llama-like";
 
 describe('model warnings in every command', () => {
   const commands: [string, string[]][] = [

@@ -74,6 +74,8 @@ export const DOMAINS = {
   /** Requests the web app simulates in the browser's worker: the 10,000 of the ≤ 1 s benchmark. */
   browserSimulatedRequests: int(1, 10_000, 'simulated requests'),
   draftTokens: int(1, 64, 'drafted tokens'),
+  /** MTP modules trained (`--mtp-layers`; Megatron-Core's mtp_num_layers, torchtitan's num_mtp_layers): DeepSeek-V3 trains 1. */
+  mtpModules: int(0, 16, 'MTP modules'),
   /** $ per GPU-hour: 0 (owned, paid elsewhere) to $10,000. */
   usdPerGpuHour: real(0, 10_000, 'USD per GPU-hour'),
   /** A GPU purchase price: up to $100M. */
@@ -209,6 +211,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--bytes': DOMAINS.kernelBytes,
   '--count': DOMAINS.kernelCount,
   '--draft-tokens': DOMAINS.draftTokens,
+  '--mtp-layers': DOMAINS.mtpModules,
   '--price-per-gpu-hour': DOMAINS.usdPerGpuHour,
   '--purchase-price-per-gpu': DOMAINS.usdPerGpu,
   '--teacher-usd-per-million-tokens': DOMAINS.usdPerMillionTokens,

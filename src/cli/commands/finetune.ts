@@ -11,7 +11,13 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import {
+  attentionOptions,
+  type LayoutFlags,
+  layoutConstraints,
+  mtpLayersFlag,
+  stackFlag,
+} from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -52,7 +58,8 @@ export const DOES_NOT_FIT = 3;
 
 export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { spec } = loadModel(o.model);
+  const stack = stackFlag(o, 'hf');
+  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
   const hw = resolveHardware(o.gpu, o.cluster);
   const choice = methodFlags(o, spec, 'lora');
   const { method, rank, targets } = choice;
@@ -88,7 +95,6 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
             : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1),
         );
   const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
-  const stack = stackFlag(o, 'hf');
   // --memory-fit: the stack's band for each kind of run (adapters on a frozen base, or every weight).
   const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
   const options: FinetuneOptions = {

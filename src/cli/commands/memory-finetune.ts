@@ -16,7 +16,13 @@ import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import {
+  attentionOptions,
+  type LayoutFlags,
+  layoutConstraints,
+  mtpLayersFlag,
+  stackFlag,
+} from '../layout-flags.js';
 import {
   breakdownJson,
   breakdownTable,
@@ -49,7 +55,7 @@ const entryJson = (e: EvaluatedLayout) => ({
 });
 
 export function memoryMethodCommand(
-  spec: ModelSpec,
+  loaded: ModelSpec,
   o: MemoryMethodFlags,
 ): { output: string; exitCode: number } {
   if (!o.gpu)
@@ -58,6 +64,8 @@ export function memoryMethodCommand(
       ['--gpu'],
       'memory --method searches the layouts that fit on a GPU: give --gpu <id> (see llmecon gpus)',
     );
+  const stack = stackFlag(o, 'hf');
+  const spec = mtpLayersFlag(o, loaded, stack);
   const hw = resolveHardware(o.gpu, undefined);
   const choice = methodFlags(o, spec, 'lora');
   const constraints = layoutConstraints(o);
@@ -69,7 +77,6 @@ export function memoryMethodCommand(
   const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
   const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
-  const stack = stackFlag(o, 'hf');
   const base = baseFormatLabel(choice);
   const head = `${spec.name}: ${adapterLabel(spec, choice) ?? 'full fine-tuning'} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
   let least: EvaluatedLayout;

@@ -24,7 +24,7 @@ import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, layoutConstraints, stackFlag } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, mtpLayersFlag, stackFlag } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
@@ -93,6 +93,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
+        mtpLayers: '--mtp-layers',
         ...methodOnly,
       },
       'with --mode train (the default)',
@@ -117,12 +118,13 @@ function fitLine(
 }
 
 function train(
-  spec: ReturnType<typeof loadModel>['spec'],
+  loaded: ReturnType<typeof loadModel>['spec'],
   gpu: ReturnType<typeof findGpu> | null,
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
   const stack = stackFlag(o, 'megatron');
+  const spec = mtpLayersFlag(o, loaded, stack);
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,

@@ -9,7 +9,13 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import {
+  attentionOptions,
+  type LayoutFlags,
+  layoutConstraints,
+  mtpLayersFlag,
+  stackFlag,
+} from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
@@ -48,7 +54,8 @@ export interface RlFlags extends LayoutFlags {
 
 export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { spec } = loadModel(o.model);
+  const stack = stackFlag(o, 'hf');
+  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
   const hw = resolveHardware(o.gpu, o.cluster);
   const assumptions = loadCatalog().assumptions;
   const gpus = positiveInteger(o.gpus, '--gpus', 8);
@@ -89,7 +96,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       rolloutKv: oneOf(o.rolloutKv, '--rollout-kv', KV_FORMATS, RL_DEFAULTS.rolloutKv),
       constraints: layoutConstraints(o),
       attention: attentionOptions(o),
-      stack: stackFlag(o, 'hf'),
+      stack,
       usdPerGpuHour:
         o.pricePerGpuHour === undefined
           ? undefined
@@ -146,7 +153,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
   return {
     output: [
-      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stackFlag(o, 'hf').name}; rollouts on ${summary.rolloutEngine})`,
+      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
       tail,
       '',

@@ -4,6 +4,7 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
+import { trainedSpec } from '../../core/model/trained-spec.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
@@ -12,7 +13,13 @@ import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackFlag } from '../layout-flags.js';
+import {
+  attentionOptions,
+  type LayoutFlags,
+  layoutConstraints,
+  mtpLayersFlag,
+  stackFlag,
+} from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
@@ -54,7 +61,8 @@ export const LAYOUT_DOES_NOT_FIT = 3;
 
 export function trainCommand(o: TrainOptions): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { spec } = loadModel(o.model);
+  const stack = stackFlag(o, 'megatron');
+  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
   const hw = resolveHardware(o.gpu, o.cluster);
   const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
   if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');
@@ -82,7 +90,6 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     inputError('infeasible', ['--precision'], `${hw.gpu.id} has no FP8 tensor cores; use bf16`);
   }
   const constraints = layoutConstraints(o);
-  const stack = stackFlag(o, 'megatron');
 
   const assumptions = loadCatalog().assumptions;
   const tokens = o.tokens === undefined ? undefined : positiveNumber(o.tokens, '--tokens', 1);
@@ -178,9 +185,12 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
         }
       : {}),
   };
+  // The MTP modules the step trains: the checkpoint's or --mtp-layers', none where the stack builds none.
+  const mtpModules = trainedSpec(spec, stack).numMtpModules;
   const result = {
     model: spec.name,
     stack: stack.id,
+    mtpModules,
     calibration: plan.calibration
       ? {
           family: plan.calibration.family,
@@ -247,7 +257,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (o.json) return { output: toJson(result), exitCode };
   const l = chosen.layout;
   const lines = [
-    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)`,
+    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)${mtpModules > 0 ? `, ${mtpModules} MTP module${mtpModules === 1 ? '' : 's'} trained` : ''}`,
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),

@@ -8,6 +8,15 @@ import type { ModelSpec } from './spec.js';
 
 const withoutMtp = new WeakMap<ModelSpec, ModelSpec>();
 
+/**
+ * `spec` with `n` MTP modules, as a run that sets Megatron-Core's `mtp_num_layers` or torchtitan's
+ * `num_mtp_layers` builds them: 0 drops the checkpoint's; a model without any gets DeepSeek-V3's module
+ * (a projection, one decoder layer like the model's own, the shared head; param-count.ts mtpLayer).
+ */
+export function withMtpModules(spec: ModelSpec, n: number): ModelSpec {
+  return n === spec.numMtpModules ? spec : { ...spec, numMtpModules: n };
+}
+
 /** `spec` without its MTP modules when the stack does not train them (the same object for the same spec). */
 export function trainedSpec(spec: ModelSpec, stack?: { readonly trainsMtp?: boolean }): ModelSpec {
   if (stack?.trainsMtp !== false || spec.numMtpModules === 0) return spec;
