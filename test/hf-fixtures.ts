@@ -26,6 +26,8 @@ export const HF_FIXTURES = [
   'laguna-xs.2-fp8',
   'laguna-s-2.1-fp8',
   'muse-glimmer-30b',
+  // Copied byte for byte from another repository's copy of the Hub files (README: verbatim/).
+  'verbatim/hymba-1.5b-base',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
@@ -148,6 +150,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/jais-30b-v3',
   'hand-built/isaac-0.1',
   'hand-built/ouro',
+  'hand-built/nanbeige4.2-3b',
   'hand-built/smallthinker-4ba0.6b-instruct',
   'hand-built/smallthinker-21ba3b-instruct',
   'hand-built/llada-8b-instruct',

@@ -185,7 +185,8 @@ function layerMatrices(
     const inner = ssm.numHeads * ssm.headDim;
     const inProj = ssm.selective ? 2 * inner : 2 * inner + 2 * ssm.numGroups * ssm.stateSize + ssm.numHeads;
     if (wants('in_proj')) add('mamba', 'mixer.in_proj', h, inProj);
-    if (wants('out_proj')) add('mamba', 'mixer.out_proj', inner, h);
+    // Hymba's out_proj is the attention's o_proj (outputProjection false): adapted as 'o'.
+    if (wants('out_proj') && ssm.outputProjection !== false) add('mamba', 'mixer.out_proj', inner, h);
   }
   if (spec.shortConv) {
     // Lfm2ShortConv: conv.in_proj (h → 3h), conv.out_proj (h → h).

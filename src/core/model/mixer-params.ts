@@ -161,10 +161,13 @@ function rwkvParams(hidden: number, g: GatedDeltaNetSpec): number {
  * Mamba-1 (MambaMixer; Gu & Dao 2023 Sec. 3): in_proj (h → 2·D), conv1d over x (D channels),
  * x_proj (D → R + 2·N), dt_proj (R → D, with bias), A_log (D × N), D (D), out_proj (D → h), and
  * Jamba's RMSNorms on Δ, B, C (R + 2·N) when `innerNorms`; with `stepPerHead` (PLaMo 2) dt_proj R → H
- * without bias, dt_bias, A_log and D per head (H each).
+ * without bias, dt_bias, A_log and D per head (H each). Without `outputProjection` (Hymba) no out_proj
+ * or its bias: the attention's o_proj holds them.
  */
 export function stateSpaceParams(hidden: number, m: StateSpaceSpec): number {
   const inner = m.numHeads * m.headDim;
+  // out_proj (d_in → h) and its bias, unless the attention's o_proj projects the scan's output (Hymba).
+  const outProj = m.outputProjection === false ? 0 : inner * hidden + (m.projBias ? hidden : 0);
   const convChannels = stateSpaceConvChannels(m);
   const conv = convChannels * m.convKernel + (m.convBias ? convChannels : 0);
   const s = m.selective;
@@ -175,25 +178,25 @@ export function stateSpaceParams(hidden: number, m: StateSpaceSpec): number {
     const steps = s.stepPerHead ? m.numHeads : inner;
     return (
       hidden * 2 * inner +
-      (m.projBias ? 2 * inner + hidden : 0) +
+      (m.projBias ? 2 * inner : 0) +
       conv +
       inner * (r + 2 * n) +
       r * steps +
       steps +
       (s.stepPerHead ? m.numHeads : inner * n) +
       steps +
-      inner * hidden +
+      outProj +
       (s.innerNorms ? r + 2 * n : 0)
     );
   }
   const inProjOut = inner + convChannels + m.numHeads;
   return (
     hidden * inProjOut +
-    (m.projBias ? inProjOut + hidden : 0) +
+    (m.projBias ? inProjOut : 0) +
     conv +
     3 * m.numHeads +
     (m.gatedNorm === false ? 0 : inner) +
-    inner * hidden
+    outProj
   );
 }
 

@@ -243,6 +243,12 @@ export interface StateSpaceSpec {
   readonly gatedNorm?: boolean;
   /** Mamba-1 (selective scan) instead of Mamba-2 (SSD); absent = Mamba-2. */
   readonly selective?: SelectiveScanSpec;
+  /**
+   * `false`: no out_proj of its own — the scan's output joins the layer's attention output, and the
+   * attention's o_proj (numHeads·valueHeadDim → h, its width the scan's d_inner) projects both (Hymba
+   * `HymbaBlock`: one out_proj over the averaged, normed attention and SSM outputs). Absent = true.
+   */
+  readonly outputProjection?: boolean;
 }
 
 /**

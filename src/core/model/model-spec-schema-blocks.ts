@@ -241,6 +241,8 @@ export const stateSpace = z
       .object({ timeStepRank: count, innerNorms: z.boolean().default(false) })
       .strict()
       .optional(),
+    /** false: no out_proj of its own; the attention's o_proj projects the scan's output too (Hymba). */
+    outputProjection: z.boolean().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

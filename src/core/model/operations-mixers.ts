@@ -149,7 +149,7 @@ const lightningAttentionOperations: MixerOperations = (spec, layer, request, b, 
  * Mamba-2 (Nemotron-H `NemotronHMamba2Mixer`; vLLM `MambaMixer2`; Dao & Gu 2024 Sec. 7): in_proj
  * (h → z, xBC, dt: 2·d_in + 2·G·N + H), the depthwise conv1d + SiLU over xBC, the SSD scan
  * (mamba_chunk_scan_combined; selective_state_update at decode), D skip and the gated RMSNorm,
- * out_proj (d_in → h). Tensor parallelism splits heads and groups.
+ * out_proj (d_in → h) unless `outputProjection` is false. Tensor parallelism splits heads and groups.
  */
 function stateSpaceOperations(
   spec: ModelSpec,
@@ -189,7 +189,7 @@ function stateSpaceOperations(
   // D skip fused into the scan; gated RMSNorm: read y and z, write norm(y·SiLU(z)).
   const innerBytes = (ACT_BYTES * tokens * inner) / t;
   b.memory('gated-norm', 'norm', 2 * innerBytes, innerBytes);
-  b.gemm('out_proj', 'attentionProjections', tokens, h, inner / t);
+  if (m.outputProjection !== false) b.gemm('out_proj', 'attentionProjections', tokens, h, inner / t);
   mixerContextParallel(request, b, tokens, (2 * inner + groupWidth + m.numHeads) / t, inner / t);
 }
 
@@ -240,7 +240,8 @@ function selectiveScanOperations(
     // selective_scan_fwd writes each chunk's last state (FP32 pairs) for the backward; SSD its chunk states.
     chunkStateBytesPerToken: ((ssd ? 4 : 4 * 2) * channels * m.stateSize) / m.chunkTokens,
   });
-  b.gemm('out_proj', 'attentionProjections', tokens, h, channels);
+  // Hymba: no out_proj of its own; the attention's o_proj projects the averaged outputs.
+  if (m.outputProjection !== false) b.gemm('out_proj', 'attentionProjections', tokens, h, channels);
   mixerContextParallel(request, b, tokens, (2 * inner) / t, channels);
 }
 

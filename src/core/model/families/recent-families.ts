@@ -34,6 +34,7 @@ import { hrmText } from './hrm-text.js';
 import { hunyuanLarge } from './hunyuan-large.js';
 import { hyV3 } from './hy-v3-v4.js';
 import { hyV4 } from './hy-v4.js';
+import { hymba } from './hymba.js';
 import { hyperclovax } from './hyperclovax.js';
 import { idefics } from './idefics.js';
 import { idefics2Wrapper } from './idefics2.js';
@@ -254,6 +255,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     ouro,
     // Nanbeige 4.2: Llama-style layers (optional q/k RMSNorms) run num_loops times on shared weights, or LoopSplit's repeated middle block; each call its own KV.
     nanbeige,
+    // NVIDIA Hymba: attention heads and a Mamba-1 scan in parallel in every layer (one fused in_proj, one out_proj), cross-layer KV reuse, learned meta tokens.
+    hymba,
     // PowerInfer SmallThinker: bias-free GQA over full and sliding layers (sliding_window_layout), a pre-attention-routed MoE of ReGLU experts in every layer.
     smallthinker,
     // Masked-diffusion LMs (bidirectional; decoding re-runs the sequence each denoising step, warned): LLaDA-8B (OLMo-style LLaDAModelLM),
