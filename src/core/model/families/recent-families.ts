@@ -78,6 +78,7 @@ import { phi3V } from './phi3-v.js';
 import { phi3small } from './phi3small.js';
 import { phi4flash } from './phi4flash.js';
 import { plamo2 } from './plamo2.js';
+import { plamo3 } from './plamo3.js';
 import { qianfanOcrWrapper } from './qianfan-ocr.js';
 import { qwen3Asr } from './qwen3-asr.js';
 import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
@@ -257,6 +258,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     nanbeige,
     // NVIDIA Hymba: attention heads and a Mamba-1 scan in parallel in every layer (one fused in_proj, one out_proj), cross-layer KV reuse, learned meta tokens.
     hymba,
+    // PFN PLaMo 3: fused qkv with per-head q/k RMSNorms, four sandwich norms, one full layer in sliding_window_pattern, tied head.
+    plamo3,
     // PowerInfer SmallThinker: bias-free GQA over full and sliding layers (sliding_window_layout), a pre-attention-routed MoE of ReGLU experts in every layer.
     smallthinker,
     // Masked-diffusion LMs (bidirectional; decoding re-runs the sequence each denoising step, warned): LLaDA-8B (OLMo-style LLaDAModelLM),
