@@ -18,7 +18,12 @@
  *   HGRN2Attention — q_proj and f_proj (h → F = H·expand_ratio), i_proj and o_proj (h × h), g_norm
  *   (RMSNorm h, weight per elementwise_affine), with use_short_conv q/f/i_conv1d (F, F, h) — and
  *   nn.Linear projections; GatedMLP's gate_proj, up_proj (h → I) and down_proj; H = h // expand_ratio.
- * I = intermediate_size, else int(h·hidden_ratio·2/3) rounded up to 256 (both MLPs).
+ * - `hgrn` (fla-hub/hgrn-*; HGRNForCausalLM), from the same fla (bc3b101) fla/models/hgrn/
+ *   configuration_hgrn.py (HGRNConfig), modeling_hgrn.py (HGRNBlock, HGRNModel) and fla/layers/hgrn.py
+ *   (HGRNAttention): HGRNBitAttention's design with nn.Linear projections — i_proj, f_proj, g_proj
+ *   (h → D = h·expand_ratio), with use_short_conv i/f_conv1d (D each, no bias), g_norm (D, weight per
+ *   elementwise_affine), o_proj (D → h) — lower_bounds [L, h], and GatedMLP.
+ * I = intermediate_size, else int(h·hidden_ratio·2/3) rounded up to 256 (all three MLPs).
  *
  * Each layer's mixer is read as linear attention (mixer-specs.ts `isHgrn`): HGRNBitAttention as
  * `projections: 'hgrn'` (D channels of one state element each, the element-wise recurrence of
@@ -53,21 +58,19 @@ const HGRN_BIT_DEFAULTS: Json = {
   tie_word_embeddings: false,
 };
 
-/** HGRN2Config.__init__'s defaults for the keys read here (the 1.3B shape of fla-hub/hgrn2-1.3B-100B). */
-const HGRN2_DEFAULTS: Json = {
-  vocab_size: 32_000,
-  hidden_size: 2048,
-  num_hidden_layers: 24,
-  attn_mode: 'chunk',
-  expand_ratio: 128,
-  use_short_conv: false,
-  conv_size: 4,
-  use_lower_bound: true,
-  hidden_act: 'swish',
-  max_position_embeddings: 2048,
+/** HGRNConfig.__init__'s defaults for the keys read here: HGRNBitConfig's but no heads or shared conv, with g_norm's affine. */
+const HGRN_DEFAULTS: Json = {
+  ...Object.fromEntries(
+    Object.entries(HGRN_BIT_DEFAULTS).filter(([key]) => key !== 'num_heads' && key !== 'share_conv_kernel'),
+  ),
   elementwise_affine: true,
-  tie_word_embeddings: false,
 };
+
+/** chunk_hgrn's chunk (BT = 128), HGRNAttention's prefill in `attn_mode: chunk`. */
+const HGRN_CHUNK_TOKENS = 128;
+
+/** HGRN2Config.__init__'s defaults for the keys read here (the 1.3B shape of fla-hub/hgrn2-1.3B-100B): HGRNConfig's, chunked, F = 128. */
+const HGRN2_DEFAULTS: Json = { ...HGRN_DEFAULTS, attn_mode: 'chunk', expand_ratio: 128 };
 
 /** fla chunk_gla's chunk (chunk_size = 64), HGRN2Attention's prefill in `attn_mode: chunk`. */
 const GLA_CHUNK_TOKENS = 64;
@@ -113,6 +116,19 @@ function hgrnSpec(
     ...baseSpec(f, c, { attention: mixerSplitAttention(linearAttention), mlp, layers }),
     linearAttention,
   };
+}
+
+/**
+ * fla's HGRN and HGRN2 models around their mixer: HGRNModel / HGRN2Model.lower_bounds [L, h] (one row a
+ * layer, the mixer's only weight outside the attention module) and GatedMLP.
+ */
+function flaHgrnSpec(f: Fields, name: string, linearAttention: GatedDeltaNetSpec, h: number): ModelSpec {
+  const extras: LayerExtrasSpec | null = f.bool('use_lower_bound', true)
+    ? { modules: "the layer's row of model.lower_bounds", params: h, gemms: [] }
+    : null;
+  const layers = hgrnLayers(f.positiveInt('num_hidden_layers', { max: MAX.layers }), extras, extras);
+  const mlp = { intermediateSize: readIntermediate(f, h), gated: true, bias: false };
+  return hgrnSpec(f, name, linearAttention, mlp, layers);
 }
 
 /** Fails on fla's hybrid softmax layers and Attention Residuals, which this reader does not build. */
@@ -185,6 +201,32 @@ export const hgrnBit: Family = (top, name) => {
   };
 };
 
+/** HGRNForCausalLM of fla (see the file comment). */
+export const hgrn: Family = (top, name) => {
+  const f = withClassDefaults(top, HGRN_DEFAULTS);
+  refuseFlaExtensions(f);
+  const mode = f.string('attn_mode', 'fused_recurrent');
+  if (mode !== 'chunk' && mode !== 'fused_recurrent')
+    f.fail('attn_mode', `must be "chunk" or "fused_recurrent", got "${mode}": HGRNAttention asserts it`);
+  const h = f.positiveInt('hidden_size', { max: MAX.hidden });
+  // input_dim = int(hidden_size · expand_ratio): the recurrence is per channel.
+  const width = h * f.positiveInt('expand_ratio', { max: Math.floor(MAX.hidden / h) });
+  const linearAttention: GatedDeltaNetSpec = {
+    numKeyHeads: width,
+    numValueHeads: width,
+    keyHeadDim: 1,
+    valueHeadDim: 1,
+    convKernel: convTaps(f),
+    // chunk_hgrn in chunks of 128, or fused_recurrent_hgrn token by token (a decode step's path either way).
+    chunkTokens: mode === 'chunk' ? HGRN_CHUNK_TOKENS : 1,
+    // The decode path (fused_recurrent_hgrn) keeps the state at the activations' dtype.
+    stateBytesPerElement: 2,
+    projections: 'hgrn',
+    ...(f.bool('elementwise_affine', true) ? {} : { outputNormWeight: false }),
+  };
+  return flaHgrnSpec(f, name, linearAttention, h);
+};
+
 /** HGRN2Attention's heads: H = hidden_size // expand_ratio (expand_ratio None: hidden_size // num_heads). */
 function readHgrn2Heads(f: Fields, h: number): { readonly heads: number; readonly keyDim: number } {
   if (!f.has('expand_ratio') && !f.has('num_heads'))
@@ -229,13 +271,7 @@ export const hgrn2: Family = (top, name) => {
     projections: 'gla',
     ...(f.bool('elementwise_affine', true) ? {} : { outputNormWeight: false }),
   };
-  // HGRN2Model.lower_bounds [L, h]: one row a layer, the mixer's only weight outside HGRN2Attention.
-  const extras: LayerExtrasSpec | null = f.bool('use_lower_bound', true)
-    ? { modules: "the layer's row of model.lower_bounds", params: h, gemms: [] }
-    : null;
-  const layers = hgrnLayers(f.positiveInt('num_hidden_layers', { max: MAX.layers }), extras, extras);
-  const mlp = { intermediateSize: readIntermediate(f, h), gated: true, bias: false };
-  const spec = hgrnSpec(f, name, linearAttention, mlp, layers);
+  const spec = flaHgrnSpec(f, name, linearAttention, h);
   if (mode === 'chunk') return spec;
   return {
     ...spec,

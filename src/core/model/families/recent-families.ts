@@ -29,7 +29,7 @@ import { gotOcr2Wrapper } from './got-ocr2.js';
 import { graniteMoeSwa, graniteSwa } from './granite-swa.js';
 import { granite4VisionWrapper } from './granite4-vision.js';
 import { grok1 } from './grok.js';
-import { hgrn2, hgrnBit } from './hgrn.js';
+import { hgrn, hgrn2, hgrnBit } from './hgrn.js';
 import { hrmText } from './hrm-text.js';
 import { hunyuanLarge } from './hunyuan-large.js';
 import { hyV3 } from './hy-v3-v4.js';
@@ -335,6 +335,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     rwkv6,
     // MatMul-free LM (HGRN-Bit): BitLinear layers counted as full matrices, HGRN's element-wise recurrence as a linear mixer.
     hgrn_bit: hgrnBit,
+    // fla HGRN: HGRN's element-wise recurrence (i, f, g, g_norm, o; lower bounds) with nn.Linear projections and a GatedMLP.
+    hgrn,
     // fla HGRN2: gated linear attention (q, f, i, a whole-width norm, o) with its H × d_k × d_v state.
     hgrn2,
   }) as const satisfies Record<string, Family>;
