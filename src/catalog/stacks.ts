@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
-import { InputError, InternalError } from '../core/errors.js';
+import { InputError, InternalError, inputError } from '../core/errors.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import { withMtpModules } from '../core/model/trained-spec.js';
 import {
   CALIBRATION_SHARED_PARAMETERS,
   FP8_RECIPES,
@@ -381,6 +383,27 @@ export const DEFAULT_STACK: Readonly<Record<'pretrain' | 'finetune' | 'rl', Stac
   finetune: 'hf',
   rl: 'hf',
 };
+
+/**
+ * The model with `n` MTP modules trained (`--mtp-layers`, a phase's `mtpLayers`; trained-spec.ts
+ * withMtpModules), unchanged when `n` is undefined; n > 0 on a stack that builds none is refused naming
+ * `field` and the stacks that do.
+ */
+export function withTrainedMtp(
+  spec: ModelSpec,
+  n: number | undefined,
+  stack: StackProfile,
+  field: readonly (string | number)[],
+): ModelSpec {
+  if (n === undefined) return spec;
+  if (n > 0 && !stack.trainsMtp)
+    inputError(
+      'invalid_value',
+      field,
+      `${stack.name} builds no MTP modules (catalog/stacks/ multiTokenPrediction); MTP is trained by the ${STACK_IDS.filter((id) => findStack(id).trainsMtp).join(' and ')} stacks, or give 0`,
+    );
+  return withMtpModules(spec, n);
+}
 
 /** The stack options every engine entry point passes (CLI, levers, web app, scenarios), so they agree. */
 export function stackOptions(

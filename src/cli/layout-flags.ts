@@ -1,11 +1,9 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
-import { findStack } from '../catalog/stacks.js';
-import { inputError } from '../core/errors.js';
+import { findStack, withTrainedMtp } from '../catalog/stacks.js';
 import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { withMtpModules } from '../core/model/trained-spec.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
@@ -69,15 +67,8 @@ export function addLayoutFlags(command: Command, verb: string): Command {
  * A stack that builds no MTP modules is refused for n > 0, naming the flag.
  */
 export function mtpLayersFlag(o: LayoutFlags, spec: ModelSpec, stack: StackProfile): ModelSpec {
-  if (o.mtpLayers === undefined) return spec;
-  const n = nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
-  if (n > 0 && !stack.trainsMtp)
-    inputError(
-      'invalid_value',
-      ['--mtp-layers'],
-      `${stack.name} builds no MTP modules (catalog/stacks/ multiTokenPrediction); MTP is trained by ${STACK_IDS.filter((id) => findStack(id).trainsMtp).join(' and ')} (--stack), or give --mtp-layers 0`,
-    );
-  return withMtpModules(spec, n);
+  const n = o.mtpLayers === undefined ? undefined : nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
+  return withTrainedMtp(spec, n, stack, ['--mtp-layers']);
 }
 
 const optionalInt = (text: string | undefined, flag: string) =>

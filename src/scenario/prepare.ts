@@ -8,7 +8,7 @@ import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { servingScale } from '../catalog/serving-band.js';
-import { stackOptions } from '../catalog/stacks.js';
+import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -232,7 +232,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'pretrain') {
       const seqLen = phase.seqLen;
       const stack = stackOptions('pretrain', phase.stack);
-      const plan = planTraining(spec, hw.cluster, {
+      const trained = withTrainedMtp(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
+      const plan = planTraining(trained, hw.cluster, {
         ...stack,
         seqLen,
         globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
@@ -262,7 +263,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const seqLen = phase.seqLen;
       const tokens = centralValue(phase.tokens);
       const stack = stackOptions('finetune', phase.stack);
-      const plan = planFinetune(spec, hw.cluster, {
+      const trained = withTrainedMtp(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
+      const plan = planFinetune(trained, hw.cluster, {
         ...stack,
         method: phase.method,
         rank: phase.rank,
@@ -300,7 +302,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     }
     if (phase.kind === 'rl') {
       const { stack } = stackOptions('rl', phase.stack);
-      const plan = planRl(spec, hw.cluster, {
+      const trained = withTrainedMtp(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
+      const plan = planRl(trained, hw.cluster, {
         stack,
         promptsPerStep: phase.promptsPerStep,
         samplesPerPrompt: phase.samplesPerPrompt,

@@ -70,6 +70,8 @@ const pretrainSchema = z
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     /** Software stack the run is predicted on (default megatron; catalog/stacks). */
     stack: z.enum(STACK_IDS).optional(),
+    /** MTP modules trained (`--mtp-layers`): 0 leaves the checkpoint's out; needs a stack that builds them. */
+    mtpLayers: domainNumber(D.mtpModules).optional(),
     hardware: hardwareSchema,
   })
   .strict();
@@ -109,6 +111,8 @@ const finetuneSchema = z
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     /** Software stack (default hf). */
     stack: z.enum(STACK_IDS).optional(),
+    /** MTP modules trained (`--mtp-layers`): 0 leaves the checkpoint's out; needs a stack that builds them. */
+    mtpLayers: domainNumber(D.mtpModules).optional(),
     hardware: hardwareSchema,
   })
   .strict();
@@ -132,6 +136,8 @@ const rlSchema = z
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     /** Software stack of the trainer (default hf). */
     stack: z.enum(STACK_IDS).optional(),
+    /** MTP modules trained (`--mtp-layers`): 0 leaves the checkpoint's out; needs a stack that builds them. */
+    mtpLayers: domainNumber(D.mtpModules).optional(),
     hardware: hardwareSchema,
   })
   .strict();

@@ -1,0 +1,41 @@
+/**
+ * A phase's `mtpLayers` (the scenario form of `--mtp-layers`): 0 trains DeepSeek-V3 without its MTP
+ * module, so each token costs fewer GPU-hours; more than 0 on a stack that builds none is refused with
+ * the phase's path and line.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { prepareScenario } from './evaluate.js';
+import { parseScenario } from './load.js';
+
+const deepseek = readFileSync(new URL('../../examples/deepseek-v3.yaml', import.meta.url), 'utf8');
+const withLines = (extra: string) => deepseek.replace('    precision: fp8\n', `    precision: fp8\n${extra}`);
+const pretrain = (text: string) => {
+  const phase = prepareScenario(parseScenario(text, 's.yaml')).phases[0]!;
+  if (phase.kind !== 'pretrain') throw new Error('expected the pretraining phase');
+  return phase;
+};
+
+describe('scenario mtpLayers', () => {
+  it("0 leaves DeepSeek-V3's MTP module out of the run: fewer GPU-hours per token", () => {
+    const trained = pretrain(deepseek);
+    const without = pretrain(withLines('    mtpLayers: 0\n'));
+    expect(without.gpuHoursPerToken).toBeLessThan(trained.gpuHoursPerToken);
+    expect(without.gpuHoursPerToken).toBeGreaterThan(0.9 * trained.gpuHoursPerToken);
+    expect(pretrain(withLines('    mtpLayers: 1\n')).gpuHoursPerToken).toBe(trained.gpuHoursPerToken);
+  });
+
+  it('more than 0 on a stack that builds none: refused at phases[0].mtpLayers with its line', () => {
+    try {
+      prepareScenario(parseScenario(withLines('    stack: hf\n    mtpLayers: 1\n'), 's.yaml'));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      const issue = (error as InputError).issues[0]!;
+      expect(issue.path).toEqual(['phases', 0, 'mtpLayers']);
+      expect(issue.message).toMatch(/builds no MTP modules.*megatron and torchtitan stacks/);
+    }
+    expect(() => parseScenario(withLines('    mtpLayers: 17\n'), 's.yaml')).toThrow(/mtpLayers/);
+  });
+});
