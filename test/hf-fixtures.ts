@@ -152,6 +152,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/ouro',
   'hand-built/nanbeige4.2-3b',
   'hand-built/plamo-3-nict-8b-base',
+  'hand-built/doge2-175m',
   'hand-built/smallthinker-4ba0.6b-instruct',
   'hand-built/smallthinker-21ba3b-instruct',
   'hand-built/llada-8b-instruct',

@@ -25,6 +25,9 @@
  * SmallDoge's remote modeling_doge.py (small-doge `src/small_doge/models/doge/modeling_doge.py`, the
  * code of the releases' `auto_map`) builds A [H] and dt_proj K·d → H and no q/k norms; a config with
  * that code's `hidden_bias` or `dynamic_mask_ratio` keys gets a warning with the difference.
+ * Doge2 (`doge2`, small-doge `src/small_doge/models/doge2/`: Doge2Config, Doge2Attention,
+ * Doge2DecoderLayer, the same DogeMLP and DogeCDMoE) is transformers' Doge — A [K], dt_proj K·d → K,
+ * q/k norms of d — with bias-free MLPs whatever `mlp_bias` says and its own class defaults.
  */
 import type { GqaAttention, LayerExtraGemm, LayerExtrasSpec, ModelSpec } from '../spec.js';
 import { type Fields, type Json, MAX } from './fields.js';
@@ -53,6 +56,14 @@ const DOGE_DEFAULTS: Json = {
   is_moe: false,
   num_experts: 16_384,
   num_experts_per_tok: 64,
+};
+
+/** Doge2Config's class defaults (MLP 4096; 4096 experts top-64 when `is_moe`); it has no `mlp_bias`. */
+const DOGE2_DEFAULTS: Json = {
+  ...DOGE_DEFAULTS,
+  intermediate_size: 4096,
+  num_experts: 4096,
+  mlp_bias: false,
 };
 
 /** Keys of SmallDoge's remote DogeConfig that transformers' DogeConfig does not have. */
@@ -111,40 +122,50 @@ function remoteCodeWarning(f: Fields, a: GqaAttention): string[] {
   ];
 }
 
-/** DogeForCausalLM (see the file comment). */
-export const doge: Family = (top, name): ModelSpec => {
-  const f = withClassDefaults(top, DOGE_DEFAULTS);
-  const spec = decoder(f, name, {
-    attention: { qkNorm: 'per-head' },
-    layout: readAllSliding,
-    mlp: readGatedMlp(f, 'intermediate_size', f.bool('mlp_bias', false)),
-  });
-  const a = spec.attention as GqaAttention;
-  const h = spec.hiddenSize;
-  const window = f.positiveInt('keep_window_size', { max: MAX.positions });
-  const valueWidth = a.numKvHeads * a.headDim;
-  const dtProj: LayerExtraGemm = { name: 'self_attn.dt_proj', n: a.numKvHeads, k: valueWidth };
-  // input_residual and post_attention_residual (h each), then A and dt_proj over the K KV heads.
-  const own = 2 * h + maskParams(a, a.numKvHeads);
-  const moe = f.bool('is_moe', false) ? cdmoeExtras(f, h) : null;
-  const extras: LayerExtrasSpec = {
-    modules: `input_residual, post_attention_residual, self_attn.A, self_attn.dt_proj${moe ? ', mlp.router_gate, mlp.down_embed, mlp.up_embed' : ''}`,
-    params: own + (moe?.params ?? 0),
-    ...(moe ? { idleParams: moe.idle } : {}),
-    gemms: [dtProj, ...(moe?.gemms ?? [])],
+/** DogeForCausalLM and Doge2ForCausalLM (see the file comment). */
+const dogeFamily =
+  (variant: 'doge' | 'doge2'): Family =>
+  (top, name): ModelSpec => {
+    // Doge2's DogeMLP and shared expert are bias-free whatever the config says.
+    const f =
+      variant === 'doge'
+        ? withClassDefaults(top, DOGE_DEFAULTS)
+        : withClassDefaults(top, DOGE2_DEFAULTS).with({ mlp_bias: false });
+    const spec = decoder(f, name, {
+      attention: { qkNorm: 'per-head' },
+      layout: readAllSliding,
+      mlp: readGatedMlp(f, 'intermediate_size', f.bool('mlp_bias', false)),
+    });
+    const a = spec.attention as GqaAttention;
+    const h = spec.hiddenSize;
+    const window = f.positiveInt('keep_window_size', { max: MAX.positions });
+    const valueWidth = a.numKvHeads * a.headDim;
+    const dtProj: LayerExtraGemm = { name: 'self_attn.dt_proj', n: a.numKvHeads, k: valueWidth };
+    // input_residual and post_attention_residual (h each), then A and dt_proj over the K KV heads.
+    const own = 2 * h + maskParams(a, a.numKvHeads);
+    const moe = f.bool('is_moe', false) ? cdmoeExtras(f, h) : null;
+    const extras: LayerExtrasSpec = {
+      modules: `input_residual, post_attention_residual, self_attn.A, self_attn.dt_proj${moe ? ', mlp.router_gate, mlp.down_embed, mlp.up_embed' : ''}`,
+      params: own + (moe?.params ?? 0),
+      ...(moe ? { idleParams: moe.idle } : {}),
+      gemms: [dtProj, ...(moe?.gemms ?? [])],
+    };
+    const warnings = [
+      `${variant}: dynamic mask attention adds exp(A·softplus(dt_proj(v))) to every query's score of each key and, past ${fmt(window)} keys, keeps each query's ${fmt(window)} highest: transformers still scores every cached key (counted here as full attention with a full KV cache) and reruns dt_proj over all cached values at each step (2 × ${a.numKvHeads} × ${valueWidth} FLOPs a cached token a layer, counted here once a token)`,
+      ...(moe
+        ? [
+            `${variant}: CDMoE is not llmecon's MoE block (its shared gate/up/down MLP is gated, its ${fmt(moe.experts)} experts single-neuron and ungated, its router product keys): router_gate and the experts (down_embed, up_embed: ${fmt(moe.expertParams)} weights a layer) are layer extras, exact in total and active parameters and FLOPs, but held whole on every tensor-parallel rank, with no expert parallelism or all-to-all`,
+          ]
+        : []),
+      // Doge2Config carries dynamic_mask_ratio too; its code is transformers' Doge.
+      ...(variant === 'doge' ? remoteCodeWarning(f, a) : []),
+    ];
+    return {
+      ...spec,
+      layers: spec.layers.map((layer) => ({ ...layer, extras })),
+      warnings,
+    };
   };
-  const warnings = [
-    `doge: dynamic mask attention adds exp(A·softplus(dt_proj(v))) to every query's score of each key and, past ${fmt(window)} keys, keeps each query's ${fmt(window)} highest: transformers still scores every cached key (counted here as full attention with a full KV cache) and reruns dt_proj over all cached values at each step (2 × ${a.numKvHeads} × ${valueWidth} FLOPs a cached token a layer, counted here once a token)`,
-    ...(moe
-      ? [
-          `doge: CDMoE is not llmecon's MoE block (its shared gate/up/down MLP is gated, its ${fmt(moe.experts)} experts single-neuron and ungated, its router product keys): router_gate and the experts (down_embed, up_embed: ${fmt(moe.expertParams)} weights a layer) are layer extras, exact in total and active parameters and FLOPs, but held whole on every tensor-parallel rank, with no expert parallelism or all-to-all`,
-        ]
-      : []),
-    ...remoteCodeWarning(f, a),
-  ];
-  return {
-    ...spec,
-    layers: spec.layers.map((layer) => ({ ...layer, extras })),
-    warnings,
-  };
-};
+
+export const doge = dogeFamily('doge');
+export const doge2 = dogeFamily('doge2');

@@ -17,7 +17,7 @@ import { deepseekVlHybridWrapper, deepseekVlWrapper } from './deepseek-vl.js';
 import { diffllama } from './diffllama.js';
 import { diffusionGemma, diffusionGemmaText } from './diffusion-gemma.js';
 import { dream, llada, llada2Moe } from './diffusion-lms.js';
-import { doge } from './doge.js';
+import { doge, doge2 } from './doge.js';
 import { dotsOcr } from './dots-ocr.js';
 import { emu3, emu3Text } from './emu3.js';
 import { fastVlmWrapper } from './fast-vlm.js';
@@ -331,6 +331,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     deci: decilm,
     // SmallDoge Doge: q/k-normed GQA with a dynamic mask (A, dt_proj) and residual scales as extras; CDMoE's router and embeddings as extras.
     doge,
+    // SmallDoge Doge2: transformers' Doge (A and dt_proj over the KV heads, q/k norms) with bias-free MLPs.
+    doge2,
     // RWKV-6 Finch (Hub remote code and fla formats): data-dependent token shift and decay, RWKV-6's own time mix and WKV.
     rwkv6,
     // MatMul-free LM (HGRN-Bit): BitLinear layers counted as full matrices, HGRN's element-wise recurrence as a linear mixer.
