@@ -74,6 +74,8 @@ describe('plamo3', () => {
     const list = Array.from({ length: 32 }, (_, i) => ((i + 1) % 8 === 0 ? null : 512));
     expect(read({ ...legacy, sliding_window: list }).slidingWindow).toBe(512);
     expect(read(legacy).slidingWindow).toBe(128);
+    expect(read(legacy).warnings![0]).toMatch(/no window_size .* 128 tokens .* an older copy has 2048/);
+    expect(read(PLAMO3_8B).warnings).toBeUndefined();
     const types = Array.from({ length: 32 }, (_, i) => (i % 2 ? 'full_attention' : 'sliding_attention'));
     expect(
       read({ ...PLAMO3_8B, layer_types: types }).layers.filter((l) => l.attention === 'full'),

@@ -64,9 +64,16 @@ export const plamo3: Family = (top, name): ModelSpec => {
     attention: { qkvBias: false, outputBias: false, qkNorm: 'per-head' },
     layout: plamo3Layout,
   });
+  const given = (key: string) => f.raw(key) !== undefined && f.raw(key) !== null;
+  const windowUnstated = !given('window_size') && !given('sliding_window') && spec.slidingWindow !== null;
   return {
     ...fused(spec, { qkv: true, gateUp: true }),
     // pre_mixer_norm, post_mixer_norm, pre_mlp_norm, post_mlp_norm.
     norm: { kind: 'rmsnorm', perLayer: 4 },
+    ...(windowUnstated && {
+      warnings: [
+        `plamo3: the config gives no window_size (or sliding_window): the class default is read, ${spec.slidingWindow} tokens as the current configuration_plamo3.py has it — an older copy has 2048; a different window changes the sliding layers' KV cache and attention, not the parameters`,
+      ],
+    }),
   };
 };
