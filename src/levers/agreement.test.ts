@@ -1,10 +1,13 @@
 /** The CLI and the web app (which evaluates lever states) price the same run alike: one cost function. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import type { InputError } from '../core/errors.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { SECONDS_PER_DAY } from '../core/units.js';
 import { baselineState, evaluateState } from './levers.js';
 import { finetuneBaselineSchema, trainingBaselineSchema } from './schema.js';
+import { stateFor } from './state.js';
 
 /** Llama 3 8B fine-tuned on 8 GPUs, rank-16 adapters on every projection, 64 × 4,096-token batches. */
 const evaluateFinetune = (change: Record<string, unknown>) =>
@@ -151,4 +154,32 @@ describe('expert tensor parallelism and offload: CLI = levers baseline (what the
       expect(cli.stderr).toBe(`error: ${flag}: ${message}`);
     },
   );
+});
+
+describe('MTP modules: CLI --mtp-layers = levers baseline mtpLayers (what the web app evaluates)', () => {
+  it('MiMo-7B with 0 and 2 MTP modules on Megatron: the same cost and memory as the CLI', async () => {
+    const mimo = 'test/fixtures/hf-configs/hand-built/mimo-7b-base.json';
+    const spec = modelSpecFrom(JSON.parse(readFileSync(mimo, 'utf8')), 'mimo');
+    for (const n of [0, 2]) {
+      const cli = await cliJson(['train', '--model', mimo, ...pretrainFlags, '--mtp-layers', String(n)]);
+      // The web app's worker evaluates an uploaded config so (web/src/worker.ts).
+      const web = evaluateState(
+        stateFor('mimo', spec, trainingBaselineSchema.parse({ ...pretrain, model: 'mimo', mtpLayers: n })),
+      );
+      expect(cli.mtpModules).toBe(n);
+      expect(web.costUsd).toBe(cli.costUsd);
+      expect(web.memoryPerGpuBytes).toBe(cli.memoryPerGpuBytes);
+    }
+  });
+
+  it('mtpLayers on a stack that builds none: refused naming baseline.mtpLayers, as the CLI names the flag', () => {
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      evaluatePretrain({ model: 'deepseek-v3', stack: 'hf', mtpLayers: 1 });
+    } catch (error) {
+      issue = (error as InputError).issues[0];
+    }
+    expect(issue?.path).toEqual(['baseline', 'mtpLayers']);
+    expect(issue?.message).toMatch(/builds no MTP modules.*megatron and torchtitan stacks/);
+  });
 });

@@ -64,6 +64,8 @@ export const trainingBaselineSchema = z
     offload: z.enum(OFFLOAD_MODES).optional(),
     /** The memory a layout must fit at (default estimate), as `llmecon train --memory-fit`. */
     memoryFit: z.enum(MEMORY_FIT_LEVELS).optional(),
+    /** MTP modules trained (default: the checkpoint's where the stack builds them), as `llmecon train --mtp-layers`. */
+    mtpLayers: domainNumber(D.mtpModules).optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;
@@ -105,6 +107,8 @@ export const finetuneBaselineSchema = z
     offload: z.enum(OFFLOAD_MODES).optional(),
     /** The memory a layout must fit at (default estimate), as `llmecon finetune --memory-fit`. */
     memoryFit: z.enum(MEMORY_FIT_LEVELS).optional(),
+    /** MTP modules trained (default: the checkpoint's where the stack builds them), as `llmecon finetune --mtp-layers`. */
+    mtpLayers: domainNumber(D.mtpModules).optional(),
   })
   .strict();
 export type FinetuneBaseline = z.infer<typeof finetuneBaselineSchema>;

@@ -5,7 +5,7 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
-import { stackOptions } from '../catalog/stacks.js';
+import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -199,9 +199,16 @@ export function stateFor(
       memoryFitMultipliers(b.memoryFit, stackOptions('pretrain', b.stack).stack.id, false, path);
     else finetuneMemoryFitMultipliers(b.memoryFit, stackOptions('finetune', b.stack).stack.id, path);
   }
+  // --mtp-layers: the model as the run trains it, refused naming the baseline's field where the stack builds no MTP.
+  const trained = (
+    kind: 'pretrain' | 'finetune',
+    mtpLayers: number | undefined,
+    stack: StackId | undefined,
+  ) => withTrainedMtp(spec, mtpLayers, stackOptions(kind, stack).stack, ['baseline', 'mtpLayers']);
   if (b.kind === 'train')
     return {
       ...common,
+      spec: trained('pretrain', b.mtpLayers, b.stack),
       kind: 'train',
       tokens: b.tokens,
       gpus: b.gpus,
@@ -222,6 +229,7 @@ export function stateFor(
   if (b.kind === 'finetune')
     return {
       ...common,
+      spec: trained('finetune', b.mtpLayers, b.stack),
       kind: 'finetune',
       tokens: b.tokens,
       epochs: b.epochs,

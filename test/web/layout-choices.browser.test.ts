@@ -4,7 +4,7 @@
  * without measured peaks disabled with the CLI's reason, invalid
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
- * verdict (`memoryFit`) included.
+ * verdict (`memoryFit`) included; the MTP modules trained as `--mtp-layers`.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,13 @@ async function cliMessage(line: string, flag: string): Promise<string> {
   const found = r.stderr.split('\n').find((l) => l.startsWith(prefix));
   expect(found, r.stderr).toBeDefined();
   return found!.slice(prefix.length);
+}
+
+/** A new page opened at `page`'s share link, once the link carries the state. */
+async function reopenFromLink(page: Page) {
+  await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
+  await page.waitForTimeout(200);
+  return open(await page.evaluate(() => document.body.dataset.url!));
 }
 
 const number = async (l: Locator, attribute: string) => Number(await l.getAttribute(attribute));
@@ -75,9 +82,7 @@ describe('expert tensor parallelism and offload in the web app', () => {
     expect(cli.layout.etp).toBe(1);
     await expectTrainFigures(page, cli);
     // The share link restores the choice and the numbers.
-    await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
-    await page.waitForTimeout(200);
-    const again = await open(await page.evaluate(() => document.body.dataset.url!));
+    const again = await reopenFromLink(page);
     expect(await again.page.locator('#train-etp').inputValue()).toBe('1');
     await expectTrainFigures(again.page, cli);
     await screenshot(page, 'web-train-etp');
@@ -130,11 +135,33 @@ describe('expert tensor parallelism and offload in the web app', () => {
     const cli = await cliJson(`${TRAIN} --model llama-3-8b --stack torchtitan --memory-fit p90`);
     expect(cli.memoryFitAt).toBe('p90');
     await expectTrainFigures(page, cli);
-    await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
-    await page.waitForTimeout(200);
-    const again = await open(await page.evaluate(() => document.body.dataset.url!));
+    const again = await reopenFromLink(page);
     expect(await again.page.locator('#train-memory-fit').inputValue()).toBe('p90');
     await expectTrainFigures(again.page, cli);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
+    await page.close();
+  }, 240_000);
+
+  it("Train: MTP modules as `llmecon train --mtp-layers 2`; the link keeps it; a stack without MTP disables the counts and answers a kept one with the CLI's message", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const mtp = page.locator('#train-mtp');
+    expect(await mtp.inputValue()).toBe('checkpoint');
+    await mtp.selectOption('2');
+    const cli = await cliJson(`${TRAIN} --model llama-3-8b --mtp-layers 2`);
+    expect(cli.mtpModules).toBe(2);
+    await expectTrainFigures(page, cli);
+    const again = await reopenFromLink(page);
+    expect(await again.page.locator('#train-mtp').inputValue()).toBe('2');
+    await expectTrainFigures(again.page, cli);
+    // Hugging Face's Trainer builds no MTP modules: counts above none disabled, the kept 2 refused as the CLI does.
+    await page.locator('#train-stack').selectOption('hf');
+    const hfWhy = await cliMessage(`${TRAIN} --model llama-3-8b --stack hf --mtp-layers 2`, '--mtp-layers');
+    const label = page.locator('label', { has: mtp });
+    await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(hfWhy);
+    expect(await mtp.locator('option[value="1"]').isDisabled()).toBe(true);
+    expect(await mtp.locator('option[value="0"]').isDisabled()).toBe(false);
     expect([...problems, ...again.problems]).toEqual([]);
     await again.page.close();
     await page.close();

@@ -43,7 +43,13 @@ export interface TrainInput {
   offload: OffloadMode;
   /** The memory a layout must fit at, as `--memory-fit`. */
   memoryFit: MemoryFitLevel;
+  /** MTP modules trained, as `--mtp-layers`: 'checkpoint' = the model's own where the stack builds them. */
+  mtp: MtpChoice;
 }
+
+/** `--mtp-layers` in the Train view: the checkpoint's modules, or a count from none to four. */
+export const MTP_CHOICES = ['checkpoint', '0', '1', '2', '3', '4'] as const;
+export type MtpChoice = (typeof MTP_CHOICES)[number];
 
 /**
  * Expert tensor parallelism: searched (the stack's rule: 1 where it folds the TP ranks into the EP
@@ -174,6 +180,7 @@ export function defaultState(exampleYaml: string): AppState {
       etp: 'search',
       offload: 'none',
       memoryFit: 'estimate',
+      mtp: 'checkpoint',
     },
     adapt: {
       model: 'llama-3-8b',
@@ -305,6 +312,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     etp: ETP_CHOICES,
     offload: OFFLOAD_MODES,
     memoryFit: MEMORY_FIT_LEVELS,
+    mtp: MTP_CHOICES,
   },
   adapt: {
     stack: STACK_IDS,

@@ -2,6 +2,9 @@
 import { html } from 'lit-html';
 import { findStack } from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
+import type { Issue } from '../compute.js';
+import { MTP_CHOICES, type MtpChoice } from '../state.js';
+import { fieldError } from './common.js';
 
 export function stackSelect(id: string, value: StackId, set: (stack: StackId) => void) {
   return html`<label
@@ -9,5 +12,31 @@ export function stackSelect(id: string, value: StackId, set: (stack: StackId) =>
     <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as StackId)}>
       ${STACK_IDS.map((s) => html`<option value=${s} ?selected=${s === value}>${findStack(s).name}</option>`)}
     </select>
+  </label>`;
+}
+
+/**
+ * The MTP modules a run trains (`--mtp-layers`): the checkpoint's, or none to four; counts above none are
+ * disabled, with the reason, on a stack that builds no MTP modules (catalog/stacks/ multiTokenPrediction).
+ */
+export function mtpSelect(
+  id: string,
+  value: MtpChoice,
+  stack: StackId,
+  set: (mtp: MtpChoice) => void,
+  issues: readonly Issue[] | null,
+) {
+  const profile = findStack(stack);
+  const reason = profile.trainsMtp ? null : `${profile.name} builds no MTP modules`;
+  const label = (c: MtpChoice) => (c === 'checkpoint' ? "the checkpoint's" : c === '0' ? 'none' : c);
+  return html`<label
+    >MTP modules trained
+    <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as MtpChoice)}>
+      ${MTP_CHOICES.map((c) => {
+        const off = reason !== null && c !== 'checkpoint' && c !== '0' && c !== value;
+        return html`<option value=${c} ?selected=${c === value} ?disabled=${off} title=${off ? reason : ''}>${label(c)}</option>`;
+      })}
+    </select>
+    ${fieldError(issues, 'mtpLayers', 'baseline.mtpLayers')}
   </label>`;
 }

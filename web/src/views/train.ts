@@ -32,7 +32,7 @@ import {
 } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
-import { stackSelect } from './stack-select.js';
+import { mtpSelect, stackSelect } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
@@ -62,6 +62,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       stack: input.stack,
       offload: input.offload,
       ...(input.memoryFit !== 'estimate' && { memoryFit: input.memoryFit }),
+      ...(input.mtp !== 'checkpoint' && { mtpLayers: Number(input.mtp) }),
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -250,11 +251,12 @@ export function trainView(app: App) {
       ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
       ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
       ${memoryFitSelect('train-memory-fit', t.memoryFit, 'train', t.stack, (memoryFit) => set({ memoryFit }), r?.issues ?? null)}
+      ${mtpSelect('train-mtp', t.mtp, t.stack, (mtp) => set({ mtp }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
