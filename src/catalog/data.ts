@@ -87,13 +87,19 @@ import models_llama_3_1_70b from '../../catalog/models/llama-3.1-70b.json' with 
 import models_llama_3_1_405b from '../../catalog/models/llama-3.1-405b.json' with { type: 'json' };
 import models_llama_3_2_1b from '../../catalog/models/llama-3.2-1b.json' with { type: 'json' };
 import models_llama_3_2_3b from '../../catalog/models/llama-3.2-3b.json' with { type: 'json' };
+import models_llama_3_3_70b from '../../catalog/models/llama-3.3-70b.json' with { type: 'json' };
 import models_llama_3_8b from '../../catalog/models/llama-3-8b.json' with { type: 'json' };
 import models_llama_4_maverick from '../../catalog/models/llama-4-maverick.json' with { type: 'json' };
 import models_llama_4_scout from '../../catalog/models/llama-4-scout.json' with { type: 'json' };
+import models_mimo_v2_flash from '../../catalog/models/mimo-v2-flash.json' with { type: 'json' };
 import models_minimax_m2_5 from '../../catalog/models/minimax-m2.5.json' with { type: 'json' };
 import models_mistral_7b from '../../catalog/models/mistral-7b.json' with { type: 'json' };
 import models_mixtral_8x7b from '../../catalog/models/mixtral-8x7b.json' with { type: 'json' };
+import models_mixtral_8x22b from '../../catalog/models/mixtral-8x22b.json' with { type: 'json' };
 import models_nemotron_3_nano_30b_a3b from '../../catalog/models/nemotron-3-nano-30b-a3b.json' with {
+  type: 'json',
+};
+import models_nemotron_3_ultra_550b_a55b from '../../catalog/models/nemotron-3-ultra-550b-a55b.json' with {
   type: 'json',
 };
 import models_olmo_2_7b from '../../catalog/models/olmo-2-7b.json' with { type: 'json' };
@@ -106,6 +112,9 @@ import models_qwen3_8b from '../../catalog/models/qwen3-8b.json' with { type: 'j
 import models_qwen3_30b_a3b from '../../catalog/models/qwen3-30b-a3b.json' with { type: 'json' };
 import models_qwen3_32b from '../../catalog/models/qwen3-32b.json' with { type: 'json' };
 import models_qwen3_235b_a22b from '../../catalog/models/qwen3-235b-a22b.json' with { type: 'json' };
+import models_qwen3_coder_480b_a35b from '../../catalog/models/qwen3-coder-480b-a35b.json' with {
+  type: 'json',
+};
 import models_qwen3_vl_235b_a22b from '../../catalog/models/qwen3-vl-235b-a22b.json' with { type: 'json' };
 import quality_results from '../../catalog/quality-results.json' with { type: 'json' };
 import sources from '../../catalog/sources.json' with { type: 'json' };
@@ -192,6 +201,11 @@ export const MODELS_FILES: Readonly<Record<string, unknown>> = {
   'glm-5': models_glm_5,
   'minimax-m2.5': models_minimax_m2_5,
   'nemotron-3-nano-30b-a3b': models_nemotron_3_nano_30b_a3b,
+  'llama-3.3-70b': models_llama_3_3_70b,
+  'qwen3-coder-480b-a35b': models_qwen3_coder_480b_a35b,
+  'mixtral-8x22b': models_mixtral_8x22b,
+  'mimo-v2-flash': models_mimo_v2_flash,
+  'nemotron-3-ultra-550b-a55b': models_nemotron_3_ultra_550b_a55b,
 };
 export const CLUSTERS_FILES: Readonly<Record<string, unknown>> = {
   'dgx-h100': clusters_dgx_h100,
