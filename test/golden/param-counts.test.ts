@@ -71,6 +71,9 @@ const TOLERANCE: Record<string, number> = {
   // MiniMax's "230B" is nominal: the main model is 228.69B (0.6% below); the checkpoint also holds
   // MTP modules that the modelling code does not build.
   'minimax-m2.5': 0.01,
+  // Nemotron 3 Ultra's "55B active" is the name's nominal A55B: llmecon's 56.06B counts the embedding and the
+  // head (2.15B) in, 1.9% above; the card does not say which it leaves out.
+  'nemotron-3-ultra-550b-a55b': 0.02,
 };
 
 /** Publishers counting active parameters without the input embedding and the output head. */
