@@ -32,6 +32,14 @@ describe('llmecon flops --ops', () => {
     expect(ops.some((op) => op.name === 'mlp.all-reduce')).toBe(true);
   });
 
+  it('a looped model (Nanbeige 4.2) says its 6·N counts the shared weights once; a plain one says nothing', async () => {
+    const looped = await runCli('flops test/fixtures/hf-configs/hand-built/nanbeige4.2-3b.json');
+    expect(looped.stdout).toMatch(/^6·N .*\(N counts shared weights once; .*\)$/m);
+    expect((await runCli('flops llama-3-8b')).stdout).toMatch(
+      /^6·N \(active, no attention\) +[\d.]+ GFLOP$/m,
+    );
+  });
+
   it.each([
     [['--layer', '32'], "error: --layer: must be a layer index 0–31 or 'head', got '32'"],
     [['--tp', '3'], 'error: --tp: must divide the 32 attention heads, got 3'],

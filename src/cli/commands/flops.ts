@@ -69,7 +69,11 @@ export function flopsCommand(ref: string, options: FlopsOptions): string {
     `${spec.name}: FLOPs per token at sequence length ${seqLen}`,
     `training (fwd+bwd), causal attention      ${formatFlops(training.causal.flopsPerToken)}`,
     `training (fwd+bwd), full attention matrix ${formatFlops(training.nonCausal.flopsPerToken)}`,
-    `6·N (active, no attention)                ${formatFlops(training.sixN)}`,
+    `6·N (active, no attention)                ${formatFlops(training.sixN)}${
+      spec.layers.some((l) => l.reusesWeights !== undefined)
+        ? ' (N counts shared weights once; the layers that rerun them are in the training FLOPs above)'
+        : ''
+    }`,
     `prefill (forward, causal)                 ${formatFlops(prefill.flopsPerToken)}`,
     `${`decode at context ${seqLen}`.padEnd(42)}${formatFlops(decode.flopsPerToken)}`,
     '',
