@@ -20,6 +20,17 @@ export interface LlamaShape {
   readonly embedLayerNorm?: boolean;
 }
 
+/** LlamaConfig's class defaults, the LLaMA-7B shape (an untied head, MHA): many remote-code configs' defaults too. */
+export const LLAMA_7B_SHAPE: LlamaShape = {
+  vocab: 32_000,
+  h: 4096,
+  layers: 32,
+  heads: 32,
+  kvHeads: 32,
+  inter: 11_008,
+  tied: false,
+};
+
 /** q/k/v/o_proj of one layer (weights, and biases if asked): 2h·(H + K)·d (+ (H + 2K)·d + h). */
 export function llamaAttentionTensors(c: LlamaShape): number {
   const d = c.headDim ?? c.h / c.heads;

@@ -384,10 +384,16 @@ export const DEFAULT_STACK: Readonly<Record<'pretrain' | 'finetune' | 'rl', Stac
   rl: 'hf',
 };
 
+/** Why `stack` takes no MTP modules (naming the stacks that do), or null when it builds them. */
+export function noMtpReason(stack: StackProfile): string | null {
+  if (stack.trainsMtp) return null;
+  return `${stack.name} builds no MTP modules (catalog/stacks/ multiTokenPrediction); MTP is trained by the ${STACK_IDS.filter((id) => findStack(id).trainsMtp).join(' and ')} stacks, or give 0`;
+}
+
 /**
  * The model with `n` MTP modules trained (`--mtp-layers`, a phase's `mtpLayers`; trained-spec.ts
  * withMtpModules), unchanged when `n` is undefined; n > 0 on a stack that builds none is refused naming
- * `field` and the stacks that do.
+ * `field` ({@link noMtpReason}).
  */
 export function withTrainedMtp(
   spec: ModelSpec,
@@ -396,12 +402,8 @@ export function withTrainedMtp(
   field: readonly (string | number)[],
 ): ModelSpec {
   if (n === undefined) return spec;
-  if (n > 0 && !stack.trainsMtp)
-    inputError(
-      'invalid_value',
-      field,
-      `${stack.name} builds no MTP modules (catalog/stacks/ multiTokenPrediction); MTP is trained by the ${STACK_IDS.filter((id) => findStack(id).trainsMtp).join(' and ')} stacks, or give 0`,
-    );
+  const refused = n > 0 ? noMtpReason(stack) : null;
+  if (refused !== null) inputError('invalid_value', field, refused);
   return withMtpModules(spec, n);
 }
 

@@ -62,15 +62,6 @@ export function addLayoutFlags(command: Command, verb: string): Command {
     );
 }
 
-/**
- * The model as `--mtp-layers` trains it (trained-spec.ts withMtpModules); unchanged without the flag.
- * A stack that builds no MTP modules is refused for n > 0, naming the flag.
- */
-export function mtpLayersFlag(o: LayoutFlags, spec: ModelSpec, stack: StackProfile): ModelSpec {
-  const n = o.mtpLayers === undefined ? undefined : nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
-  return withTrainedMtp(spec, n, stack, ['--mtp-layers']);
-}
-
 const optionalInt = (text: string | undefined, flag: string) =>
   text === undefined ? undefined : positiveInteger(text, flag, 1);
 
@@ -91,9 +82,19 @@ export function attentionOptions(o: LayoutFlags): {
   };
 }
 
-/** The software stack named by --stack, or the command's default. */
-export function stackFlag(o: LayoutFlags, fallback: StackId): StackProfile {
-  return findStack(o.stack ?? fallback);
+/**
+ * The software stack named by --stack (else the command's default) and the model as it trains there:
+ * `--mtp-layers` MTP modules (catalog withTrainedMtp; unchanged without the flag, refused for n > 0 on a
+ * stack that builds none).
+ */
+export function stackAndModel(
+  o: LayoutFlags,
+  loaded: ModelSpec,
+  fallback: StackId,
+): { readonly stack: StackProfile; readonly spec: ModelSpec } {
+  const stack = findStack(o.stack ?? fallback);
+  const n = o.mtpLayers === undefined ? undefined : nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
+  return { stack, spec: withTrainedMtp(loaded, n, stack, ['--mtp-layers']) };
 }
 
 /** The dimensions given on the command line; absent ones stay undefined. */

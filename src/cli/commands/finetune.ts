@@ -11,13 +11,7 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
-import {
-  attentionOptions,
-  type LayoutFlags,
-  layoutConstraints,
-  mtpLayersFlag,
-  stackFlag,
-} from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -58,8 +52,7 @@ export const DOES_NOT_FIT = 3;
 
 export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const stack = stackFlag(o, 'hf');
-  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'hf');
   const hw = resolveHardware(o.gpu, o.cluster);
   const choice = methodFlags(o, spec, 'lora');
   const { method, rank, targets } = choice;

@@ -16,13 +16,7 @@ import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
-import {
-  attentionOptions,
-  type LayoutFlags,
-  layoutConstraints,
-  mtpLayersFlag,
-  stackFlag,
-} from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import {
   breakdownJson,
   breakdownTable,
@@ -64,8 +58,7 @@ export function memoryMethodCommand(
       ['--gpu'],
       'memory --method searches the layouts that fit on a GPU: give --gpu <id> (see llmecon gpus)',
     );
-  const stack = stackFlag(o, 'hf');
-  const spec = mtpLayersFlag(o, loaded, stack);
+  const { stack, spec } = stackAndModel(o, loaded, 'hf');
   const hw = resolveHardware(o.gpu, undefined);
   const choice = methodFlags(o, spec, 'lora');
   const constraints = layoutConstraints(o);

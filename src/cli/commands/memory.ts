@@ -24,7 +24,7 @@ import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, layoutConstraints, mtpLayersFlag, stackFlag } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
@@ -123,8 +123,7 @@ function train(
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
-  const stack = stackFlag(o, 'megatron');
-  const spec = mtpLayersFlag(o, loaded, stack);
+  const { stack, spec } = stackAndModel(o, loaded, 'megatron');
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,

@@ -9,13 +9,7 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
-import {
-  attentionOptions,
-  type LayoutFlags,
-  layoutConstraints,
-  mtpLayersFlag,
-  stackFlag,
-} from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
@@ -54,8 +48,7 @@ export interface RlFlags extends LayoutFlags {
 
 export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const stack = stackFlag(o, 'hf');
-  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'hf');
   const hw = resolveHardware(o.gpu, o.cluster);
   const assumptions = loadCatalog().assumptions;
   const gpus = positiveInteger(o.gpus, '--gpus', 8);

@@ -13,13 +13,7 @@ import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
-import {
-  attentionOptions,
-  type LayoutFlags,
-  layoutConstraints,
-  mtpLayersFlag,
-  stackFlag,
-} from '../layout-flags.js';
+import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
@@ -61,8 +55,7 @@ export const LAYOUT_DOES_NOT_FIT = 3;
 
 export function trainCommand(o: TrainOptions): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const stack = stackFlag(o, 'megatron');
-  const spec = mtpLayersFlag(o, loadModel(o.model).spec, stack);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'megatron');
   const hw = resolveHardware(o.gpu, o.cluster);
   const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
   if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');

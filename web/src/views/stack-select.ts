@@ -1,6 +1,6 @@
 /** The software-stack choice of the Train and Adapt views (`--stack` on the CLI): the catalog's stacks by name. */
 import { html } from 'lit-html';
-import { findStack } from '../../../src/catalog/stacks.js';
+import { findStack, noMtpReason } from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
 import type { Issue } from '../compute.js';
 import { MTP_CHOICES, type MtpChoice } from '../state.js';
@@ -26,8 +26,7 @@ export function mtpSelect(
   set: (mtp: MtpChoice) => void,
   issues: readonly Issue[] | null,
 ) {
-  const profile = findStack(stack);
-  const reason = profile.trainsMtp ? null : `${profile.name} builds no MTP modules`;
+  const reason = noMtpReason(findStack(stack));
   const label = (c: MtpChoice) => (c === 'checkpoint' ? "the checkpoint's" : c === '0' ? 'none' : c);
   return html`<label
     >MTP modules trained

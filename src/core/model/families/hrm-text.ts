@@ -77,8 +77,7 @@ function readAttention(f: Fields): GqaAttention {
  * call, each of `perStack` layers (physical layers 0 … n − 1 the L stack, n … 2n − 1 the H stack).
  */
 function unrolledLayers(perStack: number, hCycles: number, lCycles: number): LayerSpec[] {
-  const stack = (first: number) => Array.from({ length: perStack }, (_, j) => first + j);
-  const cycle = [...repeatedPasses(perStack, lCycles), ...stack(perStack)];
+  const cycle = [...repeatedPasses(perStack, lCycles), ...repeatedPasses(perStack, 1, perStack)];
   const order = Array.from({ length: hCycles }, () => cycle).flat();
   const physical: LayerSpec[] = Array.from({ length: 2 * perStack }, () => ({
     attention: 'full',

@@ -167,7 +167,8 @@ export const hymba: Family = (top, name): ModelSpec => {
   const spec: ModelSpec = {
     ...baseSpec(f, common, {
       attention,
-      mlp: withMlp ? readGatedMlp(f) : { intermediateSize: 1, gated: true, bias: false },
+      // Without an MLP (intermediate_size ≤ 0) no layer uses it: width 0, as readUnusedMlp gives.
+      mlp: withMlp ? readGatedMlp(f) : { intermediateSize: 0, gated: true, bias: false },
       layers,
     }),
     // input_layernorm (h) and pre_avg_layernorm1 (e·h) on the attention block.

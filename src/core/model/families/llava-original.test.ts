@@ -17,6 +17,7 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
+import { LLAMA_7B_SHAPE, type LlamaShape } from '../../../../test/llama-tensors.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
@@ -36,18 +37,10 @@ const familyOf = (t: string) => (FAMILIES as Record<string, Family>)[t];
 const read = (config: Json, type = 'llava') => llavaOriginalFamily(familyOf)(new Fields(config, type), 'x');
 
 /** Vicuna-7B's shape (LlamaConfig's 7B), which the other decoders below vary. */
-const VICUNA_7B = {
-  vocab: 32_000,
-  h: 4096,
-  layers: 32,
-  heads: 32,
-  kvHeads: 32,
-  inter: 11_008,
-  qkvBias: false,
-};
+const VICUNA_7B = { ...LLAMA_7B_SHAPE, qkvBias: false };
 
 /** A Llama-like decoder's tensors: untied embedding and head, attention (Qwen2's q/k/v biases), SwiGLU, RMSNorms. */
-function decoderTensors(c: typeof VICUNA_7B): number {
+function decoderTensors(c: Omit<LlamaShape, 'tied'> & { readonly qkvBias: boolean }): number {
   const kv = (c.kvHeads * c.h) / c.heads;
   const attention = 2 * c.h * c.h + 2 * c.h * kv + (c.qkvBias ? c.h + 2 * kv : 0);
   return 2 * c.vocab * c.h + c.layers * (attention + 3 * c.h * c.inter + 2 * c.h) + c.h;

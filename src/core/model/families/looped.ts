@@ -24,7 +24,10 @@ export function loopedLayers(physical: readonly LayerSpec[], order: readonly num
   });
 }
 
-/** `times` passes over layers 0 … n − 1: the call order of a whole stack run in a loop. */
-export function repeatedPasses(n: number, times: number): number[] {
-  return Array.from({ length: n * times }, (_, i) => i % n);
+/**
+ * `times` passes over the `n` layers first … first + n − 1: the call order of a stack (or a block of it)
+ * run in a loop.
+ */
+export function repeatedPasses(n: number, times: number, first = 0): number[] {
+  return Array.from({ length: n * times }, (_, i) => first + (i % n));
 }

@@ -10,7 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../../../test/input-error.js';
-import { type LlamaShape, llamaAttentionTensors, llamaTensors } from '../../../../test/llama-tensors.js';
+import {
+  LLAMA_7B_SHAPE,
+  type LlamaShape,
+  llamaAttentionTensors,
+  llamaTensors,
+} from '../../../../test/llama-tensors.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -96,17 +101,7 @@ describe('nanbeige', () => {
     const extra = 22 * (2 * 128 + (q + 2 * kv + 3072) + (2 * 10_752 + 3072));
     expect(paramCount(normed).totalParams).toBe(4_169_800_704 + extra);
     const bare = read({ model_type: 'nanbeige' });
-    expect(paramCount(bare).totalParams).toBe(
-      llamaTensors({
-        vocab: 32_000,
-        h: 4096,
-        layers: 32,
-        heads: 32,
-        kvHeads: 32,
-        inter: 11_008,
-        tied: false,
-      }),
-    );
+    expect(paramCount(bare).totalParams).toBe(llamaTensors(LLAMA_7B_SHAPE));
     expect(bare.layers).toHaveLength(32);
   });
 

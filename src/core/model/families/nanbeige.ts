@@ -84,12 +84,10 @@ function loopSplitOrder(
   }
   const start = Math.floor((n - middle) / 2);
   const repeats = Math.floor((n + middle) / middle);
-  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-  const block = range(start, start + middle);
   const order = [
-    ...range(0, start),
-    ...Array.from({ length: repeats }, () => block).flat(),
-    ...range(start + middle, n),
+    ...repeatedPasses(start, 1),
+    ...repeatedPasses(middle, repeats, start),
+    ...repeatedPasses(n - start - middle, 1, start + middle),
   ];
   return { order, middle, repeats };
 }

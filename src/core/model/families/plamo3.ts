@@ -31,6 +31,9 @@ const PLAMO3_DEFAULTS: Json = {
   vocab_size: 32_000,
 };
 
+/** Plamo3Config's `window_size` default in the current configuration_plamo3.py (2048 in SGLang's older copy). */
+const DEFAULT_WINDOW = 128;
+
 /** `window_size`, else the legacy `sliding_window` (an int, or a per-layer list of windows and nulls). */
 function readWindow(f: Fields): number {
   if (f.raw('window_size') !== undefined && f.raw('window_size') !== null)
@@ -44,7 +47,7 @@ function readWindow(f: Fields): number {
   } else if (legacy !== undefined && legacy !== null) {
     return f.positiveInt('sliding_window', { max: MAX.positions });
   }
-  return 128;
+  return DEFAULT_WINDOW;
 }
 
 function plamo3Layout(f: Fields, n: number): SlidingLayout {

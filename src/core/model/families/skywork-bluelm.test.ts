@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
-import { type LlamaShape, llamaTensors } from '../../../../test/llama-tensors.js';
+import { LLAMA_7B_SHAPE, type LlamaShape, llamaTensors } from '../../../../test/llama-tensors.js';
 import { forwardFlopsPerToken } from '../flops.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
@@ -42,16 +42,7 @@ const SKYWORK_SHAPE: LlamaShape = {
   tied: false,
   embedLayerNorm: false,
 };
-const BLUELM_SHAPE: LlamaShape = {
-  vocab: 100_096,
-  h: 4096,
-  layers: 32,
-  heads: 32,
-  kvHeads: 32,
-  inter: 11_008,
-  tied: false,
-  embedLayerNorm: true,
-};
+const BLUELM_SHAPE: LlamaShape = { ...LLAMA_7B_SHAPE, vocab: 100_096, embedLayerNorm: true };
 
 const MHA = { kind: 'gqa', qkvBias: false, outputBias: false, qkNorm: 'none', sinks: false } as const;
 
