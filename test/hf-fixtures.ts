@@ -28,6 +28,8 @@ export const HF_FIXTURES = [
   'muse-glimmer-30b',
   // Copied byte for byte from another repository's copy of the Hub files (README: verbatim/).
   'verbatim/hymba-1.5b-base',
+  // Mistral's own params.json format (mistral-params.ts), read through the same entry point.
+  'verbatim/devstral-small-2507-params',
 ] as const;
 
 /** Hand-built configs (test/fixtures/hf-configs/hand-built, provenance in the README there). */
@@ -74,6 +76,7 @@ export const HAND_BUILT_FIXTURES = [
   'hand-built/idefics2-8b',
   'hand-built/exaone-4.5-33b',
   'hand-built/mistral-small-4-119b-2603-text',
+  'hand-built/mistral-small-4-119b-2603-params',
   'hand-built/hy-v3',
   'hand-built/olmo-hybrid',
   'hand-built/granite-swash-2b',

@@ -1,5 +1,5 @@
 /**
- * `<model>` on the command line: a catalog id, or a path to a Hugging Face config.json or an
+ * `<model>` on the command line: a catalog id, or a path to a Hugging Face config.json (or Mistral's params.json) or an
  * llmecon spec (JSON or YAML). The only place the CLI reads model files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -30,11 +30,17 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
     return { ref, spec: modelSpecFrom(entry.config, entry.name), config: entry.config };
   }
   if (!existsSync(ref)) inputError('unknown_id', [field], `no such file '${ref}'`);
-  // A Hugging Face model directory: read its config.json.
+  // A Hugging Face model directory: read its config.json, else Mistral's params.json.
   if (statSync(ref).isDirectory()) {
-    const config = join(ref, 'config.json');
-    if (!existsSync(config))
-      inputError('unknown_id', [field], `'${ref}' is a directory without a config.json`);
+    const config = ['config.json', 'params.json']
+      .map((file) => join(ref, file))
+      .find((path) => existsSync(path));
+    if (config === undefined)
+      inputError(
+        'unknown_id',
+        [field],
+        `'${ref}' is a directory without a config.json (or Mistral's params.json)`,
+      );
     return loadModel(config, field);
   }
   // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
@@ -59,5 +65,9 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
     .split(/[/\\]/)
     .pop()!
     .replace(/\.(json|ya?ml)$/i, '');
-  return { ref, spec: modelSpecFrom(parsed, name === 'config' ? ref : name), config: parsed };
+  return {
+    ref,
+    spec: modelSpecFrom(parsed, name === 'config' || name === 'params' ? ref : name),
+    config: parsed,
+  };
 }

@@ -173,7 +173,9 @@ describe('CLI results', () => {
     const result = await run(['params', dir, '--json']);
     expect(JSON.parse(result.stdout).totalParams).toBe(124_439_808);
     const empty = await run(['params', tmpdir()]);
-    expect(empty.stderr).toBe(`error: model: '${tmpdir()}' is a directory without a config.json`);
+    expect(empty.stderr).toBe(
+      `error: model: '${tmpdir()}' is a directory without a config.json (or Mistral's params.json)`,
+    );
   });
   it('reads an llmecon YAML spec', async () => {
     const result = await run(['params', fixture('tiny-moe.yaml'), '--json']);

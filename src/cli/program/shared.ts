@@ -36,7 +36,7 @@ export function printResult(
 }
 
 export const OPTIMIZER_HELP = 'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon';
-export const MODEL_HELP = 'catalog id, config.json or llmecon spec';
+export const MODEL_HELP = 'catalog id, config.json (or Mistral params.json) or llmecon spec';
 export const GPU_HELP = 'accelerator (see llmecon gpus)';
 export const PRICE_HELP = 'rental price (default: lowest on-demand price in the catalog)';
 

@@ -8,9 +8,9 @@ import { expect } from 'vitest';
 import { HAND_BUILT_FIXTURES, HF_FIXTURES, hfFixture } from '../../../test/hf-fixtures.js';
 import { InputError } from '../errors.js';
 import { forwardFlopsPerToken } from './flops.js';
-import { specFromHfConfig } from './hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from './kv-cache.js';
 import { paramCount } from './param-count.js';
+import { modelSpecFrom } from './resolve-model.js';
 
 const FIXTURES = [...HF_FIXTURES, ...HAND_BUILT_FIXTURES];
 
@@ -60,9 +60,9 @@ test.prop(
   { numRuns: 400 },
 )('a hostile field reads to finite counts or an InputError naming a field', ([id, path, value]) => {
   const config = withField(hfFixture(id), path, value);
-  let spec: ReturnType<typeof specFromHfConfig>;
+  let spec: ReturnType<typeof modelSpecFrom>;
   try {
-    spec = specFromHfConfig(config, id);
+    spec = modelSpecFrom(config, id);
   } catch (e) {
     expect(e, `${id} ${path.join('.')} = ${JSON.stringify(value)}: ${String(e)}`).toBeInstanceOf(InputError);
     expect((e as InputError).issues[0]!.path.length).toBeGreaterThan(0);

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../../test/hf-fixtures.js';
 import { inputErrorOf } from '../../../../test/input-error.js';
 import { forwardFlopsPerToken } from '../flops.js';
+import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { Fields, type Json } from './fields.js';
@@ -183,5 +184,16 @@ describe('hunyuan (tencent/Tencent-Hunyuan-Large, Hunyuan-A52B)', () => {
     expect(inputErrorOf(() => read({ ...HUNYUAN_LARGE, use_cla: 'yes' })).issues[0]?.path).toEqual([
       'use_cla',
     ]);
+  });
+});
+
+describe('Hunyuan-A13B (hunyuan_v1_moe) without max_position_embeddings', () => {
+  it("HunYuanMoEV1Config's default: 2048 positions, the counts unchanged", () => {
+    const { max_position_embeddings: _, ...trimmed } = hfFixture('hand-built/hunyuan-a13b');
+    const spec = specFromHfConfig(trimmed, 'a13b');
+    expect(spec.maxContextTokens).toBe(2048);
+    expect(paramCount(spec)).toEqual(
+      paramCount(specFromHfConfig(hfFixture('hand-built/hunyuan-a13b'), 'a13b')),
+    );
   });
 });

@@ -8,7 +8,7 @@
  * lists; llmecon needs them uniform.
  */
 import type { Fields, Json } from './fields.js';
-import { decoder, type Family, readGatedMlp } from './readers.js';
+import { decoder, type Family, HF_KEYS, readGatedMlp } from './readers.js';
 
 /** A per-layer list with one value, as that value; a mixed list is an error naming the field. */
 function uniform(f: Fields, key: string): Json {
@@ -24,6 +24,8 @@ function uniform(f: Fields, key: string): Json {
 export const hunyuanV1Moe: Family = (top, name) => {
   const f = top.with({ ...uniform(top, 'num_experts'), ...uniform(top, 'moe_topk') });
   return decoder(f, name, {
+    // HunYuanMoEV1Config: max_position_embeddings 2048 when the config leaves it out.
+    keys: { ...HF_KEYS, defaultPositions: 2048 },
     attention: { qkNorm: 'per-head' },
     layerMlp: 'moe',
     moe: {

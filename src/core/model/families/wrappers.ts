@@ -58,11 +58,25 @@ export function wrapped(familyOf: FamilyOf, w: Wrapper): Family {
     const tie = t.has('tie_word_embeddings')
       ? spec.tieWordEmbeddings
       : top.bool('tie_word_embeddings', spec.tieWordEmbeddings);
+    const vision = w.vision ? w.vision(top, spec.hiddenSize) : null;
+    // A conditional-generation class holds a tower; a config without its vision_config cannot count it.
+    const towerless =
+      w.vision !== undefined &&
+      vision === null &&
+      /ForConditionalGeneration/.test(JSON.stringify(top.raw('architectures') ?? ''));
     return {
       ...spec,
       modelType: top.modelType,
       tieWordEmbeddings: tie,
-      vision: w.vision ? w.vision(top, spec.hiddenSize) : null,
+      vision,
+      ...(towerless
+        ? {
+            warnings: [
+              ...(spec.warnings ?? []),
+              `architectures ${JSON.stringify(top.raw('architectures')).slice(0, 120)} holds a vision tower, but the config has no vision_config: the tower is not counted`,
+            ],
+          }
+        : {}),
     };
   };
 }
