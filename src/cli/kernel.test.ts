@@ -83,6 +83,46 @@ describe('llmecon kernel', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(field);
   });
+
+  it.each(['all-reduce', 'all-gather', 'all-to-all'])(
+    'collective: a group of 1 rank (%s) is refused naming --group, with or without --json',
+    async (kind) => {
+      for (const bytes of ['1G', '1']) {
+        const args = [
+          'kernel',
+          'collective',
+          '--gpu',
+          'h100-sxm',
+          '--kind',
+          kind,
+          '--bytes',
+          bytes,
+          '--group',
+          '1',
+        ];
+        for (const argv of [args, [...args, '--json']]) {
+          expect(await runCli(argv)).toEqual({
+            code: 2,
+            stdout: '',
+            stderr: 'error: --group: a collective needs at least 2 ranks (a whole number ≥ 2), got 1',
+          });
+        }
+      }
+    },
+  );
+
+  it('memory and collective: --bytes below one byte is refused (no Infinity TB/s)', async () => {
+    for (const kernel of ['memory', 'collective']) {
+      const r = await runCli(['kernel', kernel, '--gpu', 'h100-sxm', '--bytes', '5e-324', '--json']);
+      expect(r).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: "error: --bytes: must be at least 1 and at most 1e14 (bytes), got '5e-324'",
+      });
+    }
+    const g = await json(['collective', '--gpu', 'h100-sxm', '--bytes', '1', '--group', '2']);
+    expect(Number.isFinite(g.bytesPerSecond) && Number.isFinite(g.busBytesPerSecond)).toBe(true);
+  });
 });
 
 describe('--efficiency FILE', () => {

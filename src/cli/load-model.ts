@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { findModel } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
-import { decodeConfigBytes, parseConfigJson } from '../core/model/config-text.js';
+import { decodeConfigBytes, MAX_CONFIG_CHARS, parseConfigJson } from '../core/model/config-text.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 
@@ -42,6 +42,15 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
         `'${ref}' is a directory without a config.json (or Mistral's params.json)`,
       );
     return loadModel(config, field);
+  }
+  // Sized before it is read: a multi-gigabyte file is refused without loading it (UTF-16 takes 2 bytes a character).
+  const bytes = statSync(ref).size;
+  if (bytes > 2 * MAX_CONFIG_CHARS) {
+    inputError(
+      'invalid_value',
+      [field],
+      `'${ref}' is too large: ${bytes.toLocaleString('en-US')} bytes (a model config or spec is under 1 MB; the limit is 64 MB of text)`,
+    );
   }
   // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
   const text = decodeConfigBytes(readFileSync(ref));

@@ -88,10 +88,18 @@ export function sequenceLength(
   return { tokens, warnings: [...(model.warnings ?? []), ...(warning === null ? [] : [warning])] };
 }
 
+/** A decimal number (`0.25`, `.5`, `1e-3`); not empty, not hex (`0x10`), not `Infinity`. */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** `text` as a decimal number; NaN for anything else (empty, hex, `Infinity`), which every range refuses. */
+export function decimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
 /** A fraction in [0, 1] (`allowOne`) or [0, 1); undefined when the flag is absent. */
 export function fraction(text: string | undefined, flag: string, allowOne: boolean): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
+  const value = decimal(text);
   if (!(value >= 0 && (allowOne ? value <= 1 : value < 1)))
     inputError('invalid_value', [flag], `a fraction in [0, ${allowOne ? '1]' : '1)'}, got '${text}'`);
   return value;

@@ -43,6 +43,34 @@ describe('llmecon scaling', () => {
       'error: --gpu: --gpu applies only to a budget; --tokens is given',
     );
   });
+  it('parameters and tokens are counts ≥ 1, and a budget too small for a whole parameter is refused', async () => {
+    for (const argv of [
+      ['scaling', '--params', '5e-324', '--tokens', '1'],
+      ['scaling', '--params', '5e-324', '--tokens', '1', '--json'],
+    ])
+      expect(await run(argv)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: "error: --params: must be at least 1 and at most 1e16 (parameters), got '5e-324'",
+      });
+    expect((await run(['scaling', '--params', '1', '--tokens', '0.5'])).stderr).toBe(
+      "error: --tokens: must be at least 1 and at most 1e16 (tokens), got '0.5'",
+    );
+    // 6·N·D = 6 FLOPs: the Epoch refit's compute-optimal model would have 0.12 parameters.
+    expect(await run(['scaling', '--params', '1', '--tokens', '1'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: --params: 6 × 1 parameters × 1 tokens = 6.00e+0 FLOPs is too small for the scaling laws: Chinchilla, Epoch AI refit (Besiroglu et al. 2024) splits it into 0.12 parameters on 8.36 tokens; the least budget with one whole parameter and token there is 3.78e+2 FLOPs (the fits were measured on 70M–16B parameters, Chinchilla, and 768–1.5B non-embedding parameters, Kaplan)',
+    });
+    // A one-token batch lets 1e6 FLOPs past the one-step check; Kaplan's rule would give 0.09 parameters.
+    expect((await run(['scaling', '--flops', '1e6', '--global-batch-tokens', '1', '--json'])).stderr).toMatch(
+      /^error: --flops: 1\.00e\+6 FLOPs is too small for the scaling laws: Kaplan et al\. 2020 .* splits it into 0\.09 parameters .* 2\.83e\+7 FLOPs/,
+    );
+    const small = await run(['scaling', '--params', '8', '--tokens', '8', '--json']);
+    expect(small.code).toBe(0);
+    expect(JSON.parse(small.stdout).computeOptimalAtSameFlops.params).toBeGreaterThanOrEqual(1);
+  });
   it('predicts the loss of a run and the inference-aware size', async () => {
     const loss = await run(['scaling', '--params', '70B', '--tokens', '1.4T']);
     expect(loss.stdout).toMatch(/Chinchilla, Epoch AI refit .* 1\.974/);

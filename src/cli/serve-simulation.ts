@@ -3,9 +3,11 @@
  * paged KV, preemption, prefix hits, speculative decoding) on the stated or drawn workload.
  */
 
-import { inputError } from '../core/errors.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { DoesNotFitError, inputError } from '../core/errors.js';
 import type { DeploymentPlan } from '../core/inference/deployment.js';
 import { GENERIC_ENGINE } from '../core/inference/engine.js';
+import { checkRequestCount, SIMULATION_LIMITS } from '../core/inference/simulator/limits.js';
 import { type SimResult, simulateReplica } from '../core/inference/simulator/simulate.js';
 import {
   type Arrival,
@@ -13,9 +15,10 @@ import {
   type SimRequest,
   syntheticRequests,
 } from '../core/inference/simulator/workload.js';
+import { beyondContextWarning } from '../core/model/context-limit.js';
+import type { ModelSpec } from '../core/model/spec.js';
 import { formatCount } from './format.js';
 import { positiveInteger } from './options.js';
-import { readText } from './read-text.js';
 import type { ServingSetup } from './serving-flags.js';
 
 export interface SimulationFlags {
@@ -38,7 +41,77 @@ function lognormalOrFixed(median: number, p90: string | undefined, flag: string)
   return { dist: 'lognormal' as const, median, p90: value };
 }
 
-export function runSimulation(o: SimulationFlags, setup: ServingSetup, plan: DeploymentPlan): SimResult {
+/**
+ * The largest trace read: 32 MiB holds the 200,000 requests one simulation takes at up to ~160 bytes
+ * a line; read in chunks, so a larger file (or a device that never ends) is refused at the limit.
+ */
+export const MAX_TRACE_BYTES = 32 * 1024 * 1024;
+
+function readTrace(path: string): string {
+  const fail = (error: unknown): never =>
+    inputError(
+      'unknown_id',
+      ['--trace'],
+      `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return fail(error);
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(MAX_TRACE_BYTES + 1);
+    let size = 0;
+    for (;;) {
+      let read: number;
+      try {
+        read = readSync(fd, buffer, size, buffer.length - size, null);
+      } catch (error) {
+        return fail(error);
+      }
+      if (read === 0) break;
+      size += read;
+      if (size > MAX_TRACE_BYTES)
+        inputError(
+          'invalid_value',
+          ['--trace'],
+          `'${path}' is larger than ${MAX_TRACE_BYTES / 1024 / 1024} MiB, the most a trace may be (one simulation takes at most ${SIMULATION_LIMITS.requests.toLocaleString('en-US')} requests); simulate a slice of it`,
+        );
+    }
+    return buffer.toString('utf8', 0, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A simulation's result with what the run should know (requests beyond the model's context). */
+export interface ServeSimulation extends SimResult {
+  readonly warnings: readonly string[];
+}
+
+/** Requests beyond the model's context: engines serve them with RoPE scaling, so a warning, not an error. */
+function contextWarnings(spec: ModelSpec, requests: readonly SimRequest[], source: string): string[] {
+  let beyond = 0;
+  let longest = 0;
+  for (const q of requests) {
+    const tokens = q.inputTokens + q.outputTokens;
+    if (tokens > spec.maxContextTokens) beyond += 1;
+    longest = Math.max(longest, tokens);
+  }
+  const warning = beyond > 0 ? beyondContextWarning(spec, 'input + output', longest, 'served') : null;
+  return warning === null
+    ? []
+    : [
+        `${beyond} of the ${requests.length} ${source} requests go beyond the context; the longest: ${warning}`,
+      ];
+}
+
+export function runSimulation(
+  o: SimulationFlags,
+  setup: ServingSetup,
+  plan: DeploymentPlan,
+): ServeSimulation {
   const w = setup.workload;
   const seed = o.seed === undefined ? 1 : positiveInteger(o.seed, '--seed', 1);
   let requests: SimRequest[];
@@ -53,7 +126,7 @@ export function runSimulation(o: SimulationFlags, setup: ServingSetup, plan: Dep
         : 'give --burst or a traffic (--requests-per-second, --tokens-per-day), not both',
     );
   if (o.trace !== undefined) {
-    requests = parseTrace(readText(o.trace, '--trace'));
+    requests = parseTrace(readTrace(o.trace));
     arrival = { kind: 'trace' };
   } else {
     // Every request at once (an offline benchmark), the plan's traffic spread over its replicas, or
@@ -67,32 +140,60 @@ export function runSimulation(o: SimulationFlags, setup: ServingSetup, plan: Dep
             rateField: o.tokensPerDay !== undefined ? '--tokens-per-day' : '--requests-per-second',
           }
         : { kind: 'closed', concurrency: plan.point.concurrency };
+    const count = o.requests === undefined ? 2000 : positiveInteger(o.requests, '--requests', 1);
+    checkRequestCount(count, '--requests');
     requests = syntheticRequests({
-      requests: o.requests === undefined ? 2000 : positiveInteger(o.requests, '--requests', 1),
+      requests: count,
       inputTokens: lognormalOrFixed(w.inputTokens, o.inputP90, '--input-p90'),
       outputTokens: lognormalOrFixed(w.outputTokens, o.outputP90, '--output-p90'),
       arrival,
       seed,
     });
   }
-  return simulateReplica(setup.spec, plan.candidate.cluster, plan.candidate.replica, requests, {
+  const field = o.trace !== undefined ? '--trace' : '--requests';
+  const result = simulateReplica(setup.spec, plan.candidate.cluster, plan.candidate.replica, requests, {
     engine: plan.candidate.replica.profile ?? GENERIC_ENGINE,
     arrival,
     cacheHitRate: w.cacheHitRate,
     speculative: w.speculative,
     slo: setup.slo,
     seed,
+    sizeField: field,
   });
+  if (result.completed === 0) {
+    let longest = 0;
+    for (const q of requests) longest = Math.max(longest, q.inputTokens + q.outputTokens);
+    throw new DoesNotFitError({
+      code: 'infeasible',
+      path: [
+        o.trace !== undefined
+          ? '--trace'
+          : w.inputTokens > result.kvCapacityTokens
+            ? '--input-tokens'
+            : '--output-tokens',
+      ],
+      message: `no request completed, so there are no latencies to report: ${result.rejected} of ${result.requests} rejected as larger than the replica's KV pool of ${result.kvCapacityTokens.toLocaleString('en-US')} tokens (the longest request needs ${longest.toLocaleString('en-US')} tokens of input + output); simulate shorter requests or a layout with more KV memory`,
+    });
+  }
+  // Flags beyond the context are warned about with the plan; drawn or traced lengths here.
+  const warned = w.inputTokens + w.outputTokens > setup.spec.maxContextTokens && o.trace === undefined;
+  return {
+    ...result,
+    warnings: warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn'),
+  };
 }
 
 const ms = (s: number) => (s * 1000).toFixed(s < 0.1 ? 1 : 0);
 
-export function simulationLines(r: SimResult, engineName: string): string[] {
-  const p = (x: { p50: number; p90: number; p99: number }) => `${ms(x.p50)} / ${ms(x.p90)} / ${ms(x.p99)}`;
+export function simulationLines(r: ServeSimulation, engineName: string): string[] {
+  // No gap measured (every output one token): no TPOT or ITL, not zero.
+  const p = (x: { p50: number; p90: number; p99: number }) =>
+    x.p99 > 0 ? `${ms(x.p50)} / ${ms(x.p90)} / ${ms(x.p99)} ms` : '— (every output is one token)';
   return [
     '',
+    ...r.warnings.map((t) => `warning: ${t}`),
     `simulated ${r.completed} of ${r.requests} requests on one replica (${engineName}), ${r.durationSeconds.toFixed(1)} s, ${r.steps} steps, KV pool ${formatCount(r.kvCapacityTokens)} tokens:`,
-    `  P50 / P90 / P99: TTFT ${p(r.ttftSeconds)} ms · TPOT ${p(r.tpotSeconds)} ms · ITL ${p(r.itlSeconds)} ms · E2E ${(r.e2eSeconds.p50).toFixed(2)} / ${r.e2eSeconds.p90.toFixed(2)} / ${r.e2eSeconds.p99.toFixed(2)} s`,
+    `  P50 / P90 / P99: TTFT ${p(r.ttftSeconds)} · TPOT ${p(r.tpotSeconds)} · ITL ${p(r.itlSeconds)} · E2E ${(r.e2eSeconds.p50).toFixed(2)} / ${r.e2eSeconds.p90.toFixed(2)} / ${r.e2eSeconds.p99.toFixed(2)} s`,
     `  ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${r.requestsPerSecond.toFixed(2)} req/s · goodput ${r.goodputRequestsPerSecond.toFixed(2)} req/s (${(100 * r.sloAttainment).toFixed(0)}% within the SLO) · mean batch ${r.meanRunningSequences.toFixed(0)} · ${r.preemptions} preemptions · ${(100 * r.prefixHitShare).toFixed(0)}% prompt tokens from the prefix cache${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}`,
   ];
 }

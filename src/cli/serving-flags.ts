@@ -15,8 +15,9 @@ import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } fro
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
 import { loadModel } from './load-model.js';
-import { fraction, oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
+import { decimal, fraction, oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 import { ownedHardware } from './price-flags.js';
+import { LIFE_YEARS_HELP } from './program/shared.js';
 import { drafterFrom, drafterTakes, type Speculation, speculative } from './speculation-flags.js';
 
 export interface ServingFlags {
@@ -123,7 +124,7 @@ export function addServingFlags(command: Command): Command {
       '--purchase-price-per-gpu <usd>',
       'own the hardware: GPU price, amortised with its server over its life, plus energy',
     )
-    .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
+    .option('--life-years <n>', LIFE_YEARS_HELP)
     .option('--region <id>', 'grid for CO2: world | us | eu | china | india | france | us-2021-meta', 'world')
     .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP);
 }
@@ -231,7 +232,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
         ['--expert-imbalance'],
         `${spec.name} is dense; expert imbalance needs a mixture-of-experts model`,
       );
-    expertImbalance = Number(o.expertImbalance);
+    expertImbalance = decimal(o.expertImbalance);
     if (!(Number.isFinite(expertImbalance) && expertImbalance >= 1 && expertImbalance <= 16))
       inputError(
         'invalid_value',

@@ -17,7 +17,7 @@ import { tensorParallelRequirement } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { loadModel } from './load-model.js';
-import { fraction, oneOf, positiveInteger, refuseFlags } from './options.js';
+import { decimal, fraction, oneOf, positiveInteger, refuseFlags } from './options.js';
 import type { ServingFlags } from './serving-flags.js';
 
 /**
@@ -33,7 +33,7 @@ function acceptance(o: ServingFlags, draftTokens: number): number | undefined {
       'give --acceptance-rate or --acceptance-length, not both',
     );
   if (o.acceptanceLength === undefined) return fraction(o.acceptanceRate, '--acceptance-rate', true);
-  const length = Number(o.acceptanceLength);
+  const length = decimal(o.acceptanceLength);
   if (!(length >= 1 && length <= draftTokens + 1))
     inputError(
       'invalid_value',

@@ -39,8 +39,8 @@ export const DOMAINS = {
   sequenceTokens: int(1, 100_000_000, 'tokens per sequence'),
   /** Sequences processed together (a batch, a micro-batch, concurrency). */
   sequences: int(1, 100_000_000, 'sequences'),
-  /** A dataset or training run: 10¹⁶ tokens, ~700× Llama 3's 15.6T. */
-  datasetTokens: real(0, 1e16, 'tokens', true),
+  /** A dataset or training run: one token (a fraction of a token is no quantity a run has) to 10¹⁶, ~700× Llama 3's 15.6T. */
+  datasetTokens: real(1, 1e16, 'tokens'),
   /**
    * Tokens served per day: from one (below it a price per token is not a figure anyone pays) to 10¹⁶
    * (~100× the largest API volumes reported in 2025).
@@ -57,18 +57,21 @@ export const DOMAINS = {
   steps: int(1, 100_000_000, 'steps'),
   /** LoRA adapter rank. */
   rank: int(1, 65_536, 'adapter rank'),
-  /** Monte Carlo samples: 1M draws take minutes; more buys no precision a decision needs. */
-  monteCarloSamples: int(1, 1_000_000, 'samples'),
+  /**
+   * Monte Carlo samples: 100,000 draws take seconds (a scenario may allow fewer: samples × months × entries
+   * stay within 10⁷, src/scenario/bounds.ts); more buys no precision a decision needs.
+   */
+  monteCarloSamples: int(1, 100_000, 'samples'),
   /** A seed for the xoroshiro128+ generator (a 32-bit integer). */
   seed: int(0, 2 ** 31 - 1, 'a seed'),
   /** Rows to list. */
   top: int(1, 1000, 'rows'),
-  /** Requests one simulation runs request by request: 10⁶ take about a minute (10⁴ take 0.5 s). */
-  simulatedRequests: int(1, 1_000_000, 'simulated requests'),
+  /** Requests one simulation runs request by request: 2·10⁵ take seconds (10⁴ take 0.25 s); simulator/limits.ts. */
+  simulatedRequests: int(1, 200_000, 'simulated requests'),
   /** One GEMM dimension (m, n or k): 2²⁴, ~16× a million-token micro-batch. */
   gemmDimension: int(1, 2 ** 24, 'a GEMM dimension'),
-  /** Bytes one kernel or collective moves: 10¹⁴ (100 TB, ~500× a GPU's memory). */
-  kernelBytes: real(0, 1e14, 'bytes', true),
+  /** Bytes one kernel or collective moves: one byte to 10¹⁴ (100 TB, ~500× a GPU's memory). */
+  kernelBytes: real(1, 1e14, 'bytes'),
   /** Times one kernel runs back to back. */
   kernelCount: int(1, 1_000_000, 'kernel launches'),
   /** Requests the web app simulates in the browser's worker: the 10,000 of the ≤ 1 s benchmark. */
@@ -84,9 +87,15 @@ export const DOMAINS = {
   usd: real(0, 1e13, 'USD'),
   /** An API or teacher price per million tokens. */
   usdPerMillionTokens: real(0, 1e6, 'USD per million tokens'),
-  lifeYears: real(0, 50, 'years', true),
+  /** Hardware life: five weeks (servers are depreciated over 3–5 years; below, the hardware cost is noise) to 50 years. */
+  lifeYears: real(0.1, 50, 'years'),
   /** A share of time or capacity in (0, 1]. */
   fraction: real(0, 1, 'a fraction', true),
+  /**
+   * A share of time or capacity something runs at: 1% to 100% (a run making progress under 1% of its time is
+   * not a training run; Llama 3 kept > 90%, Sec. 3.3.4).
+   */
+  runningShare: real(0.01, 1, 'a fraction of the time'),
   /** Power usage effectiveness: 1 (no overhead) to 3. */
   pue: real(1, 3, 'a PUE'),
   /** Server watts per accelerator (node power / accelerators per node): 1 W to 5 kW (a GB300 NVL72 rack is ~1.9 kW per GPU). */
@@ -97,12 +106,12 @@ export const DOMAINS = {
   year: int(1950, 2100, 'a year'),
   /** Years to project. */
   years: int(1, 50, 'years'),
-  /** A training compute budget in FLOPs (10³⁵ is ~10¹⁰× the largest 2025 run). */
-  flops: real(0, 1e35, 'FLOPs', true),
-  /** Parameters of a model: 10¹⁶ (~10⁴× the largest published). */
-  params: real(0, 1e16, 'parameters', true),
-  /** Model FLOPs utilisation. */
-  mfu: real(0, 1, 'an MFU', true),
+  /** A training compute budget in FLOPs: one to 10³⁵ (~10¹⁰× the largest 2025 run). */
+  flops: real(1, 1e35, 'FLOPs'),
+  /** Parameters of a model: one to 10¹⁶ (~10⁴× the largest published). */
+  params: real(1, 1e16, 'parameters'),
+  /** Model FLOPs utilisation: 1% to 100%. */
+  mfu: real(0.01, 1, 'an MFU'),
   /** Months in a scenario. */
   months: int(1, 240, 'months'),
   /** A month index from the project start (0 = the first month). */
@@ -212,12 +221,13 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--count': DOMAINS.kernelCount,
   '--draft-tokens': DOMAINS.draftTokens,
   '--mtp-layers': DOMAINS.mtpModules,
-  '--price-per-gpu-hour': DOMAINS.usdPerGpuHour,
+  // A rental is at least a cent an hour (the catalog's cheapest is about $0.50): a price of 5e-324 turns a budget into Infinity FLOPs.
+  '--price-per-gpu-hour': { ...DOMAINS.usdPerGpuHour, min: 0.01 },
   '--purchase-price-per-gpu': DOMAINS.usdPerGpu,
   '--teacher-usd-per-million-tokens': DOMAINS.usdPerMillionTokens,
   '--life-years': DOMAINS.lifeYears,
-  '--utilization': DOMAINS.fraction,
-  '--goodput': DOMAINS.fraction,
+  '--utilization': DOMAINS.runningShare,
+  '--goodput': DOMAINS.runningShare,
   '--mfu': DOMAINS.mfu,
   '--pue': DOMAINS.pue,
   '--watts-per-gpu': DOMAINS.wattsPerGpu,

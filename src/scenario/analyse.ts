@@ -5,6 +5,7 @@
 import { DoesNotFitError, InputError, type InputIssue } from '../core/errors.js';
 import { LayoutDoesNotFitError } from '../core/training/plan.js';
 import { type MonteCarloResult, monteCarlo, tornado } from '../core/uncertainty/monte-carlo.js';
+import { checkSamples, sensitivityWorkIssue } from './bounds.js';
 import {
   evaluateScenario,
   HEADLINES,
@@ -120,6 +121,9 @@ export function analyseScenario(
     return Object.fromEntries(HEADLINES.map((h) => [h, r[h]])) as Record<Headline, number>;
   };
   const output: Headline = result.revenueUsd > 0 ? 'npvUsd' : 'totalCostUsd';
+  if (options.samples > 0) checkSamples(scenario, options.samples, ['samples']);
+  const tooMuch = sensitivityWorkIssue(scenario, Object.keys(prepared.uncertain).length);
+  if (tooMuch) throw new InputError(withLine(tooMuch, options.locate?.(tooMuch.path) ?? null));
   const drawn = Object.keys(prepared.uncertain).length + Object.keys(prepared.bands).length;
   const mc =
     options.samples > 0 && drawn > 0

@@ -68,7 +68,7 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       'line 9: must be a whole number ≥ 1 and ≤ 10,000,000 (GPUs), got 1.5',
     );
     expect(first(scenario(ok.replace('15T', '0'))).message).toBe(
-      'line 7: must be greater than 0 and at most 1e16 (tokens), got 0',
+      'line 7: must be at least 1 and at most 1e16 (tokens), got 0',
     );
     expect(first(scenario(ok.replace('usdPerGpuHour: 2', 'usdPerGpuHour: -3')))).toMatchObject({
       path: ['phases', 0, 'hardware', 'rent', 'usdPerGpuHour'],

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 import { terminalSafe } from '../cli/format.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from './analyse.js';
+import { escapeHtml } from './html.js';
 import { parseScenario } from './load.js';
 import { mdText } from './report.js';
 
@@ -58,6 +59,11 @@ describe('Markdown and HTML reports escape every echoed string', () => {
       expect(activeContent(new Marked().parse(attack) as string)).not.toEqual([]);
     }
     expect(mdText('Llama 3.1 405B (fine-tuned)')).toBe('Llama 3.1 405B (fine-tuned)');
+  });
+  it('escapeHtml and mdText drop control characters alike (one helper): ESC, NUL, CR, bidi overrides', () => {
+    const evil = '<i>a</i>\u001b[31mred\u001b[0m\r\n\u0000\u202eb';
+    expect(escapeHtml(evil)).toBe('&lt;i&gt;a&lt;/i&gt; [31mred [0m b');
+    expect(mdText(evil)).toBe('\\<i\\>a\\</i\\> \\[31mred \\[0m b');
   });
   it('a scenario whose names and description are attacks renders none of them', () => {
     for (const attack of ATTACKS.slice(0, 4)) {

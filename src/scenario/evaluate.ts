@@ -3,7 +3,13 @@
  * cash-flow model runs once per sample (hardware, serving, overheads and subscriptions book into one
  * ledger), so that a Monte Carlo over the economic inputs costs microseconds per draw.
  */
-import { annualRate, irr, monthlyRate, npv, paybackPeriod } from '../core/economics/finance.js';
+import {
+  annualRate,
+  irr,
+  lowestDiscountRate,
+  npvAtAnnualRate,
+  paybackPeriod,
+} from '../core/economics/finance.js';
 import { centralValue, type Distribution } from '../core/uncertainty/distributions.js';
 import { P10_DRAW, P90_DRAW, type Range } from '../core/uncertainty/range.js';
 import { bookHardware } from './cashflow/hardware.js';
@@ -151,8 +157,21 @@ export function evaluateScenario(
       revenueUsd: revenue[m]!,
       netUsd,
     }));
-  // Without revenue the only inflow is the hardware's book value at the horizon: no return to rate.
-  const r = revenueUsd > 0 ? irr(flows) : null;
+  // A drawn (or swung) rate is truncated to the lowest the horizon allows, as every draw is to its
+  // domain; a rate the scenario gives below it is refused (load.ts, and npvAtAnnualRate here).
+  const rate = v(s.discountRate);
+  const drawnRate = typeof s.discountRate !== 'number' && drawn.has(s.discountRate);
+  const npvUsd = npvAtAnnualRate(drawnRate ? Math.max(rate, lowestDiscountRate(n - 1)) : rate, flows);
+  // IRR is a root search over the flows: computed when read (reports), never per Monte Carlo draw.
+  let irrMemo: number | null | undefined;
+  const projectIrr = (): number | null => {
+    if (irrMemo === undefined) {
+      // Without revenue the only inflow is the hardware's book value at the horizon: no return to rate.
+      const r = revenueUsd > 0 ? irr(flows) : null;
+      irrMemo = r === null ? null : annualRate(r);
+    }
+    return irrMemo;
+  };
   return {
     months,
     flows,
@@ -160,8 +179,10 @@ export function evaluateScenario(
     costByPhaseUsd: l.byPhase,
     totalCostUsd,
     revenueUsd,
-    npvUsd: npv(monthlyRate(v(s.discountRate)), flows),
-    irr: r === null ? null : annualRate(r),
+    npvUsd,
+    get irr() {
+      return projectIrr();
+    },
     paybackMonth: revenueUsd > 0 ? paybackPeriod(flows) : null,
     pretrainGpuHours: l.pretrainGpuHours,
     trainingGpuHours: l.trainingGpuHours,

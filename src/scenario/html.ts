@@ -14,6 +14,8 @@ import {
   type PreparedScenario,
   type ProjectResult,
 } from './evaluate.js';
+import { plainText } from './plain-text.js';
+import { fixed } from './report.js';
 
 export interface HtmlReportInput {
   readonly prepared: PreparedScenario;
@@ -41,8 +43,11 @@ const ESCAPES: Record<string, string> = {
   '"': '&quot;',
   "'": '&#39;',
 };
-/** Text from a scenario file (names, sources) is shown as text, never run as markup. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/**
+ * Text from a scenario file (names, sources) is shown as text, never run as markup, and without its
+ * control characters (plain-text.ts): in the body, the title and attributes alike.
+ */
+export const escapeHtml = (text: string) => plainText(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /**
  * Markdown with raw HTML shown as text and only http(s) links: scenario names and sources come from
@@ -61,7 +66,7 @@ const markdown = new Marked({
 
 function figure(title: string, svg: Element): string {
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', title);
+  svg.setAttribute('aria-label', plainText(title));
   return `<figure><figcaption>${escapeHtml(title)}</figcaption>${svg.outerHTML}</figure>`;
 }
 
@@ -133,14 +138,14 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
             Plot.text(bars, {
               x: 'low',
               y: 'input',
-              text: (d: { low: number }) => `${d.low.toFixed(2)}`,
+              text: (d: { low: number }) => fixed(d.low, 2),
               textAnchor: 'end',
               dx: -4,
             }),
             Plot.text(bars, {
               x: 'high',
               y: 'input',
-              text: (d: { high: number }) => `${d.high.toFixed(2)}`,
+              text: (d: { high: number }) => fixed(d.high, 2),
               textAnchor: 'start',
               dx: 4,
             }),
@@ -161,7 +166,7 @@ export function scenarioReportHtml(input: HtmlReportInput, document: Document): 
               ['P50', q.p50],
               ['P95', q.p95],
             ] as const
-          ).map(([name, x]) => ({ x: millions(x), label: `${name} ${millions(x).toFixed(2)}` }));
+          ).map(([name, x]) => ({ x: millions(x), label: `${name} ${fixed(millions(x), 2)}` }));
     const bins = h.counts.map((count, i) => ({
       x1: millions(h.edges[i]!),
       x2: millions(h.edges[i + 1]!),

@@ -7,6 +7,7 @@ import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument, str
 import type { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.js';
 import { nearMatches } from '../core/suggest.js';
+import { compoundingIssues } from './bounds.js';
 import { scenarioCatalogIssues } from './check.js';
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
 
@@ -23,7 +24,9 @@ export function parseScenarioLocated(
   fileName = 'scenario',
 ): { scenario: Scenario; locate: Locate } {
   const { value, locate } = parseYamlLocated(scenarioSchema, text, fileName, 'scenario');
-  const issues = scenarioCatalogIssues(value).map((issue) => withLine(issue, locate(issue.path)));
+  const issues = [...scenarioCatalogIssues(value), ...compoundingIssues(value)].map((issue) =>
+    withLine(issue, locate(issue.path)),
+  );
   if (issues.length > 0) throw new InputError(issues);
   return { scenario: value, locate };
 }

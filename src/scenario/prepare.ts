@@ -34,6 +34,7 @@ import {
 } from '../core/uncertainty/distributions.js';
 import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
+import { checkFleet } from './bounds.js';
 import { phaseWarnings } from './phase-warnings.js';
 import type { Phase, Scenario } from './schema.js';
 
@@ -368,7 +369,9 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   const researchComputeRatio =
     scenario.researchComputeRatio ??
     lognormalFromInterval(a.researchComputeRatio.p5.value, a.researchComputeRatio.p95.value);
-  for (const ph of phases) if (ph.kind !== 'serve') checkHorizon(ph, scenario.horizonMonths);
+  for (const ph of phases)
+    if (ph.kind === 'serve') checkFleet(ph);
+    else checkHorizon(ph, scenario.horizonMonths);
   const trains = phases.some((ph) => ph.kind !== 'serve');
   const uncertain = uncertainInputs(scenario);
   if (scenario.researchComputeRatio === undefined && trains)

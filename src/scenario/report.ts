@@ -12,6 +12,7 @@ import {
   type ProjectResult,
   phaseRanges,
 } from './evaluate.js';
+import { plainText } from './plain-text.js';
 
 /**
  * A user's string (a scenario or phase name, a description, a source) as Markdown text that renders
@@ -20,17 +21,29 @@ import {
  * Sec. 2.4), so `<script>`, `<svg onload>` and `[x](javascript:…)` stay text in any renderer (marked included).
  */
 export function mdText(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ')
-      .replace(/[\\`*_[\]<>|&]/g, '\\$&')
-  );
+  return plainText(text).replace(/[\\`*_[\]<>|&]/g, '\\$&');
 }
 
-const usd = (x: number) => {
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/**
+ * `x` to `digits` decimals, or from 10¹⁵ as `1.79×10²⁴³` (3 significant digits): never a raw float's
+ * `e+243`, and never Infinity or NaN (the evaluation refuses what would give them; shown as — if one came).
+ */
+export function fixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return '—';
+  if (Math.abs(x) < 1e15) return x.toFixed(digits);
+  const [mantissa, exponent] = x.toExponential(2).split('e');
+  const power = [...String(Number(exponent))].map((c) => SUPERSCRIPT[Number(c)] ?? c).join('');
+  return `${mantissa}×10${power}`;
+}
+
+export const usd = (x: number) => {
   const a = Math.abs(x);
   const sign = x < 0 ? '−' : '';
+  if (!Number.isFinite(x)) return '—';
+  if (a >= 1e15) return `${sign}$${fixed(a, 0)}`;
+  if (a >= 1e12) return `${sign}$${(a / 1e12).toFixed(2)}T`;
   if (a >= 1e9) return `${sign}$${(a / 1e9).toFixed(2)}B`;
   if (a >= 1e6) return `${sign}$${(a / 1e6).toFixed(2)}M`;
   if (a >= 1e3) return `${sign}$${(a / 1e3).toFixed(1)}K`;
@@ -58,9 +71,9 @@ const HEADLINE_FORMAT: Record<Headline, (x: number) => string> = {
   revenueUsd: usd,
   npvUsd: usd,
   pretrainGpuHours: gpuHoursText,
-  energyMWh: (x) => `${x.toFixed(0)} MWh`,
-  co2Tonnes: (x) => `${x.toFixed(0)} t`,
-  embodiedCo2Tonnes: (x) => `${x.toFixed(1)} t`,
+  energyMWh: (x) => `${fixed(x, 0)} MWh`,
+  co2Tonnes: (x) => `${fixed(x, 0)} t`,
+  embodiedCo2Tonnes: (x) => `${fixed(x, 1)} t`,
 };
 
 export function scenarioReportMarkdown(
@@ -196,7 +209,7 @@ export function scenarioReportMarkdown(
       ? []
       : [`- ${usd(r.costPerCapabilityUnitUsd)} per ${mdText(s.capability.name)}`]),
     `- IRR ${r.irr === null ? (r.revenueUsd > 0 ? '—' : 'n/a (no revenue)') : `${(100 * r.irr).toFixed(1)}% a year`}; payback ${r.paybackMonth === null ? 'not within the horizon' : `month ${r.paybackMonth.toFixed(1)}`}`,
-    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${r.energyMWh.toFixed(0)} MWh; ${r.co2Tonnes.toFixed(0)} t CO2 operational (location-based: the ${mdText(s.region)} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${r.embodiedCo2Tonnes.toFixed(0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
+    `- ${r.pretrainGpuHours > 0 ? `Pretraining ${HEADLINE_FORMAT.pretrainGpuHours(r.pretrainGpuHours)}; energy` : 'Energy'} ${fixed(r.energyMWh, 0)} MWh; ${fixed(r.co2Tonnes, 0)} t CO2 operational (location-based: the ${mdText(s.region)} grid's average; market-based accounting with supplier contracts and certificates can differ) + ${fixed(r.embodiedCo2Tonnes, 0)} t embodied (manufacturing, Cloud Carbon Footprint coefficients, amortised per GPU-hour)`,
   );
   if (mc) {
     lines.push(

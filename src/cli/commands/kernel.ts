@@ -220,6 +220,13 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   const bytes = positiveNumber(o.bytes as string, '--bytes', 1);
   const group =
     kind === 'p2p' ? 2 : positiveInteger(o.group as string | undefined, '--group', cluster.gpusPerNode);
+  // One rank communicates with no one: no time, and no bandwidth to report (bytes ÷ 0 s).
+  if (group < 2)
+    inputError(
+      'invalid_value',
+      ['--group'],
+      `a collective needs at least 2 ranks (a whole number ≥ 2), got ${group}${o.group === undefined ? ` (the default: one node of ${cluster.gpusPerNode} GPU)` : ''}`,
+    );
   const perNode = positiveInteger(
     o.perNode as string | undefined,
     '--per-node',

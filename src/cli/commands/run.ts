@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
+import { checkSamples } from '../../scenario/bounds.js';
 import { phaseRanges } from '../../scenario/evaluate.js';
 import { parseScenarioLocated } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
@@ -84,7 +85,11 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   const text = readText(file, 'scenario');
   const format = reportFormat(o);
   const { scenario, locate } = parseScenarioLocated(text, file);
-  const samples = o.samples === undefined ? 0 : positiveInteger(o.samples, '--samples', 1);
+  // Within the flag's domain, then within what this scenario can run in seconds (scenario/bounds.ts).
+  const samples =
+    o.samples === undefined
+      ? 0
+      : checkSamples(scenario, positiveInteger(o.samples, '--samples', 1), ['--samples']);
   const seed = nonNegativeInteger(o.seed, '--seed', 1);
   const a = analyseScenario(scenario, {
     samples,

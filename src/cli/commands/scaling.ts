@@ -1,5 +1,6 @@
 import { findGpu, loadCatalog } from '../../catalog/catalog.js';
 import { defaultPrice } from '../../catalog/training-defaults.js';
+import { DOMAINS } from '../../core/domain.js';
 import { inputError } from '../../core/errors.js';
 import {
   type Allocation,
@@ -10,6 +11,7 @@ import {
   inferenceAwareOptimal,
   kaplanLoss,
   kaplanOptimal,
+  leastWholeBudget,
   llama3Optimal,
 } from '../../core/scaling/scaling-laws.js';
 import { formatCount, formatUsd, table, toJson } from '../format.js';
@@ -82,6 +84,13 @@ function budgetFlops(o: ScalingFlags): Budget {
   const mfu =
     o.mfu === undefined ? loadCatalog().assumptions.trainingMfu.value : positiveNumber(o.mfu, '--mfu', 1);
   const flops = flopsForBudget(usd, price.usdPerGpuHour, gpu.peakFlopsPerSecond.bf16!, mfu);
+  // The budget in FLOPs holds to --flops's bounds, named by the flag the user gave (--usd).
+  if (!(flops >= 1 && flops <= DOMAINS.flops.max))
+    inputError(
+      'invalid_value',
+      ['--usd'],
+      `${formatUsd(usd)} at ${formatUsd(price.usdPerGpuHour)}/GPU-hour and ${(100 * mfu).toFixed(0)}% MFU buys ${flops.toExponential(2)} FLOPs, outside the 1 to ${DOMAINS.flops.max.toExponential(0).replace('e+', 'e')} FLOPs a budget may hold (as --flops)`,
+    );
   return {
     flops,
     usd: { usd, gpu: gpu.id, usdPerGpuHour: price.usdPerGpuHour, mfu },
@@ -95,6 +104,35 @@ const belowOneStep = (o: ScalingFlags, what: string): never =>
     [o.usd !== undefined ? '--usd' : '--flops'],
     `the budget is below one training step: ${what}, less than one global batch of ${formatCount(batchTokens(o))} (--global-batch-tokens)`,
   );
+
+/** The compute-optimal rules the budget mode lists, by name. */
+const ALLOCATIONS: readonly [string, (flops: number) => Allocation][] = [
+  ['Chinchilla, Epoch AI refit (Besiroglu et al. 2024)', (c) => chinchillaOptimal(CHINCHILLA_FITS.epoch, c)],
+  ['Chinchilla, Hoffmann et al. 2022 Eq. 10', (c) => chinchillaOptimal(CHINCHILLA_FITS.hoffmann, c)],
+  ['Kaplan et al. 2020 (N = 1.3e9·C^0.73)', kaplanOptimal],
+  ['Llama 3 (tokens = 0.299·C^0.537)', llama3Optimal],
+];
+
+/**
+ * Refuses a budget whose compute-optimal split under one of `rules` is below one parameter or one
+ * token (a fraction of a parameter is no model): `flag` names where the budget came from.
+ */
+function refuseFractional(
+  flops: number,
+  rules: readonly [string, (flops: number) => Allocation][],
+  flag: string,
+  budget: string,
+): void {
+  for (const [name, allocate] of rules) {
+    const a = allocate(flops);
+    if (a.params < 1 || a.tokens < 1)
+      inputError(
+        'invalid_value',
+        [flag],
+        `${budget} is too small for the scaling laws: ${name} splits it into ${formatCount(a.params)} parameters on ${formatCount(a.tokens)} tokens; the least budget with one whole parameter and token there is ${leastWholeBudget(allocate).toExponential(2)} FLOPs (the fits were measured on 70M–16B parameters, Chinchilla, and 768–1.5B non-embedding parameters, Kaplan)`,
+      );
+  }
+}
 
 /** The loss of N parameters on D tokens (given, or what the budget buys) under each fit. */
 function predictRun(o: ScalingFlags): string {
@@ -116,6 +154,12 @@ function predictRun(o: ScalingFlags): string {
     if (d < batchTokens(o))
       belowOneStep(o, `${b.label}, which trains ${formatCount(n)} parameters on ${formatCount(d)} tokens`);
   }
+  refuseFractional(
+    6 * n * d,
+    [ALLOCATIONS[0]!],
+    o.tokens !== undefined ? '--params' : o.usd !== undefined ? '--usd' : '--flops',
+    `6 × ${formatCount(n)} parameters × ${formatCount(d)} tokens = ${(6 * n * d).toExponential(2)} FLOPs`,
+  );
   const run = {
     params: n,
     tokens: d,
@@ -161,18 +205,14 @@ export function scalingCommand(o: ScalingFlags): string {
     inputError('missing_field', ['--flops'], 'give --flops, --usd with --gpu, or --params with --tokens');
   const { flops, usd, label } = budgetFlops(o);
   const epoch = CHINCHILLA_FITS.epoch;
-  const rows: [string, Allocation][] = [
-    ['Chinchilla, Epoch AI refit (Besiroglu et al. 2024)', chinchillaOptimal(epoch, flops)],
-    ['Chinchilla, Hoffmann et al. 2022 Eq. 10', chinchillaOptimal(CHINCHILLA_FITS.hoffmann, flops)],
-    ['Kaplan et al. 2020 (N = 1.3e9·C^0.73)', kaplanOptimal(flops)],
-    ['Llama 3 (tokens = 0.299·C^0.537)', llama3Optimal(flops)],
-  ];
+  const rows: [string, Allocation][] = ALLOCATIONS.map(([name, allocate]) => [name, allocate(flops)]);
   const best = rows[0]![1];
   if (best.tokens < batchTokens(o))
     belowOneStep(
       o,
       `the compute-optimal ${formatCount(best.params)}-parameter model would see ${formatCount(best.tokens)} tokens`,
     );
+  refuseFractional(flops, ALLOCATIONS, o.usd !== undefined ? '--usd' : '--flops', label);
   const inference =
     o.inferenceTokens === undefined
       ? null

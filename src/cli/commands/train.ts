@@ -107,7 +107,6 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
-  if (goodput > 1) inputError('invalid_value', ['--goodput'], `a fraction in (0, 1], got ${goodput}`);
   const training = {
     seqLen,
     globalBatchSize,

@@ -67,7 +67,7 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
       .command('memory')
       .description('a memory-bound kernel moving --bytes: time and achieved bandwidth')
       .option('--gpu <id>', GPU_HELP)
-      .option('--bytes <n>', 'bytes read + written (e.g. 134M)')
+      .option('--bytes <n>', 'bytes read + written, at least 1 (e.g. 134M)')
       .option('--json', 'machine-readable output')
       .action(kernelAction('kernelMemoryCommand')),
     'llmecon kernel memory --gpu h200 --bytes 34M',
@@ -79,8 +79,8 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
       .option('--gpu <id>', 'accelerator, in nodes of its scale-up domain (see llmecon gpus)')
       .option('--cluster <id>', 'cluster preset (instead of --gpu)')
       .option('--kind <k>', 'all-reduce | reduce-scatter | all-gather | all-to-all | p2p', 'all-reduce')
-      .option('--bytes <n>', 'bytes per rank (e.g. 256M)')
-      .option('--group <n>', 'ranks in the group (default: one node)')
+      .option('--bytes <n>', 'bytes per rank, at least 1 (e.g. 256M)')
+      .option('--group <n>', 'ranks in the group, at least 2 (default: one node)')
       .option('--per-node <n>', 'ranks of the group per node (default: as many as fit)')
       .option('--json', 'machine-readable output')
       .action(kernelAction('kernelCollectiveCommand')),

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addLayoutFlags } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
-import { example, OPTIMIZER_HELP, type ProgramContext, printResult } from './shared.js';
+import { decimalIndex, example, OPTIMIZER_HELP, type ProgramContext, printResult } from './shared.js';
 
 export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
   example(
@@ -24,7 +24,11 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
         '--ops',
         'list the operations one layer runs on one GPU (GEMMs, attention, kernels, collectives)',
       )
-      .option('--layer <n>', 'with --ops: layer index from 0, or head (default 0)')
+      .option(
+        '--layer <n>',
+        'with --ops: layer index from 0, or head (default 0)',
+        decimalIndex('--layer', "a layer index (a whole number, from 0) or 'head'", ['head']),
+      )
       .option(
         '--phase <p>',
         'with --ops: forward | backward | recompute | prefill | decode (default forward)',

@@ -1,6 +1,6 @@
 /** Project-level commands: scenarios (run), cost levers, scaling laws, trends and validation. */
 import type { Command } from 'commander';
-import { example, type ProgramContext, printResult } from './shared.js';
+import { decimalIndex, example, type ProgramContext, printResult } from './shared.js';
 
 export function registerProjectCommands(cli: Command, ctx: ProgramContext): void {
   example(
@@ -45,6 +45,7 @@ export function registerProjectCommands(cli: Command, ctx: ProgramContext): void
       .option(
         '--phase <n>',
         'with a scenario file: the phase to start from (default: the first pretrain, finetune or serve)',
+        decimalIndex('--phase', 'a phase index ≥ 0 (a whole number, from 0)'),
       )
       .option(
         '--memory-fit <level>',
@@ -62,18 +63,27 @@ export function registerProjectCommands(cli: Command, ctx: ProgramContext): void
       .description(
         'scaling laws: compute-optimal parameters and tokens for a FLOP or dollar budget, predicted loss, over-training for inference',
       )
-      .option('--flops <n>', 'training compute budget, FLOPs')
+      .option(
+        '--flops <n>',
+        'training compute budget, FLOPs (at least 1; a budget whose compute-optimal split is below one parameter or token, under about 2.8e7 FLOPs for Kaplan, is refused)',
+      )
       .option('--usd <n>', 'dollar budget (with --gpu)')
       .option('--gpu <id>', 'GPU the dollars rent')
-      .option('--price-per-gpu-hour <usd>', 'rental price (default: the catalog)')
-      .option('--mfu <fraction>', 'model FLOPs utilisation (default 0.4, Llama 3 405B)')
-      .option('--params <n>', 'parameters of a run to predict the loss of (with --tokens)')
-      .option('--tokens <n>', 'training tokens of that run')
+      .option('--price-per-gpu-hour <usd>', 'rental price, at least $0.01 (default: the catalog)')
+      .option('--mfu <fraction>', 'model FLOPs utilisation, 0.01–1 (default 0.4, Llama 3 405B)')
+      .option(
+        '--params <n>',
+        'parameters of a run to predict the loss of (with --tokens), at least 1; the fits were measured on 70M–16B parameters (Chinchilla) and 768–1.5B non-embedding parameters (Kaplan)',
+      )
+      .option('--tokens <n>', 'training tokens of that run, at least 1')
       .option(
         '--inference-tokens <n>',
-        'tokens the model will serve: the smallest total-FLOP model at the same loss',
+        'tokens the model will serve, at least 1: the smallest total-FLOP model at the same loss',
       )
-      .option('--global-batch-tokens <n>', 'one step, to check the budget covers it (default 4Mi)')
+      .option(
+        '--global-batch-tokens <n>',
+        'one step, to check the budget covers it, at least 1 (default 4Mi)',
+      )
       .option('--json', 'machine-readable output')
       .action(async (opts) => ctx.io.out((await import('../commands/scaling.js')).scalingCommand(opts))),
     'llmecon scaling --usd 5M --gpu h100 --inference-tokens 10T',

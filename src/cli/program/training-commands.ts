@@ -12,11 +12,13 @@ const MEMORY_FIT_HELP =
 import {
   example,
   GPU_HELP,
+  LIFE_YEARS_HELP,
   MODEL_HELP,
   OPTIMIZER_HELP,
   PRICE_HELP,
   type ProgramContext,
   printResult,
+  UTILIZATION_HELP,
 } from './shared.js';
 
 export function registerTrainingCommands(cli: Command, ctx: ProgramContext): void {
@@ -40,11 +42,8 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--purchase-price-per-gpu <usd>',
         'own the hardware: GPU purchase price, amortised with its server',
       )
-      .option('--life-years <n>', 'with --purchase-price-per-gpu: depreciation life (default 5, Epoch AI)')
-      .option(
-        '--utilization <f>',
-        'with --purchase-price-per-gpu: share of the life spent on useful work (default 1)',
-      )
+      .option('--life-years <n>', LIFE_YEARS_HELP)
+      .option('--utilization <f>', UTILIZATION_HELP)
       .option('--no-overlap-dp', 'do not overlap the data-parallel gradient reduction with the backward pass')
       .option(
         '--overlap-ep',
@@ -57,7 +56,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--pue <x>', 'power usage effectiveness (default 1.1)')
       .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
-      .option('--goodput <f>', 'fraction of time making progress (default 0.9, Llama 3)')
+      .option('--goodput <f>', 'fraction of time making progress, 0.01–1 (default 0.9, Llama 3)')
       .option('--top <n>', 'how many layouts to list', '5')
       .option('--offload <mode>', OFFLOAD_HELP)
       .option('--memory-fit <level>', MEMORY_FIT_HELP)

@@ -12,6 +12,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { replicaOptions } from '../inference/deployment.js';
 import { type EngineProfile, kvCapacity } from '../inference/engine.js';
 import { type Replica, replicaGpus } from '../inference/serving-step.js';
+import { SIMULATION_LIMITS } from '../inference/simulator/limits.js';
 import { simulateReplica } from '../inference/simulator/simulate.js';
 import type { Length, SimRequest } from '../inference/simulator/workload.js';
 import { splitsKvHeads, tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
@@ -60,7 +61,7 @@ export interface RolloutTime {
   readonly longestResponseTokens: number;
   /** Responses cut at the maximum length. */
   readonly truncatedResponses: number;
-  /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_TOKENS). */
+  /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_WORK). */
   readonly simulatedReplicas: number;
   /** Engine steps (scheduler iterations) of the slowest replica: what a host time per step multiplies. */
   readonly steps: number;
@@ -115,11 +116,22 @@ export function responseLengths(
 }
 
 /**
- * Response tokens simulated per step at most (about 10 s of CPU): beyond it the replicas, whose
- * responses are drawn alike, are simulated only as far as the budget goes and the slowest of those
- * is taken; a single replica beyond it is refused.
+ * What one rollout simulates at most, shape trials and replicas together: response tokens, each
+ * sequence counted as SEQUENCE_WORK more (its admission, prefill and metrics cost about that many
+ * decoded tokens). About 2 s of CPU (~60 ns a token where lengths vary). Beyond it the replicas,
+ * whose responses are drawn alike, are simulated only as far as the budget goes and the slowest of
+ * those is taken, and larger shapes are not tried; a single replica beyond it is refused.
  */
-export const MAX_SIMULATED_TOKENS = 100_000_000;
+export const MAX_SIMULATED_WORK = 30_000_000;
+const SEQUENCE_WORK = 32;
+
+/**
+ * Sequences of one step at most (prompts × samples per prompt): their lengths are all drawn (and
+ * rescaled to the mean) before any replica is simulated.
+ */
+export const MAX_ROLLOUT_SEQUENCES = 1_000_000;
+
+const count = (x: number) => Math.round(x).toLocaleString('en-US');
 
 /** Replica shapes tried: the smallest few that hold one longest sequence in the engine's KV budget. */
 const SHAPES_TRIED = 4;
@@ -164,16 +176,32 @@ function replicaShapes(
  * finishes soonest, then every replica of that shape simulated on its share of the responses.
  */
 export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOptions): RolloutTime {
-  const tooMany = (tokensPerReplica: number) =>
+  const fix = 'use fewer prompts or samples per prompt (--prompts, --samples-per-prompt), or more GPUs';
+  if (o.sequences > MAX_ROLLOUT_SEQUENCES)
     inputError(
       'infeasible',
       ['--prompts'],
-      `one rollout replica would generate ${Math.round(tokensPerReplica).toLocaleString('en-US')} response tokens per step, more than the ${MAX_SIMULATED_TOKENS.toLocaleString('en-US')} simulated at most; use fewer prompts or samples per step, or more GPUs`,
+      `prompts × samples per prompt make ${count(o.sequences)} sequences a step, more than the ${count(MAX_ROLLOUT_SEQUENCES)} the rollout simulator takes; use fewer prompts or samples per prompt (--prompts, --samples-per-prompt)`,
     );
+  const work = (sequences: number, tokens: number) => tokens + SEQUENCE_WORK * sequences;
+  const tooMany = (sequences: number, tokens: number) =>
+    inputError(
+      'infeasible',
+      ['--prompts'],
+      `one rollout replica would simulate ${count(sequences)} sequences and ${count(tokens)} response tokens a step, more than one simulation takes (${count(SIMULATION_LIMITS.requests)} sequences; ${count(MAX_SIMULATED_WORK)} tokens with each sequence counted as ${SEQUENCE_WORK}); ${fix}`,
+    );
+  const tooLargeFor = (sequences: number, tokens: number) =>
+    work(sequences, tokens) > MAX_SIMULATED_WORK || sequences > SIMULATION_LIMITS.requests;
   // Before drawing: even one-GPU replicas would each carry more than the budget.
   const expectedMean = o.meanResponseTokens ?? (typeof o.responseTokens === 'number' ? o.responseTokens : 1);
-  if ((o.sequences * expectedMean) / o.gpus > MAX_SIMULATED_TOKENS)
-    tooMany((o.sequences * expectedMean) / o.gpus);
+  if (tooLargeFor(Math.ceil(o.sequences / o.gpus), (o.sequences * expectedMean) / o.gpus))
+    tooMany(Math.ceil(o.sequences / o.gpus), (o.sequences * expectedMean) / o.gpus);
+  if (o.maxResponseTokens > SIMULATION_LIMITS.steps)
+    inputError(
+      'infeasible',
+      ['--max-response-tokens'],
+      `a response of up to ${count(o.maxResponseTokens)} tokens decodes one step after another, more than the ${count(SIMULATION_LIMITS.steps)} engine steps one simulation runs; give at most ${count(SIMULATION_LIMITS.steps)}`,
+    );
   const lengths = responseLengths(o);
   let total = 0;
   let longest = 0;
@@ -210,13 +238,21 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
           arrival: { kind: 'burst' },
           seed: (o.seed ?? 1) + i,
           timelinePoints: 1,
+          sizeField: '--prompts',
         });
   };
   let best: { r: Replica; first: NonNullable<ReturnType<typeof simulate>> } | null = null;
-  const tooLarge = (r: Replica) => (total * replicaGpus(r)) / o.gpus > MAX_SIMULATED_TOKENS;
-  if (shapes.every(tooLarge)) tooMany((total * replicaGpus(shapes[0]!)) / o.gpus);
+  // One replica of a shape: its share of the sequences (rounded up) and of the response tokens.
+  const share = (r: Replica) => replicaGpus(r) / o.gpus;
+  const replicaWork = (r: Replica) => work(lengths.length * share(r), total * share(r));
+  const tooLarge = (r: Replica) => tooLargeFor(Math.ceil(lengths.length * share(r)), total * share(r));
+  if (shapes.every(tooLarge))
+    tooMany(Math.ceil(lengths.length * share(shapes[0]!)), total * share(shapes[0]!));
+  // Shapes are tried smallest first while the budget lasts (the first that fits always is).
+  let spent = 0;
   for (const r of shapes) {
-    if (tooLarge(r)) continue;
+    if (tooLarge(r) || spent + replicaWork(r) > MAX_SIMULATED_WORK) continue;
+    spent += replicaWork(r);
     const first = simulate(r, 0);
     if (first && first.rejected === 0 && (!best || first.durationSeconds < best.first.durationSeconds))
       best = { r, first };
@@ -226,8 +262,9 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
       `${spec.name} cannot generate every response on ${o.gpus} × ${cluster.gpu.id}: a replica has no room for its longest sequence`,
     );
   const replicas = o.gpus / replicaGpus(best.r);
-  const perReplicaTokens = total / replicas;
-  const simulated = Math.max(1, Math.min(replicas, Math.floor(MAX_SIMULATED_TOKENS / perReplicaTokens)));
+  // The best shape's first replica is simulated; more while the budget the trials left lasts.
+  const more = Math.floor((MAX_SIMULATED_WORK - spent) / replicaWork(best.r));
+  const simulated = Math.max(1, Math.min(replicas, 1 + more));
   let slowest = best.first;
   let sum = best.first.durationSeconds;
   let preemptions = best.first.preemptions;

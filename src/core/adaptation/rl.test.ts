@@ -206,7 +206,14 @@ describe('GRPO plan', () => {
     // A step too large to simulate is refused before anything is drawn.
     expect(() =>
       planRl(qwen, cluster, { ...base, promptsPerStep: 1_000_000, samplesPerPrompt: 64 }),
-    ).toThrowError('--prompts: one rollout replica would generate');
+    ).toThrowError(
+      '--prompts: prompts × samples per prompt make 64,000,000 sequences a step, more than the 1,000,000',
+    );
+    expect(() =>
+      planRl(qwen, cluster, { ...base, promptsPerStep: 100_000, samplesPerPrompt: 8 }),
+    ).toThrowError(
+      '--prompts: one rollout replica would simulate 100,000 sequences and 102,400,000 response tokens',
+    );
     // A model that does not fit for generation is "does not fit" (exit 3), naming the pool's flag.
     expect(() => planRl(spec('deepseek-v3'), cluster, { ...base, gpus: 8 })).toThrowError(DoesNotFitError);
     expect(() => planRl(spec('deepseek-v3'), cluster, { ...base, gpus: 8 })).toThrowError(

@@ -1,6 +1,16 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { annualRate, breakEvenUtilization, irr, monthlyRate, npv, paybackPeriod } from './finance.js';
+import { inputErrorOf } from '../../../test/input-error.js';
+import {
+  annualRate,
+  breakEvenUtilization,
+  irr,
+  lowestDiscountRate,
+  monthlyRate,
+  npv,
+  npvAtAnnualRate,
+  paybackPeriod,
+} from './finance.js';
 
 describe('NPV, IRR, payback: worked examples', () => {
   it('NPV of −1000 then 5 × 300 at 10% = 137.24 (textbook annuity: 300 × 3.7908 − 1000)', () => {
@@ -80,5 +90,28 @@ describe('properties', () => {
     const g = [-Math.abs(f[0]!), ...f.slice(1).map(Math.abs)];
     const [lo, hi] = a < b ? [a, b] : [b, a];
     expect(npv(hi, g)).toBeLessThanOrEqual(npv(lo, g) + 1e-6);
+  });
+});
+
+describe('discounting that overflows is refused, never Infinity or NaN', () => {
+  const months240 = [-1000, ...Array.from({ length: 240 }, () => 1e16)];
+  it('npvAtAnnualRate: −99.9999% a year over 240 months is an input error naming discountRate', () => {
+    const e = inputErrorOf(() => npvAtAnnualRate(-0.999999, months240));
+    expect(e.issues[0]!.path).toEqual(['discountRate']);
+    expect(e.issues[0]!.message).toMatch(/over 240 months the annual rate must be at least -0\.49\d*/);
+  });
+  it('npvAtAnnualRate at an ordinary rate is npv at the monthly rate; the lowest rate itself is finite', () => {
+    expect(npvAtAnnualRate(0.1, months240)).toBe(npv(monthlyRate(0.1), months240));
+    const lowest = lowestDiscountRate(240);
+    expect(lowest).toBeGreaterThan(-0.5);
+    expect(lowest).toBeLessThan(-0.49);
+    expect(Number.isFinite(npvAtAnnualRate(lowest, months240))).toBe(true);
+    expect(inputErrorOf(() => npvAtAnnualRate(-1, [1, 2])).issues[0]!.path).toEqual(['discountRate']);
+  });
+  it('IRR reads no sign change from an overflowed NPV: −1 then +100 has its root at 9,900% a period, outside the search', () => {
+    // At −99.99% a period the discount factor underflows to 0 by period ~80: 0/0 is NaN, once read as a
+    // sign change (an IRR of −100% a year beside a positive NPV).
+    expect(irr([-1, 100, ...Array.from({ length: 300 }, () => 0)])).toBeNull();
+    expect(irr([-1, 1e300, ...Array.from({ length: 300 }, () => 1e300)])).toBeNull();
   });
 });

@@ -13,6 +13,48 @@ export function monthlyRate(annualRate: number): number {
   return (1 + annualRate) ** (1 / 12) - 1;
 }
 
+/**
+ * The most a discount rate may multiply a flow by the horizon: a negative rate compounds (1 + r)^−t,
+ * and −99.9999% a year over 20 years would multiply the last month by 10¹²⁰ (an NPV of nothing but
+ * that month, or Infinity). A million-fold is already beyond any rate a decision is made at.
+ */
+export const MAX_DISCOUNT_MULTIPLIER = 1e6;
+
+/** The lowest annual rate whose discounting multiplies no flow of `months` monthly periods by over {@link MAX_DISCOUNT_MULTIPLIER}. */
+export function lowestDiscountRate(months: number): number {
+  return months <= 0 ? -1 : MAX_DISCOUNT_MULTIPLIER ** (-12 / months) - 1;
+}
+
+/** The problem with an annual discount rate over `months` monthly periods, or null (the message says what is allowed). */
+export function discountRateProblem(annualRate: number, months: number): string | null {
+  if (!(annualRate > -1)) return `must be an annual rate above −100% (> −1), got ${annualRate}`;
+  const lowest = lowestDiscountRate(months);
+  if (annualRate >= lowest) return null;
+  return `${annualRate} a year compounds over ${months} months into a discount factor that multiplies the last month's flow by more than ${MAX_DISCOUNT_MULTIPLIER.toLocaleString('en-US')} (NPV would be that month alone, or overflow); over ${months} months the annual rate must be at least ${Math.ceil(lowest * 1e4) / 1e4}`;
+}
+
+/**
+ * NPV of monthly flows (month 0 undiscounted) at an effective annual rate. A rate below
+ * {@link lowestDiscountRate} for the flows' horizon, or one whose NPV is not finite, is an input error
+ * naming `path` (the scenario's discountRate), never Infinity or NaN.
+ */
+export function npvAtAnnualRate(
+  annualRate: number,
+  flows: readonly number[],
+  path: readonly (string | number)[] = ['discountRate'],
+): number {
+  const problem = discountRateProblem(annualRate, flows.length - 1);
+  if (problem !== null) inputError('invalid_value', path, problem);
+  const value = npv(monthlyRate(annualRate), flows);
+  if (!Number.isFinite(value))
+    inputError(
+      'invalid_value',
+      path,
+      `NPV at ${annualRate} a year is not a finite number (the flows overflow a double)`,
+    );
+  return value;
+}
+
 /** NPV = Σ flow_i / (1 + r)^i, i = 0..n−1, at a per-period rate r. */
 export function npv(ratePerPeriod: number, flows: readonly number[]): number {
   let total = 0;
@@ -45,12 +87,15 @@ export function irr(flows: readonly number[]): number | null {
     let hi = hi0;
     let flo = f(lo);
     const fhi = f(hi);
+    // A rate near −100% can overflow the discounting (Infinity, or NaN from ∞ − ∞): no sign to read.
+    if (!Number.isFinite(flo) || !Number.isFinite(fhi)) continue;
     if (flo === 0) return lo;
     if (fhi === 0) return hi;
     if (Math.sign(flo) === Math.sign(fhi)) continue;
     for (let k = 0; k < 200 && hi - lo > 1e-12; k += 1) {
       const mid = (lo + hi) / 2;
       const fm = f(mid);
+      if (!Number.isFinite(fm)) return null;
       if (Math.sign(fm) === Math.sign(flo)) {
         lo = mid;
         flo = fm;

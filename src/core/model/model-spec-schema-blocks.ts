@@ -5,18 +5,51 @@
  */
 import { z } from 'zod';
 import type { InputIssue } from '../errors.js';
+import { MAX } from './families/fields.js';
 import type { GatedDeltaNetSpec } from './spec.js';
 
-export const count = z.number().int().positive();
+/**
+ * A whole number from `min` to `max`: the bounds are fields.ts's {@link MAX}, the one home of the
+ * limits the Hugging Face reader applies too, so a spec can never ask for a layer list (or a count)
+ * that exhausts memory or overflows; the message names the largest value allowed.
+ */
+function whole(min: 0 | 1, max: number) {
+  const most = max.toLocaleString('en-US');
+  return z
+    .number()
+    .int()
+    .min(min, {
+      error: (issue) =>
+        `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer up to ${most}, got ${issue.input}`,
+    })
+    .max(max, {
+      error: (issue) => `must be at most ${most} (the largest supported value), got ${issue.input}`,
+    });
+}
+
+/** A positive count at most `max`. */
+export const countUpTo = (max: number) => whole(1, max);
+/** A count that may be 0, at most `max`. */
+export const wholeUpTo = (max: number) => whole(0, max);
+
+/** A positive count without a tighter bound of its kind: a rank, a kernel width, a ratio. */
+export const count = countUpTo(MAX.other);
+export const layerCount = countUpTo(MAX.layers);
+export const hiddenCount = countUpTo(MAX.hidden);
+export const headCount = countUpTo(MAX.heads);
+export const headDimCount = countUpTo(MAX.headDim);
+export const intermediateCount = countUpTo(MAX.intermediate);
+export const expertCount = countUpTo(MAX.experts);
+export const tokenCount = countUpTo(MAX.positions);
 
 export const gqa = z
   .object({
     kind: z.literal('gqa'),
-    numHeads: count,
-    numKvHeads: count.optional(),
-    headDim: count.optional(),
+    numHeads: headCount,
+    numKvHeads: headCount.optional(),
+    headDim: headDimCount.optional(),
     /** Value heads of their own width (MiMo-V2-Flash 128 beside q/k 192); default headDim. */
-    valueHeadDim: count.optional(),
+    valueHeadDim: headDimCount.optional(),
     qkvBias: z.boolean().default(false),
     outputBias: z.boolean().default(false),
     qkNorm: z.enum(['none', 'per-head', 'full']).default('none'),
@@ -27,7 +60,7 @@ export const gqa = z
     headGate: z.boolean().default(false),
     gateProjection: z.boolean().optional(), // outputGate as its own g_proj (Laguna): LoRA on q adapts q_proj alone
     /** Rank of a low-rank query shared by the heads: q_proj h → r, RMSNorm(r), wq r → heads (Step3 MFA). */
-    queryRank: count.optional(),
+    queryRank: hiddenCount.optional(),
     fusedQkv: z.boolean().optional(), // q/k/v as one matrix (query_key_value, c_attn): LoRA adapts it whole
   })
   .strict();
@@ -39,7 +72,12 @@ export const shortConv = z
   .strict();
 
 export const sparseAttention = z
-  .object({ numHeads: count, headDim: count, topKTokens: count, blockTokens: count.optional() })
+  .object({
+    numHeads: headCount,
+    headDim: headDimCount,
+    topKTokens: tokenCount,
+    blockTokens: tokenCount.optional(),
+  })
   .strict();
 
 /**
@@ -52,12 +90,12 @@ export const sparseAttention = z
  */
 export const linearAttention = z
   .object({
-    numKeyHeads: count,
-    numValueHeads: count,
-    keyHeadDim: count,
-    valueHeadDim: count,
+    numKeyHeads: headCount,
+    numValueHeads: headCount,
+    keyHeadDim: headDimCount,
+    valueHeadDim: headDimCount,
     convKernel: count.optional(),
-    chunkTokens: count.optional(),
+    chunkTokens: tokenCount.optional(),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).optional(),
     /**
      * `lightning`: MiniMax's lightning attention (qkv_proj, output_gate, out_proj; no conv). `mlstm`: xLSTM's.
@@ -67,14 +105,14 @@ export const linearAttention = z
       .enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv6', 'rwkv7', 'gla', 'hgrn'])
       .optional(),
     /** KDA's low-rank gates; RWKV-7's g_lora. */
-    gateRank: count.optional(),
+    gateRank: hiddenCount.optional(),
     /** RWKV-6 and RWKV-7: the decay LoRA's rank (RWKV-7 w_lora; RWKV-6 time_decay_w1/w2). */
-    decayRank: count.optional(),
+    decayRank: hiddenCount.optional(),
     /** RWKV-7: the ranks of a_lora (in-context learning rate) and v_lora (value residual). */
-    learningRateRank: count.optional(),
-    valueRank: count.optional(),
+    learningRateRank: hiddenCount.optional(),
+    valueRank: hiddenCount.optional(),
     /** RWKV-6: m, the token-shift LoRA's rank per mix (time_maa_w1 h → 5·m, time_maa_w2 5 × m × h). */
-    tokenShiftRank: count.optional(),
+    tokenShiftRank: hiddenCount.optional(),
     /** KDA: a full-rank output gate g_proj (h → v) instead of the low-rank pair (Kimi K3). */
     fullRankOutputGate: z.boolean().optional(),
     /** KDA: a full-rank forget gate f_proj (h → k) instead of the low-rank pair (Ling 3.0 no_kda_lora). */
@@ -226,19 +264,19 @@ export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNet
 
 export const stateSpace = z
   .object({
-    numHeads: count,
-    headDim: count,
-    stateSize: count,
-    numGroups: count.default(1),
+    numHeads: intermediateCount, // Mamba-1 (selective): d_inner
+    headDim: headDimCount,
+    stateSize: headDimCount,
+    numGroups: headCount.default(1),
     convKernel: count.default(4),
-    chunkTokens: count.default(128),
+    chunkTokens: tokenCount.default(128),
     projBias: z.boolean().default(false),
     gatedNorm: z.boolean().optional(),
     convBias: z.boolean().default(true),
     stateBytesPerElement: z.union([z.literal(2), z.literal(4)]).default(4),
     /** Mamba-1: numHeads = d_inner, headDim 1, numGroups 1; the Δ projection's rank. */
     selective: z
-      .object({ timeStepRank: count, innerNorms: z.boolean().default(false) })
+      .object({ timeStepRank: hiddenCount, innerNorms: z.boolean().default(false) })
       .strict()
       .optional(),
     /** false: no out_proj of its own; the attention's o_proj projects the scan's output too (Hymba). */
@@ -261,12 +299,12 @@ export const stateSpace = z
 export const mla = z
   .object({
     kind: z.literal('mla'),
-    numHeads: count,
-    qLoraRank: count.nullable().default(null),
-    kvLoraRank: count,
-    qkNopeHeadDim: count,
-    qkRopeHeadDim: count,
-    vHeadDim: count,
+    numHeads: headCount,
+    qLoraRank: hiddenCount.nullable().default(null),
+    kvLoraRank: hiddenCount,
+    qkNopeHeadDim: headDimCount,
+    qkRopeHeadDim: headDimCount,
+    vHeadDim: headDimCount,
     /** Sigmoid output gate g_proj (h → heads·vHeadDim) before o_proj (Kimi K3). */
     outputGate: z.boolean().optional(),
     /** A learned attention-sink logit per head (Hy4). */
@@ -282,20 +320,20 @@ export const mla = z
 export const compressed = z
   .object({
     kind: z.literal('compressed'),
-    numHeads: count,
-    headDim: count,
-    ropeHeadDim: count,
-    qLoraRank: count,
-    outputGroups: count,
-    outputLoraRank: count,
-    csaRatio: count.default(4),
-    hcaRatio: count.default(128),
+    numHeads: headCount,
+    headDim: headDimCount,
+    ropeHeadDim: headDimCount,
+    qLoraRank: hiddenCount,
+    outputGroups: headCount,
+    outputLoraRank: hiddenCount,
+    csaRatio: tokenCount.default(4),
+    hcaRatio: tokenCount.default(128),
   })
   .strict();
 
 export const mlp = z
   .object({
-    intermediateSize: count,
+    intermediateSize: intermediateCount,
     gated: z.boolean().default(true),
     bias: z.boolean().default(false),
     fusedGateUp: z.boolean().optional(), // gate and up as one matrix (gate_up_proj): LoRA adapts it whole
@@ -304,25 +342,32 @@ export const mlp = z
 
 export const moe = z
   .object({
-    numExperts: count,
-    topK: count,
-    expertIntermediateSize: count,
+    numExperts: expertCount,
+    topK: expertCount,
+    expertIntermediateSize: intermediateCount,
     gated: z.boolean().default(true),
     expertBias: z.boolean().default(false),
-    numSharedExperts: z.number().int().nonnegative().default(0),
-    sharedIntermediateSize: count.optional(),
+    numSharedExperts: wholeUpTo(MAX.experts).default(0),
+    sharedIntermediateSize: intermediateCount.optional(),
     routerBias: z.boolean().default(false),
     sharedExpertGate: z.boolean().default(false),
-    routingGroups: z.object({ groups: count, groupsPerToken: count }).strict().nullable().default(null),
+    routingGroups: z
+      .object({ groups: expertCount, groupsPerToken: expertCount })
+      .strict()
+      .nullable()
+      .default(null),
     /** A second expert group no text token runs (ERNIE-4.5-VL's vision experts): held and idle. */
-    modalityExperts: z.object({ numExperts: count, expertIntermediateSize: count }).strict().optional(),
-    latentSize: count.optional(),
+    modalityExperts: z
+      .object({ numExperts: expertCount, expertIntermediateSize: intermediateCount })
+      .strict()
+      .optional(),
+    latentSize: hiddenCount.optional(),
     /** LatentMoE: an RMSNorm of the latent before the up-projection (Kimi K3). */
     latentNorm: z.boolean().optional(),
     /** The first N layers keep a dense MLP (DeepSeek's first_k_dense_replace). */
-    firstDenseLayers: z.number().int().nonnegative().default(0),
+    firstDenseLayers: wholeUpTo(MAX.layers).default(0),
     /** Every Nth layer after those is MoE (1 = all). */
-    layerFrequency: count.default(1),
+    layerFrequency: layerCount.default(1),
   })
   .strict();
 

@@ -6,11 +6,15 @@
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../errors.js';
 import { compressedAttentionIssues } from './compressed-attention.js';
+import { MAX } from './families/fields.js';
 import {
   compressed,
   count,
+  countUpTo,
   gqa,
+  hiddenCount,
   hyperConnections,
+  layerCount,
   linearAttention,
   linearAttentionIssues,
   linearAttentionSpec,
@@ -21,26 +25,28 @@ import {
   shortConv,
   sparseAttention,
   stateSpace,
+  tokenCount,
+  wholeUpTo,
 } from './model-spec-schema-blocks.js';
 import type { AttentionSpec, LayerSpec, ModelSpec } from './spec.js';
 
 export const modelSpecInputSchema = z
   .object({
     name: z.string().min(1),
-    vocabSize: count,
-    hiddenSize: count,
-    numLayers: count,
-    maxContextTokens: count,
+    vocabSize: countUpTo(MAX.vocab),
+    hiddenSize: hiddenCount,
+    numLayers: layerCount,
+    maxContextTokens: tokenCount,
     tieWordEmbeddings: z.boolean().default(false),
     /** A bias on the output head (vocabSize elements), as Phi-2's lm_head has. */
     headBias: z.boolean().default(false),
-    learnedPositionEmbeddings: z.number().int().nonnegative().default(0),
+    learnedPositionEmbeddings: wholeUpTo(MAX.positions).default(0),
     norm: z.enum(['rmsnorm', 'layernorm']).default('rmsnorm'),
-    normsPerLayer: z.number().int().nonnegative().default(2),
+    normsPerLayer: wholeUpTo(MAX.other).default(2),
     attention: z.discriminatedUnion('kind', [gqa, mla, compressed]),
     slidingWindow: z
       .object({
-        tokens: count,
+        tokens: tokenCount,
         /** Which layers slide: all, or every other layer starting with the first ('alternate'). */
         pattern: z.enum(['all', 'alternate']).default('all'),
       })
@@ -54,7 +60,7 @@ export const modelSpecInputSchema = z
       .array(z.enum(['dense', 'moe', 'none']))
       .min(1)
       .optional(),
-    chunkedAttention: z.object({ tokens: count }).strict().nullable().default(null),
+    chunkedAttention: z.object({ tokens: tokenCount }).strict().nullable().default(null),
     sparseAttention: sparseAttention.nullable().default(null),
     /**
      * Indexer per layer, repeated over numLayers: `full` runs its own, `shared` reuses the top-k of the
@@ -69,7 +75,7 @@ export const modelSpecInputSchema = z
     shortConv: shortConv.nullable().default(null),
     mlp,
     moe: moe.nullable().default(null),
-    numMtpModules: z.number().int().nonnegative().default(0),
+    numMtpModules: wholeUpTo(MAX.layers).default(0),
     /** The MTP modules' layer and head when not DeepSeek-V3's (ModelSpec.mtpModule); its mixer needs its block. */
     mtpModule: z
       .object({
@@ -81,11 +87,11 @@ export const modelSpecInputSchema = z
       .nullable()
       .default(null),
     /** Attention Residuals (Kimi K3): a block residual kept every blockLayers layers. */
-    attentionResiduals: z.object({ blockLayers: count }).strict().nullable().default(null),
+    attentionResiduals: z.object({ blockLayers: layerCount }).strict().nullable().default(null),
     /** AltUp (Gemma 3n): `streams` residual streams, the layer running on one. */
     altUp: z.object({ streams: count }).strict().nullable().default(null),
     /** LAuReL-LR (Gemma 3n): a rank-`rank` residual beside each layer's attention. */
-    laurel: z.object({ rank: count }).strict().nullable().default(null),
+    laurel: z.object({ rank: hiddenCount }).strict().nullable().default(null),
     /** mHC (DeepSeek-V4) or iHC (Hy4, `kind: 'ihc'`): `streams` residual streams mixed around each block. */
     hyperConnections: hyperConnections.nullable().default(null),
     activation: z.string().default('silu'),

@@ -6,6 +6,7 @@ import {
   flopsForBudget,
   inferenceAwareOptimal,
   kaplanOptimal,
+  leastWholeBudget,
   llama3Optimal,
 } from './scaling-laws.js';
 
@@ -72,5 +73,21 @@ describe('over-training for inference (Sardana et al. 2024)', () => {
     expect(a.tokens).toBeGreaterThan(target.tokens);
     expect(chinchillaLoss(epoch, a.params, a.tokens)).toBeCloseTo(target.loss!, 9);
     expect(a.totalFlops).toBeLessThan(6 * target.params * target.tokens + 2 * target.params * 1e14);
+  });
+});
+
+describe('leastWholeBudget: the least FLOPs with one whole parameter and token', () => {
+  it.each([
+    ['Epoch refit', 378, (c: number) => chinchillaOptimal(epoch, c)],
+    ['Hoffmann', 10.3, (c: number) => chinchillaOptimal(hoffmann, c)],
+    ['Kaplan', 2.83e7, kaplanOptimal],
+    ['Llama 3', 9.47, llama3Optimal],
+  ] as const)('%s: about %s FLOPs, whole at it and fractional just below', (_name, expected, allocate) => {
+    const c = leastWholeBudget(allocate);
+    expect(c / expected).toBeCloseTo(1, 2);
+    const at = allocate(c);
+    expect(Math.min(at.params, at.tokens)).toBeGreaterThanOrEqual(1);
+    const below = allocate(c * 0.999);
+    expect(Math.min(below.params, below.tokens)).toBeLessThan(1);
   });
 });

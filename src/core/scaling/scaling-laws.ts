@@ -110,6 +110,29 @@ export function llama3Optimal(flops: number): Allocation {
   return { params: flops / 6 / tokens, tokens, flops, loss: null };
 }
 
+/**
+ * The least budget C (FLOPs) whose allocation by `allocate` (one of the `…Optimal` rules above) has at
+ * least one parameter and one token. Below it a rule prescribes a fraction of a parameter or of a
+ * token, which no model has (Kaplan's N = 1.3e9·C^0.73 is the last to reach one parameter, at about
+ * 2.8e7 FLOPs; the Epoch refit at about 380). Every rule's N and D grow with C, so a bisection on log C
+ * finds it.
+ */
+export function leastWholeBudget(allocate: (flops: number) => Allocation): number {
+  const whole = (c: number) => {
+    const a = allocate(c);
+    return a.params >= 1 && a.tokens >= 1;
+  };
+  let lo = 1;
+  let hi = 1e12;
+  if (whole(lo)) return lo;
+  for (let i = 0; i < 200 && hi / lo > 1 + 1e-12; i += 1) {
+    const mid = Math.sqrt(lo * hi);
+    if (whole(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 function goldenMin(f: (x: number) => number, lo: number, hi: number): number {
   const g = (Math.sqrt(5) - 1) / 2;
   let a = lo;

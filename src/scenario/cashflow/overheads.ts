@@ -2,6 +2,7 @@
  * The project's flows outside its phases: research and ablation runs, staff, object storage, data
  * purchases (costs) and subscriptions (revenue).
  */
+import { MAX_USERS } from '../bounds.js';
 import type { Scenario } from '../schema.js';
 import { type Ledger, spread, spreadWithin } from './ledger.js';
 
@@ -54,7 +55,8 @@ export function bookSubscriptions(l: Ledger, subscriptions: Scenario['subscripti
     const price = l.v(sub.usdPerUserMonth);
     for (let m = sub.startMonth; m < Math.min(l.n, sub.startMonth + sub.months); m += 1) {
       l.revenue[m]! += users * price;
-      users *= Math.max(0, net);
+      // A draw that grows past the bound of users is truncated to it (bounds.ts; refused at central values).
+      users = Math.min(MAX_USERS, users * Math.max(0, net));
     }
   }
 }

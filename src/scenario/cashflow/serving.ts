@@ -4,6 +4,7 @@
  * compared API would charge for the same tokens.
  */
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
+import { fleetGpus, MAX_TOKENS_PER_DAY } from '../bounds.js';
 import type { PreparedPhase } from '../prepare.js';
 import { bookEnergy, bookHardware, type PurchaseDefaults } from './hardware.js';
 import type { Ledger } from './ledger.js';
@@ -26,8 +27,11 @@ export function bookServing(
   const commitments: { gpus: number; endMonth: number }[] = [];
   for (let k = 0; k < x.months; k += 1) {
     const m = x.startMonth + k;
-    const rps = requestsPerSecondFor(first * (1 + growth) ** k, perRequest);
-    const gpus = rps > 0 ? Math.ceil(rps / replicaRequestsPerSecond) * ph.replicaGpus : 0;
+    // A draw that grows past the bound of tokensPerDay is truncated to it (bounds.ts; at central values
+    // such growth is refused).
+    const tokensPerDay = Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
+    const rps = requestsPerSecondFor(tokensPerDay, perRequest);
+    const gpus = fleetGpus(tokensPerDay, perRequest, replicaRequestsPerSecond, ph.replicaGpus);
     const gpuHours = gpus * HOURS_PER_MONTH;
     if ('rent' in hw) phaseUsd += bookHardware(l, d, hw, ph.energy, { gpus, gpuHours, start: m, months: 1 });
     else if ('reserve' in hw) {

@@ -99,7 +99,7 @@ export function projectView(app: App) {
           ${Object.keys(EXAMPLES).map((f) => html`<option ?selected=${f === p.example}>${f}</option>`)}
         </select>
       </label>
-      <label>Monte Carlo samples <input id="project-samples" type="number" min="0" max="1000000" step="1" .value=${String(p.samples)} @change=${numberField(STATE_DOMAINS.project.samples, (samples) => set({ samples }))} /></label>
+      <label>Monte Carlo samples <input id="project-samples" type="number" min="0" max=${STATE_DOMAINS.project.samples.max} step="1" .value=${String(p.samples)} @change=${numberField(STATE_DOMAINS.project.samples, (samples) => set({ samples }))} /></label>
       <label>Seed <input id="project-seed" type="number" min="0" step="1" .value=${String(p.seed)} @change=${numberField(STATE_DOMAINS.project.seed, (seed) => set({ seed }))} /></label>
       <div class="row">
         <button class="primary" id="project-run" type="submit" ?disabled=${running}>Run</button>

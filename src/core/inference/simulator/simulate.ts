@@ -10,8 +10,14 @@ import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
 import { engineMemoryFraction, kvCapacity } from '../engine.js';
 import { type Replica, replicaGpus } from '../serving-step.js';
-import { verifiedTokens } from '../speculative-plan.js';
+import { tokensPerStep, verifiedTokens } from '../speculative-plan.js';
 import { KvPool } from './kv-pool.js';
+import {
+  checkSimulationSize,
+  RUNNING_SEQUENCE_STEPS,
+  SIMULATION_LIMITS,
+  simulationRanTooLong,
+} from './limits.js';
 import { SimMetrics } from './metrics.js';
 import { liveRequest, Scheduler } from './scheduler.js';
 import { tokensPerVerifyStep } from './speculative.js';
@@ -21,7 +27,7 @@ import type { SimRequest } from './workload.js';
 
 export type { SimOptions, SimResult, TimelinePoint } from './types.js';
 
-const MAX_STEPS = 5_000_000;
+const MAX_STEPS = SIMULATION_LIMITS.steps;
 
 export function simulateReplica(
   spec: ModelSpec,
@@ -53,6 +59,17 @@ export function simulateReplica(
       ['--gpu'],
       `${spec.name}'s weights leave no memory for the KV cache under ${e.name} (memory fraction ${engineMemoryFraction(e, cluster.gpu.memoryBytes, r)})`,
     );
+  const sizeField = o.sizeField ?? '--requests';
+  checkSimulationSize(requests, {
+    field: sizeField,
+    capacityTokens: totalBlocks * bs,
+    maxBatchedTokens: e.maxBatchedTokens,
+    maxRunningSequences: e.maxRunningSequences,
+    chunkedPrefill: e.features.chunkedPrefill,
+    reserveFinal: e.kvAdmission === 'reserve-final',
+    maxTokensPerStep: 1 + drafts,
+    meanTokensPerStep: tokensPerStep(o.speculative),
+  });
 
   const stepSeconds = stepCostModel(spec, cluster, r, e, {
     tokensPerSequence: perSeqTokens,
@@ -131,12 +148,9 @@ export function simulateReplica(
       if (skipToNextArrival()) continue;
       break;
     }
-    if (++steps > MAX_STEPS)
-      inputError(
-        'infeasible',
-        ['--requests'],
-        `the simulation exceeds ${MAX_STEPS.toLocaleString('en-US')} steps; simulate fewer or shorter requests`,
-      );
+    if (++steps > MAX_STEPS || sequenceSteps > RUNNING_SEQUENCE_STEPS)
+      simulationRanTooLong(sizeField, steps, sequenceSteps);
+    const preemptionsBefore = metrics.preemptions;
     sched.form();
     if (decoding.length === 0 && chunks.length === 0) {
       if (running.length > 1) {
@@ -152,6 +166,8 @@ export function simulateReplica(
         releaseNext();
         continue;
       }
+      // The lone sequence was preempted (it outgrew the cache): the next step re-admits or rejects it.
+      if (metrics.preemptions > preemptionsBefore) continue;
       if (skipToNextArrival()) continue;
       break;
     }

@@ -15,6 +15,8 @@ export interface SimOptions {
   readonly seed?: number;
   /** Points kept of the replica's timeline (evenly strided over steps). Default 400. */
   readonly timelinePoints?: number;
+  /** The input the requests come from, named when the run is too large to simulate (default `--requests`). */
+  readonly sizeField?: string;
   /** Called once per step with its seconds and the sequences it ran (decoding and prefilling). */
   readonly onStep?: (seconds: number, sequences: number) => void;
 }

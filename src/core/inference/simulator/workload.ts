@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { DOMAINS } from '../../domain.js';
 import { inputError } from '../../errors.js';
 import { type Distribution, type Rng, sample, seededRng } from '../../uncertainty/distributions.js';
+import { checkRequestCount, SIMULATION_LIMITS, simulationTooLarge } from './limits.js';
 
 export interface SimRequest {
   /** Seconds after the start; ignored under a closed loop (the loop sends it). */
@@ -58,6 +59,7 @@ const MAX_ARRIVAL_SECONDS = 1e9;
 export function syntheticRequests(w: SyntheticWorkload): SimRequest[] {
   if (!Number.isInteger(w.requests) || w.requests < 1)
     inputError('invalid_value', ['--requests'], `must be a whole number ≥ 1, got ${w.requests}`);
+  checkRequestCount(w.requests, '--requests');
   const rng = seededRng(w.seed);
   const out: SimRequest[] = [];
   let t = 0;
@@ -104,6 +106,12 @@ export function parseTrace(text: string, source = '--trace'): SimRequest[] {
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!.trim();
     if (line === '') continue;
+    // Refused at the first line past the limit, before the rest is parsed.
+    if (out.length === SIMULATION_LIMITS.requests)
+      simulationTooLarge(
+        source,
+        `line ${i + 1} is request ${(out.length + 1).toLocaleString('en-US')}, more than the ${SIMULATION_LIMITS.requests.toLocaleString('en-US')} one simulation takes`,
+      );
     let json: unknown;
     try {
       json = JSON.parse(line);

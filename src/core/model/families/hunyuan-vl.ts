@@ -6,6 +6,7 @@
  */
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { readKvHeads } from './readers.js';
 
 /**
  * HunYuanVLVisionTransformer: a Conv2d patch embedding with bias, a learned table of
@@ -22,7 +23,7 @@ export function readHunyuanVlVision(f: Fields, textHidden: number): VisionTowerS
   const inter = f.positiveInt('intermediate_size', { max: MAX.intermediate });
   const heads = f.positiveInt('num_attention_heads', { max: MAX.heads });
   if (h % heads !== 0) f.fail('num_attention_heads', `(${heads}) must divide hidden_size (${h})`);
-  const kvHeads = f.positiveInt('num_key_value_heads', { fallback: heads, max: MAX.heads });
+  const kvHeads = readKvHeads(f, heads);
   const patch = f.positiveInt('patch_size', { max: 4096 });
   const channels = f.positiveInt('num_channels', { fallback: 3, max: 64 });
   const maxImage = f.positiveInt('max_image_size', { max: 1_000_000 });

@@ -1,0 +1,68 @@
+/**
+ * `serve --simulate` on inputs at its edges: a trace or request count too large is refused before
+ * simulating (naming --trace / --requests and the limit), a run where nothing completes says why
+ * instead of printing zero latencies, and trace requests beyond the model's context are warned about.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
+
+const args = [...SERVE_8B_H100, '--input-tokens', '500', '--output-tokens', '100', '--simulate'];
+const dir = mkdtempSync(join(tmpdir(), 'llmecon-sim-'));
+const traceOf = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('serve --simulate limits', () => {
+  it('a trace file beyond 32 MiB is refused before it is read whole', async () => {
+    const path = traceOf('big.jsonl', ' '.repeat(32 * 1024 * 1024 + 1));
+    const r = await run([...args, '--trace', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--trace: '${path}' is larger than 32 MiB, the most a trace may be`);
+  });
+
+  it('more requests than one simulation takes are refused at once, naming --requests and the limit', async () => {
+    const start = performance.now();
+    const r = await run([...args, '--requests', '1000000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "--requests: must be a whole number ≥ 1 and ≤ 200,000 (simulated requests), got '1000000'",
+    );
+    const long = await run([...args, '--output-tokens', '8000', '--requests', '100000']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(
+      /--requests: 100,000 requests of 8,000 output tokens on average take about 800,\d{3},\d{3} sequence-steps/,
+    );
+    expect(performance.now() - start).toBeLessThan(15_000);
+  });
+
+  it('when no request completes, it says why (exit 3) and prints no latencies', async () => {
+    const path = traceOf('long.jsonl', '{"arrivalSeconds":0,"inputTokens":1,"outputTokens":100000000}\n');
+    for (const json of [false, true]) {
+      const r = await run([...args, '--trace', path, ...(json ? ['--json'] : [])]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /--trace: no request completed, so there are no latencies to report: 1 of 1 rejected as larger than the replica's KV pool/,
+      );
+      expect(r.stdout).not.toMatch(/TTFT 0\.0/);
+    }
+  });
+
+  it('trace requests beyond the model context are warned about, and one-token outputs have no TPOT', async () => {
+    const path = traceOf('ctx.jsonl', '{"arrivalSeconds":0,"inputTokens":8000,"outputTokens":8000}\n');
+    const r = await run([...args, '--trace', path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "warning: 1 of the 1 trace requests go beyond the context; the longest: input + output (16000 tokens) exceed Meta Llama 3 8B's max_position_embeddings of 8192",
+    );
+    const json = JSON.parse((await run([...args, '--trace', path, '--json'])).stdout);
+    expect(json.simulation.warnings).toHaveLength(1);
+    const one = await run([...args, '--output-tokens', '1', '--requests', '50']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('TPOT — (every output is one token) · ITL — (every output is one token)');
+  });
+});
