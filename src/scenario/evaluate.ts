@@ -162,16 +162,8 @@ export function evaluateScenario(
   const rate = v(s.discountRate);
   const drawnRate = typeof s.discountRate !== 'number' && drawn.has(s.discountRate);
   const npvUsd = npvAtAnnualRate(drawnRate ? Math.max(rate, lowestDiscountRate(n - 1)) : rate, flows);
-  // IRR is a root search over the flows: computed when read (reports), never per Monte Carlo draw.
-  let irrMemo: number | null | undefined;
-  const projectIrr = (): number | null => {
-    if (irrMemo === undefined) {
-      // Without revenue the only inflow is the hardware's book value at the horizon: no return to rate.
-      const r = revenueUsd > 0 ? irr(flows) : null;
-      irrMemo = r === null ? null : annualRate(r);
-    }
-    return irrMemo;
-  };
+  // Without revenue the only inflow is the hardware's book value at the horizon: no return to rate.
+  const r = revenueUsd > 0 ? irr(flows) : null;
   return {
     months,
     flows,
@@ -180,9 +172,8 @@ export function evaluateScenario(
     totalCostUsd,
     revenueUsd,
     npvUsd,
-    get irr() {
-      return projectIrr();
-    },
+    // A plain field: an accessor here makes every result object slow to build (3× per Monte Carlo draw).
+    irr: r === null ? null : annualRate(r),
     paybackMonth: revenueUsd > 0 ? paybackPeriod(flows) : null,
     pretrainGpuHours: l.pretrainGpuHours,
     trainingGpuHours: l.trainingGpuHours,
