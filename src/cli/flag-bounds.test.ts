@@ -74,12 +74,14 @@ describe('H6: fractions, durations and prices bounded away from 0', () => {
     await refused([...SERVE_ARGS, '--price-per-gpu-hour', '5e-324'], price);
     await refused(['scaling', '--usd', '1e13', '--gpu', 'h100-sxm', '--price-per-gpu-hour', '5e-324'], price);
     await refused(
-      ['scaling', '--usd', '5e-324', '--gpu', 'h100-sxm'],
-      '--usd: $0.000 at $2.99/GPU-hour and 40% MFU buys 0.00e+0 FLOPs, outside the 1 to 1e35 FLOPs a budget may hold (as --flops)',
-    );
-    await refused(
       ['scaling', '--usd', '1e13', '--gpu', 'h100-sxm', '--mfu', '5e-324'],
       "--mfu: must be at least 0.01 and at most 1 (an MFU), got '5e-324'",
+    );
+  });
+  it('a dollar budget is at least a cent', async () => {
+    await refused(
+      ['scaling', '--usd', '5e-324', '--gpu', 'h100-sxm'],
+      "--usd: must be at least 0.01 and at most 1e13 (USD), got '5e-324'",
     );
   });
   it('counts of tokens are at least 1', async () => {

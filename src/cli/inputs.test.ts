@@ -54,7 +54,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     [
       'a base cost that would overflow',
       ['trends', '--base-usd', '1e308'],
-      /^error: --base-usd: must be greater than 0 and at most 1e13 \(USD\), got '1e308'$/,
+      /^error: --base-usd: must be at least 0.01 and at most 1e13 \(USD\), got '1e308'$/,
     ],
     [
       'a batch that would overflow, with --json',

@@ -233,8 +233,9 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--watts-per-gpu': DOMAINS.wattsPerGpu,
   '--ttft-slo': DOMAINS.seconds,
   '--tpot-slo': DOMAINS.seconds,
-  '--base-usd': { ...DOMAINS.usd, minExclusive: true },
-  '--usd': { ...DOMAINS.usd, minExclusive: true },
+  // A budget of at least a cent: below it the dollars print as $0.000 and convert to no FLOPs.
+  '--base-usd': { ...DOMAINS.usd, min: 0.01 },
+  '--usd': { ...DOMAINS.usd, min: 0.01 },
   '--base-year': DOMAINS.year,
   '--years': DOMAINS.years,
   '--flops': DOMAINS.flops,

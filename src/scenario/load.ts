@@ -62,7 +62,8 @@ export function parseYamlLocated<S extends z.ZodType>(
       doc.errors.map((e) => ({
         code: 'malformed' as const,
         path: [fileName],
-        message: `line ${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`,
+        // The parser's own recursion limit (a document nested thousands of levels deep) surfaces as the engine's message.
+        message: `line ${lineCounter.linePos(e.pos[0]).line}: ${/Maximum call stack size exceeded/.test(e.message) ? `nested too deeply (a resource-exhaustion document): a ${what} nests a few levels` : e.message.split('\n')[0]}`,
       })),
     );
   }
