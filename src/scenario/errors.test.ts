@@ -47,7 +47,7 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
     expect(first(bomb).message).toMatch(/too many YAML alias expansions.*at most 100/);
   });
-  it('a document nested thousands of levels deep is refused in words, not the engine's stack message', () => {
+  it("a document nested thousands of levels deep is refused in words, not the engine's stack message", () => {
     const deep = `name: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
     expect(first(deep).message).toMatch(/^line 1: nested too deeply \(a resource-exhaustion document\)/);
   });
