@@ -128,7 +128,7 @@ export function checkFleet(ph: Extract<PreparedPhase, { kind: 'serve' }>): void 
  * {@link SAMPLE_WORK_BUDGET}, the work of a few seconds' run: one draw books every entry month by month.
  * More samples buy no precision a decision needs (P5–P95 settle to well under 1% long before).
  */
-export const MAX_SAMPLES = 100_000;
+export const MAX_SAMPLES = DOMAINS.monteCarloSamples.max;
 export const SAMPLE_WORK_BUDGET = 10_000_000;
 
 /** Phases and other entries a draw books month by month (at least 1). */

@@ -7,12 +7,13 @@
  * also counted as the run goes: sparse arrivals (one sequence a step) and preemptions (prompts
  * recomputed) are known only then.
  */
+import { DOMAINS } from '../../domain.js';
 import { inputError } from '../../errors.js';
 import type { SimRequest } from './workload.js';
 
 export const SIMULATION_LIMITS = {
-  /** Requests one simulation takes (a trace's lines, `--requests`). */
-  requests: 200_000,
+  /** Requests one simulation takes (a trace's lines, `--requests`): the domain table's bound. */
+  requests: DOMAINS.simulatedRequests.max,
   /** Engine steps (scheduler iterations). */
   steps: 2_000_000,
   /** Σ over requests of their decode steps and prompt chunks: the sequence-steps the run will take. */
