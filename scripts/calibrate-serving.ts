@@ -1,5 +1,6 @@
 /**
- * Calibrates each engine's free parameters — the host time per step and per running sequence — on
+ * Calibrates each engine's free parameters — the host time per step and per running sequence, and the
+ * GPU time per running sequence per mixture-of-experts layer — on
  * the engine's calibration rows in catalog/validation/serving.json (maximum-load throughput, and
  * median TPOT under Poisson load), and reports the fit, its leave-one-out error (each row predicted
  * with parameters fitted on the others) and the error on the engine's held-out rows (role
@@ -10,8 +11,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findModel } from '../src/catalog/catalog.js';
-import { gpuFamily, loadEngines } from '../src/catalog/engines.js';
-import { mixerKinds } from '../src/core/model/layer-mix.js';
+import { gpuFamily, loadEngines, MIN_MOE_ROWS } from '../src/catalog/engines.js';
+import { mixerKinds, routedLayers } from '../src/core/model/layer-mix.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
@@ -31,6 +32,12 @@ import {
 const STEP_MS = [0, 0.5, 1, 2, 3, 5, 8, 12];
 const SEQUENCE_US = [0, 1, 2, 4, 6, 8, 10, 15, 20, 30, 40, 60, 80, 120];
 /**
+ * GPU µs per running sequence per MoE layer: what MoE decode costs beyond the operation list's expert
+ * GEMMs (routing, permutation, grouped GEMMs at a few tokens per expert). Up to 4 µs: an H200 streams
+ * about 14 MB in that time, far more than a token's routed activations.
+ */
+const MOE_US = [0, 0.25, 0.5, 1, 1.5, 2, 3, 4];
+/**
  * Tighter bounds for an engine whose host work is a C++ executor or overlapped with the GPU step:
  * TensorRT-LLM stays within ≤ 5 ms per step and ≤ 40 µs per sequence (on the full grid its fit moves
  * to 8–12 ms per step, absorbing kernel-model misses into a host time its executor does not have).
@@ -47,25 +54,45 @@ const FITTED_MEASURES: readonly ServingCase['measure'][] = [
 ];
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));
-const combos = STEP_MS.flatMap((a) => SEQUENCE_US.map((b) => ({ a, b })));
+const combos = STEP_MS.flatMap((a) => SEQUENCE_US.flatMap((b) => MOE_US.map((m) => ({ a, b, m }))));
+const moeMemo = new Map<string, boolean>();
+const isMoe = (c: ServingCase) => {
+  let moe = moeMemo.get(c.id);
+  if (moe === undefined) {
+    moe = routedLayers(modelSpecFrom(findModel(c.model).config, c.model)) > 0;
+    moeMemo.set(c.id, moe);
+  }
+  return moe;
+};
 const errorMemo = new Map<string, number>();
 const errorOf = (c: ServingCase, k: number) => {
-  const key = `${c.id}|${k}`;
+  const { a, b, m } = combos[k]!;
+  const moe = isMoe(c);
+  // A dense model's error does not depend on the MoE term: one run per (step, sequence) pair.
+  const key = `${c.id}|${a}|${b}|${moe ? m : 0}`;
   let e = errorMemo.get(key);
   if (e === undefined) {
-    const { a, b } = combos[k]!;
-    e = runServingCase(c, { stepOverheadSeconds: a / 1e3, sequenceOverheadSeconds: b / 1e6 }).error;
+    e = runServingCase(c, {
+      stepOverheadSeconds: a / 1e3,
+      sequenceOverheadSeconds: b / 1e6,
+      moeSequenceLayerSeconds: (moe ? m : 0) / 1e6,
+    }).error;
     errorMemo.set(key, e);
   }
   return e;
 };
-/** The combo (within the engine's grid) with the smallest mean |log error| over the rows. */
+/**
+ * The combo (within the engine's grid) with the smallest mean |log error| over the rows; the MoE term
+ * held at 0 unless MIN_MOE_ROWS of the rows are MoE models.
+ */
 const best = (rows: readonly ServingCase[]) => {
   const ceiling = GRID_CEILING[rows[0]?.engine ?? ''];
+  const moeFitted = rows.filter(isMoe).length >= MIN_MOE_ROWS;
   let k = 0;
   let score = Number.POSITIVE_INFINITY;
-  combos.forEach(({ a, b }, j) => {
+  combos.forEach(({ a, b, m }, j) => {
     if (ceiling && (a > ceiling.stepMs || b > ceiling.sequenceUs)) return;
+    if (m > 0 && !moeFitted) return;
     const s = rows.reduce((x, c) => x + logError(errorOf(c, j)), 0) / rows.length;
     if (s < score) {
       score = s;
@@ -165,6 +192,11 @@ function calibrate(
       'count',
       'largest context among the rows (input + output tokens): beyond twice it the band says it extrapolates',
     ),
+    moeRows: derived(
+      rows.filter(isMoe).length,
+      'count',
+      `mixture-of-experts rows among the calibration rows: below ${MIN_MOE_ROWS} the MoE term is not identified (0) and a MoE model's band says so`,
+    ),
     // The token-mixer kinds the rows' models ran: a model with another kind extrapolates.
     mixers: [
       ...new Set(
@@ -172,16 +204,22 @@ function calibrate(
       ),
     ].sort(),
   };
-  const { a, b } = combos[all]!;
+  const { a, b, m } = combos[all]!;
   // The engine versions behind the rows (each row's title opens with its engine and version).
   const runs = engineRuns(rows);
   const note = `fitted by scripts/calibrate-serving.ts on ${rows.length} rows (${label}; ${runs}), mean |log error| minimised over a grid`;
+  const moeRows = rows.filter(isMoe).length;
+  const moeNote =
+    moeRows >= MIN_MOE_ROWS
+      ? `${note}; ${moeRows} of the rows are mixture-of-experts models, the only rows this term moves`
+      : `not identified: ${moeRows} of the ${rows.length} rows (${label}) are mixture-of-experts models, fewer than the ${MIN_MOE_ROWS} a fit needs, so the term stays 0 (a MoE model on this engine is timed by the operation list alone; its band says so)`;
   console.log(
-    `${label}: ${a} ms/step + ${b} µs/sequence; fit median ${pct(fit.medianError.value)} (max ${pct(fit.maxError.value)}), leave-one-out median ${pct(fit.leaveOneOutMedianError.value)} (max ${pct(fit.leaveOneOutMaxError.value)})${heldOut.length ? `, held-out ${heldOut.length}: median ${pct(median(held.map(Math.abs)))} (max ${pct(Math.max(...held.map(Math.abs)))})` : ''}; P10–P90 of published/predicted ${fit.ratioP10.value.toFixed(2)}–${fit.ratioP90.value.toFixed(2)}`,
+    `${label}: ${a} ms/step + ${b} µs/sequence + ${m} µs/sequence/MoE layer (${moeRows} MoE rows); fit median ${pct(fit.medianError.value)} (max ${pct(fit.maxError.value)}), leave-one-out median ${pct(fit.leaveOneOutMedianError.value)} (max ${pct(fit.leaveOneOutMaxError.value)})${heldOut.length ? `, held-out ${heldOut.length}: median ${pct(median(held.map(Math.abs)))} (max ${pct(Math.max(...held.map(Math.abs)))})` : ''}; P10–P90 of published/predicted ${fit.ratioP10.value.toFixed(2)}–${fit.ratioP90.value.toFixed(2)}`,
   );
   return {
     stepOverhead: { value: a, unit: 'ms', source, kind: 'estimate', note },
     sequenceOverhead: { value: b, unit: 'us', source, kind: 'estimate', note },
+    moeSequenceLayerOverhead: { value: m, unit: 'us', source, kind: 'estimate', note: moeNote },
     fit,
   };
 }

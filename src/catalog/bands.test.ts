@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { percentile } from '../core/statistics.js';
 import { publishedOverPredictedSpeed, runServingCase, servingCases } from '../validation/serving-cases.js';
 import { servingBand } from './bands.js';
-import { engineCalibration, engineForGpu, findEngine } from './engines.js';
+import { engineCalibration, engineForGpu, findEngine, MIN_MOE_ROWS } from './engines.js';
 
 describe('serving bands from calibration residuals', () => {
   for (const [id, gpu, family, over] of [
@@ -91,6 +91,24 @@ describe('serving bands from calibration residuals', () => {
       /its state-space \(Mamba-1\) layers are of a kind none of the vllm calibration rows ran \(theirs: full\)/,
     );
     expect(Math.log(hybrid.high / hybrid.low)).toBeCloseTo(1.5 * Math.log(inside.high / inside.low), 9);
+  });
+  it('a MoE model on an engine whose family fit saw too few MoE rows widens the band by half, and says so', () => {
+    const scale = { totalParams: 70e9, contextTokens: 9216 };
+    const dense = servingBand('h200', 'vllm', scale);
+    const moe = servingBand('h200', 'vllm', { ...scale, moe: true });
+    expect(engineCalibration(findEngine('vllm'), 'h200')!.fit.moeRows!.value).toBeLessThan(MIN_MOE_ROWS);
+    expect(moe.outside.join(' ')).toMatch(
+      /4 of the vllm calibration rows on hopper GPUs are mixture-of-experts models \(a fit needs 6\): the engine's MoE decode term is not calibrated/,
+    );
+    expect(Math.log(moe.high / moe.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
+    // TensorRT-LLM's Hopper fit saw enough MoE rows: its MoE term is fitted and nothing is said.
+    const trt = engineCalibration(findEngine('trt-llm'), 'h200')!;
+    expect(trt.fit.moeRows!.value).toBeGreaterThanOrEqual(MIN_MOE_ROWS);
+    expect(engineForGpu(findEngine('trt-llm'), 'h200').moeSequenceLayerSeconds).toBeCloseTo(
+      trt.moeSequenceLayerOverhead.value / 1e6,
+      15,
+    );
+    expect(servingBand('h200', 'trt-llm', { ...scale, moe: true }).outside).toEqual([]);
   });
   it('TensorRT-LLM keeps its own fit per family', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');

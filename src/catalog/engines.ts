@@ -16,6 +16,12 @@ import { sourcedValue } from './schema.js';
 /** The raw files, keyed by id (the catalog lint and completeness test read these). */
 export const ENGINES_FILES: Readonly<Record<string, unknown>> = { sglang, 'trt-llm': trtLlm, vllm };
 
+/**
+ * Fewer mixture-of-experts calibration rows than this: the engine's MoE decode term is not identified
+ * on them (held at 0; a MoE model's band says so). Four rows of one model let a left-out row swing it.
+ */
+export const MIN_MOE_ROWS = 6;
+
 const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
 const fraction = sourcedValue.refine((v) => v.value > 0 && v.value <= 1, { message: 'must be in (0, 1]' });
 const nonNegative = sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' });
@@ -41,12 +47,15 @@ const fitSchema = z
     maxContextTokens: positive.optional(),
     /** The token-mixer kinds of the rows' models ('full', 'sliding', 'chunked', …): another kind is an extrapolation. */
     mixers: z.array(z.string().min(1)).min(1).optional(),
+    /** Mixture-of-experts rows among the calibration rows: below {@link MIN_MOE_ROWS} the MoE term is not identified. */
+    moeRows: nonNegative.optional(),
   })
   .strict();
 const calibrationSchema = z
   .object({
     stepOverhead: nonNegative,
     sequenceOverhead: nonNegative,
+    moeSequenceLayerOverhead: nonNegative,
     fit: fitSchema,
     pooledOver: z.array(z.string()).min(1).optional(),
   })
@@ -106,6 +115,7 @@ const engineFileSchema = z
     maxRunningSequences: positive,
     stepOverhead: nonNegative,
     sequenceOverhead: nonNegative,
+    moeSequenceLayerOverhead: nonNegative,
     hostOverlapsGpu: z.boolean(),
     hostOverlapsGpuNote: z.string().min(1),
     /** Descriptive: decode steps replay CUDA graphs. Not a term of the step time (docs/serving.md). */
@@ -164,6 +174,7 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       maxRunningSequences: f.maxRunningSequences.value,
       stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
       sequenceOverheadSeconds: toSi(f.sequenceOverhead.value, f.sequenceOverhead.unit),
+      moeSequenceLayerSeconds: toSi(f.moeSequenceLayerOverhead.value, f.moeSequenceLayerOverhead.unit),
       hostOverlapsGpu: f.hostOverlapsGpu,
       features: f.features,
       metrics: f.metrics,
@@ -240,6 +251,10 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
     ...sized,
     stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
     sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
+    moeSequenceLayerSeconds: toSi(
+      fitted.moeSequenceLayerOverhead.value,
+      fitted.moeSequenceLayerOverhead.unit,
+    ),
   };
 }
 

@@ -7,7 +7,7 @@ import type { BreakEven } from '../core/inference/api-break-even.js';
 import type { ResidualBand } from '../core/inference/bands.js';
 import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
 import type { ServingWorkload } from '../core/inference/serving.js';
-import { labelledMixerKinds } from '../core/model/layer-mix.js';
+import { labelledMixerKinds, routedLayers } from '../core/model/layer-mix.js';
 import { paramCount } from '../core/model/param-count.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { type ServingScale, servingBand } from './bands.js';
@@ -17,6 +17,7 @@ export const servingScale = (spec: ModelSpec, w: ServingWorkload): ServingScale 
   totalParams: paramCount(spec).totalParams,
   contextTokens: w.inputTokens + w.outputTokens,
   mixers: labelledMixerKinds(spec),
+  moe: routedLayers(spec) > 0,
 });
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */

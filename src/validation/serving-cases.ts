@@ -12,7 +12,7 @@ import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import { clientsPoint } from '../core/inference/deployment.js';
-import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../core/inference/engine.js';
+import { type EngineProfile, stepOverheads, stepWallSeconds } from '../core/inference/engine.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -27,6 +27,7 @@ import {
   prefillTokensPerSecondPerGpu,
   staticBatchThroughput,
 } from '../core/inference/static-batch.js';
+import { routedLayers } from '../core/model/layer-mix.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -161,7 +162,9 @@ export interface ServingCaseResult {
 }
 
 /** Engine parameters to try instead of the catalog's (the calibration script's search). */
-export type EngineOverrides = Partial<Pick<EngineProfile, 'stepOverheadSeconds' | 'sequenceOverheadSeconds'>>;
+export type EngineOverrides = Partial<
+  Pick<EngineProfile, 'stepOverheadSeconds' | 'sequenceOverheadSeconds' | 'moeSequenceLayerSeconds'>
+>;
 
 export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}): ServingCaseResult {
   const file = servingFile();
@@ -242,10 +245,11 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       if (c.requests !== undefined && profile !== undefined) {
         // The benchmark as it ran: its requests at t = 0 through the request-level simulator.
         const run = burstRun(c, spec, cluster, replica, profile);
+        const moeLayers = routedLayers(spec);
         let seconds = 0;
         for (let i = 0; i < run.stepSeconds.length; i += 1) {
-          const host = hostSecondsPerStep(profile, run.stepSequences[i]!, replica.expertParallel);
-          seconds += stepWallSeconds(profile, run.stepSeconds[i]!, host);
+          const terms = stepOverheads(profile, run.stepSequences[i]!, replica.expertParallel, moeLayers);
+          seconds += stepWallSeconds(profile, run.stepSeconds[i]!, terms);
         }
         predicted = run.outputTokens / seconds / replicaGpus(replica);
         break;
@@ -309,7 +313,12 @@ function burstRun(
   const key = `${c.id}|${profile.memoryFraction}`;
   const cached = burstRuns.get(key);
   if (cached) return cached;
-  const engine = { ...profile, stepOverheadSeconds: 0, sequenceOverheadSeconds: 0 };
+  const engine = {
+    ...profile,
+    stepOverheadSeconds: 0,
+    sequenceOverheadSeconds: 0,
+    moeSequenceLayerSeconds: 0,
+  };
   const requests = caseRequests(c, { kind: 'burst' });
   const n = requests.length;
   const seconds: number[] = [];

@@ -3,7 +3,7 @@
  * the engines' calibration table and each case's notes.
  */
 import { loadCatalog } from '../catalog/catalog.js';
-import { loadEngines } from '../catalog/engines.js';
+import { loadEngines, MIN_MOE_ROWS } from '../catalog/engines.js';
 import { caseNotesMarkdown } from './case-fields.js';
 import {
   engineRuns,
@@ -37,7 +37,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     '',
     `**Target (TensorRT-LLM rows): median |error| ≤ ${100 * SERVING_TARGET.medianError}%, none above ${100 * SERVING_TARGET.maxError}%.**`,
     `Held-out TensorRT-LLM rows: ${trt.count}, median |error| **${(100 * trt.median).toFixed(1)}%**, largest **${(100 * trt.max).toFixed(1)}%**.`,
-    `TensorRT-LLM 1.2 maximum-load rows (calibration set of the engine's host overheads): ${maxLoad.count}, median |error| **${(100 * maxLoad.median).toFixed(1)}%**, largest **${(100 * maxLoad.max).toFixed(1)}%**; ${maxLoadOutside} outside ±40%.`,
+    `TensorRT-LLM 1.0 and 1.2 maximum-load rows (calibration set of the engine's overheads): ${maxLoad.count}, median |error| **${(100 * maxLoad.median).toFixed(1)}%**, largest **${(100 * maxLoad.max).toFixed(1)}%**; ${maxLoadOutside} outside ±40%.`,
     ...(['vllm', 'sglang'] as const).map((id) => {
       const rows = results.filter((r) => r.case.engine === id);
       const fitted = errorStatistics(rows, ['calibration']);
@@ -48,10 +48,12 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     '',
     '## Engine calibration',
     '',
-    'Free parameters per (engine × GPU family): host time per step and per running sequence, fitted by',
-    "`npx tsx scripts/calibrate-serving.ts` on the engine's calibration rows below (maximum-load throughput",
-    'and median TPOT under Poisson load; mean |log error| over a grid of physical values: ≤ 12 ms per step,',
-    '≤ 120 µs per sequence, TensorRT-LLM ≤ 5 ms and ≤ 40 µs). A family with fewer than 6 rows shares the',
+    'Free parameters per (engine × GPU family): host time per step and per running sequence, and GPU time',
+    'per running sequence per mixture-of-experts layer (what MoE decode costs beyond the operation list),',
+    "fitted by `npx tsx scripts/calibrate-serving.ts` on the engine's calibration rows below (maximum-load",
+    'throughput and median TPOT under Poisson load; mean |log error| over a grid of physical values: ≤ 12 ms',
+    'per step, ≤ 120 µs per sequence, TensorRT-LLM ≤ 5 ms and ≤ 40 µs; ≤ 4 µs per sequence per MoE layer,',
+    `held at 0 unless ${MIN_MOE_ROWS} rows are MoE models). A family with fewer than 6 rows shares the`,
     "fit pooled over the engine's families (`pooled`); a family without rows extrapolates it, its band",
     'doubled. Leave-one-out: each row predicted with the parameters fitted on the others. Held out: the',
     "engine's `validation` rows, never fitted, predicted with the fit. The P10–P90 of published / predicted",
@@ -63,8 +65,8 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     'overlaps its host work with the GPU). A median-TPOT row is simulated with Poisson arrivals at its',
     'request rate (seed 1), host time inside every step.',
     '',
-    '| engine | GPU family | rows | ms/step | µs/sequence | fit median | fit max | LOO median | LOO max | held out (median / max) | band (published/predicted P10–P90) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    '| engine | GPU family | rows | ms/step | µs/sequence | µs/sequence/MoE layer (MoE rows) | fit median | fit max | LOO median | LOO max | held out (median / max) | band (published/predicted P10–P90) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...[...loadEngines().values()].flatMap((e) =>
       [
         ...Object.entries(e.file.calibrated ?? {}).filter(([, k]) => !k.pooledOver),
@@ -76,7 +78,9 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
         const held = f.heldOutRows
           ? `${f.heldOutRows.value}: ${pct(f.heldOutMedianError?.value ?? 0)} / ${pct(f.heldOutMaxError?.value ?? 0)}`
           : '–';
-        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
+        const moeRows = f.moeRows?.value ?? 0;
+        const moe = `${k.moeSequenceLayerOverhead.value} (${moeRows < MIN_MOE_ROWS ? 'not identified, ' : ''}${moeRows} rows)`;
+        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${moe} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
       }),
     ),
     '',

@@ -23,17 +23,26 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect(stats.median).toBeLessThanOrEqual(SERVING_TARGET.medianError);
     expect(stats.max).toBeLessThanOrEqual(SERVING_TARGET.maxError);
   });
-  it('TensorRT-LLM 1.2 maximum-load rows: all 60 computed, each simulated as trtllm-bench ran it (its request count at t = 0); median |error| ≤ 15%, at most 5 outside ±40%, none beyond +120% (regression guard: 12.9%, 4 and 112.5% today; GPT-OSS 120B on H100 DEP4 is the gap)', () => {
-    const rows = results.filter(
-      (r) => r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu' && r.case.engine === 'trt-llm',
-    );
-    expect(rows.length).toBe(60);
-    expect(rows.every((r) => r.case.requests !== undefined)).toBe(true);
-    const stats = errorStatistics(rows, ['validation', 'calibration']);
-    expect(stats.median).toBeLessThanOrEqual(0.15);
-    expect(stats.max).toBeLessThanOrEqual(1.2);
-    expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(5);
-  });
+  // Regression guards just above today's errors (thirtieth pass, with the MoE decode term): the 1.2 rows
+  // 11.3% median, 3 outside ±40%, largest 108.9% (GPT-OSS 120B on H100 DEP4 is the gap); the 1.0 rows
+  // 8.7% median, 3 outside ±40%, largest 69.6% (Llama 4 Scout on GB200 at 1k/1k, below the table's B200).
+  for (const [version, count, median, outside, max] of [
+    ['1.2', 60, 0.12, 3, 1.12],
+    ['1.0', 140, 0.1, 3, 0.72],
+  ] as const)
+    it(`TensorRT-LLM ${version} maximum-load rows: all ${count} computed, each simulated as trtllm-bench ran it (its request count at t = 0); median |error| ≤ ${100 * median}%, at most ${outside} outside ±40%, none beyond ${100 * max}% (regression guards)`, () => {
+      const rows = results.filter(
+        (r) =>
+          r.case.measure === 'maxLoadOutputTokensPerSecondPerGpu' &&
+          r.case.source === `trtllm-perf-overview-${version}`,
+      );
+      expect(rows.length).toBe(count);
+      expect(rows.every((r) => r.case.requests !== undefined && r.case.engine === 'trt-llm')).toBe(true);
+      const stats = errorStatistics(rows, ['validation', 'calibration']);
+      expect(stats.median).toBeLessThanOrEqual(median);
+      expect(stats.max).toBeLessThanOrEqual(max);
+      expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(outside);
+    });
   // vLLM: fitted on v0.6.0 (A100 8B, H100 70B TP4: offline and 4 requests/s TPOT) and DeepSeek-R1 on
   // 8 H200 with vLLM 0.8.4 at 50 prompts; held out: the 8 requests/s TPOT rows and the 200-prompt
   // DeepSeek-R1 rows. SGLang: fitted on v0.3.0 (A100

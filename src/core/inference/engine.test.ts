@@ -2,14 +2,15 @@
  * The KV pool of a replica (engine.ts kvCapacity): a hybrid's running sequences also hold the
  * constant recurrent state of their linear-attention layers, so the pool holds fewer tokens than
  * its KV bytes alone would allow, and the per-token figure is KV + state spread over the context.
- * A step's wall time (stepWallSeconds): host time adds, or hides behind the GPU step.
+ * A step's wall time (stepWallSeconds): host time adds, or hides behind the GPU step; the MoE term
+ * (stepOverheads) is GPU time and always adds.
  */
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { specFromHfConfig } from '../model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { GENERIC_ENGINE, kvCapacity, stepWallSeconds } from './engine.js';
+import { GENERIC_ENGINE, kvCapacity, stepOverheads, stepWallSeconds } from './engine.js';
 
 const b200 = resolveHardware('b200', undefined).cluster;
 const replica = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8', kvFormat: 'bf16' } as const;
@@ -29,13 +30,46 @@ describe('KV pool of a hybrid (Qwen3.5-35B-A3B: 30 Gated DeltaNet + 10 full laye
 });
 
 describe('step wall time', () => {
+  const host = (hostSeconds: number) => ({ hostSeconds, gpuSeconds: 0 });
   it('adds host time to the GPU step, or takes the longer of the two where the host overlaps', () => {
     const serial = { hostOverlapsGpu: false };
     const overlapped = { hostOverlapsGpu: true };
-    expect(stepWallSeconds(serial, 0.018, 0.008)).toBeCloseTo(0.026, 12);
-    expect(stepWallSeconds(overlapped, 0.018, 0.008)).toBe(0.018);
+    expect(stepWallSeconds(serial, 0.018, host(0.008))).toBeCloseTo(0.026, 12);
+    expect(stepWallSeconds(overlapped, 0.018, host(0.008))).toBe(0.018);
     // A host-bound step (many sequences, little GPU work) runs at the host's pace.
-    expect(stepWallSeconds(overlapped, 0.01, 0.03)).toBe(0.03);
-    expect(stepWallSeconds(undefined, 0.018, 0.008)).toBeCloseTo(0.026, 12);
+    expect(stepWallSeconds(overlapped, 0.01, host(0.03))).toBe(0.03);
+    expect(stepWallSeconds(undefined, 0.018, host(0.008))).toBeCloseTo(0.026, 12);
+  });
+
+  it('the MoE term is GPU time: it adds to the kernels even where the host overlaps', () => {
+    const overlapped = { hostOverlapsGpu: true };
+    expect(stepWallSeconds(overlapped, 0.018, { hostSeconds: 0.02, gpuSeconds: 0.004 })).toBeCloseTo(
+      0.022,
+      12,
+    );
+    expect(stepWallSeconds(overlapped, 0.018, { hostSeconds: 0.008, gpuSeconds: 0.004 })).toBeCloseTo(
+      0.022,
+      12,
+    );
+  });
+});
+
+describe('per-step terms (stepOverheads)', () => {
+  const engine = {
+    ...GENERIC_ENGINE,
+    stepOverheadSeconds: 0.002,
+    sequenceOverheadSeconds: 4e-6,
+    moeSequenceLayerSeconds: 1e-6,
+  };
+  it('host: fixed + per sequence; GPU: per sequence per MoE layer; both split over attention-DP ranks', () => {
+    expect(stepOverheads(engine, 100, 1, 0)).toEqual({ hostSeconds: 0.002 + 4e-4, gpuSeconds: 0 });
+    const moe = stepOverheads(engine, 100, 1, 48);
+    expect(moe.gpuSeconds).toBeCloseTo(100 * 48 * 1e-6, 15);
+    const dp = stepOverheads(engine, 100, 4, 48);
+    expect(dp.gpuSeconds).toBeCloseTo(moe.gpuSeconds / 4, 15);
+    expect(dp.hostSeconds).toBeCloseTo(0.002 + 1e-4, 15);
+  });
+  it('no engine: no terms', () => {
+    expect(stepOverheads(undefined, 100, 1, 48)).toEqual({ hostSeconds: 0, gpuSeconds: 0 });
   });
 });

@@ -50,6 +50,13 @@ export interface EngineProfile {
   /** Host time per running sequence per step: sampling, bookkeeping, detokenizing (calibrated). */
   readonly sequenceOverheadSeconds: number;
   /**
+   * GPU time per running sequence per mixture-of-experts layer per step beyond the operation list's
+   * expert GEMMs and all-to-all (calibrated): routing, token permutation and grouped GEMMs at a few
+   * tokens per expert run slower than the kernel model's shapes say. On the GPU, so it never hides
+   * behind host work; 0 for a dense model.
+   */
+  readonly moeSequenceLayerSeconds: number;
+  /**
    * The calibrated host time hides behind the GPU step: the scheduler prepares step n + 1 on the CPU
    * while step n runs (SGLang ≥ 0.4's zero-overhead batch scheduler), so a step takes the longer of
    * its kernels and its host time instead of their sum.
@@ -184,6 +191,7 @@ export const GENERIC_ENGINE: EngineProfile = {
   maxRunningSequences: 256,
   stepOverheadSeconds: 0,
   sequenceOverheadSeconds: 0,
+  moeSequenceLayerSeconds: 0,
   hostOverlapsGpu: false,
   features: {
     chunkedPrefill: true,
@@ -194,25 +202,45 @@ export const GENERIC_ENGINE: EngineProfile = {
   },
 };
 
-/**
- * Host time of one step: a fixed part plus a part per running sequence. Attention data-parallel
- * ranks (`ranks` = EP) each schedule their own share of the sequences, in parallel.
- */
-export function hostSecondsPerStep(e: EngineProfile | undefined, sequences: number, ranks = 1): number {
-  if (!e) return 0;
-  return e.stepOverheadSeconds + (e.sequenceOverheadSeconds * sequences) / Math.max(1, ranks);
+/** A step's time beside its kernels: the engine's host time, and GPU time the kernel model does not see. */
+export interface StepOverheads {
+  readonly hostSeconds: number;
+  readonly gpuSeconds: number;
 }
 
 /**
- * A step's wall time from its GPU time and its host time: their sum, or the longer of the two where
- * the engine's host work overlaps the GPU (SGLang v0.4's zero-overhead batch scheduler; a pipeline
- * of CPU and GPU stages runs at its slowest stage).
+ * The engine's per-step terms for `sequences` running sequences of a model with `moeLayers`
+ * mixture-of-experts layers. Host: a fixed part plus a part per sequence. GPU: a part per sequence per
+ * MoE layer. Attention data-parallel ranks (`ranks` = EP) each schedule and route their own share of
+ * the sequences, in parallel.
+ */
+export function stepOverheads(
+  e: EngineProfile | undefined,
+  sequences: number,
+  ranks: number,
+  moeLayers: number,
+): StepOverheads {
+  if (!e) return { hostSeconds: 0, gpuSeconds: 0 };
+  const perRank = sequences / Math.max(1, ranks);
+  return {
+    hostSeconds: e.stepOverheadSeconds + e.sequenceOverheadSeconds * perRank,
+    gpuSeconds: e.moeSequenceLayerSeconds * moeLayers * perRank,
+  };
+}
+
+/**
+ * A step's wall time from its kernels and the engine's terms: GPU work (kernels and the MoE term) plus
+ * host time, or the longer of the two where the engine's host work overlaps the GPU (SGLang v0.4's
+ * zero-overhead batch scheduler; a pipeline of CPU and GPU stages runs at its slowest stage).
  */
 export const stepWallSeconds = (
   e: Pick<EngineProfile, 'hostOverlapsGpu'> | undefined,
   kernelSeconds: number,
-  hostSeconds: number,
-): number => (e?.hostOverlapsGpu ? Math.max(kernelSeconds, hostSeconds) : kernelSeconds + hostSeconds);
+  o: StepOverheads,
+): number => {
+  const gpu = kernelSeconds + o.gpuSeconds;
+  return e?.hostOverlapsGpu ? Math.max(gpu, o.hostSeconds) : gpu + o.hostSeconds;
+};
 
 export interface KvCapacity {
   /** KV tokens the whole replica holds (every attention-DP rank's cache together). */

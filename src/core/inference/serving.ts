@@ -9,14 +9,9 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { beyondContextWarning } from '../model/context-limit.js';
+import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
-import {
-  type EngineProfile,
-  GENERIC_ENGINE,
-  hostSecondsPerStep,
-  kvCapacity,
-  stepWallSeconds,
-} from './engine.js';
+import { type EngineProfile, GENERIC_ENGINE, kvCapacity, stepOverheads, stepWallSeconds } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
 import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
 import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
@@ -205,9 +200,9 @@ function steadyStep(
     prefillContext: w.inputTokens / 2,
   };
   // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
-  // behind it where the scheduler overlaps the GPU.
-  const overhead = hostSecondsPerStep(r.profile, concurrency, r.expertParallel);
-  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overhead);
+  // behind it where the scheduler overlaps the GPU; its MoE term adds GPU time.
+  const overheads = stepOverheads(r.profile, concurrency, r.expertParallel, routedLayers(spec));
+  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
   const stepKernels = servingStepSeconds(spec, cluster, r, work);
   const step = wall(stepKernels);
   return { concurrency, work, perStep, stepsPerRequest, promptTokens, stepKernels, step, wall };

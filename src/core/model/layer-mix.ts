@@ -113,6 +113,9 @@ export function mlpMix(spec: ModelSpec): Readonly<Record<LayerMlp, number>> {
   return mlps;
 }
 
+/** Layers whose MLP routes to experts (a `moe` layer of a spec without experts runs a dense MLP). */
+export const routedLayers = (spec: ModelSpec): number => (spec.moe === null ? 0 : mlpMix(spec).moe);
+
 /** A model's layer mix as rows a view can show (web upload, CLI), and the same as one line. */
 export interface LayerMixSummary {
   readonly numLayers: number;

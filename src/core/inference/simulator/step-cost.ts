@@ -1,11 +1,12 @@
 /**
  * Step time in the simulator: the per-step serving cost (serving-step.ts) of a decode batch and its
- * prefill chunks, with the engine's host overhead (engine.ts stepWallSeconds), memoized on a geometric grid so a
+ * prefill chunks, with the engine's per-step terms (engine.ts stepOverheads, stepWallSeconds), memoized on a geometric grid so a
  * 10,000-request run evaluates the operation list a few hundred times, not once per step.
  */
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
+import { routedLayers } from '../../model/layer-mix.js';
 import type { ModelSpec } from '../../model/spec.js';
-import { type EngineProfile, hostSecondsPerStep, stepWallSeconds } from '../engine.js';
+import { type EngineProfile, stepOverheads, stepWallSeconds } from '../engine.js';
 import { type Replica, type StepWork, servingStepSeconds } from '../serving-step.js';
 
 /**
@@ -35,6 +36,7 @@ export function stepCostModel(
   shape: Pick<StepWork, 'tokensPerSequence' | 'draftTokens' | 'draftWidth'>,
 ): StepCost {
   const cache = new Map<string, number>();
+  const moeLayers = routedLayers(spec);
   const gridStep = (d: number, c: number, p: number, pc: number): number => {
     const key = `${d}|${c}|${p}|${pc}`;
     let s = cache.get(key);
@@ -61,7 +63,7 @@ export function stepCostModel(
     return stepWallSeconds(
       engine,
       s,
-      hostSecondsPerStep(engine, w.decodeSequences + prefillSequences, r.expertParallel),
+      stepOverheads(engine, w.decodeSequences + prefillSequences, r.expertParallel, moeLayers),
     );
   };
 }
