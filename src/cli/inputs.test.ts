@@ -5,6 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
+/** `serve` of 100-in / 100-out requests on the DGX H100 cluster with `--gpu` beside it. */
+const serveOnDgxH100 = (gpu: string) => [
+  ...['serve', '--model', 'llama-3-8b', '--cluster', 'dgx-h100', '--gpu', gpu],
+  ...['--input-tokens', '100', '--output-tokens', '100', '--requests-per-second', '1'],
+];
+
 describe('CLI inputs: domain bounds, integers, flags that would do nothing', () => {
   const cases: [string, string[], RegExp][] = [
     [
@@ -90,6 +96,26 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
       '--seq-len in inference mode',
       ['memory', 'llama-3-8b', '--mode', 'infer', '--seq-len', '4096'],
       /^error: --seq-len: applies only with --mode train/,
+    ],
+    [
+      'serve: --gpu beside a --cluster of another GPU',
+      serveOnDgxH100('a100'),
+      /^error: --gpu: cluster 'dgx-h100' has h100-sxm GPUs, not a100-80gb$/,
+    ],
+    [
+      'serve: several GPUs beside a --cluster',
+      serveOnDgxH100('h100,a100'),
+      /^error: --gpu: with --cluster give at most one GPU, the cluster's; got h100, a100$/,
+    ],
+    [
+      'kernel collective: --gpu beside a --cluster of another GPU',
+      ['kernel', 'collective', '--cluster', 'dgx-h100', '--gpu', 'a100', '--bytes', '1G'],
+      /^error: --gpu: cluster 'dgx-h100' has h100-sxm GPUs, not a100-80gb$/,
+    ],
+    [
+      '--stack in inference mode',
+      ['memory', 'llama-3-8b', '--mode', 'infer', '--stack', 'megatron'],
+      /^error: --stack: applies only with --mode train/,
     ],
     [
       '--prefill-tp without --disaggregated',

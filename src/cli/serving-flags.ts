@@ -205,12 +205,18 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     o.pricePerGpuHour === undefined
       ? undefined
       : positiveNumber(o.pricePerGpuHour, '--price-per-gpu-hour', 1);
-  const gpuIds = o.cluster
-    ? [undefined]
-    : (o.gpu ?? '')
-        .split(',')
-        .map((g) => g.trim())
-        .filter(Boolean);
+  const listed = (o.gpu ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  // With --cluster the GPU is the cluster's: a --gpu beside it must name that one (resolveHardware checks).
+  if (o.cluster && listed.length > 1)
+    inputError(
+      'invalid_value',
+      ['--gpu'],
+      `with --cluster give at most one GPU, the cluster's; got ${listed.join(', ')}`,
+    );
+  const gpuIds = o.cluster ? [listed[0]] : listed;
   if (gpuIds.length === 0)
     inputError('missing_field', ['--gpu'], 'give --gpu <id[,id…]> (see llmecon gpus) or --cluster <id>');
   const fixed = {

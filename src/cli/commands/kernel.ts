@@ -2,7 +2,8 @@
  * `llmecon kernel gemm|attention|memory|collective`: one kernel on one GPU, as the step-time and
  * serving models see it, so users can compare the hardware model with their own profiler.
  */
-import { type Accelerator, findCluster, findGpu } from '../../catalog/catalog.js';
+import { type Accelerator, findGpu } from '../../catalog/catalog.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
@@ -213,7 +214,7 @@ function busFactor(kind: Collective, n: number): number {
 export function kernelCollectiveCommand(o: KernelOptions): string {
   const cluster =
     o.cluster !== undefined
-      ? findCluster(o.cluster as string)
+      ? resolveHardware(o.gpu as string | undefined, o.cluster as string).cluster
       : defaultCluster(gpuFor(o.gpu as string | undefined));
   const kind = oneOf(o.kind as string | undefined, '--kind', COLLECTIVES, 'all-reduce');
   if (o.bytes === undefined) inputError('missing_field', ['--bytes'], 'give --bytes <n> (e.g. 256M)');
