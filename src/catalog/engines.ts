@@ -261,11 +261,19 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
 /**
  * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
  * place the CLI (`serve --engine`) and the web Serve view attach an engine, so the simulated step
- * times and the reported band come from the same calibration.
+ * times and the reported band come from the same calibration. `memoryFraction`, where the deployment
+ * states one (vLLM `--gpu-memory-utilization`, SGLang `--mem-fraction-static`, TensorRT-LLM
+ * `free_gpu_memory_fraction`), replaces the profile's share and any share the engine would derive.
  */
-export function withEngine(c: DeploymentCandidate, engine: CatalogEngine | undefined): DeploymentCandidate {
+export function withEngine(
+  c: DeploymentCandidate,
+  engine: CatalogEngine | undefined,
+  memoryFraction?: number,
+): DeploymentCandidate {
   if (!engine) return c;
-  const profile = engineForGpu(engine, c.gpuId);
+  const fitted = engineForGpu(engine, c.gpuId);
+  const profile: CatalogEngine =
+    memoryFraction === undefined ? fitted : { ...fitted, memoryFraction, memoryReserve: undefined };
   return {
     ...c,
     replica: { ...c.replica, profile },

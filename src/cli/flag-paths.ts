@@ -9,6 +9,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   'layout.pipelineParallel': '--pp',
   'layout.dataParallel': '--dp',
   'layout.expertParallel': '--ep',
+  'layout.redundantExperts': '--redundant-experts',
   'layout.expertTensorParallel': '--etp',
   'layout.contextParallel': '--cp',
   'layout.virtualStages': '--vpp',

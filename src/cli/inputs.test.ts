@@ -113,6 +113,24 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
       /^error: --gpu: cluster 'dgx-h100' has h100-sxm GPUs, not a100-80gb$/,
     ],
     [
+      '--redundant-experts on a dense model',
+      [...SERVE_8B_H100, '--input-tokens', '100', '--output-tokens', '100', '--redundant-experts', '8'],
+      /^error: --redundant-experts: .* is dense; redundant expert slots need a mixture-of-experts model$/,
+    ],
+    [
+      '--mem-fraction without --engine',
+      [...SERVE_8B_H100, '--input-tokens', '100', '--output-tokens', '100', '--mem-fraction', '0.8'],
+      /^error: --mem-fraction: applies only with --engine$/,
+    ],
+    [
+      '--mem-fraction 0',
+      [
+        ...SERVE_8B_H100,
+        ...['--input-tokens', '100', '--output-tokens', '100', '--engine', 'vllm', '--mem-fraction', '0'],
+      ],
+      /^error: --mem-fraction: a share of GPU memory in \(0, 1\], got 0$/,
+    ],
+    [
       '--stack in inference mode',
       ['memory', 'llama-3-8b', '--mode', 'infer', '--stack', 'megatron'],
       /^error: --stack: applies only with --mode train/,

@@ -25,3 +25,38 @@ describe('serve --engine', () => {
     }
   });
 });
+
+describe('serve: EPLB redundant experts and the engine memory share', () => {
+  // SGLang's 96-H100 DeepSeek decode (lmsys.org 2025-05-05 large-scale EP): EP72 over 256 + 32 slots,
+  // --mem-fraction-static 0.835.
+  const sglangEp72 = {
+    model: 'deepseek-v3',
+    gpu: 'h100',
+    inputTokens: '2000',
+    outputTokens: '100',
+    engine: 'sglang',
+    tp: '1',
+    ep: '72',
+    weights: 'fp8',
+    kv: 'fp8',
+  };
+  it('EP72 with 32 redundant slots lays out, each candidate holding them and the stated memory share', () => {
+    const setup = servingSetup({ ...sglangEp72, redundantExperts: '32', memFraction: '0.835' });
+    expect(setup.candidates).toHaveLength(1);
+    const c = setup.candidates[0]!;
+    expect(c.replica).toMatchObject({ expertParallel: 72, redundantExperts: 32 });
+    expect(c.replica.profile?.memoryFraction).toBe(0.835);
+    expect(c.replica.profile?.memoryReserve).toBeUndefined();
+  });
+  it('EP72 over 256 experts alone is refused, naming the way out', () => {
+    expect(() => servingSetup(sglangEp72)).toThrow(
+      /expert parallelism 72 must divide the 256 experts of DeepSeek-V3 \(or add redundant expert slots/,
+    );
+  });
+  it('EP search keeps only EP sizes that divide the expert slots, all above 1 with redundant slots', () => {
+    const { tp, ep, ...searched } = sglangEp72;
+    const setup = servingSetup({ ...searched, redundantExperts: '32' });
+    const eps = new Set(setup.candidates.map((c) => c.replica.expertParallel));
+    expect([...eps].every((e) => e > 1 && 288 % e === 0)).toBe(true);
+  });
+});

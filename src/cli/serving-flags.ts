@@ -15,7 +15,15 @@ import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } fro
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
 import { loadModel } from './load-model.js';
-import { decimal, fraction, oneOf, positiveInteger, positiveNumber, refuseFlags } from './options.js';
+import {
+  decimal,
+  fraction,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+  refuseFlags,
+} from './options.js';
 import { ownedHardware } from './price-flags.js';
 import { LIFE_YEARS_HELP } from './program/shared.js';
 import { drafterFrom, drafterTakes, type Speculation, speculative } from './speculation-flags.js';
@@ -46,6 +54,8 @@ export interface ServingFlags {
   verifyTokens?: string;
   disaggregated?: boolean;
   expertImbalance?: string;
+  redundantExperts?: string;
+  memFraction?: string;
   engine?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
@@ -109,6 +119,14 @@ export function addServingFlags(command: Command): Command {
     .option(
       '--expert-imbalance <f>',
       'MoE over EP ranks: routed tokens of the busiest rank over the mean, 1-16 (default 1: balanced, as EPLB aims for)',
+    )
+    .option(
+      '--redundant-experts <n>',
+      "MoE over EP ranks: EPLB's redundant expert slots (copies of the busiest experts; SGLang --ep-num-redundant-experts): EP then divides experts + slots, each GPU holds its share (default 0)",
+    )
+    .option(
+      '--mem-fraction <f>',
+      "with --engine: the engine's share of GPU memory as the deployment sets it (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction), in place of the profile's",
     )
     .option(
       '--engine <id>',
@@ -219,10 +237,24 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const gpuIds = o.cluster ? [listed[0]] : listed;
   if (gpuIds.length === 0)
     inputError('missing_field', ['--gpu'], 'give --gpu <id[,id…]> (see llmecon gpus) or --cluster <id>');
+  if (o.redundantExperts !== undefined && !spec.moe)
+    inputError(
+      'infeasible',
+      ['--redundant-experts'],
+      `${spec.name} is dense; redundant expert slots need a mixture-of-experts model`,
+    );
+  const redundantExperts = spec.moe ? nonNegativeInteger(o.redundantExperts, '--redundant-experts', 0) : 0;
+  if (spec.moe && redundantExperts > spec.moe.numExperts)
+    inputError(
+      'invalid_value',
+      ['--redundant-experts'],
+      `at most one copy per expert: 0 to ${spec.moe.numExperts} for ${spec.name}, got ${redundantExperts}`,
+    );
   const fixed = {
     tensorParallel: optionalInt(o.tp, '--tp'),
     expertParallel: optionalInt(o.ep, '--ep'),
     maxGpus: fixedGpus,
+    redundantExperts,
   };
   if (fixed.expertParallel !== undefined && fixed.expertParallel > 1 && !spec.moe)
     inputError(
@@ -247,6 +279,10 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       );
   }
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
+  if (engine === undefined) refuseFlags(o, { memFraction: '--mem-fraction' }, 'with --engine');
+  const memFraction = fraction(o.memFraction, '--mem-fraction', true);
+  if (memFraction === 0)
+    inputError('invalid_value', ['--mem-fraction'], 'a share of GPU memory in (0, 1], got 0');
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
@@ -259,6 +295,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     refuseFlags(o, { prefillTp: '--prefill-tp', prefillEp: '--prefill-ep' }, 'with --disaggregated');
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
   const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
+  const slots = (spec.moe?.numExperts ?? 0) + redundantExperts;
+  if (prefillEp !== undefined && prefillEp > 1 && spec.moe && slots % prefillEp !== 0)
+    inputError(
+      'infeasible',
+      ['--prefill-ep'],
+      `expert parallelism ${prefillEp} must divide the ${slots} expert slots of ${spec.name}`,
+    );
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
@@ -302,6 +345,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
                   },
           },
           engine,
+          memFraction,
         ),
       );
     }

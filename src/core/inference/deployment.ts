@@ -222,14 +222,20 @@ function prefillGpusPerReplica(
 /**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
  * domain that divide the attention heads; for MoE also EP over powers of two up to the expert count
- * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note); `fixed` pins any of them.
+ * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the
+ * experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them.
  */
 export function replicaOptions(
   spec: ModelSpec,
   scaleUpGpus: number,
   weightFormats: readonly WeightFormat[],
   kvFormat: KvFormat,
-  fixed: { readonly tensorParallel?: number; readonly expertParallel?: number; readonly maxGpus?: number },
+  fixed: {
+    readonly tensorParallel?: number;
+    readonly expertParallel?: number;
+    readonly maxGpus?: number;
+    readonly redundantExperts?: number;
+  },
 ): Replica[] {
   const powers = (max: number) => {
     const out: number[] = [];
@@ -242,11 +248,21 @@ export function replicaOptions(
   if (tp !== undefined && !tensorParallelSplits(spec, tp))
     inputError('infeasible', ['layout', 'tensorParallel'], tensorParallelRequirement(spec, tp));
   const ep = fixed.expertParallel;
-  if (ep !== undefined && spec.moe && spec.moe.numExperts % ep !== 0)
+  const redundant = fixed.redundantExperts ?? 0;
+  const slots = spec.moe ? spec.moe.numExperts + redundant : 1;
+  if (ep !== undefined && spec.moe && slots % ep !== 0)
     inputError(
       'infeasible',
       ['layout', 'expertParallel'],
-      `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name}`,
+      redundant > 0
+        ? `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts + ${redundant} redundant slots (${slots}) of ${spec.name}`
+        : `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name} (or add redundant expert slots that make the sum divisible)`,
+    );
+  if (redundant > 0 && ep === 1)
+    inputError(
+      'infeasible',
+      ['layout', 'redundantExperts'],
+      'redundant expert slots need expert parallelism above 1',
     );
   const tps = fixed.tensorParallel
     ? [fixed.tensorParallel]
@@ -254,14 +270,20 @@ export function replicaOptions(
   const eps = fixed.expertParallel
     ? [fixed.expertParallel]
     : spec.moe
-      ? powers(Math.min(spec.moe.numExperts, 256))
+      ? powers(Math.min(slots, 256)).filter((p) => slots % p === 0 && (redundant === 0 || p > 1))
       : [1];
   const out: Replica[] = [];
   for (const weightFormat of weightFormats)
     for (const tensorParallel of tps)
       for (const expertParallel of eps)
         if (fixed.maxGpus === undefined || tensorParallel * expertParallel <= fixed.maxGpus)
-          out.push({ tensorParallel, expertParallel, weightFormat, kvFormat });
+          out.push({
+            tensorParallel,
+            expertParallel,
+            weightFormat,
+            kvFormat,
+            ...(redundant > 0 ? { redundantExperts: redundant } : {}),
+          });
   return out;
 }
 
@@ -273,7 +295,8 @@ export function replicaOptions(
 export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>): string {
   const r = c.replica;
   const ep = r.expertParallel;
-  return `${c.gpuId} TP${r.tensorParallel}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+  const copies = r.redundantExperts ? `+${r.redundantExperts} redundant` : '';
+  return `${c.gpuId} TP${r.tensorParallel}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}${copies}` : ''} ${r.weightFormat}/${r.kvFormat}`;
 }
 
 /** Cheapest first: per day for a given traffic; per request when planned for full use. */

@@ -271,6 +271,7 @@ export function kvCapacity(
     contextTokens: context,
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    redundantExperts: r.redundantExperts,
     prefillChunkTokens: engine.maxBatchedTokens,
     drafter: r.drafter,
   });
@@ -281,6 +282,7 @@ export function kvCapacity(
     contextTokens: context,
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    redundantExperts: r.redundantExperts,
     drafter: r.drafter,
   });
   // A running sequence also holds the constant recurrent state of its linear-attention and Mamba

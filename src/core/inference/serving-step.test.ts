@@ -1,11 +1,14 @@
 /**
  * One serving step: the engine-side choices the operation list does not make by itself — absorbed
- * MLA decode, the GEMM datatype of FP4 weights per GPU, the EP straggler, and where experts live.
+ * MLA decode, the GEMM datatype of FP4 weights per GPU, the EP straggler, where experts live, and
+ * EPLB's redundant expert slots.
  */
 import { describe, expect, it } from 'vitest';
 import { findCluster, findGpu, findModel } from '../../catalog/catalog.js';
+import { inferenceMemory } from '../memory/inference-memory.js';
 import { layerKinds } from '../model/flops.js';
 import { layerOperations } from '../model/operations.js';
+import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { computeType, servingRequest, servingStepSeconds } from './serving-step.js';
 
@@ -97,5 +100,46 @@ describe('serving step', () => {
       return g.type === 'gemm' ? g.count * g.n * g.k : 0;
     };
     expect(bytes(8, 1)).toBeCloseTo(bytes(1, 8), -3);
+  });
+
+  it('EPLB redundant slots: EP72 over 256 + 32 experts keeps the FLOPs, spreads tokens over 4 slots a GPU and holds their weights', () => {
+    const v3 = spec('deepseek-v3');
+    const cluster = findCluster('dgx-h100');
+    const moeLayer = layerKinds(v3).find((k) => k.layer.mlp === 'moe')!.layer;
+    const replica = (redundantExperts?: number) =>
+      ({
+        tensorParallel: 1,
+        expertParallel: 72,
+        weightFormat: 'fp8',
+        kvFormat: 'fp8',
+        redundantExperts,
+      }) as const;
+    const experts = (redundant?: number) =>
+      layerOperations(v3, moeLayer, servingRequest(cluster, replica(redundant), big)).filter(
+        (op) => op.type === 'gemm' && op.name.startsWith('experts.'),
+      );
+    const big = { ...work, decodeSequences: 72 * 256 };
+    const flops = (redundant?: number) =>
+      experts(redundant).reduce(
+        (sum, op) => sum + (op.type === 'gemm' ? 2 * op.count * op.m * op.n * op.k : 0),
+        0,
+      );
+    // Every token still meets its top-8 experts once: the same FLOPs, over 288 slots instead of 256.
+    expect(flops(32)).toBeCloseTo(flops(0), -6);
+    const gateUp = experts(32).find((op) => op.name === 'experts.gate_up')!;
+    expect(gateUp.type === 'gemm' && gateUp.count).toBeCloseTo(4, 2);
+    // Each GPU holds 4 of the 288 slots: routed weights × 288 / 256 over the 72 GPUs.
+    const memory = (redundantExperts: number) =>
+      inferenceMemory(v3, {
+        weightFormat: 'fp8',
+        kvFormat: 'fp8',
+        batchSize: 1,
+        contextTokens: 1,
+        tensorParallel: 1,
+        expertParallel: 72,
+        redundantExperts,
+      }).weightsBytes;
+    const routed = paramCount(v3).breakdown.routedExperts;
+    expect(memory(32) - memory(0)).toBeCloseTo((routed * (32 / 256)) / 72, -3);
   });
 });

@@ -37,6 +37,13 @@ export interface Replica {
    * perfectly balanced. Applies only when experts are spread over more than one GPU.
    */
   readonly expertImbalance?: number;
+  /**
+   * Redundant expert slots over the replica's GPUs (EPLB: copies of the busiest experts; SGLang
+   * `--ep-num-redundant-experts`, TensorRT-LLM's EPLB `num_slots` − experts). Experts and copies spread
+   * evenly, so EP need only divide their sum (DeepSeek-V3's 256 + 32 over EP72); each GPU holds its share
+   * of the slots and the routed tokens spread over all of them. Default 0; only with EP > 1.
+   */
+  readonly redundantExperts?: number;
   /** Traits of the serving engine; absent: a current engine (see {@link EngineTraits}). */
   readonly engine?: EngineTraits;
   /**
@@ -124,6 +131,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     absorbedMla: true,
     ...(r.weightSparsity === '2:4' ? { sparse24: true } : {}),
     ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
+    ...(r.redundantExperts && r.expertParallel > 1 ? { redundantExperts: r.redundantExperts } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
   };
 }

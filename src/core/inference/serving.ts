@@ -120,6 +120,7 @@ export function servingMemoryBytes(
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    redundantExperts: r.redundantExperts,
     drafter: r.drafter,
   }).totalBytes;
 }

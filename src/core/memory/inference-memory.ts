@@ -39,6 +39,8 @@ export interface InferenceMemoryOptions {
   readonly contextTokens: number;
   readonly tensorParallel: number;
   readonly expertParallel?: number;
+  /** Redundant expert slots over the TP × EP GPUs (EPLB copies): each GPU holds its share of them too. */
+  readonly redundantExperts?: number;
   readonly prefillChunkTokens?: number;
   readonly frameworkOverheadBytes?: number;
   /**
@@ -123,6 +125,8 @@ function drafterBytes(
 export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
   const tp = options.tensorParallel;
   const ep = options.expertParallel ?? 1;
+  // EPLB's redundant copies: (experts + copies) / experts of the routed weights spread over the GPUs.
+  const slotsPerExpert = spec.moe && ep > 1 ? 1 + (options.redundantExperts ?? 0) / spec.moe.numExperts : 1;
   const params = paramCount(spec);
   const b = params.breakdown;
   const keptBf16 =
@@ -145,7 +149,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes) / tp +
     replicated * matrixBytes * (1 - 1 / tp) +
-    (b.routedExperts * matrixBytes) / (tp * ep) +
+    (b.routedExperts * slotsPerExpert * matrixBytes) / (tp * ep) +
     drafter.weights;
   const kvBytes = options.batchSize * cached(spec) + drafter.kv;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards

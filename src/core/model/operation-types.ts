@@ -225,6 +225,8 @@ export interface OperationRequest {
   readonly crossEntropy?: LossKernel;
   /** Slowest expert rank's load over the mean (default 1). */
   readonly expertImbalance?: number;
+  /** Redundant expert slots beside the experts over the EP group (EPLB copies; serving). Default 0. */
+  readonly redundantExperts?: number;
   /**
    * Serving engines run MLA decode absorbed (DeepSeek-V2 Sec. 2.1.3; FlashMLA): each head attends
    * over the latent, so decode attention does (latent + RoPE) + latent multiply-adds per key and

@@ -55,16 +55,18 @@ export function mlpOperations(
         b.gemm('latent.fc1', 'sharedExperts', tokens, moe.latentSize / t, h);
         b.gemm('latent.fc2', 'sharedExperts', tokens, h, moe.latentSize / t);
       }
-      // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert.
+      // Routed experts: tokens of the EP group's data-parallel ranks gathered on each expert, spread over
+      // the experts' slots (EPLB's redundant copies split their experts' tokens).
       const ep = layout.expertParallel;
       const etp = layout.expertTensorParallel ?? t;
       const groupTokens = (tokens * ep * etp) / t;
-      const localExperts = moe.numExperts / ep;
-      const tokensPerExpert = ((groupTokens * moe.topK) / moe.numExperts) * (request.expertImbalance ?? 1);
+      const slots = moe.numExperts + (request.redundantExperts ?? 0);
+      const localExperts = slots / ep;
+      const tokensPerExpert = ((groupTokens * moe.topK) / slots) * (request.expertImbalance ?? 1);
       // Serving a small batch reaches only some experts (uniform routing): expected distinct experts.
       const touched =
         request.phase === 'decode' || request.phase === 'prefill'
-          ? Math.min(moe.numExperts, expectedExpertsTouched(moe.numExperts, moe.topK, groupTokens)) / ep
+          ? Math.min(slots, expectedExpertsTouched(slots, moe.topK, groupTokens)) / ep
           : localExperts;
       const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
       const Ie = moe.expertIntermediateSize;
