@@ -29,6 +29,21 @@ const llama8b = spec('llama-3-8b');
 const fp8 = { tensorParallel: 1, expertParallel: 1, weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
 const energy = testCost.energy;
 
+describe('TPOT under chunked prefill', () => {
+  it("a request's TPOT carries the prompts of the other c − 1 sequences' successors, none of its own", () => {
+    const w = { inputTokens: 8000, outputTokens: 200 };
+    const at = (c: number, disaggregated = false) =>
+      servingPoint(llama8b, h100, fp8, { ...w, disaggregated }, c);
+    // Alone, the next prompt waits for this request: its TPOT is the decode step, as on a decode pool.
+    expect(at(1).tpotSeconds).toBeCloseTo(at(1, true).tpotSeconds, 12);
+    expect(at(1).stepSeconds).toBeGreaterThan(at(1).tpotSeconds * 1.05);
+    for (const c of [2, 8, 64]) {
+      expect(at(c).tpotSeconds, `c = ${c}`).toBeLessThan(at(c).stepSeconds);
+      expect(at(c).tpotSeconds, `c = ${c}`).toBeGreaterThan(at(c, true).tpotSeconds);
+    }
+  });
+});
+
 describe('layout labels', () => {
   it("say attention data parallelism with EP: TensorRT-LLM's DEP4 is TP1·ADP4·EP4; experts span TP × EP GPUs", () => {
     const label = (tensorParallel: number, expertParallel: number) =>

@@ -173,7 +173,11 @@ interface SteadyStep {
   readonly stepsPerRequest: number;
   readonly promptTokens: number;
   readonly stepKernels: number;
+  /** The step's kernels without its prefill chunks. */
+  readonly decodeKernels: number;
   readonly step: number;
+  /** Time per output token one request sees (see {@link steadyStep}). */
+  readonly tpot: number;
   readonly wall: (kernelSeconds: number) => number;
 }
 
@@ -205,8 +209,26 @@ function steadyStep(
   const overheads = stepOverheads(r.profile, concurrency, r.expertParallel, routedLayers(spec));
   const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
   const stepKernels = servingStepSeconds(spec, cluster, r, work);
+  const decodeKernels =
+    prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : stepKernels;
   const step = wall(stepKernels);
-  return { concurrency, work, perStep, stepsPerRequest, promptTokens, stepKernels, step, wall };
+  // A request's own prompt is prefilled before it decodes: while it decodes, the steps carry the
+  // prompts of the other c − 1 sequences' successors, (c − 1)/c of the prefill work (none at c = 1;
+  // Sarathi-Serve's chunked prefill, Agrawal et al. 2024, piggybacks prompts on running decodes).
+  const ridingPrefill = ((concurrency - 1) / concurrency) * (stepKernels - decodeKernels);
+  const tpot = wall(decodeKernels + ridingPrefill) / perStep;
+  return {
+    concurrency,
+    work,
+    perStep,
+    stepsPerRequest,
+    promptTokens,
+    stepKernels,
+    decodeKernels,
+    step,
+    tpot,
+    wall,
+  };
 }
 
 const outputTokensPerSecondPerGpu = (s: SteadyStep, r: Replica): number =>
@@ -230,8 +252,7 @@ function pointAt(
   w: ServingWorkload,
   s: SteadyStep,
 ): ServingPoint {
-  const { concurrency, work, perStep, stepsPerRequest, promptTokens, stepKernels, step, wall } = s;
-  const decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
+  const { concurrency, work, stepsPerRequest, promptTokens, stepKernels, decodeKernels, step, wall } = s;
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
   const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
   const prefillAlone =
@@ -274,7 +295,7 @@ function pointAt(
     concurrency,
     stepSeconds: step,
     ttftSeconds: admitStep + wait,
-    tpotSeconds: step / perStep,
+    tpotSeconds: s.tpot,
     outputTokensPerSecondPerGpu: output,
     inputTokensPerSecondPerGpu: output * (w.inputTokens / w.outputTokens),
     // GPU work, not wall time: a host-bound step (host time overlapping the GPU) still prefills.
@@ -360,7 +381,7 @@ export function bestServingPoint(
     // TPOT and throughput follow from the step alone: a point over the TPOT limit, or no faster
     // than the best so far, is passed over before its TTFT and memory are computed.
     const s = steadyStep(spec, cluster, r, w, c);
-    if (slo.tpotSeconds !== undefined && s.step / s.perStep > slo.tpotSeconds) continue;
+    if (slo.tpotSeconds !== undefined && s.tpot > slo.tpotSeconds) continue;
     if (best && outputTokensPerSecondPerGpu(s, r) <= best.outputTokensPerSecondPerGpu) continue;
     const p = pointAt(spec, cluster, r, w, s);
     if (meetsSlo(p, slo) && holdsByLittlesLaw(p, s, w)) best = p;

@@ -116,7 +116,10 @@ describe('serving simulator', () => {
     });
     const analytic = servingPoint(llama8b, h100, fp8, { inputTokens: 1024, outputTokens: 256 }, 1);
     expect(Math.abs(sim.ttftSeconds.p50 / loneTtftSeconds(llama8b, h100, fp8, 1024) - 1)).toBeLessThan(0.05);
-    expect(Math.abs(sim.tpotSeconds.p50 / analytic.tpotSeconds - 1)).toBeLessThan(0.05);
+    // The analytic TPOT at concurrency 1 carries no prefill (the next prompt waits for this request):
+    // the simulator's batch-1 decode step to 0.1% (it was 1% off while the analytic model spread the
+    // next request's prefill over this one's steps).
+    expect(Math.abs(sim.tpotSeconds.p50 / analytic.tpotSeconds - 1)).toBeLessThan(0.001);
     expect(Math.abs(sim.itlSeconds.p50 / analytic.tpotSeconds - 1)).toBeLessThan(0.05);
   });
 
