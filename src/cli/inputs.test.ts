@@ -128,7 +128,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
         ...SERVE_8B_H100,
         ...['--input-tokens', '100', '--output-tokens', '100', '--engine', 'vllm', '--mem-fraction', '0'],
       ],
-      /^error: --mem-fraction: a share of GPU memory in \(0, 1\], got 0$/,
+      /^error: --mem-fraction: a share of GPU memory in \(0, 1\], got '0'$/,
     ],
     [
       '--stack in inference mode',

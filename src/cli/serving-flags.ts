@@ -280,9 +280,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   }
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   if (engine === undefined) refuseFlags(o, { memFraction: '--mem-fraction' }, 'with --engine');
-  const memFraction = fraction(o.memFraction, '--mem-fraction', true);
-  if (memFraction === 0)
-    inputError('invalid_value', ['--mem-fraction'], 'a share of GPU memory in (0, 1], got 0');
+  const memFraction = o.memFraction === undefined ? undefined : decimal(o.memFraction);
+  if (memFraction !== undefined && !(memFraction > 0 && memFraction <= 1))
+    inputError(
+      'invalid_value',
+      ['--mem-fraction'],
+      `a share of GPU memory in (0, 1], got '${o.memFraction}'`,
+    );
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
