@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineForGpu, findEngine } from '../catalog/engines.js';
+import { maxConcurrency } from '../core/inference/serving.js';
+import { whyNot } from './commands/serve.js';
 import { servingSetup } from './serving-flags.js';
 
 describe('serve --engine', () => {
@@ -58,5 +60,13 @@ describe('serve: EPLB redundant experts and the engine memory share', () => {
     const setup = servingSetup({ ...searched, redundantExperts: '32' });
     const eps = new Set(setup.candidates.map((c) => c.replica.expertParallel));
     expect([...eps].every((e) => e > 1 && 288 % e === 0)).toBe(true);
+  });
+  it("SGLang's derived share leaves EP32 on H100s no KV: the refusal names --mem-fraction, which the deployment states", () => {
+    const ep32 = { ...sglangEp72, ep: '32' };
+    const derived = servingSetup(ep32);
+    expect(whyNot(derived, 50, undefined)).toMatch(/SGLang derives its memory share .*--mem-fraction/);
+    const stated = servingSetup({ ...ep32, memFraction: '0.835' });
+    const c = stated.candidates[0]!;
+    expect(maxConcurrency(stated.spec, c.cluster, c.replica, stated.workload)).toBeGreaterThan(100);
   });
 });

@@ -147,7 +147,12 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const gpus = [...new Set(candidates.map((c) => c.gpuId))].join(', ');
     const tp = Math.max(...candidates.map((c) => c.replica.tensorParallel));
     const ep = Math.max(...candidates.map((c) => c.replica.expertParallel));
-    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try --weights fp8 or int4, a larger GPU, or ${spec.moe ? 'a larger --ep' : 'fewer tokens per request'}`;
+    // An engine that derives its memory share (SGLang's reserve grows with attention-DP ranks) may be what leaves no room.
+    const derived = candidates.find((c) => c.replica.profile?.memoryReserve)?.replica.profile;
+    const share = derived
+      ? `; ${derived.name} derives its memory share from the layout here: state the deployment's --mem-fraction (its --mem-fraction-static)`
+      : '';
+    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try --weights fp8 or int4, a larger GPU, or ${spec.moe ? 'a larger --ep' : 'fewer tokens per request'}${share}`;
   }
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
