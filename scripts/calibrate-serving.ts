@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findModel } from '../src/catalog/catalog.js';
-import { gpuFamily, loadEngines, MIN_MOE_ROWS } from '../src/catalog/engines.js';
+import { gpuFamily, loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../src/catalog/engines.js';
 import { mixerKinds, routedLayers } from '../src/core/model/layer-mix.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
@@ -87,7 +87,7 @@ const errorOf = (c: ServingCase, k: number) => {
  */
 const best = (rows: readonly ServingCase[]) => {
   const ceiling = GRID_CEILING[rows[0]?.engine ?? ''];
-  const moeFitted = rows.filter(isMoe).length >= MIN_MOE_ROWS;
+  const moeFitted = moeTermIdentified(rows.filter(isMoe).length);
   let k = 0;
   let score = Number.POSITIVE_INFINITY;
   combos.forEach(({ a, b, m }, j) => {
@@ -209,10 +209,9 @@ function calibrate(
   const runs = engineRuns(rows);
   const note = `fitted by scripts/calibrate-serving.ts on ${rows.length} rows (${label}; ${runs}), mean |log error| minimised over a grid`;
   const moeRows = rows.filter(isMoe).length;
-  const moeNote =
-    moeRows >= MIN_MOE_ROWS
-      ? `${note}; ${moeRows} of the rows are mixture-of-experts models, the only rows this term moves`
-      : `not identified: ${moeRows} of the ${rows.length} rows (${label}) are mixture-of-experts models, fewer than the ${MIN_MOE_ROWS} a fit needs, so the term stays 0 (a MoE model on this engine is timed by the operation list alone; its band says so)`;
+  const moeNote = moeTermIdentified(moeRows)
+    ? `${note}; ${moeRows} of the rows are mixture-of-experts models, the only rows this term moves`
+    : `not identified: ${moeRows} of the ${rows.length} rows (${label}) are mixture-of-experts models, fewer than the ${MIN_MOE_ROWS} a fit needs, so the term stays 0 (a MoE model on this engine is timed by the operation list alone; its band says so)`;
   console.log(
     `${label}: ${a} ms/step + ${b} µs/sequence + ${m} µs/sequence/MoE layer (${moeRows} MoE rows); fit median ${pct(fit.medianError.value)} (max ${pct(fit.maxError.value)}), leave-one-out median ${pct(fit.leaveOneOutMedianError.value)} (max ${pct(fit.leaveOneOutMaxError.value)})${heldOut.length ? `, held-out ${heldOut.length}: median ${pct(median(held.map(Math.abs)))} (max ${pct(Math.max(...held.map(Math.abs)))})` : ''}; P10–P90 of published/predicted ${fit.ratioP10.value.toFixed(2)}–${fit.ratioP90.value.toFixed(2)}`,
   );

@@ -10,7 +10,7 @@ import { formatCount } from '../core/format.js';
 import { type LabelledMixer, unseenMixerStatement } from '../core/model/layer-mix.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { widenBand } from '../core/uncertainty/range.js';
-import { engineCalibration, findEngine, gpuFamily, MIN_MOE_ROWS } from './engines.js';
+import { engineCalibration, findEngine, gpuFamily, MIN_MOE_ROWS, moeTermIdentified } from './engines.js';
 
 export interface CalibrationBand {
   /** P10 and P90 multipliers on a time-like figure. */
@@ -117,7 +117,7 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     factor *= 1.5;
   }
   const moeRows = k.fit.moeRows?.value ?? 0;
-  if (scale?.moe && moeRows < MIN_MOE_ROWS) {
+  if (scale?.moe && !moeTermIdentified(moeRows)) {
     outside.push(
       `${moeRows} of the ${engine.id} calibration rows${k.scope === 'family' ? ` on ${family} GPUs` : ''} are mixture-of-experts models (a fit needs ${MIN_MOE_ROWS}): the engine's MoE decode term is not calibrated (0), so the experts are timed by the operation list alone; the band is widened by half`,
     );

@@ -22,6 +22,9 @@ export const ENGINES_FILES: Readonly<Record<string, unknown>> = { sglang, 'trt-l
  */
 export const MIN_MOE_ROWS = 6;
 
+/** Whether `moeRows` mixture-of-experts calibration rows identify the MoE decode term ({@link MIN_MOE_ROWS}). */
+export const moeTermIdentified = (moeRows: number): boolean => moeRows >= MIN_MOE_ROWS;
+
 const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
 const fraction = sourcedValue.refine((v) => v.value > 0 && v.value <= 1, { message: 'must be in (0, 1]' });
 const nonNegative = sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' });

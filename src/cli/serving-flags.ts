@@ -8,7 +8,7 @@ import { type CatalogEngine, ENGINE_IDS, findEngine, withEngine } from '../catal
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
-import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
+import { type DeploymentCandidate, expertSlotsIssue, replicaOptions } from '../core/inference/deployment.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
@@ -299,13 +299,9 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     refuseFlags(o, { prefillTp: '--prefill-tp', prefillEp: '--prefill-ep' }, 'with --disaggregated');
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
   const prefillEp = optionalInt(o.prefillEp, '--prefill-ep');
-  const slots = (spec.moe?.numExperts ?? 0) + redundantExperts;
-  if (prefillEp !== undefined && prefillEp > 1 && spec.moe && slots % prefillEp !== 0)
-    inputError(
-      'infeasible',
-      ['--prefill-ep'],
-      `expert parallelism ${prefillEp} must divide the ${slots} expert slots of ${spec.name}`,
-    );
+  const prefillSlotIssue =
+    prefillEp === undefined ? null : expertSlotsIssue(spec, prefillEp, redundantExperts);
+  if (prefillSlotIssue !== null) inputError('infeasible', ['--prefill-ep'], prefillSlotIssue);
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);

@@ -3,7 +3,7 @@
  * the engines' calibration table and each case's notes.
  */
 import { loadCatalog } from '../catalog/catalog.js';
-import { loadEngines, MIN_MOE_ROWS } from '../catalog/engines.js';
+import { loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../catalog/engines.js';
 import { caseNotesMarkdown } from './case-fields.js';
 import {
   engineRuns,
@@ -79,7 +79,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
           ? `${f.heldOutRows.value}: ${pct(f.heldOutMedianError?.value ?? 0)} / ${pct(f.heldOutMaxError?.value ?? 0)}`
           : '–';
         const moeRows = f.moeRows?.value ?? 0;
-        const moe = `${k.moeSequenceLayerOverhead.value} (${moeRows < MIN_MOE_ROWS ? 'not identified, ' : ''}${moeRows} rows)`;
+        const moe = `${k.moeSequenceLayerOverhead.value} (${moeTermIdentified(moeRows) ? '' : 'not identified, '}${moeRows} rows)`;
         return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${moe} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
       }),
     ),

@@ -220,6 +220,19 @@ function prefillGpusPerReplica(
 }
 
 /**
+ * Why `ep` expert-parallel ranks cannot split a model's expert slots (its experts plus `redundant` EPLB
+ * copies, spread evenly), or null when they can (or the model is dense).
+ */
+export function expertSlotsIssue(spec: ModelSpec, ep: number, redundant: number): string | null {
+  if (!spec.moe) return null;
+  const slots = spec.moe.numExperts + redundant;
+  if (slots % ep === 0) return null;
+  return redundant > 0
+    ? `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts + ${redundant} redundant slots (${slots}) of ${spec.name}`
+    : `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name} (or add redundant expert slots that make the sum divisible)`;
+}
+
+/**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
  * domain that divide the attention heads; for MoE also EP over powers of two up to the expert count
  * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the
@@ -250,14 +263,8 @@ export function replicaOptions(
   const ep = fixed.expertParallel;
   const redundant = fixed.redundantExperts ?? 0;
   const slots = spec.moe ? spec.moe.numExperts + redundant : 1;
-  if (ep !== undefined && spec.moe && slots % ep !== 0)
-    inputError(
-      'infeasible',
-      ['layout', 'expertParallel'],
-      redundant > 0
-        ? `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts + ${redundant} redundant slots (${slots}) of ${spec.name}`
-        : `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name} (or add redundant expert slots that make the sum divisible)`,
-    );
+  const slotIssue = ep === undefined ? null : expertSlotsIssue(spec, ep, redundant);
+  if (slotIssue !== null) inputError('infeasible', ['layout', 'expertParallel'], slotIssue);
   if (redundant > 0 && ep === 1)
     inputError(
       'infeasible',
