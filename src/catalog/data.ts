@@ -120,6 +120,7 @@ import quality_results from '../../catalog/quality-results.json' with { type: 'j
 import sources from '../../catalog/sources.json' with { type: 'json' };
 import stacks_deepspeed from '../../catalog/stacks/deepspeed.json' with { type: 'json' };
 import stacks_hf from '../../catalog/stacks/hf.json' with { type: 'json' };
+import stacks_llm_foundry from '../../catalog/stacks/llm-foundry.json' with { type: 'json' };
 import stacks_megatron from '../../catalog/stacks/megatron.json' with { type: 'json' };
 import stacks_megatron_deepspeed from '../../catalog/stacks/megatron-deepspeed.json' with { type: 'json' };
 import stacks_torchtitan from '../../catalog/stacks/torchtitan.json' with { type: 'json' };
@@ -251,6 +252,7 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
 export const STACKS_FILES: Readonly<Record<string, unknown>> = {
   deepspeed: stacks_deepspeed,
   hf: stacks_hf,
+  'llm-foundry': stacks_llm_foundry,
   megatron: stacks_megatron,
   'megatron-deepspeed': stacks_megatron_deepspeed,
   torchtitan: stacks_torchtitan,

@@ -10,7 +10,7 @@ import korthikanti from '../../catalog/validation/korthikanti-2022-table5.json' 
 import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import { STACKS_FILES } from '../catalog/data.js';
-import { stackFileSchema } from '../catalog/stacks.js';
+import { stackFileSchema } from '../catalog/stack-schema.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -20,6 +20,7 @@ import { planTraining } from '../core/training/plan.js';
 import type { StackId, StackProfile } from '../core/training/stack.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
+import { llmFoundryCase, llmFoundryRows } from './llm-foundry-cases.js';
 import { runTrainingCase, type TrainingCase, trainingCases } from './training-cases.js';
 
 /** NeMo's system names → catalog GPUs. */
@@ -40,7 +41,8 @@ export const NEMO_MODELS: Readonly<Record<string, string>> = {
   'DeepSeek-V3': 'deepseek-v3',
 };
 
-function engineStep(
+/** A run through the engine on a stack (uncalibrated for an id, as given for a profile): the case's terms. */
+export function engineStep(
   spec: ModelSpec,
   cluster: ClusterSpec,
   stack: StackId | StackProfile,
@@ -195,6 +197,8 @@ export function calibrationCases(): CalibrationCase[] {
     if (c.calibrationStack) out.push(trainingCalibrationCase(c, c.calibrationStack));
   }
   out.push(...finetuneCases({ heldOut: false }));
+  // LLM Foundry's MPT benchmark tables of its calibration role (Composer FSDP on H100 and A100).
+  for (const r of llmFoundryRows('calibration')) out.push(llmFoundryCase(r, 'llm-foundry'));
   return out;
 }
 

@@ -4,7 +4,7 @@
  * diagnosis (scripts/calibrate.ts writes the result to catalog/validation/stack-calibration.json).
  */
 
-import type { CalibrationFile } from '../catalog/stacks.js';
+import type { CalibrationFile } from '../catalog/stack-schema.js';
 import { median } from '../core/statistics.js';
 import { errorBand } from '../core/training/error-band.js';
 import {

@@ -11,6 +11,7 @@ import { InputError } from '../core/errors.js';
 import { median } from '../core/statistics.js';
 import type { CalibrationCase } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
+import { llmFoundryCase, llmFoundryRows } from './llm-foundry-cases.js';
 import { NEMO_GPUS, NEMO_MODELS, nemoRunCase, trainingCalibrationCase } from './stack-calibration-cases.js';
 import { trainingCases } from './training-cases.js';
 
@@ -144,5 +145,14 @@ export function heldOutCalibrationCases(): CalibrationCase[] {
   out.push(...heldOutNemoCases());
   // The fine-tuning profiles held out of the fit (a model size outside it, Q-LoRA on a GPTQ base).
   out.push(...finetuneCases({ heldOut: true }));
+  // LLM Foundry's held-out tables: H100 at 128–512 GPUs and FP8 (Transformer Engine).
+  // A row the engine's memory refuses is not a residual (docs/training-engine.md lists it).
+  for (const r of llmFoundryRows('heldOut')) {
+    try {
+      out.push(llmFoundryCase(r, 'llm-foundry'));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+  }
   return out;
 }

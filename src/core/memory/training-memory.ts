@@ -41,6 +41,7 @@ import {
   optimizerStepBytes,
   PRECISION_BYTES,
   SECOND_MOMENT_BYTES,
+  stackMemoryFor,
   tableOptimizerBytes,
 } from './training-recipes.js';
 
@@ -74,8 +75,11 @@ export {
   OPTIMIZER_STATE_BYTES,
   OPTIMIZERS,
   type Optimizer,
+  type OwnModules,
   PRECISION_BYTES,
   type StackMemory,
+  stackLossKernelFor,
+  stackMemoryFor,
   TRAINING_PRECISIONS,
   type TrainingPrecision,
 } from './training-recipes.js';
@@ -105,14 +109,14 @@ export function trainingMemory(
   const bytes = PRECISION_BYTES[options.precision];
   const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
   const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
-  const stack = options.stack?.memory;
+  const stack = stackMemoryFor(options.stack?.memory, spec);
   const fp8Cache = options.fp8ActivationCache ?? stack?.fp8ActivationCache ?? options.precision === 'fp8';
   const actOptions: ActivationOptions = {
     seqLen: options.seqLen,
     flashAttention,
     dropout,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
-    unfusedElementwise: stack?.unfusedElementwise ?? false,
+    unfusedElementwise: (stack?.unfusedElementwise ?? false) && (stack?.eagerActivationCopies ?? true),
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;

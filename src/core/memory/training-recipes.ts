@@ -5,8 +5,46 @@
  */
 
 import { ATTENTION_IMPLEMENTATIONS, type AttentionImplementation } from '../hardware/efficiency.js';
+import type { LossKernel } from '../model/operation-types.js';
+import type { ModelSpec } from '../model/spec.js';
 import { GIB } from '../units.js';
 import type { PeftMemory } from './model-states.js';
+
+/**
+ * The model types whose modules a stack builds itself, and what it runs any other model with (LLM
+ * Foundry builds MPT; a transformers model runs through its hf_causal_lm wrapper with transformers'
+ * modules and loss).
+ */
+export interface OwnModules {
+  /** Config `model_type`s of the models the stack's own modules build. */
+  readonly modelTypes: readonly string[];
+  /** Any other model: its loss's bytes per logit element, whether its eager modules keep copies, its loss kernel. */
+  readonly otherwise: {
+    readonly logitsBytesPerElement: number;
+    readonly eagerActivationCopies: boolean;
+    readonly lossKernel: LossKernel;
+  };
+}
+
+/** The stack's memory as it runs this model: for a model it does not build, `ownModules.otherwise`. */
+export function stackMemoryFor(memory: StackMemory | undefined, spec: ModelSpec): StackMemory | undefined {
+  const own = memory?.ownModules;
+  if (!memory || !own || own.modelTypes.includes(spec.modelType)) return memory;
+  return {
+    ...memory,
+    logitsBytesPerElement: own.otherwise.logitsBytesPerElement,
+    eagerActivationCopies: own.otherwise.eagerActivationCopies,
+  };
+}
+
+/** The loss kernel a stack runs this model's loss with (its own, or `ownModules.otherwise`'s). */
+export function stackLossKernelFor(
+  stack: { readonly memory: StackMemory; readonly lossKernel?: LossKernel } | undefined,
+  spec: ModelSpec,
+): LossKernel | undefined {
+  const own = stack?.memory.ownModules;
+  return own && !own.modelTypes.includes(spec.modelType) ? own.otherwise.lossKernel : stack?.lossKernel;
+}
 
 /** How a software stack's memory differs (catalog/stacks/; see training/stack.ts). */
 export interface StackMemory {
@@ -14,6 +52,14 @@ export interface StackMemory {
   readonly logitsBytesPerElement: number;
   /** Element-wise ops run as separate eager kernels that each save their input (Hugging Face eager). */
   readonly unfusedElementwise: boolean;
+  /**
+   * Whether those eager modules keep the copies Hugging Face's do (FP32 RMSNorm upcasts, rotate_half
+   * copies, SwiGLU's silu output: activations.ts); false for a stack whose own eager modules keep none
+   * (LLM Foundry's MPT: BF16 LayerNorm, no rotary, native GELU). Default: `unfusedElementwise`.
+   */
+  readonly eagerActivationCopies?: boolean;
+  /** The model types it builds with its own modules; other models run as `otherwise` (default: all its own). */
+  readonly ownModules?: OwnModules;
   /** FP8 GEMM inputs are kept in FP8 for the backward pass (Transformer Engine). */
   readonly fp8ActivationCache: boolean;
   /** Caching-allocator reserve and fragmentation, as a fraction of the allocated bytes. */

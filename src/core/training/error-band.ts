@@ -10,6 +10,7 @@
 
 import { formatCount } from '../format.js';
 import { type LabelledMixer, unseenMixerStatement } from '../model/layer-mix.js';
+import { percentile } from '../statistics.js';
 import { inverseRange, type Range, residualBand, scaledRange } from '../uncertainty/range.js';
 import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
 
@@ -34,6 +35,22 @@ export interface ErrorBand {
   readonly outside: readonly string[];
 }
 
+/** Residuals each (family × stack) fit contributes to a pooled band. */
+const POOLED_PER_FIT = 20;
+
+/**
+ * Every fit's residuals as POOLED_PER_FIT evenly spaced quantiles of its own, so each fit weighs
+ * equally in a pooled band: a stack with many cases (LLM Foundry's 111 benchmark rows) does not
+ * narrow the band of every uncalibrated pair by its count alone.
+ */
+function pooledResiduals(perFit: readonly (readonly number[])[]): number[] {
+  return perFit.flatMap((r) => {
+    if (r.length === 0) return [];
+    const sorted = [...r].sort((a, b) => a - b);
+    return Array.from({ length: POOLED_PER_FIT }, (_, i) => percentile(sorted, (i + 0.5) / POOLED_PER_FIT));
+  });
+}
+
 /**
  * The band for a prediction on `gpus` GPUs of a family on a stack. `all` are every calibration of
  * every stack: when this (family × stack) has none, their pooled residuals, doubled, give the band.
@@ -50,6 +67,8 @@ export function errorBand(
     readonly moe?: boolean;
     /** The model's token-mixer kinds and their labels (layer-mix.ts labelledMixerKinds), when known. */
     readonly mixers?: readonly LabelledMixer[];
+    /** The stack's own model types, when this model is not one (it runs another stack's modules). */
+    readonly foreignTo?: readonly string[];
   },
 ): ErrorBand {
   const outside: string[] = [];
@@ -65,7 +84,7 @@ export function errorBand(
     outside.push(
       `no calibration cases for ${where.stack} on ${where.family} GPUs: ${moved ? `its compute scale is ${moved.from}'s on ${where.family} × ${moved.ratio.toFixed(2)}, its ratio to ${moved.from} on ${moved.families.join(', ')}; ` : ''}the band is the pooled error of every calibrated family and stack, doubled`,
     );
-    residuals = all.flatMap(evidence);
+    residuals = pooledResiduals(all.map(evidence));
     widen = 2;
   }
   const families = calibration?.caseFamilies;
@@ -84,6 +103,12 @@ export function errorBand(
   if (calibration && where.params !== undefined && where.params > 2 * calibration.maxParams) {
     outside.push(
       `a ${formatCount(where.params)}-parameter model is beyond the calibration cases (up to ${formatCount(calibration.maxParams)}): the band is widened by half`,
+    );
+    widen *= 1.5;
+  }
+  if (calibration && where.foreignTo) {
+    outside.push(
+      `the ${where.stack} calibration cases ran its own ${where.foreignTo.join(', ')} modules; this model runs transformers' modules: the band is widened by half`,
     );
     widen *= 1.5;
   }

@@ -8,6 +8,7 @@ import {
   largestMemoryTerm,
   OFFLOAD_MIN_ZERO_STAGE,
   type OffloadOptions,
+  stackLossKernelFor,
   trainingMemory,
 } from '../memory/training-memory.js';
 import { queryHeadCounts } from '../model/kv-cache.js';
@@ -94,6 +95,13 @@ export class LayoutDoesNotFitError extends InputError {
   }
 }
 
+/** Where the stack runs this model with another stack's modules and loss (StackMemory.ownModules). */
+function foreignModulesWarning(spec: ModelSpec, stack: StackProfile | undefined): string | null {
+  const own = stack?.memory.ownModules;
+  if (!stack || !own || own.modelTypes.includes(spec.modelType)) return null;
+  return `${stack.name} builds its own modules for ${own.modelTypes.join(', ')} models only: ${spec.name} (model_type '${spec.modelType}') runs transformers' modules, so its loss and activation memory are counted as the hf stack's`;
+}
+
 export function planTraining(
   model: ModelSpec,
   cluster: ClusterSpec,
@@ -153,11 +161,14 @@ export function planTraining(
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
-    lossKernel: options.lossKernel ?? stack?.lossKernel ?? 'fused',
+    lossKernel: options.lossKernel ?? stackLossKernelFor(stack, spec) ?? 'fused',
     selectiveCheckpoint: options.selectiveCheckpoint ?? stack?.memory.selectiveCheckpoint ?? 'attention',
     attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
+    ...((options.gradReduceInFp32 ?? stack?.gradReduceInFp32) !== undefined && {
+      gradReduceInFp32: options.gradReduceInFp32 ?? stack?.gradReduceInFp32,
+    }),
   };
   // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
@@ -225,10 +236,11 @@ export function planTraining(
         params: paramCount(spec).totalParams,
         moe: spec.moe !== null,
         mixers: labelledMixerKinds(spec),
+        ...(foreignModulesWarning(spec, stack) && { foreignTo: stack.memory.ownModules!.modelTypes }),
       })
     : null;
-  const mtpWarning = untrainedMtpWarning(model, stack);
-  return { search, chosen, run, calibration, band, warnings: mtpWarning ? [mtpWarning] : [] };
+  const warnings = [untrainedMtpWarning(model, stack), foreignModulesWarning(spec, stack)];
+  return { search, chosen, run, calibration, band, warnings: warnings.filter((w) => w !== null) };
 }
 
 /**

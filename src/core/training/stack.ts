@@ -1,5 +1,5 @@
 /**
- * Software stacks (Megatron-Core/NeMo, torchtitan, DeepSpeed, Hugging Face Trainer, Unsloth): what
+ * Software stacks (Megatron-Core/NeMo, torchtitan, DeepSpeed, Hugging Face Trainer, Unsloth, LLM Foundry): what
  * each can split, how it allocates memory, and its calibrated speed on a GPU family. The catalog
  * (catalog/stacks/) supplies the values with their sources; this module is pure.
  *
@@ -25,6 +25,7 @@ export const STACK_IDS = [
   'deepspeed',
   'hf',
   'unsloth',
+  'llm-foundry',
 ] as const;
 export type StackId = (typeof STACK_IDS)[number];
 
@@ -193,6 +194,11 @@ export interface StackProfile {
   readonly trainsMtp: boolean;
   /** How it trains in FP8 (catalog `kernels.fp8Recipe`); 'none' refuses `--precision fp8`. */
   readonly fp8Recipe?: Fp8Recipe;
+  /**
+   * Whether its data-parallel gradient reduction runs in FP32 by default (catalog `gradientReduction`:
+   * Composer's FSDP mixed precision 'DEFAULT'); absent: the training precision's gradient bytes.
+   */
+  readonly gradReduceInFp32?: boolean;
   readonly memory: StackMemory;
   readonly calibrations: readonly StackCalibration[];
 }
