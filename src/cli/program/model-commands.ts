@@ -62,7 +62,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
       .option('--seq-len <n>', 'training sequence length')
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')
-      .option('--precision <p>', 'training: bf16 | fp8 | fp32')
+      .option('--precision <p>', 'training: bf16 | fp8 | fp32 | bf16-pure (no FP32 master)')
       .option('--optimizer <o>', OPTIMIZER_HELP)
       .option(
         '--method <m>',

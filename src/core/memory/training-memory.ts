@@ -38,9 +38,10 @@ import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   OPTIMIZER_STATE_BYTES,
+  optimizerStateBytes,
   optimizerStepBytes,
   PRECISION_BYTES,
-  SECOND_MOMENT_BYTES,
+  secondMomentBytes,
   stackMemoryFor,
   tableOptimizerBytes,
 } from './training-recipes.js';
@@ -76,6 +77,7 @@ export {
   OPTIMIZERS,
   type Optimizer,
   type OwnModules,
+  optimizerStateBytes,
   PRECISION_BYTES,
   type StackMemory,
   stackLossKernelFor,
@@ -107,7 +109,8 @@ export function trainingMemory(
   const etp = expertTensorParallelOf(layout);
   const expertShards = expertDataParallelOf(layout);
   const bytes = PRECISION_BYTES[options.precision];
-  const optimizerBytes = OPTIMIZER_STATE_BYTES[options.optimizer] + bytes.master;
+  const states = optimizerStateBytes(options.optimizer, options.precision);
+  const optimizerBytes = states + bytes.master;
   const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
   const stack = stackMemoryFor(options.stack?.memory, spec);
   const fp8Cache = options.fp8ActivationCache ?? stack?.fp8ActivationCache ?? options.precision === 'fp8';
@@ -153,7 +156,9 @@ export function trainingMemory(
   const perGpu = layerParamsPerGpu(spec, layout, byKind !== null);
   // FSDP mixed precision (StackMemory.fsdp): the sharded FP32 parameter is weights and master at once, gradients
   // reduced and kept in FP32, compute weights only all-gathered; full training only (a frozen base keeps its own).
-  const fsdp = layout.zeroStage === 3 && !options.adapter ? stack?.fsdp : undefined;
+  // Pure BF16 has no FP32 shard: FSDP's sharded parameter is the BF16 one, stepped in place.
+  const fsdp =
+    layout.zeroStage === 3 && !options.adapter && options.precision !== 'bf16-pure' ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
     zeroStage: layout.zeroStage,
     tensorParallel: t,
@@ -162,11 +167,8 @@ export function trainingMemory(
     weightBytes: fsdp ? 4 : bytes.weight,
     gradientBytes: fsdp ? 4 : bytes.gradient,
     // FP32 adapters (StackMemory.peft) are their own master copy, as FSDP's FP32 shards are.
-    optimizerBytes:
-      fsdp || (options.adapter && stack?.peft?.fp32Adapters)
-        ? OPTIMIZER_STATE_BYTES[options.optimizer]
-        : optimizerBytes,
-    secondMomentBytes: SECOND_MOMENT_BYTES[options.optimizer],
+    optimizerBytes: fsdp || (options.adapter && stack?.peft?.fp32Adapters) ? states : optimizerBytes,
+    secondMomentBytes: secondMomentBytes(options.optimizer, options.precision),
     paramCopies,
     tableOptimizerBytes: tableOptimizerBytes(options.optimizer, bytes),
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,

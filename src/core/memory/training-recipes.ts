@@ -142,7 +142,7 @@ export interface OptimizerShard {
 /** Checkpoints an offloading stack keeps on the GPU: the one being copied and the one recomputed. */
 export const CHECKPOINTS_ON_GPU = 2;
 
-export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32'] as const;
+export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32', 'bf16-pure'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
 /**
  * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
@@ -167,6 +167,9 @@ export type Optimizer = (typeof OPTIMIZERS)[number];
  * - bf16: ZeRO Sec. 3.1 (2 + 2 + 4).
  * - fp8: DeepSeek-V3 Sec. 3.3 — BF16 weights (FP8 casts are transient), FP32 gradients and master.
  * - fp32: no separate master copy.
+ * - bf16-pure: the model held and stepped in BF16, no FP32 master (torchtune's `dtype: bf16`,
+ *   Lightning's `bf16-true`): weights 2 + gradients 2; the optimizer's states follow the parameters'
+ *   dtype ({@link optimizerStateBytes}).
  */
 export const PRECISION_BYTES: Readonly<
   Record<TrainingPrecision, { weight: number; gradient: number; master: number }>
@@ -174,7 +177,31 @@ export const PRECISION_BYTES: Readonly<
   bf16: { weight: 2, gradient: 2, master: 4 },
   fp8: { weight: 2, gradient: 4, master: 4 },
   fp32: { weight: 4, gradient: 4, master: 0 },
+  'bf16-pure': { weight: 2, gradient: 2, master: 0 },
 };
+
+/** Optimizers whose states have their own dtype (8-bit blockwise, factored): not the parameters'. */
+const FIXED_STATE_DTYPE: ReadonlySet<Optimizer> = new Set(['adam-8bit', 'adafactor']);
+
+/**
+ * Optimizer-state bytes per parameter under a precision: torch's optimizers allocate their states
+ * `zeros_like(param)`, so with BF16 parameters and no FP32 master (`bf16-pure`) full-precision states
+ * are BF16 (AdamW 2 + 2 B: torch/optim/adamw.py `_init_group`), 8-bit and factored ones as they are.
+ */
+export function optimizerStateBytes(optimizer: Optimizer, precision: TrainingPrecision): number {
+  const states = OPTIMIZER_STATE_BYTES[optimizer];
+  return precision === 'bf16-pure' && !FIXED_STATE_DTYPE.has(optimizer)
+    ? inParamDtype(states, PRECISION_BYTES[precision].weight)
+    : states;
+}
+
+/** Adam's second-moment bytes per parameter under a precision (the foreach step's temporary). */
+export function secondMomentBytes(optimizer: Optimizer, precision: TrainingPrecision): number {
+  const bytes = SECOND_MOMENT_BYTES[optimizer];
+  return precision === 'bf16-pure' && !FIXED_STATE_DTYPE.has(optimizer)
+    ? inParamDtype(bytes, PRECISION_BYTES[precision].weight)
+    : bytes;
+}
 
 /**
  * Optimizer-state bytes per parameter beyond the master weights.
@@ -239,8 +266,9 @@ export function tableOptimizerBytes(
   bytes: { readonly weight: number; readonly master: number },
 ): { readonly native: number; readonly sharded: number } {
   const states = OPTIMIZER_STATE_BYTES[optimizer];
-  const fixed = optimizer === 'adam-8bit' || optimizer === 'adafactor';
-  return { native: fixed ? states : inParamDtype(states, bytes.weight), sharded: states + bytes.master };
+  const native = FIXED_STATE_DTYPE.has(optimizer) ? states : inParamDtype(states, bytes.weight);
+  // Without a master copy (fp32, bf16-pure) the engine steps the parameters' own dtype too.
+  return { native, sharded: bytes.master > 0 ? states + bytes.master : native };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, type GroupPlacement, placement } from '../hardware/collectives.js';
 import { memorySeconds } from '../hardware/roofline.js';
-import { OPTIMIZER_STATE_BYTES, PRECISION_BYTES } from '../memory/training-memory.js';
+import { optimizerStateBytes, PRECISION_BYTES } from '../memory/training-memory.js';
 import { layerWeights, nonExpertWeights, tpShard } from '../model/operations.js';
 import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type ModelSpec } from '../model/spec.js';
@@ -101,8 +101,12 @@ function trainableOnGpu(input: Pick<DataParallelInput, 'spec' | 'layout' | 'opti
  * `grad_reduce_in_fp32`, else in the parameters' BF16 (`param_and_grad_buffer.py`: grad_dtype).
  */
 export function gradientBytes(options: TrainingOptions): { accumulate: number; reduce: number } {
+  // Pure BF16 accumulates in the parameters' BF16 .grad (no FP32 main-grad buffer).
   if (options.gradReduceInFp32 === undefined)
-    return { accumulate: 4, reduce: PRECISION_BYTES[options.precision].gradient };
+    return {
+      accumulate: options.precision === 'bf16-pure' ? 2 : 4,
+      reduce: PRECISION_BYTES[options.precision].gradient,
+    };
   const bytes = options.gradReduceInFp32 ? 4 : 2;
   return { accumulate: bytes, reduce: bytes };
 }
@@ -172,7 +176,9 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   // Sharded (ZeRO ≥ 1) over the group that holds a copy: DP×CP for dense, DP×CP/EP for experts.
   const sharded = layout.zeroStage >= 1;
   const stateBytes =
-    2 * (bytes.master + OPTIMIZER_STATE_BYTES[options.optimizer]) + gradientWireBytes + bytes.weight;
+    2 * (bytes.master + optimizerStateBytes(options.optimizer, options.precision)) +
+    gradientWireBytes +
+    bytes.weight;
   const updated = dense / (sharded ? dp * cp : 1) + expert / (sharded ? edp : 1);
   if (!options.offload)
     return { syncSeconds, optimizerSeconds: memorySeconds(hw, updated * stateBytes), hostTransferSeconds: 0 };
