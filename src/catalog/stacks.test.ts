@@ -30,3 +30,11 @@ describe('a stack without cases of its own takes the calibration of the stack wh
     expect(findStack('unsloth').calibrations).toHaveLength(0);
   });
 });
+
+describe('a stack states the dtype of its gradient reduction (gradientReduction)', () => {
+  it('FSDP stacks that reduce in FP32 say so (torchtitan, LLM Foundry); the others take the precision’s gradient bytes', () => {
+    expect(findStack('torchtitan').gradReduceInFp32).toBe(true);
+    expect(findStack('llm-foundry').gradReduceInFp32).toBe(true);
+    expect(findStack('megatron').gradReduceInFp32).toBeUndefined();
+  });
+});

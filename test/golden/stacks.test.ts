@@ -85,6 +85,22 @@ const llama8bRun = {
   gpus: 16,
 } as const;
 
+describe('a stack’s gradient reduction dtype reaches the step (gradientReduction)', () => {
+  it('torchtitan reduce-scatters in FP32 unless the run says otherwise: twice the exposed gradient traffic when nothing overlaps', () => {
+    const cluster = findCluster('dgx-h100');
+    const run = {
+      ...llama8bRun,
+      constraints: { dataParallel: 16, tensorParallel: 1, pipelineParallel: 1, zeroStage: 2 as const },
+      overlapDataParallel: false,
+      stack: uncalibrated('torchtitan'),
+    };
+    const dp = (o: { gradReduceInFp32?: boolean }) =>
+      planTraining(llama8b, cluster, { ...run, ...o }).chosen.step.breakdown.dataParallelCommSeconds;
+    expect(dp({})).toBeCloseTo(dp({ gradReduceInFp32: true }), 12);
+    expect(dp({})).toBeGreaterThan(1.3 * dp({ gradReduceInFp32: false }));
+  });
+});
+
 describe('the splits each stack supports', () => {
   const cluster = findCluster('dgx-h100');
   const options = llama8bRun;
