@@ -53,3 +53,12 @@ export const qwen7bV1 = specFromInput({
   attention: { kind: 'gqa', numHeads: 32, qkvBias: true },
   mlp: { intermediateSize: 11_008 },
 });
+
+/** Llama 3 8B pretraining on 16 GPUs at 4,096 tokens: the stack tests' run. */
+export const llama8bRun = {
+  seqLen: 4096,
+  globalBatchSize: 256,
+  precision: 'bf16',
+  optimizer: 'adamw',
+  gpus: 16,
+} as const;

@@ -16,6 +16,7 @@ import { planTraining } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
 import { type CalibrationCase, eagerDispatch } from './calibration-case.js';
 import { engineStep } from './stack-calibration-cases.js';
+import type { BenchmarkHeldOut } from './training-cases.js';
 
 export type LlmFoundryRow = (typeof bench.rows)[number];
 
@@ -154,4 +155,15 @@ export function llmFoundryHeldOut(): {
     });
   }
   return { cases, refused };
+}
+
+/** The held-out rows as the validation report summarises them (docs/validation.md). */
+export function llmFoundryBenchmarkHeldOut(): BenchmarkHeldOut {
+  const { cases, refused } = llmFoundryHeldOut();
+  return {
+    what: "Held-out runs of LLM Foundry's own benchmark on the llm-foundry stack (its H100 runs at 128–512 GPUs and its FP8 runs, not in the fit; error = published / predicted − 1 in step time, each listed in docs/training-engine.md, the band including its own residual)",
+    errors: cases.map((c) => Math.abs(c.error)),
+    inBand: cases.filter((c) => c.published >= c.p10 && c.published <= c.p90).length,
+    refused: refused.length,
+  };
 }

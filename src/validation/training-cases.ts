@@ -206,8 +206,22 @@ export function runAllTrainingCases(): CaseResult[] {
   return trainingCases().map((c) => runTrainingCase(c));
 }
 
+/** Held-out runs of a stack's own benchmark tables, summarised beside the cases (llm-foundry-cases.ts). */
+export interface BenchmarkHeldOut {
+  /** What the runs are and where each is listed. */
+  readonly what: string;
+  /** |published / predicted − 1| of each predicted run, and whether it fell inside its P10–P90. */
+  readonly errors: readonly number[];
+  readonly inBand: number;
+  /** Runs the engine refused (memory), with its reason stated where listed. */
+  readonly refused: number;
+}
+
 /** The validation report (docs/validation.md): published vs predicted for every case. */
-export function validationReportMarkdown(results: readonly CaseResult[]): string {
+export function validationReportMarkdown(
+  results: readonly CaseResult[],
+  benchmarks: readonly BenchmarkHeldOut[] = [],
+): string {
   const sources = loadCatalog().sources;
   const held = results.filter((r) => r.case.role === 'validation');
   const met = held.filter((r) => Math.abs(r.error) <= TARGET_ERROR).length;
@@ -252,6 +266,10 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
       'Their errors here are in-sample; leave-one-out errors are in docs/training-engine.md.',
     ),
   ];
+  const benchmarkSummary = benchmarks.flatMap((b) => [
+    `**${b.what}**: **${b.errors.length}** runs, median |error| **${(100 * median(b.errors)).toFixed(1)}%**, max **${(100 * Math.max(...b.errors)).toFixed(1)}%**; published value inside the reported P10–P90 band: **${b.inBand} of ${b.errors.length}**${b.refused > 0 ? `; ${b.refused} refused by the engine's memory check` : ''}.`,
+    '',
+  ]);
   return [
     '# Training validation report',
     '',
@@ -265,6 +283,7 @@ export function validationReportMarkdown(results: readonly CaseResult[]): string
     'CI still fails when a prediction drifts, and a note explaining the gap.',
     '',
     ...stackSummary,
+    ...benchmarkSummary,
     '| case | run | metric | published | predicted | error | status | stack: P10–P90 | layout used | source |',
     '|---|---|---|---:|---:|---:|---|---|---|---|',
     ...rows,

@@ -20,6 +20,7 @@ import { residualBand } from '../../src/core/uncertainty/range.js';
 import { uncalibrated } from '../../src/validation/calibration-case.js';
 import { fitCalibrations } from '../../src/validation/stack-calibration.js';
 import { calibrationCases } from '../../src/validation/stack-calibration-cases.js';
+import { llama8bRun } from '../fixtures.js';
 
 describe('memory as each stack allocates', () => {
   // A Llama-style 3B (Llama 3.2 3B shape) at micro-batch 4 × 4,096 tokens ran out of memory on a
@@ -77,29 +78,6 @@ describe('memory as each stack allocates', () => {
 
 /** Llama 3 8B on 16 H100 at 4K × 256: the run the split and band tests share. */
 const llama8b = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
-const llama8bRun = {
-  seqLen: 4096,
-  globalBatchSize: 256,
-  precision: 'bf16',
-  optimizer: 'adamw',
-  gpus: 16,
-} as const;
-
-describe('a stack’s gradient reduction dtype reaches the step (gradientReduction)', () => {
-  it('torchtitan reduce-scatters in FP32 unless the run says otherwise: twice the exposed gradient traffic when nothing overlaps', () => {
-    const cluster = findCluster('dgx-h100');
-    const run = {
-      ...llama8bRun,
-      constraints: { dataParallel: 16, tensorParallel: 1, pipelineParallel: 1, zeroStage: 2 as const },
-      overlapDataParallel: false,
-      stack: uncalibrated('torchtitan'),
-    };
-    const dp = (o: { gradReduceInFp32?: boolean }) =>
-      planTraining(llama8b, cluster, { ...run, ...o }).chosen.step.breakdown.dataParallelCommSeconds;
-    expect(dp({})).toBeCloseTo(dp({ gradReduceInFp32: true }), 12);
-    expect(dp({})).toBeGreaterThan(1.3 * dp({ gradReduceInFp32: false }));
-  });
-});
 
 describe('the splits each stack supports', () => {
   const cluster = findCluster('dgx-h100');
