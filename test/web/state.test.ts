@@ -75,6 +75,16 @@ describe('shared links are validated like every other input', () => {
       'serve.ttftSloSeconds: must be at least 0 and at most 3,600 (seconds), got 1000000000; using 0',
     ]);
   });
+  it('pure BF16 and the llm-foundry stack are accepted from a link; fp32 is CLI-only and named as not allowed', () => {
+    const ok = checkState({ train: { precision: 'bf16-pure', stack: 'llm-foundry' } }, fallback);
+    expect(ok.issues).toEqual([]);
+    expect(ok.state.train).toMatchObject({ precision: 'bf16-pure', stack: 'llm-foundry' });
+    const bad = checkState({ train: { precision: 'fp32' } }, fallback);
+    expect(bad.state.train.precision).toBe(fallback.train.precision);
+    expect(bad.issues).toEqual([
+      'train.precision: must be one of bf16, bf16-pure, fp8, got "fp32"; using "bf16"',
+    ]);
+  });
   it('expert tensor parallelism and offload: checked as choices; a link from before them keeps working', async () => {
     const ok = checkState(
       {

@@ -29,7 +29,8 @@ export interface TrainInput {
   gpu: string;
   gpus: number;
   tokens: number;
-  precision: 'bf16' | 'fp8';
+  /** Training precision, as `--precision` (fp32 is CLI-only). */
+  precision: WebPrecision;
   seqLen: number;
   usdPerGpuHour: number | null;
   /** Fixed parallel degrees (0: searched). */
@@ -304,10 +305,14 @@ export const STATE_DOMAINS = {
   },
 } as const satisfies Partial<Record<keyof AppState, Record<string, Domain>>>;
 
+/** The training precisions the web app offers (`--precision`; bf16-pure: no FP32 master). */
+export const WEB_PRECISIONS = ['bf16', 'bf16-pure', 'fp8'] as const;
+export type WebPrecision = (typeof WEB_PRECISIONS)[number];
+
 /** The allowed values of the state's choice fields. */
 export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readonly string[]>>> = {
   train: {
-    precision: ['bf16', 'fp8'],
+    precision: WEB_PRECISIONS,
     stack: STACK_IDS,
     etp: ETP_CHOICES,
     offload: OFFLOAD_MODES,

@@ -9,7 +9,7 @@ import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
-import { STATE_DOMAINS, type TrainInput } from '../state.js';
+import { STATE_DOMAINS, type TrainInput, WEB_PRECISIONS, type WebPrecision } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import {
   days,
@@ -238,8 +238,8 @@ export function trainView(app: App) {
       <label>Tokens <input id="train-tokens" type="text" inputmode="decimal" .value=${String(t.tokens)} @change=${num('tokens')} />${fieldError(r?.issues ?? null, 'tokens')}</label>
       <label
         >Precision
-        <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as 'bf16' | 'fp8' })}>
-          ${['bf16', 'fp8'].map((p) => html`<option ?selected=${p === t.precision}>${p}</option>`)}
+        <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
+          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === t.precision}>${p}</option>`)}
         </select>
         ${fieldError(r?.issues ?? null, 'precision', '--precision')}
       </label>
