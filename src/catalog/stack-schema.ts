@@ -34,6 +34,11 @@ export const stackFileSchema = z
           .object({ defers: z.boolean(), locator: z.string().min(1), ...cited })
           .strict()
           .optional(),
+        /** Its ZeRO-2 is FSDP wrapping each layer, with ZeRO-3's per-layer hooks; cited on its own. */
+        zero2LayerHooks: z
+          .object({ hooks: z.boolean(), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
         ...cited,
       })
       .strict(),

@@ -57,6 +57,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),
       expertTensorFolding: file.parallelism.expertTensorFolding.supported,
       pipelineDefersGradientReduction: file.parallelism.pipelineDefersGradientReduction?.defers ?? false,
+      zero2LayerHooks: file.parallelism.zero2LayerHooks?.hooks ?? false,
     },
     memory: {
       logitsBytesPerElement: toSi(

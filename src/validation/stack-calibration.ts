@@ -34,7 +34,7 @@ export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: num
   localExpertOverheadSeconds: [0, 0.002],
   /** Host per layer pass of eager modules: 0 to 20 ms (hundreds of kernel launches at ~10 µs each). */
   layerOverheadSeconds: [0, 0.02],
-  /** Extra host per ZeRO-3/FSDP layer pass: 0 to 50 ms (per-module gather/release hooks). */
+  /** Extra host per FSDP-hooked layer pass (ZeRO-3; ZeRO-2 where the stack wraps layers): 0 to 50 ms (per-module gather/release hooks). */
   zero3LayerOverheadSeconds: [0, 0.05],
 };
 
@@ -277,7 +277,7 @@ export function fitCalibrations(
   return {
     meta: {
       what: 'Calibration of each (GPU family × software stack) on published runs with exact layouts: compute scale k on the engine step, expert factor x on routed-expert GEMMs and all-to-all, host overhead o seconds per layer pass; and the leave-one-out residuals that set the P10–P90 bands',
-      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·localExpertPassesPerSecond + h·layerPassesPerSecond + z·zero3LayerPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); h and z (host per layer pass, extra per ZeRO-3 layer pass) only on ${MIN_CASES_FOR_HOST}+ cases that all ran eager modules, else 0; residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
+      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × (k·(1 + (a − 1)·attentionFraction + (x − 1)·expertFraction) + o·localExpertPassesPerSecond + h·layerPassesPerSecond + z·zero3LayerPassesPerSecond); the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); h and z (host per layer pass, extra per FSDP-hooked layer pass: ZeRO-3, and ZeRO-2 where the stack's FSDP wraps each layer) only on ${MIN_CASES_FOR_HOST}+ cases that all ran eager modules, else 0; residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
       generated: date,
     },
     calibrations,
@@ -344,9 +344,9 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'runs on the same stack and family (published runs the fit never sees: the training.json validation cases',
     'that name a stack without being in a fit, the NeMo 25.09 rows, the held-out fine-tuning profiles), σ the larger of 1.4826 × their median absolute deviation and 1.2533 × their mean absolute deviation; *in band* counts the',
     'fitted cases inside it, and the held-out column gives their count, median / max error and how many fall inside',
-    'the band built without their own residual. Stacks of eager modules (hf) add h · layer passes + z ·',
-    'ZeRO-3 layer passes: h the host seconds per layer pass (PyTorch launches each kernel from Python), z the',
-    'extra per layer pass of the ZeRO-3/FSDP parameter hooks; fitted only on a family with 6+ such cases.',
+    'the band built without their own residual. Stacks of eager modules (hf, llm-foundry) add h · layer passes + z ·',
+    'FSDP layer passes: h the host seconds per layer pass (PyTorch launches each kernel from Python), z the',
+    'extra per layer pass of the FSDP/ZeRO-3 parameter hooks (ZeRO-3, and ZeRO-2 where the stack’s FSDP wraps each layer: `zero2LayerHooks`); fitted only on a family with 6+ such cases.',
     '',
     '| stack | GPU family | cases | k | a | x | o (ms) | h / z (ms) | before: median / max | after (LOO): median / max | in band | held out |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',

@@ -166,6 +166,7 @@ export function planTraining(
     attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
     pipelineDefersGradientReduction:
       options.pipelineDefersGradientReduction ?? stack?.parallelism.pipelineDefersGradientReduction === true,
+    zero2LayerHooks: options.zero2LayerHooks ?? stack?.parallelism.zero2LayerHooks === true,
     ...((options.gradReduceInFp32 ?? stack?.gradReduceInFp32) !== undefined && {
       gradReduceInFp32: options.gradReduceInFp32 ?? stack?.gradReduceInFp32,
     }),

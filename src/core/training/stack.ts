@@ -8,7 +8,7 @@
  * on the engine's step, an extra factor on attention kernels, an extra factor on the routed-expert
  * work (grouped GEMMs and token dispatch) and a host overhead per local expert per MoE-layer pass (the
  * last two fitted on MoE runs only, so dense runs never absorb them), and for stacks of eager modules
- * a host time per layer pass and per ZeRO-3 layer pass. The P10–P90 band
+ * a host time per layer pass and per FSDP-hooked layer pass. The P10–P90 band
  * comes from that fit's leave-one-out residuals and the held-out runs' residuals under it (see
  * docs/training-engine.md, "Calibration").
  */
@@ -46,6 +46,12 @@ export interface StackParallelism {
    * backward, not overlapped with it (DeepSpeed's PipelineEngine: TrainSchedule's ReduceGrads step).
    */
   readonly pipelineDefersGradientReduction: boolean;
+  /**
+   * Its ZeRO-2 is FSDP's SHARD_GRAD_OP (FSDP2 reshard_after_forward=False): each layer is a wrapped
+   * unit whose pre-forward and post-backward hooks run as under ZeRO-3, so the per-layer host time of
+   * the hooks applies (CalibrationTerms.zero3LayerPasses); DeepSpeed's ZeRO-2 has no per-layer hooks.
+   */
+  readonly zero2LayerHooks: boolean;
 }
 
 import type { FusedAttentionKernel } from '../hardware/efficiency.js';
@@ -298,7 +304,7 @@ export interface CalibrationShares {
 
 /**
  * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n
- * + h·l + z·l₃ (h, z: host seconds per layer pass and per ZeRO-3 layer pass, l and l₃ those passes per
+ * + h·l + z·l₃ (h, z: host seconds per layer pass and per FSDP-hooked layer pass (ZeRO-3; ZeRO-2 under zero2LayerHooks), l and l₃ those passes per
  * engine second; the eager-dispatch terms, 0 unless fitted), with
  * attention and experts the shares of the engine's step, n its MoE-layer passes × local experts per
  * second; k the compute scale, a the attention factor, x the expert factor, o the host seconds per

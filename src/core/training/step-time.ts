@@ -58,6 +58,8 @@ export interface TrainingOptions {
   readonly overlapDataParallel?: boolean;
   /** The stack's pipeline engine reduces gradients after the last micro-batch (StackParallelism). */
   readonly pipelineDefersGradientReduction?: boolean;
+  /** The stack's ZeRO-2 runs FSDP's per-layer hooks (StackParallelism.zero2LayerHooks). */
+  readonly zero2LayerHooks?: boolean;
   /** Overlap expert all-to-all with compute (default: only with DualPipe, DeepSeek-V3 Sec. 3.2.1). */
   readonly overlapExpertParallel?: boolean;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */
@@ -133,7 +135,11 @@ export interface CalibrationTerms {
   readonly localExpertPasses: number;
   /** Passes of one micro-batch (forward and backward) through one layer (any kind) of the slowest stage. */
   readonly layerPasses: number;
-  /** The layer passes of a ZeRO-3/FSDP layout (its parameters gathered and released per layer), else 0. */
+  /**
+   * The layer passes under FSDP's per-layer hooks (parameters gathered and released, gradients
+   * reduce-scattered per layer): every ZeRO-3 layout, and ZeRO-2 where the stack's FSDP wraps each
+   * layer (StackParallelism.zero2LayerHooks); else 0.
+   */
   readonly zero3LayerPasses: number;
   /** Offload's host seconds (CPU optimizer step, exposed copies): not scaled as GPU time. */
   readonly hostOffloadSeconds?: number;
@@ -386,7 +392,10 @@ export function stepTimeFromLayerCosts(
       expertCommSeconds: criticalSlots * parts.ep,
       localExpertPasses: criticalSlots * slowest.moeLayers * localExperts(spec, layout),
       layerPasses: criticalSlots * slowest.layers,
-      zero3LayerPasses: layout.zeroStage === 3 ? criticalSlots * slowest.layers : 0,
+      zero3LayerPasses:
+        layout.zeroStage === 3 || (layout.zeroStage === 2 && options.zero2LayerHooks === true)
+          ? criticalSlots * slowest.layers
+          : 0,
       hostOffloadSeconds: options.offload ? dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds : 0,
     },
   };
