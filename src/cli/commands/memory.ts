@@ -19,7 +19,7 @@ import {
   ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
-import { offloadIssues } from '../../core/training/plan.js';
+import { foreignModulesWarning, offloadIssues } from '../../core/training/plan.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
@@ -152,8 +152,10 @@ function train(
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
   };
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
-  const mtpWarning = untrainedMtpWarning(spec, stack);
-  const warnings = mtpWarning ? [...seqLenWarnings, mtpWarning] : seqLenWarnings;
+  const stackWarnings = [untrainedMtpWarning(spec, stack), foreignModulesWarning(spec, stack)].filter(
+    (w) => w !== null,
+  );
+  const warnings = [...seqLenWarnings, ...stackWarnings];
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);

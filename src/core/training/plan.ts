@@ -96,7 +96,7 @@ export class LayoutDoesNotFitError extends InputError {
 }
 
 /** Where the stack runs this model with another stack's modules and loss (StackMemory.ownModules). */
-function foreignModulesWarning(spec: ModelSpec, stack: StackProfile | undefined): string | null {
+export function foreignModulesWarning(spec: ModelSpec, stack: StackProfile | undefined): string | null {
   const own = stack?.memory.ownModules;
   if (!stack || !own || own.modelTypes.includes(spec.modelType)) return null;
   return `${stack.name} builds its own modules for ${own.modelTypes.join(', ')} models only: ${spec.name} (model_type '${spec.modelType}') runs transformers' modules, so its loss and activation memory are counted as the hf stack's`;
