@@ -59,7 +59,7 @@ describe('scenario errors name the path and line, what is allowed, and the neare
   it('a misspelled enum value and phase kind', () => {
     expect(first(scenario(`${ok}\nprecision: bf61`))).toMatchObject({
       path: ['phases', 0, 'precision'],
-      message: "line 11: must be one of bf16, fp8, fp32, got 'bf61'; did you mean 'bf16'?",
+      message: "line 11: must be one of bf16, fp8, fp32, bf16-pure, got 'bf61'; did you mean 'bf16'?",
     });
     expect(first(scenario(ok).replace('kind: pretrain', 'kind: pretrian'))).toMatchObject({
       path: ['phases', 0, 'kind'],
