@@ -1,8 +1,12 @@
 import { findGpu, loadCatalog } from '../../catalog/catalog.js';
+import { STACKS_FILES } from '../../catalog/data.js';
 import type { SourcedValue } from '../../catalog/schema.js';
 import { sourcedValues } from '../../catalog/sourced-values.js';
+import { findStack } from '../../catalog/stacks.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
+import { median } from '../../core/statistics.js';
+import { STACK_IDS, type StackCalibration } from '../../core/training/stack.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
@@ -124,4 +128,91 @@ export function modelsCommand(options: { json?: boolean }): string {
       r.huggingFace,
     ]),
   );
+}
+
+/** A calibration's leave-one-out |error| median and max (exp of the log residuals, minus 1). */
+function looErrors(c: StackCalibration): { median: number; max: number } | null {
+  const e = c.leaveOneOutLogResiduals.map((r) => Math.abs(Math.expm1(r)));
+  return e.length === 0 ? null : { median: median(e), max: Math.max(...e) };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** `llmecon stacks [id]`: the software stacks, or one with its catalog values' sources and its calibrations. */
+export function stacksCommand(id: string | undefined, options: { json?: boolean }): string {
+  const catalog = loadCatalog();
+  if (id) {
+    const stack = findStack(id, 'stack');
+    const file = STACKS_FILES[stack.id];
+    const calibrations = stack.calibrations.map((c) => ({ ...c, leaveOneOut: looErrors(c) }));
+    if (options.json)
+      return toJson({ ...(file as object), calibrations, sources: sourcesOf(file, catalog.sources) });
+    const rows = calibrations.map((c) => [
+      c.family,
+      c.transferred
+        ? `none (from ${c.transferred.from})`
+        : c.fittedOn
+          ? `${c.cases.length} (${c.fittedOn}'s)`
+          : String(c.cases.length),
+      c.stepTimeScale.toFixed(3),
+      c.attentionScale.toFixed(2),
+      `${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)}`,
+      c.leaveOneOut ? `${pct(c.leaveOneOut.median)} / ${pct(c.leaveOneOut.max)}` : '—',
+      String(c.heldOutLogResiduals?.length ?? 0),
+    ]);
+    const p = stack.parallelism;
+    const splits = [
+      p.tensor && 'TP',
+      p.pipeline && 'PP',
+      p.expert && 'EP',
+      p.context && 'CP',
+      p.sequence && 'SP',
+    ].filter(Boolean);
+    return [
+      `${stack.name} (${stack.id})`,
+      '',
+      `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}; loss ${formatBytes(stack.memory.logitsBytesPerElement)} per logit element`,
+      '',
+      rows.length > 0
+        ? table(
+            ['GPU family', 'cases', 'k', 'a', 'h / z (ms)', 'leave-one-out median / max', 'held out'],
+            rows,
+          )
+        : 'no calibration: the engine’s own time, with the pooled band of every calibrated stack doubled',
+      '',
+      "How each value was chosen is in the stack's catalog file (catalog/stacks/); 'llmecon stacks <id> --json' prints it whole.",
+      'sources:',
+      ...Object.entries(sourcesOf(file, catalog.sources)).map(
+        ([sid, s]) => `  ${sid}: ${s.title}, ${s.publisher}, ${s.url} (accessed ${s.accessed})`,
+      ),
+    ].join('\n');
+  }
+  const stacks = STACK_IDS.map((s) => findStack(s));
+  if (options.json)
+    return toJson(
+      stacks.map((s) => ({
+        id: s.id,
+        name: s.name,
+        families: s.calibrations.map((c) => ({
+          family: c.family,
+          cases: c.cases.length,
+          transferred: c.transferred !== undefined,
+        })),
+      })),
+    );
+  return [
+    table(
+      ['id', 'name', 'calibrated on (GPU family: runs)'],
+      stacks.map((s) => [
+        s.id,
+        s.name,
+        s.calibrations
+          .filter((c) => !c.transferred)
+          .map((c) => `${c.family}: ${c.cases.length}${c.fittedOn ? ` (${c.fittedOn}'s)` : ''}`)
+          .join(', ') || 'none',
+      ]),
+    ),
+    '',
+    "'llmecon stacks <id>' lists a stack's splits, its calibration per GPU family and its sources.",
+  ].join('\n');
 }

@@ -1,4 +1,4 @@
-/** Catalog and kernel commands: gpus, kernel gemm|attention|memory|collective, models. */
+/** Catalog and kernel commands: gpus, stacks, kernel gemm|attention|memory|collective, models. */
 import type { Command } from 'commander';
 import { example, GPU_HELP, type ProgramContext } from './shared.js';
 
@@ -12,6 +12,16 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
         ctx.io.out((await import('../commands/catalog-lists.js')).gpusCommand(id, opts)),
       ),
     'llmecon gpus\n  llmecon gpus h800',
+  );
+  example(
+    cli
+      .command('stacks [id]')
+      .description('the software stacks; with an id, its splits, calibration per GPU family and sources')
+      .option('--json', 'machine-readable output')
+      .action(async (id, opts) =>
+        ctx.io.out((await import('../commands/catalog-lists.js')).stacksCommand(id, opts)),
+      ),
+    'llmecon stacks\n  llmecon stacks llm-foundry',
   );
   // kernel (issue 14): one kernel on one GPU.
   const kernel = cli

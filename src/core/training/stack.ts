@@ -384,7 +384,7 @@ export function calibrationSummary(c: StackCalibration): string {
   const parts = [`compute × ${c.stepTimeScale.toFixed(2)}`, `attention × ${c.attentionScale.toFixed(2)}`];
   if (c.layerOverheadSeconds > 0 || c.zero3LayerOverheadSeconds > 0)
     parts.push(
-      `${(1000 * c.layerOverheadSeconds).toFixed(1)} ms host per layer pass (+${(1000 * c.zero3LayerOverheadSeconds).toFixed(1)} ms with ZeRO-3/FSDP)`,
+      `${(1000 * c.layerOverheadSeconds).toFixed(1)} ms host per layer pass (+${(1000 * c.zero3LayerOverheadSeconds).toFixed(1)} ms with FSDP/ZeRO-3 hooks)`,
     );
   if (c.expertScale !== 1 || c.localExpertOverheadSeconds > 0)
     parts.push(
