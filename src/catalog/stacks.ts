@@ -4,7 +4,7 @@
  */
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { InputError, InternalError, inputError } from '../core/errors.js';
-import type { OwnModules } from '../core/memory/training-memory.js';
+import { keepsEagerCopies, type OwnModules } from '../core/memory/training-memory.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { withMtpModules } from '../core/model/trained-spec.js';
 import {
@@ -145,7 +145,7 @@ function ownModules(own: { modelTypes: string[]; otherwise: StackId }): OwnModul
     modelTypes: own.modelTypes,
     otherwise: {
       logitsBytesPerElement: other.memory.logitsBytesPerElement,
-      eagerActivationCopies: other.memory.eagerActivationCopies ?? other.memory.unfusedElementwise,
+      eagerActivationCopies: keepsEagerCopies(other.memory),
       lossKernel: other.lossKernel ?? 'fused',
     },
   };

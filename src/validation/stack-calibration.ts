@@ -13,6 +13,7 @@ import {
   calibratedRatio,
   HOST_CALIBRATION_PARAMETERS,
   type HostCalibrationParameter,
+  leaveOneOutErrors,
   NEUTRAL_CALIBRATION_TERMS,
   type SharedCalibrationParameter,
   type StackId,
@@ -290,7 +291,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function calibrationReportMarkdown(file: CalibrationFile): string {
   const rows = file.calibrations.map((c) => {
     const before = c.cases.map((k) => Math.abs(k.published / k.engine - 1));
-    const after = c.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
+    const after = leaveOneOutErrors(c);
     // The band each case's own calibration gives (the one `train` prints), and whether the case is in it.
     const held = c.heldOut.map((h) => h.logResidual);
     const bandWith = (heldOutLogResiduals: readonly number[]) =>

@@ -6,7 +6,7 @@ import { findStack } from '../../catalog/stacks.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
 import { median } from '../../core/statistics.js';
-import { STACK_IDS, type StackCalibration } from '../../core/training/stack.js';
+import { leaveOneOutErrors, STACK_IDS, type StackCalibration } from '../../core/training/stack.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
@@ -132,7 +132,7 @@ export function modelsCommand(options: { json?: boolean }): string {
 
 /** A calibration's leave-one-out |error| median and max (exp of the log residuals, minus 1). */
 function looErrors(c: StackCalibration): { median: number; max: number } | null {
-  const e = c.leaveOneOutLogResiduals.map((r) => Math.abs(Math.expm1(r)));
+  const e = leaveOneOutErrors(c);
   return e.length === 0 ? null : { median: median(e), max: Math.max(...e) };
 }
 

@@ -37,6 +37,7 @@ import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './train
 import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
+  keepsEagerCopies,
   OPTIMIZER_STATE_BYTES,
   optimizerStateBytes,
   optimizerStepBytes,
@@ -72,7 +73,9 @@ export {
   ATTENTION_KERNELS,
   type AttentionKernel,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
+  foreignModules,
   isFusedAttention,
+  keepsEagerCopies,
   OPTIMIZER_STATE_BYTES,
   OPTIMIZERS,
   type Optimizer,
@@ -119,7 +122,7 @@ export function trainingMemory(
     flashAttention,
     dropout,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
-    unfusedElementwise: (stack?.unfusedElementwise ?? false) && (stack?.eagerActivationCopies ?? true),
+    unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;

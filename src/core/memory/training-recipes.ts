@@ -26,10 +26,20 @@ export interface OwnModules {
   };
 }
 
+/** The stack's `ownModules` when it does not build this model (it runs another stack's modules), else null. */
+export function foreignModules(memory: StackMemory | undefined, spec: ModelSpec): OwnModules | null {
+  const own = memory?.ownModules;
+  return own && !own.modelTypes.includes(spec.modelType) ? own : null;
+}
+
+/** Whether a stack's eager modules keep Hugging Face's extra copies (default: whenever they are eager). */
+export const keepsEagerCopies = (memory: StackMemory): boolean =>
+  memory.unfusedElementwise && (memory.eagerActivationCopies ?? true);
+
 /** The stack's memory as it runs this model: for a model it does not build, `ownModules.otherwise`. */
 export function stackMemoryFor(memory: StackMemory | undefined, spec: ModelSpec): StackMemory | undefined {
-  const own = memory?.ownModules;
-  if (!memory || !own || own.modelTypes.includes(spec.modelType)) return memory;
+  const own = foreignModules(memory, spec);
+  if (!memory || !own) return memory;
   return {
     ...memory,
     logitsBytesPerElement: own.otherwise.logitsBytesPerElement,
@@ -42,8 +52,7 @@ export function stackLossKernelFor(
   stack: { readonly memory: StackMemory; readonly lossKernel?: LossKernel } | undefined,
   spec: ModelSpec,
 ): LossKernel | undefined {
-  const own = stack?.memory.ownModules;
-  return own && !own.modelTypes.includes(spec.modelType) ? own.otherwise.lossKernel : stack?.lossKernel;
+  return foreignModules(stack?.memory, spec)?.otherwise.lossKernel ?? stack?.lossKernel;
 }
 
 /** How a software stack's memory differs (catalog/stacks/; see training/stack.ts). */
@@ -188,19 +197,18 @@ const FIXED_STATE_DTYPE: ReadonlySet<Optimizer> = new Set(['adam-8bit', 'adafact
  * `zeros_like(param)`, so with BF16 parameters and no FP32 master (`bf16-pure`) full-precision states
  * are BF16 (AdamW 2 + 2 B: torch/optim/adamw.py `_init_group`), 8-bit and factored ones as they are.
  */
-export function optimizerStateBytes(optimizer: Optimizer, precision: TrainingPrecision): number {
-  const states = OPTIMIZER_STATE_BYTES[optimizer];
-  return precision === 'bf16-pure' && !FIXED_STATE_DTYPE.has(optimizer)
-    ? inParamDtype(states, PRECISION_BYTES[precision].weight)
-    : states;
-}
+export const optimizerStateBytes = (optimizer: Optimizer, precision: TrainingPrecision): number =>
+  statesInPrecision(OPTIMIZER_STATE_BYTES[optimizer], optimizer, precision);
 
 /** Adam's second-moment bytes per parameter under a precision (the foreach step's temporary). */
-export function secondMomentBytes(optimizer: Optimizer, precision: TrainingPrecision): number {
-  const bytes = SECOND_MOMENT_BYTES[optimizer];
+export const secondMomentBytes = (optimizer: Optimizer, precision: TrainingPrecision): number =>
+  statesInPrecision(SECOND_MOMENT_BYTES[optimizer], optimizer, precision);
+
+/** FP32 state bytes as a precision keeps them: in BF16 under `bf16-pure`, else as they are. */
+function statesInPrecision(fp32Bytes: number, optimizer: Optimizer, precision: TrainingPrecision): number {
   return precision === 'bf16-pure' && !FIXED_STATE_DTYPE.has(optimizer)
-    ? inParamDtype(bytes, PRECISION_BYTES[precision].weight)
-    : bytes;
+    ? inParamDtype(fp32Bytes, PRECISION_BYTES[precision].weight)
+    : fp32Bytes;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { InputError, type InputIssue } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import {
+  foreignModules,
   largestMemoryTerm,
   OFFLOAD_MIN_ZERO_STAGE,
   type OffloadOptions,
@@ -97,8 +98,8 @@ export class LayoutDoesNotFitError extends InputError {
 
 /** Where the stack runs this model with another stack's modules and loss (StackMemory.ownModules). */
 export function foreignModulesWarning(spec: ModelSpec, stack: StackProfile | undefined): string | null {
-  const own = stack?.memory.ownModules;
-  if (!stack || !own || own.modelTypes.includes(spec.modelType)) return null;
+  const own = foreignModules(stack?.memory, spec);
+  if (!stack || !own) return null;
   return `${stack.name} builds its own modules for ${own.modelTypes.join(', ')} models only: ${spec.name} (model_type '${spec.modelType}') runs transformers' modules, so its loss and activation memory are counted as the hf stack's`;
 }
 
@@ -237,7 +238,7 @@ export function planTraining(
         params: paramCount(spec).totalParams,
         moe: spec.moe !== null,
         mixers: labelledMixerKinds(spec),
-        ...(foreignModulesWarning(spec, stack) && { foreignTo: stack.memory.ownModules!.modelTypes }),
+        foreignTo: foreignModules(stack.memory, spec)?.modelTypes,
       })
     : null;
   const warnings = [untrainedMtpWarning(model, stack), foreignModulesWarning(spec, stack)];
