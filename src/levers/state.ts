@@ -18,7 +18,11 @@ import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { BandedFit } from '../core/memory/memory-band.js';
 import type { HostMemory, OffloadMode } from '../core/memory/offload.js';
-import type { Optimizer, TrainingPrecision } from '../core/memory/training-memory.js';
+import {
+  type Optimizer,
+  type TrainingPrecision,
+  trainingPrecisionError,
+} from '../core/memory/training-memory.js';
 import type { Drafter } from '../core/model/drafter.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -198,6 +202,15 @@ export function stateFor(
     if (b.kind === 'train')
       memoryFitMultipliers(b.memoryFit, stackOptions('pretrain', b.stack).stack.id, false, path);
     else finetuneMemoryFitMultipliers(b.memoryFit, stackOptions('finetune', b.stack).stack.id, path);
+  }
+  // --precision: FP8 needs FP8 tensor cores; QLoRA computes in BF16 (the check train and finetune make).
+  if (b.kind !== 'serve') {
+    const unsupported = trainingPrecisionError(
+      b.precision,
+      gpu,
+      b.kind === 'finetune' ? b.method : undefined,
+    );
+    if (unsupported !== null) inputError('infeasible', ['baseline', 'precision'], unsupported);
   }
   // --mtp-layers: the model as the run trains it, refused naming the baseline's field where the stack builds no MTP.
   const trained = (

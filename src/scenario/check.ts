@@ -7,6 +7,7 @@
 
 import { type Accelerator, findApi, findGpu, findGrid, findModel } from '../catalog/catalog.js';
 import { InputError, type InputIssue } from '../core/errors.js';
+import { type TrainingPrecision, trainingPrecisionError } from '../core/memory/training-memory.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { formatSupportError } from '../core/precision.js';
 import type { Scenario } from './schema.js';
@@ -38,21 +39,19 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
         message: `${what} ${tokens} exceeds ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens`,
       });
   };
-  const precision = (path: Path, gpu: Accelerator | null, p: string) => {
-    if (gpu !== null && p === 'fp8' && gpu.peakFlopsPerSecond.fp8 === undefined)
-      issues.push({
-        code: 'infeasible',
-        path,
-        message: `${gpu.id} has no FP8 tensor cores; use bf16`,
-      });
+  const precision = (path: Path, gpu: Accelerator | null, p: TrainingPrecision, method?: string) => {
+    const unsupported = gpu === null ? null : trainingPrecisionError(p, gpu, method);
+    if (unsupported !== null) issues.push({ code: 'infeasible', path, message: unsupported });
   };
   for (const [i, phase] of s.phases.entries()) {
     const at = (field: string): Path => ['phases', i, field];
     const gpu = found(issues, at('gpu'), () => findGpu(phase.gpu));
     switch (phase.kind) {
       case 'pretrain':
-      case 'finetune':
         precision(at('precision'), gpu, phase.precision);
+        break;
+      case 'finetune':
+        precision(at('precision'), gpu, phase.precision, phase.method);
         break;
       case 'rl':
         context(

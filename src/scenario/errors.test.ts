@@ -83,6 +83,23 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       path: ['phases', 0, 'precision'],
       message: 'line 11: a100-80gb has no FP8 tensor cores; use bf16',
     });
+    const qlora = `name: test
+model: llama-3-8b
+horizonMonths: 12
+phases:
+  - kind: finetune
+    name: sft
+    method: qlora
+    tokens: 10M
+    gpu: h100
+    gpus: 1
+    precision: bf16-pure
+    hardware: { rent: { usdPerGpuHour: 2 } }
+`;
+    expect(first(qlora)).toMatchObject({
+      path: ['phases', 0, 'precision'],
+      message: expect.stringMatching(/^line 11: QLoRA trains its adapters in BF16/),
+    });
     expect(first(scenario(ok.replace('h100', 'h1000')))).toMatchObject({
       path: ['phases', 0, 'gpu'],
       message: expect.stringMatching(/^line 8: unknown GPU 'h1000'; did you mean 'h100'/),

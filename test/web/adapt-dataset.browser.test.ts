@@ -4,7 +4,8 @@
  * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
  * missing example count is answered with the CLI's message by its field; with the embedding and
  * head trained in full and a GPTQ base, the LoRA and QLoRA rows equal `--train-embeddings` (and
- * `--base-format gptq`).
+ * `--base-format gptq`); in pure BF16 the full and LoRA rows equal `--precision bf16-pure` and QLoRA
+ * keeps BF16.
  */
 import { describe, expect, it } from 'vitest';
 import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
@@ -27,6 +28,25 @@ async function openAdapt() {
   const rows = page.locator('#adapt-table tbody tr[data-cost]');
   await rows.nth(2).waitFor({ timeout: 60_000 });
   return { page, problems, rows };
+}
+
+/** Each method's row has the memory and cost of `finetune --method … --tokens 100M<flags> --json`. */
+async function rowsMatchCli(
+  rows: Awaited<ReturnType<typeof openAdapt>>['rows'],
+  flags: (method: (typeof METHODS)[number]) => string,
+) {
+  for (const [i, method] of METHODS.entries()) {
+    const r = await runCli(
+      `${FINETUNE} --method ${method}${adapterFlags(method)} --tokens 100M${flags(method)} --json`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const cli = JSON.parse(r.stdout);
+    const row = rows.nth(i);
+    await expect
+      .poll(async () => Number(await row.getAttribute('data-memory')), { timeout: 90_000 })
+      .toBe(cli.memoryPerGpuBytes);
+    expect(Number(await row.getAttribute('data-cost'))).toBeCloseTo(cli.computeCostUsd, 9);
+  }
 }
 
 describe('the Adapt view: dataset packing and padding', () => {
@@ -73,20 +93,17 @@ describe('the Adapt view: dataset packing and padding', () => {
     const { page, problems, rows } = await openAdapt();
     await page.locator('#adapt-train-embeddings').check();
     await page.locator('#adapt-qlora-base').selectOption('gptq');
-    for (const [i, method] of METHODS.entries()) {
-      const flag =
-        method === 'full' ? '' : ` --train-embeddings${method === 'qlora' ? ' --base-format gptq' : ''}`;
-      const r = await runCli(
-        `${FINETUNE} --method ${method}${adapterFlags(method)} --tokens 100M${flag} --json`,
-      );
-      expect(r.code, r.stderr).toBe(0);
-      const cli = JSON.parse(r.stdout);
-      const row = rows.nth(i);
-      await expect
-        .poll(async () => Number(await row.getAttribute('data-memory')), { timeout: 90_000 })
-        .toBe(cli.memoryPerGpuBytes);
-      expect(Number(await row.getAttribute('data-cost'))).toBeCloseTo(cli.computeCostUsd, 9);
-    }
+    await rowsMatchCli(rows, (method) =>
+      method === 'full' ? '' : ` --train-embeddings${method === 'qlora' ? ' --base-format gptq' : ''}`,
+    );
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('pure BF16: the full and LoRA rows give `--precision bf16-pure`’s figures, QLoRA stays in BF16', async () => {
+    const { page, problems, rows } = await openAdapt();
+    await page.locator('#adapt-precision').selectOption('bf16-pure');
+    await rowsMatchCli(rows, (method) => ` --precision ${method === 'qlora' ? 'bf16' : 'bf16-pure'}`);
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

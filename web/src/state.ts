@@ -68,6 +68,8 @@ export interface AdaptInput {
   seqLen: number;
   globalBatch: number;
   rank: number;
+  /** Training precision of the full and LoRA runs, as `llmecon finetune --precision` (QLoRA computes in BF16). */
+  precision: WebPrecision;
   usdPerGpuHour: number;
   /** The software stack predicted, as `llmecon finetune --stack`. */
   stack: StackId;
@@ -192,6 +194,7 @@ export function defaultState(exampleYaml: string): AppState {
       seqLen: 4096,
       globalBatch: 64,
       rank: 16,
+      precision: 'bf16',
       usdPerGpuHour: 2,
       stack: 'hf',
       tp: 0,
@@ -320,6 +323,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     mtp: MTP_CHOICES,
   },
   adapt: {
+    precision: WEB_PRECISIONS,
     stack: STACK_IDS,
     etp: ETP_CHOICES,
     offload: OFFLOAD_MODES,

@@ -9,7 +9,7 @@ describe('finetune on fused projections', () => {
     const text = await runCli(`${RUN} --targets q,v,up`.split(' '));
     expect(text.code).toBe(0);
     expect(text.stdout.split('\n')[0]).toBe(
-      'LORA r=16 on q,v,up (q,k,v and gate,up fused: each adapted as one matrix) of Phi-3-mini-4k-instruct on 1 × a100-80gb',
+      'LORA r=16 on q,v,up (q,k,v and gate,up fused: each adapted as one matrix) of Phi-3-mini-4k-instruct on 1 × a100-80gb, bf16',
     );
     const all = await runCliJson(`${RUN} --targets all --json`);
     expect(all.json.trainableParams).toBe(25_165_824);

@@ -3,7 +3,12 @@ import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
+import {
+  OPTIMIZERS,
+  TRAINING_PRECISIONS,
+  trainingMemory,
+  trainingPrecisionError,
+} from '../../core/memory/training-memory.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
@@ -36,6 +41,7 @@ export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   lengthP99?: string;
   seqLen?: string;
   globalBatch?: string;
+  precision?: string;
   optimizer?: string;
   gpu?: string;
   gpus?: string;
@@ -77,6 +83,9 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   }
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const gpus = positiveInteger(o.gpus, '--gpus', 1);
+  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const unsupported = trainingPrecisionError(precision, hw.gpu, method);
+  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
   // Whether it fits needs no price: without one (none given, none in the catalog) the cost is omitted.
   const price =
     o.pricePerGpuHour === undefined && hw.gpu.rentalPrices.length === 0
@@ -105,7 +114,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     },
     seqLen,
     globalBatchSize: positiveInteger(o.globalBatch, '--global-batch', 16),
-    precision: 'bf16',
+    precision,
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
     gpus,
     constraints: layoutConstraints(o),
@@ -193,7 +202,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     options.offload
       ? trainingMemory(spec, plan.chosen.layout, {
           ...options,
-          precision: method === 'qlora' ? 'bf16' : options.precision,
+          precision: options.precision,
           adapter: plan.adapter ?? undefined,
         }).stages
       : [],
@@ -204,6 +213,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     outsideCalibration: band.outside,
     warnings,
     method,
+    precision,
     rank: method === 'full' ? null : rank,
     targets: method === 'full' ? null : targets,
     trainableParams: plan.trainableParams,
@@ -250,7 +260,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const l = plan.chosen.layout;
   return {
     output: [
-      `${adapterLabel(spec, choice) ?? 'Full fine-tuning'} of ${spec.name} on ${gpus} × ${hw.gpu.id}`,
+      `${adapterLabel(spec, choice) ?? 'Full fine-tuning'} of ${spec.name} on ${gpus} × ${hw.gpu.id}, ${precision}`,
       ...warnings.map((w) => `warning: ${w}`),
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),

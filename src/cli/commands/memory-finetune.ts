@@ -9,7 +9,11 @@ import { planFinetuneLayouts } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { memoryFit } from '../../core/memory/inference-memory.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS } from '../../core/memory/training-memory.js';
+import {
+  OPTIMIZERS,
+  TRAINING_PRECISIONS,
+  trainingPrecisionError,
+} from '../../core/memory/training-memory.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -32,6 +36,7 @@ export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
   gpus?: string;
   seqLen?: string;
   globalBatch?: string;
+  precision?: string;
   optimizer?: string;
   offload?: string;
   json?: boolean;
@@ -70,8 +75,11 @@ export function memoryMethodCommand(
   const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
   const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
+  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const unsupported = trainingPrecisionError(precision, hw.gpu, choice.method);
+  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
   const base = baseFormatLabel(choice);
-  const head = `${spec.name}: ${adapterLabel(spec, choice) ?? 'full fine-tuning'} memory per GPU on ${gpus} × ${hw.gpu.id}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
+  const head = `${spec.name}: ${adapterLabel(spec, choice) ?? 'full fine-tuning'} memory per GPU on ${gpus} × ${hw.gpu.id}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
   let least: EvaluatedLayout;
   let fastest: EvaluatedLayout | null;
   let trainable: number | null = null;
@@ -81,7 +89,7 @@ export function memoryMethodCommand(
       ...choice,
       seqLen,
       globalBatchSize,
-      precision: 'bf16',
+      precision,
       optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
       ...attentionOptions(o),
       gpus,
@@ -110,6 +118,7 @@ export function memoryMethodCommand(
         model: spec.name,
         mode: 'train',
         method: choice.method,
+        precision,
         rank: choice.method === 'full' ? null : choice.rank,
         targets: choice.method === 'full' ? null : choice.targets,
         baseFormat: choice.baseFormat ?? null,

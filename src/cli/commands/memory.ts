@@ -61,11 +61,11 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
     gpus: '--gpus',
   };
   if (mode === 'train' && options.method !== undefined) {
-    // Fine-tuning runs in BF16 with a frozen base (as finetune); the inference flags do nothing.
+    // Fine-tuning memory (as finetune); the inference flags do nothing.
     refuseFlags(
       options,
-      { precision: '--precision', weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
-      'without --method (fine-tuning trains in BF16) or with --mode infer',
+      { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
+      'with --mode infer',
     );
     return memoryMethodCommand(spec, options);
   }

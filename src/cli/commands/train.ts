@@ -3,7 +3,12 @@ import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import { OPTIMIZERS, TRAINING_PRECISIONS, trainingMemory } from '../../core/memory/training-memory.js';
+import {
+  OPTIMIZERS,
+  TRAINING_PRECISIONS,
+  trainingMemory,
+  trainingPrecisionError,
+} from '../../core/memory/training-memory.js';
 import { trainedSpec } from '../../core/model/trained-spec.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
@@ -79,9 +84,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
           ),
         );
   const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
-  if (precision === 'fp8' && hw.gpu.peakFlopsPerSecond.fp8 === undefined) {
-    inputError('infeasible', ['--precision'], `${hw.gpu.id} has no FP8 tensor cores; use bf16`);
-  }
+  const unsupported = trainingPrecisionError(precision, hw.gpu);
+  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
   const constraints = layoutConstraints(o);
 
   const assumptions = loadCatalog().assumptions;

@@ -2,7 +2,14 @@
 import type { Command } from 'commander';
 import { addLayoutFlags } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
-import { decimalIndex, example, OPTIMIZER_HELP, type ProgramContext, printResult } from './shared.js';
+import {
+  decimalIndex,
+  example,
+  OPTIMIZER_HELP,
+  PRECISION_HELP,
+  type ProgramContext,
+  printResult,
+} from './shared.js';
 
 export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
   example(
@@ -62,7 +69,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
       .option('--seq-len <n>', 'training sequence length')
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')
-      .option('--precision <p>', 'training: bf16 | fp8 | fp32 | bf16-pure (no FP32 master)')
+      .option('--precision <p>', `training: ${PRECISION_HELP}`)
       .option('--optimizer <o>', OPTIMIZER_HELP)
       .option(
         '--method <m>',

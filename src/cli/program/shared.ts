@@ -84,6 +84,8 @@ export function printResult(
   ctx.setExit(result.exitCode);
 }
 
+export const PRECISION_HELP =
+  'bf16 | fp8 | fp32 | bf16-pure (BF16 weights, gradients and optimizer states, no FP32 master: torchtune dtype bf16, Lightning bf16-true, a Trainer run on a model loaded in BF16)';
 export const OPTIMIZER_HELP = 'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon';
 export const MODEL_HELP = 'catalog id, config.json (or Mistral params.json) or llmecon spec';
 export const GPU_HELP = 'accelerator (see llmecon gpus)';

@@ -15,6 +15,7 @@ import {
   LIFE_YEARS_HELP,
   MODEL_HELP,
   OPTIMIZER_HELP,
+  PRECISION_HELP,
   PRICE_HELP,
   type ProgramContext,
   printResult,
@@ -35,11 +36,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
       .option('--global-batch <n>', 'global batch in sequences')
       .option('--global-batch-tokens <n>', 'global batch in tokens (default 4M)')
-      .option(
-        '--precision <p>',
-        'bf16 | fp8 | fp32 | bf16-pure (BF16 weights, gradients and optimizer states, no FP32 master: torchtune dtype bf16, Lightning bf16-true)',
-        'bf16',
-      )
+      .option('--precision <p>', PRECISION_HELP, 'bf16')
       .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')
       .option('--price-per-gpu-hour <usd>', PRICE_HELP)
       .option(
@@ -103,6 +100,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
       .option('--global-batch <n>', 'sequences per optimizer step', '16')
+      .option('--precision <p>', PRECISION_HELP, 'bf16')
       .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')
       .option('--gpu <id>', GPU_HELP)
       .option('--gpus <n>', 'number of GPUs', '1')

@@ -87,6 +87,7 @@ export {
   stackMemoryFor,
   TRAINING_PRECISIONS,
   type TrainingPrecision,
+  trainingPrecisionError,
 } from './training-recipes.js';
 
 /**

@@ -153,6 +153,22 @@ export const CHECKPOINTS_ON_GPU = 2;
 
 export const TRAINING_PRECISIONS = ['bf16', 'fp8', 'fp32', 'bf16-pure'] as const;
 export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
+
+/**
+ * Why a run cannot train at `precision`, or null: FP8 needs FP8 tensor cores, and QLoRA computes in
+ * BF16 over its NF4 base (bitsandbytes dequantises to the compute dtype; Dettmers et al. 2023 Sec. 3).
+ */
+export function trainingPrecisionError(
+  precision: TrainingPrecision,
+  gpu: { readonly id: string; readonly peakFlopsPerSecond: { readonly fp8?: number } },
+  method?: string,
+): string | null {
+  if (method === 'qlora' && precision !== 'bf16')
+    return `QLoRA trains its adapters in BF16 over the NF4 base (bitsandbytes' compute dtype): precision ${precision} applies to full, lora and dora fine-tuning`;
+  if (precision === 'fp8' && gpu.peakFlopsPerSecond.fp8 === undefined)
+    return `${gpu.id} has no FP8 tensor cores; use bf16`;
+  return null;
+}
 /**
  * Attention kernels: FlashAttention-2/3 (Dao 2023; Shah et al. 2024) and cuDNN's fused attention
  * never store the s × s scores; `unfused` (Megatron before FlashAttention, 2021–22) stores them.

@@ -21,6 +21,8 @@ const HOSTILE: readonly unknown[] = [
   2.5,
   3,
   1e300,
+  // JSON.parse('1e400'): a number too large for a double arrives as Infinity.
+  Number.POSITIVE_INFINITY,
   Number.MAX_SAFE_INTEGER,
   '12',
   'auto',
@@ -66,6 +68,8 @@ test.prop(
   } catch (e) {
     expect(e, `${id} ${path.join('.')} = ${JSON.stringify(value)}: ${String(e)}`).toBeInstanceOf(InputError);
     expect((e as InputError).issues[0]!.path.length).toBeGreaterThan(0);
+    // The message names the value it got: never JSON's 'null' for a number beyond a double.
+    if (value === Number.POSITIVE_INFINITY) expect(String(e)).not.toMatch(/got null/);
     return;
   }
   const p = paramCount(spec);
@@ -75,4 +79,11 @@ test.prop(
   expect(Number.isFinite(flops) && flops > 0).toBe(true);
   expect(Number.isFinite(kvCacheBytes(spec, 4096, 'bf16').bytesPerSequence)).toBe(true);
   expect(Number.isFinite(recurrentStateBytes(spec).bytesPerSequence)).toBe(true);
+});
+
+test('a count beyond a double is named as such, not as JSON null', () => {
+  const config = { ...hfFixture('glm-5'), hidden_size: JSON.parse('1e400') as number };
+  expect(() => modelSpecFrom(config, 'glm-5')).toThrowError(
+    /'hidden_size' must be a non-negative integer, got a number beyond the range of a double/,
+  );
 });

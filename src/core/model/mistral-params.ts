@@ -16,7 +16,7 @@
  * `max_position_embeddings` default to 128,000.
  */
 import { InputError, type InputIssue, inputError } from '../errors.js';
-import { type Json, MAX } from './families/fields.js';
+import { type Json, MAX, shown } from './families/fields.js';
 import { specFromHfConfig } from './hf-config.js';
 import type { ModelSpec } from './spec.js';
 
@@ -70,7 +70,7 @@ function slidingLayers(window: unknown[], layers: unknown): Json {
     inputError(
       'invalid_value',
       ['sliding_window'],
-      `a 'sliding_window' list must hold one window size (or null for full layers) and its length must divide n_layers, got ${JSON.stringify(window).slice(0, 200)}`,
+      `a 'sliding_window' list must hold one window size (or null for full layers) and its length must divide n_layers, got ${shown(window).slice(0, 200)}`,
     );
   }
   const pattern = window.map((w) => (w === null ? 'full_attention' : 'sliding_attention'));
@@ -107,7 +107,7 @@ function textConfig(params: Json): { config: Json; renames: Record<string, strin
       inputError(
         'unsupported',
         ['moe', 'route_every_n'],
-        `'moe.route_every_n' other than 1 (MoE on every n-th layer) is not modelled, got ${JSON.stringify(moe.route_every_n)}`,
+        `'moe.route_every_n' other than 1 (MoE on every n-th layer) is not modelled, got ${shown(moe.route_every_n)}`,
       );
     }
     config.q_lora_rank = params.q_lora_rank ?? null;

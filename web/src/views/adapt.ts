@@ -16,6 +16,8 @@ import {
   type PaddingChoice,
   type RlInput,
   STATE_DOMAINS,
+  WEB_PRECISIONS,
+  type WebPrecision,
 } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
@@ -50,6 +52,8 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   gpus: a.gpus,
   seqLen: a.seqLen,
   globalBatch: a.globalBatch,
+  // QLoRA computes in BF16 over its NF4 base: the precision is the full and LoRA runs'.
+  precision: method === 'qlora' ? 'bf16' : a.precision,
   usdPerGpuHour: a.usdPerGpuHour,
   layout: { tp: a.tp || undefined, etp: etpOf(a.etp, a.tp, isMoe(a.model)) },
   stack: a.stack,
@@ -126,6 +130,12 @@ export function adaptView(app: App) {
       <label>Epochs <input id="adapt-epochs" type="text" inputmode="decimal" .value=${String(a.epochs)} @change=${num('epochs')} /></label>
       <label>Sequence length <input id="adapt-seq" type="text" inputmode="decimal" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
       <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
+      <label
+        >Precision (full and LoRA; QLoRA computes in BF16)
+        <select id="adapt-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
+          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === a.precision}>${p}</option>`)}
+        </select>
+      </label>
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label
         >QLoRA base

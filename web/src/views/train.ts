@@ -241,7 +241,7 @@ export function trainView(app: App) {
         <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
           ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === t.precision}>${p}</option>`)}
         </select>
-        ${fieldError(r?.issues ?? null, 'precision', '--precision')}
+        ${fieldError(r?.issues ?? null, 'precision', 'baseline.precision', '--precision')}
       </label>
       <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
@@ -256,7 +256,7 @@ export function trainView(app: App) {
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>

@@ -45,7 +45,7 @@ import {
   readMtp,
 } from './bailing-v2.js';
 import { readMla } from './deepseek.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, readLayerTypes, readStateDtypeBytes, withClassDefaults } from './readers.js';
 
 /**
@@ -228,7 +228,7 @@ function readMlaGate(f: Fields): 'head' | 'element' | null {
   if (value === 'element_wise') return 'element';
   return f.fail(
     key,
-    `must be 'head_wise' or 'element_wise' (SGLang bailing_moe_v3.py DsV3MLA), got ${JSON.stringify(value)}`,
+    `must be 'head_wise' or 'element_wise' (SGLang bailing_moe_v3.py DsV3MLA), got ${shown(value)}`,
   );
 }
 

@@ -29,7 +29,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, readHeadDim, readPlainMlp, withClassDefaults } from './readers.js';
 import { SIGLIP_SO400M_16 } from './tower-config-defaults.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
@@ -72,7 +72,7 @@ function checkMrope(f: Fields, headDim: number): void {
   if (sections.length !== 3 || sum !== headDim / 2) {
     rope.fail(
       'mrope_section',
-      `must be three sections summing to head_dim / 2 (${headDim / 2}), got ${JSON.stringify(rope.raw('mrope_section') ?? null)}`,
+      `must be three sections summing to head_dim / 2 (${headDim / 2}), got ${shown(rope.raw('mrope_section') ?? null)}`,
     );
   }
 }

@@ -35,7 +35,7 @@
  */
 import type { LayerMlp, ModelSpec, MoeSpec, VisionTowerSpec } from '../spec.js';
 import { ernie45Moe } from './ernie45.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { type Family, readGatedMlp, readMlpLayerTypes, unbuiltMtp, withClassDefaults } from './readers.js';
 import { wrapped } from './wrappers.js';
 
@@ -110,10 +110,7 @@ interface ExpertGroups {
 function readPair(f: Fields, key: string, max: number): readonly [number, number] {
   const list = Array.isArray(f.raw(key)) ? f.intList(key, max) : [];
   if (list.length !== 2 || list.includes(0)) {
-    f.fail(
-      key,
-      `must list two positive sizes [text experts, vision experts], got ${JSON.stringify(f.raw(key))}`,
-    );
+    f.fail(key, `must list two positive sizes [text experts, vision experts], got ${shown(f.raw(key))}`);
   }
   return [list[0]!, list[1]!];
 }

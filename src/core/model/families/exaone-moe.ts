@@ -31,7 +31,7 @@
  * without; the card's 236B total, 23B active, 234B without embeddings.
  */
 import type { LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import {
   decoder,
   type Family,
@@ -111,7 +111,7 @@ function readMoeFlags(f: Fields, n: number): LayerMlp[] | null {
   if (!Array.isArray(raw) || raw.length !== n || !raw.every((b) => typeof b === 'boolean')) {
     return f.fail(
       'is_moe_layer',
-      `must list one true (MoE) or false (dense MLP) per layer (${n}), got ${JSON.stringify(raw)}`,
+      `must list one true (MoE) or false (dense MLP) per layer (${n}), got ${shown(raw)}`,
     );
   }
   return raw.map((b) => (b ? 'moe' : 'dense'));
@@ -158,7 +158,7 @@ function readMtpLayers(f: Fields): { readonly layers: number; readonly kinds: re
   if (!Array.isArray(raw)) {
     return f.fail(
       'mtp_layer_types',
-      `must list each MTP layer's kind (full_attention or sliding_attention), got ${JSON.stringify(raw)}`,
+      `must list each MTP layer's kind (full_attention or sliding_attention), got ${shown(raw)}`,
     );
   }
   const length = raw.length;

@@ -7,6 +7,17 @@ import { inputError } from '../../errors.js';
 
 export type Json = Record<string, unknown>;
 
+/**
+ * A config value as an error message shows it: its JSON, where a number too large for a double
+ * (JSON.parse gives Infinity, which JSON would print as null) is named as such.
+ */
+export const shown = (value: unknown): string =>
+  typeof value === 'number' && !Number.isFinite(value)
+    ? 'a number beyond the range of a double'
+    : (JSON.stringify(value, (_key, v: unknown) =>
+        typeof v === 'number' && !Number.isFinite(v) ? 'beyond a double' : v,
+      ) ?? String(value));
+
 /** Largest value each kind of count may take (far above any real model, far below overflow). */
 export const MAX = {
   layers: 10_000,
@@ -114,7 +125,7 @@ export class Fields {
       inputError(
         'invalid_value',
         this.path(key),
-        `'${this.label(key)}' must be a number greater than 0 and at most ${max.toLocaleString('en-US')}, got ${JSON.stringify(value)}`,
+        `'${this.label(key)}' must be a number greater than 0 and at most ${max.toLocaleString('en-US')}, got ${shown(value)}`,
       );
     }
     return value;
@@ -145,7 +156,7 @@ export class Fields {
       inputError(
         'invalid_type',
         this.path(key),
-        `'${this.label(key)}' must be a non-negative integer, got ${JSON.stringify(value)}`,
+        `'${this.label(key)}' must be a non-negative integer, got ${shown(value)}`,
       );
     }
     const max = options.max ?? MAX.other;
@@ -198,7 +209,7 @@ export class Fields {
       inputError(
         'invalid_type',
         this.path(key),
-        `'${this.label(key)}' must be ${allowed}, got ${JSON.stringify(value)}`,
+        `'${this.label(key)}' must be ${allowed}, got ${shown(value)}`,
       );
     }
     return value as T;

@@ -13,7 +13,7 @@
  * layers) skips no matmul, and the logit soft-cap is elementwise: neither changes the counts.
  */
 import type { ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { gemmaDecoder } from './gemma2.js';
 import { shareKv } from './gemma4.js';
 import { type Family, withClassDefaults } from './readers.js';
@@ -101,10 +101,7 @@ function readGemma3nAudio(f: Fields, textHidden: number): { description: string;
       (p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 1 && x <= 64),
     );
   if (channels.length !== 2 || channels.some((c) => c < 1)) {
-    f.fail(
-      'sscp_conv_channel_size',
-      `must list two positive channel counts, got ${JSON.stringify(channels)}`,
-    );
+    f.fail('sscp_conv_channel_size', `must list two positive channel counts, got ${shown(channels)}`);
   }
   if (!pairs(kernels))
     f.fail('sscp_conv_kernel_size', 'must be two [height, width] kernel sizes from 1 to 64');

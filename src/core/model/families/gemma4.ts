@@ -22,7 +22,7 @@
  * (`use_bidirectional_attention: 'all'`) is refused by name.
  */
 import type { GqaAttention, LayerMixer, LayerSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { gemmaDecoder } from './gemma2.js';
 import type { Family, SlidingLayout } from './readers.js';
 import { readGemma4Vision } from './vision.js';
@@ -117,7 +117,7 @@ function perLayerOverrides(f: Fields, kinds: readonly LayerMixer[]): PerLayerOve
         );
       }
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX.headDim) {
-        f.fail('per_layer_config', `layer ${i} '${k}' must be a positive integer, got ${JSON.stringify(v)}`);
+        f.fail('per_layer_config', `layer ${i} '${k}' must be a positive integer, got ${shown(v)}`);
       }
       overrides[k as keyof PerLayerOverrides] = v as number;
     }
@@ -288,10 +288,7 @@ export function readGemma4Audio(f: Fields, textHidden: number): { description: s
   const out = f.positiveInt('output_proj_dims', { max: MAX.hidden });
   const channels = f.intList('subsampling_conv_channels', MAX.hidden);
   if (channels.length !== 2 || channels.some((c) => c < 1)) {
-    f.fail(
-      'subsampling_conv_channels',
-      `must list two positive channel counts, got ${JSON.stringify(channels)}`,
-    );
+    f.fail('subsampling_conv_channels', `must list two positive channel counts, got ${shown(channels)}`);
   }
   const [c0, c1] = channels as [number, number];
   const headDim = Math.floor(h / heads);

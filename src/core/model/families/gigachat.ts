@@ -37,7 +37,7 @@ import type {
   ModelSpec,
 } from '../spec.js';
 import { readMla } from './deepseek.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { readGatedDeltaNet } from './qwen3-next.js';
 import { decoder, type Family, readGatedMlp, withClassDefaults } from './readers.js';
 
@@ -116,7 +116,7 @@ function readLinear(f: Fields): GatedDeltaNetSpec {
   if (type !== 'Qwen3NextGatedDeltaNet') {
     f.fail(
       'linear_attention_type',
-      `must be 'Qwen3NextGatedDeltaNet' (vLLM reads null as all-MLA, SGLang ignores the key), got ${JSON.stringify(type)}`,
+      `must be 'Qwen3NextGatedDeltaNet' (vLLM reads null as all-MLA, SGLang ignores the key), got ${shown(type)}`,
     );
   }
   // vLLM GigaChat35GatedDeltaNetAttention: 'sigmoid_gate' builds no norm; the gated_rmsnorm variants

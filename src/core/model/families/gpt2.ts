@@ -5,7 +5,7 @@
  */
 
 import { readMha } from './early-decoders.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { fused } from './fused-projections.js';
 import { baseSpec, type Family, readCommon, readPlainMlp, uniformLayers } from './readers.js';
 
@@ -109,7 +109,7 @@ function attentionTypes(f: Fields, numLayers: number): ('full' | 'sliding')[] {
       bad('an entry is not [kinds, repeats]');
     const [names, repeats] = entry as [unknown[], unknown];
     if (!Number.isInteger(repeats) || (repeats as number) < 1 || (repeats as number) > MAX.layers)
-      bad(`repeats must be a whole number ≥ 1, got ${JSON.stringify(repeats)}`);
+      bad(`repeats must be a whole number ≥ 1, got ${shown(repeats)}`);
     for (let r = 0; r < (repeats as number); r += 1)
       for (const name of names) {
         if (name !== 'global' && name !== 'local') bad(`unknown kind ${JSON.stringify(name)}`);

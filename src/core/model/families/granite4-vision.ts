@@ -41,7 +41,7 @@
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { BLIP2_QFORMER_DEFAULTS } from './granite-speech.js';
 import type { Family } from './readers.js';
 import { fixedVitTower } from './vision.js';
@@ -76,7 +76,7 @@ function readRate(top: Fields): { query: number; window: number } {
   if (query === 0 || window === 0 || window > MAX.positions) {
     top.fail(
       'downsample_rate',
-      `must be a fraction 'query/window' of positive integers such as '4/8' (the projectors split it), got ${JSON.stringify(top.raw('downsample_rate') ?? null)}`,
+      `must be a fraction 'query/window' of positive integers such as '4/8' (the projectors split it), got ${shown(top.raw('downsample_rate') ?? null)}`,
     );
   }
   if (2 * query !== window) {

@@ -20,7 +20,7 @@
  * the same parameters, FLOPs, KV and state, the two branches timed one after the other.
  */
 import type { GqaAttention, LayerSpec, ModelSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { JAMBA_KEYS, readMamba1 } from './mamba.js';
 import {
   baseSpec,
@@ -105,7 +105,7 @@ function readAttention(f: Fields, hidden: number, expand: number): GqaAttention 
   const valueWidth = expand * hidden;
   const kqNorm = f.raw('kq_norm');
   if (kqNorm !== undefined && kqNorm !== null && !['none', 'rms', 'perhead-rms'].includes(kqNorm as string))
-    f.fail('kq_norm', `must be "none", "rms" or "perhead-rms", got ${JSON.stringify(kqNorm)}`);
+    f.fail('kq_norm', `must be "none", "rms" or "perhead-rms", got ${shown(kqNorm)}`);
   const bias = f.bool('mamba_proj_bias', false);
   return {
     kind: 'gqa',

@@ -12,7 +12,7 @@
  * text), with bias. Images are tiled dynamically, so no fixed FLOPs per image.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import type { Family } from './readers.js';
 import { squarePatches } from './vision.js';
 import { subConfig } from './wrappers.js';
@@ -23,7 +23,7 @@ function side(f: Fields, key: string, fallback: number): number {
   if (Array.isArray(raw)) {
     const [a, b] = f.intList(key, 1_000_000);
     if (raw.length !== 2 || a === undefined || a < 1 || a !== b) {
-      f.fail(key, `must be a positive integer or a square [size, size], got ${JSON.stringify(raw)}`);
+      f.fail(key, `must be a positive integer or a square [size, size], got ${shown(raw)}`);
     }
     return a;
   }
@@ -34,10 +34,7 @@ function side(f: Fields, key: string, fallback: number): number {
 export function shuffleFactor(top: Fields): number {
   const ratio = top.raw('downsample_ratio') ?? 0.5;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1) || !Number.isInteger(1 / ratio)) {
-    top.fail(
-      'downsample_ratio',
-      `must be 1/k for a whole k (0.5 merges 2 × 2 patches), got ${JSON.stringify(ratio)}`,
-    );
+    top.fail('downsample_ratio', `must be 1/k for a whole k (0.5 merges 2 × 2 patches), got ${shown(ratio)}`);
   }
   return 1 / ratio;
 }

@@ -19,7 +19,7 @@
  *   have no parameters.
  */
 import type { GqaAttention, LayerMixer } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { decoder, type Family, readKvHeads, readLayerTypes, readMlpLayerTypes } from './readers.js';
 
 type Gate = 'head' | 'element' | 'none';
@@ -29,7 +29,7 @@ function readGate(f: Fields, key: string, v: unknown): Gate {
   if (v === false || v === null || v === 'none') return 'none';
   if (v === 'per-head' || v === 'per_head') return 'head';
   if (v === true || v === 'per-element' || v === 'per_element') return 'element';
-  return f.fail(key, `must be "per-head", "per-element", true or false, got ${JSON.stringify(v)}`);
+  return f.fail(key, `must be "per-head", "per-element", true or false, got ${shown(v)}`);
 }
 
 /** One value per layer from the list `key` (its length checked), else `fallback` for every layer. */
@@ -37,7 +37,7 @@ function perLayer<T>(f: Fields, key: string, n: number, fallback: T): unknown[] 
   const raw = f.raw(key);
   if (raw === undefined || raw === null) return Array(n).fill(fallback);
   if (!Array.isArray(raw) || raw.length !== n)
-    return f.fail(key, `must list one entry per layer (${n}), got ${JSON.stringify(raw).slice(0, 80)}`);
+    return f.fail(key, `must list one entry per layer (${n}), got ${shown(raw).slice(0, 80)}`);
   return raw;
 }
 
@@ -59,7 +59,7 @@ function kindAttention(
   if (typeof numHeads !== 'number' || !Number.isInteger(numHeads) || numHeads < 1 || numHeads > MAX.heads)
     return f.fail(
       'num_attention_heads_per_layer',
-      `[${first}] must be a whole number of heads, got ${JSON.stringify(numHeads)}`,
+      `[${first}] must be a whole number of heads, got ${shown(numHeads)}`,
     );
   for (const i of layers) {
     if (heads[i] !== numHeads)

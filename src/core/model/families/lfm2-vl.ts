@@ -25,7 +25,7 @@
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { vitForwardFlops } from './vision.js';
 import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
@@ -73,7 +73,7 @@ function readFeatureLayer(top: Fields): number {
   const value = top.raw('vision_feature_layer');
   if (value === undefined || value === null) return -1;
   if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > MAX.layers) {
-    top.fail('vision_feature_layer', `must be an integer layer index, got ${JSON.stringify(value)}`);
+    top.fail('vision_feature_layer', `must be an integer layer index, got ${shown(value)}`);
   }
   return value;
 }

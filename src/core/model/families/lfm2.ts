@@ -10,7 +10,7 @@
  * `moe_intermediate_size`, top `num_experts_per_tok`; its `expert_bias` is a buffer, not a parameter).
  */
 import type { LayerMixer, MlpSpec, ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { type DecoderOptions, decoder, type Family } from './readers.js';
 
 /**
@@ -26,10 +26,7 @@ function readLfm2Mlp(f: Fields): MlpSpec {
     const multiplier = f.raw('block_ffn_dim_multiplier');
     if (multiplier !== undefined && multiplier !== null) {
       if (typeof multiplier !== 'number' || !(multiplier > 0) || multiplier > 1000) {
-        f.fail(
-          'block_ffn_dim_multiplier',
-          `must be a positive number up to 1000, got ${JSON.stringify(multiplier)}`,
-        );
+        f.fail('block_ffn_dim_multiplier', `must be a positive number up to 1000, got ${shown(multiplier)}`);
       }
       ff = Math.floor(multiplier * ff);
     }

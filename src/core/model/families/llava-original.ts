@@ -25,7 +25,7 @@
  * resampler (`mm_resampler_type`), multi-layer feature selection, other projector types.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import type { Family } from './readers.js';
 import { CLIP_VIT_L14_336, SIGLIP_SO400M_14_384 } from './tower-config-defaults.js';
 import { fixedVitTower } from './vision.js';
@@ -84,7 +84,7 @@ function textTypeOf(top: Fields): string {
     return byType ?? top.fail('architectures', `is required to pick the language model: one of ${known}`);
   }
   if (!Array.isArray(raw) || !raw.every((a) => typeof a === 'string'))
-    top.fail('architectures', `must be a list of class names, got ${JSON.stringify(raw)}`);
+    top.fail('architectures', `must be a list of class names, got ${shown(raw)}`);
   const arch = (raw as string[]).find((a) => Object.hasOwn(TEXT_BY_ARCHITECTURE, a));
   if (arch === undefined)
     return top.fail('architectures', `(${JSON.stringify(raw)}) names no LLaVA class llmecon reads: ${known}`);
@@ -133,7 +133,7 @@ function clipTokens(top: Fields, patches: number, depth: number): number {
   if (!Number.isInteger(layer) || (layer as number) < -(depth + 1) || (layer as number) > depth)
     top.fail(
       'mm_vision_select_layer',
-      `must be an index into the tower's ${depth + 1} hidden states, in [${-(depth + 1)}, ${depth}], got ${JSON.stringify(layer ?? null)}`,
+      `must be an index into the tower's ${depth + 1} hidden states, in [${-(depth + 1)}, ${depth}], got ${shown(layer ?? null)}`,
     );
   return patches + (feature === 'cls_patch' ? 1 : 0);
 }

@@ -30,6 +30,7 @@
 
 import type { VisionTowerSpec } from '../spec.js';
 import type { Fields } from './fields.js';
+import { shown } from './fields.js';
 import type { Family } from './readers.js';
 import { fixedVitTower, readLlavaVision } from './vision.js';
 import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
@@ -76,7 +77,7 @@ export function featureLayerCount(
   if (list.length === 0 || !list.every(inRange))
     top.fail(
       key,
-      `must be a hidden-state index or a non-empty list of them in [${-(depth + 1)}, ${depth}] (the tower's ${depth + 1} hidden states), got ${JSON.stringify(value)}`,
+      `must be a hidden-state index or a non-empty list of them in [${-(depth + 1)}, ${depth}] (the tower's ${depth + 1} hidden states), got ${shown(value)}`,
     );
   return list.length;
 }

@@ -36,7 +36,7 @@
  * listing every tensor of XiaomiMiMo/MiMo-V2.5 and MiMo-V2.5-Pro) confirm every shape counted here.
  */
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { fused } from './fused-projections.js';
 import { readMimoV2Text } from './mimo.js';
 import { type Family, withClassDefaults } from './readers.js';
@@ -129,7 +129,7 @@ function readCodebooks(f: Fields, channels: number): number[] {
   if (sizes.length !== channels || !sizes.every((n) => Number.isInteger(n) && n > 0 && n <= MAX.vocab)) {
     return f.fail(
       'speech_vocab_size',
-      `must be one positive code count, or ${channels} of them joined by '-' (one per audio_channels), got ${JSON.stringify(raw)}`,
+      `must be one positive code count, or ${channels} of them joined by '-' (one per audio_channels), got ${shown(raw)}`,
     );
   }
   return sizes;

@@ -32,7 +32,7 @@
  */
 import { mtpParams } from '../param-count.js';
 import type { GqaAttention, LayerMixer, LayerMlp, ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import {
   decoder,
   type Family,
@@ -139,7 +139,7 @@ function readMoeLayers(f: Fields, n: number): LayerMlp[] {
   if (!Array.isArray(raw)) {
     return f.fail(
       'moe_layer_freq',
-      `must list one entry per layer (${n}: 1 for MoE, 0 for the dense MLP), got ${JSON.stringify(raw ?? null)}`,
+      `must list one entry per layer (${n}: 1 for MoE, 0 for the dense MLP), got ${shown(raw ?? null)}`,
     );
   }
   const flags = f.intList('moe_layer_freq', 1);

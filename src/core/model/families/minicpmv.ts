@@ -23,7 +23,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 import { TOWER_CONFIG_DEFAULTS } from './tower-config-defaults.js';
@@ -61,7 +61,7 @@ function readVersion(top: Fields): string {
   }
   if (typeof raw === 'number' && Number.isFinite(raw)) return raw.toFixed(1);
   if (typeof raw === 'string') return raw.includes('.') ? raw : `${raw}.0`;
-  return top.fail('version', `must be a number or a string such as 2.6, got ${JSON.stringify(raw)}`);
+  return top.fail('version', `must be a number or a string such as 2.6, got ${shown(raw)}`);
 }
 
 /**

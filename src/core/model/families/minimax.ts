@@ -14,7 +14,7 @@
  * 0 = lightning), else MiniMaxConfig's default (softmax on even layers, lightning on odd ones).
  */
 import type { GatedDeltaNetSpec, LayerMixer } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, HF_KEYS, readHeadDim, readLayerTypes, withClassDefaults } from './readers.js';
 
 /** MiniMaxConfig's `__init__` defaults that the shared readers lack or set otherwise. */
@@ -56,7 +56,7 @@ function refuseSharedExpert(f: Fields): void {
   if ((Array.isArray(value) ? value : [value]).every((v) => v === 0)) return;
   f.fail(
     'shared_intermediate_size',
-    `must be 0 (no shared expert: transformers' MiniMax builds none, and llmecon does not read the remote code's shared_mlp), got ${JSON.stringify(value)}`,
+    `must be 0 (no shared expert: transformers' MiniMax builds none, and llmecon does not read the remote code's shared_mlp), got ${shown(value)}`,
   );
 }
 

@@ -31,7 +31,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, readKvHeads } from './readers.js';
 import { builtSubConfig } from './wrappers.js';
 
@@ -97,7 +97,7 @@ function dotProductAttention(f: Fields, input: number): { params: number; width:
 function readVitLayers(adapter: Fields, declared: number): number[] {
   const raw = adapter.raw('vit_layers');
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((v) => Number.isInteger(v))) {
-    return adapter.fail('vit_layers', `must be a non-empty list of integers, got ${JSON.stringify(raw)}`);
+    return adapter.fail('vit_layers', `must be a non-empty list of integers, got ${shown(raw)}`);
   }
   return (raw as number[]).map((layer) => {
     if (layer < -declared || layer >= declared) {

@@ -39,7 +39,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { builtSubConfig, type FamilyOf, subConfig } from './wrappers.js';
 
@@ -117,7 +117,7 @@ function readRadioVision(top: Fields, v: Fields, textHidden: number, mtp: boolea
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     top.fail(
       'downsample_ratio',
-      `must be a number in (0, 1] (0.5 merges 2 × 2 patches), got ${JSON.stringify(ratio)}`,
+      `must be a number in (0, 1] (0.5 merges 2 × 2 patches), got ${shown(ratio)}`,
     );
   }
   const merge = Math.trunc(1 / ratio);

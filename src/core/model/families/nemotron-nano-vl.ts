@@ -31,7 +31,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { shuffleFactor } from './internvl.js';
 import { readLanguageModel, readParakeetTower } from './nemotron-h-omni.js';
 import type { Family } from './readers.js';
@@ -56,7 +56,7 @@ function teacherCount(args: Fields): number {
   const names = teachers.map((t) =>
     t !== null && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string'
       ? (t as { name: string }).name
-      : args.fail('teachers', `must hold objects with a string name, got ${JSON.stringify(t)}`),
+      : args.fail('teachers', `must hold objects with a string name, got ${shown(t)}`),
   );
   return new Set(names).size;
 }

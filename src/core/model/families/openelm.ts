@@ -19,7 +19,7 @@
  * `num_query_heads` is recomputed by `__post_init__`: a stored list that disagrees is refused.
  */
 import type { GqaAttention, LayerSpec, ModelSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { baseSpec, type Family, readCommon, withClassDefaults } from './readers.js';
 
 /** OpenELMConfig.__init__ defaults (configuration_openelm.py). */
@@ -87,7 +87,7 @@ function readMultipliers(f: Fields, key: string, n: number, perLayer: boolean): 
   if (!Array.isArray(value) || !value.every(isMultiplier))
     return f.fail(
       key,
-      `must be a number or ${shapes} of numbers greater than 0 and at most ${MAX_MULTIPLIER}, got ${JSON.stringify(value ?? null)}`,
+      `must be a number or ${shapes} of numbers greater than 0 and at most ${MAX_MULTIPLIER}, got ${shown(value ?? null)}`,
     );
   if (value.length === 2) return roundedLinspace(value[0]!, value[1]!, n);
   if (perLayer && value.length === n) return value;
@@ -102,7 +102,7 @@ function storedHeads(f: Fields, key: 'num_query_heads' | 'num_kv_heads', n: numb
   if (!f.has(key) || (key === 'num_query_heads' && !Array.isArray(f.raw(key)))) return null;
   const heads = f.intList(key, MAX.heads);
   if (heads.length !== n || heads.includes(0))
-    f.fail(key, `must list ${n} head counts of at least 1 (one per layer), got ${JSON.stringify(heads)}`);
+    f.fail(key, `must list ${n} head counts of at least 1 (one per layer), got ${shown(heads)}`);
   return heads;
 }
 

@@ -31,7 +31,7 @@
  * models/ovis2_5) is not read.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import type { Family } from './readers.js';
 import { readVitBlocks, squarePatches } from './vision.js';
 import { type FamilyOf, subConfig } from './wrappers.js';
@@ -59,7 +59,7 @@ function positionRows(v: Fields, patch: number): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n > MAX.positions) {
     v.fail(
       'num_patches',
-      `must be an integer: -1 (any n ≤ 0) for the Conv2d patch embedding with an (image_size // patch_size)² position table, n > 0 for the Linear one with n rows; got ${JSON.stringify(n)}`,
+      `must be an integer: -1 (any n ≤ 0) for the Conv2d patch embedding with an (image_size // patch_size)² position table, n > 0 for the Linear one with n rows; got ${shown(n)}`,
     );
   }
   if (!v.bool('preserve_original_pe', true)) return 0;

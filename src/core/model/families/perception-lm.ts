@@ -27,7 +27,7 @@
  */
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import type { Family } from './readers.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
@@ -100,7 +100,7 @@ function pair(f: Fields, key: string): [number, number] {
   if (Array.isArray(value)) {
     const list = f.intList(key, 1_000_000);
     if (list.length !== 2 || list[0] === 0 || list[1] === 0)
-      f.fail(key, `must be a positive integer or a list of two, got ${JSON.stringify(value)}`);
+      f.fail(key, `must be a positive integer or a list of two, got ${shown(value)}`);
     return [list[0] as number, list[1] as number];
   }
   const n = f.positiveInt(key, { max: 1_000_000 });

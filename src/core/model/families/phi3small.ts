@@ -30,7 +30,7 @@
  * μP multipliers, RoPE scaling (LongRoPE in -128k) and dropout hold no weights.
  */
 import type { ModelSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { fused } from './fused-projections.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
 
@@ -113,8 +113,7 @@ function blockSparseWarning(f: Fields, sparse: { readonly count: number; readonl
 export const phi3small: Family = (top, name) => {
   const f = withClassDefaults(top, PHI3SMALL_DEFAULTS);
   const act = f.string('hidden_act', 'gegelu');
-  if (act !== 'gegelu')
-    f.fail('hidden_act', `must be "gegelu" (Phi3SmallMLP asserts it), got ${JSON.stringify(act)}`);
+  if (act !== 'gegelu') f.fail('hidden_act', `must be "gegelu" (Phi3SmallMLP asserts it), got ${shown(act)}`);
   const spec: ModelSpec = fused(
     decoder(f, name, {
       attention: {

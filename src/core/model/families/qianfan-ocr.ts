@@ -23,7 +23,7 @@
  * one it gives takes its class defaults for the keys it omits.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { internVitLayerParams, internVlProjectorParams, shuffleFactor } from './internvl.js';
 import type { Family } from './readers.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
@@ -52,7 +52,7 @@ function pair(v: Fields, key: string): readonly [number, number] {
   }
   const [a, b] = v.intList(key, 1_000_000);
   if (raw.length !== 2 || a === undefined || b === undefined || a < 1 || b < 1) {
-    v.fail(key, `must be a positive integer or [height, width], got ${JSON.stringify(raw)}`);
+    v.fail(key, `must be a positive integer or [height, width], got ${shown(raw)}`);
   }
   return [a, b];
 }

@@ -29,7 +29,7 @@
  * vit_large_projector (2·out → text hidden, bias `projector_bias`).
  */
 import type { GqaAttention, LayerMlp, VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, withClassDefaults } from './readers.js';
 import { squarePatches, vitForwardFlops } from './vision.js';
 import { wrapped } from './wrappers.js';
@@ -84,7 +84,7 @@ function readMoeLayers(f: Fields, n: number): Set<number> {
   if (!Array.isArray(entries) || !indices.every(valid)) {
     return f.fail(
       'moe_layers_enum',
-      `must list MoE layer indices from 0 to ${n - 1} (a comma-separated string such as "4,5,6" or a list), got ${JSON.stringify(raw)}`,
+      `must list MoE layer indices from 0 to ${n - 1} (a comma-separated string such as "4,5,6" or a list), got ${shown(raw)}`,
     );
   }
   return new Set(indices as number[]);

@@ -28,7 +28,7 @@
  * (`examples/model_verification_cards/step35-flash/card.yaml`: 804 tensors, 398,768,626,944 bytes).
  */
 import type { GqaAttention, LayerMixer } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import { decoder, type Family, readKvHeads, readLayerTypes } from './readers.js';
 import { wrapped } from './wrappers.js';
 
@@ -90,7 +90,7 @@ function readMoeLayers(f: Fields, n: number, expertsKey: string): Set<number> {
   ) {
     return f.fail(
       'moe_layers_enum',
-      `must list MoE layer indices from 0 to ${n - 1} (a comma-separated string such as "3,4,5" or a list), got ${JSON.stringify(raw)}`,
+      `must list MoE layer indices from 0 to ${n - 1} (a comma-separated string such as "3,4,5" or a list), got ${shown(raw)}`,
     );
   }
   return new Set(indices as number[]);

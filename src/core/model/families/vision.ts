@@ -3,7 +3,7 @@
  * the modules each encoder builds, and forward FLOPs per image when the config fixes the image size.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 
 /**
  * Forward FLOPs of a ViT over `patches` tokens: 2 FLOPs per multiply-add on every matmul weight
@@ -215,7 +215,7 @@ export function readLlama4Vision(f: Fields, textHidden: number): VisionTowerSpec
   const { h, depth, inter, patch, image, channels, patches } = readFixedVit(f);
   const ratio = f.raw('pixel_shuffle_ratio');
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1))
-    f.fail('pixel_shuffle_ratio', `must be a number in (0, 1], got ${JSON.stringify(ratio)}`);
+    f.fail('pixel_shuffle_ratio', `must be a number in (0, 1], got ${shown(ratio)}`);
   const projectorIn = f.positiveInt('projector_input_dim', { max: MAX.hidden });
   const projectorOut = f.positiveInt('projector_output_dim', { max: MAX.hidden });
   const visionOut = f.positiveInt('vision_output_dim', { max: MAX.hidden });
