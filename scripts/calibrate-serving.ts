@@ -51,6 +51,7 @@ const FITTED_MEASURES: readonly ServingCase['measure'][] = [
   'maxLoadOutputTokensPerSecondPerGpu',
   'medianTpotSeconds',
   'outputTokensPerSecondPerGpu',
+  'tpotSecondsAtConcurrency',
 ];
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));

@@ -44,6 +44,7 @@ export const SERVING_MEASURES = [
   'medianTpotSeconds',
   'outputTokensPerSecondPerGpu',
   'meanTtftSecondsAtConcurrency',
+  'tpotSecondsAtConcurrency',
 ] as const;
 
 /** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
@@ -51,6 +52,7 @@ export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
   'loneTtftSeconds',
   'medianTpotSeconds',
   'meanTtftSecondsAtConcurrency',
+  'tpotSecondsAtConcurrency',
 ];
 export type ServingMeasure = (typeof SERVING_MEASURES)[number];
 
@@ -116,7 +118,7 @@ const caseSchema = z
     batch: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
-    /** A closed loop of this many clients (genai-perf / aiperf --concurrency): the analytic steady state at it. */
+    /** A closed loop of this many clients (genai-perf / aiperf / vllm bench --max-concurrency): the analytic steady state at it. */
     concurrency: positiveInt.optional(),
     /** The benchmark's KV memory share when it differs from the engine's default. */
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
@@ -232,6 +234,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       // beyond the sequences the replica holds (queueing.ts).
       const point = clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency'));
       predicted = need(point, 'weights that fit').ttftSeconds;
+      break;
+    }
+    case 'tpotSecondsAtConcurrency': {
+      // The steady state of `concurrency` clients (as above): each decode step's seconds, host time in.
+      const point = clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency'));
+      predicted = need(point, 'weights that fit').tpotSeconds;
       break;
     }
     case 'decodeOutputTokensPerSecondPerGpu': {

@@ -43,22 +43,24 @@ describe('serving validation (catalog/validation/serving.json)', () => {
       expect(stats.max).toBeLessThanOrEqual(max);
       expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(outside);
     });
-  // vLLM: fitted on v0.6.0 (A100 8B, H100 70B TP4: offline and 4 requests/s TPOT) and DeepSeek-R1 on
-  // 8 H200 with vLLM 0.8.4 at 50 prompts; held out: the 8 requests/s TPOT rows and the 200-prompt
-  // DeepSeek-R1 rows. SGLang: fitted on v0.3.0 (A100
+  // vLLM (the V1 profile): fitted on V1 rows, DeepSeek-R1 on 8 H200 with vLLM 0.8.4 at 50 prompts and
+  // Llama 3.1 8B at one to four clients (vLLM 0.21.0 on H100, 0.23.0 on A100 40GB); held out: the
+  // v0.6.0 rows (the V0 engine: A100 8B, H100 70B TP4, offline and 4 and 8 requests/s TPOT) and the
+  // 200-prompt DeepSeek-R1 rows. SGLang: fitted on v0.3.0 (A100
   // 8B, H100 70B TP4) and v0.4 on H200 (DataCrunch, 70B TP4); held out: the 8 requests/s TPOT rows,
   // the H200 TP8 / 405B / longest- and shortest-prompt rows, and DeepSeek-R1 with SGLang 0.4.5.
-  for (const [engine, rows, heldOutRows, fitted, heldOutMedian] of [
-    // Regression guards just above today's errors: vLLM fitted max 19.3%, held-out median 12.8%;
+  for (const [engine, rows, heldOutRows, fitted, heldOutMedian, gpus] of [
+    // Regression guards just above today's errors: vLLM fitted max 16.3%, held-out median 19.7% (the
+    // V0 rows, whose slower host loop the V1 profile does not have: −14% to −25%);
     // SGLang fitted max 41.5% (DataCrunch's random-length 4096/2048 offline row), held-out median
     // 9.1%. Each held-out row also keeps its own tolerance (above).
-    ['vllm', 14, 6, 0.21, 0.14],
-    ['sglang', 24, 15, 0.44, 0.11],
+    ['vllm', 17, 10, 0.18, 0.21, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
+    ['sglang', 24, 15, 0.44, 0.11, ['a100-80gb', 'h100-sxm', 'h200']],
   ] as const)
-    it(`${engine}: ${rows} rows on A100, H100 and H200 computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
+    it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
       const mine = results.filter((r) => r.case.engine === engine);
       expect(mine.length).toBe(rows);
-      expect(new Set(mine.map((r) => r.case.gpu))).toEqual(new Set(['a100-80gb', 'h100-sxm', 'h200']));
+      expect(new Set(mine.map((r) => r.case.gpu))).toEqual(new Set(gpus));
       expect(errorStatistics(mine, ['calibration']).max).toBeLessThanOrEqual(fitted);
       const held = errorStatistics(mine, ['validation']);
       expect(held.count).toBe(heldOutRows);
