@@ -229,6 +229,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     seed: o.seed,
     steps: o.steps,
     method: o.method,
+    ...(o.precision && { precision: o.precision }),
     rank: o.rank,
     targets: parseTargets(o.targets),
     gpus: o.gpus,
@@ -254,6 +255,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     summary: {
       model: spec.name,
       method: o.method,
+      precision: o.precision ?? 'bf16',
       gpu: hw.gpu.id,
       gpusUsed: plan.totalGpus,
       placement: plan.placement,

@@ -54,6 +54,7 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
         precision(at('precision'), gpu, phase.precision, phase.method);
         break;
       case 'rl':
+        precision(at('precision'), gpu, phase.precision, phase.method);
         context(
           at('responseTokens'),
           phase.promptTokens + phase.responseTokens,

@@ -312,12 +312,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         responseTokens: phase.responseTokens,
         steps: 1,
         method: phase.method,
+        precision: phase.precision,
         ...RL_DEFAULTS,
         targets: parseTargets(RL_DEFAULTS.targets),
         gpus: phase.gpus,
         cost: runCost,
       });
-      const generationShare = plan.step.generation.seconds / plan.step.stepSeconds;
       return {
         kind: 'rl',
         phase,
@@ -326,7 +326,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         gpuHoursPerStep: plan.gpuHours,
         energy,
         stepSeconds: plan.step.stepSeconds,
-        generationShare,
+        generationShare: plan.step.generation.seconds / plan.step.stepSeconds,
         // The band of `llmecon rl`: the leave-one-out error of the published RL runs (docs/rl.md).
         band: withDraw(
           rlCalibrationBand(hw.gpu.id, plan.totalGpus, {

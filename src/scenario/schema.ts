@@ -123,6 +123,8 @@ const rlSchema = z
     name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
+    /** The policy update's precision (`llmecon rl --precision`). */
+    precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     promptsPerStep: domainNumber(D.sequences).default(64),
     samplesPerPrompt: domainNumber(D.sequences).default(16),
     promptTokens: seqLen.default(512),

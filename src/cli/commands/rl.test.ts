@@ -152,4 +152,18 @@ describe('llmecon rl', () => {
       expect(r.stderr).toContain(message);
     }
   }, 120_000);
+
+  it('--precision: a pure-BF16 policy update steps less optimizer traffic, said in the JSON; QLoRA takes BF16 only', async () => {
+    const [mixed, pure] = await Promise.all(
+      ['bf16', 'bf16-pure'].map(async (p) =>
+        JSON.parse((await runCli([...short, '--precision', p, '--json'])).stdout),
+      ),
+    );
+    expect([mixed.precision, pure.precision]).toEqual(['bf16', 'bf16-pure']);
+    expect(pure.phasesSeconds.policyUpdate).toBeLessThan(mixed.phasesSeconds.policyUpdate);
+    expect(pure.phasesSeconds.generation).toBe(mixed.phasesSeconds.generation);
+    const qlora = await runCli([...short, '--method', 'qlora', '--precision', 'bf16-pure']);
+    expect(qlora.code).toBe(2);
+    expect(qlora.stderr).toMatch(/--precision: QLoRA trains its adapters in BF16/);
+  });
 });

@@ -5,6 +5,7 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
+import { TRAINING_PRECISIONS, trainingPrecisionError } from '../../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
@@ -17,6 +18,7 @@ import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../o
 export interface RlFlags extends LayoutFlags {
   model?: string;
   method?: string;
+  precision?: string;
   rank?: string;
   targets?: string;
   prompts?: string;
@@ -56,6 +58,10 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     text === undefined ? undefined : positiveInteger(text, flag, 1);
   const engineId = oneOf(o.rolloutEngine, '--rollout-engine', ROLLOUT_ENGINE_IDS, RL_DEFAULTS.rolloutEngine);
   const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
+  const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'full');
+  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const unsupported = trainingPrecisionError(precision, hw.gpu, method);
+  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
   let run: ReturnType<typeof planRlRun>;
   try {
     run = planRlRun(spec, hw, {
@@ -74,7 +80,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       seed: optionalInt(o.seed, '--seed'),
       offload: offloadFlag(o.offload, hw.gpu),
       steps: positiveInteger(o.steps, '--steps', 1),
-      method: oneOf(o.method, '--method', FINETUNE_METHODS, 'full'),
+      method,
+      precision,
       rank: positiveInteger(o.rank, '--rank', RL_DEFAULTS.rank),
       targets: o.targets ?? RL_DEFAULTS.targets,
       gpus,
@@ -146,7 +153,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
   return {
     output: [
-      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}; rollouts on ${summary.rolloutEngine})`,
+      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
       tail,
       '',

@@ -124,6 +124,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--model <model>', 'policy model: catalog id, config.json or llmecon spec')
       .option('--method <m>', 'policy update: full | lora | dora | qlora', 'full')
+      .option('--precision <p>', `policy update: ${PRECISION_HELP}`, 'bf16')
       .option('--rank <r>', 'adapter rank (LoRA methods)', '16')
       .option('--targets <list>', 'adapter targets (LoRA methods)', 'attn,mlp')
       .option('--prompts <n>', 'prompts per step', '64')

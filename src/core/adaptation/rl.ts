@@ -19,6 +19,7 @@ import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type EngineProfile, GENERIC_ENGINE } from '../inference/engine.js';
 import type { OffloadOptions } from '../memory/offload.js';
+import type { TrainingPrecision } from '../memory/training-recipes.js';
 import type { TargetModule } from '../model/adapters.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
@@ -48,6 +49,8 @@ export interface RlOptions {
   readonly maxResponseTokens?: number;
   readonly steps: number;
   readonly method: FinetuneMethod;
+  /** The policy update's precision, as `finetune --precision` (default bf16: mixed precision with an FP32 master). */
+  readonly precision?: TrainingPrecision;
   readonly rank: number;
   readonly targets: readonly TargetModule[];
   readonly gpus: number;
@@ -319,7 +322,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       targets: o.targets,
       seqLen,
       globalBatchSize: sequences,
-      precision: 'bf16',
+      precision: o.precision ?? 'bf16',
       optimizer: 'adamw',
       gpus: o.gpus,
       constraints: o.constraints,
