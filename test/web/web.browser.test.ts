@@ -306,11 +306,13 @@ describe('web app in Chromium', () => {
     await page.close();
   }, 90_000);
 
-  it('Serve on TensorRT-LLM with lognormal lengths: band, frontier and simulated percentiles equal `llmecon serve --simulate --pareto --json`', async () => {
+  it('Serve on TensorRT-LLM at a memory share of 0.8 with lognormal lengths: band, frontier and simulated percentiles equal `llmecon serve --mem-fraction 0.8 --simulate --pareto --json`', async () => {
     const { page, problems } = await open(base, { width: 375, height: 800 });
     await view(page, 'Serve');
     await page.locator('#serve-result').waitFor({ timeout: 20_000 });
     await page.locator('#serve-engine').selectOption('trt-llm');
+    await page.locator('#serve-mem-fraction').fill('0.8');
+    await page.locator('#serve-mem-fraction').dispatchEvent('change');
     await page.locator('#serve-lengths').selectOption('lognormal');
     await page.locator('#serve-requests').fill('300');
     await page.locator('#serve-requests').dispatchEvent('change');
@@ -318,7 +320,7 @@ describe('web app in Chromium', () => {
     await page.locator('#serve-seed').dispatchEvent('change');
     const w = await cli(
       (
-        'serve --model llama-3.1-70b --gpu h100-sxm --weights fp8 --kv fp8 --engine trt-llm --input-tokens 1000 ' +
+        'serve --model llama-3.1-70b --gpu h100-sxm --weights fp8 --kv fp8 --engine trt-llm --mem-fraction 0.8 --input-tokens 1000 ' +
         '--output-tokens 300 --tokens-per-day 2000000000 --tpot-slo 0.05 --price-per-gpu-hour 2 --input-p90 3000 ' +
         '--output-p90 900 --simulate --requests 300 --seed 7 --pareto --json'
       ).split(' '),

@@ -89,7 +89,15 @@ function setup(input: ServeInput): Setup {
           0,
         ).state as ServingState);
   const engine = input.engine === 'none' ? undefined : findEngine(input.engine, 'engine');
-  const candidates = servingCandidates(s).map((c) => withEngine(c, engine));
+  // `--mem-fraction`: the deployment's memory share in place of the profile's; an engine's setting only.
+  if (!engine && input.memFraction > 0)
+    inputError(
+      'invalid_value',
+      ['memFraction'],
+      "an engine's memory share applies with an engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction): choose one, or set it to 0",
+    );
+  const share = input.memFraction > 0 ? input.memFraction : undefined;
+  const candidates = servingCandidates(s).map((c) => withEngine(c, engine, share));
   const best = bestServingPlan(s, candidates);
   return { s, engine, candidates, best };
 }

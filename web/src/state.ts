@@ -130,6 +130,8 @@ export interface ServeInput {
   api: string;
   /** Inference engine profile (catalog/engines), or none: the hardware bound, as the CLI without --engine. */
   engine: ServeEngine;
+  /** The engine's share of GPU memory as the deployment sets it, as `--mem-fraction` (0: the profile's). */
+  memFraction: number;
   /** Speculative decoding: none, the model's MTP modules, or a draft model (`llmecon serve --mtp / --draft-model`). */
   speculative: 'none' | 'mtp' | 'draft';
   /** The draft model's catalog id (with `draft`). */
@@ -233,6 +235,7 @@ export function defaultState(exampleYaml: string): AppState {
       usdPerGpuHour: 2,
       api: 'gpt-4o-mini',
       engine: 'none',
+      memFraction: 0,
       speculative: 'none',
       draftModel: 'llama-3.2-1b',
       // One draft at DeepSeek-V3's MTP acceptance (85%, Sec. 5.4.3); a draft model's is yours to state.
@@ -296,6 +299,7 @@ export const STATE_DOMAINS = {
     outputP90: D.sequenceTokens,
     draftTokens: D.draftTokens,
     acceptanceRate: D.fraction,
+    memFraction: orZero(D.fraction),
     concurrency: orZero(D.sequences),
     requests: D.browserSimulatedRequests,
     seed: D.seed,

@@ -12,7 +12,7 @@ import type { Range } from '../../../src/core/uncertainty/range.js';
 import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
-import { SERVE_ENGINES, type ServeInput, STATE_DOMAINS } from '../state.js';
+import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
 import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
@@ -136,10 +136,25 @@ export function serveView(app: App) {
       </label>
       <label
         >Engine
-        <select id="serve-engine" @change=${pick('engine')}>
+        <select
+          id="serve-engine"
+          @change=${(e: Event) => {
+            // The hardware bound has no memory share of its own: the engine's setting goes with it.
+            const engine = (e.target as HTMLSelectElement).value as ServeEngine;
+            set(engine === 'none' ? { engine, memFraction: 0 } : { engine });
+          }}
+        >
           ${SERVE_ENGINES.map((e) => html`<option value=${e} ?selected=${e === s.engine}>${e === 'none' ? 'none (hardware bound)' : e}</option>`)}
         </select>
       </label>
+      ${
+        s.engine === 'none'
+          ? nothing
+          : html`<label title="vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction"
+              >Engine memory share (0–1, 0: the engine's default)
+              <input id="serve-mem-fraction" type="text" inputmode="decimal" .value=${String(s.memFraction)} @change=${num('memFraction')} />${fieldError(r?.issues ?? null, 'memFraction')}</label
+            >`
+      }
       <label
         >Weights
         <select id="serve-weights" @change=${pick('weights')}>
@@ -215,7 +230,7 @@ export function serveView(app: App) {
       </form>
     </details>
     ${r === null ? html`<p class="status" aria-live="polite">Planning the deployment…</p>` : nothing}
-    ${r?.issues ? otherErrors(r.issues, ['speculative']) : nothing}
+    ${r?.issues ? otherErrors(r.issues, s.engine === 'none' ? ['speculative'] : ['speculative', 'memFraction']) : nothing}
     ${
       v
         ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${w}</p>`)}
