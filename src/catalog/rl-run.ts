@@ -7,9 +7,10 @@ import { z } from 'zod';
 import rlRuns from '../../catalog/validation/rl-runs.json' with { type: 'json' };
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import { weightSyncSeconds } from '../core/adaptation/rl-weight-sync.js';
-import { InternalError } from '../core/errors.js';
+import { InternalError, inputError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
+import { trainingPrecisionError } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -206,6 +207,8 @@ export const RL_DEFAULTS = {
 } as const satisfies Partial<RlRunInput> & Pick<RlOptions, 'rolloutProfile'>;
 
 export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
+  const unsupported = trainingPrecisionError(o.precision ?? 'bf16', hw.gpu, o.method);
+  if (unsupported !== null) inputError('infeasible', ['precision'], unsupported);
   const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
   const plan = planRl(spec, hw.cluster, {
     promptsPerStep: o.promptsPerStep,

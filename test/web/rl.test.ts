@@ -11,7 +11,7 @@ import { runCli } from '../run-cli.js';
 const base = defaultState('name: x').rl;
 
 const cliLine = (r: RlInput) =>
-  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload}`;
+  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload} --precision ${r.precision}`;
 
 describe('GRPO in the web app = llmecon rl', () => {
   it.each(['none', 'optimizer', 'optimizer+params'] as const)(
@@ -46,5 +46,29 @@ describe('GRPO in the web app = llmecon rl', () => {
     }
     expect(message).toMatch(/^no host data for l40s/);
     expect(r.stderr).toBe(`error: --offload: ${message}`);
+  });
+
+  it('pure BF16: the same step, GPU-hours and cost as `rl --precision bf16-pure`, and a different update from mixed precision', async () => {
+    const input = { ...base, precision: 'bf16-pure' as const };
+    const cli = JSON.parse((await runCli(`${cliLine(input)} --json`)).stdout);
+    const web = rlTask(input);
+    expect(web.precision).toBe('bf16-pure');
+    expect(web.stepSeconds).toBe(cli.stepSeconds);
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.phasesSeconds.policyUpdate).not.toBe(rlTask(base).phasesSeconds.policyUpdate);
+  });
+
+  it("QLoRA in pure BF16: the CLI's --precision message, by the field", async () => {
+    const input = { ...base, method: 'qlora' as const, precision: 'bf16-pure' as const };
+    const r = await runCli(cliLine(input));
+    expect(r.code).toBe(2);
+    expect(() => rlTask(input)).toThrowError(InputError);
+    try {
+      rlTask(input);
+    } catch (error) {
+      const issue = (error as InputError).issues[0]!;
+      expect(issue.path).toEqual(['precision']);
+      expect(r.stderr).toBe(`error: --precision: ${issue.message}`);
+    }
   });
 });

@@ -258,6 +258,16 @@ describe('web app in Chromium', () => {
       '--json',
     ]);
     expect(Number(await page.locator('#rl-result').getAttribute('data-cost'))).toBe(rl.costUsd);
+    // The policy update in pure BF16: `llmecon rl --precision bf16-pure`.
+    await page.locator('#rl-precision').selectOption('bf16-pure');
+    const rlArgs = ['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--gpus', '8', '--steps', '500'];
+    const pure = await cli([...rlArgs, '--price-per-gpu-hour', '2', '--precision', 'bf16-pure', '--json']);
+    expect(pure.costUsd).not.toBe(rl.costUsd);
+    await expect
+      .poll(async () => Number(await page.locator('#rl-result').getAttribute('data-cost')), {
+        timeout: 20_000,
+      })
+      .toBe(pure.costUsd);
     expect(problems).toEqual([]);
     await screenshot(page, 'web-adapt');
     await page.close();

@@ -22,6 +22,7 @@ export function rlTask(input: RlInput) {
     responseTokens: input.responseTokens,
     steps: input.steps,
     method: input.method,
+    precision: input.precision,
     ...RL_DEFAULTS,
     // `--offload`: the trainer's model states in host memory, on the GPU's host from the catalog.
     offload: offloadOptions(input.offload, hw.gpu, 'offload'),

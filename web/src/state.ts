@@ -105,6 +105,8 @@ export interface RlInput {
   gpu: string;
   gpus: number;
   method: 'full' | 'lora' | 'dora' | 'qlora';
+  /** The policy update's precision, as `llmecon rl --precision` (QLoRA: bf16 only). */
+  precision: WebPrecision;
   prompts: number;
   samplesPerPrompt: number;
   promptTokens: number;
@@ -214,6 +216,7 @@ export function defaultState(exampleYaml: string): AppState {
       gpu: 'h100-sxm',
       gpus: 8,
       method: 'full',
+      precision: 'bf16',
       prompts: 64,
       samplesPerPrompt: 16,
       promptTokens: 512,
@@ -335,7 +338,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     padding: PADDING_CHOICES,
     qloraBase: QUANTIZED_BASES,
   },
-  rl: { method: ['full', 'lora', 'dora', 'qlora'], offload: OFFLOAD_MODES },
+  rl: { method: ['full', 'lora', 'dora', 'qlora'], precision: WEB_PRECISIONS, offload: OFFLOAD_MODES },
   scaling: { mode: ['flops', 'usd'] },
   serve: {
     engine: SERVE_ENGINES,

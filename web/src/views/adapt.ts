@@ -224,6 +224,13 @@ function rlSection(app: App) {
           ${(['full', 'lora', 'dora', 'qlora'] as const).map((m) => html`<option ?selected=${m === r.method}>${m}</option>`)}
         </select>
       </label>
+      <label
+        >Update precision
+        <select id="rl-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
+          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === r.precision}>${p}</option>`)}
+        </select>
+        ${fieldError(res?.issues ?? null, 'precision')}
+      </label>
       <label>GPUs <input id="rl-gpus" type="text" inputmode="decimal" .value=${String(r.gpus)} @change=${num('gpus')} /></label>
       <label>Prompts per step <input id="rl-prompts" type="text" inputmode="decimal" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
@@ -232,7 +239,7 @@ function rlSection(app: App) {
       ${offloadSelect('rl-offload', r.offload, DEFAULT_STACK.rl, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
-    ${res?.issues ? otherErrors(res.issues, ['offload']) : nothing}
+    ${res?.issues ? otherErrors(res.issues, ['offload', 'precision']) : nothing}
     ${
       res?.value
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
