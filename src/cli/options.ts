@@ -2,6 +2,11 @@
 
 import { checkDomain, DEFAULT_COUNT, type Domain, FLAG_DOMAINS } from '../core/domain.js';
 import { InputError, inputError } from '../core/errors.js';
+import {
+  TRAINING_PRECISIONS,
+  type TrainingPrecision,
+  trainingPrecisionError,
+} from '../core/memory/training-memory.js';
 import { beyondContextWarning } from '../core/model/context-limit.js';
 import { parseCount } from '../core/units.js';
 
@@ -103,4 +108,19 @@ export function fraction(text: string | undefined, flag: string, allowOne: boole
   if (!(value >= 0 && (allowOne ? value <= 1 : value < 1)))
     inputError('invalid_value', [flag], `a fraction in [0, ${allowOne ? '1]' : '1)'}, got '${text}'`);
   return value;
+}
+
+/**
+ * `--precision` (default bf16): a training precision this run can take on this GPU with this method,
+ * refused naming the flag (training-recipes.ts trainingPrecisionError, the check scenarios make too).
+ */
+export function precisionFlag(
+  text: string | undefined,
+  gpu: Parameters<typeof trainingPrecisionError>[1],
+  method?: string,
+): TrainingPrecision {
+  const precision = oneOf(text, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const unsupported = trainingPrecisionError(precision, gpu, method);
+  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
+  return precision;
 }

@@ -17,6 +17,9 @@ export function formatCount(n: number, digits = 2): string {
 }
 
 /** A count and its noun, singular for one: "1 layer", "9 layers". */
+/** A ratio as a percentage with one decimal (0.1234 → "12.3%"). */
+export const formatPercent = (ratio: number): string => `${(100 * ratio).toFixed(1)}%`;
+
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Dollars: $0.097, $2.45, $1.29K. */

@@ -229,17 +229,15 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         need(c.prefillBatchTokens, 'prefillBatchTokens'),
       );
       break;
-    case 'meanTtftSecondsAtConcurrency': {
-      // The steady state of `concurrency` clients: queueing for the prefill path, and for a slot
-      // beyond the sequences the replica holds (queueing.ts).
-      const point = clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency'));
-      predicted = need(point, 'weights that fit').ttftSeconds;
-      break;
-    }
+    case 'meanTtftSecondsAtConcurrency':
     case 'tpotSecondsAtConcurrency': {
-      // The steady state of `concurrency` clients (as above): each decode step's seconds, host time in.
-      const point = clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency'));
-      predicted = need(point, 'weights that fit').tpotSeconds;
+      // The steady state of `concurrency` clients: queueing for the prefill path, and for a slot
+      // beyond the sequences the replica holds (queueing.ts); each decode step's seconds, host time in.
+      const point = need(
+        clientsPoint(spec, cluster, replica, c.workload, need(c.concurrency, 'concurrency')),
+        'weights that fit',
+      );
+      predicted = c.measure === 'meanTtftSecondsAtConcurrency' ? point.ttftSeconds : point.tpotSeconds;
       break;
     }
     case 'decodeOutputTokensPerSecondPerGpu': {

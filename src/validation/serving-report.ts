@@ -4,6 +4,7 @@
  */
 import { loadCatalog } from '../catalog/catalog.js';
 import { loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../catalog/engines.js';
+import { formatPercent } from '../core/format.js';
 import { caseNotesMarkdown } from './case-fields.js';
 import {
   engineRuns,
@@ -25,7 +26,6 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
   );
   const maxLoad = errorStatistics(maxLoadRows, ['validation', 'calibration']);
   const maxLoadOutside = maxLoadRows.filter((r) => Math.abs(r.error) > 0.4).length;
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const fmt = (x: number) =>
     Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
   const unit = (c: ServingCase) => (SERVING_TIME_MEASURES.includes(c.measure) ? 's' : 'tok/s/GPU');
@@ -43,7 +43,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       const fitted = errorStatistics(rows, ['calibration']);
       const held = errorStatistics(rows, ['validation']);
       const runs = engineRuns(rows.map((r) => r.case));
-      return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${pct(fitted.median)}**, largest **${pct(fitted.max)}**), ${held.count} held out (median **${pct(held.median)}**, largest **${pct(held.max)}**).`;
+      return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${formatPercent(fitted.median)}**, largest **${formatPercent(fitted.max)}**), ${held.count} held out (median **${formatPercent(held.median)}**, largest **${formatPercent(held.max)}**).`;
     }),
     '',
     '## Engine calibration',
@@ -76,11 +76,11 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       ].map(([family, k]) => {
         const f = k.fit;
         const held = f.heldOutRows
-          ? `${f.heldOutRows.value}: ${pct(f.heldOutMedianError?.value ?? 0)} / ${pct(f.heldOutMaxError?.value ?? 0)}`
+          ? `${f.heldOutRows.value}: ${formatPercent(f.heldOutMedianError?.value ?? 0)} / ${formatPercent(f.heldOutMaxError?.value ?? 0)}`
           : '–';
         const moeRows = f.moeRows?.value ?? 0;
         const moe = `${k.moeSequenceLayerOverhead.value} (${moeTermIdentified(moeRows) ? '' : 'not identified, '}${moeRows} rows)`;
-        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${moe} | ${pct(f.medianError.value)} | ${pct(f.maxError.value)} | ${pct(f.leaveOneOutMedianError.value)} | ${pct(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
+        return `| ${e.id} | ${family} | ${f.rows.value} | ${k.stepOverhead.value} | ${k.sequenceOverhead.value} | ${moe} | ${formatPercent(f.medianError.value)} | ${formatPercent(f.maxError.value)} | ${formatPercent(f.leaveOneOutMedianError.value)} | ${formatPercent(f.leaveOneOutMaxError.value)} | ${held} | ${f.ratioP10.value.toFixed(2)}–${f.ratioP90.value.toFixed(2)} |`;
       }),
     ),
     '',

@@ -5,6 +5,7 @@
  */
 
 import type { CalibrationFile } from '../catalog/stack-schema.js';
+import { formatPercent } from '../core/format.js';
 import { median } from '../core/statistics.js';
 import { errorBand } from '../core/training/error-band.js';
 import {
@@ -285,8 +286,6 @@ export function fitCalibrations(
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
 /** Before (engine alone) → after (leave-one-out, calibrated) error per pair, and band coverage. */
 export function calibrationReportMarkdown(file: CalibrationFile): string {
   const rows = file.calibrations.map((c) => {
@@ -315,16 +314,16 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     const heldInside = held.filter((r, i) => inBand(r, bandWith(held.filter((_, j) => j !== i)))).length;
     const heldText =
       held.length > 0
-        ? `${held.length}: ${pct(median(heldErrors))} / ${pct(Math.max(...heldErrors))}, ${heldInside} in band`
+        ? `${held.length}: ${formatPercent(median(heldErrors))} / ${formatPercent(Math.max(...heldErrors))}, ${heldInside} in band`
         : '—';
     const mark = (name: SharedCalibrationParameter, text: string) =>
       c.extrapolated.includes(name) ? `${text}*` : text;
-    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)} | ${pct(median(before))} / ${pct(Math.max(...before))} | ${pct(median(after))} / ${pct(Math.max(...after))} | ${inside}/${c.cases.length} | ${heldText} |`;
+    return `| ${c.stack} | ${c.family} | ${c.cases.length} | ${c.stepTimeScale.toFixed(3)} | ${mark('attentionScale', c.attentionScale.toFixed(2))} | ${mark('expertScale', c.expertScale.toFixed(2))} | ${mark('localExpertOverheadSeconds', (1000 * c.localExpertOverheadSeconds).toFixed(2))} | ${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)} | ${formatPercent(median(before))} / ${formatPercent(Math.max(...before))} | ${formatPercent(median(after))} / ${formatPercent(Math.max(...after))} | ${inside}/${c.cases.length} | ${heldText} |`;
   });
   const cases = file.calibrations.flatMap((c) =>
     c.cases.map(
       (k, i) =>
-        `| ${k.id} | ${c.stack} × ${c.family} | ${k.gpus} | ${k.published.toPrecision(4)} | ${k.engine.toPrecision(4)} | ${pct(k.published / k.engine - 1)} | ${pct(Math.exp(c.leaveOneOutLogResiduals[i]!) - 1)} |`,
+        `| ${k.id} | ${c.stack} × ${c.family} | ${k.gpus} | ${k.published.toPrecision(4)} | ${k.engine.toPrecision(4)} | ${formatPercent(k.published / k.engine - 1)} | ${formatPercent(Math.exp(c.leaveOneOutLogResiduals[i]!) - 1)} |`,
     ),
   );
   return [
@@ -373,7 +372,7 @@ export function calibrationDiagnosis(cases: readonly CalibrationCase[], file: Ca
   const rows = cases.map((c) => {
     const d = c.detail;
     const r = loo.get(`${c.stack}|${c.id}`);
-    return `| ${c.id} | ${c.stack} × ${c.family} | ${d.moe ? 'MoE' : 'dense'} | ${d.paramsBillions.toFixed(1)} | ${d.precision} | ${d.seqLen} | ${d.layout} | ${d.microbatches} | ${share(d.shares.gemm)}/${share(d.shares.attention)}/${share(d.shares.elementwise)}/${share(d.shares.comm)}/${share(d.shares.bubble)}/${share(d.shares.dpOpt)} | ${share(c.expertFraction)} | ${c.localExpertPassesPerSecond.toFixed(0)} | ${pct(c.published / c.engine - 1)} | ${r === undefined ? '—' : pct(Math.exp(r) - 1)} |`;
+    return `| ${c.id} | ${c.stack} × ${c.family} | ${d.moe ? 'MoE' : 'dense'} | ${d.paramsBillions.toFixed(1)} | ${d.precision} | ${d.seqLen} | ${d.layout} | ${d.microbatches} | ${share(d.shares.gemm)}/${share(d.shares.attention)}/${share(d.shares.elementwise)}/${share(d.shares.comm)}/${share(d.shares.bubble)}/${share(d.shares.dpOpt)} | ${share(c.expertFraction)} | ${c.localExpertPassesPerSecond.toFixed(0)} | ${formatPercent(c.published / c.engine - 1)} | ${r === undefined ? '—' : formatPercent(Math.exp(r) - 1)} |`;
   });
   return [
     'Per case: shape, the engine step split in % (GEMM/attention/elementwise/TP+CP+EP+PP comm/bubble/DP sync+optimizer),',

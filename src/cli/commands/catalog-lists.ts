@@ -3,6 +3,7 @@ import { STACKS_FILES } from '../../catalog/data.js';
 import type { SourcedValue } from '../../catalog/schema.js';
 import { sourcedValues } from '../../catalog/sourced-values.js';
 import { findStack } from '../../catalog/stacks.js';
+import { formatPercent } from '../../core/format.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
 import { median } from '../../core/statistics.js';
@@ -136,8 +137,6 @@ function looErrors(c: StackCalibration): { median: number; max: number } | null 
   return e.length === 0 ? null : { median: median(e), max: Math.max(...e) };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
 /** `llmecon stacks [id]`: the software stacks, or one with its catalog values' sources and its calibrations. */
 export function stacksCommand(id: string | undefined, options: { json?: boolean }): string {
   const catalog = loadCatalog();
@@ -157,7 +156,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
       c.stepTimeScale.toFixed(3),
       c.attentionScale.toFixed(2),
       `${(1000 * c.layerOverheadSeconds).toFixed(2)} / ${(1000 * c.zero3LayerOverheadSeconds).toFixed(2)}`,
-      c.leaveOneOut ? `${pct(c.leaveOneOut.median)} / ${pct(c.leaveOneOut.max)}` : '—',
+      c.leaveOneOut ? `${formatPercent(c.leaveOneOut.median)} / ${formatPercent(c.leaveOneOut.max)}` : '—',
       String(c.heldOutLogResiduals?.length ?? 0),
     ]);
     const p = stack.parallelism;

@@ -3,12 +3,7 @@ import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import {
-  OPTIMIZERS,
-  TRAINING_PRECISIONS,
-  trainingMemory,
-  trainingPrecisionError,
-} from '../../core/memory/training-memory.js';
+import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
@@ -27,7 +22,7 @@ import {
 } from '../memory-breakdown.js';
 import { finetuneMemoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
 
 export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   model?: string;
@@ -83,9 +78,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   }
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const gpus = positiveInteger(o.gpus, '--gpus', 1);
-  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
-  const unsupported = trainingPrecisionError(precision, hw.gpu, method);
-  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
+  const precision = precisionFlag(o.precision, hw.gpu, method);
   // Whether it fits needs no price: without one (none given, none in the catalog) the cost is omitted.
   const price =
     o.pricePerGpuHour === undefined && hw.gpu.rentalPrices.length === 0

@@ -5,6 +5,7 @@
 import { type Accelerator, findGpu } from '../../catalog/catalog.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
+import { formatPercent } from '../../core/format.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
 import { ATTENTION_IMPLEMENTATIONS } from '../../core/hardware/efficiency.js';
@@ -55,7 +56,6 @@ function basis(gpu: Accelerator): { model: string; kind: 'measured' | 'estimate'
 }
 
 const us = (s: number) => `${(s * 1e6).toFixed(2)} µs`;
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export interface KernelOptions {
   gpu?: string;
@@ -101,12 +101,12 @@ export function kernelGemmCommand(o: KernelOptions): string {
   };
   if (o.json) return toJson(result);
   const shape = shaped
-    ? `${shaped.tiles} tiles of ${shaped.tile.m}×${shaped.tile.n}${shaped.splitK > 1 ? `, split-K ${shaped.splitK}` : ''} in ${shaped.waves} wave(s) over ${gpu.computeUnits} SMs (${pct(shaped.waveEfficiency)} busy), ${shaped.bound}-bound`
+    ? `${shaped.tiles} tiles of ${shaped.tile.m}×${shaped.tile.n}${shaped.splitK > 1 ? `, split-K ${shaped.splitK}` : ''} in ${shaped.waves} wave(s) over ${gpu.computeUnits} SMs (${formatPercent(shaped.waveEfficiency)} busy), ${shaped.bound}-bound`
     : 'no tile/wave model for this GPU (no fitted kernel model or SM count)';
   return [
     `${gpu.name}: ${count > 1 ? `${count} × ` : ''}GEMM ${m}×${k} · ${k}×${n} in ${datatype}`,
     `time         ${us(seconds)}`,
-    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${pct(result.efficiency)} of the ${(peak / 1e12).toFixed(0)} TFLOP/s dense peak (${formatFlops(flops)})`,
+    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${formatPercent(result.efficiency)} of the ${(peak / 1e12).toFixed(0)} TFLOP/s dense peak (${formatFlops(flops)})`,
     `shape        ${shape}`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
@@ -131,7 +131,7 @@ export function kernelMemoryCommand(o: KernelOptions): string {
   return [
     `${gpu.name}: memory-bound kernel moving ${formatBytes(bytes)}`,
     `time         ${us(seconds)}`,
-    `bandwidth    ${(result.bytesPerSecond / 1e12).toFixed(2)} TB/s = ${pct(result.efficiency)} of the ${(gpu.memoryBytesPerSecond / 1e12).toFixed(2)} TB/s datasheet`,
+    `bandwidth    ${(result.bytesPerSecond / 1e12).toFixed(2)} TB/s = ${formatPercent(result.efficiency)} of the ${(gpu.memoryBytesPerSecond / 1e12).toFixed(2)} TB/s datasheet`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
 }
@@ -199,7 +199,7 @@ export function kernelAttentionCommand(o: KernelOptions): string {
   return [
     `${gpu.name}: ${causal ? 'causal ' : ''}${implementation ?? 'flash'} attention ${pass}, batch ${batch} × ${heads} heads × ${seqLen} tokens × d ${headDim} (BF16)`,
     `time         ${us(seconds)}`,
-    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${pct(result.efficiency)} of the BF16 peak (${formatFlops(flops)})`,
+    `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${formatPercent(result.efficiency)} of the BF16 peak (${formatFlops(flops)})`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
 }

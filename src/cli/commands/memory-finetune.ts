@@ -9,11 +9,7 @@ import { planFinetuneLayouts } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { memoryFit } from '../../core/memory/inference-memory.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import {
-  OPTIMIZERS,
-  TRAINING_PRECISIONS,
-  trainingPrecisionError,
-} from '../../core/memory/training-memory.js';
+import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -29,7 +25,7 @@ import {
   memoryBandLine,
 } from '../memory-breakdown.js';
 import { offloadFlag } from '../offload-flag.js';
-import { oneOf, positiveInteger, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, precisionFlag, sequenceLength } from '../options.js';
 
 export interface MemoryMethodFlags extends LayoutFlags, AdapterFlags {
   gpu?: string;
@@ -75,9 +71,7 @@ export function memoryMethodCommand(
   const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
   const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
-  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
-  const unsupported = trainingPrecisionError(precision, hw.gpu, choice.method);
-  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
+  const precision = precisionFlag(o.precision, hw.gpu, choice.method);
   const base = baseFormatLabel(choice);
   const head = `${spec.name}: ${adapterLabel(spec, choice) ?? 'full fine-tuning'} memory per GPU on ${gpus} × ${hw.gpu.id}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`;
   let least: EvaluatedLayout;

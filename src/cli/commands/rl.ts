@@ -5,7 +5,6 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
-import { TRAINING_PRECISIONS, trainingPrecisionError } from '../../core/memory/training-memory.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
@@ -13,7 +12,7 @@ import { formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { offloadFlag } from '../offload-flag.js';
-import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
 
 export interface RlFlags extends LayoutFlags {
   model?: string;
@@ -59,9 +58,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const engineId = oneOf(o.rolloutEngine, '--rollout-engine', ROLLOUT_ENGINE_IDS, RL_DEFAULTS.rolloutEngine);
   const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'full');
-  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
-  const unsupported = trainingPrecisionError(precision, hw.gpu, method);
-  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
+  const precision = precisionFlag(o.precision, hw.gpu, method);
   let run: ReturnType<typeof planRlRun>;
   try {
     run = planRlRun(spec, hw, {

@@ -3,12 +3,7 @@ import { allStackCalibrations } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
-import {
-  OPTIMIZERS,
-  TRAINING_PRECISIONS,
-  trainingMemory,
-  trainingPrecisionError,
-} from '../../core/memory/training-memory.js';
+import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { trainedSpec } from '../../core/model/trained-spec.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
@@ -23,7 +18,7 @@ import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { oneOf, positiveInteger, positiveNumber, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
 export interface TrainOptions extends LayoutFlags {
@@ -83,9 +78,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
               : DEFAULT_BATCH_TOKENS) / seqLen,
           ),
         );
-  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
-  const unsupported = trainingPrecisionError(precision, hw.gpu);
-  if (unsupported !== null) inputError('infeasible', ['--precision'], unsupported);
+  const precision = precisionFlag(o.precision, hw.gpu);
   const constraints = layoutConstraints(o);
 
   const assumptions = loadCatalog().assumptions;

@@ -3,24 +3,20 @@ import type { Command } from 'commander';
 import { example, GPU_HELP, type ProgramContext } from './shared.js';
 
 export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void {
-  example(
-    cli
-      .command('gpus [id]')
-      .description('the accelerator catalog; with an id, every value with its source')
-      .option('--json', 'machine-readable output')
-      .action(async (id, opts) =>
-        ctx.io.out((await import('../commands/catalog-lists.js')).gpusCommand(id, opts)),
-      ),
+  listCommand(
+    cli,
+    ctx,
+    'gpus',
+    'the accelerator catalog; with an id, every value with its source',
+    'gpusCommand',
     'llmecon gpus\n  llmecon gpus h800',
   );
-  example(
-    cli
-      .command('stacks [id]')
-      .description('the software stacks; with an id, its splits, calibration per GPU family and sources')
-      .option('--json', 'machine-readable output')
-      .action(async (id, opts) =>
-        ctx.io.out((await import('../commands/catalog-lists.js')).stacksCommand(id, opts)),
-      ),
+  listCommand(
+    cli,
+    ctx,
+    'stacks',
+    'the software stacks; with an id, its splits, calibration per GPU family and sources',
+    'stacksCommand',
     'llmecon stacks\n  llmecon stacks llm-foundry',
   );
   // kernel (issue 14): one kernel on one GPU.
@@ -103,5 +99,24 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
       .option('--json', 'machine-readable output')
       .action(async (opts) => ctx.io.out((await import('../commands/catalog-lists.js')).modelsCommand(opts))),
     'llmecon models',
+  );
+}
+
+/** A catalog list `name [id]` with --json, printed by one of catalog-lists.ts's commands. */
+function listCommand(
+  cli: Command,
+  ctx: ProgramContext,
+  name: string,
+  description: string,
+  run: 'gpusCommand' | 'stacksCommand',
+  examples: string,
+): void {
+  example(
+    cli
+      .command(`${name} [id]`)
+      .description(description)
+      .option('--json', 'machine-readable output')
+      .action(async (id, opts) => ctx.io.out((await import('../commands/catalog-lists.js'))[run](id, opts))),
+    examples,
   );
 }

@@ -38,7 +38,6 @@ import {
   CHECKPOINTS_ON_GPU,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   keepsEagerCopies,
-  OPTIMIZER_STATE_BYTES,
   optimizerStateBytes,
   optimizerStepBytes,
   PRECISION_BYTES,

@@ -379,11 +379,11 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   };
 }
 
-/** The calibration in words, as the CLI prints it after the stack's name. */
 /** |published / prediction − 1| of each case of a fit, predicted without it (its leave-one-out residuals). */
 export const leaveOneOutErrors = (c: Pick<StackCalibration, 'leaveOneOutLogResiduals'>): number[] =>
   c.leaveOneOutLogResiduals.map((r) => Math.abs(Math.exp(r) - 1));
 
+/** The calibration in words, as the CLI prints it after the stack's name. */
 export function calibrationSummary(c: StackCalibration): string {
   const parts = [`compute × ${c.stepTimeScale.toFixed(2)}`, `attention × ${c.attentionScale.toFixed(2)}`];
   if (c.layerOverheadSeconds > 0 || c.zero3LayerOverheadSeconds > 0)

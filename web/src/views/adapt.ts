@@ -16,8 +16,6 @@ import {
   type PaddingChoice,
   type RlInput,
   STATE_DOMAINS,
-  WEB_PRECISIONS,
-  type WebPrecision,
 } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
@@ -30,7 +28,7 @@ import {
   offloadSelect,
   offloadText,
 } from './layout-select.js';
-import { stackSelect } from './stack-select.js';
+import { precisionSelect, stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 
 const METHODS = ['full', 'lora', 'qlora'] as const;
@@ -130,12 +128,7 @@ export function adaptView(app: App) {
       <label>Epochs <input id="adapt-epochs" type="text" inputmode="decimal" .value=${String(a.epochs)} @change=${num('epochs')} /></label>
       <label>Sequence length <input id="adapt-seq" type="text" inputmode="decimal" .value=${String(a.seqLen)} @change=${num('seqLen')} /></label>
       <label>Global batch (sequences) <input id="adapt-batch" type="text" inputmode="decimal" .value=${String(a.globalBatch)} @change=${num('globalBatch')} /></label>
-      <label
-        >Precision (full and LoRA; QLoRA computes in BF16)
-        <select id="adapt-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
-          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === a.precision}>${p}</option>`)}
-        </select>
-      </label>
+      ${precisionSelect('adapt-precision', 'Precision (full and LoRA; QLoRA computes in BF16)', a.precision, (precision) => set({ precision }))}
       <label>Adapter rank <input id="adapt-rank" type="text" inputmode="decimal" .value=${String(a.rank)} @change=${num('rank')} /></label>
       <label
         >QLoRA base
@@ -224,13 +217,7 @@ function rlSection(app: App) {
           ${(['full', 'lora', 'dora', 'qlora'] as const).map((m) => html`<option ?selected=${m === r.method}>${m}</option>`)}
         </select>
       </label>
-      <label
-        >Update precision
-        <select id="rl-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
-          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === r.precision}>${p}</option>`)}
-        </select>
-        ${fieldError(res?.issues ?? null, 'precision')}
-      </label>
+      ${precisionSelect('rl-precision', 'Update precision', r.precision, (precision) => set({ precision }), fieldError(res?.issues ?? null, 'precision'))}
       <label>GPUs <input id="rl-gpus" type="text" inputmode="decimal" .value=${String(r.gpus)} @change=${num('gpus')} /></label>
       <label>Prompts per step <input id="rl-prompts" type="text" inputmode="decimal" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>

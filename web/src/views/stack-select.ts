@@ -1,9 +1,12 @@
-/** The software-stack choice of the Train and Adapt views (`--stack` on the CLI): the catalog's stacks by name. */
-import { html } from 'lit-html';
+/**
+ * The run choices of the Train and Adapt views: the software stack (`--stack` on the CLI: the catalog's
+ * stacks by name), the MTP modules trained and the training precision.
+ */
+import { html, nothing } from 'lit-html';
 import { findStack, noMtpReason } from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
 import type { Issue } from '../compute.js';
-import { MTP_CHOICES, type MtpChoice } from '../state.js';
+import { MTP_CHOICES, type MtpChoice, WEB_PRECISIONS, type WebPrecision } from '../state.js';
 import { fieldError } from './common.js';
 
 export function stackSelect(id: string, value: StackId, set: (stack: StackId) => void) {
@@ -37,5 +40,22 @@ export function mtpSelect(
       })}
     </select>
     ${fieldError(issues, 'mtpLayers', 'baseline.mtpLayers')}
+  </label>`;
+}
+
+/** The training precision (`--precision`, the web app's choices), with the run's message for the field. */
+export function precisionSelect(
+  id: string,
+  label: string,
+  value: WebPrecision,
+  set: (precision: WebPrecision) => void,
+  error: unknown = nothing,
+) {
+  return html`<label
+    >${label}
+    <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as WebPrecision)}>
+      ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === value}>${p}</option>`)}
+    </select>
+    ${error}
   </label>`;
 }

@@ -9,7 +9,7 @@ import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
-import { STATE_DOMAINS, type TrainInput, WEB_PRECISIONS, type WebPrecision } from '../state.js';
+import { STATE_DOMAINS, type TrainInput } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import {
   days,
@@ -32,7 +32,7 @@ import {
 } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
-import { mtpSelect, stackSelect } from './stack-select.js';
+import { mtpSelect, precisionSelect, stackSelect } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
@@ -236,13 +236,7 @@ export function trainView(app: App) {
       </label>
       <label>GPUs <input id="train-gpus" type="text" inputmode="decimal" .value=${String(t.gpus)} @change=${num('gpus')} />${fieldError(r?.issues ?? null, 'gpus', '--gpus')}</label>
       <label>Tokens <input id="train-tokens" type="text" inputmode="decimal" .value=${String(t.tokens)} @change=${num('tokens')} />${fieldError(r?.issues ?? null, 'tokens')}</label>
-      <label
-        >Precision
-        <select id="train-precision" @change=${(e: Event) => set({ precision: (e.target as HTMLSelectElement).value as WebPrecision })}>
-          ${WEB_PRECISIONS.map((p) => html`<option ?selected=${p === t.precision}>${p}</option>`)}
-        </select>
-        ${fieldError(r?.issues ?? null, 'precision', 'baseline.precision', '--precision')}
-      </label>
+      ${precisionSelect('train-precision', 'Precision', t.precision, (precision) => set({ precision }), fieldError(r?.issues ?? null, 'precision', 'baseline.precision', '--precision'))}
       <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
       <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(notEtp(r?.issues ?? null), 'layout')}</label>
