@@ -6,9 +6,12 @@ import { z } from 'zod';
 import sglang from '../../catalog/engines/sglang.json' with { type: 'json' };
 import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
 import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
+import { DOMAINS, domainNumber } from '../core/domain.js';
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
+import { checkExpertPlacement, type ExpertPlacement } from '../core/inference/expert-placement.js';
+import type { ModelSpec } from '../core/model/spec.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
@@ -263,7 +266,7 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
 
 /**
  * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
- * place the CLI (`serve --engine`) and the web Serve view attach an engine, so the simulated step
+ * place the CLI (`serve --engine`), levers studies, scenarios and the web Serve view attach an engine, so the simulated step
  * times and the reported band come from the same calibration. `memoryFraction`, where the deployment
  * states one (vLLM `--gpu-memory-utilization`, SGLang `--mem-fraction-static`, TensorRT-LLM
  * `free_gpu_memory_fraction`), replaces the profile's share and any share the engine would derive.
@@ -289,3 +292,56 @@ export function findEngine(id: string, field = '--engine'): CatalogEngine {
   if (!e) return inputError('unknown_id', [field], `unknown engine '${id}'; one of ${ENGINE_IDS.join(', ')}`);
   return e;
 }
+
+export type EngineId = (typeof ENGINE_IDS)[number];
+
+/**
+ * The engine and expert placement of a serving baseline (levers study) or scenario serve phase, as
+ * `llmecon serve --engine --mem-fraction --expert-imbalance --redundant-experts` take them; absent
+ * engine: the hardware bound.
+ */
+export const servingEngineFields = {
+  engine: z.enum(ENGINE_IDS).optional(),
+  memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
+  expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
+  redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
+};
+
+export interface ServingEngineChoice extends ExpertPlacement {
+  readonly engine?: EngineId;
+  readonly memFraction?: number;
+}
+
+/**
+ * The engine fields of `f`, refusing what the deployment cannot take, named under `path` (`baseline`,
+ * `phases.2`): a memory share without an engine, and an expert placement the model cannot take.
+ */
+export function servingEngineChoice(
+  spec: ModelSpec,
+  f: ServingEngineChoice,
+  path: readonly (string | number)[],
+): ServingEngineChoice {
+  if (f.memFraction !== undefined && f.engine === undefined)
+    inputError(
+      'invalid_value',
+      [...path, 'memFraction'],
+      "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
+    );
+  checkExpertPlacement(spec, f, {
+    expertImbalance: [...path, 'expertImbalance'],
+    redundantExperts: [...path, 'redundantExperts'],
+  });
+  const { engine, memFraction, expertImbalance, redundantExperts } = f;
+  return {
+    ...(engine !== undefined && { engine }),
+    ...(memFraction !== undefined && { memFraction }),
+    ...(expertImbalance !== undefined && { expertImbalance }),
+    ...(redundantExperts !== undefined && { redundantExperts }),
+  };
+}
+
+/** `candidates` on the chosen engine at its memory share ({@link withEngine}); unchanged without one. */
+export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingEngineChoice) => {
+  const engine = f.engine === undefined ? undefined : findEngine(f.engine, 'engine');
+  return candidates.map((c) => withEngine(c, engine, f.memFraction));
+};

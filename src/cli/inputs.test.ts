@@ -11,6 +11,18 @@ const serveOnDgxH100 = (gpu: string) => [
   ...['--input-tokens', '100', '--output-tokens', '100', '--requests-per-second', '1'],
 ];
 
+const DEEPSEEK_H200 = [
+  'serve',
+  '--model',
+  'deepseek-v3',
+  '--gpu',
+  'h200',
+  '--input-tokens',
+  '1000',
+  '--output-tokens',
+  '200',
+];
+
 describe('CLI inputs: domain bounds, integers, flags that would do nothing', () => {
   const cases: [string, string[], RegExp][] = [
     [
@@ -118,6 +130,21 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
       /^error: --redundant-experts: .* is dense; redundant expert slots need a mixture-of-experts model$/,
     ],
     [
+      '--redundant-experts that no searched EP size divides (256 + 3 is odd)',
+      [...DEEPSEEK_H200, '--redundant-experts', '3'],
+      /^error: --redundant-experts: no expert parallelism the search tries \(powers of two from 2 to 256\) divides the 256 experts \+ 3 redundant slots of DeepSeek-V3: choose a count that makes the sum even, or fix the EP size$/,
+    ],
+    [
+      '--gpus below a fixed replica (was "up to TP-Infinity")',
+      [...DEEPSEEK_H200, '--gpus', '4', '--tp', '8'],
+      /^error: --gpus: 4 GPUs hold no replica: the smallest layout tried takes 8 \(TP × EP\); raise --gpus or lower --tp\/--ep$/,
+    ],
+    [
+      '--gpus 1 with redundant experts (EP ≥ 2)',
+      [...DEEPSEEK_H200, '--gpus', '1', '--redundant-experts', '32'],
+      /^error: --gpus: 1 GPU holds no replica: the smallest layout tried takes 2/,
+    ],
+    [
       '--mem-fraction without --engine',
       [...SERVE_8B_H100, '--input-tokens', '100', '--output-tokens', '100', '--mem-fraction', '0.8'],
       /^error: --mem-fraction: applies only with --engine$/,
@@ -128,7 +155,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
         ...SERVE_8B_H100,
         ...['--input-tokens', '100', '--output-tokens', '100', '--engine', 'vllm', '--mem-fraction', '0'],
       ],
-      /^error: --mem-fraction: a share of GPU memory in \(0, 1\], got '0'$/,
+      /^error: --mem-fraction: must be greater than 0 and at most 1 \(a share of GPU memory\), got '0'$/,
     ],
     [
       '--stack in inference mode',

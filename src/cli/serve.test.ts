@@ -140,7 +140,9 @@ describe('llmecon serve', () => {
     expect(dense.code).toBe(2);
     expect(dense.stderr).toMatch(/--expert-imbalance: .*dense/);
     const low = await run([...args, ...base, '--expert-imbalance', '0.5']);
-    expect(low.stderr).toMatch(/--expert-imbalance: a ratio from 1/);
+    expect(low.stderr).toMatch(
+      /--expert-imbalance: must be at least 1 and at most 16 \(max \/ mean routed tokens/,
+    );
   });
   it('a fixed fleet reports its own cost and utilisation', async () => {
     const result = await run([

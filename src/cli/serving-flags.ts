@@ -8,7 +8,8 @@ import { type CatalogEngine, ENGINE_IDS, findEngine, withEngine } from '../catal
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
-import { type DeploymentCandidate, expertSlotsIssue, replicaOptions } from '../core/inference/deployment.js';
+import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
+import { checkExpertPlacement, expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
@@ -16,7 +17,6 @@ import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
 import { loadModel } from './load-model.js';
 import {
-  decimal,
   fraction,
   nonNegativeInteger,
   oneOf,
@@ -237,56 +237,42 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const gpuIds = o.cluster ? [listed[0]] : listed;
   if (gpuIds.length === 0)
     inputError('missing_field', ['--gpu'], 'give --gpu <id[,id…]> (see llmecon gpus) or --cluster <id>');
-  if (o.redundantExperts !== undefined && !spec.moe)
-    inputError(
-      'infeasible',
-      ['--redundant-experts'],
-      `${spec.name} is dense; redundant expert slots need a mixture-of-experts model`,
-    );
-  const redundantExperts = spec.moe ? nonNegativeInteger(o.redundantExperts, '--redundant-experts', 0) : 0;
-  if (spec.moe && redundantExperts > spec.moe.numExperts)
-    inputError(
-      'invalid_value',
-      ['--redundant-experts'],
-      `at most one copy per expert: 0 to ${spec.moe.numExperts} for ${spec.name}, got ${redundantExperts}`,
-    );
+  const expertImbalance =
+    o.expertImbalance === undefined ? undefined : positiveNumber(o.expertImbalance, '--expert-imbalance', 1);
+  const placement = {
+    expertImbalance,
+    redundantExperts:
+      o.redundantExperts === undefined
+        ? undefined
+        : nonNegativeInteger(o.redundantExperts, '--redundant-experts', 0),
+  };
+  const redundantExperts = placement.redundantExperts ?? 0;
   const fixed = {
     tensorParallel: optionalInt(o.tp, '--tp'),
     expertParallel: optionalInt(o.ep, '--ep'),
     maxGpus: fixedGpus,
     redundantExperts,
+    expertImbalance,
   };
+  checkExpertPlacement(
+    spec,
+    placement,
+    {
+      expertImbalance: ['--expert-imbalance'],
+      redundantExperts: ['--redundant-experts'],
+    },
+    fixed.expertParallel,
+  );
   if (fixed.expertParallel !== undefined && fixed.expertParallel > 1 && !spec.moe)
     inputError(
       'infeasible',
       ['--ep'],
       `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
     );
-  let expertImbalance: number | undefined;
-  if (o.expertImbalance !== undefined) {
-    if (!spec.moe)
-      inputError(
-        'infeasible',
-        ['--expert-imbalance'],
-        `${spec.name} is dense; expert imbalance needs a mixture-of-experts model`,
-      );
-    expertImbalance = decimal(o.expertImbalance);
-    if (!(Number.isFinite(expertImbalance) && expertImbalance >= 1 && expertImbalance <= 16))
-      inputError(
-        'invalid_value',
-        ['--expert-imbalance'],
-        `a ratio from 1 (balanced) to 16, got ${JSON.stringify(o.expertImbalance)}`,
-      );
-  }
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   if (engine === undefined) refuseFlags(o, { memFraction: '--mem-fraction' }, 'with --engine');
-  const memFraction = o.memFraction === undefined ? undefined : decimal(o.memFraction);
-  if (memFraction !== undefined && !(memFraction > 0 && memFraction <= 1))
-    inputError(
-      'invalid_value',
-      ['--mem-fraction'],
-      `a share of GPU memory in (0, 1], got '${o.memFraction}'`,
-    );
+  const memFraction =
+    o.memFraction === undefined ? undefined : positiveNumber(o.memFraction, '--mem-fraction', 1);
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
@@ -323,9 +309,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
     for (const layout of replicaOptions(spec, hw.cluster.gpusPerNode, weightFormats, kvFormat, fixed)) {
       if (!drafterTakes(drafter, layout.tensorParallel, o.tp !== undefined)) continue;
-      const balanced = expertImbalance === undefined ? layout : { ...layout, expertImbalance };
       // --mtp or --draft-model: the replica loads the drafter and runs it each step (serving-step.ts).
-      const replica = drafter ? { ...balanced, drafter } : balanced;
+      const replica = drafter ? { ...layout, drafter } : layout;
       candidates.push(
         withEngine(
           {
@@ -349,6 +334,15 @@ export function servingSetup(o: ServingFlags): ServingSetup {
         ),
       );
     }
+  }
+  // --gpus below the smallest replica tried (a fixed --tp or --ep beyond the fleet).
+  if (candidates.length === 0 && fixedGpus !== undefined) {
+    const smallest = (fixed.tensorParallel ?? 1) * (fixed.expertParallel ?? (redundantExperts > 0 ? 2 : 1));
+    inputError(
+      'infeasible',
+      ['--gpus'],
+      `${fixedGpus} GPU${fixedGpus === 1 ? '' : 's'} hold${fixedGpus === 1 ? 's' : ''} no replica: the smallest layout tried takes ${smallest} (TP × EP); raise --gpus or lower --tp/--ep`,
+    );
   }
   return {
     spec,

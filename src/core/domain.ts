@@ -138,6 +138,12 @@ export const DOMAINS = {
   /** Subscription base growth: new users as a share of the base, per month (0 to 1000%). */
   userGrowthPerMonth: real(0, 10, 'a monthly growth rate'),
   usdPerUserMonth: real(0, 1e6, 'USD per user-month'),
+  /** Max / mean routed tokens over a serving replica's EP ranks (serving-step.ts Replica.expertImbalance). */
+  expertImbalance: real(1, 16, 'max / mean routed tokens over the expert-parallel ranks'),
+  /** EPLB's redundant expert slots; a model's expert count bounds it further (checkExpertPlacement). */
+  redundantExperts: int(0, 100_000, 'redundant expert slots'),
+  /** An engine's memory share (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). */
+  engineMemoryShare: real(0, 1, 'a share of GPU memory', true),
   /** A positive quantity a report divides by or compares to. */
   positiveAmount: real(0, 1e15, 'a positive amount', true),
 } as const satisfies Record<string, Domain>;
@@ -187,6 +193,9 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--vpp': DOMAINS.parallelDegree,
   '--prefill-tp': DOMAINS.parallelDegree,
   '--prefill-ep': DOMAINS.parallelDegree,
+  '--expert-imbalance': DOMAINS.expertImbalance,
+  '--redundant-experts': DOMAINS.redundantExperts,
+  '--mem-fraction': DOMAINS.engineMemoryShare,
   '--micro-batch': DOMAINS.sequences,
   '--global-batch': DOMAINS.sequences,
   '--batch': DOMAINS.sequences,

@@ -82,6 +82,10 @@ export function baselineFromScenario(
         ttftSloSeconds: phase.ttftSloSeconds,
         days: phase.months * DAYS_PER_MONTH,
         usdPerGpuHour,
+        engine: phase.engine,
+        memFraction: phase.memFraction,
+        expertImbalance: phase.expertImbalance,
+        redundantExperts: phase.redundantExperts,
       };
     case 'rl':
       return inputError(

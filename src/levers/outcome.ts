@@ -4,6 +4,7 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
+import { onEngine } from '../catalog/engines.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
@@ -13,7 +14,7 @@ import { mfuLabel } from '../core/format.js';
 import {
   type DeploymentCandidate,
   type DeploymentPlan,
-  planDeployments,
+  planServingModes,
   replicaOptions,
 } from '../core/inference/deployment.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
@@ -234,25 +235,23 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       energyNote: best.energyNote,
       gpus: best.gpus,
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
-      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}), ${best.point.concurrency} sequences per replica`,
+      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${best.point.concurrency} sequences per replica${r.profile ? ` on ${r.profile.name}` : ''}`,
     },
-    servingBand(s.gpuId, undefined, servingScale(s.spec, s.workload)),
+    servingBand(s.gpuId, s.engineChoice.engine, servingScale(s.spec, s.workload)),
   );
 }
 
-/** The cheapest deployment of a serving state's daily traffic within its SLO (on `candidates`, default its own). */
+/**
+ * The cheapest deployment of a serving state's daily traffic within its SLO (on `candidates`, default
+ * its own), aggregated or with separate prefill GPUs, as `llmecon serve` plans it.
+ */
 export function bestServingPlan(
   s: ServingState,
   candidates: readonly DeploymentCandidate[] = servingCandidates(s),
 ): DeploymentPlan {
   const perRequest = s.workload.inputTokens + s.workload.outputTokens;
-  const best = planDeployments(
-    s.spec,
-    candidates,
-    s.workload,
-    requestsPerSecondFor(s.tokensPerDay, perRequest),
-    s.slo,
-  )[0];
+  const rps = requestsPerSecondFor(s.tokensPerDay, perRequest);
+  const best = planServingModes(s.spec, candidates, s.workload, rps, s.slo).plans[0];
   if (!best)
     inputError(
       'infeasible',
@@ -267,8 +266,11 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   // A draft model runs at the target's TP: only splits its heads take.
-  const options = replicaOptions(s.spec, hw.cluster.gpusPerNode, [s.weights], s.kv, {});
-  return options
+  // The expert placement applies to an MoE model (a lever may have swapped in a dense one).
+  const { expertImbalance, redundantExperts } = s.engineChoice;
+  const placement = s.spec.moe ? { expertImbalance, redundantExperts } : {};
+  const options = replicaOptions(s.spec, hw.cluster.gpusPerNode, [s.weights], s.kv, placement);
+  const candidates = options
     .filter((r) => drafterSplits(s.drafter, r.tensorParallel))
     .map((replica) => ({
       gpuId: hw.gpu.id,
@@ -277,6 +279,7 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
       replica: { ...replica, weightSparsity: s.sparsity, ...(s.drafter && { drafter: s.drafter }) },
       energy,
     }));
+  return onEngine(candidates, s.engineChoice);
 }
 
 /**
@@ -299,6 +302,7 @@ export function generationUsdPerMillionTokens(s: LeverState): { usd: number; ran
     tokensPerDay: 1e9,
     slo: {},
     days: 1,
+    engineChoice: {},
   };
   const o = evaluateState(teacher);
   const perMillion = (usd: number) => (usd / (teacher.tokensPerDay / 2)) * 1e6;

@@ -4,6 +4,7 @@
  * and the engine runs again; nothing is a fixed percentage. Field-by-field documentation: docs/levers.md.
  */
 import { z } from 'zod';
+import { servingEngineFields } from '../catalog/engines.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
@@ -128,6 +129,8 @@ export const servingBaselineSchema = z
     /** Days the deployment runs: cost and energy are for this period (default 365). */
     days: domainNumber({ ...D.lifeYears, max: 36_500, what: 'days' }).default(365),
     usdPerGpuHour: price.optional(),
+    /** Engine (default: the hardware bound), its memory share and the MoE expert placement, as `llmecon serve`. */
+    ...servingEngineFields,
   })
   .strict();
 export type ServingBaseline = z.infer<typeof servingBaselineSchema>;

@@ -5,6 +5,7 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
+import { type ServingEngineChoice, servingEngineChoice } from '../catalog/engines.js';
 import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
@@ -99,9 +100,22 @@ export interface ServingState extends CommonState {
   readonly tokensPerDay: number;
   readonly slo: Slo;
   readonly days: number;
+  /** The engine, its memory share and the MoE expert placement (none set: the hardware bound, balanced experts). */
+  readonly engineChoice: ServingEngineChoice;
 }
 
 export type LeverState = TrainingState | FinetuneState | ServingState;
+
+/**
+ * `s` on another model (the moe and distill levers): a serving state keeps its engine and memory share
+ * but not the expert placement stated for the model it leaves (imbalance and EPLB slots are a model's).
+ */
+export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
+  if (s.kind !== 'serve') return { ...s, modelId, spec };
+  const { engine, memFraction } = (s as ServingState).engineChoice;
+  const engineChoice = { ...(engine && { engine }), ...(memFraction !== undefined && { memFraction }) };
+  return { ...s, modelId, spec, engineChoice };
+}
 
 /** P10–P90 of an outcome's figures (timeSeconds: a run's wall-clock or a request's latency). */
 export interface OutcomeRange {
@@ -281,6 +295,7 @@ export function stateFor(
     tokensPerDay: b.tokensPerDay,
     slo: { tpotSeconds: b.tpotSloSeconds, ttftSeconds: b.ttftSloSeconds },
     days: b.days,
+    engineChoice: servingEngineChoice(spec, b, ['baseline']),
   };
 }
 

@@ -3,11 +3,10 @@
  * (training GPU-hours per token, an RL step, a serving replica's capacity), so that the monthly
  * cash-flow model (evaluate.ts) costs microseconds per Monte Carlo draw.
  */
-import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
-import { findApi, findModel, loadCatalog } from '../catalog/catalog.js';
+import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
+import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
-import { servingScale } from '../catalog/serving-band.js';
 import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import {
   defaultPrice,
@@ -20,8 +19,6 @@ import { frozenBaseFor, planFinetune } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
-import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
-import { replicaGpus } from '../core/inference/serving-step.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
@@ -36,6 +33,7 @@ import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
 import { checkFleet } from './bounds.js';
 import { phaseWarnings } from './phase-warnings.js';
+import { prepareServePhase } from './prepare-serve.js';
 import type { Phase, Scenario } from './schema.js';
 
 const REFERENCE_TOKENS = 1e12;
@@ -163,15 +161,6 @@ function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
 
 const layoutText = (l: ParallelLayout) =>
   `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
-
-function apiPrices(id: string, index: number) {
-  const api = findApi(id, `phases[${index}].compareWithApi`);
-  return {
-    id: api.id,
-    inputUsdPerMillion: api.prices.input.value,
-    outputUsdPerMillion: api.prices.output.value,
-  };
-}
 
 /** A phase's field for an engine's domain path (`globalBatchSize` is `globalBatchTokens` in a pretrain phase). */
 function phaseField(phase: Phase, path: readonly (string | number)[]): (string | number)[] {
@@ -336,34 +325,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ),
       };
     }
-    const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
-    const candidates = replicaOptions(spec, hw.cluster.gpusPerNode, [phase.weights], phase.kv, {}).map(
-      (replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy }),
-    );
-    const best = planDeployments(spec, candidates, w, null, {
-      tpotSeconds: phase.tpotSloSeconds,
-      ttftSeconds: phase.ttftSloSeconds,
-    })[0];
-    if (!best)
-      inputError(
-        'infeasible',
-        ['phases', index, 'gpu'],
-        `${spec.name} cannot be served on ${hw.gpu.id} within the SLO`,
-      );
-    const r = best.candidate.replica;
-    return {
-      kind: 'serve',
-      phase,
-      index,
-      warnings,
-      replicaGpus: replicaGpus(r),
-      replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
-      energy,
-      layout: candidateLabel(best.candidate),
-      outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
-      api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
-      band: withDraw(servingBand(hw.gpu.id, undefined, servingScale(spec, w))),
-    };
+    const { band, ...served } = prepareServePhase(spec, hw, phase, index, energy);
+    return { ...served, warnings, band: withDraw(band) };
   }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
   const researchComputeRatio =

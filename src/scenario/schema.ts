@@ -5,6 +5,7 @@
  * Field-by-field documentation: docs/scenarios.md.
  */
 import { z } from 'zod';
+import { servingEngineFields } from '../catalog/engines.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
@@ -162,6 +163,8 @@ const serveSchema = z
     growthPerMonth: uncertainIn(D.growthPerMonth).default(0),
     tpotSloSeconds: domainNumber(D.seconds).optional(),
     ttftSloSeconds: domainNumber(D.seconds).optional(),
+    /** Engine (default: the hardware bound), its memory share and the MoE expert placement, as `llmecon serve`. */
+    ...servingEngineFields,
     hardware: hardwareSchema,
     /** A catalog API to price the same tokens on (llmecon compare-api), for the report. */
     compareWithApi: id.optional(),

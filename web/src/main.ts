@@ -50,7 +50,29 @@ const app: App = {
   rerender: () => draw(),
 };
 
+let drawing = false;
+let redraw = false;
+/**
+ * Renders the state. A change fired by the render itself (a focused field the render removes fires blur
+ * and change, whose handler updates the state) redraws once the render is done, never inside it.
+ */
 function draw(): void {
+  if (drawing) {
+    redraw = true;
+    return;
+  }
+  drawing = true;
+  try {
+    do {
+      redraw = false;
+      renderState();
+    } while (redraw);
+  } finally {
+    drawing = false;
+  }
+}
+
+function renderState(): void {
   render(
     html`<header>
         <h1>llmecon <small class="status">— the economics of LLMs, computed in your browser</small></h1>

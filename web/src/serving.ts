@@ -5,9 +5,9 @@
  * `llmecon serve --engine … --tokens-per-day … --pareto --simulate` — and self-hosting vs an API.
  */
 import { findApi } from '../../src/catalog/catalog.js';
-import { findEngine, withEngine } from '../../src/catalog/engines.js';
+import { findEngine } from '../../src/catalog/engines.js';
 import { planBand, selfHostVsApiBand, servingScale } from '../../src/catalog/serving-band.js';
-import { inputError } from '../../src/core/errors.js';
+import { InputError, inputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
   type BreakEven,
@@ -35,6 +35,7 @@ import {
   servingCandidates,
 } from '../../src/levers/levers.js';
 import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
+import { modelSpec } from '../../src/levers/state.js';
 import type { ServeInput } from './state.js';
 
 /**
@@ -58,7 +59,25 @@ export const serveBaseline = (s: ServeInput) => ({
   ttftSloSeconds: s.ttftSloSeconds > 0 ? s.ttftSloSeconds : undefined,
   usdPerGpuHour: s.usdPerGpuHour,
   days: 1,
+  // The view's 'none', 0 and 1 are the flags left out: the hardware bound, the engine's share, balanced
+  // experts. The expert placement is shown, and taken, for an MoE model only.
+  engine: s.engine === 'none' ? undefined : s.engine,
+  memFraction: s.memFraction > 0 ? s.memFraction : undefined,
+  ...(isMoeModel(s.model) && {
+    expertImbalance: s.expertImbalance > 1 ? s.expertImbalance : undefined,
+    redundantExperts: s.redundantExperts > 0 ? s.redundantExperts : undefined,
+  }),
 });
+
+/** Whether a catalog model is a mixture of experts (false for an unknown id: the baseline names it). */
+function isMoeModel(id: string): boolean {
+  try {
+    return Boolean(modelSpec(id, 'model').spec.moe);
+  } catch (error) {
+    if (error instanceof InputError) return false;
+    throw error;
+  }
+}
 
 interface Setup {
   readonly s: ServingState;
@@ -88,16 +107,8 @@ function setup(input: ServeInput): Setup {
           }) as Lever,
           0,
         ).state as ServingState);
-  const engine = input.engine === 'none' ? undefined : findEngine(input.engine, 'engine');
-  // `--mem-fraction`: the deployment's memory share in place of the profile's; an engine's setting only.
-  if (!engine && input.memFraction > 0)
-    inputError(
-      'invalid_value',
-      ['memFraction'],
-      "an engine's memory share applies with an engine (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction): choose one, or set it to 0",
-    );
-  const share = input.memFraction > 0 ? input.memFraction : undefined;
-  const candidates = servingCandidates(s).map((c) => withEngine(c, engine, share));
+  const engine = s.engineChoice.engine && findEngine(s.engineChoice.engine, 'engine');
+  const candidates = servingCandidates(s);
   const best = bestServingPlan(s, candidates);
   return { s, engine, candidates, best };
 }
@@ -106,6 +117,8 @@ export interface PlanSummary {
   readonly label: string;
   readonly gpus: number;
   readonly replicas: number;
+  /** GPUs of the separate prefill pool (0: aggregated, prefill inside the replicas). */
+  readonly prefillGpus: number;
   readonly concurrency: number;
   readonly utilization: number;
   readonly requestsPerSecond: number;
@@ -201,9 +214,10 @@ export function serveTask(input: ServeInput): Served {
     warnings: [...servingWarnings(s.spec, w), ...eagerWarning(best, engine?.name ?? null)],
     speculation: speculationText(s),
     plan: {
-      label: candidateLabel(c),
+      label: `${candidateLabel(c)}${best.disaggregated ? ' disagg' : ''}`,
       gpus: best.gpus,
       replicas: best.replicas,
+      prefillGpus: best.prefillGpus,
       concurrency: p.concurrency,
       utilization: best.utilization,
       requestsPerSecond: best.requestsPerSecond,

@@ -52,10 +52,7 @@ export interface TrainInput {
 export const MTP_CHOICES = ['checkpoint', '0', '1', '2', '3', '4'] as const;
 export type MtpChoice = (typeof MTP_CHOICES)[number];
 
-/**
- * Expert tensor parallelism: searched (the stack's rule: 1 where it folds the TP ranks into the EP
- * group, as NeMo's MoE recipes run, TP elsewhere), fixed to the tensor parallelism, or 1.
- */
+/** Expert tensor parallelism: searched (the stack's rule: 1 where EP takes the TP ranks, as NeMo's MoE recipes run; else TP), TP, or 1. */
 export const ETP_CHOICES = ['search', 'tp', '1'] as const;
 export type EtpChoice = (typeof ETP_CHOICES)[number];
 
@@ -134,6 +131,9 @@ export interface ServeInput {
   engine: ServeEngine;
   /** The engine's share of GPU memory as the deployment sets it, as `--mem-fraction` (0: the profile's). */
   memFraction: number;
+  /** MoE: max / mean routed tokens over the EP ranks (1: balanced) and EPLB's slots, as `--expert-imbalance`, `--redundant-experts`. */
+  expertImbalance: number;
+  redundantExperts: number;
   /** Speculative decoding: none, the model's MTP modules, or a draft model (`llmecon serve --mtp / --draft-model`). */
   speculative: 'none' | 'mtp' | 'draft';
   /** The draft model's catalog id (with `draft`). */
@@ -239,6 +239,8 @@ export function defaultState(exampleYaml: string): AppState {
       api: 'gpt-4o-mini',
       engine: 'none',
       memFraction: 0,
+      expertImbalance: 1,
+      redundantExperts: 0,
       speculative: 'none',
       draftModel: 'llama-3.2-1b',
       // One draft at DeepSeek-V3's MTP acceptance (85%, Sec. 5.4.3); a draft model's is yours to state.
@@ -302,7 +304,9 @@ export const STATE_DOMAINS = {
     outputP90: D.sequenceTokens,
     draftTokens: D.draftTokens,
     acceptanceRate: D.fraction,
-    memFraction: orZero(D.fraction),
+    memFraction: orZero(D.engineMemoryShare),
+    expertImbalance: D.expertImbalance,
+    redundantExperts: D.redundantExperts,
     concurrency: orZero(D.sequences),
     requests: D.browserSimulatedRequests,
     seed: D.seed,

@@ -11,6 +11,7 @@ import { tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cac
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
+import { type ExpertPlacement, expertSlotsIssue, searchedEps } from './expert-placement.js';
 import { saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
@@ -220,23 +221,11 @@ function prefillGpusPerReplica(
 }
 
 /**
- * Why `ep` expert-parallel ranks cannot split a model's expert slots (its experts plus `redundant` EPLB
- * copies, spread evenly), or null when they can (or the model is dense).
- */
-export function expertSlotsIssue(spec: ModelSpec, ep: number, redundant: number): string | null {
-  if (!spec.moe) return null;
-  const slots = spec.moe.numExperts + redundant;
-  if (slots % ep === 0) return null;
-  return redundant > 0
-    ? `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts + ${redundant} redundant slots (${slots}) of ${spec.name}`
-    : `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name} (or add redundant expert slots that make the sum divisible)`;
-}
-
-/**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
  * domain that divide the attention heads; for MoE also EP over powers of two up to the expert count
  * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the
- * experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them.
+ * experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them, and its
+ * `expertImbalance` goes on every replica.
  */
 export function replicaOptions(
   spec: ModelSpec,
@@ -247,8 +236,7 @@ export function replicaOptions(
     readonly tensorParallel?: number;
     readonly expertParallel?: number;
     readonly maxGpus?: number;
-    readonly redundantExperts?: number;
-  },
+  } & ExpertPlacement,
 ): Replica[] {
   const powers = (max: number) => {
     const out: number[] = [];
@@ -274,11 +262,7 @@ export function replicaOptions(
   const tps = fixed.tensorParallel
     ? [fixed.tensorParallel]
     : powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
-  const eps = fixed.expertParallel
-    ? [fixed.expertParallel]
-    : spec.moe
-      ? powers(Math.min(slots, 256)).filter((p) => slots % p === 0 && (redundant === 0 || p > 1))
-      : [1];
+  const eps = fixed.expertParallel ? [fixed.expertParallel] : spec.moe ? searchedEps(slots, redundant) : [1];
   const out: Replica[] = [];
   for (const weightFormat of weightFormats)
     for (const tensorParallel of tps)
@@ -290,6 +274,7 @@ export function replicaOptions(
             weightFormat,
             kvFormat,
             ...(redundant > 0 ? { redundantExperts: redundant } : {}),
+            ...(fixed.expertImbalance !== undefined && { expertImbalance: fixed.expertImbalance }),
           });
   return out;
 }

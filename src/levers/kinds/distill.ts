@@ -3,7 +3,7 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { type LeverKind, notFor } from '../kind.js';
 import { generationUsdPerMillionTokens } from '../outcome.js';
-import { modelSpec } from '../state.js';
+import { modelSpec, onModel } from '../state.js';
 
 export const distill: LeverKind<'distill'> = {
   label(l) {
@@ -19,9 +19,7 @@ export const distill: LeverKind<'distill'> = {
     const teacherUsd = millions * generation.usd;
     return {
       state: {
-        ...s,
-        modelId: student.id,
-        spec: student.spec,
+        ...onModel(s, student.id, student.spec),
         extraUsd: s.extraUsd + teacherUsd,
         extraUsdRange: {
           p10: s.extraUsdRange.p10 + millions * generation.range.p10,

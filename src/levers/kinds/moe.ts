@@ -4,7 +4,7 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { paramCount } from '../../core/model/param-count.js';
 import type { ModelSpec } from '../../core/model/spec.js';
 import { billions, type LeverKind, notFor } from '../kind.js';
-import { modelSpec } from '../state.js';
+import { modelSpec, onModel } from '../state.js';
 
 /** Replaces MLA with grouped-query attention: `numKvHeads` KV heads of `headDim`, keeping the head count. */
 function withGqa(spec: ModelSpec, like: ModelSpec): ModelSpec {
@@ -45,7 +45,7 @@ export const moe: LeverKind<'moe'> = {
     const before = paramCount(s.spec);
     const after = paramCount(spec);
     return {
-      state: { ...s, modelId: target.id, spec },
+      state: onModel(s, target.id, spec),
       caveat: `quality proxy: ${billions(after.activeParams)} active of ${billions(after.totalParams)} parameters vs ${billions(before.totalParams)} dense (${((100 * after.activeParams) / after.totalParams).toFixed(1)}% active); equal quality is not implied by either count — DeepSeek-V3 Base (37B active) scores MMLU ${q.deepseekV3BaseMmlu!.value} vs Llama 3.1 405B Base ${q.llama31_405bBaseMmlu!.value} (DeepSeek-V3 report, Table 3)${lever.attention === 'gqa' ? `; attention kept as GQA (${spec.attention.kind === 'gqa' ? spec.attention.numKvHeads : 0} KV heads) so MLA can be a lever of its own` : ''}`,
     };
   },

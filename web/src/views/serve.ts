@@ -14,6 +14,7 @@ import type { App } from '../main.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
 import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
+import { isMoe } from './layout-select.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
 
@@ -93,6 +94,18 @@ const planKey = (s: ServeInput) =>
     seed: 0,
   });
 
+/** A serving baseline field's error paths: the schema's (`memFraction`) and the model check's (`baseline.memFraction`). */
+const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
+
+/** The error paths a shown field displays (the rest go under the form). */
+const claimedFields = (s: ServeInput) => [
+  'speculative',
+  ...(s.engine === 'none' ? [] : baselineField('memFraction')),
+  ...(isMoe(s.model)
+    ? [...baselineField('expertImbalance'), ...baselineField('redundantExperts'), 'layout']
+    : []),
+];
+
 const issueText = (issues: readonly Issue[]) =>
   html`<p class="error" role="alert">${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>`;
 
@@ -152,8 +165,20 @@ export function serveView(app: App) {
           ? nothing
           : html`<label title="vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction"
               >Engine memory share (0–1, 0: the engine's default)
-              <input id="serve-mem-fraction" type="text" inputmode="decimal" .value=${String(s.memFraction)} @change=${num('memFraction')} />${fieldError(r?.issues ?? null, 'memFraction')}</label
+              <input id="serve-mem-fraction" type="text" inputmode="decimal" .value=${String(s.memFraction)} @change=${num('memFraction')} />${fieldError(r?.issues ?? null, ...baselineField('memFraction'))}</label
             >`
+      }
+      ${
+        isMoe(s.model)
+          ? html`<label title="max / mean routed tokens over the expert-parallel ranks: the busiest rank sets the MoE layer's time (--expert-imbalance)"
+                >Expert imbalance (1: balanced)
+                <input id="serve-expert-imbalance" type="text" inputmode="decimal" .value=${String(s.expertImbalance)} @change=${num('expertImbalance')} />${fieldError(r?.issues ?? null, ...baselineField('expertImbalance'))}</label
+              >
+              <label title="EPLB copies of the busiest experts: EP then divides experts + slots (--redundant-experts; SGLang --ep-num-redundant-experts)"
+                >Redundant expert slots
+                <input id="serve-redundant-experts" type="text" inputmode="decimal" .value=${String(s.redundantExperts)} @change=${num('redundantExperts')} />${fieldError(r?.issues ?? null, ...baselineField('redundantExperts'))}</label
+              >`
+          : nothing
       }
       <label
         >Weights
@@ -230,7 +255,7 @@ export function serveView(app: App) {
       </form>
     </details>
     ${r === null ? html`<p class="status" aria-live="polite">Planning the deployment…</p>` : nothing}
-    ${r?.issues ? otherErrors(r.issues, s.engine === 'none' ? ['speculative'] : ['speculative', 'memFraction']) : nothing}
+    ${r?.issues ? otherErrors(r.issues, claimedFields(s)) : nothing}
     ${
       v
         ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${w}</p>`)}
@@ -249,7 +274,7 @@ export function serveView(app: App) {
           ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
-            ${v.plan.concurrency} sequences, ${(100 * v.plan.utilization).toFixed(0)}% used, on
+            ${v.plan.concurrency} sequences${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
             ${v.engine ?? 'continuous batching at the hardware bound (no engine named)'}.
             <span class="status">${v.band ? `Bands: ${v.band.basis}.` : `No calibration covers ${s.engine} on this GPU family: no band.`}</span>
           </p>

@@ -1,0 +1,74 @@
+/**
+ * Where an MoE serving replica's experts go: EP sizes over the expert slots (the experts plus EPLB's
+ * redundant copies), the routed-token imbalance over the EP ranks, and the checks on both that
+ * `llmecon serve`, levers studies, scenarios and the web app share.
+ */
+import { inputError } from '../errors.js';
+import type { ModelSpec } from '../model/spec.js';
+
+/**
+ * Why `ep` expert-parallel ranks cannot split a model's expert slots (its experts plus `redundant` EPLB
+ * copies, spread evenly), or null when they can (or the model is dense).
+ */
+export function expertSlotsIssue(spec: ModelSpec, ep: number, redundant: number): string | null {
+  if (!spec.moe) return null;
+  const slots = spec.moe.numExperts + redundant;
+  if (slots % ep === 0) return null;
+  return redundant > 0
+    ? `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts + ${redundant} redundant slots (${slots}) of ${spec.name}`
+    : `expert parallelism ${ep} must divide the ${spec.moe.numExperts} experts of ${spec.name} (or add redundant expert slots that make the sum divisible)`;
+}
+
+/** An MoE deployment's expert placement: routed-token imbalance over EP ranks and EPLB's redundant slots. */
+export interface ExpertPlacement {
+  /** Max / mean routed tokens over the EP ranks, 1 (balanced) to 16 (serving-step.ts Replica). */
+  readonly expertImbalance?: number;
+  /** EPLB copies of the busiest experts, 0 to the model's expert count. */
+  readonly redundantExperts?: number;
+}
+
+/** The largest expert parallelism the layout search tries (DeepSeek's EP144 decode is within it). */
+const MAX_SEARCHED_EP = 256;
+
+/** Expert-parallel sizes the search tries over `slots` expert slots: powers of two that divide them. */
+export const searchedEps = (slots: number, redundant: number) => {
+  const out: number[] = [];
+  for (let p = 1; p <= Math.min(slots, MAX_SEARCHED_EP); p *= 2)
+    if (slots % p === 0 && (redundant === 0 || p > 1)) out.push(p);
+  return out;
+};
+
+/**
+ * Refuses an expert placement the model cannot take, naming the field at `paths`: either knob on a dense
+ * model, more redundant slots than experts (at most one copy each), or, with the EP size searched
+ * (`fixedEp` absent), slots that no searched EP size divides. Ranges are the caller's schema's.
+ */
+export function checkExpertPlacement(
+  spec: ModelSpec,
+  p: ExpertPlacement,
+  paths: { readonly [K in keyof ExpertPlacement]-?: readonly (string | number)[] },
+  fixedEp?: number,
+): void {
+  const dense = (key: keyof ExpertPlacement, what: string) =>
+    inputError('infeasible', paths[key], `${spec.name} is dense; ${what} a mixture-of-experts model`);
+  if (p.redundantExperts !== undefined && !spec.moe) dense('redundantExperts', 'redundant expert slots need');
+  if (p.expertImbalance !== undefined && !spec.moe) dense('expertImbalance', 'expert imbalance needs');
+  if (spec.moe && (p.redundantExperts ?? 0) > spec.moe.numExperts)
+    inputError(
+      'invalid_value',
+      paths.redundantExperts,
+      `at most one copy per expert: 0 to ${spec.moe.numExperts} for ${spec.name}, got ${p.redundantExperts}`,
+    );
+  const redundant = p.redundantExperts ?? 0;
+  if (
+    spec.moe &&
+    redundant > 0 &&
+    fixedEp === undefined &&
+    searchedEps(spec.moe.numExperts + redundant, redundant).length === 0
+  )
+    inputError(
+      'infeasible',
+      paths.redundantExperts,
+      `no expert parallelism the search tries (powers of two from 2 to ${MAX_SEARCHED_EP}) divides the ${spec.moe.numExperts} experts + ${redundant} redundant slots of ${spec.name}: choose a count that makes the sum even, or fix the EP size`,
+    );
+}

@@ -1,0 +1,63 @@
+/**
+ * A serving baseline carries `llmecon serve`'s engine, memory share and expert placement
+ * (`--engine --mem-fraction --expert-imbalance --redundant-experts`): the levers, scenarios and the web
+ * Serve view price the deployment the CLI plans, and refuse what it refuses, naming the field.
+ */
+import { describe, expect, it } from 'vitest';
+import { inputErrorOf } from '../../test/input-error.js';
+import { runCliJson } from '../../test/run-cli.js';
+import { baselineState, evaluateState } from './levers.js';
+import { servingBaselineSchema } from './schema.js';
+import { onModel, type ServingState } from './state.js';
+
+const DEEPSEEK = {
+  kind: 'serve',
+  model: 'deepseek-v3',
+  gpu: 'h200',
+  weights: 'fp8',
+  kv: 'fp8',
+  inputTokens: 1000,
+  outputTokens: 300,
+  tokensPerDay: 1e9,
+  tpotSloSeconds: 0.05,
+  days: 1,
+};
+const state = (o: Record<string, unknown>) =>
+  baselineState(servingBaselineSchema.parse({ ...DEEPSEEK, ...o })) as ServingState;
+
+const refusal = (f: () => unknown) => inputErrorOf(f).issues[0]!;
+
+describe('serving baseline: engine and expert placement', () => {
+  it('SGLang with 32 EPLB slots at imbalance 1.3: the dollars and band of llmecon serve', async () => {
+    const choice = { engine: 'sglang', expertImbalance: 1.3, redundantExperts: 32 };
+    const o = evaluateState(state(choice));
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine sglang --expert-imbalance 1.3 --redundant-experts 32',
+    );
+    expect(cli.code).toBe(0);
+    expect(o.costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
+    expect(o.band.basis).toMatch(/^sglang × hopper/);
+    expect(cli.json.range.basis).toMatch(/^sglang × hopper/);
+    // The knobs reach the engine: a balanced, copy-free deployment on the hardware bound prices differently.
+    expect(evaluateState(state({})).costUsd).not.toBeCloseTo(o.costUsd, 2);
+  });
+  it('refuses what serve refuses, by the baseline field', () => {
+    expect(refusal(() => state({ memFraction: 0.8 }))).toMatchObject({ path: ['baseline', 'memFraction'] });
+    expect(refusal(() => state({ model: 'llama-3-8b', expertImbalance: 1.2 }))).toMatchObject({
+      path: ['baseline', 'expertImbalance'],
+      message: 'Meta Llama 3 8B is dense; expert imbalance needs a mixture-of-experts model',
+    });
+    expect(refusal(() => state({ redundantExperts: 257 })).message).toBe(
+      'at most one copy per expert: 0 to 256 for DeepSeek-V3, got 257',
+    );
+    expect(refusal(() => state({ redundantExperts: 3 })).path).toEqual(['baseline', 'redundantExperts']);
+    expect(() => servingBaselineSchema.parse({ ...DEEPSEEK, expertImbalance: 0.5 })).toThrow(/at least 1/);
+  });
+  it('a lever that swaps the model keeps the engine and drops the placement stated for the old one', () => {
+    const s = state({ engine: 'vllm', memFraction: 0.9, expertImbalance: 1.5, redundantExperts: 32 });
+    const swapped = onModel(s, 'llama-3-8b', state({ model: 'llama-3-8b' }).spec);
+    expect(swapped.engineChoice).toEqual({ engine: 'vllm', memFraction: 0.9 });
+    expect(evaluateState(swapped).costUsd).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * A project scenario's serve phase: the cheapest replica for its SLO on its engine, planned as
+ * `llmecon serve` plans it, for the monthly cash-flow model (prepare.ts runs it once per phase).
+ */
+import type { CalibrationBand } from '../catalog/bands.js';
+import { servingBand } from '../catalog/bands.js';
+import { findApi } from '../catalog/catalog.js';
+import { onEngine, servingEngineChoice } from '../catalog/engines.js';
+import { servingScale } from '../catalog/serving-band.js';
+import type { ResolvedHardware } from '../catalog/training-defaults.js';
+import { inputError } from '../core/errors.js';
+import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import { replicaGpus } from '../core/inference/serving-step.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import type { PhaseEnergy, PreparedPhase } from './prepare.js';
+import type { Phase } from './schema.js';
+
+type ServePhase = Extract<Phase, { kind: 'serve' }>;
+type PreparedServe = Extract<PreparedPhase, { kind: 'serve' }>;
+
+/** The API a serve phase compares with: its id and prices per million tokens. */
+function apiPrices(id: string, index: number) {
+  const api = findApi(id, `phases[${index}].compareWithApi`);
+  return {
+    id: api.id,
+    inputUsdPerMillion: api.prices.input.value,
+    outputUsdPerMillion: api.prices.output.value,
+  };
+}
+
+/** The phase's replica, capacity and layout, with its engine's calibration band (not yet drawn). */
+export function prepareServePhase(
+  spec: ModelSpec,
+  hw: ResolvedHardware,
+  phase: ServePhase,
+  index: number,
+  energy: PhaseEnergy,
+): Omit<PreparedServe, 'band' | 'warnings'> & { readonly band: CalibrationBand } {
+  const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
+  // The engine, its memory share and the expert placement, as `llmecon serve` takes them.
+  const choice = servingEngineChoice(spec, phase, ['phases', index]);
+  const options = replicaOptions(spec, hw.cluster.gpusPerNode, [phase.weights], phase.kv, choice);
+  const candidates = onEngine(
+    options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
+    choice,
+  );
+  const best = planDeployments(spec, candidates, w, null, {
+    tpotSeconds: phase.tpotSloSeconds,
+    ttftSeconds: phase.ttftSloSeconds,
+  })[0];
+  if (!best)
+    inputError(
+      'infeasible',
+      ['phases', index, 'gpu'],
+      `${spec.name} cannot be served on ${hw.gpu.id} within the SLO`,
+    );
+  return {
+    kind: 'serve',
+    phase,
+    index,
+    replicaGpus: replicaGpus(best.candidate.replica),
+    replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
+    energy,
+    layout: candidateLabel(best.candidate),
+    outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
+    api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
+    band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w)),
+  };
+}
