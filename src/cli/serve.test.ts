@@ -291,7 +291,7 @@ describe('llmecon serve', () => {
       'weights that do not fit',
       ['--model', 'llama-3.1-405b', '--gpu', 'h100', ...base],
       3,
-      /do not fit on any layout tried \(h100-sxm, up to TP8\)/,
+      /do not fit on any layout tried \(h100-sxm, up to TP8\); try --weights fp8 or int4, a larger GPU, --tp 16 \(a replica over nodes/,
     ],
     [
       'a fleet too small',

@@ -70,3 +70,19 @@ describe('serve: EPLB redundant experts and the engine memory share', () => {
     expect(maxConcurrency(stated.spec, c.cluster, c.replica, stated.workload)).toBeGreaterThan(100);
   });
 });
+
+describe('serve: weights that fit no layout', () => {
+  const fp8On40gb = {
+    model: 'llama-3.1-405b',
+    gpu: 'a100-40gb',
+    inputTokens: '1000',
+    outputTokens: '100',
+    weights: 'fp8',
+    pricePerGpuHour: '2',
+  };
+  it('the advice names only smaller weight formats, and a replica over nodes for a dense model', () => {
+    expect(whyNot(servingSetup(fp8On40gb), null, undefined)).toBe(
+      "the weights and one sequence's KV cache do not fit on any layout tried (a100-40gb, up to TP8); try --weights int4, a larger GPU, --tp 16 (a replica over nodes: TP over the NICs), or fewer tokens per request",
+    );
+  });
+});

@@ -13,6 +13,7 @@ import { eagerDecode, eagerDecodeStatement } from '../../core/inference/engine.j
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
+import { bytesPerElement } from '../../core/precision.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { energyText } from '../energy-flags.js';
 import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
@@ -152,7 +153,12 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const share = derived
       ? `; ${derived.name} derives its memory share from the layout here: state the deployment's --mem-fraction (its --mem-fraction-static)`
       : '';
-    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try --weights fp8 or int4, a larger GPU, or ${spec.moe ? 'a larger --ep' : 'fewer tokens per request'}${share}`;
+    // Advice that changes something: weight formats smaller than every one tried, a replica over more GPUs.
+    const widest = Math.max(...candidates.map((c) => bytesPerElement(c.replica.weightFormat)));
+    const smaller = (['fp8', 'int4'] as const).filter((f) => bytesPerElement(f) < widest);
+    const formats = smaller.length > 0 ? `--weights ${smaller.join(' or ')}, ` : '';
+    const wider = spec.moe ? 'a larger --ep' : `--tp ${2 * tp} (a replica over nodes: TP over the NICs)`;
+    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try ${formats}a larger GPU, ${wider}, or fewer tokens per request${share}`;
   }
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
