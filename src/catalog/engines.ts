@@ -10,7 +10,12 @@ import { DOMAINS, domainNumber } from '../core/domain.js';
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
-import { checkExpertPlacement, type ExpertPlacement } from '../core/inference/expert-placement.js';
+import {
+  checkExpertPlacement,
+  type ExpertPlacement,
+  expertSlotsIssue,
+} from '../core/inference/expert-placement.js';
+import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
@@ -296,13 +301,15 @@ export function findEngine(id: string, field = '--engine'): CatalogEngine {
 export type EngineId = (typeof ENGINE_IDS)[number];
 
 /**
- * The engine and expert placement of a serving baseline (levers study) or scenario serve phase, as
- * `llmecon serve --engine --mem-fraction --expert-imbalance --redundant-experts` take them; absent
- * engine: the hardware bound.
+ * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
+ * serve phase, as `llmecon serve --engine --mem-fraction --tp --ep --expert-imbalance
+ * --redundant-experts` take them; absent: the hardware bound, TP and EP searched, balanced experts.
  */
 export const servingEngineFields = {
   engine: z.enum(ENGINE_IDS).optional(),
   memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
+  tp: domainNumber(DOMAINS.parallelDegree).optional(),
+  ep: domainNumber(DOMAINS.parallelDegree).optional(),
   expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
   redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
 };
@@ -310,35 +317,65 @@ export const servingEngineFields = {
 export interface ServingEngineChoice extends ExpertPlacement {
   readonly engine?: EngineId;
   readonly memFraction?: number;
+  /** Fixed tensor and expert parallelism of a replica (searched when absent). */
+  readonly tp?: number;
+  readonly ep?: number;
 }
 
 /**
  * The engine fields of `f`, refusing what the deployment cannot take, named under `path` (`baseline`,
- * `phases.2`): a memory share without an engine, and an expert placement the model cannot take.
+ * `phases.2`): a memory share without an engine, a TP the heads do not split over, EP on a dense model
+ * or over expert slots it does not divide, and an expert placement the model cannot take.
  */
 export function servingEngineChoice(
   spec: ModelSpec,
   f: ServingEngineChoice,
   path: readonly (string | number)[],
 ): ServingEngineChoice {
+  const at = (field: keyof ServingEngineChoice) => [...path, field];
   if (f.memFraction !== undefined && f.engine === undefined)
     inputError(
       'invalid_value',
-      [...path, 'memFraction'],
+      at('memFraction'),
       "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
     );
-  checkExpertPlacement(spec, f, {
-    expertImbalance: [...path, 'expertImbalance'],
-    redundantExperts: [...path, 'redundantExperts'],
-  });
-  const { engine, memFraction, expertImbalance, redundantExperts } = f;
-  return {
-    ...(engine !== undefined && { engine }),
-    ...(memFraction !== undefined && { memFraction }),
-    ...(expertImbalance !== undefined && { expertImbalance }),
-    ...(redundantExperts !== undefined && { redundantExperts }),
-  };
+  if (f.tp !== undefined && !tensorParallelSplits(spec, f.tp))
+    inputError('infeasible', at('tp'), tensorParallelRequirement(spec, f.tp));
+  if (f.ep !== undefined && f.ep > 1 && !spec.moe)
+    inputError(
+      'infeasible',
+      at('ep'),
+      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
+    );
+  checkExpertPlacement(
+    spec,
+    f,
+    { expertImbalance: at('expertImbalance'), redundantExperts: at('redundantExperts') },
+    f.ep,
+  );
+  const slots = f.ep === undefined ? null : expertSlotsIssue(spec, f.ep, f.redundantExperts ?? 0);
+  if (slots !== null) inputError('infeasible', at('ep'), slots);
+  if (f.ep === 1 && (f.redundantExperts ?? 0) > 0)
+    inputError(
+      'infeasible',
+      at('redundantExperts'),
+      'redundant expert slots need expert parallelism above 1',
+    );
+  const { engine, memFraction, tp, ep, expertImbalance, redundantExperts } = f;
+  return Object.fromEntries(
+    Object.entries({ engine, memFraction, tp, ep, expertImbalance, redundantExperts }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  ) as ServingEngineChoice;
 }
+
+/** The replica options' fixed dimensions and placement for a choice (deployment.ts replicaOptions). */
+export const replicaFixed = (f: ServingEngineChoice) => ({
+  tensorParallel: f.tp,
+  expertParallel: f.ep,
+  expertImbalance: f.expertImbalance,
+  redundantExperts: f.redundantExperts,
+});
 
 /** `candidates` on the chosen engine at its memory share ({@link withEngine}); unchanged without one. */
 export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingEngineChoice) => {

@@ -84,6 +84,8 @@ export function baselineFromScenario(
         usdPerGpuHour,
         engine: phase.engine,
         memFraction: phase.memFraction,
+        tp: phase.tp,
+        ep: phase.ep,
         expertImbalance: phase.expertImbalance,
         redundantExperts: phase.redundantExperts,
       };

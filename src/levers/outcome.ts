@@ -4,7 +4,7 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
-import { onEngine } from '../catalog/engines.js';
+import { onEngine, replicaFixed } from '../catalog/engines.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
@@ -266,10 +266,13 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   // A draft model runs at the target's TP: only splits its heads take.
-  // The expert placement applies to an MoE model (a lever may have swapped in a dense one).
-  const { expertImbalance, redundantExperts } = s.engineChoice;
-  const placement = s.spec.moe ? { expertImbalance, redundantExperts } : {};
-  const options = replicaOptions(s.spec, hw.cluster.gpusPerNode, [s.weights], s.kv, placement);
+  const options = replicaOptions(
+    s.spec,
+    hw.cluster.gpusPerNode,
+    [s.weights],
+    s.kv,
+    replicaFixed(s.engineChoice),
+  );
   const candidates = options
     .filter((r) => drafterSplits(s.drafter, r.tensorParallel))
     .map((replica) => ({

@@ -42,7 +42,27 @@ describe('serving baseline: engine and expert placement', () => {
     // The knobs reach the engine: a balanced, copy-free deployment on the hardware bound prices differently.
     expect(evaluateState(state({})).costUsd).not.toBeCloseTo(o.costUsd, 2);
   });
+  it("DeepSeek's EP72 over 256 experts + 32 slots on SGLang at its memory share: serve's plan for --tp 1 --ep 72", async () => {
+    const choice = { engine: 'sglang', memFraction: 0.835, tp: 1, ep: 72, redundantExperts: 32 };
+    const s = state({ ...choice, gpu: 'h100' });
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h100 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine sglang --mem-fraction 0.835 --tp 1 --ep 72 --redundant-experts 32',
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.json.layout).toMatchObject({ tensorParallel: 1, expertParallel: 72 });
+    expect(evaluateState(s).costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
+  });
   it('refuses what serve refuses, by the baseline field', () => {
+    expect(refusal(() => state({ tp: 3 })).path).toEqual(['baseline', 'tp']);
+    expect(refusal(() => state({ ep: 72 })).message).toMatch(
+      /^expert parallelism 72 must divide the 256 experts/,
+    );
+    expect(refusal(() => state({ model: 'llama-3-8b', ep: 2 })).path).toEqual(['baseline', 'ep']);
+    expect(refusal(() => state({ ep: 1, redundantExperts: 32 })).path).toEqual([
+      'baseline',
+      'redundantExperts',
+    ]);
     expect(refusal(() => state({ memFraction: 0.8 }))).toMatchObject({ path: ['baseline', 'memFraction'] });
     expect(refusal(() => state({ model: 'llama-3-8b', expertImbalance: 1.2 }))).toMatchObject({
       path: ['baseline', 'expertImbalance'],
@@ -54,8 +74,8 @@ describe('serving baseline: engine and expert placement', () => {
     expect(refusal(() => state({ redundantExperts: 3 })).path).toEqual(['baseline', 'redundantExperts']);
     expect(() => servingBaselineSchema.parse({ ...DEEPSEEK, expertImbalance: 0.5 })).toThrow(/at least 1/);
   });
-  it('a lever that swaps the model keeps the engine and drops the placement stated for the old one', () => {
-    const s = state({ engine: 'vllm', memFraction: 0.9, expertImbalance: 1.5, redundantExperts: 32 });
+  it('a lever that swaps the model keeps the engine and drops the layout and placement stated for the old one', () => {
+    const s = state({ engine: 'vllm', memFraction: 0.9, ep: 8, expertImbalance: 1.5, redundantExperts: 32 });
     const swapped = onModel(s, 'llama-3-8b', state({ model: 'llama-3-8b' }).spec);
     expect(swapped.engineChoice).toEqual({ engine: 'vllm', memFraction: 0.9 });
     expect(evaluateState(swapped).costUsd).toBeGreaterThan(0);

@@ -108,7 +108,8 @@ export type LeverState = TrainingState | FinetuneState | ServingState;
 
 /**
  * `s` on another model (the moe and distill levers): a serving state keeps its engine and memory share
- * but not the expert placement stated for the model it leaves (imbalance and EPLB slots are a model's).
+ * but not the layout and expert placement stated for the model it leaves (its TP, EP, imbalance and EPLB
+ * slots are that model's).
  */
 export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
   if (s.kind !== 'serve') return { ...s, modelId, spec };

@@ -5,7 +5,7 @@
 import type { CalibrationBand } from '../catalog/bands.js';
 import { servingBand } from '../catalog/bands.js';
 import { findApi } from '../catalog/catalog.js';
-import { onEngine, servingEngineChoice } from '../catalog/engines.js';
+import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/engines.js';
 import { servingScale } from '../catalog/serving-band.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
@@ -37,9 +37,15 @@ export function prepareServePhase(
   energy: PhaseEnergy,
 ): Omit<PreparedServe, 'band' | 'warnings'> & { readonly band: CalibrationBand } {
   const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
-  // The engine, its memory share and the expert placement, as `llmecon serve` takes them.
+  // The engine, its memory share, a fixed TP or EP and the expert placement, as `llmecon serve` takes them.
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
-  const options = replicaOptions(spec, hw.cluster.gpusPerNode, [phase.weights], phase.kv, choice);
+  const options = replicaOptions(
+    spec,
+    hw.cluster.gpusPerNode,
+    [phase.weights],
+    phase.kv,
+    replicaFixed(choice),
+  );
   const candidates = onEngine(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,

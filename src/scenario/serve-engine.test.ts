@@ -1,5 +1,5 @@
 /**
- * A scenario's serve phase takes `llmecon serve`'s engine, memory share and expert placement: its
+ * A scenario's serve phase takes `llmecon serve`'s engine, memory share, fixed TP/EP and expert placement: its
  * replica runs on that engine with its calibration band, and what serve refuses is refused at the
  * phase's field.
  */
@@ -55,5 +55,11 @@ describe('scenario serve phase: engine and expert placement', () => {
       message: 'Meta Llama 3 8B is dense; redundant expert slots need a mixture-of-experts model',
     });
     expect(refused('deepseek-v3', 'engine: tgi').path).toEqual(['phases', 0, 'engine']);
+    expect(refused('deepseek-v3', 'ep: 72').path).toEqual(['phases', 0, 'ep']);
+    expect(refused('llama-3-8b', 'tp: 3').path).toEqual(['phases', 0, 'tp']);
+  });
+  it('a fixed TP and EP are the replica the phase runs', () => {
+    expect(served('deepseek-v3', 'tp: 1\nep: 72\nredundantExperts: 32').layout).toMatch(/TP1·ADP72·EP72/);
+    expect(served('llama-3-8b', 'tp: 2').layout).toMatch(/TP2 /);
   });
 });

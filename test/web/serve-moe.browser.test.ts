@@ -1,5 +1,5 @@
 /**
- * The Serve view's MoE expert placement in Chromium: the fields shown only for an MoE model, the plan
+ * The Serve view's replica layout and MoE expert placement in Chromium (a fixed TP as `--tp`): the fields shown only for an MoE model, the plan
  * equal to `llmecon serve --expert-imbalance … --redundant-experts … --json`, a slot count the search
  * cannot split refused with the CLI's message by its field, and neither shown nor taken for a dense model.
  */
@@ -58,6 +58,13 @@ describe('Serve view: expert imbalance and redundant experts', () => {
       .poll(() => result.getAttribute('data-usd-per-day'), { timeout: 90_000 })
       .toBe(String(JSON.parse(dense.stdout).usdPerDay));
     expect(await page.locator('p.error').count()).toBe(0);
+    // A fixed tensor parallelism: `--tp 4`.
+    await changeField(page.locator('#serve-tp'), '4');
+    const tp4 = await runCli(`${SERVE} --model llama-3.1-70b --engine sglang --tp 4 --json`);
+    expect(tp4.code, tp4.stderr).toBe(0);
+    await expect
+      .poll(() => result.getAttribute('data-usd-per-day'), { timeout: 90_000 })
+      .toBe(String(JSON.parse(tp4.stdout).usdPerDay));
     expect(problems).toEqual([]);
     await page.close();
   }, 420_000);

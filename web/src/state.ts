@@ -1,7 +1,6 @@
 /**
- * The app's state in the URL: JSON, deflate-compressed, base64url — a link reproduces the view.
- * A shared link goes through the same domain bounds as the CLI and scenarios (src/core/domain.ts):
- * a value outside them is replaced by the default and the app says which and why.
+ * The app's state in the URL (JSON, deflate, base64url): a link reproduces the view. A shared link meets the
+ * CLI's domain bounds (src/core/domain.ts): a value outside them is replaced by the default, and the app says so.
  */
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
 import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
@@ -90,10 +89,7 @@ export interface AdaptInput {
   qloraBase: QuantizedBase;
 }
 
-/**
- * How a fine-tuning dataset fills its sequences: packed (the default), every example padded to the
- * sequence length, or each micro-batch padded to its longest example (the Hugging Face collators).
- */
+/** How a fine-tuning dataset fills sequences: packed (default), padded to the sequence length, or per micro-batch to its longest (HF collators). */
 export const PADDING_CHOICES = ['packed', 'max-length', 'longest'] as const;
 export type PaddingChoice = (typeof PADDING_CHOICES)[number];
 
@@ -131,6 +127,9 @@ export interface ServeInput {
   engine: ServeEngine;
   /** The engine's share of GPU memory as the deployment sets it, as `--mem-fraction` (0: the profile's). */
   memFraction: number;
+  /** Fixed tensor and (MoE) expert parallelism of a replica, as `--tp`, `--ep` (0: searched). */
+  tp: number;
+  ep: number;
   /** MoE: max / mean routed tokens over the EP ranks (1: balanced) and EPLB's slots, as `--expert-imbalance`, `--redundant-experts`. */
   expertImbalance: number;
   redundantExperts: number;
@@ -239,6 +238,8 @@ export function defaultState(exampleYaml: string): AppState {
       api: 'gpt-4o-mini',
       engine: 'none',
       memFraction: 0,
+      tp: 0,
+      ep: 0,
       expertImbalance: 1,
       redundantExperts: 0,
       speculative: 'none',
@@ -305,6 +306,8 @@ export const STATE_DOMAINS = {
     draftTokens: D.draftTokens,
     acceptanceRate: D.fraction,
     memFraction: orZero(D.engineMemoryShare),
+    tp: orZero(D.parallelDegree),
+    ep: orZero(D.parallelDegree),
     expertImbalance: D.expertImbalance,
     redundantExperts: D.redundantExperts,
     concurrency: orZero(D.sequences),
@@ -352,10 +355,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
   },
 };
 
-/**
- * A decoded state checked field by field against `fallback`'s shape and the domains: a wrong type, a
- * value out of its domain or an unknown choice is replaced by the fallback's, with a message.
- */
+/** A decoded state checked field by field against `fallback`'s shape and the domains: a wrong type, a value out of its domain or an unknown choice becomes the fallback's, with a message. */
 export function checkState(raw: unknown, fallback: AppState): { state: AppState; issues: string[] } {
   const issues: string[] = [];
   const parsed = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;

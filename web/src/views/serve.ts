@@ -100,9 +100,10 @@ const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
 /** The error paths a shown field displays (the rest go under the form). */
 const claimedFields = (s: ServeInput) => [
   'speculative',
+  ...baselineField('tp'),
   ...(s.engine === 'none' ? [] : baselineField('memFraction')),
   ...(isMoe(s.model)
-    ? [...baselineField('expertImbalance'), ...baselineField('redundantExperts'), 'layout']
+    ? [...baselineField('ep'), ...baselineField('expertImbalance'), ...baselineField('redundantExperts')]
     : []),
 ];
 
@@ -168,9 +169,17 @@ export function serveView(app: App) {
               <input id="serve-mem-fraction" type="text" inputmode="decimal" .value=${String(s.memFraction)} @change=${num('memFraction')} />${fieldError(r?.issues ?? null, ...baselineField('memFraction'))}</label
             >`
       }
+      <label title="--tp: the replica's tensor parallelism (beyond a node's GPUs, TP runs over the NICs)"
+        >Tensor parallel (0: searched)
+        <input id="serve-tp" type="text" inputmode="decimal" .value=${String(s.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, ...baselineField('tp'))}</label
+      >
       ${
         isMoe(s.model)
-          ? html`<label title="max / mean routed tokens over the expert-parallel ranks: the busiest rank sets the MoE layer's time (--expert-imbalance)"
+          ? html`<label title="--ep: experts spread over this many GPUs, attention data-parallel over them"
+                >Expert parallel (0: searched)
+                <input id="serve-ep" type="text" inputmode="decimal" .value=${String(s.ep)} @change=${num('ep')} />${fieldError(r?.issues ?? null, ...baselineField('ep'))}</label
+              >
+              <label title="max / mean routed tokens over the expert-parallel ranks: the busiest rank sets the MoE layer's time (--expert-imbalance)"
                 >Expert imbalance (1: balanced)
                 <input id="serve-expert-imbalance" type="text" inputmode="decimal" .value=${String(s.expertImbalance)} @change=${num('expertImbalance')} />${fieldError(r?.issues ?? null, ...baselineField('expertImbalance'))}</label
               >
