@@ -4,12 +4,19 @@
  */
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
-import { type CatalogEngine, ENGINE_IDS, findEngine, withEngine } from '../catalog/engines.js';
+import {
+  type CatalogEngine,
+  ENGINE_IDS,
+  findEngine,
+  replicaFixed,
+  servingEngineChoice,
+  withEngine,
+} from '../catalog/engines.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
-import { checkExpertPlacement, expertSlotsIssue } from '../core/inference/expert-placement.js';
+import { expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
@@ -237,38 +244,26 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const gpuIds = o.cluster ? [listed[0]] : listed;
   if (gpuIds.length === 0)
     inputError('missing_field', ['--gpu'], 'give --gpu <id[,id…]> (see llmecon gpus) or --cluster <id>');
-  const expertImbalance =
-    o.expertImbalance === undefined ? undefined : positiveNumber(o.expertImbalance, '--expert-imbalance', 1);
-  const placement = {
-    expertImbalance,
-    redundantExperts:
-      o.redundantExperts === undefined
-        ? undefined
-        : nonNegativeInteger(o.redundantExperts, '--redundant-experts', 0),
-  };
-  const redundantExperts = placement.redundantExperts ?? 0;
-  const fixed = {
-    tensorParallel: optionalInt(o.tp, '--tp'),
-    expertParallel: optionalInt(o.ep, '--ep'),
-    maxGpus: fixedGpus,
-    redundantExperts,
-    expertImbalance,
-  };
-  checkExpertPlacement(
+  // The model's checks on the layout and expert placement, as levers and scenarios make them (flag-paths.ts
+  // names their fields by flag).
+  const choice = servingEngineChoice(
     spec,
-    placement,
     {
-      expertImbalance: ['--expert-imbalance'],
-      redundantExperts: ['--redundant-experts'],
+      tp: optionalInt(o.tp, '--tp'),
+      ep: optionalInt(o.ep, '--ep'),
+      expertImbalance:
+        o.expertImbalance === undefined
+          ? undefined
+          : positiveNumber(o.expertImbalance, '--expert-imbalance', 1),
+      redundantExperts:
+        o.redundantExperts === undefined
+          ? undefined
+          : nonNegativeInteger(o.redundantExperts, '--redundant-experts', 0),
     },
-    fixed.expertParallel,
+    ['deployment'],
   );
-  if (fixed.expertParallel !== undefined && fixed.expertParallel > 1 && !spec.moe)
-    inputError(
-      'infeasible',
-      ['--ep'],
-      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
-    );
+  const redundantExperts = choice.redundantExperts ?? 0;
+  const fixed = { ...replicaFixed(choice), maxGpus: fixedGpus };
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   if (engine === undefined) refuseFlags(o, { memFraction: '--mem-fraction' }, 'with --engine');
   const memFraction =
