@@ -2,8 +2,10 @@
  * What an uploaded config.json is, read by the CLI's own functions: its layer mix (token mixers and
  * MLPs per layer kind), the vision and audio towers, total and active parameters, KV bytes per token and the
  * recurrent state per sequence, and the assumptions made reading it — as `llmecon params` and
- * `llmecon kv` report them.
+ * `llmecon kv` report them; and whether a model is a mixture of experts (the views and the worker ask).
  */
+import { findModel } from '../../src/catalog/catalog.js';
+import { InputError } from '../../src/core/errors.js';
 import { kvCacheBytes, layerMix, recurrentStateBytes } from '../../src/core/model/kv-cache.js';
 import { describeLayerMix, mixerLabel, mlpMix } from '../../src/core/model/layer-mix.js';
 import { paramCount } from '../../src/core/model/param-count.js';
@@ -73,4 +75,28 @@ export function modelFacts(text: string, name: string): ModelFacts {
     recurrentStateBytesPerSequence: recurrentStateBytes(spec).bytesPerSequence,
     warnings: spec.warnings ?? [],
   };
+}
+
+const moeByModel = new Map<string, boolean>();
+
+/** Whether a catalog model (or an uploaded config.json, when given) is a mixture of experts. */
+export function isMoe(model: string, config: string | null = null): boolean {
+  const key = config ?? `id:${model}`;
+  let moe = moeByModel.get(key);
+  if (moe === undefined) {
+    try {
+      const entry = config === null ? findModel(model, 'model') : null;
+      const spec = entry
+        ? modelSpecFrom(entry.config, entry.name)
+        : modelSpecFrom(parseConfigUpload(config!, 'config.json'), 'config.json');
+      moe = Boolean(spec.moe);
+    } catch (error) {
+      // An unknown model or a broken upload: the engine reports it by its field.
+      if (!(error instanceof InputError)) throw error;
+      moe = false;
+    }
+    if (moeByModel.size > 64) moeByModel.clear();
+    moeByModel.set(key, moe);
+  }
+  return moe;
 }

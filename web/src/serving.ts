@@ -7,7 +7,7 @@
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine } from '../../src/catalog/engines.js';
 import { planBand, selfHostVsApiBand, servingScale } from '../../src/catalog/serving-band.js';
-import { InputError, inputError } from '../../src/core/errors.js';
+import { inputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
   type BreakEven,
@@ -35,7 +35,7 @@ import {
   servingCandidates,
 } from '../../src/levers/levers.js';
 import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
-import { modelSpec } from '../../src/levers/state.js';
+import { isMoe } from './model-facts.js';
 import type { ServeInput } from './state.js';
 
 /**
@@ -64,22 +64,12 @@ export const serveBaseline = (s: ServeInput) => ({
   engine: s.engine === 'none' ? undefined : s.engine,
   memFraction: s.memFraction > 0 ? s.memFraction : undefined,
   tp: s.tp > 0 ? s.tp : undefined,
-  ...(isMoeModel(s.model) && {
+  ...(isMoe(s.model) && {
     ep: s.ep > 0 ? s.ep : undefined,
     expertImbalance: s.expertImbalance > 1 ? s.expertImbalance : undefined,
     redundantExperts: s.redundantExperts > 0 ? s.redundantExperts : undefined,
   }),
 });
-
-/** Whether a catalog model is a mixture of experts (false for an unknown id: the baseline names it). */
-function isMoeModel(id: string): boolean {
-  try {
-    return Boolean(modelSpec(id, 'model').spec.moe);
-  } catch (error) {
-    if (error instanceof InputError) return false;
-    throw error;
-  }
-}
 
 interface Setup {
   readonly s: ServingState;

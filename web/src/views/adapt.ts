@@ -10,6 +10,7 @@ import type { Range } from '../../../src/core/uncertainty/range.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
+import { isMoe } from '../model-facts.js';
 import {
   type AdaptInput,
   PADDING_CHOICES,
@@ -19,15 +20,7 @@ import {
 } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
-import {
-  etpOf,
-  etpSelect,
-  isMoe,
-  memoryFitSelect,
-  notEtp,
-  offloadSelect,
-  offloadText,
-} from './layout-select.js';
+import { etpOf, etpSelect, memoryFitSelect, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { precisionSelect, stackSelect } from './stack-select.js';
 import { gpuId } from './train.js';
 

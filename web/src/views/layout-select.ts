@@ -5,7 +5,6 @@
  * peaks, are disabled with the reason the CLI gives when asked for them.
  */
 import { html, nothing } from 'lit-html';
-import { findModel } from '../../../src/catalog/catalog.js';
 import { offloadOptions } from '../../../src/catalog/hosts.js';
 import { findStack } from '../../../src/catalog/stacks.js';
 import { InputError } from '../../../src/core/errors.js';
@@ -15,7 +14,6 @@ import {
   OFFLOADED_STATES,
   type OffloadMode,
 } from '../../../src/core/memory/offload.js';
-import { modelSpecFrom } from '../../../src/core/model/resolve-model.js';
 import { offloadIssues } from '../../../src/core/training/plan.js';
 import type { StackId } from '../../../src/core/training/stack.js';
 import type { Outcome } from '../../../src/levers/levers.js';
@@ -26,33 +24,8 @@ import {
   memoryFitMultipliers,
 } from '../../../src/validation/memory-fit.js';
 import type { Issue } from '../compute.js';
-import { parseConfigUpload } from '../config-upload.js';
 import { ETP_CHOICES, type EtpChoice } from '../state.js';
 import { fieldError, formatBytes } from './common.js';
-
-const moeByModel = new Map<string, boolean>();
-
-/** Whether a catalog model (or an uploaded config.json, when given) is a mixture of experts. */
-export function isMoe(model: string, config: string | null = null): boolean {
-  const key = config ?? `id:${model}`;
-  let moe = moeByModel.get(key);
-  if (moe === undefined) {
-    try {
-      const entry = config === null ? findModel(model, 'model') : null;
-      const spec = entry
-        ? modelSpecFrom(entry.config, entry.name)
-        : modelSpecFrom(parseConfigUpload(config!, 'config.json'), 'config.json');
-      moe = Boolean(spec.moe);
-    } catch (error) {
-      // An unknown model or a broken upload: the engine reports it by its field.
-      if (!(error instanceof InputError)) throw error;
-      moe = false;
-    }
-    if (moeByModel.size > 64) moeByModel.clear();
-    moeByModel.set(key, moe);
-  }
-  return moe;
-}
 
 /** Issues of every layout field but expert tensor parallelism (shown by its own choice). */
 export const notEtp = (issues: readonly Issue[] | null) =>

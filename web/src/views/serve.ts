@@ -11,10 +11,10 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
+import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
 import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
-import { isMoe } from './layout-select.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
 

@@ -9,6 +9,7 @@ import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
+import { isMoe } from '../model-facts.js';
 import { STATE_DOMAINS, type TrainInput } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import {
@@ -21,15 +22,7 @@ import {
   numberField,
   otherErrors,
 } from './common.js';
-import {
-  etpOf,
-  etpSelect,
-  isMoe,
-  memoryFitSelect,
-  notEtp,
-  offloadSelect,
-  offloadText,
-} from './layout-select.js';
+import { etpOf, etpSelect, memoryFitSelect, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
 import { mtpSelect, precisionSelect, stackSelect } from './stack-select.js';
