@@ -19,7 +19,7 @@ const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const candidates = (id: string, gpus: string[]): DeploymentCandidate[] =>
   gpus.flatMap((g) => {
     const hw = resolveHardware(findGpu(g).id, undefined);
-    return replicaOptions(spec(id), hw.cluster.gpusPerNode, ['bf16', 'fp8'], 'bf16', {}).map((replica) => ({
+    return replicaOptions(spec(id), hw.cluster, ['bf16', 'fp8'], 'bf16', {}).map((replica) => ({
       gpuId: hw.gpu.id,
       cluster: hw.cluster,
       usdPerGpuHour: 2,

@@ -288,10 +288,10 @@ describe('llmecon serve', () => {
       /--requests-per-second: must be at least 1e-6 and at most 1e9 \(requests per second\), got '0'/,
     ],
     [
-      'weights that do not fit',
-      ['--model', 'llama-3.1-405b', '--gpu', 'h100', ...base],
+      'weights that no four nodes hold',
+      ['--model', 'llama-3.1-405b', '--gpu', 'a10', '--price-per-gpu-hour', '1', ...base],
       3,
-      /do not fit on any layout tried \(h100-sxm, up to TP8\); try --weights fp8 or int4, a larger GPU, --tp 16 \(a replica over nodes/,
+      /do not fit on any layout tried \(a10, up to TP16\); try --weights fp8 or int4, a larger GPU, --tp 32 \(a replica over nodes/,
     ],
     [
       'a fleet too small',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineForGpu, findEngine } from '../catalog/engines.js';
+import { acrossNodesStatement } from '../core/inference/deployment.js';
 import { maxConcurrency } from '../core/inference/serving.js';
 import { whyNot } from './commands/serve.js';
 import { servingSetup } from './serving-flags.js';
@@ -71,18 +72,35 @@ describe('serve: EPLB redundant experts and the engine memory share', () => {
   });
 });
 
-describe('serve: weights that fit no layout', () => {
-  const fp8On40gb = {
-    model: 'llama-3.1-405b',
-    gpu: 'a100-40gb',
-    inputTokens: '1000',
-    outputTokens: '100',
-    weights: 'fp8',
-    pricePerGpuHour: '2',
-  };
-  it('the advice names only smaller weight formats, and a replica over nodes for a dense model', () => {
-    expect(whyNot(servingSetup(fp8On40gb), null, undefined)).toBe(
-      "the weights and one sequence's KV cache do not fit on any layout tried (a100-40gb, up to TP8); try --weights int4, a larger GPU, --tp 16 (a replica over nodes: TP over the NICs), or fewer tokens per request",
+describe('serve: weights no node holds', () => {
+  const on = (gpu: string, weights: string, extra: Record<string, string> = {}) =>
+    servingSetup({
+      model: 'llama-3.1-405b',
+      gpu,
+      inputTokens: '1000',
+      outputTokens: '100',
+      weights,
+      pricePerGpuHour: '2',
+      ...extra,
+    });
+  it('a dense model no node holds is served over 2 and 4 nodes (TP over the NICs), as serve --tp 16 prices it', () => {
+    const tps = (gpu: string, weights: string) => [
+      ...new Set(on(gpu, weights).candidates.map((c) => c.replica.tensorParallel)),
+    ];
+    // 810 GB of BF16 weights: beyond 8 × 80 GB; FP8 fits one node, so no replica over nodes is tried.
+    expect(tps('h100', 'bf16')).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(tps('h100', 'fp8')).toEqual([1, 2, 4, 8]);
+    const searched = on('h100', 'bf16').candidates.find((c) => c.replica.tensorParallel === 16)!;
+    const fixed = on('h100', 'bf16', { tp: '16' }).candidates[0]!;
+    expect(searched.replica).toEqual(fixed.replica);
+    expect(acrossNodesStatement(searched)).toBe(
+      'a replica spans 2 nodes of 8 GPUs: TP16, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead)',
+    );
+    expect(acrossNodesStatement(on('h100', 'fp8').candidates.at(-1)!)).toBeNull();
+  });
+  it('beyond four nodes the advice names only smaller formats and a wider replica', () => {
+    expect(whyNot(on('a10', 'fp8'), null, undefined)).toBe(
+      "the weights and one sequence's KV cache do not fit on any layout tried (a10, up to TP16); try --weights int4, a larger GPU, --tp 32 (a replica over nodes: TP over the NICs), or fewer tokens per request",
     );
   });
 });

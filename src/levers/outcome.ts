@@ -266,13 +266,7 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   // A draft model runs at the target's TP: only splits its heads take.
-  const options = replicaOptions(
-    s.spec,
-    hw.cluster.gpusPerNode,
-    [s.weights],
-    s.kv,
-    replicaFixed(s.engineChoice),
-  );
+  const options = replicaOptions(s.spec, hw.cluster, [s.weights], s.kv, replicaFixed(s.engineChoice));
   const candidates = options
     .filter((r) => drafterSplits(s.drafter, r.tensorParallel))
     .map((replica) => ({

@@ -129,7 +129,7 @@ export const servingBaselineSchema = z
     /** Days the deployment runs: cost and energy are for this period (default 365). */
     days: domainNumber({ ...D.lifeYears, max: 36_500, what: 'days' }).default(365),
     usdPerGpuHour: price.optional(),
-    /** Engine (default: the hardware bound), its memory share and the MoE expert placement, as `llmecon serve`. */
+    /** Engine (default: the hardware bound), its memory share, a fixed TP/EP and the MoE expert placement, as `llmecon serve`. */
     ...servingEngineFields,
   })
   .strict();

@@ -100,7 +100,7 @@ export interface ServingState extends CommonState {
   readonly tokensPerDay: number;
   readonly slo: Slo;
   readonly days: number;
-  /** The engine, its memory share and the MoE expert placement (none set: the hardware bound, balanced experts). */
+  /** The engine, its memory share, a fixed TP/EP and the MoE expert placement (none set: the hardware bound, searched, balanced). */
   readonly engineChoice: ServingEngineChoice;
 }
 

@@ -39,13 +39,7 @@ export function prepareServePhase(
   const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
   // The engine, its memory share, a fixed TP or EP and the expert placement, as `llmecon serve` takes them.
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
-  const options = replicaOptions(
-    spec,
-    hw.cluster.gpusPerNode,
-    [phase.weights],
-    phase.kv,
-    replicaFixed(choice),
-  );
+  const options = replicaOptions(spec, hw.cluster, [phase.weights], phase.kv, replicaFixed(choice));
   const candidates = onEngine(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,

@@ -16,6 +16,7 @@ import {
 } from '../../src/core/inference/api-break-even.js';
 import { perTokenRange, type Range, throughputRange } from '../../src/core/inference/bands.js';
 import {
+  acrossNodesStatement,
   candidateLabel,
   type DeploymentCandidate,
   type DeploymentPlan,
@@ -203,7 +204,11 @@ export function serveTask(input: ServeInput): Served {
   return {
     model: s.spec.name,
     engine: engine?.name ?? null,
-    warnings: [...servingWarnings(s.spec, w), ...eagerWarning(best, engine?.name ?? null)],
+    warnings: [
+      ...servingWarnings(s.spec, w),
+      ...eagerWarning(best, engine?.name ?? null),
+      ...[acrossNodesStatement(c)].filter((t): t is string => t !== null),
+    ],
     speculation: speculationText(s),
     plan: {
       label: `${candidateLabel(c)}${best.disaggregated ? ' disagg' : ''}`,

@@ -3,6 +3,7 @@ import { planBand, servingScale } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
 import { perTokenRange, throughputRange } from '../../core/inference/bands.js';
 import {
+  acrossNodesStatement,
   candidateLabel,
   type DeploymentCandidate,
   type DeploymentPlan,
@@ -219,6 +220,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       reason: modes?.reason ?? (o.disaggregated ? 'pinned by --disaggregated' : 'pinned by --aggregated'),
     },
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
+    /** A replica over several nodes (TP over the NICs), in words; null within a node. */
+    acrossNodes: acrossNodesStatement(best.candidate),
     /** The same traffic and SLO planned without speculative decoding (null: none meets them); absent without it. */
     withoutSpeculation:
       plain === undefined ? undefined : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), scale),
@@ -262,6 +265,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
+      ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
       `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,

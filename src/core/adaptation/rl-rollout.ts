@@ -154,12 +154,12 @@ function replicaShapes(
     if (!tensorParallelSplits(spec, tp))
       inputError('infeasible', ['--rollout-tp'], tensorParallelRequirement(spec, tp));
     // A fixed TP: one shape, experts sharded over its GPUs (vLLM without expert parallelism).
-    return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, {
+    return replicaOptions(spec, cluster, [o.weightFormat], o.kvFormat, {
       tensorParallel: tp,
       expertParallel: 1,
     }).filter((r) => kvCapacity(spec, cluster, r, o.engine, meanContext).tokens >= longest);
   }
-  return replicaOptions(spec, cluster.gpusPerNode, [o.weightFormat], o.kvFormat, { maxGpus: o.gpus })
+  return replicaOptions(spec, cluster, [o.weightFormat], o.kvFormat, { maxGpus: o.gpus })
     .filter(
       (r) =>
         o.gpus % replicaGpus(r) === 0 &&

@@ -7,6 +7,7 @@
 import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { inferenceMemory } from '../memory/inference-memory.js';
 import { tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
@@ -220,16 +221,36 @@ function prefillGpusPerReplica(
   return (replicaRequests * w.inputTokens) / perGpu;
 }
 
+/** A replica whose tensor parallelism spans nodes, in words, or null: its all-reduces cross the NICs. */
+export function acrossNodesStatement(c: DeploymentCandidate): string | null {
+  const tp = c.replica.tensorParallel;
+  const node = c.cluster.gpusPerNode;
+  if (tp <= node) return null;
+  return `a replica spans ${Math.ceil(tp / node)} nodes of ${node} GPUs: TP${tp}, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead)`;
+}
+
+/** Weight bytes on each GPU of a TP-`tp` replica (decoder and encoders), as inference-memory.ts loads them. */
+function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvFormat: KvFormat, tp: number) {
+  const m = inferenceMemory(spec, {
+    weightFormat,
+    kvFormat,
+    batchSize: 1,
+    contextTokens: 1,
+    tensorParallel: tp,
+  });
+  return m.weightsBytes + m.encoderWeightsBytes;
+}
+
 /**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
- * domain that divide the attention heads; for MoE also EP over powers of two up to the expert count
+ * domain that divide the attention heads (for a dense model no node holds, also over 2 and 4 nodes); for MoE also EP over powers of two up to the expert count
  * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the
  * experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them, and its
  * `expertImbalance` goes on every replica.
  */
 export function replicaOptions(
   spec: ModelSpec,
-  scaleUpGpus: number,
+  cluster: ClusterSpec,
   weightFormats: readonly WeightFormat[],
   kvFormat: KvFormat,
   fixed: {
@@ -259,13 +280,21 @@ export function replicaOptions(
       ['layout', 'redundantExperts'],
       'redundant expert slots need expert parallelism above 1',
     );
-  const tps = fixed.tensorParallel
-    ? [fixed.tensorParallel]
-    : powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
+  const scaleUpGpus = cluster.gpusPerNode;
+  const inNode = powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
+  // A dense model whose weights no node holds in this format: replicas over 2 and 4 nodes, TP over the
+  // NICs (multi-node vLLM/SGLang deployments often pipeline across nodes instead; TP is what is costed).
+  const tpsFor = (weightFormat: WeightFormat) =>
+    fixed.tensorParallel
+      ? [fixed.tensorParallel]
+      : !spec.moe &&
+          weightsPerGpuBytes(spec, weightFormat, kvFormat, Math.max(...inNode)) > cluster.gpu.memoryBytes
+        ? [...inNode, ...[2, 4].map((n) => n * scaleUpGpus).filter((t) => tensorParallelSplits(spec, t))]
+        : inNode;
   const eps = fixed.expertParallel ? [fixed.expertParallel] : spec.moe ? searchedEps(slots, redundant) : [1];
   const out: Replica[] = [];
   for (const weightFormat of weightFormats)
-    for (const tensorParallel of tps)
+    for (const tensorParallel of tpsFor(weightFormat))
       for (const expertParallel of eps)
         if (fixed.maxGpus === undefined || tensorParallel * expertParallel <= fixed.maxGpus)
           out.push({

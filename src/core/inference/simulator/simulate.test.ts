@@ -42,7 +42,7 @@ describe('serving simulator', () => {
       const spec = modelSpecFrom(findModel(model).config, model);
       const cluster = findCluster(clusterId);
       const w = { inputTokens, outputTokens };
-      for (const replica of replicaOptions(spec, cluster.gpusPerNode, [weights], 'bf16', {})) {
+      for (const replica of replicaOptions(spec, cluster, [weights], 'bf16', {})) {
         if (maxConcurrency(spec, cluster, replica, w) < 1) continue;
         const r = simulateReplica(spec, cluster, replica, fixed(2, inputTokens, outputTokens), {
           engine: GENERIC_ENGINE,
