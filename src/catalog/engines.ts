@@ -271,8 +271,8 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
 
 /**
  * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
- * place the CLI (`serve --engine`), levers studies, scenarios and the web Serve view attach an engine, so the simulated step
- * times and the reported band come from the same calibration. `memoryFraction`, where the deployment
+ * place the CLI (`serve --engine`), levers studies, scenarios and the web Serve view attach an engine,
+ * so the simulated step times and the reported band come from the same calibration. `memoryFraction`, where the deployment
  * states one (vLLM `--gpu-memory-utilization`, SGLang `--mem-fraction-static`, TensorRT-LLM
  * `free_gpu_memory_fraction`), replaces the profile's share and any share the engine would derive.
  */

@@ -243,10 +243,10 @@ function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvForma
 
 /**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
- * domain that divide the attention heads (for a dense model no node holds, also over 2 and 4 nodes); for MoE also EP over powers of two up to the expert count
- * (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the
- * experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them, and its
- * `expertImbalance` goes on every replica.
+ * domain that divide the attention heads (for a dense model no node holds, also over 2 and 4 nodes);
+ * for MoE also EP over powers of two up to the expert count (DeepSeek serves V3 at EP32 prefill / EP144
+ * decode, Day-6 note) that divide the expert slots (the experts plus `redundantExperts` EPLB copies,
+ * which need EP > 1); `fixed` pins any of them, and its `expertImbalance` goes on every replica.
  */
 export function replicaOptions(
   spec: ModelSpec,
