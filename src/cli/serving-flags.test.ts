@@ -98,6 +98,11 @@ describe('serve: weights no node holds', () => {
     );
     expect(acrossNodesStatement(on('h100', 'fp8').candidates.at(-1)!)).toBeNull();
   });
+  it('a fleet of one node: the advice is more GPUs, for the replica over nodes the search would try', () => {
+    expect(whyNot(on('h100', 'bf16', { gpus: '8' }), null, undefined)).toMatch(
+      /\(h100-sxm, up to TP8\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(a replica over nodes, TP over the NICs\)/,
+    );
+  });
   it('beyond four nodes the advice names only smaller formats and a wider replica', () => {
     expect(whyNot(on('a10', 'fp8'), null, undefined)).toBe(
       "the weights and one sequence's KV cache do not fit on any layout tried (a10, up to TP16); try --weights int4, a larger GPU, --tp 32 (a replica over nodes: TP over the NICs), or fewer tokens per request",

@@ -158,7 +158,11 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const widest = Math.max(...candidates.map((c) => bytesPerElement(c.replica.weightFormat)));
     const smaller = (['fp8', 'int4'] as const).filter((f) => bytesPerElement(f) < widest);
     const formats = smaller.length > 0 ? `--weights ${smaller.join(' or ')}, ` : '';
-    const wider = spec.moe ? 'a larger --ep' : `--tp ${2 * tp} (a replica over nodes: TP over the NICs)`;
+    const wider = spec.moe
+      ? 'a larger --ep'
+      : setup.fixedGpus !== undefined && setup.fixedGpus < 2 * tp
+        ? `--gpus ${2 * tp} or more (a replica over nodes, TP over the NICs)`
+        : `--tp ${2 * tp} (a replica over nodes: TP over the NICs)`;
     return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try ${formats}a larger GPU, ${wider}, or fewer tokens per request${share}`;
   }
   if (setup.fixedGpus !== undefined) {
