@@ -10,12 +10,7 @@ import { DOMAINS, domainNumber } from '../core/domain.js';
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
-import {
-  checkExpertPlacement,
-  type ExpertPlacement,
-  expertSlotsIssue,
-} from '../core/inference/expert-placement.js';
-import { tensorParallelRequirement, tensorParallelSplits } from '../core/model/kv-cache.js';
+import { checkReplicaLayout, type ExpertPlacement } from '../core/inference/expert-placement.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
@@ -339,28 +334,12 @@ export function servingEngineChoice(
       at('memFraction'),
       "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
     );
-  if (f.tp !== undefined && !tensorParallelSplits(spec, f.tp))
-    inputError('infeasible', at('tp'), tensorParallelRequirement(spec, f.tp));
-  if (f.ep !== undefined && f.ep > 1 && !spec.moe)
-    inputError(
-      'infeasible',
-      at('ep'),
-      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
-    );
-  checkExpertPlacement(
-    spec,
-    f,
-    { expertImbalance: at('expertImbalance'), redundantExperts: at('redundantExperts') },
-    f.ep,
-  );
-  const slots = f.ep === undefined ? null : expertSlotsIssue(spec, f.ep, f.redundantExperts ?? 0);
-  if (slots !== null) inputError('infeasible', at('ep'), slots);
-  if (f.ep === 1 && (f.redundantExperts ?? 0) > 0)
-    inputError(
-      'infeasible',
-      at('redundantExperts'),
-      'redundant expert slots need expert parallelism above 1',
-    );
+  checkReplicaLayout(spec, replicaFixed(f), {
+    tensorParallel: at('tp'),
+    expertParallel: at('ep'),
+    expertImbalance: at('expertImbalance'),
+    redundantExperts: at('redundantExperts'),
+  });
   const { engine, memFraction, tp, ep, expertImbalance, redundantExperts } = f;
   return Object.fromEntries(
     Object.entries({ engine, memFraction, tp, ep, expertImbalance, redundantExperts }).filter(

@@ -140,7 +140,7 @@ export const DOMAINS = {
   usdPerUserMonth: real(0, 1e6, 'USD per user-month'),
   /** Max / mean routed tokens over a serving replica's EP ranks (serving-step.ts Replica.expertImbalance). */
   expertImbalance: real(1, 16, 'max / mean routed tokens over the expert-parallel ranks'),
-  /** EPLB's redundant expert slots; a model's expert count bounds it further (checkExpertPlacement). */
+  /** EPLB's redundant expert slots; a model's expert count bounds it further (expert-placement.ts). */
   redundantExperts: int(0, 100_000, 'redundant expert slots'),
   /** An engine's memory share (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). */
   engineMemoryShare: real(0, 1, 'a share of GPU memory', true),

@@ -8,11 +8,11 @@ import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from 
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
-import { tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
+import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
-import { type ExpertPlacement, expertSlotsIssue, searchedEps } from './expert-placement.js';
+import { checkReplicaLayout, type ExpertPlacement, searchedEps } from './expert-placement.js';
 import { saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
@@ -265,21 +265,15 @@ export function replicaOptions(
     return out;
   };
   // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
-  // (vLLM/SGLang/TRT-LLM all refuse other splits).
-  const tp = fixed.tensorParallel;
-  if (tp !== undefined && !tensorParallelSplits(spec, tp))
-    inputError('infeasible', ['layout', 'tensorParallel'], tensorParallelRequirement(spec, tp));
-  const ep = fixed.expertParallel;
+  // (vLLM/SGLang/TRT-LLM all refuse other splits); EP must divide the expert slots.
+  checkReplicaLayout(spec, fixed, {
+    tensorParallel: ['layout', 'tensorParallel'],
+    expertParallel: ['layout', 'expertParallel'],
+    expertImbalance: ['layout', 'expertImbalance'],
+    redundantExperts: ['layout', 'redundantExperts'],
+  });
   const redundant = fixed.redundantExperts ?? 0;
   const slots = spec.moe ? spec.moe.numExperts + redundant : 1;
-  const slotIssue = ep === undefined ? null : expertSlotsIssue(spec, ep, redundant);
-  if (slotIssue !== null) inputError('infeasible', ['layout', 'expertParallel'], slotIssue);
-  if (redundant > 0 && ep === 1)
-    inputError(
-      'infeasible',
-      ['layout', 'redundantExperts'],
-      'redundant expert slots need expert parallelism above 1',
-    );
   const scaleUpGpus = cluster.gpusPerNode;
   const inNode = powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
   // A dense model whose weights no node holds in this format: replicas over 2 and 4 nodes, TP over the

@@ -1,9 +1,10 @@
 /**
- * Where an MoE serving replica's experts go: EP sizes over the expert slots (the experts plus EPLB's
- * redundant copies), the routed-token imbalance over the EP ranks, and the checks on both that
- * `llmecon serve`, levers studies, scenarios and the web app share.
+ * A serving replica's fixed layout and where an MoE replica's experts go: EP sizes over the expert slots
+ * (the experts plus EPLB's redundant copies), the routed-token imbalance over the EP ranks, and the checks
+ * on them that `llmecon serve`, levers studies, scenarios, the web app and the layout search share.
  */
 import { inputError } from '../errors.js';
+import { tensorParallelRequirement, tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 
 /**
@@ -43,7 +44,7 @@ export const searchedEps = (slots: number, redundant: number) => {
  * model, more redundant slots than experts (at most one copy each), or, with the EP size searched
  * (`fixedEp` absent), slots that no searched EP size divides. Ranges are the caller's schema's.
  */
-export function checkExpertPlacement(
+function checkExpertPlacement(
   spec: ModelSpec,
   p: ExpertPlacement,
   paths: { readonly [K in keyof ExpertPlacement]-?: readonly (string | number)[] },
@@ -70,5 +71,40 @@ export function checkExpertPlacement(
       'infeasible',
       paths.redundantExperts,
       `no expert parallelism the search tries (powers of two from 2 to ${MAX_SEARCHED_EP}) divides the ${spec.moe.numExperts} experts + ${redundant} redundant slots of ${spec.name}: choose a count that makes the sum even, or fix the EP size`,
+    );
+}
+
+type Path = readonly (string | number)[];
+
+/**
+ * Refuses a replica layout the model cannot take, naming the field at `paths`: a TP the heads do not split
+ * over, EP on a dense model or over expert slots it does not divide, EPLB slots without EP, and an expert
+ * placement {@link checkExpertPlacement} refuses.
+ */
+export function checkReplicaLayout(
+  spec: ModelSpec,
+  f: { readonly tensorParallel?: number; readonly expertParallel?: number } & ExpertPlacement,
+  paths: { readonly tensorParallel: Path; readonly expertParallel: Path } & {
+    readonly [K in keyof ExpertPlacement]-?: Path;
+  },
+): void {
+  const { tensorParallel: tp, expertParallel: ep } = f;
+  if (tp !== undefined && !tensorParallelSplits(spec, tp))
+    inputError('infeasible', paths.tensorParallel, tensorParallelRequirement(spec, tp));
+  if (ep !== undefined && ep > 1 && !spec.moe)
+    inputError(
+      'infeasible',
+      paths.expertParallel,
+      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
+    );
+  checkExpertPlacement(spec, f, paths, ep);
+  const redundant = f.redundantExperts ?? 0;
+  const slots = ep === undefined ? null : expertSlotsIssue(spec, ep, redundant);
+  if (slots !== null) inputError('infeasible', paths.expertParallel, slots);
+  if (ep === 1 && redundant > 0)
+    inputError(
+      'infeasible',
+      paths.redundantExperts,
+      'redundant expert slots need expert parallelism above 1',
     );
 }
