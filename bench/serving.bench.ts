@@ -11,8 +11,8 @@ import {
   type DeploymentCandidate,
   planDeployments,
   planServingModes,
-  replicaOptions,
 } from '../src/core/inference/deployment.js';
+import { replicaOptions } from '../src/core/inference/replica-layouts.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);

@@ -297,14 +297,16 @@ export type EngineId = (typeof ENGINE_IDS)[number];
 
 /**
  * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
- * serve phase, as `llmecon serve --engine --mem-fraction --tp --ep --expert-imbalance
- * --redundant-experts` take them; absent: the hardware bound, TP and EP searched, balanced experts.
+ * serve phase, as `llmecon serve --engine --mem-fraction --tp --ep --pp
+ * --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
+ * balanced experts.
  */
 export const servingEngineFields = {
   engine: z.enum(ENGINE_IDS).optional(),
   memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
   tp: domainNumber(DOMAINS.parallelDegree).optional(),
   ep: domainNumber(DOMAINS.parallelDegree).optional(),
+  pp: domainNumber(DOMAINS.parallelDegree).optional(),
   expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
   redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
 };
@@ -312,9 +314,10 @@ export const servingEngineFields = {
 export interface ServingEngineChoice extends ExpertPlacement {
   readonly engine?: EngineId;
   readonly memFraction?: number;
-  /** Fixed tensor and expert parallelism of a replica (searched when absent). */
+  /** Fixed tensor, expert and pipeline parallelism of a replica (searched when absent). */
   readonly tp?: number;
   readonly ep?: number;
+  readonly pp?: number;
 }
 
 /**
@@ -337,21 +340,23 @@ export function servingEngineChoice(
   checkReplicaLayout(spec, replicaFixed(f), {
     tensorParallel: at('tp'),
     expertParallel: at('ep'),
+    pipelineParallel: at('pp'),
     expertImbalance: at('expertImbalance'),
     redundantExperts: at('redundantExperts'),
   });
-  const { engine, memFraction, tp, ep, expertImbalance, redundantExperts } = f;
+  const { engine, memFraction, tp, ep, pp, expertImbalance, redundantExperts } = f;
   return Object.fromEntries(
-    Object.entries({ engine, memFraction, tp, ep, expertImbalance, redundantExperts }).filter(
+    Object.entries({ engine, memFraction, tp, ep, pp, expertImbalance, redundantExperts }).filter(
       ([, v]) => v !== undefined,
     ),
   ) as ServingEngineChoice;
 }
 
-/** The replica options' fixed dimensions and placement for a choice (deployment.ts replicaOptions). */
+/** The replica options' fixed dimensions and placement for a choice (replica-layouts.ts replicaOptions). */
 export const replicaFixed = (f: ServingEngineChoice) => ({
   tensorParallel: f.tp,
   expertParallel: f.ep,
+  pipelineParallel: f.pp,
   expertImbalance: f.expertImbalance,
   redundantExperts: f.redundantExperts,
 });

@@ -12,6 +12,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   'layout.redundantExperts': '--redundant-experts',
   'deployment.tp': '--tp',
   'deployment.ep': '--ep',
+  'deployment.pp': '--pp',
   'deployment.expertImbalance': '--expert-imbalance',
   'deployment.redundantExperts': '--redundant-experts',
   'layout.expertTensorParallel': '--etp',

@@ -137,7 +137,7 @@ describe('CLI inputs: domain bounds, integers, flags that would do nothing', () 
     [
       '--gpus below a fixed replica (was "up to TP-Infinity")',
       [...DEEPSEEK_H200, '--gpus', '4', '--tp', '8'],
-      /^error: --gpus: 4 GPUs hold no replica: the smallest layout tried takes 8 \(TP × EP\); raise --gpus or lower --tp\/--ep$/,
+      /^error: --gpus: 4 GPUs hold no replica: the smallest layout tried takes 8 \(TP × EP × PP\); raise --gpus or lower --tp\/--ep\/--pp$/,
     ],
     [
       '--gpus 1 with redundant experts (EP ≥ 2)',

@@ -291,7 +291,7 @@ describe('llmecon serve', () => {
       'weights that no four nodes hold',
       ['--model', 'llama-3.1-405b', '--gpu', 'a10', '--price-per-gpu-hour', '1', ...base],
       3,
-      /do not fit on any layout tried \(a10, up to TP16\); try --weights fp8 or int4, a larger GPU, --tp 32 \(a replica over nodes/,
+      /do not fit on any layout tried \(a10, up to TP16, 16 GPUs\); try --weights fp8 or int4, a larger GPU, --pp 8 \(a pipeline of TP stages over nodes\)/,
     ],
     [
       'a fleet too small',

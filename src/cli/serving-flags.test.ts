@@ -83,29 +83,36 @@ describe('serve: weights no node holds', () => {
       pricePerGpuHour: '2',
       ...extra,
     });
-  it('a dense model no node holds is served over 2 and 4 nodes (TP over the NICs), as serve --tp 16 prices it', () => {
-    const tps = (gpu: string, weights: string) => [
-      ...new Set(on(gpu, weights).candidates.map((c) => c.replica.tensorParallel)),
+  it('a dense model that fills a node is served over 2 and 4 nodes (pipelined, or TP over the NICs), as serve --tp 16 prices it', () => {
+    const layouts = (gpu: string, weights: string) => [
+      ...new Set(
+        on(gpu, weights).candidates.map(
+          (c) => `${c.replica.tensorParallel}·${c.replica.pipelineParallel ?? 1}`,
+        ),
+      ),
     ];
-    // 810 GB of BF16 weights: beyond 8 × 80 GB; FP8 fits one node, so no replica over nodes is tried.
-    expect(tps('h100', 'bf16')).toEqual([1, 2, 4, 8, 16, 32]);
-    expect(tps('h100', 'fp8')).toEqual([1, 2, 4, 8]);
+    // 810 GB of BF16 weights: beyond 8 × 80 GB; FP8 (51 GB per GPU at TP8) fills more than half of each
+    // H100, so replicas over nodes are tried too; on H200 (141 GB) it leaves room: none over nodes.
+    const overNodes = ['16·1', '32·1', '8·2', '8·4'];
+    expect(layouts('h100', 'bf16')).toEqual(['1·1', '2·1', '4·1', '8·1', ...overNodes]);
+    expect(layouts('h100', 'fp8')).toEqual(['1·1', '2·1', '4·1', '8·1', ...overNodes]);
+    expect(layouts('h200', 'fp8')).toEqual(['1·1', '2·1', '4·1', '8·1']);
     const searched = on('h100', 'bf16').candidates.find((c) => c.replica.tensorParallel === 16)!;
     const fixed = on('h100', 'bf16', { tp: '16' }).candidates[0]!;
     expect(searched.replica).toEqual(fixed.replica);
     expect(acrossNodesStatement(searched)).toBe(
-      'a replica spans 2 nodes of 8 GPUs: TP16, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead)',
+      'a replica spans 2 nodes of 8 GPUs: TP16, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead, PP in the layouts)',
     );
-    expect(acrossNodesStatement(on('h100', 'fp8').candidates.at(-1)!)).toBeNull();
+    expect(acrossNodesStatement(on('h200', 'fp8').candidates.at(-1)!)).toBeNull();
   });
   it('a fleet of one node: the advice is more GPUs, for the replica over nodes the search would try', () => {
     expect(whyNot(on('h100', 'bf16', { gpus: '8' }), null, undefined)).toMatch(
-      /\(h100-sxm, up to TP8\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(a replica over nodes, TP over the NICs\)/,
+      /\(h100-sxm, up to TP8, 8 GPUs\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(a replica over more nodes\)/,
     );
   });
-  it('beyond four nodes the advice names only smaller formats and a wider replica', () => {
+  it('beyond four nodes the advice names only smaller formats and a deeper pipeline', () => {
     expect(whyNot(on('a10', 'fp8'), null, undefined)).toBe(
-      "the weights and one sequence's KV cache do not fit on any layout tried (a10, up to TP16); try --weights int4, a larger GPU, --tp 32 (a replica over nodes: TP over the NICs), or fewer tokens per request",
+      "the weights and one sequence's KV cache do not fit on any layout tried (a10, up to TP16, 16 GPUs); try --weights int4, a larger GPU, --pp 8 (a pipeline of TP stages over nodes), or fewer tokens per request",
     );
   });
 });

@@ -15,8 +15,9 @@ import {
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
-import { type DeploymentCandidate, replicaOptions } from '../core/inference/deployment.js';
+import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import { expertSlotsIssue } from '../core/inference/expert-placement.js';
+import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
@@ -42,6 +43,7 @@ export interface ServingFlags {
   gpus?: string;
   tp?: string;
   ep?: string;
+  pp?: string;
   prefillTp?: string;
   prefillEp?: string;
   weights?: string;
@@ -81,6 +83,10 @@ export function addServingFlags(command: Command): Command {
     .option(
       '--ep <n>',
       'fix expert parallelism per replica, MoE; 1 slices every expert over TP (vLLM/SGLang without expert parallelism) (default: searched)',
+    )
+    .option(
+      '--pp <n>',
+      'fix pipeline parallelism per replica: the layers in N stages of TP GPUs each (vLLM --pipeline-parallel-size, SGLang --pp-size); with EP 1 (default: searched over 2 and 4 nodes where no node holds the weights)',
     )
     .option(
       '--weights <f>',
@@ -251,6 +257,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     {
       tp: optionalInt(o.tp, '--tp'),
       ep: optionalInt(o.ep, '--ep'),
+      pp: optionalInt(o.pp, '--pp'),
       expertImbalance:
         o.expertImbalance === undefined
           ? undefined
@@ -332,11 +339,14 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   }
   // --gpus below the smallest replica tried (a fixed --tp or --ep beyond the fleet).
   if (candidates.length === 0 && fixedGpus !== undefined) {
-    const smallest = (fixed.tensorParallel ?? 1) * (fixed.expertParallel ?? (redundantExperts > 0 ? 2 : 1));
+    const smallest =
+      (fixed.tensorParallel ?? 1) *
+      (fixed.expertParallel ?? (redundantExperts > 0 ? 2 : 1)) *
+      (fixed.pipelineParallel ?? 1);
     inputError(
       'infeasible',
       ['--gpus'],
-      `${fixedGpus} GPU${fixedGpus === 1 ? '' : 's'} hold${fixedGpus === 1 ? 's' : ''} no replica: the smallest layout tried takes ${smallest} (TP × EP); raise --gpus or lower --tp/--ep`,
+      `${fixedGpus} GPU${fixedGpus === 1 ? '' : 's'} hold${fixedGpus === 1 ? 's' : ''} no replica: the smallest layout tried takes ${smallest} (TP × EP × PP); raise --gpus or lower --tp/--ep/--pp`,
     );
   }
   return {

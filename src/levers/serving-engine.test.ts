@@ -53,8 +53,21 @@ describe('serving baseline: engine and expert placement', () => {
     expect(cli.json.layout).toMatchObject({ tensorParallel: 1, expertParallel: 72 });
     expect(evaluateState(s).costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
   });
+  it("Llama 3.1 405B in BF16 on H100 as a TP8·PP2 pipeline: serve's plan for --tp 8 --pp 2", async () => {
+    const s = state({ model: 'llama-3.1-405b', gpu: 'h100', weights: 'bf16', kv: 'bf16', tp: 8, pp: 2 });
+    const cli = await runCliJson(
+      'serve --model llama-3.1-405b --gpu h100 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --tp 8 --pp 2',
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.json.layout).toMatchObject({ tensorParallel: 8, pipelineParallel: 2 });
+    const o = evaluateState(s);
+    expect(o.costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
+    expect(o.detail).toMatch(/TP8 PP2 bf16/);
+  });
   it('refuses what serve refuses, by the baseline field', () => {
     expect(refusal(() => state({ tp: 3 })).path).toEqual(['baseline', 'tp']);
+    expect(refusal(() => state({ pp: 2, ep: 8 })).path).toEqual(['baseline', 'pp']);
     expect(refusal(() => state({ ep: 72 })).message).toMatch(
       /^expert parallelism 72 must divide the 256 experts/,
     );

@@ -9,7 +9,8 @@ import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/engines.
 import { servingScale } from '../catalog/serving-band.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
-import { candidateLabel, planDeployments, replicaOptions } from '../core/inference/deployment.js';
+import { candidateLabel, planDeployments } from '../core/inference/deployment.js';
+import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';

@@ -57,9 +57,11 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(refused('deepseek-v3', 'engine: tgi').path).toEqual(['phases', 0, 'engine']);
     expect(refused('deepseek-v3', 'ep: 72').path).toEqual(['phases', 0, 'ep']);
     expect(refused('llama-3-8b', 'tp: 3').path).toEqual(['phases', 0, 'tp']);
+    expect(refused('llama-3-8b', 'pp: 33').path).toEqual(['phases', 0, 'pp']);
   });
   it('a fixed TP and EP are the replica the phase runs', () => {
     expect(served('deepseek-v3', 'tp: 1\nep: 72\nredundantExperts: 32').layout).toMatch(/TP1·ADP72·EP72/);
     expect(served('llama-3-8b', 'tp: 2').layout).toMatch(/TP2 /);
+    expect(served('llama-3-8b', 'tp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
   });
 });

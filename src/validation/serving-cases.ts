@@ -85,6 +85,8 @@ const caseSchema = z
       .object({
         tensorParallel: positiveInt,
         expertParallel: positiveInt,
+        /** Pipeline stages (absent: 1). */
+        pipelineParallel: positiveInt.optional(),
         weightFormat: z.enum(WEIGHT_FORMATS),
         kvFormat: z.enum(KV_FORMATS),
         /** The GEMM datatype of the engine's kernels when it differs from the weights' default. */
@@ -254,7 +256,13 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         const moeLayers = routedLayers(spec);
         let seconds = 0;
         for (let i = 0; i < run.stepSeconds.length; i += 1) {
-          const terms = stepOverheads(profile, run.stepSequences[i]!, replica.expertParallel, moeLayers);
+          const terms = stepOverheads(
+            profile,
+            run.stepSequences[i]!,
+            replica.expertParallel,
+            moeLayers,
+            replica.pipelineParallel,
+          );
           seconds += stepWallSeconds(profile, run.stepSeconds[i]!, terms);
         }
         predicted = run.outputTokens / seconds / replicaGpus(replica);

@@ -1,5 +1,5 @@
 /**
- * The Serve view's replica layout and MoE expert placement in Chromium (a fixed TP as `--tp`): the fields shown only for an MoE model, the plan
+ * The Serve view's replica layout and MoE expert placement in Chromium (a fixed TP and PP as `--tp`, `--pp`): the fields shown only for an MoE model, the plan
  * equal to `llmecon serve --expert-imbalance … --redundant-experts … --json`, a slot count the search
  * cannot split refused with the CLI's message by its field, and neither shown nor taken for a dense model.
  */
@@ -65,6 +65,19 @@ describe('Serve view: expert imbalance and redundant experts', () => {
     await expect
       .poll(() => result.getAttribute('data-usd-per-day'), { timeout: 90_000 })
       .toBe(String(JSON.parse(tp4.stdout).usdPerDay));
+    // A pipeline of two TP4 stages: `--tp 4 --pp 2`; one deeper than the layers refused by its field.
+    await changeField(page.locator('#serve-pp'), '2');
+    const pp2 = await runCli(`${SERVE} --model llama-3.1-70b --engine sglang --tp 4 --pp 2 --json`);
+    expect(pp2.code, pp2.stderr).toBe(0);
+    await expect
+      .poll(() => result.getAttribute('data-usd-per-day'), { timeout: 90_000 })
+      .toBe(String(JSON.parse(pp2.stdout).usdPerDay));
+    const deep = await runCli(`${SERVE} --model llama-3.1-70b --pp 81`);
+    expect(deep.code).toBe(2);
+    await changeField(page.locator('#serve-pp'), '81');
+    const ppError = page.locator('#serve-pp + .error');
+    await ppError.waitFor({ timeout: 60_000 });
+    expect(await ppError.textContent()).toBe(deep.stderr.replace(/^error: --pp: /, ''));
     expect(problems).toEqual([]);
     await page.close();
   }, 420_000);

@@ -60,11 +60,12 @@ export const serveBaseline = (s: ServeInput) => ({
   ttftSloSeconds: s.ttftSloSeconds > 0 ? s.ttftSloSeconds : undefined,
   usdPerGpuHour: s.usdPerGpuHour,
   days: 1,
-  // The view's 'none', 0 and 1 are the flags left out: the hardware bound, the engine's share, TP and EP
-  // searched, balanced experts. EP and the expert placement are shown, and taken, for an MoE model only.
+  // The view's 'none', 0 and 1 are the flags left out: the hardware bound, the engine's share, TP, EP and
+  // PP searched, balanced experts. EP and the expert placement are shown, and taken, for an MoE model only.
   engine: s.engine === 'none' ? undefined : s.engine,
   memFraction: s.memFraction > 0 ? s.memFraction : undefined,
   tp: s.tp > 0 ? s.tp : undefined,
+  pp: s.pp > 0 ? s.pp : undefined,
   ...(isMoe(s.model) && {
     ep: s.ep > 0 ? s.ep : undefined,
     expertImbalance: s.expertImbalance > 1 ? s.expertImbalance : undefined,

@@ -127,9 +127,10 @@ export interface ServeInput {
   engine: ServeEngine;
   /** The engine's share of GPU memory as the deployment sets it, as `--mem-fraction` (0: the profile's). */
   memFraction: number;
-  /** Fixed tensor and (MoE) expert parallelism of a replica, as `--tp`, `--ep` (0: searched). */
+  /** Fixed tensor, (MoE) expert and pipeline parallelism of a replica, as `--tp`, `--ep`, `--pp` (0: searched). */
   tp: number;
   ep: number;
+  pp: number;
   /** MoE: max / mean routed tokens over the EP ranks (1: balanced) and EPLB's slots, as `--expert-imbalance`, `--redundant-experts`. */
   expertImbalance: number;
   redundantExperts: number;
@@ -240,6 +241,7 @@ export function defaultState(exampleYaml: string): AppState {
       memFraction: 0,
       tp: 0,
       ep: 0,
+      pp: 0,
       expertImbalance: 1,
       redundantExperts: 0,
       speculative: 'none',
@@ -308,6 +310,7 @@ export const STATE_DOMAINS = {
     memFraction: orZero(D.engineMemoryShare),
     tp: orZero(D.parallelDegree),
     ep: orZero(D.parallelDegree),
+    pp: orZero(D.parallelDegree),
     expertImbalance: D.expertImbalance,
     redundantExperts: D.redundantExperts,
     concurrency: orZero(D.sequences),
@@ -397,10 +400,9 @@ export function checkState(raw: unknown, fallback: AppState): { state: AppState;
     return out as unknown as AppState[K];
   };
   const view = VIEWS.some((v) => v.id === parsed.view) ? (parsed.view as View) : fallback.view;
+  const views = VIEWS.map((v) => v.id).join(', ');
   if (parsed.view !== undefined && view !== parsed.view)
-    issues.push(
-      `view: must be one of ${VIEWS.map((v) => v.id).join(', ')}, got ${JSON.stringify(parsed.view)}`,
-    );
+    issues.push(`view: must be one of ${views}, got ${JSON.stringify(parsed.view)}`);
   return {
     state: {
       view,

@@ -163,7 +163,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   ];
   if (out.atVolume && here && apiHere !== null) {
     lines.push(
-      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
+      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}${(here.candidate.replica.pipelineParallel ?? 1) > 1 ? `·PP${here.candidate.replica.pipelineParallel}` : ''}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
     );
   }
   lines.push(

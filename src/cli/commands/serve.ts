@@ -91,6 +91,7 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
       gpu: p.candidate.gpuId,
       tensorParallel: r.tensorParallel,
       expertParallel: r.expertParallel,
+      pipelineParallel: r.pipelineParallel ?? 1,
       gpusPerReplica: replicaGpus(r),
       replicas: p.replicas,
       weights: r.weightFormat,
@@ -147,8 +148,12 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
   const { spec, workload: w, slo, candidates } = setup;
   if (!candidates.some((c) => maxConcurrency(spec, c.cluster, c.replica, w) >= 1)) {
     const gpus = [...new Set(candidates.map((c) => c.gpuId))].join(', ');
-    const tp = Math.max(...candidates.map((c) => c.replica.tensorParallel));
     const ep = Math.max(...candidates.map((c) => c.replica.expertParallel));
+    const pp = Math.max(...candidates.map((c) => c.replica.pipelineParallel ?? 1));
+    // The replica over the most GPUs tried, as its layout reads (TP16, TP8·PP4, TP1·ADP32·EP32).
+    const largest = candidates.reduce((a, b) => (replicaGpus(b.replica) > replicaGpus(a.replica) ? b : a));
+    const most = replicaGpus(largest.replica);
+    const layout = candidateLabel(largest).split(' ')[1];
     // An engine that derives its memory share (SGLang's reserve grows with attention-DP ranks) may be what leaves no room.
     const derived = candidates.find((c) => c.replica.profile?.memoryReserve)?.replica.profile;
     const share = derived
@@ -158,12 +163,13 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const widest = Math.max(...candidates.map((c) => bytesPerElement(c.replica.weightFormat)));
     const smaller = (['fp8', 'int4'] as const).filter((f) => bytesPerElement(f) < widest);
     const formats = smaller.length > 0 ? `--weights ${smaller.join(' or ')}, ` : '';
-    const wider = spec.moe
-      ? 'a larger --ep'
-      : setup.fixedGpus !== undefined && setup.fixedGpus < 2 * tp
-        ? `--gpus ${2 * tp} or more (a replica over nodes, TP over the NICs)`
-        : `--tp ${2 * tp} (a replica over nodes: TP over the NICs)`;
-    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to TP${tp}${ep > 1 ? ` × EP${ep}` : ''}); try ${formats}a larger GPU, ${wider}, or fewer tokens per request${share}`;
+    const wider =
+      setup.fixedGpus !== undefined && setup.fixedGpus < 2 * most
+        ? `--gpus ${2 * most} or more (a replica over more nodes)`
+        : spec.moe && ep > 1
+          ? `a larger --ep, or --ep 1 --pp ${2 * pp} (a pipeline over nodes)`
+          : `--pp ${2 * pp} (a pipeline of TP stages over nodes)`;
+    return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to ${layout}, ${most} GPU${most === 1 ? '' : 's'}); try ${formats}a larger GPU, ${wider}, or fewer tokens per request${share}`;
   }
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
@@ -237,6 +243,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
           gpu: plan.candidate.gpuId,
           tensorParallel: plan.candidate.replica.tensorParallel,
           expertParallel: plan.candidate.replica.expertParallel,
+          pipelineParallel: plan.candidate.replica.pipelineParallel ?? 1,
           prefillGpus: plan.prefillGpus,
           gpusPerDeployment: plan.gpus,
         }))

@@ -9,8 +9,8 @@
  */
 import { DoesNotFitError, inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { replicaOptions } from '../inference/deployment.js';
 import { type EngineProfile, kvCapacity } from '../inference/engine.js';
+import { replicaOptions } from '../inference/replica-layouts.js';
 import { type Replica, replicaGpus } from '../inference/serving-step.js';
 import { SIMULATION_LIMITS } from '../inference/simulator/limits.js';
 import { simulateReplica } from '../inference/simulator/simulate.js';
@@ -157,11 +157,14 @@ function replicaShapes(
     return replicaOptions(spec, cluster, [o.weightFormat], o.kvFormat, {
       tensorParallel: tp,
       expertParallel: 1,
+      pipelineParallel: 1,
     }).filter((r) => kvCapacity(spec, cluster, r, o.engine, meanContext).tokens >= longest);
   }
+  // Rollout engines in the RL frameworks run TP (and EP) replicas: no pipeline is tried for them.
   return replicaOptions(spec, cluster, [o.weightFormat], o.kvFormat, { maxGpus: o.gpus })
     .filter(
       (r) =>
+        (r.pipelineParallel ?? 1) === 1 &&
         o.gpus % replicaGpus(r) === 0 &&
         splitsKvHeads(spec, r.tensorParallel) &&
         (!spec.moe || spec.moe.numExperts % r.expertParallel === 0) &&

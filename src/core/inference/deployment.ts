@@ -7,12 +7,8 @@
 import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from '../energy/energy.js';
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
-import { inferenceMemory } from '../memory/inference-memory.js';
-import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { KvFormat, WeightFormat } from '../precision.js';
 import { tokensPerDayAt } from '../units.js';
-import { checkReplicaLayout, type ExpertPlacement, searchedEps } from './expert-placement.js';
 import { saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
@@ -24,7 +20,7 @@ import {
   type Slo,
   servingPoint,
 } from './serving.js';
-import { type Replica, replicaGpus } from './serving-step.js';
+import { replicaGpus } from './serving-step.js';
 import { prefillTokensPerSecondPerGpu } from './static-batch.js';
 
 /** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
@@ -221,85 +217,15 @@ function prefillGpusPerReplica(
   return (replicaRequests * w.inputTokens) / perGpu;
 }
 
-/** A replica whose tensor parallelism spans nodes, in words, or null: its all-reduces cross the NICs. */
+/** A replica that spans nodes, in words, or null: its all-reduces, or its pipeline's sends, cross the NICs. */
 export function acrossNodesStatement(c: DeploymentCandidate): string | null {
-  const tp = c.replica.tensorParallel;
+  const { tensorParallel: tp, pipelineParallel: pp = 1 } = c.replica;
   const node = c.cluster.gpusPerNode;
-  if (tp <= node) return null;
-  return `a replica spans ${Math.ceil(tp / node)} nodes of ${node} GPUs: TP${tp}, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead)`;
-}
-
-/** Weight bytes on each GPU of a TP-`tp` replica (decoder and encoders), as inference-memory.ts loads them. */
-function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvFormat: KvFormat, tp: number) {
-  const m = inferenceMemory(spec, {
-    weightFormat,
-    kvFormat,
-    batchSize: 1,
-    contextTokens: 1,
-    tensorParallel: tp,
-  });
-  return m.weightsBytes + m.encoderWeightsBytes;
-}
-
-/**
- * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
- * domain that divide the attention heads (for a dense model no node holds, also over 2 and 4 nodes);
- * for MoE also EP over powers of two up to the expert count (DeepSeek serves V3 at EP32 prefill / EP144
- * decode, Day-6 note) that divide the expert slots (the experts plus `redundantExperts` EPLB copies,
- * which need EP > 1); `fixed` pins any of them, and its `expertImbalance` goes on every replica.
- */
-export function replicaOptions(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  weightFormats: readonly WeightFormat[],
-  kvFormat: KvFormat,
-  fixed: {
-    readonly tensorParallel?: number;
-    readonly expertParallel?: number;
-    readonly maxGpus?: number;
-  } & ExpertPlacement,
-): Replica[] {
-  const powers = (max: number) => {
-    const out: number[] = [];
-    for (let p = 1; p <= max; p *= 2) out.push(p);
-    return out;
-  };
-  // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
-  // (vLLM/SGLang/TRT-LLM all refuse other splits); EP must divide the expert slots.
-  checkReplicaLayout(spec, fixed, {
-    tensorParallel: ['layout', 'tensorParallel'],
-    expertParallel: ['layout', 'expertParallel'],
-    expertImbalance: ['layout', 'expertImbalance'],
-    redundantExperts: ['layout', 'redundantExperts'],
-  });
-  const redundant = fixed.redundantExperts ?? 0;
-  const slots = spec.moe ? spec.moe.numExperts + redundant : 1;
-  const scaleUpGpus = cluster.gpusPerNode;
-  const inNode = powers(scaleUpGpus).filter((t) => tensorParallelSplits(spec, t));
-  // A dense model whose weights no node holds in this format: replicas over 2 and 4 nodes, TP over the
-  // NICs (multi-node vLLM/SGLang deployments often pipeline across nodes instead; TP is what is costed).
-  const tpsFor = (weightFormat: WeightFormat) =>
-    fixed.tensorParallel
-      ? [fixed.tensorParallel]
-      : !spec.moe &&
-          weightsPerGpuBytes(spec, weightFormat, kvFormat, Math.max(...inNode)) > cluster.gpu.memoryBytes
-        ? [...inNode, ...[2, 4].map((n) => n * scaleUpGpus).filter((t) => tensorParallelSplits(spec, t))]
-        : inNode;
-  const eps = fixed.expertParallel ? [fixed.expertParallel] : spec.moe ? searchedEps(slots, redundant) : [1];
-  const out: Replica[] = [];
-  for (const weightFormat of weightFormats)
-    for (const tensorParallel of tpsFor(weightFormat))
-      for (const expertParallel of eps)
-        if (fixed.maxGpus === undefined || tensorParallel * expertParallel <= fixed.maxGpus)
-          out.push({
-            tensorParallel,
-            expertParallel,
-            weightFormat,
-            kvFormat,
-            ...(redundant > 0 ? { redundantExperts: redundant } : {}),
-            ...(fixed.expertImbalance !== undefined && { expertImbalance: fixed.expertImbalance }),
-          });
-  return out;
+  if (tp * pp <= node) return null;
+  const spans = `a replica spans ${Math.ceil((tp * pp) / node)} nodes of ${node} GPUs`;
+  return tp > node
+    ? `${spans}: TP${tp}, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead, PP in the layouts)`
+    : `${spans}: PP${pp} stages of TP${tp}, the hidden states sent between stages over the NICs`;
 }
 
 /**
@@ -311,7 +237,8 @@ export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>
   const r = c.replica;
   const ep = r.expertParallel;
   const copies = r.redundantExperts ? `+${r.redundantExperts} redundant` : '';
-  return `${c.gpuId} TP${r.tensorParallel}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}${copies}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+  const pp = (r.pipelineParallel ?? 1) > 1 ? `·PP${r.pipelineParallel}` : '';
+  return `${c.gpuId} TP${r.tensorParallel}${pp}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}${copies}` : ''} ${r.weightFormat}/${r.kvFormat}`;
 }
 
 /** Cheapest first: per day for a given traffic; per request when planned for full use. */

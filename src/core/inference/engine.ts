@@ -129,13 +129,15 @@ export interface EagerDecode {
  */
 export function eagerDecode(
   e: Pick<EngineProfile, 'memoryReserve'> | undefined,
-  r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
+  r: Pick<Replica, 'tensorParallel' | 'expertParallel' | 'pipelineParallel'>,
   concurrency: number,
 ): EagerDecode | null {
   const graph = e ? cudaGraphMaxBatch(e, r) : null;
-  const perRank = Math.ceil(concurrency / r.expertParallel);
+  // Each attention-DP rank, and each pipeline microbatch, is its own decode batch.
+  const split = r.expertParallel * (r.pipelineParallel ?? 1);
+  const perRank = Math.ceil(concurrency / split);
   return graph !== null && perRank > graph
-    ? { decodeBatchPerRank: perRank, cudaGraphMaxBatch: graph, withinConcurrency: graph * r.expertParallel }
+    ? { decodeBatchPerRank: perRank, cudaGraphMaxBatch: graph, withinConcurrency: graph * split }
     : null;
 }
 
@@ -212,18 +214,22 @@ export interface StepOverheads {
  * The engine's per-step terms for `sequences` running sequences of a model with `moeLayers`
  * mixture-of-experts layers. Host: a fixed part plus a part per sequence. GPU: a part per sequence per
  * MoE layer. Attention data-parallel ranks (`ranks` = EP) each schedule and route their own share of
- * the sequences, in parallel.
+ * the sequences, in parallel. A pipeline of `pipelineParallel` stages runs its fixed part once per
+ * microbatch (each stage's executor loop schedules and launches every microbatch it passes on; serving-step.ts
+ * pipelineMicrobatches), so a step of all sequences pays it once per microbatch.
  */
 export function stepOverheads(
   e: EngineProfile | undefined,
   sequences: number,
   ranks: number,
   moeLayers: number,
+  pipelineParallel = 1,
 ): StepOverheads {
   if (!e) return { hostSeconds: 0, gpuSeconds: 0 };
   const perRank = sequences / Math.max(1, ranks);
+  const microbatches = Math.min(pipelineParallel, Math.max(1, sequences));
   return {
-    hostSeconds: e.stepOverheadSeconds + e.sequenceOverheadSeconds * perRank,
+    hostSeconds: e.stepOverheadSeconds * microbatches + e.sequenceOverheadSeconds * perRank,
     gpuSeconds: e.moeSequenceLayerSeconds * moeLayers * perRank,
   };
 }
@@ -262,28 +268,49 @@ export function kvCapacity(
   engine: EngineProfile,
   typicalContextTokens: number,
 ): KvCapacity {
+  // A pipeline's stages each cache their own layers for every sequence: the stage with the least room
+  // decides (each stage's engine worker sizes its own pool; vLLM takes the smallest).
+  const pp = r.pipelineParallel ?? 1;
+  let least: KvCapacity | null = null;
+  for (let stage = 0; stage < pp; stage += 1) {
+    const c = stageKvCapacity(spec, cluster, r, engine, typicalContextTokens, pp > 1 ? stage : undefined);
+    if (least === null || c.tokens < least.tokens) least = c;
+  }
+  return least!;
+}
+
+function stageKvCapacity(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  engine: EngineProfile,
+  typicalContextTokens: number,
+  pipelineStage: number | undefined,
+): KvCapacity {
   const context = Math.max(1, typicalContextTokens);
+  const layout = {
+    tensorParallel: r.tensorParallel,
+    expertParallel: r.expertParallel,
+    pipelineParallel: r.pipelineParallel,
+    pipelineStage,
+    redundantExperts: r.redundantExperts,
+    drafter: r.drafter,
+  };
   const m = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: engine.maxRunningSequences,
     contextTokens: context,
-    tensorParallel: r.tensorParallel,
-    expertParallel: r.expertParallel,
-    redundantExperts: r.redundantExperts,
     prefillChunkTokens: engine.maxBatchedTokens,
-    drafter: r.drafter,
+    ...layout,
   });
   const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     kvFormat: r.kvFormat,
     batchSize: 1,
     contextTokens: context,
-    tensorParallel: r.tensorParallel,
-    expertParallel: r.expertParallel,
-    redundantExperts: r.redundantExperts,
-    drafter: r.drafter,
+    ...layout,
   });
   // A running sequence also holds the constant recurrent state of its linear-attention and Mamba
   // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.

@@ -78,19 +78,36 @@ type Path = readonly (string | number)[];
 
 /**
  * Refuses a replica layout the model cannot take, naming the field at `paths`: a TP the heads do not split
- * over, EP on a dense model or over expert slots it does not divide, EPLB slots without EP, and an expert
- * placement {@link checkExpertPlacement} refuses.
+ * over, more pipeline stages than layers, a pipeline with expert parallelism (not modelled), EP on a dense
+ * model or over expert slots it does not divide, EPLB slots without EP, and an expert placement
+ * {@link checkExpertPlacement} refuses.
  */
 export function checkReplicaLayout(
   spec: ModelSpec,
-  f: { readonly tensorParallel?: number; readonly expertParallel?: number } & ExpertPlacement,
-  paths: { readonly tensorParallel: Path; readonly expertParallel: Path } & {
+  f: {
+    readonly tensorParallel?: number;
+    readonly expertParallel?: number;
+    readonly pipelineParallel?: number;
+  } & ExpertPlacement,
+  paths: { readonly tensorParallel: Path; readonly expertParallel: Path; readonly pipelineParallel: Path } & {
     readonly [K in keyof ExpertPlacement]-?: Path;
   },
 ): void {
-  const { tensorParallel: tp, expertParallel: ep } = f;
+  const { tensorParallel: tp, expertParallel: ep, pipelineParallel: pp } = f;
   if (tp !== undefined && !tensorParallelSplits(spec, tp))
     inputError('infeasible', paths.tensorParallel, tensorParallelRequirement(spec, tp));
+  if (pp !== undefined && pp > spec.numLayers)
+    inputError(
+      'infeasible',
+      paths.pipelineParallel,
+      `pipeline parallelism ${pp} exceeds the ${spec.numLayers} layers of ${spec.name}: at most ${spec.numLayers} stages`,
+    );
+  if (pp !== undefined && pp > 1 && ((ep ?? 1) > 1 || (f.redundantExperts ?? 0) > 0))
+    inputError(
+      'infeasible',
+      paths.pipelineParallel,
+      'pipeline parallelism is modelled with experts sliced over TP (expert parallelism 1, no redundant slots): fix the EP to 1, or leave the pipeline out',
+    );
   if (ep !== undefined && ep > 1 && !spec.moe)
     inputError(
       'infeasible',

@@ -7,6 +7,7 @@
  * all-to-all; DeepSeek-V3 Sec. 3.4); without it, every expert sliced over TP (no all-to-all).
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
 import type { Drafter } from '../model/drafter.js';
 import { eagleHeadOperations } from '../model/eagle-head.js';
@@ -23,6 +24,12 @@ export interface Replica {
   readonly tensorParallel: number;
   /** Expert parallelism: the replica spans tp × ep GPUs; attention runs data-parallel over ep. */
   readonly expertParallel: number;
+  /**
+   * Pipeline parallelism (default 1): the layers split into this many stages of `tensorParallel` GPUs each,
+   * in order (vLLM `--pipeline-parallel-size`, SGLang `--pp-size`, TensorRT-LLM `pp_size`); the running
+   * sequences split into as many microbatches, one in each stage at a time. Only with `expertParallel` 1.
+   */
+  readonly pipelineParallel?: number;
   readonly weightFormat: WeightFormat;
   /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
   readonly weightSparsity?: WeightSparsity;
@@ -69,7 +76,20 @@ export interface EngineTraits {
   readonly layerOverheadSeconds?: number;
 }
 
-export const replicaGpus = (r: Replica): number => r.tensorParallel * r.expertParallel;
+export const replicaGpus = (r: Replica): number =>
+  r.tensorParallel * r.expertParallel * (r.pipelineParallel ?? 1);
+
+/**
+ * Microbatches a pipeline-parallel replica splits a step's sequences into: one per stage when there are
+ * as many sequences (each stage then works on one while the others work on theirs), fewer otherwise (a
+ * lone prompt passes the stages one after another); 1 without pipeline parallelism.
+ */
+export function pipelineMicrobatches(r: Pick<Replica, 'pipelineParallel'>, w: StepWork): number {
+  const pp = r.pipelineParallel ?? 1;
+  if (pp === 1) return 1;
+  const sequences = w.decodeSequences + (w.prefillSequences ?? (w.prefillTokens > 0 ? 1 : 0));
+  return Math.min(pp, Math.max(1, sequences));
+}
 
 /**
  * The datatype a replica's GEMMs run in. On GPUs with FP4 tensor cores (Blackwell) 4-bit weights
@@ -99,19 +119,25 @@ export interface StepWork {
   readonly draftTokens?: number;
   /** Tokens per decoding sequence in each draft pass after the first: a tree's top-k branches; absent = 1 (a chain). */
   readonly draftWidth?: number;
+  /**
+   * Requests whose prompts the step prefills (a pipeline splits them over its microbatches,
+   * {@link pipelineMicrobatches}); absent: one when it prefills any tokens.
+   */
+  readonly prefillSequences?: number;
 }
 
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
 export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): OperationRequest {
-  const ep = r.expertParallel;
+  // Attention runs data-parallel over the EP group; a pipeline runs one microbatch at a time in each
+  // stage: this GPU's share of the sequences in one pass.
+  const share = r.expertParallel * pipelineMicrobatches(r, w);
   return {
     phase: w.decodeSequences > 0 ? 'decode' : 'prefill',
     shape: {
-      // Attention runs data-parallel over the EP group: this GPU's share of the sequences.
-      sequences: w.decodeSequences / ep,
+      sequences: w.decodeSequences / share,
       tokensPerSequence: w.tokensPerSequence,
       contextTokens: w.context,
-      prefill: { tokens: w.prefillTokens / ep, meanContextTokens: w.prefillContext },
+      prefill: { tokens: w.prefillTokens / share, meanContextTokens: w.prefillContext },
     },
     layout: {
       tensorParallel: r.tensorParallel,
@@ -134,6 +160,27 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     ...(r.redundantExperts && r.expertParallel > 1 ? { redundantExperts: r.redundantExperts } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
   };
+}
+
+/**
+ * The sends of a pipeline-parallel step: each microbatch crosses the p − 1 stage boundaries with its hidden
+ * states (split over the TP ranks and gathered after, vLLM's send_tensor_dict with all_gather_group) and
+ * returns its sampled tokens to the first stage, p point-to-point latencies in all; 0 without a pipeline.
+ * The stages run their microbatches concurrently, so a step (every sequence one token further) takes one
+ * microbatch's pass through all layers plus these sends (Narayanan et al. 2021, Sec. 2.2, without a backward).
+ */
+function pipelineSendSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: Replica,
+  request: OperationRequest,
+): number {
+  const pp = r.pipelineParallel ?? 1;
+  if (pp === 1) return 0;
+  const tp = r.tensorParallel;
+  const bytes = (tokensOnGpu(request) * spec.hiddenSize * 2) / tp;
+  const group = placement(2, tp, cluster.gpusPerNode);
+  return pp * collectiveSeconds('p2p', bytes, group, cluster.scaleUp, cluster.scaleOut);
 }
 
 /** Seconds of one forward pass of a model over a request: its layers, launch overheads and output head. */
@@ -195,7 +242,9 @@ function draftPassSeconds(
 export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Replica, w: StepWork): number {
   const request = servingRequest(cluster, r, w);
   if (tokensOnGpu(request) <= 0) return 0;
-  let seconds = forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
+  let seconds =
+    forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0) +
+    pipelineSendSeconds(spec, cluster, r, request);
   const drafts = w.draftTokens ?? 0;
   const drafter = r.drafter;
   if (drafter === undefined || drafts < 1 || (drafter.kind === 'mtp' && spec.numMtpModules === 0))

@@ -120,6 +120,7 @@ export function servingMemoryBytes(
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    pipelineParallel: r.pipelineParallel,
     redundantExperts: r.redundantExperts,
     drafter: r.drafter,
   }).totalBytes;
@@ -206,7 +207,13 @@ function steadyStep(
   };
   // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
   // behind it where the scheduler overlaps the GPU; its MoE term adds GPU time.
-  const overheads = stepOverheads(r.profile, concurrency, r.expertParallel, routedLayers(spec));
+  const overheads = stepOverheads(
+    r.profile,
+    concurrency,
+    r.expertParallel,
+    routedLayers(spec),
+    r.pipelineParallel,
+  );
   const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
   const stepKernels = servingStepSeconds(spec, cluster, r, work);
   const decodeKernels =

@@ -27,6 +27,7 @@ export function staticBatchSeconds(
       context: 0,
       prefillTokens: batch * inputTokens,
       prefillContext: inputTokens / 2,
+      prefillSequences: batch,
     }),
     decodeStepSeconds: servingStepSeconds(spec, cluster, r, {
       decodeSequences: batch,
@@ -88,6 +89,7 @@ export function prefillTokensPerSecondPerGpu(
     context: 0,
     prefillTokens: computed,
     prefillContext: w.inputTokens / 2,
+    prefillSequences: batchTokens / w.inputTokens,
     // An MTP drafter runs over the prompts too, to draft after them.
     draftTokens: w.speculative?.draftTokens ?? 0,
   });

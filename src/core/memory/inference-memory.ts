@@ -6,6 +6,7 @@
 import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import type { Drafter } from '../model/drafter.js';
 import { eagleHeadParams } from '../model/eagle-head.js';
+import { layerKinds } from '../model/flops.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { replicatedByLayer } from '../model/operations.js';
 import {
@@ -23,6 +24,7 @@ import {
   type WeightFormat,
   type WeightSparsity,
 } from '../precision.js';
+import { rankLayers } from './pipeline-placement.js';
 import { DEFAULT_FRAMEWORK_OVERHEAD_BYTES } from './training-memory.js';
 
 /** Tokens of one chunked-prefill step sized for the workspace (vLLM's default max_num_batched_tokens). */
@@ -39,6 +41,10 @@ export interface InferenceMemoryOptions {
   readonly contextTokens: number;
   readonly tensorParallel: number;
   readonly expertParallel?: number;
+  /** Pipeline stages the layers split into (default 1): the most loaded stage's GPU is reported. */
+  readonly pipelineParallel?: number;
+  /** With `pipelineParallel`: report this stage (0-based) instead of the most loaded one. */
+  readonly pipelineStage?: number;
   /** Redundant expert slots over the TP × EP GPUs (EPLB copies): each GPU holds its share of them too. */
   readonly redundantExperts?: number;
   readonly prefillChunkTokens?: number;
@@ -123,6 +129,16 @@ function drafterBytes(
  * are replicated on every TP rank; GQA KV heads are split over TP (replicated when TP exceeds them).
  */
 export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions): InferenceMemory {
+  const pp = options.pipelineParallel ?? 1;
+  if (pp > 1 && options.pipelineStage === undefined) {
+    // Every stage is checked; the most loaded one decides the fit.
+    let worst: InferenceMemory | null = null;
+    for (let stage = 0; stage < pp; stage += 1) {
+      const m = inferenceMemory(spec, { ...options, pipelineStage: stage });
+      if (worst === null || m.totalBytes > worst.totalBytes) worst = m;
+    }
+    return worst!;
+  }
   const tp = options.tensorParallel;
   const ep = options.expertParallel ?? 1;
   // EPLB's redundant copies: (experts + copies) / experts of the routed weights spread over the GPUs.
@@ -171,15 +187,66 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     (4 * options.batchSize * spec.vocabSize) / tp;
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
-  const totalBytes =
-    weightsBytes + encoderWeightsBytes + kvBytes + stateBytes + workspaceBytes + frameworkOverheadBytes;
-  return {
+  const whole = {
     weightsBytes,
     encoderWeightsBytes,
     kvCacheBytes: kvBytes,
     recurrentStateBytes: stateBytes,
     workspaceBytes,
     frameworkOverheadBytes,
-    totalBytes,
+  };
+  const held = pp > 1 ? onStage(spec, options, whole, drafter, bf16) : whole;
+  return { ...held, totalBytes: Object.values(held).reduce((sum, bytes) => sum + bytes, 0) };
+}
+
+/**
+ * One pipeline stage's share of a replica's memory (vLLM's get_pp_indices: contiguous layers, the remainder
+ * spread; pipeline-placement.ts): the weights, KV cache and recurrent state of its own layers; the input
+ * embedding and the encoders on the first stage; the output head (the embedding's copy when tied), the
+ * drafter and its cache on the last. The workspace is counted whole on every stage.
+ */
+function onStage(
+  spec: ModelSpec,
+  options: InferenceMemoryOptions,
+  whole: Omit<InferenceMemory, 'totalBytes'>,
+  drafter: { weights: number; kv: number; state: number },
+  bf16: number,
+): Omit<InferenceMemory, 'totalBytes'> {
+  const pp = options.pipelineParallel ?? 1;
+  const stage = options.pipelineStage ?? 0;
+  const first = stage === 0;
+  const last = stage === pp - 1;
+  const params = paramCount(spec);
+  const b = params.breakdown;
+  const tp = options.tensorParallel;
+  const input =
+    (b.embedding + b.positionEmbedding + (b.perLayerEmbedding ?? 0) + (b.lookupTables ?? 0)) * bf16;
+  const head = (spec.tieWordEmbeddings ? b.embedding : b.head) * bf16;
+  const layerWeights = whole.weightsBytes - drafter.weights - (input + b.head * bf16) / tp;
+  const placed = rankLayers(spec, pp, 1);
+  const total = params.perLayer.reduce((sum, l) => sum + l.totalParams, 0);
+  const own = placed.weightLayersOf[stage]!.reduce((sum, i) => sum + params.perLayer[i]!.totalParams, 0);
+  // KV and state by the kinds of layer the stage runs, each kind's bytes from a one-layer model.
+  const counts = placed.kindCountsOf[stage]!;
+  let kv = 0;
+  let state = 0;
+  layerKinds(spec).forEach(({ layer }, k) => {
+    if (counts[k] === 0) return;
+    const one: ModelSpec = { ...spec, numLayers: 1, layers: [layer] };
+    kv += counts[k]! * kvCacheBytes(one, options.contextTokens, options.kvFormat, tp).bytesPerSequence;
+    state += counts[k]! * recurrentStateBytes(one).bytesPerSequence;
+  });
+  const stateHeads = spec.linearAttention?.numValueHeads ?? spec.stateSpace?.numHeads ?? 1;
+  return {
+    weightsBytes:
+      (total > 0 ? (layerWeights * own) / total : 0) +
+      ((first ? input : 0) + (last ? head : 0)) / tp +
+      (last ? drafter.weights : 0),
+    encoderWeightsBytes: first ? whole.encoderWeightsBytes : 0,
+    kvCacheBytes: options.batchSize * kv + (last ? drafter.kv : 0),
+    recurrentStateBytes:
+      options.batchSize * state * headShareOnGpu(stateHeads, tp) + (last ? drafter.state : 0),
+    workspaceBytes: whole.workspaceBytes,
+    frameworkOverheadBytes: whole.frameworkOverheadBytes,
   };
 }

@@ -173,6 +173,10 @@ export function serveView(app: App) {
         >Tensor parallel (0: searched)
         <input id="serve-tp" type="text" inputmode="decimal" .value=${String(s.tp)} @change=${num('tp')} />${fieldError(r?.issues ?? null, ...baselineField('tp'))}</label
       >
+      <label title="--pp: the replica's layers in this many stages of TP GPUs each (vLLM --pipeline-parallel-size, SGLang --pp-size), with EP 1"
+        >Pipeline parallel (0: searched)
+        <input id="serve-pp" type="text" inputmode="decimal" .value=${String(s.pp)} @change=${num('pp')} />${fieldError(r?.issues ?? null, ...baselineField('pp'))}</label
+      >
       ${
         isMoe(s.model)
           ? html`<label title="--ep: experts spread over this many GPUs, attention data-parallel over them"

@@ -37,8 +37,11 @@ export function stepCostModel(
 ): StepCost {
   const cache = new Map<string, number>();
   const moeLayers = routedLayers(spec);
-  const gridStep = (d: number, c: number, p: number, pc: number): number => {
-    const key = `${d}|${c}|${p}|${pc}`;
+  // A pipeline splits a step's sequences over its stages (serving-step.ts pipelineMicrobatches): up to
+  // its depth, the prompts prefilling count.
+  const pp = r.pipelineParallel ?? 1;
+  const gridStep = (d: number, c: number, p: number, pc: number, ps: number): number => {
+    const key = `${d}|${c}|${p}|${pc}|${ps}`;
     let s = cache.get(key);
     if (s === undefined) {
       s = servingStepSeconds(spec, cluster, r, {
@@ -48,6 +51,7 @@ export function stepCostModel(
         context: c,
         prefillTokens: p,
         prefillContext: pc,
+        ...(pp > 1 ? { prefillSequences: ps } : {}),
       });
       cache.set(key, s);
     }
@@ -58,12 +62,13 @@ export function stepCostModel(
     const c = bucket(w.context, 4);
     const pc = bucket(w.prefillContext, 4);
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
-    const low = gridStep(d, c, lo, pc);
-    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc) - low);
+    const ps = pp > 1 ? Math.min(pp, prefillSequences) : 0;
+    const low = gridStep(d, c, lo, pc, ps);
+    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps) - low);
     return stepWallSeconds(
       engine,
       s,
-      stepOverheads(engine, w.decodeSequences + prefillSequences, r.expertParallel, moeLayers),
+      stepOverheads(engine, w.decodeSequences + prefillSequences, r.expertParallel, moeLayers, pp),
     );
   };
 }

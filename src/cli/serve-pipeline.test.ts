@@ -1,0 +1,51 @@
+/**
+ * `llmecon serve --pp`: a replica's layers in pipeline stages of TP GPUs (vLLM --pipeline-parallel-size,
+ * SGLang --pp-size), searched over nodes where a node's GPUs cannot hold the weights with room to spare.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson, SERVE_LENGTHS } from '../../test/run-cli.js';
+
+const LLAMA_405B_H100 = ['serve', '--model', 'llama-3.1-405b', '--gpu', 'h100', ...SERVE_LENGTHS];
+
+describe('serve --pp', () => {
+  it('a fixed TP8·PP2 replica: 16 GPUs over two nodes, its stages named in text and JSON', async () => {
+    const text = await runCli([...LLAMA_405B_H100, '--tp', '8', '--pp', '2']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/best: h100-sxm TP8·PP2 bf16\/bf16/);
+    expect(text.stdout).toMatch(/a replica spans 2 nodes of 8 GPUs: PP2 stages of TP8/);
+    const { json } = await runCliJson([...LLAMA_405B_H100, '--tp', '8', '--pp', '2']);
+    expect(json.layout).toMatchObject({ tensorParallel: 8, pipelineParallel: 2, gpusPerReplica: 16 });
+    expect(json.acrossNodes).toMatch(/PP2 stages of TP8/);
+    // Each GPU holds half the layers: 405B in BF16 fits (as it does not on one node), with room for the KV cache.
+    expect(json.memoryPerGpuBytes).toBeLessThanOrEqual(80 * 2 ** 30);
+    expect(json.concurrencyPerReplica).toBeGreaterThan(100);
+  });
+
+  it('searched where no node holds the weights: a pipeline over nodes beside TP over the NICs', async () => {
+    const { code, json } = await runCliJson([...LLAMA_405B_H100, '--top', '20']);
+    expect(code).toBe(0);
+    const layouts = [json, ...json.alternatives].map(
+      (p: { layout: { tensorParallel: number; pipelineParallel: number } }) =>
+        `TP${p.layout.tensorParallel}·PP${p.layout.pipelineParallel}`,
+    );
+    expect(layouts).toEqual(expect.arrayContaining(['TP8·PP2', 'TP16·PP1']));
+  });
+
+  it('refuses a pipeline with expert parallelism, deeper than the layers, or wider than --gpus, by the flag', async () => {
+    const moe = await runCli(
+      'serve --model deepseek-v3 --gpu h100 --weights fp8 --input-tokens 1000 --output-tokens 100 --pp 2 --ep 8',
+    );
+    expect(moe.code).toBe(2);
+    expect(moe.stderr).toMatch(/--pp: pipeline parallelism is modelled with experts sliced over TP/);
+    const deep = await runCli(
+      'serve --model llama-3-8b --gpu h100 --input-tokens 1000 --output-tokens 100 --pp 64',
+    );
+    expect(deep.code).toBe(2);
+    expect(deep.stderr).toMatch(/--pp: pipeline parallelism 64 exceeds the 32 layers of Meta Llama 3 8B/);
+    const wide = await runCli([...LLAMA_405B_H100, '--tp', '8', '--pp', '2', '--gpus', '8']);
+    expect(wide.code).toBe(2);
+    expect(wide.stderr).toMatch(
+      /--gpus: 8 GPUs hold no replica: the smallest layout tried takes 16 \(TP × EP × PP\)/,
+    );
+  });
+});

@@ -1,0 +1,165 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { inputErrorOf } from '../../../test/input-error.js';
+import { findModel } from '../../catalog/catalog.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
+import { inferenceMemory } from '../memory/inference-memory.js';
+import { kvCacheBytes } from '../model/kv-cache.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import { eagerDecode, GENERIC_ENGINE, stepOverheads } from './engine.js';
+import { replicaOptions } from './replica-layouts.js';
+import { pipelineMicrobatches, type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+
+const llama70 = modelSpecFrom(findModel('llama-3.3-70b').config, 'llama-3.3-70b');
+const llama405 = modelSpecFrom(findModel('llama-3.1-405b').config, 'llama-3.1-405b');
+const deepseek = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+const h100 = resolveHardware('h100-sxm', undefined).cluster;
+const h200 = resolveHardware('h200', undefined).cluster;
+
+const replica = (tp: number, pp: number): Replica => ({
+  tensorParallel: tp,
+  expertParallel: 1,
+  ...(pp > 1 ? { pipelineParallel: pp } : {}),
+  weightFormat: 'bf16',
+  kvFormat: 'bf16',
+});
+
+const decode = (sequences: number) => ({
+  decodeSequences: sequences,
+  tokensPerSequence: 1,
+  context: 1500,
+  prefillTokens: 0,
+  prefillContext: 0,
+});
+
+describe('pipeline-parallel serving', () => {
+  test.prop([
+    fc.constantFrom(2, 4, 8),
+    fc.integer({ min: 1, max: 512 }),
+    fc.integer({ min: 1, max: 100_000 }),
+  ])(
+    'the stages together hold every layer’s KV once; each stage holds at most the whole model’s',
+    (pp, batch, context) => {
+      const options = {
+        weightFormat: 'fp8',
+        kvFormat: 'fp8',
+        batchSize: batch,
+        contextTokens: context,
+      } as const;
+      const whole = inferenceMemory(llama70, { ...options, tensorParallel: 1 });
+      let kv = 0;
+      for (let stage = 0; stage < pp; stage += 1) {
+        const m = inferenceMemory(llama70, {
+          ...options,
+          tensorParallel: 1,
+          pipelineParallel: pp,
+          pipelineStage: stage,
+        });
+        kv += m.kvCacheBytes;
+        expect(m.weightsBytes).toBeLessThan(whole.weightsBytes);
+        expect(m.totalBytes).toBeLessThanOrEqual(whole.totalBytes);
+      }
+      expect(kv).toBeCloseTo(batch * kvCacheBytes(llama70, context, 'fp8').bytesPerSequence, -3);
+      // Without a stage named, the most loaded one is reported.
+      const worst = inferenceMemory(llama70, { ...options, tensorParallel: 1, pipelineParallel: pp });
+      for (let stage = 0; stage < pp; stage += 1)
+        expect(worst.totalBytes).toBeGreaterThanOrEqual(
+          inferenceMemory(llama70, {
+            ...options,
+            tensorParallel: 1,
+            pipelineParallel: pp,
+            pipelineStage: stage,
+          }).totalBytes,
+        );
+    },
+  );
+
+  it('the stages’ weights sum to the model’s, the head counted on the last stage (a copy of the embedding when tied)', () => {
+    const options = { weightFormat: 'bf16', kvFormat: 'bf16', batchSize: 1, contextTokens: 1 } as const;
+    const whole = inferenceMemory(llama405, { ...options, tensorParallel: 8 }).weightsBytes;
+    let sum = 0;
+    for (let stage = 0; stage < 2; stage += 1)
+      sum += inferenceMemory(llama405, {
+        ...options,
+        tensorParallel: 8,
+        pipelineParallel: 2,
+        pipelineStage: stage,
+      }).weightsBytes;
+    expect(sum / whole).toBeCloseTo(1, 6);
+    // 405B in BF16: about 50.7 GB per GPU of a TP8·PP2 replica (810 GB over 16), more than 80 GB at TP8.
+    expect(
+      inferenceMemory(llama405, { ...options, tensorParallel: 8, pipelineParallel: 2 }).weightsBytes / 1e9,
+    ).toBeCloseTo(51, 0);
+  });
+
+  it('a full pipeline steps as one microbatch passes every layer; a lone prompt passes the stages in turn', () => {
+    const one = replica(8, 1);
+    const two = replica(8, 2);
+    // 256 sequences over two stages: each stage runs 128 at a time; one step is 128 sequences through all
+    // layers on TP8, plus the sends between stages.
+    const piped = servingStepSeconds(llama405, h100, two, decode(256));
+    const half = servingStepSeconds(llama405, h100, one, decode(128));
+    expect(piped).toBeGreaterThan(half);
+    expect(piped).toBeLessThan(half * 1.02);
+    expect(pipelineMicrobatches(two, decode(256))).toBe(2);
+    expect(pipelineMicrobatches(two, decode(1))).toBe(1);
+    const prompt = { ...decode(0), prefillTokens: 4096, prefillContext: 2048 };
+    expect(pipelineMicrobatches(two, prompt)).toBe(1);
+    const alone = servingStepSeconds(llama405, h100, two, prompt);
+    expect(alone).toBeGreaterThan(servingStepSeconds(llama405, h100, one, prompt));
+    // A batch of prompts splits over the stages like decoding sequences.
+    expect(pipelineMicrobatches(two, { ...prompt, prefillTokens: 8192, prefillSequences: 2 })).toBe(2);
+    expect(replicaGpus(two)).toBe(16);
+  });
+
+  it('host time per step is paid once per microbatch; CUDA-graph batches are per microbatch', () => {
+    const e = { ...GENERIC_ENGINE, stepOverheadSeconds: 0.005, sequenceOverheadSeconds: 1e-6 };
+    expect(stepOverheads(e, 256, 1, 0, 4).hostSeconds).toBeCloseTo(4 * 0.005 + 256e-6, 9);
+    expect(stepOverheads(e, 2, 1, 0, 4).hostSeconds).toBeCloseTo(2 * 0.005 + 2e-6, 9);
+    expect(stepOverheads(e, 256, 1, 0).hostSeconds).toBeCloseTo(0.005 + 256e-6, 9);
+    const graphs = { memoryReserve: { graphBatch: { small: 160, large: 160, tpThreshold: 1 } } } as never;
+    expect(
+      eagerDecode(graphs, { tensorParallel: 8, expertParallel: 1, pipelineParallel: 2 }, 300),
+    ).toBeNull();
+    expect(eagerDecode(graphs, { tensorParallel: 8, expertParallel: 1 }, 300)?.withinConcurrency).toBe(160);
+  });
+
+  it('layouts: a pipeline over 2 and 4 nodes where the weights fill a node, none where they leave room', () => {
+    const labels = (cluster: typeof h100) =>
+      replicaOptions(llama405, cluster, ['bf16'], 'bf16', {}).map(
+        (r) => `TP${r.tensorParallel}·PP${r.pipelineParallel ?? 1}`,
+      );
+    expect(labels(h100)).toEqual(expect.arrayContaining(['TP8·PP2', 'TP8·PP4', 'TP16·PP1']));
+    expect(
+      replicaOptions(llama70, h100, ['bf16'], 'bf16', {}).some((r) => (r.pipelineParallel ?? 1) > 1),
+    ).toBe(false);
+    expect(labels(h200)).toContain('TP8·PP2');
+    // An MoE model no node holds in FP8 (DeepSeek-V3 on H100): whole-node TP stages, experts sliced over TP.
+    const moe = replicaOptions(deepseek, h100, ['fp8'], 'bf16', {}).filter(
+      (r) => (r.pipelineParallel ?? 1) > 1,
+    );
+    expect(moe.map((r) => [r.tensorParallel, r.expertParallel, r.pipelineParallel])).toEqual([
+      [8, 1, 2],
+      [8, 1, 4],
+    ]);
+    // A fixed pipeline is honoured, within --gpus.
+    const fixed = replicaOptions(llama70, h100, ['bf16'], 'bf16', { pipelineParallel: 2, tensorParallel: 4 });
+    expect(fixed.map((r) => replicaGpus(r))).toEqual([8]);
+    expect(replicaOptions(llama70, h100, ['bf16'], 'bf16', { pipelineParallel: 2, maxGpus: 4 }).length).toBe(
+      2,
+    );
+  });
+
+  it('refuses a pipeline deeper than the layers, and one with expert parallelism, by the field', () => {
+    const deep = inputErrorOf(() =>
+      replicaOptions(llama70, h100, ['bf16'], 'bf16', { pipelineParallel: 81 }),
+    );
+    expect(deep.issues[0]!.path).toEqual(['layout', 'pipelineParallel']);
+    expect(deep.message).toMatch(/exceeds the 80 layers/);
+    const ep = inputErrorOf(() =>
+      replicaOptions(deepseek, h100, ['fp8'], 'bf16', { pipelineParallel: 2, expertParallel: 8 }),
+    );
+    expect(ep.issues[0]!.path).toEqual(['layout', 'pipelineParallel']);
+    expect(ep.message).toMatch(/expert parallelism 1/);
+  });
+});
