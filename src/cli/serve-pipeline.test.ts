@@ -1,5 +1,5 @@
 /**
- * `llmecon serve --pp`: a replica's layers in pipeline stages of TP GPUs (vLLM --pipeline-parallel-size,
+ * `llmecon serve --pp` (and `memory --mode infer --pp`): a replica's layers in pipeline stages of TP GPUs (vLLM --pipeline-parallel-size,
  * SGLang --pp-size), searched over nodes where a node's GPUs cannot hold the weights with room to spare.
  */
 import { describe, expect, it } from 'vitest';
@@ -47,5 +47,20 @@ describe('serve --pp', () => {
     expect(wide.stderr).toMatch(
       /--gpus: 8 GPUs hold no replica: the smallest layout tried takes 16 \(TP × EP × PP\)/,
     );
+  });
+
+  it('memory --mode infer --pp: the most loaded stage, as serve sizes it', async () => {
+    const one = await runCliJson('memory llama-3.1-405b --mode infer --tp 8 --batch 64 --context 2048');
+    const two = await runCliJson(
+      'memory llama-3.1-405b --mode infer --tp 8 --pp 2 --batch 64 --context 2048',
+    );
+    expect(two.code).toBe(0);
+    expect(two.json.pipelineParallel).toBe(2);
+    // Half the layers' weights and KV per GPU (the head and the embedding on the end stages).
+    expect(two.json.weightsBytes / one.json.weightsBytes).toBeCloseTo(0.5, 1);
+    expect(two.json.kvCacheBytes / one.json.kvCacheBytes).toBeCloseTo(0.5, 1);
+    const moe = await runCli('memory deepseek-v3 --mode infer --pp 2 --ep 8');
+    expect(moe.code).toBe(2);
+    expect(moe.stderr).toMatch(/^error: --pp: pipeline parallelism is modelled with experts sliced over TP/);
   });
 });

@@ -1,6 +1,7 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
 import { InputError } from '../../core/errors.js';
+import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { type BandedFit, bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import {
@@ -84,7 +85,6 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         globalBatch: '--global-batch',
         precision: '--precision',
         optimizer: '--optimizer',
-        pp: '--pp',
         dp: '--dp',
         cp: '--cp',
         vpp: '--vpp',
@@ -254,6 +254,14 @@ function train(
   };
 }
 
+const INFER_LAYOUT_PATHS = {
+  tensorParallel: ['layout', 'tensorParallel'],
+  expertParallel: ['layout', 'expertParallel'],
+  pipelineParallel: ['layout', 'pipelineParallel'],
+  expertImbalance: ['layout', 'expertImbalance'],
+  redundantExperts: ['layout', 'redundantExperts'],
+};
+
 function infer(
   spec: ReturnType<typeof loadModel>['spec'],
   gpu: ReturnType<typeof findGpu> | null,
@@ -261,12 +269,15 @@ function infer(
 ) {
   const tensorParallel = positiveInteger(o.tp, '--tp', 1);
   const expertParallel = positiveInteger(o.ep, '--ep', 1);
+  const pipelineParallel = positiveInteger(o.pp, '--pp', 1);
   const issues = layoutIssues(
     spec,
     { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel },
     2,
   );
   if (issues.length > 0) throw new InputError(issues);
+  // A serving pipeline: as `serve --pp` takes it (stages of TP GPUs, experts sliced over TP).
+  checkReplicaLayout(spec, { pipelineParallel, expertParallel }, INFER_LAYOUT_PATHS);
   const { tokens: context, warnings } = sequenceLength(o.context, '--context', spec, 'served');
   const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
@@ -278,6 +289,7 @@ function infer(
     contextTokens: context,
     tensorParallel,
     expertParallel,
+    pipelineParallel,
   });
   const fit = fitLine(m.totalBytes, gpu);
   if (o.json) {
@@ -287,6 +299,7 @@ function infer(
         mode: 'infer',
         tensorParallel,
         expertParallel,
+        pipelineParallel,
         weightFormat,
         kvFormat,
         batchSize,
@@ -309,7 +322,7 @@ function infer(
   return {
     output: [
       ...warnings.map((w) => `warning: ${w}`),
-      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}, batch ${batchSize} × ${context} tokens`,
+      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}${pipelineParallel > 1 ? ` pp ${pipelineParallel} (the most loaded stage)` : ''}, batch ${batchSize} × ${context} tokens`,
       '',
       table(
         ['part', 'per GPU'],
