@@ -24,12 +24,13 @@ function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvForma
 
 /**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
- * domain that divide the attention heads; for a model whose weights fill more than half of each GPU of a
- * node (or more than it holds), also replicas over 2 and 4 nodes, as a pipeline of whole-node TP stages (vLLM's and SGLang's multi-node layout: TP within a
- * node, PP across) and, for a dense model, as TP over the NICs; for MoE also EP over powers of two up to
- * the expert count (DeepSeek serves V3 at EP32 prefill / EP144 decode, Day-6 note) that divide the expert
- * slots (the experts plus `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them,
- * and its `expertImbalance` goes on every replica.
+ * domain that divide the attention heads; for a model whose weights fill more than half of each GPU of
+ * a node (or more than it holds), also replicas over 2 and 4 nodes, as a pipeline of whole-node TP
+ * stages (vLLM's and SGLang's multi-node layout: TP within a node, PP across) and, for a dense model,
+ * as TP over the NICs; for MoE also EP over powers of two up to the expert count (DeepSeek serves V3 at
+ * EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the experts plus
+ * `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them, and its
+ * `expertImbalance` goes on every replica.
  */
 export function replicaOptions(
   spec: ModelSpec,
@@ -68,7 +69,7 @@ export function replicaOptions(
       return (fixedTp ? [fixedTp] : inNode).map((tp) => ({ tp, pp: fixed.pipelineParallel! }));
     const plain = (fixedTp ? [fixedTp] : inNode).map((tp) => ({ tp, pp: 1 }));
     const widest = fixedTp ?? Math.max(...inNode);
-    if (fixed.expertParallel! > 1 || redundant > 0 || widest > node) return plain;
+    if ((fixed.expertParallel ?? 1) > 1 || redundant > 0 || widest > node) return plain;
     // Weights that leave a node's GPUs less than half their memory for the KV cache: replicas over
     // nodes hold more sequences (or hold the model at all), which the plans then weigh against their cost.
     if (weightsPerGpuBytes(spec, weightFormat, kvFormat, widest) <= cluster.gpu.memoryBytes / 2) return plain;

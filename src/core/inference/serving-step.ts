@@ -165,9 +165,9 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
 /**
  * The sends of a pipeline-parallel step: each microbatch crosses the p − 1 stage boundaries with its hidden
  * states (split over the TP ranks and gathered after, vLLM's send_tensor_dict with all_gather_group) and
- * returns its sampled tokens to the first stage, p point-to-point latencies in all; 0 without a pipeline.
- * The stages run their microbatches concurrently, so a step (every sequence one token further) takes one
- * microbatch's pass through all layers plus these sends (Narayanan et al. 2021, Sec. 2.2, without a backward).
+ * returns its sampled token ids (4 bytes each) to the first stage; 0 without a pipeline. The stages run
+ * their microbatches concurrently, so a step (every sequence one token further) takes one microbatch's
+ * pass through all layers plus these sends (Narayanan et al. 2021, Sec. 2.2, without a backward).
  */
 function pipelineSendSeconds(
   spec: ModelSpec,
@@ -178,9 +178,10 @@ function pipelineSendSeconds(
   const pp = r.pipelineParallel ?? 1;
   if (pp === 1) return 0;
   const tp = r.tensorParallel;
-  const bytes = (tokensOnGpu(request) * spec.hiddenSize * 2) / tp;
-  const group = placement(2, tp, cluster.gpusPerNode);
-  return pp * collectiveSeconds('p2p', bytes, group, cluster.scaleUp, cluster.scaleOut);
+  const tokens = tokensOnGpu(request);
+  const send = (bytes: number) =>
+    collectiveSeconds('p2p', bytes, placement(2, tp, cluster.gpusPerNode), cluster.scaleUp, cluster.scaleOut);
+  return (pp - 1) * send((tokens * spec.hiddenSize * 2) / tp) + send(tokens * 4);
 }
 
 /** Seconds of one forward pass of a model over a request: its layers, launch overheads and output head. */
