@@ -114,4 +114,18 @@ describe('serving bands from calibration residuals', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');
     expect(servingBand('h200', 'trt-llm').outside).toEqual([]);
   });
+  it('a pipeline beyond the depth the held-out rows validate (PP4) is said so and widened by half', () => {
+    const scale = { totalParams: 70e9, contextTokens: 2000 };
+    const plain = servingBand('h200', 'vllm', scale);
+    const four = servingBand('h200', 'vllm', { ...scale, pipelineParallel: 4 });
+    const eight = servingBand('h200', 'vllm', { ...scale, pipelineParallel: 8 });
+    expect(plain.outside).toEqual([]);
+    expect(four.outside).toEqual([
+      expect.stringMatching(/^a pipeline of 4 stages: no vllm calibration row runs one/),
+    ]);
+    expect([four.low, four.high]).toEqual([plain.low, plain.high]);
+    expect(eight.outside[0]).toMatch(/the band is widened by half$/);
+    expect(eight.low).toBeLessThan(plain.low);
+    expect(eight.high).toBeGreaterThan(plain.high);
+  });
 });

@@ -52,7 +52,12 @@ export interface ServingScale {
   readonly mixers?: readonly LabelledMixer[];
   /** Whether the model routes to experts (it has mixture-of-experts layers). */
   readonly moe?: boolean;
+  /** Pipeline stages of the replica (absent: 1). */
+  readonly pipelineParallel?: number;
 }
+
+/** Deeper pipelines than this are widened: the held-out PP8 rows run 15% optimistic (docs/serving.md). */
+const PIPELINE_STAGES_VALIDATED = 4;
 
 /**
  * A deployment's band: published / predicted throughput of the engine on the GPU's family lies in
@@ -122,6 +127,14 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
       `${moeRows} of the ${engine.id} calibration rows${k.scope === 'family' ? ` on ${family} GPUs` : ''} are mixture-of-experts models (a fit needs ${MIN_MOE_ROWS}): the engine's MoE decode term is not calibrated (0), so the experts are timed by the operation list alone; the band is widened by half`,
     );
     factor *= 1.5;
+  }
+  const stages = scale?.pipelineParallel ?? 1;
+  if (stages > 1) {
+    const wider = stages > PIPELINE_STAGES_VALIDATED;
+    outside.push(
+      `a pipeline of ${stages} stages: no ${engine.id} calibration row runs one; on held-out TensorRT-LLM 1.0 rows (RTX PRO 6000, TP1 × PP2–8) the pipeline's own error is about 5% up to PP4 and 15% optimistic at PP8${wider ? ': the band is widened by half' : ''}`,
+    );
+    if (wider) factor *= 1.5;
   }
   const band = widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
   return {

@@ -7,18 +7,37 @@ import type { BreakEven } from '../core/inference/api-break-even.js';
 import type { ResidualBand } from '../core/inference/bands.js';
 import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
 import type { ServingWorkload } from '../core/inference/serving.js';
+import type { Replica } from '../core/inference/serving-step.js';
 import { labelledMixerKinds, routedLayers } from '../core/model/layer-mix.js';
 import { paramCount } from '../core/model/param-count.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { type ServingScale, servingBand } from './bands.js';
 
-/** What a deployment serves, for the band's statements on extrapolation: its model and context. */
-export const servingScale = (spec: ModelSpec, w: ServingWorkload): ServingScale => ({
-  totalParams: paramCount(spec).totalParams,
-  contextTokens: w.inputTokens + w.outputTokens,
-  mixers: labelledMixerKinds(spec),
-  moe: routedLayers(spec) > 0,
-});
+/**
+ * What a deployment serves, for the band's statements on extrapolation: its model and context, and on
+ * `replica` its pipeline depth.
+ */
+export const servingScale = (
+  spec: ModelSpec,
+  w: ServingWorkload,
+  replica?: Pick<Replica, 'pipelineParallel'>,
+): ServingScale =>
+  servingScaleOn(
+    {
+      totalParams: paramCount(spec).totalParams,
+      contextTokens: w.inputTokens + w.outputTokens,
+      mixers: labelledMixerKinds(spec),
+      moe: routedLayers(spec) > 0,
+    },
+    replica,
+  );
+
+/** `scale` on a replica: its pipeline stages, where it has more than one. */
+const servingScaleOn = (scale: ServingScale, replica?: Pick<Replica, 'pipelineParallel'>): ServingScale => {
+  const { pipelineParallel: _, ...rest } = scale;
+  const stages = replica?.pipelineParallel ?? 1;
+  return stages > 1 ? { ...rest, pipelineParallel: stages } : rest;
+};
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
 export const planBand = (p: DeploymentPlan, scale?: ServingScale): ResidualBand =>
@@ -27,7 +46,7 @@ export const planBand = (p: DeploymentPlan, scale?: ServingScale): ResidualBand 
 /** The residual band of a deployment candidate (its GPU and engine), as {@link planBand}. */
 export function candidateBand(c: DeploymentCandidate, scale?: ServingScale): ResidualBand {
   const named = c.replica.profile?.id;
-  const b = servingBand(c.gpuId, named ?? 'trt-llm', scale);
+  const b = servingBand(c.gpuId, named ?? 'trt-llm', scale && servingScaleOn(scale, c.replica));
   return {
     ratioP10: 1 / b.high,
     ratioP90: 1 / b.low,

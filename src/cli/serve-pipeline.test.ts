@@ -16,6 +16,9 @@ describe('serve --pp', () => {
     const { json } = await runCliJson([...LLAMA_405B_H100, '--tp', '8', '--pp', '2']);
     expect(json.layout).toMatchObject({ tensorParallel: 8, pipelineParallel: 2, gpusPerReplica: 16 });
     expect(json.acrossNodes).toMatch(/PP2 stages of TP8/);
+    // The band says no calibration row runs a pipeline; two stages are within the validated depth.
+    expect(json.range.basis).toMatch(/a pipeline of 2 stages: no trt-llm calibration row runs one/);
+    expect(json.range.basis).not.toMatch(/widened by half/);
     // Each GPU holds half the layers: 405B in BF16 fits (as it does not on one node), with room for the KV cache.
     expect(json.memoryPerGpuBytes).toBeLessThanOrEqual(80 * 2 ** 30);
     expect(json.concurrencyPerReplica).toBeGreaterThan(100);

@@ -65,6 +65,6 @@ export function prepareServePhase(
     layout: candidateLabel(best.candidate),
     outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
-    band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w)),
+    band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
   };
 }
