@@ -56,7 +56,7 @@ export interface ServingScale {
   readonly pipelineParallel?: number;
 }
 
-/** Deeper pipelines than this are widened: the held-out PP8 rows run 15% optimistic (docs/serving.md). */
+/** Deeper pipelines than this are widened: the held-out PP8 rows run 12% optimistic (docs/serving.md). */
 const PIPELINE_STAGES_VALIDATED = 4;
 
 /**
@@ -132,7 +132,7 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
   if (stages > 1) {
     const wider = stages > PIPELINE_STAGES_VALIDATED;
     outside.push(
-      `a pipeline of ${stages} stages: no ${engine.id} calibration row runs one; on held-out TensorRT-LLM 1.0 rows (RTX PRO 6000, TP1 × PP2–8) the pipeline's own error is about 5% up to PP4 and 15% optimistic at PP8${wider ? ': the band is widened by half' : ''}`,
+      `a pipeline of ${stages} stages: no ${engine.id} calibration row runs one; on held-out TensorRT-LLM 1.0 rows (RTX PRO 6000, TP1 × PP2–8) the pipeline's own error is about 4% up to PP4 and 12% optimistic at PP8${wider ? ': the band is widened by half' : ''}`,
     );
     if (wider) factor *= 1.5;
   }

@@ -9,6 +9,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
+import { rankLayers } from '../memory/pipeline-placement.js';
 import type { Drafter } from '../model/drafter.js';
 import { eagleHeadOperations } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
@@ -163,25 +164,44 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
 }
 
 /**
- * The sends of a pipeline-parallel step: each microbatch crosses the p − 1 stage boundaries with its hidden
- * states (split over the TP ranks and gathered after, vLLM's send_tensor_dict with all_gather_group) and
- * returns its sampled token ids (4 bytes each) to the first stage; 0 without a pipeline. The stages run
- * their microbatches concurrently, so a step (every sequence one token further) takes one microbatch's
- * pass through all layers plus these sends (Narayanan et al. 2021, Sec. 2.2, without a backward).
+ * One step of a pipeline-parallel replica (every sequence one token further), `request` being one of its
+ * `microbatches`: each stage runs its own layers (contiguous, the remainder spread: vLLM's get_pp_indices,
+ * pipeline-placement.ts), the last also the output head, and each microbatch crosses the p − 1 stage
+ * boundaries with its hidden states (split over the TP ranks and gathered after, vLLM's send_tensor_dict
+ * with all_gather_group) and returns its sampled token ids (4 bytes each) to the first stage. The
+ * microbatches circulate, so the step lasts the longer of one microbatch's chain through every stage and its
+ * sends, and the slowest stage's passes over all the microbatches: a pipeline runs at its bottleneck stage
+ * (Narayanan et al. 2021, Sec. 2.2, without a backward).
  */
-function pipelineSendSeconds(
+function pipelineStepSeconds(
   spec: ModelSpec,
   cluster: ClusterSpec,
   r: Replica,
   request: OperationRequest,
+  microbatches: number,
 ): number {
   const pp = r.pipelineParallel ?? 1;
-  if (pp === 1) return 0;
-  const tp = r.tensorParallel;
+  const overhead = r.engine?.layerOverheadSeconds ?? 0;
+  const perKind = layerKinds(spec).map(
+    ({ layer }) => operationsSeconds(layerOperations(spec, layer, request), cluster) + overhead,
+  );
+  const head = operationsSeconds(headOperations(spec, request), cluster);
+  let chain = 0;
+  let slowest = 0;
+  rankLayers(spec, pp, 1).kindCountsOf.forEach((counts, stage) => {
+    let seconds = stage === pp - 1 ? head : 0;
+    counts.forEach((layers, k) => {
+      seconds += layers * perKind[k]!;
+    });
+    chain += seconds;
+    slowest = Math.max(slowest, seconds);
+  });
   const tokens = tokensOnGpu(request);
+  const tp = r.tensorParallel;
   const send = (bytes: number) =>
     collectiveSeconds('p2p', bytes, placement(2, tp, cluster.gpusPerNode), cluster.scaleUp, cluster.scaleOut);
-  return (pp - 1) * send((tokens * spec.hiddenSize * 2) / tp) + send(tokens * 4);
+  const sends = (pp - 1) * send((tokens * spec.hiddenSize * 2) / tp) + send(tokens * 4);
+  return Math.max(chain + sends, microbatches * slowest);
 }
 
 /** Seconds of one forward pass of a model over a request: its layers, launch overheads and output head. */
@@ -244,8 +264,9 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   const request = servingRequest(cluster, r, w);
   if (tokensOnGpu(request) <= 0) return 0;
   let seconds =
-    forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0) +
-    pipelineSendSeconds(spec, cluster, r, request);
+    (r.pipelineParallel ?? 1) > 1
+      ? pipelineStepSeconds(spec, cluster, r, request, pipelineMicrobatches(r, w))
+      : forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
   const drafts = w.draftTokens ?? 0;
   const drafter = r.drafter;
   if (drafter === undefined || drafts < 1 || (drafter.kind === 'mtp' && spec.numMtpModules === 0))
