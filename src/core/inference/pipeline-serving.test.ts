@@ -8,13 +8,27 @@ import { kvCacheBytes } from '../model/kv-cache.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { eagerDecode, GENERIC_ENGINE, stepOverheads } from './engine.js';
 import { replicaOptions } from './replica-layouts.js';
+import { servingPoint } from './serving.js';
 import { pipelineMicrobatches, type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+import { simulateReplica } from './simulator/simulate.js';
+import { syntheticRequests } from './simulator/workload.js';
+import { loneTtftSeconds } from './static-batch.js';
 
 const llama70 = modelSpecFrom(findModel('llama-3.3-70b').config, 'llama-3.3-70b');
 const llama405 = modelSpecFrom(findModel('llama-3.1-405b').config, 'llama-3.1-405b');
 const deepseek = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
 const h100 = resolveHardware('h100-sxm', undefined).cluster;
 const h200 = resolveHardware('h200', undefined).cluster;
+
+/** Requests of about `input` tokens in and 256 out, drawn (beyond one at a time) so that a closed loop staggers them. */
+const closedLoop = (concurrency: number, requests: number, input: number) =>
+  syntheticRequests({
+    requests,
+    inputTokens: concurrency === 1 ? input : { dist: 'uniform', min: input * 0.75, max: input * 1.25 },
+    outputTokens: concurrency === 1 ? 256 : { dist: 'uniform', min: 128, max: 384 },
+    arrival: { kind: 'burst' },
+    seed: 3,
+  });
 
 const replica = (tp: number, pp: number): Replica => ({
   tensorParallel: tp,
@@ -161,5 +175,57 @@ describe('pipeline-parallel serving', () => {
     );
     expect(ep.issues[0]!.path).toEqual(['layout', 'pipelineParallel']);
     expect(ep.message).toMatch(/expert parallelism 1/);
+  });
+
+  it('the simulator agrees with the steady state on a pipeline: a lone request, and a closed loop of 64 decoding', () => {
+    const piped = { ...replica(8, 2), weightFormat: 'fp8' as const, kvFormat: 'fp8' as const };
+    const lone = simulateReplica(llama405, h100, piped, closedLoop(1, 20, 1024), {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'closed', concurrency: 1 },
+    });
+    expect(lone.ttftSeconds.p50 / loneTtftSeconds(llama405, h100, piped, 1024)).toBeCloseTo(1, 1);
+    const one = servingPoint(llama405, h100, piped, { inputTokens: 1024, outputTokens: 256 }, 1);
+    expect(lone.tpotSeconds.p50 / one.tpotSeconds).toBeCloseTo(1, 2);
+    // Short prompts: the steady state spreads prefill evenly over the steps where the simulator runs each
+    // prompt in one step (lumps the bottleneck stage makes costlier), so decode is where both must agree.
+    const loop = simulateReplica(llama405, h100, piped, closedLoop(64, 600, 16), {
+      engine: GENERIC_ENGINE,
+      arrival: { kind: 'closed', concurrency: 64 },
+    });
+    const analytic = servingPoint(llama405, h100, piped, { inputTokens: 16, outputTokens: 256 }, 64);
+    expect(Math.abs(loop.tpotSeconds.mean / analytic.tpotSeconds - 1)).toBeLessThan(0.03);
+    expect(
+      Math.abs(loop.outputTokensPerSecondPerGpu / analytic.outputTokensPerSecondPerGpu - 1),
+    ).toBeLessThan(0.1);
+  });
+
+  test.prop(
+    [
+      fc.constantFrom(
+        'llama-3-8b',
+        'gemma-2-9b',
+        'qwen3.5-397b-a17b',
+        'nemotron-3-nano-30b-a3b',
+        'deepseek-v3',
+        'gpt-oss-120b',
+      ),
+      fc.constantFrom(1, 2),
+      fc.integer({ min: 1, max: 256 }),
+      fc.integer({ min: 1, max: 200_000 }),
+    ],
+    { numRuns: 30 },
+  )('property: a deeper pipeline never raises per-GPU memory at a fixed TP', (id, tp, batch, context) => {
+    const spec = modelSpecFrom(findModel(id).config, id);
+    const at = (pp: number) =>
+      inferenceMemory(spec, {
+        weightFormat: 'bf16',
+        kvFormat: 'bf16',
+        batchSize: batch,
+        contextTokens: context,
+        tensorParallel: tp,
+        pipelineParallel: pp,
+      }).totalBytes;
+    expect(at(2)).toBeLessThanOrEqual(at(1));
+    expect(at(4)).toBeLessThanOrEqual(at(2));
   });
 });
