@@ -83,15 +83,22 @@ export function compoundingIssues(s: Scenario): InputIssue[] {
   return issues;
 }
 
-/** GPUs serving `tokensPerDay` on replicas of `replicaGpus` GPUs that each serve `replicaRps` requests/s. */
+/**
+ * GPUs serving `tokensPerDay` on replicas of `replicaGpus` GPUs that each serve `replicaRps` requests/s,
+ * and, disaggregated, on whole prefill replicas of `prefill.gpus` that each prefill `prefill.requestsPerSecond`
+ * prompts/s (deployment.ts sizes the pool so).
+ */
 export function fleetGpus(
   tokensPerDay: number,
   tokensPerRequest: number,
   replicaRps: number,
   replicaGpus: number,
+  prefill: { readonly gpus: number; readonly requestsPerSecond: number } | null = null,
 ): number {
   const rps = requestsPerSecondFor(tokensPerDay, tokensPerRequest);
-  return rps > 0 ? Math.ceil(rps / replicaRps) * replicaGpus : 0;
+  if (!(rps > 0)) return 0;
+  const pool = prefill ? Math.ceil(rps / prefill.requestsPerSecond) * prefill.gpus : 0;
+  return Math.ceil(rps / replicaRps) * replicaGpus + pool;
 }
 
 /**
@@ -109,6 +116,7 @@ export function checkFleet(ph: Extract<PreparedPhase, { kind: 'serve' }>): void 
       perRequest,
       ph.replicaRequestsPerSecond,
       ph.replicaGpus,
+      ph.prefillPool,
     );
   for (let k = 0; k < x.months; k += 1) {
     const gpus = at(k);
@@ -117,7 +125,7 @@ export function checkFleet(ph: Extract<PreparedPhase, { kind: 'serve' }>): void 
     inputError(
       'invalid_value',
       ['phases', ph.index, field],
-      `serving ${shortNumber(first * (1 + growth) ** k)} tokens per day in month ${k} of the phase (at central values) needs ${gpus.toLocaleString('en-US')} GPUs (replicas of ${ph.replicaGpus} × ${x.gpu} at ${shortNumber(ph.replicaRequestsPerSecond)} requests/s each), past the largest fleet allowed (${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs); lower ${field}, or serve on faster GPUs`,
+      `serving ${shortNumber(first * (1 + growth) ** k)} tokens per day in month ${k} of the phase (at central values) needs ${gpus.toLocaleString('en-US')} GPUs (replicas of ${ph.replicaGpus} × ${x.gpu} at ${shortNumber(ph.replicaRequestsPerSecond)} requests/s each${ph.prefillPool ? `, prefill replicas of ${ph.prefillPool.gpus} at ${shortNumber(ph.prefillPool.requestsPerSecond)} prompts/s each` : ''}), past the largest fleet allowed (${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs); lower ${field}, or serve on faster GPUs`,
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A project scenario's serve phase: the cheapest replica for its SLO on its engine, planned as
- * `llmecon serve` plans it, for the monthly cash-flow model (prepare.ts runs it once per phase).
+ * A project scenario's serve phase: the cheapest replica for its SLO on its engine — aggregated, or
+ * decoding beside a pool of prefill replicas — planned as `llmecon serve` plans it, for the monthly
+ * cash-flow model (prepare.ts runs it once per phase).
  */
 import type { CalibrationBand } from '../catalog/bands.js';
 import { servingBand } from '../catalog/bands.js';
@@ -9,7 +10,7 @@ import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/engines.
 import { servingScale } from '../catalog/serving-band.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
-import { candidateLabel, planDeployments } from '../core/inference/deployment.js';
+import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -45,10 +46,11 @@ export function prepareServePhase(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,
   );
-  const best = planDeployments(spec, candidates, w, null, {
+  // Aggregated replicas, or decode replicas beside a prefill pool where that is cheaper, as `serve` plans.
+  const best = planServingModes(spec, candidates, w, null, {
     tpotSeconds: phase.tpotSloSeconds,
     ttftSeconds: phase.ttftSloSeconds,
-  })[0];
+  }).plans[0];
   if (!best)
     inputError(
       'infeasible',
@@ -61,8 +63,9 @@ export function prepareServePhase(
     index,
     replicaGpus: replicaGpus(best.candidate.replica),
     replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
+    prefillPool: best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null,
     energy,
-    layout: candidateLabel(best.candidate),
+    layout: `${candidateLabel(best.candidate)}${best.disaggregated ? ' disagg' : ''}`,
     outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),

@@ -112,6 +112,8 @@ export type PreparedPhase = {
       readonly index: number;
       readonly replicaGpus: number;
       readonly replicaRequestsPerSecond: number;
+      /** A disaggregated deployment's prefill replicas (GPUs each, prompts/s each); null when aggregated. */
+      readonly prefillPool: { readonly gpus: number; readonly requestsPerSecond: number } | null;
       readonly energy: PhaseEnergy;
       readonly layout: string;
       readonly outputTokensPerSecondPerGpu: number;

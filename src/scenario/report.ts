@@ -103,7 +103,7 @@ export function scenarioReportMarkdown(
       );
     else
       lines.push(
-        `- **${mdText(ph.phase.name)}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU`,
+        `- **${mdText(ph.phase.name)}**: replicas of ${ph.replicaGpus} GPU(s) (${ph.layout}), ${ph.replicaRequestsPerSecond.toFixed(2)} req/s each, ${ph.outputTokensPerSecondPerGpu.toFixed(0)} output tokens/s per GPU${ph.prefillPool ? `; prompts prefilled on replicas of ${ph.prefillPool.gpus} GPU(s), ${ph.prefillPool.requestsPerSecond.toFixed(2)} req/s each` : ''}`,
       );
   }
   // How the config was read, lengths beyond its context: each once, as the CLI prints them.

@@ -1,10 +1,12 @@
 /**
- * A scenario's serve phase takes `llmecon serve`'s engine, memory share, fixed TP/EP and expert placement: its
- * replica runs on that engine with its calibration band, and what serve refuses is refused at the
- * phase's field.
+ * A scenario's serve phase takes `llmecon serve`'s engine, memory share, fixed TP/EP/PP and expert placement: its
+ * replica runs on that engine with its calibration band, aggregated or beside prefill replicas as serve plans
+ * it, and what serve refuses is refused at the phase's field.
  */
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
+import { runCliJson } from '../../test/run-cli.js';
+import { fleetGpus } from './bounds.js';
 import { parseScenario } from './load.js';
 import { prepareScenario } from './prepare.js';
 
@@ -46,7 +48,10 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(sglang.band.key).toBe('serve:sglang×hopper');
     const skewed = served('deepseek-v3', 'engine: sglang\nexpertImbalance: 2\nredundantExperts: 32');
     expect(skewed.layout).toMatch(/\+32 redundant/);
-    expect(skewed.outputTokensPerSecondPerGpu).toBeLessThan(sglang.outputTokensPerSecondPerGpu);
+    // Skewed experts need more GPUs for the same traffic (each phase's own best layout and mode).
+    const fleet = (ph: typeof sglang) =>
+      fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool);
+    expect(fleet(skewed)).toBeGreaterThan(fleet(sglang));
   });
   it('refuses a memory share without an engine and a placement on a dense model, at the phase field', () => {
     expect(refused('deepseek-v3', 'memFraction: 0.8')).toMatchObject({ path: ['phases', 0, 'memFraction'] });
@@ -63,5 +68,21 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(served('deepseek-v3', 'tp: 1\nep: 72\nredundantExperts: 32').layout).toMatch(/TP1·ADP72·EP72/);
     expect(served('llama-3-8b', 'tp: 2').layout).toMatch(/TP2 /);
     expect(served('llama-3-8b', 'tp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
+  });
+  it('plans separate prefill replicas where serve finds them cheaper: its fleet is serve --disaggregated of that layout', async () => {
+    // DeepSeek-V3 on H200 at a 50 ms TPOT: disaggregated is 26% cheaper than aggregated at full use.
+    const ph = served('deepseek-v3', '');
+    expect(ph.layout).toBe('h200 TP1·ADP8·EP8 fp8/fp8 disagg');
+    expect(ph.prefillPool).toMatchObject({ gpus: 8 });
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e10 --tp 1 --ep 8 --disaggregated',
+    );
+    expect(cli.code).toBe(0);
+    expect(fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool)).toBe(
+      cli.json.gpusNeeded,
+    );
+    // A dense 8B model at this SLO stays aggregated.
+    expect(served('llama-3-8b', '').prefillPool).toBeNull();
   });
 });

@@ -186,6 +186,18 @@ function pinnedPoint(
   return p && meetsSlo(p, slo) ? p : null;
 }
 
+/** One dedicated prefill replica (disaggregated serving): its GPUs and the prompts per second it prefills. */
+export function prefillReplicaCapacity(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+): { readonly gpus: number; readonly requestsPerSecond: number } {
+  const pr = c.prefillReplica ?? c.replica;
+  const pn = replicaGpus(pr);
+  const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
+  return { gpus: pn, requestsPerSecond: (perGpu * pn) / w.inputTokens };
+}
+
 /** Dedicated prefill GPUs for `requestsPerSecond` prompts (whole prefill replicas). */
 function prefillGpusFor(
   spec: ModelSpec,
@@ -193,10 +205,8 @@ function prefillGpusFor(
   w: ServingWorkload,
   requestsPerSecond: number,
 ): number {
-  const pr = c.prefillReplica ?? c.replica;
-  const pn = replicaGpus(pr);
-  const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
-  return pn * Math.max(1, Math.ceil((requestsPerSecond * w.inputTokens) / (perGpu * pn)));
+  const p = prefillReplicaCapacity(spec, c, w);
+  return p.gpus * Math.max(1, Math.ceil(requestsPerSecond / p.requestsPerSecond));
 }
 
 /** Prefill GPUs per decode replica, fractional (to split a fixed fleet between the two roles). */

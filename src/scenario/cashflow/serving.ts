@@ -20,8 +20,14 @@ export function bookServing(
   const perRequest = x.inputTokens + x.outputTokens;
   const first = v(x.tokensPerDay);
   const growth = v(x.growthPerMonth);
-  // A replica's capacity over the band's draw: a slower engine than estimated needs more replicas.
-  const replicaRequestsPerSecond = ph.replicaRequestsPerSecond / l.band(ph.band);
+  // A replica's capacity over the band's draw: a slower engine than estimated needs more replicas (and,
+  // disaggregated, more prefill replicas).
+  const draw = l.band(ph.band);
+  const replicaRequestsPerSecond = ph.replicaRequestsPerSecond / draw;
+  const prefill = ph.prefillPool && {
+    gpus: ph.prefillPool.gpus,
+    requestsPerSecond: ph.prefillPool.requestsPerSecond / draw,
+  };
   let phaseUsd = 0;
   let fleet = 0;
   const commitments: { gpus: number; endMonth: number }[] = [];
@@ -31,7 +37,7 @@ export function bookServing(
     // such growth is refused).
     const tokensPerDay = Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
     const rps = requestsPerSecondFor(tokensPerDay, perRequest);
-    const gpus = fleetGpus(tokensPerDay, perRequest, replicaRequestsPerSecond, ph.replicaGpus);
+    const gpus = fleetGpus(tokensPerDay, perRequest, replicaRequestsPerSecond, ph.replicaGpus, prefill);
     const gpuHours = gpus * HOURS_PER_MONTH;
     if ('rent' in hw) phaseUsd += bookHardware(l, d, hw, ph.energy, { gpus, gpuHours, start: m, months: 1 });
     else if ('reserve' in hw) {
