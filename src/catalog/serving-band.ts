@@ -32,12 +32,11 @@ export const servingScale = (
     replica,
   );
 
-/** `scale` on a replica: its pipeline stages, where it has more than one. */
-const servingScaleOn = (scale: ServingScale, replica?: Pick<Replica, 'pipelineParallel'>): ServingScale => {
-  const { pipelineParallel: _, ...rest } = scale;
-  const stages = replica?.pipelineParallel ?? 1;
-  return stages > 1 ? { ...rest, pipelineParallel: stages } : rest;
-};
+/** `scale` on a replica: its pipeline stages. */
+const servingScaleOn = (scale: ServingScale, replica?: Pick<Replica, 'pipelineParallel'>): ServingScale => ({
+  ...scale,
+  pipelineParallel: replica?.pipelineParallel ?? 1,
+});
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */
 export const planBand = (p: DeploymentPlan, scale?: ServingScale): ResidualBand =>

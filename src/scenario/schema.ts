@@ -163,7 +163,7 @@ const serveSchema = z
     growthPerMonth: uncertainIn(D.growthPerMonth).default(0),
     tpotSloSeconds: domainNumber(D.seconds).optional(),
     ttftSloSeconds: domainNumber(D.seconds).optional(),
-    /** Engine (default: the hardware bound), its memory share, a fixed TP/EP and the MoE expert placement, as `llmecon serve`. */
+    /** Engine (default: the hardware bound), its memory share, a fixed TP/EP/PP and the MoE expert placement, as `llmecon serve`. */
     ...servingEngineFields,
     hardware: hardwareSchema,
     /** A catalog API to price the same tokens on (llmecon compare-api), for the report. */

@@ -8,7 +8,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import { MIB } from '../units.js';
-import type { Replica } from './serving-step.js';
+import { microbatchesOf, type Replica } from './serving-step.js';
 
 export interface EngineProfile {
   readonly id: string;
@@ -227,7 +227,7 @@ export function stepOverheads(
 ): StepOverheads {
   if (!e) return { hostSeconds: 0, gpuSeconds: 0 };
   const perRank = sequences / Math.max(1, ranks);
-  const microbatches = Math.min(pipelineParallel, Math.max(1, sequences));
+  const microbatches = microbatchesOf(pipelineParallel, sequences);
   return {
     hostSeconds: e.stepOverheadSeconds * microbatches + e.sequenceOverheadSeconds * perRank,
     gpuSeconds: e.moeSequenceLayerSeconds * moeLayers * perRank,

@@ -85,12 +85,15 @@ export const replicaGpus = (r: Replica): number =>
  * as many sequences (each stage then works on one while the others work on theirs), fewer otherwise (a
  * lone prompt passes the stages one after another); 1 without pipeline parallelism.
  */
-export function pipelineMicrobatches(r: Pick<Replica, 'pipelineParallel'>, w: StepWork): number {
-  const pp = r.pipelineParallel ?? 1;
-  if (pp === 1) return 1;
-  const sequences = w.decodeSequences + (w.prefillSequences ?? (w.prefillTokens > 0 ? 1 : 0));
-  return Math.min(pp, Math.max(1, sequences));
-}
+export const pipelineMicrobatches = (r: Pick<Replica, 'pipelineParallel'>, w: StepWork): number =>
+  microbatchesOf(
+    r.pipelineParallel ?? 1,
+    w.decodeSequences + (w.prefillSequences ?? (w.prefillTokens > 0 ? 1 : 0)),
+  );
+
+/** {@link pipelineMicrobatches} of `sequences` running (decoding and prefilling) on `pipelineParallel` stages. */
+export const microbatchesOf = (pipelineParallel: number, sequences: number): number =>
+  Math.min(pipelineParallel, Math.max(1, sequences));
 
 /**
  * The datatype a replica's GEMMs run in. On GPUs with FP4 tensor cores (Blackwell) 4-bit weights
@@ -181,10 +184,7 @@ function pipelineStepSeconds(
   microbatches: number,
 ): number {
   const pp = r.pipelineParallel ?? 1;
-  const overhead = r.engine?.layerOverheadSeconds ?? 0;
-  const perKind = layerKinds(spec).map(
-    ({ layer }) => operationsSeconds(layerOperations(spec, layer, request), cluster) + overhead,
-  );
+  const perKind = layerKindSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
   const head = operationsSeconds(headOperations(spec, request), cluster);
   let chain = 0;
   let slowest = 0;
@@ -204,6 +204,17 @@ function pipelineStepSeconds(
   return Math.max(chain + sends, microbatches * slowest);
 }
 
+/** Seconds of one layer of each kind of `layerKinds(spec)` over a request, with its launch overhead. */
+const layerKindSeconds = (
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  request: OperationRequest,
+  overheadSeconds: number,
+): number[] =>
+  layerKinds(spec).map(
+    ({ layer }) => operationsSeconds(layerOperations(spec, layer, request), cluster) + overheadSeconds,
+  );
+
 /** Seconds of one forward pass of a model over a request: its layers, launch overheads and output head. */
 function forwardSeconds(
   spec: ModelSpec,
@@ -212,11 +223,9 @@ function forwardSeconds(
   overheadSeconds: number,
   sampled: OperationRequest = request,
 ): number {
-  let seconds = 0;
-  for (const { layer, count } of layerKinds(spec)) {
-    seconds += count * (operationsSeconds(layerOperations(spec, layer, request), cluster) + overheadSeconds);
-  }
-  return seconds + operationsSeconds(headOperations(spec, sampled), cluster);
+  const perKind = layerKindSeconds(spec, cluster, request, overheadSeconds);
+  const layers = layerKinds(spec).reduce((sum, { count }, k) => sum + count * perKind[k]!, 0);
+  return layers + operationsSeconds(headOperations(spec, sampled), cluster);
 }
 
 /**
