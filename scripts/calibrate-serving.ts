@@ -18,6 +18,7 @@ import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
 import {
   engineRuns,
+  FITTED_MEASURES,
   publishedOverPredictedSpeed,
   runServingCase,
   type ServingCase,
@@ -47,12 +48,6 @@ const GRID_CEILING: Readonly<Record<string, { readonly stepMs: number; readonly 
 };
 /** Fewer calibration rows than this on a family: the family uses the engine's pooled fit. */
 const MIN_FAMILY_ROWS = 6;
-const FITTED_MEASURES: readonly ServingCase['measure'][] = [
-  'maxLoadOutputTokensPerSecondPerGpu',
-  'medianTpotSeconds',
-  'outputTokensPerSecondPerGpu',
-  'tpotSecondsAtConcurrency',
-];
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));
 const combos = STEP_MS.flatMap((a) => SEQUENCE_US.flatMap((b) => MOE_US.map((m) => ({ a, b, m }))));

@@ -116,6 +116,8 @@ const engineFileSchema = z
     kvAdmissionNote: z.string().min(1),
     chunkPreempts: z.boolean(),
     chunkPreemptsNote: z.string().min(1),
+    pipelinesPromptChunks: z.boolean(),
+    pipelinesPromptChunksNote: z.string().min(1),
     kvBlockTokens: positive,
     maxBatchedTokens: positive,
     maxRunningSequences: positive,
@@ -175,6 +177,7 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       memoryFractionOf: f.memoryFractionOf,
       kvAdmission: f.kvAdmission,
       chunkPreempts: f.chunkPreempts,
+      pipelinesPromptChunks: f.pipelinesPromptChunks,
       kvBlockTokens: f.kvBlockTokens.value,
       maxBatchedTokens: f.maxBatchedTokens.value,
       maxRunningSequences: f.maxRunningSequences.value,
@@ -271,15 +274,30 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
  * states one (vLLM `--gpu-memory-utilization`, SGLang `--mem-fraction-static`, TensorRT-LLM
  * `free_gpu_memory_fraction`), replaces the profile's share and any share the engine would derive.
  */
+/**
+ * How a deployment sets its engine where it differs from the profile: its memory share (--mem-fraction), its
+ * token budget per step, the size of a prompt's chunks (--chunk-tokens), and dynamic chunk sizes on a
+ * pipeline (--dynamic-chunking).
+ */
+export interface EngineSettings {
+  readonly memoryFraction?: number;
+  readonly maxBatchedTokens?: number;
+  readonly dynamicChunking?: { readonly smoothFactor: number };
+}
+
 export function withEngine(
   c: DeploymentCandidate,
   engine: CatalogEngine | undefined,
-  memoryFraction?: number,
+  settings: EngineSettings = {},
 ): DeploymentCandidate {
   if (!engine) return c;
-  const fitted = engineForGpu(engine, c.gpuId);
-  const profile: CatalogEngine =
-    memoryFraction === undefined ? fitted : { ...fitted, memoryFraction, memoryReserve: undefined };
+  const { memoryFraction, maxBatchedTokens, dynamicChunking } = settings;
+  const profile: CatalogEngine = {
+    ...engineForGpu(engine, c.gpuId),
+    ...(memoryFraction !== undefined && { memoryFraction, memoryReserve: undefined }),
+    ...(maxBatchedTokens !== undefined && { maxBatchedTokens }),
+    ...(dynamicChunking && { dynamicChunking }),
+  };
   return {
     ...c,
     replica: { ...c.replica, profile },
@@ -364,5 +382,5 @@ export const replicaFixed = (f: ServingEngineChoice) => ({
 /** `candidates` on the chosen engine at its memory share ({@link withEngine}); unchanged without one. */
 export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingEngineChoice) => {
   const engine = f.engine === undefined ? undefined : findEngine(f.engine, 'engine');
-  return candidates.map((c) => withEngine(c, engine, f.memFraction));
+  return candidates.map((c) => withEngine(c, engine, { memoryFraction: f.memFraction }));
 };

@@ -1,6 +1,7 @@
 /**
  * `llmecon serve --pp` (and `memory --mode infer --pp`): a replica's layers in pipeline stages of TP GPUs (vLLM --pipeline-parallel-size,
- * SGLang --pp-size), searched over nodes where a node's GPUs cannot hold the weights with room to spare.
+ * SGLang --pp-size), searched over nodes where a node's GPUs cannot hold the weights with room to spare; a long
+ * prompt's chunks streamed through the stages (SGLang, --chunk-tokens, --dynamic-chunking).
  */
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson, SERVE_LENGTHS } from '../../test/run-cli.js';
@@ -65,5 +66,58 @@ describe('serve --pp', () => {
     const moe = await runCli('memory deepseek-v3 --mode infer --pp 2 --ep 8');
     expect(moe.code).toBe(2);
     expect(moe.stderr).toMatch(/^error: --pp: pipeline parallelism is modelled with experts sliced over TP/);
+  });
+
+  // One 100K-token prompt at a time on two nodes of H200 (Llama 3.3 70B at TP4 PP4), TTFT as planned.
+  const LONG_PROMPT = (engine: string, ...more: string[]) =>
+    `serve --model llama-3.3-70b --gpu h200 --weights fp8 --tp 4 --pp 4 --input-tokens 100000 --output-tokens 200 --concurrency 1 --aggregated --engine ${engine} ${more.join(' ')}`;
+
+  it("--engine sglang streams a long prompt's chunks through the stages; vLLM passes them one after another", async () => {
+    const sglang = await runCliJson(LONG_PROMPT('sglang'));
+    const vllm = await runCliJson(LONG_PROMPT('vllm'));
+    expect(sglang.code).toBe(0);
+    expect(sglang.json.promptChunks).toMatch(
+      /chunks of 8192 tokens stream through the 4 stages.*SGLang's chunked pipeline parallelism/,
+    );
+    expect(vllm.json.promptChunks).toMatch(/pass the 4 stages one after another \(vLLM/);
+    // Four stages at most quarter the prefill; the longest, last chunk's trip through them keeps it above.
+    expect(sglang.json.ttftSeconds).toBeLessThan(vllm.json.ttftSeconds / 2);
+    expect(sglang.json.ttftSeconds).toBeGreaterThan(vllm.json.ttftSeconds / 4);
+    const text = await runCli(LONG_PROMPT('sglang'));
+    expect(text.stdout).toMatch(/ {2}a prompt's chunks of 8192 tokens stream through the 4 stages/);
+    expect(
+      (
+        await runCliJson(
+          'serve --model llama-3.3-70b --gpu h200 --input-tokens 1000 --output-tokens 100 --engine sglang',
+        )
+      ).json.promptChunks,
+    ).toBeNull();
+  });
+
+  it('--dynamic-chunking sizes the chunks to keep their time and --chunk-tokens sets the first; both refused where they do not apply', async () => {
+    const fixed = await runCliJson(LONG_PROMPT('sglang', '--chunk-tokens', '16384'));
+    const dynamic = await runCliJson(
+      LONG_PROMPT('sglang', '--chunk-tokens', '16384', '--dynamic-chunking', '0.8'),
+    );
+    expect(dynamic.json.promptChunks).toMatch(
+      /16384 tokens first and then sized to take as long \(dynamic chunking, smooth factor 0\.8\)/,
+    );
+    expect(dynamic.json.ttftSeconds).toBeLessThan(fixed.json.ttftSeconds);
+    const vllm = await runCli(LONG_PROMPT('vllm', '--dynamic-chunking'));
+    expect(vllm.code).toBe(2);
+    expect(vllm.stderr).toMatch(
+      /^error: --dynamic-chunking: vLLM .* one after another; dynamic chunk sizes are SGLang's/,
+    );
+    const bad = await runCli(LONG_PROMPT('sglang', '--dynamic-chunking', '1.5'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --dynamic-chunking: a fraction in \[0, 1\], got '1\.5'/);
+    const small = await runCli(LONG_PROMPT('sglang', '--chunk-tokens', '64'));
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(/^error: --chunk-tokens: must be a whole number ≥ 256/);
+    const bare = await runCli(
+      'serve --model llama-3-8b --gpu h100 --input-tokens 1000 --output-tokens 100 --chunk-tokens 4096',
+    );
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^error: --chunk-tokens: applies only with --engine/);
   });
 });

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
 import {
   type CatalogEngine,
-  ENGINE_IDS,
   findEngine,
   replicaFixed,
   servingEngineChoice,
@@ -23,6 +22,7 @@ import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
+import { addEngineFlags, type EngineFlags, engineSettings } from './engine-flags.js';
 import { loadModel } from './load-model.js';
 import {
   fraction,
@@ -36,7 +36,7 @@ import { ownedHardware } from './price-flags.js';
 import { LIFE_YEARS_HELP } from './program/shared.js';
 import { drafterFrom, drafterTakes, type Speculation, speculative } from './speculation-flags.js';
 
-export interface ServingFlags {
+export interface ServingFlags extends EngineFlags {
   model?: string;
   gpu?: string;
   cluster?: string;
@@ -64,8 +64,6 @@ export interface ServingFlags {
   disaggregated?: boolean;
   expertImbalance?: string;
   redundantExperts?: string;
-  memFraction?: string;
-  engine?: string;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
   lifeYears?: string;
@@ -74,7 +72,7 @@ export interface ServingFlags {
 }
 
 export function addServingFlags(command: Command): Command {
-  return command
+  const layout = command
     .option('--model <model>', 'catalog id, config.json, model directory or llmecon spec')
     .option('--gpu <ids>', 'accelerator, or a comma list to compare (see llmecon gpus)')
     .option('--cluster <id>', 'cluster preset (instead of --gpu)')
@@ -136,15 +134,8 @@ export function addServingFlags(command: Command): Command {
     .option(
       '--redundant-experts <n>',
       "MoE over EP ranks: EPLB's redundant expert slots (copies of the busiest experts; SGLang --ep-num-redundant-experts): EP then divides experts + slots, each GPU holds its share (default 0)",
-    )
-    .option(
-      '--mem-fraction <f>',
-      "with --engine: the engine's share of GPU memory as the deployment sets it (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction), in place of the profile's",
-    )
-    .option(
-      '--engine <id>',
-      `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
-    )
+    );
+  return addEngineFlags(layout)
     .option('--prefill-tp <n>', 'with --disaggregated: prefill replica TP (default: the decode TP)')
     .option('--prefill-ep <n>', 'with --disaggregated: prefill replica EP (default: the decode EP)')
     .option(
@@ -272,9 +263,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const redundantExperts = choice.redundantExperts ?? 0;
   const fixed = { ...replicaFixed(choice), maxGpus: fixedGpus };
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
-  if (engine === undefined) refuseFlags(o, { memFraction: '--mem-fraction' }, 'with --engine');
-  const memFraction =
-    o.memFraction === undefined ? undefined : positiveNumber(o.memFraction, '--mem-fraction', 1);
+  const settings = engineSettings(o, engine);
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
@@ -332,7 +321,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
                   },
           },
           engine,
-          memFraction,
+          settings,
         ),
       );
     }

@@ -144,6 +144,8 @@ export const DOMAINS = {
   redundantExperts: int(0, 100_000, 'redundant expert slots'),
   /** An engine's memory share (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static). */
   engineMemoryShare: real(0, 1, 'a share of GPU memory', true),
+  /** An engine's token budget per step (max_num_batched_tokens, chunked_prefill_size, max_num_tokens). */
+  engineStepTokens: int(256, 10_000_000, 'tokens per engine step'),
   /** A positive quantity a report divides by or compares to. */
   positiveAmount: real(0, 1e15, 'a positive amount', true),
 } as const satisfies Record<string, Domain>;
@@ -196,6 +198,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--expert-imbalance': DOMAINS.expertImbalance,
   '--redundant-experts': DOMAINS.redundantExperts,
   '--mem-fraction': DOMAINS.engineMemoryShare,
+  '--chunk-tokens': DOMAINS.engineStepTokens,
   '--micro-batch': DOMAINS.sequences,
   '--global-batch': DOMAINS.sequences,
   '--batch': DOMAINS.sequences,

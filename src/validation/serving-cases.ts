@@ -47,6 +47,17 @@ export const SERVING_MEASURES = [
   'tpotSecondsAtConcurrency',
 ] as const;
 
+/**
+ * Measures a catalog engine's host overheads are fitted on and its band drawn from (scripts/calibrate-serving.ts):
+ * throughput and TPOT under load. Its other rows (a lone prompt's TTFT) are judged by their own errors.
+ */
+export const FITTED_MEASURES: readonly ServingMeasure[] = [
+  'maxLoadOutputTokensPerSecondPerGpu',
+  'medianTpotSeconds',
+  'outputTokensPerSecondPerGpu',
+  'tpotSecondsAtConcurrency',
+];
+
 /** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
 export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
   'loneTtftSeconds',
@@ -126,6 +137,10 @@ const caseSchema = z
     kvMemoryFraction: z.number().gt(0).max(1).optional(),
     /** The engine version's cap on running sequences when it differs from the catalog profile's (e.g. vLLM v0.6's max_num_seqs 256). */
     maxRunningSequences: sourced(positiveInt).optional(),
+    /** The run's token budget per step when it differs from the profile's (SGLang --chunked-prefill-size, vLLM --max-num-batched-tokens). */
+    maxBatchedTokens: sourced(positiveInt).optional(),
+    /** The run sized streamed prompt chunks dynamically (SGLang --enable-dynamic-chunking): its smooth factor. */
+    dynamicChunkingSmoothFactor: sourced(z.number().min(0).max(1)).optional(),
     /** Whether the engine version overlapped its scheduler with the GPU when it differs from the profile's (SGLang v0.3: no). */
     hostOverlapsGpu: z.boolean().optional(),
     /**
@@ -199,6 +214,10 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         ...(c.kvMemoryFraction === undefined && memoryReserve && { memoryReserve }),
         memoryFraction: c.kvMemoryFraction ?? base.memoryFraction,
         maxRunningSequences: c.maxRunningSequences?.value ?? base.maxRunningSequences,
+        maxBatchedTokens: c.maxBatchedTokens?.value ?? base.maxBatchedTokens,
+        ...(c.dynamicChunkingSmoothFactor && {
+          dynamicChunking: { smoothFactor: c.dynamicChunkingSmoothFactor.value },
+        }),
         hostOverlapsGpu: c.hostOverlapsGpu ?? base.hostOverlapsGpu,
       };
     }

@@ -76,14 +76,16 @@ describe('serving validation (catalog/validation/serving.json)', () => {
   // v0.6.0 rows (the V0 engine: A100 8B, H100 70B TP4, offline and 4 and 8 requests/s TPOT) and the
   // 200-prompt DeepSeek-R1 rows. SGLang: fitted on v0.3.0 (A100
   // 8B, H100 70B TP4) and v0.4 on H200 (DataCrunch, 70B TP4); held out: the 8 requests/s TPOT rows,
-  // the H200 TP8 / 405B / longest- and shortest-prompt rows, and DeepSeek-R1 with SGLang 0.4.5.
+  // the H200 TP8 / 405B / longest- and shortest-prompt rows, DeepSeek-R1 with SGLang 0.4.5, and one
+  // long prompt's TTFT over SGLang's chunked pipeline on H20 (LMSYS 2026-01-15).
   for (const [engine, rows, heldOutRows, fitted, heldOutMedian, gpus] of [
     // Regression guards just above today's errors: vLLM fitted max 16.3%, held-out median 19.7% (the
     // V0 rows, whose slower host loop the V1 profile does not have: −14% to −25%);
     // SGLang fitted max 41.5% (DataCrunch's random-length 4096/2048 offline row), held-out median
-    // 9.1%. Each held-out row also keeps its own tolerance (above).
+    // 11.5% (9.1% before the six H20 long-prompt TTFT rows of the LMSYS pipeline blog, +24% to +38%).
+    // Each held-out row also keeps its own tolerance (above).
     ['vllm', 17, 10, 0.18, 0.21, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
-    ['sglang', 24, 15, 0.44, 0.11, ['a100-80gb', 'h100-sxm', 'h200']],
+    ['sglang', 30, 21, 0.44, 0.12, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
   ] as const)
     it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
       const mine = results.filter((r) => r.case.engine === engine);

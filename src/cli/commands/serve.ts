@@ -10,7 +10,7 @@ import {
   planDeployments,
   planServingModes,
 } from '../../core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement } from '../../core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement, promptChunksStatement } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -232,6 +232,11 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     /** A replica over several nodes (TP over the NICs), in words; null within a node. */
     acrossNodes: acrossNodesStatement(best.candidate),
+    /** How a prompt's chunks pass the replica's pipeline stages, in words; null without a pipeline or an engine. */
+    promptChunks: promptChunksStatement(
+      best.candidate.replica.profile,
+      best.candidate.replica.pipelineParallel,
+    ),
     /** The same traffic and SLO planned without speculative decoding (null: none meets them); absent without it. */
     withoutSpeculation:
       plain === undefined ? undefined : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), scale),
@@ -277,6 +282,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
+      ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
       `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,

@@ -8,7 +8,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import { MIB } from '../units.js';
-import { microbatchesOf, type Replica } from './serving-step.js';
+import { type ChunkStreaming, microbatchesOf, type Replica } from './serving-step.js';
 
 export interface EngineProfile {
   readonly id: string;
@@ -39,6 +39,17 @@ export interface EngineProfile {
    * or decode, and preempts the lowest-priority one on failure); false: the chunk waits for blocks.
    */
   readonly chunkPreempts: boolean;
+  /**
+   * On a pipeline-parallel replica, a prompt's next chunk enters the first stage while the previous one
+   * is still in later stages (SGLang's chunked pipeline parallelism, LMSYS blog 2026-01-15): a long
+   * prompt alone keeps every stage busy. False: a prompt's chunks pass the pipeline one after another.
+   */
+  readonly pipelinesPromptChunks: boolean;
+  /**
+   * The deployment sizes a streamed prompt's chunks to keep their time (SGLang --enable-dynamic-chunking,
+   * off by default; `smoothFactor` its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR, 0.75 by default).
+   */
+  readonly dynamicChunking?: { readonly smoothFactor: number };
   /** Tokens per KV block (PagedAttention block size; SGLang's radix cache pages by 1 token). */
   readonly kvBlockTokens: number;
   /** Token budget of one scheduler step, decode and prefill chunks together (max_num_batched_tokens). */
@@ -188,6 +199,7 @@ export const GENERIC_ENGINE: EngineProfile = {
   memoryFractionOf: 'total',
   kvAdmission: 'on-demand',
   chunkPreempts: false,
+  pipelinesPromptChunks: false,
   kvBlockTokens: 16,
   maxBatchedTokens: 8192,
   maxRunningSequences: 256,
@@ -203,6 +215,29 @@ export const GENERIC_ENGINE: EngineProfile = {
     attentionDataParallel: true,
   },
 };
+
+/**
+ * How a prompt's chunks pass the replica's pipeline: streamed on PP > 1 where the engine pipelines them
+ * (at dynamic sizes where the deployment enables it), otherwise one after another.
+ */
+export function promptStreaming(e: EngineProfile | undefined, pipelineParallel = 1): ChunkStreaming {
+  if (pipelineParallel <= 1 || e?.pipelinesPromptChunks !== true) return 'serial';
+  return e.dynamicChunking ? { smoothFactor: e.dynamicChunking.smoothFactor } : 'fixed';
+}
+
+/** How a prompt's chunks pass a pipeline of `pipelineParallel` stages, in words; null without a pipeline or an engine. */
+export function promptChunksStatement(e: EngineProfile | undefined, pipelineParallel = 1): string | null {
+  if (e === undefined || pipelineParallel <= 1) return null;
+  const streaming = promptStreaming(e, pipelineParallel);
+  const chunks = `a prompt's chunks of ${e.maxBatchedTokens} tokens`;
+  if (streaming === 'serial')
+    return `${chunks} pass the ${pipelineParallel} stages one after another (${e.name} does not pipeline them): a long prompt alone keeps one stage busy at a time`;
+  const sized =
+    streaming === 'fixed'
+      ? chunks
+      : `a prompt's chunks, ${e.maxBatchedTokens} tokens first and then sized to take as long (dynamic chunking, smooth factor ${streaming.smoothFactor}),`;
+  return `${sized} stream through the ${pipelineParallel} stages, each entering the first as the one before leaves it (${e.name}'s chunked pipeline parallelism): a long prompt alone keeps every stage busy`;
+}
 
 /** A step's time beside its kernels: the engine's host time, and GPU time the kernel model does not see. */
 export interface StepOverheads {

@@ -128,6 +128,12 @@ export interface StepWork {
    * {@link pipelineMicrobatches}); absent: one when it prefills any tokens.
    */
   readonly prefillSequences?: number;
+  /**
+   * Every prompt the step prefills continues in the next step, whose chunk the engine sends into the
+   * pipeline right behind this one (engine.ts `pipelinesPromptChunks`): a step that decodes
+   * nothing then holds the pipeline for its slowest stage, not the whole chain. Absent: false.
+   */
+  readonly prefillStreams?: boolean;
 }
 
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
@@ -174,7 +180,9 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
  * with all_gather_group) and returns its sampled token ids (4 bytes each) to the first stage. The
  * microbatches circulate, so the step lasts the longer of one microbatch's chain through every stage and its
  * sends, and the slowest stage's passes over all the microbatches: a pipeline runs at its bottleneck stage
- * (Narayanan et al. 2021, Sec. 2.2, without a backward).
+ * (Narayanan et al. 2021, Sec. 2.2, without a backward). `streamed`: a prompt chunk the next chunk follows
+ * without waiting (nothing decodes): the step holds the pipeline for its slowest stage, or the link while
+ * a boundary's send is longer, the sends overlapping the next chunk's compute (SGLang's async P2P).
  */
 function pipelineStepSeconds(
   spec: ModelSpec,
@@ -182,6 +190,7 @@ function pipelineStepSeconds(
   r: Replica,
   request: OperationRequest,
   microbatches: number,
+  streamed: boolean,
 ): number {
   const pp = r.pipelineParallel ?? 1;
   const perKind = layerKindSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
@@ -200,8 +209,82 @@ function pipelineStepSeconds(
   const tp = r.tensorParallel;
   const send = (bytes: number) =>
     collectiveSeconds('p2p', bytes, placement(2, tp, cluster.gpusPerNode), cluster.scaleUp, cluster.scaleOut);
-  const sends = (pp - 1) * send((tokens * spec.hiddenSize * 2) / tp) + send(tokens * 4);
-  return Math.max(chain + sends, microbatches * slowest);
+  const hidden = send((tokens * spec.hiddenSize * 2) / tp);
+  if (streamed) return microbatches * Math.max(slowest, hidden);
+  return Math.max(chain + (pp - 1) * hidden + send(tokens * 4), microbatches * slowest);
+}
+
+/**
+ * How a prompt's chunks pass a pipeline: one after another (`serial`), streamed in behind each other at the
+ * token budget (`fixed`, SGLang's chunked pipeline parallelism), or streamed at sizes that keep each chunk's
+ * time near the first's (SGLang --enable-dynamic-chunking, `smoothFactor` its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR).
+ */
+export type ChunkStreaming = 'serial' | 'fixed' | { readonly smoothFactor: number };
+
+/**
+ * Seconds of one prompt prefilled alone in chunks of up to `chunkTokens`, `step` pricing a step of `base`'s
+ * shape. Streamed, the chunks follow each other into the pipeline, each holding it for its slowest stage
+ * (s_k), and the first token comes once the last has crossed every stage: Σ s_k + max_k (h_k − s_k), h_k a
+ * chunk's whole chain, i.e. Σ s_k + (p − 1)·max s_k on p equal stages, a flow shop whose chunk times grow
+ * with their prefix (TeraPipe, Li et al. 2021; the longest chunk sets the bubble, LMSYS 2026-01-15). Fixed
+ * chunks are the token budget's, the remainder last, as engines cut them. Dynamic chunks solve
+ * s(c, L) = s(c₀, 0) on the streamed step fitted as c·(α + β·(L + c/2)) (linear work plus attention over
+ * the prefix L, SGLang's quadratic runtime model), moved from c₀ towards that size by the smooth factor and
+ * never below c₀/4 (SGLang's floor). Serial: ⌈P / c₀⌉ equal chunks one after another at `base`'s context.
+ */
+export function promptChunksSeconds(
+  base: StepWork,
+  promptTokens: number,
+  chunkTokens: number,
+  streaming: ChunkStreaming,
+  step: (w: StepWork) => number,
+): number {
+  const n = Math.max(1, Math.ceil(promptTokens / chunkTokens));
+  if (streaming === 'serial')
+    return n * step({ ...base, decodeSequences: 0, prefillTokens: promptTokens / n });
+  // A chunk's tokens attend to its prefix and half of themselves.
+  const chunk = (tokens: number, prefix: number, streams: boolean): StepWork => ({
+    ...base,
+    decodeSequences: 0,
+    prefillTokens: tokens,
+    prefillContext: prefix + tokens / 2,
+    ...(streams ? { prefillStreams: true } : {}),
+  });
+  if (n === 1) return step(chunk(promptTokens, 0, false));
+  /** The streamed step and what the chain adds to it (the drain through the later stages). */
+  const timed = (tokens: number, prefix: number) => {
+    const streamed = step(chunk(tokens, prefix, true));
+    return { streamed, drain: step(chunk(tokens, prefix, false)) - streamed };
+  };
+  const c0 = chunkTokens;
+  if (streaming === 'fixed') {
+    const full = Math.floor(promptTokens / c0);
+    const rest = promptTokens - full * c0;
+    // The full chunks' prefixes average (full − 1)·c₀/2; a step's time is linear in its context.
+    const streamed = full * step({ ...chunk(c0, 0, true), prefillContext: (full * c0) / 2 });
+    const lastFull = timed(c0, (full - 1) * c0);
+    if (rest === 0) return streamed + lastFull.drain;
+    const tail = timed(rest, full * c0);
+    return streamed + tail.streamed + Math.max(lastFull.drain, tail.drain);
+  }
+  const first = timed(c0, 0);
+  const far = promptTokens - c0;
+  const beta = Math.max(0, (step(chunk(c0, far, true)) - first.streamed) / (c0 * far));
+  const alpha = Math.max(0, first.streamed / c0 - (beta * c0) / 2);
+  const ideal = (prefix: number): number => {
+    const b = alpha + beta * prefix;
+    return beta > 0 ? (Math.sqrt(b * b + 2 * beta * first.streamed) - b) / beta : c0;
+  };
+  let prefix = 0;
+  let size = c0;
+  let seconds = 0;
+  while (prefix + size < promptTokens) {
+    seconds += size * (alpha + beta * (prefix + size / 2));
+    prefix += size;
+    size = Math.max(c0 / 4, c0 + streaming.smoothFactor * (ideal(prefix) - c0));
+  }
+  const last = timed(promptTokens - prefix, prefix);
+  return seconds + last.streamed + Math.max(first.drain, last.drain);
 }
 
 /** Seconds of one layer of each kind of `layerKinds(spec)` over a request, with its launch overhead. */
@@ -274,7 +357,14 @@ export function servingStepSeconds(spec: ModelSpec, cluster: ClusterSpec, r: Rep
   if (tokensOnGpu(request) <= 0) return 0;
   let seconds =
     (r.pipelineParallel ?? 1) > 1
-      ? pipelineStepSeconds(spec, cluster, r, request, pipelineMicrobatches(r, w))
+      ? pipelineStepSeconds(
+          spec,
+          cluster,
+          r,
+          request,
+          pipelineMicrobatches(r, w),
+          w.prefillStreams === true && w.decodeSequences === 0,
+        )
       : forwardSeconds(spec, cluster, request, r.engine?.layerOverheadSeconds ?? 0);
   const drafts = w.draftTokens ?? 0;
   const drafter = r.drafter;

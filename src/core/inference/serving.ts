@@ -11,9 +11,22 @@ import { inferenceMemory } from '../memory/inference-memory.js';
 import { beyondContextWarning } from '../model/context-limit.js';
 import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
-import { type EngineProfile, GENERIC_ENGINE, kvCapacity, stepOverheads, stepWallSeconds } from './engine.js';
+import {
+  type EngineProfile,
+  GENERIC_ENGINE,
+  kvCapacity,
+  promptStreaming,
+  stepOverheads,
+  stepWallSeconds,
+} from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
-import { type Replica, replicaGpus, type StepWork, servingStepSeconds } from './serving-step.js';
+import {
+  promptChunksSeconds,
+  type Replica,
+  replicaGpus,
+  type StepWork,
+  servingStepSeconds,
+} from './serving-step.js';
 import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
 
 /**
@@ -260,17 +273,17 @@ function pointAt(
   s: SteadyStep,
 ): ServingPoint {
   const { concurrency, work, stepsPerRequest, promptTokens, stepKernels, decodeKernels, step, wall } = s;
-  // A prompt longer than the engine's token budget is prefilled in chunks, one per step.
-  const chunks = r.profile ? Math.max(1, Math.ceil(promptTokens / r.profile.maxBatchedTokens)) : 1;
-  const prefillAlone =
-    chunks *
-    wall(
-      prefillStepSeconds(spec, cluster, r, {
-        ...work,
-        decodeSequences: 0,
-        prefillTokens: promptTokens / chunks,
-      }),
-    );
+  // A prompt longer than the engine's token budget is prefilled in chunks, one per step (in flight
+  // together where the engine streams them through a pipeline).
+  const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
+  const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
+  const prefillAlone = promptChunksSeconds(
+    work,
+    promptTokens,
+    chunkTokens,
+    promptStreaming(r.profile, r.pipelineParallel),
+    (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
+  );
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
   const admitStep =
@@ -327,7 +340,7 @@ function prefillStepSeconds(
   byCluster.set(cluster, byReplica);
   const byWork = byReplica.get(r) ?? new Map<string, number>();
   byReplica.set(r, byWork);
-  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}`;
+  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}`;
   let seconds = byWork.get(key);
   if (seconds === undefined) {
     seconds = servingStepSeconds(spec, cluster, r, work);

@@ -5,8 +5,9 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
+import { promptStreaming } from './engine.js';
 import { checkWorkload, type ServingReplica, type ServingWorkload } from './serving.js';
-import { replicaGpus, servingStepSeconds } from './serving-step.js';
+import { promptChunksSeconds, replicaGpus, servingStepSeconds } from './serving-step.js';
 
 /**
  * A static batch (TensorRT-LLM's benchmark, RL rollouts): prefill all `batch` prompts in one step,
@@ -61,13 +62,19 @@ export function loneTtftSeconds(
   r: ServingReplica,
   inputTokens: number,
 ): number {
-  return servingStepSeconds(spec, cluster, r, {
+  // One pass, or where the engine streams a prompt's chunks through the pipeline, its chunks in flight.
+  const streaming = promptStreaming(r.profile, r.pipelineParallel);
+  const chunkTokens = streaming !== 'serial' && r.profile ? r.profile.maxBatchedTokens : inputTokens;
+  const base = {
     decodeSequences: 0,
     tokensPerSequence: 1,
     context: 0,
     prefillTokens: inputTokens,
     prefillContext: inputTokens / 2,
-  });
+  };
+  return promptChunksSeconds(base, inputTokens, chunkTokens, streaming, (w) =>
+    servingStepSeconds(spec, cluster, r, w),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import { inputError } from '../../errors.js';
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
-import { engineMemoryFraction, kvCapacity } from '../engine.js';
+import { engineMemoryFraction, kvCapacity, promptStreaming } from '../engine.js';
 import { type Replica, replicaGpus } from '../serving-step.js';
 import { tokensPerStep, verifiedTokens } from '../speculative-plan.js';
 import { KvPool } from './kv-pool.js';
@@ -76,6 +76,9 @@ export function simulateReplica(
     draftTokens: drafts,
     draftWidth: o.speculative?.tree?.width,
   });
+  // Streamed chunks at the token budget (dynamic chunk sizes are priced by promptChunksSeconds only).
+  const streamed = promptStreaming(e, r.pipelineParallel) !== 'serial';
+  let drain = 0;
   const pool = new KvPool(totalBlocks, bs);
   const metrics = new SimMetrics(o.slo ?? {}, o.timelinePoints ?? 400);
 
@@ -176,20 +179,34 @@ export function simulateReplica(
     for (const s of decoding) context += s.computed;
     let prefillTokens = 0;
     let prefillContext = 0;
+    // Streamed: the step only prefills, and every prompt in it has a next chunk to follow it in.
+    let streams = streamed && decoding.length === 0;
     for (const c of chunks) {
       prefillTokens += c.tokens;
       prefillContext += c.tokens * (c.s.computed + c.tokens / 2);
+      if (c.s.computed + c.tokens >= c.s.promptTarget) streams = false;
     }
-    const dt = stepSeconds(
-      {
-        decodeSequences: decoding.length,
-        tokensPerSequence: perSeqTokens,
-        context: decoding.length > 0 ? context / decoding.length : 0,
-        prefillTokens,
-        prefillContext: prefillTokens > 0 ? prefillContext / prefillTokens : 0,
-      },
-      chunks.length,
-    );
+    const work = {
+      decodeSequences: decoding.length,
+      tokensPerSequence: perSeqTokens,
+      context: decoding.length > 0 ? context / decoding.length : 0,
+      prefillTokens,
+      prefillContext: prefillTokens > 0 ? prefillContext / prefillTokens : 0,
+    };
+    let dt = stepSeconds(work, chunks.length);
+    if (streams || drain > 0) {
+      // A streamed chunk holds the pipeline for its slowest stage; the chunks streamed before a step
+      // still cross the later stages, so it ends no sooner than its own slowest stage plus their drain
+      // (serving-step.ts promptChunksSeconds: Σ s_k + max_k (h_k − s_k)).
+      const slowest = stepSeconds({ ...work, prefillStreams: true }, chunks.length);
+      if (streams) {
+        drain = Math.max(drain, dt - slowest);
+        dt = slowest;
+      } else {
+        dt = Math.max(dt, slowest + drain);
+        drain = 0;
+      }
+    }
     sequenceSteps += decoding.length + chunks.length;
     o.onStep?.(dt, decoding.length + chunks.length);
     metrics.beginStep(now, running.length, dt);

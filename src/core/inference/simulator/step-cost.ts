@@ -40,8 +40,8 @@ export function stepCostModel(
   // A pipeline splits a step's sequences over its stages (serving-step.ts pipelineMicrobatches): up to
   // its depth, the prompts prefilling count.
   const pp = r.pipelineParallel ?? 1;
-  const gridStep = (d: number, c: number, p: number, pc: number, ps: number): number => {
-    const key = `${d}|${c}|${p}|${pc}|${ps}`;
+  const gridStep = (d: number, c: number, p: number, pc: number, ps: number, streams: boolean): number => {
+    const key = `${d}|${c}|${p}|${pc}|${ps}|${streams}`;
     let s = cache.get(key);
     if (s === undefined) {
       s = servingStepSeconds(spec, cluster, r, {
@@ -52,6 +52,7 @@ export function stepCostModel(
         prefillTokens: p,
         prefillContext: pc,
         ...(pp > 1 ? { prefillSequences: ps } : {}),
+        ...(streams ? { prefillStreams: true } : {}),
       });
       cache.set(key, s);
     }
@@ -63,8 +64,9 @@ export function stepCostModel(
     const pc = bucket(w.prefillContext, 4);
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
     const ps = pp > 1 ? Math.min(pp, prefillSequences) : 0;
-    const low = gridStep(d, c, lo, pc, ps);
-    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps) - low);
+    const streams = w.prefillStreams === true;
+    const low = gridStep(d, c, lo, pc, ps, streams);
+    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps, streams) - low);
     return stepWallSeconds(
       engine,
       s,

@@ -1,0 +1,71 @@
+/**
+ * The serving commands' engine flags: which engine runs the replicas and how the deployment sets it where it
+ * differs from the catalog profile (memory share, token budget per step, dynamic prompt chunks).
+ */
+import type { Command } from 'commander';
+import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
+import { inputError } from '../core/errors.js';
+import { fraction, positiveInteger, positiveNumber, refuseFlags } from './options.js';
+
+export interface EngineFlags {
+  engine?: string;
+  memFraction?: string;
+  chunkTokens?: string;
+  dynamicChunking?: string | true;
+}
+
+export function addEngineFlags(command: Command): Command {
+  return command
+    .option(
+      '--mem-fraction <f>',
+      "with --engine: the engine's share of GPU memory as the deployment sets it (vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction), in place of the profile's",
+    )
+    .option(
+      '--chunk-tokens <n>',
+      "with --engine: the engine's token budget per step as the deployment sets it, the most prompt tokens a step prefills (vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, TensorRT-LLM max_num_tokens), in place of the profile's",
+    )
+    .option(
+      '--dynamic-chunking [f]',
+      "with --engine sglang and a pipeline (--pp): prompt chunks sized to take the first chunk's time (SGLang --enable-dynamic-chunking; f its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR, default 0.75)",
+    )
+    .option(
+      '--engine <id>',
+      `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
+    );
+}
+
+/** SGLang's default SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR (LMSYS blog 2026-01-15, 'Advanced Option: Dynamic chunking'). */
+const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
+
+/** The deployment's engine settings from --mem-fraction, --chunk-tokens and --dynamic-chunking (each with --engine). */
+export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined): EngineSettings {
+  if (engine === undefined)
+    refuseFlags(
+      o,
+      { memFraction: '--mem-fraction', chunkTokens: '--chunk-tokens', dynamicChunking: '--dynamic-chunking' },
+      'with --engine',
+    );
+  const dynamic = o.dynamicChunking;
+  if (dynamic !== undefined && engine && !engine.pipelinesPromptChunks)
+    inputError(
+      'unsupported',
+      ['--dynamic-chunking'],
+      `${engine.name} passes a prompt's chunks through a pipeline one after another; dynamic chunk sizes are SGLang's (--engine sglang)`,
+    );
+  return {
+    ...(o.memFraction !== undefined && {
+      memoryFraction: positiveNumber(o.memFraction, '--mem-fraction', 1),
+    }),
+    ...(o.chunkTokens !== undefined && {
+      maxBatchedTokens: positiveInteger(o.chunkTokens, '--chunk-tokens', 1),
+    }),
+    ...(dynamic !== undefined && {
+      dynamicChunking: {
+        smoothFactor:
+          dynamic === true
+            ? DEFAULT_CHUNK_SMOOTH_FACTOR
+            : (fraction(dynamic, '--dynamic-chunking', true) ?? DEFAULT_CHUNK_SMOOTH_FACTOR),
+      },
+    }),
+  };
+}
