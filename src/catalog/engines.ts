@@ -6,12 +6,9 @@ import { z } from 'zod';
 import sglang from '../../catalog/engines/sglang.json' with { type: 'json' };
 import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
 import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
-import { DOMAINS, domainNumber } from '../core/domain.js';
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import type { EngineProfile } from '../core/inference/engine.js';
-import { checkReplicaLayout, type ExpertPlacement } from '../core/inference/expert-placement.js';
-import type { ModelSpec } from '../core/model/spec.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
@@ -312,75 +309,3 @@ export function findEngine(id: string, field = '--engine'): CatalogEngine {
 }
 
 export type EngineId = (typeof ENGINE_IDS)[number];
-
-/**
- * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
- * serve phase, as `llmecon serve --engine --mem-fraction --tp --ep --pp
- * --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
- * balanced experts.
- */
-export const servingEngineFields = {
-  engine: z.enum(ENGINE_IDS).optional(),
-  memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
-  tp: domainNumber(DOMAINS.parallelDegree).optional(),
-  ep: domainNumber(DOMAINS.parallelDegree).optional(),
-  pp: domainNumber(DOMAINS.parallelDegree).optional(),
-  expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
-  redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
-};
-
-export interface ServingEngineChoice extends ExpertPlacement {
-  readonly engine?: EngineId;
-  readonly memFraction?: number;
-  /** Fixed tensor, expert and pipeline parallelism of a replica (searched when absent). */
-  readonly tp?: number;
-  readonly ep?: number;
-  readonly pp?: number;
-}
-
-/**
- * The engine fields of `f`, refusing what the deployment cannot take, named under `path` (`baseline`,
- * `phases.2`): a memory share without an engine, a TP the heads do not split over, EP on a dense model
- * or over expert slots it does not divide, and an expert placement the model cannot take.
- */
-export function servingEngineChoice(
-  spec: ModelSpec,
-  f: ServingEngineChoice,
-  path: readonly (string | number)[],
-): ServingEngineChoice {
-  const at = (field: keyof ServingEngineChoice) => [...path, field];
-  if (f.memFraction !== undefined && f.engine === undefined)
-    inputError(
-      'invalid_value',
-      at('memFraction'),
-      "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
-    );
-  checkReplicaLayout(spec, replicaFixed(f), {
-    tensorParallel: at('tp'),
-    expertParallel: at('ep'),
-    pipelineParallel: at('pp'),
-    expertImbalance: at('expertImbalance'),
-    redundantExperts: at('redundantExperts'),
-  });
-  const { engine, memFraction, tp, ep, pp, expertImbalance, redundantExperts } = f;
-  return Object.fromEntries(
-    Object.entries({ engine, memFraction, tp, ep, pp, expertImbalance, redundantExperts }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  ) as ServingEngineChoice;
-}
-
-/** The replica options' fixed dimensions and placement for a choice (replica-layouts.ts replicaOptions). */
-export const replicaFixed = (f: ServingEngineChoice) => ({
-  tensorParallel: f.tp,
-  expertParallel: f.ep,
-  pipelineParallel: f.pp,
-  expertImbalance: f.expertImbalance,
-  redundantExperts: f.redundantExperts,
-});
-
-/** `candidates` on the chosen engine at its memory share ({@link withEngine}); unchanged without one. */
-export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingEngineChoice) => {
-  const engine = f.engine === undefined ? undefined : findEngine(f.engine, 'engine');
-  return candidates.map((c) => withEngine(c, engine, { memoryFraction: f.memFraction }));
-};

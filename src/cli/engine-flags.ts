@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
-import { inputError } from '../core/errors.js';
+import { checkEngineSettings } from '../catalog/serving-engine-choice.js';
 import { fraction, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 
 export interface EngineFlags {
@@ -46,12 +46,7 @@ export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined
       'with --engine',
     );
   const dynamic = o.dynamicChunking;
-  if (dynamic !== undefined && engine && !engine.pipelinesPromptChunks)
-    inputError(
-      'unsupported',
-      ['--dynamic-chunking'],
-      `${engine.name} passes a prompt's chunks through a pipeline one after another; dynamic chunk sizes are SGLang's (--engine sglang)`,
-    );
+  if (engine) checkEngineSettings(engine, dynamic !== undefined, ['--dynamic-chunking']);
   return {
     ...(o.memFraction !== undefined && {
       memoryFraction: positiveNumber(o.memFraction, '--mem-fraction', 1),

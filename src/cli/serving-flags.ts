@@ -4,13 +4,8 @@
  */
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
-import {
-  type CatalogEngine,
-  findEngine,
-  replicaFixed,
-  servingEngineChoice,
-  withEngine,
-} from '../catalog/engines.js';
+import { type CatalogEngine, findEngine, withEngine } from '../catalog/engines.js';
+import { replicaFixed, servingEngineChoice } from '../catalog/serving-engine-choice.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';

@@ -146,6 +146,8 @@ export const DOMAINS = {
   engineMemoryShare: real(0, 1, 'a share of GPU memory', true),
   /** An engine's token budget per step (max_num_batched_tokens, chunked_prefill_size, max_num_tokens). */
   engineStepTokens: int(256, 10_000_000, 'tokens per engine step'),
+  /** SGLang's SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR: 0 keeps the first chunk's size, 1 follows its runtime model. */
+  chunkSmoothFactor: real(0, 1, 'a smooth factor from 0 to 1'),
   /** A positive quantity a report divides by or compares to. */
   positiveAmount: real(0, 1e15, 'a positive amount', true),
 } as const satisfies Record<string, Domain>;

@@ -4,9 +4,9 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
-import { onEngine, replicaFixed } from '../catalog/engines.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
+import { onEngine, replicaFixed } from '../catalog/serving-engine-choice.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';

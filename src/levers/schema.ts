@@ -4,7 +4,7 @@
  * and the engine runs again; nothing is a fixed percentage. Field-by-field documentation: docs/levers.md.
  */
 import { z } from 'zod';
-import { servingEngineFields } from '../catalog/engines.js';
+import { servingEngineFields } from '../catalog/serving-engine-choice.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';

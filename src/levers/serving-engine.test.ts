@@ -65,6 +65,29 @@ describe('serving baseline: engine and expert placement', () => {
     expect(o.costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
     expect(o.detail).toMatch(/TP8 PP2 bf16/);
   });
+  it("a long-prompt service on an SGLang pipeline with dynamic chunks: serve's plan for --chunk-tokens --dynamic-chunking", async () => {
+    const long = {
+      model: 'llama-3.3-70b',
+      gpu: 'h200',
+      weights: 'fp8',
+      kv: 'fp8',
+      inputTokens: 100_000,
+      outputTokens: 300,
+    };
+    const choice = { ...long, engine: 'sglang', tp: 4, pp: 4, chunkTokens: 16_384, dynamicChunking: 0.8 };
+    const cli = await runCliJson(
+      'serve --model llama-3.3-70b --gpu h200 --weights fp8 --kv fp8 --input-tokens 100000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine sglang --tp 4 --pp 4 --chunk-tokens 16384 --dynamic-chunking 0.8',
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.json.promptChunks).toMatch(/16384 tokens first and then sized to take as long/);
+    expect(evaluateState(state(choice)).costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
+    expect(refusal(() => state({ ...long, chunkTokens: 16_384 })).path).toEqual(['baseline', 'chunkTokens']);
+    expect(refusal(() => state({ ...choice, engine: 'vllm' }))).toMatchObject({
+      path: ['baseline', 'dynamicChunking'],
+      message: expect.stringMatching(/one after another; dynamic chunk sizes are SGLang's/),
+    });
+  });
   it('refuses what serve refuses, by the baseline field', () => {
     expect(refusal(() => state({ tp: 3 })).path).toEqual(['baseline', 'tp']);
     expect(refusal(() => state({ pp: 2, ep: 8 })).path).toEqual(['baseline', 'pp']);

@@ -5,7 +5,7 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
-import { type ServingEngineChoice, servingEngineChoice } from '../catalog/engines.js';
+import { type ServingEngineChoice, servingEngineChoice } from '../catalog/serving-engine-choice.js';
 import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {

@@ -6,8 +6,8 @@
 import type { CalibrationBand } from '../catalog/bands.js';
 import { servingBand } from '../catalog/bands.js';
 import { findApi } from '../catalog/catalog.js';
-import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/engines.js';
 import { servingScale } from '../catalog/serving-band.js';
+import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';

@@ -5,7 +5,7 @@
  * Field-by-field documentation: docs/scenarios.md.
  */
 import { z } from 'zod';
-import { servingEngineFields } from '../catalog/engines.js';
+import { servingEngineFields } from '../catalog/serving-engine-choice.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';

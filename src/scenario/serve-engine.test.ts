@@ -63,6 +63,24 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(refused('deepseek-v3', 'ep: 72').path).toEqual(['phases', 0, 'ep']);
     expect(refused('llama-3-8b', 'tp: 3').path).toEqual(['phases', 0, 'tp']);
     expect(refused('llama-3-8b', 'pp: 33').path).toEqual(['phases', 0, 'pp']);
+    expect(refused('llama-3-8b', 'chunkTokens: 4096').path).toEqual(['phases', 0, 'chunkTokens']);
+    expect(refused('llama-3-8b', 'engine: sglang\nchunkTokens: 100').path).toEqual([
+      'phases',
+      0,
+      'chunkTokens',
+    ]);
+    expect(refused('llama-3-8b', 'engine: vllm\npp: 2\ndynamicChunking: 0.7')).toMatchObject({
+      path: ['phases', 0, 'dynamicChunking'],
+      message: expect.stringMatching(/one after another; dynamic chunk sizes are SGLang's/),
+    });
+  });
+  it("an SGLang pipeline's token budget and dynamic chunks reach the phase's replica", () => {
+    const sized = served(
+      'llama-3-8b',
+      'engine: sglang\ntp: 2\npp: 2\nchunkTokens: 4096\ndynamicChunking: 0.7',
+    );
+    expect(sized.layout).toMatch(/TP2·PP2 /);
+    expect(served('llama-3-8b', 'engine: sglang\ntp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
   });
   it('a fixed TP and EP are the replica the phase runs', () => {
     expect(served('deepseek-v3', 'tp: 1\nep: 72\nredundantExperts: 32').layout).toMatch(/TP1·ADP72·EP72/);

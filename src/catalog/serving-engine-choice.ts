@@ -1,0 +1,137 @@
+/**
+ * A serving deployment's engine choice as levers studies, scenarios and `serve` state it: the engine, how the
+ * deployment sets it (memory share, token budget, dynamic prompt chunks), the replica layout and the expert
+ * placement, each checked against the model and the engine by the field.
+ */
+
+import { z } from 'zod';
+import { DOMAINS, domainNumber } from '../core/domain.js';
+import { inputError } from '../core/errors.js';
+import type { DeploymentCandidate } from '../core/inference/deployment.js';
+import { checkReplicaLayout, type ExpertPlacement } from '../core/inference/expert-placement.js';
+import type { ModelSpec } from '../core/model/spec.js';
+import {
+  type CatalogEngine,
+  ENGINE_IDS,
+  type EngineId,
+  type EngineSettings,
+  findEngine,
+  withEngine,
+} from './engines.js';
+
+/**
+ * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
+ * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --tp --ep --pp
+ * --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
+ * balanced experts.
+ */
+export const servingEngineFields = {
+  engine: z.enum(ENGINE_IDS).optional(),
+  memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
+  chunkTokens: domainNumber(DOMAINS.engineStepTokens).optional(),
+  dynamicChunking: domainNumber(DOMAINS.chunkSmoothFactor).optional(),
+  tp: domainNumber(DOMAINS.parallelDegree).optional(),
+  ep: domainNumber(DOMAINS.parallelDegree).optional(),
+  pp: domainNumber(DOMAINS.parallelDegree).optional(),
+  expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
+  redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
+};
+
+export interface ServingEngineChoice extends ExpertPlacement {
+  readonly engine?: EngineId;
+  readonly memFraction?: number;
+  /** The engine's token budget per step, and dynamic prompt chunks' smooth factor (EngineSettings). */
+  readonly chunkTokens?: number;
+  readonly dynamicChunking?: number;
+  /** Fixed tensor, expert and pipeline parallelism of a replica (searched when absent). */
+  readonly tp?: number;
+  readonly ep?: number;
+  readonly pp?: number;
+}
+
+/**
+ * The engine fields of `f`, refusing what the deployment cannot take, named under `path` (`baseline`,
+ * `phases.2`): a memory share without an engine, a TP the heads do not split over, EP on a dense model
+ * or over expert slots it does not divide, and an expert placement the model cannot take.
+ */
+export function servingEngineChoice(
+  spec: ModelSpec,
+  f: ServingEngineChoice,
+  path: readonly (string | number)[],
+): ServingEngineChoice {
+  const at = (field: keyof ServingEngineChoice) => [...path, field];
+  if (f.memFraction !== undefined && f.engine === undefined)
+    inputError(
+      'invalid_value',
+      at('memFraction'),
+      "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
+    );
+  for (const field of ['chunkTokens', 'dynamicChunking'] as const)
+    if (f[field] !== undefined && f.engine === undefined)
+      inputError(
+        'invalid_value',
+        at(field),
+        `${field} applies with an engine: name the engine, or leave it out`,
+      );
+  if (f.engine !== undefined)
+    checkEngineSettings(
+      findEngine(f.engine, 'engine'),
+      f.dynamicChunking !== undefined,
+      at('dynamicChunking'),
+    );
+  checkReplicaLayout(spec, replicaFixed(f), {
+    tensorParallel: at('tp'),
+    expertParallel: at('ep'),
+    pipelineParallel: at('pp'),
+    expertImbalance: at('expertImbalance'),
+    redundantExperts: at('redundantExperts'),
+  });
+  const { engine, memFraction, chunkTokens, dynamicChunking, tp, ep, pp } = f;
+  const { expertImbalance, redundantExperts } = f;
+  const fields = {
+    engine,
+    memFraction,
+    chunkTokens,
+    dynamicChunking,
+    tp,
+    ep,
+    pp,
+    expertImbalance,
+    redundantExperts,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ServingEngineChoice;
+}
+
+/** The replica options' fixed dimensions and placement for a choice (replica-layouts.ts replicaOptions). */
+export const replicaFixed = (f: ServingEngineChoice) => ({
+  tensorParallel: f.tp,
+  expertParallel: f.ep,
+  pipelineParallel: f.pp,
+  expertImbalance: f.expertImbalance,
+  redundantExperts: f.redundantExperts,
+});
+
+/** `candidates` on the chosen engine as the deployment sets it ({@link withEngine}); unchanged without one. */
+export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingEngineChoice) => {
+  const engine = f.engine === undefined ? undefined : findEngine(f.engine, 'engine');
+  const settings: EngineSettings = {
+    memoryFraction: f.memFraction,
+    maxBatchedTokens: f.chunkTokens,
+    ...(f.dynamicChunking !== undefined && { dynamicChunking: { smoothFactor: f.dynamicChunking } }),
+  };
+  return candidates.map((c) => withEngine(c, engine, settings));
+};
+
+/** Refuses dynamic chunk sizes on an engine that passes a prompt's chunks through a pipeline one after another. */
+export function checkEngineSettings(
+  engine: CatalogEngine,
+  dynamicChunking: boolean,
+  path: readonly (string | number)[],
+): void {
+  if (dynamicChunking && !engine.pipelinesPromptChunks)
+    inputError(
+      'unsupported',
+      path,
+      `${engine.name} passes a prompt's chunks through a pipeline one after another; dynamic chunk sizes are SGLang's (engine sglang)`,
+    );
+}
