@@ -265,13 +265,6 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
 }
 
 /**
- * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
- * place the CLI (`serve --engine`), levers studies, scenarios and the web Serve view attach an engine,
- * so the simulated step times and the reported band come from the same calibration. `memoryFraction`, where the deployment
- * states one (vLLM `--gpu-memory-utilization`, SGLang `--mem-fraction-static`, TensorRT-LLM
- * `free_gpu_memory_fraction`), replaces the profile's share and any share the engine would derive.
- */
-/**
  * How a deployment sets its engine where it differs from the profile: its memory share (--mem-fraction), its
  * token budget per step, the size of a prompt's chunks (--chunk-tokens), and dynamic chunk sizes on a
  * pipeline (--dynamic-chunking).
@@ -282,6 +275,13 @@ export interface EngineSettings {
   readonly dynamicChunking?: { readonly smoothFactor: number };
 }
 
+/**
+ * A candidate served by an engine, with the host overheads calibrated for its GPU's family: the one
+ * place the CLI (`serve --engine`), levers studies, scenarios and the web Serve view attach an engine,
+ * so the simulated step times and the reported band come from the same calibration. The deployment's
+ * settings replace the profile's: a memory share (vLLM `--gpu-memory-utilization`, SGLang
+ * `--mem-fraction-static`, TensorRT-LLM `free_gpu_memory_fraction`) also any share the engine would derive.
+ */
 export function withEngine(
   c: DeploymentCandidate,
   engine: CatalogEngine | undefined,

@@ -111,9 +111,22 @@ describe('serving baseline: engine and expert placement', () => {
     expect(() => servingBaselineSchema.parse({ ...DEEPSEEK, expertImbalance: 0.5 })).toThrow(/at least 1/);
   });
   it('a lever that swaps the model keeps the engine and drops the layout and placement stated for the old one', () => {
-    const s = state({ engine: 'vllm', memFraction: 0.9, ep: 8, expertImbalance: 1.5, redundantExperts: 32 });
+    const s = state({
+      engine: 'sglang',
+      memFraction: 0.8,
+      chunkTokens: 4096,
+      dynamicChunking: 0.7,
+      ep: 8,
+      expertImbalance: 1.5,
+      redundantExperts: 32,
+    });
     const swapped = onModel(s, 'llama-3-8b', state({ model: 'llama-3-8b' }).spec);
-    expect(swapped.engineChoice).toEqual({ engine: 'vllm', memFraction: 0.9 });
+    expect(swapped.engineChoice).toEqual({
+      engine: 'sglang',
+      memFraction: 0.8,
+      chunkTokens: 4096,
+      dynamicChunking: 0.7,
+    });
     expect(evaluateState(swapped).costUsd).toBeGreaterThan(0);
   });
 });
