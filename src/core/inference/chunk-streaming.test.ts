@@ -103,7 +103,7 @@ describe("a long prompt's chunks streamed through a pipeline (SGLang's chunked p
   });
 
   test.prop([fc.constantFrom(2, 4), fc.integer({ min: 9_000, max: 200_000 })], { numRuns: 8 })(
-    'the simulator and the analytic TTFT of a lone long prompt on a streamed pipeline agree within 5%, whatever its last chunk',
+    'the simulator and the analytic TTFT of a lone long prompt on a streamed pipeline agree within 8%, fixed or dynamic chunks, whatever the last',
     (pp, tokens) => {
       const r = replica(sglang, pp, 4, 'llama');
       const requests = syntheticRequests({
@@ -119,14 +119,13 @@ describe("a long prompt's chunks streamed through a pipeline (SGLang's chunked p
           arrival: { kind: 'burst' },
           timelinePoints: 0,
         }).ttftSeconds.p50;
-      const analytic = servingPoint(
-        llama70,
-        h200,
-        r,
-        { inputTokens: tokens, outputTokens: 2 },
-        1,
-      ).ttftSeconds;
-      expect(Math.abs(run(sglang) / analytic - 1)).toBeLessThan(0.05);
+      const analytic = (profile: EngineProfile) =>
+        servingPoint(llama70, h200, { ...r, profile }, { inputTokens: tokens, outputTokens: 2 }, 1)
+          .ttftSeconds;
+      const dynamic = { ...sglang, dynamicChunking: { smoothFactor: 0.75 } };
+      // The simulator prices a step on its grid (contexts 2^(1/4) apart, step-cost.ts): a few percent.
+      expect(Math.abs(run(sglang) / analytic(sglang) - 1)).toBeLessThan(0.08);
+      expect(Math.abs(run(dynamic) / analytic(dynamic) - 1)).toBeLessThan(0.08);
       // vLLM's serial chunks take longer on the same pipeline.
       expect(run(vllm)).toBeGreaterThan(run(sglang));
     },

@@ -267,24 +267,45 @@ export function promptChunksSeconds(
     const tail = timed(rest, full * c0);
     return streamed + tail.streamed + Math.max(lastFull.drain, tail.drain);
   }
-  const first = timed(c0, 0);
-  const far = promptTokens - c0;
-  const beta = Math.max(0, (step(chunk(c0, far, true)) - first.streamed) / (c0 * far));
-  const alpha = Math.max(0, first.streamed / c0 - (beta * c0) / 2);
-  const ideal = (prefix: number): number => {
-    const b = alpha + beta * prefix;
-    return beta > 0 ? (Math.sqrt(b * b + 2 * beta * first.streamed) - b) / beta : c0;
-  };
+  const tokensAt = dynamicChunkTokens(
+    (tokens, prefix) => step(chunk(tokens, prefix, true)),
+    c0,
+    promptTokens - c0,
+    streaming.smoothFactor,
+  );
   let prefix = 0;
-  let size = c0;
   let seconds = 0;
-  while (prefix + size < promptTokens) {
-    seconds += size * (alpha + beta * (prefix + size / 2));
+  let drain = 0;
+  for (let size = c0; prefix + size < promptTokens; size = tokensAt(prefix)) {
+    const t = timed(size, prefix);
+    seconds += t.streamed;
+    drain = Math.max(drain, t.drain);
     prefix += size;
-    size = Math.max(c0 / 4, c0 + streaming.smoothFactor * (ideal(prefix) - c0));
   }
   const last = timed(promptTokens - prefix, prefix);
-  return seconds + last.streamed + Math.max(first.drain, last.drain);
+  return seconds + last.streamed + Math.max(drain, last.drain);
+}
+
+/**
+ * SGLang's dynamic chunk sizes (--enable-dynamic-chunking): the streamed step `streamed(tokens, prefix)` fitted
+ * as c·(α + β·(L + c/2)) from a chunk of `c0` tokens at prefixes 0 and `fitPrefix`; the chunk at prefix L is
+ * the size whose fitted time equals the first chunk's, moved from c₀ towards it by `smoothFactor` and at least
+ * c₀/4. One home for `promptChunksSeconds` and the simulator's scheduler.
+ */
+export function dynamicChunkTokens(
+  streamed: (tokens: number, prefix: number) => number,
+  c0: number,
+  fitPrefix: number,
+  smoothFactor: number,
+): (prefix: number) => number {
+  const t0 = streamed(c0, 0);
+  const beta = fitPrefix > 0 ? Math.max(0, (streamed(c0, fitPrefix) - t0) / (c0 * fitPrefix)) : 0;
+  const alpha = Math.max(0, t0 / c0 - (beta * c0) / 2);
+  return (prefix) => {
+    const b = alpha + beta * prefix;
+    const ideal = beta > 0 ? (Math.sqrt(b * b + 2 * beta * t0) - b) / beta : c0;
+    return Math.max(c0 / 4, c0 + smoothFactor * (ideal - c0));
+  };
 }
 
 /** Seconds of one layer of each kind of `layerKinds(spec)` over a request, with its launch overhead. */

@@ -55,6 +55,8 @@ export class Scheduler {
     private readonly hitRate: number,
     /** A request that can never be served (its KV exceeds the whole cache). */
     private readonly reject: (s: Live) => void,
+    /** The most tokens a prompt chunk at a prefix may carry (dynamic chunk sizes); absent: the budget alone. */
+    private readonly chunkTokensAt?: (prefix: number) => number,
   ) {}
 
   waitingCount(): number {
@@ -87,7 +89,8 @@ export class Scheduler {
     const alone =
       this.budget === e.maxBatchedTokens && this.decoding.length === 0 && this.chunks.length === 0;
     if (!e.features.chunkedPrefill && remaining > this.budget && !alone) return 0;
-    const tokens = e.features.chunkedPrefill ? Math.min(this.budget, remaining) : remaining;
+    const cap = this.chunkTokensAt ? Math.max(1, Math.round(this.chunkTokensAt(s.computed))) : this.budget;
+    const tokens = e.features.chunkedPrefill ? Math.min(this.budget, remaining, cap) : remaining;
     return this.pool.grow(s, s.computed + tokens) ? tokens : -1;
   }
 

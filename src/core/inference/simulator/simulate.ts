@@ -9,7 +9,7 @@ import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
 import { engineMemoryFraction, kvCapacity, promptStreaming } from '../engine.js';
-import { type Replica, replicaGpus } from '../serving-step.js';
+import { dynamicChunkTokens, type Replica, replicaGpus } from '../serving-step.js';
 import { tokensPerStep, verifiedTokens } from '../speculative-plan.js';
 import { KvPool } from './kv-pool.js';
 import {
@@ -76,9 +76,33 @@ export function simulateReplica(
     draftTokens: drafts,
     draftWidth: o.speculative?.tree?.width,
   });
-  // Streamed chunks at the token budget (dynamic chunk sizes are priced by promptChunksSeconds only).
-  const streamed = promptStreaming(e, r.pipelineParallel) !== 'serial';
+  // Streamed chunks, at the token budget or at dynamic sizes fitted as promptChunksSeconds fits them
+  // (at the workload's mean prompt).
+  const streaming = promptStreaming(e, r.pipelineParallel);
+  const streamed = streaming !== 'serial';
   let drain = 0;
+  let meanPrompt = 0;
+  for (const q of requests) meanPrompt += q.inputTokens / Math.max(1, requests.length);
+  const chunkTokensAt =
+    typeof streaming === 'object'
+      ? dynamicChunkTokens(
+          (tokens, prefix) =>
+            stepSeconds(
+              {
+                decodeSequences: 0,
+                tokensPerSequence: perSeqTokens,
+                context: 0,
+                prefillTokens: tokens,
+                prefillContext: prefix + tokens / 2,
+                prefillStreams: true,
+              },
+              1,
+            ),
+          e.maxBatchedTokens,
+          Math.max(0, meanPrompt - e.maxBatchedTokens),
+          streaming.smoothFactor,
+        )
+      : undefined;
   const pool = new KvPool(totalBlocks, bs);
   const metrics = new SimMetrics(o.slo ?? {}, o.timelinePoints ?? 400);
 
@@ -108,11 +132,19 @@ export function simulateReplica(
       nextRelease += 1;
     }
   };
-  const sched = new Scheduler(e, pool, metrics, perSeqTokens, hitRate, (s) => {
-    pool.release(s);
-    metrics.rejected += 1;
-    releaseNext();
-  });
+  const sched = new Scheduler(
+    e,
+    pool,
+    metrics,
+    perSeqTokens,
+    hitRate,
+    (s) => {
+      pool.release(s);
+      metrics.rejected += 1;
+      releaseNext();
+    },
+    chunkTokensAt,
+  );
   const newLive = (i: number): Live => {
     metrics.arrived(arrivalOf[i]!);
     return liveRequest(i, requests[i]!, arrivalOf[i]!);
