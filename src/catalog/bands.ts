@@ -132,7 +132,7 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
   if (stages > 1) {
     const wider = stages > PIPELINE_STAGES_VALIDATED;
     outside.push(
-      `a pipeline of ${stages} stages: no ${engine.id} calibration row runs one; on held-out TensorRT-LLM 1.0 rows (RTX PRO 6000, TP1 × PP2–8) the pipeline's own error is about 4% up to PP4 and 12% optimistic at PP8${engine.pipelinesPromptChunks ? `; a long prompt's chunks stream through the stages: held-out H20 TTFT rows run 38–66% slow there (one pass 33%)` : ''}${wider ? ': the band is widened by half' : ''}`,
+      `a pipeline of ${stages} stages: no ${engine.id} calibration row runs one; on held-out TensorRT-LLM 1.0 rows (RTX PRO 6000, TP1 × PP2–8) the pipeline's own error is about 4% up to PP4 and 12% optimistic at PP8${engine.pipelinesPromptChunks ? `; a long prompt's chunks stream through the stages: held-out H20 TTFT rows run 8–39% slow there, the model's bubble the larger` : ''}${wider ? ': the band is widened by half' : ''}`,
     );
     if (wider) factor *= 1.5;
   }

@@ -153,6 +153,9 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
     gemm: gemm as EfficiencyProfile['gemm'],
     attentionForward: file.attention.forward.value,
     attentionBackward: file.attention.backward.value,
+    ...(file.attention.tensorToVectorRatio && {
+      attentionTensorToVectorRatio: file.attention.tensorToVectorRatio.value,
+    }),
     ...(file.attentionImplementations
       ? {
           attentionImplementations: Object.fromEntries(

@@ -215,7 +215,16 @@ export const efficiencyFileSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]*$/)
       .optional(),
     gemm: z.object({ bf16: curve }).catchall(curve),
-    attention: z.object({ forward: ratio, backward: ratio }).strict(),
+    attention: z
+      .object({
+        forward: ratio,
+        backward: ratio,
+        /** BF16 tensor peak / FP32 vector peak of the GPU the efficiencies were measured on (unit ratio). */
+        tensorToVectorRatio: sourcedValue
+          .refine((v) => v.unit === 'ratio' && v.value > 0, { message: 'must be a positive ratio' })
+          .optional(),
+      })
+      .strict(),
     /** Published forward efficiency by attention implementation over sequence length (tokens, unit count). */
     attentionImplementations: z
       .object(

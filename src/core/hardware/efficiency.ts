@@ -36,6 +36,13 @@ export interface EfficiencyProfile {
   /** FlashAttention efficiency (fraction of the BF16 peak) at training sequence lengths. */
   readonly attentionForward: number;
   readonly attentionBackward: number;
+  /**
+   * The BF16 tensor peak over the FP32 vector peak of the GPU the attention efficiencies were measured
+   * on: a GPU's softmax exponentials run on its special-function units, 16 per 128 FP32 lanes of an
+   * NVIDIA SM, so at a higher ratio than this one they take a larger share of a fused kernel's time
+   * (roofline.ts attentionEfficiency). Absent: every GPU of the family gets the family's efficiencies.
+   */
+  readonly attentionTensorToVectorRatio?: number;
   /** Published efficiency by implementation over sequence length (absent: only the scalars above). */
   readonly attentionImplementations?: Readonly<
     Partial<Record<AttentionImplementation, AttentionImplementationCurve>>

@@ -93,7 +93,12 @@ export interface AttentionKernel {
  * Efficiency of an attention pass as a fraction of the BF16 peak. Without a kernel (or where the
  * profile has no table for it): the profile's FlashAttention scalars. With one: the implementation's
  * published forward curve at `seqLen`; its backward is that times the profile's backward/forward
- * ratio (an estimate: the tables are forward-only).
+ * ratio (an estimate: the tables are forward-only). A fused kernel's shortfall from the peak is its
+ * softmax, whose exponentials run on the SM's special-function units beside the tensor cores (Shah et
+ * al. 2024, FlashAttention-3, Sec. 3: 989 TFLOP/s of matmul against 3.9 TFLOP/s of exponentials on an
+ * H100): on a GPU whose tensor peak stands lower against its vector units than on the GPU the family
+ * was measured on (the H20: BF16 / FP32 = 3.4 against the H100's 14.8) that share shrinks in proportion,
+ * 1/η − 1 scaling with the ratio.
  */
 export function attentionEfficiency(
   hw: HardwareSpec,
@@ -102,9 +107,16 @@ export function attentionEfficiency(
 ): number {
   const e = hw.efficiency;
   const table = kernel ? e.attentionImplementations?.[kernel.implementation] : undefined;
-  if (!table || !kernel) return pass === 'forward' ? e.attentionForward : e.attentionBackward;
-  const forward = curveEfficiency(table.forward, kernel.seqLen);
-  return pass === 'forward' ? forward : (forward * e.attentionBackward) / e.attentionForward;
+  let measured: number;
+  if (!table || !kernel) measured = pass === 'forward' ? e.attentionForward : e.attentionBackward;
+  else {
+    const forward = curveEfficiency(table.forward, kernel.seqLen);
+    measured = pass === 'forward' ? forward : (forward * e.attentionBackward) / e.attentionForward;
+  }
+  const reference = e.attentionTensorToVectorRatio;
+  const { bf16, fp32 } = hw.peakFlopsPerSecond;
+  if (reference === undefined || !bf16 || !fp32 || kernel?.implementation === 'unfused') return measured;
+  return 1 / (1 + (1 / measured - 1) * (bf16 / fp32 / reference));
 }
 
 /** Seconds for an attention kernel doing `flops` (BF16), forward or backward. */
