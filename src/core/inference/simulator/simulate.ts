@@ -81,8 +81,7 @@ export function simulateReplica(
   const streaming = promptStreaming(e, r.pipelineParallel);
   const streamed = streaming !== 'serial';
   let drain = 0;
-  let meanPrompt = 0;
-  for (const q of requests) meanPrompt += q.inputTokens / Math.max(1, requests.length);
+  const meanPrompt = () => requests.reduce((sum, q) => sum + q.inputTokens, 0) / Math.max(1, requests.length);
   const chunkTokensAt =
     typeof streaming === 'object'
       ? dynamicChunkTokens(
@@ -99,7 +98,7 @@ export function simulateReplica(
               1,
             ),
           e.maxBatchedTokens,
-          Math.max(0, meanPrompt - e.maxBatchedTokens),
+          Math.max(0, meanPrompt() - e.maxBatchedTokens),
           streaming.smoothFactor,
         )
       : undefined;
