@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
 import { checkEngineSettings } from '../catalog/serving-engine-choice.js';
+import { DEFAULT_CHUNK_SMOOTH_FACTOR } from '../core/inference/engine.js';
 import { fraction, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 
 export interface EngineFlags {
@@ -33,9 +34,6 @@ export function addEngineFlags(command: Command): Command {
       `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
     );
 }
-
-/** SGLang's default SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR (LMSYS blog 2026-01-15, 'Advanced Option: Dynamic chunking'). */
-const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
 
 /** The deployment's engine settings from --mem-fraction, --chunk-tokens and --dynamic-chunking (each with --engine). */
 export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined): EngineSettings {

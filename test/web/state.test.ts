@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inDomain } from '../../src/core/domain.js';
 import { OFFLOAD_MODES } from '../../src/core/memory/offload.js';
-import { checkState, defaultState, ETP_CHOICES, STATE_CHOICES, STATE_DOMAINS } from '../../web/src/state.js';
+import { defaultState, ETP_CHOICES, STATE_CHOICES, STATE_DOMAINS } from '../../web/src/state.js';
+import { checkState } from '../../web/src/state-check.js';
 import { decodeState, encodeState } from '../../web/src/state-link.js';
 
 const fallback = defaultState('name: x');

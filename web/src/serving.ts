@@ -21,7 +21,12 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
 } from '../../src/core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement, GENERIC_ENGINE } from '../../src/core/inference/engine.js';
+import {
+  eagerDecode,
+  eagerDecodeStatement,
+  GENERIC_ENGINE,
+  promptChunksStatement,
+} from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
@@ -64,6 +69,8 @@ export const serveBaseline = (s: ServeInput) => ({
   // PP searched, balanced experts. EP and the expert placement are shown, and taken, for an MoE model only.
   engine: s.engine === 'none' ? undefined : s.engine,
   memFraction: s.memFraction > 0 ? s.memFraction : undefined,
+  chunkTokens: s.chunkTokens > 0 ? s.chunkTokens : undefined,
+  dynamicChunking: s.dynamicChunking ? s.smoothFactor : undefined,
   tp: s.tp > 0 ? s.tp : undefined,
   pp: s.pp > 0 ? s.pp : undefined,
   ...(isMoe(s.model) && {
@@ -145,6 +152,8 @@ export interface Served {
   readonly warnings: readonly string[];
   /** Speculative decoding in words (drafts, acceptance, tokens per step, drafter), or null without it. */
   readonly speculation: string | null;
+  /** How a prompt's chunks pass the plan's pipeline stages, in words; null without a pipeline or an engine. */
+  readonly promptChunks: string | null;
   readonly plan: PlanSummary;
   /** P10–P90 from the engine's calibration residuals on this GPU family; null where none covers it. */
   readonly band: {
@@ -211,6 +220,7 @@ export function serveTask(input: ServeInput): Served {
       ...[acrossNodesStatement(c)].filter((t): t is string => t !== null),
     ],
     speculation: speculationText(s),
+    promptChunks: promptChunksStatement(c.replica.profile, c.replica.pipelineParallel),
     plan: {
       label: `${candidateLabel(c)}${best.disaggregated ? ' disagg' : ''}`,
       gpus: best.gpus,

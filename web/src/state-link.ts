@@ -1,8 +1,9 @@
 /**
  * The app's state in a share link: deflate-raw-compressed JSON in base64url after `#s=`, decoded and
- * checked field by field against the domains (state.ts checkState) so a crafted link cannot break a view.
+ * checked field by field against the domains (state-check.ts checkState) so a crafted link cannot break a view.
  */
-import { type AppState, checkState } from './state.js';
+import type { AppState } from './state.js';
+import { checkState } from './state-check.js';
 
 const toBase64Url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))

@@ -3,7 +3,8 @@
  * CLI's domain bounds (src/core/domain.ts): a value outside them is replaced by the default, and the app says so.
  */
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
-import { DOMAINS, type Domain, describeDomain, inDomain } from '../../src/core/domain.js';
+import { DOMAINS, type Domain } from '../../src/core/domain.js';
+import { DEFAULT_CHUNK_SMOOTH_FACTOR } from '../../src/core/inference/engine.js';
 import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
 import { QUANTIZED_BASES, type QuantizedBase } from '../../src/core/model/adapters.js';
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
@@ -127,6 +128,11 @@ export interface ServeInput {
   engine: ServeEngine;
   /** The engine's share of GPU memory as the deployment sets it, as `--mem-fraction` (0: the profile's). */
   memFraction: number;
+  /** The engine's token budget per step, as `--chunk-tokens` (0: the profile's). */
+  chunkTokens: number;
+  /** SGLang's dynamic prompt-chunk sizes through a pipeline at `smoothFactor`, as `--dynamic-chunking`. */
+  dynamicChunking: boolean;
+  smoothFactor: number;
   /** Fixed tensor, (MoE) expert and pipeline parallelism of a replica, as `--tp`, `--ep`, `--pp` (0: searched). */
   tp: number;
   ep: number;
@@ -239,6 +245,9 @@ export function defaultState(exampleYaml: string): AppState {
       api: 'gpt-4o-mini',
       engine: 'none',
       memFraction: 0,
+      chunkTokens: 0,
+      dynamicChunking: false,
+      smoothFactor: DEFAULT_CHUNK_SMOOTH_FACTOR,
       tp: 0,
       ep: 0,
       pp: 0,
@@ -308,6 +317,8 @@ export const STATE_DOMAINS = {
     draftTokens: D.draftTokens,
     acceptanceRate: D.fraction,
     memFraction: orZero(D.engineMemoryShare),
+    chunkTokens: orZero(D.engineStepTokens),
+    smoothFactor: D.chunkSmoothFactor,
     tp: orZero(D.parallelDegree),
     ep: orZero(D.parallelDegree),
     pp: orZero(D.parallelDegree),
@@ -357,63 +368,3 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     arrival: ['traffic', 'concurrency'],
   },
 };
-
-/** A decoded state checked field by field against `fallback`'s shape and the domains: a wrong type, a value out of its domain or an unknown choice becomes the fallback's, with a message. */
-export function checkState(raw: unknown, fallback: AppState): { state: AppState; issues: string[] } {
-  const issues: string[] = [];
-  const parsed = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const section = <K extends Exclude<keyof AppState, 'view'>>(key: K): AppState[K] => {
-    const base = fallback[key] as unknown as Record<string, unknown>;
-    const given = parsed[key];
-    if (given === undefined) return fallback[key];
-    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-      issues.push(`${key}: not a set of fields; using the defaults`);
-      return fallback[key];
-    }
-    const out: Record<string, unknown> = { ...base };
-    const domains: Readonly<Record<string, Domain>> =
-      (STATE_DOMAINS as Partial<Record<string, Record<string, Domain>>>)[key] ?? {};
-    const choices: Readonly<Record<string, readonly string[]>> = STATE_CHOICES[key] ?? {};
-    for (const [field, value] of Object.entries(given as Record<string, unknown>)) {
-      if (!Object.hasOwn(base, field)) continue;
-      const d = Object.hasOwn(domains, field) ? domains[field] : undefined;
-      const allowed = Object.hasOwn(choices, field) ? choices[field] : undefined;
-      const fallbackValue = base[field];
-      const bad = (why: string) =>
-        issues.push(`${key}.${field}: ${why}; using ${JSON.stringify(fallbackValue)}`);
-      if (d !== undefined) {
-        if (key === 'train' && field === 'usdPerGpuHour' && value === null) out[field] = null;
-        else if (typeof value !== 'number' || !inDomain(value, d))
-          bad(`${describeDomain(d)} (${d.what}), got ${JSON.stringify(value)}`);
-        else out[field] = value;
-      } else if (allowed !== undefined) {
-        if (typeof value === 'string' && allowed.includes(value)) out[field] = value;
-        else bad(`must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-      } else if (fallbackValue === null || typeof fallbackValue === 'string') {
-        if (typeof value === 'string' && value.length <= 1_000_000) out[field] = value;
-        else if (value === null && fallbackValue === null) out[field] = null;
-        else if (!(value === null && (field === 'config' || field === 'configName'))) bad('expected text');
-        else out[field] = null;
-      } else if (typeof value === typeof fallbackValue) out[field] = value;
-      else bad(`expected ${typeof fallbackValue}`);
-    }
-    return out as unknown as AppState[K];
-  };
-  const view = VIEWS.some((v) => v.id === parsed.view) ? (parsed.view as View) : fallback.view;
-  const views = VIEWS.map((v) => v.id).join(', ');
-  if (parsed.view !== undefined && view !== parsed.view)
-    issues.push(`view: must be one of ${views}, got ${JSON.stringify(parsed.view)}`);
-  return {
-    state: {
-      view,
-      train: section('train'),
-      adapt: section('adapt'),
-      rl: section('rl'),
-      serve: section('serve'),
-      project: section('project'),
-      levers: section('levers'),
-      scaling: section('scaling'),
-    },
-    issues,
-  };
-}

@@ -107,6 +107,9 @@ export interface MemoryReserve {
   readonly floorAboveMiB: number;
 }
 
+/** SGLang's default SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR (LMSYS blog 2026-01-15, 'Advanced Option: Dynamic chunking'). */
+export const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
+
 /**
  * The largest decode batch the engine captures in a CUDA graph on this replica (SGLang
  * `cuda_graph_max_bs` by GPU memory, its larger value from `tpThreshold` GPUs on), per attention-DP

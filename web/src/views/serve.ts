@@ -5,6 +5,7 @@
  */
 import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
+import { findEngine } from '../../../src/catalog/engines.js';
 import type { Domain } from '../../../src/core/domain.js';
 import type { LatencyStats } from '../../../src/core/inference/simulator/stats.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
@@ -94,6 +95,10 @@ const planKey = (s: ServeInput) =>
     seed: 0,
   });
 
+/** Whether the engine streams a prompt's chunks through a pipeline (its dynamic chunk sizes then apply). */
+const streamsChunks = (engine: ServeEngine) =>
+  engine !== 'none' && findEngine(engine, 'engine').pipelinesPromptChunks;
+
 /** A serving baseline field's error paths: the schema's (`memFraction`) and the model check's (`baseline.memFraction`). */
 const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
 
@@ -101,7 +106,13 @@ const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
 const claimedFields = (s: ServeInput) => [
   'speculative',
   ...baselineField('tp'),
-  ...(s.engine === 'none' ? [] : baselineField('memFraction')),
+  ...(s.engine === 'none'
+    ? []
+    : [
+        ...baselineField('memFraction'),
+        ...baselineField('chunkTokens'),
+        ...baselineField('dynamicChunking'),
+      ]),
   ...(isMoe(s.model)
     ? [...baselineField('ep'), ...baselineField('expertImbalance'), ...baselineField('redundantExperts')]
     : []),
@@ -155,7 +166,11 @@ export function serveView(app: App) {
           @change=${(e: Event) => {
             // The hardware bound has no memory share of its own: the engine's setting goes with it.
             const engine = (e.target as HTMLSelectElement).value as ServeEngine;
-            set(engine === 'none' ? { engine, memFraction: 0 } : { engine });
+            set(
+              engine === 'none'
+                ? { engine, memFraction: 0, chunkTokens: 0, dynamicChunking: false }
+                : { engine, dynamicChunking: s.dynamicChunking && streamsChunks(engine) },
+            );
           }}
         >
           ${SERVE_ENGINES.map((e) => html`<option value=${e} ?selected=${e === s.engine}>${e === 'none' ? 'none (hardware bound)' : e}</option>`)}
@@ -167,7 +182,20 @@ export function serveView(app: App) {
           : html`<label title="vLLM --gpu-memory-utilization, SGLang --mem-fraction-static, TensorRT-LLM free_gpu_memory_fraction"
               >Engine memory share (0–1, 0: the engine's default)
               <input id="serve-mem-fraction" type="text" inputmode="decimal" .value=${String(s.memFraction)} @change=${num('memFraction')} />${fieldError(r?.issues ?? null, ...baselineField('memFraction'))}</label
-            >`
+            >
+            <label title="vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, TensorRT-LLM max_num_tokens: decode and prompt chunks together"
+              >Engine tokens per step (0: the engine's default)
+              <input id="serve-chunk-tokens" type="text" inputmode="decimal" .value=${String(s.chunkTokens)} @change=${num('chunkTokens')} />${fieldError(r?.issues ?? null, ...baselineField('chunkTokens'))}</label
+            >
+            ${
+              streamsChunks(s.engine)
+                ? html`<label title="SGLang --enable-dynamic-chunking: through a pipeline (PP), a long prompt's later chunks sized to take as long as its first"
+                      ><input id="serve-dynamic-chunking" type="checkbox" .checked=${s.dynamicChunking} @change=${(e: Event) => set({ dynamicChunking: (e.target as HTMLInputElement).checked })} />
+                      Dynamic prompt chunks${fieldError(r?.issues ?? null, ...baselineField('dynamicChunking'))}</label
+                    >
+                    ${s.dynamicChunking ? field('Smooth factor (0–1)', 'serve-smooth-factor', 'smoothFactor', 'SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR: 0 keeps the first chunk’s size, 1 follows the runtime model') : nothing}`
+                : nothing
+            }`
       }
       <label title="--tp: the replica's tensor parallelism (beyond a node's GPUs, TP runs over the NICs)"
         >Tensor parallel (0: searched)
@@ -285,6 +313,7 @@ export function serveView(app: App) {
             <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
           </div>
           ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
+          ${v.promptChunks ? html`<p class="status" id="serve-prompt-chunks">${v.promptChunks}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
             ${v.plan.concurrency} sequences${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on

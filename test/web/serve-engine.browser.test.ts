@@ -1,0 +1,77 @@
+/**
+ * The Serve view's engine settings, in Chromium: a token budget per step and SGLang's dynamic prompt
+ * chunks through a pipeline give `llmecon serve --engine sglang --chunk-tokens … --dynamic-chunking …
+ * --pp 2 --json`'s plan and its prompt-chunk statement; on vLLM the dynamic chunks are not offered and
+ * the chunks pass the stages one after another, as the CLI says; a budget below the engines' range is
+ * answered with the CLI's message by its field.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
+import { runCli } from '../run-cli.js';
+
+const suite = appInBrowser('serve-engine');
+
+// The Serve view's defaults (web/src/state.ts) with a pipeline of two stages.
+const SERVE =
+  'serve --model llama-3.1-70b --gpu h100-sxm --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+  '--tokens-per-day 2000000000 --tpot-slo 0.05 --price-per-gpu-hour 2 --pp 2';
+
+async function cliPlan(flags: string) {
+  const r = await runCli(`${SERVE} ${flags} --json`);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { usdPerDay: number; promptChunks: string | null };
+}
+
+/** The view's plan once it shows `usdPerDay`, and its prompt-chunk statement. */
+async function planShows(page: Page, cli: { usdPerDay: number; promptChunks: string | null }) {
+  await expect
+    .poll(async () => Number(await page.locator('#serve-result').getAttribute('data-usd-per-day')), {
+      timeout: 90_000,
+    })
+    .toBe(cli.usdPerDay);
+  expect(cli.promptChunks).not.toBeNull();
+  await expect
+    .poll(async () => await page.locator('#serve-prompt-chunks').textContent(), { timeout: 30_000 })
+    .toBe(`${cli.promptChunks}.`);
+}
+
+describe('the Serve view: engine token budget and dynamic prompt chunks', () => {
+  it('SGLang at 4,096 tokens a step with dynamic chunks (σ 0.5) over PP2 equals the CLI; vLLM streams nothing and offers no dynamic chunks; 100 tokens: the CLI’s message', async () => {
+    const { page, problems } = await watchedPage(suite.browser);
+    await page.goto(suite.app.base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.getByRole('button', { name: 'Serve', exact: true }).click();
+    await page.locator('#serve-result').waitFor({ timeout: 30_000 });
+    // Without an engine there is no budget or dynamic chunking to set.
+    expect(await page.locator('#serve-chunk-tokens').count()).toBe(0);
+
+    await page.locator('#serve-engine').selectOption('sglang');
+    await changeField(page.locator('#serve-pp'), '2');
+    await changeField(page.locator('#serve-chunk-tokens'), '4096');
+    await page.locator('#serve-dynamic-chunking').check();
+    await changeField(page.locator('#serve-smooth-factor'), '0.5');
+    await planShows(page, await cliPlan('--engine sglang --chunk-tokens 4096 --dynamic-chunking 0.5'));
+    await screenshot(page, 'web-serve-dynamic-chunks');
+
+    // vLLM does not pipeline a prompt's chunks: no dynamic sizes to offer, and the state drops them.
+    await page.locator('#serve-engine').selectOption('vllm');
+    await planShows(page, await cliPlan('--engine vllm --chunk-tokens 4096'));
+    expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
+    expect(await page.locator('#serve-prompt-chunks').textContent()).toMatch(/one after another/);
+
+    // Below the engines' range: the CLI's words, next to the field.
+    const low = await runCli(`${SERVE} --engine vllm --chunk-tokens 100`);
+    expect(low.code).toBe(2);
+    const message = low.stderr.split('\n')[0]!.replace(/^error: --chunk-tokens: /, '');
+    await changeField(page.locator('#serve-chunk-tokens'), '100');
+    await expect
+      .poll(async () => await page.locator('label:has(#serve-chunk-tokens) .error').textContent(), {
+        timeout: 30_000,
+      })
+      .toContain(message.replace(/, got .*$/, ''));
+    expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
