@@ -103,6 +103,13 @@ describe('serve --pp', () => {
       /16384 tokens first and then sized to take as long \(dynamic chunking, smooth factor 0\.8\)/,
     );
     expect(dynamic.json.ttftSeconds).toBeLessThan(fixed.json.ttftSeconds);
+    // Without a pipeline the plan says the dynamic sizes do not apply.
+    const flat = await runCliJson(
+      'serve --model llama-3.3-70b --gpu h200 --weights fp8 --tp 4 --pp 1 --input-tokens 100000 --output-tokens 200 --concurrency 1 --aggregated --engine sglang --dynamic-chunking',
+    );
+    expect(flat.json.promptChunks).toMatch(
+      /^dynamic chunking is not applied: .* this replica has none \(prompts are cut at the token budget, 8192 tokens a step\)/,
+    );
     const vllm = await runCli(LONG_PROMPT('vllm', '--dynamic-chunking'));
     expect(vllm.code).toBe(2);
     expect(vllm.stderr).toMatch(

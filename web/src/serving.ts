@@ -152,7 +152,7 @@ export interface Served {
   readonly warnings: readonly string[];
   /** Speculative decoding in words (drafts, acceptance, tokens per step, drafter), or null without it. */
   readonly speculation: string | null;
-  /** How a prompt's chunks pass the plan's pipeline stages, in words; null without a pipeline or an engine. */
+  /** How a prompt's chunks pass the plan's pipeline stages, in words (engine.ts promptChunksStatement). */
   readonly promptChunks: string | null;
   readonly plan: PlanSummary;
   /** P10–P90 from the engine's calibration residuals on this GPU family; null where none covers it. */

@@ -232,7 +232,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     maxConcurrency: maxConcurrency(spec, best.candidate.cluster, best.candidate.replica, w),
     /** A replica over several nodes (TP over the NICs), in words; null within a node. */
     acrossNodes: acrossNodesStatement(best.candidate),
-    /** How a prompt's chunks pass the replica's pipeline stages, in words; null without a pipeline or an engine. */
+    /** How a prompt's chunks pass the replica's pipeline stages, in words; null without an engine, or without a pipeline unless --dynamic-chunking asks for one. */
     promptChunks: promptChunksStatement(
       best.candidate.replica.profile,
       best.candidate.replica.pipelineParallel,

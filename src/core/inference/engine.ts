@@ -228,9 +228,17 @@ export function promptStreaming(e: EngineProfile | undefined, pipelineParallel =
   return e.dynamicChunking ? { smoothFactor: e.dynamicChunking.smoothFactor } : 'fixed';
 }
 
-/** How a prompt's chunks pass a pipeline of `pipelineParallel` stages, in words; null without a pipeline or an engine. */
+/**
+ * How a prompt's chunks pass a pipeline of `pipelineParallel` stages, in words; null without an engine, and
+ * without a pipeline unless the deployment asks for dynamic chunk sizes (then: that they do not apply).
+ */
 export function promptChunksStatement(e: EngineProfile | undefined, pipelineParallel = 1): string | null {
-  if (e === undefined || pipelineParallel <= 1) return null;
+  if (e === undefined) return null;
+  // Dynamic chunk sizes act through a pipeline only: said where the deployment asks for them and the plan has none.
+  if (pipelineParallel <= 1)
+    return e.dynamicChunking
+      ? `dynamic chunking is not applied: it sizes a prompt's chunks through a pipeline and this replica has none (prompts are cut at the token budget, ${e.maxBatchedTokens} tokens a step); fix the pipeline parallelism (--pp) to plan one`
+      : null;
   const streaming = promptStreaming(e, pipelineParallel);
   const chunks = `a prompt's chunks of ${e.maxBatchedTokens} tokens`;
   if (streaming === 'serial')
