@@ -87,8 +87,8 @@ const engineFileSchema = z
       .optional(),
     /**
      * Settings the engine picks by GPU memory (upper bounds in MiB, ascending; the last tier has
-     * none): its token budget per step and, for `memoryReserve`, its largest CUDA-graph batch below
-     * and from `tpThreshold` GPUs per replica.
+     * none): its token budget per step and its largest CUDA-graph batch below and from `tpThreshold`
+     * GPUs per replica (EngineProfile.cudaGraphBatch; `memoryReserve` reserves for it).
      */
     gpuMemoryTiers: z
       .object({
@@ -209,20 +209,13 @@ export function engineCalibration(
   return e.file.pooled && { ...e.file.pooled, scope: 'extrapolated' };
 }
 
-type MemoryTier = NonNullable<EngineFile['gpuMemoryTiers']>['tiers'][number];
-
-function memoryReserveAt(f: EngineFile, tier: MemoryTier): EngineProfile['memoryReserve'] {
+function memoryReserveAt(f: EngineFile): EngineProfile['memoryReserve'] {
   const m = f.memoryReserve!;
   return {
     baseMiB: m.baseMiB.value,
     perChunkTokenMiB: m.perChunkTokenMiB.value,
     minChunkTokens: m.minChunkTokens.value,
     perGraphBatchMiB: m.perGraphBatchMiB.value,
-    graphBatch: {
-      small: tier.graphBatchSmall.value,
-      large: tier.graphBatchLarge.value,
-      tpThreshold: f.gpuMemoryTiers!.tpThreshold.value,
-    },
     perParallelGpuMiB: m.perParallelGpuMiB.value,
     perGraphBatchPerDpRankMiB: m.perGraphBatchPerDpRankMiB.value,
     largeGraphBatch: m.largeGraphBatch.value,
@@ -248,7 +241,12 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
     ? {
         ...e,
         maxBatchedTokens: tier.maxBatchedTokens.value,
-        ...(e.file.memoryReserve && { memoryReserve: memoryReserveAt(e.file, tier) }),
+        cudaGraphBatch: {
+          small: tier.graphBatchSmall.value,
+          large: tier.graphBatchLarge.value,
+          tpThreshold: e.file.gpuMemoryTiers!.tpThreshold.value,
+        },
+        ...(e.file.memoryReserve && { memoryReserve: memoryReserveAt(e.file) }),
       }
     : e;
   const fitted = engineCalibration(e, gpuId);

@@ -65,4 +65,21 @@ describe('serve --simulate limits', () => {
     expect(one.code).toBe(0);
     expect(one.stdout).toContain('TPOT — (every output is one token) · ITL — (every output is one token)');
   });
+
+  it('says how much of the simulated time ran beyond the engine CUDA-graph capture, with a memory share stated too', async () => {
+    const burst = [...SERVE_8B_H100, '--input-tokens', '200', '--output-tokens', '500', '--engine', 'sglang'];
+    const more = ['--simulate', '--requests', '1000', '--burst', '--json'];
+    for (const share of [[], ['--mem-fraction', '0.8']]) {
+      const r = await run([...burst, ...share, ...more]);
+      expect(r.code, r.stderr).toBe(0);
+      const sim = JSON.parse(r.stdout).simulation;
+      expect(sim.warnings.join('\n')).toMatch(
+        /^\d+% of the simulated time \(\d+ steps, up to 1000 sequences\) ran beyond the SGLang CUDA-graph capture of 256: those steps launch their kernels from the host/m,
+      );
+    }
+    const few = JSON.parse(
+      (await run([...burst, '--simulate', '--requests', '100', '--burst', '--json'])).stdout,
+    );
+    expect(few.simulation.warnings).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DoesNotFitError, inputError } from '../core/errors.js';
 import type { DeploymentPlan } from '../core/inference/deployment.js';
-import { GENERIC_ENGINE } from '../core/inference/engine.js';
+import { eagerStepTally, GENERIC_ENGINE } from '../core/inference/engine.js';
 import { checkRequestCount, SIMULATION_LIMITS } from '../core/inference/simulator/limits.js';
 import { type SimResult, simulateReplica } from '../core/inference/simulator/simulate.js';
 import {
@@ -151,8 +151,11 @@ export function runSimulation(
     });
   }
   const field = o.trace !== undefined ? '--trace' : '--requests';
-  const result = simulateReplica(setup.spec, plan.candidate.cluster, plan.candidate.replica, requests, {
-    engine: plan.candidate.replica.profile ?? GENERIC_ENGINE,
+  const { replica } = plan.candidate;
+  const eager = eagerStepTally(replica.profile, replica);
+  const result = simulateReplica(setup.spec, plan.candidate.cluster, replica, requests, {
+    engine: replica.profile ?? GENERIC_ENGINE,
+    onStep: eager.onStep,
     arrival,
     cacheHitRate: w.cacheHitRate,
     speculative: w.speculative,
@@ -177,9 +180,13 @@ export function runSimulation(
   }
   // Flags beyond the context are warned about with the plan; drawn or traced lengths here.
   const warned = w.inputTokens + w.outputTokens > setup.spec.maxContextTokens && o.trace === undefined;
+  const eagerText = eager.statement(replica.profile?.name ?? 'engine');
   return {
     ...result,
-    warnings: warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn'),
+    warnings: [
+      ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
+      ...(eagerText === null ? [] : [eagerText]),
+    ],
   };
 }
 

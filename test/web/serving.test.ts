@@ -134,6 +134,28 @@ describe('Serve view tasks = llmecon serve', () => {
     expect(serveTask(base).warnings.some((w) => w.startsWith('eager decode:'))).toBe(false);
   }, 60_000);
 
+  it('a simulation beyond the CUDA-graph capture says so, as `serve --simulate` does', async () => {
+    const input: ServeInput = {
+      ...base,
+      model: 'llama-3.1-8b',
+      gpu: 'h100-sxm',
+      weights: 'bf16',
+      kv: 'bf16',
+      engine: 'sglang',
+      tp: 1,
+      inputTokens: 200,
+      outputTokens: 500,
+      arrival: 'concurrency',
+      concurrency: 600,
+      requests: 600,
+    };
+    const sim = simulateTask(input);
+    expect(sim.eager).toMatch(
+      /ran beyond the SGLang CUDA-graph capture of 256: those steps launch their kernels/,
+    );
+    expect(simulateTask({ ...input, concurrency: 200, requests: 200 }).eager).toBeNull();
+  }, 60_000);
+
   it('self-hosting vs the API: the API bill at the day’s traffic and a curve over 1M–1T tokens a day', () => {
     const a = apiTask(base);
     expect(a.api).toBe('gpt-4o-mini');

@@ -24,6 +24,7 @@ import {
 import {
   eagerDecode,
   eagerDecodeStatement,
+  eagerStepTally,
   GENERIC_ENGINE,
   promptChunksStatement,
 } from '../../src/core/inference/engine.js';
@@ -312,6 +313,8 @@ export interface Simulated {
   readonly requested: number;
   /** Why fewer requests than asked were simulated (the browser's budget), or null. */
   readonly capped: string | null;
+  /** The simulated time beyond the engine's CUDA-graph capture, in words (engine.ts eagerStepTally), or null. */
+  readonly eager: string | null;
   readonly result: SimResult;
 }
 
@@ -362,6 +365,16 @@ export function simulateTask(input: ServeInput): Simulated {
   const requests = drawn.slice(0, kept);
   const c = best.candidate;
   const profile = c.replica.profile ?? GENERIC_ENGINE;
+  const eager = eagerStepTally(c.replica.profile, c.replica);
+  const result = simulateReplica(s.spec, c.cluster, c.replica, requests, {
+    engine: profile,
+    arrival,
+    slo: s.slo,
+    seed: input.seed,
+    speculative: w.speculative,
+    timelinePoints: 300,
+    onStep: eager.onStep,
+  });
   return {
     label: candidateLabel(c),
     engine: engine?.name ?? GENERIC_ENGINE.name,
@@ -375,13 +388,7 @@ export function simulateTask(input: ServeInput): Simulated {
       kept < drawn.length
         ? `the first ${kept} of ${drawn.length} requests (the browser simulates at most ${SIMULATION_BUDGET.outputTokens.toLocaleString('en-US')} output and ${SIMULATION_BUDGET.inputTokens.toLocaleString('en-US')} prompt tokens)`
         : null,
-    result: simulateReplica(s.spec, c.cluster, c.replica, requests, {
-      engine: profile,
-      arrival,
-      slo: s.slo,
-      seed: input.seed,
-      speculative: w.speculative,
-      timelinePoints: 300,
-    }),
+    eager: eager.statement(profile.name),
+    result,
   };
 }

@@ -28,6 +28,12 @@ export interface EngineProfile {
    */
   readonly memoryReserve?: MemoryReserve;
   /**
+   * The largest decode batch the engine captures in a CUDA graph on this GPU: below `tpThreshold` GPUs
+   * per replica, and from it on (SGLang `cuda_graph_max_bs` by GPU memory); absent where the profile
+   * does not say. Kept where the deployment states the memory share: the capture does not depend on it.
+   */
+  readonly cudaGraphBatch?: { readonly small: number; readonly large: number; readonly tpThreshold: number };
+  /**
    * When a request is admitted: `on-demand` allocates KV blocks as tokens arrive and preempts when
    * full (vLLM, SGLang); `reserve-final` admits only if its prompt + maximum output fit
    * (TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler, the default).
@@ -93,10 +99,8 @@ export interface MemoryReserve {
   /** Per token of the prefill chunk (the step's token budget, at least `minChunkTokens`). */
   readonly perChunkTokenMiB: number;
   readonly minChunkTokens: number;
-  /** Per sequence of the largest CUDA-graph batch. */
+  /** Per sequence of the largest CUDA-graph batch (EngineProfile.cudaGraphBatch). */
   readonly perGraphBatchMiB: number;
-  /** The largest CUDA-graph batch on this GPU: below `tpThreshold` GPUs per replica, and from it on. */
-  readonly graphBatch: { readonly small: number; readonly large: number; readonly tpThreshold: number };
   /** Per GPU of the replica's model-parallel group (tensor × pipeline). */
   readonly perParallelGpuMiB: number;
   /** With attention data parallelism: per graph-batch sequence per DP rank, and more above `largeGraphBatch`. */
@@ -118,14 +122,12 @@ export const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
  * model's captured step), which the step model does not time.
  */
 function cudaGraphMaxBatch(
-  e: Pick<EngineProfile, 'memoryReserve'>,
+  e: Pick<EngineProfile, 'cudaGraphBatch'>,
   r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
 ): number | null {
-  const m = e.memoryReserve;
-  if (!m) return null;
-  return r.tensorParallel * r.expertParallel < m.graphBatch.tpThreshold
-    ? m.graphBatch.small
-    : m.graphBatch.large;
+  const g = e.cudaGraphBatch;
+  if (!g) return null;
+  return r.tensorParallel * r.expertParallel < g.tpThreshold ? g.small : g.large;
 }
 
 /** Decode steps beyond the engine's CUDA-graph capture: the batch each attention-DP rank decodes and the largest captured. */
@@ -142,7 +144,7 @@ export interface EagerDecode {
  * profile states no capture.
  */
 export function eagerDecode(
-  e: Pick<EngineProfile, 'memoryReserve'> | undefined,
+  e: Pick<EngineProfile, 'cudaGraphBatch'> | undefined,
   r: Pick<Replica, 'tensorParallel' | 'expertParallel' | 'pipelineParallel'>,
   concurrency: number,
 ): EagerDecode | null {
@@ -155,9 +157,44 @@ export function eagerDecode(
     : null;
 }
 
+/** What a step beyond the capture costs that the model does not, in words (one home for both statements). */
+const EAGER_COST =
+  'those steps launch their kernels from the host, a cost llmecon does not add and the band does not cover (small beside a long step; SGLang 0.4.5 ran DeepSeek-R1 at 200 sequences, over its limit of 160, 2.5× slower than predicted: docs/validation-serving.md)';
+
 /** {@link EagerDecode} in words: what runs eager, that it is not timed, and the concurrency that avoids it. */
 export function eagerDecodeStatement(e: EagerDecode, engine: string, attentionDp: boolean): string {
-  return `eager decode: ${e.decodeBatchPerRank} sequences per decode step${attentionDp ? ' per attention-DP rank' : ''} exceed the ${engine} CUDA-graph capture of ${e.cudaGraphMaxBatch} on this replica: those steps launch their kernels from the host, a cost llmecon does not add and the band does not cover (small beside a long step; SGLang 0.4.5 ran DeepSeek-R1 at 200 sequences, over its limit of 160, 2.5× slower than predicted: docs/validation-serving.md); concurrency ${e.withinConcurrency} stays within it`;
+  return `eager decode: ${e.decodeBatchPerRank} sequences per decode step${attentionDp ? ' per attention-DP rank' : ''} exceed the ${engine} CUDA-graph capture of ${e.cudaGraphMaxBatch} on this replica: ${EAGER_COST}; concurrency ${e.withinConcurrency} stays within it`;
+}
+
+/**
+ * The simulated time in steps beyond the engine's CUDA-graph capture: an `onStep` for the simulator
+ * (simulate.ts) and, after the run, that time in words with its share of the run; null where no step
+ * went beyond (or the profile states no capture).
+ */
+export function eagerStepTally(
+  e: Pick<EngineProfile, 'cudaGraphBatch'> | undefined,
+  r: Pick<Replica, 'tensorParallel' | 'expertParallel' | 'pipelineParallel'>,
+) {
+  let seconds = 0;
+  let eagerSeconds = 0;
+  let eagerSteps = 0;
+  let widest: EagerDecode | null = null;
+  return {
+    onStep(stepSeconds: number, sequences: number): void {
+      seconds += stepSeconds;
+      const eager = eagerDecode(e, r, sequences);
+      if (eager === null) return;
+      eagerSeconds += stepSeconds;
+      eagerSteps += 1;
+      if (widest === null || eager.decodeBatchPerRank > widest.decodeBatchPerRank) widest = eager;
+    },
+    statement(engine: string): string | null {
+      const w = widest as EagerDecode | null;
+      if (w === null || seconds <= 0) return null;
+      const share = (100 * eagerSeconds) / seconds;
+      return `${share < 1 ? '<1' : share.toFixed(0)}% of the simulated time (${eagerSteps} steps, up to ${w.decodeBatchPerRank} sequences${r.expertParallel > 1 ? ' per attention-DP rank' : ''}) ran beyond the ${engine} CUDA-graph capture of ${w.cudaGraphMaxBatch}: ${EAGER_COST}; ${w.withinConcurrency} sequences at a time stay within it`;
+    },
+  };
 }
 
 /**
@@ -166,7 +203,7 @@ export function eagerDecodeStatement(e: EagerDecode, engine: string, attentionDp
  * `tp_size`; attention data parallelism over `ep` ranks adds its padding), rounded as SGLang does.
  */
 export function engineMemoryFraction(
-  e: Pick<EngineProfile, 'memoryFraction' | 'memoryReserve' | 'maxBatchedTokens'>,
+  e: Pick<EngineProfile, 'memoryFraction' | 'memoryReserve' | 'maxBatchedTokens' | 'cudaGraphBatch'>,
   memoryBytes: number,
   r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
 ): number {

@@ -6,7 +6,7 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
-import { eagerDecode, GENERIC_ENGINE, stepOverheads } from './engine.js';
+import { eagerDecode, eagerStepTally, GENERIC_ENGINE, stepOverheads } from './engine.js';
 import { replicaOptions } from './replica-layouts.js';
 import { servingPoint } from './serving.js';
 import { pipelineMicrobatches, type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
@@ -131,11 +131,33 @@ describe('pipeline-parallel serving', () => {
     expect(stepOverheads(e, 256, 1, 0, 4).hostSeconds).toBeCloseTo(4 * 0.005 + 256e-6, 9);
     expect(stepOverheads(e, 2, 1, 0, 4).hostSeconds).toBeCloseTo(2 * 0.005 + 2e-6, 9);
     expect(stepOverheads(e, 256, 1, 0).hostSeconds).toBeCloseTo(0.005 + 256e-6, 9);
-    const graphs = { memoryReserve: { graphBatch: { small: 160, large: 160, tpThreshold: 1 } } } as never;
+    const graphs = { cudaGraphBatch: { small: 160, large: 160, tpThreshold: 1 } };
     expect(
       eagerDecode(graphs, { tensorParallel: 8, expertParallel: 1, pipelineParallel: 2 }, 300),
     ).toBeNull();
     expect(eagerDecode(graphs, { tensorParallel: 8, expertParallel: 1 }, 300)?.withinConcurrency).toBe(160);
+  });
+
+  it('the simulated time beyond the capture: its share of the run, its steps and the widest batch', () => {
+    const graphs = { cudaGraphBatch: { small: 160, large: 160, tpThreshold: 1 } };
+    const replica = { tensorParallel: 8, expertParallel: 1 };
+    const tally = eagerStepTally(graphs, replica);
+    for (const [seconds, sequences] of [
+      [1, 100],
+      [2, 161],
+      [1, 200],
+    ] as const)
+      tally.onStep(seconds, sequences);
+    expect(tally.statement('SGLang')).toMatch(
+      /^75% of the simulated time \(2 steps, up to 200 sequences\) ran beyond the SGLang CUDA-graph capture of 160: .*; 160 sequences at a time stay within it$/,
+    );
+    const within = eagerStepTally(graphs, replica);
+    within.onStep(1, 160);
+    expect(within.statement('SGLang')).toBeNull();
+    // No capture stated (vLLM, TensorRT-LLM, the hardware bound): nothing is said.
+    const none = eagerStepTally(GENERIC_ENGINE, replica);
+    none.onStep(1, 10_000);
+    expect(none.statement('engine')).toBeNull();
   });
 
   it('layouts: a pipeline over 2 and 4 nodes where the weights fill a node, none where they leave room', () => {

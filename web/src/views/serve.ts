@@ -46,6 +46,7 @@ function simulation(sim: Simulated, s: ServeInput) {
       ${s.lengths === 'fixed' ? 'fixed lengths' : `lognormal lengths (P90 ${s.inputP90} in / ${s.outputP90} out)`}, seed ${s.seed}.
       ${sim.capped ? html`Simulated ${sim.capped}.` : nothing}
     </p>
+    ${sim.eager ? html`<p class="status warning" id="serve-sim-eager">warning: ${sim.eager}.</p>` : nothing}
     <table id="serve-percentiles">
       <thead><tr><th scope="col">latency</th><th scope="col">P50</th><th scope="col">P90</th><th scope="col">P99</th></tr></thead>
       <tbody>
