@@ -271,6 +271,8 @@ export interface EngineSettings {
   readonly memoryFraction?: number;
   readonly maxBatchedTokens?: number;
   readonly dynamicChunking?: { readonly smoothFactor: number };
+  /** The largest decode batch the deployment captures in a CUDA graph (EngineProfile.cudaGraphBatch). */
+  readonly cudaGraphMaxBatch?: number;
 }
 
 /**
@@ -286,12 +288,16 @@ export function withEngine(
   settings: EngineSettings = {},
 ): DeploymentCandidate {
   if (!engine) return c;
-  const { memoryFraction, maxBatchedTokens, dynamicChunking } = settings;
+  const { memoryFraction, maxBatchedTokens, dynamicChunking, cudaGraphMaxBatch } = settings;
   const profile: CatalogEngine = {
     ...engineForGpu(engine, c.gpuId),
     ...(memoryFraction !== undefined && { memoryFraction, memoryReserve: undefined }),
     ...(maxBatchedTokens !== undefined && { maxBatchedTokens }),
     ...(dynamicChunking && { dynamicChunking }),
+    // The deployment's capture at every TP (SGLang also reserves memory by it where it derives its share).
+    ...(cudaGraphMaxBatch !== undefined && {
+      cudaGraphBatch: { small: cudaGraphMaxBatch, large: cudaGraphMaxBatch, tpThreshold: 1 },
+    }),
   };
   return {
     ...c,

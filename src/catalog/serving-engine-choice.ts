@@ -21,7 +21,7 @@ import {
 
 /**
  * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
- * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --tp --ep --pp
+ * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --cuda-graph-batch --tp --ep --pp
  * --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
  * balanced experts.
  */
@@ -30,6 +30,7 @@ export const servingEngineFields = {
   memFraction: domainNumber(DOMAINS.engineMemoryShare).optional(),
   chunkTokens: domainNumber(DOMAINS.engineStepTokens).optional(),
   dynamicChunking: domainNumber(DOMAINS.chunkSmoothFactor).optional(),
+  cudaGraphBatch: domainNumber(DOMAINS.cudaGraphBatch).optional(),
   tp: domainNumber(DOMAINS.parallelDegree).optional(),
   ep: domainNumber(DOMAINS.parallelDegree).optional(),
   pp: domainNumber(DOMAINS.parallelDegree).optional(),
@@ -43,6 +44,8 @@ export interface ServingEngineChoice extends ExpertPlacement {
   /** The engine's token budget per step, and dynamic prompt chunks' smooth factor (EngineSettings). */
   readonly chunkTokens?: number;
   readonly dynamicChunking?: number;
+  /** The largest decode batch the deployment captures in a CUDA graph (EngineSettings.cudaGraphMaxBatch). */
+  readonly cudaGraphBatch?: number;
   /** Fixed tensor, expert and pipeline parallelism of a replica (searched when absent). */
   readonly tp?: number;
   readonly ep?: number;
@@ -66,7 +69,7 @@ export function servingEngineChoice(
       at('memFraction'),
       "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
     );
-  for (const field of ['chunkTokens', 'dynamicChunking'] as const)
+  for (const field of ['chunkTokens', 'dynamicChunking', 'cudaGraphBatch'] as const)
     if (f[field] !== undefined && f.engine === undefined)
       inputError(
         'invalid_value',
@@ -86,13 +89,14 @@ export function servingEngineChoice(
     expertImbalance: at('expertImbalance'),
     redundantExperts: at('redundantExperts'),
   });
-  const { engine, memFraction, chunkTokens, dynamicChunking, tp, ep, pp } = f;
+  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, tp, ep, pp } = f;
   const { expertImbalance, redundantExperts } = f;
   const fields = {
     engine,
     memFraction,
     chunkTokens,
     dynamicChunking,
+    cudaGraphBatch,
     tp,
     ep,
     pp,
@@ -118,6 +122,7 @@ export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingE
     memoryFraction: f.memFraction,
     maxBatchedTokens: f.chunkTokens,
     ...(f.dynamicChunking !== undefined && { dynamicChunking: { smoothFactor: f.dynamicChunking } }),
+    cudaGraphMaxBatch: f.cudaGraphBatch,
   };
   return candidates.map((c) => withEngine(c, engine, settings));
 };

@@ -1,6 +1,6 @@
 /**
  * The serving commands' engine flags: which engine runs the replicas and how the deployment sets it where it
- * differs from the catalog profile (memory share, token budget per step, dynamic prompt chunks).
+ * differs from the catalog profile (memory share, token budget per step, dynamic prompt chunks, CUDA-graph capture).
  */
 import type { Command } from 'commander';
 import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
@@ -13,6 +13,7 @@ export interface EngineFlags {
   memFraction?: string;
   chunkTokens?: string;
   dynamicChunking?: string | true;
+  cudaGraphBatch?: string;
 }
 
 export function addEngineFlags(command: Command): Command {
@@ -30,17 +31,26 @@ export function addEngineFlags(command: Command): Command {
       "with --engine sglang and a pipeline (--pp): prompt chunks sized to take the first chunk's time (SGLang --enable-dynamic-chunking; f its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR, default 0.75)",
     )
     .option(
+      '--cuda-graph-batch <n>',
+      "with --engine: the largest decode batch the deployment captures in a CUDA graph (SGLang --cuda-graph-max-bs, vLLM --max-cudagraph-capture-size, TensorRT-LLM cuda_graph_config.max_batch_size), in place of the profile's (SGLang's by GPU memory; none stated for vLLM and TensorRT-LLM): larger decode steps run eagerly, which serve says",
+    )
+    .option(
       '--engine <id>',
       `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
     );
 }
 
-/** The deployment's engine settings from --mem-fraction, --chunk-tokens and --dynamic-chunking (each with --engine). */
+/** The deployment's engine settings from --mem-fraction, --chunk-tokens, --dynamic-chunking and --cuda-graph-batch (each with --engine). */
 export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined): EngineSettings {
   if (engine === undefined)
     refuseFlags(
       o,
-      { memFraction: '--mem-fraction', chunkTokens: '--chunk-tokens', dynamicChunking: '--dynamic-chunking' },
+      {
+        memFraction: '--mem-fraction',
+        chunkTokens: '--chunk-tokens',
+        dynamicChunking: '--dynamic-chunking',
+        cudaGraphBatch: '--cuda-graph-batch',
+      },
       'with --engine',
     );
   const dynamic = o.dynamicChunking;
@@ -51,6 +61,9 @@ export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined
     }),
     ...(o.chunkTokens !== undefined && {
       maxBatchedTokens: positiveInteger(o.chunkTokens, '--chunk-tokens', 1),
+    }),
+    ...(o.cudaGraphBatch !== undefined && {
+      cudaGraphMaxBatch: positiveInteger(o.cudaGraphBatch, '--cuda-graph-batch', 1),
     }),
     ...(dynamic !== undefined && {
       dynamicChunking: {

@@ -148,6 +148,8 @@ export const DOMAINS = {
   engineStepTokens: int(256, 10_000_000, 'tokens per engine step'),
   /** SGLang's SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR: 0 keeps the first chunk's size, 1 follows its runtime model. */
   chunkSmoothFactor: real(0, 1, 'a smooth factor from 0 to 1'),
+  /** The largest decode batch an engine captures in a CUDA graph (SGLang cuda_graph_max_bs, per attention-DP rank). */
+  cudaGraphBatch: int(1, 100_000, 'sequences per captured decode step'),
   /** A positive quantity a report divides by or compares to. */
   positiveAmount: real(0, 1e15, 'a positive amount', true),
 } as const satisfies Record<string, Domain>;
@@ -201,6 +203,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--redundant-experts': DOMAINS.redundantExperts,
   '--mem-fraction': DOMAINS.engineMemoryShare,
   '--chunk-tokens': DOMAINS.engineStepTokens,
+  '--cuda-graph-batch': DOMAINS.cudaGraphBatch,
   '--micro-batch': DOMAINS.sequences,
   '--global-batch': DOMAINS.sequences,
   '--batch': DOMAINS.sequences,

@@ -100,6 +100,10 @@ describe('serving baseline: engine and expert placement', () => {
       'redundantExperts',
     ]);
     expect(refusal(() => state({ memFraction: 0.8 }))).toMatchObject({ path: ['baseline', 'memFraction'] });
+    expect(refusal(() => state({ cudaGraphBatch: 512 })).path).toEqual(['baseline', 'cudaGraphBatch']);
+    expect(() => servingBaselineSchema.parse({ ...DEEPSEEK, engine: 'sglang', cudaGraphBatch: 0 })).toThrow(
+      /whole number ≥ 1/,
+    );
     expect(refusal(() => state({ model: 'llama-3-8b', expertImbalance: 1.2 }))).toMatchObject({
       path: ['baseline', 'expertImbalance'],
       message: 'Meta Llama 3 8B is dense; expert imbalance needs a mixture-of-experts model',
@@ -116,6 +120,7 @@ describe('serving baseline: engine and expert placement', () => {
       memFraction: 0.8,
       chunkTokens: 4096,
       dynamicChunking: 0.7,
+      cudaGraphBatch: 320,
       ep: 8,
       expertImbalance: 1.5,
       redundantExperts: 32,
@@ -126,6 +131,7 @@ describe('serving baseline: engine and expert placement', () => {
       memFraction: 0.8,
       chunkTokens: 4096,
       dynamicChunking: 0.7,
+      cudaGraphBatch: 320,
     });
     expect(evaluateState(swapped).costUsd).toBeGreaterThan(0);
   });

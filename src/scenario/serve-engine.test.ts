@@ -64,6 +64,12 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(refused('llama-3-8b', 'tp: 3').path).toEqual(['phases', 0, 'tp']);
     expect(refused('llama-3-8b', 'pp: 33').path).toEqual(['phases', 0, 'pp']);
     expect(refused('llama-3-8b', 'chunkTokens: 4096').path).toEqual(['phases', 0, 'chunkTokens']);
+    expect(refused('llama-3-8b', 'cudaGraphBatch: 64').path).toEqual(['phases', 0, 'cudaGraphBatch']);
+    expect(refused('llama-3-8b', 'engine: sglang\ncudaGraphBatch: 0').path).toEqual([
+      'phases',
+      0,
+      'cudaGraphBatch',
+    ]);
     expect(refused('llama-3-8b', 'engine: sglang\nchunkTokens: 100').path).toEqual([
       'phases',
       0,

@@ -2,8 +2,9 @@
  * The Serve view's engine settings, in Chromium: a token budget per step and SGLang's dynamic prompt
  * chunks through a pipeline give `llmecon serve --engine sglang --chunk-tokens … --dynamic-chunking …
  * --pp 2 --json`'s plan and its prompt-chunk statement; on vLLM the dynamic chunks are not offered and
- * the chunks pass the stages one after another, as the CLI says; a budget below the engines' range is
- * answered with the CLI's message by its field.
+ * the chunks pass the stages one after another, as the CLI says; a stated CUDA-graph capture brings the
+ * CLI's eager-decode statement; a budget below the engines' range is answered with the CLI's message by
+ * its field.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ async function planShows(page: Page, cli: { usdPerDay: number; promptChunks: str
 }
 
 describe('the Serve view: engine token budget and dynamic prompt chunks', () => {
-  it('SGLang at 4,096 tokens a step with dynamic chunks (σ 0.5) over PP2 equals the CLI; vLLM streams nothing and offers no dynamic chunks; 100 tokens: the CLI’s message', async () => {
+  it('SGLang at 4,096 tokens a step with dynamic chunks (σ 0.5) over PP2 equals the CLI; vLLM streams nothing and offers no dynamic chunks; a capture of 16 brings the eager-decode statement; 100 tokens: the CLI’s message', async () => {
     const { page, problems } = await watchedPage(suite.browser);
     await page.goto(suite.app.base);
     await page.waitForSelector('body[data-ready="true"]');
@@ -59,6 +60,16 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     await planShows(page, await cliPlan('--engine vllm --chunk-tokens 4096'));
     expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
     expect(await page.locator('#serve-prompt-chunks').textContent()).toMatch(/one after another/);
+
+    // The deployment's CUDA-graph capture: decode steps beyond it are said, as `serve --cuda-graph-batch` says.
+    await changeField(page.locator('#serve-cuda-graph-batch'), '16');
+    const graphs = await cliPlan('--engine vllm --chunk-tokens 4096 --cuda-graph-batch 16');
+    await planShows(page, graphs);
+    await expect
+      .poll(async () => await page.locator('.warning').allTextContents(), { timeout: 30_000 })
+      .toContain(
+        `warning: ${(await runCli(`${SERVE} --engine vllm --chunk-tokens 4096 --cuda-graph-batch 16`)).stdout.match(/eager decode: [^\n]*/)![0]}`,
+      );
 
     // Below the engines' range: the CLI's words, next to the field.
     const low = await runCli(`${SERVE} --engine vllm --chunk-tokens 100`);

@@ -72,6 +72,7 @@ export const serveBaseline = (s: ServeInput) => ({
   memFraction: s.memFraction > 0 ? s.memFraction : undefined,
   chunkTokens: s.chunkTokens > 0 ? s.chunkTokens : undefined,
   dynamicChunking: s.dynamicChunking ? s.smoothFactor : undefined,
+  cudaGraphBatch: s.cudaGraphBatch > 0 ? s.cudaGraphBatch : undefined,
   tp: s.tp > 0 ? s.tp : undefined,
   pp: s.pp > 0 ? s.pp : undefined,
   ...(isMoe(s.model) && {

@@ -133,6 +133,8 @@ export interface ServeInput {
   /** SGLang's dynamic prompt-chunk sizes through a pipeline at `smoothFactor`, as `--dynamic-chunking`. */
   dynamicChunking: boolean;
   smoothFactor: number;
+  /** The largest decode batch the deployment captures in a CUDA graph, as `--cuda-graph-batch` (0: the profile's). */
+  cudaGraphBatch: number;
   /** Fixed tensor, (MoE) expert and pipeline parallelism of a replica, as `--tp`, `--ep`, `--pp` (0: searched). */
   tp: number;
   ep: number;
@@ -248,6 +250,7 @@ export function defaultState(exampleYaml: string): AppState {
       chunkTokens: 0,
       dynamicChunking: false,
       smoothFactor: DEFAULT_CHUNK_SMOOTH_FACTOR,
+      cudaGraphBatch: 0,
       tp: 0,
       ep: 0,
       pp: 0,
@@ -319,6 +322,7 @@ export const STATE_DOMAINS = {
     memFraction: orZero(D.engineMemoryShare),
     chunkTokens: orZero(D.engineStepTokens),
     smoothFactor: D.chunkSmoothFactor,
+    cudaGraphBatch: orZero(D.cudaGraphBatch),
     tp: orZero(D.parallelDegree),
     ep: orZero(D.parallelDegree),
     pp: orZero(D.parallelDegree),

@@ -113,6 +113,7 @@ const claimedFields = (s: ServeInput) => [
         ...baselineField('memFraction'),
         ...baselineField('chunkTokens'),
         ...baselineField('dynamicChunking'),
+        ...baselineField('cudaGraphBatch'),
       ]),
   ...(isMoe(s.model)
     ? [...baselineField('ep'), ...baselineField('expertImbalance'), ...baselineField('redundantExperts')]
@@ -169,7 +170,7 @@ export function serveView(app: App) {
             const engine = (e.target as HTMLSelectElement).value as ServeEngine;
             set(
               engine === 'none'
-                ? { engine, memFraction: 0, chunkTokens: 0, dynamicChunking: false }
+                ? { engine, memFraction: 0, chunkTokens: 0, dynamicChunking: false, cudaGraphBatch: 0 }
                 : { engine, dynamicChunking: s.dynamicChunking && streamsChunks(engine) },
             );
           }}
@@ -187,6 +188,10 @@ export function serveView(app: App) {
             <label title="vLLM --max-num-batched-tokens, SGLang --chunked-prefill-size, TensorRT-LLM max_num_tokens: decode and prompt chunks together"
               >Engine tokens per step (0: the engine's default)
               <input id="serve-chunk-tokens" type="text" inputmode="decimal" .value=${String(s.chunkTokens)} @change=${num('chunkTokens')} />${fieldError(r?.issues ?? null, ...baselineField('chunkTokens'))}</label
+            >
+            <label title="SGLang --cuda-graph-max-bs, vLLM --max-cudagraph-capture-size, TensorRT-LLM cuda_graph_config.max_batch_size: larger decode steps run eagerly"
+              >CUDA-graph batch (0: the engine's default)
+              <input id="serve-cuda-graph-batch" type="text" inputmode="decimal" .value=${String(s.cudaGraphBatch)} @change=${num('cudaGraphBatch')} />${fieldError(r?.issues ?? null, ...baselineField('cudaGraphBatch'))}</label
             >
             ${
               streamsChunks(s.engine)
