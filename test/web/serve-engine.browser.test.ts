@@ -4,10 +4,11 @@
  * --pp 2 --json`'s plan and its prompt-chunk statement; on vLLM the dynamic chunks are not offered and
  * the chunks pass the stages one after another, as the CLI says; a stated CUDA-graph capture brings the
  * CLI's eager-decode statement; a budget below the engines' range is answered with the CLI's message by
- * its field.
+ * its field, and a crafted link's dynamic chunks on vLLM (no checkbox there) under the form.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { encodeState } from '../../web/src/state-link.js';
 import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -85,4 +86,19 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it('a link asking vLLM for dynamic chunks: no checkbox to show it by, so the refusal is said under the form', async () => {
+    const link = `#s=${await encodeState({ view: 'serve', serve: { engine: 'vllm', dynamicChunking: true } } as never)}`;
+    const { page, problems } = await watchedPage(suite.browser);
+    await page.goto(`${suite.app.base}${link}`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
+    await expect
+      .poll(async () => await page.locator('main').textContent(), { timeout: 30_000 })
+      .toMatch(
+        /dynamicChunking: vLLM \(V1 engine\) passes a prompt's chunks through a pipeline one after another/,
+      );
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 });

@@ -112,8 +112,9 @@ const claimedFields = (s: ServeInput) => [
     : [
         ...baselineField('memFraction'),
         ...baselineField('chunkTokens'),
-        ...baselineField('dynamicChunking'),
         ...baselineField('cudaGraphBatch'),
+        // Shown by its checkbox only where the engine streams chunks; elsewhere it goes under the form.
+        ...(streamsChunks(s.engine) ? baselineField('dynamicChunking') : []),
       ]),
   ...(isMoe(s.model)
     ? [...baselineField('ep'), ...baselineField('expertImbalance'), ...baselineField('redundantExperts')]
