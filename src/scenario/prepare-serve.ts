@@ -11,7 +11,9 @@ import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/serving-
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
+import { eagerDecode, eagerDecodeStatement } from '../core/inference/engine.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import type { ServingReplica } from '../core/inference/serving.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
@@ -30,6 +32,14 @@ function apiPrices(id: string, index: number) {
   };
 }
 
+/** The plan's decode beyond its engine's CUDA-graph capture, in `serve`'s words (engine.ts eagerDecode). */
+function eagerWarnings(replica: ServingReplica, concurrency: number): string[] {
+  const eager = eagerDecode(replica.profile, replica, concurrency);
+  return eager === null
+    ? []
+    : [eagerDecodeStatement(eager, replica.profile?.name ?? 'engine', replica.expertParallel > 1)];
+}
+
 /** The phase's replica, capacity and layout, with its engine's calibration band (not yet drawn). */
 export function prepareServePhase(
   spec: ModelSpec,
@@ -37,7 +47,11 @@ export function prepareServePhase(
   phase: ServePhase,
   index: number,
   energy: PhaseEnergy,
-): Omit<PreparedServe, 'band' | 'warnings'> & { readonly band: CalibrationBand } {
+): Omit<PreparedServe, 'band' | 'warnings'> & {
+  readonly band: CalibrationBand;
+  /** What the plan's engine leaves untimed, as `serve` says it (decode beyond its CUDA-graph capture). */
+  readonly engineWarnings: readonly string[];
+} {
   const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
   // The engine, its memory share, a fixed TP or EP and the expert placement, as `llmecon serve` takes them.
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
@@ -69,5 +83,6 @@ export function prepareServePhase(
     outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
+    engineWarnings: eagerWarnings(best.candidate.replica, best.point.concurrency),
   };
 }

@@ -327,8 +327,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ),
       };
     }
-    const { band, ...served } = prepareServePhase(spec, hw, phase, index, energy);
-    return { ...served, warnings, band: withDraw(band) };
+    const { band, engineWarnings, ...served } = prepareServePhase(spec, hw, phase, index, energy);
+    return { ...served, warnings: [...warnings, ...engineWarnings], band: withDraw(band) };
   }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).
   const researchComputeRatio =

@@ -88,6 +88,20 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(sized.layout).toMatch(/TP2·PP2 /);
     expect(served('llama-3-8b', 'engine: sglang\ntp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
   });
+  it("the plan's decode beyond its engine's CUDA-graph capture is among the phase's warnings, as serve says it", async () => {
+    const eager = served('llama-3-8b', 'engine: sglang\ntp: 1').warnings.find((w) =>
+      w.startsWith('eager decode:'),
+    );
+    const cli = await runCliJson(
+      'serve --model llama-3-8b --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine sglang --tp 1',
+    );
+    expect(cli.json.eagerDecode).not.toBeNull();
+    expect(eager).toContain(`capture of ${cli.json.eagerDecode.cudaGraphMaxBatch} on this replica`);
+    expect(eager).toContain(`${cli.json.eagerDecode.decodeBatchPerRank} sequences per decode step`);
+    const wide = served('llama-3-8b', 'engine: sglang\ntp: 1\ncudaGraphBatch: 4096');
+    expect(wide.warnings.some((w) => w.startsWith('eager decode:'))).toBe(false);
+  });
   it('a fixed TP and EP are the replica the phase runs', () => {
     expect(served('deepseek-v3', 'tp: 1\nep: 72\nredundantExperts: 32').layout).toMatch(/TP1·ADP72·EP72/);
     expect(served('llama-3-8b', 'tp: 2').layout).toMatch(/TP2 /);
