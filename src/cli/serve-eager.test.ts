@@ -1,7 +1,8 @@
 /**
  * `serve` on decode steps beyond the engine's CUDA-graph capture: the plan says so and which concurrency
  * stays within it; the deployment's own capture (`--cuda-graph-batch`) replaces the profile's, SGLang's
- * derived memory share reserves for it, and an engine whose profile states none is then held to it too.
+ * derived memory share reserves for it, and an engine whose profile states none is then held to it too;
+ * a reserve that fills the GPU is named as the reason nothing fits.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
@@ -38,5 +39,19 @@ describe('serve: eager decode beyond the CUDA-graph capture', () => {
     expect((await run([...args, '--cuda-graph-batch', '0'])).stderr).toMatch(
       /^error: --cuda-graph-batch: must be a whole number ≥ 1/,
     );
+  });
+
+  it('a capture or a prefill chunk whose reserve fills the GPU is named as the reason nothing fits', async () => {
+    const base = [...SERVE_8B_H100, '--input-tokens', '1000', '--output-tokens', '100', '--engine', 'sglang'];
+    for (const [flag, value] of [
+      ['--cuda-graph-batch', '100000'],
+      ['--chunk-tokens', '1000000'],
+    ] as const) {
+      const r = await run([...base, flag, value]);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toMatch(
+        /SGLang's own reserve on h100-sxm \(for its prefill chunk of \d+ tokens, its CUDA-graph batch and metadata\) leaves 0% of the GPU's memory for the weights and KV cache: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction/,
+      );
+    }
   });
 });

@@ -10,7 +10,12 @@ import {
   planDeployments,
   planServingModes,
 } from '../../core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement, promptChunksStatement } from '../../core/inference/engine.js';
+import {
+  eagerDecode,
+  eagerDecodeStatement,
+  engineMemoryFraction,
+  promptChunksStatement,
+} from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -154,8 +159,15 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const largest = candidates.reduce((a, b) => (replicaGpus(b.replica) > replicaGpus(a.replica) ? b : a));
     const most = replicaGpus(largest.replica);
     const layout = candidateLabel(largest).split(' ')[1];
-    // An engine that derives its memory share (SGLang's reserve grows with attention-DP ranks) may be what leaves no room.
-    const derived = candidates.find((c) => c.replica.profile?.memoryReserve)?.replica.profile;
+    // An engine that derives its memory share (SGLang's reserve grows with attention-DP ranks, its prefill
+    // chunk and its CUDA-graph batch) may be what leaves no room: where its reserve alone fills the GPU, that is the answer.
+    const derivedAt = candidates.find((c) => c.replica.profile?.memoryReserve);
+    const derived = derivedAt?.replica.profile;
+    if (derivedAt && derived) {
+      const left = engineMemoryFraction(derived, derivedAt.cluster.gpu.memoryBytes, derivedAt.replica);
+      if (left < 0.1)
+        return `${derived.name}'s own reserve on ${derivedAt.gpuId} (for its prefill chunk of ${derived.maxBatchedTokens} tokens, its CUDA-graph batch and metadata) leaves ${(100 * left).toFixed(0)}% of the GPU's memory for the weights and KV cache: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction (its --mem-fraction-static)`;
+    }
     const share = derived
       ? `; ${derived.name} derives its memory share from the layout here: state the deployment's --mem-fraction (its --mem-fraction-static)`
       : '';
