@@ -73,6 +73,9 @@ describe('serve --simulate limits', () => {
       const r = await run([...burst, ...share, ...more]);
       expect(r.code, r.stderr).toBe(0);
       const sim = JSON.parse(r.stdout).simulation;
+      expect(sim.beyondCapture.widest).toMatchObject({ decodeBatchPerRank: 1000, cudaGraphMaxBatch: 256 });
+      expect(sim.beyondCapture.timeShare).toBeGreaterThan(0.5);
+      expect(sim.beyondCapture.timeShare).toBeLessThanOrEqual(1);
       expect(sim.warnings.join('\n')).toMatch(
         /^\d+% of the simulated time \(\d+ steps, up to 1000 sequences\) ran beyond the SGLang CUDA-graph capture of 256: those steps launch their kernels from the host/m,
       );
@@ -81,5 +84,6 @@ describe('serve --simulate limits', () => {
       (await run([...burst, '--simulate', '--requests', '100', '--burst', '--json'])).stdout,
     );
     expect(few.simulation.warnings).toEqual([]);
+    expect(few.simulation.beyondCapture).toBeNull();
   });
 });

@@ -6,7 +6,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DoesNotFitError, inputError } from '../core/errors.js';
 import type { DeploymentPlan } from '../core/inference/deployment.js';
-import { eagerStepTally, GENERIC_ENGINE } from '../core/inference/engine.js';
+import { type BeyondCapture, eagerStepTally } from '../core/inference/eager-decode.js';
+import { GENERIC_ENGINE } from '../core/inference/engine.js';
 import { checkRequestCount, SIMULATION_LIMITS } from '../core/inference/simulator/limits.js';
 import { type SimResult, simulateReplica } from '../core/inference/simulator/simulate.js';
 import {
@@ -85,9 +86,11 @@ function readTrace(path: string): string {
   }
 }
 
-/** A simulation's result with what the run should know (requests beyond the model's context). */
+/** A simulation's result with what the run should know (requests beyond the model's context, eager steps). */
 export interface ServeSimulation extends SimResult {
   readonly warnings: readonly string[];
+  /** The steps beyond the engine's CUDA-graph capture (share of the time, count, widest batch), or null. */
+  readonly beyondCapture: BeyondCapture | null;
 }
 
 /** Requests beyond the model's context: engines serve them with RoPE scaling, so a warning, not an error. */
@@ -187,6 +190,7 @@ export function runSimulation(
       ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
       ...(eagerText === null ? [] : [eagerText]),
     ],
+    beyondCapture: eager.summary(),
   };
 }
 

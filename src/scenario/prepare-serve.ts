@@ -11,7 +11,7 @@ import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/serving-
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement } from '../core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import type { ServingReplica } from '../core/inference/serving.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
@@ -32,7 +32,7 @@ function apiPrices(id: string, index: number) {
   };
 }
 
-/** The plan's decode beyond its engine's CUDA-graph capture, in `serve`'s words (engine.ts eagerDecode). */
+/** The plan's decode beyond its engine's CUDA-graph capture, in `serve`'s words (eager-decode.ts). */
 function eagerWarnings(replica: ServingReplica, concurrency: number): string[] {
   const eager = eagerDecode(replica.profile, replica, concurrency);
   return eager === null

@@ -21,13 +21,8 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
 } from '../../src/core/inference/deployment.js';
-import {
-  eagerDecode,
-  eagerDecodeStatement,
-  eagerStepTally,
-  GENERIC_ENGINE,
-  promptChunksStatement,
-} from '../../src/core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement, eagerStepTally } from '../../src/core/inference/eager-decode.js';
+import { GENERIC_ENGINE, promptChunksStatement } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
@@ -175,7 +170,7 @@ export interface Served {
   readonly frontier: readonly FrontierRow[];
 }
 
-/** The plan's decode steps beyond the engine's CUDA-graph capture, in words (engine.ts `eagerDecode`). */
+/** The plan's decode steps beyond the engine's CUDA-graph capture, in words (eager-decode.ts `eagerDecode`). */
 function eagerWarning(plan: DeploymentPlan, engine: string | null): string[] {
   const r = plan.candidate.replica;
   const eager = eagerDecode(r.profile, r, plan.point.concurrency);
@@ -314,7 +309,7 @@ export interface Simulated {
   readonly requested: number;
   /** Why fewer requests than asked were simulated (the browser's budget), or null. */
   readonly capped: string | null;
-  /** The simulated time beyond the engine's CUDA-graph capture, in words (engine.ts eagerStepTally), or null. */
+  /** The simulated time beyond the engine's CUDA-graph capture, in words (eager-decode.ts eagerStepTally), or null. */
   readonly eager: string | null;
   readonly result: SimResult;
 }

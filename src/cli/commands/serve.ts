@@ -10,12 +10,8 @@ import {
   planDeployments,
   planServingModes,
 } from '../../core/inference/deployment.js';
-import {
-  eagerDecode,
-  eagerDecodeStatement,
-  engineMemoryFraction,
-  promptChunksStatement,
-} from '../../core/inference/engine.js';
+import { eagerDecode, eagerDecodeStatement } from '../../core/inference/eager-decode.js';
+import { engineMemoryFraction, promptChunksStatement } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';

@@ -121,80 +121,13 @@ export const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
  * the host (sgl-project/sglang issue #33483 and PR #33900: about 4× the per-token latency of a small
  * model's captured step), which the step model does not time.
  */
-function cudaGraphMaxBatch(
+export function cudaGraphMaxBatch(
   e: Pick<EngineProfile, 'cudaGraphBatch'>,
   r: Pick<Replica, 'tensorParallel' | 'expertParallel'>,
 ): number | null {
   const g = e.cudaGraphBatch;
   if (!g) return null;
   return r.tensorParallel * r.expertParallel < g.tpThreshold ? g.small : g.large;
-}
-
-/** Decode steps beyond the engine's CUDA-graph capture: the batch each attention-DP rank decodes and the largest captured. */
-export interface EagerDecode {
-  readonly decodeBatchPerRank: number;
-  readonly cudaGraphMaxBatch: number;
-  /** The most sequences per replica whose decode stays within the capture. */
-  readonly withinConcurrency: number;
-}
-
-/**
- * Whether `concurrency` sequences per replica decode beyond the engine's CUDA-graph capture (each
- * attention-DP rank, `expertParallel` of them, decodes its share); null when they do not, or where the
- * profile states no capture.
- */
-export function eagerDecode(
-  e: Pick<EngineProfile, 'cudaGraphBatch'> | undefined,
-  r: Pick<Replica, 'tensorParallel' | 'expertParallel' | 'pipelineParallel'>,
-  concurrency: number,
-): EagerDecode | null {
-  const graph = e ? cudaGraphMaxBatch(e, r) : null;
-  // Each attention-DP rank, and each pipeline microbatch, is its own decode batch.
-  const split = r.expertParallel * (r.pipelineParallel ?? 1);
-  const perRank = Math.ceil(concurrency / split);
-  return graph !== null && perRank > graph
-    ? { decodeBatchPerRank: perRank, cudaGraphMaxBatch: graph, withinConcurrency: graph * split }
-    : null;
-}
-
-/** What a step beyond the capture costs that the model does not, in words (one home for both statements). */
-const EAGER_COST =
-  'those steps launch their kernels from the host, a cost llmecon does not add and the band does not cover (small beside a long step; SGLang 0.4.5 ran DeepSeek-R1 at 200 sequences, over its limit of 160, 2.5× slower than predicted: docs/validation-serving.md)';
-
-/** {@link EagerDecode} in words: what runs eager, that it is not timed, and the concurrency that avoids it. */
-export function eagerDecodeStatement(e: EagerDecode, engine: string, attentionDp: boolean): string {
-  return `eager decode: ${e.decodeBatchPerRank} sequences per decode step${attentionDp ? ' per attention-DP rank' : ''} exceed the ${engine} CUDA-graph capture of ${e.cudaGraphMaxBatch} on this replica: ${EAGER_COST}; concurrency ${e.withinConcurrency} stays within it`;
-}
-
-/**
- * The simulated time in steps beyond the engine's CUDA-graph capture: an `onStep` for the simulator
- * (simulate.ts) and, after the run, that time in words with its share of the run; null where no step
- * went beyond (or the profile states no capture).
- */
-export function eagerStepTally(
-  e: Pick<EngineProfile, 'cudaGraphBatch'> | undefined,
-  r: Pick<Replica, 'tensorParallel' | 'expertParallel' | 'pipelineParallel'>,
-) {
-  let seconds = 0;
-  let eagerSeconds = 0;
-  let eagerSteps = 0;
-  let widest: EagerDecode | null = null;
-  return {
-    onStep(stepSeconds: number, sequences: number): void {
-      seconds += stepSeconds;
-      const eager = eagerDecode(e, r, sequences);
-      if (eager === null) return;
-      eagerSeconds += stepSeconds;
-      eagerSteps += 1;
-      if (widest === null || eager.decodeBatchPerRank > widest.decodeBatchPerRank) widest = eager;
-    },
-    statement(engine: string): string | null {
-      const w = widest as EagerDecode | null;
-      if (w === null || seconds <= 0) return null;
-      const share = (100 * eagerSeconds) / seconds;
-      return `${share < 1 ? '<1' : share.toFixed(0)}% of the simulated time (${eagerSteps} steps, up to ${w.decodeBatchPerRank} sequences${r.expertParallel > 1 ? ' per attention-DP rank' : ''}) ran beyond the ${engine} CUDA-graph capture of ${w.cudaGraphMaxBatch}: ${EAGER_COST}; ${w.withinConcurrency} sequences at a time stay within it`;
-    },
-  };
 }
 
 /**
