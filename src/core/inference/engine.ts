@@ -116,8 +116,8 @@ export const DEFAULT_CHUNK_SMOOTH_FACTOR = 0.75;
 
 /**
  * The largest decode batch the engine captures in a CUDA graph on this replica (SGLang
- * `cuda_graph_max_bs` by GPU memory, its larger value from `tpThreshold` GPUs on), per attention-DP
- * rank; null where the profile does not say. A larger batch runs eagerly, every kernel launched from
+ * `cuda_graph_max_bs` by GPU memory, its larger value from `tpThreshold` GPUs on, or the deployment's
+ * `--cuda-graph-batch`), per attention-DP rank; null where neither says. A larger batch runs eagerly, every kernel launched from
  * the host (sgl-project/sglang issue #33483 and PR #33900: about 4× the per-token latency of a small
  * model's captured step), which the step model does not time.
  */
