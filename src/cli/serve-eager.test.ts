@@ -50,7 +50,7 @@ describe('serve: eager decode beyond the CUDA-graph capture', () => {
       const r = await run([...base, flag, value]);
       expect(r.code).toBe(3);
       expect(r.stdout).toMatch(
-        /SGLang's own reserve on h100-sxm \(for its prefill chunk of \d+ tokens, its CUDA-graph batch and metadata\) leaves 0% of the GPU's memory for the weights and KV cache: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction/,
+        /SGLang's own reserve on h100-sxm \(for its prefill chunk of \d+ tokens, its CUDA-graph batch and metadata\) leaves at most 0% of the GPU's memory for the weights and KV cache on any layout tried: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction/,
       );
     }
   });

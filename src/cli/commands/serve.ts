@@ -157,12 +157,18 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const layout = candidateLabel(largest).split(' ')[1];
     // An engine that derives its memory share (SGLang's reserve grows with attention-DP ranks, its prefill
     // chunk and its CUDA-graph batch) may be what leaves no room: where its reserve alone fills the GPU, that is the answer.
-    const derivedAt = candidates.find((c) => c.replica.profile?.memoryReserve);
-    const derived = derivedAt?.replica.profile;
-    if (derivedAt && derived) {
-      const left = engineMemoryFraction(derived, derivedAt.cluster.gpu.memoryBytes, derivedAt.replica);
+    const reserving = candidates.filter((c) => c.replica.profile?.memoryReserve);
+    const derived = reserving[0]?.replica.profile;
+    if (derived) {
+      // The most any layout tried keeps for weights and KV, and whether attention-DP padding is part of the reserve.
+      const left = Math.max(
+        ...reserving.map((c) =>
+          engineMemoryFraction(c.replica.profile!, c.cluster.gpu.memoryBytes, c.replica),
+        ),
+      );
+      const padded = reserving.some((c) => c.replica.expertParallel > 1) ? ', attention-DP padding' : '';
       if (left < 0.1)
-        return `${derived.name}'s own reserve on ${derivedAt.gpuId} (for its prefill chunk of ${derived.maxBatchedTokens} tokens, its CUDA-graph batch and metadata) leaves ${(100 * left).toFixed(0)}% of the GPU's memory for the weights and KV cache: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction (its --mem-fraction-static)`;
+        return `${derived.name}'s own reserve on ${gpus} (for its prefill chunk of ${derived.maxBatchedTokens} tokens, its CUDA-graph batch${padded} and metadata) leaves at most ${(100 * left).toFixed(0)}% of the GPU's memory for the weights and KV cache on any layout tried: lower --chunk-tokens or --cuda-graph-batch, or state the deployment's --mem-fraction (its --mem-fraction-static)`;
     }
     const share = derived
       ? `; ${derived.name} derives its memory share from the layout here: state the deployment's --mem-fraction (its --mem-fraction-static)`
