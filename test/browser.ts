@@ -109,6 +109,19 @@ export function appInBrowser(name: string): {
   return suite;
 }
 
+/** A watched page on the built app, ready, on `view` (its tab's label) when given, from `hash` (a state link). */
+export async function openApp(
+  suite: { readonly app: { readonly base: string }; readonly browser: Browser },
+  view?: string,
+  hash = '',
+) {
+  const watched = await watchedPage(suite.browser);
+  await watched.page.goto(`${suite.app.base}${hash}`);
+  await watched.page.waitForSelector('body[data-ready="true"]');
+  if (view !== undefined) await watched.page.getByRole('button', { name: view, exact: true }).click();
+  return watched;
+}
+
 /** Types a value into a form field and fires its change event, as a user leaving the field does. */
 export async function changeField(field: Locator, value: string): Promise<void> {
   await field.fill(value);

@@ -11,9 +11,8 @@ import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/serving-
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement } from '../core/inference/eager-decode.js';
+import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
-import type { ServingReplica } from '../core/inference/serving.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
@@ -30,14 +29,6 @@ function apiPrices(id: string, index: number) {
     inputUsdPerMillion: api.prices.input.value,
     outputUsdPerMillion: api.prices.output.value,
   };
-}
-
-/** The plan's decode beyond its engine's CUDA-graph capture, in `serve`'s words (eager-decode.ts). */
-function eagerWarnings(replica: ServingReplica, concurrency: number): string[] {
-  const eager = eagerDecode(replica.profile, replica, concurrency);
-  return eager === null
-    ? []
-    : [eagerDecodeStatement(eager, replica.profile?.name ?? 'engine', replica.expertParallel > 1)];
 }
 
 /** The phase's replica, capacity and layout, with its engine's calibration band (not yet drawn). */
@@ -83,6 +74,6 @@ export function prepareServePhase(
     outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
-    engineWarnings: eagerWarnings(best.candidate.replica, best.point.concurrency),
+    engineWarnings: eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
   };
 }

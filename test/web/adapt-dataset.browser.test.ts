@@ -8,7 +8,7 @@
  * keeps BF16.
  */
 import { describe, expect, it } from 'vitest';
-import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
+import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
 const suite = appInBrowser('adapt-dataset');
@@ -21,10 +21,7 @@ const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --r
 
 /** The app on its Adapt view, once the three methods' rows are in. */
 async function openAdapt() {
-  const { page, problems } = await watchedPage(suite.browser);
-  await page.goto(suite.app.base);
-  await page.waitForSelector('body[data-ready="true"]');
-  await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+  const { page, problems } = await openApp(suite, 'Adapt');
   const rows = page.locator('#adapt-table tbody tr[data-cost]');
   await rows.nth(2).waitFor({ timeout: 60_000 });
   return { page, problems, rows };

@@ -9,7 +9,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { encodeState } from '../../web/src/state-link.js';
-import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
+import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
 const suite = appInBrowser('serve-engine');
@@ -40,10 +40,7 @@ async function planShows(page: Page, cli: { usdPerDay: number; promptChunks: str
 
 describe('the Serve view: engine token budget and dynamic prompt chunks', () => {
   it('SGLang at 4,096 tokens a step with dynamic chunks (σ 0.5) over PP2 equals the CLI; vLLM streams nothing and offers no dynamic chunks; a capture of 16 brings the eager-decode statement; 100 tokens: the CLI’s message', async () => {
-    const { page, problems } = await watchedPage(suite.browser);
-    await page.goto(suite.app.base);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.getByRole('button', { name: 'Serve', exact: true }).click();
+    const { page, problems } = await openApp(suite, 'Serve');
     await page.locator('#serve-result').waitFor({ timeout: 30_000 });
     // Without an engine there is no budget or dynamic chunking to set.
     expect(await page.locator('#serve-chunk-tokens').count()).toBe(0);
@@ -89,9 +86,7 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
 
   it('a link asking vLLM for dynamic chunks: no checkbox to show it by, so the refusal is said under the form', async () => {
     const link = `#s=${await encodeState({ view: 'serve', serve: { engine: 'vllm', dynamicChunking: true } } as never)}`;
-    const { page, problems } = await watchedPage(suite.browser);
-    await page.goto(`${suite.app.base}${link}`);
-    await page.waitForSelector('body[data-ready="true"]');
+    const { page, problems } = await openApp(suite, undefined, link);
     expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
     await expect
       .poll(async () => await page.locator('main').textContent(), { timeout: 30_000 })

@@ -4,7 +4,7 @@
  * cannot split refused with the CLI's message by its field, and neither shown nor taken for a dense model.
  */
 import { describe, expect, it } from 'vitest';
-import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
+import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
 const suite = appInBrowser('serve-moe');
@@ -14,10 +14,7 @@ const SERVE =
 
 describe('Serve view: expert imbalance and redundant experts', () => {
   it('DeepSeek-V3 on SGLang with 32 EPLB slots at imbalance 1.3 = the CLI; 3 slots refused as the CLI does; a dense model neither shows nor takes them', async () => {
-    const { page, problems } = await watchedPage(suite.browser);
-    await page.goto(suite.app.base);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.getByRole('button', { name: 'Serve', exact: true }).click();
+    const { page, problems } = await openApp(suite, 'Serve');
     const result = page.locator('#serve-result');
     await result.waitFor({ timeout: 60_000 });
     // The default model is dense: no expert placement to set.

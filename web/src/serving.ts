@@ -21,7 +21,7 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
 } from '../../src/core/inference/deployment.js';
-import { eagerDecode, eagerDecodeStatement, eagerStepTally } from '../../src/core/inference/eager-decode.js';
+import { eagerDecodeWarnings, eagerStepTally } from '../../src/core/inference/eager-decode.js';
 import { GENERIC_ENGINE, promptChunksStatement } from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
@@ -170,13 +170,6 @@ export interface Served {
   readonly frontier: readonly FrontierRow[];
 }
 
-/** The plan's decode steps beyond the engine's CUDA-graph capture, in words (eager-decode.ts `eagerDecode`). */
-function eagerWarning(plan: DeploymentPlan, engine: string | null): string[] {
-  const r = plan.candidate.replica;
-  const eager = eagerDecode(r.profile, r, plan.point.concurrency);
-  return eager ? [eagerDecodeStatement(eager, engine ?? 'engine', r.expertParallel > 1)] : [];
-}
-
 /** What drafts and how much is accepted, as `llmecon serve` states it. */
 function speculationText(s: ServingState): string | null {
   const plan = s.workload.speculative;
@@ -213,7 +206,7 @@ export function serveTask(input: ServeInput): Served {
     engine: engine?.name ?? null,
     warnings: [
       ...servingWarnings(s.spec, w),
-      ...eagerWarning(best, engine?.name ?? null),
+      ...eagerDecodeWarnings(c.replica, p.concurrency),
       ...[acrossNodesStatement(c)].filter((t): t is string => t !== null),
     ],
     speculation: speculationText(s),

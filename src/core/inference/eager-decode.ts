@@ -42,6 +42,17 @@ export function eagerDecodeStatement(e: EagerDecode, engine: string, attentionDp
   return `eager decode: ${e.decodeBatchPerRank} sequences per decode step${attentionDp ? ' per attention-DP rank' : ''} exceed the ${engine} CUDA-graph capture of ${e.cudaGraphMaxBatch} on this replica: ${EAGER_COST}; concurrency ${e.withinConcurrency} stays within it`;
 }
 
+/** A plan's decode beyond its engine's capture as a warning, as `serve` states it (none within it). */
+export function eagerDecodeWarnings(
+  r: DecodeRanks & { readonly profile?: Capture & { readonly name: string } },
+  concurrency: number,
+): string[] {
+  const eager = eagerDecode(r.profile, r, concurrency);
+  return eager === null
+    ? []
+    : [eagerDecodeStatement(eager, r.profile?.name ?? 'engine', r.expertParallel > 1)];
+}
+
 /** A simulation's steps beyond the engine's CUDA-graph capture ({@link eagerStepTally}). */
 export interface BeyondCapture {
   /** Their share of the simulated time (0–1). */
@@ -61,7 +72,11 @@ export function eagerStepTally(e: Capture, r: DecodeRanks) {
   let eagerSeconds = 0;
   let eagerSteps = 0;
   let widest: EagerDecode | null = null;
+  /** The run's steps beyond the capture: their share of the simulated time, count and widest batch; null if none. */
+  const summary = (): BeyondCapture | null =>
+    widest === null || seconds <= 0 ? null : { timeShare: eagerSeconds / seconds, steps: eagerSteps, widest };
   return {
+    summary,
     onStep(stepSeconds: number, sequences: number): void {
       seconds += stepSeconds;
       const eager = eagerDecode(e, r, sequences);
@@ -70,15 +85,8 @@ export function eagerStepTally(e: Capture, r: DecodeRanks) {
       eagerSteps += 1;
       if (widest === null || eager.decodeBatchPerRank > widest.decodeBatchPerRank) widest = eager;
     },
-    /** The run's steps beyond the capture: their share of the simulated time, count and widest batch; null if none. */
-    summary(): BeyondCapture | null {
-      const w = widest as EagerDecode | null;
-      return w === null || seconds <= 0
-        ? null
-        : { timeShare: eagerSeconds / seconds, steps: eagerSteps, widest: w };
-    },
     statement(engine: string): string | null {
-      const b = this.summary();
+      const b = summary();
       if (b === null) return null;
       const share = 100 * b.timeShare;
       return `${share < 1 ? '<1' : share.toFixed(0)}% of the simulated time (${b.steps} steps, up to ${b.widest.decodeBatchPerRank} sequences${r.expertParallel > 1 ? ' per attention-DP rank' : ''}) ran beyond the ${engine} CUDA-graph capture of ${b.widest.cudaGraphMaxBatch}: ${EAGER_COST}; ${b.widest.withinConcurrency} sequences at a time stay within it`;
