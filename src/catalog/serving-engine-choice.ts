@@ -22,7 +22,7 @@ import {
 /**
  * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
  * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --cuda-graph-batch --tp --ep --pp
- * --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
+ * --ep-in-tp --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
  * balanced experts.
  */
 export const servingEngineFields = {
@@ -34,6 +34,7 @@ export const servingEngineFields = {
   tp: domainNumber(DOMAINS.parallelDegree).optional(),
   ep: domainNumber(DOMAINS.parallelDegree).optional(),
   pp: domainNumber(DOMAINS.parallelDegree).optional(),
+  epInTp: z.boolean().optional(),
   expertImbalance: domainNumber(DOMAINS.expertImbalance).optional(),
   redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
 };
@@ -50,6 +51,8 @@ export interface ServingEngineChoice extends ExpertPlacement {
   readonly tp?: number;
   readonly ep?: number;
   readonly pp?: number;
+  /** Expert parallelism inside the TP group (Replica.epInTp; searched when absent and EP is not fixed). */
+  readonly epInTp?: boolean;
 }
 
 /**
@@ -86,10 +89,11 @@ export function servingEngineChoice(
     tensorParallel: at('tp'),
     expertParallel: at('ep'),
     pipelineParallel: at('pp'),
+    epInTp: at('epInTp'),
     expertImbalance: at('expertImbalance'),
     redundantExperts: at('redundantExperts'),
   });
-  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, tp, ep, pp } = f;
+  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, tp, ep, pp, epInTp } = f;
   const { expertImbalance, redundantExperts } = f;
   const fields = {
     engine,
@@ -100,6 +104,7 @@ export function servingEngineChoice(
     tp,
     ep,
     pp,
+    epInTp,
     expertImbalance,
     redundantExperts,
   };
@@ -111,6 +116,7 @@ export const replicaFixed = (f: ServingEngineChoice) => ({
   tensorParallel: f.tp,
   expertParallel: f.ep,
   pipelineParallel: f.pp,
+  epInTp: f.epInTp,
   expertImbalance: f.expertImbalance,
   redundantExperts: f.redundantExperts,
 });

@@ -40,7 +40,9 @@ describe('serve --pp', () => {
       'serve --model deepseek-v3 --gpu h100 --weights fp8 --input-tokens 1000 --output-tokens 100 --pp 2 --ep 8',
     );
     expect(moe.code).toBe(2);
-    expect(moe.stderr).toMatch(/--pp: pipeline parallelism is modelled with experts sliced over TP/);
+    expect(moe.stderr).toMatch(
+      /--pp: pipeline parallelism is modelled with attention tensor-parallel in each stage/,
+    );
     const deep = await runCli(
       'serve --model llama-3-8b --gpu h100 --input-tokens 1000 --output-tokens 100 --pp 64',
     );
@@ -51,6 +53,25 @@ describe('serve --pp', () => {
     expect(wide.stderr).toMatch(
       /--gpus: 8 GPUs hold no replica: the smallest layout tried takes 16 \(TP × EP × PP\)/,
     );
+  });
+
+  it('an MoE pipeline with expert parallelism inside each stage (vLLM -tp 8 -pp 2 --enable-expert-parallel): 16 GPUs, TP8·PP2·EP8', async () => {
+    const args =
+      'serve --model deepseek-v3 --gpu h100 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 100 --tp 8 --pp 2 --ep-in-tp --engine vllm';
+    const text = await runCli(args);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/best: h100-sxm TP8·PP2·EP8 fp8\/fp8/);
+    const { json } = await runCliJson(`${args} --redundant-experts 32`);
+    expect(json.layout).toMatchObject({
+      tensorParallel: 8,
+      pipelineParallel: 2,
+      epInTp: true,
+      gpusPerReplica: 16,
+    });
+    // EPLB's 32 copies: 288 slots over each stage's 8 GPUs, more weights per GPU than without them.
+    const plain = await runCliJson(`${args} --concurrency 64`);
+    const copies = await runCliJson(`${args} --concurrency 64 --redundant-experts 32`);
+    expect(copies.json.memoryPerGpuBytes).toBeGreaterThan(plain.json.memoryPerGpuBytes);
   });
 
   it('memory --mode infer --pp: the most loaded stage, as serve sizes it', async () => {
@@ -65,7 +86,9 @@ describe('serve --pp', () => {
     expect(two.json.kvCacheBytes / one.json.kvCacheBytes).toBeCloseTo(0.5, 1);
     const moe = await runCli('memory deepseek-v3 --mode infer --pp 2 --ep 8');
     expect(moe.code).toBe(2);
-    expect(moe.stderr).toMatch(/^error: --pp: pipeline parallelism is modelled with experts sliced over TP/);
+    expect(moe.stderr).toMatch(
+      /^error: --pp: pipeline parallelism is modelled with attention tensor-parallel in each stage/,
+    );
   });
 
   // One 100K-token prompt at a time on two nodes of H200 (Llama 3.3 70B at TP4 PP4), TTFT as planned.

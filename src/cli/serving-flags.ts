@@ -59,6 +59,7 @@ export interface ServingFlags extends EngineFlags {
   disaggregated?: boolean;
   expertImbalance?: string;
   redundantExperts?: string;
+  epInTp?: boolean;
   pricePerGpuHour?: string;
   purchasePricePerGpu?: string;
   lifeYears?: string;
@@ -79,7 +80,11 @@ export function addServingFlags(command: Command): Command {
     )
     .option(
       '--pp <n>',
-      'fix pipeline parallelism per replica: the layers in N stages of TP GPUs each (vLLM --pipeline-parallel-size, SGLang --pp-size); with EP 1 (default: searched over 2 and 4 nodes where no node holds the weights)',
+      'fix pipeline parallelism per replica: the layers in N stages of TP GPUs each (vLLM --pipeline-parallel-size, SGLang --pp-size); with EP 1, experts sliced or --ep-in-tp (default: searched over 2 and 4 nodes where no node holds the weights)',
+    )
+    .option(
+      '--ep-in-tp',
+      'MoE: expert parallelism inside the TP group, attention tensor-parallel, each TP GPU holding whole experts (vLLM --enable-expert-parallel at DP 1, SGLang --ep-size = --tp, TensorRT-LLM moe_expert_parallel_size = tp_size); --ep N above 1 is instead attention data-parallel over N ranks (default: searched beside both)',
     )
     .option(
       '--weights <f>',
@@ -244,6 +249,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       tp: optionalInt(o.tp, '--tp'),
       ep: optionalInt(o.ep, '--ep'),
       pp: optionalInt(o.pp, '--pp'),
+      epInTp: o.epInTp,
       expertImbalance:
         o.expertImbalance === undefined
           ? undefined
@@ -324,8 +330,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   // --gpus below the smallest replica tried (a fixed --tp or --ep beyond the fleet).
   if (candidates.length === 0 && fixedGpus !== undefined) {
     const smallest =
-      (fixed.tensorParallel ?? 1) *
-      (fixed.expertParallel ?? (redundantExperts > 0 ? 2 : 1)) *
+      (fixed.tensorParallel ?? (fixed.epInTp ? 2 : 1)) *
+      (fixed.expertParallel ?? (redundantExperts > 0 && !fixed.epInTp ? 2 : 1)) *
       (fixed.pipelineParallel ?? 1);
     inputError(
       'infeasible',

@@ -84,8 +84,13 @@ export function baselineFromScenario(
         usdPerGpuHour,
         engine: phase.engine,
         memFraction: phase.memFraction,
+        chunkTokens: phase.chunkTokens,
+        dynamicChunking: phase.dynamicChunking,
+        cudaGraphBatch: phase.cudaGraphBatch,
         tp: phase.tp,
         ep: phase.ep,
+        pp: phase.pp,
+        epInTp: phase.epInTp,
         expertImbalance: phase.expertImbalance,
         redundantExperts: phase.redundantExperts,
       };

@@ -235,7 +235,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       energyNote: best.energyNote,
       gpus: best.gpus,
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
-      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${best.point.concurrency} sequences per replica${r.profile ? ` on ${r.profile.name}` : ''}`,
+      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : r.epInTp ? ` EP${r.tensorParallel} in TP` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${best.point.concurrency} sequences per replica${r.profile ? ` on ${r.profile.name}` : ''}`,
     },
     servingBand(s.gpuId, s.engineChoice.engine, servingScale(s.spec, s.workload, r)),
   );

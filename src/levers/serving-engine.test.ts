@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
 import { runCliJson } from '../../test/run-cli.js';
+import { parseScenario } from '../scenario/load.js';
+import { baselineFromScenario } from './from-scenario.js';
 import { baselineState, evaluateState } from './levers.js';
 import { servingBaselineSchema } from './schema.js';
 import { onModel, type ServingState } from './state.js';
@@ -64,6 +66,49 @@ describe('serving baseline: engine and expert placement', () => {
     const o = evaluateState(s);
     expect(o.costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
     expect(o.detail).toMatch(/TP8 PP2 bf16/);
+  });
+  it("DeepSeek-V3 on two H100 nodes, vLLM -tp 8 -pp 2 --enable-expert-parallel: serve's plan for --tp 8 --pp 2 --ep-in-tp", async () => {
+    const s = state({ gpu: 'h100', engine: 'vllm', tp: 8, pp: 2, epInTp: true });
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h100 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine vllm --tp 8 --pp 2 --ep-in-tp',
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.json.layout).toMatchObject({
+      tensorParallel: 8,
+      pipelineParallel: 2,
+      expertParallel: 1,
+      epInTp: true,
+    });
+    expect(cli.json.layout.gpusPerReplica).toBe(16);
+    const o = evaluateState(s);
+    expect(o.costUsd).toBeCloseTo(cli.json.usdPerDay, 6);
+    expect(o.detail).toMatch(/TP8 PP2 EP8 in TP fp8/);
+    // Beside attention data parallelism it is refused by its field.
+    expect(refusal(() => state({ epInTp: true, ep: 8 })).path).toEqual(['baseline', 'epInTp']);
+  });
+  it('a scenario serve phase as a baseline keeps every engine and layout field it states', () => {
+    const text = `name: t
+model: deepseek-v3
+horizonMonths: 1
+phases:
+  - { kind: serve, name: s, months: 1, gpu: h100, weights: fp8, kv: fp8, inputTokens: 1000, outputTokens: 300, tokensPerDay: 1e9, tpotSloSeconds: 0.05, hardware: { rent: { usdPerGpuHour: 3 } }, engine: sglang, chunkTokens: 4096, dynamicChunking: 0.5, cudaGraphBatch: 64, tp: 8, pp: 2, epInTp: true, redundantExperts: 32 }
+`;
+    const baseline = baselineFromScenario(parseScenario(text), 0);
+    expect(baseline).toMatchObject({
+      kind: 'serve',
+      engine: 'sglang',
+      chunkTokens: 4096,
+      dynamicChunking: 0.5,
+      cudaGraphBatch: 64,
+      tp: 8,
+      pp: 2,
+      epInTp: true,
+      redundantExperts: 32,
+    });
+    expect(evaluateState(baselineState(servingBaselineSchema.parse(baseline))).detail).toMatch(
+      /TP8 PP2 EP8 in TP/,
+    );
   });
   it("a long-prompt service on an SGLang pipeline with dynamic chunks: serve's plan for --chunk-tokens --dynamic-chunking", async () => {
     const long = {

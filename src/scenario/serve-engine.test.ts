@@ -53,6 +53,16 @@ describe('scenario serve phase: engine and expert placement', () => {
       fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool);
     expect(fleet(skewed)).toBeGreaterThan(fleet(sglang));
   });
+  it('takes expert parallelism inside TP (vLLM --enable-expert-parallel): the layout serve --tp 8 --ep-in-tp plans', async () => {
+    const phase = served('deepseek-v3', 'engine: vllm\ntp: 8\nepInTp: true');
+    expect(phase.layout).toMatch(/TP8·EP8 fp8\/fp8/);
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 --tokens-per-day 1e9 --tpot-slo 0.05 --engine vllm --tp 8 --ep-in-tp',
+    );
+    expect(cli.json.layout).toMatchObject({ tensorParallel: 8, epInTp: true });
+    expect(phase.replicaGpus).toBe(cli.json.layout.gpusPerReplica);
+    expect(refused('llama-3-8b', 'epInTp: true')).toMatchObject({ path: ['phases', 0, 'epInTp'] });
+  });
   it('refuses a memory share without an engine and a placement on a dense model, at the phase field', () => {
     expect(refused('deepseek-v3', 'memFraction: 0.8')).toMatchObject({ path: ['phases', 0, 'memFraction'] });
     expect(refused('llama-3-8b', 'redundantExperts: 8')).toMatchObject({

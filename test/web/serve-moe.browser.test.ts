@@ -1,6 +1,6 @@
 /**
  * The Serve view's replica layout and MoE expert placement in Chromium (a fixed TP and PP as `--tp`, `--pp`): the fields shown only for an MoE model, the plan
- * equal to `llmecon serve --expert-imbalance … --redundant-experts … --json`, a slot count the search
+ * equal to `llmecon serve --expert-imbalance … --redundant-experts … --json` (and with `--tp 8 --ep-in-tp`), a slot count the search
  * cannot split refused with the CLI's message by its field, and neither shown nor taken for a dense model.
  */
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,22 @@ describe('Serve view: expert imbalance and redundant experts', () => {
     // The API comparison comes last (the slowest task for a large MoE): then the worker is free.
     await page.locator('#serve-api-cost').waitFor({ timeout: 180_000 });
     await screenshot(page, 'web-serve-moe');
+    // Expert parallelism inside TP 8 (vLLM --enable-expert-parallel, SGLang --ep-size 8 at --tp 8): `--tp 8 --ep-in-tp`.
+    await changeField(page.locator('#serve-tp'), '8');
+    await page.locator('#serve-ep-in-tp').check();
+    const inTp = await runCli(
+      `${SERVE} --model deepseek-v3 --engine sglang --expert-imbalance 1.3 --redundant-experts 32 --tp 8 --ep-in-tp --json`,
+    );
+    expect(inTp.code, inTp.stderr).toBe(0);
+    expect(JSON.parse(inTp.stdout).layout).toMatchObject({ tensorParallel: 8, epInTp: true });
+    await expect
+      .poll(() => result.getAttribute('data-usd-per-day'), { timeout: 90_000 })
+      .toBe(String(JSON.parse(inTp.stdout).usdPerDay));
+    await expect
+      .poll(() => page.locator('main').textContent(), { timeout: 30_000 })
+      .toMatch(/TP8·EP8\+32 redundant/);
+    await page.locator('#serve-ep-in-tp').uncheck();
+    await changeField(page.locator('#serve-tp'), '0');
     // 256 experts + 3 slots: no EP size the search tries divides 259.
     const refused = await runCli(`${SERVE} --model deepseek-v3 --redundant-experts 3`);
     expect(refused.code).toBe(2);

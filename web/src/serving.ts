@@ -72,6 +72,7 @@ export const serveBaseline = (s: ServeInput) => ({
   pp: s.pp > 0 ? s.pp : undefined,
   ...(isMoe(s.model) && {
     ep: s.ep > 0 ? s.ep : undefined,
+    epInTp: s.epInTp || undefined,
     expertImbalance: s.expertImbalance > 1 ? s.expertImbalance : undefined,
     redundantExperts: s.redundantExperts > 0 ? s.redundantExperts : undefined,
   }),

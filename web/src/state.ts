@@ -139,6 +139,8 @@ export interface ServeInput {
   tp: number;
   ep: number;
   pp: number;
+  /** MoE: expert parallelism inside the TP group, attention tensor-parallel, as `--ep-in-tp`. */
+  epInTp: boolean;
   /** MoE: max / mean routed tokens over the EP ranks (1: balanced) and EPLB's slots, as `--expert-imbalance`, `--redundant-experts`. */
   expertImbalance: number;
   redundantExperts: number;
@@ -254,6 +256,7 @@ export function defaultState(exampleYaml: string): AppState {
       tp: 0,
       ep: 0,
       pp: 0,
+      epInTp: false,
       expertImbalance: 1,
       redundantExperts: 0,
       speculative: 'none',

@@ -258,6 +258,7 @@ const INFER_LAYOUT_PATHS = {
   tensorParallel: ['layout', 'tensorParallel'],
   expertParallel: ['layout', 'expertParallel'],
   pipelineParallel: ['layout', 'pipelineParallel'],
+  epInTp: ['layout', 'epInTp'],
   expertImbalance: ['layout', 'expertImbalance'],
   redundantExperts: ['layout', 'redundantExperts'],
 };

@@ -241,14 +241,21 @@ export function acrossNodesStatement(c: DeploymentCandidate): string | null {
 /**
  * "h100-sxm TP1·ADP4·EP4 fp4/bf16": a candidate in one line. With EP > 1 attention runs
  * data-parallel over the EP group (ADP, each rank its own sequences and KV cache; TensorRT-LLM calls
- * TP1 with it "DEP4"), experts spread over all TP × EP GPUs.
+ * TP1 with it "DEP4"), experts spread over all TP × EP GPUs; "TP8·EP8" is expert parallelism inside the
+ * TP group (attention tensor-parallel, whole experts over the 8 GPUs); a bare "TP8" slices every expert.
  */
 export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>): string {
   const r = c.replica;
   const ep = r.expertParallel;
   const copies = r.redundantExperts ? `+${r.redundantExperts} redundant` : '';
   const pp = (r.pipelineParallel ?? 1) > 1 ? `·PP${r.pipelineParallel}` : '';
-  return `${c.gpuId} TP${r.tensorParallel}${pp}${ep > 1 ? `·ADP${ep}·EP${ep * r.tensorParallel}${copies}` : ''} ${r.weightFormat}/${r.kvFormat}`;
+  const experts =
+    ep > 1
+      ? `·ADP${ep}·EP${ep * r.tensorParallel}${copies}`
+      : r.epInTp
+        ? `·EP${r.tensorParallel}${copies}`
+        : '';
+  return `${c.gpuId} TP${r.tensorParallel}${pp}${experts} ${r.weightFormat}/${r.kvFormat}`;
 }
 
 /** Cheapest first: per day for a given traffic; per request when planned for full use. */

@@ -78,9 +78,10 @@ type Path = readonly (string | number)[];
 
 /**
  * Refuses a replica layout the model cannot take, naming the field at `paths`: a TP the heads do not split
- * over, more pipeline stages than layers, a pipeline with expert parallelism (not modelled), EP on a dense
- * model or over expert slots it does not divide, EPLB slots without EP, and an expert placement
- * {@link checkExpertPlacement} refuses.
+ * over, more pipeline stages than layers, a pipeline with attention data parallelism (EP above 1, not
+ * modelled), EP on a dense model or over expert slots it does not divide, expert parallelism inside TP
+ * (`epInTp`) beside EP above 1, at TP 1 or over slots the TP does not divide, EPLB slots of sliced
+ * experts, and an expert placement {@link checkExpertPlacement} refuses.
  */
 export function checkReplicaLayout(
   spec: ModelSpec,
@@ -88,12 +89,19 @@ export function checkReplicaLayout(
     readonly tensorParallel?: number;
     readonly expertParallel?: number;
     readonly pipelineParallel?: number;
+    readonly epInTp?: boolean;
   } & ExpertPlacement,
-  paths: { readonly tensorParallel: Path; readonly expertParallel: Path; readonly pipelineParallel: Path } & {
+  paths: {
+    readonly tensorParallel: Path;
+    readonly expertParallel: Path;
+    readonly pipelineParallel: Path;
+    readonly epInTp: Path;
+  } & {
     readonly [K in keyof ExpertPlacement]-?: Path;
   },
 ): void {
-  const { tensorParallel: tp, expertParallel: ep, pipelineParallel: pp } = f;
+  const { tensorParallel: tp, expertParallel: ep, pipelineParallel: pp, epInTp } = f;
+  const redundant = f.redundantExperts ?? 0;
   if (tp !== undefined && !tensorParallelSplits(spec, tp))
     inputError('infeasible', paths.tensorParallel, tensorParallelRequirement(spec, tp));
   if (pp !== undefined && pp > spec.numLayers)
@@ -102,11 +110,12 @@ export function checkReplicaLayout(
       paths.pipelineParallel,
       `pipeline parallelism ${pp} exceeds the ${spec.numLayers} layers of ${spec.name}: at most ${spec.numLayers} stages`,
     );
-  if (pp !== undefined && pp > 1 && ((ep ?? 1) > 1 || (f.redundantExperts ?? 0) > 0))
+  if (epInTp) checkEpInTp(spec, tp, ep, redundant, paths.epInTp);
+  if (pp !== undefined && pp > 1 && ((ep ?? 1) > 1 || (redundant > 0 && !epInTp)))
     inputError(
       'infeasible',
       paths.pipelineParallel,
-      'pipeline parallelism is modelled with experts sliced over TP (expert parallelism 1, no redundant slots): fix the EP to 1, or leave the pipeline out',
+      'pipeline parallelism is modelled with attention tensor-parallel in each stage: experts sliced over TP (expert parallelism 1), or whole over the TP group with expert parallelism inside TP (vLLM --enable-expert-parallel); attention data parallelism (EP above 1) is not piped: fix the EP to 1, or leave the pipeline out',
     );
   if (ep !== undefined && ep > 1 && !spec.moe)
     inputError(
@@ -114,14 +123,46 @@ export function checkReplicaLayout(
       paths.expertParallel,
       `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
     );
-  checkExpertPlacement(spec, f, paths, ep);
-  const redundant = f.redundantExperts ?? 0;
+  checkExpertPlacement(spec, f, paths, epInTp ? 1 : ep);
   const slots = ep === undefined ? null : expertSlotsIssue(spec, ep, redundant);
   if (slots !== null) inputError('infeasible', paths.expertParallel, slots);
-  if (ep === 1 && redundant > 0)
+  if (ep === 1 && redundant > 0 && !epInTp)
     inputError(
       'infeasible',
       paths.redundantExperts,
-      'redundant expert slots need expert parallelism above 1',
+      'redundant expert slots need whole experts: expert parallelism above 1, or inside the TP group',
     );
+}
+
+/**
+ * Expert parallelism inside the TP group needs an MoE model, no attention data parallelism beside it (EP
+ * above 1 is that layout's), and a TP above 1 that divides the expert slots.
+ */
+function checkEpInTp(
+  spec: ModelSpec,
+  tp: number | undefined,
+  ep: number | undefined,
+  redundant: number,
+  path: Path,
+): void {
+  if (!spec.moe)
+    inputError(
+      'infeasible',
+      path,
+      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
+    );
+  if ((ep ?? 1) > 1)
+    inputError(
+      'infeasible',
+      path,
+      `expert parallelism inside the TP group keeps attention tensor-parallel; EP ${ep} runs attention data-parallel over ${ep} ranks (DeepSeek's layout): choose one`,
+    );
+  if (tp === 1)
+    inputError(
+      'infeasible',
+      path,
+      'expert parallelism inside the TP group spreads the experts over the TP GPUs: it needs TP above 1',
+    );
+  const slots = tp === undefined ? null : expertSlotsIssue(spec, tp, redundant);
+  if (slots !== null) inputError('infeasible', path, `inside TP ${tp}: ${slots}`);
 }

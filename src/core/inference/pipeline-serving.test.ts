@@ -171,13 +171,18 @@ describe('pipeline-parallel serving', () => {
       replicaOptions(llama70, h100, ['bf16'], 'bf16', {}).some((r) => (r.pipelineParallel ?? 1) > 1),
     ).toBe(false);
     expect(labels(h200)).toContain('TP8·PP2');
-    // An MoE model no node holds in FP8 (DeepSeek-V3 on H100): whole-node TP stages, experts sliced over TP.
+    // An MoE model no node holds in FP8 (DeepSeek-V3 on H100): whole-node TP stages, experts sliced over
+    // TP or whole over each stage's TP group (vLLM -tp 8 -pp 2 --enable-expert-parallel), never DEP.
     const moe = replicaOptions(deepseek, h100, ['fp8'], 'bf16', {}).filter(
       (r) => (r.pipelineParallel ?? 1) > 1,
     );
-    expect(moe.map((r) => [r.tensorParallel, r.expertParallel, r.pipelineParallel])).toEqual([
-      [8, 1, 2],
-      [8, 1, 4],
+    expect(
+      moe.map((r) => [r.tensorParallel, r.expertParallel, r.pipelineParallel, r.epInTp ?? false]),
+    ).toEqual([
+      [8, 1, 2, false],
+      [8, 1, 2, true],
+      [8, 1, 4, false],
+      [8, 1, 4, true],
     ]);
     // A fixed pipeline is honoured, within --gpus.
     const fixed = replicaOptions(llama70, h100, ['bf16'], 'bf16', { pipelineParallel: 2, tensorParallel: 4 });
@@ -197,7 +202,14 @@ describe('pipeline-parallel serving', () => {
       replicaOptions(deepseek, h100, ['fp8'], 'bf16', { pipelineParallel: 2, expertParallel: 8 }),
     );
     expect(ep.issues[0]!.path).toEqual(['layout', 'pipelineParallel']);
-    expect(ep.message).toMatch(/expert parallelism 1/);
+    expect(ep.message).toMatch(/expert parallelism 1\), or whole over the TP group/);
+    // Whole experts over each stage's TP group pipe: fixed, it is the only expert layout tried.
+    const inTp = replicaOptions(deepseek, h100, ['fp8'], 'bf16', { pipelineParallel: 2, epInTp: true });
+    expect(inTp.map((r) => [r.tensorParallel, r.pipelineParallel, r.epInTp])).toEqual([
+      [2, 2, true],
+      [4, 2, true],
+      [8, 2, true],
+    ]);
   });
 
   it('the simulator agrees with the steady state on a pipeline: a lone request, and a closed loop of 64 decoding', () => {

@@ -2,6 +2,8 @@
  * The replica layouts a deployment search tries for a model on a GPU: tensor, pipeline and expert
  * parallelism per replica, within what the model's heads, layers and experts split over and what a node holds.
  */
+
+import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { tensorParallelSplits } from '../model/kv-cache.js';
@@ -41,6 +43,7 @@ export function replicaOptions(
     readonly tensorParallel?: number;
     readonly expertParallel?: number;
     readonly pipelineParallel?: number;
+    readonly epInTp?: boolean;
     readonly maxGpus?: number;
   } & ExpertPlacement,
 ): Replica[] {
@@ -55,6 +58,7 @@ export function replicaOptions(
     tensorParallel: ['layout', 'tensorParallel'],
     expertParallel: ['layout', 'expertParallel'],
     pipelineParallel: ['layout', 'pipelineParallel'],
+    epInTp: ['layout', 'epInTp'],
     expertImbalance: ['layout', 'expertImbalance'],
     redundantExperts: ['layout', 'redundantExperts'],
   });
@@ -69,7 +73,7 @@ export function replicaOptions(
       return (fixedTp ? [fixedTp] : inNode).map((tp) => ({ tp, pp: fixed.pipelineParallel! }));
     const plain = (fixedTp ? [fixedTp] : inNode).map((tp) => ({ tp, pp: 1 }));
     const widest = fixedTp ?? Math.max(...inNode);
-    if ((fixed.expertParallel ?? 1) > 1 || redundant > 0 || widest > node) return plain;
+    if ((fixed.expertParallel ?? 1) > 1 || (redundant > 0 && !fixed.epInTp) || widest > node) return plain;
     // Weights that leave a node's GPUs less than half their memory for the KV cache: replicas over
     // nodes hold more sequences (or hold the model at all), which the plans then weigh against their cost.
     if (weightsPerGpuBytes(spec, weightFormat, kvFormat, widest) <= cluster.gpu.memoryBytes / 2) return plain;
@@ -82,20 +86,44 @@ export function replicaOptions(
       .filter(({ pp }) => pp <= spec.numLayers);
     return [...plain, ...overNics, ...piped];
   };
-  const eps = fixed.expertParallel ? [fixed.expertParallel] : spec.moe ? searchedEps(slots, redundant) : [1];
+  // Expert layouts per TP size: EP ranks with attention data-parallel (EP > 1), or EP 1 with each expert
+  // sliced over TP (not with EPLB slots) or whole over the TP group (epInTp, where TP divides the slots);
+  // a pipeline only with EP 1. Searched unless fixed: --ep-in-tp fixes the TP-group layout, --ep 1 slicing.
+  const eps = fixed.epInTp
+    ? [1]
+    : fixed.expertParallel
+      ? [fixed.expertParallel]
+      : spec.moe
+        ? searchedEps(slots, redundant)
+        : [1];
+  const layouts = (tp: number, pp: number): { expertParallel: number; epInTp?: true }[] => {
+    const inTp =
+      spec.moe !== null && tp > 1 && slots % tp === 0 && (fixed.epInTp || fixed.expertParallel === undefined)
+        ? [{ expertParallel: 1, epInTp: true as const }]
+        : [];
+    if (fixed.epInTp) return inTp;
+    const whole = eps.filter((ep) => ep > 1 && pp === 1).map((expertParallel) => ({ expertParallel }));
+    return [...(eps.includes(1) && redundant === 0 ? [{ expertParallel: 1 }] : []), ...inTp, ...whole];
+  };
   const out: Replica[] = [];
   for (const weightFormat of weightFormats)
     for (const { tp: tensorParallel, pp } of splits(weightFormat))
-      for (const expertParallel of pp > 1 ? [1] : eps)
-        if (fixed.maxGpus === undefined || tensorParallel * expertParallel * pp <= fixed.maxGpus)
+      for (const experts of layouts(tensorParallel, pp))
+        if (fixed.maxGpus === undefined || tensorParallel * experts.expertParallel * pp <= fixed.maxGpus)
           out.push({
             tensorParallel,
-            expertParallel,
+            ...experts,
             ...(pp > 1 ? { pipelineParallel: pp } : {}),
             weightFormat,
             kvFormat,
             ...(redundant > 0 ? { redundantExperts: redundant } : {}),
             ...(fixed.expertImbalance !== undefined && { expertImbalance: fixed.expertImbalance }),
           });
+  if (fixed.epInTp && out.length === 0 && fixed.maxGpus === undefined)
+    inputError(
+      'infeasible',
+      ['layout', 'epInTp'],
+      `no TP size tried (${inNode.filter((t) => t > 1).join(', ') || 'none above 1'}) divides the ${slots} expert slots of ${spec.name}: fix a TP that does, or leave expert parallelism inside TP out`,
+    );
   return out;
 }

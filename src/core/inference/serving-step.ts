@@ -31,6 +31,14 @@ export interface Replica {
    * sequences split into as many microbatches, one in each stage at a time. Only with `expertParallel` 1.
    */
   readonly pipelineParallel?: number;
+  /**
+   * Expert parallelism inside the TP group (with `expertParallel` 1): attention stays tensor-parallel, each
+   * of the TP GPUs holds whole experts, a 1/TP share of them (vLLM `--enable-expert-parallel` at DP 1, SGLang
+   * `--ep-size` = `--tp` without DP attention, TensorRT-LLM `moe_expert_parallel_size` = `tp_size` without
+   * attention DP); every GPU holds every token, so no all-to-all: the TP all-reduce sums the experts'
+   * outputs. Absent: each expert sliced over TP (`expertParallel` 1) or the DeepSeek layout (above 1).
+   */
+  readonly epInTp?: boolean;
   readonly weightFormat: WeightFormat;
   /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
   readonly weightSparsity?: WeightSparsity;
@@ -141,6 +149,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
   // Attention runs data-parallel over the EP group; a pipeline runs one microbatch at a time in each
   // stage: this GPU's share of the sequences in one pass.
   const share = r.expertParallel * pipelineMicrobatches(r, w);
+  const inTp = r.epInTp === true && r.expertParallel === 1;
   return {
     phase: w.decodeSequences > 0 ? 'decode' : 'prefill',
     shape: {
@@ -153,11 +162,13 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
       tensorParallel: r.tensorParallel,
       contextParallel: 1,
       // With expert parallelism, experts spread whole over every GPU of the replica (DeepSeek-V3
-      // Sec. 3.4); without it, every expert is sliced over the TP group like a dense MLP (vLLM's and
-      // SGLang's FusedMoE without --enable-expert-parallel / --ep-size; no all-to-all).
-      expertParallel: r.expertParallel > 1 ? replicaGpus(r) : 1,
-      expertTensorParallel: r.expertParallel > 1 ? 1 : r.tensorParallel,
+      // Sec. 3.4), or over the TP group's GPUs that hold every token (epInTp); without it, every expert
+      // is sliced over the TP group like a dense MLP (vLLM's and SGLang's FusedMoE without
+      // --enable-expert-parallel / --ep-size; no all-to-all).
+      expertParallel: r.expertParallel > 1 ? replicaGpus(r) : inTp ? r.tensorParallel : 1,
+      expertTensorParallel: r.expertParallel > 1 || inTp ? 1 : r.tensorParallel,
       expertRanksApart: 1,
+      ...(inTp ? { expertTokensReplicated: true } : {}),
       sequenceParallel: false,
       gpusPerNode: cluster.gpusPerNode,
     },
@@ -167,7 +178,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     absorbedMla: true,
     ...(r.weightSparsity === '2:4' ? { sparse24: true } : {}),
     ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
-    ...(r.redundantExperts && r.expertParallel > 1 ? { redundantExperts: r.redundantExperts } : {}),
+    ...(r.redundantExperts && (r.expertParallel > 1 || inTp) ? { redundantExperts: r.redundantExperts } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
   };
 }

@@ -45,7 +45,7 @@ export interface InferenceMemoryOptions {
   readonly pipelineParallel?: number;
   /** With `pipelineParallel`: report this stage (0-based) instead of the most loaded one. */
   readonly pipelineStage?: number;
-  /** Redundant expert slots over the TP × EP GPUs (EPLB copies): each GPU holds its share of them too. */
+  /** Redundant expert slots over the TP × EP GPUs (EPLB copies): each GPU holds its share of them too. Only of whole experts. */
   readonly redundantExperts?: number;
   readonly prefillChunkTokens?: number;
   readonly frameworkOverheadBytes?: number;
@@ -141,8 +141,9 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   }
   const tp = options.tensorParallel;
   const ep = options.expertParallel ?? 1;
-  // EPLB's redundant copies: (experts + copies) / experts of the routed weights spread over the GPUs.
-  const slotsPerExpert = spec.moe && ep > 1 ? 1 + (options.redundantExperts ?? 0) / spec.moe.numExperts : 1;
+  // EPLB's redundant copies: (experts + copies) / experts of the routed weights spread over the GPUs
+  // (whole experts over EP ranks or the TP group; expert-placement.ts refuses copies of sliced experts).
+  const slotsPerExpert = spec.moe ? 1 + (options.redundantExperts ?? 0) / spec.moe.numExperts : 1;
   const params = paramCount(spec);
   const b = params.breakdown;
   const keptBf16 =

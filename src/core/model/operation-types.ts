@@ -173,6 +173,12 @@ export interface OperationLayout {
   readonly expertTensorParallel?: number;
   /** Rank distance between EP group members (default tp·cp, Megatron's tp-cp-ep-dp order). */
   readonly expertRanksApart?: number;
+  /**
+   * Every rank of the EP group already holds every token: attention tensor-parallel, the experts spread
+   * over the same GPUs (vLLM --enable-expert-parallel at DP 1, SGLang --ep-size = --tp): no dispatch or
+   * combine all-to-all, the TP all-reduce sums the experts' outputs. Default false.
+   */
+  readonly expertTokensReplicated?: boolean;
   readonly sequenceParallel: boolean;
   /** GPUs per node: sets each collective's network tier and group-limited routing (optional). */
   readonly gpusPerNode?: number;

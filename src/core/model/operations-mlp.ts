@@ -108,13 +108,14 @@ export function expectedExpertsTouched(numExperts: number, topK: number, tokens:
 /**
  * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
  * all-to-all inside the EP group); DeepSeek dispatches in FP8. Group-limited routing sends a token
- * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2).
+ * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2). None where every EP
+ * rank holds every token (`expertTokensReplicated`): the TP all-reduce (operations.ts) combines.
  */
 function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder, tokens: number): void {
   const moe = spec.moe!;
   const { layout } = request;
   const ep = layout.expertParallel;
-  if (ep <= 1) return;
+  if (ep <= 1 || layout.expertTokensReplicated) return;
   const t = layout.tensorParallel;
   const etp = layout.expertTensorParallel ?? t;
   // Megatron's expert rank order is ETP innermost, then EP (parallel_state.py's expert RankGenerator,

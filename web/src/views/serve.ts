@@ -117,7 +117,12 @@ const claimedFields = (s: ServeInput) => [
         ...(streamsChunks(s.engine) ? baselineField('dynamicChunking') : []),
       ]),
   ...(isMoe(s.model)
-    ? [...baselineField('ep'), ...baselineField('expertImbalance'), ...baselineField('redundantExperts')]
+    ? [
+        ...baselineField('ep'),
+        ...baselineField('epInTp'),
+        ...baselineField('expertImbalance'),
+        ...baselineField('redundantExperts'),
+      ]
     : []),
 ];
 
@@ -217,6 +222,10 @@ export function serveView(app: App) {
           ? html`<label title="--ep: experts spread over this many GPUs, attention data-parallel over them"
                 >Expert parallel (0: searched)
                 <input id="serve-ep" type="text" inputmode="decimal" .value=${String(s.ep)} @change=${num('ep')} />${fieldError(r?.issues ?? null, ...baselineField('ep'))}</label
+              >
+              <label title="--ep-in-tp: attention tensor-parallel, each TP GPU holding whole experts (vLLM --enable-expert-parallel at DP 1, SGLang --ep-size = --tp)"
+                ><input id="serve-ep-in-tp" type="checkbox" .checked=${s.epInTp} @change=${(e: Event) => set({ epInTp: (e.target as HTMLInputElement).checked })} />
+                Expert parallel inside TP${fieldError(r?.issues ?? null, ...baselineField('epInTp'))}</label
               >
               <label title="max / mean routed tokens over the expert-parallel ranks: the busiest rank sets the MoE layer's time (--expert-imbalance)"
                 >Expert imbalance (1: balanced)
