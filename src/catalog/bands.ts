@@ -54,6 +54,8 @@ export interface ServingScale {
   readonly moe?: boolean;
   /** Pipeline stages of the replica (absent: 1). */
   readonly pipelineParallel?: number;
+  /** Whole experts over the TP group (expert parallelism inside TP; Replica.epInTp). */
+  readonly epInTp?: boolean;
 }
 
 /** Deeper pipelines than this are widened: the held-out PP8 rows run 12% optimistic (docs/serving.md). */
@@ -136,6 +138,10 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     );
     if (wider) factor *= 1.5;
   }
+  if (scale?.epInTp)
+    outside.push(
+      `experts whole over the TP group (expert parallelism inside TP): no ${engine.id} calibration row runs it; it is timed as the calibrated sliced experts with whole-expert GEMM shapes, the busiest GPU's routed tokens at the mean unless --expert-imbalance states more (TensorRT-LLM's large-EP blog measured 2.56 without EPLB)`,
+    );
   const band = widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
   return {
     ...band,

@@ -15,12 +15,12 @@ import { type ServingScale, servingBand } from './bands.js';
 
 /**
  * What a deployment serves, for the band's statements on extrapolation: its model and context, and on
- * `replica` its pipeline depth.
+ * `replica` its pipeline depth and expert layout.
  */
 export const servingScale = (
   spec: ModelSpec,
   w: ServingWorkload,
-  replica?: Pick<Replica, 'pipelineParallel'>,
+  replica?: Pick<Replica, 'pipelineParallel' | 'epInTp'>,
 ): ServingScale =>
   servingScaleOn(
     {
@@ -32,10 +32,14 @@ export const servingScale = (
     replica,
   );
 
-/** `scale` on a replica: its pipeline stages. */
-const servingScaleOn = (scale: ServingScale, replica?: Pick<Replica, 'pipelineParallel'>): ServingScale => ({
+/** `scale` on a replica: its pipeline stages, and whole experts over its TP group. */
+const servingScaleOn = (
+  scale: ServingScale,
+  replica?: Pick<Replica, 'pipelineParallel' | 'epInTp'>,
+): ServingScale => ({
   ...scale,
   pipelineParallel: replica?.pipelineParallel ?? 1,
+  ...(replica?.epInTp ? { epInTp: true } : {}),
 });
 
 /** The residual band for a plan: its engine's calibration on its GPU family (TensorRT-LLM's when no engine is named). */

@@ -68,10 +68,22 @@ describe('serve --pp', () => {
       epInTp: true,
       gpusPerReplica: 16,
     });
+    // No calibration row runs whole experts over TP, and the straggler is the stated one: the band says both.
+    expect(json.range.basis).toMatch(
+      /experts whole over the TP group .*: no vllm calibration row runs it; .*unless --expert-imbalance/,
+    );
     // EPLB's 32 copies: 288 slots over each stage's 8 GPUs, more weights per GPU than without them.
     const plain = await runCliJson(`${args} --concurrency 64`);
     const copies = await runCliJson(`${args} --concurrency 64 --redundant-experts 32`);
     expect(copies.json.memoryPerGpuBytes).toBeGreaterThan(plain.json.memoryPerGpuBytes);
+    // SGLang's words `--tp 8 --ep-size 8` typed as `--tp 8 --ep 8`: 64 GPUs here, and the plan says so.
+    const dep = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 100 --tp 8 --ep 8',
+    );
+    expect(dep.json.layout.gpusPerReplica).toBe(64);
+    expect(dep.json.warnings).toContainEqual(
+      expect.stringMatching(/is 8 GPUs: expert parallelism inside the TP group \(--ep-in-tp/),
+    );
   });
 
   it('memory --mode infer --pp: the most loaded stage, as serve sizes it', async () => {

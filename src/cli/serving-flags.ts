@@ -10,7 +10,7 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import { expertSlotsIssue } from '../core/inference/expert-placement.js';
+import { expertSlotsIssue, tpTimesEpNote } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -348,7 +348,12 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     engine,
     speculation: drafting.speculation,
     // How the config was read (a lookalike family, a structure approximated), then the context and drafter.
-    warnings: [...(spec.warnings ?? []), ...servingWarnings(spec, workload), ...drafting.warnings],
+    warnings: [
+      ...(spec.warnings ?? []),
+      ...servingWarnings(spec, workload),
+      ...drafting.warnings,
+      ...[tpTimesEpNote(choice.tp, choice.ep)].filter((t): t is string => t !== null),
+    ],
   };
 }
 

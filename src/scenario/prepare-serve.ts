@@ -12,6 +12,7 @@ import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
+import { tpTimesEpNote } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -40,7 +41,7 @@ export function prepareServePhase(
   energy: PhaseEnergy,
 ): Omit<PreparedServe, 'band' | 'warnings'> & {
   readonly band: CalibrationBand;
-  /** What the plan's engine leaves untimed, as `serve` says it (decode beyond its CUDA-graph capture). */
+  /** What the plan's engine leaves untimed, as `serve` says it (decode beyond its CUDA-graph capture), and a TP × EP replica read as the engines' EP inside TP. */
   readonly engineWarnings: readonly string[];
 } {
   const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
@@ -74,6 +75,9 @@ export function prepareServePhase(
     outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
-    engineWarnings: eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
+    engineWarnings: [
+      ...eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
+      ...[tpTimesEpNote(choice.tp, choice.ep)].filter((t): t is string => t !== null),
+    ],
   };
 }

@@ -13,7 +13,7 @@ import { layerKinds } from '../model/flops.js';
 import { layerOperations } from '../model/operations.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { candidateLabel } from './deployment.js';
-import { checkReplicaLayout } from './expert-placement.js';
+import { checkReplicaLayout, tpTimesEpNote } from './expert-placement.js';
 import { replicaOptions } from './replica-layouts.js';
 import { type Replica, replicaGpus, servingRequest, servingStepSeconds } from './serving-step.js';
 
@@ -139,5 +139,14 @@ describe('expert parallelism inside the TP group', () => {
         PATHS,
       ),
     ).not.toThrow();
+  });
+
+  it("says that a fixed TP above 1 with EP above 1 multiplies GPUs, unlike the engines' EP inside TP", () => {
+    expect(tpTimesEpNote(8, 8)).toMatch(
+      /^TP 8 with EP 8 is a replica of 64 GPUs: .*SGLang --tp 8 --ep-size 8.* is 8 GPUs: .*--ep-in-tp/,
+    );
+    expect(tpTimesEpNote(1, 8)).toBeNull();
+    expect(tpTimesEpNote(8, 1)).toBeNull();
+    expect(tpTimesEpNote(undefined, 8)).toBeNull();
   });
 });
