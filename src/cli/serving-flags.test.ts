@@ -56,11 +56,15 @@ describe('serve: EPLB redundant experts and the engine memory share', () => {
       /expert parallelism 72 must divide the 256 experts of DeepSeek-V3 \(or add redundant expert slots/,
     );
   });
-  it('EP search keeps only EP sizes that divide the expert slots, all above 1 with redundant slots', () => {
+  it('EP search keeps only EP sizes that divide the expert slots, with redundant slots whole experts only (EP above 1, or inside TP)', () => {
     const { tp, ep, ...searched } = sglangEp72;
     const setup = servingSetup({ ...searched, redundantExperts: '32' });
-    const eps = new Set(setup.candidates.map((c) => c.replica.expertParallel));
-    expect([...eps].every((e) => e > 1 && 288 % e === 0)).toBe(true);
+    const whole = setup.candidates.map((c) =>
+      c.replica.epInTp ? c.replica.tensorParallel : c.replica.expertParallel,
+    );
+    expect(whole.every((e) => e > 1 && 288 % e === 0)).toBe(true);
+    expect(setup.candidates.some((c) => c.replica.epInTp)).toBe(true);
+    expect(setup.candidates.every((c) => !c.replica.epInTp || c.replica.expertParallel === 1)).toBe(true);
   });
   it("SGLang's derived share leaves EP32 on H100s no KV: the refusal names --mem-fraction, which the deployment states", () => {
     const ep32 = { ...sglangEp72, ep: '32' };

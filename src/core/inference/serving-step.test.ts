@@ -8,6 +8,7 @@ import { findCluster, findGpu, findModel } from '../../catalog/catalog.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { layerKinds } from '../model/flops.js';
 import { layerOperations } from '../model/operations.js';
+import { busiestRankExperts } from '../model/operations-mlp.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { computeType, servingRequest, servingStepSeconds } from './serving-step.js';
@@ -70,6 +71,36 @@ describe('serving step', () => {
     expect(step(1, 1.5)).toBe(step(1, 1));
   });
 
+  it('a small batch waits for the GPU that reaches the most of its experts: the order statistic of binomial shares', () => {
+    // Two GPUs of two experts, each reached with probability 1/2: E[max of two Binomial(2, ½)] = 1.375.
+    expect(busiestRankExperts(2, 2, 0.5)).toBeCloseTo(1.375, 12);
+    // One rank, a fractional share, or every expert reached: the mean.
+    expect(busiestRankExperts(32, 1, 0.1)).toBeCloseTo(3.2, 12);
+    expect(busiestRankExperts(2.5, 8, 0.1)).toBeCloseTo(0.25, 12);
+    expect(busiestRankExperts(32, 8, 1)).toBe(32);
+    // DeepSeek-V3 decoding one token over EP8 (32 experts a GPU, 8 of 256 reached): the busiest GPU reads
+    // about 2.5 experts where the mean is 1 (a Monte Carlo of 20,000 draws gave 2.541); never below the
+    // mean, never above the share, and more ranks wait for a busier one.
+    expect(busiestRankExperts(32, 8, 8 / 256)).toBeCloseTo(2.54, 2);
+    for (const p of [0.01, 0.2, 0.6, 0.95, 0.999]) {
+      const b = busiestRankExperts(256, 4, p);
+      expect(b).toBeGreaterThanOrEqual(256 * p);
+      expect(b).toBeLessThanOrEqual(256);
+      expect(busiestRankExperts(256, 16, p)).toBeGreaterThanOrEqual(b);
+    }
+    // A decode step of 8 sequences over DEP8 reads more expert weights per GPU than the mean would.
+    const v3 = spec('deepseek-v3');
+    const layer = layerKinds(v3).find((k) => k.layer.mlp === 'moe')!.layer;
+    const request = servingRequest(
+      findCluster('dgx-h100'),
+      { tensorParallel: 1, expertParallel: 8, weightFormat: 'fp8', kvFormat: 'fp8' },
+      { ...work, decodeSequences: 8 },
+    );
+    const experts = layerOperations(v3, layer, request).find((op) => op.name === 'experts.down');
+    const mean = (256 * (1 - (1 - 8 / 256) ** 8)) / 8;
+    expect(experts?.type === 'gemm' && experts.count / mean).toBeGreaterThan(1.4);
+  });
+
   it('slices every expert over TP without EP (no all-to-all) and spreads whole experts over the replica with it', () => {
     const v3 = spec('deepseek-v3');
     const cluster = findCluster('dgx-h100');
@@ -99,7 +130,7 @@ describe('serving step', () => {
       const g = gateUp(tp, ep)!;
       return g.type === 'gemm' ? g.count * g.n * g.k : 0;
     };
-    expect(bytes(8, 1)).toBeCloseTo(bytes(1, 8), -3);
+    expect(bytes(1, 8) / bytes(8, 1)).toBeCloseTo(1, 3);
   });
 
   it('EPLB redundant slots: EP72 over 256 + 32 experts keeps the FLOPs, spreads tokens over 4 slots a GPU and holds their weights', () => {

@@ -63,10 +63,15 @@ export function mlpOperations(
       const slots = moe.numExperts + (request.redundantExperts ?? 0);
       const localExperts = slots / ep;
       const tokensPerExpert = ((groupTokens * moe.topK) / slots) * (request.expertImbalance ?? 1);
-      // Serving a small batch reaches only some experts (uniform routing): expected distinct experts.
+      // Serving a small batch reaches only some experts (uniform routing): expected distinct experts, and
+      // the step waits for the GPU that reaches the most of its own.
       const touched =
         request.phase === 'decode' || request.phase === 'prefill'
-          ? Math.min(slots, expectedExpertsTouched(slots, moe.topK, groupTokens)) / ep
+          ? busiestRankExperts(
+              localExperts,
+              ep,
+              Math.min(slots, expectedExpertsTouched(slots, moe.topK, groupTokens)) / slots,
+            )
           : localExperts;
       const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
       const Ie = moe.expertIntermediateSize;
@@ -103,6 +108,29 @@ function denseMlp(
 /** Expected distinct experts reached by `tokens` tokens routed top-k of E (uniform routing). */
 export function expectedExpertsTouched(numExperts: number, topK: number, tokens: number): number {
   return numExperts * (1 - (1 - topK / numExperts) ** tokens);
+}
+
+/**
+ * Expected most experts any of `ranks` GPUs reaches when each holds `perRank` of them and each expert is
+ * reached with probability `p` (uniform routing, experts taken as independent): E[max] = Σⱼ (1 − F(j−1)^ranks),
+ * F the Binomial(perRank, p) distribution function — order statistics of i.i.d. variables (David &
+ * Nagaraja, Order Statistics, Sec. 2.1). The mean `perRank · p` where there is one rank, a fractional
+ * share, or every expert is reached.
+ */
+export function busiestRankExperts(perRank: number, ranks: number, p: number): number {
+  const mean = perRank * p;
+  if (ranks <= 1 || !Number.isInteger(perRank) || p <= 0 || perRank * (1 - p) < 1e-6) return mean;
+  // Binomial probabilities in logs, so that the first terms of a large share do not underflow the rest.
+  const logOdds = Math.log(p / (1 - p));
+  let logPmf = perRank * Math.log1p(-p);
+  let cdf = Math.exp(logPmf);
+  let sum = 0;
+  for (let j = 1; j <= perRank; j += 1) {
+    sum += 1 - Math.min(1, cdf) ** ranks;
+    logPmf += Math.log((perRank - j + 1) / j) + logOdds;
+    cdf += Math.exp(logPmf);
+  }
+  return Math.max(mean, sum);
 }
 
 /**
