@@ -150,6 +150,9 @@ describe('expert parallelism inside the TP group', () => {
     );
     expect(tpTimesEpNote(1, 8)).toBeNull();
     expect(tpTimesEpNote(8, 1)).toBeNull();
+    // EP above TP is not the engines' EP (which divides TP): TP2·ADP4 as intended, nothing said.
+    expect(tpTimesEpNote(2, 4)).toBeNull();
+    expect(tpTimesEpNote(8, 2)).toMatch(/^TP 8 with EP 2 is a replica of 16 GPUs/);
     expect(tpTimesEpNote(undefined, 8)).toBeNull();
   });
 });

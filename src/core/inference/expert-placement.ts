@@ -168,11 +168,12 @@ function checkEpInTp(
 }
 
 /**
- * A replica layout fixed at TP above 1 and EP above 1 reads, in the engines' words, as EP inside the TP group
- * (SGLang `--tp 8 --ep-size 8`, vLLM `-tp 8 --enable-expert-parallel`: 8 GPUs); here EP multiplies the TP group
- * (attention data-parallel over EP ranks): said, with the layout that is the engines' one. Null otherwise.
+ * A replica layout fixed at TP above 1 and EP above 1 but not above TP reads, in the engines' words (whose EP
+ * divides TP), as EP inside the TP group (SGLang `--tp 8 --ep-size 8`, vLLM `-tp 8 --enable-expert-parallel`:
+ * 8 GPUs); here EP multiplies the TP group (attention data-parallel over EP ranks): said, with the layout that
+ * is the engines' one. Null otherwise (an EP above TP cannot be the engines' and reads as intended).
  */
 export function tpTimesEpNote(tp: number | undefined, ep: number | undefined): string | null {
-  if (tp === undefined || ep === undefined || tp <= 1 || ep <= 1) return null;
+  if (tp === undefined || ep === undefined || tp <= 1 || ep <= 1 || ep > tp) return null;
   return `TP ${tp} with EP ${ep} is a replica of ${tp * ep} GPUs: attention data-parallel over ${ep} ranks of TP ${tp}, experts over all ${tp * ep}; the engines' TP ${tp} with EP ${tp} (SGLang --tp ${tp} --ep-size ${tp}, vLLM -tp ${tp} --enable-expert-parallel) is ${tp} GPUs: expert parallelism inside the TP group (--ep-in-tp, epInTp)`;
 }
