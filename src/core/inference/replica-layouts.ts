@@ -2,7 +2,6 @@
  * The replica layouts a deployment search tries for a model on a GPU: tensor, pipeline and expert
  * parallelism per replica, within what the model's heads, layers and experts split over and what a node holds.
  */
-
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
@@ -31,8 +30,9 @@ function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvForma
  * stages (vLLM's and SGLang's multi-node layout: TP within a node, PP across) and, for a dense model,
  * as TP over the NICs; for MoE also EP over powers of two up to the expert count (DeepSeek serves V3 at
  * EP32 prefill / EP144 decode, Day-6 note) that divide the expert slots (the experts plus
- * `redundantExperts` EPLB copies, which need EP > 1); `fixed` pins any of them, and its
- * `expertImbalance` goes on every replica.
+ * `redundantExperts` EPLB copies, which need whole experts), and whole experts over each TP group above 1
+ * that divides the slots (`epInTp`, a pipeline's stages too); `fixed` pins any of them (`epInTp` alone,
+ * `expertParallel` 1 slicing), and its `expertImbalance` goes on every replica.
  */
 export function replicaOptions(
   spec: ModelSpec,
