@@ -117,6 +117,17 @@ describe('Serve view tasks = llmecon serve', () => {
     );
   }, 60_000);
 
+  it("a fixed TP 8 with EP 8 says, as the CLI does, that it is 64 GPUs and not the engines' EP inside TP", () => {
+    const moe = { ...base, model: 'deepseek-v3', gpu: 'h200', weights: 'fp8', kv: 'fp8' } as const;
+    expect(serveTask({ ...moe, tp: 8, ep: 8 }).warnings).toContainEqual(
+      expect.stringMatching(/^TP 8 with EP 8 is a replica of 64 GPUs: .*--ep-in-tp/),
+    );
+    const inTp = serveTask({ ...moe, tp: 8, epInTp: true });
+    expect(inTp.plan.label).toMatch(/TP8·EP8 fp8\/fp8/);
+    expect(inTp.warnings.some((w) => w.includes('is a replica of'))).toBe(false);
+    expect(inTp.band?.basis).toMatch(/experts whole over the TP group/);
+  }, 60_000);
+
   it('an engine with too few rows on the GPU family takes its pooled band and says so (as the CLI)', () => {
     expect(serveTask({ ...base, engine: 'vllm', gpu: 'a100-80gb' }).band?.basis).toMatch(
       /^vllm pooled over ampere \+ hopper/,
