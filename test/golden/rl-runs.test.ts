@@ -38,7 +38,7 @@ describe('RL runs', () => {
   // GPUs hold the capacity their device reports (catalog/README.md): the rollout's searched replica shapes
   // (the few smallest that fit) moved to smaller TP and the refit's leave-one-out median went 10.4% -> 14.1%
   // (Hopper 17.7%). Thirty-seventh pass: rollouts may hold whole experts over TP (vLLM's EP at DP 1) and an
-  // MoE step waits for the GPU reaching the most experts: 14.1% / 40.3% -> 10.5% / 38.2% (Hopper 8.6%,
+  // MoE step waits for the GPU reaching the most experts: 14.3% / 40.2% -> 10.5% / 38.2% (Hopper 8.6%,
   // Blackwell 12.4%); the guards sit just above today's figures.
   it('step times left out: median within 12% (today 10.5%), each within 42% (today ≤ 38.2%), on both GPU families', () => {
     const loo = (family?: string) =>
