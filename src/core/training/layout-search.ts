@@ -292,7 +292,7 @@ function enumerate(
           // a layout that misses by `over` bytes at micro-batch b misses by more at 2b with everything
           // else equal, so once it is not kept as a near miss its larger micro-batches are counted
           // without being sized again.
-          const missedBy = new Map<string, number>();
+          const missedBy = new Map<number, number>();
           const micros = (c.microBatchSize !== undefined ? [c.microBatchSize] : [1, 2, 4, 8, 16]).filter(
             (b) => (batch / dp) % b === 0,
           );
@@ -310,49 +310,47 @@ function enumerate(
                         : [1, 2, 3, 4, 6, 8]
                     ).filter((v) => pp * v <= spec.numLayers)
                   : pick(c.virtualStages, [1]);
-              for (const vpp of vpps) {
-                const schedules: PipelineSchedule[] = c.schedule
-                  ? [c.schedule]
-                  : [vpp > 1 ? 'interleaved' : '1f1b'];
-                for (const schedule of schedules) {
-                  if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
-                  for (const recompute of recomputeModes) {
-                    for (const zero of pick(c.zeroStage, zeroStages)) {
-                      if (zero === 3 && pp > 1 && !can?.zero3WithPipeline) continue;
-                      const layout: ParallelLayout = {
-                        tensorParallel: tp,
-                        pipelineParallel: pp,
-                        dataParallel: dp,
-                        expertParallel: ep,
-                        ...(etp !== undefined && { expertTensorParallel: etp }),
-                        contextParallel: cp,
-                        virtualStages: vpp,
-                        microBatchSize: mbs,
-                        sequenceParallel: sp,
-                        recompute,
-                        zeroStage: zero,
-                        schedule,
-                      };
-                      count += 1;
-                      const rest = `${sp}|${vpp}|${schedule}|${recompute}|${zero}`;
-                      const missed = missedBy.get(rest);
-                      if (missed !== undefined && !wantsInfeasible(missed)) continue;
-                      const peak = trainingMemory(spec, layout, peakOnly).peak;
-                      const memory = peak.totalBytes;
-                      // The estimate must fit under capacity at the asked band multiplier (--memory-fit).
-                      const margin = (pp > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
-                      const capacity = cluster.gpu.memoryBytes / margin;
-                      const fits = memory <= capacity;
-                      if (!fits) missedBy.set(rest, memory - capacity);
-                      // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
-                      if (!fits && !wantsInfeasible(memory - capacity)) continue;
-                      costs ??= layerCosts(spec, cluster, layout, options);
-                      const step = calibratedStep(
-                        stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
-                        options.calibration ?? null,
-                      );
-                      visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);
-                    }
+              for (const [vi, vpp] of vpps.entries()) {
+                // One schedule per v (fixed, or the one v implies).
+                const schedule: PipelineSchedule = c.schedule ?? (vpp > 1 ? 'interleaved' : '1f1b');
+                if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
+                for (const [ri, recompute] of recomputeModes.entries()) {
+                  for (const zero of pick(c.zeroStage, zeroStages)) {
+                    if (zero === 3 && pp > 1 && !can?.zero3WithPipeline) continue;
+                    const layout: ParallelLayout = {
+                      tensorParallel: tp,
+                      pipelineParallel: pp,
+                      dataParallel: dp,
+                      expertParallel: ep,
+                      ...(etp !== undefined && { expertTensorParallel: etp }),
+                      contextParallel: cp,
+                      virtualStages: vpp,
+                      microBatchSize: mbs,
+                      sequenceParallel: sp,
+                      recompute,
+                      zeroStage: zero,
+                      schedule,
+                    };
+                    count += 1;
+                    // The layout but for its micro-batch, as a number (sp, v, recomputation, ZeRO stage).
+                    const rest = (((sp ? 1 : 0) * vpps.length + vi) * recomputeModes.length + ri) * 4 + zero;
+                    const missed = missedBy.get(rest);
+                    if (missed !== undefined && !wantsInfeasible(missed)) continue;
+                    const peak = trainingMemory(spec, layout, peakOnly).peak;
+                    const memory = peak.totalBytes;
+                    // The estimate must fit under capacity at the asked band multiplier (--memory-fit).
+                    const margin = (pp > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
+                    const capacity = cluster.gpu.memoryBytes / margin;
+                    const fits = memory <= capacity;
+                    if (!fits) missedBy.set(rest, memory - capacity);
+                    // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
+                    if (!fits && !wantsInfeasible(memory - capacity)) continue;
+                    costs ??= layerCosts(spec, cluster, layout, options);
+                    const step = calibratedStep(
+                      stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
+                      options.calibration ?? null,
+                    );
+                    visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);
                   }
                 }
               }
