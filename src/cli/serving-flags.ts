@@ -76,7 +76,7 @@ export function addServingFlags(command: Command): Command {
     .option('--tp <n>', 'fix tensor parallelism per replica (default: searched)')
     .option(
       '--ep <n>',
-      'fix expert parallelism per replica, MoE; 1 slices every expert over TP (vLLM/SGLang without expert parallelism) (default: searched)',
+      "fix expert parallelism per replica, MoE: N above 1 runs attention data-parallel over N ranks of TP GPUs, experts over all TP × N (DeepSeek's layout, TensorRT-LLM DEP); 1 slices every expert over TP (vLLM/SGLang without expert parallelism); the engines' EP beside TP is --ep-in-tp (default: searched)",
     )
     .option(
       '--pp <n>',
