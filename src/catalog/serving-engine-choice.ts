@@ -8,7 +8,11 @@ import { z } from 'zod';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import { checkReplicaLayout, type ExpertPlacement } from '../core/inference/expert-placement.js';
+import {
+  checkReplicaLayout,
+  type ExpertPlacement,
+  tpTimesEpNote,
+} from '../core/inference/expert-placement.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import {
   type CatalogEngine,
@@ -110,6 +114,10 @@ export function servingEngineChoice(
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ServingEngineChoice;
 }
+
+/** What a choice's fixed layout means that its flags may not say (a TP × EP replica read as the engines' EP inside TP). */
+export const engineChoiceWarnings = (f: ServingEngineChoice): string[] =>
+  [tpTimesEpNote(f.tp, f.ep)].filter((t): t is string => t !== null);
 
 /** The replica options' fixed dimensions and placement for a choice (replica-layouts.ts replicaOptions). */
 export const replicaFixed = (f: ServingEngineChoice) => ({

@@ -5,12 +5,12 @@
 import type { Command } from 'commander';
 import { findGpu, loadCatalog } from '../catalog/catalog.js';
 import { type CatalogEngine, findEngine, withEngine } from '../catalog/engines.js';
-import { replicaFixed, servingEngineChoice } from '../catalog/serving-engine-choice.js';
+import { engineChoiceWarnings, replicaFixed, servingEngineChoice } from '../catalog/serving-engine-choice.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import { expertSlotsIssue, tpTimesEpNote } from '../core/inference/expert-placement.js';
+import { expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -352,7 +352,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ...(spec.warnings ?? []),
       ...servingWarnings(spec, workload),
       ...drafting.warnings,
-      ...[tpTimesEpNote(choice.tp, choice.ep)].filter((t): t is string => t !== null),
+      ...engineChoiceWarnings(choice),
     ],
   };
 }

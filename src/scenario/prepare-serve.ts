@@ -7,12 +7,16 @@ import type { CalibrationBand } from '../catalog/bands.js';
 import { servingBand } from '../catalog/bands.js';
 import { findApi } from '../catalog/catalog.js';
 import { servingScale } from '../catalog/serving-band.js';
-import { onEngine, replicaFixed, servingEngineChoice } from '../catalog/serving-engine-choice.js';
+import {
+  engineChoiceWarnings,
+  onEngine,
+  replicaFixed,
+  servingEngineChoice,
+} from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
 import { inputError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
-import { tpTimesEpNote } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -77,7 +81,7 @@ export function prepareServePhase(
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
     engineWarnings: [
       ...eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
-      ...[tpTimesEpNote(choice.tp, choice.ep)].filter((t): t is string => t !== null),
+      ...engineChoiceWarnings(choice),
     ],
   };
 }

@@ -7,6 +7,7 @@
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine } from '../../src/catalog/engines.js';
 import { planBand, selfHostVsApiBand, servingScale } from '../../src/catalog/serving-band.js';
+import { engineChoiceWarnings } from '../../src/catalog/serving-engine-choice.js';
 import { inputError } from '../../src/core/errors.js';
 import {
   apiUsdPerDay,
@@ -23,7 +24,6 @@ import {
 } from '../../src/core/inference/deployment.js';
 import { eagerDecodeWarnings, eagerStepTally } from '../../src/core/inference/eager-decode.js';
 import { GENERIC_ENGINE, promptChunksStatement } from '../../src/core/inference/engine.js';
-import { tpTimesEpNote } from '../../src/core/inference/expert-placement.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
@@ -209,9 +209,8 @@ export function serveTask(input: ServeInput): Served {
     warnings: [
       ...servingWarnings(s.spec, w),
       ...eagerDecodeWarnings(c.replica, p.concurrency),
-      ...[acrossNodesStatement(c), tpTimesEpNote(s.engineChoice.tp, s.engineChoice.ep)].filter(
-        (t): t is string => t !== null,
-      ),
+      ...[acrossNodesStatement(c)].filter((t): t is string => t !== null),
+      ...engineChoiceWarnings(s.engineChoice),
     ],
     speculation: speculationText(s),
     promptChunks: promptChunksStatement(c.replica.profile, c.replica.pipelineParallel),

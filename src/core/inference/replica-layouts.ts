@@ -89,13 +89,7 @@ export function replicaOptions(
   // Expert layouts per TP size: EP ranks with attention data-parallel (EP > 1), or EP 1 with each expert
   // sliced over TP (not with EPLB slots) or whole over the TP group (epInTp, where TP divides the slots);
   // a pipeline only with EP 1. Searched unless fixed: --ep-in-tp fixes the TP-group layout, --ep 1 slicing.
-  const eps = fixed.epInTp
-    ? [1]
-    : fixed.expertParallel
-      ? [fixed.expertParallel]
-      : spec.moe
-        ? searchedEps(slots, redundant)
-        : [1];
+  const eps = fixed.expertParallel ? [fixed.expertParallel] : spec.moe ? searchedEps(slots, redundant) : [1];
   const layouts = (tp: number, pp: number): { expertParallel: number; epInTp?: true }[] => {
     const inTp =
       spec.moe !== null && tp > 1 && slots % tp === 0 && (fixed.epInTp || fixed.expertParallel === undefined)
