@@ -32,8 +32,13 @@ describe('serving bands from calibration residuals', () => {
       const ratios = Object.values(residuals)
         .map((r) => r.value)
         .sort((a, b) => a - b);
-      expect(k!.fit.ratioP10.value).toBeCloseTo(percentile(ratios, 0.1), 3);
-      expect(k!.fit.ratioP90.value).toBeCloseTo(percentile(ratios, 0.9), 3);
+      // The band is stored to 4 significant digits (≤ 0.0005 here) from residuals stored to 6, whose own
+      // rounding can carry a value across a 4-digit boundary.
+      for (const [stored, q] of [
+        [k!.fit.ratioP10.value, 0.1],
+        [k!.fit.ratioP90.value, 0.9],
+      ] as const)
+        expect(Math.abs(stored - percentile(ratios, q))).toBeLessThanOrEqual(0.0006);
       // Held-out rows on the families that use this pooled fit are predicted with it today.
       const pooledFamily = (g: string) => engineCalibration(engine, g)?.scope !== 'family';
       for (const c of cases.filter((c) => c.role === 'validation' && pooledFamily(c.gpu))) {

@@ -143,6 +143,10 @@ const caseSchema = z
     dynamicChunkingSmoothFactor: sourced(z.number().min(0).max(1)).optional(),
     /** Whether the engine version overlapped its scheduler with the GPU when it differs from the profile's (SGLang v0.3: no). */
     hostOverlapsGpu: z.boolean().optional(),
+    /** Whether the engine version ran prompts in steps of their own when it differs from the profile's (vLLM V0 without chunked prefill: yes). */
+    prefillFirst: sourced(z.boolean()).optional(),
+    /** The engine version ran MLA prompt chunks with a cached prefix absorbed (SGLang ≤ 0.4.5: EngineTraits.mlaPrefixAbsorbed). */
+    mlaPrefixAbsorbed: sourced(z.boolean()).optional(),
     /**
      * Lengths drawn per request (seed 1) where the benchmark drew them, e.g. sglang.bench_serving's
      * random dataset with range ratio 0: uniform in [1, L]; `workload` then holds their means.
@@ -219,9 +223,11 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
           dynamicChunking: { smoothFactor: c.dynamicChunkingSmoothFactor.value },
         }),
         hostOverlapsGpu: c.hostOverlapsGpu ?? base.hostOverlapsGpu,
+        prefillFirst: c.prefillFirst?.value ?? base.prefillFirst,
       };
     }
   }
+  if (c.mlaPrefixAbsorbed?.value) engine = { ...engine, mlaPrefixAbsorbed: true };
   const { drafter, ...layout } = c.replica;
   const replica: ServingReplica = {
     ...layout,

@@ -46,6 +46,13 @@ export interface EngineProfile {
    */
   readonly chunkPreempts: boolean;
   /**
+   * A step that can prefill prompt chunks runs them alone, decoding nobody, and the running sequences
+   * decode only in steps that admit no prompt (SGLang without --enable-mixed-chunk: the scheduler runs a
+   * new prefill batch first whenever one forms); false: decodes and prompt chunks share every step
+   * within the token budget (vLLM V1, TensorRT-LLM in-flight batching; Sarathi-Serve).
+   */
+  readonly prefillFirst: boolean;
+  /**
    * On a pipeline-parallel replica, a prompt's next chunk enters the first stage while the previous one
    * is still in later stages (SGLang's chunked pipeline parallelism, LMSYS blog 2026-01-15): a long
    * prompt alone keeps every stage busy. False: a prompt's chunks pass the pipeline one after another.
@@ -172,6 +179,7 @@ export const GENERIC_ENGINE: EngineProfile = {
   memoryFractionOf: 'total',
   kvAdmission: 'on-demand',
   chunkPreempts: false,
+  prefillFirst: false,
   pipelinesPromptChunks: false,
   kvBlockTokens: 16,
   maxBatchedTokens: 8192,

@@ -83,6 +83,8 @@ export interface EngineTraits {
   readonly kvReadPerQueryHead?: boolean;
   /** Fixed host/launch time per transformer layer per step (kernels launched one by one). Default 0. */
   readonly layerOverheadSeconds?: number;
+  /** MLA prompt chunks with a cached prefix run absorbed (OperationRequest.mlaPrefixAbsorbed). Default false. */
+  readonly mlaPrefixAbsorbed?: boolean;
 }
 
 export const replicaGpus = (r: Replica): number =>
@@ -180,6 +182,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
     ...(r.redundantExperts && (r.expertParallel > 1 || inTp) ? { redundantExperts: r.redundantExperts } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
+    ...(r.engine?.mlaPrefixAbsorbed ? { mlaPrefixAbsorbed: true } : {}),
   };
 }
 

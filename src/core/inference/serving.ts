@@ -9,25 +9,12 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { beyondContextWarning } from '../model/context-limit.js';
-import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
-import {
-  type EngineProfile,
-  GENERIC_ENGINE,
-  kvCapacity,
-  promptStreaming,
-  stepOverheads,
-  stepWallSeconds,
-} from './engine.js';
+import { type EngineProfile, GENERIC_ENGINE, kvCapacity } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
-import {
-  promptChunksSeconds,
-  type Replica,
-  replicaGpus,
-  type StepWork,
-  servingStepSeconds,
-} from './serving-step.js';
-import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
+import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+import { checkSpeculation, type SpeculativePlan } from './speculative-plan.js';
+import { promptAloneSeconds, type SteadyStep, steadyStep } from './steady-step.js';
 
 /**
  * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
@@ -175,82 +162,6 @@ export function maxConcurrency(
   return lo;
 }
 
-/**
- * The step of continuous batching with `concurrency` running sequences (each decodes and the
- * prompts of the requests that replace finished ones ride along): what TPOT and throughput follow
- * from, before the TTFT and memory of {@link servingPoint}.
- */
-interface SteadyStep {
-  readonly concurrency: number;
-  readonly work: StepWork;
-  readonly perStep: number;
-  readonly stepsPerRequest: number;
-  readonly promptTokens: number;
-  readonly stepKernels: number;
-  /** The step's kernels without its prefill chunks. */
-  readonly decodeKernels: number;
-  readonly step: number;
-  /** Time per output token one request sees (see {@link steadyStep}). */
-  readonly tpot: number;
-  readonly wall: (kernelSeconds: number) => number;
-}
-
-function steadyStep(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  w: ServingWorkload,
-  concurrency: number,
-): SteadyStep {
-  checkWorkload(w);
-  const perStep = tokensPerStep(w.speculative);
-  const drafts = w.speculative?.draftTokens ?? 0;
-  const stepsPerRequest = w.outputTokens / perStep;
-  const promptTokens = w.inputTokens * (1 - (w.cacheHitRate ?? 0));
-  // Chunked prefill: the prompts of the requests that replace finished ones ride along each step.
-  const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
-  const work = {
-    decodeSequences: concurrency,
-    tokensPerSequence: verifiedTokens(w.speculative),
-    draftTokens: drafts,
-    draftWidth: w.speculative?.tree?.width,
-    context: w.inputTokens + w.outputTokens / 2,
-    prefillTokens: prefillPerStep,
-    prefillContext: w.inputTokens / 2,
-  };
-  // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
-  // behind it where the scheduler overlaps the GPU; its MoE term adds GPU time.
-  const overheads = stepOverheads(
-    r.profile,
-    concurrency,
-    r.expertParallel,
-    routedLayers(spec),
-    r.pipelineParallel,
-  );
-  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
-  const stepKernels = servingStepSeconds(spec, cluster, r, work);
-  const decodeKernels =
-    prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : stepKernels;
-  const step = wall(stepKernels);
-  // A request's own prompt is prefilled before it decodes: while it decodes, the steps carry the
-  // prompts of the other c − 1 sequences' successors, (c − 1)/c of the prefill work (none at c = 1;
-  // Sarathi-Serve's chunked prefill, Agrawal et al. 2024, piggybacks prompts on running decodes).
-  const ridingPrefill = ((concurrency - 1) / concurrency) * (stepKernels - decodeKernels);
-  const tpot = wall(decodeKernels + ridingPrefill) / perStep;
-  return {
-    concurrency,
-    work,
-    perStep,
-    stepsPerRequest,
-    promptTokens,
-    stepKernels,
-    decodeKernels,
-    step,
-    tpot,
-    wall,
-  };
-}
-
 const outputTokensPerSecondPerGpu = (s: SteadyStep, r: Replica): number =>
   (s.concurrency * s.perStep) / s.step / replicaGpus(r);
 
@@ -262,6 +173,7 @@ export function servingPoint(
   w: ServingWorkload,
   concurrency: number,
 ): ServingPoint {
+  checkWorkload(w);
   return pointAt(spec, cluster, r, w, steadyStep(spec, cluster, r, w, concurrency));
 }
 
@@ -277,17 +189,13 @@ function pointAt(
   // together where the engine streams them through a pipeline).
   const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
   const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
-  const prefillAlone = promptChunksSeconds(
-    work,
-    promptTokens,
-    chunkTokens,
-    promptStreaming(r.profile, r.pipelineParallel),
-    (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
-  );
+  const prefillAlone = s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall);
+  const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
-  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone.
+  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as
+  // on a prefill-first engine at any concurrency.
   const admitStep =
-    concurrency > 1 && !w.disaggregated
+    concurrency > 1 && !w.disaggregated && !prefillFirst
       ? chunks *
         wall(
           servingStepSeconds(spec, cluster, r, {
@@ -306,7 +214,8 @@ function pointAt(
     const others = wall(
       servingStepSeconds(spec, cluster, r, { ...work, decodeSequences: concurrency - 1, prefillTokens: 0 }),
     );
-    const promptWork = Math.max(0, admitStep - chunks * others);
+    // A prompt ahead of this one delays it by its whole prefill on a prefill-first engine.
+    const promptWork = prefillFirst ? prefillAlone : Math.max(0, admitStep - chunks * others);
     wait =
       ((concurrency - 1) / concurrency) * (step / 2) +
       prefillQueueSeconds(concurrency, promptWork, (stepsPerRequest - 1) * step);
@@ -323,35 +232,6 @@ function pointAt(
     memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
   };
 }
-
-/**
- * A step that only prefills (no sequence decoding) is the same for every concurrency of a replica
- * and workload: computed once per (model, cluster, replica, step work).
- */
-function prefillStepSeconds(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  r: ServingReplica,
-  work: StepWork,
-): number {
-  const byCluster = prefillSteps.get(spec) ?? new WeakMap();
-  prefillSteps.set(spec, byCluster);
-  const byReplica = byCluster.get(cluster) ?? new WeakMap();
-  byCluster.set(cluster, byReplica);
-  const byWork = byReplica.get(r) ?? new Map<string, number>();
-  byReplica.set(r, byWork);
-  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}`;
-  let seconds = byWork.get(key);
-  if (seconds === undefined) {
-    seconds = servingStepSeconds(spec, cluster, r, work);
-    byWork.set(key, seconds);
-  }
-  return seconds;
-}
-const prefillSteps = new WeakMap<
-  ModelSpec,
-  WeakMap<ClusterSpec, WeakMap<ServingReplica, Map<string, number>>>
->();
 
 export interface Slo {
   readonly ttftSeconds?: number;
@@ -391,6 +271,7 @@ export function bestServingPoint(
   w: ServingWorkload,
   slo: Slo = {},
 ): ServingPoint | null {
+  checkWorkload(w);
   const max = maxConcurrency(spec, cluster, r, w);
   if (max < 1) return null;
   let best: ServingPoint | null = null;

@@ -239,6 +239,14 @@ export interface OperationRequest {
    * head instead of the model's q/k/v head dims. Default false (the model's FLOPs as defined).
    */
   readonly absorbedMla?: boolean;
+  /**
+   * With `absorbedMla`: prompt chunks that have a cached prefix run absorbed too (SGLang through 0.4.5:
+   * "we perform absorption during chunked prefilling, but this approach is inefficient for long prefix
+   * lengths", sgl-project/sglang PR #5113, 2025-04), each head attending over the latent. Default false:
+   * prompt chunks run multi-head attention over the up-projected prefix (vLLM V1's MLA chunked context,
+   * SGLang's chunked prefix cache since that PR) in a step that only prefills.
+   */
+  readonly mlaPrefixAbsorbed?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */
   readonly adapter?: AdapterRuntime;
   /** Serving: KV-cache bytes per element, 2:4 sparse weights, KV loaded once per query head. */

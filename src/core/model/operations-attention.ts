@@ -234,14 +234,17 @@ export function attentionCore(
   const a0 = layerView(spec, layer).attention;
   // MLA decode runs absorbed (DeepSeek-V2 Sec. 2.1.3: W^UK folded into the query, W^UV into the
   // output; FlashMLA): every head attends over the latent, qk = latent + RoPE key, v = latent.
-  const { qkHeadDim, vHeadDim } =
-    decoding && request.absorbedMla === true && a0.kind === 'mla'
-      ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank }
-      : attentionHeadDims(a0);
+  // Prompt chunks in a step that also decodes are timed absorbed too; a step that only prefills runs
+  // multi-head attention over the up-projected keys and values, unless its chunks have a cached prefix
+  // on an engine that absorbs there (request.mlaPrefixAbsorbed; docs/serving.md, MLA prompt chunks).
+  const absorbed = request.absorbedMla === true && a0.kind === 'mla';
+  const latentDims =
+    a0.kind === 'mla' ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank } : null;
+  const modelDims = attentionHeadDims(a0);
+  const { qkHeadDim, vHeadDim } = decoding && absorbed && latentDims ? latentDims : modelDims;
   const heads = headsOnGpu(spec, layer, t);
   const window = layerWindow(spec, layer);
   const backward = phase === 'backward';
-  const perPair = 2 * heads.query * (qkHeadDim + vHeadDim);
   // DeepSeek-V4's eager attention (transformers' only backend for it) scores every token and every
   // compressed entry behind a mask, on each of its layers.
   const compressed = a0.kind === 'compressed';
@@ -284,9 +287,11 @@ export function attentionCore(
     kvLength: number,
     keysPerQuery: number,
     kvBytes: number,
+    dims: { readonly qkHeadDim: number; readonly vHeadDim: number } = { qkHeadDim, vHeadDim },
   ) => {
     if (batch <= 0 || queryLength <= 0) return;
-    const forwardFlops = perPair * batch * queryLength * keysPerQuery;
+    const forwardFlops =
+      2 * heads.query * (dims.qkHeadDim + dims.vHeadDim) * batch * queryLength * keysPerQuery;
     b.ops.push({
       type: 'attention',
       name,
@@ -298,8 +303,8 @@ export function attentionCore(
       kvLength,
       queryHeads: heads.query,
       kvHeads: heads.kv,
-      qkHeadDim,
-      vHeadDim,
+      qkHeadDim: dims.qkHeadDim,
+      vHeadDim: dims.vHeadDim,
       causal: mode === 'causal' && !cross,
       window,
       ...(layer.attention === 'chunked' && spec.chunkedAttentionTokens !== null
@@ -340,7 +345,14 @@ export function attentionCore(
     push('attention', shape.sequences, shape.tokensPerSequence / cp, keyLength(shape.contextTokens), keys, 0);
   }
   if (shape.prefill && shape.prefill.tokens > 0) {
-    const keys = layerKeysPerQuery(spec, layer, shape.prefill.meanContextTokens, 'decode');
-    push('attention.prefill', 1, shape.prefill.tokens, keyLength(shape.prefill.meanContextTokens), keys, 0);
+    const { tokens, meanContextTokens } = shape.prefill;
+    const keys = layerKeysPerQuery(spec, layer, meanContextTokens, 'decode');
+    // A chunk attends to its prefix and half of itself: a prefix is there past half a chunk of context.
+    const hasPrefix = meanContextTokens > tokens / 2 + 0.5;
+    const dims =
+      absorbed && (decoding || (request.mlaPrefixAbsorbed === true && hasPrefix)) && latentDims
+        ? latentDims
+        : modelDims;
+    push('attention.prefill', 1, tokens, keyLength(meanContextTokens), keys, 0, dims);
   }
 }

@@ -2,6 +2,8 @@
  * Batch formation on a nearly full KV pool: the newest running sequence is preempted for the others'
  * growth, and a step that preempted admits nobody (vLLM V1: waiting requests only `if not preempted_reqs`);
  * a partial prefill's next chunk preempts too where the engine allocates for chunks as for decodes.
+ * A prefill-first engine (SGLang) runs a step of prompt chunks alone whenever one forms, decodes only
+ * in steps that admit nobody, and after a preemption admits nobody until a request finishes.
  */
 import { describe, expect, it } from 'vitest';
 import { GENERIC_ENGINE } from '../engine.js';
@@ -16,10 +18,10 @@ const live = (index: number, inputTokens: number, outputTokens: number): Live =>
 });
 
 /** Two sequences decoding, each holding exactly its 32 tokens in 16-token blocks; `free` blocks spare. */
-function setup(free: number) {
+function setup(free: number, prefillFirst = false) {
   const pool = new KvPool(4 + free, 16);
   const metrics = new SimMetrics({}, 0);
-  const sched = new Scheduler(GENERIC_ENGINE, pool, metrics, 1, 0, () => {});
+  const sched = new Scheduler({ ...GENERIC_ENGINE, prefillFirst }, pool, metrics, 1, 0, () => {});
   for (const i of [0, 1]) {
     const s = live(i, 32, 100);
     pool.grow(s, 32);
@@ -29,7 +31,7 @@ function setup(free: number) {
   const newcomer = live(2, 16, 10);
   newcomer.admitted = false;
   sched.waiting.push(newcomer);
-  return { sched, metrics, newcomer };
+  return { sched, metrics, newcomer, pool };
 }
 
 describe('scheduler', () => {
@@ -94,5 +96,37 @@ describe('scheduler', () => {
     expect(sched.chunks).toEqual([]);
     expect(older.computed).toBe(16);
     expect(sched.running).toContain(newer);
+  });
+
+  it('prefill-first: a step that can admit a prompt prefills it alone, the next decodes everyone', () => {
+    const { sched, metrics, newcomer } = setup(5, true);
+    sched.form();
+    expect(sched.decoding).toEqual([]);
+    expect(sched.chunks.map((c) => c.s)).toEqual([newcomer]);
+    newcomer.computed = newcomer.promptTarget;
+    sched.form();
+    expect(sched.chunks).toEqual([]);
+    expect(sched.decoding.map((s) => s.index)).toEqual([0, 1, 2]);
+    expect(metrics.preemptions).toBe(0);
+  });
+
+  it('prefill-first: after a preemption nobody is admitted until a request finishes', () => {
+    const { sched, metrics, newcomer, pool } = setup(0, true);
+    // No block for the newcomer: the step decodes; the second sequence's growth preempts the newest.
+    sched.form();
+    expect(sched.chunks).toEqual([]);
+    expect(metrics.preemptions).toBe(1);
+    expect(sched.decoding.map((s) => s.index)).toEqual([0]);
+    // Its freed blocks would hold the preempted sequence, yet the engine keeps decoding.
+    sched.form();
+    expect(sched.chunks).toEqual([]);
+    expect(sched.decoding.map((s) => s.index)).toEqual([0]);
+    // The first sequence finishes and gives its blocks back: admission resumes, the preempted first.
+    const [first] = sched.running.splice(0, 1);
+    pool.release(first!);
+    sched.finished();
+    sched.form();
+    expect(sched.decoding).toEqual([]);
+    expect(sched.chunks.map((c) => c.s.index)).toEqual([1, newcomer.index]);
   });
 });

@@ -78,6 +78,7 @@ export class Scheduler {
     victim.promptTarget = victim.req.inputTokens + victim.generated;
     this.preempted.push(victim);
     this.metrics.preemptions += 1;
+    this.holdAdmission = this.e.prefillFirst;
     return victim;
   }
 
@@ -113,12 +114,33 @@ export class Scheduler {
 
   /** Forms this step's batch into `decoding` and `chunks`. */
   form(): void {
-    const { e, pool, running, decoding, chunks, perSeqTokens } = this;
+    const { e, decoding, chunks } = this;
     this.budget = e.maxBatchedTokens;
     decoding.length = 0;
     chunks.length = 0;
+    if (e.prefillFirst) {
+      // A step that can prefill only prefills (SGLang: a new prefill batch runs first whenever one
+      // forms); otherwise every running sequence decodes. Admission waits after a preemption until a
+      // request finishes (SGLang raises its reservation ratio on a retraction).
+      this.prefill();
+      if (chunks.length === 0) this.decode();
+      return;
+    }
     const preemptionsBefore = this.metrics.preemptions;
-    // 1. Decode every running sequence past its prompt, growing its blocks; preempt the newest when full.
+    this.decode();
+    this.prefill(preemptionsBefore);
+  }
+
+  /** A request finished: a prefill-first engine admits again. */
+  finished(): void {
+    this.holdAdmission = false;
+  }
+
+  private holdAdmission = false;
+
+  /** Decodes every running sequence past its prompt, growing its blocks; preempts the newest when full. */
+  private decode(): void {
+    const { pool, running, decoding, perSeqTokens } = this;
     for (let k = 0; k < running.length; k += 1) {
       const s = running[k]!;
       if (s.computed < s.promptTarget) continue;
@@ -133,7 +155,15 @@ export class Scheduler {
       decoding.push(s);
       this.budget -= perSeqTokens;
     }
-    // 2. Continue partial prefills, then admit preempted and waiting requests while budget and blocks last.
+  }
+
+  /**
+   * Continues partial prefills, then admits preempted and waiting requests while budget and blocks last:
+   * unless the step preempted since `preemptionsBefore` (the step's start), or — prefill-first — since
+   * the last completion.
+   */
+  private prefill(preemptionsBefore?: number): void {
+    const { e, pool, running, chunks } = this;
     for (let k = 0; k < running.length; k += 1) {
       const s = running[k]!;
       if (this.budget <= 0) break;
@@ -153,7 +183,8 @@ export class Scheduler {
     }
     // A step that had to preempt admits nobody, the preempted included: the pool is oversubscribed
     // (vLLM V1's scheduler.py schedules waiting requests only `if not preempted_reqs`).
-    const admit = this.metrics.preemptions === preemptionsBefore;
+    const admit =
+      preemptionsBefore === undefined ? !this.holdAdmission : this.metrics.preemptions === preemptionsBefore;
     while (admit && this.budget > 0 && running.length < e.maxRunningSequences) {
       const fromPreempted = this.preempted.length > 0;
       const s = fromPreempted ? this.preempted[this.preempted.length - 1]! : this.waiting[this.waitingHead];

@@ -172,6 +172,7 @@ export function simulateReplica(
       pool.keepSession(id, s.req.inputTokens + s.req.outputTokens, s);
     else pool.release(s);
     metrics.finished(s, now);
+    sched.finished();
     releaseNext();
   };
 

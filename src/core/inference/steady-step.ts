@@ -1,0 +1,163 @@
+/**
+ * The steady state of continuous batching at a concurrency: one step's work (every running sequence
+ * decodes; the prompts of the requests that replace finished ones ride along, or run in steps of their
+ * own on a prefill-first engine), its wall time with the engine's host terms, and the time one request
+ * sees per output token — what serving.ts turns into TTFT, throughput and memory.
+ */
+
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { routedLayers } from '../model/layer-mix.js';
+import type { ModelSpec } from '../model/spec.js';
+import { promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
+import type { ServingReplica, ServingWorkload } from './serving.js';
+import { promptChunksSeconds, type StepWork, servingStepSeconds } from './serving-step.js';
+import { tokensPerStep, verifiedTokens } from './speculative-plan.js';
+
+/**
+ * The step of continuous batching with `concurrency` running sequences (each decodes and the
+ * prompts of the requests that replace finished ones ride along): what TPOT and throughput follow
+ * from, before the TTFT and memory of {@link servingPoint}.
+ */
+export interface SteadyStep {
+  readonly concurrency: number;
+  readonly work: StepWork;
+  readonly perStep: number;
+  readonly stepsPerRequest: number;
+  readonly promptTokens: number;
+  readonly stepKernels: number;
+  /** The step's kernels without its prefill chunks. */
+  readonly decodeKernels: number;
+  readonly step: number;
+  /** Time per output token one request sees (see {@link steadyStep}). */
+  readonly tpot: number;
+  readonly wall: (kernelSeconds: number) => number;
+  /** One prompt prefilled alone, where a prefill-first engine's step already needed it. */
+  readonly prompt?: number;
+}
+
+export function steadyStep(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  concurrency: number,
+): SteadyStep {
+  const perStep = tokensPerStep(w.speculative);
+  const drafts = w.speculative?.draftTokens ?? 0;
+  const stepsPerRequest = w.outputTokens / perStep;
+  const promptTokens = w.inputTokens * (1 - (w.cacheHitRate ?? 0));
+  // Chunked prefill: the prompts of the requests that replace finished ones ride along each step.
+  const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
+  const work = {
+    decodeSequences: concurrency,
+    tokensPerSequence: verifiedTokens(w.speculative),
+    draftTokens: drafts,
+    draftWidth: w.speculative?.tree?.width,
+    context: w.inputTokens + w.outputTokens / 2,
+    prefillTokens: prefillPerStep,
+    prefillContext: w.inputTokens / 2,
+  };
+  // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
+  // behind it where the scheduler overlaps the GPU; its MoE term adds GPU time.
+  const overheads = stepOverheads(
+    r.profile,
+    concurrency,
+    r.expertParallel,
+    routedLayers(spec),
+    r.pipelineParallel,
+  );
+  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
+  let decodeKernels: number;
+  let stepKernels: number;
+  let step: number;
+  let tpot: number;
+  let prompt: number | undefined;
+  if (r.profile?.prefillFirst === true && prefillPerStep > 0) {
+    // A prefill-first engine (SGLang without mixed chunks) decodes in steps of their own and prefills
+    // each successor's prompt alone in between, its steps with its own sequence's host time: every
+    // decode step waits, on average, for the prompts of c / (steps per request) successors, and so does
+    // every running sequence.
+    const one = stepOverheads(r.profile, 1, r.expertParallel, routedLayers(spec), r.pipelineParallel);
+    prompt = promptAloneSeconds(spec, cluster, r, work, promptTokens, (k) =>
+      stepWallSeconds(r.profile, k, one),
+    );
+    const promptsPerStep = concurrency / stepsPerRequest;
+    decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
+    stepKernels = decodeKernels + promptsPerStep * prompt;
+    step = wall(decodeKernels) + promptsPerStep * prompt;
+    tpot = step / perStep;
+  } else {
+    stepKernels = servingStepSeconds(spec, cluster, r, work);
+    decodeKernels =
+      prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : stepKernels;
+    step = wall(stepKernels);
+    // A request's own prompt is prefilled before it decodes: while it decodes, the steps carry the
+    // prompts of the other c − 1 sequences' successors, (c − 1)/c of the prefill work (none at c = 1;
+    // Sarathi-Serve's chunked prefill, Agrawal et al. 2024, piggybacks prompts on running decodes).
+    const ridingPrefill = ((concurrency - 1) / concurrency) * (stepKernels - decodeKernels);
+    tpot = wall(decodeKernels + ridingPrefill) / perStep;
+  }
+  return {
+    concurrency,
+    work,
+    perStep,
+    stepsPerRequest,
+    promptTokens,
+    stepKernels,
+    decodeKernels,
+    step,
+    tpot,
+    wall,
+    ...(prompt !== undefined && { prompt }),
+  };
+}
+
+/**
+ * Seconds of one prompt prefilled alone in chunks of the engine's token budget (streamed through a
+ * pipeline where the engine does), `wall` turning each chunk's kernels into its step's time.
+ */
+export function promptAloneSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  work: StepWork,
+  promptTokens: number,
+  wall: (kernelSeconds: number) => number,
+): number {
+  return promptChunksSeconds(
+    work,
+    promptTokens,
+    r.profile?.maxBatchedTokens ?? promptTokens,
+    promptStreaming(r.profile, r.pipelineParallel),
+    (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
+  );
+}
+
+/**
+ * A step that only prefills (no sequence decoding) is the same for every concurrency of a replica
+ * and workload: computed once per (model, cluster, replica, step work).
+ */
+function prefillStepSeconds(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  work: StepWork,
+): number {
+  const byCluster = prefillSteps.get(spec) ?? new WeakMap();
+  prefillSteps.set(spec, byCluster);
+  const byReplica = byCluster.get(cluster) ?? new WeakMap();
+  byCluster.set(cluster, byReplica);
+  const byWork = byReplica.get(r) ?? new Map<string, number>();
+  byReplica.set(r, byWork);
+  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}`;
+  let seconds = byWork.get(key);
+  if (seconds === undefined) {
+    seconds = servingStepSeconds(spec, cluster, r, work);
+    byWork.set(key, seconds);
+  }
+  return seconds;
+}
+const prefillSteps = new WeakMap<
+  ModelSpec,
+  WeakMap<ClusterSpec, WeakMap<ServingReplica, Map<string, number>>>
+>();
