@@ -267,8 +267,9 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
 
 /**
  * How a deployment sets its engine where it differs from the profile: its memory share (--mem-fraction), its
- * token budget per step, the size of a prompt's chunks (--chunk-tokens), and dynamic chunk sizes on a
- * pipeline (--dynamic-chunking).
+ * token budget per step, the size of a prompt's chunks (--chunk-tokens), dynamic chunk sizes on a
+ * pipeline (--dynamic-chunking), its CUDA-graph capture (--cuda-graph-batch), and prompt chunks mixed
+ * into decode steps (--mixed-chunk).
  */
 export interface EngineSettings {
   readonly memoryFraction?: number;
@@ -276,6 +277,8 @@ export interface EngineSettings {
   readonly dynamicChunking?: { readonly smoothFactor: number };
   /** The largest decode batch the deployment captures in a CUDA graph (EngineProfile.cudaGraphBatch). */
   readonly cudaGraphMaxBatch?: number;
+  /** Prompt chunks share the decode steps (SGLang --enable-mixed-chunk): the profile is no longer prefill-first. */
+  readonly mixedChunk?: boolean;
 }
 
 /**
@@ -291,12 +294,13 @@ export function withEngine(
   settings: EngineSettings = {},
 ): DeploymentCandidate {
   if (!engine) return c;
-  const { memoryFraction, maxBatchedTokens, dynamicChunking, cudaGraphMaxBatch } = settings;
+  const { memoryFraction, maxBatchedTokens, dynamicChunking, cudaGraphMaxBatch, mixedChunk } = settings;
   const profile: CatalogEngine = {
     ...engineForGpu(engine, c.gpuId),
     ...(memoryFraction !== undefined && { memoryFraction, memoryReserve: undefined }),
     ...(maxBatchedTokens !== undefined && { maxBatchedTokens }),
     ...(dynamicChunking && { dynamicChunking }),
+    ...(mixedChunk && { prefillFirst: false }),
     // The deployment's capture at every TP (SGLang also reserves memory by it where it derives its share).
     ...(cudaGraphMaxBatch !== undefined && {
       cudaGraphBatch: { small: cudaGraphMaxBatch, large: cudaGraphMaxBatch, tpThreshold: 1 },

@@ -25,7 +25,7 @@ import {
 
 /**
  * The engine, fixed replica layout and expert placement of a serving baseline (levers study) or scenario
- * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --cuda-graph-batch --tp --ep --pp
+ * serve phase, as `llmecon serve --engine --mem-fraction --chunk-tokens --dynamic-chunking --cuda-graph-batch --mixed-chunk --tp --ep --pp
  * --ep-in-tp --expert-imbalance --redundant-experts` take them; absent: the hardware bound, TP, EP and PP searched,
  * balanced experts.
  */
@@ -35,6 +35,7 @@ export const servingEngineFields = {
   chunkTokens: domainNumber(DOMAINS.engineStepTokens).optional(),
   dynamicChunking: domainNumber(DOMAINS.chunkSmoothFactor).optional(),
   cudaGraphBatch: domainNumber(DOMAINS.cudaGraphBatch).optional(),
+  mixedChunk: z.boolean().optional(),
   tp: domainNumber(DOMAINS.parallelDegree).optional(),
   ep: domainNumber(DOMAINS.parallelDegree).optional(),
   pp: domainNumber(DOMAINS.parallelDegree).optional(),
@@ -51,6 +52,8 @@ export interface ServingEngineChoice extends ExpertPlacement {
   readonly dynamicChunking?: number;
   /** The largest decode batch the deployment captures in a CUDA graph (EngineSettings.cudaGraphMaxBatch). */
   readonly cudaGraphBatch?: number;
+  /** Prompt chunks share the decode steps (SGLang --enable-mixed-chunk; EngineSettings.mixedChunk). */
+  readonly mixedChunk?: boolean;
   /** Fixed tensor, expert and pipeline parallelism of a replica (searched when absent). */
   readonly tp?: number;
   readonly ep?: number;
@@ -76,7 +79,7 @@ export function servingEngineChoice(
       at('memFraction'),
       "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
     );
-  for (const field of ['chunkTokens', 'dynamicChunking', 'cudaGraphBatch'] as const)
+  for (const field of ['chunkTokens', 'dynamicChunking', 'cudaGraphBatch', 'mixedChunk'] as const)
     if (f[field] !== undefined && f.engine === undefined)
       inputError(
         'invalid_value',
@@ -86,8 +89,8 @@ export function servingEngineChoice(
   if (f.engine !== undefined)
     checkEngineSettings(
       findEngine(f.engine, 'engine'),
-      f.dynamicChunking !== undefined,
-      at('dynamicChunking'),
+      { dynamicChunking: f.dynamicChunking !== undefined, mixedChunk: f.mixedChunk === true },
+      { dynamicChunking: at('dynamicChunking'), mixedChunk: at('mixedChunk') },
     );
   checkReplicaLayout(spec, replicaFixed(f), {
     tensorParallel: at('tp'),
@@ -97,22 +100,9 @@ export function servingEngineChoice(
     expertImbalance: at('expertImbalance'),
     redundantExperts: at('redundantExperts'),
   });
-  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, tp, ep, pp, epInTp } = f;
-  const { expertImbalance, redundantExperts } = f;
-  const fields = {
-    engine,
-    memFraction,
-    chunkTokens,
-    dynamicChunking,
-    cudaGraphBatch,
-    tp,
-    ep,
-    pp,
-    epInTp,
-    expertImbalance,
-    redundantExperts,
-  };
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ServingEngineChoice;
+  // The choice's own fields, those stated (`f` may be a whole phase or baseline).
+  const fields = Object.keys(servingEngineFields).map((k) => [k, f[k as keyof ServingEngineChoice]]);
+  return Object.fromEntries(fields.filter(([, v]) => v !== undefined)) as ServingEngineChoice;
 }
 
 /** What a choice's fixed layout means that its flags may not say (a TP × EP replica read as the engines' EP inside TP). */
@@ -137,20 +127,33 @@ export const onEngine = (candidates: readonly DeploymentCandidate[], f: ServingE
     maxBatchedTokens: f.chunkTokens,
     ...(f.dynamicChunking !== undefined && { dynamicChunking: { smoothFactor: f.dynamicChunking } }),
     cudaGraphMaxBatch: f.cudaGraphBatch,
+    mixedChunk: f.mixedChunk,
   };
   return candidates.map((c) => withEngine(c, engine, settings));
 };
 
-/** Refuses dynamic chunk sizes on an engine that passes a prompt's chunks through a pipeline one after another. */
+/**
+ * Refuses what the engine does not do: dynamic chunk sizes on an engine that passes a prompt's chunks through
+ * a pipeline one after another, and mixed prompt chunks asked of an engine that mixes them already.
+ */
 export function checkEngineSettings(
   engine: CatalogEngine,
-  dynamicChunking: boolean,
-  path: readonly (string | number)[],
+  asked: { readonly dynamicChunking: boolean; readonly mixedChunk: boolean },
+  paths: {
+    readonly dynamicChunking: readonly (string | number)[];
+    readonly mixedChunk: readonly (string | number)[];
+  },
 ): void {
-  if (dynamicChunking && !engine.pipelinesPromptChunks)
+  if (asked.dynamicChunking && !engine.pipelinesPromptChunks)
     inputError(
       'unsupported',
-      path,
+      paths.dynamicChunking,
       `${engine.name} passes a prompt's chunks through a pipeline one after another; dynamic chunk sizes are SGLang's (engine sglang)`,
+    );
+  if (asked.mixedChunk && !engine.prefillFirst)
+    inputError(
+      'unsupported',
+      paths.mixedChunk,
+      `${engine.name} already puts prompt chunks beside the decodes in every step; mixed chunks are SGLang's --enable-mixed-chunk (engine sglang), whose default runs prompts in steps of their own`,
     );
 }

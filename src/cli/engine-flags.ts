@@ -1,6 +1,7 @@
 /**
  * The serving commands' engine flags: which engine runs the replicas and how the deployment sets it where it
- * differs from the catalog profile (memory share, token budget per step, dynamic prompt chunks, CUDA-graph capture).
+ * differs from the catalog profile (memory share, token budget per step, dynamic prompt chunks, CUDA-graph capture,
+ * mixed prompt chunks).
  */
 import type { Command } from 'commander';
 import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
@@ -14,6 +15,7 @@ export interface EngineFlags {
   chunkTokens?: string;
   dynamicChunking?: string | true;
   cudaGraphBatch?: string;
+  mixedChunk?: boolean;
 }
 
 export function addEngineFlags(command: Command): Command {
@@ -35,12 +37,16 @@ export function addEngineFlags(command: Command): Command {
       "with --engine: the largest decode batch the deployment captures in a CUDA graph (SGLang --cuda-graph-max-bs, vLLM --max-cudagraph-capture-size, TensorRT-LLM cuda_graph_config.max_batch_size), in place of the profile's (SGLang's by GPU memory; none stated for vLLM and TensorRT-LLM): larger decode steps run eagerly, which serve says",
     )
     .option(
+      '--mixed-chunk',
+      'with --engine sglang: prompt chunks share the decode steps (SGLang --enable-mixed-chunk); without it SGLang runs a step of prompts alone whenever one forms and the running sequences wait',
+    )
+    .option(
       '--engine <id>',
       `inference engine profile: ${ENGINE_IDS.join(' | ')} (memory share, KV block, token budget, step overhead; default: the hardware bound)`,
     );
 }
 
-/** The deployment's engine settings from --mem-fraction, --chunk-tokens, --dynamic-chunking and --cuda-graph-batch (each with --engine). */
+/** The deployment's engine settings from --mem-fraction, --chunk-tokens, --dynamic-chunking, --cuda-graph-batch and --mixed-chunk (each with --engine). */
 export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined): EngineSettings {
   if (engine === undefined)
     refuseFlags(
@@ -50,11 +56,17 @@ export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined
         chunkTokens: '--chunk-tokens',
         dynamicChunking: '--dynamic-chunking',
         cudaGraphBatch: '--cuda-graph-batch',
+        mixedChunk: '--mixed-chunk',
       },
       'with --engine',
     );
   const dynamic = o.dynamicChunking;
-  if (engine) checkEngineSettings(engine, dynamic !== undefined, ['--dynamic-chunking']);
+  if (engine)
+    checkEngineSettings(
+      engine,
+      { dynamicChunking: dynamic !== undefined, mixedChunk: o.mixedChunk === true },
+      { dynamicChunking: ['--dynamic-chunking'], mixedChunk: ['--mixed-chunk'] },
+    );
   return {
     ...(o.memFraction !== undefined && {
       memoryFraction: positiveNumber(o.memFraction, '--mem-fraction', 1),
@@ -65,6 +77,7 @@ export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined
     ...(o.cudaGraphBatch !== undefined && {
       cudaGraphMaxBatch: positiveInteger(o.cudaGraphBatch, '--cuda-graph-batch', 1),
     }),
+    ...(o.mixedChunk === true && { mixedChunk: true }),
     ...(dynamic !== undefined && {
       dynamicChunking: {
         smoothFactor:

@@ -87,6 +87,7 @@ export function baselineFromScenario(
         chunkTokens: phase.chunkTokens,
         dynamicChunking: phase.dynamicChunking,
         cudaGraphBatch: phase.cudaGraphBatch,
+        mixedChunk: phase.mixedChunk,
         tp: phase.tp,
         ep: phase.ep,
         pp: phase.pp,

@@ -92,7 +92,7 @@ describe('serving baseline: engine and expert placement', () => {
 model: deepseek-v3
 horizonMonths: 1
 phases:
-  - { kind: serve, name: s, months: 1, gpu: h100, weights: fp8, kv: fp8, inputTokens: 1000, outputTokens: 300, tokensPerDay: 1e9, tpotSloSeconds: 0.05, hardware: { rent: { usdPerGpuHour: 3 } }, engine: sglang, chunkTokens: 4096, dynamicChunking: 0.5, cudaGraphBatch: 64, tp: 8, pp: 2, epInTp: true, redundantExperts: 32 }
+  - { kind: serve, name: s, months: 1, gpu: h100, weights: fp8, kv: fp8, inputTokens: 1000, outputTokens: 300, tokensPerDay: 1e9, tpotSloSeconds: 0.05, hardware: { rent: { usdPerGpuHour: 3 } }, engine: sglang, chunkTokens: 4096, dynamicChunking: 0.5, cudaGraphBatch: 64, mixedChunk: true, tp: 8, pp: 2, epInTp: true, redundantExperts: 32 }
 `;
     const baseline = baselineFromScenario(parseScenario(text), 0);
     expect(baseline).toMatchObject({
@@ -101,6 +101,7 @@ phases:
       chunkTokens: 4096,
       dynamicChunking: 0.5,
       cudaGraphBatch: 64,
+      mixedChunk: true,
       tp: 8,
       pp: 2,
       epInTp: true,

@@ -108,14 +108,15 @@ export type LeverState = TrainingState | FinetuneState | ServingState;
 
 /**
  * `s` on another model (the moe and distill levers): a serving state keeps its engine and how it is set
- * (memory share, token budget, dynamic chunks, CUDA-graph capture) but not the layout and expert placement stated for the model
+ * (memory share, token budget, dynamic chunks, CUDA-graph capture, mixed chunks) but not the layout and expert placement stated for the model
  * it leaves (its TP, EP, PP, imbalance and EPLB slots are that model's).
  */
 export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
   if (s.kind !== 'serve') return { ...s, modelId, spec };
-  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch } = (s as ServingState)
-    .engineChoice;
-  const kept = { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch };
+  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, mixedChunk } = (
+    s as ServingState
+  ).engineChoice;
+  const kept = { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, mixedChunk };
   const engineChoice = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
   return { ...s, modelId, spec, engineChoice };
 }

@@ -90,6 +90,22 @@ describe('scenario serve phase: engine and expert placement', () => {
       message: expect.stringMatching(/one after another; dynamic chunk sizes are SGLang's/),
     });
   });
+  it("SGLang's mixed prompt chunks reach the phase's replica, as serve --mixed-chunk; vLLM mixes already", async () => {
+    const apart = served('llama-3-8b', 'engine: sglang\ntp: 1');
+    const mixed = served('llama-3-8b', 'engine: sglang\ntp: 1\nmixedChunk: true');
+    // Prompts riding on the decode steps' weight reads: more output per GPU, as serve plans it.
+    expect(mixed.outputTokensPerSecondPerGpu).toBeGreaterThan(apart.outputTokensPerSecondPerGpu);
+    const cli = await runCliJson(
+      'serve --model llama-3-8b --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tokens-per-day 1e9 --tpot-slo 0.05 --engine sglang --tp 1 --mixed-chunk',
+    );
+    expect(mixed.outputTokensPerSecondPerGpu).toBeCloseTo(cli.json.outputTokensPerSecondPerGpu, 6);
+    expect(refused('llama-3-8b', 'engine: vllm\nmixedChunk: true')).toMatchObject({
+      path: ['phases', 0, 'mixedChunk'],
+      message: expect.stringMatching(/already puts prompt chunks beside the decodes/),
+    });
+    expect(refused('llama-3-8b', 'mixedChunk: true').path).toEqual(['phases', 0, 'mixedChunk']);
+  });
   it("an SGLang pipeline's token budget and dynamic chunks reach the phase's replica", () => {
     const sized = served(
       'llama-3-8b',

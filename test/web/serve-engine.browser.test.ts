@@ -2,7 +2,8 @@
  * The Serve view's engine settings, in Chromium: a token budget per step and SGLang's dynamic prompt
  * chunks through a pipeline give `llmecon serve --engine sglang --chunk-tokens … --dynamic-chunking …
  * --pp 2 --json`'s plan and its prompt-chunk statement; on vLLM the dynamic chunks are not offered and
- * the chunks pass the stages one after another, as the CLI says; a stated CUDA-graph capture brings the
+ * the chunks pass the stages one after another, as the CLI says; SGLang's mixed prompt chunks give
+ * `--mixed-chunk`'s plan and are not offered on vLLM; a stated CUDA-graph capture brings the
  * CLI's eager-decode statement; a budget below the engines' range is answered with the CLI's message by
  * its field, and a crafted link's dynamic chunks on vLLM (no checkbox there) under the form.
  */
@@ -52,11 +53,19 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     await changeField(page.locator('#serve-smooth-factor'), '0.5');
     await planShows(page, await cliPlan('--engine sglang --chunk-tokens 4096 --dynamic-chunking 0.5'));
     await screenshot(page, 'web-serve-dynamic-chunks');
+    // SGLang's prompts mixed into decode steps (--enable-mixed-chunk), as `serve --mixed-chunk` plans them.
+    await page.locator('#serve-mixed-chunk').check();
+    await planShows(
+      page,
+      await cliPlan('--engine sglang --chunk-tokens 4096 --dynamic-chunking 0.5 --mixed-chunk'),
+    );
 
     // vLLM does not pipeline a prompt's chunks: no dynamic sizes to offer, and the state drops them.
     await page.locator('#serve-engine').selectOption('vllm');
     await planShows(page, await cliPlan('--engine vllm --chunk-tokens 4096'));
     expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
+    // vLLM mixes prompts into its decode steps already: nothing to ask.
+    expect(await page.locator('#serve-mixed-chunk').count()).toBe(0);
     expect(await page.locator('#serve-prompt-chunks').textContent()).toMatch(/one after another/);
 
     // The deployment's CUDA-graph capture: decode steps beyond it are said, as `serve --cuda-graph-batch` says.
@@ -88,6 +97,8 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     const link = `#s=${await encodeState({ view: 'serve', serve: { engine: 'vllm', dynamicChunking: true } } as never)}`;
     const { page, problems } = await openApp(suite, undefined, link);
     expect(await page.locator('#serve-dynamic-chunking').count()).toBe(0);
+    // vLLM mixes prompts into its decode steps already: nothing to ask.
+    expect(await page.locator('#serve-mixed-chunk').count()).toBe(0);
     await expect
       .poll(async () => await page.locator('main').textContent(), { timeout: 30_000 })
       .toMatch(

@@ -69,6 +69,7 @@ export const serveBaseline = (s: ServeInput) => ({
   chunkTokens: s.chunkTokens > 0 ? s.chunkTokens : undefined,
   dynamicChunking: s.dynamicChunking ? s.smoothFactor : undefined,
   cudaGraphBatch: s.cudaGraphBatch > 0 ? s.cudaGraphBatch : undefined,
+  mixedChunk: s.mixedChunk || undefined,
   tp: s.tp > 0 ? s.tp : undefined,
   pp: s.pp > 0 ? s.pp : undefined,
   ...(isMoe(s.model) && {

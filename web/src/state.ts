@@ -135,6 +135,8 @@ export interface ServeInput {
   smoothFactor: number;
   /** The largest decode batch the deployment captures in a CUDA graph, as `--cuda-graph-batch` (0: the profile's). */
   cudaGraphBatch: number;
+  /** SGLang: prompt chunks share the decode steps, as `--mixed-chunk` (its --enable-mixed-chunk). */
+  mixedChunk: boolean;
   /** Fixed tensor, (MoE) expert and pipeline parallelism of a replica, as `--tp`, `--ep`, `--pp` (0: searched). */
   tp: number;
   ep: number;
@@ -253,6 +255,7 @@ export function defaultState(exampleYaml: string): AppState {
       dynamicChunking: false,
       smoothFactor: DEFAULT_CHUNK_SMOOTH_FACTOR,
       cudaGraphBatch: 0,
+      mixedChunk: false,
       tp: 0,
       ep: 0,
       pp: 0,

@@ -99,6 +99,8 @@ const planKey = (s: ServeInput) =>
 /** Whether the engine streams a prompt's chunks through a pipeline (its dynamic chunk sizes then apply). */
 const streamsChunks = (engine: ServeEngine) =>
   engine !== 'none' && findEngine(engine, 'engine').pipelinesPromptChunks;
+/** Whether the engine runs prompts in steps of their own unless the deployment mixes them (SGLang). */
+const prefillFirst = (engine: ServeEngine) => engine !== 'none' && findEngine(engine, 'engine').prefillFirst;
 
 /** A serving baseline field's error paths: the schema's (`memFraction`) and the model check's (`baseline.memFraction`). */
 const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
@@ -115,6 +117,7 @@ const claimedFields = (s: ServeInput) => [
         ...baselineField('cudaGraphBatch'),
         // Shown by its checkbox only where the engine streams chunks; elsewhere it goes under the form.
         ...(streamsChunks(s.engine) ? baselineField('dynamicChunking') : []),
+        ...(prefillFirst(s.engine) ? baselineField('mixedChunk') : []),
       ]),
   ...(isMoe(s.model)
     ? [
@@ -176,8 +179,19 @@ export function serveView(app: App) {
             const engine = (e.target as HTMLSelectElement).value as ServeEngine;
             set(
               engine === 'none'
-                ? { engine, memFraction: 0, chunkTokens: 0, dynamicChunking: false, cudaGraphBatch: 0 }
-                : { engine, dynamicChunking: s.dynamicChunking && streamsChunks(engine) },
+                ? {
+                    engine,
+                    memFraction: 0,
+                    chunkTokens: 0,
+                    dynamicChunking: false,
+                    cudaGraphBatch: 0,
+                    mixedChunk: false,
+                  }
+                : {
+                    engine,
+                    dynamicChunking: s.dynamicChunking && streamsChunks(engine),
+                    mixedChunk: s.mixedChunk && prefillFirst(engine),
+                  },
             );
           }}
         >
@@ -199,6 +213,14 @@ export function serveView(app: App) {
               >CUDA-graph batch (0: the engine's default)
               <input id="serve-cuda-graph-batch" type="text" inputmode="decimal" .value=${String(s.cudaGraphBatch)} @change=${num('cudaGraphBatch')} />${fieldError(r?.issues ?? null, ...baselineField('cudaGraphBatch'))}</label
             >
+            ${
+              prefillFirst(s.engine)
+                ? html`<label title="SGLang --enable-mixed-chunk: prompt chunks share the decode steps; without it a step of prompts runs alone whenever one forms and the running sequences wait"
+                    ><input id="serve-mixed-chunk" type="checkbox" .checked=${s.mixedChunk} @change=${(e: Event) => set({ mixedChunk: (e.target as HTMLInputElement).checked })} />
+                    Mixed prompt chunks${fieldError(r?.issues ?? null, ...baselineField('mixedChunk'))}</label
+                  >`
+                : nothing
+            }
             ${
               streamsChunks(s.engine)
                 ? html`<label title="SGLang --enable-dynamic-chunking: through a pipeline (PP), a long prompt's later chunks sized to take as long as its first"
