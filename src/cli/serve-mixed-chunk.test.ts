@@ -14,6 +14,12 @@ describe('serve --mixed-chunk', () => {
     const mixed = JSON.parse((await run([...args, ...at, '--mixed-chunk'])).stdout);
     expect(mixed.outputTokensPerSecondPerGpu).toBeGreaterThan(apart.outputTokensPerSecondPerGpu);
     expect(mixed.tpotSeconds).toBeLessThan(apart.tpotSeconds);
+    // The plan says why, and how to state the other deployment; mixed, it has nothing to say.
+    expect(apart.promptSteps).toMatch(
+      /^SGLang runs a step of prompts alone whenever one forms \(its default\)/,
+    );
+    expect(mixed.promptSteps).toBeNull();
+    expect((await run(args)).stdout).toContain(`  ${apart.promptSteps}`);
     // The simulation follows where lengths stagger (fixed lengths fall into waves that never interrupt a decode).
     const sim = [
       '--input-p90',

@@ -47,6 +47,11 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     expect(await page.locator('#serve-chunk-tokens').count()).toBe(0);
 
     await page.locator('#serve-engine').selectOption('sglang');
+    // An aggregated plan on SGLang says that its prompts run in steps of their own, as serve says.
+    const sglang = await runCli(`${SERVE.replace(' --pp 2', '')} --engine sglang --json`);
+    await expect
+      .poll(async () => await page.locator('#serve-prompt-steps').textContent(), { timeout: 90_000 })
+      .toBe(`${JSON.parse(sglang.stdout).promptSteps}.`);
     await changeField(page.locator('#serve-pp'), '2');
     await changeField(page.locator('#serve-chunk-tokens'), '4096');
     await page.locator('#serve-dynamic-chunking').check();
@@ -59,6 +64,7 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
       page,
       await cliPlan('--engine sglang --chunk-tokens 4096 --dynamic-chunking 0.5 --mixed-chunk'),
     );
+    expect(await page.locator('#serve-prompt-steps').count()).toBe(0);
 
     // vLLM does not pipeline a prompt's chunks: no dynamic sizes to offer, and the state drops them.
     await page.locator('#serve-engine').selectOption('vllm');

@@ -23,7 +23,11 @@ import {
   type DeploymentPlan,
 } from '../../src/core/inference/deployment.js';
 import { eagerDecodeWarnings, eagerStepTally } from '../../src/core/inference/eager-decode.js';
-import { GENERIC_ENGINE, promptChunksStatement } from '../../src/core/inference/engine.js';
+import {
+  GENERIC_ENGINE,
+  promptChunksStatement,
+  promptStepsStatement,
+} from '../../src/core/inference/engine.js';
 import { servingFrontier } from '../../src/core/inference/frontier.js';
 import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/inference/serving.js';
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
@@ -154,6 +158,8 @@ export interface Served {
   readonly speculation: string | null;
   /** How a prompt's chunks pass the plan's pipeline stages, in words (engine.ts promptChunksStatement). */
   readonly promptChunks: string | null;
+  /** Where the engine runs prompts in steps of their own, in words (engine.ts promptStepsStatement). */
+  readonly promptSteps: string | null;
   readonly plan: PlanSummary;
   /** P10–P90 from the engine's calibration residuals on this GPU family; null where none covers it. */
   readonly band: {
@@ -215,6 +221,7 @@ export function serveTask(input: ServeInput): Served {
     ],
     speculation: speculationText(s),
     promptChunks: promptChunksStatement(c.replica.profile, c.replica.pipelineParallel),
+    promptSteps: promptStepsStatement(c.replica.profile, best.disaggregated),
     plan: {
       label: `${candidateLabel(c)}${best.disaggregated ? ' disagg' : ''}`,
       gpus: best.gpus,

@@ -11,7 +11,11 @@ import {
   planServingModes,
 } from '../../core/inference/deployment.js';
 import { eagerDecode, eagerDecodeStatement } from '../../core/inference/eager-decode.js';
-import { engineMemoryFraction, promptChunksStatement } from '../../core/inference/engine.js';
+import {
+  engineMemoryFraction,
+  promptChunksStatement,
+  promptStepsStatement,
+} from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -252,6 +256,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       best.candidate.replica.profile,
       best.candidate.replica.pipelineParallel,
     ),
+    /** Where the engine runs prompts in steps of their own (SGLang's default), in words; null otherwise. */
+    promptSteps: promptStepsStatement(best.candidate.replica.profile, best.disaggregated),
     /** The same traffic and SLO planned without speculative decoding (null: none meets them); absent without it. */
     withoutSpeculation:
       plain === undefined ? undefined : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), scale),
@@ -299,6 +305,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       `  mode: ${result.mode.reason}`,
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
+      ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
       `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,

@@ -228,6 +228,15 @@ export function promptChunksStatement(e: EngineProfile | undefined, pipelinePara
   return `${sized} stream through the ${pipelineParallel} stages, each entering the first as the one before leaves it (${e.name}'s chunked pipeline parallelism): a long prompt alone keeps every stage busy`;
 }
 
+/**
+ * How a prefill-first engine's prompts share the replica with its decodes, in words; null where prompts ride
+ * along the decode steps (vLLM, TensorRT-LLM, a deployment's mixed chunks) or run on prefill replicas.
+ */
+export function promptStepsStatement(e: EngineProfile | undefined, disaggregated: boolean): string | null {
+  if (e?.prefillFirst !== true || disaggregated) return null;
+  return `${e.name} runs a step of prompts alone whenever one forms (its default): every running sequence waits through it, in the TPOT; --mixed-chunk states a deployment's --enable-mixed-chunk, prompts sharing the decode steps`;
+}
+
 /** A step's time beside its kernels: the engine's host time, and GPU time the kernel model does not see. */
 export interface StepOverheads {
   readonly hostSeconds: number;

@@ -352,6 +352,7 @@ export function serveView(app: App) {
           </div>
           ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
           ${v.promptChunks ? html`<p class="status" id="serve-prompt-chunks">${v.promptChunks}.</p>` : nothing}
+          ${v.promptSteps ? html`<p class="status" id="serve-prompt-steps">${v.promptSteps}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
             ${v.plan.concurrency} sequences${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
