@@ -122,6 +122,8 @@ export class Scheduler {
       // A step that can prefill only prefills (SGLang: a new prefill batch runs first whenever one
       // forms); otherwise every running sequence decodes. Admission waits after a preemption until a
       // request finishes (SGLang raises its reservation ratio on a retraction).
+      // With nothing running, no completion will lift the hold: an idle engine admits.
+      if (this.running.length === 0) this.holdAdmission = false;
       this.prefill();
       if (chunks.length === 0) this.decode();
       return;

@@ -196,6 +196,16 @@ describe('serving simulator', () => {
     expect(sim.rejected).toBe(1);
   });
 
+  it('prefill-first: a lone sequence that outgrows the cache is preempted, then admitted again or rejected, never left waiting', () => {
+    const small = { ...h100, gpu: { ...h100.gpu, memoryBytes: 14e9 } };
+    const sim = simulateReplica(llama8b, small, fp8, fixed(3, 100, 200_000), {
+      engine: { ...GENERIC_ENGINE, prefillFirst: true },
+      arrival: { kind: 'burst' },
+    });
+    expect(sim.completed + sim.rejected).toBe(3);
+    expect(sim.rejected).toBeGreaterThan(0);
+  });
+
   it('multi-turn sessions hit the prefix cache: later turns prefill only what is new', () => {
     const turns = (prefix: boolean) =>
       Array.from({ length: 40 }, (_, i) => ({
@@ -234,11 +244,13 @@ describe('serving simulator', () => {
       fc.integer({ min: 1, max: 600 }),
       fc.double({ min: 0.1, max: 200, noNaN: true }),
       fc.double({ min: 0, max: 0.9, noNaN: true }),
+      fc.boolean(),
+      fc.boolean(),
     ],
     { numRuns: 25 },
   )(
-    'requests are conserved and every figure is finite; goodput ≤ throughput',
-    (n, input, output, rps, hit) => {
+    'requests are conserved and every figure is finite; goodput ≤ throughput (mixed or prefill-first steps, a roomy or a tight KV pool)',
+    (n, input, output, rps, hit, prefillFirst, tight) => {
       const arrival = { kind: 'poisson' as const, requestsPerSecond: rps };
       const requests = syntheticRequests({
         requests: n,
@@ -247,8 +259,10 @@ describe('serving simulator', () => {
         arrival,
         seed: n,
       });
-      const sim = simulateReplica(llama8b, h100, fp8, requests, {
-        engine: GENERIC_ENGINE,
+      // 14 GB leaves Llama 3 8B's FP8 weights about 5 GB of KV: long requests preempt each other.
+      const cluster = tight ? { ...h100, gpu: { ...h100.gpu, memoryBytes: 14e9 } } : h100;
+      const sim = simulateReplica(llama8b, cluster, fp8, requests, {
+        engine: { ...GENERIC_ENGINE, prefillFirst },
         arrival,
         cacheHitRate: hit,
         slo: { ttftSeconds: 0.5, tpotSeconds: 0.02 },
