@@ -211,11 +211,12 @@ function pointAt(
   // to steps that decode anyway (queueing.ts). Disaggregated prefill pools are sized apart.
   let wait = 0;
   if (concurrency > 1 && !w.disaggregated) {
-    const others = wall(
-      servingStepSeconds(spec, cluster, r, { ...work, decodeSequences: concurrency - 1, prefillTokens: 0 }),
-    );
     // A prompt ahead of this one delays it by its whole prefill on a prefill-first engine.
-    const promptWork = prefillFirst ? prefillAlone : Math.max(0, admitStep - chunks * others);
+    const others = () =>
+      wall(
+        servingStepSeconds(spec, cluster, r, { ...work, decodeSequences: concurrency - 1, prefillTokens: 0 }),
+      );
+    const promptWork = prefillFirst ? prefillAlone : Math.max(0, admitStep - chunks * others());
     wait =
       ((concurrency - 1) / concurrency) * (step / 2) +
       prefillQueueSeconds(concurrency, promptWork, (stepsPerRequest - 1) * step);

@@ -163,6 +163,10 @@ describe('serving simulator', () => {
     const mixed = servingPoint(llama8b, h100, { ...fp8, profile: GENERIC_ENGINE }, w, 64);
     expect(analytic.outputTokensPerSecondPerGpu).toBeLessThan(mixed.outputTokensPerSecondPerGpu);
     expect(analytic.tpotSeconds).toBeGreaterThan(mixed.tpotSeconds);
+    // Alone, a request's TTFT is its prefill either way (issue 17: TTFT at concurrency 1 = the prefill).
+    const lone = (profile: typeof engine) =>
+      servingPoint(llama8b, h100, { ...fp8, profile }, w, 1).ttftSeconds;
+    expect(lone(engine)).toBeCloseTo(lone(GENERIC_ENGINE), 12);
   });
 
   it('a full KV cache preempts and recomputes, and every request still completes', () => {
