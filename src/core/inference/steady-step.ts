@@ -35,6 +35,7 @@ export interface SteadyStep {
   readonly prompt?: number;
 }
 
+/** The steady step at `concurrency` running sequences of `w` on replica `r` (its engine's scheduling and host time). */
 export function steadyStep(
   spec: ModelSpec,
   cluster: ClusterSpec,
@@ -74,18 +75,19 @@ export function steadyStep(
   let prompt: number | undefined;
   if (r.profile?.prefillFirst === true && prefillPerStep > 0) {
     // A prefill-first engine (SGLang without mixed chunks) decodes in steps of their own and prefills
-    // each successor's prompt alone in between, its steps with its own sequence's host time: every
-    // decode step waits, on average, for the prompts of c / (steps per request) successors, and so does
-    // every running sequence.
+    // each successor's prompt alone in between, its steps with its own sequence's host time: a decode
+    // step comes, on average, with the prompts of c / (steps per request) successors (their time counted
+    // with the kernels, for the prefill share). A request decoding sees those of the other c − 1
+    // sequences' successors (none at c = 1), as with mixed steps.
     const one = stepOverheads(r.profile, 1, r.expertParallel, routedLayers(spec), r.pipelineParallel);
-    prompt = promptAloneSeconds(spec, cluster, r, work, promptTokens, (k) =>
+    const alone = promptAloneSeconds(spec, cluster, r, work, promptTokens, (k) =>
       stepWallSeconds(r.profile, k, one),
     );
-    const promptsPerStep = concurrency / stepsPerRequest;
     decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
-    stepKernels = decodeKernels + promptsPerStep * prompt;
-    step = wall(decodeKernels) + promptsPerStep * prompt;
-    tpot = step / perStep;
+    stepKernels = decodeKernels + (concurrency / stepsPerRequest) * alone;
+    step = wall(decodeKernels) + (concurrency / stepsPerRequest) * alone;
+    tpot = (wall(decodeKernels) + ((concurrency - 1) / stepsPerRequest) * alone) / perStep;
+    prompt = alone;
   } else {
     stepKernels = servingStepSeconds(spec, cluster, r, work);
     decodeKernels =

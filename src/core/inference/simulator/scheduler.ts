@@ -5,7 +5,8 @@
  * (vLLM, Kwon et al. 2023, Sec. 4.5); then partial prefills continue (preempting the newest too where
  * the engine allocates for chunks as for decodes, vLLM V1), then — unless this step
  * preempted — preempted and waiting requests are admitted (with their prefix-cache hits) while budget,
- * blocks and sequence slots last.
+ * blocks and sequence slots last. A prefill-first engine (SGLang) instead runs a step of prompt chunks
+ * alone whenever one forms and decodes only in steps that admit nobody.
  */
 import type { EngineProfile } from '../engine.js';
 import type { KvPool } from './kv-pool.js';
@@ -44,6 +45,8 @@ export class Scheduler {
   readonly decoding: Live[] = [];
   readonly chunks: Chunk[] = [];
   private budget = 0;
+  /** Prefill-first: a preemption holds admission until a request finishes (or nothing runs). */
+  private holdAdmission = false;
 
   constructor(
     private readonly e: EngineProfile,
@@ -121,8 +124,8 @@ export class Scheduler {
     if (e.prefillFirst) {
       // A step that can prefill only prefills (SGLang: a new prefill batch runs first whenever one
       // forms); otherwise every running sequence decodes. Admission waits after a preemption until a
-      // request finishes (SGLang raises its reservation ratio on a retraction).
-      // With nothing running, no completion will lift the hold: an idle engine admits.
+      // request finishes (SGLang raises its reservation ratio on a retraction), or until nothing runs:
+      // then no completion would lift the hold, and an idle engine admits.
       if (this.running.length === 0) this.holdAdmission = false;
       this.prefill();
       if (chunks.length === 0) this.decode();
@@ -137,8 +140,6 @@ export class Scheduler {
   finished(): void {
     this.holdAdmission = false;
   }
-
-  private holdAdmission = false;
 
   /** Decodes every running sequence past its prompt, growing its blocks; preempts the newest when full. */
   private decode(): void {
