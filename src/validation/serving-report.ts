@@ -109,6 +109,26 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
         `- **${id}** (${e.name}): KV read per query head = ${e.kvReadPerQueryHead.value} (${e.kvReadPerQueryHead.note}; ${sources[e.kvReadPerQueryHead.source]?.title ?? e.kvReadPerQueryHead.source}); per-layer overhead ${e.layerOverheadSeconds.value * 1000} ms (${e.layerOverheadSeconds.kind}: ${e.layerOverheadSeconds.note}).`,
     ),
     '',
-    ...caseNotesMarkdown(results),
+    ...caseNotesMarkdown(
+      results.map((r) => ({ case: { id: r.case.id, note: withVersionFacts(r.case, sources) } })),
+    ),
   ].join('\n');
+}
+
+/** A case's note with the engine-version facts it states (scheduling, MLA over a prefix), each with its source. */
+function withVersionFacts(
+  c: ServingCase,
+  sources: Readonly<Record<string, { readonly title: string }>>,
+): string {
+  const facts = [
+    ['prompts in steps of their own', c.prefillFirst],
+    ['MLA over a cached prefix absorbed', c.mlaPrefixAbsorbed],
+  ] as const;
+  const said = facts
+    .filter(([, f]) => f !== undefined)
+    .map(
+      ([what, f]) =>
+        `${what}: ${f!.value ? 'yes' : 'no'} (${f!.note}; ${sources[f!.source]?.title ?? f!.source})`,
+    );
+  return said.length === 0 ? c.note : `${c.note} Engine version: ${said.join('; ')}.`;
 }
