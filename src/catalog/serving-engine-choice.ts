@@ -44,6 +44,29 @@ export const servingEngineFields = {
   redundantExperts: domainNumber(DOMAINS.redundantExperts).optional(),
 };
 
+/** The engine and how the deployment sets it; the other fields are the replica's layout and expert placement. */
+const ENGINE_SETTINGS = [
+  'engine',
+  'memFraction',
+  'chunkTokens',
+  'dynamicChunking',
+  'cudaGraphBatch',
+  'mixedChunk',
+] as const satisfies readonly (keyof typeof servingEngineFields)[];
+
+/** The fields of `keys` that `f` states (`f` may be a whole scenario phase or baseline). */
+const stated = (f: ServingEngineChoice, keys: readonly string[]): ServingEngineChoice =>
+  Object.fromEntries(
+    keys.map((k) => [k, f[k as keyof ServingEngineChoice]]).filter(([, v]) => v !== undefined),
+  ) as ServingEngineChoice;
+
+/** The engine choice `f` states, every field of {@link servingEngineFields}, unchecked (a phase carried into a baseline). */
+export const engineChoiceOf = (f: ServingEngineChoice): ServingEngineChoice =>
+  stated(f, Object.keys(servingEngineFields));
+
+/** The engine and its settings alone, without the layout and placement stated for one model (levers' `moe`, `distill`). */
+export const engineSettingsOf = (f: ServingEngineChoice): ServingEngineChoice => stated(f, ENGINE_SETTINGS);
+
 export interface ServingEngineChoice extends ExpertPlacement {
   readonly engine?: EngineId;
   readonly memFraction?: number;
@@ -79,7 +102,8 @@ export function servingEngineChoice(
       at('memFraction'),
       "an engine's memory share applies with an engine (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static, TensorRT-LLM's free_gpu_memory_fraction): name the engine, or leave the share out",
     );
-  for (const field of ['chunkTokens', 'dynamicChunking', 'cudaGraphBatch', 'mixedChunk'] as const)
+  // The settings beyond the memory share (said above in the engines' words) need an engine too.
+  for (const field of ENGINE_SETTINGS.filter((k) => k !== 'engine' && k !== 'memFraction'))
     if (f[field] !== undefined && f.engine === undefined)
       inputError(
         'invalid_value',
@@ -100,9 +124,7 @@ export function servingEngineChoice(
     expertImbalance: at('expertImbalance'),
     redundantExperts: at('redundantExperts'),
   });
-  // The choice's own fields, those stated (`f` may be a whole phase or baseline).
-  const fields = Object.keys(servingEngineFields).map((k) => [k, f[k as keyof ServingEngineChoice]]);
-  return Object.fromEntries(fields.filter(([, v]) => v !== undefined)) as ServingEngineChoice;
+  return engineChoiceOf(f);
 }
 
 /** What a choice's fixed layout means that its flags may not say (a TP × EP replica read as the engines' EP inside TP). */

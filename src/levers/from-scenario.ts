@@ -2,6 +2,7 @@
  * A project scenario's phase as a lever baseline: the same model, GPUs and work at the scenario's
  * central values (uncertain inputs at their medians or modes), rented at the phase's price.
  */
+import { engineChoiceOf } from '../catalog/serving-engine-choice.js';
 import { inputError } from '../core/errors.js';
 import { centralValue } from '../core/uncertainty/distributions.js';
 import type { Phase, Scenario } from '../scenario/schema.js';
@@ -82,18 +83,8 @@ export function baselineFromScenario(
         ttftSloSeconds: phase.ttftSloSeconds,
         days: phase.months * DAYS_PER_MONTH,
         usdPerGpuHour,
-        engine: phase.engine,
-        memFraction: phase.memFraction,
-        chunkTokens: phase.chunkTokens,
-        dynamicChunking: phase.dynamicChunking,
-        cudaGraphBatch: phase.cudaGraphBatch,
-        mixedChunk: phase.mixedChunk,
-        tp: phase.tp,
-        ep: phase.ep,
-        pp: phase.pp,
-        epInTp: phase.epInTp,
-        expertImbalance: phase.expertImbalance,
-        redundantExperts: phase.redundantExperts,
+        // Every engine, layout and placement field the phase states.
+        ...engineChoiceOf(phase),
       };
     case 'rl':
       return inputError(

@@ -5,7 +5,11 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
-import { type ServingEngineChoice, servingEngineChoice } from '../catalog/serving-engine-choice.js';
+import {
+  engineSettingsOf,
+  type ServingEngineChoice,
+  servingEngineChoice,
+} from '../catalog/serving-engine-choice.js';
 import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
@@ -113,12 +117,7 @@ export type LeverState = TrainingState | FinetuneState | ServingState;
  */
 export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
   if (s.kind !== 'serve') return { ...s, modelId, spec };
-  const { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, mixedChunk } = (
-    s as ServingState
-  ).engineChoice;
-  const kept = { engine, memFraction, chunkTokens, dynamicChunking, cudaGraphBatch, mixedChunk };
-  const engineChoice = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
-  return { ...s, modelId, spec, engineChoice };
+  return { ...s, modelId, spec, engineChoice: engineSettingsOf((s as ServingState).engineChoice) };
 }
 
 /** P10–P90 of an outcome's figures (timeSeconds: a run's wall-clock or a request's latency). */

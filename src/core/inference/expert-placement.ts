@@ -118,11 +118,7 @@ export function checkReplicaLayout(
       'pipeline parallelism is modelled with attention tensor-parallel in each stage: experts sliced over TP (expert parallelism 1), or whole over the TP group with expert parallelism inside TP (vLLM --enable-expert-parallel); attention data parallelism (EP above 1) is not piped: fix the EP to 1, or leave the pipeline out',
     );
   if (ep !== undefined && ep > 1 && !spec.moe)
-    inputError(
-      'infeasible',
-      paths.expertParallel,
-      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
-    );
+    inputError('infeasible', paths.expertParallel, denseModel(spec));
   checkExpertPlacement(spec, f, paths, epInTp ? 1 : ep);
   const slots = ep === undefined ? null : expertSlotsIssue(spec, ep, redundant);
   if (slots !== null) inputError('infeasible', paths.expertParallel, slots);
@@ -133,6 +129,10 @@ export function checkReplicaLayout(
       'redundant expert slots need whole experts: expert parallelism above 1, or inside the TP group',
     );
 }
+
+/** Expert parallelism, of either kind, asked of a dense model. */
+const denseModel = (spec: ModelSpec) =>
+  `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`;
 
 /**
  * Expert parallelism inside the TP group needs an MoE model, no attention data parallelism beside it (EP
@@ -145,12 +145,7 @@ function checkEpInTp(
   redundant: number,
   path: Path,
 ): void {
-  if (!spec.moe)
-    inputError(
-      'infeasible',
-      path,
-      `${spec.name} is dense; expert parallelism needs a mixture-of-experts model`,
-    );
+  if (!spec.moe) inputError('infeasible', path, denseModel(spec));
   if ((ep ?? 1) > 1)
     inputError(
       'infeasible',
