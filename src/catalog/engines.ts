@@ -115,6 +115,8 @@ const engineFileSchema = z
     chunkPreemptsNote: z.string().min(1),
     prefillFirst: z.boolean(),
     prefillFirstNote: z.string().min(1),
+    /** EngineProfile.mlaPrefixAbsorbedBelowTokens; absent: prompt chunks never run absorbed. */
+    mlaPrefixAbsorbedBelow: positive.optional(),
     pipelinesPromptChunks: z.boolean(),
     pipelinesPromptChunksNote: z.string().min(1),
     kvBlockTokens: positive,
@@ -177,6 +179,7 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       kvAdmission: f.kvAdmission,
       chunkPreempts: f.chunkPreempts,
       prefillFirst: f.prefillFirst,
+      ...(f.mlaPrefixAbsorbedBelow && { mlaPrefixAbsorbedBelowTokens: f.mlaPrefixAbsorbedBelow.value }),
       pipelinesPromptChunks: f.pipelinesPromptChunks,
       kvBlockTokens: f.kvBlockTokens.value,
       maxBatchedTokens: f.maxBatchedTokens.value,

@@ -12,7 +12,7 @@ import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import { clientsPoint } from '../core/inference/deployment.js';
-import { type EngineProfile, stepOverheads, stepWallSeconds } from '../core/inference/engine.js';
+import { type EngineProfile, kvCapacity, stepOverheads, stepWallSeconds } from '../core/inference/engine.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -45,6 +45,7 @@ export const SERVING_MEASURES = [
   'outputTokensPerSecondPerGpu',
   'meanTtftSecondsAtConcurrency',
   'tpotSecondsAtConcurrency',
+  'kvPoolTokens',
 ] as const;
 
 /**
@@ -57,6 +58,9 @@ export const FITTED_MEASURES: readonly ServingMeasure[] = [
   'outputTokensPerSecondPerGpu',
   'tpotSecondsAtConcurrency',
 ];
+
+/** Measures of the engine's memory, not its speed: reported beside the speed rows, never in their statistics. */
+export const MEMORY_MEASURES: readonly ServingMeasure[] = ['kvPoolTokens'];
 
 /** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
 export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
@@ -145,8 +149,6 @@ const caseSchema = z
     hostOverlapsGpu: z.boolean().optional(),
     /** Whether the engine version ran prompts in steps of their own when it differs from the profile's (vLLM V0 without chunked prefill: yes). */
     prefillFirst: sourced(z.boolean()).optional(),
-    /** The engine version ran MLA prompt chunks with a cached prefix absorbed (SGLang ≤ 0.4.5: EngineTraits.mlaPrefixAbsorbed). */
-    mlaPrefixAbsorbed: sourced(z.boolean()).optional(),
     /**
      * Lengths drawn per request (seed 1) where the benchmark drew them, e.g. sglang.bench_serving's
      * random dataset with range ratio 0: uniform in [1, L]; `workload` then holds their means.
@@ -227,7 +229,6 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       };
     }
   }
-  if (c.mlaPrefixAbsorbed?.value) engine = { ...engine, mlaPrefixAbsorbed: true };
   const { drafter, ...layout } = c.replica;
   const replica: ServingReplica = {
     ...layout,
@@ -297,6 +298,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       const most = maxConcurrency(spec, cluster, replica, c.workload);
       if (most < 1) throw new InternalError(`case ${c.id}: the weights do not fit`);
       predicted = servingPoint(spec, cluster, replica, c.workload, most).outputTokensPerSecondPerGpu;
+      break;
+    }
+    case 'kvPoolTokens': {
+      // The engine's KV pool at startup as its log states it, at the run's memory share.
+      const context = c.workload.inputTokens + c.workload.outputTokens;
+      predicted = kvCapacity(spec, cluster, replica, need(profile, 'a catalog engine'), context).tokens;
       break;
     }
     case 'medianTpotSeconds':
@@ -402,11 +409,7 @@ export const SERVING_TARGET = { medianError: 0.15, maxError: 0.3 } as const;
 export function errorStatistics(
   results: readonly ServingCaseResult[],
   roles: readonly ServingCase['role'][] = ['validation'],
-): {
-  median: number;
-  max: number;
-  count: number;
-} {
+): { median: number; max: number; count: number } {
   const errors = results.filter((r) => roles.includes(r.case.role)).map((r) => Math.abs(r.error));
   if (errors.length === 0) return { median: 0, max: 0, count: 0 };
   return { median: median(errors), max: Math.max(...errors), count: errors.length };

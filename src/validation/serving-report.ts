@@ -9,6 +9,7 @@ import { caseNotesMarkdown } from './case-fields.js';
 import {
   engineRuns,
   errorStatistics,
+  MEMORY_MEASURES,
   SERVING_TARGET,
   SERVING_TIME_MEASURES,
   type ServingCase,
@@ -31,7 +32,8 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
   ).length;
   const fmt = (x: number) =>
     Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
-  const unit = (c: ServingCase) => (SERVING_TIME_MEASURES.includes(c.measure) ? 's' : 'tok/s/GPU');
+  const unit = (c: ServingCase) =>
+    c.measure === 'kvPoolTokens' ? 'tokens' : SERVING_TIME_MEASURES.includes(c.measure) ? 's' : 'tok/s/GPU';
   return [
     '# Serving validation report',
     '',
@@ -42,12 +44,16 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     `Held-out TensorRT-LLM rows: ${trt.count}, median |error| **${(100 * trt.median).toFixed(1)}%**, largest **${(100 * trt.max).toFixed(1)}%**.`,
     `TensorRT-LLM 1.0 and 1.2 maximum-load rows (calibration set of the engine's overheads): ${maxLoad.count}, median |error| **${(100 * maxLoad.median).toFixed(1)}%**, largest **${(100 * maxLoad.max).toFixed(1)}%**; ${maxLoadOutside} outside ±40%. Held out (never fitted; RTX PRO 6000 over PCIe, pipeline parallel from PP2): ${maxLoadHeld.count}, median |error| **${(100 * maxLoadHeld.median).toFixed(1)}%**, largest **${(100 * maxLoadHeld.max).toFixed(1)}%**.`,
     ...(['vllm', 'sglang'] as const).map((id) => {
-      const rows = results.filter((r) => r.case.engine === id);
+      const rows = results.filter((r) => r.case.engine === id && !MEMORY_MEASURES.includes(r.case.measure));
       const fitted = errorStatistics(rows, ['calibration']);
       const held = errorStatistics(rows, ['validation']);
       const runs = engineRuns(rows.map((r) => r.case));
       return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${formatPercent(fitted.median)}**, largest **${formatPercent(fitted.max)}**), ${held.count} held out (median **${formatPercent(held.median)}**, largest **${formatPercent(held.max)}**).`;
     }),
+    `KV pools at startup as the engines' logs state them (the memory model, never fitted; outside the statistics above): ${results
+      .filter((r) => MEMORY_MEASURES.includes(r.case.measure))
+      .map((r) => `${r.case.id} **${r.error >= 0 ? '+' : ''}${(100 * r.error).toFixed(1)}%**`)
+      .join(', ')}.`,
     '',
     '## Engine calibration',
     '',
@@ -115,15 +121,12 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
   ].join('\n');
 }
 
-/** A case's note with the engine-version facts it states (scheduling, MLA over a prefix), each with its source. */
+/** A case's note with the engine-version facts it states (its scheduling), each with its source. */
 function withVersionFacts(
   c: ServingCase,
   sources: Readonly<Record<string, { readonly title: string }>>,
 ): string {
-  const facts = [
-    ['prompts in steps of their own', c.prefillFirst],
-    ['MLA over a cached prefix absorbed', c.mlaPrefixAbsorbed],
-  ] as const;
+  const facts = [['prompts in steps of their own', c.prefillFirst]] as const;
   const said = facts
     .filter(([, f]) => f !== undefined)
     .map(

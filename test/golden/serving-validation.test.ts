@@ -4,7 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorStatistics, runAllServingCases, SERVING_TARGET } from '../../src/validation/serving-cases.js';
+import {
+  errorStatistics,
+  MEMORY_MEASURES,
+  runAllServingCases,
+  SERVING_TARGET,
+} from '../../src/validation/serving-cases.js';
 import { servingReportMarkdown } from '../../src/validation/serving-report.js';
 
 const results = runAllServingCases();
@@ -76,20 +81,23 @@ describe('serving validation (catalog/validation/serving.json)', () => {
   // v0.6.0 rows (the V0 engine: A100 8B, H100 70B TP4, offline and 4 and 8 requests/s TPOT) and the
   // 200-prompt DeepSeek-R1 rows. SGLang: fitted on v0.3.0 (A100
   // 8B, H100 70B TP4) and v0.4 on H200 (DataCrunch, 70B TP4); held out: the 8 requests/s TPOT rows,
-  // the H200 TP8 / 405B / longest- and shortest-prompt rows, DeepSeek-R1 with SGLang 0.4.5, and one
+  // the H200 TP8 / 405B / longest- and shortest-prompt rows, DeepSeek-R1 with SGLang 0.4.5.post3, and one
   // long prompt's TTFT over SGLang's chunked pipeline on H20 (LMSYS 2026-01-15).
   for (const [engine, rows, heldOutRows, fitted, heldOutMedian, gpus] of [
     // Regression guards just above today's errors: vLLM fitted max 16.3%, held-out median 14.5% (19.7%
     // before the v0.6.0 rows ran V0's prefill-first steps, thirty-eighth pass; they stay −4% to −18%);
     // SGLang fitted max 31.7% (DataCrunch's random-length 4096/2048 offline row; 41.5% before SGLang's
-    // prefill-first steps of the thirty-eighth pass), held-out median 14.8% (10.1% before them: the
-    // H200 TP8 70B and 405B ShareGPT rows moved from −4.7% / −2.5% to +17.3% / −20.3%).
+    // prefill-first steps of the thirty-eighth pass), held-out median 15.7% (10.1% before them: the
+    // H200 TP8 70B and 405B ShareGPT rows moved from −4.7% / −2.5% to +17.3% / −20.3%; 14.8% before the
+    // thirty-ninth pass took the DeepSeek-R1 rows' final post3 figures). The KV-pool rows are apart (below).
     // Each held-out row also keeps its own tolerance (above).
     ['vllm', 17, 10, 0.18, 0.16, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
     ['sglang', 30, 21, 0.34, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
   ] as const)
     it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
-      const mine = results.filter((r) => r.case.engine === engine);
+      const mine = results.filter(
+        (r) => r.case.engine === engine && !MEMORY_MEASURES.includes(r.case.measure),
+      );
       expect(mine.length).toBe(rows);
       expect(new Set(mine.map((r) => r.case.gpu))).toEqual(new Set(gpus));
       expect(errorStatistics(mine, ['calibration']).max).toBeLessThanOrEqual(fitted);
@@ -97,6 +105,17 @@ describe('serving validation (catalog/validation/serving.json)', () => {
       expect(held.count).toBe(heldOutRows);
       expect(held.median).toBeLessThanOrEqual(heldOutMedian);
     });
+  // The engines' KV pools at startup from their logs (DeepSeek-R1 on 8 H200, llm-ie-benchmarks): SGLang within the
+  // issue's 10% (the weights' 2.5 GiB); vLLM's is a regression guard above today's +25.7% (its profile run's
+  // 11.3 GiB reserve is not modelled).
+  it("KV pools at startup: computed from the memory model, SGLang's within 10%, vLLM's within 30% (regression guard)", () => {
+    const pools = new Map(
+      results.filter((r) => MEMORY_MEASURES.includes(r.case.measure)).map((r) => [r.case.engine, r.error]),
+    );
+    expect([...pools.keys()].sort()).toEqual(['sglang', 'vllm']);
+    expect(Math.abs(pools.get('sglang')!)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(pools.get('vllm')!)).toBeLessThanOrEqual(0.3);
+  });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
     const committed = readFileSync(new URL('../../docs/validation-serving.md', import.meta.url), 'utf8');
     expect(committed).toBe(servingReportMarkdown(results));

@@ -63,11 +63,14 @@ export function validateCommand(options: { json?: boolean }): { output: string; 
           ? `known gap (±${Math.round(100 * r.case.tolerance)}%)`
           : 'DRIFTED',
   ]);
+  // Five figures, or every digit of a whole count (a KV pool in tokens).
+  const figures = (x: number) =>
+    (x >= 1e5 ? Math.round(x) : Number(x.toPrecision(5))).toLocaleString('en-US');
   const servingRows = serving.map((r) => [
     r.case.id,
     r.case.measure,
-    Number(r.case.published.toPrecision(5)).toLocaleString('en-US'),
-    Number(r.predicted.toPrecision(5)).toLocaleString('en-US'),
+    figures(r.case.published),
+    figures(r.predicted),
     `${(100 * r.error).toFixed(1)}%`,
     r.case.role === 'calibration' ? 'calibration' : r.withinTolerance ? 'ok' : 'DRIFTED',
   ]);

@@ -8,7 +8,8 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import type { ModelSpec } from '../model/spec.js';
 import { MIB } from '../units.js';
-import { type ChunkStreaming, microbatchesOf, type Replica } from './serving-step.js';
+import type { ChunkStreaming } from './prompt-chunks.js';
+import { microbatchesOf, type Replica } from './serving-step.js';
 
 export interface EngineProfile {
   readonly id: string;
@@ -52,6 +53,14 @@ export interface EngineProfile {
    * within the token budget (vLLM V1, TensorRT-LLM in-flight batching; Sarathi-Serve).
    */
   readonly prefillFirst: boolean;
+  /**
+   * A step's MLA prompt chunks run absorbed (every head attending over the latent, as decode does) when
+   * their cached prefixes total more than 0 and fewer than this many tokens; with none, or at least this
+   * many, the step runs multi-head attention over up-projected keys and values (SGLang's DeepSeek
+   * attention dispatch, SGLANG_CHUNKED_PREFIX_CACHE_THRESHOLD). Absent: prompt chunks never run absorbed
+   * (vLLM's MLA prefill expands the cached context in chunks).
+   */
+  readonly mlaPrefixAbsorbedBelowTokens?: number;
   /**
    * On a pipeline-parallel replica, a prompt's next chunk enters the first stage while the previous one
    * is still in later stages (SGLang's chunked pipeline parallelism, LMSYS blog 2026-01-15): a long
@@ -196,6 +205,15 @@ export const GENERIC_ENGINE: EngineProfile = {
     attentionDataParallel: true,
   },
 };
+
+/** Whether a step's MLA prompt chunks, their cached prefixes totalling `prefixTokens`, run absorbed on `e` (SGLang PR #5113's dispatch). */
+export const absorbsPromptChunks = (
+  e: Pick<EngineProfile, 'mlaPrefixAbsorbedBelowTokens'> | undefined,
+  prefixTokens: number,
+): boolean =>
+  e?.mlaPrefixAbsorbedBelowTokens !== undefined &&
+  prefixTokens > 0 &&
+  prefixTokens < e.mlaPrefixAbsorbedBelowTokens;
 
 /**
  * How a prompt's chunks pass the replica's pipeline: streamed on PP > 1 where the engine pipelines them

@@ -83,8 +83,6 @@ export interface EngineTraits {
   readonly kvReadPerQueryHead?: boolean;
   /** Fixed host/launch time per transformer layer per step (kernels launched one by one). Default 0. */
   readonly layerOverheadSeconds?: number;
-  /** MLA prompt chunks with a cached prefix run absorbed (OperationRequest.mlaPrefixAbsorbed). Default false. */
-  readonly mlaPrefixAbsorbed?: boolean;
 }
 
 export const replicaGpus = (r: Replica): number =>
@@ -144,6 +142,8 @@ export interface StepWork {
    * nothing then holds the pipeline for its slowest stage, not the whole chain. Absent: false.
    */
   readonly prefillStreams?: boolean;
+  /** The step's MLA prompt chunks run absorbed (engine.ts absorbsPromptChunks on their cached prefixes). Absent: false. */
+  readonly prefillAbsorbed?: boolean;
 }
 
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
@@ -182,7 +182,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
     ...(r.redundantExperts && (r.expertParallel > 1 || inTp) ? { redundantExperts: r.redundantExperts } : {}),
     ...(r.engine?.kvReadPerQueryHead ? { kvReadPerQueryHead: true } : {}),
-    ...(r.engine?.mlaPrefixAbsorbed ? { mlaPrefixAbsorbed: true } : {}),
+    ...(w.prefillAbsorbed ? { mlaPrefixAbsorbed: true } : {}),
   };
 }
 
@@ -226,100 +226,6 @@ function pipelineStepSeconds(
   const hidden = send((tokens * spec.hiddenSize * 2) / tp);
   if (streamed) return microbatches * Math.max(slowest, hidden);
   return Math.max(chain + (pp - 1) * hidden + send(tokens * 4), microbatches * slowest);
-}
-
-/**
- * How a prompt's chunks pass a pipeline: one after another (`serial`), streamed in behind each other at the
- * token budget (`fixed`, SGLang's chunked pipeline parallelism), or streamed at sizes that keep each chunk's
- * time near the first's (SGLang --enable-dynamic-chunking, `smoothFactor` its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR).
- */
-export type ChunkStreaming = 'serial' | 'fixed' | { readonly smoothFactor: number };
-
-/**
- * Seconds of one prompt prefilled alone in chunks of up to `chunkTokens`, `step` pricing a step of `base`'s
- * shape. Streamed, the chunks follow each other into the pipeline, each holding it for its slowest stage
- * (s_k), and the first token comes once the last has crossed every stage: Σ s_k + max_k (h_k − s_k), h_k a
- * chunk's whole chain, i.e. Σ s_k + (p − 1)·max s_k on p equal stages, a flow shop whose chunk times grow
- * with their prefix (TeraPipe, Li et al. 2021; the longest chunk sets the bubble, LMSYS 2026-01-15). Fixed
- * chunks are the token budget's, the remainder last, as engines cut them. Dynamic chunks solve
- * s(c, L) = s(c₀, 0) on the streamed step fitted as c·(α + β·(L + c/2)) (linear work plus attention over
- * the prefix L, SGLang's quadratic runtime model), moved from c₀ towards that size by the smooth factor and
- * never below c₀/4 (SGLang's floor). Serial: ⌈P / c₀⌉ equal chunks one after another at `base`'s context.
- */
-export function promptChunksSeconds(
-  base: StepWork,
-  promptTokens: number,
-  chunkTokens: number,
-  streaming: ChunkStreaming,
-  step: (w: StepWork) => number,
-): number {
-  const n = Math.max(1, Math.ceil(promptTokens / chunkTokens));
-  if (streaming === 'serial')
-    return n * step({ ...base, decodeSequences: 0, prefillTokens: promptTokens / n });
-  // A chunk's tokens attend to its prefix and half of themselves.
-  const chunk = (tokens: number, prefix: number, streams: boolean): StepWork => ({
-    ...base,
-    decodeSequences: 0,
-    prefillTokens: tokens,
-    prefillContext: prefix + tokens / 2,
-    ...(streams ? { prefillStreams: true } : {}),
-  });
-  if (n === 1) return step(chunk(promptTokens, 0, false));
-  /** The streamed step and what the chain adds to it (the drain through the later stages). */
-  const timed = (tokens: number, prefix: number) => {
-    const streamed = step(chunk(tokens, prefix, true));
-    return { streamed, drain: step(chunk(tokens, prefix, false)) - streamed };
-  };
-  const c0 = chunkTokens;
-  if (streaming === 'fixed') {
-    const full = Math.floor(promptTokens / c0);
-    const rest = promptTokens - full * c0;
-    // The full chunks' prefixes average (full − 1)·c₀/2; a step's time is linear in its context.
-    const streamed = full * step({ ...chunk(c0, 0, true), prefillContext: (full * c0) / 2 });
-    const lastFull = timed(c0, (full - 1) * c0);
-    if (rest === 0) return streamed + lastFull.drain;
-    const tail = timed(rest, full * c0);
-    return streamed + tail.streamed + Math.max(lastFull.drain, tail.drain);
-  }
-  const tokensAt = dynamicChunkTokens(
-    (tokens, prefix) => step(chunk(tokens, prefix, true)),
-    c0,
-    promptTokens - c0,
-    streaming.smoothFactor,
-  );
-  let prefix = 0;
-  let seconds = 0;
-  let drain = 0;
-  for (let size = c0; prefix + size < promptTokens; size = tokensAt(prefix)) {
-    const t = timed(size, prefix);
-    seconds += t.streamed;
-    drain = Math.max(drain, t.drain);
-    prefix += size;
-  }
-  const last = timed(promptTokens - prefix, prefix);
-  return seconds + last.streamed + Math.max(drain, last.drain);
-}
-
-/**
- * SGLang's dynamic chunk sizes (--enable-dynamic-chunking): the streamed step `streamed(tokens, prefix)` fitted
- * as c·(α + β·(L + c/2)) from a chunk of `c0` tokens at prefixes 0 and `fitPrefix`; the chunk at prefix L is
- * the size whose fitted time equals the first chunk's, moved from c₀ towards it by `smoothFactor` and at least
- * c₀/4. One home for `promptChunksSeconds` and the simulator's scheduler.
- */
-export function dynamicChunkTokens(
-  streamed: (tokens: number, prefix: number) => number,
-  c0: number,
-  fitPrefix: number,
-  smoothFactor: number,
-): (prefix: number) => number {
-  const t0 = streamed(c0, 0);
-  const beta = fitPrefix > 0 ? Math.max(0, (streamed(c0, fitPrefix) - t0) / (c0 * fitPrefix)) : 0;
-  const alpha = Math.max(0, t0 / c0 - (beta * c0) / 2);
-  return (prefix) => {
-    const b = alpha + beta * prefix;
-    const ideal = beta > 0 ? (Math.sqrt(b * b + 2 * beta * t0) - b) / beta : c0;
-    return Math.max(c0 / 4, c0 + smoothFactor * (ideal - c0));
-  };
 }
 
 /** Seconds of one layer of each kind of `layerKinds(spec)` over a request, with its launch overhead. */

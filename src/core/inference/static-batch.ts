@@ -5,9 +5,10 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
-import { promptStreaming } from './engine.js';
+import { absorbsPromptChunks, promptStreaming } from './engine.js';
+import { promptChunksSeconds } from './prompt-chunks.js';
 import { checkWorkload, type ServingReplica, type ServingWorkload } from './serving.js';
-import { promptChunksSeconds, replicaGpus, servingStepSeconds } from './serving-step.js';
+import { replicaGpus, servingStepSeconds } from './serving-step.js';
 
 /**
  * A static batch (TensorRT-LLM's benchmark, RL rollouts): prefill all `batch` prompts in one step,
@@ -72,8 +73,13 @@ export function loneTtftSeconds(
     prefillTokens: inputTokens,
     prefillContext: inputTokens / 2,
   };
-  return promptChunksSeconds(base, inputTokens, chunkTokens, streaming, (w) =>
-    servingStepSeconds(spec, cluster, r, w),
+  return promptChunksSeconds(
+    base,
+    inputTokens,
+    chunkTokens,
+    streaming,
+    (w) => servingStepSeconds(spec, cluster, r, w),
+    (prefix) => absorbsPromptChunks(r.profile, prefix),
   );
 }
 

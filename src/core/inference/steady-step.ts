@@ -8,9 +8,10 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
-import { promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
+import { absorbsPromptChunks, promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
+import { promptChunksSeconds } from './prompt-chunks.js';
 import type { ServingReplica, ServingWorkload } from './serving.js';
-import { promptChunksSeconds, type StepWork, servingStepSeconds } from './serving-step.js';
+import { type StepWork, servingStepSeconds } from './serving-step.js';
 import { tokensPerStep, verifiedTokens } from './speculative-plan.js';
 
 /**
@@ -132,6 +133,7 @@ export function promptAloneSeconds(
     r.profile?.maxBatchedTokens ?? promptTokens,
     promptStreaming(r.profile, r.pipelineParallel),
     (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
+    (prefix) => absorbsPromptChunks(r.profile, prefix),
   );
 }
 
@@ -151,7 +153,7 @@ function prefillStepSeconds(
   byCluster.set(cluster, byReplica);
   const byWork = byReplica.get(r) ?? new Map<string, number>();
   byReplica.set(r, byWork);
-  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}`;
+  const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}|${work.prefillAbsorbed === true}`;
   let seconds = byWork.get(key);
   if (seconds === undefined) {
     seconds = servingStepSeconds(spec, cluster, r, work);

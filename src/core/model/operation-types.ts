@@ -240,11 +240,11 @@ export interface OperationRequest {
    */
   readonly absorbedMla?: boolean;
   /**
-   * With `absorbedMla`: prompt chunks that have a cached prefix run absorbed too (SGLang through 0.4.5:
-   * "we perform absorption during chunked prefilling, but this approach is inefficient for long prefix
-   * lengths", sgl-project/sglang PR #5113, 2025-04), each head attending over the latent. Default false:
-   * prompt chunks run multi-head attention over the up-projected prefix (vLLM V1's MLA chunked context,
-   * SGLang's chunked prefix cache since that PR) in a step that only prefills.
+   * With `absorbedMla`: the step's prompt chunks run absorbed too, each head attending over the latent
+   * (SGLang when the chunks' cached prefixes total fewer than its chunked-prefix-cache threshold,
+   * sgl-project/sglang PR #5113; engine.ts absorbsPromptChunks). Default false: prompt chunks run
+   * multi-head attention over the up-projected prefix (vLLM V1's MLA chunked context, SGLang's chunked
+   * prefix cache) in a step that only prefills.
    */
   readonly mlaPrefixAbsorbed?: boolean;
   /** LoRA/QLoRA/DoRA: frozen base (no weight gradients) plus adapter GEMMs. */

@@ -235,8 +235,8 @@ export function attentionCore(
   // MLA decode runs absorbed (DeepSeek-V2 Sec. 2.1.3: W^UK folded into the query, W^UV into the
   // output; FlashMLA): every head attends over the latent, qk = latent + RoPE key, v = latent.
   // Prompt chunks in a step that also decodes are timed absorbed too; a step that only prefills runs
-  // multi-head attention over the up-projected keys and values, unless its chunks have a cached prefix
-  // on an engine that absorbs there (request.mlaPrefixAbsorbed; docs/serving.md, MLA prompt chunks).
+  // multi-head attention over the up-projected keys and values, unless the engine runs its chunks
+  // absorbed (request.mlaPrefixAbsorbed: SGLang below its prefix threshold; docs/serving.md, MLA prompt chunks).
   const absorbed = request.absorbedMla === true && a0.kind === 'mla';
   const latentDims =
     a0.kind === 'mla' ? { qkHeadDim: a0.kvLoraRank + a0.qkRopeHeadDim, vHeadDim: a0.kvLoraRank } : null;
@@ -347,12 +347,8 @@ export function attentionCore(
   if (shape.prefill && shape.prefill.tokens > 0) {
     const { tokens, meanContextTokens } = shape.prefill;
     const keys = layerKeysPerQuery(spec, layer, meanContextTokens, 'decode');
-    // A chunk attends to its prefix and half of itself: a prefix is there past half a chunk of context.
-    const hasPrefix = meanContextTokens > tokens / 2 + 0.5;
     const dims =
-      absorbed && (decoding || (request.mlaPrefixAbsorbed === true && hasPrefix)) && latentDims
-        ? latentDims
-        : modelDims;
+      absorbed && (decoding || request.mlaPrefixAbsorbed === true) && latentDims ? latentDims : modelDims;
     push('attention.prefill', 1, tokens, keyLength(meanContextTokens), keys, 0, dims);
   }
 }

@@ -8,8 +8,9 @@ import { inputError } from '../../errors.js';
 import type { ClusterSpec } from '../../hardware/cluster-spec.js';
 import type { ModelSpec } from '../../model/spec.js';
 import { seededRng } from '../../uncertainty/distributions.js';
-import { engineMemoryFraction, kvCapacity, promptStreaming } from '../engine.js';
-import { dynamicChunkTokens, type Replica, replicaGpus } from '../serving-step.js';
+import { absorbsPromptChunks, engineMemoryFraction, kvCapacity, promptStreaming } from '../engine.js';
+import { dynamicChunkTokens } from '../prompt-chunks.js';
+import { type Replica, replicaGpus } from '../serving-step.js';
 import { tokensPerStep, verifiedTokens } from '../speculative-plan.js';
 import { KvPool } from './kv-pool.js';
 import {
@@ -211,11 +212,13 @@ export function simulateReplica(
     for (const s of decoding) context += s.computed;
     let prefillTokens = 0;
     let prefillContext = 0;
+    let prefixTokens = 0;
     // Streamed: the step only prefills, and every prompt in it has a next chunk to follow it in.
     let streams = streamed && decoding.length === 0;
     for (const c of chunks) {
       prefillTokens += c.tokens;
       prefillContext += c.tokens * (c.s.computed + c.tokens / 2);
+      prefixTokens += c.s.computed;
       if (c.s.computed + c.tokens >= c.s.promptTarget) streams = false;
     }
     const work = {
@@ -224,12 +227,13 @@ export function simulateReplica(
       context: decoding.length > 0 ? context / decoding.length : 0,
       prefillTokens,
       prefillContext: prefillTokens > 0 ? prefillContext / prefillTokens : 0,
+      ...(absorbsPromptChunks(e, prefixTokens) && { prefillAbsorbed: true }),
     };
     let dt = stepSeconds(work, chunks.length);
     if (streams || drain > 0) {
       // A streamed chunk holds the pipeline for its slowest stage; the chunks streamed before a step
       // still cross the later stages, so it ends no sooner than its own slowest stage plus their drain
-      // (serving-step.ts promptChunksSeconds: Σ s_k + max_k (h_k − s_k)).
+      // (prompt-chunks.ts promptChunksSeconds: Σ s_k + max_k (h_k − s_k)).
       const slowest = stepSeconds({ ...work, prefillStreams: true }, chunks.length);
       if (streams) {
         drain = Math.max(drain, dt - slowest);

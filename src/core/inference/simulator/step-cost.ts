@@ -40,8 +40,16 @@ export function stepCostModel(
   // A pipeline splits a step's sequences over its stages (serving-step.ts pipelineMicrobatches): up to
   // its depth, the prompts prefilling count.
   const pp = r.pipelineParallel ?? 1;
-  const gridStep = (d: number, c: number, p: number, pc: number, ps: number, streams: boolean): number => {
-    const key = `${d}|${c}|${p}|${pc}|${ps}|${streams}`;
+  const gridStep = (
+    d: number,
+    c: number,
+    p: number,
+    pc: number,
+    ps: number,
+    streams: boolean,
+    absorbed: boolean,
+  ): number => {
+    const key = `${d}|${c}|${p}|${pc}|${ps}|${streams}|${absorbed}`;
     let s = cache.get(key);
     if (s === undefined) {
       s = servingStepSeconds(spec, cluster, r, {
@@ -53,6 +61,7 @@ export function stepCostModel(
         prefillContext: pc,
         ...(pp > 1 ? { prefillSequences: ps } : {}),
         ...(streams ? { prefillStreams: true } : {}),
+        ...(absorbed ? { prefillAbsorbed: true } : {}),
       });
       cache.set(key, s);
     }
@@ -65,8 +74,9 @@ export function stepCostModel(
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
     const ps = pp > 1 ? Math.min(pp, prefillSequences) : 0;
     const streams = w.prefillStreams === true;
-    const low = gridStep(d, c, lo, pc, ps, streams);
-    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps, streams) - low);
+    const absorbed = w.prefillAbsorbed === true;
+    const low = gridStep(d, c, lo, pc, ps, streams, absorbed);
+    const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps, streams, absorbed) - low);
     return stepWallSeconds(
       engine,
       s,
