@@ -10,7 +10,6 @@ import { findCluster, findModel } from '../catalog/catalog.js';
 import { engineForGpu, findEngine } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
-import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import { clientsPoint } from '../core/inference/deployment.js';
 import { type EngineProfile, kvCapacity, stepOverheads, stepWallSeconds } from '../core/inference/engine.js';
 import {
@@ -19,9 +18,8 @@ import {
   type ServingReplica,
   servingPoint,
 } from '../core/inference/serving.js';
-import { type EngineTraits, replicaGpus } from '../core/inference/serving-step.js';
+import { type EngineTraits, servingStepSeconds } from '../core/inference/serving-step.js';
 import { simulateReplica } from '../core/inference/simulator/simulate.js';
-import { type Arrival, type SimRequest, syntheticRequests } from '../core/inference/simulator/workload.js';
 import {
   loneTtftSeconds,
   prefillTokensPerSecondPerGpu,
@@ -29,11 +27,11 @@ import {
 } from '../core/inference/static-batch.js';
 import { routedLayers } from '../core/model/layer-mix.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
-import type { ModelSpec } from '../core/model/spec.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { median } from '../core/statistics.js';
 import { distributionSchema } from '../core/uncertainty/distributions.js';
 import { citedCaseFields } from './case-fields.js';
+import { burstOutputTokensPerSecondPerGpu, caseRequests } from './serving-case-requests.js';
 
 export const SERVING_MEASURES = [
   'staticBatchOutputTokensPerSecondPerGpu',
@@ -46,6 +44,7 @@ export const SERVING_MEASURES = [
   'meanTtftSecondsAtConcurrency',
   'tpotSecondsAtConcurrency',
   'kvPoolTokens',
+  'decodeStepSeconds',
 ] as const;
 
 /**
@@ -68,6 +67,7 @@ export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
   'medianTpotSeconds',
   'meanTtftSecondsAtConcurrency',
   'tpotSecondsAtConcurrency',
+  'decodeStepSeconds',
 ];
 export type ServingMeasure = (typeof SERVING_MEASURES)[number];
 
@@ -132,7 +132,10 @@ const caseSchema = z
     requests: positiveInt.optional(),
     /** Poisson arrivals at this rate (benchmark_serving / bench_serving --request-rate): `requests` of them, simulated. */
     requestsPerSecond: z.number().positive().optional(),
+    /** Sequences in the step (a static batch; a decode step from an engine's log). */
     batch: positiveInt.optional(),
+    /** A logged decode step's mean cached tokens per running sequence (SGLang: #token / #running-req). */
+    meanContextTokens: positiveInt.optional(),
     prefillBatchTokens: positiveInt.optional(),
     tpotSloSeconds: z.number().positive().optional(),
     /** A closed loop of this many clients (genai-perf / aiperf / vllm bench --max-concurrency): the analytic steady state at it. */
@@ -278,26 +281,32 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
     case 'maxLoadOutputTokensPerSecondPerGpu': {
       if (c.requests !== undefined && profile !== undefined) {
         // The benchmark as it ran: its requests at t = 0 through the request-level simulator.
-        const run = burstRun(c, spec, cluster, replica, profile);
-        const moeLayers = routedLayers(spec);
-        let seconds = 0;
-        for (let i = 0; i < run.stepSeconds.length; i += 1) {
-          const terms = stepOverheads(
-            profile,
-            run.stepSequences[i]!,
-            replica.expertParallel,
-            moeLayers,
-            replica.pipelineParallel,
-          );
-          seconds += stepWallSeconds(profile, run.stepSeconds[i]!, terms);
-        }
-        predicted = run.outputTokens / seconds / replicaGpus(replica);
+        predicted = burstOutputTokensPerSecondPerGpu(c, spec, cluster, replica, profile);
         break;
       }
       // Every request sent at once: the engine runs as many sequences as its KV pool holds.
       const most = maxConcurrency(spec, cluster, replica, c.workload);
       if (most < 1) throw new InternalError(`case ${c.id}: the weights do not fit`);
       predicted = servingPoint(spec, cluster, replica, c.workload, most).outputTokensPerSecondPerGpu;
+      break;
+    }
+    case 'decodeStepSeconds': {
+      // One decode step as the engine's log times it: `batch` sequences at their mean context, host time in.
+      const e = need(profile, 'a catalog engine');
+      const batch = need(c.batch, 'batch');
+      const work = { decodeSequences: batch, tokensPerSequence: 1, prefillTokens: 0, prefillContext: 0 };
+      const gpu = servingStepSeconds(spec, cluster, replica, {
+        ...work,
+        context: need(c.meanContextTokens, 'meanContextTokens'),
+      });
+      const terms = stepOverheads(
+        e,
+        batch,
+        replica.expertParallel,
+        routedLayers(spec),
+        replica.pipelineParallel,
+      );
+      predicted = stepWallSeconds(e, gpu, terms);
       break;
     }
     case 'kvPoolTokens': {
@@ -332,71 +341,6 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
     error,
     withinTolerance: c.role === 'calibration' || Math.abs(error) <= c.tolerance,
   };
-}
-
-interface BurstRun {
-  readonly outputTokens: number;
-  /** Each step's seconds without host time, and the sequences its host time grows with (engine.ts). */
-  readonly stepSeconds: Float64Array;
-  readonly stepSequences: Float64Array;
-}
-const burstRuns = new Map<string, BurstRun>();
-
-/**
- * A burst of `c.requests` fixed-length requests simulated once without host time. With every request
- * there at t = 0 the schedule does not depend on time, so the duration under any host overheads is
- * the sum over its steps of each step's wall time (kernels plus host, or the longer of the two with an
- * overlap scheduler; engine.ts stepWallSeconds), exactly; the calibration's grid reuses one
- * simulation per row.
- */
-function burstRun(
-  c: ServingCase,
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  replica: ServingReplica,
-  profile: EngineProfile,
-): BurstRun {
-  const key = `${c.id}|${profile.memoryFraction}`;
-  const cached = burstRuns.get(key);
-  if (cached) return cached;
-  const engine = {
-    ...profile,
-    stepOverheadSeconds: 0,
-    sequenceOverheadSeconds: 0,
-    moeSequenceLayerSeconds: 0,
-  };
-  const requests = caseRequests(c, { kind: 'burst' });
-  const n = requests.length;
-  const seconds: number[] = [];
-  const sequences: number[] = [];
-  const sim = simulateReplica(spec, cluster, replica, requests, {
-    engine,
-    arrival: { kind: 'burst' },
-    timelinePoints: 0,
-    onStep: (dt, running) => {
-      seconds.push(dt);
-      sequences.push(running);
-    },
-  });
-  if (sim.completed !== n) throw new InternalError(`case ${c.id}: ${n - sim.completed} requests not served`);
-  const run = {
-    outputTokens: requests.reduce((sum, q) => sum + q.outputTokens, 0),
-    stepSeconds: Float64Array.from(seconds),
-    stepSequences: Float64Array.from(sequences),
-  };
-  burstRuns.set(key, run);
-  return run;
-}
-
-/** The case's benchmark requests: its count, its lengths (fixed, or drawn as the benchmark drew them), seed 1. */
-function caseRequests(c: ServingCase, arrival: Arrival): SimRequest[] {
-  return syntheticRequests({
-    requests: c.requests ?? 1,
-    inputTokens: c.lengthDistribution?.input ?? c.workload.inputTokens,
-    outputTokens: c.lengthDistribution?.output ?? c.workload.outputTokens,
-    arrival,
-    seed: 1,
-  });
 }
 
 export function runAllServingCases(): ServingCaseResult[] {
