@@ -128,7 +128,11 @@ function kernelModel(k: NonNullable<EfficiencyFile['kernels']>): KernelModel {
     gemm[datatype as Datatype] = {
       tiles: g.tiles.map((t) => ({ m: t.m.value, n: t.n.value })),
       ...(g.servingTiles && {
-        servingTiles: g.servingTiles.map((t) => ({ maxM: t.maxM.value, m: t.m.value, n: t.n.value })),
+        servingTiles: g.servingTiles.map((t) => ({
+          ...(t.maxM && { maxM: t.maxM.value }),
+          m: t.m.value,
+          n: t.n.value,
+        })),
       }),
       splitK: g.splitK,
       ceiling: g.ceiling.value,

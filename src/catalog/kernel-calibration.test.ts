@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { gemmParameters } from '../core/hardware/kernel-model.js';
 import { gemmPrediction, gemmSeconds, memorySeconds } from '../core/hardware/roofline.js';
 import { median } from '../core/statistics.js';
 import { findGpu, loadCatalog } from './catalog.js';
@@ -47,7 +48,7 @@ describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.jso
     }
   });
 
-  it('a serving engine’s FP8 decode GEMM streams its weights: faster than BF16 up to 64 rows, measured tiles above', () => {
+  it('a serving engine’s FP8 GEMM runs its own tiles: streaming the weights up to 64 rows, 64×128 and 128×128 tiles above', () => {
     // Llama-3.1-70B's MLP up-projection on one GPU of TP 2 (n 14,336, k 8192) at decode batch sizes.
     const at = (m: number, datatype: 'bf16' | 'fp8', serving: boolean) =>
       gemmSeconds(h200, datatype, m, 14_336, 8192, datatype === 'fp8' ? 1 : 2, 1, serving);
@@ -56,9 +57,23 @@ describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.jso
       // Half the weight bytes: within a launch latency of half the BF16 time.
       expect(at(m, 'fp8', true)).toBeLessThan(at(m, 'bf16', true) / 2 + 10e-6);
     }
-    // Outside an engine (torch._scaled_mm, the measured cuBLASLt kernels) and above 64 rows: the fitted tiles.
+    // Outside an engine (torch._scaled_mm, the measured cuBLASLt kernels): the fitted 128×256 / 256×128 tiles.
     expect(at(8, 'fp8', false)).toBeGreaterThan(at(8, 'fp8', true));
-    expect(at(128, 'fp8', true)).toBe(at(128, 'fp8', false));
+    const rung = (m: number) => gemmParameters(h200.efficiency.kernels!, 'fp8', m).tiles;
+    expect([rung(64), rung(65), rung(128), rung(129), rung(8192)]).toEqual([
+      [{ m: 64, n: 64 }],
+      [{ m: 64, n: 128 }],
+      [{ m: 64, n: 128 }],
+      [{ m: 128, n: 128 }],
+      [{ m: 128, n: 128 }],
+    ]);
+    // A DeepSeek-V3 query down-projection (n 1,536, k 7,168) at 200 decode rows: 24 tiles of 128×128 spread
+    // over the SMs where the fitted tiles leave 12 of 132 busy.
+    const qa = (serving: boolean) => gemmSeconds(h200, 'fp8', 200, 1536, 7168, 1, 1, serving);
+    expect(qa(true)).toBeLessThan(qa(false) * 0.7);
+    // A prompt chunk's GEMM is as fast on the engine's 128×128 tiles as on the fitted ones (many waves either way).
+    expect(at(8192, 'fp8', true) / at(8192, 'fp8', false)).toBeGreaterThan(0.9);
+    expect(at(8192, 'fp8', true) / at(8192, 'fp8', false)).toBeLessThan(1.1);
   });
 
   it('the catalog profile is what scripts/fit-kernels.ts writes from the measurements (reproducible)', () => {

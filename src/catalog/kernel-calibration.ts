@@ -42,14 +42,20 @@ export const DEFAULT_TILE_MENUS: Readonly<Partial<Record<Datatype, TileMenu>>> =
 };
 
 /**
- * The serving engines' small-M rung for FP8 (vLLM `csrc/quantization/cutlass_w8a8/c3x/
- * scaled_mm_sm90_fp8_dispatch.cuh`, `sm90_fp8_config_M64`: m in [1, 64] runs 64×64×128 tiles; the
- * CUTLASS 3.x ports swap A and B below 64 rows): decode GEMMs stream their weights instead of running
- * the 128×256 tiles the measured cuBLASLt kernels use. Above 64 rows, the measured tiles.
+ * The serving engines' FP8 dispatch by rows (vLLM `csrc/quantization/cutlass_w8a8/c3x/
+ * scaled_mm_sm90_fp8_dispatch.cuh`: `sm90_fp8_config_M64`, m in [1, 64], 64×64×128 tiles;
+ * `sm90_fp8_config_M128`, m in (64, 128], 64×128×128; `sm90_fp8_config_default`, m above 128,
+ * 128×128×128): decode GEMMs stream their weights, and a batch of a few hundred rows spreads over the
+ * SMs, instead of running the 128×256 / 256×128 tiles the measured cuBLASLt kernels use.
  */
 const SERVING_TILES: Readonly<Partial<Record<Datatype, readonly ServingTile[]>>> = {
-  fp8: [{ maxM: 64, m: 64, n: 64 }],
+  fp8: [
+    { maxM: 64, m: 64, n: 64 },
+    { maxM: 128, m: 64, n: 128 },
+    { m: 128, n: 128 },
+  ],
 };
+const SERVING_CONFIGS = ['sm90_fp8_config_M64: m in [1, 64]', 'sm90_fp8_config_M128: m in (64, 128]'];
 
 export interface CalibrationOptions {
   readonly id: string;
@@ -121,9 +127,12 @@ export function fitKernelsFromMeasurements(
       tiles: p!.tiles.map((t) => ({ m: given(t.m), n: given(t.n) })),
       // The engines' dispatch is read from their source, not fitted.
       ...(serving && {
-        servingTiles: serving.map((t) => ({
-          maxM: engine(t.maxM, `sm90_fp8_config_M64: m in [1, ${t.maxM}]`),
-          m: engine(t.m),
+        servingTiles: serving.map((t, i) => ({
+          ...(t.maxM !== undefined && { maxM: engine(t.maxM, SERVING_CONFIGS[i]) }),
+          m: engine(
+            t.m,
+            t.maxM === undefined ? 'sm90_fp8_config_default: m above the rungs before' : undefined,
+          ),
           n: engine(t.n, `TileShape ${t.m}×${t.n}×128`),
         })),
       }),

@@ -175,10 +175,13 @@ const gemmKernel = z
   .object({
     /** The kernel library's thread-block tiles (output rows × columns). */
     tiles: z.array(z.object({ m: tileSize, n: tileSize }).strict()).min(1),
-    /** Serving engines' own small-M dispatch: the tile at m ≤ maxM, rungs by rising maxM. */
+    /** Serving engines' own dispatch by rows: the tile at m ≤ maxM, rungs by rising maxM, the last without one (every m above). */
     servingTiles: z
-      .array(z.object({ maxM: tileSize, m: tileSize, n: tileSize }).strict())
+      .array(z.object({ maxM: tileSize.optional(), m: tileSize, n: tileSize }).strict())
       .min(1)
+      .refine((rungs) => rungs.every((r, i) => r.maxM !== undefined || i === rungs.length - 1), {
+        message: 'only the last serving tile may omit maxM',
+      })
       .optional(),
     splitK: z.boolean(),
     ceiling: ratio,

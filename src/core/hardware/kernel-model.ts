@@ -37,9 +37,9 @@ export interface GemmKernelParameters {
   readonly servingTiles?: readonly ServingTile[];
 }
 
-/** One rung of a serving engine's small-M dispatch: the output tile it runs at m ≤ maxM. */
+/** One rung of a serving engine's dispatch by rows: the output tile it runs at m ≤ maxM (absent: any m above the rungs before). */
 export interface ServingTile extends GemmTile {
-  readonly maxM: number;
+  readonly maxM?: number;
 }
 
 export interface KernelModel {
@@ -246,7 +246,7 @@ export function gemmParameters(
 ): GemmKernelParameters {
   const params = model.gemm[datatype] ?? model.gemm.bf16;
   if (servingRows === undefined || !params.servingTiles) return params;
-  const rung = params.servingTiles.find((r) => servingRows <= r.maxM);
+  const rung = params.servingTiles.find((r) => r.maxM === undefined || servingRows <= r.maxM);
   if (!rung) return params;
   let rungParams = servingRungs.get(rung);
   if (!rungParams) {
