@@ -48,14 +48,15 @@ export const DEFAULT_TILE_MENUS: Readonly<Partial<Record<Datatype, TileMenu>>> =
  * 128×128×128): decode GEMMs stream their weights, and a batch of a few hundred rows spreads over the
  * SMs, instead of running the 128×256 / 256×128 tiles the measured cuBLASLt kernels use.
  */
-const SERVING_TILES: Readonly<Partial<Record<Datatype, readonly ServingTile[]>>> = {
+const SERVING_TILES: Readonly<
+  Partial<Record<Datatype, readonly (ServingTile & { readonly config: string })[]>>
+> = {
   fp8: [
-    { maxM: 64, m: 64, n: 64 },
-    { maxM: 128, m: 64, n: 128 },
-    { m: 128, n: 128 },
+    { maxM: 64, m: 64, n: 64, config: 'sm90_fp8_config_M64: m in [1, 64]' },
+    { maxM: 128, m: 64, n: 128, config: 'sm90_fp8_config_M128: m in (64, 128]' },
+    { m: 128, n: 128, config: 'sm90_fp8_config_default: m above the rungs before' },
   ],
 };
-const SERVING_CONFIGS = ['sm90_fp8_config_M64: m in [1, 64]', 'sm90_fp8_config_M128: m in (64, 128]'];
 
 export interface CalibrationOptions {
   readonly id: string;
@@ -127,12 +128,10 @@ export function fitKernelsFromMeasurements(
       tiles: p!.tiles.map((t) => ({ m: given(t.m), n: given(t.n) })),
       // The engines' dispatch is read from their source, not fitted.
       ...(serving && {
-        servingTiles: serving.map((t, i) => ({
-          ...(t.maxM !== undefined && { maxM: engine(t.maxM, SERVING_CONFIGS[i]) }),
-          m: engine(
-            t.m,
-            t.maxM === undefined ? 'sm90_fp8_config_default: m above the rungs before' : undefined,
-          ),
+        // The dispatch's config names the rung: on its bound, or on its tile where it has none (the last).
+        servingTiles: serving.map((t) => ({
+          ...(t.maxM !== undefined && { maxM: engine(t.maxM, t.config) }),
+          m: engine(t.m, t.maxM === undefined ? t.config : undefined),
           n: engine(t.n, `TileShape ${t.m}×${t.n}×128`),
         })),
       }),

@@ -294,10 +294,12 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
       // One decode step as the engine's log times it: `batch` sequences at their mean context, host time in.
       const e = need(profile, 'a catalog engine');
       const batch = need(c.batch, 'batch');
-      const work = { decodeSequences: batch, tokensPerSequence: 1, prefillTokens: 0, prefillContext: 0 };
       const gpu = servingStepSeconds(spec, cluster, replica, {
-        ...work,
+        decodeSequences: batch,
+        tokensPerSequence: 1,
         context: need(c.meanContextTokens, 'meanContextTokens'),
+        prefillTokens: 0,
+        prefillContext: 0,
       });
       const terms = stepOverheads(
         e,

@@ -33,18 +33,16 @@ export function promptChunksSeconds(
   absorbs: (prefixTokens: number) => boolean = () => false,
 ): number {
   const n = Math.max(1, Math.ceil(promptTokens / chunkTokens));
-  // Chunks 1…count − 1 the engine runs absorbed, the k-th at prefix k·size: those whose prefix is below its threshold.
-  const absorbedChunks = (count: number, size: number) => {
+  // `count` chunks each priced as `w`, the k-th of them cut at prefix k·size: those after the first whose
+  // prefix is below the engine's threshold run absorbed.
+  const chunksSeconds = (count: number, size: number, w: StepWork) => {
     let a = 0;
     while (a + 1 < count && absorbs((a + 1) * size)) a += 1;
-    return a;
+    return (count - a) * step(w) + (a > 0 ? a * step({ ...w, prefillAbsorbed: true }) : 0);
   };
-  if (streaming === 'serial') {
-    const one: StepWork = { ...base, decodeSequences: 0, prefillTokens: promptTokens / n };
-    // The engine cuts chunks of its budget (the remainder last): their prefixes decide.
-    const a = absorbedChunks(n, chunkTokens);
-    return (n - a) * step(one) + (a > 0 ? a * step({ ...one, prefillAbsorbed: true }) : 0);
-  }
+  // Serial: the engine cuts chunks of its budget (the remainder last), whose prefixes decide.
+  if (streaming === 'serial')
+    return chunksSeconds(n, chunkTokens, { ...base, decodeSequences: 0, prefillTokens: promptTokens / n });
   // A chunk's tokens attend to its prefix and half of themselves.
   const chunk = (tokens: number, prefix: number, streams: boolean): StepWork => ({
     ...base,
@@ -65,9 +63,7 @@ export function promptChunksSeconds(
     const full = Math.floor(promptTokens / c0);
     const rest = promptTokens - full * c0;
     // The full chunks' prefixes average (full − 1)·c₀/2; a step's time is linear in its context.
-    const mean = { ...chunk(c0, 0, true), prefillContext: (full * c0) / 2 };
-    const a = absorbedChunks(full, c0);
-    const streamed = (full - a) * step(mean) + (a > 0 ? a * step({ ...mean, prefillAbsorbed: true }) : 0);
+    const streamed = chunksSeconds(full, c0, { ...chunk(c0, 0, true), prefillContext: (full * c0) / 2 });
     const lastFull = timed(c0, (full - 1) * c0);
     if (rest === 0) return streamed + lastFull.drain;
     const tail = timed(rest, full * c0);
