@@ -16,6 +16,7 @@ import { mixerKinds, routedLayers } from '../src/core/model/layer-mix.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
+import { modelRecords } from '../src/core/uncertainty/model-record.js';
 import {
   engineRuns,
   FITTED_MEASURES,
@@ -60,6 +61,8 @@ const isMoe = (c: ServingCase) => {
   }
   return moe;
 };
+const totalParamsOf = (c: ServingCase) =>
+  paramCount(modelSpecFrom(findModel(c.model).config, c.model)).totalParams;
 const errorMemo = new Map<string, number>();
 const errorOf = (c: ServingCase, k: number) => {
   const { a, b, m } = combos[k]!;
@@ -175,11 +178,7 @@ function calibrate(
       'P90 of published / predicted throughput (a time inverted) over the leave-one-out and held-out predictions',
     ),
     maxTotalParams: derived(
-      Math.max(
-        ...[...rows, ...heldOut].map(
-          (c) => paramCount(modelSpecFrom(findModel(c.model).config, c.model)).totalParams,
-        ),
-      ),
+      Math.max(...[...rows, ...heldOut].map(totalParamsOf)),
       'count',
       'largest model among the rows (total parameters): beyond twice it the band says it extrapolates',
     ),
@@ -193,6 +192,28 @@ function calibrate(
       'count',
       `mixture-of-experts rows among the calibration rows: below ${MIN_MOE_ROWS} the MoE term is not identified (0) and a MoE model's band says so`,
     ),
+    // Each model's leave-one-out rows per GPU: a deployment of one reaches their median (model-record.ts).
+    modelRecords: {
+      value: modelRecords(
+        rows.map((c, i) => ({
+          id: c.id,
+          totalParams: totalParamsOf(c),
+          gpu: c.gpu,
+          timeMultiplier: 1 / publishedOverPredictedSpeed(c, loo[i]!),
+        })),
+      ).map(({ totalParams, gpu, median, low, high, ids }) => ({
+        totalParams,
+        gpu: gpu!,
+        median: Number(median.toPrecision(4)),
+        low: Number(low.toPrecision(4)),
+        high: Number(high.toPrecision(4)),
+        rows: ids,
+      })),
+      unit: 'ratio',
+      source,
+      kind: 'estimate',
+      note: 'scripts/calibrate-serving.ts: per model (total parameters, exact) and GPU, the median, smallest and largest published / predicted time (throughput inverted) of its calibration rows, each predicted with values fitted on the others',
+    },
     // The token-mixer kinds the rows' models ran: a model with another kind extrapolates.
     mixers: [
       ...new Set(

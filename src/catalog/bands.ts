@@ -9,6 +9,7 @@
 import { formatCount } from '../core/format.js';
 import { type LabelledMixer, unseenMixerStatement } from '../core/model/layer-mix.js';
 import type { ErrorBand } from '../core/training/error-band.js';
+import { reachRecord, recordOf } from '../core/uncertainty/model-record.js';
 import { widenBand } from '../core/uncertainty/range.js';
 import { engineCalibration, findEngine, gpuFamily, MIN_MOE_ROWS, moeTermIdentified } from './engines.js';
 
@@ -142,9 +143,18 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     outside.push(
       `experts whole over the TP group (expert parallelism inside TP): no ${engine.id} calibration row runs it; it is timed as the calibrated sliced experts with whole-expert GEMM shapes, the busiest GPU's routed tokens at the mean unless --expert-imbalance states more (TensorRT-LLM's large-EP blog measured 2.56 without EPLB)`,
     );
-  const band = widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor);
+  // The median of the model's own calibration rows on this GPU (each left out of the fit) where the band misses it.
+  const records = k.fit.modelRecords?.value.map(({ rows, ...r }) => ({ ...r, ids: rows }));
+  const band = reachRecord(
+    widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor),
+    recordOf(records, scale?.totalParams, gpuId),
+    k.scope === 'family' ? `${engine.id} × ${family}` : `${engine.id} pooled over ${over}`,
+    'row',
+  );
+  if (band.statement) outside.push(band.statement);
   return {
-    ...band,
+    low: band.low,
+    high: band.high,
     key: k.scope === 'pooled' ? `serve:${engine.id}×${over}` : key,
     basis,
     outside,

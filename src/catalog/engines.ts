@@ -52,6 +52,32 @@ const fitSchema = z
     mixers: z.array(z.string().min(1)).min(1).optional(),
     /** Mixture-of-experts rows among the calibration rows: below {@link MIN_MOE_ROWS} the MoE term is not identified. */
     moeRows: nonNegative.optional(),
+    /**
+     * Each model's calibration rows per GPU, leave-one-out: the median, smallest and largest published /
+     * predicted time (throughput inverted); a deployment of that model there reaches the median
+     * (core/uncertainty/model-record.ts).
+     */
+    modelRecords: z
+      .object({
+        value: z.array(
+          z
+            .object({
+              totalParams: z.number().positive(),
+              gpu: z.string().min(1),
+              median: z.number().positive(),
+              low: z.number().positive(),
+              high: z.number().positive(),
+              rows: z.array(z.string().min(1)).min(1),
+            })
+            .strict(),
+        ),
+        unit: z.literal('ratio'),
+        source: z.string().min(1),
+        kind: z.literal('estimate'),
+        note: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 const calibrationSchema = z

@@ -15,6 +15,7 @@ import {
   TRANSFER_REFERENCE_STACK,
   transferredCalibrations,
 } from '../core/training/stack.js';
+import { modelRecords } from '../core/uncertainty/model-record.js';
 import { toSi } from '../core/units.js';
 import { STACKS_FILES } from './data.js';
 import { type CalibrationFile, calibrationFileSchema, stackFileSchema } from './stack-schema.js';
@@ -167,6 +168,13 @@ function fittedCalibrations(id: StackId): StackCalibration[] {
       leaveOneOutLogResiduals: c.leaveOneOutLogResiduals,
       heldOutLogResiduals: c.heldOut.map((h) => h.logResidual),
       cases: c.cases.map((k) => k.id),
+      modelRecords: modelRecords(
+        c.cases.map((k, i) => ({
+          id: k.id,
+          totalParams: k.totalParams,
+          timeMultiplier: Math.exp(c.leaveOneOutLogResiduals[i]!),
+        })),
+      ),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
       caseFamilies: [...new Set(c.cases.map((k) => k.gpuFamily))].sort(),

@@ -11,6 +11,7 @@
 import { formatCount } from '../format.js';
 import { type LabelledMixer, unseenMixerStatement } from '../model/layer-mix.js';
 import { percentile } from '../statistics.js';
+import { reachRecord, recordOf } from '../uncertainty/model-record.js';
 import { inverseRange, type Range, residualBand, scaledRange } from '../uncertainty/range.js';
 import type { SharedCalibrationParameter, StackCalibration } from './stack.js';
 
@@ -138,8 +139,16 @@ export function errorBand(
       outside: [...outside, 'no calibration data at all'],
     };
   }
+  // The median of the model's own runs among the cases (each left out of the fit) where the band misses it.
+  const reached = reachRecord(
+    residualBand(residuals, widen),
+    recordOf(calibration?.modelRecords, where.params),
+    `${calibration?.fittedOn ?? where.stack} × ${calibration?.family === '*' ? 'every GPU family' : where.family}`,
+  );
+  if (reached.statement) outside.push(reached.statement);
   return {
-    ...residualBand(residuals, widen),
+    low: reached.low,
+    high: reached.high,
     cases: calibration?.cases.length ?? 0,
     heldOutRuns: calibration?.heldOutLogResiduals?.length ?? 0,
     outside,

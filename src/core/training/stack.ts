@@ -16,6 +16,7 @@ import { InputError, type InputIssue } from '../errors.js';
 import type { LossKernel } from '../model/operation-types.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { median } from '../statistics.js';
+import type { ModelRecord } from '../uncertainty/model-record.js';
 import type { StepTime } from './step-time.js';
 
 export const STACK_IDS = [
@@ -114,6 +115,8 @@ export interface StackCalibration {
    */
   readonly heldOutLogResiduals?: readonly number[];
   readonly cases: readonly string[];
+  /** Each model's leave-one-out outcomes among the cases: a prediction for one of them reaches its own (model-record.ts). */
+  readonly modelRecords?: readonly ModelRecord[];
   /** Largest GPU count among the cases (beyond it the band is an extrapolation). */
   readonly maxGpus: number;
   /** Largest model among the cases, total parameters (beyond twice it the band is an extrapolation). */
