@@ -91,9 +91,10 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     // prefill-first steps of the thirty-eighth pass), held-out median 15.7% (10.1% before them: the
     // H200 TP8 70B and 405B ShareGPT rows moved from −4.7% / −2.5% to +17.3% / −20.3%; 14.8% before the
     // thirty-ninth pass took the DeepSeek-R1 rows' final post3 figures; 10.5% over 29 with the eight decode
-    // steps of SGLang's log, each within its own 20% guard). vLLM fitted max 16.7%. The KV-pool rows are apart (below).
-    // Each held-out row also keeps its own tolerance (above).
-    ['vllm', 17, 10, 0.18, 0.16, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
+    // steps of SGLang's log, each within its own 20% guard). vLLM fitted max 16.7%; held-out median 15.8% over 18
+    // rows with the eight GPT-OSS 120B H100 rows of the fortieth pass (14.5% over the 10 before). The KV-pool rows
+    // are apart (below). Each held-out row also keeps its own tolerance (above).
+    ['vllm', 25, 18, 0.18, 0.17, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
     ['sglang', 38, 29, 0.34, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
   ] as const)
     it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
