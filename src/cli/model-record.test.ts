@@ -1,0 +1,62 @@
+/**
+ * The CLI carries a model's own calibration record into its bands (core/uncertainty/model-record.ts):
+ * `train` and `serve` stretch P10–P90 to the median of the model's own runs where the family's band
+ * falls short, name the runs in `outsideCalibration` / `range.basis`, and leave a model without runs as it was.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from '../../test/run-cli.js';
+
+describe("bands reach a model's own record through the CLI", () => {
+  it('train: gpt-oss-120b on 64 GB200 with Megatron reaches its three NeMo runs; Llama 3.1 70B does not move', async () => {
+    const layout = ['--gpu', 'gb200', '--gpus', '64', '--seq-len', '8192', '--global-batch', '1280'];
+    const oss = JSON.parse(
+      (
+        await run([
+          'train',
+          '--model',
+          'gpt-oss-120b',
+          ...layout,
+          '--ep',
+          '64',
+          '--stack',
+          'megatron',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(oss.outsideCalibration.join(' ')).toMatch(
+      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+62\.1% to \+79\.9% \(median \+73\.0%\)/,
+    );
+    // The step's P90 reaches the runs' median (+73%) above the calibrated step.
+    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.72);
+    const llama = JSON.parse(
+      (await run(['train', '--model', 'llama-3.1-70b', ...layout, '--stack', 'megatron', '--json'])).stdout,
+    );
+    expect(llama.outsideCalibration.join(' ')).not.toContain('of a model of this size');
+  });
+  it('serve: gpt-oss-120b on H100 with TensorRT-LLM reaches its H100 rows, in text and JSON; on H200 it does not', async () => {
+    const args = [
+      'serve',
+      '--model',
+      'gpt-oss-120b',
+      '--tp',
+      '1',
+      '--ep',
+      '4',
+      '--weights',
+      'fp4',
+      '--engine',
+      'trt-llm',
+      '--input-tokens',
+      '8192',
+      '--output-tokens',
+      '1024',
+    ];
+    const h100 = JSON.parse((await run([...args, '--gpu', 'h100-sxm', '--json'])).stdout);
+    expect(h100.range.basis).toContain('3 rows of a model of this size (116.83B parameters) on h100-sxm');
+    expect(h100.outputTokensPerSecondPerGpu / h100.range.outputTokensPerSecondPerGpu.p10).toBeGreaterThan(2);
+    expect((await run([...args, '--gpu', 'h100-sxm'])).stdout).toContain('the band reaches their median');
+    const h200 = JSON.parse((await run([...args, '--gpu', 'h200', '--json'])).stdout);
+    expect(h200.range.basis).not.toContain('of a model of this size');
+  });
+});
