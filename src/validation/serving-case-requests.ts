@@ -90,15 +90,24 @@ export function burstOutputTokensPerSecondPerGpu(
   const run = burstRun(c, spec, cluster, replica, profile);
   const moeLayers = routedLayers(spec);
   let seconds = 0;
-  for (let i = 0; i < run.stepSeconds.length; i += 1) {
-    const terms = stepOverheads(
-      profile,
-      run.stepSequences[i]!,
-      replica.expertParallel,
-      moeLayers,
-      replica.pipelineParallel,
-    );
-    seconds += stepWallSeconds(profile, run.stepSeconds[i]!, terms);
-  }
+  for (let i = 0; i < run.stepSeconds.length; i += 1)
+    seconds += caseStepWallSeconds(profile, replica, moeLayers, run.stepSeconds[i]!, run.stepSequences[i]!);
   return run.outputTokens / seconds / replicaGpus(replica);
 }
+
+/**
+ * A step's wall time: its kernels' `gpuSeconds` and the engine's host time for `sequences` on a replica
+ * of a model with `moeLayers` routed layers (engine.ts stepOverheads, stepWallSeconds).
+ */
+export const caseStepWallSeconds = (
+  profile: EngineProfile,
+  replica: ServingReplica,
+  moeLayers: number,
+  gpuSeconds: number,
+  sequences: number,
+): number =>
+  stepWallSeconds(
+    profile,
+    gpuSeconds,
+    stepOverheads(profile, sequences, replica.expertParallel, moeLayers, replica.pipelineParallel),
+  );

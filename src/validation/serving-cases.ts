@@ -11,7 +11,7 @@ import { engineForGpu, findEngine } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import { clientsPoint } from '../core/inference/deployment.js';
-import { type EngineProfile, kvCapacity, stepOverheads, stepWallSeconds } from '../core/inference/engine.js';
+import { type EngineProfile, kvCapacity } from '../core/inference/engine.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -31,7 +31,11 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { median } from '../core/statistics.js';
 import { distributionSchema } from '../core/uncertainty/distributions.js';
 import { citedCaseFields } from './case-fields.js';
-import { burstOutputTokensPerSecondPerGpu, caseRequests } from './serving-case-requests.js';
+import {
+  burstOutputTokensPerSecondPerGpu,
+  caseRequests,
+  caseStepWallSeconds,
+} from './serving-case-requests.js';
 
 export const SERVING_MEASURES = [
   'staticBatchOutputTokensPerSecondPerGpu',
@@ -301,14 +305,7 @@ export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}):
         prefillTokens: 0,
         prefillContext: 0,
       });
-      const terms = stepOverheads(
-        e,
-        batch,
-        replica.expertParallel,
-        routedLayers(spec),
-        replica.pipelineParallel,
-      );
-      predicted = stepWallSeconds(e, gpu, terms);
+      predicted = caseStepWallSeconds(e, replica, routedLayers(spec), gpu, batch);
       break;
     }
     case 'kvPoolTokens': {

@@ -64,14 +64,10 @@ describe('MLA prompt chunks: absorbed or multi-head (SGLang PR #5113 dispatch)',
     const base = { ...chunk, prefillTokens: 20_000, prefillContext: 10_000 };
     const one = { ...base, prefillTokens: 4000 };
     // Five chunks cut at 4,096 (priced as five of 4,000): the prefix 4,096 is under 8,192; 8,192, 12,288 and 16,384 are not.
-    const seconds = promptChunksSeconds(base, 20_000, 4096, 'serial', step, (p) =>
-      absorbsPromptChunks(sglang, p),
-    );
+    const seconds = promptChunksSeconds(base, 20_000, 4096, 'serial', step, sglang);
     expect(seconds).toBeCloseTo(4 * step(one) + step({ ...one, prefillAbsorbed: true }), 12);
     // Chunks of the threshold's size never have a prefix under it.
-    const whole = promptChunksSeconds(base, 20_000, 8192, 'serial', step, (p) =>
-      absorbsPromptChunks(sglang, p),
-    );
+    const whole = promptChunksSeconds(base, 20_000, 8192, 'serial', step, sglang);
     expect(whole).toBeCloseTo(promptChunksSeconds(base, 20_000, 8192, 'serial', step), 12);
   });
 

@@ -3,6 +3,7 @@
  * or at SGLang's dynamic sizes — the one home of how a prompt's chunks follow each other, for the analytic
  * prompt (steady-step.ts, static-batch.ts) and the simulator's dynamic chunk sizes.
  */
+import { absorbsPromptChunks, type EngineProfile } from './engine.js';
 import type { StepWork } from './serving-step.js';
 
 /**
@@ -22,7 +23,7 @@ export type ChunkStreaming = 'serial' | 'fixed' | { readonly smoothFactor: numbe
  * s(c, L) = s(c₀, 0) on the streamed step fitted as c·(α + β·(L + c/2)) (linear work plus attention over
  * the prefix L, SGLang's quadratic runtime model), moved from c₀ towards that size by the smooth factor and
  * never below c₀/4 (SGLang's floor). Serial: ⌈P / c₀⌉ equal chunks one after another at `base`'s context.
- * `absorbs`: whether the engine runs a chunk at this prefix as absorbed MLA (engine.ts absorbsPromptChunks).
+ * `engine`: the engine whose MLA dispatch runs a chunk at its prefix absorbed (engine.ts absorbsPromptChunks).
  */
 export function promptChunksSeconds(
   base: StepWork,
@@ -30,8 +31,9 @@ export function promptChunksSeconds(
   chunkTokens: number,
   streaming: ChunkStreaming,
   step: (w: StepWork) => number,
-  absorbs: (prefixTokens: number) => boolean = () => false,
+  engine?: Pick<EngineProfile, 'mlaPrefixAbsorbedBelowTokens'>,
 ): number {
+  const absorbs = (prefixTokens: number) => absorbsPromptChunks(engine, prefixTokens);
   const n = Math.max(1, Math.ceil(promptTokens / chunkTokens));
   // `count` chunks each priced as `w`, the k-th of them cut at prefix k·size: those after the first whose
   // prefix is below the engine's threshold run absorbed.

@@ -5,7 +5,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
-import { absorbsPromptChunks, promptStreaming } from './engine.js';
+import { promptStreaming } from './engine.js';
 import { promptChunksSeconds } from './prompt-chunks.js';
 import { checkWorkload, type ServingReplica, type ServingWorkload } from './serving.js';
 import { replicaGpus, servingStepSeconds } from './serving-step.js';
@@ -79,7 +79,7 @@ export function loneTtftSeconds(
     chunkTokens,
     streaming,
     (w) => servingStepSeconds(spec, cluster, r, w),
-    (prefix) => absorbsPromptChunks(r.profile, prefix),
+    r.profile,
   );
 }
 

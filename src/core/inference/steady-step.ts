@@ -8,7 +8,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
-import { absorbsPromptChunks, promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
+import { promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
 import { promptChunksSeconds } from './prompt-chunks.js';
 import type { ServingReplica, ServingWorkload } from './serving.js';
 import { type StepWork, servingStepSeconds } from './serving-step.js';
@@ -133,7 +133,7 @@ export function promptAloneSeconds(
     r.profile?.maxBatchedTokens ?? promptTokens,
     promptStreaming(r.profile, r.pipelineParallel),
     (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
-    (prefix) => absorbsPromptChunks(r.profile, prefix),
+    r.profile,
   );
 }
 
