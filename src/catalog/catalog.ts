@@ -160,6 +160,7 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
     ...(file.attention.tensorToVectorRatio && {
       attentionTensorToVectorRatio: file.attention.tensorToVectorRatio.value,
     }),
+    ...(file.attention.headDim && { attentionHeadDim: file.attention.headDim.value }),
     ...(file.attentionImplementations
       ? {
           attentionImplementations: Object.fromEntries(

@@ -226,6 +226,12 @@ export const efficiencyFileSchema = z
         tensorToVectorRatio: sourcedValue
           .refine((v) => v.unit === 'ratio' && v.value > 0, { message: 'must be a positive ratio' })
           .optional(),
+        /** Head dimension the efficiencies were measured at (unit count). */
+        headDim: sourcedValue
+          .refine((v) => v.unit === 'count' && Number.isInteger(v.value) && v.value > 0, {
+            message: 'must be a positive whole count',
+          })
+          .optional(),
       })
       .strict(),
     /** Published forward efficiency by attention implementation over sequence length (tokens, unit count). */

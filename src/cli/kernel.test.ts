@@ -190,6 +190,15 @@ describe('kernel attention --impl: published figures by implementation (FlashAtt
     const long = (await json(args('flash3', '16384'))).efficiency as number;
     expect(short).toBeLessThan(long);
   });
+  it('--head-dim 64: FlashAttention-3 Fig. 5 (a), 496 TFLOP/s at 8k, and says the figure was scaled', async () => {
+    const r = await json([...args('flash3', '8192'), '--head-dim', '64']);
+    expect(r.flopsPerSecond as number).toBeGreaterThan(496e12 * 0.95);
+    expect(r.flopsPerSecond as number).toBeLessThan(496e12 * 1.05);
+    expect(r.kind).toBe('estimate');
+    expect(r.note).toContain('head dim 64 below the 128 measured');
+    const at128 = await json(args('flash3', '8192'));
+    expect(at128.note).not.toContain('below the');
+  });
   it('refuses an implementation with no published table for the GPU, naming --impl', async () => {
     const r = await runCli(['kernel', ...args('flash3', '4096', 'mi300x')]);
     expect(r.code).toBe(2);

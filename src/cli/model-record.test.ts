@@ -25,10 +25,10 @@ describe("bands reach a model's own record through the CLI", () => {
       ).stdout,
     );
     expect(oss.outsideCalibration.join(' ')).toMatch(
-      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+62\.1% to \+79\.9% \(median \+73\.0%\)/,
+      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+61\.5% to \+71\.5% \(median \+68\.6%\)/,
     );
-    // The step's P90 reaches the runs' median (+73%) above the calibrated step.
-    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.72);
+    // The step's P90 reaches the runs' median (+68.6%) above the calibrated step.
+    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.68);
     const llama = JSON.parse(
       (await run(['train', '--model', 'llama-3.1-70b', ...layout, '--stack', 'megatron', '--json'])).stdout,
     );
@@ -54,7 +54,8 @@ describe("bands reach a model's own record through the CLI", () => {
     ];
     const h100 = JSON.parse((await run([...args, '--gpu', 'h100-sxm', '--json'])).stdout);
     expect(h100.range.basis).toContain('3 rows of a model of this size (116.83B parameters) on h100-sxm');
-    expect(h100.outputTokensPerSecondPerGpu / h100.range.outputTokensPerSecondPerGpu.p10).toBeGreaterThan(2);
+    // Its rows' median +95.0% (43.7%, 95.0%, 106.1%): the P10 throughput at or below the estimate / 1.95.
+    expect(h100.outputTokensPerSecondPerGpu / h100.range.outputTokensPerSecondPerGpu.p10).toBeGreaterThan(1.94);
     expect((await run([...args, '--gpu', 'h100-sxm'])).stdout).toContain('the band reaches their median');
     const h200 = JSON.parse((await run([...args, '--gpu', 'h200', '--json'])).stdout);
     expect(h200.range.basis).not.toContain('of a model of this size');

@@ -159,13 +159,18 @@ export function kernelAttentionCommand(o: KernelOptions): string {
     );
   }
   const kernel = implementation === undefined ? undefined : { implementation, seqLen };
-  const seconds = attentionSeconds(gpu, flops, pass, kernel);
+  const seconds = attentionSeconds(gpu, flops, pass, kernel, headDim);
   const peak = gpu.peakFlopsPerSecond.bf16!;
   const fromMeasurement = gpu.efficiency.kernels !== undefined;
+  const measuredHeadDim = gpu.efficiency.attentionHeadDim;
+  const scaled = measuredHeadDim !== undefined && headDim < measuredHeadDim;
   const tableNote =
     pass === 'forward'
-      ? `published ${implementation} forward efficiency at ${seqLen} tokens (profile '${gpu.efficiency.id}', head dim 128 table)`
+      ? `published ${implementation} forward efficiency at ${seqLen} tokens (profile '${gpu.efficiency.id}', head dim ${measuredHeadDim ?? 'unstated'} table)`
       : `published ${implementation} forward efficiency at ${seqLen} tokens × the profile's backward/forward ratio (estimate)`;
+  const headDimNote = scaled
+    ? `; head dim ${headDim} below the ${measuredHeadDim} measured: the softmax's share of the time scaled by ${measuredHeadDim}/${headDim} (estimate, docs/formulas.md)`
+    : '';
   const result = {
     kernel: 'attention',
     gpu: gpu.id,
@@ -180,20 +185,22 @@ export function kernelAttentionCommand(o: KernelOptions): string {
     flops,
     flopsPerSecond: flops / seconds,
     efficiency: flops / seconds / peak,
-    kind:
-      implementation !== undefined
+    kind: scaled
+      ? 'estimate'
+      : implementation !== undefined
         ? pass === 'forward'
           ? 'measured'
           : 'estimate'
         : fromMeasurement
           ? 'measured'
           : 'estimate',
-    note:
+    note: `${
       implementation !== undefined
         ? tableNote
         : fromMeasurement
           ? `FlashAttention efficiency measured on this GPU (profile '${gpu.efficiency.id}')`
-          : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`,
+          : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`
+    }${headDimNote}`,
   };
   if (o.json) return toJson(result);
   return [

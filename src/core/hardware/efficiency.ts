@@ -43,6 +43,11 @@ export interface EfficiencyProfile {
    * (roofline.ts attentionEfficiency). Absent: every GPU of the family gets the family's efficiencies.
    */
   readonly attentionTensorToVectorRatio?: number;
+  /**
+   * Head dimension the attention efficiencies were measured at: below it a head's softmax takes a
+   * larger share of the kernel (roofline.ts attentionEfficiency). Absent: no head-dim correction.
+   */
+  readonly attentionHeadDim?: number;
   /** Published efficiency by implementation over sequence length (absent: only the scalars above). */
   readonly attentionImplementations?: Readonly<
     Partial<Record<AttentionImplementation, AttentionImplementationCurve>>

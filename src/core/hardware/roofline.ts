@@ -89,6 +89,9 @@ export interface AttentionKernel {
   readonly seqLen: number;
 }
 
+/** Exponentials per FP32 FLOP on an NVIDIA SM: 16 special-function units beside 128 FP32 lanes of 2 FLOPs (FMA). */
+const EXPONENTIALS_PER_FP32_FLOP = 16 / (128 * 2);
+
 /**
  * Efficiency of an attention pass as a fraction of the BF16 peak. Without a kernel (or where the
  * profile has no table for it): the profile's FlashAttention scalars. With one: the implementation's
@@ -98,12 +101,21 @@ export interface AttentionKernel {
  * al. 2024, FlashAttention-3, Sec. 3: 989 TFLOP/s of matmul against 3.9 TFLOP/s of exponentials on an
  * H100): on a GPU whose tensor peak stands lower against its vector units than on the GPU the family
  * was measured on (the H20: BF16 / FP32 = 3.4 against the H100's 14.8) that share shrinks in proportion,
- * 1/η − 1 scaling with the ratio.
+ * 1/η − 1 scaling with the ratio. The exponentials are one per score, the matmuls 4·d FLOPs per score
+ * (d the mean of the q·k and v head dims), so below the head dim the profile was measured at
+ * (`attentionHeadDim`) the softmax's time per FLOP grows as d_ref / d. Of 1/η − 1 the share
+ * s = min(1/η − 1, r / (4·d_ref · 16/256)) = min(1/η − 1, 4r / d_ref), r the BF16 / FP32 ratio of the GPU
+ * measured (its exponential time over its matmul time per score; ÷ 2.5 backward, whose matmuls are 2.5×
+ * the forward's against one recomputed exponential per score; all of 1/η − 1 where neither GPU lists an
+ * FP32 peak), becomes s · d_ref / d. Above d_ref no gain: the tiles shrink (FlashAttention-3 Fig. 5,
+ * head dim 256: 642 against 616 TFLOP/s causal at 16k). docs/formulas.md lists the check against the
+ * figure's head-dim-64 panel.
  */
 export function attentionEfficiency(
   hw: HardwareSpec,
   pass: 'forward' | 'backward',
   kernel?: AttentionKernel,
+  headDim?: number,
 ): number {
   const e = hw.efficiency;
   const table = kernel ? e.attentionImplementations?.[kernel.implementation] : undefined;
@@ -113,24 +125,42 @@ export function attentionEfficiency(
     const forward = curveEfficiency(table.forward, kernel.seqLen);
     measured = pass === 'forward' ? forward : (forward * e.attentionBackward) / e.attentionForward;
   }
-  const reference = e.attentionTensorToVectorRatio;
+  if (kernel?.implementation === 'unfused') return measured;
   const { bf16, fp32 } = hw.peakFlopsPerSecond;
-  if (reference === undefined || !bf16 || !fp32 || kernel?.implementation === 'unfused') return measured;
-  return 1 / (1 + (1 / measured - 1) * (bf16 / fp32 / reference));
+  const ratio = bf16 && fp32 ? bf16 / fp32 : undefined;
+  const reference = e.attentionTensorToVectorRatio;
+  const overhead = 1 / measured - 1;
+  const referenceHeadDim = e.attentionHeadDim;
+  const measuredRatio = reference ?? ratio;
+  let softmaxGrowth = 0;
+  if (headDim !== undefined && referenceHeadDim !== undefined && headDim < referenceHeadDim) {
+    // Exponential time over matmul time per score: (1 / (FP32 rate · 16/256)) / (4·d_ref / BF16 rate);
+    // a GPU that lists no FP32 peak, measured on one that did not either: all of the shortfall.
+    const exponentialOverMatmul =
+      measuredRatio === undefined
+        ? overhead
+        : measuredRatio /
+          (EXPONENTIALS_PER_FP32_FLOP * 4 * referenceHeadDim) /
+          (pass === 'forward' ? 1 : 2.5);
+    softmaxGrowth = Math.min(overhead, exponentialOverMatmul) * (referenceHeadDim / headDim - 1);
+  }
+  const balance = reference !== undefined && ratio !== undefined ? ratio / reference : 1;
+  return 1 / (1 + (overhead + softmaxGrowth) * balance);
 }
 
-/** Seconds for an attention kernel doing `flops` (BF16), forward or backward. */
+/** Seconds for an attention kernel doing `flops` (BF16), forward or backward, at `headDim` (absent: the profile's). */
 export function attentionSeconds(
   hw: HardwareSpec,
   flops: number,
   pass: 'forward' | 'backward',
   kernel?: AttentionKernel,
+  headDim?: number,
 ): number {
   if (flops <= 0) return 0;
   return (
     flops /
     (hw.peakFlopsPerSecond.bf16! *
-      attentionEfficiency(hw, pass, kernel) *
+      attentionEfficiency(hw, pass, kernel, headDim) *
       hw.efficiency.sustainedComputeFraction)
   );
 }

@@ -38,6 +38,7 @@ export function operationSeconds(op: Operation, cluster: ClusterSpec): number {
           op.implementation === 'flash'
             ? undefined
             : { implementation: op.implementation, seqLen: op.kvLength },
+          (op.qkHeadDim + op.vHeadDim) / 2,
         ),
         memorySeconds(hw, op.kvBytes),
       );
