@@ -4,10 +4,12 @@
  * when it is given a measurement file.
  */
 
+import { inputError } from '../core/errors.js';
 import type { Datatype } from '../core/hardware/hardware-spec.js';
 import {
   type FitHardware,
   fitKernelModel,
+  kernelFitIssue,
   leaveOneOutErrors,
   type MeasuredGemm,
   type TileMenu,
@@ -60,6 +62,8 @@ const SERVING_TILES: Readonly<
 
 export interface CalibrationOptions {
   readonly id: string;
+  /** Where a file that cannot be fitted is named in the error (a user's `--efficiency FILE`); default: its `memory` field. */
+  readonly errorPath?: readonly string[];
   /** Also compute leave-one-out errors (slower: one refit per measurement). */
   readonly leaveOneOut?: boolean;
 }
@@ -102,6 +106,8 @@ export function fitKernelsFromMeasurements(
       : (DEFAULT_TILE_MENUS[d] ?? DEFAULT_TILE_MENUS.bf16!);
     menus[d] = menu;
   }
+  const issue = kernelFitIssue(hw, m.gemm, m.memory);
+  if (issue !== null) inputError('invalid_value', options.errorPath ?? ['memory'], issue);
   const fit = fitKernelModel(hw, menus, m.gemm, m.memory);
   const v = (value: number, unit: string, note?: string): SourcedValue => ({
     value: Number(value.toPrecision(4)),

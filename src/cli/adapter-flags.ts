@@ -9,7 +9,8 @@ import {
   type FinetuneMethod,
   frozenBaseFor,
 } from '../core/adaptation/finetune.js';
-import { parseTargets, presentTargets, type TargetModule } from '../core/model/adapters.js';
+import { inputError } from '../core/errors.js';
+import { parseTargets, presentTargets, TARGET_MODULES, type TargetModule } from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { oneOf, positiveInteger, refuseFlags } from './options.js';
 
@@ -49,13 +50,19 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
       { rank: '--rank', targets: '--targets', trainEmbeddings: '--train-embeddings' },
       'with an adapter method (lora, dora, qlora)',
     );
+  const named = parseTargets(o.targets ?? defaultTargets(spec));
+  // Keep only targets the model has (no experts or shared experts on a dense model).
+  const targets = named.filter((t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null);
+  if (targets.length === 0)
+    inputError(
+      'invalid_value',
+      ['--targets'],
+      `${named.join(', ')}: mixture-of-experts modules, and ${spec.name} is dense; it has ${presentTargets(spec, TARGET_MODULES).join(', ')}`,
+    );
   return {
     method,
     rank: positiveInteger(o.rank, '--rank', 16),
-    // Keep only targets the model has (no experts or shared experts on a dense model).
-    targets: parseTargets(o.targets ?? defaultTargets(spec)).filter(
-      (t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null,
-    ),
+    targets,
     baseFormat: frozenBaseFor(method, o.baseFormat),
     trainEmbeddings: o.trainEmbeddings === true,
   };

@@ -54,7 +54,7 @@ export function applyEfficiencyFile(path: string): () => void {
       );
     }
     const base = efficiencyFileSchema.parse(EFFICIENCY_FILES[gpu.file.efficiencyProfile]);
-    const { profile } = fitKernelsFromMeasurements(gpu, m, base, { id: `${gpu.id}-user` });
+    const { profile } = fitKernelsFromMeasurements(gpu, m, base, { id: `${gpu.id}-user`, errorPath: [FLAG] });
     setEfficiencyOverride({ profile: efficiencyProfile(profile), gpu: gpu.id });
   } else {
     const file = parsed(efficiencyFileSchema.safeParse(json), 'efficiency profile (catalog/efficiency/)');

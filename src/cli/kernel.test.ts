@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 
@@ -145,6 +148,33 @@ describe('--efficiency FILE', () => {
     const r = await runCli(['--efficiency', 'catalog/kernels/h200-2026-11-29.json', ...args]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).seconds).toBeCloseTo(catalog.seconds, 9);
+  });
+
+  it('a measurement file the fit cannot use exits 2 naming --efficiency and what it lacks', async () => {
+    const measured = JSON.parse(readFileSync('catalog/kernels/h200-2026-11-29.json', 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-kernels-'));
+    const variants = {
+      // Only large GEMMs and no streams: no bandwidth to fit.
+      'memory-bound measurements of at least two sizes': {
+        ...measured,
+        memory: [],
+        gemm: measured.gemm.filter((g: { m: number }) => g.m >= 1024),
+      },
+      // FP8 GEMMs and BF16 decode shapes: no BF16 ceiling.
+      'compute-bound BF16 GEMM': {
+        ...measured,
+        gemm: measured.gemm.filter((g: { datatype: string; m: number }) => g.datatype === 'fp8' || g.m <= 64),
+      },
+    };
+    for (const [lack, file] of Object.entries(variants)) {
+      const path = join(dir, `${lack.length}.json`);
+      writeFileSync(path, JSON.stringify(file));
+      const r = await runCli(['--efficiency', path, ...h100.map((a) => (a === 'h100' ? 'h200' : a))]);
+      expect(r.code, lack).toBe(2);
+      expect(r.stderr).toContain('--efficiency');
+      expect(r.stderr).toContain(lack);
+      expect(r.stderr).not.toContain('internal error');
+    }
   });
 
   it('a missing or invalid file exits 2 naming --efficiency', async () => {

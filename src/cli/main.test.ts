@@ -40,7 +40,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unknown field in an llmecon spec',
       ['params', fixture('spec-unknown-field.yaml')],
-      'error: numLayers: Invalid input: expected number, received undefined\nerror: Unrecognized key: "numLayer"',
+      'error: numLayers: missing (expected number)\nerror: Unrecognized key: "numLayer"',
     ],
     [
       'malformed YAML',

@@ -10,7 +10,7 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../catalog/tra
 import { energyUsdPerGpuHour } from '../core/energy/energy.js';
 import { inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import { expertSlotsIssue } from '../core/inference/expert-placement.js';
+import { checkReplicaLayout, expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -280,6 +280,19 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const prefillSlotIssue =
     prefillEp === undefined ? null : expertSlotsIssue(spec, prefillEp, redundantExperts);
   if (prefillSlotIssue !== null) inputError('infeasible', ['--prefill-ep'], prefillSlotIssue);
+  // The prefill pool's layout meets the decode pool's rules (heads over TP, experts over EP).
+  checkReplicaLayout(
+    spec,
+    { tensorParallel: prefillTp, expertParallel: prefillEp },
+    {
+      tensorParallel: ['--prefill-tp'],
+      expertParallel: ['--prefill-ep'],
+      pipelineParallel: ['--pp'],
+      epInTp: ['--ep-in-tp'],
+      expertImbalance: ['--expert-imbalance'],
+      redundantExperts: ['--redundant-experts'],
+    },
+  );
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);

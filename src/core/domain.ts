@@ -9,6 +9,15 @@ import { z } from 'zod';
 import { InputError, inputError } from './errors.js';
 import { parseCount } from './units.js';
 
+// zod words a missing field "Invalid input: expected number, received undefined"; llmecon says it is
+// missing, in every schema (scenarios, levers, traces, model specs, catalog files), as one rule.
+z.config({
+  customError: (issue) =>
+    issue.code === 'invalid_type' && issue.input === undefined
+      ? `missing (expected ${issue.expected})`
+      : undefined,
+});
+
 export interface Domain {
   /** Smallest allowed value. */
   readonly min: number;

@@ -261,12 +261,22 @@ export const baselineSchema = z.discriminatedUnion('kind', [
   servingBaselineSchema,
 ]);
 
+/** Levers in one study: each re-plans the baseline (~10–200 ms), so 100 stay within seconds. */
+export const MAX_LEVERS = 100;
+/** A study's list of levers, bounded. */
+export const leverListSchema = z
+  .array(leverSchema)
+  .min(1)
+  .max(MAX_LEVERS, {
+    message: `at most ${MAX_LEVERS} levers in one study (each re-plans the baseline); split it into several`,
+  });
+
 export const leverStudySchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
     baseline: baselineSchema,
-    levers: z.array(leverSchema).min(1),
+    levers: leverListSchema,
   })
   .strict();
 export type LeverStudy = z.infer<typeof leverStudySchema>;

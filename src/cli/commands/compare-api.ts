@@ -11,6 +11,9 @@ import { oneOf, positiveNumber } from '../options.js';
 import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
 import { planJson, whyNot } from './serve.js';
 
+/** A price per million tokens as quoted, to 4 significant digits (a per-token file's 1e-7 × 1e6 is 0.1, not 0.09999999999999999). */
+const perMillion = (usd: number): number => Number(usd.toPrecision(4));
+
 export interface CompareApiFlags extends ServingFlags {
   api?: string;
   apiPrices?: string;
@@ -149,7 +152,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   if (o.json) return { output: toJson(out), exitCode: 0 };
   const lines = [
     ...warnings.map((t) => `warning: ${t}`),
-    `Self-hosting ${spec.name} vs ${api.label}: $${api.price.inputUsdPerMillion}/M input, $${api.price.outputUsdPerMillion}/M output (${api.basis})`,
+    `Self-hosting ${spec.name} vs ${api.label}: $${perMillion(api.price.inputUsdPerMillion)}/M input, $${perMillion(api.price.outputUsdPerMillion)}/M output (${api.basis})`,
     `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
     ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
     '',

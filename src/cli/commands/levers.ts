@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
 import { inputError } from '../../core/errors.js';
@@ -12,7 +11,7 @@ import {
   type WaterfallStep,
 } from '../../levers/levers.js';
 import { PRESETS } from '../../levers/presets.js';
-import { type Lever, type LeverStudy, leverSchema, leverStudySchema } from '../../levers/schema.js';
+import { type Lever, type LeverStudy, leverListSchema, leverStudySchema } from '../../levers/schema.js';
 import type { OutcomeRange } from '../../levers/state.js';
 import { parseScenario, parseYamlWith } from '../../scenario/load.js';
 import {
@@ -192,7 +191,7 @@ function readStudy(file: string, o: LeversFlags): LeverStudy {
 }
 
 function readLevers(file: string): Lever[] {
-  return parseYamlWith(z.array(leverSchema).min(1), readText(file, '--levers'), file);
+  return parseYamlWith(leverListSchema, readText(file, '--levers'), file);
 }
 
 export function leversCommand(

@@ -173,6 +173,11 @@ function responseLength(
       '--max-response-tokens',
       `must be ≥ the mean --response-tokens (${o.responseTokens}), got ${max}`,
     );
+  if (o.promptTokens >= spec.maxContextTokens)
+    invalid(
+      '--prompt-tokens',
+      `a prompt of ${o.promptTokens} tokens leaves no room in ${spec.name}'s maximum context of ${spec.maxContextTokens} tokens, where a rollout engine stops generating (vLLM's max_model_len); give at most ${spec.maxContextTokens - 1} prompt tokens`,
+    );
   if (o.promptTokens + max > spec.maxContextTokens) {
     invalid(
       o.maxResponseTokens === undefined ? '--response-tokens' : '--max-response-tokens',

@@ -108,6 +108,34 @@ function logLoss(
   return sum;
 }
 
+/** The streams and the memory-bound GEMMs as (bytes, seconds): what the launch latency and bandwidth are fitted on. */
+function memoryBoundPoints(
+  hw: FitHardware,
+  gemms: readonly MeasuredGemm[],
+  streams: readonly MeasuredStream[],
+): MeasuredStream[] {
+  return [
+    ...streams,
+    ...gemms
+      .filter((g) => memoryBound(g, hw))
+      .map((g) => ({ bytes: gemmBytes(g.m, g.n, g.k, g.inputBytes), seconds: g.seconds })),
+  ];
+}
+
+/** Why {@link fitKernelModel} cannot fit these measurements (a line through one size is no line), or null. */
+export function kernelFitIssue(
+  hw: FitHardware,
+  gemms: readonly MeasuredGemm[],
+  streams: readonly MeasuredStream[] = [],
+): string | null {
+  const sizes = new Set(memoryBoundPoints(hw, gemms, streams).map((p) => p.bytes)).size;
+  if (sizes < 2)
+    return `the kernel fit needs memory-bound measurements of at least two sizes (memory streams, or GEMMs below the GPU's FLOP-per-byte ridge, such as decode shapes with m ≤ 64); got ${sizes}`;
+  if (!gemms.some((g) => g.datatype === 'bf16' && !memoryBound(g, hw)))
+    return 'the kernel fit needs at least one compute-bound BF16 GEMM (large m, n and k, such as 4096³); got none';
+  return null;
+}
+
 /**
  * Fits launch latency, bandwidth fraction and per-datatype ceilings and K overheads. Needs at least
  * two memory-bound measurements (streams or decode-shaped GEMMs) and one GEMM per datatype fitted.
@@ -118,14 +146,9 @@ export function fitKernelModel(
   gemms: readonly MeasuredGemm[],
   streams: readonly MeasuredStream[] = [],
 ): KernelFit {
-  const bound = gemms.filter((g) => memoryBound(g, hw));
-  const streamPoints = [
-    ...streams,
-    ...bound.map((g) => ({ bytes: gemmBytes(g.m, g.n, g.k, g.inputBytes), seconds: g.seconds })),
-  ];
-  if (streamPoints.length < 2) {
-    throw new Error('the kernel fit needs at least two memory-bound measurements (streams or decode GEMMs)');
-  }
+  const streamPoints = memoryBoundPoints(hw, gemms, streams);
+  const issue = kernelFitIssue(hw, gemms, streams);
+  if (issue !== null) throw new Error(issue);
   const [launchSeconds, bytesPerSecond] = fitStream(streamPoints);
   const base = { launchSeconds, bandwidthFraction: bytesPerSecond / hw.memoryBytesPerSecond };
   const gemm: Partial<Record<Datatype, GemmKernelParameters>> = {};
@@ -152,7 +175,7 @@ export function fitKernelModel(
     }
     gemm[datatype] = best!.params;
   }
-  if (!gemm.bf16) throw new Error('the kernel fit needs BF16 GEMM measurements');
+  if (!gemm.bf16) throw new Error('the kernel fit needs BF16 GEMM measurements'); // kernelFitIssue refuses it first
   const model: KernelModel = { ...base, gemm: gemm as KernelModel['gemm'] };
   const gemmErrors = gemms.map((row) => {
     const params = model.gemm[row.datatype] ?? model.gemm.bf16;

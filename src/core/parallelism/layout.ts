@@ -93,6 +93,8 @@ export const ETP_IS_1_OR_TP = 'etp-is-1-or-tp';
 export const ZERO3_WITH_PIPELINE = 'zero3-with-pipeline';
 /** Rule tag: virtual stages need pp > 1 (checked on fixed flags only once pp is fixed too). */
 export const VPP_NEEDS_PP = 'vpp-needs-pp';
+/** DualPipe's rule: an even pipeline (a search without a fixed pp tries only even ones). */
+export const DUALPIPE_NEEDS_EVEN_PP = 'dualpipe-needs-even-pp';
 
 /** Microbatches per step on each data-parallel rank: global batch / (DP × micro-batch), at least 1. */
 export function microbatchCount(
@@ -162,6 +164,14 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'virtualStages',
       `virtual stages need pipeline parallelism > 1, got pp 1 with vpp ${layout.virtualStages}`,
       VPP_NEEDS_PP,
+    );
+  }
+  if (layout.schedule === 'dualpipe' && layout.pipelineParallel % 2 !== 0) {
+    // DualPipe feeds micro-batches from both ends of the pipeline: DeepSeek-V3 (arXiv:2412.19437) Sec. 3.2.1.
+    add(
+      'schedule',
+      `DualPipe needs an even pipeline parallelism ≥ 2 (micro-batches enter from both ends), got pp ${layout.pipelineParallel}`,
+      DUALPIPE_NEEDS_EVEN_PP,
     );
   }
   if (layout.virtualStages > 1 && layout.schedule !== 'interleaved') {

@@ -314,6 +314,7 @@ function enumerate(
                 // One schedule per v (fixed, or the one v implies).
                 const schedule: PipelineSchedule = c.schedule ?? (vpp > 1 ? 'interleaved' : '1f1b');
                 if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
+                if (schedule === 'dualpipe' && pp % 2 !== 0) continue; // DUALPIPE_NEEDS_EVEN_PP (layout.ts)
                 for (const [ri, recompute] of recomputeModes.entries()) {
                   for (const zero of pick(c.zeroStage, zeroStages)) {
                     if (zero === 3 && pp > 1 && !can?.zero3WithPipeline) continue;

@@ -19,6 +19,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { trainedSpec, untrainedMtpWarning } from '../model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
+  DUALPIPE_NEEDS_EVEN_PP,
   EP_DIVIDES_DP_CP,
   ETP_IS_1_OR_TP,
   globalBatchIssue,
@@ -141,7 +142,8 @@ export function planTraining(
     (issue) =>
       (c.dataParallel !== undefined || issue.rule !== EP_DIVIDES_DP_CP) &&
       (c.tensorParallel !== undefined || issue.rule !== ETP_IS_1_OR_TP) &&
-      (c.pipelineParallel !== undefined || issue.rule !== VPP_NEEDS_PP) &&
+      (c.pipelineParallel !== undefined ||
+        (issue.rule !== VPP_NEEDS_PP && issue.rule !== DUALPIPE_NEEDS_EVEN_PP)) &&
       !(stack && issue.rule === ZERO3_WITH_PIPELINE),
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
@@ -155,6 +157,13 @@ export function planTraining(
           microBatchSize: c.microBatchSize ?? 1,
         });
   if (batchIssue) issues.push(batchIssue);
+  else if (c.microBatchSize !== undefined && options.globalBatchSize % c.microBatchSize !== 0)
+    // Every data-parallel rank runs whole micro-batches: global batch = micro-batch × dp × accumulation.
+    issues.push({
+      code: 'infeasible',
+      path: ['layout', 'microBatchSize'],
+      message: `micro-batch ${c.microBatchSize} must divide the global batch of ${options.globalBatchSize} sequences (global batch = micro-batch × dp × gradient-accumulation steps)`,
+    });
   if (issues.length > 0) throw new InputError(issues);
   const family = cluster.gpu.efficiency.family;
   const calibration = stack ? stackCalibration(stack, family) : null;
