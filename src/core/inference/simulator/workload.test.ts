@@ -3,6 +3,19 @@ import { InputError } from '../../errors.js';
 import { syntheticRequests } from './workload.js';
 
 describe('syntheticRequests', () => {
+  it('bounds a drawn length as a trace line is: a lognormal with a P90 of 10⁸ never draws more than 10⁸ tokens', () => {
+    const requests = syntheticRequests({
+      requests: 200,
+      inputTokens: { dist: 'lognormal', median: 1000, p90: 100_000_000 },
+      outputTokens: 100,
+      arrival: { kind: 'burst' },
+      seed: 1,
+    });
+    const longest = Math.max(...requests.map((r) => r.inputTokens));
+    expect(longest).toBe(100_000_000);
+    expect(requests.every((r) => Number.isInteger(r.inputTokens) && r.inputTokens >= 1)).toBe(true);
+  });
+
   it('a Poisson rate too slow for the clock is an input error naming the field the rate came from', () => {
     let error: unknown;
     try {

@@ -46,7 +46,9 @@ const draw = (l: Length, rng: Rng, field: string): number => {
   const v = typeof l === 'number' ? l : sample(l, rng);
   if (!Number.isFinite(v))
     inputError('invalid_value', [field], `drew a non-finite length from ${JSON.stringify(l)}`);
-  return Math.max(1, Math.round(v));
+  // A drawn request is bounded as a trace line is (at most 10⁸ tokens, domain.ts): a lognormal's tail
+  // beyond it (a P90 of 10⁸) is cut there rather than simulated as a 10¹⁶-token prompt.
+  return Math.min(DOMAINS.sequenceTokens.max, Math.max(1, Math.round(v)));
 };
 
 /**
