@@ -105,9 +105,9 @@ const EXPONENTIALS_PER_FP32_FLOP = 16 / (128 * 2);
  * (d the mean of the q·k and v head dims), so below the head dim the profile was measured at
  * (`attentionHeadDim`) the softmax's time per FLOP grows as d_ref / d. Of 1/η − 1 the share
  * s = min(1/η − 1, r / (4·d_ref · 16/256)) = min(1/η − 1, 4r / d_ref), r the BF16 / FP32 ratio of the GPU
- * measured (its exponential time over its matmul time per score; ÷ 2.5 backward, whose matmuls are 2.5×
- * the forward's against one recomputed exponential per score; all of 1/η − 1 where neither GPU lists an
- * FP32 peak), becomes s · d_ref / d. Above d_ref no gain: the tiles shrink (FlashAttention-3 Fig. 5,
+ * measured (the profile's reference ratio; a profile without one: this GPU's) — its exponential time over
+ * its matmul time per score; ÷ 2.5 backward, whose matmuls are 2.5× the forward's against one recomputed
+ * exponential per score; all of 1/η − 1 where neither ratio is known — becomes s · d_ref / d. Above d_ref no gain: the tiles shrink (FlashAttention-3 Fig. 5,
  * head dim 256: 642 against 616 TFLOP/s causal at 16k). docs/formulas.md lists the check against the
  * figure's head-dim-64 panel.
  */
@@ -135,7 +135,7 @@ export function attentionEfficiency(
   let softmaxGrowth = 0;
   if (headDim !== undefined && referenceHeadDim !== undefined && headDim < referenceHeadDim) {
     // Exponential time over matmul time per score: (1 / (FP32 rate · 16/256)) / (4·d_ref / BF16 rate);
-    // a GPU that lists no FP32 peak, measured on one that did not either: all of the shortfall.
+    // no ratio known (a profile without a reference, a GPU without an FP32 peak): all of the shortfall.
     const exponentialOverMatmul =
       measuredRatio === undefined
         ? overhead
