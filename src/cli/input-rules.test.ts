@@ -69,6 +69,24 @@ describe('input rules the CLI used to let through', () => {
     );
   });
 
+  it('a trace states its own requests and lengths: --requests, --input-p90, --output-p90 beside it exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-trace-'));
+    const trace = join(dir, 'ok.jsonl');
+    writeFileSync(trace, '{"arrivalSeconds":0,"inputTokens":10,"outputTokens":10}\n');
+    const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--simulate', '--trace', trace];
+    const lengths = ['--input-tokens', '10', '--output-tokens', '10'];
+    for (const [flag, value] of [
+      ['--requests', '10'],
+      ['--input-p90', '20'],
+      ['--output-p90', '20'],
+    ] as const)
+      await refused(
+        [...args, ...lengths, flag, value],
+        flag,
+        `a --trace states its own requests and lengths; drop ${flag}`,
+      );
+  });
+
   it('rl: a prompt longer than the context blames --prompt-tokens, not --response-tokens', async () => {
     await refused(
       ['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--prompt-tokens', '200000'],
@@ -115,5 +133,13 @@ describe('input rules the CLI used to let through', () => {
     const r = await runCli([...args, '--input-tokens', '2048', '--output-tokens', '256']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('$0.1/M input, $0.2/M output');
+  });
+
+  it('kernel collective --kind p2p refuses --group (a send is between 2 GPUs; --group 8 became 2 silently)', async () => {
+    const args = ['kernel', 'collective', '--gpu', 'h100', '--kind', 'p2p', '--bytes', '1G'];
+    await refused([...args, '--group', '8'], '--group', 'applies only to a group collective');
+    const ok = await runCli([...args, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).group).toBe(2);
   });
 });

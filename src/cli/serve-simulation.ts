@@ -129,6 +129,14 @@ export function runSimulation(
         : 'give --burst or a traffic (--requests-per-second, --tokens-per-day), not both',
     );
   if (o.trace !== undefined) {
+    // A trace states each request's lengths and the count itself: the synthetic-workload flags would be ignored.
+    for (const [given, flag] of [
+      [o.requests, '--requests'],
+      [o.inputP90, '--input-p90'],
+      [o.outputP90, '--output-p90'],
+    ] as const)
+      if (given !== undefined)
+        inputError('infeasible', [flag], `a --trace states its own requests and lengths; drop ${flag}`);
     requests = parseTrace(readTrace(o.trace));
     arrival = { kind: 'trace' };
   } else {

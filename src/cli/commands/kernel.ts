@@ -18,7 +18,7 @@ import {
 } from '../../core/hardware/roofline.js';
 import { DATATYPE_BYTES } from '../../core/precision.js';
 import { formatBytes, formatFlops, toJson } from '../format.js';
-import { oneOf, positiveInteger, positiveNumber } from '../options.js';
+import { oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
 
 const COLLECTIVES: readonly Collective[] = [
   'all-reduce',
@@ -226,6 +226,8 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   const kind = oneOf(o.kind as string | undefined, '--kind', COLLECTIVES, 'all-reduce');
   if (o.bytes === undefined) inputError('missing_field', ['--bytes'], 'give --bytes <n> (e.g. 256M)');
   const bytes = positiveNumber(o.bytes as string, '--bytes', 1);
+  if (kind === 'p2p')
+    refuseFlags(o, { group: '--group' }, 'to a group collective (a p2p send is between 2 GPUs)');
   const group =
     kind === 'p2p' ? 2 : positiveInteger(o.group as string | undefined, '--group', cluster.gpusPerNode);
   // One rank communicates with no one: no time, and no bandwidth to report (bytes ÷ 0 s).
