@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/run-cli.js';
 
+/** A file of `text` named `name` in a fresh temporary folder. */
+const tempFile = (name: string, text: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'llmecon-input-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
 const refused = async (args: string[], flag: string, says: string) => {
   const r = await runCli(args);
   expect(r.code, args.join(' ')).toBe(2);
@@ -58,9 +65,7 @@ describe('input rules the CLI used to let through', () => {
   });
 
   it('a trace line without a field says the field is missing (not "received undefined")', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llmecon-trace-'));
-    const trace = join(dir, 'missing.jsonl');
-    writeFileSync(trace, '{"arrivalSeconds":0,"inputTokens":10}\n');
+    const trace = tempFile('missing.jsonl', '{"arrivalSeconds":0,"inputTokens":10}\n');
     const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--simulate', '--trace', trace];
     await refused(
       [...args, '--input-tokens', '10', '--output-tokens', '10'],
@@ -70,9 +75,7 @@ describe('input rules the CLI used to let through', () => {
   });
 
   it('a trace states its own requests and lengths: --requests, --input-p90, --output-p90 beside it exit 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llmecon-trace-'));
-    const trace = join(dir, 'ok.jsonl');
-    writeFileSync(trace, '{"arrivalSeconds":0,"inputTokens":10,"outputTokens":10}\n');
+    const trace = tempFile('ok.jsonl', '{"arrivalSeconds":0,"inputTokens":10,"outputTokens":10}\n');
     const args = ['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--simulate', '--trace', trace];
     const lengths = ['--input-tokens', '10', '--output-tokens', '10'];
     for (const [flag, value] of [
@@ -106,9 +109,7 @@ describe('input rules the CLI used to let through', () => {
   });
 
   it('levers: a study of more than 100 levers is refused at once, naming the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llmecon-levers-'));
-    const file = join(dir, 'many.yaml');
-    writeFileSync(file, '- lever: gpu\n  gpu: h200\n'.repeat(101));
+    const file = tempFile('many.yaml', '- lever: gpu\n  gpu: h200\n'.repeat(101));
     const r = await runCli(['levers', 'examples/startup-serving-8b.yaml', '--levers', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(file);
@@ -116,9 +117,10 @@ describe('input rules the CLI used to let through', () => {
   });
 
   it('compare-api: per-token file prices print as quoted per million, not as float noise', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'llmecon-prices-'));
-    const file = join(dir, 'prices.json');
-    writeFileSync(file, JSON.stringify({ m: { input_cost_per_token: 1e-7, output_cost_per_token: 2e-7 } }));
+    const file = tempFile(
+      'prices.json',
+      JSON.stringify({ m: { input_cost_per_token: 1e-7, output_cost_per_token: 2e-7 } }),
+    );
     const args = [
       'compare-api',
       '--model',

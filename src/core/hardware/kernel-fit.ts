@@ -123,12 +123,18 @@ function memoryBoundPoints(
 }
 
 /** Why {@link fitKernelModel} cannot fit these measurements (a line through one size is no line), or null. */
-export function kernelFitIssue(
+export const kernelFitIssue = (
   hw: FitHardware,
   gemms: readonly MeasuredGemm[],
   streams: readonly MeasuredStream[] = [],
+): string | null => pointsIssue(hw, gemms, memoryBoundPoints(hw, gemms, streams));
+
+function pointsIssue(
+  hw: FitHardware,
+  gemms: readonly MeasuredGemm[],
+  memoryPoints: readonly MeasuredStream[],
 ): string | null {
-  const sizes = new Set(memoryBoundPoints(hw, gemms, streams).map((p) => p.bytes)).size;
+  const sizes = new Set(memoryPoints.map((p) => p.bytes)).size;
   if (sizes < 2)
     return `the kernel fit needs memory-bound measurements of at least two sizes (memory streams, or GEMMs below the GPU's FLOP-per-byte ridge, such as decode shapes with m ≤ 64); got ${sizes}`;
   if (!gemms.some((g) => g.datatype === 'bf16' && !memoryBound(g, hw)))
@@ -147,7 +153,7 @@ export function fitKernelModel(
   streams: readonly MeasuredStream[] = [],
 ): KernelFit {
   const streamPoints = memoryBoundPoints(hw, gemms, streams);
-  const issue = kernelFitIssue(hw, gemms, streams);
+  const issue = pointsIssue(hw, gemms, streamPoints);
   if (issue !== null) throw new Error(issue);
   const [launchSeconds, bytesPerSecond] = fitStream(streamPoints);
   const base = { launchSeconds, bandwidthFraction: bytesPerSecond / hw.memoryBytesPerSecond };
