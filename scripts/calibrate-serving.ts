@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { findModel } from '../src/catalog/catalog.js';
 import { gpuFamily, loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../src/catalog/engines.js';
-import { mixerKinds, routedLayers } from '../src/core/model/layer-mix.js';
+import { mixerKinds } from '../src/core/model/layer-mix.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { median, percentile } from '../src/core/statistics.js';
@@ -21,85 +21,17 @@ import {
   engineRuns,
   FITTED_MEASURES,
   publishedOverPredictedSpeed,
-  runServingCase,
   type ServingCase,
   servingCases,
 } from '../src/validation/serving-cases.js';
+import { combos, hostGrid, isMoe } from './serving-grid.js';
 
-/**
- * The search grid: host ms per step × host µs per running sequence. Physical ranges for Python and
- * C++ schedulers: vLLM v0.5.3 spent 62% of a Llama 3 8B step on 1 H100 in the API server and the
- * scheduler (vllm-blog-perf-v060, 'Performance Bottlenecks'), i.e. several ms per step.
- */
-const STEP_MS = [0, 0.5, 1, 2, 3, 5, 8, 12];
-const SEQUENCE_US = [0, 1, 2, 4, 6, 8, 10, 15, 20, 30, 40, 60, 80, 120];
-/**
- * GPU µs per running sequence per MoE layer: what MoE decode costs beyond the operation list's expert
- * GEMMs (routing, permutation, grouped GEMMs at a few tokens per expert). Up to 4 µs: an H200 streams
- * about 14 MB in that time, far more than a token's routed activations.
- */
-const MOE_US = [0, 0.25, 0.5, 1, 1.5, 2, 3, 4];
-/**
- * Tighter bounds for an engine whose host work is a C++ executor or overlapped with the GPU step:
- * TensorRT-LLM stays within ≤ 5 ms per step and ≤ 40 µs per sequence (on the full grid its fit moves
- * to 8–12 ms per step, absorbing kernel-model misses into a host time its executor does not have).
- */
-const GRID_CEILING: Readonly<Record<string, { readonly stepMs: number; readonly sequenceUs: number }>> = {
-  'trt-llm': { stepMs: 5, sequenceUs: 40 },
-};
 /** Fewer calibration rows than this on a family: the family uses the engine's pooled fit. */
 const MIN_FAMILY_ROWS = 6;
 
-const logError = (e: number) => Math.abs(Math.log(1 + e));
-const combos = STEP_MS.flatMap((a) => SEQUENCE_US.flatMap((b) => MOE_US.map((m) => ({ a, b, m }))));
-const moeMemo = new Map<string, boolean>();
-const isMoe = (c: ServingCase) => {
-  let moe = moeMemo.get(c.id);
-  if (moe === undefined) {
-    moe = routedLayers(modelSpecFrom(findModel(c.model).config, c.model)) > 0;
-    moeMemo.set(c.id, moe);
-  }
-  return moe;
-};
+const { errorOf, best } = hostGrid();
 const totalParamsOf = (c: ServingCase) =>
   paramCount(modelSpecFrom(findModel(c.model).config, c.model)).totalParams;
-const errorMemo = new Map<string, number>();
-const errorOf = (c: ServingCase, k: number) => {
-  const { a, b, m } = combos[k]!;
-  const moe = isMoe(c);
-  // A dense model's error does not depend on the MoE term: one run per (step, sequence) pair.
-  const key = `${c.id}|${a}|${b}|${moe ? m : 0}`;
-  let e = errorMemo.get(key);
-  if (e === undefined) {
-    e = runServingCase(c, {
-      stepOverheadSeconds: a / 1e3,
-      sequenceOverheadSeconds: b / 1e6,
-      moeSequenceLayerSeconds: (moe ? m : 0) / 1e6,
-    }).error;
-    errorMemo.set(key, e);
-  }
-  return e;
-};
-/**
- * The combo (within the engine's grid) with the smallest mean |log error| over the rows; the MoE term
- * held at 0 unless MIN_MOE_ROWS of the rows are MoE models.
- */
-const best = (rows: readonly ServingCase[]) => {
-  const ceiling = GRID_CEILING[rows[0]?.engine ?? ''];
-  const moeFitted = moeTermIdentified(rows.filter(isMoe).length);
-  let k = 0;
-  let score = Number.POSITIVE_INFINITY;
-  combos.forEach(({ a, b, m }, j) => {
-    if (ceiling && (a > ceiling.stepMs || b > ceiling.sequenceUs)) return;
-    if (m > 0 && !moeFitted) return;
-    const s = rows.reduce((x, c) => x + logError(errorOf(c, j)), 0) / rows.length;
-    if (s < score) {
-      score = s;
-      k = j;
-    }
-  });
-  return k;
-};
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 

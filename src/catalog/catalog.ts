@@ -175,6 +175,7 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
     scaleUpEfficiency: file.scaleUpEfficiency.value,
     scaleOutEfficiency: file.scaleOutEfficiency.value,
     sustainedComputeFraction: file.sustainedComputeFraction.value,
+    ...(file.fp4Ceiling && { fp4Ceiling: file.fp4Ceiling.value }),
   };
 }
 

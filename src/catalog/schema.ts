@@ -247,6 +247,8 @@ export const efficiencyFileSchema = z
     scaleUpEfficiency: ratio,
     scaleOutEfficiency: ratio,
     sustainedComputeFraction: ratio,
+    /** Share of the datasheet FP4 peak 4-bit GEMMs reach (EfficiencyProfile.fp4Ceiling); absent: 1. */
+    fp4Ceiling: ratio.optional(),
     kernels: kernelModelSchema.optional(),
   })
   .strict();

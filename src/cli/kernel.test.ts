@@ -35,6 +35,34 @@ describe('llmecon kernel', () => {
     expect(g.note).toMatch(/estimate/);
   });
 
+  it("gemm: a 4-bit GEMM states the family's calibrated FP4 ceiling, and runs at it (B200: half the FP4 peak)", async () => {
+    const args = ['gemm', '--gpu', 'b200', '--m', '8k', '--n', '8k', '--k', '8k'];
+    const fp4 = await json([...args, '--dtype', 'nvfp4']);
+    const fp8 = await json([...args, '--dtype', 'fp8']);
+    expect(fp4.fp4Ceiling).toBe(0.5);
+    expect(fp8.fp4Ceiling).toBeNull();
+    // 9 PFLOP/s FP4 × 0.5 is the 4.5 PFLOP/s FP8 peak: the same size curve gives the same time.
+    expect(fp4.seconds).toBeCloseTo(fp8.seconds, 12);
+    const text = await runCli(['kernel', ...args, '--dtype', 'nvfp4']);
+    expect(text.stdout).toMatch(/ceiling +4-bit GEMMs on the blackwell profile reach 50\.0% of the FP4 peak/);
+    // No calibrated ceiling (generic profile): the datasheet FP4 peak.
+    const rtx = await json([
+      'gemm',
+      '--gpu',
+      'rtx-pro-6000',
+      '--m',
+      '8k',
+      '--n',
+      '8k',
+      '--k',
+      '8k',
+      '--dtype',
+      'nvfp4',
+    ]);
+    expect(rtx.fp4Ceiling).toBeNull();
+    expect(rtx.efficiency).toBeGreaterThan(0.5);
+  });
+
   it('memory: small kernels are slow (34 MB ≈ 2 TB/s, 470 MB ≈ 4.2 TB/s on H200)', async () => {
     const small = await json(['memory', '--gpu', 'h200', '--bytes', '34M']);
     const large = await json(['memory', '--gpu', 'h200', '--bytes', '470M']);

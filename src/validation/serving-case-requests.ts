@@ -36,7 +36,8 @@ function burstRun(
   replica: ServingReplica,
   profile: EngineProfile,
 ): BurstRun {
-  const key = `${c.id}|${profile.memoryFraction}`;
+  // The row, its memory share, and the FP4 ceiling the calibration may sweep (its only hardware input that varies).
+  const key = `${c.id}|${profile.memoryFraction}|${cluster.gpu.efficiency.fp4Ceiling ?? 1}`;
   const cached = burstRuns.get(key);
   if (cached) return cached;
   const engine = {

@@ -198,11 +198,26 @@ export type EngineOverrides = Partial<
   Pick<EngineProfile, 'stepOverheadSeconds' | 'sequenceOverheadSeconds' | 'moeSequenceLayerSeconds'>
 >;
 
-export function runServingCase(c: ServingCase, overrides: EngineOverrides = {}): ServingCaseResult {
+export function runServingCase(
+  c: ServingCase,
+  overrides: EngineOverrides = {},
+  /** Replaces the GPU family's FP4 ceiling (the calibration's sweep, scripts/calibrate-fp4-ceiling.ts). */
+  fp4Ceiling?: number,
+): ServingCaseResult {
   const file = servingFile();
   const spec = modelSpecFrom(findModel(c.model).config, c.model);
-  const cluster =
+  const catalogCluster =
     c.cluster === undefined ? resolveHardware(c.gpu, undefined).cluster : findCluster(c.cluster);
+  const cluster =
+    fp4Ceiling === undefined
+      ? catalogCluster
+      : {
+          ...catalogCluster,
+          gpu: {
+            ...catalogCluster.gpu,
+            efficiency: { ...catalogCluster.gpu.efficiency, fp4Ceiling },
+          },
+        };
   if (cluster.gpu.id !== c.gpu) throw new InternalError(`case ${c.id}: cluster ${c.cluster} is not ${c.gpu}`);
   if (c.inputTokensBasis && c.inputTokensBasis.value !== c.workload.inputTokens)
     throw new InternalError(

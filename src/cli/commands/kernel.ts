@@ -8,7 +8,7 @@ import { inputError } from '../../core/errors.js';
 import { formatPercent } from '../../core/format.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
-import { ATTENTION_IMPLEMENTATIONS } from '../../core/hardware/efficiency.js';
+import { ATTENTION_IMPLEMENTATIONS, isFourBit } from '../../core/hardware/efficiency.js';
 import { DATATYPES } from '../../core/hardware/hardware-spec.js';
 import {
   attentionSeconds,
@@ -97,6 +97,8 @@ export function kernelGemmCommand(o: KernelOptions): string {
     waves: shaped?.waves ?? null,
     waveEfficiency: shaped?.waveEfficiency ?? null,
     computeUnits: gpu.computeUnits ?? null,
+    /** The family's calibrated share of the FP4 peak a 4-bit GEMM reaches (null: not 4-bit, or the datasheet's). */
+    fp4Ceiling: (isFourBit(datatype) && gpu.efficiency.fp4Ceiling) || null,
     ...basis(gpu),
   };
   if (o.json) return toJson(result);
@@ -108,6 +110,11 @@ export function kernelGemmCommand(o: KernelOptions): string {
     `time         ${us(seconds)}`,
     `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${formatPercent(result.efficiency)} of the ${(peak / 1e12).toFixed(0)} TFLOP/s dense peak (${formatFlops(flops)})`,
     `shape        ${shape}`,
+    ...(result.fp4Ceiling
+      ? [
+          `ceiling      4-bit GEMMs on the ${gpu.efficiency.id} profile reach ${formatPercent(result.fp4Ceiling)} of the FP4 peak before the size curve (calibrated on serving rows: docs/serving.md)`,
+        ]
+      : []),
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
 }

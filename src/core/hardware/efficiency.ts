@@ -63,6 +63,12 @@ export interface EfficiencyProfile {
    */
   readonly sustainedComputeFraction: number;
   /**
+   * Share of the datasheet FP4 peak the family's 4-bit GEMMs (FP4, NVFP4, MXFP4) reach on top of their
+   * size curve: a per-datatype ceiling, calibrated where an engine's 4-bit rows pin it
+   * (scripts/calibrate-fp4-ceiling.ts). Absent: 1, the datasheet peak times the stand-in curve.
+   */
+  readonly fp4Ceiling?: number;
+  /**
    * Shape-aware kernel model (tiles, waves, ceilings, launch latency, sustained bandwidth), fitted on
    * kernel measurements; absent: the size curves above (datasheet peaks times published curves).
    */
@@ -96,6 +102,10 @@ const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
   mxfp4: 'fp8',
   mxfp8: 'fp8',
 };
+
+/** The 4-bit GEMM datatypes, whose peak a profile's {@link EfficiencyProfile.fp4Ceiling} scales. */
+export const isFourBit = (datatype: Datatype): boolean =>
+  datatype === 'fp4' || datatype === 'nvfp4' || datatype === 'mxfp4';
 
 /** The GEMM efficiency curve of `datatype`: its own, else its stand-in's, else BF16's. */
 export function gemmCurve(profile: EfficiencyProfile, datatype: Datatype): EfficiencyCurve {

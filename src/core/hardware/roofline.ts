@@ -5,7 +5,7 @@
  * the roofline (Williams et al. 2009) of compute at the size-dependent efficiency curve and memory at
  * the size-dependent bandwidth curve.
  */
-import { type AttentionImplementation, curveEfficiency, gemmCurve } from './efficiency.js';
+import { type AttentionImplementation, curveEfficiency, gemmCurve, isFourBit } from './efficiency.js';
 import type { Datatype, HardwareSpec } from './hardware-spec.js';
 import {
   type GemmPrediction,
@@ -18,11 +18,14 @@ import {
 
 /**
  * The dense peak of `datatype` (BF16's where the GPU lists none) times the share a multi-node run
- * sustains: the rate every GEMM model divides by.
+ * sustains, and for a 4-bit type the family's FP4 ceiling: the rate every GEMM model divides by.
  */
 function sustainedPeak(hw: HardwareSpec, datatype: Datatype): number {
+  const ceiling = isFourBit(datatype) ? (hw.efficiency.fp4Ceiling ?? 1) : 1;
   return (
-    (hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!) * hw.efficiency.sustainedComputeFraction
+    (hw.peakFlopsPerSecond[datatype] ?? hw.peakFlopsPerSecond.bf16!) *
+    hw.efficiency.sustainedComputeFraction *
+    ceiling
   );
 }
 

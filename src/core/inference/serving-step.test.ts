@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findCluster, findGpu, findModel } from '../../catalog/catalog.js';
+import { gemmSeconds } from '../hardware/roofline.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { layerKinds } from '../model/flops.js';
 import { layerOperations } from '../model/operations.js';
@@ -43,11 +44,26 @@ describe('serving step', () => {
     expect(flops(true) / flops(false)).toBeCloseTo(3.4, 10);
   });
 
-  it('costs FP4 weights at the FP8 ceiling where the GPU has FP4 tensor cores and in BF16 (weight-only) where it has not', () => {
+  it('runs FP4 weights as 4-bit GEMMs where the GPU has FP4 tensor cores and in BF16 (weight-only) where it has not', () => {
     expect(computeType('fp4', findGpu('h100-sxm'))).toBe('bf16');
-    expect(computeType('fp4', findGpu('b200'))).toBe('fp8');
+    expect(computeType('nvfp4', findGpu('b200'))).toBe('fp4');
+    expect(computeType('fp4', findGpu('rtx-pro-6000'))).toBe('fp4');
     expect(computeType('fp8', findGpu('h100-sxm'))).toBe('fp8');
     expect(computeType('int4', findGpu('b200'))).toBe('bf16');
+  });
+
+  it("a compute-bound 4-bit GEMM runs at the profile's FP4 ceiling times the datasheet rate; other types ignore it", () => {
+    const b200 = findGpu('b200');
+    const ceiling = b200.efficiency.fp4Ceiling!;
+    expect(ceiling).toBeGreaterThan(0);
+    expect(ceiling).toBeLessThanOrEqual(1);
+    const { fp4Ceiling: _, ...datasheetProfile } = b200.efficiency;
+    const datasheet = { ...b200, efficiency: datasheetProfile };
+    const time = (gpu: typeof b200, d: 'fp4' | 'fp8') => gemmSeconds(gpu, d, 16384, 16384, 16384, 1);
+    expect(time(b200, 'fp4') * ceiling).toBeCloseTo(time(datasheet, 'fp4'), 12);
+    expect(time(b200, 'fp8')).toBe(time(datasheet, 'fp8'));
+    // A profile without a calibrated ceiling (RTX PRO 6000: generic) computes at the datasheet peak.
+    expect(findGpu('rtx-pro-6000').efficiency.fp4Ceiling).toBeUndefined();
   });
 
   it('an EP straggler slows a compute-bound MoE step and changes nothing on one GPU', () => {

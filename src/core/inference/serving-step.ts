@@ -105,16 +105,16 @@ export const microbatchesOf = (pipelineParallel: number, sequences: number): num
 
 /**
  * The datatype a replica's GEMMs run in. On GPUs with FP4 tensor cores (Blackwell) 4-bit weights
- * (FP4, NVFP4, MXFP4) are costed at the FP8 ceiling: the catalog has only the datasheet FP4 peak, no
- * measured FP4 GEMM ceiling, and at that peak TensorRT-LLM's 23 Blackwell FP4 rows are over-predicted
- * (leave-one-out median 25.6% vs 14.0% at the FP8 ceiling; docs/serving.md). MXFP8 runs at the FP8
- * ceiling. Where the GPU has no FP4 tensor cores (Hopper) FP4 weights are dequantised and multiplied in
- * BF16 like other weight-only formats (gpt-oss's MXFP4 experts run through W4A16 Triton kernels there;
- * NVFP4/MXFP4 are refused there by formatSupportError). Without a GPU: FP8.
+ * (FP4, NVFP4, MXFP4) run as 4-bit GEMMs (TensorRT-LLM's NVFP4 checkpoints quantise the activations
+ * too: W4A4), at the FP4 peak times the efficiency profile's calibrated FP4 ceiling (roofline.ts
+ * sustainedPeak; docs/serving.md). MXFP8 runs at the FP8 ceiling. Where the GPU has no FP4 tensor
+ * cores (Hopper) FP4 weights are dequantised and multiplied in BF16 like other weight-only formats
+ * (gpt-oss's MXFP4 experts run through W4A16 Triton kernels there; NVFP4/MXFP4 are refused there by
+ * formatSupportError). Without a GPU: FP8.
  */
 export const computeType = (format: WeightFormat, hw?: HardwareSpec): Datatype => {
   const fourBit = format === 'fp4' || format === 'nvfp4' || format === 'mxfp4';
-  if (fourBit && hw !== undefined) return hw.peakFlopsPerSecond.fp4 !== undefined ? 'fp8' : 'bf16';
+  if (fourBit && hw !== undefined) return hw.peakFlopsPerSecond.fp4 !== undefined ? 'fp4' : 'bf16';
   return fourBit || format === 'fp8' || format === 'mxfp8' ? 'fp8' : 'bf16';
 };
 

@@ -5,6 +5,7 @@
  * Conventions: operations.ts.
  */
 
+import { isFourBit } from '../hardware/efficiency.js';
 import type { OpBuilder } from './op-builder.js';
 import { ACT_BYTES, type OpComponent, type OperationRequest, unreachable } from './operation-types.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
@@ -135,7 +136,8 @@ export function busiestRankExperts(perRank: number, ranks: number, p: number): n
 
 /**
  * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
- * all-to-all inside the EP group); DeepSeek dispatches in FP8. Group-limited routing sends a token
+ * all-to-all inside the EP group); DeepSeek dispatches in FP8, and so, as an estimate, does a 4-bit
+ * model (its GEMMs quantise the activations either way). Group-limited routing sends a token
  * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2). None where every EP
  * rank holds every token (`expertTokensReplicated`): the TP all-reduce (operations.ts) combines.
  */
@@ -166,7 +168,8 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
   // Megatron's MoEAlltoAllTokenDispatcher); serving's replicated TP tokens are sent as they are.
   const h = moe.latentSize ?? spec.hiddenSize;
   const sent = layout.sequenceParallel ? (tokens * etp) / t : tokens;
-  const dispatch = sent * copies * h * (request.datatype === 'fp8' ? 1 : ACT_BYTES);
+  const lowPrecision = request.datatype === 'fp8' || isFourBit(request.datatype);
+  const dispatch = sent * copies * h * (lowPrecision ? 1 : ACT_BYTES);
   b.collective('dispatch', 'expertParallel', 'all-to-all', dispatch, ep, apart);
   b.collective('combine', 'expertParallel', 'all-to-all', sent * copies * h * ACT_BYTES, ep, apart);
 }
