@@ -28,6 +28,20 @@ export function terminalSafe(text: string): string {
   );
 }
 
+/** Longest quoted input an error message echoes whole; a longer one is cut (a pasted file, a runaway argument). */
+const ECHO_MAX_CHARS = 120;
+
+/**
+ * An error line with every quoted echo of input longer than ECHO_MAX_CHARS cut to its start and its
+ * length ('xxxx…' (5,000 characters)), so a 100,000-character argument does not flood the terminal.
+ */
+export function elideLongEchoes(text: string): string {
+  return text.replace(
+    new RegExp(`'([^'\\n]{${ECHO_MAX_CHARS + 1},})'`, 'g'),
+    (_, inner: string) => `'${inner.slice(0, 60)}…' (${inner.length.toLocaleString('en-US')} characters)`,
+  );
+}
+
 /** Aligned text table; numeric-looking cells are right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

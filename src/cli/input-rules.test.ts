@@ -1,6 +1,6 @@
 /**
- * Inputs a fuzzing pass found accepted or misreported (forty-first pass): each now exits 2 naming the
- * flag and what is allowed.
+ * Inputs a fuzzing pass found accepted or misreported (forty-first and forty-second passes): each now
+ * exits 2 naming the flag and what is allowed.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,5 +143,41 @@ describe('input rules the CLI used to let through', () => {
     const ok = await runCli([...args, '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).group).toBe(2);
+  });
+
+  it('flags that would be ignored are refused: flops layout flags without --ops, levers --phase without a scenario, --dynamic-chunking at --pp 1', async () => {
+    await refused(['flops', 'llama-3-8b', '--tp', '2'], '--tp', 'applies only with --ops');
+    await refused(['flops', 'llama-3-8b', '--layer', '3'], '--layer', 'applies only with --ops');
+    const ops = await runCli(['flops', 'llama-3-8b', '--ops', '--tp', '2', '--json']);
+    expect(ops.code).toBe(0);
+    await refused(
+      ['levers', '--preset', 'llama-70b-serving', '--phase', '2'],
+      '--phase',
+      'applies only with a scenario file',
+    );
+    await refused(
+      [
+        ...['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--engine', 'sglang', '--pp', '1'],
+        ...['--dynamic-chunking', '--input-tokens', '1000', '--output-tokens', '100'],
+      ],
+      '--dynamic-chunking',
+      'applies only with a pipeline',
+    );
+  });
+
+  it('a --levers file names its issue under --levers, with its line', async () => {
+    const levers = tempFile('levers.yaml', '- kind: nonsense\n');
+    await refused(
+      ['levers', '--preset', 'llama-70b-serving', '--levers', levers],
+      '--levers[0].lever',
+      'line 1: missing: one of moe',
+    );
+  });
+
+  it('an error echoes a very long input cut to its start and its length', async () => {
+    const r = await runCli(['flops', 'x'.repeat(100_000)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`'${'x'.repeat(60)}…' (100,000 characters)`);
+    expect(r.stderr.length).toBeLessThan(400);
   });
 });

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { DoesNotFitError, formatIssue, InputError } from '../core/errors.js';
 import { asFlagIssue } from './flag-paths.js';
-import { terminalSafe } from './format.js';
+import { elideLongEchoes, terminalSafe } from './format.js';
 import { registerCatalogCommands } from './program/catalog-commands.js';
 import { registerModelCommands } from './program/model-commands.js';
 import { registerProjectCommands } from './program/project-commands.js';
@@ -63,7 +63,7 @@ export async function main(args: readonly string[], rawIo: Io = defaultIo): Prom
     return exitCode;
   } catch (error) {
     if (error instanceof InputError) {
-      for (const issue of error.issues) io.err(`error: ${formatIssue(asFlagIssue(issue))}`);
+      for (const issue of error.issues) io.err(elideLongEchoes(`error: ${formatIssue(asFlagIssue(issue))}`));
       return error instanceof DoesNotFitError ? EXIT.doesNotFit : EXIT.badInput;
     }
     if (error instanceof CommanderError) {

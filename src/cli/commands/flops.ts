@@ -12,7 +12,7 @@ import {
 import type { ModelSpec } from '../../core/model/spec.js';
 import { formatBytes, formatFlops, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
-import { oneOf, positiveInteger, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
 
 export interface FlopsOptions {
   seqLen?: string;
@@ -31,6 +31,20 @@ export function flopsCommand(ref: string, options: FlopsOptions): string {
   const { spec } = loadModel(ref);
   const { tokens: seqLen, warnings } = sequenceLength(options.seqLen, '--seq-len', spec);
   if (options.ops) return operationsCommand(spec, seqLen, warnings, options);
+  // The per-layer flags shape the operation list only; without --ops they would be ignored.
+  refuseFlags(
+    options,
+    {
+      layer: '--layer',
+      phase: '--phase',
+      batch: '--batch',
+      tp: '--tp',
+      cp: '--cp',
+      ep: '--ep',
+      dtype: '--dtype',
+    },
+    'with --ops (the per-token totals are for the whole model on one GPU)',
+  );
   const training = trainingFlopsPerToken(spec, seqLen);
   const prefill = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen });
   const decode = forwardFlopsPerToken(spec, { attentionMode: 'decode', contextTokens: seqLen });

@@ -1,6 +1,6 @@
 import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
-import { inputError } from '../../core/errors.js';
+import { InputError, inputError } from '../../core/errors.js';
 import { BANDED_FIT_NOTE } from '../../core/memory/memory-band.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
@@ -24,6 +24,7 @@ import {
   toJson,
 } from '../format.js';
 import { finetuneMemoryFitFlag, memoryFitFlag } from '../memory-fit-flag.js';
+import { refuseFlags } from '../options.js';
 import { readText } from '../read-text.js';
 import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
 
@@ -161,6 +162,9 @@ function text(w: Waterfall, description: string | undefined, fitAt: string | und
   ].join('\n');
 }
 
+/** Where --phase means something: a scenario's phases (a study or preset has one baseline). */
+const PHASE_CONTEXT = 'with a scenario file (a lever study or --preset has one baseline)';
+
 const phaseIndex = (text: string): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0)
@@ -186,12 +190,25 @@ function readStudy(file: string, o: LeversFlags): LeverStudy {
       levers: levers!,
     };
   }
+  refuseFlags(o, { phase: '--phase' }, PHASE_CONTEXT);
   const study = parseYamlWith(leverStudySchema, content, file);
   return levers ? { ...study, levers } : study;
 }
 
+/** The --levers file's levers; a lever's issue is named under --levers (`--levers[1].lever: line 4: …`). */
 function readLevers(file: string): Lever[] {
-  return parseYamlWith(leverListSchema, readText(file, '--levers'), file);
+  try {
+    return parseYamlWith(leverListSchema, readText(file, '--levers'), file);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(
+      error.issues.map((i) => {
+        // Issues of the file as a whole (unreadable, not YAML) already name it or the flag.
+        const first = String(i.path[0] ?? '');
+        return first === file || first.startsWith('-') ? i : { ...i, path: ['--levers', ...i.path] };
+      }),
+    );
+  }
 }
 
 export function leversCommand(
@@ -206,6 +223,7 @@ export function leversCommand(
     );
   let study: LeverStudy;
   if (o.preset !== undefined) {
+    refuseFlags(o, { phase: '--phase' }, PHASE_CONTEXT);
     const preset = PRESETS[o.preset];
     if (!preset)
       inputError(
