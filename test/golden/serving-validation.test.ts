@@ -51,15 +51,19 @@ describe('serving validation (catalog/validation/serving.json)', () => {
       expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(outside);
     });
   // Held out (thirty-fourth pass): TensorRT-LLM 1.0 on RTX PRO 6000 (PCIe), Llama 3.3 70B FP4 at TP1 × PP1/2/4/8
-  // and Llama 3.1 405B FP4 at TP1 × PP8. Guards just above today's 12.9% median and 41.3% largest; the pipeline's
-  // own share, throughput per GPU relative to PP1 at the same workload, today 3.9% / 3.8% / 16.1% median
-  // |error| at PP2 / PP4 / PP8 (largest 13.4% / 17.3% / 44.4%).
-  it('TensorRT-LLM 1.0 pipeline-parallel rows on RTX PRO 6000, held out: all 46 computed; median |error| ≤ 14%, none beyond 45%; per-GPU throughput relative to PP1 within 6% / 8% / 18% median (regression guards)', () => {
+  // and Llama 3.1 405B FP4 at TP1 × PP8. Guards just above today's 10.1% median and 51.9% largest (12.9% and
+  // 41.3% before the forty-second pass ran 4-bit GEMMs at the FP4 peak where no 4-bit rows calibrate a
+  // ceiling: the prefill-heavy rows stopped running 25–41% slow, the decode-heavy PP8 ones went +35…+52%),
+  // with at most one row beyond ±40% (four before); the pipeline's own share, throughput per GPU relative to
+  // PP1 at the same workload, today 3.1% / 3.8% / 14.0% median |error| at PP2 / PP4 / PP8 (largest 6.3% /
+  // 12.5% / 33.5%).
+  it('TensorRT-LLM 1.0 pipeline-parallel rows on RTX PRO 6000, held out: all 46 computed; median |error| ≤ 11%, none beyond 55%, one beyond 40%; per-GPU throughput relative to PP1 within 6% / 8% / 18% median (regression guards)', () => {
     const rows = results.filter((r) => r.case.gpu === 'rtx-pro-6000' && r.case.role === 'validation');
     expect(rows.length).toBe(46);
     const stats = errorStatistics(rows, ['validation']);
-    expect(stats.median).toBeLessThanOrEqual(0.14);
-    expect(stats.max).toBeLessThanOrEqual(0.45);
+    expect(stats.median).toBeLessThanOrEqual(0.11);
+    expect(stats.max).toBeLessThanOrEqual(0.55);
+    expect(rows.filter((r) => Math.abs(r.error) > 0.4).length).toBeLessThanOrEqual(1);
     const byId = new Map(rows.map((r) => [r.case.id, r]));
     for (const [pp, most] of [
       [2, 0.06],
