@@ -32,7 +32,7 @@ const GRID_CEILING: Readonly<Record<string, { readonly stepMs: number; readonly 
   'trt-llm': { stepMs: 5, sequenceUs: 40 },
 };
 
-export const logError = (e: number) => Math.abs(Math.log(1 + e));
+const logError = (e: number) => Math.abs(Math.log(1 + e));
 export const combos = STEP_MS.flatMap((a) => SEQUENCE_US.flatMap((b) => MOE_US.map((m) => ({ a, b, m }))));
 const moeMemo = new Map<string, boolean>();
 export const isMoe = (c: ServingCase) => {
