@@ -145,7 +145,7 @@ describe('input rules the CLI used to let through', () => {
     expect(JSON.parse(ok.stdout).group).toBe(2);
   });
 
-  it('flags that would be ignored are refused: flops layout flags without --ops, levers --phase without a scenario, --dynamic-chunking at --pp 1', async () => {
+  it('flags that would be ignored are refused: flops layout flags without --ops, levers --phase without a scenario', async () => {
     await refused(['flops', 'llama-3-8b', '--tp', '2'], '--tp', 'applies only with --ops');
     await refused(['flops', 'llama-3-8b', '--layer', '3'], '--layer', 'applies only with --ops');
     const ops = await runCli(['flops', 'llama-3-8b', '--ops', '--tp', '2', '--json']);
@@ -154,14 +154,6 @@ describe('input rules the CLI used to let through', () => {
       ['levers', '--preset', 'llama-70b-serving', '--phase', '2'],
       '--phase',
       'applies only with a scenario file',
-    );
-    await refused(
-      [
-        ...['serve', '--model', 'llama-3-8b', '--gpu', 'h100', '--engine', 'sglang', '--pp', '1'],
-        ...['--dynamic-chunking', '--input-tokens', '1000', '--output-tokens', '100'],
-      ],
-      '--dynamic-chunking',
-      'applies only with a pipeline',
     );
   });
 

@@ -265,9 +265,6 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const fixed = { ...replicaFixed(choice), maxGpus: fixedGpus };
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   const settings = engineSettings(o, engine);
-  // Dynamic chunking sizes a pipeline's prompt chunks; at one stage it would be ignored.
-  if (settings.dynamicChunking && choice.pp === 1)
-    inputError('invalid_value', ['--dynamic-chunking'], 'applies only with a pipeline (--pp above 1)');
   if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
     inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
   if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
