@@ -12,7 +12,7 @@ import { findGpu } from '../src/catalog/catalog.js';
 import { isFourBit } from '../src/core/hardware/efficiency.js';
 import { computeType } from '../src/core/inference/serving-step.js';
 import { FITTED_MEASURES, type ServingCase, servingCases } from '../src/validation/serving-cases.js';
-import { hostGrid } from './serving-grid.js';
+import { hostGrid, pct } from './serving-grid.js';
 
 /** Candidate ceilings: from below the FP8 rate on GPUs whose FP4 peak is twice FP8's, to the datasheet. */
 const CEILINGS = [0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.85, 1];
@@ -27,7 +27,6 @@ const calibration = servingCases().filter(
   (c) => c.role === 'calibration' && FITTED_MEASURES.includes(c.measure),
 );
 const profiles = [...new Set(calibration.filter(fourBit).map(profileOf))].sort();
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 for (const profile of profiles) {
   const onProfile = calibration.filter((c) => profileOf(c) === profile);

@@ -24,7 +24,7 @@ import {
   type ServingCase,
   servingCases,
 } from '../src/validation/serving-cases.js';
-import { combos, hostGrid, isMoe } from './serving-grid.js';
+import { combos, hostGrid, isMoe, pct } from './serving-grid.js';
 
 /** Fewer calibration rows than this on a family: the family uses the engine's pooled fit. */
 const MIN_FAMILY_ROWS = 6;
@@ -32,8 +32,6 @@ const MIN_FAMILY_ROWS = 6;
 const { errorOf, best } = hostGrid();
 const totalParamsOf = (c: ServingCase) =>
   paramCount(modelSpecFrom(findModel(c.model).config, c.model)).totalParams;
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** One fit: parameters, fit and leave-one-out errors, held-out errors, and the band's residuals. */
 function calibrate(

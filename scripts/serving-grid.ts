@@ -33,6 +33,8 @@ const GRID_CEILING: Readonly<Record<string, { readonly stepMs: number; readonly 
 };
 
 const logError = (e: number) => Math.abs(Math.log(1 + e));
+/** A ratio as the calibration scripts print it: 0.111 → `11.1%`. */
+export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export const combos = STEP_MS.flatMap((a) => SEQUENCE_US.flatMap((b) => MOE_US.map((m) => ({ a, b, m }))));
 const moeMemo = new Map<string, boolean>();
 export const isMoe = (c: ServingCase) => {

@@ -4,7 +4,7 @@
  * drafts and the replica's drafter, with what the output says about them.
  */
 import { loadCatalog } from '../catalog/catalog.js';
-import { InputError, inputError } from '../core/errors.js';
+import { inputError, withIssuePaths } from '../core/errors.js';
 import type { ServingWorkload } from '../core/inference/serving.js';
 import {
   acceptanceRateForLength,
@@ -117,19 +117,17 @@ function chainOf(o: ServingFlags, spec: ModelSpec): ServingWorkload['speculative
  * field (`--draft-model.draft_vocab_size`), so it is not taken for one in --model's.
  */
 function readDraft(ref: string): { draft: ModelSpec; head: EagleHead | null } {
-  try {
-    const loaded = loadModel(ref, '--draft-model');
-    return { draft: loaded.spec, head: eagleHeadFrom(loaded.config, loaded.spec) };
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError(
-      // The config reader names the file itself `model` (config-text.ts): here it is --draft-model's.
-      error.issues.map((i) => {
-        const rest = i.path[0] === 'model' || i.path[0] === '--draft-model' ? i.path.slice(1) : i.path;
-        return { ...i, path: ['--draft-model', ...rest] };
-      }),
-    );
-  }
+  return withIssuePaths(
+    () => {
+      const loaded = loadModel(ref, '--draft-model');
+      return { draft: loaded.spec, head: eagleHeadFrom(loaded.config, loaded.spec) };
+    },
+    // The config reader names the file itself `model` (config-text.ts): here it is --draft-model's.
+    (path) => [
+      '--draft-model',
+      ...(path[0] === 'model' || path[0] === '--draft-model' ? path.slice(1) : path),
+    ],
+  );
 }
 
 /** Speculative decoding as the output states it: what drafts (none: drafts costing nothing), and in words. */

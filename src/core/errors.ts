@@ -76,3 +76,20 @@ export function formatPath(path: readonly (string | number)[]): string {
 export function inputError(code: IssueCode, path: readonly (string | number)[], message: string): never {
   throw new InputError({ code, path, message });
 }
+
+/**
+ * `read()`, with every issue of an input error it throws re-pathed by `repath` (a flag or a wrapper key
+ * named before the fields of what it read: `--levers[0].lever`, `--draft-model.vocab_size`). A layout that
+ * does not fit passes through unchanged.
+ */
+export function withIssuePaths<T>(
+  read: () => T,
+  repath: (path: InputIssue['path']) => InputIssue['path'],
+): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof InputError) || error instanceof DoesNotFitError) throw error;
+    throw new InputError(error.issues.map((i) => ({ ...i, path: repath(i.path) })));
+  }
+}

@@ -1,6 +1,6 @@
 import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
-import { InputError, inputError } from '../../core/errors.js';
+import { inputError, withIssuePaths } from '../../core/errors.js';
 import { BANDED_FIT_NOTE } from '../../core/memory/memory-band.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
@@ -197,18 +197,14 @@ function readStudy(file: string, o: LeversFlags): LeverStudy {
 
 /** The --levers file's levers; a lever's issue is named under --levers (`--levers[1].lever: line 4: …`). */
 function readLevers(file: string): Lever[] {
-  try {
-    return parseYamlWith(leverListSchema, readText(file, '--levers'), file);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError(
-      error.issues.map((i) => {
-        // Issues of the file as a whole (unreadable, not YAML) already name it or the flag.
-        const first = String(i.path[0] ?? '');
-        return first === file || first.startsWith('-') ? i : { ...i, path: ['--levers', ...i.path] };
-      }),
-    );
-  }
+  return withIssuePaths(
+    () => parseYamlWith(leverListSchema, readText(file, '--levers'), file),
+    (path) => {
+      // Issues of the file as a whole (unreadable, not YAML) already name it or the flag.
+      const first = String(path[0] ?? '');
+      return first === file || first.startsWith('-') ? path : ['--levers', ...path];
+    },
+  );
 }
 
 export function leversCommand(

@@ -103,9 +103,11 @@ const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
   mxfp8: 'fp8',
 };
 
-/** The 4-bit GEMM datatypes, whose peak a profile's {@link EfficiencyProfile.fp4Ceiling} scales. */
-export const isFourBit = (datatype: Datatype): boolean =>
-  datatype === 'fp4' || datatype === 'nvfp4' || datatype === 'mxfp4';
+/**
+ * The 4-bit types (FP4, NVFP4, MXFP4), as GEMM datatypes or weight formats (they share the names): a
+ * profile's {@link EfficiencyProfile.fp4Ceiling} scales their peak.
+ */
+export const isFourBit = (type: string): boolean => type === 'fp4' || type === 'nvfp4' || type === 'mxfp4';
 
 /** The GEMM efficiency curve of `datatype`: its own, else its stand-in's, else BF16's. */
 export function gemmCurve(profile: EfficiencyProfile, datatype: Datatype): EfficiencyCurve {

@@ -8,6 +8,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
+import { isFourBit } from '../hardware/efficiency.js';
 import type { Datatype, HardwareSpec } from '../hardware/hardware-spec.js';
 import { rankLayers } from '../memory/pipeline-placement.js';
 import type { Drafter } from '../model/drafter.js';
@@ -113,7 +114,7 @@ export const microbatchesOf = (pipelineParallel: number, sequences: number): num
  * formatSupportError). Without a GPU: FP8.
  */
 export const computeType = (format: WeightFormat, hw?: HardwareSpec): Datatype => {
-  const fourBit = format === 'fp4' || format === 'nvfp4' || format === 'mxfp4';
+  const fourBit = isFourBit(format);
   if (fourBit && hw !== undefined) return hw.peakFlopsPerSecond.fp4 !== undefined ? 'fp4' : 'bf16';
   return fourBit || format === 'fp8' || format === 'mxfp8' ? 'fp8' : 'bf16';
 };

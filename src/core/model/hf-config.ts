@@ -3,7 +3,7 @@
  * file in `families/`, the way the transformers modelling code builds its modules (file names are
  * in `huggingface/transformers: src/transformers/models/<type>/`), so parameter counts are exact.
  */
-import { DoesNotFitError, InputError, inputError } from '../errors.js';
+import { DoesNotFitError, InputError, inputError, withIssuePaths } from '../errors.js';
 import { eagleVersion } from './eagle-head.js';
 import { Fields, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
@@ -238,13 +238,10 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   if (inner !== undefined && depth < MAX_WRAPPER_DEPTH) {
     const child = json[inner] as Json;
     const childType = typeof child.model_type === 'string' ? child.model_type : `${modelType}.${inner}`;
-    let spec: ModelSpec;
-    try {
-      spec = readAsKnownFamily(child, childType, name, depth + 1);
-    } catch (e) {
-      if (!(e instanceof InputError) || e instanceof DoesNotFitError) throw e;
-      throw new InputError(e.issues.map((i) => ({ ...i, path: [inner, ...i.path] })));
-    }
+    const spec = withIssuePaths(
+      () => readAsKnownFamily(child, childType, name, depth + 1),
+      (path) => [inner, ...path],
+    );
     return readAs(spec, modelType, `read its ${inner} ('${childType}')`, json, true);
   }
   const llama = LOOKALIKES[LOOKALIKES.length - 1]!;
