@@ -14,6 +14,17 @@
  * 256 tokens it streams the touched experts (guard ±20%, today −18% … 0%); from 512 tokens (≥ 128 rows an
  * expert) it is compute-bound at 44–49% of the BF16 peak where the model's GEMMs reach 71–78%: a known
  * gap of the Triton kernel's gathered rows (−25% … −38% today, guard 45%), not modelled per engine.
+ *
+ * SGLang PR #34682 ("[Feature] Add a fused CUTLASS MXFP4A8 MoE backend for SM90",
+ * github.com/sgl-project/sglang/pull/34682, its "Single-GPU grouped-GEMM sweep") times whole MoE layers of
+ * MXFP4 experts with BF16 activations (W4A16: the weights dequantised in the main loop) on one H20 for
+ * DeepSeek-V4-Flash's shapes (hidden 4096, intermediate 2048, E = 256, top-6), 1k to 128k tokens: the
+ * Hopper evidence for the operation list's rule that a 4-bit-weight GEMM on a GPU without FP4 tensor cores
+ * runs at the BF16 rate with 4-bit weight bytes (serving-step.ts computeType). FlashInfer's CUTLASS W4A16
+ * MoE meets it from 2k tokens (≥ 48 rows an expert) within ±10% (today −7% … +4%); at 1k tokens (24 rows an
+ * expert) the model's BF16 tiles are 35% slow (guard 45%). vLLM's and SGLang's Marlin MoE runs at about
+ * 0.65 of that rate from 2k tokens (model −12% at 1k, −33% … −37% from 2k today, guard 45%): a kernel's gap,
+ * not the rule's.
  */
 import { describe, expect, it } from 'vitest';
 import { findModel } from '../../src/catalog/catalog.js';
@@ -44,27 +55,61 @@ const GPT_OSS_MICROSECONDS: readonly (readonly [tokens: number, microseconds: nu
   [1024, 2314.23],
 ];
 
-/** µs of one layer's routed-expert GEMMs for `tokens` decoding tokens, BF16 on one H100 of a TP group. */
-function expertMicroseconds(model: string, tensorParallel: number, tokens: number): number {
+/** DeepSeek-V4-Flash's MXFP4 experts with BF16 activations, unsharded. */
+const W4A16_TP1 = { tensorParallel: 1, weightFormat: 'mxfp4' } as const;
+
+/** SGLang PR #34682 on one H20: tokens → ms per MoE layer, FlashInfer CUTLASS W4A16 and Marlin (MXFP4 weights). */
+const H20_W4A16_MILLISECONDS: readonly (readonly [tokens: number, flashinfer: number, marlin: number])[] = [
+  [1024, 4.475, 6.88],
+  [2048, 8.015, 12.748],
+  [4096, 14.764, 21.947],
+  [8192, 26.282, 38.312],
+  [16384, 48.566, 71.131],
+  [32768, 93.551, 137.324],
+  [65536, 183.4, 270.432],
+  [131072, 362.814, 535.34],
+];
+
+/**
+ * Seconds of one layer's routed-expert GEMMs of a catalog model on one GPU of a TP group, `tokens` of them
+ * decoding (one each) or prefilled as one chunk, in the datatype the replica's weights compute in.
+ */
+function expertSeconds(
+  model: string,
+  gpu: string,
+  replica: { readonly tensorParallel: number; readonly weightFormat: 'bf16' | 'mxfp4' },
+  tokens: number,
+  phase: 'decode' | 'prefill',
+): number {
   const spec = modelSpecFrom(findModel(model).config, model);
-  const { cluster } = resolveHardware('h100-sxm', undefined);
-  const { layer } = layerKinds(spec)[0]!;
-  const replica = { tensorParallel, expertParallel: 1, weightFormat: 'bf16', kvFormat: 'bf16' } as const;
-  const request = servingRequest(cluster, replica, {
-    decodeSequences: tokens,
-    tokensPerSequence: 1,
-    context: 100,
-    prefillTokens: 0,
-    prefillContext: 0,
-  });
+  const { cluster } = resolveHardware(gpu, undefined);
+  const { layer } = layerKinds(spec).find((kind) => kind.layer.mlp === 'moe')!;
+  const decode = phase === 'decode';
+  const request = servingRequest(
+    cluster,
+    { ...replica, expertParallel: 1, kvFormat: 'bf16' },
+    {
+      decodeSequences: decode ? tokens : 0,
+      tokensPerSequence: 1,
+      context: decode ? 100 : 0,
+      prefillTokens: decode ? 0 : tokens,
+      prefillContext: 0,
+    },
+  );
   const experts = layerOperations(spec, layer, request).filter(
     (op) => op.type === 'gemm' && op.name.startsWith('experts.'),
   );
   expect(experts.length).toBeGreaterThan(0);
-  return 1e6 * experts.reduce((sum, op) => sum + operationSeconds(op, cluster), 0);
+  // Weight-only 4-bit on a GPU without FP4 tensor cores computes in BF16 (serving-step.ts computeType).
+  expect(experts.every((op) => op.type === 'gemm' && op.datatype === 'bf16')).toBe(true);
+  return experts.reduce((sum, op) => sum + operationSeconds(op, cluster), 0);
 }
 
-describe('routed experts vs measured fused-MoE kernels (vLLM Triton fused_moe, BF16, H100)', () => {
+/** µs of one layer's routed-expert GEMMs for `tokens` decoding tokens, BF16 on one H100 of a TP group. */
+const expertMicroseconds = (model: string, tensorParallel: number, tokens: number): number =>
+  1e6 * expertSeconds(model, 'h100-sxm', { tensorParallel, weightFormat: 'bf16' }, tokens, 'decode');
+
+describe('routed experts vs measured fused-MoE kernels (vLLM Triton fused_moe on H100; W4A16 MoE on H20)', () => {
   it('GPT-OSS 120B shapes (PR #39902): each batch within 20% of the kernel time, and flat once every expert is read', () => {
     const predicted = GPT_OSS_MICROSECONDS.map(([tokens]) => expertMicroseconds('gpt-oss-120b', 1, tokens));
     GPT_OSS_MICROSECONDS.forEach(([tokens, measured], i) => {
@@ -83,6 +128,23 @@ describe('routed experts vs measured fused-MoE kernels (vLLM Triton fused_moe, B
         expect(error, `${tokens} tokens`).toBeLessThan(0);
         expect(error, `${tokens} tokens`).toBeGreaterThan(-0.45);
       }
+    }
+  });
+
+  it('MXFP4 W4A16 experts on an H20 (SGLang PR #34682): BF16-rate GEMMs meet FlashInfer from 2k tokens; Marlin a labelled kernel gap', () => {
+    for (const [tokens, flashinfer, marlin] of H20_W4A16_MILLISECONDS) {
+      const predicted = 1e3 * expertSeconds('deepseek-v4-flash', 'h20', W4A16_TP1, tokens, 'prefill');
+      const vsFlashinfer = predicted / flashinfer - 1;
+      if (tokens >= 2048) expect(Math.abs(vsFlashinfer), `${tokens} tokens`).toBeLessThan(0.1);
+      else {
+        // 24 rows an expert: the model's BF16 tiles are slower than the kernel's (regression guard above today's +35%).
+        expect(vsFlashinfer, `${tokens} tokens`).toBeGreaterThan(0);
+        expect(vsFlashinfer, `${tokens} tokens`).toBeLessThan(0.45);
+      }
+      // Marlin's mma.sync MoE at about 0.65 of the BF16 rate: a known kernel gap (regression guard above today's −37%).
+      const vsMarlin = predicted / marlin - 1;
+      expect(vsMarlin, `${tokens} tokens`).toBeLessThan(-0.1);
+      expect(vsMarlin, `${tokens} tokens`).toBeGreaterThan(-0.45);
     }
   });
 });
