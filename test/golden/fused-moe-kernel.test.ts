@@ -22,7 +22,7 @@
  * Hopper evidence for the operation list's rule that a 4-bit-weight GEMM on a GPU without FP4 tensor cores
  * runs at the BF16 rate with 4-bit weight bytes (serving-step.ts computeType). FlashInfer's CUTLASS W4A16
  * MoE meets it from 2k tokens (≥ 48 rows an expert) within ±10% (today −7% … +4%); at 1k tokens (24 rows an
- * expert) the model's BF16 tiles are 35% slow (guard 45%). vLLM's and SGLang's Marlin MoE runs at about
+ * expert) the model's BF16 size curve is 35% slow (guard 45%). vLLM's and SGLang's Marlin MoE runs at about
  * 0.65 of that rate from 2k tokens (model −12% at 1k, −33% … −37% from 2k today, guard 45%): a kernel's gap,
  * not the rule's.
  */
@@ -137,7 +137,7 @@ describe('routed experts vs measured fused-MoE kernels (vLLM Triton fused_moe on
       const vsFlashinfer = predicted / flashinfer - 1;
       if (tokens >= 2048) expect(Math.abs(vsFlashinfer), `${tokens} tokens`).toBeLessThan(0.1);
       else {
-        // 24 rows an expert: the model's BF16 tiles are slower than the kernel's (regression guard above today's +35%).
+        // 24 rows an expert: the BF16 size curve is slower than the kernel (regression guard above today's +35%).
         expect(vsFlashinfer, `${tokens} tokens`).toBeGreaterThan(0);
         expect(vsFlashinfer, `${tokens} tokens`).toBeLessThan(0.45);
       }
