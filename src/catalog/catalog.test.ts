@@ -11,7 +11,7 @@ import STACK_CALIBRATION from '../../catalog/validation/stack-calibration.json' 
 import TRAINING_VALIDATION from '../../catalog/validation/training.json' with { type: 'json' };
 import { InputError } from '../core/errors.js';
 import { toSi } from '../core/units.js';
-import { findGpu, findModel, loadCatalog } from './catalog.js';
+import { findGpu, findModel, loadCatalog, withFamilyKernels } from './catalog.js';
 import {
   APIS_FILES,
   ASSUMPTIONS,
@@ -111,6 +111,21 @@ describe('catalog', () => {
       memoryFractionOf: 'free-after-weights',
       kvBlockTokens: 32,
     });
+  });
+
+  it('a GPU profile without per-implementation attention curves takes its family’s (the H200 times FlashAttention-2 on the H100 tables)', () => {
+    const { efficiencyProfiles } = loadCatalog();
+    const hopper = efficiencyProfiles.get('hopper')!;
+    const h200 = findGpu('h200').efficiency;
+    expect(h200.id).toBe('h200');
+    expect(h200.family).toBe('hopper');
+    expect(h200.attentionImplementations).toBe(hopper.attentionImplementations);
+    // Its own measured medians (PyTorch SDPA) stay the unnamed FlashAttention efficiency.
+    expect(h200.attentionForward).not.toBe(hopper.attentionForward);
+    // A family profile, or one with tables of its own, is returned as it is.
+    expect(withFamilyKernels(hopper, efficiencyProfiles)).toBe(hopper);
+    const own = { ...h200, attentionImplementations: {} };
+    expect(withFamilyKernels(own, efficiencyProfiles)).toBe(own);
   });
 
   it('passes the lint with 100% of values sourced', () => {

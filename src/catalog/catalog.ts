@@ -179,6 +179,21 @@ export function efficiencyProfile(file: EfficiencyFile): EfficiencyProfile {
   };
 }
 
+/**
+ * A GPU's own profile without per-implementation attention curves takes its family's: FlashAttention-2,
+ * FlashAttention-3 and cuDNN are the same kernels on every chip of an architecture (H200 is H100's
+ * GH100 with more memory), so a profile fitted on one GPU's measurements (h200.json: PyTorch SDPA's
+ * flash backend) keeps the family's published curves for the named kernels.
+ */
+export function withFamilyKernels(
+  profile: EfficiencyProfile,
+  profiles: ReadonlyMap<string, EfficiencyProfile>,
+): EfficiencyProfile {
+  const family = profile.family === profile.id ? undefined : profiles.get(profile.family);
+  if (profile.attentionImplementations || !family?.attentionImplementations) return profile;
+  return { ...profile, attentionImplementations: family.attentionImplementations };
+}
+
 function accelerator(file: GpuFile, profiles: ReadonlyMap<string, EfficiencyProfile>): Accelerator {
   const efficiency = profiles.get(file.efficiencyProfile);
   if (!efficiency) {
@@ -241,6 +256,7 @@ export function loadCatalog(): Catalog {
       efficiencyProfile(parseFile(efficiencyFileSchema, raw, `catalog/efficiency/${name}.json`)),
     );
   }
+  for (const [name, profile] of profiles) profiles.set(name, withFamilyKernels(profile, profiles));
   const kernelMeasurements = new Map<string, KernelMeasurementFile>();
   for (const [name, raw] of Object.entries(KERNELS_FILES)) {
     kernelMeasurements.set(name, parseFile(kernelMeasurementFileSchema, raw, `catalog/kernels/${name}.json`));

@@ -68,6 +68,17 @@ export const stackFileSchema = z
         logitsCachedBytesPerElement: sourcedValue.optional(),
         /** The loss with the vocabulary split over TP (StackMemory.vocabParallelLogitsBytesPerElement). */
         vocabParallelLogitsBytesPerElement: sourcedValue.optional(),
+        /** The loss compiled with the model, from the version that does (StackMemory.compiledLoss). */
+        compiledLoss: z
+          .object({
+            logitsBytesPerElement: sourcedValue,
+            /** The first release or merge date that compiles it (ISO date). */
+            since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+            locator: z.string().min(1),
+            ...cited,
+          })
+          .strict()
+          .optional(),
         /** The head saves its all-gathered input under SP (StackMemory.headSavesGatheredInput). */
         headSavesGatheredInput: z
           .object({ saves: z.boolean(), locator: z.string().min(1), ...cited })

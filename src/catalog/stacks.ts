@@ -81,6 +81,12 @@ export function findStack(id: string, field = '--stack'): StackProfile {
           file.memory.vocabParallelLogitsBytesPerElement.unit,
         ),
       }),
+      ...(file.memory.compiledLoss && {
+        compiledLossLogitsBytesPerElement: toSi(
+          file.memory.compiledLoss.logitsBytesPerElement.value,
+          file.memory.compiledLoss.logitsBytesPerElement.unit,
+        ),
+      }),
       ...(file.memory.headSavesGatheredInput && {
         headSavesGatheredInput: file.memory.headSavesGatheredInput.saves,
       }),

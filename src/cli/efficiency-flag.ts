@@ -5,7 +5,13 @@
  * validated by the catalog's schemas; errors name the flag and the field.
  */
 
-import { efficiencyProfile, findGpu, setEfficiencyOverride } from '../catalog/catalog.js';
+import {
+  efficiencyProfile,
+  findGpu,
+  loadCatalog,
+  setEfficiencyOverride,
+  withFamilyKernels,
+} from '../catalog/catalog.js';
 import { EFFICIENCY_FILES } from '../catalog/data.js';
 import { fitKernelsFromMeasurements } from '../catalog/kernel-calibration.js';
 import { efficiencyFileSchema, kernelMeasurementFileSchema } from '../catalog/schema.js';
@@ -13,6 +19,10 @@ import { inputError } from '../core/errors.js';
 import { readText } from './read-text.js';
 
 const FLAG = '--efficiency';
+
+/** The file's profile, with its family's kernel curves where it has none (catalog.ts withFamilyKernels). */
+const profileOf = (file: Parameters<typeof efficiencyProfile>[0]) =>
+  withFamilyKernels(efficiencyProfile(file), loadCatalog().efficiencyProfiles);
 
 function parsed<T>(
   result:
@@ -55,10 +65,10 @@ export function applyEfficiencyFile(path: string): () => void {
     }
     const base = efficiencyFileSchema.parse(EFFICIENCY_FILES[gpu.file.efficiencyProfile]);
     const { profile } = fitKernelsFromMeasurements(gpu, m, base, { id: `${gpu.id}-user`, errorPath: [FLAG] });
-    setEfficiencyOverride({ profile: efficiencyProfile(profile), gpu: gpu.id });
+    setEfficiencyOverride({ profile: profileOf(profile), gpu: gpu.id });
   } else {
     const file = parsed(efficiencyFileSchema.safeParse(json), 'efficiency profile (catalog/efficiency/)');
-    setEfficiencyOverride({ profile: efficiencyProfile(file), gpu: null });
+    setEfficiencyOverride({ profile: profileOf(file), gpu: null });
   }
   return () => setEfficiencyOverride(null);
 }

@@ -88,6 +88,8 @@ function memoryJsonCases(): MemoryCaseResult[] {
       optimizer: 'adamw',
       stack: findStack(c.stack),
       ...(adapter && { adapter }),
+      // A run of a version before its stack compiled the loss (catalog/stacks/*.json compiledLoss.since).
+      ...('lossCompiled' in c && { lossCompiled: c.lossCompiled }),
     });
     // A peak read from the caching allocator (max_memory_reserved) holds neither the CUDA context
     // nor NCCL's own buffers: compare it without the framework overhead. A longest length that ran

@@ -70,6 +70,8 @@ const caseSchema = z
         overlapDataParallel: z.boolean().optional(),
         /** True where the run left its stack's fusion off (torchtitan without torch.compile). */
         eagerElementwise: z.boolean().optional(),
+        /** False where the run's version predates its stack's compiled loss (StackMemory.compiledLossLogitsBytesPerElement). */
+        lossCompiled: z.boolean().optional(),
       })
       .strict(),
     layout: z

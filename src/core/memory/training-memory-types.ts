@@ -37,6 +37,12 @@ export interface TrainingMemoryOptions {
    * known (a published run's modelling code and mixed-precision wrapper); overrides the stack's.
    */
   readonly logitsBytesPerElement?: number;
+  /**
+   * False where the run's loss was not compiled though its stack now compiles it (a version before
+   * the stack's `compiledLoss.since`, or a run without torch.compile). Default: compiled wherever the
+   * stack has a compiled loss (StackMemory.compiledLossLogitsBytesPerElement).
+   */
+  readonly lossCompiled?: boolean;
   /** Model states kept in host memory (offload.ts); default none. */
   readonly offload?: { readonly mode: OffloadMode };
 }

@@ -125,9 +125,12 @@ export function trainingMemory(
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
+  const compiledLoss = options.lossCompiled === false ? undefined : stack?.compiledLossLogitsBytesPerElement;
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
-  const logitsBytes = options.logitsBytesPerElement ?? vocabParallel ?? stack?.logitsBytesPerElement ?? 6;
-  const logitsCachedBytes = stack?.logitsCachedBytesPerElement ?? 0;
+  const logitsBytes =
+    options.logitsBytesPerElement ?? compiledLoss ?? vocabParallel ?? stack?.logitsBytesPerElement ?? 6;
+  // A compiled loss allocates no FP32 blocks, so none is left reserved beside the next.
+  const logitsCachedBytes = compiledLoss === undefined ? (stack?.logitsCachedBytesPerElement ?? 0) : 0;
   // torch.distributed.pipelining keeps each microbatch's output (BF16 logits) for the step's result.
   const keptLogitsPerElement = p > 1 && stack?.pipelineKeepsOutputs ? 2 * numMicrobatches : 0;
   const reserve = stack?.allocatorReserveFraction ?? 0;

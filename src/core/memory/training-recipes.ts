@@ -88,6 +88,14 @@ export interface StackMemory {
    */
   readonly vocabParallelLogitsBytesPerElement?: number;
   /**
+   * Bytes per element live at the loss where the stack compiles its loss with the model
+   * (torch.compile fuses the FP32 upcast, log-softmax and NLL forward and backward: the BF16 logits kept
+   * for the backward and their BF16 gradient, whether or not the vocabulary is split): replaces the
+   * plain and vocab-parallel bytes and the cached block, unless the run says its loss was not compiled
+   * (TrainingMemoryOptions.lossCompiled). Absent: the stack never compiles its loss.
+   */
+  readonly compiledLossLogitsBytesPerElement?: number;
+  /**
    * The output projection saves its all-gathered input under sequence parallelism (DTensor's
    * ColwiseParallel in torchtitan) rather than the sequence shard it re-gathers in the backward pass
    * (Megatron's ColumnParallelLinear). Default false.

@@ -171,7 +171,13 @@ export function planTraining(
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
-    lossKernel: options.lossKernel ?? stackLossKernelFor(stack, spec) ?? 'fused',
+    // A compiled loss is one fused kernel (its FP32 upcast never reaches memory).
+    lossKernel:
+      options.lossKernel ??
+      (options.lossCompiled !== false && stack?.memory.compiledLossLogitsBytesPerElement !== undefined
+        ? 'fused'
+        : stackLossKernelFor(stack, spec)) ??
+      'fused',
     selectiveCheckpoint: options.selectiveCheckpoint ?? stack?.memory.selectiveCheckpoint ?? 'attention',
     attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
     pipelineDefersGradientReduction:

@@ -43,6 +43,8 @@ export interface TrainingOptions {
   readonly lossKernel?: LossKernel;
   /** The run's loss code's logits bytes per element at its peak, where known (TrainingMemoryOptions). */
   readonly logitsBytesPerElement?: number;
+  /** False where the run's loss was not compiled though its stack now compiles it (TrainingMemoryOptions). */
+  readonly lossCompiled?: boolean;
   /** What `recompute: selective` keeps (recompute.ts); `planTraining` sets the stack's. Default 'attention'. */
   readonly selectiveCheckpoint?: SelectivePolicy;
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
