@@ -36,6 +36,7 @@ import { rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
   CHECKPOINTS_ON_GPU,
+  compiledLossBytes,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   keepsEagerCopies,
   optimizerStateBytes,
@@ -71,6 +72,7 @@ export type {
 export {
   ATTENTION_KERNELS,
   type AttentionKernel,
+  compiledLossBytes,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   foreignModules,
   isFusedAttention,
@@ -125,7 +127,7 @@ export function trainingMemory(
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
   };
-  const compiledLoss = options.lossCompiled === false ? undefined : stack?.compiledLossLogitsBytesPerElement;
+  const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
   const logitsBytes =
     options.logitsBytesPerElement ?? compiledLoss ?? vocabParallel ?? stack?.logitsBytesPerElement ?? 6;

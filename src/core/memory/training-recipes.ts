@@ -47,6 +47,12 @@ export function stackMemoryFor(memory: StackMemory | undefined, spec: ModelSpec)
   };
 }
 
+/** Bytes per logit element of the stack's compiled loss where the run compiles it; undefined where it does not. */
+export const compiledLossBytes = (
+  memory: StackMemory | undefined,
+  lossCompiled: boolean | undefined,
+): number | undefined => (lossCompiled === false ? undefined : memory?.compiledLossLogitsBytesPerElement);
+
 /** The loss kernel a stack runs this model's loss with (its own, or `ownModules.otherwise`'s). */
 export function stackLossKernelFor(
   stack: { readonly memory: StackMemory; readonly lossKernel?: LossKernel } | undefined,

@@ -5,6 +5,7 @@
 import { InputError, type InputIssue } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import {
+  compiledLossBytes,
   foreignModules,
   largestMemoryTerm,
   OFFLOAD_MIN_ZERO_STAGE,
@@ -174,7 +175,7 @@ export function planTraining(
     // A compiled loss is one fused kernel (its FP32 upcast never reaches memory).
     lossKernel:
       options.lossKernel ??
-      (options.lossCompiled !== false && stack?.memory.compiledLossLogitsBytesPerElement !== undefined
+      (compiledLossBytes(stack?.memory, options.lossCompiled) !== undefined
         ? 'fused'
         : stackLossKernelFor(stack, spec)) ??
       'fused',
