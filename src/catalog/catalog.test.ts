@@ -165,6 +165,31 @@ describe('catalog lint rules catch what they are for', () => {
     const issues = LINT_RULES.sourcesUsed({ files: { 'gpus/x': good }, sources: { ...sources, orphan: {} } });
     expect(issues.map((i) => i.message)).toEqual(["source 'orphan' is never cited"]);
   });
+  it('stack-version-dated', () => {
+    const files = (lossCompiled?: boolean, published = '2024-12') => ({
+      files: {
+        'stacks/t': { memory: { compiledLoss: { since: '2025-04-01' } } },
+        'validation/training': {
+          cases: [
+            {
+              id: 'c',
+              stack: 't',
+              source: 's',
+              training: lossCompiled === undefined ? {} : { lossCompiled },
+            },
+          ],
+        },
+      },
+      sources: { s: { published } },
+    });
+    expect(LINT_RULES.stackVersionDated(files(false)).map((i) => i.message)).toEqual([]);
+    expect(LINT_RULES.stackVersionDated(files()).map((i) => i.message)).toEqual([
+      "case 'c' (source published 2024-12) predates t's compiled loss (since 2025-04-01): it needs lossCompiled: false",
+    ]);
+    expect(LINT_RULES.stackVersionDated(files(false, '2025-06'))).toHaveLength(1);
+    expect(LINT_RULES.stackVersionDated(files(undefined, '2025-06'))).toHaveLength(0);
+    expect(LINT_RULES.stackVersionDated(files(undefined, '2025'))).toHaveLength(0);
+  });
   it('sources-dated', () => {
     const undated = { s: { url: 'ftp://x' } };
     const priced = { rentalPrices: [{ usdPerGpuHour: { value: 2 } }] };
