@@ -86,6 +86,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
           file.memory.compiledLoss.logitsBytesPerElement.value,
           file.memory.compiledLoss.logitsBytesPerElement.unit,
         ),
+        compiledLossSince: file.memory.compiledLoss.since,
       }),
       ...(file.memory.headSavesGatheredInput && {
         headSavesGatheredInput: file.memory.headSavesGatheredInput.saves,

@@ -4,7 +4,7 @@
  * same terms in JSON.
  */
 import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
-import type { MemoryBreakdown, StageMemory } from '../core/memory/training-memory.js';
+import type { MemoryBreakdown, StackMemory, StageMemory } from '../core/memory/training-memory.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
 import { formatBytes, table } from './format.js';
@@ -110,6 +110,21 @@ export function bytesWithRange(bytes: number, range: Range | null): string {
   if (!range) return formatBytes(bytes);
   return `${formatBytes(bytes)} (P10 ${formatBytes(range.p10)} – P90 ${formatBytes(range.p90)})`;
 }
+
+/** The stack's loss bytes per logit element: a compiled loss's with the uncompiled one's beside it. */
+export function lossBytesText(memory: StackMemory): string {
+  const compiled = memory.compiledLossLogitsBytesPerElement;
+  const eager = formatBytes(memory.logitsBytesPerElement);
+  return compiled === undefined
+    ? eager
+    : `${formatBytes(compiled)} (compiled, as the stack runs it since ${memory.compiledLossSince}; ${eager} without torch.compile or before)`;
+}
+
+/** For a stack that compiles its loss, the line saying what the figure assumes; else none. */
+export const compiledLossLines = (memory: StackMemory): string[] =>
+  memory.compiledLossLogitsBytesPerElement === undefined
+    ? []
+    : [`loss: ${lossBytesText(memory)} per logit element`];
 
 /** Where the memory band comes from, or why there is none. */
 export function memoryBandLine(band: MemoryBand): string {

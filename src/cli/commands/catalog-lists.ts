@@ -7,13 +7,9 @@ import { formatPercent } from '../../core/format.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
 import { median } from '../../core/statistics.js';
-import {
-  leaveOneOutErrors,
-  STACK_IDS,
-  type StackCalibration,
-  type StackProfile,
-} from '../../core/training/stack.js';
+import { leaveOneOutErrors, STACK_IDS, type StackCalibration } from '../../core/training/stack.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
+import { lossBytesText } from '../memory-breakdown.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
 
@@ -175,7 +171,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
     return [
       `${stack.name} (${stack.id})`,
       '',
-      `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}; loss ${lossBytes(stack.memory)} per logit element`,
+      `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}; loss ${lossBytesText(stack.memory)} per logit element`,
       '',
       rows.length > 0
         ? table(
@@ -219,11 +215,4 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
     '',
     "'llmecon stacks <id>' lists a stack's splits, its calibration per GPU family and its sources.",
   ].join('\n');
-}
-
-/** The loss's bytes per logit element: a compiled loss's, with the uncompiled one's for earlier versions. */
-function lossBytes(memory: StackProfile['memory']): string {
-  const compiled = memory.compiledLossLogitsBytesPerElement;
-  const eager = formatBytes(memory.logitsBytesPerElement);
-  return compiled === undefined ? eager : `${formatBytes(compiled)} (compiled; ${eager} before)`;
 }

@@ -16,6 +16,7 @@ import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
   breakdownTable,
+  compiledLossLines,
   fitVerdict,
   layoutLine,
   memoryBandLine,
@@ -275,6 +276,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
         baseFormatLabel(choice),
       ),
       memoryBandLine(memoryBand),
+      ...compiledLossLines(stack.memory),
       `${fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}${memoryFitLevel === 'estimate' ? '' : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`}`,
       ...(options.offload && host ? [offloadLine(options.offload, host)] : []),
     ].join('\n'),

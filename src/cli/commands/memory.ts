@@ -27,7 +27,13 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
+import {
+  breakdownJson,
+  breakdownTable,
+  compiledLossLines,
+  fitVerdict,
+  memoryBandLine,
+} from '../memory-breakdown.js';
 import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
@@ -246,6 +252,7 @@ function train(
         })),
       ),
       memoryBandLine(band),
+      ...compiledLossLines(stack.memory),
       '',
       fit.line,
       ...(offload && host ? [offloadLine(offload, host)] : []),

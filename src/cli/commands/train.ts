@@ -15,7 +15,7 @@ import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
-import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
+import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
@@ -254,6 +254,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus, 0)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus, 0)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
+    ...compiledLossLines(stack.memory),
     ...(offload && host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,
   ];

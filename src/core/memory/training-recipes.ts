@@ -101,6 +101,8 @@ export interface StackMemory {
    * (TrainingMemoryOptions.lossCompiled). Absent: the stack never compiles its loss.
    */
   readonly compiledLossLogitsBytesPerElement?: number;
+  /** The date (ISO) from which the stack compiles its loss; with `compiledLossLogitsBytesPerElement`. */
+  readonly compiledLossSince?: string;
   /**
    * The output projection saves its all-gathered input under sequence parallelism (DTensor's
    * ColwiseParallel in torchtitan) rather than the sequence shard it re-gathers in the backward pass
