@@ -115,9 +115,10 @@ export function bytesWithRange(bytes: number, range: Range | null): string {
 export function lossBytesText(memory: StackMemory): string {
   const compiled = memory.compiledLossLogitsBytesPerElement;
   const eager = formatBytes(memory.logitsBytesPerElement);
+  const since = memory.compiledLossSince ? `, as the stack runs it since ${memory.compiledLossSince}` : '';
   return compiled === undefined
     ? eager
-    : `${formatBytes(compiled)} (compiled, as the stack runs it since ${memory.compiledLossSince}; ${eager} without torch.compile or before)`;
+    : `${formatBytes(compiled)} (compiled${since}; ${eager} without torch.compile or before)`;
 }
 
 /** For a stack that compiles its loss, the line saying what the figure assumes; else none. */
