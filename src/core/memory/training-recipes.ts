@@ -36,12 +36,16 @@ export function foreignModules(memory: StackMemory | undefined, spec: ModelSpec)
 export const keepsEagerCopies = (memory: StackMemory): boolean =>
   memory.unfusedElementwise && (memory.eagerActivationCopies ?? true);
 
-/** The stack's memory as it runs this model: for a model it does not build, `ownModules.otherwise`. */
+/**
+ * The stack's memory as it runs this model: for a model it does not build, `ownModules.otherwise`'s loss
+ * (never the stack's own compiled loss: the other modules' loss runs).
+ */
 export function stackMemoryFor(memory: StackMemory | undefined, spec: ModelSpec): StackMemory | undefined {
   const own = foreignModules(memory, spec);
   if (!memory || !own) return memory;
+  const { compiledLossLogitsBytesPerElement: _, compiledLossSince: __, ...rest } = memory;
   return {
-    ...memory,
+    ...rest,
     logitsBytesPerElement: own.otherwise.logitsBytesPerElement,
     eagerActivationCopies: own.otherwise.eagerActivationCopies,
   };

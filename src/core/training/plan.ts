@@ -11,6 +11,7 @@ import {
   OFFLOAD_MIN_ZERO_STAGE,
   type OffloadOptions,
   stackLossKernelFor,
+  stackMemoryFor,
   trainingMemory,
 } from '../memory/training-memory.js';
 import { queryHeadCounts } from '../model/kv-cache.js';
@@ -175,7 +176,7 @@ export function planTraining(
     // A compiled loss is one fused kernel (its FP32 upcast never reaches memory).
     lossKernel:
       options.lossKernel ??
-      (compiledLossBytes(stack?.memory, options.lossCompiled) !== undefined
+      (compiledLossBytes(stackMemoryFor(stack?.memory, spec), options.lossCompiled) !== undefined
         ? 'fused'
         : stackLossKernelFor(stack, spec)) ??
       'fused',
