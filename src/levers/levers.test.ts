@@ -261,13 +261,14 @@ describe('presets', () => {
     for (const name of ['MoE', 'FP8', 'dualpipe'])
       expect(w.steps.find((s) => s.lever.startsWith(name))!.deltaUsd).toBeLessThan(0);
     // MoE is the largest saving. On the baseline's TP 8 the search already folds the TP ranks into an
-    // EP 64 group at expert tensor parallelism 1 (as NeMo's MoE recipes run), so each GPU holds 4
-    // experts and Megatron's per-local-expert host work stays small; DeepSeek's TP 1 layout then
-    // changes the cost by little either way.
+    // EP 32 group at expert tensor parallelism 1 (as NeMo's MoE recipes run) over 4 nodes, whose
+    // group-limited tokens cross the network to 22/7 nodes each, so each GPU holds 8 experts and
+    // Megatron's per-local-expert host work stays small; DeepSeek's TP 1 layout then changes the cost
+    // by little either way.
     const moe = w.steps.find((s) => s.lever.startsWith('MoE'))!;
     const layout = w.steps.find((s) => s.lever.startsWith('layout'))!;
     expect([...w.steps].sort((a, b) => a.deltaUsd - b.deltaUsd)[0]).toBe(moe);
-    expect(moe.detail).toMatch(/ep 64/);
+    expect(moe.detail).toMatch(/tp 8 · .*ep 32/);
     expect(Math.abs(layout.deltaUsd)).toBeLessThan(0.1 * Math.abs(moe.deltaUsd));
     for (const s of w.steps) {
       expect(Number.isFinite(s.costUsd) && s.costUsd > 0).toBe(true);

@@ -111,6 +111,8 @@ const caseSchema = z
         /** The GEMM datatype of the engine's kernels when it differs from the weights' default. */
         gemmDatatype: z.enum(['bf16', 'fp8', 'fp4']).optional(),
         expertImbalance: z.number().min(1).optional(),
+        /** EPLB's redundant expert slots over the replica (SGLang --ep-num-redundant-experts). */
+        redundantExperts: positiveInt.optional(),
         /** The run drafts with the model's MTP modules (ServingReplica.drafter). */
         drafter: z.literal('mtp').optional(),
       })

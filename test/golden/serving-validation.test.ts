@@ -99,7 +99,8 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     // rows with the eight GPT-OSS 120B H100 rows of the fortieth pass (14.5% over the 10 before). The KV-pool rows
     // are apart (below). Each held-out row also keeps its own tolerance (above).
     ['vllm', 25, 18, 0.18, 0.17, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
-    ['sglang', 38, 29, 0.34, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
+    // SGLang's held out 29 → 34 with the large-scale-EP rows of the forty-fourth pass (median 10.5% → 10.2%).
+    ['sglang', 43, 34, 0.34, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
   ] as const)
     it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
       const mine = results.filter(
@@ -112,6 +113,15 @@ describe('serving validation (catalog/validation/serving.json)', () => {
       expect(held.count).toBe(heldOutRows);
       expect(held.median).toBeLessThanOrEqual(heldOutMedian);
     });
+  // Wide EP at full load, held out (forty-fourth pass): the SGLang team's DeepSeek-V3 prefill on 4 nodes of
+  // H100 (EP32) and decode on 9 (EP72), and DeepSeek's own profile of the prefill step on H800. Guards just
+  // above today's largest |error| (15.9%, the 4K default-EPLB row, whose residual imbalance the engine does
+  // not price; −33% to −39% before a token crossed the network once per node it reaches).
+  it('wide-EP DeepSeek-V3 at full load (SGLang large-scale EP, DeepSeek profile): all 6 rows within 17%', () => {
+    const rows = results.filter((r) => r.case.source === 'lmsys-sglang-large-scale-ep');
+    expect(rows.length).toBe(6);
+    expect(errorStatistics(rows).max).toBeLessThanOrEqual(0.17);
+  });
   // The engines' KV pools at startup from their logs (DeepSeek-R1 on 8 H200, llm-ie-benchmarks): SGLang within the
   // issue's 10% (the weights' 2.5 GiB); vLLM's is a regression guard above today's +25.7% (its profile run's
   // 11.3 GiB reserve is not modelled).

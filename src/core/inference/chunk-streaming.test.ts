@@ -5,7 +5,7 @@ import { engineForGpu, findEngine } from '../../catalog/engines.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { type EngineProfile, promptStreaming } from './engine.js';
-import { promptChunksSeconds } from './prompt-chunks.js';
+import { computedPromptContext, promptChunksSeconds } from './prompt-chunks.js';
 import { type ServingReplica, servingPoint } from './serving.js';
 import { servingStepSeconds } from './serving-step.js';
 import { simulateReplica } from './simulator/simulate.js';
@@ -31,6 +31,15 @@ const replica = (
   kvFormat: spec === 'qwen' ? 'bf16' : 'fp8',
   profile,
 });
+/** One request of `tokens` prompt tokens and 2 output tokens, sent at t = 0. */
+const loneRequest = (tokens: number) =>
+  syntheticRequests({
+    requests: 1,
+    inputTokens: tokens,
+    outputTokens: 2,
+    arrival: { kind: 'burst' },
+    seed: 1,
+  });
 const prompt = (tokens: number) => ({
   decodeSequences: 0,
   tokensPerSequence: 1,
@@ -107,13 +116,7 @@ describe("a long prompt's chunks streamed through a pipeline (SGLang's chunked p
     'the simulator and the analytic TTFT of a lone long prompt on a streamed pipeline agree within 8%, fixed or dynamic chunks, whatever the last',
     (pp, tokens) => {
       const r = replica(sglang, pp, 4, 'llama');
-      const requests = syntheticRequests({
-        requests: 1,
-        inputTokens: tokens,
-        outputTokens: 2,
-        arrival: { kind: 'burst' },
-        seed: 1,
-      });
+      const requests = loneRequest(tokens);
       const run = (profile: EngineProfile) =>
         simulateReplica(llama70, h200, replica(profile, pp, 4, 'llama'), requests, {
           engine: profile,
@@ -129,6 +132,47 @@ describe("a long prompt's chunks streamed through a pipeline (SGLang's chunked p
       expect(Math.abs(run(dynamic) / analytic(dynamic) - 1)).toBeLessThan(0.08);
       // vLLM's serial chunks take longer on the same pipeline.
       expect(run(vllm)).toBeGreaterThan(run(sglang));
+    },
+  );
+});
+
+describe('a prompt partly served from the prefix cache: its computed tokens attend to the cached prefix', () => {
+  it('mean context input·(1 + hit)/2: half the prompt without a hit, the cached prefix plus half the rest with one', () => {
+    expect(computedPromptContext(4000)).toBe(2000);
+    expect(computedPromptContext(4000, 0.5)).toBe(3000);
+  });
+
+  it("a lone prompt's first token: one pass of the computed tokens at that context (a 45K-token cached prefix: +32%)", () => {
+    const r: ServingReplica = { tensorParallel: 4, expertParallel: 1, weightFormat: 'fp8', kvFormat: 'fp8' };
+    const w = { inputTokens: 60_000, outputTokens: 2, cacheHitRate: 0.75 };
+    const pass = (context: number) =>
+      servingStepSeconds(llama70, h200, r, { ...prompt(15_000), prefillContext: context });
+    expect(servingPoint(llama70, h200, r, w, 1).ttftSeconds).toBeCloseTo(pass(52_500), 12);
+    expect(pass(52_500) / pass(30_000)).toBeGreaterThan(1.3);
+  });
+
+  test.prop([fc.constantFrom(0.25, 0.5, 0.75), fc.integer({ min: 8_000, max: 60_000 })], { numRuns: 24 })(
+    'the analytic TTFT agrees with the simulator within 5%, and exceeds that of a fresh prompt of the computed tokens',
+    (hit, tokens) => {
+      const r = replica(sglang, 1, 4, 'llama');
+      const requests = loneRequest(tokens);
+      const simulated = simulateReplica(llama70, h200, r, requests, {
+        engine: sglang,
+        arrival: { kind: 'burst' },
+        timelinePoints: 0,
+        cacheHitRate: hit,
+      }).ttftSeconds.p50;
+      const analytic = servingPoint(
+        llama70,
+        h200,
+        r,
+        { inputTokens: tokens, outputTokens: 2, cacheHitRate: hit },
+        1,
+      );
+      expect(Math.abs(simulated / analytic.ttftSeconds - 1)).toBeLessThan(0.05);
+      const computed = Math.round(tokens * (1 - hit));
+      const fresh = servingPoint(llama70, h200, r, { inputTokens: computed, outputTokens: 2 }, 1);
+      expect(analytic.ttftSeconds).toBeGreaterThan(fresh.ttftSeconds);
     },
   );
 });

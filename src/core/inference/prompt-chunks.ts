@@ -7,6 +7,13 @@ import { absorbsPromptChunks, type EngineProfile } from './engine.js';
 import type { StepWork } from './serving-step.js';
 
 /**
+ * Mean keys a prompt's computed tokens attend to: the prefix served from the cache (a share `cacheHitRate`
+ * of the prompt) and, causally, half of themselves — input·(1 + hit)/2 (input/2 without a cache hit).
+ */
+export const computedPromptContext = (inputTokens: number, cacheHitRate = 0): number =>
+  (inputTokens * (1 + cacheHitRate)) / 2;
+
+/**
  * How a prompt's chunks pass a pipeline: one after another (`serial`), streamed in behind each other at the
  * token budget (`fixed`, SGLang's chunked pipeline parallelism), or streamed at sizes that keep each chunk's
  * time near the first's (SGLang --enable-dynamic-chunking, `smoothFactor` its SGLANG_DYNAMIC_CHUNKING_SMOOTH_FACTOR).
@@ -24,6 +31,7 @@ export type ChunkStreaming = 'serial' | 'fixed' | { readonly smoothFactor: numbe
  * the prefix L, SGLang's quadratic runtime model), moved from c₀ towards that size by the smooth factor and
  * never below c₀/4 (SGLang's floor). Serial: ⌈P / c₀⌉ equal chunks one after another at `base`'s context.
  * `engine`: the engine whose MLA dispatch runs a chunk at its prefix absorbed (engine.ts absorbsPromptChunks).
+ * `cachedTokens`: the prompt's prefix served from the cache, before the first chunk (every chunk attends to it).
  */
 export function promptChunksSeconds(
   base: StepWork,
@@ -32,8 +40,9 @@ export function promptChunksSeconds(
   streaming: ChunkStreaming,
   step: (w: StepWork) => number,
   engine?: Pick<EngineProfile, 'mlaPrefixAbsorbedBelowTokens'>,
+  cachedTokens = 0,
 ): number {
-  const absorbs = (prefixTokens: number) => absorbsPromptChunks(engine, prefixTokens);
+  const absorbs = (prefixTokens: number) => absorbsPromptChunks(engine, cachedTokens + prefixTokens);
   const n = Math.max(1, Math.ceil(promptTokens / chunkTokens));
   // `count` chunks each priced as `w`, the k-th of them cut at prefix k·size: those after the first whose
   // prefix is below the engine's threshold run absorbed.
@@ -45,12 +54,12 @@ export function promptChunksSeconds(
   // Serial: the engine cuts chunks of its budget (the remainder last), whose prefixes decide.
   if (streaming === 'serial')
     return chunksSeconds(n, chunkTokens, { ...base, decodeSequences: 0, prefillTokens: promptTokens / n });
-  // A chunk's tokens attend to its prefix and half of themselves.
+  // A chunk's tokens attend to the cached prefix, the chunks before them and half of themselves.
   const chunk = (tokens: number, prefix: number, streams: boolean): StepWork => ({
     ...base,
     decodeSequences: 0,
     prefillTokens: tokens,
-    prefillContext: prefix + tokens / 2,
+    prefillContext: cachedTokens + prefix + tokens / 2,
     ...(streams ? { prefillStreams: true } : {}),
     ...(absorbs(prefix) ? { prefillAbsorbed: true } : {}),
   });
@@ -65,7 +74,10 @@ export function promptChunksSeconds(
     const full = Math.floor(promptTokens / c0);
     const rest = promptTokens - full * c0;
     // The full chunks' prefixes average (full − 1)·c₀/2; a step's time is linear in its context.
-    const streamed = chunksSeconds(full, c0, { ...chunk(c0, 0, true), prefillContext: (full * c0) / 2 });
+    const streamed = chunksSeconds(full, c0, {
+      ...chunk(c0, 0, true),
+      prefillContext: cachedTokens + (full * c0) / 2,
+    });
     const lastFull = timed(c0, (full - 1) * c0);
     if (rest === 0) return streamed + lastFull.drain;
     const tail = timed(rest, full * c0);

@@ -189,7 +189,8 @@ function pointAt(
   // together where the engine streams them through a pipeline).
   const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
   const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
-  const prefillAlone = s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall);
+  const prefillAlone =
+    s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, w.inputTokens - promptTokens);
   const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as

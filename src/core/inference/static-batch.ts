@@ -6,7 +6,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { promptStreaming } from './engine.js';
-import { promptChunksSeconds } from './prompt-chunks.js';
+import { computedPromptContext, promptChunksSeconds } from './prompt-chunks.js';
 import { checkWorkload, type ServingReplica, type ServingWorkload } from './serving.js';
 import { replicaGpus, servingStepSeconds } from './serving-step.js';
 
@@ -101,7 +101,7 @@ export function prefillTokensPerSecondPerGpu(
     tokensPerSequence: 1,
     context: 0,
     prefillTokens: computed,
-    prefillContext: w.inputTokens / 2,
+    prefillContext: computedPromptContext(w.inputTokens, w.cacheHitRate),
     prefillSequences: batchTokens / w.inputTokens,
     // An MTP drafter runs over the prompts too, to draft after them.
     draftTokens: w.speculative?.draftTokens ?? 0,

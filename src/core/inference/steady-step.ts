@@ -9,7 +9,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
 import { promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
-import { promptChunksSeconds } from './prompt-chunks.js';
+import { computedPromptContext, promptChunksSeconds } from './prompt-chunks.js';
 import type { ServingReplica, ServingWorkload } from './serving.js';
 import { type StepWork, servingStepSeconds } from './serving-step.js';
 import { tokensPerStep, verifiedTokens } from './speculative-plan.js';
@@ -57,7 +57,7 @@ export function steadyStep(
     draftWidth: w.speculative?.tree?.width,
     context: w.inputTokens + w.outputTokens / 2,
     prefillTokens: prefillPerStep,
-    prefillContext: w.inputTokens / 2,
+    prefillContext: computedPromptContext(w.inputTokens, w.cacheHitRate),
   };
   // The engine's host time per step (scheduling, sampling, launch) adds to every step, or hides
   // behind it where the scheduler overlaps the GPU; its MoE term adds GPU time.
@@ -81,8 +81,14 @@ export function steadyStep(
     // with the kernels, for the prefill share). A request decoding sees those of the other c − 1
     // sequences' successors (none at c = 1), as with mixed steps.
     const one = stepOverheads(r.profile, 1, r.expertParallel, routedLayers(spec), r.pipelineParallel);
-    const alone = promptAloneSeconds(spec, cluster, r, work, promptTokens, (k) =>
-      stepWallSeconds(r.profile, k, one),
+    const alone = promptAloneSeconds(
+      spec,
+      cluster,
+      r,
+      work,
+      promptTokens,
+      (k) => stepWallSeconds(r.profile, k, one),
+      w.inputTokens - promptTokens,
     );
     decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
     stepKernels = decodeKernels + (concurrency / stepsPerRequest) * alone;
@@ -117,7 +123,8 @@ export function steadyStep(
 
 /**
  * Seconds of one prompt prefilled alone in chunks of the engine's token budget (streamed through a
- * pipeline where the engine does), `wall` turning each chunk's kernels into its step's time.
+ * pipeline where the engine does), `wall` turning each chunk's kernels into its step's time, after
+ * `cachedTokens` of it served from the prefix cache.
  */
 export function promptAloneSeconds(
   spec: ModelSpec,
@@ -126,6 +133,7 @@ export function promptAloneSeconds(
   work: StepWork,
   promptTokens: number,
   wall: (kernelSeconds: number) => number,
+  cachedTokens = 0,
 ): number {
   return promptChunksSeconds(
     work,
@@ -134,6 +142,7 @@ export function promptAloneSeconds(
     promptStreaming(r.profile, r.pipelineParallel),
     (chunk) => wall(prefillStepSeconds(spec, cluster, r, chunk)),
     r.profile,
+    cachedTokens,
   );
 }
 

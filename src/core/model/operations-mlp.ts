@@ -135,10 +135,25 @@ export function busiestRankExperts(perRank: number, ranks: number, p: number): n
 }
 
 /**
+ * Expected distinct nodes a token reaches when its experts lie in `groupsPerToken` of `groups` routing
+ * groups, drawn uniformly, and each of `nodes` nodes holds groups/nodes whole groups:
+ * nodes · (1 − C(groups − groups/nodes, M) / C(groups, M)) — M where each node holds one group
+ * (DeepSeek-V3 Sec. 2.1.2, node-limited routing; the hypergeometric chance that no chosen group is on a node).
+ */
+export function expectedNodesReached(groups: number, groupsPerToken: number, nodes: number): number {
+  const perNode = groups / nodes;
+  let untouched = 1;
+  for (let i = 0; i < groupsPerToken; i += 1) untouched *= Math.max(0, (groups - perNode - i) / (groups - i));
+  return nodes * (1 - untouched);
+}
+
+/**
  * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
  * all-to-all inside the EP group); DeepSeek dispatches in FP8, and so, as an estimate, does a 4-bit
  * model (its GEMMs quantise the activations either way). Group-limited routing sends a token
- * to at most `groupsPerToken` nodes, then NVLink fans out (DeepSeek-V3 Sec. 2.1.2). None where every EP
+ * across the network once per node it reaches ({@link expectedNodesReached}: at most `groupsPerToken`),
+ * then NVLink fans out (DeepSeek-V3 Sec. 2.1.2; DeepEP's normal kernels, which prefill and training run);
+ * a decode step's low-latency kernels send each token to each of its top-k experts (DeepEP README). None where every EP
  * rank holds every token (`expertTokensReplicated`): the TP all-reduce (operations.ts) combines.
  */
 function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder, tokens: number): void {
@@ -159,9 +174,10 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
         : Math.max(1, Math.min(ep, Math.floor(layout.gpusPerNode / apart)));
   const nodes = Math.max(1, ep / perNode);
   const groups = moe.routingGroups;
+  // Decode steps dispatch in DeepEP's low-latency mode: each token straight to each of its experts' ranks.
   const copies =
-    groups && groups.groups >= nodes
-      ? Math.min(moe.topK, groups.groupsPerToken * Math.max(1, groups.groups / nodes))
+    groups && groups.groups >= nodes && nodes > 1 && request.phase !== 'decode'
+      ? Math.min(moe.topK, expectedNodesReached(groups.groups, groups.groupsPerToken, nodes))
       : moe.topK;
   // LatentMoE dispatches and combines latent-wide tokens. With sequence parallelism and ETP < TP each
   // rank dispatches its ETP/TP share of the TP group's tokens (its own sequence shard at ETP = 1;
