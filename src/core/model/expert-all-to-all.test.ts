@@ -1,6 +1,7 @@
 /**
  * The EP all-to-all's network volume: a token crosses the network once per node its routing groups
- * reach (DeepEP's normal kernels, prefill and training), once per expert at decode (low-latency kernels).
+ * reach (DeepEP's normal kernels, prefill and training) or, in a serving prefill without node-limited
+ * routing, once per node its experts reach; once per expert at decode (low-latency kernels).
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -33,10 +34,13 @@ describe('expected nodes a group-limited token reaches', () => {
   );
 });
 
-describe('dispatch bytes of DeepSeek-V3 over EP ranks on nodes of 8 GPUs', () => {
-  const spec = byName('deepseek-v3');
+describe('dispatch bytes over EP ranks on nodes of 8 GPUs', () => {
   const tokens = 2 * 4096;
-  const dispatchBytes = (ep: number, phase: 'forward' | 'prefill' | 'decode') => {
+  const dispatchBytes = (
+    ep: number,
+    phase: 'forward' | 'prefill' | 'decode',
+    spec = byName('deepseek-v3'),
+  ) => {
     const ops = layerOperations(
       spec,
       { attention: 'full', mlp: 'moe' },
@@ -57,6 +61,14 @@ describe('dispatch bytes of DeepSeek-V3 over EP ranks on nodes of 8 GPUs', () =>
     const op = ops.find((o): o is Extract<Operation, { type: 'collective' }> => o.name === 'dispatch');
     return op!.bytes / (tokens * spec.hiddenSize);
   };
+  it('without routing groups (Qwen3-235B, top-8 of 128): a serving prefill once per node its experts reach, training per expert', () => {
+    const qwen = byName('qwen3-235b-a22b');
+    let untouched = 1;
+    for (let i = 0; i < 8; i += 1) untouched *= (64 - i) / (128 - i);
+    expect(dispatchBytes(16, 'prefill', qwen)).toBeCloseTo(2 * (1 - untouched), 9);
+    expect(dispatchBytes(16, 'forward', qwen)).toBeCloseTo(8, 9);
+    expect(dispatchBytes(16, 'decode', qwen)).toBeCloseTo(8, 9);
+  });
   it('EP32 over 4 nodes: 22/7 node copies per FP8 token in prefill and training, all 8 experts at decode', () => {
     expect(dispatchBytes(32, 'prefill')).toBeCloseTo(22 / 7, 9);
     expect(dispatchBytes(32, 'forward')).toBeCloseTo(22 / 7, 9);

@@ -148,13 +148,30 @@ export function expectedNodesReached(groups: number, groupsPerToken: number, nod
 }
 
 /**
+ * Network sends per token over `nodes` nodes: each of its top-k experts at a decode step (DeepEP's low-latency
+ * kernels) and within one node; once per node its routing groups reach where each node holds whole groups
+ * (prefill and training, DeepEP's normal kernels); once per node its experts reach in a serving prefill
+ * otherwise (the same kernels, whatever the routing: experts as groups of one, an upper bound where groups
+ * span nodes); top-k in training without node-limited routing (Megatron's all-to-all sends per expert).
+ */
+function networkCopies(
+  moe: NonNullable<ModelSpec['moe']>,
+  phase: OperationRequest['phase'],
+  nodes: number,
+): number {
+  if (nodes <= 1 || phase === 'decode') return moe.topK;
+  const groups = moe.routingGroups;
+  if (groups && groups.groups >= nodes)
+    return expectedNodesReached(groups.groups, groups.groupsPerToken, nodes);
+  return phase === 'prefill' ? expectedNodesReached(moe.numExperts, moe.topK, nodes) : moe.topK;
+}
+
+/**
  * Dispatch and combine: each token's hidden state to its experts and back (Megatron/DeepEP
  * all-to-all inside the EP group); DeepSeek dispatches in FP8, and so, as an estimate, does a 4-bit
- * model (its GEMMs quantise the activations either way). Group-limited routing sends a token
- * across the network once per node it reaches ({@link expectedNodesReached}: at most `groupsPerToken`),
- * then NVLink fans out (DeepSeek-V3 Sec. 2.1.2; DeepEP's normal kernels, which prefill and training run);
- * a decode step's low-latency kernels send each token to each of its top-k experts (DeepEP README). None where every EP
- * rank holds every token (`expertTokensReplicated`): the TP all-reduce (operations.ts) combines.
+ * model (its GEMMs quantise the activations either way), each token {@link networkCopies} times, and
+ * NVLink fans it out inside a node (DeepSeek-V3 Sec. 2.1.2; DeepEP README). None where every EP rank holds
+ * every token (`expertTokensReplicated`): the TP all-reduce (operations.ts) combines.
  */
 function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder, tokens: number): void {
   const moe = spec.moe!;
@@ -173,12 +190,7 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
         ? 1
         : Math.max(1, Math.min(ep, Math.floor(layout.gpusPerNode / apart)));
   const nodes = Math.max(1, ep / perNode);
-  const groups = moe.routingGroups;
-  // Decode steps dispatch in DeepEP's low-latency mode: each token straight to each of its experts' ranks.
-  const copies =
-    groups && groups.groups >= nodes && nodes > 1 && request.phase !== 'decode'
-      ? Math.min(moe.topK, expectedNodesReached(groups.groups, groups.groupsPerToken, nodes))
-      : moe.topK;
+  const copies = Math.min(moe.topK, networkCopies(moe, request.phase, nodes));
   // LatentMoE dispatches and combines latent-wide tokens. With sequence parallelism and ETP < TP each
   // rank dispatches its ETP/TP share of the TP group's tokens (its own sequence shard at ETP = 1;
   // Megatron's MoEAlltoAllTokenDispatcher); serving's replicated TP tokens are sent as they are.
