@@ -147,19 +147,45 @@ export interface StepWork {
   readonly prefillAbsorbed?: boolean;
 }
 
+/**
+ * The busiest attention rank's work where attention runs data-parallel over `ranks` (EP > 1): engines
+ * place whole requests on ranks (SGLang --enable-dp-attention, TensorRT-LLM attention DP, DeepSeek's
+ * prefill and decode instances), so a rank holds at least one of fewer requests than ranks — a lone
+ * prompt's every token on one GPU — and an even share of more. A prefill-only step's requests are
+ * `prefillSequences` (absent: one prompt); a mixed step's prompt chunks spread evenly, each rank's
+ * scheduler admitting its own. Null without attention data parallelism.
+ */
+function attentionRankLoad(
+  ranks: number,
+  w: StepWork,
+): { readonly decodeSequences: number; readonly prefillTokens: number } | null {
+  if (ranks <= 1) return null;
+  const busiest = (requests: number) => Math.max(requests / ranks, Math.min(requests, 1));
+  const prompts = w.decodeSequences > 0 ? ranks : (w.prefillSequences ?? 1);
+  return {
+    decodeSequences: busiest(w.decodeSequences),
+    prefillTokens: prompts > 0 ? (w.prefillTokens * busiest(prompts)) / prompts : 0,
+  };
+}
+
 /** The operation request of one serving step on one GPU of a replica (see model/operations.ts). */
 export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): OperationRequest {
   // Attention runs data-parallel over the EP group; a pipeline runs one microbatch at a time in each
   // stage: this GPU's share of the sequences in one pass.
   const share = r.expertParallel * pipelineMicrobatches(r, w);
   const inTp = r.epInTp === true && r.expertParallel === 1;
+  const ranks = attentionRankLoad(r.expertParallel, w);
   return {
     phase: w.decodeSequences > 0 ? 'decode' : 'prefill',
     shape: {
-      sequences: w.decodeSequences / share,
+      sequences: ranks?.decodeSequences ?? w.decodeSequences / share,
       tokensPerSequence: w.tokensPerSequence,
       contextTokens: w.context,
-      prefill: { tokens: w.prefillTokens / share, meanContextTokens: w.prefillContext },
+      prefill: {
+        tokens: ranks?.prefillTokens ?? w.prefillTokens / share,
+        meanContextTokens: w.prefillContext,
+      },
+      ...(ranks && { groupTokens: w.decodeSequences * w.tokensPerSequence + w.prefillTokens }),
     },
     layout: {
       tensorParallel: r.tensorParallel,

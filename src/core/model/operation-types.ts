@@ -193,6 +193,12 @@ export interface TokenShape {
   readonly contextTokens: number;
   /** Chunked prefill riding on a decode step: prompt tokens on this rank and their mean context. */
   readonly prefill?: { readonly tokens: number; readonly meanContextTokens: number };
+  /**
+   * Tokens the routed experts receive from the whole EP group this step, where its ranks hold unequal
+   * shares (serving's attention data parallelism places whole requests: a lone prompt on one rank);
+   * absent: every rank holds this GPU's tokens.
+   */
+  readonly groupTokens?: number;
 }
 
 /** The training loss's kernels: fused, or PyTorch's cross_entropy on FP32 or BF16 logits. */

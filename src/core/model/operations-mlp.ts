@@ -60,7 +60,7 @@ export function mlpOperations(
       // the experts' slots (EPLB's redundant copies split their experts' tokens).
       const ep = layout.expertParallel;
       const etp = layout.expertTensorParallel ?? t;
-      const groupTokens = (tokens * ep * etp) / t;
+      const groupTokens = request.shape.groupTokens ?? (tokens * ep * etp) / t;
       const slots = moe.numExperts + (request.redundantExperts ?? 0);
       const localExperts = slots / ep;
       const tokensPerExpert = ((groupTokens * moe.topK) / slots) * (request.expertImbalance ?? 1);

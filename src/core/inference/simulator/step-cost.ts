@@ -38,7 +38,7 @@ export function stepCostModel(
   const cache = new Map<string, number>();
   const moeLayers = routedLayers(spec);
   // A pipeline splits a step's sequences over its stages (serving-step.ts pipelineMicrobatches): up to
-  // its depth, the prompts prefilling count.
+  // its depth, the prompts prefilling count; so do a prefill-only step's over attention-DP ranks.
   const pp = r.pipelineParallel ?? 1;
   const gridStep = (
     d: number,
@@ -59,7 +59,7 @@ export function stepCostModel(
         context: c,
         prefillTokens: p,
         prefillContext: pc,
-        ...(pp > 1 ? { prefillSequences: ps } : {}),
+        ...(ps > 0 ? { prefillSequences: ps } : {}),
         ...(streams ? { prefillStreams: true } : {}),
         ...(absorbed ? { prefillAbsorbed: true } : {}),
       });
@@ -72,7 +72,14 @@ export function stepCostModel(
     const c = bucket(w.context, 4);
     const pc = bucket(w.prefillContext, 4);
     const [lo, hi, f] = prefillGrid(w.prefillTokens);
-    const ps = pp > 1 ? Math.min(pp, prefillSequences) : 0;
+    // Over attention data parallelism a prefill-only step's prompts fill its ranks up to one each.
+    const ep = r.expertParallel;
+    const ps =
+      pp > 1
+        ? Math.min(pp, prefillSequences)
+        : ep > 1 && d === 0
+          ? Math.min(ep, Math.max(1, prefillSequences))
+          : 0;
     const streams = w.prefillStreams === true;
     const absorbed = w.prefillAbsorbed === true;
     const low = gridStep(d, c, lo, pc, ps, streams, absorbed);
