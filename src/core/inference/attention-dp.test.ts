@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
+import { servingPoint } from './serving.js';
 import { type Replica, type StepWork, servingRequest, servingStepSeconds } from './serving-step.js';
 import { loneTtftSeconds } from './static-batch.js';
 
@@ -70,5 +71,15 @@ describe('attention data parallelism: the busiest rank', () => {
     // A full prefill batch keeps every rank busy: the step is no slower per token than the lone prompt's.
     const perToken = (w: StepWork) => servingStepSeconds(v3, h100, dep(8), w) / w.prefillTokens;
     expect(perToken(prefill(4096, 64))).toBeLessThan(perToken(prefill(4096)) / 3);
+  });
+
+  it('one client: the first token is the lone prompt on its rank (within 3%), on EP8 and EP32 at 1K to 30K tokens', () => {
+    for (const ep of [8, 32])
+      for (const tokens of [1000, 8000, 30_000]) {
+        const point = servingPoint(v3, h100, dep(ep), { inputTokens: tokens, outputTokens: 100 }, 1);
+        expect(Math.abs(point.ttftSeconds / loneTtftSeconds(v3, h100, dep(ep), tokens) - 1)).toBeLessThan(
+          0.03,
+        );
+      }
   });
 });
