@@ -190,7 +190,7 @@ function pointAt(
   const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
   const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
   const prefillAlone =
-    s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, w.inputTokens - promptTokens);
+    s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, s.cachedTokens);
   const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as

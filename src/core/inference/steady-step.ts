@@ -25,6 +25,8 @@ export interface SteadyStep {
   readonly perStep: number;
   readonly stepsPerRequest: number;
   readonly promptTokens: number;
+  /** Each prompt's tokens served from the prefix cache (its input less `promptTokens`). */
+  readonly cachedTokens: number;
   readonly stepKernels: number;
   /** The step's kernels without its prefill chunks. */
   readonly decodeKernels: number;
@@ -48,6 +50,7 @@ export function steadyStep(
   const drafts = w.speculative?.draftTokens ?? 0;
   const stepsPerRequest = w.outputTokens / perStep;
   const promptTokens = w.inputTokens * (1 - (w.cacheHitRate ?? 0));
+  const cachedTokens = w.inputTokens - promptTokens;
   // Chunked prefill: the prompts of the requests that replace finished ones ride along each step.
   const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
   const work = {
@@ -88,7 +91,7 @@ export function steadyStep(
       work,
       promptTokens,
       (k) => stepWallSeconds(r.profile, k, one),
-      w.inputTokens - promptTokens,
+      cachedTokens,
     );
     decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });
     stepKernels = decodeKernels + (concurrency / stepsPerRequest) * alone;
@@ -112,6 +115,7 @@ export function steadyStep(
     perStep,
     stepsPerRequest,
     promptTokens,
+    cachedTokens,
     stepKernels,
     decodeKernels,
     step,

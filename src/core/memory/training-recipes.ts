@@ -57,11 +57,16 @@ export const compiledLossBytes = (
   lossCompiled: boolean | undefined,
 ): number | undefined => (lossCompiled === false ? undefined : memory?.compiledLossLogitsBytesPerElement);
 
-/** The loss kernel a stack runs this model's loss with (its own, or `ownModules.otherwise`'s). */
+/**
+ * The loss kernel a stack runs this model's loss with: one fused kernel where the run compiles it (its FP32
+ * upcast never reaches memory), else the stack's own or `ownModules.otherwise`'s.
+ */
 export function stackLossKernelFor(
   stack: { readonly memory: StackMemory; readonly lossKernel?: LossKernel } | undefined,
   spec: ModelSpec,
+  lossCompiled?: boolean,
 ): LossKernel | undefined {
+  if (compiledLossBytes(stackMemoryFor(stack?.memory, spec), lossCompiled) !== undefined) return 'fused';
   return foreignModules(stack?.memory, spec)?.otherwise.lossKernel ?? stack?.lossKernel;
 }
 

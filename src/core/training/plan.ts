@@ -5,13 +5,11 @@
 import { InputError, type InputIssue } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import {
-  compiledLossBytes,
   foreignModules,
   largestMemoryTerm,
   OFFLOAD_MIN_ZERO_STAGE,
   type OffloadOptions,
   stackLossKernelFor,
-  stackMemoryFor,
   trainingMemory,
 } from '../memory/training-memory.js';
 import { queryHeadCounts } from '../model/kv-cache.js';
@@ -173,13 +171,7 @@ export function planTraining(
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
     eagerAttention: options.eagerAttention ?? stack?.memory.unfusedElementwise === true,
-    // A compiled loss is one fused kernel (its FP32 upcast never reaches memory).
-    lossKernel:
-      options.lossKernel ??
-      (compiledLossBytes(stackMemoryFor(stack?.memory, spec), options.lossCompiled) !== undefined
-        ? 'fused'
-        : stackLossKernelFor(stack, spec)) ??
-      'fused',
+    lossKernel: options.lossKernel ?? stackLossKernelFor(stack, spec, options.lossCompiled) ?? 'fused',
     selectiveCheckpoint: options.selectiveCheckpoint ?? stack?.memory.selectiveCheckpoint ?? 'attention',
     attentionKernel: options.attentionKernel ?? stack?.attentionKernel,
     pipelineDefersGradientReduction:
