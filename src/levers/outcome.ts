@@ -22,6 +22,7 @@ import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { drafterSplits } from '../core/model/drafter.js';
+import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { planTraining } from '../core/training/plan.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
@@ -157,7 +158,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       const stack = stateStack(s);
       const training = {
         seqLen,
-        globalBatchSize: Math.max(1, Math.round(s.globalBatchTokens / seqLen)),
+        globalBatchSize: globalBatchForTokens(s.globalBatchTokens, seqLen, s.gpus),
         precision: s.precision,
         optimizer: s.optimizer,
         offload,

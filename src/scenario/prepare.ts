@@ -21,6 +21,7 @@ import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../
 import { InputError, inputError } from '../core/errors.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
+import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import {
@@ -228,7 +229,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         seqLen,
-        globalBatchSize: Math.max(1, Math.round(phase.globalBatchTokens / seqLen)),
+        globalBatchSize: globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus),
         precision: phase.precision,
         optimizer: 'adamw',
         gpus: phase.gpus,

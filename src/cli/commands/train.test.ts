@@ -7,6 +7,7 @@ describe('train honours every fixed flag', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('1000 GPUs have no valid split');
     expect(r.stderr).toMatch(/counts that work nearby: .*\b1024\b/);
+    expect(r.stderr).toContain('or a global batch of 1000 sequences, which 1000 GPUs split');
   });
   it('--precision fp8 on a stack without an FP8 recipe exits 2 naming the flag; hf runs it through Accelerate', async () => {
     const r = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --precision fp8 --stack unsloth');
@@ -90,6 +91,30 @@ describe('train honours every fixed flag', () => {
     expect(megatron.code).toBe(2);
     expect(megatron.stderr).toMatch(
       /^error: --memory-fit: the megatron stack has no P10–P90 memory band to fit at \(no measured memory peaks/,
+    );
+  });
+});
+
+describe('train splits the global batch over the GPUs', () => {
+  it('a batch in tokens moves within ±5% to one the GPUs split, and says so', async () => {
+    const r = await runCli(
+      'train --model llama-2-7b --gpu a100-80gb --gpus 2048 --seq-len 4096 --global-batch-tokens 4M --json',
+    );
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.globalBatchSize).toBe(1024);
+    expect(out.layout.dp * out.layout.cp).toBeGreaterThan(1);
+    expect(out.warnings.join('\n')).toContain(
+      '976.6 sequences, which 2048 GPUs split over at most 1 data-parallel rank',
+    );
+  });
+  it('a batch in sequences that no layout splits exits 2 naming --global-batch and a batch that runs', async () => {
+    const r = await runCli(
+      'train --model llama-2-7b --gpu a100-80gb --gpus 2048 --seq-len 4096 --global-batch 977',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --global-batch: the global batch of 977 sequences splits over at most 1 data-parallel rank of 2048 GPUs .*1024 sequences \(\+4\.8%\) splits over 1024, and only that one runs/,
     );
   });
 });

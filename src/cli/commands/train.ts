@@ -5,6 +5,7 @@ import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { trainedSpec } from '../../core/model/trained-spec.js';
+import { globalBatchForTokens, globalBatchNote } from '../../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
@@ -67,17 +68,20 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       'give --global-batch (sequences) or --global-batch-tokens, not both',
     );
   }
-  const globalBatchSize =
+  const batchTokens =
     o.globalBatch !== undefined
+      ? undefined
+      : o.globalBatchTokens !== undefined
+        ? positiveNumber(o.globalBatchTokens, '--global-batch-tokens', 1)
+        : DEFAULT_BATCH_TOKENS;
+  const globalBatchSize =
+    batchTokens === undefined
       ? positiveInteger(o.globalBatch, '--global-batch', 1)
-      : Math.max(
-          1,
-          Math.round(
-            (o.globalBatchTokens !== undefined
-              ? positiveNumber(o.globalBatchTokens, '--global-batch-tokens', 1)
-              : DEFAULT_BATCH_TOKENS) / seqLen,
-          ),
-        );
+      : globalBatchForTokens(batchTokens, seqLen, gpus);
+  const batchWarnings =
+    batchTokens !== undefined && globalBatchSize !== Math.max(1, Math.round(batchTokens / seqLen))
+      ? [globalBatchNote(batchTokens, seqLen, gpus, globalBatchSize)!]
+      : [];
   const precision = precisionFlag(o.precision, hw.gpu);
   const constraints = layoutConstraints(o);
 
@@ -150,7 +154,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
-  const warnings = [...seqLenWarnings, ...plan.warnings];
+  const warnings = [...seqLenWarnings, ...batchWarnings, ...plan.warnings];
   const step = chosen.step;
   const offload = training.offload;
   // Every stage of the chosen layout (the search sized only the peak candidates).

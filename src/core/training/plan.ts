@@ -17,6 +17,7 @@ import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { trainedSpec, untrainedMtpWarning } from '../model/trained-spec.js';
+import { globalBatchForTokens, greatestCommonDivisor } from '../parallelism/global-batch.js';
 import {
   DEFAULT_LAYOUT,
   DUALPIPE_NEEDS_EVEN_PP,
@@ -189,7 +190,13 @@ export function planTraining(
     pareto: options.pareto,
     maxTensorParallel: options.constraints.tensorParallel,
   });
+  const split = batchSplit(options);
   if (!search.best) {
+    // The batch, not memory, is the problem where a batch nearby splits better and then runs (exit 2).
+    const batchRuns =
+      split !== null &&
+      searchLayouts(spec, cluster, { ...stackOptions, globalBatchSize: split.nearby, calibration, top: 1 })
+        .best !== null;
     // No split of this count, or none that fits while a smaller count fits: the count is the
     // problem, not memory (exit 2, naming counts that work).
     if (search.layoutsEvaluated === 0 || (options.diagnoseGpuCount && c.dataParallel === undefined)) {
@@ -202,10 +209,16 @@ export function planTraining(
         throw new InputError({
           code: 'infeasible',
           path: ['--gpus'],
-          message: `${why}; ${nearby.length > 0 ? `counts that work nearby: ${nearby.join(', ')}` : options.diagnoseGpuCount ? 'no nearby count works either' : 'try a count with more factors of 2'}`,
+          message: `${why}; ${nearby.length > 0 ? `counts that work nearby: ${nearby.join(', ')}` : options.diagnoseGpuCount ? 'no nearby count works either' : 'try a count with more factors of 2'}${batchRuns ? `; or a global batch of ${split.nearby} sequences, which ${options.gpus} GPUs split` : ''}`,
         });
       }
     }
+    if (batchRuns)
+      throw new InputError({
+        code: 'infeasible',
+        path: ['globalBatchSize'],
+        message: `${split.text}, and only that one runs ${spec.name}`,
+      });
     const alternatives = searchLayouts(spec, cluster, {
       ...stackOptions,
       calibration,
@@ -250,7 +263,11 @@ export function planTraining(
         foreignTo: foreignModules(stack.memory, spec)?.modelTypes,
       })
     : null;
-  const warnings = [untrainedMtpWarning(model, stack), foreignModulesWarning(spec, stack)];
+  const warnings = [
+    untrainedMtpWarning(model, stack),
+    foreignModulesWarning(spec, stack),
+    split?.text ?? null,
+  ];
   return { search, chosen, run, calibration, band, warnings: warnings.filter((w) => w !== null) };
 }
 
@@ -325,4 +342,22 @@ export function nearbyWorkingCounts(
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * A global batch the GPUs split badly (dp × micro-batch must divide it) beside one within ±5% that
+ * splits over at least twice the data-parallel ranks; null where there is none.
+ */
+function batchSplit(options: TrainingPlanOptions) {
+  if (options.constraints.dataParallel !== undefined) return null;
+  const asked = options.globalBatchSize;
+  const ranks = greatestCommonDivisor(asked, options.gpus);
+  const nearby = globalBatchForTokens(asked * options.seqLen, options.seqLen, options.gpus);
+  const nearbyRanks = greatestCommonDivisor(nearby, options.gpus);
+  if (nearbyRanks < 2 * ranks) return null;
+  const change = `${nearby > asked ? '+' : ''}${((nearby / asked - 1) * 100).toFixed(1)}%`;
+  return {
+    nearby,
+    text: `the global batch of ${asked} sequences splits over at most ${ranks} data-parallel rank${ranks === 1 ? '' : 's'} of ${options.gpus} GPUs (dp × micro-batch must divide it); ${nearby} sequences (${change}) splits over ${nearbyRanks}`,
+  };
 }
