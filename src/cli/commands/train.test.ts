@@ -117,4 +117,12 @@ describe('train splits the global batch over the GPUs', () => {
       /^error: --global-batch: the global batch of 977 sequences splits over at most 1 data-parallel rank of 2048 GPUs .*1024 sequences \(\+4\.8%\) splits over 1024, and only that one runs/,
     );
   });
+  it('a fine-tuning batch the stack cannot split names the batch, not "a count with more factors of 2"', async () => {
+    const r = await runCli(
+      'finetune --model llama-3.1-8b --method full --gpu h100 --gpus 8 --tokens 10M --seq-len 4096 --global-batch 100',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --global-batch: .*96 sequences \(-4\.0%\) splits over 8/);
+    expect(r.stderr).not.toContain('factors of 2');
+  });
 });

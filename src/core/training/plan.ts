@@ -201,7 +201,9 @@ export function planTraining(
     // problem, not memory (exit 2, naming counts that work).
     if (search.layoutsEvaluated === 0 || (options.diagnoseGpuCount && c.dataParallel === undefined)) {
       const nearby = options.diagnoseGpuCount ? nearbyWorkingCounts(spec, cluster, options) : [];
-      if (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus)) {
+      // With no count to name, a batch that splits is the advice (below).
+      const countHelps = nearby.length > 0 || !batchRuns;
+      if (countHelps && (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus))) {
         const why =
           search.layoutsEvaluated === 0
             ? `${options.gpus} GPUs have no valid split into tp × pp × dp × cp for ${spec.name} (tp divides the ${queryHeadCounts(spec).join(' and ')} heads, pp ≤ ${spec.numLayers} layers, dp divides the global batch ${options.globalBatchSize}${spec.moe ? `, ep divides the ${spec.moe.numExperts} experts and dp × cp` : ''}${Object.keys(definedOnly(c)).length > 0 ? ', with the fixed flags' : ''})`
