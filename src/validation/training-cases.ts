@@ -72,6 +72,8 @@ const caseSchema = z
         eagerElementwise: z.boolean().optional(),
         /** False where the run's version predates its stack's compiled loss (StackMemory.compiledLossLogitsBytesPerElement). */
         lossCompiled: z.boolean().optional(),
+        /** True where the run overlapped the expert all-to-all with compute (Megatron's `--overlap-moe-expert-parallel-comm`). */
+        overlapExpertParallel: z.boolean().optional(),
       })
       .strict(),
     layout: z
@@ -80,6 +82,7 @@ const caseSchema = z
         pipelineParallel: positiveInt.optional(),
         dataParallel: positiveInt.optional(),
         expertParallel: positiveInt.optional(),
+        expertTensorParallel: positiveInt.optional(),
         contextParallel: positiveInt.optional(),
         virtualStages: positiveInt.optional(),
         microBatchSize: positiveInt.optional(),
