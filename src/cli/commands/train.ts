@@ -78,10 +78,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     batchTokens === undefined
       ? positiveInteger(o.globalBatch, '--global-batch', 1)
       : globalBatchForTokens(batchTokens, seqLen, gpus);
-  const batchWarnings =
-    batchTokens !== undefined && globalBatchSize !== Math.max(1, Math.round(batchTokens / seqLen))
-      ? [globalBatchNote(batchTokens, seqLen, gpus, globalBatchSize)!]
-      : [];
+  const batchNote =
+    batchTokens === undefined ? null : globalBatchNote(batchTokens, seqLen, gpus, globalBatchSize);
   const precision = precisionFlag(o.precision, hw.gpu);
   const constraints = layoutConstraints(o);
 
@@ -154,7 +152,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
-  const warnings = [...seqLenWarnings, ...batchWarnings, ...plan.warnings];
+  const warnings = [...seqLenWarnings, ...(batchNote ? [batchNote] : []), ...plan.warnings];
   const step = chosen.step;
   const offload = training.offload;
   // Every stage of the chosen layout (the search sized only the peak candidates).
