@@ -69,6 +69,10 @@ describe('serving bands from calibration residuals', () => {
         new RegExp(`^${id} × hopper leave-one-out residuals \\(${rows} rows\\) and \\d+ held-out rows`),
       );
     });
+  it('one held-out row is counted as one row', () => {
+    expect(engineCalibration(findEngine('trt-llm'), 'h200')!.fit.heldOutRows?.value).toBe(1);
+    expect(servingBand('h200', 'trt-llm').basis).toMatch(/ and 1 held-out row(?!s)/);
+  });
   it('a family without rows extrapolates the pooled fit with a wider band, and says so', () => {
     const pooled = servingBand('a100-80gb', 'vllm');
     const blackwell = servingBand('b200', 'vllm');

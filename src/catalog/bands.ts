@@ -83,7 +83,9 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
       basis: 'no serving calibration data: a factor of two either way',
       outside: [`${engine.id} has no serving calibration: the band is a factor of two either way`],
     };
-  const held = k.fit.heldOutRows ? ` and ${k.fit.heldOutRows.value} held-out rows` : '';
+  const held = k.fit.heldOutRows
+    ? ` and ${k.fit.heldOutRows.value} held-out row${k.fit.heldOutRows.value === 1 ? '' : 's'}`
+    : '';
   const over = (k.pooledOver ?? []).join(' + ');
   const pooledBasis = `${engine.id} pooled over ${over}: leave-one-out residuals (${k.fit.rows.value} rows)${held}`;
   const outside: string[] = [];
