@@ -29,23 +29,23 @@ export interface LayoutFlags {
 }
 
 /** Adds the layout flags to a command; `verb` is "fix" for train (the rest is searched). */
-export function addLayoutFlags(command: Command, verb: string): Command {
+export function addLayoutFlags(command: Command, of = ''): Command {
   return command
-    .option('--tp <n>', `${verb} tensor parallelism`)
-    .option('--pp <n>', `${verb} pipeline parallelism`)
-    .option('--dp <n>', `${verb} data parallelism`)
-    .option('--ep <n>', `${verb} expert parallelism`)
+    .option('--tp <n>', `fix tensor parallelism${of}`)
+    .option('--pp <n>', `fix pipeline parallelism${of}`)
+    .option('--dp <n>', `fix data parallelism${of}`)
+    .option('--ep <n>', `fix expert parallelism${of}`)
     .option(
       '--etp <n>',
-      `${verb} expert tensor parallelism: the tensor parallelism (default) or 1 (EP then spans the TP ranks, as NeMo's MoE recipes run)`,
+      `fix expert tensor parallelism${of}: the tensor parallelism (default) or 1 (EP then spans the TP ranks, as NeMo's MoE recipes run)`,
     )
-    .option('--cp <n>', `${verb} context parallelism`)
-    .option('--vpp <n>', `${verb} virtual pipeline stages (interleaved schedule)`)
-    .option('--micro-batch <n>', `${verb} the micro-batch size (sequences)`)
-    .option('--recompute <mode>', `${verb} recomputation: none | selective | full`)
+    .option('--cp <n>', `fix context parallelism${of}`)
+    .option('--vpp <n>', `fix virtual pipeline stages${of} (interleaved schedule)`)
+    .option('--micro-batch <n>', `fix the micro-batch size${of} (sequences)`)
+    .option('--recompute <mode>', `fix recomputation${of}: none | selective | full`)
     .option('--sequence-parallel', 'sequence parallelism on')
     .option('--no-sequence-parallel', 'sequence parallelism off')
-    .option('--zero <stage>', `${verb} the ZeRO stage: 0 | 1 | 2 | 3 (3 = FSDP)`)
+    .option('--zero <stage>', `fix the ZeRO stage${of}: 0 | 1 | 2 | 3 (3 = FSDP)`)
     .option('--schedule <s>', 'pipeline schedule: 1f1b | interleaved | zero-bubble | dualpipe')
     .option(
       '--attention <kernel>',

@@ -24,7 +24,7 @@ import {
 
 export function registerTrainingCommands(cli: Command, ctx: ProgramContext): void {
   example(
-    addLayoutFlags(cli.command('train'), 'fix')
+    addLayoutFlags(cli.command('train'))
       .description(
         'pretraining: search the parallel layout, then step time, MFU, GPU-hours, days, $, energy and CO2',
       )
@@ -66,7 +66,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
     'llmecon train --model deepseek-v3 --tokens 14.8T --gpu h800 --gpus 2048 --precision fp8\n  llmecon train --model llama-3.1-405b --tokens 15.6T --gpu h100 --gpus 16384 --seq-len 8192 --global-batch 2048',
   );
   example(
-    addLayoutFlags(cli.command('finetune'), 'fix')
+    addLayoutFlags(cli.command('finetune'))
       .description(
         'fine-tuning (full, LoRA, DoRA, QLoRA): trainable parameters, memory, time, GPU-hours and $',
       )
@@ -118,7 +118,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
     'llmecon finetune --model qwen2.5-32b --method full --examples 1000 --avg-tokens 4100 --epochs 5 --seq-len 8192 --gpu h100 --gpus 16\n  llmecon finetune --model llama-3-8b --method qlora --rank 64 --targets all --tokens 20M --gpu rtx-4090 --price-per-gpu-hour 0.4',
   );
   example(
-    addLayoutFlags(cli.command('rl'), 'fix the policy-update')
+    addLayoutFlags(cli.command('rl'), ' of the policy update')
       .description(
         'RL post-training (GRPO): rollouts on a serving engine (long-tail lengths), weight sync, policy update, reference and reward passes per step and per run',
       )
