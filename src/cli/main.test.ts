@@ -101,7 +101,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'too many pipeline stages',
       ['memory', 'gpt2', '--pp', '16'],
-      'error: --pp: 16 pipeline stages (pp × vpp) exceed the 12 layers',
+      'error: --pp: 16 pipeline stages (pp × vpp) exceed the 12 layers and the 2 chunks the embedding and the output head may take alone',
     ],
     [
       'global batch not a multiple',

@@ -7,28 +7,34 @@
 import { layerKinds } from '../model/flops.js';
 import { layerKey } from '../model/layer-view.js';
 import type { ModelSpec } from '../model/spec.js';
-import type { ParallelLayout } from '../parallelism/layout.js';
+import { MAX_PIPELINE_EXTRA_CHUNKS, type ParallelLayout } from '../parallelism/layout.js';
 
 /**
  * Layers of each of the p·v model chunks, in model order: L/(p·v) each, the remainder one apiece to
  * the chunks after the first (the first stage also holds the embedding and the most activations).
  * With interleaving, chunk k runs on pipeline rank k mod p (Narayanan et al. 2021, Sec. 2.2.2).
+ * Up to two chunks beyond the layers hold the embedding alone (the first) and the output head and
+ * loss alone (the last): Megatron-Core's --account-for-embedding-in-pipeline-split and
+ * --account-for-loss-in-pipeline-split count each as a layer of the split (MAX_PIPELINE_EXTRA_CHUNKS).
  */
 export function pipelineChunks(
   numLayers: number,
   pipelineParallel: number,
   virtualStages: number,
 ): { readonly first: number; readonly last: number }[] {
-  const n = Math.min(numLayers, pipelineParallel * virtualStages);
+  const total = pipelineParallel * virtualStages;
+  const extra = Math.min(MAX_PIPELINE_EXTRA_CHUNKS, Math.max(0, total - numLayers));
+  const n = total - extra;
   const base = Math.floor(numLayers / n);
-  const extra = numLayers - base * n;
-  const chunks: { first: number; last: number }[] = [];
+  const remainder = numLayers - base * n;
+  const chunks: { first: number; last: number }[] = extra > 0 ? [{ first: 0, last: 0 }] : [];
   let at = 0;
   for (let k = 0; k < n; k += 1) {
-    const size = base + (k >= 1 && k <= extra ? 1 : 0);
+    const size = base + (k >= 1 && k <= remainder ? 1 : 0);
     chunks.push({ first: at, last: at + size });
     at += size;
   }
+  if (extra > 1) chunks.push({ first: numLayers, last: numLayers });
   return chunks;
 }
 

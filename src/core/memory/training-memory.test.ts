@@ -9,6 +9,7 @@ import { encoderParamCount, paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
 import { inferenceMemory } from './inference-memory.js';
+import { rankLayers } from './pipeline-placement.js';
 import { pipelineChunks, stageMicrobatchesInFlight, trainingMemory } from './training-memory.js';
 
 describe('pipeline placement', () => {
@@ -36,6 +37,23 @@ describe('pipeline placement', () => {
     expect(sizes[0]).toBe(7);
     expect(sizes[1]).toBe(8);
     expect(sizes[15]).toBe(7);
+  });
+  it('chunks beyond the layers hold the embedding alone, then the head alone (Qwen3-235B: 94 layers as PP 32 × VPP 3)', () => {
+    const chunks = pipelineChunks(94, 32, 3);
+    const sizes = chunks.map((c) => c.last - c.first);
+    expect(chunks).toHaveLength(96);
+    expect(sizes[0]).toBe(0);
+    expect(sizes[95]).toBe(0);
+    expect(sizes.slice(1, 95).every((n) => n === 1)).toBe(true);
+    expect(chunks.at(-1)!.last).toBe(94);
+    // One chunk over: the embedding alone, the head with the last layer.
+    const one = pipelineChunks(12, 13, 1).map((c) => c.last - c.first);
+    expect(one).toEqual([0, ...Array(12).fill(1)]);
+    // Rank 0 (chunks 0, 32, 64) and rank 31 (31, 63, 95) hold two layers, the others three.
+    const qwen235 = modelSpecFrom(findModel('qwen3-235b-a22b').config, 'qwen3-235b-a22b');
+    const ranks = rankLayers(qwen235, 32, 3).layersOf;
+    expect([ranks[0], ranks[1], ranks[31]]).toEqual([2, 3, 2]);
+    expect(ranks.reduce((a, b) => a + b, 0)).toBe(94);
   });
   const layout = (p: number, v: number): ParallelLayout => ({
     ...DEFAULT_LAYOUT,

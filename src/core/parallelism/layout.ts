@@ -96,6 +96,17 @@ export const VPP_NEEDS_PP = 'vpp-needs-pp';
 /** DualPipe's rule: an even pipeline (a search without a fixed pp tries only even ones). */
 export const DUALPIPE_NEEDS_EVEN_PP = 'dualpipe-needs-even-pp';
 
+/**
+ * Model chunks beyond the layers that may hold the embedding alone (the first) and the output head and
+ * loss alone (the last): Megatron-Core's --account-for-embedding-in-pipeline-split and
+ * --account-for-loss-in-pipeline-split (Qwen3-235B's 94 layers ran as PP 32 × VPP 3 = 96 chunks).
+ */
+export const MAX_PIPELINE_EXTRA_CHUNKS = 2;
+
+/** The most pipeline chunks (pp × vpp) a model splits into: one per layer, plus the embedding and the head alone. */
+export const maxPipelineChunks = (spec: Pick<ModelSpec, 'numLayers'>): number =>
+  spec.numLayers + MAX_PIPELINE_EXTRA_CHUNKS;
+
 /** Microbatches per step on each data-parallel rank: global batch / (DP × micro-batch), at least 1. */
 export function microbatchCount(
   globalBatchSize: number,
@@ -155,8 +166,11 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
     );
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
-  if (stages > spec.numLayers) {
-    add('pipelineParallel', `${stages} pipeline stages (pp × vpp) exceed the ${spec.numLayers} layers`);
+  if (stages > maxPipelineChunks(spec)) {
+    add(
+      'pipelineParallel',
+      `${stages} pipeline stages (pp × vpp) exceed the ${spec.numLayers} layers and the ${MAX_PIPELINE_EXTRA_CHUNKS} chunks the embedding and the output head may take alone`,
+    );
   }
   if (layout.virtualStages > 1 && layout.pipelineParallel === 1) {
     // Megatron-Core refuses a virtual pipeline size without pipeline parallelism (arguments.py).

@@ -9,6 +9,7 @@ import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../mem
 import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
+  maxPipelineChunks,
   type ParallelLayout,
   type PipelineSchedule,
   RECOMPUTE_MODES,
@@ -302,13 +303,14 @@ function enumerate(
               let costs: LayerCosts | null = null;
               const vpps =
                 pp > 1
-                  ? // Stages may be uneven (Llama 3 put 126 layers on 16 stages), so any v with pp·v ≤ L.
+                  ? // Stages may be uneven (Llama 3 put 126 layers on 16 stages), so any v with pp·v ≤ L + 2
+                    // (the embedding and the head may take a chunk alone: layout.ts maxPipelineChunks).
                     (c.virtualStages !== undefined
                       ? [c.virtualStages]
                       : can?.interleaved === false
                         ? [1]
                         : [1, 2, 3, 4, 6, 8]
-                    ).filter((v) => pp * v <= spec.numLayers)
+                    ).filter((v) => pp * v <= maxPipelineChunks(spec))
                   : pick(c.virtualStages, [1]);
               for (const [vi, vpp] of vpps.entries()) {
                 // One schedule per v (fixed, or the one v implies).
