@@ -35,7 +35,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--cluster <id>', `cluster preset: ${Object.keys(CLUSTERS_FILES).join(', ')}`)
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
       .option('--global-batch <n>', 'global batch in sequences')
-      .option('--global-batch-tokens <n>', 'global batch in tokens (default 4M)')
+      .option(
+        '--global-batch-tokens <n>',
+        'global batch in tokens (default 4Mi): becomes the sequence count within ±5% that the GPUs split over the most data-parallel ranks (said when it moves)',
+      )
       .option('--precision <p>', PRECISION_HELP, 'bf16')
       .option('--optimizer <o>', OPTIMIZER_HELP, 'adamw')
       .option('--price-per-gpu-hour <usd>', PRICE_HELP)
