@@ -57,6 +57,20 @@ describe('scenario phase warnings', () => {
     const report = scenarioReportMarkdown(long, evaluateScenario(long), null);
     expect(report).toContain("- Warning: phases\\[0\\].seqLen (32768 tokens) exceeds Meta Llama 3 8B's");
   });
+  it('a pretraining batch in tokens that the GPUs cannot split moves within ±5%, and the phase says so', () => {
+    const at = (batch: number) =>
+      prepareScenario(
+        parseScenario(
+          scenario(`kind: pretrain\ngpus: 64\ntokens: 100B\nseqLen: 4096\nglobalBatchTokens: ${batch}`),
+        ),
+      ).phases[0]!.warnings;
+    expect(at(4_000_000)).toEqual([
+      expect.stringMatching(
+        /^phases\[0\]\.globalBatchTokens: global batch 1024 sequences \(4\.19M tokens, \+4\.9%\): .*64 GPUs split over at most 1 data-parallel rank;/,
+      ),
+    ]);
+    expect(at(4 * 2 ** 20)).toEqual([]);
+  });
   it('a serving phase beyond the context is computed with its warning', () => {
     const p = prepareScenario(
       parseScenario(

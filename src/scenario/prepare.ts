@@ -21,7 +21,7 @@ import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../
 import { InputError, inputError } from '../core/errors.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
-import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
+import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import {
@@ -226,10 +226,13 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const seqLen = phase.seqLen;
       const stack = stackOptions('pretrain', phase.stack);
       const trained = withTrainedMtp(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
+      const globalBatchSize = globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus);
+      const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
+      if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         seqLen,
-        globalBatchSize: globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus),
+        globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',
         gpus: phase.gpus,
