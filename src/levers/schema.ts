@@ -9,6 +9,7 @@ import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { DEFAULT_BATCH_TOKENS } from '../core/parallelism/global-batch.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { STACK_IDS } from '../core/training/stack.js';
@@ -55,7 +56,7 @@ export const trainingBaselineSchema = z
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
     seqLen: seqTokens.default(4096),
-    globalBatchTokens: domainNumber(D.batchTokens).default(4 * 2 ** 20),
+    globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),
     layout: layoutSchema.default({}),

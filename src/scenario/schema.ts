@@ -9,6 +9,7 @@ import { servingEngineFields } from '../catalog/serving-engine-choice.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { DEFAULT_BATCH_TOKENS } from '../core/parallelism/global-batch.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
 import { STACK_IDS } from '../core/training/stack.js';
 import { uncertainIn } from '../core/uncertainty/distributions.js';
@@ -66,7 +67,7 @@ const pretrainSchema = z
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     seqLen: seqLen.default(4096),
-    globalBatchTokens: domainNumber(D.batchTokens).default(4_194_304),
+    globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
     /** Software stack the run is predicted on (default megatron; catalog/stacks). */

@@ -2,6 +2,7 @@ import { findGpu, loadCatalog } from '../../catalog/catalog.js';
 import { defaultPrice } from '../../catalog/training-defaults.js';
 import { DOMAINS } from '../../core/domain.js';
 import { inputError } from '../../core/errors.js';
+import { DEFAULT_BATCH_TOKENS } from '../../core/parallelism/global-batch.js';
 import {
   type Allocation,
   CHINCHILLA_FITS,
@@ -30,9 +31,7 @@ export interface ScalingFlags {
   json?: boolean;
 }
 
-/** One step, for the "budget below one step" check: Llama 3 405B's initial batch (Sec. 3.4.1), 4M tokens. */
-const DEFAULT_BATCH_TOKENS = 4 * 2 ** 20;
-
+/** One step, for the "budget below one step" check (the default batch: Llama 3 405B's initial one). */
 const batchTokens = (o: ScalingFlags) =>
   o.globalBatchTokens === undefined
     ? DEFAULT_BATCH_TOKENS

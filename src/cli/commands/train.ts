@@ -5,7 +5,11 @@ import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { trainedSpec } from '../../core/model/trained-spec.js';
-import { globalBatchForTokens, globalBatchNote } from '../../core/parallelism/global-batch.js';
+import {
+  DEFAULT_BATCH_TOKENS,
+  globalBatchForTokens,
+  globalBatchNote,
+} from '../../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
@@ -48,9 +52,6 @@ export interface TrainOptions extends LayoutFlags {
   offload?: string;
   json?: boolean;
 }
-
-/** Default global batch: about 4M tokens (Llama 3 and DeepSeek-V3 trained with 4M–63M). */
-const DEFAULT_BATCH_TOKENS = 4 * 1024 * 1024;
 
 export const LAYOUT_DOES_NOT_FIT = 3;
 

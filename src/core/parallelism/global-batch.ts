@@ -7,6 +7,7 @@
  * batch near the asked one that the GPUs divide; so does this.
  */
 import { formatCount } from '../format.js';
+import { divisors } from './layout.js';
 
 /**
  * How far from tokens / seqLen a batch asked in tokens may move: 5% covers "4M" read as 4·10⁶
@@ -14,6 +15,9 @@ import { formatCount } from '../format.js';
  * "a global batch-size of 4M tokens" at 4,096 = 1,024 sequences).
  */
 export const BATCH_TOKENS_TOLERANCE = 0.05;
+
+/** The batch in tokens where none is asked: 4·2²⁰, Llama 3 405B's initial batch (Llama 3 paper Sec. 3.4.1). */
+export const DEFAULT_BATCH_TOKENS = 4 * 2 ** 20;
 
 /** The largest micro-batch the layout search tries (training/layout-search.ts): batches divisible by it give it the most choices. */
 const LARGEST_MICRO_BATCH = 16;
@@ -25,26 +29,14 @@ export function greatestCommonDivisor(a: number, b: number): number {
   return x;
 }
 
-function divisors(n: number): number[] {
-  const small: number[] = [];
-  const large: number[] = [];
-  for (let d = 1; d * d <= n; d += 1) {
-    if (n % d !== 0) continue;
-    small.push(d);
-    if (d * d !== n) large.push(n / d);
-  }
-  return [...small, ...large.reverse()];
-}
-
 /**
- * Of the whole sequence counts within ±BATCH_TOKENS_TOLERANCE of `tokens / seqLen`: the one that
- * shares the largest factor with the GPU count (the most data-parallel ranks it can split over),
- * then with 16 × the GPU count (the most micro-batch sizes beside), then the nearest; at least one
- * sequence. The best such count is a multiple of some divisor d of 16 × gpus, so the candidates are
- * the multiples of each d nearest to the asked count (a few hundred at most).
+ * Of the whole sequence counts within ±BATCH_TOKENS_TOLERANCE of `asked` sequences: the one that shares
+ * the largest factor with the GPU count (the most data-parallel ranks it can split over), then with
+ * 16 × the GPU count (the most micro-batch sizes beside), then the nearest; at least one sequence. The
+ * best such count is a multiple of some divisor d of 16 × gpus, so the candidates are the multiples of
+ * each d nearest to the asked count (a few hundred at most).
  */
-export function globalBatchForTokens(tokens: number, seqLen: number, gpus: number): number {
-  const asked = tokens / seqLen;
+export function splittableGlobalBatch(asked: number, gpus: number): number {
   const low = Math.max(1, Math.ceil(asked * (1 - BATCH_TOKENS_TOLERANCE)));
   const high = Math.floor(asked * (1 + BATCH_TOKENS_TOLERANCE));
   if (high < low) return Math.max(1, Math.round(asked));
@@ -73,6 +65,10 @@ export function globalBatchForTokens(tokens: number, seqLen: number, gpus: numbe
   }
   return best;
 }
+
+/** The global batch in sequences for a batch asked in tokens: {@link splittableGlobalBatch} of tokens / seqLen. */
+export const globalBatchForTokens = (tokens: number, seqLen: number, gpus: number): number =>
+  splittableGlobalBatch(tokens / seqLen, gpus);
 
 /** Says where a batch asked in tokens moved to split over the GPUs, or null where it did not move. */
 export function globalBatchNote(

@@ -96,6 +96,18 @@ export const VPP_NEEDS_PP = 'vpp-needs-pp';
 /** DualPipe's rule: an even pipeline (a search without a fixed pp tries only even ones). */
 export const DUALPIPE_NEEDS_EVEN_PP = 'dualpipe-needs-even-pp';
 
+/** The divisors of a count, ascending: the ways a parallel dimension can split it. */
+export function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d * d <= n; d += 1) {
+    if (n % d === 0) {
+      out.push(d);
+      if (d * d !== n) out.push(n / d);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /**
  * Model chunks beyond the layers that may hold the embedding alone (the first) and the output head and
  * loss alone (the last): Megatron-Core's --account-for-embedding-in-pipeline-split and

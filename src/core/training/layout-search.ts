@@ -9,6 +9,7 @@ import { OFFLOAD_MIN_ZERO_STAGE, type StageMemory, trainingMemory } from '../mem
 import { tensorParallelSplits } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
+  divisors,
   maxPipelineChunks,
   type ParallelLayout,
   type PipelineSchedule,
@@ -84,17 +85,6 @@ export interface SearchResult {
   readonly layoutsFeasible: number;
   /** When nothing fits: the layouts that came closest, by memory over capacity. */
   readonly nearestInfeasible: readonly EvaluatedLayout[];
-}
-
-function divisors(n: number): number[] {
-  const out: number[] = [];
-  for (let d = 1; d * d <= n; d += 1) {
-    if (n % d === 0) {
-      out.push(d);
-      if (d * d !== n) out.push(n / d);
-    }
-  }
-  return out.sort((a, b) => a - b);
 }
 
 const pick = <T>(fixed: T | undefined, all: readonly T[]): readonly T[] =>

@@ -17,7 +17,7 @@ import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { trainedSpec, untrainedMtpWarning } from '../model/trained-spec.js';
-import { globalBatchForTokens, greatestCommonDivisor } from '../parallelism/global-batch.js';
+import { greatestCommonDivisor, splittableGlobalBatch } from '../parallelism/global-batch.js';
 import {
   DEFAULT_LAYOUT,
   DUALPIPE_NEEDS_EVEN_PP,
@@ -354,7 +354,7 @@ function batchSplit(options: TrainingPlanOptions) {
   if (options.constraints.dataParallel !== undefined) return null;
   const asked = options.globalBatchSize;
   const ranks = greatestCommonDivisor(asked, options.gpus);
-  const nearby = globalBatchForTokens(asked * options.seqLen, options.seqLen, options.gpus);
+  const nearby = splittableGlobalBatch(asked, options.gpus);
   const nearbyRanks = greatestCommonDivisor(nearby, options.gpus);
   if (nearbyRanks < 2 * ranks) return null;
   const change = `${nearby > asked ? '+' : ''}${((nearby / asked - 1) * 100).toFixed(1)}%`;
