@@ -13,6 +13,7 @@ import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import { checkReplicaLayout, expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
+import { checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -88,10 +89,12 @@ export function addServingFlags(command: Command): Command {
     )
     .option(
       '--weights <f>',
-      `weight format, or a comma list to search: ${WEIGHT_FORMATS.join(' | ')}`,
-      'bf16',
+      `weight format, or a comma list to search: ${WEIGHT_FORMATS.join(' | ')} (default: the checkpoint's own, from config.json quantization_config — fp8 for DeepSeek-V3, fp4 for gpt-oss — else bf16)`,
     )
-    .option('--kv <f>', `KV-cache format: ${KV_FORMATS.join(' | ')}`, 'bf16')
+    .option(
+      '--kv <f>',
+      `KV-cache format: ${KV_FORMATS.join(' | ')} (default: the checkpoint's own where its quantization_config names one, else bf16)`,
+    )
     .option('--input-tokens <n>', 'prompt tokens per request')
     .option('--output-tokens <n>', 'generated tokens per request')
     .option('--ttft-slo <s>', 'time-to-first-token limit, seconds')
@@ -192,14 +195,23 @@ export interface ServingSetup {
   readonly speculation: Speculation | null;
   /** Computed anyway, but worth saying (e.g. context beyond the config's maximum). */
   readonly warnings: readonly string[];
+  /** The checkpoint's formats taken where --weights or --kv is not given, in words (per GPU where they differ). */
+  readonly formats: readonly string[];
 }
+
+/** One statement when every GPU serves the checkpoint alike, else one per GPU. */
+const formatStatements = (notes: ReadonlyMap<string, string>): string[] =>
+  new Set(notes.values()).size <= 1
+    ? [...new Set(notes.values())]
+    : [...notes].map(([gpu, note]) => `${gpu}: ${note}`);
 
 const optionalInt = (text: string | undefined, flag: string) =>
   text === undefined ? undefined : positiveInteger(text, flag, 1);
 
 export function servingSetup(o: ServingFlags): ServingSetup {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { spec } = loadModel(o.model);
+  const { spec, config } = loadModel(o.model);
+  const checkpoint = checkpointFormat(config);
   if (o.inputTokens === undefined)
     inputError('missing_field', ['--input-tokens'], 'give the prompt tokens per request');
   if (o.outputTokens === undefined)
@@ -217,10 +229,15 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     ttftSeconds: o.ttftSlo === undefined ? undefined : positiveNumber(o.ttftSlo, '--ttft-slo', 1),
     tpotSeconds: o.tpotSlo === undefined ? undefined : positiveNumber(o.tpotSlo, '--tpot-slo', 1),
   };
-  const weightFormats = (o.weights ?? 'bf16')
-    .split(',')
-    .map((f) => oneOf(f.trim(), '--weights', WEIGHT_FORMATS, 'bf16')) as WeightFormat[];
-  const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  const flaggedWeights =
+    o.weights === undefined
+      ? null
+      : (o.weights
+          .split(',')
+          .map((f) => oneOf(f.trim(), '--weights', WEIGHT_FORMATS, 'bf16')) as WeightFormat[]);
+  const flaggedKv = o.kv === undefined ? null : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  // Without --weights or --kv, each GPU serves the checkpoint as released (checkpoint-format.ts).
+  const formatNotes = new Map<string, string>();
   const fixedGpus = optionalInt(o.gpus, '--gpus');
   const owned = ownedHardware(o);
   const price =
@@ -296,6 +313,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const candidates: DeploymentCandidate[] = [];
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
+    const served = servedFormat(checkpoint, hw.gpu);
+    const weightFormats = flaggedWeights ?? [served.weights];
+    const kvFormat = flaggedKv ?? served.kv;
+    const note = [flaggedWeights ? null : served.weightsNote, flaggedKv ? null : served.kvNote]
+      .filter((n): n is string => n !== null)
+      .join('; ');
+    if (note) formatNotes.set(hw.gpu.id, note);
     for (const [format, flag] of [
       ...weightFormats.map((f) => [f, '--weights'] as const),
       [kvFormat, '--kv'] as const,
@@ -360,6 +384,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     fixedGpus,
     engine,
     speculation: drafting.speculation,
+    formats: formatStatements(formatNotes),
     // How the config was read (a lookalike family, a structure approximated), then the context and drafter.
     warnings: [
       ...(spec.warnings ?? []),

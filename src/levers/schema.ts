@@ -120,8 +120,9 @@ export const servingBaselineSchema = z
     kind: z.literal('serve'),
     model: z.string().min(1),
     gpu: z.string().min(1),
-    weights: z.enum(WEIGHT_FORMATS).default('bf16'),
-    kv: z.enum(KV_FORMATS).default('bf16'),
+    /** Default: the checkpoint's own format (its config.json quantization_config), else bf16, as `llmecon serve`. */
+    weights: z.enum(WEIGHT_FORMATS).optional(),
+    kv: z.enum(KV_FORMATS).optional(),
     inputTokens: seqTokens,
     outputTokens: seqTokens,
     tokensPerDay: domainNumber(D.tokensPerDay),

@@ -28,6 +28,7 @@ import {
   type TrainingPrecision,
   trainingPrecisionError,
 } from '../core/memory/training-memory.js';
+import { type CheckpointFormat, checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
 import type { Drafter } from '../core/model/drafter.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -174,7 +175,7 @@ export interface Outcome {
 
 export const modelSpec = (id: string, field: string) => {
   const entry = findModel(id, field);
-  return { id: entry.id, spec: modelSpecFrom(entry.config, entry.name) };
+  return { id: entry.id, spec: modelSpecFrom(entry.config, entry.name), config: entry.config };
 };
 
 export function constraintsFrom(l: LayoutInput): LayoutConstraints {
@@ -193,15 +194,19 @@ export function constraintsFrom(l: LayoutInput): LayoutConstraints {
 }
 
 export function baselineState(b: TrainingBaseline | FinetuneBaseline | ServingBaseline): LeverState {
-  const { id, spec } = modelSpec(b.model, 'baseline.model');
-  return stateFor(id, spec, b);
+  const { id, spec, config } = modelSpec(b.model, 'baseline.model');
+  return stateFor(id, spec, b, checkpointFormat(config));
 }
 
-/** A baseline's state for a model given as a spec (an uploaded config.json) under the name `modelId`. */
+/**
+ * A baseline's state for a model given as a spec (an uploaded config.json) under the name `modelId`;
+ * `checkpoint`, the config's own weight format, is what a serving baseline without weights or kv loads.
+ */
 export function stateFor(
   id: string,
   spec: ModelSpec,
   b: TrainingBaseline | FinetuneBaseline | ServingBaseline,
+  checkpoint: CheckpointFormat | null = null,
 ): LeverState {
   const gpu = findGpu(b.gpu, 'baseline.gpu');
   const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
@@ -281,9 +286,13 @@ export function stateFor(
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
     };
+  // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
+  const served = servedFormat(checkpoint, gpu);
+  const weights = b.weights ?? served.weights;
+  const kv = b.kv ?? served.kv;
   for (const [format, field] of [
-    [b.weights, 'weights'],
-    [b.kv, 'kv'],
+    [weights, 'weights'],
+    [kv, 'kv'],
   ] as const) {
     const unsupported = formatSupportError(format, gpu);
     if (unsupported !== null) inputError('infeasible', ['baseline', field], unsupported);
@@ -291,8 +300,8 @@ export function stateFor(
   return {
     ...common,
     kind: 'serve',
-    weights: b.weights,
-    kv: b.kv,
+    weights,
+    kv,
     sparsity: 'none',
     workload: { inputTokens: b.inputTokens, outputTokens: b.outputTokens },
     tokensPerDay: b.tokensPerDay,

@@ -63,7 +63,8 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
         break;
       case 'serve':
         for (const field of ['weights', 'kv'] as const) {
-          const unsupported = gpu === null ? null : formatSupportError(phase[field], gpu);
+          const format = phase[field];
+          const unsupported = gpu === null || format === undefined ? null : formatSupportError(format, gpu);
           if (unsupported !== null)
             issues.push({ code: 'infeasible', path: at(field), message: unsupported });
         }

@@ -19,6 +19,7 @@ import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../cor
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
+import { type CheckpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
 import type { Phase } from './schema.js';
@@ -39,6 +40,7 @@ function apiPrices(id: string, index: number) {
 /** The phase's replica, capacity and layout, with its engine's calibration band (not yet drawn). */
 export function prepareServePhase(
   spec: ModelSpec,
+  checkpoint: CheckpointFormat | null,
   hw: ResolvedHardware,
   phase: ServePhase,
   index: number,
@@ -51,7 +53,19 @@ export function prepareServePhase(
   const w = { inputTokens: phase.inputTokens, outputTokens: phase.outputTokens };
   // The engine, its memory share, a fixed TP or EP and the expert placement, as `llmecon serve` takes them.
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
-  const options = replicaOptions(spec, hw.cluster, [phase.weights], phase.kv, replicaFixed(choice));
+  // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
+  const served = servedFormat(checkpoint, hw.gpu);
+  const formats = [
+    phase.weights === undefined ? served.weightsNote : null,
+    phase.kv === undefined ? served.kvNote : null,
+  ].filter((n): n is string => n !== null);
+  const options = replicaOptions(
+    spec,
+    hw.cluster,
+    [phase.weights ?? served.weights],
+    phase.kv ?? served.kv,
+    replicaFixed(choice),
+  );
   const candidates = onEngine(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,
@@ -80,6 +94,7 @@ export function prepareServePhase(
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
     engineWarnings: [
+      ...formats.map((f) => `phases[${index}]: ${f}`),
       ...eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
       ...engineChoiceWarnings(choice),
     ],

@@ -20,6 +20,7 @@ import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { parseTargets } from '../core/model/adapters.js';
+import { checkpointFormat } from '../core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
@@ -196,6 +197,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   const a = loadCatalog().assumptions;
   const entry = findModel(scenario.model, 'model');
   const spec = modelSpecFrom(entry.config, entry.name);
+  const checkpoint = checkpointFormat(entry.config);
   const draws = new Map<string, Distribution>();
   const withDraw = (b: CalibrationBand): PhaseBand => {
     const draw = draws.get(b.key) ?? unitResidual();
@@ -331,7 +333,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ),
       };
     }
-    const { band, engineWarnings, ...served } = prepareServePhase(spec, hw, phase, index, energy);
+    const { band, engineWarnings, ...served } = prepareServePhase(spec, checkpoint, hw, phase, index, energy);
     return { ...served, warnings: [...warnings, ...engineWarnings], band: withDraw(band) };
   }
   // Experiments and ablations: the scenario's ratio, or Epoch AI's lognormal (90% interval 1.2×–4×).

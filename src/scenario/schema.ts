@@ -155,8 +155,9 @@ const serveSchema = z
     gpu: id,
     /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
-    weights: z.enum(WEIGHT_FORMATS).default('bf16'),
-    kv: z.enum(KV_FORMATS).default('bf16'),
+    /** Default: the checkpoint's own format (its config.json quantization_config), else bf16, as `llmecon serve`. */
+    weights: z.enum(WEIGHT_FORMATS).optional(),
+    kv: z.enum(KV_FORMATS).optional(),
     inputTokens: seqLen,
     outputTokens: seqLen,
     /** Traffic in the first month (input + output tokens per day) and its monthly growth (uncertain). */

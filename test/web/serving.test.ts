@@ -117,6 +117,21 @@ describe('Serve view tasks = llmecon serve', () => {
     );
   }, 60_000);
 
+  it("'checkpoint' weights and KV serve the model as released, as the CLI without --weights and --kv", async () => {
+    const oss: ServeInput = { ...base, model: 'gpt-oss-120b', weights: 'checkpoint', kv: 'checkpoint' };
+    const served = serveTask(oss);
+    // The CLI line of the same inputs without the format flags (and without the simulation).
+    const args = cliArgs(oss);
+    const dropped = new Set(['--weights', '--kv', '--requests', '--seed']);
+    const cliLine = args.filter(
+      (a, i) => !dropped.has(a) && !dropped.has(args[i - 1]!) && a !== '--simulate' && a !== '--pareto',
+    );
+    const cli = JSON.parse((await runCli(cliLine)).stdout);
+    expect(cli.layout.weights).toBe('fp4');
+    expect(served.plan.label).toMatch(/ fp4\/bf16/);
+    expect(served.plan.usdPerDay).toBe(cli.usdPerDay);
+  }, 60_000);
+
   it("a fixed TP 8 with EP 8 says, as the CLI does, that it is 64 GPUs and not the engines' EP inside TP", () => {
     const moe = { ...base, model: 'deepseek-v3', gpu: 'h200', weights: 'fp8', kv: 'fp8' } as const;
     expect(serveTask({ ...moe, tp: 8, ep: 8 }).warnings).toContainEqual(

@@ -43,7 +43,7 @@ import {
 } from '../../src/levers/levers.js';
 import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
 import { isMoe } from './model-facts.js';
-import type { ServeInput } from './state.js';
+import { CHECKPOINT_FORMAT, type ServeInput } from './state.js';
 
 /**
  * What one browser simulation may process: 500,000 output tokens (at most as many decode steps,
@@ -57,8 +57,9 @@ export const serveBaseline = (s: ServeInput) => ({
   kind: 'serve',
   model: s.model,
   gpu: s.gpu,
-  weights: s.weights,
-  kv: s.kv,
+  // 'checkpoint': left out, so the baseline loads the model's released format (checkpoint-format.ts).
+  weights: s.weights === CHECKPOINT_FORMAT ? undefined : s.weights,
+  kv: s.kv === CHECKPOINT_FORMAT ? undefined : s.kv,
   inputTokens: s.inputTokens,
   outputTokens: s.outputTokens,
   tokensPerDay: s.tokensPerDay,

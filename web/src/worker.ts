@@ -5,6 +5,7 @@
 import { parseHTML } from 'linkedom';
 import { ZodError } from 'zod';
 import { InputError } from '../../src/core/errors.js';
+import { checkpointFormat } from '../../src/core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { baselineState, evaluateState, runWaterfall, stateFor } from '../../src/levers/levers.js';
 import { PRESETS } from '../../src/levers/presets.js';
@@ -50,7 +51,8 @@ function state(baseline: unknown, config?: { text: string; name: string } | null
   const b = baselineSchema.parse(baseline);
   if (!config) return baselineState(b);
   // Read as the CLI reads a config file (Python's bare Infinity/NaN included).
-  return stateFor(config.name, modelSpecFrom(parseConfigUpload(config.text, config.name), config.name), b);
+  const parsed = parseConfigUpload(config.text, config.name);
+  return stateFor(config.name, modelSpecFrom(parsed, config.name), b, checkpointFormat(parsed));
 }
 
 /** A validation case's row: what, where published, predicted vs published. */

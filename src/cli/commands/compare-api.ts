@@ -121,6 +121,8 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     model: spec.name,
     speculation: setup.speculation,
     warnings,
+    /** The checkpoint's formats taken where --weights or --kv is not given, in words. */
+    formats: setup.formats,
     api: { id: api.id, name: api.label, ...api.price, priceBasis: api.basis },
     workload: w,
     breakEvenTokensPerDay: result.breakEvenTokensPerDay,
@@ -154,6 +156,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     ...warnings.map((t) => `warning: ${t}`),
     `Self-hosting ${spec.name} vs ${api.label}: $${perMillion(api.price.inputUsdPerMillion)}/M input, $${perMillion(api.price.outputUsdPerMillion)}/M output (${api.basis})`,
     `${w.inputTokens} in / ${w.outputTokens} out tokens per request${w.cacheHitRate ? `, ${(100 * w.cacheHitRate).toFixed(0)}% cache hits` : ''}`,
+    ...setup.formats.map((t) => `formats: ${t}`),
     ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
     '',
     result.breakEvenTokensPerDay === null

@@ -10,6 +10,7 @@ import {
   TRAINING_PRECISIONS,
   trainingMemory,
 } from '../../core/memory/training-memory.js';
+import { type CheckpointFormat, checkpointFormat, servedFormat } from '../../core/model/checkpoint-format.js';
 import { untrainedMtpWarning } from '../../core/model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
@@ -57,7 +58,7 @@ export const DOES_NOT_FIT = 3;
 
 export function memoryCommand(ref: string, options: MemoryOptions): { output: string; exitCode: number } {
   const mode = oneOf(options.mode, '--mode', ['train', 'infer'] as const, 'train');
-  const { spec } = loadModel(ref);
+  const { spec, config } = loadModel(ref);
   const gpu = options.gpu ? findGpu(options.gpu) : null;
   const methodOnly = {
     method: '--method',
@@ -109,7 +110,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
       },
       'with --mode train (the default)',
     );
-  return mode === 'train' ? train(spec, gpu, options) : infer(spec, gpu, options);
+  return mode === 'train' ? train(spec, gpu, options) : infer(spec, checkpointFormat(config), gpu, options);
 }
 
 function fitLine(
@@ -272,6 +273,7 @@ const INFER_LAYOUT_PATHS = {
 
 function infer(
   spec: ReturnType<typeof loadModel>['spec'],
+  checkpoint: CheckpointFormat | null,
   gpu: ReturnType<typeof findGpu> | null,
   o: MemoryOptions,
 ) {
@@ -287,8 +289,17 @@ function infer(
   // A serving pipeline: as `serve --pp` takes it (stages of TP GPUs, experts sliced over TP).
   checkReplicaLayout(spec, { pipelineParallel, expertParallel }, INFER_LAYOUT_PATHS);
   const { tokens: context, warnings } = sequenceLength(o.context, '--context', spec, 'served');
-  const weightFormat = oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
-  const kvFormat = oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  // Without --weights or --kv: the checkpoint as released (checkpoint-format.ts), as `serve` takes it.
+  const served = servedFormat(checkpoint, gpu);
+  const weightFormat =
+    o.weights === undefined ? served.weights : oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
+  const kvFormat = o.kv === undefined ? served.kv : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  const formats = [
+    o.weights === undefined ? served.weightsNote : null,
+    o.kv === undefined ? served.kvNote : null,
+  ]
+    .filter((n): n is string => n !== null)
+    .join('; ');
   const batchSize = positiveInteger(o.batch, '--batch', 1);
   const m = inferenceMemory(spec, {
     weightFormat,
@@ -310,6 +321,8 @@ function infer(
         pipelineParallel,
         weightFormat,
         kvFormat,
+        /** The checkpoint's formats taken where --weights or --kv is not given, in words; null otherwise. */
+        formats: formats || null,
         batchSize,
         contextTokens: context,
         weightsBytes: m.weightsBytes,
@@ -330,6 +343,7 @@ function infer(
   return {
     output: [
       ...warnings.map((w) => `warning: ${w}`),
+      ...(formats ? [`formats: ${formats}`] : []),
       `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}${pipelineParallel > 1 ? ` pp ${pipelineParallel} (the most loaded stage)` : ''}, batch ${batchSize} × ${context} tokens`,
       '',
       table(

@@ -237,6 +237,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     slo,
     speculation: setup.speculation,
     warnings: setup.warnings,
+    /** The checkpoint's formats taken where --weights or --kv is not given, in words. */
+    formats: setup.formats,
     engine: setup.engine
       ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
       : null,
@@ -299,6 +301,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     output: [
       ...setup.warnings.map((t) => `warning: ${t}`),
       `Serving ${spec.name}, ${w.inputTokens} in / ${w.outputTokens} out tokens per request, ${traffic}${setup.engine ? ` on ${setup.engine.name}` : ''}`,
+      ...setup.formats.map((t) => `formats: ${t}`),
       ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
       '',
       `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,

@@ -86,8 +86,14 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
         'with an adapter method: the embedding and output head train in full beside the adapters (PEFT modules_to_save, as for a base model given new tokens)',
       )
       .option('--gpus <n>', 'with --method: GPUs to lay out (default: the fixed tp × pp × dp × cp, or 1)')
-      .option('--weights <f>', 'inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4')
-      .option('--kv <f>', 'inference KV cache: bf16 | fp16 | fp8 | int8 | int4')
+      .option(
+        '--weights <f>',
+        "inference weights: fp32 | bf16 | fp16 | fp8 | int8 | int4 | nf4 | fp4 (default: the checkpoint's own, from config.json quantization_config, else bf16)",
+      )
+      .option(
+        '--kv <f>',
+        "inference KV cache: bf16 | fp16 | fp8 | int8 | int4 (default: the checkpoint's own where it names one, else bf16)",
+      )
       .option('--batch <n>', 'inference: concurrent sequences')
       .option('--context <n>', 'inference: tokens per sequence')
       .option('--offload <mode>', `training: ${OFFLOAD_HELP}`)

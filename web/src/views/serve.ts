@@ -14,7 +14,13 @@ import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
-import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
+import {
+  CHECKPOINT_FORMAT,
+  SERVE_ENGINES,
+  type ServeEngine,
+  type ServeInput,
+  STATE_DOMAINS,
+} from '../state.js';
 import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
@@ -261,14 +267,14 @@ export function serveView(app: App) {
       }
       <label
         >Weights
-        <select id="serve-weights" @change=${pick('weights')}>
-          ${WEIGHT_FORMATS.map((f) => html`<option ?selected=${f === s.weights}>${f}</option>`)}
+        <select id="serve-weights" @change=${pick('weights')} title="checkpoint: the format the model's config.json quantization_config names (gpt-oss MXFP4, DeepSeek-V3 FP8), else bf16">
+          ${[CHECKPOINT_FORMAT, ...WEIGHT_FORMATS].map((f) => html`<option ?selected=${f === s.weights}>${f}</option>`)}
         </select>
       </label>
       <label
         >KV cache
         <select id="serve-kv" @change=${pick('kv')}>
-          ${KV_FORMATS.map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
+          ${[CHECKPOINT_FORMAT, ...KV_FORMATS].map((f) => html`<option ?selected=${f === s.kv}>${f}</option>`)}
         </select>
       </label>
       <label

@@ -1,0 +1,104 @@
+/**
+ * Without --weights or --kv a model is served as its checkpoint was released (config.json
+ * quantization_config): gpt-oss's MXFP4 experts, DeepSeek-V3's FP8 — in `serve`, `compare-api`,
+ * `memory --mode infer`, scenarios' serve phases and lever baselines alike, each saying so.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson } from '../../test/run-cli.js';
+import { baselineState } from '../levers/levers.js';
+import { servingBaselineSchema } from '../levers/schema.js';
+import type { ServingState } from '../levers/state.js';
+import { parseScenario } from '../scenario/load.js';
+import { prepareScenario } from '../scenario/prepare.js';
+
+const LENGTHS = '--input-tokens 2000 --output-tokens 500';
+
+describe("the checkpoint's own formats by default", () => {
+  it('serves gpt-oss-120b as released: MXFP4 experts on one H100, as vLLM runs it', async () => {
+    const r = await runCliJson(
+      `serve --model gpt-oss-120b --gpu h100 ${LENGTHS} --tokens-per-day 2e9 --tp 1`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.json.formats).toEqual([
+      "weights fp4, the checkpoint's quant_method mxfp4 (MXFP4 routed experts; its BF16 attention projections are costed as fp4 too)",
+    ]);
+    expect(r.json.layout.weights).toBe('fp4');
+    const text = await runCli(`serve --model gpt-oss-120b --gpu h100 ${LENGTHS} --tokens-per-day 2e9 --tp 1`);
+    expect(text.stdout).toMatch(/^formats: weights fp4, the checkpoint's quant_method mxfp4/m);
+    expect(text.stdout).toMatch(/best: h100-sxm TP1 fp4\/bf16/);
+  });
+
+  it('--weights and --kv still choose, and then nothing is said', async () => {
+    const r = await runCliJson(
+      `serve --model gpt-oss-120b --gpu h100 --weights bf16 --kv bf16 ${LENGTHS} --tokens-per-day 2e9`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.json.formats).toEqual([]);
+    expect(r.json.layout.weights).toBe('bf16');
+    // BF16 weights take about twice the memory: more GPUs per replica than the released MXFP4.
+    expect(r.json.layout.gpusPerReplica).toBeGreaterThan(1);
+  });
+
+  it('a BF16 release says nothing and serves BF16', async () => {
+    const r = await runCliJson(`serve --model llama-3-8b --gpu h100 ${LENGTHS}`);
+    expect(r.json.formats).toEqual([]);
+    expect(r.json.layout.weights).toBe('bf16');
+  });
+
+  it("compare-api and memory --mode infer take DeepSeek-V3's FP8 the same way", async () => {
+    const api = await runCliJson(
+      `compare-api --model deepseek-v3 --gpu h200 --api deepseek-chat ${LENGTHS} --tokens-per-day 1e10`,
+    );
+    expect(api.code).toBe(0);
+    expect(api.json.formats).toEqual([
+      "weights fp8, the checkpoint's quant_method fp8 (e4m3, 128×128 blocks)",
+    ]);
+    expect(api.json.atVolume.selfHost.layout.weights).toBe('fp8');
+    const mem = await runCliJson(
+      'memory deepseek-v3 --mode infer --gpu h200 --tp 8 --batch 1 --context 4096',
+    );
+    expect(mem.json).toMatchObject({ weightFormat: 'fp8', kvFormat: 'bf16' });
+    expect(mem.json.formats).toMatch(/^weights fp8/);
+    const bf16 = await runCliJson(
+      'memory deepseek-v3 --mode infer --gpu h200 --tp 8 --batch 1 --context 4096 --weights bf16',
+    );
+    expect(bf16.json.formats).toBeNull();
+    // 671B parameters at one byte against two: the FP8 weights are about half.
+    expect(mem.json.weightsBytes / bf16.json.weightsBytes).toBeGreaterThan(0.45);
+    expect(mem.json.weightsBytes / bf16.json.weightsBytes).toBeLessThan(0.55);
+  });
+
+  it("a scenario's serve phase and a lever baseline without weights load the checkpoint's", () => {
+    const scenario = parseScenario(
+      [
+        'name: oss',
+        'model: gpt-oss-120b',
+        'horizonMonths: 12',
+        'phases:',
+        '  - kind: serve',
+        '    name: api',
+        '    months: 12',
+        '    gpu: h100',
+        '    inputTokens: 2000',
+        '    outputTokens: 500',
+        '    tokensPerDay: 1000000000',
+        '    hardware: { rent: { usdPerGpuHour: 2.5 } }',
+      ].join('\n'),
+      'oss.yaml',
+    );
+    const prepared = prepareScenario(scenario).phases[0]!;
+    expect(prepared.kind === 'serve' && prepared.layout).toMatch(/fp4\/bf16/);
+    expect(prepared.warnings.some((w) => /^phases\[0\]: weights fp4, the checkpoint's/.test(w))).toBe(true);
+    const lever = baselineState(
+      servingBaselineSchema.parse({
+        kind: 'serve',
+        model: 'deepseek-v3',
+        gpu: 'h200',
+        inputTokens: 1000,
+        outputTokens: 300,
+        tokensPerDay: 1e9,
+      }),
+    ) as ServingState;
+    expect([lever.weights, lever.kv]).toEqual(['fp8', 'bf16']);
+  });
+});

@@ -1,0 +1,181 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatSupportError } from '../precision.js';
+import { checkpointFormat, servedFormat } from './checkpoint-format.js';
+
+const H100 = { id: 'h100-sxm', peakFlopsPerSecond: { bf16: 989e12, fp8: 1979e12 } };
+const B200 = {
+  id: 'b200',
+  peakFlopsPerSecond: { bf16: 2250e12, fp8: 4500e12, fp4: 9000e12, nvfp4: 9000e12 },
+};
+
+describe('checkpointFormat', () => {
+  it('reads none from a BF16 release', () => {
+    expect(checkpointFormat({ model_type: 'llama', torch_dtype: 'bfloat16' })).toBeNull();
+    expect(checkpointFormat(null)).toBeNull();
+    expect(checkpointFormat([1])).toBeNull();
+  });
+
+  it("reads DeepSeek-V3's block-wise FP8 (config.json as released)", () => {
+    const f = checkpointFormat({
+      model_type: 'deepseek_v3',
+      quantization_config: {
+        activation_scheme: 'dynamic',
+        fmt: 'e4m3',
+        quant_method: 'fp8',
+        weight_block_size: [128, 128],
+      },
+    });
+    expect(f).toEqual({ weights: 'fp8', kv: null, scheme: 'quant_method fp8 (e4m3, 128×128 blocks)' });
+  });
+
+  it("reads gpt-oss's MXFP4 experts as fp4 (runs dequantised where there are no FP4 tensor cores)", () => {
+    const f = checkpointFormat({ quantization_config: { quant_method: 'mxfp4' } });
+    expect(f?.weights).toBe('fp4');
+    expect(f?.scheme).toMatch(/attention projections are costed as fp4 too/);
+  });
+
+  it('reads compressed-tensors schemes by bits, type, group and packing', () => {
+    const group = (weights: object, format?: string) => ({
+      quantization_config: {
+        quant_method: 'compressed-tensors',
+        ...(format && { format }),
+        config_groups: { group_0: { targets: ['Linear'], weights } },
+      },
+    });
+    // Kimi-K2-Thinking: INT4 weights, group 32, pack-quantized.
+    expect(
+      checkpointFormat(group({ num_bits: 4, type: 'int', group_size: 32 }, 'pack-quantized'))?.weights,
+    ).toBe('int4');
+    expect(checkpointFormat(group({ num_bits: 8, type: 'float' }, 'float-quantized'))?.weights).toBe('fp8');
+    expect(checkpointFormat(group({ num_bits: 8, type: 'int' }, 'int-quantized'))?.weights).toBe('int8');
+    expect(checkpointFormat(group({ num_bits: 4, type: 'float', group_size: 16 }))?.weights).toBe('nvfp4');
+    expect(checkpointFormat(group({ num_bits: 4, type: 'float' }, 'nvfp4-pack-quantized'))?.weights).toBe(
+      'nvfp4',
+    );
+    expect(checkpointFormat(group({ num_bits: 4, type: 'float', group_size: 32 }))?.weights).toBe('fp4');
+    expect(checkpointFormat(group({ num_bits: 2, type: 'int' }))?.weights).toBeNull();
+  });
+
+  it("costs a mixed compressed-tensors checkpoint at its narrowest group's format, and names both", () => {
+    const f = checkpointFormat({
+      quantization_config: {
+        quant_method: 'compressed-tensors',
+        format: 'mixed-precision',
+        config_groups: {
+          attention: { format: 'float-quantized', weights: { num_bits: 8, type: 'float' } },
+          experts: {
+            format: 'nvfp4-pack-quantized',
+            weights: { num_bits: 4, type: 'float', group_size: 16 },
+          },
+        },
+        kv_cache_scheme: { num_bits: 8, type: 'float' },
+      },
+    });
+    expect(f).toMatchObject({ weights: 'nvfp4', kv: 'fp8' });
+    expect(f?.scheme).toBe('quant_method compressed-tensors (mixed-precision; groups fp8, nvfp4; KV fp8)');
+  });
+
+  it('reads ModelOpt, GPTQ/AWQ and bitsandbytes', () => {
+    expect(
+      checkpointFormat({
+        quantization_config: { quant_method: 'modelopt', quant_algo: 'NVFP4', kv_cache_quant_algo: 'FP8' },
+      }),
+    ).toMatchObject({ weights: 'nvfp4', kv: 'fp8' });
+    expect(
+      checkpointFormat({ quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } })?.weights,
+    ).toBe('fp8');
+    expect(
+      checkpointFormat({ quantization_config: { quant_method: 'awq', bits: 4, group_size: 128 } }),
+    ).toEqual({
+      weights: 'int4',
+      kv: null,
+      scheme: 'quant_method awq (4-bit, group 128)',
+    });
+    expect(checkpointFormat({ quantization_config: { quant_method: 'gptq', bits: 8 } })?.weights).toBe(
+      'int8',
+    );
+    expect(checkpointFormat({ quantization_config: { quant_method: 'gptq', bits: 3 } })?.weights).toBeNull();
+    expect(
+      checkpointFormat({
+        quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true, bnb_4bit_quant_type: 'nf4' },
+      })?.weights,
+    ).toBe('nf4');
+  });
+
+  it("reads a multimodal wrapper's text_config and the older compression_config", () => {
+    expect(checkpointFormat({ text_config: { quantization_config: { quant_method: 'fp8' } } })?.weights).toBe(
+      'fp8',
+    );
+    expect(
+      checkpointFormat({
+        compression_config: {
+          quant_method: 'compressed-tensors',
+          config_groups: { g: { weights: { num_bits: 8, type: 'float' } } },
+        },
+      })?.weights,
+    ).toBe('fp8');
+  });
+
+  it('names a scheme it has no format for, and never throws on any JSON', () => {
+    expect(checkpointFormat({ quantization_config: { quant_method: 'bitnet' } })).toEqual({
+      weights: null,
+      kv: null,
+      scheme: 'quant_method bitnet',
+    });
+    fc.assert(
+      fc.property(fc.jsonValue(), (q) => {
+        const f = checkpointFormat({ quantization_config: q });
+        expect(f === null || typeof f.scheme === 'string').toBe(true);
+      }),
+    );
+  });
+});
+
+describe('servedFormat', () => {
+  it('serves a BF16 release as BF16, with nothing to say', () => {
+    expect(servedFormat(null, H100)).toEqual({
+      weights: 'bf16',
+      kv: 'bf16',
+      weightsNote: null,
+      kvNote: null,
+    });
+  });
+
+  it('serves the checkpoint as released where the GPU runs its formats', () => {
+    const fp8 = checkpointFormat({ quantization_config: { quant_method: 'fp8' } });
+    expect(servedFormat(fp8, H100)).toMatchObject({ weights: 'fp8', kv: 'bf16', kvNote: null });
+    expect(servedFormat(fp8, H100).weightsNote).toBe("weights fp8, the checkpoint's quant_method fp8");
+  });
+
+  it('runs NVFP4 weight-only as fp4 without FP4 tensor cores, and keeps an NVFP4 KV cache off them', () => {
+    const nvfp4 = checkpointFormat({
+      quantization_config: { quant_method: 'modelopt', quant_algo: 'NVFP4', kv_cache_quant_algo: 'NVFP4' },
+    });
+    expect(servedFormat(nvfp4, B200)).toMatchObject({ weights: 'nvfp4', kv: 'nvfp4' });
+    const hopper = servedFormat(nvfp4, H100);
+    expect(hopper).toMatchObject({ weights: 'fp4', kv: 'bf16' });
+    expect(hopper.weightsNote).toMatch(/runs weight-only on h100-sxm/);
+    expect(hopper.kvNote).toMatch(/^KV bf16: .* asks for nvfp4/);
+    // Without a GPU: as released.
+    expect(servedFormat(nvfp4, null)).toMatchObject({ weights: 'nvfp4', kv: 'nvfp4' });
+  });
+
+  it('falls back to BF16 for a scheme it has no format for, and says so', () => {
+    const s = servedFormat(checkpointFormat({ quantization_config: { quant_method: 'bitnet' } }), H100);
+    expect(s.weights).toBe('bf16');
+    expect(s.weightsNote).toBe(
+      "weights bf16: llmecon has no format for the checkpoint's quant_method bitnet",
+    );
+  });
+
+  it('always gives formats the GPU runs', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(H100, B200), (q, gpu) => {
+        const s = servedFormat(checkpointFormat({ quantization_config: q }), gpu);
+        expect(formatSupportError(s.weights, gpu)).toBeNull();
+        expect(formatSupportError(s.kv, gpu)).toBeNull();
+      }),
+    );
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * The number format a checkpoint's weights are published in, from its `config.json`
+ * `quantization_config` (transformers' quantizers; vLLM and SGLang load the same field): what an
+ * engine serving the model as released holds in memory and streams each step.
+ */
+import { formatSupportError, type KvFormat, type WeightFormat } from '../precision.js';
+import type { Json } from './families/fields.js';
+
+export interface CheckpointFormat {
+  /** The format its linear layers load in; null where llmecon has none for the scheme. */
+  readonly weights: WeightFormat | null;
+  /** A quantized KV cache the checkpoint asks for (compressed-tensors kv_cache_scheme, ModelOpt), else null. */
+  readonly kv: KvFormat | null;
+  /** The scheme in the config's own words, e.g. "quant_method fp8 (e4m3, 128×128 blocks)". */
+  readonly scheme: string;
+}
+
+const object = (value: unknown): Json | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null;
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const count = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/** Bits per weight of each format, to pick a mixed checkpoint's narrowest (its routed experts). */
+const BITS: Readonly<Partial<Record<WeightFormat, number>>> = {
+  fp8: 8,
+  int8: 8,
+  int4: 4,
+  nf4: 4,
+  fp4: 4,
+  nvfp4: 4,
+};
+
+/**
+ * One compressed-tensors quantization scheme (compressed_tensors.QuantizationArgs): num_bits and type
+ * of its `weights`; the group format names the packing where it says more ("nvfp4-pack-quantized": E2M1
+ * with an FP8 scale per 16, NVIDIA's NVFP4; "mxfp4-pack-quantized": OCP MXFP4).
+ */
+function compressedTensorsWeights(args: Json | null, format: string | null): WeightFormat | null {
+  if (format?.startsWith('nvfp4')) return 'nvfp4';
+  if (format?.startsWith('mxfp4')) return 'fp4';
+  if (args === null) return null;
+  const bits = count(args.num_bits);
+  const type = text(args.type);
+  if (bits === 8) return type === 'float' ? 'fp8' : 'int8';
+  if (bits === 4) return type === 'float' ? (count(args.group_size) === 16 ? 'nvfp4' : 'fp4') : 'int4';
+  return null;
+}
+
+function compressedTensors(q: Json): CheckpointFormat {
+  const groups = Object.values(object(q.config_groups) ?? {})
+    .map(object)
+    .filter((g): g is Json => g !== null);
+  const top = text(q.format);
+  const formats = groups.map((g) => compressedTensorsWeights(object(g.weights), text(g.format) ?? top));
+  const known = formats.filter((f): f is WeightFormat => f !== null);
+  // A mixed checkpoint (e.g. FP8 attention, NVFP4 experts) is costed at its narrowest group's format:
+  // the routed experts hold nearly all of a MoE's weights.
+  const weights =
+    known.length === 0 ? null : known.reduce((a, b) => ((BITS[b] ?? 16) < (BITS[a] ?? 16) ? b : a));
+  const kvArgs = object(q.kv_cache_scheme);
+  const kv = kvArgs && count(kvArgs.num_bits) === 8 ? (text(kvArgs.type) === 'int' ? 'int8' : 'fp8') : null;
+  const distinct = [...new Set(known)];
+  return {
+    weights,
+    kv,
+    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''})`,
+  };
+}
+
+/** ModelOpt's `quant_algo` (TensorRT Model Optimizer; the field vLLM's ModelOptFp8Config/ModelOptNvFp4Config read). */
+function modelOpt(q: Json): CheckpointFormat {
+  const algo = (text(q.quant_algo) ?? '').toUpperCase();
+  const weights: WeightFormat | null =
+    algo === 'FP8' || algo === 'FP8_PB_WO'
+      ? 'fp8'
+      : algo === 'NVFP4'
+        ? 'nvfp4'
+        : algo.startsWith('W4A8') || algo.startsWith('W4A16')
+          ? 'int4'
+          : null;
+  const kvAlgo = (text(q.kv_cache_quant_algo) ?? '').toUpperCase();
+  const kv: KvFormat | null = kvAlgo === 'FP8' ? 'fp8' : kvAlgo === 'NVFP4' ? 'nvfp4' : null;
+  return {
+    weights,
+    kv,
+    scheme: `quant_method modelopt (quant_algo ${algo || 'unstated'}${kv ? `, KV ${kv}` : ''})`,
+  };
+}
+
+/** Bits of a GPTQ/AWQ-style integer checkpoint (`bits` or `w_bit`). */
+function integerBits(q: Json, method: string): CheckpointFormat {
+  const bits = count(q.bits) ?? count(q.w_bit);
+  const group = count(q.group_size) ?? count(q.q_group_size);
+  return {
+    weights: bits === 4 ? 'int4' : bits === 8 ? 'int8' : null,
+    kv: null,
+    scheme: `quant_method ${method} (${bits ?? '?'}-bit${group ? `, group ${group}` : ''})`,
+  };
+}
+
+/**
+ * The checkpoint's own weight (and KV) format from a Hugging Face config's `quantization_config`
+ * (also a multimodal wrapper's `text_config`, and compressed-tensors' older `compression_config`);
+ * null when it has none (a BF16/FP16 release).
+ *
+ * @example checkpointFormat({ quantization_config: { quant_method: 'fp8' } })?.weights // 'fp8'
+ */
+export function checkpointFormat(config: unknown): CheckpointFormat | null {
+  const top = object(config);
+  if (top === null) return null;
+  const q =
+    object(top.quantization_config) ??
+    object(top.compression_config) ??
+    object(object(top.text_config)?.quantization_config);
+  if (q === null) return null;
+  const method = (text(q.quant_method) ?? '').toLowerCase();
+  switch (method) {
+    case 'fp8':
+    case 'fbgemm_fp8': {
+      // DeepSeek-V3's block-wise FP8 (fmt e4m3, weight_block_size [128, 128]); Qwen3-FP8 the same.
+      const fmt = text(q.fmt);
+      const block = Array.isArray(q.weight_block_size) ? q.weight_block_size.join('×') : null;
+      const detail = [fmt, block && `${block} blocks`].filter(Boolean).join(', ');
+      return { weights: 'fp8', kv: null, scheme: `quant_method ${method}${detail ? ` (${detail})` : ''}` };
+    }
+    case 'mxfp4':
+      // gpt-oss: MXFP4 routed experts, everything else BF16 (modules_to_not_convert). One format per
+      // replica: the attention projections (under 1B of gpt-oss-120b's 117B) are costed at it too.
+      return {
+        weights: 'fp4',
+        kv: null,
+        scheme:
+          'quant_method mxfp4 (MXFP4 routed experts; its BF16 attention projections are costed as fp4 too)',
+      };
+    case 'compressed-tensors':
+      return compressedTensors(q);
+    case 'modelopt':
+      return modelOpt(q);
+    case 'awq':
+    case 'gptq':
+    case 'auto-round':
+      return integerBits(q, method);
+    case 'bitsandbytes':
+      return {
+        weights: q.load_in_4bit === true ? 'nf4' : q.load_in_8bit === true ? 'int8' : null,
+        kv: null,
+        scheme: `quant_method bitsandbytes (${q.load_in_4bit === true ? `4-bit ${text(q.bnb_4bit_quant_type) ?? 'fp4'}` : q.load_in_8bit === true ? '8-bit' : 'bits unstated'})`,
+      };
+    default:
+      return { weights: null, kv: null, scheme: `quant_method ${method || 'unstated'}` };
+  }
+}
+
+/** A checkpoint's formats as one GPU serves them, and what was put in their place. */
+export interface ServedFormat {
+  readonly weights: WeightFormat;
+  readonly kv: KvFormat;
+  /** The weights' format and where it comes from, in words; null for a BF16 release. */
+  readonly weightsNote: string | null;
+  /** The KV cache's, where the checkpoint names one; else null. */
+  readonly kvNote: string | null;
+}
+
+type GpuPeaks = Parameters<typeof formatSupportError>[1];
+
+/**
+ * What an engine loads `checkpoint` as on `gpu`: its own formats where the GPU runs them. NVFP4 weights
+ * on a GPU without FP4 tensor cores run weight-only (vLLM's and SGLang's W4A16 FP4 Marlin schemes on
+ * Hopper and Ampere), costed as `fp4` (4-bit storage, 4.25 bits against NVFP4's 4.5); a scheme llmecon
+ * has no format for, and an NVFP4 KV cache without FP4 tensor cores, fall back to BF16 and say so.
+ * Without a GPU (`null`): the formats as released.
+ */
+export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks | null): ServedFormat {
+  if (checkpoint === null) return { weights: 'bf16', kv: 'bf16', weightsNote: null, kvNote: null };
+  const runs = (format: WeightFormat | KvFormat) => gpu === null || formatSupportError(format, gpu) === null;
+  const own = checkpoint.weights;
+  const weights: WeightFormat = own === null ? 'bf16' : runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
+  const kv: KvFormat = checkpoint.kv !== null && runs(checkpoint.kv) ? checkpoint.kv : 'bf16';
+  const of = `the checkpoint's ${checkpoint.scheme}`;
+  return {
+    weights,
+    kv,
+    weightsNote:
+      own === null
+        ? `weights bf16: llmecon has no format for ${of}`
+        : weights === own
+          ? `weights ${own}, ${of}`
+          : `weights ${weights}: ${of} runs weight-only on ${gpu?.id}, which has no FP4 tensor cores`,
+    kvNote:
+      checkpoint.kv === null
+        ? null
+        : kv === checkpoint.kv
+          ? `KV ${kv}, ${of}`
+          : `KV bf16: ${of} asks for ${checkpoint.kv}, which ${gpu?.id} has no tensor cores for`,
+  };
+}
