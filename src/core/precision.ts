@@ -103,8 +103,8 @@ export function bytesPerElement(format: WeightFormat | KvFormat): number {
 /**
  * Why a GPU with these dense peaks cannot run `format` (weights or KV cache), or null. NVFP4, MXFP4 and
  * MXFP8 run only as the tensor cores' own block-scaled datatypes (Blackwell, CDNA 4), so a GPU whose
- * datasheet lists no peak for them is refused, as FP8 is on an A100. `fp4` weights (MXFP4 storage, the
- * gpt-oss release) run anywhere: dequantised into FP8 GEMMs where there is no native FP4.
+ * datasheet lists no peak for them is refused. `fp4` weights (MXFP4 storage, the gpt-oss release) run
+ * anywhere: dequantised into BF16 GEMMs where there is no native FP4 (serving-step.ts computeType).
  */
 export function formatSupportError(
   format: WeightFormat | KvFormat,
@@ -115,5 +115,5 @@ export function formatSupportError(
   const listed = (['nvfp4', 'mxfp4', 'mxfp8', 'fp8'] as const).filter(
     (d) => gpu.peakFlopsPerSecond[d] !== undefined,
   );
-  return `${gpu.id} has no ${format.toUpperCase()} tensor cores (its datasheet lists ${listed.length > 0 ? listed.join(', ') : 'none of nvfp4, mxfp4, mxfp8, fp8'}); use ${format === 'mxfp8' ? 'fp8' : 'fp4 (MXFP4 weights, FP8 compute) or int4'}`;
+  return `${gpu.id} has no ${format.toUpperCase()} tensor cores (its datasheet lists ${listed.length > 0 ? listed.join(', ') : 'none of nvfp4, mxfp4, mxfp8, fp8'}); use ${format === 'mxfp8' ? 'fp8' : 'fp4 (MXFP4 weights dequantised into BF16 GEMMs, W4A16) or int4'}`;
 }
