@@ -39,6 +39,19 @@ describe("the checkpoint's own formats by default", () => {
     expect(r.json.layout.gpusPerReplica).toBeGreaterThan(1);
   });
 
+  it('params names the checkpoint format serve loads', async () => {
+    const oss = await runCli('params gpt-oss-120b');
+    expect(oss.stdout).toMatch(
+      /^checkpoint {6}fp4 \(quant_method mxfp4 .*; what serve loads without --weights\)$/m,
+    );
+    expect((await runCliJson('params deepseek-v3')).json.checkpointFormat).toEqual({
+      weights: 'fp8',
+      kv: null,
+      scheme: 'quant_method fp8 (e4m3, 128×128 blocks)',
+    });
+    expect((await runCliJson('params llama-3-8b')).json.checkpointFormat).toBeNull();
+  });
+
   it('a BF16 release says nothing and serves BF16', async () => {
     const r = await runCliJson(`serve --model llama-3-8b --gpu h100 ${LENGTHS}`);
     expect(r.json.formats).toEqual([]);

@@ -1,3 +1,4 @@
+import { checkpointFormat } from '../../core/model/checkpoint-format.js';
 import { hasAttentionLayers, layerMix } from '../../core/model/kv-cache.js';
 import { ATTENTION_KINDS, describeLayerMix, hasNewLayerKinds } from '../../core/model/layer-mix.js';
 import { paramCount } from '../../core/model/param-count.js';
@@ -5,8 +6,10 @@ import { formatCount, table, toJson } from '../format.js';
 import { loadModel } from '../load-model.js';
 
 export function paramsCommand(ref: string, options: { json?: boolean }): string {
-  const { spec } = loadModel(ref);
+  const { spec, config } = loadModel(ref);
   const p = paramCount(spec);
+  // The checkpoint's own format (config.json quantization_config): what `serve` loads without --weights.
+  const checkpoint = checkpointFormat(config);
   const h = spec.hiddenSize;
   // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head; other
   // checkpoints (ModelSpec.mtpModule) store their own way, not known here: null.
@@ -29,6 +32,8 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
       layerMix: layerMix(spec),
       layerMixDescription: describeLayerMix(spec),
       breakdown: p.breakdown,
+      /** The checkpoint's weight and KV formats (null: a BF16/FP16 release), as `serve` takes them by default. */
+      checkpointFormat: checkpoint,
       ...(warnings.length > 0 ? { warnings } : {}),
     });
   }
@@ -47,6 +52,11 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     `total params    ${formatCount(p.totalParams)} (${p.totalParams.toLocaleString('en-US')})`,
     `active params   ${formatCount(p.activeParams)} (${p.activeParams.toLocaleString('en-US')}) per token, embedding and head included`,
     `embedding+head  ${formatCount(p.embeddingParams)}`,
+    ...(checkpoint
+      ? [
+          `checkpoint      ${checkpoint.weights ?? 'no llmecon format'}${checkpoint.kv ? `, KV ${checkpoint.kv}` : ''} (${checkpoint.scheme}; what serve loads without --weights)`,
+        ]
+      : []),
   ];
   if (p.mtpParams > 0) {
     const stored =
