@@ -38,6 +38,7 @@ describe('uploaded config.json: the layer mix as the CLI reads it', () => {
       expect(facts.mlps.reduce((sum, m) => sum + m.layers, 0)).toBe(params.layers);
       expect(facts.kvBytesPerToken).toBe(kv.bytesPerToken);
       expect(facts.recurrentStateBytesPerSequence).toBe(kv.recurrentStateBytesPerSequence);
+      expect(facts.checkpoint).toEqual(params.checkpointFormat);
     });
   }
 

@@ -200,7 +200,15 @@ describe('web app in Chromium', () => {
     expect(Number(await page.locator('#model-facts').getAttribute('data-active'))).toBe(params.activeParams);
     expect(await page.locator('#model-vision').textContent()).toMatch(/Vision tower/);
     expect(await page.locator('#model-mix caption').textContent()).toBe(params.layerMixDescription);
+    // A BF16 release names no checkpoint format; an FP8 one does, as `llmecon params` reads it.
+    expect(await page.locator('#model-checkpoint').count()).toBe(0);
     await screenshot(page, 'web-upload-qwen3.5');
+    await page.locator('#train-config').setInputFiles(fixture('hand-built/deepseek-v4-flash.json'));
+    await page.locator('#model-checkpoint').waitFor();
+    expect(await page.locator('#model-checkpoint').getAttribute('data-weights')).toBe('fp8');
+    expect(await page.locator('#model-checkpoint').textContent()).toMatch(
+      /quant_method fp8 \(e4m3, 128×128 blocks\)/,
+    );
     await page.locator('#train-config').setInputFiles(fixture('nemotron-h-56b-base-8k.json'));
     await page.waitForFunction(() => document.querySelector('#model-mix tr[data-mixer="mamba"]'));
     const kv = await cli(['kv', fixture('nemotron-h-56b-base-8k.json'), '--json']);

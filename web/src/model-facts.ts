@@ -6,6 +6,7 @@
  */
 import { findModel } from '../../src/catalog/catalog.js';
 import { InputError } from '../../src/core/errors.js';
+import { type CheckpointFormat, checkpointFormat } from '../../src/core/model/checkpoint-format.js';
 import { kvCacheBytes, layerMix, recurrentStateBytes } from '../../src/core/model/kv-cache.js';
 import { describeLayerMix, mixerLabel, mlpMix } from '../../src/core/model/layer-mix.js';
 import { paramCount } from '../../src/core/model/param-count.js';
@@ -30,6 +31,8 @@ export interface ModelFacts {
   readonly kvBytesPerToken: number;
   /** Constant state of the linear-attention and Mamba layers per sequence. */
   readonly recurrentStateBytesPerSequence: number;
+  /** The checkpoint's weight and KV formats (its quantization_config; null: a BF16/FP16 release), as `llmecon params`. */
+  readonly checkpoint: CheckpointFormat | null;
   readonly warnings: readonly string[];
 }
 
@@ -41,7 +44,8 @@ const MLP_LABELS: Record<LayerMlp, string> = {
 };
 
 export function modelFacts(text: string, name: string): ModelFacts {
-  const spec = modelSpecFrom(parseConfigUpload(text, name), name);
+  const config = parseConfigUpload(text, name);
+  const spec = modelSpecFrom(config, name);
   const p = paramCount(spec);
   const mix = layerMix(spec);
   const mlps = mlpMix(spec);
@@ -73,6 +77,7 @@ export function modelFacts(text: string, name: string): ModelFacts {
     audio: spec.audio ? { description: spec.audio.description, params: p.audioParams ?? 0 } : null,
     kvBytesPerToken: kvCacheBytes(spec, 1, 'bf16').bytesPerToken,
     recurrentStateBytesPerSequence: recurrentStateBytes(spec).bytesPerSequence,
+    checkpoint: checkpointFormat(config),
     warnings: spec.warnings ?? [],
   };
 }

@@ -27,6 +27,14 @@ export function modelFactsView(text: string, name: string) {
       ${formatCount(f.activeParams)} active per token · KV cache ${formatBytes(f.kvBytesPerToken)} per token
       (BF16)${f.recurrentStateBytesPerSequence > 0 ? html` · recurrent state ${formatBytes(f.recurrentStateBytesPerSequence)} per sequence, whatever its length` : nothing}
     </p>
+    ${
+      f.checkpoint
+        ? html`<p id="model-checkpoint" data-weights=${f.checkpoint.weights ?? ''}>
+            Checkpoint: ${f.checkpoint.weights ?? 'a format llmecon does not have'}${f.checkpoint.kv ? `, KV ${f.checkpoint.kv}` : ''}
+            (${f.checkpoint.scheme}), what Serve loads with weights and KV left at <i>checkpoint</i>
+          </p>`
+        : nothing
+    }
     <table id="model-mix">
       <caption>${f.description}</caption>
       <thead><tr><th scope="col">layer kind</th><th scope="col">layers</th></tr></thead>
