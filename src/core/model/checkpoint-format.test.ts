@@ -55,6 +55,18 @@ describe('checkpointFormat', () => {
     );
     expect(checkpointFormat(group({ num_bits: 4, type: 'float', group_size: 32 }))?.weights).toBe('fp4');
     expect(checkpointFormat(group({ num_bits: 2, type: 'int' }))?.weights).toBeNull();
+    // Unquantized modules beyond the head and embeddings are named: one format covers every linear layer.
+    const ignoring = checkpointFormat({
+      quantization_config: {
+        quant_method: 'compressed-tensors',
+        format: 'mxfp4-pack-quantized',
+        config_groups: { g: { weights: { num_bits: 4, type: 'float', group_size: 32 } } },
+        ignore: ['lm_head', 're:.*self_attn.*', 're:.*shared_experts.*'],
+      },
+    });
+    expect(ignoring?.scheme).toBe(
+      'quant_method compressed-tensors (mxfp4-pack-quantized; 2 unquantized module patterns costed as fp4 too)',
+    );
   });
 
   it("costs a mixed compressed-tensors checkpoint at its narrowest group's format, and names both", () => {
@@ -82,6 +94,18 @@ describe('checkpointFormat', () => {
         quantization_config: { quant_method: 'modelopt', quant_algo: 'NVFP4', kv_cache_quant_algo: 'FP8' },
       }),
     ).toMatchObject({ weights: 'nvfp4', kv: 'fp8' });
+    // MIXED_PRECISION: each layer's algorithm, costed at the narrowest; none stated, no format.
+    const mixed = (quantized_layers: object) =>
+      checkpointFormat({
+        quantization_config: { quant_method: 'modelopt', quant_algo: 'MIXED_PRECISION', quantized_layers },
+      });
+    expect(
+      mixed({ 'layers.0.mlp': { quant_algo: 'NVFP4' }, 'layers.0.attn': { quant_algo: 'FP8' } }),
+    ).toMatchObject({
+      weights: 'nvfp4',
+      scheme: 'quant_method modelopt (quant_algo MIXED_PRECISION; layers nvfp4, fp8)',
+    });
+    expect(mixed({})?.weights).toBeNull();
     expect(
       checkpointFormat({ quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } })?.weights,
     ).toBe('fp8');

@@ -32,6 +32,13 @@ const BITS: Readonly<Partial<Record<WeightFormat, number>>> = {
 };
 
 /**
+ * A mixed checkpoint (e.g. FP8 attention, NVFP4 experts) is costed at its narrowest format: the routed
+ * experts hold nearly all of a MoE's weights. Null when none is known.
+ */
+const narrowest = (formats: readonly WeightFormat[]): WeightFormat | null =>
+  formats.length === 0 ? null : formats.reduce((a, b) => ((BITS[b] ?? 16) < (BITS[a] ?? 16) ? b : a));
+
+/**
  * One compressed-tensors quantization scheme (compressed_tensors.QuantizationArgs): num_bits and type
  * of its `weights`; the group format names the packing where it says more ("nvfp4-pack-quantized": E2M1
  * with an FP8 scale per 16, NVIDIA's NVFP4; "mxfp4-pack-quantized": OCP MXFP4).
@@ -54,37 +61,48 @@ function compressedTensors(q: Json): CheckpointFormat {
   const top = text(q.format);
   const formats = groups.map((g) => compressedTensorsWeights(object(g.weights), text(g.format) ?? top));
   const known = formats.filter((f): f is WeightFormat => f !== null);
-  // A mixed checkpoint (e.g. FP8 attention, NVFP4 experts) is costed at its narrowest group's format:
-  // the routed experts hold nearly all of a MoE's weights.
-  const weights =
-    known.length === 0 ? null : known.reduce((a, b) => ((BITS[b] ?? 16) < (BITS[a] ?? 16) ? b : a));
+  const weights = narrowest(known);
   const kvArgs = object(q.kv_cache_scheme);
   const kv = kvArgs && count(kvArgs.num_bits) === 8 ? (text(kvArgs.type) === 'int' ? 'int8' : 'fp8') : null;
   const distinct = [...new Set(known)];
+  // Modules left unquantized beyond the head and embeddings (kept 16-bit here anyway): one format per
+  // replica, so they are costed at the groups' format.
+  const ignored = (Array.isArray(q.ignore) ? q.ignore : []).filter(
+    (m) => typeof m === 'string' && !/lm_head|embed/.test(m),
+  ).length;
   return {
     weights,
     kv,
-    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''})`,
+    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''}${ignored > 0 && weights ? `; ${ignored} unquantized module pattern${ignored > 1 ? 's' : ''} costed as ${weights} too` : ''})`,
   };
 }
 
-/** ModelOpt's `quant_algo` (TensorRT Model Optimizer; the field vLLM's ModelOptFp8Config/ModelOptNvFp4Config read). */
+/** A ModelOpt `quant_algo` as a weight format. */
+function modelOptAlgo(algo: string): WeightFormat | null {
+  if (algo === 'FP8' || algo === 'FP8_PB_WO') return 'fp8';
+  if (algo === 'NVFP4') return 'nvfp4';
+  return algo.startsWith('W4A8') || algo.startsWith('W4A16') ? 'int4' : null;
+}
+
+/**
+ * ModelOpt's `quant_algo` (TensorRT Model Optimizer; the field vLLM's ModelOptFp8Config/ModelOptNvFp4Config
+ * read); MIXED_PRECISION names each layer's in `quantized_layers`, costed at the narrowest.
+ */
 function modelOpt(q: Json): CheckpointFormat {
   const algo = (text(q.quant_algo) ?? '').toUpperCase();
-  const weights: WeightFormat | null =
-    algo === 'FP8' || algo === 'FP8_PB_WO'
-      ? 'fp8'
-      : algo === 'NVFP4'
-        ? 'nvfp4'
-        : algo.startsWith('W4A8') || algo.startsWith('W4A16')
-          ? 'int4'
-          : null;
+  const layers = Object.values(object(q.quantized_layers) ?? {})
+    .map((l) => modelOptAlgo((text(object(l)?.quant_algo) ?? '').toUpperCase()))
+    .filter((f): f is WeightFormat => f !== null);
+  const weights = algo === 'MIXED_PRECISION' ? narrowest(layers) : modelOptAlgo(algo);
   const kvAlgo = (text(q.kv_cache_quant_algo) ?? '').toUpperCase();
   const kv: KvFormat | null = kvAlgo === 'FP8' ? 'fp8' : kvAlgo === 'NVFP4' ? 'nvfp4' : null;
+  const mixed = [...new Set(layers)];
+  const perLayer =
+    algo === 'MIXED_PRECISION' ? `; layers ${mixed.length > 0 ? mixed.join(', ') : 'unstated'}` : '';
   return {
     weights,
     kv,
-    scheme: `quant_method modelopt (quant_algo ${algo || 'unstated'}${kv ? `, KV ${kv}` : ''})`,
+    scheme: `quant_method modelopt (quant_algo ${algo || 'unstated'}${perLayer}${kv ? `, KV ${kv}` : ''})`,
   };
 }
 
