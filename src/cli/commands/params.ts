@@ -54,7 +54,9 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
     `embedding+head  ${formatCount(p.embeddingParams)}`,
     ...(checkpoint
       ? [
-          `checkpoint      ${checkpoint.weights ?? 'no llmecon format'}${checkpoint.kv ? `, KV ${checkpoint.kv}` : ''} (${checkpoint.scheme}; what serve loads without --weights)`,
+          checkpoint.weights === null
+            ? `checkpoint      ${checkpoint.scheme}, a scheme llmecon has no format for: serve costs it as bf16 without --weights`
+            : `checkpoint      ${checkpoint.weights}${checkpoint.kv ? `, KV ${checkpoint.kv}` : ''} (${checkpoint.scheme}; what serve loads without --weights)`,
         ]
       : []),
   ];

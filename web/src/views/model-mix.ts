@@ -30,8 +30,11 @@ export function modelFactsView(text: string, name: string) {
     ${
       f.checkpoint
         ? html`<p id="model-checkpoint" data-weights=${f.checkpoint.weights ?? ''}>
-            Checkpoint: ${f.checkpoint.weights ?? 'a format llmecon does not have'}${f.checkpoint.kv ? `, KV ${f.checkpoint.kv}` : ''}
-            (${f.checkpoint.scheme}), what Serve loads with weights and KV left at <i>checkpoint</i>
+            Checkpoint: ${
+              f.checkpoint.weights === null
+                ? `${f.checkpoint.scheme}, a scheme llmecon has no format for (Serve costs it as bf16)`
+                : `${f.checkpoint.weights}${f.checkpoint.kv ? `, KV ${f.checkpoint.kv}` : ''} (${f.checkpoint.scheme}), what Serve loads with weights and KV left at checkpoint`
+            }
           </p>`
         : nothing
     }
