@@ -13,7 +13,7 @@ import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import { checkReplicaLayout, expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
-import { checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
+import { checkpointFormat, formatsTaken, servedFormat } from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -316,9 +316,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     const served = servedFormat(checkpoint, hw.gpu);
     const weightFormats = flaggedWeights ?? [served.weights];
     const kvFormat = flaggedKv ?? served.kv;
-    const note = [flaggedWeights ? null : served.weightsNote, flaggedKv ? null : served.kvNote]
-      .filter((n): n is string => n !== null)
-      .join('; ');
+    const note = formatsTaken(served, { weights: flaggedWeights !== null, kv: flaggedKv !== null });
     if (note) formatNotes.set(hw.gpu.id, note);
     for (const [format, flag] of [
       ...weightFormats.map((f) => [f, '--weights'] as const),

@@ -19,7 +19,7 @@ import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../cor
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
-import { type CheckpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
+import { type CheckpointFormat, formatsTaken, servedFormat } from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
 import type { Phase } from './schema.js';
@@ -55,10 +55,7 @@ export function prepareServePhase(
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
   // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
   const served = servedFormat(checkpoint, hw.gpu);
-  const formats = [
-    phase.weights === undefined ? served.weightsNote : null,
-    phase.kv === undefined ? served.kvNote : null,
-  ].filter((n): n is string => n !== null);
+  const formats = formatsTaken(served, { weights: phase.weights !== undefined, kv: phase.kv !== undefined });
   const options = replicaOptions(
     spec,
     hw.cluster,
@@ -94,7 +91,7 @@ export function prepareServePhase(
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
     engineWarnings: [
-      ...formats.map((f) => `phases[${index}]: ${f}`),
+      ...(formats ? [`phases[${index}]: ${formats}`] : []),
       ...eagerDecodeWarnings(best.candidate.replica, best.point.concurrency),
       ...engineChoiceWarnings(choice),
     ],

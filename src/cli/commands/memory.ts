@@ -10,7 +10,12 @@ import {
   TRAINING_PRECISIONS,
   trainingMemory,
 } from '../../core/memory/training-memory.js';
-import { type CheckpointFormat, checkpointFormat, servedFormat } from '../../core/model/checkpoint-format.js';
+import {
+  type CheckpointFormat,
+  checkpointFormat,
+  formatsTaken,
+  servedFormat,
+} from '../../core/model/checkpoint-format.js';
 import { untrainedMtpWarning } from '../../core/model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
@@ -294,12 +299,7 @@ function infer(
   const weightFormat =
     o.weights === undefined ? served.weights : oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = o.kv === undefined ? served.kv : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
-  const formats = [
-    o.weights === undefined ? served.weightsNote : null,
-    o.kv === undefined ? served.kvNote : null,
-  ]
-    .filter((n): n is string => n !== null)
-    .join('; ');
+  const formats = formatsTaken(served, { weights: o.weights !== undefined, kv: o.kv !== undefined });
   const batchSize = positiveInteger(o.batch, '--batch', 1);
   const m = inferenceMemory(spec, {
     weightFormat,

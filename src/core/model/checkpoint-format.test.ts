@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatSupportError } from '../precision.js';
-import { checkpointFormat, servedFormat } from './checkpoint-format.js';
+import { checkpointFormat, formatsTaken, servedFormat } from './checkpoint-format.js';
 
 const H100 = { id: 'h100-sxm', peakFlopsPerSecond: { bf16: 989e12, fp8: 1979e12 } };
 const B200 = {
@@ -191,6 +191,19 @@ describe('servedFormat', () => {
     expect(s.weightsNote).toBe(
       "weights bf16: llmecon has no format for the checkpoint's quant_method bitnet",
     );
+  });
+
+  it('says what it took from the checkpoint for the formats not given', () => {
+    const s = servedFormat(
+      checkpointFormat({
+        quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8', kv_cache_quant_algo: 'FP8' },
+      }),
+      H100,
+    );
+    expect(formatsTaken(s, { weights: false, kv: false })).toBe(`${s.weightsNote}; ${s.kvNote}`);
+    expect(formatsTaken(s, { weights: true, kv: false })).toBe(s.kvNote);
+    expect(formatsTaken(s, { weights: true, kv: true })).toBe('');
+    expect(formatsTaken(servedFormat(null, H100), { weights: false, kv: false })).toBe('');
   });
 
   it('always gives formats the GPU runs', () => {

@@ -213,3 +213,13 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
           : `KV bf16: ${of} asks for ${checkpoint.kv}, which ${gpu?.id} has no tensor cores for`,
   };
 }
+
+/** What `served` took from the checkpoint for the formats not `given`, in one line ('' where nothing). */
+export function formatsTaken(
+  served: ServedFormat,
+  given: { readonly weights: boolean; readonly kv: boolean },
+): string {
+  return [given.weights ? null : served.weightsNote, given.kv ? null : served.kvNote]
+    .filter((n): n is string => n !== null)
+    .join('; ');
+}
