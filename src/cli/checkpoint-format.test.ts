@@ -5,6 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../../test/run-cli.js';
+import { findGpu, loadCatalog } from '../catalog/catalog.js';
+import { inferenceMemory } from '../core/memory/inference-memory.js';
+import { checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { baselineState } from '../levers/levers.js';
 import { servingBaselineSchema } from '../levers/schema.js';
 import type { ServingState } from '../levers/state.js';
@@ -113,5 +117,29 @@ describe("the checkpoint's own formats by default", () => {
       }),
     ) as ServingState;
     expect([lever.weights, lever.kv]).toEqual(['fp8', 'bf16']);
+  });
+
+  it('every quantized catalog checkpoint holds fewer weight bytes as released than in BF16, on every GPU it runs on', () => {
+    let quantized = 0;
+    for (const entry of loadCatalog().models.values()) {
+      const checkpoint = checkpointFormat(entry.config);
+      if (checkpoint?.weights == null) continue;
+      quantized += 1;
+      const spec = modelSpecFrom(entry.config, entry.name);
+      for (const gpu of ['h100', 'a100', 'b200']) {
+        const served = servedFormat(checkpoint, findGpu(gpu));
+        const bytes = (weightFormat: 'bf16' | typeof served.weights) =>
+          inferenceMemory(spec, {
+            weightFormat,
+            kvFormat: 'bf16',
+            batchSize: 1,
+            contextTokens: 1024,
+            tensorParallel: 8,
+          }).weightsBytes;
+        expect(bytes(served.weights), `${entry.id} on ${gpu}`).toBeLessThan(bytes('bf16'));
+      }
+    }
+    // DeepSeek-V3/V3.2/V4, Kimi K2, MiMo-V2-Flash, MiniMax M2.5 (FP8) and both gpt-oss (MXFP4).
+    expect(quantized).toBeGreaterThanOrEqual(9);
   });
 });
