@@ -56,6 +56,21 @@ describe("the checkpoint's own formats by default", () => {
     expect((await runCliJson('params llama-3-8b')).json.checkpointFormat).toBeNull();
   });
 
+  it("'checkpoint' names the released format in a --weights search, beside others", async () => {
+    const r = await runCliJson(
+      `serve --model gpt-oss-120b --gpu h100 --weights checkpoint,bf16 --kv checkpoint ${LENGTHS} --tokens-per-day 2e9 --top 40`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.json.formats[0]).toMatch(/^weights fp4, the checkpoint's quant_method mxfp4/);
+    const searched = new Set(
+      [r.json.layout, ...r.json.alternatives.map((a: { layout: unknown }) => a.layout)].map((l) => l.weights),
+    );
+    expect([...searched].sort()).toEqual(['bf16', 'fp4']);
+    const bad = await runCli(`serve --model gpt-oss-120b --gpu h100 --weights checkpoints ${LENGTHS}`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--weights: must be one of checkpoint, fp32, bf16/);
+  });
+
   it('a BF16 release says nothing and serves BF16', async () => {
     const r = await runCliJson(`serve --model llama-3-8b --gpu h100 ${LENGTHS}`);
     expect(r.json.formats).toEqual([]);

@@ -13,7 +13,12 @@ import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import { checkReplicaLayout, expertSlotsIssue } from '../core/inference/expert-placement.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { type ServingWorkload, type Slo, servingWarnings } from '../core/inference/serving.js';
-import { checkpointFormat, formatsTaken, servedFormat } from '../core/model/checkpoint-format.js';
+import {
+  CHECKPOINT_FORMAT,
+  checkpointFormat,
+  formatsTaken,
+  servedFormat,
+} from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
@@ -89,11 +94,11 @@ export function addServingFlags(command: Command): Command {
     )
     .option(
       '--weights <f>',
-      `weight format, or a comma list to search: ${WEIGHT_FORMATS.join(' | ')} (default: the checkpoint's own, from config.json quantization_config — fp8 for DeepSeek-V3, fp4 for gpt-oss — else bf16)`,
+      `weight format, or a comma list to search: ${CHECKPOINT_FORMAT} | ${WEIGHT_FORMATS.join(' | ')}; ${CHECKPOINT_FORMAT} (the default) is the checkpoint's own, from config.json quantization_config — fp8 for DeepSeek-V3, fp4 for gpt-oss — else bf16`,
     )
     .option(
       '--kv <f>',
-      `KV-cache format: ${KV_FORMATS.join(' | ')} (default: the checkpoint's own where its quantization_config names one, else bf16)`,
+      `KV-cache format: ${CHECKPOINT_FORMAT} | ${KV_FORMATS.join(' | ')}; ${CHECKPOINT_FORMAT} (the default) is the checkpoint's own where its quantization_config names one, else bf16`,
     )
     .option('--input-tokens <n>', 'prompt tokens per request')
     .option('--output-tokens <n>', 'generated tokens per request')
@@ -229,13 +234,15 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     ttftSeconds: o.ttftSlo === undefined ? undefined : positiveNumber(o.ttftSlo, '--ttft-slo', 1),
     tpotSeconds: o.tpotSlo === undefined ? undefined : positiveNumber(o.tpotSlo, '--tpot-slo', 1),
   };
+  // `checkpoint` in either list: the checkpoint's own format, beside any others named.
   const flaggedWeights =
     o.weights === undefined
       ? null
-      : (o.weights
+      : o.weights
           .split(',')
-          .map((f) => oneOf(f.trim(), '--weights', WEIGHT_FORMATS, 'bf16')) as WeightFormat[]);
-  const flaggedKv = o.kv === undefined ? null : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+          .map((f) => oneOf(f.trim(), '--weights', [CHECKPOINT_FORMAT, ...WEIGHT_FORMATS], 'bf16'));
+  const flaggedKv =
+    o.kv === undefined ? null : oneOf(o.kv, '--kv', [CHECKPOINT_FORMAT, ...KV_FORMATS], 'bf16');
   // Without --weights or --kv, each GPU serves the checkpoint as released (checkpoint-format.ts).
   const formatNotes = new Map<string, string>();
   const fixedGpus = optionalInt(o.gpus, '--gpus');
@@ -314,9 +321,13 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
     const served = servedFormat(checkpoint, hw.gpu);
-    const weightFormats = flaggedWeights ?? [served.weights];
-    const kvFormat = flaggedKv ?? served.kv;
-    const note = formatsTaken(served, { weights: flaggedWeights !== null, kv: flaggedKv !== null });
+    const asked: readonly (WeightFormat | typeof CHECKPOINT_FORMAT)[] = flaggedWeights ?? [CHECKPOINT_FORMAT];
+    const weightFormats = [...new Set(asked.map((f) => (f === CHECKPOINT_FORMAT ? served.weights : f)))];
+    const kvFormat = flaggedKv === null || flaggedKv === CHECKPOINT_FORMAT ? served.kv : flaggedKv;
+    const note = formatsTaken(served, {
+      weights: flaggedWeights !== null && !flaggedWeights.includes(CHECKPOINT_FORMAT),
+      kv: flaggedKv !== null && flaggedKv !== CHECKPOINT_FORMAT,
+    });
     if (note) formatNotes.set(hw.gpu.id, note);
     for (const [format, flag] of [
       ...weightFormats.map((f) => [f, '--weights'] as const),

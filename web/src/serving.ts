@@ -33,6 +33,7 @@ import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/in
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
 import { speculationPhrase } from '../../src/core/inference/speculative-plan.js';
+import { CHECKPOINT_FORMAT } from '../../src/core/model/checkpoint-format.js';
 import { drafterModel } from '../../src/core/model/drafter.js';
 import {
   applyLever,
@@ -43,7 +44,7 @@ import {
 } from '../../src/levers/levers.js';
 import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
 import { isMoe } from './model-facts.js';
-import { CHECKPOINT_FORMAT, type ServeInput } from './state.js';
+import type { ServeInput } from './state.js';
 
 /**
  * What one browser simulation may process: 500,000 output tokens (at most as many decode steps,

@@ -10,9 +10,6 @@ import { QUANTIZED_BASES, type QuantizedBase } from '../../src/core/model/adapte
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
 import { MEMORY_FIT_LEVELS, type MemoryFitLevel } from '../../src/validation/memory-fit.js';
 
-/** The Serve view's weights and KV choice for "as the checkpoint was released" (`serve` without --weights/--kv). */
-export const CHECKPOINT_FORMAT = 'checkpoint';
-
 export type View = 'train' | 'adapt' | 'serve' | 'project' | 'levers' | 'scaling' | 'validate';
 export const VIEWS: readonly { id: View; label: string }[] = [
   { id: 'train', label: 'Train' },

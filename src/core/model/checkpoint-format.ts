@@ -6,6 +6,9 @@
 import { formatSupportError, type KvFormat, type WeightFormat } from '../precision.js';
 import type { Json } from './families/fields.js';
 
+/** The word that asks for the checkpoint's own format where a format is chosen (`--weights checkpoint,int4`, the web's lists). */
+export const CHECKPOINT_FORMAT = 'checkpoint' as const;
+
 export interface CheckpointFormat {
   /** The format its linear layers load in; null where llmecon has none for the scheme. */
   readonly weights: WeightFormat | null;

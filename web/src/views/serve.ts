@@ -8,19 +8,14 @@ import { loadCatalog } from '../../../src/catalog/catalog.js';
 import { findEngine } from '../../../src/catalog/engines.js';
 import type { Domain } from '../../../src/core/domain.js';
 import type { LatencyStats } from '../../../src/core/inference/simulator/stats.js';
+import { CHECKPOINT_FORMAT } from '../../../src/core/model/checkpoint-format.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import { type Issue, runOnce, taskSlot } from '../compute.js';
 import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
-import {
-  CHECKPOINT_FORMAT,
-  SERVE_ENGINES,
-  type ServeEngine,
-  type ServeInput,
-  STATE_DOMAINS,
-} from '../state.js';
+import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
 import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
