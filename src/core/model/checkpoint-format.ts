@@ -4,7 +4,7 @@
  * engine serving the model as released holds in memory and streams each step.
  */
 import { formatSupportError, type KvFormat, type WeightFormat } from '../precision.js';
-import type { Json } from './families/fields.js';
+import { isJsonObject, type Json } from './families/fields.js';
 
 /** The word that asks for the checkpoint's own format where a format is chosen (`--weights checkpoint,int4`, the web's lists). */
 export const CHECKPOINT_FORMAT = 'checkpoint' as const;
@@ -18,8 +18,7 @@ export interface CheckpointFormat {
   readonly scheme: string;
 }
 
-const object = (value: unknown): Json | null =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null;
+const object = (value: unknown): Json | null => (isJsonObject(value) ? value : null);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const count = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;

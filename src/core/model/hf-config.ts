@@ -5,7 +5,7 @@
  */
 import { DoesNotFitError, InputError, inputError, withIssuePaths } from '../errors.js';
 import { eagleVersion } from './eagle-head.js';
-import { Fields, type Json } from './families/fields.js';
+import { Fields, isJsonObject, type Json } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
 import { fixedVitTower } from './families/vision.js';
 import { subConfig } from './families/wrappers.js';
@@ -164,7 +164,7 @@ function readAs(spec: ModelSpec, modelType: string, how: string, json: Json, wra
  */
 function bareTower(json: Json, modelType: string): VisionTowerSpec | null {
   const top = new Fields(json, modelType);
-  const child = isObject(json.vision_config) ? subConfig(top, 'vision_config', '') : null;
+  const child = isJsonObject(json.vision_config) ? subConfig(top, 'vision_config', '') : null;
   const type = child?.string('model_type', '');
   if (!child || (type !== 'clip_vision_model' && type !== 'siglip_vision_model')) return null;
   const kind = type === 'clip_vision_model' ? 'clip' : 'siglip';
@@ -190,8 +190,6 @@ const WRAPPER_KEYS = ['text_config', 'language_config', 'llm_config', 'thinker_c
 /** Wrappers nest at most this deep (an omni model's thinker_config → text_config). */
 const MAX_WRAPPER_DEPTH = 3;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * An unknown `model_type`: a wrapper whose `text_config` is a known type is read through it (vision
  * tower not counted); a config whose keys match a known family is read as that family with the
@@ -205,7 +203,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   // Qwen Omni models, the text model in its own text_config.
   for (const key of WRAPPER_KEYS) {
     const text = json[key];
-    if (!isObject(text)) continue;
+    if (!isJsonObject(text)) continue;
     const textType = text.model_type;
     if (typeof textType === 'string' && (SUPPORTED_MODEL_TYPES as readonly string[]).includes(textType)) {
       // Keys the sub-config omits take its class defaults, as in the known wrappers.
@@ -234,7 +232,7 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
     return readAs(spec, modelType, `read as ${lookalikeName(match.family)}-like: ${match.assumption}`, json);
   }
   // A wrapper whose language model is itself of an unknown type: read that sub-config the same way.
-  const inner = WRAPPER_KEYS.find((k) => isObject(json[k]));
+  const inner = WRAPPER_KEYS.find((k) => isJsonObject(json[k]));
   if (inner !== undefined && depth < MAX_WRAPPER_DEPTH) {
     const child = json[inner] as Json;
     const childType = typeof child.model_type === 'string' ? child.model_type : `${modelType}.${inner}`;

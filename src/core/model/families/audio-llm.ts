@@ -36,7 +36,7 @@
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, isJsonObject, type Json, MAX } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
@@ -122,8 +122,6 @@ export function readWhisperEncoder(f: Fields, keys: WhisperEncoderKeys): Whisper
 // Shared wrapper plumbing
 // ---------------------------------------------------------------------------------------------
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * `top` with `key` filled as the wrapper's `__init__` builds it: an absent sub-config is the
  * `defaults` alone (the class defaults of its type then apply beneath), a present one takes `defaults`
@@ -132,7 +130,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 export function withSubDefaults(top: Fields, key: string, defaults: Json): Fields {
   const raw = top.raw(key);
   if (raw === undefined || raw === null) return top.with({ [key]: { ...defaults } });
-  return isObject(raw) ? top.with({ [key]: { ...defaults, ...raw } }) : top;
+  return isJsonObject(raw) ? top.with({ [key]: { ...defaults, ...raw } }) : top;
 }
 
 /** The audio sub-config (`audio_config`, class defaults filled), refused unless of `type`. */

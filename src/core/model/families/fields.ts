@@ -7,6 +7,10 @@ import { inputError } from '../../errors.js';
 
 export type Json = Record<string, unknown>;
 
+/** Whether a parsed JSON value is an object (not null, not an array). */
+export const isJsonObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * A config value as an error message shows it: its JSON, where a number too large for a double
  * (JSON.parse gives Infinity, which JSON would print as null) is named as such.
