@@ -63,7 +63,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
     'llmecon kv deepseek-v3 --precision fp8 --context 32k --batch 64',
   );
   example(
-    addLayoutFlags(cli.command('memory <model>'), 'set')
+    addLayoutFlags(cli.command('memory <model>'), ' (with --method: searched if unset)')
       .description('memory per GPU for training (a parallel layout) or inference, and whether it fits')
       .option('--mode <mode>', 'train | infer', 'train')
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
