@@ -24,9 +24,11 @@ describe("the checkpoint's own formats by default", () => {
     );
     expect(r.code).toBe(0);
     expect(r.json.formats).toEqual([
-      "weights fp4, the checkpoint's quant_method mxfp4 (MXFP4 routed experts; its BF16 attention projections are costed as fp4 too)",
+      "weights fp4, the checkpoint's quant_method mxfp4 (MXFP4 routed experts; attention projections BF16)",
     ]);
     expect(r.json.layout.weights).toBe('fp4');
+    // Its modules_to_not_convert: the attention stays BF16 as released.
+    expect(r.json.layout.attentionWeights).toBe('bf16');
     const text = await runCli(`serve --model gpt-oss-120b --gpu h100 ${LENGTHS} --tokens-per-day 2e9 --tp 1`);
     expect(text.stdout).toMatch(/^formats: weights fp4, the checkpoint's quant_method mxfp4/m);
     expect(text.stdout).toMatch(/best: h100-sxm TP1 fp4\/bf16/);
@@ -39,6 +41,7 @@ describe("the checkpoint's own formats by default", () => {
     expect(r.code).toBe(0);
     expect(r.json.formats).toEqual([]);
     expect(r.json.layout.weights).toBe('bf16');
+    expect(r.json.layout.attentionWeights).toBeNull();
     // BF16 weights take about twice the memory: more GPUs per replica than the released MXFP4.
     expect(r.json.layout.gpusPerReplica).toBeGreaterThan(1);
   });
@@ -51,6 +54,7 @@ describe("the checkpoint's own formats by default", () => {
     expect((await runCliJson('params deepseek-v3')).json.checkpointFormat).toEqual({
       weights: 'fp8',
       kv: null,
+      attentionWeights: null,
       scheme: 'quant_method fp8 (e4m3, 128×128 blocks)',
     });
     expect((await runCliJson('params llama-3-8b')).json.checkpointFormat).toBeNull();
@@ -75,6 +79,7 @@ describe("the checkpoint's own formats by default", () => {
     const r = await runCliJson(`serve --model llama-3-8b --gpu h100 ${LENGTHS}`);
     expect(r.json.formats).toEqual([]);
     expect(r.json.layout.weights).toBe('bf16');
+    expect(r.json.layout.attentionWeights).toBeNull();
   });
 
   it("compare-api and memory --mode infer take DeepSeek-V3's FP8 the same way", async () => {

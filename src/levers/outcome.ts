@@ -21,6 +21,7 @@ import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
+import { asReleased } from '../core/model/checkpoint-format.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { planTraining } from '../core/training/plan.js';
@@ -267,7 +268,9 @@ export function servingCandidates(s: ServingState): DeploymentCandidate[] {
   const hw = resolveHardware(s.gpuId, undefined);
   const energy = energyAssumptions(hw.gpu, hw.cluster, {});
   // A draft model runs at the target's TP: only splits its heads take.
-  const options = replicaOptions(s.spec, hw.cluster, [s.weights], s.kv, replicaFixed(s.engineChoice));
+  const options = replicaOptions(s.spec, hw.cluster, [s.weights], s.kv, replicaFixed(s.engineChoice)).map(
+    (r) => asReleased(r, s.release),
+  );
   const candidates = options
     .filter((r) => drafterSplits(s.drafter, r.tensorParallel))
     .map((replica) => ({
@@ -294,6 +297,7 @@ export function generationUsdPerMillionTokens(s: LeverState): { usd: number; ran
     extraUsd: 0,
     extraUsdRange: { p10: 0, p90: 0 },
     weights: s.kind === 'serve' ? s.weights : findGpu(s.gpuId).peakFlopsPerSecond.fp8 ? 'fp8' : 'bf16',
+    release: s.kind === 'serve' ? s.release : null,
     kv: s.kind === 'serve' ? s.kv : 'bf16',
     sparsity: s.kind === 'serve' ? s.sparsity : 'none',
     workload: { inputTokens: 1024, outputTokens: 1024 },

@@ -28,7 +28,12 @@ import {
   type TrainingPrecision,
   trainingPrecisionError,
 } from '../core/memory/training-memory.js';
-import { type CheckpointFormat, checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
+import {
+  type CheckpointFormat,
+  checkpointFormat,
+  type ServedFormat,
+  servedFormat,
+} from '../core/model/checkpoint-format.js';
 import type { Drafter } from '../core/model/drafter.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -97,6 +102,8 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
 export interface ServingState extends CommonState {
   readonly kind: 'serve';
   readonly weights: WeightFormat;
+  /** The checkpoint as served where `weights` came from it: the formats its modules keep (asReleased); null otherwise. */
+  readonly release: Pick<ServedFormat, 'weights' | 'attentionWeights'> | null;
   readonly kv: KvFormat;
   readonly sparsity: WeightSparsity;
   /** What drafts speculative tokens (the `speculative` lever); absent without speculation. */
@@ -118,7 +125,14 @@ export type LeverState = TrainingState | FinetuneState | ServingState;
  */
 export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
   if (s.kind !== 'serve') return { ...s, modelId, spec };
-  return { ...s, modelId, spec, engineChoice: engineSettingsOf((s as ServingState).engineChoice) };
+  // The other model's release is not this one's: its matrices all take the state's format.
+  return {
+    ...s,
+    modelId,
+    spec,
+    release: null,
+    engineChoice: engineSettingsOf((s as ServingState).engineChoice),
+  };
 }
 
 /** P10–P90 of an outcome's figures (timeSeconds: a run's wall-clock or a request's latency). */
@@ -301,6 +315,7 @@ export function stateFor(
     ...common,
     kind: 'serve',
     weights,
+    release: b.weights === undefined ? served : null,
     kv,
     sparsity: 'none',
     workload: { inputTokens: b.inputTokens, outputTokens: b.outputTokens },

@@ -19,7 +19,12 @@ import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../cor
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
-import { type CheckpointFormat, formatsTaken, servedFormat } from '../core/model/checkpoint-format.js';
+import {
+  asReleased,
+  type CheckpointFormat,
+  formatsTaken,
+  servedFormat,
+} from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
 import type { Phase } from './schema.js';
@@ -62,7 +67,7 @@ export function prepareServePhase(
     [phase.weights ?? served.weights],
     phase.kv ?? served.kv,
     replicaFixed(choice),
-  );
+  ).map((replica) => asReleased(replica, served));
   const candidates = onEngine(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,

@@ -25,6 +25,7 @@ import {
   prefillTokensPerSecondPerGpu,
   staticBatchThroughput,
 } from '../core/inference/static-batch.js';
+import { asReleased, checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
 import { routedLayers } from '../core/model/layer-mix.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -255,7 +256,8 @@ export function runServingCase(
   }
   const { drafter, ...layout } = c.replica;
   const replica: ServingReplica = {
-    ...layout,
+    // Served at the checkpoint's own format: the modules it left unquantized stay so (asReleased).
+    ...asReleased(layout, servedFormat(checkpointFormat(findModel(c.model).config), cluster.gpu)),
     ...(drafter && { drafter: { kind: drafter } }),
     engine,
     profile,

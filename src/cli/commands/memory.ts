@@ -11,6 +11,7 @@ import {
   trainingMemory,
 } from '../../core/memory/training-memory.js';
 import {
+  asReleased,
   type CheckpointFormat,
   checkpointFormat,
   formatsTaken,
@@ -302,7 +303,7 @@ function infer(
   const formats = formatsTaken(served, { weights: o.weights !== undefined, kv: o.kv !== undefined });
   const batchSize = positiveInteger(o.batch, '--batch', 1);
   const m = inferenceMemory(spec, {
-    weightFormat,
+    ...asReleased({ weightFormat }, served),
     kvFormat,
     batchSize,
     contextTokens: context,

@@ -101,6 +101,8 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
       gpusPerReplica: replicaGpus(r),
       replicas: p.replicas,
       weights: r.weightFormat,
+      /** The attention projections' own format where the release keeps them otherwise (gpt-oss: bf16); null: `weights`. */
+      attentionWeights: r.attentionWeightFormat ?? null,
       kv: r.kvFormat,
       prefill:
         p.prefillGpus > 0

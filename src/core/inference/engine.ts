@@ -349,6 +349,7 @@ function stageKvCapacity(
   };
   const m = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
+    attentionWeightFormat: r.attentionWeightFormat,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: engine.maxRunningSequences,
@@ -358,6 +359,7 @@ function stageKvCapacity(
   });
   const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
+    attentionWeightFormat: r.attentionWeightFormat,
     kvFormat: r.kvFormat,
     batchSize: 1,
     contextTokens: context,

@@ -41,6 +41,12 @@ export interface Replica {
    */
   readonly epInTp?: boolean;
   readonly weightFormat: WeightFormat;
+  /**
+   * The attention projections' format where the served checkpoint ships them otherwise than
+   * `weightFormat` (gpt-oss: BF16 beside its MXFP4 experts; checkpoint-format.ts asReleased); absent:
+   * `weightFormat`.
+   */
+  readonly attentionWeightFormat?: WeightFormat;
   /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
   readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
@@ -203,6 +209,12 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
     },
     datatype: r.gemmDatatype ?? computeType(r.weightFormat, cluster.gpu),
     gemmInputBytes: bytesPerElement(r.weightFormat),
+    ...(r.attentionWeightFormat !== undefined && {
+      attentionGemm: {
+        datatype: computeType(r.attentionWeightFormat, cluster.gpu),
+        inputBytes: bytesPerElement(r.attentionWeightFormat),
+      },
+    }),
     kvBytesPerElement: bytesPerElement(r.kvFormat),
     absorbedMla: true,
     ...(r.weightSparsity === '2:4' ? { sparse24: true } : {}),
@@ -305,6 +317,7 @@ function draftPassSeconds(
   const own: Replica = {
     ...r,
     weightFormat: drafter.weightFormat,
+    attentionWeightFormat: undefined,
     weightSparsity: undefined,
     gemmDatatype: undefined,
     drafter: undefined,

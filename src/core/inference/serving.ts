@@ -114,6 +114,7 @@ export function servingMemoryBytes(
   const perReplicaShard = Math.max(1, Math.ceil(concurrency / r.expertParallel));
   return inferenceMemory(spec, {
     weightFormat: r.weightFormat,
+    attentionWeightFormat: r.attentionWeightFormat,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: perReplicaShard,

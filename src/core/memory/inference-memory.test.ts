@@ -6,6 +6,7 @@ import { specFromHfConfig } from '../model/hf-config.js';
 import { kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
+import { bytesPerElement } from '../precision.js';
 import { inferenceMemory } from './inference-memory.js';
 
 const qwen = specFromHfConfig(hfFixture('qwen3.5-397b-a17b'), 'qwen3.5-397b-a17b');
@@ -103,6 +104,34 @@ describe('inference weights a TP rank holds whole', () => {
       // 61 layers of q_a (7168 → 1536) and kv_a (7168 → 512 + 64); 58 MoE routers (7168 → 256); FP8.
       const replicated = 61 * 7168 * (1536 + 576) + 58 * 7168 * 256;
       expect(weights(tp) - weights(1) / tp).toBeCloseTo(replicated * (1 - 1 / tp), 0);
+    },
+  );
+});
+
+describe("a release's own attention format", () => {
+  test.prop([fc.constantFrom(1, 2, 4, 8)])(
+    'gpt-oss-120b as released: its BF16 attention projections beside MXFP4 experts (modules_to_not_convert)',
+    (tp) => {
+      const spec = modelSpecFrom(findModel('gpt-oss-120b').config, 'gpt-oss-120b');
+      const weights = (attentionWeightFormat?: 'bf16') =>
+        inferenceMemory(spec, {
+          weightFormat: 'fp4',
+          ...(attentionWeightFormat && { attentionWeightFormat }),
+          kvFormat: 'bf16',
+          batchSize: 1,
+          contextTokens: 1,
+          tensorParallel: tp,
+        }).weightsBytes;
+      // 36 layers of q (2880 → 64 × 64), k and v (2880 → 8 × 64 each), o (4096 → 2880), their biases and sinks.
+      const attention = paramCount(spec).breakdown.attention;
+      expect(attention).toBeGreaterThan(36 * 2880 * (4096 + 1024 + 4096));
+      // The routers (2880 → 128, BF16 too) load whole on every rank (vLLM ReplicatedLinear).
+      const router = 36 * 2880 * 128;
+      const wider = 2 - bytesPerElement('fp4');
+      expect(weights('bf16') - weights()).toBeCloseTo(
+        (attention * wider) / tp + router * wider * (1 - 1 / tp),
+        -3,
+      );
     },
   );
 });

@@ -32,6 +32,8 @@ export const DEFAULT_PREFILL_CHUNK_TOKENS = 8192;
 
 export interface InferenceMemoryOptions {
   readonly weightFormat: WeightFormat;
+  /** The attention projections' format where the checkpoint ships them otherwise (serving-step.ts Replica); default `weightFormat`. */
+  readonly attentionWeightFormat?: WeightFormat;
   /** Sparsity of the decoder's matrices (default none). */
   readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
@@ -163,9 +165,15 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const drafter = options.drafter
     ? drafterBytes(spec, options.drafter, options, matrixBytes, cached)
     : { weights: 0, kv: 0, state: 0 };
+  // Attention projections the checkpoint left at another format (gpt-oss: BF16 beside MXFP4 experts),
+  // and with them the matrices every rank holds whole (MLA's down-projections, the router).
+  const attentionBytes =
+    options.attentionWeightFormat === undefined
+      ? matrixBytes
+      : sparseWeightBytes(bytesPerElement(options.attentionWeightFormat), options.weightSparsity);
   const weightsBytes =
-    (keptBf16 * bf16 + matrices * matrixBytes) / tp +
-    replicated * matrixBytes * (1 - 1 / tp) +
+    (keptBf16 * bf16 + matrices * matrixBytes + b.attention * (attentionBytes - matrixBytes)) / tp +
+    replicated * attentionBytes * (1 - 1 / tp) +
     (b.routedExperts * slotsPerExpert * matrixBytes) / (tp * ep) +
     drafter.weights;
   const kvBytes = options.batchSize * cached(spec) + drafter.kv;

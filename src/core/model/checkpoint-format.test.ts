@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatSupportError } from '../precision.js';
-import { checkpointFormat, formatsTaken, servedFormat } from './checkpoint-format.js';
+import { asReleased, checkpointFormat, formatsTaken, servedFormat } from './checkpoint-format.js';
 
 const H100 = { id: 'h100-sxm', peakFlopsPerSecond: { bf16: 989e12, fp8: 1979e12 } };
 const B200 = {
@@ -26,13 +26,44 @@ describe('checkpointFormat', () => {
         weight_block_size: [128, 128],
       },
     });
-    expect(f).toEqual({ weights: 'fp8', kv: null, scheme: 'quant_method fp8 (e4m3, 128×128 blocks)' });
+    expect(f).toEqual({
+      weights: 'fp8',
+      kv: null,
+      attentionWeights: null,
+      scheme: 'quant_method fp8 (e4m3, 128×128 blocks)',
+    });
   });
 
-  it("reads gpt-oss's MXFP4 experts as fp4 (runs dequantised where there are no FP4 tensor cores)", () => {
-    const f = checkpointFormat({ quantization_config: { quant_method: 'mxfp4' } });
-    expect(f?.weights).toBe('fp4');
-    expect(f?.scheme).toMatch(/attention projections are costed as fp4 too/);
+  it("reads gpt-oss's MXFP4 experts as fp4 and its attention as BF16 (modules_to_not_convert)", () => {
+    // openai/gpt-oss-120b config.json as released.
+    const f = checkpointFormat({
+      quantization_config: {
+        modules_to_not_convert: [
+          'model.layers.*.self_attn',
+          'model.layers.*.mlp.router',
+          'model.embed_tokens',
+          'lm_head',
+        ],
+        quant_method: 'mxfp4',
+      },
+    });
+    expect(f).toEqual({
+      weights: 'fp4',
+      kv: null,
+      attentionWeights: 'bf16',
+      scheme: 'quant_method mxfp4 (MXFP4 routed experts; attention projections BF16)',
+    });
+    // Without the list: every matrix at the experts' format.
+    expect(checkpointFormat({ quantization_config: { quant_method: 'mxfp4' } })?.attentionWeights).toBeNull();
+    // The router and head left out (MiniMax-M2's FP8 release) are not the attention; a VLM's vision tower neither.
+    const fp8 = (modules_to_not_convert: string[]) =>
+      checkpointFormat({ quantization_config: { quant_method: 'fp8', modules_to_not_convert } });
+    expect(fp8(['gate', 'e_score_correction_bias', 'lm_head'])?.attentionWeights).toBeNull();
+    expect(fp8(['visual.blocks.*.attn', 'lm_head'])?.attentionWeights).toBeNull();
+    expect(fp8(['model.layers.*.self_attn'])).toMatchObject({
+      attentionWeights: 'bf16',
+      scheme: 'quant_method fp8 (attention projections BF16)',
+    });
   });
 
   it('reads compressed-tensors schemes by bits, type, group and packing', () => {
@@ -55,7 +86,8 @@ describe('checkpointFormat', () => {
     );
     expect(checkpointFormat(group({ num_bits: 4, type: 'float', group_size: 32 }))?.weights).toBe('fp4');
     expect(checkpointFormat(group({ num_bits: 2, type: 'int' }))?.weights).toBeNull();
-    // Unquantized modules beyond the head and embeddings are named: one format covers every linear layer.
+    // The attention left unquantized stays BF16; other unquantized modules beyond the head and
+    // embeddings are named and costed at the groups' format.
     const ignoring = checkpointFormat({
       quantization_config: {
         quant_method: 'compressed-tensors',
@@ -64,9 +96,11 @@ describe('checkpointFormat', () => {
         ignore: ['lm_head', 're:.*self_attn.*', 're:.*shared_experts.*'],
       },
     });
-    expect(ignoring?.scheme).toBe(
-      'quant_method compressed-tensors (mxfp4-pack-quantized; 2 unquantized module patterns costed as fp4 too)',
-    );
+    expect(ignoring).toMatchObject({
+      attentionWeights: 'bf16',
+      scheme:
+        'quant_method compressed-tensors (mxfp4-pack-quantized; attention projections BF16; 1 other unquantized module pattern costed as fp4 too)',
+    });
   });
 
   it("costs a mixed compressed-tensors checkpoint at its narrowest group's format, and names both", () => {
@@ -75,17 +109,25 @@ describe('checkpointFormat', () => {
         quant_method: 'compressed-tensors',
         format: 'mixed-precision',
         config_groups: {
-          attention: { format: 'float-quantized', weights: { num_bits: 8, type: 'float' } },
+          attention: {
+            format: 'float-quantized',
+            targets: ['re:.*self_attn.*'],
+            weights: { num_bits: 8, type: 'float' },
+          },
           experts: {
             format: 'nvfp4-pack-quantized',
+            targets: ['re:.*mlp.experts.*'],
             weights: { num_bits: 4, type: 'float', group_size: 16 },
           },
         },
         kv_cache_scheme: { num_bits: 8, type: 'float' },
       },
     });
-    expect(f).toMatchObject({ weights: 'nvfp4', kv: 'fp8' });
-    expect(f?.scheme).toBe('quant_method compressed-tensors (mixed-precision; groups fp8, nvfp4; KV fp8)');
+    // The group targeting the attention gives it its own format.
+    expect(f).toMatchObject({ weights: 'nvfp4', kv: 'fp8', attentionWeights: 'fp8' });
+    expect(f?.scheme).toBe(
+      'quant_method compressed-tensors (mixed-precision; groups fp8, nvfp4; KV fp8; attention projections fp8)',
+    );
   });
 
   it('reads ModelOpt, GPTQ/AWQ and bitsandbytes', () => {
@@ -103,8 +145,19 @@ describe('checkpointFormat', () => {
       mixed({ 'layers.0.mlp': { quant_algo: 'NVFP4' }, 'layers.0.attn': { quant_algo: 'FP8' } }),
     ).toMatchObject({
       weights: 'nvfp4',
-      scheme: 'quant_method modelopt (quant_algo MIXED_PRECISION; layers nvfp4, fp8)',
+      attentionWeights: 'fp8',
+      scheme:
+        'quant_method modelopt (quant_algo MIXED_PRECISION; layers nvfp4, fp8; attention projections fp8)',
     });
+    expect(
+      checkpointFormat({
+        quantization_config: {
+          quant_method: 'modelopt',
+          quant_algo: 'NVFP4',
+          exclude_modules: ['lm_head', 'model.layers.*.self_attn*'],
+        },
+      })?.attentionWeights,
+    ).toBe('bf16');
     expect(mixed({})?.weights).toBeNull();
     expect(
       checkpointFormat({ quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } })?.weights,
@@ -114,6 +167,7 @@ describe('checkpointFormat', () => {
     ).toEqual({
       weights: 'int4',
       kv: null,
+      attentionWeights: null,
       scheme: 'quant_method awq (4-bit, group 128)',
     });
     expect(checkpointFormat({ quantization_config: { quant_method: 'gptq', bits: 8 } })?.weights).toBe(
@@ -145,6 +199,7 @@ describe('checkpointFormat', () => {
     expect(checkpointFormat({ quantization_config: { quant_method: 'bitnet' } })).toEqual({
       weights: null,
       kv: null,
+      attentionWeights: null,
       scheme: 'quant_method bitnet',
     });
     fc.assert(
@@ -161,6 +216,7 @@ describe('servedFormat', () => {
     expect(servedFormat(null, H100)).toEqual({
       weights: 'bf16',
       kv: 'bf16',
+      attentionWeights: null,
       weightsNote: null,
       kvNote: null,
     });
@@ -212,7 +268,45 @@ describe('servedFormat', () => {
         const s = servedFormat(checkpointFormat({ quantization_config: q }), gpu);
         expect(formatSupportError(s.weights, gpu)).toBeNull();
         expect(formatSupportError(s.kv, gpu)).toBeNull();
+        if (s.attentionWeights !== null) expect(formatSupportError(s.attentionWeights, gpu)).toBeNull();
       }),
     );
+  });
+
+  it('serves NVFP4 attention weight-only where the GPU has no FP4 tensor cores', () => {
+    const mixed = checkpointFormat({
+      quantization_config: {
+        quant_method: 'modelopt',
+        quant_algo: 'MIXED_PRECISION',
+        quantized_layers: {
+          'layers.0.mlp': { quant_algo: 'NVFP4' },
+          'layers.0.self_attn': { quant_algo: 'FP8' },
+        },
+      },
+    });
+    expect(servedFormat(mixed, B200)).toMatchObject({ weights: 'nvfp4', attentionWeights: 'fp8' });
+    expect(servedFormat(mixed, H100)).toMatchObject({ weights: 'fp4', attentionWeights: 'fp8' });
+  });
+});
+
+describe('asReleased', () => {
+  const gptOss = servedFormat(
+    checkpointFormat({
+      quantization_config: { quant_method: 'mxfp4', modules_to_not_convert: ['model.layers.*.self_attn'] },
+    }),
+    H100,
+  );
+
+  it("keeps the release's unquantized attention at its own format, not at another (a requantized model)", () => {
+    expect(asReleased({ weightFormat: 'fp4' as const, tensorParallel: 2 }, gptOss)).toEqual({
+      weightFormat: 'fp4',
+      tensorParallel: 2,
+      attentionWeightFormat: 'bf16',
+    });
+    expect(asReleased({ weightFormat: 'int4' as const }, gptOss)).toEqual({ weightFormat: 'int4' });
+    expect(asReleased({ weightFormat: 'fp4' as const }, null)).toEqual({ weightFormat: 'fp4' });
+    expect(asReleased({ weightFormat: 'bf16' as const }, servedFormat(null, H100))).toEqual({
+      weightFormat: 'bf16',
+    });
   });
 });

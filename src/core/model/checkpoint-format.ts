@@ -14,9 +14,45 @@ export interface CheckpointFormat {
   readonly weights: WeightFormat | null;
   /** A quantized KV cache the checkpoint asks for (compressed-tensors kv_cache_scheme, ModelOpt), else null. */
   readonly kv: KvFormat | null;
+  /**
+   * The attention projections' own format where the release ships them otherwise than `weights`, else
+   * null: bf16 where its list of modules left out names them (transformers' `modules_to_not_convert`,
+   * compressed-tensors' `ignore`, ModelOpt's `exclude_modules`; gpt-oss's), or the format of the group or
+   * layer that targets them in a mixed checkpoint (FP8 attention beside NVFP4 experts).
+   */
+  readonly attentionWeights: WeightFormat | null;
   /** The scheme in the config's own words, e.g. "quant_method fp8 (e4m3, 128×128 blocks)". */
   readonly scheme: string;
 }
+
+/** A module pattern naming the attention block or its projections (`model.layers.*.self_attn`, `re:.*self_attn.*`, `*.attn.*`). */
+const ATTENTION_MODULE = /(self_attn|attention|\battn\b|q_proj|qkv_proj)/;
+
+/** A pattern inside an encoder tower (a VLM's `visual.blocks.*.attn`), not the decoder's. */
+const ENCODER_MODULE = /(visual|vision|vit|audio|encoder|mm_projector)/;
+
+/** Whether `patterns` (module names or globs) name the decoder's attention projections. */
+const leavesAttention = (patterns: unknown): boolean =>
+  Array.isArray(patterns) &&
+  patterns.some((m) => typeof m === 'string' && ATTENTION_MODULE.test(m) && !ENCODER_MODULE.test(m));
+
+/**
+ * The attention projections' format where it differs from the checkpoint's `weights`: bf16 where
+ * `unquantized` lists them, else the narrowest format of the groups or layers `targeted` names them in.
+ */
+function attentionFormat(
+  weights: WeightFormat | null,
+  unquantized: unknown,
+  targeted: readonly WeightFormat[],
+): WeightFormat | null {
+  if (weights === null) return null;
+  const own = leavesAttention(unquantized) ? 'bf16' : narrowest(targeted);
+  return own === null || own === weights ? null : own;
+}
+
+/** The scheme's words for an attention format of its own. */
+const attentionWords = (format: WeightFormat | null): string =>
+  format === null ? '' : `; attention projections ${format === 'bf16' ? 'BF16' : format}`;
 
 const object = (value: unknown): Json | null => (isJsonObject(value) ? value : null);
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
@@ -67,15 +103,21 @@ function compressedTensors(q: Json): CheckpointFormat {
   const kvArgs = object(q.kv_cache_scheme);
   const kv = kvArgs && count(kvArgs.num_bits) === 8 ? (text(kvArgs.type) === 'int' ? 'int8' : 'fp8') : null;
   const distinct = [...new Set(known)];
-  // Modules left unquantized beyond the head and embeddings (kept 16-bit here anyway): one format per
-  // replica, so they are costed at the groups' format.
+  // A group whose `targets` name the attention projections gives them its format.
+  const attentionGroups = formats.filter(
+    (f, i): f is WeightFormat => f !== null && leavesAttention(groups[i]!.targets),
+  );
+  const attentionWeights = attentionFormat(weights, q.ignore, attentionGroups);
+  // Other modules left unquantized beyond the head and embeddings (kept 16-bit here anyway): costed at
+  // the groups' format.
   const ignored = (Array.isArray(q.ignore) ? q.ignore : []).filter(
-    (m) => typeof m === 'string' && !/lm_head|embed/.test(m),
+    (m) => typeof m === 'string' && !/lm_head|embed/.test(m) && !leavesAttention([m]),
   ).length;
   return {
     weights,
     kv,
-    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''}${ignored > 0 && weights ? `; ${ignored} unquantized module pattern${ignored > 1 ? 's' : ''} costed as ${weights} too` : ''})`,
+    attentionWeights,
+    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''}${attentionWords(attentionWeights)}${ignored > 0 && weights ? `; ${ignored} other unquantized module pattern${ignored > 1 ? 's' : ''} costed as ${weights} too` : ''})`,
   };
 }
 
@@ -92,19 +134,27 @@ function modelOptAlgo(algo: string): WeightFormat | null {
  */
 function modelOpt(q: Json): CheckpointFormat {
   const algo = (text(q.quant_algo) ?? '').toUpperCase();
-  const layers = Object.values(object(q.quantized_layers) ?? {})
-    .map((l) => modelOptAlgo((text(object(l)?.quant_algo) ?? '').toUpperCase()))
-    .filter((f): f is WeightFormat => f !== null);
+  const named = Object.entries(object(q.quantized_layers) ?? {}).map(([name, l]) => ({
+    name,
+    format: modelOptAlgo((text(object(l)?.quant_algo) ?? '').toUpperCase()),
+  }));
+  const layers = named.map((l) => l.format).filter((f): f is WeightFormat => f !== null);
   const weights = algo === 'MIXED_PRECISION' ? narrowest(layers) : modelOptAlgo(algo);
   const kvAlgo = (text(q.kv_cache_quant_algo) ?? '').toUpperCase();
   const kv: KvFormat | null = kvAlgo === 'FP8' ? 'fp8' : kvAlgo === 'NVFP4' ? 'nvfp4' : null;
   const mixed = [...new Set(layers)];
   const perLayer =
     algo === 'MIXED_PRECISION' ? `; layers ${mixed.length > 0 ? mixed.join(', ') : 'unstated'}` : '';
+  const attentionLayers = named
+    .filter((l) => leavesAttention([l.name]))
+    .map((l) => l.format)
+    .filter((f): f is WeightFormat => f !== null);
+  const attentionWeights = attentionFormat(weights, q.exclude_modules, attentionLayers);
   return {
     weights,
     kv,
-    scheme: `quant_method modelopt (quant_algo ${algo || 'unstated'}${perLayer}${kv ? `, KV ${kv}` : ''})`,
+    attentionWeights,
+    scheme: `quant_method modelopt (quant_algo ${algo || 'unstated'}${perLayer}${kv ? `, KV ${kv}` : ''}${attentionWords(attentionWeights)})`,
   };
 }
 
@@ -112,10 +162,13 @@ function modelOpt(q: Json): CheckpointFormat {
 function integerBits(q: Json, method: string): CheckpointFormat {
   const bits = count(q.bits) ?? count(q.w_bit);
   const group = count(q.group_size) ?? count(q.q_group_size);
+  const weights = bits === 4 ? 'int4' : bits === 8 ? 'int8' : null;
+  const attentionWeights = attentionFormat(weights, q.modules_to_not_convert, []);
   return {
-    weights: bits === 4 ? 'int4' : bits === 8 ? 'int8' : null,
+    weights,
     kv: null,
-    scheme: `quant_method ${method} (${bits ?? '?'}-bit${group ? `, group ${group}` : ''})`,
+    attentionWeights,
+    scheme: `quant_method ${method} (${bits ?? '?'}-bit${group ? `, group ${group}` : ''}${attentionWords(attentionWeights)})`,
   };
 }
 
@@ -141,18 +194,27 @@ export function checkpointFormat(config: unknown): CheckpointFormat | null {
       // DeepSeek-V3's block-wise FP8 (fmt e4m3, weight_block_size [128, 128]); Qwen3-FP8 the same.
       const fmt = text(q.fmt);
       const block = Array.isArray(q.weight_block_size) ? q.weight_block_size.join('×') : null;
-      const detail = [fmt, block && `${block} blocks`].filter(Boolean).join(', ');
-      return { weights: 'fp8', kv: null, scheme: `quant_method ${method}${detail ? ` (${detail})` : ''}` };
+      const attentionWeights = attentionFormat('fp8', q.modules_to_not_convert, []);
+      const detail = [fmt, block && `${block} blocks`, attentionWeights && 'attention projections BF16']
+        .filter(Boolean)
+        .join(', ');
+      return {
+        weights: 'fp8',
+        kv: null,
+        attentionWeights,
+        scheme: `quant_method ${method}${detail ? ` (${detail})` : ''}`,
+      };
     }
-    case 'mxfp4':
-      // gpt-oss: MXFP4 routed experts, everything else BF16 (modules_to_not_convert). One format per
-      // replica: the attention projections (under 1B of gpt-oss-120b's 117B) are costed at it too.
+    case 'mxfp4': {
+      // gpt-oss: MXFP4 routed experts, the attention and router BF16 (modules_to_not_convert).
+      const attentionWeights = attentionFormat('fp4', q.modules_to_not_convert, []);
       return {
         weights: 'fp4',
         kv: null,
-        scheme:
-          'quant_method mxfp4 (MXFP4 routed experts; its BF16 attention projections are costed as fp4 too)',
+        attentionWeights,
+        scheme: `quant_method mxfp4 (MXFP4 routed experts${attentionWords(attentionWeights)})`,
       };
+    }
     case 'compressed-tensors':
       return compressedTensors(q);
     case 'modelopt':
@@ -165,10 +227,16 @@ export function checkpointFormat(config: unknown): CheckpointFormat | null {
       return {
         weights: q.load_in_4bit === true ? 'nf4' : q.load_in_8bit === true ? 'int8' : null,
         kv: null,
+        attentionWeights: null,
         scheme: `quant_method bitsandbytes (${q.load_in_4bit === true ? `4-bit ${text(q.bnb_4bit_quant_type) ?? 'fp4'}` : q.load_in_8bit === true ? '8-bit' : 'bits unstated'})`,
       };
     default:
-      return { weights: null, kv: null, scheme: `quant_method ${method || 'unstated'}` };
+      return {
+        weights: null,
+        kv: null,
+        attentionWeights: null,
+        scheme: `quant_method ${method || 'unstated'}`,
+      };
   }
 }
 
@@ -176,6 +244,8 @@ export function checkpointFormat(config: unknown): CheckpointFormat | null {
 export interface ServedFormat {
   readonly weights: WeightFormat;
   readonly kv: KvFormat;
+  /** The attention projections' format where the release leaves them unquantized (bf16), else null: `weights`. */
+  readonly attentionWeights: WeightFormat | null;
   /** The weights' format and where it comes from, in words; null for a BF16 release. */
   readonly weightsNote: string | null;
   /** The KV cache's, where the checkpoint names one; else null. */
@@ -192,7 +262,8 @@ type GpuPeaks = Parameters<typeof formatSupportError>[1];
  * Without a GPU (`null`): the formats as released.
  */
 export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks | null): ServedFormat {
-  if (checkpoint === null) return { weights: 'bf16', kv: 'bf16', weightsNote: null, kvNote: null };
+  if (checkpoint === null)
+    return { weights: 'bf16', kv: 'bf16', attentionWeights: null, weightsNote: null, kvNote: null };
   const runs = (format: WeightFormat | KvFormat) => gpu === null || formatSupportError(format, gpu) === null;
   const own = checkpoint.weights;
   const weights: WeightFormat = own === null ? 'bf16' : runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
@@ -201,6 +272,8 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
   return {
     weights,
     kv,
+    attentionWeights:
+      own === null || weights === 'bf16' ? null : servedAttention(checkpoint.attentionWeights, runs),
     weightsNote:
       own === null
         ? `weights bf16: llmecon has no format for ${of}`
@@ -216,6 +289,15 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
   };
 }
 
+/** The attention projections' released format as a GPU runs it (NVFP4 weight-only as fp4 without FP4 tensor cores). */
+function servedAttention(
+  own: WeightFormat | null,
+  runs: (format: WeightFormat) => boolean,
+): WeightFormat | null {
+  if (own === null) return null;
+  return runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
+}
+
 /** What `served` took from the checkpoint for the formats not `given`, in one line ('' where nothing). */
 export function formatsTaken(
   served: ServedFormat,
@@ -224,4 +306,18 @@ export function formatsTaken(
   return [given.weights ? null : served.weightsNote, given.kv ? null : served.kvNote]
     .filter((n): n is string => n !== null)
     .join('; ');
+}
+
+/**
+ * A replica as the release is served: at the checkpoint's own weight format, the modules it left
+ * unquantized stay so (gpt-oss's BF16 attention beside its MXFP4 experts); at any other format (a
+ * requantized model, or `served` null) every matrix takes that format.
+ */
+export function asReleased<R extends { readonly weightFormat: WeightFormat }>(
+  replica: R,
+  served: Pick<ServedFormat, 'weights' | 'attentionWeights'> | null,
+): R & { readonly attentionWeightFormat?: WeightFormat } {
+  return served !== null && served.attentionWeights !== null && replica.weightFormat === served.weights
+    ? { ...replica, attentionWeightFormat: served.attentionWeights }
+    : replica;
 }

@@ -15,6 +15,26 @@ import type {
   OperationRequest,
 } from './operation-types.js';
 
+/** The datatypes 16 bits wide or wider; the output head runs any other (8- and 4-bit) in BF16. */
+const AT_LEAST_16_BIT: ReadonlySet<Datatype> = new Set(['fp32', 'tf32', 'bf16', 'fp16']);
+
+/**
+ * A component's GEMM datatype and input bytes under `request`. The output head stays BF16 under FP8 and
+ * 4-bit recipes: DeepSeek-V3 keeps it in higher precision (arXiv:2412.19437, Sec. 3.3.1), Megatron-Core's
+ * output layer is not a Transformer Engine module, torchtitan's Float8 converter skips it, and quantized
+ * checkpoints leave lm_head unquantized (ModelOpt's default disabled quantizers, transformers'
+ * modules_to_not_convert). Attention projections take `attentionGemm` where the checkpoint set one.
+ */
+export function gemmFormat(
+  component: OpComponent,
+  request: Pick<OperationRequest, 'datatype' | 'gemmInputBytes' | 'attentionGemm'>,
+): { datatype: Datatype; inputBytes: number } {
+  if (component === 'head' && (!AT_LEAST_16_BIT.has(request.datatype) || request.gemmInputBytes < 2))
+    return { datatype: 'bf16', inputBytes: 2 };
+  if (component === 'attentionProjections' && request.attentionGemm) return request.attentionGemm;
+  return { datatype: request.datatype, inputBytes: request.gemmInputBytes };
+}
+
 function gemmOp(
   name: string,
   component: OpComponent,
@@ -77,8 +97,9 @@ export class OpBuilder {
     if (m <= 0 || n <= 0 || k <= 0) return;
     const count = options.count ?? 1;
     if (count <= 0) return;
-    const datatype = options.datatype ?? this.request.datatype;
-    const bytes = options.bytes ?? this.request.gemmInputBytes;
+    const format = gemmFormat(component, this.request);
+    const datatype = options.datatype ?? format.datatype;
+    const bytes = options.bytes ?? format.inputBytes;
     const replicated = options.replicated === true;
     if (!this.backward) {
       const sparse = this.request.sparse24 === true && component !== 'head' && component !== 'router';

@@ -208,9 +208,18 @@ export interface OperationRequest {
   readonly phase: Phase;
   readonly shape: TokenShape;
   readonly layout: OperationLayout;
-  /** GEMM datatype and bytes per input element (FP8 training: 1; FP4 weights: 0.5). */
+  /**
+   * GEMM datatype and bytes per input element (FP8 training: 1; FP4 weights: 0.5). The output head
+   * never runs narrower than BF16 (op-builder.ts gemmFormat).
+   */
   readonly datatype: Datatype;
   readonly gemmInputBytes: number;
+  /**
+   * The attention projections' datatype and bytes where the checkpoint ships them at another format
+   * than the rest (gpt-oss: BF16 attention beside MXFP4 experts, its `modules_to_not_convert`); absent:
+   * `datatype` and `gemmInputBytes`.
+   */
+  readonly attentionGemm?: { readonly datatype: Datatype; readonly inputBytes: number };
   /** `full` counts the whole attention matrix (Megatron's MFU convention); default causal. */
   readonly attentionMask?: 'causal' | 'full';
   /**

@@ -17,7 +17,7 @@ import {
 } from '../../../test/operation-setup.js';
 import { adapterRuntime, parseTargets, presentTargets } from './adapters.js';
 import { forwardFlopsPerToken } from './flops.js';
-import { layerOperations, localLayerWeights, type Operation } from './operations.js';
+import { headOperations, layerOperations, localLayerWeights, type Operation } from './operations.js';
 
 describe('operation list', () => {
   it('covers every architecture: dense, GQA, MLA, MoE, sliding, chunked, sparse, linear, Mamba, mixer-less', () => {
@@ -200,5 +200,44 @@ describe('a 4-bit frozen base dequantises as its library runs it', () => {
 
   it('each GPU dequantises its own shard: bytes fall as 1/TP', () => {
     expect(bytes(dequant('gptq', 'forward', 4)) * 4).toBeCloseTo(bytes(dequant('gptq', 'forward')), 0);
+  });
+});
+
+describe('GEMM formats per component (op-builder.ts gemmFormat)', () => {
+  const spec = byName(ids[0]!);
+  const gemms = (ops: Operation[], component: string) =>
+    ops.filter(
+      (o): o is Extract<Operation, { type: 'gemm' }> => o.type === 'gemm' && o.component === component,
+    );
+
+  it('runs the output head in BF16 under FP8 training and 4-bit weights, at its own width otherwise', () => {
+    for (const [datatype, bytes] of [
+      ['fp8', 1],
+      ['bf16', 0.5],
+      ['fp4', 0.5],
+    ] as const) {
+      const head = gemms(headOperations(spec, request({ datatype, gemmInputBytes: bytes })), 'head');
+      expect(head.length).toBeGreaterThan(0);
+      for (const op of head) expect([op.datatype, op.inputBytesPerElement]).toEqual(['bf16', 2]);
+    }
+    for (const op of gemms(headOperations(spec, request({ datatype: 'tf32', gemmInputBytes: 4 })), 'head'))
+      expect([op.datatype, op.inputBytesPerElement]).toEqual(['tf32', 4]);
+    // The layers keep the request's format.
+    const layer = layerOperations(spec, spec.layers[0]!, request({ datatype: 'fp8', gemmInputBytes: 1 }));
+    expect(gemms(layer, 'attentionProjections').every((o) => o.datatype === 'fp8')).toBe(true);
+  });
+
+  it("gives the attention projections the checkpoint's own format where it set one (attentionGemm)", () => {
+    const r = request({
+      datatype: 'bf16',
+      gemmInputBytes: 0.5,
+      attentionGemm: { datatype: 'bf16', inputBytes: 2 },
+    });
+    const ops = layerOperations(spec, spec.layers[0]!, r);
+    const projections = gemms(ops, 'attentionProjections');
+    expect(projections.length).toBeGreaterThan(0);
+    for (const op of projections) expect(op.inputBytesPerElement).toBe(2);
+    for (const op of gemms(ops, spec.moe ? 'routedExperts' : 'denseMlp'))
+      expect(op.inputBytesPerElement).toBe(0.5);
   });
 });

@@ -174,9 +174,13 @@ interface StageTimes {
   readonly backward: number;
   readonly weightGradient: number;
   readonly parts: Readonly<Record<StagePart, number>>;
-  /** MoE layers (and MTP modules of an MoE model) on the stage. */
+  /**
+   * MoE layers (and MTP modules of an MoE model) on the most such stage: each stage's host time per
+   * layer pass adds to its own kernels, and the stage with most layers waits on the host longest, not
+   * necessarily the one whose kernels are slowest (the last, with the output head).
+   */
   readonly moeLayers: number;
-  /** Layers of any kind (and MTP modules) on the stage. */
+  /** Layers of any kind (and MTP modules) on the stage with most of them (as `moeLayers`). */
   readonly layers: number;
 }
 
@@ -279,6 +283,8 @@ const slowestCache = new WeakMap<LayerCosts, Map<string, StageTimes>>();
 function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   const { costs } = ctx;
   let slowest: StageTimes | null = null;
+  let mostMoeLayers = 0;
+  let mostLayers = 0;
   for (const stage of stageCompositions(spec, layout.pipelineParallel)) {
     const layers = stage.kinds.map(({ key, count }) => ({ cost: costs.byKind.get(key)!, count }));
     if (stage.first) layers.push({ cost: costs.embedding, count: 1 });
@@ -288,10 +294,12 @@ function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: Stage
     const moeLayers =
       stage.kinds.reduce((n, k) => n + (k.key.endsWith('/moe') ? k.count : 0), 0) + (spec.moe ? mtp : 0);
     const layerCount = stage.kinds.reduce((n, k) => n + k.count, 0) + mtp;
+    mostMoeLayers = Math.max(mostMoeLayers, moeLayers);
+    mostLayers = Math.max(mostLayers, layerCount);
     const times = stageTimes(layers, ctx, moeLayers, layerCount);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
-  return slowest ?? stageTimes([], ctx, 0, 0);
+  return slowest ? { ...slowest, moeLayers: mostMoeLayers, layers: mostLayers } : stageTimes([], ctx, 0, 0);
 }
 
 /** Step time from precomputed layer costs (the layout search memoises them). */
