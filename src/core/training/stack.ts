@@ -297,9 +297,9 @@ export interface CalibrationShares {
   readonly attentionFraction: number;
   /** Routed-expert GEMMs and expert all-to-all over the step. */
   readonly expertFraction: number;
-  /** MoE-layer passes on the critical path × local experts, per engine second. */
+  /** MoE-layer passes on the critical path (the stage with most MoE layers) × local experts, per engine second. */
   readonly localExpertPassesPerSecond: number;
-  /** Layer passes (any layer) on the critical path per engine second. */
+  /** Layer passes (any layer, the stage with most layers) on the critical path per engine second. */
   readonly layerPassesPerSecond: number;
   /** Layer passes of a ZeRO-3/FSDP layout per engine second (0 otherwise). */
   readonly zero3LayerPassesPerSecond: number;
