@@ -25,7 +25,7 @@ const AT_LEAST_16_BIT: ReadonlySet<Datatype> = new Set(['fp32', 'tf32', 'bf16', 
  * checkpoints leave lm_head unquantized (ModelOpt's default disabled quantizers, transformers'
  * modules_to_not_convert). Attention projections take `attentionGemm` where the checkpoint set one.
  */
-export function gemmFormat(
+function gemmFormat(
   component: OpComponent,
   request: Pick<OperationRequest, 'datatype' | 'gemmInputBytes' | 'attentionGemm'>,
 ): { datatype: Datatype; inputBytes: number } {

@@ -262,7 +262,7 @@ export function serveView(app: App) {
       }
       <label
         >Weights
-        <select id="serve-weights" @change=${pick('weights')} title="checkpoint: the format the model's config.json quantization_config names (gpt-oss MXFP4, DeepSeek-V3 FP8), else bf16">
+        <select id="serve-weights" @change=${pick('weights')} title="checkpoint: the format the model's config.json quantization_config names (gpt-oss MXFP4 experts beside BF16 attention, DeepSeek-V3 FP8), else bf16">
           ${[CHECKPOINT_FORMAT, ...WEIGHT_FORMATS].map((f) => html`<option ?selected=${f === s.weights}>${f}</option>`)}
         </select>
       </label>
