@@ -102,7 +102,7 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
 export interface ServingState extends CommonState {
   readonly kind: 'serve';
   readonly weights: WeightFormat;
-  /** The checkpoint as served where `weights` came from it: the formats its modules keep (asReleased); null otherwise. */
+  /** The model's checkpoint as served on the GPU: at its own format its modules keep theirs (asReleased); null after a model change. */
   readonly release: Pick<ServedFormat, 'weights' | 'attentionWeights'> | null;
   readonly kv: KvFormat;
   readonly sparsity: WeightSparsity;
@@ -315,7 +315,7 @@ export function stateFor(
     ...common,
     kind: 'serve',
     weights,
-    release: b.weights === undefined ? served : null,
+    release: served,
     kv,
     sparsity: 'none',
     workload: { inputTokens: b.inputTokens, outputTokens: b.outputTokens },
