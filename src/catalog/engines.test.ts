@@ -4,7 +4,7 @@
  * ServerArgs._handle_gpu_memory_settings.
  */
 import { describe, expect, it } from 'vitest';
-import { engineMemoryFraction } from '../core/inference/engine.js';
+import { engineMemoryFraction, expertAlignmentOn } from '../core/inference/engine.js';
 import { MIB } from '../core/units.js';
 import { findGpu } from './catalog.js';
 import { engineForGpu, findEngine } from './engines.js';
@@ -51,5 +51,17 @@ describe('SGLang memory share per GPU and layout', () => {
     expect(
       engineMemoryFraction(vllm, findGpu('h200').memoryBytes, { tensorParallel: 8, expertParallel: 1 }),
     ).toBe(vllm.memoryFraction);
+  });
+});
+
+describe("vLLM's weight-only MoE padding (weightOnlyMoeAlignment)", () => {
+  it('pads 4-bit experts served weight-only (Hopper), not on FP4 tensor cores, not 8-bit, not on the other engines', () => {
+    const vllm = findEngine('vllm');
+    expect(vllm.weightOnlyMoeAlignment).toEqual({ intermediate: 128, hidden: 256 });
+    expect(expertAlignmentOn(vllm, 'fp4', findGpu('h100-sxm'))).toEqual({ intermediate: 128, hidden: 256 });
+    expect(expertAlignmentOn(vllm, 'fp4', findGpu('b200'))).toBeUndefined();
+    expect(expertAlignmentOn(vllm, 'fp8', findGpu('h100-sxm'))).toBeUndefined();
+    for (const id of ['sglang', 'trt-llm'])
+      expect(expertAlignmentOn(findEngine(id), 'fp4', findGpu('h100-sxm'))).toBeUndefined();
   });
 });

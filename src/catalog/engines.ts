@@ -8,7 +8,7 @@ import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
 import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import type { EngineProfile } from '../core/inference/engine.js';
+import { type EngineProfile, expertAlignmentOn } from '../core/inference/engine.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
@@ -146,6 +146,19 @@ const engineFileSchema = z
     pipelinesPromptChunks: z.boolean(),
     pipelinesPromptChunksNote: z.string().min(1),
     kvBlockTokens: positive,
+    /** EngineProfile.weightOnlyMoeAlignment: the weight-only 4-bit MoE kernel's shape multiples; absent: unpadded. */
+    weightOnlyMoeAlignment: z
+      .object({
+        value: z
+          .object({ intermediate: z.number().int().positive(), hidden: z.number().int().positive() })
+          .strict(),
+        unit: z.literal('count'),
+        source: z.string().min(1),
+        kind: z.string().min(1),
+        note: z.string().min(1),
+      })
+      .strict()
+      .optional(),
     maxBatchedTokens: positive,
     maxRunningSequences: positive,
     stepOverhead: nonNegative,
@@ -208,6 +221,7 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       ...(f.mlaPrefixAbsorbedBelow && { mlaPrefixAbsorbedBelowTokens: f.mlaPrefixAbsorbedBelow.value }),
       pipelinesPromptChunks: f.pipelinesPromptChunks,
       kvBlockTokens: f.kvBlockTokens.value,
+      ...(f.weightOnlyMoeAlignment && { weightOnlyMoeAlignment: f.weightOnlyMoeAlignment.value }),
       maxBatchedTokens: f.maxBatchedTokens.value,
       maxRunningSequences: f.maxRunningSequences.value,
       stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
@@ -335,11 +349,12 @@ export function withEngine(
       cudaGraphBatch: { small: cudaGraphMaxBatch, large: cudaGraphMaxBatch, tpThreshold: 1 },
     }),
   };
-  return {
-    ...c,
-    replica: { ...c.replica, profile },
-    prefillReplica: c.prefillReplica && { ...c.prefillReplica, profile },
+  // The engine's weight-only MoE kernel pads the experts where they run so on this GPU.
+  const on = <R extends DeploymentCandidate['replica']>(r: R): R => {
+    const expertAlignment = expertAlignmentOn(profile, r.weightFormat, c.cluster.gpu);
+    return { ...r, profile, ...(expertAlignment && { expertAlignment }) };
   };
+  return { ...c, replica: on(c.replica), prefillReplica: c.prefillReplica && on(c.prefillReplica) };
 }
 
 export function findEngine(id: string, field = '--engine'): CatalogEngine {

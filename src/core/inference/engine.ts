@@ -5,11 +5,15 @@
  * (catalog/engines/*.json, each with its source); this is the shape the core computes with.
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { isFourBit } from '../hardware/efficiency.js';
+import type { HardwareSpec } from '../hardware/hardware-spec.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
+import type { ExpertAlignment } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { WeightFormat } from '../precision.js';
 import { MIB } from '../units.js';
 import type { ChunkStreaming } from './prompt-chunks.js';
-import { microbatchesOf, type Replica } from './serving-step.js';
+import { computeType, microbatchesOf, type Replica } from './serving-step.js';
 
 export interface EngineProfile {
   readonly id: string;
@@ -74,6 +78,13 @@ export interface EngineProfile {
   readonly dynamicChunking?: { readonly smoothFactor: number };
   /** Tokens per KV block (PagedAttention block size; SGLang's radix cache pages by 1 token). */
   readonly kvBlockTokens: number;
+  /**
+   * The shape multiples of the engine's weight-only 4-bit MoE kernel (vLLM's Marlin MoE: n % 256, k % 128):
+   * a 4-bit expert served weight-only (no FP4 tensor cores) holds its intermediate size per partition
+   * rounded up to `intermediate` and its hidden size to `hidden`, the padding loaded and streamed with
+   * it (ExpertAlignment). Absent: experts as the model's shapes.
+   */
+  readonly weightOnlyMoeAlignment?: ExpertAlignment;
   /** Token budget of one scheduler step, decode and prefill chunks together (max_num_batched_tokens). */
   readonly maxBatchedTokens: number;
   /** Most sequences running at once (max_num_seqs, max_running_requests, max_batch_size). */
@@ -350,6 +361,7 @@ function stageKvCapacity(
   const m = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     attentionWeightFormat: r.attentionWeightFormat,
+    expertAlignment: r.expertAlignment,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: engine.maxRunningSequences,
@@ -360,6 +372,7 @@ function stageKvCapacity(
   const one = inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     attentionWeightFormat: r.attentionWeightFormat,
+    expertAlignment: r.expertAlignment,
     kvFormat: r.kvFormat,
     batchSize: 1,
     contextTokens: context,
@@ -381,4 +394,17 @@ function stageKvCapacity(
       ? Math.floor(kvBudgetBytesPerGpu / bytesPerTokenPerGpu) * r.expertParallel
       : Number.MAX_SAFE_INTEGER;
   return { tokens, bytesPerTokenPerGpu, kvBudgetBytesPerGpu };
+}
+
+/**
+ * The engine's padding of a replica's routed experts (its `weightOnlyMoeAlignment`) where its 4-bit experts
+ * run weight-only on `gpu` (no FP4 tensor cores: vLLM's Marlin MoE); else none.
+ */
+export function expertAlignmentOn(
+  profile: Pick<EngineProfile, 'weightOnlyMoeAlignment'>,
+  weightFormat: WeightFormat,
+  gpu: HardwareSpec,
+): ExpertAlignment | undefined {
+  const a = profile.weightOnlyMoeAlignment;
+  return a && isFourBit(weightFormat) && computeType(weightFormat, gpu) !== 'fp4' ? a : undefined;
 }

@@ -15,6 +15,7 @@ import type { Drafter } from '../model/drafter.js';
 import { eagleHeadOperations } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
+import type { ExpertAlignment } from '../model/operation-types.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
 import { mtpModuleOperations } from '../model/operations-mtp.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -47,6 +48,11 @@ export interface Replica {
    * `weightFormat`.
    */
   readonly attentionWeightFormat?: WeightFormat;
+  /**
+   * The routed experts' shapes as the engine's weight-only 4-bit MoE kernel pads them (engine.ts
+   * expertAlignmentOn: vLLM's Marlin MoE); absent: as the model's.
+   */
+  readonly expertAlignment?: ExpertAlignment;
   /** Sparsity of the decoder's weight matrices (default none); 2:4 needs sparse tensor cores. */
   readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
@@ -216,6 +222,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
       },
     }),
     kvBytesPerElement: bytesPerElement(r.kvFormat),
+    ...(r.expertAlignment && { expertAlignment: r.expertAlignment }),
     absorbedMla: true,
     ...(r.weightSparsity === '2:4' ? { sparse24: true } : {}),
     ...(r.expertImbalance !== undefined && replicaGpus(r) > 1 ? { expertImbalance: r.expertImbalance } : {}),
@@ -318,6 +325,7 @@ function draftPassSeconds(
     ...r,
     weightFormat: drafter.weightFormat,
     attentionWeightFormat: undefined,
+    expertAlignment: undefined,
     weightSparsity: undefined,
     gemmDatatype: undefined,
     drafter: undefined,

@@ -115,6 +115,7 @@ export function servingMemoryBytes(
   return inferenceMemory(spec, {
     weightFormat: r.weightFormat,
     attentionWeightFormat: r.attentionWeightFormat,
+    expertAlignment: r.expertAlignment,
     weightSparsity: r.weightSparsity,
     kvFormat: r.kvFormat,
     batchSize: perReplicaShard,

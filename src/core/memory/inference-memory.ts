@@ -8,6 +8,7 @@ import type { Drafter } from '../model/drafter.js';
 import { eagleHeadParams } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
+import { type ExpertAlignment, expertPaddingRatio } from '../model/operation-types.js';
 import { replicatedByLayer } from '../model/operations.js';
 import {
   encoderParamCount,
@@ -34,6 +35,8 @@ export interface InferenceMemoryOptions {
   readonly weightFormat: WeightFormat;
   /** The attention projections' format where the checkpoint ships them otherwise (serving-step.ts Replica); default `weightFormat`. */
   readonly attentionWeightFormat?: WeightFormat;
+  /** Routed experts padded as the engine's weight-only MoE kernel lays them out (serving-step.ts Replica); absent: unpadded. */
+  readonly expertAlignment?: ExpertAlignment;
   /** Sparsity of the decoder's matrices (default none). */
   readonly weightSparsity?: WeightSparsity;
   readonly kvFormat: KvFormat;
@@ -171,10 +174,19 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     options.attentionWeightFormat === undefined
       ? matrixBytes
       : sparseWeightBytes(bytesPerElement(options.attentionWeightFormat), options.weightSparsity);
+  // Experts whole on a GPU (EP) or sliced over TP: each one's intermediate width per partition.
+  const expertPadding =
+    spec.moe && options.expertAlignment
+      ? expertPaddingRatio(
+          ep > 1 ? spec.moe.expertIntermediateSize : spec.moe.expertIntermediateSize / tp,
+          spec.hiddenSize,
+          options.expertAlignment,
+        )
+      : 1;
   const weightsBytes =
     (keptBf16 * bf16 + matrices * matrixBytes + b.attention * (attentionBytes - matrixBytes)) / tp +
     replicated * attentionBytes * (1 - 1 / tp) +
-    (b.routedExperts * slotsPerExpert * matrixBytes) / (tp * ep) +
+    (b.routedExperts * expertPadding * slotsPerExpert * matrixBytes) / (tp * ep) +
     drafter.weights;
   const kvBytes = options.batchSize * cached(spec) + drafter.kv;
   // Linear-attention and Mamba states are split over TP by head, like GQA KV heads (vLLM shards

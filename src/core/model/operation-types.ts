@@ -204,6 +204,27 @@ export interface TokenShape {
 /** The training loss's kernels: fused, or PyTorch's cross_entropy on FP32 or BF16 logits. */
 export type LossKernel = 'fused' | 'fp32' | 'bf16';
 
+/** Multiples a kernel pads each routed expert's shapes to (vLLM's Marlin MoE: intermediate per partition 128, hidden 256). */
+export interface ExpertAlignment {
+  readonly intermediate: number;
+  readonly hidden: number;
+}
+
+/** `x` rounded up to a multiple of `multiple`. */
+export const paddedTo = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
+
+/**
+ * Elements of one routed expert's matrices on a GPU as `alignment` pads them, over the unpadded ones: its
+ * intermediate width per partition (`intermediatePerPartition`) and the hidden width (`hidden`) each rounded up.
+ */
+export const expertPaddingRatio = (
+  intermediatePerPartition: number,
+  hidden: number,
+  alignment: ExpertAlignment,
+): number =>
+  (paddedTo(intermediatePerPartition, alignment.intermediate) * paddedTo(hidden, alignment.hidden)) /
+  (intermediatePerPartition * hidden);
+
 export interface OperationRequest {
   readonly phase: Phase;
   readonly shape: TokenShape;
@@ -220,6 +241,8 @@ export interface OperationRequest {
    * `datatype` and `gemmInputBytes`.
    */
   readonly attentionGemm?: { readonly datatype: Datatype; readonly inputBytes: number };
+  /** Routed experts' shapes padded as the engine's weight-only MoE kernel lays them out (serving); absent: as the model's. */
+  readonly expertAlignment?: ExpertAlignment;
   /** `full` counts the whole attention matrix (Megatron's MFU convention); default causal. */
   readonly attentionMask?: 'causal' | 'full';
   /**

@@ -7,7 +7,13 @@
 
 import { isFourBit } from '../hardware/efficiency.js';
 import type { OpBuilder } from './op-builder.js';
-import { ACT_BYTES, type OpComponent, type OperationRequest, unreachable } from './operation-types.js';
+import {
+  ACT_BYTES,
+  type OpComponent,
+  type OperationRequest,
+  paddedTo,
+  unreachable,
+} from './operation-types.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
 
 /** Dense MLP, or shared + routed experts with the router and the expert all-to-all. */
@@ -77,10 +83,12 @@ export function mlpOperations(
       const perTouched = (tokensPerExpert * localExperts) / Math.max(touched, Number.MIN_VALUE);
       const Ie = moe.expertIntermediateSize;
       const matrices = moe.gated ? 2 : 1;
-      b.gemm('experts.gate_up', 'routedExperts', perTouched, (matrices * Ie) / etp, width, {
-        count: touched,
-      });
-      b.gemm('experts.down', 'routedExperts', perTouched, width, Ie / etp, { count: touched });
+      // A weight-only MoE kernel's padded shapes (vLLM's Marlin MoE), the zeros multiplied and streamed too.
+      const a = request.expertAlignment;
+      const part = a ? paddedTo(Ie / etp, a.intermediate) : Ie / etp;
+      const wide = a ? paddedTo(width, a.hidden) : width;
+      b.gemm('experts.gate_up', 'routedExperts', perTouched, matrices * part, wide, { count: touched });
+      b.gemm('experts.down', 'routedExperts', perTouched, wide, part, { count: touched });
       activation += (perTouched * touched * Ie * (moe.gated ? 3 : 2)) / etp;
       expertAllToAll(spec, request, b, tokens);
       return activation;

@@ -241,3 +241,25 @@ describe('GEMM formats per component (op-builder.ts gemmFormat)', () => {
       expect(op.inputBytesPerElement).toBe(0.5);
   });
 });
+
+describe('routed experts as a weight-only MoE kernel pads them (expertAlignment)', () => {
+  it("gpt-oss-120b's 2,880-wide experts run as 2,944 × 3,072 under vLLM's Marlin multiples; unpadded without them", () => {
+    const spec = byName('gpt-oss-120b');
+    const layer = spec.layers.find((l) => l.mlp === 'moe')!;
+    const experts = (r: ReturnType<typeof request>) =>
+      layerOperations(spec, layer, r).filter(
+        (o): o is Extract<Operation, { type: 'gemm' }> =>
+          o.type === 'gemm' && o.component === 'routedExperts',
+      );
+    const plain = experts(request({ phase: 'decode' }));
+    const padded = experts(request({ phase: 'decode', expertAlignment: { intermediate: 128, hidden: 256 } }));
+    expect(plain.map((o) => [o.n, o.k])).toEqual([
+      [5760, 2880],
+      [2880, 2880],
+    ]);
+    expect(padded.map((o) => [o.n, o.k])).toEqual([
+      [5888, 3072],
+      [3072, 2944],
+    ]);
+  });
+});
