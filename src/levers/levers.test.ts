@@ -8,7 +8,6 @@ import { specFromHfConfig } from '../core/model/hf-config.js';
 import { paramCount } from '../core/model/param-count.js';
 import { stackMemoryBand } from '../validation/memory-cases.js';
 import { applyLever, baselineState, evaluateState, type LeverState, runWaterfall } from './levers.js';
-import { servingCandidates } from './outcome.js';
 import { PRESETS } from './presets.js';
 import {
   type Lever,
@@ -217,32 +216,6 @@ describe('serving levers re-plan the deployment', () => {
     expect(outcome(step(a100, { lever: 'quantize', weights: 'int4' })).costUsd).toBeLessThan(
       outcome(a100).costUsd,
     );
-  });
-  it('gpt-oss as released (its own fp4, said or not) keeps its BF16 attention; requantized to int4 it does not', () => {
-    const oss = (weights?: 'fp4' | 'int4') =>
-      baselineState(
-        servingBaselineSchema.parse({
-          kind: 'serve',
-          model: 'gpt-oss-120b',
-          gpu: 'h100',
-          inputTokens: 1000,
-          outputTokens: 300,
-          tokensPerDay: 2e9,
-          usdPerGpuHour: 2,
-          days: 30,
-          ...(weights && { weights }),
-        }),
-      );
-    const released = oss();
-    expect(released.kind === 'serve' && released.release?.attentionWeights).toBe('bf16');
-    expect(outcome(oss('fp4')).memoryPerGpuBytes).toBe(outcome(released).memoryPerGpuBytes);
-    const attention = (st: LeverState) =>
-      st.kind === 'serve'
-        ? new Set(servingCandidates(st).map((c) => c.replica.attentionWeightFormat ?? c.replica.weightFormat))
-        : null;
-    expect(attention(released)).toEqual(new Set(['bf16']));
-    expect(attention(oss('fp4'))).toEqual(new Set(['bf16']));
-    expect(attention(oss('int4'))).toEqual(new Set(['int4']));
   });
   it('2:4 sparsity speeds up GPUs with sparse tensor cores; unstructured zeros change nothing', () => {
     expect(outcome(step(serve, { lever: 'sparsity', pattern: '2:4' })).costUsd).toBeLessThan(base.costUsd);
