@@ -353,6 +353,7 @@ function stageKvCapacity(
   const layout = {
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    epInTp: r.epInTp,
     pipelineParallel: r.pipelineParallel,
     pipelineStage,
     redundantExperts: r.redundantExperts,

@@ -122,6 +122,7 @@ export function servingMemoryBytes(
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
     tensorParallel: r.tensorParallel,
     expertParallel: r.expertParallel,
+    epInTp: r.epInTp,
     pipelineParallel: r.pipelineParallel,
     redundantExperts: r.redundantExperts,
     drafter: r.drafter,

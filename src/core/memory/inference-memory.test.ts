@@ -153,5 +153,26 @@ describe("an engine's padded expert layout", () => {
     expect(Math.abs(weights({ intermediate: 128, hidden: 256 }) / 2 ** 30 / 65.9651 - 1)).toBeLessThan(0.01);
     // 2,880 → 2,944 and 3,072: the experts 9% larger; a multiple already (alignment 64, 64 on 2,880 × 2,880) pads nothing.
     expect(weights({ intermediate: 64, hidden: 64 })).toBe(weights());
+    // At TP 2 each GPU pads its 1,440-wide slice to 1,536 (+6.7%); with the experts whole on each GPU (EP inside TP), 2,880 to 2,944 (+2.2%).
+    const experts = (epInTp: boolean) =>
+      inferenceMemory(spec, {
+        weightFormat: 'fp4',
+        expertAlignment: { intermediate: 128, hidden: 1 },
+        kvFormat: 'bf16',
+        batchSize: 1,
+        contextTokens: 1,
+        tensorParallel: 2,
+        epInTp,
+      }).weightsBytes -
+      inferenceMemory(spec, {
+        weightFormat: 'fp4',
+        kvFormat: 'bf16',
+        batchSize: 1,
+        contextTokens: 1,
+        tensorParallel: 2,
+      }).weightsBytes;
+    const routed = (paramCount(spec).breakdown.routedExperts * bytesPerElement('fp4')) / 2;
+    expect(experts(false) / routed).toBeCloseTo(1536 / 1440 - 1, 6);
+    expect(experts(true) / routed).toBeCloseTo(2944 / 2880 - 1, 6);
   });
 });

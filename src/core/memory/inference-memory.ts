@@ -46,6 +46,8 @@ export interface InferenceMemoryOptions {
   readonly contextTokens: number;
   readonly tensorParallel: number;
   readonly expertParallel?: number;
+  /** Experts whole on each of the TP GPUs (serving-step.ts Replica.epInTp), not sliced over them. */
+  readonly epInTp?: boolean;
   /** Pipeline stages the layers split into (default 1): the most loaded stage's GPU is reported. */
   readonly pipelineParallel?: number;
   /** With `pipelineParallel`: report this stage (0-based) instead of the most loaded one. */
@@ -174,11 +176,11 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     options.attentionWeightFormat === undefined
       ? matrixBytes
       : sparseWeightBytes(bytesPerElement(options.attentionWeightFormat), options.weightSparsity);
-  // Experts whole on a GPU (EP) or sliced over TP: each one's intermediate width per partition.
+  // Experts whole on a GPU (EP, or EP inside TP) or sliced over TP: each one's intermediate width per partition.
   const expertPadding =
     spec.moe && options.expertAlignment
       ? expertPaddingRatio(
-          ep > 1 ? spec.moe.expertIntermediateSize : spec.moe.expertIntermediateSize / tp,
+          ep > 1 || options.epInTp ? spec.moe.expertIntermediateSize : spec.moe.expertIntermediateSize / tp,
           spec.hiddenSize,
           options.expertAlignment,
         )
