@@ -105,6 +105,19 @@ describe("the checkpoint's own formats by default", () => {
     expect(mem.json.weightsBytes / bf16.json.weightsBytes).toBeLessThan(0.55);
   });
 
+  it("memory --mode infer keeps gpt-oss's BF16 attention at its own fp4, stated or not, and says so; int4 requantizes it", async () => {
+    const run = async (weights: string) =>
+      (await runCliJson(`memory gpt-oss-120b --mode infer --gpu h100 ${weights}`)).json;
+    const defaulted = await run('');
+    const stated = await run('--weights fp4');
+    expect(defaulted).toMatchObject({ weightFormat: 'fp4', attentionWeightFormat: 'bf16' });
+    expect(stated).toMatchObject({ weightFormat: 'fp4', attentionWeightFormat: 'bf16', formats: null });
+    expect(stated.weightsBytes).toBe(defaulted.weightsBytes);
+    expect((await run('--weights int4')).attentionWeightFormat).toBeNull();
+    const text = await runCli('memory gpt-oss-120b --mode infer --gpu h100 --weights fp4');
+    expect(text.stdout).toMatch(/weights fp4 \(attention bf16, as released\)/);
+  });
+
   it("a scenario's serve phase and a lever baseline without weights load the checkpoint's", () => {
     const scenario = parseScenario(
       [

@@ -302,8 +302,11 @@ function infer(
   const kvFormat = o.kv === undefined ? served.kv : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
   const formats = formatsTaken(served, { weights: o.weights !== undefined, kv: o.kv !== undefined });
   const batchSize = positiveInteger(o.batch, '--batch', 1);
+  // At the checkpoint's own format, stated or not, the modules it left unquantized keep theirs.
+  const released = asReleased({ weightFormat }, served);
+  const attention = released.attentionWeightFormat;
   const m = inferenceMemory(spec, {
-    ...asReleased({ weightFormat }, served),
+    ...released,
     kvFormat,
     batchSize,
     contextTokens: context,
@@ -321,6 +324,8 @@ function infer(
         expertParallel,
         pipelineParallel,
         weightFormat,
+        /** The attention projections' own format where the release keeps them otherwise (gpt-oss: bf16); null: `weightFormat`. */
+        attentionWeightFormat: attention ?? null,
         kvFormat,
         /** The checkpoint's formats taken where --weights or --kv is not given, in words; null otherwise. */
         formats: formats || null,
@@ -345,7 +350,7 @@ function infer(
     output: [
       ...warnings.map((w) => `warning: ${w}`),
       ...(formats ? [`formats: ${formats}`] : []),
-      `${spec.name}: inference memory per GPU, weights ${weightFormat}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}${pipelineParallel > 1 ? ` pp ${pipelineParallel} (the most loaded stage)` : ''}, batch ${batchSize} × ${context} tokens`,
+      `${spec.name}: inference memory per GPU, weights ${weightFormat}${attention ? ` (attention ${attention}, as released)` : ''}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}${pipelineParallel > 1 ? ` pp ${pipelineParallel} (the most loaded stage)` : ''}, batch ${batchSize} × ${context} tokens`,
       '',
       table(
         ['part', 'per GPU'],
