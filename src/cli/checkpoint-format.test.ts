@@ -42,6 +42,12 @@ describe("the checkpoint's own formats by default", () => {
     expect(r.json.formats).toEqual([]);
     expect(r.json.layout.weights).toBe('bf16');
     expect(r.json.layout.attentionWeights).toBeNull();
+    // Stated at the release's own format: its attention stays BF16, and the plan says so.
+    const stated = await runCliJson(
+      `serve --model gpt-oss-120b --gpu h100 --weights fp4 ${LENGTHS} --tokens-per-day 2e9 --tp 1`,
+    );
+    expect(stated.json.formats).toEqual(['attention bf16 at weights fp4, as the checkpoint releases it']);
+    expect(stated.json.layout.attentionWeights).toBe('bf16');
     // BF16 weights take about twice the memory: more GPUs per replica than the released MXFP4.
     expect(r.json.layout.gpusPerReplica).toBeGreaterThan(1);
   });

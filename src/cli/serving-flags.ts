@@ -328,6 +328,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     const note = formatsTaken(served, {
       weights: flaggedWeights !== null && !flaggedWeights.includes(CHECKPOINT_FORMAT),
       kv: flaggedKv !== null && flaggedKv !== CHECKPOINT_FORMAT,
+      statedWeights: flaggedWeights ?? [],
     });
     if (note) formatNotes.set(hw.gpu.id, note);
     for (const [format, flag] of [

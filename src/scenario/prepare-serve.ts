@@ -60,7 +60,11 @@ export function prepareServePhase(
   const choice = servingEngineChoice(spec, phase, ['phases', index]);
   // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
   const served = servedFormat(checkpoint, hw.gpu);
-  const formats = formatsTaken(served, { weights: phase.weights !== undefined, kv: phase.kv !== undefined });
+  const formats = formatsTaken(served, {
+    weights: phase.weights !== undefined,
+    kv: phase.kv !== undefined,
+    statedWeights: phase.weights ? [phase.weights] : [],
+  });
   const options = replicaOptions(
     spec,
     hw.cluster,

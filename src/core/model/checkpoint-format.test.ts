@@ -260,6 +260,17 @@ describe('servedFormat', () => {
     expect(formatsTaken(s, { weights: true, kv: false })).toBe(s.kvNote);
     expect(formatsTaken(s, { weights: true, kv: true })).toBe('');
     expect(formatsTaken(servedFormat(null, H100), { weights: false, kv: false })).toBe('');
+    // Stated at the release's own format, its BF16 attention is kept, and said so; stated otherwise, nothing.
+    const gptOss = servedFormat(
+      checkpointFormat({
+        quantization_config: { quant_method: 'mxfp4', modules_to_not_convert: ['model.layers.*.self_attn'] },
+      }),
+      H100,
+    );
+    expect(formatsTaken(gptOss, { weights: true, kv: true, statedWeights: ['fp4', 'int4'] })).toBe(
+      'attention bf16 at weights fp4, as the checkpoint releases it',
+    );
+    expect(formatsTaken(gptOss, { weights: true, kv: true, statedWeights: ['int4'] })).toBe('');
   });
 
   it('always gives formats the GPU runs', () => {

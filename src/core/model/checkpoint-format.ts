@@ -298,12 +298,19 @@ function servedAttention(
   return runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
 }
 
-/** What `served` took from the checkpoint for the formats not `given`, in one line ('' where nothing). */
+/**
+ * What `served` took from the checkpoint for the formats not `given`, in one line ('' where nothing); where the
+ * stated weights include the release's own format, that its attention keeps the format it ships in.
+ */
 export function formatsTaken(
   served: ServedFormat,
-  given: { readonly weights: boolean; readonly kv: boolean },
+  given: { readonly weights: boolean; readonly kv: boolean; readonly statedWeights?: readonly string[] },
 ): string {
-  return [given.weights ? null : served.weightsNote, given.kv ? null : served.kvNote]
+  const kept =
+    given.weights && served.attentionWeights !== null && given.statedWeights?.includes(served.weights)
+      ? `attention ${served.attentionWeights} at weights ${served.weights}, as the checkpoint releases it`
+      : null;
+  return [given.weights ? kept : served.weightsNote, given.kv ? null : served.kvNote]
     .filter((n): n is string => n !== null)
     .join('; ');
 }
