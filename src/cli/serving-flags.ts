@@ -347,9 +347,8 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       ? // Electricity is left out when the GPU's power is unknown (the report's energy note says so).
         ownedUsdPerGpuHour(owned) + (energyUsdPerGpuHour(energy, energy.electricityUsdPerKWh) ?? 0)
       : defaultPrice(hw.gpu, price).usdPerGpuHour;
-    for (const layout of replicaOptions(spec, hw.cluster, weightFormats, kvFormat, fixed).map((r) =>
-      asReleased(r, served),
-    )) {
+    const layouts = replicaOptions(spec, hw.cluster, weightFormats, kvFormat, fixed);
+    for (const layout of layouts.map((r) => asReleased(r, served))) {
       if (!drafterTakes(drafter, layout.tensorParallel, o.tp !== undefined)) continue;
       // --mtp or --draft-model: the replica loads the drafter and runs it each step (serving-step.ts).
       const replica = drafter ? { ...layout, drafter } : layout;
