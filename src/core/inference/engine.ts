@@ -13,7 +13,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { WeightFormat } from '../precision.js';
 import { MIB } from '../units.js';
 import type { ChunkStreaming } from './prompt-chunks.js';
-import { computeType, microbatchesOf, type Replica } from './serving-step.js';
+import { computeType, microbatchesOf, type Replica, replicaMemoryOptions } from './serving-step.js';
 
 export interface EngineProfile {
   readonly id: string;
@@ -350,35 +350,13 @@ function stageKvCapacity(
   pipelineStage: number | undefined,
 ): KvCapacity {
   const context = Math.max(1, typicalContextTokens);
-  const layout = {
-    tensorParallel: r.tensorParallel,
-    expertParallel: r.expertParallel,
-    epInTp: r.epInTp,
-    pipelineParallel: r.pipelineParallel,
-    pipelineStage,
-    redundantExperts: r.redundantExperts,
-    drafter: r.drafter,
-  };
+  const held = { ...replicaMemoryOptions(r), pipelineStage, contextTokens: context };
   const m = inferenceMemory(spec, {
-    weightFormat: r.weightFormat,
-    attentionWeightFormat: r.attentionWeightFormat,
-    expertAlignment: r.expertAlignment,
-    weightSparsity: r.weightSparsity,
-    kvFormat: r.kvFormat,
+    ...held,
     batchSize: engine.maxRunningSequences,
-    contextTokens: context,
     prefillChunkTokens: engine.maxBatchedTokens,
-    ...layout,
   });
-  const one = inferenceMemory(spec, {
-    weightFormat: r.weightFormat,
-    attentionWeightFormat: r.attentionWeightFormat,
-    expertAlignment: r.expertAlignment,
-    kvFormat: r.kvFormat,
-    batchSize: 1,
-    contextTokens: context,
-    ...layout,
-  });
+  const one = inferenceMemory(spec, { ...held, batchSize: 1 });
   // A running sequence also holds the constant recurrent state of its linear-attention and Mamba
   // layers (vLLM's hybrid cache keeps one state slot per sequence), spread here over its tokens.
   const perSequence = one.kvCacheBytes + one.recurrentStateBytes;

@@ -98,6 +98,21 @@ export interface EngineTraits {
   readonly layerOverheadSeconds?: number;
 }
 
+/** What a replica holds on its GPUs, as inference memory takes it (its formats, padding and layout). */
+export const replicaMemoryOptions = (r: Replica) => ({
+  weightFormat: r.weightFormat,
+  attentionWeightFormat: r.attentionWeightFormat,
+  expertAlignment: r.expertAlignment,
+  weightSparsity: r.weightSparsity,
+  kvFormat: r.kvFormat,
+  tensorParallel: r.tensorParallel,
+  expertParallel: r.expertParallel,
+  epInTp: r.epInTp,
+  pipelineParallel: r.pipelineParallel,
+  redundantExperts: r.redundantExperts,
+  drafter: r.drafter,
+});
+
 export const replicaGpus = (r: Replica): number =>
   r.tensorParallel * r.expertParallel * (r.pipelineParallel ?? 1);
 

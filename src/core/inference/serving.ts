@@ -12,7 +12,7 @@ import { beyondContextWarning } from '../model/context-limit.js';
 import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, kvCapacity } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
-import { type Replica, replicaGpus, servingStepSeconds } from './serving-step.js';
+import { type Replica, replicaGpus, replicaMemoryOptions, servingStepSeconds } from './serving-step.js';
 import { checkSpeculation, type SpeculativePlan } from './speculative-plan.js';
 import { promptAloneSeconds, type SteadyStep, steadyStep } from './steady-step.js';
 
@@ -113,19 +113,9 @@ export function servingMemoryBytes(
 ): number {
   const perReplicaShard = Math.max(1, Math.ceil(concurrency / r.expertParallel));
   return inferenceMemory(spec, {
-    weightFormat: r.weightFormat,
-    attentionWeightFormat: r.attentionWeightFormat,
-    expertAlignment: r.expertAlignment,
-    weightSparsity: r.weightSparsity,
-    kvFormat: r.kvFormat,
+    ...replicaMemoryOptions(r),
     batchSize: perReplicaShard,
     contextTokens: liveKvTokensPerSequence(w, perReplicaShard, accounting, DEFAULT_KV_BLOCK_TOKENS),
-    tensorParallel: r.tensorParallel,
-    expertParallel: r.expertParallel,
-    epInTp: r.epInTp,
-    pipelineParallel: r.pipelineParallel,
-    redundantExperts: r.redundantExperts,
-    drafter: r.drafter,
   }).totalBytes;
 }
 

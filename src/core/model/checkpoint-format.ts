@@ -266,14 +266,16 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
     return { weights: 'bf16', kv: 'bf16', attentionWeights: null, weightsNote: null, kvNote: null };
   const runs = (format: WeightFormat | KvFormat) => gpu === null || formatSupportError(format, gpu) === null;
   const own = checkpoint.weights;
-  const weights: WeightFormat = own === null ? 'bf16' : runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
+  const weights: WeightFormat = own === null ? 'bf16' : asRun(own, runs);
   const kv: KvFormat = checkpoint.kv !== null && runs(checkpoint.kv) ? checkpoint.kv : 'bf16';
   const of = `the checkpoint's ${checkpoint.scheme}`;
   return {
     weights,
     kv,
     attentionWeights:
-      own === null || weights === 'bf16' ? null : servedAttention(checkpoint.attentionWeights, runs),
+      own === null || weights === 'bf16' || checkpoint.attentionWeights === null
+        ? null
+        : asRun(checkpoint.attentionWeights, runs),
     weightsNote:
       own === null
         ? `weights bf16: llmecon has no format for ${of}`
@@ -289,14 +291,9 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
   };
 }
 
-/** The attention projections' released format as a GPU runs it (NVFP4 weight-only as fp4 without FP4 tensor cores). */
-function servedAttention(
-  own: WeightFormat | null,
-  runs: (format: WeightFormat) => boolean,
-): WeightFormat | null {
-  if (own === null) return null;
-  return runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
-}
+/** A released format as a GPU runs it: itself, NVFP4 weight-only as fp4 without FP4 tensor cores, else BF16. */
+const asRun = (own: WeightFormat, runs: (format: WeightFormat) => boolean): WeightFormat =>
+  runs(own) ? own : own === 'nvfp4' ? 'fp4' : 'bf16';
 
 /**
  * What `served` took from the checkpoint for the formats not `given`, in one line ('' where nothing); where the
