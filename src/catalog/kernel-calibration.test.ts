@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { gemmParameters } from '../core/hardware/kernel-model.js';
+import { gemmBytes, gemmParameters } from '../core/hardware/kernel-model.js';
 import { gemmPrediction, gemmSeconds, memorySeconds } from '../core/hardware/roofline.js';
+import { type Replica, servingStepSeconds } from '../core/inference/serving-step.js';
+import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { median } from '../core/statistics.js';
-import { findGpu, loadCatalog } from './catalog.js';
+import { findGpu, findModel, loadCatalog } from './catalog.js';
 import { EFFICIENCY_FILES } from './data.js';
 import { fitKernelsFromMeasurements } from './kernel-calibration.js';
 import { efficiencyFileSchema } from './schema.js';
+import { resolveHardware } from './training-defaults.js';
+
+const SINGLE_GPU_BF16: Replica = {
+  tensorParallel: 1,
+  expertParallel: 1,
+  weightFormat: 'bf16',
+  kvFormat: 'bf16',
+};
 
 describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.json)', () => {
   const measured = loadCatalog().kernelMeasurements.get('h200-2026-11-29')!;
@@ -37,15 +47,42 @@ describe('kernel model on the measured H200 (catalog/kernels/h200-2026-11-29.jso
     expect(stats((g) => g.m <= 256).median).toBeLessThan(0.15);
   });
 
-  it('streams HBM at the measured size-dependent rates (34 MB ≈ 1.9, 470 MB ≈ 4.2 TB/s; ±15%)', () => {
-    for (const [bytes, rate] of [
-      [33.6e6, 1.95e12],
-      [134e6, 3.6e12],
-      [470e6, 4.3e12],
+  it('streams a decode GEMM’s weights at the measured size-dependent rates (34 MB ≈ 1.9, 470 MB ≈ 4.3 TB/s; ±15%)', () => {
+    for (const [n, k, rate] of [
+      [4096, 4096, 1.95e12],
+      [8192, 8192, 3.47e12],
+      [28_672, 8192, 4.33e12],
     ] as const) {
-      expect(bytes / memorySeconds(h200, bytes) / rate).toBeGreaterThan(0.85);
-      expect(bytes / memorySeconds(h200, bytes) / rate).toBeLessThan(1.15);
+      const bytes = gemmBytes(1, n, k, 2);
+      expect(bytes / gemmSeconds(h200, 'bf16', 1, n, k, 2) / rate).toBeGreaterThan(0.85);
+      expect(bytes / gemmSeconds(h200, 'bf16', 1, n, k, 2) / rate).toBeLessThan(1.15);
     }
+  });
+
+  it('streams an elementwise kernel at the fitted bandwidth, without the GEMMs’ launch intercept', () => {
+    const sustained = h200.memoryBytesPerSecond * h200.efficiency.kernels!.bandwidthFraction;
+    for (const bytes of [8192, 33.6e6, 470e6]) {
+      expect(memorySeconds(h200, bytes)).toBeCloseTo(bytes / sustained, 12);
+    }
+    // A 34 MB decode GEMM keeps its fitted intercept: slower than the same bytes streamed elementwise.
+    expect(gemmSeconds(h200, 'bf16', 1, 4096, 4096, 2)).toBeGreaterThan(
+      memorySeconds(h200, gemmBytes(1, 4096, 4096, 2)) + 5e-6,
+    );
+  });
+
+  it('decodes one sequence faster on the H200 than on the H100: the same GH100 die with 1.43× the bandwidth', () => {
+    const spec = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
+    const step = (gpu: string) =>
+      servingStepSeconds(spec, resolveHardware(gpu, undefined).cluster, SINGLE_GPU_BF16, {
+        decodeSequences: 1,
+        tokensPerSequence: 1,
+        context: 1000,
+        prefillTokens: 0,
+        prefillContext: 0,
+      });
+    expect(step('h200')).toBeLessThan(step('h100-sxm'));
+    // Both stream about 16 GB of weights a step: within 1.6× of the datasheet bandwidth's time.
+    expect(step('h200')).toBeLessThan((1.6 * 16.1e9) / findGpu('h200').memoryBytesPerSecond);
   });
 
   it('a serving engine’s FP8 GEMM runs its own tiles: streaming the weights up to 64 rows, 64×128 and 128×128 tiles above', () => {

@@ -54,9 +54,9 @@ describe("bands reach a model's own record through the CLI", () => {
     ];
     const h100 = JSON.parse((await run([...args, '--gpu', 'h100-sxm', '--json'])).stdout);
     expect(h100.range.basis).toContain('3 rows of a model of this size (116.83B parameters) on h100-sxm');
-    // Its rows' median +95.0% (43.7%, 95.0%, 106.1%): the P10 throughput at or below the estimate / 1.95.
+    // Its rows' median +91.3% (41.6%, 91.3%, 99.8%): the P10 throughput at or below the estimate / 1.913.
     expect(h100.outputTokensPerSecondPerGpu / h100.range.outputTokensPerSecondPerGpu.p10).toBeGreaterThan(
-      1.94,
+      1.9,
     );
     expect((await run([...args, '--gpu', 'h100-sxm'])).stdout).toContain('the band reaches their median');
     const h200 = JSON.parse((await run([...args, '--gpu', 'h200', '--json'])).stdout);

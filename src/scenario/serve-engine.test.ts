@@ -140,13 +140,13 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(served('llama-3-8b', 'tp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
   });
   it('plans separate prefill replicas where serve finds them cheaper: its fleet is serve --disaggregated of that layout', async () => {
-    // DeepSeek-V3 on H200 at a 50 ms TPOT: disaggregated is 26% cheaper than aggregated at full use.
+    // DeepSeek-V3 on H200 at a 50 ms TPOT: two nodes of attention-DP decode beside 16 prefill GPUs.
     const ph = served('deepseek-v3', '');
-    expect(ph.layout).toBe('h200 TP1·ADP8·EP8 fp8/fp8 disagg');
-    expect(ph.prefillPool).toMatchObject({ gpus: 8 });
+    expect(ph.layout).toBe('h200 TP1·ADP16·EP16 fp8/fp8 disagg');
+    expect(ph.prefillPool).toMatchObject({ gpus: 16 });
     const cli = await runCliJson(
       'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
-        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e10 --tp 1 --ep 8 --disaggregated',
+        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e10 --tp 1 --ep 16 --disaggregated',
     );
     expect(cli.code).toBe(0);
     expect(fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool)).toBe(

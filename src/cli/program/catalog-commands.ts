@@ -71,7 +71,9 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
   example(
     kernel
       .command('memory')
-      .description('a memory-bound kernel moving --bytes: time and achieved bandwidth')
+      .description(
+        'a memory-bound elementwise kernel moving --bytes (norm, add, activation; a decode GEMM is `kernel gemm`): time and achieved bandwidth',
+      )
       .option('--gpu <id>', GPU_HELP)
       .option('--bytes <n>', 'bytes read + written, at least 1 (e.g. 134M)')
       .option('--json', 'machine-readable output')

@@ -13,7 +13,6 @@ import {
   gemmKernelSeconds,
   gemmParameters,
   predictGemm,
-  streamSeconds,
 } from './kernel-model.js';
 
 /**
@@ -78,11 +77,17 @@ export function gemmSeconds(
   return count * Math.max(computeSeconds, memorySeconds(hw, gemmBytes(m, n, k, bytesPerElement)));
 }
 
-/** Seconds for a memory-bound kernel moving `bytes`. */
+/**
+ * Seconds for a memory-bound kernel moving `bytes` (elementwise, normalisation, an attention's K/V
+ * stream). With a fitted kernel model: at the fitted sustained bandwidth, without the fitted launch
+ * latency, which is the intercept of the measured GEMMs (cuBLAS at decode shapes, kernel-fit.ts) and
+ * stays theirs: engines run these small kernels fused and replayed in CUDA graphs, and their host and
+ * launch time per step is each engine's calibrated term, as on GPUs timed by the curves.
+ */
 export function memorySeconds(hw: HardwareSpec, bytes: number): number {
   if (bytes <= 0) return 0;
   const model = hw.efficiency.kernels;
-  if (model) return streamSeconds(model, hw.memoryBytesPerSecond, bytes);
+  if (model) return bytes / (hw.memoryBytesPerSecond * model.bandwidthFraction);
   return bytes / (hw.memoryBytesPerSecond * curveEfficiency(hw.efficiency.memory, bytes));
 }
 
