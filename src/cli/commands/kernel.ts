@@ -139,6 +139,7 @@ export function kernelMemoryCommand(o: KernelOptions): string {
     `${gpu.name}: memory-bound kernel moving ${formatBytes(bytes)}`,
     `time         ${us(seconds)}`,
     `bandwidth    ${(result.bytesPerSecond / 1e12).toFixed(2)} TB/s = ${formatPercent(result.efficiency)} of the ${(gpu.memoryBytesPerSecond / 1e12).toFixed(2)} TB/s datasheet`,
+    "launch       not counted: engines fuse such kernels and replay them in CUDA graphs; host and launch time per step are the engines' and stacks' calibrated terms (docs/kernels.md)",
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
 }
