@@ -8,7 +8,7 @@ import trtLlm from '../../catalog/engines/trt-llm.json' with { type: 'json' };
 import vllm from '../../catalog/engines/vllm.json' with { type: 'json' };
 import { InternalError, inputError } from '../core/errors.js';
 import type { DeploymentCandidate } from '../core/inference/deployment.js';
-import { type EngineProfile, expertAlignmentOn } from '../core/inference/engine.js';
+import { type EngineProfile, withExpertAlignment } from '../core/inference/engine.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
@@ -350,10 +350,8 @@ export function withEngine(
     }),
   };
   // The engine's weight-only MoE kernel pads the experts where they run so on this GPU.
-  const on = <R extends DeploymentCandidate['replica']>(r: R): R => {
-    const expertAlignment = expertAlignmentOn(profile, r.weightFormat, c.cluster.gpu);
-    return { ...r, profile, ...(expertAlignment && { expertAlignment }) };
-  };
+  const on = <R extends DeploymentCandidate['replica']>(r: R): R =>
+    withExpertAlignment({ ...r, profile }, profile, c.cluster.gpu);
   return { ...c, replica: on(c.replica), prefillReplica: c.prefillReplica && on(c.prefillReplica) };
 }
 

@@ -11,7 +11,7 @@ import { engineForGpu, findEngine } from '../catalog/engines.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import { clientsPoint } from '../core/inference/deployment.js';
-import { type EngineProfile, expertAlignmentOn, kvCapacity } from '../core/inference/engine.js';
+import { type EngineProfile, kvCapacity, withExpertAlignment } from '../core/inference/engine.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -255,11 +255,13 @@ export function runServingCase(
     }
   }
   const { drafter, ...layout } = c.replica;
-  const expertAlignment = profile && expertAlignmentOn(profile, layout.weightFormat, cluster.gpu);
   const replica: ServingReplica = {
     // Served at the checkpoint's own format: the modules it left unquantized stay so (asReleased).
-    ...asReleased(layout, servedFormat(checkpointFormat(findModel(c.model).config), cluster.gpu)),
-    ...(expertAlignment && { expertAlignment }),
+    ...withExpertAlignment(
+      asReleased(layout, servedFormat(checkpointFormat(findModel(c.model).config), cluster.gpu)),
+      profile,
+      cluster.gpu,
+    ),
     ...(drafter && { drafter: { kind: drafter } }),
     engine,
     profile,

@@ -387,3 +387,13 @@ export function expertAlignmentOn(
   const a = profile.weightOnlyMoeAlignment;
   return a && isFourBit(weightFormat) && computeType(weightFormat, gpu) !== 'fp4' ? a : undefined;
 }
+
+/** A replica with its routed experts padded as `profile` runs them on `gpu` (expertAlignmentOn); else as it is. */
+export function withExpertAlignment<R extends { readonly weightFormat: WeightFormat }>(
+  replica: R,
+  profile: Pick<EngineProfile, 'weightOnlyMoeAlignment'> | undefined,
+  gpu: HardwareSpec,
+): R & { readonly expertAlignment?: ExpertAlignment } {
+  const expertAlignment = profile && expertAlignmentOn(profile, replica.weightFormat, gpu);
+  return expertAlignment ? { ...replica, expertAlignment } : replica;
+}

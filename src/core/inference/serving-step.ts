@@ -15,7 +15,7 @@ import type { Drafter } from '../model/drafter.js';
 import { eagleHeadOperations } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
 import { operationsSeconds } from '../model/operation-seconds.js';
-import type { ExpertAlignment } from '../model/operation-types.js';
+import { type ExpertAlignment, servingExpertTensorParallel } from '../model/operation-types.js';
 import { headOperations, layerOperations, type OperationRequest, tokensOnGpu } from '../model/operations.js';
 import { mtpModuleOperations } from '../model/operations-mtp.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -222,7 +222,7 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
       // is sliced over the TP group like a dense MLP (vLLM's and SGLang's FusedMoE without
       // --enable-expert-parallel / --ep-size; no all-to-all).
       expertParallel: r.expertParallel > 1 ? replicaGpus(r) : inTp ? r.tensorParallel : 1,
-      expertTensorParallel: r.expertParallel > 1 || inTp ? 1 : r.tensorParallel,
+      expertTensorParallel: servingExpertTensorParallel(r.tensorParallel, r.expertParallel, r.epInTp),
       expertRanksApart: 1,
       ...(inTp ? { expertTokensReplicated: true } : {}),
       sequenceParallel: false,

@@ -8,7 +8,11 @@ import type { Drafter } from '../model/drafter.js';
 import { eagleHeadParams } from '../model/eagle-head.js';
 import { layerKinds } from '../model/flops.js';
 import { headShareOnGpu, kvCacheBytes, recurrentStateBytes } from '../model/kv-cache.js';
-import { type ExpertAlignment, expertPaddingRatio } from '../model/operation-types.js';
+import {
+  type ExpertAlignment,
+  expertPaddingRatio,
+  servingExpertTensorParallel,
+} from '../model/operation-types.js';
 import { replicatedByLayer } from '../model/operations.js';
 import {
   encoderParamCount,
@@ -180,7 +184,7 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
   const expertPadding =
     spec.moe && options.expertAlignment
       ? expertPaddingRatio(
-          ep > 1 || options.epInTp ? spec.moe.expertIntermediateSize : spec.moe.expertIntermediateSize / tp,
+          spec.moe.expertIntermediateSize / servingExpertTensorParallel(tp, ep, options.epInTp),
           spec.hiddenSize,
           options.expertAlignment,
         )

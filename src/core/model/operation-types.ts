@@ -210,6 +210,16 @@ export interface ExpertAlignment {
   readonly hidden: number;
 }
 
+/**
+ * A serving replica's expert tensor parallelism: with expert parallelism (over the replica, or inside the
+ * TP group: `epInTp`) each expert sits whole on a GPU; without it every expert is sliced over the TP group.
+ */
+export const servingExpertTensorParallel = (
+  tensorParallel: number,
+  expertParallel: number,
+  epInTp?: boolean,
+): number => (expertParallel > 1 || epInTp === true ? 1 : tensorParallel);
+
 /** `x` rounded up to a multiple of `multiple`. */
 export const paddedTo = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 
