@@ -10,6 +10,7 @@ import { allStackCalibrations, findStack } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { TOKEN_DISPATCHERS } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
@@ -74,6 +75,8 @@ const caseSchema = z
         lossCompiled: z.boolean().optional(),
         /** True where the run overlapped the expert all-to-all with compute (Megatron's `--overlap-moe-expert-parallel-comm`). */
         overlapExpertParallel: z.boolean().optional(),
+        /** The run's expert token dispatcher where it states one (`deepep`: DeepEP's normal kernels). */
+        tokenDispatcher: z.enum(TOKEN_DISPATCHERS).optional(),
       })
       .strict(),
     layout: z

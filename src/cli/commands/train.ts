@@ -4,6 +4,7 @@ import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
+import { TOKEN_DISPATCHERS } from '../../core/model/operation-types.js';
 import { trainedSpec } from '../../core/model/trained-spec.js';
 import {
   DEFAULT_BATCH_TOKENS,
@@ -44,6 +45,7 @@ export interface TrainOptions extends LayoutFlags {
   utilization?: string;
   overlapDp?: boolean;
   overlapEp?: boolean;
+  epDispatcher?: string;
   region?: string;
   pue?: string;
   wattsPerGpu?: string;
@@ -115,6 +117,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
+    tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...attentionOptions(o),
     offload: offloadFlag(o.offload, hw.gpu),
   };
@@ -205,6 +208,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     globalBatchSize,
     precision,
     layout: layoutJson(chosen.layout),
+    tokenDispatcher: training.tokenDispatcher,
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
     tokensPerSecondPerGpu: step.tokensPerSecond / gpus,
@@ -253,7 +257,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l)}`,
+    `best layout: ${layoutText(l)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus, 0)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus, 0)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),

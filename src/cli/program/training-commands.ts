@@ -54,6 +54,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         'overlap expert all-to-all with compute (default: only with --schedule dualpipe)',
       )
       .option(
+        '--ep-dispatcher <d>',
+        'expert token dispatch: all-to-all (default: once per routed expert) | deepep (DeepEP: once per GPU in a node, once per node across nodes)',
+      )
+      .option(
         '--region <id>',
         'grid for CO2: world | us | eu | china | india | france | us-2021-meta',
         'world',

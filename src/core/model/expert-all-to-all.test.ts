@@ -1,7 +1,8 @@
 /**
  * The EP all-to-all's network volume: a token crosses the network once per node its routing groups
- * reach (DeepEP's normal kernels, prefill and training) or, in a serving prefill without node-limited
- * routing, once per node its experts reach; once per expert at decode (low-latency kernels).
+ * reach (DeepEP's normal kernels, prefill and training) or, in a serving prefill or a training step
+ * dispatched by DeepEP without node-limited routing, once per node its experts reach (once per GPU inside
+ * one node under DeepEP); once per expert at decode (low-latency kernels).
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,7 @@ describe('dispatch bytes over EP ranks on nodes of 8 GPUs', () => {
     ep: number,
     phase: 'forward' | 'prefill' | 'decode',
     spec = byName('deepseek-v3'),
+    tokenDispatcher?: 'deepep',
   ) => {
     const ops = layerOperations(
       spec,
@@ -55,6 +57,7 @@ describe('dispatch bytes over EP ranks on nodes of 8 GPUs', () => {
           expertParallel: ep,
           sequenceParallel: false,
           gpusPerNode: 8,
+          ...(tokenDispatcher && { tokenDispatcher }),
         },
       }),
     );
@@ -77,5 +80,19 @@ describe('dispatch bytes over EP ranks on nodes of 8 GPUs', () => {
   it('EP64 over 8 nodes (DeepSeek-V3 training): 4 nodes per token; EP8 in one node: every expert over NVLink', () => {
     expect(dispatchBytes(64, 'forward')).toBeCloseTo(4, 9);
     expect(dispatchBytes(8, 'prefill')).toBeCloseTo(8, 9);
+  });
+  it('training with DeepEP (Qwen3-235B, top-8 of 128): once per node its experts reach across nodes, once per GPU inside one', () => {
+    const qwen = byName('qwen3-235b-a22b');
+    const distinct = (holders: number) => {
+      let untouched = 1;
+      for (let i = 0; i < 8; i += 1) untouched *= (128 - 128 / holders - i) / (128 - i);
+      return holders * (1 - untouched);
+    };
+    expect(dispatchBytes(32, 'forward', qwen, 'deepep')).toBeCloseTo(distinct(4), 9);
+    expect(dispatchBytes(8, 'forward', qwen, 'deepep')).toBeCloseTo(distinct(8), 9);
+    expect(dispatchBytes(8, 'forward', qwen, 'deepep')).toBeLessThan(6);
+    // Node-limited routing keeps its groups' count; decode's low-latency kernels send per expert.
+    expect(dispatchBytes(64, 'forward', byName('deepseek-v3'), 'deepep')).toBeCloseTo(4, 9);
+    expect(dispatchBytes(32, 'decode', qwen, 'deepep')).toBeCloseTo(8, 9);
   });
 });

@@ -164,6 +164,10 @@ export interface MixerOp {
 
 export type Operation = GemmOp | AttentionOp | MixerOp | MemoryOp | CollectiveOp;
 
+/** A training run's expert token dispatcher (OperationLayout.tokenDispatcher). */
+export const TOKEN_DISPATCHERS = ['all-to-all', 'deepep'] as const;
+export type TokenDispatcher = (typeof TOKEN_DISPATCHERS)[number];
+
 export interface OperationLayout {
   readonly tensorParallel: number;
   readonly contextParallel: number;
@@ -179,6 +183,13 @@ export interface OperationLayout {
    * combine all-to-all, the TP all-reduce sums the experts' outputs. Default false.
    */
   readonly expertTokensReplicated?: boolean;
+  /**
+   * How training sends tokens to their experts: `all-to-all` (default; Megatron-Core's alltoall dispatcher,
+   * torchtitan's all_to_all_single) once per routed expert, once per node only for node-limited routing;
+   * `deepep` (DeepEP's normal kernels) once per GPU a token's experts reach inside a node and once per node
+   * across nodes, whatever the routing.
+   */
+  readonly tokenDispatcher?: TokenDispatcher;
   readonly sequenceParallel: boolean;
   /** GPUs per node: sets each collective's network tier and group-limited routing (optional). */
   readonly gpusPerNode?: number;

@@ -156,22 +156,28 @@ export function expectedNodesReached(groups: number, groupsPerToken: number, nod
 }
 
 /**
- * Network sends per token over `nodes` nodes: each of its top-k experts at a decode step (DeepEP's low-latency
- * kernels) and within one node; once per node its routing groups reach where each node holds whole groups
- * (prefill and training, DeepEP's normal kernels); once per node its experts reach in a serving prefill
- * otherwise (the same kernels, whatever the routing: experts as groups of one, an upper bound where groups
- * span nodes); top-k in training without node-limited routing (Megatron's all-to-all sends per expert).
+ * Sends per token over an EP group of `ranks` GPUs on `nodes` nodes: each of its top-k experts at a decode
+ * step (DeepEP's low-latency kernels) and within one node; once per node its routing groups reach where each
+ * node holds whole groups (prefill and training, DeepEP's normal kernels); once per node its experts reach
+ * in a serving prefill otherwise (the same kernels, whatever the routing: experts as groups of one, an upper
+ * bound where groups span nodes); top-k in training without node-limited routing (Megatron's all-to-all
+ * sends per expert) unless the run dispatches with DeepEP, which sends once per node across nodes and
+ * once per GPU inside one (its `is_token_in_rank` layout; DeepEP README, normal kernels).
  */
 function networkCopies(
   moe: NonNullable<ModelSpec['moe']>,
-  phase: OperationRequest['phase'],
+  request: OperationRequest,
+  ranks: number,
   nodes: number,
 ): number {
-  if (nodes <= 1 || phase === 'decode') return moe.topK;
+  const { phase } = request;
+  const deepep = request.layout.tokenDispatcher === 'deepep';
+  if (phase === 'decode') return moe.topK;
+  if (nodes <= 1) return deepep ? expectedNodesReached(moe.numExperts, moe.topK, ranks) : moe.topK;
   const groups = moe.routingGroups;
   if (groups && groups.groups >= nodes)
     return expectedNodesReached(groups.groups, groups.groupsPerToken, nodes);
-  return phase === 'prefill' ? expectedNodesReached(moe.numExperts, moe.topK, nodes) : moe.topK;
+  return phase === 'prefill' || deepep ? expectedNodesReached(moe.numExperts, moe.topK, nodes) : moe.topK;
 }
 
 /**
@@ -198,7 +204,7 @@ function expertAllToAll(spec: ModelSpec, request: OperationRequest, b: OpBuilder
         ? 1
         : Math.max(1, Math.min(ep, Math.floor(layout.gpusPerNode / apart)));
   const nodes = Math.max(1, ep / perNode);
-  const copies = Math.min(moe.topK, networkCopies(moe, request.phase, nodes));
+  const copies = Math.min(moe.topK, networkCopies(moe, request, ep, nodes));
   // LatentMoE dispatches and combines latent-wide tokens. With sequence parallelism and ETP < TP each
   // rank dispatches its ETP/TP share of the TP group's tokens (its own sequence shard at ETP = 1;
   // Megatron's MoEAlltoAllTokenDispatcher); serving's replicated TP tokens are sent as they are.

@@ -158,6 +158,7 @@ export function trainingRequest(
       }),
       sequenceParallel: layout.sequenceParallel,
       gpusPerNode: cluster.gpusPerNode,
+      ...(options.tokenDispatcher !== undefined && { tokenDispatcher: options.tokenDispatcher }),
     },
     datatype,
     gemmInputBytes: bytes,

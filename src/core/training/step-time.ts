@@ -11,7 +11,7 @@ import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { FusedAttentionKernel } from '../hardware/efficiency.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
-import type { LossKernel } from '../model/operation-types.js';
+import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
@@ -64,6 +64,8 @@ export interface TrainingOptions {
   readonly zero2LayerHooks?: boolean;
   /** Overlap expert all-to-all with compute (default: only with DualPipe, DeepSeek-V3 Sec. 3.2.1). */
   readonly overlapExpertParallel?: boolean;
+  /** How tokens reach their experts (OperationLayout.tokenDispatcher; default `all-to-all`). */
+  readonly tokenDispatcher?: TokenDispatcher;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */
   readonly expertImbalance?: number;
   /** Attention and hidden dropout (GPT-3-era training; default false). */
