@@ -77,6 +77,8 @@ const caseSchema = z
         overlapExpertParallel: z.boolean().optional(),
         /** The run's expert token dispatcher where it states one (`deepep`: DeepEP's normal kernels). */
         tokenDispatcher: z.enum(TOKEN_DISPATCHERS).optional(),
+        /** The run's fused attention kernel where its config names one other than its stack's (`--attention`). */
+        attentionKernel: z.enum(['flash2', 'flash3', 'cudnn']).optional(),
       })
       .strict(),
     layout: z
