@@ -108,7 +108,6 @@ export const caseStepWallSeconds = (
   sequences: number,
 ): number =>
   stepWallSeconds(
-    profile,
     gpuSeconds,
     stepOverheads(profile, sequences, replica.expertParallel, moeLayers, replica.pipelineParallel),
   );

@@ -30,27 +30,36 @@ describe('KV pool of a hybrid (Qwen3.5-35B-A3B: 30 Gated DeltaNet + 10 full laye
 });
 
 describe('step wall time', () => {
-  const host = (hostSeconds: number) => ({ hostSeconds, gpuSeconds: 0 });
+  const serial = (hostSeconds: number, gpuSeconds = 0) => ({
+    hostSeconds,
+    gpuSeconds,
+    hostOverlapsGpu: false,
+  });
+  const overlapped = (hostSeconds: number, gpuSeconds = 0) => ({
+    hostSeconds,
+    gpuSeconds,
+    hostOverlapsGpu: true,
+  });
   it('adds host time to the GPU step, or takes the longer of the two where the host overlaps', () => {
-    const serial = { hostOverlapsGpu: false };
-    const overlapped = { hostOverlapsGpu: true };
-    expect(stepWallSeconds(serial, 0.018, host(0.008))).toBeCloseTo(0.026, 12);
-    expect(stepWallSeconds(overlapped, 0.018, host(0.008))).toBe(0.018);
+    expect(stepWallSeconds(0.018, serial(0.008))).toBeCloseTo(0.026, 12);
+    expect(stepWallSeconds(0.018, overlapped(0.008))).toBe(0.018);
     // A host-bound step (many sequences, little GPU work) runs at the host's pace.
-    expect(stepWallSeconds(overlapped, 0.01, host(0.03))).toBe(0.03);
-    expect(stepWallSeconds(undefined, 0.018, host(0.008))).toBeCloseTo(0.026, 12);
+    expect(stepWallSeconds(0.01, overlapped(0.03))).toBe(0.03);
   });
 
   it('the MoE term is GPU time: it adds to the kernels even where the host overlaps', () => {
-    const overlapped = { hostOverlapsGpu: true };
-    expect(stepWallSeconds(overlapped, 0.018, { hostSeconds: 0.02, gpuSeconds: 0.004 })).toBeCloseTo(
-      0.022,
-      12,
-    );
-    expect(stepWallSeconds(overlapped, 0.018, { hostSeconds: 0.008, gpuSeconds: 0.004 })).toBeCloseTo(
-      0.022,
-      12,
-    );
+    expect(stepWallSeconds(0.018, overlapped(0.02, 0.004))).toBeCloseTo(0.022, 12);
+    expect(stepWallSeconds(0.018, overlapped(0.008, 0.004))).toBeCloseTo(0.022, 12);
+  });
+
+  it('an overlapping engine hides its host time on a replica without a pipeline only; none without an engine', () => {
+    const engine = { ...GENERIC_ENGINE, stepOverheadSeconds: 0.004, hostOverlapsGpu: true };
+    expect(stepOverheads(engine, 64, 1, 0, 1).hostOverlapsGpu).toBe(true);
+    // SGLang turns its overlap schedule off at pp_size > 1; TensorRT-LLM runs its PP loop, vLLM's 2 async batches fill 2 stages.
+    const piped = stepOverheads(engine, 64, 1, 0, 2);
+    expect(piped.hostOverlapsGpu).toBe(false);
+    expect(stepWallSeconds(0.02, piped)).toBeCloseTo(0.02 + piped.hostSeconds, 12);
+    expect(stepOverheads({ ...engine, hostOverlapsGpu: false }, 64, 1, 0, 1).hostOverlapsGpu).toBe(false);
   });
 });
 
@@ -62,7 +71,11 @@ describe('per-step terms (stepOverheads)', () => {
     moeSequenceLayerSeconds: 1e-6,
   };
   it('host: fixed + per sequence; GPU: per sequence per MoE layer; both split over attention-DP ranks', () => {
-    expect(stepOverheads(engine, 100, 1, 0)).toEqual({ hostSeconds: 0.002 + 4e-4, gpuSeconds: 0 });
+    expect(stepOverheads(engine, 100, 1, 0)).toEqual({
+      hostSeconds: 0.002 + 4e-4,
+      gpuSeconds: 0,
+      hostOverlapsGpu: false,
+    });
     const moe = stepOverheads(engine, 100, 1, 48);
     expect(moe.gpuSeconds).toBeCloseTo(100 * 48 * 1e-6, 15);
     const dp = stepOverheads(engine, 100, 4, 48);
@@ -70,6 +83,10 @@ describe('per-step terms (stepOverheads)', () => {
     expect(dp.hostSeconds).toBeCloseTo(0.002 + 1e-4, 15);
   });
   it('no engine: no terms', () => {
-    expect(stepOverheads(undefined, 100, 1, 48)).toEqual({ hostSeconds: 0, gpuSeconds: 0 });
+    expect(stepOverheads(undefined, 100, 1, 48)).toEqual({
+      hostSeconds: 0,
+      gpuSeconds: 0,
+      hostOverlapsGpu: false,
+    });
   });
 });

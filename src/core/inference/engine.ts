@@ -270,6 +270,13 @@ export function promptStepsStatement(e: EngineProfile | undefined, disaggregated
 export interface StepOverheads {
   readonly hostSeconds: number;
   readonly gpuSeconds: number;
+  /**
+   * The host time hides behind the kernels: the engine overlaps them (EngineProfile.hostOverlapsGpu) and the
+   * replica has no pipeline, whose stages the engines keep their batches in flight for instead (SGLang
+   * disables its overlap schedule at pp_size > 1, server_args.py; TensorRT-LLM runs `_executor_loop_pp`,
+   * not `_executor_loop_overlap`; vLLM's async scheduling holds 2 batches, all of a 2-stage pipeline's).
+   */
+  readonly hostOverlapsGpu: boolean;
 }
 
 /**
@@ -287,27 +294,24 @@ export function stepOverheads(
   moeLayers: number,
   pipelineParallel = 1,
 ): StepOverheads {
-  if (!e) return { hostSeconds: 0, gpuSeconds: 0 };
+  if (!e) return { hostSeconds: 0, gpuSeconds: 0, hostOverlapsGpu: false };
   const perRank = sequences / Math.max(1, ranks);
   const microbatches = microbatchesOf(pipelineParallel, sequences);
   return {
     hostSeconds: e.stepOverheadSeconds * microbatches + e.sequenceOverheadSeconds * perRank,
     gpuSeconds: e.moeSequenceLayerSeconds * moeLayers * perRank,
+    hostOverlapsGpu: e.hostOverlapsGpu && pipelineParallel <= 1,
   };
 }
 
 /**
  * A step's wall time from its kernels and the engine's terms: GPU work (kernels and the MoE term) plus
- * host time, or the longer of the two where the engine's host work overlaps the GPU (SGLang v0.4's
- * zero-overhead batch scheduler; a pipeline of CPU and GPU stages runs at its slowest stage).
+ * host time, or the longer of the two where the host work overlaps the GPU (SGLang v0.4's zero-overhead
+ * batch scheduler; a pipeline of CPU and GPU stages runs at its slowest stage): {@link StepOverheads}.
  */
-export const stepWallSeconds = (
-  e: Pick<EngineProfile, 'hostOverlapsGpu'> | undefined,
-  kernelSeconds: number,
-  o: StepOverheads,
-): number => {
+export const stepWallSeconds = (kernelSeconds: number, o: StepOverheads): number => {
   const gpu = kernelSeconds + o.gpuSeconds;
-  return e?.hostOverlapsGpu ? Math.max(gpu, o.hostSeconds) : gpu + o.hostSeconds;
+  return o.hostOverlapsGpu ? Math.max(gpu, o.hostSeconds) : gpu + o.hostSeconds;
 };
 
 export interface KvCapacity {

@@ -71,7 +71,7 @@ export function steadyStep(
     routedLayers(spec),
     r.pipelineParallel,
   );
-  const wall = (kernelSeconds: number) => stepWallSeconds(r.profile, kernelSeconds, overheads);
+  const wall = (kernelSeconds: number) => stepWallSeconds(kernelSeconds, overheads);
   let decodeKernels: number;
   let stepKernels: number;
   let step: number;
@@ -90,7 +90,7 @@ export function steadyStep(
       r,
       work,
       promptTokens,
-      (k) => stepWallSeconds(r.profile, k, one),
+      (k) => stepWallSeconds(k, one),
       cachedTokens,
     );
     decodeKernels = servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 });

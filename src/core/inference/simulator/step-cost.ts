@@ -85,7 +85,6 @@ export function stepCostModel(
     const low = gridStep(d, c, lo, pc, ps, streams, absorbed);
     const s = f === 0 ? low : low + f * (gridStep(d, c, hi, pc, ps, streams, absorbed) - low);
     return stepWallSeconds(
-      engine,
       s,
       stepOverheads(engine, w.decodeSequences + prefillSequences, r.expertParallel, moeLayers, pp),
     );
