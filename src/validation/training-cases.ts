@@ -9,6 +9,7 @@ import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { allStackCalibrations, findStack } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware } from '../catalog/training-defaults.js';
 import { InternalError } from '../core/errors.js';
+import { ATTENTION_IMPLEMENTATIONS } from '../core/hardware/efficiency.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { TOKEN_DISPATCHERS } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -78,7 +79,7 @@ const caseSchema = z
         /** The run's expert token dispatcher where it states one (`deepep`: DeepEP's normal kernels). */
         tokenDispatcher: z.enum(TOKEN_DISPATCHERS).optional(),
         /** The run's fused attention kernel where its config names one other than its stack's (`--attention`). */
-        attentionKernel: z.enum(['flash2', 'flash3', 'cudnn']).optional(),
+        attentionKernel: z.enum(ATTENTION_IMPLEMENTATIONS).exclude(['unfused']).optional(),
       })
       .strict(),
     layout: z
