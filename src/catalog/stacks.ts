@@ -184,6 +184,7 @@ function fittedCalibrations(id: StackId): StackCalibration[] {
       ),
       maxGpus: Math.max(...c.cases.map((k) => k.gpus)),
       maxParams: Math.max(...c.cases.map((k) => k.totalParams)),
+      maxAttentionFraction: Math.max(...c.cases.map((k) => k.attentionFraction)),
       caseFamilies: [...new Set(c.cases.map((k) => k.gpuFamily))].sort(),
       caseMixers: [...new Set(c.cases.flatMap((k) => k.mixers))].sort(),
     }));

@@ -1,10 +1,16 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
 import { findStack, withTrainedMtp } from '../catalog/stacks.js';
+import { inputError } from '../core/errors.js';
 import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import {
+  PIPELINE_SCHEDULES,
+  RECOMPUTE_MODES,
+  RECOMPUTE_MODULES,
+  type RecomputeModule,
+} from '../core/parallelism/layout.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { STACK_IDS, type StackId, type StackProfile } from '../core/training/stack.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from './options.js';
@@ -19,6 +25,7 @@ export interface LayoutFlags {
   vpp?: string;
   microBatch?: string;
   recompute?: string;
+  recomputeModules?: string;
   sequenceParallel?: boolean;
   zero?: string;
   schedule?: string;
@@ -108,8 +115,13 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
     contextParallel: optionalInt(o.cp, '--cp'),
     virtualStages: optionalInt(o.vpp, '--vpp'),
     microBatchSize: optionalInt(o.microBatch, '--micro-batch'),
+    // --recompute-modules names what selective recomputation re-runs: it fixes the mode.
     recompute:
-      o.recompute === undefined ? undefined : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
+      o.recompute === undefined
+        ? o.recomputeModules === undefined
+          ? undefined
+          : 'selective'
+        : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
     sequenceParallel: o.sequenceParallel,
     zeroStage:
       o.zero === undefined
@@ -118,4 +130,40 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
     schedule:
       o.schedule === undefined ? undefined : oneOf(o.schedule, '--schedule', PIPELINE_SCHEDULES, '1f1b'),
   };
+}
+
+/** Megatron-Core's recompute modules llmecon does not price (recompute.ts, activations.ts). */
+const UNMODELLED_MODULES = ['mlp', 'shared_experts', 'mla_up_proj'];
+
+/** The help text of `--recompute-modules`. */
+export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (implies --recompute selective; default core_attn)`;
+
+/**
+ * `--recompute-modules a,b` as Megatron-Core's `--recompute-modules a b`: the modules selective
+ * recomputation re-runs (absent: the stack's selective policy). Needs `--recompute selective` where a mode is given.
+ */
+export function recomputeModulesFlag(o: LayoutFlags): readonly RecomputeModule[] | undefined {
+  if (o.recomputeModules === undefined) return undefined;
+  const flag = '--recompute-modules';
+  if (o.recompute !== undefined && o.recompute !== 'selective')
+    inputError(
+      'invalid_value',
+      [flag],
+      `names what selective recomputation re-runs: it needs --recompute selective, got --recompute ${o.recompute}`,
+    );
+  const names = o.recomputeModules.split(',').map((name) => name.trim());
+  if (names.some((name) => name.length === 0))
+    inputError(
+      'invalid_value',
+      [flag],
+      `give module names separated by commas (${RECOMPUTE_MODULES.join(', ')}), got '${o.recomputeModules}'`,
+    );
+  for (const name of names)
+    if (UNMODELLED_MODULES.includes(name))
+      inputError(
+        'invalid_value',
+        [flag],
+        `Megatron-Core's '${name}' recompute module is not modelled; modelled: ${RECOMPUTE_MODULES.join(', ')}`,
+      );
+  return [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];
 }

@@ -14,8 +14,12 @@ import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.
 import { TOKEN_DISPATCHERS } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import type { ParallelLayout } from '../core/parallelism/layout.js';
-import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
+import {
+  type ParallelLayout,
+  PIPELINE_SCHEDULES,
+  RECOMPUTE_MODES,
+  RECOMPUTE_MODULES,
+} from '../core/parallelism/layout.js';
 import { median } from '../core/statistics.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { planTraining } from '../core/training/plan.js';
@@ -80,6 +84,8 @@ const caseSchema = z
         tokenDispatcher: z.enum(TOKEN_DISPATCHERS).optional(),
         /** The run's fused attention kernel where its config names one other than its stack's (`--attention`). */
         attentionKernel: z.enum(ATTENTION_IMPLEMENTATIONS).exclude(['unfused']).optional(),
+        /** Megatron-Core's --recompute-modules where the run states them (with layout.recompute selective). */
+        recomputeModules: z.array(z.enum(RECOMPUTE_MODULES)).min(1).optional(),
       })
       .strict(),
     layout: z

@@ -32,7 +32,7 @@ import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, layoutConstraints, stackAndModel } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, recomputeModulesFlag, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -81,6 +81,11 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
       { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
       'with --mode infer',
     );
+    refuseFlags(
+      options,
+      { recomputeModules: '--recompute-modules' },
+      'without --method (pre-training memory)',
+    );
     return memoryMethodCommand(spec, options);
   }
   if (mode === 'train') refuseFlags(options, methodOnly, 'with --method (fine-tuning memory)');
@@ -103,6 +108,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         vpp: '--vpp',
         microBatch: '--micro-batch',
         recompute: '--recompute',
+        recomputeModules: '--recompute-modules',
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
@@ -141,6 +147,7 @@ function train(
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
+  const recomputeModules = recomputeModulesFlag(o);
   const { stack, spec } = stackAndModel(o, loaded, 'megatron');
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
@@ -191,6 +198,7 @@ function train(
     optimizer,
     stack,
     ...attentionOptions(o),
+    ...(recomputeModules !== undefined && { recomputeModules }),
     ...(offloadMode === 'none' ? {} : { offload: { mode: offloadMode } }),
   });
   const peak = memory.peak;
@@ -210,6 +218,7 @@ function train(
         warnings,
         gpus,
         layout,
+        ...(recomputeModules !== undefined && { recomputeModules }),
         seqLen,
         globalBatchSize,
         precision,
@@ -249,7 +258,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

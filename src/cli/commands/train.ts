@@ -19,7 +19,13 @@ import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
-import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
+import {
+  attentionOptions,
+  type LayoutFlags,
+  layoutConstraints,
+  recomputeModulesFlag,
+  stackAndModel,
+} from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
@@ -109,6 +115,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
+  const recomputeModules = recomputeModulesFlag(o);
   const training = {
     seqLen,
     globalBatchSize,
@@ -118,6 +125,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
+    ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
     offload: offloadFlag(o.offload, hw.gpu),
   };
@@ -209,6 +217,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     precision,
     layout: layoutJson(chosen.layout),
     tokenDispatcher: training.tokenDispatcher,
+    ...(recomputeModules !== undefined && { recomputeModules }),
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
     tokensPerSecondPerGpu: step.tokensPerSecond / gpus,
@@ -257,7 +266,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}`,
+    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus, 0)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus, 0)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
@@ -332,13 +341,15 @@ function layoutJson(l: ParallelLayout) {
   };
 }
 
-function layoutText(l: ParallelLayout): string {
+/** The layout in words; `modules`: the recompute modules a selective layout re-runs, where named. */
+function layoutText(l: ParallelLayout, modules?: readonly string[]): string {
   const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
   if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
   if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
   if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
   if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
-  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}`, `ZeRO-${l.zeroStage}`);
+  const named = modules && l.recompute === 'selective' ? ` (${modules.join(', ')})` : '';
+  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}${named}`, `ZeRO-${l.zeroStage}`);
   if (l.sequenceParallel) parts.push('SP');
   if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
   return parts.join(' · ');

@@ -1,6 +1,6 @@
 /** Commands about one model: parameters, FLOPs, KV cache and memory per GPU. */
 import type { Command } from 'commander';
-import { addLayoutFlags } from '../layout-flags.js';
+import { addLayoutFlags, RECOMPUTE_MODULES_HELP } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
 import {
   decimalIndex,
@@ -66,6 +66,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
     addLayoutFlags(cli.command('memory <model>'), ' (with --method: searched if unset)')
       .description('memory per GPU for training (a parallel layout) or inference, and whether it fits')
       .option('--mode <mode>', 'train | infer', 'train')
+      .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
       .option('--seq-len <n>', 'training sequence length')
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')

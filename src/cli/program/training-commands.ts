@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { CLUSTERS_FILES } from '../../catalog/data.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
-import { addLayoutFlags } from '../layout-flags.js';
+import { addLayoutFlags, RECOMPUTE_MODULES_HELP } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
 
 const MEMORY_FIT_HELP =
@@ -53,6 +53,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--overlap-ep',
         'overlap expert all-to-all with compute (default: only with --schedule dualpipe)',
       )
+      .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
       .option(
         '--ep-dispatcher <d>',
         'expert token dispatch: all-to-all (default: once per routed expert) | deepep (DeepEP: once per GPU in a node, once per node across nodes)',

@@ -16,7 +16,7 @@ import {
   type ModelSpec,
 } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
-import { expertTensorParallelOf, type ParallelLayout } from '../parallelism/layout.js';
+import { expertTensorParallelOf, type ParallelLayout, type RecomputeModule } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
   readonly seqLen: number;
@@ -28,6 +28,11 @@ export interface ActivationOptions {
   readonly unfusedElementwise?: boolean;
   /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint; default 'attention'). */
   readonly selectiveCheckpoint?: 'attention' | 'ops';
+  /**
+   * Megatron-Core's recompute modules under `recompute: selective`, replacing the stack's policy (default:
+   * the attention core alone, Megatron's selective recomputation).
+   */
+  readonly recomputeModules?: readonly RecomputeModule[];
 }
 
 /**
@@ -57,7 +62,15 @@ export function activationBytesPerLayer(
   // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4).
   if (layout.recompute === 'full')
     return 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
-  if (layout.recompute === 'selective' && options.selectiveCheckpoint === 'ops') {
+  // Selective recomputation by module (Megatron-Core's recompute_modules): each named module keeps only
+  // its input; the attention core alone where none is named.
+  const recomputed = (m: RecomputeModule) =>
+    layout.recompute === 'selective' && (options.recomputeModules ?? ['core_attn']).includes(m);
+  if (
+    layout.recompute === 'selective' &&
+    options.selectiveCheckpoint === 'ops' &&
+    options.recomputeModules === undefined
+  ) {
     // Layers the per-op policy is not modelled for (MLA, MoE, linear mixers) keep every tensor.
     return (
       opPolicySavedBytes(spec, kind, layout, options) ??
@@ -87,8 +100,9 @@ export function activationBytesPerLayer(
   } else {
     // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
     // attention kernel), output-projection input.
+    // The QKV input is the layer norm's output: not kept where the norms recompute.
     attention =
-      g * sbh * rep +
+      (recomputed('layernorm') ? 0 : g * sbh * rep) +
       (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim) + g * s * b * heads * vDim) / t;
     // DSA: the indexer's projections' inputs and the selected keys (operations.ts).
     if (kind.attention === 'sparse') attention += mixerOpActivations(spec, kind, layout, options.seqLen);
@@ -106,7 +120,7 @@ export function activationBytesPerLayer(
     attention += mask * sbh * rep;
     if (options.flashAttention) {
       attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
-    } else if (layout.recompute !== 'selective') {
+    } else if (!recomputed('core_attn')) {
       // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
       attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
     }
@@ -125,7 +139,11 @@ export function activationBytesPerLayer(
   } else if (kind.mlp === 'dense' || !spec.moe) {
     // Kosmos-2's ffn_layernorm keeps its input (the activation's output, BF16) for its backward.
     const norm = spec.mlp.intermediateNorm ? (2 * s * b * spec.mlp.intermediateSize) / t : 0;
-    mlp = g * sbh * rep + mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + norm + mask * sbh * rep;
+    mlp =
+      (recomputed('layernorm') ? 0 : g * sbh * rep) +
+      mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) +
+      norm +
+      mask * sbh * rep;
   } else {
     const moe = spec.moe;
     // Each token's copy in each of its top-k experts: dispatched input and expert MLP activations
@@ -133,13 +151,20 @@ export function activationBytesPerLayer(
     // each rank holds ETP/TP of the TP group's dispatched inputs (all of them at ETP = TP, gathered;
     // its sequence-parallel share at ETP = 1); the expert MLP tensors are 1/TP either way.
     const dispatched = expertTensorParallelOf(layout) / t;
-    mlp =
-      moe.topK * (g * sbh * dispatched + mlpTensors(moe.expertIntermediateSize, moe.gated)) +
+    // moe_act recomputes the experts' activation function: its output (fc2's input) is not kept. `moe`
+    // recomputes the whole layer from its input (the norm's output, unless the norms recompute too).
+    const routed =
+      moe.topK *
+      (g * sbh * dispatched +
+        mlpTensors(moe.expertIntermediateSize, moe.gated) -
+        (recomputed('moe_act') ? (g * s * b * moe.expertIntermediateSize) / t : 0));
+    const inner =
+      routed +
       (moe.numSharedExperts > 0
         ? mlpTensors(moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated)
         : 0) +
-      g * sbh * rep +
       4 * s * b * moe.numExperts;
+    mlp = (recomputed('moe') ? 0 : inner) + (recomputed('layernorm') ? 0 : g * sbh * rep);
   }
   let eager = 0;
   if (options.unfusedElementwise) {
@@ -156,8 +181,7 @@ export function activationBytesPerLayer(
           : (2 * s * b * spec.mlp.intermediateSize) / t);
     // Eager attention (no FlashAttention): softmax(dtype=float32) also saves its FP32 output, 4as²b
     // beside the BF16 probabilities ·V keeps (transformers eager_attention_forward).
-    if (softmax && !options.flashAttention && layout.recompute !== 'selective')
-      eager += (4 * heads * s * s * b) / t;
+    if (softmax && !options.flashAttention && !recomputed('core_attn')) eager += (4 * heads * s * s * b) / t;
   }
   return (
     attention +

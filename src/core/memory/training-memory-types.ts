@@ -3,6 +3,7 @@
  * stage with its breakdown by term. Split out of training-memory.ts.
  */
 import type { AdapterRuntime } from '../model/adapters.js';
+import type { RecomputeModule } from '../parallelism/layout.js';
 import type { ModelStateBytes } from './model-states.js';
 import type { OffloadMode } from './offload.js';
 import type { Optimizer, StackMemory, TrainingPrecision } from './training-recipes.js';
@@ -45,6 +46,8 @@ export interface TrainingMemoryOptions {
   readonly lossCompiled?: boolean;
   /** Model states kept in host memory (offload.ts); default none. */
   readonly offload?: { readonly mode: OffloadMode };
+  /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */
+  readonly recomputeModules?: readonly RecomputeModule[];
 }
 
 /**

@@ -126,6 +126,7 @@ export function trainingMemory(
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
+    ...(options.recomputeModules !== undefined && { recomputeModules: options.recomputeModules }),
   };
   const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
@@ -188,7 +189,7 @@ export function trainingMemory(
     if (layout.recompute === 'none') return 0;
     const noRecompute = activationBytesPerLayer(spec, layer, { ...layout, recompute: 'none' }, actOptions);
     if (layout.recompute === 'full') return noRecompute;
-    return actOptions.selectiveCheckpoint === 'ops'
+    return actOptions.selectiveCheckpoint === 'ops' || actOptions.recomputeModules !== undefined
       ? noRecompute - activationBytesPerLayer(spec, layer, layout, actOptions)
       : 0;
   };

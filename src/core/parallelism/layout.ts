@@ -21,6 +21,14 @@ export const PIPELINE_SCHEDULES = ['1f1b', 'interleaved', 'zero-bubble', 'dualpi
 export type PipelineSchedule = (typeof PIPELINE_SCHEDULES)[number];
 export const RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
 export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
+/**
+ * Megatron-Core's `--recompute-modules` (TransformerConfig.recompute_modules) that selective recomputation
+ * can name and the engine prices: the attention core, the layer norms, the routed experts' activation
+ * function, and the whole MoE layer (router, dispatch, experts, combine); `mlp`, `shared_experts` and
+ * `mla_up_proj` are not modelled.
+ */
+export const RECOMPUTE_MODULES = ['core_attn', 'layernorm', 'moe_act', 'moe'] as const;
+export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
 export interface ParallelLayout {
   readonly tensorParallel: number;

@@ -70,6 +70,8 @@ export function errorBand(
     readonly mixers?: readonly LabelledMixer[];
     /** The stack's own model types, when this model is not one (it runs another stack's modules). */
     readonly foreignTo?: readonly string[];
+    /** Attention's share of the engine's step before calibration (calibration-case.ts caseTerms), when known. */
+    readonly attentionFraction?: number;
   },
 ): ErrorBand {
   const outside: string[] = [];
@@ -104,6 +106,18 @@ export function errorBand(
   if (calibration && where.params !== undefined && where.params > 2 * calibration.maxParams) {
     outside.push(
       `a ${formatCount(where.params)}-parameter model is beyond the calibration cases (up to ${formatCount(calibration.maxParams)}): the band is widened by half`,
+    );
+    widen *= 1.5;
+  }
+  // The attention factor is fitted on the cases' attention shares: far beyond them (a long context) it extrapolates.
+  const attentionMax = calibration?.maxAttentionFraction;
+  if (
+    attentionMax !== undefined &&
+    where.attentionFraction !== undefined &&
+    where.attentionFraction > Math.max(1.5 * attentionMax, attentionMax + 0.1)
+  ) {
+    outside.push(
+      `attention is ${(100 * where.attentionFraction).toFixed(0)}% of this step, beyond the calibration cases (up to ${(100 * attentionMax).toFixed(0)}%): the attention factor is extrapolated; the band is widened by half`,
     );
     widen *= 1.5;
   }

@@ -46,7 +46,7 @@ import {
   stackLayoutIssues,
   stackPrecisionIssues,
 } from './stack.js';
-import type { TrainingOptions } from './step-time.js';
+import { type TrainingOptions, trainingStepTime } from './step-time.js';
 
 export interface TrainingPlanOptions extends TrainingOptions {
   readonly gpus: number;
@@ -254,12 +254,15 @@ export function planTraining(
   }
   const chosen = search.best;
   const run = options.cost ? trainingRunCost(chosen.step, { ...options.cost, gpus: options.gpus }) : null;
+  // Attention's share of the chosen layout's step before calibration, as the fit's cases measure theirs.
+  const engine = stack && calibration ? trainingStepTime(spec, cluster, chosen.layout, stackOptions) : null;
   const band = stack
     ? errorBand(calibration, options.calibrationPool ?? stack.calibrations, {
         family,
         stack: stack.id,
         gpus: options.gpus,
         params: paramCount(spec).totalParams,
+        ...(engine && { attentionFraction: engine.calibrationTerms.attentionSeconds / engine.stepSeconds }),
         moe: spec.moe !== null,
         mixers: labelledMixerKinds(spec),
         foreignTo: foreignModules(stack.memory, spec)?.modelTypes,

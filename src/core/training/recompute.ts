@@ -2,7 +2,7 @@
  * What activation recomputation re-runs: the share of each part of a layer's forward pass that runs
  * again before its backward pass, by recomputation mode and the stack's selective policy.
  */
-import type { RecomputeMode } from '../parallelism/layout.js';
+import type { RecomputeMode, RecomputeModule } from '../parallelism/layout.js';
 
 /** The parts of a stage's pass that step-time.ts times apart. */
 export type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep' | 'experts';
@@ -47,15 +47,40 @@ const OPS: Readonly<Record<StagePart, number>> = {
 };
 
 /**
+ * Megatron-Core's `moe` recompute module: the MoE layer's forward again (its routed experts' GEMMs and the
+ * dispatch and combine all-to-all; router and permutation are small and not timed apart).
+ */
+const MOE_LAYER: Readonly<Record<StagePart, number>> = { ...NONE, experts: 1, ep: 1 };
+
+/**
  * Share of each forward part re-run before the backward pass. Full: the whole forward (Korthikanti
  * et al. 2022, Sec. 4). Selective, Megatron's policy: the attention core, which FlashAttention's
  * backward already recomputes from its saved statistics, so nothing more is timed (Sec. 5); the
- * per-op policy: {@link OPS}.
+ * per-op policy: {@link OPS}. Named Megatron modules replace the policy: `moe` re-runs the MoE layer
+ * ({@link MOE_LAYER}); the norms and the experts' activation function are element-wise kernels of a
+ * few bytes per token, not timed apart.
  */
 export function recomputeShares(
   mode: RecomputeMode,
   policy: SelectivePolicy = 'attention',
+  modules?: readonly RecomputeModule[],
 ): Readonly<Record<StagePart, number>> {
   if (mode === 'full') return ALL;
-  return mode === 'selective' && policy === 'ops' ? OPS : NONE;
+  if (mode !== 'selective') return NONE;
+  if (modules !== undefined) return modules.includes('moe') ? MOE_LAYER : NONE;
+  return policy === 'ops' ? OPS : NONE;
+}
+
+/**
+ * Seconds of a forward part re-run before the backward at `shares`: the routed experts' GEMMs are a subset
+ * of gemm, so gemm's other GEMMs re-run at its share and the experts' at theirs.
+ */
+export function recomputedSeconds(
+  shares: Readonly<Record<StagePart, number>>,
+  forward: Readonly<Record<StagePart, number>>,
+  part: StagePart,
+): number {
+  return part === 'gemm'
+    ? shares.gemm * (forward.gemm - forward.experts) + shares.experts * forward.experts
+    : shares[part] * forward[part];
 }

@@ -122,6 +122,11 @@ export interface StackCalibration {
   /** Largest model among the cases, total parameters (beyond twice it the band is an extrapolation). */
   readonly maxParams: number;
   /**
+   * Largest share of the engine's step that attention took among the cases (known for catalog fits): the
+   * attention factor is fitted within it, and a step with far more attention extrapolates it.
+   */
+  readonly maxAttentionFraction?: number;
+  /**
    * The GPU families its cases ran on (known for catalog fits): a fit pooled over families ('*')
    * applied to a family none of them ran on is an extrapolation, and the band says so.
    */
@@ -181,6 +186,7 @@ export function transferredCalibrations(
       cases: [],
       maxGpus: Math.max(...own.map((c) => c.maxGpus)),
       maxParams: Math.max(...own.map((c) => c.maxParams)),
+      maxAttentionFraction: Math.max(...own.map((c) => c.maxAttentionFraction ?? 0)),
       caseMixers: [...new Set(own.flatMap((c) => c.caseMixers ?? []))].sort(),
       transferred: { from: referenceId, ratio, families: shared.map((c) => c.family) },
     }));

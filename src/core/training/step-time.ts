@@ -13,12 +13,13 @@ import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/tra
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { RecomputeModule } from '../parallelism/layout.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 import { pipelineBubbleSeconds } from './pipeline-schedule.js';
-import { recomputeShares, type SelectivePolicy, type StagePart } from './recompute.js';
+import { recomputedSeconds, recomputeShares, type SelectivePolicy, type StagePart } from './recompute.js';
 import { stageCompositions } from './stage-composition.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
@@ -47,6 +48,8 @@ export interface TrainingOptions {
   readonly lossCompiled?: boolean;
   /** What `recompute: selective` keeps (recompute.ts); `planTraining` sets the stack's. Default 'attention'. */
   readonly selectiveCheckpoint?: SelectivePolicy;
+  /** Megatron-Core's recompute modules under `recompute: selective`: replace the policy (recompute.ts, activations.ts). */
+  readonly recomputeModules?: readonly RecomputeModule[];
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
   readonly attentionKernel?: FusedAttentionKernel;
   /**
@@ -192,8 +195,8 @@ interface StageContext {
   readonly overlapEp: boolean;
   /** Share of each forward part re-run before the backward (recompute.ts). */
   readonly recompute: Readonly<Record<StagePart, number>>;
-  /** The selective policy the shares come from (with the layout's mode, the memo key). */
-  readonly selectivePolicy: SelectivePolicy;
+  /** The selective policy and recompute modules the shares come from (with the layout's mode, the memo key). */
+  readonly recomputeKey: string;
 }
 
 type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
@@ -244,7 +247,7 @@ function stageTimes(
   const parts = {} as Record<StagePart, number>;
   let recomputed = 0;
   for (const key of Object.keys(f.parts) as StagePart[]) {
-    const again = ctx.recompute[key] * f.parts[key];
+    const again = recomputedSeconds(ctx.recompute, f.parts, key);
     parts[key] = f.parts[key] + again + b.parts[key];
     // Routed experts are a subset of gemm, not in the total.
     if (key !== 'experts') recomputed += again;
@@ -267,7 +270,7 @@ function stageTimes(
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
   // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
   // virtual stages and schedule around them): memoised per costs object.
-  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${layout.recompute}|${ctx.selectivePolicy}`;
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${layout.recompute}|${ctx.recomputeKey}`;
   let byKey = slowestCache.get(ctx.costs);
   if (!byKey) {
     byKey = new Map();
@@ -324,8 +327,8 @@ export function stepTimeFromLayerCosts(
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
-    recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint),
-    selectivePolicy: options.selectiveCheckpoint ?? 'attention',
+    recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
+    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}`,
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
