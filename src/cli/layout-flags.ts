@@ -136,15 +136,22 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
 const UNMODELLED_MODULES = ['mlp', 'shared_experts', 'mla_up_proj'];
 
 /** The help text of `--recompute-modules`. */
-export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (implies --recompute selective; default core_attn)`;
+export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (Megatron; implies --recompute selective; default core_attn)`;
 
 /**
  * `--recompute-modules a,b` as Megatron-Core's `--recompute-modules a b`: the modules selective
- * recomputation re-runs (absent: the stack's selective policy). Needs `--recompute selective` where a mode is given.
+ * recomputation re-runs (absent: the stack's selective policy). Megatron only; needs `--recompute selective` where a mode is given.
  */
-export function recomputeModulesFlag(o: LayoutFlags): readonly RecomputeModule[] | undefined {
+export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
+  // Megatron-Core's recompute_modules: other stacks checkpoint otherwise (torchtitan per op, Hugging Face per layer).
+  if (stack !== 'megatron')
+    inputError(
+      'invalid_value',
+      [flag],
+      `names Megatron-Core's recompute modules: it needs --stack megatron, got --stack ${stack}`,
+    );
   if (o.recompute !== undefined && o.recompute !== 'selective')
     inputError(
       'invalid_value',

@@ -147,8 +147,8 @@ function train(
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
-  const recomputeModules = recomputeModulesFlag(o);
   const { stack, spec } = stackAndModel(o, loaded, 'megatron');
+  const recomputeModules = recomputeModulesFlag(o, stack.id);
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,

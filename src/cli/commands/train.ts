@@ -115,7 +115,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
-  const recomputeModules = recomputeModulesFlag(o);
+  const recomputeModules = recomputeModulesFlag(o, stack.id);
   const training = {
     seqLen,
     globalBatchSize,
