@@ -13,7 +13,9 @@ export function formatCount(n: number, digits = 2): string {
   if (abs >= 1e9) return `${(n / 1e9).toFixed(digits)}B`;
   if (abs >= 1e6) return `${(n / 1e6).toFixed(digits)}M`;
   if (abs >= 1e3) return `${(n / 1e3).toFixed(digits)}K`;
-  return `${Number.isInteger(n) ? n : n.toFixed(digits)}`;
+  // Below a thousand, as many significant digits as the prefixed forms show (893.4 → 893, 12.34 → 12.3).
+  if (Number.isInteger(n)) return `${n}`;
+  return n.toFixed(abs >= 100 ? Math.max(0, digits - 2) : abs >= 10 ? Math.max(0, digits - 1) : digits);
 }
 
 /** A count and its noun, singular for one: "1 layer", "9 layers". */

@@ -196,7 +196,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       `calibrated on ${band.cases} published RL runs: rollout ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine, ${seconds(s.loopOverheadSeconds)} s per step for the loop; weight reload from measured updates`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
-      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, formatCount)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
+      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
       ...warnings.map((w) => `warning: ${w}`),
     ].join('\n'),
     exitCode: 0,
