@@ -158,13 +158,8 @@ export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly R
       [flag],
       `names what selective recomputation re-runs: it needs --recompute selective, got --recompute ${o.recompute}`,
     );
+  // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
-  if (names.some((name) => name.length === 0))
-    inputError(
-      'invalid_value',
-      [flag],
-      `give module names separated by commas (${RECOMPUTE_MODULES.join(', ')}), got '${o.recomputeModules}'`,
-    );
   for (const name of names)
     if (UNMODELLED_MODULES.includes(name))
       inputError(
