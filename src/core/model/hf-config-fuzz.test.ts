@@ -87,3 +87,31 @@ test('a count beyond a double is named as such, not as JSON null', () => {
     /'hidden_size' must be a non-negative integer, got a number beyond the range of a double/,
   );
 });
+
+/** The message of the error reading a config raises, or '' where it reads. */
+function refusal(config: Record<string, unknown>, id: string): string {
+  try {
+    modelSpecFrom(config, id);
+    return '';
+  } catch (e) {
+    expect(e, `${id}: ${String(e)}`).toBeInstanceOf(InputError);
+    return String(e);
+  }
+}
+
+const nulls = (text: string): number => text.match(/\bnull\b/g)?.length ?? 0;
+
+// Exhaustive, not drawn: a number beyond a double (Infinity once parsed) is refused as 1e300 is,
+// and its message never shows JSON's 'null' where 1e300's shows the number.
+test('every field of every fixture set beyond a double: no message shows it as JSON null', () => {
+  let refused = 0;
+  for (const id of FIXTURES)
+    for (const path of fieldPaths(hfFixture(id))) {
+      const beyond = refusal(withField(hfFixture(id), path, Number.POSITIVE_INFINITY), id);
+      const large = refusal(withField(hfFixture(id), path, 1e300), id);
+      expect(nulls(beyond), `${id} ${path.join('.')}: ${beyond}`).toBeLessThanOrEqual(nulls(large));
+      expect(beyond, `${id} ${path.join('.')}`).not.toMatch(/Infinity/);
+      if (beyond) refused += 1;
+    }
+  expect(refused).toBeGreaterThan(100);
+});

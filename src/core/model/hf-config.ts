@@ -5,7 +5,7 @@
  */
 import { DoesNotFitError, InputError, inputError, withIssuePaths } from '../errors.js';
 import { eagleVersion } from './eagle-head.js';
-import { Fields, isJsonObject, type Json } from './families/fields.js';
+import { Fields, isJsonObject, type Json, shown } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
 import { fixedVitTower } from './families/vision.js';
 import { subConfig } from './families/wrappers.js';
@@ -76,7 +76,7 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
 function withEagleNote(spec: ModelSpec, json: Json): ModelSpec {
   const version = eagleVersion(json);
   if (version === null) return spec;
-  const warning = `this is an EAGLE${version === 3 ? '-3' : ''} draft head (architectures ${JSON.stringify(json.architectures)}): read as a ${spec.numLayers}-layer model of its own, with an embedding and a full-vocabulary head it does not hold; as a drafter (serve --draft-model) it is costed as the engines run it`;
+  const warning = `this is an EAGLE${version === 3 ? '-3' : ''} draft head (architectures ${shown(json.architectures)}): read as a ${spec.numLayers}-layer model of its own, with an embedding and a full-vocabulary head it does not hold; as a drafter (serve --draft-model) it is costed as the engines run it`;
   return { ...spec, warnings: [...(spec.warnings ?? []), warning] };
 }
 

@@ -220,7 +220,7 @@ export function specFromMistralParams(params: Json, name: string): ModelSpec {
   const note =
     params.quantization !== undefined
       ? [
-          `params.json's quantization ${JSON.stringify(params.quantization).slice(0, 120)}: counts are parameters; give the weight format (e.g. --weights fp8) for memory`,
+          `params.json's quantization ${shown(params.quantization).slice(0, 120)}: counts are parameters; give the weight format (e.g. --weights fp8) for memory`,
         ]
       : [];
   return {

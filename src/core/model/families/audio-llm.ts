@@ -36,7 +36,7 @@
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
-import { type Fields, isJsonObject, type Json, MAX } from './fields.js';
+import { type Fields, isJsonObject, type Json, MAX, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { type FamilyOf, subConfig, textFamilies, wrapped } from './wrappers.js';
 
@@ -227,7 +227,7 @@ function ignoredAliases(a: Fields): string[] {
   return Object.entries(VOXTRAL_ALIASES).flatMap(([alias, key]) => {
     if (!a.has(alias) || a.raw(alias) === a.raw(key)) return [];
     return [
-      `voxtral: audio_config.${alias} (${JSON.stringify(a.raw(alias))}) is ignored: VoxtralEncoderConfig.__init__ sets ${key} (${fmt(a.positiveInt(key))}) after its attribute_map alias`,
+      `voxtral: audio_config.${alias} (${shown(a.raw(alias))}) is ignored: VoxtralEncoderConfig.__init__ sets ${key} (${fmt(a.positiveInt(key))}) after its attribute_map alias`,
     ];
   });
 }

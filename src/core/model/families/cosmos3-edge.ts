@@ -160,7 +160,7 @@ function notes(top: Fields, textHidden: number): string[] {
       const given = projector.raw(key);
       if (given !== undefined && given !== value) {
         out.push(
-          `projector_config.${key} (${JSON.stringify(given)}) is not read: Cosmos3EdgePatchMerger builds ${value} from vision_config, projector_hidden_size and the text width (counted)`,
+          `projector_config.${key} (${shown(given)}) is not read: Cosmos3EdgePatchMerger builds ${value} from vision_config, projector_hidden_size and the text width (counted)`,
         );
       }
     }

@@ -104,7 +104,7 @@ export class Fields {
       inputError(
         value === undefined || value === null ? 'missing_field' : 'invalid_value',
         this.path(key),
-        `'${this.label(key)}' must be a list of ${length ?? 'one or more'} objects${length === undefined ? '' : ' (one per layer)'}, got ${Array.isArray(value) ? `${value.length} entries` : JSON.stringify(value ?? null)}`,
+        `'${this.label(key)}' must be a list of ${length ?? 'one or more'} objects${length === undefined ? '' : ' (one per layer)'}, got ${Array.isArray(value) ? `${value.length} entries` : shown(value ?? null)}`,
       );
     }
     return value.map((item, i) => {
@@ -256,7 +256,7 @@ export class Fields {
           inputError(
             'invalid_value',
             this.path(key, i),
-            `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(t)}`,
+            `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${shown(t)}`,
           )),
     );
   }

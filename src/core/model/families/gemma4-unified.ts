@@ -20,7 +20,7 @@
  * Both embedders are counted apart, like vision towers; LayerNorms carry weight and bias.
  */
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { gemma4Text } from './gemma4.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
@@ -60,7 +60,7 @@ export const gemma4UnifiedText: Family = (f, name) => {
   if (set.length === 0) return spec;
   const warnings = set.map(
     ([key]) =>
-      `gemma4_unified: ${key} (${JSON.stringify(f.raw(key))}) is not read: Gemma4UnifiedTextModel builds no per-layer input embeddings and no MoE block`,
+      `gemma4_unified: ${key} (${shown(f.raw(key))}) is not read: Gemma4UnifiedTextModel builds no per-layer input embeddings and no MoE block`,
   );
   return { ...spec, warnings: [...(spec.warnings ?? []), ...warnings] };
 };
@@ -78,7 +78,7 @@ function readGemma4UnifiedVision(f: Fields, textHidden: number): VisionTowerSpec
   if (f.has('model_patch_size') && f.raw('model_patch_size') !== modelPatch) {
     f.fail(
       'model_patch_size',
-      `(${JSON.stringify(f.raw('model_patch_size'))}) must be patch_size × pooling_kernel_size (${patch} × ${pool} = ${modelPatch}), as Gemma4UnifiedVisionConfig requires`,
+      `(${shown(f.raw('model_patch_size'))}) must be patch_size × pooling_kernel_size (${patch} × ${pool} = ${modelPatch}), as Gemma4UnifiedVisionConfig requires`,
     );
   }
   const mm = f.positiveInt('mm_embed_dim', { max: MAX.hidden });
@@ -114,7 +114,7 @@ function readGemma4UnifiedAudio(f: Fields, textHidden: number): NonNullable<Mode
     if (f.has(key) && f.raw(key) !== dim) {
       f.fail(
         key,
-        `(${JSON.stringify(f.raw(key))}) is audio_embed_dim (${dim}) under another name in Gemma4UnifiedAudioConfig and must equal it`,
+        `(${shown(f.raw(key))}) is audio_embed_dim (${dim}) under another name in Gemma4UnifiedAudioConfig and must equal it`,
       );
     }
   }

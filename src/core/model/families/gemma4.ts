@@ -235,7 +235,7 @@ export const gemma4Text: Family = (f, name) => {
   const ignoredPattern =
     f.has('sliding_window_pattern') && !f.has('layer_types')
       ? [
-          `gemma4: sliding_window_pattern (${JSON.stringify(f.raw('sliding_window_pattern'))}) is not a Gemma4TextConfig field; without layer_types the layers follow its default of five sliding to one global, as transformers builds them`,
+          `gemma4: sliding_window_pattern (${shown(f.raw('sliding_window_pattern'))}) is not a Gemma4TextConfig field; without layer_types the layers follow its default of five sliding to one global, as transformers builds them`,
         ]
       : [];
   return {

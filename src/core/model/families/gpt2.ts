@@ -112,7 +112,7 @@ function attentionTypes(f: Fields, numLayers: number): ('full' | 'sliding')[] {
       bad(`repeats must be a whole number ≥ 1, got ${shown(repeats)}`);
     for (let r = 0; r < (repeats as number); r += 1)
       for (const name of names) {
-        if (name !== 'global' && name !== 'local') bad(`unknown kind ${JSON.stringify(name)}`);
+        if (name !== 'global' && name !== 'local') bad(`unknown kind ${shown(name)}`);
         kinds.push(name === 'local' ? 'sliding' : 'full');
         if (kinds.length > numLayers) bad(`it names more than the ${numLayers} layers`);
       }

@@ -42,7 +42,7 @@
 
 import { linearParams as linear, layerNormParams as norm } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
@@ -121,7 +121,7 @@ export function readGraniteSpeechEncoder(e: Fields): GraniteSpeechEncoder {
     if (e.has(alias) && e.raw(alias) !== e.raw(key)) {
       e.fail(
         alias,
-        `(${JSON.stringify(e.raw(alias))}) must equal ${key} (${JSON.stringify(e.raw(key))}): transformers 5.x reads it as ${key}, 4.x ignores it`,
+        `(${shown(e.raw(alias))}) must equal ${key} (${shown(e.raw(key))}): transformers 5.x reads it as ${key}, 4.x ignores it`,
       );
     }
   }

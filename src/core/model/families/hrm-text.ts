@@ -24,7 +24,7 @@
  * embedding row: it is held as `lookupTableParams`.
  */
 import type { GqaAttention, LayerSpec, ModelSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { loopedLayers, repeatedPasses } from './looped.js';
 import {
   baseSpec,
@@ -111,12 +111,12 @@ export const hrmText: Family = (top, name): ModelSpec => {
   const statedTotal = f.raw('num_hidden_layers');
   if (stackKey === 'num_layers_per_stack' && statedTotal !== layers.length)
     warnings.push(
-      `hrm_text: num_hidden_layers (${JSON.stringify(statedTotal)}) is not num_layers_per_stack × H_cycles × (L_cycles + 1) (${layers.length}); the model is built from num_layers_per_stack`,
+      `hrm_text: num_hidden_layers (${shown(statedTotal)}) is not num_layers_per_stack × H_cycles × (L_cycles + 1) (${layers.length}); the model is built from num_layers_per_stack`,
     );
   const kvHeads = f.raw('num_key_value_heads');
   if (kvHeads !== undefined && kvHeads !== null && kvHeads !== attention.numHeads)
     warnings.push(
-      `hrm_text: num_key_value_heads (${JSON.stringify(kvHeads)}) is ignored — HrmTextAttention is MHA with ${attention.numHeads} KV heads`,
+      `hrm_text: num_key_value_heads (${shown(kvHeads)}) is ignored — HrmTextAttention is MHA with ${attention.numHeads} KV heads`,
     );
   if (attention.qkvBias)
     warnings.push(

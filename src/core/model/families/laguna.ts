@@ -65,7 +65,7 @@ function kindAttention(
     if (heads[i] !== numHeads)
       f.fail(
         'num_attention_heads_per_layer',
-        `[${i}] (${JSON.stringify(heads[i])}) differs from the other ${kind} layers' ${numHeads}: llmecon holds one head count per attention kind`,
+        `[${i}] (${shown(heads[i])}) differs from the other ${kind} layers' ${numHeads}: llmecon holds one head count per attention kind`,
       );
     if (gates[i] !== gates[first])
       f.fail(

@@ -87,7 +87,7 @@ function textTypeOf(top: Fields): string {
     top.fail('architectures', `must be a list of class names, got ${shown(raw)}`);
   const arch = (raw as string[]).find((a) => Object.hasOwn(TEXT_BY_ARCHITECTURE, a));
   if (arch === undefined)
-    return top.fail('architectures', `(${JSON.stringify(raw)}) names no LLaVA class llmecon reads: ${known}`);
+    return top.fail('architectures', `(${shown(raw)}) names no LLaVA class llmecon reads: ${known}`);
   const type = TEXT_BY_ARCHITECTURE[arch] as string;
   if (top.modelType !== 'llava' && byType !== undefined && byType !== type)
     top.fail(
@@ -152,7 +152,7 @@ function readOriginalVision(top: Fields, textHidden: number): VisionTowerSpec {
   if (top.has('mm_resampler_type'))
     top.fail(
       'mm_resampler_type',
-      `is ${JSON.stringify(top.raw('mm_resampler_type'))}; llmecon reads LLaVA without a resampler (null)`,
+      `is ${shown(top.raw('mm_resampler_type'))}; llmecon reads LLaVA without a resampler (null)`,
     );
   const depth = (tower.config.num_hidden_layers as number) - tower.deletedLayers;
   const config = new Fields({ ...tower.config, num_hidden_layers: depth }, top.modelType, [

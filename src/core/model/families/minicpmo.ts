@@ -30,7 +30,7 @@
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
 import { readWhisperEncoder, WHISPER_CONFIG_DEFAULTS, WHISPER_CONFIG_KEYS } from './audio-llm.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { minicpmvWrapper } from './minicpmv.js';
 import type { Family } from './readers.js';
 import { builtSubConfig, type FamilyOf } from './wrappers.js';
@@ -144,7 +144,7 @@ export function minicpmoWrapper(familyOf: FamilyOf): Family {
   return (top, name) => {
     const version = top.has('version') ? top.raw('version') : 2.6;
     if (version !== 2.6 && version !== '2.6')
-      top.fail('version', `(${JSON.stringify(version)}) is not one llmecon reads; MiniCPM-o 2.6 is`);
+      top.fail('version', `(${shown(version)}) is not one llmecon reads; MiniCPM-o 2.6 is`);
     const spec = v(top.has('version') ? top : top.with({ version: 2.6 }), name);
     const audio = top.bool('init_audio', true) ? readMiniCpmOAudio(top, spec.hiddenSize) : null;
     const warnings = [...(spec.warnings ?? [])];

@@ -5,7 +5,7 @@
  * `models/nemotron_h/modeling_nemotron_h.py`: NemotronHBlock, NemotronHMamba2Mixer, NemotronHMLP, NemotronHMoE).
  */
 import type { LayerSpec, StateSpaceSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, readStateDtypeBytes } from './readers.js';
 
 const BLOCKS: Readonly<Record<string, LayerSpec>> = {
@@ -127,7 +127,7 @@ function readBlocks(f: Fields): { readonly g: Fields; readonly layers: LayerSpec
       BLOCK_TYPES[String(t)] ??
       f.fail(
         'layers_block_type',
-        `entry ${i} is ${JSON.stringify(t)}; allowed: ${Object.keys(BLOCK_TYPES).join(', ')}`,
+        `entry ${i} is ${shown(t)}; allowed: ${Object.keys(BLOCK_TYPES).join(', ')}`,
       ),
   );
   const renamed: Json = { num_hidden_layers: layers.length };
@@ -175,7 +175,7 @@ export const nemotronH: Family = (top, name) => {
     ...(mtp > 0 && {
       warnings: [
         ...(spec.warnings ?? []),
-        `nemotron_h: the checkpoint's ${mtp} MTP layer(s) (num_nextn_predict_layers; blocks ${JSON.stringify(f.raw('mtp_layers_block_type') ?? f.raw('mtp_hybrid_override_pattern') ?? ['full_attention', 'moe'])}) are not counted: transformers' NemotronH builds no MTP and drops them on load`,
+        `nemotron_h: the checkpoint's ${mtp} MTP layer(s) (num_nextn_predict_layers; blocks ${shown(f.raw('mtp_layers_block_type') ?? f.raw('mtp_hybrid_override_pattern') ?? ['full_attention', 'moe'])}) are not counted: transformers' NemotronH builds no MTP and drops them on load`,
       ],
     }),
   };

@@ -128,7 +128,7 @@ export function readPerceptionEncoder(v: Fields) {
   if (!base)
     v.fail(
       'architecture',
-      `(${JSON.stringify(v.raw('architecture') ?? null)}) is not a Perception Encoder llmecon counts; known: ${Object.keys(PE_ARCHITECTURES).join(', ')}`,
+      `(${shown(v.raw('architecture') ?? null)}) is not a Perception Encoder llmecon counts; known: ${Object.keys(PE_ARCHITECTURES).join(', ')}`,
     );
   // PerceptionLMMultiModalProjector reads model_args["embed_dim"]: without it the model is not built.
   const given = v.child('model_args');
@@ -136,7 +136,7 @@ export function readPerceptionEncoder(v: Fields) {
   const a = v.child('model_args', { ...EVA_DEFAULTS, ...base }) as Fields;
   for (const [key, exact] of Object.entries(UNREAD)) {
     if (a.has(key) && a.raw(key) !== exact)
-      a.fail(key, `(${JSON.stringify(a.raw(key))}) changes the blocks in ways llmecon does not count`);
+      a.fail(key, `(${shown(a.raw(key))}) changes the blocks in ways llmecon does not count`);
   }
   const h = a.positiveInt('embed_dim', { max: MAX.hidden });
   const depth = a.positiveInt('depth', { max: MAX.layers });

@@ -24,7 +24,7 @@
  */
 import { linearParams as linear } from '../mixer-params.js';
 import type { VisionTowerSpec } from '../spec.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { phi3 } from './phi3.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { CLIP_VIT_L14_336 } from './tower-config-defaults.js';
@@ -49,8 +49,7 @@ type Setting = string | boolean;
 /** Refuses `key` unless it is `value` (`fallback`, Phi3ImageEmbedding's default, when absent). */
 function need(f: Fields, key: string, value: Setting, fallback: Setting): void {
   const got = f.raw(key) ?? fallback;
-  if (got !== value)
-    f.fail(key, `is ${JSON.stringify(got)}; llmecon counts only the ${JSON.stringify(value)} build`);
+  if (got !== value) f.fail(key, `is ${shown(got)}; llmecon counts only the ${shown(value)} build`);
 }
 
 /** model.vision_embed_tokens (see the file comment), `params` exact; `embd` is the `embd_layer` object. */

@@ -42,7 +42,7 @@
 
 import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-params.js';
 import type { GqaAttention, ModelSpec, VisionTowerSpec } from '../spec.js';
-import { type Fields, type Json, MAX } from './fields.js';
+import { type Fields, type Json, MAX, shown } from './fields.js';
 import { phi3 } from './phi3.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { vitForwardFlops } from './vision.js';
@@ -344,8 +344,7 @@ type Setting = string | number | boolean;
 /** Refuses `key` unless it is `value` (`fallback`, the class default, when absent): the build counted. */
 function need(f: Fields, key: string, value: Setting, fallback: Setting | null): void {
   const got = f.raw(key) ?? fallback;
-  if (got !== value)
-    f.fail(key, `is ${JSON.stringify(got)}; llmecon counts only the ${JSON.stringify(value)} build`);
+  if (got !== value) f.fail(key, `is ${shown(got)}; llmecon counts only the ${shown(value)} build`);
 }
 
 /** The object `key`, refused when absent. */
@@ -358,7 +357,7 @@ function readLora(top: Fields, key: 'vision_lora' | 'speech_lora', warnings: str
   const layer = lora.raw('layer');
   if (layer !== RELEASE_LORA_TARGETS[key]) {
     warnings.push(
-      `phi4mm: ${key}.layer (${JSON.stringify(layer ?? null)}) is not the release's pattern; llmecon counts the adapter on every decoder layer's qkv_proj, o_proj, gate_up_proj and down_proj, as the release's selects`,
+      `phi4mm: ${key}.layer (${shown(layer ?? null)}) is not the release's pattern; llmecon counts the adapter on every decoder layer's qkv_proj, o_proj, gate_up_proj and down_proj, as the release's selects`,
     );
   }
   return lora.positiveInt('r', { max: MAX.hidden });

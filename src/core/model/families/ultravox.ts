@@ -31,7 +31,7 @@
 import { linearParams as linear } from '../mixer-params.js';
 import type { ModelSpec } from '../spec.js';
 import { readWhisperEncoder, WHISPER_CONFIG_DEFAULTS, WHISPER_CONFIG_KEYS } from './audio-llm.js';
-import { type Fields, MAX } from './fields.js';
+import { type Fields, MAX, shown } from './fields.js';
 import type { Family } from './readers.js';
 import { builtSubConfig, type FamilyOf, textFamilies, wrapped } from './wrappers.js';
 
@@ -50,7 +50,7 @@ function requireInline(top: Fields, key: string, idKey: string): void {
   if (top.has(key) || !top.has(idKey)) return;
   top.fail(
     idKey,
-    `(${JSON.stringify(top.raw(idKey))}) names a checkpoint whose config UltravoxConfig loads; llmecon reads no other file, so give its config as ${key}`,
+    `(${shown(top.raw(idKey))}) names a checkpoint whose config UltravoxConfig loads; llmecon reads no other file, so give its config as ${key}`,
   );
 }
 

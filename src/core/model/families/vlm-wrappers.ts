@@ -15,7 +15,7 @@ import { layerNormParams as layerNorm, linearParams as linear } from '../mixer-p
 import type { ModelSpec, VisionTowerSpec } from '../spec.js';
 import { deepseekMoeKeys } from './deepseek.js';
 import { readDeepEncoder } from './deepseek-ocr.js';
-import { Fields, type Json, MAX } from './fields.js';
+import { Fields, type Json, MAX, shown } from './fields.js';
 import { decoder, type Family, readGatedMlp, readGqa, withClassDefaults } from './readers.js';
 import { readFixedVit, readMoonVitShape } from './vision.js';
 import { type FamilyOf, subConfig, wrapped } from './wrappers.js';
@@ -266,7 +266,7 @@ export function deepseekVl2Family(familyOf: FamilyOf): Family {
     if (!ocr && Array.isArray(arch) && arch.some((a) => a !== 'DeepseekVLV2ForCausalLM'))
       top.fail(
         'architectures',
-        `${JSON.stringify(arch)} is not supported; model_type 'deepseek_vl_v2' is read as DeepseekVLV2ForCausalLM or DeepseekOCRForCausalLM`,
+        `${shown(arch)} is not supported; model_type 'deepseek_vl_v2' is read as DeepseekVLV2ForCausalLM or DeepseekOCRForCausalLM`,
       );
     const spec = readDeepseekVl2Language(familyOf, top, name);
     // DeepseekVLV2Config's __init__ default is the string 'tile_tag', which the model refuses.

@@ -7,7 +7,7 @@
  * not give them.
  */
 import type { VisionTowerSpec } from '../spec.js';
-import type { Fields, Json } from './fields.js';
+import { type Fields, type Json, shown } from './fields.js';
 import { type Family, withClassDefaults } from './readers.js';
 import { SUB_CONFIG_DEFAULTS } from './sub-config-defaults.js';
 
@@ -63,7 +63,7 @@ export function wrapped(familyOf: FamilyOf, w: Wrapper): Family {
     const towerless =
       w.vision !== undefined &&
       vision === null &&
-      /ForConditionalGeneration/.test(JSON.stringify(top.raw('architectures') ?? ''));
+      /ForConditionalGeneration/.test(shown(top.raw('architectures') ?? ''));
     return {
       ...spec,
       modelType: top.modelType,
@@ -73,7 +73,7 @@ export function wrapped(familyOf: FamilyOf, w: Wrapper): Family {
         ? {
             warnings: [
               ...(spec.warnings ?? []),
-              `architectures ${JSON.stringify(top.raw('architectures')).slice(0, 120)} holds a vision tower, but the config has no vision_config: the tower is not counted`,
+              `architectures ${shown(top.raw('architectures')).slice(0, 120)} holds a vision tower, but the config has no vision_config: the tower is not counted`,
             ],
           }
         : {}),
