@@ -34,6 +34,11 @@ export const stackFileSchema = z
           .object({ defers: z.boolean(), locator: z.string().min(1), ...cited })
           .strict()
           .optional(),
+        /** Its switch that pipelines TP collectives with the GEMMs beside them (absent: none); cited on its own. */
+        tensorParallelOverlap: z
+          .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
         /** Its ZeRO-2 is FSDP wrapping each layer, with ZeRO-3's per-layer hooks; cited on its own. */
         zero2LayerHooks: z
           .object({ hooks: z.boolean(), locator: z.string().min(1), ...cited })
@@ -182,6 +187,8 @@ export const stackFileSchema = z
     performanceRecipes: z
       .object({
         gradReduceInFp32: z.boolean(),
+        /** The recipes pipeline TP collectives with the GEMMs wherever TP > 1 (`tp_comm_overlap`). */
+        tpCommOverlap: z.boolean(),
         /** Expert tensor parallelism of the recipes' MoE runs (1: EP spans the TP ranks). */
         moeExpertTensorParallel: sourcedValue.refine((v) => Number.isInteger(v.value) && v.value >= 1, {
           message: 'must be a whole number ≥ 1',

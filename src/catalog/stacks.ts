@@ -59,6 +59,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
       expertTensorFolding: file.parallelism.expertTensorFolding.supported,
       pipelineDefersGradientReduction: file.parallelism.pipelineDefersGradientReduction?.defers ?? false,
       zero2LayerHooks: file.parallelism.zero2LayerHooks?.hooks ?? false,
+      tensorParallelOverlap: file.parallelism.tensorParallelOverlap?.flag ?? null,
     },
     memory: {
       logitsBytesPerElement: toSi(
@@ -128,19 +129,12 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     lossKernel: file.kernels.crossEntropy === 'fp32-logits' ? 'fp32' : 'fused',
     ...(file.kernels.attention !== 'unfused' && { attentionKernel: file.kernels.attention }),
     offloadModes: file.offload?.modes ?? [],
-    // Its fitted families, and on the reference stack's other families its compute scale transferred.
+    // Its fitted families, and on the reference stack's other families its fits' medians.
     calibrations:
       borrowed ??
       (key === TRANSFER_REFERENCE_STACK
         ? fitted
-        : [
-            ...fitted,
-            ...transferredCalibrations(
-              fitted,
-              fittedCalibrations(TRANSFER_REFERENCE_STACK),
-              TRANSFER_REFERENCE_STACK,
-            ),
-          ]),
+        : [...fitted, ...transferredCalibrations(fitted, fittedCalibrations(TRANSFER_REFERENCE_STACK))]),
   };
   cache.set(key, profile);
   return profile;

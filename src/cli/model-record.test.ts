@@ -25,10 +25,10 @@ describe("bands reach a model's own record through the CLI", () => {
       ).stdout,
     );
     expect(oss.outsideCalibration.join(' ')).toMatch(
-      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+71\.4% to \+72\.9% \(median \+72\.2%\)/,
+      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+59\.7% to \+63\.5% \(median \+60\.2%\)/,
     );
-    // The step's P90 reaches the runs' median (+72.2%) above the calibrated step.
-    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.72);
+    // The step's P90 reaches the runs' median (+60.2%) above the calibrated step.
+    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.6);
     const llama = JSON.parse(
       (await run(['train', '--model', 'llama-3.1-70b', ...layout, '--stack', 'megatron', '--json'])).stdout,
     );

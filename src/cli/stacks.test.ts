@@ -15,7 +15,7 @@ describe('llmecon stacks', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('splits: data parallelism only; ZeRO 0, 2, 3');
     expect(r.stdout).toMatch(/^hopper +52 +1\.217/m);
-    expect(r.stdout).toMatch(/^blackwell +none \(from megatron\)/m);
+    expect(r.stdout).toMatch(/^blackwell +none \(medians of hopper, ampere\) +1\.039 +1\.61/m);
     expect(r.stdout).toContain('llm-foundry-benchmarks: MosaicML LLM Foundry');
     const json = JSON.parse((await runCli('stacks llm-foundry --json')).stdout);
     expect(json.id).toBe('llm-foundry');

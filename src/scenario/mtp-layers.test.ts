@@ -19,7 +19,7 @@ const pretrain = (text: string) => {
 
 describe('scenario mtpLayers', () => {
   it("0 leaves DeepSeek-V3's MTP module out of the run: never more GPU-hours per token, fewer where its stage sets the step", () => {
-    // On 2,048 GPUs the best layout's last pipeline stage (which holds the module) is not the slowest: no change.
+    // On 2,048 GPUs the search may move to another layout without the module: never a dearer token.
     expect(pretrain(withLines('    mtpLayers: 0\n')).gpuHoursPerToken).toBeLessThanOrEqual(
       pretrain(deepseek).gpuHoursPerToken,
     );
@@ -27,7 +27,9 @@ describe('scenario mtpLayers', () => {
     const trained = on1024('');
     const without = on1024('    mtpLayers: 0\n');
     expect(without.gpuHoursPerToken).toBeLessThan(trained.gpuHoursPerToken);
-    expect(without.gpuHoursPerToken).toBeGreaterThan(0.9 * trained.gpuHoursPerToken);
+    // At PP 4 the last stage holds 15 of the 61 layers, the head and the module (an MoE layer and a
+    // second output head): about two layers' worth of 17, so at most ~12% saved.
+    expect(without.gpuHoursPerToken).toBeGreaterThan(0.85 * trained.gpuHoursPerToken);
     expect(on1024('    mtpLayers: 1\n').gpuHoursPerToken).toBe(trained.gpuHoursPerToken);
   });
 

@@ -54,6 +54,7 @@ export function engineStep(
     flashAttention?: boolean;
     dropout?: boolean;
     gradReduceInFp32?: boolean;
+    overlapTensorParallel?: boolean;
     constraints: LayoutConstraints;
   },
 ) {
@@ -65,6 +66,7 @@ export function engineStep(
     flashAttention: run.flashAttention,
     dropout: run.dropout,
     ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
+    ...(run.overlapTensorParallel === true && { overlapTensorParallel: true }),
     gpus: run.gpus,
     constraints: run.constraints,
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
@@ -145,6 +147,7 @@ export function nemoRunCase(
     precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
     // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
     gradReduceInFp32: megatronRecipes.gradReduceInFp32,
+    overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,
     constraints: nemoSplits(r),
   });
   return {

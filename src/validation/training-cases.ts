@@ -80,6 +80,8 @@ const caseSchema = z
         lossCompiled: z.boolean().optional(),
         /** True where the run overlapped the expert all-to-all with compute (Megatron's `--overlap-moe-expert-parallel-comm`). */
         overlapExpertParallel: z.boolean().optional(),
+        /** True where the run pipelined its TP collectives with the GEMMs (`--tp-comm-overlap`, AsyncTP). */
+        overlapTensorParallel: z.boolean().optional(),
         /** The run's expert token dispatcher where it states one (`deepep`: DeepEP's normal kernels). */
         tokenDispatcher: z.enum(TOKEN_DISPATCHERS).optional(),
         /** The run's fused attention kernel where its config names one other than its stack's (`--attention`). */

@@ -27,43 +27,43 @@ const fitted = (
   ...extra,
 });
 
-describe('a stack on a family it has no runs on: its compute scale relative to the reference stack', () => {
-  it('k(stack, F) = k(ref, F) × the median ratio on the shared families; attention from the reference on F', () => {
-    const own = [fitted('hopper', 1.2), fitted('blackwell', 1.5)];
+describe('a stack on a family it has no runs on: the medians of its own fits', () => {
+  it('each term is the median over the families the stack was fitted on, whatever the reference fitted there', () => {
+    const own = [
+      fitted('hopper', 1.2, { attentionScale: 1.4 }),
+      fitted('blackwell', 1.5, { attentionScale: 1.2 }),
+    ];
     const ref = [
       fitted('hopper', 1.0),
       fitted('blackwell', 1.0),
       fitted('ampere', 0.9, { attentionScale: 1.3 }),
     ];
-    const moved = transferredCalibrations(own, ref, 'megatron');
+    const moved = transferredCalibrations(own, ref);
     expect(moved.map((c) => c.family)).toEqual(['ampere']);
-    expect(moved[0]!.stepTimeScale).toBeCloseTo(0.9 * 1.35, 12);
-    expect(moved[0]!.attentionScale).toBe(1.3);
-    expect(moved[0]!.transferred).toEqual({
-      from: 'megatron',
-      ratio: 1.35,
-      families: ['hopper', 'blackwell'],
-    });
+    expect(moved[0]!.stepTimeScale).toBeCloseTo(1.35, 12);
+    expect(moved[0]!.attentionScale).toBeCloseTo(1.3, 12);
+    expect(moved[0]!.transferred).toEqual({ families: ['hopper', 'blackwell'] });
+    // The reference's own split of its ampere fit does not move it.
+    const refSplit = [ref[0]!, ref[1]!, fitted('ampere', 1.4, { attentionScale: 0.8 })];
+    expect(transferredCalibrations(own, refSplit)[0]!.stepTimeScale).toBe(moved[0]!.stepTimeScale);
     // No residuals of its own: the band falls back to the pooled one.
     expect(moved[0]!.leaveOneOutLogResiduals).toEqual([]);
   });
-  it('nothing to transfer without a shared fitted family (a pooled fit, or none)', () => {
-    expect(transferredCalibrations([fitted('*', 1.1)], [fitted('hopper', 1)], 'megatron')).toEqual([]);
-    expect(transferredCalibrations([], [fitted('hopper', 1)], 'megatron')).toEqual([]);
+  it('nothing to transfer without a per-family fit (a pooled fit, or none)', () => {
+    expect(transferredCalibrations([fitted('*', 1.1)], [fitted('hopper', 1)])).toEqual([]);
+    expect(transferredCalibrations([], [fitted('hopper', 1)])).toEqual([]);
   });
-  it('the catalog: torchtitan (fitted on hopper) on ampere takes megatron’s ampere scale times its hopper ratio, and says so', () => {
+  it('the catalog: torchtitan (fitted on hopper) on ampere takes its hopper terms, and says so', () => {
     const titan = stackCalibration(findStack('torchtitan'), 'ampere')!;
-    const meg = (f: string) => stackCalibration(findStack('megatron'), f)!.stepTimeScale;
-    const ratio = stackCalibration(findStack('torchtitan'), 'hopper')!.stepTimeScale / meg('hopper');
-    expect(titan.stepTimeScale).toBeCloseTo(meg('ampere') * ratio, 12);
+    const hopper = stackCalibration(findStack('torchtitan'), 'hopper')!;
+    expect(titan.stepTimeScale).toBe(hopper.stepTimeScale);
+    expect(titan.attentionScale).toBe(hopper.attentionScale);
     const band = errorBand(titan, allStackCalibrations(), {
       family: 'ampere',
       stack: 'torchtitan',
       gpus: 64,
     });
-    expect(band.outside[0]).toMatch(
-      /compute scale is megatron's on ampere × 1\.\d\d, its ratio to megatron on hopper/,
-    );
+    expect(band.outside[0]).toMatch(/its terms are the medians of its fits on hopper/);
     // A stack fitted on no family keeps no calibration there (unsloth); deepspeed borrows hf's pooled fit.
     expect(stackCalibration(findStack('unsloth'), 'ampere')).toBeNull();
     expect(stackCalibration(findStack('deepspeed'), 'ampere')?.transferred).toBeUndefined();

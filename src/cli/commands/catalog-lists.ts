@@ -150,7 +150,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
     const rows = calibrations.map((c) => [
       c.family,
       c.transferred
-        ? `none (from ${c.transferred.from})`
+        ? `none (medians of ${c.transferred.families.join(', ')})`
         : c.fittedOn
           ? `${c.cases.length} (${c.fittedOn}'s)`
           : String(c.cases.length),

@@ -25,6 +25,7 @@ import {
   layoutConstraints,
   recomputeModulesFlag,
   stackAndModel,
+  tpCommOverlapFlag,
 } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
@@ -52,6 +53,7 @@ export interface TrainOptions extends LayoutFlags {
   overlapDp?: boolean;
   overlapEp?: boolean;
   epDispatcher?: string;
+  tpCommOverlap?: boolean;
   region?: string;
   pue?: string;
   wattsPerGpu?: string;
@@ -124,6 +126,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
+    overlapTensorParallel: tpCommOverlapFlag(o.tpCommOverlap, stack),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
@@ -217,6 +220,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     precision,
     layout: layoutJson(chosen.layout),
     tokenDispatcher: training.tokenDispatcher,
+    overlapTensorParallel: training.overlapTensorParallel,
     ...(recomputeModules !== undefined && { recomputeModules }),
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
@@ -266,8 +270,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}`,
-    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus, 0)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus, 0)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus, 0)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
+    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${l.tensorParallel > 1 && training.overlapTensorParallel ? ' · TP comm overlapped' : ''}`,
+    `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
     ...compiledLossLines(stack.memory),

@@ -55,6 +55,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
       .option(
+        '--tp-comm-overlap',
+        "pipeline tensor-parallel all-gathers and reduce-scatters with the GEMMs beside them (megatron's --tp-comm-overlap; default off, as in Megatron-LM)",
+      )
+      .option(
         '--ep-dispatcher <d>',
         'expert token dispatch: all-to-all (default: once per routed expert) | deepep (DeepEP: once per GPU in a node, once per node across nodes)',
       )

@@ -85,7 +85,7 @@ export function errorBand(
   } else {
     const moved = calibration?.transferred;
     outside.push(
-      `no calibration cases for ${where.stack} on ${where.family} GPUs: ${moved ? `its compute scale is ${moved.from}'s on ${where.family} × ${moved.ratio.toFixed(2)}, its ratio to ${moved.from} on ${moved.families.join(', ')}; ` : ''}the band is the pooled error of every calibrated family and stack, doubled`,
+      `no calibration cases for ${where.stack} on ${where.family} GPUs: ${moved ? `its terms are the medians of its fits on ${moved.families.join(', ')} (its overhead over the engine, taken as the same on every GPU family); ` : ''}the band is the pooled error of every calibrated family and stack, doubled`,
     );
     residuals = pooledResiduals(all.map(evidence));
     widen = 2;

@@ -53,6 +53,12 @@ export interface StackParallelism {
    * the hooks applies (CalibrationTerms.zero3LayerPasses); DeepSpeed's ZeRO-2 has no per-layer hooks.
    */
   readonly zero2LayerHooks: boolean;
+  /**
+   * The stack's switch that splits each tensor-parallel all-gather and reduce-scatter into chunks
+   * pipelined with the GEMM beside it (Megatron-Core `--tp-comm-overlap`, torchtitan's AsyncTP); null
+   * where the stack has none.
+   */
+  readonly tensorParallelOverlap: string | null;
 }
 
 import type { FusedAttentionKernel } from '../hardware/efficiency.js';
@@ -138,44 +144,38 @@ export interface StackCalibration {
    */
   readonly caseMixers?: readonly string[];
   /**
-   * Set on a family without runs of this stack: the compute scale is the reference stack's on this
-   * family times the stack's median ratio to it on the families both were fitted on
-   * ({@link transferredCalibrations}); no residuals of its own, so the band is the pooled one, doubled.
+   * Set on a family without runs of this stack: its terms are the medians of its fits on the families
+   * it has runs on ({@link transferredCalibrations}); no residuals of its own, so the band is the
+   * pooled one, doubled.
    */
-  readonly transferred?: {
-    readonly from: string;
-    readonly ratio: number;
-    readonly families: readonly string[];
-  };
+  readonly transferred?: { readonly families: readonly string[] };
 }
 
-/** The stack fitted on every GPU family with published runs: the others' speed is read relative to it. */
+/** The stack fitted on every GPU family with published runs: the families a stack's fit is carried to. */
 export const TRANSFER_REFERENCE_STACK: StackId = 'megatron';
 
 /**
- * Calibrations of a stack on the families only the reference stack was fitted on: a stack's overhead
- * over the reference (its host time, kernels, schedule) is taken as the same on every family, and the
- * family's own kernel efficiency as the reference's, so k(stack, F) = k(ref, F) × median over shared
- * families G of k(stack, G) / k(ref, G). The attention factor is the reference's on F (a GPU
- * architecture's attention kernels); the expert and host terms are the stack's own (median of its
- * families). None when the stack shares no fitted family with the reference (a pooled '*' fit, or none).
+ * Calibrations of a stack on the families only the reference stack was fitted on: the engine already
+ * holds each family's kernel speed (its kernel curves and sustained fraction), so what a stack's fit
+ * measures, its overhead over the engine (host time, kernels, schedule), is taken as the same on every
+ * family: each term is the median of the stack's fits on the families it has runs on. Not read
+ * relative to the reference stack's fit on F: that moved with how the reference's own cases split k
+ * from a, which says nothing about this stack. None for a stack with no per-family fit (a pooled '*'
+ * fit, or none).
  */
 export function transferredCalibrations(
   own: readonly StackCalibration[],
   reference: readonly StackCalibration[],
-  referenceId: string,
 ): StackCalibration[] {
-  const shared = own.filter((c) => c.family !== '*' && reference.some((r) => r.family === c.family));
-  if (shared.length === 0) return [];
-  const ref = (family: string) => reference.find((r) => r.family === family)!;
-  const ratio = median(shared.map((c) => c.stepTimeScale / ref(c.family).stepTimeScale));
-  const ownMedian = (pick: (c: StackCalibration) => number) => median(own.map(pick));
+  const fitted = own.filter((c) => c.family !== '*');
+  if (fitted.length === 0) return [];
+  const ownMedian = (pick: (c: StackCalibration) => number) => median(fitted.map(pick));
   return reference
     .filter((r) => r.family !== '*' && !own.some((c) => c.family === r.family))
     .map((r) => ({
       family: r.family,
-      stepTimeScale: r.stepTimeScale * ratio,
-      attentionScale: r.attentionScale,
+      stepTimeScale: ownMedian((c) => c.stepTimeScale),
+      attentionScale: ownMedian((c) => c.attentionScale),
       expertScale: ownMedian((c) => c.expertScale),
       localExpertOverheadSeconds: ownMedian((c) => c.localExpertOverheadSeconds),
       layerOverheadSeconds: ownMedian((c) => c.layerOverheadSeconds),
@@ -188,7 +188,7 @@ export function transferredCalibrations(
       maxParams: Math.max(...own.map((c) => c.maxParams)),
       maxAttentionFraction: Math.max(...own.map((c) => c.maxAttentionFraction ?? 0)),
       caseMixers: [...new Set(own.flatMap((c) => c.caseMixers ?? []))].sort(),
-      transferred: { from: referenceId, ratio, families: shared.map((c) => c.family) },
+      transferred: { families: fitted.map((c) => c.family) },
     }));
 }
 
@@ -405,6 +405,6 @@ export function calibrationSummary(c: StackCalibration): string {
       `${(1000 * c.localExpertOverheadSeconds).toFixed(2)} ms host per local expert per MoE-layer pass`,
     );
   if (c.transferred)
-    return `no ${c.family} runs: ${parts.join(', ')}, the compute scale ${c.transferred.from}'s on ${c.family} × ${c.transferred.ratio.toFixed(2)} (this stack over ${c.transferred.from} on ${c.transferred.families.join(', ')})`;
+    return `no ${c.family} runs: ${parts.join(', ')}, the medians of its fits on ${c.transferred.families.join(', ')}`;
   return `calibrated on ${c.cases.length} ${c.family === '*' ? '' : `${c.family} `}runs${c.fittedOn ? ` of the ${c.fittedOn} stack` : ''}: ${parts.join(', ')}`;
 }

@@ -11,6 +11,7 @@ import {
   PIPELINE_SCHEDULES,
   RECOMPUTE_MODES,
 } from '../parallelism/layout.js';
+import { exposedTensorParallel } from './comm-overlap.js';
 import { gradientBytes } from './data-parallel.js';
 import { localExperts, type StepTime, trainingStepTime } from './step-time.js';
 
@@ -160,4 +161,13 @@ describe('sliding-window attention per layer', () => {
       expect(mixed).toBeCloseTo((full + sliding) / 2, 9);
     });
   }
+});
+
+describe('exposed tensor-parallel seconds under overlap (comm-overlap.ts)', () => {
+  it('one chunk of t stays exposed while the GEMMs outlast the transfer; the excess beyond them otherwise', () => {
+    expect(exposedTensorParallel(8, 20, 4)).toBe(2);
+    expect(exposedTensorParallel(8, 5, 4)).toBe(3);
+    expect(exposedTensorParallel(8, 20, 0)).toBe(8);
+    expect(exposedTensorParallel(8, 20, 1)).toBe(8);
+  });
 });

@@ -15,6 +15,7 @@ import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { RecomputeModule } from '../parallelism/layout.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
+import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION } from './comm-overlap.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
@@ -69,6 +70,8 @@ export interface TrainingOptions {
   readonly overlapExpertParallel?: boolean;
   /** How tokens reach their experts (OperationLayout.tokenDispatcher; default `all-to-all`). */
   readonly tokenDispatcher?: TokenDispatcher;
+  /** TP collectives pipelined with the GEMMs beside them (Megatron `--tp-comm-overlap`; comm-overlap.ts). */
+  readonly overlapTensorParallel?: boolean;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */
   readonly expertImbalance?: number;
   /** Attention and hidden dropout (GPT-3-era training; default false). */
@@ -157,9 +160,6 @@ export function localExperts(spec: ModelSpec, layout: ParallelLayout): number {
   return spec.moe ? spec.moe.numExperts / layout.expertParallel : 0;
 }
 
-/** SMs held by overlapped all-to-all kernels: DeepSeek-V3 Sec. 3.2.2, 20 of the H800's 132. */
-export const OVERLAPPED_COMM_SM_FRACTION = 20 / 132;
-
 /**
  * Step time for a valid layout (check it with `layoutIssues` first). Pure and allocation-light: the
  * layout search calls it once per candidate.
@@ -193,6 +193,8 @@ interface StageContext {
   readonly costs: LayerCosts;
   /** Overlapped expert all-to-all: compute slows by the SMs it holds, only the rest is exposed. */
   readonly overlapEp: boolean;
+  /** TP degree when its collectives overlap the layer's GEMMs (comm-overlap.ts; 0: not overlapped). */
+  readonly overlapTpChunks: number;
   /** Share of each forward part re-run before the backward (recompute.ts). */
   readonly recompute: Readonly<Record<StagePart, number>>;
   /** The selective policy and recompute modules the shares come from (with the layout's mode, the memo key). */
@@ -218,7 +220,7 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
     attention += count * p.attention;
     elementwise += count * p.elementwise;
     dequantize += count * p.dequantize;
-    tp += count * p.tensorParallel;
+    tp += count * exposedTensorParallel(p.tensorParallel, p.gemm - p.routedExperts, ctx.overlapTpChunks);
     cp += count * p.contextParallel;
     epAll += count * p.expertParallel;
     weightGradient += count * p.weightGradient;
@@ -268,9 +270,8 @@ function stageTimes(
  * MTP modules (DeepSeek-V3 Sec. 2.2).
  */
 function slowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: StageContext): StageTimes {
-  // The same costs, stage count and flags give the same stage (the layout search varies ZeRO,
-  // virtual stages and schedule around them): memoised per costs object.
-  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${layout.recompute}|${ctx.recomputeKey}`;
+  // Same costs, stage count and flags, same stage (the search varies ZeRO, VPP, schedule): memoised.
+  const key = `${layout.pipelineParallel}|${ctx.overlapEp}|${ctx.overlapTpChunks}|${layout.recompute}|${ctx.recomputeKey}`;
   let byKey = slowestCache.get(ctx.costs);
   if (!byKey) {
     byKey = new Map();
@@ -327,6 +328,7 @@ export function stepTimeFromLayerCosts(
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
+    overlapTpChunks: options.overlapTensorParallel ? t : 0,
     recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
     recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}`,
   });
