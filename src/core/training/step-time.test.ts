@@ -37,24 +37,31 @@ describe('training step breakdown', () => {
       recompute: fc.constantFrom(...RECOMPUTE_MODES),
       schedule: fc.constantFrom(...PIPELINE_SCHEDULES),
       precision: fc.constantFrom('bf16' as const, 'fp8' as const),
+      overlapTp: fc.boolean(),
     }),
-  ])('every part sums to the step, for every schedule, recomputation, CP and EP', (id, r) => {
-    const model = spec(id);
-    const layout: ParallelLayout = {
-      ...DEFAULT_LAYOUT,
-      tensorParallel: r.tp,
-      pipelineParallel: r.pp,
-      contextParallel: r.cp,
-      dataParallel: 8,
-      expertParallel: model.moe ? r.ep : 1,
-      sequenceParallel: r.tp > 1,
-      recompute: r.recompute,
-      schedule: r.schedule,
-      virtualStages: r.schedule === 'interleaved' ? 2 : 1,
-    };
-    const step = trainingStepTime(model, h100, layout, { ...options, precision: r.precision });
-    expect(sumOfParts(step)).toBeCloseTo(step.stepSeconds, 9);
-  });
+  ])(
+    'every part sums to the step, for every schedule, recomputation, CP, EP and TP overlap; overlap never lengthens it',
+    (id, r) => {
+      const model = spec(id);
+      const layout: ParallelLayout = {
+        ...DEFAULT_LAYOUT,
+        tensorParallel: r.tp,
+        pipelineParallel: r.pp,
+        contextParallel: r.cp,
+        dataParallel: 8,
+        expertParallel: model.moe ? r.ep : 1,
+        sequenceParallel: r.tp > 1,
+        recompute: r.recompute,
+        schedule: r.schedule,
+        virtualStages: r.schedule === 'interleaved' ? 2 : 1,
+      };
+      const run = { ...options, precision: r.precision };
+      const step = trainingStepTime(model, h100, layout, { ...run, overlapTensorParallel: r.overlapTp });
+      expect(sumOfParts(step)).toBeCloseTo(step.stepSeconds, 9);
+      if (r.overlapTp)
+        expect(step.stepSeconds).toBeLessThanOrEqual(trainingStepTime(model, h100, layout, run).stepSeconds);
+    },
+  );
 
   it('QLoRA: dequantisation is in the breakdown and the parts sum to the step', () => {
     const model = spec('llama-3-8b');
