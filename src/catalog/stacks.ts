@@ -233,6 +233,26 @@ export function withTrainedMtp(
   return withMtpModules(spec, n);
 }
 
+/**
+ * Whether a run pipelines its TP collectives with the GEMMs (`--tp-comm-overlap`, a scenario's
+ * `tpCommOverlap`): refused, at `field`, on a stack without a modelled overlap
+ * (StackParallelism.tensorParallelOverlap).
+ */
+export function tensorParallelOverlap(
+  on: boolean | undefined,
+  stack: StackProfile,
+  field: readonly (string | number)[],
+): boolean {
+  if (on !== true) return false;
+  if (stack.parallelism.tensorParallelOverlap === null)
+    inputError(
+      'invalid_value',
+      field,
+      `the ${stack.id} stack has no modelled tensor-parallel communication overlap; the megatron stack has it (Megatron-Core's --tp-comm-overlap over Transformer Engine's userbuffers)`,
+    );
+  return true;
+}
+
 /** The stack options every engine entry point passes (CLI, levers, web app, scenarios), so they agree. */
 export function stackOptions(
   kind: keyof typeof DEFAULT_STACK,

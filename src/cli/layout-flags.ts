@@ -169,18 +169,3 @@ export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly R
       );
   return [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];
 }
-
-/**
- * `--tp-comm-overlap`: the stack's switch that pipelines tensor-parallel collectives with the GEMMs
- * (StackParallelism.tensorParallelOverlap); refused on a stack without one, or whose overlap is not modelled.
- */
-export function tpCommOverlapFlag(on: boolean | undefined, stack: StackProfile): boolean {
-  if (on !== true) return false;
-  if (stack.parallelism.tensorParallelOverlap === null)
-    inputError(
-      'invalid_value',
-      ['--tp-comm-overlap'],
-      `--stack ${stack.id} has no modelled tensor-parallel communication overlap; --stack megatron has it (Megatron-Core's --tp-comm-overlap over Transformer Engine's userbuffers)`,
-    );
-  return true;
-}

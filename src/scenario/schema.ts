@@ -74,6 +74,8 @@ const pretrainSchema = z
     stack: z.enum(STACK_IDS).optional(),
     /** MTP modules trained (`--mtp-layers`): 0 leaves the checkpoint's out; needs a stack that builds them. */
     mtpLayers: domainNumber(D.mtpModules).optional(),
+    /** TP collectives pipelined with the GEMMs (`--tp-comm-overlap`; the megatron stack). */
+    tpCommOverlap: z.boolean().optional(),
     hardware: hardwareSchema,
   })
   .strict();

@@ -31,8 +31,8 @@ describe('train --tp-comm-overlap: TP collectives pipelined with the GEMMs', () 
     const r = await runCli(`${base} --stack torchtitan --tp-comm-overlap`);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      '--tp-comm-overlap: --stack torchtitan has no modelled tensor-parallel communication overlap',
+      '--tp-comm-overlap: the torchtitan stack has no modelled tensor-parallel communication overlap',
     );
-    expect(r.stderr).toContain('--stack megatron has it');
+    expect(r.stderr).toContain('the megatron stack has it');
   });
 });

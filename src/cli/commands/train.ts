@@ -1,5 +1,5 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { allStackCalibrations } from '../../catalog/stacks.js';
+import { allStackCalibrations, tensorParallelOverlap } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -25,7 +25,6 @@ import {
   layoutConstraints,
   recomputeModulesFlag,
   stackAndModel,
-  tpCommOverlapFlag,
 } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
@@ -126,7 +125,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
-    overlapTensorParallel: tpCommOverlapFlag(o.tpCommOverlap, stack),
+    overlapTensorParallel: tensorParallelOverlap(o.tpCommOverlap, stack, ['--tp-comm-overlap']),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
