@@ -3,25 +3,19 @@
  * module, so each token costs fewer GPU-hours; more than 0 on a stack that builds none is refused with
  * the phase's path and line.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { exampleWith, pretrainPhase as pretrain } from '../../test/scenario-phase.js';
 import { InputError } from '../core/errors.js';
 import { prepareScenario } from './evaluate.js';
 import { parseScenario } from './load.js';
 
-const deepseek = readFileSync(new URL('../../examples/deepseek-v3.yaml', import.meta.url), 'utf8');
-const withLines = (extra: string) => deepseek.replace('    precision: fp8\n', `    precision: fp8\n${extra}`);
-const pretrain = (text: string) => {
-  const phase = prepareScenario(parseScenario(text, 's.yaml')).phases[0]!;
-  if (phase.kind !== 'pretrain') throw new Error('expected the pretraining phase');
-  return phase;
-};
+const withLines = exampleWith('deepseek-v3.yaml', '    precision: fp8\n');
 
 describe('scenario mtpLayers', () => {
   it("0 leaves DeepSeek-V3's MTP module out of the run: never more GPU-hours per token, fewer where its stage sets the step", () => {
     // On 2,048 GPUs the search may move to another layout without the module: never a dearer token.
     expect(pretrain(withLines('    mtpLayers: 0\n')).gpuHoursPerToken).toBeLessThanOrEqual(
-      pretrain(deepseek).gpuHoursPerToken,
+      pretrain(withLines('')).gpuHoursPerToken,
     );
     const on1024 = (extra: string) => pretrain(withLines(extra).replace('gpus: 2048', 'gpus: 1024'));
     const trained = on1024('');

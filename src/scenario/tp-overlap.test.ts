@@ -2,23 +2,17 @@
  * A pretraining phase's `tpCommOverlap` (the scenario form of `--tp-comm-overlap`): the megatron stack
  * pipelines its TP collectives with the GEMMs; a stack without a modelled overlap refuses it at its path.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { exampleWith, pretrainPhase as pretrain } from '../../test/scenario-phase.js';
 import { InputError } from '../core/errors.js';
 import { prepareScenario } from './evaluate.js';
 import { parseScenario } from './load.js';
 
-const llama = readFileSync(new URL('../../examples/llama-3.1-405b.yaml', import.meta.url), 'utf8');
-const withLines = (extra: string) => llama.replace('    precision: bf16\n', `    precision: bf16\n${extra}`);
-const pretrain = (text: string) => {
-  const phase = prepareScenario(parseScenario(text, 's.yaml')).phases[0]!;
-  if (phase.kind !== 'pretrain') throw new Error('expected the pretraining phase');
-  return phase;
-};
+const withLines = exampleWith('llama-3.1-405b.yaml', '    precision: bf16\n');
 
 describe('scenario tpCommOverlap', () => {
   it('on the megatron stack: never more GPU-hours per token, fewer where the layout runs tensor parallelism', () => {
-    const exposed = pretrain(llama);
+    const exposed = pretrain(withLines(''));
     const overlapped = pretrain(withLines('    tpCommOverlap: true\n'));
     expect(exposed.layout).toMatch(/tp [2-8]/);
     expect(overlapped.gpuHoursPerToken).toBeLessThan(exposed.gpuHoursPerToken);
