@@ -183,3 +183,25 @@ describe('MTP modules: CLI --mtp-layers = levers baseline mtpLayers (what the we
     expect(issue?.message).toMatch(/builds no MTP modules.*megatron and torchtitan stacks/);
   });
 });
+
+describe('TP comm overlap: CLI --tp-comm-overlap = levers baseline tpCommOverlap (what the web app evaluates)', () => {
+  it('Llama 3.1 70B at TP 4 on Megatron: the same cost and layout as the CLI, cheaper than exposed', async () => {
+    const flags = ['--model', 'llama-3.1-70b', ...pretrainFlags, '--tp', '4'];
+    const cli = await cliJson(['train', ...flags, '--tp-comm-overlap']);
+    const exposed = await cliJson(['train', ...flags]);
+    const web = evaluatePretrain({ model: 'llama-3.1-70b', layout: { tp: 4 }, tpCommOverlap: true });
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.costUsd).toBeLessThan(exposed.costUsd);
+  });
+
+  it('on a stack without it: refused naming baseline.tpCommOverlap, as the CLI names the flag', () => {
+    let issue: InputError['issues'][number] | undefined;
+    try {
+      evaluatePretrain({ model: 'llama-3.1-70b', stack: 'hf', tpCommOverlap: true });
+    } catch (error) {
+      issue = (error as InputError).issues[0];
+    }
+    expect(issue?.path).toEqual(['baseline', 'tpCommOverlap']);
+    expect(issue?.message).toMatch(/hf stack has no modelled tensor-parallel communication overlap/);
+  });
+});

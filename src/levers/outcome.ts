@@ -170,6 +170,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         ...training,
         ...(memoryFit && { memoryFit }),
         overlapExpertParallel: s.overlapExpertParallel,
+        // A stack lever to a stack without a modelled overlap runs its TP collectives exposed.
+        overlapTensorParallel:
+          s.overlapTensorParallel === true && stack.stack.parallelism.tensorParallelOverlap !== null,
         gpus: s.gpus,
         constraints: s.constraints,
         top: 1,

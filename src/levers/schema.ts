@@ -68,6 +68,8 @@ export const trainingBaselineSchema = z
     memoryFit: z.enum(MEMORY_FIT_LEVELS).optional(),
     /** MTP modules trained (default: the checkpoint's where the stack builds them), as `llmecon train --mtp-layers`. */
     mtpLayers: domainNumber(D.mtpModules).optional(),
+    /** TP collectives pipelined with the GEMMs (the megatron stack), as `llmecon train --tp-comm-overlap`. */
+    tpCommOverlap: z.boolean().optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;

@@ -10,7 +10,7 @@ import {
   type ServingEngineChoice,
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
-import { stackOptions, withTrainedMtp } from '../catalog/stacks.js';
+import { stackOptions, tensorParallelOverlap, withTrainedMtp } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -81,6 +81,8 @@ export interface TrainingState extends CommonState {
   /** The memory a layout must fit at (the estimate when absent), as `--memory-fit`. */
   readonly memoryFit?: MemoryFitLevel;
   readonly overlapExpertParallel?: boolean;
+  /** TP collectives pipelined with the GEMMs, as `--tp-comm-overlap` (on a stack that models it). */
+  readonly overlapTensorParallel?: boolean;
 }
 
 /** A fine-tuning run: the training fields plus the method and its dataset. */
@@ -270,6 +272,10 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
+      ...(tensorParallelOverlap(b.tpCommOverlap, stackOptions('pretrain', b.stack).stack, [
+        'baseline',
+        'tpCommOverlap',
+      ]) && { overlapTensorParallel: true }),
     };
   if (b.kind === 'finetune') {
     refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);
