@@ -244,12 +244,14 @@ export function tensorParallelOverlap(
   field: readonly (string | number)[],
 ): boolean {
   if (on !== true) return false;
-  if (stack.parallelism.tensorParallelOverlap === null)
+  if (stack.parallelism.tensorParallelOverlap === null) {
+    const having = STACK_IDS.map((id) => findStack(id)).filter((s) => s.parallelism.tensorParallelOverlap);
     inputError(
       'invalid_value',
       field,
-      `the ${stack.id} stack has no modelled tensor-parallel communication overlap; the megatron stack has it (Megatron-Core's --tp-comm-overlap over Transformer Engine's userbuffers)`,
+      `the ${stack.id} stack has no modelled tensor-parallel communication overlap; ${having.map((s) => `the ${s.id} stack has it (${s.parallelism.tensorParallelOverlap})`).join(', ')}`,
     );
+  }
   return true;
 }
 
