@@ -14,6 +14,8 @@ describe('llmecon stacks', () => {
     const r = await runCli('stacks llm-foundry');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('splits: data parallelism only; ZeRO 0, 2, 3');
+    // The megatron stack names its TP communication overlap switch beside its splits.
+    expect((await runCli('stacks megatron')).stdout).toContain('SP, TP comm overlap (--tp-comm-overlap);');
     expect(r.stdout).toMatch(/^hopper +52 +1\.217/m);
     expect(r.stdout).toMatch(/^blackwell +none \(medians of hopper, ampere\) +1\.039 +1\.61/m);
     expect(r.stdout).toContain('llm-foundry-benchmarks: MosaicML LLM Foundry');

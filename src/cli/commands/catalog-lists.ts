@@ -167,6 +167,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
       p.expert && 'EP',
       p.context && 'CP',
       p.sequence && 'SP',
+      p.tensorParallelOverlap && `TP comm overlap (${p.tensorParallelOverlap})`,
     ].filter(Boolean);
     return [
       `${stack.name} (${stack.id})`,
