@@ -109,7 +109,7 @@ export function errorBand(
     );
     widen *= 1.5;
   }
-  // The attention factor is fitted on the cases' attention shares: far beyond them (a long context) it extrapolates.
+  // The compute scale and attention factor are fitted on the cases' attention shares: far beyond them (a long context) they extrapolate.
   const attentionMax = calibration?.maxAttentionFraction;
   if (
     attentionMax !== undefined &&
@@ -117,7 +117,7 @@ export function errorBand(
     where.attentionFraction > Math.max(1.5 * attentionMax, attentionMax + 0.1)
   ) {
     outside.push(
-      `attention is ${(100 * where.attentionFraction).toFixed(0)}% of this step, beyond the calibration cases (up to ${(100 * attentionMax).toFixed(0)}%): the attention factor is extrapolated; the band is widened by half`,
+      `attention is ${(100 * where.attentionFraction).toFixed(0)}% of this step, beyond the calibration cases (up to ${(100 * attentionMax).toFixed(0)}%): the fit's compute scale and attention factor are extrapolated to it; the band is widened by half`,
     );
     widen *= 1.5;
   }
