@@ -1,6 +1,7 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
-import { InputError } from '../../core/errors.js';
+import { tensorParallelOverlap } from '../../catalog/stacks.js';
+import { InputError, inputError } from '../../core/errors.js';
 import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { type BandedFit, bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -47,6 +48,7 @@ import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.j
 
 export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
+  tpCommOverlap?: boolean;
   gpu?: string;
   seqLen?: string;
   globalBatch?: string;
@@ -83,7 +85,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
     );
     refuseFlags(
       options,
-      { recomputeModules: '--recompute-modules' },
+      { recomputeModules: '--recompute-modules', tpCommOverlap: '--tp-comm-overlap' },
       'without --method (pre-training memory)',
     );
     return memoryMethodCommand(spec, options);
@@ -109,6 +111,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         microBatch: '--micro-batch',
         recompute: '--recompute',
         recomputeModules: '--recompute-modules',
+        tpCommOverlap: '--tp-comm-overlap',
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
@@ -191,12 +194,21 @@ function train(
     ...offloadIssues(offloadMode === 'none' ? undefined : { mode: offloadMode }, stack, layout.zeroStage),
   ];
   if (checked.length > 0) throw new InputError(checked);
+  const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, ['--tp-comm-overlap']);
+  // Megatron-LM asserts sequence parallelism with --tp-comm-overlap: without it the flag would change nothing.
+  if (overlapTensorParallel && layout.tensorParallel > 1 && !layout.sequenceParallel)
+    inputError(
+      'invalid_value',
+      ['--tp-comm-overlap'],
+      'needs --sequence-parallel at TP > 1 (Megatron-LM overlaps only sequence-parallel collectives)',
+    );
   const memory = trainingMemory(spec, layout, {
     seqLen,
     globalBatchSize,
     precision,
     optimizer,
     stack,
+    overlapTensorParallel,
     ...attentionOptions(o),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...(offloadMode === 'none' ? {} : { offload: { mode: offloadMode } }),
@@ -219,6 +231,7 @@ function train(
         gpus,
         layout,
         ...(recomputeModules !== undefined && { recomputeModules }),
+        overlapTensorParallel,
         seqLen,
         globalBatchSize,
         precision,
@@ -258,7 +271,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapTensorParallel && l.tensorParallel > 1 ? ', TP comm overlapped (userbuffers held)' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

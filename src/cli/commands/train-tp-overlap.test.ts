@@ -36,3 +36,24 @@ describe('train --tp-comm-overlap: TP collectives pipelined with the GEMMs', () 
     expect(r.stderr).toContain('the megatron stack has it');
   });
 });
+
+describe('memory --tp-comm-overlap: Transformer Engine userbuffers held', () => {
+  const base =
+    'memory llama-3.1-70b --tp 4 --pp 8 --dp 2 --seq-len 8192 --micro-batch 1 --recompute none --gpu h100';
+  it('ten BF16 [s·b, h] buffers at TP > 1 with sequence parallelism; said in JSON and text', async () => {
+    const without = await runCliJson(`${base} --sequence-parallel --json`);
+    const withUb = await runCliJson(`${base} --sequence-parallel --tp-comm-overlap --json`);
+    expect(withUb.json.overlapTensorParallel).toBe(true);
+    expect(withUb.json.memoryPerGpuBytes - without.json.memoryPerGpuBytes).toBe(10 * 8192 * 8192 * 2);
+    const text = await runCli(`${base} --sequence-parallel --tp-comm-overlap`);
+    expect(text.stdout).toContain('TP comm overlapped (userbuffers held)');
+  });
+  it('refused without sequence parallelism at TP > 1, and with --method', async () => {
+    const noSp = await runCli(`${base} --tp-comm-overlap`);
+    expect(noSp.code).toBe(2);
+    expect(noSp.stderr).toContain('--tp-comm-overlap: needs --sequence-parallel at TP > 1');
+    const lora = await runCli('memory llama-3.1-70b --method lora --tp-comm-overlap');
+    expect(lora.code).toBe(2);
+    expect(lora.stderr).toContain('--tp-comm-overlap');
+  });
+});

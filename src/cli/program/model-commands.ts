@@ -67,6 +67,10 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .description('memory per GPU for training (a parallel layout) or inference, and whether it fits')
       .option('--mode <mode>', 'train | infer', 'train')
       .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
+      .option(
+        '--tp-comm-overlap',
+        "hold Transformer Engine's userbuffers for TP communication overlap (megatron's --tp-comm-overlap)",
+      )
       .option('--gpu <id>', 'check the fit on this GPU (see llmecon gpus)')
       .option('--seq-len <n>', 'training sequence length')
       .option('--global-batch <n>', 'global batch in sequences (default: 2·pp microbatches per DP rank)')

@@ -48,6 +48,8 @@ export interface TrainingMemoryOptions {
   readonly offload?: { readonly mode: OffloadMode };
   /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */
   readonly recomputeModules?: readonly RecomputeModule[];
+  /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
+  readonly overlapTensorParallel?: boolean;
 }
 
 /**

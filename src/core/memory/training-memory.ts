@@ -210,6 +210,12 @@ export function trainingMemory(
     return workspaces[k]!;
   };
 
+  // TE userbuffers under TP comm overlap (base.py initialize_ub): ten [s·b, h] buffers, six in FP8 under FP8.
+  const userbuffers =
+    options.overlapTensorParallel && layout.sequenceParallel && t > 1
+      ? s * b * h * (options.precision === 'fp8' ? 6 + 4 * 2 : 10 * 2)
+      : 0;
+
   const finishStage = (o: {
     readonly index: number;
     readonly layers: number;
@@ -223,7 +229,7 @@ export function trainingMemory(
     /** MTP modules on the stage (the last holds them all). */
     readonly mtpModules: number;
   }): StageMemory => {
-    let buffers = o.states.extraBuffers;
+    let buffers = o.states.extraBuffers + userbuffers;
     const holdsMoe = o.moeLayers > 0 || (o.mtpModules > 0 && mtpDecoderLayer?.mlp === 'moe');
     const workspace = stageWorkspace(holdsMoe);
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16): the TP group's

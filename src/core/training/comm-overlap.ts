@@ -11,7 +11,8 @@ export const OVERLAPPED_COMM_SM_FRACTION = 20 / 132;
  * t chunks that ring-exchange while the GEMM beside it (column-parallel after an all-gather, row-parallel
  * before a reduce-scatter: the layer's dense GEMMs, not its routed experts) runs on the chunks already
  * there; one chunk's transfer (1/t of it) is not hidden, nor what outlasts the GEMMs (Wang et al.,
- * ASPLOS 2023, decomposed collective matmul; Transformer Engine userbuffers).
+ * ASPLOS 2023, decomposed collective matmul; Transformer Engine userbuffers). Megatron overlaps only
+ * sequence-parallel collectives (arguments.py asserts --sequence-parallel with --tp-comm-overlap).
  */
 export function exposedTensorParallel(commSeconds: number, denseGemmSeconds: number, chunks: number): number {
   if (chunks <= 1) return commSeconds;

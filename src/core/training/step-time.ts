@@ -328,7 +328,7 @@ export function stepTimeFromLayerCosts(
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
-    overlapTpChunks: options.overlapTensorParallel ? t : 0,
+    overlapTpChunks: options.overlapTensorParallel && layout.sequenceParallel ? t : 0,
     recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
     recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}`,
   });
