@@ -19,6 +19,7 @@ import {
   expertDataParallelOf,
   expertTensorParallelOf,
   microbatchCount,
+  overlapsTensorParallel,
   type ParallelLayout,
 } from '../parallelism/layout.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
@@ -211,10 +212,9 @@ export function trainingMemory(
   };
 
   // TE userbuffers under TP comm overlap (base.py initialize_ub): ten [s·b, h] buffers, six in FP8 under FP8.
-  const userbuffers =
-    options.overlapTensorParallel && layout.sequenceParallel && t > 1
-      ? s * b * h * (options.precision === 'fp8' ? 6 + 4 * 2 : 10 * 2)
-      : 0;
+  const userbuffers = overlapsTensorParallel(options.overlapTensorParallel, layout)
+    ? s * b * h * (options.precision === 'fp8' ? 6 + 4 * 2 : 10 * 2)
+    : 0;
 
   const finishStage = (o: {
     readonly index: number;

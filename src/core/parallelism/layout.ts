@@ -30,6 +30,13 @@ export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
 export const RECOMPUTE_MODULES = ['core_attn', 'layernorm', 'moe_act', 'moe'] as const;
 export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
+/**
+ * Whether TP collectives overlap the GEMMs beside them (`--tp-comm-overlap` on): only at TP > 1 with
+ * sequence parallelism, as Megatron-LM's arguments.py asserts; step time and memory both read it.
+ */
+export const overlapsTensorParallel = (on: boolean | undefined, layout: ParallelLayout): boolean =>
+  on === true && layout.tensorParallel > 1 && layout.sequenceParallel;
+
 export interface ParallelLayout {
   readonly tensorParallel: number;
   readonly pipelineParallel: number;

@@ -2,6 +2,7 @@
  * Communication a training step overlaps with its compute: what stays exposed and what the overlap
  * costs the kernels it runs beside.
  */
+import { overlapsTensorParallel, type ParallelLayout } from '../parallelism/layout.js';
 
 /** SMs held by overlapped all-to-all kernels: DeepSeek-V3 Sec. 3.2.2, 20 of the H800's 132. */
 export const OVERLAPPED_COMM_SM_FRACTION = 20 / 132;
@@ -18,3 +19,7 @@ export function exposedTensorParallel(commSeconds: number, denseGemmSeconds: num
   if (chunks <= 1) return commSeconds;
   return Math.max(commSeconds / chunks, commSeconds - denseGemmSeconds);
 }
+
+/** The chunks each TP collective is split into where it overlaps the GEMMs (the TP degree), else 0. */
+export const overlappedChunks = (on: boolean | undefined, layout: ParallelLayout): number =>
+  overlapsTensorParallel(on, layout) ? layout.tensorParallel : 0;

@@ -15,7 +15,7 @@ import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { RecomputeModule } from '../parallelism/layout.js';
 import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
-import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION } from './comm-overlap.js';
+import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION, overlappedChunks } from './comm-overlap.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
@@ -328,7 +328,7 @@ export function stepTimeFromLayerCosts(
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
-    overlapTpChunks: options.overlapTensorParallel && layout.sequenceParallel ? t : 0,
+    overlapTpChunks: overlappedChunks(options.overlapTensorParallel, layout),
     recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
     recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}`,
   });
