@@ -234,9 +234,19 @@ export function withTrainedMtp(
 }
 
 /**
+ * Why `stack` cannot overlap its TP collectives with the GEMMs (null where it can): the stacks that
+ * have a modelled overlap (StackParallelism.tensorParallelOverlap), each with its switch.
+ */
+export function noTensorParallelOverlapReason(stack: StackProfile): string | null {
+  if (stack.parallelism.tensorParallelOverlap !== null) return null;
+  const having = STACK_IDS.map((id) => findStack(id)).filter((s) => s.parallelism.tensorParallelOverlap);
+  return `the ${stack.id} stack has no modelled tensor-parallel communication overlap; ${having.map((s) => `the ${s.id} stack has it (${s.parallelism.tensorParallelOverlap})`).join(', ')}`;
+}
+
+/**
  * Whether a run pipelines its TP collectives with the GEMMs (`--tp-comm-overlap`, a scenario's
  * `tpCommOverlap`): refused, at `field`, on a stack without a modelled overlap
- * (StackParallelism.tensorParallelOverlap).
+ * ({@link noTensorParallelOverlapReason}).
  */
 export function tensorParallelOverlap(
   on: boolean | undefined,
@@ -244,14 +254,8 @@ export function tensorParallelOverlap(
   field: readonly (string | number)[],
 ): boolean {
   if (on !== true) return false;
-  if (stack.parallelism.tensorParallelOverlap === null) {
-    const having = STACK_IDS.map((id) => findStack(id)).filter((s) => s.parallelism.tensorParallelOverlap);
-    inputError(
-      'invalid_value',
-      field,
-      `the ${stack.id} stack has no modelled tensor-parallel communication overlap; ${having.map((s) => `the ${s.id} stack has it (${s.parallelism.tensorParallelOverlap})`).join(', ')}`,
-    );
-  }
+  const refused = noTensorParallelOverlapReason(stack);
+  if (refused !== null) inputError('invalid_value', field, refused);
   return true;
 }
 

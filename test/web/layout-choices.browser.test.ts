@@ -4,7 +4,8 @@
  * without measured peaks disabled with the CLI's reason, invalid
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
- * verdict (`memoryFit`) included; the MTP modules trained as `--mtp-layers`.
+ * verdict (`memoryFit`) included; the MTP modules trained as `--mtp-layers`, the TP overlap as
+ * `--tp-comm-overlap`.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +163,42 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(hfWhy);
     expect(await mtp.locator('option[value="1"]').isDisabled()).toBe(true);
     expect(await mtp.locator('option[value="0"]').isDisabled()).toBe(false);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
+    await page.close();
+  }, 240_000);
+
+  it("Train: TP comm overlap as `llmecon train --tp 2 --tp-comm-overlap`; the link keeps it; a stack without it disables the box and answers a kept one with the CLI's message", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const box = page.locator('#train-tp-comm-overlap');
+    expect(await box.isChecked()).toBe(false);
+    await changeField(page.locator('#train-tp'), '2');
+    const exposed = await cliJson(`${TRAIN} --model llama-3-8b --tp 2`);
+    await expectTrainFigures(page, exposed);
+    await box.check();
+    const cli = await cliJson(`${TRAIN} --model llama-3-8b --tp 2 --tp-comm-overlap`);
+    expect(cli.overlapTensorParallel).toBe(true);
+    // Overlapping the collectives shortens the step: the figures move, to the CLI's.
+    expect(cli.costUsd).toBeLessThan(exposed.costUsd);
+    await expectTrainFigures(page, cli);
+    const again = await reopenFromLink(page);
+    expect(await again.page.locator('#train-tp-comm-overlap').isChecked()).toBe(true);
+    await expectTrainFigures(again.page, cli);
+    // Hugging Face's Trainer has no modelled overlap: the kept box refused as the CLI refuses the flag.
+    await page.locator('#train-stack').selectOption('hf');
+    const why = await cliMessage(
+      `${TRAIN} --model llama-3-8b --tp 2 --stack hf --tp-comm-overlap`,
+      '--tp-comm-overlap',
+    );
+    const label = page.locator('label', { has: box });
+    await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(why);
+    expect(await page.locator('#train-result').count()).toBe(0);
+    // Unchecked there, the box is disabled with the reason.
+    await box.uncheck();
+    await expect.poll(() => box.isDisabled(), { timeout: 60_000 }).toBe(true);
+    expect(await label.getAttribute('title')).toBe(why);
+    expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
     expect([...problems, ...again.problems]).toEqual([]);
     await again.page.close();
     await page.close();

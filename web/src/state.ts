@@ -46,6 +46,8 @@ export interface TrainInput {
   memoryFit: MemoryFitLevel;
   /** MTP modules trained, as `--mtp-layers`: 'checkpoint' = the model's own where the stack builds them. */
   mtp: MtpChoice;
+  /** TP all-gathers and reduce-scatters pipelined with the GEMMs, as `--tp-comm-overlap` (stacks that have it). */
+  tpCommOverlap: boolean;
 }
 
 /** `--mtp-layers` in the Train view: the checkpoint's modules, or a count from none to four. */
@@ -200,6 +202,7 @@ export function defaultState(exampleYaml: string): AppState {
       offload: 'none',
       memoryFit: 'estimate',
       mtp: 'checkpoint',
+      tpCommOverlap: false,
     },
     adapt: {
       model: 'llama-3-8b',

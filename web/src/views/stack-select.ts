@@ -1,9 +1,9 @@
 /**
  * The run choices of the Train and Adapt views: the software stack (`--stack` on the CLI: the catalog's
- * stacks by name), the MTP modules trained and the training precision.
+ * stacks by name), the MTP modules trained, the TP communication overlap and the training precision.
  */
 import { html, nothing } from 'lit-html';
-import { findStack, noMtpReason } from '../../../src/catalog/stacks.js';
+import { findStack, noMtpReason, noTensorParallelOverlapReason } from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
 import type { Issue } from '../compute.js';
 import { MTP_CHOICES, type MtpChoice, WEB_PRECISIONS, type WebPrecision } from '../state.js';
@@ -40,6 +40,26 @@ export function mtpSelect(
       })}
     </select>
     ${fieldError(issues, 'mtpLayers', 'baseline.mtpLayers')}
+  </label>`;
+}
+
+/**
+ * TP collectives pipelined with the GEMMs (`--tp-comm-overlap`): disabled, with the CLI's reason, on a
+ * stack without a modelled overlap unless already on (the run then answers it at the field).
+ */
+export function tpOverlapToggle(
+  id: string,
+  value: boolean,
+  stack: StackId,
+  set: (on: boolean) => void,
+  issues: readonly Issue[] | null,
+) {
+  const reason = noTensorParallelOverlapReason(findStack(stack));
+  const off = reason !== null && !value;
+  return html`<label title=${off ? reason : ''}
+    ><input id=${id} type="checkbox" .checked=${value} ?disabled=${off} @change=${(e: Event) => set((e.target as HTMLInputElement).checked)} />
+    TP communication overlapped with the GEMMs (applies at TP > 1 with sequence parallelism)
+    ${fieldError(issues, 'tpCommOverlap', 'baseline.tpCommOverlap')}
   </label>`;
 }
 
