@@ -54,6 +54,28 @@ describe('SGLang memory share per GPU and layout', () => {
   });
 });
 
+describe("vLLM's batch defaults by device (EngineArgs.get_batch_defaults)", () => {
+  const vllm = findEngine('vllm');
+  const defaults = (gpu: string) => {
+    const e = engineForGpu(vllm, gpu);
+    return [e.maxBatchedTokens, e.maxRunningSequences];
+  };
+  it('8,192 tokens and 1,024 sequences a step on GPUs of 70 GiB or more (H100, H200, B200, MI300X, H20)', () => {
+    for (const gpu of ['h100-sxm', 'h200', 'b200', 'mi300x', 'h20'])
+      expect(defaults(gpu)).toEqual([8192, 1024]);
+  });
+  it('2,048 and 256 on an A100 of any size (the name rule) and under 70 GiB (L40S, A10, RTX 4090)', () => {
+    for (const gpu of ['a100-80gb', 'a100-80gb-pcie', 'a100-40gb', 'l40s', 'a10', 'rtx-4090'])
+      expect(defaults(gpu)).toEqual([2048, 256]);
+  });
+  it("a GPU outside the catalog keeps the profile's values; the rule is vLLM's alone", () => {
+    expect(defaults('not-in-the-catalog')).toEqual([vllm.maxBatchedTokens, vllm.maxRunningSequences]);
+    expect(engineForGpu(findEngine('sglang'), 'a100-80gb').maxRunningSequences).toBe(
+      findEngine('sglang').maxRunningSequences,
+    );
+  });
+});
+
 describe("vLLM's weight-only MoE padding (weightOnlyMoeAlignment)", () => {
   it('pads 4-bit experts served weight-only (Hopper), not on FP4 tensor cores, not 8-bit, not on the other engines', () => {
     const vllm = findEngine('vllm');

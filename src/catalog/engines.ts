@@ -135,6 +135,20 @@ const engineFileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * vLLM's batch defaults by device (EngineArgs.get_batch_defaults): `maxBatchedTokens` and
+     * `maxRunningSequences` are the profile's on a GPU with at least `largeGpuMiB` of memory whose name
+     * holds none of `excludedNames`; every other GPU gets these.
+     */
+    smallGpuDefaults: z
+      .object({
+        largeGpuMiB: positive,
+        excludedNames: z.array(z.string().min(1)),
+        maxBatchedTokens: positive,
+        maxRunningSequences: positive,
+      })
+      .strict()
+      .optional(),
     kvAdmission: z.enum(['on-demand', 'reserve-final']),
     kvAdmissionNote: z.string().min(1),
     chunkPreempts: z.boolean(),
@@ -272,8 +286,9 @@ function memoryReserveAt(f: EngineFile): EngineProfile['memoryReserve'] {
 }
 
 /**
- * The profile on a GPU: the settings the engine picks by that GPU's memory (its tier) and the host
- * overheads calibrated for the GPU's family (or the engine's pooled fit).
+ * The profile on a GPU: the settings the engine picks by that GPU's memory (its tier, or vLLM's batch
+ * defaults for smaller GPUs and A100s) and the host overheads calibrated for the GPU's family (or the
+ * engine's pooled fit).
  */
 export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
   const tiers = e.file.gpuMemoryTiers?.tiers;
@@ -295,10 +310,24 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
         ...(e.file.memoryReserve && { memoryReserve: memoryReserveAt(e.file) }),
       }
     : e;
+  const small = e.file.smallGpuDefaults;
+  const gpu = loadCatalog().gpus.get(gpuId);
+  const isSmall =
+    small !== undefined &&
+    gpu !== undefined &&
+    (gpu.memoryBytes / MIB < small.largeGpuMiB.value ||
+      small.excludedNames.some((n) => gpu.name.toLowerCase().includes(n.toLowerCase())));
+  const defaults: CatalogEngine = isSmall
+    ? {
+        ...sized,
+        maxBatchedTokens: small.maxBatchedTokens.value,
+        maxRunningSequences: small.maxRunningSequences.value,
+      }
+    : sized;
   const fitted = engineCalibration(e, gpuId);
-  if (!fitted) return sized;
+  if (!fitted) return defaults;
   return {
-    ...sized,
+    ...defaults,
     stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
     sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
     moeSequenceLayerSeconds: toSi(
