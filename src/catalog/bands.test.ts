@@ -69,6 +69,21 @@ describe('serving bands from calibration residuals', () => {
         new RegExp(`^${id} × hopper leave-one-out residuals \\(${rows} rows\\) and \\d+ held-out rows`),
       );
     });
+  it("a band leaving a row's residual out is the P10–P90 of the others; an id outside the fit leaves it as committed", () => {
+    const k = engineCalibration(findEngine('vllm'), 'h100-sxm')!;
+    const residuals = Object.entries(k.fit.residuals!);
+    // The slowest row against its prediction: leaving it out can only move the slow end in.
+    const [slowest] = residuals.reduce((a, b) => (b[1].value < a[1].value ? b : a));
+    const rest = residuals
+      .filter(([id]) => id !== slowest)
+      .map(([, r]) => r.value)
+      .sort((x, y) => x - y);
+    const without = servingBand('h100-sxm', 'vllm', undefined, slowest);
+    expect(1 / without.high).toBeCloseTo(percentile(rest, 0.1), 9);
+    expect(1 / without.low).toBeCloseTo(percentile(rest, 0.9), 9);
+    expect(without.high).toBeLessThanOrEqual(servingBand('h100-sxm', 'vllm').high);
+    expect(servingBand('h100-sxm', 'vllm', undefined, 'not-a-row')).toEqual(servingBand('h100-sxm', 'vllm'));
+  });
   it('one held-out row is counted as one row', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')!.fit.heldOutRows?.value).toBe(1);
     expect(servingBand('h200', 'trt-llm').basis).toMatch(/ and 1 held-out row(?!s)/);

@@ -8,6 +8,7 @@
 
 import { formatCount } from '../core/format.js';
 import { type LabelledMixer, unseenMixerStatement } from '../core/model/layer-mix.js';
+import { percentile } from '../core/statistics.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import { reachRecord, recordOf } from '../core/uncertainty/model-record.js';
 import { widenBand } from '../core/uncertainty/range.js';
@@ -69,8 +70,15 @@ const PIPELINE_STAGES_VALIDATED = 4;
  * with too few rows shares the engine's pooled fit and band; a family the engine has no rows on
  * extrapolates the pooled fit with its band doubled in log-width about its centre; both say so. A
  * model or context beyond twice the fit's largest row widens the band by half for each, and says so.
+ * `leaveOut` names a row whose residual the P10–P90 leaves out (the validation report's coverage of
+ * held-out rows, each judged by a band without its own residual).
  */
-export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: ServingScale): CalibrationBand {
+export function servingBand(
+  gpuId: string,
+  engineId = 'trt-llm',
+  scale?: ServingScale,
+  leaveOut?: string,
+): CalibrationBand {
   const engine = findEngine(engineId);
   const family = gpuFamily(gpuId);
   const k = engineCalibration(engine, gpuId);
@@ -147,8 +155,9 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     );
   // The median of the model's own calibration rows on this GPU (each left out of the fit) where the band misses it.
   const records = k.fit.modelRecords?.value.map(({ rows, ...r }) => ({ ...r, ids: rows }));
+  const [ratioP10, ratioP90] = residualPercentiles(k.fit, leaveOut);
   const band = reachRecord(
-    widenBand(1 / k.fit.ratioP90.value, 1 / k.fit.ratioP10.value, factor),
+    widenBand(1 / ratioP90, 1 / ratioP10, factor),
     recordOf(records, scale?.totalParams, gpuId),
     k.scope === 'family' ? `${engine.id} × ${family}` : `${engine.id} pooled over ${over}`,
     'row',
@@ -161,4 +170,23 @@ export function servingBand(gpuId: string, engineId = 'trt-llm', scale?: Serving
     basis,
     outside,
   };
+}
+
+/**
+ * P10 and P90 of a fit's published / predicted throughput: the calibration's own, or, leaving out row
+ * `leaveOut`, recomputed from the rest of its residuals as calibrate-serving.ts computes them.
+ */
+function residualPercentiles(
+  fit: NonNullable<ReturnType<typeof engineCalibration>>['fit'],
+  leaveOut: string | undefined,
+): [number, number] {
+  const residuals = fit.residuals;
+  if (leaveOut === undefined || !residuals || !Object.hasOwn(residuals, leaveOut))
+    return [fit.ratioP10.value, fit.ratioP90.value];
+  const rest = Object.entries(residuals)
+    .filter(([id]) => id !== leaveOut)
+    .map(([, r]) => r.value)
+    .sort((x, y) => x - y);
+  if (rest.length === 0) return [fit.ratioP10.value, fit.ratioP90.value];
+  return [percentile(rest, 0.1), percentile(rest, 0.9)];
 }

@@ -6,6 +6,7 @@ import { loadCatalog } from '../catalog/catalog.js';
 import { loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../catalog/engines.js';
 import { formatPercent } from '../core/format.js';
 import { caseNotesMarkdown } from './case-fields.js';
+import { type BandCoverage, heldOutBandCoverage } from './serving-band-coverage.js';
 import {
   engineRuns,
   errorStatistics,
@@ -50,6 +51,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       const runs = engineRuns(rows.map((r) => r.case));
       return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${formatPercent(fitted.median)}**, largest **${formatPercent(fitted.max)}**), ${held.count} held out (median **${formatPercent(held.median)}**, largest **${formatPercent(held.max)}**).`;
     }),
+    coverageLine(heldOutBandCoverage(results)),
     `KV pools at startup as the engines' logs state them (the memory model, never fitted; outside the statistics above): ${results
       .filter((r) => MEMORY_MEASURES.includes(r.case.measure))
       .map((r) => `${r.case.id} **${r.error >= 0 ? '+' : ''}${(100 * r.error).toFixed(1)}%**`)
@@ -137,3 +139,7 @@ function withVersionFacts(
     );
   return said.length === 0 ? c.note : `${c.note} Engine version: ${said.join('; ')}.`;
 }
+
+/** The held-out rows' band coverage, as the report's header states it. */
+const coverageLine = (c: BandCoverage): string =>
+  `Held-out rows (every engine) inside the P10–P90 band \`serve\` reports for their deployment: **${c.inside} of ${c.rows}** (${formatPercent(c.inside / c.rows)}); judged by that band with the row's own residual left out of it: **${c.insideWithoutOwn} of ${c.rows}**${c.outside.length > 0 ? `; outside: ${c.outside.join(', ')}` : ''}.`;

@@ -1,9 +1,11 @@
 /**
  * Golden serving tests: every cited case in catalog/validation/serving.json stays within its stated
- * tolerance, TensorRT-LLM's rows meet issue 5's target, and the committed report is current.
+ * tolerance, TensorRT-LLM's rows meet issue 5's target, the held-out rows lie inside their bands, and the
+ * committed report is current.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { heldOutBandCoverage } from '../../src/validation/serving-band-coverage.js';
 import {
   errorStatistics,
   MEMORY_MEASURES,
@@ -136,6 +138,16 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect([...pools.keys()].sort()).toEqual(['sglang', 'vllm']);
     expect(Math.abs(pools.get('sglang')!)).toBeLessThanOrEqual(0.1);
     expect(Math.abs(pools.get('vllm')!)).toBeLessThanOrEqual(0.3);
+  });
+  // The bands' honesty on rows never fitted (fifty-first pass): today 105 of 124 held-out rows (85%) lie inside
+  // the band `serve` reports for them, the same 105 when each band leaves the row's own residual out. Guard
+  // just below today's count, above the 70% issue 16 asks of the training bands.
+  it('held-out rows inside the P10–P90 band `serve` reports, each band without its own residual: at least 80% (regression guard)', () => {
+    const c = heldOutBandCoverage(results);
+    expect(c.rows).toBe(124);
+    expect(c.insideWithoutOwn / c.rows).toBeGreaterThanOrEqual(0.8);
+    // Leaving a residual out never widens the band beyond the one that holds it.
+    expect(c.insideWithoutOwn).toBeLessThanOrEqual(c.inside);
   });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
     const committed = readFileSync(new URL('../../docs/validation-serving.md', import.meta.url), 'utf8');
