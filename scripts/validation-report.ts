@@ -1,8 +1,18 @@
-/** Writes docs/validation.md and docs/validation-serving.md from the validation cases (npm run validation-report). */
-import { writeFileSync } from 'node:fs';
+/**
+ * Writes docs/validation.md and docs/validation-serving.md from the validation cases, and the held-out
+ * Megatron-Bridge section of docs/training-engine.md from the committed calibration (npm run
+ * validation-report; after `scripts/calibrate.ts --write`, whose calibration the held-out rows take).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { llmFoundryBenchmarkHeldOut } from '../src/validation/llm-foundry-cases.js';
 import { runAllServingCases } from '../src/validation/serving-cases.js';
 import { servingReportMarkdown } from '../src/validation/serving-report.js';
+import { heldOutMegatronCases } from '../src/validation/stack-heldout-cases.js';
+import {
+  HELD_OUT_BEGIN,
+  HELD_OUT_END,
+  heldOutMegatronMarkdown,
+} from '../src/validation/stack-heldout-report.js';
 import { runAllTrainingCases, validationReportMarkdown } from '../src/validation/training-cases.js';
 
 writeFileSync(
@@ -13,4 +23,15 @@ writeFileSync(
   new URL('../docs/validation-serving.md', import.meta.url),
   servingReportMarkdown(runAllServingCases()),
 );
-console.log('wrote docs/validation.md and docs/validation-serving.md');
+const engineDoc = new URL('../docs/training-engine.md', import.meta.url);
+const { cases, skipped } = heldOutMegatronCases();
+writeFileSync(
+  engineDoc,
+  readFileSync(engineDoc, 'utf8').replace(
+    new RegExp(`${HELD_OUT_BEGIN}[\\s\\S]*${HELD_OUT_END}`),
+    heldOutMegatronMarkdown(cases, skipped),
+  ),
+);
+console.log(
+  'wrote docs/validation.md, docs/validation-serving.md and the held-out section of docs/training-engine.md',
+);

@@ -5,10 +5,12 @@
  * calibration as `llmecon train` applies it (src/validation/stack-heldout-cases.ts); errors are published / predicted − 1. The bounds are a
  * REGRESSION GUARD on today's figures (stated in each test's name), not an accuracy claim.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import archive from '../../catalog/validation/megatron-bridge-performance-archive.json' with { type: 'json' };
 import fit from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { heldOutMegatronCases, heldOutSummary } from '../../src/validation/stack-heldout-cases.js';
+import { heldOutMegatronMarkdown } from '../../src/validation/stack-heldout-report.js';
 
 const { cases, skipped } = heldOutMegatronCases();
 const summary = Object.fromEntries(heldOutSummary(cases).map((s) => [s.family, s]));
@@ -34,5 +36,10 @@ describe('megatron calibration on held-out Megatron-Bridge 25.09 rows', () => {
     expect(summary.hopper!.n).toBe(6);
     expect(summary.hopper!.median).toBeLessThan(0.11);
     expect(summary.hopper!.max).toBeLessThan(0.25);
+  });
+
+  it("docs/training-engine.md's held-out section is current (npm run validation-report)", () => {
+    const doc = readFileSync(new URL('../../docs/training-engine.md', import.meta.url), 'utf8');
+    expect(doc).toContain(heldOutMegatronMarkdown(cases, skipped));
   });
 });

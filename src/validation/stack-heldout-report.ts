@@ -1,0 +1,50 @@
+/**
+ * docs/training-engine.md's held-out section (between `<!-- heldout:begin -->` and `<!-- heldout:end -->`,
+ * written by `npx tsx scripts/calibrate.ts --write`): every archive row predicted with the committed
+ * megatron calibration (stack-heldout-cases.ts), the rows the engine could not run, and the summary
+ * per GPU family.
+ */
+import { formatPercent } from '../core/format.js';
+import { type HeldOutCase, type HeldOutSkipped, heldOutSummary } from './stack-heldout-cases.js';
+
+export const HELD_OUT_BEGIN = '<!-- heldout:begin -->';
+export const HELD_OUT_END = '<!-- heldout:end -->';
+
+/** Four significant figures, whole numbers at 10,000 and above (seconds of a step). */
+const seconds = (x: number) => {
+  const s = x.toPrecision(4);
+  return s.includes('e') ? String(Math.round(x)) : s;
+};
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+
+export function heldOutMegatronMarkdown(
+  cases: readonly HeldOutCase[],
+  skipped: readonly HeldOutSkipped[],
+): string {
+  const rows = cases.map((c) => {
+    const model = c.moeRouting ? `${c.model} (${c.moeRouting})` : c.model;
+    return `| ${c.release} | ${c.system} | ${model} | ${c.precision} | ${c.gpus} | ${c.layout} | ${seconds(c.published)} | ${seconds(c.predicted)} | ${seconds(c.engine)} | ${signed(c.error)} |`;
+  });
+  const families = heldOutSummary(cases).map(
+    (s) => `| ${s.family} | ${s.n} | ${formatPercent(s.median)} | ${formatPercent(s.max)} |`,
+  );
+  return [
+    HELD_OUT_BEGIN,
+    '| release | system | model | precision | GPUs | layout (engine) | published s | predicted s | engine s (uncalibrated) | error |',
+    '|---|---|---|---|---:|---|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    ...(skipped.length > 0
+      ? [
+          'Not predicted (the engine rejects the published layout):',
+          '',
+          ...skipped.map((s) => `- ${s.locator}: ${s.reason}`),
+          '',
+        ]
+      : []),
+    '| GPU family | rows | held-out median abs error | held-out max abs error |',
+    '|---|---:|---:|---:|',
+    ...families,
+    HELD_OUT_END,
+  ].join('\n');
+}
