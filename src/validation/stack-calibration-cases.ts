@@ -39,6 +39,11 @@ export const NEMO_MODELS: Readonly<Record<string, string>> = {
   'Qwen3 30B-A3B': 'qwen3-30b-a3b',
   'Qwen3 235B-A22B': 'qwen3-235b-a22b',
   'DeepSeek-V3': 'deepseek-v3',
+  // Earlier NeMo Framework releases' names (the held-out archive).
+  'Llama2 7B': 'llama-2-7b',
+  'Llama2 70B': 'llama-2-70b',
+  'Mixtral 8x7B': 'mixtral-8x7b',
+  'Llama4 Scout': 'llama-4-scout',
 };
 
 /** A run through the engine on a stack (uncalibrated for an id, as given for a profile): the case's terms. */
