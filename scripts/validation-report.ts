@@ -1,6 +1,6 @@
 /**
  * Writes docs/validation.md and docs/validation-serving.md from the validation cases, and the held-out
- * Megatron-Bridge section of docs/training-engine.md from the committed calibration (npm run
+ * NeMo section of docs/training-engine.md from the committed calibration (npm run
  * validation-report; after `scripts/calibrate.ts --write`, whose calibration the held-out rows take).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 /**
  * docs/training-engine.md's held-out section (between `<!-- heldout:begin -->` and `<!-- heldout:end -->`,
- * written by `npx tsx scripts/calibrate.ts --write`): every archive row predicted with the committed
- * megatron calibration (stack-heldout-cases.ts), the rows the engine could not run, and the summary
- * per GPU family.
+ * written by `npm run validation-report` after the calibration): every archive row predicted with the
+ * committed megatron calibration (stack-heldout-cases.ts), the rows the engine could not run, and the
+ * summary per GPU family.
  */
 import { formatPercent } from '../core/format.js';
 import { type HeldOutCase, type HeldOutSkipped, heldOutSummary } from './stack-heldout-cases.js';

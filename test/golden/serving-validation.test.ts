@@ -146,7 +146,8 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     const c = heldOutBandCoverage(results);
     expect(c.rows).toBe(124);
     expect(c.insideWithoutOwn / c.rows).toBeGreaterThanOrEqual(0.8);
-    // Leaving a residual out never widens the band beyond the one that holds it.
+    // A row outside its band stays outside when its own residual leaves the percentiles; one inside at the
+    // band's edge may fall out: the count without its own residual is the honest one, never the larger.
     expect(c.insideWithoutOwn).toBeLessThanOrEqual(c.inside);
   });
   it('docs/validation-serving.md is up to date (npm run validation-report)', () => {
