@@ -342,7 +342,7 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'case predicted by the fit on the others). The P10–P90 band of a',
     'prediction is exp(median ± q σ), q = t₀.₉(n − 1)·√(1 + 1/n) for n residuals (a prediction interval; 1.2816 as n grows), of the leave-one-out log residuals together with those of the *held-out*',
     'runs on the same stack and family (published runs the fit never sees: the training.json validation cases',
-    'that name a stack without being in a fit, the NeMo 25.09 rows, the held-out fine-tuning profiles), σ the larger of 1.4826 × their median absolute deviation and 1.2533 × their mean absolute deviation; *in band* counts the',
+    'that name a stack without being in a fit, the rows of earlier NeMo releases (24.12–25.09), the held-out fine-tuning profiles), σ the larger of 1.4826 × their median absolute deviation and 1.2533 × their mean absolute deviation; *in band* counts the',
     'fitted cases inside it, and the held-out column gives their count, median / max error and how many fall inside',
     'the band built without their own residual. Stacks of eager modules (hf, llm-foundry) add h · layer passes + z ·',
     'FSDP layer passes: h the host seconds per layer pass (PyTorch launches each kernel from Python), z the',
