@@ -136,15 +136,13 @@ export class OpBuilder {
 
   /** A memory-bound kernel; its backward reads and writes twice the bytes (gradients of both). */
   memory(name: string, component: OpComponent, bytesRead: number, bytesWritten: number, count = 1): void {
+    this.memoryOnce(name, component, bytesRead, bytesWritten, this.backward ? 2 * count : count);
+  }
+
+  /** A memory-bound kernel moving exactly these bytes in this pass (a backward stated on its own). */
+  memoryOnce(name: string, component: OpComponent, bytesRead: number, bytesWritten: number, count = 1): void {
     if (bytesRead + bytesWritten <= 0 || count <= 0) return;
-    this.ops.push({
-      type: 'memory',
-      name,
-      component,
-      bytesRead,
-      bytesWritten,
-      count: this.backward ? 2 * count : count,
-    });
+    this.ops.push({ type: 'memory', name, component, bytesRead, bytesWritten, count });
   }
 
   /**

@@ -80,11 +80,20 @@ function adapterOperations(
     b.gemm('lora_a', 'adapter', perExpert, r, m.inFeatures / shard, opts);
     b.gemm('lora_b', 'adapter', perExpert, m.outFeatures / shard, r, opts);
     // The adapter path joins the base output as separate kernels: lora_B(lora_A(x)) * scaling, then
-    // result + it (PEFT tuners/lora/layer.py Linear.forward): the scale reads and writes the output,
-    // the add reads two and writes one (backward: 2× the bytes, as every memory-bound kernel here).
+    // result + it (PEFT tuners/lora/layer.py Linear.forward; Megatron-Bridge's LoRALinear and its
+    // ParallelLinearAdapter the same): the scale reads and writes the output, the add reads two and
+    // writes one. Backward, as autograd runs it: the add hands its gradient to both inputs unchanged
+    // (no kernel), the scale's gradient is one scale of it, and the input x, read now by the base GEMM
+    // and by lora_A, has its two gradients summed (read two, write one of x).
     const outputBytes = perExpert * (m.outFeatures / shard) * ACT_BYTES;
-    b.memory('lora_scale', 'adapter', outputBytes, outputBytes, count);
-    b.memory('lora_add', 'adapter', 2 * outputBytes, outputBytes, count);
+    if (!b.backward) {
+      b.memory('lora_scale', 'adapter', outputBytes, outputBytes, count);
+      b.memory('lora_add', 'adapter', 2 * outputBytes, outputBytes, count);
+    } else {
+      const inputBytes = perExpert * (m.inFeatures / shard) * ACT_BYTES;
+      b.memoryOnce('lora_scale.grad', 'adapter', outputBytes, outputBytes, count);
+      b.memoryOnce('lora_input.grad-sum', 'adapter', 2 * inputBytes, inputBytes, count);
+    }
   }
   if (adapter.quantizedBase === null) return;
   const weights = localLayerWeights(spec, layer, layout);
