@@ -172,6 +172,11 @@ export const stackFileSchema = z
      * A stack without calibration cases of its own that runs another stack's modules takes that
      * stack's calibration (flagged in its summary), with the reason and its source.
      */
+    /** Projections the stack builds as one matrix whatever the checkpoint's layout (StackProfile.fusedProjections). */
+    fusedProjections: z
+      .object({ qkv: z.boolean(), gateUp: z.boolean(), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Whether the stack trains a model's MTP modules (StackProfile.trainsMtp); cited on its own. */
     multiTokenPrediction: z.object({ trains: z.boolean(), locator: z.string().min(1), ...cited }).strict(),
     calibrationFrom: z

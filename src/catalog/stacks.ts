@@ -5,6 +5,7 @@
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { InputError, InternalError, inputError } from '../core/errors.js';
 import { keepsEagerCopies, type OwnModules } from '../core/memory/training-memory.js';
+import { fused } from '../core/model/families/fused-projections.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { withMtpModules } from '../core/model/trained-spec.js';
 import {
@@ -53,6 +54,9 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     fp8Recipe: file.kernels.fp8Recipe,
     ...(file.gradientReduction && { gradReduceInFp32: file.gradientReduction.fp32 }),
     trainsMtp: file.multiTokenPrediction.trains,
+    ...(file.fusedProjections && {
+      fusedProjections: { qkv: file.fusedProjections.qkv, gateUp: file.fusedProjections.gateUp },
+    }),
     parallelism: {
       ...file.parallelism,
       zeroStages: file.parallelism.zeroStages.map((z) => Number(z) as 0 | 1 | 2 | 3),
@@ -217,20 +221,23 @@ export function noMtpReason(stack: StackProfile): string | null {
 }
 
 /**
- * The model with `n` MTP modules trained (`--mtp-layers`, a phase's `mtpLayers`; trained-spec.ts
- * withMtpModules), unchanged when `n` is undefined; n > 0 on a stack that builds none is refused naming
- * `field` ({@link noMtpReason}).
+ * The model as `stack` trains it: with `n` MTP modules trained (`--mtp-layers`, a phase's `mtpLayers`;
+ * trained-spec.ts withMtpModules; unchanged when `n` is undefined; n > 0 on a stack that builds none is
+ * refused naming `field`, {@link noMtpReason}), and with the projections the stack builds as one matrix
+ * fused (catalog `fusedProjections`: Megatron-Core's linear_qkv and linear_fc1), which its adapters then
+ * adapt whole (the GEMMs are unchanged: the operation list runs q/k/v and gate/up as one GEMM already).
  */
-export function withTrainedMtp(
+export function asTrainedBy(
   spec: ModelSpec,
   n: number | undefined,
   stack: StackProfile,
   field: readonly (string | number)[],
 ): ModelSpec {
-  if (n === undefined) return spec;
+  const built = stack.fusedProjections ? fused(spec, stack.fusedProjections) : spec;
+  if (n === undefined) return built;
   const refused = n > 0 ? noMtpReason(stack) : null;
   if (refused !== null) inputError('invalid_value', field, refused);
-  return withMtpModules(spec, n);
+  return withMtpModules(built, n);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
-import { findStack, withTrainedMtp } from '../catalog/stacks.js';
+import { asTrainedBy, findStack } from '../catalog/stacks.js';
 import { inputError } from '../core/errors.js';
 import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
@@ -91,7 +91,7 @@ export function attentionOptions(o: LayoutFlags): {
 
 /**
  * The software stack named by --stack (else the command's default) and the model as it trains there:
- * `--mtp-layers` MTP modules (catalog withTrainedMtp; unchanged without the flag, refused for n > 0 on a
+ * `--mtp-layers` MTP modules (catalog asTrainedBy, with the stack's fused projections; unchanged without the flag, refused for n > 0 on a
  * stack that builds none).
  */
 export function stackAndModel(
@@ -101,7 +101,7 @@ export function stackAndModel(
 ): { readonly stack: StackProfile; readonly spec: ModelSpec } {
   const stack = findStack(o.stack ?? fallback);
   const n = o.mtpLayers === undefined ? undefined : nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
-  return { stack, spec: withTrainedMtp(loaded, n, stack, ['--mtp-layers']) };
+  return { stack, spec: asTrainedBy(loaded, n, stack, ['--mtp-layers']) };
 }
 
 /** The dimensions given on the command line; absent ones stay undefined. */

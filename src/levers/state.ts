@@ -10,7 +10,7 @@ import {
   type ServingEngineChoice,
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
-import { stackOptions, tensorParallelOverlap, withTrainedMtp } from '../catalog/stacks.js';
+import { asTrainedBy, stackOptions, tensorParallelOverlap } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -255,7 +255,7 @@ export function stateFor(
     kind: 'pretrain' | 'finetune',
     mtpLayers: number | undefined,
     stack: StackId | undefined,
-  ) => withTrainedMtp(spec, mtpLayers, stackOptions(kind, stack).stack, ['baseline', 'mtpLayers']);
+  ) => asTrainedBy(spec, mtpLayers, stackOptions(kind, stack).stack, ['baseline', 'mtpLayers']);
   if (b.kind === 'train')
     return {
       ...common,

@@ -7,7 +7,7 @@ import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
-import { stackOptions, tensorParallelOverlap, withTrainedMtp } from '../catalog/stacks.js';
+import { asTrainedBy, stackOptions, tensorParallelOverlap } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -227,7 +227,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'pretrain') {
       const seqLen = phase.seqLen;
       const stack = stackOptions('pretrain', phase.stack);
-      const trained = withTrainedMtp(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
+      const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const globalBatchSize = globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus);
       const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
       if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
@@ -263,7 +263,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const seqLen = phase.seqLen;
       const tokens = centralValue(phase.tokens);
       const stack = stackOptions('finetune', phase.stack);
-      const trained = withTrainedMtp(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
+      const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const plan = planFinetune(trained, hw.cluster, {
         ...stack,
         method: phase.method,
@@ -302,7 +302,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     }
     if (phase.kind === 'rl') {
       const { stack } = stackOptions('rl', phase.stack);
-      const trained = withTrainedMtp(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
+      const trained = asTrainedBy(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
       const plan = planRl(trained, hw.cluster, {
         stack,
         promptsPerStep: phase.promptsPerStep,

@@ -207,6 +207,11 @@ export interface StackProfile {
    * not, the modules are left out of the step and the memory ({@link trainedSpec}).
    */
   readonly trainsMtp: boolean;
+  /**
+   * The projections it builds as one matrix whatever the checkpoint's layout (catalog `fusedProjections`:
+   * Megatron-Core's linear_qkv and linear_fc1), which its adapters adapt whole; absent: as the checkpoint.
+   */
+  readonly fusedProjections?: { readonly qkv: boolean; readonly gateUp: boolean };
   /** How it trains in FP8 (catalog `kernels.fp8Recipe`); 'none' refuses `--precision fp8`. */
   readonly fp8Recipe?: Fp8Recipe;
   /**
