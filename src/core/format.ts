@@ -22,6 +22,10 @@ export function formatCount(n: number, digits = 2): string {
 /** A ratio as a percentage with one decimal (0.1234 → "12.3%"). */
 export const formatPercent = (ratio: number): string => `${(100 * ratio).toFixed(1)}%`;
 
+/** A change as a percentage with its sign and one decimal (0.052 → "+5.2%", −0.1 → "-10.0%"). */
+export const formatSignedPercent = (ratio: number): string =>
+  `${ratio >= 0 ? '+' : ''}${formatPercent(ratio)}`;
+
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Dollars: $0.097, $2.45, $1.29K. */

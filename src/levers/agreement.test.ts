@@ -1,6 +1,7 @@
 /** The CLI and the web app (which evaluates lever states) price the same run alike: one cost function. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { inputErrorOf } from '../../test/input-error.js';
 import { runCli } from '../../test/run-cli.js';
 import type { InputError } from '../core/errors.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -173,12 +174,8 @@ describe('MTP modules: CLI --mtp-layers = levers baseline mtpLayers (what the we
   });
 
   it('mtpLayers on a stack that builds none: refused naming baseline.mtpLayers, as the CLI names the flag', () => {
-    let issue: InputError['issues'][number] | undefined;
-    try {
-      evaluatePretrain({ model: 'deepseek-v3', stack: 'hf', mtpLayers: 1 });
-    } catch (error) {
-      issue = (error as InputError).issues[0];
-    }
+    const issue = inputErrorOf(() => evaluatePretrain({ model: 'deepseek-v3', stack: 'hf', mtpLayers: 1 }))
+      .issues[0];
     expect(issue?.path).toEqual(['baseline', 'mtpLayers']);
     expect(issue?.message).toMatch(/builds no MTP modules.*megatron and torchtitan stacks/);
   });
@@ -195,12 +192,9 @@ describe('TP comm overlap: CLI --tp-comm-overlap = levers baseline tpCommOverlap
   });
 
   it('on a stack without it: refused naming baseline.tpCommOverlap, as the CLI names the flag', () => {
-    let issue: InputError['issues'][number] | undefined;
-    try {
-      evaluatePretrain({ model: 'llama-3.1-70b', stack: 'hf', tpCommOverlap: true });
-    } catch (error) {
-      issue = (error as InputError).issues[0];
-    }
+    const issue = inputErrorOf(() =>
+      evaluatePretrain({ model: 'llama-3.1-70b', stack: 'hf', tpCommOverlap: true }),
+    ).issues[0];
     expect(issue?.path).toEqual(['baseline', 'tpCommOverlap']);
     expect(issue?.message).toMatch(/hf stack has no modelled tensor-parallel communication overlap/);
   });

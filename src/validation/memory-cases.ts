@@ -10,6 +10,7 @@ import memoryCases from '../../catalog/validation/memory.json' with { type: 'jso
 import { findModel } from '../catalog/catalog.js';
 import { findStack } from '../catalog/stacks.js';
 import { methodAdapter } from '../core/adaptation/finetune.js';
+import { formatSignedPercent } from '../core/format.js';
 import {
   type MemoryBand,
   type MemoryResiduals,
@@ -181,14 +182,13 @@ export function stackMemoryBand(stack: string, pipeline = false, frozenBase?: bo
 }
 
 const gib = (bytes: number) => (bytes / GIB).toFixed(1);
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 /** The memory calibration as a Markdown table (docs/training-engine.md, checked by a test). */
 export function memoryCalibrationMarkdown(): string {
   const m = memoryCalibration();
   const rows = m.cases.map(
     (c, i) =>
-      `| ${c.id} | ${c.stack} | ${gib(c.measuredBytes)} | ${gib(c.predictedBytes)} | ${pct(c.measuredBytes / c.predictedBytes - 1)} | ${m.looInside[i] ? 'yes' : 'no'} | ${c.source}: ${c.locator} |`,
+      `| ${c.id} | ${c.stack} | ${gib(c.measuredBytes)} | ${gib(c.predictedBytes)} | ${formatSignedPercent(c.measuredBytes / c.predictedBytes - 1)} | ${m.looInside[i] ? 'yes' : 'no'} | ${c.source}: ${c.locator} |`,
   );
   const bands = Object.keys(m.residuals).map((key) => {
     const c = m.cases.find((k) => k.bandKey === key)!;

@@ -4,7 +4,7 @@
  * committed megatron calibration (stack-heldout-cases.ts), the rows the engine could not run, and the
  * summary per GPU family.
  */
-import { formatPercent } from '../core/format.js';
+import { formatPercent, formatSignedPercent } from '../core/format.js';
 import { type HeldOutCase, type HeldOutSkipped, heldOutSummary } from './stack-heldout-cases.js';
 
 export const HELD_OUT_BEGIN = '<!-- heldout:begin -->';
@@ -15,7 +15,6 @@ const seconds = (x: number) => {
   const s = x.toPrecision(4);
   return s.includes('e') ? String(Math.round(x)) : s;
 };
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 export function heldOutMegatronMarkdown(
   cases: readonly HeldOutCase[],
@@ -23,7 +22,7 @@ export function heldOutMegatronMarkdown(
 ): string {
   const rows = cases.map((c) => {
     const model = c.moeRouting ? `${c.model} (${c.moeRouting})` : c.model;
-    return `| ${c.release} | ${c.system} | ${model} | ${c.precision} | ${c.gpus} | ${c.layout} | ${seconds(c.published)} | ${seconds(c.predicted)} | ${seconds(c.engine)} | ${signed(c.error)} |`;
+    return `| ${c.release} | ${c.system} | ${model} | ${c.precision} | ${c.gpus} | ${c.layout} | ${seconds(c.published)} | ${seconds(c.predicted)} | ${seconds(c.engine)} | ${formatSignedPercent(c.error)} |`;
   });
   const families = heldOutSummary(cases).map(
     (s) => `| ${s.family} | ${s.n} | ${formatPercent(s.median)} | ${formatPercent(s.max)} |`,

@@ -23,6 +23,7 @@ import {
   DEFAULT_LAYOUT,
   globalBatchIssue,
   layoutIssues,
+  overlapsTensorParallel,
   type ParallelLayout,
   worldSize,
   ZERO3_WITH_PIPELINE,
@@ -271,7 +272,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapTensorParallel && l.tensorParallel > 1 ? ', TP comm overlapped (userbuffers held)' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

@@ -11,7 +11,7 @@ import {
   globalBatchForTokens,
   globalBatchNote,
 } from '../../core/parallelism/global-batch.js';
-import type { ParallelLayout } from '../../core/parallelism/layout.js';
+import { overlapsTensorParallel, type ParallelLayout } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
@@ -269,7 +269,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${l.tensorParallel > 1 && training.overlapTensorParallel ? ' · TP comm overlapped' : ''}`,
+    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
