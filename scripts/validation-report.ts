@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { llmFoundryBenchmarkHeldOut } from '../src/validation/llm-foundry-cases.js';
 import { runAllServingCases } from '../src/validation/serving-cases.js';
 import { servingReportMarkdown } from '../src/validation/serving-report.js';
-import { heldOutMegatronCases } from '../src/validation/stack-heldout-cases.js';
+import { heldOutMegatronCases, megatronBenchmarkHeldOut } from '../src/validation/stack-heldout-cases.js';
 import {
   HELD_OUT_BEGIN,
   HELD_OUT_END,
@@ -17,7 +17,7 @@ import { runAllTrainingCases, validationReportMarkdown } from '../src/validation
 
 writeFileSync(
   new URL('../docs/validation.md', import.meta.url),
-  validationReportMarkdown(runAllTrainingCases(), [llmFoundryBenchmarkHeldOut()]),
+  validationReportMarkdown(runAllTrainingCases(), [megatronBenchmarkHeldOut(), llmFoundryBenchmarkHeldOut()]),
 );
 writeFileSync(
   new URL('../docs/validation-serving.md', import.meta.url),

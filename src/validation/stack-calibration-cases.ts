@@ -11,10 +11,13 @@ import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.jso
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import { STACKS_FILES } from '../catalog/data.js';
 import { stackFileSchema } from '../catalog/stack-schema.js';
+import { inputError } from '../core/errors.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import { OPTIMIZERS, type Optimizer } from '../core/memory/training-memory.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import type { ErrorBand } from '../core/training/error-band.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { planTraining } from '../core/training/plan.js';
 import type { StackId, StackProfile } from '../core/training/stack.js';
@@ -29,6 +32,7 @@ export const NEMO_GPUS: Readonly<Record<string, string>> = {
   'DGX-B200': 'b200',
   'DGX-GB200': 'gb200',
   'DGX-GB300': 'gb300',
+  'DGX-B300': 'b300',
 };
 /** NeMo's model names → catalog models (Llama 3 70B shares Llama 3.1 70B's architecture). */
 export const NEMO_MODELS: Readonly<Record<string, string>> = {
@@ -44,6 +48,11 @@ export const NEMO_MODELS: Readonly<Record<string, string>> = {
   'Llama2 70B': 'llama-2-70b',
   'Mixtral 8x7B': 'mixtral-8x7b',
   'Llama4 Scout': 'llama-4-scout',
+  // The 2026 releases' (the page's LLAMA3_70B … names, normalised in the archive file).
+  'Kimi K2': 'kimi-k2',
+  'Nemotron 3 Nano': 'nemotron-3-nano-30b-a3b',
+  'Nemotron 3 Ultra': 'nemotron-3-ultra-550b-a55b',
+  'DeepSeek-V4 Flash': 'deepseek-v4-flash',
 };
 
 /** A run through the engine on a stack (uncalibrated for an id, as given for a profile): the case's terms. */
@@ -60,14 +69,16 @@ export function engineStep(
     dropout?: boolean;
     gradReduceInFp32?: boolean;
     overlapTensorParallel?: boolean;
+    /** Default AdamW (the NeMo recipes'). */
+    optimizer?: Optimizer;
     constraints: LayoutConstraints;
   },
 ) {
-  const chosen = planTraining(spec, cluster, {
+  const plan = planTraining(spec, cluster, {
     seqLen: run.seqLen,
     globalBatchSize: run.globalBatchSize,
     precision: run.precision,
-    optimizer: 'adamw',
+    optimizer: run.optimizer ?? 'adamw',
     flashAttention: run.flashAttention,
     dropout: run.dropout,
     ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
@@ -77,9 +88,12 @@ export function engineStep(
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
     stack: typeof stack === 'string' ? uncalibrated(stack) : stack,
     top: 1,
-  }).chosen;
+  });
+  const chosen = plan.chosen;
   return {
     engine: chosen.step.stepSeconds,
+    /** The P10–P90 band `llmecon train` reports with this stack (null for a bare stack id). */
+    band: plan.band,
     ...caseTerms(spec, chosen.step, chosen.layout, run.precision, run.seqLen),
   };
 }
@@ -110,7 +124,29 @@ export type NemoRow = Pick<
   | 'ep'
   | 'fsdp'
   | 'tokensPerSecondPerGpu'
->;
+> & {
+  /** The optimizer where the page names one other than the recipes' AdamW (Kimi K2's Muon). */
+  readonly optimizer?: string;
+};
+
+/** A row's precision cell as the engine's training precision: FP8 recipes (per-tensor, MXFP8, blockwise) run as fp8. */
+function nemoPrecision(r: NemoRow): 'bf16' | 'fp8' {
+  if (r.precision === 'BF16') return 'bf16';
+  if (['FP8', 'FP8-CS', 'FP8-MX', 'MXFP8'].includes(r.precision)) return 'fp8';
+  return inputError(
+    'invalid_value',
+    ['precision'],
+    `precision ${r.precision} is not a training precision the engine models (bf16, fp8)`,
+  );
+}
+
+/** The row's optimizer: the page's, else the recipes' AdamW. */
+function nemoOptimizer(r: NemoRow): Optimizer {
+  const o = r.optimizer ?? 'adamw';
+  return (OPTIMIZERS as readonly string[]).includes(o)
+    ? (o as Optimizer)
+    : inputError('invalid_value', ['optimizer'], `optimizer ${o} is not one of ${OPTIMIZERS.join(', ')}`);
+}
 
 /**
  * A NeMo 25.11 row's published splits (recomputation and schedule are not published: the search
@@ -142,14 +178,15 @@ export function nemoRunCase(
   r: NemoRow,
   stack: 'megatron' | StackProfile,
   c: { id: string; source: string; locator: string },
-): CalibrationCase {
+): CalibrationCase & { readonly band: ErrorBand | null } {
   const modelId = NEMO_MODELS[r.model]!;
   const cluster = nemoCluster(NEMO_GPUS[r.system]!);
   const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, stack, {
     gpus: r.gpus,
     seqLen: r.seqLen,
     globalBatchSize: r.globalBatch,
-    precision: r.precision === 'BF16' ? 'bf16' : 'fp8',
+    precision: nemoPrecision(r),
+    optimizer: nemoOptimizer(r),
     // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
     gradReduceInFp32: megatronRecipes.gradReduceInFp32,
     overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,

@@ -1,7 +1,7 @@
 /**
- * HELD-OUT checks of the megatron stack calibration: the pretraining rows of Megatron-Bridge releases
- * before NeMo 25.11 (catalog/validation/megatron-bridge-performance-archive.json, the performance
- * summary archive), run like the 25.11 cases (stack-calibration-cases.ts: the row's published
+ * HELD-OUT checks of the megatron stack calibration: the pretraining rows of the NeMo releases other
+ * than 25.11 (catalog/validation/megatron-bridge-performance-archive.json: the NeMo Framework and
+ * Megatron-Bridge performance summaries, 24.12 to 26.08), run like the 25.11 cases (stack-calibration-cases.ts: the row's published
  * splits on its NeMo DGX system) and predicted with the committed calibration as `llmecon train`
  * applies it (planTraining on the megatron stack with its calibrations). Not in the fit.
  */
@@ -13,7 +13,7 @@ import type { CalibrationCase } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
 import { llmFoundryCase, llmFoundryRows } from './llm-foundry-cases.js';
 import { NEMO_GPUS, NEMO_MODELS, nemoRunCase, trainingCalibrationCase } from './stack-calibration-cases.js';
-import { trainingCases } from './training-cases.js';
+import { type BenchmarkHeldOut, trainingCases } from './training-cases.js';
 
 export interface HeldOutCase {
   readonly id: string;
@@ -36,6 +36,9 @@ export interface HeldOutCase {
   readonly engine: number;
   /** published / predicted − 1 (the convention of the calibration tables). */
   readonly error: number;
+  /** The P10–P90 step `llmecon train` reports with the calibration (its band includes this row's residual). */
+  readonly p10: number;
+  readonly p90: number;
 }
 
 /** An archive row the engine cannot run as published (its layout is outside what it models). */
@@ -89,7 +92,7 @@ export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOut
   const skipped: HeldOutSkipped[] = [];
   for (const { r, c } of archiveRows()) {
     let bare: CalibrationCase;
-    let cal: CalibrationCase;
+    let cal: ReturnType<typeof nemoRunCase>;
     try {
       bare = nemoRunCase(r, 'megatron', c);
       cal = nemoRunCase(r, calibrated, c);
@@ -114,9 +117,42 @@ export function heldOutMegatronCases(): { cases: HeldOutCase[]; skipped: HeldOut
       predicted: cal.engine,
       engine: bare.engine,
       error: cal.published / cal.engine - 1,
+      p10: cal.engine * (cal.band?.low ?? 1),
+      p90: cal.engine * (cal.band?.high ?? 1),
     });
   }
   return { cases: out, skipped };
+}
+
+/** The held-out rows as the validation report summarises them (docs/validation.md). */
+export function megatronBenchmarkHeldOut(): BenchmarkHeldOut {
+  const { cases } = heldOutMegatronCases();
+  const releases = [...new Set(cases.map((c) => c.release))].sort();
+  return {
+    what: `Held-out runs of NVIDIA's NeMo / Megatron-Bridge performance summaries on the megatron stack (releases ${releases.join(', ')}: every row but the fitted 25.11's, each listed in docs/training-engine.md; error = published / predicted − 1 in step time, the band including its own residual)`,
+    errors: cases.map((c) => Math.abs(c.error)),
+    inBand: cases.filter((c) => c.published >= c.p10 && c.published <= c.p90).length,
+    refused: 0,
+  };
+}
+
+/** Median and largest |error|, mean signed error and band coverage per release, in release order. */
+export function heldOutByRelease(cases: readonly HeldOutCase[]) {
+  const byRelease = new Map<string, HeldOutCase[]>();
+  for (const c of cases) byRelease.set(c.release, [...(byRelease.get(c.release) ?? []), c]);
+  return [...byRelease]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([release, rows]) => {
+      const abs = rows.map((c) => Math.abs(c.error));
+      return {
+        release,
+        n: rows.length,
+        median: median(abs),
+        max: Math.max(...abs),
+        meanSigned: rows.reduce((sum, c) => sum + c.error, 0) / rows.length,
+        inBand: rows.filter((c) => c.published >= c.p10 && c.published <= c.p90).length,
+      };
+    });
 }
 
 /** Median and largest |error| per GPU family. */

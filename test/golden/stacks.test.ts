@@ -260,15 +260,15 @@ describe('calibration and bands', () => {
     );
     expect(Math.log(moe.high / moe.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
   });
-  it('held-out runs on the family and stack join the band: the NeMo 24.12 and 25.09 rows and the Megatron-Core MoE model zoo Qwen3 rows (four at long context) with megatron × hopper', () => {
+  it('held-out runs on the family and stack join the band: the NeMo 24.12, 25.09 and 26.02–26.06 H100 rows and the Megatron-Core MoE model zoo Qwen3 rows (four at long context) with megatron × hopper', () => {
     const all = allStackCalibrations();
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;
-    expect(cal.heldOutLogResiduals!.length).toBe(19);
+    expect(cal.heldOutLogResiduals!.length).toBe(43);
     const where = { family: 'hopper', stack: 'megatron', gpus: 64 };
     const withHeld = errorBand(cal, all, where);
     const looOnly = errorBand({ ...cal, heldOutLogResiduals: [] }, all, where);
     // The band is the residual band of the union of leave-one-out and held-out residuals.
-    expect(withHeld.heldOutRuns).toBe(19);
+    expect(withHeld.heldOutRuns).toBe(43);
     expect(withHeld.low).toBeCloseTo(
       residualBand([...cal.leaveOneOutLogResiduals, ...cal.heldOutLogResiduals!]).low,
       12,

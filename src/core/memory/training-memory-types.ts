@@ -44,6 +44,12 @@ export interface TrainingMemoryOptions {
    * stack has a compiled loss (StackMemory.compiledLossLogitsBytesPerElement).
    */
   readonly lossCompiled?: boolean;
+  /**
+   * The run's main-grad buffers in FP32 (Megatron-Core `grad_reduce_in_fp32`) or BF16 (false), where it
+   * sets them (training-recipes.ts gradientBytes); default the precision recipe's. Not a stack's FSDP
+   * reduce dtype, which is on the wire only (its sharded gradients: StackMemory.fsdp).
+   */
+  readonly mainGradsInFp32?: boolean;
   /** Model states kept in host memory (offload.ts); default none. */
   readonly offload?: { readonly mode: OffloadMode };
   /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */

@@ -195,6 +195,21 @@ describe('every stage is checked', () => {
       .activations;
     expect(cached).toBeLessThan(uncached);
   });
+  it("main-grad buffers follow the run's grad_reduce_in_fp32: BF16 halves FP8's FP32 gradients, nothing else moves", () => {
+    const l = { ...DEFAULT_LAYOUT, pipelineParallel: 4, dataParallel: 2 };
+    const fp8 = { ...options, precision: 'fp8' as const };
+    const fp32Grads = trainingMemory(moe, l, fp8).peak.breakdown;
+    const bf16Grads = trainingMemory(moe, l, { ...fp8, mainGradsInFp32: false }).peak.breakdown;
+    expect(bf16Grads.gradients).toBeCloseTo(fp32Grads.gradients / 2, 0);
+    expect(bf16Grads.weights).toBe(fp32Grads.weights);
+    expect(bf16Grads.optimizerStates).toBe(fp32Grads.optimizerStates);
+    expect(bf16Grads.activations).toBe(fp32Grads.activations);
+    // Stated FP32 buffers under BF16 double its 2-byte gradients.
+    const bf16 = trainingMemory(moe, l, options).peak.breakdown.gradients;
+    expect(
+      trainingMemory(moe, l, { ...options, mainGradsInFp32: true }).peak.breakdown.gradients,
+    ).toBeCloseTo(2 * bf16, 0);
+  });
 });
 
 describe('the breakdown', () => {

@@ -39,6 +39,7 @@ import {
   CHECKPOINTS_ON_GPU,
   compiledLossBytes,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
+  gradientBytes,
   keepsEagerCopies,
   optimizerStateBytes,
   optimizerStepBytes,
@@ -103,8 +104,6 @@ export function trainingMemory(
 ): TrainingMemory {
   // The modules the stack trains: no MTP modules where it does not build them.
   const spec = trainedSpec(model, options.stack);
-  const flashAttention = options.flashAttention ?? true;
-  const dropout = options.dropout ?? false;
   const t = layout.tensorParallel;
   const p = layout.pipelineParallel;
   const h = spec.hiddenSize;
@@ -117,13 +116,14 @@ export function trainingMemory(
   const bytes = PRECISION_BYTES[options.precision];
   const states = optimizerStateBytes(options.optimizer, options.precision);
   const optimizerBytes = states + bytes.master;
+  const gradBytes = gradientBytes(options.precision, options.mainGradsInFp32).held;
   const numMicrobatches = microbatchCount(options.globalBatchSize, layout);
   const stack = stackMemoryFor(options.stack?.memory, spec);
   const fp8Cache = options.fp8ActivationCache ?? stack?.fp8ActivationCache ?? options.precision === 'fp8';
   const actOptions: ActivationOptions = {
     seqLen: options.seqLen,
-    flashAttention,
-    dropout,
+    flashAttention: options.flashAttention ?? true,
+    dropout: options.dropout ?? false,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
@@ -175,7 +175,7 @@ export function trainingMemory(
     denseShards,
     expertShards,
     weightBytes: fsdp ? 4 : bytes.weight,
-    gradientBytes: fsdp ? 4 : bytes.gradient,
+    gradientBytes: fsdp ? 4 : gradBytes,
     // FP32 adapters (StackMemory.peft) are their own master copy, as FSDP's FP32 shards are.
     optimizerBytes: fsdp || (options.adapter && stack?.peft?.fp32Adapters) ? states : optimizerBytes,
     secondMomentBytes: secondMomentBytes(options.optimizer, options.precision),
@@ -267,7 +267,7 @@ export function trainingMemory(
       reserveFraction: reserve,
       overhead,
       pagedOptimizer: o.states.pagedOptimizer,
-      stepBytes: optimizerStepBytes(optimizerStep, o.states.optimizerShard, bytes.gradient, layout.zeroStage),
+      stepBytes: optimizerStepBytes(optimizerStep, o.states.optimizerShard, gradBytes, layout.zeroStage),
     });
     // One object per stage, no spreads: the layout search builds thousands.
     return {

@@ -230,6 +230,24 @@ export const PRECISION_BYTES: Readonly<
   'bf16-pure': { weight: 2, gradient: 2, master: 0 },
 };
 
+/**
+ * Bytes per gradient element: held between micro-batches, added into per micro-batch, and reduced
+ * over data parallelism. Megatron-Core's DDP allocates its main-grad buffers in FP32 with
+ * `grad_reduce_in_fp32`, else in the parameters' BF16 (param_and_grad_buffer.py: grad_dtype), and
+ * FSDP2 reduces in its `reduce_dtype`; pure BF16 keeps BF16 gradients. Unstated: FP32 accumulation,
+ * with the precision recipe's gradient bytes held and on the wire.
+ */
+export function gradientBytes(
+  precision: TrainingPrecision,
+  gradReduceInFp32: boolean | undefined,
+): { readonly held: number; readonly accumulate: number; readonly reduce: number } {
+  const recipe = PRECISION_BYTES[precision].gradient;
+  if (gradReduceInFp32 === undefined)
+    return { held: recipe, accumulate: precision === 'bf16-pure' ? 2 : 4, reduce: recipe };
+  const bytes = gradReduceInFp32 ? 4 : 2;
+  return { held: precision === 'bf16-pure' ? recipe : bytes, accumulate: bytes, reduce: bytes };
+}
+
 /** Optimizers whose states have their own dtype (8-bit blockwise, factored): not the parameters'. */
 const FIXED_STATE_DTYPE: ReadonlySet<Optimizer> = new Set(['adam-8bit', 'adafactor']);
 

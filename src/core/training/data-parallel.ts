@@ -6,6 +6,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, type GroupPlacement, placement } from '../hardware/collectives.js';
 import { memorySeconds } from '../hardware/roofline.js';
 import { optimizerStateBytes, PRECISION_BYTES } from '../memory/training-memory.js';
+import { gradientBytes } from '../memory/training-recipes.js';
 import { layerWeights, nonExpertWeights, tpShard } from '../model/operations.js';
 import { embeddingProjectionParams, encoderParamCount } from '../model/param-count.js';
 import { embeddingWidth, type ModelSpec } from '../model/spec.js';
@@ -95,21 +96,9 @@ function trainableOnGpu(input: Pick<DataParallelInput, 'spec' | 'layout' | 'opti
   };
 }
 
-/**
- * Bytes per gradient element: in the main-grad buffers micro-batches accumulate into, and on the
- * wire of the data-parallel reduction. Megatron-Core's DDP keeps the buffer in FP32 with
- * `grad_reduce_in_fp32`, else in the parameters' BF16 (`param_and_grad_buffer.py`: grad_dtype).
- */
-export function gradientBytes(options: TrainingOptions): { accumulate: number; reduce: number } {
-  // Pure BF16 accumulates in the parameters' BF16 .grad (no FP32 main-grad buffer).
-  if (options.gradReduceInFp32 === undefined)
-    return {
-      accumulate: options.precision === 'bf16-pure' ? 2 : 4,
-      reduce: PRECISION_BYTES[options.precision].gradient,
-    };
-  const bytes = options.gradReduceInFp32 ? 4 : 2;
-  return { accumulate: bytes, reduce: bytes };
-}
+/** Bytes per gradient element accumulated and reduced (training-recipes.ts gradientBytes). */
+const gradientBytesOf = (options: TrainingOptions) =>
+  gradientBytes(options.precision, options.gradReduceInFp32);
 
 /**
  * Gradient accumulation per micro-batch: its weight gradients are added into the main-grad
@@ -122,7 +111,7 @@ export function accumulationSeconds(
 ): number {
   if (input.microbatches <= 1) return 0;
   const { dense, expert } = trainableOnGpu(input);
-  return memorySeconds(input.cluster.gpu, (dense + expert) * 2 * gradientBytes(input.options).accumulate);
+  return memorySeconds(input.cluster.gpu, (dense + expert) * 2 * gradientBytesOf(input.options).accumulate);
 }
 
 export function dataParallelSeconds(input: DataParallelInput): DataParallelSeconds {
@@ -137,7 +126,7 @@ export function dataParallelSeconds(input: DataParallelInput): DataParallelSecon
   // Reduce-scatter the gradients and all-gather the updated weights (distributed optimizer / ZeRO ≥ 1),
   // or all-reduce (ZeRO-0), over DP×CP for dense and TP·DP·CP/(EP·ETP) for experts (Rajbhandari et al. 2020).
   const bytes = PRECISION_BYTES[options.precision];
-  const gradientWireBytes = gradientBytes(options).reduce;
+  const gradientWireBytes = gradientBytesOf(options).reduce;
   const dpGroup = placement(dp * cp, t, cluster.gpusPerNode);
   const edp = expertDataParallelOf(layout);
   const edpGroup = placement(

@@ -181,6 +181,8 @@ export function planTraining(
     ...((options.gradReduceInFp32 ?? stack?.gradReduceInFp32) !== undefined && {
       gradReduceInFp32: options.gradReduceInFp32 ?? stack?.gradReduceInFp32,
     }),
+    // The run's own setting sizes its main-grad buffers (a stack's FSDP reduce dtype does not).
+    ...(options.gradReduceInFp32 !== undefined && { mainGradsInFp32: options.gradReduceInFp32 }),
   };
   // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
@@ -231,7 +233,7 @@ export function planTraining(
     const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
     let detail = `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
     if (closest) {
-      const peak = trainingMemory(spec, closest.layout, options).peak;
+      const peak = trainingMemory(spec, closest.layout, stackOptions).peak;
       const largest = largestMemoryTerm(peak);
       const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
       const margin =

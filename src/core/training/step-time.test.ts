@@ -2,6 +2,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../catalog/catalog.js';
+import { gradientBytes } from '../memory/training-recipes.js';
 import { adapterRuntime } from '../model/adapters.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -12,7 +13,6 @@ import {
   RECOMPUTE_MODES,
 } from '../parallelism/layout.js';
 import { exposedTensorParallel } from './comm-overlap.js';
-import { gradientBytes } from './data-parallel.js';
 import { localExperts, type StepTime, trainingStepTime } from './step-time.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -107,13 +107,12 @@ describe('local-expert passes (the host work a stack calibration weighs per MoE 
 
 describe('gradient buffers (Megatron-Core grad_reduce_in_fp32)', () => {
   it("BF16 buffers halve the accumulation and the FP8 run's reduction bytes; the default keeps FP32 accumulation", () => {
-    expect(gradientBytes({ ...options, precision: 'fp8' })).toEqual({ accumulate: 4, reduce: 4 });
-    expect(gradientBytes(options)).toEqual({ accumulate: 4, reduce: 2 });
-    expect(gradientBytes({ ...options, precision: 'fp8', gradReduceInFp32: false })).toEqual({
-      accumulate: 2,
-      reduce: 2,
-    });
-    expect(gradientBytes({ ...options, gradReduceInFp32: true })).toEqual({ accumulate: 4, reduce: 4 });
+    // held: the buffer between micro-batches (training memory); pure BF16 keeps BF16 gradients.
+    expect(gradientBytes('fp8', undefined)).toEqual({ held: 4, accumulate: 4, reduce: 4 });
+    expect(gradientBytes('bf16', undefined)).toEqual({ held: 2, accumulate: 4, reduce: 2 });
+    expect(gradientBytes('fp8', false)).toEqual({ held: 2, accumulate: 2, reduce: 2 });
+    expect(gradientBytes('bf16', true)).toEqual({ held: 4, accumulate: 4, reduce: 4 });
+    expect(gradientBytes('bf16-pure', true)).toEqual({ held: 2, accumulate: 4, reduce: 4 });
     // 64 GPUs over 8 nodes, 8 micro-batches: both terms shrink with BF16 buffers, nothing else moves.
     const layout = { ...DEFAULT_LAYOUT, dataParallel: 64, microBatchSize: 1 };
     const fp8 = { ...options, precision: 'fp8' as const, globalBatchSize: 512 };
