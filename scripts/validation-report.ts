@@ -5,6 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { llmFoundryBenchmarkHeldOut } from '../src/validation/llm-foundry-cases.js';
+import {
+  NEMO_FINETUNE_BEGIN,
+  NEMO_FINETUNE_END,
+  nemoFinetuneBenchmarkHeldOut,
+  nemoFinetuneCases,
+  nemoFinetuneMarkdown,
+} from '../src/validation/nemo-finetune-cases.js';
 import { runAllServingCases } from '../src/validation/serving-cases.js';
 import { servingReportMarkdown } from '../src/validation/serving-report.js';
 import { heldOutMegatronCases, megatronBenchmarkHeldOut } from '../src/validation/stack-heldout-cases.js';
@@ -17,7 +24,11 @@ import { runAllTrainingCases, validationReportMarkdown } from '../src/validation
 
 writeFileSync(
   new URL('../docs/validation.md', import.meta.url),
-  validationReportMarkdown(runAllTrainingCases(), [megatronBenchmarkHeldOut(), llmFoundryBenchmarkHeldOut()]),
+  validationReportMarkdown(runAllTrainingCases(), [
+    megatronBenchmarkHeldOut(),
+    nemoFinetuneBenchmarkHeldOut(),
+    llmFoundryBenchmarkHeldOut(),
+  ]),
 );
 writeFileSync(
   new URL('../docs/validation-serving.md', import.meta.url),
@@ -32,6 +43,14 @@ writeFileSync(
     heldOutMegatronMarkdown(cases, skipped),
   ),
 );
+const finetuneDoc = new URL('../docs/finetuning.md', import.meta.url);
+writeFileSync(
+  finetuneDoc,
+  readFileSync(finetuneDoc, 'utf8').replace(
+    new RegExp(`${NEMO_FINETUNE_BEGIN}[\\s\\S]*${NEMO_FINETUNE_END}`),
+    nemoFinetuneMarkdown(nemoFinetuneCases()),
+  ),
+);
 console.log(
-  'wrote docs/validation.md, docs/validation-serving.md and the held-out section of docs/training-engine.md',
+  'wrote docs/validation.md, docs/validation-serving.md, the held-out section of docs/training-engine.md and the NeMo fine-tuning table of docs/finetuning.md',
 );

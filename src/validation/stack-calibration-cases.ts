@@ -169,6 +169,25 @@ export function nemoSplits(r: NemoRow) {
 }
 
 /**
+ * A NeMo row's model, DGX system and run settings: its precision, its published splits, and the
+ * performance recipes' BF16 main-grad buffers and TP overlap wherever TP > 1 (catalog/stacks/megatron.json).
+ * The model and system must be in NEMO_MODELS and NEMO_GPUS.
+ */
+export function nemoRun(r: NemoRow) {
+  const modelId = NEMO_MODELS[r.model]!;
+  return {
+    spec: modelSpecFrom(findModel(modelId).config, modelId),
+    cluster: nemoCluster(NEMO_GPUS[r.system]!),
+    run: {
+      precision: nemoPrecision(r),
+      gradReduceInFp32: megatronRecipes.gradReduceInFp32,
+      overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,
+      constraints: nemoSplits(r),
+    },
+  };
+}
+
+/**
  * A Megatron-Bridge performance-summary row as a case: the run with its published splits on a NeMo
  * DGX system, on the megatron stack without calibration (a stack id, as the fit takes it) or with a
  * given profile (the committed calibration: what `llmecon train` predicts). The model and system must
@@ -179,18 +198,13 @@ export function nemoRunCase(
   stack: 'megatron' | StackProfile,
   c: { id: string; source: string; locator: string },
 ): CalibrationCase & { readonly band: ErrorBand | null } {
-  const modelId = NEMO_MODELS[r.model]!;
-  const cluster = nemoCluster(NEMO_GPUS[r.system]!);
-  const run = engineStep(modelSpecFrom(findModel(modelId).config, modelId), cluster, stack, {
+  const { spec, cluster, run: recipe } = nemoRun(r);
+  const run = engineStep(spec, cluster, stack, {
     gpus: r.gpus,
     seqLen: r.seqLen,
     globalBatchSize: r.globalBatch,
-    precision: nemoPrecision(r),
     optimizer: nemoOptimizer(r),
-    // As the NeMo 25.11 performance recipes set it (catalog/stacks/megatron.json).
-    gradReduceInFp32: megatronRecipes.gradReduceInFp32,
-    overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,
-    constraints: nemoSplits(r),
+    ...recipe,
   });
   return {
     ...c,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { median } from '../../src/core/statistics.js';
 import { llmFoundryBenchmarkHeldOut } from '../../src/validation/llm-foundry-cases.js';
+import { nemoFinetuneBenchmarkHeldOut } from '../../src/validation/nemo-finetune-cases.js';
 import { megatronBenchmarkHeldOut } from '../../src/validation/stack-heldout-cases.js';
 import {
   metricBand,
@@ -54,7 +55,11 @@ describe('training validation cases', () => {
   it('docs/validation.md is up to date (npm run validation-report)', () => {
     const committed = readFileSync(new URL('../../docs/validation.md', import.meta.url), 'utf8');
     expect(committed).toBe(
-      validationReportMarkdown(results, [megatronBenchmarkHeldOut(), llmFoundryBenchmarkHeldOut()]),
+      validationReportMarkdown(results, [
+        megatronBenchmarkHeldOut(),
+        nemoFinetuneBenchmarkHeldOut(),
+        llmFoundryBenchmarkHeldOut(),
+      ]),
     );
   });
 });

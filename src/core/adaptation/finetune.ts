@@ -272,6 +272,8 @@ export function planFinetuneLayouts(
     ...(o.attentionKernel !== undefined && { attentionKernel: o.attentionKernel }),
     ...(o.dropout !== undefined && { dropout: o.dropout }),
     overlapDataParallel: o.overlapDataParallel,
+    ...(o.overlapTensorParallel === true && { overlapTensorParallel: true }),
+    ...(o.gradReduceInFp32 !== undefined && { gradReduceInFp32: o.gradReduceInFp32 }),
     ...(o.lossKernel !== undefined && { lossKernel: o.lossKernel }),
     ...(o.logitsBytesPerElement !== undefined && { logitsBytesPerElement: o.logitsBytesPerElement }),
     adapter: adapter ?? undefined,
