@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import FINETUNE_RUNS from '../../catalog/validation/finetune-runs.json' with { type: 'json' };
+import MEGATRON_BRIDGE_FINETUNE from '../../catalog/validation/megatron-bridge-finetune.json' with {
+  type: 'json',
+};
 import MEGATRON_BRIDGE_ARCHIVE from '../../catalog/validation/megatron-bridge-performance-archive.json' with {
   type: 'json',
 };
@@ -55,6 +58,7 @@ function rawCatalog() {
   files['validation/rl-runs'] = RL_RUNS;
   files['validation/memory'] = MEMORY_VALIDATION;
   files['validation/megatron-bridge-performance-archive'] = MEGATRON_BRIDGE_ARCHIVE;
+  files['validation/megatron-bridge-finetune'] = MEGATRON_BRIDGE_FINETUNE;
   return { files, sources: SOURCES as Record<string, unknown> };
 }
 

@@ -60,6 +60,11 @@ export const stackFileSchema = z
           .optional(),
         fp8ActivationCache: z.boolean(),
         cudaGraphs: z.boolean(),
+        /** Its switch that captures the whole step as one CUDA graph (absent: none); cited on its own. */
+        fullIterationCudaGraphs: z
+          .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
         compile: z.boolean(),
         ...cited,
       })

@@ -52,6 +52,9 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     id: file.id,
     name: file.name,
     fp8Recipe: file.kernels.fp8Recipe,
+    ...(file.kernels.fullIterationCudaGraphs && {
+      fullIterationCudaGraphs: file.kernels.fullIterationCudaGraphs.flag,
+    }),
     ...(file.gradientReduction && { gradReduceInFp32: file.gradientReduction.fp32 }),
     trainsMtp: file.multiTokenPrediction.trains,
     ...(file.fusedProjections && {
@@ -240,14 +243,33 @@ export function asTrainedBy(
   return withMtpModules(built, n);
 }
 
+/** Why `stack` lacks a run switch (null where it has it), naming the stacks that have it and their flags. */
+function noSwitchReason(
+  stack: StackProfile,
+  flagOf: (s: StackProfile) => string | null | undefined,
+  what: string,
+): string | null {
+  if (flagOf(stack)) return null;
+  const having = STACK_IDS.map((id) => findStack(id)).filter((s) => flagOf(s));
+  return `the ${stack.id} stack has no modelled ${what}; ${having.map((s) => `the ${s.id} stack has it (${flagOf(s)})`).join(', ')}`;
+}
+
 /**
  * Why `stack` cannot overlap its TP collectives with the GEMMs (null where it can): the stacks that
  * have a modelled overlap (StackParallelism.tensorParallelOverlap), each with its switch.
  */
-export function noTensorParallelOverlapReason(stack: StackProfile): string | null {
-  if (stack.parallelism.tensorParallelOverlap !== null) return null;
-  const having = STACK_IDS.map((id) => findStack(id)).filter((s) => s.parallelism.tensorParallelOverlap);
-  return `the ${stack.id} stack has no modelled tensor-parallel communication overlap; ${having.map((s) => `the ${s.id} stack has it (${s.parallelism.tensorParallelOverlap})`).join(', ')}`;
+export const noTensorParallelOverlapReason = (stack: StackProfile): string | null =>
+  noSwitchReason(stack, (s) => s.parallelism.tensorParallelOverlap, 'tensor-parallel communication overlap');
+
+/** Why `stack` cannot capture a whole step as one CUDA graph (null where it can). */
+export const noFullIterationCudaGraphsReason = (stack: StackProfile): string | null =>
+  noSwitchReason(stack, (s) => s.fullIterationCudaGraphs, 'full-iteration CUDA graph capture');
+
+/** A run switch asked for (`on`): refused at `field` with `reason` where the stack lacks it. */
+function runSwitch(on: boolean | undefined, reason: string | null, field: readonly (string | number)[]) {
+  if (on !== true) return false;
+  if (reason !== null) inputError('invalid_value', field, reason);
+  return true;
 }
 
 /**
@@ -255,16 +277,21 @@ export function noTensorParallelOverlapReason(stack: StackProfile): string | nul
  * `tpCommOverlap`): refused, at `field`, on a stack without a modelled overlap
  * ({@link noTensorParallelOverlapReason}).
  */
-export function tensorParallelOverlap(
+export const tensorParallelOverlap = (
   on: boolean | undefined,
   stack: StackProfile,
   field: readonly (string | number)[],
-): boolean {
-  if (on !== true) return false;
-  const refused = noTensorParallelOverlapReason(stack);
-  if (refused !== null) inputError('invalid_value', field, refused);
-  return true;
-}
+): boolean => runSwitch(on, noTensorParallelOverlapReason(stack), field);
+
+/**
+ * Whether a run replays each step as one CUDA graph (`--full-iteration-cuda-graphs`): refused, at
+ * `field`, on a stack without it ({@link noFullIterationCudaGraphsReason}).
+ */
+export const fullIterationCudaGraphs = (
+  on: boolean | undefined,
+  stack: StackProfile,
+  field: readonly (string | number)[],
+): boolean => runSwitch(on, noFullIterationCudaGraphsReason(stack), field);
 
 /** The stack options every engine entry point passes (CLI, levers, web app, scenarios), so they agree. */
 export function stackOptions(

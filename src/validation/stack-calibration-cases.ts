@@ -69,6 +69,7 @@ export function engineStep(
     dropout?: boolean;
     gradReduceInFp32?: boolean;
     overlapTensorParallel?: boolean;
+    fullIterationCudaGraphs?: boolean;
     /** Default AdamW (the NeMo recipes'). */
     optimizer?: Optimizer;
     constraints: LayoutConstraints;
@@ -83,6 +84,7 @@ export function engineStep(
     dropout: run.dropout,
     ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
     ...(run.overlapTensorParallel === true && { overlapTensorParallel: true }),
+    ...(run.fullIterationCudaGraphs === true && { fullIterationCudaGraphs: true }),
     gpus: run.gpus,
     constraints: run.constraints,
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
@@ -127,6 +129,8 @@ export type NemoRow = Pick<
 > & {
   /** The optimizer where the page names one other than the recipes' AdamW (Kimi K2's Muon). */
   readonly optimizer?: string;
+  /** 'full-iteration' where the row's recipe replays each step as one CUDA graph (the archive's meta.cudaGraphs). */
+  readonly cudaGraphs?: string;
 };
 
 /** A row's precision cell as the engine's training precision: FP8 recipes (per-tensor, MXFP8, blockwise) run as fp8. */
@@ -182,6 +186,7 @@ export function nemoRun(r: NemoRow) {
       precision: nemoPrecision(r),
       gradReduceInFp32: megatronRecipes.gradReduceInFp32,
       overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,
+      fullIterationCudaGraphs: r.cudaGraphs === 'full-iteration',
       constraints: nemoSplits(r),
     },
   };

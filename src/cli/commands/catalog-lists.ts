@@ -172,7 +172,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
     return [
       `${stack.name} (${stack.id})`,
       '',
-      `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}; loss ${lossBytesText(stack.memory)} per logit element`,
+      `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}${stack.fullIterationCudaGraphs ? `; one CUDA graph per step (${stack.fullIterationCudaGraphs})` : ''}; loss ${lossBytesText(stack.memory)} per logit element`,
       '',
       rows.length > 0
         ? table(

@@ -1,5 +1,9 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { allStackCalibrations, tensorParallelOverlap } from '../../catalog/stacks.js';
+import {
+  allStackCalibrations,
+  fullIterationCudaGraphs,
+  tensorParallelOverlap,
+} from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -53,6 +57,7 @@ export interface TrainOptions extends LayoutFlags {
   overlapEp?: boolean;
   epDispatcher?: string;
   tpCommOverlap?: boolean;
+  fullIterationCudaGraphs?: boolean;
   region?: string;
   pue?: string;
   wattsPerGpu?: string;
@@ -126,6 +131,9 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
     overlapTensorParallel: tensorParallelOverlap(o.tpCommOverlap, stack, ['--tp-comm-overlap']),
+    fullIterationCudaGraphs: fullIterationCudaGraphs(o.fullIterationCudaGraphs, stack, [
+      '--full-iteration-cuda-graphs',
+    ]),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
@@ -220,6 +228,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     layout: layoutJson(chosen.layout),
     tokenDispatcher: training.tokenDispatcher,
     overlapTensorParallel: training.overlapTensorParallel,
+    fullIterationCudaGraphs: training.fullIterationCudaGraphs,
     ...(recomputeModules !== undefined && { recomputeModules }),
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
@@ -269,7 +278,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}`,
+    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}${training.fullIterationCudaGraphs ? ' · one CUDA graph per step' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),

@@ -59,6 +59,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         "pipeline tensor-parallel all-gathers and reduce-scatters with the GEMMs beside them (megatron's --tp-comm-overlap; default off, as in Megatron-LM)",
       )
       .option(
+        '--full-iteration-cuda-graphs',
+        "replay each step as one CUDA graph (megatron's cuda_graph_impl full_iteration, NeMo 26.06+ MXFP8 MoE recipes): no per-layer host launches, so the calibration's host time per expert drops out; default off",
+      )
+      .option(
         '--ep-dispatcher <d>',
         'expert token dispatch: all-to-all (default: once per routed expert) | deepep (DeepEP: once per GPU in a node, once per node across nodes)',
       )

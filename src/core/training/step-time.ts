@@ -72,6 +72,8 @@ export interface TrainingOptions {
   readonly tokenDispatcher?: TokenDispatcher;
   /** TP collectives pipelined with the GEMMs beside them (Megatron `--tp-comm-overlap`; comm-overlap.ts). */
   readonly overlapTensorParallel?: boolean;
+  /** The step replayed as one CUDA graph (Megatron-Core `full_iteration`): no per-layer host launches. */
+  readonly fullIterationCudaGraphs?: boolean;
   /** Slowest expert rank's load over the mean (default 1: balanced routing). */
   readonly expertImbalance?: number;
   /** Attention and hidden dropout (GPT-3-era training; default false). */
@@ -160,10 +162,7 @@ export function localExperts(spec: ModelSpec, layout: ParallelLayout): number {
   return spec.moe ? spec.moe.numExperts / layout.expertParallel : 0;
 }
 
-/**
- * Step time for a valid layout (check it with `layoutIssues` first). Pure and allocation-light: the
- * layout search calls it once per candidate.
- */
+/** Step time for a valid layout (`layoutIssues` first); pure and allocation-light: run per candidate. */
 export function trainingStepTime(
   spec: ModelSpec,
   cluster: ClusterSpec,
@@ -378,6 +377,7 @@ export function stepTimeFromLayerCosts(
   const parts = slowest.parts;
   // Micro-batch slots on the critical path (m plus the bubble's share): what per-pass terms multiply.
   const criticalSlots = tf + tb > 0 ? pipelineSeconds / (tf + tb) : m;
+  const hostPasses = options.fullIterationCudaGraphs ? 0 : criticalSlots;
   return {
     stepSeconds,
     tokensPerStep,
@@ -407,11 +407,11 @@ export function stepTimeFromLayerCosts(
       attentionSeconds: criticalSlots * parts.attention,
       expertGemmSeconds: criticalSlots * parts.experts,
       expertCommSeconds: criticalSlots * parts.ep,
-      localExpertPasses: criticalSlots * slowest.moeLayers * localExperts(spec, layout),
-      layerPasses: criticalSlots * slowest.layers,
+      localExpertPasses: hostPasses * slowest.moeLayers * localExperts(spec, layout),
+      layerPasses: hostPasses * slowest.layers,
       zero3LayerPasses:
         layout.zeroStage === 3 || (layout.zeroStage === 2 && options.zero2LayerHooks === true)
-          ? criticalSlots * slowest.layers
+          ? hostPasses * slowest.layers
           : 0,
       hostOffloadSeconds: options.offload ? dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds : 0,
     },
