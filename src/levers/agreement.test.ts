@@ -199,3 +199,22 @@ describe('TP comm overlap: CLI --tp-comm-overlap = levers baseline tpCommOverlap
     expect(issue?.message).toMatch(/hf stack has no modelled tensor-parallel communication overlap/);
   });
 });
+
+describe('full-iteration CUDA graphs: CLI --full-iteration-cuda-graphs = levers baseline fullIterationCudaGraphs', () => {
+  it('Qwen3 30B-A3B on Megatron: the same cost and layout as the CLI, cheaper than launching per layer', async () => {
+    const flags = ['--model', 'qwen3-30b-a3b', ...pretrainFlags];
+    const cli = await cliJson(['train', ...flags, '--full-iteration-cuda-graphs']);
+    const eager = await cliJson(['train', ...flags]);
+    const web = evaluatePretrain({ model: 'qwen3-30b-a3b', fullIterationCudaGraphs: true });
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.costUsd).toBeLessThan(eager.costUsd);
+  });
+
+  it('on a stack without it: refused naming baseline.fullIterationCudaGraphs, as the CLI names the flag', () => {
+    const issue = inputErrorOf(() =>
+      evaluatePretrain({ model: 'qwen3-30b-a3b', stack: 'torchtitan', fullIterationCudaGraphs: true }),
+    ).issues[0];
+    expect(issue?.path).toEqual(['baseline', 'fullIterationCudaGraphs']);
+    expect(issue?.message).toMatch(/torchtitan stack has no modelled full-iteration CUDA graph capture/);
+  });
+});

@@ -7,7 +7,7 @@ import { findGpu } from '../catalog/catalog.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { onEngine, replicaFixed } from '../catalog/serving-engine-choice.js';
-import { noTensorParallelOverlapReason } from '../catalog/stacks.js';
+import { noFullIterationCudaGraphsReason, noTensorParallelOverlapReason } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
@@ -174,6 +174,8 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         // A stack lever to a stack without a modelled overlap runs its TP collectives exposed.
         overlapTensorParallel:
           s.overlapTensorParallel === true && noTensorParallelOverlapReason(stack.stack) === null,
+        fullIterationCudaGraphs:
+          s.fullIterationCudaGraphs === true && noFullIterationCudaGraphsReason(stack.stack) === null,
         gpus: s.gpus,
         constraints: s.constraints,
         top: 1,

@@ -70,6 +70,8 @@ export const trainingBaselineSchema = z
     mtpLayers: domainNumber(D.mtpModules).optional(),
     /** TP collectives pipelined with the GEMMs (the megatron stack), as `llmecon train --tp-comm-overlap`. */
     tpCommOverlap: z.boolean().optional(),
+    /** Each step replayed as one CUDA graph (the megatron stack), as `llmecon train --full-iteration-cuda-graphs`. */
+    fullIterationCudaGraphs: z.boolean().optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;

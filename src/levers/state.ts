@@ -10,7 +10,12 @@ import {
   type ServingEngineChoice,
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
-import { asTrainedBy, stackOptions, tensorParallelOverlap } from '../catalog/stacks.js';
+import {
+  asTrainedBy,
+  fullIterationCudaGraphs,
+  stackOptions,
+  tensorParallelOverlap,
+} from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -83,6 +88,8 @@ export interface TrainingState extends CommonState {
   readonly overlapExpertParallel?: boolean;
   /** TP collectives pipelined with the GEMMs, as `--tp-comm-overlap` (on a stack that models it). */
   readonly overlapTensorParallel?: boolean;
+  /** Each step replayed as one CUDA graph, as `--full-iteration-cuda-graphs` (on a stack that has it). */
+  readonly fullIterationCudaGraphs?: boolean;
 }
 
 /** A fine-tuning run: the training fields plus the method and its dataset. */
@@ -276,6 +283,10 @@ export function stateFor(
         'baseline',
         'tpCommOverlap',
       ]) && { overlapTensorParallel: true }),
+      ...(fullIterationCudaGraphs(b.fullIterationCudaGraphs, stackOptions('pretrain', b.stack).stack, [
+        'baseline',
+        'fullIterationCudaGraphs',
+      ]) && { fullIterationCudaGraphs: true }),
     };
   if (b.kind === 'finetune') {
     refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);

@@ -7,7 +7,12 @@ import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
-import { asTrainedBy, stackOptions, tensorParallelOverlap } from '../catalog/stacks.js';
+import {
+  asTrainedBy,
+  fullIterationCudaGraphs,
+  stackOptions,
+  tensorParallelOverlap,
+} from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -239,6 +244,11 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         precision: phase.precision,
         optimizer: 'adamw',
         overlapTensorParallel: tensorParallelOverlap(phase.tpCommOverlap, stack.stack, overlap),
+        fullIterationCudaGraphs: fullIterationCudaGraphs(phase.fullIterationCudaGraphs, stack.stack, [
+          'phases',
+          index,
+          'fullIterationCudaGraphs',
+        ]),
         gpus: phase.gpus,
         constraints: {},
         top: 1,

@@ -76,6 +76,8 @@ const pretrainSchema = z
     mtpLayers: domainNumber(D.mtpModules).optional(),
     /** TP collectives pipelined with the GEMMs (`--tp-comm-overlap`; the megatron stack). */
     tpCommOverlap: z.boolean().optional(),
+    /** Each step replayed as one CUDA graph (`--full-iteration-cuda-graphs`; the megatron stack). */
+    fullIterationCudaGraphs: z.boolean().optional(),
     hardware: hardwareSchema,
   })
   .strict();

@@ -5,7 +5,7 @@
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
  * verdict (`memoryFit`) included; the MTP modules trained as `--mtp-layers`, the TP overlap as
- * `--tp-comm-overlap`.
+ * `--tp-comm-overlap`, one CUDA graph per step as `--full-iteration-cuda-graphs`.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -199,6 +199,38 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await expect.poll(() => box.isDisabled(), { timeout: 60_000 }).toBe(true);
     expect(await label.getAttribute('title')).toBe(why);
     expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
+    await page.close();
+  }, 240_000);
+
+  it("Train: one CUDA graph per step as `llmecon train --full-iteration-cuda-graphs`; the link keeps it; a stack without it answers a kept box with the CLI's message", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const box = page.locator('#train-cuda-graphs');
+    expect(await box.isChecked()).toBe(false);
+    await page.locator('#train-model').selectOption('qwen3-30b-a3b');
+    const eager = await cliJson(`${TRAIN} --model qwen3-30b-a3b`);
+    await expectTrainFigures(page, eager);
+    await box.check();
+    const cli = await cliJson(`${TRAIN} --model qwen3-30b-a3b --full-iteration-cuda-graphs`);
+    expect(cli.fullIterationCudaGraphs).toBe(true);
+    // The host time per expert drops out: the figures move, to the CLI's.
+    expect(cli.costUsd).toBeLessThan(eager.costUsd);
+    await expectTrainFigures(page, cli);
+    const again = await reopenFromLink(page);
+    expect(await again.page.locator('#train-cuda-graphs').isChecked()).toBe(true);
+    await expectTrainFigures(again.page, cli);
+    await page.locator('#train-stack').selectOption('hf');
+    const why = await cliMessage(
+      `${TRAIN} --model qwen3-30b-a3b --stack hf --full-iteration-cuda-graphs`,
+      '--full-iteration-cuda-graphs',
+    );
+    const label = page.locator('label', { has: box });
+    await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(why);
+    await box.uncheck();
+    await expect.poll(() => box.isDisabled(), { timeout: 60_000 }).toBe(true);
+    expect(await label.getAttribute('title')).toBe(why);
     expect([...problems, ...again.problems]).toEqual([]);
     await again.page.close();
     await page.close();

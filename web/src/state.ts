@@ -48,6 +48,8 @@ export interface TrainInput {
   mtp: MtpChoice;
   /** TP all-gathers and reduce-scatters pipelined with the GEMMs, as `--tp-comm-overlap` (stacks that have it). */
   tpCommOverlap: boolean;
+  /** Each step replayed as one CUDA graph, as `--full-iteration-cuda-graphs` (stacks that have it). */
+  fullIterationCudaGraphs: boolean;
 }
 
 /** `--mtp-layers` in the Train view: the checkpoint's modules, or a count from none to four. */
@@ -203,6 +205,7 @@ export function defaultState(exampleYaml: string): AppState {
       memoryFit: 'estimate',
       mtp: 'checkpoint',
       tpCommOverlap: false,
+      fullIterationCudaGraphs: false,
     },
     adapt: {
       model: 'llama-3-8b',

@@ -3,7 +3,12 @@
  * stacks by name), the MTP modules trained, the TP communication overlap and the training precision.
  */
 import { html, nothing } from 'lit-html';
-import { findStack, noMtpReason, noTensorParallelOverlapReason } from '../../../src/catalog/stacks.js';
+import {
+  findStack,
+  noFullIterationCudaGraphsReason,
+  noMtpReason,
+  noTensorParallelOverlapReason,
+} from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
 import type { Issue } from '../compute.js';
 import { MTP_CHOICES, type MtpChoice, WEB_PRECISIONS, type WebPrecision } from '../state.js';
@@ -43,23 +48,36 @@ export function mtpSelect(
   </label>`;
 }
 
+/** The stacks' run switches the Train view offers: why a stack lacks each (the CLI's reason), and its label. */
+const SWITCHES = {
+  tpCommOverlap: {
+    reason: noTensorParallelOverlapReason,
+    text: 'TP communication overlapped with the GEMMs (applies at TP > 1 with sequence parallelism)',
+  },
+  fullIterationCudaGraphs: {
+    reason: noFullIterationCudaGraphsReason,
+    text: 'Each step replayed as one CUDA graph (no per-layer host launches)',
+  },
+} as const;
+
 /**
- * TP collectives pipelined with the GEMMs (`--tp-comm-overlap`): disabled, with the CLI's reason, on a
- * stack without a modelled overlap unless already on (the run then answers it at the field).
+ * A stack's run switch as a box (`--tp-comm-overlap`, `--full-iteration-cuda-graphs`): disabled, with the
+ * CLI's reason, on a stack without it unless already on (the run then answers it at the field).
  */
-export function tpOverlapToggle(
+export function stackSwitchToggle(
+  field: keyof typeof SWITCHES,
   id: string,
   value: boolean,
   stack: StackId,
   set: (on: boolean) => void,
   issues: readonly Issue[] | null,
 ) {
-  const reason = noTensorParallelOverlapReason(findStack(stack));
+  const reason = SWITCHES[field].reason(findStack(stack));
   const off = reason !== null && !value;
   return html`<label title=${off ? reason : ''}
     ><input id=${id} type="checkbox" .checked=${value} ?disabled=${off} @change=${(e: Event) => set((e.target as HTMLInputElement).checked)} />
-    TP communication overlapped with the GEMMs (applies at TP > 1 with sequence parallelism)
-    ${fieldError(issues, 'tpCommOverlap', 'baseline.tpCommOverlap')}
+    ${SWITCHES[field].text}
+    ${fieldError(issues, field, `baseline.${field}`)}
   </label>`;
 }
 

@@ -25,7 +25,7 @@ import {
 import { etpOf, etpSelect, memoryFitSelect, notEtp, offloadSelect, offloadText } from './layout-select.js';
 import { modelFactsView } from './model-mix.js';
 import { oneFOneB } from './pipeline.js';
-import { mtpSelect, precisionSelect, stackSelect, tpOverlapToggle } from './stack-select.js';
+import { mtpSelect, precisionSelect, stackSelect, stackSwitchToggle } from './stack-select.js';
 
 const mwh = (kWh: number) => `${(kWh / 1000).toFixed(1)} MWh`;
 const tonnes = (kg: number) => `${(kg / 1000).toFixed(1)} t`;
@@ -57,6 +57,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       ...(input.memoryFit !== 'estimate' && { memoryFit: input.memoryFit }),
       ...(input.mtp !== 'checkpoint' && { mtpLayers: Number(input.mtp) }),
       ...(input.tpCommOverlap && { tpCommOverlap: true }),
+      ...(input.fullIterationCudaGraphs && { fullIterationCudaGraphs: true }),
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -240,12 +241,13 @@ export function trainView(app: App) {
       ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
       ${memoryFitSelect('train-memory-fit', t.memoryFit, 'train', t.stack, (memoryFit) => set({ memoryFit }), r?.issues ?? null)}
       ${mtpSelect('train-mtp', t.mtp, t.stack, (mtp) => set({ mtp }), r?.issues ?? null)}
-      ${tpOverlapToggle('train-tp-comm-overlap', t.tpCommOverlap, t.stack, (tpCommOverlap) => set({ tpCommOverlap }), r?.issues ?? null)}
+      ${stackSwitchToggle('tpCommOverlap', 'train-tp-comm-overlap', t.tpCommOverlap, t.stack, (tpCommOverlap) => set({ tpCommOverlap }), r?.issues ?? null)}
+      ${stackSwitchToggle('fullIterationCudaGraphs', 'train-cuda-graphs', t.fullIterationCudaGraphs, t.stack, (fullIterationCudaGraphs) => set({ fullIterationCudaGraphs }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap', 'fullIterationCudaGraphs', 'baseline.fullIterationCudaGraphs']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
