@@ -54,6 +54,18 @@ describe('megatron calibration on held-out NeMo rows (24.12 to 25.09, 26.02 to 2
     }
   });
 
+  it("each row's two throughput columns agree with its release's other rows of the model: model FLOPs per token within 3% (a transcription check; today within 1.9%)", () => {
+    const byRun = new Map<string, number[]>();
+    for (const r of archive.rows) {
+      const key = `${r.model}|${r.seqLen}|${r.release}`;
+      byRun.set(key, [...(byRun.get(key) ?? []), r.modelTflopsPerGpu / r.tokensPerSecondPerGpu]);
+    }
+    for (const flops of byRun.values()) {
+      const mid = [...flops].sort((a, b) => a - b)[Math.floor(flops.length / 2)]!;
+      for (const f of flops) expect(Math.abs(f / mid - 1)).toBeLessThan(0.03);
+    }
+  });
+
   it("docs/training-engine.md's held-out section is current (npm run validation-report)", () => {
     const doc = readFileSync(new URL('../../docs/training-engine.md', import.meta.url), 'utf8');
     expect(doc).toContain(heldOutMegatronMarkdown(cases, skipped));
