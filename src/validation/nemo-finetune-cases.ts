@@ -10,6 +10,7 @@ import { allStackCalibrations, asTrainedBy, findStack } from '../catalog/stacks.
 import { planFinetuneLayouts } from '../core/adaptation/finetune.js';
 import { formatSignedPercent } from '../core/format.js';
 import type { TargetModule } from '../core/model/adapters.js';
+import { layoutText } from './calibration-case.js';
 import { nemoRun } from './stack-calibration-cases.js';
 import type { BenchmarkHeldOut } from './training-cases.js';
 
@@ -53,14 +54,13 @@ export function nemoFinetuneCases(): NemoFinetuneCase[] {
     });
     const predicted = plan.chosen.step.stepSeconds;
     const published = (r.globalBatch * r.seqLen) / (r.tokensPerSecondPerGpu * r.gpus);
-    const l = plan.chosen.layout;
     return {
       id: `nemo${r.release}-${r.task}-${r.system}-${r.precision}-${r.gpus}`.toLowerCase(),
       task: lora ? 'lora' : 'sft',
       system: r.system,
       precision: r.precision,
       gpus: r.gpus,
-      layout: `tp${l.tensorParallel} pp${l.pipelineParallel} dp${l.dataParallel}${l.virtualStages > 1 ? ` v${l.virtualStages}` : ''} mb${l.microBatchSize}${l.recompute === 'none' ? '' : ` ${l.recompute}`}`,
+      layout: layoutText(plan.chosen.layout),
       published,
       predicted,
       p10: predicted * (plan.band?.low ?? 1),
