@@ -193,6 +193,11 @@ export const stackFileSchema = z
       .object({ fp32: z.boolean(), locator: z.string().min(1), ...cited })
       .strict()
       .optional(),
+    /** Its switch that keeps the main-grad buffers in BF16 (absent: none); cited on its own. */
+    bf16GradientBuffers: z
+      .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Settings of the stack's published performance recipes that its calibration cases run with. */
     performanceRecipes: z
       .object({

@@ -52,6 +52,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     id: file.id,
     name: file.name,
     fp8Recipe: file.kernels.fp8Recipe,
+    ...(file.bf16GradientBuffers && { bf16GradientBuffers: file.bf16GradientBuffers.flag }),
     ...(file.kernels.fullIterationCudaGraphs && {
       fullIterationCudaGraphs: file.kernels.fullIterationCudaGraphs.flag,
     }),
@@ -265,6 +266,10 @@ export const noTensorParallelOverlapReason = (stack: StackProfile): string | nul
 export const noFullIterationCudaGraphsReason = (stack: StackProfile): string | null =>
   noSwitchReason(stack, (s) => s.fullIterationCudaGraphs, 'full-iteration CUDA graph capture');
 
+/** Why `stack` cannot keep its main-grad buffers in BF16 (null where it can). */
+export const noBf16GradientBuffersReason = (stack: StackProfile): string | null =>
+  noSwitchReason(stack, (s) => s.bf16GradientBuffers, 'BF16 main-grad buffers');
+
 /** A run switch asked for (`on`): refused at `field` with `reason` where the stack lacks it. */
 function runSwitch(on: boolean | undefined, reason: string | null, field: readonly (string | number)[]) {
   if (on !== true) return false;
@@ -282,6 +287,40 @@ export const tensorParallelOverlap = (
   stack: StackProfile,
   field: readonly (string | number)[],
 ): boolean => runSwitch(on, noTensorParallelOverlapReason(stack), field);
+
+/**
+ * The run's main-grad buffers (`--bf16-grad-buffers`): BF16 where asked (`grad_reduce_in_fp32` false, as
+ * NeMo's performance recipes run), refused at `field` on a stack without the switch; else unstated.
+ */
+export const bf16GradientBuffers = (
+  on: boolean | undefined,
+  stack: StackProfile,
+  field: readonly (string | number)[],
+): { readonly gradReduceInFp32?: false } =>
+  runSwitch(on, noBf16GradientBuffersReason(stack), field) ? { gradReduceInFp32: false } : {};
+
+/** The run switches a pretraining run can ask a stack for, by the field a scenario or baseline names them. */
+export type StackSwitch = 'tpCommOverlap' | 'fullIterationCudaGraphs' | 'bf16GradBuffers';
+
+/**
+ * The training options of the switches a run asks for, each refused at `field(switch)` (a CLI flag, a
+ * scenario's or a baseline's path) on a stack without it.
+ */
+export function stackSwitches(
+  asked: { readonly [K in StackSwitch]?: boolean },
+  stack: StackProfile,
+  field: (name: StackSwitch) => readonly (string | number)[],
+) {
+  return {
+    overlapTensorParallel: tensorParallelOverlap(asked.tpCommOverlap, stack, field('tpCommOverlap')),
+    fullIterationCudaGraphs: fullIterationCudaGraphs(
+      asked.fullIterationCudaGraphs,
+      stack,
+      field('fullIterationCudaGraphs'),
+    ),
+    ...bf16GradientBuffers(asked.bf16GradBuffers, stack, field('bf16GradBuffers')),
+  };
+}
 
 /**
  * Whether a run replays each step as one CUDA graph (`--full-iteration-cuda-graphs`): refused, at

@@ -4,6 +4,13 @@
  */
 import { formatPath, type InputIssue } from '../core/errors.js';
 
+/** The CLI flag of each stack run switch (catalog/stacks.ts StackSwitch). */
+export const SWITCH_FLAGS = {
+  tpCommOverlap: '--tp-comm-overlap',
+  fullIterationCudaGraphs: '--full-iteration-cuda-graphs',
+  bf16GradBuffers: '--bf16-grad-buffers',
+} as const;
+
 export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   'layout.tensorParallel': '--tp',
   'layout.pipelineParallel': '--pp',

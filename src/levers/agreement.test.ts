@@ -218,3 +218,20 @@ describe('full-iteration CUDA graphs: CLI --full-iteration-cuda-graphs = levers 
     expect(issue?.message).toMatch(/torchtitan stack has no modelled full-iteration CUDA graph capture/);
   });
 });
+
+describe('BF16 main-grad buffers: CLI --bf16-grad-buffers = levers baseline bf16GradBuffers', () => {
+  it('Llama 3.1 70B in FP8 on Megatron: the same cost and layout as the CLI', async () => {
+    const flags = ['--model', 'llama-3.1-70b', ...pretrainFlags, '--precision', 'fp8'];
+    const cli = await cliJson(['train', ...flags, '--bf16-grad-buffers']);
+    const web = evaluatePretrain({ model: 'llama-3.1-70b', precision: 'fp8', bf16GradBuffers: true });
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(cli.bf16GradBuffers).toBe(true);
+  });
+  it('on a stack without it: refused naming baseline.bf16GradBuffers, as the CLI names the flag', () => {
+    const issue = inputErrorOf(() =>
+      evaluatePretrain({ model: 'llama-3.1-70b', stack: 'hf', bf16GradBuffers: true }),
+    ).issues[0];
+    expect(issue?.path).toEqual(['baseline', 'bf16GradBuffers']);
+    expect(issue?.message).toMatch(/hf stack has no modelled BF16 main-grad buffers/);
+  });
+});

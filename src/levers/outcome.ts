@@ -7,7 +7,11 @@ import { findGpu } from '../catalog/catalog.js';
 import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { onEngine, replicaFixed } from '../catalog/serving-engine-choice.js';
-import { noFullIterationCudaGraphsReason, noTensorParallelOverlapReason } from '../catalog/stacks.js';
+import {
+  noBf16GradientBuffersReason,
+  noFullIterationCudaGraphsReason,
+  noTensorParallelOverlapReason,
+} from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
@@ -176,6 +180,8 @@ export function evaluateState(s: LeverState, details = false): Outcome {
           s.overlapTensorParallel === true && noTensorParallelOverlapReason(stack.stack) === null,
         fullIterationCudaGraphs:
           s.fullIterationCudaGraphs === true && noFullIterationCudaGraphsReason(stack.stack) === null,
+        ...(s.bf16GradBuffers === true &&
+          noBf16GradientBuffersReason(stack.stack) === null && { gradReduceInFp32: false }),
         gpus: s.gpus,
         constraints: s.constraints,
         top: 1,

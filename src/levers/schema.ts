@@ -72,6 +72,8 @@ export const trainingBaselineSchema = z
     tpCommOverlap: z.boolean().optional(),
     /** Each step replayed as one CUDA graph (the megatron stack), as `llmecon train --full-iteration-cuda-graphs`. */
     fullIterationCudaGraphs: z.boolean().optional(),
+    /** Main-grad buffers in BF16 (the megatron stack), as `llmecon train --bf16-grad-buffers`. */
+    bf16GradBuffers: z.boolean().optional(),
   })
   .strict();
 export type TrainingBaseline = z.infer<typeof trainingBaselineSchema>;

@@ -10,12 +10,7 @@ import {
   type ServingEngineChoice,
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
-import {
-  asTrainedBy,
-  fullIterationCudaGraphs,
-  stackOptions,
-  tensorParallelOverlap,
-} from '../catalog/stacks.js';
+import { asTrainedBy, stackOptions, stackSwitches } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -90,7 +85,16 @@ export interface TrainingState extends CommonState {
   readonly overlapTensorParallel?: boolean;
   /** Each step replayed as one CUDA graph, as `--full-iteration-cuda-graphs` (on a stack that has it). */
   readonly fullIterationCudaGraphs?: boolean;
+  /** Main-grad buffers in BF16, as `--bf16-grad-buffers` (on a stack that has it). */
+  readonly bf16GradBuffers?: boolean;
 }
+
+/** The state's record of the stack switches a baseline asked for (the outcome re-checks them per stack). */
+const switchesState = (o: ReturnType<typeof stackSwitches>) => ({
+  ...(o.overlapTensorParallel && { overlapTensorParallel: true }),
+  ...(o.fullIterationCudaGraphs && { fullIterationCudaGraphs: true }),
+  ...(o.gradReduceInFp32 === false && { bf16GradBuffers: true }),
+});
 
 /** A fine-tuning run: the training fields plus the method and its dataset. */
 export interface FinetuneState extends Omit<TrainingState, 'kind'> {
@@ -279,14 +283,9 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
-      ...(tensorParallelOverlap(b.tpCommOverlap, stackOptions('pretrain', b.stack).stack, [
-        'baseline',
-        'tpCommOverlap',
-      ]) && { overlapTensorParallel: true }),
-      ...(fullIterationCudaGraphs(b.fullIterationCudaGraphs, stackOptions('pretrain', b.stack).stack, [
-        'baseline',
-        'fullIterationCudaGraphs',
-      ]) && { fullIterationCudaGraphs: true }),
+      ...switchesState(
+        stackSwitches(b, stackOptions('pretrain', b.stack).stack, (name) => ['baseline', name]),
+      ),
     };
   if (b.kind === 'finetune') {
     refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);

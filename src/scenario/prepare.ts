@@ -7,12 +7,7 @@ import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
-import {
-  asTrainedBy,
-  fullIterationCudaGraphs,
-  stackOptions,
-  tensorParallelOverlap,
-} from '../catalog/stacks.js';
+import { asTrainedBy, stackOptions, stackSwitches } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -236,19 +231,13 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const globalBatchSize = globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus);
       const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
       if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
-      const overlap = ['phases', index, 'tpCommOverlap'];
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         seqLen,
         globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',
-        overlapTensorParallel: tensorParallelOverlap(phase.tpCommOverlap, stack.stack, overlap),
-        fullIterationCudaGraphs: fullIterationCudaGraphs(phase.fullIterationCudaGraphs, stack.stack, [
-          'phases',
-          index,
-          'fullIterationCudaGraphs',
-        ]),
+        ...stackSwitches(phase, stack.stack, (name) => ['phases', index, name]),
         gpus: phase.gpus,
         constraints: {},
         top: 1,

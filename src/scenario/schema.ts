@@ -78,6 +78,8 @@ const pretrainSchema = z
     tpCommOverlap: z.boolean().optional(),
     /** Each step replayed as one CUDA graph (`--full-iteration-cuda-graphs`; the megatron stack). */
     fullIterationCudaGraphs: z.boolean().optional(),
+    /** Main-grad buffers in BF16 (`--bf16-grad-buffers`; the megatron stack). */
+    bf16GradBuffers: z.boolean().optional(),
     hardware: hardwareSchema,
   })
   .strict();

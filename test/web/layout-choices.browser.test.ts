@@ -5,7 +5,8 @@
  * combinations answered with the CLI's messages by their fields, and every figure equal to
  * `llmecon train|finetune --etp … --offload … --json` for the same inputs, the memory band and its
  * verdict (`memoryFit`) included; the MTP modules trained as `--mtp-layers`, the TP overlap as
- * `--tp-comm-overlap`, one CUDA graph per step as `--full-iteration-cuda-graphs`.
+ * `--tp-comm-overlap`, one CUDA graph per step as `--full-iteration-cuda-graphs`, BF16 main-grad buffers as
+ * `--bf16-grad-buffers`.
  */
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -231,6 +232,30 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await box.uncheck();
     await expect.poll(() => box.isDisabled(), { timeout: 60_000 }).toBe(true);
     expect(await label.getAttribute('title')).toBe(why);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await again.page.close();
+    await page.close();
+  }, 240_000);
+
+  it("Train: BF16 main-grad buffers as `llmecon train --bf16-grad-buffers`; the link keeps them; a stack without them answers a kept box with the CLI's message", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    const box = page.locator('#train-bf16-grad-buffers');
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    const cli = await cliJson(`${TRAIN} --model llama-3-8b --bf16-grad-buffers`);
+    expect(cli.bf16GradBuffers).toBe(true);
+    await expectTrainFigures(page, cli);
+    const again = await reopenFromLink(page);
+    expect(await again.page.locator('#train-bf16-grad-buffers').isChecked()).toBe(true);
+    await expectTrainFigures(again.page, cli);
+    await page.locator('#train-stack').selectOption('hf');
+    const why = await cliMessage(
+      `${TRAIN} --model llama-3-8b --stack hf --bf16-grad-buffers`,
+      '--bf16-grad-buffers',
+    );
+    const label = page.locator('label', { has: box });
+    await expect.poll(() => label.locator('.error').textContent(), { timeout: 60_000 }).toBe(why);
     expect([...problems, ...again.problems]).toEqual([]);
     await again.page.close();
     await page.close();

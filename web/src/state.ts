@@ -50,6 +50,8 @@ export interface TrainInput {
   tpCommOverlap: boolean;
   /** Each step replayed as one CUDA graph, as `--full-iteration-cuda-graphs` (stacks that have it). */
   fullIterationCudaGraphs: boolean;
+  /** Main-grad buffers in BF16, as `--bf16-grad-buffers` (stacks that have it). */
+  bf16GradBuffers: boolean;
 }
 
 /** `--mtp-layers` in the Train view: the checkpoint's modules, or a count from none to four. */
@@ -206,6 +208,7 @@ export function defaultState(exampleYaml: string): AppState {
       mtp: 'checkpoint',
       tpCommOverlap: false,
       fullIterationCudaGraphs: false,
+      bf16GradBuffers: false,
     },
     adapt: {
       model: 'llama-3-8b',

@@ -1,4 +1,4 @@
-import { allStackCalibrations } from '../../catalog/stacks.js';
+import { allStackCalibrations, bf16GradientBuffers } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
@@ -10,6 +10,7 @@ import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
+import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -47,6 +48,7 @@ export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   region?: string;
   wattsPerGpu?: string;
   offload?: string;
+  bf16GradBuffers?: boolean;
   json?: boolean;
 }
 
@@ -114,6 +116,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     constraints: layoutConstraints(o),
     ...attentionOptions(o),
     stack,
+    ...bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers]),
     offload: offloadFlag(o.offload, hw.gpu),
     calibrationPool: allStackCalibrations(),
     ...memoryFit,

@@ -1,6 +1,6 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
-import { tensorParallelOverlap } from '../../catalog/stacks.js';
+import { bf16GradientBuffers, tensorParallelOverlap } from '../../catalog/stacks.js';
 import { InputError, inputError } from '../../core/errors.js';
 import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
@@ -33,6 +33,7 @@ import { foreignModulesWarning, offloadIssues } from '../../core/training/plan.j
 import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
+import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, recomputeModulesFlag, stackAndModel } from '../layout-flags.js';
 import { loadModel } from '../load-model.js';
@@ -50,6 +51,7 @@ import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.j
 export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
   tpCommOverlap?: boolean;
+  bf16GradBuffers?: boolean;
   gpu?: string;
   seqLen?: string;
   globalBatch?: string;
@@ -86,7 +88,11 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
     );
     refuseFlags(
       options,
-      { recomputeModules: '--recompute-modules', tpCommOverlap: '--tp-comm-overlap' },
+      {
+        recomputeModules: '--recompute-modules',
+        tpCommOverlap: '--tp-comm-overlap',
+        bf16GradBuffers: '--bf16-grad-buffers',
+      },
       'without --method (pre-training memory)',
     );
     return memoryMethodCommand(spec, options);
@@ -113,6 +119,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         recompute: '--recompute',
         recomputeModules: '--recompute-modules',
         tpCommOverlap: '--tp-comm-overlap',
+        bf16GradBuffers: '--bf16-grad-buffers',
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
@@ -195,7 +202,9 @@ function train(
     ...offloadIssues(offloadMode === 'none' ? undefined : { mode: offloadMode }, stack, layout.zeroStage),
   ];
   if (checked.length > 0) throw new InputError(checked);
-  const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, ['--tp-comm-overlap']);
+  const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, [SWITCH_FLAGS.tpCommOverlap]);
+  const bf16GradBuffers =
+    bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers]).gradReduceInFp32 === false;
   // Megatron-LM asserts sequence parallelism with --tp-comm-overlap: without it the flag would change nothing.
   if (overlapTensorParallel && layout.tensorParallel > 1 && !layout.sequenceParallel)
     inputError(
@@ -210,6 +219,7 @@ function train(
     optimizer,
     stack,
     overlapTensorParallel,
+    ...(bf16GradBuffers && { mainGradsInFp32: false }),
     ...attentionOptions(o),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...(offloadMode === 'none' ? {} : { offload: { mode: offloadMode } }),
@@ -233,6 +243,7 @@ function train(
         layout,
         ...(recomputeModules !== undefined && { recomputeModules }),
         overlapTensorParallel,
+        bf16GradBuffers,
         seqLen,
         globalBatchSize,
         precision,
@@ -272,7 +283,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''}${bf16GradBuffers ? ', BF16 main-grad buffers' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

@@ -1,9 +1,5 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import {
-  allStackCalibrations,
-  fullIterationCudaGraphs,
-  tensorParallelOverlap,
-} from '../../catalog/stacks.js';
+import { allStackCalibrations, stackSwitches } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -22,6 +18,7 @@ import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
+import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
 import {
   attentionOptions,
@@ -58,6 +55,7 @@ export interface TrainOptions extends LayoutFlags {
   epDispatcher?: string;
   tpCommOverlap?: boolean;
   fullIterationCudaGraphs?: boolean;
+  bf16GradBuffers?: boolean;
   region?: string;
   pue?: string;
   wattsPerGpu?: string;
@@ -130,10 +128,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
-    overlapTensorParallel: tensorParallelOverlap(o.tpCommOverlap, stack, ['--tp-comm-overlap']),
-    fullIterationCudaGraphs: fullIterationCudaGraphs(o.fullIterationCudaGraphs, stack, [
-      '--full-iteration-cuda-graphs',
-    ]),
+    ...stackSwitches(o, stack, (name) => [SWITCH_FLAGS[name]]),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
@@ -229,6 +224,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     tokenDispatcher: training.tokenDispatcher,
     overlapTensorParallel: training.overlapTensorParallel,
     fullIterationCudaGraphs: training.fullIterationCudaGraphs,
+    bf16GradBuffers: training.gradReduceInFp32 === false,
     ...(recomputeModules !== undefined && { recomputeModules }),
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
@@ -278,7 +274,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}${training.fullIterationCudaGraphs ? ' · one CUDA graph per step' : ''}`,
+    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}${training.fullIterationCudaGraphs ? ' · one CUDA graph per step' : ''}${training.gradReduceInFp32 === false ? ' · BF16 main-grad buffers' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),

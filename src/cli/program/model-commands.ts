@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { addLayoutFlags, RECOMPUTE_MODULES_HELP } from '../layout-flags.js';
 import { OFFLOAD_HELP } from '../offload-flag.js';
 import {
+  BF16_GRAD_BUFFERS_HELP,
   decimalIndex,
   example,
   OPTIMIZER_HELP,
@@ -101,6 +102,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       )
       .option('--batch <n>', 'inference: concurrent sequences')
       .option('--context <n>', 'inference: tokens per sequence')
+      .option('--bf16-grad-buffers', `training: ${BF16_GRAD_BUFFERS_HELP}`)
       .option('--offload <mode>', `training: ${OFFLOAD_HELP}`)
       .option('--json', 'machine-readable output')
       .action(async (model, opts) =>

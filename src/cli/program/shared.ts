@@ -87,6 +87,8 @@ export function printResult(
 export const PRECISION_HELP =
   'bf16 | fp8 | fp32 | bf16-pure (BF16 weights, gradients and optimizer states, no FP32 master: torchtune dtype bf16, Lightning bf16-true, a Trainer run on a model loaded in BF16)';
 export const OPTIMIZER_HELP = 'adamw | adamw-bf16-moments | adam-8bit | adafactor | sgd-momentum | muon';
+export const BF16_GRAD_BUFFERS_HELP =
+  "main-grad buffers in BF16, 2 bytes a gradient held, accumulated and reduced (megatron's grad_reduce_in_fp32 false, as NeMo's performance recipes run; default: the precision's gradient bytes held, FP32 accumulation)";
 export const MODEL_HELP = 'catalog id, config.json (or Mistral params.json) or llmecon spec';
 export const GPU_HELP = 'accelerator (see llmecon gpus)';
 export const PRICE_HELP =

@@ -10,6 +10,7 @@ const MEMORY_FIT_HELP =
   "fit layouts at the memory estimate (default), or at its stack's measured-peak band: p10 | p90 (p90: nine in ten measured peaks of the regime would fit; never below the estimate)";
 
 import {
+  BF16_GRAD_BUFFERS_HELP,
   example,
   GPU_HELP,
   LIFE_YEARS_HELP,
@@ -62,6 +63,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--full-iteration-cuda-graphs',
         "replay each step as one CUDA graph (megatron's cuda_graph_impl full_iteration, NeMo 26.06+ MXFP8 MoE recipes): no per-layer host launches, so the calibration's host time per expert drops out; default off",
       )
+      .option('--bf16-grad-buffers', BF16_GRAD_BUFFERS_HELP)
       .option(
         '--ep-dispatcher <d>',
         'expert token dispatch: all-to-all (default: once per routed expert) | deepep (DeepEP: once per GPU in a node, once per node across nodes)',
@@ -125,6 +127,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--teacher-usd-per-million-tokens <usd>', 'distillation: API price to generate the dataset')
       .option('--region <id>', 'grid for CO2', 'world')
       .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
+      .option('--bf16-grad-buffers', BF16_GRAD_BUFFERS_HELP)
       .option('--offload <mode>', OFFLOAD_HELP)
       .option('--memory-fit <level>', MEMORY_FIT_HELP)
       .option('--json', 'machine-readable output')

@@ -212,6 +212,8 @@ export interface StackProfile {
    * Megatron-Core's linear_qkv and linear_fc1), which its adapters adapt whole; absent: as the checkpoint.
    */
   readonly fusedProjections?: { readonly qkv: boolean; readonly gateUp: boolean };
+  /** Its switch keeping the main-grad buffers in BF16 (catalog `bf16GradientBuffers`); absent: none. */
+  readonly bf16GradientBuffers?: string;
   /** Its switch replaying a step as one CUDA graph (catalog `kernels.fullIterationCudaGraphs`); absent: none. */
   readonly fullIterationCudaGraphs?: string;
   /** How it trains in FP8 (catalog `kernels.fp8Recipe`); 'none' refuses `--precision fp8`. */

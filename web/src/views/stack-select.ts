@@ -5,6 +5,7 @@
 import { html, nothing } from 'lit-html';
 import {
   findStack,
+  noBf16GradientBuffersReason,
   noFullIterationCudaGraphsReason,
   noMtpReason,
   noTensorParallelOverlapReason,
@@ -58,10 +59,14 @@ const SWITCHES = {
     reason: noFullIterationCudaGraphsReason,
     text: 'Each step replayed as one CUDA graph (no per-layer host launches)',
   },
+  bf16GradBuffers: {
+    reason: noBf16GradientBuffersReason,
+    text: "Main-grad buffers in BF16 (NeMo's performance recipes)",
+  },
 } as const;
 
 /**
- * A stack's run switch as a box (`--tp-comm-overlap`, `--full-iteration-cuda-graphs`): disabled, with the
+ * A stack's run switch as a box (`--tp-comm-overlap`, `--full-iteration-cuda-graphs`, `--bf16-grad-buffers`): disabled, with the
  * CLI's reason, on a stack without it unless already on (the run then answers it at the field).
  */
 export function stackSwitchToggle(

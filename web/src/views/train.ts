@@ -58,6 +58,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       ...(input.mtp !== 'checkpoint' && { mtpLayers: Number(input.mtp) }),
       ...(input.tpCommOverlap && { tpCommOverlap: true }),
       ...(input.fullIterationCudaGraphs && { fullIterationCudaGraphs: true }),
+      ...(input.bf16GradBuffers && { bf16GradBuffers: true }),
     },
     config: input.config === null ? null : { text: input.config, name: input.configName ?? 'config.json' },
   }) as const;
@@ -243,11 +244,12 @@ export function trainView(app: App) {
       ${mtpSelect('train-mtp', t.mtp, t.stack, (mtp) => set({ mtp }), r?.issues ?? null)}
       ${stackSwitchToggle('tpCommOverlap', 'train-tp-comm-overlap', t.tpCommOverlap, t.stack, (tpCommOverlap) => set({ tpCommOverlap }), r?.issues ?? null)}
       ${stackSwitchToggle('fullIterationCudaGraphs', 'train-cuda-graphs', t.fullIterationCudaGraphs, t.stack, (fullIterationCudaGraphs) => set({ fullIterationCudaGraphs }), r?.issues ?? null)}
+      ${stackSwitchToggle('bf16GradBuffers', 'train-bf16-grad-buffers', t.bf16GradBuffers, t.stack, (bf16GradBuffers) => set({ bf16GradBuffers }), r?.issues ?? null)}
     </form>
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap', 'fullIterationCudaGraphs', 'baseline.fullIterationCudaGraphs']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap', 'fullIterationCudaGraphs', 'baseline.fullIterationCudaGraphs', 'bf16GradBuffers', 'baseline.bf16GradBuffers']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
