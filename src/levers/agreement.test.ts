@@ -235,3 +235,19 @@ describe('BF16 main-grad buffers: CLI --bf16-grad-buffers = levers baseline bf16
     expect(issue?.message).toMatch(/hf stack has no modelled BF16 main-grad buffers/);
   });
 });
+
+describe('BF16 main-grad buffers in fine-tuning: CLI finetune --bf16-grad-buffers = levers baseline bf16GradBuffers', () => {
+  it('full fine-tuning in FP8 on Megatron: the same cost as the CLI, less than with FP32 buffers', async () => {
+    const flags = [
+      ...['finetune', '--model', 'llama-3-8b', '--gpu', 'h100-sxm', '--gpus', '8', '--tokens', '100M'],
+      ...['--seq-len', '4096', '--global-batch', '64', '--price-per-gpu-hour', '2', '--method', 'full'],
+      ...['--precision', 'fp8', '--stack', 'megatron'],
+    ];
+    const cli = await cliJson([...flags, '--bf16-grad-buffers']);
+    const fp32 = await cliJson(flags);
+    const base = { tokens: 100e6, method: 'full', gpu: 'h100-sxm', usdPerGpuHour: 2, precision: 'fp8' };
+    const web = evaluateFinetune({ ...base, stack: 'megatron', bf16GradBuffers: true });
+    expect(web.costUsd).toBeCloseTo(cli.computeCostUsd, 9);
+    expect(cli.computeCostUsd).toBeLessThan(fp32.computeCostUsd);
+  });
+});

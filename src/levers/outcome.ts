@@ -204,6 +204,8 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       targets: parseTargets(s.targets),
       ...(s.trainEmbeddings && { trainEmbeddings: true }),
       ...(s.baseFormat !== undefined && { baseFormat: s.baseFormat }),
+      ...(s.bf16GradBuffers === true &&
+        noBf16GradientBuffersReason(stack.stack) === null && { gradReduceInFp32: false }),
       dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,

@@ -98,6 +98,8 @@ export const finetuneBaselineSchema = z
     targets: z.string().min(1).default('all'),
     /** The embedding and head train in full beside the adapters, as `llmecon finetune --train-embeddings`. */
     trainEmbeddings: z.boolean().optional(),
+    /** Main-grad buffers in BF16 (the megatron stack), as `llmecon finetune --bf16-grad-buffers`. */
+    bf16GradBuffers: z.boolean().optional(),
     /** The frozen base (lora/dora bf16 or fp8, qlora nf4 or gptq), as `llmecon finetune --base-format`. */
     baseFormat: z.enum(BASE_FORMATS).optional(),
     gpu: z.string().min(1),

@@ -10,7 +10,7 @@ import {
   type ServingEngineChoice,
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
-import { asTrainedBy, stackOptions, stackSwitches } from '../catalog/stacks.js';
+import { asTrainedBy, bf16GradientBuffers, stackOptions, stackSwitches } from '../catalog/stacks.js';
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
@@ -315,6 +315,10 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
+      ...(bf16GradientBuffers(b.bf16GradBuffers, stackOptions('finetune', b.stack).stack, [
+        'baseline',
+        'bf16GradBuffers',
+      ]).gradReduceInFp32 === false && { bf16GradBuffers: true }),
     };
   // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
   const served = servedFormat(checkpoint, gpu);

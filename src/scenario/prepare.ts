@@ -7,7 +7,7 @@ import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
 import { findModel, loadCatalog } from '../catalog/catalog.js';
 import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
-import { asTrainedBy, stackOptions, stackSwitches } from '../catalog/stacks.js';
+import { asTrainedBy, bf16GradientBuffers, stackOptions, stackSwitches } from '../catalog/stacks.js';
 import {
   defaultPrice,
   energyAssumptions,
@@ -270,6 +270,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         targets: parseTargets(phase.targets),
         ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
         ...(phase.trainEmbeddings && { trainEmbeddings: true }),
+        ...bf16GradientBuffers(phase.bf16GradBuffers, stack.stack, ['phases', index, 'bf16GradBuffers']),
         dataset: {
           tokens,
           examples: phase.examples,

@@ -97,6 +97,8 @@ const finetuneSchema = z
     baseFormat: z.enum(BASE_FORMATS).optional(),
     /** The embedding and head train in full beside the adapters (`--train-embeddings`). */
     trainEmbeddings: z.boolean().optional(),
+    /** Main-grad buffers in BF16 (`--bf16-grad-buffers`; the megatron stack). */
+    bf16GradBuffers: z.boolean().optional(),
     /** Dataset tokens per epoch (uncertain), packed into full sequences unless `packing: false`. */
     tokens: uncertainIn(D.datasetTokens),
     epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),

@@ -316,4 +316,29 @@ describe('expert tensor parallelism and offload in the web app', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it("Adapt: BF16 main-grad buffers disabled with the CLI's reason on the default stack; on Megatron the full row is `llmecon finetune --stack megatron --bf16-grad-buffers`", async () => {
+    const { page, problems } = await open();
+    await page.getByRole('button', { name: 'Adapt', exact: true }).click();
+    const rows = page.locator('#adapt-table tbody tr[data-cost]');
+    await rows.nth(2).waitFor({ timeout: 60_000 });
+    const box = page.locator('#adapt-bf16-grad-buffers');
+    const why = await cliMessage(
+      `${FINETUNE} --model llama-3-8b --method full --bf16-grad-buffers`,
+      '--bf16-grad-buffers',
+    );
+    expect(await box.isDisabled()).toBe(true);
+    expect(await page.locator('label', { has: box }).getAttribute('title')).toBe(why);
+    await page.locator('#adapt-stack').selectOption('megatron');
+    await expect.poll(() => box.isDisabled(), { timeout: 60_000 }).toBe(false);
+    await box.check();
+    const cli = await cliJson(
+      `${FINETUNE} --model llama-3-8b --method full --stack megatron --bf16-grad-buffers`,
+    );
+    await expect
+      .poll(async () => Number(await rows.nth(0).getAttribute('data-cost')), { timeout: 90_000 })
+      .toBeCloseTo(cli.computeCostUsd, 9);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

@@ -92,6 +92,8 @@ export interface AdaptInput {
   lengthP99: number;
   /** The LoRA and QLoRA rows also train the embedding and head in full, as `--train-embeddings`. */
   trainEmbeddings: boolean;
+  /** Main-grad buffers in BF16, as `--bf16-grad-buffers` (stacks that have it). */
+  bf16GradBuffers: boolean;
   /** The QLoRA row's 4-bit base, as `--base-format`: bitsandbytes NF4 or a GPTQ INT4 checkpoint. */
   qloraBase: QuantizedBase;
 }
@@ -230,6 +232,7 @@ export function defaultState(exampleYaml: string): AppState {
       examples: 0,
       lengthP99: 0,
       trainEmbeddings: false,
+      bf16GradBuffers: false,
       qloraBase: 'nf4',
     },
     rl: {

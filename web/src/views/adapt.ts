@@ -21,7 +21,7 @@ import {
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import { days, fieldError, formatBytes, formatUsd, numberField, otherErrors } from './common.js';
 import { etpOf, etpSelect, memoryFitSelect, notEtp, offloadSelect, offloadText } from './layout-select.js';
-import { precisionSelect, stackSelect } from './stack-select.js';
+import { precisionSelect, stackSelect, stackSwitchToggle } from './stack-select.js';
 import { gpuId } from './train.js';
 
 const METHODS = ['full', 'lora', 'qlora'] as const;
@@ -50,6 +50,7 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   stack: a.stack,
   offload: a.offload,
   ...(a.memoryFit !== 'estimate' && { memoryFit: a.memoryFit }),
+  ...(a.bf16GradBuffers && { bf16GradBuffers: true }),
   packing: a.padding === 'packed',
   padding: a.padding === 'packed' ? undefined : a.padding,
   examples: a.examples || undefined,
@@ -136,6 +137,7 @@ export function adaptView(app: App) {
       ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
       ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
       ${memoryFitSelect('adapt-memory-fit', a.memoryFit, 'finetune', a.stack, (memoryFit) => set({ memoryFit }), issues)}
+      ${stackSwitchToggle('bf16GradBuffers', 'adapt-bf16-grad-buffers', a.bf16GradBuffers, a.stack, (bf16GradBuffers) => set({ bf16GradBuffers }), issues)}
       <label
         >Dataset examples
         <select id="adapt-padding" @change=${(e: Event) => set({ padding: (e.target as HTMLSelectElement).value as PaddingChoice })}>
@@ -219,7 +221,7 @@ function rlSection(app: App) {
       ${offloadSelect('rl-offload', r.offload, DEFAULT_STACK.rl, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
-    ${res?.issues ? otherErrors(res.issues, ['offload', 'precision']) : nothing}
+    ${res?.issues ? otherErrors(res.issues, ['offload', 'precision', 'bf16GradBuffers', 'baseline.bf16GradBuffers']) : nothing}
     ${
       res?.value
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
