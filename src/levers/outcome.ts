@@ -30,6 +30,7 @@ import { asReleased } from '../core/model/checkpoint-format.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { planTraining } from '../core/training/plan.js';
+import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
 import { stackMemoryBand } from '../validation/memory-cases.js';
@@ -152,6 +153,21 @@ function offloadedTo(
   return offload && { mode: offload.mode, ...hostMemory(memory().stages, offload.host) };
 }
 
+/**
+ * A baseline's stack switches as the (possibly levered) stack runs them: a stack lever to a stack
+ * without a switch drops it (TP collectives exposed, per-layer launches, FP32 main-grad buffers).
+ */
+const keptSwitches = (
+  s: Pick<TrainingState, 'overlapTensorParallel' | 'fullIterationCudaGraphs' | 'bf16GradBuffers'>,
+  stack: StackProfile,
+) => ({
+  overlapTensorParallel: s.overlapTensorParallel === true && noTensorParallelOverlapReason(stack) === null,
+  fullIterationCudaGraphs:
+    s.fullIterationCudaGraphs === true && noFullIterationCudaGraphsReason(stack) === null,
+  ...(s.bf16GradBuffers === true &&
+    noBf16GradientBuffersReason(stack) === null && { gradReduceInFp32: false }),
+});
+
 /** Runs the engine for a state; `details` adds the step breakdown and the Pareto set of a pretraining run. */
 export function evaluateState(s: LeverState, details = false): Outcome {
   if (s.kind !== 'serve') {
@@ -175,13 +191,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         ...training,
         ...(memoryFit && { memoryFit }),
         overlapExpertParallel: s.overlapExpertParallel,
-        // A stack lever to a stack without a modelled overlap runs its TP collectives exposed.
-        overlapTensorParallel:
-          s.overlapTensorParallel === true && noTensorParallelOverlapReason(stack.stack) === null,
-        fullIterationCudaGraphs:
-          s.fullIterationCudaGraphs === true && noFullIterationCudaGraphsReason(stack.stack) === null,
-        ...(s.bf16GradBuffers === true &&
-          noBf16GradientBuffersReason(stack.stack) === null && { gradReduceInFp32: false }),
+        ...keptSwitches(s, stack.stack),
         gpus: s.gpus,
         constraints: s.constraints,
         top: 1,
@@ -204,8 +214,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       targets: parseTargets(s.targets),
       ...(s.trainEmbeddings && { trainEmbeddings: true }),
       ...(s.baseFormat !== undefined && { baseFormat: s.baseFormat }),
-      ...(s.bf16GradBuffers === true &&
-        noBf16GradientBuffersReason(stack.stack) === null && { gradReduceInFp32: false }),
+      ...keptSwitches(s, stack.stack),
       dataset: { ...s.dataset, tokens: s.tokens, epochs: s.epochs },
       globalBatchSize: s.globalBatchSize,
       seqLen,

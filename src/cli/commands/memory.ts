@@ -90,8 +90,8 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
       options,
       {
         recomputeModules: '--recompute-modules',
-        tpCommOverlap: '--tp-comm-overlap',
-        bf16GradBuffers: '--bf16-grad-buffers',
+        tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
+        bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
       },
       'without --method (pre-training memory)',
     );
@@ -118,8 +118,8 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         microBatch: '--micro-batch',
         recompute: '--recompute',
         recomputeModules: '--recompute-modules',
-        tpCommOverlap: '--tp-comm-overlap',
-        bf16GradBuffers: '--bf16-grad-buffers',
+        tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
+        bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
@@ -209,7 +209,7 @@ function train(
   if (overlapTensorParallel && layout.tensorParallel > 1 && !layout.sequenceParallel)
     inputError(
       'invalid_value',
-      ['--tp-comm-overlap'],
+      [SWITCH_FLAGS.tpCommOverlap],
       'needs --sequence-parallel at TP > 1 (Megatron-LM overlaps only sequence-parallel collectives)',
     );
   const memory = trainingMemory(spec, layout, {
