@@ -6,6 +6,8 @@
 import apis_claude_3_5_sonnet from '../../catalog/apis/claude-3.5-sonnet.json' with { type: 'json' };
 import apis_deepseek_chat from '../../catalog/apis/deepseek-chat.json' with { type: 'json' };
 import apis_deepseek_reasoner from '../../catalog/apis/deepseek-reasoner.json' with { type: 'json' };
+import apis_deepseek_v4_flash from '../../catalog/apis/deepseek-v4-flash.json' with { type: 'json' };
+import apis_deepseek_v4_pro from '../../catalog/apis/deepseek-v4-pro.json' with { type: 'json' };
 import apis_gemini_1_5_flash from '../../catalog/apis/gemini-1.5-flash.json' with { type: 'json' };
 import apis_glm_3_turbo from '../../catalog/apis/glm-3-turbo.json' with { type: 'json' };
 import apis_gpt_4o from '../../catalog/apis/gpt-4o.json' with { type: 'json' };
@@ -243,6 +245,8 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'claude-3.5-sonnet': apis_claude_3_5_sonnet,
   'deepseek-chat': apis_deepseek_chat,
   'deepseek-reasoner': apis_deepseek_reasoner,
+  'deepseek-v4-flash': apis_deepseek_v4_flash,
+  'deepseek-v4-pro': apis_deepseek_v4_pro,
   'gemini-1.5-flash': apis_gemini_1_5_flash,
   'gpt-4o-mini': apis_gpt_4o_mini,
   'gpt-4o': apis_gpt_4o,

@@ -48,14 +48,18 @@ export const planBand = (p: DeploymentPlan, scale?: ServingScale): ResidualBand 
 
 /** The residual band of a deployment candidate (its GPU and engine), as {@link planBand}. */
 export function candidateBand(c: DeploymentCandidate, scale?: ServingScale): ResidualBand {
-  const named = c.replica.profile?.id;
-  const b = servingBand(c.gpuId, named ?? 'trt-llm', scale && servingScaleOn(scale, c.replica));
-  return {
-    ratioP10: 1 / b.high,
-    ratioP90: 1 / b.low,
-    basis: [`${b.basis}${named ? '' : ', no engine named'}`, ...b.outside].join('; '),
-  };
+  const b = candidateServingBand(c, scale);
+  return { ratioP10: 1 / b.high, ratioP90: 1 / b.low, basis: basisClauses(c, b).join('; ') };
 }
+
+const candidateServingBand = (c: DeploymentCandidate, scale?: ServingScale) =>
+  servingBand(c.gpuId, c.replica.profile?.id ?? 'trt-llm', scale && servingScaleOn(scale, c.replica));
+
+/** A candidate band's basis as clauses: the fit it comes from, then each statement on extrapolation. */
+const basisClauses = (c: DeploymentCandidate, b: ReturnType<typeof servingBand>): string[] => [
+  `${b.basis}${c.replica.profile?.id ? '' : ', no engine named'}`,
+  ...b.outside,
+];
 
 /**
  * A self-host vs API search (api-break-even.ts selfHostVsApi, given each candidate's throughput
@@ -71,6 +75,9 @@ export function selfHostVsApiBand(
   return {
     slow: search((c) => candidateBand(c, scale).ratioP10),
     fast: search((c) => candidateBand(c, scale).ratioP90),
-    basis: [...new Set(candidates.map((c) => candidateBand(c, scale).basis))].join(' | '),
+    // Each clause once, in order: candidates on one fit differ only in what they extrapolate.
+    basis: [...new Set(candidates.flatMap((c) => basisClauses(c, candidateServingBand(c, scale))))].join(
+      '; ',
+    ),
   };
 }

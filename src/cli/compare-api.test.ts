@@ -28,6 +28,28 @@ describe('llmecon compare-api', () => {
     expect(text.stdout).toMatch(/self-host \$[\d.]+[K]?\/day \(P10 \$[\d.]+K? – P90 \$[\d.]+K?\)/);
     expect(text.stdout).toMatch(/P10–P90 from trt-llm × hopper/);
   });
+  it("compares a 2026 open model with its maker's API, and states each band clause once", async () => {
+    // DeepSeek-V4-Flash self-hosted against DeepSeek's own deepseek-v4-flash API (2026-05 price page).
+    const v4 = [
+      'compare-api',
+      '--model',
+      'deepseek-v4-flash',
+      '--gpu',
+      'h200',
+      ...base,
+      '--api',
+      'deepseek-v4-flash',
+    ];
+    const json = JSON.parse((await run([...v4, '--json'])).stdout);
+    expect(json.api.priceBasis).toBe('deepseek-api-pricing-v4, 2026-05-22');
+    expect(json.api.inputUsdPerMillion).toBe(0.14);
+    expect(json.api.outputUsdPerMillion).toBe(0.28);
+    // Its candidates differ in expert layout (inside TP or not), each with its own extrapolation clause.
+    const clauses: string[] = json.range.basis.split('; ');
+    expect(clauses.some((c) => /^experts whole over the TP group/.test(c))).toBe(true);
+    expect(new Set(clauses).size).toBe(clauses.length);
+    expect(json.range.basis).not.toMatch(/ \| /);
+  });
   it('a break-even the throughput band does not move says so instead of printing P10 = P90', async () => {
     // Llama 3 8B against GPT-4o: one H100 serves the break-even volume at either end of the band.
     const flat = ['compare-api', '--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--api', 'gpt-4o'];
