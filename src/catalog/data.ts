@@ -12,6 +12,7 @@ import apis_gemini_1_5_flash from '../../catalog/apis/gemini-1.5-flash.json' wit
 import apis_glm_3_turbo from '../../catalog/apis/glm-3-turbo.json' with { type: 'json' };
 import apis_gpt_4o from '../../catalog/apis/gpt-4o.json' with { type: 'json' };
 import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 'json' };
+import apis_groq_gpt_oss_120b from '../../catalog/apis/groq-gpt-oss-120b.json' with { type: 'json' };
 import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
 import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
 import clusters_dgx_h100 from '../../catalog/clusters/dgx-h100.json' with { type: 'json' };
@@ -251,6 +252,7 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'gpt-4o-mini': apis_gpt_4o_mini,
   'gpt-4o': apis_gpt_4o,
   'glm-3-turbo': apis_glm_3_turbo,
+  'groq-gpt-oss-120b': apis_groq_gpt_oss_120b,
   'groq-llama-3-70b': apis_groq_llama_3_70b,
 };
 export const STACKS_FILES: Readonly<Record<string, unknown>> = {
