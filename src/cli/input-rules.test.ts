@@ -172,4 +172,17 @@ describe('input rules the CLI used to let through', () => {
     expect(r.stderr).toContain(`'${'x'.repeat(60)}…' (100,000 characters)`);
     expect(r.stderr.length).toBeLessThan(400);
   });
+  it('a GPU count a fixed split does not divide names the nearest counts it does', async () => {
+    const train = ['train', '--model', 'llama-3.1-70b', '--tokens', '1e12', '--gpu', 'h100', '--gpus', '64'];
+    await refused(
+      [...train, '--tp', '8', '--pp', '3'],
+      '--gpus',
+      'fixed tp × pp × dp × cp = 24; the nearest GPU counts that can: 48 or 72 (multiples of 24)',
+    );
+    await refused(
+      [...train, '--tp', '8', '--pp', '2', '--dp', '2', '--cp', '1'],
+      '--gpus',
+      'with all four fixed the GPU count must be 32, or leave one of them free',
+    );
+  });
 });

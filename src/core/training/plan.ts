@@ -105,6 +105,14 @@ export function foreignModulesWarning(spec: ModelSpec, stack: StackProfile | und
   return `${stack.name} builds its own modules for ${own.modelTypes.join(', ')} models only: ${spec.name} (model_type '${spec.modelType}') runs transformers' modules, so its loss and activation memory are counted as the hf stack's`;
 }
 
+/** The GPU counts nearest `gpus` that a fixed split of `product` GPUs per replica divides (all four fixed: that one). */
+function nearestGpuCounts(gpus: number, product: number, fullyGiven: boolean): string {
+  if (fullyGiven) return `with all four fixed the GPU count must be ${product}, or leave one of them free`;
+  const below = Math.floor(gpus / product) * product;
+  const counts = [below, below + product].filter((n) => n >= 1);
+  return `the nearest GPU count${counts.length > 1 ? 's' : ''} that can: ${counts.join(' or ')} (multiples of ${product})`;
+}
+
 export function planTraining(
   model: ModelSpec,
   cluster: ClusterSpec,
@@ -127,7 +135,7 @@ export function planTraining(
     throw new InputError({
       code: 'infeasible',
       path: ['gpus'],
-      message: `${options.gpus} GPUs cannot be split as the fixed tp × pp × dp × cp = ${product}`,
+      message: `${options.gpus} GPUs cannot be split as the fixed tp × pp × dp × cp = ${product}; ${nearestGpuCounts(options.gpus, product, Boolean(fullyGiven))}`,
     });
   }
   // Check the dimensions the user fixed; "EP divides dp × cp" only once DP is fixed too. The stack
