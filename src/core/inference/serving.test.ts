@@ -6,6 +6,8 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findApi, findCluster, findModel } from '../../catalog/catalog.js';
+import { engineForGpu, findEngine } from '../../catalog/engines.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
@@ -202,6 +204,42 @@ describe('serving invariants', () => {
     }
     expect(bestServingPoint(m, h100, r, w, slo)).toEqual(scan);
   });
+});
+
+describe('TPOT rises with concurrency without a pipeline (bestServingPoint ends its scan at the first point over the limit)', () => {
+  const h200 = resolveHardware('h200', undefined).cluster;
+  const engines = [undefined, ...(['vllm', 'sglang', 'trt-llm'] as const)].map(
+    (id) => id && engineForGpu(findEngine(id), 'h200'),
+  );
+  test.prop([
+    fc.constantFrom('llama-3-8b', 'qwen3-30b-a3b', 'deepseek-v3', 'gpt-oss-120b'),
+    fc.constantFrom(...engines),
+    fc.constantFrom(1, 4, 8),
+    fc.boolean(),
+    fc.integer({ min: 16, max: 16_384 }),
+    fc.integer({ min: 1, max: 4096 }),
+  ])(
+    'on every engine, with speculative decoding or not',
+    (id, profile, tp, drafted, inputTokens, outputTokens) => {
+      const r = {
+        ...fp8,
+        tensorParallel: id === 'gpt-oss-120b' ? Math.max(tp, 4) : tp,
+        ...(profile && { profile }),
+      };
+      const w = {
+        inputTokens,
+        outputTokens,
+        ...(drafted && { speculative: { draftTokens: 3, acceptanceRate: 0.7 } }),
+      };
+      const max = Math.min(maxConcurrency(spec(id), h200, r, w), 4096);
+      let last = 0;
+      for (let c = 1; c <= max; c = Math.ceil(c * 1.25)) {
+        const tpot = servingPoint(spec(id), h200, r, w, c).tpotSeconds;
+        expect(tpot, `concurrency ${c}`).toBeGreaterThanOrEqual(last * (1 - 1e-9));
+        last = tpot;
+      }
+    },
+  );
 });
 
 describe('published serving figures', () => {

@@ -274,10 +274,15 @@ export function bestServingPoint(
   const grid = new Set<number>([max]);
   for (let c = 1; c < max; c = Math.ceil(c * 1.25)) grid.add(c);
   for (const c of [...grid].sort((a, b) => a - b)) {
-    // TPOT and throughput follow from the step alone: a point over the TPOT limit, or no faster
-    // than the best so far, is passed over before its TTFT and memory are computed.
+    // TPOT and throughput follow from the step alone: a point over the TPOT limit, or no faster than
+    // the best so far, is passed over before its TTFT and memory are computed. Without a pipeline the
+    // first point over the limit ends the scan: a step never shortens as its batch grows, so neither
+    // does TPOT (serving.test.ts); a pipeline's microbatches can (fewer sequences than stages).
     const s = steadyStep(spec, cluster, r, w, c);
-    if (slo.tpotSeconds !== undefined && s.tpot > slo.tpotSeconds) continue;
+    if (slo.tpotSeconds !== undefined && s.tpot > slo.tpotSeconds) {
+      if ((r.pipelineParallel ?? 1) === 1) break;
+      continue;
+    }
     if (best && outputTokensPerSecondPerGpu(s, r) <= best.outputTokensPerSecondPerGpu) continue;
     const p = pointAt(spec, cluster, r, w, s);
     if (meetsSlo(p, slo) && holdsByLittlesLaw(p, s, w)) best = p;

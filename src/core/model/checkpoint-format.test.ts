@@ -158,6 +158,14 @@ describe('checkpointFormat', () => {
         },
       })?.attentionWeights,
     ).toBe('bf16');
+    // ModelOpt's weight-only NVFP4 (W4A16_NVFP4, Qwen3.6-35B-A3B-NVFP4's experts) stores NVFP4, not INT4.
+    expect(
+      mixed({
+        'layers.0.mlp.experts': { quant_algo: 'W4A16_NVFP4', group_size: 16 },
+        'layers.0.attn': { quant_algo: 'FP8' },
+      }),
+    ).toMatchObject({ weights: 'nvfp4', attentionWeights: 'fp8' });
+    expect(mixed({ 'layers.0.mlp': { quant_algo: 'W4A16_AWQ' } })?.weights).toBe('int4');
     expect(mixed({})?.weights).toBeNull();
     expect(
       checkpointFormat({ quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } })?.weights,

@@ -124,7 +124,8 @@ function compressedTensors(q: Json): CheckpointFormat {
 /** A ModelOpt `quant_algo` as a weight format. */
 function modelOptAlgo(algo: string): WeightFormat | null {
   if (algo === 'FP8' || algo === 'FP8_PB_WO') return 'fp8';
-  if (algo === 'NVFP4') return 'nvfp4';
+  // NVFP4 storage whatever the activations (ModelOpt's W4A16_NVFP4 experts beside FP8 attention).
+  if (algo === 'NVFP4' || algo.endsWith('_NVFP4')) return 'nvfp4';
   return algo.startsWith('W4A8') || algo.startsWith('W4A16') ? 'int4' : null;
 }
 

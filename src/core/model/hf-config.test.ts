@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
+import { inputErrorOf } from '../../../test/input-error.js';
 import { InputError } from '../errors.js';
 import { SUPPORTED_MODEL_TYPES, specFromHfConfig } from './hf-config.js';
 import { kvCacheBytes } from './kv-cache.js';
@@ -182,5 +183,31 @@ describe('specFromHfConfig: per-type layouts', () => {
       "model_type 'llama' is read as its text model: its vision_config (encoders or speech decoders) is not read — not in the parameters, nor in serving or training memory",
     ]);
     expect(specFromHfConfig({ ...base, model_type: 'llama' }, 'llama').warnings).toBeUndefined();
+  });
+  it("a text family's model_type over a config whose sizes are in text_config reads text_config, not class defaults", () => {
+    // Ministral 3's checkpoint (Mistral3ForConditionalGeneration) as some tools write it: model_type
+    // 'ministral3' at the top, the sizes in text_config; the class defaults would read a 34-layer 8B.
+    const text = { ...base, model_type: 'ministral3', num_key_value_heads: 2, head_dim: 16 };
+    const config = {
+      model_type: 'ministral3',
+      architectures: ['Mistral3ForConditionalGeneration'],
+      text_config: text,
+      vision_config: { hidden_size: 32, num_hidden_layers: 2 },
+    };
+    const spec = specFromHfConfig(config, 'ministral-3');
+    expect(spec.hiddenSize).toBe(64);
+    expect(spec.numLayers).toBe(2);
+    expect(paramCount(spec)).toEqual(paramCount(specFromHfConfig(text, 'ministral-3')));
+    expect(spec.warnings?.[0]).toMatch(/sizes are in its text_config .*read from text_config/);
+    expect(spec.warnings?.[1]).toMatch(/its vision_config .* is not read/);
+    // A malformed text_config names its path.
+    expect(() =>
+      specFromHfConfig({ ...config, text_config: { ...text, num_hidden_layers: -1 } }, 'x'),
+    ).toThrow(/num_hidden_layers/);
+    expect(
+      inputErrorOf(() =>
+        specFromHfConfig({ ...config, text_config: { ...text, num_hidden_layers: -1 } }, 'x'),
+      ).issues[0]?.path,
+    ).toEqual(['text_config', 'num_hidden_layers']);
   });
 });

@@ -63,10 +63,36 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     return checkMagnitude(readAsKnownFamily(json, modelType, name));
   }
+  const text = sizesInTextConfig(json);
+  if (text) {
+    // Read the text_config as the model; the wrapper's own sub-configs (the vision tower) are said unread.
+    const inner = withIssuePaths(
+      () => specFromHfConfig(text, name),
+      (path) => ['text_config', ...path],
+    );
+    const warning = `model_type '${modelType}' names a text model, but this config's sizes are in its text_config (architectures ${shown(json.architectures)}): read from text_config, not from the text model's class defaults`;
+    return withUnreadEncoders({ ...inner, warnings: [...(inner.warnings ?? []), warning] }, json);
+  }
   const family = FAMILIES[modelType as SupportedModelType];
   return checkMagnitude(
     withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json),
   );
+}
+
+/** Keys a text config states its width by (hidden_size, GPT-2's n_embd, T5-style d_model). */
+const WIDTH_KEYS = ['hidden_size', 'n_embd', 'd_model'] as const;
+
+/**
+ * A multimodal checkpoint's config under its text model's `model_type` (Ministral 3's 'ministral3' over
+ * Mistral3ForConditionalGeneration): no width at the top, a `text_config` of the same model_type that
+ * states one (a wrapper's text_config has its own type). Read at the top, every size would be the text
+ * model's class default: a wrong count, not an estimate.
+ */
+function sizesInTextConfig(json: Json): Json | null {
+  const text = json.text_config;
+  if (!isJsonObject(text) || text.model_type !== json.model_type) return null;
+  if (WIDTH_KEYS.some((k) => json[k] !== undefined)) return null;
+  return WIDTH_KEYS.some((k) => text[k] !== undefined) ? text : null;
 }
 
 /**

@@ -169,8 +169,8 @@ describe('hunyuan (tencent/Tencent-Hunyuan-Large, Hunyuan-A52B)', () => {
     expect(inputErrorOf(() => read({ ...HUNYUAN_LARGE, cla_share_factor: 0 })).message).toMatch(
       /'cla_share_factor' must be at least 1, got 0/,
     );
-    const list = inputErrorOf(() => read({ ...HUNYUAN_LARGE, num_experts: [16, 16] }));
-    expect(list.message).toMatch(/'num_experts' must be a non-negative integer, got \[16,16\]/);
+    const list = inputErrorOf(() => read({ ...HUNYUAN_LARGE, num_experts: [16, 8] }));
+    expect(list.message).toMatch(/'num_experts' must be one number or a list of equal numbers/);
     expect(list.issues[0]?.path).toEqual(['num_experts']);
     expect(inputErrorOf(() => read({ ...HUNYUAN_LARGE, moe_topk: 17 })).message).toMatch(
       /'moe_topk' \(17\) exceeds the number of experts \(16\)/,
@@ -184,6 +184,37 @@ describe('hunyuan (tencent/Tencent-Hunyuan-Large, Hunyuan-A52B)', () => {
     expect(inputErrorOf(() => read({ ...HUNYUAN_LARGE, use_cla: 'yes' })).issues[0]?.path).toEqual([
       'use_cla',
     ]);
+  });
+});
+
+describe("Hunyuan-A13B as its release writes it (model_type 'hunyuan', HunYuanMoEV1ForCausalLM)", () => {
+  // The release's field layout (vLLM hunyuan_v1.py reads it): attention_head_dim, per-layer lists of
+  // moe_topk, num_shared_expert and moe_intermediate_size, the shared MLP behind use_mixed_mlp_moe.
+  const a13b = hfFixture('hand-built/hunyuan-a13b');
+  const perLayer = (v: number) => Array.from({ length: 32 }, () => v);
+  const release: Json = {
+    ...a13b,
+    model_type: 'hunyuan',
+    head_dim: undefined,
+    attention_head_dim: 128,
+    moe_topk: perLayer(8),
+    num_shared_expert: perLayer(1),
+    moe_intermediate_size: perLayer(3072),
+    use_mixed_mlp_moe: true,
+    use_qk_norm: true,
+    use_cla: false,
+  };
+  it('reads the same model as the hunyuan_v1_moe layout: 80B total, 13B active (the card)', () => {
+    const spec = specFromHfConfig(release, 'a13b');
+    const counts = paramCount(spec);
+    expect(counts).toEqual(paramCount(specFromHfConfig(a13b, 'a13b')));
+    expect(counts.totalParams / 80e9).toBeCloseTo(1, 1);
+    expect(counts.activeParams / 13e9).toBeCloseTo(1, 1);
+  });
+  it('takes the routed experts from moe_intermediate_size where it differs from intermediate_size', () => {
+    const narrow = specFromHfConfig({ ...release, moe_intermediate_size: perLayer(1536) }, 'a13b');
+    expect(narrow.moe?.expertIntermediateSize).toBe(1536);
+    expect(narrow.moe?.sharedIntermediateSize).toBe(3072);
   });
 });
 

@@ -18,9 +18,14 @@
  *   h → num_experts Linear, softmax top `moe_topk`; with `use_mixed_mlp_moe`, shared_mlp, one HunYuanMLP of
  *   intermediate_size × num_shared_expert, on every token.
  * - model.norm after the last layer.
+ * Hunyuan-A13B's release (tencent/Hunyuan-A13B-Instruct, HunYuanMoEV1ForCausalLM under this model_type)
+ * adds `attention_head_dim` and per-layer lists of `moe_topk`, `num_shared_expert` and
+ * `moe_intermediate_size` (the routed experts' width where given), read as vLLM's hunyuan_v1.py reads
+ * them; llmecon needs each list uniform.
  */
 import type { LayerSpec, ModelSpec } from '../spec.js';
 import { type Fields, MAX } from './fields.js';
+import { uniform } from './hunyuan.js';
 import { decoder, type Family, readMoe, withClassDefaults } from './readers.js';
 
 /** HunYuanConfig's `__init__` defaults for the structural keys (configuration_hunyuan.py). */
@@ -46,18 +51,28 @@ function crossLayerRule(f: Fields): (i: number) => boolean {
 
 /** HunYuanMoE's shape: routed experts and router from `num_experts`/`moe_topk`, shared_mlp when `use_mixed_mlp_moe`. */
 function readHunyuanMoe(f: Fields): ModelSpec['moe'] {
-  const moe = readMoe(f, { experts: 'num_experts', topK: 'moe_topk', expertSize: 'intermediate_size' });
+  const expertSize = f.has('moe_intermediate_size') ? 'moe_intermediate_size' : 'intermediate_size';
+  const moe = readMoe(f, { experts: 'num_experts', topK: 'moe_topk', expertSize });
   if (!f.bool('use_mixed_mlp_moe', false)) return moe;
   const shared = f.positiveInt('num_shared_expert', { max: MAX.experts });
-  return { ...moe, numSharedExperts: 1, sharedIntermediateSize: shared * moe.expertIntermediateSize };
+  // shared_mlp: intermediate_size × num_shared_expert, whatever width the routed experts take.
+  const width = f.positiveInt('intermediate_size', { max: MAX.hidden });
+  return { ...moe, numSharedExperts: 1, sharedIntermediateSize: shared * width };
 }
 
 /** HunYuanForCausalLM (see the file comment). */
 export const hunyuanLarge: Family = (top, name) => {
-  const f = withClassDefaults(top, HUNYUAN_DEFAULTS);
-  // HunYuanDecoderLayer: HunYuanMoE when `config.num_experts > 1` (one integer; a per-layer list is refused).
+  const lists = ['num_experts', 'moe_topk', 'num_shared_expert', 'moe_intermediate_size'];
+  const f = withClassDefaults(top, HUNYUAN_DEFAULTS).with(
+    Object.assign({}, ...lists.map((k) => uniform(top, k))),
+  );
+  // HunYuanDecoderLayer: HunYuanMoE when `config.num_experts > 1` (per-layer lists must be uniform).
   const moeLayers = f.positiveInt('num_experts', { max: MAX.experts }) > 1;
-  const headDim = f.divide('hidden_size', 'num_attention_heads', MAX.hidden);
+  // vLLM's HunYuanAttention: `head_dim`, else `attention_head_dim`, else hidden_size / heads.
+  const headKey = ['head_dim', 'attention_head_dim'].find((k) => f.has(k));
+  const headDim = headKey
+    ? f.positiveInt(headKey, { max: MAX.hidden })
+    : f.divide('hidden_size', 'num_attention_heads', MAX.hidden);
   const qkNorm = f.bool('use_qk_norm', false);
   const spec = decoder(f, name, {
     attention: {

@@ -11,7 +11,7 @@ import type { Fields, Json } from './fields.js';
 import { decoder, type Family, HF_KEYS, readGatedMlp } from './readers.js';
 
 /** A per-layer list with one value, as that value; a mixed list is an error naming the field. */
-function uniform(f: Fields, key: string): Json {
+export function uniform(f: Fields, key: string): Json {
   const value = f.raw(key);
   if (!Array.isArray(value)) return {};
   const first = value[0];
