@@ -4,6 +4,8 @@
  */
 
 import apis_claude_3_5_sonnet from '../../catalog/apis/claude-3.5-sonnet.json' with { type: 'json' };
+import apis_claude_haiku_4_5 from '../../catalog/apis/claude-haiku-4.5.json' with { type: 'json' };
+import apis_claude_sonnet_4_6 from '../../catalog/apis/claude-sonnet-4.6.json' with { type: 'json' };
 import apis_deepseek_chat from '../../catalog/apis/deepseek-chat.json' with { type: 'json' };
 import apis_deepseek_reasoner from '../../catalog/apis/deepseek-reasoner.json' with { type: 'json' };
 import apis_deepseek_v4_flash from '../../catalog/apis/deepseek-v4-flash.json' with { type: 'json' };
@@ -12,6 +14,8 @@ import apis_gemini_1_5_flash from '../../catalog/apis/gemini-1.5-flash.json' wit
 import apis_glm_3_turbo from '../../catalog/apis/glm-3-turbo.json' with { type: 'json' };
 import apis_gpt_4o from '../../catalog/apis/gpt-4o.json' with { type: 'json' };
 import apis_gpt_4o_mini from '../../catalog/apis/gpt-4o-mini.json' with { type: 'json' };
+import apis_gpt_5_4_mini from '../../catalog/apis/gpt-5.4-mini.json' with { type: 'json' };
+import apis_gpt_5_5 from '../../catalog/apis/gpt-5.5.json' with { type: 'json' };
 import apis_groq_gpt_oss_120b from '../../catalog/apis/groq-gpt-oss-120b.json' with { type: 'json' };
 import apis_groq_llama_3_70b from '../../catalog/apis/groq-llama-3-70b.json' with { type: 'json' };
 import assumptions from '../../catalog/assumptions.json' with { type: 'json' };
@@ -244,6 +248,8 @@ export const GRIDS_FILES: Readonly<Record<string, unknown>> = {
 };
 export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'claude-3.5-sonnet': apis_claude_3_5_sonnet,
+  'claude-haiku-4.5': apis_claude_haiku_4_5,
+  'claude-sonnet-4.6': apis_claude_sonnet_4_6,
   'deepseek-chat': apis_deepseek_chat,
   'deepseek-reasoner': apis_deepseek_reasoner,
   'deepseek-v4-flash': apis_deepseek_v4_flash,
@@ -251,6 +257,8 @@ export const APIS_FILES: Readonly<Record<string, unknown>> = {
   'gemini-1.5-flash': apis_gemini_1_5_flash,
   'gpt-4o-mini': apis_gpt_4o_mini,
   'gpt-4o': apis_gpt_4o,
+  'gpt-5.4-mini': apis_gpt_5_4_mini,
+  'gpt-5.5': apis_gpt_5_5,
   'glm-3-turbo': apis_glm_3_turbo,
   'groq-gpt-oss-120b': apis_groq_gpt_oss_120b,
   'groq-llama-3-70b': apis_groq_llama_3_70b,
