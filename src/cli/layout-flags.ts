@@ -133,7 +133,6 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
 }
 
 /** Megatron-Core's recompute modules llmecon does not price (recompute.ts, activations.ts). */
-const UNMODELLED_MODULES = ['mlp', 'shared_experts', 'mla_up_proj'];
 
 /** The help text of `--recompute-modules`. */
 export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (Megatron; implies --recompute selective; default core_attn)`;
@@ -160,12 +159,5 @@ export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly R
     );
   // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
-  for (const name of names)
-    if (UNMODELLED_MODULES.includes(name))
-      inputError(
-        'invalid_value',
-        [flag],
-        `Megatron-Core's '${name}' recompute module is not modelled; modelled: ${RECOMPUTE_MODULES.join(', ')}`,
-      );
   return [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];
 }

@@ -100,10 +100,15 @@ export function activationBytesPerLayer(
   } else {
     // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
     // attention kernel), output-projection input.
-    // The QKV input is the layer norm's output: not kept where the norms recompute.
+    // The QKV input is the layer norm's output: not kept where the norms recompute. mla_up_proj
+    // (Megatron-Core MultiLatentAttention, CheckpointWithoutOutput) frees MLA's up-projected Q, K and V
+    // once the attention core has run and rebuilds them from the latents for its backward.
+    const upProjected = recomputed('mla_up_proj') && a.kind === 'mla';
     attention =
       (recomputed('layernorm') ? 0 : g * sbh * rep) +
-      (2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim) + g * s * b * heads * vDim) / t;
+      ((upProjected ? 0 : 2 * s * b * (heads * qkDim + kvHeads * qkDim + kvHeads * vDim)) +
+        g * s * b * heads * vDim) /
+        t;
     // DSA: the indexer's projections' inputs and the selected keys (operations.ts).
     if (kind.attention === 'sparse') attention += mixerOpActivations(spec, kind, layout, options.seqLen);
     if (a.kind === 'mla')
@@ -139,10 +144,10 @@ export function activationBytesPerLayer(
   } else if (kind.mlp === 'dense' || !spec.moe) {
     // Kosmos-2's ffn_layernorm keeps its input (the activation's output, BF16) for its backward.
     const norm = spec.mlp.intermediateNorm ? (2 * s * b * spec.mlp.intermediateSize) / t : 0;
+    // `mlp` re-runs the dense MLP from its input (the norm's output, unless the norms recompute too).
     mlp =
       (recomputed('layernorm') ? 0 : g * sbh * rep) +
-      mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) +
-      norm +
+      (recomputed('mlp') ? 0 : mlpTensors(spec.mlp.intermediateSize, spec.mlp.gated) + norm) +
       mask * sbh * rep;
   } else {
     const moe = spec.moe;
@@ -160,7 +165,8 @@ export function activationBytesPerLayer(
         (recomputed('moe_act') ? (g * s * b * moe.expertIntermediateSize) / t : 0));
     const inner =
       routed +
-      (moe.numSharedExperts > 0
+      // `shared_experts` re-runs the shared experts from the layer's input.
+      (moe.numSharedExperts > 0 && !recomputed('shared_experts')
         ? mlpTensors(moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated)
         : 0) +
       4 * s * b * moe.numExperts;

@@ -101,3 +101,70 @@ describe('what the modules re-run, and the memory they save on a whole stage', (
     expect(peak(['layernorm', 'moe'])).toBeLessThan(0.75 * cluster.gpu.memoryBytes);
   });
 });
+
+describe('mla_up_proj, mlp and shared_experts (DeepSeek-V3: MLA, a dense first layers, one shared expert)', () => {
+  const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+  const a = v3.attention as Extract<typeof v3.attention, { kind: 'mla' }>;
+  const moe = v3.moe!;
+  // NeMo's GB300 recipe for DeepSeek-V3 (Megatron-Bridge perf_recipes deepseek/gb300: PP 2 · VP 8, EP 32,
+  // micro-batch 2, recompute_modules ["mla_up_proj"]), 4K tokens.
+  const gb300: ParallelLayout = {
+    ...DEFAULT_LAYOUT,
+    pipelineParallel: 2,
+    virtualStages: 8,
+    dataParallel: 128,
+    expertParallel: 32,
+    microBatchSize: 2,
+    recompute: 'selective',
+    schedule: 'interleaved',
+  };
+  const tokens = 2 * 4096;
+  const v3Options = { seqLen: 4096, flashAttention: true, dropout: false, gemmInputBytes: 1 };
+  const kept = (layer: 'dense' | 'moe', modules: readonly RecomputeModule[]) =>
+    activationBytesPerLayer(v3, layer, gb300, { ...v3Options, recomputeModules: modules });
+  it('mla_up_proj frees the up-projected Q, K and V (BF16), keeping the latents and the attention output', () => {
+    const qkv = 2 * tokens * a.numHeads * (2 * (a.qkNopeHeadDim + a.qkRopeHeadDim) + a.vHeadDim);
+    expect(kept('moe', ['core_attn']) - kept('moe', ['mla_up_proj'])).toBe(qkv);
+  });
+  it('mlp drops the dense MLP tensors of the dense layers only; shared_experts the shared expert tensors', () => {
+    const i = v3.mlp.intermediateSize;
+    expect(kept('dense', ['core_attn']) - kept('dense', ['mlp'])).toBe(tokens * i * (2 * 2 + 1));
+    expect(kept('moe', ['mlp'])).toBe(kept('moe', ['core_attn']));
+    const shared = moe.numSharedExperts * moe.sharedIntermediateSize;
+    expect(kept('moe', ['core_attn']) - kept('moe', ['shared_experts'])).toBe(tokens * shared * (2 * 2 + 1));
+  });
+  const gb300Cluster = findCluster('gb300-nvl72');
+  const run = { seqLen: 4096, globalBatchSize: 4096, precision: 'fp8' as const, optimizer: 'adamw' as const };
+  it('each re-runs its own GEMMs once more, less than full recomputation re-runs', () => {
+    const step = (modules?: readonly RecomputeModule[], layout = gb300) =>
+      trainingStepTime(v3, gb300Cluster, layout, { ...run, ...(modules && { recomputeModules: modules }) })
+        .stepSeconds;
+    const plain = step();
+    // The three dense layers sit on the first stage, which does not set the pace: mlp costs nothing here.
+    expect(step(['mlp'])).toBe(plain);
+    for (const m of ['mla_up_proj', 'shared_experts'] as const) expect(step([m])).toBeGreaterThan(plain);
+    const llama = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
+    const dense = { ...DEFAULT_LAYOUT, dataParallel: 8, recompute: 'selective' as const };
+    const llamaStep = (modules?: readonly RecomputeModule[]) =>
+      trainingStepTime(llama, findCluster('dgx-h100'), dense, {
+        ...run,
+        globalBatchSize: 64,
+        ...(modules && { recomputeModules: modules }),
+      });
+    const before = llamaStep();
+    const extra = llamaStep(['mlp']).stepSeconds - before.stepSeconds;
+    // The dense MLP's forward GEMMs once more: more than nothing, less than all the forward GEMMs.
+    expect(extra).toBeGreaterThan(0);
+    expect(extra).toBeLessThan(before.breakdown.gemmSeconds / 3);
+    expect(step(['mla_up_proj', 'mlp', 'shared_experts'])).toBeLessThan(
+      step(undefined, { ...gb300, recompute: 'full' }),
+    );
+  });
+  it('the recipe layout fits a GB300 with mla_up_proj and not without it', () => {
+    const peak = (modules: readonly RecomputeModule[]) =>
+      trainingMemory(v3, gb300, { ...run, mainGradsInFp32: false, recomputeModules: modules }).peak
+        .totalBytes;
+    expect(peak(['core_attn'])).toBeGreaterThan(gb300Cluster.gpu.memoryBytes);
+    expect(peak(['mla_up_proj'])).toBeLessThan(0.85 * gb300Cluster.gpu.memoryBytes);
+  });
+});

@@ -22,12 +22,20 @@ export type PipelineSchedule = (typeof PIPELINE_SCHEDULES)[number];
 export const RECOMPUTE_MODES = ['none', 'selective', 'full'] as const;
 export type RecomputeMode = (typeof RECOMPUTE_MODES)[number];
 /**
- * Megatron-Core's `--recompute-modules` (TransformerConfig.recompute_modules) that selective recomputation
- * can name and the engine prices: the attention core, the layer norms, the routed experts' activation
- * function, and the whole MoE layer (router, dispatch, experts, combine); `mlp`, `shared_experts` and
- * `mla_up_proj` are not modelled.
+ * Megatron-Core's `--recompute-modules` (TransformerConfig.recompute_modules), each priced by the
+ * engine: the attention core, the layer norms, the routed experts' activation function, the whole MoE
+ * layer (router, dispatch, experts, combine), MLA's up-projections (q and kv up-projections with their
+ * rotary embedding), the dense MLP, and the shared experts.
  */
-export const RECOMPUTE_MODULES = ['core_attn', 'layernorm', 'moe_act', 'moe'] as const;
+export const RECOMPUTE_MODULES = [
+  'core_attn',
+  'layernorm',
+  'moe_act',
+  'moe',
+  'mla_up_proj',
+  'mlp',
+  'shared_experts',
+] as const;
 export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
 /**

@@ -41,6 +41,12 @@ export interface PhaseSeconds {
   readonly weightGradient: number;
   /** Routed-expert and router GEMMs (a subset of gemm): the grouped-GEMM part a stack's MoE calibration scales. */
   readonly routedExperts: number;
+  /** MLA's q and kv up-projection GEMMs (a subset of gemm): what the `mla_up_proj` recompute module re-runs. */
+  readonly mlaUpProjections: number;
+  /** Dense-MLP GEMMs (a subset of gemm): what the `mlp` recompute module re-runs. */
+  readonly denseMlp: number;
+  /** Shared-expert GEMMs (a subset of gemm): what the `shared_experts` recompute module re-runs. */
+  readonly sharedExperts: number;
 }
 
 export const ZERO_PHASE: PhaseSeconds = {
@@ -54,6 +60,9 @@ export const ZERO_PHASE: PhaseSeconds = {
   expertParallel: 0,
   weightGradient: 0,
   routedExperts: 0,
+  mlaUpProjections: 0,
+  denseMlp: 0,
+  sharedExperts: 0,
 };
 
 /** Forward and backward seconds of one layer (recomputation re-runs the forward). */
@@ -92,12 +101,20 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
   let expertParallel = 0;
   let weightGradient = 0;
   let routedExperts = 0;
+  let mlaUpProjections = 0;
+  let denseMlp = 0;
+  let sharedExperts = 0;
   for (const op of ops) {
     const seconds = operationSeconds(op, cluster);
     switch (op.type) {
       case 'gemm':
         if (op.pass === 'weight-gradient') weightGradient += seconds;
         if (op.component === 'routedExperts' || op.component === 'router') routedExperts += seconds;
+        // Recompute modules' GEMMs (operations-attention.ts names MLA's up-projections q_b and kv_b).
+        if (op.component === 'denseMlp') denseMlp += seconds;
+        if (op.component === 'sharedExperts') sharedExperts += seconds;
+        if (op.component === 'attentionProjections' && /^(q_b|kv_b)(\.|$)/.test(op.name))
+          mlaUpProjections += seconds;
         if (op.component === 'adapter') adapter += seconds;
         else if (op.component === 'attentionScores') attention += seconds;
         else gemm += seconds;
@@ -131,6 +148,9 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
     expertParallel,
     weightGradient,
     routedExperts,
+    mlaUpProjections,
+    denseMlp,
+    sharedExperts,
   };
 }
 

@@ -5,7 +5,21 @@
 import type { RecomputeMode, RecomputeModule } from '../parallelism/layout.js';
 
 /** The parts of a stage's pass that step-time.ts times apart. */
-export type StagePart = 'gemm' | 'attention' | 'elementwise' | 'dequantize' | 'tp' | 'cp' | 'ep' | 'experts';
+export type StagePart =
+  | 'gemm'
+  | 'attention'
+  | 'elementwise'
+  | 'dequantize'
+  | 'tp'
+  | 'cp'
+  | 'ep'
+  | 'experts'
+  | 'mlaUpProjections'
+  | 'denseMlp'
+  | 'sharedExperts';
+
+/** Parts that are subsets of `gemm` (timed apart so a module can re-run them alone), not added to totals. */
+export const GEMM_SUBSETS = ['experts', 'mlaUpProjections', 'denseMlp', 'sharedExperts'] as const;
 
 /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint). */
 export type SelectivePolicy = 'attention' | 'ops';
@@ -19,6 +33,9 @@ const NONE: Readonly<Record<StagePart, number>> = {
   cp: 0,
   ep: 0,
   experts: 0,
+  mlaUpProjections: 0,
+  denseMlp: 0,
+  sharedExperts: 0,
 };
 const ALL: Readonly<Record<StagePart, number>> = {
   gemm: 1,
@@ -29,6 +46,9 @@ const ALL: Readonly<Record<StagePart, number>> = {
   cp: 1,
   ep: 1,
   experts: 1,
+  mlaUpProjections: 1,
+  denseMlp: 1,
+  sharedExperts: 1,
 };
 /**
  * torchtitan's per-op policy (parallelize_llama.py `_get_custom_policy`, selective_ac_option "op"):
@@ -41,24 +61,34 @@ const OPS: Readonly<Record<StagePart, number>> = {
   ...NONE,
   gemm: 0.5,
   experts: 0.5,
+  mlaUpProjections: 0.5,
+  denseMlp: 0.5,
+  sharedExperts: 0.5,
   dequantize: 0.5,
   tp: 0.5,
   elementwise: 1,
 };
 
 /**
- * Megatron-Core's `moe` recompute module: the MoE layer's forward again (its routed experts' GEMMs and the
- * dispatch and combine all-to-all; router and permutation are small and not timed apart).
+ * What each Megatron-Core recompute module re-runs: `moe` the MoE layer's forward (its routed experts'
+ * GEMMs and the dispatch and combine all-to-all; router and permutation are small and not timed apart),
+ * `mla_up_proj` MLA's q and kv up-projections, `mlp` the dense MLP's GEMMs, `shared_experts` the shared
+ * experts' GEMMs. The norms and activation functions (`layernorm`, `moe_act`, and the activations inside
+ * `mlp` and `shared_experts`) are element-wise kernels of a few bytes per token, not timed apart.
  */
-const MOE_LAYER: Readonly<Record<StagePart, number>> = { ...NONE, experts: 1, ep: 1 };
+const MODULE_SHARES: Readonly<Partial<Record<RecomputeModule, Partial<Record<StagePart, number>>>>> = {
+  moe: { experts: 1, ep: 1 },
+  mla_up_proj: { mlaUpProjections: 1 },
+  mlp: { denseMlp: 1 },
+  shared_experts: { sharedExperts: 1 },
+};
 
 /**
  * Share of each forward part re-run before the backward pass. Full: the whole forward (Korthikanti
  * et al. 2022, Sec. 4). Selective, Megatron's policy: the attention core, which FlashAttention's
  * backward already recomputes from its saved statistics, so nothing more is timed (Sec. 5); the
- * per-op policy: {@link OPS}. Named Megatron modules replace the policy: `moe` re-runs the MoE layer
- * ({@link MOE_LAYER}); the norms and the experts' activation function are element-wise kernels of a
- * few bytes per token, not timed apart.
+ * per-op policy: {@link OPS}. Named Megatron modules replace the policy, each re-running its part
+ * ({@link MODULE_SHARES}).
  */
 export function recomputeShares(
   mode: RecomputeMode,
@@ -67,7 +97,7 @@ export function recomputeShares(
 ): Readonly<Record<StagePart, number>> {
   if (mode === 'full') return ALL;
   if (mode !== 'selective') return NONE;
-  if (modules !== undefined) return modules.includes('moe') ? MOE_LAYER : NONE;
+  if (modules !== undefined) return Object.assign({ ...NONE }, ...modules.map((m) => MODULE_SHARES[m] ?? {}));
   return policy === 'ops' ? OPS : NONE;
 }
 
@@ -80,7 +110,10 @@ export function recomputedSeconds(
   forward: Readonly<Record<StagePart, number>>,
   part: StagePart,
 ): number {
-  return part === 'gemm'
-    ? shares.gemm * (forward.gemm - forward.experts) + shares.experts * forward.experts
-    : shares[part] * forward[part];
+  if (part !== 'gemm') return shares[part] * forward[part];
+  // gemm's subsets re-run at their own shares, the rest of gemm at its.
+  const subsets = GEMM_SUBSETS.reduce((sum, k) => sum + forward[k], 0);
+  return (
+    shares.gemm * (forward.gemm - subsets) + GEMM_SUBSETS.reduce((sum, k) => sum + shares[k] * forward[k], 0)
+  );
 }

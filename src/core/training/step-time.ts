@@ -20,7 +20,13 @@ import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
 import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 import { pipelineBubbleSeconds } from './pipeline-schedule.js';
-import { recomputedSeconds, recomputeShares, type SelectivePolicy, type StagePart } from './recompute.js';
+import {
+  GEMM_SUBSETS,
+  recomputedSeconds,
+  recomputeShares,
+  type SelectivePolicy,
+  type StagePart,
+} from './recompute.js';
 import { stageCompositions } from './stage-composition.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
@@ -213,6 +219,9 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
   let epAll = 0;
   let weightGradient = 0;
   let experts = 0;
+  let mlaUpProjections = 0;
+  let denseMlp = 0;
+  let sharedExperts = 0;
   for (const { cost, count } of layers) {
     const p = cost[phase];
     gemm += count * (p.gemm + p.adapter);
@@ -224,14 +233,29 @@ function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: Sta
     epAll += count * p.expertParallel;
     weightGradient += count * p.weightGradient;
     experts += count * p.routedExperts;
+    mlaUpProjections += count * p.mlaUpProjections;
+    denseMlp += count * p.denseMlp;
+    sharedExperts += count * p.sharedExperts;
   }
   const slow = ctx.overlapEp ? 1 / (1 - OVERLAPPED_COMM_SM_FRACTION) : 1;
   gemm *= slow;
   attention *= slow;
   // Overlapped: only what the compute of the same pass cannot hide is exposed.
   const ep = ctx.overlapEp ? Math.max(0, epAll - (gemm + attention + elementwise)) : epAll;
-  // Routed experts are a subset of gemm (not added to the total).
-  const parts = { gemm, attention, elementwise, dequantize, tp, cp, ep, experts: experts * slow };
+  // Routed experts and the recompute modules' GEMMs are subsets of gemm (not added to the total).
+  const parts = {
+    gemm,
+    attention,
+    elementwise,
+    dequantize,
+    tp,
+    cp,
+    ep,
+    experts: experts * slow,
+    mlaUpProjections: mlaUpProjections * slow,
+    denseMlp: denseMlp * slow,
+    sharedExperts: sharedExperts * slow,
+  };
   const total = gemm + attention + elementwise + dequantize + tp + cp + ep;
   return { parts, total, weightGradient: weightGradient * slow };
 }
@@ -250,8 +274,8 @@ function stageTimes(
   for (const key of Object.keys(f.parts) as StagePart[]) {
     const again = recomputedSeconds(ctx.recompute, f.parts, key);
     parts[key] = f.parts[key] + again + b.parts[key];
-    // Routed experts are a subset of gemm, not in the total.
-    if (key !== 'experts') recomputed += again;
+    // gemm's subsets (routed experts, recompute modules' GEMMs) are in gemm's share, not added again.
+    if (!(GEMM_SUBSETS as readonly string[]).includes(key)) recomputed += again;
   }
   return {
     forward: f.total,
