@@ -34,10 +34,12 @@ const ECHO_MAX_CHARS = 120;
 /**
  * An error line with every quoted echo of input longer than ECHO_MAX_CHARS cut to its start and its
  * length ('xxxx…' (5,000 characters)), so a 100,000-character argument does not flood the terminal.
+ * A quote opens where no letter or digit precedes it and closes where none follows, so the prose
+ * between two quoted names ('model_type', one of … 'dim') is never taken for an echo.
  */
 export function elideLongEchoes(text: string): string {
   return text.replace(
-    new RegExp(`'([^'\\n]{${ECHO_MAX_CHARS + 1},})'`, 'g'),
+    new RegExp(`(?<![\\p{L}\\p{N}_])'([^'\\n]{${ECHO_MAX_CHARS + 1},})'(?![\\p{L}\\p{N}_])`, 'gu'),
     (_, inner: string) => `'${inner.slice(0, 60)}…' (${inner.length.toLocaleString('en-US')} characters)`,
   );
 }

@@ -185,4 +185,14 @@ describe('input rules the CLI used to let through', () => {
       'with all four fixed the GPU count must be 32, or leave one of them free',
     );
   });
+  it('a long list between two quoted names is prose, not an echo: the message reaches the user whole', async () => {
+    // Zyphra's native Zamba2 format (no model_type): the refusal lists every supported type between
+    // 'model_type' and 'dim'; the echo elision used to cut from one quote to the other.
+    const path = tempFile('zamba2.json', JSON.stringify({ d_model: 2560, n_layers: 54, vocab_size: 32000 }));
+    const r = await runCli(['params', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("a Mistral params.json (with 'dim' and 'n_layers')");
+    expect(r.stderr).toContain('gpt_neox, ');
+    expect(r.stderr).not.toContain('characters)');
+  });
 });

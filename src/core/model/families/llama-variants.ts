@@ -121,8 +121,24 @@ export const qwenV1: Family = (f, name) => {
   return fused(spec, { qkv: true });
 };
 
-/** MiniCPMForCausalLM: Llama's layer; scale_emb, scale_depth and dim_model_base are scalars; tied by default. */
-export const minicpm: Family = (f, name) => ({
-  ...decoder(f, name, { mlp: readGatedMlp(f, 'intermediate_size', false) }),
-  tieWordEmbeddings: f.bool('tie_word_embeddings', true),
-});
+/**
+ * MiniCPMForCausalLM: Llama's layer; scale_emb, scale_depth and dim_model_base are scalars; tied by
+ * default. With `num_experts` above 1 (MiniCPM-MoE-8x2B) every layer is MiniCPMMoE (vLLM minicpm.py): a
+ * bias-free h → E router and `num_experts` gated experts of `intermediate_size`, top `num_experts_per_tok`.
+ */
+export const minicpm: Family = (f, name) => {
+  const moe = f.int('num_experts', { fallback: 0, max: MAX.experts }) > 1;
+  return {
+    ...decoder(
+      f,
+      name,
+      moe
+        ? {
+            layerMlp: 'moe',
+            moe: { experts: 'num_experts', topK: 'num_experts_per_tok', expertSize: 'intermediate_size' },
+          }
+        : { mlp: readGatedMlp(f, 'intermediate_size', false) },
+    ),
+    tieWordEmbeddings: f.bool('tie_word_embeddings', true),
+  };
+};
