@@ -116,7 +116,7 @@ export interface ServingState extends CommonState {
   readonly kind: 'serve';
   readonly weights: WeightFormat;
   /** The model's checkpoint as served on the GPU: at its own format its modules keep theirs (asReleased); null after a model change. */
-  readonly release: Pick<ServedFormat, 'weights' | 'attentionWeights'> | null;
+  readonly release: Pick<ServedFormat, 'weights' | 'attentionWeights' | 'gemmDatatype'> | null;
   readonly kv: KvFormat;
   readonly sparsity: WeightSparsity;
   /** What drafts speculative tokens (the `speculative` lever); absent without speculation. */

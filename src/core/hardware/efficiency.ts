@@ -101,6 +101,8 @@ const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
   nvfp4: 'fp8',
   mxfp4: 'fp8',
   mxfp8: 'fp8',
+  // INT8 tensor cores: FP8's 1-byte operands at FP8's dense rate on Hopper (Ampere has no FP8 curve: BF16's).
+  int8: 'fp8',
 };
 
 /**

@@ -244,7 +244,9 @@ export function gemmParameters(
   datatype: Datatype,
   servingRows?: number,
 ): GemmKernelParameters {
-  const params = model.gemm[datatype] ?? model.gemm.bf16;
+  // INT8 tensor-core GEMMs move and multiply 1-byte operands at FP8's rate: FP8's fit stands in.
+  const params =
+    model.gemm[datatype] ?? (datatype === 'int8' ? model.gemm.fp8 : undefined) ?? model.gemm.bf16;
   if (servingRows === undefined || !params.servingTiles) return params;
   const rung = params.servingTiles.find((r) => r.maxM === undefined || servingRows <= r.maxM);
   if (!rung) return params;

@@ -242,6 +242,24 @@ describe('TPOT rises with concurrency without a pipeline (bestServingPoint ends 
   );
 });
 
+describe('W8A8 INT8 (gemmDatatype int8) against weight-only INT8', () => {
+  it('a prompt prefills faster on the INT8 tensor cores; decode, bound by the same weight bytes, barely moves', () => {
+    const llama70b = spec('llama-3.1-70b');
+    const int8 = {
+      tensorParallel: 4,
+      expertParallel: 1,
+      weightFormat: 'int8' as const,
+      kvFormat: 'bf16' as const,
+    };
+    const w = { inputTokens: 8192, outputTokens: 128 };
+    const weightOnly = servingPoint(llama70b, h100, int8, w, 1);
+    const w8a8 = servingPoint(llama70b, h100, { ...int8, gemmDatatype: 'int8' }, w, 1);
+    expect(w8a8.ttftSeconds).toBeLessThan(0.75 * weightOnly.ttftSeconds);
+    expect(w8a8.tpotSeconds).toBeLessThanOrEqual(weightOnly.tpotSeconds);
+    expect(w8a8.tpotSeconds).toBeGreaterThan(0.8 * weightOnly.tpotSeconds);
+  });
+});
+
 describe('published serving figures', () => {
   it('DeepSeek-V2 caches 93.3% less than DeepSeek 67B (V2 paper abstract): MLA at ~6 bits vs GQA at 16 bits', () => {
     const dense67b = specFromInput({

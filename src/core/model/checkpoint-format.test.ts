@@ -329,3 +329,37 @@ describe('asReleased', () => {
     });
   });
 });
+
+describe('W8A8 INT8 (compressed-tensors with 8-bit int input activations)', () => {
+  const group = (acts: object | null) => ({
+    weights: { num_bits: 8, type: 'int', strategy: 'channel' },
+    ...(acts && { input_activations: acts }),
+    targets: ['Linear'],
+  });
+  const config = (acts: object | null) => ({
+    quantization_config: {
+      quant_method: 'compressed-tensors',
+      format: 'int-quantized',
+      config_groups: { group_0: group(acts) },
+    },
+  });
+  const w8a8 = checkpointFormat(config({ num_bits: 8, type: 'int', dynamic: true, strategy: 'token' }));
+  const h100Int8 = { ...H100, peakFlopsPerSecond: { ...H100.peakFlopsPerSecond, int8: 1979e12 } };
+  it('reads INT8 activations beside INT8 weights, and only there', () => {
+    expect(w8a8).toMatchObject({ weights: 'int8', activations: 'int8' });
+    expect(w8a8?.scheme).toContain('W8A8 INT8');
+    expect(checkpointFormat(config(null))).not.toHaveProperty('activations');
+    expect(checkpointFormat(config({ num_bits: 8, type: 'float' }))).not.toHaveProperty('activations');
+  });
+  it('serves the GEMMs in INT8 where the GPU lists an INT8 peak, weight-only where it lists none', () => {
+    const served = servedFormat(w8a8, h100Int8);
+    expect(served.gemmDatatype).toBe('int8');
+    expect(served.weightsNote).toContain('with INT8 activations (INT8 GEMMs)');
+    expect(asReleased({ weightFormat: 'int8' as const }, served)).toMatchObject({ gemmDatatype: 'int8' });
+    // Requantized to another format, the release's activations no longer apply.
+    expect(asReleased({ weightFormat: 'fp8' as const }, served)).not.toHaveProperty('gemmDatatype');
+    const noInt8 = servedFormat(w8a8, H100);
+    expect(noInt8.gemmDatatype).toBeUndefined();
+    expect(noInt8.weightsNote).toContain('weight-only (h100-sxm lists no INT8 peak)');
+  });
+});

@@ -23,6 +23,11 @@ export interface CheckpointFormat {
   readonly attentionWeights: WeightFormat | null;
   /** The scheme in the config's own words, e.g. "quant_method fp8 (e4m3, 128×128 blocks)". */
   readonly scheme: string;
+  /**
+   * 'int8' where INT8 weights meet INT8 activations (compressed-tensors W8A8: `input_activations` of 8-bit
+   * ints in every INT8 group): the GEMMs run on the INT8 tensor cores, not weight-only. Absent otherwise.
+   */
+  readonly activations?: 'int8';
 }
 
 /** A module pattern naming the attention block or its projections (`model.layers.*.self_attn`, `re:.*self_attn.*`, `*.attn.*`). */
@@ -108,6 +113,16 @@ function compressedTensors(q: Json): CheckpointFormat {
     (f, i): f is WeightFormat => f !== null && leavesAttention(groups[i]!.targets),
   );
   const attentionWeights = attentionFormat(weights, q.ignore, attentionGroups);
+  // W8A8 INT8 (vLLM's CompressedTensorsW8A8Int8, CUTLASS INT8 GEMMs): every INT8 group quantizes its
+  // input activations to 8-bit ints too.
+  const int8Groups = groups.filter((_, i) => formats[i] === 'int8');
+  const w8a8 =
+    weights === 'int8' &&
+    int8Groups.length > 0 &&
+    int8Groups.every((g) => {
+      const acts = object(g.input_activations);
+      return acts !== null && count(acts.num_bits) === 8 && text(acts.type) === 'int';
+    });
   // Other modules left unquantized beyond the head and embeddings (kept 16-bit here anyway): costed at
   // the groups' format.
   const ignored = (Array.isArray(q.ignore) ? q.ignore : []).filter(
@@ -117,7 +132,8 @@ function compressedTensors(q: Json): CheckpointFormat {
     weights,
     kv,
     attentionWeights,
-    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''}${attentionWords(attentionWeights)}${ignored > 0 && weights ? `; ${ignored} other unquantized module pattern${ignored > 1 ? 's' : ''} costed as ${weights} too` : ''})`,
+    ...(w8a8 && { activations: 'int8' as const }),
+    scheme: `quant_method compressed-tensors (${top ?? 'format unstated'}${w8a8 ? '; W8A8 INT8' : ''}${distinct.length > 1 ? `; groups ${distinct.join(', ')}` : ''}${kv ? `; KV ${kv}` : ''}${attentionWords(attentionWeights)}${ignored > 0 && weights ? `; ${ignored} other unquantized module pattern${ignored > 1 ? 's' : ''} costed as ${weights} too` : ''})`,
   };
 }
 
@@ -247,6 +263,8 @@ export interface ServedFormat {
   readonly kv: KvFormat;
   /** The attention projections' format where the release leaves them unquantized (bf16), else null: `weights`. */
   readonly attentionWeights: WeightFormat | null;
+  /** 'int8' where the GEMMs run W8A8 on the GPU's INT8 tensor cores (CheckpointFormat.activations); absent: weight-only. */
+  readonly gemmDatatype?: 'int8';
   /** The weights' format and where it comes from, in words; null for a BF16 release. */
   readonly weightsNote: string | null;
   /** The KV cache's, where the checkpoint names one; else null. */
@@ -270,9 +288,15 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
   const weights: WeightFormat = own === null ? 'bf16' : asRun(own, runs);
   const kv: KvFormat = checkpoint.kv !== null && runs(checkpoint.kv) ? checkpoint.kv : 'bf16';
   const of = `the checkpoint's ${checkpoint.scheme}`;
+  // W8A8 on INT8 tensor cores where the GPU lists an INT8 peak (Ampere, Hopper; not Blackwell's B200 page).
+  const int8Gemms =
+    weights === 'int8' &&
+    checkpoint.activations === 'int8' &&
+    (gpu === null || gpu.peakFlopsPerSecond.int8 !== undefined);
   return {
     weights,
     kv,
+    ...(int8Gemms && { gemmDatatype: 'int8' as const }),
     attentionWeights:
       own === null || weights === 'bf16' || checkpoint.attentionWeights === null
         ? null
@@ -281,7 +305,7 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
       own === null
         ? `weights bf16: llmecon has no format for ${of}`
         : weights === own
-          ? `weights ${own}, ${of}`
+          ? `weights ${own}${int8Gemms ? ' with INT8 activations (INT8 GEMMs)' : checkpoint.activations === 'int8' ? ` weight-only (${gpu?.id} lists no INT8 peak)` : ''}, ${of}`
           : `weights ${weights}: ${of} runs weight-only on ${gpu?.id}, which has no FP4 tensor cores`,
     kvNote:
       checkpoint.kv === null
@@ -320,9 +344,13 @@ export function formatsTaken(
  */
 export function asReleased<R extends { readonly weightFormat: WeightFormat }>(
   replica: R,
-  served: Pick<ServedFormat, 'weights' | 'attentionWeights'> | null,
-): R & { readonly attentionWeightFormat?: WeightFormat } {
-  return served !== null && served.attentionWeights !== null && replica.weightFormat === served.weights
-    ? { ...replica, attentionWeightFormat: served.attentionWeights }
-    : replica;
+  served: Pick<ServedFormat, 'weights' | 'attentionWeights' | 'gemmDatatype'> | null,
+): R & { readonly attentionWeightFormat?: WeightFormat; readonly gemmDatatype?: 'int8' } {
+  if (served === null || replica.weightFormat !== served.weights) return replica;
+  return {
+    ...replica,
+    ...(served.attentionWeights !== null && { attentionWeightFormat: served.attentionWeights }),
+    // W8A8: the release's INT8 activations (CheckpointFormat.activations) run its GEMMs in INT8.
+    ...(served.gemmDatatype !== undefined && { gemmDatatype: served.gemmDatatype }),
+  };
 }
