@@ -18,7 +18,7 @@ import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/
 import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION, overlappedChunks } from './comm-overlap.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
-import { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
+import { type LayerCost, type LayerCosts, layerCosts, type PhaseSeconds } from './layer-cost.js';
 import { pipelineBubbleSeconds } from './pipeline-schedule.js';
 import {
   GEMM_SUBSETS,
@@ -210,54 +210,30 @@ type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }
 
 /** Sums a stage's layer costs (count per kind) into one phase, compute slowed when EP overlaps. */
 function stagePhase(layers: StageLayers, phase: 'forward' | 'backward', ctx: StageContext) {
-  let gemm = 0;
-  let attention = 0;
-  let elementwise = 0;
-  let dequantize = 0;
-  let tp = 0;
-  let cp = 0;
-  let epAll = 0;
-  let weightGradient = 0;
-  let experts = 0;
-  let mlaUpProjections = 0;
-  let denseMlp = 0;
-  let sharedExperts = 0;
-  for (const { cost, count } of layers) {
-    const p = cost[phase];
-    gemm += count * (p.gemm + p.adapter);
-    attention += count * p.attention;
-    elementwise += count * p.elementwise;
-    dequantize += count * p.dequantize;
-    tp += count * exposedTensorParallel(p.tensorParallel, p.gemm - p.routedExperts, ctx.overlapTpChunks);
-    cp += count * p.contextParallel;
-    epAll += count * p.expertParallel;
-    weightGradient += count * p.weightGradient;
-    experts += count * p.routedExperts;
-    mlaUpProjections += count * p.mlaUpProjections;
-    denseMlp += count * p.denseMlp;
-    sharedExperts += count * p.sharedExperts;
-  }
+  const sum = (of: (p: PhaseSeconds) => number) =>
+    layers.reduce((total, { cost, count }) => total + count * of(cost[phase]), 0);
   const slow = ctx.overlapEp ? 1 / (1 - OVERLAPPED_COMM_SM_FRACTION) : 1;
-  gemm *= slow;
-  attention *= slow;
-  // Overlapped: only what the compute of the same pass cannot hide is exposed.
-  const ep = ctx.overlapEp ? Math.max(0, epAll - (gemm + attention + elementwise)) : epAll;
+  const gemm = sum((p) => p.gemm + p.adapter) * slow;
+  const attention = sum((p) => p.attention) * slow;
+  const elementwise = sum((p) => p.elementwise);
+  const epAll = sum((p) => p.expertParallel);
   // Routed experts and the recompute modules' GEMMs are subsets of gemm (not added to the total).
   const parts = {
     gemm,
     attention,
     elementwise,
-    dequantize,
-    tp,
-    cp,
-    ep,
-    experts: experts * slow,
-    mlaUpProjections: mlaUpProjections * slow,
-    denseMlp: denseMlp * slow,
-    sharedExperts: sharedExperts * slow,
+    dequantize: sum((p) => p.dequantize),
+    tp: sum((p) => exposedTensorParallel(p.tensorParallel, p.gemm - p.routedExperts, ctx.overlapTpChunks)),
+    cp: sum((p) => p.contextParallel),
+    // Overlapped: only what the compute of the same pass cannot hide is exposed.
+    ep: ctx.overlapEp ? Math.max(0, epAll - (gemm + attention + elementwise)) : epAll,
+    experts: sum((p) => p.routedExperts) * slow,
+    mlaUpProjections: sum((p) => p.mlaUpProjections) * slow,
+    denseMlp: sum((p) => p.denseMlp) * slow,
+    sharedExperts: sum((p) => p.sharedExperts) * slow,
   };
-  const total = gemm + attention + elementwise + dequantize + tp + cp + ep;
-  return { parts, total, weightGradient: weightGradient * slow };
+  const total = gemm + attention + elementwise + parts.dequantize + parts.tp + parts.cp + parts.ep;
+  return { parts, total, weightGradient: sum((p) => p.weightGradient) * slow };
 }
 
 function stageTimes(
