@@ -210,4 +210,12 @@ describe('specFromHfConfig: per-type layouts', () => {
       ).issues[0]?.path,
     ).toEqual(['text_config', 'num_hidden_layers']);
   });
+  it("a missing key whose value sits under another family's name says so (a vendor copy of a Bailing MoE config)", () => {
+    // inclusionAI/Ling's MindIE copy of Ling-plus spells the experts DeepSeek's way; BailingMoeConfig and
+    // vLLM's bailing_moe.py read num_experts only, so the refusal stands and names what it found.
+    const config = { ...base, model_type: 'bailing_moe', n_routed_experts: 64, num_experts_per_tok: 4 };
+    expect(() => specFromHfConfig(config, 'ling')).toThrow(
+      "missing field 'num_experts' (required for model_type 'bailing_moe'); the config has 'n_routed_experts', another family's name for it, which model_type 'bailing_moe' does not read",
+    );
+  });
 });

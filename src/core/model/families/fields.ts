@@ -56,6 +56,20 @@ const CURRENT_LAYER_TYPES: Readonly<Record<string, readonly string[]>> = {
   indexed_attention: ['deepseek_sparse_attention', 'qwen_sparse_attention'],
 };
 
+/** Other families' names for a field (DeepSeek's, GPT-2's, Mixtral's), for the hint of a missing key. */
+const KEY_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  num_experts: ['n_routed_experts', 'num_local_experts', 'moe_num_experts'],
+  num_experts_per_tok: ['moe_topk', 'top_k', 'moe_k'],
+  num_shared_experts: ['n_shared_experts', 'num_shared_expert'],
+  n_routed_experts: ['num_experts', 'num_local_experts'],
+  n_shared_experts: ['num_shared_experts'],
+  hidden_size: ['d_model', 'n_embd', 'dim'],
+  num_hidden_layers: ['n_layer', 'n_layers', 'num_layers'],
+  num_attention_heads: ['n_head', 'n_heads', 'num_heads'],
+  intermediate_size: ['ffn_hidden_size', 'ffn_dim', 'n_inner'],
+  vocab_size: ['padded_vocab_size', 'n_vocab'],
+};
+
 export class Fields {
   constructor(
     private readonly config: Json,
@@ -70,6 +84,17 @@ export class Fields {
 
   private label(key: string): string {
     return [...this.prefix, key].join('.');
+  }
+
+  /**
+   * Where a missing key's value sits under another family's name in this config (a vendor's copy of a
+   * Bailing MoE config with DeepSeek's `n_routed_experts`), a hint naming it: the family reads its own key.
+   */
+  private aliasHint(key: string): string {
+    const found = (KEY_ALIASES[key] ?? []).filter((alias) => this.has(alias));
+    return found.length === 0
+      ? ''
+      : `; the config has ${found.map((a) => `'${a}'`).join(', ')}, another family's name for it, which model_type '${this.modelType}' does not read`;
   }
 
   has(key: string): boolean {
@@ -122,7 +147,7 @@ export class Fields {
       inputError(
         'missing_field',
         this.path(key),
-        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')`,
+        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')${this.aliasHint(key)}`,
       );
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
@@ -153,7 +178,7 @@ export class Fields {
       inputError(
         'missing_field',
         this.path(key),
-        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')`,
+        `missing field '${this.label(key)}' (required for model_type '${this.modelType}')${this.aliasHint(key)}`,
       );
     }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
