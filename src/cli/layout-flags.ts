@@ -132,8 +132,6 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
   };
 }
 
-/** Megatron-Core's recompute modules llmecon does not price (recompute.ts, activations.ts). */
-
 /** The help text of `--recompute-modules`. */
 export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (Megatron; implies --recompute selective; default core_attn)`;
 
@@ -141,7 +139,11 @@ export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core 
  * `--recompute-modules a,b` as Megatron-Core's `--recompute-modules a b`: the modules selective
  * recomputation re-runs (absent: the stack's selective policy). Megatron only; needs `--recompute selective` where a mode is given.
  */
-export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly RecomputeModule[] | undefined {
+export function recomputeModulesFlag(
+  o: LayoutFlags,
+  stack: StackId,
+  spec: Pick<ModelSpec, 'name' | 'attention'>,
+): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
   // Megatron-Core's recompute_modules: other stacks checkpoint otherwise (torchtitan per op, Hugging Face per layer).
@@ -159,5 +161,13 @@ export function recomputeModulesFlag(o: LayoutFlags, stack: StackId): readonly R
     );
   // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
-  return [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];
+  const modules = [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];
+  // Megatron-Core's TransformerConfig refuses it too: "only supported with multi_latent_attention".
+  if (modules.includes('mla_up_proj') && spec.attention.kind !== 'mla')
+    inputError(
+      'invalid_value',
+      [flag],
+      `mla_up_proj recomputes multi-latent attention's up-projections: ${spec.name} has ${spec.attention.kind} attention, not MLA`,
+    );
+  return modules;
 }

@@ -159,7 +159,7 @@ function train(
 ) {
   const given = layoutConstraints(o);
   const { stack, spec } = stackAndModel(o, loaded, 'megatron');
-  const recomputeModules = recomputeModulesFlag(o, stack.id);
+  const recomputeModules = recomputeModulesFlag(o, stack.id, spec);
   const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,

@@ -29,6 +29,7 @@ describe('--recompute-modules: selective recomputation by Megatron-Core module',
         "must be one of core_attn, layernorm, moe_act, moe, mla_up_proj, mlp, shared_experts, got 'router'",
       ],
       ['--stack torchtitan --recompute-modules moe', 'it needs --stack megatron, got --stack torchtitan'],
+      ['--recompute-modules mla_up_proj', 'mla_up_proj recomputes multi-latent attention'],
     ];
     for (const [flags, message] of cases) {
       const r = await runCli(`memory qwen3-235b-a22b ${layout} ${flags}`);

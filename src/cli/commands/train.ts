@@ -119,7 +119,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
-  const recomputeModules = recomputeModulesFlag(o, stack.id);
+  const recomputeModules = recomputeModulesFlag(o, stack.id, spec);
   const training = {
     seqLen,
     globalBatchSize,

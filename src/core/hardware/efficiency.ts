@@ -92,16 +92,16 @@ export function curveEfficiency(curve: EfficiencyCurve, size: number): number {
 }
 
 /**
- * The datatype whose published curve stands in for one a profile lacks: 4-bit and block-scaled 8-bit
- * GEMMs take FP8's (the narrower the type, the smaller the share of its peak a GEMM reaches, as the
- * FP8 curves sit below the BF16 ones); everything else BF16's.
+ * The datatype whose published curve stands in for one a profile lacks: 4-bit, block-scaled 8-bit and
+ * INT8 GEMMs take FP8's (the narrower the type, the smaller the share of its peak a GEMM reaches, as the
+ * FP8 curves sit below the BF16 ones; INT8 moves FP8's 1-byte operands); everything else BF16's. The
+ * kernel model's fits stand in the same way for INT8 (kernel-model.ts gemmParameters).
  */
 const CURVE_STAND_IN: Readonly<Partial<Record<Datatype, Datatype>>> = {
   fp4: 'fp8',
   nvfp4: 'fp8',
   mxfp4: 'fp8',
   mxfp8: 'fp8',
-  // INT8 tensor cores: FP8's 1-byte operands at FP8's dense rate on Hopper (Ampere has no FP8 curve: BF16's).
   int8: 'fp8',
 };
 

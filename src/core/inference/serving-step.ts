@@ -228,7 +228,11 @@ export function servingRequest(cluster: ClusterSpec, r: Replica, w: StepWork): O
       sequenceParallel: false,
       gpusPerNode: cluster.gpusPerNode,
     },
-    datatype: r.gemmDatatype ?? computeType(r.weightFormat, cluster.gpu),
+    // A W8A8 release moved to a GPU without INT8 tensor cores (a levers GPU swap) runs weight-only there.
+    datatype:
+      r.gemmDatatype !== undefined && cluster.gpu.peakFlopsPerSecond[r.gemmDatatype] !== undefined
+        ? r.gemmDatatype
+        : computeType(r.weightFormat, cluster.gpu),
     gemmInputBytes: bytesPerElement(r.weightFormat),
     ...(r.attentionWeightFormat !== undefined && {
       attentionGemm: {

@@ -166,6 +166,14 @@ describe('checkpointFormat', () => {
       }),
     ).toMatchObject({ weights: 'nvfp4', attentionWeights: 'fp8' });
     expect(mixed({ 'layers.0.mlp': { quant_algo: 'W4A16_AWQ' } })?.weights).toBe('int4');
+    // Every ModelOpt 4-bit float algorithm stores its block format, whatever the activations.
+    for (const [algo, format] of [
+      ['W4A8_NVFP4_FP8', 'nvfp4'],
+      ['NVFP4_AWQ', 'nvfp4'],
+      ['W4A16_MXFP4', 'mxfp4'],
+      ['W4A8_MXFP4_FP8', 'mxfp4'],
+    ] as const)
+      expect(mixed({ 'layers.0.mlp': { quant_algo: algo } })?.weights).toBe(format);
     expect(mixed({})?.weights).toBeNull();
     expect(
       checkpointFormat({ quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } })?.weights,
@@ -358,8 +366,10 @@ describe('W8A8 INT8 (compressed-tensors with 8-bit int input activations)', () =
     expect(asReleased({ weightFormat: 'int8' as const }, served)).toMatchObject({ gemmDatatype: 'int8' });
     // Requantized to another format, the release's activations no longer apply.
     expect(asReleased({ weightFormat: 'fp8' as const }, served)).not.toHaveProperty('gemmDatatype');
-    const noInt8 = servedFormat(w8a8, H100);
+    // B300's datasheet lists no INT8 tensor-core peak.
+    const b300 = { id: 'b300', peakFlopsPerSecond: { bf16: 2250e12, fp8: 4500e12, nvfp4: 13500e12 } };
+    const noInt8 = servedFormat(w8a8, b300);
     expect(noInt8.gemmDatatype).toBeUndefined();
-    expect(noInt8.weightsNote).toContain('weight-only (h100-sxm lists no INT8 peak)');
+    expect(noInt8.weightsNote).toContain('weight-only (b300 lists no INT8 peak)');
   });
 });

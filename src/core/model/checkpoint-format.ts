@@ -140,8 +140,10 @@ function compressedTensors(q: Json): CheckpointFormat {
 /** A ModelOpt `quant_algo` as a weight format. */
 function modelOptAlgo(algo: string): WeightFormat | null {
   if (algo === 'FP8' || algo === 'FP8_PB_WO') return 'fp8';
-  // NVFP4 storage whatever the activations (ModelOpt's W4A16_NVFP4 experts beside FP8 attention).
-  if (algo === 'NVFP4' || algo.endsWith('_NVFP4')) return 'nvfp4';
+  // 4-bit float storage whatever the activations (W4A16_NVFP4 experts beside FP8 attention, W4A8_NVFP4_FP8,
+  // NVFP4_AWQ; W4A16_MXFP4, W4A8_MXFP4_FP8): the block format names the bytes.
+  if (algo.includes('NVFP4')) return 'nvfp4';
+  if (algo.includes('MXFP4')) return 'mxfp4';
   return algo.startsWith('W4A8') || algo.startsWith('W4A16') ? 'int4' : null;
 }
 
@@ -288,7 +290,7 @@ export function servedFormat(checkpoint: CheckpointFormat | null, gpu: GpuPeaks 
   const weights: WeightFormat = own === null ? 'bf16' : asRun(own, runs);
   const kv: KvFormat = checkpoint.kv !== null && runs(checkpoint.kv) ? checkpoint.kv : 'bf16';
   const of = `the checkpoint's ${checkpoint.scheme}`;
-  // W8A8 on INT8 tensor cores where the GPU lists an INT8 peak (Ampere, Hopper; not Blackwell's B200 page).
+  // W8A8 on INT8 tensor cores where the GPU lists an INT8 peak (Ampere, Hopper, B200; not B300 or GB300).
   const int8Gemms =
     weights === 'int8' &&
     checkpoint.activations === 'int8' &&

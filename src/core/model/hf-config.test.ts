@@ -200,6 +200,24 @@ describe('specFromHfConfig: per-type layouts', () => {
     expect(paramCount(spec)).toEqual(paramCount(specFromHfConfig(text, 'ministral-3')));
     expect(spec.warnings?.[0]).toMatch(/sizes are in its text_config .*read from text_config/);
     expect(spec.warnings?.[1]).toMatch(/its vision_config .* is not read/);
+    // A wrapper family whose text_config carries the wrapper's own type (qwen2_5_vl) is read by the wrapper:
+    // its tower counted, no warning of a text model.
+    const vl = specFromHfConfig(
+      {
+        model_type: 'qwen2_5_vl',
+        text_config: { ...base, model_type: 'qwen2_5_vl', num_key_value_heads: 2 },
+        vision_config: {
+          depth: 2,
+          hidden_size: 32,
+          intermediate_size: 64,
+          num_heads: 2,
+          out_hidden_size: 64,
+        },
+      },
+      'vl',
+    );
+    expect(paramCount(vl).visionParams).toBeGreaterThan(0);
+    expect(vl.warnings ?? []).not.toContainEqual(expect.stringMatching(/names a text model/));
     // A malformed text_config names its path.
     expect(() =>
       specFromHfConfig({ ...config, text_config: { ...text, num_hidden_layers: -1 } }, 'x'),

@@ -63,20 +63,35 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     return checkMagnitude(readAsKnownFamily(json, modelType, name));
   }
-  const text = sizesInTextConfig(json);
-  if (text) {
-    // Read the text_config as the model; the wrapper's own sub-configs (the vision tower) are said unread.
-    const inner = withIssuePaths(
-      () => specFromHfConfig(text, name),
-      (path) => ['text_config', ...path],
-    );
-    const warning = `model_type '${modelType}' names a text model, but this config's sizes are in its text_config (architectures ${shown(json.architectures)}): read from text_config, not from the text model's class defaults`;
-    return withUnreadEncoders({ ...inner, warnings: [...(inner.warnings ?? []), warning] }, json);
-  }
   const family = FAMILIES[modelType as SupportedModelType];
-  return checkMagnitude(
-    withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json),
+  const direct = () =>
+    checkMagnitude(withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json));
+  const text = sizesInTextConfig(json);
+  if (!text) return direct();
+  // A wrapper family reads its text_config itself (its width is the text_config's); a text family reads the
+  // top level, whose missing sizes it would fill from its class defaults: then the text_config is read as the
+  // model, and the wrapper's own sub-configs (the vision tower) are said unread.
+  const width = WIDTH_KEYS.map((k) => text[k]).find((v) => v !== undefined);
+  const wrapped = readsTextConfig(direct, width);
+  if (wrapped) return wrapped;
+  const inner = withIssuePaths(
+    () => specFromHfConfig(text, name),
+    (path) => ['text_config', ...path],
   );
+  const arch = json.architectures === undefined ? '' : ` (architectures ${shown(json.architectures)})`;
+  const warning = `model_type '${modelType}' names a text model, but this config's sizes are in its text_config${arch}: read from text_config, not from the text model's class defaults`;
+  return withUnreadEncoders({ ...inner, warnings: [...(inner.warnings ?? []), warning] }, json);
+}
+
+/** The family's own reading where it took the text_config's width (a wrapper), else null (it failed or defaulted). */
+function readsTextConfig(read: () => ModelSpec, width: unknown): ModelSpec | null {
+  try {
+    const spec = read();
+    return spec.hiddenSize === width ? spec : null;
+  } catch (error) {
+    if (error instanceof InputError && !(error instanceof DoesNotFitError)) return null;
+    throw error;
+  }
 }
 
 /** Keys a text config states its width by (hidden_size, GPT-2's n_embd, T5-style d_model). */

@@ -110,10 +110,11 @@ export function phaseSeconds(ops: readonly Operation[], cluster: ClusterSpec): P
       case 'gemm':
         if (op.pass === 'weight-gradient') weightGradient += seconds;
         if (op.component === 'routedExperts' || op.component === 'router') routedExperts += seconds;
-        // Recompute modules' GEMMs (operations-attention.ts names MLA's up-projections q_b and kv_b).
+        // Recompute modules' GEMMs (operations-attention.ts names MLA's up-projections q_b and kv_b, and its
+        // direct q projection, inside the same checkpoint, where there is no q latent: DeepSeek-V2-Lite).
         if (op.component === 'denseMlp') denseMlp += seconds;
         if (op.component === 'sharedExperts') sharedExperts += seconds;
-        if (op.component === 'attentionProjections' && /^(q_b|kv_b)(\.|$)/.test(op.name))
+        if (op.component === 'attentionProjections' && /^(q_b|kv_b|q)(\.|$)/.test(op.name))
           mlaUpProjections += seconds;
         if (op.component === 'adapter') adapter += seconds;
         else if (op.component === 'attentionScores') attention += seconds;

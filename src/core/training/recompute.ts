@@ -77,7 +77,8 @@ const OPS: Readonly<Record<StagePart, number>> = {
  * `mlp` and `shared_experts`) are element-wise kernels of a few bytes per token, not timed apart.
  */
 const MODULE_SHARES: Readonly<Partial<Record<RecomputeModule, Partial<Record<StagePart, number>>>>> = {
-  moe: { experts: 1, ep: 1 },
+  // The MoE layer's checkpoint runs its shared experts too (Megatron-Core MoELayer.custom_forward).
+  moe: { experts: 1, ep: 1, sharedExperts: 1 },
   mla_up_proj: { mlaUpProjections: 1 },
   mlp: { denseMlp: 1 },
   shared_experts: { sharedExperts: 1 },

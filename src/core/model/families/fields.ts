@@ -59,7 +59,8 @@ const CURRENT_LAYER_TYPES: Readonly<Record<string, readonly string[]>> = {
 /** Other families' names for a field (DeepSeek's, GPT-2's, Mixtral's), for the hint of a missing key. */
 const KEY_ALIASES: Readonly<Record<string, readonly string[]>> = {
   num_experts: ['n_routed_experts', 'num_local_experts', 'moe_num_experts'],
-  num_experts_per_tok: ['moe_topk', 'top_k', 'moe_k'],
+  // Not `top_k`: transformers serialises it as a sampling default (50) in many configs.
+  num_experts_per_tok: ['moe_topk', 'moe_k'],
   num_shared_experts: ['n_shared_experts', 'num_shared_expert'],
   n_routed_experts: ['num_experts', 'num_local_experts'],
   n_shared_experts: ['num_shared_experts'],

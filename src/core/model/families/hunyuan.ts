@@ -16,7 +16,7 @@ export function uniform(f: Fields, key: string): Json {
   if (!Array.isArray(value)) return {};
   const first = value[0];
   if (value.length === 0 || value.some((v) => v !== first)) {
-    f.fail(key, 'must be one number or a list of equal numbers (per-layer expert counts differ)');
+    f.fail(key, 'must be one number or a list of equal numbers (its per-layer values differ)');
   }
   return { [key]: first };
 }
