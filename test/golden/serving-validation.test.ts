@@ -104,9 +104,11 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     // docs/kernels.md): vLLM fitted max 16.7% → 21.9% (DeepSeek-R1 10,000 / 500 at 50 prompts on H200, its
     // long prompts' prefill), held-out median 15.2% unchanged; SGLang fitted max 31.7% → 40.1% (the 4096/2048
     // row), held-out median 10.2% → 11.8%, its eight logged decode steps 7.3% → 2.9% median.
-    ['vllm', 25, 18, 0.23, 0.17, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
+    // Fifty-third pass: GPUStack's Qwen3-8B TPOT rows at four clients held out (vLLM −9.5%; SGLang −25.5% BF16,
+    // −4.9% FP8): vLLM held out 18 → 19 (median 14.5% → 14.4%), SGLang 34 → 36 (median 11.8%).
+    ['vllm', 26, 19, 0.23, 0.17, ['a100-80gb', 'a100-40gb', 'h100-sxm', 'h200']],
     // SGLang's held out 29 → 34 with the large-scale-EP rows of the forty-fourth pass (median 10.5% → 10.2%).
-    ['sglang', 43, 34, 0.42, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
+    ['sglang', 45, 36, 0.42, 0.16, ['a100-80gb', 'h100-sxm', 'h200', 'h20']],
   ] as const)
     it(`${engine}: ${rows} rows on ${gpus.join(', ')} computed; fitted max |error| ≤ ${100 * fitted}%, ${heldOutRows} held out median ≤ ${100 * heldOutMedian}% (regression guards)`, () => {
       const mine = results.filter(
@@ -139,12 +141,13 @@ describe('serving validation (catalog/validation/serving.json)', () => {
     expect(Math.abs(pools.get('sglang')!)).toBeLessThanOrEqual(0.1);
     expect(Math.abs(pools.get('vllm')!)).toBeLessThanOrEqual(0.3);
   });
-  // The bands' honesty on rows never fitted (fifty-first pass): today 105 of 124 held-out rows (85%) lie inside
+  // The bands' honesty on rows never fitted (fifty-first pass): today 108 of 127 held-out rows (85%; 105 of 124
+  // before the fifty-third pass's three Qwen3-8B TPOT rows, each inside) lie inside
   // the band `serve` reports for them, the same 105 when each band leaves the row's own residual out. Guard
   // just below today's count, above the 70% issue 16 asks of the training bands.
   it('held-out rows inside the P10–P90 band `serve` reports, each band without its own residual: at least 80% (regression guard)', () => {
     const c = heldOutBandCoverage(results);
-    expect(c.rows).toBe(124);
+    expect(c.rows).toBe(127);
     expect(c.insideWithoutOwn / c.rows).toBeGreaterThanOrEqual(0.8);
     // A row outside its band stays outside when its own residual leaves the percentiles; one inside at the
     // band's edge may fall out: the count without its own residual is the honest one, never the larger.
