@@ -245,12 +245,7 @@ describe('TPOT rises with concurrency without a pipeline (bestServingPoint ends 
 describe('W8A8 INT8 (gemmDatatype int8) against weight-only INT8', () => {
   it('a prompt prefills faster on the INT8 tensor cores; decode, bound by the same weight bytes, barely moves', () => {
     const llama70b = spec('llama-3.1-70b');
-    const int8 = {
-      tensorParallel: 4,
-      expertParallel: 1,
-      weightFormat: 'int8' as const,
-      kvFormat: 'bf16' as const,
-    };
+    const int8 = { ...fp8, tensorParallel: 4, weightFormat: 'int8' as const, kvFormat: 'bf16' as const };
     const w = { inputTokens: 8192, outputTokens: 128 };
     const weightOnly = servingPoint(llama70b, h100, int8, w, 1);
     const w8a8 = servingPoint(llama70b, h100, { ...int8, gemmDatatype: 'int8' }, w, 1);

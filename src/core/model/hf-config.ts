@@ -66,12 +66,12 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   const family = FAMILIES[modelType as SupportedModelType];
   const direct = () =>
     checkMagnitude(withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json));
-  const text = sizesInTextConfig(json);
-  if (!text) return direct();
+  const sized = sizesInTextConfig(json);
+  if (!sized) return direct();
   // A wrapper family reads its text_config itself (its width is the text_config's); a text family reads the
   // top level, whose missing sizes it would fill from its class defaults: then the text_config is read as the
   // model, and the wrapper's own sub-configs (the vision tower) are said unread.
-  const width = WIDTH_KEYS.map((k) => text[k]).find((v) => v !== undefined);
+  const { text, width } = sized;
   const wrapped = readsTextConfig(direct, width);
   if (wrapped) return wrapped;
   const inner = withIssuePaths(
@@ -98,16 +98,17 @@ function readsTextConfig(read: () => ModelSpec, width: unknown): ModelSpec | nul
 const WIDTH_KEYS = ['hidden_size', 'n_embd', 'd_model'] as const;
 
 /**
- * A multimodal checkpoint's config under its text model's `model_type` (Ministral 3's 'ministral3' over
- * Mistral3ForConditionalGeneration): no width at the top, a `text_config` of the same model_type that
- * states one (a wrapper's text_config has its own type). Read at the top, every size would be the text
- * model's class default: a wrong count, not an estimate.
+ * A config that may be a multimodal checkpoint under its text model's `model_type` (Ministral 3's
+ * 'ministral3' over Mistral3ForConditionalGeneration): no width at the top, a `text_config` of the same
+ * model_type that states one, with that width. Read at the top by a text family, every size would be the
+ * class default: a wrong count, not an estimate (a wrapper family reads it itself: readsTextConfig).
  */
-function sizesInTextConfig(json: Json): Json | null {
+function sizesInTextConfig(json: Json): { readonly text: Json; readonly width: unknown } | null {
   const text = json.text_config;
   if (!isJsonObject(text) || text.model_type !== json.model_type) return null;
   if (WIDTH_KEYS.some((k) => json[k] !== undefined)) return null;
-  return WIDTH_KEYS.some((k) => text[k] !== undefined) ? text : null;
+  const width = WIDTH_KEYS.map((k) => text[k]).find((v) => v !== undefined);
+  return width === undefined ? null : { text, width };
 }
 
 /**

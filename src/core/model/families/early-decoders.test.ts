@@ -111,35 +111,3 @@ describe('BLOOM, OPT and DBRX', () => {
     );
   });
 });
-
-describe('MiniCPM-MoE-8x2B (`minicpm` with num_experts)', () => {
-  // openbmb/MiniCPM-MoE-8x2B's config as mlc-llm's model_preset.py carries it: MiniCPM's 40-layer MHA
-  // decoder, every layer MiniCPMMoE (vLLM minicpm.py): a bias-free 2304 → 8 router and 8 gated experts
-  // of 5,760, top-2; tied embeddings.
-  const config: Cfg = {
-    architectures: ['MiniCPMForCausalLM'],
-    model_type: 'minicpm',
-    hidden_size: 2304,
-    intermediate_size: 5760,
-    num_attention_heads: 36,
-    num_key_value_heads: 36,
-    num_hidden_layers: 40,
-    vocab_size: 122_753,
-    max_position_embeddings: 4096,
-    tie_word_embeddings: true,
-    num_experts: 8,
-    num_experts_per_tok: 2,
-  };
-  it('counts the experts tensor by tensor: 13.87B total, 4.32B active (the card: 13.6B / 4B)', () => {
-    const h = 2304;
-    const expert = 3 * h * 5760;
-    const common = 4 * h * h + 8 * h + 2 * h; // q, k, v, o; router; two RMSNorms
-    const p = paramCount(specFromHfConfig(config, 'm'));
-    expect(p.totalParams).toBe(122_753 * h + h + 40 * (common + 8 * expert));
-    expect(p.activeParams).toBe(122_753 * h + h + 40 * (common + 2 * expert));
-    // Without num_experts (or with 0 or 1) MiniCPM is the dense 2B decoder.
-    const { num_experts: _, ...dense } = config;
-    expect(specFromHfConfig(dense, 'm').moe).toBeNull();
-    expect(specFromHfConfig({ ...config, num_experts: 1 }, 'm').moe).toBeNull();
-  });
-});

@@ -236,26 +236,41 @@ describe("families read as another family's layer", () => {
     const biased = paramCount(specFromHfConfig({ ...phimoe, lm_head_bias: true }, 'phimoe'));
     expect(biased.totalParams - c.totalParams).toBe(32_064);
   });
+  const minicpm2b = {
+    model_type: 'minicpm',
+    hidden_size: 2304,
+    intermediate_size: 5760,
+    num_attention_heads: 36,
+    num_key_value_heads: 36,
+    num_hidden_layers: 40,
+    vocab_size: 122_753,
+    max_position_embeddings: 4096,
+    scale_emb: 12,
+    dim_model_base: 256,
+    scale_depth: 1.4,
+  };
   it("MiniCPM-2B: Llama's layer, embeddings tied by default", () => {
-    const config = {
-      model_type: 'minicpm',
-      hidden_size: 2304,
-      intermediate_size: 5760,
-      num_attention_heads: 36,
-      num_key_value_heads: 36,
-      num_hidden_layers: 40,
-      vocab_size: 122_753,
-      max_position_embeddings: 4096,
-      scale_emb: 12,
-      dim_model_base: 256,
-      scale_depth: 1.4,
-    };
-    const spec = specFromHfConfig(config, 'minicpm');
+    const spec = specFromHfConfig(minicpm2b, 'minicpm');
     expect(spec.tieWordEmbeddings).toBe(true);
     const h = 2304;
     expect(paramCount(spec).totalParams).toBe(40 * (4 * h * h + 3 * h * 5760 + 2 * h) + 122_753 * h + h);
     // openbmb/MiniCPM-2B: 2.4B without embeddings, 2.7B with them.
     expect(paramCount(spec).totalParams / 1e9).toBeCloseTo(2.72, 2);
+  });
+  it('MiniCPM-MoE-8x2B (num_experts 8, top 2): 13.87B total, 4.32B active (the card: 13.6B / 4B)', () => {
+    // openbmb/MiniCPM-MoE-8x2B, as mlc-llm's model_preset.py carries it: MiniCPM-2B's decoder with every
+    // layer MiniCPMMoE (vLLM minicpm.py): a bias-free 2304 → 8 router and 8 gated experts of 5,760, top-2.
+    const config = { ...minicpm2b, num_experts: 8, num_experts_per_tok: 2 };
+    const h = 2304;
+    const expert = 3 * h * 5760;
+    const common = 4 * h * h + 8 * h + 2 * h; // q, k, v, o; router; two RMSNorms
+    const p = paramCount(specFromHfConfig(config, 'm'));
+    expect(p.totalParams).toBe(122_753 * h + h + 40 * (common + 8 * expert));
+    expect(p.activeParams).toBe(122_753 * h + h + 40 * (common + 2 * expert));
+    // Without num_experts (or with 0 or 1) MiniCPM is the dense 2B decoder.
+    const { num_experts: _, ...dense } = config;
+    expect(specFromHfConfig(dense, 'm').moe).toBeNull();
+    expect(specFromHfConfig({ ...config, num_experts: 1 }, 'm').moe).toBeNull();
   });
   it("OLMo 1 7B: Llama's layer with parameter-free LayerNorms", () => {
     const spec = specFromHfConfig(
