@@ -75,6 +75,18 @@ export function parseOffloadMode(text: string, field = '--offload'): OffloadMode
   return mode as OffloadMode;
 }
 
+/** The host a GPU sits in, or an input error on `field` naming the GPUs that have host data. */
+export function requireHost(gpu: Pick<HardwareSpec, 'id'>, field: string): HostSpec {
+  const host = hostFor(gpu.id);
+  if (!host)
+    throw new InputError({
+      code: 'infeasible',
+      path: [field],
+      message: `no host data for ${gpu.id} (the GPU's link to its CPU and the host memory, catalog/hosts.json); offload is costed on: ${[...hosts().keys()].join(', ')}`,
+    });
+  return host;
+}
+
 /**
  * The offload options for a mode on a GPU (undefined for none): its host from the catalog, or an
  * input error naming the GPUs that have host data.
@@ -84,13 +96,5 @@ export function offloadOptions(
   gpu: Pick<HardwareSpec, 'id'>,
   field = '--offload',
 ): OffloadOptions | undefined {
-  if (mode === 'none') return undefined;
-  const host = hostFor(gpu.id);
-  if (!host)
-    throw new InputError({
-      code: 'infeasible',
-      path: [field],
-      message: `no host data for ${gpu.id} (the GPU's link to its CPU and the host memory, catalog/hosts.json); offload is costed on: ${[...hosts().keys()].join(', ')}`,
-    });
-  return { mode, host };
+  return mode === 'none' ? undefined : { mode, host: requireHost(gpu, field) };
 }

@@ -170,6 +170,11 @@ export const stackFileSchema = z
         modes: z.array(z.enum(['optimizer', 'optimizer+params'])),
         locator: z.string().min(1),
         ...cited,
+        /** The first N layers' activations kept in host memory (core/memory/activation-offload.ts), with its flag. */
+        activations: z
+          .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -137,6 +137,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     lossKernel: file.kernels.crossEntropy === 'fp32-logits' ? 'fp32' : 'fused',
     ...(file.kernels.attention !== 'unfused' && { attentionKernel: file.kernels.attention }),
     offloadModes: file.offload?.modes ?? [],
+    offloadsActivations: file.offload?.activations !== undefined,
     // Its fitted families, and on the reference stack's other families its fits' medians.
     calibrations:
       borrowed ??

@@ -36,6 +36,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   globalBatchSize: '--global-batch',
   tokens: '--tokens',
   offload: '--offload',
+  activationOffload: '--offload-activations',
   precision: '--precision',
 };
 

@@ -25,12 +25,12 @@ describe("bands reach a model's own record through the CLI", () => {
       ).stdout,
     );
     expect(oss.outsideCalibration.join(' ')).toMatch(
-      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+60\.2% to \+61\.8% \(median \+61\.6%\)/,
+      /3 runs of a model of this size \(116\.83B parameters\) in the megatron × blackwell calibration were \+56\.9% to \+59\.8% \(median \+57\.4%\)/,
     );
-    // The step's P90 reaches the runs' median (+61.6%) above the calibrated step.
-    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.6);
-    // Llama 3.1 70B's two NeMo 25.11 runs sit 15–19% under the calibrated step: since the NeMo 26.x held-out
-    // rows joined the band (fifty-second pass) its P10 reaches them unaided, so no model-size note widens it.
+    // The step's P90 reaches the runs' median (+57.4%) above the calibrated step.
+    expect(oss.range.stepSeconds.p90 / oss.stepSeconds).toBeGreaterThan(1.57);
+    // Llama 3.1 70B's two NeMo 25.11 runs, run with their recipes' activation offload (fifty-fourth pass), sit
+    // 3–8% over their leave-one-out step: inside the band unaided, so no model-size note widens it.
     const llama = JSON.parse(
       (await run(['train', '--model', 'llama-3.1-70b', ...layout, '--stack', 'megatron', '--json'])).stdout,
     );

@@ -1,4 +1,4 @@
-/** `--offload` on train, finetune and memory: what it moves, what it costs, and precise refusals. */
+/** `--offload` and `--offload-activations`: what they move, what they cost, and precise refusals. */
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../../test/run-cli.js';
 
@@ -62,6 +62,76 @@ describe('--offload', () => {
       const r = await runCli(command);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(message);
+    }
+  });
+});
+
+const TRAIN_70B_GB300 =
+  'train --model llama-3.1-70b --gpu gb300 --gpus 64 --precision fp8 --seq-len 8192 --global-batch 256 --tp 1 --micro-batch 2 --zero 3';
+
+describe('--offload-activations (megatron --cpu-offloading-num-layers)', () => {
+  it('train: the layout runs without recomputation or a pipeline, the host holds the layers, the copies hide over C2C', async () => {
+    const off = await runCliJson(`${TRAIN_70B_GB300} --offload-activations 20`);
+    expect(off.code).toBe(0);
+    expect(off.json.layout).toMatchObject({ pp: 1, recompute: 'none' });
+    expect(off.json.offload).toMatchObject({
+      mode: 'none',
+      activationLayers: 20,
+      gpusPerHost: 2,
+      fits: true,
+    });
+    expect(off.json.stepBreakdownSeconds.hostTransferSeconds).toBe(0);
+    const recomputed = await runCliJson(`${TRAIN_70B_GB300} --dp 64`);
+    expect(recomputed.json.layout.recompute).not.toBe('none');
+    expect(off.json.stepSeconds).toBeLessThan(recomputed.json.stepSeconds);
+    const text = await runCli(`${TRAIN_70B_GB300} --offload-activations 20`);
+    expect(text.stdout).toMatch(
+      /offload: the activations of 20 layers in host memory, .* per host of 2 GPUs/,
+    );
+  });
+
+  it('memory: offloaded layers leave the activations term and show as offloaded', async () => {
+    const base =
+      'memory llama-3.1-70b --gpu gb200 --dp 64 --zero 3 --micro-batch 2 --seq-len 8192 --precision fp8';
+    const none = await runCliJson(`${base} --recompute none`);
+    const off = await runCliJson(`${base} --offload-activations 40`);
+    expect(off.json.layout.recompute).toBe('none');
+    expect(off.json.breakdown.offloadedBytes).toBeGreaterThan(0);
+    expect(off.json.breakdown.activations + off.json.breakdown.offloadedBytes).toBeCloseTo(
+      none.json.breakdown.activations,
+      -6,
+    );
+    expect(off.json.offload).toMatchObject({ activationLayers: 40, gpusPerHost: 2 });
+  });
+
+  it('a stack without it, a pipeline, recomputation, too many layers, no host data or bad values are exit 2', async () => {
+    const cases: [command: string, message: string][] = [
+      [`${TRAIN_70B_GB300} --stack torchtitan --offload-activations 20`, '--offload-activations: torchtitan'],
+      [
+        `${TRAIN_70B_GB300} --pp 2 --offload-activations 20`,
+        '--pp: activation offload runs without pipeline parallelism',
+      ],
+      [
+        `${TRAIN_70B_GB300} --recompute full --offload-activations 20`,
+        '--recompute: activation offload replaces recomputation',
+      ],
+      [
+        `${TRAIN_70B_GB300} --offload-activations 80`,
+        '--offload-activations: must be a whole number from 1 to 79',
+      ],
+      [`${TRAIN_70B_GB300} --offload-activations 0`, '--offload-activations'],
+      [`${TRAIN_70B_GB300} --offload-activations x`, '--offload-activations'],
+      [
+        'train --model llama-3-8b --gpu rtx-4090 --gpus 8 --offload-activations 4',
+        '--offload-activations: no host data for rtx-4090',
+      ],
+      ['memory llama-3-8b --mode infer --gpu h100 --offload-activations 4', '--offload-activations'],
+      ['memory llama-3-8b --gpu h100 --method lora --offload-activations 4', '--offload-activations'],
+    ];
+    for (const [command, message] of cases) {
+      const r = await runCli(command);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain(message);
     }
   });
 });

@@ -1,15 +1,21 @@
 /**
- * `--offload none|optimizer|optimizer+params` (train, finetune, memory): the mode with the GPU's host
- * from the catalog, and the lines and JSON that say what it moves to host memory.
+ * `--offload none|optimizer|optimizer+params` (train, finetune, memory) and `--offload-activations N`
+ * (train, memory): the mode or layer count with the GPU's host from the catalog, and the lines and
+ * JSON that say what they move to host memory.
  */
-import { offloadOptions, parseOffloadMode } from '../catalog/hosts.js';
+import { offloadOptions, parseOffloadMode, requireHost } from '../catalog/hosts.js';
 import type { HardwareSpec } from '../core/hardware/hardware-spec.js';
+import type { ActivationOffloadOptions } from '../core/memory/activation-offload.js';
 import { hostFitText, OFFLOADED_STATES } from '../core/memory/offload.js';
 import { type HostMemory, hostMemory, type OffloadOptions } from '../core/memory/training-memory.js';
 import { formatBytes } from './format.js';
+import { positiveInteger } from './options.js';
 
 export const OFFLOAD_HELP =
   'keep model states in host memory: none (default) | optimizer (ZeRO-Offload, Megatron --optimizer-cpu-offload) | optimizer+params (ZeRO-Infinity, FSDP CPUOffload)';
+
+export const ACTIVATION_OFFLOAD_HELP =
+  "keep the first N layers' activations in host memory instead of recomputing them (megatron: --cpu-offloading-num-layers N; no pipeline parallelism, no recomputation)";
 
 /** The offload options of `--offload` on this GPU (undefined for none or no flag). */
 export function offloadFlag(
@@ -19,27 +25,95 @@ export function offloadFlag(
   return text === undefined ? undefined : offloadOptions(parseOffloadMode(text), gpu);
 }
 
-/** Host memory the offloaded states of these stages need (null without offload). */
-export function offloadHostMemory(
-  offload: OffloadOptions | undefined,
-  stages: readonly { readonly offloadedBytes: number }[],
-): HostMemory | null {
-  return offload ? hostMemory(stages, offload.host) : null;
+/** `--offload-activations N` on this GPU: the layer count and the host (undefined without the flag). */
+export function activationOffloadFlag(
+  text: string | undefined,
+  gpu: Pick<HardwareSpec, 'id'>,
+): ActivationOffloadOptions | undefined {
+  if (text === undefined) return undefined;
+  const layers = positiveInteger(text, '--offload-activations', 1);
+  return { layers, host: requireHost(gpu, '--offload-activations') };
 }
 
-/** JSON: the mode, the host and what it holds. */
-export function offloadJson(offload: OffloadOptions, host: HostMemory) {
+/** What a run keeps in host memory: model states (`--offload`), layers' activations, or both. */
+export interface HostUse {
+  readonly offload?: OffloadOptions | undefined;
+  readonly activationOffload?: ActivationOffloadOptions | undefined;
+}
+
+/** `--offload` and `--offload-activations` on this GPU (train). */
+export const offloadFlags = (
+  o: { readonly offload?: string; readonly offloadActivations?: string },
+  gpu: Pick<HardwareSpec, 'id'>,
+): HostUse => ({
+  offload: offloadFlag(o.offload, gpu),
+  activationOffload: activationOffloadFlag(o.offloadActivations, gpu),
+});
+
+/**
+ * `memory`'s offload flags: the mode and layer count as the memory model takes them, and what they
+ * keep in host memory where a GPU is given (its host).
+ */
+export function memoryOffloadFlags(
+  o: { readonly offload?: string; readonly offloadActivations?: string },
+  gpu: Pick<HardwareSpec, 'id'> | null,
+) {
+  const mode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
+  const layers =
+    o.offloadActivations === undefined
+      ? undefined
+      : positiveInteger(o.offloadActivations, '--offload-activations', 1);
   return {
-    mode: offload.mode,
-    hostLinkBytesPerSecondPerDirection: offload.host.linkBytesPerSecondPerDirection,
-    gpusPerHost: offload.host.gpusPerHost,
-    hostMemoryBytesPerSecond: offload.host.memoryBytesPerSecond,
+    mode,
+    layers,
+    use: gpu ? offloadFlags(o, gpu) : {},
+    memory: {
+      ...(mode === 'none' ? {} : { offload: { mode } }),
+      ...(layers !== undefined && { activationOffload: { layers } }),
+    },
+  };
+}
+
+/** `memory --json`'s `offload` field: with the host where a GPU was given; none without offload. */
+export function memoryOffloadJson(f: ReturnType<typeof memoryOffloadFlags>, host: HostMemory | null) {
+  if (f.mode === 'none' && f.layers === undefined) return {};
+  const offload = host
+    ? offloadJson(f.use, host)
+    : { mode: f.mode, ...(f.layers !== undefined && { activationLayers: f.layers }) };
+  return { offload };
+}
+
+const hostOf = (use: HostUse) => use.offload?.host ?? use.activationOffload?.host;
+
+/** Host memory the offloaded states and activations of these stages need (null without offload). */
+export function offloadHostMemory(
+  use: HostUse,
+  stages: readonly { readonly offloadedBytes: number }[],
+): HostMemory | null {
+  const host = hostOf(use);
+  return host ? hostMemory(stages, host) : null;
+}
+
+/** JSON: the mode, the offloaded layers, the host and what it holds. */
+export function offloadJson(use: HostUse, host: HostMemory) {
+  const spec = hostOf(use)!;
+  return {
+    mode: use.offload?.mode ?? 'none',
+    ...(use.activationOffload && { activationLayers: use.activationOffload.layers }),
+    hostLinkBytesPerSecondPerDirection: spec.linkBytesPerSecondPerDirection,
+    gpusPerHost: spec.gpusPerHost,
+    hostMemoryBytesPerSecond: spec.memoryBytesPerSecond,
     ...host,
   };
 }
 
 /** One line: what is offloaded, per GPU and per host, against the host's memory. */
-export function offloadLine(offload: OffloadOptions, host: HostMemory): string {
+export function offloadLine(use: HostUse, host: HostMemory): string {
+  const spec = hostOf(use)!;
   const gb = (bytesPerSecond: number) => `${(bytesPerSecond / 1e9).toFixed(0)} GB/s`;
-  return `offload: ${OFFLOADED_STATES[offload.mode]} in host memory, ${formatBytes(host.bytesPerGpu)}/GPU, ${formatBytes(host.bytesPerHost)} per host of ${offload.host.gpusPerHost} GPUs (${formatBytes(host.capacityBytes)}): ${hostFitText(host)}; link ${gb(offload.host.linkBytesPerSecondPerDirection)} each way, host memory ${gb(offload.host.memoryBytesPerSecond)}`;
+  const what = [
+    use.offload && OFFLOADED_STATES[use.offload.mode],
+    use.activationOffload && `the activations of ${use.activationOffload.layers} layers`,
+  ].filter((w) => w);
+  return `offload: ${what.join(' and ')} in host memory, ${formatBytes(host.bytesPerGpu)}/GPU, ${formatBytes(host.bytesPerHost)} per host of ${spec.gpusPerHost} GPUs (${formatBytes(host.capacityBytes)}): ${hostFitText(host)}; link ${gb(spec.linkBytesPerSecondPerDirection)} each way, host memory ${gb(spec.memoryBytesPerSecond)}`;
 }

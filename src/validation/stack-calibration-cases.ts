@@ -10,9 +10,11 @@ import korthikanti from '../../catalog/validation/korthikanti-2022-table5.json' 
 import nemo from '../../catalog/validation/megatron-bridge-performance-25.11.json' with { type: 'json' };
 import { findCluster, findGpu, findModel } from '../catalog/catalog.js';
 import { STACKS_FILES } from '../catalog/data.js';
+import { requireHost } from '../catalog/hosts.js';
 import { stackFileSchema } from '../catalog/stack-schema.js';
 import { inputError } from '../core/errors.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
+import type { ActivationOffloadOptions } from '../core/memory/activation-offload.js';
 import { OPTIMIZERS, type Optimizer } from '../core/memory/training-memory.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -70,6 +72,8 @@ export function engineStep(
     gradReduceInFp32?: boolean;
     overlapTensorParallel?: boolean;
     fullIterationCudaGraphs?: boolean;
+    /** The recipe's layers whose activations live in host memory (`--offload-activations`). */
+    activationOffload?: ActivationOffloadOptions;
     /** Default AdamW (the NeMo recipes'). */
     optimizer?: Optimizer;
     constraints: LayoutConstraints;
@@ -85,6 +89,7 @@ export function engineStep(
     ...(run.gradReduceInFp32 !== undefined ? { gradReduceInFp32: run.gradReduceInFp32 } : {}),
     ...(run.overlapTensorParallel === true && { overlapTensorParallel: true }),
     ...(run.fullIterationCudaGraphs === true && { fullIterationCudaGraphs: true }),
+    ...(run.activationOffload && { activationOffload: run.activationOffload }),
     gpus: run.gpus,
     constraints: run.constraints,
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
@@ -131,6 +136,8 @@ export type NemoRow = Pick<
   readonly optimizer?: string;
   /** 'full-iteration' where the row's recipe replays each step as one CUDA graph (the archive's meta.cudaGraphs). */
   readonly cudaGraphs?: string;
+  /** Layers whose activations the row's recipe keeps in host memory (the files' meta.activationOffload). */
+  readonly activationOffloadLayers?: number;
 };
 
 /** A row's precision cell as the engine's training precision: FP8 recipes (per-tensor, MXFP8, blockwise) run as fp8. */
@@ -179,14 +186,21 @@ export function nemoSplits(r: NemoRow) {
  */
 export function nemoRun(r: NemoRow) {
   const modelId = NEMO_MODELS[r.model]!;
+  const gpu = NEMO_GPUS[r.system]!;
   return {
     spec: modelSpecFrom(findModel(modelId).config, modelId),
-    cluster: nemoCluster(NEMO_GPUS[r.system]!),
+    cluster: nemoCluster(gpu),
     run: {
       precision: nemoPrecision(r),
       gradReduceInFp32: megatronRecipes.gradReduceInFp32,
       overlapTensorParallel: megatronRecipes.tpCommOverlap && r.tp > 1,
       fullIterationCudaGraphs: r.cudaGraphs === 'full-iteration',
+      ...(r.activationOffloadLayers !== undefined && {
+        activationOffload: {
+          layers: r.activationOffloadLayers,
+          host: requireHost({ id: gpu }, 'activationOffloadLayers'),
+        },
+      }),
       constraints: nemoSplits(r),
     },
   };

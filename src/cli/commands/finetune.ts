@@ -195,7 +195,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const least = plan.search.leastMemory;
   // Every stage of the chosen layout (the search sized only the peak candidates).
   const host = offloadHostMemory(
-    options.offload,
+    { offload: options.offload },
     options.offload
       ? trainingMemory(spec, plan.chosen.layout, {
           ...options,
@@ -249,7 +249,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     energyNote: run.energyNote,
     co2Kg: run.co2Kg,
     range,
-    ...(options.offload && host ? { offload: offloadJson(options.offload, host) } : {}),
+    ...(options.offload && host ? { offload: offloadJson({ offload: options.offload }, host) } : {}),
   };
   // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
   const exitCode = host && !host.fits ? DOES_NOT_FIT : 0;
@@ -281,7 +281,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       memoryBandLine(memoryBand),
       ...compiledLossLines(stack.memory),
       `${fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}${memoryFitLevel === 'estimate' ? '' : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`}`,
-      ...(options.offload && host ? [offloadLine(options.offload, host)] : []),
+      ...(options.offload && host ? [offloadLine({ offload: options.offload }, host)] : []),
     ].join('\n'),
     exitCode,
   };

@@ -1,5 +1,4 @@
 import { findGpu } from '../../catalog/catalog.js';
-import { offloadOptions, parseOffloadMode } from '../../catalog/hosts.js';
 import { bf16GradientBuffers, tensorParallelOverlap } from '../../catalog/stacks.js';
 import { InputError, inputError } from '../../core/errors.js';
 import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
@@ -29,7 +28,8 @@ import {
   ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
-import { foreignModulesWarning, offloadIssues } from '../../core/training/plan.js';
+import { activationOffloadIssues, offloadIssues } from '../../core/training/offload-issues.js';
+import { foreignModulesWarning } from '../../core/training/plan.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
 import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
@@ -44,12 +44,13 @@ import {
   fitVerdict,
   memoryBandLine,
 } from '../memory-breakdown.js';
-import { offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
+import { memoryOffloadFlags, memoryOffloadJson, offloadHostMemory, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
 export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
+  offloadActivations?: string;
   tpCommOverlap?: boolean;
   bf16GradBuffers?: boolean;
   gpu?: string;
@@ -90,6 +91,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
       options,
       {
         recomputeModules: '--recompute-modules',
+        offloadActivations: '--offload-activations',
         tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
         bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
       },
@@ -123,6 +125,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
+        offloadActivations: '--offload-activations',
         mtpLayers: '--mtp-layers',
         etp: '--etp',
         sequenceParallel: '--sequence-parallel',
@@ -160,7 +163,8 @@ function train(
   const given = layoutConstraints(o);
   const { stack, spec } = stackAndModel(o, loaded, 'megatron');
   const recomputeModules = recomputeModulesFlag(o, stack.id, spec);
-  const offloadMode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
+  const offloads = memoryOffloadFlags(o, gpu);
+  const { mode: offloadMode, layers: offloadedLayers } = offloads;
   const layout: ParallelLayout = {
     ...DEFAULT_LAYOUT,
     ...Object.fromEntries(
@@ -181,6 +185,8 @@ function train(
           : stack.parallelism.zeroStages[0]!,
       ) as ParallelLayout['zeroStage']),
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
+    // Offloaded activations replace recomputation (Megatron-Core runs neither beside the other).
+    ...(offloadedLayers !== undefined && given.recompute === undefined && { recompute: 'none' }),
   };
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const stackWarnings = [untrainedMtpWarning(spec, stack), foreignModulesWarning(spec, stack)].filter(
@@ -200,6 +206,7 @@ function train(
     ...issues.filter((i) => i.rule !== ZERO3_WITH_PIPELINE),
     ...stackLayoutIssues(stack, layout),
     ...offloadIssues(offloadMode === 'none' ? undefined : { mode: offloadMode }, stack, layout.zeroStage),
+    ...activationOffloadIssues(offloads.memory.activationOffload, stack, layout, spec.numLayers),
   ];
   if (checked.length > 0) throw new InputError(checked);
   const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, [SWITCH_FLAGS.tpCommOverlap]);
@@ -222,12 +229,11 @@ function train(
     ...(bf16GradBuffers && { mainGradsInFp32: false }),
     ...attentionOptions(o),
     ...(recomputeModules !== undefined && { recomputeModules }),
-    ...(offloadMode === 'none' ? {} : { offload: { mode: offloadMode } }),
+    ...offloads.memory,
   });
   const peak = memory.peak;
   // The host side needs the GPU (its link and host memory, catalog/hosts.json).
-  const offload = gpu && offloadMode !== 'none' ? offloadOptions(offloadMode, gpu) : undefined;
-  const host = offloadHostMemory(offload, memory.stages);
+  const host = offloadHostMemory(offloads.use, memory.stages);
   const band = stackMemoryBand(stack.id, layout.pipelineParallel > 1, false);
   const range = memoryRange(peak.totalBytes, band);
   const fit = fitLine(peak.totalBytes, gpu, range);
@@ -259,9 +265,7 @@ function train(
         fits: fit.fits,
         headroomBytes: fit.headroomBytes,
         memoryFit: fit.memoryFit,
-        ...(offloadMode !== 'none'
-          ? { offload: offload && host ? offloadJson(offload, host) : { mode: offloadMode } }
-          : {}),
+        ...memoryOffloadJson(offloads, host),
       }),
       exitCode: fit.fits === false || host?.fits === false ? DOES_NOT_FIT : 0,
     };
@@ -296,7 +300,7 @@ function train(
       ...compiledLossLines(stack.memory),
       '',
       fit.line,
-      ...(offload && host ? [offloadLine(offload, host)] : []),
+      ...(host ? [offloadLine(offloads.use, host)] : []),
     ].join('\n'),
     exitCode: fit.fits === false || host?.fits === false ? DOES_NOT_FIT : 0,
   };

@@ -30,7 +30,7 @@ import {
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
-import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
+import { offloadFlags, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
@@ -62,6 +62,7 @@ export interface TrainOptions extends LayoutFlags {
   goodput?: string;
   top?: string;
   offload?: string;
+  offloadActivations?: string;
   json?: boolean;
 }
 
@@ -132,7 +133,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recomputeModules !== undefined && { recomputeModules }),
     ...attentionOptions(o),
-    offload: offloadFlag(o.offload, hw.gpu),
+    ...offloadFlags(o, hw.gpu),
   };
 
   const { level: memoryFitLevel, ...memoryFit } = memoryFitFlag(o.memoryFit, stack.id);
@@ -171,11 +172,13 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const { chosen, run, search } = plan;
   const warnings = [...seqLenWarnings, ...(batchNote ? [batchNote] : []), ...plan.warnings];
   const step = chosen.step;
-  const offload = training.offload;
+  const offload = training;
   // Every stage of the chosen layout (the search sized only the peak candidates).
   const host = offloadHostMemory(
     offload,
-    offload ? trainingMemory(spec, chosen.layout, { ...training, stack }).stages : [],
+    offload.offload || offload.activationOffload
+      ? trainingMemory(spec, chosen.layout, { ...training, stack }).stages
+      : [],
   );
   const band = plan.band!;
   const memoryBand = stackMemoryBand(stack.id, chosen.layout.pipelineParallel > 1, false);
@@ -235,7 +238,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     memoryPerGpuBytes: chosen.memoryPerGpuBytes,
     memoryFit: bandedFit(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu.memoryBytes),
     memoryFitAt: memoryFitLevel,
-    ...(offload && host ? { offload: offloadJson(offload, host) } : {}),
+    ...(host ? { offload: offloadJson(offload, host) } : {}),
     stepBreakdownSeconds: step.breakdown,
     ...(run
       ? {
@@ -279,7 +282,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
     ...compiledLossLines(stack.memory),
-    ...(offload && host ? [offloadLine(offload, host)] : []),
+    ...(host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,
   ];
   if (run) {

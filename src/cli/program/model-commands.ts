@@ -1,7 +1,7 @@
 /** Commands about one model: parameters, FLOPs, KV cache and memory per GPU. */
 import type { Command } from 'commander';
 import { addLayoutFlags, RECOMPUTE_MODULES_HELP } from '../layout-flags.js';
-import { OFFLOAD_HELP } from '../offload-flag.js';
+import { ACTIVATION_OFFLOAD_HELP, OFFLOAD_HELP } from '../offload-flag.js';
 import {
   BF16_GRAD_BUFFERS_HELP,
   decimalIndex,
@@ -104,6 +104,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--context <n>', 'inference: tokens per sequence')
       .option('--bf16-grad-buffers', `training: ${BF16_GRAD_BUFFERS_HELP}`)
       .option('--offload <mode>', `training: ${OFFLOAD_HELP}`)
+      .option('--offload-activations <layers>', `training: ${ACTIVATION_OFFLOAD_HELP}`)
       .option('--json', 'machine-readable output')
       .action(async (model, opts) =>
         printResult(ctx, (await import('../commands/memory.js')).memoryCommand(model, opts)),

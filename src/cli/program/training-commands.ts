@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { CLUSTERS_FILES } from '../../catalog/data.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
 import { addLayoutFlags, RECOMPUTE_MODULES_HELP } from '../layout-flags.js';
-import { OFFLOAD_HELP } from '../offload-flag.js';
+import { ACTIVATION_OFFLOAD_HELP, OFFLOAD_HELP } from '../offload-flag.js';
 
 const MEMORY_FIT_HELP =
   "fit layouts at the memory estimate (default), or at its stack's measured-peak band: p10 | p90 (p90: nine in ten measured peaks of the regime would fit; never below the estimate)";
@@ -78,6 +78,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--goodput <f>', 'fraction of time making progress, 0.01–1 (default 0.9, Llama 3)')
       .option('--top <n>', 'how many layouts to list', '5')
       .option('--offload <mode>', OFFLOAD_HELP)
+      .option('--offload-activations <layers>', ACTIVATION_OFFLOAD_HELP)
       .option('--memory-fit <level>', MEMORY_FIT_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => printResult(ctx, (await import('../commands/train.js')).trainCommand(opts))),

@@ -52,6 +52,8 @@ export interface TrainingMemoryOptions {
   readonly mainGradsInFp32?: boolean;
   /** Model states kept in host memory (offload.ts); default none. */
   readonly offload?: { readonly mode: OffloadMode };
+  /** The first N layers' activations kept in host memory (activation-offload.ts); default none. */
+  readonly activationOffload?: { readonly layers: number };
   /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */
   readonly recomputeModules?: readonly RecomputeModule[];
   /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
@@ -103,6 +105,8 @@ export interface StageMemory {
    * (StackMemory.offloadsCheckpoints), per GPU, not in `totalBytes`, `modelStates` or `activations`.
    */
   readonly offloadedBytes: number;
+  /** The part of `offloadedBytes` that is activations (activation-offload.ts), all microbatches in flight. */
+  readonly hostActivationBytes: number;
 }
 
 export interface TrainingMemory {

@@ -22,6 +22,7 @@ import {
   overlapsTensorParallel,
   type ParallelLayout,
 } from '../parallelism/layout.js';
+import { hostActivationBytes } from './activation-offload.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 import { layerParamsPerGpu } from './layer-params-per-gpu.js';
 import {
@@ -36,7 +37,6 @@ import { peakPhase } from './peak-phase.js';
 import { rankLayers, stageMicrobatchesInFlight } from './pipeline-placement.js';
 import type { StageMemory, TrainingMemory, TrainingMemoryOptions } from './training-memory-types.js';
 import {
-  CHECKPOINTS_ON_GPU,
   compiledLossBytes,
   DEFAULT_FRAMEWORK_OVERHEAD_BYTES,
   gradientBytes,
@@ -286,6 +286,7 @@ export function trainingMemory(
       breakdown: peak.breakdown,
       pagedOutBytes: peak.pagedOutBytes,
       offloadedBytes: offloadedBytes + o.hostActivations,
+      hostActivationBytes: o.hostActivations,
     };
   };
 
@@ -318,11 +319,10 @@ export function trainingMemory(
       const counts = kindCountsOf[index]!;
       for (let k = 0; k < byKind.length; k += 1) activations += counts[k]! * byKind[k]!;
     } else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
-    // Offloaded checkpoints (StackMemory.offloadsCheckpoints): host memory holds all but a few.
-    const offloaded =
-      layout.recompute === 'full' && stack?.offloadsCheckpoints && layers > CHECKPOINTS_ON_GPU;
-    const hostActivations = offloaded ? activations * (1 - CHECKPOINTS_ON_GPU / layers) * inFlight : 0;
-    activations -= hostActivations / inFlight;
+    // Activations in host memory (activation-offload.ts): offloaded layers', or an offloading stack's checkpoints.
+    const ckpt = layout.recompute === 'full' && stack?.offloadsCheckpoints === true;
+    const atHost = hostActivationBytes(activations, layers, inFlight, ckpt, options.activationOffload);
+    activations -= atHost / inFlight;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;
     const mtp = holdsHead ? spec.numMtpModules : 0;
@@ -393,7 +393,7 @@ export function trainingMemory(
         ? adapterTrainingStates(params, shards, options.adapter, stack?.peft, layout.recompute)
         : fullTrainingStates(params, shards),
       activations,
-      hostActivations,
+      hostActivations: atHost,
     });
   };
 

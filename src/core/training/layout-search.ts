@@ -224,12 +224,16 @@ function enumerate(
   // With FlashAttention nothing is left for selective recomputation to drop (Korthikanti's
   // selective mode skips the s² score tensors, which FlashAttention never stores): it equals 'none',
   // so the search skips it; a fixed --recompute is always honoured.
+  // Activation offload (Megatron-Core's cpu_offloading) runs without recomputation or a pipeline.
+  const offloadsActivations = options.activationOffload !== undefined;
   const recomputeModes =
     c.recompute !== undefined
       ? [c.recompute]
-      : (options.flashAttention ?? true)
-        ? RECOMPUTE_MODES.filter((r) => r !== 'selective')
-        : RECOMPUTE_MODES;
+      : offloadsActivations
+        ? (['none'] as const)
+        : (options.flashAttention ?? true)
+          ? RECOMPUTE_MODES.filter((r) => r !== 'selective')
+          : RECOMPUTE_MODES;
   const gpuDivisors = divisors(gpus);
   // What the stack can split (catalog/stacks/): an unsupported dimension stays 1.
   const can = options.stack?.parallelism;
@@ -244,7 +248,7 @@ function enumerate(
   );
   for (const tp of tps) {
     const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(
-      (p) => p <= spec.numLayers,
+      (p) => p <= spec.numLayers && (p === 1 || !offloadsActivations),
     );
     for (const pp of pps) {
       const cps = pick(c.contextParallel, only1(can?.context, divisors(gpus / (tp * pp)))).filter(
@@ -340,7 +344,7 @@ function enumerate(
                     if (!fits && !wantsInfeasible(memory - capacity)) continue;
                     costs ??= layerCosts(spec, cluster, layout, options);
                     const step = calibratedStep(
-                      stepTimeFromLayerCosts(spec, cluster, layout, options, costs),
+                      stepTimeFromLayerCosts(spec, cluster, layout, options, costs, peak.hostActivationBytes),
                       options.calibration ?? null,
                     );
                     visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);

@@ -2,13 +2,11 @@
  * A training plan: search the layouts (or evaluate the fixed one), then cost the run.
  * The one entry point the CLI, the web app and the validation share.
  */
-import { InputError, type InputIssue } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import {
   foreignModules,
   largestMemoryTerm,
-  OFFLOAD_MIN_ZERO_STAGE,
-  type OffloadOptions,
   stackLossKernelFor,
   trainingMemory,
 } from '../memory/training-memory.js';
@@ -38,6 +36,7 @@ import {
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
+import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
 import {
   type StackCalibration,
@@ -157,6 +156,7 @@ export function planTraining(
   );
   if (stack) issues.push(...stackLayoutIssues(stack, definedOnly(c)));
   issues.push(...offloadIssues(options.offload, stack, c.zeroStage));
+  issues.push(...activationOffloadIssues(options.activationOffload, stack, c, spec.numLayers));
   issues.push(...stackPrecisionIssues(stack, options.precision));
   const batchIssue =
     c.dataParallel === undefined
@@ -284,40 +284,6 @@ export function planTraining(
     split?.text ?? null,
   ];
   return { search, chosen, run, calibration, band, warnings: warnings.filter((w) => w !== null) };
-}
-
-/**
- * Why offload cannot run as asked (empty when it can): the stack must run the mode (catalog/stacks/
- * `offload`), and a fixed ZeRO stage must shard what it moves (OFFLOAD_MIN_ZERO_STAGE).
- */
-export function offloadIssues(
-  offload: Pick<OffloadOptions, 'mode'> | undefined,
-  stack: StackProfile | undefined,
-  zeroStage?: number,
-): InputIssue[] {
-  if (!offload) return [];
-  const issues: InputIssue[] = [];
-  const modes = stack?.offloadModes;
-  if (stack && !modes?.includes(offload.mode)) {
-    issues.push({
-      code: 'infeasible',
-      path: ['offload'],
-      message: `${stack.name} does not offload '${offload.mode}' to host memory; ${
-        modes && modes.length > 0
-          ? `it offloads: ${modes.join(', ')}`
-          : 'it runs no offload (use --offload none)'
-      }`,
-    });
-  }
-  const minZero = OFFLOAD_MIN_ZERO_STAGE[offload.mode];
-  if (zeroStage !== undefined && zeroStage < minZero) {
-    issues.push({
-      code: 'infeasible',
-      path: ['layout', 'zeroStage'],
-      message: `offload '${offload.mode}' moves each rank's shard and needs ZeRO-${minZero} or above, got ZeRO-${zeroStage}`,
-    });
-  }
-  return issues;
 }
 
 /**

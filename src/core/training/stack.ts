@@ -202,10 +202,9 @@ export interface StackProfile {
   readonly attentionKernel?: FusedAttentionKernel;
   /** Model states the stack can keep in host memory (memory/offload.ts); none when absent. */
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
-  /**
-   * Whether it trains a model's multi-token-prediction modules (catalog `multiTokenPrediction`): where it does
-   * not, the modules are left out of the step and the memory ({@link trainedSpec}).
-   */
+  /** Whether it can keep layers' activations in host memory (memory/activation-offload.ts). */
+  readonly offloadsActivations?: boolean;
+  /** Whether it trains a model's MTP modules (catalog `multiTokenPrediction`); if not, {@link trainedSpec} drops them. */
   readonly trainsMtp: boolean;
   /**
    * The projections it builds as one matrix whatever the checkpoint's layout (catalog `fusedProjections`:

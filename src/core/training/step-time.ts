@@ -9,6 +9,7 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { FusedAttentionKernel } from '../hardware/efficiency.js';
+import { type ActivationOffloadOptions, activationCopySeconds } from '../memory/activation-offload.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
@@ -88,6 +89,8 @@ export interface TrainingOptions {
   readonly adapter?: AdapterRuntime;
   /** Model states in host memory and the host they live on (memory/offload.ts); omit for none. */
   readonly offload?: OffloadOptions;
+  /** The first N layers' activations in host memory (memory/activation-offload.ts); omit for none. */
+  readonly activationOffload?: ActivationOffloadOptions;
 }
 
 export interface StepTimeBreakdown {
@@ -106,7 +109,7 @@ export interface StepTimeBreakdown {
   readonly pipelineBubbleSeconds: number;
   readonly dataParallelCommSeconds: number;
   readonly optimizerSeconds: number;
-  /** Exposed GPU ↔ host copies of offloaded states (data-parallel.ts:offloadSeconds; 0 without offload). */
+  /** Exposed GPU ↔ host copies of offloaded states and activations (data-parallel.ts, activation-offload.ts). */
   readonly hostTransferSeconds: number;
   /** Host time per MoE-layer pass a stack's calibration adds (0 for the engine alone). */
   readonly hostOverheadSeconds: number;
@@ -144,22 +147,13 @@ export interface CalibrationTerms {
   readonly expertGemmSeconds: number;
   /** Exposed expert all-to-all, seconds (bubble share included). */
   readonly expertCommSeconds: number;
-  /**
-   * Passes of one micro-batch (forward and backward) through one MoE layer of the slowest stage, times
-   * the routed experts each GPU holds there (E/EP): Transformer Engine's grouped GEMM takes one
-   * tensor per local expert (`general_grouped_gemm`, `split_quantize`), so its host work per pass
-   * grows with them.
-   */
+  /** Micro-batch passes through the slowest stage's MoE layers × its local experts E/EP (TE's grouped GEMM: a tensor each). */
   readonly localExpertPasses: number;
   /** Passes of one micro-batch (forward and backward) through one layer (any kind) of the slowest stage. */
   readonly layerPasses: number;
-  /**
-   * The layer passes under FSDP's per-layer hooks (parameters gathered and released, gradients
-   * reduce-scattered per layer): every ZeRO-3 layout, and ZeRO-2 where the stack's FSDP wraps each
-   * layer (StackParallelism.zero2LayerHooks); else 0.
-   */
+  /** Layer passes under FSDP's per-layer hooks: ZeRO-3, and ZeRO-2 where StackParallelism.zero2LayerHooks; else 0. */
   readonly zero3LayerPasses: number;
-  /** Offload's host seconds (CPU optimizer step, exposed copies): not scaled as GPU time. */
+  /** Offload's host seconds (CPU optimizer step, exposed state and activation copies): not scaled as GPU time. */
   readonly hostOffloadSeconds?: number;
 }
 
@@ -307,13 +301,14 @@ function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: Stage
   return slowest ? { ...slowest, moeLayers: mostMoeLayers, layers: mostLayers } : stageTimes([], ctx, 0, 0);
 }
 
-/** Step time from precomputed layer costs (the layout search memoises them). */
+/** Step time from precomputed layer costs (the layout search memoises them); activations one microbatch offloads. */
 export function stepTimeFromLayerCosts(
   spec: ModelSpec,
   cluster: ClusterSpec,
   layout: ParallelLayout,
   options: TrainingOptions,
   costs: LayerCosts,
+  hostActivationBytes = 0,
 ): StepTime {
   const t = layout.tensorParallel;
   const p = layout.pipelineParallel;
@@ -361,8 +356,11 @@ export function stepTimeFromLayerCosts(
     lastBackwardSeconds: tb,
   });
 
-  const stepSeconds =
-    pipelineSeconds + dpTimes.syncSeconds + dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds;
+  const offloaded = options.activationOffload;
+  const hostTransfer =
+    dpTimes.hostTransferSeconds +
+    (offloaded ? m * activationCopySeconds(hostActivationBytes, offloaded.host, tf, tb) : 0);
+  const stepSeconds = pipelineSeconds + dpTimes.syncSeconds + dpTimes.optimizerSeconds + hostTransfer;
   const tokensPerStep = options.globalBatchSize * s;
   const metrics = efficiencyMetrics({
     spec,
@@ -398,7 +396,7 @@ export function stepTimeFromLayerCosts(
       pipelineBubbleSeconds: bubble,
       dataParallelCommSeconds: dpTimes.syncSeconds,
       optimizerSeconds: dpTimes.optimizerSeconds,
-      hostTransferSeconds: dpTimes.hostTransferSeconds,
+      hostTransferSeconds: hostTransfer,
       hostOverheadSeconds: 0,
     },
     microbatchForwardSeconds: tf,
@@ -413,7 +411,7 @@ export function stepTimeFromLayerCosts(
         layout.zeroStage === 3 || (layout.zeroStage === 2 && options.zero2LayerHooks === true)
           ? hostPasses * slowest.layers
           : 0,
-      hostOffloadSeconds: options.offload ? dpTimes.optimizerSeconds + dpTimes.hostTransferSeconds : 0,
+      hostOffloadSeconds: (options.offload ? dpTimes.optimizerSeconds : 0) + hostTransfer,
     },
   };
 }

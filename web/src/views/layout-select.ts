@@ -14,7 +14,7 @@ import {
   OFFLOADED_STATES,
   type OffloadMode,
 } from '../../../src/core/memory/offload.js';
-import { offloadIssues } from '../../../src/core/training/plan.js';
+import { offloadIssues } from '../../../src/core/training/offload-issues.js';
 import type { StackId } from '../../../src/core/training/stack.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import {
