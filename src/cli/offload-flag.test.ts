@@ -90,6 +90,27 @@ describe('--offload-activations (megatron --cpu-offloading-num-layers)', () => {
     );
   });
 
+  it('train hints at it where the chosen layout recomputes on one stage and offload beats it by 2%+', async () => {
+    const fixed = await runCliJson(`${TRAIN_70B_GB300} --dp 64`);
+    expect(fixed.json.layout.recompute).toBe('full');
+    const hint = fixed.json.activationOffloadHint;
+    expect(hint.layout).toMatchObject({ pp: 1, recompute: 'none' });
+    expect(hint.stepSeconds).toBeLessThan(0.98 * fixed.json.stepSeconds);
+    // The fewest layers, in eighths of the model, that keep 10% of the GPU's memory free.
+    expect(hint.layers % 10).toBe(0);
+    expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(284208 * 2 ** 20); // GB300's nvidia-smi total
+    const asked = await runCliJson(`${TRAIN_70B_GB300} --dp 64 --offload-activations ${hint.layers}`);
+    expect(asked.json.stepSeconds).toBeCloseTo(hint.stepSeconds, 9);
+    expect((await runCli(`${TRAIN_70B_GB300} --dp 64`)).stdout).toContain(
+      `hint: --offload-activations ${hint.layers} (megatron's CPU offload`,
+    );
+    // None where recomputation is fixed, the stack cannot offload, or the GPU has no host data.
+    for (const flags of ['--dp 64 --recompute full', '--dp 64 --stack torchtitan'])
+      expect((await runCliJson(`${TRAIN_70B_GB300} ${flags}`)).json.activationOffloadHint).toBeNull();
+    const noHost = await runCliJson('train --model llama-3-8b --gpu rtx-4090 --gpus 8 --dp 8 --zero 3');
+    expect(noHost.json.activationOffloadHint).toBeNull();
+  });
+
   it('memory: offloaded layers leave the activations term and show as offloaded', async () => {
     const base =
       'memory llama-3.1-70b --gpu gb200 --dp 64 --zero 3 --micro-batch 2 --seq-len 8192 --precision fp8';

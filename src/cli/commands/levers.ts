@@ -23,10 +23,11 @@ import {
   table,
   toJson,
 } from '../format.js';
+import { doesNotFit } from '../layout-text.js';
 import { finetuneMemoryFitFlag, memoryFitFlag } from '../memory-fit-flag.js';
 import { refuseFlags } from '../options.js';
 import { readText } from '../read-text.js';
-import { doesNotFit, LAYOUT_DOES_NOT_FIT } from './train.js';
+import { LAYOUT_DOES_NOT_FIT } from './train.js';
 
 export interface LeversFlags {
   preset?: string;

@@ -1,4 +1,5 @@
 import { loadCatalog } from '../../catalog/catalog.js';
+import { hostFor } from '../../catalog/hosts.js';
 import { allStackCalibrations, stackSwitches } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
@@ -11,9 +12,8 @@ import {
   globalBatchForTokens,
   globalBatchNote,
 } from '../../core/parallelism/global-batch.js';
-import { overlapsTensorParallel, type ParallelLayout } from '../../core/parallelism/layout.js';
+import { overlapsTensorParallel } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
-import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
@@ -27,6 +27,14 @@ import {
   recomputeModulesFlag,
   stackAndModel,
 } from '../layout-flags.js';
+import {
+  doesNotFit,
+  layoutJson,
+  layoutText,
+  offloadHintJson,
+  offloadHintLines,
+  summary,
+} from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
@@ -149,6 +157,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       stack,
       ...memoryFit,
       calibrationPool: allStackCalibrations(),
+      offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
       cost:
         tokens === undefined
           ? undefined
@@ -267,6 +276,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     layoutsFeasible: search.layoutsFeasible,
     top: search.top.map(summary),
     pareto: search.pareto.map(summary),
+    activationOffloadHint: offloadHintJson(plan.offloadHint),
   };
   // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
   const exitCode = host && !host.fits ? LAYOUT_DOES_NOT_FIT : 0;
@@ -284,6 +294,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...compiledLossLines(stack.memory),
     ...(host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,
+    ...offloadHintLines(plan.offloadHint, step.stepSeconds),
   ];
   if (run) {
     lines.push(
@@ -333,86 +344,4 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ),
   );
   return { output: lines.join('\n'), exitCode };
-}
-
-function layoutJson(l: ParallelLayout) {
-  return {
-    tp: l.tensorParallel,
-    pp: l.pipelineParallel,
-    dp: l.dataParallel,
-    ep: l.expertParallel,
-    ...(l.expertTensorParallel !== undefined && { etp: l.expertTensorParallel }),
-    cp: l.contextParallel,
-    vpp: l.virtualStages,
-    microBatch: l.microBatchSize,
-    recompute: l.recompute,
-    sequenceParallel: l.sequenceParallel,
-    zero: l.zeroStage,
-    schedule: l.schedule,
-  };
-}
-
-/** The layout in words; `modules`: the recompute modules a selective layout re-runs, where named. */
-function layoutText(l: ParallelLayout, modules?: readonly string[]): string {
-  const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
-  if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
-  if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
-  if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
-  if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
-  const named = modules && l.recompute === 'selective' ? ` (${modules.join(', ')})` : '';
-  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}${named}`, `ZeRO-${l.zeroStage}`);
-  if (l.sequenceParallel) parts.push('SP');
-  if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
-  return parts.join(' · ');
-}
-
-function summary(e: EvaluatedLayout) {
-  return {
-    gpus: e.gpus,
-    layout: layoutJson(e.layout),
-    stepSeconds: e.step.stepSeconds,
-    mfu: e.step.mfu,
-    memoryPerGpuBytes: e.memoryPerGpuBytes,
-  };
-}
-
-/** A layout that does not fit: the closest layouts and those that fit (text or --json). */
-export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
-  if (json) {
-    return toJson({
-      fits: false,
-      message: error.issues[0]!.message,
-      capacityBytes: capacity,
-      nearestInfeasible: error.nearestInfeasible.map(summary),
-      fittingAlternatives: error.fittingAlternatives.map(summary),
-    });
-  }
-  const lines = [`does not fit: ${error.issues[0]!.message}`];
-  if (error.nearestInfeasible.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['closest layouts', 'memory/GPU', 'over by'],
-        error.nearestInfeasible.map((e) => [
-          layoutText(e.layout),
-          formatBytes(e.memoryPerGpuBytes),
-          formatBytes(e.memoryPerGpuBytes - capacity),
-        ]),
-      ),
-    );
-  }
-  if (error.fittingAlternatives.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['layouts that fit', 'step (s)', 'memory/GPU'],
-        error.fittingAlternatives.map((e) => [
-          layoutText(e.layout),
-          e.step.stepSeconds.toFixed(3),
-          formatBytes(e.memoryPerGpuBytes),
-        ]),
-      ),
-    );
-  }
-  return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import type { HostSpec } from '../memory/offload.js';
 import {
   foreignModules,
   largestMemoryTerm,
@@ -36,6 +37,7 @@ import {
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
+import { type ActivationOffloadHint, activationOffloadHint } from './offload-hint.js';
 import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
 import {
@@ -65,6 +67,8 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly calibrationPool?: readonly StackCalibration[];
   /** The memory band multiplier a layout must fit at (SearchOptions.memoryFit; `--memory-fit`). */
   readonly memoryFit?: SearchOptions['memoryFit'];
+  /** The GPU's host: where given, the plan says whether activation offload would beat recomputation. */
+  readonly offloadHintHost?: HostSpec;
 }
 
 export interface TrainingPlan {
@@ -79,6 +83,8 @@ export interface TrainingPlan {
   readonly band: ErrorBand | null;
   /** What the plan leaves out of the model as given (MTP modules the stack does not train). */
   readonly warnings: readonly string[];
+  /** Offloaded layers that would beat the chosen layout's recomputation (offload-hint.ts), or null. */
+  readonly offloadHint: ActivationOffloadHint | null;
 }
 
 /** Thrown (as data) when no layout fits: the memory of the closest misses and fitting alternatives. */
@@ -283,7 +289,18 @@ export function planTraining(
     foreignModulesWarning(spec, stack),
     split?.text ?? null,
   ];
-  return { search, chosen, run, calibration, band, warnings: warnings.filter((w) => w !== null) };
+  const offloadHint = options.offloadHintHost
+    ? activationOffloadHint(spec, cluster, { ...stackOptions, calibration }, chosen, options.offloadHintHost)
+    : null;
+  return {
+    search,
+    chosen,
+    run,
+    calibration,
+    band,
+    warnings: warnings.filter((w) => w !== null),
+    offloadHint,
+  };
 }
 
 /**

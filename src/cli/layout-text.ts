@@ -1,0 +1,104 @@
+/**
+ * Training layouts in words and JSON (`train`'s chosen layout, its top and Pareto lists, the offload
+ * hint) and the "does not fit" report with the closest layouts and those that fit.
+ */
+import type { ParallelLayout } from '../core/parallelism/layout.js';
+import type { EvaluatedLayout } from '../core/training/layout-search.js';
+import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
+import type { LayoutDoesNotFitError } from '../core/training/plan.js';
+import { formatBytes, table, toJson } from './format.js';
+
+export function layoutJson(l: ParallelLayout) {
+  return {
+    tp: l.tensorParallel,
+    pp: l.pipelineParallel,
+    dp: l.dataParallel,
+    ep: l.expertParallel,
+    ...(l.expertTensorParallel !== undefined && { etp: l.expertTensorParallel }),
+    cp: l.contextParallel,
+    vpp: l.virtualStages,
+    microBatch: l.microBatchSize,
+    recompute: l.recompute,
+    sequenceParallel: l.sequenceParallel,
+    zero: l.zeroStage,
+    schedule: l.schedule,
+  };
+}
+
+/** The layout in words; `modules`: the recompute modules a selective layout re-runs, where named. */
+export function layoutText(l: ParallelLayout, modules?: readonly string[]): string {
+  const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
+  if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
+  if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
+  if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
+  if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
+  const named = modules && l.recompute === 'selective' ? ` (${modules.join(', ')})` : '';
+  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}${named}`, `ZeRO-${l.zeroStage}`);
+  if (l.sequenceParallel) parts.push('SP');
+  if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
+  return parts.join(' · ');
+}
+
+export function summary(e: EvaluatedLayout) {
+  return {
+    gpus: e.gpus,
+    layout: layoutJson(e.layout),
+    stepSeconds: e.step.stepSeconds,
+    mfu: e.step.mfu,
+    memoryPerGpuBytes: e.memoryPerGpuBytes,
+  };
+}
+
+/** A layout that does not fit: the closest layouts and those that fit (text or --json). */
+export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
+  if (json) {
+    return toJson({
+      fits: false,
+      message: error.issues[0]!.message,
+      capacityBytes: capacity,
+      nearestInfeasible: error.nearestInfeasible.map(summary),
+      fittingAlternatives: error.fittingAlternatives.map(summary),
+    });
+  }
+  const lines = [`does not fit: ${error.issues[0]!.message}`];
+  if (error.nearestInfeasible.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['closest layouts', 'memory/GPU', 'over by'],
+        error.nearestInfeasible.map((e) => [
+          layoutText(e.layout),
+          formatBytes(e.memoryPerGpuBytes),
+          formatBytes(e.memoryPerGpuBytes - capacity),
+        ]),
+      ),
+    );
+  }
+  if (error.fittingAlternatives.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['layouts that fit', 'step (s)', 'memory/GPU'],
+        error.fittingAlternatives.map((e) => [
+          layoutText(e.layout),
+          e.step.stepSeconds.toFixed(3),
+          formatBytes(e.memoryPerGpuBytes),
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `--offload-activations N` where it would beat the chosen layout's recomputation (offload-hint.ts). */
+export const offloadHintJson = (hint: ActivationOffloadHint | null) =>
+  hint && { layers: hint.layers, ...summary(hint.best) };
+
+/** The hint in words, with the step it would save (none without a hint). */
+export function offloadHintLines(hint: ActivationOffloadHint | null, stepSeconds: number): string[] {
+  if (!hint) return [];
+  const s = hint.best.step.stepSeconds;
+  return [
+    `hint: --offload-activations ${hint.layers} (megatron's CPU offload of that many layers' activations) runs ${layoutText(hint.best.layout)} without recomputation: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
+  ];
+}
