@@ -184,7 +184,7 @@ describe('Serve view tasks = llmecon serve', () => {
 
   it('self-hosting vs the API: the API bill at the day’s traffic and a curve over 1M–1T tokens a day', () => {
     const a = apiTask(base);
-    expect(a.api).toBe('gpt-4o-mini');
+    expect(a.api).toBe('gpt-5.4-mini');
     expect(a.apiUsdPerDay).toBeGreaterThan(0);
     expect(a.curve.series).toHaveLength(25);
     expect(a.curve.series[0]!.tokensPerDay).toBe(1e6);

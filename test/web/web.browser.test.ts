@@ -295,11 +295,11 @@ describe('web app in Chromium', () => {
       w.baselineCostUsd,
     );
     // Self-hosting vs the API comes last (its own task in the worker).
-    await page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]').waitFor({ timeout: 60_000 });
+    await page.locator('svg[aria-label^="Self-hosting vs gpt-5.4-mini"]').waitFor({ timeout: 60_000 });
     // Its break-even carries the serving band's P10–P90 and names the calibration behind it.
     expect(
       await page
-        .locator('figure', { has: page.locator('svg[aria-label^="Self-hosting vs gpt-4o-mini"]') })
+        .locator('figure', { has: page.locator('svg[aria-label^="Self-hosting vs gpt-5.4-mini"]') })
         .locator('figcaption')
         .textContent(),
     ).toMatch(/\(P10 ([\d.]+[KMB]?|none up to 1T) – P90 ([\d.]+[KMB]?|none up to 1T);\s+trt-llm × hopper/);

@@ -260,7 +260,7 @@ export function defaultState(exampleYaml: string): AppState {
       tpotSloSeconds: 0.05,
       ttftSloSeconds: 0,
       usdPerGpuHour: 2,
-      api: 'gpt-4o-mini',
+      api: 'gpt-5.4-mini',
       engine: 'none',
       memFraction: 0,
       chunkTokens: 0,

@@ -25,7 +25,7 @@ export function registerServingCommands(cli: Command, ctx: ProgramContext): void
       .description('self-hosting vs an API: $ per day across volumes and the break-even volume')
       .option(
         '--api <id>',
-        'catalog API (deepseek-chat, gpt-4o-mini, glm-3-turbo, ...) or a key of --api-prices',
+        'catalog API (gpt-5.4-mini, deepseek-v4-flash, claude-haiku-4.5, ...; an unknown id lists them) or a key of --api-prices',
       )
       .option('--api-prices <file>', "LiteLLM's model_prices_and_context_window.json (read locally)")
       .option('--tokens-per-day <n>', 'also compare at this volume (input + output tokens per day)')
@@ -34,6 +34,6 @@ export function registerServingCommands(cli: Command, ctx: ProgramContext): void
       .action(async (opts) =>
         printResult(ctx, (await import('../commands/compare-api.js')).compareApiCommand(opts)),
       ),
-    'llmecon compare-api --model llama-3.1-70b --gpu h100 --weights fp8 --api gpt-4o-mini --input-tokens 2048 --output-tokens 256 --tokens-per-day 2B',
+    'llmecon compare-api --model llama-3.1-70b --gpu h100 --weights fp8 --api gpt-5.4-mini --input-tokens 2048 --output-tokens 256 --tokens-per-day 2B',
   );
 }
