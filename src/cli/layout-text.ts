@@ -69,7 +69,8 @@ export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json:
         error.nearestInfeasible.map((e) => [
           layoutText(e.layout),
           formatBytes(e.memoryPerGpuBytes),
-          formatBytes(e.memoryPerGpuBytes - capacity),
+          // A layout under the GPU's capacity missed on the host's (offloaded activations).
+          e.memoryPerGpuBytes > capacity ? formatBytes(e.memoryPerGpuBytes - capacity) : 'host memory',
         ]),
       ),
     );

@@ -96,7 +96,7 @@ describe('--offload-activations (megatron --cpu-offloading-num-layers)', () => {
     const hint = fixed.json.activationOffloadHint;
     expect(hint.layout).toMatchObject({ pp: 1, recompute: 'none' });
     expect(hint.stepSeconds).toBeLessThan(0.98 * fixed.json.stepSeconds);
-    // The fewest layers, in eighths of the model, that keep 10% of the GPU's memory free.
+    // The fewest layers, in eighths of the model, whose peak × 1.1 fits the GPU.
     expect(hint.layers % 10).toBe(0);
     expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(284208 * 2 ** 20); // GB300's nvidia-smi total
     const asked = await runCliJson(`${TRAIN_70B_GB300} --dp 64 --offload-activations ${hint.layers}`);
@@ -109,6 +109,17 @@ describe('--offload-activations (megatron --cpu-offloading-num-layers)', () => {
       expect((await runCliJson(`${TRAIN_70B_GB300} ${flags}`)).json.activationOffloadHint).toBeNull();
     const noHost = await runCliJson('train --model llama-3-8b --gpu rtx-4090 --gpus 8 --dp 8 --zero 3');
     expect(noHost.json.activationOffloadHint).toBeNull();
+  });
+
+  it("the search keeps to layouts whose offloaded activations fit the host's memory", async () => {
+    const GB200 = TRAIN_70B_GB300.replace('gb300', 'gb200').replace('--micro-batch 2 ', '');
+    const searched = await runCliJson(`${GB200} --offload-activations 79`);
+    expect(searched.code).toBe(0);
+    expect(searched.json.offload.fits).toBe(true);
+    const fixed = await runCli(`${GB200} --micro-batch 4 --cp 1 --offload-activations 79`);
+    expect(fixed.code).toBe(3);
+    expect(fixed.stdout).toMatch(/fits on the GPU, but its offloaded activations need .* per host of 2 GPUs/);
+    expect(fixed.stdout).toContain('host memory');
   });
 
   it('memory: offloaded layers leave the activations term and show as offloaded', async () => {
@@ -139,6 +150,14 @@ describe('--offload-activations (megatron --cpu-offloading-num-layers)', () => {
       [
         `${TRAIN_70B_GB300} --offload-activations 80`,
         '--offload-activations: must be a whole number from 1 to 79',
+      ],
+      [
+        `${TRAIN_70B_GB300} --vpp 2 --offload-activations 20`,
+        '--vpp: activation offload runs without pipeline',
+      ],
+      [
+        `${TRAIN_70B_GB300} --schedule dualpipe --offload-activations 20`,
+        '--schedule: activation offload runs',
       ],
       [`${TRAIN_70B_GB300} --offload-activations 0`, '--offload-activations'],
       [`${TRAIN_70B_GB300} --offload-activations x`, '--offload-activations'],

@@ -63,10 +63,17 @@ export function memoryOffloadFlags(
     o.offloadActivations === undefined
       ? undefined
       : positiveInteger(o.offloadActivations, '--offload-activations', 1);
+  const use: HostUse = gpu
+    ? {
+        offload: offloadOptions(mode, gpu),
+        activationOffload:
+          layers === undefined ? undefined : { layers, host: requireHost(gpu, '--offload-activations') },
+      }
+    : {};
   return {
     mode,
     layers,
-    use: gpu ? offloadFlags(o, gpu) : {},
+    use,
     memory: {
       ...(mode === 'none' ? {} : { offload: { mode } }),
       ...(layers !== undefined && { activationOffload: { layers } }),

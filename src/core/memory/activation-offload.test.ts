@@ -6,9 +6,16 @@ import { hostFor } from '../../catalog/hosts.js';
 import { findStack } from '../../catalog/stacks.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
+import { calibratedStep } from '../training/calibrated-step.js';
 import { activationOffloadIssues } from '../training/offload-issues.js';
-import { layerCosts, stepTimeFromLayerCosts } from '../training/step-time.js';
-import { activationCopySeconds, hostActivationBytes, hostCopyBytesPerSecond } from './activation-offload.js';
+import { layerCosts, stepTimeFromLayerCosts, trainingStepTime } from '../training/step-time.js';
+import {
+  activationCopy,
+  exposedCopySeconds,
+  firstLayersActivationBytes,
+  hostActivationBytes,
+  hostCopyBytesPerSecond,
+} from './activation-offload.js';
 import type { HostSpec } from './offload.js';
 import { type MemoryBreakdown, trainingMemory } from './training-memory.js';
 
@@ -19,10 +26,25 @@ const grace: HostSpec = {
   memoryBytes: 480e9,
 };
 
-describe('hostActivationBytes', () => {
-  it('N of L layers leave the GPU (TE: at most L − N layer sets on the GPU), times the microbatches in flight', () => {
-    expect(hostActivationBytes(80e9, 80, 1, false, { layers: 20 })).toBeCloseTo(20e9, 0);
-    expect(hostActivationBytes(80e9, 80, 3, false, { layers: 20 })).toBeCloseTo(60e9, 0);
+describe('hostActivationBytes and firstLayersActivationBytes', () => {
+  it("the offloaded layers' bytes times the microbatches in flight (TE: at most L − N layer sets on the GPU)", () => {
+    expect(hostActivationBytes(80e9, 80, 1, false, 20e9)).toBe(20e9);
+    expect(hostActivationBytes(80e9, 80, 3, false, 20e9)).toBe(60e9);
+  });
+  it('the first N layers as their kinds hold them: DeepSeek-V3 offloads its three dense layers first', () => {
+    const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+    const per = { dense: 3, moe: 5 };
+    expect(firstLayersActivationBytes(v3, undefined, null, per)).toBeUndefined();
+    expect(firstLayersActivationBytes(v3, { layers: 3 }, null, per)).toBe(9);
+    expect(firstLayersActivationBytes(v3, { layers: 10 }, null, per)).toBe(9 + 7 * 5);
+    // A hybrid (per-kind) model: each layer's own kind, in order; never past the last layer.
+    const nano = modelSpecFrom(findModel('nemotron-3-nano-30b-a3b').config, 'nemotron-3-nano-30b-a3b');
+    const kinds = Array.from({ length: 8 }, (_, k) => 10 ** k);
+    const all = firstLayersActivationBytes(nano, { layers: 1e6 }, kinds, per)!;
+    expect(firstLayersActivationBytes(nano, { layers: nano.numLayers }, kinds, per)).toBe(all);
+    const four = firstLayersActivationBytes(nano, { layers: 4 }, kinds, per)!;
+    expect(four).toBeGreaterThan(0);
+    expect(four).toBeLessThan(all);
   });
   it("an offloading stack's checkpoints under full recomputation keep two on the GPU; without either, none leave", () => {
     expect(hostActivationBytes(10e9, 10, 1, true, undefined)).toBeCloseTo(8e9, 0);
@@ -30,20 +52,23 @@ describe('hostActivationBytes', () => {
   });
 });
 
-describe('activationCopySeconds', () => {
+const copySeconds = (bytes: number, host: HostSpec, forward: number, backward: number) =>
+  exposedCopySeconds(activationCopy(bytes, host, forward, backward));
+
+describe('activation copies', () => {
   it('copies run at the link or the host memory shared by its GPUs, whichever is lower', () => {
     expect(hostCopyBytesPerSecond(grace)).toBeCloseTo(255.5e9, 0);
     expect(hostCopyBytesPerSecond({ ...grace, linkBytesPerSecondPerDirection: 63e9 })).toBe(63e9);
   });
   it('each direction hides behind its own pass and shows only the excess', () => {
     const copy = 100e9 / 255.5e9;
-    expect(activationCopySeconds(100e9, grace, 1, 2)).toBe(0);
-    expect(activationCopySeconds(100e9, grace, 0.1, 0.2)).toBeCloseTo(copy - 0.1 + (copy - 0.2), 12);
+    expect(copySeconds(100e9, grace, 1, 2)).toBe(0);
+    expect(copySeconds(100e9, grace, 0.1, 0.2)).toBeCloseTo(copy - 0.1 + (copy - 0.2), 12);
   });
   test.prop([fc.double({ min: 0, max: 1e12, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true })])(
     'never negative, and never more than both copies',
     (bytes, seconds) => {
-      const t = activationCopySeconds(bytes, grace, seconds, 2 * seconds);
+      const t = copySeconds(bytes, grace, seconds, 2 * seconds);
       expect(t).toBeGreaterThanOrEqual(0);
       expect(t).toBeLessThanOrEqual((2 * bytes) / hostCopyBytesPerSecond(grace) + 1e-12);
     },
@@ -96,6 +121,12 @@ describe('training memory and step time with --offload-activations', () => {
       );
     const base = stepTimeFromLayerCosts(spec, cluster, layout, options, costs);
     expect(at(hostFor('gb300')!).stepSeconds).toBe(base.stepSeconds);
+    // trainingStepTime sizes the offloaded bytes itself, as the layout search passes them.
+    const alone = (host: HostSpec) =>
+      trainingStepTime(spec, cluster, layout, { ...options, activationOffload: { layers: 20, host } });
+    expect(alone({ ...grace, linkBytesPerSecondPerDirection: 10e9 }).stepSeconds).toBe(
+      at({ ...grace, linkBytesPerSecondPerDirection: 10e9 }).stepSeconds,
+    );
     const slow = at({ ...grace, linkBytesPerSecondPerDirection: 10e9 });
     const copy = bytes / 10e9;
     const exposed =
@@ -119,5 +150,37 @@ describe('activationOffloadIssues (Megatron-Core TransformerConfig)', () => {
     );
     expect(msg({ layers: 20 }, megatron, { recompute: 'full' }, 80)[0]).toMatch(/replaces recomputation/);
     expect(msg({ layers: 80 }, megatron, {}, 80)[0]).toMatch(/from 1 to 79/);
+  });
+});
+
+describe('calibratedStep with offloaded activations', () => {
+  const cluster = findCluster('dgx-h100');
+  const slow = { ...grace, linkBytesPerSecondPerDirection: 30e9 };
+  const step = trainingStepTime(spec, cluster, layout, {
+    ...options,
+    activationOffload: { layers: 20, host: slow },
+  });
+  const parameters = {
+    stepTimeScale: 1.3,
+    attentionScale: 1.1,
+    expertScale: 1,
+    localExpertOverheadSeconds: 0,
+    layerOverheadSeconds: 0,
+    zero3LayerOverheadSeconds: 0,
+  };
+  it('the copies show only beyond the passes as the stack runs them, and the breakdown sums to the step', () => {
+    expect(step.breakdown.hostTransferSeconds).toBeGreaterThan(0);
+    const calibrated = calibratedStep(step, parameters);
+    const copy = step.calibrationTerms.activationCopy!;
+    const passes = { forwardSeconds: 1.3 * copy.forwardSeconds, backwardSeconds: 1.3 * copy.backwardSeconds };
+    expect(calibrated.breakdown.hostTransferSeconds).toBeCloseTo(
+      copy.microbatches * exposedCopySeconds({ ...copy, ...passes }),
+      9,
+    );
+    expect(calibrated.breakdown.hostTransferSeconds).toBeLessThan(step.breakdown.hostTransferSeconds);
+    const sum = Object.values(calibrated.breakdown).reduce((a, x) => a + x, 0);
+    expect(sum).toBeCloseTo(calibrated.stepSeconds, 9);
+    // The GPU's optimizer step is scaled with the rest: only --offload's CPU step is host time.
+    expect(calibrated.breakdown.optimizerSeconds).toBeCloseTo(1.3 * step.breakdown.optimizerSeconds, 12);
   });
 });

@@ -6,7 +6,9 @@
  * L − N layers' activations at a time; nothing is recomputed. Also the checkpoints an offloading
  * stack (Unsloth) keeps in host memory under full recomputation.
  */
+import type { ModelSpec } from '../model/spec.js';
 import type { HostSpec } from './offload.js';
+import { layerKindIndex, moeLayerPrefix } from './pipeline-placement.js';
 import { CHECKPOINTS_ON_GPU } from './training-recipes.js';
 
 /** `--offload-activations N`: the layers whose activations live in host memory, and that host. */
@@ -16,10 +18,33 @@ export interface ActivationOffloadOptions {
 }
 
 /**
+ * One microbatch's activations of the model's first N layers (the ones Transformer Engine offloads),
+ * each as its kind holds them: per layer kind (`perKind`, layerKinds' order), or a dense and a MoE layer's.
+ */
+export function firstLayersActivationBytes(
+  spec: ModelSpec,
+  offload: { readonly layers: number } | undefined,
+  perKind: readonly number[] | null,
+  perLayer: { readonly dense: number; readonly moe: number },
+): number | undefined {
+  if (!offload) return undefined;
+  const n = Math.min(offload.layers, spec.numLayers);
+  if (!perKind) {
+    const moeLayers = moeLayerPrefix(spec)[n]!;
+    return (n - moeLayers) * perLayer.dense + moeLayers * perLayer.moe;
+  }
+  const kindOf = layerKindIndex(spec);
+  let bytes = 0;
+  for (let i = 0; i < n; i += 1) bytes += perKind[kindOf[i]!]!;
+  return bytes;
+}
+
+/**
  * The bytes of a stage's activations held in host memory, all its microbatches in flight together:
- * N of its `layers` layers' share under activation offload (TE: "at most (model_layers − num_layers)
- * sets of activations are on GPU at any time"), or all but {@link CHECKPOINTS_ON_GPU} checkpoints
- * where the stack offloads them under full recomputation (`offloadsCheckpoints`: StackMemory's).
+ * the offloaded layers' (`offloaded`, one microbatch's: firstLayersActivationBytes; TE keeps "at most
+ * (model_layers − num_layers) sets of activations on GPU at any time"), or all but
+ * {@link CHECKPOINTS_ON_GPU} checkpoints where the stack offloads them under full recomputation
+ * (`offloadsCheckpoints`: StackMemory's).
  */
 export function hostActivationBytes(
   /** The stage's layers' activations of one microbatch. */
@@ -27,11 +52,11 @@ export function hostActivationBytes(
   layers: number,
   inFlight: number,
   offloadsCheckpoints: boolean,
-  offload: { readonly layers: number } | undefined,
+  offloaded: number | undefined,
 ): number {
-  if (offload && layers > 0) return activations * Math.min(1, offload.layers / layers) * inFlight;
-  const offloaded = offloadsCheckpoints && layers > CHECKPOINTS_ON_GPU;
-  return offloaded ? activations * (1 - CHECKPOINTS_ON_GPU / layers) * inFlight : 0;
+  if (offloaded !== undefined) return offloaded * inFlight;
+  const checkpoints = offloadsCheckpoints && layers > CHECKPOINTS_ON_GPU;
+  return checkpoints ? activations * (1 - CHECKPOINTS_ON_GPU / layers) * inFlight : 0;
 }
 
 /**
@@ -47,12 +72,24 @@ export const hostCopyBytesPerSecond = (host: HostSpec): number =>
  * stream) and shows only where it outlasts that pass (TE: compute is stalled to keep at most L − N
  * layers' activations on the GPU, and a reload must finish before its layer's backward).
  */
-export function activationCopySeconds(
+export const exposedCopySeconds = (copy: ActivationCopy): number =>
+  Math.max(0, copy.copySeconds - copy.forwardSeconds) + Math.max(0, copy.copySeconds - copy.backwardSeconds);
+
+/** One microbatch's activation copies: seconds each way, against its forward and backward pass. */
+export interface ActivationCopy {
+  readonly copySeconds: number;
+  readonly forwardSeconds: number;
+  readonly backwardSeconds: number;
+}
+
+/** One microbatch's copies of `bytesPerMicrobatch` over the host's copy bandwidth, against its passes. */
+export const activationCopy = (
   bytesPerMicrobatch: number,
   host: HostSpec,
   forwardSeconds: number,
   backwardSeconds: number,
-): number {
-  const copy = bytesPerMicrobatch / hostCopyBytesPerSecond(host);
-  return Math.max(0, copy - forwardSeconds) + Math.max(0, copy - backwardSeconds);
-}
+): ActivationCopy => ({
+  copySeconds: bytesPerMicrobatch / hostCopyBytesPerSecond(host),
+  forwardSeconds,
+  backwardSeconds,
+});

@@ -80,7 +80,7 @@ const rankLayersCache = new WeakMap<ModelSpec, Map<number, RankLayers>>();
 const kindIndexCache = new WeakMap<ModelSpec, Int32Array>();
 
 /** Each layer's index in `layerKinds(spec)` (cached per spec). */
-function layerKindIndex(spec: ModelSpec): Int32Array {
+export function layerKindIndex(spec: ModelSpec): Int32Array {
   let index = kindIndexCache.get(spec);
   if (!index) {
     const position = new Map(layerKinds(spec).map(({ layer }, k) => [layerKey(layer), k]));

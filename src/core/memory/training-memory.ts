@@ -22,7 +22,7 @@ import {
   overlapsTensorParallel,
   type ParallelLayout,
 } from '../parallelism/layout.js';
-import { hostActivationBytes } from './activation-offload.js';
+import { firstLayersActivationBytes, hostActivationBytes } from './activation-offload.js';
 import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
 import { layerParamsPerGpu } from './layer-params-per-gpu.js';
 import {
@@ -140,9 +140,8 @@ export function trainingMemory(
   const reserve = stack?.allocatorReserveFraction ?? 0;
   const offloadMode = options.offload?.mode ?? 'none';
   const optimizerStep = offloadMode === 'none' ? stack?.optimizerStep : undefined; // offloaded: a CPU step
-  // Activations of one layer: per layer kind (layerKinds' order) for hybrid, sparse and MLP-less
-  // models, summed over a stage's layers by how many of each kind it holds (pipeline-placement.ts
-  // rankLayers); otherwise of a dense and a MoE layer.
+  // One layer's activations: per kind (layerKinds' order; summed by the counts of pipeline-placement.ts
+  // rankLayers) for hybrid, sparse and MLP-less models; otherwise of a dense and a MoE layer.
   const byKind = hasNewLayerKinds(spec)
     ? layerKinds(spec).map(({ layer }) => activationBytesPerLayer(spec, layer, layout, actOptions))
     : null;
@@ -321,7 +320,8 @@ export function trainingMemory(
     } else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
     // Activations in host memory (activation-offload.ts): offloaded layers', or an offloading stack's checkpoints.
     const ckpt = layout.recompute === 'full' && stack?.offloadsCheckpoints === true;
-    const atHost = hostActivationBytes(activations, layers, inFlight, ckpt, options.activationOffload);
+    const first = firstLayersActivationBytes(spec, options.activationOffload, byKind, perLayerAct);
+    const atHost = hostActivationBytes(activations, layers, inFlight, ckpt, first);
     activations -= atHost / inFlight;
     const holdsEmbedding = index === 0;
     const holdsHead = index === p - 1;

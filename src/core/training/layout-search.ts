@@ -226,6 +226,7 @@ function enumerate(
   // so the search skips it; a fixed --recompute is always honoured.
   // Activation offload (Megatron-Core's cpu_offloading) runs without recomputation or a pipeline.
   const offloadsActivations = options.activationOffload !== undefined;
+  const host = options.activationOffload?.host;
   const recomputeModes =
     c.recompute !== undefined
       ? [c.recompute]
@@ -338,16 +339,26 @@ function enumerate(
                     // The estimate must fit under capacity at the asked band multiplier (--memory-fit).
                     const margin = (pp > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
                     const capacity = cluster.gpu.memoryBytes / margin;
-                    const fits = memory <= capacity;
-                    if (!fits) missedBy.set(rest, memory - capacity);
+                    // Offloaded activations must fit the host's memory too (every GPU of a host alike).
+                    const hostOver = host ? peak.offloadedBytes * host.gpusPerHost - host.memoryBytes : 0;
+                    const over = Math.max(memory - capacity, hostOver);
+                    const fits = over <= 0;
+                    if (!fits) missedBy.set(rest, over);
                     // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
-                    if (!fits && !wantsInfeasible(memory - capacity)) continue;
+                    if (!fits && !wantsInfeasible(over)) continue;
                     costs ??= layerCosts(spec, cluster, layout, options);
                     const step = calibratedStep(
-                      stepTimeFromLayerCosts(spec, cluster, layout, options, costs, peak.hostActivationBytes),
+                      stepTimeFromLayerCosts(
+                        spec,
+                        cluster,
+                        layout,
+                        options,
+                        costs,
+                        peak.hostActivationBytes / peak.microbatchesInFlight,
+                      ),
                       options.calibration ?? null,
                     );
-                    visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, memory - capacity);
+                    visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, over);
                   }
                 }
               }

@@ -26,8 +26,8 @@ const MEMORY_MARGIN = 1.1;
 /**
  * The fewest offloaded layers (tried in eighths of the model) whose fastest layout steps fastest, when
  * that beats the chosen layout's: only where the chosen layout recomputes on one pipeline stage, the
- * stack runs activation offload, the user fixed no recomputation, the layout keeps 10% of the GPU's
- * memory free and the host holds what is offloaded.
+ * stack runs activation offload, the user fixed no recomputation, the layout's peak × 1.1 fits the GPU
+ * and the host holds what is offloaded.
  */
 export function activationOffloadHint(
   spec: ModelSpec,
@@ -57,7 +57,7 @@ export function activationOffloadHint(
       pareto: false,
       memoryFit: { single: Math.max(MEMORY_MARGIN, options.memoryFit?.single ?? 1), pipeline: MEMORY_MARGIN },
     });
-    if (!best || best.peak.offloadedBytes * host.gpusPerHost > host.memoryBytes) continue;
+    if (!best) continue; // the search keeps to layouts whose offloaded activations fit the host
     const bar = hint ? hint.best.step.stepSeconds : chosen.step.stepSeconds * MIN_STEP_RATIO;
     if (best.step.stepSeconds < bar) hint = { layers, best };
   }

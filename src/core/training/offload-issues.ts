@@ -66,7 +66,9 @@ export function activationOffloadIssues(
     issues.push(
       issue(
         ['activationOffload'],
-        `must be a whole number from 1 to ${numLayers - 1} (fewer than the model's ${numLayers} layers), got ${offload.layers}`,
+        numLayers < 2
+          ? `needs a model of two or more layers (Megatron-Core offloads fewer than all of them); this one has ${numLayers}`
+          : `must be a whole number from 1 to ${numLayers - 1} (fewer than the model's ${numLayers} layers), got ${offload.layers}`,
       ),
     );
   if ((c.pipelineParallel ?? 1) > 1)
@@ -80,7 +82,22 @@ export function activationOffloadIssues(
     issues.push(
       issue(
         ['layout', 'recompute'],
-        `activation offload replaces recomputation (Megatron-Core runs neither beside the other), got --recompute ${c.recompute}`,
+        `activation offload replaces recomputation (Megatron-Core runs neither beside the other), got recomputation '${c.recompute}'`,
+      ),
+    );
+  // One pipeline stage: no interleaved chunks, no pipeline schedule but 1F1B (which pp 1 runs as plain steps).
+  if ((c.virtualStages ?? 1) > 1)
+    issues.push(
+      issue(
+        ['layout', 'virtualStages'],
+        `activation offload runs without pipeline parallelism, got ${c.virtualStages} virtual stages`,
+      ),
+    );
+  if (c.schedule !== undefined && c.schedule !== '1f1b')
+    issues.push(
+      issue(
+        ['layout', 'schedule'],
+        `activation offload runs without pipeline parallelism, got the ${c.schedule} schedule`,
       ),
     );
   return issues;

@@ -256,7 +256,15 @@ export function planTraining(
         margin === 1
           ? ''
           : ` (× ${margin.toFixed(2)}, the asked memory band: ${gib(closest.memoryPerGpuBytes * margin)})`;
-      detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)}${banded} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${largest.cut}`;
+      const host = options.activationOffload?.host;
+      // Offload replaces recomputation: more offloaded layers cut the activations.
+      const cut =
+        options.activationOffload && largest.term === 'activations'
+          ? `more --offload-activations layers (up to ${spec.numLayers - 1})`
+          : largest.cut;
+      detail = `${c.tensorParallel && c.pipelineParallel && c.dataParallel ? 'the fixed layout' : 'the closest layout'} needs ${gib(closest.memoryPerGpuBytes)}${banded} per GPU${stage} of ${gib(cluster.gpu.memoryBytes)}; the largest term is ${largest.term} at ${gib(largest.bytes)}: cut it with ${cut}`;
+      if (host && closest.memoryPerGpuBytes * margin <= cluster.gpu.memoryBytes)
+        detail = `the closest layout fits on the GPU, but its offloaded activations need ${gib(peak.offloadedBytes * host.gpusPerHost)} per host of ${host.gpusPerHost} GPUs (${gib(host.memoryBytes)}): offload fewer layers or use a smaller micro-batch`;
     }
     const suggestion =
       alternatives.best && Object.keys(definedOnly(options.constraints)).length > 0

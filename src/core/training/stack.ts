@@ -17,7 +17,8 @@ import type { LossKernel } from '../model/operation-types.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { median } from '../statistics.js';
 import type { ModelRecord } from '../uncertainty/model-record.js';
-import type { StepTime } from './step-time.js';
+
+export { calibratedStep } from './calibrated-step.js';
 
 export const STACK_IDS = [
   'megatron',
@@ -335,65 +336,6 @@ export function calibratedRatio(p: CalibrationParameters, t: CalibrationShares):
     p.layerOverheadSeconds * t.layerPassesPerSecond +
     p.zero3LayerOverheadSeconds * t.zero3LayerPassesPerSecond
   );
-}
-
-/** The engine's step time as the stack runs it, with the fitted (family × stack) parameters. */
-export function calibratedStep(step: StepTime, calibration: CalibrationParameters | null): StepTime {
-  if (!calibration) return step;
-  const k = calibration.stepTimeScale;
-  const terms = step.calibrationTerms;
-  const attentionExtra = k * (calibration.attentionScale - 1) * terms.attentionSeconds;
-  const expertExtra = k * (calibration.expertScale - 1);
-  const host =
-    calibration.localExpertOverheadSeconds * terms.localExpertPasses +
-    calibration.layerOverheadSeconds * terms.layerPasses +
-    calibration.zero3LayerOverheadSeconds * terms.zero3LayerPasses;
-  // Offload's host time (CPU optimizer step, PCIe/C2C copies) is not GPU kernel time: left unscaled.
-  const hostOffload = terms.hostOffloadSeconds ?? 0;
-  const stepSeconds =
-    k * (step.stepSeconds - hostOffload) +
-    hostOffload +
-    attentionExtra +
-    expertExtra * (terms.expertGemmSeconds + terms.expertCommSeconds) +
-    host;
-  if (stepSeconds === step.stepSeconds) return step;
-  const slower = stepSeconds / step.stepSeconds;
-  // A plain loop: the layout search calibrates every layout that fits (hundreds of thousands for MoE).
-  const scaled = { ...step.breakdown } as Record<keyof StepTime['breakdown'], number>;
-  for (const key in scaled) scaled[key as keyof StepTime['breakdown']] *= k;
-  // The bubble's share of each extra stays with its kind of work: the breakdown still sums to the step.
-  const breakdown: StepTime['breakdown'] = {
-    ...scaled,
-    ...(hostOffload > 0 && {
-      optimizerSeconds: step.breakdown.optimizerSeconds,
-      hostTransferSeconds: step.breakdown.hostTransferSeconds,
-    }),
-    attentionSeconds: scaled.attentionSeconds + attentionExtra,
-    gemmSeconds: scaled.gemmSeconds + expertExtra * terms.expertGemmSeconds,
-    expertParallelCommSeconds: scaled.expertParallelCommSeconds + expertExtra * terms.expertCommSeconds,
-    hostOverheadSeconds: scaled.hostOverheadSeconds + host,
-  };
-  return {
-    ...step,
-    stepSeconds,
-    tokensPerSecond: step.tokensPerSecond / slower,
-    mfu: step.mfu / slower,
-    mfuNonCausal: step.mfuNonCausal / slower,
-    hfu: step.hfu / slower,
-    hardwareFlopsPerSecondPerGpuNonCausal: step.hardwareFlopsPerSecondPerGpuNonCausal / slower,
-    breakdown,
-    microbatchForwardSeconds: step.microbatchForwardSeconds * slower,
-    microbatchBackwardSeconds: step.microbatchBackwardSeconds * slower,
-    calibrationTerms: {
-      attentionSeconds: k * calibration.attentionScale * terms.attentionSeconds,
-      expertGemmSeconds: k * calibration.expertScale * terms.expertGemmSeconds,
-      expertCommSeconds: k * calibration.expertScale * terms.expertCommSeconds,
-      localExpertPasses: terms.localExpertPasses,
-      layerPasses: terms.layerPasses,
-      zero3LayerPasses: terms.zero3LayerPasses,
-      hostOffloadSeconds: hostOffload,
-    },
-  };
 }
 
 /** |published / prediction − 1| of each case of a fit, predicted without it (its leave-one-out residuals). */

@@ -9,8 +9,13 @@
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { collectiveSeconds, placement } from '../hardware/collectives.js';
 import type { FusedAttentionKernel } from '../hardware/efficiency.js';
-import { type ActivationOffloadOptions, activationCopySeconds } from '../memory/activation-offload.js';
+import {
+  type ActivationOffloadOptions,
+  activationCopy,
+  exposedCopySeconds,
+} from '../memory/activation-offload.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
+import { trainingMemory } from '../memory/training-memory.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -93,69 +98,9 @@ export interface TrainingOptions {
   readonly activationOffload?: ActivationOffloadOptions;
 }
 
-export interface StepTimeBreakdown {
-  /** GEMMs incl. adapters and recomputation, all microbatches, on the slowest stage. */
-  readonly gemmSeconds: number;
-  readonly attentionSeconds: number;
-  readonly elementwiseSeconds: number;
-  readonly tensorParallelCommSeconds: number;
-  readonly contextParallelCommSeconds: number;
-  readonly expertParallelCommSeconds: number;
-  readonly pipelineCommSeconds: number;
-  /** FP32 main-grad accumulation after each microbatch's backward. */
-  readonly gradientAccumulationSeconds: number;
-  /** QLoRA: NF4 → BF16 dequantisation of the frozen weights, every forward, backward and recompute. */
-  readonly dequantizationSeconds: number;
-  readonly pipelineBubbleSeconds: number;
-  readonly dataParallelCommSeconds: number;
-  readonly optimizerSeconds: number;
-  /** Exposed GPU ↔ host copies of offloaded states and activations (data-parallel.ts, activation-offload.ts). */
-  readonly hostTransferSeconds: number;
-  /** Host time per MoE-layer pass a stack's calibration adds (0 for the engine alone). */
-  readonly hostOverheadSeconds: number;
-}
+import type { StepTime } from './step-time-types.js';
 
-export interface StepTime {
-  readonly stepSeconds: number;
-  readonly tokensPerStep: number;
-  readonly tokensPerSecond: number;
-  readonly gpus: number;
-  readonly microbatches: number;
-  /** Model FLOPs per step (causal attention, no recomputation) and per GPU per second. */
-  readonly modelFlopsPerStep: number;
-  /** Model FLOPs/s per GPU / dense BF16 peak (the convention of DeepSeek, Meta and Megatron). */
-  readonly mfu: number;
-  /** MFU with the full attention matrix counted (Megatron's convention). */
-  readonly mfuNonCausal: number;
-  /** Hardware FLOPs (incl. recomputation) per GPU per second / dense BF16 peak. */
-  readonly hfu: number;
-  /** Hardware FLOPs per GPU per second with the full attention matrix (Megatron's "achieved TFLOP/s"). */
-  readonly hardwareFlopsPerSecondPerGpuNonCausal: number;
-  readonly breakdown: StepTimeBreakdown;
-  /** Forward and backward time of one microbatch on the slowest stage. */
-  readonly microbatchForwardSeconds: number;
-  readonly microbatchBackwardSeconds: number;
-  /** What a stack's calibration scales beyond the whole step (stack.ts: calibratedStep). */
-  readonly calibrationTerms: CalibrationTerms;
-}
-
-/** Parts of a step that a stack's calibration treats apart from the rest (all on the critical path). */
-export interface CalibrationTerms {
-  /** Attention (and mixer) kernels, seconds (bubble share included). */
-  readonly attentionSeconds: number;
-  /** Routed-expert and router GEMMs, seconds (bubble share included). */
-  readonly expertGemmSeconds: number;
-  /** Exposed expert all-to-all, seconds (bubble share included). */
-  readonly expertCommSeconds: number;
-  /** Micro-batch passes through the slowest stage's MoE layers × its local experts E/EP (TE's grouped GEMM: a tensor each). */
-  readonly localExpertPasses: number;
-  /** Passes of one micro-batch (forward and backward) through one layer (any kind) of the slowest stage. */
-  readonly layerPasses: number;
-  /** Layer passes under FSDP's per-layer hooks: ZeRO-3, and ZeRO-2 where StackParallelism.zero2LayerHooks; else 0. */
-  readonly zero3LayerPasses: number;
-  /** Offload's host seconds (CPU optimizer step, exposed state and activation copies): not scaled as GPU time. */
-  readonly hostOffloadSeconds?: number;
-}
+export type { CalibrationTerms, StepTime, StepTimeBreakdown } from './step-time-types.js';
 
 /** Routed experts one GPU holds per MoE layer (E/EP; 0 for a dense model). */
 export function localExperts(spec: ModelSpec, layout: ParallelLayout): number {
@@ -169,7 +114,17 @@ export function trainingStepTime(
   layout: ParallelLayout,
   options: TrainingOptions,
 ): StepTime {
-  return stepTimeFromLayerCosts(spec, cluster, layout, options, layerCosts(spec, cluster, layout, options));
+  // Offloaded activations of one microbatch (pp 1: one in flight), as the layout search passes them.
+  const memory = options.activationOffload ? trainingMemory(spec, layout, options).peak : null;
+  const bytes = memory ? memory.hostActivationBytes / memory.microbatchesInFlight : 0;
+  return stepTimeFromLayerCosts(
+    spec,
+    cluster,
+    layout,
+    options,
+    layerCosts(spec, cluster, layout, options),
+    bytes,
+  );
 }
 
 /** One micro-batch on one stage: forward, backward and each kind of work over both. */
@@ -357,9 +312,8 @@ export function stepTimeFromLayerCosts(
   });
 
   const offloaded = options.activationOffload;
-  const hostTransfer =
-    dpTimes.hostTransferSeconds +
-    (offloaded ? m * activationCopySeconds(hostActivationBytes, offloaded.host, tf, tb) : 0);
+  const copy = offloaded ? activationCopy(hostActivationBytes, offloaded.host, tf, tb) : null;
+  const hostTransfer = dpTimes.hostTransferSeconds + (copy ? m * exposedCopySeconds(copy) : 0);
   const stepSeconds = pipelineSeconds + dpTimes.syncSeconds + dpTimes.optimizerSeconds + hostTransfer;
   const tokensPerStep = options.globalBatchSize * s;
   const metrics = efficiencyMetrics({
@@ -412,6 +366,8 @@ export function stepTimeFromLayerCosts(
           ? hostPasses * slowest.layers
           : 0,
       hostOffloadSeconds: (options.offload ? dpTimes.optimizerSeconds : 0) + hostTransfer,
+      hostOptimizerSeconds: options.offload ? dpTimes.optimizerSeconds : 0,
+      ...(copy && { activationCopy: { ...copy, microbatches: m } }),
     },
   };
 }
