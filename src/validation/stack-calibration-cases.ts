@@ -19,6 +19,7 @@ import { OPTIMIZERS, type Optimizer } from '../core/memory/training-memory.js';
 import { specFromInput } from '../core/model/model-spec-schema.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import type { RecomputeModule } from '../core/parallelism/layout.js';
 import type { ErrorBand } from '../core/training/error-band.js';
 import type { LayoutConstraints } from '../core/training/layout-search.js';
 import { planTraining } from '../core/training/plan.js';
@@ -74,6 +75,8 @@ export function engineStep(
     fullIterationCudaGraphs?: boolean;
     /** The recipe's layers whose activations live in host memory (`--offload-activations`). */
     activationOffload?: ActivationOffloadOptions;
+    /** The recipe's Megatron-Core recompute modules under selective recomputation. */
+    recomputeModules?: readonly RecomputeModule[];
     /** Default AdamW (the NeMo recipes'). */
     optimizer?: Optimizer;
     constraints: LayoutConstraints;
@@ -90,6 +93,7 @@ export function engineStep(
     ...(run.overlapTensorParallel === true && { overlapTensorParallel: true }),
     ...(run.fullIterationCudaGraphs === true && { fullIterationCudaGraphs: true }),
     ...(run.activationOffload && { activationOffload: run.activationOffload }),
+    ...(run.recomputeModules && { recomputeModules: run.recomputeModules }),
     gpus: run.gpus,
     constraints: run.constraints,
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
@@ -138,6 +142,8 @@ export type NemoRow = Pick<
   readonly cudaGraphs?: string;
   /** Layers whose activations the row's recipe keeps in host memory (the files' meta.activationOffload). */
   readonly activationOffloadLayers?: number;
+  /** The recipe's recompute modules ([]: none), where read (the files' meta.recompute); else the search picks. */
+  readonly recomputeModules?: readonly string[];
 };
 
 /** A row's precision cell as the engine's training precision: FP8 recipes (per-tensor, MXFP8, blockwise) run as fp8. */
@@ -176,6 +182,9 @@ export function nemoSplits(r: NemoRow) {
     microBatchSize: r.microBatch,
     sequenceParallel: r.tp > 1,
     zeroStage: r.fsdp ? 3 : 1,
+    ...(r.recomputeModules && {
+      recompute: r.recomputeModules.length > 0 ? ('selective' as const) : ('none' as const),
+    }),
   } as const;
 }
 
@@ -201,6 +210,8 @@ export function nemoRun(r: NemoRow) {
           host: requireHost({ id: gpu }, 'activationOffloadLayers'),
         },
       }),
+      ...(r.recomputeModules &&
+        r.recomputeModules.length > 0 && { recomputeModules: r.recomputeModules as RecomputeModule[] }),
       constraints: nemoSplits(r),
     },
   };
