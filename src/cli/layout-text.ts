@@ -60,35 +60,29 @@ export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json:
       fittingAlternatives: error.fittingAlternatives.map(summary),
     });
   }
-  const lines = [`does not fit: ${error.issues[0]!.message}`];
-  if (error.nearestInfeasible.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['closest layouts', 'memory/GPU', 'over by'],
-        error.nearestInfeasible.map((e) => [
-          layoutText(e.layout),
-          formatBytes(e.memoryPerGpuBytes),
-          // A layout under the GPU's capacity missed on the host's (offloaded activations).
-          e.memoryPerGpuBytes > capacity ? formatBytes(e.memoryPerGpuBytes - capacity) : 'host memory',
-        ]),
-      ),
-    );
-  }
-  if (error.fittingAlternatives.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['layouts that fit', 'step (s)', 'memory/GPU'],
-        error.fittingAlternatives.map((e) => [
-          layoutText(e.layout),
-          e.step.stepSeconds.toFixed(3),
-          formatBytes(e.memoryPerGpuBytes),
-        ]),
-      ),
-    );
-  }
-  return lines.join('\n');
+  // Each table after a blank line, where it has rows.
+  const section = (headers: string[], rows: string[][]) =>
+    rows.length > 0 ? ['', table(headers, rows)] : [];
+  return [
+    `does not fit: ${error.issues[0]!.message}`,
+    ...section(
+      ['closest layouts', 'memory/GPU', 'over by'],
+      error.nearestInfeasible.map((e) => [
+        layoutText(e.layout),
+        formatBytes(e.memoryPerGpuBytes),
+        // A layout under the GPU's capacity missed on the host's (offloaded activations).
+        e.memoryPerGpuBytes > capacity ? formatBytes(e.memoryPerGpuBytes - capacity) : 'host memory',
+      ]),
+    ),
+    ...section(
+      ['layouts that fit', 'step (s)', 'memory/GPU'],
+      error.fittingAlternatives.map((e) => [
+        layoutText(e.layout),
+        e.step.stepSeconds.toFixed(3),
+        formatBytes(e.memoryPerGpuBytes),
+      ]),
+    ),
+  ].join('\n');
 }
 
 /** `--offload-activations N` where it would beat the chosen layout's recomputation (offload-hint.ts). */

@@ -25,15 +25,18 @@ export function offloadFlag(
   return text === undefined ? undefined : offloadOptions(parseOffloadMode(text), gpu);
 }
 
-/** `--offload-activations N` on this GPU: the layer count and the host (undefined without the flag). */
-export function activationOffloadFlag(
-  text: string | undefined,
+const ACTIVATION_FLAG = '--offload-activations';
+
+/** `--offload-activations N`'s layer count (undefined without the flag). */
+const offloadedLayers = (text: string | undefined): number | undefined =>
+  text === undefined ? undefined : positiveInteger(text, ACTIVATION_FLAG, 1);
+
+/** Those layers with the GPU's host (undefined without them). */
+const withHost = (
+  layers: number | undefined,
   gpu: Pick<HardwareSpec, 'id'>,
-): ActivationOffloadOptions | undefined {
-  if (text === undefined) return undefined;
-  const layers = positiveInteger(text, '--offload-activations', 1);
-  return { layers, host: requireHost(gpu, '--offload-activations') };
-}
+): ActivationOffloadOptions | undefined =>
+  layers === undefined ? undefined : { layers, host: requireHost(gpu, ACTIVATION_FLAG) };
 
 /** What a run keeps in host memory: model states (`--offload`), layers' activations, or both. */
 export interface HostUse {
@@ -47,7 +50,7 @@ export const offloadFlags = (
   gpu: Pick<HardwareSpec, 'id'>,
 ): HostUse => ({
   offload: offloadFlag(o.offload, gpu),
-  activationOffload: activationOffloadFlag(o.offloadActivations, gpu),
+  activationOffload: withHost(offloadedLayers(o.offloadActivations), gpu),
 });
 
 /**
@@ -59,16 +62,9 @@ export function memoryOffloadFlags(
   gpu: Pick<HardwareSpec, 'id'> | null,
 ) {
   const mode = o.offload === undefined ? 'none' : parseOffloadMode(o.offload);
-  const layers =
-    o.offloadActivations === undefined
-      ? undefined
-      : positiveInteger(o.offloadActivations, '--offload-activations', 1);
+  const layers = offloadedLayers(o.offloadActivations);
   const use: HostUse = gpu
-    ? {
-        offload: offloadOptions(mode, gpu),
-        activationOffload:
-          layers === undefined ? undefined : { layers, host: requireHost(gpu, '--offload-activations') },
-      }
+    ? { offload: offloadOptions(mode, gpu), activationOffload: withHost(layers, gpu) }
     : {};
   return {
     mode,

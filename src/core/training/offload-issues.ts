@@ -71,13 +71,6 @@ export function activationOffloadIssues(
           : `must be a whole number from 1 to ${numLayers - 1} (fewer than the model's ${numLayers} layers), got ${offload.layers}`,
       ),
     );
-  if ((c.pipelineParallel ?? 1) > 1)
-    issues.push(
-      issue(
-        ['layout', 'pipelineParallel'],
-        `activation offload runs without pipeline parallelism (Megatron-Core), got pp ${c.pipelineParallel}`,
-      ),
-    );
   if (c.recompute !== undefined && c.recompute !== 'none')
     issues.push(
       issue(
@@ -85,20 +78,19 @@ export function activationOffloadIssues(
         `activation offload replaces recomputation (Megatron-Core runs neither beside the other), got recomputation '${c.recompute}'`,
       ),
     );
-  // One pipeline stage: no interleaved chunks, no pipeline schedule but 1F1B (which pp 1 runs as plain steps).
-  if ((c.virtualStages ?? 1) > 1)
-    issues.push(
-      issue(
-        ['layout', 'virtualStages'],
-        `activation offload runs without pipeline parallelism, got ${c.virtualStages} virtual stages`,
-      ),
-    );
-  if (c.schedule !== undefined && c.schedule !== '1f1b')
-    issues.push(
-      issue(
-        ['layout', 'schedule'],
-        `activation offload runs without pipeline parallelism, got the ${c.schedule} schedule`,
-      ),
-    );
+  // One pipeline stage: no stages, interleaved chunks or pipeline schedule but 1F1B (plain steps at pp 1).
+  const pipeline: [field: string, asked: boolean, got: string][] = [
+    ['pipelineParallel', (c.pipelineParallel ?? 1) > 1, `pp ${c.pipelineParallel}`],
+    ['virtualStages', (c.virtualStages ?? 1) > 1, `${c.virtualStages} virtual stages`],
+    ['schedule', c.schedule !== undefined && c.schedule !== '1f1b', `the ${c.schedule} schedule`],
+  ];
+  for (const [field, asked, got] of pipeline)
+    if (asked)
+      issues.push(
+        issue(
+          ['layout', field],
+          `activation offload runs without pipeline parallelism (Megatron-Core), got ${got}`,
+        ),
+      );
   return issues;
 }
