@@ -9,6 +9,7 @@ import type { LayerMixer, ModelSpec } from '../core/model/spec.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { StackId } from '../core/training/stack.js';
 import type { StepTime } from '../core/training/step-time.js';
+import type { CalibrationTerms } from '../core/training/step-time-types.js';
 
 export interface CalibrationCase {
   readonly id: string;
@@ -22,7 +23,10 @@ export interface CalibrationCase {
   /** Published and engine step seconds (or another time-like figure in the same unit). */
   readonly published: number;
   readonly engine: number;
-  /** Share of the engine's step in attention kernels. */
+  /** The engine's step and its calibration terms: what the fitted parameters act on (calibratedRatio). */
+  readonly stepSeconds: number;
+  readonly calibrationTerms: CalibrationTerms;
+  /** Share of the engine's step in attention kernels (reported; the fit reads calibrationTerms). */
   readonly attentionFraction: number;
   /** Share of the engine's step in routed-expert GEMMs and exposed expert all-to-all. */
   readonly expertFraction: number;
@@ -90,6 +94,8 @@ export function caseTerms(
   };
   const terms = step.calibrationTerms;
   return {
+    stepSeconds: T,
+    calibrationTerms: terms,
     attentionFraction: terms.attentionSeconds / T,
     expertFraction: (terms.expertGemmSeconds + terms.expertCommSeconds) / T,
     localExpertPassesPerSecond: terms.localExpertPasses / T,

@@ -155,14 +155,10 @@ describe('calibration and bands', () => {
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;
     const t = raw.calibrationTerms;
     expect(t.expertGemmSeconds + t.expertCommSeconds + t.localExpertPasses).toBe(0);
-    const ratio = calibratedRatio(cal, {
-      attentionFraction: t.attentionSeconds / raw.stepSeconds,
-      expertFraction: 0,
-      localExpertPassesPerSecond: 0,
-      layerPassesPerSecond: 0,
-      zero3LayerPassesPerSecond: 0,
-    });
-    expect(plan.chosen.step.stepSeconds).toBeCloseTo(raw.stepSeconds * ratio, 10);
+    const calibrated = cal.stepTimeScale * (raw.stepSeconds + (cal.attentionScale - 1) * t.attentionSeconds);
+    expect(plan.chosen.step.stepSeconds).toBeCloseTo(calibrated, 10);
+    // The fit weighs a case by the same formula.
+    expect(raw.stepSeconds * calibratedRatio(cal, raw)).toBeCloseTo(calibrated, 10);
     // The breakdown still sums to the calibrated step.
     const parts = Object.values(plan.chosen.step.breakdown).reduce((a, b) => a + b, 0);
     expect(parts).toBeCloseTo(plan.chosen.step.stepSeconds, 9);
@@ -293,6 +289,7 @@ describe('calibration and bands', () => {
     moe = 0,
     passes = 0,
     attention = 0.1,
+    host = 0,
   ) => ({
     id,
     stack: 'megatron' as const,
@@ -303,6 +300,16 @@ describe('calibration and bands', () => {
     gpus: 8,
     published,
     engine,
+    stepSeconds: 1,
+    calibrationTerms: {
+      attentionSeconds: attention,
+      expertGemmSeconds: moe,
+      expertCommSeconds: 0,
+      localExpertPasses: passes,
+      layerPasses: 0,
+      zero3LayerPasses: 0,
+      hostOffloadSeconds: host,
+    },
     attentionFraction: attention,
     expertFraction: moe,
     localExpertPassesPerSecond: passes,
@@ -320,6 +327,16 @@ describe('calibration and bands', () => {
       microbatches: 1,
       shares: { gemm: 1, attention: 0, elementwise: 0, comm: 0, bubble: 0, dpOpt: 0 },
     },
+  });
+  it('the fit leaves host offload time unscaled, as every prediction does (calibratedStep)', () => {
+    // Engine steps of 1 s with 0, 0.3 and 0.6 s of CPU optimizer step and copies; the stack runs the GPU
+    // part 1.5× slower. Scaling the host time too (the fit before the fifty-fifth pass) finds no common k.
+    const c = (id: string, host: number) => synthetic(id, 'x', 1, 1.5 * (1 - host) + host, 0, 0, 0.1, host);
+    const cases = [c('a', 0), c('b', 0.3), c('c', 0.6)];
+    const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
+    expect(fit.stepTimeScale).toBeCloseTo(1.5, 6);
+    for (const r of fit.leaveOneOutLogResiduals) expect(r).toBeCloseTo(0, 6);
+    for (const x of cases) expect(calibratedRatio(fit, x)).toBeCloseTo(x.published, 6);
   });
   it('leave-one-out: cases that agree give zero residuals; the scale is their common ratio', () => {
     const c = (id: string, engine: number) => synthetic(id, 'x', engine, 1.5 * engine);

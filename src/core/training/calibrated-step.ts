@@ -1,16 +1,38 @@
 /**
  * A step time as a software stack runs it: the engine's step scaled by the fitted (GPU family × stack)
- * parameters (stack.ts), its breakdown still summing to the step. Split out of stack.ts.
+ * parameters (stack.ts), its breakdown still summing to the step. The fit (validation/stack-calibration.ts)
+ * and every prediction use this one formula.
  */
 import { exposedCopySeconds } from '../memory/activation-offload.js';
 import type { CalibrationParameters } from './stack.js';
 import type { StepTime } from './step-time.js';
+import type { CalibrationTerms } from './step-time-types.js';
 
-/** The engine's step time as the stack runs it, with the fitted (family × stack) parameters. */
-export function calibratedStep(step: StepTime, calibration: CalibrationParameters | null): StepTime {
-  if (!calibration) return step;
+/** An engine step as the calibration reads it: its seconds and the terms the parameters act on. */
+export type CalibrationInputs = Pick<StepTime, 'stepSeconds' | 'calibrationTerms'>;
+
+/** The calibrated step and its extras over k × the engine's step, by kind of work. */
+interface CalibratedParts {
+  readonly stepSeconds: number;
+  readonly attentionExtra: number;
+  /** (x − 1)·k: the extra per second of routed-expert work. */
+  readonly expertExtra: number;
+  readonly host: number;
+  readonly hostOffload: number;
+  /** Activation copies exposed again against the calibrated passes, minus the engine's exposure. */
+  readonly actMoved: number;
+}
+
+/**
+ * k·(T − host offload) + host offload + the copies' change in exposure + k·(a − 1)·attention
+ * + k·(x − 1)·experts + o·n + h·l + z·l₃ (docs/training-engine.md, "Calibration").
+ */
+function calibratedParts(
+  engineSeconds: number,
+  terms: CalibrationTerms,
+  calibration: CalibrationParameters,
+): CalibratedParts {
   const k = calibration.stepTimeScale;
-  const terms = step.calibrationTerms;
   const attentionExtra = k * (calibration.attentionScale - 1) * terms.attentionSeconds;
   const expertExtra = k * (calibration.expertScale - 1);
   const host =
@@ -24,19 +46,36 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   const actMoved = act
     ? act.microbatches *
       (exposedCopySeconds({
-        ...act,
+        copySeconds: act.copySeconds,
         forwardSeconds: k * act.forwardSeconds,
         backwardSeconds: k * act.backwardSeconds,
       }) -
         exposedCopySeconds(act))
     : 0;
   const stepSeconds =
-    k * (step.stepSeconds - hostOffload) +
+    k * (engineSeconds - hostOffload) +
     hostOffload +
     actMoved +
     attentionExtra +
     expertExtra * (terms.expertGemmSeconds + terms.expertCommSeconds) +
     host;
+  return { stepSeconds, attentionExtra, expertExtra, host, hostOffload, actMoved };
+}
+
+/** Calibrated time per engine second of a step under the parameters (what the fit weighs per case). */
+export const calibratedRatio = (calibration: CalibrationParameters, step: CalibrationInputs): number =>
+  calibratedParts(step.stepSeconds, step.calibrationTerms, calibration).stepSeconds / step.stepSeconds;
+
+/** The engine's step time as the stack runs it, with the fitted (family × stack) parameters. */
+export function calibratedStep(step: StepTime, calibration: CalibrationParameters | null): StepTime {
+  if (!calibration) return step;
+  const k = calibration.stepTimeScale;
+  const terms = step.calibrationTerms;
+  const { stepSeconds, attentionExtra, expertExtra, host, hostOffload, actMoved } = calibratedParts(
+    step.stepSeconds,
+    terms,
+    calibration,
+  );
   if (stepSeconds === step.stepSeconds) return step;
   const slower = stepSeconds / step.stepSeconds;
   // A plain loop: the layout search calibrates every layout that fits (hundreds of thousands for MoE).
@@ -46,7 +85,9 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   const breakdown: StepTime['breakdown'] = {
     ...scaled,
     ...((terms.hostOptimizerSeconds ?? 0) > 0 && { optimizerSeconds: step.breakdown.optimizerSeconds }),
-    ...((hostOffload > 0 || act) && { hostTransferSeconds: step.breakdown.hostTransferSeconds + actMoved }),
+    ...((hostOffload > 0 || terms.activationCopy) && {
+      hostTransferSeconds: step.breakdown.hostTransferSeconds + actMoved,
+    }),
     attentionSeconds: scaled.attentionSeconds + attentionExtra,
     gemmSeconds: scaled.gemmSeconds + expertExtra * terms.expertGemmSeconds,
     expertParallelCommSeconds: scaled.expertParallelCommSeconds + expertExtra * terms.expertCommSeconds,

@@ -18,7 +18,7 @@ import type { ParallelLayout } from '../parallelism/layout.js';
 import { median } from '../statistics.js';
 import type { ModelRecord } from '../uncertainty/model-record.js';
 
-export { calibratedStep } from './calibrated-step.js';
+export { type CalibrationInputs, calibratedRatio, calibratedStep } from './calibrated-step.js';
 
 export const STACK_IDS = [
   'megatron',
@@ -305,38 +305,6 @@ export const NEUTRAL_CALIBRATION_TERMS: Omit<CalibrationParameters, 'stepTimeSca
   layerOverheadSeconds: 0,
   zero3LayerOverheadSeconds: 0,
 };
-
-/** A step's calibration terms per engine second (what {@link calibratedRatio} weighs). */
-export interface CalibrationShares {
-  /** Attention kernels over the step. */
-  readonly attentionFraction: number;
-  /** Routed-expert GEMMs and expert all-to-all over the step. */
-  readonly expertFraction: number;
-  /** MoE-layer passes on the critical path (the stage with most MoE layers) × local experts, per engine second. */
-  readonly localExpertPassesPerSecond: number;
-  /** Layer passes (any layer, the stage with most layers) on the critical path per engine second. */
-  readonly layerPassesPerSecond: number;
-  /** Layer passes of a ZeRO-3/FSDP layout per engine second (0 otherwise). */
-  readonly zero3LayerPassesPerSecond: number;
-}
-
-/**
- * Calibrated time per unit of engine time: k·(1 + (a − 1)·attention + (x − 1)·experts) + o·n
- * + h·l + z·l₃ (h, z: host seconds per layer pass and per FSDP-hooked layer pass (ZeRO-3; ZeRO-2 under zero2LayerHooks), l and l₃ those passes per
- * engine second; the eager-dispatch terms, 0 unless fitted), with
- * attention and experts the shares of the engine's step, n its MoE-layer passes × local experts per
- * second; k the compute scale, a the attention factor, x the expert factor, o the host seconds per
- * local expert per MoE-layer pass.
- */
-export function calibratedRatio(p: CalibrationParameters, t: CalibrationShares): number {
-  return (
-    p.stepTimeScale *
-      (1 + (p.attentionScale - 1) * t.attentionFraction + (p.expertScale - 1) * t.expertFraction) +
-    p.localExpertOverheadSeconds * t.localExpertPassesPerSecond +
-    p.layerOverheadSeconds * t.layerPassesPerSecond +
-    p.zero3LayerOverheadSeconds * t.zero3LayerPassesPerSecond
-  );
-}
 
 /** |published / prediction − 1| of each case of a fit, predicted without it (its leave-one-out residuals). */
 export const leaveOneOutErrors = (c: Pick<StackCalibration, 'leaveOneOutLogResiduals'>): number[] =>
