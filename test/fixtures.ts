@@ -1,5 +1,7 @@
 /** Shared test fixtures: published architectures without a config.json, and fixed cost assumptions. */
 import { specFromInput } from '../src/core/model/model-spec-schema.js';
+import type { CalibrationTerms } from '../src/core/training/step-time-types.js';
+import type { CalibrationCase } from '../src/validation/calibration-case.js';
 
 /** GPT-3 175B (Brown et al. 2020, Table 2.1): 96 layers, d_model 12,288, 96 heads, 4·d FFN, learned positions. */
 export const gpt3_175b = specFromInput({
@@ -62,3 +64,56 @@ export const llama8bRun = {
   optimizer: 'adamw',
   gpus: 16,
 } as const;
+
+/**
+ * A megatron calibration case of a 1-second engine step (published and engine in one unit) with the
+ * given calibration terms (default: a tenth of the step in attention), its shares read from them.
+ */
+export function syntheticCalibrationCase(
+  id: string,
+  family: string,
+  engine: number,
+  published: number,
+  terms: Partial<CalibrationTerms> = {},
+): CalibrationCase {
+  const t: CalibrationTerms = {
+    attentionSeconds: 0.1,
+    expertGemmSeconds: 0,
+    expertCommSeconds: 0,
+    localExpertPasses: 0,
+    layerPasses: 0,
+    zero3LayerPasses: 0,
+    ...terms,
+  };
+  const experts = t.expertGemmSeconds + t.expertCommSeconds;
+  return {
+    id,
+    stack: 'megatron',
+    family,
+    gpuFamily: family,
+    source: 's',
+    locator: 'l',
+    gpus: 8,
+    published,
+    engine,
+    stepSeconds: 1,
+    calibrationTerms: t,
+    attentionFraction: t.attentionSeconds,
+    expertFraction: experts,
+    localExpertPassesPerSecond: t.localExpertPasses,
+    layerPassesPerSecond: t.layerPasses,
+    zero3LayerPassesPerSecond: t.zero3LayerPasses,
+    mixers: ['full'],
+    eagerDispatch: false,
+    detail: {
+      model: id,
+      moe: experts > 0,
+      paramsBillions: 8,
+      precision: 'bf16',
+      seqLen: 4096,
+      layout: 'tp1',
+      microbatches: 1,
+      shares: { gemm: 1, attention: 0, elementwise: 0, comm: 0, bubble: 0, dpOpt: 0 },
+    },
+  };
+}

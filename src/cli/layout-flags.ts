@@ -26,6 +26,7 @@ export interface LayoutFlags {
   microBatch?: string;
   recompute?: string;
   recomputeModules?: string;
+  recomputeNumLayers?: string;
   sequenceParallel?: boolean;
   zero?: string;
   schedule?: string;
@@ -115,12 +116,15 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
     contextParallel: optionalInt(o.cp, '--cp'),
     virtualStages: optionalInt(o.vpp, '--vpp'),
     microBatchSize: optionalInt(o.microBatch, '--micro-batch'),
-    // --recompute-modules names what selective recomputation re-runs: it fixes the mode.
+    // --recompute-modules names what selective recomputation re-runs, --recompute-num-layers what full
+    // recomputation does: each fixes the mode.
     recompute:
       o.recompute === undefined
-        ? o.recomputeModules === undefined
-          ? undefined
-          : 'selective'
+        ? o.recomputeModules !== undefined
+          ? 'selective'
+          : o.recomputeNumLayers !== undefined
+            ? 'full'
+            : undefined
         : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
     sequenceParallel: o.sequenceParallel,
     zeroStage:
@@ -135,30 +139,70 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
 /** The help text of `--recompute-modules`. */
 export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core module, comma-separated: ${RECOMPUTE_MODULES.join(' | ')} (Megatron; implies --recompute selective; default core_attn)`;
 
+/** The help text of `--recompute-num-layers`. */
+export const RECOMPUTE_NUM_LAYERS_HELP =
+  "full recomputation of only the first N layers of each pipeline chunk, the others keeping their activations (Megatron's --recompute-method block --recompute-num-layers N; implies --recompute full; default every layer)";
+
+/** What `--recompute-modules` and `--recompute-num-layers` add to the training options (and print). */
+export interface RecomputeFlags {
+  readonly recomputeModules?: readonly RecomputeModule[];
+  readonly recomputeLayers?: number;
+}
+
+/** A Megatron-Core recompute flag on another stack, or beside the other recompute mode: refused. */
+function megatronRecomputeFlag(
+  o: LayoutFlags,
+  stack: StackId,
+  flag: string,
+  mode: 'selective' | 'full',
+  what: string,
+) {
+  // Megatron-Core's recompute_modules and block method: other stacks checkpoint otherwise (torchtitan per op, Hugging Face per layer).
+  if (stack !== 'megatron')
+    inputError(
+      'invalid_value',
+      [flag],
+      `names Megatron-Core's ${what}: it needs --stack megatron, got --stack ${stack}`,
+    );
+  if (o.recompute !== undefined && o.recompute !== mode)
+    inputError(
+      'invalid_value',
+      [flag],
+      `names what ${mode} recomputation re-runs: it needs --recompute ${mode}, got --recompute ${o.recompute}`,
+    );
+}
+
+/** `--recompute-modules` and `--recompute-num-layers` (Megatron only; refused together: one mode each). */
+export function recomputeFlags(
+  o: LayoutFlags,
+  stack: StackId,
+  spec: Pick<ModelSpec, 'name' | 'attention'>,
+): RecomputeFlags {
+  const modules = recomputeModulesFlag(o, stack, spec);
+  if (o.recomputeNumLayers === undefined) return modules === undefined ? {} : { recomputeModules: modules };
+  const flag = '--recompute-num-layers';
+  if (modules !== undefined)
+    inputError(
+      'invalid_value',
+      [flag],
+      'sets full recomputation of N layers per chunk, --recompute-modules selective recomputation by module: Megatron-Core runs one mode, give one of them',
+    );
+  megatronRecomputeFlag(o, stack, flag, 'full', 'block recomputation (--recompute-method block)');
+  return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
+}
+
 /**
  * `--recompute-modules a,b` as Megatron-Core's `--recompute-modules a b`: the modules selective
  * recomputation re-runs (absent: the stack's selective policy). Megatron only; needs `--recompute selective` where a mode is given.
  */
-export function recomputeModulesFlag(
+function recomputeModulesFlag(
   o: LayoutFlags,
   stack: StackId,
   spec: Pick<ModelSpec, 'name' | 'attention'>,
 ): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
-  // Megatron-Core's recompute_modules: other stacks checkpoint otherwise (torchtitan per op, Hugging Face per layer).
-  if (stack !== 'megatron')
-    inputError(
-      'invalid_value',
-      [flag],
-      `names Megatron-Core's recompute modules: it needs --stack megatron, got --stack ${stack}`,
-    );
-  if (o.recompute !== undefined && o.recompute !== 'selective')
-    inputError(
-      'invalid_value',
-      [flag],
-      `names what selective recomputation re-runs: it needs --recompute selective, got --recompute ${o.recompute}`,
-    );
+  megatronRecomputeFlag(o, stack, flag, 'selective', 'recompute modules');
   // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
   const modules = [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];

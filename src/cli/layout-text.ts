@@ -7,6 +7,7 @@ import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
 import { formatBytes, table, toJson } from './format.js';
+import type { RecomputeFlags } from './layout-flags.js';
 
 export function layoutJson(l: ParallelLayout) {
   return {
@@ -25,15 +26,26 @@ export function layoutJson(l: ParallelLayout) {
   };
 }
 
-/** The layout in words; `modules`: the recompute modules a selective layout re-runs, where named. */
-export function layoutText(l: ParallelLayout, modules?: readonly string[]): string {
+/**
+ * The recomputation in words: the mode, with the modules a selective layout re-runs or the layers per
+ * pipeline chunk a full one does, where named.
+ */
+export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string {
+  if (l.recompute === 'selective' && r.recomputeModules)
+    return `selective (${r.recomputeModules.join(', ')})`;
+  if (l.recompute === 'full' && r.recomputeLayers !== undefined)
+    return `full (first ${r.recomputeLayers} layer${r.recomputeLayers === 1 ? '' : 's'} per ${l.pipelineParallel > 1 ? 'pipeline chunk' : 'model'})`;
+  return l.recompute;
+}
+
+/** The layout in words, with what its recomputation re-runs where named (`recomputeText`). */
+export function layoutText(l: ParallelLayout, recompute?: RecomputeFlags): string {
   const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
   if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
   if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
   if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
   if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
-  const named = modules && l.recompute === 'selective' ? ` (${modules.join(', ')})` : '';
-  parts.push(`mb ${l.microBatchSize}`, `recompute ${l.recompute}${named}`, `ZeRO-${l.zeroStage}`);
+  parts.push(`mb ${l.microBatchSize}`, `recompute ${recomputeText(l, recompute)}`, `ZeRO-${l.zeroStage}`);
   if (l.sequenceParallel) parts.push('SP');
   if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
   return parts.join(' · ');

@@ -20,7 +20,7 @@ import { residualBand } from '../../src/core/uncertainty/range.js';
 import { uncalibrated } from '../../src/validation/calibration-case.js';
 import { fitCalibrations } from '../../src/validation/stack-calibration.js';
 import { calibrationCases } from '../../src/validation/stack-calibration-cases.js';
-import { llama8bRun } from '../fixtures.js';
+import { llama8bRun, syntheticCalibrationCase } from '../fixtures.js';
 
 describe('memory as each stack allocates', () => {
   // A Llama-style 3B (Llama 3.2 3B shape) at micro-batch 4 × 4,096 tokens ran out of memory on a
@@ -289,55 +289,12 @@ describe('calibration and bands', () => {
     moe = 0,
     passes = 0,
     attention = 0.1,
-    host = 0,
-  ) => ({
-    id,
-    stack: 'megatron' as const,
-    family,
-    gpuFamily: family,
-    source: 's',
-    locator: 'l',
-    gpus: 8,
-    published,
-    engine,
-    stepSeconds: 1,
-    calibrationTerms: {
+  ) =>
+    syntheticCalibrationCase(id, family, engine, published, {
       attentionSeconds: attention,
       expertGemmSeconds: moe,
-      expertCommSeconds: 0,
       localExpertPasses: passes,
-      layerPasses: 0,
-      zero3LayerPasses: 0,
-      hostOffloadSeconds: host,
-    },
-    attentionFraction: attention,
-    expertFraction: moe,
-    localExpertPassesPerSecond: passes,
-    layerPassesPerSecond: 0,
-    zero3LayerPassesPerSecond: 0,
-    mixers: ['full'] as const,
-    eagerDispatch: false,
-    detail: {
-      model: id,
-      moe: moe > 0,
-      paramsBillions: 8,
-      precision: 'bf16',
-      seqLen: 4096,
-      layout: 'tp1',
-      microbatches: 1,
-      shares: { gemm: 1, attention: 0, elementwise: 0, comm: 0, bubble: 0, dpOpt: 0 },
-    },
-  });
-  it('the fit leaves host offload time unscaled, as every prediction does (calibratedStep)', () => {
-    // Engine steps of 1 s with 0, 0.3 and 0.6 s of CPU optimizer step and copies; the stack runs the GPU
-    // part 1.5× slower. Scaling the host time too (the fit before the fifty-fifth pass) finds no common k.
-    const c = (id: string, host: number) => synthetic(id, 'x', 1, 1.5 * (1 - host) + host, 0, 0, 0.1, host);
-    const cases = [c('a', 0), c('b', 0.3), c('c', 0.6)];
-    const fit = fitCalibrations(cases, '2026-11-30').calibrations[0]!;
-    expect(fit.stepTimeScale).toBeCloseTo(1.5, 6);
-    for (const r of fit.leaveOneOutLogResiduals) expect(r).toBeCloseTo(0, 6);
-    for (const x of cases) expect(calibratedRatio(fit, x)).toBeCloseTo(x.published, 6);
-  });
+    });
   it('leave-one-out: cases that agree give zero residuals; the scale is their common ratio', () => {
     const c = (id: string, engine: number) => synthetic(id, 'x', engine, 1.5 * engine);
     const fit = fitCalibrations([c('a', 1), c('b', 2), c('c', 5)], '2026-11-30');

@@ -35,7 +35,8 @@ import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, table, toJson } from '../format.js';
-import { attentionOptions, layoutConstraints, recomputeModulesFlag, stackAndModel } from '../layout-flags.js';
+import { attentionOptions, layoutConstraints, recomputeFlags, stackAndModel } from '../layout-flags.js';
+import { recomputeText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -80,33 +81,25 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
     trainEmbeddings: '--train-embeddings',
     gpus: '--gpus',
   };
+  const inferOnly = { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' };
+  // Pre-training memory's own flags (fine-tuning memory recomputes per layer and offloads no layers).
+  const pretrainingOnly = {
+    recomputeModules: '--recompute-modules',
+    recomputeNumLayers: '--recompute-num-layers',
+    offloadActivations: '--offload-activations',
+    tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
+    bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
+  };
   if (mode === 'train' && options.method !== undefined) {
     // Fine-tuning memory (as finetune); the inference flags do nothing.
-    refuseFlags(
-      options,
-      { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
-      'with --mode infer',
-    );
-    refuseFlags(
-      options,
-      {
-        recomputeModules: '--recompute-modules',
-        offloadActivations: '--offload-activations',
-        tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
-        bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
-      },
-      'without --method (pre-training memory)',
-    );
+    refuseFlags(options, inferOnly, 'with --mode infer');
+    refuseFlags(options, pretrainingOnly, 'without --method (pre-training memory)');
     return memoryMethodCommand(spec, options);
   }
-  if (mode === 'train') refuseFlags(options, methodOnly, 'with --method (fine-tuning memory)');
-  if (mode === 'train')
-    refuseFlags(
-      options,
-      { weights: '--weights', kv: '--kv', batch: '--batch', context: '--context' },
-      'with --mode infer',
-    );
-  else
+  if (mode === 'train') {
+    refuseFlags(options, methodOnly, 'with --method (fine-tuning memory)');
+    refuseFlags(options, inferOnly, 'with --mode infer');
+  } else
     refuseFlags(
       options,
       {
@@ -119,13 +112,10 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
         vpp: '--vpp',
         microBatch: '--micro-batch',
         recompute: '--recompute',
-        recomputeModules: '--recompute-modules',
-        tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
-        bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,
+        ...pretrainingOnly,
         zero: '--zero',
         schedule: '--schedule',
         offload: '--offload',
-        offloadActivations: '--offload-activations',
         mtpLayers: '--mtp-layers',
         etp: '--etp',
         sequenceParallel: '--sequence-parallel',
@@ -162,7 +152,7 @@ function train(
 ) {
   const given = layoutConstraints(o);
   const { stack, spec } = stackAndModel(o, loaded, 'megatron');
-  const recomputeModules = recomputeModulesFlag(o, stack.id, spec);
+  const recompute = recomputeFlags(o, stack.id, spec);
   const offloads = memoryOffloadFlags(o, gpu);
   const { mode: offloadMode, layers: offloadedLayers } = offloads;
   const layout: ParallelLayout = {
@@ -228,7 +218,7 @@ function train(
     overlapTensorParallel,
     ...(bf16GradBuffers && { mainGradsInFp32: false }),
     ...attentionOptions(o),
-    ...(recomputeModules !== undefined && { recomputeModules }),
+    ...recompute,
     ...offloads.memory,
   });
   const peak = memory.peak;
@@ -247,7 +237,7 @@ function train(
         warnings,
         gpus,
         layout,
-        ...(recomputeModules !== undefined && { recomputeModules }),
+        ...recompute,
         overlapTensorParallel,
         bf16GradBuffers,
         seqLen,
@@ -287,7 +277,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${l.recompute}${recomputeModules ? ` (${recomputeModules.join(', ')})` : ''}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''}${bf16GradBuffers ? ', BF16 main-grad buffers' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${recomputeText(l, recompute)}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''}${bf16GradBuffers ? ', BF16 main-grad buffers' : ''} (${gpus} GPUs)`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

@@ -24,7 +24,7 @@ import {
   attentionOptions,
   type LayoutFlags,
   layoutConstraints,
-  recomputeModulesFlag,
+  recomputeFlags,
   stackAndModel,
 } from '../layout-flags.js';
 import {
@@ -128,7 +128,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (energy.pue < 1) inputError('invalid_value', ['--pue'], `PUE is at least 1, got ${energy.pue}`);
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
-  const recomputeModules = recomputeModulesFlag(o, stack.id, spec);
+  const recompute = recomputeFlags(o, stack.id, spec);
   const training = {
     seqLen,
     globalBatchSize,
@@ -139,7 +139,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapExpertParallel: o.overlapEp,
     ...stackSwitches(o, stack, (name) => [SWITCH_FLAGS[name]]),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
-    ...(recomputeModules !== undefined && { recomputeModules }),
+    ...recompute,
     ...attentionOptions(o),
     ...offloadFlags(o, hw.gpu),
   };
@@ -237,7 +237,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapTensorParallel: training.overlapTensorParallel,
     fullIterationCudaGraphs: training.fullIterationCudaGraphs,
     bf16GradBuffers: training.gradReduceInFp32 === false,
-    ...(recomputeModules !== undefined && { recomputeModules }),
+    ...recompute,
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
     tokensPerSecondPerGpu: step.tokensPerSecond / gpus,
@@ -287,7 +287,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),
-    `best layout: ${layoutText(l, recomputeModules)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}${training.fullIterationCudaGraphs ? ' · one CUDA graph per step' : ''}${training.gradReduceInFp32 === false ? ' · BF16 main-grad buffers' : ''}`,
+    `best layout: ${layoutText(l, recompute)}${l.expertParallel > 1 && training.tokenDispatcher === 'deepep' ? ' · DeepEP dispatch' : ''}${overlapsTensorParallel(training.overlapTensorParallel, l) ? ' · TP comm overlapped' : ''}${training.fullIterationCudaGraphs ? ' · one CUDA graph per step' : ''}${training.gradReduceInFp32 === false ? ' · BF16 main-grad buffers' : ''}`,
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),

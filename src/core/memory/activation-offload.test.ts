@@ -6,7 +6,7 @@ import { hostFor } from '../../catalog/hosts.js';
 import { findStack } from '../../catalog/stacks.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT, type ParallelLayout } from '../parallelism/layout.js';
-import { calibratedStep } from '../training/calibrated-step.js';
+import { calibratedRatio, calibratedStep } from '../training/calibrated-step.js';
 import { activationOffloadIssues } from '../training/offload-issues.js';
 import { layerCosts, stepTimeFromLayerCosts, trainingStepTime } from '../training/step-time.js';
 import {
@@ -182,5 +182,11 @@ describe('calibratedStep with offloaded activations', () => {
     expect(sum).toBeCloseTo(calibrated.stepSeconds, 9);
     // The GPU's optimizer step is scaled with the rest: only --offload's CPU step is host time.
     expect(calibrated.breakdown.optimizerSeconds).toBeCloseTo(1.3 * step.breakdown.optimizerSeconds, 12);
+  });
+  it("the calibration's fit weighs the step by the same formula (calibratedRatio)", () => {
+    expect(step.stepSeconds * calibratedRatio(parameters, step)).toBeCloseTo(
+      calibratedStep(step, parameters).stepSeconds,
+      12,
+    );
   });
 });

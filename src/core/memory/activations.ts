@@ -16,7 +16,12 @@ import {
   type ModelSpec,
 } from '../model/spec.js';
 import { perSpecMemo } from '../model/spec-memo.js';
-import { expertTensorParallelOf, type ParallelLayout, type RecomputeModule } from '../parallelism/layout.js';
+import {
+  expertTensorParallelOf,
+  type ParallelLayout,
+  type RecomputeModule,
+  recomputedLayerShare,
+} from '../parallelism/layout.js';
 
 export interface ActivationOptions {
   readonly seqLen: number;
@@ -33,6 +38,8 @@ export interface ActivationOptions {
    * the attention core alone, Megatron's selective recomputation).
    */
   readonly recomputeModules?: readonly RecomputeModule[];
+  /** Under `recompute: full`, the layers recomputed per model chunk (layout.ts recomputedLayerShare); default all. */
+  readonly recomputeLayers?: number;
 }
 
 /**
@@ -59,9 +66,15 @@ export function activationBytesPerLayer(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
-  // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4).
-  if (layout.recompute === 'full')
-    return 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
+  // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4);
+  // under block recomputation by the recomputed share of the layers, the others keeping everything.
+  if (layout.recompute === 'full') {
+    const checkpoint = 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
+    const share = recomputedLayerShare(model.numLayers, layout, options.recomputeLayers);
+    if (share === 1) return checkpoint;
+    const kept = activationBytesPerLayer(model, layer, { ...layout, recompute: 'none' }, options);
+    return share * checkpoint + (1 - share) * kept;
+  }
   // Selective recomputation by module (Megatron-Core's recompute_modules): each named module keeps only
   // its input; the attention core alone where none is named.
   const recomputed = (m: RecomputeModule) =>

@@ -56,6 +56,8 @@ export interface TrainingMemoryOptions {
   readonly activationOffload?: { readonly layers: number };
   /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */
   readonly recomputeModules?: readonly RecomputeModule[];
+  /** Under `recompute: full`, the layers recomputed per model chunk (`--recompute-num-layers`, block method); default all. */
+  readonly recomputeLayers?: number;
   /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
   readonly overlapTensorParallel?: boolean;
 }

@@ -128,6 +128,7 @@ export function trainingMemory(
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
     ...(options.recomputeModules !== undefined && { recomputeModules: options.recomputeModules }),
+    ...(options.recomputeLayers !== undefined && { recomputeLayers: options.recomputeLayers }),
   };
   const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
@@ -200,8 +201,7 @@ export function trainingMemory(
       spec.moe ? spec.hiddenSize * spec.moe.expertIntermediateSize : 0,
     ) / t;
 
-  // Per call, not per stage: the layout search asks for every stage of thousands of layouts.
-  const workspaces: (number | undefined)[] = [undefined, undefined];
+  const workspaces: (number | undefined)[] = [undefined, undefined]; // per call: the search asks thousands
   const stageWorkspace = (holdsMoe: boolean): number => {
     const k = byKind ? 0 : holdsMoe ? 1 : 0;
     workspaces[k] ??= byKind

@@ -39,6 +39,23 @@ export const RECOMPUTE_MODULES = [
 export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
 /**
+ * Share of a stage's layers that full recomputation re-runs: every layer, or under Megatron-Core's
+ * `--recompute-method block --recompute-num-layers N` the first N layers of each model chunk (its
+ * TransformerBlock of L/(p·v) layers; megatron/core/recompute.py `checkpointed_forward` at d98e8a6),
+ * the others keeping all their activations. 0 without full recomputation.
+ */
+export function recomputedLayerShare(
+  numLayers: number,
+  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
+  recomputeLayers: number | undefined,
+): number {
+  if (layout.recompute !== 'full') return 0;
+  if (recomputeLayers === undefined) return 1;
+  const p = layout.pipelineParallel;
+  return Math.min(1, (recomputeLayers * p * (p > 1 ? layout.virtualStages : 1)) / numLayers);
+}
+
+/**
  * Whether TP collectives overlap the GEMMs beside them (`--tp-comm-overlap` on): only at TP > 1 with
  * sequence parallelism, as Megatron-LM's arguments.py asserts; step time and memory both read it.
  */

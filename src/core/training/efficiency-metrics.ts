@@ -13,7 +13,8 @@ export interface EfficiencyInput {
   readonly stepSeconds: number;
   readonly gpus: number;
   readonly peakFlopsPerSecond: number;
-  readonly recomputeFull: boolean;
+  /** Share of the layers full recomputation re-runs (layout.ts recomputedLayerShare; 0 without it). */
+  readonly recomputedShare: number;
   /** Frozen base (adapter training): no weight gradients for its matrices. */
   readonly frozenBase: boolean;
 }
@@ -34,17 +35,15 @@ export function efficiencyMetrics(input: EfficiencyInput): EfficiencyMetrics {
   const forwardMatmul = (flops.causal.flopsPerToken - flops.causal.breakdown.attentionScores) / 3;
   const frozen = input.frozenBase ? forwardMatmul : 0;
   const modelFlopsPerStep = (flops.causal.flopsPerToken - frozen) * tokens;
-  // Full recomputation re-runs every forward except the head's (Korthikanti et al. 2022, Sec. 5).
-  const recomputeFlopsPerStep = input.recomputeFull
-    ? (modelFlopsPerStep - flops.causal.breakdown.head) / 3
-    : 0;
+  // Full recomputation re-runs every forward except the head's (Korthikanti et al. 2022, Sec. 5); block
+  // recomputation its share of the layers'.
+  const recomputeFlopsPerStep =
+    (input.recomputedShare * (modelFlopsPerStep - flops.causal.breakdown.head)) / 3;
   const perGpuSecond = input.stepSeconds * input.gpus;
   const peak = input.peakFlopsPerSecond;
   const nonCausalHardware =
     flops.nonCausal.flopsPerToken * tokens +
-    (input.recomputeFull
-      ? ((flops.nonCausal.flopsPerToken - flops.nonCausal.breakdown.head) * tokens) / 3
-      : 0);
+    (input.recomputedShare * (flops.nonCausal.flopsPerToken - flops.nonCausal.breakdown.head) * tokens) / 3;
   return {
     modelFlopsPerStep,
     mfu: modelFlopsPerStep / (perGpuSecond * peak),

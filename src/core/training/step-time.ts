@@ -20,7 +20,12 @@ import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { RecomputeModule } from '../parallelism/layout.js';
-import { microbatchCount, type ParallelLayout, worldSize } from '../parallelism/layout.js';
+import {
+  microbatchCount,
+  type ParallelLayout,
+  recomputedLayerShare,
+  worldSize,
+} from '../parallelism/layout.js';
 import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION, overlappedChunks } from './comm-overlap.js';
 import { accumulationSeconds, dataParallelSeconds } from './data-parallel.js';
 import { efficiencyMetrics } from './efficiency-metrics.js';
@@ -63,6 +68,8 @@ export interface TrainingOptions {
   readonly selectiveCheckpoint?: SelectivePolicy;
   /** Megatron-Core's recompute modules under `recompute: selective`: replace the policy (recompute.ts, activations.ts). */
   readonly recomputeModules?: readonly RecomputeModule[];
+  /** Under `recompute: full`, the layers recomputed per model chunk (layout.ts recomputedLayerShare); default all. */
+  readonly recomputeLayers?: number;
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
   readonly attentionKernel?: FusedAttentionKernel;
   /**
@@ -274,12 +281,19 @@ export function stepTimeFromLayerCosts(
   const m = microbatchCount(options.globalBatchSize, layout);
   const overlapEp =
     layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
+  // Block recomputation re-runs its share of each stage's layers (layout.ts recomputedLayerShare).
+  const share = recomputedLayerShare(spec.numLayers, layout, options.recomputeLayers);
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
     overlapTpChunks: overlappedChunks(options.overlapTensorParallel, layout),
-    recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
-    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}`,
+    recompute: recomputeShares(
+      layout.recompute,
+      options.selectiveCheckpoint,
+      options.recomputeModules,
+      share,
+    ),
+    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}|${share}`,
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
@@ -323,7 +337,7 @@ export function stepTimeFromLayerCosts(
     stepSeconds,
     gpus,
     peakFlopsPerSecond: cluster.gpu.peakFlopsPerSecond.bf16!,
-    recomputeFull: layout.recompute === 'full',
+    recomputedShare: share,
     frozenBase: options.adapter !== undefined,
   });
   const parts = slowest.parts;

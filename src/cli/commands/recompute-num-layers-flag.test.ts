@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson } from '../../../test/run-cli.js';
+
+describe("--recompute-num-layers: Megatron-Core's block recomputation of the first N layers per chunk", () => {
+  // Llama 3.1 70B on TP 8 · PP 4 at 8K tokens (20 layers per stage): no recomputation needs 90.7 GiB on
+  // the first stage of an 80 GB H100, full recomputation 47.0 GiB.
+  const layout = '--gpu h100 --tp 8 --pp 4 --dp 1 --seq-len 8192 --global-batch 64 --sequence-parallel';
+  it('memory: it implies --recompute full, prints the layers and lands between none and full', async () => {
+    const peak = async (flags: string) => {
+      const r = await runCliJson(`memory llama-3.1-70b ${layout} ${flags} --json`);
+      expect(r.code).toBe(0);
+      return r.json;
+    };
+    const none = await peak('--recompute none');
+    const full = await peak('--recompute full');
+    const ten = await peak('--recompute-num-layers 10');
+    expect(ten.layout.recompute).toBe('full');
+    expect(ten.recomputeLayers).toBe(10);
+    expect(ten.memoryPerGpuBytes).toBeGreaterThan(full.memoryPerGpuBytes);
+    expect(ten.memoryPerGpuBytes).toBeLessThan(none.memoryPerGpuBytes);
+    // Every layer of the stage: full recomputation.
+    expect((await peak('--recompute-num-layers 20')).memoryPerGpuBytes).toBe(full.memoryPerGpuBytes);
+    const text = await runCli(`memory llama-3.1-70b ${layout} --recompute-num-layers 10`);
+    expect(text.stdout).toContain('recompute full (first 10 layers per pipeline chunk)');
+  });
+  it('train: the fixed layout runs slower than without recomputation and faster than full', async () => {
+    const seconds = async (flags: string) => {
+      const r = await runCliJson(`train --model llama-3.1-70b ${layout} --gpus 32 --vpp 1 ${flags} --json`);
+      expect(r.code).toBe(0);
+      return r.json.stepSeconds as number;
+    };
+    const ten = await seconds('--recompute-num-layers 10');
+    expect(ten).toBeGreaterThan(await seconds('--recompute none'));
+    expect(ten).toBeLessThan(await seconds('--recompute full'));
+    const text = await runCli(
+      `train --model llama-3.1-70b ${layout} --gpus 32 --recompute-num-layers 10 --top 1`,
+    );
+    expect(text.stdout).toMatch(/best layout: .*recompute full \(first 10 layers per pipeline chunk\)/);
+  });
+  it('refuses another mode, the recompute modules beside it, other stacks, non-counts and fine-tuning memory', async () => {
+    const cases: [string, string][] = [
+      ['--recompute none --recompute-num-layers 5', 'it needs --recompute full, got --recompute none'],
+      [
+        '--recompute-modules layernorm --recompute-num-layers 5',
+        'Megatron-Core runs one mode, give one of them',
+      ],
+      ['--stack torchtitan --recompute-num-layers 5', 'it needs --stack megatron, got --stack torchtitan'],
+      ['--recompute-num-layers 0', '--recompute-num-layers: must be a whole number ≥ 1'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const fineTuning = await runCli('memory llama-3-8b --method lora --recompute-num-layers 2');
+    expect(fineTuning.code).toBe(2);
+    expect(fineTuning.stderr).toContain('--recompute-num-layers: applies only without --method');
+  });
+});

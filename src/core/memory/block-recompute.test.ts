@@ -1,0 +1,78 @@
+/**
+ * Full recomputation of only the first N layers of each pipeline chunk (Megatron-Core's
+ * `--recompute-method block --recompute-num-layers N`): the share of layers it re-runs (layout.ts),
+ * what they stop keeping (activations.ts) and what they re-run (recompute.ts, step-time.ts).
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { findCluster, findModel } from '../../catalog/catalog.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import { DEFAULT_LAYOUT, type ParallelLayout, recomputedLayerShare } from '../parallelism/layout.js';
+import { trainingStepTime } from '../training/step-time.js';
+import { trainingMemory } from './training-memory.js';
+
+// Llama 3.1 70B (80 layers) on TP 8 · PP 4 at 8K tokens: 20 layers per stage, 10 per chunk at VPP 2.
+const llama = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
+const layout: ParallelLayout = {
+  ...DEFAULT_LAYOUT,
+  tensorParallel: 8,
+  pipelineParallel: 4,
+  sequenceParallel: true,
+  recompute: 'full',
+};
+const run = { seqLen: 8192, globalBatchSize: 64, precision: 'bf16' as const, optimizer: 'adamw' as const };
+const cluster = findCluster('dgx-h100');
+const memory = (l: ParallelLayout, recomputeLayers?: number) =>
+  trainingMemory(llama, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) }).peak;
+const step = (l: ParallelLayout, recomputeLayers?: number) =>
+  trainingStepTime(llama, cluster, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) });
+
+describe('the share of layers block recomputation re-runs', () => {
+  it('N of each chunk of L/(p·v) layers; every layer without N; none without full recomputation', () => {
+    expect(recomputedLayerShare(80, layout, undefined)).toBe(1);
+    expect(recomputedLayerShare(80, layout, 5)).toBe(0.25);
+    // With interleaving every chunk (a TransformerBlock of 10 layers) recomputes its own first 5.
+    expect(recomputedLayerShare(80, { ...layout, virtualStages: 2 }, 5)).toBe(0.5);
+    // Without a pipeline the model is one chunk (virtual stages count only with PP > 1).
+    expect(recomputedLayerShare(80, { ...layout, pipelineParallel: 1, virtualStages: 2 }, 20)).toBe(0.25);
+    // More layers than a chunk holds recompute the whole chunk.
+    expect(recomputedLayerShare(80, layout, 50)).toBe(1);
+    expect(recomputedLayerShare(80, { ...layout, recompute: 'selective' }, 5)).toBe(0);
+    expect(recomputedLayerShare(80, { ...layout, recompute: 'none' }, undefined)).toBe(0);
+  });
+});
+
+describe('memory and time between no and full recomputation', () => {
+  const none = { ...layout, recompute: 'none' as const };
+  it('a whole chunk recomputed is full recomputation, byte for byte and second for second', () => {
+    expect(memory(layout, 20).totalBytes).toBe(memory(layout).totalBytes);
+    expect(step(layout, 20).stepSeconds).toBe(step(layout).stepSeconds);
+  });
+  it("activations are the recomputed layers' checkpoints and the other layers' full activations", () => {
+    const share = 5 / 20;
+    const expected = share * memory(layout).activations + (1 - share) * memory(none).activations;
+    expect(memory(layout, 5).activations).toBeCloseTo(expected, 0);
+  });
+  it("the recomputed layers' forward is run again: time and HFU by the share, MFU unchanged in FLOPs", () => {
+    const plain = step(none);
+    const all = step(layout);
+    const half = step(layout, 10);
+    const extra = (s: typeof plain) => s.stepSeconds - plain.stepSeconds;
+    expect(extra(half)).toBeGreaterThan(0);
+    // Half the layers: about half the extra time of full recomputation (the bubble scales with it).
+    expect(extra(half) / extra(all)).toBeGreaterThan(0.45);
+    expect(extra(half) / extra(all)).toBeLessThan(0.55);
+    // HFU counts the recomputed forward: 1 + share/3 of MFU's FLOPs (the head's aside).
+    expect(half.hfu / half.mfu).toBeGreaterThan(1 + 0.5 / 3 - 0.01);
+    expect(half.hfu / half.mfu).toBeLessThan(1 + 0.5 / 3);
+  });
+  test.prop([fc.integer({ min: 1, max: 19 })])(
+    'one more recomputed layer never raises memory and never shortens the step',
+    (n) => {
+      expect(memory(layout, n + 1).totalBytes).toBeLessThanOrEqual(memory(layout, n).totalBytes);
+      expect(step(layout, n + 1).stepSeconds).toBeGreaterThanOrEqual(step(layout, n).stepSeconds);
+      expect(memory(layout, n).totalBytes).toBeLessThanOrEqual(memory(none).totalBytes);
+      expect(memory(layout, n).totalBytes).toBeGreaterThanOrEqual(memory(layout).totalBytes);
+    },
+  );
+});
