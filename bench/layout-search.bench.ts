@@ -1,15 +1,19 @@
 /**
  * Speed goals (issue 3): the full layout search for a Megatron-style 1T model (128 layers, hidden
  * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core; a
- * hybrid MoE's search (Mamba-2 + attention + MoE, EP searched, ~210,000 layouts) in ≤ 3 s.
+ * hybrid MoE's search (Mamba-2 + attention + MoE, EP searched, ~210,000 layouts) in ≤ 3 s; `train`'s plan
+ * with its hints (activation offload, block recomputation) for Llama 3.1 405B on 1,024 H100 in ≤ 2 s.
  * Run with `npm run bench`; figures are recorded in bench/README.md.
  */
 import { bench, describe } from 'vitest';
 import { findCluster, findModel } from '../src/catalog/catalog.js';
+import { hostFor } from '../src/catalog/hosts.js';
+import { findStack } from '../src/catalog/stacks.js';
 import { specFromInput } from '../src/core/model/model-spec-schema.js';
 import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { searchLayouts } from '../src/core/training/layout-search.js';
+import { planTraining } from '../src/core/training/plan.js';
 import { hfFixture } from '../test/hf-fixtures.js';
 
 const megatron1T = specFromInput({
@@ -57,6 +61,23 @@ describe('layout search', () => {
       globalBatchSize: 15360,
       precision: 'fp8',
       optimizer: 'adamw-bf16-moments',
+    });
+  });
+});
+
+describe('train plan with its hints', () => {
+  const llama405b = modelSpecFrom(findModel('llama-3.1-405b').config, 'llama-3.1-405b');
+  bench('Llama 3.1 405B on 1,024 H100 (search, calibration, offload and block-recomputation hints)', () => {
+    planTraining(llama405b, h100, {
+      gpus: 1024,
+      seqLen: 8192,
+      globalBatchSize: 512,
+      precision: 'bf16',
+      optimizer: 'adamw',
+      constraints: {},
+      stack: findStack('megatron'),
+      offloadHintHost: hostFor('h100-sxm')!,
+      recomputeHint: true,
     });
   });
 });

@@ -138,6 +138,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     ...(file.kernels.attention !== 'unfused' && { attentionKernel: file.kernels.attention }),
     offloadModes: file.offload?.modes ?? [],
     offloadsActivations: file.offload?.activations !== undefined,
+    recomputesBlocks: file.blockRecompute !== undefined,
     // Its fitted families, and on the reference stack's other families its fits' medians.
     calibrations:
       borrowed ??

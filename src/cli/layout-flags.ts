@@ -149,20 +149,21 @@ export interface RecomputeFlags {
   readonly recomputeLayers?: number;
 }
 
-/** A Megatron-Core recompute flag on another stack, or beside the other recompute mode: refused. */
+/** A recompute flag on a stack that does not run it, or beside the other recompute mode: refused. */
 function megatronRecomputeFlag(
   o: LayoutFlags,
-  stack: StackId,
   flag: string,
   mode: 'selective' | 'full',
   what: string,
+  stack: StackId,
+  runs: readonly StackId[],
 ) {
   // Megatron-Core's recompute_modules and block method: other stacks checkpoint otherwise (torchtitan per op, Hugging Face per layer).
-  if (stack !== 'megatron')
+  if (!runs.includes(stack))
     inputError(
       'invalid_value',
       [flag],
-      `names Megatron-Core's ${what}: it needs --stack megatron, got --stack ${stack}`,
+      `names ${what}: it needs --stack ${runs.join(' or ')}, got --stack ${stack}`,
     );
   if (o.recompute !== undefined && o.recompute !== mode)
     inputError(
@@ -172,7 +173,7 @@ function megatronRecomputeFlag(
     );
 }
 
-/** `--recompute-modules` and `--recompute-num-layers` (Megatron only; refused together: one mode each). */
+/** `--recompute-modules` and `--recompute-num-layers` (refused together: Megatron-Core runs one mode). */
 export function recomputeFlags(
   o: LayoutFlags,
   stack: StackId,
@@ -187,7 +188,8 @@ export function recomputeFlags(
       [flag],
       'sets full recomputation of N layers per chunk, --recompute-modules selective recomputation by module: Megatron-Core runs one mode, give one of them',
     );
-  megatronRecomputeFlag(o, stack, flag, 'full', 'block recomputation (--recompute-method block)');
+  const runs = STACK_IDS.filter((id) => findStack(id).recomputesBlocks);
+  megatronRecomputeFlag(o, flag, 'full', 'block recomputation (catalog/stacks/ blockRecompute)', stack, runs);
   return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
 }
 
@@ -202,7 +204,7 @@ function recomputeModulesFlag(
 ): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
-  megatronRecomputeFlag(o, stack, flag, 'selective', 'recompute modules');
+  megatronRecomputeFlag(o, flag, 'selective', "Megatron-Core's recompute modules", stack, ['megatron']);
   // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
   const modules = [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];

@@ -6,6 +6,7 @@ import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
+import type { BlockRecomputeHint } from '../core/training/recompute-hint.js';
 import { formatBytes, table, toJson } from './format.js';
 import type { RecomputeFlags } from './layout-flags.js';
 
@@ -26,6 +27,9 @@ export function layoutJson(l: ParallelLayout) {
   };
 }
 
+/** Where block recomputation counts its layers: each pipeline chunk, or the model without a pipeline. */
+const chunkOf = (l: ParallelLayout) => (l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model');
+
 /**
  * The recomputation in words: the mode, with the modules a selective layout re-runs or the layers per
  * pipeline chunk a full one does, where named.
@@ -34,7 +38,7 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
   if (l.recompute === 'selective' && r.recomputeModules)
     return `selective (${r.recomputeModules.join(', ')})`;
   if (l.recompute === 'full' && r.recomputeLayers !== undefined)
-    return `full (first ${r.recomputeLayers} layer${r.recomputeLayers === 1 ? '' : 's'} per ${l.pipelineParallel > 1 ? 'pipeline chunk' : 'model'})`;
+    return `full (first ${r.recomputeLayers} layer${r.recomputeLayers === 1 ? '' : 's'} ${chunkOf(l)})`;
   return l.recompute;
 }
 
@@ -107,5 +111,18 @@ export function offloadHintLines(hint: ActivationOffloadHint | null, stepSeconds
   const s = hint.best.step.stepSeconds;
   return [
     `hint: --offload-activations ${hint.layers} (megatron's CPU offload of that many layers' activations) runs ${layoutText(hint.best.layout)} without recomputation: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
+  ];
+}
+
+/** `--recompute-num-layers N` where it would fit the chosen layout and beat its full recomputation (recompute-hint.ts). */
+export const recomputeHintJson = (hint: BlockRecomputeHint | null) =>
+  hint && { layers: hint.layers, chunkLayers: hint.chunkLayers, ...summary(hint.best) };
+
+/** The hint in words, with the step it would save (none without a hint). */
+export function recomputeHintLines(hint: BlockRecomputeHint | null, stepSeconds: number): string[] {
+  if (!hint) return [];
+  const s = hint.best.step.stepSeconds;
+  return [
+    `hint: --recompute-num-layers ${hint.layers} (megatron's block recomputation of the first ${hint.layers} of the ${hint.chunkLayers} layers ${chunkOf(hint.best.layout)}, the rest keeping their activations) fits this layout at ${formatBytes(hint.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
   ];
 }

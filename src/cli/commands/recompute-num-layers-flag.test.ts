@@ -21,7 +21,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     // Every layer of the stage: full recomputation.
     expect((await peak('--recompute-num-layers 20')).memoryPerGpuBytes).toBe(full.memoryPerGpuBytes);
     const text = await runCli(`memory llama-3.1-70b ${layout} --recompute-num-layers 10`);
-    expect(text.stdout).toContain('recompute full (first 10 layers per pipeline chunk)');
+    expect(text.stdout).toContain('recompute full (first 10 layers of each pipeline chunk)');
   });
   it('train: the fixed layout runs slower than without recomputation and faster than full', async () => {
     const seconds = async (flags: string) => {
@@ -35,7 +35,36 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     const text = await runCli(
       `train --model llama-3.1-70b ${layout} --gpus 32 --recompute-num-layers 10 --top 1`,
     );
-    expect(text.stdout).toMatch(/best layout: .*recompute full \(first 10 layers per pipeline chunk\)/);
+    expect(text.stdout).toMatch(/best layout: .*recompute full \(first 10 layers of each pipeline chunk\)/);
+  });
+  it('train hints at the fewest layers per chunk that fit where the chosen layout recomputes every layer', async () => {
+    // Llama 3.1 405B on 1,024 H100 at 8K tokens: the search recomputes every layer at TP 1 · CP 2 · ZeRO-3.
+    const run = 'train --model llama-3.1-405b --gpu h100 --gpus 1024 --seq-len 8192 --global-batch 512';
+    const chosen = await runCliJson(`${run} --json`);
+    expect(chosen.json.layout.recompute).toBe('full');
+    const hint = chosen.json.blockRecomputeHint;
+    expect(hint.layout).toEqual(chosen.json.layout);
+    expect(hint.stepSeconds).toBeLessThan(0.98 * chosen.json.stepSeconds);
+    const cap = 79.65 * 2 ** 30; // H100 SXM's 80 GB as nvidia-smi reports it
+    expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(cap);
+    // The fewest: one layer fewer does not keep the 10% margin.
+    const at = async (n: number) => {
+      const l = chosen.json.layout;
+      const r = await runCliJson(
+        `memory llama-3.1-405b --gpu h100 --tp ${l.tp} --pp ${l.pp} --dp ${l.dp} --cp ${l.cp} --zero ${l.zero} --seq-len 8192 --global-batch 512 --recompute-num-layers ${n} --json`,
+      );
+      return r.json.memoryPerGpuBytes as number;
+    };
+    expect(await at(hint.layers)).toBe(hint.memoryPerGpuBytes);
+    expect((await at(hint.layers - 1)) * 1.1).toBeGreaterThan(cap);
+    const asked = await runCliJson(`${run} --recompute-num-layers ${hint.layers} --json`);
+    expect(asked.json.stepSeconds).toBeLessThanOrEqual(hint.stepSeconds);
+    expect((await runCli(run)).stdout).toContain(
+      `hint: --recompute-num-layers ${hint.layers} (megatron's block`,
+    );
+    // None once a layer count is given, or on a stack without the block method.
+    expect(asked.json.blockRecomputeHint).toBeNull();
+    expect((await runCliJson(`${run} --stack torchtitan --json`)).json.blockRecomputeHint).toBeNull();
   });
   it('refuses another mode, the recompute modules beside it, other stacks, non-counts and fine-tuning memory', async () => {
     const cases: [string, string][] = [

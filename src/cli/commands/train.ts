@@ -33,6 +33,8 @@ import {
   layoutText,
   offloadHintJson,
   offloadHintLines,
+  recomputeHintJson,
+  recomputeHintLines,
   summary,
 } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
@@ -158,6 +160,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       ...memoryFit,
       calibrationPool: allStackCalibrations(),
       offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
+      recomputeHint: true,
       cost:
         tokens === undefined
           ? undefined
@@ -277,6 +280,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     top: search.top.map(summary),
     pareto: search.pareto.map(summary),
     activationOffloadHint: offloadHintJson(plan.offloadHint),
+    blockRecomputeHint: recomputeHintJson(plan.recomputeHint),
   };
   // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
   const exitCode = host && !host.fits ? LAYOUT_DOES_NOT_FIT : 0;
@@ -295,6 +299,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...(host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,
     ...offloadHintLines(plan.offloadHint, step.stepSeconds),
+    ...recomputeHintLines(plan.recomputeHint, step.stepSeconds),
   ];
   if (run) {
     lines.push(

@@ -15,13 +15,13 @@ export interface ActivationOffloadHint {
   readonly best: EvaluatedLayout;
 }
 
-/** The step must be this much faster than the chosen one for the hint to be worth saying. */
-const MIN_STEP_RATIO = 0.98;
+/** The step must be this much faster than the chosen one for a hint to be worth saying (recompute-hint.ts too). */
+export const HINT_MIN_STEP_RATIO = 0.98;
 /**
  * Headroom the hinted layout keeps: its peak times this must fit (megatron's memory has no measured
  * band to size it by, so a layout at the edge of capacity is not suggested).
  */
-const MEMORY_MARGIN = 1.1;
+export const HINT_MEMORY_MARGIN = 1.1;
 
 /**
  * The fewest offloaded layers (tried in eighths of the model) whose fastest layout steps fastest, when
@@ -55,10 +55,13 @@ export function activationOffloadHint(
       activationOffload: { layers, host },
       top: 1,
       pareto: false,
-      memoryFit: { single: Math.max(MEMORY_MARGIN, options.memoryFit?.single ?? 1), pipeline: MEMORY_MARGIN },
+      memoryFit: {
+        single: Math.max(HINT_MEMORY_MARGIN, options.memoryFit?.single ?? 1),
+        pipeline: HINT_MEMORY_MARGIN,
+      },
     });
     if (!best) continue; // the search keeps to layouts whose offloaded activations fit the host
-    const bar = hint ? hint.best.step.stepSeconds : chosen.step.stepSeconds * MIN_STEP_RATIO;
+    const bar = hint ? hint.best.step.stepSeconds : chosen.step.stepSeconds * HINT_MIN_STEP_RATIO;
     if (best.step.stepSeconds < bar) hint = { layers, best };
   }
   return hint;

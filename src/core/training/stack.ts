@@ -205,6 +205,8 @@ export interface StackProfile {
   readonly offloadModes?: readonly Exclude<OffloadMode, 'none'>[];
   /** Whether it can keep layers' activations in host memory (memory/activation-offload.ts). */
   readonly offloadsActivations?: boolean;
+  /** Whether it recomputes only the first N layers of each pipeline chunk (catalog `blockRecompute`; `--recompute-num-layers`). */
+  readonly recomputesBlocks?: boolean;
   /** Whether it trains a model's MTP modules (catalog `multiTokenPrediction`); if not, {@link trainedSpec} drops them. */
   readonly trainsMtp: boolean;
   /**
