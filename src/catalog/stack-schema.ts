@@ -188,7 +188,10 @@ export const stackFileSchema = z
       .strict()
       .optional(),
     /** Full recomputation of only the first N layers of each pipeline chunk (StackProfile.recomputesBlocks), with its flag. */
-    blockRecompute: z.object({ flag: z.string().min(1), locator: z.string().min(1), ...cited }).strict().optional(),
+    blockRecompute: z
+      .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Whether the stack trains a model's MTP modules (StackProfile.trainsMtp); cited on its own. */
     multiTokenPrediction: z.object({ trains: z.boolean(), locator: z.string().min(1), ...cited }).strict(),
     calibrationFrom: z
