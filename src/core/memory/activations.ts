@@ -1,4 +1,23 @@
 /**
+ * Bytes recomputation rebuilds for one layer at a time in the backward pass: all of its discarded
+ * activations under full recomputation, those a per-op policy or the recompute modules did not keep
+ * under selective (Megatron's own selective recomputation rebuilds inside FlashAttention's kernel).
+ */
+export function recomputeWorkspaceBytes(
+  model: ModelSpec,
+  layer: 'dense' | 'moe' | LayerSpec,
+  layout: ParallelLayout,
+  options: ActivationOptions,
+): number {
+  if (layout.recompute === 'none') return 0;
+  const kept = activationBytesPerLayer(model, layer, { ...layout, recompute: 'none' }, options);
+  if (layout.recompute === 'full') return kept;
+  return options.selectiveCheckpoint === 'ops' || options.recomputeModules !== undefined
+    ? kept - activationBytesPerLayer(model, layer, layout, options)
+    : 0;
+}
+
+/**
  * Activation bytes of one decoder layer for one microbatch: Korthikanti et al. 2022 (Eq. 1-6,
  * Table 2) generalised to GQA/MLA, gated and MoE MLPs, FP8 caching and eager (unfused) stacks; the
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.

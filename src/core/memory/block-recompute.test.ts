@@ -76,3 +76,20 @@ describe('memory and time between no and full recomputation', () => {
     },
   );
 });
+
+describe('MTP layers under the block method', () => {
+  it("keep their activations: Megatron-Core skips the block method's recomputation on them", () => {
+    const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
+    // 61 layers on 4 stages: 16 a stage (the last 13 and the MTP module); 16 per chunk covers every layer.
+    const moeLayout = { ...layout, tensorParallel: 1, expertParallel: 8, dataParallel: 8 };
+    const options = { ...run, seqLen: 4096, globalBatchSize: 64 };
+    const stages = (recomputeLayers?: number) =>
+      trainingMemory(v3, moeLayout, { ...options, ...(recomputeLayers !== undefined && { recomputeLayers }) })
+        .stages;
+    const full = stages();
+    const block = stages(16);
+    expect(block[0]!.activations).toBe(full[0]!.activations);
+    expect(block.at(-1)!.activations).toBeGreaterThan(full.at(-1)!.activations);
+  });
+});
+

@@ -23,7 +23,7 @@ import {
   type ParallelLayout,
 } from '../parallelism/layout.js';
 import { firstLayersActivationBytes, hostActivationBytes } from './activation-offload.js';
-import { type ActivationOptions, activationBytesPerLayer } from './activations.js';
+import { type ActivationOptions, activationBytesPerLayer, recomputeWorkspaceBytes } from './activations.js';
 import { layerParamsPerGpu } from './layer-params-per-gpu.js';
 import {
   adapterTrainingStates,
@@ -154,8 +154,11 @@ export function trainingMemory(
       };
   // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage.
   const mtpDecoderLayer = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
+  // Megatron-Core's block method skips recomputation on MTP layers (multi_token_prediction.py at d98e8a6).
+  const mtpLayout =
+    options.recomputeLayers === undefined ? layout : { ...layout, recompute: 'none' as const };
   const mtpLayerActivations = mtpDecoderLayer
-    ? activationBytesPerLayer(spec, mtpDecoderLayer, layout, actOptions)
+    ? activationBytesPerLayer(spec, mtpDecoderLayer, mtpLayout, actOptions)
     : 0;
   const largestLayerAct = byKind ? Math.max(...byKind) : perLayerAct[spec.moe ? 'moe' : 'dense'];
   const overhead =
@@ -184,16 +187,8 @@ export function trainingMemory(
     gatheredWeightBytes: fsdp?.float8AllGather && options.precision === 'fp8' ? 1 : bytes.weight,
     unshardedGradientBytes: fsdp?.keepsUnshardedWithPipeline && p > 1 ? 4 : 0,
   };
-  // Recomputation rebuilds one layer's discarded activations at a time in the backward pass: all of them
-  // with full recomputation, those a per-op policy did not save.
-  const recomputeWorkspace = (layer: 'dense' | 'moe' | LayerSpec): number => {
-    if (layout.recompute === 'none') return 0;
-    const noRecompute = activationBytesPerLayer(spec, layer, { ...layout, recompute: 'none' }, actOptions);
-    if (layout.recompute === 'full') return noRecompute;
-    return actOptions.selectiveCheckpoint === 'ops' || actOptions.recomputeModules !== undefined
-      ? noRecompute - activationBytesPerLayer(spec, layer, layout, actOptions)
-      : 0;
-  };
+  const recomputeWorkspace = (layer: 'dense' | 'moe' | LayerSpec) =>
+    recomputeWorkspaceBytes(spec, layer, layout, actOptions);
   // QLoRA dequantises one weight matrix at a time (model-states.ts): the largest on one GPU.
   const largestMatrixParams =
     Math.max(
