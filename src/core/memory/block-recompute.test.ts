@@ -92,4 +92,3 @@ describe('MTP layers under the block method', () => {
     expect(block.at(-1)!.activations).toBeGreaterThan(full.at(-1)!.activations);
   });
 });
-
