@@ -14,6 +14,7 @@ const OUT_PROJ = {
   lightning: 'self_attn.out_proj',
   mlstm: 'mlstm_layer.out_proj',
   rwkv4: 'attention.output',
+  rwkv5: 'attention.output',
   rwkv6: 'attention.output',
   rwkv7: 'attn.o_proj',
   gla: 'attn.o_proj',
@@ -74,6 +75,13 @@ const IN_PROJ: Record<
     ['attention.key', k],
     ['attention.value', v],
     ['attention.receptance', k],
+  ],
+  // RwkvSelfAttention (Hub modeling_rwkv5.py): receptance, key, value and the SiLU gate gate (h → h).
+  rwkv5: ({ k, v }) => [
+    ['attention.receptance', k],
+    ['attention.key', k],
+    ['attention.value', v],
+    ['attention.gate', v],
   ],
   // Rwkv6SelfAttention: receptance, key (h → k), value and the SiLU gate gate (h → v); the
   // token-shift and decay LoRAs are bare nn.Parameters, not PEFT targets.

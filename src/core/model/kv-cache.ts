@@ -299,8 +299,8 @@ export interface LayerStateElements {
  * (d_qk) and the stabiliser m (1), and no conv. RWKV keeps each layer's two token-shift vectors
  * (transformers RwkvModel `state[0]`, `state[1]`; fla `conv_state`, `ffn_state`: 2·h at the model's
  * dtype, counted as the conv window) and its WKV state: RWKV-4 per channel the numerator, denominator
- * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-6 and RWKV-7 per head
- * d_k × d_v (Hub Rwkv6Model `state[1]`, attn_kv in FP32; fla `recurrent_state`). HGRN2 (fla
+ * and running max (`state[2..4]`, FP32: the mLSTM's C, n, m with d = 1), RWKV-5, RWKV-6 and RWKV-7 per head
+ * d_k × d_v (Hub Rwkv5Model / Rwkv6Model `state[1]`, attn_kv in FP32; fla `recurrent_state`). HGRN2 (fla
  * `recurrent_state` of `chunk_gla` / `fused_recurrent_gla`) keeps d_k × d_v per head, HGRN
  * (`fused_recurrent_hgrn`) one element per channel (D = H·d_k·d_v with d_k = d_v = 1); with their short
  * convs the window of q, f, i (HGRN: i, f) — kernel − 1 inputs, as for Gated DeltaNet, where fla's

@@ -161,7 +161,8 @@ export function mlstmFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): n
  * arXiv:2305.13048, Eq. 14–16) scans each channel token by token in every mode: the output's
  * numerator and denominator (e1·num + e2·v, e1·den + e2) and the state's (the same with the decay),
  * 4 multiply-adds per channel (the exponentials, max and division are elementwise, not counted).
- * RWKV-6 (fla `chunk_rwkv6`, which the Hub code calls through rwkvfla; S ← diag(w)·S + kᵀv,
+ * RWKV-6 and RWKV-5 (whose decay is per channel, not per token: the same kernel with w fixed) (fla
+ * `chunk_rwkv6`, which the Hub code calls through rwkvfla; S ← diag(w)·S + kᵀv,
  * o = r·(S + diag(u)·kᵀv); Peng et al. 2024, arXiv:2404.05892) is chunked gated linear attention,
  * counted as lightning attention is ({@link lightningAttentionFlopsPerToken}): chunks of
  * C = `chunkTokens` (64), per chunk and head `chunk_fwd_h`'s Kᵀ·V (C·d_k·d_v),
@@ -184,7 +185,7 @@ export function rwkvFlopsPerToken(g: GatedDeltaNetSpec, mode: AttentionMode): nu
   const dk = g.keyHeadDim;
   const dv = g.valueHeadDim;
   if (g.projections === 'rwkv4') return g.numValueHeads * 2 * 4;
-  if (g.projections === 'rwkv6') return lightningAttentionFlopsPerToken(g, mode);
+  if (g.projections === 'rwkv5' || g.projections === 'rwkv6') return lightningAttentionFlopsPerToken(g, mode);
   if (mode === 'decode') return g.numValueHeads * 2 * 4 * dk * dv;
   const c = g.chunkTokens;
   return g.numValueHeads * 2 * (c * (5 * dk + 4 * dv) + (c * c) / 6 + 4 * dk * dv);

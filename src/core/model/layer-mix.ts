@@ -22,6 +22,7 @@ export function linearMixerName(spec: ModelSpec): string {
   if (projections === 'kda') return 'Kimi Delta Attention';
   if (projections === 'mlstm') return 'mLSTM';
   if (projections === 'rwkv4') return 'RWKV-4 time mix';
+  if (projections === 'rwkv5') return 'RWKV-5 time mix';
   if (projections === 'rwkv6') return 'RWKV-6 time mix';
   if (projections === 'rwkv7') return 'RWKV-7 time mix';
   if (projections === 'gla') return 'HGRN2 (GLA)';

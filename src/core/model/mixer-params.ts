@@ -111,7 +111,10 @@ function mlstmParams(hidden: number, g: GatedDeltaNetSpec): number {
  * (6·h), time_maa_w1 (h × 5·m) and time_maa_w2 (5 × m × h), receptance, key (h → k), value, gate
  * (h → v), output (v → h), time_decay_w1 (h → d), time_decay_w2 (d → k) and time_decay (k),
  * time_faaaa (H·d_k = k), ln_x GroupNorm (2·v); the channel mix's time_maa_k, time_maa_r (2·h) and
- * receptance (h → h). RWKV-7 (fla RWKV7Attention,
+ * receptance (h → h). RWKV-5 (Hub `modeling_rwkv5.py` RwkvSelfAttention, RwkvFeedForward):
+ * time_mix_key/value/receptance/gate (4·h), time_decay and time_faaaa (H·d_k = k each), key,
+ * receptance (h → k), value, gate (h → v), output (v → h), ln_x GroupNorm (2·v); the channel mix's
+ * time_mix_key/receptance (2·h) and receptance (h → h). RWKV-7 (fla RWKV7Attention,
  * RWKV7FeedForward; LoRA = fla `layers/rwkv6.py` LoRA: Linear(h → r) without bias, an activation,
  * Linear(r → out) with bias unless told): x_r, x_w, x_k, x_v, x_a, x_g (6·h), k_k, k_a, r_k (k each),
  * r_proj, k_proj (h → k), v_proj (h → v), o_proj (v → h), w_lora and a_lora (r → k with bias),
@@ -124,6 +127,10 @@ function rwkvParams(hidden: number, g: GatedDeltaNetSpec): number {
   if (g.projections === 'rwkv4')
     return 3 * hidden * k + k * hidden + 2 * k + 3 * hidden + 2 * hidden + hidden * hidden;
   const lora = (rank: number, out: number, bias: boolean) => hidden * rank + rank * out + (bias ? out : 0);
+  if (g.projections === 'rwkv5')
+    return (
+      4 * hidden + 2 * k + 2 * hidden * k + 2 * hidden * v + v * hidden + 2 * v + 2 * hidden + hidden * hidden
+    );
   if (g.projections === 'rwkv6') {
     const m = g.tokenShiftRank ?? 0;
     return (

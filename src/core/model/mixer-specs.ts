@@ -27,7 +27,7 @@ export interface SparseAttentionSpec {
  * `convKernel` over q, k and v, and a per-value-head state of `keyHeadDim × valueHeadDim`. With
  * `projections: 'lightning'`, MiniMax's lightning attention (see there): the same state, no conv;
  * with `projections: 'mlstm'`, xLSTM's mLSTM (see there): that state plus a normaliser and a stabiliser;
- * with `projections: 'rwkv4'` / `'rwkv6'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV
+ * with `projections: 'rwkv4'` / `'rwkv5'` / `'rwkv6'` / `'rwkv7'`, an RWKV block's time mix (see there): the WKV
  * state, no conv; with `projections: 'gla'` / `'hgrn'`, HGRN2's gated linear attention or HGRN's
  * element-wise recurrence (see {@link isHgrn}).
  */
@@ -44,7 +44,7 @@ export interface GatedDeltaNetSpec {
   /**
    * Chunk length of the chunked training/prefill form (fla `chunk_gated_delta_rule`: 64; lightning
    * attention's intra/inter block split: MiniMax `block_size`, 256; the mLSTM's `chunk_size`, 64;
-   * RWKV-6's fla `chunk_rwkv6`, 64; RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel
+   * RWKV-5's and RWKV-6's fla `chunk_rwkv6`, 64; RWKV-7's fla `chunk_dplr_delta_rule`, 16; RWKV-4's WKV kernel
    * scans token by token, 1; HGRN2's fla `chunk_gla`, 64; HGRN's `fused_recurrent_hgrn` scans token
    * by token, 1).
    */
@@ -69,7 +69,8 @@ export interface GatedDeltaNetSpec {
    * sigmoid(ogate) × the normed output, out_proj (H·d_v → h); no conv, no activation on q/k/v;
    * numKeyHeads = numValueHeads, d_qk and d_v free; `rwkv4` = RWKV-4's time mix (Peng et al. 2023,
    * "RWKV", arXiv:2305.13048, Sec. 3; transformers `RwkvSelfAttention` + `RwkvFeedForward`): see
-   * {@link isRwkv}; `rwkv6` = RWKV-6 "Finch" (Peng et al. 2024, "Eagle and Finch", arXiv:2404.05892;
+   * {@link isRwkv}; `rwkv5` = RWKV-5 "Eagle" (Peng et al. 2024, arXiv:2404.05892, Sec. 3; Hub
+   * `modeling_rwkv5.py` `RwkvSelfAttention` + `RwkvFeedForward`): see {@link isRwkv}; `rwkv6` = RWKV-6 "Finch" (Peng et al. 2024, "Eagle and Finch", arXiv:2404.05892;
    * Hub `modeling_rwkv6.py` `Rwkv6SelfAttention` + `Rwkv6FeedForward`, fla `RWKV6Attention` +
    * `RWKV6FeedForward`): see {@link isRwkv}; `rwkv7` = RWKV-7 "Goose" (Peng et al. 2025,
    * arXiv:2503.14456; fla `RWKV7Attention` + `RWKV7FeedForward`): see {@link isRwkv}; `gla` = HGRN2's gated linear
@@ -84,6 +85,7 @@ export interface GatedDeltaNetSpec {
     | 'lightning'
     | 'mlstm'
     | 'rwkv4'
+    | 'rwkv5'
     | 'rwkv6'
     | 'rwkv7'
     | 'gla'
@@ -153,6 +155,11 @@ export interface GatedDeltaNetSpec {
  *   time_mix_key/value/receptance (3·h), key, value, receptance (h → A) and output (A → h), all
  *   bias-free, time_decay and time_first (A); channel mix time_mix_key/receptance (2·h) and
  *   receptance (h → h). State per channel: numerator, denominator and running max (FP32).
+ * - `rwkv5`: H heads of d_k = d_v = head_size with k = v = h; time_mix_key/value/receptance/gate
+ *   (4·h, a static token shift), receptance, key, value, gate (h → h) and output (h → h), bias-free;
+ *   time_decay and the bonus time_faaaa (H·d_k each: a decay per channel, not per token); ln_x as
+ *   RWKV-6's; channel mix time_mix_key, time_mix_receptance (2·h) and receptance (h → h). State and
+ *   output as RWKV-6's with a constant w.
  * - `rwkv6`: H heads of d_k = head_size with k = h, d_v free (fla `expand_v`); time_maa_x and
  *   time_maa_w/k/v/r/g (6·h; fla x_proj's μ and x_bias), the token-shift LoRA time_maa_w1 (h → 5·m)
  *   and time_maa_w2 (5 × m × h) (`tokenShiftRank`), receptance, key (h → k), value, gate (h → v),
@@ -167,7 +174,10 @@ export interface GatedDeltaNetSpec {
  *   generalised delta rule S ← S·(diag(w) − κ̂ᵀ(a ⊙ κ̂)) + vᵀk.
  */
 export const isRwkv = (g: GatedDeltaNetSpec): boolean =>
-  g.projections === 'rwkv4' || g.projections === 'rwkv6' || g.projections === 'rwkv7';
+  g.projections === 'rwkv4' ||
+  g.projections === 'rwkv5' ||
+  g.projections === 'rwkv6' ||
+  g.projections === 'rwkv7';
 
 /**
  * HGRN2 and HGRN as linear-attention variants; neither has an output gate beside g_norm, and both

@@ -83,7 +83,7 @@ export const sparseAttention = z
 /**
  * Defaults by variant ({@link linearAttentionSpec}): Gated DeltaNet / KDA conv 4, chunk 64, FP32 state;
  * lightning no conv, 256, BF16; mLSTM no conv, 64 (xLSTMConfig `chunk_size`), FP32 (`inference_state_dtype`);
- * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-6 no conv, 64 (fla `chunk_rwkv6`), FP32;
+ * RWKV-4 no conv, 1 (its WKV scans token by token), FP32; RWKV-5 and RWKV-6 no conv, 64 (fla `chunk_rwkv6`), FP32;
  * RWKV-7 no conv, 16 (fla `chunk_dplr_delta_rule`), FP32; HGRN2 (`gla`) no conv unless `convKernel`
  * is given, 64 (fla `chunk_gla`), FP32; HGRN (`hgrn`) likewise, 1 (`fused_recurrent_hgrn`), BF16 (its
  * final state at the activations' dtype).
@@ -102,7 +102,19 @@ export const linearAttention = z
      * `gla`: HGRN2's gated linear attention; `hgrn`: HGRN's per-channel recurrence (mixer-specs.ts `isHgrn`).
      */
     projections: z
-      .enum(['fused', 'split', 'kda', 'lightning', 'mlstm', 'rwkv4', 'rwkv6', 'rwkv7', 'gla', 'hgrn'])
+      .enum([
+        'fused',
+        'split',
+        'kda',
+        'lightning',
+        'mlstm',
+        'rwkv4',
+        'rwkv5',
+        'rwkv6',
+        'rwkv7',
+        'gla',
+        'hgrn',
+      ])
       .optional(),
     /** KDA's low-rank gates; RWKV-7's g_lora. */
     gateRank: hiddenCount.optional(),
@@ -202,7 +214,8 @@ const RWKV_RANKS = {
 
 /**
  * RWKV (mixer-specs.ts `isRwkv`): heads as wide as the hidden state (the token shift and the WKV
- * keys are h wide), no conv; RWKV-4 per channel (d_k = d_v = 1), RWKV-6 and RWKV-7 with their LoRA
+ * keys are h wide), no conv; RWKV-4 per channel (d_k = d_v = 1), RWKV-5 with values as wide as its keys
+ * and no LoRA, RWKV-6 and RWKV-7 with their LoRA
  * ranks (RWKV-6: decay and token shift; its gate is full-rank).
  */
 function rwkvIssues(
@@ -218,8 +231,8 @@ function rwkvIssues(
     fail('decayRank', "only RWKV-6 and RWKV-7 (projections 'rwkv6', 'rwkv7') have decayRank");
   if (v !== 'rwkv6' && linear.tokenShiftRank !== undefined)
     fail('tokenShiftRank', "only RWKV-6 (projections 'rwkv6') has tokenShiftRank");
-  if (v !== 'rwkv4' && v !== 'rwkv6' && v !== 'rwkv7') return;
-  const name = v === 'rwkv4' ? 'RWKV-4' : v === 'rwkv6' ? 'RWKV-6' : 'RWKV-7';
+  if (v !== 'rwkv4' && v !== 'rwkv5' && v !== 'rwkv6' && v !== 'rwkv7') return;
+  const name = { rwkv4: 'RWKV-4', rwkv5: 'RWKV-5', rwkv6: 'RWKV-6', rwkv7: 'RWKV-7' }[v];
   if (linear.convKernel !== undefined) fail('convKernel', `${name} has no conv: leave convKernel out`);
   if (linear.numValueHeads !== linear.numKeyHeads)
     fail(
@@ -232,6 +245,17 @@ function rwkvIssues(
       'numKeyHeads',
       `${name} needs numKeyHeads × keyHeadDim equal to hiddenSize (${hiddenSize}), got ${keyWidth}`,
     );
+  if (v === 'rwkv5') {
+    // RwkvSelfAttention: key, value, gate all attention_hidden_size = h wide, heads of head_size.
+    if (linear.valueHeadDim !== linear.keyHeadDim)
+      fail(
+        'valueHeadDim',
+        `RWKV-5's values are as wide as its keys: valueHeadDim must be ${linear.keyHeadDim}, got ${linear.valueHeadDim}`,
+      );
+    if (linear.gateRank !== undefined)
+      fail('gateRank', "RWKV-5's gate is full-rank (h → h): leave gateRank out");
+    return;
+  }
   if (v === 'rwkv4') {
     for (const key of ['keyHeadDim', 'valueHeadDim'] as const)
       if (linear[key] !== 1) fail(key, `RWKV-4's WKV is per channel: ${key} must be 1, got ${linear[key]}`);
@@ -248,7 +272,8 @@ function rwkvIssues(
 /** The {@link GatedDeltaNetSpec} of a valid `linearAttention` block, its variant's defaults filled in. */
 export function linearAttentionSpec(linear: LinearAttentionInput): GatedDeltaNetSpec {
   const v = linear.projections;
-  const convless = v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv6' || v === 'rwkv7';
+  const convless =
+    v === 'lightning' || v === 'mlstm' || v === 'rwkv4' || v === 'rwkv5' || v === 'rwkv6' || v === 'rwkv7';
   // HGRN2's and HGRN's short convs are optional (use_short_conv): none unless convKernel is given.
   const optionalConv = v === 'gla' || v === 'hgrn';
   return {

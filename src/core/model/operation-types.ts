@@ -139,6 +139,7 @@ export interface MixerOp {
     | 'lightning-attention'
     | 'mlstm'
     | 'wkv4'
+    | 'wkv5'
     | 'wkv6'
     | 'wkv7'
     | 'gla'

@@ -36,6 +36,7 @@ export interface RecurrentMixerShape {
     | 'lightning-attention'
     | 'mlstm'
     | 'wkv4'
+    | 'wkv5'
     | 'wkv6'
     | 'wkv7'
     | 'gla'

@@ -1,6 +1,7 @@
 /**
  * An RWKV block's time mix and the part of its channel mix that is not `spec.mlp`'s key and value
- * (mixer-specs.ts `isRwkv`): RWKV-4 (transformers `RwkvSelfAttention`, `RwkvFeedForward`), RWKV-6
+ * (mixer-specs.ts `isRwkv`): RWKV-4 (transformers `RwkvSelfAttention`, `RwkvFeedForward`), RWKV-5
+ * (Hub `modeling_rwkv5.py` `RwkvSelfAttention`, `RwkvFeedForward`), RWKV-6
  * (Hub `modeling_rwkv6.py` `Rwkv6SelfAttention`, `Rwkv6FeedForward`; fla `RWKV6Attention`) and
  * RWKV-7 (fla `RWKV7Attention`, `RWKV7FeedForward`). Conventions: operations.ts.
  */
@@ -39,6 +40,21 @@ function rwkv4Inputs(b: OpBuilder, tokens: number, h: number, k: number, v: numb
   b.gemm('value', 'attentionProjections', tokens, v, h);
   b.memory('receptance-sigmoid', 'activation', ACT_BYTES * tokens * k, ACT_BYTES * tokens * k);
   return k + v;
+}
+
+/**
+ * RWKV-5 (Hub `modeling_rwkv5.py` RwkvSelfAttention.extract_key_value): the static token shift into
+ * k, v, r, g; receptance, key (h → k), value, gate (h → v); SiLU(gate). The decay is a parameter, not
+ * a per-token input: the WKV reads r, k, v.
+ */
+function rwkv5Inputs(b: OpBuilder, tokens: number, h: number, k: number, v: number): number {
+  tokenShift(b, 'time-shift', tokens, h, 4);
+  b.gemm('receptance', 'attentionProjections', tokens, k, h);
+  b.gemm('key', 'attentionProjections', tokens, k, h);
+  b.gemm('value', 'attentionProjections', tokens, v, h);
+  b.gemm('gate', 'attentionProjections', tokens, v, h);
+  b.memory('gate-silu', 'activation', ACT_BYTES * tokens * v, ACT_BYTES * tokens * v);
+  return 2 * k + v;
 }
 
 /**
@@ -122,17 +138,21 @@ export const rwkvOperations: MixerOperations = (spec, layer, request, b, tokens)
   const valueWidth = (g.numValueHeads * g.valueHeadDim) / t;
   const variant = g.projections;
   const v7 = variant === 'rwkv7';
+  // RWKV-5 runs RWKV-6's WKV with a decay that does not change from token to token.
+  const finch = variant === 'rwkv5' || variant === 'rwkv6';
   const coreInputs =
     variant === 'rwkv6'
       ? rwkv6Inputs(b, g, tokens, h, keyWidth, valueWidth)
-      : v7
-        ? rwkv7Inputs(b, g, tokens, h, keyWidth, valueWidth)
-        : rwkv4Inputs(b, tokens, h, keyWidth, valueWidth);
+      : variant === 'rwkv5'
+        ? rwkv5Inputs(b, tokens, h, keyWidth, valueWidth)
+        : v7
+          ? rwkv7Inputs(b, g, tokens, h, keyWidth, valueWidth)
+          : rwkv4Inputs(b, tokens, h, keyWidth, valueWidth);
   const keyBytes = ACT_BYTES * tokens * keyWidth;
   const valueBytes = ACT_BYTES * tokens * valueWidth;
   const e = gatedDeltaNetStateElements(g);
   const state = e.state / t;
-  const core = variant === 'rwkv6' ? 'wkv6' : v7 ? 'wkv7' : 'wkv4';
+  const core = variant === 'rwkv5' ? 'wkv5' : variant === 'rwkv6' ? 'wkv6' : v7 ? 'wkv7' : 'wkv4';
   recurrentMixer(request, b, {
     conv: null,
     coreName: core,
@@ -150,7 +170,7 @@ export const rwkvOperations: MixerOperations = (spec, layer, request, b, tokens)
     // g_norm: read o, write norm(o); the bonus (r·k·r_k summed per head)·v added and × g: read o, r, k, v, g, write.
     b.memory('output-norm', 'norm', valueBytes, valueBytes);
     b.memory('output-gate', 'activation', 3 * valueBytes + 2 * keyBytes, valueBytes);
-  } else if (variant === 'rwkv6') {
+  } else if (finch) {
     // ln_x: read o, write norm(o); × SiLU(gate): read both, write.
     b.memory('output-norm', 'norm', valueBytes, valueBytes);
     b.memory('output-gate', 'activation', 2 * valueBytes, valueBytes);

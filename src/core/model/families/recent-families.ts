@@ -85,6 +85,7 @@ import { qwen4ExpText, qwen4ExpWrapper } from './qwen4-exp.js';
 import type { Family } from './readers.js';
 import { recurrentGemma } from './recurrent-gemma.js';
 import { rwkv, rwkv7 } from './rwkv.js';
+import { rwkv5 } from './rwkv5.js';
 import { rwkv6 } from './rwkv6.js';
 import { shieldGemma2Wrapper } from './shieldgemma2.js';
 import { bluelm, skywork } from './skywork-bluelm.js';
@@ -333,6 +334,8 @@ export const recentFamilies = (familyOf: FamilyOf) =>
     doge,
     // SmallDoge Doge2: transformers' Doge (A and dt_proj over the KV heads, q/k norms) with bias-free MLPs.
     doge2,
+    // RWKV-5 Eagle (Hub remote code): static token shift, a decay per channel, multi-headed WKV with a gate and ln_x.
+    rwkv5,
     // RWKV-6 Finch (Hub remote code and fla formats): data-dependent token shift and decay, RWKV-6's own time mix and WKV.
     rwkv6,
     // MatMul-free LM (HGRN-Bit): BitLinear layers counted as full matrices, HGRN's element-wise recurrence as a linear mixer.

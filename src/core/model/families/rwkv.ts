@@ -54,7 +54,25 @@ const RWKV7_DEFAULTS: Json = {
   hidden_act: 'sqrelu',
 };
 
-/** The block around any RWKV time mix (rwkv6.ts too): LayerNorms ln1, ln2 (ln0 on the embeddings), a squared-ReLU MLP. */
+/**
+ * The head size of the Hub's RWKV-5 and RWKV-6 remote code (`head_size`), which must divide h into whole
+ * heads; `attention_hidden_size` must be h: ln_x is GroupNorm(heads, hidden_size) over the A-wide WKV
+ * output, so RwkvSelfAttention (RWKV-5) and Rwkv6SelfAttention run only with A = h.
+ */
+export function hubHeadSize(f: Fields, h: number): number {
+  const attentionWidth = f.positiveInt('attention_hidden_size', { fallback: h, max: MAX.hidden });
+  if (attentionWidth !== h)
+    f.fail(
+      'attention_hidden_size',
+      `(${attentionWidth}) must equal hidden_size (${h}): ln_x normalises h channels`,
+    );
+  const headSize = f.positiveInt('head_size', { max: h });
+  if (h % headSize !== 0)
+    f.fail('head_size', `(${headSize}) must divide hidden_size (${h}) into whole heads`);
+  return headSize;
+}
+
+/** The block around any RWKV time mix (rwkv5.ts, rwkv6.ts too): LayerNorms ln1, ln2 (ln0 on the embeddings), a squared-ReLU MLP. */
 export function rwkvSpec(
   f: Fields,
   c: Common,

@@ -40,7 +40,7 @@ import {
   uniformLayers,
   withClassDefaults,
 } from './readers.js';
-import { rwkvSpec } from './rwkv.js';
+import { hubHeadSize, rwkvSpec } from './rwkv.js';
 
 /** Rwkv6Config's class defaults for the keys that shape the model. */
 const HUB_DEFAULTS: Json = { vocab_size: 65_536, hidden_size: 768, num_hidden_layers: 24, head_size: 64 };
@@ -111,16 +111,7 @@ function hubFinch(top: Fields, name: string): ModelSpec {
   // No positional limit: Rwkv6Config has no context key.
   const c = readCommon(f, name, { ...HF_KEYS, defaultPositions: MAX.positions });
   const h = c.hiddenSize;
-  const attentionWidth = f.positiveInt('attention_hidden_size', { fallback: h, max: MAX.hidden });
-  // ln_x is GroupNorm(heads, hidden_size) over the A-wide WKV output: Rwkv6SelfAttention runs only with A = h.
-  if (attentionWidth !== h)
-    f.fail(
-      'attention_hidden_size',
-      `(${attentionWidth}) must equal hidden_size (${h}): ln_x normalises h channels`,
-    );
-  const headSize = f.positiveInt('head_size', { max: h });
-  if (h % headSize !== 0)
-    f.fail('head_size', `(${headSize}) must divide hidden_size (${h}) into whole heads`);
+  const headSize = hubHeadSize(f, h);
   // Rwkv6SelfAttention: TIME_MIX_EXTRA_DIM / TIME_DECAY_EXTRA_DIM, doubled for the 7B's (and 14B's) width.
   const wide = h === 4096;
   // Rwkv6FeedForward: int((hidden_size * 3.5) // 32 * 32), Rwkv6Config having dropped intermediate_size.
