@@ -4,7 +4,7 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
-import { offloadOptions } from '../catalog/hosts.js';
+import { hostFor, offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { onEngine, replicaFixed } from '../catalog/serving-engine-choice.js';
 import {
@@ -43,6 +43,7 @@ import {
   type Outcome,
   type ServingState,
   stateStack,
+  type TrainingHints,
   type TrainingState,
 } from './state.js';
 
@@ -71,6 +72,23 @@ function banded(
       co2Kg: o.co2Kg === null ? null : r(o.co2Kg),
       memoryPerGpuBytes: memory,
     },
+  };
+}
+
+/** What would beat the chosen layout's recomputation (the plan's hints), each with the step and memory it would take. */
+function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
+  const at = (e: {
+    readonly step: { readonly stepSeconds: number };
+    readonly memoryPerGpuBytes: number;
+  }) => ({
+    stepSeconds: e.step.stepSeconds,
+    memoryPerGpuBytes: e.memoryPerGpuBytes,
+  });
+  const r = plan.recomputeHint;
+  const o = plan.offloadHint;
+  return {
+    recomputeLayers: r && { layers: r.layers, chunkLayers: r.chunkLayers, ...at(r.best) },
+    offloadActivations: o && { layers: o.layers, ...at(o.best) },
   };
 }
 
@@ -122,6 +140,7 @@ function trainingOutcome(
                 schedule: l.schedule,
               },
               gpuMemoryBytes: findGpu(s.gpuId).memoryBytes,
+              hints: trainingHints(plan),
               pareto: plan.search.pareto.map((e) => ({
                 gpus: e.gpus,
                 stepSeconds: e.step.stepSeconds,
@@ -196,6 +215,8 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         constraints: s.constraints,
         top: 1,
         pareto: details,
+        // The hints `llmecon train` prints, where details are asked (the web app's Train view).
+        ...(details && { recomputeHint: true, offloadHintHost: hostFor(hw.gpu.id) ?? undefined }),
         cost: { ...cost, tokens: s.tokens },
       });
       const host = offloadedTo(offload, () =>

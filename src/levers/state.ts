@@ -160,6 +160,20 @@ export interface OutcomeRange {
   readonly memoryPerGpuBytes: Range | null;
 }
 
+/** A hinted alternative to the chosen layout's recomputation: its step and memory per GPU. */
+interface HintedStep {
+  readonly stepSeconds: number;
+  readonly memoryPerGpuBytes: number;
+}
+
+/** `llmecon train`'s hints (recompute-hint.ts, offload-hint.ts): block recomputation and activation offload. */
+export interface TrainingHints {
+  /** `--recompute-num-layers`: the first `layers` of each chunk's `chunkLayers` recomputed, at the chosen layout. */
+  readonly recomputeLayers: (HintedStep & { readonly layers: number; readonly chunkLayers: number }) | null;
+  /** `--offload-activations`: `layers` layers' activations in host memory, without recomputation. */
+  readonly offloadActivations: (HintedStep & { readonly layers: number }) | null;
+}
+
 /** What the engine says about a state. */
 export interface Outcome {
   readonly costUsd: number;
@@ -191,6 +205,8 @@ export interface Outcome {
     /** The chosen pipeline: stages, microbatches per step and schedule. */
     readonly pipeline: { readonly stages: number; readonly microbatches: number; readonly schedule: string };
     readonly gpuMemoryBytes: number;
+    /** Pretraining: what would beat the chosen layout's recomputation (`llmecon train`'s hints); null fields where nothing would. */
+    readonly hints?: TrainingHints;
     /** Fastest layout per GPU count not beaten by a smaller count: GPUs, step seconds, GPU-hours per token. */
     readonly pareto: readonly {
       readonly gpus: number;

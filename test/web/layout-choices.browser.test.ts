@@ -261,6 +261,27 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.close();
   }, 240_000);
 
+  it("Train: where the chosen layout recomputes every layer, `llmecon train`'s hints — block recomputation and activation offload — with the CLI's layer counts", async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    await page.locator('#train-model').selectOption('llama-3.1-405b');
+    await changeField(page.locator('#train-gpus'), '1024');
+    await changeField(page.locator('#train-seq'), '8192');
+    const cli = await cliJson(
+      `${TRAIN.replace('--gpus 64', '--gpus 1024').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b`,
+    );
+    expect(cli.layout.recompute).toBe('full');
+    await expectTrainFigures(page, cli);
+    const hints = page.locator('#train-hints');
+    await hints.waitFor({ timeout: 120_000 });
+    expect(await hints.getAttribute('data-recompute-layers')).toBe(String(cli.blockRecomputeHint.layers));
+    expect(await hints.getAttribute('data-offload-layers')).toBe(String(cli.activationOffloadHint.layers));
+    expect(await hints.textContent()).toContain(`--recompute-num-layers ${cli.blockRecomputeHint.layers}`);
+    await screenshot(page, 'web-train-hints');
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it("Train: an invalid ETP combination gives the CLI's messages by their fields, no crash", async () => {
     const { page, problems } = await open();
     await page.locator('#train-result').waitFor({ timeout: 60_000 });

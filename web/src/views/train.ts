@@ -122,6 +122,24 @@ function timeline(p: { stages: number; microbatches: number; schedule: string })
   </figure>`;
 }
 
+/** A hinted step against the chosen one: seconds and how much faster. */
+const fasterBy = (seconds: number, chosen: number) =>
+  `${seconds.toFixed(2)} s a step (${((100 * (chosen - seconds)) / chosen).toFixed(0)}% faster)`;
+
+/**
+ * What would beat the chosen layout's recomputation, as `llmecon train` hints it: block recomputation
+ * of fewer layers at the same layout, or activation offload (nothing where neither would).
+ */
+function hintsView(d: NonNullable<Outcome['training']>) {
+  const r = d.hints?.recomputeLayers;
+  const o = d.hints?.offloadActivations;
+  if (!r && !o) return nothing;
+  return html`<ul id="train-hints" data-recompute-layers=${r ? String(r.layers) : ''} data-offload-layers=${o ? String(o.layers) : ''}>
+    ${r ? html`<li>Recomputing only the first ${r.layers} of the ${r.chunkLayers} layers ${d.pipeline.stages > 1 ? 'of each pipeline chunk' : 'of the model'} (Megatron-Core's block method, <code>--recompute-num-layers ${r.layers}</code>) still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>` : nothing}
+    ${o ? html`<li>Keeping ${o.layers} layers' activations in host memory instead of recomputing (<code>--offload-activations ${o.layers}</code>, no pipeline): ${fasterBy(o.stepSeconds, d.stepSeconds)}, ${formatBytes(o.memoryPerGpuBytes)}/GPU.</li>` : nothing}
+  </ul>`;
+}
+
 /** Where a step's time goes, memory against the GPU, and the time-vs-GPUs Pareto set. */
 function charts(o: Outcome, tokens: number) {
   const d = o.training!;
@@ -136,7 +154,7 @@ function charts(o: Outcome, tokens: number) {
     { what: 'used', gib: o.memoryPerGpuBytes / GIB },
     { what: 'GPU memory', gib: d.gpuMemoryBytes / GIB },
   ];
-  return html`<figure>
+  return html`${hintsView(d)}<figure>
       <figcaption>Where one ${d.stepSeconds.toFixed(2)} s step goes (seconds, slowest stage)</figcaption>
       ${labelled(
         Plot.plot({
