@@ -27,6 +27,7 @@ export interface LayoutFlags {
   recompute?: string;
   recomputeModules?: string;
   recomputeNumLayers?: string;
+  offloadActivations?: string;
   sequenceParallel?: boolean;
   zero?: string;
   schedule?: string;
@@ -149,8 +150,11 @@ export interface RecomputeFlags {
   readonly recomputeLayers?: number;
 }
 
-/** A recompute flag on a stack that does not run it, or beside the other recompute mode: refused. */
-function megatronRecomputeFlag(
+/**
+ * A recompute flag on a stack that does not run it, beside the other recompute mode, or beside
+ * `--offload-activations` (Megatron-Core offloads only without recomputation): refused under its own name.
+ */
+function stackRecomputeFlag(
   o: LayoutFlags,
   flag: string,
   mode: 'selective' | 'full',
@@ -171,6 +175,12 @@ function megatronRecomputeFlag(
       [flag],
       `names what ${mode} recomputation re-runs: it needs --recompute ${mode}, got --recompute ${o.recompute}`,
     );
+  if (o.offloadActivations !== undefined)
+    inputError(
+      'invalid_value',
+      [flag],
+      `sets ${mode} recomputation, which --offload-activations replaces (Megatron-Core offloads activations only without recomputation): give one of them`,
+    );
 }
 
 /** `--recompute-modules` and `--recompute-num-layers` (refused together: Megatron-Core runs one mode). */
@@ -189,7 +199,7 @@ export function recomputeFlags(
       'sets full recomputation of N layers per chunk, --recompute-modules selective recomputation by module: Megatron-Core runs one mode, give one of them',
     );
   const runs = STACK_IDS.filter((id) => findStack(id).recomputesBlocks);
-  megatronRecomputeFlag(o, flag, 'full', 'block recomputation (catalog/stacks/ blockRecompute)', stack, runs);
+  stackRecomputeFlag(o, flag, 'full', 'block recomputation (--recompute-method block)', stack, runs);
   return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
 }
 
@@ -204,7 +214,7 @@ function recomputeModulesFlag(
 ): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
-  megatronRecomputeFlag(o, flag, 'selective', "Megatron-Core's recompute modules", stack, ['megatron']);
+  stackRecomputeFlag(o, flag, 'selective', "Megatron-Core's recompute modules", stack, ['megatron']);
   // Empty items were refused with every command's values (program/shared.ts refuseEmptyValues).
   const names = o.recomputeModules.split(',').map((name) => name.trim());
   const modules = [...new Set(names.map((name) => oneOf(name, flag, RECOMPUTE_MODULES, 'core_attn')))];

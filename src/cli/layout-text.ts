@@ -42,6 +42,15 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
   return l.recompute;
 }
 
+/** Where `--recompute-num-layers` covers every layer of the layout's chunks: the same as full recomputation. */
+export function blockRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
+  if (r.recomputeLayers === undefined || l.recompute !== 'full') return null;
+  const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
+  const chunkLayers = Math.ceil(numLayers / chunks);
+  if (r.recomputeLayers < chunkLayers) return null;
+  return `--recompute-num-layers ${r.recomputeLayers} covers every layer ${chunks === 1 ? `of the model (${numLayers})` : `of each of this layout's ${chunks} pipeline chunks (${chunkLayers} at most)`}: it is full recomputation here`;
+}
+
 /** The layout in words, with what its recomputation re-runs where named (`recomputeText`). */
 export function layoutText(l: ParallelLayout, recompute?: RecomputeFlags): string {
   const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];

@@ -36,7 +36,7 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, recomputeFlags, stackAndModel } from '../layout-flags.js';
-import { recomputeText } from '../layout-text.js';
+import { blockRecomputeNote, recomputeText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -182,7 +182,8 @@ function train(
   const stackWarnings = [untrainedMtpWarning(spec, stack), foreignModulesWarning(spec, stack)].filter(
     (w) => w !== null,
   );
-  const warnings = [...seqLenWarnings, ...stackWarnings];
+  const blockNote = blockRecomputeNote(spec.numLayers, layout, recompute);
+  const warnings = [...seqLenWarnings, ...stackWarnings, ...(blockNote ? [blockNote] : [])];
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', defaultBatch);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../../../test/run-cli.js';
 
 describe("--recompute-num-layers: Megatron-Core's block recomputation of the first N layers per chunk", () => {
-  // Llama 3.1 70B on TP 8 · PP 4 at 8K tokens (20 layers per stage): no recomputation needs 90.7 GiB on
-  // the first stage of an 80 GB H100, full recomputation 47.0 GiB.
+  // Llama 3.1 70B on TP 8 · PP 4 at 8K tokens with sequence parallelism (20 layers per stage): 56.9 GiB
+  // a GPU without recomputation, 37.4 GiB with full recomputation, 47.3 GiB at N = 10.
   const layout = '--gpu h100 --tp 8 --pp 4 --dp 1 --seq-len 8192 --global-batch 64 --sequence-parallel';
   it('memory: it implies --recompute full, prints the layers and lands between none and full', async () => {
     const peak = async (flags: string) => {
@@ -22,6 +22,11 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     expect((await peak('--recompute-num-layers 20')).memoryPerGpuBytes).toBe(full.memoryPerGpuBytes);
     const text = await runCli(`memory llama-3.1-70b ${layout} --recompute-num-layers 10`);
     expect(text.stdout).toContain('recompute full (first 10 layers of each pipeline chunk)');
+    // N beyond a chunk's 20 layers is full recomputation, and says so.
+    const all = await runCli(`memory llama-3.1-70b ${layout} --recompute-num-layers 25`);
+    expect(all.stdout).toContain(
+      "warning: --recompute-num-layers 25 covers every layer of each of this layout's 4 pipeline chunks (20 at most): it is full recomputation here",
+    );
   });
   it('train: the fixed layout runs slower than without recomputation and faster than full', async () => {
     const seconds = async (flags: string) => {
@@ -75,6 +80,10 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
       ],
       ['--stack torchtitan --recompute-num-layers 5', 'it needs --stack megatron, got --stack torchtitan'],
       ['--recompute-num-layers 0', '--recompute-num-layers: must be a whole number ≥ 1'],
+      [
+        '--recompute-num-layers 5 --offload-activations 4',
+        '--recompute-num-layers: sets full recomputation, which --offload-activations replaces',
+      ],
     ];
     for (const [flags, message] of cases) {
       const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);

@@ -28,6 +28,7 @@ import {
   stackAndModel,
 } from '../layout-flags.js';
 import {
+  blockRecomputeNote,
   doesNotFit,
   layoutJson,
   layoutText,
@@ -182,7 +183,13 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
-  const warnings = [...seqLenWarnings, ...(batchNote ? [batchNote] : []), ...plan.warnings];
+  const blockNote = blockRecomputeNote(spec.numLayers, chosen.layout, recompute);
+  const warnings = [
+    ...seqLenWarnings,
+    ...(batchNote ? [batchNote] : []),
+    ...plan.warnings,
+    ...(blockNote ? [blockNote] : []),
+  ];
   const step = chosen.step;
   const offload = training;
   // Every stage of the chosen layout (the search sized only the peak candidates).

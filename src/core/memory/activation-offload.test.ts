@@ -183,10 +183,15 @@ describe('calibratedStep with offloaded activations', () => {
     // The GPU's optimizer step is scaled with the rest: only --offload's CPU step is host time.
     expect(calibrated.breakdown.optimizerSeconds).toBeCloseTo(1.3 * step.breakdown.optimizerSeconds, 12);
   });
-  it("the calibration's fit weighs the step by the same formula (calibratedRatio)", () => {
-    expect(step.stepSeconds * calibratedRatio(parameters, step)).toBeCloseTo(
-      calibratedStep(step, parameters).stepSeconds,
-      12,
-    );
+  it("the calibration's fit weighs the step as the stack runs it: k on the GPU part, host time as is, copies re-exposed", () => {
+    const t = step.calibrationTerms;
+    const copy = t.activationCopy!;
+    const host = t.hostOffloadSeconds ?? 0;
+    const passes = { forwardSeconds: 1.3 * copy.forwardSeconds, backwardSeconds: 1.3 * copy.backwardSeconds };
+    const moved = copy.microbatches * (exposedCopySeconds({ ...copy, ...passes }) - exposedCopySeconds(copy));
+    const expected = 1.3 * (step.stepSeconds - host) + host + moved + 1.3 * (1.1 - 1) * t.attentionSeconds;
+    expect(host).toBeGreaterThan(0);
+    expect(step.stepSeconds * calibratedRatio(parameters, step)).toBeCloseTo(expected, 12);
+    expect(calibratedStep(step, parameters).stepSeconds).toBeCloseTo(expected, 12);
   });
 });

@@ -1,28 +1,10 @@
 /**
- * Bytes recomputation rebuilds for one layer at a time in the backward pass: all of its discarded
- * activations under full recomputation, those a per-op policy or the recompute modules did not keep
- * under selective (Megatron's own selective recomputation rebuilds inside FlashAttention's kernel).
- */
-export function recomputeWorkspaceBytes(
-  model: ModelSpec,
-  layer: 'dense' | 'moe' | LayerSpec,
-  layout: ParallelLayout,
-  options: ActivationOptions,
-): number {
-  if (layout.recompute === 'none') return 0;
-  const kept = activationBytesPerLayer(model, layer, { ...layout, recompute: 'none' }, options);
-  if (layout.recompute === 'full') return kept;
-  return options.selectiveCheckpoint === 'ops' || options.recomputeModules !== undefined
-    ? kept - activationBytesPerLayer(model, layer, layout, options)
-    : 0;
-}
-
-/**
  * Activation bytes of one decoder layer for one microbatch: Korthikanti et al. 2022 (Eq. 1-6,
  * Table 2) generalised to GQA/MLA, gated and MoE MLPs, FP8 caching and eager (unfused) stacks; the
  * linear, Mamba and DSA mixers from their operation list. Split out of training-memory.ts.
  */
 
+import { layerKinds } from '../model/flops.js';
 import { layerExtrasActivationBytes } from '../model/layer-extras.js';
 import { crossContextTokens } from '../model/layer-kinds.js';
 import { layerKey, layerView } from '../model/layer-view.js';
@@ -39,7 +21,7 @@ import {
   expertTensorParallelOf,
   type ParallelLayout,
   type RecomputeModule,
-  recomputedLayerShare,
+  stageRecomputeShare,
 } from '../parallelism/layout.js';
 
 export interface ActivationOptions {
@@ -57,8 +39,6 @@ export interface ActivationOptions {
    * the attention core alone, Megatron's selective recomputation).
    */
   readonly recomputeModules?: readonly RecomputeModule[];
-  /** Under `recompute: full`, the layers recomputed per model chunk (layout.ts recomputedLayerShare); default all. */
-  readonly recomputeLayers?: number;
 }
 
 /**
@@ -85,15 +65,9 @@ export function activationBytesPerLayer(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
-  // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4);
-  // under block recomputation by the recomputed share of the layers, the others keeping everything.
-  if (layout.recompute === 'full') {
-    const checkpoint = 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
-    const share = recomputedLayerShare(model.numLayers, layout, options.recomputeLayers);
-    if (share === 1) return checkpoint;
-    const kept = activationBytesPerLayer(model, layer, { ...layout, recompute: 'none' }, options);
-    return share * checkpoint + (1 - share) * kept;
-  }
+  // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4).
+  if (layout.recompute === 'full')
+    return 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
   // Selective recomputation by module (Megatron-Core's recompute_modules): each named module keeps only
   // its input; the attention core alone where none is named.
   const recomputed = (m: RecomputeModule) =>
@@ -229,6 +203,89 @@ export function activationBytesPerLayer(
     residualStreamActivations(spec, s * b, rep) +
     layerExtrasActivationBytes(kind, s * b)
   );
+}
+
+/**
+ * Bytes recomputation rebuilds for one layer at a time in the backward pass (Korthikanti et al. 2022,
+ * Sec. 5: one layer's activations live again while it recomputes): all of its discarded activations
+ * under full recomputation, those a per-op policy or the recompute modules did not keep under selective
+ * (Megatron's own selective recomputation rebuilds inside FlashAttention's kernel).
+ */
+export function recomputeWorkspaceBytes(
+  model: ModelSpec,
+  layer: 'dense' | 'moe' | LayerSpec,
+  layout: ParallelLayout,
+  options: ActivationOptions,
+): number {
+  if (layout.recompute === 'none') return 0;
+  const kept = activationBytesPerLayer(model, layer, { ...layout, recompute: 'none' }, options);
+  if (layout.recompute === 'full') return kept;
+  return options.selectiveCheckpoint === 'ops' || options.recomputeModules !== undefined
+    ? kept - activationBytesPerLayer(model, layer, layout, options)
+    : 0;
+}
+
+/** One layer's activations of each kind a stage holds: per layer kind (layerKinds' order), or of a dense and a MoE layer. */
+export interface LayerActivations {
+  /** Per kind (hybrid, sparse and MLP-less models; pipeline-placement.ts rankLayers counts them), else null. */
+  readonly byKind: readonly number[] | null;
+  readonly dense: number;
+  readonly moe: number;
+}
+
+/** One microbatch's activations per layer for the layout (per kind where the model mixes kinds). */
+export function layerActivations(
+  model: ModelSpec,
+  layout: ParallelLayout,
+  options: ActivationOptions,
+  byKind: boolean,
+): LayerActivations {
+  if (byKind)
+    return {
+      byKind: layerKinds(model).map(({ layer }) => activationBytesPerLayer(model, layer, layout, options)),
+      dense: 0,
+      moe: 0,
+    };
+  return {
+    byKind: null,
+    dense: activationBytesPerLayer(model, 'dense', layout, options),
+    moe: activationBytesPerLayer(model, 'moe', layout, options),
+  };
+}
+
+/**
+ * A stage's layers' activations of one microbatch: its kinds' counts, or its dense and MoE layers, each
+ * as the layout recomputes it (`recomputed`); under block recomputation (layout.ts blockRecomputeLayers)
+ * the stage's first `blockLayers` keep that, the rest everything (`kept`: without recomputation).
+ */
+export function stageActivations(
+  a: {
+    readonly recomputed: LayerActivations;
+    readonly kept: LayerActivations | null;
+    readonly blockLayers: number | undefined;
+  },
+  layers: number,
+  kindCounts: ArrayLike<number>,
+  denseLayers: number,
+  moeLayers: number,
+): number {
+  const recomputed = stageLayerActivations(a.recomputed, kindCounts, denseLayers, moeLayers);
+  const share = stageRecomputeShare(layers, a.blockLayers);
+  if (!a.kept || share === 1) return recomputed;
+  return share * recomputed + (1 - share) * stageLayerActivations(a.kept, kindCounts, denseLayers, moeLayers);
+}
+
+/** A stage's layers' activations of one microbatch: its kinds' counts, or its dense and MoE layers. */
+function stageLayerActivations(
+  a: LayerActivations,
+  kindCounts: ArrayLike<number>,
+  denseLayers: number,
+  moeLayers: number,
+): number {
+  if (!a.byKind) return denseLayers * a.dense + moeLayers * a.moe;
+  let bytes = 0;
+  for (let k = 0; k < a.byKind.length; k += 1) bytes += kindCounts[k]! * a.byKind[k]!;
+  return bytes;
 }
 
 /**

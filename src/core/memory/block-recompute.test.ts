@@ -77,6 +77,21 @@ describe('memory and time between no and full recomputation', () => {
   );
 });
 
+describe('stages of uneven depth', () => {
+  it("a stage recomputes N layers per chunk whatever its depth: 27-layer stages keep one layer's activations at N = 26", () => {
+    // 80 layers on 3 stages: 26 on the first (it also holds the embedding), 27 on the others.
+    const three = { ...layout, pipelineParallel: 3 };
+    const at = (l: ParallelLayout, recomputeLayers?: number) =>
+      trainingMemory(llama, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) }).stages;
+    const [none, full, block] = [at({ ...three, recompute: 'none' }), at(three), at(three, 26)];
+    expect(block.map((s) => s.layers)).toEqual([26, 27, 27]);
+    // The 26-layer stage recomputes every layer; a 27-layer one keeps one layer whole.
+    expect(block[0]!.activations).toBe(full[0]!.activations);
+    const perLayer = (s: number) => (none[s]!.activations - full[s]!.activations) / 27;
+    for (const s of [1, 2]) expect(block[s]!.activations - full[s]!.activations).toBeCloseTo(perLayer(s), 0);
+  });
+});
+
 describe('MTP layers under the block method', () => {
   it("keep their activations: Megatron-Core skips the block method's recomputation on them", () => {
     const v3 = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');

@@ -16,6 +16,7 @@ import { embeddingProjectionParams, encoderParamCount, mtpLayer } from '../model
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import { trainedSpec } from '../model/trained-spec.js';
 import {
+  blockRecomputeLayers,
   expertDataParallelOf,
   expertTensorParallelOf,
   microbatchCount,
@@ -23,7 +24,13 @@ import {
   type ParallelLayout,
 } from '../parallelism/layout.js';
 import { firstLayersActivationBytes, hostActivationBytes } from './activation-offload.js';
-import { type ActivationOptions, activationBytesPerLayer, recomputeWorkspaceBytes } from './activations.js';
+import {
+  type ActivationOptions,
+  activationBytesPerLayer,
+  layerActivations,
+  recomputeWorkspaceBytes,
+  stageActivations,
+} from './activations.js';
 import { layerParamsPerGpu } from './layer-params-per-gpu.js';
 import {
   adapterTrainingStates,
@@ -128,7 +135,6 @@ export function trainingMemory(
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
     ...(options.recomputeModules !== undefined && { recomputeModules: options.recomputeModules }),
-    ...(options.recomputeLayers !== undefined && { recomputeLayers: options.recomputeLayers }),
   };
   const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
@@ -143,20 +149,17 @@ export function trainingMemory(
   const optimizerStep = offloadMode === 'none' ? stack?.optimizerStep : undefined; // offloaded: a CPU step
   // One layer's activations: per kind (layerKinds' order; summed by the counts of pipeline-placement.ts
   // rankLayers) for hybrid, sparse and MLP-less models; otherwise of a dense and a MoE layer.
-  const byKind = hasNewLayerKinds(spec)
-    ? layerKinds(spec).map(({ layer }) => activationBytesPerLayer(spec, layer, layout, actOptions))
-    : null;
-  const perLayerAct = byKind
-    ? { dense: 0, moe: 0 }
-    : {
-        dense: activationBytesPerLayer(spec, 'dense', layout, actOptions),
-        moe: activationBytesPerLayer(spec, 'moe', layout, actOptions),
-      };
-  // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage.
+  const perLayerAct = layerActivations(spec, layout, actOptions, hasNewLayerKinds(spec));
+  const byKind = perLayerAct.byKind;
+  // Block recomputation: a stage's first N·v layers keep their checkpoint, the rest everything (layout.ts).
+  const blockLayers = blockRecomputeLayers(layout, options.recomputeLayers);
+  const noRecompute = { ...layout, recompute: 'none' as const };
+  const kept = blockLayers === undefined ? null : layerActivations(spec, noRecompute, actOptions, !!byKind);
+  const blockActs = { recomputed: perLayerAct, kept, blockLayers };
+  // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage; Megatron-Core's block
+  // method skips recomputation on it (multi_token_prediction.py at d98e8a6).
   const mtpDecoderLayer = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
-  // Megatron-Core's block method skips recomputation on MTP layers (multi_token_prediction.py at d98e8a6).
-  const mtpLayout =
-    options.recomputeLayers === undefined ? layout : { ...layout, recompute: 'none' as const };
+  const mtpLayout = blockLayers === undefined ? layout : noRecompute;
   const mtpLayerActivations = mtpDecoderLayer
     ? activationBytesPerLayer(spec, mtpDecoderLayer, mtpLayout, actOptions)
     : 0;
@@ -308,11 +311,7 @@ export function trainingMemory(
       maxLayerWeights = kinds.largest;
     }
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
-    let activations = 0;
-    if (byKind) {
-      const counts = kindCountsOf[index]!;
-      for (let k = 0; k < byKind.length; k += 1) activations += counts[k]! * byKind[k]!;
-    } else activations = denseLayers * perLayerAct.dense + moeLayers * perLayerAct.moe;
+    let activations = stageActivations(blockActs, layers, kindCountsOf[index]!, denseLayers, moeLayers);
     // Activations in host memory (activation-offload.ts): offloaded layers', or an offloading stack's checkpoints.
     const ckpt = layout.recompute === 'full' && stack?.offloadsCheckpoints === true;
     const first = firstLayersActivationBytes(spec, options.activationOffload, byKind, perLayerAct);

@@ -39,20 +39,32 @@ export const RECOMPUTE_MODULES = [
 export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
 /**
- * Share of a stage's layers that full recomputation re-runs: every layer, or under Megatron-Core's
- * `--recompute-method block --recompute-num-layers N` the first N layers of each model chunk (its
- * TransformerBlock of L/(p·v) layers; megatron/core/recompute.py `checkpointed_forward` at d98e8a6),
- * the others keeping all their activations. 0 without full recomputation.
+ * Layers a pipeline stage recomputes under Megatron-Core's `--recompute-method block
+ * --recompute-num-layers N`: the first N of each of its v model chunks (a TransformerBlock each;
+ * megatron/core/recompute.py `checkpointed_forward` at d98e8a6), N·v (at most the stage's layers), the
+ * others keeping all their activations. Undefined: every layer under full recomputation, or none.
  */
+export function blockRecomputeLayers(
+  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
+  recomputeLayers: number | undefined,
+): number | undefined {
+  if (layout.recompute !== 'full' || recomputeLayers === undefined) return undefined;
+  return recomputeLayers * (layout.pipelineParallel > 1 ? layout.virtualStages : 1);
+}
+
+/** Share of a stage's `layers` that full recomputation re-runs: all, or its block layers' (blockRecomputeLayers). */
+export const stageRecomputeShare = (layers: number, blockLayers: number | undefined): number =>
+  blockLayers === undefined || layers <= 0 ? 1 : Math.min(1, blockLayers / layers);
+
+/** Share of the model's layers full recomputation re-runs (0 without it): its stages' block layers over L. */
 export function recomputedLayerShare(
   numLayers: number,
   layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
   recomputeLayers: number | undefined,
 ): number {
   if (layout.recompute !== 'full') return 0;
-  if (recomputeLayers === undefined) return 1;
-  const p = layout.pipelineParallel;
-  return Math.min(1, (recomputeLayers * p * (p > 1 ? layout.virtualStages : 1)) / numLayers);
+  const block = blockRecomputeLayers(layout, recomputeLayers);
+  return block === undefined ? 1 : Math.min(1, (block * layout.pipelineParallel) / numLayers);
 }
 
 /**

@@ -51,7 +51,8 @@ export function blockRecomputeHint(
     return null;
   const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
   const chunkLayers = Math.ceil(spec.numLayers / chunks);
-  const at = (layers: number) =>
+  const tried = new Map<number, EvaluatedLayout | null>();
+  const search = (layers: number) =>
     searchLayouts(spec, cluster, {
       ...options,
       constraints: fixedLayout(l),
@@ -63,6 +64,10 @@ export function blockRecomputeHint(
         pipeline: Math.max(HINT_MEMORY_MARGIN, options.memoryFit?.pipeline ?? 1),
       },
     }).best;
+  const at = (layers: number) => {
+    if (!tried.has(layers)) tried.set(layers, search(layers));
+    return tried.get(layers)!;
+  };
   // Bisect for the fewest layers that fit: memory never rises as more layers recompute.
   let lo = 1;
   let hi = chunkLayers - 1;

@@ -86,8 +86,8 @@ const MODULE_SHARES: Readonly<Partial<Record<RecomputeModule, Partial<Record<Sta
 
 /**
  * Share of each forward part re-run before the backward pass. Full: the whole forward (Korthikanti
- * et al. 2022, Sec. 4), or `fullShare` of it where only that share of the layers recomputes (block
- * method). Selective, Megatron's policy: the attention core, which FlashAttention's
+ * et al. 2022, Sec. 4; under the block method step-time.ts scales it by the stage's recomputed share).
+ * Selective, Megatron's policy: the attention core, which FlashAttention's
  * backward already recomputes from its saved statistics, so nothing more is timed (Sec. 5); the
  * per-op policy: {@link OPS}. Named Megatron modules replace the policy, each re-running its part
  * ({@link MODULE_SHARES}).
@@ -96,13 +96,8 @@ export function recomputeShares(
   mode: RecomputeMode,
   policy: SelectivePolicy = 'attention',
   modules?: readonly RecomputeModule[],
-  /** Under full recomputation, the share of the layers re-run (layout.ts recomputedLayerShare). */
-  fullShare = 1,
 ): Readonly<Record<StagePart, number>> {
-  if (mode === 'full')
-    return fullShare === 1
-      ? ALL
-      : (Object.fromEntries(Object.keys(ALL).map((k) => [k, fullShare])) as Record<StagePart, number>);
+  if (mode === 'full') return ALL;
   if (mode !== 'selective') return NONE;
   if (modules !== undefined) return Object.assign({ ...NONE }, ...modules.map((m) => MODULE_SHARES[m] ?? {}));
   return policy === 'ops' ? OPS : NONE;

@@ -21,9 +21,11 @@ import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { RecomputeModule } from '../parallelism/layout.js';
 import {
+  blockRecomputeLayers,
   microbatchCount,
   type ParallelLayout,
   recomputedLayerShare,
+  stageRecomputeShare,
   worldSize,
 } from '../parallelism/layout.js';
 import { exposedTensorParallel, OVERLAPPED_COMM_SM_FRACTION, overlappedChunks } from './comm-overlap.js';
@@ -160,6 +162,8 @@ interface StageContext {
   readonly recompute: Readonly<Record<StagePart, number>>;
   /** The selective policy and recompute modules the shares come from (with the layout's mode, the memo key). */
   readonly recomputeKey: string;
+  /** Block recomputation's layers per stage (layout.ts blockRecomputeLayers); undefined: all or none. */
+  readonly blockLayers: number | undefined;
 }
 
 type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
@@ -197,6 +201,8 @@ function stageTimes(
   ctx: StageContext,
   moeLayers: number,
   layerCount: number,
+  /** Share of the stage's layers that recompute (layout.ts stageRecomputeShare; 1 but under the block method). */
+  recomputeShare = 1,
 ): StageTimes {
   const f = stagePhase(layers, 'forward', ctx);
   const b = stagePhase(layers, 'backward', ctx);
@@ -204,7 +210,7 @@ function stageTimes(
   const parts = {} as Record<StagePart, number>;
   let recomputed = 0;
   for (const key of Object.keys(f.parts) as StagePart[]) {
-    const again = recomputedSeconds(ctx.recompute, f.parts, key);
+    const again = recomputeShare * recomputedSeconds(ctx.recompute, f.parts, key);
     parts[key] = f.parts[key] + again + b.parts[key];
     // gemm's subsets (routed experts, recompute modules' GEMMs) are in gemm's share, not added again.
     if (!(GEMM_SUBSETS as readonly string[]).includes(key)) recomputed += again;
@@ -257,7 +263,8 @@ function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: Stage
     const layerCount = stage.kinds.reduce((n, k) => n + k.count, 0) + mtp;
     mostMoeLayers = Math.max(mostMoeLayers, moeLayers);
     mostLayers = Math.max(mostLayers, layerCount);
-    const times = stageTimes(layers, ctx, moeLayers, layerCount);
+    const share = stageRecomputeShare(layerCount - mtp, ctx.blockLayers);
+    const times = stageTimes(layers, ctx, moeLayers, layerCount, share);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
   return slowest ? { ...slowest, moeLayers: mostMoeLayers, layers: mostLayers } : stageTimes([], ctx, 0, 0);
@@ -281,19 +288,15 @@ export function stepTimeFromLayerCosts(
   const m = microbatchCount(options.globalBatchSize, layout);
   const overlapEp =
     layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
-  // Block recomputation re-runs its share of each stage's layers (layout.ts recomputedLayerShare).
-  const share = recomputedLayerShare(spec.numLayers, layout, options.recomputeLayers);
+  // Block recomputation re-runs the first N·v layers of each stage (layout.ts blockRecomputeLayers).
+  const blockLayers = blockRecomputeLayers(layout, options.recomputeLayers);
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
     overlapTpChunks: overlappedChunks(options.overlapTensorParallel, layout),
-    recompute: recomputeShares(
-      layout.recompute,
-      options.selectiveCheckpoint,
-      options.recomputeModules,
-      share,
-    ),
-    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}|${share}`,
+    recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
+    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}|${blockLayers ?? ''}`,
+    blockLayers,
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
@@ -337,7 +340,7 @@ export function stepTimeFromLayerCosts(
     stepSeconds,
     gpus,
     peakFlopsPerSecond: cluster.gpu.peakFlopsPerSecond.bf16!,
-    recomputedShare: share,
+    recomputedShare: recomputedLayerShare(spec.numLayers, layout, options.recomputeLayers),
     frozenBase: options.adapter !== undefined,
   });
   const parts = slowest.parts;

@@ -10,7 +10,7 @@
  * (I → h), receptance (h → h). A = `attention_hidden_size` (None = h), I = `intermediate_size`
  * (None = int(h · 3.5 // 32 · 32)), heads of `head_size`. Read as linear attention's `rwkv5`
  * variant (mixer-specs.ts `isRwkv`): spec.mlp is the channel mix's key and value; the WKV is timed
- * as RWKV-6's chunked kernel with a decay per channel. The state per sequence: the WKV state (heads
+ * as RWKV-6's chunked kernel with a decay per channel (a modelling choice, see `chunkTokens`). The state per sequence: the WKV state (heads
  * × head_size², FP32) and two token-shift vectors per layer. Refused: A ≠ h.
  */
 
@@ -41,7 +41,8 @@ export const rwkv5: Family = (top, name) => {
     keyHeadDim: headSize,
     valueHeadDim: headSize,
     convKernel: 0,
-    // The WKV5 kernels are chunked as fla's chunk_rwkv6 (64 tokens), with the state in FP32.
+    // Timed as fla's chunked RWKV-6 kernel (64 tokens; what fla and the engines that serve RWKV run), a
+    // modelling choice: the Hub code's own WKV5 CUDA kernel scans token by token at about half the FLOPs.
     chunkTokens: 64,
     stateBytesPerElement: 4,
     projections: 'rwkv5',
