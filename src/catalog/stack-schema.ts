@@ -187,6 +187,11 @@ export const stackFileSchema = z
       .object({ qkv: z.boolean(), gateUp: z.boolean(), locator: z.string().min(1), ...cited })
       .strict()
       .optional(),
+    /** Full recomputation of every K-th layer (StackProfile.recomputesEveryNth: torchtitan's layer-wise checkpointing), with its flag. */
+    layerRecompute: z
+      .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })
+      .strict()
+      .optional(),
     /** Full recomputation of only the first N layers of each pipeline chunk (StackProfile.recomputesBlocks), with its flag. */
     blockRecompute: z
       .object({ flag: z.string().min(1), locator: z.string().min(1), ...cited })

@@ -139,6 +139,7 @@ export function findStack(id: string, field = '--stack'): StackProfile {
     offloadModes: file.offload?.modes ?? [],
     offloadsActivations: file.offload?.activations !== undefined,
     recomputesBlocks: file.blockRecompute !== undefined,
+    recomputesEveryNth: file.layerRecompute !== undefined,
     // Its fitted families, and on the reference stack's other families its fits' medians.
     calibrations:
       borrowed ??

@@ -27,6 +27,7 @@ export interface LayoutFlags {
   recompute?: string;
   recomputeModules?: string;
   recomputeNumLayers?: string;
+  recomputeEvery?: string;
   offloadActivations?: string;
   sequenceParallel?: boolean;
   zero?: string;
@@ -123,7 +124,7 @@ export function layoutConstraints(o: LayoutFlags): LayoutConstraints {
       o.recompute === undefined
         ? o.recomputeModules !== undefined
           ? 'selective'
-          : o.recomputeNumLayers !== undefined
+          : o.recomputeNumLayers !== undefined || o.recomputeEvery !== undefined
             ? 'full'
             : undefined
         : oneOf(o.recompute, '--recompute', RECOMPUTE_MODES, 'none'),
@@ -144,10 +145,15 @@ export const RECOMPUTE_MODULES_HELP = `selective recomputation by Megatron-Core 
 export const RECOMPUTE_NUM_LAYERS_HELP =
   "full recomputation of only the first N layers of each pipeline chunk, the others keeping their activations (Megatron's --recompute-method block --recompute-num-layers N; implies --recompute full; default every layer)";
 
-/** What `--recompute-modules` and `--recompute-num-layers` add to the training options (and print). */
+/** The help text of `--recompute-every`. */
+export const RECOMPUTE_EVERY_HELP =
+  "full recomputation of every K-th layer only, the others keeping their activations (torchtitan's layer-wise checkpointing, selective_ac_option K; implies --recompute full)";
+
+/** What `--recompute-modules`, `--recompute-num-layers` and `--recompute-every` add to the training options (and print). */
 export interface RecomputeFlags {
   readonly recomputeModules?: readonly RecomputeModule[];
   readonly recomputeLayers?: number;
+  readonly recomputeEvery?: number;
 }
 
 /**
@@ -179,28 +185,60 @@ function stackRecomputeFlag(
     inputError(
       'invalid_value',
       [flag],
-      `sets ${mode} recomputation, which --offload-activations replaces (Megatron-Core offloads activations only without recomputation): give one of them`,
+      `sets ${mode} recomputation, which --offload-activations replaces (activations are offloaded only without recomputation): give one of them`,
     );
 }
 
-/** `--recompute-modules` and `--recompute-num-layers` (refused together: Megatron-Core runs one mode). */
+/** `--recompute-modules`, `--recompute-num-layers` and `--recompute-every`: at most one of them (each names its own mode). */
 export function recomputeFlags(
   o: LayoutFlags,
   stack: StackId,
   spec: Pick<ModelSpec, 'name' | 'attention'>,
 ): RecomputeFlags {
-  const modules = recomputeModulesFlag(o, stack, spec);
-  if (o.recomputeNumLayers === undefined) return modules === undefined ? {} : { recomputeModules: modules };
-  const flag = '--recompute-num-layers';
-  if (modules !== undefined)
+  const given = (
+    [
+      ['--recompute-modules', o.recomputeModules],
+      ['--recompute-num-layers', o.recomputeNumLayers],
+      ['--recompute-every', o.recomputeEvery],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (given.length > 1)
     inputError(
       'invalid_value',
-      [flag],
-      'sets full recomputation of N layers per chunk, --recompute-modules selective recomputation by module: Megatron-Core runs one mode, give one of them',
+      [given[1]![0]],
+      `names which layers recompute, as ${given[0]![0]} does: give one of ${given.map(([f]) => f).join(', ')}`,
     );
-  const runs = STACK_IDS.filter((id) => findStack(id).recomputesBlocks);
-  stackRecomputeFlag(o, flag, 'full', 'block recomputation (--recompute-method block)', stack, runs);
-  return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
+  const modules = recomputeModulesFlag(o, stack, spec);
+  if (modules !== undefined) return { recomputeModules: modules };
+  const runs = (has: (p: StackProfile) => boolean | undefined) =>
+    STACK_IDS.filter((id) => has(findStack(id)));
+  if (o.recomputeNumLayers !== undefined) {
+    const flag = '--recompute-num-layers';
+    const what = 'block recomputation (--recompute-method block)';
+    stackRecomputeFlag(
+      o,
+      flag,
+      'full',
+      what,
+      stack,
+      runs((p) => p.recomputesBlocks),
+    );
+    return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
+  }
+  if (o.recomputeEvery !== undefined) {
+    const flag = '--recompute-every';
+    const what = 'layer-wise checkpointing (selective_ac_option K)';
+    stackRecomputeFlag(
+      o,
+      flag,
+      'full',
+      what,
+      stack,
+      runs((p) => p.recomputesEveryNth),
+    );
+    return { recomputeEvery: positiveInteger(o.recomputeEvery, flag, 1) };
+  }
+  return {};
 }
 
 /**

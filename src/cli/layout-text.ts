@@ -39,12 +39,26 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
     return `selective (${r.recomputeModules.join(', ')})`;
   if (l.recompute === 'full' && r.recomputeLayers !== undefined)
     return `full (first ${r.recomputeLayers} layer${r.recomputeLayers === 1 ? '' : 's'} ${chunkOf(l)})`;
+  if (l.recompute === 'full' && r.recomputeEvery !== undefined)
+    return `full (every ${ordinal(r.recomputeEvery)} layer)`;
   return l.recompute;
 }
 
-/** Where `--recompute-num-layers` covers every layer of the layout's chunks: the same as full recomputation. */
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */
+const ordinal = (n: number) => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+};
+
+/**
+ * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1: the
+ * same as full recomputation.
+ */
 export function blockRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
-  if (r.recomputeLayers === undefined || l.recompute !== 'full') return null;
+  if (l.recompute !== 'full') return null;
+  if (r.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
+  if (r.recomputeLayers === undefined) return null;
   const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
   const chunkLayers = Math.ceil(numLayers / chunks);
   if (r.recomputeLayers < chunkLayers) return null;

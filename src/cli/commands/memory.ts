@@ -86,6 +86,7 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
   const pretrainingOnly = {
     recomputeModules: '--recompute-modules',
     recomputeNumLayers: '--recompute-num-layers',
+    recomputeEvery: '--recompute-every',
     offloadActivations: '--offload-activations',
     tpCommOverlap: SWITCH_FLAGS.tpCommOverlap,
     bf16GradBuffers: SWITCH_FLAGS.bf16GradBuffers,

@@ -76,7 +76,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
       ['--recompute none --recompute-num-layers 5', 'it needs --recompute full, got --recompute none'],
       [
         '--recompute-modules layernorm --recompute-num-layers 5',
-        'Megatron-Core runs one mode, give one of them',
+        '--recompute-num-layers: names which layers recompute, as --recompute-modules does',
       ],
       ['--stack torchtitan --recompute-num-layers 5', 'it needs --stack megatron, got --stack torchtitan'],
       ['--recompute-num-layers 0', '--recompute-num-layers: must be a whole number ≥ 1'],
@@ -93,5 +93,42 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     const fineTuning = await runCli('memory llama-3-8b --method lora --recompute-num-layers 2');
     expect(fineTuning.code).toBe(2);
     expect(fineTuning.stderr).toContain('--recompute-num-layers: applies only without --method');
+  });
+});
+
+describe("--recompute-every: torchtitan's layer-wise checkpointing of every K-th layer", () => {
+  const layout = '--gpu h100 --tp 8 --pp 4 --dp 1 --seq-len 8192 --global-batch 64 --stack torchtitan';
+  it('memory between none and full, printed; K = 1 is full recomputation and says so; train runs it', async () => {
+    const peak = async (flags: string) =>
+      (await runCliJson(`memory llama-3.1-70b ${layout} ${flags} --json`)).json;
+    const [none, full, two] = [
+      await peak('--recompute none'),
+      await peak('--recompute full'),
+      await peak('--recompute-every 2'),
+    ];
+    expect(two.layout.recompute).toBe('full');
+    expect(two.recomputeEvery).toBe(2);
+    expect(two.memoryPerGpuBytes).toBeGreaterThan(full.memoryPerGpuBytes);
+    expect(two.memoryPerGpuBytes).toBeLessThan(none.memoryPerGpuBytes);
+    expect((await peak('--recompute-every 1')).memoryPerGpuBytes).toBe(full.memoryPerGpuBytes);
+    const text = await runCli(`memory llama-3.1-70b ${layout} --recompute-every 1`);
+    expect(text.stdout).toContain(
+      'warning: --recompute-every 1 recomputes every layer: it is full recomputation',
+    );
+    const train = await runCli(`train --model llama-3.1-70b ${layout} --gpus 32 --recompute-every 2 --top 1`);
+    expect(train.code).toBe(0);
+    expect(train.stdout).toMatch(/best layout: .*recompute full \(every 2nd layer\)/);
+  });
+  it('refuses stacks without it, a second recompute flag and non-counts, naming the flag', async () => {
+    const cases: [string, string][] = [
+      ['--stack megatron --recompute-every 2', '--recompute-every: names layer-wise checkpointing'],
+      ['--recompute-every 2 --recompute-num-layers 3', '--recompute-every: names which layers recompute'],
+      ['--recompute-every 2.5', '--recompute-every: must be a whole number ≥ 1'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
   });
 });

@@ -1,6 +1,11 @@
 /** Commands about one model: parameters, FLOPs, KV cache and memory per GPU. */
 import type { Command } from 'commander';
-import { addLayoutFlags, RECOMPUTE_MODULES_HELP, RECOMPUTE_NUM_LAYERS_HELP } from '../layout-flags.js';
+import {
+  addLayoutFlags,
+  RECOMPUTE_EVERY_HELP,
+  RECOMPUTE_MODULES_HELP,
+  RECOMPUTE_NUM_LAYERS_HELP,
+} from '../layout-flags.js';
 import { ACTIVATION_OFFLOAD_HELP, OFFLOAD_HELP } from '../offload-flag.js';
 import {
   BF16_GRAD_BUFFERS_HELP,
@@ -69,6 +74,7 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
       .option('--mode <mode>', 'train | infer', 'train')
       .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
       .option('--recompute-num-layers <n>', RECOMPUTE_NUM_LAYERS_HELP)
+      .option('--recompute-every <k>', RECOMPUTE_EVERY_HELP)
       .option(
         '--tp-comm-overlap',
         "hold Transformer Engine's userbuffers for TP communication overlap (megatron's --tp-comm-overlap)",

@@ -3,7 +3,12 @@
 import type { Command } from 'commander';
 import { CLUSTERS_FILES } from '../../catalog/data.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP } from '../energy-flags.js';
-import { addLayoutFlags, RECOMPUTE_MODULES_HELP, RECOMPUTE_NUM_LAYERS_HELP } from '../layout-flags.js';
+import {
+  addLayoutFlags,
+  RECOMPUTE_EVERY_HELP,
+  RECOMPUTE_MODULES_HELP,
+  RECOMPUTE_NUM_LAYERS_HELP,
+} from '../layout-flags.js';
 import { ACTIVATION_OFFLOAD_HELP, OFFLOAD_HELP } from '../offload-flag.js';
 
 const MEMORY_FIT_HELP =
@@ -56,6 +61,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--recompute-modules <list>', RECOMPUTE_MODULES_HELP)
       .option('--recompute-num-layers <n>', RECOMPUTE_NUM_LAYERS_HELP)
+      .option('--recompute-every <k>', RECOMPUTE_EVERY_HELP)
       .option(
         '--tp-comm-overlap',
         "pipeline tensor-parallel all-gathers and reduce-scatters with the GEMMs beside them (megatron's --tp-comm-overlap; default off, as in Megatron-LM)",

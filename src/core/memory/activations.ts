@@ -20,6 +20,7 @@ import { perSpecMemo } from '../model/spec-memo.js';
 import {
   expertTensorParallelOf,
   type ParallelLayout,
+  type PartialRecompute,
   type RecomputeModule,
   stageRecomputeShare,
 } from '../parallelism/layout.js';
@@ -255,14 +256,14 @@ export function layerActivations(
 
 /**
  * A stage's layers' activations of one microbatch: its kinds' counts, or its dense and MoE layers, each
- * as the layout recomputes it (`recomputed`); under block recomputation (layout.ts blockRecomputeLayers)
- * the stage's first `blockLayers` keep that, the rest everything (`kept`: without recomputation).
+ * as the layout recomputes it (`recomputed`); under partial recomputation (layout.ts PartialRecompute)
+ * the stage's recomputed layers keep that, the rest everything (`kept`: without recomputation).
  */
 export function stageActivations(
   a: {
     readonly recomputed: LayerActivations;
     readonly kept: LayerActivations | null;
-    readonly blockLayers: number | undefined;
+    readonly partial: PartialRecompute | undefined;
   },
   layers: number,
   kindCounts: ArrayLike<number>,
@@ -270,7 +271,7 @@ export function stageActivations(
   moeLayers: number,
 ): number {
   const recomputed = stageLayerActivations(a.recomputed, kindCounts, denseLayers, moeLayers);
-  const share = stageRecomputeShare(layers, a.blockLayers);
+  const share = stageRecomputeShare(layers, a.partial);
   if (!a.kept || share === 1) return recomputed;
   return share * recomputed + (1 - share) * stageLayerActivations(a.kept, kindCounts, denseLayers, moeLayers);
 }

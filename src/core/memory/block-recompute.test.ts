@@ -7,7 +7,13 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
-import { DEFAULT_LAYOUT, type ParallelLayout, recomputedLayerShare } from '../parallelism/layout.js';
+import {
+  DEFAULT_LAYOUT,
+  type ParallelLayout,
+  partialRecompute,
+  recomputedLayerShare,
+  stageRecomputeShare,
+} from '../parallelism/layout.js';
 import { trainingStepTime } from '../training/step-time.js';
 import { trainingMemory } from './training-memory.js';
 
@@ -27,18 +33,27 @@ const memory = (l: ParallelLayout, recomputeLayers?: number) =>
 const step = (l: ParallelLayout, recomputeLayers?: number) =>
   trainingStepTime(llama, cluster, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) });
 
-describe('the share of layers block recomputation re-runs', () => {
-  it('N of each chunk of L/(p·v) layers; every layer without N; none without full recomputation', () => {
-    expect(recomputedLayerShare(80, layout, undefined)).toBe(1);
-    expect(recomputedLayerShare(80, layout, 5)).toBe(0.25);
+describe('the share of layers partial recomputation re-runs', () => {
+  const n = (recomputeLayers: number) => ({ recomputeLayers });
+  it('block: N of each chunk of L/(p·v) layers; every layer without N; none without full recomputation', () => {
+    expect(recomputedLayerShare(80, layout, {})).toBe(1);
+    expect(recomputedLayerShare(80, layout, n(5))).toBe(0.25);
     // With interleaving every chunk (a TransformerBlock of 10 layers) recomputes its own first 5.
-    expect(recomputedLayerShare(80, { ...layout, virtualStages: 2 }, 5)).toBe(0.5);
+    expect(recomputedLayerShare(80, { ...layout, virtualStages: 2 }, n(5))).toBe(0.5);
     // Without a pipeline the model is one chunk (virtual stages count only with PP > 1).
-    expect(recomputedLayerShare(80, { ...layout, pipelineParallel: 1, virtualStages: 2 }, 20)).toBe(0.25);
+    expect(recomputedLayerShare(80, { ...layout, pipelineParallel: 1, virtualStages: 2 }, n(20))).toBe(0.25);
     // More layers than a chunk holds recompute the whole chunk.
-    expect(recomputedLayerShare(80, layout, 50)).toBe(1);
-    expect(recomputedLayerShare(80, { ...layout, recompute: 'selective' }, 5)).toBe(0);
-    expect(recomputedLayerShare(80, { ...layout, recompute: 'none' }, undefined)).toBe(0);
+    expect(recomputedLayerShare(80, layout, n(50))).toBe(1);
+    expect(recomputedLayerShare(80, { ...layout, recompute: 'selective' }, n(5))).toBe(0);
+    expect(recomputedLayerShare(80, { ...layout, recompute: 'none' }, {})).toBe(0);
+  });
+  it("torchtitan's layer-wise checkpointing: ⌊l / K⌋ of a stage's l layers, every K-th block the rank builds", () => {
+    const every = (recomputeEvery: number) => partialRecompute(layout, { recomputeEvery });
+    expect(stageRecomputeShare(20, every(2))).toBe(0.5);
+    expect(stageRecomputeShare(20, every(3))).toBe(6 / 20);
+    expect(stageRecomputeShare(20, every(1))).toBe(1);
+    expect(stageRecomputeShare(20, every(40))).toBe(0);
+    expect(recomputedLayerShare(80, layout, { recomputeEvery: 4 })).toBe(0.25);
   });
 });
 
@@ -105,5 +120,21 @@ describe('MTP layers under the block method', () => {
     const block = stages(16);
     expect(block[0]!.activations).toBe(full[0]!.activations);
     expect(block.at(-1)!.activations).toBeGreaterThan(full.at(-1)!.activations);
+  });
+});
+
+describe("torchtitan's layer-wise checkpointing (every K-th layer)", () => {
+  const every = (recomputeEvery: number) => ({ ...run, recomputeEvery });
+  it('memory and time between none and full by the ⌊l / K⌋ layers recomputed; K = 1 is full recomputation', () => {
+    const none = { ...layout, recompute: 'none' as const };
+    const peak = (l: ParallelLayout, o: object) => trainingMemory(llama, l, { ...run, ...o }).stages[1]!;
+    // 20 layers a stage: K = 2 recomputes 10, keeping the checkpoints of 10 and everything of the others.
+    const half = peak(layout, every(2)).activations;
+    expect(half).toBeCloseTo((peak(layout, {}).activations + peak(none, {}).activations) / 2, 0);
+    expect(peak(layout, every(1)).activations).toBe(peak(layout, {}).activations);
+    expect(trainingStepTime(llama, cluster, layout, every(1)).stepSeconds).toBe(step(layout).stepSeconds);
+    const t = trainingStepTime(llama, cluster, layout, every(2)).stepSeconds;
+    expect(t).toBeGreaterThan(step(none).stepSeconds);
+    expect(t).toBeLessThan(step(layout).stepSeconds);
   });
 });

@@ -58,6 +58,8 @@ export interface TrainingMemoryOptions {
   readonly recomputeModules?: readonly RecomputeModule[];
   /** Under `recompute: full`, the layers recomputed per model chunk (`--recompute-num-layers`, block method); default all. */
   readonly recomputeLayers?: number;
+  /** Under `recompute: full`, every K-th layer recomputed (`--recompute-every`, torchtitan's layer-wise checkpointing). */
+  readonly recomputeEvery?: number;
   /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
   readonly overlapTensorParallel?: boolean;
 }

@@ -16,12 +16,12 @@ import { embeddingProjectionParams, encoderParamCount, mtpLayer } from '../model
 import { embeddingWidth, type LayerSpec, type ModelSpec } from '../model/spec.js';
 import { trainedSpec } from '../model/trained-spec.js';
 import {
-  blockRecomputeLayers,
   expertDataParallelOf,
   expertTensorParallelOf,
   microbatchCount,
   overlapsTensorParallel,
   type ParallelLayout,
+  partialRecompute,
 } from '../parallelism/layout.js';
 import { firstLayersActivationBytes, hostActivationBytes } from './activation-offload.js';
 import {
@@ -151,15 +151,15 @@ export function trainingMemory(
   // rankLayers) for hybrid, sparse and MLP-less models; otherwise of a dense and a MoE layer.
   const perLayerAct = layerActivations(spec, layout, actOptions, hasNewLayerKinds(spec));
   const byKind = perLayerAct.byKind;
-  // Block recomputation: a stage's first N·v layers keep their checkpoint, the rest everything (layout.ts).
-  const blockLayers = blockRecomputeLayers(layout, options.recomputeLayers);
+  // Partial recomputation: a stage's recomputed layers keep their checkpoint, the rest everything (layout.ts).
+  const partial = partialRecompute(layout, options);
   const noRecompute = { ...layout, recompute: 'none' as const };
-  const kept = blockLayers === undefined ? null : layerActivations(spec, noRecompute, actOptions, !!byKind);
-  const blockActs = { recomputed: perLayerAct, kept, blockLayers };
-  // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage; Megatron-Core's block
-  // method skips recomputation on it (multi_token_prediction.py at d98e8a6).
+  const kept = partial === undefined ? null : layerActivations(spec, noRecompute, actOptions, !!byKind);
+  const blockActs = { recomputed: perLayerAct, kept, partial };
+  // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage; Megatron-Core's block method
+  // skips recomputation on it (multi_token_prediction.py at d98e8a6), torchtitan's checkpoints only layers.
   const mtpDecoderLayer = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
-  const mtpLayout = blockLayers === undefined ? layout : noRecompute;
+  const mtpLayout = partial === undefined ? layout : noRecompute;
   const mtpLayerActivations = mtpDecoderLayer
     ? activationBytesPerLayer(spec, mtpDecoderLayer, mtpLayout, actOptions)
     : 0;

@@ -39,32 +39,53 @@ export const RECOMPUTE_MODULES = [
 export type RecomputeModule = (typeof RECOMPUTE_MODULES)[number];
 
 /**
- * Layers a pipeline stage recomputes under Megatron-Core's `--recompute-method block
- * --recompute-num-layers N`: the first N of each of its v model chunks (a TransformerBlock each;
- * megatron/core/recompute.py `checkpointed_forward` at d98e8a6), N·v (at most the stage's layers), the
- * others keeping all their activations. Undefined: every layer under full recomputation, or none.
+ * Full recomputation of only some of a stage's layers, the others keeping all their activations:
+ * Megatron-Core's `--recompute-method block --recompute-num-layers N`, the first N layers of each of the
+ * stage's v model chunks (a TransformerBlock each; megatron/core/recompute.py `checkpointed_forward` at
+ * d98e8a6), N·v in all; or torchtitan's layer-wise selective checkpointing (`selective_ac_option = "K"`,
+ * `_apply_ac_to_transformer_block`: every K-th block the rank builds, a counter over its layers).
  */
-export function blockRecomputeLayers(
-  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
-  recomputeLayers: number | undefined,
-): number | undefined {
-  if (layout.recompute !== 'full' || recomputeLayers === undefined) return undefined;
-  return recomputeLayers * (layout.pipelineParallel > 1 ? layout.virtualStages : 1);
+export type PartialRecompute =
+  | { readonly kind: 'block'; readonly layers: number }
+  | { readonly kind: 'every'; readonly every: number };
+
+/** The layers given to recompute under full recomputation (undefined: every layer, or no full recomputation). */
+export interface PartialRecomputeOptions {
+  /** Megatron-Core's block method: layers recomputed per model chunk (`--recompute-num-layers`). */
+  readonly recomputeLayers?: number;
+  /** torchtitan's layer-wise selective checkpointing: every K-th block recomputed (`--recompute-every`). */
+  readonly recomputeEvery?: number;
 }
 
-/** Share of a stage's `layers` that full recomputation re-runs: all, or its block layers' (blockRecomputeLayers). */
-export const stageRecomputeShare = (layers: number, blockLayers: number | undefined): number =>
-  blockLayers === undefined || layers <= 0 ? 1 : Math.min(1, blockLayers / layers);
+export function partialRecompute(
+  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
+  o: PartialRecomputeOptions,
+): PartialRecompute | undefined {
+  if (layout.recompute !== 'full') return undefined;
+  const v = layout.pipelineParallel > 1 ? layout.virtualStages : 1;
+  if (o.recomputeLayers !== undefined) return { kind: 'block', layers: o.recomputeLayers * v };
+  if (o.recomputeEvery !== undefined) return { kind: 'every', every: o.recomputeEvery };
+  return undefined;
+}
 
-/** Share of the model's layers full recomputation re-runs (0 without it): its stages' block layers over L. */
+/** A memo key for a partial recomputation ('' for every layer or none). */
+export const partialRecomputeKey = (r: PartialRecompute | undefined): string =>
+  r === undefined ? '' : r.kind === 'block' ? `block${r.layers}` : `every${r.every}`;
+
+/** Share of a stage's `layers` that full recomputation re-runs: all, or the partial rule's (min(1, N·v / l); ⌊l / K⌋ / l). */
+export function stageRecomputeShare(layers: number, r: PartialRecompute | undefined): number {
+  if (r === undefined || layers <= 0) return 1;
+  return r.kind === 'block' ? Math.min(1, r.layers / layers) : Math.floor(layers / r.every) / layers;
+}
+
+/** Share of the model's layers full recomputation re-runs (0 without it), at the mean stage depth L/p. */
 export function recomputedLayerShare(
   numLayers: number,
   layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
-  recomputeLayers: number | undefined,
+  o: PartialRecomputeOptions,
 ): number {
   if (layout.recompute !== 'full') return 0;
-  const block = blockRecomputeLayers(layout, recomputeLayers);
-  return block === undefined ? 1 : Math.min(1, (block * layout.pipelineParallel) / numLayers);
+  return stageRecomputeShare(numLayers / layout.pipelineParallel, partialRecompute(layout, o));
 }
 
 /**

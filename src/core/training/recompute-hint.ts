@@ -47,8 +47,8 @@ export function blockRecomputeHint(
   chosen: EvaluatedLayout,
 ): BlockRecomputeHint | null {
   const l = chosen.layout;
-  if (l.recompute !== 'full' || options.recomputeLayers !== undefined || !options.stack?.recomputesBlocks)
-    return null;
+  const given = options.recomputeLayers !== undefined || options.recomputeEvery !== undefined;
+  if (l.recompute !== 'full' || given || !options.stack?.recomputesBlocks) return null;
   const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
   const chunkLayers = Math.ceil(spec.numLayers / chunks);
   const tried = new Map<number, EvaluatedLayout | null>();

@@ -207,6 +207,8 @@ export interface StackProfile {
   readonly offloadsActivations?: boolean;
   /** Whether it recomputes only the first N layers of each pipeline chunk (catalog `blockRecompute`; `--recompute-num-layers`). */
   readonly recomputesBlocks?: boolean;
+  /** Whether it recomputes every K-th layer in full (catalog `layerRecompute`; `--recompute-every`). */
+  readonly recomputesEveryNth?: boolean;
   /** Whether it trains a model's MTP modules (catalog `multiTokenPrediction`); if not, {@link trainedSpec} drops them. */
   readonly trainsMtp: boolean;
   /**

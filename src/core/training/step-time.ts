@@ -21,9 +21,11 @@ import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { RecomputeModule } from '../parallelism/layout.js';
 import {
-  blockRecomputeLayers,
   microbatchCount,
   type ParallelLayout,
+  type PartialRecompute,
+  partialRecompute,
+  partialRecomputeKey,
   recomputedLayerShare,
   stageRecomputeShare,
   worldSize,
@@ -72,6 +74,8 @@ export interface TrainingOptions {
   readonly recomputeModules?: readonly RecomputeModule[];
   /** Under `recompute: full`, the layers recomputed per model chunk (layout.ts recomputedLayerShare); default all. */
   readonly recomputeLayers?: number;
+  /** Under `recompute: full`, every K-th layer recomputed (layout.ts PartialRecompute); default all. */
+  readonly recomputeEvery?: number;
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
   readonly attentionKernel?: FusedAttentionKernel;
   /**
@@ -162,8 +166,8 @@ interface StageContext {
   readonly recompute: Readonly<Record<StagePart, number>>;
   /** The selective policy and recompute modules the shares come from (with the layout's mode, the memo key). */
   readonly recomputeKey: string;
-  /** Block recomputation's layers per stage (layout.ts blockRecomputeLayers); undefined: all or none. */
-  readonly blockLayers: number | undefined;
+  /** Partial recomputation's rule (layout.ts PartialRecompute); undefined: every layer or none. */
+  readonly partial: PartialRecompute | undefined;
 }
 
 type StageLayers = readonly { readonly cost: LayerCost; readonly count: number }[];
@@ -263,7 +267,7 @@ function computeSlowestStage(spec: ModelSpec, layout: ParallelLayout, ctx: Stage
     const layerCount = stage.kinds.reduce((n, k) => n + k.count, 0) + mtp;
     mostMoeLayers = Math.max(mostMoeLayers, moeLayers);
     mostLayers = Math.max(mostLayers, layerCount);
-    const share = stageRecomputeShare(layerCount - mtp, ctx.blockLayers);
+    const share = stageRecomputeShare(layerCount - mtp, ctx.partial);
     const times = stageTimes(layers, ctx, moeLayers, layerCount, share);
     if (!slowest || times.forward + times.backward > slowest.forward + slowest.backward) slowest = times;
   }
@@ -288,15 +292,15 @@ export function stepTimeFromLayerCosts(
   const m = microbatchCount(options.globalBatchSize, layout);
   const overlapEp =
     layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
-  // Block recomputation re-runs the first N·v layers of each stage (layout.ts blockRecomputeLayers).
-  const blockLayers = blockRecomputeLayers(layout, options.recomputeLayers);
+  // Partial recomputation re-runs some layers of each stage (layout.ts PartialRecompute).
+  const partial = partialRecompute(layout, options);
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
     overlapTpChunks: overlappedChunks(options.overlapTensorParallel, layout),
     recompute: recomputeShares(layout.recompute, options.selectiveCheckpoint, options.recomputeModules),
-    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}|${blockLayers ?? ''}`,
-    blockLayers,
+    recomputeKey: `${options.selectiveCheckpoint ?? 'attention'}|${options.recomputeModules ?? ''}|${partialRecomputeKey(partial)}`,
+    partial,
   });
 
   // Pipeline point-to-point: the boundary activation (1/t of it with Megatron's scatter-gather).
@@ -340,7 +344,7 @@ export function stepTimeFromLayerCosts(
     stepSeconds,
     gpus,
     peakFlopsPerSecond: cluster.gpu.peakFlopsPerSecond.bf16!,
-    recomputedShare: recomputedLayerShare(spec.numLayers, layout, options.recomputeLayers),
+    recomputedShare: recomputedLayerShare(spec.numLayers, layout, options),
     frozenBase: options.adapter !== undefined,
   });
   const parts = slowest.parts;
