@@ -6,7 +6,7 @@ import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
-import type { BlockRecomputeHint } from '../core/training/recompute-hint.js';
+import type { RecomputeHint } from '../core/training/recompute-hint.js';
 import { formatBytes, table, toJson } from './format.js';
 import type { RecomputeFlags } from './layout-flags.js';
 
@@ -137,15 +137,25 @@ export function offloadHintLines(hint: ActivationOffloadHint | null, stepSeconds
   ];
 }
 
-/** `--recompute-num-layers N` where it would fit the chosen layout and beat its full recomputation (recompute-hint.ts). */
-export const recomputeHintJson = (hint: BlockRecomputeHint | null) =>
-  hint && { layers: hint.layers, chunkLayers: hint.chunkLayers, ...summary(hint.best) };
+/**
+ * `--recompute-num-layers N` (megatron) or `--recompute-every K` (torchtitan) where it would fit the chosen
+ * layout and beat its full recomputation (recompute-hint.ts).
+ */
+export function recomputeHintJson(hint: RecomputeHint | null) {
+  if (!hint) return null;
+  const { best, ...rule } = hint;
+  return { ...rule, ...summary(best) };
+}
 
 /** The hint in words, with the step it would save (none without a hint). */
-export function recomputeHintLines(hint: BlockRecomputeHint | null, stepSeconds: number): string[] {
+export function recomputeHintLines(hint: RecomputeHint | null, stepSeconds: number): string[] {
   if (!hint) return [];
   const s = hint.best.step.stepSeconds;
+  const what =
+    hint.kind === 'block'
+      ? `--recompute-num-layers ${hint.layers} (megatron's block recomputation of the first ${hint.layers} of the ${hint.chunkLayers} layers ${chunkOf(hint.best.layout)}`
+      : `--recompute-every ${hint.every} (torchtitan's layer-wise checkpointing of every ${ordinal(hint.every)} layer`;
   return [
-    `hint: --recompute-num-layers ${hint.layers} (megatron's block recomputation of the first ${hint.layers} of the ${hint.chunkLayers} layers ${chunkOf(hint.best.layout)}, the rest keeping their activations) fits this layout at ${formatBytes(hint.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
+    `hint: ${what}, the rest keeping their activations) fits this layout at ${formatBytes(hint.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
   ];
 }

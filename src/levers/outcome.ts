@@ -87,7 +87,10 @@ function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
   const r = plan.recomputeHint;
   const o = plan.offloadHint;
   return {
-    recomputeLayers: r && { layers: r.layers, chunkLayers: r.chunkLayers, ...at(r.best) },
+    recompute: r && {
+      ...(r.kind === 'block' ? { layers: r.layers, chunkLayers: r.chunkLayers } : { every: r.every }),
+      ...at(r.best),
+    },
     offloadActivations: o && { layers: o.layers, ...at(o.best) },
   };
 }

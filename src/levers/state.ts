@@ -168,8 +168,10 @@ interface HintedStep {
 
 /** `llmecon train`'s hints (recompute-hint.ts, offload-hint.ts): block recomputation and activation offload. */
 export interface TrainingHints {
-  /** `--recompute-num-layers`: the first `layers` of each chunk's `chunkLayers` recomputed, at the chosen layout. */
-  readonly recomputeLayers: (HintedStep & { readonly layers: number; readonly chunkLayers: number }) | null;
+  /** At the chosen layout: `--recompute-num-layers layers` (megatron) or `--recompute-every every` (torchtitan). */
+  readonly recompute:
+    | (HintedStep & ({ readonly layers: number; readonly chunkLayers: number } | { readonly every: number }))
+    | null;
   /** `--offload-activations`: `layers` layers' activations in host memory, without recomputation. */
   readonly offloadActivations: (HintedStep & { readonly layers: number }) | null;
 }

@@ -274,9 +274,9 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await expectTrainFigures(page, cli);
     const hints = page.locator('#train-hints');
     await hints.waitFor({ timeout: 120_000 });
-    expect(await hints.getAttribute('data-recompute-layers')).toBe(String(cli.blockRecomputeHint.layers));
+    expect(await hints.getAttribute('data-recompute-layers')).toBe(String(cli.recomputeHint.layers));
     expect(await hints.getAttribute('data-offload-layers')).toBe(String(cli.activationOffloadHint.layers));
-    expect(await hints.textContent()).toContain(`--recompute-num-layers ${cli.blockRecomputeHint.layers}`);
+    expect(await hints.textContent()).toContain(`--recompute-num-layers ${cli.recomputeHint.layers}`);
     await screenshot(page, 'web-train-hints');
     expect(problems).toEqual([]);
     await page.close();

@@ -47,7 +47,8 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     const run = 'train --model llama-3.1-405b --gpu h100 --gpus 1024 --seq-len 8192 --global-batch 512';
     const chosen = await runCliJson(`${run} --json`);
     expect(chosen.json.layout.recompute).toBe('full');
-    const hint = chosen.json.blockRecomputeHint;
+    const hint = chosen.json.recomputeHint;
+    expect(hint.kind).toBe('block');
     expect(hint.layout).toEqual(chosen.json.layout);
     expect(hint.stepSeconds).toBeLessThan(0.98 * chosen.json.stepSeconds);
     const cap = 79.65 * 2 ** 30; // H100 SXM's 80 GB as nvidia-smi reports it
@@ -67,9 +68,32 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     expect((await runCli(run)).stdout).toContain(
       `hint: --recompute-num-layers ${hint.layers} (megatron's block`,
     );
-    // None once a layer count is given, or on a stack without the block method.
-    expect(asked.json.blockRecomputeHint).toBeNull();
-    expect((await runCliJson(`${run} --stack torchtitan --json`)).json.blockRecomputeHint).toBeNull();
+    // None once a layer count is given; none on torchtitan, where even every 2nd layer does not fit.
+    expect(asked.json.recomputeHint).toBeNull();
+    expect((await runCliJson(`${run} --stack torchtitan --json`)).json.recomputeHint).toBeNull();
+  });
+  it("torchtitan: the hint is the largest K whose every-K-th-layer checkpointing fits (Meta's 405B layout on 8,192 H100)", async () => {
+    const layout = '--tp 8 --pp 16 --dp 64 --cp 1 --vpp 8 --micro-batch 1 --seq-len 8192 --global-batch 2048';
+    const run = `train --model llama-3.1-405b --gpu h100 --gpus 8192 ${layout} --stack torchtitan`;
+    const chosen = await runCliJson(`${run} --json`);
+    expect(chosen.json.layout).toMatchObject({ recompute: 'full', sequenceParallel: true, zero: 1 });
+    const hint = chosen.json.recomputeHint;
+    expect(hint.kind).toBe('every');
+    expect(hint.stepSeconds).toBeLessThan(0.98 * chosen.json.stepSeconds);
+    const cap = 79.65 * 2 ** 30;
+    const at = async (k: number) =>
+      (
+        await runCliJson(
+          `memory llama-3.1-405b --gpu h100 ${layout} --sequence-parallel --zero 1 --stack torchtitan --recompute-every ${k} --json`,
+        )
+      ).json.memoryPerGpuBytes as number;
+    expect(await at(hint.every)).toBe(hint.memoryPerGpuBytes);
+    expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(cap);
+    // The largest: every (K + 1)-th layer does not keep the 10% margin.
+    expect((await at(hint.every + 1)) * 1.1).toBeGreaterThan(cap);
+    expect((await runCli(run)).stdout).toContain(
+      `hint: --recompute-every ${hint.every} (torchtitan's layer-wise`,
+    );
   });
   it('refuses another mode, the recompute modules beside it, other stacks, non-counts and fine-tuning memory', async () => {
     const cases: [string, string][] = [

@@ -287,7 +287,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     top: search.top.map(summary),
     pareto: search.pareto.map(summary),
     activationOffloadHint: offloadHintJson(plan.offloadHint),
-    blockRecomputeHint: recomputeHintJson(plan.recomputeHint),
+    recomputeHint: recomputeHintJson(plan.recomputeHint),
   };
   // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
   const exitCode = host && !host.fits ? LAYOUT_DOES_NOT_FIT : 0;

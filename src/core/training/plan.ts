@@ -39,7 +39,7 @@ import {
 } from './layout-search.js';
 import { type ActivationOffloadHint, activationOffloadHint } from './offload-hint.js';
 import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
-import { type BlockRecomputeHint, blockRecomputeHint } from './recompute-hint.js';
+import { type RecomputeHint, recomputeHint } from './recompute-hint.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
 import {
   type StackCalibration,
@@ -70,7 +70,7 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly memoryFit?: SearchOptions['memoryFit'];
   /** The GPU's host: where given, the plan says whether activation offload would beat recomputation. */
   readonly offloadHintHost?: HostSpec;
-  /** Say whether recomputing only some layers per chunk would beat full recomputation (recompute-hint.ts). */
+  /** Say whether recomputing only some layers would beat full recomputation (recompute-hint.ts). */
   readonly recomputeHint?: boolean;
 }
 
@@ -88,8 +88,8 @@ export interface TrainingPlan {
   readonly warnings: readonly string[];
   /** Offloaded layers that would beat the chosen layout's recomputation (offload-hint.ts), or null. */
   readonly offloadHint: ActivationOffloadHint | null;
-  /** Block recomputation that would fit and beat the chosen layout's full recomputation (recompute-hint.ts), or null. */
-  readonly recomputeHint: BlockRecomputeHint | null;
+  /** Partial recomputation that would fit and beat the chosen layout's full recomputation (recompute-hint.ts), or null. */
+  readonly recomputeHint: RecomputeHint | null;
 }
 
 /** Thrown (as data) when no layout fits: the memory of the closest misses and fitting alternatives. */
@@ -305,8 +305,8 @@ export function planTraining(
   const offloadHint = options.offloadHintHost
     ? activationOffloadHint(spec, cluster, { ...stackOptions, calibration }, chosen, options.offloadHintHost)
     : null;
-  const recomputeHint = options.recomputeHint
-    ? blockRecomputeHint(spec, cluster, { ...stackOptions, calibration }, chosen)
+  const partialHint = options.recomputeHint
+    ? recomputeHint(spec, cluster, { ...stackOptions, calibration }, chosen)
     : null;
   return {
     search,
@@ -316,7 +316,7 @@ export function planTraining(
     band,
     warnings: warnings.filter((w) => w !== null),
     offloadHint,
-    recomputeHint,
+    recomputeHint: partialHint,
   };
 }
 

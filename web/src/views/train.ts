@@ -126,16 +126,27 @@ function timeline(p: { stages: number; microbatches: number; schedule: string })
 const fasterBy = (seconds: number, chosen: number) =>
   `${seconds.toFixed(2)} s a step (${((100 * (chosen - seconds)) / chosen).toFixed(0)}% faster)`;
 
+/** The hinted partial recomputation as a list item (Megatron-Core's block method or torchtitan's every K-th layer). */
+function recomputeHintItem(d: NonNullable<Outcome['training']>) {
+  const r = d.hints?.recompute;
+  if (!r) return nothing;
+  const where =
+    'layers' in r
+      ? html`only the first ${r.layers} of the ${r.chunkLayers} layers ${d.pipeline.stages > 1 ? 'of each pipeline chunk' : 'of the model'} (Megatron-Core's block method, <code>--recompute-num-layers ${r.layers}</code>)`
+      : html`only every ${r.every}th layer (torchtitan's layer-wise checkpointing, <code>--recompute-every ${r.every}</code>)`;
+  return html`<li>Recomputing ${where} still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>`;
+}
+
 /**
- * What would beat the chosen layout's recomputation, as `llmecon train` hints it: block recomputation
- * of fewer layers at the same layout, or activation offload (nothing where neither would).
+ * What would beat the chosen layout's recomputation, as `llmecon train` hints it: partial recomputation
+ * at the same layout, or activation offload (nothing where neither would).
  */
 function hintsView(d: NonNullable<Outcome['training']>) {
-  const r = d.hints?.recomputeLayers;
+  const r = d.hints?.recompute;
   const o = d.hints?.offloadActivations;
   if (!r && !o) return nothing;
-  return html`<ul id="train-hints" data-recompute-layers=${r ? String(r.layers) : ''} data-offload-layers=${o ? String(o.layers) : ''}>
-    ${r ? html`<li>Recomputing only the first ${r.layers} of the ${r.chunkLayers} layers ${d.pipeline.stages > 1 ? 'of each pipeline chunk' : 'of the model'} (Megatron-Core's block method, <code>--recompute-num-layers ${r.layers}</code>) still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>` : nothing}
+  return html`<ul id="train-hints" data-recompute-layers=${r && 'layers' in r ? String(r.layers) : ''} data-recompute-every=${r && 'every' in r ? String(r.every) : ''} data-offload-layers=${o ? String(o.layers) : ''}>
+    ${recomputeHintItem(d)}
     ${o ? html`<li>Keeping ${o.layers} layers' activations in host memory instead of recomputing (<code>--offload-activations ${o.layers}</code>, no pipeline): ${fasterBy(o.stepSeconds, d.stepSeconds)}, ${formatBytes(o.memoryPerGpuBytes)}/GPU.</li>` : nothing}
   </ul>`;
 }
