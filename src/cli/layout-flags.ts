@@ -206,7 +206,7 @@ export function recomputeFlags(
     inputError(
       'invalid_value',
       [given[1]![0]],
-      `names which layers recompute, as ${given[0]![0]} does: give one of ${given.map(([f]) => f).join(', ')}`,
+      `sets the recomputation, as ${given[0]![0]} does: give one of ${given.map(([f]) => f).join(', ')}`,
     );
   const modules = recomputeModulesFlag(o, stack, spec);
   if (modules !== undefined) return { recomputeModules: modules };

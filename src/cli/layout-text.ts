@@ -2,6 +2,7 @@
  * Training layouts in words and JSON (`train`'s chosen layout, its top and Pareto lists, the offload
  * hint) and the "does not fit" report with the closest layouts and those that fit.
  */
+import { ordinal } from '../core/format.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
@@ -43,13 +44,6 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
     return `full (every ${ordinal(r.recomputeEvery)} layer)`;
   return l.recompute;
 }
-
-/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */
-const ordinal = (n: number) => {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-};
 
 /**
  * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1: the

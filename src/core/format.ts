@@ -28,6 +28,13 @@ export const formatSignedPercent = (ratio: number): string =>
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
 /** Dollars: $0.097, $2.45, $1.29K. */
 export function formatUsd(usd: number): string {
   if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;

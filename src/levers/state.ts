@@ -166,7 +166,7 @@ interface HintedStep {
   readonly memoryPerGpuBytes: number;
 }
 
-/** `llmecon train`'s hints (recompute-hint.ts, offload-hint.ts): block recomputation and activation offload. */
+/** `llmecon train`'s hints (recompute-hint.ts, offload-hint.ts): partial recomputation and activation offload. */
 export interface TrainingHints {
   /** At the chosen layout: `--recompute-num-layers layers` (megatron) or `--recompute-every every` (torchtitan). */
   readonly recompute:

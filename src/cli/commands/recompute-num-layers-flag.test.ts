@@ -72,7 +72,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     expect(asked.json.recomputeHint).toBeNull();
     expect((await runCliJson(`${run} --stack torchtitan --json`)).json.recomputeHint).toBeNull();
   });
-  it("torchtitan: the hint is the largest K whose every-K-th-layer checkpointing fits (Meta's 405B layout on 8,192 H100)", async () => {
+  it("torchtitan: the hint is the K that fits and steps fastest, the smallest of those (Meta's 405B layout on 8,192 H100)", async () => {
     const layout = '--tp 8 --pp 16 --dp 64 --cp 1 --vpp 8 --micro-batch 1 --seq-len 8192 --global-batch 2048';
     const run = `train --model llama-3.1-405b --gpu h100 --gpus 8192 ${layout} --stack torchtitan`;
     const chosen = await runCliJson(`${run} --json`);
@@ -89,8 +89,12 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
       ).json.memoryPerGpuBytes as number;
     expect(await at(hint.every)).toBe(hint.memoryPerGpuBytes);
     expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(cap);
-    // The largest: every (K + 1)-th layer does not keep the 10% margin.
-    expect((await at(hint.every + 1)) * 1.1).toBeGreaterThan(cap);
+    const stepAt = async (k: number) =>
+      (await runCliJson(`${run} --recompute-every ${k} --json`)).json.stepSeconds as number;
+    // A smaller K recomputes more layers and steps slower; a larger one does not fit or is no faster.
+    expect(await stepAt(hint.every - 1)).toBeGreaterThan(hint.stepSeconds);
+    const next = hint.every + 1;
+    expect((await at(next)) * 1.1 > cap || (await stepAt(next)) >= hint.stepSeconds).toBe(true);
     expect((await runCli(run)).stdout).toContain(
       `hint: --recompute-every ${hint.every} (torchtitan's layer-wise`,
     );
@@ -100,7 +104,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
       ['--recompute none --recompute-num-layers 5', 'it needs --recompute full, got --recompute none'],
       [
         '--recompute-modules layernorm --recompute-num-layers 5',
-        '--recompute-num-layers: names which layers recompute, as --recompute-modules does',
+        '--recompute-num-layers: sets the recomputation, as --recompute-modules does',
       ],
       ['--stack torchtitan --recompute-num-layers 5', 'it needs --stack megatron, got --stack torchtitan'],
       ['--recompute-num-layers 0', '--recompute-num-layers: must be a whole number ≥ 1'],
@@ -146,7 +150,10 @@ describe("--recompute-every: torchtitan's layer-wise checkpointing of every K-th
   it('refuses stacks without it, a second recompute flag and non-counts, naming the flag', async () => {
     const cases: [string, string][] = [
       ['--stack megatron --recompute-every 2', '--recompute-every: names layer-wise checkpointing'],
-      ['--recompute-every 2 --recompute-num-layers 3', '--recompute-every: names which layers recompute'],
+      [
+        '--recompute-every 2 --recompute-num-layers 3',
+        '--recompute-every: sets the recomputation, as --recompute-num-layers does',
+      ],
       ['--recompute-every 2.5', '--recompute-every: must be a whole number ≥ 1'],
     ];
     for (const [flags, message] of cases) {

@@ -54,6 +54,14 @@ describe('the share of layers partial recomputation re-runs', () => {
     expect(stageRecomputeShare(20, every(1))).toBe(1);
     expect(stageRecomputeShare(20, every(40))).toBe(0);
     expect(recomputedLayerShare(80, layout, { recomputeEvery: 4 })).toBe(0.25);
+    // Stages of uneven depth, as step-time.ts places them: 126 layers on 16 stages, 15 of 8 and one of 6.
+    const sixteen = { ...layout, pipelineParallel: 16 };
+    expect(recomputedLayerShare(126, sixteen, { recomputeEvery: 1 })).toBe(1);
+    expect(recomputedLayerShare(126, sixteen, { recomputeEvery: 4 })).toBe((15 * 2 + 1) / 126);
+  });
+  it('a stage that recomputes none of its layers (K above its depth) holds what it would without recomputation', () => {
+    const none = trainingMemory(llama, { ...layout, recompute: 'none' }, run).peak.totalBytes;
+    expect(trainingMemory(llama, layout, { ...run, recomputeEvery: 21 }).peak.totalBytes).toBe(none);
   });
 });
 

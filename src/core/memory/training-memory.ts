@@ -22,6 +22,7 @@ import {
   overlapsTensorParallel,
   type ParallelLayout,
   partialRecompute,
+  stageRecomputeShare,
 } from '../parallelism/layout.js';
 import { firstLayersActivationBytes, hostActivationBytes } from './activation-offload.js';
 import {
@@ -228,7 +229,8 @@ export function trainingMemory(
   }): StageMemory => {
     let buffers = o.states.extraBuffers + userbuffers;
     const holdsMoe = o.moeLayers > 0 || (o.mtpModules > 0 && mtpDecoderLayer?.mlp === 'moe');
-    const workspace = stageWorkspace(holdsMoe);
+    // A stage whose partial recomputation re-runs none of its layers rebuilds nothing.
+    const workspace = stageRecomputeShare(o.layers, partial) > 0 ? stageWorkspace(holdsMoe) : 0;
     // MoE all-to-all send and receive buffers for one layer's dispatched tokens (BF16): the TP group's
     // tokens split over its ranks when ETP < TP (each rank dispatches its sequence-parallel share).
     if (spec.moe && holdsMoe && layout.expertParallel > 1)

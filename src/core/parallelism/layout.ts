@@ -78,14 +78,25 @@ export function stageRecomputeShare(layers: number, r: PartialRecompute | undefi
   return r.kind === 'block' ? Math.min(1, r.layers / layers) : Math.floor(layers / r.every) / layers;
 }
 
-/** Share of the model's layers full recomputation re-runs (0 without it), at the mean stage depth L/p. */
+/**
+ * Share of the model's layers full recomputation re-runs (0 without it): the recomputed layers of its
+ * stages, contiguous blocks of ⌈L/p⌉ layers as step-time.ts places them, over L.
+ */
 export function recomputedLayerShare(
   numLayers: number,
   layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
   o: PartialRecomputeOptions,
 ): number {
   if (layout.recompute !== 'full') return 0;
-  return stageRecomputeShare(numLayers / layout.pipelineParallel, partialRecompute(layout, o));
+  const rule = partialRecompute(layout, o);
+  if (rule === undefined) return 1;
+  const perStage = Math.ceil(numLayers / layout.pipelineParallel);
+  let recomputed = 0;
+  for (let left = numLayers; left > 0; left -= perStage) {
+    const layers = Math.min(perStage, left);
+    recomputed += layers * stageRecomputeShare(layers, rule);
+  }
+  return recomputed / numLayers;
 }
 
 /**

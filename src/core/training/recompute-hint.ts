@@ -48,7 +48,8 @@ const fixedLayout = (l: ParallelLayout) => ({
  * layers (fewer recomputed layers step faster and hold more: block-recompute.test.ts), when that beats
  * the chosen step by 2% or more: only where the chosen layout recomputes every layer, the stack runs a
  * partial method and none was given. Megatron-Core: the fewest layers per chunk (bisected from 1 to the
- * chunk's layers − 1); torchtitan: the largest K from 2 to a stage's layers.
+ * chunk's layers − 1); torchtitan: the largest K from 2 to a stage's layers, then the smallest K that
+ * steps as fast (it holds less).
  */
 export function recomputeHint(
   spec: ModelSpec,
@@ -106,6 +107,9 @@ export function recomputeHint(
     if (at(mid)) lo = mid;
     else hi = mid - 1;
   }
+  // A smaller K that recomputes as many layers on the slowest stage steps as fast and holds less: take it.
+  const step = at(lo)!.step.stepSeconds;
+  while (lo > 2 && at(lo - 1)!.step.stepSeconds <= step) lo -= 1;
   const best = at(lo)!;
   return faster(best) ? { kind: 'every', every: lo, stageLayers, best } : null;
 }

@@ -4,6 +4,7 @@ import { html, nothing } from 'lit-html';
 import { findGpu, loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
 import { energyText } from '../../../src/core/energy/energy.js';
+import { ordinal } from '../../../src/core/format.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
@@ -133,7 +134,7 @@ function recomputeHintItem(d: NonNullable<Outcome['training']>) {
   const where =
     'layers' in r
       ? html`only the first ${r.layers} of the ${r.chunkLayers} layers ${d.pipeline.stages > 1 ? 'of each pipeline chunk' : 'of the model'} (Megatron-Core's block method, <code>--recompute-num-layers ${r.layers}</code>)`
-      : html`only every ${r.every}th layer (torchtitan's layer-wise checkpointing, <code>--recompute-every ${r.every}</code>)`;
+      : html`only every ${ordinal(r.every)} layer (torchtitan's layer-wise checkpointing, <code>--recompute-every ${r.every}</code>)`;
   return html`<li>Recomputing ${where} still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>`;
 }
 
