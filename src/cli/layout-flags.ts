@@ -210,33 +210,28 @@ export function recomputeFlags(
     );
   const modules = recomputeModulesFlag(o, stack, spec);
   if (modules !== undefined) return { recomputeModules: modules };
-  const runs = (has: (p: StackProfile) => boolean | undefined) =>
-    STACK_IDS.filter((id) => has(findStack(id)));
-  if (o.recomputeNumLayers !== undefined) {
-    const flag = '--recompute-num-layers';
-    const what = 'block recomputation (--recompute-method block)';
-    stackRecomputeFlag(
-      o,
-      flag,
-      'full',
-      what,
-      stack,
-      runs((p) => p.recomputesBlocks),
-    );
-    return { recomputeLayers: positiveInteger(o.recomputeNumLayers, flag, 1) };
-  }
-  if (o.recomputeEvery !== undefined) {
-    const flag = '--recompute-every';
-    const what = 'layer-wise checkpointing (selective_ac_option K)';
-    stackRecomputeFlag(
-      o,
-      flag,
-      'full',
-      what,
-      stack,
-      runs((p) => p.recomputesEveryNth),
-    );
-    return { recomputeEvery: positiveInteger(o.recomputeEvery, flag, 1) };
+  // Partial recomputation: the flag, what it names, the stacks that run it and the option it sets.
+  const partial = [
+    [
+      '--recompute-num-layers',
+      o.recomputeNumLayers,
+      'block recomputation (--recompute-method block)',
+      'recomputesBlocks',
+      'recomputeLayers',
+    ],
+    [
+      '--recompute-every',
+      o.recomputeEvery,
+      'layer-wise checkpointing (selective_ac_option K)',
+      'recomputesEveryNth',
+      'recomputeEvery',
+    ],
+  ] as const;
+  for (const [flag, text, what, runsIt, option] of partial) {
+    if (text === undefined) continue;
+    const runs = STACK_IDS.filter((id) => findStack(id)[runsIt] === true);
+    stackRecomputeFlag(o, flag, 'full', what, stack, runs);
+    return { [option]: positiveInteger(text, flag, 1) };
   }
   return {};
 }
