@@ -83,7 +83,12 @@ export function summary(e: EvaluatedLayout) {
 }
 
 /** A layout that does not fit: the closest layouts and those that fit (text or --json). */
-export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json: boolean): string {
+export function doesNotFit(
+  error: LayoutDoesNotFitError,
+  capacity: number,
+  json: boolean,
+  recompute: RecomputeFlags = {},
+): string {
   if (json) {
     return toJson({
       fits: false,
@@ -101,7 +106,7 @@ export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json:
     ...section(
       ['closest layouts', 'memory/GPU', 'over by'],
       error.nearestInfeasible.map((e) => [
-        layoutText(e.layout),
+        layoutText(e.layout, recompute),
         formatBytes(e.memoryPerGpuBytes),
         // A layout under the GPU's capacity missed on the host's (offloaded activations).
         e.memoryPerGpuBytes > capacity ? formatBytes(e.memoryPerGpuBytes - capacity) : 'host memory',
@@ -110,7 +115,7 @@ export function doesNotFit(error: LayoutDoesNotFitError, capacity: number, json:
     ...section(
       ['layouts that fit', 'step (s)', 'memory/GPU'],
       error.fittingAlternatives.map((e) => [
-        layoutText(e.layout),
+        layoutText(e.layout, recompute),
         e.step.stepSeconds.toFixed(3),
         formatBytes(e.memoryPerGpuBytes),
       ]),

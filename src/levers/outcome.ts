@@ -34,7 +34,11 @@ import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
 import { stackMemoryBand } from '../validation/memory-cases.js';
-import { finetuneMemoryFitMultipliers, memoryFitMultipliers } from '../validation/memory-fit.js';
+import {
+  finetuneMemoryFitMultipliers,
+  hintMemoryFit,
+  memoryFitMultipliers,
+} from '../validation/memory-fit.js';
 import { billions } from './kind.js';
 import {
   type FinetuneState,
@@ -219,7 +223,11 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         top: 1,
         pareto: details,
         // The hints `llmecon train` prints, where details are asked (the web app's Train view).
-        ...(details && { recomputeHint: true, offloadHintHost: hostFor(hw.gpu.id) ?? undefined }),
+        ...(details && {
+          recomputeHint: true,
+          offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
+          hintMemoryFit: hintMemoryFit(stack.stack.id),
+        }),
         cost: { ...cost, tokens: s.tokens },
       });
       const host = offloadedTo(offload, () =>

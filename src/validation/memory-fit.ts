@@ -8,9 +8,23 @@
 import type { FinetuneMemoryFit } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { SearchOptions } from '../core/training/layout-search.js';
+import { HINT_MEMORY_MARGIN } from '../core/training/offload-hint.js';
 import { stackMemoryBand } from './memory-cases.js';
 
 export const MEMORY_FIT_LEVELS = ['estimate', 'p10', 'p90'] as const;
+
+/**
+ * What a hinted layout must fit at (offload-hint.ts, recompute-hint.ts): its stack's measured-peak P90
+ * where the stack has measured peaks in the regime, never under the hints' 10% margin (a hint that then
+ * runs out of memory would be the worst answer).
+ */
+export function hintMemoryFit(stackId: string): NonNullable<SearchOptions['memoryFit']> {
+  const at = (pipeline: boolean) => {
+    const band = stackMemoryBand(stackId, pipeline, false);
+    return Math.max(band.cases > 0 ? band.high : 1, HINT_MEMORY_MARGIN);
+  };
+  return { single: at(false), pipeline: at(true) };
+}
 export type MemoryFitLevel = (typeof MEMORY_FIT_LEVELS)[number];
 
 /** The multipliers `level` asks of the search for `stackId`'s runs, or undefined for the estimate. */

@@ -17,6 +17,7 @@ import { rateRange, timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
+import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
@@ -162,6 +163,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       calibrationPool: allStackCalibrations(),
       offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
       recomputeHint: true,
+      hintMemoryFit: hintMemoryFit(stack.id),
       cost:
         tokens === undefined
           ? undefined
@@ -177,7 +179,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   } catch (error) {
     if (error instanceof LayoutDoesNotFitError)
       return {
-        output: doesNotFit(error, hw.gpu.memoryBytes, o.json === true),
+        output: doesNotFit(error, hw.gpu.memoryBytes, o.json === true, recompute),
         exitCode: LAYOUT_DOES_NOT_FIT,
       };
     throw error;

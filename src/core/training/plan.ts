@@ -72,6 +72,8 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly offloadHintHost?: HostSpec;
   /** Say whether recomputing only some layers would beat full recomputation (recompute-hint.ts). */
   readonly recomputeHint?: boolean;
+  /** What a hinted layout must fit at (validation/memory-fit.ts hintMemoryFit); default the hints' 10% margin. */
+  readonly hintMemoryFit?: SearchOptions['memoryFit'];
 }
 
 export interface TrainingPlan {
@@ -302,12 +304,18 @@ export function planTraining(
     foreignModulesWarning(spec, stack),
     split?.text ?? null,
   ];
+  // A hinted layout fits at the stricter of the run's memory fit and the hints' own (hintMemoryFit).
+  const hintFit = (k: 'single' | 'pipeline') =>
+    Math.max(options.memoryFit?.[k] ?? 1, options.hintMemoryFit?.[k] ?? 1);
+  const hintOptions = {
+    ...stackOptions,
+    calibration,
+    memoryFit: { single: hintFit('single'), pipeline: hintFit('pipeline') },
+  };
   const offloadHint = options.offloadHintHost
-    ? activationOffloadHint(spec, cluster, { ...stackOptions, calibration }, chosen, options.offloadHintHost)
+    ? activationOffloadHint(spec, cluster, hintOptions, chosen, options.offloadHintHost)
     : null;
-  const partialHint = options.recomputeHint
-    ? recomputeHint(spec, cluster, { ...stackOptions, calibration }, chosen)
-    : null;
+  const partialHint = options.recomputeHint ? recomputeHint(spec, cluster, hintOptions, chosen) : null;
   return {
     search,
     chosen,
