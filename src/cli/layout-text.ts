@@ -46,12 +46,15 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
 }
 
 /**
- * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1: the
- * same as full recomputation.
+ * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1 (the
+ * same as full recomputation), or `--recompute-every` exceeds a stage's layers (no layer recomputes).
  */
 export function blockRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
   if (l.recompute !== 'full') return null;
   if (r.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
+  const stageLayers = Math.ceil(numLayers / l.pipelineParallel);
+  if (r.recomputeEvery !== undefined && r.recomputeEvery > stageLayers)
+    return `--recompute-every ${r.recomputeEvery} is more than a stage's ${stageLayers} layers: no layer recomputes (the same memory as no recomputation)`;
   if (r.recomputeLayers === undefined) return null;
   const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
   const chunkLayers = Math.ceil(numLayers / chunks);

@@ -146,6 +146,12 @@ describe("--recompute-every: torchtitan's layer-wise checkpointing of every K-th
     expect(text.stdout).toContain(
       'warning: --recompute-every 1 recomputes every layer: it is full recomputation',
     );
+    // Beyond a stage's 20 layers no layer recomputes: the memory of no recomputation, said.
+    const beyond = await runCli(`memory llama-3.1-70b ${layout} --recompute-every 21`);
+    expect(beyond.stdout).toContain(
+      "warning: --recompute-every 21 is more than a stage's 20 layers: no layer recomputes",
+    );
+    expect((await peak('--recompute-every 21')).memoryPerGpuBytes).toBe(none.memoryPerGpuBytes);
     const train = await runCli(`train --model llama-3.1-70b ${layout} --gpus 32 --recompute-every 2 --top 1`);
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/best layout: .*recompute full \(every 2nd layer\)/);

@@ -20,7 +20,7 @@ const CUTS: Readonly<Record<MemoryTerm, string>> = {
   optimizerStates:
     'ZeRO-1 (distributed optimizer) over more data-parallel ranks, smaller optimizer states (adamw-bf16-moments or adam-8bit), or offloading them to host memory where the stack does',
   activations:
-    'recomputation (selective or full), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
+    'recomputation (selective, full, or of more layers where only some recompute: block or layer-wise), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
   buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
   optimizerStep:
     "a fused optimizer step (torch's fused AdamW, bitsandbytes' 8-bit AdamW), a smaller DeepSpeed sub_group_size, or ZeRO over more data-parallel ranks",
