@@ -49,7 +49,7 @@ export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string
  * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1 (the
  * same as full recomputation), or `--recompute-every` exceeds a stage's layers (no layer recomputes).
  */
-export function blockRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
+export function partialRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
   if (l.recompute !== 'full') return null;
   if (r.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
   const stageLayers = Math.ceil(numLayers / l.pipelineParallel);

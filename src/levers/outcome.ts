@@ -4,7 +4,7 @@
  */
 import { type CalibrationBand, servingBand, trainingBand } from '../catalog/bands.js';
 import { findGpu } from '../catalog/catalog.js';
-import { hostFor, offloadOptions } from '../catalog/hosts.js';
+import { offloadOptions } from '../catalog/hosts.js';
 import { servingScale } from '../catalog/serving-band.js';
 import { onEngine, replicaFixed } from '../catalog/serving-engine-choice.js';
 import {
@@ -36,8 +36,8 @@ import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core
 import { stackMemoryBand } from '../validation/memory-cases.js';
 import {
   finetuneMemoryFitMultipliers,
-  hintMemoryFit,
   memoryFitMultipliers,
+  trainingHintOptions,
 } from '../validation/memory-fit.js';
 import { billions } from './kind.js';
 import {
@@ -223,11 +223,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         top: 1,
         pareto: details,
         // The hints `llmecon train` prints, where details are asked (the web app's Train view).
-        ...(details && {
-          recomputeHint: true,
-          offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
-          hintMemoryFit: hintMemoryFit(stack.stack.id),
-        }),
+        ...(details && trainingHintOptions(hw.gpu.id, stack.stack.id)),
         cost: { ...cost, tokens: s.tokens },
       });
       const host = offloadedTo(offload, () =>

@@ -5,6 +5,7 @@
  * stack without measured peaks has no band to fit at: an error naming the field.
  */
 
+import { hostFor } from '../catalog/hosts.js';
 import type { FinetuneMemoryFit } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { SearchOptions } from '../core/training/layout-search.js';
@@ -25,6 +26,17 @@ export function hintMemoryFit(stackId: string): NonNullable<SearchOptions['memor
   };
   return { single: at(false), pipeline: at(true) };
 }
+
+/**
+ * The plan options under which `planTraining` says `llmecon train`'s hints (the CLI and the web app's Train
+ * view alike): activation offload on the GPU's host, where the catalog has one, and partial recomputation,
+ * each fitted as {@link hintMemoryFit} says.
+ */
+export const trainingHintOptions = (gpuId: string, stackId: string) => ({
+  offloadHintHost: hostFor(gpuId) ?? undefined,
+  recomputeHint: true,
+  hintMemoryFit: hintMemoryFit(stackId),
+});
 export type MemoryFitLevel = (typeof MEMORY_FIT_LEVELS)[number];
 
 /** The multipliers `level` asks of the search for `stackId`'s runs, or undefined for the estimate. */

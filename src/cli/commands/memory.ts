@@ -36,7 +36,7 @@ import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, table, toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, recomputeFlags, stackAndModel } from '../layout-flags.js';
-import { blockRecomputeNote, recomputeText } from '../layout-text.js';
+import { partialRecomputeNote, recomputeText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import {
   breakdownJson,
@@ -183,7 +183,7 @@ function train(
   const stackWarnings = [untrainedMtpWarning(spec, stack), foreignModulesWarning(spec, stack)].filter(
     (w) => w !== null,
   );
-  const blockNote = blockRecomputeNote(spec.numLayers, layout, recompute);
+  const blockNote = partialRecomputeNote(spec.numLayers, layout, recompute);
   const warnings = [...seqLenWarnings, ...stackWarnings, ...(blockNote ? [blockNote] : [])];
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;

@@ -1,5 +1,4 @@
 import { loadCatalog } from '../../catalog/catalog.js';
-import { hostFor } from '../../catalog/hosts.js';
 import { allStackCalibrations, stackSwitches } from '../../catalog/stacks.js';
 import { defaultPrice, energyAssumptions, resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
@@ -17,7 +16,7 @@ import { rateRange, timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
-import { hintMemoryFit } from '../../validation/memory-fit.js';
+import { trainingHintOptions } from '../../validation/memory-fit.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
@@ -29,12 +28,12 @@ import {
   stackAndModel,
 } from '../layout-flags.js';
 import {
-  blockRecomputeNote,
   doesNotFit,
   layoutJson,
   layoutText,
   offloadHintJson,
   offloadHintLines,
+  partialRecomputeNote,
   recomputeHintJson,
   recomputeHintLines,
   summary,
@@ -161,9 +160,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       stack,
       ...memoryFit,
       calibrationPool: allStackCalibrations(),
-      offloadHintHost: hostFor(hw.gpu.id) ?? undefined,
-      recomputeHint: true,
-      hintMemoryFit: hintMemoryFit(stack.id),
+      ...trainingHintOptions(hw.gpu.id, stack.id),
       cost:
         tokens === undefined
           ? undefined
@@ -185,7 +182,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
-  const blockNote = blockRecomputeNote(spec.numLayers, chosen.layout, recompute);
+  const blockNote = partialRecomputeNote(spec.numLayers, chosen.layout, recompute);
   const warnings = [
     ...seqLenWarnings,
     ...(batchNote ? [batchNote] : []),

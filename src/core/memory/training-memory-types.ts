@@ -3,12 +3,13 @@
  * stage with its breakdown by term. Split out of training-memory.ts.
  */
 import type { AdapterRuntime } from '../model/adapters.js';
-import type { RecomputeModule } from '../parallelism/layout.js';
+import type { PartialRecomputeOptions, RecomputeModule } from '../parallelism/layout.js';
 import type { ModelStateBytes } from './model-states.js';
 import type { OffloadMode } from './offload.js';
 import type { Optimizer, StackMemory, TrainingPrecision } from './training-recipes.js';
 
-export interface TrainingMemoryOptions {
+/** Under `recompute: full`, only some layers may recompute (PartialRecomputeOptions: layout.ts). */
+export interface TrainingMemoryOptions extends PartialRecomputeOptions {
   readonly seqLen: number;
   /** Global batch in sequences; sets the number of microbatches in flight. */
   readonly globalBatchSize: number;
@@ -56,10 +57,6 @@ export interface TrainingMemoryOptions {
   readonly activationOffload?: { readonly layers: number };
   /** Megatron-Core's recompute modules under `recompute: selective` (activations.ts); default the stack's policy. */
   readonly recomputeModules?: readonly RecomputeModule[];
-  /** Under `recompute: full`, the layers recomputed per model chunk (`--recompute-num-layers`, block method); default all. */
-  readonly recomputeLayers?: number;
-  /** Under `recompute: full`, every K-th layer recomputed (`--recompute-every`, torchtitan's layer-wise checkpointing). */
-  readonly recomputeEvery?: number;
   /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
   readonly overlapTensorParallel?: boolean;
 }

@@ -156,7 +156,7 @@ export function trainingMemory(
   const partial = partialRecompute(layout, options);
   const noRecompute = { ...layout, recompute: 'none' as const };
   const kept = partial === undefined ? null : layerActivations(spec, noRecompute, actOptions, !!byKind);
-  const blockActs = { recomputed: perLayerAct, kept, partial };
+  const stageActs = { recomputed: perLayerAct, kept, partial };
   // An MTP module's decoder layer (param-count.ts mtpLayer), on the last stage; Megatron-Core's block method
   // skips recomputation on it (multi_token_prediction.py at d98e8a6), torchtitan's checkpoints only layers.
   const mtpDecoderLayer = spec.numMtpModules > 0 ? mtpLayer(spec) : null;
@@ -313,7 +313,7 @@ export function trainingMemory(
       maxLayerWeights = kinds.largest;
     }
     const inFlight = stageMicrobatchesInFlight(layout, numMicrobatches, index);
-    let activations = stageActivations(blockActs, layers, kindCountsOf[index]!, denseLayers, moeLayers);
+    let activations = stageActivations(stageActs, layers, kindCountsOf[index]!, denseLayers, moeLayers);
     // Activations in host memory (activation-offload.ts): offloaded layers', or an offloading stack's checkpoints.
     const ckpt = layout.recompute === 'full' && stack?.offloadsCheckpoints === true;
     const first = firstLayersActivationBytes(spec, options.activationOffload, byKind, perLayerAct);

@@ -35,7 +35,7 @@ export function efficiencyMetrics(input: EfficiencyInput): EfficiencyMetrics {
   const forwardMatmul = (flops.causal.flopsPerToken - flops.causal.breakdown.attentionScores) / 3;
   const frozen = input.frozenBase ? forwardMatmul : 0;
   const modelFlopsPerStep = (flops.causal.flopsPerToken - frozen) * tokens;
-  // Full recomputation re-runs every forward except the head's (Korthikanti et al. 2022, Sec. 5); block
+  // Full recomputation re-runs every forward except the head's (Korthikanti et al. 2022, Sec. 5); partial
   // recomputation its share of the layers'.
   const recomputeFlopsPerStep =
     (input.recomputedShare * (modelFlopsPerStep - flops.causal.breakdown.head)) / 3;

@@ -23,6 +23,12 @@ export const HINT_MIN_STEP_RATIO = 0.98;
  */
 export const HINT_MEMORY_MARGIN = 1.1;
 
+/** What a hinted layout must fit at: the run's memory fit, never under {@link HINT_MEMORY_MARGIN}. */
+export const hintFit = (fit: SearchOptions['memoryFit']): NonNullable<SearchOptions['memoryFit']> => ({
+  single: Math.max(HINT_MEMORY_MARGIN, fit?.single ?? 1),
+  pipeline: Math.max(HINT_MEMORY_MARGIN, fit?.pipeline ?? 1),
+});
+
 /**
  * The fewest offloaded layers (tried in eighths of the model) whose fastest layout steps fastest, when
  * that beats the chosen layout's: only where the chosen layout recomputes on one pipeline stage, the
@@ -55,10 +61,8 @@ export function activationOffloadHint(
       activationOffload: { layers, host },
       top: 1,
       pareto: false,
-      memoryFit: {
-        single: Math.max(HINT_MEMORY_MARGIN, options.memoryFit?.single ?? 1),
-        pipeline: HINT_MEMORY_MARGIN,
-      },
+      // One pipeline stage: only the single-stage multiplier applies.
+      memoryFit: hintFit(options.memoryFit),
     });
     if (!best) continue; // the search keeps to layouts whose offloaded activations fit the host
     const bar = hint ? hint.best.step.stepSeconds : chosen.step.stepSeconds * HINT_MIN_STEP_RATIO;

@@ -305,12 +305,12 @@ export function planTraining(
     split?.text ?? null,
   ];
   // A hinted layout fits at the stricter of the run's memory fit and the hints' own (hintMemoryFit).
-  const hintFit = (k: 'single' | 'pipeline') =>
+  const stricter = (k: 'single' | 'pipeline') =>
     Math.max(options.memoryFit?.[k] ?? 1, options.hintMemoryFit?.[k] ?? 1);
   const hintOptions = {
     ...stackOptions,
     calibration,
-    memoryFit: { single: hintFit('single'), pipeline: hintFit('pipeline') },
+    memoryFit: { single: stricter('single'), pipeline: stricter('pipeline') },
   };
   const offloadHint = options.offloadHintHost
     ? activationOffloadHint(spec, cluster, hintOptions, chosen, options.offloadHintHost)

@@ -8,7 +8,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { type EvaluatedLayout, type SearchOptions, searchLayouts } from './layout-search.js';
-import { HINT_MEMORY_MARGIN, HINT_MIN_STEP_RATIO } from './offload-hint.js';
+import { HINT_MIN_STEP_RATIO, hintFit } from './offload-hint.js';
 
 /** The hinted partial recomputation, with the chosen layout timed under it. */
 export type RecomputeHint =
@@ -73,10 +73,7 @@ export function recomputeHint(
           ...(block ? { recomputeLayers: n } : { recomputeEvery: n }),
           top: 1,
           pareto: false,
-          memoryFit: {
-            single: Math.max(HINT_MEMORY_MARGIN, options.memoryFit?.single ?? 1),
-            pipeline: Math.max(HINT_MEMORY_MARGIN, options.memoryFit?.pipeline ?? 1),
-          },
+          memoryFit: hintFit(options.memoryFit),
         }).best,
       );
     return tried.get(n)!;

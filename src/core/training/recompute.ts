@@ -86,7 +86,7 @@ const MODULE_SHARES: Readonly<Partial<Record<RecomputeModule, Partial<Record<Sta
 
 /**
  * Share of each forward part re-run before the backward pass. Full: the whole forward (Korthikanti
- * et al. 2022, Sec. 4; under the block method step-time.ts scales it by the stage's recomputed share).
+ * et al. 2022, Sec. 4; under partial recomputation step-time.ts scales it by the stage's recomputed share).
  * Selective, Megatron's policy: the attention core, which FlashAttention's
  * backward already recomputes from its saved statistics, so nothing more is timed (Sec. 5); the
  * per-op policy: {@link OPS}. Named Megatron modules replace the policy, each re-running its part

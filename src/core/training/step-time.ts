@@ -24,6 +24,7 @@ import {
   microbatchCount,
   type ParallelLayout,
   type PartialRecompute,
+  type PartialRecomputeOptions,
   partialRecompute,
   partialRecomputeKey,
   recomputedLayerShare,
@@ -46,7 +47,8 @@ import { stageCompositions } from './stage-composition.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 
-export interface TrainingOptions {
+/** Under `recompute: full`, only some layers may recompute (PartialRecomputeOptions: layout.ts). */
+export interface TrainingOptions extends PartialRecomputeOptions {
   readonly seqLen: number;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
@@ -72,10 +74,6 @@ export interface TrainingOptions {
   readonly selectiveCheckpoint?: SelectivePolicy;
   /** Megatron-Core's recompute modules under `recompute: selective`: replace the policy (recompute.ts, activations.ts). */
   readonly recomputeModules?: readonly RecomputeModule[];
-  /** Under `recompute: full`, the layers recomputed per model chunk (layout.ts recomputedLayerShare); default all. */
-  readonly recomputeLayers?: number;
-  /** Under `recompute: full`, every K-th layer recomputed (layout.ts PartialRecompute); default all. */
-  readonly recomputeEvery?: number;
   /** The fused attention kernel (OperationRequest.flashKernel); `planTraining` sets the stack's. */
   readonly attentionKernel?: FusedAttentionKernel;
   /**
@@ -205,7 +203,7 @@ function stageTimes(
   ctx: StageContext,
   moeLayers: number,
   layerCount: number,
-  /** Share of the stage's layers that recompute (layout.ts stageRecomputeShare; 1 but under the block method). */
+  /** Share of the stage's layers that recompute (layout.ts stageRecomputeShare; 1 but under partial recomputation). */
   recomputeShare = 1,
 ): StageTimes {
   const f = stagePhase(layers, 'forward', ctx);
