@@ -3,7 +3,7 @@
  * hint) and the "does not fit" report with the closest layouts and those that fit.
  */
 import { ordinal } from '../core/format.js';
-import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
@@ -22,6 +22,9 @@ export function layoutJson(l: ParallelLayout) {
     vpp: l.virtualStages,
     microBatch: l.microBatchSize,
     recompute: l.recompute,
+    // Full recomputation of only some layers (searched or given: layout.ts PartialRecompute).
+    ...(l.recompute === 'full' && l.recomputeLayers !== undefined && { recomputeLayers: l.recomputeLayers }),
+    ...(l.recompute === 'full' && l.recomputeEvery !== undefined && { recomputeEvery: l.recomputeEvery }),
     sequenceParallel: l.sequenceParallel,
     zero: l.zeroStage,
     schedule: l.schedule,
@@ -31,26 +34,26 @@ export function layoutJson(l: ParallelLayout) {
 /** Where block recomputation counts its layers: each pipeline chunk, or the model without a pipeline. */
 const chunkOf = (l: ParallelLayout) => (l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model');
 
+/** What `--recompute-modules` names (selective recomputation's modules), where given. */
+type Modules = Pick<RecomputeFlags, 'recomputeModules'>;
+
 /**
- * The recomputation in words: the mode, with the modules a selective layout re-runs or the layers per
- * pipeline chunk a full one does, where named.
+ * The recomputation in words: the mode, with the modules a selective layout re-runs where named, or the
+ * layers a full one re-runs where not every layer.
  */
-export function recomputeText(l: ParallelLayout, r: RecomputeFlags = {}): string {
+export function recomputeText(l: ParallelLayout, r: Modules = {}): string {
   if (l.recompute === 'selective' && r.recomputeModules)
     return `selective (${r.recomputeModules.join(', ')})`;
-  if (l.recompute === 'full' && r.recomputeLayers !== undefined)
-    return `full (first ${r.recomputeLayers} layer${r.recomputeLayers === 1 ? '' : 's'} ${chunkOf(l)})`;
-  if (l.recompute === 'full' && r.recomputeEvery !== undefined)
-    return `full (every ${ordinal(r.recomputeEvery)} layer)`;
-  return l.recompute;
+  return recomputeWords(l);
 }
 
 /**
  * Where `--recompute-num-layers` covers every layer of the layout's chunks, or `--recompute-every` is 1 (the
  * same as full recomputation), or `--recompute-every` exceeds a stage's layers (no layer recomputes).
  */
-export function partialRecomputeNote(numLayers: number, l: ParallelLayout, r: RecomputeFlags): string | null {
+export function partialRecomputeNote(numLayers: number, l: ParallelLayout): string | null {
   if (l.recompute !== 'full') return null;
+  const r = l;
   if (r.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
   const stageLayers = Math.ceil(numLayers / l.pipelineParallel);
   if (r.recomputeEvery !== undefined && r.recomputeEvery > stageLayers)
@@ -63,7 +66,7 @@ export function partialRecomputeNote(numLayers: number, l: ParallelLayout, r: Re
 }
 
 /** The layout in words, with what its recomputation re-runs where named (`recomputeText`). */
-export function layoutText(l: ParallelLayout, recompute?: RecomputeFlags): string {
+export function layoutText(l: ParallelLayout, recompute?: Modules): string {
   const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
   if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
   if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
@@ -90,7 +93,7 @@ export function doesNotFit(
   error: LayoutDoesNotFitError,
   capacity: number,
   json: boolean,
-  recompute: RecomputeFlags = {},
+  recompute: Modules = {},
 ): string {
   if (json) {
     return toJson({

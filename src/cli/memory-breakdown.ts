@@ -5,7 +5,7 @@
  */
 import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StackMemory, StageMemory } from '../core/memory/training-memory.js';
-import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
 import { formatBytes, table } from './format.js';
 
@@ -102,7 +102,7 @@ export function layoutLine(l: ParallelLayout): string {
   )
     .filter(([name, n]) => n !== undefined && (n !== 1 || name === 'tp' || name === 'dp' || name === 'etp'))
     .map(([name, n]) => `${name} ${n}`);
-  return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${l.recompute} · ZeRO-${l.zeroStage}`;
+  return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`;
 }
 
 /** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */

@@ -29,6 +29,7 @@ import { parseTargets } from '../core/model/adapters.js';
 import { asReleased } from '../core/model/checkpoint-format.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
+import { recomputeWords } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
@@ -161,7 +162,7 @@ function trainingOutcome(
         pp: l.pipelineParallel,
         dp: l.dataParallel,
         ep: l.expertParallel,
-        recompute: l.recompute,
+        recompute: recomputeWords(l),
         schedule: s.kind === 'train' ? l.schedule : undefined,
         offload: offload?.mode,
       })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,

@@ -19,6 +19,7 @@ import {
   PIPELINE_SCHEDULES,
   RECOMPUTE_MODES,
   RECOMPUTE_MODULES,
+  recomputeWords,
 } from '../core/parallelism/layout.js';
 import { median } from '../core/statistics.js';
 import type { ErrorBand } from '../core/training/error-band.js';
@@ -247,7 +248,7 @@ export function validationReportMarkdown(
   const fmt = (x: number) =>
     Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
   const layout = (l: ParallelLayout) =>
-    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` · v ${l.virtualStages}` : ''} · mb ${l.microBatchSize} · ${l.recompute}${l.schedule === 'dualpipe' ? ' · DualPipe' : ''}`;
+    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` · v ${l.virtualStages}` : ''} · mb ${l.microBatchSize} · ${recomputeWords(l)}${l.schedule === 'dualpipe' ? ' · DualPipe' : ''}`;
   const rows = results.map((r) => {
     const c = r.case;
     const status =

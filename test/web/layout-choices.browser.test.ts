@@ -261,21 +261,38 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.close();
   }, 240_000);
 
-  it("Train: where the chosen layout recomputes every layer, `llmecon train`'s hints — block recomputation and activation offload — with the CLI's layer counts", async () => {
+  it("Train: searched, some layers recomputed as the CLI picks; with full recomputation fixed, `llmecon train`'s hints — block recomputation and activation offload — with the CLI's layer counts", async () => {
     const { page, problems } = await open();
     await page.locator('#train-result').waitFor({ timeout: 60_000 });
     await page.locator('#train-model').selectOption('llama-3.1-405b');
     await changeField(page.locator('#train-gpus'), '1024');
     await changeField(page.locator('#train-seq'), '8192');
-    const cli = await cliJson(
-      `${TRAIN.replace('--gpus 64', '--gpus 1024').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b`,
+    const run = `${TRAIN.replace('--gpus 64', '--gpus 1024').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b`;
+    const searched = await cliJson(run);
+    expect(searched.layout.recomputeLayers).toBeGreaterThan(0);
+    await expectTrainFigures(page, searched);
+    expect(await page.locator('main').textContent()).toContain(
+      `recompute full (first ${searched.layout.recomputeLayers} layers of the model)`,
     );
-    expect(cli.layout.recompute).toBe('full');
-    await expectTrainFigures(page, cli);
+    // Searched: no partial-recomputation hint (the layout runs it), the offload hint as the CLI's.
+    expect(searched.recomputeHint).toBeNull();
     const hints = page.locator('#train-hints');
     await hints.waitFor({ timeout: 120_000 });
-    expect(await hints.getAttribute('data-recompute-layers')).toBe(String(cli.recomputeHint.layers));
-    expect(await hints.getAttribute('data-offload-layers')).toBe(String(cli.activationOffloadHint.layers));
+    expect(await hints.getAttribute('data-recompute-layers')).toBe('');
+    expect(await hints.getAttribute('data-offload-layers')).toBe(
+      String(searched.activationOffloadHint.layers),
+    );
+    // Full recomputation fixed: the hint names the layers that would fit that layout (no offload hint:
+    // the recomputation is given).
+    await page.locator('#train-recompute').selectOption('full');
+    const cli = await cliJson(`${run} --recompute full`);
+    expect(cli.layout.recompute).toBe('full');
+    expect(cli.activationOffloadHint).toBeNull();
+    await expectTrainFigures(page, cli);
+    await expect
+      .poll(() => hints.getAttribute('data-recompute-layers'), { timeout: 120_000 })
+      .toBe(String(cli.recomputeHint.layers));
+    expect(await hints.getAttribute('data-offload-layers')).toBe('');
     expect(await hints.textContent()).toContain(`--recompute-num-layers ${cli.recomputeHint.layers}`);
     await screenshot(page, 'web-train-hints');
     expect(problems).toEqual([]);

@@ -7,6 +7,7 @@ import { DOMAINS, type Domain } from '../../src/core/domain.js';
 import { DEFAULT_CHUNK_SMOOTH_FACTOR } from '../../src/core/inference/engine.js';
 import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
 import { QUANTIZED_BASES, type QuantizedBase } from '../../src/core/model/adapters.js';
+import { RECOMPUTE_MODES } from '../../src/core/parallelism/layout.js';
 import { STACK_IDS, type StackId } from '../../src/core/training/stack.js';
 import { MEMORY_FIT_LEVELS, type MemoryFitLevel } from '../../src/validation/memory-fit.js';
 
@@ -44,6 +45,8 @@ export interface TrainInput {
   offload: OffloadMode;
   /** The memory a layout must fit at, as `--memory-fit`. */
   memoryFit: MemoryFitLevel;
+  /** Recomputation, as `--recompute` ('search': the search picks, partial recomputation included). */
+  recompute: RecomputeChoice;
   /** MTP modules trained, as `--mtp-layers`: 'checkpoint' = the model's own where the stack builds them. */
   mtp: MtpChoice;
   /** TP all-gathers and reduce-scatters pipelined with the GEMMs, as `--tp-comm-overlap` (stacks that have it). */
@@ -53,6 +56,10 @@ export interface TrainInput {
   /** Main-grad buffers in BF16, as `--bf16-grad-buffers` (stacks that have it). */
   bf16GradBuffers: boolean;
 }
+
+/** `--recompute` in the Train view: searched, or one mode fixed. */
+export const RECOMPUTE_CHOICES = ['search', ...RECOMPUTE_MODES] as const;
+export type RecomputeChoice = (typeof RECOMPUTE_CHOICES)[number];
 
 /** `--mtp-layers` in the Train view: the checkpoint's modules, or a count from none to four. */
 export const MTP_CHOICES = ['checkpoint', '0', '1', '2', '3', '4'] as const;
@@ -207,6 +214,7 @@ export function defaultState(exampleYaml: string): AppState {
       etp: 'search',
       offload: 'none',
       memoryFit: 'estimate',
+      recompute: 'search',
       mtp: 'checkpoint',
       tpCommOverlap: false,
       fullIterationCudaGraphs: false,
@@ -370,6 +378,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     etp: ETP_CHOICES,
     offload: OFFLOAD_MODES,
     memoryFit: MEMORY_FIT_LEVELS,
+    recompute: RECOMPUTE_CHOICES,
     mtp: MTP_CHOICES,
   },
   adapt: {

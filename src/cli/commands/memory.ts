@@ -178,12 +178,15 @@ function train(
     schedule: given.schedule ?? ((given.virtualStages ?? 1) > 1 ? 'interleaved' : '1f1b'),
     // Offloaded activations replace recomputation (Megatron-Core runs neither beside the other).
     ...(offloadedLayers !== undefined && given.recompute === undefined && { recompute: 'none' }),
+    // --recompute-num-layers and --recompute-every: full recomputation of only those layers.
+    ...(recompute.recomputeLayers !== undefined && { recomputeLayers: recompute.recomputeLayers }),
+    ...(recompute.recomputeEvery !== undefined && { recomputeEvery: recompute.recomputeEvery }),
   };
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
   const stackWarnings = [untrainedMtpWarning(spec, stack), foreignModulesWarning(spec, stack)].filter(
     (w) => w !== null,
   );
-  const blockNote = partialRecomputeNote(spec.numLayers, layout, recompute);
+  const blockNote = partialRecomputeNote(spec.numLayers, layout);
   const warnings = [...seqLenWarnings, ...stackWarnings, ...(blockNote ? [blockNote] : [])];
   // Without --global-batch, assume enough microbatches to fill the pipeline (m = 2·pp).
   const defaultBatch = layout.dataParallel * layout.microBatchSize * 2 * layout.pipelineParallel;
@@ -220,7 +223,7 @@ function train(
     overlapTensorParallel,
     ...(bf16GradBuffers && { mainGradsInFp32: false }),
     ...attentionOptions(o),
-    ...recompute,
+    ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
     ...offloads.memory,
   });
   const peak = memory.peak;
@@ -239,7 +242,7 @@ function train(
         warnings,
         gpus,
         layout,
-        ...recompute,
+        ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
         overlapTensorParallel,
         bf16GradBuffers,
         seqLen,

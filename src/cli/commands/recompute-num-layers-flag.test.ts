@@ -15,7 +15,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     const full = await peak('--recompute full');
     const ten = await peak('--recompute-num-layers 10');
     expect(ten.layout.recompute).toBe('full');
-    expect(ten.recomputeLayers).toBe(10);
+    expect(ten.layout.recomputeLayers).toBe(10);
     expect(ten.memoryPerGpuBytes).toBeGreaterThan(full.memoryPerGpuBytes);
     expect(ten.memoryPerGpuBytes).toBeLessThan(none.memoryPerGpuBytes);
     // Every layer of the stage: full recomputation.
@@ -42,64 +42,80 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
     );
     expect(text.stdout).toMatch(/best layout: .*recompute full \(first 10 layers of each pipeline chunk\)/);
   });
-  it('train hints at the fewest layers per chunk that fit where the chosen layout recomputes every layer', async () => {
-    // Llama 3.1 405B on 1,024 H100 at 8K tokens: the search recomputes every layer at TP 1 · CP 2 · ZeRO-3.
+  it('train searches the fewest layers per chunk that fit with a 10% margin; with --recompute full it hints at them', async () => {
+    // Llama 3.1 405B on 1,024 H100 at 8K tokens: no layout fits without recomputation.
     const run = 'train --model llama-3.1-405b --gpu h100 --gpus 1024 --seq-len 8192 --global-batch 512';
-    const chosen = await runCliJson(`${run} --json`);
-    expect(chosen.json.layout.recompute).toBe('full');
-    const hint = chosen.json.recomputeHint;
-    expect(hint.kind).toBe('block');
-    expect(hint.layout).toEqual(chosen.json.layout);
-    expect(hint.stepSeconds).toBeLessThan(0.98 * chosen.json.stepSeconds);
+    const searched = (await runCliJson(`${run} --json`)).json;
+    expect(searched.layout.recompute).toBe('full');
+    const n = searched.layout.recomputeLayers as number;
+    expect(n).toBeGreaterThan(0);
+    expect(searched.recomputeHint).toBeNull();
     const cap = 79.65 * 2 ** 30; // H100 SXM's 80 GB as nvidia-smi reports it
-    expect(hint.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(cap);
+    expect(searched.memoryPerGpuBytes * 1.1).toBeLessThanOrEqual(cap);
     // The fewest: one layer fewer does not keep the 10% margin.
-    const at = async (n: number) => {
-      const l = chosen.json.layout;
-      const r = await runCliJson(
-        `memory llama-3.1-405b --gpu h100 --tp ${l.tp} --pp ${l.pp} --dp ${l.dp} --cp ${l.cp} --zero ${l.zero} --seq-len 8192 --global-batch 512 --recompute-num-layers ${n} --json`,
-      );
-      return r.json.memoryPerGpuBytes as number;
-    };
-    expect(await at(hint.layers)).toBe(hint.memoryPerGpuBytes);
-    expect((await at(hint.layers - 1)) * 1.1).toBeGreaterThan(cap);
-    const asked = await runCliJson(`${run} --recompute-num-layers ${hint.layers} --json`);
-    expect(asked.json.stepSeconds).toBeLessThanOrEqual(hint.stepSeconds);
-    expect((await runCli(run)).stdout).toContain(
-      `hint: --recompute-num-layers ${hint.layers} (megatron's block`,
-    );
-    // None once a layer count is given; none on torchtitan, where even every 2nd layer does not fit.
-    expect(asked.json.recomputeHint).toBeNull();
-    expect((await runCliJson(`${run} --stack torchtitan --json`)).json.recomputeHint).toBeNull();
-  });
-  it("torchtitan: the hint is the K that fits and steps fastest, the smallest of those (Meta's 405B layout on 8,192 H100)", async () => {
-    const layout = '--tp 8 --pp 16 --dp 64 --cp 1 --vpp 8 --micro-batch 1 --seq-len 8192 --global-batch 2048';
-    const run = `train --model llama-3.1-405b --gpu h100 --gpus 8192 ${layout} --stack torchtitan`;
-    const chosen = await runCliJson(`${run} --json`);
-    expect(chosen.json.layout).toMatchObject({ recompute: 'full', sequenceParallel: true, zero: 1 });
-    const hint = chosen.json.recomputeHint;
-    expect(hint.kind).toBe('every');
-    expect(hint.stepSeconds).toBeLessThan(0.98 * chosen.json.stepSeconds);
-    const cap = 79.65 * 2 ** 30;
+    const l = searched.layout;
     const at = async (k: number) =>
       (
         await runCliJson(
-          `memory llama-3.1-405b --gpu h100 ${layout} --sequence-parallel --zero 1 --stack torchtitan --recompute-every ${k} --json`,
+          `memory llama-3.1-405b --gpu h100 --tp ${l.tp} --pp ${l.pp} --dp ${l.dp} --cp ${l.cp} --micro-batch ${l.microBatch} --zero ${l.zero}${l.sequenceParallel ? ' --sequence-parallel' : ''} --seq-len 8192 --global-batch 512 --recompute-num-layers ${k} --json`,
         )
       ).json.memoryPerGpuBytes as number;
-    expect(await at(hint.every)).toBe(hint.memoryPerGpuBytes);
-    // torchtitan has measured memory peaks: a hinted layout must fit at their P90, as the run's band says it.
-    const p90 = chosen.json.range.memoryPerGpuBytes.p90 / chosen.json.memoryPerGpuBytes;
+    expect(await at(n)).toBe(searched.memoryPerGpuBytes);
+    expect((await at(n - 1)) * 1.1).toBeGreaterThan(cap);
+    expect((await runCli(run)).stdout).toContain(`recompute full (first ${n} layers of the model)`);
+    // Every layer recomputed when asked, and the hint names the layers that would fit that layout.
+    const full = (await runCliJson(`${run} --recompute full --json`)).json;
+    expect(full.layout.recomputeLayers).toBeUndefined();
+    const hint = full.recomputeHint;
+    expect(hint.kind).toBe('block');
+    expect(hint.layout).toEqual({ ...full.layout, recomputeLayers: hint.layers });
+    expect(hint.stepSeconds).toBeLessThan(0.98 * full.stepSeconds);
+    expect(searched.stepSeconds).toBeLessThanOrEqual(hint.stepSeconds);
+    expect((await runCli(`${run} --recompute full`)).stdout).toContain(
+      `hint: --recompute-num-layers ${hint.layers} (megatron's block`,
+    );
+    // None once a layer count is given; none on torchtitan, where even every 2nd layer does not fit.
+    const asked = (await runCliJson(`${run} --recompute-num-layers ${n} --json`)).json;
+    expect(asked.layout.recomputeLayers).toBe(n);
+    expect(asked.recomputeHint).toBeNull();
+    const titan = (await runCliJson(`${run} --stack torchtitan --json`)).json;
+    expect(titan.layout.recomputeEvery).toBeUndefined();
+    expect(
+      (await runCliJson(`${run} --stack torchtitan --recompute full --json`)).json.recomputeHint,
+    ).toBeNull();
+  });
+  it("torchtitan: the search runs the K that fits and steps fastest, the smallest of those (Meta's 405B layout on 8,192 H100)", async () => {
+    const layout = '--tp 8 --pp 16 --dp 64 --cp 1 --vpp 8 --micro-batch 1 --seq-len 8192 --global-batch 2048';
+    const run = `train --model llama-3.1-405b --gpu h100 --gpus 8192 ${layout} --stack torchtitan`;
+    const chosen = (await runCliJson(`${run} --json`)).json;
+    expect(chosen.layout).toMatchObject({ recompute: 'full', sequenceParallel: true, zero: 1 });
+    const k = chosen.layout.recomputeEvery as number;
+    const full = (await runCliJson(`${run} --recompute full --json`)).json;
+    expect(full.recomputeHint).toMatchObject({ kind: 'every', every: k, stepSeconds: chosen.stepSeconds });
+    expect(chosen.stepSeconds).toBeLessThan(0.98 * full.stepSeconds);
+    const cap = 79.65 * 2 ** 30;
+    const at = async (every: number) =>
+      (
+        await runCliJson(
+          `memory llama-3.1-405b --gpu h100 ${layout} --sequence-parallel --zero 1 --stack torchtitan --recompute-every ${every} --json`,
+        )
+      ).json.memoryPerGpuBytes as number;
+    expect(await at(k)).toBe(chosen.memoryPerGpuBytes);
+    // torchtitan has measured memory peaks: a partial recomputation must fit at their P90, as the run's band says it.
+    const p90 = chosen.range.memoryPerGpuBytes.p90 / chosen.memoryPerGpuBytes;
     expect(p90).toBeGreaterThan(1.1);
-    expect(hint.memoryPerGpuBytes * p90).toBeLessThanOrEqual(cap);
-    const stepAt = async (k: number) =>
-      (await runCliJson(`${run} --recompute-every ${k} --json`)).json.stepSeconds as number;
+    expect(chosen.memoryPerGpuBytes * p90).toBeLessThanOrEqual(cap);
+    const stepAt = async (every: number) =>
+      (await runCliJson(`${run} --recompute-every ${every} --json`)).json.stepSeconds as number;
     // A smaller K recomputes more layers and steps slower; a larger one does not fit or is no faster.
-    expect(await stepAt(hint.every - 1)).toBeGreaterThan(hint.stepSeconds);
-    const next = hint.every + 1;
-    expect((await at(next)) * p90 > cap || (await stepAt(next)) >= hint.stepSeconds).toBe(true);
+    expect(await stepAt(k - 1)).toBeGreaterThan(chosen.stepSeconds);
+    const next = k + 1;
+    expect((await at(next)) * p90 > cap || (await stepAt(next)) >= chosen.stepSeconds).toBe(true);
     expect((await runCli(run)).stdout).toContain(
-      `hint: --recompute-every ${hint.every} (torchtitan's layer-wise`,
+      `recompute full (every ${k === 2 ? '2nd' : `${k}th`} layer)`,
+    );
+    expect((await runCli(`${run} --recompute full`)).stdout).toContain(
+      `hint: --recompute-every ${k} (torchtitan's layer-wise`,
     );
   });
   it('refuses another mode, the recompute modules beside it, other stacks, non-counts and fine-tuning memory', async () => {
@@ -138,7 +154,7 @@ describe("--recompute-every: torchtitan's layer-wise checkpointing of every K-th
       await peak('--recompute-every 2'),
     ];
     expect(two.layout.recompute).toBe('full');
-    expect(two.recomputeEvery).toBe(2);
+    expect(two.layout.recomputeEvery).toBe(2);
     expect(two.memoryPerGpuBytes).toBeGreaterThan(full.memoryPerGpuBytes);
     expect(two.memoryPerGpuBytes).toBeLessThan(none.memoryPerGpuBytes);
     expect((await peak('--recompute-every 1')).memoryPerGpuBytes).toBe(full.memoryPerGpuBytes);

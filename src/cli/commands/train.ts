@@ -142,7 +142,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapExpertParallel: o.overlapEp,
     ...stackSwitches(o, stack, (name) => [SWITCH_FLAGS[name]]),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
-    ...recompute,
+    ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
     ...attentionOptions(o),
     ...offloadFlags(o, hw.gpu),
   };
@@ -153,7 +153,12 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     plan = planTraining(spec, hw.cluster, {
       ...training,
       gpus,
-      constraints,
+      // --recompute-num-layers and --recompute-every fix the layout's partial recomputation.
+      constraints: {
+        ...constraints,
+        recomputeLayers: recompute.recomputeLayers,
+        recomputeEvery: recompute.recomputeEvery,
+      },
       top: positiveInteger(o.top, '--top', 5),
       pareto: true,
       diagnoseGpuCount: true,
@@ -182,7 +187,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     throw error;
   }
   const { chosen, run, search } = plan;
-  const blockNote = partialRecomputeNote(spec.numLayers, chosen.layout, recompute);
+  const blockNote = partialRecomputeNote(spec.numLayers, chosen.layout);
   const warnings = [
     ...seqLenWarnings,
     ...(batchNote ? [batchNote] : []),
@@ -246,7 +251,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     overlapTensorParallel: training.overlapTensorParallel,
     fullIterationCudaGraphs: training.fullIterationCudaGraphs,
     bf16GradBuffers: training.gradReduceInFp32 === false,
-    ...recompute,
+    ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
     stepSeconds: step.stepSeconds,
     tokensPerSecond: step.tokensPerSecond,
     tokensPerSecondPerGpu: step.tokensPerSecond / gpus,

@@ -29,39 +29,44 @@ const layout: ParallelLayout = {
 const run = { seqLen: 8192, globalBatchSize: 64, precision: 'bf16' as const, optimizer: 'adamw' as const };
 const cluster = findCluster('dgx-h100');
 const memory = (l: ParallelLayout, recomputeLayers?: number) =>
-  trainingMemory(llama, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) }).peak;
+  trainingMemory(llama, { ...l, ...(recomputeLayers !== undefined && { recomputeLayers }) }, run).peak;
 const step = (l: ParallelLayout, recomputeLayers?: number) =>
-  trainingStepTime(llama, cluster, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) });
+  trainingStepTime(llama, cluster, { ...l, ...(recomputeLayers !== undefined && { recomputeLayers }) }, run);
 
 describe('the share of layers partial recomputation re-runs', () => {
   const n = (recomputeLayers: number) => ({ recomputeLayers });
+  const share = (
+    layers: number,
+    l: ParallelLayout,
+    partial: { recomputeLayers?: number; recomputeEvery?: number },
+  ) => recomputedLayerShare(layers, { ...l, ...partial });
   it('block: N of each chunk of L/(p·v) layers; every layer without N; none without full recomputation', () => {
-    expect(recomputedLayerShare(80, layout, {})).toBe(1);
-    expect(recomputedLayerShare(80, layout, n(5))).toBe(0.25);
+    expect(share(80, layout, {})).toBe(1);
+    expect(share(80, layout, n(5))).toBe(0.25);
     // With interleaving every chunk (a TransformerBlock of 10 layers) recomputes its own first 5.
-    expect(recomputedLayerShare(80, { ...layout, virtualStages: 2 }, n(5))).toBe(0.5);
+    expect(share(80, { ...layout, virtualStages: 2 }, n(5))).toBe(0.5);
     // Without a pipeline the model is one chunk (virtual stages count only with PP > 1).
-    expect(recomputedLayerShare(80, { ...layout, pipelineParallel: 1, virtualStages: 2 }, n(20))).toBe(0.25);
+    expect(share(80, { ...layout, pipelineParallel: 1, virtualStages: 2 }, n(20))).toBe(0.25);
     // More layers than a chunk holds recompute the whole chunk.
-    expect(recomputedLayerShare(80, layout, n(50))).toBe(1);
-    expect(recomputedLayerShare(80, { ...layout, recompute: 'selective' }, n(5))).toBe(0);
-    expect(recomputedLayerShare(80, { ...layout, recompute: 'none' }, {})).toBe(0);
+    expect(share(80, layout, n(50))).toBe(1);
+    expect(share(80, { ...layout, recompute: 'selective' }, n(5))).toBe(0);
+    expect(share(80, { ...layout, recompute: 'none' }, {})).toBe(0);
   });
   it("torchtitan's layer-wise checkpointing: ⌊l / K⌋ of a stage's l layers, every K-th block the rank builds", () => {
-    const every = (recomputeEvery: number) => partialRecompute(layout, { recomputeEvery });
+    const every = (recomputeEvery: number) => partialRecompute({ ...layout, recomputeEvery });
     expect(stageRecomputeShare(20, every(2))).toBe(0.5);
     expect(stageRecomputeShare(20, every(3))).toBe(6 / 20);
     expect(stageRecomputeShare(20, every(1))).toBe(1);
     expect(stageRecomputeShare(20, every(40))).toBe(0);
-    expect(recomputedLayerShare(80, layout, { recomputeEvery: 4 })).toBe(0.25);
+    expect(share(80, layout, { recomputeEvery: 4 })).toBe(0.25);
     // Stages of uneven depth, as step-time.ts places them: 126 layers on 16 stages, 15 of 8 and one of 6.
     const sixteen = { ...layout, pipelineParallel: 16 };
-    expect(recomputedLayerShare(126, sixteen, { recomputeEvery: 1 })).toBe(1);
-    expect(recomputedLayerShare(126, sixteen, { recomputeEvery: 4 })).toBe((15 * 2 + 1) / 126);
+    expect(share(126, sixteen, { recomputeEvery: 1 })).toBe(1);
+    expect(share(126, sixteen, { recomputeEvery: 4 })).toBe((15 * 2 + 1) / 126);
   });
   it('a stage that recomputes none of its layers (K above its depth) holds what it would without recomputation', () => {
     const none = trainingMemory(llama, { ...layout, recompute: 'none' }, run).peak.totalBytes;
-    expect(trainingMemory(llama, layout, { ...run, recomputeEvery: 21 }).peak.totalBytes).toBe(none);
+    expect(trainingMemory(llama, { ...layout, recomputeEvery: 21 }, run).peak.totalBytes).toBe(none);
   });
 });
 
@@ -105,7 +110,7 @@ describe('stages of uneven depth', () => {
     // 80 layers on 3 stages: 26 on the first (it also holds the embedding), 27 on the others.
     const three = { ...layout, pipelineParallel: 3 };
     const at = (l: ParallelLayout, recomputeLayers?: number) =>
-      trainingMemory(llama, l, { ...run, ...(recomputeLayers !== undefined && { recomputeLayers }) }).stages;
+      trainingMemory(llama, { ...l, ...(recomputeLayers !== undefined && { recomputeLayers }) }, run).stages;
     const [none, full, block] = [at({ ...three, recompute: 'none' }), at(three), at(three, 26)];
     expect(block.map((s) => s.layers)).toEqual([26, 27, 27]);
     // The 26-layer stage recomputes every layer; a 27-layer one keeps one layer whole.
@@ -122,7 +127,7 @@ describe('MTP layers under the block method', () => {
     const moeLayout = { ...layout, tensorParallel: 1, expertParallel: 8, dataParallel: 8 };
     const options = { ...run, seqLen: 4096, globalBatchSize: 64 };
     const stages = (recomputeLayers?: number) =>
-      trainingMemory(v3, moeLayout, { ...options, ...(recomputeLayers !== undefined && { recomputeLayers }) })
+      trainingMemory(v3, { ...moeLayout, ...(recomputeLayers !== undefined && { recomputeLayers }) }, options)
         .stages;
     const full = stages();
     const block = stages(16);
@@ -132,16 +137,18 @@ describe('MTP layers under the block method', () => {
 });
 
 describe("torchtitan's layer-wise checkpointing (every K-th layer)", () => {
-  const every = (recomputeEvery: number) => ({ ...run, recomputeEvery });
+  const every = (recomputeEvery: number) => ({ recomputeEvery });
   it('memory and time between none and full by the ⌊l / K⌋ layers recomputed; K = 1 is full recomputation', () => {
     const none = { ...layout, recompute: 'none' as const };
-    const peak = (l: ParallelLayout, o: object) => trainingMemory(llama, l, { ...run, ...o }).stages[1]!;
+    const peak = (l: ParallelLayout, o: object) => trainingMemory(llama, { ...l, ...o }, run).stages[1]!;
     // 20 layers a stage: K = 2 recomputes 10, keeping the checkpoints of 10 and everything of the others.
     const half = peak(layout, every(2)).activations;
     expect(half).toBeCloseTo((peak(layout, {}).activations + peak(none, {}).activations) / 2, 0);
     expect(peak(layout, every(1)).activations).toBe(peak(layout, {}).activations);
-    expect(trainingStepTime(llama, cluster, layout, every(1)).stepSeconds).toBe(step(layout).stepSeconds);
-    const t = trainingStepTime(llama, cluster, layout, every(2)).stepSeconds;
+    expect(trainingStepTime(llama, cluster, { ...layout, ...every(1) }, run).stepSeconds).toBe(
+      step(layout).stepSeconds,
+    );
+    const t = trainingStepTime(llama, cluster, { ...layout, ...every(2) }, run).stepSeconds;
     expect(t).toBeGreaterThan(step(none).stepSeconds);
     expect(t).toBeLessThan(step(layout).stepSeconds);
   });

@@ -3,13 +3,12 @@
  * stage with its breakdown by term. Split out of training-memory.ts.
  */
 import type { AdapterRuntime } from '../model/adapters.js';
-import type { PartialRecomputeOptions, RecomputeModule } from '../parallelism/layout.js';
+import type { RecomputeModule } from '../parallelism/layout.js';
 import type { ModelStateBytes } from './model-states.js';
 import type { OffloadMode } from './offload.js';
 import type { Optimizer, StackMemory, TrainingPrecision } from './training-recipes.js';
 
-/** Under `recompute: full`, only some layers may recompute (PartialRecomputeOptions: layout.ts). */
-export interface TrainingMemoryOptions extends PartialRecomputeOptions {
+export interface TrainingMemoryOptions {
   readonly seqLen: number;
   /** Global batch in sequences; sets the number of microbatches in flight. */
   readonly globalBatchSize: number;

@@ -153,7 +153,7 @@ export function trainingMemory(
   const perLayerAct = layerActivations(spec, layout, actOptions, hasNewLayerKinds(spec));
   const byKind = perLayerAct.byKind;
   // Partial recomputation: a stage's recomputed layers keep their checkpoint, the rest everything (layout.ts).
-  const partial = partialRecompute(layout, options);
+  const partial = partialRecompute(layout);
   const noRecompute = { ...layout, recompute: 'none' as const };
   const kept = partial === undefined ? null : layerActivations(spec, noRecompute, actOptions, !!byKind);
   const stageActs = { recomputed: perLayerAct, kept, partial };

@@ -6,6 +6,7 @@
  * folding, Liu et al. 2025 arXiv:2504.14960; torchtitan ParallelDims: ETP = TP or 1).
  */
 import type { InputIssue } from '../errors.js';
+import { ordinal } from '../format.js';
 import {
   hasAttentionLayers,
   kvHeadCounts,
@@ -49,7 +50,7 @@ export type PartialRecompute =
   | { readonly kind: 'block'; readonly layers: number }
   | { readonly kind: 'every'; readonly every: number };
 
-/** The layers given to recompute under full recomputation (undefined: every layer, or no full recomputation). */
+/** The layers full recomputation re-runs where not every layer (undefined: every layer, or no full recomputation). */
 export interface PartialRecomputeOptions {
   /** Megatron-Core's block method: layers recomputed per model chunk (`--recompute-num-layers`). */
   readonly recomputeLayers?: number;
@@ -57,15 +58,30 @@ export interface PartialRecomputeOptions {
   readonly recomputeEvery?: number;
 }
 
-export function partialRecompute(
-  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
-  o: PartialRecomputeOptions,
-): PartialRecompute | undefined {
+type RecomputedLayout = Pick<
+  ParallelLayout,
+  'recompute' | 'pipelineParallel' | 'virtualStages' | 'recomputeLayers' | 'recomputeEvery'
+>;
+
+/** The layout's partial recomputation per stage (undefined: every layer under full recomputation, or none). */
+export function partialRecompute(layout: RecomputedLayout): PartialRecompute | undefined {
   if (layout.recompute !== 'full') return undefined;
   const v = layout.pipelineParallel > 1 ? layout.virtualStages : 1;
-  if (o.recomputeLayers !== undefined) return { kind: 'block', layers: o.recomputeLayers * v };
-  if (o.recomputeEvery !== undefined) return { kind: 'every', every: o.recomputeEvery };
+  if (layout.recomputeLayers !== undefined) return { kind: 'block', layers: layout.recomputeLayers * v };
+  if (layout.recomputeEvery !== undefined) return { kind: 'every', every: layout.recomputeEvery };
   return undefined;
+}
+
+/**
+ * The recomputation in words, with the layers full recomputation re-runs where not every layer: "full
+ * (first 10 layers of each pipeline chunk)", "full (every 2nd layer)", "none".
+ */
+export function recomputeWords(l: RecomputedLayout): string {
+  if (l.recompute === 'full' && l.recomputeLayers !== undefined)
+    return `full (first ${l.recomputeLayers} layer${l.recomputeLayers === 1 ? '' : 's'} ${l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model'})`;
+  if (l.recompute === 'full' && l.recomputeEvery !== undefined)
+    return `full (every ${ordinal(l.recomputeEvery)} layer)`;
+  return l.recompute;
 }
 
 /** A memo key for a partial recomputation ('' for every layer or none). */
@@ -82,13 +98,9 @@ export function stageRecomputeShare(layers: number, r: PartialRecompute | undefi
  * Share of the model's layers full recomputation re-runs (0 without it): the recomputed layers of its
  * stages, contiguous blocks of ⌈L/p⌉ layers as step-time.ts places them, over L.
  */
-export function recomputedLayerShare(
-  numLayers: number,
-  layout: Pick<ParallelLayout, 'recompute' | 'pipelineParallel' | 'virtualStages'>,
-  o: PartialRecomputeOptions,
-): number {
+export function recomputedLayerShare(numLayers: number, layout: RecomputedLayout): number {
   if (layout.recompute !== 'full') return 0;
-  const rule = partialRecompute(layout, o);
+  const rule = partialRecompute(layout);
   if (rule === undefined) return 1;
   const perStage = Math.ceil(numLayers / layout.pipelineParallel);
   let recomputed = 0;
@@ -106,7 +118,8 @@ export function recomputedLayerShare(
 export const overlapsTensorParallel = (on: boolean | undefined, layout: ParallelLayout): boolean =>
   on === true && layout.tensorParallel > 1 && layout.sequenceParallel;
 
-export interface ParallelLayout {
+/** Full recomputation may re-run only some layers (PartialRecomputeOptions; with other modes they are ignored). */
+export interface ParallelLayout extends PartialRecomputeOptions {
   readonly tensorParallel: number;
   readonly pipelineParallel: number;
   readonly dataParallel: number;

@@ -12,10 +12,12 @@ import {
   divisors,
   maxPipelineChunks,
   type ParallelLayout,
+  type PartialRecomputeOptions,
   type PipelineSchedule,
   RECOMPUTE_MODES,
   type RecomputeMode,
 } from '../parallelism/layout.js';
+import { partialRecomputeChoice, partialRecomputeKind } from './partial-recompute-choice.js';
 import { type CalibrationParameters, calibratedStep, type StackProfile } from './stack.js';
 import {
   type LayerCosts,
@@ -25,8 +27,8 @@ import {
   type TrainingOptions,
 } from './step-time.js';
 
-/** Dimensions the user fixed; the rest are searched. */
-export interface LayoutConstraints {
+/** Dimensions the user fixed; the rest are searched (a partial recomputation fixes full recomputation's layers). */
+export interface LayoutConstraints extends PartialRecomputeOptions {
   readonly tensorParallel?: number;
   readonly pipelineParallel?: number;
   readonly dataParallel?: number;
@@ -60,6 +62,14 @@ export interface SearchOptions extends TrainingOptions {
    * estimate itself.
    */
   readonly memoryFit?: { readonly single: number; readonly pipeline: number };
+  /**
+   * Where given, full recomputation of only some layers (the stack's partial method: layout.ts
+   * PartialRecompute) is searched too, on every layout that fits recomputing every layer but not without
+   * recomputation, and must fit at these multipliers: the fewest recomputed layers that do
+   * (partial-recompute-choice.ts), a layout at the edge of capacity by design, so a stricter fit than
+   * `memoryFit`.
+   */
+  readonly partialRecomputeFit?: { readonly single: number; readonly pipeline: number };
 }
 
 export interface EvaluatedLayout {
@@ -227,6 +237,16 @@ function enumerate(
   // Activation offload (Megatron-Core's cpu_offloading) runs without recomputation or a pipeline.
   const offloadsActivations = options.activationOffload !== undefined;
   const host = options.activationOffload?.host;
+  // Full recomputation of given layers, or the stack's partial method searched (partialRecomputeFit).
+  const fixedPartial: PartialRecomputeOptions =
+    c.recomputeLayers !== undefined
+      ? { recomputeLayers: c.recomputeLayers }
+      : c.recomputeEvery !== undefined
+        ? { recomputeEvery: c.recomputeEvery }
+        : {};
+  const partialFit = options.partialRecomputeFit;
+  const partialKind =
+    partialFit && Object.keys(fixedPartial).length === 0 ? partialRecomputeKind(options.stack) : null;
   const recomputeModes =
     c.recompute !== undefined
       ? [c.recompute]
@@ -326,6 +346,7 @@ function enumerate(
                       microBatchSize: mbs,
                       sequenceParallel: sp,
                       recompute,
+                      ...(recompute === 'full' && fixedPartial),
                       zeroStage: zero,
                       schedule,
                     };
@@ -346,19 +367,38 @@ function enumerate(
                     if (!fits) missedBy.set(rest, over);
                     // Time only what can be kept: fitting layouts, or the nearest misses when none fits.
                     if (!fits && !wantsInfeasible(over)) continue;
-                    costs ??= layerCosts(spec, cluster, layout, options);
-                    const step = calibratedStep(
-                      stepTimeFromLayerCosts(
-                        spec,
-                        cluster,
-                        layout,
-                        options,
-                        costs,
-                        peak.hostActivationBytes / peak.microbatchesInFlight,
-                      ),
-                      options.calibration ?? null,
+                    const timed = (l: ParallelLayout, p: StageMemory) => {
+                      costs ??= layerCosts(spec, cluster, l, options);
+                      return calibratedStep(
+                        stepTimeFromLayerCosts(
+                          spec,
+                          cluster,
+                          l,
+                          options,
+                          costs,
+                          p.hostActivationBytes / p.microbatchesInFlight,
+                        ),
+                        options.calibration ?? null,
+                      );
+                    };
+                    visit(
+                      { layout, gpus, memoryPerGpuBytes: memory, peak, step: timed(layout, peak) },
+                      fits,
+                      over,
                     );
-                    visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, over);
+                    // Some layers recomputed where every layer fits and none does not (or none is not searched).
+                    const none = recomputeModes.indexOf('none');
+                    const noneMisses = none < 0 || missedBy.has(rest - (ri - none) * 4);
+                    if (recompute !== 'full' || !fits || !partialKind || !noneMisses) continue;
+                    const partial = partialRecomputeChoice(partialKind, spec.numLayers, layout, {
+                      peak: (l) => trainingMemory(spec, l, peakOnly).peak,
+                      capacityBytes:
+                        cluster.gpu.memoryBytes / (pp > 1 ? partialFit!.pipeline : partialFit!.single),
+                      step: timed,
+                    });
+                    if (!partial) continue;
+                    count += 1;
+                    visit({ ...partial, gpus, memoryPerGpuBytes: partial.peak.totalBytes }, true, 0);
                   }
                 }
               }

@@ -37,7 +37,7 @@ import {
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
-import { type ActivationOffloadHint, activationOffloadHint } from './offload-hint.js';
+import { type ActivationOffloadHint, activationOffloadHint, hintFit } from './offload-hint.js';
 import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
 import { type RecomputeHint, recomputeHint } from './recompute-hint.js';
 import { type RunCost, type RunCostOptions, trainingRunCost } from './run-cost.js';
@@ -189,6 +189,11 @@ export function planTraining(
   if (issues.length > 0) throw new InputError(issues);
   const family = cluster.gpu.efficiency.family;
   const calibration = stack ? stackCalibration(stack, family) : null;
+  // A hinted layout (and a searched partial recomputation) fits at the stricter of the run's memory fit
+  // and the hints' own (hintMemoryFit).
+  const stricter = (k: 'single' | 'pipeline') =>
+    Math.max(options.memoryFit?.[k] ?? 1, options.hintMemoryFit?.[k] ?? 1);
+  const hintedFit = { single: stricter('single'), pipeline: stricter('pipeline') };
   const stackOptions = {
     ...options,
     // A stack of eager modules runs unfused attention eagerly too (Hugging Face, DeepSpeed on HF models).
@@ -204,6 +209,8 @@ export function planTraining(
     }),
     // The run's own setting sizes its main-grad buffers (a stack's FSDP reduce dtype does not).
     ...(options.gradReduceInFp32 !== undefined && { mainGradsInFp32: options.gradReduceInFp32 }),
+    // Unless the recomputation is fixed, the stack's partial method is searched, fitting as a hint does.
+    ...(c.recompute === undefined && { partialRecomputeFit: hintFit(hintedFit) }),
   };
   // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
@@ -304,14 +311,7 @@ export function planTraining(
     foreignModulesWarning(spec, stack),
     split?.text ?? null,
   ];
-  // A hinted layout fits at the stricter of the run's memory fit and the hints' own (hintMemoryFit).
-  const stricter = (k: 'single' | 'pipeline') =>
-    Math.max(options.memoryFit?.[k] ?? 1, options.hintMemoryFit?.[k] ?? 1);
-  const hintOptions = {
-    ...stackOptions,
-    calibration,
-    memoryFit: { single: stricter('single'), pipeline: stricter('pipeline') },
-  };
+  const hintOptions = { ...stackOptions, calibration, memoryFit: hintedFit };
   const offloadHint = options.offloadHintHost
     ? activationOffloadHint(spec, cluster, hintOptions, chosen, options.offloadHintHost)
     : null;

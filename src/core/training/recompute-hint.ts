@@ -9,6 +9,7 @@ import type { ModelSpec } from '../model/spec.js';
 import type { ParallelLayout } from '../parallelism/layout.js';
 import { type EvaluatedLayout, type SearchOptions, searchLayouts } from './layout-search.js';
 import { HINT_MIN_STEP_RATIO, hintFit } from './offload-hint.js';
+import { partialRecomputeKind, partialRecomputeSpan } from './partial-recompute-choice.js';
 
 /** The hinted partial recomputation, with the chosen layout timed under it. */
 export type RecomputeHint =
@@ -44,12 +45,10 @@ const fixedLayout = (l: ParallelLayout) => ({
 });
 
 /**
- * The partial recomputation that fits the chosen layout with a 10% margin and recomputes the fewest
- * layers (fewer recomputed layers step faster and hold more: block-recompute.test.ts), when that beats
- * the chosen step by 2% or more: only where the chosen layout recomputes every layer, the stack runs a
- * partial method and none was given. Megatron-Core: the fewest layers per chunk (bisected from 1 to the
- * chunk's layers − 1); torchtitan: the largest K from 2 to a stage's layers, then the smallest K that
- * steps as fast (it holds less).
+ * The partial recomputation that fits the chosen layout with a 10% margin and steps fastest
+ * (partial-recompute-choice.ts), when that beats the chosen step by 2% or more: only where the chosen
+ * layout recomputes every layer, the stack runs a partial method and none was given (the search tries one
+ * itself unless `--recompute` is fixed: planTraining).
  */
 export function recomputeHint(
   spec: ModelSpec,
@@ -58,55 +57,21 @@ export function recomputeHint(
   chosen: EvaluatedLayout,
 ): RecomputeHint | null {
   const l = chosen.layout;
-  const given = options.recomputeLayers !== undefined || options.recomputeEvery !== undefined;
-  const block = options.stack?.recomputesBlocks === true;
-  if (l.recompute !== 'full' || given || !(block || options.stack?.recomputesEveryNth)) return null;
-  const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
-  const tried = new Map<number, EvaluatedLayout | null>();
-  const at = (n: number) => {
-    if (!tried.has(n))
-      tried.set(
-        n,
-        searchLayouts(spec, cluster, {
-          ...options,
-          constraints: fixedLayout(l),
-          ...(block ? { recomputeLayers: n } : { recomputeEvery: n }),
-          top: 1,
-          pareto: false,
-          memoryFit: hintFit(options.memoryFit),
-        }).best,
-      );
-    return tried.get(n)!;
-  };
-  const faster = (best: EvaluatedLayout) =>
-    best.step.stepSeconds < chosen.step.stepSeconds * HINT_MIN_STEP_RATIO;
-  if (block) {
-    // The fewest layers per chunk that fit: memory never rises as more layers recompute.
-    const chunkLayers = Math.ceil(spec.numLayers / chunks);
-    let lo = 1;
-    let hi = chunkLayers - 1;
-    if (hi < 1 || !at(hi)) return null;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (at(mid)) hi = mid;
-      else lo = mid + 1;
-    }
-    const best = at(lo)!;
-    return faster(best) ? { kind: 'block', layers: lo, chunkLayers, best } : null;
-  }
-  // The largest K that fits (⌊l / K⌋ layers recomputed): memory never falls as K grows.
-  const stageLayers = Math.ceil(spec.numLayers / l.pipelineParallel);
-  let lo = 2;
-  let hi = stageLayers;
-  if (hi < lo || !at(lo)) return null;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (at(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  // A smaller K that recomputes as many layers on the slowest stage steps as fast and holds less: take it.
-  const step = at(lo)!.step.stepSeconds;
-  while (lo > 2 && at(lo - 1)!.step.stepSeconds <= step) lo -= 1;
-  const best = at(lo)!;
-  return faster(best) ? { kind: 'every', every: lo, stageLayers, best } : null;
+  const given = l.recomputeLayers !== undefined || l.recomputeEvery !== undefined;
+  const kind = partialRecomputeKind(options.stack);
+  if (l.recompute !== 'full' || given || kind === null) return null;
+  const { best } = searchLayouts(spec, cluster, {
+    ...options,
+    constraints: fixedLayout(l),
+    partialRecomputeFit: hintFit(options.memoryFit),
+    top: 1,
+    pareto: false,
+  });
+  const n = kind === 'block' ? best?.layout.recomputeLayers : best?.layout.recomputeEvery;
+  if (!best || n === undefined || best.step.stepSeconds >= chosen.step.stepSeconds * HINT_MIN_STEP_RATIO)
+    return null;
+  const span = partialRecomputeSpan(kind, spec.numLayers, l);
+  return kind === 'block'
+    ? { kind, layers: n, chunkLayers: span, best }
+    : { kind, every: n, stageLayers: span, best };
 }

@@ -24,7 +24,6 @@ import {
   microbatchCount,
   type ParallelLayout,
   type PartialRecompute,
-  type PartialRecomputeOptions,
   partialRecompute,
   partialRecomputeKey,
   recomputedLayerShare,
@@ -47,8 +46,7 @@ import { stageCompositions } from './stage-composition.js';
 
 export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 
-/** Under `recompute: full`, only some layers may recompute (PartialRecomputeOptions: layout.ts). */
-export interface TrainingOptions extends PartialRecomputeOptions {
+export interface TrainingOptions {
   readonly seqLen: number;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
@@ -291,7 +289,7 @@ export function stepTimeFromLayerCosts(
   const overlapEp =
     layout.expertParallel > 1 && (options.overlapExpertParallel ?? layout.schedule === 'dualpipe');
   // Partial recomputation re-runs some layers of each stage (layout.ts PartialRecompute).
-  const partial = partialRecompute(layout, options);
+  const partial = partialRecompute(layout);
   const slowest = slowestStage(spec, layout, {
     costs,
     overlapEp,
@@ -342,7 +340,7 @@ export function stepTimeFromLayerCosts(
     stepSeconds,
     gpus,
     peakFlopsPerSecond: cluster.gpu.peakFlopsPerSecond.bf16!,
-    recomputedShare: recomputedLayerShare(spec.numLayers, layout, options),
+    recomputedShare: recomputedLayerShare(spec.numLayers, layout),
     frozenBase: options.adapter !== undefined,
   });
   const parts = slowest.parts;

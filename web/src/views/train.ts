@@ -11,7 +11,7 @@ import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
-import { STATE_DOMAINS, type TrainInput } from '../state.js';
+import { RECOMPUTE_CHOICES, type RecomputeChoice, STATE_DOMAINS, type TrainInput } from '../state.js';
 import { bandNote, bandText, memoryBandText } from './bands.js';
 import {
   days,
@@ -52,6 +52,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
         tp: input.tp || undefined,
         pp: input.pp || undefined,
         etp: etpOf(input.etp, input.tp, isMoe(input.model, input.config)),
+        recompute: input.recompute === 'search' ? undefined : input.recompute,
       },
       stack: input.stack,
       offload: input.offload,
@@ -270,6 +271,9 @@ export function trainView(app: App) {
       ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
       ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
       ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
+      <label>Recomputation <select id="train-recompute" @change=${(e: Event) => set({ recompute: (e.target as HTMLSelectElement).value as RecomputeChoice })}>
+        ${RECOMPUTE_CHOICES.map((c) => html`<option value=${c} ?selected=${c === t.recompute}>${c === 'search' ? 'search (partial included)' : c}</option>`)}
+      </select></label>
       ${memoryFitSelect('train-memory-fit', t.memoryFit, 'train', t.stack, (memoryFit) => set({ memoryFit }), r?.issues ?? null)}
       ${mtpSelect('train-mtp', t.mtp, t.stack, (mtp) => set({ mtp }), r?.issues ?? null)}
       ${stackSwitchToggle('tpCommOverlap', 'train-tp-comm-overlap', t.tpCommOverlap, t.stack, (tpCommOverlap) => set({ tpCommOverlap }), r?.issues ?? null)}
