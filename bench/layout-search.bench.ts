@@ -2,7 +2,8 @@
  * Speed goals (issue 3): the full layout search for a Megatron-style 1T model (128 layers, hidden
  * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core; a
  * hybrid MoE's search (Mamba-2 + attention + MoE, EP searched, ~210,000 layouts) in ≤ 3 s; `train`'s plan
- * with its hints (activation offload, block recomputation) for Llama 3.1 405B on 1,024 H100 in ≤ 2 s.
+ * with its hints (activation offload, block recomputation) for Llama 3.1 405B on 1,024 H100 in ≤ 2 s;
+ * searching partial recomputation as well costs at most twice the search without it.
  * Run with `npm run bench`; figures are recorded in bench/README.md.
  */
 import { bench, describe } from 'vitest';
@@ -31,6 +32,13 @@ const megatron1T = specFromInput({
 const selene = findCluster('selene-a100');
 const deepseek = modelSpecFrom(findModel('deepseek-v3').config, 'deepseek-v3');
 const h800 = findCluster('hgx-h800-deepseek');
+const deepseekRun = {
+  gpus: 2048,
+  seqLen: 4096,
+  globalBatchSize: 15360,
+  precision: 'fp8',
+  optimizer: 'adamw-bf16-moments',
+} as const;
 // A 2025 hybrid: Mamba-2, attention and MoE blocks (its own layer kinds, EP, per-stage memory).
 const nemotronNano = modelSpecFrom(hfFixture('nemotron-3-nano-30b-a3b'), 'nemotron-3-nano-30b-a3b');
 const h100 = findCluster('dgx-h100');
@@ -55,14 +63,17 @@ describe('layout search', () => {
     });
   });
   bench('DeepSeek-V3 on 2,048 H800 (FP8, full search incl. EP)', () => {
-    searchLayouts(deepseek, h800, {
-      gpus: 2048,
-      seqLen: 4096,
-      globalBatchSize: 15360,
-      precision: 'fp8',
-      optimizer: 'adamw-bf16-moments',
-    });
+    searchLayouts(deepseek, h800, deepseekRun);
   });
+  // Partial recomputation searched (megatron's block method, as planTraining asks it): ≤ 2× the same search without it.
+  for (const partial of [false, true])
+    bench(`DeepSeek-V3 on 2,048 H800, megatron${partial ? ', partial recomputation searched' : ''}`, () => {
+      searchLayouts(deepseek, h800, {
+        ...deepseekRun,
+        stack: findStack('megatron'),
+        ...(partial && { partialRecomputeFit: { single: 1.1, pipeline: 1.1 } }),
+      });
+    });
 });
 
 describe('train plan with its hints', () => {

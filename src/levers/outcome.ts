@@ -37,6 +37,7 @@ import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core
 import { stackMemoryBand } from '../validation/memory-cases.js';
 import {
   finetuneMemoryFitMultipliers,
+  hintMemoryFit,
   memoryFitMultipliers,
   trainingHintOptions,
 } from '../validation/memory-fit.js';
@@ -223,7 +224,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         constraints: s.constraints,
         top: 1,
         pareto: details,
-        // The hints `llmecon train` prints, where details are asked (the web app's Train view).
+        // What a searched partial recomputation fits at, always; the hints `llmecon train` prints, where
+        // details are asked (the web app's Train view).
+        hintMemoryFit: hintMemoryFit(stack.stack.id),
         ...(details && trainingHintOptions(hw.gpu.id, stack.stack.id)),
         cost: { ...cost, tokens: s.tokens },
       });
@@ -238,6 +241,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       ...stack,
       offload,
       ...(memoryFit && { memoryFit }),
+      hintMemoryFit: hintMemoryFit(stack.stack.id),
       method: s.method,
       rank: s.rank,
       targets: parseTargets(s.targets),

@@ -33,6 +33,7 @@ import {
 } from '../core/uncertainty/distributions.js';
 import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
+import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
 import { phaseWarnings } from './phase-warnings.js';
 import { prepareServePhase } from './prepare-serve.js';
@@ -233,6 +234,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
+        hintMemoryFit: hintMemoryFit(stack.stack.id),
         seqLen,
         globalBatchSize,
         precision: phase.precision,
@@ -265,6 +267,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const plan = planFinetune(trained, hw.cluster, {
         ...stack,
+        hintMemoryFit: hintMemoryFit(stack.stack.id),
         method: phase.method,
         rank: phase.rank,
         targets: parseTargets(phase.targets),

@@ -11,6 +11,7 @@ import { planFinetuneLayouts } from '../core/adaptation/finetune.js';
 import { formatSignedPercent } from '../core/format.js';
 import type { TargetModule } from '../core/model/adapters.js';
 import { layoutText } from './calibration-case.js';
+import { hintMemoryFit } from './memory-fit.js';
 import { nemoRun } from './stack-calibration-cases.js';
 import type { BenchmarkHeldOut } from './training-cases.js';
 
@@ -50,6 +51,8 @@ export function nemoFinetuneCases(): NemoFinetuneCase[] {
       gpus: r.gpus,
       stack,
       calibrationPool,
+      // A searched partial recomputation fits as `llmecon finetune`'s does.
+      hintMemoryFit: hintMemoryFit(stack.id),
       ...run,
     });
     const predicted = plan.chosen.step.stepSeconds;

@@ -27,6 +27,7 @@ import type { StackId, StackProfile } from '../core/training/stack.js';
 import { type CalibrationCase, caseTerms, eagerDispatch, uncalibrated } from './calibration-case.js';
 import { finetuneCases } from './finetune-calibration-cases.js';
 import { llmFoundryCase, llmFoundryRows } from './llm-foundry-cases.js';
+import { hintMemoryFit } from './memory-fit.js';
 import { runTrainingCase, type TrainingCase, trainingCases } from './training-cases.js';
 
 /** NeMo's system names → catalog GPUs. */
@@ -98,6 +99,8 @@ export function engineStep(
     constraints: run.constraints,
     // A stack id: without calibration (the fit's cases); a profile: as given (held-out predictions).
     stack: typeof stack === 'string' ? uncalibrated(stack) : stack,
+    // A searched partial recomputation fits as `llmecon train`'s does.
+    hintMemoryFit: hintMemoryFit(typeof stack === 'string' ? stack : stack.id),
     top: 1,
   });
   const chosen = plan.chosen;

@@ -27,6 +27,7 @@ import { planTraining } from '../core/training/plan.js';
 import { STACK_IDS, type StackProfile } from '../core/training/stack.js';
 import type { StepTime } from '../core/training/step-time.js';
 import { caseNotesMarkdown, citedCaseFields } from './case-fields.js';
+import { hintMemoryFit } from './memory-fit.js';
 
 export const METRICS = [
   'hardwareTflopsPerGpuNonCausal',
@@ -167,6 +168,8 @@ export function runTrainingCase(c: TrainingCase, bare?: StackProfile): CaseResul
       : c.stack
         ? { stack: findStack(c.stack), calibrationPool: allStackCalibrations() }
         : {}),
+    // A searched partial recomputation fits as `llmecon train`'s does.
+    ...((bare ?? c.stack) && { hintMemoryFit: hintMemoryFit(bare?.id ?? c.stack!) }),
     cost: needsRun
       ? {
           tokens: c.tokens!,

@@ -76,6 +76,8 @@ export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'glob
   readonly calibrationPool?: readonly StackCalibration[];
   /** The memory band multipliers layouts must fit at, by kind of run (`--memory-fit`). */
   readonly memoryFit?: FinetuneMemoryFit;
+  /** What a searched partial recomputation fits at (TrainingPlanOptions.hintMemoryFit; none searched without it). */
+  readonly hintMemoryFit?: TrainingPlanOptions['hintMemoryFit'];
 }
 
 /**
@@ -283,6 +285,7 @@ export function planFinetuneLayouts(
     stack: o.stack,
     calibrationPool: o.calibrationPool,
     ...(o.memoryFit && { memoryFit: o.memoryFit[o.method === 'full' ? 'full' : 'adapters'] }),
+    ...(o.hintMemoryFit && { hintMemoryFit: o.hintMemoryFit }),
     top: 3,
     cost,
   });

@@ -63,11 +63,8 @@ export interface SearchOptions extends TrainingOptions {
    */
   readonly memoryFit?: { readonly single: number; readonly pipeline: number };
   /**
-   * Where given, full recomputation of only some layers (the stack's partial method: layout.ts
-   * PartialRecompute) is searched too, on every layout that fits recomputing every layer but not without
-   * recomputation, and must fit at these multipliers: the fewest recomputed layers that do
-   * (partial-recompute-choice.ts), a layout at the edge of capacity by design, so a stricter fit than
-   * `memoryFit`.
+   * Where given, the stack's partial recomputation (layout.ts PartialRecompute) is searched too where a layout
+   * fits recomputing every layer but not none, fitting at these multipliers (partial-recompute-choice.ts).
    */
   readonly partialRecomputeFit?: { readonly single: number; readonly pipeline: number };
 }
@@ -144,7 +141,14 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       )
         leastMemory = entry;
     };
-    evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit);
+    // Whether a layout of this count stepping in `stepSeconds` could still be kept (top, Pareto or cheapest).
+    const mayRank = (stepSeconds: number) =>
+      (gpus === options.gpus && (top.length < topN || stepSeconds < top[topN - 1]!.step.stepSeconds)) ||
+      !bestHere ||
+      stepSeconds < bestHere.step.stepSeconds ||
+      !cheapest ||
+      stepSeconds * gpus < cheapest.step.stepSeconds * cheapest.gpus;
+    evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit, mayRank);
     if (bestHere) perCount.push(bestHere);
   }
   const pareto = perCount
@@ -186,6 +190,7 @@ export function firstFittingLayout(
       (entry, fits) => {
         if (fits) throw new FirstFit(entry);
       },
+      () => true,
     );
   } catch (found) {
     if (found instanceof FirstFit) return found.entry;
@@ -224,6 +229,7 @@ function enumerate(
   gpus: number,
   wantsInfeasible: (overBytes: number) => boolean,
   visit: (entry: EvaluatedLayout, fits: boolean, overBytes: number) => void,
+  mayRank: (stepSeconds: number) => boolean,
 ): number {
   let count = 0;
   const c = options.constraints ?? {};
@@ -381,22 +387,23 @@ function enumerate(
                         options.calibration ?? null,
                       );
                     };
-                    visit(
-                      { layout, gpus, memoryPerGpuBytes: memory, peak, step: timed(layout, peak) },
-                      fits,
-                      over,
-                    );
+                    const step = timed(layout, peak);
+                    visit({ layout, gpus, memoryPerGpuBytes: memory, peak, step }, fits, over);
                     // Some layers recomputed where every layer fits and none does not (or none is not searched).
                     const none = recomputeModes.indexOf('none');
                     const noneMisses = none < 0 || missedBy.has(rest - (ri - none) * 4);
                     if (recompute !== 'full' || !fits || !partialKind || !noneMisses) continue;
+                    // Recomputation re-runs at most each layer's forward, and the step holds that forward and
+                    // a backward at least as long besides: recomputing fewer layers saves under a third.
+                    if (!mayRank(step.stepSeconds * (2 / 3))) continue;
                     const partial = partialRecomputeChoice(partialKind, spec.numLayers, layout, {
                       peak: (l) => trainingMemory(spec, l, peakOnly).peak,
                       capacityBytes:
                         cluster.gpu.memoryBytes / (pp > 1 ? partialFit!.pipeline : partialFit!.single),
                       step: timed,
                     });
-                    if (!partial) continue;
+                    // Only where it steps faster (the slowest stage may still recompute every layer).
+                    if (!partial || partial.step.stepSeconds >= step.stepSeconds) continue;
                     count += 1;
                     visit({ ...partial, gpus, memoryPerGpuBytes: partial.peak.totalBytes }, true, 0);
                   }

@@ -72,7 +72,11 @@ export interface TrainingPlanOptions extends TrainingOptions {
   readonly offloadHintHost?: HostSpec;
   /** Say whether recomputing only some layers would beat full recomputation (recompute-hint.ts). */
   readonly recomputeHint?: boolean;
-  /** What a hinted layout must fit at (validation/memory-fit.ts hintMemoryFit); default the hints' 10% margin. */
+  /**
+   * What a hinted layout must fit at (validation/memory-fit.ts hintMemoryFit); default the hints' 10%
+   * margin. Where given, the search also tries the stack's partial recomputation, fitting at it (never
+   * under the 10% margin); without it none is searched, so every entry point passes its stack's.
+   */
   readonly hintMemoryFit?: SearchOptions['memoryFit'];
 }
 
@@ -210,7 +214,7 @@ export function planTraining(
     // The run's own setting sizes its main-grad buffers (a stack's FSDP reduce dtype does not).
     ...(options.gradReduceInFp32 !== undefined && { mainGradsInFp32: options.gradReduceInFp32 }),
     // Unless the recomputation is fixed, the stack's partial method is searched, fitting as a hint does.
-    ...(c.recompute === undefined && { partialRecomputeFit: hintFit(hintedFit) }),
+    ...(c.recompute === undefined && options.hintMemoryFit && { partialRecomputeFit: hintFit(hintedFit) }),
   };
   // Layouts are timed and ranked on the stack's calibrated speed (its host time favours larger micro-batches).
   const search = searchLayouts(spec, cluster, {
