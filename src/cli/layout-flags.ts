@@ -149,7 +149,10 @@ export const RECOMPUTE_NUM_LAYERS_HELP =
 export const RECOMPUTE_EVERY_HELP =
   "full recomputation of every K-th layer only, the others keeping their activations (torchtitan's layer-wise checkpointing, selective_ac_option K; implies --recompute full)";
 
-/** What `--recompute-modules`, `--recompute-num-layers` and `--recompute-every` add to the training options (and print). */
+/**
+ * What `--recompute-modules` (selective recomputation's modules: a training option) and
+ * `--recompute-num-layers` / `--recompute-every` (full recomputation's layers: the layout's) set.
+ */
 export interface RecomputeFlags {
   readonly recomputeModules?: readonly RecomputeModule[];
   readonly recomputeLayers?: number;

@@ -6,6 +6,7 @@ import { ordinal } from '../core/format.js';
 import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
+import { partialRecomputeSpan } from '../core/training/partial-recompute-choice.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
 import type { RecomputeHint } from '../core/training/recompute-hint.js';
 import { formatBytes, table, toJson } from './format.js';
@@ -53,16 +54,14 @@ export function recomputeText(l: ParallelLayout, r: Modules = {}): string {
  */
 export function partialRecomputeNote(numLayers: number, l: ParallelLayout): string | null {
   if (l.recompute !== 'full') return null;
-  const r = l;
-  if (r.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
-  const stageLayers = Math.ceil(numLayers / l.pipelineParallel);
-  if (r.recomputeEvery !== undefined && r.recomputeEvery > stageLayers)
-    return `--recompute-every ${r.recomputeEvery} is more than a stage's ${stageLayers} layers: no layer recomputes (the same memory as no recomputation)`;
-  if (r.recomputeLayers === undefined) return null;
+  if (l.recomputeEvery === 1) return '--recompute-every 1 recomputes every layer: it is full recomputation';
+  const stageLayers = partialRecomputeSpan('every', numLayers, l);
+  if (l.recomputeEvery !== undefined && l.recomputeEvery > stageLayers)
+    return `--recompute-every ${l.recomputeEvery} is more than a stage's ${stageLayers} layers: no layer recomputes (the same memory as no recomputation)`;
+  const chunkLayers = partialRecomputeSpan('block', numLayers, l);
+  if (l.recomputeLayers === undefined || l.recomputeLayers < chunkLayers) return null;
   const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
-  const chunkLayers = Math.ceil(numLayers / chunks);
-  if (r.recomputeLayers < chunkLayers) return null;
-  return `--recompute-num-layers ${r.recomputeLayers} covers every layer ${chunks === 1 ? `of the model (${numLayers})` : `of each of this layout's ${chunks} pipeline chunks (${chunkLayers} at most)`}: it is full recomputation here`;
+  return `--recompute-num-layers ${l.recomputeLayers} covers every layer ${chunks === 1 ? `of the model (${numLayers})` : `of each of this layout's ${chunks} pipeline chunks (${chunkLayers} at most)`}: it is full recomputation here`;
 }
 
 /** The layout in words, with what its recomputation re-runs where named (`recomputeText`). */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../../../test/run-cli.js';
 
+/** `memory` of Llama 3.1 70B at `layout` with each case's flags exits 2 with its message. */
+async function expectRefused(layout: string, cases: readonly [flags: string, message: string][]) {
+  for (const [flags, message] of cases) {
+    const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  }
+}
+
 describe("--recompute-num-layers: Megatron-Core's block recomputation of the first N layers per chunk", () => {
   // Llama 3.1 70B on TP 8 · PP 4 at 8K tokens with sequence parallelism (20 layers per stage): 56.9 GiB
   // a GPU without recomputation, 37.4 GiB with full recomputation, 47.3 GiB at N = 10.
@@ -132,11 +141,7 @@ describe("--recompute-num-layers: Megatron-Core's block recomputation of the fir
         '--recompute-num-layers: sets full recomputation, which --offload-activations replaces',
       ],
     ];
-    for (const [flags, message] of cases) {
-      const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(message);
-    }
+    await expectRefused(layout, cases);
     const fineTuning = await runCli('memory llama-3-8b --method lora --recompute-num-layers 2');
     expect(fineTuning.code).toBe(2);
     expect(fineTuning.stderr).toContain('--recompute-num-layers: applies only without --method');
@@ -181,10 +186,6 @@ describe("--recompute-every: torchtitan's layer-wise checkpointing of every K-th
       ],
       ['--recompute-every 2.5', '--recompute-every: must be a whole number ≥ 1'],
     ];
-    for (const [flags, message] of cases) {
-      const r = await runCli(`memory llama-3.1-70b ${layout} ${flags}`);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(message);
-    }
+    await expectRefused(layout, cases);
   });
 });

@@ -251,8 +251,8 @@ function enumerate(
         ? { recomputeEvery: c.recomputeEvery }
         : {};
   const partialFit = options.partialRecomputeFit;
-  const partialKind =
-    partialFit && Object.keys(fixedPartial).length === 0 ? partialRecomputeKind(options.stack) : null;
+  const partialGiven = c.recomputeLayers !== undefined || c.recomputeEvery !== undefined;
+  const partialKind = partialFit && !partialGiven ? partialRecomputeKind(options.stack) : null;
   const recomputeModes =
     c.recompute !== undefined
       ? [c.recompute]
