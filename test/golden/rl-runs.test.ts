@@ -50,7 +50,7 @@ describe('RL runs', () => {
     expect(median(loo('hopper'))).toBeLessThan(0.11);
     expect(median(loo('blackwell'))).toBeLessThan(0.14);
     // The superseded rows (older releases of the same configurations), predicted: median within 11%
-    // (today 10.3%; 7.7% before the fifty-sixth pass refitted megatron × Hopper), each within 45% (today
+    // (today 10.3%; 9.9% before the fifty-sixth pass refitted megatron × Hopper), each within 45% (today
     // ≤ 40.0%, Qwen3-30B-A3B on 16 GB200 as in the calibration).
     const superseded = v.others
       .filter((x) => x.role === 'superseded')
