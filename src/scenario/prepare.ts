@@ -318,6 +318,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ...RL_DEFAULTS,
         targets: parseTargets(RL_DEFAULTS.targets),
         gpus: phase.gpus,
+        hintMemoryFit: hintMemoryFit(stack.id),
         cost: runCost,
       });
       return {

@@ -19,6 +19,7 @@ import {
 import { findStack } from '../catalog/stacks.js';
 import { resolveHardware } from '../catalog/training-defaults.js';
 import { rlRollout } from '../core/adaptation/rl.js';
+import { hintMemoryFit } from './memory-fit.js';
 
 export interface RlCaseResult {
   readonly id: string;
@@ -82,6 +83,7 @@ export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult 
     method: 'full',
     gpus: trainingGpus(r),
     stack: findStack(r.stack),
+    hintMemoryFit: hintMemoryFit(r.stack),
     ...(r.offload ? { offload: offloadOptions(r.offload, hw.gpu, 'offload') } : {}),
     usdPerGpuHour: 1,
   });

@@ -25,3 +25,41 @@ describe('the fit and the predictions share one formula', () => {
     for (const c of cases) expect(calibratedRatio(fit, c)).toBeCloseTo(c.published, 6);
   });
 });
+
+describe('the attention factor keeps attention at or above the kernel curve (k·a ≥ 1)', () => {
+  /** Six cases of a 1 s engine step with attention shares 0.1 … 0.6, published as (k, a) would run them. */
+  const casesAt = (k: number, a: number) =>
+    [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((share, i) =>
+      syntheticCalibrationCase(`c${i}`, 'hopper', 1, k * (1 + (a - 1) * share), { attentionSeconds: share }),
+    );
+
+  it('fits a stack that runs attention slower than the curve as it ran', () => {
+    const cases = casesAt(1.2, 1.4);
+    const fit = fitCalibrations(cases, '2026-12-06').calibrations[0]!;
+    // The floor does not bind (k·a 1.68); the L1 descent stops within 1% of the generating pair.
+    expect(fit.stepTimeScale / 1.2).toBeCloseTo(1, 1);
+    expect(fit.attentionScale / 1.4).toBeCloseTo(1, 1);
+    for (const c of cases)
+      expect(Math.abs(Math.log(c.published / calibratedRatio(fit, c)))).toBeLessThan(0.01);
+  });
+
+  it('puts a fit that would run attention faster than the curve on it, a = 1/k', () => {
+    // Generated at k 1.3, a 0.5: attention at 0.65× the curve, above the peak the curve is a share of.
+    const cases = casesAt(1.3, 0.5);
+    const fit = fitCalibrations(cases, '2026-12-06').calibrations[0]!;
+    expect(fit.stepTimeScale * fit.attentionScale).toBeCloseTo(1, 9);
+    // The best point on the floor: no other k on it predicts the cases with less absolute log error.
+    const error = (k: number) =>
+      cases.reduce(
+        (sum, c) =>
+          sum +
+          Math.abs(
+            Math.log(c.published / calibratedRatio({ ...fit, stepTimeScale: k, attentionScale: 1 / k }, c)),
+          ),
+        0,
+      );
+    const best = error(fit.stepTimeScale);
+    for (const k of [0.9, 0.99, 1.01, 1.1].map((f) => f * fit.stepTimeScale))
+      expect(error(k)).toBeGreaterThanOrEqual(best - 1e-9);
+  });
+});

@@ -7,8 +7,10 @@ import { findModel } from '../../src/catalog/catalog.js';
 import { offloadOptions } from '../../src/catalog/hosts.js';
 import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
+import { stackOptions } from '../../src/catalog/stacks.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
+import { hintMemoryFit } from '../../src/validation/memory-fit.js';
 import type { RlInput } from './state.js';
 
 export function rlTask(input: RlInput) {
@@ -27,6 +29,8 @@ export function rlTask(input: RlInput) {
     // `--offload`: the trainer's model states in host memory, on the GPU's host from the catalog.
     offload: offloadOptions(input.offload, hw.gpu, 'offload'),
     gpus: input.gpus,
+    // The policy update's partial recomputation fits as `llmecon rl`'s does (on the CLI's default stack).
+    hintMemoryFit: hintMemoryFit(stackOptions('rl').stack.id),
     usdPerGpuHour: input.usdPerGpuHour,
   });
   const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {

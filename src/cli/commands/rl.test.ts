@@ -166,4 +166,34 @@ describe('llmecon rl', () => {
     expect(qlora.code).toBe(2);
     expect(qlora.stderr).toMatch(/--precision: QLoRA trains its adapters in BF16/);
   });
+
+  it("prints the policy update's layout; on Megatron it recomputes only the layers it must, as train and finetune search it", async () => {
+    const megatron = [
+      'rl',
+      '--model',
+      'llama-3.1-70b',
+      '--stack',
+      'megatron',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '32',
+    ];
+    const batch = ['--prompts', '16', '--samples-per-prompt', '8'];
+    const [searched, full] = await Promise.all(
+      [[], ['--recompute', 'full']].map(async (flags) =>
+        JSON.parse((await runCli([...megatron, ...batch, ...flags, '--json'])).stdout),
+      ),
+    );
+    // Megatron-Core's block method: the first N of the 80 layers recomputed, N chosen to fit.
+    expect(searched.policyUpdate.layout.recompute).toBe('full');
+    expect(searched.policyUpdate.layout.recomputeLayers).toBeGreaterThan(0);
+    expect(searched.policyUpdate.layout.recomputeLayers).toBeLessThan(80);
+    expect(full.policyUpdate.layout.recomputeLayers).toBeUndefined();
+    expect(searched.phasesSeconds.policyUpdate).toBeLessThan(full.phasesSeconds.policyUpdate);
+    const text = await runCli([...megatron, ...batch]);
+    expect(text.stdout).toMatch(
+      /policy update: tp \d+ · pp \d+ · dp \d+ · mb \d+ · recompute full \(first \d+ layers of the model\)/,
+    );
+  }, 60_000);
 });

@@ -7,9 +7,11 @@ import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
-import { formatCount, table, toJson } from '../format.js';
+import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
+import { layoutJson, layoutText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
@@ -94,6 +96,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       constraints: layoutConstraints(o),
       attention: attentionOptions(o),
       stack,
+      hintMemoryFit: hintMemoryFit(stack.id),
       usdPerGpuHour:
         o.pricePerGpuHour === undefined
           ? undefined
@@ -123,10 +126,13 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const range = rlRanges(summary, band);
   // How the policy's config was read (a lookalike family, a structure approximated), and what the stack leaves out.
   const warnings = [...(spec.warnings ?? []), ...plan.training.warnings];
+  // The policy update's layout: the fine-tuning search's choice for the step's sequences.
+  const trainer = plan.training.chosen;
   if (o.json)
     return {
       output: toJson({
         ...summary,
+        policyUpdate: { layout: layoutJson(trainer.layout), memoryPerGpuBytes: trainer.memoryPerGpuBytes },
         range,
         calibrationCases: band.cases,
         outsideCalibration: band.outside,
@@ -152,6 +158,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     output: [
       `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
+      `policy update: ${layoutText(trainer.layout)} · ${formatBytes(trainer.memoryPerGpuBytes)}/GPU`,
       tail,
       '',
       table(

@@ -96,6 +96,8 @@ export interface RlOptions {
   readonly stack?: StackProfile;
   /** Model states of the policy update kept in host memory (verl's FSDP optimizer offload). */
   readonly offload?: OffloadOptions;
+  /** What the policy update's searched partial recomputation fits at (FinetuneOptions.hintMemoryFit). */
+  readonly hintMemoryFit?: FinetuneOptions['hintMemoryFit'];
 }
 
 export interface RlStep {
@@ -334,6 +336,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       ...o.attention,
       stack: o.stack,
       ...(o.offload ? { offload: o.offload } : {}),
+      ...(o.hintMemoryFit && { hintMemoryFit: o.hintMemoryFit }),
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
       cost: o.cost,
     });
