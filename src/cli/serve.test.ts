@@ -130,6 +130,23 @@ describe('llmecon serve', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--aggregated or --disaggregated, not both/);
   });
+  it('keeps the faster of two modes that cost the same: the lower end-to-end latency of a request', async () => {
+    const args = ['serve', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--input-tokens', '2000'];
+    const traffic = ['--output-tokens', '500', '--tokens-per-day', '5e9', '--json'];
+    const [searched, agg, disagg] = await Promise.all(
+      [[], ['--aggregated'], ['--disaggregated']].map(async (mode) =>
+        JSON.parse((await run([...args, ...traffic, ...mode])).stdout),
+      ),
+    );
+    // 20 GPUs either way: the same $/day; disaggregated serves each request sooner.
+    expect(agg.usdPerDay).toBe(disagg.usdPerDay);
+    const e2e = (j: { ttftSeconds: number; tpotSeconds: number }) => j.ttftSeconds + 499 * j.tpotSeconds;
+    expect(e2e(disagg)).toBeLessThan(e2e(agg));
+    expect(searched.mode.chosen).toBe('disaggregated');
+    expect(searched.mode.reason).toMatch(
+      /cost the same .*; disaggregated kept \(the lower end-to-end latency\)/,
+    );
+  });
   it('--expert-imbalance slows an EP replica and is refused on a dense model or out of range', async () => {
     const args = ['serve', '--model', 'qwen3-30b-a3b', '--gpu', 'h100', '--weights', 'fp8', '--kv', 'fp8'];
     const fixed = ['--tp', '1', '--ep', '4', '--aggregated', ...base, '--concurrency', '512', '--json'];

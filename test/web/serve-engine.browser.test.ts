@@ -47,11 +47,18 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     expect(await page.locator('#serve-chunk-tokens').count()).toBe(0);
 
     await page.locator('#serve-engine').selectOption('sglang');
-    // An aggregated plan on SGLang says that its prompts run in steps of their own, as serve says.
-    const sglang = await runCli(`${SERVE.replace(' --pp 2', '')} --engine sglang --json`);
+    // An aggregated plan on SGLang says that its prompts run in steps of their own, as serve says: at
+    // 500M tokens a day aggregated serving is the cheaper mode (at 2B both modes take 6 GPUs, and the
+    // disaggregated pools, whose prompts run apart by construction, serve each request sooner).
+    await changeField(page.locator('#serve-volume'), '500000000');
+    const sglang = await runCli(
+      `${SERVE.replace(' --pp 2', '').replace('2000000000', '500000000')} --engine sglang --json`,
+    );
+    expect(JSON.parse(sglang.stdout).mode.chosen).toBe('aggregated');
     await expect
       .poll(async () => await page.locator('#serve-prompt-steps').textContent(), { timeout: 90_000 })
       .toBe(`${JSON.parse(sglang.stdout).promptSteps}.`);
+    await changeField(page.locator('#serve-volume'), '2000000000');
     await changeField(page.locator('#serve-pp'), '2');
     await changeField(page.locator('#serve-chunk-tokens'), '4096');
     await page.locator('#serve-dynamic-chunking').check();

@@ -80,7 +80,7 @@ export function selfHostVsApi(
     const best = points
       .map(({ c, point }) => point && planAtPoint(spec, c, w, rps, point))
       .filter((p): p is DeploymentPlan => p !== null)
-      .sort(cheaper(rps))[0];
+      .sort(cheaper(rps, w.outputTokens))[0];
     return {
       tokensPerDay,
       selfHostUsdPerDay: best ? best.usdPerDay : null,

@@ -258,13 +258,21 @@ export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>
   return `${c.gpuId} TP${r.tensorParallel}${pp}${experts} ${r.weightFormat}/${r.kvFormat}`;
 }
 
-/** Cheapest first: per day for a given traffic; per request when planned for full use. */
+/**
+ * Cheapest first: per day for a given traffic; per request when planned for full use. Plans that cost
+ * the same (the same GPUs, e.g. aggregated and disaggregated at equal counts) go fastest first: the
+ * lower end-to-end latency of a request, TTFT + TPOT × (output tokens − 1).
+ */
 export const cheaper =
-  (requestsPerSecond: number | null) =>
-  (a: DeploymentPlan, b: DeploymentPlan): number =>
-    requestsPerSecond === null
-      ? a.usdPerDay / a.requestsPerSecond - b.usdPerDay / b.requestsPerSecond
-      : a.usdPerDay - b.usdPerDay;
+  (requestsPerSecond: number | null, outputTokens: number) =>
+  (a: DeploymentPlan, b: DeploymentPlan): number => {
+    const cost = (p: DeploymentPlan) =>
+      requestsPerSecond === null ? p.usdPerDay / p.requestsPerSecond : p.usdPerDay;
+    const [ca, cb] = [cost(a), cost(b)];
+    if (Math.abs(ca - cb) > 1e-9 * Math.max(ca, cb)) return ca - cb;
+    const latency = (p: DeploymentPlan) => p.point.ttftSeconds + p.point.tpotSeconds * (outputTokens - 1);
+    return latency(a) - latency(b);
+  };
 
 /** Every candidate planned, cheapest first. */
 export function planDeployments(
@@ -278,7 +286,7 @@ export function planDeployments(
   return candidates
     .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
     .filter((p): p is DeploymentPlan => p !== null)
-    .sort(cheaper(requestsPerSecond));
+    .sort(cheaper(requestsPerSecond, w.outputTokens));
 }
 
 export interface ServingModes {
@@ -325,7 +333,7 @@ export function planServingModes(
     slo,
     concurrency,
   );
-  const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond));
+  const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond, w.outputTokens));
   const a = agg[0];
   const d = disagg[0];
   const cost = (p: DeploymentPlan) =>
@@ -344,7 +352,7 @@ export function planServingModes(
     const saving = (100 * (1 - ratio)).toFixed(0);
     reason =
       saving === '0'
-        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept`
+        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${best.usdPerDay === other.usdPerDay ? ' (the lower end-to-end latency)' : ''}`
         : best.disaggregated
           ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
           : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
