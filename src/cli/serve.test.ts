@@ -144,8 +144,12 @@ describe('llmecon serve', () => {
     expect(e2e(disagg)).toBeLessThan(e2e(agg));
     expect(searched.mode.chosen).toBe('disaggregated');
     expect(searched.mode.reason).toMatch(
-      /cost the same .*; disaggregated kept \(the lower end-to-end latency\)/,
+      /cost the same .*; disaggregated kept \(equal cost, lower end-to-end latency\)/,
     );
+    // A fixed fleet is planned per request: costs that differ below the percent are no tie, no latency said.
+    const fleet = 'serve --model llama-3.1-8b --gpu a100 --gpus 16 --input-tokens 500'.split(' ');
+    const perRequest = JSON.parse((await run([...fleet, '--output-tokens', '1000', '--json'])).stdout);
+    expect(perRequest.mode.reason).toMatch(/\(to the percent\); aggregated kept$/);
   });
   it('--expert-imbalance slows an EP replica and is refused on a dense model or out of range', async () => {
     const args = ['serve', '--model', 'qwen3-30b-a3b', '--gpu', 'h100', '--weights', 'fp8', '--kv', 'fp8'];

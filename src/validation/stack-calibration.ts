@@ -26,10 +26,11 @@ export const CALIBRATION_BOUNDS: Readonly<Record<keyof Params, readonly [lo: num
   /** Compute efficiency: from twice as fast as the kernel model to five times slower. */
   stepTimeScale: [0.5, 5],
   /**
-   * Attention kernels: from 0.5× to 5× the kernel model's time on top of k, and never faster than the
-   * kernel curve itself (k·a ≥ 1, `minimise`): the curves are the fastest kernels measured on the family
-   * (FlashAttention-3 and cuDNN at 57–75% of the dense peak forward on Hopper), and a fit below them
-   * would put attention at or above the GPU's peak.
+   * Attention kernels: from 0.5× to 5× the kernel model's time on top of k; a fitted a also keeps
+   * attention no faster than the kernel curve itself (k·a ≥ 1, `minimise`): the curves are the fastest
+   * kernels measured on the family (FlashAttention-3 and cuDNN at 57–75% of the dense peak forward on
+   * Hopper), and a fit below them would put attention at or above the GPU's peak. A neutral a (not
+   * fitted) leaves attention at k times the curve, as every other kernel.
    */
   attentionScale: [0.5, 5],
   /** Routed experts: grouped GEMMs and dispatch from 0.5× to 8× the kernel model's time. */
@@ -96,8 +97,14 @@ function minimise(
 ): Params {
   const to = (name: keyof Params, v: number) => (LOG_SCALE.has(name) ? Math.log(v) : v);
   const from = (name: keyof Params, u: number) => (LOG_SCALE.has(name) ? Math.exp(u) : u);
-  const lo = free.map((n) => to(n, CALIBRATION_BOUNDS[n][0]));
-  const hi = free.map((n) => to(n, CALIBRATION_BOUNDS[n][1]));
+  // On the floor a = 1/k, so k keeps a within its bounds too.
+  const [aLo, aHi] = CALIBRATION_BOUNDS.attentionScale;
+  const bounds = (n: keyof Params): readonly [number, number] => {
+    const [l, h] = CALIBRATION_BOUNDS[n];
+    return attentionAtCurve && n === 'stepTimeScale' ? [Math.max(l, 1 / aHi), Math.min(h, 1 / aLo)] : [l, h];
+  };
+  const lo = free.map((n) => to(n, bounds(n)[0]));
+  const hi = free.map((n) => to(n, bounds(n)[1]));
   const params = (u: readonly number[]): Params => {
     const p: Record<keyof Params, number> = { stepTimeScale: 1, ...fixed };
     free.forEach((n, i) => {
@@ -300,7 +307,7 @@ export function fitCalibrations(
   return {
     meta: {
       what: 'Calibration of each (GPU family × software stack) on published runs with exact layouts: compute scale k on the engine step, expert factor x on routed-expert GEMMs and all-to-all, host overhead o seconds per layer pass; and the leave-one-out residuals that set the P10–P90 bands',
-      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × calibratedRatio (calibrated-step.ts, the formula every prediction uses): (k·(T − host offload + (a − 1)·attention + (x − 1)·routed experts) + host offload + activation copies re-exposed against the k-scaled passes + o·local-expert passes + h·layer passes + z·FSDP layer passes) / T, T the engine's step; the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}; a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); h and z (host per layer pass, extra per FSDP-hooked layer pass: ZeRO-3, and ZeRO-2 where the stack's FSDP wraps each layer) only on ${MIN_CASES_FOR_HOST}+ cases that all ran eager modules, else 0; residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
+      method: `npx tsx scripts/calibrate.ts --write: calibrated time = engine × calibratedRatio (calibrated-step.ts, the formula every prediction uses): (k·(T − host offload + (a − 1)·attention + (x − 1)·routed experts) + host offload + activation copies re-exposed against the k-scaled passes + o·local-expert passes + h·layer passes + z·FSDP layer passes) / T, T the engine's step; the free parameters minimise the sum of |ln(published / calibrated)| within bounds ${PARAMETERS.map((n) => `${n} ${CALIBRATION_BOUNDS[n].join('–')}`).join(', ')}, a fitted a with k·a ≥ 1 (attention no faster than the family's kernel curve; a fit across it is redone on it, a = 1/k); a needs ${MIN_CASES_FOR_ATTENTION} cases, x and o ${MIN_MOE_CASES} MoE cases (routed experts ≥ ${100 * MOE_FRACTION}% of the step), else the median of the stack's other families (extrapolated) or neutral (a 1, x 1, o 0); h and z (host per layer pass, extra per FSDP-hooked layer pass: ZeRO-3, and ZeRO-2 where the stack's FSDP wraps each layer) only on ${MIN_CASES_FOR_HOST}+ cases that all ran eager modules, else 0; residual of a case = ln(published / prediction fitted without it); a stack with one case on a family is pooled over families (*)`,
       generated: date,
     },
     calibrations,
@@ -356,7 +363,7 @@ export function calibrationReportMarkdown(file: CalibrationFile): string {
     'seconds per local expert per MoE-layer pass (one micro-batch forward and backward through a layer whose E/EP',
     'local experts the grouped GEMM splits, quantizes and launches one by one after the token dispatcher has waited',
     'on the host for the routing counts). x and o are fitted on MoE runs only, so dense runs never absorb them. The parameters',
-    'minimise the sum of |ln(published / calibrated)| within physical bounds; a value marked * had too few cases',
+    'minimise the sum of |ln(published / calibrated)| within physical bounds (a fitted a keeps k·a ≥ 1: attention no faster than the kernel curve); a value marked * had too few cases',
     "in its family (a value without * that is neutral was not kept by leave-one-out): x and o come from the stack's other families (the token dispatcher is the stack's), a stays",
     'neutral (attention kernels differ by GPU architecture); with no other family, x 1 and o 0. Errors are',
     'published / predicted − 1 as |median| / |max|: *before* with the engine alone, *after* leave-one-out (each',

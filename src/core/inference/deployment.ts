@@ -9,7 +9,7 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { tokensPerDayAt } from '../units.js';
-import { saturatedPoint } from './queueing.js';
+import { requestSeconds, saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -258,20 +258,22 @@ export function candidateLabel(c: Pick<DeploymentCandidate, 'gpuId' | 'replica'>
   return `${c.gpuId} TP${r.tensorParallel}${pp}${experts} ${r.weightFormat}/${r.kvFormat}`;
 }
 
+/** What a plan costs as plans are compared: per day for a given traffic; per request when planned for full use. */
+export const planCost = (p: DeploymentPlan, requestsPerSecond: number | null): number =>
+  requestsPerSecond === null ? p.usdPerDay / p.requestsPerSecond : p.usdPerDay;
+
 /**
- * Cheapest first: per day for a given traffic; per request when planned for full use. Plans that cost
- * the same (the same GPUs, e.g. aggregated and disaggregated at equal counts) go fastest first: the
- * lower end-to-end latency of a request, TTFT + TPOT × (output tokens − 1).
+ * Cheapest first (a cost that is not a finite number last). Plans that cost exactly the same (the same
+ * GPUs for a given traffic, e.g. aggregated and disaggregated pools at equal counts) go fastest first:
+ * the lower end-to-end seconds of a request (`requestSeconds`).
  */
 export const cheaper =
   (requestsPerSecond: number | null, outputTokens: number) =>
   (a: DeploymentPlan, b: DeploymentPlan): number => {
-    const cost = (p: DeploymentPlan) =>
-      requestsPerSecond === null ? p.usdPerDay / p.requestsPerSecond : p.usdPerDay;
-    const [ca, cb] = [cost(a), cost(b)];
-    if (Math.abs(ca - cb) > 1e-9 * Math.max(ca, cb)) return ca - cb;
-    const latency = (p: DeploymentPlan) => p.point.ttftSeconds + p.point.tpotSeconds * (outputTokens - 1);
-    return latency(a) - latency(b);
+    const [ca, cb] = [planCost(a, requestsPerSecond), planCost(b, requestsPerSecond)];
+    if (Number.isFinite(ca) !== Number.isFinite(cb)) return Number.isFinite(ca) ? -1 : 1;
+    if (ca !== cb && Number.isFinite(ca)) return ca - cb;
+    return requestSeconds(a.point, outputTokens) - requestSeconds(b.point, outputTokens);
   };
 
 /** Every candidate planned, cheapest first. */
@@ -345,14 +347,14 @@ export function planServingModes(
   if (a && d) {
     const best = plans[0]!;
     const other = best === a ? d : a;
-    const ratio =
-      requestsPerSecond === null
-        ? best.usdPerDay / best.requestsPerSecond / (other.usdPerDay / other.requestsPerSecond)
-        : best.usdPerDay / other.usdPerDay;
-    const saving = (100 * (1 - ratio)).toFixed(0);
+    const tie = planCost(best, requestsPerSecond) === planCost(other, requestsPerSecond);
+    const saving = (
+      100 *
+      (1 - planCost(best, requestsPerSecond) / planCost(other, requestsPerSecond))
+    ).toFixed(0);
     reason =
       saving === '0'
-        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${best.usdPerDay === other.usdPerDay ? ' (the lower end-to-end latency)' : ''}`
+        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${tie ? ' (equal cost, lower end-to-end latency)' : ''}`
         : best.disaggregated
           ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
           : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;

@@ -58,6 +58,12 @@ function meanQueued(m: number, logRho: number): number {
   return weighted / total;
 }
 
+/** A request's end-to-end seconds at an operating point: TTFT + TPOT × (output tokens − 1). */
+export const requestSeconds = (
+  point: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>,
+  outputTokens: number,
+): number => point.ttftSeconds + Math.max(0, outputTokens - 1) * point.tpotSeconds;
+
 /**
  * `clients` users of a closed loop on a replica that holds `point.concurrency` sequences: the replica
  * runs full and the others wait for a slot. By Little's law each slot turns over every T (TTFT +
@@ -67,7 +73,7 @@ function meanQueued(m: number, logRho: number): number {
 export function saturatedPoint(point: ServingPoint, w: ServingWorkload, clients: number): ServingPoint {
   const slots = point.concurrency;
   if (clients <= slots) return point;
-  const occupied = point.ttftSeconds + Math.max(0, w.outputTokens - 1) * point.tpotSeconds;
+  const occupied = requestSeconds(point, w.outputTokens);
   return {
     ...point,
     ttftSeconds: point.ttftSeconds + ((clients - slots) * occupied) / slots,

@@ -15,6 +15,7 @@ import { requestsPerSecondFor } from '../units.js';
 import { apiUsdPerDay, selfHostVsApi } from './api-break-even.js';
 import { candidateLabel, planCandidate, planServingModes } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
+import { requestSeconds } from './queueing.js';
 import {
   bestServingPoint,
   maxConcurrency,
@@ -362,8 +363,20 @@ describe('aggregated vs disaggregated pools (planServingModes)', () => {
       expect(a.disaggregated).toBe(false);
       expect(d.disaggregated).toBe(true);
       expect(d.prefillGpus).toBeGreaterThan(0);
-      expect(modes.plans[0]!.usdPerDay).toBe(Math.min(a.usdPerDay, d.usdPerDay));
-      expect(modes.reason).toMatch(modes.plans[0]!.disaggregated ? /^disaggregated/ : /^aggregated/);
+      const best = modes.plans[0]!;
+      expect(best.usdPerDay).toBe(Math.min(a.usdPerDay, d.usdPerDay));
+      const kept = best.disaggregated ? 'disaggregated' : 'aggregated';
+      if (a.usdPerDay !== d.usdPerDay) expect(modes.reason.startsWith(kept)).toBe(true);
+      else {
+        // The same GPUs either way: the plan that serves a request sooner is kept, and the line says so.
+        const other = best === a ? d : a;
+        expect(requestSeconds(best.point, w.outputTokens)).toBeLessThanOrEqual(
+          requestSeconds(other.point, w.outputTokens),
+        );
+        expect(modes.reason).toMatch(
+          new RegExp(`; ${kept} kept \\(equal cost, lower end-to-end latency\\)$`),
+        );
+      }
     }
   });
   it('long prompts favour separate prefill GPUs more than long outputs do', () => {
