@@ -11,7 +11,7 @@ import { runCli } from '../run-cli.js';
 const base = defaultState('name: x').rl;
 
 const cliLine = (r: RlInput) =>
-  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload} --precision ${r.precision}`;
+  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload} --precision ${r.precision} --stack ${r.stack}`;
 
 describe('GRPO in the web app = llmecon rl', () => {
   it.each(['none', 'optimizer', 'optimizer+params'] as const)(
@@ -28,6 +28,28 @@ describe('GRPO in the web app = llmecon rl', () => {
       expect(web.range.costUsd).toEqual(cli.range.costUsd);
     },
   );
+
+  it('on Megatron: the same step, GPU-hours and cost as `rl --stack megatron`, its partial recomputation searched alike', async () => {
+    const input = {
+      ...base,
+      model: 'llama-3.1-70b',
+      gpus: 32,
+      prompts: 16,
+      samplesPerPrompt: 8,
+      stack: 'megatron' as const,
+    };
+    const cli = JSON.parse((await runCli(`${cliLine(input)} --json`)).stdout);
+    // The CLI's policy update recomputes only some layers (block method): the web app's plan is that one.
+    expect(cli.policyUpdate.layout.recomputeLayers).toBeGreaterThan(0);
+    const web = rlTask(input);
+    expect(web.stepSeconds).toBe(cli.stepSeconds);
+    expect(web.phasesSeconds.policyUpdate).toBe(cli.phasesSeconds.policyUpdate);
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(web.range.costUsd).toEqual(cli.range.costUsd);
+    expect(web.phasesSeconds.policyUpdate).not.toBe(
+      rlTask({ ...input, stack: 'hf' }).phasesSeconds.policyUpdate,
+    );
+  }, 60_000);
 
   it('offload moves the update: the optimizer on the host changes the step', () => {
     expect(rlTask({ ...base, offload: 'optimizer' }).stepSeconds).not.toBe(rlTask(base).stepSeconds);

@@ -276,6 +276,24 @@ describe('web app in Chromium', () => {
         timeout: 20_000,
       })
       .toBe(pure.costUsd);
+    // The policy update on Megatron-Core: `llmecon rl --stack megatron`.
+    await page.locator('#rl-stack').selectOption('megatron');
+    const onMegatron = await cli([
+      ...rlArgs,
+      '--price-per-gpu-hour',
+      '2',
+      '--precision',
+      'bf16-pure',
+      '--stack',
+      'megatron',
+      '--json',
+    ]);
+    expect(onMegatron.costUsd).not.toBe(pure.costUsd);
+    await expect
+      .poll(async () => Number(await page.locator('#rl-result').getAttribute('data-cost')), {
+        timeout: 20_000,
+      })
+      .toBe(onMegatron.costUsd);
     expect(problems).toEqual([]);
     await screenshot(page, 'web-adapt');
     await page.close();

@@ -7,7 +7,7 @@ import { findModel } from '../../src/catalog/catalog.js';
 import { offloadOptions } from '../../src/catalog/hosts.js';
 import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
-import { stackOptions } from '../../src/catalog/stacks.js';
+import { asTrainedBy, findStack } from '../../src/catalog/stacks.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { hintMemoryFit } from '../../src/validation/memory-fit.js';
@@ -15,7 +15,9 @@ import type { RlInput } from './state.js';
 
 export function rlTask(input: RlInput) {
   const entry = findModel(input.model, 'model');
-  const spec = modelSpecFrom(entry.config, entry.name);
+  const stack = findStack(input.stack, 'stack');
+  // The model as the stack trains it (its MTP modules where it builds them), as `llmecon rl --stack`.
+  const spec = asTrainedBy(modelSpecFrom(entry.config, entry.name), undefined, stack, ['stack']);
   const hw = resolveHardware(input.gpu, undefined);
   const { summary } = planRlRun(spec, hw, {
     promptsPerStep: input.prompts,
@@ -29,8 +31,9 @@ export function rlTask(input: RlInput) {
     // `--offload`: the trainer's model states in host memory, on the GPU's host from the catalog.
     offload: offloadOptions(input.offload, hw.gpu, 'offload'),
     gpus: input.gpus,
-    // The policy update's partial recomputation fits as `llmecon rl`'s does (on the CLI's default stack).
-    hintMemoryFit: hintMemoryFit(stackOptions('rl').stack.id),
+    stack,
+    // The policy update's partial recomputation fits as `llmecon rl`'s does.
+    hintMemoryFit: hintMemoryFit(stack.id),
     usdPerGpuHour: input.usdPerGpuHour,
   });
   const band = rlCalibrationBand(hw.gpu.id, summary.gpusUsed, {

@@ -124,6 +124,8 @@ export interface RlInput {
   usdPerGpuHour: number;
   /** The trainer's model states in host memory, as `llmecon rl --offload` (Hugging Face stack). */
   offload: OffloadMode;
+  /** The policy update's software stack, as `llmecon rl --stack` (default Hugging Face TRL). */
+  stack: StackId;
 }
 
 export interface ServeInput {
@@ -256,6 +258,7 @@ export function defaultState(exampleYaml: string): AppState {
       steps: 500,
       usdPerGpuHour: 2,
       offload: 'none',
+      stack: 'hf',
     },
     serve: {
       model: 'llama-3.1-70b',
@@ -390,7 +393,12 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     padding: PADDING_CHOICES,
     qloraBase: QUANTIZED_BASES,
   },
-  rl: { method: ['full', 'lora', 'dora', 'qlora'], precision: WEB_PRECISIONS, offload: OFFLOAD_MODES },
+  rl: {
+    method: ['full', 'lora', 'dora', 'qlora'],
+    precision: WEB_PRECISIONS,
+    offload: OFFLOAD_MODES,
+    stack: STACK_IDS,
+  },
   scaling: { mode: ['flops', 'usd'] },
   serve: {
     engine: SERVE_ENGINES,

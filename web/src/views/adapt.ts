@@ -3,7 +3,6 @@
 import { html, nothing } from 'lit-html';
 import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
-import { DEFAULT_STACK } from '../../../src/catalog/stacks.js';
 import type { Domain } from '../../../src/core/domain.js';
 import { QUANTIZED_BASES, type QuantizedBase } from '../../../src/core/model/adapters.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
@@ -218,7 +217,8 @@ function rlSection(app: App) {
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
       <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
       <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
-      ${offloadSelect('rl-offload', r.offload, DEFAULT_STACK.rl, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
+      ${stackSelect('rl-stack', r.stack, (stack) => set({ stack }))}
+      ${offloadSelect('rl-offload', r.offload, r.stack, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}
     ${res?.issues ? otherErrors(res.issues, ['offload', 'precision', 'bf16GradBuffers', 'baseline.bf16GradBuffers']) : nothing}
