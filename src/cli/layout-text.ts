@@ -3,7 +3,12 @@
  * hint) and the "does not fit" report with the closest layouts and those that fit.
  */
 import { ordinal } from '../core/format.js';
-import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
+import {
+  blockRecomputeScope,
+  chunksPerStage,
+  type ParallelLayout,
+  recomputeWords,
+} from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import { partialRecomputeSpan } from '../core/training/partial-recompute-choice.js';
@@ -32,9 +37,6 @@ export function layoutJson(l: ParallelLayout) {
   };
 }
 
-/** Where block recomputation counts its layers: each pipeline chunk, or the model without a pipeline. */
-const chunkOf = (l: ParallelLayout) => (l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model');
-
 /** What `--recompute-modules` names (selective recomputation's modules), where given. */
 type Modules = Pick<RecomputeFlags, 'recomputeModules'>;
 
@@ -60,7 +62,7 @@ export function partialRecomputeNote(numLayers: number, l: ParallelLayout): stri
     return `--recompute-every ${l.recomputeEvery} is more than a stage's ${stageLayers} layers: no layer recomputes (the same memory as no recomputation)`;
   const chunkLayers = partialRecomputeSpan('block', numLayers, l);
   if (l.recomputeLayers === undefined || l.recomputeLayers < chunkLayers) return null;
-  const chunks = l.pipelineParallel * (l.pipelineParallel > 1 ? l.virtualStages : 1);
+  const chunks = l.pipelineParallel * chunksPerStage(l);
   return `--recompute-num-layers ${l.recomputeLayers} covers every layer ${chunks === 1 ? `of the model (${numLayers})` : `of each of this layout's ${chunks} pipeline chunks (${chunkLayers} at most)`}: it is full recomputation here`;
 }
 
@@ -157,7 +159,7 @@ export function recomputeHintLines(hint: RecomputeHint | null, stepSeconds: numb
   const s = hint.best.step.stepSeconds;
   const what =
     hint.kind === 'block'
-      ? `--recompute-num-layers ${hint.layers} (megatron's block recomputation of the first ${hint.layers} of the ${hint.chunkLayers} layers ${chunkOf(hint.best.layout)}`
+      ? `--recompute-num-layers ${hint.layers} (megatron's block recomputation of the first ${hint.layers} of the ${hint.chunkLayers} layers ${blockRecomputeScope(hint.best.layout)}`
       : `--recompute-every ${hint.every} (torchtitan's layer-wise checkpointing of every ${ordinal(hint.every)} layer`;
   return [
     `hint: ${what}, the rest keeping their activations) fits this layout at ${formatBytes(hint.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,

@@ -347,11 +347,9 @@ export function planServingModes(
   if (a && d) {
     const best = plans[0]!;
     const other = best === a ? d : a;
-    const tie = planCost(best, requestsPerSecond) === planCost(other, requestsPerSecond);
-    const saving = (
-      100 *
-      (1 - planCost(best, requestsPerSecond) / planCost(other, requestsPerSecond))
-    ).toFixed(0);
+    const [bestCost, otherCost] = [planCost(best, requestsPerSecond), planCost(other, requestsPerSecond)];
+    const tie = bestCost === otherCost;
+    const saving = (100 * (1 - bestCost / otherCost)).toFixed(0);
     reason =
       saving === '0'
         ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${tie ? ' (equal cost, lower end-to-end latency)' : ''}`

@@ -63,14 +63,22 @@ type RecomputedLayout = Pick<
   'recompute' | 'pipelineParallel' | 'virtualStages' | 'recomputeLayers' | 'recomputeEvery'
 >;
 
+/** Model chunks a pipeline stage holds: its virtual stages (one without a pipeline). */
+export const chunksPerStage = (l: Pick<ParallelLayout, 'pipelineParallel' | 'virtualStages'>): number =>
+  l.pipelineParallel > 1 ? l.virtualStages : 1;
+
 /** The layout's partial recomputation per stage (undefined: every layer under full recomputation, or none). */
 export function partialRecompute(layout: RecomputedLayout): PartialRecompute | undefined {
   if (layout.recompute !== 'full') return undefined;
-  const v = layout.pipelineParallel > 1 ? layout.virtualStages : 1;
+  const v = chunksPerStage(layout);
   if (layout.recomputeLayers !== undefined) return { kind: 'block', layers: layout.recomputeLayers * v };
   if (layout.recomputeEvery !== undefined) return { kind: 'every', every: layout.recomputeEvery };
   return undefined;
 }
+
+/** Where block recomputation counts its layers: each pipeline chunk, or the model without a pipeline. */
+export const blockRecomputeScope = (l: Pick<ParallelLayout, 'pipelineParallel'>): string =>
+  l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model';
 
 /**
  * The recomputation in words, with the layers full recomputation re-runs where not every layer: "full
@@ -78,7 +86,7 @@ export function partialRecompute(layout: RecomputedLayout): PartialRecompute | u
  */
 export function recomputeWords(l: RecomputedLayout): string {
   if (l.recompute === 'full' && l.recomputeLayers !== undefined)
-    return `full (first ${l.recomputeLayers} layer${l.recomputeLayers === 1 ? '' : 's'} ${l.pipelineParallel > 1 ? 'of each pipeline chunk' : 'of the model'})`;
+    return `full (first ${l.recomputeLayers} layer${l.recomputeLayers === 1 ? '' : 's'} ${blockRecomputeScope(l)})`;
   if (l.recompute === 'full' && l.recomputeEvery !== undefined)
     return `full (every ${ordinal(l.recomputeEvery)} layer)`;
   return l.recompute;

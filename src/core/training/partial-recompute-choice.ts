@@ -4,7 +4,7 @@
  * step faster and hold more (block-recompute.test.ts), so the choice is the fewest that fit.
  */
 import type { StageMemory } from '../memory/training-memory-types.js';
-import type { ParallelLayout } from '../parallelism/layout.js';
+import { chunksPerStage, type ParallelLayout } from '../parallelism/layout.js';
 import type { StackProfile } from './stack.js';
 import type { StepTime } from './step-time.js';
 
@@ -21,7 +21,7 @@ export function partialRecomputeSpan(
   numLayers: number,
   l: Pick<ParallelLayout, 'pipelineParallel' | 'virtualStages'>,
 ): number {
-  const chunks = kind === 'block' && l.pipelineParallel > 1 ? l.virtualStages : 1;
+  const chunks = kind === 'block' ? chunksPerStage(l) : 1;
   return Math.ceil(numLayers / (l.pipelineParallel * chunks));
 }
 
