@@ -12,7 +12,7 @@ import {
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import { partialRecomputeSpan } from '../core/training/partial-recompute-choice.js';
-import type { LayoutDoesNotFitError } from '../core/training/plan.js';
+import type { LayoutDoesNotFitError, LikelyFit } from '../core/training/plan.js';
 import type { RecomputeHint } from '../core/training/recompute-hint.js';
 import { formatBytes, table, toJson } from './format.js';
 import type { RecomputeFlags } from './layout-flags.js';
@@ -163,5 +163,22 @@ export function recomputeHintLines(hint: RecomputeHint | null, stepSeconds: numb
       : `--recompute-every ${hint.every} (torchtitan's layer-wise checkpointing of every ${ordinal(hint.every)} layer`;
   return [
     `hint: ${what}, the rest keeping their activations) fits this layout at ${formatBytes(hint.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%)`,
+  ];
+}
+
+/** The layout that fits at the memory band's P10 where the chosen one would most likely run out of memory (JSON). */
+export const likelyFitJson = (fit: LikelyFit | null) =>
+  fit && { memoryFitAt: 'p10', best: fit.best && summary(fit.best) };
+
+/** The same in words: the layout and what it costs in step time, or that none fits at P10. */
+export function likelyFitLines(fit: LikelyFit | null, stepSeconds: number): string[] {
+  if (!fit) return [];
+  if (!fit.best)
+    return [
+      'at the memory band P10 no layout fits (--memory-fit p10): use more GPUs or a GPU with more memory',
+    ];
+  const s = fit.best.step.stepSeconds;
+  return [
+    `likely to fit (its memory band P10 within the GPU): ${layoutText(fit.best.layout)} at ${formatBytes(fit.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${s >= stepSeconds ? '+' : ''}${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%); --memory-fit p10 plans with it`,
   ];
 }

@@ -25,6 +25,7 @@ export {
   type OutcomeRange,
   type ServingState,
   stateFor,
+  type TrainingHints,
   type TrainingState,
 } from './state.js';
 

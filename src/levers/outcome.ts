@@ -29,7 +29,7 @@ import { parseTargets } from '../core/model/adapters.js';
 import { asReleased } from '../core/model/checkpoint-format.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
-import { recomputeWords } from '../core/parallelism/layout.js';
+import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import { planTraining } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
@@ -81,6 +81,18 @@ function banded(
   };
 }
 
+/** A training layout in words: its parallel degrees, recomputation, pipeline schedule (pretraining) and offload. */
+const trainingLayoutWords = (l: ParallelLayout, schedule: boolean, offload?: string) =>
+  layoutWords({
+    tp: l.tensorParallel,
+    pp: l.pipelineParallel,
+    dp: l.dataParallel,
+    ep: l.expertParallel,
+    recompute: recomputeWords(l),
+    schedule: schedule ? l.schedule : undefined,
+    offload,
+  });
+
 /** What would beat the chosen layout's recomputation (the plan's hints), each with the step and memory it would take. */
 function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
   const at = (e: {
@@ -92,12 +104,16 @@ function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
   });
   const r = plan.recomputeHint;
   const o = plan.offloadHint;
+  const likely = plan.likelyFit;
   return {
     recompute: r && {
       ...(r.kind === 'block' ? { layers: r.layers, chunkLayers: r.chunkLayers } : { every: r.every }),
       ...at(r.best),
     },
     offloadActivations: o && { layers: o.layers, ...at(o.best) },
+    likelyFit: likely && {
+      best: likely.best && { layout: trainingLayoutWords(likely.best.layout, true), ...at(likely.best) },
+    },
   };
 }
 
@@ -158,15 +174,7 @@ function trainingOutcome(
             },
           }
         : {}),
-      detail: `${what}, ${layoutWords({
-        tp: l.tensorParallel,
-        pp: l.pipelineParallel,
-        dp: l.dataParallel,
-        ep: l.expertParallel,
-        recompute: recomputeWords(l),
-        schedule: s.kind === 'train' ? l.schedule : undefined,
-        offload: offload?.mode,
-      })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
+      detail: `${what}, ${trainingLayoutWords(l, s.kind === 'train', offload?.mode)}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
     },
     band,
     memoryRange(plan.chosen.memoryPerGpuBytes, memory),

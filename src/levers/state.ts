@@ -174,6 +174,11 @@ export interface TrainingHints {
     | null;
   /** `--offload-activations`: `layers` layers' activations in host memory, without recomputation. */
   readonly offloadActivations: (HintedStep & { readonly layers: number }) | null;
+  /**
+   * Where the chosen layout's memory P10 exceeds the GPU (it would most likely run out of memory): the
+   * fastest layout within it, in words (`best` null where none fits), as `llmecon train`'s `likelyFit`.
+   */
+  readonly likelyFit: { readonly best: (HintedStep & { readonly layout: string }) | null } | null;
 }
 
 /** What the engine says about a state. */

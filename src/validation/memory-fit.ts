@@ -28,14 +28,24 @@ export function hintMemoryFit(stackId: string): NonNullable<SearchOptions['memor
 }
 
 /**
+ * The P10 multipliers a training run's chosen layout is checked against (planTraining likelyFitCheck):
+ * the stack's measured-peak band per regime, never below the estimate; none for a stack without peaks.
+ */
+export function likelyFitCheck(stackId: string): SearchOptions['memoryFit'] | undefined {
+  return stackMemoryBand(stackId).cases > 0 ? memoryFitMultipliers('p10', stackId, false, []) : undefined;
+}
+
+/**
  * The plan options under which `planTraining` says `llmecon train`'s hints (the CLI and the web app's Train
  * view alike): activation offload on the GPU's host, where the catalog has one, and partial recomputation,
- * each fitted as {@link hintMemoryFit} says.
+ * each fitted as {@link hintMemoryFit} says, and the layout that fits at the memory band's P10 where the
+ * chosen one would most likely run out of memory ({@link likelyFitCheck}).
  */
 export const trainingHintOptions = (gpuId: string, stackId: string) => ({
   offloadHintHost: hostFor(gpuId) ?? undefined,
   recomputeHint: true,
   hintMemoryFit: hintMemoryFit(stackId),
+  likelyFitCheck: likelyFitCheck(stackId),
 });
 export type MemoryFitLevel = (typeof MEMORY_FIT_LEVELS)[number];
 

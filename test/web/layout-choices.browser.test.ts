@@ -299,6 +299,24 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.close();
   }, 300_000);
 
+  it('Train: where even the memory band P10 of the chosen layout exceeds the GPU, the layout that fits there, as the CLI names it', async () => {
+    const { page, problems } = await open();
+    await page.locator('#train-result').waitFor({ timeout: 60_000 });
+    await page.locator('#train-model').selectOption('llama-3.1-8b');
+    await page.locator('#train-stack').selectOption('torchtitan');
+    await changeField(page.locator('#train-pp'), '2');
+    const cli = await cliJson(`${TRAIN} --model llama-3.1-8b --stack torchtitan --pp 2`);
+    expect(cli.memoryFit).toBe('p10-over');
+    await expectTrainFigures(page, cli);
+    const likely = page.locator('#train-likely-fit');
+    await expect
+      .poll(() => likely.getAttribute('data-step-seconds'), { timeout: 120_000 })
+      .toBe(String(cli.likelyFit.best.stepSeconds));
+    expect(await likely.textContent()).toContain(`pp 2 · dp ${cli.likelyFit.best.layout.dp}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it("Train: an invalid ETP combination gives the CLI's messages by their fields, no crash", async () => {
     const { page, problems } = await open();
     await page.locator('#train-result').waitFor({ timeout: 60_000 });

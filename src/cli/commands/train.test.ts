@@ -76,6 +76,15 @@ describe('train honours every fixed flag', () => {
     const json = JSON.parse((await runCli(`${line} --json`)).stdout);
     expect(json.memoryFit).toBe('p10-over');
     expect(json.range.memoryPerGpuBytes.p10).toBeGreaterThan(json.memoryPerGpuBytes);
+    // ... and names the fastest layout that fits at the band's P10, as --memory-fit p10 plans it.
+    const atP10 = JSON.parse((await runCli(`${line} --json --memory-fit p10`)).stdout);
+    expect(json.likelyFit).toEqual({ memoryFitAt: 'p10', best: atP10.top[0] });
+    expect(atP10.memoryFit).not.toBe('p10-over');
+    expect(atP10.likelyFit).toBeNull();
+    expect(r.stdout).toMatch(/likely to fit .* s a step \(\+\d+%\); --memory-fit p10 plans with it/);
+    // A stack without measured peaks has no band to check against.
+    const megatron = JSON.parse((await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --json')).stdout);
+    expect(megatron.likelyFit).toBeNull();
   });
   it('--memory-fit p90 searches only layouts whose memory P90 fits; a stack without measured peaks has no band to fit at (exit 2)', async () => {
     const line =

@@ -31,6 +31,8 @@ import {
   doesNotFit,
   layoutJson,
   layoutText,
+  likelyFitJson,
+  likelyFitLines,
   offloadHintJson,
   offloadHintLines,
   partialRecomputeNote,
@@ -292,6 +294,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     pareto: search.pareto.map(summary),
     activationOffloadHint: offloadHintJson(plan.offloadHint),
     recomputeHint: recomputeHintJson(plan.recomputeHint),
+    likelyFit: likelyFitJson(plan.likelyFit),
   };
   // Offloaded states that overflow the host's memory: computed, but the run does not fit (exit 3).
   const exitCode = host && !host.fits ? LAYOUT_DOES_NOT_FIT : 0;
@@ -306,6 +309,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     `step ${step.stepSeconds.toFixed(3)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}) · ${formatCount(step.tokensPerSecond / gpus)} tokens/s/GPU (P10 ${formatCount(range.tokensPerSecond.p10 / gpus)} – P90 ${formatCount(range.tokensPerSecond.p90 / gpus)}) · ${mfuLabel(step.mfu, precision)} (${(100 * step.mfuNonCausal).toFixed(1)}% full-attention) · HFU ${(100 * step.hfu).toFixed(1)}%`,
     `memory ${bytesWithRange(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes)}/GPU: ${fitVerdict(chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}`,
     ...memoryBand.outside.map((line) => `memory band: ${line}`),
+    ...likelyFitLines(plan.likelyFit, step.stepSeconds),
     ...compiledLossLines(stack.memory),
     ...(host ? [offloadLine(offload, host)] : []),
     `searched ${search.layoutsEvaluated.toLocaleString('en-US')} layouts, ${search.layoutsFeasible.toLocaleString('en-US')} fit${memoryFitLevel === 'estimate' ? '' : ` at the memory band's ${memoryFitLevel.toUpperCase()} (--memory-fit)`}`,

@@ -78,6 +78,20 @@ export interface TrainingPlanOptions extends TrainingOptions {
    * under the 10% margin); without it none is searched, so every entry point passes its stack's.
    */
   readonly hintMemoryFit?: SearchOptions['memoryFit'];
+  /**
+   * The stack's measured-peak P10 multipliers (validation/memory-fit.ts likelyFitCheck). Where the run
+   * fits at the estimate (no `memoryFit`) and the chosen layout's P10 exceeds the GPU (it would most
+   * likely run out of memory), the plan also searches at them for the fastest layout that fits there.
+   */
+  readonly likelyFitCheck?: SearchOptions['memoryFit'];
+}
+
+/** The fastest layout that fits at the stack's memory band P10, where the chosen one does not. */
+export interface LikelyFit {
+  /** The multipliers it was searched at (P10, never below the estimate). */
+  readonly memoryFit: NonNullable<SearchOptions['memoryFit']>;
+  /** Null: no layout fits there. */
+  readonly best: EvaluatedLayout | null;
 }
 
 export interface TrainingPlan {
@@ -96,6 +110,8 @@ export interface TrainingPlan {
   readonly offloadHint: ActivationOffloadHint | null;
   /** Partial recomputation that would fit and beat the chosen layout's full recomputation (recompute-hint.ts), or null. */
   readonly recomputeHint: RecomputeHint | null;
+  /** Where the chosen layout's memory P10 exceeds the GPU: the fastest layout within it (null otherwise). */
+  readonly likelyFit: LikelyFit | null;
 }
 
 /** Thrown (as data) when no layout fits: the memory of the closest misses and fitting alternatives. */
@@ -320,6 +336,16 @@ export function planTraining(
     ? activationOffloadHint(spec, cluster, hintOptions, chosen, options.offloadHintHost)
     : null;
   const partialHint = options.recomputeHint ? recomputeHint(spec, cluster, hintOptions, chosen) : null;
+  // The chosen layout fits at the estimate but even its band's P10 exceeds the GPU: the layout that fits there.
+  const check = options.memoryFit ? undefined : options.likelyFitCheck;
+  const regime = chosen.layout.pipelineParallel > 1 ? 'pipeline' : 'single';
+  const likelyFit =
+    check && chosen.memoryPerGpuBytes * check[regime] > cluster.gpu.memoryBytes
+      ? {
+          memoryFit: check,
+          best: searchLayouts(spec, cluster, { ...stackOptions, calibration, memoryFit: check, top: 1 }).best,
+        }
+      : null;
   return {
     search,
     chosen,
@@ -329,6 +355,7 @@ export function planTraining(
     warnings: warnings.filter((w) => w !== null),
     offloadHint,
     recomputeHint: partialHint,
+    likelyFit,
   };
 }
 

@@ -6,7 +6,7 @@ import type { Domain } from '../../../src/core/domain.js';
 import { energyText } from '../../../src/core/energy/energy.js';
 import { ordinal } from '../../../src/core/format.js';
 import { GIB, SECONDS_PER_DAY } from '../../../src/core/units.js';
-import type { Outcome } from '../../../src/levers/levers.js';
+import type { Outcome, TrainingHints } from '../../../src/levers/levers.js';
 import { runOnce, taskSlot } from '../compute.js';
 import { configText } from '../config-upload.js';
 import type { App } from '../main.js';
@@ -139,6 +139,15 @@ function recomputeHintItem(d: NonNullable<Outcome['training']>) {
   return html`<li>Recomputing ${where} still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>`;
 }
 
+/** Where the chosen layout would most likely run out of memory: the fastest layout within the band's P10. */
+function likelyFitItem(likely: TrainingHints['likelyFit'] | undefined) {
+  if (!likely) return nothing;
+  if (!likely.best)
+    return html`<li id="train-likely-fit">Even at the memory band's P10 no layout fits: use more GPUs or a GPU with more memory.</li>`;
+  const b = likely.best;
+  return html`<li id="train-likely-fit" data-step-seconds=${String(b.stepSeconds)}>Likely to fit (its memory band's P10 within the GPU): ${b.layout} at ${formatBytes(b.memoryPerGpuBytes)}/GPU, ${b.stepSeconds.toFixed(2)} s a step; “Fit memory at” P10 plans with it.</li>`;
+}
+
 /**
  * What would beat the chosen layout's recomputation, as `llmecon train` hints it: partial recomputation
  * at the same layout, or activation offload (nothing where neither would).
@@ -146,8 +155,10 @@ function recomputeHintItem(d: NonNullable<Outcome['training']>) {
 function hintsView(d: NonNullable<Outcome['training']>) {
   const r = d.hints?.recompute;
   const o = d.hints?.offloadActivations;
-  if (!r && !o) return nothing;
+  const likely = d.hints?.likelyFit;
+  if (!r && !o && !likely) return nothing;
   return html`<ul id="train-hints" data-recompute-layers=${r && 'layers' in r ? String(r.layers) : ''} data-recompute-every=${r && 'every' in r ? String(r.every) : ''} data-offload-layers=${o ? String(o.layers) : ''}>
+    ${likelyFitItem(likely)}
     ${recomputeHintItem(d)}
     ${o ? html`<li>Keeping ${o.layers} layers' activations in host memory instead of recomputing (<code>--offload-activations ${o.layers}</code>, no pipeline): ${fasterBy(o.stepSeconds, d.stepSeconds)}, ${formatBytes(o.memoryPerGpuBytes)}/GPU.</li>` : nothing}
   </ul>`;
