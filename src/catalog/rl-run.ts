@@ -245,6 +245,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     // The CLI's default stack when none is given, so the web app and scenarios price the same run.
     stack: o.stack ?? stackOptions('rl').stack,
     ...(o.offload ? { offload: o.offload } : {}),
+    ...(o.memoryFit && { memoryFit: o.memoryFit }),
     ...(o.hintMemoryFit && { hintMemoryFit: o.hintMemoryFit }),
     cost: runCostAssumptions(hw, {
       usdPerGpuHour: price.usdPerGpuHour,

@@ -47,4 +47,26 @@ describe('llmecon params / kv on hybrid and wrapped models', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout).layerMix).toMatchObject({ full: 10, mamba: 54, none: 54 });
   });
+
+  it("the MTP modules as stored: DeepSeek's checkpoint with its own embedding and head copies, others not assumed", async () => {
+    const deepseek = JSON.parse((await runCli(['params', 'deepseek-v3', '--json'])).stdout);
+    expect(deepseek.mtpCheckpointParams).toBe(deepseek.mtpParams + 2 * 129_280 * 7168);
+    // Qwen3.5's mtp.* layer shares the model's embedding and head (its checkpoint holds no copies).
+    const qwen = await runCli(['params', cfg('qwen3.5-397b-a17b'), '--json']);
+    const q = JSON.parse(qwen.stdout);
+    expect(q.mtpParams).toBeGreaterThan(0);
+    expect(q.mtpCheckpointParams).toBeNull();
+    expect((await runCli(['params', cfg('qwen3.5-397b-a17b')])).stdout).not.toContain(
+      'as stored in the checkpoint',
+    );
+  });
+
+  it("Qwen3-Next's MTP layer where its config states none: the checkpoint's mtp.* (vLLM's default of 1)", async () => {
+    const r = JSON.parse(
+      (await runCli(['params', cfg('hand-built/qwen3-next-80b-a3b-instruct'), '--json'])).stdout,
+    );
+    // The checkpoint's safetensors hold 81,324,862,720 parameters (the Hugging Face model page: 81.3B params).
+    expect(r.totalParams + r.mtpParams).toBe(81_324_862_720);
+    expect(r.mtpCheckpointParams).toBeNull();
+  });
 });

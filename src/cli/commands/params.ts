@@ -11,11 +11,12 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   // The checkpoint's own format (config.json quantization_config): what `serve` loads without --weights.
   const checkpoint = checkpointFormat(config);
   const h = spec.hiddenSize;
-  // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head; other
-  // checkpoints (ModelSpec.mtpModule) store their own way, not known here: null.
-  const ownShape = spec.mtpModule != null;
+  // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head
+  // (model.layers.61.embed_tokens, shared_head.head); others store theirs their own way (Qwen3.5's mtp.*
+  // shares the model's), not known here: null.
+  const deepseekStored = spec.mtpModule == null && spec.modelType.startsWith('deepseek');
   const mtpCheckpointParams =
-    p.mtpParams === 0 ? 0 : ownShape ? null : p.mtpParams + spec.numMtpModules * 2 * spec.vocabSize * h;
+    p.mtpParams === 0 ? 0 : deepseekStored ? p.mtpParams + spec.numMtpModules * 2 * spec.vocabSize * h : null;
   const warnings = spec.warnings ?? [];
   if (options.json) {
     return toJson({

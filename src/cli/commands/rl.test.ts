@@ -196,4 +196,30 @@ describe('llmecon rl', () => {
       /policy update: tp \d+ · pp \d+ · dp \d+ · mb \d+ · recompute full \(first \d+ layers of the model\)/,
     );
   }, 60_000);
+
+  it("bands the policy update's memory as finetune does; --memory-fit fits its layouts at the band; a stack without one refuses it", async () => {
+    const line = ['rl', '--model', 'llama-3.1-8b', '--gpu', 'h100', '--gpus', '8'];
+    const [estimate, p90] = await Promise.all(
+      [[], ['--memory-fit', 'p90']].map(async (flags) =>
+        JSON.parse((await runCli([...line, ...flags, '--json'])).stdout),
+      ),
+    );
+    const u = estimate.policyUpdate;
+    expect(u.memoryFitAt).toBe('estimate');
+    expect(u.range.memoryPerGpuBytes.p10).toBeLessThan(u.memoryPerGpuBytes);
+    expect(u.range.memoryPerGpuBytes.p90).toBeGreaterThan(u.memoryPerGpuBytes);
+    // Here the estimate fits the 80 GB GPU and its P90 does not: at P90 the search picks a lighter layout.
+    expect(u.memoryFit).toBe('p90-over');
+    expect(p90.policyUpdate.memoryFitAt).toBe('p90');
+    expect(p90.policyUpdate.memoryFit).toBe('fits');
+    expect(p90.policyUpdate.range.memoryPerGpuBytes.p90).toBeLessThanOrEqual(80 * 2 ** 30);
+    expect(p90.phasesSeconds.policyUpdate).toBeGreaterThan(estimate.phasesSeconds.policyUpdate);
+    const text = await runCli([...line, '--memory-fit', 'p90']);
+    expect(text.stdout).toMatch(
+      /policy update: .* GiB \(P10 .* – P90 .*\)\/GPU: fits on h100-sxm .*P90 included \(layouts searched at the memory band's P90: --memory-fit\)/,
+    );
+    const megatron = await runCli([...line, '--stack', 'megatron', '--memory-fit', 'p10']);
+    expect(megatron.code).toBe(2);
+    expect(megatron.stderr).toMatch(/^error: --memory-fit: the megatron stack has no P10–P90 memory band/);
+  }, 60_000);
 });

@@ -5,14 +5,18 @@ import { resolveHardware } from '../../catalog/training-defaults.js';
 import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
+import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
-import { formatBytes, formatCount, table, toJson } from '../format.js';
+import { formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { layoutJson, layoutText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
+import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
+import { finetuneMemoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
 
@@ -34,6 +38,7 @@ export interface RlFlags extends LayoutFlags {
   rolloutTp?: string;
   asyncSteps?: string;
   offload?: string;
+  memoryFit?: string;
   seed?: string;
   steps?: string;
   reference?: boolean;
@@ -61,6 +66,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'full');
   const precision = precisionFlag(o.precision, hw.gpu, method);
+  // --memory-fit: the policy update's layouts fit at the stack's band for its kind of run, as `finetune`'s.
+  const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
   let run: ReturnType<typeof planRlRun>;
   try {
     run = planRlRun(spec, hw, {
@@ -96,6 +103,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       constraints: layoutConstraints(o),
       attention: attentionOptions(o),
       stack,
+      ...memoryFit,
       hintMemoryFit: hintMemoryFit(stack.id),
       usdPerGpuHour:
         o.pricePerGpuHour === undefined
@@ -128,11 +136,24 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const warnings = [...(spec.warnings ?? []), ...plan.training.warnings];
   // The policy update's layout: the fine-tuning search's choice for the step's sequences.
   const trainer = plan.training.chosen;
+  // Its memory against the GPU with the stack's measured-peak band, as `finetune` bands it.
+  const memoryBand = stackMemoryBand(stack.id, trainer.layout.pipelineParallel > 1, method !== 'full');
+  const memoryPerGpuBytes = memoryRange(trainer.memoryPerGpuBytes, memoryBand);
+  const atBand =
+    memoryFitLevel === 'estimate'
+      ? ''
+      : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`;
   if (o.json)
     return {
       output: toJson({
         ...summary,
-        policyUpdate: { layout: layoutJson(trainer.layout), memoryPerGpuBytes: trainer.memoryPerGpuBytes },
+        policyUpdate: {
+          layout: layoutJson(trainer.layout),
+          memoryPerGpuBytes: trainer.memoryPerGpuBytes,
+          memoryFit: bandedFit(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu.memoryBytes),
+          memoryFitAt: memoryFitLevel,
+          range: { memoryPerGpuBytes },
+        },
         range,
         calibrationCases: band.cases,
         outsideCalibration: band.outside,
@@ -158,7 +179,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     output: [
       `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
-      `policy update: ${layoutText(trainer.layout)} · ${formatBytes(trainer.memoryPerGpuBytes)}/GPU`,
+      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu)}${atBand}`,
+      ...memoryBand.outside.map((line) => `memory band: ${line}`),
       tail,
       '',
       table(

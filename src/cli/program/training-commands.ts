@@ -184,6 +184,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       )
       .option('--seed <n>', 'seed of the drawn response lengths (default 1)')
       .option('--offload <mode>', `policy update: ${OFFLOAD_HELP}`)
+      .option('--memory-fit <level>', `policy update: ${MEMORY_FIT_HELP}`)
       .option('--steps <n>', 'RL steps', '1')
       .option('--no-reference', 'no reference model (no KL term)')
       .option('--reward-model <model>', 'learned reward model scored on every response (default: rule-based)')

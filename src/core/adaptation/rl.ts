@@ -96,7 +96,8 @@ export interface RlOptions {
   readonly stack?: StackProfile;
   /** Model states of the policy update kept in host memory (verl's FSDP optimizer offload). */
   readonly offload?: OffloadOptions;
-  /** What the policy update's searched partial recomputation fits at (FinetuneOptions.hintMemoryFit). */
+  /** What the policy update's layouts fit at (`--memory-fit`) and its searched partial recomputation (FinetuneOptions). */
+  readonly memoryFit?: FinetuneOptions['memoryFit'];
   readonly hintMemoryFit?: FinetuneOptions['hintMemoryFit'];
 }
 
@@ -144,10 +145,8 @@ export interface RlPlan {
 
 /** Forward-only pass over the step's sequences: the forward share of a training step. */
 function forwardSeconds(plan: FinetunePlan): number {
-  const s = plan.chosen.step;
-  return (
-    (s.stepSeconds * s.microbatchForwardSeconds) / (s.microbatchForwardSeconds + s.microbatchBackwardSeconds)
-  );
+  const { stepSeconds, microbatchForwardSeconds: f, microbatchBackwardSeconds: b } = plan.chosen.step;
+  return (stepSeconds * f) / (f + b);
 }
 
 const invalid = (flag: string, message: string): never => {
@@ -336,6 +335,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       ...o.attention,
       stack: o.stack,
       ...(o.offload ? { offload: o.offload } : {}),
+      ...(o.memoryFit && { memoryFit: o.memoryFit }),
       ...(o.hintMemoryFit && { hintMemoryFit: o.hintMemoryFit }),
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
       cost: o.cost,

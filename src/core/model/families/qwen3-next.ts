@@ -41,8 +41,12 @@ function readHybridMixers(f: Fields, numLayers: number): LayerMixer[] {
   return Array.from({ length: numLayers }, (_, i) => ((i + 1) % interval === 0 ? 'full' : 'linear'));
 }
 
-/** Qwen3-Next fuses the GDN input projections (in_proj_qkvz, in_proj_ba); Qwen3.5 splits them. */
-function qwenHybrid(moe: boolean, projections: 'fused' | 'split'): Family {
+/**
+ * Qwen3-Next fuses the GDN input projections (in_proj_qkvz, in_proj_ba); Qwen3.5 splits them. `mtpDefault`:
+ * the MTP layers where the config states none (Qwen3-Next's released configs do not, while its checkpoints
+ * ship one mtp.* layer and vLLM reads getattr(config, "num_nextn_predict_layers", 1), qwen3_next_mtp.py).
+ */
+function qwenHybrid(moe: boolean, projections: 'fused' | 'split', mtpDefault: number): Family {
   return (f, name) => {
     const spec = decoder(f, name, {
       // Qwen3NextAttention: q_proj → 2·heads·head_dim (queries and the output gate), q/k RMSNorm(head_dim).
@@ -65,13 +69,13 @@ function qwenHybrid(moe: boolean, projections: 'fused' | 'split'): Family {
         : null,
       // Qwen3NextMultiTokenPredictor (vLLM qwen3_next_mtp.py): fc 2h → h, two pre-norms, decoder layers, norm.
       numMtpModules: f.int('mtp_num_hidden_layers', {
-        fallback: f.int('num_nextn_predict_layers', { fallback: 0 }),
+        fallback: f.int('num_nextn_predict_layers', { fallback: mtpDefault }),
         max: MAX.layers,
       }),
     };
   };
 }
 
-export const qwen3Next = qwenHybrid(true, 'fused');
-export const qwen35 = qwenHybrid(false, 'split');
-export const qwen35Moe = qwenHybrid(true, 'split');
+export const qwen3Next = qwenHybrid(true, 'fused', 1);
+export const qwen35 = qwenHybrid(false, 'split', 0);
+export const qwen35Moe = qwenHybrid(true, 'split', 0);
