@@ -24,6 +24,8 @@ export const stackFileSchema = z
         interleaved: z.boolean(),
         /** ZeRO stages as strings ("0"–"3"): the catalog holds no bare numbers. */
         zeroStages: z.array(z.enum(['0', '1', '2', '3'])).min(1),
+        /** ZeRO-2 (sharded gradients) with pipeline parallelism: FSDP2's SHARD_GRAD_OP does, DeepSpeed's and Megatron's do not. */
+        zero2WithPipeline: z.boolean(),
         zero3WithPipeline: z.boolean(),
         /** Experts at ETP 1 with attention at TP > 1, EP over TP·DP·CP; cited on its own. */
         expertTensorFolding: z

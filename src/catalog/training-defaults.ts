@@ -4,7 +4,7 @@
  */
 
 import type { EnergyAssumptions } from '../core/energy/energy.js';
-import { inputError } from '../core/errors.js';
+import { formatPath, inputError } from '../core/errors.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import type { TrendRates } from '../core/trends/trends.js';
 import { lognormalFromInterval } from '../core/uncertainty/distributions.js';
@@ -58,16 +58,18 @@ export const PRICE_WINDOW_DAYS = 365;
  * wins over this year's, and one premium listing, e.g. a serverless per-second rate, does not set the
  * price alone); else an assumption price (DeepSeek's $2 for H800). The basis names provider and date.
  */
-export function defaultPrice(gpu: Accelerator, override: number | undefined): PriceChoice {
+export function defaultPrice(
+  gpu: Accelerator,
+  override: number | undefined,
+  path: readonly (string | number)[] = ['--price-per-gpu-hour'],
+): PriceChoice {
   if (override !== undefined) return { usdPerGpuHour: override, basis: '--price-per-gpu-hour' };
-  const choice =
-    currentPrice(gpu.rentalPrices.filter((p) => p.commitment === 'on-demand')) ??
-    currentPrice(gpu.rentalPrices);
+  const choice = defaultRentalPrice(gpu);
   if (!choice) {
     return inputError(
       'missing_field',
-      ['--price-per-gpu-hour'],
-      `the catalog has no rental price for ${gpu.id}; pass --price-per-gpu-hour`,
+      path,
+      `the catalog has no rental price for ${gpu.id}; give ${formatPath(path)}`,
     );
   }
   return {
@@ -79,6 +81,14 @@ export function defaultPrice(gpu: Accelerator, override: number | undefined): Pr
 type DatedPrice = Accelerator['rentalPrices'][number];
 
 /** The cheapest of `prices` dated within PRICE_WINDOW_DAYS of the newest (ties: the newer), or undefined. */
+/**
+ * The rental price a run is billed at by default (and `llmecon gpus` lists): the lowest current on-demand
+ * price (within PRICE_WINDOW_DAYS of the newest), else the lowest current price of any commitment.
+ */
+export const defaultRentalPrice = (gpu: Accelerator): DatedPrice | undefined =>
+  currentPrice(gpu.rentalPrices.filter((p) => p.commitment === 'on-demand')) ??
+  currentPrice(gpu.rentalPrices);
+
 function currentPrice(prices: readonly DatedPrice[]): DatedPrice | undefined {
   if (prices.length === 0) return undefined;
   const day = (p: DatedPrice) => Date.parse(p.asOf) / 86_400_000;

@@ -122,6 +122,14 @@ describe('llmecon levers', () => {
     expect((await run(['levers', rl, '--levers', levers, '--phase', '7'])).stderr).toBe(
       'error: --phase: the scenario has phases 0–1, not 7',
     );
+    // A GPU the catalog has no price for: the lever's own field names it, not a flag levers does not take.
+    expect(
+      await run(['levers', scenario, '--levers', file('a10.yaml', '- {lever: gpu, gpu: a10}\n')]),
+    ).toMatchObject({
+      code: 2,
+      stderr:
+        'error: levers[0].usdPerGpuHour: the catalog has no rental price for a10; give levers[0].usdPerGpuHour',
+    });
   });
 
   it('--memory-fit p90 searches every step to fit at the stack’s band and says so; a serving study or a stack without a band is refused', async () => {

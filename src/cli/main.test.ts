@@ -94,6 +94,11 @@ describe('CLI bad input: exact message, exit code 2', () => {
       'error: --ep: expert parallelism needs a mixture-of-experts model; Meta Llama 3 8B is dense',
     ],
     [
+      'EP on a dense model, dp 1: the one issue, not a second about dp × cp',
+      ['memory', 'llama-3-8b', '--ep', '2'],
+      'error: --ep: expert parallelism needs a mixture-of-experts model; Meta Llama 3 8B is dense',
+    ],
+    [
       'EP not dividing experts',
       ['memory', 'mixtral-8x7b', '--ep', '3', '--dp', '3'],
       'error: --ep: expert parallelism 3 must divide the 8 experts',

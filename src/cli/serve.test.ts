@@ -370,7 +370,7 @@ describe('llmecon serve', () => {
       'no price for a GPU',
       ['--model', 'llama-3-8b', '--gpu', 'mi355x', ...base],
       2,
-      /the catalog has no rental price for mi355x; pass --price-per-gpu-hour/,
+      /the catalog has no rental price for mi355x; give --price-per-gpu-hour/,
     ],
   ];
   for (const [name, args, code, message] of failures) {

@@ -259,7 +259,7 @@ export function stateFor(
   checkpoint: CheckpointFormat | null = null,
 ): LeverState {
   const gpu = findGpu(b.gpu, 'baseline.gpu');
-  const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour).usdPerGpuHour;
+  const usdPerGpuHour = defaultPrice(gpu, b.usdPerGpuHour, ['baseline', 'usdPerGpuHour']).usdPerGpuHour;
   const common = {
     modelId: id,
     spec,

@@ -3,6 +3,7 @@ import { STACKS_FILES } from '../../catalog/data.js';
 import type { SourcedValue } from '../../catalog/schema.js';
 import { sourcedValues } from '../../catalog/sourced-values.js';
 import { findStack } from '../../catalog/stacks.js';
+import { defaultRentalPrice } from '../../catalog/training-defaults.js';
 import { formatPercent } from '../../core/format.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
@@ -12,15 +13,6 @@ import { formatBytes, formatCount, table, toJson } from '../format.js';
 import { lossBytesText } from '../memory-breakdown.js';
 
 const show = (v: SourcedValue | undefined) => (v ? `${v.value} ${v.unit}` : '—');
-
-function cheapestOnDemand(
-  prices: readonly { commitment: string; usdPerGpuHour: number; provider: string; asOf: string }[],
-) {
-  const onDemand = prices.filter((p) => p.commitment === 'on-demand');
-  return onDemand.length === 0
-    ? null
-    : onDemand.reduce((a, b) => (b.usdPerGpuHour < a.usdPerGpuHour ? b : a));
-}
 
 /** `llmecon gpus [id]`: the catalog table, or one GPU with every value's source. */
 export function gpusCommand(id: string | undefined, options: { json?: boolean }): string {
@@ -63,7 +55,7 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
     );
   }
   const rows = gpus.map((g) => {
-    const price = cheapestOnDemand(g.rentalPrices);
+    const price = defaultRentalPrice(g);
     return [
       g.id,
       show(g.file.peakFlops.bf16),
@@ -85,7 +77,7 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
         'bandwidth',
         'scale-up (bidir.)',
         'TDP',
-        'lowest on-demand price in catalog',
+        'default price (lowest current on-demand)',
       ],
       rows,
     ),

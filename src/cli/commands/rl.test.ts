@@ -145,6 +145,15 @@ describe('llmecon rl', () => {
         [...short, '--rollout-tp', '8'],
         '--rollout-tp: tensor parallelism 8 must divide the 28 attention heads',
       ],
+      // The policy update's batch is the step's N·G sequences: named by the flags that set it.
+      [
+        ['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--gpus', '6'],
+        "--prompts: the step's batch of 1024 sequences (--prompts × --samples-per-prompt) splits over at most 2",
+      ],
+      [
+        [...base.slice(0, -4), '--prompts', '1', '--samples-per-prompt', '1'],
+        "dp divides the step's batch of 1 sequences (--prompts × --samples-per-prompt)",
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
@@ -221,5 +230,14 @@ describe('llmecon rl', () => {
     const megatron = await runCli([...line, '--stack', 'megatron', '--memory-fit', 'p10']);
     expect(megatron.code).toBe(2);
     expect(megatron.stderr).toMatch(/^error: --memory-fit: the megatron stack has no P10–P90 memory band/);
+  }, 60_000);
+
+  it('fewer sequences than rollout replicas: the first replicas generate them, the rest idle', async () => {
+    const one = [...base.slice(0, -4), '--prompts', '1', '--samples-per-prompt', '1', '--stack', 'megatron'];
+    const r = await runCli([...one, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.phasesSeconds.generation).toBeGreaterThan(0);
+    expect((await runCli(one)).stdout).toMatch(/rollout \(\d+ × TP\d+, 1 sequence each/);
   }, 60_000);
 });

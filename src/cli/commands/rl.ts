@@ -187,7 +187,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
         ['phase', 'seconds', 'share'],
         [
           [
-            `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica} sequences each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
+            `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica} sequence${g.sequencesPerReplica === 1 ? '' : 's'} each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
             seconds(g.seconds),
             rolloutShare(g.seconds),
           ],

@@ -9,6 +9,15 @@ describe('train honours every fixed flag', () => {
     expect(r.stderr).toMatch(/counts that work nearby: .*\b1024\b/);
     expect(r.stderr).toContain('or a global batch of 1000 sequences, which 1000 GPUs split');
   });
+  it('a count that a data-parallel-only stack cannot split names its limits and what works (exit 2)', async () => {
+    const r = await runCli('finetune --model llama-3-8b --gpu h100 --gpus 12 --tokens 20M');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '(tp 1: Hugging Face Trainer / TRL / PEFT runs no tensor parallelism, pp 1, dp divides the global batch 16)',
+    );
+    expect(r.stderr).toContain('give a GPU count that divides the global batch of 16');
+    expect(r.stderr).toContain('or a global batch of 24 sequences');
+  });
   it('--precision fp8 on a stack without an FP8 recipe exits 2 naming the flag; hf runs it through Accelerate', async () => {
     const r = await runCli('train --model llama-3-8b --gpu h100 --gpus 8 --precision fp8 --stack unsloth');
     expect(r.code).toBe(2);

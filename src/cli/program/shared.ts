@@ -92,7 +92,7 @@ export const BF16_GRAD_BUFFERS_HELP =
 export const MODEL_HELP = 'catalog id, config.json (or Mistral params.json) or llmecon spec';
 export const GPU_HELP = 'accelerator (see llmecon gpus)';
 export const PRICE_HELP =
-  'rental price, at least $0.01 per GPU-hour (default: lowest on-demand price in the catalog)';
+  "rental price, at least $0.01 per GPU-hour (default: the lowest current on-demand price in the catalog, listings within a year of the GPU's newest, as llmecon gpus lists it)";
 /** Owned hardware (price-flags.ts), with the bounds their messages state (src/core/domain.ts). */
 export const LIFE_YEARS_HELP =
   'with --purchase-price-per-gpu: depreciation life, 0.1–50 years (default 5, Epoch AI)';

@@ -224,9 +224,11 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
     doesNotFit(
       `${spec.name} does not fit for generation on ${o.gpus} × ${cluster.gpu.id}${o.tensorParallel === undefined ? '' : ` at TP${o.tensorParallel} (--rollout-tp)`} under ${o.engine.name} with room for one ${o.promptTokens + o.maxResponseTokens}-token sequence`,
     );
+  // Replica i's slice of the sequences, the first replicas taking the rounded-up shares (fewer sequences
+  // than replicas leave the last ones idle; the first, simulated first, is always busy).
   const requestsOf = (replicas: number, i: number): SimRequest[] => {
-    const from = Math.floor((i * lengths.length) / replicas);
-    const to = Math.floor(((i + 1) * lengths.length) / replicas);
+    const from = Math.ceil((i * lengths.length) / replicas);
+    const to = Math.ceil(((i + 1) * lengths.length) / replicas);
     const out: SimRequest[] = [];
     for (let k = from; k < to; k += 1)
       out.push({ arrivalSeconds: 0, inputTokens: o.promptTokens, outputTokens: lengths[k]! });

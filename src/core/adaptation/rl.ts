@@ -29,6 +29,7 @@ import type { StackProfile } from '../training/stack.js';
 import { lognormalFromMeanAndQuantile, maxLognormalQuantileOverMean } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
 import { type FinetuneMethod, type FinetuneOptions, type FinetunePlan, planFinetune } from './finetune.js';
+import { asStepBatch } from './rl-batch-issue.js';
 import { type RolloutTime, rolloutTime } from './rl-rollout.js';
 import { type RlPlacement, type WeightSync, weightSyncSeconds } from './rl-weight-sync.js';
 
@@ -322,7 +323,7 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
   // and NeMo-RL's dynamic batching run them).
   const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
   const sft = (model: ModelSpec, method: FinetuneMethod) =>
-    planFinetune(model, cluster, {
+    asStepBatch(planFinetune, model, cluster, {
       method,
       rank: o.rank,
       targets: o.targets,

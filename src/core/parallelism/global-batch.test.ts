@@ -48,5 +48,10 @@ describe('globalBatchForTokens', () => {
       /^global batch 1024 sequences \(4\.19M tokens, \+4\.9%\): 4\.00M tokens at 4096 is 976\.6 sequences, which 2048 GPUs split over at most 1 data-parallel rank;/,
     );
     expect(globalBatchNote(4 * 2 ** 20, 4096, 2048, 1024)).toBeNull();
+    // Under one sequence, even one that rounds to it: a step trains one whole sequence, and says so.
+    expect(globalBatchNote(1.5, 4096, 8, 1)).toBe(
+      'global batch 1 sequence (4.10K tokens): 1.50 tokens at 4096 is 0.00037 of a sequence, and a step trains at least one',
+    );
+    expect(globalBatchNote(3000, 4096, 8, 1)).toMatch(/is 0\.73 of a sequence/);
   });
 });

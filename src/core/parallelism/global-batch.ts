@@ -78,7 +78,10 @@ export function globalBatchNote(
   sequences: number,
 ): string | null {
   const asked = tokens / seqLen;
-  if (sequences === Math.max(1, Math.round(asked))) return null;
+  // Under one sequence: a step trains at least one whole sequence.
+  if (asked < 1)
+    return `global batch 1 sequence (${formatCount(seqLen)} tokens): ${formatCount(tokens)} tokens at ${seqLen} is ${asked.toPrecision(2)} of a sequence, and a step trains at least one`;
+  if (sequences === Math.round(asked)) return null;
   const change = ((sequences / asked - 1) * 100).toFixed(1);
   const ranks = greatestCommonDivisor(Math.max(1, Math.round(asked)), gpus);
   return `global batch ${sequences} sequences (${formatCount(sequences * seqLen)} tokens, ${Number(change) >= 0 ? '+' : ''}${change}%): ${formatCount(tokens)} tokens at ${seqLen} is ${asked.toFixed(1)} sequences, which ${gpus} GPUs split over at most ${ranks} data-parallel rank${ranks === 1 ? '' : 's'}; ${sequences} is the batch within ±${BATCH_TOKENS_TOLERANCE * 100}% that splits over the most (global batch = micro-batch × dp × accumulation steps)`;

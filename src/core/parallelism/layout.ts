@@ -319,7 +319,8 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
     }
     const etp = expertTensorParallelOf(layout);
     const folded = layout.tensorParallel * layout.dataParallel * layout.contextParallel;
-    if (folded % (layout.expertParallel * etp) !== 0) {
+    // A dense model has no experts to place: the one issue above says so.
+    if (spec.moe && folded % (layout.expertParallel * etp) !== 0) {
       add(
         'expertParallel',
         etp === layout.tensorParallel

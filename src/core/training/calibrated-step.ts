@@ -81,16 +81,24 @@ export function calibratedStep(step: StepTime, calibration: CalibrationParameter
   // A plain loop: the layout search calibrates every layout that fits (hundreds of thousands for MoE).
   const scaled = { ...step.breakdown } as Record<keyof StepTime['breakdown'], number>;
   for (const key in scaled) scaled[key as keyof StepTime['breakdown']] *= k;
-  // The bubble's share of each extra stays with its kind of work: the breakdown still sums to the step.
+  // The per-pass extras count the critical path's slots (microbatches plus the bubble's share, step-time.ts
+  // calibrationTerms): the microbatches' share stays with its kind of work, the bubble's with the bubble, so
+  // every term stays ≥ 0 (a factor under 1 shrinks each by at most its own time) and they sum to the step.
+  const passes = step.microbatches * (step.microbatchForwardSeconds + step.microbatchBackwardSeconds);
+  const inPasses = passes > 0 ? passes / (passes + step.breakdown.pipelineBubbleSeconds) : 1;
+  const expertGemmExtra = expertExtra * terms.expertGemmSeconds;
+  const expertCommExtra = expertExtra * terms.expertCommSeconds;
   const breakdown: StepTime['breakdown'] = {
     ...scaled,
     ...((terms.hostOptimizerSeconds ?? 0) > 0 && { optimizerSeconds: step.breakdown.optimizerSeconds }),
     ...((hostOffload > 0 || terms.activationCopy) && {
       hostTransferSeconds: step.breakdown.hostTransferSeconds + actMoved,
     }),
-    attentionSeconds: scaled.attentionSeconds + attentionExtra,
-    gemmSeconds: scaled.gemmSeconds + expertExtra * terms.expertGemmSeconds,
-    expertParallelCommSeconds: scaled.expertParallelCommSeconds + expertExtra * terms.expertCommSeconds,
+    attentionSeconds: scaled.attentionSeconds + inPasses * attentionExtra,
+    gemmSeconds: scaled.gemmSeconds + inPasses * expertGemmExtra,
+    expertParallelCommSeconds: scaled.expertParallelCommSeconds + inPasses * expertCommExtra,
+    pipelineBubbleSeconds:
+      scaled.pipelineBubbleSeconds + (1 - inPasses) * (attentionExtra + expertGemmExtra + expertCommExtra),
     hostOverheadSeconds: scaled.hostOverheadSeconds + host,
   };
   return {

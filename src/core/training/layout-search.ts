@@ -56,11 +56,7 @@ export interface SearchOptions extends TrainingOptions {
   readonly stack?: StackProfile;
   /** The stack's calibration on the GPU family: every layout is timed and ranked as the stack runs it. */
   readonly calibration?: CalibrationParameters | null;
-  /**
-   * What a layout's predicted peak is multiplied by before it is held against capacity, without and
-   * with pipeline parallelism (a memory band's P10 or P90 multiplier: `--memory-fit`); default 1, the
-   * estimate itself.
-   */
+  /** The predicted peak's multiplier against capacity, without and with PP (`--memory-fit` P10 or P90); default 1. */
   readonly memoryFit?: { readonly single: number; readonly pipeline: number };
   /**
    * Where given, the stack's partial recomputation (layout.ts PartialRecompute) is searched too where a layout
@@ -265,6 +261,9 @@ function enumerate(
   // What the stack can split (catalog/stacks/): an unsupported dimension stays 1.
   const can = options.stack?.parallelism;
   const only1 = (supported: boolean | undefined, all: number[]) => (supported === false ? [1] : all);
+  // The ZeRO stages the stack runs under pipeline parallelism (ZeRO-3 only where it says so).
+  const pipelines = (zero: number) =>
+    zero < 2 || (zero === 2 ? can?.zero2WithPipeline !== false : can?.zero3WithPipeline === true);
   // Offload runs on the ZeRO stages that shard what it moves (memory/offload.ts), and only when asked.
   const minZero = options.offload ? OFFLOAD_MIN_ZERO_STAGE[options.offload.mode] : 0;
   const zeroStages = ((can?.zeroStages ?? [0, 1, 2, 3]) as readonly (0 | 1 | 2 | 3)[]).filter(
@@ -340,7 +339,7 @@ function enumerate(
                 if (schedule === 'dualpipe' && pp % 2 !== 0) continue; // DUALPIPE_NEEDS_EVEN_PP (layout.ts)
                 for (const [ri, recompute] of recomputeModes.entries()) {
                   for (const zero of pick(c.zeroStage, zeroStages)) {
-                    if (zero === 3 && pp > 1 && !can?.zero3WithPipeline) continue;
+                    if (pp > 1 && !pipelines(zero)) continue;
                     const layout: ParallelLayout = {
                       tensorParallel: tp,
                       pipelineParallel: pp,

@@ -11,7 +11,6 @@ import {
   stackLossKernelFor,
   trainingMemory,
 } from '../memory/training-memory.js';
-import { queryHeadCounts } from '../model/kv-cache.js';
 import { labelledMixerKinds } from '../model/layer-mix.js';
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -37,6 +36,7 @@ import {
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
+import { noSplitReason } from './no-split.js';
 import { type ActivationOffloadHint, activationOffloadHint, hintFit } from './offload-hint.js';
 import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
 import { type RecomputeHint, recomputeHint } from './recompute-hint.js';
@@ -254,14 +254,12 @@ export function planTraining(
       // With no count to name, a batch that splits is the advice (below).
       const countHelps = nearby.length > 0 || !batchRuns;
       if (countHelps && (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus))) {
-        const why =
-          search.layoutsEvaluated === 0
-            ? `${options.gpus} GPUs have no valid split into tp × pp × dp × cp for ${spec.name} (tp divides the ${queryHeadCounts(spec).join(' and ')} heads, pp ≤ ${spec.numLayers} layers, dp divides the global batch ${options.globalBatchSize}${spec.moe ? `, ep divides the ${spec.moe.numExperts} experts and dp × cp` : ''}${Object.keys(definedOnly(c)).length > 0 ? ', with the fixed flags' : ''})`
-            : `none of the splits of ${options.gpus} GPUs fits in memory, though fewer GPUs do: the count's factors leave no good split`;
+        const fixed = Object.keys(definedOnly(c)).length > 0;
+        const { why, advice } = noSplitReason(spec, options, stack, fixed, search.layoutsEvaluated === 0);
         throw new InputError({
           code: 'infeasible',
           path: ['--gpus'],
-          message: `${why}; ${nearby.length > 0 ? `counts that work nearby: ${nearby.join(', ')}` : options.diagnoseGpuCount ? 'no nearby count works either' : 'try a count with more factors of 2'}${batchRuns ? `; or a global batch of ${split.nearby} sequences, which ${options.gpus} GPUs split` : ''}`,
+          message: `${why}; ${nearby.length > 0 ? `counts that work nearby: ${nearby.join(', ')}` : options.diagnoseGpuCount ? 'no nearby count works either' : advice}${batchRuns ? `; or a global batch of ${split.nearby} sequences, which ${options.gpus} GPUs split` : ''}`,
         });
       }
     }

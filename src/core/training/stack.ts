@@ -39,6 +39,12 @@ export interface StackParallelism {
   readonly sequence: boolean;
   readonly interleaved: boolean;
   readonly zeroStages: readonly (0 | 1 | 2 | 3)[];
+  /**
+   * Sharded gradients (ZeRO-2) combined with pipeline parallelism (torchtitan: FSDP2 + PP). DeepSpeed's
+   * PipelineEngine asserts ZeRO < 2; Megatron pipelines under its distributed optimizer (ZeRO-1: the main-grad
+   * buffer whole on every rank), its gradient sharding being Megatron-FSDP's, which it does not pipeline.
+   */
+  readonly zero2WithPipeline: boolean;
   /** ZeRO-3/FSDP combined with pipeline parallelism (torchtitan: FSDP2 + PP). */
   readonly zero3WithPipeline: boolean;
   /** Routed experts without tensor parallelism (ETP 1) while attention runs TP: EP spans the TP ranks. */
@@ -273,6 +279,8 @@ export function stackLayoutIssues(stack: StackProfile, layout: Partial<ParallelL
     add('zeroStage', `ZeRO-${layout.zeroStage} (it runs ${p.zeroStages.map((z) => `ZeRO-${z}`).join(', ')})`);
   if (!p.zero3WithPipeline && layout.zeroStage === 3 && (layout.pipelineParallel ?? 1) > 1)
     add('zeroStage', 'ZeRO-3/FSDP with pipeline parallelism; use ZeRO-1 with pp > 1');
+  if (!p.zero2WithPipeline && layout.zeroStage === 2 && (layout.pipelineParallel ?? 1) > 1)
+    add('zeroStage', 'ZeRO-2 (sharded gradients) with pipeline parallelism; use ZeRO-1 with pp > 1');
   return issues;
 }
 

@@ -12,7 +12,11 @@ export const gpu: LeverKind<'gpu'> = {
   },
   apply(s, lever, i) {
     const gpu = findGpu(lever.gpu, `levers[${i}].gpu`);
-    const usdPerGpuHour = defaultPrice(gpu, lever.usdPerGpuHour).usdPerGpuHour;
+    const usdPerGpuHour = defaultPrice(gpu, lever.usdPerGpuHour, [
+      'levers',
+      i,
+      'usdPerGpuHour',
+    ]).usdPerGpuHour;
     const state: LeverState =
       s.kind !== 'serve'
         ? {
