@@ -3,7 +3,8 @@
  * 25,600, 160 heads, seq 2,048, batch 3,072) on 3,072 A100-80GB completes in ≤ 1 s on one core; a
  * hybrid MoE's search (Mamba-2 + attention + MoE, EP searched, ~210,000 layouts) in ≤ 3 s; `train`'s plan
  * with its hints (activation offload, block recomputation) for Llama 3.1 405B on 1,024 H100 in ≤ 2 s;
- * searching partial recomputation as well costs at most twice the search without it.
+ * searching partial recomputation as well costs at most twice the search without it; a plan whose chosen layout
+ * would most likely run out of memory, searched again at its memory band's P90, at most twice the plan without.
  * Run with `npm run bench`; figures are recorded in bench/README.md.
  */
 import { bench, describe } from 'vitest';
@@ -15,6 +16,7 @@ import { paramCount } from '../src/core/model/param-count.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 import { searchLayouts } from '../src/core/training/layout-search.js';
 import { planTraining } from '../src/core/training/plan.js';
+import { likelyFitLevels } from '../src/validation/memory-fit.js';
 import { hfFixture } from '../test/hf-fixtures.js';
 
 const megatron1T = specFromInput({
@@ -90,6 +92,28 @@ describe('train plan with its hints', () => {
       offloadHintHost: hostFor('h100-sxm')!,
       recomputeHint: true,
     });
+  });
+});
+
+describe('train plan whose chosen layout would most likely run out of memory', () => {
+  // Llama 3.1 8B on 64 H100 with two pipeline stages on torchtitan: the fastest layout holds 78.5 of
+  // 79.6 GiB, its memory band's P10 over; the plan searches again at the band's P90 (plan.ts likelyFitLevels).
+  // Goal: the likely-fit search at most doubles the plan's time.
+  const llama8b = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
+  const options = {
+    gpus: 64,
+    seqLen: 4096,
+    globalBatchSize: 1024,
+    precision: 'bf16' as const,
+    optimizer: 'adamw' as const,
+    constraints: { pipelineParallel: 2 },
+    stack: findStack('torchtitan'),
+  };
+  bench('without the likely-fit check', () => {
+    planTraining(llama8b, h100, options);
+  });
+  bench('with it (a second search at the P90)', () => {
+    planTraining(llama8b, h100, { ...options, likelyFitLevels: likelyFitLevels('torchtitan') });
   });
 });
 

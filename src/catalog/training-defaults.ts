@@ -80,7 +80,6 @@ export function defaultPrice(
 
 type DatedPrice = Accelerator['rentalPrices'][number];
 
-/** The cheapest of `prices` dated within PRICE_WINDOW_DAYS of the newest (ties: the newer), or undefined. */
 /**
  * The rental price a run is billed at by default (and `llmecon gpus` lists): the lowest current on-demand
  * price (within PRICE_WINDOW_DAYS of the newest), else the lowest current price of any commitment.
@@ -89,6 +88,7 @@ export const defaultRentalPrice = (gpu: Accelerator): DatedPrice | undefined =>
   currentPrice(gpu.rentalPrices.filter((p) => p.commitment === 'on-demand')) ??
   currentPrice(gpu.rentalPrices);
 
+/** The cheapest of `prices` dated within PRICE_WINDOW_DAYS of the newest (ties: the newer), or undefined. */
 function currentPrice(prices: readonly DatedPrice[]): DatedPrice | undefined {
   if (prices.length === 0) return undefined;
   const day = (p: DatedPrice) => Date.parse(p.asOf) / 86_400_000;

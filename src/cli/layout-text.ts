@@ -10,9 +10,10 @@ import {
   recomputeWords,
 } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
+import type { LikelyFit } from '../core/training/likely-fit.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import { partialRecomputeSpan } from '../core/training/partial-recompute-choice.js';
-import type { LayoutDoesNotFitError, LikelyFit } from '../core/training/plan.js';
+import type { LayoutDoesNotFitError } from '../core/training/plan.js';
 import type { RecomputeHint } from '../core/training/recompute-hint.js';
 import { formatBytes, table, toJson } from './format.js';
 import type { RecomputeFlags } from './layout-flags.js';
@@ -166,19 +167,22 @@ export function recomputeHintLines(hint: RecomputeHint | null, stepSeconds: numb
   ];
 }
 
-/** The layout that fits at the memory band's P10 where the chosen one would most likely run out of memory (JSON). */
+/** Where the chosen layout would most likely run out of memory: the fastest that fits at the memory band's P90 (JSON). */
 export const likelyFitJson = (fit: LikelyFit | null) =>
-  fit && { memoryFitAt: 'p10', best: fit.best && summary(fit.best) };
+  fit && { memoryFitAt: 'p90', best: fit.best && summary(fit.best), fixedFlags: fit.fixedFlags };
 
-/** The same in words: the layout and what it costs in step time, or that none fits at P10. */
+/** The same in words: the layout, its P90 and what it costs in step time, or that none fits there. */
 export function likelyFitLines(fit: LikelyFit | null, stepSeconds: number): string[] {
   if (!fit) return [];
   if (!fit.best)
     return [
-      'at the memory band P10 no layout fits (--memory-fit p10): use more GPUs or a GPU with more memory',
+      `at the memory band's P90 (--memory-fit p90) no layout${fit.fixedFlags ? ' with the fixed flags' : ''} fits: ${fit.fixedFlags ? 'drop some of them, or ' : ''}use more GPUs or a GPU with more memory`,
     ];
-  const s = fit.best.step.stepSeconds;
+  const b = fit.best;
+  const p90 =
+    b.memoryPerGpuBytes * (b.layout.pipelineParallel > 1 ? fit.memoryFit.pipeline : fit.memoryFit.single);
+  const s = b.step.stepSeconds;
   return [
-    `likely to fit (its memory band P10 within the GPU): ${layoutText(fit.best.layout)} at ${formatBytes(fit.best.memoryPerGpuBytes)}/GPU: ${s.toFixed(3)} s a step (${s >= stepSeconds ? '+' : ''}${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%); --memory-fit p10 plans with it`,
+    `fits at its memory band's P90 (nine in ten measured peaks would): ${layoutText(b.layout)} at ${formatBytes(b.memoryPerGpuBytes)}/GPU (P90 ${formatBytes(p90)}): ${s.toFixed(3)} s a step (${s >= stepSeconds ? '+' : ''}${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%); --memory-fit p90 plans with it`,
   ];
 }

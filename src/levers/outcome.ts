@@ -93,6 +93,16 @@ const trainingLayoutWords = (l: ParallelLayout, schedule: boolean, offload?: str
     offload,
   });
 
+/** Every degree of a layout in words (a hinted layout beside the chosen one may differ in any of them). */
+const fullLayoutWords = (l: ParallelLayout) =>
+  [
+    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}`,
+    ...(l.expertParallel > 1 ? [`ep ${l.expertParallel}`] : []),
+    ...(l.contextParallel > 1 ? [`cp ${l.contextParallel}`] : []),
+    ...(l.virtualStages > 1 ? [`vpp ${l.virtualStages}`] : []),
+    `mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`,
+  ].join(' · ');
+
 /** What would beat the chosen layout's recomputation (the plan's hints), each with the step and memory it would take. */
 function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
   const at = (e: {
@@ -112,7 +122,8 @@ function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
     },
     offloadActivations: o && { layers: o.layers, ...at(o.best) },
     likelyFit: likely && {
-      best: likely.best && { layout: trainingLayoutWords(likely.best.layout, true), ...at(likely.best) },
+      best: likely.best && { layout: fullLayoutWords(likely.best.layout), ...at(likely.best) },
+      fixedFlags: likely.fixedFlags,
     },
   };
 }

@@ -176,9 +176,13 @@ export interface TrainingHints {
   readonly offloadActivations: (HintedStep & { readonly layers: number }) | null;
   /**
    * Where the chosen layout's memory P10 exceeds the GPU (it would most likely run out of memory): the
-   * fastest layout within it, in words (`best` null where none fits), as `llmecon train`'s `likelyFit`.
+   * fastest layout that fits at the band's P90, in words (`best` null where none fits), as `llmecon train`'s
+   * `likelyFit`.
    */
-  readonly likelyFit: { readonly best: (HintedStep & { readonly layout: string }) | null } | null;
+  readonly likelyFit: {
+    readonly best: (HintedStep & { readonly layout: string }) | null;
+    readonly fixedFlags: boolean;
+  } | null;
 }
 
 /** What the engine says about a state. */

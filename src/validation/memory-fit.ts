@@ -9,6 +9,7 @@ import { hostFor } from '../catalog/hosts.js';
 import type { FinetuneMemoryFit } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { SearchOptions } from '../core/training/layout-search.js';
+import type { LikelyFitLevels } from '../core/training/likely-fit.js';
 import { HINT_MEMORY_MARGIN } from '../core/training/offload-hint.js';
 import { stackMemoryBand } from './memory-cases.js';
 
@@ -28,24 +29,29 @@ export function hintMemoryFit(stackId: string): NonNullable<SearchOptions['memor
 }
 
 /**
- * The P10 multipliers a training run's chosen layout is checked against (planTraining likelyFitCheck):
- * the stack's measured-peak band per regime, never below the estimate; none for a stack without peaks.
+ * The band levels of planTraining's likely fit: a chosen layout whose memory P10 exceeds the GPU is
+ * checked, and the layouts searched at the P90, the stack's measured-peak band per regime, never below
+ * the estimate; none for a stack without peaks.
  */
-export function likelyFitCheck(stackId: string): SearchOptions['memoryFit'] | undefined {
-  return stackMemoryBand(stackId).cases > 0 ? memoryFitMultipliers('p10', stackId, false, []) : undefined;
+export function likelyFitLevels(stackId: string): LikelyFitLevels | undefined {
+  if (stackMemoryBand(stackId).cases === 0) return undefined;
+  return {
+    check: memoryFitMultipliers('p10', stackId, false, [])!,
+    searchAt: memoryFitMultipliers('p90', stackId, false, [])!,
+  };
 }
 
 /**
  * The plan options under which `planTraining` says `llmecon train`'s hints (the CLI and the web app's Train
  * view alike): activation offload on the GPU's host, where the catalog has one, and partial recomputation,
- * each fitted as {@link hintMemoryFit} says, and the layout that fits at the memory band's P10 where the
- * chosen one would most likely run out of memory ({@link likelyFitCheck}).
+ * each fitted as {@link hintMemoryFit} says, and the layout that fits at the memory band's P90 where the
+ * chosen one would most likely run out of memory ({@link likelyFitLevels}).
  */
 export const trainingHintOptions = (gpuId: string, stackId: string) => ({
   offloadHintHost: hostFor(gpuId) ?? undefined,
   recomputeHint: true,
   hintMemoryFit: hintMemoryFit(stackId),
-  likelyFitCheck: likelyFitCheck(stackId),
+  likelyFitLevels: likelyFitLevels(stackId),
 });
 export type MemoryFitLevel = (typeof MEMORY_FIT_LEVELS)[number];
 

@@ -299,20 +299,27 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.close();
   }, 300_000);
 
-  it('Train: where even the memory band P10 of the chosen layout exceeds the GPU, the layout that fits there, as the CLI names it', async () => {
+  it('Train: where even the memory band P10 of the chosen layout exceeds the GPU, the layout that fits at the P90, as the CLI names it', async () => {
     const { page, problems } = await open();
     await page.locator('#train-result').waitFor({ timeout: 60_000 });
-    await page.locator('#train-model').selectOption('llama-3.1-8b');
+    await page.locator('#train-model').selectOption('llama-3.1-405b');
     await page.locator('#train-stack').selectOption('torchtitan');
-    await changeField(page.locator('#train-pp'), '2');
-    const cli = await cliJson(`${TRAIN} --model llama-3.1-8b --stack torchtitan --pp 2`);
+    await changeField(page.locator('#train-gpus'), '512');
+    await changeField(page.locator('#train-seq'), '8192');
+    await changeField(page.locator('#train-tp'), '8');
+    await changeField(page.locator('#train-pp'), '8');
+    const run = `${TRAIN.replace('--gpus 64', '--gpus 512').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b --stack torchtitan --tp 8 --pp 8`;
+    const cli = await cliJson(run);
     expect(cli.memoryFit).toBe('p10-over');
     await expectTrainFigures(page, cli);
     const likely = page.locator('#train-likely-fit');
     await expect
       .poll(() => likely.getAttribute('data-step-seconds'), { timeout: 120_000 })
       .toBe(String(cli.likelyFit.best.stepSeconds));
-    expect(await likely.textContent()).toContain(`pp 2 · dp ${cli.likelyFit.best.layout.dp}`);
+    const l = cli.likelyFit.best.layout;
+    expect(await likely.textContent()).toContain(
+      `tp 8 · pp 8 · dp ${l.dp} · cp ${l.cp} · mb ${l.microBatch}`,
+    );
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

@@ -77,7 +77,7 @@ export function gpusCommand(id: string | undefined, options: { json?: boolean })
         'bandwidth',
         'scale-up (bidir.)',
         'TDP',
-        'default price (lowest current on-demand)',
+        'default price (lowest current on-demand, else any)',
       ],
       rows,
     ),

@@ -68,11 +68,13 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const precision = precisionFlag(o.precision, hw.gpu, method);
   // --memory-fit: the policy update's layouts fit at the stack's band for its kind of run, as `finetune`'s.
   const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
+  const promptsPerStep = positiveInteger(o.prompts, '--prompts', 64);
+  const samplesPerPrompt = positiveInteger(o.samplesPerPrompt, '--samples-per-prompt', 16);
   let run: ReturnType<typeof planRlRun>;
   try {
     run = planRlRun(spec, hw, {
-      promptsPerStep: positiveInteger(o.prompts, '--prompts', 64),
-      samplesPerPrompt: positiveInteger(o.samplesPerPrompt, '--samples-per-prompt', 16),
+      promptsPerStep,
+      samplesPerPrompt,
       promptTokens: positiveInteger(o.promptTokens, '--prompt-tokens', 512),
       responseTokens: positiveInteger(o.responseTokens, '--response-tokens', 4096),
       responseTokensP99: optionalInt(o.responseP99, '--response-p99'),
@@ -187,7 +189,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
         ['phase', 'seconds', 'share'],
         [
           [
-            `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica} sequence${g.sequencesPerReplica === 1 ? '' : 's'} each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
+            `rollout (${g.replicas} × TP${g.tensorParallel}${g.expertParallel > 1 ? `·EP${g.expertParallel}` : ''}, ${g.sequencesPerReplica * g.replicas > promptsPerStep * samplesPerPrompt ? 'up to ' : ''}${g.sequencesPerReplica} sequence${g.sequencesPerReplica === 1 ? '' : 's'} each, KV ${formatCount(g.kvCapacityTokens)} tokens${g.preemptions > 0 ? `, ${g.preemptions} preemptions` : ''}${g.simulatedReplicas < g.replicas ? `; slowest of ${g.simulatedReplicas} simulated` : ''})`,
             seconds(g.seconds),
             rolloutShare(g.seconds),
           ],

@@ -15,10 +15,9 @@ export function asStepBatch<A extends unknown[], T>(plan: (...args: A) => T, ...
       error.issues.map((issue) => ({
         ...issue,
         path: formatPath(issue.path) === 'globalBatchSize' ? ['--prompts'] : issue.path,
-        message: issue.message.replace(
-          /the global batch(?: of)? ([\d,]+)(?: sequences)?/g,
-          "the step's batch of $1 sequences (--prompts × --samples-per-prompt)",
-        ),
+        message: /\bglobal batch\b/.test(issue.message)
+          ? `${issue.message.replace(/\b(the |a )?global batch\b/g, (_, article?: string) => `${article === 'a ' ? 'a' : 'the'} step's batch`)} (a step's batch: --prompts × --samples-per-prompt sequences)`
+          : issue.message,
       })),
     );
   }

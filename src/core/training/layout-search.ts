@@ -75,7 +75,7 @@ export interface EvaluatedLayout {
 }
 
 export interface SearchResult {
-  /** Fastest layout at the requested GPU count (of equal steps, the least memory), or null when none fits. */
+  /** Fastest layout at the requested GPU count, or null when none fits. */
   readonly best: EvaluatedLayout | null;
   readonly top: readonly EvaluatedLayout[];
   /** Fastest layout per GPU count that is not beaten by a smaller count (time vs GPUs). */
@@ -119,7 +119,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
         return;
       }
       feasible += 1;
-      if (!bestHere || ranksBefore(entry, bestHere)) bestHere = entry;
+      if (!bestHere || entry.step.stepSeconds < bestHere.step.stepSeconds) bestHere = entry;
       if (!cheapest || gpuSecondsPerToken(entry) < gpuSecondsPerToken(cheapest)) cheapest = entry;
       if (gpus !== options.gpus) return;
       keepTop(top, entry, topN);
@@ -192,15 +192,10 @@ export function firstFittingLayout(
 const timePerToken = (e: EvaluatedLayout) => e.step.stepSeconds / e.step.tokensPerStep;
 const gpuSecondsPerToken = (e: EvaluatedLayout) => (e.step.stepSeconds * e.gpus) / e.step.tokensPerStep;
 
-/** Faster first; of two layouts that step exactly as fast, the one holding less memory per GPU. */
-const ranksBefore = (a: EvaluatedLayout, b: EvaluatedLayout) =>
-  a.step.stepSeconds < b.step.stepSeconds ||
-  (a.step.stepSeconds === b.step.stepSeconds && a.memoryPerGpuBytes < b.memoryPerGpuBytes);
-
 function keepTop(top: EvaluatedLayout[], entry: EvaluatedLayout, n: number): void {
-  if (top.length === n && !ranksBefore(entry, top[n - 1]!)) return;
+  if (top.length === n && entry.step.stepSeconds >= top[n - 1]!.step.stepSeconds) return;
   let i = top.length;
-  while (i > 0 && ranksBefore(entry, top[i - 1]!)) i -= 1;
+  while (i > 0 && top[i - 1]!.step.stepSeconds > entry.step.stepSeconds) i -= 1;
   top.splice(i, 0, entry);
   if (top.length > n) top.pop();
 }

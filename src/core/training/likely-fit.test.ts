@@ -1,6 +1,6 @@
 /**
- * The search's tie-break (of equal steps, the least memory) and the plan's likely fit: where the chosen
- * layout's memory band P10 exceeds the GPU, the fastest layout that fits there (plan.ts likelyFitCheck).
+ * The plan's likely fit: where the chosen layout's memory band P10 exceeds the GPU (it would most likely
+ * run out of memory), the fastest layout that fits at the band's P90 (plan.ts likelyFitLevels).
  */
 import { describe, expect, it } from 'vitest';
 import { findCluster, findModel } from '../../catalog/catalog.js';
@@ -11,7 +11,6 @@ import { planTraining, type TrainingPlanOptions } from './plan.js';
 const llama405b = modelSpecFrom(findModel('llama-3.1-405b').config, 'llama-3.1-405b');
 const cluster = findCluster('dgx-h100');
 const capacity = cluster.gpu.memoryBytes;
-// torchtitan's FSDP over dp × cp: ZeRO-1 and ZeRO-2 step alike under PP, ZeRO-2 holding less.
 const options: TrainingPlanOptions = {
   gpus: 512,
   seqLen: 8192,
@@ -22,52 +21,47 @@ const options: TrainingPlanOptions = {
   stack: findStack('torchtitan'),
 };
 const plan = planTraining(llama405b, cluster, options);
-
-describe('the layout search ranks by step time, then memory', () => {
-  it('of layouts that step exactly as fast, the one holding less memory ranks first', () => {
-    const top = plan.search.top;
-    expect(top.length).toBeGreaterThan(1);
-    for (let i = 1; i < top.length; i += 1) {
-      const [a, b] = [top[i - 1]!, top[i]!];
-      expect(a.step.stepSeconds).toBeLessThanOrEqual(b.step.stepSeconds);
-      if (a.step.stepSeconds === b.step.stepSeconds)
-        expect(a.memoryPerGpuBytes).toBeLessThanOrEqual(b.memoryPerGpuBytes);
-    }
-    // This layout has such a tie (ZeRO-1 keeps the full gradients), and the best is its lighter side.
-    const tied = top.filter((e) => e.step.stepSeconds === plan.chosen.step.stepSeconds);
-    expect(new Set(tied.map((e) => e.memoryPerGpuBytes)).size).toBeGreaterThan(1);
-    expect(plan.chosen.memoryPerGpuBytes).toBe(Math.min(...tied.map((e) => e.memoryPerGpuBytes)));
-  });
+// Band multipliers under which the chosen layout's P10 no longer fits; its P90 a little higher.
+const over = (1.02 * capacity) / plan.chosen.memoryPerGpuBytes;
+const levels = (check: number, searchAt: number) => ({
+  check: { single: 1, pipeline: check },
+  searchAt: { single: 1, pipeline: searchAt },
 });
 
 describe('the likely fit: where even the memory band P10 exceeds the GPU', () => {
-  // A P10 multiplier under which the chosen layout no longer fits.
-  const over = (1.02 * capacity) / plan.chosen.memoryPerGpuBytes;
-  it('names the fastest layout that fits at the P10, never faster than the chosen one', () => {
-    const check = { single: 1, pipeline: over };
-    const p = planTraining(llama405b, cluster, { ...options, likelyFitCheck: check });
+  it('names the fastest layout that fits at the P90, never faster than the chosen one, as --memory-fit p90 plans it', () => {
+    const p = planTraining(llama405b, cluster, { ...options, likelyFitLevels: levels(over, 1.1 * over) });
     expect(p.chosen.memoryPerGpuBytes).toBe(plan.chosen.memoryPerGpuBytes);
-    expect(p.likelyFit?.memoryFit).toEqual(check);
+    expect(p.likelyFit?.memoryFit).toEqual({ single: 1, pipeline: 1.1 * over });
     const best = p.likelyFit!.best!;
-    expect(best.memoryPerGpuBytes * over).toBeLessThanOrEqual(capacity);
+    expect(best.memoryPerGpuBytes * 1.1 * over).toBeLessThanOrEqual(capacity);
     expect(best.step.stepSeconds).toBeGreaterThanOrEqual(p.chosen.step.stepSeconds);
-    // The same as asking the search to fit at that level (`--memory-fit p10`).
-    const asked = planTraining(llama405b, cluster, { ...options, memoryFit: check });
-    expect(best.layout).toEqual(asked.chosen.layout);
-    // Asked to fit at a level already: nothing more to say.
-    expect(
-      planTraining(llama405b, cluster, { ...options, memoryFit: check, likelyFitCheck: check }).likelyFit,
-    ).toBeNull();
-  });
-  it('says none fits where no layout does at that level; nothing where the chosen layout fits at it', () => {
-    const none = planTraining(llama405b, cluster, {
+    const asked = planTraining(llama405b, cluster, {
       ...options,
-      likelyFitCheck: { single: 1, pipeline: 20 },
+      memoryFit: { single: 1, pipeline: 1.1 * over },
     });
-    expect(none.likelyFit).toEqual({ memoryFit: { single: 1, pipeline: 20 }, best: null });
+    expect(best.layout).toEqual(asked.chosen.layout);
+    expect(p.likelyFit!.fixedFlags).toBe(true);
+    // Asked to fit at a level already: nothing more to say.
+    const fitted = planTraining(llama405b, cluster, {
+      ...options,
+      memoryFit: { single: 1, pipeline: over },
+      likelyFitLevels: levels(over, over),
+    });
+    expect(fitted.likelyFit).toBeNull();
+  });
+  it('says none fits where no layout does at that level, and whether flags were fixed; nothing where the P10 fits', () => {
+    const none = planTraining(llama405b, cluster, { ...options, likelyFitLevels: levels(over, 20) });
+    expect(none.likelyFit).toEqual({ memoryFit: { single: 1, pipeline: 20 }, best: null, fixedFlags: true });
+    const free = planTraining(llama405b, cluster, {
+      ...options,
+      constraints: {},
+      likelyFitLevels: { check: { single: 20, pipeline: 20 }, searchAt: { single: 40, pipeline: 40 } },
+    });
+    expect(free.likelyFit?.fixedFlags).toBe(false);
+    expect(free.likelyFit?.best).toBeNull();
     expect(
-      planTraining(llama405b, cluster, { ...options, likelyFitCheck: { single: 1, pipeline: 1 } }).likelyFit,
+      planTraining(llama405b, cluster, { ...options, likelyFitLevels: levels(1, 2) }).likelyFit,
     ).toBeNull();
-    expect(plan.likelyFit).toBeNull();
   });
 });

@@ -36,6 +36,7 @@ import {
   type SearchResult,
   searchLayouts,
 } from './layout-search.js';
+import { type LikelyFit, type LikelyFitLevels, likelyFitOf } from './likely-fit.js';
 import { noSplitReason } from './no-split.js';
 import { type ActivationOffloadHint, activationOffloadHint, hintFit } from './offload-hint.js';
 import { activationOffloadIssues, offloadIssues } from './offload-issues.js';
@@ -79,19 +80,11 @@ export interface TrainingPlanOptions extends TrainingOptions {
    */
   readonly hintMemoryFit?: SearchOptions['memoryFit'];
   /**
-   * The stack's measured-peak P10 multipliers (validation/memory-fit.ts likelyFitCheck). Where the run
-   * fits at the estimate (no `memoryFit`) and the chosen layout's P10 exceeds the GPU (it would most
-   * likely run out of memory), the plan also searches at them for the fastest layout that fits there.
+   * The stack's measured-peak band multipliers (validation/memory-fit.ts likelyFitLevels). Where the run
+   * fits at the estimate (no `memoryFit`) and the chosen layout's memory times `check` (P10) exceeds the
+   * GPU (it would most likely run out of memory), the plan also searches at `searchAt` (P90).
    */
-  readonly likelyFitCheck?: SearchOptions['memoryFit'];
-}
-
-/** The fastest layout that fits at the stack's memory band P10, where the chosen one does not. */
-export interface LikelyFit {
-  /** The multipliers it was searched at (P10, never below the estimate). */
-  readonly memoryFit: NonNullable<SearchOptions['memoryFit']>;
-  /** Null: no layout fits there. */
-  readonly best: EvaluatedLayout | null;
+  readonly likelyFitLevels?: LikelyFitLevels;
 }
 
 export interface TrainingPlan {
@@ -241,6 +234,7 @@ export function planTraining(
     maxTensorParallel: options.constraints.tensorParallel,
   });
   const split = batchSplit(options);
+  const anyFixed = Object.keys(definedOnly(c)).length > 0;
   if (!search.best) {
     // The batch, not memory, is the problem where a batch nearby splits better and then runs (exit 2).
     const batchRuns =
@@ -254,8 +248,7 @@ export function planTraining(
       // With no count to name, a batch that splits is the advice (below).
       const countHelps = nearby.length > 0 || !batchRuns;
       if (countHelps && (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus))) {
-        const fixed = Object.keys(definedOnly(c)).length > 0;
-        const { why, advice } = noSplitReason(spec, options, stack, fixed, search.layoutsEvaluated === 0);
+        const { why, advice } = noSplitReason(spec, options, stack, anyFixed, search.layoutsEvaluated === 0);
         throw new InputError({
           code: 'infeasible',
           path: ['--gpus'],
@@ -334,16 +327,10 @@ export function planTraining(
     ? activationOffloadHint(spec, cluster, hintOptions, chosen, options.offloadHintHost)
     : null;
   const partialHint = options.recomputeHint ? recomputeHint(spec, cluster, hintOptions, chosen) : null;
-  // The chosen layout fits at the estimate but even its band's P10 exceeds the GPU: the layout that fits there.
-  const check = options.memoryFit ? undefined : options.likelyFitCheck;
-  const regime = chosen.layout.pipelineParallel > 1 ? 'pipeline' : 'single';
-  const likelyFit =
-    check && chosen.memoryPerGpuBytes * check[regime] > cluster.gpu.memoryBytes
-      ? {
-          memoryFit: check,
-          best: searchLayouts(spec, cluster, { ...stackOptions, calibration, memoryFit: check, top: 1 }).best,
-        }
-      : null;
+  const levels = options.memoryFit ? undefined : options.likelyFitLevels;
+  const likelyFit = levels
+    ? likelyFitOf(spec, cluster, { ...stackOptions, calibration }, chosen, levels, anyFixed)
+    : null;
   return {
     search,
     chosen,

@@ -139,13 +139,13 @@ function recomputeHintItem(d: NonNullable<Outcome['training']>) {
   return html`<li>Recomputing ${where} still fits this layout at ${formatBytes(r.memoryPerGpuBytes)}/GPU: ${fasterBy(r.stepSeconds, d.stepSeconds)}.</li>`;
 }
 
-/** Where the chosen layout would most likely run out of memory: the fastest layout within the band's P10. */
+/** Where the chosen layout would most likely run out of memory: the fastest layout that fits at the band's P90. */
 function likelyFitItem(likely: TrainingHints['likelyFit'] | undefined) {
   if (!likely) return nothing;
   if (!likely.best)
-    return html`<li id="train-likely-fit">Even at the memory band's P10 no layout fits: use more GPUs or a GPU with more memory.</li>`;
+    return html`<li id="train-likely-fit">At the memory band's P90 no layout${likely.fixedFlags ? ' with the fixed fields' : ''} fits: ${likely.fixedFlags ? 'free some of them, or ' : ''}use more GPUs or a GPU with more memory.</li>`;
   const b = likely.best;
-  return html`<li id="train-likely-fit" data-step-seconds=${String(b.stepSeconds)}>Likely to fit (its memory band's P10 within the GPU): ${b.layout} at ${formatBytes(b.memoryPerGpuBytes)}/GPU, ${b.stepSeconds.toFixed(2)} s a step; “Fit memory at” P10 plans with it.</li>`;
+  return html`<li id="train-likely-fit" data-step-seconds=${String(b.stepSeconds)}>Fits at its memory band's P90 (nine in ten measured peaks would): ${b.layout} at ${formatBytes(b.memoryPerGpuBytes)}/GPU, ${b.stepSeconds.toFixed(2)} s a step; “Fit memory at” P90 plans with it.</li>`;
 }
 
 /**
