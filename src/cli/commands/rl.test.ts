@@ -240,4 +240,10 @@ describe('llmecon rl', () => {
     expect(j.phasesSeconds.generation).toBeGreaterThan(0);
     expect((await runCli(one)).stdout).toMatch(/rollout \(\d+ × TP\d+, up to 1 sequence each/);
   }, 60_000);
+
+  it("a 10M-token context: by default responses are cut at the longest one simulation decodes, not the context's room", async () => {
+    const r = await runCli(['rl', '--model', 'llama-4-scout', '--gpu', 'h200', '--gpus', '64', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).generation.longestResponseTokens).toBeLessThanOrEqual(2_000_000);
+  }, 60_000);
 });

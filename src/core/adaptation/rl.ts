@@ -15,9 +15,10 @@
  * the batch; and the engine cannot turn out batches faster than it does with the next one queued.
  */
 import { energyKWh as energyKWhOf, energyNote, operationalCo2Kg } from '../energy/energy.js';
-import { InputError } from '../errors.js';
+import { InputError, inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { type EngineProfile, GENERIC_ENGINE } from '../inference/engine.js';
+import { SIMULATION_LIMITS } from '../inference/simulator/limits.js';
 import type { OffloadOptions } from '../memory/offload.js';
 import type { TrainingPrecision } from '../memory/training-recipes.js';
 import type { TargetModule } from '../model/adapters.js';
@@ -150,9 +151,7 @@ function forwardSeconds(plan: FinetunePlan): number {
   return (stepSeconds * f) / (f + b);
 }
 
-const invalid = (flag: string, message: string): never => {
-  throw new InputError({ code: 'invalid_value', path: [flag], message });
-};
+const invalid = (flag: string, message: string): never => inputError('invalid_value', [flag], message);
 
 /** The response lengths of a step: fixed, or a lognormal of the stated mean and P99, cut at the maximum. */
 function responseLength(
@@ -162,7 +161,8 @@ function responseLength(
     'promptTokens' | 'responseTokens' | 'responseTokensP99' | 'responseP99OverMean' | 'maxResponseTokens'
   >,
 ) {
-  const room = spec.maxContextTokens - o.promptTokens;
+  // By default cut at the room the context leaves, or the longest response one simulation decodes.
+  const room = Math.min(spec.maxContextTokens - o.promptTokens, SIMULATION_LIMITS.steps);
   const p99 =
     o.responseTokensP99 ??
     (o.responseP99OverMean === undefined ? undefined : Math.round(o.responseP99OverMean * o.responseTokens));
