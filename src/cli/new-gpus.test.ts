@@ -245,6 +245,18 @@ describe('block-scaled datatypes', () => {
     }
     expect(formatSupportError('nvfp4', loadCatalog().gpus.get('h100-sxm')!)).not.toBeNull();
     expect(formatSupportError('nvfp4', loadCatalog().gpus.get('b300')!)).toBeNull();
+    // A KV cache is offered the KV formats (fp4 and int4 are weight formats), and memory --mode infer checks as serve does.
+    const a100 = loadCatalog().gpus.get('a100-80gb')!;
+    expect(formatSupportError('nvfp4', a100, 'kv')).toMatch(/; use fp8 or bf16$/);
+    expect(formatSupportError('nvfp4', a100)).toMatch(/; use fp4 \(MXFP4 weights .*\) or int4$/);
+  });
+  it('memory --mode infer refuses a block-scaled KV cache on a GPU without its tensor cores, as serve does', async () => {
+    const line = ['--model', 'llama-3-8b', '--gpu', 'a100-80gb', '--kv', 'nvfp4'];
+    const memory = await runCli(['memory', 'llama-3-8b', '--mode', 'infer', ...line.slice(2)]);
+    const serve = await runCli(['serve', ...line, '--input-tokens', '100', '--output-tokens', '10']);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toBe(serve.stderr);
+    expect(memory.stderr).toMatch(/^error: --kv: a100-80gb has no NVFP4 tensor cores .*; use fp8 or bf16/);
   });
 });
 

@@ -336,7 +336,7 @@ export function servingSetup(o: ServingFlags): ServingSetup {
       [kvFormat, '--kv'] as const,
       ...(drafter && drafter.kind !== 'mtp' ? [[drafter.weightFormat, '--draft-weights'] as const] : []),
     ]) {
-      const unsupported = formatSupportError(format, hw.gpu);
+      const unsupported = formatSupportError(format, hw.gpu, flag === '--kv' ? 'kv' : 'weights');
       if (unsupported !== null) inputError('infeasible', [flag], unsupported);
     }
     const energy = energyAssumptions(hw.gpu, hw.cluster, {

@@ -109,11 +109,12 @@ export function bytesPerElement(format: WeightFormat | KvFormat): number {
 export function formatSupportError(
   format: WeightFormat | KvFormat,
   gpu: { readonly id: string; readonly peakFlopsPerSecond: Readonly<Partial<Record<Datatype, number>>> },
+  role: 'weights' | 'kv' = 'weights',
 ): string | null {
   if (format !== 'nvfp4' && format !== 'mxfp4' && format !== 'mxfp8') return null;
   if (gpu.peakFlopsPerSecond[format] !== undefined) return null;
   const listed = (['nvfp4', 'mxfp4', 'mxfp8', 'fp8'] as const).filter(
     (d) => gpu.peakFlopsPerSecond[d] !== undefined,
   );
-  return `${gpu.id} has no ${format.toUpperCase()} tensor cores (its datasheet lists ${listed.length > 0 ? listed.join(', ') : 'none of nvfp4, mxfp4, mxfp8, fp8'}); use ${format === 'mxfp8' ? 'fp8' : 'fp4 (MXFP4 weights dequantised into BF16 GEMMs, W4A16) or int4'}`;
+  return `${gpu.id} has no ${format.toUpperCase()} tensor cores (its datasheet lists ${listed.length > 0 ? listed.join(', ') : 'none of nvfp4, mxfp4, mxfp8, fp8'}); use ${format === 'mxfp8' || role === 'kv' ? `fp8${role === 'kv' ? ' or bf16' : ''}` : 'fp4 (MXFP4 weights dequantised into BF16 GEMMs, W4A16) or int4'}`;
 }

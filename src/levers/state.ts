@@ -355,7 +355,7 @@ export function stateFor(
     [weights, 'weights'],
     [kv, 'kv'],
   ] as const) {
-    const unsupported = formatSupportError(format, gpu);
+    const unsupported = formatSupportError(format, gpu, field);
     if (unsupported !== null) inputError('infeasible', ['baseline', field], unsupported);
   }
   return {

@@ -64,7 +64,8 @@ export function scenarioCatalogIssues(s: Scenario): InputIssue[] {
       case 'serve':
         for (const field of ['weights', 'kv'] as const) {
           const format = phase[field];
-          const unsupported = gpu === null || format === undefined ? null : formatSupportError(format, gpu);
+          const unsupported =
+            gpu === null || format === undefined ? null : formatSupportError(format, gpu, field);
           if (unsupported !== null)
             issues.push({ code: 'infeasible', path: at(field), message: unsupported });
         }

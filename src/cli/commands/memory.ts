@@ -27,7 +27,7 @@ import {
   worldSize,
   ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
-import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
+import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { activationOffloadIssues, offloadIssues } from '../../core/training/offload-issues.js';
 import { foreignModulesWarning } from '../../core/training/plan.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
@@ -333,6 +333,13 @@ function infer(
   const weightFormat =
     o.weights === undefined ? served.weights : oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
   const kvFormat = o.kv === undefined ? served.kv : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
+  for (const [format, flag, role] of [
+    [weightFormat, '--weights', 'weights'],
+    [kvFormat, '--kv', 'kv'],
+  ] as const) {
+    const unsupported = gpu ? formatSupportError(format, gpu, role) : null;
+    if (unsupported !== null) inputError('infeasible', [flag], unsupported);
+  }
   const formats = formatsTaken(served, { weights: o.weights !== undefined, kv: o.kv !== undefined });
   const batchSize = positiveInteger(o.batch, '--batch', 1);
   // At the checkpoint's own format, stated or not, the modules it left unquantized keep theirs.
