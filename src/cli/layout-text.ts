@@ -10,7 +10,7 @@ import {
   recomputeWords,
 } from '../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../core/training/layout-search.js';
-import type { LikelyFit } from '../core/training/likely-fit.js';
+import { type LikelyFit, regimeMultiplier } from '../core/training/likely-fit.js';
 import type { ActivationOffloadHint } from '../core/training/offload-hint.js';
 import { partialRecomputeSpan } from '../core/training/partial-recompute-choice.js';
 import type { LayoutDoesNotFitError } from '../core/training/plan.js';
@@ -179,8 +179,7 @@ export function likelyFitLines(fit: LikelyFit | null, stepSeconds: number): stri
       `at the memory band's P90 (--memory-fit p90) no layout${fit.fixedFlags ? ' with the fixed flags' : ''} fits: ${fit.fixedFlags ? 'drop some of them, or ' : ''}use more GPUs or a GPU with more memory`,
     ];
   const b = fit.best;
-  const p90 =
-    b.memoryPerGpuBytes * (b.layout.pipelineParallel > 1 ? fit.memoryFit.pipeline : fit.memoryFit.single);
+  const p90 = b.memoryPerGpuBytes * regimeMultiplier(fit.memoryFit, b.layout);
   const s = b.step.stepSeconds;
   return [
     `fits at its memory band's P90 (nine in ten measured peaks would): ${layoutText(b.layout)} at ${formatBytes(b.memoryPerGpuBytes)}/GPU (P90 ${formatBytes(p90)}): ${s.toFixed(3)} s a step (${s >= stepSeconds ? '+' : ''}${((100 * (s - stepSeconds)) / stepSeconds).toFixed(0)}%); --memory-fit p90 plans with it`,

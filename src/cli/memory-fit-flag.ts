@@ -29,3 +29,7 @@ export function finetuneMemoryFitFlag(
   const memoryFit = finetuneMemoryFitMultipliers(level, stackId, ['--memory-fit']);
   return memoryFit ? { level, memoryFit } : { level };
 }
+
+/** The note beside a verdict when layouts were searched at a band level (empty at the estimate). */
+export const memoryFitAtNote = (level: MemoryFitLevel): string =>
+  level === 'estimate' ? '' : ` (layouts searched at the memory band's ${level.toUpperCase()}: --memory-fit)`;

@@ -81,18 +81,6 @@ function banded(
   };
 }
 
-/** A training layout in words: its parallel degrees, recomputation, pipeline schedule (pretraining) and offload. */
-const trainingLayoutWords = (l: ParallelLayout, schedule: boolean, offload?: string) =>
-  layoutWords({
-    tp: l.tensorParallel,
-    pp: l.pipelineParallel,
-    dp: l.dataParallel,
-    ep: l.expertParallel,
-    recompute: recomputeWords(l),
-    schedule: schedule ? l.schedule : undefined,
-    offload,
-  });
-
 /** Every degree of a layout in words (a hinted layout beside the chosen one may differ in any of them). */
 const fullLayoutWords = (l: ParallelLayout) =>
   [
@@ -185,7 +173,15 @@ function trainingOutcome(
             },
           }
         : {}),
-      detail: `${what}, ${trainingLayoutWords(l, s.kind === 'train', offload?.mode)}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
+      detail: `${what}, ${layoutWords({
+        tp: l.tensorParallel,
+        pp: l.pipelineParallel,
+        dp: l.dataParallel,
+        ep: l.expertParallel,
+        recompute: recomputeWords(l),
+        schedule: s.kind === 'train' ? l.schedule : undefined,
+        offload: offload?.mode,
+      })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
     },
     band,
     memoryRange(plan.chosen.memoryPerGpuBytes, memory),

@@ -25,7 +25,7 @@ import {
   layoutLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
-import { finetuneMemoryFitFlag } from '../memory-fit-flag.js';
+import { finetuneMemoryFitFlag, memoryFitAtNote } from '../memory-fit-flag.js';
 import { offloadFlag, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
 
@@ -284,7 +284,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       ),
       memoryBandLine(memoryBand),
       ...compiledLossLines(stack.memory),
-      `${fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}${memoryFitLevel === 'estimate' ? '' : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`}`,
+      `${fitVerdict(plan.chosen.memoryPerGpuBytes, range.memoryPerGpuBytes, hw.gpu)}${memoryFitAtNote(memoryFitLevel)}`,
       ...(options.offload && host ? [offloadLine({ offload: options.offload }, host)] : []),
     ].join('\n'),
     exitCode,

@@ -16,7 +16,7 @@ import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } 
 import { layoutJson, layoutText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
-import { finetuneMemoryFitFlag } from '../memory-fit-flag.js';
+import { finetuneMemoryFitFlag, memoryFitAtNote } from '../memory-fit-flag.js';
 import { offloadFlag } from '../offload-flag.js';
 import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
 
@@ -141,10 +141,6 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   // Its memory against the GPU with the stack's measured-peak band, as `finetune` bands it.
   const memoryBand = stackMemoryBand(stack.id, trainer.layout.pipelineParallel > 1, method !== 'full');
   const memoryPerGpuBytes = memoryRange(trainer.memoryPerGpuBytes, memoryBand);
-  const atBand =
-    memoryFitLevel === 'estimate'
-      ? ''
-      : ` (layouts searched at the memory band's ${memoryFitLevel.toUpperCase()}: --memory-fit)`;
   if (o.json)
     return {
       output: toJson({
@@ -181,7 +177,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     output: [
       `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
-      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu)}${atBand}`,
+      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu)}${memoryFitAtNote(memoryFitLevel)}`,
       ...memoryBand.outside.map((line) => `memory band: ${line}`),
       tail,
       '',

@@ -4,9 +4,14 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
+import type { ParallelLayout } from '../parallelism/layout.js';
 import { type EvaluatedLayout, type SearchOptions, searchLayouts } from './layout-search.js';
 
 type Multipliers = NonNullable<SearchOptions['memoryFit']>;
+
+/** A band multiplier for a layout's regime: with or without pipeline parallelism. */
+export const regimeMultiplier = (m: Multipliers, l: Pick<ParallelLayout, 'pipelineParallel'>): number =>
+  l.pipelineParallel > 1 ? m.pipeline : m.single;
 
 /** The band's multipliers per regime: `check` (P10) on the chosen layout, `searchAt` (P90) for the search. */
 export interface LikelyFitLevels {
@@ -32,8 +37,8 @@ export function likelyFitOf(
   levels: LikelyFitLevels,
   fixedFlags: boolean,
 ): LikelyFit | null {
-  const regime = chosen.layout.pipelineParallel > 1 ? 'pipeline' : 'single';
-  if (chosen.memoryPerGpuBytes * levels.check[regime] <= cluster.gpu.memoryBytes) return null;
+  if (chosen.memoryPerGpuBytes * regimeMultiplier(levels.check, chosen.layout) <= cluster.gpu.memoryBytes)
+    return null;
   const at = { ...search, memoryFit: levels.searchAt, top: 1, pareto: false };
   return { memoryFit: levels.searchAt, best: searchLayouts(spec, cluster, at).best, fixedFlags };
 }
