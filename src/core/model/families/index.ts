@@ -25,7 +25,7 @@ import { deepseek, deepseekV32, glm4MoeLite, glmMoeDsa } from './deepseek.js';
 import { deepseekV4 } from './deepseek-v4.js';
 import { jais2, nanochat } from './dense-2026.js';
 import { bloom, dbrx, mpt, opt } from './early-decoders.js';
-import { ernie45, ernie45Moe } from './ernie45.js';
+import { ernie45Moe } from './ernie45.js';
 import { ernie45MoeVl, ernie45VlMoe } from './ernie45-vl.js';
 import { exaoneMoe } from './exaone-moe.js';
 import { exaone45Wrapper } from './exaone45.js';
@@ -192,7 +192,7 @@ export const FAMILIES = {
   granite: llama,
   granitemoe: mixtral,
   granitemoeshared: graniteMoeShared,
-  ernie4_5: ernie45,
+  ernie4_5: ernie45Moe,
   hunyuan_v1_dense: hunyuanV1Dense,
   qwen2_vl: wrapped(familyOf, {
     textType: 'qwen2_vl_text',
