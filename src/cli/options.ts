@@ -7,7 +7,7 @@ import {
   type TrainingPrecision,
   trainingPrecisionError,
 } from '../core/memory/training-memory.js';
-import { beyondContextWarning } from '../core/model/context-limit.js';
+import { beyondContextWarning, defaultTrainingSeqLen } from '../core/model/context-limit.js';
 import { parseCount } from '../core/units.js';
 
 /** The flag's domain (src/core/domain.ts), with at least the lower bound the caller needs. */
@@ -82,10 +82,11 @@ export function sequenceLength(
   model: {
     readonly name: string;
     readonly maxContextTokens: number;
+    readonly learnedPositionEmbeddings?: number;
     readonly warnings?: readonly string[];
   },
   use: 'served' | 'trained' = 'trained',
-  fallback: number = Math.min(4096, model.maxContextTokens),
+  fallback: number = defaultTrainingSeqLen(model),
 ): { readonly tokens: number; readonly warnings: string[] } {
   const tokens = positiveInteger(text, flag, fallback);
   const warning = beyondContextWarning(model, flag, tokens, use);

@@ -55,7 +55,8 @@ export const trainingBaselineSchema = z
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
-    seqLen: seqTokens.default(4096),
+    /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`). */
+    seqLen: seqTokens.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),
@@ -106,7 +107,8 @@ export const finetuneBaselineSchema = z
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
-    seqLen: seqTokens.default(4096),
+    /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`). */
+    seqLen: seqTokens.optional(),
     /** Global batch in sequences. */
     globalBatch: sequences.default(64),
     usdPerGpuHour: price.optional(),

@@ -34,6 +34,7 @@ import {
   type ServedFormat,
   servedFormat,
 } from '../core/model/checkpoint-format.js';
+import { defaultTrainingSeqLen } from '../core/model/context-limit.js';
 import type { Drafter } from '../core/model/drafter.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -294,6 +295,8 @@ export function stateFor(
     mtpLayers: number | undefined,
     stack: StackId | undefined,
   ) => asTrainedBy(spec, mtpLayers, stackOptions(kind, stack).stack, ['baseline', 'mtpLayers']);
+  // The training length: as given, else 4,096 tokens or the model's context where shorter.
+  const seqLen = b.kind === 'serve' ? 0 : (b.seqLen ?? defaultTrainingSeqLen(spec));
   if (b.kind === 'train')
     return {
       ...common,
@@ -303,7 +306,7 @@ export function stateFor(
       gpus: b.gpus,
       precision: b.precision,
       optimizer: b.optimizer,
-      seqLen: b.seqLen,
+      seqLen,
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
@@ -333,8 +336,8 @@ export function stateFor(
       gpus: b.gpus,
       precision: b.precision,
       optimizer: b.optimizer,
-      seqLen: b.seqLen,
-      globalBatchTokens: b.globalBatch * b.seqLen,
+      seqLen,
+      globalBatchTokens: b.globalBatch * seqLen,
       globalBatchSize: b.globalBatch,
       dataset: { examples: b.examples, packing: b.packing, padding: b.padding, lengthP99: b.lengthP99 },
       goodput: loadCatalog().assumptions.goodput.value,

@@ -71,6 +71,41 @@ describe('scenario phase warnings', () => {
     ]);
     expect(at(4 * 2 ** 20)).toEqual([]);
   });
+  it('a pretraining phase without seqLen trains at 4,096 tokens or the context where shorter, as `llmecon train`', () => {
+    const phase = (model: string, extra = '') =>
+      prepareScenario(
+        parseScenario(
+          scenario(`kind: pretrain\ngpus: 8\ntokens: 100B${extra}`).replace(
+            'model: llama-3-8b',
+            `model: ${model}`,
+          ),
+        ),
+      ).phases[0] as unknown as { warnings: string[]; gpuHoursPerToken: number };
+    // GPT-2's 1,024 learned positions: the default is its context, no warning about a length nobody gave.
+    const gpt2 = phase('gpt2');
+    expect(gpt2.warnings).toEqual([]);
+    expect(gpt2.gpuHoursPerToken).toBe(phase('gpt2', '\nseqLen: 1024').gpuHoursPerToken);
+    expect(phase('llama-3-8b').gpuHoursPerToken).toBe(phase('llama-3-8b', '\nseqLen: 4096').gpuHoursPerToken);
+    // Past a learned position table RoPE scaling is no way out: the warning says what would be needed.
+    expect(phase('gpt2', '\nseqLen: 4096').warnings).toEqual([
+      "phases[0].seqLen (4096 tokens) exceeds GPT-2 (124M)'s max_position_embeddings of 1024, a learned position table with no row beyond it; trained only with the table grown to that length (its extra rows are not counted), quality beyond it is not modelled",
+    ]);
+  });
+  it('a pretraining phase of fewer tokens than one global batch is refused at its line, as `llmecon train` refuses it', () => {
+    const text = scenario('kind: pretrain\ngpus: 8\ntokens: 1000');
+    try {
+      prepareScenario(parseScenario(text));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).issues[0]).toMatchObject({
+        path: ['phases', 0, 'tokens'],
+        message: expect.stringMatching(
+          /^1000 tokens is less than one global batch \(1024 sequences of 4096 = 4194304 tokens\); lower globalBatchTokens or raise tokens$/,
+        ),
+      });
+    }
+  });
   it('a serving phase beyond the context is computed with its warning', () => {
     const p = prepareScenario(
       parseScenario(

@@ -3,17 +3,24 @@
  * how the model's config was read (a lookalike family, a structure approximated) and a training or
  * served length beyond the config's context, computed as given (core/model/context-limit.ts).
  */
-import { beyondContextWarning } from '../core/model/context-limit.js';
+import { beyondContextWarning, defaultTrainingSeqLen } from '../core/model/context-limit.js';
 import type { ModelSpec } from '../core/model/spec.js';
 
 /** The lengths of a phase (a scenario `Phase` is one). */
 type PhaseLengths =
-  | { readonly kind: 'pretrain' | 'finetune'; readonly seqLen: number }
+  | { readonly kind: 'pretrain' | 'finetune'; readonly seqLen?: number | undefined }
   | { readonly kind: 'serve'; readonly inputTokens: number; readonly outputTokens: number }
   | { readonly kind: 'rl' };
 
+/** A training phase's sequence length: as given, else as `llmecon train` picks it (4,096 or the context). */
+export const phaseSeqLen = (
+  spec: Pick<ModelSpec, 'maxContextTokens'>,
+  phase: { readonly seqLen?: number | undefined },
+): number => phase.seqLen ?? defaultTrainingSeqLen(spec);
+
 export function phaseWarnings(
-  spec: Pick<ModelSpec, 'name' | 'maxContextTokens' | 'warnings'>,
+  spec: Pick<ModelSpec, 'name' | 'maxContextTokens' | 'warnings'> &
+    Partial<Pick<ModelSpec, 'learnedPositionEmbeddings'>>,
   phase: PhaseLengths,
   index: number,
 ): string[] {
@@ -21,7 +28,7 @@ export function phaseWarnings(
   // An RL rollout beyond the context is refused (check.ts), as `llmecon rl` refuses it.
   const context =
     phase.kind === 'pretrain' || phase.kind === 'finetune'
-      ? beyondContextWarning(spec, `${at}.seqLen`, phase.seqLen, 'trained')
+      ? beyondContextWarning(spec, `${at}.seqLen`, phaseSeqLen(spec, phase), 'trained')
       : phase.kind === 'serve'
         ? beyondContextWarning(
             spec,

@@ -35,7 +35,7 @@ import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
 import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
-import { phaseWarnings } from './phase-warnings.js';
+import { phaseSeqLen, phaseWarnings } from './phase-warnings.js';
 import { prepareServePhase } from './prepare-serve.js';
 import type { Phase, Scenario } from './schema.js';
 
@@ -226,12 +226,20 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const runCost = { ...runCostAssumptions(hw, { usdPerGpuHour: 1, region: scenario.region }), energy };
     const family = hw.gpu.efficiency.family;
     if (phase.kind === 'pretrain') {
-      const seqLen = phase.seqLen;
+      const seqLen = phaseSeqLen(spec, phase);
       const stack = stackOptions('pretrain', phase.stack);
       const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const globalBatchSize = globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus);
       const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
       if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
+      // Less than one optimizer step is refused, as `llmecon train` refuses it (core/training/run-cost.ts).
+      const tokensPerStep = globalBatchSize * seqLen;
+      if (centralValue(phase.tokens) < tokensPerStep)
+        inputError(
+          'invalid_value',
+          ['phases', index, 'tokens'],
+          `${centralValue(phase.tokens)} tokens is less than one global batch (${globalBatchSize} sequences of ${seqLen} = ${tokensPerStep} tokens); lower globalBatchTokens or raise tokens`,
+        );
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
@@ -261,7 +269,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     if (phase.kind === 'finetune') {
       // A base format with full fine-tuning would do nothing: refused as the CLI refuses it.
       frozenBaseFor(phase.method, phase.baseFormat);
-      const seqLen = phase.seqLen;
+      const seqLen = phaseSeqLen(spec, phase);
       const tokens = centralValue(phase.tokens);
       const stack = stackOptions('finetune', phase.stack);
       const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);

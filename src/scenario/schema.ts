@@ -66,7 +66,8 @@ const pretrainSchema = z
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
-    seqLen: seqLen.default(4096),
+    /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`); phaseSeqLen. */
+    seqLen: seqLen.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),
@@ -115,7 +116,8 @@ const finetuneSchema = z
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),
     gpus,
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
-    seqLen: seqLen.default(4096),
+    /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`); phaseSeqLen. */
+    seqLen: seqLen.optional(),
     /** Sequences per optimizer step. */
     globalBatch: domainNumber(D.sequences).default(16),
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),

@@ -23,6 +23,7 @@ import {
   globalBatchIssue,
   layoutIssues,
   overlapsTensorParallel,
+  overlapWithoutSequenceParallel,
   type ParallelLayout,
   worldSize,
   ZERO3_WITH_PIPELINE,
@@ -207,13 +208,8 @@ function train(
   const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, [SWITCH_FLAGS.tpCommOverlap]);
   const bf16GradBuffers =
     bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers]).gradReduceInFp32 === false;
-  // Megatron-LM asserts sequence parallelism with --tp-comm-overlap: without it the flag would change nothing.
-  if (overlapTensorParallel && layout.tensorParallel > 1 && !layout.sequenceParallel)
-    inputError(
-      'invalid_value',
-      [SWITCH_FLAGS.tpCommOverlap],
-      'needs --sequence-parallel at TP > 1 (Megatron-LM overlaps only sequence-parallel collectives)',
-    );
+  const noOverlap = overlapWithoutSequenceParallel(overlapTensorParallel, layout);
+  if (noOverlap !== null) inputError('invalid_value', [SWITCH_FLAGS.tpCommOverlap], noOverlap);
   const memory = trainingMemory(spec, layout, {
     seqLen,
     globalBatchSize,

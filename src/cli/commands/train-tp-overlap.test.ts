@@ -27,6 +27,13 @@ describe('train --tp-comm-overlap: TP collectives pipelined with the GEMMs', () 
     const b = await runCliJson(`${one} --tp-comm-overlap`);
     expect(b.json.stepSeconds).toBe(a.json.stepSeconds);
   });
+  it('refused where sequence parallelism is fixed off and TP may exceed 1, as memory refuses it', async () => {
+    for (const tp of ['--tp 4', '']) {
+      const r = await runCli(`${base.replace('--tp 4 ', '')} ${tp} --no-sequence-parallel --tp-comm-overlap`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--tp-comm-overlap: needs --sequence-parallel at TP > 1');
+    }
+  });
   it('a stack without a modelled overlap refuses it, naming the flag and the stack that has it', async () => {
     const r = await runCli(`${base} --stack torchtitan --tp-comm-overlap`);
     expect(r.code).toBe(2);

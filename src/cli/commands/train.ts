@@ -11,7 +11,7 @@ import {
   globalBatchForTokens,
   globalBatchNote,
 } from '../../core/parallelism/global-batch.js';
-import { overlapsTensorParallel } from '../../core/parallelism/layout.js';
+import { overlapsTensorParallel, overlapWithoutSequenceParallel } from '../../core/parallelism/layout.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
@@ -148,6 +148,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...attentionOptions(o),
     ...offloadFlags(o, hw.gpu),
   };
+  const noOverlap = overlapWithoutSequenceParallel(training.overlapTensorParallel, constraints);
+  if (noOverlap !== null) inputError('invalid_value', [SWITCH_FLAGS.tpCommOverlap], noOverlap);
 
   const { level: memoryFitLevel, ...memoryFit } = memoryFitFlag(o.memoryFit, stack.id);
   let plan: ReturnType<typeof planTraining>;

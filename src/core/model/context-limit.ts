@@ -5,17 +5,25 @@
  */
 import type { ModelSpec } from './spec.js';
 
+/** The training sequence length when none is given: 4,096 tokens, or the model's context where shorter. */
+export const defaultTrainingSeqLen = (spec: Pick<ModelSpec, 'maxContextTokens'>): number =>
+  Math.min(4096, spec.maxContextTokens);
+
 /**
  * The warning for `tokens` of `what` on `spec` (null within its context); `what` is a flag or field
- * (`--seq-len`, `phases[0].seqLen`) or a sum (`input + output`).
+ * (`--seq-len`, `phases[0].seqLen`) or a sum (`input + output`). A learned position table (GPT-2's
+ * `n_positions`) has no row past its length, so RoPE scaling is no way past it there.
  */
 export function beyondContextWarning(
-  spec: Pick<ModelSpec, 'name' | 'maxContextTokens'>,
+  spec: Pick<ModelSpec, 'name' | 'maxContextTokens'> & { readonly learnedPositionEmbeddings?: number },
   what: string,
   tokens: number,
   use: 'served' | 'trained',
 ): string | null {
   if (tokens <= spec.maxContextTokens) return null;
   const verb = what.includes(' + ') ? 'exceed' : 'exceeds';
-  return `${what} (${tokens} tokens) ${verb} ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}; ${use} only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`;
+  const limit = `${what} (${tokens} tokens) ${verb} ${spec.name}'s max_position_embeddings of ${spec.maxContextTokens}`;
+  if ((spec.learnedPositionEmbeddings ?? 0) > 0)
+    return `${limit}, a learned position table with no row beyond it; ${use} only with the table grown to that length (its extra rows are not counted), quality beyond it is not modelled`;
+  return `${limit}; ${use} only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled`;
 }

@@ -126,6 +126,18 @@ export function recomputedLayerShare(numLayers: number, layout: RecomputedLayout
 export const overlapsTensorParallel = (on: boolean | undefined, layout: ParallelLayout): boolean =>
   on === true && layout.tensorParallel > 1 && layout.sequenceParallel;
 
+/**
+ * Why an overlap asked for (`on`) would change nothing: sequence parallelism fixed off where TP is not
+ * fixed at 1 (Megatron-LM asserts it with --tp-comm-overlap); null where the overlap can apply.
+ */
+export const overlapWithoutSequenceParallel = (
+  on: boolean,
+  fixed: { readonly tensorParallel?: number | undefined; readonly sequenceParallel?: boolean | undefined },
+): string | null =>
+  on && fixed.sequenceParallel === false && fixed.tensorParallel !== 1
+    ? 'needs --sequence-parallel at TP > 1 (Megatron-LM overlaps only sequence-parallel collectives)'
+    : null;
+
 /** Full recomputation may re-run only some layers (PartialRecomputeOptions; with other modes they are ignored). */
 export interface ParallelLayout extends PartialRecomputeOptions {
   readonly tensorParallel: number;

@@ -22,13 +22,13 @@ import { specFromHfConfig } from '../hf-config.js';
 import { kvCacheBytes } from '../kv-cache.js';
 import { paramCount } from '../param-count.js';
 import { cohere2 } from './classic.js';
-import { ernie45 } from './ernie45.js';
+import { ernie45Moe } from './ernie45.js';
 import { Fields } from './fields.js';
 import type { Family } from './readers.js';
 import { cohere2VisionWrapper, paddleOcrVlFamily } from './vlm-2025.js';
 
 const familyOf = (t: string): Family | undefined =>
-  t === 'cohere2' ? cohere2 : t === 'ernie4_5' ? ernie45 : undefined;
+  t === 'cohere2' ? cohere2 : t === 'ernie4_5' ? ernie45Moe : undefined;
 const readCommandA = (c: Cfg) =>
   cohere2VisionWrapper(familyOf)(new Fields(c, c.model_type), 'command-a-vision');
 const readPaddle = (c: Cfg) => paddleOcrVlFamily(familyOf)(new Fields(c, c.model_type), 'paddleocr-vl');
