@@ -12,7 +12,7 @@ import {
   runServingCase,
   servingCases,
 } from '../validation/serving-cases.js';
-import { servingBand } from './bands.js';
+import { oneSidedBandStatement, servingBand } from './bands.js';
 import { engineCalibration, engineForGpu, findEngine, MIN_MOE_ROWS } from './engines.js';
 
 describe('serving bands from calibration residuals', () => {
@@ -64,7 +64,10 @@ describe('serving bands from calibration residuals', () => {
       const k = engineCalibration(findEngine(id), 'h200');
       expect(k?.scope).toBe('family');
       expect(k!.fit.heldOutRows?.value).toBeGreaterThanOrEqual(5);
-      expect(servingBand('h200', id).outside).toEqual([]);
+      // Nothing extrapolated; only the one-sided statement where the band leaves the estimate out (SGLang's today).
+      expect(servingBand('h200', id).outside.filter((o) => !o.includes('lies outside its own band'))).toEqual(
+        [],
+      );
       expect(servingBand('h200', id).basis).toMatch(
         new RegExp(`^${id} × hopper leave-one-out residuals \\(${rows} rows\\) and \\d+ held-out rows`),
       );
@@ -138,6 +141,20 @@ describe('serving bands from calibration residuals', () => {
       15,
     );
     expect(servingBand('h200', 'trt-llm', { ...scale, moe: true }).outside).toEqual([]);
+  });
+  it('a band that leaves its own estimate out (P10 and P90 on one side) says so; one that holds it does not', () => {
+    expect(oneSidedBandStatement(0.9, 1.1, 'x')).toBeNull();
+    expect(oneSidedBandStatement(1.02, 1.39, 'sglang × hopper')).toBe(
+      "sglang × hopper's rows ran slower than predicted at P10 and P90 alike (times × 1.02–1.39): this estimate is optimistic and lies outside its own band; plan on the band",
+    );
+    expect(oneSidedBandStatement(0.7, 0.95, 'x')).toMatch(/ran faster .* pessimistic/);
+    // Every engine × GPU the catalog bands: the statement exactly where the band excludes the estimate.
+    for (const engine of ['trt-llm', 'vllm', 'sglang'])
+      for (const gpu of ['a100-80gb', 'h100-sxm', 'h200', 'h20', 'b200', 'gb200', 'mi300x', 'l40s']) {
+        const b = servingBand(gpu, engine);
+        const said = b.outside.some((o) => o.includes('lies outside its own band'));
+        expect(said, `${engine} on ${gpu}`).toBe(b.low > 1 || b.high < 1);
+      }
   });
   it('TensorRT-LLM keeps its own fit per family', () => {
     expect(engineCalibration(findEngine('trt-llm'), 'h200')?.scope).toBe('family');

@@ -27,6 +27,17 @@ export interface CalibrationBand {
 }
 
 /**
+ * Where a band leaves its own estimate out — its P10 and P90 multipliers on one side of 1, the fit's
+ * rows (left out, and held out) having run slower, or faster, than predicted at both — said plainly:
+ * the estimate is then biased, and the band is the better guide. Null where the band holds it.
+ */
+export function oneSidedBandStatement(low: number, high: number, fit: string): string | null {
+  if (low <= 1 && high >= 1) return null;
+  const slower = low > 1;
+  return `${fit}'s rows ran ${slower ? 'slower' : 'faster'} than predicted at P10 and P90 alike (times × ${low.toFixed(2)}–${high.toFixed(2)}): this estimate is ${slower ? 'optimistic' : 'pessimistic'} and lies outside its own band; plan on the band`;
+}
+
+/**
  * A training plan's band (planTraining's `band`) for `stack` on `family` GPUs; `family` is the
  * calibration's (`*` for a stack calibrated over every family), so estimates on it share a key.
  */
@@ -163,6 +174,12 @@ export function servingBand(
     'row',
   );
   if (band.statement) outside.push(band.statement);
+  const oneSided = oneSidedBandStatement(
+    band.low,
+    band.high,
+    k.scope === 'family' ? `${engine.id} × ${family}` : `${engine.id} pooled over ${over}`,
+  );
+  if (oneSided) outside.push(oneSided);
   return {
     low: band.low,
     high: band.high,
