@@ -3,11 +3,12 @@
  * llmecon spec (JSON or YAML). The only place the CLI reads model files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { findModel } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
 import { decodeConfigBytes, MAX_CONFIG_CHARS, parseConfigJson } from '../core/model/config-text.js';
+import { isJsonObject } from '../core/model/families/fields.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 
@@ -21,6 +22,40 @@ export interface LoadedModel {
 
 function looksLikePath(ref: string): boolean {
   return /[/\\]/.test(ref) || /\.(json|ya?ml)$/i.test(ref) || existsSync(ref);
+}
+
+/** A config file's text, sized before it is read: a multi-gigabyte file is refused without loading it. */
+function readConfigText(path: string, field: string): string {
+  // UTF-16 takes 2 bytes a character.
+  const bytes = statSync(path).size;
+  if (bytes > 2 * MAX_CONFIG_CHARS) {
+    inputError(
+      'invalid_value',
+      [field],
+      `'${path}' is too large: ${bytes.toLocaleString('en-US')} bytes (a model config or spec is under 1 MB; the limit is 64 MB of text)`,
+    );
+  }
+  // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
+  return decodeConfigBytes(readFileSync(path));
+}
+
+/**
+ * A TensorRT Model Optimizer export states its quantization in `hf_quant_config.json` beside a
+ * config.json without `quantization_config` (vLLM reads it there as quant_method modelopt): read as if
+ * the config held it, so weights and KV are costed in the formats the checkpoint stores.
+ */
+function withModelOptQuantization(parsed: unknown, ref: string, field: string): unknown {
+  const sibling = join(dirname(ref), 'hf_quant_config.json');
+  if (!isJsonObject(parsed) || parsed.quantization_config != null || !existsSync(sibling)) return parsed;
+  const quant = parseConfigJson(readConfigText(sibling, field), sibling);
+  const q = isJsonObject(quant) ? quant.quantization : undefined;
+  if (!isJsonObject(q))
+    inputError(
+      'invalid_value',
+      [field],
+      `'${sibling}' has no 'quantization' object (a ModelOpt export writes one)`,
+    );
+  return { ...parsed, quantization_config: { quant_method: 'modelopt', ...q } };
 }
 
 /** `field`: the flag the reference came from, named in errors (`model` for --model). */
@@ -43,17 +78,7 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
       );
     return loadModel(config, field);
   }
-  // Sized before it is read: a multi-gigabyte file is refused without loading it (UTF-16 takes 2 bytes a character).
-  const bytes = statSync(ref).size;
-  if (bytes > 2 * MAX_CONFIG_CHARS) {
-    inputError(
-      'invalid_value',
-      [field],
-      `'${ref}' is too large: ${bytes.toLocaleString('en-US')} bytes (a model config or spec is under 1 MB; the limit is 64 MB of text)`,
-    );
-  }
-  // UTF-8 with or without a BOM, or UTF-16 (see config-text.ts).
-  const text = decodeConfigBytes(readFileSync(ref));
+  const text = readConfigText(ref, field);
   let parsed: unknown;
   if (/\.ya?ml$/i.test(ref)) {
     try {
@@ -68,7 +93,7 @@ export function loadModel(ref: string, field = 'model'): LoadedModel {
       );
     }
   } else {
-    parsed = parseConfigJson(text, ref);
+    parsed = withModelOptQuantization(parseConfigJson(text, ref), ref, field);
   }
   const name = ref
     .split(/[/\\]/)

@@ -65,10 +65,11 @@ export function kvCommand(
   const capped = [
     compressed
       ? `every layer's window capped at ${spec.slidingWindow} tokens, ${spec.layers.filter((l) => l.compressRatio !== undefined).length} layers adding one entry per compressed window (per token: the entries' growth)`
-      : kv.slidingLayers > 0
+      : // A window no shorter than the context caps nothing (Phi-4-mini's 262,144 over a 131,072 context).
+        kv.slidingLayers > 0 && (spec.slidingWindow ?? 0) < context
         ? `${kv.slidingLayers} of ${spec.numLayers} layers capped at a ${spec.slidingWindow}-token window`
         : '',
-    kv.chunkedLayers > 0
+    kv.chunkedLayers > 0 && (spec.chunkedAttentionTokens ?? 0) < context
       ? `${kv.chunkedLayers} of ${spec.numLayers} layers capped at a ${spec.chunkedAttentionTokens}-token chunk`
       : '',
   ].filter(Boolean);

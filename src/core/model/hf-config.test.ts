@@ -228,6 +228,33 @@ describe('specFromHfConfig: per-type layouts', () => {
       ).issues[0]?.path,
     ).toEqual(['text_config', 'num_hidden_layers']);
   });
+  it("an mlx-lm config's quantization block is said not loaded by the GPU engines, the weights costed as asked", () => {
+    const mlx = { ...base, model_type: 'llama', quantization: { bits: 4, group_size: 64 } };
+    const spec = specFromHfConfig(mlx, 'mlx');
+    expect(spec.warnings).toEqual([
+      "the config's 'quantization' (4 bits, group 64) is mlx-lm's format (Apple MLX), which vLLM, SGLang and TensorRT-LLM do not load: weights are costed in the format asked (BF16 unless --weights), not at 4 bits",
+    ]);
+    expect(paramCount(spec)).toEqual(paramCount(specFromHfConfig({ ...base, model_type: 'llama' }, 'mlx')));
+  });
+  it('a config written by transformers 5 is read with its 5.x key names (Qwen3MoeConfig stores num_experts as num_local_experts)', () => {
+    // Qwen/Qwen3-30B-A3B's shape; transformers 5's attribute_map {num_experts: num_local_experts} makes
+    // save_pretrained write the expert count as num_local_experts.
+    const v4 = {
+      ...base,
+      model_type: 'qwen3_moe',
+      moe_intermediate_size: 32,
+      num_experts: 8,
+      num_experts_per_tok: 2,
+      transformers_version: '4.51.0',
+    };
+    const { num_experts, ...rest } = v4;
+    const v5 = { ...rest, num_local_experts: num_experts, transformers_version: '5.7.0' };
+    expect(paramCount(specFromHfConfig(v5, 'q'))).toEqual(paramCount(specFromHfConfig(v4, 'q')));
+    // Under 4.x the name is another family's: Qwen3MoeConfig 4.x would not read it, so the refusal stands.
+    expect(() => specFromHfConfig({ ...v5, transformers_version: '4.57.1' }, 'q')).toThrow(
+      "missing field 'num_experts' (required for model_type 'qwen3_moe'); the config has 'num_local_experts'",
+    );
+  });
   it("a missing key whose value sits under another family's name says so (a vendor copy of a Bailing MoE config)", () => {
     // inclusionAI/Ling's MindIE copy of Ling-plus spells the experts DeepSeek's way; BailingMoeConfig and
     // vLLM's bailing_moe.py read num_experts only, so the refusal stands and names what it found.

@@ -65,7 +65,12 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   }
   const family = FAMILIES[modelType as SupportedModelType];
   const direct = () =>
-    checkMagnitude(withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json));
+    checkMagnitude(
+      withMlxNote(
+        withEagleNote(withUnreadEncoders(family(new Fields(json, modelType), name), json), json),
+        json,
+      ),
+    );
   const sized = sizesInTextConfig(json);
   if (!sized) return direct();
   // A wrapper family reads its text_config itself (its width is the text_config's); a text family reads the
@@ -119,6 +124,18 @@ function withEagleNote(spec: ModelSpec, json: Json): ModelSpec {
   const version = eagleVersion(json);
   if (version === null) return spec;
   const warning = `this is an EAGLE${version === 3 ? '-3' : ''} draft head (architectures ${shown(json.architectures)}): read as a ${spec.numLayers}-layer model of its own, with an embedding and a full-vocabulary head it does not hold; as a drafter (serve --draft-model) it is costed as the engines run it`;
+  return { ...spec, warnings: [...(spec.warnings ?? []), warning] };
+}
+
+/**
+ * An mlx-lm checkpoint's config (Apple MLX): its top-level `quantization` {bits, group_size} is a format
+ * the GPU engines here do not load, so the weights are costed as asked, and the warning says so.
+ */
+function withMlxNote(spec: ModelSpec, json: Json): ModelSpec {
+  const q = json.quantization;
+  if (!isJsonObject(q) || typeof q.bits !== 'number' || json.quantization_config != null) return spec;
+  const group = typeof q.group_size === 'number' ? `, group ${q.group_size}` : '';
+  const warning = `the config's 'quantization' (${q.bits} bits${group}) is mlx-lm's format (Apple MLX), which vLLM, SGLang and TensorRT-LLM do not load: weights are costed in the format asked (BF16 unless --weights), not at ${q.bits} bits`;
   return { ...spec, warnings: [...(spec.warnings ?? []), warning] };
 }
 

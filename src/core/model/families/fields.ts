@@ -43,6 +43,29 @@ export interface IntOptions {
   readonly max?: number;
 }
 
+/**
+ * Keys transformers 5 writes under another name than transformers 4 did: a class's `attribute_map`
+ * (Qwen3MoeConfig, Qwen3OmniMoeTalkerTextConfig, MiniMaxM3VLTextConfig: `num_experts` →
+ * `num_local_experts`) makes the mapped name the stored one, so `save_pretrained` under 5.x writes it.
+ * The 4.x name → the 5.x one; the families read the 4.x names, which every Hub release carries.
+ */
+const V5_NAMES: Readonly<Record<string, string>> = { num_experts: 'num_local_experts' };
+
+const savedByTransformers5 = (config: Json): boolean => {
+  const version = config.transformers_version;
+  return typeof version === 'string' && Number.parseInt(version, 10) >= 5;
+};
+
+/** A transformers-5 config with each renamed key also under its 4.x name, where only the 5.x one is set. */
+function withV4Names(config: Json): Json {
+  const missing = Object.entries(V5_NAMES).filter(
+    ([v4, v5]) => (config[v4] === undefined || config[v4] === null) && config[v5] != null,
+  );
+  return missing.length === 0
+    ? config
+    : { ...config, ...Object.fromEntries(missing.map(([v4, v5]) => [v4, config[v5]])) };
+}
+
 /** Reads typed fields from a config object, naming the field in every error. */
 
 /**
@@ -72,12 +95,20 @@ const KEY_ALIASES: Readonly<Record<string, readonly string[]>> = {
 };
 
 export class Fields {
+  private readonly config: Json;
+  /** Written by transformers 5 or later (`transformers_version`, inherited by nested configs). */
+  private readonly savedByV5: boolean;
+
   constructor(
-    private readonly config: Json,
+    config: Json,
     readonly modelType: string,
     /** Prefix of every error path (e.g. `['text_config']` for a wrapped text model). */
     private readonly prefix: readonly (string | number)[] = [],
-  ) {}
+    savedByV5?: boolean,
+  ) {
+    this.savedByV5 = savedByV5 ?? savedByTransformers5(config);
+    this.config = this.savedByV5 ? withV4Names(config) : config;
+  }
 
   private path(key: string | number, ...rest: (string | number)[]): (string | number)[] {
     return [...this.prefix, key, ...rest];
@@ -117,7 +148,7 @@ export class Fields {
     if (typeof value !== 'object' || Array.isArray(value)) {
       inputError('invalid_type', this.path(key), `'${this.label(key)}' must be an object`);
     }
-    return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key));
+    return new Fields({ ...defaults, ...(value as Json) }, this.modelType, this.path(key), this.savedByV5);
   }
 
   /**
@@ -137,7 +168,7 @@ export class Fields {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
         inputError('invalid_type', this.path(key, i), `'${this.label(key)}.${i}' must be an object`);
       }
-      return new Fields(item as Json, this.modelType, this.path(key, i));
+      return new Fields(item as Json, this.modelType, this.path(key, i), this.savedByV5);
     });
   }
 
@@ -168,7 +199,7 @@ export class Fields {
 
   /** The same config with `overrides` applied (a value the family derives, e.g. a layer count), same error paths. */
   with(overrides: Json): Fields {
-    return new Fields({ ...this.config, ...overrides }, this.modelType, this.prefix);
+    return new Fields({ ...this.config, ...overrides }, this.modelType, this.prefix, this.savedByV5);
   }
 
   /** A non-negative integer within bounds. */
