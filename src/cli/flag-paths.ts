@@ -42,6 +42,7 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
 
 /** The issue with its path named as the CLI flag, where the path has one. */
 export function asFlagIssue(issue: InputIssue): InputIssue {
-  const flag = FLAG_FOR_PATH[formatPath(issue.path)];
-  return flag === undefined ? issue : { ...issue, path: [flag] };
+  const path = formatPath(issue.path);
+  // Own keys only: a user's key such as `__proto__` or `constructor` is no flag.
+  return Object.hasOwn(FLAG_FOR_PATH, path) ? { ...issue, path: [FLAG_FOR_PATH[path]!] } : issue;
 }

@@ -9,6 +9,7 @@ import { recomputeWords } from '../../core/parallelism/layout.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
+import { shiftedRange } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
@@ -191,7 +192,9 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     stepSeconds: timeRange(step.stepSeconds, band),
     gpuHours: timeRange(run.gpuHours, band),
     wallClockHours: timeRange(run.wallClockDays * 24, band),
-    costUsd: timeRange(run.costUsd, band),
+    computeCostUsd: timeRange(run.costUsd, band),
+    // The teacher's data is priced per token, outside the compute band: it shifts both ends.
+    costUsd: shiftedRange(timeRange(run.costUsd, band), dataUsd),
     energyKWh: energyRange(run.energyKWh, band),
     co2Kg: energyRange(run.co2Kg, band),
     memoryPerGpuBytes: memoryRange(plan.chosen.memoryPerGpuBytes, memoryBand),
@@ -267,7 +270,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`,
       `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
-      `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.costUsd.p10)} – P90 $${formatCount(range.costUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
+      `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
       '',
       breakdownTable(
         [

@@ -18,6 +18,12 @@ export const scaledRange = (value: number, low: number, high: number): Range => 
   p90: value * high,
 });
 
+/** A range plus an amount known exactly (a cost outside the band, e.g. a teacher's per-token price). */
+export const shiftedRange = (range: Range, amount: number): Range => ({
+  p10: range.p10 + amount,
+  p90: range.p90 + amount,
+});
+
 /** The range of a figure inverse to the calibrated ratio. */
 export const inverseRange = (value: number, low: number, high: number): Range => ({
   p10: value / high,
