@@ -38,6 +38,30 @@ describe('lever waterfalls', () => {
   );
 });
 
+describe("a study of 100 levers (the schema's bound)", () => {
+  // DeepSeek-V3 on 2,048 H800 with its layout searched, then 100 spot levers: each changes only the
+  // price, so every step and every lever alone reuses the baseline's search (levers/plan-memo.ts).
+  const hundred = leverStudySchema.parse({
+    name: '100 spot levers',
+    baseline: {
+      kind: 'train',
+      model: 'deepseek-v3',
+      tokens: 14.8e12,
+      gpu: 'h800',
+      gpus: 2048,
+      precision: 'fp8',
+    },
+    levers: Array.from({ length: 100 }, () => ({ lever: 'spot', discount: 0.01, restartOverhead: 0.01 })),
+  });
+  bench(
+    'DeepSeek-V3 on 2,048 H800 searched, 100 spot levers',
+    () => {
+      runWaterfall(hundred);
+    },
+    { iterations: 2 },
+  );
+});
+
 describe('scaling laws', () => {
   bench('compute-optimal + inference-aware allocation', () => {
     const best = chinchillaOptimal(CHINCHILLA_FITS.epoch, 1e24);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { engineMemoryFraction, expertAlignmentOn } from '../core/inference/engine.js';
 import { MIB } from '../core/units.js';
 import { findGpu } from './catalog.js';
-import { engineForGpu, findEngine } from './engines.js';
+import { engineForGpu, engineVendorError, findEngine } from './engines.js';
 
 const sglang = findEngine('sglang');
 const share = (gpu: string, tensorParallel: number, expertParallel = 1) =>
@@ -85,5 +85,16 @@ describe("vLLM's weight-only MoE padding (weightOnlyMoeAlignment)", () => {
     expect(expertAlignmentOn(vllm, 'fp8', findGpu('h100-sxm'))).toBeUndefined();
     for (const id of ['sglang', 'trt-llm'])
       expect(expertAlignmentOn(findEngine(id), 'fp4', findGpu('h100-sxm'))).toBeUndefined();
+  });
+});
+
+describe('the GPU vendors an engine runs on (gpuVendors)', () => {
+  it('TensorRT-LLM runs on NVIDIA GPUs only; vLLM and SGLang state no bound', () => {
+    const trt = findEngine('trt-llm');
+    expect(engineVendorError(trt, 'h100-sxm')).toBeNull();
+    expect(engineVendorError(trt, 'mi300x')).toBe(
+      "TensorRT-LLM (PyTorch backend, 1.x) runs on NVIDIA GPUs only (trtllm-supported-hardware); mi300x is AMD's: use vllm or sglang",
+    );
+    for (const id of ['vllm', 'sglang']) expect(engineVendorError(findEngine(id), 'mi300x')).toBeNull();
   });
 });

@@ -93,6 +93,17 @@ const engineFileSchema = z
   .object({
     id: z.string().min(1),
     name: z.string().min(1),
+    /** The GPU vendors the engine runs on (catalog gpus' `vendor`); absent: any. */
+    gpuVendors: z
+      .object({
+        value: z.array(z.string().min(1)).min(1),
+        unit: z.literal('list'),
+        source: z.string().min(1),
+        kind: z.enum(['vendor-spec', 'measured', 'estimate']),
+        note: z.string().min(1),
+      })
+      .strict()
+      .optional(),
     memoryFractionOf: z.enum(['total', 'free-after-weights']),
     memoryFraction: fraction,
     /** SGLang: the share derived per GPU and layout (EngineProfile.memoryReserve). */
@@ -285,6 +296,15 @@ function memoryReserveAt(f: EngineFile): EngineProfile['memoryReserve'] {
   };
 }
 
+/** Why `engine` cannot run on `gpuId` (its vendor is not one the engine supports), else null. */
+export function engineVendorError(engine: CatalogEngine, gpuId: string): string | null {
+  const vendors = engine.file.gpuVendors;
+  const vendor = loadCatalog().gpus.get(gpuId)?.vendor;
+  if (!vendors || vendor === undefined || vendors.value.includes(vendor)) return null;
+  const others = ENGINE_IDS.filter((id) => id !== engine.id && !findEngine(id).file.gpuVendors);
+  return `${engine.name} runs on ${vendors.value.join(', ')} GPUs only (${vendors.source}); ${gpuId} is ${vendor}'s: use ${others.join(' or ')}`;
+}
+
 /**
  * The profile on a GPU: the settings the engine picks by that GPU's memory (its tier, or vLLM's batch
  * defaults for smaller GPUs and A100s) and the host overheads calibrated for the GPU's family (or the
@@ -366,6 +386,8 @@ export function withEngine(
   settings: EngineSettings = {},
 ): DeploymentCandidate {
   if (!engine) return c;
+  const wrongVendor = engineVendorError(engine, c.gpuId);
+  if (wrongVendor !== null) inputError('infeasible', ['engine'], wrongVendor);
   const { memoryFraction, maxBatchedTokens, dynamicChunking, cudaGraphMaxBatch, mixedChunk } = settings;
   const profile: CatalogEngine = {
     ...engineForGpu(engine, c.gpuId),

@@ -14,9 +14,10 @@ import { trainingPrecisionError } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { formatSupportError } from '../core/precision.js';
 import { median } from '../core/statistics.js';
 import { findCluster, findModel } from './catalog.js';
-import { ENGINE_IDS, findEngine } from './engines.js';
+import { ENGINE_IDS, engineVendorError, findEngine } from './engines.js';
 import { stackOptions } from './stacks.js';
 import { defaultPrice, type ResolvedHardware, runCostAssumptions } from './training-defaults.js';
 
@@ -209,6 +210,17 @@ export const RL_DEFAULTS = {
 export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) {
   const unsupported = trainingPrecisionError(o.precision ?? 'bf16', hw.gpu, o.method);
   if (unsupported !== null) inputError('infeasible', ['precision'], unsupported);
+  // Rollouts are served: a block-scaled format the GPU has no tensor cores for is refused, as `serve` refuses it.
+  for (const [field, format, role] of [
+    ['rolloutWeights', o.rolloutWeights, 'weights'],
+    ['rolloutKv', o.rolloutKv, 'kv'],
+  ] as const) {
+    const noCores = format === undefined ? null : formatSupportError(format, hw.gpu, role);
+    if (noCores !== null) inputError('infeasible', [field], noCores);
+  }
+  const rolloutEngine = findEngine(o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine, '--rollout-engine');
+  const wrongVendor = engineVendorError(rolloutEngine, hw.gpu.id);
+  if (wrongVendor !== null) inputError('infeasible', ['--rollout-engine'], wrongVendor);
   const price = defaultPrice(hw.gpu, o.usdPerGpuHour);
   const plan = planRl(spec, hw.cluster, {
     promptsPerStep: o.promptsPerStep,
@@ -221,7 +233,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     // The uncalibrated profile: the RL loop's fitted rollout time scale (scripts/calibrate-rl.ts)
     // absorbs the engine's host time, and NeMo RL's rollouts run vLLM V1, not the engine versions of
     // the serving calibration (catalog/engines `calibrated`); refit the RL loop before adopting it.
-    rolloutProfile: findEngine(o.rolloutEngine ?? RL_DEFAULTS.rolloutEngine, '--rollout-engine'),
+    rolloutProfile: rolloutEngine,
     placement: o.placement,
     rolloutGpus: o.rolloutGpus,
     rolloutTensorParallel: o.rolloutTensorParallel,

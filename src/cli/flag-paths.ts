@@ -38,6 +38,9 @@ export const FLAG_FOR_PATH: Readonly<Record<string, string>> = {
   offload: '--offload',
   activationOffload: '--offload-activations',
   precision: '--precision',
+  engine: '--engine',
+  rolloutWeights: '--rollout-weights',
+  rolloutKv: '--rollout-kv',
 };
 
 /** The issue with its path named as the CLI flag, where the path has one. */

@@ -100,29 +100,33 @@ function aloneDelta(baseline: LeverState, baseCostUsd: number, lever: Lever, i: 
   }
 }
 
+/** `evaluate()`, a layout that does not fit named by `where` (exit 3 in the CLI, as `train`'s). */
+function fitting(evaluate: () => Outcome, where: string, gpuId: string): Outcome {
+  try {
+    return evaluate();
+  } catch (error) {
+    if (error instanceof LayoutDoesNotFitError)
+      throw new LeverDoesNotFitError(
+        `${where}: ${error.issues[0]!.message}`,
+        error,
+        findGpu(gpuId).memoryBytes,
+      );
+    throw error;
+  }
+}
+
 /** Runs the baseline, then each lever in order through the engines. */
 export function runWaterfall(study: LeverStudy): Waterfall {
   const baseline = baselineState(study.baseline);
   let state = baseline;
-  const base = evaluateState(state);
+  const base = fitting(() => evaluateState(state), 'the baseline', state.gpuId);
   let previous = base.costUsd;
   const steps: WaterfallStep[] = [];
   let last: Outcome = base;
   for (const [i, lever] of study.levers.entries()) {
     const applied = applyLever(state, lever, i);
     state = applied.state;
-    let o: Outcome;
-    try {
-      o = evaluateState(state);
-    } catch (error) {
-      if (error instanceof LayoutDoesNotFitError)
-        throw new LeverDoesNotFitError(
-          `after lever ${i + 1} (${leverLabel(lever)}): ${error.issues[0]!.message}`,
-          error,
-          findGpu(state.gpuId).memoryBytes,
-        );
-      throw error;
-    }
+    const o = fitting(() => evaluateState(state), `after lever ${i + 1} (${leverLabel(lever)})`, state.gpuId);
     steps.push({
       lever: leverLabel(lever),
       costUsd: o.costUsd,

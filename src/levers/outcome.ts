@@ -30,7 +30,7 @@ import { asReleased } from '../core/model/checkpoint-format.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
-import { planTraining } from '../core/training/plan.js';
+import type { TrainingPlan } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../core/units.js';
@@ -42,6 +42,7 @@ import {
   trainingHintOptions,
 } from '../validation/memory-fit.js';
 import { billions } from './kind.js';
+import { keptTrainingPlan } from './plan-memo.js';
 import {
   type FinetuneState,
   type LeverState,
@@ -92,7 +93,7 @@ const fullLayoutWords = (l: ParallelLayout) =>
   ].join(' · ');
 
 /** What would beat the chosen layout's recomputation (the plan's hints), each with the step and memory it would take. */
-function trainingHints(plan: ReturnType<typeof planTraining>): TrainingHints {
+function trainingHints(plan: TrainingPlan): TrainingHints {
   const at = (e: {
     readonly step: { readonly stepSeconds: number };
     readonly memoryPerGpuBytes: number;
@@ -121,7 +122,7 @@ const formatTrainable = (n: number) => (n >= 1e9 ? billions(n) : `${(n / 1e6).to
 /** A training or fine-tuning plan as an outcome: run cost, wall-clock, memory, energy and the layout. */
 function trainingOutcome(
   s: TrainingState | FinetuneState,
-  plan: ReturnType<typeof planTraining>,
+  plan: TrainingPlan,
   what: string,
   details: boolean,
   stack: string,
@@ -215,7 +216,7 @@ const keptSwitches = (
 export function evaluateState(s: LeverState, details = false): Outcome {
   if (s.kind !== 'serve') {
     const hw = resolveHardware(s.gpuId, undefined);
-    const seqLen = Math.min(s.seqLen, s.spec.maxContextTokens);
+    const seqLen = s.seqLen;
     const cost = runCostAssumptions(hw, { goodput: s.goodput, usdPerGpuHour: s.usdPerGpuHour });
     // `--offload`: the GPU's host from the catalog (an error naming the GPUs that have one).
     const offload = offloadOptions(s.offload ?? 'none', hw.gpu, 'offload');
@@ -229,7 +230,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
         offload,
       };
       const memoryFit = memoryFitMultipliers(s.memoryFit ?? 'estimate', stack.stack.id, false, ['memoryFit']);
-      const plan = planTraining(s.spec, hw.cluster, {
+      const plan = keptTrainingPlan(s.spec, hw.cluster, {
         ...stack,
         ...training,
         ...(memoryFit && { memoryFit }),

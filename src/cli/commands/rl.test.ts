@@ -247,3 +247,31 @@ describe('llmecon rl', () => {
     expect(JSON.parse(r.stdout).generation.longestResponseTokens).toBeLessThanOrEqual(2_000_000);
   }, 60_000);
 });
+
+describe('rl: rollouts served as serve serves them', () => {
+  it('refuses a rollout format the GPU has no tensor cores for, and TensorRT-LLM off NVIDIA, naming the flag', async () => {
+    for (const [args, message] of [
+      [['--rollout-kv', 'nvfp4'], '--rollout-kv: h100-sxm has no NVFP4 tensor cores'],
+      [['--rollout-weights', 'mxfp4'], '--rollout-weights: h100-sxm has no MXFP4 tensor cores'],
+    ] as const) {
+      const r = await runCli(['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--gpus', '8', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const amd = await runCli([
+      'rl',
+      '--model',
+      'qwen2.5-7b',
+      '--gpu',
+      'mi300x',
+      '--gpus',
+      '8',
+      '--rollout-engine',
+      'trt-llm',
+    ]);
+    expect(amd.code).toBe(2);
+    expect(amd.stderr).toContain(
+      '--rollout-engine: TensorRT-LLM (PyTorch backend, 1.x) runs on NVIDIA GPUs only',
+    );
+  });
+});

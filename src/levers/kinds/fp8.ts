@@ -1,5 +1,6 @@
 /** Lever `fp8`: FP8 training GEMMs, or FP8 weights and KV cache when serving. */
 import { findGpu } from '../../catalog/catalog.js';
+import { trainingPrecisionError } from '../../core/memory/training-recipes.js';
 import { type LeverKind, notFor } from '../kind.js';
 import { stateStack } from '../state.js';
 
@@ -8,9 +9,13 @@ export const fp8: LeverKind<'fp8'> = {
     return 'FP8';
   },
   apply(s, _lever, i) {
-    if (!findGpu(s.gpuId).peakFlopsPerSecond.fp8) notFor(i, 'fp8', `${s.gpuId} has no FP8 tensor cores`);
+    const gpu = findGpu(s.gpuId);
+    if (!gpu.peakFlopsPerSecond.fp8) notFor(i, 'fp8', `${s.gpuId} has no FP8 tensor cores`);
     if (s.kind !== 'serve') {
       if (s.precision === 'fp8') notFor(i, 'fp8', 'the run is FP8 already');
+      // QLoRA computes in BF16 over its NF4 base: refused as `finetune --method qlora --precision fp8` is.
+      const unsupported = trainingPrecisionError('fp8', gpu, s.kind === 'finetune' ? s.method : undefined);
+      if (unsupported !== null) notFor(i, 'fp8', unsupported);
       const { stack } = stateStack(s);
       if (stack.fp8Recipe === 'none') notFor(i, 'fp8', `${stack.name} has no FP8 training recipe`);
       return {

@@ -2,6 +2,7 @@
 
 import { findGpu } from '../../catalog/catalog.js';
 import { defaultPrice } from '../../catalog/training-defaults.js';
+import { inputError } from '../../core/errors.js';
 import { formatSupportError } from '../../core/precision.js';
 import type { LeverKind } from '../kind.js';
 import { constraintsFrom, type LeverState } from '../state.js';
@@ -12,6 +13,14 @@ export const gpu: LeverKind<'gpu'> = {
   },
   apply(s, lever, i) {
     const gpu = findGpu(lever.gpu, `levers[${i}].gpu`);
+    // A deployment's GPUs follow from its traffic and SLO: a count or layout for it would change nothing.
+    for (const field of ['gpus', 'layout'] as const)
+      if (s.kind === 'serve' && lever[field] !== undefined)
+        inputError(
+          'invalid_value',
+          ['levers', i, field],
+          `a serving baseline sizes its GPUs from its tokensPerDay and SLO: '${field}' applies to training and fine-tuning baselines`,
+        );
     const usdPerGpuHour = defaultPrice(gpu, lever.usdPerGpuHour, [
       'levers',
       i,
@@ -37,9 +46,16 @@ export const gpu: LeverKind<'gpu'> = {
               formatSupportError(s.weights, gpu) === null ? s.weights : s.weights === 'mxfp8' ? 'fp8' : 'fp4',
             kv: formatSupportError(s.kv, gpu) === null ? s.kv : 'fp8',
           };
+    // What the new GPU cannot run falls back, and the caveat says so (a training run's FP8 runs as BF16).
+    const fellBack =
+      s.kind !== 'serve' && s.precision === 'fp8' && state.kind !== 'serve' && state.precision === 'bf16'
+        ? `; FP8 runs as BF16 there (${gpu.id} has no FP8 tensor cores)`
+        : s.kind === 'serve' && state.kind === 'serve' && (state.weights !== s.weights || state.kv !== s.kv)
+          ? `; ${s.weights}/${s.kv} weights/KV run as ${state.weights}/${state.kv} there (no tensor cores for the block-scaled format)`
+          : '';
     return {
       state,
-      caveat: `${gpu.name} at $${usdPerGpuHour.toFixed(2)}/GPU-hour${lever.usdPerGpuHour === undefined ? ' (catalog, lowest on-demand)' : ''}; no quality effect`,
+      caveat: `${gpu.name} at $${usdPerGpuHour.toFixed(2)}/GPU-hour${lever.usdPerGpuHour === undefined ? ' (catalog, lowest on-demand)' : ''}${fellBack}; no quality effect`,
     };
   },
 };
