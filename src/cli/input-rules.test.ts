@@ -56,6 +56,20 @@ describe('input rules the CLI used to let through', () => {
     expect(layout.pp % 2).toBe(0);
   });
 
+  it('the interleaved schedule needs a pipeline: --pp 1 exits 2; without --pp the search interleaves pp > 1', async () => {
+    const train = ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '64', '--tokens', '1B'];
+    await refused(
+      [...train, '--schedule', 'interleaved', '--pp', '1'],
+      '--schedule',
+      'the interleaved schedule needs pipeline parallelism > 1',
+    );
+    const searched = await runCli([...train, '--schedule', 'interleaved', '--json']);
+    expect(searched.code).toBe(0);
+    const { layout } = JSON.parse(searched.stdout);
+    expect(layout.pp).toBeGreaterThan(1);
+    expect(layout.vpp).toBeGreaterThan(1);
+  });
+
   it('--targets experts on a dense model names the modules the model has', async () => {
     await refused(
       ['finetune', '--model', 'llama-3-8b', '--gpu', 'h100', '--tokens', '20M', '--targets', 'experts'],

@@ -38,6 +38,20 @@ describe('scenario errors name the path and line, what is allowed, and the neare
     const s = parseScenario(scenario(ok));
     expect(s.phases[0]).toMatchObject({ tokens: 15e12 });
   });
+  it('.nan, .inf and a JSON number beyond a double are named in words, never echoed as NaN or Infinity', () => {
+    const nan = first(scenario(ok).replace('horizonMonths: 24', 'horizonMonths: .nan'));
+    expect(nan.message).toMatch(/got not a number \(\.nan\)$/);
+    const inf = first(scenario(ok.replace('tokens: 15T', 'tokens: .inf')));
+    expect(inf.message).toMatch(/got an infinite value \(\.inf, or beyond the range of a double\)$/);
+    const big = first('{"name": "x", "model": "llama-3-8b", "horizonMonths": 1e400, "phases": []}');
+    expect(big.path).toEqual(['horizonMonths']);
+    for (const i of [nan, inf, big]) expect(i.message).not.toMatch(/NaN|Infinity/);
+  });
+  it('a key that is a list or a mapping is refused with its line (no warning on stderr)', () => {
+    expect(first('name: x\n? [a, b]\n: 1\n').message).toBe(
+      'line 2: a key must be a field name, not a list or a mapping',
+    );
+  });
   it('an empty file says it is empty', () => {
     expect(first('')).toMatchObject({ path: ['s.yaml'], message: expect.stringMatching(/is empty/) });
     expect(first('# only a comment\n').message).toMatch(/is empty/);

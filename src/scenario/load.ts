@@ -3,7 +3,17 @@
  * what is allowed and, for a misspelled key or value, the nearest allowed one.
  * Pure (text in, value out), so the web app can use it too; `serializeScenario` round-trips.
  */
-import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+import {
+  type Document,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  stringify,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.js';
 import { nearMatches } from '../core/suggest.js';
@@ -72,6 +82,14 @@ export function parseYamlLocated<S extends z.ZodType>(
       code: 'malformed',
       path: [fileName],
       message: `the ${what} is empty: it needs a mapping of fields (see docs/${what === 'scenario' ? 'scenarios' : 'levers'}.md)`,
+    });
+  // A key that is a list or a mapping (`? [a, b]`) has no field name: refused before toJS would stringify it (with a warning on stderr).
+  const collectionKey = collectionKeyLine(doc, lineCounter);
+  if (collectionKey !== null)
+    throw new InputError({
+      code: 'malformed',
+      path: [fileName],
+      message: `line ${collectionKey}: a key must be a field name, not a list or a mapping`,
     });
   let data: unknown;
   try {
@@ -146,11 +164,27 @@ interface ZodIssue {
 }
 
 /** `'abc'`, `1.5`, `a list`, `a mapping`, `nothing`. */
+/** The line of the first key that is a list or a mapping, else null. */
+function collectionKeyLine(doc: Document, lineCounter: LineCounter): number | null {
+  let line: number | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      line = lineCounter.linePos(pair.key.range?.[0] ?? 0).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
+
 function shown(input: unknown): string {
   if (input === undefined || input === null) return 'nothing';
   if (typeof input === 'string') return `'${input.length > 60 ? `${input.slice(0, 60)}…` : input}'`;
   if (Array.isArray(input)) return 'a list';
   if (typeof input === 'object') return 'a mapping';
+  // YAML's .nan and .inf, or a JSON number beyond a double: named in words, never echoed as NaN/Infinity.
+  if (typeof input === 'number' && !Number.isFinite(input))
+    return Number.isNaN(input) ? 'not a number (.nan)' : 'an infinite value (.inf, or beyond the range of a double)';
   return String(input);
 }
 

@@ -317,6 +317,14 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       DUALPIPE_NEEDS_EVEN_PP,
     );
   }
+  if (layout.schedule === 'interleaved' && layout.pipelineParallel === 1) {
+    // The rule virtual stages follow (VPP_NEEDS_PP): an unfixed pp is the search's to pick.
+    add(
+      'schedule',
+      'the interleaved schedule needs pipeline parallelism > 1 with virtual stages, got pp 1',
+      VPP_NEEDS_PP,
+    );
+  }
   if (layout.virtualStages > 1 && layout.schedule !== 'interleaved') {
     add('virtualStages', `virtual stages need the interleaved schedule, got '${layout.schedule}'`);
   }

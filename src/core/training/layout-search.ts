@@ -330,7 +330,9 @@ function enumerate(
               for (const [vi, vpp] of vpps.entries()) {
                 // One schedule per v (fixed, or the one v implies).
                 const schedule: PipelineSchedule = c.schedule ?? (vpp > 1 ? 'interleaved' : '1f1b');
-                if ((schedule === 'interleaved') !== vpp > 1 && pp > 1) continue;
+                // Interleaving needs v > 1 (so pp > 1); a pipeline of one stage has no schedule to fix.
+                if ((schedule === 'interleaved') !== vpp > 1 && (pp > 1 || schedule === 'interleaved'))
+                  continue;
                 if (schedule === 'dualpipe' && pp % 2 !== 0) continue; // DUALPIPE_NEEDS_EVEN_PP (layout.ts)
                 for (const [ri, recompute] of recomputeModes.entries()) {
                   for (const zero of pick(c.zeroStage, zeroStages)) {
