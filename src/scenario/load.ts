@@ -184,7 +184,9 @@ function shown(input: unknown): string {
   if (typeof input === 'object') return 'a mapping';
   // YAML's .nan and .inf, or a JSON number beyond a double: named in words, never echoed as NaN/Infinity.
   if (typeof input === 'number' && !Number.isFinite(input))
-    return Number.isNaN(input) ? 'not a number (.nan)' : 'an infinite value (.inf, or beyond the range of a double)';
+    return Number.isNaN(input)
+      ? 'not a number (.nan)'
+      : 'an infinite value (.inf, or beyond the range of a double)';
   return String(input);
 }
 
