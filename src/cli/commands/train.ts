@@ -252,7 +252,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     precision,
     layout: layoutJson(chosen.layout),
     tokenDispatcher: training.tokenDispatcher,
-    overlapTensorParallel: training.overlapTensorParallel,
+    // As the chosen layout runs it: at TP 1 (or without SP) there is nothing to overlap.
+    overlapTensorParallel: overlapsTensorParallel(training.overlapTensorParallel, chosen.layout),
     fullIterationCudaGraphs: training.fullIterationCudaGraphs,
     bf16GradBuffers: training.gradReduceInFp32 === false,
     ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
