@@ -38,6 +38,9 @@ describe('loadModel', () => {
     );
     expect(checkpointFormat(loadModel(dir).config)?.weights).toBe('fp8');
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    // Only a config.json takes it: an llmecon spec or another JSON beside it is read as written.
+    writeFileSync(join(dir, 'other.json'), JSON.stringify(config));
+    expect(checkpointFormat(loadModel(join(dir, 'other.json')).config)).toBeNull();
     writeFileSync(join(dir, 'hf_quant_config.json'), '{"producer": {}}');
     expect(() => loadModel(dir)).toThrow(/hf_quant_config\.json' has no 'quantization' object/);
   });

@@ -3,7 +3,7 @@
  * llmecon spec (JSON or YAML). The only place the CLI reads model files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { findModel } from '../catalog/catalog.js';
 import { inputError } from '../core/errors.js';
@@ -46,7 +46,15 @@ function readConfigText(path: string, field: string): string {
  */
 function withModelOptQuantization(parsed: unknown, ref: string, field: string): unknown {
   const sibling = join(dirname(ref), 'hf_quant_config.json');
-  if (!isJsonObject(parsed) || parsed.quantization_config != null || !existsSync(sibling)) return parsed;
+  if (basename(ref) !== 'config.json' || !isJsonObject(parsed) || parsed.quantization_config != null)
+    return parsed;
+  if (!existsSync(sibling)) return parsed;
+  if (!statSync(sibling).isFile())
+    inputError(
+      'invalid_value',
+      [field],
+      `'${sibling}' is not a file (a ModelOpt export writes a JSON file there)`,
+    );
   const quant = parseConfigJson(readConfigText(sibling, field), sibling);
   const q = isJsonObject(quant) ? quant.quantization : undefined;
   if (!isJsonObject(q))

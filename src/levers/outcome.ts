@@ -27,6 +27,7 @@ import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import { parseTargets } from '../core/model/adapters.js';
 import { asReleased } from '../core/model/checkpoint-format.js';
+import { beyondContextWarning } from '../core/model/context-limit.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
@@ -131,11 +132,14 @@ function trainingOutcome(
   const run = plan.run!;
   const l = plan.chosen.layout;
   const step = plan.chosen.step;
-  const band = trainingBand(
+  const calibrated = trainingBand(
     plan.band!,
     stack,
     plan.calibration?.family ?? findGpu(s.gpuId).efficiency.family,
   );
+  // A length past the model's context is costed as given and said, as `train --seq-len` says it.
+  const beyond = beyondContextWarning(s.spec, 'seqLen', s.seqLen, 'trained');
+  const band = beyond ? { ...calibrated, outside: [...calibrated.outside, beyond] } : calibrated;
   // As `llmecon train`/`finetune` band it: the stack's measured peaks in the layout's regime.
   const memory = stackMemoryBand(
     stack,

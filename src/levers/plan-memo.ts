@@ -9,8 +9,11 @@ import type { ModelSpec } from '../core/model/spec.js';
 import { planTraining, type TrainingPlan, type TrainingPlanOptions } from '../core/training/plan.js';
 import { trainingRunCost } from '../core/training/run-cost.js';
 
-/** Searches kept at most (a study has up to 100 levers, each evaluated in sequence and alone). */
-const KEEP = 256;
+/**
+ * Searches kept at most: a study evaluates each lever in sequence and alone on the baseline, so the
+ * baseline's and the latest states' searches are the ones it comes back to.
+ */
+const KEEP = 32;
 const kept = new Map<string, TrainingPlan>();
 const specIds = new WeakMap<ModelSpec, number>();
 let specCount = 0;

@@ -5,6 +5,7 @@
 
 import type { CalibrationBand } from '../catalog/bands.js';
 import { findGpu, findModel, loadCatalog } from '../catalog/catalog.js';
+import { engineVendorError, findEngine } from '../catalog/engines.js';
 import {
   engineSettingsOf,
   type ServingEngineChoice,
@@ -233,6 +234,16 @@ export const modelSpec = (id: string, field: string) => {
   return { id: entry.id, spec: modelSpecFrom(entry.config, entry.name), config: entry.config };
 };
 
+/** Nothing, or an error at `path` where the named engine does not run on the GPU (TensorRT-LLM off NVIDIA). */
+export function refuseEngineOn(
+  engine: string | undefined,
+  gpuId: string,
+  path: readonly (string | number)[],
+): void {
+  const wrongVendor = engine === undefined ? null : engineVendorError(findEngine(engine, 'engine'), gpuId);
+  if (wrongVendor !== null) inputError('infeasible', path, wrongVendor);
+}
+
 export function constraintsFrom(l: LayoutInput): LayoutConstraints {
   return {
     tensorParallel: l.tp,
@@ -361,6 +372,7 @@ export function stateFor(
     const unsupported = formatSupportError(format, gpu, field);
     if (unsupported !== null) inputError('infeasible', ['baseline', field], unsupported);
   }
+  refuseEngineOn(b.engine, gpu.id, ['baseline', 'engine']);
   return {
     ...common,
     kind: 'serve',

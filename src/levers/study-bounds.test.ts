@@ -17,17 +17,15 @@ import {
 } from './schema.js';
 
 const train = { kind: 'train', model: 'llama-3-8b', tokens: 1e12, gpu: 'h100', gpus: 64 } as const;
-const serve8b = () =>
-  baselineState(
-    servingBaselineSchema.parse({
-      kind: 'serve',
-      model: 'llama-3.1-8b',
-      gpu: 'h100',
-      inputTokens: 1000,
-      outputTokens: 200,
-      tokensPerDay: 1e9,
-    }),
-  );
+const serve8bInput = {
+  kind: 'serve',
+  model: 'llama-3.1-8b',
+  gpu: 'h100',
+  inputTokens: 1000,
+  outputTokens: 200,
+  tokensPerDay: 1e9,
+} as const;
+const serve8b = () => baselineState(servingBaselineSchema.parse(serve8bInput));
 const study = (baseline: unknown, levers: unknown[]) =>
   leverStudySchema.parse({ name: 's', baseline, levers });
 
@@ -47,9 +45,14 @@ describe('a study at the edges of what the engines run', () => {
           leverSchema.parse({ lever: 'batch', seqLen }) as Lever,
           0,
         ).state,
-      ).costUsd;
+      );
     // Llama 3 8B's context is 8,192: 16,384 costs more (attention), it is not cut back to 8,192.
-    expect(at(16384)).toBeGreaterThan(at(8192));
+    expect(at(16384).costUsd).toBeGreaterThan(at(8192).costUsd);
+    // ... and says so, as train --seq-len does.
+    expect(at(16384).band.outside).toContain(
+      "seqLen (16384 tokens) exceeds Meta Llama 3 8B's max_position_embeddings of 8192; trained only with RoPE scaling or a longer-context checkpoint, quality beyond it is not modelled",
+    );
+    expect(at(8192).band.outside.join(' ')).not.toContain('max_position_embeddings');
   });
   it('a GPU lever with a count or a layout on a deployment is refused at its field', () => {
     const serve = serve8b();
@@ -74,6 +77,23 @@ describe('a study at the edges of what the engines run', () => {
     expect(w.steps[1]!.costUsd / w.steps[0]!.costUsd).toBeCloseTo(factor, 9);
     // Restarts stretch the run: 1 / (1 − overhead) a lever.
     expect(w.steps[1]!.timeSeconds / w.baseline.timeSeconds).toBeCloseTo(1 / 0.9 ** 2, 9);
+  });
+  it('TensorRT-LLM named on a deployment is refused off NVIDIA at the field that put it there', () => {
+    const trt = { ...serve8bInput, engine: 'trt-llm' };
+    const onAmd = () => baselineState(servingBaselineSchema.parse({ ...trt, gpu: 'mi300x' }));
+    expect(onAmd).toThrow(/runs on NVIDIA GPUs only/);
+    try {
+      onAmd();
+    } catch (error) {
+      expect((error as InputError).issues[0]?.path).toEqual(['baseline', 'engine']);
+    }
+    const nvidia = baselineState(servingBaselineSchema.parse(trt));
+    try {
+      applyLever(nvidia, leverSchema.parse({ lever: 'gpu', gpu: 'mi300x' }) as Lever, 1);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as InputError).issues[0]?.path).toEqual(['levers', 1, 'gpu']);
+    }
   });
   it('levers refuse what the CLI refuses: FP8 over a QLoRA base, a block-scaled format the GPU lacks', () => {
     const qlora = baselineState(

@@ -51,6 +51,9 @@ describe('scenario errors name the path and line, what is allowed, and the neare
     expect(first('name: x\n? [a, b]\n: 1\n').message).toBe(
       'line 2: a key must be a field name, not a list or a mapping',
     );
+    expect(first('name: x\nref: &a [1, 2]\n? *a\n: 1\n').message).toBe(
+      'line 3: a key must be a field name, not a list or a mapping',
+    );
   });
   it('an empty file says it is empty', () => {
     expect(first('')).toMatchObject({ path: ['s.yaml'], message: expect.stringMatching(/is empty/) });

@@ -5,6 +5,7 @@
  */
 import {
   type Document,
+  isAlias,
   isCollection,
   isMap,
   isNode,
@@ -163,20 +164,22 @@ interface ZodIssue {
   readonly origin?: string;
 }
 
-/** `'abc'`, `1.5`, `a list`, `a mapping`, `nothing`. */
 /** The line of the first key that is a list or a mapping, else null. */
 function collectionKeyLine(doc: Document, lineCounter: LineCounter): number | null {
   let line: number | null = null;
   visit(doc, {
     Pair(_, pair) {
-      if (!isCollection(pair.key)) return undefined;
-      line = lineCounter.linePos(pair.key.range?.[0] ?? 0).line;
+      // An alias to a list or mapping (`? *a`) is one too.
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (!isCollection(key)) return undefined;
+      line = isNode(pair.key) ? lineCounter.linePos(pair.key.range?.[0] ?? 0).line : 1;
       return visit.BREAK;
     },
   });
   return line;
 }
 
+/** `'abc'`, `1.5`, `a list`, `a mapping`, `nothing`. */
 function shown(input: unknown): string {
   if (input === undefined || input === null) return 'nothing';
   if (typeof input === 'string') return `'${input.length > 60 ? `${input.slice(0, 60)}…` : input}'`;

@@ -101,7 +101,7 @@ describe('scenario phase warnings', () => {
       expect((error as InputError).issues[0]).toMatchObject({
         path: ['phases', 0, 'tokens'],
         message: expect.stringMatching(
-          /^1000 tokens is less than one global batch \(1024 sequences of 4096 = 4194304 tokens\); lower globalBatchTokens or raise tokens$/,
+          /^1000 tokens is less than one global batch \(4194304 tokens\); lower globalBatchTokens or raise tokens$/,
         ),
       });
     }

@@ -25,6 +25,7 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
+import { shortOfOneBatch } from '../core/training/run-cost.js';
 import {
   centralValue,
   type Distribution,
@@ -233,12 +234,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
       if (batchNote) warnings.push(`phases[${index}].globalBatchTokens: ${batchNote}`);
       // Less than one optimizer step is refused, as `llmecon train` refuses it (core/training/run-cost.ts).
-      const tokensPerStep = globalBatchSize * seqLen;
-      if (centralValue(phase.tokens) < tokensPerStep)
+      const short = shortOfOneBatch(centralValue(phase.tokens), globalBatchSize * seqLen);
+      if (short !== null)
         inputError(
           'invalid_value',
           ['phases', index, 'tokens'],
-          `${centralValue(phase.tokens)} tokens is less than one global batch (${globalBatchSize} sequences of ${seqLen} = ${tokensPerStep} tokens); lower globalBatchTokens or raise tokens`,
+          `${short}; lower globalBatchTokens or raise tokens`,
         );
       const plan = planTraining(trained, hw.cluster, {
         ...stack,

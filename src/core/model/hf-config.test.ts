@@ -235,6 +235,9 @@ describe('specFromHfConfig: per-type layouts', () => {
       "the config's 'quantization' (4 bits, group 64) is mlx-lm's format (Apple MLX), which vLLM, SGLang and TensorRT-LLM do not load: weights are costed in the format asked (BF16 unless --weights), not at 4 bits",
     ]);
     expect(paramCount(spec)).toEqual(paramCount(specFromHfConfig({ ...base, model_type: 'llama' }, 'mlx')));
+    // mlx-lm's save_config also copies it to quantization_config (no quant_method): still said.
+    const saved = { ...mlx, quantization_config: { bits: 4, group_size: 64 } };
+    expect(specFromHfConfig(saved, 'mlx').warnings).toEqual(spec.warnings);
   });
   it('a config written by transformers 5 is read with its 5.x key names (Qwen3MoeConfig stores num_experts as num_local_experts)', () => {
     // Qwen/Qwen3-30B-A3B's shape; transformers 5's attribute_map {num_experts: num_local_experts} makes
@@ -250,6 +253,15 @@ describe('specFromHfConfig: per-type layouts', () => {
     const { num_experts, ...rest } = v4;
     const v5 = { ...rest, num_local_experts: num_experts, transformers_version: '5.7.0' };
     expect(paramCount(specFromHfConfig(v5, 'q'))).toEqual(paramCount(specFromHfConfig(v4, 'q')));
+    // A same-type text_config holds the sizes; transformers writes its version at the top only.
+    const wrapped = {
+      model_type: 'qwen3_moe',
+      transformers_version: '5.7.0',
+      text_config: { ...rest, num_local_experts: 8, transformers_version: undefined },
+    };
+    expect(paramCount(specFromHfConfig(wrapped, 'q')).totalParams).toBe(
+      paramCount(specFromHfConfig(v4, 'q')).totalParams,
+    );
     // Under 4.x the name is another family's: Qwen3MoeConfig 4.x would not read it, so the refusal stands.
     expect(() => specFromHfConfig({ ...v5, transformers_version: '4.57.1' }, 'q')).toThrow(
       "missing field 'num_experts' (required for model_type 'qwen3_moe'); the config has 'num_local_experts'",

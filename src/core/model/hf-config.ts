@@ -80,7 +80,12 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   const wrapped = readsTextConfig(direct, width);
   if (wrapped) return wrapped;
   const inner = withIssuePaths(
-    () => specFromHfConfig(text, name),
+    // transformers writes its version at the top only: the text_config is read as the same release wrote it.
+    () =>
+      specFromHfConfig(
+        { ...text, transformers_version: text.transformers_version ?? json.transformers_version },
+        name,
+      ),
     (path) => ['text_config', ...path],
   );
   const arch = json.architectures === undefined ? '' : ` (architectures ${shown(json.architectures)})`;
@@ -133,7 +138,10 @@ function withEagleNote(spec: ModelSpec, json: Json): ModelSpec {
  */
 function withMlxNote(spec: ModelSpec, json: Json): ModelSpec {
   const q = json.quantization;
-  if (!isJsonObject(q) || typeof q.bits !== 'number' || json.quantization_config != null) return spec;
+  // mlx-lm's save_config copies `quantization` to `quantization_config` (no quant_method): still mlx-lm's.
+  const hf = json.quantization_config;
+  const foreign = isJsonObject(hf) && hf.quant_method != null;
+  if (!isJsonObject(q) || typeof q.bits !== 'number' || foreign) return spec;
   const group = typeof q.group_size === 'number' ? `, group ${q.group_size}` : '';
   const warning = `the config's 'quantization' (${q.bits} bits${group}) is mlx-lm's format (Apple MLX), which vLLM, SGLang and TensorRT-LLM do not load: weights are costed in the format asked (BF16 unless --weights), not at ${q.bits} bits`;
   return { ...spec, warnings: [...(spec.warnings ?? []), warning] };

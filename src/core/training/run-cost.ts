@@ -69,16 +69,16 @@ export function ownedUsdPerGpuHour(owned: OwnedHardware): number {
   );
 }
 
+/** Why `tokens` make no optimizer step of `tokensPerStep` (fewer than one global batch), else null. */
+export const shortOfOneBatch = (tokens: number, tokensPerStep: number): string | null =>
+  tokens < tokensPerStep ? `${tokens} tokens is less than one global batch (${tokensPerStep} tokens)` : null;
+
 export function trainingRunCost(step: StepTime, options: RunCostOptions): RunCost {
   if (!(options.tokens > 0))
     inputError('invalid_value', ['tokens'], `must be greater than 0, got ${options.tokens}`);
-  if (options.tokens < step.tokensPerStep) {
-    inputError(
-      'invalid_value',
-      ['tokens'],
-      `${options.tokens} tokens is less than one global batch (${step.tokensPerStep} tokens); lower --global-batch or raise --tokens`,
-    );
-  }
+  const short = shortOfOneBatch(options.tokens, step.tokensPerStep);
+  if (short !== null)
+    inputError('invalid_value', ['tokens'], `${short}; lower --global-batch or raise --tokens`);
   const steps = Math.ceil(options.tokens / step.tokensPerStep);
   const secondsIdeal = steps * step.stepSeconds;
   const seconds = secondsIdeal / options.goodput;

@@ -5,7 +5,7 @@ import { defaultPrice } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
 import { formatSupportError } from '../../core/precision.js';
 import type { LeverKind } from '../kind.js';
-import { constraintsFrom, type LeverState } from '../state.js';
+import { constraintsFrom, type LeverState, refuseEngineOn } from '../state.js';
 
 export const gpu: LeverKind<'gpu'> = {
   label(l) {
@@ -26,6 +26,7 @@ export const gpu: LeverKind<'gpu'> = {
       i,
       'usdPerGpuHour',
     ]).usdPerGpuHour;
+    if (s.kind === 'serve') refuseEngineOn(s.engineChoice.engine, gpu.id, ['levers', i, 'gpu']);
     const state: LeverState =
       s.kind !== 'serve'
         ? {
