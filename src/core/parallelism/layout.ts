@@ -317,7 +317,8 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       DUALPIPE_NEEDS_EVEN_PP,
     );
   }
-  if (layout.schedule === 'interleaved' && layout.pipelineParallel === 1) {
+  // (With virtual stages at pp 1, VPP_NEEDS_PP above says it once.)
+  if (layout.schedule === 'interleaved' && layout.pipelineParallel === 1 && layout.virtualStages === 1) {
     // The rule virtual stages follow (VPP_NEEDS_PP): an unfixed pp is the search's to pick.
     add(
       'schedule',
