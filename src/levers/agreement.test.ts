@@ -10,15 +10,14 @@ import { baselineState, evaluateState } from './levers.js';
 import { finetuneBaselineSchema, trainingBaselineSchema } from './schema.js';
 import { stateFor } from './state.js';
 
-/** Llama 3 8B fine-tuned on 8 GPUs, rank-16 adapters on every projection, 64 × 4,096-token batches. */
+/** Llama 3 8B fine-tuned on 8 GPUs, rank-16 adapters on every projection (none in full), 64 × 4,096-token batches. */
 const evaluateFinetune = (change: Record<string, unknown>) =>
   evaluateState(
     baselineState(
       finetuneBaselineSchema.parse({
         kind: 'finetune',
         model: 'llama-3-8b',
-        rank: 16,
-        targets: 'all',
+        ...(change.method !== undefined && change.method !== 'full' && { rank: 16, targets: 'all' }),
         gpus: 8,
         seqLen: 4096,
         globalBatch: 64,

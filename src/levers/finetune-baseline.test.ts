@@ -56,6 +56,28 @@ describe('a fine-tuning baseline may train the embedding and head beside its ada
     }
     expect(issue).toMatchObject({ path: ['baseline', 'trainEmbeddings'] });
   });
+  it('full fine-tuning with an adapter rank or targets is refused at baseline.rank and baseline.targets (they did nothing)', () => {
+    let issues: InputError['issues'] = [];
+    try {
+      baselineState(finetuneBaselineSchema.parse({ ...base, method: 'full', rank: 8, targets: 'attn' }));
+    } catch (e) {
+      issues = (e as InputError).issues;
+    }
+    expect(issues.map((i) => i.path)).toEqual([
+      ['baseline', 'rank'],
+      ['baseline', 'targets'],
+    ]);
+    // An adapter method takes them, and the rank costs what it should: r=64 trains more than r=8.
+    const at = (rank: number) =>
+      evaluateState(baselineState(finetuneBaselineSchema.parse({ ...base, rank }))).memoryPerGpuBytes;
+    expect(at(64)).toBeGreaterThan(at(8));
+  });
+  it('fractional epochs run as `llmecon finetune --epochs 1.5` runs them: half as much again as one epoch', () => {
+    const time = (epochs: number) =>
+      evaluateState(baselineState(finetuneBaselineSchema.parse({ ...base, epochs }))).timeSeconds;
+    expect(time(1.5) / time(1)).toBeCloseTo(1.5, 1);
+    expect(() => finetuneBaselineSchema.parse({ ...base, epochs: 0 })).toThrow(/epochs/);
+  });
 });
 
 describe('a fine-tuning baseline keeps its dataset shape (examples, packing, padding to the longest)', () => {

@@ -5,7 +5,7 @@
 import { engineChoiceOf } from '../catalog/serving-engine-choice.js';
 import { inputError } from '../core/errors.js';
 import { centralValue } from '../core/uncertainty/distributions.js';
-import type { Phase, Scenario } from '../scenario/schema.js';
+import { PHASE_ADAPTER_DEFAULTS, type Phase, type Scenario } from '../scenario/schema.js';
 import type { FinetuneBaseline, ServingBaseline, TrainingBaseline } from './schema.js';
 
 const DAYS_PER_MONTH = 365.25 / 12;
@@ -58,8 +58,9 @@ export function baselineFromScenario(
         padding: phase.padding,
         lengthP99: phase.lengthP99,
         method: phase.method,
-        rank: phase.rank,
-        targets: phase.targets,
+        ...(phase.rank !== undefined && { rank: phase.rank }),
+        // The scenario's default targets (attn,mlp), not the levers file's (all), for an adapter phase.
+        ...(phase.method !== 'full' && { targets: phase.targets ?? PHASE_ADAPTER_DEFAULTS.targets }),
         gpu: phase.gpu,
         gpus: phase.gpus,
         precision: phase.precision,

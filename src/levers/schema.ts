@@ -26,6 +26,8 @@ const tokens = domainNumber(D.datasetTokens);
 const price = domainNumber({ ...D.usdPerGpuHour, minExclusive: true });
 const seconds = domainNumber(D.seconds);
 const fraction = z.number().finite().gt(0).lt(1);
+/** A levers adapter (the baseline's or an adapter lever's) where the file names none. */
+export const ADAPTER_DEFAULTS = { rank: 16, targets: 'all' } as const;
 
 /** A fixed parallel layout (a "naive" baseline); omitted dimensions are searched. */
 export const layoutSchema = z
@@ -85,7 +87,7 @@ export const finetuneBaselineSchema = z
     model: z.string().min(1),
     /** Dataset tokens per epoch (packed unless `packing: false`). */
     tokens,
-    epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
+    epochs: domainNumber(D.epochs).default(1),
     /** Examples per epoch: needed without packing (their mean length is tokens / examples). */
     examples: domainNumber(D.examples).optional(),
     /** Concatenate examples into full sequences (default), or pad them as `padding` says. */
@@ -95,8 +97,10 @@ export const finetuneBaselineSchema = z
     /** With padding to the longest: P99 of the example lengths in tokens, as `llmecon finetune --length-p99`. */
     lengthP99: seqTokens.optional(),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    rank: domainNumber(D.rank).default(16),
-    targets: z.string().min(1).default('all'),
+    /** Adapter rank (ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    rank: domainNumber(D.rank).optional(),
+    /** Modules to adapt (ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    targets: z.string().min(1).optional(),
     /** The embedding and head train in full beside the adapters, as `llmecon finetune --train-embeddings`. */
     trainEmbeddings: z.boolean().optional(),
     /** Main-grad buffers in BF16 (the megatron stack), as `llmecon finetune --bf16-grad-buffers`. */
@@ -199,9 +203,9 @@ export const leverSchema = z.discriminatedUnion('lever', [
     .object({
       lever: z.literal('adapter'),
       method: z.enum(['lora', 'dora', 'qlora']),
-      rank: domainNumber(D.rank).default(16),
+      rank: domainNumber(D.rank).default(ADAPTER_DEFAULTS.rank),
       /** Modules to adapt: attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down. */
-      targets: z.string().min(1).default('all'),
+      targets: z.string().min(1).default(ADAPTER_DEFAULTS.targets),
       note,
     })
     .strict(),

@@ -18,7 +18,7 @@ import {
   type Dataset,
   type FinetuneMethod,
   frozenBaseFor,
-  refuseFullTrainEmbeddings,
+  refuseAdapterFieldsOnFull,
 } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
@@ -53,7 +53,13 @@ import {
   type MemoryFitLevel,
   memoryFitMultipliers,
 } from '../validation/memory-fit.js';
-import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
+import {
+  ADAPTER_DEFAULTS,
+  type FinetuneBaseline,
+  type LayoutInput,
+  type ServingBaseline,
+  type TrainingBaseline,
+} from './schema.js';
 
 interface CommonState {
   readonly modelId: string;
@@ -329,7 +335,7 @@ export function stateFor(
       ),
     };
   if (b.kind === 'finetune') {
-    refuseFullTrainEmbeddings(b.method, b.trainEmbeddings, ['baseline', 'trainEmbeddings']);
+    refuseAdapterFieldsOnFull(b.method, b, ['baseline']);
     frozenBaseFor(b.method, b.baseFormat, ['baseline', 'baseFormat']);
   }
   if (b.kind === 'finetune')
@@ -340,8 +346,8 @@ export function stateFor(
       tokens: b.tokens,
       epochs: b.epochs,
       method: b.method,
-      rank: b.rank,
-      targets: b.targets,
+      rank: b.rank ?? ADAPTER_DEFAULTS.rank,
+      targets: b.targets ?? ADAPTER_DEFAULTS.targets,
       ...(b.trainEmbeddings && { trainEmbeddings: true }),
       ...(b.baseFormat !== undefined && { baseFormat: b.baseFormat }),
       gpus: b.gpus,

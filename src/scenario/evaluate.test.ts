@@ -153,6 +153,37 @@ describe('engine errors name the scenario path', () => {
     expect(issue?.message).toMatch(/full fine-tuning trains the embedding and head already/);
   });
 
+  it('an adapter rank or targets with full fine-tuning is refused at phases[i].rank/targets (they were ignored)', () => {
+    let issues: InputError['issues'] = [];
+    try {
+      analyseScenario(
+        parseScenario(
+          read('s1-32b.yaml').replace('method: full', 'method: full\n    rank: 8\n    targets: attn'),
+        ),
+        { samples: 0, seed: 1 },
+      );
+    } catch (e) {
+      issues = (e as InputError).issues;
+    }
+    expect(issues.map((i) => i.path)).toEqual([
+      ['phases', 0, 'rank'],
+      ['phases', 0, 'targets'],
+    ]);
+    expect(issues[0]?.message).toMatch(
+      /full fine-tuning has no adapter; rank applies to lora, dora or qlora/,
+    );
+  });
+
+  it('fractional epochs (as the CLI and web app take them) cost in proportion: 2.5 epochs is half of 5', () => {
+    const cost = (epochs: string) =>
+      analyseScenario(parseScenario(read('s1-32b.yaml').replace('epochs: 5', `epochs: ${epochs}`)), {
+        samples: 0,
+        seed: 1,
+      }).result.totalCostUsd;
+    const data = 200; // the s1 scenario's teacher-API data item (mode)
+    expect((cost('2.5') - data) / (cost('5') - data)).toBeCloseTo(0.5, 1);
+  });
+
   it('a base format with full fine-tuning is refused at phases[i].baseFormat (it was ignored)', () => {
     let issue: InputError['issues'][number] | undefined;
     try {

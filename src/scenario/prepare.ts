@@ -15,7 +15,7 @@ import {
   resolveHardware,
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
-import { frozenBaseFor, planFinetune } from '../core/adaptation/finetune.js';
+import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
@@ -38,7 +38,7 @@ import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
 import { phaseSeqLen, phaseWarnings } from './phase-warnings.js';
 import { prepareServePhase } from './prepare-serve.js';
-import type { Phase, Scenario } from './schema.js';
+import { PHASE_ADAPTER_DEFAULTS, type Phase, type Scenario } from './schema.js';
 
 const REFERENCE_TOKENS = 1e12;
 
@@ -268,7 +268,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       };
     }
     if (phase.kind === 'finetune') {
-      // A base format with full fine-tuning would do nothing: refused as the CLI refuses it.
+      // Adapter fields or a base format with full fine-tuning would do nothing: refused as the CLI refuses them.
+      refuseAdapterFieldsOnFull(phase.method, phase, ['phases', index]);
       frozenBaseFor(phase.method, phase.baseFormat);
       const seqLen = phaseSeqLen(spec, phase);
       const tokens = centralValue(phase.tokens);
@@ -278,8 +279,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
         method: phase.method,
-        rank: phase.rank,
-        targets: parseTargets(phase.targets),
+        rank: phase.rank ?? PHASE_ADAPTER_DEFAULTS.rank,
+        targets: parseTargets(phase.targets ?? PHASE_ADAPTER_DEFAULTS.targets),
         ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
         ...(phase.trainEmbeddings && { trainEmbeddings: true }),
         ...bf16GradientBuffers(phase.bf16GradBuffers, stack.stack, ['phases', index, 'bf16GradBuffers']),

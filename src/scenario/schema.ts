@@ -85,15 +85,19 @@ const pretrainSchema = z
   })
   .strict();
 
+/** A finetune phase's adapter where it names none: \`llmecon finetune\`'s defaults. */
+export const PHASE_ADAPTER_DEFAULTS = { rank: 16, targets: 'attn,mlp' } as const;
+
 const finetuneSchema = z
   .object({
     kind: z.literal('finetune'),
     name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    rank: domainNumber(D.rank).default(16),
-    /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts. */
-    targets: z.string().max(200).default('attn,mlp'),
+    /** Adapter rank (default 16, PHASE_ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    rank: domainNumber(D.rank).optional(),
+    /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts (default attn,mlp); refused with full. */
+    targets: z.string().max(200).optional(),
     /** The frozen base: lora/dora bf16 (default) or fp8; qlora nf4 (default) or gptq (`--base-format`). */
     baseFormat: z.enum(BASE_FORMATS).optional(),
     /** The embedding and head train in full beside the adapters (`--train-embeddings`). */
@@ -102,7 +106,7 @@ const finetuneSchema = z
     bf16GradBuffers: z.boolean().optional(),
     /** Dataset tokens per epoch (uncertain), packed into full sequences unless `packing: false`. */
     tokens: uncertainIn(D.datasetTokens),
-    epochs: domainNumber({ ...D.epochs, integer: true, min: 1, minExclusive: false }).default(1),
+    epochs: domainNumber(D.epochs).default(1),
     /** Examples per epoch: needed without packing (their mean length is tokens / examples). */
     examples: domainNumber(D.examples).optional(),
     /** Concatenate examples into full sequences (default), or pad them as `padding` says. */

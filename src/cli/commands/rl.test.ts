@@ -140,6 +140,9 @@ describe('llmecon rl', () => {
       ],
       [[...short, '--rollout-tp', '0'], '--rollout-tp'],
       [[...short, '--offload', 'disk'], "--offload: 'disk' is not an offload mode"],
+      // A full policy update (the default) has no adapter: a rank or targets did nothing.
+      [[...short, '--rank', '32'], '--rank: applies only with an adapter method (lora, dora, qlora)'],
+      [[...short, '--method', 'full', '--targets', 'attn'], '--targets: applies only with an adapter method'],
       [[...short, '--stack', 'unsloth', '--offload', 'optimizer'], '--offload: Unsloth does not offload'],
       [
         [...short, '--rollout-tp', '8'],

@@ -18,7 +18,14 @@ import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { finetuneMemoryFitFlag, memoryFitAtNote } from '../memory-fit-flag.js';
 import { offloadFlag } from '../offload-flag.js';
-import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
+import {
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+  precisionFlag,
+  refuseFlags,
+} from '../options.js';
 
 export interface RlFlags extends LayoutFlags {
   model?: string;
@@ -65,6 +72,9 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const engineId = oneOf(o.rolloutEngine, '--rollout-engine', ROLLOUT_ENGINE_IDS, RL_DEFAULTS.rolloutEngine);
   const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'full');
+  // A full policy update trains every weight: an adapter rank or target list would do nothing.
+  if (method === 'full')
+    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
   const precision = precisionFlag(o.precision, hw.gpu, method);
   // --memory-fit: the policy update's layouts fit at the stack's band for its kind of run, as `finetune`'s.
   const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);

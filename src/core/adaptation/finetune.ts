@@ -146,17 +146,42 @@ export function frozenBaseFor(
   return undefined;
 }
 
-/** `trainEmbeddings` with full fine-tuning would do nothing: an input error at `path`. */
-export function refuseFullTrainEmbeddings(
+/** The adapter fields of a scenario phase or levers baseline: absent where the file names none. */
+export interface AdapterFields {
+  readonly rank?: number;
+  readonly targets?: string;
+  readonly trainEmbeddings?: boolean;
+}
+
+/** Adapter fields with full fine-tuning would do nothing: an input error at `path` + the field, for each given. */
+export function refuseAdapterFieldsOnFull(
   method: FinetuneMethod,
-  trainEmbeddings: boolean | undefined,
+  fields: AdapterFields,
   path: readonly (string | number)[],
 ): void {
-  if (method === 'full' && trainEmbeddings)
-    inputError(
-      'invalid_value',
-      path,
-      'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
+  if (method !== 'full') return;
+  const issues = [
+    fields.rank !== undefined && {
+      field: 'rank',
+      message: 'full fine-tuning has no adapter; rank applies to lora, dora or qlora',
+    },
+    fields.targets !== undefined && {
+      field: 'targets',
+      message: 'full fine-tuning trains every module; targets apply to lora, dora or qlora',
+    },
+    fields.trainEmbeddings && {
+      field: 'trainEmbeddings',
+      message:
+        'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
+    },
+  ].filter((x): x is { field: string; message: string } => x !== false && x !== undefined);
+  if (issues.length > 0)
+    throw new InputError(
+      issues.map(({ field, message }) => ({
+        code: 'invalid_value' as const,
+        path: [...path, field],
+        message,
+      })),
     );
 }
 
@@ -169,7 +194,7 @@ export function methodAdapter(
   >,
 ): AdapterRuntime | null {
   if (o.method === 'full') {
-    refuseFullTrainEmbeddings(o.method, o.trainEmbeddings, ['trainEmbeddings']);
+    refuseAdapterFieldsOnFull(o.method, { trainEmbeddings: o.trainEmbeddings }, []);
     return null;
   }
   const format = baseFormatFor(o.method, o.baseFormat);
