@@ -6,7 +6,7 @@
  * engine. Pure: the catalog is static data, so this runs in the browser too.
  */
 import { findGpu } from '../catalog/catalog.js';
-import { InputError } from '../core/errors.js';
+import { DoesNotFitError, InputError } from '../core/errors.js';
 import type { BandedFit } from '../core/memory/memory-band.js';
 import { LayoutDoesNotFitError } from '../core/training/plan.js';
 import { type Range, ratioRange } from '../core/uncertainty/range.js';
@@ -89,7 +89,6 @@ export interface Waterfall {
   readonly steps: readonly WaterfallStep[];
 }
 
-/** Runs the baseline, then each lever in order through the engines. */
 /** A lever's delta on the baseline by itself; null where it does not apply or fit there. */
 function aloneDelta(baseline: LeverState, baseCostUsd: number, lever: Lever, i: number): number | null {
   try {
@@ -100,8 +99,16 @@ function aloneDelta(baseline: LeverState, baseCostUsd: number, lever: Lever, i: 
   }
 }
 
-/** `evaluate()`, a layout that does not fit named by `where` (exit 3 in the CLI, as `train`'s). */
-function fitting(evaluate: () => Outcome, where: string, gpuId: string): Outcome {
+/**
+ * `evaluate()`, a layout that does not fit named by `where` (exit 3 in the CLI, as `train`'s), a
+ * deployment that meets no SLO placed at `path` (the baseline or the lever).
+ */
+function fitting(
+  evaluate: () => Outcome,
+  where: string,
+  gpuId: string,
+  path: readonly (string | number)[],
+): Outcome {
   try {
     return evaluate();
   } catch (error) {
@@ -111,6 +118,9 @@ function fitting(evaluate: () => Outcome, where: string, gpuId: string): Outcome
         error,
         findGpu(gpuId).memoryBytes,
       );
+    // A deployment no replica can serve within its SLO: computed, but does not fit (exit 3, as `serve`'s).
+    if (error instanceof DoesNotFitError)
+      throw new DoesNotFitError(error.issues.map((issue) => ({ ...issue, path })));
     throw error;
   }
 }
@@ -119,14 +129,19 @@ function fitting(evaluate: () => Outcome, where: string, gpuId: string): Outcome
 export function runWaterfall(study: LeverStudy): Waterfall {
   const baseline = baselineState(study.baseline);
   let state = baseline;
-  const base = fitting(() => evaluateState(state), 'the baseline', state.gpuId);
+  const base = fitting(() => evaluateState(state), 'the baseline', state.gpuId, ['baseline']);
   let previous = base.costUsd;
   const steps: WaterfallStep[] = [];
   let last: Outcome = base;
   for (const [i, lever] of study.levers.entries()) {
     const applied = applyLever(state, lever, i);
     state = applied.state;
-    const o = fitting(() => evaluateState(state), `after lever ${i + 1} (${leverLabel(lever)})`, state.gpuId);
+    const o = fitting(
+      () => evaluateState(state),
+      `after lever ${i + 1} (${leverLabel(lever)})`,
+      state.gpuId,
+      ['levers', i],
+    );
     steps.push({
       lever: leverLabel(lever),
       costUsd: o.costUsd,

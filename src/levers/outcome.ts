@@ -14,7 +14,7 @@ import {
 } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
-import { inputError } from '../core/errors.js';
+import { DoesNotFitError } from '../core/errors.js';
 import { mfuLabel } from '../core/format.js';
 import {
   type DeploymentCandidate,
@@ -331,11 +331,11 @@ export function bestServingPlan(
   const rps = requestsPerSecondFor(s.tokensPerDay, perRequest);
   const best = planServingModes(s.spec, candidates, s.workload, rps, s.slo).plans[0];
   if (!best)
-    inputError(
-      'infeasible',
-      ['baseline'],
-      `${s.spec.name} cannot be served on ${s.gpuId} (${s.weights}) within the SLO`,
-    );
+    throw new DoesNotFitError({
+      code: 'infeasible',
+      path: ['baseline'],
+      message: `no replica of ${s.spec.name} on ${s.gpuId} (${s.weights} weights) meets the SLO at any batch`,
+    });
   return best;
 }
 

@@ -3,9 +3,12 @@
  * (`--engine --mem-fraction --expert-imbalance --redundant-experts`): the levers, scenarios and the web
  * Serve view price the deployment the CLI plans, and refuse what it refuses, naming the field.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
-import { runCliJson } from '../../test/run-cli.js';
+import { runCli, runCliJson } from '../../test/run-cli.js';
 import { parseScenario } from '../scenario/load.js';
 import { baselineFromScenario } from './from-scenario.js';
 import { baselineState, evaluateState } from './levers.js';
@@ -180,5 +183,29 @@ phases:
       cudaGraphBatch: 320,
     });
     expect(evaluateState(swapped).costUsd).toBeGreaterThan(0);
+  });
+});
+
+describe('a deployment no replica serves within its SLO', () => {
+  it('exits 3 at the baseline or at the lever that causes it, as `llmecon serve` does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-levers-slo-'));
+    try {
+      const file = join(dir, 'slo.yaml');
+      const baseline = (tpot: number) =>
+        `name: slo\nbaseline:\n  kind: serve\n  model: llama-3-8b\n  gpu: h100\n  inputTokens: 1000\n  outputTokens: 300\n  tokensPerDay: 1e9\n  tpotSloSeconds: ${tpot}\n  days: 1\n`;
+      writeFileSync(file, `${baseline(0.0005)}levers:\n  - { lever: gpu, gpu: h200 }\n`);
+      const base = await runCli(['levers', file]);
+      expect(base.code).toBe(3);
+      expect(base.stderr).toMatch(
+        /^error: baseline: no replica of Meta Llama 3 8B on h100-sxm \(bf16 weights\) meets the SLO/,
+      );
+      // 10 ms per token holds on an H100 and not on an L4: the lever is named.
+      writeFileSync(file, `${baseline(0.01)}levers:\n  - { lever: gpu, gpu: l4, usdPerGpuHour: 0.8 }\n`);
+      const lever = await runCli(['levers', file]);
+      expect(lever.code).toBe(3);
+      expect(lever.stderr).toMatch(/^error: levers\[0\]: no replica of Meta Llama 3 8B on l4/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

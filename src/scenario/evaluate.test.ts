@@ -89,6 +89,26 @@ describe('a phase that outlasts the horizon', () => {
   });
 });
 
+describe('a serve phase no replica can serve within its SLO', () => {
+  it('exits 3 from llmecon run, as `llmecon serve` does, naming the SLO it missed and its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-slo-'));
+    try {
+      const file = join(dir, 'slo.yaml');
+      writeFileSync(
+        file,
+        read('startup-serving-8b.yaml').replace('tpotSloSeconds: 0.05', 'tpotSloSeconds: 0.0005'),
+      );
+      const r = await runCli(['run', file]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /^error: phases\[0\]\.gpu: line \d+: no replica of Meta Llama 3 8B on h100-sxm meets the SLO \(tpotSloSeconds 0\.0005\) at any batch/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('rent vs buy and the financial metrics', () => {
   const buy = prepareScenario(parseScenario(read('lab-buy-2048.yaml')));
   const r = evaluateScenario(buy);

@@ -14,7 +14,7 @@ import {
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
-import { inputError } from '../core/errors.js';
+import { DoesNotFitError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
@@ -81,12 +81,21 @@ export function prepareServePhase(
     tpotSeconds: phase.tpotSloSeconds,
     ttftSeconds: phase.ttftSloSeconds,
   }).plans[0];
-  if (!best)
-    inputError(
-      'infeasible',
-      ['phases', index, 'gpu'],
-      `${spec.name} cannot be served on ${hw.gpu.id} within the SLO`,
-    );
+  if (!best) {
+    // As `llmecon serve`: computed, but no replica holds the model or meets the SLO (exit 3), saying which.
+    const slo = [
+      phase.tpotSloSeconds !== undefined && `tpotSloSeconds ${phase.tpotSloSeconds}`,
+      phase.ttftSloSeconds !== undefined && `ttftSloSeconds ${phase.ttftSloSeconds}`,
+    ].filter((x) => typeof x === 'string');
+    throw new DoesNotFitError({
+      code: 'infeasible',
+      path: ['phases', index, 'gpu'],
+      message:
+        candidates.length === 0
+          ? `the weights and one sequence's KV cache of ${spec.name} fit no replica layout on ${hw.gpu.id}; use a larger GPU or smaller weights/kv formats`
+          : `no replica of ${spec.name} on ${hw.gpu.id} meets the SLO (${slo.join(', ')}) at any batch; relax it or use faster hardware`,
+    });
+  }
   return {
     kind: 'serve',
     phase,

@@ -69,6 +69,8 @@ describe('memory --method (fine-tuning memory, as finetune computes it)', () => 
       'memory llama-3-8b --method full --gpu h100 --rank 8',
       'memory llama-3-8b --mode infer --method lora',
       'memory llama-3-8b --method lora',
+      // FP8 training on a GPU without FP8 tensor cores: refused as train refuses it.
+      'memory llama-3-8b --gpu a100 --precision fp8',
     ]) {
       const r = await runCli(args);
       expect(r.code, args).toBe(2);

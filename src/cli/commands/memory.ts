@@ -47,7 +47,7 @@ import {
   memoryBandLine,
 } from '../memory-breakdown.js';
 import { memoryOffloadFlags, memoryOffloadJson, offloadHostMemory, offloadLine } from '../offload-flag.js';
-import { oneOf, positiveInteger, refuseFlags, sequenceLength } from '../options.js';
+import { oneOf, positiveInteger, precisionFlag, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
 
 export interface MemoryOptions extends MemoryMethodFlags {
@@ -195,7 +195,9 @@ function train(
   const issues = layoutIssues(spec, layout, seqLen);
   const batchIssue = globalBatchIssue(globalBatchSize, layout);
   if (batchIssue) issues.push(batchIssue);
-  const precision = oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
+  const precision = gpu
+    ? precisionFlag(o.precision, gpu)
+    : oneOf(o.precision, '--precision', TRAINING_PRECISIONS, 'bf16');
   const optimizer = oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw');
   // The stack decides what it combines (torchtitan runs ZeRO-3/FSDP with pipeline parallelism).
   const checked = [
