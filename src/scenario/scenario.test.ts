@@ -260,6 +260,16 @@ describe('malformed scenarios name the YAML path and line', () => {
   it('broken YAML', () => {
     expect(error('name: [unclosed')[0]!.message).toMatch(/^line \d+: /);
   });
+  it('a data purchase, staff, storage or plan after the horizon (it was moved into the last month, or booked nothing)', () => {
+    const text = base.replace('data:', 'data:\n  - item: late labels\n    usd: 1000\n    month: 25');
+    const issues = error(text.replace('startMonth: 3', 'startMonth: 30'));
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['data.0.month', 'subscriptions.0.startMonth']);
+    expect(issues[0]!.message).toBe(
+      `line ${lineOf(text, 'month: 25')}: the purchase falls in month 25, after the horizon (months 0–24); raise horizonMonths or drop it`,
+    );
+    // Month 24 is the horizon's last (month 0 is t = 0): taken.
+    expect(() => parseScenario(text.replace('month: 25', 'month: 24'), 'ok.yaml')).not.toThrow();
+  });
 });
 
 describe('HTML report', () => {

@@ -299,6 +299,18 @@ export const scenarioSchema = z
           message: `the phase runs past the horizon (${s.horizonMonths} months)`,
         });
     }
+    // An entry that starts after the horizon's last month would book nothing (or, for data, be moved): refused.
+    const after = (path: (string | number)[], month: number, what: string) => {
+      if (month > s.horizonMonths)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${what} in month ${month}, after the horizon (months 0–${s.horizonMonths}); raise horizonMonths or drop it`,
+        });
+    };
+    for (const [i, d] of s.data.entries()) after(['data', i, 'month'], d.month, 'the purchase falls');
+    for (const list of ['staff', 'storage', 'subscriptions'] as const)
+      for (const [i, e] of s[list].entries()) after([list, i, 'startMonth'], e.startMonth, 'it starts');
   });
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
