@@ -5,6 +5,7 @@
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { InputError, InternalError, inputError } from '../core/errors.js';
 import { keepsEagerCopies, type OwnModules } from '../core/memory/training-memory.js';
+import type { TrainingPrecision } from '../core/memory/training-recipes.js';
 import { fused } from '../core/model/families/fused-projections.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { withMtpModules } from '../core/model/trained-spec.js';
@@ -293,14 +294,26 @@ export const tensorParallelOverlap = (
 
 /**
  * The run's main-grad buffers (`--bf16-grad-buffers`): BF16 where asked (`grad_reduce_in_fp32` false, as
- * NeMo's performance recipes run), refused at `field` on a stack without the switch; else unstated.
+ * NeMo's performance recipes run), refused at `field` on a stack without the switch, and with FP32
+ * training, whose gradients stay in the parameters' FP32 (Megatron-Core param_and_grad_buffer.py
+ * grad_dtype); else unstated.
  */
 export const bf16GradientBuffers = (
   on: boolean | undefined,
   stack: StackProfile,
   field: readonly (string | number)[],
+  precision: TrainingPrecision,
 ): { readonly gradReduceInFp32?: false } =>
-  runSwitch(on, noBf16GradientBuffersReason(stack), field) ? { gradReduceInFp32: false } : {};
+  runSwitch(
+    on,
+    noBf16GradientBuffersReason(stack) ??
+      (precision === 'fp32'
+        ? "FP32 training keeps its gradients in the parameters' FP32: BF16 main-grad buffers apply to bf16, fp8 or bf16-pure"
+        : null),
+    field,
+  )
+    ? { gradReduceInFp32: false }
+    : {};
 
 /** The run switches a pretraining run can ask a stack for, by the field a scenario or baseline names them. */
 export type StackSwitch = 'tpCommOverlap' | 'fullIterationCudaGraphs' | 'bf16GradBuffers';
@@ -313,6 +326,7 @@ export function stackSwitches(
   asked: { readonly [K in StackSwitch]?: boolean },
   stack: StackProfile,
   field: (name: StackSwitch) => readonly (string | number)[],
+  precision: TrainingPrecision,
 ) {
   return {
     overlapTensorParallel: tensorParallelOverlap(asked.tpCommOverlap, stack, field('tpCommOverlap')),
@@ -321,7 +335,7 @@ export function stackSwitches(
       stack,
       field('fullIterationCudaGraphs'),
     ),
-    ...bf16GradientBuffers(asked.bf16GradBuffers, stack, field('bf16GradBuffers')),
+    ...bf16GradientBuffers(asked.bf16GradBuffers, stack, field('bf16GradBuffers'), precision),
   };
 }
 

@@ -196,7 +196,7 @@ function stackRecomputeFlag(
 export function recomputeFlags(
   o: LayoutFlags,
   stack: StackId,
-  spec: Pick<ModelSpec, 'name' | 'attention'>,
+  spec: Pick<ModelSpec, 'name' | 'attention' | 'moe'>,
 ): RecomputeFlags {
   const given = (
     [
@@ -246,7 +246,7 @@ export function recomputeFlags(
 function recomputeModulesFlag(
   o: LayoutFlags,
   stack: StackId,
-  spec: Pick<ModelSpec, 'name' | 'attention'>,
+  spec: Pick<ModelSpec, 'name' | 'attention' | 'moe'>,
 ): readonly RecomputeModule[] | undefined {
   if (o.recomputeModules === undefined) return undefined;
   const flag = '--recompute-modules';
@@ -260,6 +260,20 @@ function recomputeModulesFlag(
       'invalid_value',
       [flag],
       `mla_up_proj recomputes multi-latent attention's up-projections: ${spec.name} has ${spec.attention.kind} attention, not MLA`,
+    );
+  // Modules the model does not have would recompute nothing.
+  const moeModules = modules.filter((m) => m === 'moe' || m === 'moe_act');
+  if (moeModules.length > 0 && spec.moe === null)
+    inputError(
+      'invalid_value',
+      [flag],
+      `${moeModules.join(', ')} ${moeModules.length > 1 ? 'recompute' : 'recomputes'} mixture-of-experts layers: ${spec.name} is dense`,
+    );
+  if (modules.includes('shared_experts') && (spec.moe?.numSharedExperts ?? 0) === 0)
+    inputError(
+      'invalid_value',
+      [flag],
+      `shared_experts recomputes the shared experts: ${spec.name} has none`,
     );
   return modules;
 }

@@ -331,7 +331,7 @@ export function stateFor(
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
       ...switchesState(
-        stackSwitches(b, stackOptions('pretrain', b.stack).stack, (name) => ['baseline', name]),
+        stackSwitches(b, stackOptions('pretrain', b.stack).stack, (name) => ['baseline', name], b.precision),
       ),
     };
   if (b.kind === 'finetune') {
@@ -362,10 +362,12 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
-      ...(bf16GradientBuffers(b.bf16GradBuffers, stackOptions('finetune', b.stack).stack, [
-        'baseline',
-        'bf16GradBuffers',
-      ]).gradReduceInFp32 === false && { bf16GradBuffers: true }),
+      ...(bf16GradientBuffers(
+        b.bf16GradBuffers,
+        stackOptions('finetune', b.stack).stack,
+        ['baseline', 'bf16GradBuffers'],
+        b.precision,
+      ).gradReduceInFp32 === false && { bf16GradBuffers: true }),
     };
   // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
   const served = servedFormat(checkpoint, gpu);

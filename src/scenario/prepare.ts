@@ -248,7 +248,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',
-        ...stackSwitches(phase, stack.stack, (name) => ['phases', index, name]),
+        ...stackSwitches(phase, stack.stack, (name) => ['phases', index, name], phase.precision),
         gpus: phase.gpus,
         constraints: {},
         top: 1,
@@ -283,7 +283,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         targets: parseTargets(phase.targets ?? PHASE_ADAPTER_DEFAULTS.targets),
         ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
         ...(phase.trainEmbeddings && { trainEmbeddings: true }),
-        ...bf16GradientBuffers(phase.bf16GradBuffers, stack.stack, ['phases', index, 'bf16GradBuffers']),
+        ...bf16GradientBuffers(
+          phase.bf16GradBuffers,
+          stack.stack,
+          ['phases', index, 'bf16GradBuffers'],
+          phase.precision,
+        ),
         dataset: {
           tokens,
           examples: phase.examples,

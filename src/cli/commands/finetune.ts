@@ -120,7 +120,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     constraints: layoutConstraints(o),
     ...attentionOptions(o),
     stack,
-    ...bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers]),
+    ...bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers], precision),
     offload: offloadFlag(o.offload, hw.gpu),
     calibrationPool: allStackCalibrations(),
     ...memoryFit,

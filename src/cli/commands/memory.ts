@@ -209,7 +209,8 @@ function train(
   if (checked.length > 0) throw new InputError(checked);
   const overlapTensorParallel = tensorParallelOverlap(o.tpCommOverlap, stack, [SWITCH_FLAGS.tpCommOverlap]);
   const bf16GradBuffers =
-    bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers]).gradReduceInFp32 === false;
+    bf16GradientBuffers(o.bf16GradBuffers, stack, [SWITCH_FLAGS.bf16GradBuffers], precision)
+      .gradReduceInFp32 === false;
   const noOverlap = overlapWithoutSequenceParallel(overlapTensorParallel, layout);
   if (noOverlap !== null) inputError('invalid_value', [SWITCH_FLAGS.tpCommOverlap], noOverlap);
   const memory = trainingMemory(spec, layout, {

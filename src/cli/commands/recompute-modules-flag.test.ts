@@ -30,12 +30,24 @@ describe('--recompute-modules: selective recomputation by Megatron-Core module',
       ],
       ['--stack torchtitan --recompute-modules moe', 'it needs --stack megatron, got --stack torchtitan'],
       ['--recompute-modules mla_up_proj', 'mla_up_proj recomputes multi-latent attention'],
+      // Qwen3-235B-A22B has no shared experts: the module would recompute nothing.
+      [
+        '--recompute-modules moe,shared_experts',
+        'shared_experts recomputes the shared experts: Qwen3 235B-A22B has none',
+      ],
     ];
     for (const [flags, message] of cases) {
       const r = await runCli(`memory qwen3-235b-a22b ${layout} ${flags}`);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(message);
     }
+    const dense = await runCli(
+      'train --model llama-3-8b --gpu h100 --gpus 8 --tokens 1B --recompute-modules moe,core_attn',
+    );
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toContain(
+      '--recompute-modules: moe recomputes mixture-of-experts layers: Meta Llama 3 8B is dense',
+    );
     const fineTuning = await runCli('memory llama-3-8b --method lora --recompute-modules moe');
     expect(fineTuning.code).toBe(2);
     expect(fineTuning.stderr).toContain('--recompute-modules');

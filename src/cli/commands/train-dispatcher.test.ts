@@ -25,4 +25,14 @@ describe('train --ep-dispatcher: how tokens reach their experts', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--ep-dispatcher: must be one of all-to-all, deepep, got 'nccl'");
   });
+  it('a dense model refuses the dispatcher and --overlap-ep (they would do nothing), naming both', async () => {
+    const r = await runCli(
+      'train --model llama-3-8b --gpu h100 --gpus 8 --tokens 1B --ep-dispatcher deepep --overlap-ep',
+    );
+    expect(r.code).toBe(2);
+    for (const flag of ['--ep-dispatcher', '--overlap-ep'])
+      expect(r.stderr).toContain(
+        `error: ${flag}: applies only with a mixture-of-experts model: Meta Llama 3 8B is dense`,
+      );
+  });
 });

@@ -29,6 +29,18 @@ describe('--bf16-grad-buffers: main-grad buffers in BF16, as NeMo performance re
     const bf16 = await runCliJson(`${ft} --bf16-grad-buffers`);
     expect(bf16.json.stepSeconds).toBeLessThan(fp32.json.stepSeconds);
   });
+  it('FP32 training refuses it (its gradients stay in FP32 whatever the switch), in memory and train', async () => {
+    for (const command of [
+      'memory llama-3-8b --gpu h100',
+      'train --model llama-3-8b --gpu h100 --gpus 8 --tokens 1B',
+    ]) {
+      const r = await runCli(`${command} --precision fp32 --bf16-grad-buffers`);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr).toContain(
+        "--bf16-grad-buffers: FP32 training keeps its gradients in the parameters' FP32",
+      );
+    }
+  });
   it('a stack without the switch refuses it, naming the flag and the stack that has it', async () => {
     const r = await runCli('memory llama-3-8b --gpu h100 --stack hf --bf16-grad-buffers');
     expect(r.code).toBe(2);

@@ -44,7 +44,14 @@ import { loadModel } from '../load-model.js';
 import { bytesWithRange, compiledLossLines, fitVerdict } from '../memory-breakdown.js';
 import { memoryFitFlag } from '../memory-fit-flag.js';
 import { offloadFlags, offloadHostMemory, offloadJson, offloadLine } from '../offload-flag.js';
-import { oneOf, positiveInteger, positiveNumber, precisionFlag, sequenceLength } from '../options.js';
+import {
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+  precisionFlag,
+  refuseFlags,
+  sequenceLength,
+} from '../options.js';
 import { ownedHardware } from '../price-flags.js';
 
 export interface TrainOptions extends LayoutFlags {
@@ -134,6 +141,13 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   const goodput =
     o.goodput === undefined ? assumptions.goodput.value : positiveNumber(o.goodput, '--goodput', 1);
   const recompute = recomputeFlags(o, stack.id, spec);
+  // Expert dispatch and its overlap would do nothing on a dense model.
+  if (spec.moe === null)
+    refuseFlags(
+      o,
+      { epDispatcher: '--ep-dispatcher', overlapEp: '--overlap-ep' },
+      `with a mixture-of-experts model: ${spec.name} is dense`,
+    );
   const training = {
     seqLen,
     globalBatchSize,
@@ -142,7 +156,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     // --no-overlap-dp forces it off; otherwise the stack decides (DeepSpeed's pipeline defers it).
     overlapDataParallel: o.overlapDp === false ? false : undefined,
     overlapExpertParallel: o.overlapEp,
-    ...stackSwitches(o, stack, (name) => [SWITCH_FLAGS[name]]),
+    ...stackSwitches(o, stack, (name) => [SWITCH_FLAGS[name]], precision),
     tokenDispatcher: oneOf(o.epDispatcher, '--ep-dispatcher', TOKEN_DISPATCHERS, 'all-to-all'),
     ...(recompute.recomputeModules && { recomputeModules: recompute.recomputeModules }),
     ...attentionOptions(o),

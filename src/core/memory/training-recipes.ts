@@ -233,7 +233,7 @@ export const PRECISION_BYTES: Readonly<
 /**
  * Bytes per gradient element: held between micro-batches, added into per micro-batch, and reduced
  * over data parallelism. Megatron-Core's DDP allocates its main-grad buffers in FP32 with
- * `grad_reduce_in_fp32`, else in the parameters' BF16 (param_and_grad_buffer.py: grad_dtype), and
+ * `grad_reduce_in_fp32`, else in the parameters' dtype (param_and_grad_buffer.py: grad_dtype), and
  * FSDP2 reduces in its `reduce_dtype`; pure BF16 keeps BF16 gradients. Unstated: FP32 accumulation,
  * with the precision recipe's gradient bytes held and on the wire.
  */
@@ -244,7 +244,8 @@ export function gradientBytes(
   const recipe = PRECISION_BYTES[precision].gradient;
   if (gradReduceInFp32 === undefined)
     return { held: recipe, accumulate: precision === 'bf16-pure' ? 2 : 4, reduce: recipe };
-  const bytes = gradReduceInFp32 ? 4 : 2;
+  // Without FP32 reduction the buffers take the parameters' dtype: FP32 parameters keep FP32 gradients.
+  const bytes = gradReduceInFp32 || precision === 'fp32' ? 4 : 2;
   return { held: precision === 'bf16-pure' ? recipe : bytes, accumulate: bytes, reduce: bytes };
 }
 
