@@ -102,6 +102,11 @@ describe('serve --draft-model', () => {
     await fails(['--draft-model', 'llama-3.2-1b', '--draft-tokens', '2'], /--acceptance-rate/);
     await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--mtp'], /--draft-model.*not both/);
     await fails([...drafts, '--draft-model', 'no-such-model'], /--draft-model/);
+    // A draft as large as the target costs a target pass per draft: it cannot be faster.
+    await fails(
+      [...drafts, '--draft-model', 'llama-3.1-70b'],
+      /--draft-model: Llama 3\.1 70B \(70\.55B parameters active per token\) is not smaller than Llama 3\.1 70B/,
+    );
     await fails([...drafts, '--draft-model', 'no/such/config.json'], /--draft-model.*no such file/);
     await fails([...drafts, '--draft-weights', 'fp8'], /--draft-weights.*--draft-model/);
     await fails([...drafts, '--draft-model', 'llama-3.2-1b', '--draft-weights', 'fp7'], /--draft-weights/);

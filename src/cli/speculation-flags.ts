@@ -11,7 +11,7 @@ import {
   type SpeculativePlan,
   speculationPhrase,
 } from '../core/inference/speculative-plan.js';
-import { type Drafter, drafterModel, drafterSplits } from '../core/model/drafter.js';
+import { type Drafter, drafterModel, drafterSplits, draftSizeIssue } from '../core/model/drafter.js';
 import { type EagleHead, eagleHeadFrom } from '../core/model/eagle-head.js';
 import { tensorParallelRequirement } from '../core/model/kv-cache.js';
 import type { ModelSpec } from '../core/model/spec.js';
@@ -170,6 +170,8 @@ export function drafterFrom(
       ],
     };
   const { draft, head } = readDraft(o.draftModel);
+  const tooLarge = head ? null : draftSizeIssue(spec, draft);
+  if (tooLarge !== null) inputError('infeasible', ['--draft-model'], tooLarge);
   const weightFormat = oneOf(o.draftWeights, '--draft-weights', WEIGHT_FORMATS, 'bf16');
   const warnings =
     draft.vocabSize === spec.vocabSize

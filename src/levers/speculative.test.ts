@@ -69,5 +69,9 @@ describe('the speculative lever', () => {
     expect(refusal(llama, noRate)).toMatchObject({ path: ['levers', 2, 'acceptanceRate'] });
     expect(refusal(apply(llama, draft).state, draft).message).toMatch(/drafts already/);
     expect(refusal(llama, { ...draft, drafter: 'no-such-model' }).message).toMatch(/no-such-model/);
+    expect(refusal(llama, { ...draft, drafter: 'llama-3.1-405b' })).toMatchObject({
+      path: ['levers', 2, 'drafter'],
+      message: expect.stringMatching(/is not smaller than .*cannot be faster/),
+    });
   });
 });

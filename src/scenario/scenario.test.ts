@@ -257,6 +257,10 @@ describe('malformed scenarios name the YAML path and line', () => {
       ),
     ).toBe(true);
   });
+  it('a horizon out of its domain is the one error (the phases are not measured against it)', () => {
+    const issues = error(base.replace('horizonMonths: 24', 'horizonMonths: 0'));
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['horizonMonths']);
+  });
   it('broken YAML', () => {
     expect(error('name: [unclosed')[0]!.message).toMatch(/^line \d+: /);
   });

@@ -290,6 +290,8 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    // A horizon outside its domain is refused already: nothing is measured against it.
+    if (!(s.horizonMonths >= 1)) return;
     for (const [i, p] of s.phases.entries()) {
       const end = p.startMonth + (p.kind === 'serve' ? p.months : 1);
       if (end > s.horizonMonths)

@@ -98,6 +98,16 @@ describe('the splits each stack supports', () => {
         stack: findStack('hf'),
       }),
     ).toThrow(/Hugging Face Trainer .* does not support tensor parallelism/);
+    // A pipeline schedule names the stack too (it was blamed on the GPU count: no split was left).
+    expect(() =>
+      planTraining(llama8b, cluster, {
+        ...options,
+        constraints: { schedule: 'dualpipe' },
+        stack: findStack('hf'),
+      }),
+    ).toThrow(
+      /Hugging Face Trainer .* does not support the dualpipe pipeline schedule \(it runs no pipeline parallelism\)/,
+    );
     const plan = planTraining(llama8b, cluster, { ...options, constraints: {}, stack: findStack('hf') });
     expect(plan.chosen.layout.tensorParallel * plan.chosen.layout.pipelineParallel).toBe(1);
   });

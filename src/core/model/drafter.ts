@@ -6,9 +6,11 @@
  * (inference-memory.ts) and run each step (serving-step.ts).
  */
 
+import { formatCount } from '../format.js';
 import type { WeightFormat } from '../precision.js';
 import type { EagleHead } from './eagle-head.js';
 import { tensorParallelSplits } from './kv-cache.js';
+import { paramCount } from './param-count.js';
 import type { ModelSpec } from './spec.js';
 
 export type Drafter =
@@ -39,4 +41,16 @@ export function drafterModel(d: Drafter): ModelSpec | null {
 export function drafterSplits(d: Drafter | undefined, tp: number): boolean {
   const model = d ? drafterModel(d) : null;
   return model === null || tensorParallelSplits(model, tp);
+}
+
+/**
+ * Why `draft` cannot speed up `target` (null where it can): speculative decoding gains only when a draft
+ * pass costs less than the target's (Leviathan et al. 2023, Thm. 3.8: speed-up (1 − α^(γ+1)) / ((1 − α)(γc + 1))
+ * is at most 1 for a cost ratio c ≥ 1), so a draft with as many parameters active per token is refused.
+ */
+export function draftSizeIssue(target: ModelSpec, draft: ModelSpec): string | null {
+  const targetActive = paramCount(target).activeParams;
+  const draftActive = paramCount(draft).activeParams;
+  if (draftActive < targetActive) return null;
+  return `${draft.name} (${formatCount(draftActive)} parameters active per token) is not smaller than ${target.name} (${formatCount(targetActive)}): each draft would cost a target pass, so speculative decoding cannot be faster; name a smaller model of the target's tokenizer`;
 }

@@ -264,6 +264,8 @@ export function stackLayoutIssues(stack: StackProfile, layout: Partial<ParallelL
     });
   if (!p.tensor && (layout.tensorParallel ?? 1) > 1) add('tensorParallel', 'tensor parallelism');
   if (!p.pipeline && (layout.pipelineParallel ?? 1) > 1) add('pipelineParallel', 'pipeline parallelism');
+  if (!p.pipeline && layout.schedule !== undefined && layout.schedule !== '1f1b')
+    add('schedule', `the ${layout.schedule} pipeline schedule (it runs no pipeline parallelism)`);
   if (!p.expert && (layout.expertParallel ?? 1) > 1) add('expertParallel', 'expert parallelism');
   if (
     !p.expertTensorFolding &&

@@ -2,7 +2,7 @@
 import { loadCatalog } from '../../catalog/catalog.js';
 import { inputError } from '../../core/errors.js';
 import { tokensPerStep } from '../../core/inference/speculative-plan.js';
-import type { Drafter } from '../../core/model/drafter.js';
+import { type Drafter, draftSizeIssue } from '../../core/model/drafter.js';
 import { type LeverKind, notFor, serving } from '../kind.js';
 import { modelSpec } from '../state.js';
 
@@ -24,6 +24,8 @@ export const speculative: LeverKind<'speculative'> = {
       acceptanceRate = lever.acceptanceRate ?? loadCatalog().assumptions.mtpAcceptanceRate.value;
     } else {
       const draft = modelSpec(lever.drafter, `levers[${i}].drafter`).spec;
+      const tooLarge = draftSizeIssue(x.spec, draft);
+      if (tooLarge !== null) inputError('infeasible', ['levers', i, 'drafter'], tooLarge);
       for (const [field, value] of [
         ['draftTokens', lever.draftTokens],
         ['acceptanceRate', lever.acceptanceRate],
