@@ -195,6 +195,11 @@ export function runSimulation(
   return {
     ...result,
     warnings: [
+      ...(plan.disaggregated
+        ? [
+            "the plan is disaggregated, but the simulator runs one aggregated replica of its decode layout, each prompt prefilled in its steps: these TTFT and TPOT are aggregated serving's, not the plan's with its separate prefill pool",
+          ]
+        : []),
       ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
       ...(eagerText === null ? [] : [eagerText]),
     ],
@@ -213,6 +218,6 @@ export function simulationLines(r: ServeSimulation, engineName: string): string[
     ...r.warnings.map((t) => `warning: ${t}`),
     `simulated ${r.completed} of ${r.requests} requests on one replica (${engineName}), ${r.durationSeconds.toFixed(1)} s, ${r.steps} steps, KV pool ${formatCount(r.kvCapacityTokens)} tokens:`,
     `  P50 / P90 / P99: TTFT ${p(r.ttftSeconds)} · TPOT ${p(r.tpotSeconds)} · ITL ${p(r.itlSeconds)} · E2E ${(r.e2eSeconds.p50).toFixed(2)} / ${r.e2eSeconds.p90.toFixed(2)} / ${r.e2eSeconds.p99.toFixed(2)} s`,
-    `  ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${r.requestsPerSecond.toFixed(2)} req/s · goodput ${r.goodputRequestsPerSecond.toFixed(2)} req/s (${(100 * r.sloAttainment).toFixed(0)}% within the SLO) · mean batch ${r.meanRunningSequences.toFixed(0)} · ${r.preemptions} preemptions · ${(100 * r.prefixHitShare).toFixed(0)}% prompt tokens from the prefix cache${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}`,
+    `  ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${r.requestsPerSecond.toFixed(2)} req/s · goodput ${r.goodputRequestsPerSecond.toFixed(2)} req/s (${(100 * r.sloAttainment).toFixed(0)}% within the SLO) · ${r.meanRunningSequences.toFixed(1)} sequences running on average (idle time included) · ${r.preemptions} preemptions · ${(100 * r.prefixHitShare).toFixed(0)}% prompt tokens from the prefix cache${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}`,
   ];
 }

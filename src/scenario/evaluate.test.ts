@@ -109,6 +109,20 @@ describe('a serve phase no replica can serve within its SLO', () => {
   });
 });
 
+describe('a project that costs nothing', () => {
+  it('reports no shares ("—"), not NaN%', () => {
+    const free = read('s1-32b.yaml')
+      .replace('{ dist: triangular, min: 0.87, mode: 2, max: 3 }', '0')
+      .replace(/data:\n( {2}.*\n)+/, '');
+    const prepared = prepareScenario(parseScenario(free));
+    const r = evaluateScenario(prepared);
+    expect(r.totalCostUsd).toBe(0);
+    const report = scenarioReportMarkdown(prepared, r, null);
+    expect(report).not.toMatch(/NaN|Infinity/);
+    expect(report).toContain('| compute | $0 | — |');
+  });
+});
+
 describe('rent vs buy and the financial metrics', () => {
   const buy = prepareScenario(parseScenario(read('lab-buy-2048.yaml')));
   const r = evaluateScenario(buy);

@@ -105,7 +105,7 @@ export function prepareServePhase(
     prefillPool: best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null,
     energy,
     layout: `${candidateLabel(best.candidate)}${best.disaggregated ? ' disagg' : ''}`,
-    outputTokensPerSecondPerGpu: best.point.outputTokensPerSecondPerGpu,
+    outputTokensPerSecondPerGpu: best.outputTokensPerSecondPerGpu,
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
     engineWarnings: [

@@ -128,9 +128,15 @@ export function scenarioReportMarkdown(
   lines.push('', '## Cost', '', '| kind | cost | share |', '|---|---:|---:|');
   for (const k of COST_KINDS)
     lines.push(
-      `| ${k} | ${usd(r.costByKindUsd[k])} | ${((100 * r.costByKindUsd[k]) / r.totalCostUsd).toFixed(1)}% |`,
+      // A project that costs nothing (every price 0) has no shares: '—', not NaN%.
+      `| ${k} | ${usd(r.costByKindUsd[k])} | ${r.totalCostUsd > 0 ? `${((100 * r.costByKindUsd[k]) / r.totalCostUsd).toFixed(1)}%` : '—'} |`,
     );
-  lines.push(`| **total** | **${usd(r.totalCostUsd)}** | 100% |`, '', '| phase | cost |', '|---|---:|');
+  lines.push(
+    `| **total** | **${usd(r.totalCostUsd)}** | ${r.totalCostUsd > 0 ? '100%' : '—'} |`,
+    '',
+    '| phase | cost |',
+    '|---|---:|',
+  );
   for (const [name, c] of Object.entries(r.costByPhaseUsd)) lines.push(`| ${mdText(name)} | ${usd(c)} |`);
   for (const o of ownership(p)) {
     const u = o.breakEvenUtilization;

@@ -9,6 +9,7 @@ import {
   type DeploymentPlan,
   planDeployments,
   planServingModes,
+  prefillReplicaFits,
 } from '../../core/inference/deployment.js';
 import { eagerDecode, eagerDecodeStatement } from '../../core/inference/eager-decode.js';
 import {
@@ -60,14 +61,16 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
   const pr = p.candidate.prefillReplica ?? r;
   const band = planBand(p, scale);
   return {
-    outputTokensPerSecondPerGpu: p.point.outputTokensPerSecondPerGpu,
-    inputTokensPerSecondPerGpu: p.point.inputTokensPerSecondPerGpu,
+    outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
+    inputTokensPerSecondPerGpu: p.inputTokensPerSecondPerGpu,
     ttftSeconds: p.point.ttftSeconds,
     tpotSeconds: p.point.tpotSeconds,
     concurrencyPerReplica: p.point.concurrency,
     /** Clients beyond the sequences a replica holds (a pinned --concurrency above it), waiting for a slot. */
     queuedClientsPerReplica: p.point.queuedClients ?? 0,
     gpusNeeded: p.gpus,
+    /** GPUs of a fixed --gpus fleet no whole replica takes (paid for, idle), in gpusNeeded. */
+    idleGpus: p.idleGpus,
     requestsPerSecond: p.requestsPerSecond,
     capacityRequestsPerSecond: p.capacityRequestsPerSecond,
     utilization: p.utilization,
@@ -85,7 +88,7 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
     /** P10–P90 from the calibration's leave-one-out and held-out residuals; the basis says which fit, and when it is borrowed. */
     range: {
       basis: band.basis,
-      outputTokensPerSecondPerGpu: throughputRange(p.point.outputTokensPerSecondPerGpu, band),
+      outputTokensPerSecondPerGpu: throughputRange(p.outputTokensPerSecondPerGpu, band),
       ttftSeconds: perTokenRange(p.point.ttftSeconds, band),
       tpotSeconds: perTokenRange(p.point.tpotSeconds, band),
       costPerMillionInputTokensUsd: perTokenRange(p.costPerMillionInputTokensUsd, band),
@@ -125,7 +128,7 @@ function speculationLine(best: DeploymentPlan, plain: DeploymentPlan | null): st
   const change = (a: number, b: number) => `${a >= b ? '+' : '−'}${(100 * Math.abs(a / b - 1)).toFixed(0)}%`;
   const tpot = (p: DeploymentPlan) => p.point.tpotSeconds;
   const blended = (p: DeploymentPlan) => p.costPerMillionBlendedTokensUsd;
-  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${(tpot(plain) * 1000).toFixed(1)} ms · ${formatCount(plain.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
+  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${(tpot(plain) * 1000).toFixed(1)} ms · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
 }
 
 const layoutLabel = (p: DeploymentPlan) =>
@@ -134,7 +137,7 @@ const layoutLabel = (p: DeploymentPlan) =>
 function frontierLines(frontier: readonly Omit<FrontierPoint, 'plan'>[]): string[] {
   return [
     '',
-    'frontier: output tokens/s per GPU vs tokens/s per user (each point at full use; disagg = separate prefill GPUs)',
+    'frontier: output tokens/s per GPU vs tokens/s per user (each point at full use, every GPU counted; disagg = separate prefill GPUs; $/M out here is all GPU cost over output tokens, not the split above)',
     table(
       ['tok/s/user', 'out tok/s/GPU', 'TTFT ms', 'layout', 'mode', 'conc.', '$/M out', '$/M blend'],
       frontier.map((f) => [
@@ -191,6 +194,11 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
           ? `a larger --ep, or --ep 1 --pp ${2 * pp} (a pipeline over nodes)`
           : `--pp ${2 * pp} (a pipeline of TP stages over nodes)`;
     return `the weights and one sequence's KV cache do not fit on any layout tried (${gpus}, up to ${layout}, ${most} GPU${most === 1 ? '' : 's'}); try ${formats}a larger GPU, ${wider}, or fewer tokens per request${share}`;
+  }
+  // The prefill replicas --prefill-tp/--prefill-ep fix: the prompt runs there, so its weights must fit there.
+  if (w.disaggregated && !candidates.some((c) => prefillReplicaFits(spec, c, w))) {
+    const pr = candidates[0]!.prefillReplica!;
+    return `the weights and one prompt's KV cache do not fit a prefill replica of TP${pr.tensorParallel}${pr.expertParallel > 1 ? ` EP${pr.expertParallel}` : ''} on ${candidates[0]!.gpuId}: raise --prefill-tp (or --prefill-ep)`;
   }
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
@@ -306,14 +314,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...setup.formats.map((t) => `formats: ${t}`),
       ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
       '',
-      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
+      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''}${p.idleGpus > 0 ? ` + ${p.idleGpus} idle (no whole replica fits them)` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
       ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
       `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
-      `  ${formatCount(p.point.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.point.inputTokensPerSecondPerGpu)} input`,
+      `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       `  P10–P90 from ${ranges.basis}`,
       ...(plain === undefined ? [] : [speculationLine(best, plain)]),
@@ -344,7 +352,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             String(q.point.concurrency),
             (q.point.ttftSeconds * 1000).toFixed(0),
             (q.point.tpotSeconds * 1000).toFixed(1),
-            formatCount(q.point.outputTokensPerSecondPerGpu),
+            formatCount(q.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),
             usd(q.costPerMillionBlendedTokensUsd),

@@ -6,8 +6,14 @@
 import { inputError } from '../errors.js';
 import type { ModelSpec } from '../model/spec.js';
 import { requestsPerSecondFor, SECONDS_PER_DAY } from '../units.js';
-import { cheaper, type DeploymentCandidate, type DeploymentPlan, planAtPoint } from './deployment.js';
-import { bestServingPoint, type ServingWorkload, type Slo } from './serving.js';
+import {
+  candidatePoint,
+  cheaper,
+  type DeploymentCandidate,
+  type DeploymentPlan,
+  planAtPoint,
+} from './deployment.js';
+import type { ServingWorkload, Slo } from './serving.js';
 
 export interface ApiPrice {
   readonly inputUsdPerMillion: number;
@@ -58,7 +64,7 @@ export function selfHostVsApi(
   // Each candidate's operating point is the same at every volume: found once, not once per volume.
   // `speedRatio` scales its throughput (a P10 or P90 of published / predicted, bands.ts) for a band.
   const points = candidates.map((c) => {
-    const point = bestServingPoint(spec, c.cluster, c.replica, w, slo);
+    const point = candidatePoint(spec, c, w, slo);
     const r = speedRatio(c);
     return {
       c,

@@ -47,6 +47,8 @@ export interface DeploymentPlan {
   readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
   readonly prefillGpus: number;
+  /** GPUs of a fixed fleet no whole replica takes: paid for, idle; included in `gpus`. */
+  readonly idleGpus: number;
   /** GPUs the traffic needs (or the fixed fleet, if larger). */
   readonly gpus: number;
   /** Requests per second the deployment sustains at this operating point. */
@@ -55,6 +57,12 @@ export interface DeploymentPlan {
   readonly requestsPerSecond: number;
   /** Demand over capacity of the replicas. */
   readonly utilization: number;
+  /**
+   * Output and input tokens a second per GPU of the whole deployment at its capacity: a prefill pool and
+   * GPUs a fixed fleet leaves idle count (the point's figures are one decode replica's own).
+   */
+  readonly outputTokensPerSecondPerGpu: number;
+  readonly inputTokensPerSecondPerGpu: number;
   readonly usdPerDay: number;
   readonly costPerMillionInputTokensUsd: number;
   readonly costPerMillionOutputTokensUsd: number;
@@ -85,11 +93,42 @@ export function planCandidate(
       ['--requests-per-second'],
       `traffic must be greater than 0, got ${requestsPerSecond}`,
     );
+  const point = candidatePoint(spec, c, w, slo, concurrency);
+  return point && planAtPoint(spec, c, w, requestsPerSecond, point);
+}
+
+/** Whether a candidate's own prefill replica (`--prefill-tp`, `--prefill-ep`) holds the weights and one prompt. */
+export const prefillReplicaFits = (spec: ModelSpec, c: DeploymentCandidate, w: ServingWorkload): boolean =>
+  c.prefillReplica === undefined ||
+  maxConcurrency(spec, c.cluster, c.prefillReplica, { ...w, outputTokens: 1 }) >= 1;
+
+/**
+ * A candidate's operating point within the SLO (the best, or at a pinned `concurrency`); disaggregated with a
+ * prefill replica of its own, the TTFT is its prefill alone (DistServe, Zhong et al. 2024, Sec. 3). Null: no fit.
+ */
+export function candidatePoint(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  slo: Slo,
+  concurrency?: number,
+): ServingPoint | null {
+  const pr = w.disaggregated ? c.prefillReplica : undefined;
+  const ttft =
+    pr === undefined
+      ? undefined
+      : prefillReplicaFits(spec, c, w)
+        ? servingPoint(spec, c.cluster, pr, { ...w, outputTokens: 1 }, 1).ttftSeconds
+        : null;
+  if (ttft === null || (ttft !== undefined && slo.ttftSeconds !== undefined && ttft > slo.ttftSeconds))
+    return null;
+  const decodeSlo =
+    ttft === undefined ? slo : { ...(slo.tpotSeconds !== undefined && { tpotSeconds: slo.tpotSeconds }) };
   const point =
     concurrency === undefined
-      ? bestServingPoint(spec, c.cluster, c.replica, w, slo)
-      : pinnedPoint(spec, c, w, slo, concurrency);
-  return point && planAtPoint(spec, c, w, requestsPerSecond, point);
+      ? bestServingPoint(spec, c.cluster, c.replica, w, decodeSlo)
+      : pinnedPoint(spec, c, w, decodeSlo, concurrency);
+  return point && (ttft === undefined ? point : { ...point, ttftSeconds: ttft });
 }
 
 /** A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost. */
@@ -122,14 +161,19 @@ export function planAtPoint(
     prefillGpus = prefillGpusFor(spec, c, w, rps);
     prefillShare = prefillGpus / (prefillGpus + replicas * n);
   }
+  let idleGpus = 0;
   if (c.fixedGpus !== undefined) {
     const decodeGpus = c.fixedGpus - prefillGpus;
     if (decodeGpus < n) return null;
     replicas = Math.floor(decodeGpus / n);
-    prefillGpus = c.fixedGpus - replicas * n;
-    if (w.disaggregated) prefillShare = prefillGpus / c.fixedGpus;
+    // The GPUs the decode replicas leave: whole prefill replicas where disaggregated; the rest idle, paid for.
+    const left = c.fixedGpus - replicas * n;
+    const pn = replicaGpus(c.prefillReplica ?? c.replica);
+    prefillGpus = w.disaggregated ? Math.floor(left / pn) * pn : 0;
+    idleGpus = left - prefillGpus;
+    if (w.disaggregated) prefillShare = prefillGpus / (c.fixedGpus - idleGpus);
   }
-  const gpus = replicas * n + prefillGpus;
+  const gpus = replicas * n + prefillGpus + idleGpus;
   const capacityRequestsPerSecond = replicas * replicaRequests;
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
@@ -143,10 +187,13 @@ export function planAtPoint(
     disaggregated: w.disaggregated === true,
     replicas,
     prefillGpus,
+    idleGpus,
     gpus,
     capacityRequestsPerSecond,
     requestsPerSecond: rps,
     utilization: rps / capacityRequestsPerSecond,
+    outputTokensPerSecondPerGpu: (capacityRequestsPerSecond * w.outputTokens) / gpus,
+    inputTokensPerSecondPerGpu: (capacityRequestsPerSecond * w.inputTokens) / gpus,
     usdPerDay,
     // GPU time splits into prefill (input) and decode (output) by the prefill share of GPU time.
     costPerMillionInputTokensUsd: (usdPerDay * prefillShare * 1e6) / inputPerDay,
@@ -342,7 +389,16 @@ export function planServingModes(
     requestsPerSecond === null
       ? `$${p.costPerMillionBlendedTokensUsd.toFixed(3)}/M blended tokens`
       : `$${Math.round(p.usdPerDay).toLocaleString('en-US')}/day`;
-  const pools = (p: DeploymentPlan) => `${p.prefillGpus} prefill + ${p.gpus - p.prefillGpus} decode GPUs`;
+  const pools = (p: DeploymentPlan) =>
+    `${p.prefillGpus} prefill + ${p.gpus - p.prefillGpus - p.idleGpus} decode GPUs${p.idleGpus > 0 ? ` + ${p.idleGpus} idle` : ''}`;
+  // What a mode with no plan missed: the SLO, a fixed fleet too small for its pools, or neither (memory, the engine).
+  const missed =
+    [
+      (slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined) && 'meets the SLO',
+      candidates.some((c) => c.fixedGpus !== undefined) && 'fits the fixed fleet',
+    ]
+      .filter((x) => typeof x === 'string')
+      .join(' or ') || 'runs here';
   let reason: string;
   if (a && d) {
     const best = plans[0]!;
@@ -356,8 +412,8 @@ export function planServingModes(
         : best.disaggregated
           ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
           : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
-  } else if (a) reason = 'aggregated: no disaggregated layout meets the SLO';
-  else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout meets the SLO`;
-  else reason = 'neither mode meets the SLO';
+  } else if (a) reason = `aggregated: no disaggregated layout ${missed}`;
+  else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout ${missed}`;
+  else reason = `no layout of either mode ${missed}`;
   return { plans, ...(a ? { aggregated: a } : {}), ...(d ? { disaggregated: d } : {}), reason };
 }

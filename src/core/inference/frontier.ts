@@ -51,7 +51,7 @@ export function servingFrontier(
       for (const concurrency of concurrencyGrid(most)) {
         const plan = planCandidate(spec, plain, work, null, slo, concurrency);
         if (!plan) continue;
-        const perGpu = (plan.requestsPerSecond * w.outputTokens) / plan.gpus;
+        const perGpu = plan.outputTokensPerSecondPerGpu;
         points.push({
           label: candidateLabel(c),
           disaggregated,

@@ -65,8 +65,8 @@ function simulation(sim: Simulated, s: ServeInput) {
     <p id="serve-goodput" data-goodput=${String(r.goodputRequestsPerSecond)} data-attainment=${String(r.sloAttainment)}>
       Goodput ${r.goodputRequestsPerSecond.toFixed(2)} requests/s of ${r.requestsPerSecond.toFixed(2)}
       (${(100 * r.sloAttainment).toFixed(0)}% within ${slo}) ·
-      ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · mean batch
-      ${r.meanRunningSequences.toFixed(0)} · KV pool ${formatCount(r.kvCapacityTokens)} tokens ·
+      ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU ·
+      ${r.meanRunningSequences.toFixed(1)} sequences running on average (idle time included) · KV pool ${formatCount(r.kvCapacityTokens)} tokens ·
       ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}
     </p>
     <figure>
