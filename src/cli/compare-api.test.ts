@@ -140,4 +140,15 @@ describe('llmecon compare-api', () => {
       /^error: --tokens-per-day: must be at least 1 and at most 1e16 \(tokens per day\), got '1e-300'/,
     );
   });
+  it('a volume a fixed fleet cannot carry is said at that volume and in the table, not dropped', async () => {
+    const r = await run([
+      ...['compare-api', '--model', 'llama-3.1-8b', '--gpu', 'h100', ...base, '--api', 'gpt-4o-mini'],
+      ...['--gpus', '4', '--tokens-per-day', '1T'],
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^at 1\.00T tokens\/day: API \$[\d.]+[KM]\/day · self-hosting cannot serve it: 4 GPUs cannot carry this traffic/m,
+    );
+    expect(r.stdout).toMatch(/^1\.00T +\$[\d.]+[KM] +— +API \(self-hosting cannot serve it\)$/m);
+  });
 });

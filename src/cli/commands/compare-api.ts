@@ -171,6 +171,12 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
     lines.push(
       `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}${(here.candidate.replica.pipelineParallel ?? 1) > 1 ? `·PP${here.candidate.replica.pipelineParallel}` : ''}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
     );
+  } else if (out.atVolume && apiHere !== null) {
+    // The stated volume is beyond what self-hosting carries here (a fixed fleet, or the SLO): said, not dropped.
+    const rps = requestsPerSecondFor(volume!, perRequest);
+    lines.push(
+      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-hosting cannot serve it: ${whyNot(setup, rps, undefined)}`,
+    );
   }
   lines.push(
     `  P10–P90 from ${basis}`,
@@ -181,7 +187,11 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
         formatCount(p.tokensPerDay),
         usd(p.apiUsdPerDay),
         p.selfHostUsdPerDay === null ? '—' : usd(p.selfHostUsdPerDay),
-        p.selfHostUsdPerDay !== null && p.selfHostUsdPerDay <= p.apiUsdPerDay ? 'self-host' : 'API',
+        p.selfHostUsdPerDay === null
+          ? 'API (self-hosting cannot serve it)'
+          : p.selfHostUsdPerDay <= p.apiUsdPerDay
+            ? 'self-host'
+            : 'API',
       ]),
     ),
   );
