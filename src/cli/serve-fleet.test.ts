@@ -20,6 +20,18 @@ describe('serve: throughput per GPU of the whole deployment', () => {
     expect(text.stdout).toMatch(/output tokens\/s per GPU .* \(every GPU counted; a decode replica's own: /);
   });
 
+  it('with a stated traffic, the capacity is the smaller of the decode replicas and the prefill pool sized to it', async () => {
+    // A prefill pool sized for 3 req/s cannot carry the decode replica's 28: the fleet's rate is no
+    // higher than the plan sized for its own capacity (it claimed 899/GPU against 360).
+    const low = (await runCliJson(`${LLAMA_70B} --disaggregated --tp 4 --requests-per-second 3`)).json;
+    const full = (await runCliJson(`${LLAMA_70B} --disaggregated --tp 4`)).json;
+    expect(low.capacityRequestsPerSecond).toBeLessThan(full.capacityRequestsPerSecond);
+    expect(low.outputTokensPerSecondPerGpu).toBeLessThanOrEqual(
+      full.outputTokensPerSecondPerGpu * (1 + 1e-9),
+    );
+    expect(low.utilization).toBeLessThanOrEqual(1);
+  });
+
   it("aggregated on a whole number of replicas: the fleet's rate is the replica's", async () => {
     const r = await runCliJson(`${LLAMA_70B} --aggregated --tp 2`);
     const b = r.json;
@@ -38,7 +50,7 @@ describe('serve: throughput per GPU of the whole deployment', () => {
     expect(b.usdPerDay).toBeCloseTo(3 * 24 * b.usdPerGpuHour, 6);
     expect(b.outputTokensPerSecondPerGpu).toBeCloseTo((b.capacityRequestsPerSecond * 256) / 3, 6);
     const text = await runCli(`${LLAMA_70B} --gpus 3 --aggregated --tp 2`);
-    expect(text.stdout).toContain('1 replica + 1 idle (no whole replica fits them) · 3 GPUs');
+    expect(text.stdout).toContain('1 replica + 1 idle GPU (no whole replica fits it) · 3 GPUs');
     // Disaggregated on 5: one TP2 decode replica, one TP2 prefill replica, one GPU idle.
     const d = (await runCliJson(`${LLAMA_70B} --gpus 5 --disaggregated --tp 2`)).json;
     expect([d.layout.prefill.gpus, d.idleGpus, d.gpusNeeded]).toEqual([2, 1, 5]);
@@ -58,7 +70,7 @@ describe('serve --prefill-tp: the prefill replica prefills', () => {
   it('one whose GPU cannot hold the weights is named, with what to change (it was planned)', async () => {
     const r = await runCli(`${LLAMA_70B} --disaggregated --prefill-tp 1`);
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain(
+    expect(r.stdout).toBe(
       "cannot serve Llama 3.1 70B: the weights and one prompt's KV cache do not fit a prefill replica of TP1 on h100-sxm: raise --prefill-tp",
     );
   });

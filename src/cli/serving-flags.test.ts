@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineForGpu, findEngine } from '../catalog/engines.js';
-import { acrossNodesStatement } from '../core/inference/deployment.js';
+import { acrossNodesStatement } from '../core/inference/across-nodes.js';
 import { maxConcurrency } from '../core/inference/serving.js';
 import { whyNot } from './commands/serve.js';
 import { servingSetup } from './serving-flags.js';

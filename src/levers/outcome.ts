@@ -22,6 +22,7 @@ import {
   planServingModes,
 } from '../core/inference/deployment.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import { maxConcurrency } from '../core/inference/serving.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
@@ -334,7 +335,16 @@ export function bestServingPlan(
     throw new DoesNotFitError({
       code: 'infeasible',
       path: ['baseline'],
-      message: `no replica of ${s.spec.name} on ${s.gpuId} (${s.weights} weights) meets the SLO at any batch`,
+      message: !candidates.some((c) => maxConcurrency(s.spec, c.cluster, c.replica, s.workload) >= 1)
+        ? `the weights and one sequence's KV cache of ${s.spec.name} fit no replica layout on ${s.gpuId} (${s.weights} weights)`
+        : `no replica of ${s.spec.name} on ${s.gpuId} (${s.weights} weights) meets the SLO (${
+            [
+              s.slo.tpotSeconds !== undefined && `tpotSloSeconds ${s.slo.tpotSeconds}`,
+              s.slo.ttftSeconds !== undefined && `ttftSloSeconds ${s.slo.ttftSeconds}`,
+            ]
+              .filter((x) => typeof x === 'string')
+              .join(', ') || 'none set'
+          }) at any batch`,
     });
   return best;
 }

@@ -18,6 +18,7 @@ import { DoesNotFitError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import { maxConcurrency } from '../core/inference/serving.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import {
   asReleased,
@@ -90,10 +91,9 @@ export function prepareServePhase(
     throw new DoesNotFitError({
       code: 'infeasible',
       path: ['phases', index, 'gpu'],
-      message:
-        candidates.length === 0
-          ? `the weights and one sequence's KV cache of ${spec.name} fit no replica layout on ${hw.gpu.id}; use a larger GPU or smaller weights/kv formats`
-          : `no replica of ${spec.name} on ${hw.gpu.id} meets the SLO (${slo.join(', ')}) at any batch; relax it or use faster hardware`,
+      message: !candidates.some((c) => maxConcurrency(spec, c.cluster, c.replica, w) >= 1)
+        ? `the weights and one sequence's KV cache of ${spec.name} fit no replica layout on ${hw.gpu.id}; use a larger GPU or smaller weights/kv formats`
+        : `no replica of ${spec.name} on ${hw.gpu.id} ${slo.length > 0 ? `meets the SLO (${slo.join(', ')})` : 'reaches a steady state'} at any batch; ${slo.length > 0 ? 'relax it or ' : ''}use faster hardware`,
     });
   }
   return {

@@ -4,11 +4,13 @@
  * (aggregated and disaggregated), one replica simulated request by request — the same calls as
  * `llmecon serve --engine … --tokens-per-day … --pareto --simulate` — and self-hosting vs an API.
  */
+
 import { findApi } from '../../src/catalog/catalog.js';
 import { findEngine } from '../../src/catalog/engines.js';
 import { planBand, selfHostVsApiBand, servingScale } from '../../src/catalog/serving-band.js';
 import { engineChoiceWarnings } from '../../src/catalog/serving-engine-choice.js';
 import { inputError } from '../../src/core/errors.js';
+import { acrossNodesStatement } from '../../src/core/inference/across-nodes.js';
 import {
   apiUsdPerDay,
   type BreakEven,
@@ -17,7 +19,6 @@ import {
 } from '../../src/core/inference/api-break-even.js';
 import { perTokenRange, type Range, throughputRange } from '../../src/core/inference/bands.js';
 import {
-  acrossNodesStatement,
   candidateLabel,
   type DeploymentCandidate,
   type DeploymentPlan,
@@ -126,6 +127,8 @@ export interface PlanSummary {
   readonly replicas: number;
   /** GPUs of the separate prefill pool (0: aggregated, prefill inside the replicas). */
   readonly prefillGpus: number;
+  /** GPUs of a fixed fleet no whole replica takes (paid for, idle), in `gpus`. */
+  readonly idleGpus: number;
   readonly concurrency: number;
   readonly utilization: number;
   readonly requestsPerSecond: number;
@@ -229,12 +232,14 @@ export function serveTask(input: ServeInput): Served {
       gpus: best.gpus,
       replicas: best.replicas,
       prefillGpus: best.prefillGpus,
+      idleGpus: best.idleGpus,
       concurrency: p.concurrency,
       utilization: best.utilization,
       requestsPerSecond: best.requestsPerSecond,
       ttftSeconds: p.ttftSeconds,
       tpotSeconds: p.tpotSeconds,
-      outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
+      // Every GPU of the deployment (a prefill pool included), as `llmecon serve` reports it.
+      outputTokensPerSecondPerGpu: best.outputTokensPerSecondPerGpu,
       memoryPerGpuBytes: p.memoryPerGpuBytes,
       usdPerDay: best.usdPerDay,
       costPerMillionInputTokensUsd: best.costPerMillionInputTokensUsd,
@@ -244,7 +249,7 @@ export function serveTask(input: ServeInput): Served {
     band: band && {
       basis: band.basis,
       costPerMillionBlendedTokensUsd: perTokenRange(best.costPerMillionBlendedTokensUsd, band),
-      outputTokensPerSecondPerGpu: throughputRange(p.outputTokensPerSecondPerGpu, band),
+      outputTokensPerSecondPerGpu: throughputRange(best.outputTokensPerSecondPerGpu, band),
       ttftSeconds: perTokenRange(p.ttftSeconds, band),
       tpotSeconds: perTokenRange(p.tpotSeconds, band),
     },

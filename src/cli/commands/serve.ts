@@ -1,9 +1,9 @@
 import type { ServingScale } from '../../catalog/bands.js';
 import { planBand, servingScale } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
+import { acrossNodesStatement } from '../../core/inference/across-nodes.js';
 import { perTokenRange, throughputRange } from '../../core/inference/bands.js';
 import {
-  acrossNodesStatement,
   candidateLabel,
   type DeploymentCandidate,
   type DeploymentPlan,
@@ -198,7 +198,7 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
   // The prefill replicas --prefill-tp/--prefill-ep fix: the prompt runs there, so its weights must fit there.
   if (w.disaggregated && !candidates.some((c) => prefillReplicaFits(spec, c, w))) {
     const pr = candidates[0]!.prefillReplica!;
-    return `the weights and one prompt's KV cache do not fit a prefill replica of TP${pr.tensorParallel}${pr.expertParallel > 1 ? ` EP${pr.expertParallel}` : ''} on ${candidates[0]!.gpuId}: raise --prefill-tp (or --prefill-ep)`;
+    return `the weights and one prompt's KV cache do not fit a prefill replica of TP${pr.tensorParallel}${pr.expertParallel > 1 ? ` EP${pr.expertParallel}` : ''} on ${[...new Set(candidates.map((c) => c.gpuId))].join(', ')}: raise --prefill-tp${spec.moe ? ' (or --prefill-ep)' : ''}`;
   }
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
@@ -314,7 +314,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...setup.formats.map((t) => `formats: ${t}`),
       ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
       '',
-      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''}${p.idleGpus > 0 ? ` + ${p.idleGpus} idle (no whole replica fits them)` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
+      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''}${p.idleGpus > 0 ? ` + ${p.idleGpus} idle GPU${p.idleGpus > 1 ? 's' : ''} (no whole replica fits ${p.idleGpus > 1 ? 'them' : 'it'})` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),

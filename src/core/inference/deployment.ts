@@ -114,10 +114,11 @@ export function candidatePoint(
   concurrency?: number,
 ): ServingPoint | null {
   const pr = w.disaggregated ? c.prefillReplica : undefined;
+  const fits = pr !== undefined && prefillReplicaFits(spec, c, w);
   const ttft =
     pr === undefined
       ? undefined
-      : prefillReplicaFits(spec, c, w)
+      : fits
         ? servingPoint(spec, c.cluster, pr, { ...w, outputTokens: 1 }, 1).ttftSeconds
         : null;
   if (ttft === null || (ttft !== undefined && slo.ttftSeconds !== undefined && ttft > slo.ttftSeconds))
@@ -174,7 +175,12 @@ export function planAtPoint(
     if (w.disaggregated) prefillShare = prefillGpus / (c.fixedGpus - idleGpus);
   }
   const gpus = replicas * n + prefillGpus + idleGpus;
-  const capacityRequestsPerSecond = replicas * replicaRequests;
+  // Disaggregated, the prefill pool (sized to the traffic, or what a fixed fleet leaves) bounds it too.
+  const pool = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
+  const capacityRequestsPerSecond = Math.min(
+    replicas * replicaRequests,
+    pool ? (prefillGpus / pool.gpus) * pool.requestsPerSecond : Number.POSITIVE_INFINITY,
+  );
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
   const outputPerDay = tokensPerDayAt(rps, w.outputTokens);
@@ -272,17 +278,6 @@ function prefillGpusPerReplica(
     PREFILL_BATCH_TOKENS_PER_GPU * replicaGpus(pr),
   );
   return (replicaRequests * w.inputTokens) / perGpu;
-}
-
-/** A replica that spans nodes, in words, or null: its all-reduces, or its pipeline's sends, cross the NICs. */
-export function acrossNodesStatement(c: DeploymentCandidate): string | null {
-  const { tensorParallel: tp, pipelineParallel: pp = 1 } = c.replica;
-  const node = c.cluster.gpusPerNode;
-  if (tp * pp <= node) return null;
-  const spans = `a replica spans ${Math.ceil((tp * pp) / node)} nodes of ${node} GPUs`;
-  return tp > node
-    ? `${spans}: TP${tp}, its all-reduces over the NICs, is what is costed (engines often pipeline across nodes instead, PP in the layouts)`
-    : `${spans}: PP${pp} stages of TP${tp}, the hidden states sent between stages over the NICs`;
 }
 
 /**
