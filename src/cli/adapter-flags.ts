@@ -10,7 +10,14 @@ import {
   frozenBaseFor,
 } from '../core/adaptation/finetune.js';
 import { inputError } from '../core/errors.js';
-import { parseTargets, presentTargets, TARGET_MODULES, type TargetModule } from '../core/model/adapters.js';
+import {
+  DEFAULT_ADAPTER_RANK,
+  defaultAdapterTargets,
+  parseTargets,
+  presentTargets,
+  TARGET_MODULES,
+  type TargetModule,
+} from '../core/model/adapters.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { oneOf, positiveInteger, refuseFlags } from './options.js';
 
@@ -32,14 +39,6 @@ export interface MethodChoice {
   readonly trainEmbeddings: boolean;
 }
 
-/**
- * Attention and MLP matrices (PEFT's usual choice); a model with neither (Mamba, Falcon-Mamba:
- * mixer blocks only) adapts its mixers' in_proj and out_proj, as PEFT configs for Mamba do.
- */
-function defaultTargets(spec: ModelSpec): string {
-  return presentTargets(spec, parseTargets('attn,mlp')).length > 0 ? 'attn,mlp' : 'mixer';
-}
-
 /** The method and its adapter (rank, targets the model has, base format); `fallback` when --method is absent. */
 export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: FinetuneMethod): MethodChoice {
   const method = oneOf(o.method, '--method', FINETUNE_METHODS, fallback);
@@ -50,7 +49,7 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
       { rank: '--rank', targets: '--targets', trainEmbeddings: '--train-embeddings' },
       'with an adapter method (lora, dora, qlora)',
     );
-  const named = parseTargets(o.targets ?? defaultTargets(spec));
+  const named = parseTargets(o.targets ?? defaultAdapterTargets(spec));
   // Keep only targets the model has (no experts or shared experts on a dense model).
   const targets = named.filter((t) => (t !== 'experts' && t !== 'shared') || spec.moe !== null);
   if (targets.length === 0)
@@ -61,7 +60,7 @@ export function methodFlags(o: AdapterFlags, spec: ModelSpec, fallback: Finetune
     );
   return {
     method,
-    rank: positiveInteger(o.rank, '--rank', 16),
+    rank: positiveInteger(o.rank, '--rank', DEFAULT_ADAPTER_RANK),
     targets,
     baseFormat: frozenBaseFor(method, o.baseFormat),
     trainEmbeddings: o.trainEmbeddings === true,

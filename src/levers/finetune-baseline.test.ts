@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runCliJson } from '../../test/run-cli.js';
 import type { InputError } from '../core/errors.js';
 import { parseScenario } from '../scenario/load.js';
 import { baselineFromScenario } from './from-scenario.js';
@@ -106,5 +107,38 @@ describe('a fine-tuning baseline keeps its dataset shape (examples, packing, pad
     expect(asRun.gpuHours).toBeGreaterThan(6);
     expect(asRun.gpuHours).toBeLessThan(8.5);
     expect(packed.gpuHours).toBeLessThan(asRun.gpuHours);
+  });
+});
+
+describe('an adapter without targets is adapted as `llmecon finetune` adapts it', () => {
+  it('an MoE model: attention and MLP (not the routed experts), as the CLI, in the baseline and the adapter lever', async () => {
+    const run = {
+      model: 'qwen3-30b-a3b',
+      tokens: 20e6,
+      gpu: 'h100',
+      gpus: 8,
+      usdPerGpuHour: 2,
+      seqLen: 4096,
+      globalBatch: 64,
+    };
+    const cli = await runCliJson(
+      'finetune --model qwen3-30b-a3b --method lora --tokens 20M --gpu h100 --gpus 8 --price-per-gpu-hour 2 --seq-len 4096 --global-batch 64',
+    );
+    expect(cli.code).toBe(0);
+    const lora = (targets?: string) =>
+      evaluateState(
+        baselineState(
+          finetuneBaselineSchema.parse({
+            kind: 'finetune',
+            ...run,
+            method: 'lora',
+            ...(targets && { targets }),
+          }),
+        ),
+      );
+    expect(lora().costUsd).toBeCloseTo(cli.json.computeCostUsd, 6);
+    expect(lora().costUsd).toBeCloseTo(lora('attn,mlp').costUsd, 9);
+    // Routed experts adapted too ('all') is another run: more trainable parameters.
+    expect(lora('all').memoryPerGpuBytes).toBeGreaterThan(lora().memoryPerGpuBytes);
   });
 });

@@ -5,7 +5,7 @@
 import { engineChoiceOf } from '../catalog/serving-engine-choice.js';
 import { inputError } from '../core/errors.js';
 import { centralValue } from '../core/uncertainty/distributions.js';
-import { PHASE_ADAPTER_DEFAULTS, type Phase, type Scenario } from '../scenario/schema.js';
+import type { Phase, Scenario } from '../scenario/schema.js';
 import type { FinetuneBaseline, ServingBaseline, TrainingBaseline } from './schema.js';
 
 const DAYS_PER_MONTH = 365.25 / 12;
@@ -59,8 +59,7 @@ export function baselineFromScenario(
         lengthP99: phase.lengthP99,
         method: phase.method,
         ...(phase.rank !== undefined && { rank: phase.rank }),
-        // The scenario's default targets (attn,mlp), not the levers file's (all), for an adapter phase.
-        ...(phase.method !== 'full' && { targets: phase.targets ?? PHASE_ADAPTER_DEFAULTS.targets }),
+        ...(phase.targets !== undefined && { targets: phase.targets }),
         gpu: phase.gpu,
         gpus: phase.gpus,
         precision: phase.precision,

@@ -9,6 +9,7 @@ import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
 import { DOMAINS, domainNumber } from '../core/domain.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
+import { DEFAULT_ADAPTER_RANK } from '../core/model/adapters.js';
 import { DEFAULT_BATCH_TOKENS } from '../core/parallelism/global-batch.js';
 import { PIPELINE_SCHEDULES, RECOMPUTE_MODES } from '../core/parallelism/layout.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -26,8 +27,6 @@ const tokens = domainNumber(D.datasetTokens);
 const price = domainNumber({ ...D.usdPerGpuHour, minExclusive: true });
 const seconds = domainNumber(D.seconds);
 const fraction = z.number().finite().gt(0).lt(1);
-/** A levers adapter (the baseline's or an adapter lever's) where the file names none. */
-export const ADAPTER_DEFAULTS = { rank: 16, targets: 'all' } as const;
 
 /** A fixed parallel layout (a "naive" baseline); omitted dimensions are searched. */
 export const layoutSchema = z
@@ -97,9 +96,9 @@ export const finetuneBaselineSchema = z
     /** With padding to the longest: P99 of the example lengths in tokens, as `llmecon finetune --length-p99`. */
     lengthP99: seqTokens.optional(),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    /** Adapter rank (ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    /** Adapter rank (default DEFAULT_ADAPTER_RANK); refused with full fine-tuning. */
     rank: domainNumber(D.rank).optional(),
-    /** Modules to adapt (ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    /** Modules to adapt (default defaultAdapterTargets, as `llmecon finetune`); refused with full fine-tuning. */
     targets: z.string().min(1).optional(),
     /** The embedding and head train in full beside the adapters, as `llmecon finetune --train-embeddings`. */
     trainEmbeddings: z.boolean().optional(),
@@ -203,9 +202,9 @@ export const leverSchema = z.discriminatedUnion('lever', [
     .object({
       lever: z.literal('adapter'),
       method: z.enum(['lora', 'dora', 'qlora']),
-      rank: domainNumber(D.rank).default(ADAPTER_DEFAULTS.rank),
-      /** Modules to adapt: attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down. */
-      targets: z.string().min(1).default(ADAPTER_DEFAULTS.targets),
+      rank: domainNumber(D.rank).default(DEFAULT_ADAPTER_RANK),
+      /** Modules to adapt: attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down (default as `llmecon finetune`). */
+      targets: z.string().min(1).optional(),
       note,
     })
     .strict(),

@@ -29,6 +29,7 @@ import {
   type TrainingPrecision,
   trainingPrecisionError,
 } from '../core/memory/training-memory.js';
+import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets } from '../core/model/adapters.js';
 import {
   type CheckpointFormat,
   checkpointFormat,
@@ -53,13 +54,7 @@ import {
   type MemoryFitLevel,
   memoryFitMultipliers,
 } from '../validation/memory-fit.js';
-import {
-  ADAPTER_DEFAULTS,
-  type FinetuneBaseline,
-  type LayoutInput,
-  type ServingBaseline,
-  type TrainingBaseline,
-} from './schema.js';
+import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
 interface CommonState {
   readonly modelId: string;
@@ -338,16 +333,17 @@ export function stateFor(
     refuseAdapterFieldsOnFull(b.method, b, ['baseline']);
     frozenBaseFor(b.method, b.baseFormat, ['baseline', 'baseFormat']);
   }
-  if (b.kind === 'finetune')
+  if (b.kind === 'finetune') {
+    const spec = trained('finetune', b.mtpLayers, b.stack);
     return {
       ...common,
-      spec: trained('finetune', b.mtpLayers, b.stack),
+      spec,
       kind: 'finetune',
       tokens: b.tokens,
       epochs: b.epochs,
       method: b.method,
-      rank: b.rank ?? ADAPTER_DEFAULTS.rank,
-      targets: b.targets ?? ADAPTER_DEFAULTS.targets,
+      rank: b.rank ?? DEFAULT_ADAPTER_RANK,
+      targets: b.targets ?? defaultAdapterTargets(spec),
       ...(b.trainEmbeddings && { trainEmbeddings: true }),
       ...(b.baseFormat !== undefined && { baseFormat: b.baseFormat }),
       gpus: b.gpus,
@@ -369,6 +365,7 @@ export function stateFor(
         b.precision,
       ).gradReduceInFp32 === false && { bf16GradBuffers: true }),
     };
+  }
   // Formats not given: the checkpoint as released (checkpoint-format.ts), as `llmecon serve` takes it.
   const served = servedFormat(checkpoint, gpu);
   const weights = b.weights ?? served.weights;

@@ -19,7 +19,7 @@ import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/
 import { planRl } from '../core/adaptation/rl.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
-import { parseTargets } from '../core/model/adapters.js';
+import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
 import { checkpointFormat } from '../core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
@@ -38,7 +38,7 @@ import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
 import { phaseSeqLen, phaseWarnings } from './phase-warnings.js';
 import { prepareServePhase } from './prepare-serve.js';
-import { PHASE_ADAPTER_DEFAULTS, type Phase, type Scenario } from './schema.js';
+import type { Phase, Scenario } from './schema.js';
 
 const REFERENCE_TOKENS = 1e12;
 
@@ -279,8 +279,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
         method: phase.method,
-        rank: phase.rank ?? PHASE_ADAPTER_DEFAULTS.rank,
-        targets: parseTargets(phase.targets ?? PHASE_ADAPTER_DEFAULTS.targets),
+        rank: phase.rank ?? DEFAULT_ADAPTER_RANK,
+        targets: parseTargets(phase.targets ?? defaultAdapterTargets(trained)),
         ...(phase.baseFormat !== undefined && { baseFormat: phase.baseFormat }),
         ...(phase.trainEmbeddings && { trainEmbeddings: true }),
         ...bf16GradientBuffers(

@@ -85,18 +85,15 @@ const pretrainSchema = z
   })
   .strict();
 
-/** A finetune phase's adapter where it names none: \`llmecon finetune\`'s defaults. */
-export const PHASE_ADAPTER_DEFAULTS = { rank: 16, targets: 'attn,mlp' } as const;
-
 const finetuneSchema = z
   .object({
     kind: z.literal('finetune'),
     name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
-    /** Adapter rank (default 16, PHASE_ADAPTER_DEFAULTS); refused with full fine-tuning. */
+    /** Adapter rank (default 16, DEFAULT_ADAPTER_RANK); refused with full fine-tuning. */
     rank: domainNumber(D.rank).optional(),
-    /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts (default attn,mlp); refused with full. */
+    /** attn, mlp, all, or modules q,k,v,o,gate,up,down,shared,experts (default: defaultAdapterTargets); refused with full. */
     targets: z.string().max(200).optional(),
     /** The frozen base: lora/dora bf16 (default) or fp8; qlora nf4 (default) or gptq (`--base-format`). */
     baseFormat: z.enum(BASE_FORMATS).optional(),

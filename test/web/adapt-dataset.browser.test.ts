@@ -17,7 +17,7 @@ const suite = appInBrowser('adapt-dataset');
 const FINETUNE =
   'finetune --model llama-3-8b --gpu h100-sxm --gpus 8 --epochs 3 --seq-len 4096 --global-batch 64 --price-per-gpu-hour 2';
 const METHODS = ['full', 'lora', 'qlora'] as const;
-const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16 --targets all');
+const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16');
 
 /** The app on its Adapt view, once the three methods' rows are in. */
 async function openAdapt() {

@@ -64,7 +64,7 @@ const TRAIN = 'train --gpu h100 --gpus 64 --tokens 1e12 --seq-len 4096 --price-p
 const FINETUNE =
   'finetune --gpu h100-sxm --gpus 8 --tokens 100M --epochs 3 --seq-len 4096 --global-batch 64 --price-per-gpu-hour 2';
 const METHODS = ['full', 'lora', 'qlora'] as const;
-const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16 --targets all');
+const adapterFlags = (m: (typeof METHODS)[number]) => (m === 'full' ? '' : ' --rank 16');
 
 describe('expert tensor parallelism and offload in the web app', () => {
   it('Train, MoE: ETP shown only for an MoE model; TP 2 · ETP 1 gives `llmecon train --tp 2 --etp 1`; the link keeps it', async () => {

@@ -245,7 +245,7 @@ describe('web app in Chromium', () => {
     const path = join(outDir, 'adapt.yaml');
     writeFileSync(
       path,
-      'name: adapt\nbaseline:\n  kind: finetune\n  model: llama-3-8b\n  tokens: 100e6\n  epochs: 3\n  method: full\n  gpu: h100\n  gpus: 8\n  seqLen: 4096\n  globalBatch: 64\n  usdPerGpuHour: 2\nlevers:\n  - { lever: adapter, method: lora, rank: 16, targets: all }\n  - { lever: adapter, method: qlora, rank: 16, targets: all }\n',
+      'name: adapt\nbaseline:\n  kind: finetune\n  model: llama-3-8b\n  tokens: 100e6\n  epochs: 3\n  method: full\n  gpu: h100\n  gpus: 8\n  seqLen: 4096\n  globalBatch: 64\n  usdPerGpuHour: 2\nlevers:\n  - { lever: adapter, method: lora, rank: 16 }\n  - { lever: adapter, method: qlora, rank: 16 }\n',
     );
     const w = await cli(['levers', path, '--json']);
     expect(costs).toEqual([w.baselineCostUsd, ...w.steps.map((s: { costUsd: number }) => s.costUsd)]);

@@ -238,6 +238,18 @@ function layerMatrices(
 const layersWith = (spec: ModelSpec, part: AdapterPart) =>
   spec.layers.filter((l) => layerHasPart(spec, l, part)).length;
 
+/** The adapter rank where none is given (PEFT LoraConfig's r is 8; 16 is the common fine-tuning choice, Unsloth's and TRL's examples). */
+export const DEFAULT_ADAPTER_RANK = 16;
+
+/**
+ * The modules adapted where none are named, one rule for the CLI, scenarios, levers and the web app:
+ * attention and MLP matrices (PEFT's usual choice); a model with neither (Mamba, Falcon-Mamba: mixer
+ * blocks only) adapts its mixers' in_proj and out_proj, as PEFT configs for Mamba do.
+ */
+export function defaultAdapterTargets(spec: ModelSpec): string {
+  return presentTargets(spec, parseTargets('attn,mlp')).length > 0 ? 'attn,mlp' : 'mixer';
+}
+
 /** The targets the model has (a group such as `all` names mixer projections a dense model lacks), in order. */
 export function presentTargets(spec: ModelSpec, targets: readonly TargetModule[]): TargetModule[] {
   return targets.filter((t) => layerMatrices(spec, (x) => x === t).some((m) => layersWith(spec, m.part) > 0));

@@ -1,5 +1,5 @@
 /** Lever `adapter`: a LoRA-family adapter instead of full fine-tuning. */
-import { parseTargets } from '../../core/model/adapters.js';
+import { defaultAdapterTargets, parseTargets } from '../../core/model/adapters.js';
 import { type LeverKind, notFor } from '../kind.js';
 import type { FinetuneState } from '../state.js';
 
@@ -12,10 +12,11 @@ export const adapter: LeverKind<'adapter'> = {
       notFor(i, 'adapter', 'it replaces full fine-tuning; the baseline is not a fine-tuning run');
     const x = s as FinetuneState;
     if (x.method === lever.method) notFor(i, 'adapter', `the run uses ${lever.method} already`);
-    parseTargets(lever.targets, `levers[${i}].targets`);
+    const targets = lever.targets ?? defaultAdapterTargets(x.spec);
+    parseTargets(targets, `levers[${i}].targets`);
     return {
-      state: { ...x, method: lever.method, rank: lever.rank, targets: lever.targets },
-      caveat: `${lever.method} rank ${lever.rank} on ${lever.targets}: frozen base, adapter-only gradients and optimizer states; quality: LoRA matched full fine-tuning of GPT-3 175B on its benchmarks (Hu et al. 2021, Table 4)${lever.method === 'qlora' ? ' and QLoRA matched 16-bit full fine-tuning on its benchmarks (Dettmers et al. 2023, Sec. 4)' : ''}; task-dependent for yours`,
+      state: { ...x, method: lever.method, rank: lever.rank, targets },
+      caveat: `${lever.method} rank ${lever.rank} on ${targets}: frozen base, adapter-only gradients and optimizer states; quality: LoRA matched full fine-tuning of GPT-3 175B on its benchmarks (Hu et al. 2021, Table 4)${lever.method === 'qlora' ? ' and QLoRA matched 16-bit full fine-tuning on its benchmarks (Dettmers et al. 2023, Sec. 4)' : ''}; task-dependent for yours`,
     };
   },
 };

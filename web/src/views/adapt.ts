@@ -34,8 +34,8 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   tokens: a.tokens,
   epochs: a.epochs,
   method,
-  // Full fine-tuning has no adapter: the baseline refuses adapter fields with it.
-  ...(method !== 'full' && { rank: a.rank, targets: 'all' }),
+  // Full fine-tuning has no adapter: the baseline refuses adapter fields with it. Targets as `llmecon finetune` defaults them.
+  ...(method !== 'full' && { rank: a.rank }),
   ...(method !== 'full' && a.trainEmbeddings && { trainEmbeddings: true }),
   ...(method === 'qlora' && { baseFormat: a.qloraBase }),
   gpu: a.gpu,
