@@ -86,5 +86,10 @@ describe('serve --simulate on a disaggregated plan', () => {
       'warning: the plan is disaggregated, but the simulator runs one aggregated replica of its decode layout',
     );
     expect(r.stdout).toMatch(/ [\d.]+ sequences running on average \(idle time included\) /);
+    // Seed 0 is a seed, as `llmecon run --seed 0` takes it.
+    const zero = await runCli(
+      'serve --model llama-3.1-8b --gpu h100 --input-tokens 1000 --output-tokens 100 --simulate --requests 50 --seed 0',
+    );
+    expect(zero.code).toBe(0);
   });
 });

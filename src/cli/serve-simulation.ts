@@ -19,7 +19,7 @@ import {
 import { beyondContextWarning } from '../core/model/context-limit.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatCount } from './format.js';
-import { positiveInteger } from './options.js';
+import { nonNegativeInteger, positiveInteger } from './options.js';
 import type { ServingSetup } from './serving-flags.js';
 
 export interface SimulationFlags {
@@ -116,7 +116,8 @@ export function runSimulation(
   plan: DeploymentPlan,
 ): ServeSimulation {
   const w = setup.workload;
-  const seed = o.seed === undefined ? 1 : positiveInteger(o.seed, '--seed', 1);
+  // Any seed the generator takes (0 included), as `llmecon run --seed`.
+  const seed = nonNegativeInteger(o.seed, '--seed', 1);
   let requests: SimRequest[];
   let arrival: Arrival;
   const traffic = o.requestsPerSecond !== undefined || o.tokensPerDay !== undefined;

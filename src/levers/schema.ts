@@ -183,7 +183,8 @@ export const leverSchema = z.discriminatedUnion('lever', [
       /** Drafts per step (default: one per MTP module; needed with a draft model). */
       draftTokens: domainNumber(D.draftTokens).optional(),
       /** Probability each draft is accepted (default for MTP: DeepSeek-V3's 85%; needed with a draft model). */
-      acceptanceRate: domainNumber(D.fraction).optional(),
+      // [0, 1], as `--acceptance-rate`: 0 is the worst case (every draft rejected), a bound worth pricing.
+      acceptanceRate: domainNumber({ ...D.fraction, minExclusive: false }).optional(),
       note,
     })
     .strict(),

@@ -47,6 +47,12 @@ describe('the speculative lever', () => {
     const free: ServingState = { ...s, drafter: undefined };
     expect(evaluateState(free).costUsd).toBeLessThan(evaluateState(state).costUsd);
   });
+  it('takes acceptance 0 as `--acceptance-rate 0` does: the worst case, one token a step and the drafts still paid', () => {
+    const relaxed = deployment('llama-3.1-70b', 0.2);
+    const none = apply(relaxed, { ...draft, acceptanceRate: 0 }).state;
+    expect(Number.isFinite(evaluateState(none).costUsd)).toBe(true);
+    expect(evaluateState(none).costUsd).toBeGreaterThan(evaluateState(relaxed).costUsd);
+  });
   it("drafts with the model's MTP modules at DeepSeek's acceptance by default", () => {
     const v3 = deployment('deepseek-v3', 0.05);
     const s = apply(v3, { lever: 'speculative' }).state as ServingState;

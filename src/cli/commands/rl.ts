@@ -95,7 +95,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       rolloutGpus: optionalInt(o.rolloutGpus, '--rollout-gpus'),
       rolloutTensorParallel: optionalInt(o.rolloutTp, '--rollout-tp'),
       asyncSteps: nonNegativeInteger(o.asyncSteps, '--async-steps', RL_DEFAULTS.asyncSteps),
-      seed: optionalInt(o.seed, '--seed'),
+      seed: o.seed === undefined ? undefined : nonNegativeInteger(o.seed, '--seed', 1),
       offload: offloadFlag(o.offload, hw.gpu),
       steps: positiveInteger(o.steps, '--steps', 1),
       method,
