@@ -419,6 +419,11 @@ describe('web app in Chromium', () => {
       await page.locator('label:has(#serve-speculative) .error').textContent({ timeout: 20_000 }),
     ).toMatch(/Llama 3\.1 70B has no MTP modules: choose a draft model/);
     await page.locator('#serve-speculative').selectOption('draft');
+    // A draft model as large as the target is refused next to its own field (it cannot be faster).
+    await page.locator('#serve-draft-model').selectOption('llama-3.1-405b');
+    expect(
+      await page.locator('label:has(#serve-draft-model) .error').textContent({ timeout: 20_000 }),
+    ).toMatch(/Llama 3\.1 405B .* is not smaller than Llama 3\.1 70B/);
     await page.locator('#serve-draft-model').selectOption('llama-3.2-1b');
     for (const [id, value] of [
       ['#serve-draft-tokens', '4'],

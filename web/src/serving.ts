@@ -35,7 +35,7 @@ import { type SimResult, simulateReplica } from '../../src/core/inference/simula
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
 import { speculationPhrase } from '../../src/core/inference/speculative-plan.js';
 import { CHECKPOINT_FORMAT } from '../../src/core/model/checkpoint-format.js';
-import { drafterModel } from '../../src/core/model/drafter.js';
+import { drafterModel, draftSizeIssue } from '../../src/core/model/drafter.js';
 import {
   applyLever,
   baselineState,
@@ -44,6 +44,7 @@ import {
   servingCandidates,
 } from '../../src/levers/levers.js';
 import { baselineSchema, type Lever, leverSchema } from '../../src/levers/schema.js';
+import { modelSpec } from '../../src/levers/state.js';
 import { isMoe } from './model-facts.js';
 import type { ServeInput } from './state.js';
 
@@ -102,6 +103,11 @@ function setup(input: ServeInput): Setup {
   const base = baselineState(baselineSchema.parse(serveBaseline(input))) as ServingState;
   if (input.speculative === 'mtp' && base.spec.numMtpModules < 1)
     inputError('infeasible', ['speculative'], `${base.spec.name} has no MTP modules: choose a draft model`);
+  // A draft model no smaller than the target, named at the view's own field (the lever would say levers.0.drafter).
+  if (input.speculative === 'draft') {
+    const tooLarge = draftSizeIssue(base.spec, modelSpec(input.draftModel, 'draftModel').spec);
+    if (tooLarge !== null) inputError('infeasible', ['draftModel'], tooLarge);
+  }
   const s =
     input.speculative === 'none'
       ? base

@@ -109,6 +109,7 @@ const baselineField = (key: keyof ServeInput) => [key, `baseline.${key}`];
 /** The error paths a shown field displays (the rest go under the form). */
 const claimedFields = (s: ServeInput) => [
   'speculative',
+  ...(s.speculative === 'draft' ? ['draftModel'] : []),
   ...baselineField('tp'),
   ...(s.engine === 'none'
     ? []
@@ -288,6 +289,7 @@ export function serveView(app: App) {
               <select id="serve-draft-model" @change=${pick('draftModel')}>
                 ${[...catalog.models.values()].map((m) => html`<option value=${m.id} ?selected=${m.id === s.draftModel}>${m.id}</option>`)}
               </select>
+              ${fieldError(r?.issues ?? null, 'draftModel')}
             </label>`
           : nothing
       }
