@@ -109,6 +109,28 @@ describe('a serve phase no replica can serve within its SLO', () => {
   });
 });
 
+describe('a disaggregated serve phase', () => {
+  it("reports output tokens/s per GPU at scale: a decode replica and its share of prefill replicas (the ledger's pools)", () => {
+    const text = [
+      'name: disagg',
+      'model: llama-3.1-70b',
+      'horizonMonths: 2',
+      'phases:',
+      '  - { kind: serve, name: prod, months: 1, gpu: h100, inputTokens: 2048, outputTokens: 256, tokensPerDay: 3e10,',
+      '      ttftSloSeconds: 0.15, tpotSloSeconds: 0.04, weights: fp8, hardware: { rent: { usdPerGpuHour: 2.99 } } }',
+    ].join('\n');
+    const phase = prepareScenario(parseScenario(text)).phases[0]!;
+    if (phase.kind !== 'serve' || phase.prefillPool === null)
+      throw new Error('expected a disaggregated serve phase');
+    const r = phase.replicaRequestsPerSecond;
+    const gpusPerReplica =
+      phase.replicaGpus + (phase.prefillPool.gpus * r) / phase.prefillPool.requestsPerSecond;
+    expect(phase.outputTokensPerSecondPerGpu).toBeCloseTo((r * 256) / gpusPerReplica, 6);
+    // Below the decode replica's own rate: the prefill GPUs count.
+    expect(phase.outputTokensPerSecondPerGpu).toBeLessThan((r * 256) / phase.replicaGpus);
+  });
+});
+
 describe('a project that costs nothing', () => {
   it('reports no shares ("—"), not NaN%', () => {
     const free = read('s1-32b.yaml')

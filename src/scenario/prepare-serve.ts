@@ -96,16 +96,21 @@ export function prepareServePhase(
         : `no replica of ${spec.name} on ${hw.gpu.id} ${slo.length > 0 ? `meets the SLO (${slo.join(', ')})` : 'reaches a steady state'} at any batch; ${slo.length > 0 ? 'relax it or ' : ''}use faster hardware`,
     });
   }
+  const n = replicaGpus(best.candidate.replica);
+  const replicaRps = best.capacityRequestsPerSecond / best.replicas;
+  const pool = best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null;
   return {
     kind: 'serve',
     phase,
     index,
-    replicaGpus: replicaGpus(best.candidate.replica),
-    replicaRequestsPerSecond: best.capacityRequestsPerSecond / best.replicas,
-    prefillPool: best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null,
+    replicaGpus: n,
+    replicaRequestsPerSecond: replicaRps,
+    prefillPool: pool,
     energy,
     layout: `${candidateLabel(best.candidate)}${best.disaggregated ? ' disagg' : ''}`,
-    outputTokensPerSecondPerGpu: best.outputTokensPerSecondPerGpu,
+    // At scale, as the ledger sizes the pools: a decode replica and its share of prefill replicas.
+    outputTokensPerSecondPerGpu:
+      (replicaRps * w.outputTokens) / (n + (pool ? (pool.gpus * replicaRps) / pool.requestsPerSecond : 0)),
     api: phase.compareWithApi === undefined ? null : apiPrices(phase.compareWithApi, index),
     band: servingBand(hw.gpu.id, choice.engine, servingScale(spec, w, best.candidate.replica)),
     engineWarnings: [
