@@ -14,7 +14,6 @@ import {
 } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
-import { DoesNotFitError } from '../core/errors.js';
 import { mfuLabel } from '../core/format.js';
 import {
   type DeploymentCandidate,
@@ -22,7 +21,7 @@ import {
   planServingModes,
 } from '../core/inference/deployment.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
-import { maxConcurrency } from '../core/inference/serving.js';
+import { unservedError } from '../core/inference/unserved.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
@@ -332,20 +331,9 @@ export function bestServingPlan(
   const rps = requestsPerSecondFor(s.tokensPerDay, perRequest);
   const best = planServingModes(s.spec, candidates, s.workload, rps, s.slo).plans[0];
   if (!best)
-    throw new DoesNotFitError({
-      code: 'infeasible',
-      path: ['baseline'],
-      message: !candidates.some((c) => maxConcurrency(s.spec, c.cluster, c.replica, s.workload) >= 1)
-        ? `the weights and one sequence's KV cache of ${s.spec.name} fit no replica layout on ${s.gpuId} (${s.weights} weights)`
-        : `no replica of ${s.spec.name} on ${s.gpuId} (${s.weights} weights) meets the SLO (${
-            [
-              s.slo.tpotSeconds !== undefined && `tpotSloSeconds ${s.slo.tpotSeconds}`,
-              s.slo.ttftSeconds !== undefined && `ttftSloSeconds ${s.slo.ttftSeconds}`,
-            ]
-              .filter((x) => typeof x === 'string')
-              .join(', ') || 'none set'
-          }) at any batch`,
-    });
+    throw unservedError(s.spec, candidates, s.workload, s.slo, `${s.gpuId} (${s.weights} weights)`, [
+      'baseline',
+    ]);
   return best;
 }
 

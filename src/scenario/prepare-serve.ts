@@ -14,12 +14,11 @@ import {
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
-import { DoesNotFitError } from '../core/errors.js';
 import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
-import { maxConcurrency } from '../core/inference/serving.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
+import { unservedError } from '../core/inference/unserved.js';
 import {
   asReleased,
   type CheckpointFormat,
@@ -78,24 +77,10 @@ export function prepareServePhase(
     choice,
   );
   // Aggregated replicas, or decode replicas beside a prefill pool where that is cheaper, as `serve` plans.
-  const best = planServingModes(spec, candidates, w, null, {
-    tpotSeconds: phase.tpotSloSeconds,
-    ttftSeconds: phase.ttftSloSeconds,
-  }).plans[0];
-  if (!best) {
-    // As `llmecon serve`: computed, but no replica holds the model or meets the SLO (exit 3), saying which.
-    const slo = [
-      phase.tpotSloSeconds !== undefined && `tpotSloSeconds ${phase.tpotSloSeconds}`,
-      phase.ttftSloSeconds !== undefined && `ttftSloSeconds ${phase.ttftSloSeconds}`,
-    ].filter((x) => typeof x === 'string');
-    throw new DoesNotFitError({
-      code: 'infeasible',
-      path: ['phases', index, 'gpu'],
-      message: !candidates.some((c) => maxConcurrency(spec, c.cluster, c.replica, w) >= 1)
-        ? `the weights and one sequence's KV cache of ${spec.name} fit no replica layout on ${hw.gpu.id}; use a larger GPU or smaller weights/kv formats`
-        : `no replica of ${spec.name} on ${hw.gpu.id} ${slo.length > 0 ? `meets the SLO (${slo.join(', ')})` : 'reaches a steady state'} at any batch; ${slo.length > 0 ? 'relax it or ' : ''}use faster hardware`,
-    });
-  }
+  const slo = { tpotSeconds: phase.tpotSloSeconds, ttftSeconds: phase.ttftSloSeconds };
+  const best = planServingModes(spec, candidates, w, null, slo).plans[0];
+  // As `llmecon serve`: computed, but no replica holds the model or meets the SLO (exit 3), saying which.
+  if (!best) throw unservedError(spec, candidates, w, slo, hw.gpu.id, ['phases', index, 'gpu']);
   const n = replicaGpus(best.candidate.replica);
   const replicaRps = best.capacityRequestsPerSecond / best.replicas;
   const pool = best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null;
