@@ -1,7 +1,8 @@
 /**
  * Speed goals (issue 5): `llmecon serve` plans a deployment — every GPU type × TP × EP × weight
  * format candidate, the best concurrency of each within memory and the SLO — in ≤ 100 ms, and
- * `compare-api` (25 volumes, each a full plan) in ≤ 1 s. Figures are recorded in bench/README.md.
+ * `compare-api` (25 volumes, each a full plan) in ≤ 1 s; the latency at a stated traffic of the plans
+ * `serve` prints in ≤ 50 ms. Figures are recorded in bench/README.md.
  */
 import { bench, describe } from 'vitest';
 import { findGpu, findModel } from '../src/catalog/catalog.js';
@@ -13,6 +14,7 @@ import {
   planServingModes,
 } from '../src/core/inference/deployment.js';
 import { replicaOptions } from '../src/core/inference/replica-layouts.js';
+import { trafficPoint } from '../src/core/inference/traffic-point.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -69,6 +71,13 @@ describe('serving', () => {
       planServingModes(llama70b, drafted, speculative, 5e9 / 86_400 / (w.inputTokens + w.outputTokens), {
         tpotSeconds: 0.05,
       });
+    },
+  );
+  const fleet = planServingModes(llama70b, dense, w, 20, { tpotSeconds: 0.05 }).plans.slice(0, 5);
+  bench(
+    'latency at the traffic (≤ 50 ms): the 5 cheapest Llama 3.1 70B plans at 20 req/s, as serve prints them',
+    () => {
+      for (const plan of fleet) trafficPoint(llama70b, plan, w);
     },
   );
   bench('compare-api: Llama 3.1 70B on H100/H200/A100 vs a $0.15/$0.60 API, 25 volumes', () => {

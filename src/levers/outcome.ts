@@ -20,7 +20,9 @@ import {
   type DeploymentPlan,
   planServingModes,
 } from '../core/inference/deployment.js';
+import { requestSeconds } from '../core/inference/queueing.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import { trafficPoint } from '../core/inference/traffic-point.js';
 import { unservedError } from '../core/inference/unserved.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
 import { hostMemory, type OffloadOptions } from '../core/memory/offload.js';
@@ -300,20 +302,22 @@ export function evaluateState(s: LeverState, details = false): Outcome {
   }
   const best = bestServingPlan(s);
   const r = best.candidate.replica;
+  // A request's latency at the day's traffic (fewer sequences running than at capacity).
+  const at = trafficPoint(s.spec, best, s.workload);
   // The fleet for given traffic scales with 1 / throughput: GPU-hours, $, energy and latency take the
   // engine's band (a continuous fleet: rounding to whole replicas is not drawn).
   return banded(
     s,
     {
       costUsd: best.usdPerDay * s.days + s.extraUsd,
-      timeSeconds: best.point.ttftSeconds + s.workload.outputTokens * best.point.tpotSeconds,
+      timeSeconds: requestSeconds(at ?? best.point, s.workload.outputTokens),
       memoryPerGpuBytes: best.point.memoryPerGpuBytes,
       energyKWh: best.energyKWhPerDay === null ? null : best.energyKWhPerDay * s.days,
       co2Kg: best.co2KgPerDay === null ? null : best.co2KgPerDay * s.days,
       energyNote: best.energyNote,
       gpus: best.gpus,
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
-      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : r.epInTp ? ` EP${r.tensorParallel} in TP` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${best.point.concurrency} sequences per replica${r.profile ? ` on ${r.profile.name}` : ''}`,
+      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : r.epInTp ? ` EP${r.tensorParallel} in TP` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${at ? `${at.meanConcurrency.toFixed(1)} sequences running per replica on average (${best.point.concurrency} at capacity)` : `${best.point.concurrency} sequences per replica`}${r.profile ? ` on ${r.profile.name}` : ''}`,
     },
     servingBand(s.gpuId, s.engineChoice.engine, servingScale(s.spec, s.workload, r)),
   );

@@ -25,6 +25,7 @@ import {
   prefillTokensPerSecondPerGpu,
   staticBatchThroughput,
 } from '../core/inference/static-batch.js';
+import { replicaAtRate } from '../core/inference/traffic-point.js';
 import { asReleased, checkpointFormat, servedFormat } from '../core/model/checkpoint-format.js';
 import { routedLayers } from '../core/model/layer-mix.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
@@ -194,6 +195,11 @@ export interface ServingCaseResult {
   /** predicted / published − 1 */
   readonly error: number;
   readonly withinTolerance: boolean;
+  /**
+   * A median-TPOT row under Poisson load predicted without the simulation, by the analytic point at its
+   * request rate that `serve` reports at a stated traffic (traffic-point.ts: a mean, not a median).
+   */
+  readonly analytic?: number;
 }
 
 /** Engine parameters to try instead of the catalog's (the calibration script's search). */
@@ -271,6 +277,7 @@ export function runServingCase(
     return v;
   };
   let predicted: number;
+  let analytic: number | undefined;
   switch (c.measure) {
     case 'staticBatchOutputTokensPerSecondPerGpu':
       predicted = staticBatchThroughput(spec, cluster, replica, c.workload, need(c.batch, 'batch'));
@@ -352,6 +359,8 @@ export function runServingCase(
       if (sim.completed !== requests.length)
         throw new InternalError(`case ${c.id}: ${requests.length - sim.completed} requests not served`);
       predicted = c.measure === 'medianTpotSeconds' ? sim.tpotSeconds.p50 : sim.outputTokensPerSecondPerGpu;
+      if (c.measure === 'medianTpotSeconds')
+        analytic = replicaAtRate(spec, cluster, replica, c.workload, rate)?.tpotSeconds;
       break;
     }
   }
@@ -362,6 +371,7 @@ export function runServingCase(
     predicted,
     error,
     withinTolerance: c.role === 'calibration' || Math.abs(error) <= c.tolerance,
+    ...(analytic !== undefined && { analytic }),
   };
 }
 

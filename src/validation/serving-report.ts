@@ -5,6 +5,7 @@
 import { loadCatalog } from '../catalog/catalog.js';
 import { loadEngines, MIN_MOE_ROWS, moeTermIdentified } from '../catalog/engines.js';
 import { formatPercent } from '../core/format.js';
+import { median } from '../core/statistics.js';
 import { caseNotesMarkdown } from './case-fields.js';
 import { type BandCoverage, heldOutBandCoverage } from './serving-band-coverage.js';
 import {
@@ -51,6 +52,7 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
       const runs = engineRuns(rows.map((r) => r.case));
       return `${id} rows (${runs}): ${fitted.count} fitted (median |error| **${formatPercent(fitted.median)}**, largest **${formatPercent(fitted.max)}**), ${held.count} held out (median **${formatPercent(held.median)}**, largest **${formatPercent(held.max)}**).`;
     }),
+    analyticLine(results),
     coverageLine(heldOutBandCoverage(results)),
     `KV pools at startup as the engines' logs state them (the memory model, never fitted; outside the statistics above): ${results
       .filter((r) => MEMORY_MEASURES.includes(r.case.measure))
@@ -124,6 +126,19 @@ export function servingReportMarkdown(results: readonly ServingCaseResult[]): st
     ),
   ].join('\n');
 }
+
+/**
+ * The median-TPOT rows under Poisson load as `serve` states a latency at a given traffic, by the analytic
+ * point (traffic-point.ts), beside the simulation the rows are judged by.
+ */
+function analyticLine(results: readonly ServingCaseResult[]): string {
+  const rows = results.filter((r) => r.analytic !== undefined);
+  const errors = rows.map((r) => Math.abs(r.analytic! / r.case.published - 1));
+  const simulated = errorStatistics(rows, ['calibration', 'validation']);
+  return `Median TPOT under Poisson load without the simulation (the analytic point \`serve\` reports at a stated traffic, traffic-point.ts; its mean TPOT against the published median): ${rows.length} rows, median |error| **${formatPercent(median(errors))}**, largest **${formatPercent(Math.max(...errors))}** (simulated, as judged above: ${formatPercent(simulated.median)}, ${formatPercent(simulated.max)}); ${rows.map((r) => `${r.case.id} ${signed(r.analytic! / r.case.published - 1)}`).join(', ')}.`;
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
 /** A case's note with the engine-version facts it states (its scheduling), each with its source. */
 function withVersionFacts(

@@ -65,6 +65,11 @@ describe('Serve view tasks = llmecon serve', () => {
     expect(served.plan.costPerMillionBlendedTokensUsd).toBe(cli.costPerMillionBlendedTokensUsd);
     expect(served.band?.costPerMillionBlendedTokensUsd).toEqual(cli.range.costPerMillionBlendedTokensUsd);
     expect(served.band?.outputTokensPerSecondPerGpu).toEqual(cli.range.outputTokensPerSecondPerGpu);
+    // The latency at the day's traffic, as the CLI states it beside the capacity point's.
+    expect(cli.atTraffic).not.toBeNull();
+    expect(served.plan.atTraffic?.ttftSeconds).toBe(cli.atTraffic.ttftSeconds);
+    expect(served.plan.atTraffic?.tpotSeconds).toBe(cli.atTraffic.tpotSeconds);
+    expect(served.plan.atTraffic?.meanConcurrency).toBe(cli.atTraffic.meanConcurrency);
     // The band brackets the figure (P10 ≤ x ≤ P90 for these calibrations).
     const b = served.band!.costPerMillionBlendedTokensUsd;
     expect(b.p10).toBeLessThan(b.p90);

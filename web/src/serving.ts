@@ -34,6 +34,7 @@ import { maxConcurrency, servingPoint, servingWarnings } from '../../src/core/in
 import { type SimResult, simulateReplica } from '../../src/core/inference/simulator/simulate.js';
 import { type Arrival, type Length, syntheticRequests } from '../../src/core/inference/simulator/workload.js';
 import { speculationPhrase } from '../../src/core/inference/speculative-plan.js';
+import { type TrafficPoint, trafficPoint } from '../../src/core/inference/traffic-point.js';
 import { CHECKPOINT_FORMAT } from '../../src/core/model/checkpoint-format.js';
 import { drafterModel, draftSizeIssue } from '../../src/core/model/drafter.js';
 import {
@@ -140,6 +141,8 @@ export interface PlanSummary {
   readonly requestsPerSecond: number;
   readonly ttftSeconds: number;
   readonly tpotSeconds: number;
+  /** At the day's traffic, below capacity (traffic-point.ts): sequences running on average, TTFT, TPOT; null at full use. */
+  readonly atTraffic: Pick<TrafficPoint, 'meanConcurrency' | 'ttftSeconds' | 'tpotSeconds'> | null;
   readonly outputTokensPerSecondPerGpu: number;
   readonly memoryPerGpuBytes: number;
   readonly usdPerDay: number;
@@ -221,6 +224,7 @@ export function serveTask(input: ServeInput): Served {
     })),
   );
   const p = best.point;
+  const at = trafficPoint(s.spec, best, w);
   return {
     model: s.spec.name,
     engine: engine?.name ?? null,
@@ -244,6 +248,11 @@ export function serveTask(input: ServeInput): Served {
       requestsPerSecond: best.requestsPerSecond,
       ttftSeconds: p.ttftSeconds,
       tpotSeconds: p.tpotSeconds,
+      atTraffic: at && {
+        meanConcurrency: at.meanConcurrency,
+        ttftSeconds: at.ttftSeconds,
+        tpotSeconds: at.tpotSeconds,
+      },
       // Every GPU of the deployment (a prefill pool included), as `llmecon serve` reports it.
       outputTokensPerSecondPerGpu: best.outputTokensPerSecondPerGpu,
       memoryPerGpuBytes: p.memoryPerGpuBytes,

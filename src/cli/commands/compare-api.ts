@@ -147,7 +147,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
             tokensPerDay: volume,
             apiUsdPerDay: apiHere,
             selfHostUsdPerDay: here?.usdPerDay ?? null,
-            selfHost: here ? planJson(here, priceBasis(o, here.candidate.gpuId), scale) : null,
+            selfHost: here ? planJson(here, priceBasis(o, here.candidate.gpuId), setup, scale) : null,
           },
     series: result.series,
   };

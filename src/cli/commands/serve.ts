@@ -20,6 +20,7 @@ import {
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
+import { trafficPoint } from '../../core/inference/traffic-point.js';
 import { bytesPerElement } from '../../core/precision.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { energyText } from '../energy-flags.js';
@@ -56,10 +57,16 @@ export function trafficRequestsPerSecond(
   return null;
 }
 
-export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale) {
+export function planJson(
+  p: DeploymentPlan,
+  basis: string,
+  setup: Pick<ServingSetup, 'spec' | 'workload'>,
+  scale?: ServingScale,
+) {
   const r = p.candidate.replica;
   const pr = p.candidate.prefillReplica ?? r;
   const band = planBand(p, scale);
+  const at = trafficPoint(setup.spec, p, setup.workload);
   return {
     outputTokensPerSecondPerGpu: p.outputTokensPerSecondPerGpu,
     inputTokensPerSecondPerGpu: p.inputTokensPerSecondPerGpu,
@@ -85,6 +92,17 @@ export function planJson(p: DeploymentPlan, basis: string, scale?: ServingScale)
     energyNote: p.energyNote,
     memoryPerGpuBytes: p.point.memoryPerGpuBytes,
     eagerDecode: eagerDecode(r.profile, r, p.point.concurrency),
+    /**
+     * The latencies at the planned traffic (fewer sequences running than at capacity, Little's law;
+     * traffic-point.ts), with their P10–P90; null when planned for full use. The fields above are at capacity.
+     */
+    atTraffic: at && {
+      ...at,
+      range: {
+        ttftSeconds: perTokenRange(at.ttftSeconds, band),
+        tpotSeconds: perTokenRange(at.tpotSeconds, band),
+      },
+    },
     /** P10–P90 from the calibration's leave-one-out and held-out residuals; the basis says which fit, and when it is borrowed. */
     range: {
       basis: band.basis,
@@ -252,7 +270,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     engine: setup.engine
       ? { id: setup.engine.id, name: setup.engine.name, metrics: setup.engine.metrics }
       : null,
-    ...planJson(best, priceBasis(o, best.candidate.gpuId), scale),
+    ...planJson(best, priceBasis(o, best.candidate.gpuId), setup, scale),
     mode: {
       chosen: best.disaggregated ? 'disaggregated' : 'aggregated',
       searched: modes
@@ -272,8 +290,10 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     promptSteps: promptStepsStatement(best.candidate.replica.profile, best.disaggregated),
     /** The same traffic and SLO planned without speculative decoding (null: none meets them); absent without it. */
     withoutSpeculation:
-      plain === undefined ? undefined : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), scale),
-    alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId), scale)),
+      plain === undefined
+        ? undefined
+        : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), setup, scale),
+    alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId), setup, scale)),
     simulation: o.simulate ? runSimulation(o, setup, best) : null,
     frontier: o.pareto
       ? servingFrontier(spec, candidates, w, slo).map(({ plan, ...point }) => ({
@@ -303,6 +323,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const ms = (seconds: number, digits: number) => (seconds * 1000).toFixed(digits);
   const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
+  const at = result.atTraffic;
+  // With a traffic, the table's latencies are each plan's at it (traffic-point.ts), its conc. the mean running.
+  const latency = (q: DeploymentPlan) => {
+    const t = rps === null ? null : trafficPoint(spec, q, w);
+    return t
+      ? { conc: t.meanConcurrency.toFixed(1), ttft: t.ttftSeconds, tpot: t.tpotSeconds }
+      : { conc: String(q.point.concurrency), ttft: q.point.ttftSeconds, tpot: q.point.tpotSeconds };
+  };
   const traffic =
     rps === null
       ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
@@ -319,9 +347,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
       ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
-      `  concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
-      `  TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
-      `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
+      ...(at
+        ? [
+            `  at ${rps!.toFixed(2)} req/s${p.replicas > 1 ? ` (${at.requestsPerSecondPerReplica.toFixed(2)} per replica)` : ''}: ${at.meanConcurrency.toFixed(1)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
+          ]
+        : []),
+      `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s, where the SLO is checked): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
+      `  ${at ? '  ' : ''}TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
+      `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU${at ? ' at capacity' : ''} (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       `  P10–P90 from ${ranges.basis}`,
       ...(plain === undefined ? [] : [speculationLine(best, plain)]),
@@ -331,6 +364,11 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
           ]
         : []),
       '',
+      ...(at
+        ? [
+            'TTFT, TPOT at the stated traffic, conc. the sequences running on average; out tok/s/GPU at capacity',
+          ]
+        : []),
       table(
         [
           'layout',
@@ -346,12 +384,13 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
         ],
         plans
           .slice(0, top)
-          .map((q) => [
+          .map((q) => ({ q, ...latency(q) }))
+          .map(({ q, conc, ttft, tpot }) => [
             layoutLabel(q),
             String(q.gpus),
-            String(q.point.concurrency),
-            (q.point.ttftSeconds * 1000).toFixed(0),
-            (q.point.tpotSeconds * 1000).toFixed(1),
+            conc,
+            (ttft * 1000).toFixed(0),
+            (tpot * 1000).toFixed(1),
             formatCount(q.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),

@@ -177,44 +177,17 @@ function pointAt(
   w: ServingWorkload,
   s: SteadyStep,
 ): ServingPoint {
-  const { concurrency, work, stepsPerRequest, promptTokens, stepKernels, decodeKernels, step, wall } = s;
-  // A prompt longer than the engine's token budget is prefilled in chunks, one per step (in flight
-  // together where the engine streams them through a pipeline).
-  const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
-  const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
-  const prefillAlone =
-    s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, s.cachedTokens);
-  const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
-  // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
-  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as
-  // on a prefill-first engine at any concurrency.
-  const admitStep =
-    concurrency > 1 && !w.disaggregated && !prefillFirst
-      ? chunks *
-        wall(
-          servingStepSeconds(spec, cluster, r, {
-            ...work,
-            decodeSequences: concurrency - 1,
-            prefillTokens: promptTokens / chunks,
-          }),
-        )
-      : prefillAlone;
+  const { concurrency, stepsPerRequest, stepKernels, decodeKernels, step } = s;
+  const { admitStep, promptWork } = promptPath(spec, cluster, r, w, s);
   const output = outputTokensPerSecondPerGpu(s, r);
   // Under load a prompt also waits: for the step in progress (half a step on average while the other
   // c − 1 decode) and for the prefill work of the prompts ahead of it, each the GPU time its chunks add
   // to steps that decode anyway (queueing.ts). Disaggregated prefill pools are sized apart.
-  let wait = 0;
-  if (concurrency > 1 && !w.disaggregated) {
-    // A prompt ahead of this one delays it by its whole prefill on a prefill-first engine.
-    const others = () =>
-      wall(
-        servingStepSeconds(spec, cluster, r, { ...work, decodeSequences: concurrency - 1, prefillTokens: 0 }),
-      );
-    const promptWork = prefillFirst ? prefillAlone : Math.max(0, admitStep - chunks * others());
-    wait =
-      ((concurrency - 1) / concurrency) * (step / 2) +
-      prefillQueueSeconds(concurrency, promptWork, (stepsPerRequest - 1) * step);
-  }
+  const wait =
+    concurrency > 1 && !w.disaggregated
+      ? ((concurrency - 1) / concurrency) * (step / 2) +
+        prefillQueueSeconds(concurrency, promptWork, (stepsPerRequest - 1) * step)
+      : 0;
   return {
     concurrency,
     stepSeconds: step,
@@ -226,6 +199,39 @@ function pointAt(
     prefillShare: stepKernels > 0 ? Math.max(0, (stepKernels - decodeKernels) / stepKernels) : 0,
     memoryPerGpuBytes: servingMemoryBytes(spec, r, w, concurrency),
   };
+}
+
+/**
+ * One new prompt's path through a replica at the steady step `s`: `admitStep`, the seconds from its
+ * admission to its first token with the other c − 1 sequences decoding; `promptWork`, the seconds its
+ * prefill adds to steps that decode anyway (the prefill path's service time; its whole prefill on a
+ * prefill-first engine, where decoding stops for it); 0 work when prefill runs on other replicas.
+ */
+export function promptPath(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  s: SteadyStep,
+): { readonly admitStep: number; readonly promptWork: number } {
+  const { concurrency, work, promptTokens, wall } = s;
+  // A prompt longer than the engine's token budget is prefilled in chunks, one per step (in flight
+  // together where the engine streams them through a pipeline).
+  const chunkTokens = r.profile?.maxBatchedTokens ?? promptTokens;
+  const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
+  const prefillAlone =
+    s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, s.cachedTokens);
+  const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
+  if (w.disaggregated) return { admitStep: prefillAlone, promptWork: 0 };
+  if (concurrency <= 1 || prefillFirst) return { admitStep: prefillAlone, promptWork: prefillAlone };
+  // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
+  // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as
+  // on a prefill-first engine at any concurrency.
+  const others = { ...work, decodeSequences: concurrency - 1 };
+  const admitStep =
+    chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: promptTokens / chunks }));
+  const decodeOnly = chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: 0 }));
+  return { admitStep, promptWork: Math.max(0, admitStep - decodeOnly) };
 }
 
 export interface Slo {

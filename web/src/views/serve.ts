@@ -350,7 +350,8 @@ export function serveView(app: App) {
               ${v.band ? band(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x)) : nothing}</div>
             ${a ? html`<div class="card" id="serve-api-cost">${a.api}<b>${formatUsd(a.apiUsdPerDay)}/day</b></div>` : nothing}
             <div class="card">GPUs<b>${v.plan.gpus}</b></div>
-            <div class="card">TTFT · TPOT<b>${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</b></div>
+            <div class="card" id="serve-latency">TTFT · TPOT${v.plan.atTraffic ? ' at this traffic' : ''}<b>${ms((v.plan.atTraffic ?? v.plan).ttftSeconds)} · ${ms((v.plan.atTraffic ?? v.plan).tpotSeconds)}</b>
+              ${v.plan.atTraffic ? html`<small>at capacity: ${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</small>` : nothing}</div>
             <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
           </div>
           ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
@@ -358,7 +359,7 @@ export function serveView(app: App) {
           ${v.promptSteps ? html`<p class="status" id="serve-prompt-steps">${v.promptSteps}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
-            ${v.plan.concurrency} sequences${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
+            ${v.plan.concurrency} sequences at capacity${v.plan.atTraffic ? ` (${v.plan.atTraffic.meanConcurrency.toFixed(1)} running on average at this traffic)` : ''}${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
             ${v.engine ?? 'continuous batching at the hardware bound (no engine named)'}.
             <span class="status">${v.band ? `Bands: ${v.band.basis}.` : `No calibration covers ${s.engine} on this GPU family: no band.`}</span>
           </p>

@@ -1,0 +1,39 @@
+/**
+ * `llmecon serve` with a stated traffic: the latency a request sees at it (fewer sequences running than
+ * at capacity; core/inference/traffic-point.ts) beside the capacity point the SLO is checked at.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson, SERVE_8B_H100, SERVE_LENGTHS } from '../../test/run-cli.js';
+
+describe('serve at a stated traffic', () => {
+  it('states the latency at the traffic and at capacity; the table’s latencies are at the traffic', async () => {
+    const args = [...SERVE_8B_H100, ...SERVE_LENGTHS, '--requests-per-second', '2', '--aggregated'];
+    const { json, code } = await runCliJson(args);
+    expect(code).toBe(0);
+    const at = json.atTraffic;
+    expect(json.utilization).toBeLessThan(0.5);
+    expect(at.requestsPerSecondPerReplica * json.layout.replicas).toBeCloseTo(2, 9);
+    expect(at.meanConcurrency).toBeLessThan(json.concurrencyPerReplica);
+    expect(at.tpotSeconds).toBeLessThan(json.tpotSeconds);
+    expect(at.ttftSeconds).toBeLessThanOrEqual(json.ttftSeconds);
+    expect(at.range.tpotSeconds.p10).toBeLessThanOrEqual(at.tpotSeconds);
+    expect(at.range.tpotSeconds.p90).toBeGreaterThanOrEqual(at.tpotSeconds);
+    const text = (await runCli(args)).stdout;
+    const ms = (s: number, digits: number) => (s * 1000).toFixed(digits);
+    expect(text).toContain(
+      `at 2.00 req/s: ${at.meanConcurrency.toFixed(1)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms`,
+    );
+    expect(text).toContain(
+      `at capacity (${json.capacityRequestsPerSecond.toFixed(2)} req/s, where the SLO is checked)`,
+    );
+    expect(text).toContain('TTFT, TPOT at the stated traffic');
+    const row = text.split('\n').find((l) => l.startsWith('h100-sxm TP1 '))!;
+    expect(row).toContain(` ${at.meanConcurrency.toFixed(1)} `);
+    expect(row).toContain(` ${ms(at.tpotSeconds, 1)} `);
+  });
+  it('planned for full use there is no other point: no traffic line, atTraffic null', async () => {
+    const { json } = await runCliJson([...SERVE_8B_H100, ...SERVE_LENGTHS]);
+    expect(json.atTraffic).toBeNull();
+    expect((await runCli([...SERVE_8B_H100, ...SERVE_LENGTHS])).stdout).not.toContain('at capacity (');
+  });
+});
