@@ -5,6 +5,8 @@ export {
   formatBytes,
   formatCount,
   formatFlops,
+  formatMeanCount,
+  formatMilliseconds,
   formatSignedUsd,
   formatUsd,
   formatWithRange,

@@ -18,7 +18,7 @@ import {
 } from '../core/inference/simulator/workload.js';
 import { beyondContextWarning } from '../core/model/context-limit.js';
 import type { ModelSpec } from '../core/model/spec.js';
-import { formatCount } from './format.js';
+import { formatCount, formatMilliseconds } from './format.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import type { ServingSetup } from './serving-flags.js';
 
@@ -208,7 +208,7 @@ export function runSimulation(
   };
 }
 
-const ms = (s: number) => (s * 1000).toFixed(s < 0.1 ? 1 : 0);
+const ms = (s: number) => formatMilliseconds(s);
 
 export function simulationLines(r: ServeSimulation, engineName: string): string[] {
   // No gap measured (every output one token): no TPOT or ITL, not zero.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ordinal } from './format.js';
+import { formatMeanCount, formatMilliseconds, ordinal } from './format.js';
 
 describe('ordinal', () => {
   it('st, nd, rd after 1, 2, 3 but not in the teens; th otherwise', () => {
@@ -20,5 +20,22 @@ describe('ordinal', () => {
       [123, '123rd'],
     ];
     for (const [n, text] of cases) expect(ordinal(n)).toBe(text);
+  });
+});
+
+describe('times and mean counts', () => {
+  it('milliseconds: one decimal below 100 ms, none above; never a zero for a time that is not', () => {
+    expect(formatMilliseconds(0.0271)).toBe('27.1');
+    expect(formatMilliseconds(0.256)).toBe('256');
+    expect(formatMilliseconds(0.256, 1)).toBe('256.0');
+    expect(formatMilliseconds(0.000102, 0)).toBe('0.10');
+    expect(formatMilliseconds(0.0000412, 1)).toBe('0.041');
+    expect(formatMilliseconds(0.00006, 1)).toBe('0.1');
+    expect(formatMilliseconds(0)).toBe('0.0');
+  });
+  it('a mean count to a tenth; below 0.05 two significant digits', () => {
+    expect(formatMeanCount(5.47)).toBe('5.5');
+    expect(formatMeanCount(0.0012)).toBe('0.0012');
+    expect(formatMeanCount(0)).toBe('0.0');
   });
 });

@@ -18,6 +18,19 @@ export function formatCount(n: number, digits = 2): string {
   return n.toFixed(abs >= 100 ? Math.max(0, digits - 2) : abs >= 10 ? Math.max(0, digits - 1) : digits);
 }
 
+/**
+ * Seconds as milliseconds to `digits` decimals (default: one below 100 ms, none above); a time that
+ * would print as zero there gets two significant digits (0.35 ms, not "0").
+ */
+export function formatMilliseconds(seconds: number, digits = seconds < 0.1 ? 1 : 0): string {
+  const ms = seconds * 1000;
+  return ms !== 0 && Math.abs(ms) < 0.5 * 10 ** -digits ? ms.toPrecision(2) : ms.toFixed(digits);
+}
+
+/** A mean count to one decimal (5.5 sequences running on average); below 0.05, two significant digits. */
+export const formatMeanCount = (n: number): string =>
+  n !== 0 && Math.abs(n) < 0.05 ? n.toPrecision(2) : n.toFixed(1);
+
 /** A count and its noun, singular for one: "1 layer", "9 layers". */
 /** A ratio as a percentage with one decimal (0.1234 → "12.3%"). */
 export const formatPercent = (ratio: number): string => `${(100 * ratio).toFixed(1)}%`;

@@ -14,7 +14,7 @@ import {
 } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
-import { mfuLabel } from '../core/format.js';
+import { formatMeanCount, mfuLabel } from '../core/format.js';
 import {
   type DeploymentCandidate,
   type DeploymentPlan,
@@ -317,7 +317,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       energyNote: best.energyNote,
       gpus: best.gpus,
       gpuHours: (best.gpus * s.days * SECONDS_PER_DAY) / SECONDS_PER_HOUR,
-      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : r.epInTp ? ` EP${r.tensorParallel} in TP` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${at ? `${at.meanConcurrency.toFixed(1)} sequences running per replica on average (${best.point.concurrency} at capacity)` : `${best.point.concurrency} sequences per replica`}${r.profile ? ` on ${r.profile.name}` : ''}`,
+      detail: `${best.gpus} × ${s.gpuId} (TP${r.tensorParallel}${(r.pipelineParallel ?? 1) > 1 ? ` PP${r.pipelineParallel}` : ''}${r.expertParallel > 1 ? ` EP${r.expertParallel}` : r.epInTp ? ` EP${r.tensorParallel} in TP` : ''} ${s.weights}${s.sparsity === 'none' ? '' : ` ${s.sparsity}`}/${s.kv}${best.disaggregated ? ', prefill on separate GPUs' : ''}), ${at ? `${formatMeanCount(at.meanConcurrency)} sequences running per replica on average (${best.point.concurrency} at capacity)` : `${best.point.concurrency} sequences per replica`}${r.profile ? ` on ${r.profile.name}` : ''}`,
     },
     servingBand(s.gpuId, s.engineChoice.engine, servingScale(s.spec, s.workload, r)),
   );

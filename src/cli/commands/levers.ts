@@ -17,6 +17,7 @@ import { parseScenario, parseYamlWith } from '../../scenario/load.js';
 import {
   formatBytes,
   formatCount,
+  formatMilliseconds,
   formatSignedUsd,
   formatUsd,
   formatWithRange,
@@ -62,7 +63,7 @@ const duration = (seconds: number) =>
         ? `${(seconds / 60).toFixed(1)} min`
         : seconds >= 1
           ? `${seconds.toFixed(2)} s`
-          : `${(seconds * 1000).toFixed(0)} ms`;
+          : `${formatMilliseconds(seconds, 0)} ms`;
 
 const mwh = (kWh: number) => (kWh >= 1000 ? `${(kWh / 1000).toFixed(1)} MWh` : `${kWh.toFixed(1)} kWh`);
 const tonnes = (kg: number) => `${formatCount(kg / 1000)} t`;

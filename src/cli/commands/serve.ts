@@ -24,7 +24,15 @@ import { trafficPoint } from '../../core/inference/traffic-point.js';
 import { bytesPerElement } from '../../core/precision.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { energyText } from '../energy-flags.js';
-import { formatBytes, formatCount, table, toJson, formatUsd as usd } from '../format.js';
+import {
+  formatBytes,
+  formatCount,
+  formatMeanCount,
+  formatMilliseconds,
+  table,
+  toJson,
+  formatUsd as usd,
+} from '../format.js';
 import { positiveInteger, positiveNumber } from '../options.js';
 import { runSimulation, type SimulationFlags, simulationLines } from '../serve-simulation.js';
 import { priceBasis, type ServingFlags, type ServingSetup, servingSetup } from '../serving-flags.js';
@@ -146,7 +154,7 @@ function speculationLine(best: DeploymentPlan, plain: DeploymentPlan | null): st
   const change = (a: number, b: number) => `${a >= b ? '+' : '−'}${(100 * Math.abs(a / b - 1)).toFixed(0)}%`;
   const tpot = (p: DeploymentPlan) => p.point.tpotSeconds;
   const blended = (p: DeploymentPlan) => p.costPerMillionBlendedTokensUsd;
-  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${(tpot(plain) * 1000).toFixed(1)} ms · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
+  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${formatMilliseconds(tpot(plain), 1)} ms · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
 }
 
 const layoutLabel = (p: DeploymentPlan) =>
@@ -161,7 +169,7 @@ function frontierLines(frontier: readonly Omit<FrontierPoint, 'plan'>[]): string
       frontier.map((f) => [
         f.tokensPerSecondPerUser.toFixed(1),
         formatCount(f.outputTokensPerSecondPerGpu),
-        (f.ttftSeconds * 1000).toFixed(0),
+        formatMilliseconds(f.ttftSeconds, 0),
         f.label,
         f.disaggregated ? 'disagg' : 'agg',
         String(f.concurrency),
@@ -320,7 +328,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   if (o.json) return { output: toJson(result), exitCode: 0 };
   const p = best;
   const ranges = result.range;
-  const ms = (seconds: number, digits: number) => (seconds * 1000).toFixed(digits);
+  const ms = formatMilliseconds;
   const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
   const at = result.atTraffic;
@@ -328,7 +336,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const latency = (q: DeploymentPlan) => {
     const t = rps === null ? null : trafficPoint(spec, q, w);
     return t
-      ? { conc: t.meanConcurrency.toFixed(1), ttft: t.ttftSeconds, tpot: t.tpotSeconds }
+      ? { conc: formatMeanCount(t.meanConcurrency), ttft: t.ttftSeconds, tpot: t.tpotSeconds }
       : { conc: String(q.point.concurrency), ttft: q.point.ttftSeconds, tpot: q.point.tpotSeconds };
   };
   const traffic =
@@ -349,7 +357,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
       ...(at
         ? [
-            `  at ${rps!.toFixed(2)} req/s${p.replicas > 1 ? ` (${at.requestsPerSecondPerReplica.toFixed(2)} per replica)` : ''}: ${at.meanConcurrency.toFixed(1)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
+            `  at ${rps!.toFixed(2)} req/s${p.replicas > 1 ? ` (${at.requestsPerSecondPerReplica.toFixed(2)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
           ]
         : []),
       `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s, where the SLO is checked): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
@@ -389,8 +397,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             layoutLabel(q),
             String(q.gpus),
             conc,
-            (ttft * 1000).toFixed(0),
-            (tpot * 1000).toFixed(1),
+            formatMilliseconds(ttft, 0),
+            formatMilliseconds(tpot, 1),
             formatCount(q.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),

@@ -8,6 +8,7 @@ import type { Issue } from '../compute.js';
 export {
   formatBytes,
   formatCount,
+  formatMeanCount,
   formatSignedUsd,
   formatUsd,
   formatWithRange,

@@ -1,12 +1,13 @@
 /** The Serve view's charts: batching, API break-even, the frontier and a simulated replica's timeline. */
 import * as Plot from '@observablehq/plot';
 import { html } from 'lit-html';
+import { formatMilliseconds } from '../../../src/core/format.js';
 import type { BreakEven } from '../../../src/core/inference/api-break-even.js';
 import type { FrontierRow, Served, Simulated } from '../serving.js';
 import { formatUsd, labelled } from './common.js';
 
 /** Seconds as milliseconds, one decimal under 100 ms. */
-export const ms = (seconds: number) => `${(seconds * 1000).toFixed(seconds < 0.1 ? 1 : 0)} ms`;
+export const ms = (seconds: number) => `${formatMilliseconds(seconds)} ms`;
 
 /** Throughput per GPU and time per output token as the running batch grows, with the SLO. */
 export function batchingChart(v: Served, tpotSlo: number) {

@@ -16,7 +16,15 @@ import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
-import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
+import {
+  fieldError,
+  formatBytes,
+  formatCount,
+  formatMeanCount,
+  formatUsd,
+  numberField,
+  otherErrors,
+} from './common.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
 
@@ -359,7 +367,7 @@ export function serveView(app: App) {
           ${v.promptSteps ? html`<p class="status" id="serve-prompt-steps">${v.promptSteps}.</p>` : nothing}
           <p>
             ${v.plan.gpus} × ${v.plan.label}: ${v.plan.replicas} replica${v.plan.replicas > 1 ? 's' : ''} of
-            ${v.plan.concurrency} sequences at capacity${v.plan.atTraffic ? ` (${v.plan.atTraffic.meanConcurrency.toFixed(1)} running on average at this traffic)` : ''}${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
+            ${v.plan.concurrency} sequences at capacity${v.plan.atTraffic ? ` (${formatMeanCount(v.plan.atTraffic.meanConcurrency)} running on average at this traffic)` : ''}${v.plan.prefillGpus > 0 ? ` + ${v.plan.prefillGpus} prefill GPUs` : ''}, ${(100 * v.plan.utilization).toFixed(0)}% used, on
             ${v.engine ?? 'continuous batching at the hardware bound (no engine named)'}.
             <span class="status">${v.band ? `Bands: ${v.band.basis}.` : `No calibration covers ${s.engine} on this GPU family: no band.`}</span>
           </p>
