@@ -11,7 +11,7 @@ import { InternalError, inputError } from '../core/errors.js';
 import type { EngineProfile } from '../core/inference/engine.js';
 import { OFFLOAD_MODES } from '../core/memory/offload.js';
 import { trainingPrecisionError } from '../core/memory/training-memory.js';
-import { parseTargets } from '../core/model/adapters.js';
+import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError } from '../core/precision.js';
@@ -167,7 +167,8 @@ export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost' | 'rollou
   /** vllm | sglang | trt-llm (default vllm), with its calibration for the GPU's family where fitted. */
   readonly rolloutEngine?: string;
   /** attn, mlp, experts, shared, all, or q,k,v,o,gate,up,down */
-  readonly targets: string;
+  /** Adapter targets as text (default: the model's, defaultAdapterTargets, as `finetune` takes them). */
+  readonly targets?: string;
   /** $ per GPU-hour (default: the catalog's lowest on-demand price). */
   readonly usdPerGpuHour?: number;
   readonly region?: string;
@@ -177,12 +178,12 @@ export interface RlRunInput extends Omit<RlOptions, 'targets' | 'cost' | 'rollou
 
 /**
  * What an RL run assumes where its user sets nothing: a frozen reference policy and no separate reward
- * model (GRPO with a verifier, DeepSeekMath Sec. 4.1), LoRA rank 16 on attention and MLP when adapted,
+ * model (GRPO with a verifier, DeepSeekMath Sec. 4.1), LoRA at `finetune`'s rank and on its targets when
+ * adapted (core/model/adapters.ts DEFAULT_ADAPTER_RANK, defaultAdapterTargets),
  * BF16 rollouts, a free layout. The CLI's flag defaults, the web app and scenarios all start here.
  */
 export const RL_DEFAULTS = {
-  rank: 16,
-  targets: 'attn,mlp',
+  rank: DEFAULT_ADAPTER_RANK,
   reference: true,
   rewardModel: null,
   rolloutWeights: 'bf16',
@@ -246,7 +247,7 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
     method: o.method,
     ...(o.precision && { precision: o.precision }),
     rank: o.rank,
-    targets: parseTargets(o.targets),
+    targets: parseTargets(o.targets ?? defaultAdapterTargets(spec)),
     gpus: o.gpus,
     reference: o.reference,
     rewardModel: o.rewardModel,

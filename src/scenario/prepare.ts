@@ -331,7 +331,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         method: phase.method,
         precision: phase.precision,
         ...RL_DEFAULTS,
-        targets: parseTargets(RL_DEFAULTS.targets),
+        targets: parseTargets(defaultAdapterTargets(trained)),
         gpus: phase.gpus,
         hintMemoryFit: hintMemoryFit(stack.id),
         cost: runCost,

@@ -143,6 +143,10 @@ describe('llmecon rl', () => {
       // A full policy update (the default) has no adapter: a rank or targets did nothing.
       [[...short, '--rank', '32'], '--rank: applies only with an adapter method (lora, dora, qlora)'],
       [[...short, '--method', 'full', '--targets', 'attn'], '--targets: applies only with an adapter method'],
+      [
+        [...short, '--method', 'lora', '--targets', 'experts'],
+        '--targets: experts: mixture-of-experts modules',
+      ],
       [[...short, '--stack', 'unsloth', '--offload', 'optimizer'], '--offload: Unsloth does not offload'],
       [
         [...short, '--rollout-tp', '8'],
@@ -276,5 +280,22 @@ describe('rl: rollouts served as serve serves them', () => {
     expect(amd.stderr).toContain(
       '--rollout-engine: TensorRT-LLM (PyTorch backend, 1.x) runs on NVIDIA GPUs only',
     );
+  });
+  it('adapts the modules `finetune` adapts: a state-space model its mixer, and names the adapter', async () => {
+    const mamba = await runCli([
+      'rl',
+      '--model',
+      'test/fixtures/hf-configs/hand-built/mamba-codestral-7b.json',
+      '--method',
+      'lora',
+      '--gpu',
+      'h100',
+      '--json',
+    ]);
+    expect(mamba.code, mamba.stderr).toBe(0);
+    expect(JSON.parse(mamba.stdout).adapter).toBe('LORA r=16 on in_proj,out_proj');
+    const dense = await runCli([...short, '--method', 'lora']);
+    expect(dense.stdout).toContain('policy update of LORA r=16 on q,k,v,o,gate,up,down on ');
+    expect(JSON.parse((await runCli([...short, '--json'])).stdout).adapter).toBeNull();
   });
 });

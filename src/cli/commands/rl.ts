@@ -2,7 +2,6 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { rlBand, rlRanges } from '../../catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
-import { FINETUNE_METHODS } from '../../core/adaptation/finetune.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -10,6 +9,7 @@ import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { hintMemoryFit } from '../../validation/memory-fit.js';
+import { adapterLabel, methodFlags } from '../adapter-flags.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { formatCount, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
@@ -18,14 +18,7 @@ import { loadModel } from '../load-model.js';
 import { bytesWithRange, fitVerdict } from '../memory-breakdown.js';
 import { finetuneMemoryFitFlag, memoryFitAtNote } from '../memory-fit-flag.js';
 import { offloadFlag } from '../offload-flag.js';
-import {
-  nonNegativeInteger,
-  oneOf,
-  positiveInteger,
-  positiveNumber,
-  precisionFlag,
-  refuseFlags,
-} from '../options.js';
+import { nonNegativeInteger, oneOf, positiveInteger, positiveNumber, precisionFlag } from '../options.js';
 
 export interface RlFlags extends LayoutFlags {
   model?: string;
@@ -71,10 +64,10 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     text === undefined ? undefined : positiveInteger(text, flag, 1);
   const engineId = oneOf(o.rolloutEngine, '--rollout-engine', ROLLOUT_ENGINE_IDS, RL_DEFAULTS.rolloutEngine);
   const placement = oneOf(o.placement, '--placement', RL_PLACEMENTS, RL_DEFAULTS.placement);
-  const method = oneOf(o.method, '--method', FINETUNE_METHODS, 'full');
-  // A full policy update trains every weight: an adapter rank or target list would do nothing.
-  if (method === 'full')
-    refuseFlags(o, { rank: '--rank', targets: '--targets' }, 'with an adapter method (lora, dora, qlora)');
+  // The method and its adapter as `finetune` reads them (a full update refuses --rank and --targets).
+  const choice = methodFlags(o, spec, 'full');
+  const { method } = choice;
+  const adapter = adapterLabel(spec, choice);
   const precision = precisionFlag(o.precision, hw.gpu, method);
   // --memory-fit: the policy update's layouts fit at the stack's band for its kind of run, as `finetune`'s.
   const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
@@ -100,8 +93,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       steps: positiveInteger(o.steps, '--steps', 1),
       method,
       precision,
-      rank: positiveInteger(o.rank, '--rank', RL_DEFAULTS.rank),
-      targets: o.targets ?? RL_DEFAULTS.targets,
+      rank: choice.rank,
+      targets: choice.targets.join(','),
       gpus,
       reference: o.reference ?? RL_DEFAULTS.reference,
       rewardModel: o.rewardModel ? loadModel(o.rewardModel).spec : RL_DEFAULTS.rewardModel,
@@ -155,6 +148,8 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     return {
       output: toJson({
         ...summary,
+        /** The adapter trained, as `finetune` names it ("LORA r=16 on q,k,v,o,gate,up,down"); null for a full update. */
+        adapter,
         policyUpdate: {
           layout: layoutJson(trainer.layout),
           memoryPerGpuBytes: trainer.memoryPerGpuBytes,
@@ -185,7 +180,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
   return {
     output: [
-      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
+      `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update${adapter ? ` of ${adapter}` : ''} on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
       `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu)}${memoryFitAtNote(memoryFitLevel)}`,
       ...memoryBand.outside.map((line) => `memory band: ${line}`),

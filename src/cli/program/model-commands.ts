@@ -89,7 +89,10 @@ export function registerModelCommands(cli: Command, ctx: ProgramContext): void {
         'fine-tuning memory: full | lora | dora | qlora (as finetune: least-memory and fastest layouts, by term; needs --gpu)',
       )
       .option('--rank <r>', 'with --method: adapter rank (default 16; LoRA methods only)')
-      .option('--targets <list>', 'with --method: adapter targets, as finetune (default attn,mlp)')
+      .option(
+        '--targets <list>',
+        'with --method: adapter targets, as finetune (default attn,mlp; a state-space model: mixer)',
+      )
       .option(
         '--base-format <f>',
         'frozen base: with --method lora|dora bf16 (default) | fp8; with qlora nf4 (default) | gptq',

@@ -101,7 +101,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--rank <r>', 'adapter rank (default 16; LoRA methods only)')
       .option(
         '--targets <list>',
-        'attn, mlp (default), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only; a fused qkv or gate_up matrix is adapted whole when any of its parts is named)',
+        'attn, mlp (default; a state-space model: mixer), all, or modules q,k,v,o,gate,up,down,shared,experts (LoRA methods only; a fused qkv or gate_up matrix is adapted whole when any of its parts is named)',
       )
       .option(
         '--base-format <f>',
@@ -153,7 +153,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--method <m>', 'policy update: full | lora | dora | qlora', 'full')
       .option('--precision <p>', `policy update: ${PRECISION_HELP}`, 'bf16')
       .option('--rank <r>', 'adapter rank (default 16; LoRA methods only)')
-      .option('--targets <list>', 'adapter targets (default attn,mlp; LoRA methods only)')
+      .option(
+        '--targets <list>',
+        'adapter targets, as finetune (default attn,mlp; a state-space model: mixer; LoRA methods only)',
+      )
       .option('--prompts <n>', 'prompts per step', '64')
       .option('--samples-per-prompt <g>', 'responses sampled per prompt (GRPO group size)', '16')
       .option('--prompt-tokens <n>', 'tokens per prompt', '512')
