@@ -8,8 +8,9 @@ import { planDeployments } from '../../core/inference/deployment.js';
 import { requestsPerSecondFor } from '../../core/units.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { oneOf, positiveNumber } from '../options.js';
+import { planJson } from '../plan-json.js';
 import { priceBasis, type ServingFlags, servingSetup } from '../serving-flags.js';
-import { planJson, whyNot } from './serve.js';
+import { whyNot } from './serve.js';
 
 /** A price per million tokens as quoted, to 4 significant digits (a per-token file's 1e-7 × 1e6 is 0.1, not 0.09999999999999999). */
 const perMillion = (usd: number): number => Number(usd.toPrecision(4));

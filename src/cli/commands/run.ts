@@ -8,6 +8,7 @@ import { parseScenarioLocated } from '../../scenario/load.js';
 import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
+import { progressBar } from '../progress.js';
 import { readText } from '../read-text.js';
 
 export interface RunFlags {
@@ -40,32 +41,6 @@ function reportFormat(o: RunFlags): Format {
   return [...asked][0] ?? 'md';
 }
 
-/**
- * Progress on stderr once a run has taken a second, never with --json: a bar on a terminal; when
- * piped, one line per tenth so that logs show a long run is alive without filling with carriage returns.
- */
-function progressBar(format: Format): ((done: number, total: number) => void) | undefined {
-  if (format === 'json') return undefined;
-  const started = Date.now();
-  const tty = process.stderr.isTTY === true;
-  let lastTenth = 0;
-  return (done, total) => {
-    if (Date.now() - started < 1000) return;
-    const percent = Math.round((100 * done) / total);
-    const of = `of ${total.toLocaleString('en-US')} samples`;
-    if (!tty) {
-      const tenth = Math.floor((10 * done) / total);
-      if (tenth > lastTenth) process.stderr.write(`${percent}% ${of}\n`);
-      lastTenth = Math.max(lastTenth, tenth);
-      return;
-    }
-    const width = 30;
-    const filled = Math.round((width * done) / total);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${percent}% ${of}`);
-    if (done === total) process.stderr.write('\n');
-  };
-}
-
 /** Prints the report, or writes it to `--out` and says where. */
 function written(out: string | undefined, text: string): { output: string; exitCode: number } {
   if (out === undefined) return { output: text.trimEnd(), exitCode: 0 };
@@ -94,7 +69,7 @@ export function runCommand(file: string, o: RunFlags): { output: string; exitCod
   const a = analyseScenario(scenario, {
     samples,
     seed,
-    onProgress: progressBar(format),
+    onProgress: format === 'json' ? undefined : progressBar('samples'),
     locate,
     bands: o.bands !== false,
   });

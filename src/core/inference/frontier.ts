@@ -40,11 +40,16 @@ export function servingFrontier(
   w: ServingWorkload,
   slo: Slo,
   modes: readonly boolean[] = [false, true],
+  /** Called after each candidate of each mode with the count done (for a progress bar). */
+  onProgress?: (done: number, total: number) => void,
 ): FrontierPoint[] {
   const points: FrontierPoint[] = [];
+  let done = 0;
   for (const disaggregated of modes) {
     const work = { ...w, disaggregated };
     for (const c of candidates) {
+      onProgress?.(done, modes.length * candidates.length);
+      done += 1;
       if (disaggregated && c.replica.profile && !c.replica.profile.features.disaggregatedPrefill) continue;
       const plain = { ...c, fixedGpus: undefined };
       const most = maxConcurrency(spec, c.cluster, c.replica, work);
@@ -67,6 +72,7 @@ export function servingFrontier(
       }
     }
   }
+  onProgress?.(done, done);
   // Fastest per user first; keep a point only if it beats every faster point on throughput per GPU.
   points.sort(
     (a, b) =>

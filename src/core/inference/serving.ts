@@ -7,6 +7,7 @@
 
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { objectMemo } from '../memo.js';
 import { inferenceMemory } from '../memory/inference-memory.js';
 import { beyondContextWarning } from '../model/context-limit.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -126,6 +127,20 @@ export function maxConcurrency(
   r: ServingReplica,
   w: ServingWorkload,
   accounting: KvAccounting = 'paged',
+): number {
+  // The same for every concurrency, mode and SLO of a candidate: computed once per replica and lengths.
+  return mostSequences(spec, cluster, r, `${w.inputTokens}|${w.outputTokens}|${accounting}`, () =>
+    searchMaxConcurrency(spec, cluster, r, w, accounting),
+  );
+}
+const mostSequences = objectMemo<ModelSpec, ClusterSpec, ServingReplica, number>();
+
+function searchMaxConcurrency(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+  accounting: KvAccounting,
 ): number {
   // One home for KV room: the engine's KV pool (kvCapacity), as the simulator sizes it; without a
   // named engine, the hardware bound's (GENERIC_ENGINE, all memory) with no running-sequence cap.

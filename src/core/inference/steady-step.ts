@@ -6,6 +6,7 @@
  */
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { objectMemo } from '../memo.js';
 import { routedLayers } from '../model/layer-mix.js';
 import type { ModelSpec } from '../model/spec.js';
 import { promptStreaming, stepOverheads, stepWallSeconds } from './engine.js';
@@ -160,21 +161,7 @@ function prefillStepSeconds(
   r: ServingReplica,
   work: StepWork,
 ): number {
-  const byCluster = prefillSteps.get(spec) ?? new WeakMap();
-  prefillSteps.set(spec, byCluster);
-  const byReplica = byCluster.get(cluster) ?? new WeakMap();
-  byCluster.set(cluster, byReplica);
-  const byWork = byReplica.get(r) ?? new Map<string, number>();
-  byReplica.set(r, byWork);
   const key = `${work.tokensPerSequence}|${work.draftTokens ?? 0}|${work.draftWidth ?? 1}|${work.context}|${work.prefillTokens}|${work.prefillContext}|${work.prefillStreams === true}|${work.prefillAbsorbed === true}`;
-  let seconds = byWork.get(key);
-  if (seconds === undefined) {
-    seconds = servingStepSeconds(spec, cluster, r, work);
-    byWork.set(key, seconds);
-  }
-  return seconds;
+  return prefillSteps(spec, cluster, r, key, () => servingStepSeconds(spec, cluster, r, work));
 }
-const prefillSteps = new WeakMap<
-  ModelSpec,
-  WeakMap<ClusterSpec, WeakMap<ServingReplica, Map<string, number>>>
->();
+const prefillSteps = objectMemo<ModelSpec, ClusterSpec, ServingReplica, number>();

@@ -5,6 +5,7 @@
  */
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { Datatype } from '../hardware/hardware-spec.js';
+import { objectMemo } from '../memo.js';
 import type { TrainingPrecision } from '../memory/training-memory.js';
 import { layerKinds } from '../model/flops.js';
 import { layerKey } from '../model/layer-view.js';
@@ -194,41 +195,8 @@ export function trainingRequest(
   };
 }
 
-const costsCache = new WeakMap<
-  ModelSpec,
-  WeakMap<ClusterSpec, WeakMap<TrainingOptions, Map<string, LayerCosts>>>
->();
-
 /** Memo of `compute` per (spec, cluster, options) object and key. */
-function memo(
-  spec: ModelSpec,
-  cluster: ClusterSpec,
-  options: TrainingOptions,
-  key: string,
-  compute: () => LayerCosts,
-): LayerCosts {
-  let byCluster = costsCache.get(spec);
-  if (!byCluster) {
-    byCluster = new WeakMap();
-    costsCache.set(spec, byCluster);
-  }
-  let byOptions = byCluster.get(cluster);
-  if (!byOptions) {
-    byOptions = new WeakMap();
-    byCluster.set(cluster, byOptions);
-  }
-  let byKey = byOptions.get(options);
-  if (!byKey) {
-    byKey = new Map();
-    byOptions.set(options, byKey);
-  }
-  let costs = byKey.get(key);
-  if (!costs) {
-    costs = compute();
-    byKey.set(key, costs);
-  }
-  return costs;
-}
+const memo = objectMemo<ModelSpec, ClusterSpec, TrainingOptions, LayerCosts>();
 
 /**
  * Per-layer costs; they depend only on TP, CP, EP, ETP, micro-batch and sequence parallelism, and are
