@@ -8,12 +8,9 @@ import { bench, describe } from 'vitest';
 import { findGpu, findModel } from '../src/catalog/catalog.js';
 import { energyAssumptions, resolveHardware } from '../src/catalog/training-defaults.js';
 import { selfHostVsApi, volumeGrid } from '../src/core/inference/api-break-even.js';
-import {
-  type DeploymentCandidate,
-  planDeployments,
-  planServingModes,
-} from '../src/core/inference/deployment.js';
+import { type DeploymentCandidate, planDeployments } from '../src/core/inference/deployment.js';
 import { replicaOptions } from '../src/core/inference/replica-layouts.js';
+import { planServingModes } from '../src/core/inference/serving-modes.js';
 import { trafficPoint } from '../src/core/inference/traffic-point.js';
 import { modelSpecFrom } from '../src/core/model/resolve-model.js';
 

@@ -30,6 +30,8 @@ export function planJson(
     /** Clients beyond the sequences a replica holds (a pinned --concurrency above it), waiting for a slot. */
     queuedClientsPerReplica: p.point.queuedClients ?? 0,
     gpusNeeded: p.gpus,
+    /** More replicas than the capacity point needs, so that the stated traffic meets the SLO (traffic-point.ts). */
+    latencyBound: p.latencyBound,
     /** GPUs of a fixed --gpus fleet no whole replica takes (paid for, idle), in gpusNeeded. */
     idleGpus: p.idleGpus,
     requestsPerSecond: p.requestsPerSecond,

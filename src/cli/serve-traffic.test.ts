@@ -23,9 +23,7 @@ describe('serve at a stated traffic', () => {
     expect(text).toContain(
       `at 2.00 req/s: ${at.meanConcurrency.toFixed(1)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms`,
     );
-    expect(text).toContain(
-      `at capacity (${json.capacityRequestsPerSecond.toFixed(2)} req/s, where the SLO is checked)`,
-    );
+    expect(text).toContain(`at capacity (${json.capacityRequestsPerSecond.toFixed(2)} req/s)`);
     expect(text).toContain('TTFT, TPOT at the stated traffic');
     const row = text.split('\n').find((l) => l.startsWith('h100-sxm TP1 '))!;
     expect(row).toContain(` ${at.meanConcurrency.toFixed(1)} `);
@@ -35,5 +33,30 @@ describe('serve at a stated traffic', () => {
     const { json } = await runCliJson([...SERVE_8B_H100, ...SERVE_LENGTHS]);
     expect(json.atTraffic).toBeNull();
     expect((await runCli([...SERVE_8B_H100, ...SERVE_LENGTHS])).stdout).not.toContain('at capacity (');
+  });
+  it('says when the traffic takes more replicas than the capacity point, and why', async () => {
+    const args = [
+      ...SERVE_8B_H100,
+      '--engine',
+      'vllm',
+      '--tp',
+      '1',
+      '--aggregated',
+      '--input-tokens',
+      '8000',
+      '--output-tokens',
+      '200',
+      '--requests-per-second',
+      '3',
+      '--tpot-slo',
+      '0.03',
+    ];
+    const { json } = await runCliJson(args);
+    expect(json.latencyBound).toBe(true);
+    expect(json.atTraffic.tpotSeconds).toBeLessThanOrEqual(0.03);
+    const text = (await runCli(args)).stdout;
+    expect(text).toContain(
+      `${json.layout.replicas} replicas, not the ${json.layout.replicas - 1} its capacity needs: with requests arriving at random, fewer would miss the SLO`,
+    );
   });
 });

@@ -36,6 +36,7 @@ describe('times and mean counts', () => {
   it('a mean count to a tenth; below 0.05 two significant digits', () => {
     expect(formatMeanCount(5.47)).toBe('5.5');
     expect(formatMeanCount(0.0012)).toBe('0.0012');
+    expect(formatMeanCount(1.5e-8)).toBe('<0.001');
     expect(formatMeanCount(0)).toBe('0.0');
   });
 });

@@ -27,9 +27,9 @@ export function formatMilliseconds(seconds: number, digits = seconds < 0.1 ? 1 :
   return ms !== 0 && Math.abs(ms) < 0.5 * 10 ** -digits ? ms.toPrecision(2) : ms.toFixed(digits);
 }
 
-/** A mean count to one decimal (5.5 sequences running on average); below 0.05, two significant digits. */
+/** A mean count to one decimal (5.5 sequences running on average); below 0.05, two significant digits; below 0.001, "<0.001". */
 export const formatMeanCount = (n: number): string =>
-  n !== 0 && Math.abs(n) < 0.05 ? n.toPrecision(2) : n.toFixed(1);
+  n !== 0 && Math.abs(n) < 0.05 ? (Math.abs(n) < 0.001 ? '<0.001' : n.toPrecision(2)) : n.toFixed(1);
 
 /** A count and its noun, singular for one: "1 layer", "9 layers". */
 /** A ratio as a percentage with one decimal (0.1234 → "12.3%"). */

@@ -15,13 +15,10 @@ import {
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
 import { planFinetune } from '../core/adaptation/finetune.js';
 import { formatMeanCount, mfuLabel } from '../core/format.js';
-import {
-  type DeploymentCandidate,
-  type DeploymentPlan,
-  planServingModes,
-} from '../core/inference/deployment.js';
+import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
 import { requestSeconds } from '../core/inference/queueing.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import { planServingModes } from '../core/inference/serving-modes.js';
 import { trafficPoint } from '../core/inference/traffic-point.js';
 import { unservedError } from '../core/inference/unserved.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';

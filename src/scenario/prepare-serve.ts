@@ -14,9 +14,10 @@ import {
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
-import { candidateLabel, planServingModes, prefillReplicaCapacity } from '../core/inference/deployment.js';
+import { candidateLabel, prefillReplicaCapacity } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
+import { planServingModes } from '../core/inference/serving-modes.js';
 import { replicaGpus } from '../core/inference/serving-step.js';
 import { unservedError } from '../core/inference/unserved.js';
 import {

@@ -6,7 +6,6 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
   planDeployments,
-  planServingModes,
   prefillReplicaFits,
 } from '../../core/inference/deployment.js';
 import { eagerDecodeStatement } from '../../core/inference/eager-decode.js';
@@ -17,6 +16,7 @@ import {
 } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
 import { maxConcurrency } from '../../core/inference/serving.js';
+import { planServingModes } from '../../core/inference/serving-modes.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { trafficPoint } from '../../core/inference/traffic-point.js';
 import { bytesPerElement } from '../../core/precision.js';
@@ -154,7 +154,7 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
     const needed = planDeployments(spec, unbounded, w, rps, slo, concurrency)[0];
     if (needed)
-      return `${setup.fixedGpus} GPUs cannot carry this traffic within the SLO; ${needed.gpus} would (drop --gpus to see that plan)`;
+      return `${setup.fixedGpus} GPUs cannot carry this traffic${slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined ? ' within the SLO' : ''} as requests arrive at random; ${needed.gpus} would (drop --gpus to see that plan)`;
   }
   if (concurrency !== undefined)
     return `no layout meets the SLO with ${concurrency} clients of ${w.inputTokens + w.outputTokens} tokens (clients beyond the sequences a replica holds wait for a slot); relax --ttft-slo/--tpot-slo or lower --concurrency`;
@@ -224,7 +224,13 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
     withoutSpeculation:
       plain === undefined
         ? undefined
-        : plain && planJson(plain, priceBasis(o, plain.candidate.gpuId), setup, scale),
+        : plain &&
+          planJson(
+            plain,
+            priceBasis(o, plain.candidate.gpuId),
+            { spec, workload: { ...w, speculative: undefined } },
+            scale,
+          ),
     alternatives: plans.slice(1, top).map((p) => planJson(p, priceBasis(o, p.candidate.gpuId), setup, scale)),
     simulation: o.simulate ? runSimulation(o, setup, best) : null,
     frontier: o.pareto
@@ -263,6 +269,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
   const at = result.atTraffic;
+  // A rate to the hundredth; a slower one with two significant digits (0.0000010, not 0.00).
+  const perSecond = (x: number) => (x >= 0.01 ? x.toFixed(2) : x.toPrecision(2));
   // With a traffic, the table's latencies are each plan's at it (traffic-point.ts), its conc. the mean running.
   const latency = (q: DeploymentPlan) => {
     const t = rps === null ? null : trafficPoint(spec, q, w);
@@ -273,7 +281,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const traffic =
     rps === null
       ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
-      : `for ${rps.toFixed(2)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
+      : `for ${perSecond(rps)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
   return {
     output: [
       ...setup.warnings.map((t) => `warning: ${t}`),
@@ -286,12 +294,17 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
       ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
-      ...(at
+      ...(p.latencyBound
         ? [
-            `  at ${rps!.toFixed(2)} req/s${p.replicas > 1 ? ` (${at.requestsPerSecondPerReplica.toFixed(2)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
+            `  ${p.replicas} replicas, not the ${Math.ceil(p.requestsPerSecond / (p.capacityRequestsPerSecond / p.replicas))} its capacity needs: with requests arriving at random, fewer ${slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined ? 'would miss the SLO' : 'would fall behind'} at this traffic (each prompt's prefill stalls the sequences decoding)`,
           ]
         : []),
-      `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s, where the SLO is checked): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
+      ...(at
+        ? [
+            `  at ${perSecond(rps!)} req/s${p.replicas > 1 ? ` (${perSecond(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
+          ]
+        : []),
+      `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  ${at ? '  ' : ''}TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
       `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU${at ? ' at capacity' : ''} (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,

@@ -68,6 +68,7 @@ export function selfHostVsApi(
     const r = speedRatio(c);
     return {
       c,
+      r,
       point: point && {
         ...point,
         outputTokensPerSecondPerGpu: point.outputTokensPerSecondPerGpu * r,
@@ -84,7 +85,7 @@ export function selfHostVsApi(
         `traffic must be greater than 0, got ${tokensPerDay}`,
       );
     const best = points
-      .map(({ c, point }) => point && planAtPoint(spec, c, w, rps, point))
+      .map(({ c, r, point }) => point && planAtPoint(spec, c, w, rps, point, slo, r))
       .filter((p): p is DeploymentPlan => p !== null)
       .sort(cheaper(rps, w.outputTokens))[0];
     return {

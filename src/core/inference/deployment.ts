@@ -22,6 +22,10 @@ import {
 } from './serving.js';
 import { replicaGpus } from './serving-step.js';
 import { prefillTokensPerSecondPerGpu } from './static-batch.js';
+import { replicaAtRate } from './traffic-point.js';
+
+/** The most replicas, as a multiple of the capacity point's count, added to carry a traffic within the SLO. */
+const MAX_LATENCY_REPLICAS = 64;
 
 /** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
 export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
@@ -43,6 +47,11 @@ export interface DeploymentPlan {
   readonly point: ServingPoint;
   /** Decode (or combined) replicas. */
   readonly replicas: number;
+  /**
+   * More replicas than the capacity point needs: at the stated traffic, with requests arriving at random,
+   * fewer would miss the SLO or fall behind (traffic-point.ts).
+   */
+  readonly latencyBound: boolean;
   /** Prefill on its own pool of GPUs (disaggregated serving) rather than chunked into decode steps. */
   readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
@@ -94,7 +103,7 @@ export function planCandidate(
       `traffic must be greater than 0, got ${requestsPerSecond}`,
     );
   const point = candidatePoint(spec, c, w, slo, concurrency);
-  return point && planAtPoint(spec, c, w, requestsPerSecond, point);
+  return point && planAtPoint(spec, c, w, requestsPerSecond, point, slo);
 }
 
 /** Whether a candidate's own prefill replica (`--prefill-tp`, `--prefill-ep`) holds the weights and one prompt. */
@@ -139,6 +148,9 @@ export function planAtPoint(
   w: ServingWorkload,
   requestsPerSecond: number | null,
   point: ServingPoint,
+  slo: Slo = {},
+  /** Every time over this (a band's published / predicted speed, bands.ts): the traffic check scaled alike. */
+  speed = 1,
 ): DeploymentPlan | null {
   const n = replicaGpus(c.replica);
   const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
@@ -174,6 +186,37 @@ export function planAtPoint(
     idleGpus = left - prefillGpus;
     if (w.disaggregated) prefillShare = prefillGpus / (c.fixedGpus - idleGpus);
   }
+  // At a stated traffic each replica must carry its share within the SLO as requests arrive at random
+  // (traffic-point.ts: each prompt's prefill lands whole): more replicas where the capacity point's count
+  // does not; a fixed fleet that cannot is no plan.
+  let latencyBound = false;
+  if (requestsPerSecond !== null) {
+    // A replica `speed` times faster carries λ as this one carries λ / speed, every time divided by it.
+    const scaled = {
+      ...(slo.ttftSeconds !== undefined && { ttftSeconds: slo.ttftSeconds * speed }),
+      ...(slo.tpotSeconds !== undefined && { tpotSeconds: slo.tpotSeconds * speed }),
+    };
+    const carries = (k: number) => {
+      const t = replicaAtRate(spec, c.cluster, c.replica, w, rps / k / speed, {
+        ...(w.disaggregated && { prefillTtftSeconds: point.ttftSeconds }),
+      });
+      return t !== null && meetsSlo(t, scaled);
+    };
+    if (!carries(replicas)) {
+      const most = replicas * MAX_LATENCY_REPLICAS;
+      if (c.fixedGpus !== undefined || !carries(most)) return null;
+      let lo = replicas;
+      let hi = most;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (carries(mid)) hi = mid;
+        else lo = mid;
+      }
+      replicas = hi;
+      latencyBound = true;
+      if (w.disaggregated) prefillShare = prefillGpus / (prefillGpus + replicas * n);
+    }
+  }
   const gpus = replicas * n + prefillGpus + idleGpus;
   // Disaggregated, the prefill pool (sized to the traffic, or what a fixed fleet leaves) bounds it too.
   const pool = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
@@ -192,6 +235,7 @@ export function planAtPoint(
     point,
     disaggregated: w.disaggregated === true,
     replicas,
+    latencyBound,
     prefillGpus,
     idleGpus,
     gpus,
@@ -331,84 +375,4 @@ export function planDeployments(
     .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
     .filter((p): p is DeploymentPlan => p !== null)
     .sort(cheaper(requestsPerSecond, w.outputTokens));
-}
-
-export interface ServingModes {
-  /** Both modes' plans together, cheapest first. */
-  readonly plans: readonly DeploymentPlan[];
-  /** The cheapest plan of each mode that meets the SLO (absent: none does). */
-  readonly aggregated?: DeploymentPlan;
-  readonly disaggregated?: DeploymentPlan;
-  /** Why the cheapest plan's mode was chosen, in one sentence. */
-  readonly reason: string;
-}
-
-/**
- * Aggregated serving (chunked prefill inside the decode steps) against disaggregated prefill and
- * decode pools (DistServe, Zhong et al. 2024; DeepSeek Day-6), each over every candidate layout
- * against the TTFT/TPOT SLO; the pools' ratio is sized to the traffic (prefill GPUs for the prompt
- * tokens, decode replicas for the requests). Candidates whose engine has no disaggregated prefill
- * are planned aggregated only.
- */
-export function planServingModes(
-  spec: ModelSpec,
-  candidates: readonly DeploymentCandidate[],
-  w: ServingWorkload,
-  requestsPerSecond: number | null,
-  slo: Slo,
-  concurrency?: number,
-): ServingModes {
-  const agg = planDeployments(
-    spec,
-    candidates,
-    { ...w, disaggregated: false },
-    requestsPerSecond,
-    slo,
-    concurrency,
-  );
-  const disaggCandidates = candidates.filter(
-    (c) => c.replica.profile?.features.disaggregatedPrefill !== false,
-  );
-  const disagg = planDeployments(
-    spec,
-    disaggCandidates,
-    { ...w, disaggregated: true },
-    requestsPerSecond,
-    slo,
-    concurrency,
-  );
-  const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond, w.outputTokens));
-  const a = agg[0];
-  const d = disagg[0];
-  const cost = (p: DeploymentPlan) =>
-    requestsPerSecond === null
-      ? `$${p.costPerMillionBlendedTokensUsd.toFixed(3)}/M blended tokens`
-      : `$${Math.round(p.usdPerDay).toLocaleString('en-US')}/day`;
-  const pools = (p: DeploymentPlan) =>
-    `${p.prefillGpus} prefill + ${p.gpus - p.prefillGpus - p.idleGpus} decode GPUs${p.idleGpus > 0 ? ` + ${p.idleGpus} idle` : ''}`;
-  // What a mode with no plan missed: the SLO, a fixed fleet too small for its pools, or neither (memory, the engine).
-  const missed =
-    [
-      (slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined) && 'meets the SLO',
-      candidates.some((c) => c.fixedGpus !== undefined) && 'fits the fixed fleet',
-    ]
-      .filter((x) => typeof x === 'string')
-      .join(' or ') || 'runs here';
-  let reason: string;
-  if (a && d) {
-    const best = plans[0]!;
-    const other = best === a ? d : a;
-    const [bestCost, otherCost] = [planCost(best, requestsPerSecond), planCost(other, requestsPerSecond)];
-    const tie = bestCost === otherCost;
-    const saving = (100 * (1 - bestCost / otherCost)).toFixed(0);
-    reason =
-      saving === '0'
-        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${tie ? ' (equal cost, lower end-to-end latency)' : ''}`
-        : best.disaggregated
-          ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
-          : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;
-  } else if (a) reason = `aggregated: no disaggregated layout ${missed}`;
-  else if (d) reason = `disaggregated (${pools(d)}): no aggregated layout ${missed}`;
-  else reason = `no layout of either mode ${missed}`;
-  return { plans, ...(a ? { aggregated: a } : {}), ...(d ? { disaggregated: d } : {}), reason };
 }

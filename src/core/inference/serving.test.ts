@@ -13,7 +13,7 @@ import { specFromInput } from '../model/model-spec-schema.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { requestsPerSecondFor } from '../units.js';
 import { apiUsdPerDay, selfHostVsApi } from './api-break-even.js';
-import { candidateLabel, planCandidate, planServingModes } from './deployment.js';
+import { candidateLabel, planCandidate } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
 import { requestSeconds } from './queueing.js';
 import {
@@ -23,6 +23,7 @@ import {
   servingPoint,
   servingWarnings,
 } from './serving.js';
+import { planServingModes } from './serving-modes.js';
 import { tokensPerStep } from './speculative-plan.js';
 import { loneTtftSeconds } from './static-batch.js';
 
@@ -110,13 +111,16 @@ describe('serving invariants', () => {
       const c = { gpuId: 'h100-sxm', cluster: h100, usdPerGpuHour: 2, replica: fp8, energy, fixedGpus: 8 };
       const full = planCandidate(llama8b, c, w, null, {})!;
       const [lo, hi] = a < b ? [a, b] : [b, a];
-      const at = (u: number) => planCandidate(llama8b, c, w, u * full.capacityRequestsPerSecond, {})!;
-      expect(at(hi).costPerMillionOutputTokensUsd).toBeLessThanOrEqual(
-        at(lo).costPerMillionOutputTokensUsd * (1 + 1e-9),
+      const at = (u: number) => planCandidate(llama8b, c, w, u * full.capacityRequestsPerSecond, {});
+      const [l, h] = [at(lo), at(hi)];
+      // A fleet that carries a traffic carries less; random arrivals may stop it short of its capacity
+      // point (traffic-point.ts), where it is no plan.
+      if (h !== null) expect(l).not.toBeNull();
+      if (l === null || h === null) return;
+      expect(h.costPerMillionOutputTokensUsd).toBeLessThanOrEqual(
+        l.costPerMillionOutputTokensUsd * (1 + 1e-9),
       );
-      expect(at(hi).costPerMillionInputTokensUsd).toBeLessThanOrEqual(
-        at(lo).costPerMillionInputTokensUsd * (1 + 1e-9),
-      );
+      expect(h.costPerMillionInputTokensUsd).toBeLessThanOrEqual(l.costPerMillionInputTokensUsd * (1 + 1e-9));
     },
   );
   it('cost per token falls as utilisation rises', () => {

@@ -255,7 +255,7 @@ export interface Slo {
 }
 
 /** A point within the TTFT and TPOT limits (an absent limit is no limit). */
-export const meetsSlo = (p: ServingPoint, slo: Slo): boolean =>
+export const meetsSlo = (p: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>, slo: Slo): boolean =>
   (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
   (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);
 
@@ -300,6 +300,11 @@ export function bestServingPoint(
     // first point over the limit ends the scan: a step never shortens as its batch grows, so neither
     // does TPOT (serving.test.ts); a pipeline's microbatches can (fewer sequences than stages).
     const s = steadyStep(spec, cluster, r, w, c);
+    // The engine's token budget caps a step's tokens, decodes and prompt chunks together: past it the
+    // prompts the steady state needs each step do not fit (vLLM's max_num_batched_tokens), nor at more;
+    // one sequence alone takes its prompt in chunks of steps of their own, as a prefill-first engine does.
+    const budget = r.profile?.prefillFirst === true ? undefined : r.profile?.maxBatchedTokens;
+    if (budget !== undefined && c > 1 && s.work.prefillTokens + c * s.work.tokensPerSequence > budget) break;
     if (slo.tpotSeconds !== undefined && s.tpot > slo.tpotSeconds) {
       if ((r.pipelineParallel ?? 1) === 1) break;
       continue;

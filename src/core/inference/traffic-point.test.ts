@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { engineForGpu, findEngine } from '../../catalog/engines.js';
+import { resolveHardware } from '../../catalog/training-defaults.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { type DeploymentCandidate, planCandidate } from './deployment.js';
 import { GENERIC_ENGINE } from './engine.js';
-import { type ServingReplica, servingPoint } from './serving.js';
+import { bestServingPoint, type ServingReplica, servingPoint } from './serving.js';
 import { simulateReplica } from './simulator/simulate.js';
 import { syntheticRequests } from './simulator/workload.js';
 import { replicaAtRate, trafficPoint } from './traffic-point.js';
@@ -104,4 +105,37 @@ describe('the latency at a planned traffic', () => {
       expect(at.ttftSeconds / sim.ttftSeconds.mean - 1).toBeLessThan(0.3);
     },
   );
+  it('a traffic one replica’s capacity carries but whose random arrivals miss the SLO gets the replicas that meet it', () => {
+    const long = { inputTokens: 8000, outputTokens: 200 };
+    const slo = { tpotSeconds: 0.03 };
+    const plan = planCandidate(llama8b, candidate(tp1Vllm), long, 3, slo)!;
+    expect(plan.latencyBound).toBe(true);
+    // The capacity point alone would take one replica…
+    expect(plan.capacityRequestsPerSecond / plan.replicas).toBeGreaterThan(3);
+    // …but one replica at 3 req/s falls behind or misses the TPOT limit; the plan's replicas meet it.
+    const one = replicaAtRate(llama8b, h100, tp1Vllm, long, 3);
+    expect(one === null || one.tpotSeconds > slo.tpotSeconds).toBe(true);
+    expect(trafficPoint(llama8b, plan, long)!.tpotSeconds).toBeLessThanOrEqual(slo.tpotSeconds);
+    const fewer = replicaAtRate(llama8b, h100, tp1Vllm, long, 3 / (plan.replicas - 1));
+    expect(fewer === null || fewer.tpotSeconds > slo.tpotSeconds).toBe(true);
+    // A fixed fleet too small for it is no plan.
+    expect(planCandidate(llama8b, { ...candidate(tp1Vllm), fixedGpus: 1 }, long, 3, slo)).toBeNull();
+  });
+  it('the capacity point keeps the prompts a step needs within the engine’s token budget', () => {
+    const a100 = resolveHardware('a100', undefined).cluster;
+    const vllmA100 = engineForGpu(findEngine('vllm', 'engine'), 'a100-80gb');
+    const budget = vllmA100.maxBatchedTokens!;
+    const r: ServingReplica = { ...tp1Vllm, profile: vllmA100 };
+    const wl = { inputTokens: 4096, outputTokens: 128 };
+    const best = bestServingPoint(llama8b, a100, r, wl)!;
+    expect(best.concurrency).toBeGreaterThan(1);
+    expect((best.concurrency * wl.inputTokens) / wl.outputTokens + best.concurrency).toBeLessThanOrEqual(
+      budget,
+    );
+    // The prompts' budget-full steps bound the rate a replica carries: a prompt's whole prefill each
+    // (its chunks fill the budget), so past one prompt per prefill time, none.
+    const prefill = servingPoint(llama8b, a100, r, { ...wl, outputTokens: 1 }, 1).ttftSeconds;
+    expect(replicaAtRate(llama8b, a100, r, wl, 1.05 / prefill)).toBeNull();
+    expect(replicaAtRate(llama8b, a100, r, wl, 0.5 / prefill)).not.toBeNull();
+  });
 });

@@ -8,6 +8,7 @@
  */
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { objectMemo } from '../memo.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { DeploymentPlan } from './deployment.js';
 import { maxConcurrency, promptPath, type ServingReplica, type ServingWorkload } from './serving.js';
@@ -24,18 +25,22 @@ export interface TrafficPoint {
   readonly prefillLoad: number;
 }
 
-/** A replica's step with k running (itself and k − 1 others): decode seconds per token, admission, prefill work, step. */
+/**
+ * A replica's step with k running (itself and k − 1 others): decode seconds per token; a new prompt's
+ * admission (the admitting step, after the step in progress: (k − 1)/k of half a step); its prefill work.
+ */
 interface Step {
   readonly decode: number;
   readonly admit: number;
   readonly work: number;
-  readonly step: number;
+  /** Seconds of the engine's steps a prompt fills to its token budget (0 without a budget). */
+  readonly fill: number;
 }
 
 /**
  * The plan's replicas at its planned traffic ({@link replicaAtRate}); null when planned for full use
- * (utilisation 1: the plan's own point is the one). Where no mean up to the plan's concurrency carries
- * the traffic (the prefill load near 1), the capacity point stands.
+ * (utilisation 1: the plan's own point is the one). A plan for a traffic carries it (deployment.ts
+ * planAtPoint adds the replicas it takes).
  */
 export function trafficPoint(
   spec: ModelSpec,
@@ -43,20 +48,14 @@ export function trafficPoint(
   workload: ServingWorkload,
 ): TrafficPoint | null {
   if (!(plan.utilization < 1 - 1e-9)) return null;
-  const lambda = plan.requestsPerSecond / plan.replicas;
   const { cluster, replica } = plan.candidate;
-  const w = { ...workload, disaggregated: plan.disaggregated };
-  return (
-    replicaAtRate(spec, cluster, replica, w, lambda, {
-      most: plan.point.concurrency,
-      ...(plan.disaggregated && { prefillTtftSeconds: plan.point.ttftSeconds }),
-    }) ?? {
-      requestsPerSecondPerReplica: lambda,
-      meanConcurrency: plan.point.concurrency,
-      ttftSeconds: plan.point.ttftSeconds,
-      tpotSeconds: plan.point.tpotSeconds,
-      prefillLoad: Math.min(1, plan.point.prefillShare),
-    }
+  return replicaAtRate(
+    spec,
+    cluster,
+    replica,
+    { ...workload, disaggregated: plan.disaggregated },
+    plan.requestsPerSecond / plan.replicas,
+    plan.disaggregated ? { prefillTtftSeconds: plan.point.ttftSeconds } : {},
   );
 }
 
@@ -70,8 +69,9 @@ export function trafficPoint(
  * Pollaczek–Khinchine mean wait: Kleinrock 1975, Queueing Systems I, Ch. 5). m solves Little's law,
  * m = λ·T(m) (Little 1961), T the TTFT plus the rest of the output. Disaggregated (`w.disaggregated`),
  * a decode replica holds a sequence from its first token and the TTFT is the prefill replica's,
- * `prefillTtftSeconds` (DistServe Sec. 3). Null when no m up to `most` running (default: all the
- * replica holds) carries λ.
+ * `prefillTtftSeconds` (DistServe Sec. 3). An engine's token budget caps the prompt tokens a step
+ * takes: the steps filled with prompts, λ·(P / budget)·(a chunk's step), must stay under all the time.
+ * Null when no m up to the most the replica holds carries λ, or either load reaches 1.
  */
 export function replicaAtRate(
   spec: ModelSpec,
@@ -79,40 +79,16 @@ export function replicaAtRate(
   replica: ServingReplica,
   w: ServingWorkload,
   lambda: number,
-  options: { readonly most?: number; readonly prefillTtftSeconds?: number } = {},
+  options: { readonly prefillTtftSeconds?: number } = {},
 ): TrafficPoint | null {
-  const most = Math.max(1, maxConcurrency(spec, cluster, replica, w));
-  const top = Math.max(1, Math.min(options.most ?? most, most));
-  // Steps on a grid of k (every k to 16, then 10% apart, to the most the replica holds), linear between.
-  const grid: number[] = [];
-  for (let k = 1; k <= most; k = k < 16 ? k + 1 : Math.ceil(k * 1.1)) grid.push(k);
-  if (grid.at(-1) !== most) grid.push(most);
-  const steps = grid.map((k): Step => {
-    const s = steadyStep(spec, cluster, replica, w, k);
-    const { admitStep, promptWork } = promptPath(spec, cluster, replica, w, s);
-    return { decode: s.wall(s.decodeKernels) / s.perStep, admit: admitStep, work: promptWork, step: s.step };
-  });
-  const stepAt = (k: number, pick: (s: Step) => number): number => {
-    const x = Math.min(k, most);
-    let i = 0;
-    while (i < grid.length - 2 && grid[i + 1]! < x) i += 1;
-    const [k0, k1] = [grid[i]!, grid[Math.min(i + 1, grid.length - 1)]!];
-    const [v0, v1] = [pick(steps[i]!), pick(steps[Math.min(i + 1, steps.length - 1)]!)];
-    return k1 === k0 ? v0 : v0 + ((x - k0) / (k1 - k0)) * (v1 - v0);
-  };
+  const { most, grid, steps } = stepGrid(spec, cluster, replica, w);
   const at = (m: number) => {
-    const mean = (pick: (s: Step) => number) => poissonMean(m, (j) => stepAt(1 + j, pick));
-    const work = mean((s) => s.work);
+    const { work, decode, admit, fill } = poissonMeans(m, most, grid, steps);
     const load = lambda * work;
-    if (!(load < 1)) return null;
-    const tpot = mean((s) => s.decode) / (1 - load);
-    const ttft =
-      options.prefillTtftSeconds ??
-      poissonMean(
-        m,
-        (j) => stepAt(1 + j, (s) => s.admit) + (j / (1 + j)) * (stepAt(1 + j, (s) => s.step) / 2),
-      ) +
-        (load * work) / (2 * (1 - load));
+    // Past either, the prompts queue without end: the prefill work, or the budget-full steps they need.
+    if (!(load < 1) || !(lambda * fill < 1)) return null;
+    const tpot = decode / (1 - load);
+    const ttft = options.prefillTtftSeconds ?? admit + (load * work) / (2 * (1 - load));
     const seconds = w.disaggregated ? w.outputTokens * tpot : ttft + (w.outputTokens - 1) * tpot;
     return { ttft, tpot, load, seconds };
   };
@@ -120,10 +96,10 @@ export function replicaAtRate(
     const p = at(m);
     return p !== null && lambda * p.seconds <= m;
   };
-  if (!carried(top)) return null;
+  if (!carried(most)) return null;
   // The least m that carries λ (λ·T(m) ≤ m): bisection to a thousandth of a sequence.
   let lo = 0;
-  let hi = top;
+  let hi = most;
   while (hi - lo > 1e-3 * Math.max(1, lo)) {
     const mid = (lo + hi) / 2;
     if (carried(mid)) hi = mid;
@@ -139,9 +115,77 @@ export function replicaAtRate(
   };
 }
 
-/** E[f(j)] for j Poisson with mean m: the terms from the mode outward until they vanish (below 1e-12). */
-function poissonMean(m: number, f: (j: number) => number): number {
-  if (!(m > 0)) return f(0);
+/**
+ * A replica's steps on a grid of k running (every k to 16, then 10% apart, to the most it holds),
+ * linear between: the same for every rate, so computed once per replica and workload.
+ */
+function stepGrid(spec: ModelSpec, cluster: ClusterSpec, replica: ServingReplica, w: ServingWorkload) {
+  const key = JSON.stringify([
+    w.inputTokens,
+    w.outputTokens,
+    w.cacheHitRate ?? 0,
+    w.disaggregated === true,
+    w.speculative ?? null,
+  ]);
+  return grids(spec, cluster, replica, key, () => {
+    const most = Math.max(1, maxConcurrency(spec, cluster, replica, w));
+    const grid: number[] = [];
+    for (let k = 1; k <= most; k = k < 16 ? k + 1 : Math.ceil(k * 1.1)) grid.push(k);
+    if (grid.at(-1) !== most) grid.push(most);
+    const steps = grid.map((k): Step => {
+      const s = steadyStep(spec, cluster, replica, w, k);
+      const { admitStep, promptWork } = promptPath(spec, cluster, replica, w, s);
+      // An engine prefills at most its token budget a step: a prompt of P tokens fills P / budget of the
+      // steps that carry its chunks, each of admitStep / chunks seconds.
+      const budget = replica.profile?.maxBatchedTokens;
+      const chunks = budget ? Math.max(1, Math.ceil(s.promptTokens / budget)) : 1;
+      return {
+        decode: s.wall(s.decodeKernels) / s.perStep,
+        admit: admitStep + ((k - 1) / k) * (s.step / 2),
+        work: promptWork,
+        fill: budget && !w.disaggregated ? (s.promptTokens / budget) * (admitStep / chunks) : 0,
+      };
+    });
+    return { most, grid, steps };
+  });
+}
+const grids = objectMemo<
+  ModelSpec,
+  ClusterSpec,
+  ServingReplica,
+  { readonly most: number; readonly grid: readonly number[]; readonly steps: readonly Step[] }
+>();
+
+/**
+ * E[step(1 + j)] for j Poisson with mean m, each field linear between the grid's k (capped at `most`):
+ * the terms from the mode outward until they vanish (below 1e-12), in one pass.
+ */
+function poissonMeans(m: number, most: number, grid: readonly number[], steps: readonly Step[]): Step {
+  const sum = { work: 0, decode: 0, admit: 0, fill: 0 };
+  let weight = 0;
+  const add = (j: number, p: number) => {
+    const x = Math.min(1 + j, most);
+    // The grid cell holding x (binary search), then linear within it.
+    let lo = 0;
+    let hi = grid.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (grid[mid]! <= x) lo = mid;
+      else hi = mid;
+    }
+    const [k0, k1] = [grid[lo]!, grid[hi]!];
+    const t = k1 === k0 ? 0 : Math.min(1, Math.max(0, (x - k0) / (k1 - k0)));
+    const [a, b] = [steps[lo]!, steps[hi]!];
+    sum.work += p * (a.work + t * (b.work - a.work));
+    sum.decode += p * (a.decode + t * (b.decode - a.decode));
+    sum.admit += p * (a.admit + t * (b.admit - a.admit));
+    sum.fill += p * (a.fill + t * (b.fill - a.fill));
+    weight += p;
+  };
+  if (!(m > 0)) {
+    add(0, 1);
+    return sum;
+  }
   const mode = Math.floor(m);
   // ln P(mode) = mode·ln m − m − ln(mode!), by Stirling's series past 20 terms.
   let logMode = -m;
@@ -151,20 +195,21 @@ function poissonMean(m: number, f: (j: number) => number): number {
       mode * Math.log(m) -
       m -
       (mode * Math.log(mode) - mode + 0.5 * Math.log(2 * Math.PI * mode) + 1 / (12 * mode));
-  let total = 0;
-  let weight = 0;
   let p = Math.exp(logMode);
   for (let j = mode; p > 1e-12; j += 1) {
-    total += p * f(j);
-    weight += p;
+    add(j, p);
     p *= m / (j + 1);
   }
   p = Math.exp(logMode);
   for (let j = mode - 1; j >= 0; j -= 1) {
     p *= (j + 1) / m;
     if (p < 1e-12) break;
-    total += p * f(j);
-    weight += p;
+    add(j, p);
   }
-  return total / weight;
+  return {
+    work: sum.work / weight,
+    decode: sum.decode / weight,
+    admit: sum.admit / weight,
+    fill: sum.fill / weight,
+  };
 }
