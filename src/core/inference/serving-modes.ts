@@ -37,24 +37,12 @@ export function planServingModes(
   slo: Slo,
   concurrency?: number,
 ): ServingModes {
-  const agg = planDeployments(
-    spec,
-    candidates,
-    { ...w, disaggregated: false },
-    requestsPerSecond,
-    slo,
-    concurrency,
-  );
-  const disaggCandidates = candidates.filter(
-    (c) => c.replica.profile?.features.disaggregatedPrefill !== false,
-  );
-  const disagg = planDeployments(
-    spec,
-    disaggCandidates,
-    { ...w, disaggregated: true },
-    requestsPerSecond,
-    slo,
-    concurrency,
+  const modePlans = (cs: readonly DeploymentCandidate[], disaggregated: boolean) =>
+    planDeployments(spec, cs, { ...w, disaggregated }, requestsPerSecond, slo, concurrency);
+  const agg = modePlans(candidates, false);
+  const disagg = modePlans(
+    candidates.filter((c) => c.replica.profile?.features.disaggregatedPrefill !== false),
+    true,
   );
   const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond, w.outputTokens));
   const a = agg[0];
