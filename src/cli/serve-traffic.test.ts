@@ -59,4 +59,18 @@ describe('serve at a stated traffic', () => {
       `${json.layout.replicas} replicas, not the ${json.layout.replicas - 1} its capacity needs: with requests arriving at random, fewer would miss the SLO`,
     );
   });
+  it('one output token: no time per output token, at the traffic or at capacity', async () => {
+    const text = (
+      await runCli([
+        ...SERVE_8B_H100,
+        '--input-tokens',
+        '100',
+        '--output-tokens',
+        '1',
+        '--requests-per-second',
+        '5',
+      ])
+    ).stdout;
+    expect(text.match(/TPOT — \(every output is one token\)/g)?.length).toBe(2);
+  });
 });

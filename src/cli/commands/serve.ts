@@ -271,6 +271,11 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const at = result.atTraffic;
   // A rate to the hundredth; a slower one with two significant digits (0.0000010, not 0.00).
   const perSecond = (x: number) => (x >= 0.01 ? x.toFixed(2) : x.toPrecision(2));
+  // One output token has no time per output token (as the simulation says).
+  const tpot = (seconds: number, r: { p10: number; p90: number }) =>
+    w.outputTokens > 1
+      ? `TPOT ${ms(seconds, 1)} ms (${band(r, (x) => ms(x, 1))})`
+      : 'TPOT — (every output is one token)';
   // With a traffic, the table's latencies are each plan's at it (traffic-point.ts), its conc. the mean running.
   const latency = (q: DeploymentPlan) => {
     const t = rps === null ? null : trafficPoint(spec, q, w);
@@ -301,11 +306,11 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
         : []),
       ...(at
         ? [
-            `  at ${perSecond(rps!)} req/s${p.replicas > 1 ? ` (${perSecond(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(at.tpotSeconds, 1)} ms (${band(at.range.tpotSeconds, (x) => ms(x, 1))})`,
+            `  at ${perSecond(rps!)} req/s${p.replicas > 1 ? ` (${perSecond(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
           ]
         : []),
       `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
-      `  ${at ? '  ' : ''}TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · TPOT ${ms(p.point.tpotSeconds, 1)} ms (${band(ranges.tpotSeconds, (x) => ms(x, 1))})`,
+      `  ${at ? '  ' : ''}TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(p.point.tpotSeconds, ranges.tpotSeconds)}`,
       `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU${at ? ' at capacity' : ''} (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       `  P10–P90 from ${ranges.basis}`,
