@@ -1,5 +1,5 @@
 /**
- * The fine-tuning method flags shared by `finetune` and `memory --method`: --method, --rank,
+ * The fine-tuning method flags shared by `finetune`, `rl` and `memory --method`: --method, --rank,
  * --targets, --base-format and --train-embeddings, parsed once, with the flags a method would ignore
  * refused.
  */

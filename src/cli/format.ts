@@ -7,6 +7,7 @@ export {
   formatFlops,
   formatMeanCount,
   formatMilliseconds,
+  formatRate,
   formatSignedUsd,
   formatUsd,
   formatWithRange,

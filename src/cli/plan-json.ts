@@ -30,8 +30,10 @@ export function planJson(
     /** Clients beyond the sequences a replica holds (a pinned --concurrency above it), waiting for a slot. */
     queuedClientsPerReplica: p.point.queuedClients ?? 0,
     gpusNeeded: p.gpus,
-    /** More replicas than the capacity point needs, so that the stated traffic meets the SLO (traffic-point.ts). */
+    /** Why more replicas than the capacity point needs at the stated traffic: 'slo' (one fewer misses it), 'backlog' (falls behind); null if none. */
     latencyBound: p.latencyBound,
+    /** The replicas the capacity point alone needs for the traffic. */
+    capacityReplicas: p.capacityReplicas,
     /** GPUs of a fixed --gpus fleet no whole replica takes (paid for, idle), in gpusNeeded. */
     idleGpus: p.idleGpus,
     requestsPerSecond: p.requestsPerSecond,

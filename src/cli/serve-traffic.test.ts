@@ -1,6 +1,6 @@
 /**
  * `llmecon serve` with a stated traffic: the latency a request sees at it (fewer sequences running than
- * at capacity; core/inference/traffic-point.ts) beside the capacity point the SLO is checked at.
+ * at capacity; core/inference/traffic-point.ts), held to the SLO, beside the capacity point.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliJson, SERVE_8B_H100, SERVE_LENGTHS } from '../../test/run-cli.js';
@@ -52,11 +52,12 @@ describe('serve at a stated traffic', () => {
       '0.03',
     ];
     const { json } = await runCliJson(args);
-    expect(json.latencyBound).toBe(true);
+    expect(json.latencyBound).toBe('slo');
+    expect(json.capacityReplicas).toBe(json.layout.replicas - 1);
     expect(json.atTraffic.tpotSeconds).toBeLessThanOrEqual(0.03);
     const text = (await runCli(args)).stdout;
     expect(text).toContain(
-      `${json.layout.replicas} replicas, not the ${json.layout.replicas - 1} its capacity needs: with requests arriving at random, fewer would miss the SLO`,
+      `${json.layout.replicas} replicas, not the ${json.capacityReplicas} its capacity needs: with requests arriving at random, one fewer would miss the SLO`,
     );
   });
   it('one output token: no time per output token, at the traffic or at capacity', async () => {

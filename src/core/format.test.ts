@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMeanCount, formatMilliseconds, ordinal } from './format.js';
+import { formatMeanCount, formatMilliseconds, formatRate, ordinal } from './format.js';
 
 describe('ordinal', () => {
   it('st, nd, rd after 1, 2, 3 but not in the teens; th otherwise', () => {
@@ -37,6 +37,8 @@ describe('times and mean counts', () => {
     expect(formatMeanCount(5.47)).toBe('5.5');
     expect(formatMeanCount(0.0012)).toBe('0.0012');
     expect(formatMeanCount(1.5e-8)).toBe('<0.001');
+    expect(formatRate(20)).toBe('20.00');
+    expect(formatRate(0.000001)).toBe('0.0000010');
     expect(formatMeanCount(0)).toBe('0.0');
   });
 });

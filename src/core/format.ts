@@ -27,6 +27,10 @@ export function formatMilliseconds(seconds: number, digits = seconds < 0.1 ? 1 :
   return ms !== 0 && Math.abs(ms) < 0.5 * 10 ** -digits ? ms.toPrecision(2) : ms.toFixed(digits);
 }
 
+/** A rate to the hundredth (20.00 req/s); a slower one with two significant digits (0.0000010, not 0.00). */
+export const formatRate = (perSecond: number): string =>
+  perSecond >= 0.01 ? perSecond.toFixed(2) : perSecond.toPrecision(2);
+
 /** A mean count to one decimal (5.5 sequences running on average); below 0.05, two significant digits; below 0.001, "<0.001". */
 export const formatMeanCount = (n: number): string =>
   n !== 0 && Math.abs(n) < 0.05 ? (Math.abs(n) < 0.001 ? '<0.001' : n.toPrecision(2)) : n.toFixed(1);

@@ -301,8 +301,9 @@ export function evaluateState(s: LeverState, details = false): Outcome {
   const r = best.candidate.replica;
   // A request's latency at the day's traffic (fewer sequences running than at capacity).
   const at = trafficPoint(s.spec, best, s.workload);
-  // The fleet for given traffic scales with 1 / throughput: GPU-hours, $, energy and latency take the
-  // engine's band (a continuous fleet: rounding to whole replicas is not drawn).
+  // The fleet for given traffic scales with 1 / throughput (and a latency-bound one alike, every time
+  // scaled by the speed): GPU-hours, $, energy and latency take the engine's band (a continuous fleet:
+  // rounding to whole replicas is not drawn).
   return banded(
     s,
     {

@@ -15,7 +15,7 @@ import {
   promptStepsStatement,
 } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
-import { maxConcurrency } from '../../core/inference/serving.js';
+import { hasSlo, maxConcurrency } from '../../core/inference/serving.js';
 import { planServingModes } from '../../core/inference/serving-modes.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { trafficPoint } from '../../core/inference/traffic-point.js';
@@ -27,6 +27,7 @@ import {
   formatCount,
   formatMeanCount,
   formatMilliseconds,
+  formatRate,
   table,
   toJson,
   formatUsd as usd,
@@ -154,7 +155,7 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
     const needed = planDeployments(spec, unbounded, w, rps, slo, concurrency)[0];
     if (needed)
-      return `${setup.fixedGpus} GPUs cannot carry this traffic${slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined ? ' within the SLO' : ''} as requests arrive at random; ${needed.gpus} would (drop --gpus to see that plan)`;
+      return `${setup.fixedGpus} GPUs cannot carry this traffic${hasSlo(slo) ? ' within the SLO' : ''}${rps === null ? '' : ' as requests arrive at random'}; ${needed.gpus} would (drop --gpus to see that plan)`;
   }
   if (concurrency !== undefined)
     return `no layout meets the SLO with ${concurrency} clients of ${w.inputTokens + w.outputTokens} tokens (clients beyond the sequences a replica holds wait for a slot); relax --ttft-slo/--tpot-slo or lower --concurrency`;
@@ -269,8 +270,6 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
   const at = result.atTraffic;
-  // A rate to the hundredth; a slower one with two significant digits (0.0000010, not 0.00).
-  const perSecond = (x: number) => (x >= 0.01 ? x.toFixed(2) : x.toPrecision(2));
   // One output token has no time per output token (as the simulation says).
   const tpot = (seconds: number, r: { p10: number; p90: number }) =>
     w.outputTokens > 1
@@ -285,8 +284,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   };
   const traffic =
     rps === null
-      ? `at full use (${p.requestsPerSecond.toFixed(2)} req/s)`
-      : `for ${perSecond(rps)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
+      ? `at full use (${formatRate(p.requestsPerSecond)} req/s)`
+      : `for ${formatRate(rps)} req/s (${formatCount(tokensPerDayAt(rps, w.inputTokens + w.outputTokens))} tokens/day)`;
   return {
     output: [
       ...setup.warnings.map((t) => `warning: ${t}`),
@@ -301,15 +300,15 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...(result.promptSteps ? [`  ${result.promptSteps}`] : []),
       ...(p.latencyBound
         ? [
-            `  ${p.replicas} replicas, not the ${Math.ceil(p.requestsPerSecond / (p.capacityRequestsPerSecond / p.replicas))} its capacity needs: with requests arriving at random, fewer ${slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined ? 'would miss the SLO' : 'would fall behind'} at this traffic (each prompt's prefill stalls the sequences decoding)`,
+            `  ${p.replicas} replicas, not the ${p.capacityReplicas} its capacity needs: with requests arriving at random, one fewer ${p.latencyBound === 'slo' ? 'would miss the SLO' : 'would fall behind'} at this traffic${p.disaggregated ? '' : " (each prompt's prefill stalls the sequences decoding)"}`,
           ]
         : []),
-      ...(at
+      ...(at && rps !== null
         ? [
-            `  at ${perSecond(rps!)} req/s${p.replicas > 1 ? ` (${perSecond(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
+            `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
           ]
         : []),
-      `  ${at ? `at capacity (${p.capacityRequestsPerSecond.toFixed(2)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
+      `  ${at ? `at capacity (${formatRate(p.capacityRequestsPerSecond)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
       `  ${at ? '  ' : ''}TTFT ${ms(p.point.ttftSeconds, 0)} ms (${band(ranges.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(p.point.tpotSeconds, ranges.tpotSeconds)}`,
       `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU${at ? ' at capacity' : ''} (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,

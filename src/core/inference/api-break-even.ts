@@ -13,7 +13,7 @@ import {
   type DeploymentPlan,
   planAtPoint,
 } from './deployment.js';
-import type { ServingWorkload, Slo } from './serving.js';
+import { type ServingWorkload, type Slo, scaledSlo } from './serving.js';
 
 export interface ApiPrice {
   readonly inputUsdPerMillion: number;
@@ -64,8 +64,10 @@ export function selfHostVsApi(
   // Each candidate's operating point is the same at every volume: found once, not once per volume.
   // `speedRatio` scales its throughput (a P10 or P90 of published / predicted, bands.ts) for a band.
   const points = candidates.map((c) => {
-    const point = candidatePoint(spec, c, w, slo);
     const r = speedRatio(c);
+    // At a band's end the replica runs r times the model's speed: its point meets the SLO the model's
+    // times meet at r times the limits.
+    const point = candidatePoint(spec, c, w, scaledSlo(slo, r));
     return {
       c,
       r,

@@ -12,20 +12,22 @@ import { tokensPerDayAt } from '../units.js';
 import { requestSeconds, saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
+  budgetConcurrency,
   maxConcurrency,
   meetsSlo,
   type ServingPoint,
   type ServingReplica,
   type ServingWorkload,
   type Slo,
+  scaledSlo,
   servingPoint,
 } from './serving.js';
 import { replicaGpus } from './serving-step.js';
 import { prefillTokensPerSecondPerGpu } from './static-batch.js';
 import { replicaAtRate } from './traffic-point.js';
 
-/** The most replicas, as a multiple of the capacity point's count, added to carry a traffic within the SLO. */
-const MAX_LATENCY_REPLICAS = 64;
+/** The most replicas a traffic may take, as a multiple of the capacity point's count. */
+const MAX_LATENCY_REPLICA_FACTOR = 64;
 
 /** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
 export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
@@ -47,11 +49,16 @@ export interface DeploymentPlan {
   readonly point: ServingPoint;
   /** Decode (or combined) replicas. */
   readonly replicas: number;
+  /** Planned for a stated traffic (not for full use): its point at that traffic is traffic-point.ts's. */
+  readonly forTraffic: boolean;
   /**
-   * More replicas than the capacity point needs: at the stated traffic, with requests arriving at random,
-   * fewer would miss the SLO or fall behind (traffic-point.ts).
+   * Why more replicas than the capacity point needs (`capacityReplicas`): at the stated traffic, with
+   * requests arriving at random, one fewer would miss the SLO (`slo`) or fall behind (`backlog`)
+   * (traffic-point.ts); null when the capacity point's count carries it.
    */
-  readonly latencyBound: boolean;
+  readonly latencyBound: 'slo' | 'backlog' | null;
+  /** The replicas the capacity point alone needs for the traffic. */
+  readonly capacityReplicas: number;
   /** Prefill on its own pool of GPUs (disaggregated serving) rather than chunked into decode steps. */
   readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
@@ -141,7 +148,13 @@ export function candidatePoint(
   return point && (ttft === undefined ? point : { ...point, ttftSeconds: ttft });
 }
 
-/** A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost. */
+/**
+ * A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost;
+ * for a stated traffic, the replicas that carry it within the SLO as requests arrive at random. Null when
+ * it cannot: a fixed fleet too small, or more than MAX_LATENCY_REPLICA_FACTOR × the capacity point's
+ * replicas. `point` holds the model's times; `speed` scales its throughputs where a band has (the point's
+ * throughput figures already multiplied by it, api-break-even.ts), and the traffic check alike.
+ */
 export function planAtPoint(
   spec: ModelSpec,
   c: DeploymentCandidate,
@@ -189,21 +202,21 @@ export function planAtPoint(
   // At a stated traffic each replica must carry its share within the SLO as requests arrive at random
   // (traffic-point.ts: each prompt's prefill lands whole): more replicas where the capacity point's count
   // does not; a fixed fleet that cannot is no plan.
-  let latencyBound = false;
+  const capacityReplicas = replicas;
+  let latencyBound: DeploymentPlan['latencyBound'] = null;
   if (requestsPerSecond !== null) {
     // A replica `speed` times faster carries λ as this one carries λ / speed, every time divided by it.
-    const scaled = {
-      ...(slo.ttftSeconds !== undefined && { ttftSeconds: slo.ttftSeconds * speed }),
-      ...(slo.tpotSeconds !== undefined && { tpotSeconds: slo.tpotSeconds * speed }),
-    };
-    const carries = (k: number) => {
-      const t = replicaAtRate(spec, c.cluster, c.replica, w, rps / k / speed, {
+    const scaled = scaledSlo(slo, speed);
+    const at = (k: number) =>
+      replicaAtRate(spec, c.cluster, c.replica, w, rps / k / speed, {
         ...(w.disaggregated && { prefillTtftSeconds: point.ttftSeconds }),
       });
+    const carries = (k: number) => {
+      const t = at(k);
       return t !== null && meetsSlo(t, scaled);
     };
     if (!carries(replicas)) {
-      const most = replicas * MAX_LATENCY_REPLICAS;
+      const most = replicas * MAX_LATENCY_REPLICA_FACTOR;
       if (c.fixedGpus !== undefined || !carries(most)) return null;
       let lo = replicas;
       let hi = most;
@@ -212,8 +225,8 @@ export function planAtPoint(
         if (carries(mid)) hi = mid;
         else lo = mid;
       }
+      latencyBound = at(hi - 1) === null ? 'backlog' : 'slo';
       replicas = hi;
-      latencyBound = true;
       if (w.disaggregated) prefillShare = prefillGpus / (prefillGpus + replicas * n);
     }
   }
@@ -235,7 +248,9 @@ export function planAtPoint(
     point,
     disaggregated: w.disaggregated === true,
     replicas,
+    forTraffic: requestsPerSecond !== null,
     latencyBound,
+    capacityReplicas,
     prefillGpus,
     idleGpus,
     gpus,
@@ -257,7 +272,7 @@ export function planAtPoint(
 
 /**
  * The steady state of a closed loop of `clients` on a replica: every client runs up to the sequences
- * the replica holds; beyond them it runs full and the rest wait for a slot (an engine queues them, it
+ * the replica holds (and its engine's step budget takes); beyond them it runs full and the rest wait for a slot (an engine queues them, it
  * does not refuse them; queueing.ts). Null when the weights and one sequence do not fit.
  */
 export function clientsPoint(
@@ -267,8 +282,10 @@ export function clientsPoint(
   w: ServingWorkload,
   clients: number,
 ): ServingPoint | null {
-  const most = maxConcurrency(spec, cluster, r, w);
-  if (most < 1) return null;
+  const fits = maxConcurrency(spec, cluster, r, w);
+  if (fits < 1) return null;
+  // The engine's step budget holds fewer where the prompts the steady state needs would not fit in it.
+  const most = Math.min(fits, budgetConcurrency(r, w));
   return saturatedPoint(servingPoint(spec, cluster, r, w, Math.min(clients, most)), w, clients);
 }
 

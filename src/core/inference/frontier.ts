@@ -11,7 +11,7 @@ import {
   type DeploymentPlan,
   planCandidate,
 } from './deployment.js';
-import { maxConcurrency, type ServingWorkload, type Slo } from './serving.js';
+import { budgetConcurrency, maxConcurrency, type ServingWorkload, type Slo } from './serving.js';
 
 export interface FrontierPoint {
   readonly label: string;
@@ -40,7 +40,7 @@ export function servingFrontier(
   w: ServingWorkload,
   slo: Slo,
   modes: readonly boolean[] = [false, true],
-  /** Called after each candidate of each mode with the count done (for a progress bar). */
+  /** Called before each candidate of each mode and once at the end, with the count done (for a progress bar). */
   onProgress?: (done: number, total: number) => void,
 ): FrontierPoint[] {
   const points: FrontierPoint[] = [];
@@ -52,7 +52,10 @@ export function servingFrontier(
       done += 1;
       if (disaggregated && c.replica.profile && !c.replica.profile.features.disaggregatedPrefill) continue;
       const plain = { ...c, fixedGpus: undefined };
-      const most = maxConcurrency(spec, c.cluster, c.replica, work);
+      const most = Math.min(
+        maxConcurrency(spec, c.cluster, c.replica, work),
+        budgetConcurrency(c.replica, work),
+      );
       for (const concurrency of concurrencyGrid(most)) {
         const plan = planCandidate(spec, plain, work, null, slo, concurrency);
         if (!plan) continue;

@@ -10,7 +10,7 @@ import {
   planCost,
   planDeployments,
 } from './deployment.js';
-import type { ServingWorkload, Slo } from './serving.js';
+import { hasSlo, type ServingWorkload, type Slo } from './serving.js';
 
 export interface ServingModes {
   /** Both modes' plans together, cheapest first. */
@@ -56,7 +56,7 @@ export function planServingModes(
   // What a mode with no plan missed: the SLO, a fixed fleet too small for its pools, or neither (memory, the engine).
   const missed =
     [
-      (slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined) && 'meets the SLO',
+      hasSlo(slo) && 'meets the SLO',
       candidates.some((c) => c.fixedGpus !== undefined) && 'fits the fixed fleet',
     ]
       .filter((x) => typeof x === 'string')

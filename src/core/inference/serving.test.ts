@@ -116,6 +116,8 @@ describe('serving invariants', () => {
       // A fleet that carries a traffic carries less; random arrivals may stop it short of its capacity
       // point (traffic-point.ts), where it is no plan.
       if (h !== null) expect(l).not.toBeNull();
+      // Up to three quarters of the capacity point's traffic, random arrivals leave the fleet carrying it.
+      if (lo <= 0.75) expect(l).not.toBeNull();
       if (l === null || h === null) return;
       expect(h.costPerMillionOutputTokensUsd).toBeLessThanOrEqual(
         l.costPerMillionOutputTokensUsd * (1 + 1e-9),

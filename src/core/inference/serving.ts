@@ -14,7 +14,7 @@ import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, kvCapacity } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
 import { type Replica, replicaGpus, replicaMemoryOptions, servingStepSeconds } from './serving-step.js';
-import { checkSpeculation, type SpeculativePlan } from './speculative-plan.js';
+import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
 import { promptAloneSeconds, type SteadyStep, steadyStep } from './steady-step.js';
 
 /**
@@ -220,7 +220,8 @@ function pointAt(
  * One new prompt's path through a replica at the steady step `s`: `admitStep`, the seconds from its
  * admission to its first token with the other c − 1 sequences decoding; `promptWork`, the seconds its
  * prefill adds to steps that decode anyway (the prefill path's service time; its whole prefill on a
- * prefill-first engine, where decoding stops for it); 0 work when prefill runs on other replicas.
+ * prefill-first engine, where decoding stops for it); 0 work when prefill runs on other replicas;
+ * `chunks`, the steps its prompt takes at the engine's token budget.
  */
 export function promptPath(
   spec: ModelSpec,
@@ -228,7 +229,7 @@ export function promptPath(
   r: ServingReplica,
   w: ServingWorkload,
   s: SteadyStep,
-): { readonly admitStep: number; readonly promptWork: number } {
+): { readonly admitStep: number; readonly promptWork: number; readonly chunks: number } {
   const { concurrency, work, promptTokens, wall } = s;
   // A prompt longer than the engine's token budget is prefilled in chunks, one per step (in flight
   // together where the engine streams them through a pipeline).
@@ -236,9 +237,9 @@ export function promptPath(
   const chunks = Math.max(1, Math.ceil(promptTokens / chunkTokens));
   const prefillAlone =
     s.prompt ?? promptAloneSeconds(spec, cluster, r, work, promptTokens, wall, s.cachedTokens);
-  const prefillFirst = r.profile?.prefillFirst === true && !w.disaggregated;
-  if (w.disaggregated) return { admitStep: prefillAlone, promptWork: 0 };
-  if (concurrency <= 1 || prefillFirst) return { admitStep: prefillAlone, promptWork: prefillAlone };
+  const prefillFirst = r.profile?.prefillFirst === true;
+  if (w.disaggregated) return { admitStep: prefillAlone, promptWork: 0, chunks };
+  if (concurrency <= 1 || prefillFirst) return { admitStep: prefillAlone, promptWork: prefillAlone, chunks };
   // The step that prefills a new prompt also decodes the other c − 1 running sequences (chunked
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as
   // on a prefill-first engine at any concurrency.
@@ -246,13 +247,42 @@ export function promptPath(
   const admitStep =
     chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: promptTokens / chunks }));
   const decodeOnly = chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: 0 }));
-  return { admitStep, promptWork: Math.max(0, admitStep - decodeOnly) };
+  return { admitStep, promptWork: Math.max(0, admitStep - decodeOnly), chunks };
+}
+
+/**
+ * The tokens one step of decodes and prompt chunks together may hold (vLLM's max_num_batched_tokens);
+ * undefined where the engine sets none, or prefills prompts in steps of their own (prefill-first).
+ */
+export const mixedStepBudget = (r: ServingReplica): number | undefined =>
+  r.profile?.prefillFirst === true ? undefined : r.profile?.maxBatchedTokens;
+
+/**
+ * The most sequences whose steady steps keep the prompts they need and their decodes within the engine's
+ * step budget B: c·(P / steps + tokens a sequence verifies) ≤ B, P a request's uncached prompt tokens
+ * (steady-step.ts); past it the prompts fall behind. At least one: alone, a prompt runs in chunks.
+ */
+export function budgetConcurrency(r: ServingReplica, w: ServingWorkload): number {
+  const budget = mixedStepBudget(r);
+  if (budget === undefined) return Number.POSITIVE_INFINITY;
+  const prompt = w.disaggregated ? 0 : w.inputTokens * (1 - (w.cacheHitRate ?? 0));
+  const steps = w.outputTokens / tokensPerStep(w.speculative);
+  return Math.max(1, Math.floor(budget / (prompt / steps + verifiedTokens(w.speculative))));
 }
 
 export interface Slo {
   readonly ttftSeconds?: number;
   readonly tpotSeconds?: number;
 }
+
+/** Whether any latency limit is set. */
+export const hasSlo = (slo: Slo): boolean => slo.ttftSeconds !== undefined || slo.tpotSeconds !== undefined;
+
+/** The SLO a model `speed` times too slow must meet for the real replica to meet `slo`: every limit × speed. */
+export const scaledSlo = (slo: Slo, speed: number): Slo => ({
+  ...(slo.ttftSeconds !== undefined && { ttftSeconds: slo.ttftSeconds * speed }),
+  ...(slo.tpotSeconds !== undefined && { tpotSeconds: slo.tpotSeconds * speed }),
+});
 
 /** A point within the TTFT and TPOT limits (an absent limit is no limit). */
 export const meetsSlo = (p: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>, slo: Slo): boolean =>
@@ -290,6 +320,7 @@ export function bestServingPoint(
   checkWorkload(w);
   const max = maxConcurrency(spec, cluster, r, w);
   if (max < 1) return null;
+  const withinBudget = budgetConcurrency(r, w);
   let best: ServingPoint | null = null;
   // Throughput rises with concurrency while latency does too: scan a geometric grid plus the maximum.
   const grid = new Set<number>([max]);
@@ -300,11 +331,7 @@ export function bestServingPoint(
     // first point over the limit ends the scan: a step never shortens as its batch grows, so neither
     // does TPOT (serving.test.ts); a pipeline's microbatches can (fewer sequences than stages).
     const s = steadyStep(spec, cluster, r, w, c);
-    // The engine's token budget caps a step's tokens, decodes and prompt chunks together: past it the
-    // prompts the steady state needs each step do not fit (vLLM's max_num_batched_tokens), nor at more;
-    // one sequence alone takes its prompt in chunks of steps of their own, as a prefill-first engine does.
-    const budget = r.profile?.prefillFirst === true ? undefined : r.profile?.maxBatchedTokens;
-    if (budget !== undefined && c > 1 && s.work.prefillTokens + c * s.work.tokensPerSequence > budget) break;
+    if (c > withinBudget) break;
     if (slo.tpotSeconds !== undefined && s.tpot > slo.tpotSeconds) {
       if ((r.pipelineParallel ?? 1) === 1) break;
       continue;

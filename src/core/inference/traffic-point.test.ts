@@ -109,7 +109,8 @@ describe('the latency at a planned traffic', () => {
     const long = { inputTokens: 8000, outputTokens: 200 };
     const slo = { tpotSeconds: 0.03 };
     const plan = planCandidate(llama8b, candidate(tp1Vllm), long, 3, slo)!;
-    expect(plan.latencyBound).toBe(true);
+    expect(plan.latencyBound).not.toBeNull();
+    expect(plan.capacityReplicas).toBeLessThan(plan.replicas);
     // The capacity point alone would take one replica…
     expect(plan.capacityRequestsPerSecond / plan.replicas).toBeGreaterThan(3);
     // …but one replica at 3 req/s falls behind or misses the TPOT limit; the plan's replicas meet it.

@@ -1,17 +1,25 @@
 /**
- * A deployment's latency at the traffic it is planned for, not at its capacity: a plan is sized at its
- * highest-throughput point within the SLO, but a replica receiving fewer requests runs fewer sequences,
- * so its steps are shorter and its TTFT and TPOT lower. Requests arrive at random (Poisson, as
- * `vllm bench serve --request-rate` and `--simulate` send them): how many run at once varies, and each
- * prompt's prefill lands in the steps whole rather than spread evenly as at the capacity point
- * (serving.ts), so the running sequences stall for it and it queues for the prompts ahead of it.
+ * A deployment's latency at the traffic it is planned for, not at its capacity: a replica receiving fewer
+ * requests than its highest-throughput point within the SLO runs fewer sequences, so its steps are
+ * shorter and its TTFT and TPOT lower. Requests arrive at random (Poisson, as `vllm bench serve
+ * --request-rate` and `--simulate` send them): how many run at once varies, and each prompt's prefill
+ * lands in the steps whole rather than spread evenly as at the capacity point (serving.ts), so the
+ * running sequences stall for it and it queues for the prompts ahead of it. Plans for a traffic are held
+ * to the SLO here (deployment.ts planAtPoint).
  */
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { objectMemo } from '../memo.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { DeploymentPlan } from './deployment.js';
-import { maxConcurrency, promptPath, type ServingReplica, type ServingWorkload } from './serving.js';
+import { requestSeconds } from './queueing.js';
+import {
+  maxConcurrency,
+  mixedStepBudget,
+  promptPath,
+  type ServingReplica,
+  type ServingWorkload,
+} from './serving.js';
 import { steadyStep } from './steady-step.js';
 
 export interface TrafficPoint {
@@ -26,28 +34,28 @@ export interface TrafficPoint {
 }
 
 /**
- * A replica's step with k running (itself and k − 1 others): decode seconds per token; a new prompt's
- * admission (the admitting step, after the step in progress: (k − 1)/k of half a step); its prefill work.
+ * A replica's step with k running (itself and k − 1 others), in seconds: the decode step per output
+ * token; a new prompt's admission (the admitting step, after the step in progress: (k − 1)/k of half a
+ * step); the prefill work it adds to steps that decode anyway; the steps it fills to the step budget.
  */
 interface Step {
-  readonly decode: number;
-  readonly admit: number;
-  readonly work: number;
-  /** Seconds of the engine's steps a prompt fills to its token budget (0 without a budget). */
-  readonly fill: number;
+  readonly decodeSeconds: number;
+  readonly admitSeconds: number;
+  readonly workSeconds: number;
+  readonly fillSeconds: number;
 }
 
 /**
- * The plan's replicas at its planned traffic ({@link replicaAtRate}); null when planned for full use
- * (utilisation 1: the plan's own point is the one). A plan for a traffic carries it (deployment.ts
- * planAtPoint adds the replicas it takes).
+ * The plan's replicas at its planned traffic ({@link replicaAtRate}); null when planned for full use (the
+ * plan's own point is the one). A plan for a traffic carries it (deployment.ts planAtPoint adds the
+ * replicas it takes).
  */
 export function trafficPoint(
   spec: ModelSpec,
   plan: DeploymentPlan,
   workload: ServingWorkload,
 ): TrafficPoint | null {
-  if (!(plan.utilization < 1 - 1e-9)) return null;
+  if (!plan.forTraffic) return null;
   const { cluster, replica } = plan.candidate;
   return replicaAtRate(
     spec,
@@ -78,28 +86,37 @@ export function replicaAtRate(
   cluster: ClusterSpec,
   replica: ServingReplica,
   w: ServingWorkload,
-  lambda: number,
+  requestsPerSecond: number,
   options: { readonly prefillTtftSeconds?: number } = {},
 ): TrafficPoint | null {
-  const { most, grid, steps } = stepGrid(spec, cluster, replica, w);
+  const steps = stepGrid(spec, cluster, replica, w);
+  if (steps === null) return null;
+  const lambda = requestsPerSecond;
   const at = (m: number) => {
-    const { work, decode, admit, fill } = poissonMeans(m, most, grid, steps);
-    const load = lambda * work;
+    const mean = poissonMeans(m, steps);
+    const load = lambda * mean.workSeconds;
     // Past either, the prompts queue without end: the prefill work, or the budget-full steps they need.
-    if (!(load < 1) || !(lambda * fill < 1)) return null;
-    const tpot = decode / (1 - load);
-    const ttft = options.prefillTtftSeconds ?? admit + (load * work) / (2 * (1 - load));
-    const seconds = w.disaggregated ? w.outputTokens * tpot : ttft + (w.outputTokens - 1) * tpot;
-    return { ttft, tpot, load, seconds };
+    if (!(load < 1) || !(lambda * mean.fillSeconds < 1)) return null;
+    const tpotSeconds = mean.decodeSeconds / (1 - load);
+    const ttftSeconds =
+      options.prefillTtftSeconds ?? mean.admitSeconds + (load * mean.workSeconds) / (2 * (1 - load));
+    // Disaggregated, a decode replica holds a sequence for its output alone.
+    const seconds = w.disaggregated
+      ? w.outputTokens * tpotSeconds
+      : requestSeconds({ ttftSeconds, tpotSeconds }, w.outputTokens);
+    return { ttftSeconds, tpotSeconds, load, seconds };
   };
   const carried = (m: number) => {
     const p = at(m);
     return p !== null && lambda * p.seconds <= m;
   };
-  if (!carried(most)) return null;
-  // The least m that carries λ (λ·T(m) ≤ m): bisection to a thousandth of a sequence.
-  let lo = 0;
-  let hi = most;
+  // The least m that carries λ (λ·T(m) ≤ m): the first of the grid's k that does (the conditions need not
+  // hold at every larger m: the admitting step grows with the batch), then bisection below it to a
+  // thousandth of a sequence.
+  const first = steps.grid.findIndex(carried);
+  if (first < 0) return null;
+  let lo = first > 0 ? steps.grid[first - 1]! : 0;
+  let hi = steps.grid[first]!;
   while (hi - lo > 1e-3 * Math.max(1, lo)) {
     const mid = (lo + hi) / 2;
     if (carried(mid)) hi = mid;
@@ -109,17 +126,29 @@ export function replicaAtRate(
   return {
     requestsPerSecondPerReplica: lambda,
     meanConcurrency: lambda * p.seconds,
-    ttftSeconds: p.ttft,
-    tpotSeconds: p.tpot,
+    ttftSeconds: p.ttftSeconds,
+    tpotSeconds: p.tpotSeconds,
     prefillLoad: p.load,
   };
 }
 
+/** A replica's steps on a grid of k running, linear between (null: its weights and one sequence do not fit). */
+interface StepGrid {
+  readonly most: number;
+  readonly grid: readonly number[];
+  readonly steps: readonly Step[];
+}
+
 /**
- * A replica's steps on a grid of k running (every k to 16, then 10% apart, to the most it holds),
- * linear between: the same for every rate, so computed once per replica and workload.
+ * A replica's steps on a grid of k running (every k to 16, then 10% apart, to the most it holds): the
+ * same for every rate, so computed once per replica and workload.
  */
-function stepGrid(spec: ModelSpec, cluster: ClusterSpec, replica: ServingReplica, w: ServingWorkload) {
+function stepGrid(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  replica: ServingReplica,
+  w: ServingWorkload,
+): StepGrid | null {
   const key = JSON.stringify([
     w.inputTokens,
     w.outputTokens,
@@ -128,40 +157,42 @@ function stepGrid(spec: ModelSpec, cluster: ClusterSpec, replica: ServingReplica
     w.speculative ?? null,
   ]);
   return grids(spec, cluster, replica, key, () => {
-    const most = Math.max(1, maxConcurrency(spec, cluster, replica, w));
+    const most = maxConcurrency(spec, cluster, replica, w);
+    if (most < 1) return null;
     const grid: number[] = [];
     for (let k = 1; k <= most; k = k < 16 ? k + 1 : Math.ceil(k * 1.1)) grid.push(k);
     if (grid.at(-1) !== most) grid.push(most);
+    const budget = mixedStepBudget(replica);
     const steps = grid.map((k): Step => {
       const s = steadyStep(spec, cluster, replica, w, k);
-      const { admitStep, promptWork } = promptPath(spec, cluster, replica, w, s);
-      // An engine prefills at most its token budget a step: a prompt of P tokens fills P / budget of the
-      // steps that carry its chunks, each of admitStep / chunks seconds.
-      const budget = replica.profile?.maxBatchedTokens;
-      const chunks = budget ? Math.max(1, Math.ceil(s.promptTokens / budget)) : 1;
+      const { admitStep, promptWork, chunks } = promptPath(spec, cluster, replica, w, s);
+      // A step holds at most the budget B, the k − 1 others' decodes in it: a prompt of P tokens fills
+      // P / (B − decodes) of the steps that carry its chunks, each admitStep / chunks long.
+      const room = budget === undefined ? 0 : budget - (k - 1) * s.work.tokensPerSequence;
+      const prompt = w.disaggregated ? 0 : s.promptTokens;
       return {
-        decode: s.wall(s.decodeKernels) / s.perStep,
-        admit: admitStep + ((k - 1) / k) * (s.step / 2),
-        work: promptWork,
-        fill: budget && !w.disaggregated ? (s.promptTokens / budget) * (admitStep / chunks) : 0,
+        decodeSeconds: s.wall(s.decodeKernels) / s.perStep,
+        admitSeconds: admitStep + ((k - 1) / k) * (s.step / 2),
+        workSeconds: promptWork,
+        fillSeconds:
+          budget === undefined || prompt === 0
+            ? 0
+            : room > 0
+              ? (prompt / room) * (admitStep / chunks)
+              : Number.POSITIVE_INFINITY,
       };
     });
     return { most, grid, steps };
   });
 }
-const grids = objectMemo<
-  ModelSpec,
-  ClusterSpec,
-  ServingReplica,
-  { readonly most: number; readonly grid: readonly number[]; readonly steps: readonly Step[] }
->();
+const grids = objectMemo<ModelSpec, ClusterSpec, ServingReplica, StepGrid | null>();
 
 /**
- * E[step(1 + j)] for j Poisson with mean m, each field linear between the grid's k (capped at `most`):
+ * E[step(1 + j)] for j Poisson with mean m, each field linear between the grid's k (capped at its most):
  * the terms from the mode outward until they vanish (below 1e-12), in one pass.
  */
-function poissonMeans(m: number, most: number, grid: readonly number[], steps: readonly Step[]): Step {
-  const sum = { work: 0, decode: 0, admit: 0, fill: 0 };
+function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
+  const sum = { decodeSeconds: 0, admitSeconds: 0, workSeconds: 0, fillSeconds: 0 };
   let weight = 0;
   const add = (j: number, p: number) => {
     const x = Math.min(1 + j, most);
@@ -176,40 +207,36 @@ function poissonMeans(m: number, most: number, grid: readonly number[], steps: r
     const [k0, k1] = [grid[lo]!, grid[hi]!];
     const t = k1 === k0 ? 0 : Math.min(1, Math.max(0, (x - k0) / (k1 - k0)));
     const [a, b] = [steps[lo]!, steps[hi]!];
-    sum.work += p * (a.work + t * (b.work - a.work));
-    sum.decode += p * (a.decode + t * (b.decode - a.decode));
-    sum.admit += p * (a.admit + t * (b.admit - a.admit));
-    sum.fill += p * (a.fill + t * (b.fill - a.fill));
+    for (const f of ['decodeSeconds', 'admitSeconds', 'workSeconds', 'fillSeconds'] as const)
+      sum[f] += p * (a[f] + t * (b[f] - a[f]));
     weight += p;
   };
-  if (!(m > 0)) {
-    add(0, 1);
-    return sum;
-  }
-  const mode = Math.floor(m);
-  // ln P(mode) = mode·ln m − m − ln(mode!), by Stirling's series past 20 terms.
-  let logMode = -m;
-  if (mode <= 20) for (let j = 1; j <= mode; j += 1) logMode += Math.log(m / j);
-  else
-    logMode =
-      mode * Math.log(m) -
-      m -
-      (mode * Math.log(mode) - mode + 0.5 * Math.log(2 * Math.PI * mode) + 1 / (12 * mode));
-  let p = Math.exp(logMode);
-  for (let j = mode; p > 1e-12; j += 1) {
-    add(j, p);
-    p *= m / (j + 1);
-  }
-  p = Math.exp(logMode);
-  for (let j = mode - 1; j >= 0; j -= 1) {
-    p *= (j + 1) / m;
-    if (p < 1e-12) break;
-    add(j, p);
-  }
+  if (m > 0) {
+    const mode = Math.floor(m);
+    // ln P(mode) = mode·ln m − m − ln(mode!), by Stirling's series past 20 terms.
+    let logMode = -m;
+    if (mode <= 20) for (let j = 1; j <= mode; j += 1) logMode += Math.log(m / j);
+    else
+      logMode =
+        mode * Math.log(m) -
+        m -
+        (mode * Math.log(mode) - mode + 0.5 * Math.log(2 * Math.PI * mode) + 1 / (12 * mode));
+    let p = Math.exp(logMode);
+    for (let j = mode; p > 1e-12; j += 1) {
+      add(j, p);
+      p *= m / (j + 1);
+    }
+    p = Math.exp(logMode);
+    for (let j = mode - 1; j >= 0; j -= 1) {
+      p *= (j + 1) / m;
+      if (p < 1e-12) break;
+      add(j, p);
+    }
+  } else add(0, 1);
   return {
-    work: sum.work / weight,
-    decode: sum.decode / weight,
-    admit: sum.admit / weight,
-    fill: sum.fill / weight,
+    decodeSeconds: sum.decodeSeconds / weight,
+    admitSeconds: sum.admitSeconds / weight,
+    workSeconds: sum.workSeconds / weight,
+    fillSeconds: sum.fillSeconds / weight,
   };
 }
