@@ -68,7 +68,7 @@ export function trafficPoint(
 }
 
 /**
- * A replica receiving `lambda` requests a second at random (Poisson). With m running on average, a
+ * A replica receiving `requestsPerSecond` (λ) requests at random (Poisson). With m running on average, a
  * request sees 1 + j running, j the others, Poisson with mean m (the M/G/∞ occupancy, Poisson with
  * mean λ·E[T] whatever the service time: Palm 1943; a replica below its capacity admits every
  * arrival). Each prompt adds S seconds of prefill to steps that decode anyway (serving.ts promptPath),
@@ -77,9 +77,9 @@ export function trafficPoint(
  * Pollaczek–Khinchine mean wait: Kleinrock 1975, Queueing Systems I, Ch. 5). m solves Little's law,
  * m = λ·T(m) (Little 1961), T the TTFT plus the rest of the output. Disaggregated (`w.disaggregated`),
  * a decode replica holds a sequence from its first token and the TTFT is the prefill replica's,
- * `prefillTtftSeconds` (DistServe Sec. 3). An engine's token budget caps the prompt tokens a step
- * takes: the steps filled with prompts, λ·(P / budget)·(a chunk's step), must stay under all the time.
- * Null when no m up to the most the replica holds carries λ, or either load reaches 1.
+ * `prefillTtftSeconds` (DistServe Sec. 3). An engine's token budget B caps the prompt tokens a step
+ * takes beside its decodes: the steps a prompt of P tokens fills, λ·P / (B − decodes)·(a chunk's step),
+ * must take under all the time. Null when no m up to the most the replica holds carries λ.
  */
 export function replicaAtRate(
   spec: ModelSpec,
