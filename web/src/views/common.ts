@@ -8,7 +8,6 @@ import type { Issue } from '../compute.js';
 export {
   formatBytes,
   formatCount,
-  formatMeanCount,
   formatSignedUsd,
   formatUsd,
   formatWithRange,

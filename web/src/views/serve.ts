@@ -7,6 +7,7 @@ import { html, nothing } from 'lit-html';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import { findEngine } from '../../../src/catalog/engines.js';
 import type { Domain } from '../../../src/core/domain.js';
+import { formatMeanCount } from '../../../src/core/format.js';
 import type { LatencyStats } from '../../../src/core/inference/simulator/stats.js';
 import { CHECKPOINT_FORMAT } from '../../../src/core/model/checkpoint-format.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
@@ -16,15 +17,7 @@ import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
 import { SERVE_ENGINES, type ServeEngine, type ServeInput, STATE_DOMAINS } from '../state.js';
-import {
-  fieldError,
-  formatBytes,
-  formatCount,
-  formatMeanCount,
-  formatUsd,
-  numberField,
-  otherErrors,
-} from './common.js';
+import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErrors } from './common.js';
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
 
