@@ -12,9 +12,9 @@ import { tokensPerDayAt } from '../units.js';
 import { requestSeconds, saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
-  budgetConcurrency,
   maxConcurrency,
   meetsSlo,
+  runnableConcurrency,
   type ServingPoint,
   type ServingReplica,
   type ServingWorkload,
@@ -183,10 +183,7 @@ export function planAtPoint(
   let replicas = Math.max(1, Math.ceil(rps / replicaRequests));
   let prefillGpus = 0;
   let prefillShare = point.prefillShare;
-  if (w.disaggregated) {
-    prefillGpus = prefillGpusFor(spec, c, w, rps);
-    prefillShare = prefillGpus / (prefillGpus + replicas * n);
-  }
+  if (w.disaggregated) prefillGpus = prefillGpusFor(spec, c, w, rps);
   let idleGpus = 0;
   if (c.fixedGpus !== undefined) {
     const decodeGpus = c.fixedGpus - prefillGpus;
@@ -227,9 +224,10 @@ export function planAtPoint(
       }
       latencyBound = at(hi - 1) === null ? 'backlog' : 'slo';
       replicas = hi;
-      if (w.disaggregated) prefillShare = prefillGpus / (prefillGpus + replicas * n);
     }
   }
+  // Disaggregated, cost splits by the prefill pool's share of the GPUs (a fixed fleet's, above).
+  if (w.disaggregated && c.fixedGpus === undefined) prefillShare = prefillGpus / (prefillGpus + replicas * n);
   const gpus = replicas * n + prefillGpus + idleGpus;
   // Disaggregated, the prefill pool (sized to the traffic, or what a fixed fleet leaves) bounds it too.
   const pool = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
@@ -272,8 +270,9 @@ export function planAtPoint(
 
 /**
  * The steady state of a closed loop of `clients` on a replica: every client runs up to the sequences
- * the replica holds (and its engine's step budget takes); beyond them it runs full and the rest wait for a slot (an engine queues them, it
- * does not refuse them; queueing.ts). Null when the weights and one sequence do not fit.
+ * the replica runs (memory and its engine's step budget); beyond them it runs full and the rest wait for
+ * a slot (an engine queues them, it does not refuse them; queueing.ts). Null when the weights and one
+ * sequence do not fit.
  */
 export function clientsPoint(
   spec: ModelSpec,
@@ -282,10 +281,8 @@ export function clientsPoint(
   w: ServingWorkload,
   clients: number,
 ): ServingPoint | null {
-  const fits = maxConcurrency(spec, cluster, r, w);
-  if (fits < 1) return null;
-  // The engine's step budget holds fewer where the prompts the steady state needs would not fit in it.
-  const most = Math.min(fits, budgetConcurrency(r, w));
+  const most = runnableConcurrency(spec, cluster, r, w);
+  if (most < 1) return null;
   return saturatedPoint(servingPoint(spec, cluster, r, w, Math.min(clients, most)), w, clients);
 }
 

@@ -11,7 +11,7 @@ import {
   type DeploymentPlan,
   planCandidate,
 } from './deployment.js';
-import { budgetConcurrency, maxConcurrency, type ServingWorkload, type Slo } from './serving.js';
+import { runnableConcurrency, type ServingWorkload, type Slo } from './serving.js';
 
 export interface FrontierPoint {
   readonly label: string;
@@ -52,10 +52,7 @@ export function servingFrontier(
       done += 1;
       if (disaggregated && c.replica.profile && !c.replica.profile.features.disaggregatedPrefill) continue;
       const plain = { ...c, fixedGpus: undefined };
-      const most = Math.min(
-        maxConcurrency(spec, c.cluster, c.replica, work),
-        budgetConcurrency(c.replica, work),
-      );
+      const most = runnableConcurrency(spec, c.cluster, c.replica, work);
       for (const concurrency of concurrencyGrid(most)) {
         const plan = planCandidate(spec, plain, work, null, slo, concurrency);
         if (!plan) continue;

@@ -14,8 +14,8 @@ import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, kvCapacity } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
 import { type Replica, replicaGpus, replicaMemoryOptions, servingStepSeconds } from './serving-step.js';
-import { checkSpeculation, type SpeculativePlan, tokensPerStep, verifiedTokens } from './speculative-plan.js';
-import { promptAloneSeconds, type SteadyStep, steadyStep } from './steady-step.js';
+import { checkSpeculation, type SpeculativePlan, verifiedTokens } from './speculative-plan.js';
+import { promptAloneSeconds, promptTokensPerStep, type SteadyStep, steadyStep } from './steady-step.js';
 
 /**
  * A replica served by a named engine: its memory policy, block size, token budget, sequence cap
@@ -265,10 +265,16 @@ export const mixedStepBudget = (r: ServingReplica): number | undefined =>
 export function budgetConcurrency(r: ServingReplica, w: ServingWorkload): number {
   const budget = mixedStepBudget(r);
   if (budget === undefined) return Number.POSITIVE_INFINITY;
-  const prompt = w.disaggregated ? 0 : w.inputTokens * (1 - (w.cacheHitRate ?? 0));
-  const steps = w.outputTokens / tokensPerStep(w.speculative);
-  return Math.max(1, Math.floor(budget / (prompt / steps + verifiedTokens(w.speculative))));
+  return Math.max(1, Math.floor(budget / (promptTokensPerStep(w) + verifiedTokens(w.speculative))));
 }
+
+/** The most sequences a replica runs: what its memory holds, and its engine's step budget takes. */
+export const runnableConcurrency = (
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  r: ServingReplica,
+  w: ServingWorkload,
+): number => Math.min(maxConcurrency(spec, cluster, r, w), budgetConcurrency(r, w));
 
 export interface Slo {
   readonly ttftSeconds?: number;

@@ -39,6 +39,15 @@ export interface SteadyStep {
   readonly prompt?: number;
 }
 
+/**
+ * Chunked prefill: the prompt tokens the requests that replace finished ones bring to each step, per
+ * running sequence (its uncached prompt over its steps; none where prefill runs on other replicas).
+ */
+export const promptTokensPerStep = (w: ServingWorkload): number =>
+  w.disaggregated
+    ? 0
+    : (w.inputTokens * (1 - (w.cacheHitRate ?? 0))) / (w.outputTokens / tokensPerStep(w.speculative));
+
 /** The steady step at `concurrency` running sequences of `w` on replica `r` (its engine's scheduling and host time). */
 export function steadyStep(
   spec: ModelSpec,
@@ -52,8 +61,7 @@ export function steadyStep(
   const stepsPerRequest = w.outputTokens / perStep;
   const promptTokens = w.inputTokens * (1 - (w.cacheHitRate ?? 0));
   const cachedTokens = w.inputTokens - promptTokens;
-  // Chunked prefill: the prompts of the requests that replace finished ones ride along each step.
-  const prefillPerStep = w.disaggregated ? 0 : (concurrency * promptTokens) / stepsPerRequest;
+  const prefillPerStep = concurrency * promptTokensPerStep(w);
   const work = {
     decodeSequences: concurrency,
     tokensPerSequence: verifiedTokens(w.speculative),
