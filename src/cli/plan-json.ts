@@ -85,7 +85,15 @@ export function planJson(
       kv: r.kvFormat,
       prefill:
         p.prefillGpus > 0
-          ? { gpus: p.prefillGpus, tensorParallel: pr.tensorParallel, expertParallel: pr.expertParallel }
+          ? {
+              gpus: p.prefillGpus,
+              /** The prefill GPUs whose capacity alone carries the traffic (fewer where the TTFT SLO at it takes more). */
+              capacityGpus: p.prefillCapacityGpus,
+              /** At a stated traffic: a prompt's mean wait for a free prefill replica, in atTraffic.ttftSeconds (0 at full use). */
+              queueSeconds: p.prefillQueueSeconds,
+              tensorParallel: pr.tensorParallel,
+              expertParallel: pr.expertParallel,
+            }
           : null,
     },
   };

@@ -138,13 +138,14 @@ describe('llmecon serve', () => {
         JSON.parse((await run([...args, ...traffic, ...mode])).stdout),
       ),
     );
-    // 20 GPUs either way: the same $/day; disaggregated serves each request sooner.
+    // 20 GPUs either way: the same $/day; disaggregated serves each request sooner at the traffic.
     expect(agg.usdPerDay).toBe(disagg.usdPerDay);
-    const e2e = (j: { ttftSeconds: number; tpotSeconds: number }) => j.ttftSeconds + 499 * j.tpotSeconds;
+    const e2e = (j: { atTraffic: { ttftSeconds: number; tpotSeconds: number } }) =>
+      j.atTraffic.ttftSeconds + 499 * j.atTraffic.tpotSeconds;
     expect(e2e(disagg)).toBeLessThan(e2e(agg));
     expect(searched.mode.chosen).toBe('disaggregated');
     expect(searched.mode.reason).toMatch(
-      /cost the same .*; disaggregated kept \(equal cost, lower end-to-end latency\)/,
+      /cost the same .*; disaggregated kept \(equal cost, lower end-to-end latency at this traffic\)/,
     );
     // A fixed fleet is planned per request: costs that differ below the percent are no tie, no latency said.
     const fleet = 'serve --model llama-3.1-8b --gpu a100 --gpus 16 --input-tokens 500'.split(' ');

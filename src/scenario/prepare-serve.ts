@@ -14,8 +14,9 @@ import {
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
-import { candidateLabel, prefillReplicaCapacity } from '../core/inference/deployment.js';
+import { candidateLabel } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
+import { prefillReplicaCapacity } from '../core/inference/prefill-pool.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { planServingModes } from '../core/inference/serving-modes.js';
 import { replicaGpus } from '../core/inference/serving-step.js';

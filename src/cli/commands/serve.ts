@@ -6,7 +6,6 @@ import {
   type DeploymentCandidate,
   type DeploymentPlan,
   planDeployments,
-  prefillReplicaFits,
 } from '../../core/inference/deployment.js';
 import { eagerDecodeStatement } from '../../core/inference/eager-decode.js';
 import {
@@ -15,6 +14,7 @@ import {
   promptStepsStatement,
 } from '../../core/inference/engine.js';
 import { type FrontierPoint, servingFrontier } from '../../core/inference/frontier.js';
+import { prefillReplicaFits } from '../../core/inference/prefill-pool.js';
 import { hasSlo, maxConcurrency } from '../../core/inference/serving.js';
 import { planServingModes } from '../../core/inference/serving-modes.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
@@ -303,9 +303,14 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             `  ${p.replicas} replicas, not the ${p.capacityReplicas} its capacity needs: with requests arriving at random, one fewer ${p.latencyBound === 'slo' ? 'would miss the SLO' : 'would fall behind'} at this traffic${p.disaggregated ? '' : " (each prompt's prefill stalls the sequences decoding)"}`,
           ]
         : []),
+      ...(p.prefillGpus > p.prefillCapacityGpus
+        ? [
+            `  ${p.prefillGpus} prefill GPUs, not the ${p.prefillCapacityGpus} their capacity needs: with prompts arriving at random, fewer would keep them waiting for a free prefill replica past the TTFT SLO at this traffic`,
+          ]
+        : []),
       ...(at && rps !== null
         ? [
-            `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))}) · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
+            `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))})${p.prefillQueueSeconds > 0 ? `, ${ms(p.prefillQueueSeconds, 0)} ms of it waiting for a free prefill replica` : ''} · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
           ]
         : []),
       `  ${at ? `at capacity (${formatRate(p.capacityRequestsPerSecond)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,

@@ -89,7 +89,7 @@ export function selfHostVsApi(
     const best = points
       .map(({ c, r, point }) => point && planAtPoint(spec, c, w, rps, point, slo, r))
       .filter((p): p is DeploymentPlan => p !== null)
-      .sort(cheaper(rps, w.outputTokens))[0];
+      .sort(cheaper(spec, w, rps))[0];
     return {
       tokensPerDay,
       selfHostUsdPerDay: best ? best.usdPerDay : null,

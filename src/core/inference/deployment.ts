@@ -9,10 +9,17 @@ import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { tokensPerDayAt } from '../units.js';
+import {
+  prefillGpusFor,
+  prefillGpusPerReplica,
+  prefillPoolFor,
+  prefillPoolWaitSeconds,
+  prefillReplicaCapacity,
+  prefillReplicaFits,
+} from './prefill-pool.js';
 import { requestSeconds, saturatedPoint } from './queueing.js';
 import {
   bestServingPoint,
-  maxConcurrency,
   meetsSlo,
   runnableConcurrency,
   type ServingPoint,
@@ -23,14 +30,10 @@ import {
   servingPoint,
 } from './serving.js';
 import { replicaGpus } from './serving-step.js';
-import { prefillTokensPerSecondPerGpu } from './static-batch.js';
-import { replicaAtRate } from './traffic-point.js';
+import { replicaAtRate, trafficPoint } from './traffic-point.js';
 
 /** The most replicas a traffic may take, as a multiple of the capacity point's count. */
 const MAX_LATENCY_REPLICA_FACTOR = 64;
-
-/** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
-export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
 
 export interface DeploymentCandidate {
   readonly gpuId: string;
@@ -63,6 +66,10 @@ export interface DeploymentPlan {
   readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
   readonly prefillGpus: number;
+  /** The prefill GPUs whose capacity alone carries the traffic; fewer than `prefillGpus` where the TTFT SLO at it takes more. */
+  readonly prefillCapacityGpus: number;
+  /** Disaggregated at a stated traffic: a prompt's mean wait for a free prefill replica (prefill-pool.ts), in its TTFT there; else 0. */
+  readonly prefillQueueSeconds: number;
   /** GPUs of a fixed fleet no whole replica takes: paid for, idle; included in `gpus`. */
   readonly idleGpus: number;
   /** GPUs the traffic needs (or the fixed fleet, if larger). */
@@ -112,11 +119,6 @@ export function planCandidate(
   const point = candidatePoint(spec, c, w, slo, concurrency);
   return point && planAtPoint(spec, c, w, requestsPerSecond, point, slo);
 }
-
-/** Whether a candidate's own prefill replica (`--prefill-tp`, `--prefill-ep`) holds the weights and one prompt. */
-export const prefillReplicaFits = (spec: ModelSpec, c: DeploymentCandidate, w: ServingWorkload): boolean =>
-  c.prefillReplica === undefined ||
-  maxConcurrency(spec, c.cluster, c.prefillReplica, { ...w, outputTokens: 1 }) >= 1;
 
 /**
  * A candidate's operating point within the SLO (the best, or at a pinned `concurrency`); disaggregated with a
@@ -181,9 +183,19 @@ export function planAtPoint(
         ),
       );
   let replicas = Math.max(1, Math.ceil(rps / replicaRequests));
-  let prefillGpus = 0;
+  // A replica `speed` times faster carries λ as this one carries λ / speed, every time divided by it.
+  const scaled = scaledSlo(slo, speed);
+  // Disaggregated, prefill replicas that carry the traffic; at a stated one, enough that the prompts'
+  // wait for a free one (they arrive at random) keeps the TTFT there within the SLO (prefill-pool.ts).
+  let prefillGpus = w.disaggregated ? prefillGpusFor(spec, c, w, rps) : 0;
+  const prefillCapacityGpus = prefillGpus;
+  const forTraffic = requestsPerSecond !== null;
+  if (w.disaggregated && forTraffic && c.fixedGpus === undefined) {
+    const pool = prefillPoolFor(spec, c, w, rps, point.ttftSeconds, scaled.ttftSeconds, speed);
+    if (pool === null) return null;
+    prefillGpus = pool.gpus;
+  }
   let prefillShare = point.prefillShare;
-  if (w.disaggregated) prefillGpus = prefillGpusFor(spec, c, w, rps);
   let idleGpus = 0;
   if (c.fixedGpus !== undefined) {
     const decodeGpus = c.fixedGpus - prefillGpus;
@@ -196,17 +208,21 @@ export function planAtPoint(
     idleGpus = left - prefillGpus;
     if (w.disaggregated) prefillShare = prefillGpus / (c.fixedGpus - idleGpus);
   }
+  const prefillQueueSeconds =
+    w.disaggregated && forTraffic ? prefillPoolWaitSeconds(spec, c, w, prefillGpus, rps / speed) : 0;
+  const prefillTtftSeconds = point.ttftSeconds + prefillQueueSeconds;
+  // A fixed fleet's pool (what its decode replicas leave) alike: no plan where it falls behind or misses.
+  if (!Number.isFinite(prefillQueueSeconds)) return null;
+  if (w.disaggregated && prefillTtftSeconds > (scaled.ttftSeconds ?? Number.POSITIVE_INFINITY)) return null;
   // At a stated traffic each replica must carry its share within the SLO as requests arrive at random
   // (traffic-point.ts: each prompt's prefill lands whole): more replicas where the capacity point's count
   // does not; a fixed fleet that cannot is no plan.
   const capacityReplicas = replicas;
   let latencyBound: DeploymentPlan['latencyBound'] = null;
-  if (requestsPerSecond !== null) {
-    // A replica `speed` times faster carries λ as this one carries λ / speed, every time divided by it.
-    const scaled = scaledSlo(slo, speed);
+  if (forTraffic) {
     const at = (k: number) =>
       replicaAtRate(spec, c.cluster, c.replica, w, rps / k / speed, {
-        ...(w.disaggregated && { prefillTtftSeconds: point.ttftSeconds }),
+        ...(w.disaggregated && { prefillTtftSeconds }),
       });
     const carries = (k: number) => {
       const t = at(k);
@@ -230,10 +246,10 @@ export function planAtPoint(
   if (w.disaggregated && c.fixedGpus === undefined) prefillShare = prefillGpus / (prefillGpus + replicas * n);
   const gpus = replicas * n + prefillGpus + idleGpus;
   // Disaggregated, the prefill pool (sized to the traffic, or what a fixed fleet leaves) bounds it too.
-  const pool = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
+  const prefill = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
   const capacityRequestsPerSecond = Math.min(
     replicas * replicaRequests,
-    pool ? (prefillGpus / pool.gpus) * pool.requestsPerSecond : Number.POSITIVE_INFINITY,
+    prefill ? (prefillGpus / prefill.gpus) * prefill.requestsPerSecond : Number.POSITIVE_INFINITY,
   );
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
@@ -246,10 +262,12 @@ export function planAtPoint(
     point,
     disaggregated: w.disaggregated === true,
     replicas,
-    forTraffic: requestsPerSecond !== null,
+    forTraffic,
     latencyBound,
     capacityReplicas,
     prefillGpus,
+    prefillCapacityGpus,
+    prefillQueueSeconds,
     idleGpus,
     gpus,
     capacityRequestsPerSecond,
@@ -297,47 +315,6 @@ function pinnedPoint(
   return p && meetsSlo(p, slo) ? p : null;
 }
 
-/** One dedicated prefill replica (disaggregated serving): its GPUs and the prompts per second it prefills. */
-export function prefillReplicaCapacity(
-  spec: ModelSpec,
-  c: DeploymentCandidate,
-  w: ServingWorkload,
-): { readonly gpus: number; readonly requestsPerSecond: number } {
-  const pr = c.prefillReplica ?? c.replica;
-  const pn = replicaGpus(pr);
-  const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
-  return { gpus: pn, requestsPerSecond: (perGpu * pn) / w.inputTokens };
-}
-
-/** Dedicated prefill GPUs for `requestsPerSecond` prompts (whole prefill replicas). */
-function prefillGpusFor(
-  spec: ModelSpec,
-  c: DeploymentCandidate,
-  w: ServingWorkload,
-  requestsPerSecond: number,
-): number {
-  const p = prefillReplicaCapacity(spec, c, w);
-  return p.gpus * Math.max(1, Math.ceil(requestsPerSecond / p.requestsPerSecond));
-}
-
-/** Prefill GPUs per decode replica, fractional (to split a fixed fleet between the two roles). */
-function prefillGpusPerReplica(
-  spec: ModelSpec,
-  c: DeploymentCandidate,
-  w: ServingWorkload,
-  replicaRequests: number,
-): number {
-  const pr = c.prefillReplica ?? c.replica;
-  const perGpu = prefillTokensPerSecondPerGpu(
-    spec,
-    c.cluster,
-    pr,
-    w,
-    PREFILL_BATCH_TOKENS_PER_GPU * replicaGpus(pr),
-  );
-  return (replicaRequests * w.inputTokens) / perGpu;
-}
-
 /**
  * "h100-sxm TP1·ADP4·EP4 fp4/bf16": a candidate in one line. With EP > 1 attention runs
  * data-parallel over the EP group (ADP, each rank its own sequences and KV cache; TensorRT-LLM calls
@@ -365,16 +342,26 @@ export const planCost = (p: DeploymentPlan, requestsPerSecond: number | null): n
 /**
  * Cheapest first (a cost that is not a finite number last). Plans that cost exactly the same (the same
  * GPUs for a given traffic, e.g. aggregated and disaggregated pools at equal counts) go fastest first:
- * the lower end-to-end seconds of a request (`requestSeconds`).
+ * the lower end-to-end seconds of a request (`requestSeconds`) at the planned traffic (traffic-point.ts;
+ * at capacity when planned for full use).
  */
-export const cheaper =
-  (requestsPerSecond: number | null, outputTokens: number) =>
-  (a: DeploymentPlan, b: DeploymentPlan): number => {
+export const cheaper = (spec: ModelSpec, w: ServingWorkload, requestsPerSecond: number | null) => {
+  const seconds = new Map<DeploymentPlan, number>();
+  const latency = (p: DeploymentPlan) => {
+    let s = seconds.get(p);
+    if (s === undefined) {
+      s = requestSeconds(trafficPoint(spec, p, w) ?? p.point, w.outputTokens);
+      seconds.set(p, s);
+    }
+    return s;
+  };
+  return (a: DeploymentPlan, b: DeploymentPlan): number => {
     const [ca, cb] = [planCost(a, requestsPerSecond), planCost(b, requestsPerSecond)];
     if (Number.isFinite(ca) !== Number.isFinite(cb)) return Number.isFinite(ca) ? -1 : 1;
     if (ca !== cb && Number.isFinite(ca)) return ca - cb;
-    return requestSeconds(a.point, outputTokens) - requestSeconds(b.point, outputTokens);
+    return latency(a) - latency(b);
   };
+};
 
 /** Every candidate planned, cheapest first. */
 export function planDeployments(
@@ -388,5 +375,5 @@ export function planDeployments(
   return candidates
     .map((c) => planCandidate(spec, c, w, requestsPerSecond, slo, concurrency))
     .filter((p): p is DeploymentPlan => p !== null)
-    .sort(cheaper(requestsPerSecond, w.outputTokens));
+    .sort(cheaper(spec, w, requestsPerSecond));
 }

@@ -58,6 +58,24 @@ function meanQueued(m: number, logRho: number): number {
   return weighted / total;
 }
 
+/**
+ * Mean seconds a job waits for one of `servers` servers, each taking `serviceSeconds` per job, the jobs
+ * arriving at random at `requestsPerSecond` (M/D/c): the M/M/c wait C(c, a)·S / (c − a), a = λ·S, halved
+ * for a deterministic service (the Allen–Cunneen approximation, × (1 + c_s²)/2 with c_s² = 0; Allen 1990,
+ * Probability, Statistics and Queueing Theory, Sec. 6.3; exact at c = 1, the Pollaczek–Khinchine M/D/1
+ * wait). Erlang C from Erlang B's recursion B(k) = a·B(k − 1) / (k + a·B(k − 1)), stable at any c
+ * (Jagerman 1974). Infinity when the servers do not carry the load (a ≥ c).
+ */
+export function poolWaitSeconds(servers: number, requestsPerSecond: number, serviceSeconds: number): number {
+  const a = requestsPerSecond * serviceSeconds;
+  if (!(a > 0)) return 0;
+  if (!(a < servers)) return Number.POSITIVE_INFINITY;
+  let b = 1;
+  for (let k = 1; k <= servers; k += 1) b = (a * b) / (k + a * b);
+  const erlangC = (servers * b) / (servers - a * (1 - b));
+  return (erlangC * serviceSeconds) / (servers - a) / 2;
+}
+
 /** A request's end-to-end seconds at an operating point: TTFT + TPOT × (output tokens − 1). */
 export const requestSeconds = (
   point: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>,

@@ -44,7 +44,7 @@ export function planServingModes(
     candidates.filter((c) => c.replica.profile?.features.disaggregatedPrefill !== false),
     true,
   );
-  const plans = [...agg, ...disagg].sort(cheaper(requestsPerSecond, w.outputTokens));
+  const plans = [...agg, ...disagg].sort(cheaper(spec, w, requestsPerSecond));
   const a = agg[0];
   const d = disagg[0];
   const cost = (p: DeploymentPlan) =>
@@ -70,7 +70,7 @@ export function planServingModes(
     const saving = (100 * (1 - bestCost / otherCost)).toFixed(0);
     reason =
       saving === '0'
-        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${tie ? ' (equal cost, lower end-to-end latency)' : ''}`
+        ? `aggregated (${cost(best.disaggregated ? other : best)}) and disaggregated (${pools(best.disaggregated ? best : other)}, ${cost(best.disaggregated ? best : other)}) cost the same within the SLO (to the percent); ${best.disaggregated ? 'disaggregated' : 'aggregated'} kept${tie ? ` (equal cost, lower end-to-end latency${requestsPerSecond === null ? '' : ' at this traffic'})` : ''}`
         : best.disaggregated
           ? `disaggregated (${pools(best)}, ${cost(best)}) is ${saving}% cheaper than aggregated (${cost(other)}) within the SLO`
           : `aggregated (${cost(best)}) is ${saving}% cheaper than disaggregated (${pools(other)}, ${cost(other)}) within the SLO`;

@@ -68,11 +68,12 @@ describe('the latency at a planned traffic', () => {
     expect(b.meanConcurrency).toBeGreaterThan(a.meanConcurrency);
     expect(b.prefillLoad).toBeGreaterThan(a.prefillLoad);
   });
-  it('disaggregated, the TTFT is the prefill replica’s and the decode replica carries no prompts', () => {
+  it('disaggregated, the TTFT is the prefill pool’s (a prompt’s prefill and its wait) and the decode replica carries no prompts', () => {
     const d = { ...w, disaggregated: true };
     const plan = planCandidate(llama70b, candidate(tp2), d, 1, {})!;
     const at = trafficPoint(llama70b, plan, d)!;
-    expect(at.ttftSeconds).toBe(plan.point.ttftSeconds);
+    expect(plan.prefillQueueSeconds).toBeGreaterThan(0);
+    expect(at.ttftSeconds).toBe(plan.point.ttftSeconds + plan.prefillQueueSeconds);
     expect(at.prefillLoad).toBe(0);
     expect(at.tpotSeconds).toBeLessThan(plan.point.tpotSeconds);
   });

@@ -63,7 +63,7 @@ export function trafficPoint(
     replica,
     { ...workload, disaggregated: plan.disaggregated },
     plan.requestsPerSecond / plan.replicas,
-    plan.disaggregated ? { prefillTtftSeconds: plan.point.ttftSeconds } : {},
+    plan.disaggregated ? { prefillTtftSeconds: plan.point.ttftSeconds + plan.prefillQueueSeconds } : {},
   );
 }
 
@@ -76,8 +76,9 @@ export function trafficPoint(
  * waits for the step in progress and for the prompts ahead, ρ·S / (2(1 − ρ)) (M/D/1, the
  * Pollaczek–Khinchine mean wait: Kleinrock 1975, Queueing Systems I, Ch. 5). m solves Little's law,
  * m = λ·T(m) (Little 1961), T the TTFT plus the rest of the output. Disaggregated (`w.disaggregated`),
- * a decode replica holds a sequence from its first token and the TTFT is the prefill replica's,
- * `prefillTtftSeconds` (DistServe Sec. 3). An engine's token budget B caps the prompt tokens a step
+ * a decode replica holds a sequence from its first token and the TTFT is the prefill pool's,
+ * `prefillTtftSeconds`: a prompt's prefill and its wait for a free prefill replica (DistServe Sec. 3;
+ * prefill-pool.ts). An engine's token budget B caps the prompt tokens a step
  * takes beside its decodes: the steps a prompt of P tokens fills, λ·P / (B − decodes)·(a chunk's step),
  * must take under all the time. Null when no m up to the most the replica holds carries λ.
  */

@@ -1,0 +1,74 @@
+/**
+ * Disaggregated serving's prefill pool at a stated traffic (prefill-pool.ts): prompts arriving at random
+ * wait for a free prefill replica, the TTFT there is the prefill plus that wait, and a TTFT SLO takes the
+ * replicas that keep it; a fixed fleet whose pool cannot is no plan.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { testCost } from '../../../test/fixtures.js';
+import { findCluster, findModel } from '../../catalog/catalog.js';
+import { modelSpecFrom } from '../model/resolve-model.js';
+import { type DeploymentCandidate, planCandidate } from './deployment.js';
+import { prefillPoolFor, prefillPoolWaitSeconds, prefillReplicaCapacity } from './prefill-pool.js';
+import type { ServingReplica } from './serving.js';
+import { trafficPoint } from './traffic-point.js';
+
+const h100 = findCluster('dgx-h100');
+const llama70b = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
+const tp4: ServingReplica = { tensorParallel: 4, expertParallel: 1, weightFormat: 'bf16', kvFormat: 'bf16' };
+const c: DeploymentCandidate = {
+  gpuId: 'h100-sxm',
+  cluster: h100,
+  usdPerGpuHour: 3,
+  replica: tp4,
+  energy: testCost.energy,
+};
+const w = { inputTokens: 4000, outputTokens: 300, disaggregated: true };
+
+describe('the prefill pool at a stated traffic', () => {
+  const mu = prefillReplicaCapacity(llama70b, c, w).requestsPerSecond;
+  it('a pool that only just carries its traffic keeps prompts waiting; one more replica cuts the wait', () => {
+    const rps = 5.5 * mu;
+    const six = prefillPoolWaitSeconds(llama70b, c, w, 6 * 4, rps);
+    const seven = prefillPoolWaitSeconds(llama70b, c, w, 7 * 4, rps);
+    expect(six).toBeGreaterThan(0.5 / mu);
+    expect(seven).toBeLessThan(six / 3);
+    expect(prefillPoolWaitSeconds(llama70b, c, w, 5 * 4, rps)).toBe(Number.POSITIVE_INFINITY);
+  });
+  it('a traffic of exactly whole replicas takes one more: at full load the wait has no end', () => {
+    expect(prefillPoolFor(llama70b, c, w, 3 * mu, 0.2)!.gpus).toBe(4 * 4);
+    expect(prefillPoolFor(llama70b, c, w, 2.5 * mu, 0.2)!.gpus).toBe(3 * 4);
+  });
+  it('a TTFT limit takes the fewest replicas that keep it; none where the prefill alone exceeds it', () => {
+    const prefill = 0.25;
+    const rps = 5.5 * mu;
+    const wait = (gpus: number) => prefillPoolWaitSeconds(llama70b, c, w, gpus, rps);
+    const pool = prefillPoolFor(llama70b, c, w, rps, prefill, prefill + wait(24) / 2)!;
+    expect(pool.gpus).toBeGreaterThan(24);
+    expect(prefill + wait(pool.gpus)).toBeLessThanOrEqual(prefill + wait(24) / 2);
+    expect(prefill + wait(pool.gpus - 4)).toBeGreaterThan(prefill + wait(24) / 2);
+    expect(prefillPoolFor(llama70b, c, w, rps, prefill, prefill * 0.9)).toBeNull();
+  });
+  it('a plan for a traffic with a TTFT SLO sizes its pool to it; the same fleet without the SLO holds fewer', () => {
+    const rps = 20;
+    const loose = planCandidate(llama70b, c, w, rps, {})!;
+    const slo = { ttftSeconds: loose.point.ttftSeconds + loose.prefillQueueSeconds / 4 };
+    const tight = planCandidate(llama70b, c, w, rps, slo)!;
+    expect(tight.prefillGpus).toBeGreaterThan(loose.prefillGpus);
+    expect(tight.prefillCapacityGpus).toBe(loose.prefillGpus);
+    expect(trafficPoint(llama70b, tight, w)!.ttftSeconds).toBeLessThanOrEqual(slo.ttftSeconds);
+    // A fixed fleet that leaves the pool the traffic's capacity alone misses that SLO: no plan.
+    const fleet = loose.replicas * 4 + loose.prefillGpus;
+    expect(planCandidate(llama70b, { ...c, fixedGpus: fleet }, w, rps, slo)).toBeNull();
+    expect(planCandidate(llama70b, { ...c, fixedGpus: fleet }, w, rps, {})).not.toBeNull();
+  });
+  test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
+    'any traffic: a finite wait, and the pool carries the traffic',
+    (rps) => {
+      const plan = planCandidate(llama70b, c, w, rps, {})!;
+      expect(Number.isFinite(plan.prefillQueueSeconds)).toBe(true);
+      expect(plan.prefillGpus / 4).toBeGreaterThan(rps / mu);
+      expect(Number.isFinite(trafficPoint(llama70b, plan, w)!.ttftSeconds)).toBe(true);
+    },
+  );
+});
