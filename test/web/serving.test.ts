@@ -143,9 +143,10 @@ describe('Serve view tasks = llmecon serve', () => {
       expect.stringMatching(/^TP 8 with EP 8 is a replica of 64 GPUs: .*--ep-in-tp/),
     );
     const inTp = serveTask({ ...moe, tp: 8, epInTp: true });
-    // Experts whole over the TP group (no attention-DP ranks); two stages serve it as cheaply as one
-    // (the same GPUs for the traffic) and sooner, so the pipeline is kept.
-    expect(inTp.plan.label).toBe('h200 TP8·PP2·EP8 fp8/fp8');
+    // Experts whole over the TP group (no attention-DP ranks); a prefill pool beside one decode replica
+    // serves it as cheaply as the aggregated layouts (the same GPUs for the traffic) and, at the
+    // traffic, soonest (as the CLI says: `disaggregated kept (equal cost, lower end-to-end latency …)`).
+    expect(inTp.plan.label).toBe('h200 TP8·EP8 fp8/fp8 disagg');
     expect(inTp.warnings.some((w) => w.includes('is a replica of'))).toBe(false);
     expect(inTp.band?.basis).toMatch(/experts whole over the TP group/);
   }, 60_000);
