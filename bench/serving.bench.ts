@@ -57,6 +57,15 @@ describe('serving', () => {
     },
   );
   bench(
+    `serve fleet plan with a TTFT SLO (≤ 1 s): Llama 3.1 70B, ${dense.length} candidates, both modes, 5B tokens/day, TTFT ≤ 300 ms (prefill pools sized to it)`,
+    () => {
+      planServingModes(llama70b, dense, w, 5e9 / 86_400 / (w.inputTokens + w.outputTokens), {
+        tpotSeconds: 0.05,
+        ttftSeconds: 0.3,
+      });
+    },
+  );
+  bench(
     `serve fleet plan (issue 17, ≤ 1 s): DeepSeek-V3, ${moe.length} candidates on H800, both modes, full use`,
     () => {
       planServingModes(v3, moe, w, null, { tpotSeconds: 0.05 });
