@@ -2,8 +2,8 @@
  * The analytic latency at a traffic (src/core/inference/traffic-point.ts) against the request-level
  * simulator of the same replica under the same Poisson arrivals: Llama 3.1 8B on one H100 under each
  * engine, six workloads from long prompts with short outputs to the reverse, at 30%, 50% and 70% of the
- * replica's capacity point. Prints a Markdown table (mean TPOT and sequences running, analytic against
- * simulated) and the median and largest |error| per engine; docs/serving.md quotes it.
+ * replica's capacity point. Prints a Markdown table (mean TPOT, sequences running and mean TTFT, analytic
+ * against simulated) and the median and largest |error| per engine; docs/serving.md quotes it.
  *
  *   npx tsx scripts/traffic-vs-simulation.ts
  */
@@ -23,8 +23,9 @@ const WORKLOADS = [
   [4_000, 256],
   [2_000, 300],
   [1_000, 1_000],
+  [500, 200],
 ] as const;
-const LOADS = [0.3, 0.5, 0.7];
+const LOADS = (process.env.LOADS ?? '0.3,0.5,0.7').split(',').map(Number);
 const REQUESTS = 1500;
 
 const h100 = findCluster('dgx-h100');
@@ -50,6 +51,7 @@ for (const engine of ENGINES) {
     profile,
   };
   const errors: number[] = [];
+  const ttftErrors: number[] = [];
   for (const [inputTokens, outputTokens] of WORKLOADS) {
     const w = { inputTokens, outputTokens };
     const capacity = bestServingPoint(spec, h100, r, w)!;
@@ -63,20 +65,22 @@ for (const engine of ENGINES) {
       if (at === null) {
         // The analytic point finds the rate beyond what the replica carries: no error to state.
         console.log(
-          `| ${profile.name} | ${inputTokens} / ${outputTokens} | ${load} | — | falls behind / ${simulated} | — | — | — | ${sim.preemptions} |`,
+          `| ${profile.name} | ${inputTokens} / ${outputTokens} | ${load} | — | falls behind / ${simulated} | — | — | — | — | — | ${sim.preemptions} | — |`,
         );
         continue;
       }
       const tpot = at.tpotSeconds / sim.tpotSeconds.mean - 1;
       const running = at.meanConcurrency / sim.meanRunningSequences - 1;
+      const ttft = at.ttftSeconds / sim.ttftSeconds.mean - 1;
       errors.push(Math.abs(tpot));
+      ttftErrors.push(Math.abs(ttft));
       console.log(
-        `| ${profile.name} | ${inputTokens} / ${outputTokens} | ${load} | ${at.prefillLoad.toFixed(2)} | ${(1e3 * at.tpotSeconds).toFixed(1)} / ${(1e3 * sim.tpotSeconds.mean).toFixed(1)} | ${percent(tpot)} | ${at.meanConcurrency.toFixed(1)} / ${sim.meanRunningSequences.toFixed(1)} | ${percent(running)} | ${sim.preemptions} |`,
+        `| ${profile.name} | ${inputTokens} / ${outputTokens} | ${load} | ${at.prefillLoad.toFixed(2)} | ${(1e3 * at.tpotSeconds).toFixed(1)} / ${(1e3 * sim.tpotSeconds.mean).toFixed(1)} | ${percent(tpot)} | ${at.meanConcurrency.toFixed(1)} / ${sim.meanRunningSequences.toFixed(1)} | ${percent(running)} | ${(1e3 * at.ttftSeconds).toFixed(0)} / ${(1e3 * sim.ttftSeconds.mean).toFixed(0)} | ${percent(ttft)} | ${sim.preemptions} | ${at.caveat === null ? '' : 'yes'} |`,
       );
     }
   }
   summary.push(
-    `${profile.name}: mean TPOT median |error| ${(100 * median(errors)).toFixed(1)}%, max ${(100 * Math.max(...errors)).toFixed(1)}%`,
+    `${profile.name}: mean TPOT median |error| ${(100 * median(errors)).toFixed(1)}%, max ${(100 * Math.max(...errors)).toFixed(1)}%; mean TTFT ${(100 * median(ttftErrors)).toFixed(1)}%, ${(100 * Math.max(...ttftErrors)).toFixed(1)}%`,
   );
 }
 console.log('');

@@ -231,7 +231,7 @@ export function serveTask(input: ServeInput): Served {
     warnings: [
       ...servingWarnings(s.spec, w),
       ...eagerDecodeWarnings(c.replica, p.concurrency),
-      ...[acrossNodesStatement(c)].filter((t): t is string => t !== null),
+      ...[acrossNodesStatement(c), at?.caveat ?? null].filter((t): t is string => t !== null),
       ...engineChoiceWarnings(s.engineChoice),
     ],
     speculation: speculationText(s),

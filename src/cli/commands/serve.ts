@@ -311,6 +311,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...(at && rps !== null
         ? [
             `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ms(at.ttftSeconds, 0)} ms (${band(at.range.ttftSeconds, (x) => ms(x, 0))})${p.prefillQueueSeconds >= 5e-4 ? `, ${ms(p.prefillQueueSeconds, 0)} ms of it waiting for a free prefill replica` : ''} · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
+            ...(at.caveat ? [`  warning: ${at.caveat}`] : []),
           ]
         : []),
       `  ${at ? `at capacity (${formatRate(p.capacityRequestsPerSecond)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,

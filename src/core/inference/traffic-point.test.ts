@@ -80,7 +80,7 @@ describe('the latency at a planned traffic', () => {
   it('a rate the replica cannot carry at any batch is null', () => {
     expect(replicaAtRate(llama70b, h100, tp2, w, 1e4)).toBeNull();
   });
-  // Regression guards: today within 3% (mean TPOT), 2% (sequences running) and 22% (mean TTFT, the
+  // Regression guards: today within 3% (mean TPOT), 2% (sequences running) and 12% (mean TTFT, the
   // M/D/1 wait short of the simulated queue at 4 req/s) of the simulation on the first three replicas;
   // 16,000-token prompts with 128 out at 70% of capacity, where the prompts a first token leaves queued
   // matter (−30% TPOT without them): TPOT −9%, sequences −4%, TTFT −10%.
@@ -120,6 +120,20 @@ describe('the latency at a planned traffic', () => {
       expect(Math.abs(at.ttftSeconds / sim.ttftSeconds.mean - 1)).toBeLessThan(0.3);
     },
   );
+  it('past 60% of the sequences a replica holds, or of its time on prefill, the point says it was not checked there', () => {
+    const r = { ...tp1Vllm, profile: trtllm };
+    const wl = { inputTokens: 8000, outputTokens: 512 };
+    // TensorRT-LLM holds 52 such sequences: at 2.07 req/s (85% of capacity) 37.7 run on average, and the
+    // simulated replica sits at its limit 15% of the time (mean TTFT 625 ms against 269 ms here).
+    const near = replicaAtRate(llama8b, h100, r, wl, 2.07)!;
+    expect(near.sequenceLimit).toBe(52);
+    expect(near.caveat).toMatch(/^37\.7 of the 52 sequences a replica holds run on average: .* --simulate/);
+    expect(replicaAtRate(llama8b, h100, r, wl, 0.8)!.caveat).toBeNull();
+    // Long prompts: the prefill share.
+    const long = replicaAtRate(llama8b, h100, r, { inputTokens: 16_000, outputTokens: 128 }, 1.65)!;
+    expect(long.prefillLoad).toBeGreaterThan(0.6);
+    expect(long.caveat).toMatch(/prompts' prefill takes \d+% of its time/);
+  });
   it('a traffic one replica’s capacity carries but whose random arrivals miss the SLO gets the replicas that meet it', () => {
     const long = { inputTokens: 8000, outputTokens: 200 };
     const slo = { tpotSeconds: 0.03 };

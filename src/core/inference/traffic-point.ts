@@ -8,6 +8,7 @@
  * to the SLO here (deployment.ts planAtPoint).
  */
 
+import { formatMeanCount } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { objectMemo } from '../memo.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -31,19 +32,57 @@ export interface TrafficPoint {
   readonly tpotSeconds: number;
   /** Share of the replica's time its prompts' prefill takes from decoding, ρ = λ·S. */
   readonly prefillLoad: number;
+  /** The most sequences the replica holds (its KV cache, its engine's limits). */
+  readonly sequenceLimit: number;
+  /** Where the point is past what was checked against the request-level simulator, in words; else null. */
+  readonly caveat: string | null;
+}
+
+/**
+ * The share of the replica's sequence limit, or of its time on prompts' prefill, past which the point
+ * was not found to hold against the request-level simulator (scripts/traffic-vs-simulation.ts at 30–95%
+ * of capacity: 17 of the 20 cases whose mean TTFT ran more than 15% short were past one of them, 6 of
+ * the 81 others). There the
+ * simulated replica's running sequences swing far wider than Poisson occupancy: bursts fill it, and the
+ * requests that arrive then wait for a slot.
+ */
+const CHECKED_SHARE = 0.6;
+
+/** Says where a traffic point is past what was checked ({@link CHECKED_SHARE}); null within it. */
+function trafficPointCaveat(at: Omit<TrafficPoint, 'caveat'>): string | null {
+  const past = [
+    at.meanConcurrency >= CHECKED_SHARE * at.sequenceLimit &&
+      `${formatMeanCount(at.meanConcurrency)} of the ${at.sequenceLimit} sequences a replica holds run on average`,
+    at.prefillLoad >= CHECKED_SHARE &&
+      `prompts' prefill takes ${(100 * at.prefillLoad).toFixed(0)}% of its time`,
+  ].filter((x): x is string => typeof x === 'string');
+  return past.length === 0
+    ? null
+    : `${past.join(' and ')}: bursts of requests fill the replica and queue, so the mean TTFT at this traffic is likely longer than stated (up to several times on the request-level simulator; its median holds better); --simulate gives the queue and its tail`;
 }
 
 /**
  * A replica's step with k running (itself and k − 1 others), in seconds: the decode step per output
  * token; a new prompt's admission (the admitting step, after the step in progress: (k − 1)/k of half a
- * step); the prefill work it adds to steps that decode anyway; the steps it fills to the step budget.
+ * step, `residualSeconds`); the prefill work it adds to steps that decode anyway; the steps it fills to
+ * the step budget; the other whole prompts its admitting step has room for (`besidePrompts`).
  */
 interface Step {
   readonly decodeSeconds: number;
   readonly admitSeconds: number;
+  readonly residualSeconds: number;
   readonly workSeconds: number;
   readonly fillSeconds: number;
+  readonly besidePrompts: number;
 }
+const STEP_FIELDS = [
+  'decodeSeconds',
+  'admitSeconds',
+  'residualSeconds',
+  'workSeconds',
+  'fillSeconds',
+  'besidePrompts',
+] as const;
 
 /**
  * The plan's replicas at its planned traffic ({@link replicaAtRate}); null when planned for full use (the
@@ -77,7 +116,9 @@ export function trafficPoint(
  * Ch. 5), and its first token leaves queued the prompts that came meanwhile, E[N] = ρ + ρ²/(2(1 − ρ)):
  * its n = output − 1 decode steps run through their prefill and the new prompts' share, TPOT =
  * (E[decode step] + E[N]·S / n) / (1 − ρ) (without that backlog, 9–30% short of the simulator's
- * mean TPOT with 8K–16K-token prompts and 128 out at 30–70% load). m solves Little's law,
+ * mean TPOT with 8K–16K-token prompts and 128 out at 30–70% load). A mixed step admits every prompt
+ * waiting at its start that its budget holds: the λ·(wait) that arrive behind one before its step begins
+ * share it, up to the room its last chunk's step leaves (none prefill-first). m solves Little's law,
  * m = λ·T(m) (Little 1961), T the TTFT plus the rest of the output. Disaggregated (`w.disaggregated`),
  * a decode replica holds a sequence from its first token and the TTFT is the prefill pool's,
  * `prefillTtftSeconds`: a prompt's prefill and its wait for a free prefill replica (DistServe Sec. 3;
@@ -108,8 +149,14 @@ export function replicaAtRate(
     const decodes = Math.max(1, w.outputTokens - 1);
     const backlog = (load + (load * load) / (2 * (1 - load))) * mean.workSeconds;
     const tpotSeconds = (mean.decodeSeconds + backlog / decodes) / (1 - load);
-    const ttftSeconds =
-      options.prefillTtftSeconds ?? mean.admitSeconds + (load * mean.workSeconds) / (2 * (1 - load));
+    // A mixed step admits every prompt waiting at its start that its budget holds: those that arrived
+    // behind this one before its step began, λ·(its wait), share that step and lengthen it.
+    const wait = (load * mean.workSeconds) / (2 * (1 - load));
+    const beside = Math.min(
+      lambda * (wait + mean.residualSeconds),
+      steps.batchesAll ? Infinity : mean.besidePrompts,
+    );
+    const ttftSeconds = options.prefillTtftSeconds ?? mean.admitSeconds + wait + beside * mean.workSeconds;
     // Disaggregated, a decode replica holds a sequence for its output alone.
     const seconds = w.disaggregated
       ? w.outputTokens * tpotSeconds
@@ -133,13 +180,15 @@ export function replicaAtRate(
     else lo = mid;
   }
   const p = at(hi)!;
-  return {
+  const point = {
     requestsPerSecondPerReplica: lambda,
     meanConcurrency: lambda * p.seconds,
     ttftSeconds: p.ttftSeconds,
     tpotSeconds: p.tpotSeconds,
     prefillLoad: p.load,
+    sequenceLimit: steps.most,
   };
+  return { ...point, caveat: trafficPointCaveat(point) };
 }
 
 /** A replica's steps on a grid of k running, linear between (null: its weights and one sequence do not fit). */
@@ -147,6 +196,8 @@ interface StepGrid {
   readonly most: number;
   readonly grid: readonly number[];
   readonly steps: readonly Step[];
+  /** Its mixed steps take every prompt waiting (no token budget): no cap on the prompts beside one. */
+  readonly batchesAll: boolean;
 }
 
 /**
@@ -180,9 +231,11 @@ function stepGrid(
       // P / (B − decodes) of the steps that carry its chunks, each admitStep / chunks long.
       const room = budget === undefined ? 0 : budget - (k - 1) * s.work.tokensPerSequence;
       const prompt = w.disaggregated ? 0 : s.promptTokens;
+      const residualSeconds = ((k - 1) / k) * (s.step / 2);
       return {
         decodeSeconds: s.wall(s.decodeKernels) / s.perStep,
-        admitSeconds: admitStep + ((k - 1) / k) * (s.step / 2),
+        admitSeconds: admitStep + residualSeconds,
+        residualSeconds,
         workSeconds: promptWork,
         fillSeconds:
           budget === undefined || prompt === 0
@@ -190,9 +243,15 @@ function stepGrid(
             : room > 0
               ? (prompt / room) * (admitStep / chunks)
               : Number.POSITIVE_INFINITY,
+        // The budget its last chunk's step leaves, in whole prompts (none on a prefill-first engine).
+        besidePrompts:
+          budget === undefined || prompt === 0 || room <= 0
+            ? 0
+            : (room * Math.ceil(prompt / room) - prompt) / prompt,
       };
     });
-    return { most, grid, steps };
+    const batchesAll = budget === undefined && replica.profile?.prefillFirst !== true && !w.disaggregated;
+    return { most, grid, steps, batchesAll };
   });
 }
 const grids = objectMemo<ModelSpec, ClusterSpec, ServingReplica, StepGrid | null>();
@@ -202,7 +261,14 @@ const grids = objectMemo<ModelSpec, ClusterSpec, ServingReplica, StepGrid | null
  * the terms from the mode outward until they vanish (below 1e-12), in one pass.
  */
 function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
-  const sum = { decodeSeconds: 0, admitSeconds: 0, workSeconds: 0, fillSeconds: 0 };
+  const sum: Record<keyof Step, number> = {
+    decodeSeconds: 0,
+    admitSeconds: 0,
+    residualSeconds: 0,
+    workSeconds: 0,
+    fillSeconds: 0,
+    besidePrompts: 0,
+  };
   let weight = 0;
   const add = (j: number, p: number) => {
     const x = Math.min(1 + j, most);
@@ -217,8 +283,7 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
     const [k0, k1] = [grid[lo]!, grid[hi]!];
     const t = k1 === k0 ? 0 : Math.min(1, Math.max(0, (x - k0) / (k1 - k0)));
     const [a, b] = [steps[lo]!, steps[hi]!];
-    for (const f of ['decodeSeconds', 'admitSeconds', 'workSeconds', 'fillSeconds'] as const)
-      sum[f] += p * (a[f] + t * (b[f] - a[f]));
+    for (const f of STEP_FIELDS) sum[f] += p * (a[f] + t * (b[f] - a[f]));
     weight += p;
   };
   if (m > 0) {
@@ -243,10 +308,6 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
       add(j, p);
     }
   } else add(0, 1);
-  return {
-    decodeSeconds: sum.decodeSeconds / weight,
-    admitSeconds: sum.admitSeconds / weight,
-    workSeconds: sum.workSeconds / weight,
-    fillSeconds: sum.fillSeconds / weight,
-  };
+  for (const f of STEP_FIELDS) sum[f] /= weight;
+  return sum;
 }
