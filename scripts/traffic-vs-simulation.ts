@@ -1,9 +1,10 @@
 /**
  * The analytic latency at a traffic (src/core/inference/traffic-point.ts) against the request-level
  * simulator of the same replica under the same Poisson arrivals: Llama 3.1 8B on one H100 under each
- * engine, six workloads from long prompts with short outputs to the reverse, at 30%, 50% and 70% of the
- * replica's capacity point. Prints a Markdown table (mean TPOT, sequences running and mean TTFT, analytic
- * against simulated) and the median and largest |error| per engine; docs/serving.md quotes it.
+ * engine, seven workloads from long prompts with short outputs to short prompts, at 30%, 50% and 70% of
+ * the replica's capacity point (LOADS=0.85,0.95 for others). Prints a Markdown table (mean TPOT,
+ * sequences running and mean TTFT, analytic against simulated; whether the point says it is past what
+ * was checked, traffic-point.ts) and the median and largest |error| per engine; docs/serving.md quotes it.
  *
  *   npx tsx scripts/traffic-vs-simulation.ts
  */
@@ -37,9 +38,9 @@ const median = (xs: number[]) => {
 };
 
 console.log(
-  '| engine | in / out | load | ρ | TPOT ms (analytic / simulated) | error | running (analytic / simulated) | error | preemptions |',
+  '| engine | in / out | load | ρ | TPOT ms (analytic / simulated) | error | running (analytic / simulated) | error | TTFT ms (analytic / simulated) | error | preemptions | past what was checked |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(`|${' --- |'.repeat(12)}`);
 const summary: string[] = [];
 for (const engine of ENGINES) {
   const profile = engineForGpu(findEngine(engine, '--engine'), 'h100-sxm');

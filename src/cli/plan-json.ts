@@ -87,8 +87,10 @@ export function planJson(
         p.prefillGpus > 0
           ? {
               gpus: p.prefillGpus,
-              /** The prefill GPUs whose capacity alone carries the traffic (fewer where the TTFT SLO at it takes more). */
+              /** The prefill GPUs whose capacity alone carries the traffic (fewer where the traffic takes more). */
               capacityGpus: p.prefillCapacityGpus,
+              /** Why more than capacityGpus at the stated traffic: 'slo' (the prompts' wait would pass the TTFT SLO), 'backlog' (it would never end); null if neither or a fixed fleet. */
+              bound: p.prefillBound,
               /** At a stated traffic: a prompt's mean wait for a free prefill replica, in atTraffic.ttftSeconds (0 at full use). */
               queueSeconds: p.prefillQueueSeconds,
               tensorParallel: pr.tensorParallel,

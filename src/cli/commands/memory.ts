@@ -412,6 +412,7 @@ function infer(
       ),
       '',
       fit.line,
+      `KV held for all ${context} tokens of every sequence (a static batch); a paged engine holds the tokens each has so far, and \`llmecon serve\` counts the sequences it runs`,
     ].join('\n'),
     exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
   };

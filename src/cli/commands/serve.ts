@@ -303,9 +303,9 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             `  ${p.replicas} replicas, not the ${p.capacityReplicas} its capacity needs: with requests arriving at random, one fewer ${p.latencyBound === 'slo' ? 'would miss the SLO' : 'would fall behind'} at this traffic${p.disaggregated ? '' : " (each prompt's prefill stalls the sequences decoding)"}`,
           ]
         : []),
-      ...(p.prefillGpus > p.prefillCapacityGpus
+      ...(p.prefillBound
         ? [
-            `  ${p.prefillGpus} prefill GPUs, not the ${p.prefillCapacityGpus} their capacity needs: with prompts arriving at random, fewer would keep them waiting for a free prefill replica past the TTFT SLO at this traffic`,
+            `  ${p.prefillGpus} prefill GPUs, not the ${p.prefillCapacityGpus} their capacity needs: with prompts arriving at random, fewer would keep them waiting for a free prefill replica ${p.prefillBound === 'slo' ? 'past the TTFT SLO' : 'without end (the traffic fills them exactly)'} at this traffic`,
           ]
         : []),
       ...(at && rps !== null

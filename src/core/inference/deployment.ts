@@ -66,8 +66,14 @@ export interface DeploymentPlan {
   readonly disaggregated: boolean;
   /** Dedicated prefill GPUs (disaggregated serving), included in `gpus`. */
   readonly prefillGpus: number;
-  /** The prefill GPUs whose capacity alone carries the traffic; fewer than `prefillGpus` where the TTFT SLO at it takes more. */
+  /** The prefill GPUs whose capacity alone carries the traffic; fewer than `prefillGpus` where the traffic takes more. */
   readonly prefillCapacityGpus: number;
+  /**
+   * Why the prefill pool has more GPUs than its capacity needs at the stated traffic (prefill-pool.ts): the
+   * prompts' wait for a free replica would pass the TTFT SLO (`slo`) or never end (`backlog`: a traffic of
+   * exactly whole replicas); null when it does not, or the fleet is fixed.
+   */
+  readonly prefillBound: 'slo' | 'backlog' | null;
   /** Disaggregated at a stated traffic: a prompt's mean wait for a free prefill replica (prefill-pool.ts), in its TTFT there; else 0. */
   readonly prefillQueueSeconds: number;
   /** GPUs of a fixed fleet no whole replica takes: paid for, idle; included in `gpus`. */
@@ -170,6 +176,7 @@ export function planAtPoint(
   const n = replicaGpus(c.replica);
   const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
   const fleetGpus = c.fixedGpus ?? n;
+  // The prefill pool's figures in the model's time: a band `speed` times faster prefills λ as this one λ / speed.
   // Full use: the decode replicas that fit the fleet (or one), with prefill sized to their output.
   const rps =
     requestsPerSecond ??
@@ -178,7 +185,7 @@ export function planAtPoint(
         1,
         Math.floor(
           w.disaggregated
-            ? fleetGpus / (n + prefillGpusPerReplica(spec, c, w, replicaRequests))
+            ? fleetGpus / (n + prefillGpusPerReplica(spec, c, w, replicaRequests / speed))
             : fleetGpus / n,
         ),
       );
@@ -187,13 +194,15 @@ export function planAtPoint(
   const scaled = scaledSlo(slo, speed);
   // Disaggregated, prefill replicas that carry the traffic; at a stated one, enough that the prompts'
   // wait for a free one (they arrive at random) keeps the TTFT there within the SLO (prefill-pool.ts).
-  let prefillGpus = w.disaggregated ? prefillGpusFor(spec, c, w, rps) : 0;
-  const prefillCapacityGpus = prefillGpus;
   const forTraffic = requestsPerSecond !== null;
-  if (w.disaggregated && forTraffic && c.fixedGpus === undefined) {
-    const pool = prefillPoolFor(spec, c, w, rps, point.ttftSeconds, scaled.ttftSeconds, speed);
+  const prefillCapacityGpus = w.disaggregated ? prefillGpusFor(spec, c, w, rps / speed) : 0;
+  let prefillGpus = prefillCapacityGpus;
+  let prefillBound: DeploymentPlan['prefillBound'] = null;
+  if (w.disaggregated && forTraffic) {
+    const pool = prefillPoolFor(spec, c, w, rps / speed, point.ttftSeconds, scaled.ttftSeconds);
     if (pool === null) return null;
     prefillGpus = pool.gpus;
+    if (c.fixedGpus === undefined) prefillBound = pool.bound;
   }
   let prefillShare = point.prefillShare;
   let idleGpus = 0;
@@ -211,9 +220,6 @@ export function planAtPoint(
   const prefillQueueSeconds =
     w.disaggregated && forTraffic ? prefillPoolWaitSeconds(spec, c, w, prefillGpus, rps / speed) : 0;
   const prefillTtftSeconds = point.ttftSeconds + prefillQueueSeconds;
-  // A fixed fleet's pool (what its decode replicas leave) alike: no plan where it falls behind or misses.
-  if (!Number.isFinite(prefillQueueSeconds)) return null;
-  if (w.disaggregated && prefillTtftSeconds > (scaled.ttftSeconds ?? Number.POSITIVE_INFINITY)) return null;
   // At a stated traffic each replica must carry its share within the SLO as requests arrive at random
   // (traffic-point.ts: each prompt's prefill lands whole): more replicas where the capacity point's count
   // does not; a fixed fleet that cannot is no plan.
@@ -249,7 +255,7 @@ export function planAtPoint(
   const prefill = w.disaggregated ? prefillReplicaCapacity(spec, c, w) : null;
   const capacityRequestsPerSecond = Math.min(
     replicas * replicaRequests,
-    prefill ? (prefillGpus / prefill.gpus) * prefill.requestsPerSecond : Number.POSITIVE_INFINITY,
+    prefill ? (prefillGpus / prefill.gpus) * prefill.requestsPerSecond * speed : Number.POSITIVE_INFINITY,
   );
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
@@ -267,6 +273,7 @@ export function planAtPoint(
     capacityReplicas,
     prefillGpus,
     prefillCapacityGpus,
+    prefillBound,
     prefillQueueSeconds,
     idleGpus,
     gpus,
@@ -343,7 +350,8 @@ export const planCost = (p: DeploymentPlan, requestsPerSecond: number | null): n
  * Cheapest first (a cost that is not a finite number last). Plans that cost exactly the same (the same
  * GPUs for a given traffic, e.g. aggregated and disaggregated pools at equal counts) go fastest first:
  * the lower end-to-end seconds of a request (`requestSeconds`) at the planned traffic (traffic-point.ts;
- * at capacity when planned for full use).
+ * at capacity when planned for full use), in the model's time: a band's speed (api-break-even.ts) only
+ * orders plans of equal cost.
  */
 export const cheaper = (spec: ModelSpec, w: ServingWorkload, requestsPerSecond: number | null) => {
   const seconds = new Map<DeploymentPlan, number>();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
-import { type DeploymentCandidate, planCandidate } from './deployment.js';
+import { type DeploymentCandidate, planAtPoint, planCandidate } from './deployment.js';
 import { prefillPoolFor, prefillPoolWaitSeconds, prefillReplicaCapacity } from './prefill-pool.js';
 import type { ServingReplica } from './serving.js';
 import { trafficPoint } from './traffic-point.js';
@@ -36,8 +36,8 @@ describe('the prefill pool at a stated traffic', () => {
     expect(prefillPoolWaitSeconds(llama70b, c, w, 5 * 4, rps)).toBe(Number.POSITIVE_INFINITY);
   });
   it('a traffic of exactly whole replicas takes one more: at full load the wait has no end', () => {
-    expect(prefillPoolFor(llama70b, c, w, 3 * mu, 0.2)!.gpus).toBe(4 * 4);
-    expect(prefillPoolFor(llama70b, c, w, 2.5 * mu, 0.2)!.gpus).toBe(3 * 4);
+    expect(prefillPoolFor(llama70b, c, w, 3 * mu, 0.2)).toEqual({ gpus: 4 * 4, bound: 'backlog' });
+    expect(prefillPoolFor(llama70b, c, w, 2.5 * mu, 0.2)).toEqual({ gpus: 3 * 4, bound: null });
   });
   it('a TTFT limit takes the fewest replicas that keep it; none where the prefill alone exceeds it', () => {
     const prefill = 0.25;
@@ -56,11 +56,24 @@ describe('the prefill pool at a stated traffic', () => {
     const tight = planCandidate(llama70b, c, w, rps, slo)!;
     expect(tight.prefillGpus).toBeGreaterThan(loose.prefillGpus);
     expect(tight.prefillCapacityGpus).toBe(loose.prefillGpus);
+    expect([tight.prefillBound, loose.prefillBound]).toEqual(['slo', null]);
     expect(trafficPoint(llama70b, tight, w)!.ttftSeconds).toBeLessThanOrEqual(slo.ttftSeconds);
-    // A fixed fleet that leaves the pool the traffic's capacity alone misses that SLO: no plan.
-    const fleet = loose.replicas * 4 + loose.prefillGpus;
-    expect(planCandidate(llama70b, { ...c, fixedGpus: fleet }, w, rps, slo)).toBeNull();
-    expect(planCandidate(llama70b, { ...c, fixedGpus: fleet }, w, rps, {})).not.toBeNull();
+    // A fixed fleet gives the pool the SLO's GPUs first and the decode replicas the rest: the plan's own
+    // GPUs, or more, carry it; fewer than the pool and one decode replica cannot.
+    const fleet = (gpus: number) => planCandidate(llama70b, { ...c, fixedGpus: gpus }, w, rps, slo);
+    expect(fleet(tight.gpus)!.prefillGpus).toBe(tight.prefillGpus);
+    expect(fleet(tight.gpus + 8)!.prefillGpus).toBeGreaterThanOrEqual(tight.prefillGpus);
+    expect(fleet(tight.gpus + 8)!.prefillBound).toBeNull();
+    expect(fleet(tight.prefillGpus + 3)).toBeNull();
+  });
+  it('a band’s speed scales the pool’s capacity as it scales the decode replicas’', () => {
+    const point = planCandidate(llama70b, c, w, 20, {})!.point;
+    const [slow, model, fast] = [0.5, 1, 2].map(
+      (speed) => planAtPoint(llama70b, c, w, 20, point, {}, speed)!,
+    );
+    expect(fast!.prefillCapacityGpus).toBeLessThan(model!.prefillCapacityGpus);
+    expect(slow!.prefillCapacityGpus).toBeGreaterThan(model!.prefillCapacityGpus);
+    expect(slow!.capacityRequestsPerSecond).toBeGreaterThanOrEqual(20);
   });
   test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
     'any traffic: a finite wait, and the pool carries the traffic',

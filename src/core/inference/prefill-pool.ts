@@ -5,10 +5,12 @@
  * just carries its traffic keeps them queueing, and the time to first token is the prefill plus that wait.
  */
 
+import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import { objectMemo } from '../memo.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { DeploymentCandidate } from './deployment.js';
 import { poolWaitSeconds } from './queueing.js';
-import { maxConcurrency, type ServingWorkload } from './serving.js';
+import { maxConcurrency, type ServingReplica, type ServingWorkload } from './serving.js';
 import { replicaGpus } from './serving-step.js';
 import { prefillTokensPerSecondPerGpu } from './static-batch.js';
 
@@ -30,10 +32,24 @@ export function prefillReplicaCapacity(
   w: ServingWorkload,
 ): { readonly gpus: number; readonly requestsPerSecond: number } {
   const pr = c.prefillReplica ?? c.replica;
-  const pn = replicaGpus(pr);
-  const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
-  return { gpus: pn, requestsPerSecond: (perGpu * pn) / w.inputTokens };
+  return capacities(
+    spec,
+    c.cluster,
+    pr,
+    JSON.stringify([w.inputTokens, w.cacheHitRate ?? 0, w.speculative ?? null]),
+    () => {
+      const pn = replicaGpus(pr);
+      const perGpu = prefillTokensPerSecondPerGpu(spec, c.cluster, pr, w, PREFILL_BATCH_TOKENS_PER_GPU * pn);
+      return { gpus: pn, requestsPerSecond: (perGpu * pn) / w.inputTokens };
+    },
+  );
 }
+const capacities = objectMemo<
+  ModelSpec,
+  ClusterSpec,
+  ServingReplica,
+  { gpus: number; requestsPerSecond: number }
+>();
 
 /** Prefill GPUs per decode replica carrying `replicaRequests`, fractional (to split a fixed fleet between the roles). */
 export function prefillGpusPerReplica(
@@ -77,9 +93,10 @@ export function prefillPoolWaitSeconds(
 /**
  * The prefill pool for a stated traffic: the fewest whole replicas, from those whose capacity carries it
  * (`prefillGpusFor`), on which the prompts' wait stays finite and the TTFT (a prompt's prefill alone,
- * `prefillSeconds`, plus the wait) within `ttftLimitSeconds` where one is set; a pool `speed` times
- * faster waits as this one at the traffic over `speed`. Null when no pool up to
- * MAX_PREFILL_REPLICA_FACTOR times that count meets it.
+ * `prefillSeconds`, plus the wait) within `ttftLimitSeconds` where one is set; `bound` says which raised
+ * it past that count. The wait falls as replicas are added: one, two, four … more until one meets it,
+ * then bisection (a few over the capacity's count suffice but at a limit near the prefill alone). Null
+ * when none up to MAX_PREFILL_REPLICA_FACTOR times that count does.
  */
 export function prefillPoolFor(
   spec: ModelSpec,
@@ -88,22 +105,26 @@ export function prefillPoolFor(
   requestsPerSecond: number,
   prefillSeconds: number,
   ttftLimitSeconds?: number,
-  speed = 1,
-): { readonly gpus: number } | null {
+): { readonly gpus: number; readonly bound: 'slo' | 'backlog' | null } | null {
   const pn = replicaGpus(c.prefillReplica ?? c.replica);
+  const wait = (replicas: number) => prefillPoolWaitSeconds(spec, c, w, replicas * pn, requestsPerSecond);
   const meets = (replicas: number) => {
-    const t = prefillPoolWaitSeconds(spec, c, w, replicas * pn, requestsPerSecond / speed);
+    const t = wait(replicas);
     return Number.isFinite(t) && prefillSeconds + t <= (ttftLimitSeconds ?? Number.POSITIVE_INFINITY);
   };
-  // The wait falls as replicas are added: bisection between the capacity's count and the most allowed.
-  let lo = prefillGpusFor(spec, c, w, requestsPerSecond) / pn;
-  if (meets(lo)) return { gpus: lo * pn };
-  let hi = lo * MAX_PREFILL_REPLICA_FACTOR;
-  if (!meets(hi)) return null;
+  const least = prefillGpusFor(spec, c, w, requestsPerSecond) / pn;
+  if (meets(least)) return { gpus: least * pn, bound: null };
+  let lo = least;
+  let hi = least + 1;
+  for (let extra = 1; !meets(hi); extra *= 2) {
+    if (hi >= least * MAX_PREFILL_REPLICA_FACTOR) return null;
+    lo = hi;
+    hi = Math.min(least + 2 * extra, least * MAX_PREFILL_REPLICA_FACTOR);
+  }
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (meets(mid)) hi = mid;
     else lo = mid;
   }
-  return { gpus: hi * pn };
+  return { gpus: hi * pn, bound: Number.isFinite(wait(least)) ? 'slo' : 'backlog' };
 }

@@ -94,6 +94,22 @@ describe('a pool of servers (M/D/c, prefill replicas)', () => {
     const error = poolWaitSeconds(c, lambda, 0.2) / simulatedPoolWait(c, lambda, 0.2, 400_000) - 1;
     expect(Math.abs(error)).toBeLessThan(0.15);
   });
+  test.prop([fc.integer({ min: 1, max: 3000 }), fc.double({ min: 0.01, max: 0.999, noNaN: true })])(
+    'Erlang B as a truncated Poisson equals its recursion B(k) = a·B(k − 1) / (k + a·B(k − 1))',
+    (c, load) => {
+      const a = load * c;
+      let b = 1;
+      for (let k = 1; k <= c; k += 1) b = (a * b) / (k + a * b);
+      const reference = (c * b) / (c - a * (1 - b)) / (c - a) / 2;
+      expect(poolWaitSeconds(c, a, 1)).toBeCloseTo(reference, 9);
+    },
+  );
+  it('a pool of millions of servers (a traffic of 10⁹ a second): finite near full load, none far from it', () => {
+    const nearFull = poolWaitSeconds(26_000_000, 25_990_000, 1);
+    expect(nearFull).toBeGreaterThan(0);
+    expect(Number.isFinite(nearFull)).toBe(true);
+    expect(poolWaitSeconds(4_000_000, 1_000_000, 1)).toBe(0);
+  });
   test.prop([
     fc.integer({ min: 1, max: 2000 }),
     fc.double({ min: 0.01, max: 0.999, noNaN: true }),

@@ -63,15 +63,26 @@ function meanQueued(m: number, logRho: number): number {
  * arriving at random at `requestsPerSecond` (M/D/c): the M/M/c wait C(c, a)·S / (c − a), a = λ·S, halved
  * for a deterministic service (the Allen–Cunneen approximation, × (1 + c_s²)/2 with c_s² = 0; Allen 1990,
  * Probability, Statistics and Queueing Theory, Sec. 6.3; exact at c = 1, the Pollaczek–Khinchine M/D/1
- * wait). Erlang C from Erlang B's recursion B(k) = a·B(k − 1) / (k + a·B(k − 1)), stable at any c
- * (Jagerman 1974). Infinity when the servers do not carry the load (a ≥ c).
+ * wait). Erlang C from Erlang B, B(c, a) = P(c) / Σ_{k ≤ c} P(k) for k ~ Poisson(a) (the truncated
+ * Poisson form of the Erlang loss formula: Kleinrock 1975, Sec. 3.6), summed from k = c down, each term
+ * relative to P(c) (t_{k−1} = t_k·k/a), until they vanish: O(c − a + √a) terms, not the recursion's c
+ * (a pool of millions of replicas at a traffic of 10⁹ requests a second). Infinity when the servers do
+ * not carry the load (a ≥ c).
  */
 export function poolWaitSeconds(servers: number, requestsPerSecond: number, serviceSeconds: number): number {
   const a = requestsPerSecond * serviceSeconds;
   if (!(a > 0)) return 0;
   if (!(a < servers)) return Number.POSITIVE_INFINITY;
-  let b = 1;
-  for (let k = 1; k <= servers; k += 1) b = (a * b) / (k + a * b);
+  let total = 1;
+  let term = 1;
+  for (let k = servers; k > 0; k -= 1) {
+    term *= k / a;
+    total += term;
+    // So many servers that one free is all but certain: no wait.
+    if (total > 1e300) return 0;
+    if (k < a && term < 1e-17 * total) break;
+  }
+  const b = 1 / total;
   const erlangC = (servers * b) / (servers - a * (1 - b));
   return (erlangC * serviceSeconds) / (servers - a) / 2;
 }

@@ -49,16 +49,19 @@ export interface TrafficPoint {
 const CHECKED_SHARE = 0.6;
 
 /** Says where a traffic point is past what was checked ({@link CHECKED_SHARE}); null within it. */
-function trafficPointCaveat(at: Omit<TrafficPoint, 'caveat'>): string | null {
+function trafficPointCaveat(at: Omit<TrafficPoint, 'caveat'>, disaggregated: boolean): string | null {
   const past = [
     at.meanConcurrency >= CHECKED_SHARE * at.sequenceLimit &&
       `${formatMeanCount(at.meanConcurrency)} of the ${at.sequenceLimit} sequences a replica holds run on average`,
     at.prefillLoad >= CHECKED_SHARE &&
       `prompts' prefill takes ${(100 * at.prefillLoad).toFixed(0)}% of its time`,
   ].filter((x): x is string => typeof x === 'string');
-  return past.length === 0
-    ? null
-    : `${past.join(' and ')}: bursts of requests fill the replica and queue, so the mean TTFT at this traffic is likely longer than stated (up to several times on the request-level simulator; its median holds better); --simulate gives the queue and its tail`;
+  if (past.length === 0) return null;
+  // Disaggregated, the first token comes from the prefill pool: a full decode replica delays the next.
+  const late = disaggregated
+    ? 'a request waits for a decode slot after its first token, so its second token comes later than this TPOT says'
+    : 'the mean TTFT at this traffic is likely longer than stated (up to several times on the request-level simulator; its median holds better)';
+  return `${past.join(' and ')}: bursts of requests fill the replica and queue, so ${late}; --simulate gives the queue and its tail${disaggregated ? ' (of an aggregated replica)' : ''}`;
 }
 
 /**
@@ -188,7 +191,7 @@ export function replicaAtRate(
     prefillLoad: p.load,
     sequenceLimit: steps.most,
   };
-  return { ...point, caveat: trafficPointCaveat(point) };
+  return { ...point, caveat: trafficPointCaveat(point, w.disaggregated === true) };
 }
 
 /** A replica's steps on a grid of k running, linear between (null: its weights and one sequence do not fit). */
@@ -258,33 +261,34 @@ const grids = objectMemo<ModelSpec, ClusterSpec, ServingReplica, StepGrid | null
 
 /**
  * E[step(1 + j)] for j Poisson with mean m, each field linear between the grid's k (capped at its most):
- * the terms from the mode outward until they vanish (below 1e-12), in one pass.
+ * the terms from the mode outward until they vanish (below 1e-12), each cell of the grid gathering its
+ * terms' probability P and their share t of the way across it, so that a field adds a·P + (b − a)·Σp·t
+ * per cell (a and b its values at the cell's ends) rather than per term.
  */
 function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
-  const sum: Record<keyof Step, number> = {
-    decodeSeconds: 0,
-    admitSeconds: 0,
-    residualSeconds: 0,
-    workSeconds: 0,
-    fillSeconds: 0,
-    besidePrompts: 0,
-  };
-  let weight = 0;
-  const add = (j: number, p: number) => {
-    const x = Math.min(1 + j, most);
-    // The grid cell holding x (binary search), then linear within it.
+  const cells = grid.length;
+  const mass = new Float64Array(cells);
+  const across = new Float64Array(cells);
+  // The cell holding x: the last k ≤ x (binary search once, then a step at a time as x moves by one).
+  const cellOf = (x: number) => {
     let lo = 0;
-    let hi = grid.length - 1;
+    let hi = cells - 1;
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
       if (grid[mid]! <= x) lo = mid;
       else hi = mid;
     }
-    const [k0, k1] = [grid[lo]!, grid[hi]!];
-    const t = k1 === k0 ? 0 : Math.min(1, Math.max(0, (x - k0) / (k1 - k0)));
-    const [a, b] = [steps[lo]!, steps[hi]!];
-    for (const f of STEP_FIELDS) sum[f] += p * (a[f] + t * (b[f] - a[f]));
-    weight += p;
+    return grid[hi]! <= x ? hi : lo;
+  };
+  let cell = 0;
+  const add = (j: number, p: number) => {
+    const x = Math.min(1 + j, most);
+    while (cell + 1 < cells && grid[cell + 1]! <= x) cell += 1;
+    while (cell > 0 && grid[cell]! > x) cell -= 1;
+    mass[cell]! += p;
+    const k0 = grid[cell]!;
+    const k1 = grid[Math.min(cell + 1, cells - 1)]!;
+    if (k1 > k0 && x > k0) across[cell]! += (p * (x - k0)) / (k1 - k0);
   };
   if (m > 0) {
     const mode = Math.floor(m);
@@ -297,6 +301,7 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
         m -
         (mode * Math.log(mode) - mode + 0.5 * Math.log(2 * Math.PI * mode) + 1 / (12 * mode));
     let p = Math.exp(logMode);
+    cell = cellOf(Math.min(1 + mode, most));
     for (let j = mode; p > 1e-12; j += 1) {
       add(j, p);
       p *= m / (j + 1);
@@ -308,6 +313,22 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
       add(j, p);
     }
   } else add(0, 1);
+  const sum: Record<keyof Step, number> = {
+    decodeSeconds: 0,
+    admitSeconds: 0,
+    residualSeconds: 0,
+    workSeconds: 0,
+    fillSeconds: 0,
+    besidePrompts: 0,
+  };
+  let weight = 0;
+  for (let c = 0; c < cells; c += 1) {
+    if (mass[c] === 0) continue;
+    weight += mass[c]!;
+    const [a, b] = [steps[c]!, steps[Math.min(c + 1, cells - 1)]!];
+    for (const f of STEP_FIELDS)
+      sum[f] += a[f] * mass[c]! + (across[c] === 0 ? 0 : (b[f] - a[f]) * across[c]!);
+  }
   for (const f of STEP_FIELDS) sum[f] /= weight;
   return sum;
 }
