@@ -93,3 +93,16 @@ describe('serve --simulate on a disaggregated plan', () => {
     expect(zero.code).toBe(0);
   });
 });
+
+describe('serve --disaggregated: a TTFT SLO bounds the prefill pool, not the decode batch', () => {
+  it('SGLang on a TP2·PP8 replica: the same decode replicas with a TTFT limit the prefill alone meets', async () => {
+    const args =
+      'serve --model llama-3.1-70b --gpu h100 --tp 2 --disaggregated --engine sglang --input-tokens 2000 --output-tokens 200 --requests-per-second 5';
+    const [free, held] = [(await runCliJson(args)).json, (await runCliJson(`${args} --ttft-slo 0.23`)).json];
+    // The decode replica's streamed prompt lengthens with its batch; the prefill pool's does not. Before
+    // 2026-12 the limit held the decode replicas to 3 sequences each: 14 of them, 240 GPUs.
+    expect(held.concurrencyPerReplica).toBe(free.concurrencyPerReplica);
+    expect(held.gpusNeeded).toBe(free.gpusNeeded);
+    expect(held.atTraffic.ttftSeconds).toBeLessThanOrEqual(0.23);
+  });
+});

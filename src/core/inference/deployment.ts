@@ -127,8 +127,10 @@ export function planCandidate(
 }
 
 /**
- * A candidate's operating point within the SLO (the best, or at a pinned `concurrency`); disaggregated with a
- * prefill replica of its own, the TTFT is its prefill alone (DistServe, Zhong et al. 2024, Sec. 3). Null: no fit.
+ * A candidate's operating point within the SLO (the best, or at a pinned `concurrency`); disaggregated, the
+ * TTFT is a prompt's prefill alone on a prefill replica (its own layout, or the decode replica's), whatever
+ * the decode replica runs (DistServe, Zhong et al. 2024, Sec. 3): the TTFT SLO bounds the prefill pool, not
+ * the decode batch. Null: no fit.
  */
 export function candidatePoint(
   spec: ModelSpec,
@@ -137,7 +139,7 @@ export function candidatePoint(
   slo: Slo,
   concurrency?: number,
 ): ServingPoint | null {
-  const pr = w.disaggregated ? c.prefillReplica : undefined;
+  const pr = w.disaggregated ? (c.prefillReplica ?? c.replica) : undefined;
   const fits = pr !== undefined && prefillReplicaFits(spec, c, w);
   const ttft =
     pr === undefined

@@ -38,6 +38,9 @@ describe('the prefill pool at a stated traffic', () => {
   it('a traffic of exactly whole replicas takes one more: at full load the wait has no end', () => {
     expect(prefillPoolFor(llama70b, c, w, 3 * mu, 0.2)).toEqual({ gpus: 4 * 4, bound: 'backlog' });
     expect(prefillPoolFor(llama70b, c, w, 2.5 * mu, 0.2)).toEqual({ gpus: 3 * 4, bound: null });
+    // A TTFT limit that takes more than the one extra replica says so, whatever the full pool's wait.
+    const limit = 0.2 + prefillPoolWaitSeconds(llama70b, c, w, 6 * 4, 3 * mu);
+    expect(prefillPoolFor(llama70b, c, w, 3 * mu, 0.2, limit)).toEqual({ gpus: 6 * 4, bound: 'slo' });
   });
   it('a TTFT limit takes the fewest replicas that keep it; none where the prefill alone exceeds it', () => {
     const prefill = 0.25;

@@ -126,5 +126,6 @@ export function prefillPoolFor(
     if (meets(mid)) hi = mid;
     else lo = mid;
   }
-  return { gpus: hi * pn, bound: Number.isFinite(wait(least)) ? 'slo' : 'backlog' };
+  // 'backlog' where one more replica past the full pool meets it; the TTFT limit where it took more.
+  return { gpus: hi * pn, bound: hi === least + 1 && !Number.isFinite(wait(least)) ? 'backlog' : 'slo' };
 }

@@ -59,9 +59,9 @@ function trafficPointCaveat(at: Omit<TrafficPoint, 'caveat'>, disaggregated: boo
   if (past.length === 0) return null;
   // Disaggregated, the first token comes from the prefill pool: a full decode replica delays the next.
   const late = disaggregated
-    ? 'a request waits for a decode slot after its first token, so its second token comes later than this TPOT says'
+    ? 'a request waits for a decode slot after its first token, so its second comes later than this TPOT says'
     : 'the mean TTFT at this traffic is likely longer than stated (up to several times on the request-level simulator; its median holds better)';
-  return `${past.join(' and ')}: bursts of requests fill the replica and queue, so ${late}; --simulate gives the queue and its tail${disaggregated ? ' (of an aggregated replica)' : ''}`;
+  return `${past.join(' and ')}: bursts of requests fill the replica and queue: ${late}; --simulate gives the queue and its tail${disaggregated ? ' (of an aggregated replica)' : ''}`;
 }
 
 /**
