@@ -15,7 +15,7 @@ import { replicaGpus } from './serving-step.js';
 import { prefillTokensPerSecondPerGpu } from './static-batch.js';
 
 /** Prompt tokens batched per GPU in one step of a dedicated prefill replica (disaggregated serving). */
-export const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
+const PREFILL_BATCH_TOKENS_PER_GPU = 16_384;
 
 /** The most prefill replicas a TTFT limit may take, as a multiple of the count that carries the traffic. */
 const MAX_PREFILL_REPLICA_FACTOR = 64;
