@@ -10,6 +10,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { tokensPerDayAt } from '../units.js';
 import {
+  kvTransferSeconds,
   prefillGpusFor,
   prefillGpusPerReplica,
   prefillPoolFor,
@@ -128,9 +129,9 @@ export function planCandidate(
 
 /**
  * A candidate's operating point within the SLO (the best, or at a pinned `concurrency`); disaggregated, the
- * TTFT is a prompt's prefill alone on a prefill replica (its own layout, or the decode replica's), whatever
- * the decode replica runs (DistServe, Zhong et al. 2024, Sec. 3): the TTFT SLO bounds the prefill pool, not
- * the decode batch. Null: no fit.
+ * TTFT is a prompt's prefill alone on a prefill replica (its own layout, or the decode replica's) and its KV
+ * cache's move to the decode replica, whatever the decode replica runs (DistServe, Zhong et al. 2024,
+ * Sec. 3): the TTFT SLO bounds the prefill pool, not the decode batch. Null: no fit.
  */
 export function candidatePoint(
   spec: ModelSpec,
@@ -145,7 +146,8 @@ export function candidatePoint(
     pr === undefined
       ? undefined
       : fits
-        ? servingPoint(spec, c.cluster, pr, { ...w, outputTokens: 1 }, 1).ttftSeconds
+        ? servingPoint(spec, c.cluster, pr, { ...w, outputTokens: 1 }, 1).ttftSeconds +
+          kvTransferSeconds(spec, c, w)
         : null;
   if (ttft === null || (ttft !== undefined && slo.ttftSeconds !== undefined && ttft > slo.ttftSeconds))
     return null;

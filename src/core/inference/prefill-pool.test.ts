@@ -9,8 +9,13 @@ import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { type DeploymentCandidate, planAtPoint, planCandidate } from './deployment.js';
-import { prefillPoolFor, prefillPoolWaitSeconds, prefillReplicaCapacity } from './prefill-pool.js';
-import type { ServingReplica } from './serving.js';
+import {
+  kvTransferSeconds,
+  prefillPoolFor,
+  prefillPoolWaitSeconds,
+  prefillReplicaCapacity,
+} from './prefill-pool.js';
+import { type ServingReplica, servingPoint } from './serving.js';
 import { trafficPoint } from './traffic-point.js';
 
 const h100 = findCluster('dgx-h100');
@@ -77,6 +82,17 @@ describe('the prefill pool at a stated traffic', () => {
     expect(fast!.prefillCapacityGpus).toBeLessThan(model!.prefillCapacityGpus);
     expect(slow!.prefillCapacityGpus).toBeGreaterThan(model!.prefillCapacityGpus);
     expect(slow!.capacityRequestsPerSecond).toBeGreaterThanOrEqual(20);
+  });
+  it("a prompt's KV moves to the decode replica over the network: each GPU its heads' share, in the TTFT", () => {
+    // 4,000 tokens × 80 layers × K and V × 8 KV heads × 128 × 2 bytes over TP 4, at 50 GB/s × 0.9 + 5 µs.
+    const perGpu = (4000 * 80 * 2 * 8 * 128 * 2) / 4;
+    expect(kvTransferSeconds(llama70b, c, w)).toBeCloseTo(perGpu / (50e9 * 0.9) + 5e-6, 6);
+    // A prefill replica of TP 8 sends half as much a GPU; the decode side of TP 4 receives as before.
+    const wide = { ...c, prefillReplica: { ...tp4, tensorParallel: 8 } };
+    expect(kvTransferSeconds(llama70b, wide, w)).toBe(kvTransferSeconds(llama70b, c, w));
+    const alone = servingPoint(llama70b, h100, tp4, { ...w, outputTokens: 1 }, 1).ttftSeconds;
+    const plan = planCandidate(llama70b, c, w, null, {})!;
+    expect(plan.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w), 9);
   });
   test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
     'any traffic: a finite wait, and the pool carries the traffic',

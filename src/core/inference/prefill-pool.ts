@@ -7,6 +7,7 @@
 
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { objectMemo } from '../memo.js';
+import { kvCacheBytes } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { DeploymentCandidate } from './deployment.js';
 import { poolWaitSeconds } from './queueing.js';
@@ -50,6 +51,22 @@ const capacities = objectMemo<
   ServingReplica,
   { gpus: number; requestsPerSecond: number }
 >();
+
+/**
+ * Seconds to move a prompt's KV cache from the prefill replica that computed it to a decode replica, after
+ * its prefill (vLLM's NixlConnector and SGLang's disaggregation pull it once the prompt is done): each GPU
+ * sends, or receives, its share — a tensor-parallel rank's heads (kv-cache.ts), a pipeline stage's layers
+ * — over the scale-out network, the two pools on different nodes (DistServe, Zhong et al. 2024: the KV
+ * cache transmission between prefill and decoding instances). The slower side sets it.
+ */
+export function kvTransferSeconds(spec: ModelSpec, c: DeploymentCandidate, w: ServingWorkload): number {
+  const share = (r: ServingReplica) =>
+    kvCacheBytes(spec, w.inputTokens, r.kvFormat, r.tensorParallel).bytesPerSequence /
+    (r.pipelineParallel ?? 1);
+  const bytes = Math.max(share(c.prefillReplica ?? c.replica), share(c.replica));
+  const link = c.cluster.scaleOut;
+  return link.latencySeconds + bytes / (link.bytesPerSecond * link.efficiency);
+}
 
 /** Prefill GPUs per decode replica carrying `replicaRequests`, fractional (to split a fixed fleet between the roles). */
 export function prefillGpusPerReplica(
