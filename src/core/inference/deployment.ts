@@ -8,6 +8,7 @@ import { type EnergyAssumptions, energyKWh, energyNote, operationalCo2Kg } from 
 import { inputError } from '../errors.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
+import { fewestMeeting } from '../search.js';
 import { tokensPerDayAt } from '../units.js';
 import {
   kvTransferSeconds,
@@ -238,18 +239,15 @@ export function planAtPoint(
       const t = at(k);
       return t !== null && meetsSlo(t, scaled);
     };
-    if (!carries(replicas)) {
-      const most = replicas * MAX_LATENCY_REPLICA_FACTOR;
-      if (c.fixedGpus !== undefined || !carries(most)) return null;
-      let lo = replicas;
-      let hi = most;
-      while (hi - lo > 1) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (carries(mid)) hi = mid;
-        else lo = mid;
-      }
-      latencyBound = at(hi - 1) === null ? 'backlog' : 'slo';
-      replicas = hi;
+    const needed = fewestMeeting(
+      replicas,
+      c.fixedGpus === undefined ? replicas * MAX_LATENCY_REPLICA_FACTOR : replicas,
+      carries,
+    );
+    if (needed === null) return null;
+    if (needed > replicas) {
+      latencyBound = at(needed - 1) === null ? 'backlog' : 'slo';
+      replicas = needed;
     }
   }
   // Disaggregated, cost splits by the prefill pool's share of the GPUs (a fixed fleet's, above).

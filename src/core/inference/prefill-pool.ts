@@ -9,6 +9,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { objectMemo } from '../memo.js';
 import { kvCacheBytes } from '../model/kv-cache.js';
 import type { ModelSpec } from '../model/spec.js';
+import { fewestMeeting } from '../search.js';
 import type { DeploymentCandidate } from './deployment.js';
 import { poolWaitSeconds } from './queueing.js';
 import { maxConcurrency, type ServingReplica, type ServingWorkload } from './serving.js';
@@ -111,9 +112,9 @@ export function prefillPoolWaitSeconds(
  * The prefill pool for a stated traffic: the fewest whole replicas, from those whose capacity carries it
  * (`prefillGpusFor`), on which the prompts' wait stays finite and the TTFT (a prompt's prefill alone,
  * `prefillSeconds`, plus the wait) within `ttftLimitSeconds` where one is set; `bound` says which raised
- * it past that count. The wait falls as replicas are added: one, two, four … more until one meets it,
- * then bisection (a few over the capacity's count suffice but at a limit near the prefill alone). Null
- * when none up to MAX_PREFILL_REPLICA_FACTOR times that count does.
+ * it past that count. The wait falls as replicas are added (search.ts fewestMeeting: a few over the
+ * capacity's count suffice but at a limit near the prefill alone). Null when none up to
+ * MAX_PREFILL_REPLICA_FACTOR times that count does.
  */
 export function prefillPoolFor(
   spec: ModelSpec,
@@ -130,19 +131,11 @@ export function prefillPoolFor(
     return Number.isFinite(t) && prefillSeconds + t <= (ttftLimitSeconds ?? Number.POSITIVE_INFINITY);
   };
   const least = prefillGpusFor(spec, c, w, requestsPerSecond) / pn;
-  if (meets(least)) return { gpus: least * pn, bound: null };
-  let lo = least;
-  let hi = least + 1;
-  for (let extra = 1; !meets(hi); extra *= 2) {
-    if (hi >= least * MAX_PREFILL_REPLICA_FACTOR) return null;
-    lo = hi;
-    hi = Math.min(least + 2 * extra, least * MAX_PREFILL_REPLICA_FACTOR);
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (meets(mid)) hi = mid;
-    else lo = mid;
-  }
-  // 'backlog' where one more replica past the full pool meets it; the TTFT limit where it took more.
-  return { gpus: hi * pn, bound: hi === least + 1 && !Number.isFinite(wait(least)) ? 'backlog' : 'slo' };
+  const replicas = fewestMeeting(least, least * MAX_PREFILL_REPLICA_FACTOR, meets);
+  if (replicas === null) return null;
+  if (replicas === least) return { gpus: least * pn, bound: null };
+  return {
+    gpus: replicas * pn,
+    bound: replicas === least + 1 && !Number.isFinite(wait(least)) ? 'backlog' : 'slo',
+  };
 }

@@ -13,7 +13,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import { objectMemo } from '../memo.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { DeploymentPlan } from './deployment.js';
-import { requestSeconds } from './queueing.js';
+import { poolWaitSeconds, requestSeconds } from './queueing.js';
 import {
   maxConcurrency,
   mixedStepBudget,
@@ -145,16 +145,16 @@ export function replicaAtRate(
     const load = lambda * mean.workSeconds;
     // Past either, the prompts queue without end: the prefill work, or the budget-full steps they need.
     if (!(load < 1) || !(lambda * mean.fillSeconds < 1)) return null;
-    // A request's first token leaves the prompts that arrived during its own wait and prefill queued,
-    // E[N] = ρ + ρ²/(2(1 − ρ)) of them (the mean left behind at an M/D/1 departure, as arrivals see it:
-    // Kleinrock 1975, Ch. 5): its n decode steps and that backlog's prefill, stretched by the new
-    // prompts, (n·E[step] + E[N]·S) / (1 − ρ).
+    // A prompt waits for the prompts ahead (M/D/1, queueing.ts). Its first token leaves queued those that
+    // arrived during its wait and prefill, E[N] = λ·(W + S) = ρ + ρ²/(2(1 − ρ)) (the mean left behind at
+    // an M/D/1 departure, as arrivals see it: Kleinrock 1975, Ch. 5): its n decode steps and that
+    // backlog's prefill, stretched by the new prompts, (n·E[step] + E[N]·S) / (1 − ρ).
+    const wait = poolWaitSeconds(1, lambda, mean.workSeconds);
     const decodes = Math.max(1, w.outputTokens - 1);
-    const backlog = (load + (load * load) / (2 * (1 - load))) * mean.workSeconds;
+    const backlog = lambda * (wait + mean.workSeconds) * mean.workSeconds;
     const tpotSeconds = (mean.decodeSeconds + backlog / decodes) / (1 - load);
     // A mixed step admits every prompt waiting at its start that its budget holds: those that arrived
     // behind this one before its step began, λ·(its wait), share that step and lengthen it.
-    const wait = (load * mean.workSeconds) / (2 * (1 - load));
     const beside = Math.min(
       lambda * (wait + mean.residualSeconds),
       steps.batchesAll ? Infinity : mean.besidePrompts,
@@ -269,17 +269,7 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
   const cells = grid.length;
   const mass = new Float64Array(cells);
   const across = new Float64Array(cells);
-  // The cell holding x: the last k ≤ x (binary search once, then a step at a time as x moves by one).
-  const cellOf = (x: number) => {
-    let lo = 0;
-    let hi = cells - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (grid[mid]! <= x) lo = mid;
-      else hi = mid;
-    }
-    return grid[hi]! <= x ? hi : lo;
-  };
+  // The cell holding x, the last k ≤ x: a step at a time as x moves by one.
   let cell = 0;
   const add = (j: number, p: number) => {
     const x = Math.min(1 + j, most);
@@ -301,7 +291,6 @@ function poissonMeans(m: number, { most, grid, steps }: StepGrid): Step {
         m -
         (mode * Math.log(mode) - mode + 0.5 * Math.log(2 * Math.PI * mode) + 1 / (12 * mode));
     let p = Math.exp(logMode);
-    cell = cellOf(Math.min(1 + mode, most));
     for (let j = mode; p > 1e-12; j += 1) {
       add(j, p);
       p *= m / (j + 1);
