@@ -83,13 +83,17 @@ describe('the prefill pool at a stated traffic', () => {
     expect(slow!.prefillCapacityGpus).toBeGreaterThan(model!.prefillCapacityGpus);
     expect(slow!.capacityRequestsPerSecond).toBeGreaterThanOrEqual(20);
   });
-  it("a prompt's KV moves to the decode replica over the network: each GPU its heads' share, in the TTFT", () => {
-    // 4,000 tokens × 80 layers × K and V × 8 KV heads × 128 × 2 bytes over TP 4, at 50 GB/s × 0.9 + 5 µs.
+  it("a prompt's KV moves to the decode replica: over NVLink when the pair shares a node, else the network", () => {
+    // 4,000 tokens × 80 layers × K and V × 8 KV heads × 128 × 2 bytes over TP 4.
     const perGpu = (4000 * 80 * 2 * 8 * 128 * 2) / 4;
-    expect(kvTransferSeconds(llama70b, c, w)).toBeCloseTo(perGpu / (50e9 * 0.9) + 5e-6, 6);
-    // A prefill replica of TP 8 sends half as much a GPU; the decode side of TP 4 receives as before.
+    const over = (l: typeof h100.scaleUp) => l.latencySeconds + perGpu / (l.bytesPerSecond * l.efficiency);
+    // A TP 4 prefill replica and a TP 4 decode replica fill one 8-GPU node: NVLink.
+    expect(kvTransferSeconds(llama70b, c, w)).toBeCloseTo(over(h100.scaleUp), 9);
+    // A TP 8 prefill replica sends half as much a GPU, but the pair spans two nodes: the TP 4 side over the NICs.
     const wide = { ...c, prefillReplica: { ...tp4, tensorParallel: 8 } };
-    expect(kvTransferSeconds(llama70b, wide, w)).toBe(kvTransferSeconds(llama70b, c, w));
+    expect(h100.scaleOut.bytesPerSecond).toBe(50e9);
+    expect(kvTransferSeconds(llama70b, wide, w)).toBeCloseTo(over(h100.scaleOut), 9);
+    expect(kvTransferSeconds(llama70b, wide, w)).toBeGreaterThan(5 * kvTransferSeconds(llama70b, c, w));
     const alone = servingPoint(llama70b, h100, tp4, { ...w, outputTokens: 1 }, 1).ttftSeconds;
     const plan = planCandidate(llama70b, c, w, null, {})!;
     expect(plan.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w), 9);
