@@ -97,7 +97,23 @@ export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean 
  * its heads (families/mamba.ts: Mamba-2 groups, Mamba-1 channels).
  */
 export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): boolean {
-  return splitsQueryHeads(spec, tensorParallel) && splitsKvHeads(spec, tensorParallel);
+  return (
+    splitsQueryHeads(spec, tensorParallel) &&
+    splitsKvHeads(spec, tensorParallel) &&
+    splitsHybridMamba2(spec, tensorParallel)
+  );
+}
+
+/**
+ * A hybrid's Mamba-2 mixers (Nemotron-H, Falcon-H1, Granite 4) beside its attention layers: TP divides
+ * their heads, and their groups unless there is one group, replicated on every rank (vLLM MambaMixer2:
+ * "Tensor parallel world size must divide num heads", "If tensor parallel world size does not divide
+ * num_groups, then num_groups must equal 1"; Megatron-Core MambaMixer shards both).
+ */
+function splitsHybridMamba2(spec: ModelSpec, tensorParallel: number): boolean {
+  const m = spec.stateSpace;
+  if (m === null || m.selective !== undefined || !hasAttentionLayers(spec)) return true;
+  return m.numHeads % tensorParallel === 0 && (m.numGroups % tensorParallel === 0 || m.numGroups === 1);
 }
 
 /** Whether any layer runs softmax attention (none in Mamba or Falcon-Mamba). */
@@ -113,7 +129,12 @@ export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: numbe
     const units = s ? (s.stepPerHead ? 'state-space heads' : 'Mamba-1 channels') : 'state-space groups';
     return `tensor parallelism ${tensorParallel} must divide the ${heads} ${units} of ${spec.name}`;
   }
-  return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;
+  const m = spec.stateSpace;
+  const mamba =
+    m !== null && m.selective === undefined
+      ? `, the ${m.numHeads} Mamba-2 heads${m.numGroups > 1 ? ` and the ${m.numGroups} Mamba-2 groups` : ''}`
+      : '';
+  return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads${mamba} and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;
 }
 
 /**

@@ -5,12 +5,14 @@
  * Expected values are written from the shapes.
  */
 import { describe, expect, it } from 'vitest';
+import { findModel } from '../../catalog/catalog.js';
 import { DEFAULT_LAYOUT, layoutIssues } from '../parallelism/layout.js';
 import { forwardFlopsPerToken } from './flops.js';
 import { kvCacheBytes, queryHeadCounts, tensorParallelSplits } from './kv-cache.js';
 import { describeLayerMix } from './layer-mix.js';
 import { specFromInput } from './model-spec-schema.js';
 import { paramCount } from './param-count.js';
+import { modelSpecFrom } from './resolve-model.js';
 import type { ModelSpec } from './spec.js';
 
 const [h, d] = [512, 64];
@@ -58,5 +60,21 @@ describe('per-layer query heads', () => {
     expect(tensorParallelSplits(scaled, 8)).toBe(false);
     const issues = layoutIssues(scaled, { ...DEFAULT_LAYOUT, tensorParallel: 8 }, 1024);
     expect(issues.map((i) => i.message).join('\n')).toMatch(/must divide the 4 and 8 attention heads/);
+  });
+});
+
+describe("a hybrid's Mamba-2 mixers split over tensor parallelism too (vLLM MambaMixer2)", () => {
+  const nano = modelSpecFrom(findModel('nemotron-3-nano-30b-a3b').config, 'nano');
+  it('TP divides the Mamba-2 heads and groups: 8 does, 16 does not though it divides the attention heads', () => {
+    expect(nano.stateSpace).toMatchObject({ numHeads: 64, numGroups: 8 });
+    expect(queryHeadCounts(nano)).toEqual([32]);
+    expect(tensorParallelSplits(nano, 8)).toBe(true);
+    expect(tensorParallelSplits(nano, 16)).toBe(false);
+    const issues = layoutIssues(nano, { ...DEFAULT_LAYOUT, tensorParallel: 16 }, 1024);
+    expect(issues.map((i) => i.message).join('\n')).toMatch(/the 64 Mamba-2 heads and the 8 Mamba-2 groups/);
+  });
+  it('one group is replicated on every rank: only the heads bound TP', () => {
+    const one = { ...nano, stateSpace: { ...nano.stateSpace!, numGroups: 1 } };
+    expect(tensorParallelSplits(one, 16)).toBe(true);
   });
 });

@@ -293,6 +293,9 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeadCounts(spec).join(' and ')} KV heads`,
     );
+  } else if (!tensorParallelSplits(spec, layout.tensorParallel)) {
+    // A hybrid's Mamba-2 heads and groups (kv-cache.ts splitsHybridMamba2).
+    add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > maxPipelineChunks(spec)) {
