@@ -220,6 +220,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--prompts': DOMAINS.sequences,
   '--samples-per-prompt': DOMAINS.sequences,
   '--seq-len': DOMAINS.sequenceTokens,
+  '--document-tokens': DOMAINS.sequenceTokens,
   '--context': DOMAINS.sequenceTokens,
   '--input-tokens': DOMAINS.sequenceTokens,
   '--output-tokens': DOMAINS.sequenceTokens,

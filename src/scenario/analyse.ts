@@ -36,6 +36,7 @@ const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--gpu': 'gpu',
   '--gpus': 'gpus',
   '--seq-len': 'seqLen',
+  '--document-tokens': 'documentTokens',
   '--precision': 'precision',
   '--global-batch': 'globalBatch',
   '--global-batch-tokens': 'globalBatchTokens',

@@ -245,6 +245,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
         seqLen,
+        ...(phase.documentTokens !== undefined &&
+          phase.documentTokens < seqLen && { documentTokens: phase.documentTokens }),
         globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',

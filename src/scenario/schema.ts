@@ -68,6 +68,8 @@ const pretrainSchema = z
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`); phaseSeqLen. */
     seqLen: seqLen.optional(),
+    /** Mean tokens per packed document, attention masked at their boundaries (`--document-tokens`). */
+    documentTokens: seqLen.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),

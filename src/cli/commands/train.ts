@@ -62,6 +62,7 @@ export interface TrainOptions extends LayoutFlags {
   gpus?: string;
   cluster?: string;
   seqLen?: string;
+  documentTokens?: string;
   globalBatch?: string;
   globalBatchTokens?: string;
   precision?: string;
@@ -148,8 +149,12 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       { epDispatcher: '--ep-dispatcher', overlapEp: '--overlap-ep' },
       `with a mixture-of-experts model: ${spec.name} is dense`,
     );
+  const documentTokens =
+    o.documentTokens === undefined ? undefined : positiveInteger(o.documentTokens, '--document-tokens', 1);
   const training = {
     seqLen,
+    // A document longer than the sequence is cut at its boundary: the sequence is then one span.
+    ...(documentTokens !== undefined && documentTokens < seqLen && { documentTokens }),
     globalBatchSize,
     precision,
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
@@ -262,6 +267,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     cluster: hw.clusterId,
     gpus,
     seqLen,
+    documentTokens: training.documentTokens ?? null,
     globalBatchSize,
     precision,
     layout: layoutJson(chosen.layout),
@@ -318,7 +324,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (o.json) return { output: toJson(result), exitCode };
   const l = chosen.layout;
   const lines = [
-    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)${mtpModules > 0 ? `, ${mtpModules} MTP module${mtpModules === 1 ? '' : 's'} trained` : ''}`,
+    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}${training.documentTokens ? ` (attention within ${training.documentTokens.toLocaleString('en-US')}-token documents)` : ''}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)${mtpModules > 0 ? `, ${mtpModules} MTP module${mtpModules === 1 ? '' : 's'} trained` : ''}`,
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),

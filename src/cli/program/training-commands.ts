@@ -40,6 +40,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--gpus <n>', 'number of GPUs')
       .option('--cluster <id>', `cluster preset: ${Object.keys(CLUSTERS_FILES).join(', ')}`)
       .option('--seq-len <n>', 'sequence length (default 4096 or the model maximum)')
+      .option(
+        '--document-tokens <n>',
+        'mean tokens per document packed into a sequence, with attention masked at document boundaries (FlashAttention varlen, FlexAttention document masks): attention spans a document, not the sequence (default: one causal span per sequence)',
+      )
       .option('--global-batch <n>', 'global batch in sequences')
       .option(
         '--global-batch-tokens <n>',

@@ -85,6 +85,8 @@ export interface ForwardFlopsOptions {
   readonly contextTokens: number;
   /** Include DeepSeek-V3's MTP modules (training only). Default false. */
   readonly includeMtp?: boolean;
+  /** Packed documents masked at their boundaries: attention spans this many tokens (TokenShape.documentTokens). */
+  readonly documentTokens?: number;
 }
 
 const COMPONENTS = [
@@ -135,7 +137,12 @@ export function forwardFlopsPerToken(spec: ModelSpec, options: ForwardFlopsOptio
   const tokens = decode ? 1 : options.contextTokens;
   const request: OperationRequest = {
     phase: decode ? 'decode' : 'forward',
-    shape: { sequences: 1, tokensPerSequence: tokens, contextTokens: options.contextTokens },
+    shape: {
+      sequences: 1,
+      tokensPerSequence: tokens,
+      contextTokens: options.contextTokens,
+      ...(options.documentTokens !== undefined && !decode && { documentTokens: options.documentTokens }),
+    },
     layout: { tensorParallel: 1, contextParallel: 1, expertParallel: 1, sequenceParallel: false },
     datatype: 'bf16',
     gemmInputBytes: 2,
@@ -206,19 +213,17 @@ const trainingFlopsMemo = perSpecMemo<string, TrainingFlops>();
 export function trainingFlopsPerToken(
   spec: ModelSpec,
   seqLen: number,
-  options: { readonly includeMtp?: boolean } = {},
+  options: TrainingFlopsOptions = {},
 ): TrainingFlops {
   // Memoised per spec: the layout search asks for the same figures once per candidate layout.
-  return trainingFlopsMemo(spec, `${seqLen}/${options.includeMtp === true}`, () =>
+  return trainingFlopsMemo(spec, `${seqLen}/${options.includeMtp === true}/${options.documentTokens}`, () =>
     computeTrainingFlops(spec, seqLen, options),
   );
 }
 
-function computeTrainingFlops(
-  spec: ModelSpec,
-  seqLen: number,
-  options: { readonly includeMtp?: boolean },
-): TrainingFlops {
+type TrainingFlopsOptions = Pick<ForwardFlopsOptions, 'includeMtp' | 'documentTokens'>;
+
+function computeTrainingFlops(spec: ModelSpec, seqLen: number, options: TrainingFlopsOptions): TrainingFlops {
   const causal = forwardFlopsPerToken(spec, { attentionMode: 'causal', contextTokens: seqLen, ...options });
   const nonCausal = forwardFlopsPerToken(spec, {
     attentionMode: 'non-causal',

@@ -211,6 +211,13 @@ export interface TokenShape {
    * absent: every rank holds this GPU's tokens.
    */
   readonly groupTokens?: number;
+  /**
+   * Training on packed sequences with attention masked at document boundaries (FlashAttention's varlen
+   * `cu_seqlens`, FlexAttention's document mask): each document's tokens attend only within it, so
+   * attention runs as `contextTokens / documentTokens` sequences of `documentTokens`; absent or at least
+   * `contextTokens`: the whole sequence is one causal span.
+   */
+  readonly documentTokens?: number;
 }
 
 /** The training loss's kernels: fused, or PyTorch's cross_entropy on FP32 or BF16 logits. */

@@ -340,9 +340,15 @@ export function attentionCore(
       shape.sequences * keys * kvBytesPerToken,
     );
   } else {
-    // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag).
-    const keys = layerKeysPerQuery(spec, layer, shape.contextTokens, mode);
-    push('attention', shape.sequences, shape.tokensPerSequence / cp, keyLength(shape.contextTokens), keys, 0);
+    // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag). Packed
+    // documents masked at their boundaries attend as that many shorter sequences (FlashAttention varlen).
+    const d = shape.documentTokens;
+    const span = d !== undefined && !cross && d < shape.contextTokens ? d : shape.contextTokens;
+    const keys = layerKeysPerQuery(spec, layer, span, mode);
+    const spans =
+      span < shape.contextTokens ? (shape.sequences * shape.contextTokens) / span : shape.sequences;
+    const queries = span < shape.contextTokens ? span : shape.tokensPerSequence;
+    push('attention', spans, queries / cp, keyLength(span), keys, 0);
   }
   if (shape.prefill && shape.prefill.tokens > 0) {
     const { tokens, meanContextTokens } = shape.prefill;

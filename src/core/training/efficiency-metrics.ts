@@ -9,6 +9,8 @@ import type { ModelSpec } from '../model/spec.js';
 export interface EfficiencyInput {
   readonly spec: ModelSpec;
   readonly seqLen: number;
+  /** Packed documents masked at their boundaries: their attention FLOPs only (TrainingOptions.documentTokens). */
+  readonly documentTokens?: number;
   readonly tokensPerStep: number;
   readonly stepSeconds: number;
   readonly gpus: number;
@@ -28,7 +30,11 @@ export interface EfficiencyMetrics {
 }
 
 export function efficiencyMetrics(input: EfficiencyInput): EfficiencyMetrics {
-  const flops = trainingFlopsPerToken(input.spec, input.seqLen);
+  const flops = trainingFlopsPerToken(
+    input.spec,
+    input.seqLen,
+    input.documentTokens === undefined ? {} : { documentTokens: input.documentTokens },
+  );
   const tokens = input.tokensPerStep;
   // Frozen base: 3× forward minus one forward's matmuls (the "≈ 2/3 of full fine-tuning" rule;
   // attention backward still costs 2× its forward).

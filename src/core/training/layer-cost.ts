@@ -170,6 +170,7 @@ export function trainingRequest(
       sequences: layout.microBatchSize,
       tokensPerSequence: options.seqLen,
       contextTokens: options.seqLen,
+      ...(options.documentTokens !== undefined && { documentTokens: options.documentTokens }),
     },
     layout: {
       tensorParallel: layout.tensorParallel,

@@ -48,6 +48,11 @@ export { type LayerCost, type LayerCosts, layerCosts } from './layer-cost.js';
 
 export interface TrainingOptions {
   readonly seqLen: number;
+  /**
+   * Packed documents masked at their boundaries (TokenShape.documentTokens): attention spans this many
+   * tokens, not the sequence. Absent: each sequence is one causal span (cross-document attention).
+   */
+  readonly documentTokens?: number;
   /** Global batch in sequences. */
   readonly globalBatchSize: number;
   readonly precision: TrainingPrecision;
@@ -336,6 +341,7 @@ export function stepTimeFromLayerCosts(
   const metrics = efficiencyMetrics({
     spec,
     seqLen: s,
+    ...(options.documentTokens !== undefined && { documentTokens: options.documentTokens }),
     tokensPerStep,
     stepSeconds,
     gpus,

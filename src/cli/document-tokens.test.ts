@@ -1,0 +1,48 @@
+/** `train --document-tokens` and a pretraining phase's `documentTokens`: attention within packed documents. */
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson } from '../../test/run-cli.js';
+import { exampleWith, pretrainPhase } from '../../test/scenario-phase.js';
+import { parseScenario } from '../scenario/load.js';
+
+const LONG = 'train --model llama-3.1-8b --gpu h100 --gpus 8 --seq-len 131072 --global-batch 8 --tp 1 --cp 8';
+
+describe('train --document-tokens', () => {
+  it('a long-context step with 4K documents: attention a fraction of the whole sequence’s, said in the header', async () => {
+    const whole = await runCliJson(LONG);
+    const packed = await runCliJson(`${LONG} --document-tokens 4096`);
+    expect(packed.code).toBe(0);
+    expect(whole.json.documentTokens).toBeNull();
+    expect(packed.json.documentTokens).toBe(4096);
+    expect(packed.json.stepBreakdownSeconds.attentionSeconds).toBeLessThan(
+      0.2 * whole.json.stepBreakdownSeconds.attentionSeconds,
+    );
+    expect(packed.json.stepSeconds).toBeLessThan(0.5 * whole.json.stepSeconds);
+    const text = await runCli(`${LONG} --document-tokens 4096`);
+    expect(text.stdout.split('\n')[0]).toContain('seq 131072 (attention within 4,096-token documents)');
+  });
+  it('documents as long as the sequence change nothing; bad values are refused naming the flag', async () => {
+    const whole = await runCliJson(LONG);
+    const long = await runCliJson(`${LONG} --document-tokens 1M`);
+    expect(long.json.stepSeconds).toBe(whole.json.stepSeconds);
+    expect(long.json.documentTokens).toBeNull();
+    for (const v of ['0', '-5', '1.5', 'many']) {
+      const r = await runCli(`${LONG} --document-tokens ${v}`);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error: --document-tokens: /);
+    }
+  });
+});
+
+describe('scenario documentTokens', () => {
+  const longContext = exampleWith('llama-3.1-405b.yaml', '    precision: bf16\n');
+  it('fewer GPU-hours per token for a 128K phase of 8K documents; a bad value names its path', () => {
+    const phase = (extra: string) =>
+      pretrainPhase(longContext(extra).replace('seqLen: 8192', 'seqLen: 131072'));
+    expect(phase('    documentTokens: 8192\n').gpuHoursPerToken).toBeLessThan(
+      0.9 * phase('').gpuHoursPerToken,
+    );
+    expect(() => parseScenario(longContext('    documentTokens: 0\n'), 's.yaml')).toThrow(
+      /phases\[0\]\.documentTokens|documentTokens/,
+    );
+  });
+});
