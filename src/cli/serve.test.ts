@@ -322,6 +322,12 @@ describe('llmecon serve', () => {
       /2 GPUs cannot carry this traffic( within the SLO)? as requests arrive at random; \d+ would/,
     ],
     [
+      'a disaggregated fleet too small for a replica at full use (no traffic stated)',
+      ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--gpus', '1', '--disaggregated'],
+      3,
+      /1 GPU cannot hold a replica at full use and the prefill GPUs it needs \(--disaggregated\); \d+ would \(drop --gpus to see that plan, or state a lighter traffic with --requests-per-second\)/,
+    ],
+    [
       'an SLO no layout meets',
       ['--model', 'llama-3-8b', '--gpu', 'h100', ...base, '--tpot-slo', '0.0001'],
       3,

@@ -64,6 +64,8 @@ export const DOMAINS = {
   examples: int(1, 1e12, 'examples'),
   epochs: real(0, 10_000, 'epochs', true),
   steps: int(1, 100_000_000, 'steps'),
+  /** Policy versions a rollout may lag: published asynchronous RL lags a few (verl's one-step-off 1, AReaL's max_head_offpolicyness); 64 bounds the input. */
+  asyncSteps: int(0, 64, 'steps off-policy'),
   /** LoRA adapter rank. */
   rank: int(1, 65_536, 'adapter rank'),
   /**
@@ -236,6 +238,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--examples': DOMAINS.examples,
   '--epochs': DOMAINS.epochs,
   '--steps': DOMAINS.steps,
+  '--async-steps': DOMAINS.asyncSteps,
   '--rank': DOMAINS.rank,
   '--samples': DOMAINS.monteCarloSamples,
   '--seed': DOMAINS.seed,

@@ -135,6 +135,10 @@ describe('llmecon rl', () => {
       [[...short, '--max-response-tokens', '512'], '--max-response-tokens'],
       [[...short, '--async-steps', '-1'], '--async-steps'],
       [
+        [...offPolicy.slice(0, -1), '1e9'],
+        "--async-steps: must be a whole number ≥ 0 and ≤ 64 (steps off-policy), got '1e9'",
+      ],
+      [
         [...short, '--rollout-tp', '3'],
         '--rollout-tp: must be a whole number ≥ 1 that divides the 8 rollout GPUs',
       ],

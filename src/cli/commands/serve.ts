@@ -154,8 +154,13 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
   if (setup.fixedGpus !== undefined) {
     const unbounded = candidates.map((c) => ({ ...c, fixedGpus: undefined }));
     const needed = planDeployments(spec, unbounded, w, rps, slo, concurrency)[0];
+    const fleet = `${setup.fixedGpus} GPU${setup.fixedGpus === 1 ? '' : 's'}`;
+    const within = hasSlo(slo) ? ' within the SLO' : '';
+    // Without a traffic the fleet runs at full use: a disaggregated one then needs the prefill GPUs that keep its decode replicas busy.
+    if (needed && rps === null)
+      return `${fleet} cannot hold a replica${w.disaggregated ? ' at full use and the prefill GPUs it needs (--disaggregated)' : ''}${within}; ${needed.gpus} would (drop --gpus to see that plan${w.disaggregated ? ', or state a lighter traffic with --requests-per-second' : ''})`;
     if (needed)
-      return `${setup.fixedGpus} GPUs cannot carry this traffic${hasSlo(slo) ? ' within the SLO' : ''}${rps === null ? '' : ' as requests arrive at random'}; ${needed.gpus} would (drop --gpus to see that plan)`;
+      return `${fleet} cannot carry this traffic${within} as requests arrive at random; ${needed.gpus} would (drop --gpus to see that plan)`;
   }
   if (concurrency !== undefined)
     return `no layout meets the SLO with ${concurrency} clients of ${w.inputTokens + w.outputTokens} tokens (clients beyond the sequences a replica holds wait for a slot); relax --ttft-slo/--tpot-slo or lower --concurrency`;
@@ -293,7 +298,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
       ...setup.formats.map((t) => `formats: ${t}`),
       ...(setup.speculation ? [`speculative decoding: ${setup.speculation.text}`] : []),
       '',
-      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPUs` : ''}${p.idleGpus > 0 ? ` + ${p.idleGpus} idle GPU${p.idleGpus > 1 ? 's' : ''} (no whole replica fits ${p.idleGpus > 1 ? 'them' : 'it'})` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
+      `best: ${layoutLabel(p)} · ${p.replicas} replica${p.replicas > 1 ? 's' : ''}${p.prefillGpus > 0 ? ` + ${p.prefillGpus} prefill GPU${p.prefillGpus > 1 ? 's' : ''}` : ''}${p.idleGpus > 0 ? ` + ${p.idleGpus} idle GPU${p.idleGpus > 1 ? 's' : ''} (no whole replica fits ${p.idleGpus > 1 ? 'them' : 'it'})` : ''} · ${p.gpus} GPU${p.gpus > 1 ? 's' : ''} · utilisation ${(100 * p.utilization).toFixed(0)}%`,
       `  mode: ${result.mode.reason}`,
       ...(result.acrossNodes ? [`  ${result.acrossNodes}`] : []),
       ...(result.promptChunks ? [`  ${result.promptChunks}`] : []),
