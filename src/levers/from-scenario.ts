@@ -43,6 +43,7 @@ export function baselineFromScenario(
         precision: phase.precision,
         optimizer: 'adamw',
         seqLen: phase.seqLen,
+        ...(phase.documentTokens !== undefined && { documentTokens: phase.documentTokens }),
         globalBatchTokens: phase.globalBatchTokens,
         usdPerGpuHour,
         layout: {},

@@ -227,6 +227,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       const stack = stateStack(s);
       const training = {
         seqLen,
+        ...(s.documentTokens !== undefined && { documentTokens: s.documentTokens }),
         globalBatchSize: globalBatchForTokens(s.globalBatchTokens, seqLen, s.gpus),
         precision: s.precision,
         optimizer: s.optimizer,

@@ -58,6 +58,8 @@ export const trainingBaselineSchema = z
     optimizer: z.enum(OPTIMIZERS).default('adamw'),
     /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`). */
     seqLen: seqTokens.optional(),
+    /** Mean tokens per packed document, attention masked at their boundaries (as `llmecon train --document-tokens`). */
+    documentTokens: seqTokens.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),

@@ -74,6 +74,8 @@ export interface TrainingState extends CommonState {
   readonly precision: TrainingPrecision;
   readonly optimizer: Optimizer;
   readonly seqLen: number;
+  /** Packed documents with attention masked at their boundaries, shorter than `seqLen` (TrainingOptions.documentTokens). */
+  readonly documentTokens?: number;
   readonly globalBatchTokens: number;
   readonly goodput: number;
   readonly constraints: LayoutConstraints;
@@ -319,6 +321,8 @@ export function stateFor(
       precision: b.precision,
       optimizer: b.optimizer,
       seqLen,
+      // A document at least the sequence long is the sequence (as `llmecon train`).
+      ...(b.documentTokens !== undefined && b.documentTokens < seqLen && { documentTokens: b.documentTokens }),
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),

@@ -33,6 +33,8 @@ export interface TrainInput {
   /** Training precision, as `--precision` (fp32 is CLI-only). */
   precision: WebPrecision;
   seqLen: number;
+  /** Mean tokens per packed document, attention masked at their boundaries, as `--document-tokens` (0: none). */
+  documentTokens: number;
   usdPerGpuHour: number | null;
   /** Fixed parallel degrees (0: searched). */
   tp: number;
@@ -209,6 +211,7 @@ export function defaultState(exampleYaml: string): AppState {
       tokens: 1e12,
       precision: 'bf16',
       seqLen: 4096,
+      documentTokens: 0,
       usdPerGpuHour: 2,
       tp: 0,
       pp: 0,
@@ -312,6 +315,7 @@ export const STATE_DOMAINS = {
     gpus: D.gpus,
     tokens: D.datasetTokens,
     seqLen: D.sequenceTokens,
+    documentTokens: orZero(D.sequenceTokens),
     usdPerGpuHour: D.usdPerGpuHour,
     tp: orZero(D.parallelDegree),
     pp: orZero(D.parallelDegree),

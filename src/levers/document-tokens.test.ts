@@ -1,0 +1,43 @@
+/**
+ * A pretraining baseline's `documentTokens` (packed documents, attention masked at their boundaries): the
+ * levers outcome runs it as `llmecon train --document-tokens` does, and a scenario phase's reaches it.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCliJson } from '../../test/run-cli.js';
+import { parseScenario } from '../scenario/load.js';
+import { baselineFromScenario } from './from-scenario.js';
+import { baselineState, evaluateState } from './levers.js';
+import { trainingBaselineSchema } from './schema.js';
+
+const baseline = (extra: object) =>
+  trainingBaselineSchema.parse({
+    kind: 'train',
+    model: 'llama-3.1-8b',
+    tokens: 1e10,
+    gpu: 'h100',
+    gpus: 8,
+    seqLen: 131_072,
+    globalBatchTokens: 1_048_576,
+    layout: { tp: 1, cp: 8 },
+    ...extra,
+  });
+
+describe('documentTokens in a levers baseline', () => {
+  it('the step of `llmecon train --document-tokens`: fewer GPU-hours than one causal span', async () => {
+    const whole = evaluateState(baselineState(baseline({})));
+    const packed = evaluateState(baselineState(baseline({ documentTokens: 4096 })));
+    expect(packed.gpuHours).toBeLessThan(0.5 * whole.gpuHours);
+    const cli = await runCliJson(
+      'train --model llama-3.1-8b --gpu h100 --gpus 8 --tp 1 --cp 8 --seq-len 131072 --global-batch 8 --document-tokens 4096 --tokens 1e10',
+    );
+    expect(packed.gpuHours).toBeCloseTo(cli.json.gpuHours, 6);
+  });
+  it("a scenario's pretraining phase carries it to its baseline (llmecon levers --from-scenario)", () => {
+    const text = readFileSync(new URL('../../examples/llama-3.1-405b.yaml', import.meta.url), 'utf8');
+    const scenario = parseScenario(
+      text.replace('    seqLen: 8192\n', '    seqLen: 131072\n    documentTokens: 8192\n'),
+    );
+    expect(baselineFromScenario(scenario, 0)).toMatchObject({ seqLen: 131_072, documentTokens: 8192 });
+  });
+});
