@@ -58,6 +58,7 @@ export function baselineFromScenario(
         packing: phase.packing,
         padding: phase.padding,
         lengthP99: phase.lengthP99,
+        ...(phase.packingMask && { packingMask: true }),
         method: phase.method,
         ...(phase.rank !== undefined && { rank: phase.rank }),
         ...(phase.targets !== undefined && { targets: phase.targets }),

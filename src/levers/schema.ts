@@ -97,6 +97,8 @@ export const finetuneBaselineSchema = z
     padding: z.enum(['max-length', 'longest']).optional(),
     /** With padding to the longest: P99 of the example lengths in tokens, as `llmecon finetune --length-p99`. */
     lengthP99: seqTokens.optional(),
+    /** Packed examples attend only within themselves, as `llmecon finetune --packing-mask` (needs `examples`). */
+    packingMask: z.boolean().optional(),
     method: z.enum(FINETUNE_METHODS).default('full'),
     /** Adapter rank (default DEFAULT_ADAPTER_RANK); refused with full fine-tuning. */
     rank: domainNumber(D.rank).optional(),

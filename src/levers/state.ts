@@ -114,7 +114,7 @@ export interface FinetuneState extends Omit<TrainingState, 'kind'> {
   readonly epochs: number;
   readonly globalBatchSize: number;
   /** The dataset's shape beyond its tokens (finetune.ts Dataset): examples, packing and padding. */
-  readonly dataset: Pick<Dataset, 'examples' | 'packing' | 'padding' | 'lengthP99'>;
+  readonly dataset: Pick<Dataset, 'examples' | 'packing' | 'padding' | 'lengthP99' | 'packingMask'>;
 }
 
 export interface ServingState extends CommonState {
@@ -322,7 +322,8 @@ export function stateFor(
       optimizer: b.optimizer,
       seqLen,
       // A document at least the sequence long is the sequence (as `llmecon train`).
-      ...(b.documentTokens !== undefined && b.documentTokens < seqLen && { documentTokens: b.documentTokens }),
+      ...(b.documentTokens !== undefined &&
+        b.documentTokens < seqLen && { documentTokens: b.documentTokens }),
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
@@ -356,7 +357,13 @@ export function stateFor(
       seqLen,
       globalBatchTokens: b.globalBatch * seqLen,
       globalBatchSize: b.globalBatch,
-      dataset: { examples: b.examples, packing: b.packing, padding: b.padding, lengthP99: b.lengthP99 },
+      dataset: {
+        examples: b.examples,
+        packing: b.packing,
+        padding: b.padding,
+        lengthP99: b.lengthP99,
+        ...(b.packingMask && { packingMask: true }),
+      },
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),
       ...(b.stack && { stack: b.stack }),

@@ -37,6 +37,8 @@ const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--gpus': 'gpus',
   '--seq-len': 'seqLen',
   '--document-tokens': 'documentTokens',
+  '--packing-mask': 'packingMask',
+  '--examples': 'examples',
   '--precision': 'precision',
   '--global-batch': 'globalBatch',
   '--global-batch-tokens': 'globalBatchTokens',

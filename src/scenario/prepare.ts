@@ -298,6 +298,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
           packing: phase.packing,
           padding: phase.padding,
           lengthP99: phase.lengthP99,
+          ...(phase.packingMask && { packingMask: true }),
         },
         globalBatchSize: phase.globalBatch,
         seqLen,

@@ -114,6 +114,8 @@ const finetuneSchema = z
     padding: z.enum(['max-length', 'longest']).optional(),
     /** With padding to the longest: P99 of the example lengths in tokens (their spread). */
     lengthP99: seqLen.optional(),
+    /** Packed examples attend only within themselves (`--packing-mask`; needs `examples`). */
+    packingMask: z.boolean().optional(),
     gpu: id,
     /** Server watts per accelerator, overriding the catalog (needed where it has no power figure). */
     wattsPerGpu: domainNumber(D.wattsPerGpu).optional(),

@@ -1,6 +1,11 @@
 import { allStackCalibrations, bf16GradientBuffers } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
-import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
+import {
+  type FinetuneOptions,
+  finetuneAlternatives,
+  maskedExampleTokens,
+  planFinetune,
+} from '../../core/adaptation/finetune.js';
 import { inputError } from '../../core/errors.js';
 import { plural } from '../../core/format.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -38,6 +43,7 @@ export interface FinetuneFlags extends LayoutFlags, AdapterFlags {
   avgTokens?: string;
   epochs?: string;
   packing?: boolean;
+  packingMask?: boolean;
   padding?: string;
   lengthP99?: string;
   seqLen?: string;
@@ -111,6 +117,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
           ? undefined
           : oneOf(o.padding, '--padding', ['max-length', 'longest'] as const, 'max-length'),
       lengthP99: o.lengthP99 === undefined ? undefined : positiveNumber(o.lengthP99, '--length-p99', 1),
+      ...(o.packingMask && { packingMask: true }),
     },
     seqLen,
     globalBatchSize: positiveInteger(o.globalBatch, '--global-batch', 16),
@@ -182,6 +189,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const run = plan.run!;
   const warnings = [...seqLenWarnings, ...plan.warnings];
   const step = plan.chosen.step;
+  // --packing-mask: attention within each packed example, of the dataset's mean length.
+  const masked = maskedExampleTokens(options.dataset, seqLen);
   const band = plan.band!;
   const memoryBand = stackMemoryBand(
     options.stack!.id,
@@ -242,6 +251,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     tokensUseful: plan.tokensUseful,
     tokensProcessed: plan.tokensProcessed,
     stepSequenceTokens: plan.stepSequenceTokens,
+    attentionSpanTokens: masked ?? plan.stepSequenceTokens,
     steps: run.steps,
     stepSeconds: step.stepSeconds,
     mfu: step.mfu,
@@ -269,7 +279,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`,
-      `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? ', packed' : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
+      `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? `, packed${masked ? `, attention within each ${masked.toLocaleString('en-US')}-token example` : ''}` : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
       `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
       '',
       breakdownTable(

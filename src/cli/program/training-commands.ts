@@ -121,6 +121,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--epochs <n>', 'epochs', '1')
       .option('--no-packing', 'pad each example to --seq-len instead of packing')
       .option(
+        '--packing-mask',
+        'packed examples attend only within themselves (TRL packing with padding_free, FlashAttention varlen): attention spans the mean example (--tokens / --examples), not the sequence; default: across the packed sequence',
+      )
+      .option(
         '--padding <p>',
         'without packing: max-length (default: every example padded to --seq-len) | longest (each micro-batch padded to its longest example, the Hugging Face collators; each step waits for the rank with the longest)',
       )

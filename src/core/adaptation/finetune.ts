@@ -52,6 +52,31 @@ export interface Dataset {
    * tokens/examples; omitted, every example is at the mean.
    */
   readonly lengthP99?: number;
+  /**
+   * Packed examples attend only within themselves (TRL's packing with `padding_free`, FlashAttention
+   * varlen): attention spans the mean example (tokens / examples), not the sequence (TokenShape.documentTokens).
+   * Needs packing and the example count.
+   */
+  readonly packingMask?: boolean;
+}
+
+/** The mean packed example's tokens where `packingMask` confines attention to it (shorter than `seqLen`), else undefined. */
+export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefined {
+  if (d.packingMask !== true) return undefined;
+  if (!d.packing)
+    inputError(
+      'invalid_value',
+      ['--packing-mask'],
+      'masks packed examples from each other: drop --no-packing (a padded example attends only within itself already)',
+    );
+  if (d.examples === undefined)
+    inputError(
+      'missing_field',
+      ['--examples'],
+      'the packing mask spans the mean example: give the dataset as --examples N with --avg-tokens L',
+    );
+  const mean = Math.max(1, Math.round(d.tokens / d.examples!));
+  return mean < seqLen ? mean : undefined;
 }
 
 export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'globalBatchSize'> {
@@ -298,6 +323,7 @@ export function planFinetuneLayouts(
     flashAttention: o.flashAttention,
     ...(o.attentionKernel !== undefined && { attentionKernel: o.attentionKernel }),
     ...(o.dropout !== undefined && { dropout: o.dropout }),
+    ...(o.documentTokens !== undefined && { documentTokens: o.documentTokens }),
     overlapDataParallel: o.overlapDataParallel,
     ...(o.overlapTensorParallel === true && { overlapTensorParallel: true }),
     ...(o.gradReduceInFp32 !== undefined && { gradReduceInFp32: o.gradReduceInFp32 }),
@@ -329,13 +355,14 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
   // Padding to the longest: the step runs at the longest of the examples in flight together, which
   // depends on the layout (micro-batch × data-parallel ranks): planned at the constraints' guess, and
   // once more if the chosen layout has another count.
+  const documentTokens = maskedExampleTokens(o.dataset, o.seqLen);
   const at = (sequencesInStep: number) => {
     const stepLength = stepSequenceLength(o.dataset, o.seqLen, sequencesInStep);
     const tokens = datasetTokens(o.dataset, o.seqLen, stepLength);
     const plan = planFinetuneLayouts(
       spec,
       cluster,
-      { ...o, seqLen: stepLength },
+      { ...o, seqLen: stepLength, ...(documentTokens !== undefined && { documentTokens }) },
       { ...o.cost, tokens: tokens.processed },
     );
     return { plan, tokens, stepLength };

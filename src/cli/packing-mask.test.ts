@@ -1,0 +1,77 @@
+/**
+ * `finetune --packing-mask` (a finetune phase's and a levers baseline's `packingMask`): packed examples
+ * attend only within themselves, so attention spans the mean example, not the packed sequence.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliJson } from '../../test/run-cli.js';
+import { baselineFromScenario } from '../levers/from-scenario.js';
+import { baselineState, evaluateState } from '../levers/levers.js';
+import { finetuneBaselineSchema } from '../levers/schema.js';
+import { parseScenario } from '../scenario/load.js';
+
+const LORA =
+  'finetune --model llama-3.1-8b --method lora --gpu h100 --gpus 8 --examples 20000 --avg-tokens 1500 --seq-len 16384 --global-batch 8';
+
+describe('finetune --packing-mask', () => {
+  it('attention within each 1,500-token example: a shorter step than across the 16K packed sequence', async () => {
+    const across = await runCliJson(LORA);
+    const masked = await runCliJson(`${LORA} --packing-mask`);
+    expect(masked.code).toBe(0);
+    expect(across.json.attentionSpanTokens).toBe(16_384);
+    expect(masked.json.attentionSpanTokens).toBe(1500);
+    expect(masked.json.stepSeconds).toBeLessThan(0.8 * across.json.stepSeconds);
+    expect(masked.json.tokensProcessed).toBe(across.json.tokensProcessed);
+    const text = await runCli(`${LORA} --packing-mask`);
+    expect(text.stdout).toContain('packed, attention within each 1,500-token example');
+  });
+  it('refused without packing, or without the example count, naming the flag', async () => {
+    const padded = await runCli(
+      `${LORA.replace('--seq-len 16384', '--seq-len 4096')} --no-packing --packing-mask`,
+    );
+    expect(padded).toMatchObject({ code: 2 });
+    expect(padded.stderr).toMatch(
+      /^error: --packing-mask: masks packed examples from each other: drop --no-packing/,
+    );
+    const noCount = await runCli(
+      `${LORA.replace('--examples 20000 --avg-tokens 1500', '--tokens 30M')} --packing-mask`,
+    );
+    expect(noCount.code).toBe(2);
+    expect(noCount.stderr).toMatch(/^error: --examples: the packing mask spans the mean example/);
+  });
+  it('a levers baseline runs it as the CLI; a scenario phase carries it to its baseline', async () => {
+    const baseline = (packingMask: boolean) =>
+      finetuneBaselineSchema.parse({
+        kind: 'finetune',
+        model: 'llama-3.1-8b',
+        method: 'lora',
+        tokens: 30e6,
+        examples: 20_000,
+        gpu: 'h100',
+        gpus: 8,
+        seqLen: 16_384,
+        globalBatch: 8,
+        packingMask,
+      });
+    const masked = evaluateState(baselineState(baseline(true)));
+    expect(masked.gpuHours).toBeLessThan(0.8 * evaluateState(baselineState(baseline(false))).gpuHours);
+    const cli = await runCliJson(`${LORA} --packing-mask`);
+    expect(masked.gpuHours).toBeCloseTo(cli.json.gpuHours, 6);
+    const s1 = readFileSync(new URL('../../examples/s1-32b.yaml', import.meta.url), 'utf8');
+    const packed = parseScenario(
+      s1.replace('    packing: false\n', '    packing: true\n    packingMask: true\n'),
+    );
+    expect(baselineFromScenario(packed, 0)).toMatchObject({
+      kind: 'finetune',
+      packing: true,
+      packingMask: true,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 's1.yaml');
+    writeFileSync(file, s1.replace('    packing: false\n', '    packing: false\n    packingMask: true\n'));
+    const unpacked = await runCli(['run', file]);
+    expect(unpacked.code).toBe(2);
+    expect(unpacked.stderr).toMatch(/^error: phases\[0\]\.packingMask: line \d+: masks packed examples/);
+  });
+});
