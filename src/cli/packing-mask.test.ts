@@ -33,13 +33,15 @@ describe('finetune --packing-mask', () => {
     );
     expect(padded).toMatchObject({ code: 2 });
     expect(padded.stderr).toMatch(
-      /^error: --packing-mask: masks packed examples from each other: drop --no-packing/,
+      /^error: --packing-mask: masks packed examples from each other: it needs packing/,
     );
     const noCount = await runCli(
       `${LORA.replace('--examples 20000 --avg-tokens 1500', '--tokens 30M')} --packing-mask`,
     );
     expect(noCount.code).toBe(2);
-    expect(noCount.stderr).toMatch(/^error: --examples: the packing mask spans the mean example/);
+    expect(noCount.stderr).toMatch(
+      /^error: --examples: the packing mask spans the mean example: give the example count/,
+    );
   });
   it('a levers baseline runs it as the CLI; a scenario phase carries it to its baseline', async () => {
     const baseline = (packingMask: boolean) =>

@@ -113,7 +113,13 @@ describe('serve: weights no node holds', () => {
   });
   it('a fleet of one node: the advice is more GPUs, for the replica over nodes the search would try', () => {
     expect(whyNot(on('h100', 'bf16', { gpus: '8' }), null, undefined)).toMatch(
-      /\(h100-sxm, up to TP8, 8 GPUs\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(a replica over more nodes\)/,
+      /\(h100-sxm, up to TP8, 8 GPUs\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(its weights alone take 755.96 GiB\)/,
+    );
+  });
+  it('one GPU: the advice is as many GPUs as the weights alone need, not two', () => {
+    // 405.85B parameters × 2 B over 90% of an H100's 79.65 GiB: 11 GPUs.
+    expect(whyNot(on('h100', 'bf16', { gpus: '1' }), null, undefined)).toContain(
+      '--gpus 11 or more (its weights alone take 755.96 GiB)',
     );
   });
   it('beyond four nodes the advice names only smaller formats and a deeper pipeline', () => {

@@ -154,4 +154,15 @@ phases:
       /did you mean 'normal'/,
     );
   });
+  it('a serve phase of too many months: that error alone, not also one of the horizon it was measured against', () => {
+    const serve = (months: string) =>
+      `name: t\nmodel: llama-3-8b\nhorizonMonths: 12\nphases:\n  - kind: serve\n    name: s\n    months: ${months}\n    gpu: h100\n    inputTokens: 1000\n    outputTokens: 200\n    tokensPerDay: 1e9\n    hardware: { rent: { usdPerGpuHour: 2.5 } }\n`;
+    expect(issues(serve('1e9')).map((i) => i.path.join('.'))).toEqual(['phases.0.months']);
+    expect(issues(serve('20'))).toMatchObject([
+      {
+        path: ['phases', 0, 'startMonth'],
+        message: expect.stringMatching(/runs past the horizon \(12 months\)/),
+      },
+    ]);
+  });
 });

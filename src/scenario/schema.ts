@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { servingEngineFields } from '../catalog/serving-engine-choice.js';
 import { BASE_FORMATS, FINETUNE_METHODS } from '../core/adaptation/finetune.js';
-import { DOMAINS, domainNumber } from '../core/domain.js';
+import { DOMAINS, domainNumber, inDomain } from '../core/domain.js';
 import { TRAINING_PRECISIONS } from '../core/memory/training-memory.js';
 import { DEFAULT_BATCH_TOKENS } from '../core/parallelism/global-batch.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../core/precision.js';
@@ -294,6 +294,9 @@ export const scenarioSchema = z
     // A horizon outside its domain is refused already: nothing is measured against it.
     if (!(s.horizonMonths >= 1)) return;
     for (const [i, p] of s.phases.entries()) {
+      // A start or a length outside its domain is refused already, at its own field.
+      if (!inDomain(p.startMonth, D.monthIndex) || (p.kind === 'serve' && !inDomain(p.months, D.months)))
+        continue;
       const end = p.startMonth + (p.kind === 'serve' ? p.months : 1);
       if (end > s.horizonMonths)
         ctx.addIssue({

@@ -19,6 +19,7 @@ import { hasSlo, maxConcurrency } from '../../core/inference/serving.js';
 import { planServingModes } from '../../core/inference/serving-modes.js';
 import { replicaGpus } from '../../core/inference/serving-step.js';
 import { trafficPoint } from '../../core/inference/traffic-point.js';
+import { paramCount } from '../../core/model/param-count.js';
 import { bytesPerElement } from '../../core/precision.js';
 import { requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
 import { energyText } from '../energy-flags.js';
@@ -138,9 +139,13 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const widest = Math.max(...candidates.map((c) => bytesPerElement(c.replica.weightFormat)));
     const smaller = (['fp8', 'int4'] as const).filter((f) => bytesPerElement(f) < widest);
     const formats = smaller.length > 0 ? `--weights ${smaller.join(' or ')}, ` : '';
+    // The fewest GPUs whose memory holds the weights alone (at most 90% of each for them), at a format's bytes.
+    const memory = Math.max(...candidates.map((c) => c.cluster.gpu.memoryBytes));
+    const weights = (bytes: number) => paramCount(spec).totalParams * bytes;
+    const atLeast = Math.max(2 * most, Math.ceil(weights(widest) / (0.9 * memory)));
     const wider =
       setup.fixedGpus !== undefined && setup.fixedGpus < 2 * most
-        ? `--gpus ${2 * most} or more (a replica over more nodes)`
+        ? `--gpus ${atLeast} or more (its weights alone take ${formatBytes(weights(widest))})`
         : spec.moe && ep > 1
           ? `a larger --ep, or --ep 1 --pp ${2 * pp} (a pipeline over nodes)`
           : `--pp ${2 * pp} (a pipeline of TP stages over nodes)`;

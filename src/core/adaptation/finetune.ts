@@ -67,13 +67,13 @@ export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefi
     inputError(
       'invalid_value',
       ['--packing-mask'],
-      'masks packed examples from each other: drop --no-packing (a padded example attends only within itself already)',
+      'masks packed examples from each other: it needs packing (a padded example attends only within itself already)',
     );
   if (d.examples === undefined)
     inputError(
       'missing_field',
       ['--examples'],
-      'the packing mask spans the mean example: give the dataset as --examples N with --avg-tokens L',
+      'the packing mask spans the mean example: give the example count',
     );
   const mean = Math.max(1, Math.round(d.tokens / d.examples!));
   return mean < seqLen ? mean : undefined;
