@@ -1,7 +1,8 @@
 /**
  * The Adapt view's dataset layout, in Chromium: packed (default), every example padded to the
  * sequence length, or each micro-batch padded to its longest with a length spread — each method's
- * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json`, and a
+ * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json` (packed with
+ * each example masked from the others: `--packing-mask`), and a
  * missing example count is answered with the CLI's message by its field; with the embedding and
  * head trained in full and a GPTQ base, the LoRA and QLoRA rows equal `--train-embeddings` (and
  * `--base-format gptq`); in pure BF16 the full and LoRA rows equal `--precision bf16-pure` and QLoRA
@@ -82,6 +83,28 @@ describe('the Adapt view: dataset packing and padding', () => {
     }
     await screenshot(page, 'web-adapt-padding');
     expect(await page.locator('main').textContent()).not.toMatch(/internal error|NaN/);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('packed, each example attending only within itself: the rows give `--packing-mask`’s figures, faster than packed across', async () => {
+    const { page, problems, rows } = await openAdapt();
+    await page.locator('#adapt-padding').selectOption('packed-masked');
+    await changeField(page.locator('#adapt-examples'), '100000');
+    for (const [i, method] of METHODS.entries()) {
+      const line = `${FINETUNE} --method ${method}${adapterFlags(method)} --examples 100000 --avg-tokens 1000`;
+      const [masked, across] = await Promise.all([
+        runCli(`${line} --packing-mask --json`),
+        runCli(`${line} --json`),
+      ]);
+      expect(masked.code, masked.stderr).toBe(0);
+      const cli = JSON.parse(masked.stdout);
+      expect(cli.attentionSpanTokens).toBe(1000);
+      expect(cli.computeCostUsd).toBeLessThan(JSON.parse(across.stdout).computeCostUsd);
+      await expect
+        .poll(async () => Number(await rows.nth(i).getAttribute('data-cost')), { timeout: 90_000 })
+        .toBeCloseTo(cli.computeCostUsd, 9);
+    }
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

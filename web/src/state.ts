@@ -93,7 +93,7 @@ export interface AdaptInput {
   offload: OffloadMode;
   /** The memory the layouts must fit at, as `--memory-fit`. */
   memoryFit: MemoryFitLevel;
-  /** How examples fill sequences: packed, or padded as `--no-packing --padding …` pads them. */
+  /** How examples fill sequences: packed (masked from each other: `--packing-mask`), or padded as `--no-packing --padding …` pads them. */
   padding: PaddingChoice;
   /** Dataset examples per epoch (0: not given; needed unless packed), as `--examples`. */
   examples: number;
@@ -108,7 +108,7 @@ export interface AdaptInput {
 }
 
 /** How a fine-tuning dataset fills sequences: packed (default), padded to the sequence length, or per micro-batch to its longest (HF collators). */
-export const PADDING_CHOICES = ['packed', 'max-length', 'longest'] as const;
+export const PADDING_CHOICES = ['packed', 'packed-masked', 'max-length', 'longest'] as const;
 export type PaddingChoice = (typeof PADDING_CHOICES)[number];
 
 export interface RlInput {

@@ -50,8 +50,9 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   offload: a.offload,
   ...(a.memoryFit !== 'estimate' && { memoryFit: a.memoryFit }),
   ...(a.bf16GradBuffers && { bf16GradBuffers: true }),
-  packing: a.padding === 'packed',
-  padding: a.padding === 'packed' ? undefined : a.padding,
+  packing: packed(a.padding),
+  padding: packed(a.padding) ? undefined : (a.padding as 'max-length' | 'longest'),
+  ...(a.padding === 'packed-masked' && { packingMask: true }),
   examples: a.examples || undefined,
   lengthP99: a.lengthP99 || undefined,
 });
@@ -61,8 +62,11 @@ const QLORA_BASE_LABELS: Record<QuantizedBase, string> = {
   gptq: 'GPTQ INT4 checkpoint (AutoGPTQ)',
 };
 
+const packed = (p: PaddingChoice) => p === 'packed' || p === 'packed-masked';
+
 const PADDING_LABELS: Record<PaddingChoice, string> = {
   packed: 'packed into full sequences',
+  'packed-masked': 'packed, each attending only within itself (TRL padding_free)',
   'max-length': 'each example padded to the sequence length',
   longest: 'each micro-batch padded to its longest (Hugging Face collators)',
 };
@@ -142,6 +146,7 @@ export function adaptView(app: App) {
         <select id="adapt-padding" @change=${(e: Event) => set({ padding: (e.target as HTMLSelectElement).value as PaddingChoice })}>
           ${PADDING_CHOICES.map((c) => html`<option value=${c} ?selected=${c === a.padding}>${PADDING_LABELS[c]}</option>`)}
         </select>
+        ${fieldError(issues, '--packing-mask')}
       </label>
       ${
         a.padding === 'packed'
