@@ -110,7 +110,7 @@ export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): b
  * "Tensor parallel world size must divide num heads", "If tensor parallel world size does not divide
  * num_groups, then num_groups must equal 1"; Megatron-Core MambaMixer shards both).
  */
-function splitsHybridMamba2(spec: ModelSpec, tensorParallel: number): boolean {
+export function splitsHybridMamba2(spec: ModelSpec, tensorParallel: number): boolean {
   const m = spec.stateSpace;
   if (m === null || m.selective !== undefined || !hasAttentionLayers(spec)) return true;
   return m.numHeads % tensorParallel === 0 && (m.numGroups % tensorParallel === 0 || m.numGroups === 1);

@@ -11,6 +11,7 @@ import {
   hasAttentionLayers,
   kvHeadCounts,
   queryHeadCounts,
+  splitsHybridMamba2,
   splitsKvHeads,
   splitsQueryHeads,
   tensorParallelRequirement,
@@ -293,8 +294,8 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeadCounts(spec).join(' and ')} KV heads`,
     );
-  } else if (!tensorParallelSplits(spec, layout.tensorParallel)) {
-    // A hybrid's Mamba-2 heads and groups (kv-cache.ts splitsHybridMamba2).
+  } else if (!splitsHybridMamba2(spec, layout.tensorParallel)) {
+    // A hybrid's Mamba-2 heads and groups.
     add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
