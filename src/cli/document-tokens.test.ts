@@ -1,5 +1,6 @@
 /** `train --document-tokens` and a pretraining phase's `documentTokens`: attention within packed documents. */
 import { describe, expect, it } from 'vitest';
+import { inputErrorOf } from '../../test/input-error.js';
 import { runCli, runCliJson } from '../../test/run-cli.js';
 import { exampleWith, pretrainPhase } from '../../test/scenario-phase.js';
 import { parseScenario } from '../scenario/load.js';
@@ -41,8 +42,9 @@ describe('scenario documentTokens', () => {
     expect(phase('    documentTokens: 8192\n').gpuHoursPerToken).toBeLessThan(
       0.9 * phase('').gpuHoursPerToken,
     );
-    expect(() => parseScenario(longContext('    documentTokens: 0\n'), 's.yaml')).toThrow(
-      /phases\[0\]\.documentTokens|documentTokens/,
-    );
+    const issue = inputErrorOf(() => parseScenario(longContext('    documentTokens: 0\n'), 's.yaml'))
+      .issues[0]!;
+    expect(issue.path).toEqual(['phases', 0, 'documentTokens']);
+    expect(issue.message).toMatch(/^line \d+: must be a whole number ≥ 1/);
   });
 });

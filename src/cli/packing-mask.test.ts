@@ -40,7 +40,7 @@ describe('finetune --packing-mask', () => {
     );
     expect(noCount.code).toBe(2);
     expect(noCount.stderr).toMatch(
-      /^error: --examples: the packing mask spans the mean example: give the example count/,
+      /^error: --packing-mask: the mask spans the mean example: give the dataset as --examples N with --avg-tokens L/,
     );
   });
   it('a levers baseline runs it as the CLI; a scenario phase carries it to its baseline', async () => {

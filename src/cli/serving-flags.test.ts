@@ -116,10 +116,10 @@ describe('serve: weights no node holds', () => {
       /\(h100-sxm, up to TP8, 8 GPUs\); try --weights fp8 or int4, a larger GPU, --gpus 16 or more \(its weights alone take 755.96 GiB\)/,
     );
   });
-  it('one GPU: the advice is as many GPUs as the weights alone need, not two', () => {
-    // 405.85B parameters × 2 B over 90% of an H100's 79.65 GiB: 11 GPUs.
+  it('one GPU: the advice is a replica the search tries that holds the weights alone, not two GPUs', () => {
+    // 405.85B parameters × 2 B over an H100's 79.65 GiB: 10 GPUs, more than a node of 8: two nodes.
     expect(whyNot(on('h100', 'bf16', { gpus: '1' }), null, undefined)).toContain(
-      '--gpus 11 or more (its weights alone take 755.96 GiB)',
+      '--gpus 16 or more (its weights alone take 755.96 GiB)',
     );
   });
   it('beyond four nodes the advice names only smaller formats and a deeper pipeline', () => {

@@ -74,7 +74,7 @@ export interface TrainingState extends CommonState {
   readonly precision: TrainingPrecision;
   readonly optimizer: Optimizer;
   readonly seqLen: number;
-  /** Packed documents with attention masked at their boundaries, shorter than `seqLen` (TrainingOptions.documentTokens). */
+  /** Packed documents with attention masked at their boundaries (TrainingOptions.documentTokens; none at or beyond `seqLen`). */
   readonly documentTokens?: number;
   readonly globalBatchTokens: number;
   readonly goodput: number;
@@ -321,9 +321,8 @@ export function stateFor(
       precision: b.precision,
       optimizer: b.optimizer,
       seqLen,
-      // A document at least the sequence long is the sequence (as `llmecon train`).
-      ...(b.documentTokens !== undefined &&
-        b.documentTokens < seqLen && { documentTokens: b.documentTokens }),
+      // Kept whatever the length: a lever that lengthens the sequence masks it there (attentionCore ignores D ≥ s).
+      ...(b.documentTokens !== undefined && { documentTokens: b.documentTokens }),
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),

@@ -105,6 +105,12 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
   const noPrice = `cost omitted: the catalog has no rental price for ${hw.gpu.id} (pass --price-per-gpu-hour)`;
   // --memory-fit: the stack's band for each kind of run (adapters on a frozen base, or every weight).
   const { level: memoryFitLevel, ...memoryFit } = finetuneMemoryFitFlag(o.memoryFit, stack.id);
+  if (o.packingMask && examples === undefined)
+    inputError(
+      'missing_field',
+      ['--packing-mask'],
+      'the mask spans the mean example: give the dataset as --examples N with --avg-tokens L',
+    );
   const options: FinetuneOptions = {
     ...choice,
     dataset: {

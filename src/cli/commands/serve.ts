@@ -139,10 +139,18 @@ export function whyNot(setup: ServingSetup, rps: number | null, concurrency: num
     const widest = Math.max(...candidates.map((c) => bytesPerElement(c.replica.weightFormat)));
     const smaller = (['fp8', 'int4'] as const).filter((f) => bytesPerElement(f) < widest);
     const formats = smaller.length > 0 ? `--weights ${smaller.join(' or ')}, ` : '';
-    // The fewest GPUs whose memory holds the weights alone (at most 90% of each for them), at a format's bytes.
-    const memory = Math.max(...candidates.map((c) => c.cluster.gpu.memoryBytes));
+    // The fewest GPUs whose engine memory share holds the weights alone, as a replica the search would try:
+    // a power of two within a node, whole nodes beyond it (replica-layouts.ts).
+    const memory = Math.max(
+      ...candidates.map((c) => c.cluster.gpu.memoryBytes * (c.replica.profile?.memoryFraction ?? 1)),
+    );
     const weights = (bytes: number) => paramCount(spec).totalParams * bytes;
-    const atLeast = Math.max(2 * most, Math.ceil(weights(widest) / (0.9 * memory)));
+    const need = Math.ceil(weights(widest) / memory);
+    const node = Math.max(...candidates.map((c) => c.cluster.gpusPerNode));
+    const atLeast = Math.max(
+      2 * most,
+      need <= node ? 2 ** Math.ceil(Math.log2(need)) : Math.ceil(need / node) * node,
+    );
     const wider =
       setup.fixedGpus !== undefined && setup.fixedGpus < 2 * most
         ? `--gpus ${atLeast} or more (its weights alone take ${formatBytes(weights(widest))})`

@@ -122,7 +122,7 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option('--no-packing', 'pad each example to --seq-len instead of packing')
       .option(
         '--packing-mask',
-        'packed examples attend only within themselves (TRL packing with padding_free, FlashAttention varlen): attention spans the mean example (--tokens / --examples), not the sequence; default: across the packed sequence',
+        'packed examples attend only within themselves (TRL packing with padding_free, FlashAttention varlen): attention spans the mean example (give the dataset as --examples N --avg-tokens L), not the sequence; default: across the packed sequence',
       )
       .option(
         '--padding <p>',

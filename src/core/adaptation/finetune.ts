@@ -75,7 +75,13 @@ export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefi
       ['--examples'],
       'the packing mask spans the mean example: give the example count',
     );
-  const mean = Math.max(1, Math.round(d.tokens / d.examples!));
+  if (d.examples! > d.tokens)
+    inputError(
+      'invalid_value',
+      ['--examples'],
+      `${d.examples} examples in ${d.tokens} tokens: fewer than one token each`,
+    );
+  const mean = Math.round(d.tokens / d.examples!);
   return mean < seqLen ? mean : undefined;
 }
 

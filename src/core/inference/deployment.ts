@@ -261,13 +261,19 @@ export function planAtPoint(
   );
   if (rps > capacityRequestsPerSecond * (1 + 1e-9)) return null;
   const usdPerDay = gpus * 24 * c.usdPerGpuHour;
+  // A disaggregated fleet in one scale-up domain moves each prompt's KV cache over NVLink; its point (and
+  // the SLO checks above) priced the move over the network, as for a fleet that spans nodes.
+  const nvlinkKv =
+    w.disaggregated && gpus <= c.cluster.gpusPerNode
+      ? kvTransferSeconds(spec, c, w) - kvTransferSeconds(spec, c, w, gpus)
+      : 0;
   const outputPerDay = tokensPerDayAt(rps, w.outputTokens);
   const inputPerDay = tokensPerDayAt(rps, w.inputTokens);
   const e = c.energy;
   const energyKWhPerDay = energyKWh(gpus * 24, e);
   return {
     candidate: c,
-    point,
+    point: nvlinkKv > 0 ? { ...point, ttftSeconds: point.ttftSeconds - nvlinkKv } : point,
     disaggregated: w.disaggregated === true,
     replicas,
     forTraffic,

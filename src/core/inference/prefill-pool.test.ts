@@ -83,20 +83,28 @@ describe('the prefill pool at a stated traffic', () => {
     expect(slow!.prefillCapacityGpus).toBeGreaterThan(model!.prefillCapacityGpus);
     expect(slow!.capacityRequestsPerSecond).toBeGreaterThanOrEqual(20);
   });
-  it("a prompt's KV moves to the decode replica: over NVLink when the pair shares a node, else the network", () => {
+  it("a prompt's KV moves to the decode replica: over NVLink when the fleet shares a node, else the network", () => {
     // 4,000 tokens × 80 layers × K and V × 8 KV heads × 128 × 2 bytes over TP 4.
     const perGpu = (4000 * 80 * 2 * 8 * 128 * 2) / 4;
     const over = (l: typeof h100.scaleUp) => l.latencySeconds + perGpu / (l.bytesPerSecond * l.efficiency);
-    // A TP 4 prefill replica and a TP 4 decode replica fill one 8-GPU node: NVLink.
-    expect(kvTransferSeconds(llama70b, c, w)).toBeCloseTo(over(h100.scaleUp), 9);
-    // A TP 8 prefill replica sends half as much a GPU, but the pair spans two nodes: the TP 4 side over the NICs.
-    const wide = { ...c, prefillReplica: { ...tp4, tensorParallel: 8 } };
+    // Before a fleet is sized, and for one that spans nodes: the NICs (50 GB/s at 90%).
     expect(h100.scaleOut.bytesPerSecond).toBe(50e9);
-    expect(kvTransferSeconds(llama70b, wide, w)).toBeCloseTo(over(h100.scaleOut), 9);
-    expect(kvTransferSeconds(llama70b, wide, w)).toBeGreaterThan(5 * kvTransferSeconds(llama70b, c, w));
+    expect(kvTransferSeconds(llama70b, c, w)).toBeCloseTo(over(h100.scaleOut), 9);
+    expect(kvTransferSeconds(llama70b, c, w, 16)).toBeCloseTo(over(h100.scaleOut), 9);
+    // A fleet of 8 GPUs or fewer sits in one node: NVLink.
+    expect(kvTransferSeconds(llama70b, c, w, 8)).toBeCloseTo(over(h100.scaleUp), 9);
+    // A TP 8 prefill replica sends half as much a GPU; the TP 4 decode side receives as before.
+    const wide = { ...c, prefillReplica: { ...tp4, tensorParallel: 8 } };
+    expect(kvTransferSeconds(llama70b, wide, w)).toBe(kvTransferSeconds(llama70b, c, w));
+    // Full use: one decode replica and the 16 prefill GPUs its 4,000-token prompts need span three nodes;
+    // a fixed fleet of one node at 0.5 req/s (a prefill replica beside a decode replica) moves it over NVLink.
     const alone = servingPoint(llama70b, h100, tp4, { ...w, outputTokens: 1 }, 1).ttftSeconds;
-    const plan = planCandidate(llama70b, c, w, null, {})!;
-    expect(plan.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w), 9);
+    const spans = planCandidate(llama70b, c, w, null, {})!;
+    expect(spans.gpus).toBe(20);
+    expect(spans.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w), 9);
+    const node = planCandidate(llama70b, { ...c, fixedGpus: 8 }, w, 0.5, {})!;
+    expect(node.gpus).toBe(8);
+    expect(node.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w, 8), 9);
   });
   test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
     'any traffic: a finite wait, and the pool carries the traffic',

@@ -57,18 +57,23 @@ const capacities = objectMemo<
  * Seconds to move a prompt's KV cache from the prefill replica that computed it to a decode replica, after
  * its prefill (vLLM's NixlConnector and SGLang's disaggregation pull it once the prompt is done): each GPU
  * sends, or receives, its share — a tensor-parallel rank's heads (kv-cache.ts), a pipeline stage's layers
- * — over NVLink where a prefill replica and a decode replica fit in one scale-up domain together (an
- * HGX node's 8 GPUs, an NVL72 rack's 72; NIXL and Mooncake take NVLink within it), else over the
- * scale-out network (DistServe, Zhong et al. 2024, Sec. 4.2: prefill and decoding instances placed so the
- * KV cache moves over a node's NVLink). The slower side sets it.
+ * — over NVLink where the whole fleet (`fleetGpus`: prefill pool and decode replicas) fits in one scale-up
+ * domain (an HGX node's 8 GPUs, an NVL72 rack's 72; NIXL takes NVLink within it), else over the scale-out
+ * network, as before a fleet is sized (DistServe, Zhong et al. 2024, Sec. 4.2: the KV cache moves over a
+ * node's NVLink only where the instances share the node). The slower side sets it.
  */
-export function kvTransferSeconds(spec: ModelSpec, c: DeploymentCandidate, w: ServingWorkload): number {
+export function kvTransferSeconds(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  fleetGpus?: number,
+): number {
   const prefill = c.prefillReplica ?? c.replica;
   const share = (r: ServingReplica) =>
     kvCacheBytes(spec, w.inputTokens, r.kvFormat, r.tensorParallel).bytesPerSequence /
     (r.pipelineParallel ?? 1);
   const bytes = Math.max(share(prefill), share(c.replica));
-  const oneDomain = replicaGpus(prefill) + replicaGpus(c.replica) <= c.cluster.gpusPerNode;
+  const oneDomain = fleetGpus !== undefined && fleetGpus <= c.cluster.gpusPerNode;
   const link = oneDomain ? c.cluster.scaleUp : c.cluster.scaleOut;
   return link.latencySeconds + bytes / (link.bytesPerSecond * link.efficiency);
 }

@@ -106,14 +106,16 @@ export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): b
 
 /**
  * A hybrid's Mamba-2 mixers (Nemotron-H, Falcon-H1, Granite 4) beside its attention layers: TP divides
- * their heads, and their groups unless there is one group, replicated on every rank (vLLM MambaMixer2:
- * "Tensor parallel world size must divide num heads", "If tensor parallel world size does not divide
- * num_groups, then num_groups must equal 1"; Megatron-Core MambaMixer shards both).
+ * their heads, and their groups — in serving, unless there is one group, replicated on every rank (vLLM
+ * MambaMixer2: "Tensor parallel world size must divide num heads", "If tensor parallel world size does not
+ * divide num_groups, then num_groups must equal 1"); in training always (`replicatedGroup` false:
+ * Megatron-Core's MambaMixer asserts ngroups % tp == 0).
  */
-export function splitsHybridMamba2(spec: ModelSpec, tensorParallel: number): boolean {
+export function splitsHybridMamba2(spec: ModelSpec, tensorParallel: number, replicatedGroup = true): boolean {
   const m = spec.stateSpace;
   if (m === null || m.selective !== undefined || !hasAttentionLayers(spec)) return true;
-  return m.numHeads % tensorParallel === 0 && (m.numGroups % tensorParallel === 0 || m.numGroups === 1);
+  const groups = m.numGroups % tensorParallel === 0 || (replicatedGroup && m.numGroups === 1);
+  return m.numHeads % tensorParallel === 0 && groups;
 }
 
 /** Whether any layer runs softmax attention (none in Mamba or Falcon-Mamba). */
@@ -132,7 +134,7 @@ export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: numbe
   const m = spec.stateSpace;
   const mamba =
     m !== null && m.selective === undefined
-      ? `, the ${m.numHeads} Mamba-2 heads${m.numGroups > 1 ? ` and the ${m.numGroups} Mamba-2 groups` : ''}`
+      ? `, the ${m.numHeads} Mamba-2 heads and the ${m.numGroups} Mamba-2 group${m.numGroups === 1 ? '' : 's'}`
       : '';
   return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads${mamba} and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;
 }

@@ -73,8 +73,13 @@ describe("a hybrid's Mamba-2 mixers split over tensor parallelism too (vLLM Mamb
     const issues = layoutIssues(nano, { ...DEFAULT_LAYOUT, tensorParallel: 16 }, 1024);
     expect(issues.map((i) => i.message).join('\n')).toMatch(/the 64 Mamba-2 heads and the 8 Mamba-2 groups/);
   });
-  it('one group is replicated on every rank: only the heads bound TP', () => {
+  it('one group is replicated on every serving rank (vLLM); training shards it (Megatron-Core): TP 1 only', () => {
     const one = { ...nano, stateSpace: { ...nano.stateSpace!, numGroups: 1 } };
     expect(tensorParallelSplits(one, 16)).toBe(true);
+    expect(
+      layoutIssues(one, { ...DEFAULT_LAYOUT, tensorParallel: 2 }, 1024)
+        .map((i) => i.message)
+        .join('\n'),
+    ).toMatch(/Mamba-2 heads/);
   });
 });

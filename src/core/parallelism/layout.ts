@@ -294,8 +294,8 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeadCounts(spec).join(' and ')} KV heads`,
     );
-  } else if (!splitsHybridMamba2(spec, layout.tensorParallel)) {
-    // A hybrid's Mamba-2 heads and groups.
+  } else if (!splitsHybridMamba2(spec, layout.tensorParallel, false)) {
+    // A hybrid's Mamba-2 heads and groups (training: Megatron-Core shards every group).
     add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
