@@ -59,8 +59,12 @@ export function sparseIndexerOperations(
   const { qkHeadDim, vHeadDim } = attentionHeadDims(a);
   const keyBytes = request.kvBytesPerElement ?? ACT_BYTES;
   for (const group of mixerTokenGroups(request)) {
-    // The keys it scores: every earlier one (½ causal convention in a sequence), or entry.
-    const g = { ...group, contextTokens: group.contextTokens / ratio };
+    // The keys it scores: every earlier one (½ causal convention in a sequence), or entry; in training on
+    // packed documents masked at their boundaries, those of the query's document (operations-attention.ts).
+    const d = request.shape.documentTokens;
+    const span =
+      group.mode !== 'decode' && d !== undefined ? Math.min(group.contextTokens, d) : group.contextTokens;
+    const g = { ...group, contextTokens: span / ratio };
     const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
     const { indexerFlops } = sparseAttentionFlopsPerToken(
       local,

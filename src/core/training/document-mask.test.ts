@@ -16,7 +16,14 @@ const layout: ParallelLayout = { ...DEFAULT_LAYOUT, contextParallel: 8, zeroStag
 
 describe('attention masked at document boundaries', () => {
   test.prop([
-    fc.constantFrom('llama-3.1-8b', 'gemma-2-9b', 'qwen3-30b-a3b', 'deepseek-v2', 'llama-4-scout'),
+    fc.constantFrom(
+      'llama-3.1-8b',
+      'gemma-2-9b',
+      'qwen3-30b-a3b',
+      'deepseek-v2',
+      'llama-4-scout',
+      'deepseek-v3.2',
+    ),
     fc.constantFrom(512, 2048, 4096, 16_384),
   ])(
     "attention FLOPs per token are a sequence of the document's length; every other term the sequence's",
@@ -42,6 +49,24 @@ describe('attention masked at document boundaries', () => {
     );
     const op = layerOperations(model, model.layers[0]!, request).find((o) => o.type === 'attention');
     expect(op).toMatchObject({ batch: 64, queryLength: 4096 / 8, kvLength: 4096, keysPerQuery: 4096 / 2 });
+  });
+
+  it("a sliding window wider than the document: the document bounds the keys (Gemma 2's 4,096-token window)", () => {
+    const model = spec('gemma-2-9b');
+    const sliding = model.layers.find((l) => l.attention === 'sliding')!;
+    expect(model.slidingWindow).toBe(4096);
+    const at = (documentTokens?: number) => {
+      const request = trainingRequest(
+        h100,
+        { ...layout, contextParallel: 1 },
+        { ...run, seqLen: 8192, ...(documentTokens && { documentTokens }) },
+        'forward',
+      );
+      return layerOperations(model, sliding, request).find((o) => o.type === 'attention');
+    };
+    // Whole sequence: (w·s − w²/2)/s = 4,096 − 1,024 = 3,072 keys a query; 2,048-token documents: 1,024.
+    expect(at()).toMatchObject({ batch: 1, queryLength: 8192, keysPerQuery: 3072 });
+    expect(at(2048)).toMatchObject({ batch: 4, queryLength: 2048, kvLength: 2048, keysPerQuery: 1024 });
   });
 
   it('a document at least the sequence long is the sequence: the same step', () => {
