@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { runCliJson } from '../../test/run-cli.js';
 import { parseScenario } from '../scenario/load.js';
 import { baselineFromScenario } from './from-scenario.js';
-import { baselineState, evaluateState } from './levers.js';
-import { trainingBaselineSchema } from './schema.js';
+import { baselineState, evaluateState, runWaterfall } from './levers.js';
+import { leverStudySchema, trainingBaselineSchema } from './schema.js';
 
 const baseline = (extra: object) =>
   trainingBaselineSchema.parse({
@@ -39,5 +39,21 @@ describe('documentTokens in a levers baseline', () => {
       text.replace('    seqLen: 8192\n', '    seqLen: 131072\n    documentTokens: 8192\n'),
     );
     expect(baselineFromScenario(scenario, 0)).toMatchObject({ seqLen: 131_072, documentTokens: 8192 });
+  });
+  it("the batch lever masks a long-context run's documents: a saving in the waterfall, said in its label", () => {
+    const w = runWaterfall(
+      leverStudySchema.parse({
+        name: 'masked documents at 128K',
+        baseline: baseline({}),
+        levers: [{ lever: 'batch', documentTokens: 4096 }],
+      }),
+    );
+    const [step] = w.steps;
+    expect(step!.lever).toBe('attention within 4096-token documents');
+    expect(w.finalCostUsd).toBeLessThan(0.5 * w.baselineCostUsd);
+    expect(step!.caveat).toMatch(/Llama 3 found it of limited impact in standard pre-training/);
+    expect(() =>
+      leverStudySchema.parse({ name: 'x', baseline: baseline({}), levers: [{ lever: 'batch' }] }),
+    ).toThrow(/give seqLen, globalBatchTokens, documentTokens or a combination/);
   });
 });

@@ -257,12 +257,17 @@ export const leverSchema = z.discriminatedUnion('lever', [
       lever: z.literal('batch'),
       seqLen: seqTokens.optional(),
       globalBatchTokens: domainNumber(D.batchTokens).optional(),
+      /** Packed documents with attention masked at their boundaries, as `llmecon train --document-tokens`. */
+      documentTokens: seqTokens.optional(),
       note,
     })
     .strict()
-    .refine((l) => l.seqLen !== undefined || l.globalBatchTokens !== undefined, {
-      message: 'give seqLen, globalBatchTokens or both',
-    }),
+    .refine(
+      (l) => l.seqLen !== undefined || l.globalBatchTokens !== undefined || l.documentTokens !== undefined,
+      {
+        message: 'give seqLen, globalBatchTokens, documentTokens or a combination',
+      },
+    ),
   z
     .object({
       lever: z.literal('schedule'),
