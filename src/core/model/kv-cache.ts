@@ -94,13 +94,18 @@ export function splitsKvHeads(spec: ModelSpec, tensorParallel: number): boolean 
 /**
  * Whether `tensorParallel` ranks split `spec`: its query heads evenly and every attention layer's KV
  * heads evenly or replicated. A model without attention layers carries its mixer's split units as
- * its heads (families/mamba.ts: Mamba-2 groups, Mamba-1 channels).
+ * its heads (families/mamba.ts: Mamba-2 groups, Mamba-1 channels); a hybrid's Mamba-2 mixers as
+ * splitsHybridMamba2 says (`replicatedGroup` false for training).
  */
-export function tensorParallelSplits(spec: ModelSpec, tensorParallel: number): boolean {
+export function tensorParallelSplits(
+  spec: ModelSpec,
+  tensorParallel: number,
+  replicatedGroup = true,
+): boolean {
   return (
     splitsQueryHeads(spec, tensorParallel) &&
     splitsKvHeads(spec, tensorParallel) &&
-    splitsHybridMamba2(spec, tensorParallel)
+    splitsHybridMamba2(spec, tensorParallel, replicatedGroup)
   );
 }
 

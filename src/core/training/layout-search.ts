@@ -265,7 +265,7 @@ function enumerate(
     (z) => z >= minZero,
   );
   const tps = pick(c.tensorParallel, only1(can?.tensor, gpuDivisors)).filter(
-    (t) => (t <= maxTp || c.tensorParallel === t) && tensorParallelSplits(spec, t),
+    (t) => (t <= maxTp || c.tensorParallel === t) && tensorParallelSplits(spec, t, false),
   );
   for (const tp of tps) {
     const pps = pick(c.pipelineParallel, only1(can?.pipeline, divisors(gpus / tp))).filter(
