@@ -52,15 +52,14 @@ export interface Dataset {
    * tokens/examples; omitted, every example is at the mean.
    */
   readonly lengthP99?: number;
-  /**
-   * Packed examples attend only within themselves (TRL's packing with `padding_free`, FlashAttention
-   * varlen): attention spans the mean example (tokens / examples), not the sequence (TokenShape.documentTokens).
-   * Needs packing and the example count.
-   */
+  /** Packed examples attend only within themselves (TRL `padding_free`, FlashAttention varlen): maskedExampleTokens. */
   readonly packingMask?: boolean;
 }
 
-/** The mean packed example's tokens where `packingMask` confines attention to it (shorter than `seqLen`), else undefined. */
+/**
+ * The mean packed example's tokens (tokens / examples) where `packingMask` confines attention to it and it is
+ * shorter than `seqLen` (TokenShape.documentTokens), else undefined. Needs packing and the example count.
+ */
 export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefined {
   if (d.packingMask !== true) return undefined;
   if (!d.packing)
@@ -69,19 +68,16 @@ export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefi
       ['--packing-mask'],
       'masks packed examples from each other: it needs packing (a padded example attends only within itself already)',
     );
-  if (d.examples === undefined)
-    inputError(
-      'missing_field',
+  const { examples, tokens } = d;
+  if (examples === undefined || examples > tokens)
+    return inputError(
+      examples === undefined ? 'missing_field' : 'invalid_value',
       ['--examples'],
-      'the packing mask spans the mean example: give the example count',
+      examples === undefined
+        ? 'the packing mask spans the mean example: give the example count'
+        : `${examples} examples in ${tokens} tokens: fewer than one token each`,
     );
-  if (d.examples! > d.tokens)
-    inputError(
-      'invalid_value',
-      ['--examples'],
-      `${d.examples} examples in ${d.tokens} tokens: fewer than one token each`,
-    );
-  const mean = Math.round(d.tokens / d.examples!);
+  const mean = Math.round(tokens / examples);
   return mean < seqLen ? mean : undefined;
 }
 
