@@ -15,7 +15,7 @@ import {
 } from './layer-kinds.js';
 import { layerView } from './layer-view.js';
 import type { OpBuilder } from './op-builder.js';
-import { ACT_BYTES, type OperationRequest, unreachable } from './operation-types.js';
+import { ACT_BYTES, attentionSpanTokens, type OperationRequest, unreachable } from './operation-types.js';
 import { attentionHeadDims, gqaWidths, isAttentionMixer, type LayerSpec, type ModelSpec } from './spec.js';
 
 /** Mean keys per query: causal ½ convention; a window w < s gives (w·s − w²/2)/s (layer-kinds.ts). */
@@ -342,8 +342,7 @@ export function attentionCore(
   } else {
     // Context parallelism splits each sequence's queries over cp ranks, load-balanced (zigzag). Packed
     // documents masked at their boundaries attend as that many shorter sequences (FlashAttention varlen).
-    const d = shape.documentTokens;
-    const span = d !== undefined && !cross && d < shape.contextTokens ? d : shape.contextTokens;
+    const span = cross ? shape.contextTokens : attentionSpanTokens(shape, shape.contextTokens);
     const keys = layerKeysPerQuery(spec, layer, span, mode);
     const spans =
       span < shape.contextTokens ? (shape.sequences * shape.contextTokens) / span : shape.sequences;

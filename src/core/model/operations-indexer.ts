@@ -7,7 +7,7 @@ import { compressedIndexerProjectionOps } from './compressed-attention.js';
 import { indexerElementsPerToken } from './kv-cache.js';
 import { sparseAttentionFlopsPerToken } from './layer-kinds.js';
 import type { OpBuilder } from './op-builder.js';
-import { ACT_BYTES, type OperationRequest } from './operation-types.js';
+import { ACT_BYTES, attentionSpanTokens, type OperationRequest } from './operation-types.js';
 import { mixerTokenGroups, need } from './operations-token-groups.js';
 import { attentionHeadDims, type LayerSpec, type ModelSpec, type SparseAttentionSpec } from './spec.js';
 
@@ -61,9 +61,8 @@ export function sparseIndexerOperations(
   for (const group of mixerTokenGroups(request)) {
     // The keys it scores: every earlier one (½ causal convention in a sequence), or entry; in training on
     // packed documents masked at their boundaries, those of the query's document (operations-attention.ts).
-    const d = request.shape.documentTokens;
     const span =
-      group.mode !== 'decode' && d !== undefined ? Math.min(group.contextTokens, d) : group.contextTokens;
+      group.mode === 'decode' ? group.contextTokens : attentionSpanTokens(request.shape, group.contextTokens);
     const g = { ...group, contextTokens: span / ratio };
     const keys = g.mode === 'causal' ? g.contextTokens / 2 : g.contextTokens;
     const { indexerFlops } = sparseAttentionFlopsPerToken(
