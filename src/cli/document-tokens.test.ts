@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
 import { runCli, runCliJson } from '../../test/run-cli.js';
-import { exampleWith, pretrainPhase } from '../../test/scenario-phase.js';
+import { exampleWith, preparationIssue, pretrainPhase } from '../../test/scenario-phase.js';
 import { parseScenario } from '../scenario/load.js';
 
 const LONG = 'train --model llama-3.1-8b --gpu h100 --gpus 8 --seq-len 131072 --global-batch 8 --tp 1 --cp 8';
@@ -34,6 +34,42 @@ describe('train --document-tokens', () => {
   });
 });
 
+describe('train --document-tokens-p99', () => {
+  it('spread documents: long ones hold more of the tokens, so attention spans more than the mean', async () => {
+    const mean = await runCliJson(`${LONG} --document-tokens 4096`);
+    const spread = await runCliJson(`${LONG} --document-tokens 4096 --document-tokens-p99 30000`);
+    expect(spread.json).toMatchObject({ documentTokens: 4096, documentTokensP99: 30_000 });
+    expect(spread.json.attentionSpanTokens).toBe(14_267);
+    expect(spread.json.stepSeconds).toBeGreaterThan(mean.json.stepSeconds);
+    const text = await runCli(`${LONG} --document-tokens 4096 --document-tokens-p99 30000`);
+    expect(text.stdout.split('\n')[0]).toContain(
+      `(attention within documents of 4,096 tokens on average, P99 30,000: ${spread.json.attentionSpanTokens.toLocaleString('en-US')} as their tokens see them)`,
+    );
+  });
+  it.each([
+    [
+      '--document-tokens-p99 30000',
+      /^error: --document-tokens: --document-tokens-p99 spreads the mean document length: give --document-tokens too/,
+    ],
+    [
+      '--document-tokens 4096 --document-tokens-p99 4096',
+      /^error: --document-tokens-p99: must lie above the mean document length \(4096 tokens\)/,
+    ],
+    [
+      '--document-tokens 4096 --document-tokens-p99 70000',
+      /at most e\^\(z²\/2\) = 14\.9× it \(61310\), got 70000/,
+    ],
+    [
+      '--document-tokens 4096 --document-tokens-p99 1.5',
+      /^error: --document-tokens-p99: must be a whole number/,
+    ],
+  ])('%s: exit 2 naming the flag', async (extra, message) => {
+    const r = await runCli(`${LONG} ${extra}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
 describe('scenario documentTokens', () => {
   const longContext = exampleWith('llama-3.1-405b.yaml', '    precision: bf16\n');
   it('fewer GPU-hours per token for a 128K phase of 8K documents; a bad value names its path', () => {
@@ -46,5 +82,14 @@ describe('scenario documentTokens', () => {
       .issues[0]!;
     expect(issue.path).toEqual(['phases', 0, 'documentTokens']);
     expect(issue.message).toMatch(/^line \d+: must be a whole number ≥ 1/);
+    // A spread: more GPU-hours than every document at the mean; a P99 alone names the mean's field.
+    expect(
+      phase('    documentTokens: 8192\n    documentTokensP99: 60000\n').gpuHoursPerToken,
+    ).toBeGreaterThan(phase('    documentTokens: 8192\n').gpuHoursPerToken);
+    const alone = preparationIssue(longContext('    documentTokensP99: 60000\n'));
+    expect(alone).toMatchObject({
+      path: ['phases', 0, 'documentTokens'],
+      message: 'documentTokensP99 spreads the mean document length: give documentTokens too',
+    });
   });
 });

@@ -16,7 +16,7 @@ const LORA =
   'finetune --model llama-3.1-8b --method lora --gpu h100 --gpus 8 --examples 20000 --avg-tokens 1500 --seq-len 16384 --global-batch 8';
 
 describe('finetune --packing-mask', () => {
-  it('attention within each 1,500-token example: a shorter step than across the 16K packed sequence', async () => {
+  it('attention within 1,500-token examples: a shorter step than across the 16K packed sequence', async () => {
     const across = await runCliJson(LORA);
     const masked = await runCliJson(`${LORA} --packing-mask`);
     expect(masked.code).toBe(0);
@@ -25,7 +25,21 @@ describe('finetune --packing-mask', () => {
     expect(masked.json.stepSeconds).toBeLessThan(0.8 * across.json.stepSeconds);
     expect(masked.json.tokensProcessed).toBe(across.json.tokensProcessed);
     const text = await runCli(`${LORA} --packing-mask`);
-    expect(text.stdout).toContain('packed, attention within each 1,500-token example');
+    expect(text.stdout).toContain('packed, attention within 1,500-token examples');
+  });
+  it('--length-p99 spreads the examples: long ones hold more of the tokens, so attention spans more', async () => {
+    const masked = await runCliJson(`${LORA} --packing-mask`);
+    const spread = await runCliJson(`${LORA} --packing-mask --length-p99 12000`);
+    expect(spread.json.attentionSpanTokens).toBe(5034);
+    expect(spread.json.stepSeconds).toBeGreaterThan(masked.json.stepSeconds);
+    const text = await runCli(`${LORA} --packing-mask --length-p99 12000`);
+    expect(text.stdout).toContain(
+      'attention within examples of 1,500 tokens on average, P99 12,000: 5,034 as their tokens see them',
+    );
+    const unmasked = await runCli(`${LORA} --length-p99 12000`);
+    expect(unmasked.stderr).toMatch(
+      /^error: --length-p99: a length spread needs --padding longest .*, or --packing-mask/,
+    );
   });
   it('refused without packing, or without the example count, naming the flag', async () => {
     const padded = await runCli(

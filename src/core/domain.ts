@@ -223,6 +223,7 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--samples-per-prompt': DOMAINS.sequences,
   '--seq-len': DOMAINS.sequenceTokens,
   '--document-tokens': DOMAINS.sequenceTokens,
+  '--document-tokens-p99': DOMAINS.sequenceTokens,
   '--context': DOMAINS.sequenceTokens,
   '--input-tokens': DOMAINS.sequenceTokens,
   '--output-tokens': DOMAINS.sequenceTokens,

@@ -32,13 +32,32 @@ describe('documentTokens in a levers baseline', () => {
       'train --model llama-3.1-8b --gpu h100 --gpus 8 --tp 1 --cp 8 --seq-len 131072 --global-batch 8 --document-tokens 4096 --tokens 1e10',
     );
     expect(packed.gpuHours).toBeCloseTo(cli.json.gpuHours, 6);
+    // Spread by a P99, as `--document-tokens-p99`; a P99 alone names the mean's field.
+    const spread = evaluateState(
+      baselineState(baseline({ documentTokens: 4096, documentTokensP99: 30_000 })),
+    );
+    const spreadCli = await runCliJson(
+      'train --model llama-3.1-8b --gpu h100 --gpus 8 --tp 1 --cp 8 --seq-len 131072 --global-batch 8 --document-tokens 4096 --document-tokens-p99 30000 --tokens 1e10',
+    );
+    expect(spread.gpuHours).toBeCloseTo(spreadCli.json.gpuHours, 6);
+    expect(spread.gpuHours).toBeGreaterThan(packed.gpuHours);
+    expect(() => evaluateState(baselineState(baseline({ documentTokensP99: 30_000 })))).toThrow(
+      'documentTokensP99 spreads the mean document length: give documentTokens too',
+    );
   });
   it("a scenario's pretraining phase carries it to its baseline (llmecon levers --from-scenario)", () => {
     const text = readFileSync(new URL('../../examples/llama-3.1-405b.yaml', import.meta.url), 'utf8');
     const scenario = parseScenario(
-      text.replace('    seqLen: 8192\n', '    seqLen: 131072\n    documentTokens: 8192\n'),
+      text.replace(
+        '    seqLen: 8192\n',
+        '    seqLen: 131072\n    documentTokens: 8192\n    documentTokensP99: 60000\n',
+      ),
     );
-    expect(baselineFromScenario(scenario, 0)).toMatchObject({ seqLen: 131_072, documentTokens: 8192 });
+    expect(baselineFromScenario(scenario, 0)).toMatchObject({
+      seqLen: 131_072,
+      documentTokens: 8192,
+      documentTokensP99: 60_000,
+    });
   });
   it("the batch lever masks a long-context run's documents: a saving in the waterfall, said in its label", () => {
     const w = runWaterfall(
@@ -49,11 +68,29 @@ describe('documentTokens in a levers baseline', () => {
       }),
     );
     const [step] = w.steps;
-    expect(step!.lever).toBe('attention within 4096-token documents');
+    expect(step!.lever).toBe('attention within 4,096-token documents');
     expect(w.finalCostUsd).toBeLessThan(0.5 * w.baselineCostUsd);
     expect(step!.caveat).toMatch(/Llama 3 found it of limited impact in standard pre-training/);
     expect(() =>
       leverStudySchema.parse({ name: 'x', baseline: baseline({}), levers: [{ lever: 'batch' }] }),
-    ).toThrow(/give seqLen, globalBatchTokens, documentTokens or a combination/);
+    ).toThrow(/give seqLen, globalBatchTokens, documentTokens, documentTokensP99 or a combination/);
+  });
+  it("the batch lever's P99 spreads the baseline's documents; its own documents replace the baseline's spread", () => {
+    const study = (levers: object[]) =>
+      runWaterfall(
+        leverStudySchema.parse({
+          name: 'spread',
+          baseline: baseline({ documentTokens: 4096, documentTokensP99: 30_000 }),
+          levers,
+        }),
+      );
+    const narrower = study([{ lever: 'batch', documentTokensP99: 8000 }]);
+    expect(narrower.steps[0]!.lever).toBe('document lengths P99 8,000');
+    expect(narrower.finalCostUsd).toBeLessThan(narrower.baselineCostUsd);
+    const atMean = study([{ lever: 'batch', documentTokens: 4096 }]);
+    expect(atMean.finalCostUsd).toBeLessThan(narrower.finalCostUsd);
+    expect(
+      study([{ lever: 'batch', documentTokens: 4096, documentTokensP99: 8000 }]).finalCostUsd,
+    ).toBeCloseTo(narrower.finalCostUsd, 6);
   });
 });

@@ -44,6 +44,7 @@ export function baselineFromScenario(
         optimizer: 'adamw',
         seqLen: phase.seqLen,
         ...(phase.documentTokens !== undefined && { documentTokens: phase.documentTokens }),
+        ...(phase.documentTokensP99 !== undefined && { documentTokensP99: phase.documentTokensP99 }),
         globalBatchTokens: phase.globalBatchTokens,
         usdPerGpuHour,
         layout: {},

@@ -30,6 +30,7 @@ import { beyondContextWarning } from '../core/model/context-limit.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
 import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
+import { documentSpanTokens } from '../core/training/document-span.js';
 import type { TrainingPlan } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
 import { type Range, scaledRange } from '../core/uncertainty/range.js';
@@ -227,7 +228,7 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       const stack = stateStack(s);
       const training = {
         seqLen,
-        ...(s.documentTokens !== undefined && { documentTokens: s.documentTokens }),
+        documentTokens: documentSpanTokens(s, seqLen),
         globalBatchSize: globalBatchForTokens(s.globalBatchTokens, seqLen, s.gpus),
         precision: s.precision,
         optimizer: s.optimizer,

@@ -60,6 +60,8 @@ export const trainingBaselineSchema = z
     seqLen: seqTokens.optional(),
     /** Mean tokens per packed document, attention masked at their boundaries (as `llmecon train --document-tokens`). */
     documentTokens: seqTokens.optional(),
+    /** P99 of the documents' lengths (as `llmecon train --document-tokens-p99`). */
+    documentTokensP99: seqTokens.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),
@@ -259,13 +261,19 @@ export const leverSchema = z.discriminatedUnion('lever', [
       globalBatchTokens: domainNumber(D.batchTokens).optional(),
       /** Packed documents with attention masked at their boundaries, as `llmecon train --document-tokens`. */
       documentTokens: seqTokens.optional(),
+      /** P99 of their lengths, as `--document-tokens-p99`; with documentTokens, none means every document at the mean. */
+      documentTokensP99: seqTokens.optional(),
       note,
     })
     .strict()
     .refine(
-      (l) => l.seqLen !== undefined || l.globalBatchTokens !== undefined || l.documentTokens !== undefined,
+      (l) =>
+        l.seqLen !== undefined ||
+        l.globalBatchTokens !== undefined ||
+        l.documentTokens !== undefined ||
+        l.documentTokensP99 !== undefined,
       {
-        message: 'give seqLen, globalBatchTokens, documentTokens or a combination',
+        message: 'give seqLen, globalBatchTokens, documentTokens, documentTokensP99 or a combination',
       },
     ),
   z

@@ -74,8 +74,9 @@ export interface TrainingState extends CommonState {
   readonly precision: TrainingPrecision;
   readonly optimizer: Optimizer;
   readonly seqLen: number;
-  /** Packed documents with attention masked at their boundaries (TrainingOptions.documentTokens; none at or beyond `seqLen`). */
+  /** Packed documents masked at their boundaries: mean and P99 tokens (core/training/document-span.ts). */
   readonly documentTokens?: number;
+  readonly documentTokensP99?: number;
   readonly globalBatchTokens: number;
   readonly goodput: number;
   readonly constraints: LayoutConstraints;
@@ -323,6 +324,7 @@ export function stateFor(
       seqLen,
       // Kept whatever the length: a lever that lengthens the sequence masks it there (attentionCore ignores D ≥ s).
       ...(b.documentTokens !== undefined && { documentTokens: b.documentTokens }),
+      ...(b.documentTokensP99 !== undefined && { documentTokensP99: b.documentTokensP99 }),
       globalBatchTokens: b.globalBatchTokens,
       goodput: loadCatalog().assumptions.goodput.value,
       constraints: constraintsFrom(b.layout),

@@ -37,6 +37,7 @@ const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--gpus': 'gpus',
   '--seq-len': 'seqLen',
   '--document-tokens': 'documentTokens',
+  '--document-tokens-p99': 'documentTokensP99',
   '--packing-mask': 'packingMask',
   '--examples': 'examples',
   '--precision': 'precision',

@@ -24,6 +24,7 @@ import { checkpointFormat } from '../core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { documentSpanTokens } from '../core/training/document-span.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import { shortOfOneBatch } from '../core/training/run-cost.js';
 import {
@@ -245,8 +246,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
         seqLen,
-        ...(phase.documentTokens !== undefined &&
-          phase.documentTokens < seqLen && { documentTokens: phase.documentTokens }),
+        documentTokens: documentSpanTokens(phase, seqLen),
         globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',

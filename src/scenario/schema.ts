@@ -70,6 +70,8 @@ const pretrainSchema = z
     seqLen: seqLen.optional(),
     /** Mean tokens per packed document, attention masked at their boundaries (`--document-tokens`). */
     documentTokens: seqLen.optional(),
+    /** P99 of the documents' lengths, a lognormal of that mean (`--document-tokens-p99`). */
+    documentTokensP99: seqLen.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),

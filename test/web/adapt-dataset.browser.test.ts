@@ -2,7 +2,7 @@
  * The Adapt view's dataset layout, in Chromium: packed (default), every example padded to the
  * sequence length, or each micro-batch padded to its longest with a length spread — each method's
  * figures equal `llmecon finetune --no-packing --padding … --examples … --length-p99 … --json` (packed with
- * each example masked from the others: `--packing-mask`), and a
+ * each example masked from the others: `--packing-mask`, spread by `--length-p99`), and a
  * missing example count is answered with the CLI's message by its field; with the embedding and
  * head trained in full and a GPTQ base, the LoRA and QLoRA rows equal `--train-embeddings` (and
  * `--base-format gptq`); in pure BF16 the full and LoRA rows equal `--precision bf16-pure` and QLoRA
@@ -105,6 +105,17 @@ describe('the Adapt view: dataset packing and padding', () => {
         .poll(async () => Number(await rows.nth(i).getAttribute('data-cost')), { timeout: 90_000 })
         .toBeCloseTo(cli.computeCostUsd, 9);
     }
+    // A spread of lengths: long examples hold more of the tokens, so attention spans more than the mean.
+    await changeField(page.locator('#adapt-length-p99'), '3000');
+    const spread = await runCli(
+      `${FINETUNE} --method lora --rank 16 --examples 100000 --avg-tokens 1000 --packing-mask --length-p99 3000 --json`,
+    );
+    expect(spread.code, spread.stderr).toBe(0);
+    const cli = JSON.parse(spread.stdout);
+    expect(cli.attentionSpanTokens).toBeGreaterThan(1000);
+    await expect
+      .poll(async () => Number(await rows.nth(1).getAttribute('data-cost')), { timeout: 90_000 })
+      .toBeCloseTo(cli.computeCostUsd, 9);
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

@@ -1,6 +1,6 @@
 /**
  * The Train view's document tokens, in Chromium: packed documents with attention masked at their
- * boundaries give the figures of `llmecon train --document-tokens … --json`, the share link keeps them,
+ * boundaries (and their P99) give the figures of `llmecon train --document-tokens … --json`, the share link keeps them,
  * and 0 is one causal span per sequence again.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,18 @@ describe('document tokens in the Train view', () => {
       packed.wallClockDays,
       9,
     );
+    // A spread of lengths: long documents hold more of the tokens, so attention spans more than the mean.
+    await changeField(page.locator('#train-docs-p99'), '10000');
+    const spread = await cliJson(`${TRAIN} --document-tokens 1024 --document-tokens-p99 10000`);
+    expect(spread.attentionSpanTokens).toBeGreaterThan(2 * 1024);
+    expect(spread.costUsd).toBeGreaterThan(packed.costUsd);
+    await expect
+      .poll(() => result.getAttribute('data-cost'), { timeout: 90_000 })
+      .toBe(String(spread.costUsd));
+    await changeField(page.locator('#train-docs-p99'), '0');
+    await expect
+      .poll(() => result.getAttribute('data-cost'), { timeout: 90_000 })
+      .toBe(String(packed.costUsd));
     await page.waitForFunction(() => (document.body.dataset.url ?? '').includes('#s='));
     await page.waitForTimeout(200);
     const again = await openApp(

@@ -35,6 +35,8 @@ export interface TrainInput {
   seqLen: number;
   /** Mean tokens per packed document, attention masked at their boundaries, as `--document-tokens` (0: none). */
   documentTokens: number;
+  /** P99 of their lengths, as `--document-tokens-p99` (0: every document at the mean). */
+  documentTokensP99: number;
   usdPerGpuHour: number | null;
   /** Fixed parallel degrees (0: searched). */
   tp: number;
@@ -212,6 +214,7 @@ export function defaultState(exampleYaml: string): AppState {
       precision: 'bf16',
       seqLen: 4096,
       documentTokens: 0,
+      documentTokensP99: 0,
       usdPerGpuHour: 2,
       tp: 0,
       pp: 0,
@@ -316,6 +319,7 @@ export const STATE_DOMAINS = {
     tokens: D.datasetTokens,
     seqLen: D.sequenceTokens,
     documentTokens: orZero(D.sequenceTokens),
+    documentTokensP99: orZero(D.sequenceTokens),
     usdPerGpuHour: D.usdPerGpuHour,
     tp: orZero(D.parallelDegree),
     pp: orZero(D.parallelDegree),

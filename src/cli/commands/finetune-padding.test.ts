@@ -28,7 +28,10 @@ describe('finetune --padding longest --length-p99: each step at the longest exam
       '--padding longest --length-p99 3000',
       /--length-p99: must lie above the mean example length \(4100 tokens\)/,
     ],
-    ['--length-p99 12300', /--length-p99: a length spread needs --padding longest/],
+    [
+      '--length-p99 12300',
+      /--length-p99: a length spread needs --padding longest \(and --no-packing\), or --packing-mask/,
+    ],
     ['--padding shortest', /--padding: must be one of max-length, longest, got 'shortest'/],
   ])('%s: exit 2 naming the flag', async (extra, message) => {
     const r = await runCli(`${S1} ${extra}`);

@@ -12,11 +12,13 @@ import {
   globalBatchNote,
 } from '../../core/parallelism/global-batch.js';
 import { overlapsTensorParallel, overlapWithoutSequenceParallel } from '../../core/parallelism/layout.js';
+import { documentsText } from '../../core/training/document-span.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { trainingHintOptions } from '../../validation/memory-fit.js';
+import { documentFlags } from '../document-flags.js';
 import { energyRange, energyText, wattsPerGpuFlag } from '../energy-flags.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
 import { formatBytes, formatCount, mfuLabel, table, toJson } from '../format.js';
@@ -63,6 +65,7 @@ export interface TrainOptions extends LayoutFlags {
   cluster?: string;
   seqLen?: string;
   documentTokens?: string;
+  documentTokensP99?: string;
   globalBatch?: string;
   globalBatchTokens?: string;
   precision?: string;
@@ -149,12 +152,10 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
       { epDispatcher: '--ep-dispatcher', overlapEp: '--overlap-ep' },
       `with a mixture-of-experts model: ${spec.name} is dense`,
     );
-  const documentTokens =
-    o.documentTokens === undefined ? undefined : positiveInteger(o.documentTokens, '--document-tokens', 1);
+  const documents = documentFlags(o, seqLen);
   const training = {
     seqLen,
-    // A document longer than the sequence is cut at its boundary: the sequence is then one span.
-    ...(documentTokens !== undefined && documentTokens < seqLen && { documentTokens }),
+    ...(documents && { documentTokens: documents.spanTokens }),
     globalBatchSize,
     precision,
     optimizer: oneOf(o.optimizer, '--optimizer', OPTIMIZERS, 'adamw'),
@@ -267,7 +268,9 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     cluster: hw.clusterId,
     gpus,
     seqLen,
-    documentTokens: training.documentTokens ?? null,
+    documentTokens: documents?.documentTokens ?? null,
+    documentTokensP99: documents?.documentTokensP99 ?? null,
+    attentionSpanTokens: documents?.spanTokens ?? null,
     globalBatchSize,
     precision,
     layout: layoutJson(chosen.layout),
@@ -324,7 +327,7 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
   if (o.json) return { output: toJson(result), exitCode };
   const l = chosen.layout;
   const lines = [
-    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}${training.documentTokens ? ` (attention within ${training.documentTokens.toLocaleString('en-US')}-token documents)` : ''}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)${mtpModules > 0 ? `, ${mtpModules} MTP module${mtpModules === 1 ? '' : 's'} trained` : ''}`,
+    `${spec.name} on ${gpus} × ${hw.gpu.id}${hw.clusterId ? ` (${hw.clusterId})` : ''}, ${precision}, seq ${seqLen}${documents ? ` (${documentsText(documents, documents.spanTokens)})` : ''}, global batch ${globalBatchSize} (${formatCount(globalBatchSize * seqLen)} tokens)${mtpModules > 0 ? `, ${mtpModules} MTP module${mtpModules === 1 ? '' : 's'} trained` : ''}`,
     ...warnings.map((w) => `warning: ${w}`),
     `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
     ...band.outside.map((line) => `outside calibration: ${line}`),

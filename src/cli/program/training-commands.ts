@@ -44,6 +44,10 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
         '--document-tokens <n>',
         'mean tokens per document packed into a sequence, with attention masked at document boundaries (FlashAttention varlen, FlexAttention document masks): attention spans a document, not the sequence (default: one causal span per sequence)',
       )
+      .option(
+        '--document-tokens-p99 <n>',
+        "P99 of the documents' lengths, with --document-tokens: a lognormal spread, long documents holding more of the tokens (default: every document at the mean)",
+      )
       .option('--global-batch <n>', 'global batch in sequences')
       .option(
         '--global-batch-tokens <n>',

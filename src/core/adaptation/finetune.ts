@@ -13,6 +13,7 @@ import {
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement } from '../precision.js';
+import { documentSpanTokens } from '../training/document-span.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import {
   LayoutDoesNotFitError,
@@ -23,11 +24,7 @@ import {
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
-import {
-  expectedLognormalMax,
-  lognormalFromMeanAndQuantile,
-  maxLognormalQuantileOverMean,
-} from '../uncertainty/distributions.js';
+import { expectedLognormalMax, lengthSpreadFromP99 } from '../uncertainty/distributions.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
@@ -57,8 +54,9 @@ export interface Dataset {
 }
 
 /**
- * The mean packed example's tokens (tokens / examples) where `packingMask` confines attention to it and it is
- * shorter than `seqLen` (TokenShape.documentTokens), else undefined. Needs packing and the example count.
+ * The attention span of packed examples where `packingMask` confines attention to each (TokenShape.documentTokens;
+ * document-span.ts: the mean tokens / examples, or as their tokens see them with a `lengthP99` spread), else
+ * undefined, and where it reaches `seqLen`. Needs packing and the example count.
  */
 export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefined {
   if (d.packingMask !== true) return undefined;
@@ -77,8 +75,8 @@ export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefi
         ? 'the packing mask spans the mean example: give the example count'
         : `${examples} examples in ${tokens} tokens: fewer than one token each`,
     );
-  const mean = Math.round(tokens / examples);
-  return mean < seqLen ? mean : undefined;
+  const spread = { documentTokens: tokens / examples, documentTokensP99: d.lengthP99 };
+  return documentSpanTokens(spread, seqLen, { mean: ['--examples'], p99: ['--length-p99'], noun: 'example' });
 }
 
 export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'globalBatchSize'> {
@@ -251,13 +249,7 @@ export function stepSequenceLength(d: Dataset, seqLen: number, sequencesInStep: 
   if (d.packing || (d.padding ?? 'max-length') === 'max-length' || d.examples === undefined) return seqLen;
   const mean = d.tokens / d.examples;
   if (d.lengthP99 === undefined) return Math.min(seqLen, Math.round(mean));
-  const tail = lognormalFromMeanAndQuantile(mean, d.lengthP99, 0.99);
-  if (!tail || !(d.lengthP99 > mean))
-    return inputError(
-      'invalid_value',
-      ['--length-p99'],
-      `must lie above the mean example length (${Math.round(mean)} tokens) and at most e^(z²/2) = ${(Math.floor(10 * maxLognormalQuantileOverMean(0.99)) / 10).toFixed(1)}× it, got ${d.lengthP99}`,
-    );
+  const tail = lengthSpreadFromP99(mean, d.lengthP99, ['--length-p99'], 'example length');
   return Math.min(seqLen, Math.round(expectedLognormalMax(tail, sequencesInStep)));
 }
 
@@ -274,11 +266,11 @@ export function datasetTokens(
     inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
   if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
   const useful = d.tokens * d.epochs;
-  if (d.lengthP99 !== undefined && (d.packing || d.padding !== 'longest'))
+  if (d.lengthP99 !== undefined && (d.packing ? d.packingMask !== true : d.padding !== 'longest'))
     inputError(
       'invalid_value',
       ['--length-p99'],
-      'a length spread needs --padding longest (and --no-packing)',
+      'a length spread needs --padding longest (and --no-packing), or --packing-mask',
     );
   if (d.packing && d.padding !== undefined)
     inputError('invalid_value', ['--padding'], 'padding applies without packing: add --no-packing');

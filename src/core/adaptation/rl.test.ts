@@ -195,7 +195,7 @@ describe('GRPO plan', () => {
     expect(() => planRl(qwen, cluster, { ...base, placement: 'separate' })).toThrowError('--rollout-gpus');
     expect(() => planRl(qwen, cluster, { ...base, responseTokensP99: 1000 })).toThrowError('--response-p99');
     expect(() => planRl(qwen, cluster, { ...base, responseTokensP99: 100_000 })).toThrowError(
-      '--response-p99: no lognormal has mean 1024',
+      '--response-p99: must lie above the mean response length (1024 tokens) and at most e^(z²/2) = 14.9× it (15327), got 100000',
     );
     expect(() => planRl(qwen, cluster, { ...base, maxResponseTokens: 512 })).toThrowError(
       '--max-response-tokens',

@@ -27,7 +27,7 @@ import type { KvFormat, WeightFormat } from '../precision.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
-import { lognormalFromMeanAndQuantile, maxLognormalQuantileOverMean } from '../uncertainty/distributions.js';
+import { lengthSpreadFromP99 } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
 import { type FinetuneMethod, type FinetuneOptions, type FinetunePlan, planFinetune } from './finetune.js';
 import { asStepBatch } from './rl-batch-issue.js';
@@ -187,18 +187,8 @@ function responseLength(
     );
   }
   if (p99 === undefined || max === o.responseTokens) return { tokens: o.responseTokens, max };
-  if (!Number.isInteger(p99) || p99 <= o.responseTokens)
-    invalid(
-      '--response-p99',
-      `must be a whole number above the mean --response-tokens (${o.responseTokens}), got ${p99}`,
-    );
-  const tail = lognormalFromMeanAndQuantile(o.responseTokens, p99, 0.99);
-  if (!tail)
-    invalid(
-      '--response-p99',
-      `no lognormal has mean ${o.responseTokens} and P99 ${p99}: the P99 can be at most ${Math.floor(o.responseTokens * maxLognormalQuantileOverMean(0.99))} (e^(z²/2) × the mean)`,
-    );
-  return { tokens: tail!, max };
+  if (!Number.isInteger(p99)) invalid('--response-p99', `must be a whole number, got ${p99}`);
+  return { tokens: lengthSpreadFromP99(o.responseTokens, p99, ['--response-p99'], 'response length'), max };
 }
 
 /**

@@ -6,6 +6,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { z } from 'zod';
 import { type Domain, describeDomain, domainNumber } from '../domain.js';
+import { inputError } from '../errors.js';
 import { Z90 } from '../statistics.js';
 
 const finite = z.number().finite();
@@ -330,4 +331,42 @@ export function lognormalFromMeanAndQuantile(
   const sigma = z - Math.sqrt(z * z - 2 * r);
   const median = mean * Math.exp((-sigma * sigma) / 2);
   return { dist: 'lognormal', median, p90: median * Math.exp(Z90 * sigma) };
+}
+
+/**
+ * A length spread stated by its mean and P99 (lognormalFromMeanAndQuantile), or an input error at `path`
+ * saying what a P99 may be: above the mean `meanName`, at most e^(z²/2) ≈ 14.97× it.
+ */
+export function lengthSpreadFromP99(
+  mean: number,
+  p99: number,
+  path: readonly (string | number)[],
+  meanName: string,
+): Extract<Distribution, { dist: 'lognormal' }> {
+  const tail = p99 > mean ? lognormalFromMeanAndQuantile(mean, p99, 0.99) : null;
+  if (tail) return tail;
+  const most = Math.floor(mean * maxLognormalQuantileOverMean(0.99));
+  return inputError(
+    'invalid_value',
+    path,
+    `must lie above the mean ${meanName} (${Math.round(mean)} tokens) and at most e^(z²/2) = ${(Math.floor(10 * maxLognormalQuantileOverMean(0.99)) / 10).toFixed(1)}× it (${most}), got ${p99}`,
+  );
+}
+
+/**
+ * E[X·min(X, cap)] / E[X] of a lognormal X: the mean of min(X, cap) over X's units rather than its items
+ * (a token's view of the item it belongs to, a long one holding more tokens), from the partial moments
+ * E[X^k; X < c] = e^(kμ + k²σ²/2)·Φ((ln c − μ − kσ²)/σ) (Johnson, Kotz & Balakrishnan, Continuous
+ * Univariate Distributions 1, 2nd ed., Eq. 14.17): e^(μ + 3σ²/2)·Φ((ln c − μ − 2σ²)/σ) + c·(1 − Φ((ln c − μ − σ²)/σ)),
+ * the mean × e^(σ²) = mean·(1 + cv²) without a cap.
+ */
+export function lognormalSizeBiasedCappedMean(d: { median: number; p90: number }, cap: number): number {
+  const sigma = lognormalSigma(d);
+  if (!(sigma > 0)) return Math.min(d.median, cap);
+  const mu = Math.log(d.median);
+  const c = Math.log(cap);
+  return (
+    Math.exp(mu + 1.5 * sigma * sigma) * normalCdf((c - mu - 2 * sigma * sigma) / sigma) +
+    cap * (1 - normalCdf((c - mu - sigma * sigma) / sigma))
+  );
 }

@@ -54,8 +54,11 @@ export const adaptBaseline = (a: AdaptInput, method: (typeof METHODS)[number]) =
   padding: packed(a.padding) ? undefined : (a.padding as 'max-length' | 'longest'),
   ...(a.padding === 'packed-masked' && { packingMask: true }),
   examples: a.examples || undefined,
-  lengthP99: a.lengthP99 || undefined,
+  // A spread of lengths: the longest in a padded micro-batch, or a masked example's span.
+  lengthP99: spreads(a.padding) ? a.lengthP99 || undefined : undefined,
 });
+
+const spreads = (padding: PaddingChoice) => padding === 'longest' || padding === 'packed-masked';
 
 const QLORA_BASE_LABELS: Record<QuantizedBase, string> = {
   nf4: 'NF4 (bitsandbytes)',
@@ -154,7 +157,7 @@ export function adaptView(app: App) {
           : html`<label>Examples per epoch <input id="adapt-examples" type="text" inputmode="decimal" .value=${String(a.examples)} @change=${num('examples')} />${fieldError(issues, '--examples')}</label>`
       }
       ${
-        a.padding === 'longest'
+        spreads(a.padding)
           ? html`<label>Example length P99 (0: all at the mean) <input id="adapt-length-p99" type="text" inputmode="decimal" .value=${String(a.lengthP99)} @change=${num('lengthP99')} />${fieldError(issues, '--length-p99')}</label>`
           : nothing
       }

@@ -48,6 +48,7 @@ const evaluateTask = (input: TrainInput, details: boolean) =>
       precision: input.precision,
       seqLen: input.seqLen,
       ...(input.documentTokens > 0 && { documentTokens: input.documentTokens }),
+      ...(input.documentTokensP99 > 0 && { documentTokensP99: input.documentTokensP99 }),
       usdPerGpuHour: input.usdPerGpuHour ?? undefined,
       layout: {
         tp: input.tp || undefined,
@@ -278,6 +279,7 @@ export function trainView(app: App) {
       ${precisionSelect('train-precision', 'Precision', t.precision, (precision) => set({ precision }), fieldError(r?.issues ?? null, 'precision', 'baseline.precision', '--precision'))}
       <label>Sequence length <input id="train-seq" type="text" inputmode="decimal" .value=${String(t.seqLen)} @change=${num('seqLen')} />${fieldError(r?.issues ?? null, 'seqLen')}</label>
       <label title="Packed documents with attention masked at their boundaries (FlashAttention varlen): attention spans a document, not the sequence">Document tokens (0: none) <input id="train-docs" type="text" inputmode="decimal" .value=${String(t.documentTokens)} @change=${num('documentTokens')} />${fieldError(r?.issues ?? null, 'documentTokens', 'baseline.documentTokens')}</label>
+      <label title="The spread of the documents' lengths (a lognormal of their mean): long documents hold more of the tokens, so attention spans more than the mean">Document tokens P99 (0: all at the mean) <input id="train-docs-p99" type="text" inputmode="decimal" .value=${String(t.documentTokensP99)} @change=${num('documentTokensP99')} />${fieldError(r?.issues ?? null, 'documentTokensP99', 'baseline.documentTokensP99')}</label>
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
       <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(notEtp(r?.issues ?? null), 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
@@ -296,7 +298,7 @@ export function trainView(app: App) {
     ${t.config !== null ? modelFactsView(t.config, t.configName ?? 'config.json') : nothing}
     ${gpuFacts(t.gpu)}
     ${r === null ? html`<p class="status" aria-live="polite">Searching layouts…</p>` : nothing}
-    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'documentTokens', 'baseline.documentTokens', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap', 'fullIterationCudaGraphs', 'baseline.fullIterationCudaGraphs', 'bf16GradBuffers', 'baseline.bf16GradBuffers']) : nothing}
+    ${r ? otherErrors(r.issues, ['model', 'baseline.model', 'config.json', 'gpu', 'baseline.gpu', 'gpus', '--gpus', 'tokens', 'precision', 'baseline.precision', '--precision', 'seqLen', 'documentTokens', 'baseline.documentTokens', 'documentTokensP99', 'baseline.documentTokensP99', 'usdPerGpuHour', 'layout', 'offload', 'memoryFit', 'baseline.memoryFit', 'mtpLayers', 'baseline.mtpLayers', 'tpCommOverlap', 'baseline.tpCommOverlap', 'fullIterationCudaGraphs', 'baseline.fullIterationCudaGraphs', 'bf16GradBuffers', 'baseline.bf16GradBuffers']) : nothing}
     ${
       r?.outcome
         ? html`<div class="cards" id="train-result" data-ms=${r.ms.toFixed(1)} data-cost=${String(r.outcome.costUsd)} data-seconds=${String(r.outcome.timeSeconds)} data-gpu-hours=${String(r.outcome.gpuHours)} data-memory=${String(r.outcome.memoryPerGpuBytes)}>
