@@ -70,16 +70,27 @@ describe.each(FAMILIES)('every command runs on %s', { timeout: 180_000 }, (name)
     await runJson(['params', model]);
     await runJson(['flops', model]);
     await runJson(['kv', model, '--context', '8192']);
-    // The operation list of the first layer of each kind, forward and decode, on 2 TP ranks where they split.
+    // The operation list of the first layer of each kind, forward and decode, on 2 TP ranks where they split
+    // (training's rule forward, serving's at decode: a hybrid's lone Mamba-2 group is replicated only there).
     const spec = modelSpecFrom(hfFixture(name), name);
-    const tp = tensorParallelSplits(spec, 2) ? '2' : '1';
+    const tpFor = (phase: string) => (tensorParallelSplits(spec, 2, phase === 'decode') ? '2' : '1');
     const firsts = new Map<string, number>();
     spec.layers.forEach((layer, i) => {
       if (!firsts.has(layerKey(layer))) firsts.set(layerKey(layer), i);
     });
     for (const i of firsts.values()) {
       for (const phase of ['forward', 'decode']) {
-        await runJson(['flops', model, '--ops', '--layer', String(i), '--phase', phase, '--tp', tp]);
+        await runJson([
+          'flops',
+          model,
+          '--ops',
+          '--layer',
+          String(i),
+          '--phase',
+          phase,
+          '--tp',
+          tpFor(phase),
+        ]);
       }
     }
   });

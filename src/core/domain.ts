@@ -46,6 +46,8 @@ export const DOMAINS = {
   parallelDegree: int(1, 10_000_000, 'a parallel degree'),
   /** Tokens in one sequence (prompt, response, context): 100M, ~100× the longest context in 2025. */
   sequenceTokens: int(1, 100_000_000, 'tokens per sequence'),
+  /** Tokens in one packed document (its mean or P99): a sequence's bounds. */
+  documentTokens: int(1, 100_000_000, 'tokens per document'),
   /** Sequences processed together (a batch, a micro-batch, concurrency). */
   sequences: int(1, 100_000_000, 'sequences'),
   /** A dataset or training run: one token (a fraction of a token is no quantity a run has) to 10¹⁶, ~700× Llama 3's 15.6T. */
@@ -222,8 +224,8 @@ export const FLAG_DOMAINS: Readonly<Record<string, Domain>> = {
   '--prompts': DOMAINS.sequences,
   '--samples-per-prompt': DOMAINS.sequences,
   '--seq-len': DOMAINS.sequenceTokens,
-  '--document-tokens': DOMAINS.sequenceTokens,
-  '--document-tokens-p99': DOMAINS.sequenceTokens,
+  '--document-tokens': DOMAINS.documentTokens,
+  '--document-tokens-p99': DOMAINS.documentTokens,
   '--context': DOMAINS.sequenceTokens,
   '--input-tokens': DOMAINS.sequenceTokens,
   '--output-tokens': DOMAINS.sequenceTokens,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { inputErrorOf } from '../../test/input-error.js';
 import { runCliJson } from '../../test/run-cli.js';
 import { parseScenario } from '../scenario/load.js';
 import { baselineFromScenario } from './from-scenario.js';
@@ -92,5 +93,29 @@ describe('documentTokens in a levers baseline', () => {
     expect(
       study([{ lever: 'batch', documentTokens: 4096, documentTokensP99: 8000 }]).finalCostUsd,
     ).toBeCloseTo(narrower.finalCostUsd, 6);
+  });
+  it('the batch lever refuses documents on a fine-tuning baseline, naming the field and packingMask', () => {
+    const study = (lever: object) =>
+      leverStudySchema.parse({
+        name: 'x',
+        baseline: {
+          kind: 'finetune',
+          model: 'llama-3.1-8b',
+          method: 'lora',
+          tokens: 1.5e8,
+          gpu: 'h100',
+          gpus: 8,
+          seqLen: 16_384,
+        },
+        levers: [{ lever: 'batch', ...lever }],
+      });
+    for (const [lever, field] of [
+      [{ documentTokens: 512 }, 'documentTokens'],
+      [{ documentTokensP99: 4000 }, 'documentTokensP99'],
+    ] as const) {
+      const issue = inputErrorOf(() => runWaterfall(study(lever))).issues[0]!;
+      expect(issue.path).toEqual(['levers', 0, field]);
+      expect(issue.message).toMatch(/masks its packed examples with packingMask/);
+    }
   });
 });

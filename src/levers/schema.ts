@@ -22,6 +22,7 @@ const D = DOMAINS;
 const degree = domainNumber(D.parallelDegree);
 const gpus = domainNumber(D.gpus);
 const seqTokens = domainNumber(D.sequenceTokens);
+const documentTokens = domainNumber(D.documentTokens);
 const sequences = domainNumber(D.sequences);
 const tokens = domainNumber(D.datasetTokens);
 const price = domainNumber({ ...D.usdPerGpuHour, minExclusive: true });
@@ -59,9 +60,9 @@ export const trainingBaselineSchema = z
     /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`). */
     seqLen: seqTokens.optional(),
     /** Mean tokens per packed document, attention masked at their boundaries (as `llmecon train --document-tokens`). */
-    documentTokens: seqTokens.optional(),
+    documentTokens: documentTokens.optional(),
     /** P99 of the documents' lengths (as `llmecon train --document-tokens-p99`). */
-    documentTokensP99: seqTokens.optional(),
+    documentTokensP99: documentTokens.optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** $ per GPU-hour (default: the catalog's lowest on-demand price for the GPU). */
     usdPerGpuHour: price.optional(),
@@ -260,9 +261,9 @@ export const leverSchema = z.discriminatedUnion('lever', [
       seqLen: seqTokens.optional(),
       globalBatchTokens: domainNumber(D.batchTokens).optional(),
       /** Packed documents with attention masked at their boundaries, as `llmecon train --document-tokens`. */
-      documentTokens: seqTokens.optional(),
+      documentTokens: documentTokens.optional(),
       /** P99 of their lengths, as `--document-tokens-p99`; with documentTokens, none means every document at the mean. */
-      documentTokensP99: seqTokens.optional(),
+      documentTokensP99: documentTokens.optional(),
       note,
     })
     .strict()

@@ -69,9 +69,9 @@ const pretrainSchema = z
     /** Default 4,096 tokens, or the model's context where shorter (as `llmecon train`); phaseSeqLen. */
     seqLen: seqLen.optional(),
     /** Mean tokens per packed document, attention masked at their boundaries (`--document-tokens`). */
-    documentTokens: seqLen.optional(),
+    documentTokens: domainNumber(D.documentTokens).optional(),
     /** P99 of the documents' lengths, a lognormal of that mean (`--document-tokens-p99`). */
-    documentTokensP99: seqLen.optional(),
+    documentTokensP99: domainNumber(D.documentTokens).optional(),
     globalBatchTokens: domainNumber(D.batchTokens).default(DEFAULT_BATCH_TOKENS),
     /** Multiplies the engine's GPU-hours (uncertain): 1.2 = the run is 20% slower than predicted. */
     efficiencyFactor: uncertainIn(D.efficiencyFactor).default(1),

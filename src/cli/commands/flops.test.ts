@@ -42,7 +42,10 @@ describe('llmecon flops --ops', () => {
 
   it.each([
     [['--layer', '32'], "error: --layer: must be a layer index 0–31 or 'head', got '32'"],
-    [['--tp', '3'], 'error: --tp: must divide the 32 attention heads, got 3'],
+    [
+      ['--tp', '3'],
+      'error: --tp: tensor parallelism 3 must divide the 32 attention heads and divide or be a multiple of the 8 KV heads of Meta Llama 3 8B, got 3',
+    ],
     [['--ep', '2'], 'error: --ep: must be 1: Meta Llama 3 8B has no routed experts, got 2'],
     [
       ['--phase', 'train'],
@@ -52,5 +55,14 @@ describe('llmecon flops --ops', () => {
     const r = await runCli(['flops', 'llama-3-8b', '--ops', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(message);
+  });
+  it("a hybrid's lone Mamba-2 group: TP 2 is refused forward (training shards every group) and runs at decode (serving replicates it)", async () => {
+    const granite = 'test/fixtures/hf-configs/hand-built/granite-4.0-h-small.json';
+    const forward = await runCli(['flops', granite, '--ops', '--tp', '2', '--phase', 'forward']);
+    expect(forward.code).toBe(2);
+    expect(forward.stderr).toMatch(/^error: --tp: tensor parallelism 2 must divide .* the 1 Mamba-2 group /);
+    expect((await runCli(['flops', granite, '--ops', '--tp', '2', '--phase', 'decode'])).code).toBe(0);
+    const infer = await runCli(['memory', granite, '--gpu', 'h100', '--tp', '2', '--mode', 'infer']);
+    expect(infer.code, infer.stderr).toBe(0);
   });
 });

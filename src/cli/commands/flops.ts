@@ -1,6 +1,6 @@
 import { inputError } from '../../core/errors.js';
 import { forwardFlopsPerToken, trainingFlopsPerToken } from '../../core/model/flops.js';
-import { hasAttentionLayers, queryHeadCounts, splitsQueryHeads } from '../../core/model/kv-cache.js';
+import { tensorParallelRequirement, tensorParallelSplits } from '../../core/model/kv-cache.js';
 import {
   headOperations,
   layerOperations,
@@ -126,14 +126,9 @@ function operationsCommand(
   const cp = positiveInteger(options.cp, '--cp', 1);
   const ep = positiveInteger(options.ep, '--ep', 1);
   const dtype = oneOf(options.dtype, '--dtype', ['bf16', 'fp8'] as const, 'bf16');
-  if (!splitsQueryHeads(spec, tp)) {
-    const units = hasAttentionLayers(spec) ? 'attention heads' : 'state-space groups or channels';
-    inputError(
-      'invalid_value',
-      ['--tp'],
-      `must divide the ${queryHeadCounts(spec).join(' and ')} ${units}, got ${tp}`,
-    );
-  }
+  // The rule of the run the phase belongs to: serving replicates a hybrid's lone Mamba-2 group, training does not.
+  if (!tensorParallelSplits(spec, tp, phase === 'prefill' || phase === 'decode'))
+    inputError('invalid_value', ['--tp'], `${tensorParallelRequirement(spec, tp)}, got ${tp}`);
   if (spec.moe === null && ep > 1) {
     inputError('invalid_value', ['--ep'], `must be 1: ${spec.name} has no routed experts, got ${ep}`);
   }

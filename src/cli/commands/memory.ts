@@ -318,11 +318,8 @@ function infer(
   const tensorParallel = positiveInteger(o.tp, '--tp', 1);
   const expertParallel = positiveInteger(o.ep, '--ep', 1);
   const pipelineParallel = positiveInteger(o.pp, '--pp', 1);
-  const issues = layoutIssues(
-    spec,
-    { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel },
-    2,
-  );
+  const replica = { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel };
+  const issues = layoutIssues(spec, replica, 2, true); // serving's TP rules (a lone Mamba-2 group replicated)
   if (issues.length > 0) throw new InputError(issues);
   // A serving pipeline: as `serve --pp` takes it (stages of TP GPUs, experts sliced over TP).
   checkReplicaLayout(spec, { pipelineParallel, expertParallel }, INFER_LAYOUT_PATHS);

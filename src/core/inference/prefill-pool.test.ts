@@ -1,7 +1,8 @@
 /**
  * Disaggregated serving's prefill pool at a stated traffic (prefill-pool.ts): prompts arriving at random
  * wait for a free prefill replica, the TTFT there is the prefill plus that wait, and a TTFT SLO takes the
- * replicas that keep it; a fixed fleet whose pool cannot is no plan.
+ * replicas that keep it; a fixed fleet whose pool cannot is no plan; at full use a fixed fleet splits its
+ * GPUs between the pools to carry the most.
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +107,29 @@ describe('the prefill pool at a stated traffic', () => {
     expect(node.gpus).toBe(8);
     expect(node.point.ttftSeconds).toBeCloseTo(alone + kvTransferSeconds(llama70b, c, w, 8), 9);
   });
+  test.prop([fc.integer({ min: 8, max: 96 })], { numRuns: 12 })(
+    'a fixed fleet at full use takes the split of its GPUs between the pools that carries the most: no traffic its fleet carries is more',
+    (gpus) => {
+      const fleet = { ...c, fixedGpus: gpus };
+      const full = planCandidate(llama70b, fleet, w, null, {})!;
+      expect(full.gpus).toBeLessThanOrEqual(gpus);
+      expect(full.capacityRequestsPerSecond).toBeGreaterThanOrEqual(full.requestsPerSecond);
+      // Every split, by brute force: k decode replicas of 4 GPUs, the rest whole prefill replicas of 4.
+      const perReplica =
+        (planCandidate(llama70b, c, w, null, {})!.point.outputTokensPerSecondPerGpu * 4) / 300;
+      let best = 0;
+      for (let k = 1; 4 * k + 4 <= gpus; k++)
+        best = Math.max(best, Math.min(k * perReplica, Math.floor((gpus - 4 * k) / 4) * mu));
+      expect(full.requestsPerSecond).toBeCloseTo(best, 6);
+      for (const share of [0.5, 0.9, 0.99]) {
+        const at = planCandidate(llama70b, fleet, w, share * best, {});
+        if (at)
+          expect(at.capacityRequestsPerSecond).toBeLessThanOrEqual(
+            full.capacityRequestsPerSecond * (1 + 1e-9),
+          );
+      }
+    },
+  );
   test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
     'any traffic: a finite wait, and the pool carries the traffic',
     (rps) => {

@@ -89,6 +89,30 @@ export function prefillGpusPerReplica(
   return (replicaRequests / p.requestsPerSecond) * p.gpus;
 }
 
+/**
+ * A fixed disaggregated fleet of `fleetGpus` at full use: the most requests per second a split of it into
+ * decode replicas (each carrying `replicaRequests`) and whole prefill replicas carries, the lesser of the two
+ * pools' capacities (`speed`: a band's, as planAtPoint scales the prefill pool), just under it so that the
+ * pools sized for it fit the fleet; 0 where no split holds a replica of each.
+ */
+export function fullUseRequestsPerSecond(
+  spec: ModelSpec,
+  c: DeploymentCandidate,
+  w: ServingWorkload,
+  fleetGpus: number,
+  replicaRequests: number,
+  speed: number,
+): number {
+  const n = replicaGpus(c.replica);
+  const prefill = prefillReplicaCapacity(spec, c, w);
+  let best = 0;
+  for (let k = 1; k * n + prefill.gpus <= fleetGpus; k++) {
+    const prefillReplicas = Math.floor((fleetGpus - k * n) / prefill.gpus);
+    best = Math.max(best, Math.min(k * replicaRequests, prefillReplicas * prefill.requestsPerSecond * speed));
+  }
+  return best * (1 - 1e-9);
+}
+
 /** Dedicated prefill GPUs whose capacity carries `requestsPerSecond` prompts (whole prefill replicas). */
 export function prefillGpusFor(
   spec: ModelSpec,

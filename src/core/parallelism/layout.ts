@@ -260,8 +260,16 @@ export function globalBatchIssue(
       };
 }
 
-/** Why a layout cannot run this model (empty when it can), with domain paths (`layout.tensorParallel`). */
-export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: number): InputIssue[] {
+/**
+ * Why a layout cannot run this model (empty when it can), with domain paths (`layout.tensorParallel`);
+ * `serving` takes serving's rule for a hybrid's Mamba-2 groups (one group replicated: splitsHybridMamba2).
+ */
+export function layoutIssues(
+  spec: ModelSpec,
+  layout: ParallelLayout,
+  seqLen: number,
+  serving = false,
+): InputIssue[] {
   const issues: InputIssue[] = [];
   const add = (field: keyof ParallelLayout, message: string, rule?: string) =>
     issues.push({ code: 'infeasible', path: at(field), message, ...(rule ? { rule } : {}) });
@@ -294,8 +302,8 @@ export function layoutIssues(spec: ModelSpec, layout: ParallelLayout, seqLen: nu
       'tensorParallel',
       `tensor parallelism ${layout.tensorParallel} must divide, or be a multiple of, the ${kvHeadCounts(spec).join(' and ')} KV heads`,
     );
-  } else if (!splitsHybridMamba2(spec, layout.tensorParallel, false)) {
-    // A hybrid's Mamba-2 heads and groups (training: Megatron-Core shards every group).
+  } else if (!splitsHybridMamba2(spec, layout.tensorParallel, serving)) {
+    // A hybrid's Mamba-2 heads and groups (training: Megatron-Core shards every group; vLLM replicates one).
     add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
   }
   const stages = layout.pipelineParallel * layout.virtualStages;

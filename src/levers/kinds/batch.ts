@@ -1,4 +1,5 @@
 /** Lever `batch`: sequence length, global batch and packed documents' attention mask. */
+import { inputError } from '../../core/errors.js';
 import { documentsText } from '../../core/training/document-span.js';
 import { type LeverKind, training } from '../kind.js';
 
@@ -15,6 +16,13 @@ export const batch: LeverKind<'batch'> = {
   },
   apply(s, lever, i) {
     const { documentTokens: mean, documentTokensP99: p99, ...x } = training(s, i, lever.lever);
+    const documentField = lever.documentTokens !== undefined ? 'documentTokens' : 'documentTokensP99';
+    if (x.kind === 'finetune' && lever[documentField] !== undefined)
+      inputError(
+        'invalid_value',
+        ['levers', i, documentField],
+        "packs a pretraining run's documents; a fine-tuning baseline masks its packed examples with packingMask (their spread: lengthP99)",
+      );
     // New documents replace the baseline's with their own spread; a P99 alone spreads the baseline's.
     const documentTokens = lever.documentTokens ?? mean;
     const documentTokensP99 =
