@@ -1,4 +1,7 @@
 /** `train --document-tokens` and a pretraining phase's `documentTokens`: attention within packed documents. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
 import { runCli, runCliJson } from '../../test/run-cli.js';
@@ -91,5 +94,21 @@ describe('scenario documentTokens', () => {
       path: ['phases', 0, 'documentTokens'],
       message: 'documentTokensP99 spreads the mean document length: give documentTokens too',
     });
+  });
+  it('the report says which phases mask their documents, and the span their tokens see', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'llmecon-docs-')), 's.yaml');
+    writeFileSync(
+      file,
+      longContext('    documentTokens: 8192\n    documentTokensP99: 60000\n').replace(
+        'seqLen: 8192',
+        'seqLen: 131072',
+      ),
+    );
+    const r = await runCli(['run', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /attention within documents of 8,192 tokens on average, P99 60,000: [\d,]+ as their tokens see them/,
+    );
+    expect(pretrainPhase(longContext('')).attentionSpanTokens).toBeNull();
   });
 });

@@ -38,6 +38,15 @@ describe('input rules the CLI used to let through', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('a fixed --tp the heads refuse is named as such at any GPU count, not as a count that cannot be split', async () => {
+    const train = ['train', '--model', 'llama-3.1-8b', '--gpu', 'h100', '--tp', '3'];
+    for (const gpus of ['8', '9'])
+      await refused(
+        [...train, '--gpus', gpus],
+        '--tp',
+        'tensor parallelism 3 must divide the 32 attention heads',
+      );
+  });
   it('DualPipe needs an even pipeline: a fixed odd pp exits 2; without --pp the search tries only even ones', async () => {
     const train = ['train', '--model', 'llama-3-8b', '--gpu', 'h100', '--gpus', '8', '--tokens', '1B'];
     for (const [pp, gpus] of [

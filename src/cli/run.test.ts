@@ -45,7 +45,10 @@ describe('llmecon run', () => {
     });
     const missing = await run(['run', '/nonexistent/scenario.yaml']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/scenario: cannot read '\/nonexistent\/scenario.yaml': ENOENT/);
+    expect(missing.stderr).toMatch(/scenario: cannot read '\/nonexistent\/scenario.yaml': no such file$/m);
+    const folder = await run(['run', tmpdir()]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/scenario: cannot read '.*': it is a directory; give a file$/m);
     const bad = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 'bad.yaml');
     writeFileSync(bad, readFileSync(example('s1-32b.yaml'), 'utf8').replace('gpus: 16', 'gpus: -16'));
     const r = await run(['run', bad]);

@@ -20,6 +20,7 @@ import { beyondContextWarning } from '../core/model/context-limit.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import { formatCount, formatMilliseconds } from './format.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
+import { unreadable } from './read-text.js';
 import type { ServingSetup } from './serving-flags.js';
 
 export interface SimulationFlags {
@@ -49,12 +50,7 @@ function lognormalOrFixed(median: number, p90: string | undefined, flag: string)
 export const MAX_TRACE_BYTES = 32 * 1024 * 1024;
 
 function readTrace(path: string): string {
-  const fail = (error: unknown): never =>
-    inputError(
-      'unknown_id',
-      ['--trace'],
-      `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+  const fail = (error: unknown): never => unreadable(path, '--trace', error);
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMeanCount, formatMilliseconds, formatRate, ordinal } from './format.js';
+import { formatBytes, formatMeanCount, formatMilliseconds, formatRate, ordinal } from './format.js';
 
 describe('ordinal', () => {
   it('st, nd, rd after 1, 2, 3 but not in the teens; th otherwise', () => {
@@ -40,5 +40,18 @@ describe('times and mean counts', () => {
     expect(formatRate(20)).toBe('20.00');
     expect(formatRate(0.000001)).toBe('0.0000010');
     expect(formatMeanCount(0)).toBe('0.0');
+  });
+});
+
+describe('formatBytes', () => {
+  it('in the largest binary unit it reaches: B, KiB, MiB, GiB, TiB, PiB', () => {
+    expect([512, 2048, 3 * 2 ** 20, 755.96 * 2 ** 30, 1.86 * 2 ** 40, 5 * 2 ** 50].map(formatBytes)).toEqual([
+      '512 B',
+      '2.00 KiB',
+      '3.00 MiB',
+      '755.96 GiB',
+      '1.86 TiB',
+      '5.00 PiB',
+    ]);
   });
 });

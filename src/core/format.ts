@@ -63,9 +63,11 @@ export function formatSignedUsd(usd: number): string {
   return Math.abs(usd) < 0.005 ? '±$0' : `${usd < 0 ? '−' : '+'}${formatUsd(Math.abs(usd))}`;
 }
 
-/** Bytes as GiB (or MiB/KiB when small). */
+/** Bytes as GiB (TiB, PiB when large; MiB, KiB when small). */
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
+  if (abs >= 1024 ** 2 * GIB) return `${(bytes / (1024 ** 2 * GIB)).toFixed(2)} PiB`;
+  if (abs >= 1024 * GIB) return `${(bytes / (1024 * GIB)).toFixed(2)} TiB`;
   if (abs >= GIB) return `${(bytes / GIB).toFixed(2)} GiB`;
   if (abs >= MIB) return `${(bytes / MIB).toFixed(2)} MiB`;
   if (abs >= KIB) return `${(bytes / KIB).toFixed(2)} KiB`;

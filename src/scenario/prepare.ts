@@ -87,6 +87,8 @@ export type PreparedPhase = {
       readonly gpuHoursPerToken: number;
       readonly energy: PhaseEnergy;
       readonly layout: string;
+      /** Packed documents' attention span (document-span.ts); null: one causal span per sequence. */
+      readonly attentionSpanTokens: number | null;
       readonly mfu: number;
       /** The catalog's lowest on-demand price for the GPU, to compare buying with (null if none). */
       readonly rentUsdPerGpuHour: number | null;
@@ -242,11 +244,12 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
           ['phases', index, 'tokens'],
           `${short}; lower globalBatchTokens or raise tokens`,
         );
+      const span = documentSpanTokens(phase, seqLen);
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),
         seqLen,
-        documentTokens: documentSpanTokens(phase, seqLen),
+        documentTokens: span,
         globalBatchSize,
         precision: phase.precision,
         optimizer: 'adamw',
@@ -264,6 +267,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
         energy,
         layout: layoutText(plan.chosen.layout),
+        attentionSpanTokens: span ?? null,
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
         band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),

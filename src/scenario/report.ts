@@ -1,6 +1,7 @@
 /** Text/Markdown report of an evaluated scenario (pure: the CLI prints it, the web app can render it). */
 import { findGrid, loadCatalog } from '../catalog/catalog.js';
 import type { SourcedValue } from '../catalog/schema.js';
+import { documentsText } from '../core/training/document-span.js';
 import type { Uncertain } from '../core/uncertainty/distributions.js';
 import type { MonteCarloResult, tornado } from '../core/uncertainty/monte-carlo.js';
 import {
@@ -91,7 +92,7 @@ export function scenarioReportMarkdown(
   for (const ph of p.phases) {
     if (ph.kind === 'pretrain')
       lines.push(
-        `- **${mdText(ph.phase.name)}**: ${ph.phase.gpus} × ${mdText(ph.phase.gpu)}, ${ph.layout}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
+        `- **${mdText(ph.phase.name)}**: ${ph.phase.gpus} × ${mdText(ph.phase.gpu)}, ${ph.layout}${ph.attentionSpanTokens !== null && ph.phase.documentTokens !== undefined ? `, ${documentsText({ ...ph.phase, documentTokens: ph.phase.documentTokens }, ph.attentionSpanTokens)}` : ''}, MFU ${(100 * ph.mfu).toFixed(1)}%, ${((ph.gpuHoursPerToken * 1e12) / 1e6).toFixed(3)}M GPU-hours per trillion tokens (goodput ${p.goodput})`,
       );
     else if (ph.kind === 'finetune')
       lines.push(

@@ -118,6 +118,6 @@ export function kvCommand(
       `state/sequence    ${formatBytes(state.bytesPerSequence)} constant (${kinds.join(' + ')} layers: conv ${formatBytes(state.convBytesPerSequence)} + recurrent state ${formatBytes(state.stateBytesPerSequence)})`,
     );
   }
-  lines.push(`batch of ${batch}`.padEnd(18) + formatBytes(result.totalBytes));
+  lines.push(`${`batch of ${batch}`.padEnd(17)} ${formatBytes(result.totalBytes)}`);
   return lines.join('\n');
 }

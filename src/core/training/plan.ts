@@ -153,6 +153,12 @@ export function planTraining(
     });
   }
   const c = options.constraints;
+  // A fixed TP the model's heads refuse is the error at any GPU count (before "cannot be split").
+  if (c.tensorParallel !== undefined) {
+    const tpLayout = { ...DEFAULT_LAYOUT, tensorParallel: c.tensorParallel };
+    const tp = layoutIssues(spec, tpLayout, options.seqLen).filter((i) => i.path.at(-1) === 'tensorParallel');
+    if (tp.length > 0) throw new InputError(tp);
+  }
   const product =
     (c.tensorParallel ?? 1) * (c.pipelineParallel ?? 1) * (c.dataParallel ?? 1) * (c.contextParallel ?? 1);
   const fullyGiven = c.tensorParallel && c.pipelineParallel && c.dataParallel && c.contextParallel;
