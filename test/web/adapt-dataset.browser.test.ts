@@ -9,6 +9,7 @@
  * keeps BF16.
  */
 import { describe, expect, it } from 'vitest';
+import { webText } from '../../web/src/flag-labels.js';
 import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -57,7 +58,8 @@ describe('the Adapt view: dataset packing and padding', () => {
     await page.locator('#adapt-padding').selectOption('max-length');
     const missing = await runCli(`${FINETUNE} --tokens 100M --no-packing`);
     expect(missing.code).toBe(2);
-    const message = missing.stderr.split('\n')[0]!.replace(/^error: --examples: /, '');
+    const message = webText(missing.stderr.split('\n')[0]!.replace(/^error: --examples: /, ''));
+    expect(message).toContain('“Examples per epoch”');
     await expect
       .poll(async () => await page.locator('#adapt-table').textContent(), { timeout: 60_000 })
       .toContain(message);

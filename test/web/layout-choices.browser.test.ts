@@ -11,6 +11,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SECONDS_PER_DAY } from '../../src/core/units.js';
+import { webText } from '../../web/src/flag-labels.js';
 import { appInBrowser, changeField, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -37,7 +38,8 @@ async function cliMessage(line: string, flag: string): Promise<string> {
   const prefix = `error: ${flag}: `;
   const found = r.stderr.split('\n').find((l) => l.startsWith(prefix));
   expect(found, r.stderr).toBeDefined();
-  return found!.slice(prefix.length);
+  // The web names the CLI's flags by their fields (web/src/flag-labels.ts).
+  return webText(found!.slice(prefix.length));
 }
 
 /** A new page opened at `page`'s share link, once the link carries the state. */

@@ -9,6 +9,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { webText } from '../../web/src/flag-labels.js';
 import { encodeState } from '../../web/src/state-link.js';
 import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
@@ -94,7 +95,7 @@ describe('the Serve view: engine token budget and dynamic prompt chunks', () => 
     // Below the engines' range: the CLI's words, next to the field.
     const low = await runCli(`${SERVE} --engine vllm --chunk-tokens 100`);
     expect(low.code).toBe(2);
-    const message = low.stderr.split('\n')[0]!.replace(/^error: --chunk-tokens: /, '');
+    const message = webText(low.stderr.split('\n')[0]!.replace(/^error: --chunk-tokens: /, ''));
     await changeField(page.locator('#serve-chunk-tokens'), '100');
     await expect
       .poll(async () => await page.locator('label:has(#serve-chunk-tokens) .error').textContent(), {

@@ -4,6 +4,7 @@
  * cannot split refused with the CLI's message by its field, and neither shown nor taken for a dense model.
  */
 import { describe, expect, it } from 'vitest';
+import { webText } from '../../web/src/flag-labels.js';
 import { appInBrowser, changeField, openApp, screenshot } from '../browser.js';
 import { runCli } from '../run-cli.js';
 
@@ -57,7 +58,7 @@ describe('Serve view: expert imbalance and redundant experts', () => {
     // 256 experts + 3 slots: no EP size the search tries divides 259.
     const refused = await runCli(`${SERVE} --model deepseek-v3 --redundant-experts 3`);
     expect(refused.code).toBe(2);
-    const message = refused.stderr.replace(/^error: --redundant-experts: /, '');
+    const message = webText(refused.stderr.replace(/^error: --redundant-experts: /, ''));
     await changeField(page.locator('#serve-redundant-experts'), '3');
     const error = page.locator('#serve-redundant-experts + .error');
     await error.waitFor({ timeout: 60_000 });
@@ -90,7 +91,7 @@ describe('Serve view: expert imbalance and redundant experts', () => {
     await changeField(page.locator('#serve-pp'), '81');
     const ppError = page.locator('#serve-pp + .error');
     await ppError.waitFor({ timeout: 60_000 });
-    expect(await ppError.textContent()).toBe(deep.stderr.replace(/^error: --pp: /, ''));
+    expect(await ppError.textContent()).toBe(webText(deep.stderr.replace(/^error: --pp: /, '')));
     expect(problems).toEqual([]);
     await page.close();
   }, 420_000);

@@ -17,6 +17,7 @@ import { scenarioCsv } from '../../src/scenario/report.js';
 import { errorStatistics, runAllServingCases } from '../../src/validation/serving-cases.js';
 import { runAllTrainingCases } from '../../src/validation/training-cases.js';
 import { parseConfigUpload } from './config-upload.js';
+import { webText } from './flag-labels.js';
 import { rlTask } from './rl.js';
 import { apiTask, serveTask, simulateTask } from './serving.js';
 import type { RlInput, ServeInput } from './state.js';
@@ -131,7 +132,7 @@ scope.onmessage = (event) => {
   } catch (error) {
     const issues =
       error instanceof InputError || error instanceof ZodError
-        ? error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+        ? error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: webText(i.message) }))
         : [{ path: '', message: `internal error: ${(error as Error).message}` }];
     scope.postMessage({ id, type: 'error', issues });
   }

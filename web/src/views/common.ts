@@ -13,6 +13,8 @@ export {
   formatWithRange,
 } from '../../../src/core/format.js';
 
+import { webText } from '../flag-labels.js';
+
 /** Errors for a field (issues whose path starts with `prefix`), shown next to it. */
 export const fieldError = (issues: readonly Issue[] | null, ...prefixes: string[]) => {
   const mine = (issues ?? []).filter((i) => prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`)));
@@ -26,7 +28,7 @@ export const otherErrors = (issues: readonly Issue[] | null, claimed: readonly s
   const rest = (issues ?? []).filter((i) => !claimed.some((p) => i.path === p || i.path.startsWith(`${p}.`)));
   return rest.length === 0
     ? nothing
-    : html`<p class="error" role="alert">${rest.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>`;
+    : html`<p class="error" role="alert">${rest.map((i) => (i.path ? `${webText(i.path)}: ${i.message}` : i.message)).join('\n')}</p>`;
 };
 
 export const days = (seconds: number) =>

@@ -24,6 +24,7 @@ import {
   memoryFitMultipliers,
 } from '../../../src/validation/memory-fit.js';
 import type { Issue } from '../compute.js';
+import { webText } from '../flag-labels.js';
 import { ETP_CHOICES, type EtpChoice } from '../state.js';
 import { fieldError, formatBytes } from './common.js';
 
@@ -78,14 +79,14 @@ export function etpSelect(
 export function offloadReason(mode: OffloadMode, stack: StackId, gpu: string | null): string | null {
   if (mode === 'none') return null;
   const issue = offloadIssues({ mode }, findStack(stack))[0];
-  if (issue) return issue.message;
+  if (issue) return webText(issue.message);
   if (gpu === null) return null;
   try {
     offloadOptions(mode, { id: gpu });
     return null;
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    return error.issues[0]!.message;
+    return webText(error.issues[0]!.message);
   }
 }
 

@@ -13,6 +13,7 @@ import { CHECKPOINT_FORMAT } from '../../../src/core/model/checkpoint-format.js'
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../../src/core/precision.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
 import { type Issue, runOnce, taskSlot } from '../compute.js';
+import { webText } from '../flag-labels.js';
 import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import type { ApiComparison, Served, Simulated } from '../serving.js';
@@ -133,7 +134,7 @@ const claimedFields = (s: ServeInput) => [
 ];
 
 const issueText = (issues: readonly Issue[]) =>
-  html`<p class="error" role="alert">${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n')}</p>`;
+  html`<p class="error" role="alert">${issues.map((i) => (i.path ? `${webText(i.path)}: ${i.message}` : i.message)).join('\n')}</p>`;
 
 export function serveView(app: App) {
   const s = app.state.serve;
@@ -341,7 +342,7 @@ export function serveView(app: App) {
     ${r?.issues ? otherErrors(r.issues, claimedFields(s)) : nothing}
     ${
       v
-        ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${w}</p>`)}
+        ? html`${v.warnings.map((w) => html`<p class="status warning">warning: ${webText(w)}</p>`)}
           <div class="cards" id="serve-result" data-usd-per-day=${String(v.plan.usdPerDay)} data-blended=${String(v.plan.costPerMillionBlendedTokensUsd)}>
             <div class="card">self-hosted<b>${formatUsd(v.plan.usdPerDay)}/day</b></div>
             <div class="card" id="serve-blended">per million tokens (blended)<b>${formatUsd(v.plan.costPerMillionBlendedTokensUsd)}</b>

@@ -1,0 +1,37 @@
+/**
+ * The web app's names for the CLI flags the shared engine's messages name ("without --packing, give
+ * --examples …"): each replaced by the field a web user changes, in quotes. Flags the web has no field for,
+ * and the engines' own flags (vLLM's, SGLang's, Megatron's), are left as they are.
+ */
+const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
+  // Phrases first: a flag with its value names one choice of a list.
+  ['--padding longest', '“Dataset examples: each micro-batch padded to its longest”'],
+  ['--offload none', '“Offload to host memory: none”'],
+  ['--no-packing', 'a padded choice of “Dataset examples”'],
+  ['--packing-mask', '“Dataset examples: packed, each attending only within itself”'],
+  ['--packing', '“Dataset examples: packed”'],
+  ['--examples', '“Examples per epoch”'],
+  ['--length-p99', '“Example length P99”'],
+  ['--seq-len', '“Sequence length”'],
+  ['--document-tokens-p99', '“Document tokens P99”'],
+  ['--document-tokens', '“Document tokens”'],
+  ['--global-batch', '“Global batch (sequences)”'],
+  ['--samples-per-prompt', '“Samples per prompt”'],
+  ['--prompts', '“Prompts per step”'],
+  ['--gpus', '“GPUs”'],
+  ['--tokens', '“Tokens”'],
+  ['--mixed-chunk', '“Mixed prompt chunks”'],
+  ['--ep-in-tp', '“Expert parallel inside TP”'],
+  ['--expert-imbalance', '“Expert imbalance”'],
+];
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Each phrase as a whole word: `--packing` not inside `--packing-mask`, nor an engine's `--enable-mixed-chunk`. */
+const PATTERN = new RegExp(
+  `(?<![\\w-])(${FIELD_OF_FLAG.map(([flag]) => escaped(flag)).join('|')})(?![\\w-])`,
+  'g',
+);
+const LABEL = new Map(FIELD_OF_FLAG);
+
+/** A message from the engine as the web shows it: the CLI's flags named by their fields. */
+export const webText = (message: string): string => message.replace(PATTERN, (flag) => LABEL.get(flag)!);
