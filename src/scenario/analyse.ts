@@ -14,6 +14,7 @@ import {
   type ProjectResult,
   prepareScenario,
 } from './evaluate.js';
+import { FIELD_OF_FLAG, scenarioText } from './flag-fields.js';
 import { scenarioReportHtml } from './html.js';
 import { type Locate, withLine } from './load.js';
 import { scenarioReportMarkdown } from './report.js';
@@ -30,35 +31,6 @@ export interface ScenarioAnalysis {
   };
   readonly monteCarlo: MonteCarloResult<Headline> | null;
 }
-
-/** The scenario field an engine error names by its CLI flag (the rest are about the layout: `gpus`). */
-const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
-  '--gpu': 'gpu',
-  '--gpus': 'gpus',
-  '--seq-len': 'seqLen',
-  '--document-tokens': 'documentTokens',
-  '--document-tokens-p99': 'documentTokensP99',
-  '--packing-mask': 'packingMask',
-  '--examples': 'examples',
-  '--precision': 'precision',
-  '--global-batch': 'globalBatch',
-  '--global-batch-tokens': 'globalBatchTokens',
-  '--tokens': 'tokens',
-  '--rank': 'rank',
-  '--targets': 'targets',
-  '--method': 'method',
-  '--epochs': 'epochs',
-  '--prompts': 'promptsPerStep',
-  '--samples-per-prompt': 'samplesPerPrompt',
-  '--prompt-tokens': 'promptTokens',
-  '--response-tokens': 'responseTokens',
-  '--input-tokens': 'inputTokens',
-  '--output-tokens': 'outputTokens',
-  '--weights': 'weights',
-  '--kv': 'kv',
-  '--region': 'region',
-  model: 'model',
-};
 
 /**
  * The engines' preparation; an input error they raise is moved onto the scenario path of the phase
@@ -87,13 +59,14 @@ function preparedOrPlaced(scenario: Scenario, locate: Locate | undefined): Prepa
       }
       if (failing < 0) return issue;
       const name = scenario.phases[failing]!.name;
-      const field = typeof head === 'string' ? (FIELD_OF_FLAG[head] ?? 'gpus') : 'gpus';
+      const field =
+        typeof head === 'string' ? (head === 'model' ? 'model' : (FIELD_OF_FLAG[head] ?? 'gpus')) : 'gpus';
       const path = head === 'model' || head === '--region' ? [field] : ['phases', failing, field];
       const line = locate?.(path) ?? null;
       return {
         ...issue,
         path,
-        message: `${line === null ? '' : `line ${line}: `}${path[0] === 'phases' ? `${name}: ` : ''}${issue.message}`,
+        message: `${line === null ? '' : `line ${line}: `}${path[0] === 'phases' ? `${name}: ` : ''}${scenarioText(issue.message)}`,
       };
     });
     throw error instanceof LayoutDoesNotFitError || error instanceof DoesNotFitError

@@ -2,8 +2,11 @@
  * Scenario errors (issue 15): the path and line of every problem, what is allowed, a did-you-mean for
  * misspelled keys and values, the CLI's count syntax, the CLI's own checks, and no "Invalid input".
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { preparationIssue } from '../../test/scenario-phase.js';
 import { InputError, type InputIssue } from '../core/errors.js';
+import { scenarioText } from './flag-fields.js';
 import { parseScenario } from './load.js';
 
 const scenario = (phase: string) => `name: test
@@ -164,5 +167,20 @@ phases:
         message: expect.stringMatching(/runs past the horizon \(12 months\)/),
       },
     ]);
+  });
+  it("an engine's error names the scenario's fields, never a CLI flag", async () => {
+    const rl = readFileSync(new URL('../../examples/reasoning-rl-7b.yaml', import.meta.url), 'utf8');
+    const issue = preparationIssue(
+      rl
+        .replace('    promptsPerStep: 64', '    promptsPerStep: 3')
+        .replace('    samplesPerPrompt: 16', '    samplesPerPrompt: 1'),
+    );
+    expect(issue.path).toEqual(['phases', 1, 'gpus']);
+    expect(issue.message).toContain("a step's batch: promptsPerStep × samplesPerPrompt sequences");
+    expect(issue.message).not.toMatch(/--[a-z]/);
+    expect(
+      scenarioText('a length spread needs --padding longest (and --no-packing), or --packing-mask'),
+    ).toBe('a length spread needs `padding: longest` (and `packing: false`), or packingMask');
+    expect(scenarioText("vLLM's --enable-expert-parallel")).toBe("vLLM's --enable-expert-parallel");
   });
 });

@@ -37,6 +37,7 @@ import { unitResidual } from '../core/uncertainty/range.js';
 import { HOURS_PER_MONTH } from '../core/units.js';
 import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
+import { phaseField, scenarioText } from './flag-fields.js';
 import { phaseSeqLen, phaseWarnings } from './phase-warnings.js';
 import { prepareServePhase } from './prepare-serve.js';
 import type { Phase, Scenario } from './schema.js';
@@ -171,17 +172,6 @@ function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
 const layoutText = (l: ParallelLayout) =>
   `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
 
-/** A phase's field for an engine's domain path (`globalBatchSize` is `globalBatchTokens` in a pretrain phase). */
-function phaseField(phase: Phase, path: readonly (string | number)[]): (string | number)[] {
-  const head = path[0];
-  if (head === 'globalBatchSize') return [phase.kind === 'pretrain' ? 'globalBatchTokens' : 'globalBatch'];
-  if (head === 'layout') return ['gpus'];
-  // A CLI flag named by a shared helper (`--gpu`, `--seq-len`): the phase field of that name.
-  if (typeof head === 'string' && head.startsWith('--'))
-    return [head.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), ...path.slice(1)];
-  return [...path];
-}
-
 /** Runs `engine` for a phase, naming any input error by its path in the scenario (`phases[0].gpus`). */
 function inPhase<T>(phase: Phase, index: number, engine: () => T): T {
   try {
@@ -191,7 +181,9 @@ function inPhase<T>(phase: Phase, index: number, engine: () => T): T {
     if (error.issues.every((i) => i.path[0] === 'phases')) throw error;
     throw new InputError(
       error.issues.map((i) =>
-        i.path[0] === 'phases' ? i : { ...i, path: ['phases', index, ...phaseField(phase, i.path)] },
+        i.path[0] === 'phases'
+          ? i
+          : { ...i, path: ['phases', index, ...phaseField(phase, i.path)], message: scenarioText(i.message) },
       ),
     );
   }
