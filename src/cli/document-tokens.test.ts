@@ -16,6 +16,7 @@ describe('train --document-tokens', () => {
     const packed = await runCliJson(`${LONG} --document-tokens 4096`);
     expect(packed.code).toBe(0);
     expect(whole.json.documentTokens).toBeNull();
+    expect(whole.json.attentionSpanTokens).toBe(131_072);
     expect(packed.json.documentTokens).toBe(4096);
     expect(packed.json.stepBreakdownSeconds.attentionSeconds).toBeLessThan(
       0.2 * whole.json.stepBreakdownSeconds.attentionSeconds,

@@ -93,6 +93,25 @@ describe('documentTokens in a levers baseline', () => {
     expect(
       study([{ lever: 'batch', documentTokens: 4096, documentTokensP99: 8000 }]).finalCostUsd,
     ).toBeCloseTo(narrower.finalCostUsd, 6);
+    // A spread the lever states that cannot be is the lever's error, not the baseline's.
+    expect(inputErrorOf(() => study([{ lever: 'batch', documentTokensP99: 3000 }])).issues[0]!.path).toEqual([
+      'levers',
+      0,
+      'documentTokensP99',
+    ]);
+    const bare = inputErrorOf(() =>
+      runWaterfall(
+        leverStudySchema.parse({
+          name: 'x',
+          baseline: baseline({}),
+          levers: [{ lever: 'batch', documentTokensP99: 20_000 }],
+        }),
+      ),
+    ).issues[0]!;
+    expect(bare).toMatchObject({
+      path: ['levers', 0, 'documentTokens'],
+      message: 'documentTokensP99 spreads the mean document length: give documentTokens too',
+    });
   });
   it('the batch lever refuses documents on a fine-tuning baseline, naming the field and packingMask', () => {
     const study = (lever: object) =>

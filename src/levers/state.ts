@@ -322,7 +322,7 @@ export function stateFor(
       precision: b.precision,
       optimizer: b.optimizer,
       seqLen,
-      // Kept whatever the length: a lever that lengthens the sequence masks it there (attentionCore ignores D ≥ s).
+      // Kept whatever the length: a lever that lengthens the sequence masks it there (documentSpanTokens drops a span ≥ s).
       ...(b.documentTokens !== undefined && { documentTokens: b.documentTokens }),
       ...(b.documentTokensP99 !== undefined && { documentTokensP99: b.documentTokensP99 }),
       globalBatchTokens: b.globalBatchTokens,

@@ -34,6 +34,10 @@ export const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--region': 'region',
   '--watts-per-gpu': 'wattsPerGpu',
   '--mtp-layers': 'mtpLayers',
+  '--padding': 'padding',
+  '--base-format': 'baseFormat',
+  '--ttft-slo': 'ttftSloSeconds',
+  '--tpot-slo': 'tpotSloSeconds',
 };
 
 /** Flags with a value, and flags that set a field to a value, as the scenario writes them. */

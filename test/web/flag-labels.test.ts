@@ -14,6 +14,9 @@ describe('webText', () => {
     expect(webText('--global-batch-tokens, --tokens-per-day, --tp 8')).toBe(
       '--global-batch-tokens, --tokens-per-day, --tp 8',
     );
+    expect(webText('documentTokensP99 spreads the mean document length: give documentTokens too')).toBe(
+      '“Document tokens P99” spreads the mean document length: give “Document tokens” too',
+    );
   });
   it("the CLI's message for padding without an example count reads with the Adapt view's fields", async () => {
     const r = await runCli('finetune --model llama-3-8b --gpu h100 --gpus 8 --tokens 100M --no-packing');

@@ -9,7 +9,7 @@ const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   ['--offload none', '“Offload to host memory: none”'],
   ['--no-packing', 'a padded choice of “Dataset examples”'],
   ['--packing-mask', '“Dataset examples: packed, each attending only within itself”'],
-  ['--packing', '“Dataset examples: packed”'],
+  ['--packing', '“Dataset examples: packed into full sequences”'],
   ['--examples', '“Examples per epoch”'],
   ['--length-p99', '“Example length P99”'],
   ['--seq-len', '“Sequence length”'],
@@ -19,10 +19,13 @@ const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   ['--samples-per-prompt', '“Samples per prompt”'],
   ['--prompts', '“Prompts per step”'],
   ['--gpus', '“GPUs”'],
-  ['--tokens', '“Tokens”'],
+  ['--tokens', 'the tokens (“Tokens”, “Dataset tokens per epoch”)'],
   ['--mixed-chunk', '“Mixed prompt chunks”'],
   ['--ep-in-tp', '“Expert parallel inside TP”'],
   ['--expert-imbalance', '“Expert imbalance”'],
+  // Fields a shared message names as the scenario and lever files do.
+  ['documentTokensP99', '“Document tokens P99”'],
+  ['documentTokens', '“Document tokens”'],
 ];
 
 const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -44,7 +44,7 @@ describe('llmecon flops --ops', () => {
     [['--layer', '32'], "error: --layer: must be a layer index 0–31 or 'head', got '32'"],
     [
       ['--tp', '3'],
-      'error: --tp: tensor parallelism 3 must divide the 32 attention heads and divide or be a multiple of the 8 KV heads of Meta Llama 3 8B, got 3',
+      'error: --tp: tensor parallelism 3 must divide the 32 attention heads and divide or be a multiple of the 8 KV heads of Meta Llama 3 8B',
     ],
     [['--ep', '2'], 'error: --ep: must be 1: Meta Llama 3 8B has no routed experts, got 2'],
     [

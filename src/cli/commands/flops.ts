@@ -127,8 +127,9 @@ function operationsCommand(
   const ep = positiveInteger(options.ep, '--ep', 1);
   const dtype = oneOf(options.dtype, '--dtype', ['bf16', 'fp8'] as const, 'bf16');
   // The rule of the run the phase belongs to: serving replicates a hybrid's lone Mamba-2 group, training does not.
-  if (!tensorParallelSplits(spec, tp, phase === 'prefill' || phase === 'decode'))
-    inputError('invalid_value', ['--tp'], `${tensorParallelRequirement(spec, tp)}, got ${tp}`);
+  const serving = phase === 'prefill' || phase === 'decode';
+  if (!tensorParallelSplits(spec, tp, serving))
+    inputError('invalid_value', ['--tp'], tensorParallelRequirement(spec, tp, serving));
   if (spec.moe === null && ep > 1) {
     inputError('invalid_value', ['--ep'], `must be 1: ${spec.name} has no routed experts, got ${ep}`);
   }

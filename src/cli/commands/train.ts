@@ -270,7 +270,8 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     seqLen,
     documentTokens: documents?.documentTokens ?? null,
     documentTokensP99: documents?.documentTokensP99 ?? null,
-    attentionSpanTokens: documents?.spanTokens ?? null,
+    // The span the step ran at, as finetune's: the sequence's where no documents are masked.
+    attentionSpanTokens: documents?.spanTokens ?? seqLen,
     globalBatchSize,
     precision,
     layout: layoutJson(chosen.layout),

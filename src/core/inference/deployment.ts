@@ -14,7 +14,6 @@ import {
   fullUseRequestsPerSecond,
   kvTransferSeconds,
   prefillGpusFor,
-  prefillGpusPerReplica,
   prefillPoolFor,
   prefillPoolWaitSeconds,
   prefillReplicaCapacity,
@@ -183,21 +182,13 @@ export function planAtPoint(
   const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
   const fleetGpus = c.fixedGpus ?? n;
   // The prefill pool's figures in the model's time: a band `speed` times faster prefills λ as this one λ / speed.
-  // Full use: the decode replicas that fit the fleet (or one), with prefill sized to their output; a fixed
-  // disaggregated fleet, the split of its GPUs between the pools that carries the most.
+  // Full use: the replicas that fit the fleet (or one; disaggregated, with prefill sized to its output); a
+  // fixed disaggregated fleet, the split of its GPUs between the pools that carries the most.
   const rps =
     requestsPerSecond ??
     (w.disaggregated && c.fixedGpus !== undefined
       ? fullUseRequestsPerSecond(spec, c, w, c.fixedGpus, replicaRequests, speed)
-      : replicaRequests *
-        Math.max(
-          1,
-          Math.floor(
-            w.disaggregated
-              ? fleetGpus / (n + prefillGpusPerReplica(spec, c, w, replicaRequests / speed))
-              : fleetGpus / n,
-          ),
-        ));
+      : replicaRequests * Math.max(1, Math.floor(fleetGpus / n)));
   if (!(rps > 0)) return null;
   let replicas = Math.max(1, Math.ceil(rps / replicaRequests));
   // A replica `speed` times faster carries λ as this one carries λ / speed, every time divided by it.

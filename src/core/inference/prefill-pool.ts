@@ -78,17 +78,6 @@ export function kvTransferSeconds(
   return link.latencySeconds + bytes / (link.bytesPerSecond * link.efficiency);
 }
 
-/** Prefill GPUs per decode replica carrying `replicaRequests`, fractional (to split a fixed fleet between the roles). */
-export function prefillGpusPerReplica(
-  spec: ModelSpec,
-  c: DeploymentCandidate,
-  w: ServingWorkload,
-  replicaRequests: number,
-): number {
-  const p = prefillReplicaCapacity(spec, c, w);
-  return (replicaRequests / p.requestsPerSecond) * p.gpus;
-}
-
 /**
  * A fixed disaggregated fleet of `fleetGpus` at full use: the most requests per second a split of it into
  * decode replicas (each carrying `replicaRequests`) and whole prefill replicas carries, the lesser of the two

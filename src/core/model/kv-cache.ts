@@ -128,8 +128,15 @@ export function hasAttentionLayers(spec: ModelSpec): boolean {
   return spec.layers.some((l) => isAttentionMixer(l.attention));
 }
 
-/** What a refused tensor parallelism must divide, in words, for the error that names it. */
-export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: number): string {
+/**
+ * What a refused tensor parallelism must divide, in words, for the error that names it; a hybrid's lone
+ * Mamba-2 group is named only where it is not replicated (`replicatedGroup` false: training).
+ */
+export function tensorParallelRequirement(
+  spec: ModelSpec,
+  tensorParallel: number,
+  replicatedGroup = true,
+): string {
   const heads = queryHeadCounts(spec).join(' and ');
   if (!hasAttentionLayers(spec)) {
     const s = spec.stateSpace?.selective;
@@ -138,9 +145,11 @@ export function tensorParallelRequirement(spec: ModelSpec, tensorParallel: numbe
   }
   const m = spec.stateSpace;
   const mamba =
-    m !== null && m.selective === undefined
-      ? `, the ${m.numHeads} Mamba-2 heads and the ${m.numGroups} Mamba-2 group${m.numGroups === 1 ? '' : 's'}`
-      : '';
+    m === null || m.selective !== undefined
+      ? ''
+      : replicatedGroup && m.numGroups === 1
+        ? `, the ${m.numHeads} Mamba-2 heads`
+        : `, the ${m.numHeads} Mamba-2 heads and the ${m.numGroups} Mamba-2 group${m.numGroups === 1 ? '' : 's'}`;
   return `tensor parallelism ${tensorParallel} must divide the ${heads} attention heads${mamba} and divide or be a multiple of the ${kvHeadCounts(spec).join(' and ')} KV heads of ${spec.name}`;
 }
 

@@ -239,11 +239,11 @@ export const servingExpertTensorParallel = (
   epInTp?: boolean,
 ): number => (expertParallel > 1 || epInTp === true ? 1 : tensorParallel);
 
-/** `x` rounded up to a multiple of `multiple`. */
 /** The tokens one query's attention spans in a sequence: its document's where documents are masked (TokenShape.documentTokens). */
 export const attentionSpanTokens = (shape: TokenShape, contextTokens: number): number =>
   shape.documentTokens === undefined ? contextTokens : Math.min(contextTokens, shape.documentTokens);
 
+/** `x` rounded up to a multiple of `multiple`. */
 export const paddedTo = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
 
 /**

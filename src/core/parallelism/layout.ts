@@ -304,7 +304,7 @@ export function layoutIssues(
     );
   } else if (!splitsHybridMamba2(spec, layout.tensorParallel, serving)) {
     // A hybrid's Mamba-2 heads and groups (training: Megatron-Core shards every group; vLLM replicates one).
-    add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel));
+    add('tensorParallel', tensorParallelRequirement(spec, layout.tensorParallel, serving));
   }
   const stages = layout.pipelineParallel * layout.virtualStages;
   if (stages > maxPipelineChunks(spec)) {

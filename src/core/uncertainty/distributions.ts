@@ -349,7 +349,7 @@ export function lengthSpreadFromP99(
   return inputError(
     'invalid_value',
     path,
-    `must lie above the mean ${meanName} (${Math.round(mean)} tokens) and at most e^(z²/2) = ${(Math.floor(10 * maxLognormalQuantileOverMean(0.99)) / 10).toFixed(1)}× it (${most}), got ${p99}`,
+    `must lie above the mean ${meanName} (${Number.isInteger(mean) ? mean : mean.toFixed(1)} tokens) and at most e^(z²/2) = ${(Math.floor(10 * maxLognormalQuantileOverMean(0.99)) / 10).toFixed(1)}× it (${most}), got ${p99}`,
   );
 }
 

@@ -1,6 +1,6 @@
 /** Lever `batch`: sequence length, global batch and packed documents' attention mask. */
 import { inputError } from '../../core/errors.js';
-import { documentsText } from '../../core/training/document-span.js';
+import { documentSpanTokens, documentsText } from '../../core/training/document-span.js';
 import { type LeverKind, training } from '../kind.js';
 
 export const batch: LeverKind<'batch'> = {
@@ -27,6 +27,12 @@ export const batch: LeverKind<'batch'> = {
     const documentTokens = lever.documentTokens ?? mean;
     const documentTokensP99 =
       lever.documentTokens !== undefined ? lever.documentTokensP99 : (lever.documentTokensP99 ?? p99);
+    // A spread the lever states is checked here, so that its error names the lever, not the baseline.
+    if (lever[documentField] !== undefined)
+      documentSpanTokens({ documentTokens, documentTokensP99 }, lever.seqLen ?? x.seqLen, {
+        mean: ['levers', i, 'documentTokens'],
+        p99: ['levers', i, 'documentTokensP99'],
+      });
     return {
       state: {
         ...x,
