@@ -30,6 +30,10 @@ describe('train --document-tokens', () => {
     const long = await runCliJson(`${LONG} --document-tokens 1M`);
     expect(long.json.stepSeconds).toBe(whole.json.stepSeconds);
     expect(long.json.documentTokens).toBeNull();
+    // Said, not silent: the mask does nothing there.
+    expect(long.json.warnings).toContain(
+      '--document-tokens: the documents span whole 131,072-token sequences as their tokens see them: attention runs over each sequence, as without a mask',
+    );
     for (const v of ['0', '-5', '1.5', 'many']) {
       const r = await runCli(`${LONG} --document-tokens ${v}`);
       expect(r.code).toBe(2);
@@ -111,5 +115,8 @@ describe('scenario documentTokens', () => {
       /attention within documents of 8,192 tokens on average, P99 60,000: [\d,]+ as their tokens see them/,
     );
     expect(pretrainPhase(longContext('')).attentionSpanTokens).toBeNull();
+    expect(pretrainPhase(longContext('    documentTokens: 9000\n')).warnings).toContain(
+      'phases[0].documentTokens: the documents span whole 8,192-token sequences as their tokens see them: attention runs over each sequence, as without a mask',
+    );
   });
 });

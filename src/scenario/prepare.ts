@@ -24,7 +24,7 @@ import { checkpointFormat } from '../core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
 import type { ParallelLayout } from '../core/parallelism/layout.js';
-import { documentSpanTokens } from '../core/training/document-span.js';
+import { documentSpanTokens, wholeSequenceDocuments } from '../core/training/document-span.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import { shortOfOneBatch } from '../core/training/run-cost.js';
 import {
@@ -237,6 +237,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
           `${short}; lower globalBatchTokens or raise tokens`,
         );
       const span = documentSpanTokens(phase, seqLen);
+      if (phase.documentTokens !== undefined && span === undefined)
+        warnings.push(`phases[${index}].documentTokens: ${wholeSequenceDocuments(seqLen)}`);
       const plan = planTraining(trained, hw.cluster, {
         ...stack,
         hintMemoryFit: hintMemoryFit(stack.stack.id),

@@ -12,7 +12,7 @@ import {
   globalBatchNote,
 } from '../../core/parallelism/global-batch.js';
 import { overlapsTensorParallel, overlapWithoutSequenceParallel } from '../../core/parallelism/layout.js';
-import { documentsText } from '../../core/training/document-span.js';
+import { documentsText, wholeSequenceDocuments } from '../../core/training/document-span.js';
 import { rateRange, timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError, planTraining } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
@@ -217,6 +217,9 @@ export function trainCommand(o: TrainOptions): { output: string; exitCode: numbe
     ...(batchNote ? [batchNote] : []),
     ...plan.warnings,
     ...(blockNote ? [blockNote] : []),
+    ...(o.documentTokens !== undefined && !documents
+      ? [`--document-tokens: ${wholeSequenceDocuments(seqLen)}`]
+      : []),
   ];
   const step = chosen.step;
   const offload = training;

@@ -51,6 +51,10 @@ export function documentSpanTokens(
   return tokens < seqLen ? tokens : undefined;
 }
 
+/** What a warning says where stated documents span whole sequences (documentSpanTokens undefined). */
+export const wholeSequenceDocuments = (seqLen: number): string =>
+  `the documents span whole ${seqLen.toLocaleString('en-US')}-token sequences as their tokens see them: attention runs over each sequence, as without a mask`;
+
 /**
  * How output names packed documents (or fine-tuning's examples): "attention within 4,096-token documents", with
  * the spread where given and the span a token sees where known.
