@@ -10,6 +10,7 @@ import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { fewestMeeting } from '../search.js';
 import { tokensPerDayAt } from '../units.js';
+import { fastestFleetSplit } from './fleet-split.js';
 import {
   fullUseRequestsPerSecond,
   kvTransferSeconds,
@@ -212,8 +213,20 @@ export function planAtPoint(
     if (decodeGpus < n) return null;
     replicas = Math.floor(decodeGpus / n);
     // The GPUs the decode replicas leave: whole prefill replicas where disaggregated; the rest idle, paid for.
-    const left = c.fixedGpus - replicas * n;
     const pn = replicaGpus(c.prefillReplica ?? c.replica);
+    // At a stated traffic the spare GPUs go where they shorten a request most (fleet-split.ts).
+    const split =
+      w.disaggregated && forTraffic
+        ? fastestFleetSplit(spec, c, w, c.fixedGpus, rps, {
+            replicaRequests,
+            prefillGpus,
+            prefillSeconds: point.ttftSeconds,
+            slo: scaled,
+            speed,
+          })
+        : null;
+    if (split) replicas = split.replicas;
+    const left = c.fixedGpus - replicas * n;
     prefillGpus = w.disaggregated ? Math.floor(left / pn) * pn : 0;
     idleGpus = left - prefillGpus;
     if (w.disaggregated) prefillShare = prefillGpus / (c.fixedGpus - idleGpus);

@@ -17,7 +17,7 @@ import {
   prefillReplicaCapacity,
 } from './prefill-pool.js';
 import { type ServingReplica, servingPoint } from './serving.js';
-import { trafficPoint } from './traffic-point.js';
+import { replicaAtRate, trafficPoint } from './traffic-point.js';
 
 const h100 = findCluster('dgx-h100');
 const llama70b = modelSpecFrom(findModel('llama-3.1-70b').config, 'llama-3.1-70b');
@@ -130,6 +130,26 @@ describe('the prefill pool at a stated traffic', () => {
       }
     },
   );
+  it('a fixed fleet at a traffic gives its spare GPUs where they shorten a request most: no split of it is faster', () => {
+    const fleet = { ...c, fixedGpus: 48 };
+    const rps = 2.5 * mu;
+    const plan = planCandidate(llama70b, fleet, w, rps, {})!;
+    const point = planCandidate(llama70b, c, w, rps, {})!.point;
+    const latency = (replicas: number) => {
+      const prefillGpus = 48 - 4 * replicas;
+      const wait = prefillPoolWaitSeconds(llama70b, c, w, prefillGpus, rps);
+      const t = replicaAtRate(llama70b, h100, tp4, w, rps / replicas, {
+        prefillTtftSeconds: point.ttftSeconds + wait,
+      });
+      return t === null || !Number.isFinite(wait) ? Infinity : t.ttftSeconds + 299 * t.tpotSeconds;
+    };
+    const splits = Array.from({ length: 11 }, (_, i) => i + 1).filter((k) => Number.isFinite(latency(k)));
+    expect(splits.length).toBeGreaterThan(3);
+    expect(plan.gpus).toBe(48);
+    for (const k of splits) expect(latency(plan.replicas)).toBeLessThanOrEqual(latency(k) * (1 + 1e-12));
+    // All spare GPUs to decode (the most replicas the pool leaves) is slower here.
+    expect(latency(plan.replicas)).toBeLessThan(latency(Math.max(...splits)));
+  });
   test.prop([fc.double({ min: 0.05, max: 40, noNaN: true })], { numRuns: 20 })(
     'any traffic: a finite wait, and the pool carries the traffic',
     (rps) => {
