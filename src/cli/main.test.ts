@@ -190,7 +190,7 @@ describe('CLI results', () => {
   it('a layout that does not fit prints the breakdown and exits 3', async () => {
     const result = await run(['memory', 'llama-3.1-405b', '--gpu', 'h100']);
     expect(result.code).toBe(3);
-    expect(result.stdout).toMatch(/does not fit on h100-sxm \(79\.65 GiB\): [\d.]+ GiB over/);
+    expect(result.stdout).toMatch(/does not fit on h100-sxm \(79\.65 GiB\): [\d.]+ TiB over/);
     expect(result.stdout).toContain('optimizer states');
   });
   it('inference memory that fits exits 0 with the headroom', async () => {
