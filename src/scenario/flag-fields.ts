@@ -3,6 +3,7 @@
  * (`--prompts` → `phases[i].promptsPerStep`) and their text ("give --examples" → "give examples"), so a
  * scenario's errors name its fields, never a flag.
  */
+import { wholeWordReplacer } from '../core/whole-words.js';
 import type { Phase } from './schema.js';
 
 /** The scenario field of each CLI flag that differs from its camel-cased name, or that text names. */
@@ -47,15 +48,10 @@ const PHRASES: Readonly<Record<string, string>> = {
   '--packing': '`packing: true`',
 };
 
-const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const PATTERN = new RegExp(
-  `(?<![\\w-])(${[...Object.keys(PHRASES), ...Object.keys(FIELD_OF_FLAG)].map(escaped).join('|')})(?![\\w-])`,
-  'g',
-);
-
 /** An engine's message as a scenario's error says it: each flag named by its field. */
-export const scenarioText = (message: string): string =>
-  message.replace(PATTERN, (flag) => PHRASES[flag] ?? FIELD_OF_FLAG[flag]!);
+export const scenarioText = wholeWordReplacer(
+  new Map([...Object.entries(PHRASES), ...Object.entries(FIELD_OF_FLAG)]),
+);
 
 /** A phase's field for an engine's domain path (`globalBatchSize` is `globalBatchTokens` in a pretrain phase). */
 export function phaseField(phase: Phase, path: readonly (string | number)[]): (string | number)[] {

@@ -3,6 +3,8 @@
  * --examples …"): each replaced by the field a web user changes, in quotes. Flags the web has no field for,
  * and the engines' own flags (vLLM's, SGLang's, Megatron's), are left as they are.
  */
+import { wholeWordReplacer } from '../../src/core/whole-words.js';
+
 const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   // Phrases first: a flag with its value names one choice of a list.
   ['--padding longest', '“Dataset examples: each micro-batch padded to its longest”'],
@@ -28,13 +30,5 @@ const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   ['documentTokens', '“Document tokens”'],
 ];
 
-const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Each phrase as a whole word: `--packing` not inside `--packing-mask`, nor an engine's `--enable-mixed-chunk`. */
-const PATTERN = new RegExp(
-  `(?<![\\w-])(${FIELD_OF_FLAG.map(([flag]) => escaped(flag)).join('|')})(?![\\w-])`,
-  'g',
-);
-const LABEL = new Map(FIELD_OF_FLAG);
-
 /** A message from the engine as the web shows it: the CLI's flags named by their fields. */
-export const webText = (message: string): string => message.replace(PATTERN, (flag) => LABEL.get(flag)!);
+export const webText = wholeWordReplacer(new Map(FIELD_OF_FLAG));
