@@ -24,7 +24,12 @@ function quadrature(d: { median: number; p90: number }, cap: number): number {
 }
 
 describe('lognormalSizeBiasedCappedMean', () => {
-  test.prop([fc.double({ min: 1.05, max: 14, noNaN: true }), fc.double({ min: 0.1, max: 100, noNaN: true })])(
+  test.prop(
+    [fc.double({ min: 1.05, max: 14, noNaN: true }), fc.double({ min: 0.1, max: 100, noNaN: true })],
+    {
+      examples: [[1.2724946440855278, 2.3552]], // CI's counterexample: both caps in the tail, 1 ulp apart
+    },
+  )(
     'is the quadrature of E[X·min(X, cap)] / E[X], at most the cap and growing with it',
     (ratio, capOverMean) => {
       const d = lognormalFromMeanAndQuantile(1000, 1000 * ratio, 0.99)!;
@@ -32,7 +37,8 @@ describe('lognormalSizeBiasedCappedMean', () => {
       const v = lognormalSizeBiasedCappedMean(d, cap);
       expect(v / quadrature(d, cap)).toBeCloseTo(1, 3);
       expect(v).toBeLessThanOrEqual(cap * (1 + 1e-5));
-      expect(lognormalSizeBiasedCappedMean(d, 1.1 * cap)).toBeGreaterThanOrEqual(v);
+      // Where the cap lies far in the tail both are the uncapped mean, equal up to rounding (1 ulp).
+      expect(lognormalSizeBiasedCappedMean(d, 1.1 * cap)).toBeGreaterThanOrEqual(v * (1 - 1e-12));
     },
   );
   it('uncapped, the mean × e^(σ²) = mean·(1 + cv²)', () => {
