@@ -297,6 +297,8 @@ export function planRlRun(spec: ModelSpec, hw: ResolvedHardware, o: RlRunInput) 
       generation: s.generation,
       weightSync: s.weightSync,
       tokensPerStep: s.tokensPerStep,
+      /** The step's longest sequence, and whether a layout of the policy update holds its micro-batch. */
+      longestSequence: plan.longestSequence,
       gpuHours: plan.gpuHours,
       wallClockHours: plan.wallClockHours,
       usdPerGpuHour: price.usdPerGpuHour,

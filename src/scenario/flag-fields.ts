@@ -28,6 +28,7 @@ export const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--samples-per-prompt': 'samplesPerPrompt',
   '--prompt-tokens': 'promptTokens',
   '--response-tokens': 'responseTokens',
+  '--max-response-tokens': 'maxResponseTokens',
   '--input-tokens': 'inputTokens',
   '--output-tokens': 'outputTokens',
   '--weights': 'weights',
@@ -38,6 +39,7 @@ export const FIELD_OF_FLAG: Readonly<Record<string, string>> = {
   '--padding': 'padding',
   '--base-format': 'baseFormat',
   '--ttft-slo': 'ttftSloSeconds',
+  '--stack': 'stack',
   '--tpot-slo': 'tpotSloSeconds',
 };
 

@@ -17,6 +17,7 @@ import {
 } from '../catalog/training-defaults.js';
 import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
 import { planRl } from '../core/adaptation/rl.js';
+import { longestSequenceText } from '../core/adaptation/rl-policy-update.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
@@ -328,6 +329,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         samplesPerPrompt: phase.samplesPerPrompt,
         promptTokens: phase.promptTokens,
         responseTokens: phase.responseTokens,
+        ...(phase.maxResponseTokens !== undefined && { maxResponseTokens: phase.maxResponseTokens }),
         steps: 1,
         method: phase.method,
         precision: phase.precision,
@@ -337,6 +339,10 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         hintMemoryFit: hintMemoryFit(stack.id),
         cost: runCost,
       });
+      if (!plan.longestSequence.fits)
+        warnings.push(
+          `phases[${index}]: ${scenarioText(longestSequenceText(plan.longestSequence, hw.gpu, stack))}`,
+        );
       return {
         kind: 'rl',
         phase,

@@ -148,6 +148,8 @@ const rlSchema = z
     samplesPerPrompt: domainNumber(D.sequences).default(16),
     promptTokens: seqLen.default(512),
     responseTokens: seqLen.default(4096),
+    /** Responses cut here (`llmecon rl --max-response-tokens`; default the model's context less the prompt). */
+    maxResponseTokens: seqLen.optional(),
     /** RL steps (uncertain). */
     steps: uncertainIn({ ...D.steps, integer: false, min: 0, minExclusive: true }),
     gpu: id,

@@ -64,8 +64,24 @@ describe('a stack on a family it has no runs on: the medians of its own fits', (
       gpus: 64,
     });
     expect(band.outside[0]).toMatch(/its terms are the medians of its fits on hopper/);
+    // A family no stack ran on (MI300X's cdna3): the stack's own fits carried over, not the bare engine.
+    const megatron = findStack('megatron');
+    const cdna3 = stackCalibration(megatron, 'cdna3')!;
+    const fits = ['ampere', 'hopper', 'blackwell'].map((f) => stackCalibration(megatron, f)!.stepTimeScale);
+    expect(cdna3.stepTimeScale).toBe([...fits].sort((a, b) => a - b)[1]);
+    expect(cdna3.transferred?.families).toEqual(
+      megatron.calibrations.filter((c) => !c.transferred).map((c) => c.family),
+    );
+    expect(stackCalibration(megatron, 'cdna3')).toBe(cdna3);
+    expect(
+      errorBand(cdna3, allStackCalibrations(), { family: 'cdna3', stack: 'megatron', gpus: 8 }).outside[0],
+    ).toMatch(/no calibration cases for megatron on cdna3 GPUs: its terms are the medians of its fits on/);
+    expect(stackCalibration(findStack('torchtitan'), 'cdna3')!.stepTimeScale).toBe(hopper.stepTimeScale);
+    // A pooled fit stays itself on any family.
+    expect(stackCalibration(findStack('hf'), 'cdna3')?.family).toBe('*');
     // A stack fitted on no family keeps no calibration there (unsloth); deepspeed borrows hf's pooled fit.
     expect(stackCalibration(findStack('unsloth'), 'ampere')).toBeNull();
+    expect(stackCalibration(findStack('unsloth'), 'cdna3')).toBeNull();
     expect(stackCalibration(findStack('deepspeed'), 'ampere')?.transferred).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ import { runCli } from '../run-cli.js';
 const base = defaultState('name: x').rl;
 
 const cliLine = (r: RlInput) =>
-  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload} --precision ${r.precision} --stack ${r.stack}`;
+  `rl --model ${r.model} --gpu ${r.gpu} --gpus ${r.gpus} --method ${r.method} --prompts ${r.prompts} --samples-per-prompt ${r.samplesPerPrompt} --prompt-tokens ${r.promptTokens} --response-tokens ${r.responseTokens} --max-response-tokens ${r.maxResponseTokens} --steps ${r.steps} --price-per-gpu-hour ${r.usdPerGpuHour} --offload ${r.offload} --precision ${r.precision} --stack ${r.stack}`;
 
 describe('GRPO in the web app = llmecon rl', () => {
   it.each(['none', 'optimizer', 'optimizer+params'] as const)(

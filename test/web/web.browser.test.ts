@@ -261,14 +261,20 @@ describe('web app in Chromium', () => {
       '8',
       '--steps',
       '500',
+      '--max-response-tokens',
+      '16384',
       '--price-per-gpu-hour',
       '2',
       '--json',
     ]);
     expect(Number(await page.locator('#rl-result').getAttribute('data-cost'))).toBe(rl.costUsd);
+    expect(await page.locator('#rl-longest').count()).toBe(0);
     // The policy update in pure BF16: `llmecon rl --precision bf16-pure`.
     await page.locator('#rl-precision').selectOption('bf16-pure');
-    const rlArgs = ['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--gpus', '8', '--steps', '500'];
+    const rlArgs = [
+      ...['rl', '--model', 'qwen2.5-7b', '--gpu', 'h100', '--gpus', '8', '--steps', '500'],
+      ...['--max-response-tokens', '16384'],
+    ];
     const pure = await cli([...rlArgs, '--price-per-gpu-hour', '2', '--precision', 'bf16-pure', '--json']);
     expect(pure.costUsd).not.toBe(rl.costUsd);
     await expect
@@ -294,6 +300,26 @@ describe('web app in Chromium', () => {
         timeout: 20_000,
       })
       .toBe(onMegatron.costUsd);
+    // Responses up to 64K tokens on the Hugging Face stack: no layout holds the longest, as `llmecon rl` says (exit 3).
+    await page.locator('#rl-stack').selectOption('hf');
+    await page.locator('#rl-max-response').fill('65536');
+    await page.locator('#rl-max-response').dispatchEvent('change');
+    const long = await runCli([
+      ...rlArgs.slice(0, -2),
+      '--max-response-tokens',
+      '65536',
+      '--precision',
+      'bf16-pure',
+    ]);
+    expect(long.code).toBe(3);
+    const verdict = long.stdout.match(
+      /fits the mean sequence's micro-batches, but no layout on h100-sxm holds .*/,
+    )![0];
+    await expect
+      .poll(() => page.locator('#rl-longest').textContent(), { timeout: 20_000 })
+      .toBe(
+        `Policy update: ${verdict.replace('--max-response-tokens', '“Max response tokens”').replace('--stack', '“Stack”')}`,
+      );
     expect(problems).toEqual([]);
     await screenshot(page, 'web-adapt');
     await page.close();

@@ -9,8 +9,10 @@ import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
 import { asTrainedBy, findStack } from '../../src/catalog/stacks.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
+import { longestSequenceText } from '../../src/core/adaptation/rl-policy-update.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
 import { hintMemoryFit } from '../../src/validation/memory-fit.js';
+import { webText } from './flag-labels.js';
 import type { RlInput } from './state.js';
 
 export function rlTask(input: RlInput) {
@@ -24,6 +26,7 @@ export function rlTask(input: RlInput) {
     samplesPerPrompt: input.samplesPerPrompt,
     promptTokens: input.promptTokens,
     responseTokens: input.responseTokens,
+    maxResponseTokens: input.maxResponseTokens,
     steps: input.steps,
     method: input.method,
     precision: input.precision,
@@ -42,5 +45,8 @@ export function rlTask(input: RlInput) {
     asyncSteps: summary.asyncSteps,
     model: spec,
   });
-  return { ...summary, range: rlRanges(summary, band), band };
+  // A step that reaches its longest sequence runs out of memory where no layout holds it: said as `llmecon rl` says it.
+  const longest = summary.longestSequence;
+  const longestText = longest.fits ? null : webText(longestSequenceText(longest, hw.gpu, stack));
+  return { ...summary, range: rlRanges(summary, band), band, longestText };
 }

@@ -3,6 +3,7 @@
  * CLI's domain bounds (src/core/domain.ts): a value outside them is replaced by the default, and the app says so.
  */
 import { ENGINE_IDS } from '../../src/catalog/engines.js';
+import { FINETUNE_METHODS } from '../../src/core/adaptation/finetune.js';
 import { DOMAINS, type Domain } from '../../src/core/domain.js';
 import { DEFAULT_CHUNK_SMOOTH_FACTOR } from '../../src/core/inference/engine.js';
 import { OFFLOAD_MODES, type OffloadMode } from '../../src/core/memory/offload.js';
@@ -124,6 +125,8 @@ export interface RlInput {
   samplesPerPrompt: number;
   promptTokens: number;
   responseTokens: number;
+  /** Responses cut here, as `llmecon rl --max-response-tokens`: the policy update's memory holds the longest. */
+  maxResponseTokens: number;
   steps: number;
   usdPerGpuHour: number;
   /** The trainer's model states in host memory, as `llmecon rl --offload` (Hugging Face stack). */
@@ -261,6 +264,7 @@ export function defaultState(exampleYaml: string): AppState {
       samplesPerPrompt: 16,
       promptTokens: 512,
       responseTokens: 4096,
+      maxResponseTokens: 16_384,
       steps: 500,
       usdPerGpuHour: 2,
       offload: 'none',
@@ -342,6 +346,7 @@ export const STATE_DOMAINS = {
     samplesPerPrompt: D.sequences,
     promptTokens: D.sequenceTokens,
     responseTokens: D.sequenceTokens,
+    maxResponseTokens: D.sequenceTokens,
     steps: D.steps,
     usdPerGpuHour: D.usdPerGpuHour,
   },
@@ -401,12 +406,7 @@ export const STATE_CHOICES: Partial<Record<keyof AppState, Record<string, readon
     padding: PADDING_CHOICES,
     qloraBase: QUANTIZED_BASES,
   },
-  rl: {
-    method: ['full', 'lora', 'dora', 'qlora'],
-    precision: WEB_PRECISIONS,
-    offload: OFFLOAD_MODES,
-    stack: STACK_IDS,
-  },
+  rl: { method: FINETUNE_METHODS, precision: WEB_PRECISIONS, offload: OFFLOAD_MODES, stack: STACK_IDS },
   scaling: { mode: ['flops', 'usd'] },
   serve: {
     engine: SERVE_ENGINES,

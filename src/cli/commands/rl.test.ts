@@ -213,12 +213,24 @@ describe('llmecon rl', () => {
     expect(searched.phasesSeconds.policyUpdate).toBeLessThan(full.phasesSeconds.policyUpdate);
     const text = await runCli([...megatron, ...batch]);
     expect(text.stdout).toMatch(
-      /policy update: tp \d+ · pp \d+ · dp \d+ · mb \d+ · recompute full \(first \d+ layers of the model\)/,
+      // Context parallelism splits the micro-batch that holds the longest sequence (21K tokens).
+      /policy update: tp \d+ · pp \d+ · dp \d+ · (cp \d+ · )?mb \d+ · recompute full \(first \d+ layers of the model\)/,
     );
   }, 60_000);
 
   it("bands the policy update's memory as finetune does; --memory-fit fits its layouts at the band; a stack without one refuses it", async () => {
-    const line = ['rl', '--model', 'llama-3.1-8b', '--gpu', 'h100', '--gpus', '8'];
+    // Responses cut at 16K: a layout holds the micro-batch with the longest (prompt + 16,384 tokens).
+    const line = [
+      'rl',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '8',
+      '--max-response-tokens',
+      '16384',
+    ];
     const [estimate, p90] = await Promise.all(
       [[], ['--memory-fit', 'p90']].map(async (flags) =>
         JSON.parse((await runCli([...line, ...flags, '--json'])).stdout),
@@ -254,8 +266,14 @@ describe('llmecon rl', () => {
 
   it("a 10M-token context: by default responses are cut at the longest one simulation decodes, not the context's room", async () => {
     const r = await runCli(['rl', '--model', 'llama-4-scout', '--gpu', 'h200', '--gpus', '64', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).generation.longestResponseTokens).toBeLessThanOrEqual(2_000_000);
+    const j = JSON.parse(r.stdout);
+    expect(j.generation.longestResponseTokens).toBeLessThanOrEqual(2_000_000);
+    // No layout of the policy update holds a micro-batch with that sequence: planned at the mean, and exit 3.
+    expect(r.code, r.stderr).toBe(3);
+    expect(j.longestSequence).toMatchObject({
+      tokens: 512 + j.generation.longestResponseTokens,
+      fits: false,
+    });
   }, 60_000);
 });
 

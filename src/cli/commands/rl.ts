@@ -2,6 +2,7 @@ import { loadCatalog } from '../../catalog/catalog.js';
 import { rlBand, rlRanges } from '../../catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS } from '../../catalog/rl-run.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
+import { longestSequenceText } from '../../core/adaptation/rl-policy-update.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
 import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -144,6 +145,9 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   // Its memory against the GPU with the stack's measured-peak band, as `finetune` bands it.
   const memoryBand = stackMemoryBand(stack.id, trainer.layout.pipelineParallel > 1, method !== 'full');
   const memoryPerGpuBytes = memoryRange(trainer.memoryPerGpuBytes, memoryBand);
+  // No layout holds the micro-batch with the longest sequence: a step that reaches it runs out of memory (exit 3).
+  const longest = plan.longestSequence;
+  const exitCode = longest.fits ? 0 : 3;
   if (o.json)
     return {
       output: toJson({
@@ -162,7 +166,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
         outsideCalibration: band.outside,
         warnings,
       }),
-      exitCode: 0,
+      exitCode,
     };
   const share = (x: number) => `${((100 * x) / s.stepSeconds).toFixed(1)}%`;
   const seconds = (x: number) => x.toFixed(1);
@@ -182,7 +186,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     output: [
       `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update${adapter ? ` of ${adapter}` : ''} on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
-      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu)}${memoryFitAtNote(memoryFitLevel)}`,
+      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${longest.fits ? fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu) : longestSequenceText(longest, hw.gpu, stack)}${memoryFitAtNote(memoryFitLevel)}`,
       ...memoryBand.outside.map((line) => `memory band: ${line}`),
       tail,
       '',
@@ -231,6 +235,6 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
       ...warnings.map((w) => `warning: ${w}`),
     ].join('\n'),
-    exitCode: 0,
+    exitCode,
   };
 }

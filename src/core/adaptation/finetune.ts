@@ -318,6 +318,7 @@ export function planFinetuneLayouts(
     ...(o.attentionKernel !== undefined && { attentionKernel: o.attentionKernel }),
     ...(o.dropout !== undefined && { dropout: o.dropout }),
     ...(o.documentTokens !== undefined && { documentTokens: o.documentTokens }),
+    ...(o.longestSequence !== undefined && { longestSequence: o.longestSequence }),
     overlapDataParallel: o.overlapDataParallel,
     ...(o.overlapTensorParallel === true && { overlapTensorParallel: true }),
     ...(o.gradReduceInFp32 !== undefined && { gradReduceInFp32: o.gradReduceInFp32 }),

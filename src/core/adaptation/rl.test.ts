@@ -2,13 +2,16 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { testCost } from '../../../test/fixtures.js';
 import { findCluster, findModel } from '../../catalog/catalog.js';
+import { findStack } from '../../catalog/stacks.js';
 import { DoesNotFitError, InputError } from '../errors.js';
 import { generationTime } from '../inference/generation.js';
 import { expectedExpertsTouched, servingStepSeconds } from '../inference/serving-step.js';
+import { memorySequenceTokens, trainingMemory } from '../memory/training-memory.js';
 import { paramCount } from '../model/param-count.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { lognormalFromMeanAndQuantile } from '../uncertainty/distributions.js';
 import { planRl, type RlOptions } from './rl.js';
+import { longestSequenceText } from './rl-policy-update.js';
 import { responseLengths } from './rl-rollout.js';
 import { weightSyncSeconds } from './rl-weight-sync.js';
 
@@ -242,5 +245,67 @@ describe('response lengths', () => {
     });
     expect(Math.max(...lengths)).toBeLessThanOrEqual(3800);
     expect(lengths.reduce((a, b) => a + b, 0) / lengths.length).toBeCloseTo(3000, -1);
+  });
+});
+
+// The step of `llmecon rl`'s defaults, on TRL's stack: data parallelism only, no context parallelism.
+const longTail: RlOptions = {
+  ...base,
+  promptsPerStep: 64,
+  samplesPerPrompt: 16,
+  promptTokens: 512,
+  responseTokens: 4096,
+  responseP99OverMean: 4,
+  steps: 1,
+  stack: findStack('hf'),
+};
+
+describe('memorySequenceTokens', () => {
+  test.prop([
+    fc.integer({ min: 1, max: 1 << 17 }),
+    fc.integer({ min: 1, max: 1 << 18 }),
+    fc.integer({ min: 1, max: 64 }),
+  ])(
+    'packed: max(b·s, longest) tokens a micro-batch; padded: every sequence at the longest',
+    (seqLen, tokens, b) => {
+      const packed = memorySequenceTokens({ seqLen, longestSequence: { tokens, padded: false } }, b);
+      const padded = memorySequenceTokens({ seqLen, longestSequence: { tokens, padded: true } }, b);
+      expect(packed * b).toBeGreaterThanOrEqual(Math.max(seqLen * b, tokens));
+      expect(packed * b).toBeLessThan(Math.max(seqLen * b, tokens) + b);
+      expect(padded).toBe(Math.max(seqLen, tokens));
+      expect(memorySequenceTokens({ seqLen }, b)).toBe(seqLen);
+    },
+  );
+});
+
+describe('the RL policy update holds its longest sequence', () => {
+  it('sized at it where a layout holds it: at micro-batch 1, more than at the mean, within the GPU', () => {
+    const plan = planRl(qwen, cluster, {
+      ...longTail,
+      maxResponseTokens: 16_384,
+      constraints: { microBatchSize: 1 },
+    });
+    const { layout, memoryPerGpuBytes } = plan.training.chosen;
+    expect(plan.longestSequence).toMatchObject({ tokens: 512 + 16_384, fits: true });
+    expect(memoryPerGpuBytes).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
+    const seqLen = 512 + Math.round(plan.step.generation.meanResponseTokens);
+    const options = { seqLen, globalBatchSize: 1024, precision: 'bf16', optimizer: 'adamw' } as const;
+    const at = (longest: boolean) =>
+      trainingMemory(qwen, layout, {
+        ...options,
+        ...(longest && { longestSequence: { tokens: plan.longestSequence.tokens, padded: false } }),
+      }).peak.totalBytes;
+    expect(at(true)).toBeGreaterThan(at(false));
+  });
+  it('where none does, planned at the mean and said: a step that reaches it runs out of memory', () => {
+    const plan = planRl(qwen, cluster, longTail);
+    const longest = plan.longestSequence;
+    expect(longest.fits).toBe(false);
+    expect(longest.tokens).toBe(512 + plan.step.generation.longestResponseTokens);
+    expect(longest.leastMemoryPerGpuBytes).toBeGreaterThan(cluster.gpu.memoryBytes);
+    expect(plan.training.chosen.memoryPerGpuBytes).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
+    expect(longestSequenceText(longest, cluster.gpu, { parallelism: { context: false } })).toMatch(
+      /^fits the mean sequence's micro-batches, but no layout on h100-sxm holds the one with the longest \(3\d,\d{3} tokens: prompt \+ longest response; the closest needs \d+\.\d+ GiB of 79\.65 GiB\): a step that reaches it runs out of memory; cap responses \(--max-response-tokens\) or split it over GPUs with a stack that runs context parallelism/,
+    );
   });
 });

@@ -29,8 +29,8 @@ import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
 import { lengthSpreadFromP99 } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
-import { type FinetuneMethod, type FinetuneOptions, type FinetunePlan, planFinetune } from './finetune.js';
-import { asStepBatch } from './rl-batch-issue.js';
+import type { FinetuneMethod, FinetuneOptions, FinetunePlan } from './finetune.js';
+import { type LongestSequenceFit, policyUpdate } from './rl-policy-update.js';
 import { type RolloutTime, rolloutTime } from './rl-rollout.js';
 import { type RlPlacement, type WeightSync, weightSyncSeconds } from './rl-weight-sync.js';
 
@@ -136,6 +136,8 @@ export interface RlPlan {
   /** The calibration's scale applied to the simulated rollout (1: uncalibrated). */
   readonly rolloutTimeScale: number;
   readonly training: FinetunePlan;
+  /** The step's longest sequence, and whether the policy update's layout holds it (rl-policy-update.ts). */
+  readonly longestSequence: LongestSequenceFit;
   readonly gpuHours: number;
   readonly wallClockHours: number;
   readonly costUsd: number;
@@ -143,12 +145,6 @@ export interface RlPlan {
   readonly energyKWh: number | null;
   readonly co2Kg: number | null;
   readonly energyNote: string | null;
-}
-
-/** Forward-only pass over the step's sequences: the forward share of a training step. */
-function forwardSeconds(plan: FinetunePlan): number {
-  const { stepSeconds, microbatchForwardSeconds: f, microbatchBackwardSeconds: b } = plan.chosen.step;
-  return (stepSeconds * f) / (f + b);
 }
 
 const invalid = (flag: string, message: string): never => inputError('invalid_value', [flag], message);
@@ -297,7 +293,6 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
         : `--placement separate needs the rollout pool's size, a whole number ≥ 1, got ${o.rolloutGpus}`,
     );
   const rolloutGpus = placement === 'separate' ? o.rolloutGpus! : o.gpus;
-  const sequences = o.promptsPerStep * o.samplesPerPrompt;
   const scale = o.rolloutTimeScale ?? 1;
   const loopOverheadSeconds = o.loopOverheadSeconds ?? 0;
   if (!(loopOverheadSeconds >= 0 && Number.isFinite(loopOverheadSeconds)))
@@ -309,33 +304,14 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
     rolloutGpus,
     placement === 'separate' ? '--rollout-gpus' : '--gpus',
   );
-  // One policy update per step over the N·G sequences at their drawn mean length (packed, as verl's
-  // and NeMo-RL's dynamic batching run them).
-  const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
-  const sft = (model: ModelSpec, method: FinetuneMethod) =>
-    asStepBatch(planFinetune, model, cluster, {
-      method,
-      rank: o.rank,
-      targets: o.targets,
-      seqLen,
-      globalBatchSize: sequences,
-      precision: o.precision ?? 'bf16',
-      optimizer: 'adamw',
-      gpus: o.gpus,
-      constraints: o.constraints,
-      ...o.attention,
-      stack: o.stack,
-      ...(o.offload ? { offload: o.offload } : {}),
-      ...(o.memoryFit && { memoryFit: o.memoryFit }),
-      ...(o.hintMemoryFit && { hintMemoryFit: o.hintMemoryFit }),
-      dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
-      cost: o.cost,
-    });
-  const training = sft(spec, o.method);
+  const { training, longestSequence, oldLogprobSeconds, rewardSeconds, tokensPerStep } = policyUpdate(
+    spec,
+    cluster,
+    o,
+    generation,
+  );
   const trainingSeconds = training.chosen.step.stepSeconds;
-  const oldLogprobSeconds = forwardSeconds(training);
   const referenceSeconds = o.reference ? oldLogprobSeconds : 0;
-  const rewardSeconds = o.rewardModel ? forwardSeconds(sft(o.rewardModel, 'lora')) : 0;
   const trainerSeconds = oldLogprobSeconds + trainingSeconds + referenceSeconds + rewardSeconds;
   // BF16 weights as trained (engines cast on load); adapters alone for LoRA methods (engine LoRA slots).
   const weightSync = weightSyncSeconds(cluster, {
@@ -392,13 +368,14 @@ export function planRl(spec: ModelSpec, cluster: ClusterSpec, o: RlOptions): RlP
       trainerSeconds,
       stepSeconds,
       idleFraction,
-      tokensPerStep: sequences * seqLen,
+      tokensPerStep,
     },
     placement,
     totalGpus,
     rolloutGpus,
     rolloutTimeScale: scale,
     training,
+    longestSequence,
     gpuHours,
     wallClockHours: seconds / SECONDS_PER_HOUR,
     costUsd: gpuHours * (o.cost.usdPerGpuHour ?? 0),

@@ -58,6 +58,19 @@ export interface TrainingMemoryOptions {
   readonly recomputeModules?: readonly RecomputeModule[];
   /** TP collectives overlapped with the GEMMs (`--tp-comm-overlap`): Transformer Engine's userbuffers are held. */
   readonly overlapTensorParallel?: boolean;
+  /**
+   * The run's longest sequence, where `seqLen` is its mean (RL's longest response, a fine-tune's longest
+   * example padded to): memory is sized at the micro-batch that holds it (training-memory.ts
+   * memorySequenceTokens), `padded` where every sequence of a micro-batch is padded to its longest (the
+   * Hugging Face collators), else packed to a token budget (verl's and NeMo-RL's dynamic batching).
+   */
+  readonly longestSequence?: LongestSequence;
+}
+
+/** A run's longest sequence in tokens, and whether micro-batches pad to their longest (TrainingMemoryOptions). */
+export interface LongestSequence {
+  readonly tokens: number;
+  readonly padded: boolean;
 }
 
 /**

@@ -102,6 +102,20 @@ export {
 } from './training-recipes.js';
 
 /**
+ * The sequence length memory is sized at: `seqLen`, or where the run's longest sequence is longer
+ * (`longestSequence`), the micro-batch that holds it: padded, its b sequences at the longest; packed, its
+ * b·seqLen tokens or the longest alone where that is more (a sequence is never split between micro-batches).
+ */
+export function memorySequenceTokens(
+  o: Pick<TrainingMemoryOptions, 'seqLen' | 'longestSequence'>,
+  microBatchSize: number,
+): number {
+  const longest = o.longestSequence;
+  if (!longest || longest.tokens <= o.seqLen) return o.seqLen;
+  return longest.padded ? longest.tokens : Math.max(o.seqLen, Math.ceil(longest.tokens / microBatchSize));
+}
+
+/**
  * Training memory per GPU. Throws nothing: an infeasible layout is checked separately
  * (`layoutIssues`) and "does not fit" is a comparison with the GPU's capacity.
  */
@@ -115,7 +129,8 @@ export function trainingMemory(
   const t = layout.tensorParallel;
   const p = layout.pipelineParallel;
   const h = spec.hiddenSize;
-  const s = options.seqLen / layout.contextParallel;
+  const seqLen = memorySequenceTokens(options, layout.microBatchSize);
+  const s = seqLen / layout.contextParallel;
   const b = layout.microBatchSize;
   const denseShards = layout.dataParallel * layout.contextParallel;
   // Expert weights split over EP × ETP ranks; their optimizer shards over expert DP = TP·DP·CP/(EP·ETP).
@@ -129,7 +144,7 @@ export function trainingMemory(
   const stack = stackMemoryFor(options.stack?.memory, spec);
   const fp8Cache = options.fp8ActivationCache ?? stack?.fp8ActivationCache ?? options.precision === 'fp8';
   const actOptions: ActivationOptions = {
-    seqLen: options.seqLen,
+    seqLen,
     flashAttention: options.flashAttention ?? true,
     dropout: options.dropout ?? false,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,

@@ -129,6 +129,11 @@ describe('specFromHfConfig: per-type layouts', () => {
     const gemma = hfFixture('hand-built/gemma-3-27b-it');
     // Gemma3TextConfig's vocab_size (262208) fills the key the released file omits.
     expect(specFromHfConfig(gemma, 'g').vocabSize).toBe(262_208);
+    // EmbeddingGemma's bidirectional Gemma 3 text model is an encoder: refused by name, not read as a decoder.
+    const { text_config: gemmaText } = gemma as { text_config: Record<string, unknown> };
+    expect(() =>
+      specFromHfConfig({ ...gemmaText, model_type: 'gemma3_text', use_bidirectional_attention: true }, 'e'),
+    ).toThrowError(/use_bidirectional_attention: .*an embedding encoder, EmbeddingGemma/);
     // An unknown wrapper around a known text model gets the same defaults, with a warning.
     const unknown = specFromHfConfig({ ...gemma, model_type: 'gemma3_next_vl' }, 'u');
     expect(unknown.vocabSize).toBe(262_208);

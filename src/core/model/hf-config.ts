@@ -14,6 +14,7 @@ import {
   EXPERT_COUNT_KEYS,
   FAMILY_EXPERT_KEYS,
   LOOKALIKES,
+  namesMaskedLm,
   namesRecurrentLayers,
   STRUCTURE_MARKERS,
   type Structure,
@@ -175,13 +176,15 @@ function refuseUnexplainedStructure(
     if (explains.includes(structure)) continue;
     const marker = STRUCTURE_MARKERS[structure];
     // Absent, off or trivial (0, false, one expert) values signal nothing; `layer_types` signals
-    // recurrent layers when it names a kind other than softmax attention (LFM2's "conv", "mamba", …).
+    // recurrent layers when it names a kind other than softmax attention (LFM2's "conv", "mamba", …), and
+    // `architectures` an encoder when it names a masked-LM head (EuroBERT's keys are otherwise Llama's).
     const key =
       marker.keys.find((k) => {
         const v = json[k];
         return v !== undefined && v !== null && v !== false && v !== 0 && !(structure === 'moe' && v === 1);
       }) ??
-      (structure === 'stateSpace' && namesRecurrentLayers(json.layer_types) ? 'layer_types' : undefined);
+      (structure === 'stateSpace' && namesRecurrentLayers(json.layer_types) ? 'layer_types' : undefined) ??
+      (structure === 'encoderOnly' && namesMaskedLm(json.architectures) ? 'architectures' : undefined);
     if (key === undefined) continue;
     inputError(
       'unsupported',

@@ -73,7 +73,11 @@ export const STRUCTURE_MARKERS = {
     what: 'per-layer input embeddings, AltUp streams or LAuReL blocks (Gemma 3n)',
     keys: ['altup_num_inputs', 'laurel_rank', 'hidden_size_per_layer_input'],
   },
-  encoderOnly: { what: 'a bidirectional encoder (BERT-style)', keys: ['type_vocab_size'] },
+  encoderOnly: {
+    what: 'a bidirectional encoder (BERT-style)',
+    // BERT's token types; ModernBERT's alternating global layers and pooling; EuroBERT's pooling.
+    keys: ['type_vocab_size', 'global_attn_every_n_layers', 'classifier_pooling', 'clf_pooling'],
+  },
   compressedAttention: {
     what: 'compressed KV attention or hyper-connections (DeepSeek-V4)',
     keys: ['compress_ratios', 'compress_rates', 'hc_mult'],
@@ -284,6 +288,13 @@ const ATTENTION_LAYER_TYPES: readonly unknown[] = [
   'sliding_attention',
   'chunked_attention',
 ];
+
+/** Whether `architectures` names a masked-language-model head (`ModernBertForMaskedLM`): an encoder. */
+export function namesMaskedLm(architectures: unknown): boolean {
+  return (
+    Array.isArray(architectures) && architectures.some((a) => typeof a === 'string' && /ForMaskedLM$/.test(a))
+  );
+}
 
 /** Whether a `layer_types` list names a layer kind other than softmax attention. */
 export function namesRecurrentLayers(layerTypes: unknown): boolean {

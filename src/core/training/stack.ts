@@ -158,46 +158,50 @@ export interface StackCalibration {
   readonly transferred?: { readonly families: readonly string[] };
 }
 
-/** The stack fitted on every GPU family with published runs: the families a stack's fit is carried to. */
+/** The stack fitted on every GPU family with published runs: the families a stack's fit is listed on. */
 export const TRANSFER_REFERENCE_STACK: StackId = 'megatron';
 
 /**
- * Calibrations of a stack on the families only the reference stack was fitted on: the engine already
- * holds each family's kernel speed (its kernel curves and sustained fraction), so what a stack's fit
- * measures, its overhead over the engine (host time, kernels, schedule), is taken as the same on every
- * family: each term is the median of the stack's fits on the families it has runs on. Not read
- * relative to the reference stack's fit on F: that moved with how the reference's own cases split k
- * from a, which says nothing about this stack. None for a stack with no per-family fit (a pooled '*'
- * fit, or none).
+ * A stack's calibration on a GPU family it has no runs on: the engine already holds each family's kernel
+ * speed (its kernel curves and sustained fraction), so what a stack's fit measures, its overhead over the
+ * engine (host time, kernels, schedule), is taken as the same on every family: each term is the median of
+ * the stack's fits on the families it has runs on. Not read relative to another stack's fit on that family:
+ * that moved with how the other stack's own cases split k from a, which says nothing about this stack.
+ * Null for a family it was fitted on, or a stack with no per-family fit (a pooled '*' fit, or none).
  */
-export function transferredCalibrations(
+export function transferredCalibration(
+  own: readonly StackCalibration[],
+  family: string,
+): StackCalibration | null {
+  const fitted = own.filter((c) => c.family !== '*' && c.transferred === undefined);
+  if (fitted.length === 0 || own.some((c) => c.family === family || c.family === '*')) return null;
+  const ownMedian = (pick: (c: StackCalibration) => number) => median(fitted.map(pick));
+  return {
+    family,
+    stepTimeScale: ownMedian((c) => c.stepTimeScale),
+    attentionScale: ownMedian((c) => c.attentionScale),
+    expertScale: ownMedian((c) => c.expertScale),
+    localExpertOverheadSeconds: ownMedian((c) => c.localExpertOverheadSeconds),
+    layerOverheadSeconds: ownMedian((c) => c.layerOverheadSeconds),
+    zero3LayerOverheadSeconds: ownMedian((c) => c.zero3LayerOverheadSeconds),
+    extrapolated: [...CALIBRATION_SHARED_PARAMETERS],
+    leaveOneOutLogResiduals: [],
+    heldOutLogResiduals: [],
+    cases: [],
+    maxGpus: Math.max(...fitted.map((c) => c.maxGpus)),
+    maxParams: Math.max(...fitted.map((c) => c.maxParams)),
+    maxAttentionFraction: Math.max(...fitted.map((c) => c.maxAttentionFraction ?? 0)),
+    caseMixers: [...new Set(fitted.flatMap((c) => c.caseMixers ?? []))].sort(),
+    transferred: { families: fitted.map((c) => c.family) },
+  };
+}
+
+/** {@link transferredCalibration} on each family the reference stack was fitted on (the catalog lists them). */
+export const transferredCalibrations = (
   own: readonly StackCalibration[],
   reference: readonly StackCalibration[],
-): StackCalibration[] {
-  const fitted = own.filter((c) => c.family !== '*');
-  if (fitted.length === 0) return [];
-  const ownMedian = (pick: (c: StackCalibration) => number) => median(fitted.map(pick));
-  return reference
-    .filter((r) => r.family !== '*' && !own.some((c) => c.family === r.family))
-    .map((r) => ({
-      family: r.family,
-      stepTimeScale: ownMedian((c) => c.stepTimeScale),
-      attentionScale: ownMedian((c) => c.attentionScale),
-      expertScale: ownMedian((c) => c.expertScale),
-      localExpertOverheadSeconds: ownMedian((c) => c.localExpertOverheadSeconds),
-      layerOverheadSeconds: ownMedian((c) => c.layerOverheadSeconds),
-      zero3LayerOverheadSeconds: ownMedian((c) => c.zero3LayerOverheadSeconds),
-      extrapolated: [...CALIBRATION_SHARED_PARAMETERS],
-      leaveOneOutLogResiduals: [],
-      heldOutLogResiduals: [],
-      cases: [],
-      maxGpus: Math.max(...own.map((c) => c.maxGpus)),
-      maxParams: Math.max(...own.map((c) => c.maxParams)),
-      maxAttentionFraction: Math.max(...own.map((c) => c.maxAttentionFraction ?? 0)),
-      caseMixers: [...new Set(own.flatMap((c) => c.caseMixers ?? []))].sort(),
-      transferred: { families: fitted.map((c) => c.family) },
-    }));
-}
+): StackCalibration[] =>
+  reference.flatMap((r) => (r.family === '*' ? [] : (transferredCalibration(own, r.family) ?? [])));
 
 export interface StackProfile {
   readonly id: StackId;
@@ -292,14 +296,21 @@ export function checkStackLayout(stack: StackProfile, layout: Partial<ParallelLa
   if (issues.length > 0) throw new InputError(issues);
 }
 
-/** The stack's calibration on a GPU family (or pooled over families, '*'), null when it has none. */
+/**
+ * The stack's calibration on a GPU family (or pooled over families, '*'); on a family it has no runs on, its
+ * fits carried over ({@link transferredCalibration}); null for a stack with none.
+ */
 export function stackCalibration(stack: StackProfile, family: string): StackCalibration | null {
-  return (
-    stack.calibrations.find((c) => c.family === family) ??
-    stack.calibrations.find((c) => c.family === '*') ??
-    null
-  );
+  const own =
+    stack.calibrations.find((c) => c.family === family) ?? stack.calibrations.find((c) => c.family === '*');
+  if (own) return own;
+  // A family no stack has runs on (cdna3, a generic GPU): the stack's own fits carried over, as to the others.
+  const byFamily = transfers.get(stack) ?? new Map<string, StackCalibration | null>();
+  transfers.set(stack, byFamily);
+  if (!byFamily.has(family)) byFamily.set(family, transferredCalibration(stack.calibrations, family));
+  return byFamily.get(family) ?? null;
 }
+const transfers = new WeakMap<StackProfile, Map<string, StackCalibration | null>>();
 
 /** The parameters a calibration applies. */
 export type CalibrationParameters = Pick<

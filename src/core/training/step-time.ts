@@ -16,6 +16,7 @@ import {
 } from '../memory/activation-offload.js';
 import type { OffloadOptions, Optimizer, TrainingPrecision } from '../memory/training-memory.js';
 import { trainingMemory } from '../memory/training-memory.js';
+import type { LongestSequence } from '../memory/training-memory-types.js';
 import type { AdapterRuntime } from '../model/adapters.js';
 import type { LossKernel, TokenDispatcher } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -110,6 +111,8 @@ export interface TrainingOptions {
   readonly offload?: OffloadOptions;
   /** The first N layers' activations in host memory (memory/activation-offload.ts); omit for none. */
   readonly activationOffload?: ActivationOffloadOptions;
+  /** The run's longest sequence where `seqLen` is its mean: memory is sized at it (TrainingMemoryOptions). */
+  readonly longestSequence?: LongestSequence;
 }
 
 import type { StepTime } from './step-time-types.js';

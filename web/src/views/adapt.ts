@@ -193,6 +193,8 @@ interface RlSummary {
   /** P10–P90 of the figures and the band's basis, as `llmecon rl --json` (catalog/rl-run.ts:rlRanges). */
   readonly range: Readonly<Record<'stepSeconds' | 'gpuHours' | 'wallClockHours' | 'costUsd', Range>>;
   readonly band: CalibrationBand;
+  /** Where no layout of the policy update holds the step's longest sequence, what `llmecon rl` says of it. */
+  readonly longestText: string | null;
 }
 
 const rlSlot = taskSlot<RlSummary>();
@@ -224,6 +226,7 @@ function rlSection(app: App) {
       <label>Prompts per step <input id="rl-prompts" type="text" inputmode="decimal" .value=${String(r.prompts)} @change=${num('prompts')} /></label>
       <label>Samples per prompt <input id="rl-samples" type="text" inputmode="decimal" .value=${String(r.samplesPerPrompt)} @change=${num('samplesPerPrompt')} /></label>
       <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
+      <label>Max response tokens <input id="rl-max-response" type="text" inputmode="decimal" .value=${String(r.maxResponseTokens)} @change=${num('maxResponseTokens')} /></label>
       <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
       ${stackSelect('rl-stack', r.stack, (stack) => set({ stack }))}
       ${offloadSelect('rl-offload', r.offload, r.stack, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
@@ -242,6 +245,7 @@ function rlSection(app: App) {
               html`<div class="card">${phase}<b>${((100 * seconds) / res.value!.stepSeconds).toFixed(0)}%</b></div>`,
           )}
         </div>
+        ${res.value.longestText ? html`<p class="error" id="rl-longest">Policy update: ${res.value.longestText}</p>` : nothing}
         ${bandNote(res.value.band)}`
         : nothing
     }`;

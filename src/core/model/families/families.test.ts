@@ -163,6 +163,12 @@ describe('unknown model types', () => {
       [{ is_encoder_decoder: true }, /'is_encoder_decoder' signals an encoder-decoder/],
       [{ cross_attention_layers: [3, 8] }, /'cross_attention_layers' signals cross-attention layers/],
       [{ type_vocab_size: 2 }, /'type_vocab_size' signals a bidirectional encoder/],
+      // ModernBERT's global layers every n; EuroBERT's keys are Llama's but for its masked-LM head.
+      [{ global_attn_every_n_layers: 3 }, /'global_attn_every_n_layers' signals a bidirectional encoder/],
+      [
+        { architectures: ['EuroBertForMaskedLM'] },
+        /^architectures: .*'architectures' signals a bidirectional encoder/,
+      ],
       [
         { hidden_size_per_layer_input: 256 },
         /'hidden_size_per_layer_input' signals per-layer input embeddings, AltUp/,
@@ -181,7 +187,13 @@ describe('unknown model types', () => {
     }
     // Trivial or off values signal nothing: one expert, is_encoder_decoder false.
     const plain = specFromHfConfig(
-      { ...base, num_experts: 1, is_encoder_decoder: false, model_type: 'l2' },
+      {
+        ...base,
+        num_experts: 1,
+        is_encoder_decoder: false,
+        architectures: ['L2ForCausalLM'],
+        model_type: 'l2',
+      },
       'x',
     );
     expect(plain.warnings?.[0]).toMatch(/read as llama-like/);
