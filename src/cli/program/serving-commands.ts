@@ -18,7 +18,7 @@ export function registerServingCommands(cli: Command, ctx: ProgramContext): void
       .option('--top <n>', 'how many deployments to list', '5')
       .option('--json', 'machine-readable output')
       .action(async (opts) => printResult(ctx, (await import('../commands/serve.js')).serveCommand(opts))),
-    'llmecon serve --model llama-3-70b --gpu h100,h200,mi300x --weights bf16,fp8 --input-tokens 2048 --output-tokens 256 --requests-per-second 20 --tpot-slo 0.05\n  llmecon serve --model deepseek-v3 --gpu h800 --weights fp8 --kv fp8 --ep 32 --input-tokens 4096 --output-tokens 1024 --mtp --json',
+    'llmecon serve --model llama-3.1-70b --gpu h100,h200,mi300x --weights bf16,fp8 --input-tokens 2048 --output-tokens 256 --requests-per-second 20 --tpot-slo 0.05\n  llmecon serve --model deepseek-v3 --gpu h800 --weights fp8 --kv fp8 --ep 32 --input-tokens 4096 --output-tokens 1024 --mtp --json',
   );
   example(
     addServingFlags(cli.command('compare-api'))
