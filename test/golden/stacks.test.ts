@@ -266,6 +266,20 @@ describe('calibration and bands', () => {
     );
     expect(Math.log(moe.high / moe.low)).toBeCloseTo(1.5 * Math.log(dense.high / dense.low), 9);
   });
+  it('model states in host memory, which no calibration case offloaded, widen the band by half and say so', () => {
+    const all = allStackCalibrations();
+    const cal = stackCalibration(findStack('megatron'), 'hopper')!;
+    const where = { family: 'hopper', stack: 'megatron', gpus: 64, moe: false };
+    const resident = errorBand(cal, all, where);
+    const offloaded = errorBand(cal, all, { ...where, hostOffload: 'optimizer' });
+    expect(offloaded.outside).toEqual([
+      "model states in host memory (--offload optimizer): no calibration case offloaded them, and the host's optimizer step and copies are priced at its peak rates: the band is widened by half",
+    ]);
+    expect(Math.log(offloaded.high / offloaded.low)).toBeCloseTo(
+      1.5 * Math.log(resident.high / resident.low),
+      9,
+    );
+  });
   it('held-out runs on the family and stack join the band: the NeMo 24.12, 25.09 and 26.02–26.06 H100 rows and the Megatron-Core MoE model zoo Qwen3 rows (four at long context) with megatron × hopper', () => {
     const all = allStackCalibrations();
     const cal = stackCalibration(findStack('megatron'), 'hopper')!;

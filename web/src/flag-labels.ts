@@ -9,6 +9,7 @@ const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   // Phrases first: a flag with its value names one choice of a list.
   ['--padding longest', '“Dataset examples: each micro-batch padded to its longest”'],
   ['--offload none', '“Offload to host memory: none”'],
+  ['--offload', '“Offload to host memory”'],
   ['--no-packing', 'a padded choice of “Dataset examples”'],
   ['--packing-mask', '“Dataset examples: packed, each attending only within itself”'],
   ['--packing', '“Dataset examples: packed into full sequences”'],

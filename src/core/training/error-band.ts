@@ -72,6 +72,8 @@ export function errorBand(
     readonly foreignTo?: readonly string[];
     /** Attention's share of the engine's step before calibration (calibration-case.ts caseTerms), when known. */
     readonly attentionFraction?: number;
+    /** Model states the run keeps in host memory (`--offload`): no calibration case did (activations, some do). */
+    readonly hostOffload?: string;
   },
 ): ErrorBand {
   const outside: string[] = [];
@@ -124,6 +126,14 @@ export function errorBand(
   if (calibration && where.foreignTo) {
     outside.push(
       `the ${where.stack} calibration cases ran its own ${where.foreignTo.join(', ')} modules; this model runs transformers' modules: the band is widened by half`,
+    );
+    widen *= 1.5;
+  }
+  // No calibration case kept model states in host memory (NeMo's offload activations only): their copies and the
+  // host's optimizer step are priced at the host's peak rates (offload.ts), which a CPU Adam rarely reaches.
+  if (where.hostOffload) {
+    outside.push(
+      `model states in host memory (--offload ${where.hostOffload}): no calibration case offloaded them, and the host's optimizer step and copies are priced at its peak rates: the band is widened by half`,
     );
     widen *= 1.5;
   }

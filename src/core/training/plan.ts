@@ -321,6 +321,7 @@ export function planTraining(
         moe: spec.moe !== null,
         mixers: labelledMixerKinds(spec),
         foreignTo: foreignModules(stack.memory, spec)?.modelTypes,
+        ...(options.offload && { hostOffload: options.offload.mode }),
       })
     : null;
   const warnings = [
