@@ -215,6 +215,10 @@ export function allStackCalibrations(): StackProfile['calibrations'] {
   return STACK_IDS.flatMap((id) => findStack(id).calibrations.filter((c) => c.fittedOn === undefined));
 }
 
+/** The stacks that split a sequence over GPUs (context parallelism), as the catalog states their splits. */
+export const contextParallelStacks = (): StackId[] =>
+  STACK_IDS.filter((id) => findStack(id).parallelism.context);
+
 /** The CLI's default stack for a kind of run: Megatron for pretraining, Hugging Face for fine-tuning and RL. */
 export const DEFAULT_STACK: Readonly<Record<'pretrain' | 'finetune' | 'rl', StackId>> = {
   pretrain: 'megatron',

@@ -19,7 +19,22 @@ describe('model warnings in every command', () => {
       'serve',
       ['serve', '--model', model, '--gpu', 'h100', '--input-tokens', '1000', '--output-tokens', '100'],
     ],
-    ['rl', ['rl', '--model', model, '--gpu', 'h100', '--gpus', '8', '--steps', '10']],
+    [
+      'rl',
+      [
+        'rl',
+        '--model',
+        model,
+        '--gpu',
+        'h100',
+        '--gpus',
+        '8',
+        '--steps',
+        '10',
+        '--max-response-tokens',
+        '8192',
+      ],
+    ],
   ];
   for (const [name, argv] of commands)
     it(`${name}: the text says how the config was read`, async () => {

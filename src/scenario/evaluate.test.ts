@@ -109,6 +109,24 @@ describe('a serve phase no replica can serve within its SLO', () => {
   });
 });
 
+describe('an RL phase whose longest sequence no layout of the policy update holds', () => {
+  it('exits 3 from llmecon run, as `llmecon rl` does, at the cut it names (maxResponseTokens)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-rl-'));
+    try {
+      const file = join(dir, 'rl.yaml');
+      // Without the example's cut, responses run to the context's room (131,072 tokens with the prompt).
+      writeFileSync(file, read('reasoning-rl-7b.yaml').replace(/\n\s*maxResponseTokens: 16384/, ''));
+      const r = await runCli(['run', file]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /^error: phases\[1\]\.maxResponseTokens: (line \d+: )?fits the mean sequence's micro-batches, but no layout on h100-sxm holds the one with the run's longest \(131,072 tokens: a prompt and a response at the cut; the closest needs .*cap responses \(maxResponseTokens\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a disaggregated serve phase', () => {
   it("reports output tokens/s per GPU at scale: a decode replica and its share of prefill replicas (the ledger's pools)", () => {
     const text = [

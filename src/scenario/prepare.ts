@@ -5,8 +5,6 @@
  */
 import { type CalibrationBand, trainingBand } from '../catalog/bands.js';
 import { findModel, loadCatalog } from '../catalog/catalog.js';
-import { rlCalibrationBand } from '../catalog/rl-band.js';
-import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { asTrainedBy, bf16GradientBuffers, stackOptions, stackSwitches } from '../catalog/stacks.js';
 import {
   defaultPrice,
@@ -16,8 +14,6 @@ import {
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
 import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
-import { planRl } from '../core/adaptation/rl.js';
-import { longestSequenceText } from '../core/adaptation/rl-policy-update.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
@@ -40,6 +36,7 @@ import { hintMemoryFit } from '../validation/memory-fit.js';
 import { checkFleet } from './bounds.js';
 import { phaseField, scenarioText } from './flag-fields.js';
 import { phaseSeqLen, phaseWarnings } from './phase-warnings.js';
+import { prepareRlPhase } from './prepare-rl.js';
 import { prepareServePhase } from './prepare-serve.js';
 import type { Phase, Scenario } from './schema.js';
 
@@ -321,45 +318,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       };
     }
     if (phase.kind === 'rl') {
-      const { stack } = stackOptions('rl', phase.stack);
-      const trained = asTrainedBy(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
-      const plan = planRl(trained, hw.cluster, {
-        stack,
-        promptsPerStep: phase.promptsPerStep,
-        samplesPerPrompt: phase.samplesPerPrompt,
-        promptTokens: phase.promptTokens,
-        responseTokens: phase.responseTokens,
-        ...(phase.maxResponseTokens !== undefined && { maxResponseTokens: phase.maxResponseTokens }),
-        steps: 1,
-        method: phase.method,
-        precision: phase.precision,
-        ...RL_DEFAULTS,
-        targets: parseTargets(defaultAdapterTargets(trained)),
-        gpus: phase.gpus,
-        hintMemoryFit: hintMemoryFit(stack.id),
-        cost: runCost,
-      });
-      if (!plan.longestSequence.fits)
-        warnings.push(
-          `phases[${index}]: ${scenarioText(longestSequenceText(plan.longestSequence, hw.gpu, stack))}`,
-        );
-      return {
-        kind: 'rl',
-        phase,
-        index,
-        warnings,
-        gpuHoursPerStep: plan.gpuHours,
-        energy,
-        stepSeconds: plan.step.stepSeconds,
-        generationShare: plan.step.generation.seconds / plan.step.stepSeconds,
-        // The band of `llmecon rl`: the leave-one-out error of the published RL runs (docs/rl.md).
-        band: withDraw(
-          rlCalibrationBand(hw.gpu.id, plan.totalGpus, {
-            rolloutEngine: RL_DEFAULTS.rolloutEngine,
-            model: spec,
-          }),
-        ),
-      };
+      const { band, ...rl } = prepareRlPhase(spec, hw, phase, index, runCost);
+      return { kind: 'rl', phase, index, warnings, energy, ...rl, band: withDraw(band) };
     }
     const { band, engineWarnings, ...served } = prepareServePhase(spec, checkpoint, hw, phase, index, energy);
     return { ...served, warnings: [...warnings, ...engineWarnings], band: withDraw(band) };

@@ -148,7 +148,7 @@ const rlSchema = z
     samplesPerPrompt: domainNumber(D.sequences).default(16),
     promptTokens: seqLen.default(512),
     responseTokens: seqLen.default(4096),
-    /** Responses cut here (`llmecon rl --max-response-tokens`; default the model's context less the prompt). */
+    /** Responses cut here (`llmecon rl --max-response-tokens`; default the context's room after the prompt). */
     maxResponseTokens: seqLen.optional(),
     /** RL steps (uncertain). */
     steps: uncertainIn({ ...D.steps, integer: false, min: 0, minExclusive: true }),

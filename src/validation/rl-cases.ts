@@ -31,6 +31,8 @@ export interface RlCaseResult {
   readonly phases: Readonly<Record<string, number>>;
   /** Seconds neither calibrated parameter touches (weight sync and the trainer's phases). */
   readonly unscaledSeconds: number;
+  /** Whether a layout of its policy update holds the run's longest sequence (a published run ran: it must). */
+  readonly longestSequenceFits: boolean;
 }
 
 /** The run's hardware: its catalog cluster, else the catalog's default cluster of its GPU. */
@@ -97,6 +99,7 @@ export function runRlCase(r: RlRunCase, p: RlLoopParameters = {}): RlCaseResult 
     error: predicted / r.publishedStepSeconds - 1,
     phases: run.summary.phasesSeconds,
     unscaledSeconds: predicted - generation - loopOverhead,
+    longestSequenceFits: run.summary.longestSequence.fits,
   };
 }
 
@@ -189,8 +192,10 @@ const predict = (p: FitPoint, f: ReturnType<typeof fitRlLoop>) =>
 export function rlValidation(options: Pick<RlLoopParameters, 'generationTp'> = {}) {
   const runs = rlRunsFile().runs;
   const calibrationRuns = runs.filter((r) => r.role === 'calibration');
+  const fits = new Map<string, boolean>();
   const points: FitPoint[] = calibrationRuns.map((r) => {
     const c = runRlCase(r, { ...options, rolloutTimeScale: 1, loopOverheadSeconds: 0 });
+    fits.set(r.id, c.longestSequenceFits);
     return { published: r.publishedStepSeconds, rollout: c.phases.generation!, rest: c.unscaledSeconds };
   });
   const fit = fitRlLoop(points);
@@ -225,7 +230,9 @@ export function rlValidation(options: Pick<RlLoopParameters, 'generationTp'> = {
       let predictedSeconds: number | null = null;
       let note: string | null = null;
       try {
-        predictedSeconds = runRlCase(r, { ...options, ...fit }).predictedSeconds;
+        const c = runRlCase(r, { ...options, ...fit });
+        predictedSeconds = c.predictedSeconds;
+        fits.set(r.id, c.longestSequenceFits);
       } catch (error) {
         note = (error as Error).message;
       }
@@ -243,5 +250,7 @@ export function rlValidation(options: Pick<RlLoopParameters, 'generationTp'> = {
           r.publishedRolloutSeconds === undefined ? null : runRlRollout(r, { ...options, ...fit }),
       };
     });
-  return { calibration, cases, others };
+  // The runs whose policy update no layout holds at their longest sequence: none, since each ran.
+  const longestSequenceOver = [...fits].filter(([, fit]) => !fit).map(([id]) => id);
+  return { calibration, cases, others, longestSequenceOver };
 }

@@ -20,6 +20,10 @@ describe('RL runs', () => {
     v = rlValidation();
   }, 600_000);
 
+  it("every published run's policy update holds its longest sequence (a prompt and a response at the run's cut): each ran", () => {
+    expect(v.longestSequenceOver).toEqual([]);
+  });
+
   it('the committed calibration is the fit on the calibration runs (npx tsx scripts/calibrate-rl.ts)', () => {
     const committed = rlRunsFile().calibration!;
     expect(committed.cases).toEqual(v.calibration.cases);

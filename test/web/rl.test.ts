@@ -51,6 +51,17 @@ describe('GRPO in the web app = llmecon rl', () => {
     );
   }, 60_000);
 
+  it('a model whose context leaves less room than “Max response tokens”: cut there, said, and priced as `rl` with that cut', async () => {
+    const input = { ...base, model: 'llama-3-8b' };
+    const web = rlTask(input);
+    expect(web.capNote).toBe(
+      "“Max response tokens” 16,384 is beyond Meta Llama 3 8B's room of 7,680 tokens after the prompt (its context, 8,192): responses are cut there",
+    );
+    const cli = JSON.parse((await runCli(`${cliLine({ ...input, maxResponseTokens: 7680 })} --json`)).stdout);
+    expect(web.costUsd).toBe(cli.costUsd);
+    expect(rlTask(base).capNote).toBeNull();
+  }, 60_000);
+
   it('offload moves the update: the optimizer on the host changes the step', () => {
     expect(rlTask({ ...base, offload: 'optimizer' }).stepSeconds).not.toBe(rlTask(base).stepSeconds);
   });

@@ -21,6 +21,7 @@ const FIELD_OF_FLAG: readonly (readonly [string, string])[] = [
   ['--global-batch', '“Global batch (sequences)”'],
   ['--samples-per-prompt', '“Samples per prompt”'],
   ['--max-response-tokens', '“Max response tokens”'],
+  ['--response-tokens', '“Response tokens”'],
   ['--prompts', '“Prompts per step”'],
   ['--gpus', '“GPUs”'],
   ['--stack', '“Stack”'],

@@ -7,7 +7,7 @@ import { findModel } from '../../src/catalog/catalog.js';
 import { offloadOptions } from '../../src/catalog/hosts.js';
 import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
-import { asTrainedBy, findStack } from '../../src/catalog/stacks.js';
+import { asTrainedBy, contextParallelStacks, findStack } from '../../src/catalog/stacks.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { longestSequenceText } from '../../src/core/adaptation/rl-policy-update.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -21,12 +21,19 @@ export function rlTask(input: RlInput) {
   // The model as the stack trains it (its MTP modules where it builds them), as `llmecon rl --stack`.
   const spec = asTrainedBy(modelSpecFrom(entry.config, entry.name), undefined, stack, ['stack']);
   const hw = resolveHardware(input.gpu, undefined);
+  // The field's default suits most models; one whose context leaves less room cuts there, and says so.
+  const room = spec.maxContextTokens - input.promptTokens;
+  const maxResponseTokens = room >= 1 ? Math.min(input.maxResponseTokens, room) : input.maxResponseTokens;
+  const capNote =
+    maxResponseTokens < input.maxResponseTokens
+      ? `“Max response tokens” ${input.maxResponseTokens.toLocaleString('en-US')} is beyond ${spec.name}'s room of ${room.toLocaleString('en-US')} tokens after the prompt (its context, ${spec.maxContextTokens.toLocaleString('en-US')}): responses are cut there`
+      : null;
   const { summary } = planRlRun(spec, hw, {
     promptsPerStep: input.prompts,
     samplesPerPrompt: input.samplesPerPrompt,
     promptTokens: input.promptTokens,
     responseTokens: input.responseTokens,
-    maxResponseTokens: input.maxResponseTokens,
+    maxResponseTokens,
     steps: input.steps,
     method: input.method,
     precision: input.precision,
@@ -47,6 +54,8 @@ export function rlTask(input: RlInput) {
   });
   // A step that reaches its longest sequence runs out of memory where no layout holds it: said as `llmecon rl` says it.
   const longest = summary.longestSequence;
-  const longestText = longest.fits ? null : webText(longestSequenceText(longest, hw.gpu, stack));
-  return { ...summary, range: rlRanges(summary, band), band, longestText };
+  const longestText = longest.fits
+    ? null
+    : webText(longestSequenceText(longest, hw.gpu, stack, contextParallelStacks()));
+  return { ...summary, range: rlRanges(summary, band), band, longestText, capNote };
 }

@@ -199,7 +199,7 @@ describe('llmecon rl', () => {
       '--gpus',
       '32',
     ];
-    const batch = ['--prompts', '16', '--samples-per-prompt', '8'];
+    const batch = ['--prompts', '16', '--samples-per-prompt', '8', '--max-response-tokens', '16384'];
     const [searched, full] = await Promise.all(
       [[], ['--recompute', 'full']].map(async (flags) =>
         JSON.parse((await runCli([...megatron, ...batch, ...flags, '--json'])).stdout),
@@ -270,10 +270,7 @@ describe('llmecon rl', () => {
     expect(j.generation.longestResponseTokens).toBeLessThanOrEqual(2_000_000);
     // No layout of the policy update holds a micro-batch with that sequence: planned at the mean, and exit 3.
     expect(r.code, r.stderr).toBe(3);
-    expect(j.longestSequence).toMatchObject({
-      tokens: 512 + j.generation.longestResponseTokens,
-      fits: false,
-    });
+    expect(j.longestSequence).toMatchObject({ tokens: 512 + j.generation.maxResponseTokens, fits: false });
   }, 60_000);
 });
 
@@ -310,6 +307,8 @@ describe('rl: rollouts served as serve serves them', () => {
       'test/fixtures/hf-configs/hand-built/mamba-codestral-7b.json',
       '--method',
       'lora',
+      '--max-response-tokens',
+      '16384',
       '--gpu',
       'h100',
       '--json',

@@ -1,6 +1,7 @@
 import { loadCatalog } from '../../catalog/catalog.js';
 import { rlBand, rlRanges } from '../../catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS, ROLLOUT_ENGINE_IDS } from '../../catalog/rl-run.js';
+import { contextParallelStacks } from '../../catalog/stacks.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { longestSequenceText } from '../../core/adaptation/rl-policy-update.js';
 import { RL_PLACEMENTS } from '../../core/adaptation/rl-weight-sync.js';
@@ -186,7 +187,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
     output: [
       `GRPO on ${spec.name}: ${formatCount(s.tokensPerStep)} tokens per step (policy update${adapter ? ` of ${adapter}` : ''} on ${stack.name}, ${precision}; rollouts on ${summary.rolloutEngine})`,
       `placement: ${pools}`,
-      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${longest.fits ? fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu) : longestSequenceText(longest, hw.gpu, stack)}${memoryFitAtNote(memoryFitLevel)}`,
+      `policy update: ${layoutText(trainer.layout)} · ${bytesWithRange(trainer.memoryPerGpuBytes, memoryPerGpuBytes)}/GPU: ${longest.fits ? fitVerdict(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu) : longestSequenceText(longest, hw.gpu, stack, contextParallelStacks())}${memoryFitAtNote(memoryFitLevel)}`,
       ...memoryBand.outside.map((line) => `memory band: ${line}`),
       tail,
       '',

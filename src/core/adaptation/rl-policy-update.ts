@@ -13,7 +13,7 @@ import type { RlOptions } from './rl.js';
 import { asStepBatch } from './rl-batch-issue.js';
 import type { RolloutTime } from './rl-rollout.js';
 
-/** The step's longest sequence (prompt + longest response), and whether a layout holds its micro-batch. */
+/** The run's longest sequence (a prompt and a response at the cut), and whether a layout holds its micro-batch. */
 export interface LongestSequenceFit {
   readonly tokens: number;
   /** False where no layout holds it: the plan's layout holds the mean's micro-batches. */
@@ -39,19 +39,21 @@ function forwardSeconds(plan: FinetunePlan): number {
 
 /**
  * One policy update per step over the N·G sequences at their drawn mean length (packed, as verl's and
- * NeMo-RL's dynamic batching run them), its memory sized at the micro-batch that holds the longest
- * (TrainingMemoryOptions.longestSequence: a sequence is never split between micro-batches). Where no
+ * NeMo-RL's dynamic batching run them), its memory sized at the micro-batch that holds the run's longest,
+ * a prompt and a response at the cut (TrainingMemoryOptions.longestSequence: a sequence is never split
+ * between micro-batches; verl sizes its token budget at max prompt + max response alike). Where no
  * layout holds that micro-batch, the layouts that hold the mean's, and `longestSequence` says so.
  */
 export function policyUpdate(
   spec: ModelSpec,
   cluster: ClusterSpec,
   o: RlOptions,
-  generation: Pick<RolloutTime, 'meanResponseTokens' | 'longestResponseTokens'>,
+  generation: Pick<RolloutTime, 'meanResponseTokens' | 'maxResponseTokens'>,
 ): PolicyUpdate {
   const sequences = o.promptsPerStep * o.samplesPerPrompt;
   const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
-  const longestSequence = { tokens: o.promptTokens + generation.longestResponseTokens, padded: false };
+  // The run's longest: a prompt and a response at the cut (one step's draw is shorter; hundreds of steps reach it).
+  const longestSequence = { tokens: o.promptTokens + generation.maxResponseTokens, padded: false };
   const sft = (model: ModelSpec, method: FinetuneMethod, atLongest: boolean) =>
     asStepBatch(planFinetune, model, cluster, {
       method,
@@ -94,20 +96,27 @@ export function policyUpdate(
 }
 
 /**
- * The policy update's verdict where no layout holds the micro-batch with the step's longest sequence, as
- * `llmecon rl` and the Adapt view print it (`stack`: whether it runs context parallelism).
+ * The policy update's verdict where no layout holds the micro-batch with the run's longest sequence, as
+ * `llmecon rl`, the Adapt view and a scenario's RL phase say it: `stack`, whether it splits a sequence over
+ * GPUs (its search tried that already), and `contextStacks`, the stacks that do.
  */
 export function longestSequenceText(
   over: LongestSequenceFit,
   gpu: { readonly id: string; readonly memoryBytes: number },
   stack: { readonly parallelism: { readonly context: boolean } },
+  contextStacks: readonly string[],
 ): string {
+  const need = over.leastMemoryPerGpuBytes;
   const closest =
-    over.leastMemoryPerGpuBytes === null
+    need === null
       ? ''
-      : `; the closest needs ${formatBytes(over.leastMemoryPerGpuBytes)} of ${formatBytes(gpu.memoryBytes)}`;
+      : `; the closest needs ${formatBytes(need)} of ${formatBytes(gpu.memoryBytes)}${need <= gpu.memoryBytes ? ' by the estimate, over at the asked memory band (--memory-fit)' : ''}`;
   const split = stack.parallelism.context
-    ? 'split it over GPUs (--cp) or use more GPUs'
-    : 'split it over GPUs with a stack that runs context parallelism (--stack megatron or torchtitan)';
-  return `fits the mean sequence's micro-batches, but no layout on ${gpu.id} holds the one with the longest (${over.tokens.toLocaleString('en-US')} tokens: prompt + longest response${closest}): a step that reaches it runs out of memory; cap responses (--max-response-tokens) or ${split}`;
+    ? 'use more GPUs (context parallelism splits it over them)'
+    : `use a stack that splits it over GPUs (context parallelism: --stack ${orList(contextStacks)})`;
+  return `fits the mean sequence's micro-batches, but no layout on ${gpu.id} holds the one with the run's longest (${over.tokens.toLocaleString('en-US')} tokens: a prompt and a response at the cut${closest}): a step that reaches it runs out of memory; cap responses (--max-response-tokens) or ${split}`;
 }
+
+/** "a, b or c". */
+const orList = (items: readonly string[]): string =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;

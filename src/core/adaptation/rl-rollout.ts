@@ -59,6 +59,8 @@ export interface RolloutTime {
   readonly preemptions: number;
   readonly meanResponseTokens: number;
   readonly longestResponseTokens: number;
+  /** The cut: no response of the run is longer (`--max-response-tokens`, or its default). */
+  readonly maxResponseTokens: number;
   /** Responses cut at the maximum length. */
   readonly truncatedResponses: number;
   /** Replicas simulated (all of them unless the step exceeds MAX_SIMULATED_WORK). */
@@ -295,6 +297,7 @@ export function rolloutTime(spec: ModelSpec, cluster: ClusterSpec, o: RolloutOpt
     steps: slowest.steps,
     meanResponseTokens: meanResponse,
     longestResponseTokens: longest,
+    maxResponseTokens: o.maxResponseTokens,
     truncatedResponses: truncated,
     p90CompletionSeconds: slowest.e2eSeconds.p90,
     outputTokensPerSecondPerGpu: outputTokensPerSecond / o.gpus,

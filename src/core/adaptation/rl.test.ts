@@ -301,12 +301,23 @@ describe('the RL policy update holds its longest sequence', () => {
   it('where none does, planned at the mean and said: a step that reaches it runs out of memory', () => {
     const plan = planRl(qwen, cluster, longTail);
     const longest = plan.longestSequence;
+    // Sized at the cut (the context's room by default), not at one step's draw: hundreds of steps reach it.
     expect(longest.fits).toBe(false);
-    expect(longest.tokens).toBe(512 + plan.step.generation.longestResponseTokens);
+    expect(plan.step.generation.longestResponseTokens).toBeLessThan(plan.step.generation.maxResponseTokens);
+    expect(longest.tokens).toBe(512 + plan.step.generation.maxResponseTokens);
     expect(longest.leastMemoryPerGpuBytes).toBeGreaterThan(cluster.gpu.memoryBytes);
     expect(plan.training.chosen.memoryPerGpuBytes).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
-    expect(longestSequenceText(longest, cluster.gpu, { parallelism: { context: false } })).toMatch(
-      /^fits the mean sequence's micro-batches, but no layout on h100-sxm holds the one with the longest \(3\d,\d{3} tokens: prompt \+ longest response; the closest needs \d+\.\d+ GiB of 79\.65 GiB\): a step that reaches it runs out of memory; cap responses \(--max-response-tokens\) or split it over GPUs with a stack that runs context parallelism/,
+    const text = (context: boolean) =>
+      longestSequenceText(longest, cluster.gpu, { parallelism: { context } }, ['megatron', 'torchtitan']);
+    expect(text(false)).toMatch(
+      /^fits the mean sequence's micro-batches, but no layout on h100-sxm holds the one with the run's longest \(\d{2,3},\d{3} tokens: a prompt and a response at the cut; the closest needs \d+\.\d+ GiB of 79\.65 GiB\): a step that reaches it runs out of memory; cap responses \(--max-response-tokens\) or use a stack that splits it over GPUs \(context parallelism: --stack megatron or torchtitan\)$/,
+    );
+    // A stack that splits sequences has tried it: more GPUs, not --cp.
+    expect(text(true)).toMatch(/or use more GPUs \(context parallelism splits it over them\)$/);
+    // Fitting by the estimate but not at an asked memory band: said so.
+    const banded = { ...longest, leastMemoryPerGpuBytes: 70 * 2 ** 30 };
+    expect(longestSequenceText(banded, cluster.gpu, { parallelism: { context: true } }, [])).toContain(
+      'the closest needs 70.00 GiB of 79.65 GiB by the estimate, over at the asked memory band (--memory-fit)',
     );
   });
 });

@@ -12,9 +12,9 @@ import { subConfig } from './families/wrappers.js';
 import {
   ENCODER_KEYS,
   EXPERT_COUNT_KEYS,
+  encoderSignal,
   FAMILY_EXPERT_KEYS,
   LOOKALIKES,
-  namesMaskedLm,
   namesRecurrentLayers,
   STRUCTURE_MARKERS,
   type Structure,
@@ -177,14 +177,14 @@ function refuseUnexplainedStructure(
     const marker = STRUCTURE_MARKERS[structure];
     // Absent, off or trivial (0, false, one expert) values signal nothing; `layer_types` signals
     // recurrent layers when it names a kind other than softmax attention (LFM2's "conv", "mamba", …), and
-    // `architectures` an encoder when it names a masked-LM head (EuroBERT's keys are otherwise Llama's).
+    // an encoder where `encoderSignal` finds a masked-LM head or attention both ways.
     const key =
       marker.keys.find((k) => {
         const v = json[k];
         return v !== undefined && v !== null && v !== false && v !== 0 && !(structure === 'moe' && v === 1);
       }) ??
       (structure === 'stateSpace' && namesRecurrentLayers(json.layer_types) ? 'layer_types' : undefined) ??
-      (structure === 'encoderOnly' && namesMaskedLm(json.architectures) ? 'architectures' : undefined);
+      (structure === 'encoderOnly' ? encoderSignal(json) : undefined);
     if (key === undefined) continue;
     inputError(
       'unsupported',

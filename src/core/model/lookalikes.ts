@@ -289,11 +289,16 @@ const ATTENTION_LAYER_TYPES: readonly unknown[] = [
   'chunked_attention',
 ];
 
-/** Whether `architectures` names a masked-language-model head (`ModernBertForMaskedLM`): an encoder. */
-export function namesMaskedLm(architectures: unknown): boolean {
-  return (
-    Array.isArray(architectures) && architectures.some((a) => typeof a === 'string' && /ForMaskedLM$/.test(a))
-  );
+/**
+ * The key by which a config says it is an encoder beyond its STRUCTURE_MARKERS keys: `architectures` naming
+ * a masked-language-model head (`EuroBertForMaskedLM`: its other keys are Llama's), or every token attending
+ * both ways (`use_bidirectional_attention` true or 'all', EmbeddingGemma's; 'vision' is a decoder's image prefix).
+ */
+export function encoderSignal(json: Readonly<Record<string, unknown>>): string | undefined {
+  const { architectures, use_bidirectional_attention: both } = json;
+  const masked = (a: unknown) => typeof a === 'string' && /ForMaskedLM$/.test(a);
+  if (Array.isArray(architectures) && architectures.some(masked)) return 'architectures';
+  return both === true || both === 'all' ? 'use_bidirectional_attention' : undefined;
 }
 
 /** Whether a `layer_types` list names a layer kind other than softmax attention. */

@@ -193,8 +193,10 @@ interface RlSummary {
   /** P10–P90 of the figures and the band's basis, as `llmecon rl --json` (catalog/rl-run.ts:rlRanges). */
   readonly range: Readonly<Record<'stepSeconds' | 'gpuHours' | 'wallClockHours' | 'costUsd', Range>>;
   readonly band: CalibrationBand;
-  /** Where no layout of the policy update holds the step's longest sequence, what `llmecon rl` says of it. */
+  /** Where no layout of the policy update holds the run's longest sequence, what `llmecon rl` says of it. */
   readonly longestText: string | null;
+  /** Where “Max response tokens” is beyond the model's context: cut there, said. */
+  readonly capNote: string | null;
 }
 
 const rlSlot = taskSlot<RlSummary>();
@@ -245,6 +247,7 @@ function rlSection(app: App) {
               html`<div class="card">${phase}<b>${((100 * seconds) / res.value!.stepSeconds).toFixed(0)}%</b></div>`,
           )}
         </div>
+        ${res.value.capNote ? html`<p class="status" id="rl-cap">${res.value.capNote}</p>` : nothing}
         ${res.value.longestText ? html`<p class="error" id="rl-longest">Policy update: ${res.value.longestText}</p>` : nothing}
         ${bandNote(res.value.band)}`
         : nothing

@@ -165,9 +165,10 @@ describe('unknown model types', () => {
       [{ type_vocab_size: 2 }, /'type_vocab_size' signals a bidirectional encoder/],
       // ModernBERT's global layers every n; EuroBERT's keys are Llama's but for its masked-LM head.
       [{ global_attn_every_n_layers: 3 }, /'global_attn_every_n_layers' signals a bidirectional encoder/],
+      [{ architectures: ['EuroBertForMaskedLM'] }, /^architectures: .*signals a bidirectional encoder/],
       [
-        { architectures: ['EuroBertForMaskedLM'] },
-        /^architectures: .*'architectures' signals a bidirectional encoder/,
+        { use_bidirectional_attention: true },
+        /'use_bidirectional_attention' signals a bidirectional encoder/,
       ],
       [
         { hidden_size_per_layer_input: 256 },
@@ -192,6 +193,7 @@ describe('unknown model types', () => {
         num_experts: 1,
         is_encoder_decoder: false,
         architectures: ['L2ForCausalLM'],
+        use_bidirectional_attention: 'vision',
         model_type: 'l2',
       },
       'x',
