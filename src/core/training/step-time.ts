@@ -111,7 +111,10 @@ export interface TrainingOptions {
   readonly offload?: OffloadOptions;
   /** The first N layers' activations in host memory (memory/activation-offload.ts); omit for none. */
   readonly activationOffload?: ActivationOffloadOptions;
-  /** The run's longest sequence where `seqLen` is its mean: memory is sized at it (TrainingMemoryOptions). */
+  /**
+   * The run's longest sequence where `seqLen` is its mean: memory is sized at it (TrainingMemoryOptions), and so
+   * are an activation offload's host copies, which are read from the peak (no caller sets both today).
+   */
   readonly longestSequence?: LongestSequence;
 }
 
