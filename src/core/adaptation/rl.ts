@@ -136,7 +136,7 @@ export interface RlPlan {
   /** The calibration's scale applied to the simulated rollout (1: uncalibrated). */
   readonly rolloutTimeScale: number;
   readonly training: FinetunePlan;
-  /** The step's longest sequence, and whether the policy update's layout holds it (rl-policy-update.ts). */
+  /** The run's longest sequence, and whether the policy update's layout holds it (rl-policy-update.ts). */
   readonly longestSequence: LongestSequenceFit;
   readonly gpuHours: number;
   readonly wallClockHours: number;
