@@ -225,7 +225,7 @@ export function planAtPoint(
             speed,
           })
         : null;
-    if (split) replicas = split.replicas;
+    if (split !== null) replicas = split;
     const left = c.fixedGpus - replicas * n;
     prefillGpus = w.disaggregated ? Math.floor(left / pn) * pn : 0;
     idleGpus = left - prefillGpus;

@@ -16,7 +16,8 @@ import { replicaAtRate } from './traffic-point.js';
 const COARSE_SPLITS = 16;
 
 /**
- * The fastest split of `fleetGpus` at `requestsPerSecond` (in the model's time, divided by `speed`), given
+ * The decode replicas of the fastest split of `fleetGpus` at `requestsPerSecond` (in the model's time, divided
+ * by `speed`; the rest of the GPUs whole prefill replicas, as planAtPoint places them), given
  * decode replicas each carrying `replicaRequests` at capacity, a prefill pool of at least `prefillGpus`,
  * the prefill's own TTFT `prefillSeconds` and the SLO already scaled by `speed`; null when none holds.
  */
@@ -33,7 +34,7 @@ export function fastestFleetSplit(
     readonly slo: Slo;
     readonly speed: number;
   },
-): { readonly replicas: number; readonly prefillGpus: number } | null {
+): number | null {
   const n = replicaGpus(c.replica);
   const pn = replicaGpus(c.prefillReplica ?? c.replica);
   const rate = requestsPerSecond / o.speed;
@@ -69,6 +70,5 @@ export function fastestFleetSplit(
     to = Math.min(high, best + step);
     step = Math.max(1, Math.ceil(step / 4));
   }
-  if (!Number.isFinite(latency(best))) return null;
-  return { replicas: best, prefillGpus: Math.floor((fleetGpus - best * n) / pn) * pn };
+  return Number.isFinite(latency(best)) ? best : null;
 }
