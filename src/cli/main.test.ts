@@ -20,7 +20,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unsupported model_type',
       ['params', fixture('reformer.json')],
-      `error: model_type: unsupported model_type 'reformer', and its fields match no supported family (read as llama-like it lacks 'num_hidden_layers', 'intermediate_size'); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+      `error: model_type: unsupported model_type 'reformer', and its fields match no supported family (read as llama-like it lacks 'num_hidden_layers', 'intermediate_size'); ${SUPPORTED_MODEL_TYPES.length} model types are supported (all: llmecon models --types)`,
     ],
     [
       'missing field',
@@ -357,6 +357,13 @@ describe('CLI results', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Example:');
     }
+  });
+  it('models --types lists every model_type an unsupported one is pointed to', async () => {
+    const text = await run(['models', '--types']);
+    expect(text.code).toBe(0);
+    expect(text.stdout.trim().split('\n').sort()).toEqual([...SUPPORTED_MODEL_TYPES].sort());
+    const json = await run(['models', '--types', '--json']);
+    expect(JSON.parse(json.stdout)).toHaveLength(SUPPORTED_MODEL_TYPES.length);
   });
   it('no output of any command contains NaN or Infinity', async () => {
     const commands = [

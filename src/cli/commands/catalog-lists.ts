@@ -5,6 +5,7 @@ import { sourcedValues } from '../../catalog/sourced-values.js';
 import { findStack } from '../../catalog/stacks.js';
 import { defaultRentalPrice } from '../../catalog/training-defaults.js';
 import { formatPercent } from '../../core/format.js';
+import { SUPPORTED_MODEL_TYPES } from '../../core/model/hf-config.js';
 import { paramCount } from '../../core/model/param-count.js';
 import { modelSpecFrom } from '../../core/model/resolve-model.js';
 import { median } from '../../core/statistics.js';
@@ -95,8 +96,12 @@ function sourcesOf(file: unknown, sources: ReturnType<typeof loadCatalog>['sourc
   return Object.fromEntries([...ids].sort().map((id) => [id, sources[id]!]));
 }
 
-/** `llmecon models`: the catalog's models with their exact counts. */
-export function modelsCommand(options: { json?: boolean }): string {
+/** `llmecon models`: the catalog's models with their exact counts, or (`--types`) the model types read. */
+export function modelsCommand(options: { json?: boolean; types?: boolean }): string {
+  if (options.types) {
+    const types = [...SUPPORTED_MODEL_TYPES].sort((a, b) => a.localeCompare(b));
+    return options.json ? toJson(types) : types.join('\n');
+  }
   const catalog = loadCatalog();
   const rows = [...catalog.models.values()].map((m) => {
     const spec = modelSpecFrom(m.config, m.name);

@@ -98,9 +98,10 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
     cli
       .command('models')
       .description('the model catalog with exact parameter counts')
+      .option('--types', 'the config.json model_type values llmecon reads, instead of the catalog')
       .option('--json', 'machine-readable output')
       .action(async (opts) => ctx.io.out((await import('../commands/catalog-lists.js')).modelsCommand(opts))),
-    'llmecon models',
+    'llmecon models\n  llmecon models --types',
   );
 }
 

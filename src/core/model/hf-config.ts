@@ -4,6 +4,7 @@
  * in `huggingface/transformers: src/transformers/models/<type>/`), so parameter counts are exact.
  */
 import { DoesNotFitError, InputError, inputError, withIssuePaths } from '../errors.js';
+import { nearMatches } from '../suggest.js';
 import { eagleVersion } from './eagle-head.js';
 import { Fields, isJsonObject, type Json, shown } from './families/fields.js';
 import { FAMILIES, SUPPORTED_MODEL_TYPES, type SupportedModelType } from './families/index.js';
@@ -23,6 +24,13 @@ import { paramCount } from './param-count.js';
 import type { ModelSpec, VisionTowerSpec } from './spec.js';
 
 export { SUPPORTED_MODEL_TYPES, type SupportedModelType };
+
+/** The supported model types in an error: their count, the closest to `modelType`, where the list is. */
+export function supportedTypesText(modelType?: string): string {
+  const closest = modelType === undefined ? [] : nearMatches(modelType, SUPPORTED_MODEL_TYPES, 5);
+  const near = closest.length > 0 ? `; closest: ${closest.join(', ')}` : '';
+  return `${SUPPORTED_MODEL_TYPES.length} model types are supported${near} (all: llmecon models --types)`;
+}
 
 /** True when `value` looks like a Hugging Face config (has a `model_type`). */
 export function isHfConfig(value: unknown): value is Json {
@@ -55,11 +63,7 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
   const json = config as Json;
   const modelType = json.model_type;
   if (typeof modelType !== 'string') {
-    inputError(
-      'missing_field',
-      ['model_type'],
-      `missing field 'model_type' (one of: ${SUPPORTED_MODEL_TYPES.join(', ')})`,
-    );
+    inputError('missing_field', ['model_type'], `missing field 'model_type' (${supportedTypesText()})`);
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     return checkMagnitude(readAsKnownFamily(json, modelType, name));
@@ -189,7 +193,7 @@ function refuseUnexplainedStructure(
     inputError(
       'unsupported',
       [key],
-      `unsupported model_type '${modelType}': its fields look like ${like}, but '${key}' signals ${marker.what}, which reading it as ${like} would leave out (a wrong count, not an estimate); give a supported model_type or a model spec (docs/model-spec.md); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+      `unsupported model_type '${modelType}': its fields look like ${like}, but '${key}' signals ${marker.what}, which reading it as ${like} would leave out (a wrong count, not an estimate); give a supported model_type or a model spec (docs/model-spec.md); ${supportedTypesText(modelType)}`,
     );
   }
 }
@@ -317,6 +321,6 @@ function readAsKnownFamily(json: Json, modelType: string, name: string, depth = 
   return inputError(
     'unsupported',
     ['model_type'],
-    `unsupported model_type '${modelType}', and its fields match no supported family (read as llama-like it lacks ${missing.map((k) => `'${k}'`).join(', ')}); supported: ${SUPPORTED_MODEL_TYPES.join(', ')}`,
+    `unsupported model_type '${modelType}', and its fields match no supported family (read as llama-like it lacks ${missing.map((k) => `'${k}'`).join(', ')}); ${supportedTypesText(modelType)}`,
   );
 }

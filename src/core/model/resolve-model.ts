@@ -2,7 +2,7 @@
  * One entry point for "a model": a parsed Hugging Face config.json, a Mistral params.json or an llmecon spec object.
  */
 import { inputError } from '../errors.js';
-import { isHfConfig, SUPPORTED_MODEL_TYPES, specFromHfConfig } from './hf-config.js';
+import { isHfConfig, specFromHfConfig, supportedTypesText } from './hf-config.js';
 import { isMistralParams, specFromMistralParams } from './mistral-params.js';
 import { isLlmeconSpec, specFromInput } from './model-spec-schema.js';
 import type { ModelSpec } from './spec.js';
@@ -16,6 +16,6 @@ export function modelSpecFrom(value: unknown, name: string): ModelSpec {
   return inputError(
     'malformed',
     [],
-    `not a model config: expected a Hugging Face config.json (with 'model_type', one of ${SUPPORTED_MODEL_TYPES.join(', ')}), a Mistral params.json (with 'dim' and 'n_layers') or an llmecon spec (with 'hiddenSize', see docs/model-spec.md)`,
+    `not a model config: expected a Hugging Face config.json (with 'model_type': ${supportedTypesText()}), a Mistral params.json (with 'dim' and 'n_layers') or an llmecon spec (with 'hiddenSize', see docs/model-spec.md)`,
   );
 }
