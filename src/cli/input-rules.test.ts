@@ -209,13 +209,13 @@ describe('input rules the CLI used to let through', () => {
     );
   });
   it('a long list between two quoted names is prose, not an echo: the message reaches the user whole', async () => {
-    // Zyphra's native Zamba2 format (no model_type): the refusal lists every supported type between
-    // 'model_type' and 'dim'; the echo elision used to cut from one quote to the other.
+    // Zyphra's native Zamba2 format (no model_type): the refusal (which listed every supported type
+    // between 'model_type' and 'dim' until they became a count) is not elided from one quote to the other.
     const path = tempFile('zamba2.json', JSON.stringify({ d_model: 2560, n_layers: 54, vocab_size: 32000 }));
     const r = await runCli(['params', path]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("a Mistral params.json (with 'dim' and 'n_layers')");
-    expect(r.stderr).toContain('gpt_neox, ');
+    expect(r.stderr).toContain('model types are supported (all: llmecon models --types)');
     expect(r.stderr).not.toContain('characters)');
   });
 });

@@ -13,6 +13,14 @@ describe('llmecon params / kv on hybrid and wrapped models', () => {
     expect(stdout).toContain('total params    396.35B (396,346,350,336)');
     expect(stdout).toMatch(/vision tower {4}456\.01M \(456,010,480\) not in the total: ViT 27 × 1152/);
   });
+  it('params shows windowed attention and dense-plus-MoE stacks too, not a uniform stack', async () => {
+    const mix = async (model: string) => (await runCli(['params', model])).stdout.split('\n')[1];
+    expect(await mix('mistral-7b')).toBe(
+      '32 layers: 32 sliding window (4096 tokens); dense MLP on 32 layers',
+    );
+    expect(await mix('deepseek-v3')).toMatch(/ on 58 layers, dense MLP on 3 layers$/);
+    expect(await mix('llama-3-8b')).toMatch(/^total params/);
+  });
 
   it('kv reports KV for attention layers and the constant state per sequence', async () => {
     const { code, stdout } = await runCli([

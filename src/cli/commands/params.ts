@@ -49,7 +49,12 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   const lines = [
     ...warnings.map((w) => `warning: ${w}`),
     `${spec.name} (${spec.modelType}), ${spec.numLayers} layers, hidden ${h}, ${hasAttentionLayers(spec) ? `${ATTENTION_KINDS[spec.attention.kind].name} attention` : 'no attention'}${spec.moe ? `, ${spec.moe.numExperts} experts top-${spec.moe.topK}` : ''}`,
-    ...(hasNewLayerKinds(spec) ? [describeLayerMix(spec)] : []),
+    // The mix wherever layers differ: windowed attention (Mistral's, Gemma 2's) or dense and MoE MLPs too.
+    ...(hasNewLayerKinds(spec) ||
+    spec.layers.some((l) => l.attention !== 'full') ||
+    new Set(spec.layers.map((l) => l.mlp)).size > 1
+      ? [describeLayerMix(spec)]
+      : []),
     `total params    ${formatCount(p.totalParams)} (${p.totalParams.toLocaleString('en-US')})`,
     `active params   ${formatCount(p.activeParams)} (${p.activeParams.toLocaleString('en-US')}) per token, embedding and head included`,
     `embedding+head  ${formatCount(p.embeddingParams)}`,
