@@ -178,6 +178,7 @@ export function cosmos3EdgeWrapper(familyOf: FamilyOf): Family {
   const inner = wrapped(textFamilies(textOf, 'Cosmos3EdgeConfig'), {
     textType: 'cosmos3_edge_text',
     vision: readCosmos3EdgeVision,
+    ownTie: true,
   });
   return (config, name) => {
     const top = config.has('text_config') ? config : config.with({ text_config: {} });

@@ -69,6 +69,7 @@ export function videoLlama3Wrapper(familyOf: FamilyOf): Family {
   const read = wrapped(textFamilies(familyOf, 'VideoLlama3ForConditionalGeneration'), {
     textType: 'qwen2',
     vision: readVideoLlama3Vision,
+    ownTie: true,
   });
   return (top, name) => {
     const spec = read(

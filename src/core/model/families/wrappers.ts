@@ -4,7 +4,7 @@
  * Large 3 wraps a DeepSeek-V3 text model in `mistral3`), else by the wrapper's usual text family;
  * keys a sub-config omits take its class defaults (`sub-config-defaults.ts`). Settings the wrapper
  * keeps at its top level (e.g. `tie_word_embeddings` in Qwen3-VL) apply when the text config does
- * not give them.
+ * not give them; the top level's `tie_word_embeddings` wins over text_config's.
  */
 import type { VisionTowerSpec } from '../spec.js';
 import { type Fields, type Json, shown } from './fields.js';
@@ -23,6 +23,8 @@ export interface Wrapper {
   readonly textType: string;
   /** The vision tower, from the wrapper's top-level fields, given the text model's width. */
   readonly vision?: (top: Fields, textHidden: number) => VisionTowerSpec | null;
+  /** The family ties the head by its own rule (remote code): the text config's key, else the top level's. */
+  readonly ownTie?: true;
 }
 
 /** A text family by its `model_type`, or undefined when llmecon reads none (the registry, index.ts). */
@@ -55,28 +57,37 @@ export function wrapped(familyOf: FamilyOf, w: Wrapper): Family {
     const text = familyOf(textType) ?? familyOf(w.textType);
     if (!text) return top.fail('text_config', `has an unsupported model_type '${textType}'`);
     const spec = text(t, name);
-    const tie = t.has('tie_word_embeddings')
-      ? spec.tieWordEmbeddings
-      : top.bool('tie_word_embeddings', spec.tieWordEmbeddings);
+    // The top level's key decides where both give one: transformers 5 ties a conditional-generation
+    // model by its own config, and its re-saves write the text class's default into text_config.
+    const textTie = t !== top && t.has('tie_word_embeddings');
+    const tie =
+      w.ownTie && textTie ? spec.tieWordEmbeddings : top.bool('tie_word_embeddings', spec.tieWordEmbeddings);
+    const disagree = !w.ownTie && textTie && tie !== spec.tieWordEmbeddings;
     const vision = w.vision ? w.vision(top, spec.hiddenSize) : null;
     // A conditional-generation class holds a tower; a config without its vision_config cannot count it.
     const towerless =
       w.vision !== undefined &&
       vision === null &&
       /ForConditionalGeneration/.test(shown(top.raw('architectures') ?? ''));
+    const warnings = [
+      ...(spec.warnings ?? []),
+      ...(towerless
+        ? [
+            `architectures ${shown(top.raw('architectures')).slice(0, 120)} holds a vision tower, but the config has no vision_config: the tower is not counted`,
+          ]
+        : []),
+      ...(disagree
+        ? [
+            `tie_word_embeddings is ${tie} at the top level and ${spec.tieWordEmbeddings} in text_config: the output head is counted ${tie ? 'tied' : 'untied'}, as transformers 5 builds the model (transformers 4 read text_config)`,
+          ]
+        : []),
+    ];
     return {
       ...spec,
       modelType: top.modelType,
       tieWordEmbeddings: tie,
       vision,
-      ...(towerless
-        ? {
-            warnings: [
-              ...(spec.warnings ?? []),
-              `architectures ${shown(top.raw('architectures')).slice(0, 120)} holds a vision tower, but the config has no vision_config: the tower is not counted`,
-            ],
-          }
-        : {}),
+      ...(warnings.length > (spec.warnings ?? []).length ? { warnings } : {}),
     };
   };
 }
