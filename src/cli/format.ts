@@ -27,7 +27,7 @@ export function terminalSafe(text: string): string {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
       .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '')
   );
 }
 

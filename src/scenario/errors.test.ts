@@ -67,6 +67,21 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
     expect(first(bomb).message).toMatch(/too many YAML alias expansions.*at most 100/);
   });
+  it('YAML merge keys build a phase from another; two phases of one name are refused at the second', () => {
+    const serve =
+      'kind: serve\n    name: first\n    gpu: h100\n    inputTokens: 1000\n    outputTokens: 200\n    tokensPerDay: 1B\n    months: 6\n    hardware: { rent: { usdPerGpuHour: 2 } }';
+    const text = (second: string) =>
+      `name: t\nmodel: llama-3-8b\nhorizonMonths: 24\nphases:\n  - &b\n    ${serve}\n  - <<: *b\n${second}`;
+    const merged = parseScenario(text('    name: second\n    startMonth: 6\n'), 's.yaml');
+    expect(merged.phases.map((p) => [p.name, p.kind, p.startMonth])).toEqual([
+      ['first', 'serve', 0],
+      ['second', 'serve', 6],
+    ]);
+    expect(first(text('    startMonth: 6\n'))).toMatchObject({
+      path: ['phases', 1, 'name'],
+      message: expect.stringMatching(/'first' is already the name of phases\[0\]/),
+    });
+  });
   it("a document nested thousands of levels deep is refused in words, not the engine's stack message", () => {
     const deep = `name: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
     expect(first(deep).message).toMatch(/^line 1: nested too deeply \(a resource-exhaustion document\)/);

@@ -64,6 +64,11 @@ describe('Markdown and HTML reports escape every echoed string', () => {
     const evil = '<i>a</i>\u001b[31mred\u001b[0m\r\n\u0000\u202eb';
     expect(escapeHtml(evil)).toBe('&lt;i&gt;a&lt;/i&gt; [31mred [0m b');
     expect(mdText(evil)).toBe('\\<i\\>a\\</i\\> \\[31mred \\[0m b');
+    // A line or paragraph separator ends a Markdown table row (marked): the row must stay one row.
+    const row = `| ${mdText('A\u2028B\u2029C\u200fD')} | 1 |`;
+    expect(row).toBe('| A B C D | 1 |');
+    const table = new Marked().parse(`| phase | cost |\n|---|---|\n${row}\n`) as string;
+    expect(table).toContain('<td>A B C D</td>');
   });
   it('a scenario whose names and description are attacks renders none of them', () => {
     for (const attack of ATTACKS.slice(0, 4)) {
@@ -84,6 +89,7 @@ describe('terminal output carries no control sequences', () => {
     expect(terminalSafe('a\u001b[31mred\u001b[0m\tb\nc\u0007\u001b]0;title\u0007d\u009b\u202ee\r')).toBe(
       'ared\tb\ncde',
     );
+    expect(terminalSafe('a\u2028b\u200fc\u061cd')).toBe('abcd');
   });
   it('a scenario name with escape sequences reaches the terminal without them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmecon-'));

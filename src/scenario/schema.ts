@@ -295,6 +295,16 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    // Costs, bands and charts are kept by phase name: two phases of one name would be summed as one.
+    for (const [i, p] of s.phases.entries()) {
+      const first = s.phases.findIndex((q) => q.name === p.name);
+      if (first < i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'name'],
+          message: `'${p.name}' is already the name of phases[${first}]: the report keeps each phase's cost by its name, so give every phase its own`,
+        });
+    }
     // A horizon outside its domain is refused already: nothing is measured against it.
     if (!(s.horizonMonths >= 1)) return;
     for (const [i, p] of s.phases.entries()) {

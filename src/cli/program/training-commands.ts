@@ -213,6 +213,6 @@ export function registerTrainingCommands(cli: Command, ctx: ProgramContext): voi
       .option(WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP)
       .option('--json', 'machine-readable output')
       .action(async (opts) => printResult(ctx, (await import('../commands/rl.js')).rlCommand(opts))),
-    'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --steps 500',
+    'llmecon rl --model qwen2.5-7b --gpu h100 --gpus 8 --prompts 64 --samples-per-prompt 16 --response-tokens 4096 --max-response-tokens 16384 --steps 500',
   );
 }
