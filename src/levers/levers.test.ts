@@ -126,6 +126,16 @@ describe('training levers re-run the training engine', () => {
     const spot = outcome(step(train, { lever: 'spot', discount: 0.6, restartOverhead: 0.05 }));
     expect(spot.costUsd / base.costUsd).toBeCloseTo(0.4 / 0.95, 6);
   });
+  it('spot, then another GPU: the new GPU is rented on spot too (its price was reset to on-demand)', () => {
+    const spot = { lever: 'spot', discount: 0.5, restartOverhead: 0.2 };
+    const h200 = { lever: 'gpu', gpu: 'h200', usdPerGpuHour: 4 };
+    for (const s of [train, serve]) {
+      const both = applyLever(step(s, spot), lever(h200), 1);
+      const alone = outcome(step(s, h200));
+      expect(outcome(both.state).costUsd / alone.costUsd).toBeCloseTo(0.5 / 0.8, 6);
+      expect(both.caveat).toMatch(/at \$4\.00\/GPU-hour, \$2\.\d\d with the spot lever's ×0\.\d\d/);
+    }
+  });
   it('data efficiency: cost is linear in tokens; curated data worth 2× raw tokens halves the run', () => {
     const curated = outcome(
       step(train, { lever: 'data', effectiveTokenMultiplier: 2, assumption: 'stated for the test' }),

@@ -372,6 +372,7 @@ export function generationUsdPerMillionTokens(s: LeverState): { usd: number; ran
     spec: s.spec,
     gpuId: s.gpuId,
     usdPerGpuHour: s.usdPerGpuHour,
+    priceFactor: s.priceFactor,
     extraUsd: 0,
     extraUsdRange: { p10: 0, p90: 0 },
     weights: s.kind === 'serve' ? s.weights : findGpu(s.gpuId).peakFlopsPerSecond.fp8 ? 'fp8' : 'bf16',

@@ -61,6 +61,8 @@ interface CommonState {
   readonly spec: ModelSpec;
   readonly gpuId: string;
   readonly usdPerGpuHour: number;
+  /** What earlier levers made of the price (spot's discount; serving, its restarts too): a later GPU's takes it. */
+  readonly priceFactor: number;
   /** One-off costs a lever adds (a teacher's generation for distillation), $. */
   readonly extraUsd: number;
   /** P10–P90 of `extraUsd` from the bands of the estimates behind it ($0–$0 without any). */
@@ -285,6 +287,7 @@ export function stateFor(
     spec,
     gpuId: gpu.id,
     usdPerGpuHour,
+    priceFactor: 1,
     extraUsd: 0,
     extraUsdRange: { p10: 0, p90: 0 },
   };

@@ -21,11 +21,9 @@ export const gpu: LeverKind<'gpu'> = {
           ['levers', i, field],
           `a serving baseline sizes its GPUs from its tokensPerDay and SLO: '${field}' applies to training and fine-tuning baselines`,
         );
-    const usdPerGpuHour = defaultPrice(gpu, lever.usdPerGpuHour, [
-      'levers',
-      i,
-      'usdPerGpuHour',
-    ]).usdPerGpuHour;
+    const listed = defaultPrice(gpu, lever.usdPerGpuHour, ['levers', i, 'usdPerGpuHour']).usdPerGpuHour;
+    // Spot instances chosen earlier stay spot instances on the new GPU.
+    const usdPerGpuHour = listed * s.priceFactor;
     if (s.kind === 'serve') refuseEngineOn(s.engineChoice.engine, gpu.id, ['levers', i, 'gpu']);
     const state: LeverState =
       s.kind !== 'serve'
@@ -56,7 +54,7 @@ export const gpu: LeverKind<'gpu'> = {
           : '';
     return {
       state,
-      caveat: `${gpu.name} at $${usdPerGpuHour.toFixed(2)}/GPU-hour${lever.usdPerGpuHour === undefined ? ' (catalog, lowest on-demand)' : ''}${fellBack}; no quality effect`,
+      caveat: `${gpu.name} at $${listed.toFixed(2)}/GPU-hour${lever.usdPerGpuHour === undefined ? ' (catalog, lowest on-demand)' : ''}${s.priceFactor === 1 ? '' : `, $${usdPerGpuHour.toFixed(2)} with the spot lever's ×${s.priceFactor.toFixed(2)}`}${fellBack}; no quality effect`,
     };
   },
 };

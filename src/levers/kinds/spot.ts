@@ -7,14 +7,14 @@ export const spot: LeverKind<'spot'> = {
     return 'spot instances';
   },
   apply(s, lever, _i) {
+    // Training loses the restarts' time as goodput; a deployment pays for the GPUs standing in for them.
+    const factor =
+      s.kind !== 'serve' ? 1 - lever.discount : (1 - lever.discount) / (1 - lever.restartOverhead);
+    const priced = { usdPerGpuHour: s.usdPerGpuHour * factor, priceFactor: s.priceFactor * factor };
     const state: LeverState =
       s.kind !== 'serve'
-        ? {
-            ...s,
-            usdPerGpuHour: s.usdPerGpuHour * (1 - lever.discount),
-            goodput: s.goodput * (1 - lever.restartOverhead),
-          }
-        : { ...s, usdPerGpuHour: (s.usdPerGpuHour * (1 - lever.discount)) / (1 - lever.restartOverhead) };
+        ? { ...s, ...priced, goodput: s.goodput * (1 - lever.restartOverhead) }
+        : { ...s, ...priced };
     return {
       state,
       caveat: `${Math.round(100 * lever.discount)}% off the price (your figure: spot prices vary by provider and hour) and ${(100 * lever.restartOverhead).toFixed(1)}% of GPU time lost to preemptions and restarts from checkpoints; no quality effect, but a deadline risk`,
