@@ -208,6 +208,30 @@ describe('input rules the CLI used to let through', () => {
       'with all four fixed the GPU count must be 32, or leave one of them free',
     );
   });
+  it("a count with no split exits 2 even where smaller counts (train's Pareto search) have layouts", async () => {
+    // One head (tp 1), 1,000 layers, a batch of 1,000 sequences: at most 8M GPUs split it, 5M do.
+    const giant = {
+      model_type: 'llama',
+      hidden_size: 100000,
+      intermediate_size: 100000,
+      num_attention_heads: 1,
+    };
+    const config = { ...giant, num_hidden_layers: 1000, vocab_size: 1000, max_position_embeddings: 8192 };
+    const path = tempFile('giant.json', JSON.stringify(config));
+    const r = await runCli([
+      'train',
+      '--model',
+      path,
+      '--tokens',
+      '1e16',
+      '--gpu',
+      'h100',
+      '--gpus',
+      '10000000',
+    ]);
+    expect(r.stderr).toMatch(/^error: --gpus: 10000000 GPUs have no valid split into tp × pp × dp × cp/);
+    expect(r.code).toBe(2);
+  });
   it('a long list between two quoted names is prose, not an echo: the message reaches the user whole', async () => {
     // Zyphra's native Zamba2 format (no model_type): the refusal (which listed every supported type
     // between 'model_type' and 'dim' until they became a count) is not elided from one quote to the other.

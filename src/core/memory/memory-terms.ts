@@ -13,21 +13,80 @@ export type MemoryTerm =
   | 'buffers'
   | 'optimizerStep';
 
-/** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
-const CUTS: Readonly<Record<MemoryTerm, string>> = {
-  weights: 'more tensor, pipeline or expert parallelism, or ZeRO-3/FSDP',
-  gradients: 'ZeRO-2 (gradients sharded over data parallelism), or more tensor/pipeline parallelism',
-  optimizerStates:
-    'ZeRO-1 (distributed optimizer) over more data-parallel ranks, smaller optimizer states (adamw-bf16-moments or adam-8bit), or offloading them to host memory where the stack does',
-  activations:
-    'recomputation (selective, full, or of more layers where only some recompute: block or layer-wise), a smaller micro-batch, sequence or context parallelism, or FP8 activation caching',
-  buffers: 'more tensor parallelism (logits and gathered weights split over TP) or a smaller micro-batch',
-  optimizerStep:
-    "a fused optimizer step (torch's fused AdamW, bitsandbytes' 8-bit AdamW), a smaller DeepSpeed sub_group_size, or ZeRO over more data-parallel ranks",
+/** What the run's stack and layout allow, so the advice names only what can be done (the stack's parallelism). */
+export interface MemoryCutContext {
+  readonly zeroStage: number;
+  readonly zeroStages: readonly number[];
+  readonly parallelisms: readonly ('tensor' | 'pipeline' | 'expert')[];
+  /** Sequence or context parallelism (they split activations along the sequence). */
+  readonly splitsSequence: boolean;
+  readonly offloadsOptimizer: boolean;
+}
+
+/** Every parallelism and ZeRO stage, host offload where the stack does: the advice without a stack. */
+const ANY_STACK: MemoryCutContext = {
+  zeroStage: 0,
+  zeroStages: [0, 1, 2, 3],
+  parallelisms: ['tensor', 'pipeline', 'expert'],
+  splitsSequence: true,
+  offloadsOptimizer: true,
 };
 
+const oneOf = (options: string[]) =>
+  options.length === 0
+    ? 'another --stack (this one runs none of the cuts)'
+    : options.length === 1
+      ? options[0]!
+      : `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`;
+
+/** ZeRO at stage `stage` or above as a cut: more data-parallel ranks where the run already shards so. */
+function zeroCut(c: MemoryCutContext, stage: number, name: string): string[] {
+  if (c.zeroStage >= stage)
+    return [`more data-parallel ranks (the run's ZeRO-${c.zeroStage} shards over them)`];
+  return c.zeroStages.some((z) => z >= stage) ? [name] : [];
+}
+
+/** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
+function cutOf(term: MemoryTerm, c: MemoryCutContext): string {
+  const parallel = c.parallelisms.length > 0 ? [`more ${oneOf([...c.parallelisms])} parallelism`] : [];
+  switch (term) {
+    case 'weights':
+      return oneOf([...parallel, ...zeroCut(c, 3, 'ZeRO-3/FSDP')]);
+    case 'gradients':
+      return oneOf([...zeroCut(c, 2, 'ZeRO-2 (gradients sharded over data parallelism)'), ...parallel]);
+    case 'optimizerStates':
+      return oneOf([
+        ...zeroCut(c, 1, 'ZeRO-1 (distributed optimizer) over more data-parallel ranks'),
+        'smaller optimizer states (adamw-bf16-moments or adam-8bit)',
+        ...(c.offloadsOptimizer ? ['offloading them to host memory (--offload)'] : []),
+      ]);
+    case 'activations':
+      return oneOf([
+        'recomputation (selective, full, or of more layers where only some recompute: block or layer-wise)',
+        'a smaller micro-batch',
+        ...(c.splitsSequence ? ['sequence or context parallelism'] : []),
+        'FP8 activation caching',
+      ]);
+    case 'buffers':
+      return oneOf([
+        ...(c.parallelisms.includes('tensor')
+          ? ['more tensor parallelism (logits and gathered weights split over TP)']
+          : []),
+        'a smaller micro-batch',
+      ]);
+    case 'optimizerStep':
+      return oneOf([
+        "a fused optimizer step (torch's fused AdamW, bitsandbytes' 8-bit AdamW), a smaller DeepSpeed sub_group_size",
+        ...zeroCut(c, 1, 'ZeRO over more data-parallel ranks'),
+      ]);
+  }
+}
+
 /** The largest term of a stage's memory, its bytes, and what cuts it. */
-export function largestMemoryTerm(stage: StageMemory): {
+export function largestMemoryTerm(
+  stage: StageMemory,
+  context: MemoryCutContext = ANY_STACK,
+): {
   readonly term: MemoryTerm;
   readonly bytes: number;
   readonly cut: string;
@@ -47,5 +106,5 @@ export function largestMemoryTerm(stage: StageMemory): {
     ...transient,
   ];
   const [term, bytes] = terms.reduce((a, c) => (c[1] > a[1] ? c : a));
-  return { term, bytes, cut: CUTS[term] };
+  return { term, bytes, cut: cutOf(term, context) };
 }

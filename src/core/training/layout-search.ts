@@ -85,6 +85,8 @@ export interface SearchResult {
   /** Layout of the requested GPU count that fits with the least memory per GPU (the faster on a tie). */
   readonly leastMemory: EvaluatedLayout | null;
   readonly layoutsEvaluated: number;
+  /** Of those, the layouts of the requested count (none: the count has no split, whatever smaller ones have). */
+  readonly layoutsAtCount: number;
   readonly layoutsFeasible: number;
   /** When nothing fits: the layouts that came closest, by memory over capacity. */
   readonly nearestInfeasible: readonly EvaluatedLayout[];
@@ -104,6 +106,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
   const nearest: { entry: EvaluatedLayout; over: number }[] = [];
   const perCount: EvaluatedLayout[] = [];
   let evaluated = 0;
+  let atCount = 0;
   let feasible = 0;
   let cheapest: EvaluatedLayout | null = null;
   let leastMemory: EvaluatedLayout | null = null;
@@ -138,7 +141,9 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       stepSeconds < bestHere.step.stepSeconds ||
       !cheapest ||
       stepSeconds * gpus < cheapest.step.stepSeconds * cheapest.gpus;
-    evaluated += enumerate(spec, cluster, options, gpus, wantsInfeasible, visit, mayRank);
+    const here = enumerate(spec, cluster, options, gpus, wantsInfeasible, visit, mayRank);
+    evaluated += here;
+    if (gpus === options.gpus) atCount = here;
     if (bestHere) perCount.push(bestHere);
   }
   const pareto = perCount
@@ -153,6 +158,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
     cheapest,
     leastMemory,
     layoutsEvaluated: evaluated,
+    layoutsAtCount: atCount,
     layoutsFeasible: feasible,
     nearestInfeasible: top.length === 0 ? nearest.map((n) => n.entry) : [],
   };

@@ -249,12 +249,12 @@ export function planTraining(
         .best !== null;
     // No split of this count, or none that fits while a smaller count fits: the count is the
     // problem, not memory (exit 2, naming counts that work).
-    if (search.layoutsEvaluated === 0 || (options.diagnoseGpuCount && c.dataParallel === undefined)) {
+    if (search.layoutsAtCount === 0 || (options.diagnoseGpuCount && c.dataParallel === undefined)) {
       const nearby = options.diagnoseGpuCount ? nearbyWorkingCounts(spec, cluster, options) : [];
       // With no count to name, a batch that splits is the advice (below).
       const countHelps = nearby.length > 0 || !batchRuns;
-      if (countHelps && (search.layoutsEvaluated === 0 || nearby.some((n) => n < options.gpus))) {
-        const { why, advice } = noSplitReason(spec, options, stack, anyFixed, search.layoutsEvaluated === 0);
+      if (countHelps && (search.layoutsAtCount === 0 || nearby.some((n) => n < options.gpus))) {
+        const { why, advice } = noSplitReason(spec, options, stack, anyFixed, search.layoutsAtCount === 0);
         throw new InputError({
           code: 'infeasible',
           path: ['--gpus'],
@@ -276,10 +276,22 @@ export function planTraining(
     });
     const closest = search.nearestInfeasible[0];
     const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
-    let detail = `no layout of ${options.gpus} GPUs satisfies the fixed flags`;
+    let detail = `no layout of ${options.gpus} GPUs ${anyFixed ? 'satisfies the fixed flags' : 'splits this run'}`;
     if (closest) {
       const peak = trainingMemory(spec, closest.layout, stackOptions).peak;
-      const largest = largestMemoryTerm(peak);
+      const p = stack?.parallelism;
+      const largest = largestMemoryTerm(
+        peak,
+        p && {
+          zeroStage: closest.layout.zeroStage ?? 0,
+          zeroStages: p.zeroStages,
+          parallelisms: (['tensor', 'pipeline', 'expert'] as const).filter(
+            (k) => p[k] && (k !== 'expert' || spec.moe !== null),
+          ),
+          splitsSequence: p.sequence || p.context,
+          offloadsOptimizer: (stack.offloadModes ?? []).length > 0,
+        },
+      );
       const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
       const margin =
         (closest.layout.pipelineParallel > 1 ? options.memoryFit?.pipeline : options.memoryFit?.single) ?? 1;
