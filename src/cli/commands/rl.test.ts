@@ -115,6 +115,15 @@ describe('llmecon rl', () => {
     expect(offloaded.phasesSeconds.policyUpdate).toBeGreaterThan(onGpu.phasesSeconds.policyUpdate);
   }, 120_000);
 
+  it('a reward model too large for the GPUs is named as what does not fit (exit 3), not the policy update', async () => {
+    const r = await runCli([...short, '--reward-model', 'llama-3.1-405b']);
+    expect(r.stderr).toMatch(
+      /^error: --reward-model: the reward model Llama 3\.1 405B does not fit on the run's 8 GPUs/,
+    );
+    expect(r.stderr).not.toContain('policy update');
+    expect(r.code).toBe(3);
+  }, 120_000);
+
   it('bad inputs exit 2 naming the flag', async () => {
     const cases: [string[], string][] = [
       [[...short, '--rollout-engine', 'tgi'], '--rollout-engine'],

@@ -3,7 +3,7 @@
  * forward passes beside it (the old policy's log-probabilities, a learned reward model), planned as a
  * fine-tuning step whose batch is the step's sequences.
  */
-import { InputError } from '../errors.js';
+import { DoesNotFitError, InputError } from '../errors.js';
 import { formatBytes } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
@@ -89,10 +89,29 @@ export function policyUpdate(
     training,
     longestSequence: fit,
     oldLogprobSeconds: forwardSeconds(training),
-    // The reward model's forward is timed only: its layout at the mean's micro-batches.
-    rewardSeconds: o.rewardModel ? forwardSeconds(sft(o.rewardModel, 'lora', false)) : 0,
+    rewardSeconds: o.rewardModel
+      ? rewardForwardSeconds(o.rewardModel, o.gpus, () => sft(o.rewardModel!, 'lora', false))
+      : 0,
     tokensPerStep: sequences * seqLen,
   };
+}
+
+/**
+ * The reward model's forward over the step's sequences, timed only: its own layout (frozen weights, as a
+ * LoRA step holds them) at the mean's micro-batches. Where none holds it, the verdict names the reward
+ * model: its weights, not the policy's, are what does not fit.
+ */
+function rewardForwardSeconds(reward: ModelSpec, gpus: number, plan: () => FinetunePlan): number {
+  try {
+    return forwardSeconds(plan());
+  } catch (error) {
+    if (!(error instanceof LayoutDoesNotFitError)) throw error;
+    throw new DoesNotFitError({
+      code: 'infeasible',
+      path: ['--reward-model'],
+      message: `the reward model ${reward.name} does not fit on the run's ${gpus} GPUs for its forward passes: ${error.issues[0]!.message}; or a smaller reward model`,
+    });
+  }
 }
 
 /**
