@@ -370,7 +370,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             String(q.gpus),
             conc,
             formatMilliseconds(ttft, 0),
-            formatMilliseconds(tpot, 1),
+            w.outputTokens > 1 ? formatMilliseconds(tpot, 1) : '—',
             formatCount(q.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),

@@ -2,7 +2,7 @@
  * The throughput–interactivity frontier (as NVIDIA's AIConfigurator and SemiAnalysis InferenceX plot
  * it): every candidate layout, aggregated or with disaggregated prefill, at every concurrency within
  * memory and the SLO, reduced to the points no other beats on both output tokens/s per GPU and
- * tokens/s per user (1 / TPOT); each point priced at full use.
+ * tokens/s per user (1 / TPOT; 1 / TTFT for one-token answers); each point priced at full use.
  */
 import type { ModelSpec } from '../model/spec.js';
 import {
@@ -11,7 +11,7 @@ import {
   type DeploymentPlan,
   planCandidate,
 } from './deployment.js';
-import { runnableConcurrency, type ServingWorkload, type Slo } from './serving.js';
+import { runnableConcurrency, type ServingWorkload, type Slo, tokensPerSecondPerUser } from './serving.js';
 
 export interface FrontierPoint {
   readonly label: string;
@@ -61,7 +61,7 @@ export function servingFrontier(
           label: candidateLabel(c),
           disaggregated,
           concurrency,
-          tokensPerSecondPerUser: 1 / plan.point.tpotSeconds,
+          tokensPerSecondPerUser: tokensPerSecondPerUser(plan.point),
           outputTokensPerSecondPerGpu: perGpu,
           ttftSeconds: plan.point.ttftSeconds,
           tpotSeconds: plan.point.tpotSeconds,

@@ -128,7 +128,8 @@ export function steadyStep(
     stepKernels,
     decodeKernels,
     step,
-    tpot,
+    // One output token has no time between tokens (TPOT = (latency − TTFT)/(n − 1)), as the simulation counts it.
+    tpot: w.outputTokens > 1 ? tpot : 0,
     wall,
     ...(prompt !== undefined && { prompt }),
   };

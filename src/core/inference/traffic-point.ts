@@ -164,7 +164,8 @@ export function replicaAtRate(
     const seconds = w.disaggregated
       ? w.outputTokens * tpotSeconds
       : requestSeconds({ ttftSeconds, tpotSeconds }, w.outputTokens);
-    return { ttftSeconds, tpotSeconds, load, seconds };
+    // One output token has no time between tokens (as steady-step.ts reports it); its step still holds the sequence.
+    return { ttftSeconds, tpotSeconds: w.outputTokens > 1 ? tpotSeconds : 0, load, seconds };
   };
   const carried = (m: number) => {
     const p = at(m);

@@ -3,6 +3,7 @@ import * as Plot from '@observablehq/plot';
 import { html } from 'lit-html';
 import { formatMilliseconds } from '../../../src/core/format.js';
 import type { BreakEven } from '../../../src/core/inference/api-break-even.js';
+import { tokensPerSecondPerUser } from '../../../src/core/inference/serving.js';
 import type { FrontierRow, Served, Simulated } from '../serving.js';
 import { formatUsd, labelled } from './common.js';
 
@@ -82,7 +83,7 @@ export function frontierChart(v: Served) {
   });
   const chosen = [
     {
-      tokensPerSecondPerUser: 1 / v.plan.tpotSeconds,
+      tokensPerSecondPerUser: tokensPerSecondPerUser(v.plan),
       outputTokensPerSecondPerGpu: v.plan.outputTokensPerSecondPerGpu,
     },
   ];
