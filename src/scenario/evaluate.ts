@@ -12,7 +12,7 @@ import {
 } from '../core/economics/finance.js';
 import { centralValue, type Distribution } from '../core/uncertainty/distributions.js';
 import { P10_DRAW, P90_DRAW, type Range } from '../core/uncertainty/range.js';
-import { bookHardware } from './cashflow/hardware.js';
+import { bookHardware, idleCapacity } from './cashflow/hardware.js';
 import { COST_KINDS, type CostKind, newLedger } from './cashflow/ledger.js';
 import {
   bookData,
@@ -118,16 +118,12 @@ export function evaluateScenario(
     const gpuHours = phaseGpuHours(ph, v) * l.band(ph.band);
     const months = runMonths(gpuHours, x.gpus);
     l.trainingGpuHours += gpuHours;
-    const usd = bookHardware(l, p, x.hardware, ph.energy, {
-      gpus: x.gpus,
-      gpuHours,
-      start: x.startMonth,
-      months,
-    });
+    const work = { gpus: x.gpus, gpuHours, start: x.startMonth, months };
+    const usd = bookHardware(l, p, x.hardware, ph.energy, work);
     l.byPhase[x.name] = (l.byPhase[x.name] ?? 0) + usd;
     if (ph.kind === 'pretrain') {
       l.pretrainGpuHours += gpuHours;
-      finalRuns.push({ start: x.startMonth, months, usd });
+      finalRuns.push({ ...work, usd, idle: idleCapacity(l, x.hardware, ph.energy, work) });
     }
   }
   bookResearch(l, v(p.researchComputeRatio), finalRuns);

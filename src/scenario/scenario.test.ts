@@ -102,6 +102,35 @@ describe('research compute', () => {
     expect(report).toContain('## Assumptions and sources');
     expect(report).toMatch(/research compute ratio.*catalog default.*1\.2–4×.*development_cost\.ipynb/);
   });
+  it('runs on the hours bought or reserved GPUs stand idle (at their electricity) before any more are paid', () => {
+    const at = (hardware: string, horizonMonths: number) =>
+      prepareScenario(
+        parseScenario(
+          `name: r\nmodel: llama-3-8b\nhorizonMonths: ${horizonMonths}\nresearchComputeRatio: 2\nphases:\n  - kind: pretrain\n    name: final\n    startMonth: 0\n    tokens: 1T\n    gpu: h100\n    gpus: 64\n    hardware: ${hardware}\n`,
+        ),
+      );
+    const cost = (hardware: string, horizonMonths = 48) => {
+      const r = evaluateScenario(at(hardware, horizonMonths));
+      return {
+        research: r.costByKindUsd.research,
+        run: r.costByPhaseUsd.final!,
+        energy: r.costByKindUsd.energy,
+      };
+    };
+    // Rented: one more run's GPU-hours at the same price.
+    const rented = cost('{ rent: { usdPerGpuHour: 2 } }');
+    expect(rented.research).toBeCloseTo(rented.run, 6);
+    // Bought for four years, the run a few weeks of it: the research costs its electricity only.
+    const bought = cost('{ buy: { usdPerGpu: 25000 } }');
+    expect(bought.research).toBeCloseTo(bought.energy, 6);
+    // Reserved for the whole horizon: the idle hours are paid already.
+    expect(cost('{ reserve: { usdPerGpuHour: 2, termMonths: 48 } }').research).toBe(0);
+    // Bought for one month that the run fills more than half of: the research hours that do not fit
+    // the rest are priced as the run's own (its depreciation), the ones that do at their electricity.
+    const full = cost('{ buy: { usdPerGpu: 25000 } }', 1);
+    expect(full.research).toBeGreaterThan(5 * full.energy);
+    expect(full.research).toBeLessThan(full.run);
+  });
   it('a ratio of 1 is the final runs alone; below 1 is refused with its path', () => {
     const s1 = prepareScenario(parseScenario(read('s1-32b.yaml')));
     expect(evaluateScenario(s1).costByKindUsd.research).toBe(0);

@@ -4,7 +4,7 @@
  * recovered at the horizon; the cluster interconnect is Epoch AI's share of the purchase (Cottier et al.
  * 2024, Sec. 2).
  */
-import { energyKWh, operationalCo2Kg, provisionedKw } from '../../core/energy/energy.js';
+import { energyKWh, energyUsdPerGpuHour, operationalCo2Kg, provisionedKw } from '../../core/energy/energy.js';
 import { HOURS_PER_MONTH } from '../../core/units.js';
 import type { PhaseEnergy } from '../prepare.js';
 import type { HardwareChoice } from '../schema.js';
@@ -82,4 +82,28 @@ export function bookHardware(
     spread(cost.facility, start, owned, facility);
   }
   return capex * lost + electricity + facility;
+}
+
+/**
+ * The GPU-hours a phase's GPUs stand paid for until the horizon beyond its own work (a reserved term's,
+ * bought GPUs' from arrival), and the $ one of them costs when used: a bought GPU's electricity, nothing
+ * reserved. Research and ablation runs fit there before any GPU is rented for them (bookResearch).
+ */
+export function idleCapacity(
+  l: Ledger,
+  hw: HardwareChoice,
+  e: PhaseEnergy,
+  work: { readonly gpus: number; readonly gpuHours: number; readonly start: number; readonly months: number },
+): { readonly gpuHours: number; readonly usdPerGpuHour: number } {
+  const paidMonths =
+    'rent' in hw
+      ? 0
+      : 'reserve' in hw
+        ? Math.min(Math.max(hw.reserve.termMonths, work.months), l.n - work.start)
+        : l.n - 1 - work.start;
+  const gpuHours = Math.max(0, work.gpus * HOURS_PER_MONTH * paidMonths - work.gpuHours);
+  if (!('buy' in hw)) return { gpuHours, usdPerGpuHour: 0 };
+  const usdPerKWh =
+    hw.buy.electricityUsdPerKWh === undefined ? e.electricityUsdPerKWh : l.v(hw.buy.electricityUsdPerKWh);
+  return { gpuHours, usdPerGpuHour: energyUsdPerGpuHour(e, usdPerKWh, effectivePue(hw, e)) };
 }

@@ -6,22 +6,33 @@ import { MAX_USERS } from '../bounds.js';
 import type { Scenario } from '../schema.js';
 import { type Ledger, spread, spreadWithin } from './ledger.js';
 
-/** A final training run: its cost and when it ran. */
+/** A final training run: its cost, GPU-hours, when it ran, and the paid GPU-hours its GPUs leave idle. */
 export interface FinalRun {
   readonly start: number;
   readonly months: number;
   readonly usd: number;
+  readonly gpuHours: number;
+  readonly idle: { readonly gpuHours: number; readonly usdPerGpuHour: number };
 }
 
 /**
- * Experiments and ablations: (research compute ratio − 1) × each final run's compute, spent over the
- * same months (Epoch AI, Cottier et al. 2024, Sec. 2.3).
+ * Experiments and ablations: (research compute ratio − 1) × each final run's GPU-hours (Epoch AI,
+ * Cottier et al. 2024, Sec. 2.3), run first on the GPU-hours its reserved or bought GPUs stand paid for
+ * idle (at their electricity), the rest at the run's own $ per GPU-hour; spent over the run's months.
  */
 export function bookResearch(l: Ledger, ratio: number, finalRuns: readonly FinalRun[]): void {
   const overhead = Math.max(0, ratio - 1);
   if (overhead <= 0 || finalRuns.length === 0) return;
-  for (const run of finalRuns) spread(l.cost.research, run.start, run.months, overhead * run.usd);
-  l.byPhase.research = overhead * finalRuns.reduce((sum, run) => sum + run.usd, 0);
+  let total = 0;
+  for (const run of finalRuns) {
+    const hours = overhead * run.gpuHours;
+    const onIdle = Math.min(hours, run.idle.gpuHours);
+    const usdPerGpuHour = run.gpuHours > 0 ? run.usd / run.gpuHours : 0;
+    const usd = onIdle * run.idle.usdPerGpuHour + (hours - onIdle) * usdPerGpuHour;
+    spread(l.cost.research, run.start, run.months, usd);
+    total += usd;
+  }
+  l.byPhase.research = total;
 }
 
 /** Salaries within the horizon: headcount × $/year / 12 a month. */
