@@ -1,7 +1,39 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/run-cli.js';
 
 const cfg = (name: string) => `test/fixtures/hf-configs/${name}.json`;
+
+/** zai-org/GLM-4.7-Flash config.json (its keys that size the model). */
+const GLM_47_FLASH = {
+  architectures: ['Glm4MoeLiteForCausalLM'],
+  model_type: 'glm4_moe_lite',
+  hidden_size: 2048,
+  intermediate_size: 10240,
+  moe_intermediate_size: 1536,
+  max_position_embeddings: 202752,
+  num_attention_heads: 20,
+  num_key_value_heads: 20,
+  n_routed_experts: 64,
+  n_shared_experts: 1,
+  num_experts_per_tok: 4,
+  first_k_dense_replace: 1,
+  num_hidden_layers: 47,
+  num_nextn_predict_layers: 1,
+  q_lora_rank: 768,
+  kv_lora_rank: 512,
+  qk_nope_head_dim: 192,
+  qk_rope_head_dim: 64,
+  v_head_dim: 256,
+  vocab_size: 154880,
+  tie_word_embeddings: false,
+  attention_bias: false,
+  topk_method: 'noaux_tc',
+  n_group: 1,
+  topk_group: 1,
+};
 
 describe('llmecon params / kv on hybrid and wrapped models', () => {
   it('params shows the layer mix and the vision tower apart', async () => {
@@ -59,6 +91,11 @@ describe('llmecon params / kv on hybrid and wrapped models', () => {
   it("the MTP modules as stored: DeepSeek's checkpoint with its own embedding and head copies, others not assumed", async () => {
     const deepseek = JSON.parse((await runCli(['params', 'deepseek-v3', '--json'])).stdout);
     expect(deepseek.mtpCheckpointParams).toBe(deepseek.mtpParams + 2 * 129_280 * 7168);
+    // GLM-4.7-Flash's checkpoint stores them too: its safetensors hold 31,221,488,576 parameters.
+    const glm = join(mkdtempSync(join(tmpdir(), 'llmecon-')), 'glm-4.7-flash.json');
+    writeFileSync(glm, JSON.stringify(GLM_47_FLASH));
+    const g = JSON.parse((await runCli(['params', glm, '--json'])).stdout);
+    expect(g.totalParams + g.mtpCheckpointParams).toBe(31_221_488_576);
     // Qwen3.5's mtp.* layer shares the model's embedding and head (its checkpoint holds no copies).
     const qwen = await runCli(['params', cfg('qwen3.5-397b-a17b'), '--json']);
     const q = JSON.parse(qwen.stdout);

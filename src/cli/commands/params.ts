@@ -12,9 +12,11 @@ export function paramsCommand(ref: string, options: { json?: boolean }): string 
   const checkpoint = checkpointFormat(config);
   const h = spec.hiddenSize;
   // DeepSeek's HF checkpoint stores each MTP module with its own copy of the embedding and head
-  // (model.layers.61.embed_tokens, shared_head.head); others store theirs their own way (Qwen3.5's mtp.*
-  // shares the model's), not known here: null.
-  const deepseekStored = spec.mtpModule == null && spec.modelType.startsWith('deepseek');
+  // (model.layers.61.embed_tokens, shared_head.head), and so does GLM-4.7-Flash's (glm4_moe_lite:
+  // model.layers.47.*, 31,221,488,576 in its safetensors); others store theirs their own way (Qwen3.5's
+  // mtp.* shares the model's, GLM-5's none), not known here: null.
+  const deepseekStored =
+    spec.mtpModule == null && (spec.modelType.startsWith('deepseek') || spec.modelType === 'glm4_moe_lite');
   const mtpCheckpointParams =
     p.mtpParams === 0 ? 0 : deepseekStored ? p.mtpParams + spec.numMtpModules * 2 * spec.vocabSize * h : null;
   const warnings = spec.warnings ?? [];
