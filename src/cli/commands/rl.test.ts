@@ -280,6 +280,8 @@ describe('llmecon rl', () => {
     // No layout of the policy update holds a micro-batch with that sequence: planned at the mean, and exit 3.
     expect(r.code, r.stderr).toBe(3);
     expect(j.longestSequence).toMatchObject({ tokens: 512 + j.generation.maxResponseTokens, fits: false });
+    // The memory figure is the mean's; the verdict is the run's: over.
+    expect(j.policyUpdate.memoryFit).toBe('over');
   }, 60_000);
 });
 

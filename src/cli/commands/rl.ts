@@ -158,7 +158,10 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
         policyUpdate: {
           layout: layoutJson(trainer.layout),
           memoryPerGpuBytes: trainer.memoryPerGpuBytes,
-          memoryFit: bandedFit(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu.memoryBytes),
+          // The memory reported is the mean's micro-batches' where the longest's fits no layout: over.
+          memoryFit: longest.fits
+            ? bandedFit(trainer.memoryPerGpuBytes, memoryPerGpuBytes, hw.gpu.memoryBytes)
+            : 'over',
           memoryFitAt: memoryFitLevel,
           range: { memoryPerGpuBytes },
         },
