@@ -4,7 +4,17 @@
  * engine serving the model as released holds in memory and streams each step.
  */
 import { formatSupportError, type KvFormat, type WeightFormat } from '../precision.js';
-import { isJsonObject, type Json } from './families/fields.js';
+import {
+  attentionFormat,
+  attentionWords,
+  count,
+  leavesAttention,
+  narrowest,
+  object,
+  text,
+} from './checkpoint-fields.js';
+import { hqq, quark, torchao } from './checkpoint-schemes.js';
+import type { Json } from './families/fields.js';
 
 /** The word that asks for the checkpoint's own format where a format is chosen (`--weights checkpoint,int4`, the web's lists). */
 export const CHECKPOINT_FORMAT = 'checkpoint' as const;
@@ -29,57 +39,6 @@ export interface CheckpointFormat {
    */
   readonly activations?: 'int8';
 }
-
-/** A module pattern naming the attention block or its projections (`model.layers.*.self_attn`, `re:.*self_attn.*`, `*.attn.*`). */
-const ATTENTION_MODULE = /(self_attn|attention|\battn\b|q_proj|qkv_proj)/;
-
-/** A pattern inside an encoder tower (a VLM's `visual.blocks.*.attn`), not the decoder's. */
-const ENCODER_MODULE = /(visual|vision|vit|audio|encoder|mm_projector)/;
-
-/** Whether `patterns` (module names or globs) name the decoder's attention projections. */
-const leavesAttention = (patterns: unknown): boolean =>
-  Array.isArray(patterns) &&
-  patterns.some((m) => typeof m === 'string' && ATTENTION_MODULE.test(m) && !ENCODER_MODULE.test(m));
-
-/**
- * The attention projections' format where it differs from the checkpoint's `weights`: bf16 where
- * `unquantized` lists them, else the narrowest format of the groups or layers `targeted` names them in.
- */
-function attentionFormat(
-  weights: WeightFormat | null,
-  unquantized: unknown,
-  targeted: readonly WeightFormat[],
-): WeightFormat | null {
-  if (weights === null) return null;
-  const own = leavesAttention(unquantized) ? 'bf16' : narrowest(targeted);
-  return own === null || own === weights ? null : own;
-}
-
-/** The scheme's words for an attention format of its own. */
-const attentionWords = (format: WeightFormat | null): string =>
-  format === null ? '' : `; attention projections ${format === 'bf16' ? 'BF16' : format}`;
-
-const object = (value: unknown): Json | null => (isJsonObject(value) ? value : null);
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const count = (value: unknown): number | null =>
-  typeof value === 'number' && Number.isFinite(value) ? value : null;
-
-/** Bits per weight of each format, to pick a mixed checkpoint's narrowest (its routed experts). */
-const BITS: Readonly<Partial<Record<WeightFormat, number>>> = {
-  fp8: 8,
-  int8: 8,
-  int4: 4,
-  nf4: 4,
-  fp4: 4,
-  nvfp4: 4,
-};
-
-/**
- * A mixed checkpoint (e.g. FP8 attention, NVFP4 experts) is costed at its narrowest format: the routed
- * experts hold nearly all of a MoE's weights. Null when none is known.
- */
-const narrowest = (formats: readonly WeightFormat[]): WeightFormat | null =>
-  formats.length === 0 ? null : formats.reduce((a, b) => ((BITS[b] ?? 16) < (BITS[a] ?? 16) ? b : a));
 
 /**
  * One compressed-tensors quantization scheme (compressed_tensors.QuantizationArgs): num_bits and type
@@ -242,6 +201,12 @@ export function checkpointFormat(config: unknown): CheckpointFormat | null {
     case 'gptq':
     case 'auto-round':
       return integerBits(q, method);
+    case 'quark':
+      return quark(q);
+    case 'torchao':
+      return torchao(q);
+    case 'hqq':
+      return hqq(q);
     case 'bitsandbytes':
       return {
         weights: q.load_in_4bit === true ? 'nf4' : q.load_in_8bit === true ? 'int8' : null,
