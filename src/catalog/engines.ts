@@ -12,6 +12,7 @@ import { type EngineProfile, withExpertAlignment } from '../core/inference/engin
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { sourcedValue } from './schema.js';
+import { gpuVendorsSchema } from './stack-schema.js';
 
 /** The raw files, keyed by id (the catalog lint and completeness test read these). */
 export const ENGINES_FILES: Readonly<Record<string, unknown>> = { sglang, 'trt-llm': trtLlm, vllm };
@@ -94,16 +95,7 @@ const engineFileSchema = z
     id: z.string().min(1),
     name: z.string().min(1),
     /** The GPU vendors the engine runs on (catalog gpus' `vendor`); absent: any. */
-    gpuVendors: z
-      .object({
-        value: z.array(z.string().min(1)).min(1),
-        unit: z.literal('list'),
-        source: z.string().min(1),
-        kind: z.enum(['vendor-spec', 'measured', 'estimate']),
-        note: z.string().min(1),
-      })
-      .strict()
-      .optional(),
+    gpuVendors: gpuVendorsSchema.optional(),
     memoryFractionOf: z.enum(['total', 'free-after-weights']),
     memoryFraction: fraction,
     /** SGLang: the share derived per GPU and layout (EngineProfile.memoryReserve). */

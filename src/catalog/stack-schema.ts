@@ -9,11 +9,24 @@ import { sourcedValue } from './schema.js';
 
 const cited = { source: z.string().min(1), note: z.string().min(1) };
 
+/** The GPU vendors an engine or a training stack runs on (catalog gpus' `vendor`), with its source. */
+export const gpuVendorsSchema = z
+  .object({
+    value: z.array(z.string().min(1)).min(1),
+    unit: z.literal('list'),
+    source: z.string().min(1),
+    kind: z.enum(['vendor-spec', 'measured', 'estimate']),
+    note: z.string().min(1),
+  })
+  .strict();
+
 export const stackFileSchema = z
   .object({
     id: z.enum(STACK_IDS),
     name: z.string().min(1),
     description: z.string().min(1),
+    /** The GPU vendors the stack runs on, its vendors' forks included; absent: any (Hugging Face). */
+    gpuVendors: gpuVendorsSchema.optional(),
     parallelism: z
       .object({
         tensor: z.boolean(),

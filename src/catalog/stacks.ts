@@ -4,6 +4,7 @@
  */
 import calibrationFile from '../../catalog/validation/stack-calibration.json' with { type: 'json' };
 import { InputError, InternalError, inputError } from '../core/errors.js';
+import { wordList } from '../core/format.js';
 import { keepsEagerCopies, type OwnModules } from '../core/memory/training-memory.js';
 import type { TrainingPrecision } from '../core/memory/training-recipes.js';
 import { fused } from '../core/model/families/fused-projections.js';
@@ -19,6 +20,7 @@ import {
 } from '../core/training/stack.js';
 import { modelRecords } from '../core/uncertainty/model-record.js';
 import { toSi } from '../core/units.js';
+import { loadCatalog } from './catalog.js';
 import { STACKS_FILES } from './data.js';
 import { type CalibrationFile, calibrationFileSchema, stackFileSchema } from './stack-schema.js';
 
@@ -353,10 +355,48 @@ export const fullIterationCudaGraphs = (
   field: readonly (string | number)[],
 ): boolean => runSwitch(on, noFullIterationCudaGraphsReason(stack), field);
 
+/** The GPU vendors a stack runs on (catalog/stacks/ gpuVendors, its vendors' forks included) and how; null: any. */
+export const stackGpuVendors = (
+  id: StackId,
+): { readonly value: readonly string[]; readonly note: string } | null =>
+  stackFileSchema.parse(STACKS_FILES[id]).gpuVendors ?? null;
+const vendorsOf = (id: StackId): readonly string[] | null => stackGpuVendors(id)?.value ?? null;
+
+/** Why `stack` does not run on `gpuId` (no port of it to that GPU's vendor), else null. */
+export function stackVendorError(stack: StackProfile, gpuId: string): string | null {
+  const vendors = vendorsOf(stack.id);
+  const vendor = loadCatalog().gpus.get(gpuId)?.vendor;
+  if (vendors === null || vendor === undefined || vendors.includes(vendor)) return null;
+  const others = STACK_IDS.filter((id) => {
+    const v = vendorsOf(id);
+    return v === null || v.includes(vendor);
+  });
+  return `${stack.name} runs on ${wordList(vendors, 'and')} accelerators (catalog/stacks/${stack.id}.json gpuVendors, vendors' forks included), not ${vendor}'s ${gpuId}; stacks that run there: ${wordList(others)}`;
+}
+
+/**
+ * The stack `id` names, refused (at `field`) where it has no port to `gpuId`'s vendor; without one the
+ * default of `kind`, or, where that does not run there, Hugging Face's, which runs on every vendor.
+ */
+export function stackOnGpu(
+  kind: keyof typeof DEFAULT_STACK,
+  id: string | undefined,
+  gpuId: string | undefined,
+  field: readonly (string | number)[] = ['--stack'],
+): StackProfile {
+  const stack = findStack(id ?? DEFAULT_STACK[kind], String(field.at(-1)));
+  const error = gpuId === undefined ? null : stackVendorError(stack, gpuId);
+  if (error === null) return stack;
+  if (id === undefined) return findStack('hf');
+  return inputError('infeasible', field, error);
+}
+
 /** The stack options every engine entry point passes (CLI, levers, web app, scenarios), so they agree. */
 export function stackOptions(
   kind: keyof typeof DEFAULT_STACK,
   id?: string,
+  gpuId?: string,
+  field?: readonly (string | number)[],
 ): { readonly stack: StackProfile; readonly calibrationPool: StackProfile['calibrations'] } {
-  return { stack: findStack(id ?? DEFAULT_STACK[kind]), calibrationPool: allStackCalibrations() };
+  return { stack: stackOnGpu(kind, id, gpuId, field), calibrationPool: allStackCalibrations() };
 }

@@ -1,6 +1,6 @@
 /** The parallel-layout flags shared by `memory` and `train`: declared once, parsed once. */
 import type { Command } from 'commander';
-import { asTrainedBy, findStack } from '../catalog/stacks.js';
+import { asTrainedBy, findStack, stackOnGpu } from '../catalog/stacks.js';
 import { inputError } from '../core/errors.js';
 import type { FusedAttentionKernel } from '../core/hardware/efficiency.js';
 import { ATTENTION_KERNELS, isFusedAttention } from '../core/memory/training-memory.js';
@@ -93,16 +93,18 @@ export function attentionOptions(o: LayoutFlags): {
 }
 
 /**
- * The software stack named by --stack (else the command's default) and the model as it trains there:
+ * The software stack named by --stack (else the command's default; refused, or for the default Hugging
+ * Face's, where it has no port to `gpuId`'s vendor) and the model as it trains there:
  * `--mtp-layers` MTP modules (catalog asTrainedBy, with the stack's fused projections; unchanged without the flag, refused for n > 0 on a
  * stack that builds none).
  */
 export function stackAndModel(
   o: LayoutFlags,
   loaded: ModelSpec,
-  fallback: StackId,
+  kind: 'pretrain' | 'finetune',
+  gpuId: string | undefined,
 ): { readonly stack: StackProfile; readonly spec: ModelSpec } {
-  const stack = findStack(o.stack ?? fallback);
+  const stack = stackOnGpu(kind, o.stack, gpuId);
   const n = o.mtpLayers === undefined ? undefined : nonNegativeInteger(o.mtpLayers, '--mtp-layers', 0);
   return { stack, spec: asTrainedBy(loaded, n, stack, ['--mtp-layers']) };
 }

@@ -43,6 +43,10 @@ export const formatPercent = (ratio: number): string => `${(100 * ratio).toFixed
 export const formatSignedPercent = (ratio: number): string =>
   `${ratio >= 0 ? '+' : ''}${formatPercent(ratio)}`;
 
+/** "a, b or c" (`word` 'and': "a, b and c"); one item as it is. */
+export const wordList = (items: readonly string[], word: 'or' | 'and' = 'or'): string =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} ${word} ${items.at(-1)}`;
+
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */

@@ -56,6 +56,9 @@ import {
 } from '../validation/memory-fit.js';
 import type { FinetuneBaseline, LayoutInput, ServingBaseline, TrainingBaseline } from './schema.js';
 
+/** Where a stack with no port to the study's GPU is refused (a `gpu` lever's GPU included). */
+const STACK_FIELD = ['baseline', 'stack'] as const;
+
 interface CommonState {
   readonly modelId: string;
   readonly spec: ModelSpec;
@@ -291,12 +294,14 @@ export function stateFor(
     extraUsd: 0,
     extraUsdRange: { p10: 0, p90: 0 },
   };
+  // The baseline's stack (its own, else its kind's default) on its GPU: refused where it has no port there.
+  const stackOf = (kind: 'pretrain' | 'finetune') =>
+    stackOptions(kind, b.kind === 'serve' ? undefined : b.stack, gpu.id, STACK_FIELD).stack;
   // A band to fit at must exist for the run's stack: said here, naming the baseline's field.
   if (b.kind !== 'serve' && b.memoryFit !== undefined) {
     const path = ['baseline', 'memoryFit'];
-    if (b.kind === 'train')
-      memoryFitMultipliers(b.memoryFit, stackOptions('pretrain', b.stack).stack.id, false, path);
-    else finetuneMemoryFitMultipliers(b.memoryFit, stackOptions('finetune', b.stack).stack.id, path);
+    if (b.kind === 'train') memoryFitMultipliers(b.memoryFit, stackOf('pretrain').id, false, path);
+    else finetuneMemoryFitMultipliers(b.memoryFit, stackOf('finetune').id, path);
   }
   // --precision: FP8 needs FP8 tensor cores; QLoRA computes in BF16 (the check train and finetune make).
   if (b.kind !== 'serve') {
@@ -308,17 +313,14 @@ export function stateFor(
     if (unsupported !== null) inputError('infeasible', ['baseline', 'precision'], unsupported);
   }
   // --mtp-layers: the model as the run trains it, refused naming the baseline's field where the stack builds no MTP.
-  const trained = (
-    kind: 'pretrain' | 'finetune',
-    mtpLayers: number | undefined,
-    stack: StackId | undefined,
-  ) => asTrainedBy(spec, mtpLayers, stackOptions(kind, stack).stack, ['baseline', 'mtpLayers']);
+  const trained = (kind: 'pretrain' | 'finetune', mtpLayers: number | undefined) =>
+    asTrainedBy(spec, mtpLayers, stackOf(kind), ['baseline', 'mtpLayers']);
   // The training length: as given, else 4,096 tokens or the model's context where shorter.
   const seqLen = b.kind === 'serve' ? 0 : (b.seqLen ?? defaultTrainingSeqLen(spec));
   if (b.kind === 'train')
     return {
       ...common,
-      spec: trained('pretrain', b.mtpLayers, b.stack),
+      spec: trained('pretrain', b.mtpLayers),
       kind: 'train',
       tokens: b.tokens,
       gpus: b.gpus,
@@ -334,16 +336,14 @@ export function stateFor(
       ...(b.stack && { stack: b.stack }),
       ...(b.offload && { offload: b.offload }),
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
-      ...switchesState(
-        stackSwitches(b, stackOptions('pretrain', b.stack).stack, (name) => ['baseline', name], b.precision),
-      ),
+      ...switchesState(stackSwitches(b, stackOf('pretrain'), (name) => ['baseline', name], b.precision)),
     };
   if (b.kind === 'finetune') {
     refuseAdapterFieldsOnFull(b.method, b, ['baseline']);
     frozenBaseFor(b.method, b.baseFormat, ['baseline', 'baseFormat']);
   }
   if (b.kind === 'finetune') {
-    const spec = trained('finetune', b.mtpLayers, b.stack);
+    const spec = trained('finetune', b.mtpLayers);
     return {
       ...common,
       spec,
@@ -375,7 +375,7 @@ export function stateFor(
       ...(b.memoryFit && b.memoryFit !== 'estimate' && { memoryFit: b.memoryFit }),
       ...(bf16GradientBuffers(
         b.bf16GradBuffers,
-        stackOptions('finetune', b.stack).stack,
+        stackOf('finetune'),
         ['baseline', 'bf16GradBuffers'],
         b.precision,
       ).gradReduceInFp32 === false && { bf16GradBuffers: true }),
@@ -416,4 +416,4 @@ export const layoutWords = (c: Record<string, unknown>) =>
 
 /** The stack a training or fine-tuning state runs on: its own, else its kind's default (catalog/stacks). */
 export const stateStack = (s: TrainingState | FinetuneState) =>
-  stackOptions(s.kind === 'train' ? 'pretrain' : 'finetune', s.stack);
+  stackOptions(s.kind === 'train' ? 'pretrain' : 'finetune', s.stack, s.gpuId, STACK_FIELD);

@@ -28,7 +28,7 @@ export function prepareRlPhase(
   readonly generationShare: number;
   readonly band: CalibrationBand;
 } {
-  const { stack } = stackOptions('rl', phase.stack);
+  const { stack } = stackOptions('rl', phase.stack, hw.gpu.id, ['phases', index, 'stack']);
   const trained = asTrainedBy(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
   const plan = planRl(trained, hw.cluster, {
     stack,

@@ -221,7 +221,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     const family = hw.gpu.efficiency.family;
     if (phase.kind === 'pretrain') {
       const seqLen = phaseSeqLen(spec, phase);
-      const stack = stackOptions('pretrain', phase.stack);
+      const stack = stackOptions('pretrain', phase.stack, hw.gpu.id, ['phases', index, 'stack']);
       const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const globalBatchSize = globalBatchForTokens(phase.globalBatchTokens, seqLen, phase.gpus);
       const batchNote = globalBatchNote(phase.globalBatchTokens, seqLen, phase.gpus, globalBatchSize);
@@ -271,7 +271,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       frozenBaseFor(phase.method, phase.baseFormat);
       const seqLen = phaseSeqLen(spec, phase);
       const tokens = centralValue(phase.tokens);
-      const stack = stackOptions('finetune', phase.stack);
+      const stack = stackOptions('finetune', phase.stack, hw.gpu.id, ['phases', index, 'stack']);
       const trained = asTrainedBy(spec, phase.mtpLayers, stack.stack, ['phases', index, 'mtpLayers']);
       const plan = planFinetune(trained, hw.cluster, {
         ...stack,

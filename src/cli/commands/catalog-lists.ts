@@ -2,7 +2,7 @@ import { findGpu, loadCatalog } from '../../catalog/catalog.js';
 import { STACKS_FILES } from '../../catalog/data.js';
 import type { SourcedValue } from '../../catalog/schema.js';
 import { sourcedValues } from '../../catalog/sourced-values.js';
-import { findStack } from '../../catalog/stacks.js';
+import { findStack, stackGpuVendors } from '../../catalog/stacks.js';
 import { defaultRentalPrice } from '../../catalog/training-defaults.js';
 import { formatPercent } from '../../core/format.js';
 import { SUPPORTED_MODEL_TYPES } from '../../core/model/hf-config.js';
@@ -158,6 +158,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
       String(c.heldOutLogResiduals?.length ?? 0),
     ]);
     const p = stack.parallelism;
+    const vendors = stackGpuVendors(stack.id);
     const splits = [
       p.tensor && 'TP',
       p.pipeline && 'PP',
@@ -170,6 +171,7 @@ export function stacksCommand(id: string | undefined, options: { json?: boolean 
       `${stack.name} (${stack.id})`,
       '',
       `splits: ${splits.length > 0 ? splits.join(', ') : 'data parallelism only'}; ZeRO ${p.zeroStages.join(', ')}; FP8: ${stack.fp8Recipe ?? 'none'}${stack.fullIterationCudaGraphs ? `; one CUDA graph per step (${stack.fullIterationCudaGraphs})` : ''}; loss ${lossBytesText(stack.memory)} per logit element`,
+      `runs on: ${vendors ? `${vendors.value.join(', ')} (${vendors.note})` : 'every vendor in the catalog'}`,
       '',
       rows.length > 0
         ? table(

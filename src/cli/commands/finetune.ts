@@ -67,8 +67,8 @@ export const DOES_NOT_FIT = 3;
 
 export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'hf');
   const hw = resolveHardware(o.gpu, o.cluster);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'finetune', hw.gpu.id);
   const choice = methodFlags(o, spec, 'lora');
   const { method, rank, targets } = choice;
   const examples = o.examples === undefined ? undefined : positiveInteger(o.examples, '--examples', 1);

@@ -1,3 +1,4 @@
+import { findGpu } from '../../catalog/catalog.js';
 import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
 import { inputError, withIssuePaths } from '../../core/errors.js';
@@ -47,10 +48,11 @@ function withMemoryFit(study: LeverStudy, text: string): LeverStudy {
       ['--memory-fit'],
       "applies to a train or finetune baseline; this study's baseline is a serving deployment",
     );
+  const gpuId = findGpu(b.gpu, 'baseline.gpu').id;
   const { level } =
     b.kind === 'train'
-      ? memoryFitFlag(text, stackOptions('pretrain', b.stack).stack.id)
-      : finetuneMemoryFitFlag(text, stackOptions('finetune', b.stack).stack.id);
+      ? memoryFitFlag(text, stackOptions('pretrain', b.stack, gpuId).stack.id)
+      : finetuneMemoryFitFlag(text, stackOptions('finetune', b.stack, gpuId).stack.id);
   return { ...study, baseline: { ...b, memoryFit: level } };
 }
 

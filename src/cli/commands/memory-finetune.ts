@@ -59,8 +59,8 @@ export function memoryMethodCommand(
       ['--gpu'],
       'memory --method searches the layouts that fit on a GPU: give --gpu <id> (see llmecon gpus)',
     );
-  const { stack, spec } = stackAndModel(o, loaded, 'hf');
   const hw = resolveHardware(o.gpu, undefined);
+  const { stack, spec } = stackAndModel(o, loaded, 'finetune', hw.gpu.id);
   const choice = methodFlags(o, spec, 'lora');
   const constraints = layoutConstraints(o);
   const fixedGpus =

@@ -153,7 +153,7 @@ function train(
   o: MemoryOptions,
 ) {
   const given = layoutConstraints(o);
-  const { stack, spec } = stackAndModel(o, loaded, 'megatron');
+  const { stack, spec } = stackAndModel(o, loaded, 'pretrain', gpu?.id);
   const recompute = recomputeFlags(o, stack.id, spec);
   const offloads = memoryOffloadFlags(o, gpu);
   const { mode: offloadMode, layers: offloadedLayers } = offloads;

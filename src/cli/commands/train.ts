@@ -94,8 +94,8 @@ export const LAYOUT_DOES_NOT_FIT = 3;
 
 export function trainCommand(o: TrainOptions): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
-  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'megatron');
   const hw = resolveHardware(o.gpu, o.cluster);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'pretrain', hw.gpu.id);
   const gpus = positiveInteger(o.gpus, '--gpus', Number.NaN);
   if (Number.isNaN(gpus)) inputError('missing_field', ['--gpus'], 'give --gpus <count>');
   const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);

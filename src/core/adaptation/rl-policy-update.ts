@@ -4,7 +4,7 @@
  * fine-tuning step whose batch is the step's sequences.
  */
 import { DoesNotFitError, InputError } from '../errors.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, wordList } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { LayoutDoesNotFitError } from '../training/plan.js';
@@ -132,10 +132,6 @@ export function longestSequenceText(
       : `; the closest needs ${formatBytes(need)} of ${formatBytes(gpu.memoryBytes)}${need <= gpu.memoryBytes ? ' by the estimate, over at the asked memory band (--memory-fit)' : ''}`;
   const split = stack.parallelism.context
     ? 'use more GPUs (context parallelism splits it over them)'
-    : `use a stack that splits it over GPUs (context parallelism: --stack ${orList(contextStacks)})`;
+    : `use a stack that splits it over GPUs (context parallelism: --stack ${wordList(contextStacks)})`;
   return `fits the mean sequence's micro-batches, but no layout on ${gpu.id} holds the one with the run's longest (${over.tokens.toLocaleString('en-US')} tokens: a prompt and a response at the cut${closest}): a step that reaches it runs out of memory; cap responses (--max-response-tokens) or ${split}`;
 }
-
-/** "a, b or c". */
-const orList = (items: readonly string[]): string =>
-  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;

@@ -3,6 +3,7 @@
  * Split out of training-memory.ts.
  */
 
+import { wordList } from '../format.js';
 import type { StageMemory } from './training-memory-types.js';
 
 export type MemoryTerm =
@@ -33,11 +34,7 @@ const ANY_STACK: MemoryCutContext = {
 };
 
 const oneOf = (options: string[]) =>
-  options.length === 0
-    ? 'another --stack (this one runs none of the cuts)'
-    : options.length === 1
-      ? options[0]!
-      : `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`;
+  options.length === 0 ? 'another --stack (this one runs none of the cuts)' : wordList(options);
 
 /** ZeRO at stage `stage` or above as a cut: more data-parallel ranks where the run already shards so. */
 function zeroCut(c: MemoryCutContext, stage: number, name: string): string[] {
