@@ -26,7 +26,7 @@ describe('largestMemoryTerm', () => {
     const largest = largestMemoryTerm(stage(0), megatron);
     expect(largest.term).toBe('optimizerStates');
     expect(largest.cut).toBe(
-      'ZeRO-1 (distributed optimizer) over more data-parallel ranks, smaller optimizer states (adamw-bf16-moments or adam-8bit) or offloading them to host memory (--offload)',
+      'ZeRO-1 (distributed optimizer) over more data-parallel ranks, smaller optimizer states (adamw-bf16-moments or adam-8bit) or offloading them to host memory',
     );
   });
   it('a run already sharded is told to add ranks, not to turn on what it runs', () => {

@@ -55,7 +55,7 @@ function cutOf(term: MemoryTerm, c: MemoryCutContext): string {
       return oneOf([
         ...zeroCut(c, 1, 'ZeRO-1 (distributed optimizer) over more data-parallel ranks'),
         'smaller optimizer states (adamw-bf16-moments or adam-8bit)',
-        ...(c.offloadsOptimizer ? ['offloading them to host memory (--offload)'] : []),
+        ...(c.offloadsOptimizer ? ['offloading them to host memory'] : []),
       ]);
     case 'activations':
       return oneOf([
