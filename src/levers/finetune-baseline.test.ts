@@ -9,8 +9,8 @@ import { runCliJson } from '../../test/run-cli.js';
 import type { InputError } from '../core/errors.js';
 import { parseScenario } from '../scenario/load.js';
 import { baselineFromScenario } from './from-scenario.js';
-import { baselineState, evaluateState } from './levers.js';
-import { finetuneBaselineSchema } from './schema.js';
+import { applyLever, baselineState, evaluateState } from './levers.js';
+import { finetuneBaselineSchema, type Lever, leverSchema } from './schema.js';
 
 describe('a fine-tuning baseline may train the embedding and head beside its adapters', () => {
   const base = {
@@ -140,5 +140,31 @@ describe('an adapter without targets is adapted as `llmecon finetune` adapts it'
     expect(lora().costUsd).toBeCloseTo(lora('attn,mlp').costUsd, 9);
     // Routed experts adapted too ('all') is another run: more trainable parameters.
     expect(lora('all').memoryPerGpuBytes).toBeGreaterThan(lora().memoryPerGpuBytes);
+  });
+});
+
+describe('the data lever on a dataset of examples', () => {
+  it('halves the examples, not their length: about half the cost', () => {
+    const study = finetuneBaselineSchema.parse({
+      kind: 'finetune',
+      model: 'llama-3-8b',
+      tokens: 10e6,
+      examples: 10_000,
+      packing: false,
+      method: 'lora',
+      gpu: 'h100',
+      gpus: 1,
+      usdPerGpuHour: 2,
+    });
+    const base = baselineState(study);
+    const half = applyLever(
+      base,
+      leverSchema.parse({ lever: 'data', tokens: 5e6, assumption: 'x' }) as Lever,
+      0,
+    );
+    expect(half.state.kind === 'finetune' && half.state.dataset.examples).toBe(5_000);
+    const ratio = evaluateState(half.state).costUsd / evaluateState(base).costUsd;
+    expect(ratio).toBeGreaterThan(0.4);
+    expect(ratio).toBeLessThan(0.6);
   });
 });

@@ -1,17 +1,18 @@
-/** Lever `adapter`: a LoRA-family adapter instead of full fine-tuning. */
+/** Lever `adapter`: a LoRA-family adapter (or another rank of one) instead of the run's method. */
 import { defaultAdapterTargets, parseTargets } from '../../core/model/adapters.js';
 import { type LeverKind, notFor } from '../kind.js';
 import type { FinetuneState } from '../state.js';
 
 export const adapter: LeverKind<'adapter'> = {
   label(l) {
-    return `${l.method.toUpperCase()} r${l.rank} instead of full fine-tuning`;
+    return `${l.method.toUpperCase()} r${l.rank} adapter`;
   },
   apply(s, lever, i) {
     if (s.kind !== 'finetune')
       notFor(i, 'adapter', 'it replaces full fine-tuning; the baseline is not a fine-tuning run');
     const x = s as FinetuneState;
-    if (x.method === lever.method) notFor(i, 'adapter', `the run uses ${lever.method} already`);
+    if (x.method === lever.method && x.rank === lever.rank)
+      notFor(i, 'adapter', `the run uses ${lever.method} at rank ${lever.rank} already`);
     const targets = lever.targets ?? defaultAdapterTargets(x.spec);
     parseTargets(targets, `levers[${i}].targets`);
     return {
