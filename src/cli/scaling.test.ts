@@ -77,6 +77,21 @@ describe('llmecon scaling', () => {
     const over = await run(['scaling', '--flops', '1e24', '--inference-tokens', '100T']);
     expect(over.stdout).toMatch(/To reach the same loss .* and then serve 100\.00T tokens/);
   });
+  it('a run given by --params and --tokens refuses what it would not use, and a batch larger than the run', async () => {
+    const given = ['scaling', '--params', '70B', '--tokens', '1.4T'];
+    const inference = await run([...given, '--inference-tokens', '1T']);
+    expect([inference.code, inference.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --inference-tokens: /),
+    ]);
+    const batch = await run([...given, '--global-batch-tokens', '5e9']);
+    expect(batch.code).toBe(0);
+    const huge = await run(['scaling', '--params', '70B', '--tokens', '1B', '--global-batch-tokens', '4e9']);
+    expect([huge.code, huge.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --tokens: 1\.00B tokens are less than one global batch/),
+    ]);
+  });
 });
 
 describe('llmecon trends', () => {

@@ -49,6 +49,7 @@ const FLAG_VALUES = {
   '--gpu': (o: ScalingFlags) => o.gpu,
   '--price-per-gpu-hour': (o: ScalingFlags) => o.pricePerGpuHour,
   '--mfu': (o: ScalingFlags) => o.mfu,
+  '--inference-tokens': (o: ScalingFlags) => o.inferenceTokens,
 } as const;
 
 /** Refuses a flag that would do nothing in this mode ("applies only to …"). */
@@ -139,6 +140,11 @@ function predictRun(o: ScalingFlags): string {
   const n = positiveNumber(o.params!, '--params', 1);
   let d: number;
   let label: string | null = null;
+  refuseUnused(
+    o,
+    ['--inference-tokens'],
+    'to a budget the scaling laws split (without --params): the inference-aware split picks the parameters',
+  );
   if (o.tokens !== undefined) {
     refuseUnused(
       o,
@@ -146,6 +152,12 @@ function predictRun(o: ScalingFlags): string {
       'only to a budget; --tokens is given',
     );
     d = positiveNumber(o.tokens, '--tokens', 1);
+    if (o.globalBatchTokens !== undefined && d < batchTokens(o))
+      inputError(
+        'invalid_value',
+        ['--tokens'],
+        `${formatCount(d)} tokens are less than one global batch of ${formatCount(batchTokens(o))} (--global-batch-tokens)`,
+      );
   } else {
     const b = budgetFlops(o);
     d = b.flops / (6 * n);
