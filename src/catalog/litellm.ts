@@ -7,13 +7,17 @@ import { InputError, inputError } from '../core/errors.js';
 import type { ApiPrice } from '../core/inference/api-break-even.js';
 import { nearMatches } from '../core/suggest.js';
 
-const usdPerToken = z.number().nonnegative().finite();
+// At most $0.01 a token ($10,000 per million; the dearest APIs list well under $0.001): beyond, a typo.
+const usdPerToken = z
+  .number()
+  .nonnegative()
+  .max(0.01, { message: 'at most 0.01 USD per token ($10,000 per million tokens)' });
 const entrySchema = z
   .object({
     input_cost_per_token: usdPerToken,
     output_cost_per_token: usdPerToken,
     cache_read_input_token_cost: usdPerToken.optional(),
-    max_input_tokens: z.number().optional(),
+    max_input_tokens: z.number().int().positive().optional(),
     litellm_provider: z.string().optional(),
   })
   .passthrough();

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVE_LENGTHS as base, runCli as run, SERVE_8B_H100 } from '../../test/run-cli.js';
 
@@ -93,6 +96,32 @@ describe('llmecon compare-api', () => {
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--api-prices\.broken-model\.input_cost_per_token: /);
+  });
+  it("a price file's entry: standard prices only, its max_input_tokens, a per-token price at most $0.01", async () => {
+    const file = ['--api', 'gpt-4o-mini', '--api-prices', 'test/fixtures/litellm-prices.json'];
+    const batch = await run([...args, ...file, '--tier', 'batch']);
+    expect([batch.code, batch.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --tier: a LiteLLM price file/),
+    ]);
+    expect((await run([...args, ...file, '--tier', 'bogus'])).stderr).toMatch(/^error: --tier: /);
+    const long = ['compare-api', '--model', 'llama-3.1-70b', '--gpu', 'h100', '--weights', 'fp8'];
+    const over = await run([...long, '--input-tokens', '200000', '--output-tokens', '100', ...file]);
+    expect([over.code, over.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --input-tokens: gpt-4o-mini takes at most 128,000 input tokens/),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'llmecon-'));
+    const prices = join(dir, 'p.json');
+    writeFileSync(
+      prices,
+      JSON.stringify({ m: { input_cost_per_token: 1e300, output_cost_per_token: 1e-6 } }),
+    );
+    const huge = await run([...args, '--api', 'm', '--api-prices', prices]);
+    expect([huge.code, huge.stderr]).toEqual([
+      2,
+      expect.stringMatching(/^error: --api-prices\.m\.input_cost_per_token: at most 0\.01 USD per token/),
+    ]);
   });
   it('an unknown key suggests near ones', async () => {
     const result = await run([

@@ -28,14 +28,16 @@ interface ApiChoice {
   readonly label: string;
   readonly price: ApiPrice;
   readonly basis: string;
+  /** The longest prompt the API takes (a price file's max_input_tokens); null where not stated. */
+  readonly maxInputTokens: number | null;
 }
 
 function apiChoice(o: CompareApiFlags): ApiChoice {
   if (!o.api)
     inputError('missing_field', ['--api'], 'give --api <id> (a catalog API, or a key of --api-prices)');
+  const tier = oneOf(o.tier, '--tier', ['standard', 'batch'] as const, 'standard');
   if (o.apiPrices === undefined) {
     const api = findApi(o.api);
-    const tier = oneOf(o.tier, '--tier', ['standard', 'batch'] as const, 'standard');
     const p = api.prices;
     if (tier === 'batch') {
       if (!p.batchInput || !p.batchOutput)
@@ -45,6 +47,7 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
         label: `${api.name} (${api.provider}, batch)`,
         price: { inputUsdPerMillion: p.batchInput.value, outputUsdPerMillion: p.batchOutput.value },
         basis: `${p.batchInput.source}, ${p.batchInput.asOf}`,
+        maxInputTokens: null,
       };
     }
     return {
@@ -56,6 +59,7 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
         outputUsdPerMillion: p.output.value,
       },
       basis: `${p.input.source}, ${p.input.asOf}`,
+      maxInputTokens: null,
     };
   }
   let json: unknown;
@@ -68,12 +72,19 @@ function apiChoice(o: CompareApiFlags): ApiChoice {
       `cannot read '${o.apiPrices}' as JSON: ${(error as Error).message}`,
     );
   }
+  if (tier === 'batch')
+    inputError(
+      'unsupported',
+      ['--tier'],
+      'a LiteLLM price file lists standard prices only: batch is for catalog APIs',
+    );
   const price = liteLlmPrice(json, o.api);
   return {
     id: price.key,
     label: `${price.key}${price.provider ? ` (${price.provider})` : ''}`,
     price,
     basis: o.apiPrices,
+    maxInputTokens: price.maxInputTokens,
   };
 }
 
@@ -89,6 +100,14 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   const api = apiChoice(o);
   const setup = servingSetup(o);
   const { spec, workload: w, slo, candidates, warnings } = setup;
+  // A price file's context limit (LiteLLM max_input_tokens): a longer prompt is not one the API takes.
+  const maxInput = api.maxInputTokens;
+  if (maxInput !== null && w.inputTokens > maxInput)
+    inputError(
+      'infeasible',
+      ['--input-tokens'],
+      `${api.id} takes at most ${maxInput.toLocaleString('en-US')} input tokens (the price file's max_input_tokens)`,
+    );
   const perRequest = w.inputTokens + w.outputTokens;
   const volume =
     o.tokensPerDay === undefined ? undefined : positiveNumber(o.tokensPerDay, '--tokens-per-day', 1);
