@@ -251,6 +251,13 @@ describe('kernel attention --impl: published figures by implementation (FlashAtt
     const short = (await json(args('flash3', '1024'))).efficiency as number;
     const long = (await json(args('flash3', '16384'))).efficiency as number;
     expect(short).toBeLessThan(long);
+    // Outside the published 1K–16K range the nearest end stands in: an estimate, said so.
+    const tiny = await json(args('flash3', '16'));
+    expect([tiny.kind, tiny.note]).toEqual([
+      'estimate',
+      expect.stringContaining("outside the table's 1,024–16,384"),
+    ]);
+    expect((await json(args('flash3', '16384'))).kind).toBe('measured');
   });
   it('--head-dim 64: FlashAttention-3 Fig. 5 (a), 496 TFLOP/s at 8k, and says the figure was scaled', async () => {
     const r = await json([...args('flash3', '8192'), '--head-dim', '64']);

@@ -172,10 +172,17 @@ export function kernelAttentionCommand(o: KernelOptions): string {
   const fromMeasurement = gpu.efficiency.kernels !== undefined;
   const measuredHeadDim = gpu.efficiency.attentionHeadDim;
   const scaled = measuredHeadDim !== undefined && headDim < measuredHeadDim;
+  // The published table spans a range of lengths: outside it, its nearest end stands in (an estimate).
+  const points = implementation === undefined ? [] : (tables[implementation]?.forward.points ?? []);
+  const [first, last] = [points[0]?.size, points.at(-1)?.size];
+  const outside =
+    first !== undefined && last !== undefined && (seqLen < first || seqLen > last)
+      ? `; ${seqLen} tokens is outside the table's ${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')}: its ${seqLen < first ? 'shortest' : 'longest'} length's efficiency is taken (estimate)`
+      : '';
   const tableNote =
     pass === 'forward'
-      ? `published ${implementation} forward efficiency at ${seqLen} tokens (profile '${gpu.efficiency.id}', head dim ${measuredHeadDim ?? 'unstated'} table)`
-      : `published ${implementation} forward efficiency at ${seqLen} tokens × the profile's backward/forward ratio (estimate)`;
+      ? `published ${implementation} forward efficiency at ${seqLen} tokens (profile '${gpu.efficiency.id}', head dim ${measuredHeadDim ?? 'unstated'} table)${outside}`
+      : `published ${implementation} forward efficiency at ${seqLen} tokens × the profile's backward/forward ratio (estimate)${outside}`;
   const headDimNote = scaled
     ? `; head dim ${headDim} below the ${measuredHeadDim} measured: the softmax's share of the time scaled by ${measuredHeadDim}/${headDim} (estimate, docs/formulas.md)`
     : '';
@@ -193,15 +200,16 @@ export function kernelAttentionCommand(o: KernelOptions): string {
     flops,
     flopsPerSecond: flops / seconds,
     efficiency: flops / seconds / peak,
-    kind: scaled
-      ? 'estimate'
-      : implementation !== undefined
-        ? pass === 'forward'
-          ? 'measured'
-          : 'estimate'
-        : fromMeasurement
-          ? 'measured'
-          : 'estimate',
+    kind:
+      scaled || outside
+        ? 'estimate'
+        : implementation !== undefined
+          ? pass === 'forward'
+            ? 'measured'
+            : 'estimate'
+          : fromMeasurement
+            ? 'measured'
+            : 'estimate',
     note: `${
       implementation !== undefined
         ? tableNote
