@@ -184,6 +184,8 @@ function trainingOutcome(
         dp: l.dataParallel,
         ep: l.expertParallel,
         recompute: recomputeWords(l),
+        // The ZeRO stage decides the memory as much as the degrees do (QLoRA on ZeRO-1 beside LoRA on ZeRO-3).
+        ZeRO: String(l.zeroStage),
         schedule: s.kind === 'train' ? l.schedule : undefined,
         offload: offload?.mode,
       })}, ${mfuLabel(plan.chosen.step.mfu, s.precision)}`,
