@@ -19,6 +19,7 @@ import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/depl
 import { requestSeconds } from '../core/inference/queueing.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
 import { planServingModes } from '../core/inference/serving-modes.js';
+import { replicaGpus } from '../core/inference/serving-step.js';
 import { trafficPoint } from '../core/inference/traffic-point.js';
 import { unservedError } from '../core/inference/unserved.js';
 import { bandedFit, memoryRange } from '../core/memory/memory-band.js';
@@ -307,8 +308,8 @@ export function evaluateState(s: LeverState, details = false): Outcome {
   const at = trafficPoint(s.spec, best, s.workload);
   // The fleet for given traffic scales with 1 / throughput (and a latency-bound one alike, every time
   // scaled by the speed): GPU-hours, $, energy and latency take the engine's band (a continuous fleet:
-  // rounding to whole replicas is not drawn).
-  return banded(
+  // rounding to whole replicas is not drawn), but no faster engine serves it on less than one replica.
+  const outcome = banded(
     s,
     {
       costUsd: best.usdPerDay * s.days + s.extraUsd,
@@ -323,6 +324,18 @@ export function evaluateState(s: LeverState, details = false): Outcome {
     },
     servingBand(s.gpuId, s.engineChoice.engine, servingScale(s.spec, s.workload, r)),
   );
+  const least = Math.min(1, replicaGpus(r) / best.gpus);
+  const { gpuHours, costUsd } = outcome.range;
+  if (gpuHours.p10 >= least * outcome.gpuHours) return outcome;
+  const engineUsd = outcome.costUsd - s.extraUsd;
+  return {
+    ...outcome,
+    range: {
+      ...outcome.range,
+      gpuHours: { ...gpuHours, p10: least * outcome.gpuHours },
+      costUsd: { ...costUsd, p10: Math.max(costUsd.p10, least * engineUsd + s.extraUsdRange.p10) },
+    },
+  };
 }
 
 /**

@@ -209,3 +209,26 @@ describe('a deployment no replica serves within its SLO', () => {
     }
   });
 });
+
+describe('a serving outcome band', () => {
+  it('never goes below one replica: a one-GPU fleet is one GPU at P10 too', () => {
+    const one = evaluateState(
+      baselineState(
+        servingBaselineSchema.parse({
+          kind: 'serve',
+          model: 'llama-3-8b',
+          gpu: 'h100',
+          inputTokens: 1000,
+          outputTokens: 200,
+          tokensPerDay: 1e6,
+          usdPerGpuHour: 2,
+          days: 30,
+        }),
+      ),
+    );
+    expect(one.gpus).toBe(1);
+    expect(one.range.gpuHours.p10).toBe(one.gpuHours);
+    expect(one.range.costUsd.p10).toBeCloseTo(one.costUsd, 6);
+    expect(one.range.gpuHours.p90).toBeGreaterThan(one.gpuHours);
+  });
+});
