@@ -4,6 +4,7 @@
  */
 
 import { wordList } from '../format.js';
+import type { StackProfile } from '../training/stack.js';
 import type { StageMemory } from './training-memory-types.js';
 
 export type MemoryTerm =
@@ -22,6 +23,23 @@ export interface MemoryCutContext {
   /** Sequence or context parallelism (they split activations along the sequence). */
   readonly splitsSequence: boolean;
   readonly offloadsOptimizer: boolean;
+}
+
+/** What `stack` allows a layout at ZeRO `zeroStage` (expert parallelism only for a MoE); undefined without a stack. */
+export function memoryCutContext(
+  stack: StackProfile | null | undefined,
+  zeroStage: number,
+  moe: boolean,
+): MemoryCutContext | undefined {
+  if (!stack) return undefined;
+  const p = stack.parallelism;
+  return {
+    zeroStage,
+    zeroStages: p.zeroStages,
+    parallelisms: (['tensor', 'pipeline', 'expert'] as const).filter((k) => p[k] && (k !== 'expert' || moe)),
+    splitsSequence: p.sequence || p.context,
+    offloadsOptimizer: (stack.offloadModes ?? []).length > 0,
+  };
 }
 
 /** Every parallelism and ZeRO stage, host offload where the stack does: the advice without a stack. */

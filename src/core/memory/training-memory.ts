@@ -60,7 +60,7 @@ import {
 
 // The split modules' entry points, re-exported so importers keep one path.
 export { type ActivationOptions, activationBytesPerLayer } from './activations.js';
-export { largestMemoryTerm, type MemoryTerm } from './memory-terms.js';
+export { largestMemoryTerm, type MemoryTerm, memoryCutContext } from './memory-terms.js';
 export type { ModelStateBytes } from './model-states.js';
 export {
   type HostMemory,

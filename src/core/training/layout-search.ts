@@ -105,8 +105,8 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
   const top: EvaluatedLayout[] = [];
   const nearest: { entry: EvaluatedLayout; over: number }[] = [];
   const perCount: EvaluatedLayout[] = [];
-  let evaluated = 0;
-  let atCount = 0;
+  // Layouts tried, in all and at the requested count (the first of `counts`).
+  const evaluatedPerCount: number[] = [];
   let feasible = 0;
   let cheapest: EvaluatedLayout | null = null;
   let leastMemory: EvaluatedLayout | null = null;
@@ -141,9 +141,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       stepSeconds < bestHere.step.stepSeconds ||
       !cheapest ||
       stepSeconds * gpus < cheapest.step.stepSeconds * cheapest.gpus;
-    const here = enumerate(spec, cluster, options, gpus, wantsInfeasible, visit, mayRank);
-    evaluated += here;
-    if (gpus === options.gpus) atCount = here;
+    evaluatedPerCount.push(enumerate(spec, cluster, options, gpus, wantsInfeasible, visit, mayRank));
     if (bestHere) perCount.push(bestHere);
   }
   const pareto = perCount
@@ -157,8 +155,8 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
     pareto,
     cheapest,
     leastMemory,
-    layoutsEvaluated: evaluated,
-    layoutsAtCount: atCount,
+    layoutsEvaluated: evaluatedPerCount.reduce((a, b) => a + b, 0),
+    layoutsAtCount: evaluatedPerCount[0]!,
     layoutsFeasible: feasible,
     nearestInfeasible: top.length === 0 ? nearest.map((n) => n.entry) : [],
   };

@@ -8,6 +8,7 @@ import type { HostSpec } from '../memory/offload.js';
 import {
   foreignModules,
   largestMemoryTerm,
+  memoryCutContext,
   stackLossKernelFor,
   trainingMemory,
 } from '../memory/training-memory.js';
@@ -279,18 +280,9 @@ export function planTraining(
     let detail = `no layout of ${options.gpus} GPUs ${anyFixed ? 'satisfies the fixed flags' : 'splits this run'}`;
     if (closest) {
       const peak = trainingMemory(spec, closest.layout, stackOptions).peak;
-      const p = stack?.parallelism;
       const largest = largestMemoryTerm(
         peak,
-        p && {
-          zeroStage: closest.layout.zeroStage ?? 0,
-          zeroStages: p.zeroStages,
-          parallelisms: (['tensor', 'pipeline', 'expert'] as const).filter(
-            (k) => p[k] && (k !== 'expert' || spec.moe !== null),
-          ),
-          splitsSequence: p.sequence || p.context,
-          offloadsOptimizer: (stack.offloadModes ?? []).length > 0,
-        },
+        memoryCutContext(stack, closest.layout.zeroStage ?? 0, spec.moe !== null),
       );
       const stage = peak.stage === 'only' ? '' : ` (pipeline stage ${peak.index}, ${peak.layers} layers)`;
       const margin =
