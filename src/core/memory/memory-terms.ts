@@ -4,7 +4,6 @@
  */
 
 import { wordList } from '../format.js';
-import type { StackProfile } from '../training/stack.js';
 import type { StageMemory } from './training-memory-types.js';
 
 export type MemoryTerm =
@@ -25,9 +24,22 @@ export interface MemoryCutContext {
   readonly offloadsOptimizer: boolean;
 }
 
+/** What of a stack (training/stack.ts StackProfile) the advice reads. */
+interface CutStack {
+  readonly parallelism: {
+    readonly tensor: boolean;
+    readonly pipeline: boolean;
+    readonly expert: boolean;
+    readonly sequence: boolean;
+    readonly context: boolean;
+    readonly zeroStages: readonly number[];
+  };
+  readonly offloadModes?: readonly string[];
+}
+
 /** What `stack` allows a layout at ZeRO `zeroStage` (expert parallelism only for a MoE); undefined without a stack. */
 export function memoryCutContext(
-  stack: StackProfile | null | undefined,
+  stack: CutStack | null | undefined,
   zeroStage: number,
   moe: boolean,
 ): MemoryCutContext | undefined {
