@@ -16,7 +16,8 @@ export {
 
 /**
  * Text safe for a terminal: escape sequences (CSI, OSC), other control characters (all but tab and
- * newline, carriage return included) and bidirectional overrides removed. Every line the CLI prints
+ * newline, carriage return included), bidirectional marks and overrides removed, line and paragraph
+ * separators written as spaces. Every line the CLI prints
  * passes here (src/cli/main.ts), so an echoed scenario name or config `model_type` cannot drive the terminal.
  */
 export function terminalSafe(text: string): string {
@@ -27,7 +28,9 @@ export function terminalSafe(text: string): string {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
       .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, '')
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+      // Line and paragraph separators are breaks in the text: a space, as the reports write them.
+      .replace(/[\u2028\u2029]/g, ' ')
   );
 }
 

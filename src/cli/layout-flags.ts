@@ -101,7 +101,7 @@ export function attentionOptions(o: LayoutFlags): {
 export function stackAndModel(
   o: LayoutFlags,
   loaded: ModelSpec,
-  kind: 'pretrain' | 'finetune',
+  kind: 'pretrain' | 'finetune' | 'rl',
   gpuId: string | undefined,
 ): { readonly stack: StackProfile; readonly spec: ModelSpec } {
   const stack = stackOnGpu(kind, o.stack, gpuId);

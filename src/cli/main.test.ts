@@ -373,6 +373,21 @@ describe('CLI results', () => {
       ['memory', 'deepseek-v3', '--pp', '16', '--dp', '128', '--ep', '64', '--json'],
       ['gpus', '--json'],
       ['models', '--json'],
+      // One output token: no TPOT, and speculation's TPOT change is not a 0/0.
+      [
+        'serve',
+        '--model',
+        'deepseek-v3',
+        '--gpu',
+        'h200',
+        '--weights',
+        'fp8',
+        '--input-tokens',
+        '100',
+        '--output-tokens',
+        '1',
+        '--mtp',
+      ],
     ];
     for (const args of commands) {
       const result = await run(args);

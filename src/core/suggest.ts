@@ -19,12 +19,20 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** Up to `limit` candidates closest to `input`: substring matches first, then by edit distance. */
-export function nearMatches(input: string, candidates: readonly string[], limit = 4): string[] {
+/**
+ * Up to `limit` candidates closest to `input`: substring matches first (unless `substringsFirst` is
+ * false: a misspelling, `qwen3moe`, is nearer `qwen3_moe` than `qwen3`), then by edit distance.
+ */
+export function nearMatches(
+  input: string,
+  candidates: readonly string[],
+  limit = 4,
+  substringsFirst = true,
+): string[] {
   const needle = input.toLowerCase();
   const scored = candidates.map((c) => {
     const hay = c.toLowerCase();
-    const contains = hay.includes(needle) || needle.includes(hay);
+    const contains = substringsFirst && (hay.includes(needle) || needle.includes(hay));
     return { c, score: (contains ? 0 : 100) + editDistance(needle, hay) };
   });
   const cutoff = Math.max(3, Math.ceil(needle.length / 2));

@@ -168,3 +168,28 @@ describe('the data lever on a dataset of examples', () => {
     expect(ratio).toBeLessThan(0.6);
   });
 });
+
+describe('the adapter lever on an adapter run', () => {
+  it("keeps the run's targets and takes another rank; a QLoRA step drops a LoRA run's FP8 base", () => {
+    const lora = baselineState(
+      finetuneBaselineSchema.parse({
+        kind: 'finetune',
+        model: 'llama-3-8b',
+        tokens: 10e6,
+        method: 'lora',
+        targets: 'attn',
+        baseFormat: 'fp8',
+        gpu: 'h100',
+        gpus: 1,
+        usdPerGpuHour: 2,
+      }),
+    );
+    const step = (l: object) =>
+      applyLever(lora, leverSchema.parse({ lever: 'adapter', ...l }) as Lever, 0).state;
+    const wider = step({ method: 'lora', rank: 64 });
+    expect(wider.kind === 'finetune' && [wider.targets, wider.rank]).toEqual(['attn', 64]);
+    const qlora = step({ method: 'qlora' });
+    expect(qlora.kind === 'finetune' && qlora.baseFormat).toBeUndefined();
+    expect(evaluateState(qlora).costUsd).toBeGreaterThan(0);
+  });
+});

@@ -89,7 +89,7 @@ describe('terminal output carries no control sequences', () => {
     expect(terminalSafe('a\u001b[31mred\u001b[0m\tb\nc\u0007\u001b]0;title\u0007d\u009b\u202ee\r')).toBe(
       'ared\tb\ncde',
     );
-    expect(terminalSafe('a\u2028b\u200fc\u061cd')).toBe('abcd');
+    expect(terminalSafe('a\u2028b\u200fc\u061cd')).toBe('a bcd');
   });
   it('a scenario name with escape sequences reaches the terminal without them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmecon-'));

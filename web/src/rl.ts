@@ -7,7 +7,7 @@ import { findModel } from '../../src/catalog/catalog.js';
 import { offloadOptions } from '../../src/catalog/hosts.js';
 import { rlCalibrationBand, rlRanges } from '../../src/catalog/rl-band.js';
 import { planRlRun, RL_DEFAULTS } from '../../src/catalog/rl-run.js';
-import { asTrainedBy, contextParallelStacks, findStack } from '../../src/catalog/stacks.js';
+import { asTrainedBy, contextParallelStacks, stackOnGpu } from '../../src/catalog/stacks.js';
 import { resolveHardware } from '../../src/catalog/training-defaults.js';
 import { longestSequenceText } from '../../src/core/adaptation/rl-policy-update.js';
 import { modelSpecFrom } from '../../src/core/model/resolve-model.js';
@@ -17,10 +17,11 @@ import type { RlInput } from './state.js';
 
 export function rlTask(input: RlInput) {
   const entry = findModel(input.model, 'model');
-  const stack = findStack(input.stack, 'stack');
+  const hw = resolveHardware(input.gpu, undefined);
+  // The stack where it has a port to the GPU, as `llmecon rl --stack` takes it.
+  const stack = stackOnGpu('rl', input.stack, hw.gpu.id, ['stack']);
   // The model as the stack trains it (its MTP modules where it builds them), as `llmecon rl --stack`.
   const spec = asTrainedBy(modelSpecFrom(entry.config, entry.name), undefined, stack, ['stack']);
-  const hw = resolveHardware(input.gpu, undefined);
   // The field's default suits most models; one whose context leaves less room cuts there, and says so.
   const room = spec.maxContextTokens - input.promptTokens;
   const maxResponseTokens = room >= 1 ? Math.min(input.maxResponseTokens, room) : input.maxResponseTokens;

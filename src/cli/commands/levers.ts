@@ -51,8 +51,8 @@ function withMemoryFit(study: LeverStudy, text: string): LeverStudy {
   const gpuId = findGpu(b.gpu, 'baseline.gpu').id;
   const { level } =
     b.kind === 'train'
-      ? memoryFitFlag(text, stackOptions('pretrain', b.stack, gpuId).stack.id)
-      : finetuneMemoryFitFlag(text, stackOptions('finetune', b.stack, gpuId).stack.id);
+      ? memoryFitFlag(text, stackOptions('pretrain', b.stack, gpuId, ['baseline', 'stack']).stack.id)
+      : finetuneMemoryFitFlag(text, stackOptions('finetune', b.stack, gpuId, ['baseline', 'stack']).stack.id);
   return { ...study, baseline: { ...b, memoryFit: level } };
 }
 

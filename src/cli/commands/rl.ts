@@ -59,7 +59,7 @@ export interface RlFlags extends LayoutFlags {
 export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   if (!o.model) inputError('missing_field', ['--model'], 'give --model <catalog id | config.json | spec>');
   const hw = resolveHardware(o.gpu, o.cluster);
-  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'finetune', hw.gpu.id);
+  const { stack, spec } = stackAndModel(o, loadModel(o.model).spec, 'rl', hw.gpu.id);
   const assumptions = loadCatalog().assumptions;
   const gpus = positiveInteger(o.gpus, '--gpus', 8);
   const optionalInt = (text: string | undefined, flag: string) =>

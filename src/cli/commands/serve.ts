@@ -80,7 +80,9 @@ function speculationLine(best: DeploymentPlan, plain: DeploymentPlan | null): st
   const change = (a: number, b: number) => `${a >= b ? '+' : '−'}${(100 * Math.abs(a / b - 1)).toFixed(0)}%`;
   const tpot = (p: DeploymentPlan) => p.point.tpotSeconds;
   const blended = (p: DeploymentPlan) => p.costPerMillionBlendedTokensUsd;
-  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${formatMilliseconds(tpot(plain), 1)} ms · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes TPOT ${change(tpot(best), tpot(plain))}, $/M blended ${change(blended(best), blended(plain))}`;
+  // One-token answers have no TPOT (steady-step.ts): no TPOT to compare.
+  const timed = tpot(plain) > 0;
+  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${timed ? `${formatMilliseconds(tpot(plain), 1)} ms` : '—'} · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes ${timed ? `TPOT ${change(tpot(best), tpot(plain))}, ` : ''}$/M blended ${change(blended(best), blended(plain))}`;
 }
 
 const layoutLabel = (p: DeploymentPlan) =>

@@ -290,11 +290,11 @@ export const scaledSlo = (slo: Slo, speed: number): Slo => ({
   ...(slo.tpotSeconds !== undefined && { tpotSeconds: slo.tpotSeconds * speed }),
 });
 
-/** A point within the TTFT and TPOT limits (an absent limit is no limit). */
 /** Tokens per second one user sees, 1 / TPOT; a one-token answer arrives whole with its first token (1 / TTFT). */
 export const tokensPerSecondPerUser = (p: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>): number =>
   p.tpotSeconds > 0 ? 1 / p.tpotSeconds : 1 / p.ttftSeconds;
 
+/** A point within the TTFT and TPOT limits (an absent limit is no limit). */
 export const meetsSlo = (p: Pick<ServingPoint, 'ttftSeconds' | 'tpotSeconds'>, slo: Slo): boolean =>
   (slo.ttftSeconds === undefined || p.ttftSeconds <= slo.ttftSeconds) &&
   (slo.tpotSeconds === undefined || p.tpotSeconds <= slo.tpotSeconds);

@@ -54,6 +54,11 @@ describe('largestMemoryTerm', () => {
       'another --stack (this one runs none of the cuts)',
     ]);
   });
+  it("names the lowest ZeRO stage the stack runs: FSDP's ZeRO-2 where it has no ZeRO-1", () => {
+    expect(largestMemoryTerm(stage(0), { ...megatron, zeroStages: [0, 2, 3] }).cut).toMatch(
+      /^ZeRO-2 \(gradients sharded/,
+    );
+  });
   it('without a stack, every cut', () => {
     expect(largestMemoryTerm(stage(0)).cut).toMatch(
       /^ZeRO-1 .*, smaller optimizer states .* or offloading them/,

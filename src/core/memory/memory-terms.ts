@@ -66,11 +66,22 @@ const ANY_STACK: MemoryCutContext = {
 const oneOf = (options: string[]) =>
   options.length === 0 ? 'another --stack (this one runs none of the cuts)' : wordList(options);
 
-/** ZeRO at stage `stage` or above as a cut: more data-parallel ranks where the run already shards so. */
-function zeroCut(c: MemoryCutContext, stage: number, name: string): string[] {
+/** Each ZeRO stage as a cut, in words. */
+const ZERO_NAMES: Readonly<Record<number, string>> = {
+  1: 'ZeRO-1 (distributed optimizer) over more data-parallel ranks',
+  2: 'ZeRO-2 (gradients sharded over data parallelism)',
+  3: 'ZeRO-3/FSDP',
+};
+
+/**
+ * ZeRO at stage `stage` or above as a cut: the lowest such stage the stack runs (LLM Foundry's FSDP has
+ * no ZeRO-1), or more data-parallel ranks where the run already shards so.
+ */
+function zeroCut(c: MemoryCutContext, stage: number): string[] {
   if (c.zeroStage >= stage)
     return [`more data-parallel ranks (the run's ZeRO-${c.zeroStage} shards over them)`];
-  return c.zeroStages.some((z) => z >= stage) ? [name] : [];
+  const next = Math.min(...c.zeroStages.filter((z) => z >= stage));
+  return Number.isFinite(next) ? [ZERO_NAMES[next]!] : [];
 }
 
 /** How to shrink each term of a stage's memory (what the layout, optimizer or stack can change). */
@@ -78,12 +89,12 @@ function cutOf(term: MemoryTerm, c: MemoryCutContext): string {
   const parallel = c.parallelisms.length > 0 ? [`more ${oneOf([...c.parallelisms])} parallelism`] : [];
   switch (term) {
     case 'weights':
-      return oneOf([...parallel, ...zeroCut(c, 3, 'ZeRO-3/FSDP')]);
+      return oneOf([...parallel, ...zeroCut(c, 3)]);
     case 'gradients':
-      return oneOf([...zeroCut(c, 2, 'ZeRO-2 (gradients sharded over data parallelism)'), ...parallel]);
+      return oneOf([...zeroCut(c, 2), ...parallel]);
     case 'optimizerStates':
       return oneOf([
-        ...zeroCut(c, 1, 'ZeRO-1 (distributed optimizer) over more data-parallel ranks'),
+        ...zeroCut(c, 1),
         'smaller optimizer states (adamw-bf16-moments or adam-8bit)',
         ...(c.offloadsOptimizer ? ['offloading them to host memory'] : []),
       ]);
@@ -104,7 +115,7 @@ function cutOf(term: MemoryTerm, c: MemoryCutContext): string {
     case 'optimizerStep':
       return oneOf([
         "a fused optimizer step (torch's fused AdamW, bitsandbytes' 8-bit AdamW), a smaller DeepSpeed sub_group_size",
-        ...zeroCut(c, 1, 'ZeRO over more data-parallel ranks'),
+        ...zeroCut(c, 1),
       ]);
   }
 }

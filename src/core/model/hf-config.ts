@@ -27,7 +27,7 @@ export { SUPPORTED_MODEL_TYPES, type SupportedModelType };
 
 /** The supported model types in an error: their count, the closest to `modelType`, where the list is. */
 export function supportedTypesText(modelType?: string): string {
-  const closest = modelType === undefined ? [] : nearMatches(modelType, SUPPORTED_MODEL_TYPES, 5);
+  const closest = modelType === undefined ? [] : nearMatches(modelType, SUPPORTED_MODEL_TYPES, 5, false);
   const near = closest.length > 0 ? `; closest: ${closest.join(', ')}` : '';
   return `${SUPPORTED_MODEL_TYPES.length} model types are supported${near} (all: llmecon models --types)`;
 }

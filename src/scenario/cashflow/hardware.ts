@@ -99,7 +99,7 @@ export function idleCapacity(
     'rent' in hw
       ? 0
       : 'reserve' in hw
-        ? Math.min(Math.max(hw.reserve.termMonths, work.months), l.n - work.start)
+        ? Math.min(Math.max(hw.reserve.termMonths, work.months), l.n - 1 - work.start)
         : l.n - 1 - work.start;
   const gpuHours = Math.max(0, work.gpus * HOURS_PER_MONTH * paidMonths - work.gpuHours);
   if (!('buy' in hw)) return { gpuHours, usdPerGpuHour: 0 };

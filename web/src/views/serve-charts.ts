@@ -91,7 +91,7 @@ export function frontierChart(v: Served) {
     Plot.plot({
       height: 320,
       marginRight: 20,
-      x: { label: 'tokens/s per user (1 / TPOT)', grid: true },
+      x: { label: 'tokens/s per user (1 / TPOT; 1 / TTFT for one-token answers)', grid: true },
       y: { type: 'log', label: 'output tokens/s per GPU', grid: true },
       color: { legend: true, domain: ['aggregated', 'disaggregated prefill'] },
       marks: [

@@ -22,6 +22,9 @@ import { fieldError, formatBytes, formatCount, formatUsd, numberField, otherErro
 import { apiChart, batchingChart, frontierChart, ms, timelineCharts } from './serve-charts.js';
 import { gpuId } from './train.js';
 
+/** A TPOT, or — where answers are one token (no time between tokens, as `llmecon serve` prints it). */
+const tpot = (seconds: number) => (seconds > 0 ? ms(seconds) : '—');
+
 /** A P10–P90 band under a headline figure (the values in data attributes for tests). */
 const band = (r: Range, format: (x: number) => string) =>
   html`<small data-p10=${String(r.p10)} data-p90=${String(r.p90)}>P10–P90 ${format(r.p10)} – ${format(r.p90)}</small>`;
@@ -352,8 +355,8 @@ export function serveView(app: App) {
               ${v.band ? band(v.band.outputTokensPerSecondPerGpu, (x) => formatCount(x)) : nothing}</div>
             ${a ? html`<div class="card" id="serve-api-cost">${a.api}<b>${formatUsd(a.apiUsdPerDay)}/day</b></div>` : nothing}
             <div class="card">GPUs<b>${v.plan.gpus}</b></div>
-            <div class="card" id="serve-latency">TTFT · TPOT${v.plan.atTraffic ? ' at this traffic' : ''}<b>${ms((v.plan.atTraffic ?? v.plan).ttftSeconds)} · ${ms((v.plan.atTraffic ?? v.plan).tpotSeconds)}</b>
-              ${v.plan.atTraffic ? html`<small>at capacity: ${ms(v.plan.ttftSeconds)} · ${ms(v.plan.tpotSeconds)}</small>` : nothing}</div>
+            <div class="card" id="serve-latency">TTFT · TPOT${v.plan.atTraffic ? ' at this traffic' : ''}<b>${ms((v.plan.atTraffic ?? v.plan).ttftSeconds)} · ${tpot((v.plan.atTraffic ?? v.plan).tpotSeconds)}</b>
+              ${v.plan.atTraffic ? html`<small>at capacity: ${ms(v.plan.ttftSeconds)} · ${tpot(v.plan.tpotSeconds)}</small>` : nothing}</div>
             <div class="card">memory per GPU<b>${formatBytes(v.plan.memoryPerGpuBytes)}</b></div>
           </div>
           ${v.speculation ? html`<p class="status" id="serve-speculation">Speculative decoding: ${v.speculation}.</p>` : nothing}
