@@ -78,7 +78,7 @@ describe('HQQ', () => {
     const two = of(config(2));
     expect(two?.weights).toBe('int4');
     expect(two?.scheme).toBe('quant_method hqq (2-bit, costed as int4: an upper bound)');
-    // dynamic_config: one BaseQuantizeConfig per layer tag, costed at the widest.
+    // dynamic_config: one BaseQuantizeConfig per layer tag: the narrowest, attention's own kept.
     const dynamic = of({
       quant_method: 'hqq',
       quant_config: {
@@ -86,6 +86,6 @@ describe('HQQ', () => {
         mlp: { weight_quant_params: { nbits: 4 } },
       },
     });
-    expect(dynamic?.weights).toBe('int8');
+    expect(dynamic).toMatchObject({ weights: 'int4', attentionWeights: 'int8' });
   });
 });

@@ -106,22 +106,29 @@ export function torchao(q: Json): CheckpointFormat {
 const hqqBits = (c: Json | null): number | null =>
   c === null ? null : (count(object(c.weight_quant_params)?.nbits) ?? count(c.nbits) ?? count(c.bits));
 
+/** HQQ bits as a weight format: 8 is int8; 1–4 int4 (an upper bound below 4); else none. */
+const hqqFormat = (bits: number | null): WeightFormat | null =>
+  bits === 8 ? 'int8' : bits !== null && bits >= 1 && bits <= 4 ? 'int4' : null;
+
 /**
  * HQQ (`quant_method: hqq`): HqqConfig.to_dict's `quant_config` (one BaseQuantizeConfig, or one per layer
- * tag from `dynamic_config`, costed at the widest), or flat `nbits`. 8 bits is int8, 4 int4; 1–3 bits
- * are costed as int4, an upper bound (llmecon has no narrower integer format), and said so.
+ * tag from `dynamic_config`: costed at the narrowest, an attention tag's own format kept for attention),
+ * or flat `nbits`. 1–3 bits are costed as int4, an upper bound (llmecon has no narrower integer format).
  */
 export function hqq(q: Json): CheckpointFormat {
   const config = object(q.quant_config);
   const single = hqqBits(config) ?? hqqBits(q);
-  const perLayer = Object.values(config ?? {})
-    .map((c) => hqqBits(object(c)))
-    .filter((b): b is number => b !== null);
-  const bits = single ?? (perLayer.length > 0 ? Math.max(...perLayer) : null);
-  const weights: WeightFormat | null =
-    bits === 8 ? 'int8' : bits !== null && bits >= 1 && bits <= 4 ? 'int4' : null;
-  const attentionWeights = attentionFormat(weights, q.skip_modules, []);
-  const bound = bits !== null && bits < 4 ? `, costed as int4: an upper bound` : '';
+  const tags = Object.entries(config ?? {})
+    .map(([tag, c]) => ({ tag, bits: hqqBits(object(c)) }))
+    .filter((t): t is { tag: string; bits: number } => t.bits !== null);
+  const bits = single ?? (tags.length > 0 ? Math.min(...tags.map((t) => t.bits)) : null);
+  const weights = hqqFormat(bits);
+  const attentionTags = tags
+    .filter((t) => single === null && leavesAttention([t.tag]))
+    .map((t) => hqqFormat(t.bits))
+    .filter((f): f is WeightFormat => f !== null);
+  const attentionWeights = attentionFormat(weights, q.skip_modules, attentionTags);
+  const bound = bits !== null && bits < 4 ? ', costed as int4: an upper bound' : '';
   return {
     weights,
     kv: null,
