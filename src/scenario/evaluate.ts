@@ -123,7 +123,13 @@ export function evaluateScenario(
     l.byPhase[x.name] = (l.byPhase[x.name] ?? 0) + usd;
     if (ph.kind === 'pretrain') {
       l.pretrainGpuHours += gpuHours;
-      finalRuns.push({ ...work, usd, idle: idleCapacity(l, x.hardware, ph.energy, work) });
+      finalRuns.push({
+        start: x.startMonth,
+        months,
+        usd,
+        gpuHours,
+        idle: idleCapacity(l, x.hardware, ph.energy, work),
+      });
     }
   }
   bookResearch(l, v(p.researchComputeRatio), finalRuns);
