@@ -51,7 +51,7 @@ describe('largestMemoryTerm', () => {
     );
     expect([weights.term, weights.cut]).toEqual([
       'weights',
-      'another --stack (this one runs none of the cuts)',
+      'another stack (this one runs none of the cuts)',
     ]);
   });
   it("names the lowest ZeRO stage the stack runs: FSDP's ZeRO-2 where it has no ZeRO-1", () => {

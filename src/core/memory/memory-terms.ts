@@ -64,7 +64,7 @@ const ANY_STACK: MemoryCutContext = {
 };
 
 const oneOf = (options: string[]) =>
-  options.length === 0 ? 'another --stack (this one runs none of the cuts)' : wordList(options);
+  options.length === 0 ? 'another stack (this one runs none of the cuts)' : wordList(options);
 
 /** Each ZeRO stage as a cut, in words. */
 const ZERO_NAMES: Readonly<Record<number, string>> = {
