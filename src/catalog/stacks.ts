@@ -356,10 +356,14 @@ export const fullIterationCudaGraphs = (
 ): boolean => runSwitch(on, noFullIterationCudaGraphsReason(stack), field);
 
 /** The GPU vendors a stack runs on (catalog/stacks/ gpuVendors, its vendors' forks included) and how; null: any. */
-export const stackGpuVendors = (
+export function stackGpuVendors(
   id: StackId,
-): { readonly value: readonly string[]; readonly note: string } | null =>
-  stackFileSchema.parse(STACKS_FILES[id]).gpuVendors ?? null;
+): { readonly value: readonly string[]; readonly note: string } | null {
+  // Parsed once per stack: every plan on a GPU asks.
+  if (!vendorCache.has(id)) vendorCache.set(id, stackFileSchema.parse(STACKS_FILES[id]).gpuVendors ?? null);
+  return vendorCache.get(id)!;
+}
+const vendorCache = new Map<StackId, { readonly value: readonly string[]; readonly note: string } | null>();
 const vendorsOf = (id: StackId): readonly string[] | null => stackGpuVendors(id)?.value ?? null;
 
 /** Why `stack` does not run on `gpuId` (no port of it to that GPU's vendor), else null. */
