@@ -22,7 +22,12 @@ import { modelRecords } from '../core/uncertainty/model-record.js';
 import { toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
 import { STACKS_FILES } from './data.js';
-import { type CalibrationFile, calibrationFileSchema, stackFileSchema } from './stack-schema.js';
+import {
+  type CalibrationFile,
+  calibrationFileSchema,
+  type StackFile,
+  stackFileSchema,
+} from './stack-schema.js';
 
 const cache = new Map<StackId, StackProfile>();
 
@@ -356,14 +361,12 @@ export const fullIterationCudaGraphs = (
 ): boolean => runSwitch(on, noFullIterationCudaGraphsReason(stack), field);
 
 /** The GPU vendors a stack runs on (catalog/stacks/ gpuVendors, its vendors' forks included) and how; null: any. */
-export function stackGpuVendors(
-  id: StackId,
-): { readonly value: readonly string[]; readonly note: string } | null {
+export function stackGpuVendors(id: StackId): StackFile['gpuVendors'] | null {
   // Parsed once per stack: every plan on a GPU asks.
   if (!vendorCache.has(id)) vendorCache.set(id, stackFileSchema.parse(STACKS_FILES[id]).gpuVendors ?? null);
   return vendorCache.get(id)!;
 }
-const vendorCache = new Map<StackId, { readonly value: readonly string[]; readonly note: string } | null>();
+const vendorCache = new Map<StackId, StackFile['gpuVendors'] | null>();
 const vendorsOf = (id: StackId): readonly string[] | null => stackGpuVendors(id)?.value ?? null;
 
 /** Why `stack` does not run on `gpuId` (no port of it to that GPU's vendor), else null. */

@@ -74,15 +74,18 @@ const withoutDrafter = (c: DeploymentCandidate): DeploymentCandidate => ({
   prefillReplica: c.prefillReplica && { ...c.prefillReplica, drafter: undefined },
 });
 
+/** A TPOT in ms to one decimal, or — where answers are one token (steady-step.ts reportedTpot: 0). */
+const tpotMs = (seconds: number) => (seconds > 0 ? formatMilliseconds(seconds, 1) : '—');
+
 /** What speculative decoding changes against the best plan without it, for the same traffic and SLO. */
 function speculationLine(best: DeploymentPlan, plain: DeploymentPlan | null): string {
   if (plain === null) return '  without speculative decoding no layout meets the SLO';
   const change = (a: number, b: number) => `${a >= b ? '+' : '−'}${(100 * Math.abs(a / b - 1)).toFixed(0)}%`;
   const tpot = (p: DeploymentPlan) => p.point.tpotSeconds;
   const blended = (p: DeploymentPlan) => p.costPerMillionBlendedTokensUsd;
-  // One-token answers have no TPOT (steady-step.ts): no TPOT to compare.
+  // One-token answers have no TPOT (steady-step.ts reportedTpot): no TPOT to compare.
   const timed = tpot(plain) > 0;
-  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${timed ? `${formatMilliseconds(tpot(plain), 1)} ms` : '—'} · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes ${timed ? `TPOT ${change(tpot(best), tpot(plain))}, ` : ''}$/M blended ${change(blended(best), blended(plain))}`;
+  return `  without speculative decoding: ${layoutLabel(plain)} · TPOT ${timed ? `${tpotMs(tpot(plain))} ms` : '—'} · ${formatCount(plain.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${usd(blended(plain))}/M blended; speculation changes ${timed ? `TPOT ${change(tpot(best), tpot(plain))}, ` : ''}$/M blended ${change(blended(best), blended(plain))}`;
 }
 
 const layoutLabel = (p: DeploymentPlan) =>
@@ -372,7 +375,7 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
             String(q.gpus),
             conc,
             formatMilliseconds(ttft, 0),
-            w.outputTokens > 1 ? formatMilliseconds(tpot, 1) : '—',
+            tpotMs(tpot),
             formatCount(q.outputTokensPerSecondPerGpu),
             usd(q.costPerMillionInputTokensUsd),
             usd(q.costPerMillionOutputTokensUsd),

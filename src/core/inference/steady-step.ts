@@ -48,6 +48,10 @@ export const promptTokensPerStep = (w: ServingWorkload): number =>
     ? 0
     : (w.inputTokens * (1 - (w.cacheHitRate ?? 0))) / (w.outputTokens / tokensPerStep(w.speculative));
 
+/** A TPOT as reported: one output token has no time between tokens (TPOT = (latency − TTFT)/(n − 1)), as the simulation counts it. */
+export const reportedTpot = (w: Pick<ServingWorkload, 'outputTokens'>, seconds: number): number =>
+  w.outputTokens > 1 ? seconds : 0;
+
 /** The steady step at `concurrency` running sequences of `w` on replica `r` (its engine's scheduling and host time). */
 export function steadyStep(
   spec: ModelSpec,
@@ -128,8 +132,7 @@ export function steadyStep(
     stepKernels,
     decodeKernels,
     step,
-    // One output token has no time between tokens (TPOT = (latency − TTFT)/(n − 1)), as the simulation counts it.
-    tpot: w.outputTokens > 1 ? tpot : 0,
+    tpot: reportedTpot(w, tpot),
     wall,
     ...(prompt !== undefined && { prompt }),
   };

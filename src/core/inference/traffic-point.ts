@@ -21,7 +21,7 @@ import {
   type ServingReplica,
   type ServingWorkload,
 } from './serving.js';
-import { steadyStep } from './steady-step.js';
+import { reportedTpot, steadyStep } from './steady-step.js';
 
 export interface TrafficPoint {
   /** Requests a second each decode (or combined) replica receives. */
@@ -164,8 +164,8 @@ export function replicaAtRate(
     const seconds = w.disaggregated
       ? w.outputTokens * tpotSeconds
       : requestSeconds({ ttftSeconds, tpotSeconds }, w.outputTokens);
-    // One output token has no time between tokens (as steady-step.ts reports it); its step still holds the sequence.
-    return { ttftSeconds, tpotSeconds: w.outputTokens > 1 ? tpotSeconds : 0, load, seconds };
+    // `seconds` keeps the step a one-token answer holds its sequence for; its reported TPOT is none.
+    return { ttftSeconds, tpotSeconds: reportedTpot(w, tpotSeconds), load, seconds };
   };
   const carried = (m: number) => {
     const p = at(m);
