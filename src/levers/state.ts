@@ -15,11 +15,11 @@ import { asTrainedBy, bf16GradientBuffers, stackOptions, stackSwitches } from '.
 import { defaultPrice } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
-  type Dataset,
   type FinetuneMethod,
   frozenBaseFor,
   refuseAdapterFieldsOnFull,
 } from '../core/adaptation/finetune.js';
+import type { Dataset } from '../core/adaptation/finetune-dataset.js';
 import { inputError } from '../core/errors.js';
 import type { ServingWorkload, Slo } from '../core/inference/serving.js';
 import type { BandedFit } from '../core/memory/memory-band.js';

@@ -13,7 +13,12 @@ import {
   resolveHardware,
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
-import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
+import {
+  frozenBaseFor,
+  longestExampleWarning,
+  planFinetune,
+  refuseAdapterFieldsOnFull,
+} from '../core/adaptation/finetune.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
@@ -304,6 +309,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         constraints: {},
         cost: runCost,
       });
+      const longest = longestExampleWarning(plan, phase.examples ?? 0, hw.gpu);
+      if (longest) warnings.push(`phases[${index}].lengthP99: ${longest}`);
       return {
         kind: 'finetune',
         phase,

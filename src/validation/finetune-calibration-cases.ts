@@ -9,11 +9,11 @@ import { calibrationStackOf, findStack } from '../catalog/stacks.js';
 import { energyAssumptions } from '../catalog/training-defaults.js';
 import {
   type BaseFormat,
-  type Dataset,
   type FinetuneMethod,
   methodAdapter,
   planFinetune,
 } from '../core/adaptation/finetune.js';
+import type { Dataset } from '../core/adaptation/finetune-dataset.js';
 import { type ClusterSpec, defaultCluster } from '../core/hardware/cluster-spec.js';
 import { trainingMemory } from '../core/memory/training-memory.js';
 import type { TargetModule } from '../core/model/adapters.js';

@@ -18,6 +18,26 @@ describe('finetune --padding longest --length-p99: each step at the longest exam
     const text = await runCli(`${S1} --padding longest --length-p99 12300`);
     expect(text.stdout).toMatch(/each step padded to its longest: 9\.\d+K tokens/);
   }, 120_000);
+  it("sizes memory at the micro-batch holding the dataset's longest example; where none holds it, a warning naming what it needs", async () => {
+    const fixed = '--zero 3 --recompute full --micro-batch 1';
+    const h200 = await runCliJson(
+      `${S1} --padding longest --length-p99 12300 ${fixed}`.replace('h100', 'h200'),
+    );
+    expect(h200.code).toBe(0);
+    // The expected longest of 1,000 examples is longer than the longest of a step's 16.
+    expect(h200.json.longestSequence.tokens).toBeGreaterThan(h200.json.stepSequenceTokens * 1.5);
+    expect(h200.json.longestSequence.fits).toBe(true);
+    const atStep = await runCliJson(
+      S1.replace('--seq-len 32768', `--seq-len ${h200.json.stepSequenceTokens}`).replace('h100', 'h200') +
+        ` --padding max-length ${fixed}`,
+    );
+    expect(h200.json.memoryPerGpuBytes).toBeGreaterThan(atStep.json.memoryPerGpuBytes);
+    const h100 = await runCli(`${S1} --padding longest --length-p99 12300`);
+    expect(h100.code).toBe(0);
+    expect(h100.stdout).toMatch(
+      /warning: the plan holds the steps' micro-batches .* no layout on h100-sxm holds the one with the dataset's longest example \(about 20,\d{3} tokens: the expected longest of 1,000 .*; the closest needs [\d.]+ GiB of 79\.\d+ GiB\): a step that reaches it may run out of memory/,
+    );
+  }, 120_000);
   it('--stack deepspeed takes the hf calibration and says where it comes from', async () => {
     const r = await runCli(`${S1} --padding longest --length-p99 12300 --stack deepspeed`);
     expect(r.code).toBe(0);

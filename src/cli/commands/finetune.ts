@@ -3,9 +3,10 @@ import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog
 import {
   type FinetuneOptions,
   finetuneAlternatives,
-  maskedExampleTokens,
+  longestExampleWarning,
   planFinetune,
 } from '../../core/adaptation/finetune.js';
+import { maskedExampleTokens } from '../../core/adaptation/finetune-dataset.js';
 import { inputError } from '../../core/errors.js';
 import { plural } from '../../core/format.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -194,7 +195,8 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     };
   }
   const run = plan.run!;
-  const warnings = [...seqLenWarnings, ...plan.warnings];
+  const longest = longestExampleWarning(plan, options.dataset.examples ?? 0, hw.gpu);
+  const warnings = [...seqLenWarnings, ...plan.warnings, ...(longest ? [longest] : [])];
   const step = plan.chosen.step;
   // --packing-mask: attention within each packed example (the dataset's mean length, or spread by --length-p99).
   const masked = maskedExampleTokens(options.dataset, seqLen);
@@ -258,6 +260,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     tokensUseful: plan.tokensUseful,
     tokensProcessed: plan.tokensProcessed,
     stepSequenceTokens: plan.stepSequenceTokens,
+    longestSequence: plan.longestSequence,
     attentionSpanTokens: masked ?? plan.stepSequenceTokens,
     steps: run.steps,
     stepSeconds: step.stepSeconds,
@@ -286,7 +289,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout tp ${l.tensorParallel} · dp ${l.dataParallel}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`,
-      `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? `, packed${masked ? `, ${documentsText({ documentTokens: Math.round(options.dataset.tokens / options.dataset.examples!), documentTokensP99: options.dataset.lengthP99 }, masked, 'example')}` : ''}` : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
+      `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? `, packed${masked ? `, ${documentsText({ documentTokens: Math.round(options.dataset.tokens / options.dataset.examples!), documentTokensP99: options.dataset.lengthP99 }, masked, 'example')}` : ''}` : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens${plan.longestSequence?.fits && plan.longestSequence.tokens > plan.stepSequenceTokens ? `, memory at the micro-batch holding the longest example: ${formatCount(plan.longestSequence.tokens)} tokens` : ''}` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
       `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
       '',
       breakdownTable(

@@ -69,7 +69,8 @@ export function memoryMethodCommand(
     (constraints.dataParallel ?? 1) *
     (constraints.contextParallel ?? 1);
   const gpus = positiveInteger(o.gpus, '--gpus', fixedGpus);
-  const { tokens: seqLen, warnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const { tokens: seqLen, warnings: seqLenWarnings } = sequenceLength(o.seqLen, '--seq-len', spec);
+  const warnings = [...seqLenWarnings];
   const globalBatchSize = positiveInteger(o.globalBatch, '--global-batch', 16);
   const precision = precisionFlag(o.precision, hw.gpu, choice.method);
   const base = baseFormatLabel(choice);
@@ -94,6 +95,7 @@ export function memoryMethodCommand(
     });
     least = plan.search.leastMemory ?? plan.chosen;
     fastest = plan.chosen;
+    warnings.push(...plan.warnings);
     trainable = plan.adapter?.trainableParams ?? null;
     tables = plan.adapter?.trainableEmbeddingParams ?? 0;
   } catch (error) {

@@ -5,7 +5,8 @@ import { trainingMemory } from '../memory/training-memory.js';
 import { adaptedMatrices, parseTargets, trainableParams } from '../model/adapters.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { DEFAULT_LAYOUT } from '../parallelism/layout.js';
-import { datasetTokens, methodAdapter } from './finetune.js';
+import { methodAdapter } from './finetune.js';
+import { datasetTokens } from './finetune-dataset.js';
 
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
 const llama = spec('llama-3-8b');

@@ -6,13 +6,8 @@ import { energyAssumptions } from '../../catalog/training-defaults.js';
 import { defaultCluster } from '../hardware/cluster-spec.js';
 import { specFromInput } from '../model/model-spec-schema.js';
 import { NEUTRAL_CALIBRATION_TERMS, type StackCalibration } from '../training/stack.js';
-import {
-  type Dataset,
-  datasetTokens,
-  type FinetuneMethod,
-  planFinetune,
-  stepSequenceLength,
-} from './finetune.js';
+import { type FinetuneMethod, planFinetune } from './finetune.js';
+import { type Dataset, datasetTokens, stepSequenceLength } from './finetune-dataset.js';
 
 // A Llama-style 1B (Llama 3.2 1B shapes) on one H200, the shape of issue 16's held-back runs.
 const spec = specFromInput({

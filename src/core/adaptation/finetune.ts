@@ -3,7 +3,9 @@
  * (a frozen base with trainable adapters), reusing the same layout search and run cost.
  */
 import { InputError, inputError } from '../errors.js';
+import { formatBytes } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
+import type { LongestSequence } from '../memory/training-memory-types.js';
 import {
   type AdapterRuntime,
   adapterRuntime,
@@ -13,7 +15,6 @@ import {
 import { paramCount } from '../model/param-count.js';
 import type { ModelSpec } from '../model/spec.js';
 import { bytesPerElement } from '../precision.js';
-import { documentSpanTokens } from '../training/document-span.js';
 import type { LayoutConstraints } from '../training/layout-search.js';
 import {
   LayoutDoesNotFitError,
@@ -24,60 +25,10 @@ import {
 import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackCalibration, StackProfile } from '../training/stack.js';
 import type { TrainingOptions } from '../training/step-time.js';
-import { expectedLognormalMax, lengthSpreadFromP99 } from '../uncertainty/distributions.js';
+import { type Dataset, datasetTokens, maskedExampleTokens, stepSequenceLength } from './finetune-dataset.js';
 
 export const FINETUNE_METHODS = ['full', 'lora', 'dora', 'qlora'] as const;
 export type FinetuneMethod = (typeof FINETUNE_METHODS)[number];
-
-export interface Dataset {
-  /** Tokens in the dataset (one epoch). */
-  readonly tokens: number;
-  /** Examples in the dataset; needed without packing (each example is padded to the sequence length). */
-  readonly examples?: number;
-  readonly epochs: number;
-  /** Concatenate examples into full sequences (no padding), or pad each example to `seqLen`. */
-  readonly packing: boolean;
-  /**
-   * Without packing, what an example is padded to: `seqLen` ('max-length', the default: a tokenizer
-   * called with padding="max_length"), or the longest example of its micro-batch ('longest': the
-   * Hugging Face collators' default, DataCollatorForSeq2Seq / DataCollatorWithPadding padding=True),
-   * each data-parallel step then waiting for the rank with the longest.
-   */
-  readonly padding?: 'max-length' | 'longest';
-  /**
-   * P99 of the examples' lengths in tokens (with 'longest'): their spread, a lognormal of mean
-   * tokens/examples; omitted, every example is at the mean.
-   */
-  readonly lengthP99?: number;
-  /** Packed examples attend only within themselves (TRL `padding_free`, FlashAttention varlen): maskedExampleTokens. */
-  readonly packingMask?: boolean;
-}
-
-/**
- * The attention span of packed examples where `packingMask` confines attention to each (TokenShape.documentTokens;
- * document-span.ts: the mean tokens / examples, or as their tokens see them with a `lengthP99` spread), else
- * undefined, and where it reaches `seqLen`. Needs packing and the example count.
- */
-export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefined {
-  if (d.packingMask !== true) return undefined;
-  if (!d.packing)
-    inputError(
-      'invalid_value',
-      ['--packing-mask'],
-      'masks packed examples from each other: it needs packing (a padded example attends only within itself already)',
-    );
-  const { examples, tokens } = d;
-  if (examples === undefined || examples > tokens)
-    return inputError(
-      examples === undefined ? 'missing_field' : 'invalid_value',
-      ['--examples'],
-      examples === undefined
-        ? 'the packing mask spans the mean example: give the example count'
-        : `${examples} examples in ${tokens} tokens: fewer than one token each`,
-    );
-  const spread = { documentTokens: tokens / examples, documentTokensP99: d.lengthP99 };
-  return documentSpanTokens(spread, seqLen, { mean: ['--examples'], p99: ['--length-p99'], noun: 'example' });
-}
 
 export interface FinetuneOptions extends Omit<TrainingOptions, 'adapter' | 'globalBatchSize'> {
   readonly method: FinetuneMethod;
@@ -122,6 +73,21 @@ export interface FinetunePlan extends TrainingPlan {
   readonly tokensUseful: number;
   /** The length every sequence of a step runs at: seqLen, or with padding to the longest its expected longest. */
   readonly stepSequenceTokens: number;
+  /**
+   * The run's longest sequence (RL's `longestSequence`; with padding to the longest, the dataset's longest
+   * example: its expected largest, at most seqLen) and whether a layout holds the micro-batch with it; where
+   * none does, the plan holds the steps' own micro-batches. Null where every step is at its length.
+   */
+  readonly longestSequence: LongestSequenceFit | null;
+}
+
+/** The run's longest sequence, and whether a layout holds its micro-batch (FinetunePlan.longestSequence). */
+export interface LongestSequenceFit {
+  readonly tokens: number;
+  /** False where no layout holds it: the plan's layout holds the steps' own micro-batches. */
+  readonly fits: boolean;
+  /** Where it does not fit: the memory per GPU of the closest layout sized for it (null when none was). */
+  readonly leastMemoryPerGpuBytes: number | null;
 }
 
 /** The frozen bases of the adapter methods: LoRA/DoRA in BF16 or FP8, QLoRA's 4-bit bases. */
@@ -238,63 +204,6 @@ export function methodAdapter(
   );
 }
 
-/**
- * The length every sequence of a step runs at: `seqLen` when packed or padded to it; with padding to
- * the longest, the expected longest of the step's `sequencesInStep` examples in flight together
- * (micro-batch × data-parallel ranks: a micro-batch pads to its longest and every rank waits, at the
- * next collective, for the rank holding the longest), a lognormal draw of the dataset's mean and P99
- * (the mean of the largest order statistic: distributions.ts expectedLognormalMax), at most `seqLen`.
- */
-export function stepSequenceLength(d: Dataset, seqLen: number, sequencesInStep: number): number {
-  if (d.packing || (d.padding ?? 'max-length') === 'max-length' || d.examples === undefined) return seqLen;
-  const mean = d.tokens / d.examples;
-  if (d.lengthP99 === undefined) return Math.min(seqLen, Math.round(mean));
-  const tail = lengthSpreadFromP99(mean, d.lengthP99, ['--length-p99'], 'example length');
-  return Math.min(seqLen, Math.round(expectedLognormalMax(tail, sequencesInStep)));
-}
-
-/**
- * Tokens processed for a dataset: packed into full sequences, or each example padded to the step's
- * sequence length (`stepLength`: seqLen, or the longest in flight with padding to the longest).
- */
-export function datasetTokens(
-  d: Dataset,
-  seqLen: number,
-  stepLength = seqLen,
-): { processed: number; useful: number; sequences: number } {
-  if (!(d.tokens > 0))
-    inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
-  if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
-  const useful = d.tokens * d.epochs;
-  if (d.lengthP99 !== undefined && (d.packing ? d.packingMask !== true : d.padding !== 'longest'))
-    inputError(
-      'invalid_value',
-      ['--length-p99'],
-      'a length spread needs --padding longest (and --no-packing), or --packing-mask',
-    );
-  if (d.packing && d.padding !== undefined)
-    inputError('invalid_value', ['--padding'], 'padding applies without packing: add --no-packing');
-  if (d.packing) {
-    const sequences = Math.ceil(useful / seqLen);
-    return { processed: sequences * seqLen, useful, sequences };
-  }
-  if (d.examples === undefined)
-    inputError(
-      'missing_field',
-      ['--examples'],
-      'without --packing, give --examples so each can be padded to --seq-len',
-    );
-  if (d.tokens / d.examples > seqLen) {
-    inputError(
-      'invalid_value',
-      ['--seq-len'],
-      `examples average ${Math.round(d.tokens / d.examples)} tokens, more than --seq-len ${seqLen}; raise it or use --packing`,
-    );
-  }
-  const sequences = Math.ceil(d.examples * d.epochs);
-  return { processed: sequences * stepLength, useful, sequences };
-}
-
 /** What the layouts of a fine-tuning run depend on: no dataset, no cost (`llmecon memory --method`). */
 export type FinetuneLayoutOptions = Omit<FinetuneOptions, 'dataset' | 'cost'>;
 
@@ -335,7 +244,8 @@ export function planFinetuneLayouts(
     top: 3,
     cost,
   });
-  return { ...plan, adapter };
+  const rank = adapter?.rankWarning;
+  return { ...plan, adapter, ...(rank && { warnings: [...plan.warnings, rank] }) };
 }
 
 export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneOptions): FinetunePlan {
@@ -347,17 +257,64 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
       message: `the dataset gives ${check.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
     });
   }
-  // Padding to the longest: the step runs at the longest of the examples in flight together, which
-  // depends on the layout (micro-batch × data-parallel ranks): planned at the constraints' guess, and
-  // once more if the chosen layout has another count.
+  // Padding to the longest: memory is sized at the run's longest micro-batch, the one holding the
+  // dataset's longest example (the expected largest of all its examples, at most seqLen), each of its
+  // sequences padded to that (memorySequenceTokens); RL states its own longest (a prompt and a response at the cut).
+  const longest: LongestSequence | undefined =
+    o.longestSequence ??
+    (o.dataset.padding === 'longest' && o.dataset.examples !== undefined
+      ? {
+          tokens: stepSequenceLength(o.dataset, o.seqLen, Math.max(1, Math.round(o.dataset.examples))),
+          padded: true,
+        }
+      : undefined);
+  if (longest === undefined) return { ...planAtLongest(spec, cluster, o, undefined), longestSequence: null };
+  try {
+    const plan = planAtLongest(spec, cluster, o, longest);
+    return { ...plan, longestSequence: { tokens: longest.tokens, fits: true, leastMemoryPerGpuBytes: null } };
+  } catch (error) {
+    // Only memory differs between the two: where the steps' own plan fails too, its error is the one to give.
+    if (!(error instanceof InputError)) throw error;
+    const plan = planAtLongest(spec, cluster, o, undefined);
+    if (longest.tokens <= plan.stepSequenceTokens) throw error;
+    const closest = error instanceof LayoutDoesNotFitError ? error.nearestInfeasible[0] : undefined;
+    return {
+      ...plan,
+      longestSequence: {
+        tokens: longest.tokens,
+        fits: false,
+        leastMemoryPerGpuBytes: closest?.memoryPerGpuBytes ?? null,
+      },
+    };
+  }
+}
+
+/**
+ * A fine-tuning plan with memory sized at `longest` (none: at the steps' own length). Padding to the
+ * longest: the step runs at the longest of the examples in flight together, which depends on the layout
+ * (micro-batch × data-parallel ranks): planned at the constraints' guess, and once more if the chosen
+ * layout has another count.
+ */
+function planAtLongest(
+  spec: ModelSpec,
+  cluster: ClusterSpec,
+  o: FinetuneOptions,
+  longest: LongestSequence | undefined,
+): Omit<FinetunePlan, 'longestSequence'> {
   const documentTokens = maskedExampleTokens(o.dataset, o.seqLen);
+  const { longestSequence: _asked, ...base } = o;
   const at = (sequencesInStep: number) => {
     const stepLength = stepSequenceLength(o.dataset, o.seqLen, sequencesInStep);
     const tokens = datasetTokens(o.dataset, o.seqLen, stepLength);
     const plan = planFinetuneLayouts(
       spec,
       cluster,
-      { ...o, seqLen: stepLength, ...(documentTokens !== undefined && { documentTokens }) },
+      {
+        ...base,
+        seqLen: stepLength,
+        ...(longest !== undefined && { longestSequence: longest }),
+        ...(documentTokens !== undefined && { documentTokens }),
+      },
       { ...o.cost, tokens: tokens.processed },
     );
     return { plan, tokens, stepLength };
@@ -377,6 +334,32 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
     tokensUseful: tokens.useful,
     stepSequenceTokens: stepLength,
   };
+}
+
+/** Where no layout holds the longest's micro-batch: what the closest sized for it needs, against the GPU. */
+export function closestNeedText(
+  over: LongestSequenceFit,
+  gpu: { readonly id: string; readonly memoryBytes: number },
+): string {
+  const need = over.leastMemoryPerGpuBytes;
+  return need === null
+    ? ''
+    : `; the closest needs ${formatBytes(need)} of ${formatBytes(gpu.memoryBytes)}${need <= gpu.memoryBytes ? ' by the estimate, over at the asked memory band (--memory-fit)' : ''}`;
+}
+
+/**
+ * With padding to the longest, where no layout holds the micro-batch with the dataset's longest example
+ * (FinetunePlan.longestSequence): a warning, not a refusal, since that example is the expected largest of
+ * a stated length spread (a lognormal tail), not a known length as RL's cut is (longestSequenceText).
+ */
+export function longestExampleWarning(
+  plan: Pick<FinetunePlan, 'longestSequence' | 'stepSequenceTokens'>,
+  examples: number,
+  gpu: { readonly id: string; readonly memoryBytes: number },
+): string | null {
+  const over = plan.longestSequence;
+  if (over === null || over.fits) return null;
+  return `the plan holds the steps' micro-batches (each padded to its longest, ${plan.stepSequenceTokens.toLocaleString('en-US')} tokens expected), but no layout on ${gpu.id} holds the one with the dataset's longest example (about ${over.tokens.toLocaleString('en-US')} tokens: the expected longest of ${examples.toLocaleString('en-US')} at the stated length spread${closestNeedText(over, gpu)}): a step that reaches it may run out of memory; truncate the examples (a shorter maximum sequence length) or use more GPUs`;
 }
 
 export interface Alternative {

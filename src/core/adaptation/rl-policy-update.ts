@@ -3,24 +3,21 @@
  * forward passes beside it (the old policy's log-probabilities, a learned reward model), planned as a
  * fine-tuning step whose batch is the step's sequences.
  */
-import { DoesNotFitError, InputError } from '../errors.js';
-import { formatBytes, wordList } from '../format.js';
+import { DoesNotFitError } from '../errors.js';
+import { wordList } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { ModelSpec } from '../model/spec.js';
 import { LayoutDoesNotFitError } from '../training/plan.js';
-import { type FinetuneMethod, type FinetunePlan, planFinetune } from './finetune.js';
+import {
+  closestNeedText,
+  type FinetuneMethod,
+  type FinetunePlan,
+  type LongestSequenceFit,
+  planFinetune,
+} from './finetune.js';
 import type { RlOptions } from './rl.js';
 import { asStepBatch } from './rl-batch-issue.js';
 import type { RolloutTime } from './rl-rollout.js';
-
-/** The run's longest sequence (a prompt and a response at the cut), and whether a layout holds its micro-batch. */
-export interface LongestSequenceFit {
-  readonly tokens: number;
-  /** False where no layout holds it: the plan's layout holds the mean's micro-batches. */
-  readonly fits: boolean;
-  /** Where it does not fit: the memory per GPU of the closest layout sized for it (null when none was). */
-  readonly leastMemoryPerGpuBytes: number | null;
-}
 
 export interface PolicyUpdate {
   readonly training: FinetunePlan;
@@ -74,17 +71,13 @@ export function policyUpdate(
       dataset: { tokens: sequences * seqLen, examples: sequences, epochs: 1, packing: false },
       cost: o.cost,
     });
-  let training: FinetunePlan;
-  let fit: LongestSequenceFit = { tokens: longestSequence.tokens, fits: true, leastMemoryPerGpuBytes: null };
-  try {
-    training = sft(spec, o.method, true);
-  } catch (error) {
-    // Only memory differs between the two: where the mean's plan fails too, its error is the one to give.
-    if (!(error instanceof InputError) || longestSequence.tokens <= seqLen) throw error;
-    training = sft(spec, o.method, false);
-    const closest = error instanceof LayoutDoesNotFitError ? error.nearestInfeasible[0] : undefined;
-    fit = { ...fit, fits: false, leastMemoryPerGpuBytes: closest?.memoryPerGpuBytes ?? null };
-  }
+  // planFinetune sizes memory at the longest where a layout holds it, else at the mean's micro-batches.
+  const training = sft(spec, o.method, true);
+  const fit = training.longestSequence ?? {
+    tokens: longestSequence.tokens,
+    fits: true,
+    leastMemoryPerGpuBytes: null,
+  };
   return {
     training,
     longestSequence: fit,
@@ -125,13 +118,8 @@ export function longestSequenceText(
   stack: { readonly parallelism: { readonly context: boolean } },
   contextStacks: readonly string[],
 ): string {
-  const need = over.leastMemoryPerGpuBytes;
-  const closest =
-    need === null
-      ? ''
-      : `; the closest needs ${formatBytes(need)} of ${formatBytes(gpu.memoryBytes)}${need <= gpu.memoryBytes ? ' by the estimate, over at the asked memory band (--memory-fit)' : ''}`;
   const split = stack.parallelism.context
     ? 'use more GPUs (context parallelism splits it over them)'
     : `use a stack that splits it over GPUs (context parallelism: --stack ${wordList(contextStacks)})`;
-  return `fits the mean sequence's micro-batches, but no layout on ${gpu.id} holds the one with the run's longest (${over.tokens.toLocaleString('en-US')} tokens: a prompt and a response at the cut${closest}): a step that reaches it runs out of memory; cap responses (--max-response-tokens) or ${split}`;
+  return `fits the mean sequence's micro-batches, but no layout on ${gpu.id} holds the one with the run's longest (${over.tokens.toLocaleString('en-US')} tokens: a prompt and a response at the cut${closestNeedText(over, gpu)}): a step that reaches it runs out of memory; cap responses (--max-response-tokens) or ${split}`;
 }

@@ -29,8 +29,8 @@ import type { RunCostOptions } from '../training/run-cost.js';
 import type { StackProfile } from '../training/stack.js';
 import { lengthSpreadFromP99 } from '../uncertainty/distributions.js';
 import { SECONDS_PER_HOUR } from '../units.js';
-import type { FinetuneMethod, FinetuneOptions, FinetunePlan } from './finetune.js';
-import { type LongestSequenceFit, policyUpdate } from './rl-policy-update.js';
+import type { FinetuneMethod, FinetuneOptions, FinetunePlan, LongestSequenceFit } from './finetune.js';
+import { policyUpdate } from './rl-policy-update.js';
 import { type RolloutTime, rolloutTime } from './rl-rollout.js';
 import { type RlPlacement, type WeightSync, weightSyncSeconds } from './rl-weight-sync.js';
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hfFixture } from '../../../test/hf-fixtures.js';
 import {
   adaptedMatrices,
+  adapterRankWarning,
   adapterRuntime,
   layerAdapterMatrices,
   parseTargets,
@@ -98,5 +99,32 @@ describe('LoRA adapters on hybrid layers', () => {
     expect(sum).toBe(runtime.trainableParams);
     const mambaLayer = spec.layers.find((l) => l.attention === 'mamba')!;
     expect(layerAdapterMatrices(spec, runtime, mambaLayer)).toHaveLength(2);
+  });
+});
+
+describe('adapterRankWarning: a rank at the smaller side of adapted matrices', () => {
+  const matrix = (module: string, inFeatures: number, outFeatures: number) => ({
+    module,
+    part: 'attention' as const,
+    inFeatures,
+    outFeatures,
+    count: 1,
+    trainableParams: 0,
+  });
+  const shapes = [matrix('q_proj', 4096, 4096), matrix('k_proj', 4096, 1024)];
+  it('is null below every side, names the capped shapes at or above one', () => {
+    expect(adapterRankWarning(lora(1023, 'q,k'), shapes)).toBeNull();
+    const at = adapterRankWarning(lora(1024, 'q,k'), shapes);
+    expect(at).toMatch(
+      /rank 1024 reaches the smaller side of 1 of 2 .*k_proj 4096 → 1024.*at most rank 1,024/,
+    );
+    // r·(in + out) = 1024 · 5120 > 4096 · 1024: more adapter parameters than the matrix.
+    expect(at).toContain('more adapter parameters than the matrix holds');
+    expect(adapterRankWarning(lora(4096, 'q,k'), shapes)).toMatch(/2 of 2/);
+  });
+  it('reaches the runtime a fine-tuning plan reads', () => {
+    const spec = specFromHfConfig(hfFixture('llama-4-scout-17b-16e-instruct') as Cfg, 'scout');
+    expect(adapterRuntime(spec, lora(16, 'q,k,v,o'), 2).rankWarning).toBeNull();
+    expect(adapterRuntime(spec, lora(1024, 'q,k,v,o'), 2).rankWarning).toMatch(/2 of 4/);
   });
 });

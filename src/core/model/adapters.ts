@@ -308,6 +308,19 @@ export function adaptedMatrices(spec: ModelSpec, adapter: AdapterSpec): AdaptedM
   return out;
 }
 
+/**
+ * Where the rank reaches the smaller side of adapted matrices: their update B·A has rank at most that side
+ * (Hu et al. 2021, Sec. 4.1: ΔW = BA, B ∈ R^{d×r}, A ∈ R^{r×k}), so the rank beyond it buys nothing, and
+ * past in·out/(in+out) the adapter holds more parameters than the matrix it adapts. Null below every side.
+ */
+export function adapterRankWarning(adapter: AdapterSpec, matrices: readonly AdaptedMatrix[]): string | null {
+  const capped = matrices.filter((m) => adapter.rank >= Math.min(m.inFeatures, m.outFeatures));
+  if (capped.length === 0) return null;
+  const m = capped[0]!;
+  const side = Math.min(m.inFeatures, m.outFeatures);
+  return `rank ${adapter.rank} reaches the smaller side of ${capped.length} of ${matrices.length} adapted matrix shapes (e.g. ${m.module} ${m.inFeatures} → ${m.outFeatures}): their update is at most rank ${side.toLocaleString('en-US')}, the matrix's full rank${adapter.rank * (m.inFeatures + m.outFeatures) > m.inFeatures * m.outFeatures ? ', from more adapter parameters than the matrix holds' : ''}`;
+}
+
 export function trainableParams(spec: ModelSpec, adapter: AdapterSpec): number {
   return adaptedMatrices(spec, adapter).reduce((sum, m) => sum + m.trainableParams, 0);
 }
@@ -340,6 +353,8 @@ export interface AdapterRuntime {
    * evicted to CPU outside the optimizer step, so the forward/backward peak does not include them.
    */
   readonly pagedOptimizer: boolean;
+  /** Where the rank reaches the smaller side of adapted matrices ({@link adapterRankWarning}); else null. */
+  readonly rankWarning: string | null;
 }
 
 export function adapterRuntime(
@@ -362,6 +377,7 @@ export function adapterRuntime(
     baseBytesPerParam,
     quantizedBase,
     pagedOptimizer: adapter.pagedOptimizer ?? adapter.method === 'qlora',
+    rankWarning: adapterRankWarning(adapter, matrices),
   };
 }
 
