@@ -6,6 +6,7 @@ import { rlCalibrationBand } from '../catalog/rl-band.js';
 import { RL_DEFAULTS } from '../catalog/rl-run.js';
 import { asTrainedBy, contextParallelStacks, stackOptions } from '../catalog/stacks.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
+import { refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
 import { planRl, type RlOptions } from '../core/adaptation/rl.js';
 import { longestSequenceText } from '../core/adaptation/rl-policy-update.js';
 import { DoesNotFitError } from '../core/errors.js';
@@ -28,6 +29,8 @@ export function prepareRlPhase(
   readonly generationShare: number;
   readonly band: CalibrationBand;
 } {
+  // Adapter fields with a full policy update would do nothing: refused as `llmecon rl` refuses them.
+  refuseAdapterFieldsOnFull(phase.method, phase, ['phases', index]);
   const { stack } = stackOptions('rl', phase.stack, hw.gpu.id, ['phases', index, 'stack']);
   const trained = asTrainedBy(spec, phase.mtpLayers, stack, ['phases', index, 'mtpLayers']);
   const plan = planRl(trained, hw.cluster, {
@@ -41,7 +44,8 @@ export function prepareRlPhase(
     method: phase.method,
     precision: phase.precision,
     ...RL_DEFAULTS,
-    targets: parseTargets(defaultAdapterTargets(trained)),
+    ...(phase.rank !== undefined && { rank: phase.rank }),
+    targets: parseTargets(phase.targets ?? defaultAdapterTargets(trained)),
     gpus: phase.gpus,
     hintMemoryFit: hintMemoryFit(stack.id),
     cost: runCost,

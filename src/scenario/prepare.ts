@@ -338,9 +338,10 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
   for (const ph of phases)
     if (ph.kind === 'serve') checkFleet(ph);
     else checkHorizon(ph, scenario.horizonMonths);
-  const trains = phases.some((ph) => ph.kind !== 'serve');
+  // Research is booked on pretraining runs only (evaluate.ts bookResearch): an input where one exists.
+  const pretrains = phases.some((ph) => ph.kind === 'pretrain');
   const uncertain = uncertainInputs(scenario);
-  if (scenario.researchComputeRatio === undefined && trains)
+  if (scenario.researchComputeRatio === undefined && pretrains)
     uncertain.push(['researchComputeRatio', researchComputeRatio as Distribution]);
   return {
     scenario,

@@ -135,6 +135,9 @@ describe('research compute', () => {
     const s1 = prepareScenario(parseScenario(read('s1-32b.yaml')));
     expect(evaluateScenario(s1).costByKindUsd.research).toBe(0);
     expect(s1.uncertain).not.toHaveProperty('researchComputeRatio');
+    // Research is booked on pretraining runs: without one, its ratio is no uncertain input (no $0 tornado bar).
+    const rl = prepareScenario(parseScenario(read('reasoning-rl-7b.yaml')));
+    expect(rl.uncertain).not.toHaveProperty('researchComputeRatio');
     expect(() =>
       parseScenario(read('s1-32b.yaml').replace('researchComputeRatio: 1', 'researchComputeRatio: 0.5')),
     ).toThrow(/researchComputeRatio/);
@@ -178,8 +181,14 @@ describe('reserved capacity', () => {
     expect(r36.costByKindUsd.compute).toBeCloseTo(2048 * HOURS_PER_MONTH * 36 * 1.9, 0);
     const busyMonths = r36.trainingGpuHours / 2048 / HOURS_PER_MONTH;
     expect(busyMonths).toBeLessThan(36);
-    // A short term: the work outlasts it, so every busy month is paid at the reserved price.
-    expect(reserve(1).costByKindUsd.compute).toBeCloseTo(r36.trainingGpuHours * 1.9, 0);
+    // A short term: the work outlasts it and renews it, whole terms (the last one paid in full).
+    expect(busyMonths % 1).toBeGreaterThan(0);
+    const r1 = reserve(1).costByKindUsd.compute;
+    expect(r1).toBeCloseTo(2048 * HOURS_PER_MONTH * Math.ceil(busyMonths) * 1.9, 0);
+    expect(reserve(5).costByKindUsd.compute).toBeCloseTo(
+      2048 * HOURS_PER_MONTH * 5 * Math.ceil(busyMonths / 5) * 1.9,
+      0,
+    );
   });
   it('serving: reserved GPUs are paid until their term ends; flat traffic costs what renting does', () => {
     const flat = read('startup-serving-8b.yaml').replace(
@@ -199,6 +208,11 @@ describe('reserved capacity', () => {
       ).costByKindUsd.compute;
     expect(growing('reserve: { usdPerGpuHour: 2, termMonths: 12 }')).toBeGreaterThanOrEqual(
       growing('rent: { usdPerGpuHour: 2 }'),
+    );
+    // A term that outlasts the 24-month phase is owed in full, as a training reservation is: 36 of 24 months.
+    expect(at('reserve: { usdPerGpuHour: 2, termMonths: 36 }')).toBeCloseTo(
+      (at('rent: { usdPerGpuHour: 2 }') * 36) / 24,
+      6,
     );
   });
 });

@@ -142,6 +142,10 @@ const rlSchema = z
     name,
     startMonth: month.default(0),
     method: z.enum(FINETUNE_METHODS).default('full'),
+    /** Adapter rank of the policy update (`llmecon rl --rank`; default 16); refused with full. */
+    rank: domainNumber(D.rank).optional(),
+    /** Adapted modules (`llmecon rl --targets`; default: defaultAdapterTargets); refused with full. */
+    targets: z.string().max(200).optional(),
     /** The policy update's precision (`llmecon rl --precision`). */
     precision: z.enum(TRAINING_PRECISIONS).default('bf16'),
     promptsPerStep: domainNumber(D.sequences).default(64),

@@ -5,11 +5,13 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { z } from 'zod';
-import { type Domain, describeDomain, domainNumber } from '../domain.js';
+import { countFromText, type Domain, describeDomain, domainNumber } from '../domain.js';
 import { inputError } from '../errors.js';
 import { Z90 } from '../statistics.js';
 
-const finite = z.number().finite();
+/** A distribution's parameter: a number, or in the CLI's count syntax (`20M`) as a plain value is (domainNumber). */
+const parameter = (n: z.ZodNumber) => z.preprocess(countFromText, n);
+const finite = parameter(z.number().finite());
 /**
  * The field's domain, set by the schema of a bounded field (a price ≥ 0, a growth rate > −100%):
  * draws outside it are redrawn, i.e. the distribution is truncated to the domain.
@@ -19,13 +21,20 @@ const truncate = z
   .strict()
   .optional();
 export const distributionSchema = z.discriminatedUnion('dist', [
-  z.object({ dist: z.literal('normal'), mean: finite, sd: finite.nonnegative(), truncate }).strict(),
+  z
+    .object({
+      dist: z.literal('normal'),
+      mean: finite,
+      sd: parameter(z.number().finite().nonnegative()),
+      truncate,
+    })
+    .strict(),
   z
     .object({
       dist: z.literal('lognormal'),
       /** The median and the 90th percentile: the form analysts can state. */
-      median: finite.positive(),
-      p90: finite.positive(),
+      median: parameter(z.number().finite().positive()),
+      p90: parameter(z.number().finite().positive()),
       truncate,
     })
     .strict()

@@ -58,6 +58,18 @@ describe('distributions match their definitions', () => {
     expect(distributionSchema.safeParse({ dist: 'normal', mean: 1, sd: -1 }).success).toBe(false);
     expect(distributionSchema.safeParse({ dist: 'lognormal', median: 2, p90: 1 }).success).toBe(false);
   });
+  it('parameters take the count syntax a plain value takes, and are checked as numbers', () => {
+    expect(distributionSchema.parse({ dist: 'uniform', min: '10M', max: '1.5e7' })).toEqual({
+      dist: 'uniform',
+      min: 10e6,
+      max: 15e6,
+    });
+    const r = distributionSchema.safeParse({ dist: 'uniform', min: '20M', max: '10M' });
+    expect(r.error!.issues[0]).toMatchObject({ path: ['max'], message: 'max must be ≥ min' });
+    expect(distributionSchema.safeParse({ dist: 'lognormal', median: '2T', p90: 'lots' }).success).toBe(
+      false,
+    );
+  });
 });
 
 describe('Monte Carlo and tornado', () => {

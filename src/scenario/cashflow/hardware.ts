@@ -36,6 +36,10 @@ export function bookEnergy(l: Ledger, hw: HardwareChoice, e: PhaseEnergy, gpuHou
   return kWh;
 }
 
+/** Months a reservation is paid for: whole terms, renewed while the work lasts (a run of 1.2 terms pays 2). */
+const reservedMonths = (termMonths: number, months: number): number =>
+  termMonths * Math.max(1, Math.ceil(months / termMonths - 1e-9));
+
 /**
  * Books `gpuHours` of work on `gpus` GPUs over `months` from `start`: rented (per GPU-hour), reserved
  * (the whole term, renewed at the same price if the work outlasts it) or bought (capex at arrival less
@@ -57,7 +61,7 @@ export function bookHardware(
     return usd;
   }
   if ('reserve' in hw) {
-    const paidMonths = Math.max(hw.reserve.termMonths, months);
+    const paidMonths = reservedMonths(hw.reserve.termMonths, months);
     const usd = gpus * HOURS_PER_MONTH * paidMonths * v(hw.reserve.usdPerGpuHour);
     spread(cost.compute, start, paidMonths, usd);
     return usd;
@@ -99,7 +103,7 @@ export function idleCapacity(
     'rent' in hw
       ? 0
       : 'reserve' in hw
-        ? Math.min(Math.max(hw.reserve.termMonths, work.months), l.n - 1 - work.start)
+        ? Math.min(reservedMonths(hw.reserve.termMonths, work.months), l.n - 1 - work.start)
         : l.n - 1 - work.start;
   const gpuHours = Math.max(0, work.gpus * HOURS_PER_MONTH * paidMonths - work.gpuHours);
   if (!('buy' in hw)) return { gpuHours, usdPerGpuHour: 0 };

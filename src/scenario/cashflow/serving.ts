@@ -7,7 +7,7 @@ import { DAYS_PER_MONTH, HOURS_PER_MONTH, requestsPerSecondFor, tokensPerDayAt }
 import { fleetGpus, MAX_TOKENS_PER_DAY } from '../bounds.js';
 import type { PreparedPhase } from '../prepare.js';
 import { bookEnergy, bookHardware, type PurchaseDefaults } from './hardware.js';
-import type { Ledger } from './ledger.js';
+import { type Ledger, spread } from './ledger.js';
 
 export function bookServing(
   l: Ledger,
@@ -71,6 +71,17 @@ export function bookServing(
       revenue[m]! += usd;
       l.tokenRevenueUsd += usd;
     }
+  }
+  // Commitments that outlast the phase are owed to their term's end, as a training reservation is
+  // (bookHardware): booked from the phase's end, their months past the horizon in the last month.
+  if ('reserve' in hw) {
+    const end = x.startMonth + x.months;
+    for (const c of commitments)
+      if (c.endMonth > end) {
+        const usd = c.gpus * HOURS_PER_MONTH * (c.endMonth - end) * v(hw.reserve.usdPerGpuHour);
+        spread(cost.compute, Math.min(end, n - 1), c.endMonth - end, usd);
+        phaseUsd += usd;
+      }
   }
   l.byPhase[x.name] = (l.byPhase[x.name] ?? 0) + phaseUsd;
   l.servingCostUsd += phaseUsd;
