@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { type CatalogEngine, ENGINE_IDS, type EngineSettings } from '../catalog/engines.js';
 import { checkEngineSettings } from '../catalog/serving-engine-choice.js';
+import { inputError } from '../core/errors.js';
 import { DEFAULT_CHUNK_SMOOTH_FACTOR } from '../core/inference/engine.js';
 import { fraction, positiveInteger, positiveNumber, refuseFlags } from './options.js';
 
@@ -87,4 +88,20 @@ export function engineSettings(o: EngineFlags, engine: CatalogEngine | undefined
       },
     }),
   };
+}
+
+/** What a deployment asks of an engine that it lacks (speculative drafters, disaggregated prefill): refused at its flag. */
+export function refuseMissingFeatures(
+  engine: CatalogEngine,
+  asked: { readonly mtp: boolean; readonly drafter: string | undefined; readonly disaggregated: boolean },
+): void {
+  const speculative = engine.features.speculative;
+  if (asked.mtp && !speculative.includes('mtp'))
+    inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
+  if (asked.drafter === 'model' && !speculative.includes('draft'))
+    inputError('unsupported', ['--draft-model'], `${engine.name} has no draft-model speculative decoding`);
+  if (asked.drafter === 'eagle' && !speculative.includes('eagle'))
+    inputError('unsupported', ['--draft-model'], `${engine.name} has no EAGLE speculative decoding`);
+  if (asked.disaggregated && !engine.features.disaggregatedPrefill)
+    inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
 }

@@ -4,6 +4,7 @@ import { InternalError } from '../core/errors.js';
 export {
   formatBytes,
   formatCount,
+  formatDuration,
   formatFlops,
   formatMeanCount,
   formatMilliseconds,

@@ -33,6 +33,17 @@ describe('llmecon run', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+    // A path that cannot be written: exit 2 naming --out and why, in words.
+    const dir = join(out, '..');
+    for (const [path, why] of [
+      [join(dir, 'missing', 'r.md'), 'no such directory'],
+      [dir, 'it is a directory; give a file'],
+    ]) {
+      expect(await run(['run', example('s1-32b.yaml'), '--out', path!])).toMatchObject({
+        code: 2,
+        stderr: `error: --out: cannot write '${path}': ${why}`,
+      });
+    }
   });
   it('bad formats, two formats, a missing file and a malformed scenario exit 2 with the field named', async () => {
     expect(await run(['run', example('s1-32b.yaml'), '--format', 'pdf'])).toMatchObject({

@@ -54,6 +54,11 @@ describe('llmecon serve --simulate and --pareto', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/simulated 50 of 50 requests on one replica/);
     expect(text.stdout).toMatch(/P50 \/ P90 \/ P99: TTFT/);
+    // No SLO given: goodput counts every completed request, and says so.
+    expect(text.stdout).toMatch(/goodput [\d.]+ req\/s \(no SLO given: every completed request\)/);
+    // Fields a trace carries beside the four (a request id) are ignored.
+    writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 5, "outputTokens": 5, "id": "r1"}');
+    expect((await run([...args, '--simulate', '--trace', trace])).code).toBe(0);
     writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 0, "outputTokens": 5}');
     const bad = await run([...args, '--simulate', '--trace', trace]);
     expect(bad.code).toBe(2);
@@ -97,5 +102,23 @@ describe('llmecon serve --simulate and --pareto', () => {
     }
     const text = await run([...SERVE_8B_H100, ...base, '--pareto']);
     expect(text.stdout).toMatch(/frontier: output tokens\/s per GPU vs tokens\/s per user/);
+  });
+  it('a run too large to simulate blames what made it so: the drawn lengths without --requests', async () => {
+    const args = [...SERVE_8B_H100, ...base, '--simulate', '--output-p90', '1e8'];
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --output-p90: 2,000 requests of [\d,]+ output tokens on average/);
+    expect((await run([...args, '--requests', '2000'])).stderr).toMatch(/^error: --requests: /);
+  });
+  it('--pareto with a pinned mode keeps to it', async () => {
+    for (const [flag, disaggregated] of [
+      ['--aggregated', false],
+      ['--disaggregated', true],
+    ] as const) {
+      const result = await run([...SERVE_8B_H100, ...base, flag, '--pareto', '--json']);
+      const frontier = JSON.parse(result.stdout).frontier as { disaggregated: boolean }[];
+      expect(frontier.length).toBeGreaterThan(0);
+      expect(frontier.every((p) => p.disaggregated === disaggregated)).toBe(true);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { DoesNotFitError, inputError } from '../core/errors.js';
 import type { DeploymentPlan } from '../core/inference/deployment.js';
 import { type BeyondCapture, eagerStepTally } from '../core/inference/eager-decode.js';
 import { GENERIC_ENGINE } from '../core/inference/engine.js';
+import { hasSlo } from '../core/inference/serving.js';
 import { checkRequestCount, SIMULATION_LIMITS } from '../core/inference/simulator/limits.js';
 import { type SimResult, simulateReplica } from '../core/inference/simulator/simulate.js';
 import {
@@ -84,6 +85,8 @@ function readTrace(path: string): string {
 
 /** A simulation's result with what the run should know (requests beyond the model's context, eager steps). */
 export interface ServeSimulation extends SimResult {
+  /** Whether a TTFT or TPOT limit was given: without one every completed request counts as good. */
+  readonly sloGiven: boolean;
   readonly warnings: readonly string[];
   /** The steps beyond the engine's CUDA-graph capture (share of the time, count, widest batch), or null. */
   readonly beyondCapture: BeyondCapture | null;
@@ -158,7 +161,17 @@ export function runSimulation(
       seed,
     });
   }
-  const field = o.trace !== undefined ? '--trace' : '--requests';
+  // What a run too large to simulate is blamed on: the trace, the count asked, else the lengths drawn.
+  const field =
+    o.trace !== undefined
+      ? '--trace'
+      : o.requests !== undefined
+        ? '--requests'
+        : o.outputP90 !== undefined
+          ? '--output-p90'
+          : o.inputP90 !== undefined
+            ? '--input-p90'
+            : '--output-tokens';
   const { replica } = plan.candidate;
   const eager = eagerStepTally(replica.profile, replica);
   const result = simulateReplica(setup.spec, plan.candidate.cluster, replica, requests, {
@@ -191,6 +204,7 @@ export function runSimulation(
   const eagerText = eager.statement(replica.profile?.name ?? 'engine');
   return {
     ...result,
+    sloGiven: hasSlo(setup.slo),
     warnings: [
       ...(plan.disaggregated
         ? [
@@ -215,6 +229,6 @@ export function simulationLines(r: ServeSimulation, engineName: string): string[
     ...r.warnings.map((t) => `warning: ${t}`),
     `simulated ${r.completed} of ${r.requests} requests on one replica (${engineName}), ${r.durationSeconds.toFixed(1)} s, ${r.steps} steps, KV pool ${formatCount(r.kvCapacityTokens)} tokens:`,
     `  P50 / P90 / P99: TTFT ${p(r.ttftSeconds)} · TPOT ${p(r.tpotSeconds)} · ITL ${p(r.itlSeconds)} · E2E ${(r.e2eSeconds.p50).toFixed(2)} / ${r.e2eSeconds.p90.toFixed(2)} / ${r.e2eSeconds.p99.toFixed(2)} s`,
-    `  ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${r.requestsPerSecond.toFixed(2)} req/s · goodput ${r.goodputRequestsPerSecond.toFixed(2)} req/s (${(100 * r.sloAttainment).toFixed(0)}% within the SLO) · ${r.meanRunningSequences.toFixed(1)} sequences running on average (idle time included) · ${r.preemptions} preemptions · ${(100 * r.prefixHitShare).toFixed(0)}% prompt tokens from the prefix cache${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}`,
+    `  ${formatCount(r.outputTokensPerSecondPerGpu)} output tokens/s per GPU · ${r.requestsPerSecond.toFixed(2)} req/s · goodput ${r.goodputRequestsPerSecond.toFixed(2)} req/s (${r.sloGiven ? `${(100 * r.sloAttainment).toFixed(0)}% within the SLO` : 'no SLO given: every completed request'}) · ${r.meanRunningSequences.toFixed(1)} sequences running on average (idle time included) · ${r.preemptions} preemptions · ${(100 * r.prefixHitShare).toFixed(0)}% prompt tokens from the prefix cache${r.rejected > 0 ? ` · ${r.rejected} rejected (larger than the KV pool)` : ''}`,
   ];
 }

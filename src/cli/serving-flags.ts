@@ -24,7 +24,7 @@ import type { ModelSpec } from '../core/model/spec.js';
 import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS, type WeightFormat } from '../core/precision.js';
 import { ownedUsdPerGpuHour } from '../core/training/run-cost.js';
 import { WATTS_PER_GPU_FLAG, WATTS_PER_GPU_HELP, wattsPerGpuFlag } from './energy-flags.js';
-import { addEngineFlags, type EngineFlags, engineSettings } from './engine-flags.js';
+import { addEngineFlags, type EngineFlags, engineSettings, refuseMissingFeatures } from './engine-flags.js';
 import { loadModel } from './load-model.js';
 import {
   fraction,
@@ -290,14 +290,12 @@ export function servingSetup(o: ServingFlags): ServingSetup {
   const fixed = { ...replicaFixed(choice), maxGpus: fixedGpus };
   const engine = o.engine === undefined ? undefined : findEngine(o.engine);
   const settings = engineSettings(o, engine);
-  if (engine && workload.speculative && o.mtp && !engine.features.speculative.includes('mtp'))
-    inputError('unsupported', ['--mtp'], `${engine.name} has no MTP speculative decoding`);
-  if (engine && drafter?.kind === 'model' && !engine.features.speculative.includes('draft'))
-    inputError('unsupported', ['--draft-model'], `${engine.name} has no draft-model speculative decoding`);
-  if (engine && drafter?.kind === 'eagle' && !engine.features.speculative.includes('eagle'))
-    inputError('unsupported', ['--draft-model'], `${engine.name} has no EAGLE speculative decoding`);
-  if (engine && workload.disaggregated && !engine.features.disaggregatedPrefill)
-    inputError('unsupported', ['--disaggregated'], `${engine.name} has no disaggregated prefill`);
+  if (engine)
+    refuseMissingFeatures(engine, {
+      mtp: Boolean(workload.speculative && o.mtp),
+      drafter: drafter?.kind,
+      disaggregated: workload.disaggregated === true,
+    });
   if (!o.disaggregated)
     refuseFlags(o, { prefillTp: '--prefill-tp', prefillEp: '--prefill-ep' }, 'with --disaggregated');
   const prefillTp = optionalInt(o.prefillTp, '--prefill-tp');
@@ -319,8 +317,11 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     },
   );
   const candidates: DeploymentCandidate[] = [];
+  const planned = new Set<string>();
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
+    // A GPU named twice (h100,h100-sxm are one GPU) is planned once.
+    if (planned.size === planned.add(hw.gpu.id).size) continue;
     const served = servedFormat(checkpoint, hw.gpu);
     const asked: readonly (WeightFormat | typeof CHECKPOINT_FORMAT)[] = flaggedWeights ?? [CHECKPOINT_FORMAT];
     const weightFormats = [...new Set(asked.map((f) => (f === CHECKPOINT_FORMAT ? served.weights : f)))];

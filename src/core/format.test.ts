@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatMeanCount, formatMilliseconds, formatRate, ordinal } from './format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatMeanCount,
+  formatMilliseconds,
+  formatRate,
+  formatUsd,
+  ordinal,
+} from './format.js';
 
 describe('ordinal', () => {
   it('st, nd, rd after 1, 2, 3 but not in the teens; th otherwise', () => {
@@ -52,6 +60,30 @@ describe('formatBytes', () => {
       '755.96 GiB',
       '1.86 TiB',
       '5.00 PiB',
+    ]);
+  });
+});
+
+describe('formatUsd and formatDuration', () => {
+  it('dollars: prefixed above $1K, three decimals below $1, two significant digits below a tenth of a cent', () => {
+    expect([2.5e6, 12.345, 0.5, 0.0123, 0.00034, 7.8e-5, 0, -0.0002].map(formatUsd)).toEqual([
+      '$2.50M',
+      '$12.35',
+      '$0.500',
+      '$0.012',
+      '$0.00034',
+      '$0.000078',
+      '$0.000',
+      '$-0.00020',
+    ]);
+  });
+  it('durations in their largest unit', () => {
+    expect([2 * 86_400, 5_400, 90, 1.5, 0.012].map(formatDuration)).toEqual([
+      '2.0 d',
+      '1.5 h',
+      '1.5 min',
+      '1.50 s',
+      '12 ms',
     ]);
   });
 });

@@ -2,7 +2,7 @@
  * Number display: the only place (with the catalog loader) where prefixed units appear. Pure, so the
  * CLI, the scenario reports and the web app share it.
  */
-import { GIB, KIB, MIB } from './units.js';
+import { GIB, KIB, MIB, SECONDS_PER_DAY, SECONDS_PER_HOUR } from './units.js';
 
 /** 671026419200 → "671.03B"; 124439808 → "124.44M". */
 export function formatCount(n: number, digits = 2): string {
@@ -49,6 +49,18 @@ export const wordList = (items: readonly string[], word: 'or' | 'and' = 'or'): s
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** A duration in its largest unit: days, hours, minutes, seconds or milliseconds. */
+export const formatDuration = (seconds: number): string =>
+  seconds >= SECONDS_PER_DAY
+    ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} d`
+    : seconds >= SECONDS_PER_HOUR
+      ? `${(seconds / SECONDS_PER_HOUR).toFixed(1)} h`
+      : seconds >= 60
+        ? `${(seconds / 60).toFixed(1)} min`
+        : seconds >= 1
+          ? `${seconds.toFixed(2)} s`
+          : `${formatMilliseconds(seconds, 0)} ms`;
+
 /** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */
 export function ordinal(n: number): string {
   const tens = n % 100;
@@ -59,6 +71,8 @@ export function ordinal(n: number): string {
 /** Dollars: $0.097, $2.45, $1.29K. */
 export function formatUsd(usd: number): string {
   if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;
+  // Below a tenth of a cent, two significant digits: $0.00034, not $0.000.
+  if (usd !== 0 && Math.abs(usd) < 1e-3) return `$${usd.toPrecision(2)}`;
   return `$${usd.toFixed(Math.abs(usd) < 1 ? 3 : 2)}`;
 }
 

@@ -184,6 +184,9 @@ function trainingOutcome(
         pp: l.pipelineParallel,
         dp: l.dataParallel,
         ep: l.expertParallel,
+        etp: l.expertTensorParallel,
+        cp: l.contextParallel,
+        vpp: l.virtualStages,
         recompute: recomputeWords(l),
         // The ZeRO stage decides the memory as much as the degrees do (QLoRA on ZeRO-1 beside LoRA on ZeRO-3).
         ZeRO: String(l.zeroStage),

@@ -91,6 +91,18 @@ describe('scenario errors name the path and line, what is allowed, and the neare
     expect(i).toMatchObject({ code: 'unknown_field', path: ['phases', 0, 'gpuss'] });
     expect(i.message).toMatch(/^line 9: unknown field 'gpuss'; did you mean 'gpus'\? \(allowed: .*seqLen/);
   });
+  it('two hardware choices at once: refused as such, not as an unknown field', () => {
+    const both = ok.replace(
+      '{ rent: { usdPerGpuHour: 2 } }',
+      '{ rent: { usdPerGpuHour: 2 }, buy: { usdPerGpu: 2e4 } }',
+    );
+    expect(issues(scenario(both))).toEqual([
+      expect.objectContaining({
+        path: ['phases', 0, 'hardware'],
+        message: 'line 10: give one of rent, reserve or buy, not rent and buy',
+      }),
+    ]);
+  });
   it('a misspelled enum value and phase kind', () => {
     expect(first(scenario(`${ok}\nprecision: bf61`))).toMatchObject({
       path: ['phases', 0, 'precision'],

@@ -173,6 +173,15 @@ describe('rent vs buy and the financial metrics', () => {
     expect(r.paybackMonth).toBeNull();
     expect(scenarioReportMarkdown(buy, r, null)).toContain('IRR n/a (no revenue)');
   });
+  it('an uncertain discount rate: the report names the central rate its NPV is at', () => {
+    const text = read('startup-serving-8b.yaml').replace(
+      /^discountRate: .*$/m,
+      'discountRate: { dist: uniform, min: 0.08, max: 0.2 }',
+    );
+    const p = prepareScenario(parseScenario(text));
+    const report = scenarioReportMarkdown(p, evaluateScenario(p), null);
+    expect(report).toMatch(/NPV \$[\d.]+[KM]? at 14\.0% \(its distribution's central value\) a year/);
+  });
 
   it('the report echoes the PUE, GPU price and colocation it computed with', () => {
     const [o] = ownership(buy);

@@ -2,7 +2,7 @@
 import { findGrid, loadCatalog } from '../catalog/catalog.js';
 import type { SourcedValue } from '../catalog/schema.js';
 import { documentsText } from '../core/training/document-span.js';
-import type { Uncertain } from '../core/uncertainty/distributions.js';
+import { centralValue, type Uncertain } from '../core/uncertainty/distributions.js';
 import type { MonteCarloResult, tornado } from '../core/uncertainty/monte-carlo.js';
 import {
   COST_KINDS,
@@ -200,7 +200,7 @@ export function scenarioReportMarkdown(
     '',
     '## Financials',
     '',
-    `- Revenue ${usd(r.revenueUsd)}; NPV ${usd(r.npvUsd)} at ${typeof s.discountRate === 'number' ? `${(100 * s.discountRate).toFixed(1)}%` : 'the sampled rate'} a year (monthly flows, month 0 undiscounted)`,
+    `- Revenue ${usd(r.revenueUsd)}; NPV ${usd(r.npvUsd)} at ${(100 * centralValue(s.discountRate)).toFixed(1)}%${typeof s.discountRate === 'number' ? '' : " (its distribution's central value)"} a year (monthly flows, month 0 undiscounted)`,
     ...(r.servingCostPerMillionOutputTokensUsd === null
       ? []
       : [

@@ -25,33 +25,46 @@ const seqLen = domainNumber(D.sequenceTokens);
 const name = z.string().min(1).max(200);
 const id = z.string().min(1).max(200);
 
-const hardwareSchema = z.union([
-  z.object({ rent: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour) }).strict() }).strict(),
-  /** Reserved capacity: every hour of the term is paid, busy or not (a discounted committed price). */
-  z
-    .object({
-      reserve: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour), termMonths: months }).strict(),
-    })
-    .strict(),
-  z
-    .object({
-      buy: z
-        .object({
-          /** GPU purchase price; the server around it is added by Epoch AI's factor (catalog/assumptions.json). */
-          usdPerGpu: uncertainIn(D.usdPerGpu),
-          /** Straight-line depreciation life; the book value left at the horizon is recovered. */
-          lifeYears: domainNumber(D.lifeYears).optional(),
-          /** Electricity price, $/kWh (default catalog/assumptions.json). */
-          electricityUsdPerKWh: uncertainIn(D.usdPerKWh).optional(),
-          /** Power usage effectiveness of the site (default catalog/assumptions.json). */
-          pue: domainNumber(D.pue).optional(),
-          /** Data-centre space and power provisioning, $ per kW of node power per month (colocation). */
-          dataCenterUsdPerKwMonth: uncertainIn(D.usdPerKwMonth).optional(),
-        })
-        .strict(),
-    })
-    .strict(),
-]);
+const HARDWARE_CHOICES = ['rent', 'reserve', 'buy'] as const;
+/** One of rent, reserve or buy: two at once is refused as such (not as the second's unknown field). */
+const oneHardwareChoice = (value: unknown, ctx: z.core.$RefinementCtx) => {
+  if (typeof value !== 'object' || value === null) return value;
+  const given = HARDWARE_CHOICES.filter((k) => k in value);
+  if (given.length > 1)
+    ctx.addIssue({ code: 'custom', message: `give one of rent, reserve or buy, not ${given.join(' and ')}` });
+  return value;
+};
+
+const hardwareSchema = z.preprocess(
+  oneHardwareChoice,
+  z.union([
+    z.object({ rent: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour) }).strict() }).strict(),
+    /** Reserved capacity: every hour of the term is paid, busy or not (a discounted committed price). */
+    z
+      .object({
+        reserve: z.object({ usdPerGpuHour: uncertainIn(D.usdPerGpuHour), termMonths: months }).strict(),
+      })
+      .strict(),
+    z
+      .object({
+        buy: z
+          .object({
+            /** GPU purchase price; the server around it is added by Epoch AI's factor (catalog/assumptions.json). */
+            usdPerGpu: uncertainIn(D.usdPerGpu),
+            /** Straight-line depreciation life; the book value left at the horizon is recovered. */
+            lifeYears: domainNumber(D.lifeYears).optional(),
+            /** Electricity price, $/kWh (default catalog/assumptions.json). */
+            electricityUsdPerKWh: uncertainIn(D.usdPerKWh).optional(),
+            /** Power usage effectiveness of the site (default catalog/assumptions.json). */
+            pue: domainNumber(D.pue).optional(),
+            /** Data-centre space and power provisioning, $ per kW of node power per month (colocation). */
+            dataCenterUsdPerKwMonth: uncertainIn(D.usdPerKwMonth).optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+  ]),
+);
 export type HardwareChoice = z.infer<typeof hardwareSchema>;
 
 const pretrainSchema = z

@@ -3,7 +3,6 @@ import { stackOptions } from '../../catalog/stacks.js';
 import { energyText } from '../../core/energy/energy.js';
 import { inputError, withIssuePaths } from '../../core/errors.js';
 import { BANDED_FIT_NOTE } from '../../core/memory/memory-band.js';
-import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { baselineFromScenario } from '../../levers/from-scenario.js';
 import {
   LeverDoesNotFitError,
@@ -18,7 +17,7 @@ import { parseScenario, parseYamlWith } from '../../scenario/load.js';
 import {
   formatBytes,
   formatCount,
-  formatMilliseconds,
+  formatDuration,
   formatSignedUsd,
   formatUsd,
   formatWithRange,
@@ -56,17 +55,6 @@ function withMemoryFit(study: LeverStudy, text: string): LeverStudy {
   return { ...study, baseline: { ...b, memoryFit: level } };
 }
 
-const duration = (seconds: number) =>
-  seconds >= SECONDS_PER_DAY
-    ? `${(seconds / SECONDS_PER_DAY).toFixed(1)} d`
-    : seconds >= SECONDS_PER_HOUR
-      ? `${(seconds / SECONDS_PER_HOUR).toFixed(1)} h`
-      : seconds >= 60
-        ? `${(seconds / 60).toFixed(1)} min`
-        : seconds >= 1
-          ? `${seconds.toFixed(2)} s`
-          : `${formatMilliseconds(seconds, 0)} ms`;
-
 const mwh = (kWh: number) => (kWh >= 1000 ? `${(kWh / 1000).toFixed(1)} MWh` : `${kWh.toFixed(1)} kWh`);
 const tonnes = (kg: number) => `${formatCount(kg / 1000)} t`;
 
@@ -85,7 +73,7 @@ function bandedFigures(
   return [
     formatWithRange(o.costUsd, r.costUsd, formatUsd),
     `${formatWithRange(o.gpuHours, r.gpuHours, formatCount)} GPU-hours`,
-    `${timeLabel} ${formatWithRange(o.timeSeconds, r.timeSeconds, duration)}`,
+    `${timeLabel} ${formatWithRange(o.timeSeconds, r.timeSeconds, formatDuration)}`,
     o.energyKWh === null || r.energyKWh === null
       ? 'energy not estimated'
       : formatWithRange(o.energyKWh, r.energyKWh, mwh),
@@ -109,7 +97,7 @@ function text(w: Waterfall, description: string | undefined, fitAt: string | und
       formatWithRange(w.baselineCostUsd, w.baseline.range.costUsd, formatUsd),
       '',
       '',
-      duration(w.baseline.timeSeconds),
+      formatDuration(w.baseline.timeSeconds),
       memoryCell(w.baseline),
       energyText(w.baseline.energyKWh, w.baseline.energyNote, mwh, ''),
       w.baseline.detail,
@@ -119,7 +107,7 @@ function text(w: Waterfall, description: string | undefined, fitAt: string | und
       formatWithRange(s.costUsd, s.range.costUsd, formatUsd),
       formatSignedUsd(s.deltaUsd),
       s.aloneDeltaUsd === null ? 'n/a' : formatSignedUsd(s.aloneDeltaUsd),
-      duration(s.timeSeconds),
+      formatDuration(s.timeSeconds),
       memoryCell(s),
       energyText(s.energyKWh, 'not estimated', mwh, ''),
       s.detail,

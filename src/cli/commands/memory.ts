@@ -1,6 +1,7 @@
 import { findGpu } from '../../catalog/catalog.js';
 import { bf16GradientBuffers, tensorParallelOverlap } from '../../catalog/stacks.js';
 import { InputError, inputError } from '../../core/errors.js';
+import { plural } from '../../core/format.js';
 import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
 import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
 import { type BandedFit, bandedFit, memoryRange } from '../../core/memory/memory-band.js';
@@ -281,7 +282,7 @@ function train(
     output: [
       `${spec.name}: training memory per GPU, ${precision} + ${optimizer}, seq ${seqLen}, global batch ${globalBatchSize}, stack ${stack.name}`,
       ...warnings.map((w) => `warning: ${w}`),
-      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${recomputeText(l, recompute)}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''}${bf16GradBuffers ? ', BF16 main-grad buffers' : ''} (${gpus} GPUs)`,
+      `layout: tp ${l.tensorParallel} pp ${l.pipelineParallel} dp ${l.dataParallel} ep ${l.expertParallel}${l.expertTensorParallel !== undefined ? ` etp ${l.expertTensorParallel}` : ''} cp ${l.contextParallel}, micro-batch ${l.microBatchSize}, recompute ${recomputeText(l, recompute)}, ZeRO-${l.zeroStage}, ${l.schedule}${l.sequenceParallel ? ', sequence parallel' : ''}${overlapsTensorParallel(overlapTensorParallel, l) ? ', TP comm overlapped (userbuffers held)' : ''}${bf16GradBuffers ? ', BF16 main-grad buffers' : ''} (${plural(gpus, 'GPU')})`,
       '',
       breakdownTable(
         shown.map((stage, i) => ({

@@ -9,11 +9,12 @@ import { inputError } from '../../core/errors.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
+import { SECONDS_PER_HOUR } from '../../core/units.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { adapterLabel, methodFlags } from '../adapter-flags.js';
 import { energyText, wattsPerGpuFlag } from '../energy-flags.js';
-import { formatCount, table, toJson } from '../format.js';
+import { formatCount, formatDuration, table, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
 import { layoutJson, layoutText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
@@ -183,7 +184,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
   const tail =
     g.truncatedResponses > 0 || g.longestResponseTokens > g.meanResponseTokens
       ? `responses: mean ${formatCount(g.meanResponseTokens)}, longest ${formatCount(g.longestResponseTokens)} tokens${g.truncatedResponses > 0 ? `, ${g.truncatedResponses} cut at the maximum` : ''}; 90% of the slowest replica's responses are done at ${seconds(g.p90CompletionSeconds)} s of ${seconds(g.seconds)} s — ${summary.asyncSteps > 0 ? 'the next batch is queued behind the tail while the trainer works' : 'the synchronous step waits for the tail'}`
-      : `responses: every one ${formatCount(g.meanResponseTokens)} tokens (no tail given)`;
+      : `responses: every one ${g.meanResponseTokens === 1 ? '1 token' : `${formatCount(g.meanResponseTokens)} tokens`} (no tail given)`;
   const p = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `(P10 ${f(r.p10)} – P90 ${f(r.p90)})`;
   return {
@@ -236,7 +237,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       `calibrated on ${band.cases} published RL runs: rollout ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine, ${seconds(s.loopOverheadSeconds)} s per step for the loop; weight reload from measured updates`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
-      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${plan.wallClockHours.toFixed(1)} h · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
+      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${formatDuration(plan.wallClockHours * SECONDS_PER_HOUR)} · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
       ...warnings.map((w) => `warning: ${w}`),
     ].join('\n'),
     exitCode,

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { inputError } from '../../core/errors.js';
 import { analyseScenario, analysisHtml, analysisMarkdown } from '../../scenario/analyse.js';
@@ -9,7 +8,7 @@ import { scenarioCsv } from '../../scenario/report.js';
 import { toJson } from '../format.js';
 import { nonNegativeInteger, positiveInteger } from '../options.js';
 import { progressBar } from '../progress.js';
-import { readText } from '../read-text.js';
+import { readText, writeText } from '../read-text.js';
 
 export interface RunFlags {
   samples?: string;
@@ -44,15 +43,7 @@ function reportFormat(o: RunFlags): Format {
 /** Prints the report, or writes it to `--out` and says where. */
 function written(out: string | undefined, text: string): { output: string; exitCode: number } {
   if (out === undefined) return { output: text.trimEnd(), exitCode: 0 };
-  try {
-    writeFileSync(out, text);
-  } catch (error) {
-    inputError(
-      'invalid_value',
-      ['--out'],
-      `cannot write '${out}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  writeText(out, '--out', text);
   return { output: `wrote ${out}`, exitCode: 0 };
 }
 

@@ -263,7 +263,8 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
           candidates,
           w,
           slo,
-          undefined,
+          // A pinned mode (--aggregated, --disaggregated) pins the frontier's too.
+          o.aggregated ? [false] : o.disaggregated ? [true] : undefined,
           o.json ? undefined : progressBar('candidate plans (layout × mode)'),
         ).map(({ plan, ...point }) => ({
           ...point,

@@ -63,6 +63,9 @@ describe('adapters', () => {
     ).toThrowError(
       '--seq-len: examples average 1000 tokens, more than --seq-len 512; raise it or use --packing',
     );
+    expect(() =>
+      datasetTokens({ tokens: 1_000, examples: 10_000, epochs: 1, packing: false }, 512),
+    ).toThrowError('--examples: 10000 examples in 1000 tokens: fewer than one token each');
   });
 });
 

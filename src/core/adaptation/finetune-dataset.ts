@@ -83,6 +83,12 @@ export function datasetTokens(
   if (!(d.tokens > 0))
     inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
   if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
+  if (d.examples !== undefined && d.examples > d.tokens)
+    inputError(
+      'invalid_value',
+      ['--examples'],
+      `${d.examples} examples in ${d.tokens} tokens: fewer than one token each`,
+    );
   const useful = d.tokens * d.epochs;
   if (d.lengthP99 !== undefined && (d.packing ? d.packingMask !== true : d.padding !== 'longest'))
     inputError(

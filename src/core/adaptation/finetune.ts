@@ -3,7 +3,7 @@
  * (a frozen base with trainable adapters), reusing the same layout search and run cost.
  */
 import { InputError, inputError } from '../errors.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, plural } from '../format.js';
 import type { ClusterSpec } from '../hardware/cluster-spec.js';
 import type { LongestSequence } from '../memory/training-memory-types.js';
 import {
@@ -254,7 +254,7 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
     throw new InputError({
       code: 'invalid_value',
       path: ['--global-batch'],
-      message: `the dataset gives ${check.sequences} sequences of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
+      message: `the dataset gives ${plural(check.sequences, 'sequence')} of ${o.seqLen} tokens over all epochs, fewer than one global batch of ${o.globalBatchSize}; lower --global-batch`,
     });
   }
   // Padding to the longest: memory is sized at the run's longest micro-batch, the one holding the

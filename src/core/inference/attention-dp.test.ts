@@ -82,4 +82,20 @@ describe('attention data parallelism: the busiest rank', () => {
         );
       }
   });
+
+  it('a second client: the new prompt still runs whole on one rank, so its first token never comes sooner', () => {
+    for (const ep of [8, 32]) {
+      const w = { inputTokens: 4096, outputTokens: 1024 };
+      const one = servingPoint(v3, h100, dep(ep), w, 1).ttftSeconds;
+      const two = servingPoint(v3, h100, dep(ep), w, 2).ttftSeconds;
+      expect(two).toBeGreaterThanOrEqual(one);
+      // A named prompt count places them: one of them on its rank, whole, beside the decodes.
+      const admitted = servingRequest(h100, dep(ep), {
+        ...decode(1),
+        prefillTokens: 4096,
+        prefillSequences: 1,
+      });
+      expect(admitted.shape.prefill!.tokens).toBe(4096);
+    }
+  });
 });

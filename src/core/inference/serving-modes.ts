@@ -2,6 +2,7 @@
  * Aggregated against disaggregated serving: both modes planned over every candidate, the cheapest of
  * each, and why one wins, in one sentence.
  */
+import { formatUsd } from '../format.js';
 import type { ModelSpec } from '../model/spec.js';
 import {
   cheaper,
@@ -49,7 +50,7 @@ export function planServingModes(
   const d = disagg[0];
   const cost = (p: DeploymentPlan) =>
     requestsPerSecond === null
-      ? `$${p.costPerMillionBlendedTokensUsd.toFixed(3)}/M blended tokens`
+      ? `${formatUsd(p.costPerMillionBlendedTokensUsd)}/M blended tokens`
       : `$${Math.round(p.usdPerDay).toLocaleString('en-US')}/day`;
   const pools = (p: DeploymentPlan) =>
     `${p.prefillGpus} prefill + ${p.gpus - p.prefillGpus - p.idleGpus} decode GPUs${p.idleGpus > 0 ? ` + ${p.idleGpus} idle` : ''}`;

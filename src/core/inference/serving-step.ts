@@ -178,9 +178,9 @@ export interface StepWork {
  * The busiest attention rank's work where attention runs data-parallel over `ranks` (EP > 1): engines
  * place whole requests on ranks (SGLang --enable-dp-attention, TensorRT-LLM attention DP, DeepSeek's
  * prefill and decode instances), so a rank holds at least one of fewer requests than ranks — a lone
- * prompt's every token on one GPU — and an even share of more. A prefill-only step's requests are
- * `prefillSequences` (absent: one prompt); a mixed step's prompt chunks spread evenly, each rank's
- * scheduler admitting its own. Null without attention data parallelism.
+ * prompt's every token on one GPU — and an even share of more. A step's prompts are `prefillSequences`;
+ * absent, a prefill-only step's one prompt, a mixed step's chunks spread evenly (each rank's scheduler
+ * admitting its own: the steady state of many prompts). Null without attention data parallelism.
  */
 function attentionRankLoad(
   ranks: number,
@@ -188,7 +188,7 @@ function attentionRankLoad(
 ): { readonly decodeSequences: number; readonly prefillTokens: number } | null {
   if (ranks <= 1) return null;
   const busiest = (requests: number) => Math.max(requests / ranks, Math.min(requests, 1));
-  const prompts = w.decodeSequences > 0 ? ranks : (w.prefillSequences ?? 1);
+  const prompts = w.prefillSequences ?? (w.decodeSequences > 0 ? ranks : 1);
   return {
     decodeSequences: busiest(w.decodeSequences),
     prefillTokens: prompts > 0 ? (w.prefillTokens * busiest(prompts)) / prompts : 0,

@@ -13,7 +13,13 @@ import { beyondContextWarning } from '../model/context-limit.js';
 import type { ModelSpec } from '../model/spec.js';
 import { type EngineProfile, GENERIC_ENGINE, kvCapacity } from './engine.js';
 import { prefillQueueSeconds } from './queueing.js';
-import { type Replica, replicaGpus, replicaMemoryOptions, servingStepSeconds } from './serving-step.js';
+import {
+  type Replica,
+  replicaGpus,
+  replicaMemoryOptions,
+  type StepWork,
+  servingStepSeconds,
+} from './serving-step.js';
 import { checkSpeculation, type SpeculativePlan, verifiedTokens } from './speculative-plan.js';
 import { promptAloneSeconds, promptTokensPerStep, type SteadyStep, steadyStep } from './steady-step.js';
 
@@ -244,10 +250,15 @@ export function promptPath(
   // prefill, Sarathi-Serve, Agrawal et al. 2024): at concurrency 1 the TTFT is the prefill alone, as
   // on a prefill-first engine at any concurrency.
   const others = { ...work, decodeSequences: concurrency - 1 };
-  const admitStep =
-    chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: promptTokens / chunks }));
-  const decodeOnly = chunks * wall(servingStepSeconds(spec, cluster, r, { ...others, prefillTokens: 0 }));
-  return { admitStep, promptWork: Math.max(0, admitStep - decodeOnly), chunks };
+  const step = (w: StepWork) => chunks * wall(servingStepSeconds(spec, cluster, r, w));
+  const chunk = { ...others, prefillTokens: promptTokens / chunks };
+  // Its prompt is one request: over attention-DP ranks, all of it on one rank (attentionRankLoad). The
+  // work it adds to the replica's steps, though, is a rank's share: the prompts behind it go to the other
+  // ranks' schedulers, so the prefill path serves them side by side (the even spread's added time).
+  const admitStep = r.expertParallel > 1 ? step({ ...chunk, prefillSequences: 1 }) : step(chunk);
+  const added = r.expertParallel > 1 ? step(chunk) : admitStep;
+  const decodeOnly = step({ ...others, prefillTokens: 0 });
+  return { admitStep, promptWork: Math.max(0, added - decodeOnly), chunks };
 }
 
 /**

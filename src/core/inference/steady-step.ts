@@ -112,15 +112,37 @@ export function steadyStep(
     tpot = (wall(decodeKernels) + ((concurrency - 1) / stepsPerRequest) * alone) / perStep;
     prompt = alone;
   } else {
-    stepKernels = servingStepSeconds(spec, cluster, r, work);
     decodeKernels =
-      prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : stepKernels;
-    step = wall(stepKernels);
+      prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : 0;
+    // A prompt is admitted whole, or in chunks of the engine's token budget (Sarathi-Serve's chunked
+    // prefill, Agrawal et al. 2024, piggybacks them on running decodes), each on one attention rank
+    // (attention DP places whole requests). Where the prompts a step needs, p = c·P/steps, fill fewer
+    // than one chunk, a share f = p / chunk of the steps carries one chunk and the rest only decode (at
+    // c = 1, one prefill and n − 1 decodes: Little's law with TTFT and TPOT); up to one chunk per
+    // attention rank, every step carries ⌈p / chunk⌉ of them, each on its own rank; beyond, every step
+    // carries an even share of p on every rank.
+    const chunk = Math.min(promptTokens, r.profile?.maxBatchedTokens ?? promptTokens);
+    const ranks = Math.max(1, r.expertParallel);
+    const lumped = prefillPerStep > 0 && prefillPerStep < ranks * chunk;
+    const mixedTokens = Math.max(prefillPerStep, chunk);
+    const mixedKernels = lumped
+      ? servingStepSeconds(spec, cluster, r, {
+          ...work,
+          prefillTokens: mixedTokens,
+          prefillSequences: Math.ceil(mixedTokens / chunk),
+        })
+      : servingStepSeconds(spec, cluster, r, work);
+    const share = lumped ? prefillPerStep / mixedTokens : 1;
+    if (prefillPerStep === 0) decodeKernels = mixedKernels;
+    const mean = (f: number, wallOf: (k: number) => number) =>
+      f * wallOf(mixedKernels) + (1 - f) * wallOf(decodeKernels);
+    stepKernels = mean(share, (k) => k);
+    step = mean(share, wall);
     // A request's own prompt is prefilled before it decodes: while it decodes, the steps carry the
-    // prompts of the other c − 1 sequences' successors, (c − 1)/c of the prefill work (none at c = 1;
-    // Sarathi-Serve's chunked prefill, Agrawal et al. 2024, piggybacks prompts on running decodes).
-    const ridingPrefill = ((concurrency - 1) / concurrency) * (stepKernels - decodeKernels);
-    tpot = wall(decodeKernels + ridingPrefill) / perStep;
+    // prompts of the other c − 1 sequences' successors, (c − 1)/c of the prefill work (none at c = 1).
+    const riding = ((concurrency - 1) / concurrency) * share;
+    tpot =
+      (lumped ? mean(riding, wall) : wall(decodeKernels + riding * (mixedKernels - decodeKernels))) / perStep;
   }
   return {
     concurrency,

@@ -96,11 +96,12 @@ const traceLineSchema = z
     outputTokens: z.number().int().positive().max(DOMAINS.sequenceTokens.max),
     prefixId: z.string().min(1).optional(),
   })
-  .strict();
+  // Other fields (request ids, timestamps, texts that real traces carry) are ignored.
+  .strip();
 
 /**
  * A JSONL trace: one `{"arrivalSeconds", "inputTokens", "outputTokens", "prefixId"?}` a line (blank
- * lines skipped), sorted by arrival. Errors name the line and the field.
+ * lines skipped, other fields ignored), sorted by arrival. Errors name the line and the field.
  */
 export function parseTrace(text: string, source = '--trace'): SimRequest[] {
   const out: SimRequest[] = [];
@@ -126,7 +127,7 @@ export function parseTrace(text: string, source = '--trace'): SimRequest[] {
       inputError(
         'invalid_value',
         [source],
-        `line ${i + 1}, field '${issue.path.join('.') || '(line)'}': ${issue.message} (allowed: arrivalSeconds from 0 to 1e9 (31.7 years), inputTokens and outputTokens whole numbers from 1 to 1e8, optional prefixId string)`,
+        `line ${i + 1}${issue.path.length > 0 ? `, field '${issue.path.join('.')}'` : ''}: ${issue.message} (allowed: arrivalSeconds from 0 to 1e9 (31.7 years), inputTokens and outputTokens whole numbers from 1 to 1e8, optional prefixId string)`,
       );
     }
     out.push(parsed.data);
