@@ -317,10 +317,9 @@ export function servingSetup(o: ServingFlags): ServingSetup {
     },
   );
   const candidates: DeploymentCandidate[] = [];
-  const planned = new Set<string>();
+  const planned = new Set<string>(); // each GPU once, however often named (h100,h100-sxm are one)
   for (const id of gpuIds) {
     const hw = resolveHardware(id, o.cluster);
-    // A GPU named twice (h100,h100-sxm are one GPU) is planned once.
     if (planned.size === planned.add(hw.gpu.id).size) continue;
     const served = servedFormat(checkpoint, hw.gpu);
     const asked: readonly (WeightFormat | typeof CHECKPOINT_FORMAT)[] = flaggedWeights ?? [CHECKPOINT_FORMAT];
