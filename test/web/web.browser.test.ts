@@ -88,6 +88,32 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  it("Train on a TPU: stacks with no port there are disabled with the CLI's reason; the chosen one answers at its field", async () => {
+    const { page } = await open();
+    await page.locator('#train-result').waitFor();
+    await page.locator('#train-gpu').selectOption('tpu-v6e');
+    const refused = await runCli([
+      'train',
+      '--model',
+      'llama-3-8b',
+      '--tokens',
+      '1T',
+      '--gpu',
+      'tpu-v6e',
+      '--stack',
+      'torchtitan',
+    ]);
+    expect(refused.code).toBe(2);
+    const why = refused.stderr.replace(/^error: --stack: /, '').trim();
+    const option = page.locator('#train-stack option[value="torchtitan"]');
+    await expect.poll(() => option.isDisabled(), { timeout: 20_000 }).toBe(true);
+    expect(await option.getAttribute('title')).toBe(why);
+    // Megatron, the view's choice, stays selectable: the run refuses it at the stack field.
+    expect(await page.locator('#train-stack option[value="megatron"]').isDisabled()).toBe(false);
+    expect(await page.locator('#train-stack option[value="hf"]').isDisabled()).toBe(false);
+    await page.close();
+  });
+
   it("Train with a fixed pipeline: the CLI's cost for the same layout, and the 1F1B timeline", async () => {
     const { page, problems } = await open();
     await page.locator('#train-result').waitFor();

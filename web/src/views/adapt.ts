@@ -138,7 +138,7 @@ export function adaptView(app: App) {
       </label>
       <label><input id="adapt-train-embeddings" type="checkbox" .checked=${a.trainEmbeddings} @change=${(e: Event) => set({ trainEmbeddings: (e.target as HTMLInputElement).checked })} /> LoRA and QLoRA also train the embedding and head (new tokens)</label>
       <label>$ per GPU-hour <input id="adapt-price" type="text" inputmode="decimal" .value=${String(a.usdPerGpuHour)} @change=${num('usdPerGpuHour')} /></label>
-      ${stackSelect('adapt-stack', a.stack, (stack) => set({ stack }))}
+      ${stackSelect('adapt-stack', a.stack, gpuId(a.gpu), (stack) => set({ stack }))}
       <label>Tensor parallel (0: search) <input id="adapt-tp" type="text" inputmode="decimal" .value=${String(a.tp)} @change=${num('tp')} />${fieldError(notEtp(issues), 'layout')}</label>
       ${etpSelect('adapt-etp', a.etp, a.tp, isMoe(a.model), (etp) => set({ etp }), issues)}
       ${offloadSelect('adapt-offload', a.offload, a.stack, gpuId(a.gpu), (offload) => set({ offload }), issues)}
@@ -230,7 +230,7 @@ function rlSection(app: App) {
       <label>Response tokens <input id="rl-response" type="text" inputmode="decimal" .value=${String(r.responseTokens)} @change=${num('responseTokens')} /></label>
       <label>Max response tokens <input id="rl-max-response" type="text" inputmode="decimal" .value=${String(r.maxResponseTokens)} @change=${num('maxResponseTokens')} /></label>
       <label>Steps <input id="rl-steps" type="text" inputmode="decimal" .value=${String(r.steps)} @change=${num('steps')} /></label>
-      ${stackSelect('rl-stack', r.stack, (stack) => set({ stack }))}
+      ${stackSelect('rl-stack', r.stack, gpuId(r.gpu), (stack) => set({ stack }))}
       ${offloadSelect('rl-offload', r.offload, r.stack, gpuId(r.gpu), (offload) => set({ offload }), res?.issues ?? null)}
     </form>
     ${res === null ? html`<p class="status" aria-live="polite">Planning rollouts and updates…</p>` : nothing}

@@ -9,17 +9,26 @@ import {
   noFullIterationCudaGraphsReason,
   noMtpReason,
   noTensorParallelOverlapReason,
+  stackVendorError,
 } from '../../../src/catalog/stacks.js';
 import { STACK_IDS, type StackId } from '../../../src/core/training/stack.js';
 import type { Issue } from '../compute.js';
 import { MTP_CHOICES, type MtpChoice, WEB_PRECISIONS, type WebPrecision } from '../state.js';
 import { fieldError } from './common.js';
 
-export function stackSelect(id: string, value: StackId, set: (stack: StackId) => void) {
+/**
+ * The software stack (`--stack`): stacks with no port to the GPU's vendor are disabled, with the CLI's
+ * reason (stackVendorError), unless already chosen (the run then answers it at the field).
+ */
+export function stackSelect(id: string, value: StackId, gpuId: string | null, set: (stack: StackId) => void) {
+  const reason = (s: StackId) => (gpuId === null ? null : stackVendorError(findStack(s), gpuId));
   return html`<label
     >Software stack
     <select id=${id} @change=${(e: Event) => set((e.target as HTMLSelectElement).value as StackId)}>
-      ${STACK_IDS.map((s) => html`<option value=${s} ?selected=${s === value}>${findStack(s).name}</option>`)}
+      ${STACK_IDS.map((s) => {
+        const off = s !== value ? reason(s) : null;
+        return html`<option value=${s} ?selected=${s === value} ?disabled=${off !== null} title=${off ?? ''}>${findStack(s).name}</option>`;
+      })}
     </select>
   </label>`;
 }

@@ -283,7 +283,7 @@ export function trainView(app: App) {
       <label>$ per GPU-hour <input id="train-price" type="text" inputmode="decimal" .value=${t.usdPerGpuHour === null ? '' : String(t.usdPerGpuHour)} @change=${num('usdPerGpuHour')} />${fieldError(r?.issues ?? null, 'usdPerGpuHour')}</label>
       <label>Tensor parallel (0: search) <input id="train-tp" type="text" inputmode="decimal" .value=${String(t.tp)} @change=${num('tp')} />${fieldError(notEtp(r?.issues ?? null), 'layout')}</label>
       <label>Pipeline stages (0: search) <input id="train-pp" type="text" inputmode="decimal" .value=${String(t.pp)} @change=${num('pp')} /></label>
-      ${stackSelect('train-stack', t.stack, (stack) => set({ stack }))}
+      ${stackSelect('train-stack', t.stack, gpuId(t.gpu), (stack) => set({ stack }))}
       ${etpSelect('train-etp', t.etp, t.tp, isMoe(t.model, t.config), (etp) => set({ etp }), r?.issues ?? null)}
       ${offloadSelect('train-offload', t.offload, t.stack, gpuId(t.gpu), (offload) => set({ offload }), r?.issues ?? null)}
       <label>Recomputation <select id="train-recompute" @change=${(e: Event) => set({ recompute: (e.target as HTMLSelectElement).value as RecomputeChoice })}>
