@@ -29,6 +29,8 @@ describe('llmecon compare-api', () => {
       /break-even: [\d.]+[KMB]? tokens\/day \([\d.]+ req\/s; P10 [\d.]+[KMB]? – P90 ([\d.]+[KMB]?|none up to 1T)\)/,
     );
     expect(text.stdout).toMatch(/self-host \$[\d.]+[K]?\/day \(P10 \$[\d.]+K? – P90 \$[\d.]+K?\)/);
+    // The layout as `serve` labels it (GPU, TP, experts, formats).
+    expect(text.stdout).toMatch(/on \d+ × h100-sxm TP\d+ fp8\/\w+ \(utilisation \d+%\)/);
     expect(text.stdout).toMatch(/P10–P90 from trt-llm × hopper/);
   });
   it("compares a 2026 open model with its maker's API, and states each band clause once", async () => {

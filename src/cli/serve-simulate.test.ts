@@ -54,11 +54,20 @@ describe('llmecon serve --simulate and --pareto', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/simulated 50 of 50 requests on one replica/);
     expect(text.stdout).toMatch(/P50 \/ P90 \/ P99: TTFT/);
+    // The trace's lengths are not the plan's: said, with the lengths to plan at.
+    expect(text.stdout).toMatch(
+      /warning: the plan was sized for 1,024 in \/ 256 out tokens, but the trace averages 525 in \/ 50 out: .*--input-tokens 525 --output-tokens 50\)/,
+    );
     // No SLO given: goodput counts every completed request, and says so.
     expect(text.stdout).toMatch(/goodput [\d.]+ req\/s \(no SLO given: every completed request\)/);
     // Fields a trace carries beside the four (a request id) are ignored.
     writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 5, "outputTokens": 5, "id": "r1"}');
     expect((await run([...args, '--simulate', '--trace', trace])).code).toBe(0);
+    // …but one that spells a trace field another way is refused, naming the field meant.
+    writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 5, "outputTokens": 5, "prefix_id": "s1"}');
+    expect((await run([...args, '--simulate', '--trace', trace])).stderr).toMatch(
+      /--trace: line 1, field 'prefix_id': did you mean 'prefixId'\?/,
+    );
     writeFileSync(trace, '{"arrivalSeconds": 0, "inputTokens": 0, "outputTokens": 5}');
     const bad = await run([...args, '--simulate', '--trace', trace]);
     expect(bad.code).toBe(2);

@@ -60,7 +60,11 @@ describe('serve --simulate limits', () => {
       "warning: 1 of the 1 trace requests go beyond the context; the longest: input + output (16000 tokens) exceed Meta Llama 3 8B's max_position_embeddings of 8192",
     );
     const json = JSON.parse((await run([...args, '--trace', path, '--json'])).stdout);
-    expect(json.simulation.warnings).toHaveLength(1);
+    // And the plan was sized for the flags' lengths, not the trace's 8,000 in / 8,000 out: said too.
+    expect(json.simulation.warnings).toHaveLength(2);
+    expect(json.simulation.warnings[1]).toMatch(
+      /^the plan was sized for [\d,]+ in \/ [\d,]+ out tokens, but the trace averages 8,000 in \/ 8,000 out/,
+    );
     const one = await run([...args, '--output-tokens', '1', '--requests', '50']);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain('TPOT — (every output is one token) · ITL — (every output is one token)');

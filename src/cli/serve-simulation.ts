@@ -92,6 +92,24 @@ export interface ServeSimulation extends SimResult {
   readonly beyondCapture: BeyondCapture | null;
 }
 
+/**
+ * A trace whose mean lengths stray from the ones the plan was sized for (the flags), by more than half
+ * either way: the plan's layout, concurrency and replica count are not the trace's, so say which lengths to plan at.
+ */
+function traceLengthWarning(
+  requests: readonly SimRequest[],
+  w: { inputTokens: number; outputTokens: number },
+): string[] {
+  const mean = (f: (q: SimRequest) => number) => requests.reduce((sum, q) => sum + f(q), 0) / requests.length;
+  const input = Math.round(mean((q) => q.inputTokens));
+  const output = Math.round(mean((q) => q.outputTokens));
+  const strays = (traced: number, planned: number) => traced > 1.5 * planned || traced < planned / 1.5;
+  if (!strays(input, w.inputTokens) && !strays(output, w.outputTokens)) return [];
+  return [
+    `the plan was sized for ${w.inputTokens.toLocaleString('en-US')} in / ${w.outputTokens.toLocaleString('en-US')} out tokens, but the trace averages ${input.toLocaleString('en-US')} in / ${output.toLocaleString('en-US')} out: the simulated replica is the plan's, not one planned for the trace (plan at its lengths: --input-tokens ${input} --output-tokens ${output})`,
+  ];
+}
+
 /** Requests beyond the model's context: engines serve them with RoPE scaling, so a warning, not an error. */
 function contextWarnings(spec: ModelSpec, requests: readonly SimRequest[], source: string): string[] {
   let beyond = 0;
@@ -212,6 +230,7 @@ export function runSimulation(
           ]
         : []),
       ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
+      ...(o.trace === undefined ? [] : traceLengthWarning(requests, w)),
       ...(eagerText === null ? [] : [eagerText]),
     ],
     beyondCapture: eager.summary(),

@@ -65,14 +65,19 @@ describe('formatBytes', () => {
 });
 
 describe('formatUsd and formatDuration', () => {
-  it('dollars: prefixed above $1K, three decimals below $1, two significant digits below a tenth of a cent', () => {
-    expect([2.5e6, 12.345, 0.5, 0.0123, 0.00034, 7.8e-5, 0, -0.0002].map(formatUsd)).toEqual([
+  it('dollars: prefixed above $1K, three decimals below $1, two significant digits below a cent, no exponent', () => {
+    expect(
+      [2.5e6, 12.345, 0.5, 0.0123, 0.0015, 0.0024, 0.00034, 7.8e-5, 1e-7, 0, -0.0002].map(formatUsd),
+    ).toEqual([
       '$2.50M',
       '$12.35',
       '$0.500',
       '$0.012',
+      '$0.0015',
+      '$0.0024',
       '$0.00034',
       '$0.000078',
+      '$0.00000010',
       '$0.000',
       '$-0.00020',
     ]);

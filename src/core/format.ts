@@ -71,9 +71,10 @@ export function ordinal(n: number): string {
 /** Dollars: $0.097, $2.45, $1.29K. */
 export function formatUsd(usd: number): string {
   if (Math.abs(usd) >= 1e3) return `$${formatCount(usd)}`;
-  // Below a tenth of a cent, two significant digits: $0.00034, not $0.000.
-  if (usd !== 0 && Math.abs(usd) < 1e-3) return `$${usd.toPrecision(2)}`;
-  return `$${usd.toFixed(Math.abs(usd) < 1 ? 3 : 2)}`;
+  // Below a cent, two significant digits ($0.0015, $0.00034; not $0.002, $0.000), never in exponent form.
+  const abs = Math.abs(usd);
+  if (abs > 0 && abs < 0.01) return `$${usd.toFixed(Math.min(20, 1 - Math.floor(Math.log10(abs))))}`;
+  return `$${usd.toFixed(abs < 1 ? 3 : 2)}`;
 }
 
 /** A change in dollars with its sign: −$3.51M, +$2.75M, ±$0. */

@@ -107,6 +107,11 @@ describe('a fine-tuning baseline keeps its dataset shape (examples, packing, pad
     expect(asRun.gpuHours).toBeGreaterThan(6);
     expect(asRun.gpuHours).toBeLessThan(8.5);
     expect(packed.gpuHours).toBeLessThan(asRun.gpuHours);
+    // As the scenario and `llmecon finetune` warn: the dataset's longest example fits no layout on H100.
+    expect(asRun.warnings).toContainEqual(
+      expect.stringMatching(/the dataset's longest example \(about 20,\d{3} tokens/),
+    );
+    expect(packed.warnings ?? []).toEqual([]);
   });
 });
 

@@ -63,6 +63,8 @@ export interface WaterfallStep {
   readonly range: OutcomeRange;
   /** Where that estimate is outside what was calibrated (empty when inside). */
   readonly outsideCalibration: readonly string[];
+  /** The engine's warnings on the step's plan (Outcome.warnings). */
+  readonly warnings: readonly string[];
   readonly detail: string;
   readonly caveat: string;
   /**
@@ -155,6 +157,7 @@ export function runWaterfall(study: LeverStudy): Waterfall {
       gpus: o.gpus,
       range: o.range,
       outsideCalibration: o.band.outside,
+      warnings: o.warnings ?? [],
       detail: o.detail,
       caveat: lever.note ? `${applied.caveat}; ${lever.note}` : applied.caveat,
       aloneDeltaUsd: i === 0 ? o.costUsd - base.costUsd : aloneDelta(baseline, base.costUsd, lever, i),

@@ -143,20 +143,15 @@ export interface ServingState extends CommonState {
 export type LeverState = TrainingState | FinetuneState | ServingState;
 
 /**
- * `s` on another model (the moe and distill levers): a serving state keeps its engine and how it is set
- * (memory share, token budget, dynamic chunks, CUDA-graph capture, mixed chunks) but not the layout and expert placement stated for the model
- * it leaves (its TP, EP, PP, imbalance and EPLB slots are that model's).
+ * `s` on another model (the moe and distill levers): a serving state keeps its engine and how it is set (memory
+ * share, token budget, dynamic chunks, CUDA-graph capture, mixed chunks) but not the layout and expert placement
+ * stated for the model it leaves (its TP, EP, PP, imbalance and EPLB slots are that model's).
  */
 export function onModel<S extends LeverState>(s: S, modelId: string, spec: ModelSpec): S {
   if (s.kind !== 'serve') return { ...s, modelId, spec };
   // The other model's release is not this one's: its matrices all take the state's format.
-  return {
-    ...s,
-    modelId,
-    spec,
-    release: null,
-    engineChoice: engineSettingsOf((s as ServingState).engineChoice),
-  };
+  const engineChoice = engineSettingsOf((s as ServingState).engineChoice);
+  return { ...s, modelId, spec, release: null, engineChoice };
 }
 
 /** P10–P90 of an outcome's figures (timeSeconds: a run's wall-clock or a request's latency). */
@@ -220,6 +215,8 @@ export interface Outcome {
   readonly offload?: { readonly mode: OffloadMode } & HostMemory;
   /** The layout or deployment the engine chose, in words. */
   readonly detail: string;
+  /** The engine's warnings on its plan (a LoRA rank past a matrix's side, a longest example no layout holds). */
+  readonly warnings?: readonly string[];
   /** Training runs asked for details: where the step time goes and the time-vs-GPUs Pareto set. */
   readonly training?: {
     readonly stepSeconds: number;

@@ -233,7 +233,7 @@ describe('engine errors name the scenario path', () => {
       issue = (e as InputError).issues[0];
     }
     expect(issue).toMatchObject({ path: ['phases', 0, 'trainEmbeddings'] });
-    expect(issue?.message).toMatch(/full fine-tuning trains the embedding and head already/);
+    expect(issue?.message).toMatch(/full trains the embedding and head already/);
   });
 
   it('an adapter rank or targets with full fine-tuning is refused at phases[i].rank/targets (they were ignored)', () => {
@@ -253,7 +253,7 @@ describe('engine errors name the scenario path', () => {
       ['phases', 0, 'targets'],
     ]);
     expect(issues[0]?.message).toMatch(
-      /full fine-tuning has no adapter; rank applies to lora, dora or qlora/,
+      /applies only with an adapter method \(lora, dora, qlora\): full trains every weight, with no adapter/,
     );
   });
 

@@ -28,6 +28,8 @@ export function prepareRlPhase(
   readonly stepSeconds: number;
   readonly generationShare: number;
   readonly band: CalibrationBand;
+  /** The policy update's plan warnings (a LoRA rank past a matrix's side, MTP modules the stack leaves out). */
+  readonly trainerWarnings: readonly string[];
 } {
   // Adapter fields with a full policy update would do nothing: refused as `llmecon rl` refuses them.
   refuseAdapterFieldsOnFull(phase.method, phase, ['phases', index]);
@@ -60,6 +62,7 @@ export function prepareRlPhase(
       ),
     });
   return {
+    trainerWarnings: plan.training.warnings,
     gpuHoursPerStep: plan.gpuHours,
     stepSeconds: plan.step.stepSeconds,
     generationShare: plan.step.generation.seconds / plan.step.stepSeconds,

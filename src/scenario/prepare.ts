@@ -160,6 +160,10 @@ const isDistribution = (v: unknown): v is Distribution =>
   typeof v === 'object' && v !== null && 'dist' in (v as Record<string, unknown>);
 
 /** Paths of every distribution in the scenario. */
+/** A phase's engine plan warnings, as its report says them (the scenario's fields, not CLI flags). */
+const planWarnings = (list: readonly string[], index: number): string[] =>
+  list.map((w) => `phases[${index}]: ${scenarioText(w)}`);
+
 function uncertainInputs(node: unknown, path = ''): [string, Distribution][] {
   if (isDistribution(node)) return [[path, node]];
   if (Array.isArray(node)) return node.flatMap((c, i) => uncertainInputs(c, `${path}[${i}]`));
@@ -256,6 +260,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         top: 1,
         cost: { ...runCost, tokens: REFERENCE_TOKENS },
       });
+      warnings.push(...planWarnings(plan.warnings, index));
       return {
         kind: 'pretrain',
         phase,
@@ -311,6 +316,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       });
       const longest = longestExampleWarning(plan, phase.examples ?? 0, hw.gpu);
       if (longest) warnings.push(`phases[${index}].lengthP99: ${longest}`);
+      warnings.push(...planWarnings(plan.warnings, index));
       return {
         kind: 'finetune',
         phase,
@@ -325,7 +331,8 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
       };
     }
     if (phase.kind === 'rl') {
-      const { band, ...rl } = prepareRlPhase(spec, hw, phase, index, runCost);
+      const { band, trainerWarnings, ...rl } = prepareRlPhase(spec, hw, phase, index, runCost);
+      warnings.push(...planWarnings(trainerWarnings, index));
       return { kind: 'rl', phase, index, warnings, energy, ...rl, band: withDraw(band) };
     }
     const { band, engineWarnings, ...served } = prepareServePhase(spec, checkpoint, hw, phase, index, energy);
@@ -340,7 +347,9 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
     else checkHorizon(ph, scenario.horizonMonths);
   // Research is booked on pretraining runs only (evaluate.ts bookResearch): an input where one exists.
   const pretrains = phases.some((ph) => ph.kind === 'pretrain');
-  const uncertain = uncertainInputs(scenario);
+  const uncertain = uncertainInputs(scenario).filter(
+    ([path]) => pretrains || path !== 'researchComputeRatio',
+  );
   if (scenario.researchComputeRatio === undefined && pretrains)
     uncertain.push(['researchComputeRatio', researchComputeRatio as Distribution]);
   return {

@@ -44,10 +44,17 @@ describe('RL phase adapter fields', () => {
       perStep('method: lora\nrank: 8\ntargets: q,v'),
     );
   }, 60_000);
+  it("a rank past the adapted matrices' side is warned about, as `llmecon rl` warns", () => {
+    const phase = prepareScenario(parseScenario(scenario('method: lora\nrank: 4096\ntargets: attn')))
+      .phases[0]!;
+    expect(phase.warnings).toContainEqual(
+      expect.stringMatching(/^phases\[0\]: rank 4096 reaches the smaller side/),
+    );
+  }, 60_000);
   it('refuses them with a full policy update, and a module the model lacks, at their paths', () => {
     expect(issue('method: full\nrank: 32')).toMatchObject({
       path: ['phases', 0, 'rank'],
-      message: expect.stringMatching(/full fine-tuning has no adapter/),
+      message: expect.stringMatching(/applies only with an adapter method .*: full trains every weight/),
     });
     expect(issue('method: lora\ntargets: wq').path).toEqual(['phases', 0, 'targets']);
   }, 60_000);

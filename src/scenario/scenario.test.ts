@@ -138,6 +138,8 @@ describe('research compute', () => {
     // Research is booked on pretraining runs: without one, its ratio is no uncertain input (no $0 tornado bar).
     const rl = prepareScenario(parseScenario(read('reasoning-rl-7b.yaml')));
     expect(rl.uncertain).not.toHaveProperty('researchComputeRatio');
+    const stated = `${read('reasoning-rl-7b.yaml')}\nresearchComputeRatio: { dist: uniform, min: 1.5, max: 3 }\n`;
+    expect(prepareScenario(parseScenario(stated)).uncertain).not.toHaveProperty('researchComputeRatio');
     expect(() =>
       parseScenario(read('s1-32b.yaml').replace('researchComputeRatio: 1', 'researchComputeRatio: 0.5')),
     ).toThrow(/researchComputeRatio/);

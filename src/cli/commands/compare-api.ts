@@ -4,7 +4,7 @@ import { liteLlmPrice } from '../../catalog/litellm.js';
 import { selfHostVsApiBand, servingScale } from '../../catalog/serving-band.js';
 import { inputError } from '../../core/errors.js';
 import { type ApiPrice, selfHostVsApi, volumeGrid } from '../../core/inference/api-break-even.js';
-import { planDeployments } from '../../core/inference/deployment.js';
+import { candidateLabel, planDeployments } from '../../core/inference/deployment.js';
 import { requestsPerSecondFor } from '../../core/units.js';
 import { formatCount, table, toJson, formatUsd as usd } from '../format.js';
 import { oneOf, positiveNumber } from '../options.js';
@@ -189,7 +189,7 @@ export function compareApiCommand(o: CompareApiFlags): { output: string; exitCod
   ];
   if (out.atVolume && here && apiHere !== null) {
     lines.push(
-      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${here.candidate.gpuId} (TP${here.candidate.replica.tensorParallel}${(here.candidate.replica.pipelineParallel ?? 1) > 1 ? `·PP${here.candidate.replica.pipelineParallel}` : ''}, ${here.candidate.replica.weightFormat}, utilisation ${(100 * here.utilization).toFixed(0)}%)`,
+      `at ${formatCount(volume!)} tokens/day: API ${usd(apiHere)}/day · self-host ${usd(here.usdPerDay)}/day (P10 ${dayText(out.range.selfHostUsdPerDay?.p10)} – P90 ${dayText(out.range.selfHostUsdPerDay?.p90)}) on ${here.gpus} × ${candidateLabel(here.candidate)} (utilisation ${(100 * here.utilization).toFixed(0)}%)`,
     );
   } else if (out.atVolume && apiHere !== null) {
     // The stated volume is beyond what self-hosting carries here (a fixed fleet, or the SLO): said, not dropped.

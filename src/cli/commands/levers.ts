@@ -117,6 +117,7 @@ function text(w: Waterfall, description: string | undefined, fitAt: string | und
   const timeLabel = w.kind === 'serve' ? 'request latency' : 'wall-clock';
   const final = w.steps.at(-1);
   const outside = [...new Set([...w.baseline.band.outside, ...w.steps.flatMap((s) => s.outsideCalibration)])];
+  const warned = [...new Set([...(w.baseline.warnings ?? []), ...w.steps.flatMap((s) => s.warnings)])];
   const times = (x: number) => (x >= 1 ? `${x.toFixed(1)}× cheaper` : `${(1 / x).toFixed(1)}× dearer`);
   return [
     w.name,
@@ -145,6 +146,7 @@ function text(w: Waterfall, description: string | undefined, fitAt: string | und
       ? `  saving: ${times(ratio)} — both ends on the same calibration take the same residual draw, so the ratio carries no calibration spread (the absolute figures do)`
       : `  saving: ${times(ratio)} (P10 ${times(w.savings.range.p10)} – P90 ${times(w.savings.range.p90)}; baseline and final on different calibrations, drawn independently)`,
     ...outside.map((line) => `outside calibration: ${line}`),
+    ...warned.map((line) => `warning: ${line}`),
     ...(fitAt && fitAt !== 'estimate'
       ? [`every layout was searched to fit at its stack's memory band ${fitAt.toUpperCase()} (memoryFit)`]
       : []),

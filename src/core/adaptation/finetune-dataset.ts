@@ -30,6 +30,16 @@ export interface Dataset {
   readonly packingMask?: boolean;
 }
 
+/** More examples than tokens: fewer than one token each, refused at `--examples`. */
+function refuseSubTokenExamples(d: Pick<Dataset, 'examples' | 'tokens'>): void {
+  if (d.examples !== undefined && d.examples > d.tokens)
+    inputError(
+      'invalid_value',
+      ['--examples'],
+      `${d.examples} examples in ${d.tokens} tokens: fewer than one token each`,
+    );
+}
+
 /**
  * The attention span of packed examples where `packingMask` confines attention to each (TokenShape.documentTokens;
  * document-span.ts: the mean tokens / examples, or as their tokens see them with a `lengthP99` spread), else
@@ -44,14 +54,13 @@ export function maskedExampleTokens(d: Dataset, seqLen: number): number | undefi
       'masks packed examples from each other: it needs packing (a padded example attends only within itself already)',
     );
   const { examples, tokens } = d;
-  if (examples === undefined || examples > tokens)
+  if (examples === undefined)
     return inputError(
-      examples === undefined ? 'missing_field' : 'invalid_value',
+      'missing_field',
       ['--examples'],
-      examples === undefined
-        ? 'the packing mask spans the mean example: give the example count'
-        : `${examples} examples in ${tokens} tokens: fewer than one token each`,
+      'the packing mask spans the mean example: give the example count',
     );
+  refuseSubTokenExamples(d);
   const spread = { documentTokens: tokens / examples, documentTokensP99: d.lengthP99 };
   return documentSpanTokens(spread, seqLen, { mean: ['--examples'], p99: ['--length-p99'], noun: 'example' });
 }
@@ -83,12 +92,7 @@ export function datasetTokens(
   if (!(d.tokens > 0))
     inputError('invalid_value', ['--tokens'], `dataset tokens must be greater than 0, got ${d.tokens}`);
   if (!(d.epochs > 0)) inputError('invalid_value', ['--epochs'], `must be greater than 0, got ${d.epochs}`);
-  if (d.examples !== undefined && d.examples > d.tokens)
-    inputError(
-      'invalid_value',
-      ['--examples'],
-      `${d.examples} examples in ${d.tokens} tokens: fewer than one token each`,
-    );
+  refuseSubTokenExamples(d);
   const useful = d.tokens * d.epochs;
   if (d.lengthP99 !== undefined && (d.packing ? d.packingMask !== true : d.padding !== 'longest'))
     inputError(

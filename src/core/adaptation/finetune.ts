@@ -76,7 +76,7 @@ export interface FinetunePlan extends TrainingPlan {
   /**
    * The run's longest sequence (RL's `longestSequence`; with padding to the longest, the dataset's longest
    * example: its expected largest, at most seqLen) and whether a layout holds the micro-batch with it; where
-   * none does, the plan holds the steps' own micro-batches. Null where every step is at its length.
+   * none does, the plan holds the steps' own micro-batches. Null where none is longer than the steps' own.
    */
   readonly longestSequence: LongestSequenceFit | null;
 }
@@ -154,16 +154,17 @@ export function refuseAdapterFieldsOnFull(
   const issues = [
     fields.rank !== undefined && {
       field: 'rank',
-      message: 'full fine-tuning has no adapter; rank applies to lora, dora or qlora',
+      message:
+        'applies only with an adapter method (lora, dora, qlora): full trains every weight, with no adapter',
     },
     fields.targets !== undefined && {
       field: 'targets',
-      message: 'full fine-tuning trains every module; targets apply to lora, dora or qlora',
+      message: 'applies only with an adapter method (lora, dora, qlora): full trains every module',
     },
     fields.trainEmbeddings && {
       field: 'trainEmbeddings',
       message:
-        'full fine-tuning trains the embedding and head already; trainEmbeddings applies to lora, dora or qlora',
+        'applies only with an adapter method (lora, dora, qlora): full trains the embedding and head already',
     },
   ].filter((x): x is { field: string; message: string } => x !== false && x !== undefined);
   if (issues.length > 0)
@@ -271,7 +272,12 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
   if (longest === undefined) return { ...planAtLongest(spec, cluster, o, undefined), longestSequence: null };
   try {
     const plan = planAtLongest(spec, cluster, o, longest);
-    return { ...plan, longestSequence: { tokens: longest.tokens, fits: true, leastMemoryPerGpuBytes: null } };
+    // A longest no longer than the steps' own (every example at the mean) sizes nothing: none to report.
+    const longer = longest.tokens > plan.stepSequenceTokens;
+    return {
+      ...plan,
+      longestSequence: longer ? { tokens: longest.tokens, fits: true, leastMemoryPerGpuBytes: null } : null,
+    };
   } catch (error) {
     // Only memory differs between the two: where the steps' own plan fails too, its error is the one to give.
     if (!(error instanceof InputError)) throw error;

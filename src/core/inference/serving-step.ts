@@ -160,8 +160,10 @@ export interface StepWork {
   /** Tokens per decoding sequence in each draft pass after the first: a tree's top-k branches; absent = 1 (a chain). */
   readonly draftWidth?: number;
   /**
-   * Requests whose prompts the step prefills (a pipeline splits them over its microbatches,
-   * {@link pipelineMicrobatches}); absent: one when it prefills any tokens.
+   * Requests (or whole chunks, possibly fractional on average) whose prompts the step prefills: a pipeline
+   * splits them over its microbatches ({@link pipelineMicrobatches}; absent: one when it prefills any
+   * tokens), attention-DP ranks hold one each ({@link attentionRankLoad}; absent in a step that decodes: an
+   * even spread over every rank).
    */
   readonly prefillSequences?: number;
   /**

@@ -10,6 +10,7 @@ import { engineForGpu, findEngine } from '../../catalog/engines.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import { servingPoint } from './serving.js';
 import type { Replica } from './serving-step.js';
+import { steadyStep } from './steady-step.js';
 
 const h100 = findCluster('dgx-h100');
 const spec = (id: string) => modelSpecFrom(findModel(id).config, id);
@@ -38,6 +39,21 @@ describe('steady step at one client: Little’s law with its own TTFT and TPOT',
       const p = servingPoint(spec('qwen3-30b-a3b'), h100, replica('vllm'), w, c);
       expect(p.outputTokensPerSecondPerGpu, `c = ${c}`).toBeGreaterThan(last);
       last = p.outputTokensPerSecondPerGpu;
+    }
+  });
+});
+
+describe('steady step over attention data parallelism', () => {
+  it('never shortens as concurrency grows, across one chunk a step and one a rank', () => {
+    const v3 = spec('deepseek-v3');
+    const r: Replica = { ...replica('trt-llm'), expertParallel: 8 };
+    const w = { inputTokens: 4096, outputTokens: 256 };
+    let last = 0;
+    // p = 16·c prompt tokens a step: one chunk (4,096) at c = 256, one per rank at c = 2,048.
+    for (let c = 64; c <= 2304; c += 32) {
+      const s = steadyStep(v3, h100, r, w, c);
+      expect(s.step, `c = ${c}`).toBeGreaterThanOrEqual(last * (1 - 1e-9));
+      last = s.step;
     }
   });
 });

@@ -129,7 +129,8 @@ export function steadyStep(
       ? servingStepSeconds(spec, cluster, r, {
           ...work,
           prefillTokens: mixedTokens,
-          prefillSequences: Math.ceil(mixedTokens / chunk),
+          // p / chunk chunks: the busiest rank holds one whole (attentionRankLoad), as many ranks as chunks.
+          prefillSequences: mixedTokens / chunk,
         })
       : servingStepSeconds(spec, cluster, r, work);
     const share = lumped ? prefillPerStep / mixedTokens : 1;

@@ -3,7 +3,9 @@
  * matrices a target list selects, and the exact number of trainable parameters, per module.
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
+
 import { inputError } from '../errors.js';
+import { formatCount } from '../format.js';
 import { attentionMatrices } from './adapters-attention.js';
 import { linearMixerMatrices } from './adapters-linear.js';
 import { layerKey, layerView } from './layer-view.js';
@@ -310,15 +312,16 @@ export function adaptedMatrices(spec: ModelSpec, adapter: AdapterSpec): AdaptedM
 
 /**
  * Where the rank reaches the smaller side of adapted matrices: their update B·A has rank at most that side
- * (Hu et al. 2021, Sec. 4.1: ΔW = BA, B ∈ R^{d×r}, A ∈ R^{r×k}), so the rank beyond it buys nothing, and
- * past in·out/(in+out) the adapter holds more parameters than the matrix it adapts. Null below every side.
+ * (Hu et al. 2021, Sec. 4.1: ΔW = BA, B ∈ R^{d×r}, A ∈ R^{r×k}), so the rank beyond it buys nothing, from
+ * r·(in + out) adapter parameters, more than the in·out the matrix holds (r ≥ min(in, out) implies it).
+ * Null below every side.
  */
 export function adapterRankWarning(adapter: AdapterSpec, matrices: readonly AdaptedMatrix[]): string | null {
   const capped = matrices.filter((m) => adapter.rank >= Math.min(m.inFeatures, m.outFeatures));
   if (capped.length === 0) return null;
   const m = capped[0]!;
   const side = Math.min(m.inFeatures, m.outFeatures);
-  return `rank ${adapter.rank} reaches the smaller side of ${capped.length} of ${matrices.length} adapted matrix shapes (e.g. ${m.module} ${m.inFeatures} → ${m.outFeatures}): their update is at most rank ${side.toLocaleString('en-US')}, the matrix's full rank${adapter.rank * (m.inFeatures + m.outFeatures) > m.inFeatures * m.outFeatures ? ', from more adapter parameters than the matrix holds' : ''}`;
+  return `rank ${adapter.rank} reaches the smaller side of ${capped.length} of ${matrices.length} adapted matrix shapes (e.g. ${m.module} ${m.inFeatures} → ${m.outFeatures}): their update is at most rank ${side.toLocaleString('en-US')}, the matrix's full rank, from ${formatCount(adapter.rank * (m.inFeatures + m.outFeatures))} adapter parameters for the matrix's ${formatCount(m.inFeatures * m.outFeatures)}`;
 }
 
 export function trainableParams(spec: ModelSpec, adapter: AdapterSpec): number {

@@ -4,10 +4,13 @@ import { html, nothing } from 'lit-html';
 import type { CalibrationBand } from '../../../src/catalog/bands.js';
 import { loadCatalog } from '../../../src/catalog/catalog.js';
 import type { Domain } from '../../../src/core/domain.js';
+import { formatDuration } from '../../../src/core/format.js';
 import { QUANTIZED_BASES, type QuantizedBase } from '../../../src/core/model/adapters.js';
 import type { Range } from '../../../src/core/uncertainty/range.js';
+import { SECONDS_PER_HOUR } from '../../../src/core/units.js';
 import type { Outcome } from '../../../src/levers/levers.js';
 import { compute, type Issue, runOnce, TaskError, taskSlot } from '../compute.js';
+import { webText } from '../flag-labels.js';
 import type { App } from '../main.js';
 import { isMoe } from '../model-facts.js';
 import {
@@ -173,7 +176,7 @@ export function adaptView(app: App) {
                 ? html`<tr><td>${METHODS[i]}</td><td colspan="4" class="error" role="alert">${row.map((x) => x.message).join('; ')}</td></tr>`
                 : html`<tr data-cost=${String(row.costUsd)} data-gpu-hours=${String(row.gpuHours)} data-seconds=${String(row.timeSeconds)} data-memory=${String(row.memoryPerGpuBytes)} data-memory-fit=${row.memoryFit} data-memory-p90=${String(row.range.memoryPerGpuBytes?.p90 ?? '')} data-host-bytes=${row.offload ? String(row.offload.bytesPerGpu) : ''}>
                     <td>${METHODS[i]}</td><td class="num">${formatUsd(row.costUsd)} ${bandText(row.range.costUsd, formatUsd)}</td><td class="num">${days(row.timeSeconds)} ${bandText(row.range.timeSeconds, days)}</td>
-                    <td class="num">${formatBytes(row.memoryPerGpuBytes)} ${memoryBandText(row)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}</td>
+                    <td class="num">${formatBytes(row.memoryPerGpuBytes)} ${memoryBandText(row)}${row.offload ? html`<br /><small class=${row.offload.fits ? 'band' : 'error'}>${offloadText(row.offload)}</small>` : nothing}</td><td>${row.detail}${(row.warnings ?? []).map((w) => html`<br /><small class="warning" role="note">warning: ${webText(w)}</small>`)}</td>
                   </tr>`,
             )}
           </tbody>
@@ -240,7 +243,7 @@ function rlSection(app: App) {
         ? html`<div class="cards" id="rl-result" data-cost=${String(res.value.costUsd)}>
           <div class="card">cost<b>${formatUsd(res.value.costUsd)}</b>${bandText(res.value.range.costUsd, formatUsd)}</div>
           <div class="card">GPU-hours<b>${res.value.gpuHours.toFixed(0)}</b>${bandText(res.value.range.gpuHours, (x) => x.toFixed(0))}</div>
-          <div class="card">wall-clock<b>${res.value.wallClockHours.toFixed(1)} h</b>${bandText(res.value.range.wallClockHours, (x) => `${x.toFixed(1)} h`)}</div>
+          <div class="card">wall-clock<b>${formatDuration(res.value.wallClockHours * SECONDS_PER_HOUR)}</b>${bandText(res.value.range.wallClockHours, (x) => formatDuration(x * SECONDS_PER_HOUR))}</div>
           <div class="card">one step<b>${res.value.stepSeconds.toFixed(0)} s</b>${bandText(res.value.range.stepSeconds, (x) => `${x.toFixed(0)} s`)}</div>
           ${Object.entries(res.value.phasesSeconds).map(
             ([phase, seconds]) =>

@@ -99,6 +99,10 @@ const traceLineSchema = z
   // Other fields (request ids, timestamps, texts that real traces carry) are ignored.
   .strip();
 
+const TRACE_FIELDS = Object.keys(traceLineSchema.shape);
+/** A key without case, underscores or hyphens: prefix_id and prefixID are prefixId. */
+const fold = (key: string) => key.toLowerCase().replace(/[_-]/g, '');
+
 /**
  * A JSONL trace: one `{"arrivalSeconds", "inputTokens", "outputTokens", "prefixId"?}` a line (blank
  * lines skipped, other fields ignored), sorted by arrival. Errors name the line and the field.
@@ -129,6 +133,12 @@ export function parseTrace(text: string, source = '--trace'): SimRequest[] {
         [source],
         `line ${i + 1}${issue.path.length > 0 ? `, field '${issue.path.join('.')}'` : ''}: ${issue.message} (allowed: arrivalSeconds from 0 to 1e9 (31.7 years), inputTokens and outputTokens whole numbers from 1 to 1e8, optional prefixId string)`,
       );
+    }
+    // Other fields are ignored, but one that spells a trace field another way (prefix_id) is refused.
+    for (const key of Object.keys(json as object)) {
+      const meant = TRACE_FIELDS.find((f) => f !== key && fold(f) === fold(key));
+      if (meant)
+        inputError('invalid_value', [source], `line ${i + 1}, field '${key}': did you mean '${meant}'?`);
     }
     out.push(parsed.data);
   }
