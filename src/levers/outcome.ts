@@ -13,7 +13,7 @@ import {
   noTensorParallelOverlapReason,
 } from '../catalog/stacks.js';
 import { energyAssumptions, resolveHardware, runCostAssumptions } from '../catalog/training-defaults.js';
-import { longestExampleWarning, planFinetune } from '../core/adaptation/finetune.js';
+import { planFinetune } from '../core/adaptation/finetune.js';
 import { formatMeanCount, mfuLabel } from '../core/format.js';
 import type { DeploymentCandidate, DeploymentPlan } from '../core/inference/deployment.js';
 import { requestSeconds } from '../core/inference/queueing.js';
@@ -129,7 +129,6 @@ function trainingOutcome(
   details: boolean,
   stack: string,
   offload: Outcome['offload'],
-  warnings: readonly string[] = plan.warnings,
 ): Outcome {
   const run = plan.run!;
   const l = plan.chosen.layout;
@@ -160,7 +159,8 @@ function trainingOutcome(
       gpus: s.gpus,
       gpuHours: run.gpuHours,
       ...(offload && { offload }),
-      ...(warnings.length > 0 && { warnings }),
+      // The engine's warnings, as `llmecon train`/`finetune` print them (a LoRA rank, a longest example).
+      ...(plan.warnings.length > 0 && { warnings: plan.warnings }),
       ...(details
         ? {
             training: {
@@ -305,11 +305,6 @@ export function evaluateState(s: LeverState, details = false): Outcome {
       details,
       stack.stack.id,
       host,
-      // As `llmecon finetune` warns: the plan's, and a longest example no layout holds.
-      [
-        ...plan.warnings,
-        ...[longestExampleWarning(plan, s.dataset.examples ?? 0, hw.gpu)].filter((w) => w !== null),
-      ],
     );
   }
   const best = bestServingPlan(s);

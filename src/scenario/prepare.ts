@@ -13,12 +13,7 @@ import {
   resolveHardware,
   runCostAssumptions,
 } from '../catalog/training-defaults.js';
-import {
-  frozenBaseFor,
-  longestExampleWarning,
-  planFinetune,
-  refuseAdapterFieldsOnFull,
-} from '../core/adaptation/finetune.js';
+import { frozenBaseFor, planFinetune, refuseAdapterFieldsOnFull } from '../core/adaptation/finetune.js';
 import { type EnergyAssumptions, embodiedKgCo2PerGpuHour, powerKnown } from '../core/energy/energy.js';
 import { InputError, inputError } from '../core/errors.js';
 import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../core/model/adapters.js';
@@ -314,8 +309,6 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         constraints: {},
         cost: runCost,
       });
-      const longest = longestExampleWarning(plan, phase.examples ?? 0, hw.gpu);
-      if (longest) warnings.push(`phases[${index}].lengthP99: ${longest}`);
       warnings.push(...planWarnings(plan.warnings, index));
       return {
         kind: 'finetune',

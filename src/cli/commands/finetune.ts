@@ -1,11 +1,6 @@
 import { allStackCalibrations, bf16GradientBuffers } from '../../catalog/stacks.js';
 import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog/training-defaults.js';
-import {
-  type FinetuneOptions,
-  finetuneAlternatives,
-  longestExampleWarning,
-  planFinetune,
-} from '../../core/adaptation/finetune.js';
+import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { maskedExampleTokens } from '../../core/adaptation/finetune-dataset.js';
 import { inputError } from '../../core/errors.js';
 import { plural } from '../../core/format.js';
@@ -195,8 +190,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
     };
   }
   const run = plan.run!;
-  const longest = longestExampleWarning(plan, options.dataset.examples ?? 0, hw.gpu);
-  const warnings = [...seqLenWarnings, ...plan.warnings, ...(longest ? [longest] : [])];
+  const warnings = [...seqLenWarnings, ...plan.warnings];
   const step = plan.chosen.step;
   // --packing-mask: attention within each packed example (the dataset's mean length, or spread by --length-p99).
   const masked = maskedExampleTokens(options.dataset, seqLen);

@@ -284,14 +284,17 @@ export function planFinetune(spec: ModelSpec, cluster: ClusterSpec, o: FinetuneO
     const plan = planAtLongest(spec, cluster, o, undefined);
     if (longest.tokens <= plan.stepSequenceTokens) throw error;
     const closest = error instanceof LayoutDoesNotFitError ? error.nearestInfeasible[0] : undefined;
-    return {
-      ...plan,
-      longestSequence: {
-        tokens: longest.tokens,
-        fits: false,
-        leastMemoryPerGpuBytes: closest?.memoryPerGpuBytes ?? null,
-      },
+    const over = {
+      tokens: longest.tokens,
+      fits: false,
+      leastMemoryPerGpuBytes: closest?.memoryPerGpuBytes ?? null,
     };
+    // The dataset's longest is said here, every shell alike; RL's own (a known cut) is its verdict (rl.ts).
+    const warning =
+      o.longestSequence === undefined
+        ? [longestExampleWarning(over, plan.stepSequenceTokens, o.dataset.examples ?? 0, cluster.gpu)]
+        : [];
+    return { ...plan, warnings: [...plan.warnings, ...warning], longestSequence: over };
   }
 }
 
@@ -354,18 +357,17 @@ export function closestNeedText(
 }
 
 /**
- * With padding to the longest, where no layout holds the micro-batch with the dataset's longest example
- * (FinetunePlan.longestSequence): a warning, not a refusal, since that example is the expected largest of
- * a stated length spread (a lognormal tail), not a known length as RL's cut is (longestSequenceText).
+ * With padding to the longest, where no layout holds the micro-batch with the dataset's longest example: a
+ * warning, not a refusal, since that example is the expected largest of a stated length spread (a lognormal
+ * tail), not a known length as RL's cut is (longestSequenceText).
  */
-export function longestExampleWarning(
-  plan: Pick<FinetunePlan, 'longestSequence' | 'stepSequenceTokens'>,
+function longestExampleWarning(
+  over: LongestSequenceFit,
+  stepSequenceTokens: number,
   examples: number,
   gpu: { readonly id: string; readonly memoryBytes: number },
-): string | null {
-  const over = plan.longestSequence;
-  if (over === null || over.fits) return null;
-  return `the plan holds the steps' micro-batches (each padded to its longest, ${plan.stepSequenceTokens.toLocaleString('en-US')} tokens expected), but no layout on ${gpu.id} holds the one with the dataset's longest example (about ${over.tokens.toLocaleString('en-US')} tokens: the expected longest of ${examples.toLocaleString('en-US')} at the stated length spread${closestNeedText(over, gpu)}): a step that reaches it may run out of memory; truncate the examples (a shorter maximum sequence length) or use more GPUs`;
+): string {
+  return `the plan holds the steps' micro-batches (each padded to its longest, ${stepSequenceTokens.toLocaleString('en-US')} tokens expected), but no layout on ${gpu.id} holds the one with the dataset's longest example (about ${over.tokens.toLocaleString('en-US')} tokens: the expected longest of ${examples.toLocaleString('en-US')} at the stated length spread${closestNeedText(over, gpu)}): a step that reaches it may run out of memory; truncate the examples (a shorter maximum sequence length) or use more GPUs`;
 }
 
 export interface Alternative {
