@@ -92,17 +92,7 @@ describe('web app in Chromium', () => {
     const { page } = await open();
     await page.locator('#train-result').waitFor();
     await page.locator('#train-gpu').selectOption('tpu-v6e');
-    const refused = await runCli([
-      'train',
-      '--model',
-      'llama-3-8b',
-      '--tokens',
-      '1T',
-      '--gpu',
-      'tpu-v6e',
-      '--stack',
-      'torchtitan',
-    ]);
+    const refused = await runCli('train --model llama-3-8b --tokens 1T --gpu tpu-v6e --stack torchtitan');
     expect(refused.code).toBe(2);
     const why = refused.stderr.replace(/^error: --stack: /, '').trim();
     const option = page.locator('#train-stack option[value="torchtitan"]');

@@ -255,7 +255,7 @@ export function promptPath(
   // Its prompt is one request: over attention-DP ranks, all of it on one rank (attentionRankLoad). The
   // work it adds to the replica's steps, though, is a rank's share: the prompts behind it go to the other
   // ranks' schedulers, so the prefill path serves them side by side (the even spread's added time).
-  const admitStep = r.expertParallel > 1 ? step({ ...chunk, prefillSequences: 1 }) : step(chunk);
+  const admitStep = step({ ...chunk, prefillSequences: 1 });
   const added = r.expertParallel > 1 ? step(chunk) : admitStep;
   const decodeOnly = step({ ...others, prefillTokens: 0 });
   return { admitStep, promptWork: Math.max(0, added - decodeOnly), chunks };

@@ -112,29 +112,25 @@ export function steadyStep(
     tpot = (wall(decodeKernels) + ((concurrency - 1) / stepsPerRequest) * alone) / perStep;
     prompt = alone;
   } else {
-    decodeKernels =
-      prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : 0;
     // A prompt is admitted whole, or in chunks of the engine's token budget (Sarathi-Serve's chunked
     // prefill, Agrawal et al. 2024, piggybacks them on running decodes), each on one attention rank
     // (attention DP places whole requests). Where the prompts a step needs, p = c·P/steps, fill fewer
     // than one chunk, a share f = p / chunk of the steps carries one chunk and the rest only decode (at
     // c = 1, one prefill and n − 1 decodes: Little's law with TTFT and TPOT); up to one chunk per
-    // attention rank, every step carries ⌈p / chunk⌉ of them, each on its own rank; beyond, every step
-    // carries an even share of p on every rank.
+    // attention rank, every step carries p / chunk of them, each on its own rank (the busiest holding one
+    // whole, attentionRankLoad); beyond, every step carries an even share of p on every rank.
     const chunk = Math.min(promptTokens, r.profile?.maxBatchedTokens ?? promptTokens);
-    const ranks = Math.max(1, r.expertParallel);
-    const lumped = prefillPerStep > 0 && prefillPerStep < ranks * chunk;
+    const lumped = prefillPerStep > 0 && prefillPerStep < Math.max(1, r.expertParallel) * chunk;
     const mixedTokens = Math.max(prefillPerStep, chunk);
-    const mixedKernels = lumped
-      ? servingStepSeconds(spec, cluster, r, {
-          ...work,
-          prefillTokens: mixedTokens,
-          // p / chunk chunks: the busiest rank holds one whole (attentionRankLoad), as many ranks as chunks.
-          prefillSequences: mixedTokens / chunk,
-        })
-      : servingStepSeconds(spec, cluster, r, work);
+    const mixedKernels = servingStepSeconds(
+      spec,
+      cluster,
+      r,
+      lumped ? { ...work, prefillTokens: mixedTokens, prefillSequences: mixedTokens / chunk } : work,
+    );
+    decodeKernels =
+      prefillPerStep > 0 ? servingStepSeconds(spec, cluster, r, { ...work, prefillTokens: 0 }) : mixedKernels;
     const share = lumped ? prefillPerStep / mixedTokens : 1;
-    if (prefillPerStep === 0) decodeKernels = mixedKernels;
     const mean = (f: number, wallOf: (k: number) => number) =>
       f * wallOf(mixedKernels) + (1 - f) * wallOf(decodeKernels);
     stepKernels = mean(share, (k) => k);

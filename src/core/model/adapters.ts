@@ -3,7 +3,6 @@
  * matrices a target list selects, and the exact number of trainable parameters, per module.
  * DoRA (Liu et al. 2024, Eq. 5) adds one magnitude per output feature of each adapted matrix.
  */
-
 import { inputError } from '../errors.js';
 import { formatCount } from '../format.js';
 import { attentionMatrices } from './adapters-attention.js';
