@@ -6,6 +6,7 @@ import { ordinal } from '../core/format.js';
 import {
   blockRecomputeScope,
   chunksPerStage,
+  degreesText,
   type ParallelLayout,
   recomputeWords,
 } from '../core/parallelism/layout.js';
@@ -69,12 +70,12 @@ export function partialRecomputeNote(numLayers: number, l: ParallelLayout): stri
 
 /** The layout in words, with what its recomputation re-runs where named (`recomputeText`). */
 export function layoutText(l: ParallelLayout, recompute?: Modules): string {
-  const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
-  if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
-  if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
-  if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
-  if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
-  parts.push(`mb ${l.microBatchSize}`, `recompute ${recomputeText(l, recompute)}`, `ZeRO-${l.zeroStage}`);
+  const parts = [
+    degreesText(l),
+    `mb ${l.microBatchSize}`,
+    `recompute ${recomputeText(l, recompute)}`,
+    `ZeRO-${l.zeroStage}`,
+  ];
   if (l.sequenceParallel) parts.push('SP');
   if (l.schedule !== '1f1b' && l.schedule !== 'interleaved') parts.push(l.schedule);
   return parts.join(' · ');

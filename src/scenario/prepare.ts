@@ -20,7 +20,7 @@ import { DEFAULT_ADAPTER_RANK, defaultAdapterTargets, parseTargets } from '../co
 import { checkpointFormat } from '../core/model/checkpoint-format.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { globalBatchForTokens, globalBatchNote } from '../core/parallelism/global-batch.js';
-import type { ParallelLayout } from '../core/parallelism/layout.js';
+import { degreesText } from '../core/parallelism/layout.js';
 import { documentSpanTokens, wholeSequenceDocuments } from '../core/training/document-span.js';
 import { LayoutDoesNotFitError, planTraining } from '../core/training/plan.js';
 import { shortOfOneBatch } from '../core/training/run-cost.js';
@@ -171,9 +171,6 @@ function catalogRent(gpu: Parameters<typeof defaultPrice>[0]): number | null {
   return gpu.rentalPrices.length > 0 ? defaultPrice(gpu, undefined).usdPerGpuHour : null;
 }
 
-const layoutText = (l: ParallelLayout) =>
-  `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}`;
-
 /** Runs `engine` for a phase, naming any input error by its path in the scenario (`phases[0].gpus`). */
 function inPhase<T>(phase: Phase, index: number, engine: () => T): T {
   try {
@@ -263,7 +260,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         warnings,
         gpuHoursPerToken: plan.run!.gpuHours / REFERENCE_TOKENS,
         energy,
-        layout: layoutText(plan.chosen.layout),
+        layout: degreesText(plan.chosen.layout),
         attentionSpanTokens: span ?? null,
         mfu: plan.chosen.step.mfu,
         rentUsdPerGpuHour: catalogRent(hw.gpu),
@@ -317,7 +314,7 @@ export function prepareScenario(scenario: Scenario): PreparedScenario {
         warnings,
         gpuHoursPerToken: plan.run!.gpuHours / (tokens * phase.epochs),
         energy,
-        layout: layoutText(plan.chosen.layout),
+        layout: degreesText(plan.chosen.layout),
         mfu: plan.chosen.step.mfu,
         trainableParams: plan.trainableParams,
         band: withDraw(trainingBand(plan.band!, stack.stack.id, plan.calibration?.family ?? family)),

@@ -3,6 +3,7 @@ import { findModel } from '../../catalog/catalog.js';
 import { modelSpecFrom } from '../model/resolve-model.js';
 import {
   DEFAULT_LAYOUT,
+  degreesText,
   EP_DIVIDES_DP_CP,
   ETP_IS_1_OR_TP,
   expertDataParallelOf,
@@ -93,5 +94,22 @@ describe('global batch and microbatches, computed once', () => {
   it('microbatches = global batch / (dp × micro-batch), at least 1', () => {
     expect(microbatchCount(512, { dataParallel: 8, microBatchSize: 2 })).toBe(32);
     expect(microbatchCount(4, { dataParallel: 8, microBatchSize: 2 })).toBe(1);
+  });
+});
+
+describe('degreesText', () => {
+  it('names every degree a layout sets: EP, CP and VPP above 1, ETP where stated', () => {
+    expect(degreesText(DEFAULT_LAYOUT)).toBe('tp 1 · pp 1 · dp 1');
+    const wide = {
+      ...DEFAULT_LAYOUT,
+      tensorParallel: 2,
+      pipelineParallel: 16,
+      dataParallel: 64,
+      expertParallel: 64,
+      expertTensorParallel: 1,
+      contextParallel: 2,
+      virtualStages: 3,
+    };
+    expect(degreesText(wide)).toBe('tp 2 · pp 16 · dp 64 · ep 64 · etp 1 · cp 2 · vpp 3');
   });
 });

@@ -161,6 +161,16 @@ export interface ParallelLayout extends PartialRecomputeOptions {
   readonly schedule: PipelineSchedule;
 }
 
+/** The layout's parallel degrees in words ("tp 8 · pp 8 · dp 2 · ep 8 · vpp 12"): EP, CP and VPP where above 1, ETP where stated. */
+export function degreesText(l: ParallelLayout): string {
+  const parts = [`tp ${l.tensorParallel}`, `pp ${l.pipelineParallel}`, `dp ${l.dataParallel}`];
+  if (l.expertParallel > 1) parts.push(`ep ${l.expertParallel}`);
+  if (l.expertTensorParallel !== undefined) parts.push(`etp ${l.expertTensorParallel}`);
+  if (l.contextParallel > 1) parts.push(`cp ${l.contextParallel}`);
+  if (l.virtualStages > 1) parts.push(`vpp ${l.virtualStages}`);
+  return parts.join(' · ');
+}
+
 export const DEFAULT_LAYOUT: ParallelLayout = {
   tensorParallel: 1,
   pipelineParallel: 1,
