@@ -5,7 +5,7 @@
  */
 import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StackMemory, StageMemory } from '../core/memory/training-memory.js';
-import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
+import { degreesText, type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
 import { formatBytes, table } from './format.js';
 
@@ -87,22 +87,9 @@ export function breakdownJson(stage: StageMemory): MemoryBreakdown & {
   };
 }
 
-/** A layout in one line: the dimensions that are not 1, micro-batch, recomputation, ZeRO. */
+/** A layout in one line: its parallel degrees (degreesText), micro-batch, recomputation, ZeRO. */
 export function layoutLine(l: ParallelLayout): string {
-  // Expert tensor parallelism is in a layout only where it differs from TP (then it is shown, even 1).
-  const dims = (
-    [
-      ['tp', l.tensorParallel],
-      ['pp', l.pipelineParallel],
-      ['dp', l.dataParallel],
-      ['ep', l.expertParallel],
-      ['etp', l.expertTensorParallel],
-      ['cp', l.contextParallel],
-    ] as const
-  )
-    .filter(([name, n]) => n !== undefined && (n !== 1 || name === 'tp' || name === 'dp' || name === 'etp'))
-    .map(([name, n]) => `${name} ${n}`);
-  return `${dims.join(' · ')} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`;
+  return `${degreesText(l)} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`;
 }
 
 /** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */

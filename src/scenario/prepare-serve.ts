@@ -28,6 +28,9 @@ import {
   servedFormat,
 } from '../core/model/checkpoint-format.js';
 import type { ModelSpec } from '../core/model/spec.js';
+import { centralValue } from '../core/uncertainty/distributions.js';
+import { requestsPerSecondFor } from '../core/units.js';
+import { MAX_TOKENS_PER_DAY } from './bounds.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
 import type { Phase } from './schema.js';
 
@@ -42,6 +45,15 @@ function apiPrices(id: string, index: number) {
     inputUsdPerMillion: api.prices.input.value,
     outputUsdPerMillion: api.prices.output.value,
   };
+}
+
+/** The phase's traffic (tokens a day) averaged over its months at central values, as the ledger grows it. */
+function meanTokensPerDay(phase: ServePhase): number {
+  const first = centralValue(phase.tokensPerDay);
+  const growth = centralValue(phase.growthPerMonth);
+  let sum = 0;
+  for (let k = 0; k < phase.months; k += 1) sum += Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
+  return sum / Math.max(1, phase.months);
 }
 
 /** The phase's replica, capacity and layout, with its engine's calibration band (not yet drawn). */
@@ -78,9 +90,12 @@ export function prepareServePhase(
     options.map((replica) => ({ gpuId: hw.gpu.id, cluster: hw.cluster, usdPerGpuHour: 1, replica, energy })),
     choice,
   );
-  // Aggregated replicas, or decode replicas beside a prefill pool where that is cheaper, as `serve` plans.
+  // Aggregated replicas, or decode replicas beside a prefill pool where that is cheaper, as `serve
+  // --tokens-per-day` plans them for the phase's mean traffic (whole replicas: a prefill pool beside one
+  // decode replica can cost more than aggregated replicas at a low traffic, cheaper per token at full use).
   const slo = { tpotSeconds: phase.tpotSloSeconds, ttftSeconds: phase.ttftSloSeconds };
-  const best = planServingModes(spec, candidates, w, null, slo).plans[0];
+  const rps = requestsPerSecondFor(meanTokensPerDay(phase), w.inputTokens + w.outputTokens);
+  const best = planServingModes(spec, candidates, w, rps > 0 ? rps : null, slo).plans[0];
   // As `llmecon serve`: computed, but no replica holds the model or meets the SLO (exit 3), saying which.
   if (!best) throw unservedError(spec, candidates, w, slo, hw.gpu.id, ['phases', index, 'gpu']);
   const n = replicaGpus(best.candidate.replica);

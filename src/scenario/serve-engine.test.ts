@@ -10,7 +10,7 @@ import { fleetGpus } from './bounds.js';
 import { parseScenario } from './load.js';
 import { prepareScenario } from './prepare.js';
 
-const scenario = (model: string, extra: string) => `name: test
+const scenario = (model: string, extra: string, tokensPerDay = '1e9') => `name: test
 model: ${model}
 horizonMonths: 12
 phases:
@@ -22,7 +22,7 @@ phases:
     kv: fp8
     inputTokens: 1000
     outputTokens: 300
-    tokensPerDay: 1e9
+    tokensPerDay: ${tokensPerDay}
     tpotSloSeconds: 0.05
     hardware: { rent: { usdPerGpuHour: 3 } }
 ${extra
@@ -32,8 +32,8 @@ ${extra
   .map((l) => `    ${l}`)
   .join('\n')}
 `;
-const served = (model: string, extra: string) => {
-  const ph = prepareScenario(parseScenario(scenario(model, extra))).phases[0]!;
+const served = (model: string, extra: string, tokensPerDay?: string) => {
+  const ph = prepareScenario(parseScenario(scenario(model, extra, tokensPerDay))).phases[0]!;
   if (ph.kind !== 'serve') throw new Error('not a serve phase');
   return ph;
 };
@@ -139,20 +139,34 @@ describe('scenario serve phase: engine and expert placement', () => {
     expect(served('llama-3-8b', 'tp: 2').layout).toMatch(/TP2 /);
     expect(served('llama-3-8b', 'tp: 2\npp: 2').layout).toMatch(/TP2·PP2 /);
   });
-  it('plans separate prefill replicas where serve finds them cheaper: its fleet is serve --disaggregated of that layout', async () => {
-    // DeepSeek-V3 on H200 at a 50 ms TPOT: two nodes of attention-DP decode beside 16 prefill GPUs.
-    const ph = served('deepseek-v3', '');
-    expect(ph.layout).toBe('h200 TP1·ADP16·EP16 fp8/fp8 disagg');
-    expect(ph.prefillPool).toMatchObject({ gpus: 16 });
+  it('plans separate prefill replicas where serve finds them cheaper: its fleet is serve --tokens-per-day of that traffic', async () => {
+    // DeepSeek-V3 on H200 at a 50 ms TPOT and 10B tokens a day: a node of attention-DP decode beside prefill replicas.
+    const ph = served('deepseek-v3', '', '1e10');
+    expect(ph.layout).toBe('h200 TP1·ADP8·EP8 fp8/fp8 disagg');
+    expect(ph.prefillPool).toMatchObject({ gpus: 8 });
     const cli = await runCliJson(
       'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
-        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e10 --tp 1 --ep 16 --disaggregated',
+        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e10',
     );
     expect(cli.code).toBe(0);
+    expect(cli.json.mode.chosen).toBe('disaggregated');
     expect(fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool)).toBe(
       cli.json.gpusNeeded,
     );
     // A dense 8B model at this SLO stays aggregated.
-    expect(served('llama-3-8b', '').prefillPool).toBeNull();
+    expect(served('llama-3-8b', '', '1e10').prefillPool).toBeNull();
+  });
+  it("plans for the phase's mean traffic as serve --tokens-per-day does: at 1B tokens a day one aggregated replica, not a prefill pool beside one decode replica", async () => {
+    const ph = served('deepseek-v3', '');
+    const cli = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tokens-per-day 1e9',
+    );
+    expect(cli.json.mode.chosen).toBe('aggregated');
+    expect(ph.prefillPool).toBeNull();
+    expect(ph.replicaGpus).toBe(cli.json.layout.gpusPerReplica);
+    expect(fleetGpus(1e9, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool)).toBe(
+      cli.json.gpusNeeded,
+    );
   });
 });

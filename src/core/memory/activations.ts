@@ -31,6 +31,8 @@ export interface ActivationOptions {
   readonly dropout: boolean;
   /** Bytes per element of the GEMM inputs kept for the backward pass (2 BF16; 1 with FP8 caching). */
   readonly gemmInputBytes?: number;
+  /** Bytes per activation element: 2 under 16-bit autocast (default), 4 under FP32 training. */
+  readonly elementBytes?: number;
   /** Eager element-wise ops that each save their input (Hugging Face modules without fusion). */
   readonly unfusedElementwise?: boolean;
   /** What `recompute: selective` keeps (StackMemory.selectiveCheckpoint; default 'attention'). */
@@ -49,6 +51,16 @@ export interface ActivationOptions {
  * (operations.ts `mixerActivationBytes`); a layer without a mixer or an MLP keeps nothing for it.
  */
 export function activationBytesPerLayer(
+  model: ModelSpec,
+  layer: 'dense' | 'moe' | LayerSpec,
+  layout: ParallelLayout,
+  options: ActivationOptions,
+): number {
+  // FP32 training saves every tensor in FP32: twice the 16-bit bytes counted below.
+  return ((options.elementBytes ?? 2) / 2) * sixteenBitActivationBytes(model, layer, layout, options);
+}
+
+function sixteenBitActivationBytes(
   model: ModelSpec,
   layer: 'dense' | 'moe' | LayerSpec,
   layout: ParallelLayout,
@@ -81,7 +93,7 @@ export function activationBytesPerLayer(
     // Layers the per-op policy is not modelled for (MLA, MoE, linear mixers) keep every tensor.
     return (
       opPolicySavedBytes(spec, kind, layout, options) ??
-      activationBytesPerLayer(spec, kind, { ...layout, recompute: 'none' }, options)
+      sixteenBitActivationBytes(spec, kind, { ...layout, recompute: 'none' }, options)
     );
   }
 

@@ -130,8 +130,10 @@ export function adapterTrainingStates(
 ): StageStates {
   const adapterParams = (adapter.trainableParams * (p.layers / p.numLayers)) / o.tensorParallel;
   const embeddingBytes = adapter.quantizedBase === 'nf4' && peft.kbitUpcastsToFp32 ? 4 : 2;
+  // Frozen experts shard as trained ones do, over the expert data-parallel ranks (DP × CP / EP).
   const frozen =
-    shard(o, p.denseParams + p.expertParams, o.denseShards, 3, adapter.baseBytesPerParam) +
+    shard(o, p.denseParams, o.denseShards, 3, adapter.baseBytesPerParam) +
+    shard(o, p.expertParams, o.expertShards, 3, adapter.baseBytesPerParam) +
     shard(o, p.embeddingParams + (p.encoderParams ?? 0), o.denseShards, 3, embeddingBytes);
   const adapterBytes = peft.fp32Adapters ? 4 : o.weightBytes;
   const adapterWeights = adapterParams * adapterBytes;
@@ -155,7 +157,10 @@ export function adapterTrainingStates(
         shard(o, tables, o.denseShards, 1, tableOptimizer),
     },
     adapterWeights: trainableWeights,
-    extraBuffers: dequantizationBuffers(p, adapter, recompute),
+    // ZeRO-3/FSDP all-gathers the frozen layers as it does trained ones: two layers live at the base format.
+    extraBuffers:
+      dequantizationBuffers(p, adapter, recompute) +
+      (o.zeroStage === 3 ? 2 * p.maxLayerParams * adapter.baseBytesPerParam : 0),
     pagedOptimizer: adapter.pagedOptimizer,
     // A paged optimizer (bitsandbytes) updates in place; torch's moments of the BF16 table copies are BF16.
     optimizerShard: {

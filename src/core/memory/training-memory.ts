@@ -135,10 +135,13 @@ export function trainingMemory(
     flashAttention: options.flashAttention ?? true,
     dropout: options.dropout ?? false,
     gemmInputBytes: options.precision === 'fp8' && fp8Cache ? 1 : 2,
+    elementBytes: options.precision === 'fp32' ? 4 : 2,
     unfusedElementwise: stack ? keepsEagerCopies(stack) : false,
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
     ...(options.recomputeModules !== undefined && { recomputeModules: options.recomputeModules }),
   };
+  // Bytes of the activations kept outside the layers (embedding output, head input): as the layers'.
+  const actBytes = actOptions.elementBytes!;
   const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
   const logitsBytes =
@@ -338,7 +341,7 @@ export function trainingMemory(
         (spec.vocabSize * embeddingWidth(spec) + ple) / t +
         spec.learnedPositionEmbeddings * h +
         embeddingProjectionParams(spec);
-      activations += 2 * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
+      activations += actBytes * s * b * h * (layout.sequenceParallel ? 1 / t : 1); // embedding output
     }
     if (holdsHead) {
       embeddingParams +=
@@ -364,10 +367,10 @@ export function trainingMemory(
       // every schedule. Sequence-sharded under SP, all-gathered where the stack's head saves the
       // gathered input (StackMemory.headSavesGatheredInput).
       const rep = layout.sequenceParallel ? 1 / t : 1;
-      const headInput = 2 * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
+      const headInput = actBytes * s * b * h * (rep + (stack?.headSavesGatheredInput ? 1 : rep));
       // Each MTP module runs between the last layer and the loss, so it too is held for one microbatch: its
       // layer, and outside it the shifted tokens' embedding, eh_proj's 2h-wide input and its head's inputs.
-      activations += headInput + mtp * (mtpLayerActivations + 2 * s * b * h * 3 * rep + headInput);
+      activations += headInput + mtp * (mtpLayerActivations + actBytes * s * b * h * 3 * rep + headInput);
     }
     const params: StageParams = {
       denseParams,

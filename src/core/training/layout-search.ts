@@ -118,14 +118,14 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
       (nearest.length < topN || overBytes < nearest[nearest.length - 1]!.over);
     const visit = (entry: EvaluatedLayout, fits: boolean, overBytes: number) => {
       if (!fits) {
-        keepNearest(nearest, entry, overBytes, topN);
+        keepRanked(nearest, { entry, over: overBytes }, topN, (x, y) => x.over < y.over);
         return;
       }
       feasible += 1;
-      if (!bestHere || entry.step.stepSeconds < bestHere.step.stepSeconds) bestHere = entry;
+      if (!bestHere || faster(entry, bestHere)) bestHere = entry;
       if (!cheapest || gpuSecondsPerToken(entry) < gpuSecondsPerToken(cheapest)) cheapest = entry;
       if (gpus !== options.gpus) return;
-      keepTop(top, entry, topN);
+      keepRanked(top, entry, topN, faster);
       if (
         !leastMemory ||
         entry.memoryPerGpuBytes < leastMemory.memoryPerGpuBytes ||
@@ -136,7 +136,7 @@ export function searchLayouts(spec: ModelSpec, cluster: ClusterSpec, options: Se
     };
     // Whether a layout of this count stepping in `stepSeconds` could still be kept (top, Pareto or cheapest).
     const mayRank = (stepSeconds: number) =>
-      (gpus === options.gpus && (top.length < topN || stepSeconds < top[topN - 1]!.step.stepSeconds)) ||
+      (gpus === options.gpus && (top.length < topN || stepSeconds <= top[topN - 1]!.step.stepSeconds)) ||
       !bestHere ||
       stepSeconds < bestHere.step.stepSeconds ||
       !cheapest ||
@@ -196,24 +196,17 @@ export function firstFittingLayout(
 const timePerToken = (e: EvaluatedLayout) => e.step.stepSeconds / e.step.tokensPerStep;
 const gpuSecondsPerToken = (e: EvaluatedLayout) => (e.step.stepSeconds * e.gpus) / e.step.tokensPerStep;
 
-function keepTop(top: EvaluatedLayout[], entry: EvaluatedLayout, n: number): void {
-  if (top.length === n && entry.step.stepSeconds >= top[n - 1]!.step.stepSeconds) return;
-  let i = top.length;
-  while (i > 0 && top[i - 1]!.step.stepSeconds > entry.step.stepSeconds) i -= 1;
-  top.splice(i, 0, entry);
-  if (top.length > n) top.pop();
-}
+/** Faster, or as fast with less memory per GPU (ZeRO-2 beside ZeRO-1 at the same step: the one further from capacity). */
+const faster = (a: EvaluatedLayout, b: EvaluatedLayout) =>
+  a.step.stepSeconds < b.step.stepSeconds ||
+  (a.step.stepSeconds === b.step.stepSeconds && a.memoryPerGpuBytes < b.memoryPerGpuBytes);
 
-function keepNearest(
-  list: { entry: EvaluatedLayout; over: number }[],
-  entry: EvaluatedLayout,
-  over: number,
-  n: number,
-): void {
-  if (list.length === n && over >= list[n - 1]!.over) return;
+/** Inserts `item` where it ranks in `list` (ordered by `before`, at most `n` long). */
+function keepRanked<T>(list: T[], item: T, n: number, before: (a: T, b: T) => boolean): void {
+  if (list.length === n && !before(item, list[n - 1]!)) return;
   let i = list.length;
-  while (i > 0 && list[i - 1]!.over > over) i -= 1;
-  list.splice(i, 0, { entry, over });
+  while (i > 0 && before(item, list[i - 1]!)) i -= 1;
+  list.splice(i, 0, item);
   if (list.length > n) list.pop();
 }
 

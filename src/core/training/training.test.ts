@@ -145,6 +145,15 @@ describe('pieces', () => {
     );
     for (const e of result.top) expect(e.memoryPerGpuBytes).toBeLessThanOrEqual(cluster.gpu.memoryBytes);
   });
+  it('layouts as fast rank by memory: ZeRO-2 before ZeRO-1 where the step is the same (the one further from capacity)', () => {
+    const { top } = searchLayouts(llama8b, cluster, { ...options, gpus: 16, top: 50 });
+    const ties = top.filter((e, i) => i > 0 && e.step.stepSeconds === top[i - 1]!.step.stepSeconds);
+    expect(ties.length).toBeGreaterThan(0);
+    top.forEach((e, i) => {
+      if (i > 0 && e.step.stepSeconds === top[i - 1]!.step.stepSeconds)
+        expect(e.memoryPerGpuBytes).toBeGreaterThanOrEqual(top[i - 1]!.memoryPerGpuBytes);
+    });
+  });
   it('a memory-fit multiplier keeps only layouts whose estimate times it fits, per pipeline regime; fewer fit', () => {
     const plain = searchLayouts(llama8b, cluster, { ...options, gpus: 16, top: 50 });
     const fit = { single: 1.3, pipeline: 1.6 };
