@@ -1,7 +1,7 @@
 /** Stacks run only where they have a port (catalog/stacks gpuVendors): named ones are refused elsewhere, defaults fall back. */
 import { describe, expect, it } from 'vitest';
 import { inputErrorOf } from '../../test/input-error.js';
-import { STACK_IDS } from '../core/training/stack.js';
+import { STACK_IDS, stackLayoutIssues } from '../core/training/stack.js';
 import { parseScenario } from '../scenario/load.js';
 import { prepareScenario } from '../scenario/prepare.js';
 import { loadCatalog } from './catalog.js';
@@ -20,6 +20,13 @@ describe('stack GPU vendors', () => {
     expect(stackOnGpu('pretrain', undefined, 'h100-sxm').id).toBe('megatron');
     expect(stackOnGpu('pretrain', undefined, 'mi300x').id).toBe('megatron');
     expect(stackOnGpu('pretrain', undefined, 'tpu-v6e').id).toBe('hf');
+    // The fallback says so where it refuses a layout the user thought the default would run.
+    expect(
+      stackLayoutIssues(stackOnGpu('pretrain', undefined, 'tpu-v6e'), { tensorParallel: 2 })[0]!.message,
+    ).toBe(
+      'Hugging Face Trainer / TRL / PEFT (taken on tpu-v6e, where Megatron-Core / NeMo, the pretrain default, does not run; --stack names another) does not support tensor parallelism',
+    );
+    expect(stackOnGpu('pretrain', undefined, 'h100-sxm').takenBecause).toBeUndefined();
     expect(stackOnGpu('finetune', 'unsloth', 'mi300x').id).toBe('unsloth');
     const tpu = inputErrorOf(() => stackOnGpu('pretrain', 'megatron', 'tpu-v6e'));
     expect(tpu.issues[0]).toMatchObject({

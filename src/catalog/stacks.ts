@@ -394,7 +394,11 @@ export function stackOnGpu(
   const stack = findStack(id ?? DEFAULT_STACK[kind], String(field.at(-1)));
   const error = gpuId === undefined ? null : stackVendorError(stack, gpuId);
   if (error === null) return stack;
-  if (id === undefined) return findStack('hf');
+  if (id === undefined)
+    return {
+      ...findStack('hf'),
+      takenBecause: `taken on ${gpuId}, where ${stack.name}, the ${kind} default, does not run; --stack names another`,
+    };
   return inputError('infeasible', field, error);
 }
 

@@ -81,6 +81,11 @@ describe('scenario errors name the path and line, what is allowed, and the neare
       path: ['phases', 1, 'name'],
       message: expect.stringMatching(/'first' is already the name of phases\[0\]/),
     });
+    // Names are trimmed: one that differs only by its spaces is the same name, printed alike.
+    expect(first(text('    name: " first "\n    startMonth: 6\n'))).toMatchObject({
+      path: ['phases', 1, 'name'],
+      message: expect.stringMatching(/'first' is already the name of phases\[0\]/),
+    });
   });
   it("a document nested thousands of levels deep is refused in words, not the engine's stack message", () => {
     const deep = `name: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;

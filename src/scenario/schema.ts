@@ -22,7 +22,7 @@ const month = domainNumber(D.monthIndex);
 const months = domainNumber(D.months);
 const gpus = domainNumber(D.gpus);
 const seqLen = domainNumber(D.sequenceTokens);
-const name = z.string().min(1).max(200);
+const name = z.string().trim().min(1).max(200);
 const id = z.string().min(1).max(200);
 
 const HARDWARE_CHOICES = ['rent', 'reserve', 'buy'] as const;

@@ -206,6 +206,8 @@ export const transferredCalibrations = (
 export interface StackProfile {
   readonly id: StackId;
   readonly name: string;
+  /** Why this stack runs where none was named and the default does not run on the accelerator (stacks.ts stackOnGpu). */
+  readonly takenBecause?: string;
   readonly parallelism: StackParallelism;
   /** The loss's kernels (catalog `kernels.crossEntropy`: eager on FP32 logits, or fused). */
   readonly lossKernel?: LossKernel;
@@ -264,7 +266,7 @@ export function stackLayoutIssues(stack: StackProfile, layout: Partial<ParallelL
     issues.push({
       code: 'infeasible',
       path: ['layout', field],
-      message: `${stack.name} does not support ${what}`,
+      message: `${stack.name}${stack.takenBecause ? ` (${stack.takenBecause})` : ''} does not support ${what}`,
     });
   if (!p.tensor && (layout.tensorParallel ?? 1) > 1) add('tensorParallel', 'tensor parallelism');
   if (!p.pipeline && (layout.pipelineParallel ?? 1) > 1) add('pipelineParallel', 'pipeline parallelism');
