@@ -8,6 +8,8 @@ import {
   CHINCHILLA_FITS,
   chinchillaLoss,
   chinchillaOptimal,
+  extrapolation,
+  FIT_RANGES,
   flopsForBudget,
   inferenceAwareOptimal,
   kaplanLoss,
@@ -179,9 +181,16 @@ function predictRun(o: ScalingFlags): string {
     chinchillaHoffmann: chinchillaLoss(CHINCHILLA_FITS.hoffmann, n, d),
     kaplan: kaplanLoss(n, d),
     computeOptimalAtSameFlops: chinchillaOptimal(epoch, 6 * n * d),
+    // Where the run lies outside the runs each fit was made on: its loss is an extrapolation there.
+    extrapolates: {
+      chinchilla: extrapolation(FIT_RANGES.chinchilla, n, d),
+      kaplan: extrapolation(FIT_RANGES.kaplan, n, d),
+    },
   };
   if (o.json) return toJson(run);
   const opt = run.computeOptimalAtSameFlops;
+  const beyond = (fit: string, notes: string[], range: { source: string }) =>
+    notes.length > 0 ? [`extrapolates (${fit}): ${notes.join('; ')} (${range.source})`] : [];
   return [
     ...(label ? [label, ''] : []),
     `${formatCount(n)} parameters on ${formatCount(d)} tokens (${run.flops.toExponential(2)} FLOPs, ${(d / n).toFixed(1)} tokens per parameter)`,
@@ -196,6 +205,8 @@ function predictRun(o: ScalingFlags): string {
     ),
     '',
     `The same FLOPs spent compute-optimally (Epoch refit): ${formatCount(opt.params)} parameters on ${formatCount(opt.tokens)} tokens, loss ${opt.loss!.toFixed(3)}.`,
+    ...beyond('Chinchilla', run.extrapolates.chinchilla, FIT_RANGES.chinchilla),
+    ...beyond('Kaplan', run.extrapolates.kaplan, FIT_RANGES.kaplan),
   ].join('\n');
 }
 
@@ -228,8 +239,16 @@ export function scalingCommand(o: ScalingFlags): string {
     o.inferenceTokens === undefined
       ? null
       : inferenceAwareOptimal(epoch, best.loss!, positiveNumber(o.inferenceTokens, '--inference-tokens', 1));
+  // The headline allocation (the Epoch refit's) outside the runs the Chinchilla fits were made on.
+  const beyond = extrapolation(FIT_RANGES.chinchilla, best.params, best.tokens);
   if (o.json)
-    return toJson({ flops, budget: usd, allocations: Object.fromEntries(rows), inferenceAware: inference });
+    return toJson({
+      flops,
+      budget: usd,
+      allocations: Object.fromEntries(rows),
+      inferenceAware: inference,
+      extrapolates: { chinchilla: beyond },
+    });
   const lines = [
     label,
     '',
@@ -245,6 +264,9 @@ export function scalingCommand(o: ScalingFlags): string {
     ),
     '',
     "Losses are each fit's own (Chinchilla on MassiveText, Kaplan on WebText2): compare allocations across fits, losses within one.",
+    ...(beyond.length > 0
+      ? [`extrapolates (${rows[0]![0]}): ${beyond.join('; ')} (${FIT_RANGES.chinchilla.source})`]
+      : []),
   ];
   if (inference)
     lines.push(

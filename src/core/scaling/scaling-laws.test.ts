@@ -3,6 +3,8 @@ import {
   CHINCHILLA_FITS,
   chinchillaLoss,
   chinchillaOptimal,
+  extrapolation,
+  FIT_RANGES,
   flopsForBudget,
   inferenceAwareOptimal,
   kaplanOptimal,
@@ -89,5 +91,16 @@ describe('leastWholeBudget: the least FLOPs with one whole parameter and token',
     expect(Math.min(at.params, at.tokens)).toBeGreaterThanOrEqual(1);
     const below = allocate(c * 0.999);
     expect(Math.min(below.params, below.tokens)).toBeLessThan(1);
+  });
+});
+
+describe('the range each fit was made on', () => {
+  it('names what of a run lies outside the runs a fit was made on: Chinchilla itself (70B on 1.4T) is beyond Hoffmann et al.’s sweep', () => {
+    expect(extrapolation(FIT_RANGES.chinchilla, 1e9, 2e10)).toEqual([]);
+    expect(extrapolation(FIT_RANGES.chinchilla, 7e10, 1.4e12)).toEqual([
+      "70.00B parameters above the fit's 70.00M–16.00B",
+      "1.40T tokens above the fit's 5.00B–500.00B",
+    ]);
+    expect(extrapolation(FIT_RANGES.kaplan, 100, 1e9)).toEqual(["100 parameters below the fit's 768–1.50B"]);
   });
 });

@@ -4,6 +4,7 @@
  * many tokens). Pure functions of published fits.
  */
 import { inputError } from '../errors.js';
+import { formatCount } from '../format.js';
 import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../units.js';
 
 /** L(N, D) = E + A/N^α + B/D^β (Hoffmann et al. 2022, "Training Compute-Optimal LLMs", Eq. 2). */
@@ -55,6 +56,40 @@ export const LLAMA3_TOKENS = {
   A: 0.299,
   alpha: 0.537,
 } as const;
+
+/** The runs a fit was made on: parameters and training tokens, as its paper states them. */
+export interface FitRange {
+  readonly params: readonly [number, number];
+  readonly tokens: readonly [number, number];
+  readonly source: string;
+}
+
+export const FIT_RANGES: Readonly<Record<'chinchilla' | 'kaplan', FitRange>> = {
+  // Hoffmann et al. 2022, Sec. 1 and 3 ("over 400 language models ranging from 70 million to over 16 billion
+  // parameters on 5 to 500 billion tokens"); Besiroglu et al. 2024 refit the same runs (read off its Fig. 4).
+  chinchilla: {
+    params: [7e7, 1.6e10],
+    tokens: [5e9, 5e11],
+    source: 'Hoffmann et al. 2022, Sec. 1 and 3: 70M to 16B parameters on 5B to 500B tokens',
+  },
+  // Kaplan et al. 2020, Sec. 1.1 and 3: non-embedding parameters from 768 to 1.5B, datasets of 22M to 23B tokens.
+  kaplan: {
+    params: [768, 1.5e9],
+    tokens: [2.2e7, 2.3e10],
+    source: 'Kaplan et al. 2020, Sec. 1.1 and 3: 768 to 1.5B non-embedding parameters, 22M to 23B tokens',
+  },
+};
+
+/** What of (N, D) lies outside the runs a fit was made on, in words (empty inside): its loss extrapolates there. */
+export function extrapolation(range: FitRange, params: number, tokens: number): string[] {
+  const beyond = (x: number, [lo, hi]: readonly [number, number], what: string) =>
+    x < lo || x > hi
+      ? [
+          `${formatCount(x)} ${what} ${x < lo ? 'below' : 'above'} the fit's ${formatCount(lo)}–${formatCount(hi)}`,
+        ]
+      : [];
+  return [...beyond(params, range.params, 'parameters'), ...beyond(tokens, range.tokens, 'tokens')];
+}
 
 const check = (value: number, field: string) => {
   if (!(Number.isFinite(value) && value > 0))
