@@ -168,6 +168,14 @@ describe('input rules the CLI used to let through', () => {
     expect(JSON.parse(ok.stdout).group).toBe(2);
   });
 
+  it('kernel collective puts as many ranks on every node: --per-node divides --group, and by default does', async () => {
+    const args = ['kernel', 'collective', '--gpu', 'h100', '--bytes', '1G', '--group', '12'];
+    await refused([...args, '--per-node', '5'], '--per-node', 'a divisor of --group (12)');
+    const ok = await runCli([...args, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).perNode).toBe(6);
+  });
+
   it('flags that would be ignored are refused: flops layout flags without --ops, levers --phase without a scenario', async () => {
     await refused(['flops', 'llama-3-8b', '--tp', '2'], '--tp', 'applies only with --ops');
     await refused(['flops', 'llama-3-8b', '--layer', '3'], '--layer', 'applies only with --ops');

@@ -256,7 +256,7 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   const perNode = positiveInteger(
     o.perNode as string | undefined,
     '--per-node',
-    Math.min(group, cluster.gpusPerNode),
+    largestDivisorUpTo(group, cluster.gpusPerNode),
   );
   if (perNode > cluster.gpusPerNode) {
     inputError(
@@ -267,6 +267,13 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   }
   if (perNode > group)
     inputError('invalid_value', ['--per-node'], `at most --group (${group}), got ${perNode}`);
+  // The hierarchical model puts as many ranks on every node (collectives.ts): whole nodes of them.
+  if (group % perNode !== 0)
+    inputError(
+      'invalid_value',
+      ['--per-node'],
+      `a divisor of --group (${group}): every node holds as many of its ranks, got ${perNode}`,
+    );
   const seconds = collectiveSeconds(kind, bytes, { size: group, perNode }, cluster.scaleUp, cluster.scaleOut);
   const algorithm = bytes / seconds;
   const result = {
@@ -290,4 +297,10 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
     `bandwidth    algorithm ${(algorithm / 1e9).toFixed(1)} GB/s, bus ${(result.busBytesPerSecond / 1e9).toFixed(1)} GB/s (nccl-tests convention)`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
+}
+
+/** The most ranks of a `group` a node can hold with every node holding as many: its largest divisor up to `most`. */
+function largestDivisorUpTo(group: number, most: number): number {
+  for (let k = Math.min(group, most); k > 1; k -= 1) if (group % k === 0) return k;
+  return 1;
 }

@@ -89,7 +89,10 @@ export function registerCatalogCommands(cli: Command, ctx: ProgramContext): void
       .option('--kind <k>', 'all-reduce | reduce-scatter | all-gather | all-to-all | p2p', 'all-reduce')
       .option('--bytes <n>', 'bytes per rank, at least 1 (e.g. 256M)')
       .option('--group <n>', 'ranks in the group, at least 2 (default: one node)')
-      .option('--per-node <n>', 'ranks of the group per node (default: as many as fit)')
+      .option(
+        '--per-node <n>',
+        'ranks of the group per node, a divisor of --group (default: the most a node holds with every node holding as many)',
+      )
       .option('--json', 'machine-readable output')
       .action(kernelAction('kernelCollectiveCommand')),
     'llmecon kernel collective --gpu h100 --kind all-reduce --bytes 1G --group 64',
