@@ -17,6 +17,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { InputError, type InputIssue } from '../core/errors.js';
+import { objectKeysAt, unknownKeyIssues } from '../core/schema-keys.js';
 import { nearMatches } from '../core/suggest.js';
 import { compoundingIssues } from './bounds.js';
 import { scenarioCatalogIssues } from './check.js';
@@ -231,19 +232,8 @@ function describeIssue(
     { code, path, message },
   ];
   switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = objectKeysAt(schema, path, data);
-      return (issue.keys ?? []).map((key) => {
-        const near = allowed.length > 0 ? nearMatches(key, allowed, 1) : [];
-        return {
-          code: 'unknown_field' as const,
-          path: [...path, key],
-          message: `unknown field '${key}'${near.length > 0 ? `; did you mean '${near[0]}'?` : ''}${
-            allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''
-          }`,
-        };
-      });
-    }
+    case 'unrecognized_keys':
+      return unknownKeyIssues(issue.keys ?? [], path, objectKeysAt(schema, path, data));
     case 'invalid_type': {
       if (issue.input === undefined)
         return at(`missing: this field is required (${expectedText(issue.expected)})`, 'missing_field');
@@ -327,62 +317,6 @@ function describeIssue(
     default:
       return at(issue.message);
   }
-}
-
-/** The keys a strict object schema at `path` allows (following the data through unions), sorted. */
-function objectKeysAt(schema: z.ZodType, path: readonly (string | number)[], data: unknown): string[] {
-  const found = new Set<string>();
-  const visit = (s: unknown, rest: readonly (string | number)[], value: unknown, depth: number): void => {
-    if (depth > 64 || s === null || typeof s !== 'object') return;
-    const def = (s as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
-    if (!def) return;
-    switch (def.type) {
-      case 'object': {
-        const shape = def.shape as Record<string, unknown>;
-        if (rest.length === 0) {
-          for (const k of Object.keys(shape)) found.add(k);
-          return;
-        }
-        const [head, ...tail] = rest;
-        const next =
-          value && typeof value === 'object' ? (value as Record<string, unknown>)[String(head)] : undefined;
-        visit(shape[String(head)], tail, next, depth + 1);
-        return;
-      }
-      case 'array': {
-        if (rest.length === 0) return;
-        const [head, ...tail] = rest;
-        visit(def.element, tail, Array.isArray(value) ? value[Number(head)] : undefined, depth + 1);
-        return;
-      }
-      case 'union': {
-        const options = def.options as unknown[];
-        const discriminator = def.discriminator as string | undefined;
-        const given =
-          discriminator && value && typeof value === 'object'
-            ? (value as Record<string, unknown>)[discriminator]
-            : undefined;
-        for (const option of options) {
-          if (given !== undefined) {
-            const literal = (option as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def
-              ?.shape?.[discriminator!] as { _zod?: { def?: { values?: unknown[] } } } | undefined;
-            const values = literal?._zod?.def?.values;
-            if (values && !values.includes(given)) continue;
-          }
-          visit(option, rest, value, depth + 1);
-        }
-        return;
-      }
-      case 'pipe':
-        visit(def.in, rest, value, depth + 1);
-        visit(def.out, rest, value, depth + 1);
-        return;
-      default:
-        if (def.innerType) visit(def.innerType, rest, value, depth + 1);
-    }
-  };
-  visit(schema, path, data, 0);
-  return [...found].sort();
 }
 
 /** YAML text of a scenario; parsing it gives the same scenario. */

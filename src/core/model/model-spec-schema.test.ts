@@ -71,3 +71,16 @@ describe('spec count bounds', () => {
     ]);
   });
 });
+
+describe('unknown fields', () => {
+  it('name their path, the nearest allowed key and the keys allowed there, as a scenario file does', () => {
+    const typo = { ...base, attention: { kind: 'gqa', numHeads: 16, numKVHeads: 4 } };
+    const [found] = issues(typo);
+    expect(found).toMatch(
+      /^attention\.numKVHeads: unknown field 'numKVHeads'; did you mean 'numKvHeads'\? \(allowed: .*numHeads, numKvHeads/,
+    );
+    expect(issues({ ...base, hiddenSise: 2048 })[0]).toMatch(
+      /^hiddenSise: unknown field 'hiddenSise'; did you mean 'hiddenSize'\?/,
+    );
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError, type InputIssue } from '../errors.js';
+import { objectKeysAt, unknownKeyIssues } from '../schema-keys.js';
 import { compressedAttentionIssues } from './compressed-attention.js';
 import { MAX } from './families/fields.js';
 import {
@@ -110,11 +111,12 @@ export function specFromInput(input: unknown): ModelSpec {
   const parsed = modelSpecInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new InputError(
-      parsed.error.issues.map((issue) => ({
-        code: issue.code === 'unrecognized_keys' ? 'unknown_field' : 'invalid_value',
-        path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-        message: issue.message,
-      })),
+      parsed.error.issues.flatMap((issue) => {
+        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+        return issue.code === 'unrecognized_keys'
+          ? unknownKeyIssues(issue.keys, path, objectKeysAt(modelSpecInputSchema, path, input))
+          : [{ code: 'invalid_value' as const, path, message: issue.message }];
+      }),
     );
   }
   const s = parsed.data;
