@@ -7,6 +7,7 @@ import {
   formatRate,
   formatUsd,
   ordinal,
+  visibleText,
 } from './format.js';
 
 describe('ordinal', () => {
@@ -90,5 +91,13 @@ describe('formatUsd and formatDuration', () => {
       '1.50 s',
       '12 ms',
     ]);
+  });
+});
+
+describe('visibleText', () => {
+  it('shows control characters as escapes, so a stripped terminal never prints a name as another', () => {
+    expect(visibleText('gp\u001bu')).toBe('gp\\u001bu');
+    expect(visibleText('llama\u001b[31m')).toBe('llama\\u001b[31m');
+    expect(visibleText('plain name')).toBe('plain name');
   });
 });

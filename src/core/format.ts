@@ -117,3 +117,13 @@ export function formatWithRange(
 ): string {
   return `${format(value)} (P10 ${format(range.p10)} – P90 ${format(range.p90)})`;
 }
+
+/**
+ * Text from a file quoted in a message with its control characters shown as `\uXXXX` escapes: the
+ * terminal would strip them (cli/format.ts), leaving "unknown field 'gpu'; did you mean 'gpu'?".
+ */
+export const visibleText = (text: string): string =>
+  text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { InputIssue } from './errors.js';
+import { visibleText } from './format.js';
 import { nearMatches } from './suggest.js';
 
 /** One issue per unknown key at `path`: "unknown field 'x'; did you mean 'y'? (allowed: …)". */
@@ -17,7 +18,7 @@ export function unknownKeyIssues(
     return {
       code: 'unknown_field' as const,
       path: [...path, key],
-      message: `unknown field '${key}'${near.length > 0 ? `; did you mean '${near[0]}'?` : ''}${
+      message: `unknown field '${visibleText(key)}'${near.length > 0 ? `; did you mean '${near[0]}'?` : ''}${
         allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''
       }`,
     };

@@ -3,7 +3,9 @@
  * file in `families/`, the way the transformers modelling code builds its modules (file names are
  * in `huggingface/transformers: src/transformers/models/<type>/`), so parameter counts are exact.
  */
+
 import { DoesNotFitError, InputError, inputError, withIssuePaths } from '../errors.js';
+import { visibleText } from '../format.js';
 import { nearMatches } from '../suggest.js';
 import { eagleVersion } from './eagle-head.js';
 import { Fields, isJsonObject, type Json, shown } from './families/fields.js';
@@ -66,7 +68,7 @@ export function specFromHfConfig(config: unknown, name: string): ModelSpec {
     inputError('missing_field', ['model_type'], `missing field 'model_type' (${supportedTypesText()})`);
   }
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    return checkMagnitude(readAsKnownFamily(json, modelType, name));
+    return checkMagnitude(readAsKnownFamily(json, visibleText(modelType), name));
   }
   const family = FAMILIES[modelType as SupportedModelType];
   const direct = () =>
