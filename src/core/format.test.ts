@@ -53,7 +53,7 @@ describe('times and mean counts', () => {
 });
 
 describe('formatBytes', () => {
-  it('in the largest binary unit it reaches: B, KiB, MiB, GiB, TiB, PiB', () => {
+  it('in the largest binary unit it reaches: B, KiB, MiB, GiB, TiB, PiB, EiB', () => {
     expect([512, 2048, 3 * 2 ** 20, 755.96 * 2 ** 30, 1.86 * 2 ** 40, 5 * 2 ** 50].map(formatBytes)).toEqual([
       '512 B',
       '2.00 KiB',
@@ -62,6 +62,8 @@ describe('formatBytes', () => {
       '1.86 TiB',
       '5.00 PiB',
     ]);
+    // Past a thousand EiB, an exponent rather than a 7-digit figure.
+    expect([3 * 2 ** 60, 1.14e3 * 2 ** 60].map(formatBytes)).toEqual(['3.00 EiB', '1.14e+3 EiB']);
   });
 });
 

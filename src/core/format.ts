@@ -85,6 +85,10 @@ export function formatSignedUsd(usd: number): string {
 /** Bytes as GiB (TiB, PiB when large; MiB, KiB when small). */
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
+  const eib = 1024 ** 3 * GIB;
+  // Beyond a thousand EiB (no GPU memory or KV cache is near it): significant digits with an exponent.
+  if (abs >= 1000 * eib) return `${(bytes / eib).toExponential(2)} EiB`;
+  if (abs >= eib) return `${(bytes / eib).toFixed(2)} EiB`;
   if (abs >= 1024 ** 2 * GIB) return `${(bytes / (1024 ** 2 * GIB)).toFixed(2)} PiB`;
   if (abs >= 1024 * GIB) return `${(bytes / (1024 * GIB)).toFixed(2)} TiB`;
   if (abs >= GIB) return `${(bytes / GIB).toFixed(2)} GiB`;
