@@ -24,7 +24,7 @@ describe('stack GPU vendors', () => {
     expect(
       stackLayoutIssues(stackOnGpu('pretrain', undefined, 'tpu-v6e'), { tensorParallel: 2 })[0]!.message,
     ).toBe(
-      'Hugging Face Trainer / TRL / PEFT (taken on tpu-v6e, where Megatron-Core / NeMo, the pretrain default, does not run; --stack names another) does not support tensor parallelism',
+      'Hugging Face Trainer / TRL / PEFT (taken on tpu-v6e, where Megatron-Core / NeMo, the pretrain default, does not run; name another with --stack) does not support tensor parallelism',
     );
     expect(stackOnGpu('pretrain', undefined, 'h100-sxm').takenBecause).toBeUndefined();
     expect(stackOnGpu('finetune', 'unsloth', 'mi300x').id).toBe('unsloth');

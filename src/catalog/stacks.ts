@@ -397,7 +397,7 @@ export function stackOnGpu(
   if (id === undefined)
     return {
       ...findStack('hf'),
-      takenBecause: `taken on ${gpuId}, where ${stack.name}, the ${kind} default, does not run; --stack names another`,
+      takenBecause: `taken on ${gpuId}, where ${stack.name}, the ${kind} default, does not run; name another with --stack`,
     };
   return inputError('infeasible', field, error);
 }

@@ -40,7 +40,7 @@ describe('CLI bad input: exact message, exit code 2', () => {
     [
       'unknown field in an llmecon spec',
       ['params', fixture('spec-unknown-field.yaml')],
-      'error: numLayers: missing (expected number)\nerror: Unrecognized key: "numLayer"',
+      "error: numLayers: missing (expected number)\nerror: numLayer: unknown field 'numLayer'; did you mean 'numLayers'? (allowed: activation, altUp, attention, attentionResiduals, chunkedAttention, headBias, hiddenSize, hyperConnections, indexerPattern, laurel, layerPattern, learnedPositionEmbeddings, linearAttention, maxContextTokens, mlp, mlpPattern, moe, mtpModule, name, norm, normsPerLayer, numLayers, numMtpModules, shortConv, slidingWindow, sparseAttention, stateSpace, tieWordEmbeddings, vocabSize)",
     ],
     [
       'malformed YAML',

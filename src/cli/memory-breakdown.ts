@@ -5,7 +5,6 @@
  */
 import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StackMemory, StageMemory } from '../core/memory/training-memory.js';
-import { degreesText, type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
 import type { Range } from '../core/uncertainty/range.js';
 import { formatBytes, table } from './format.js';
 
@@ -85,11 +84,6 @@ export function breakdownJson(stage: StageMemory): MemoryBreakdown & {
     pagedOutBytes: stage.pagedOutBytes,
     ...(stage.offloadedBytes > 0 ? { offloadedBytes: stage.offloadedBytes } : {}),
   };
-}
-
-/** A layout in one line: its parallel degrees (degreesText), micro-batch, recomputation, ZeRO. */
-export function layoutLine(l: ParallelLayout): string {
-  return `${degreesText(l)} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`;
 }
 
 /** "78.10 GiB (P10 72.00 GiB – P90 85.00 GiB)": a memory figure with its band. */

@@ -128,6 +128,7 @@ export function formatWithRange(
  */
 export const visibleText = (text: string): string =>
   text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: showing them is the point
     /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -30,7 +30,7 @@ import { asReleased } from '../core/model/checkpoint-format.js';
 import { beyondContextWarning } from '../core/model/context-limit.js';
 import { drafterSplits } from '../core/model/drafter.js';
 import { globalBatchForTokens } from '../core/parallelism/global-batch.js';
-import { type ParallelLayout, recomputeWords } from '../core/parallelism/layout.js';
+import { layoutSummary, recomputeWords } from '../core/parallelism/layout.js';
 import { documentSpanTokens } from '../core/training/document-span.js';
 import type { TrainingPlan } from '../core/training/plan.js';
 import type { StackProfile } from '../core/training/stack.js';
@@ -84,16 +84,6 @@ function banded(
   };
 }
 
-/** Every degree of a layout in words (a hinted layout beside the chosen one may differ in any of them). */
-const fullLayoutWords = (l: ParallelLayout) =>
-  [
-    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}`,
-    ...(l.expertParallel > 1 ? [`ep ${l.expertParallel}`] : []),
-    ...(l.contextParallel > 1 ? [`cp ${l.contextParallel}`] : []),
-    ...(l.virtualStages > 1 ? [`vpp ${l.virtualStages}`] : []),
-    `mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`,
-  ].join(' · ');
-
 /** What would beat the chosen layout's recomputation (the plan's hints), each with the step and memory it would take. */
 function trainingHints(plan: TrainingPlan): TrainingHints {
   const at = (e: {
@@ -113,7 +103,7 @@ function trainingHints(plan: TrainingPlan): TrainingHints {
     },
     offloadActivations: o && { layers: o.layers, ...at(o.best) },
     likelyFit: likely && {
-      best: likely.best && { layout: fullLayoutWords(likely.best.layout), ...at(likely.best) },
+      best: likely.best && { layout: layoutSummary(likely.best.layout), ...at(likely.best) },
       fixedFlags: likely.fixedFlags,
     },
   };

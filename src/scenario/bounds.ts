@@ -17,6 +17,10 @@ import type { Scenario } from './schema.js';
 
 /** The most traffic a serve phase reaches in any month (the bound of tokensPerDay). */
 export const MAX_TOKENS_PER_DAY = DOMAINS.tokensPerDay.max;
+
+/** A serve phase's traffic in its month `k`: the first month's grown by `growth` a month, truncated to the bound. */
+export const tokensPerDayInMonth = (first: number, growth: number, k: number): number =>
+  Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
 /** The most subscribers a plan reaches in any month (the bound of users). */
 export const MAX_USERS = DOMAINS.users.max;
 /** The largest serving fleet (the bound of gpus). */
@@ -112,7 +116,7 @@ export function checkFleet(ph: Extract<PreparedPhase, { kind: 'serve' }>): void 
   const perRequest = x.inputTokens + x.outputTokens;
   const at = (k: number) =>
     fleetGpus(
-      Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k),
+      tokensPerDayInMonth(first, growth, k),
       perRequest,
       ph.replicaRequestsPerSecond,
       ph.replicaGpus,

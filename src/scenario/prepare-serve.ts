@@ -30,7 +30,7 @@ import {
 import type { ModelSpec } from '../core/model/spec.js';
 import { centralValue } from '../core/uncertainty/distributions.js';
 import { requestsPerSecondFor } from '../core/units.js';
-import { MAX_TOKENS_PER_DAY } from './bounds.js';
+import { tokensPerDayInMonth } from './bounds.js';
 import type { PhaseEnergy, PreparedPhase } from './prepare.js';
 import type { Phase } from './schema.js';
 
@@ -52,7 +52,7 @@ function meanTokensPerDay(phase: ServePhase): number {
   const first = centralValue(phase.tokensPerDay);
   const growth = centralValue(phase.growthPerMonth);
   let sum = 0;
-  for (let k = 0; k < phase.months; k += 1) sum += Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
+  for (let k = 0; k < phase.months; k += 1) sum += tokensPerDayInMonth(first, growth, k);
   return sum / Math.max(1, phase.months);
 }
 
@@ -99,7 +99,9 @@ export function prepareServePhase(
   // As `llmecon serve`: computed, but no replica holds the model or meets the SLO (exit 3), saying which.
   if (!best) throw unservedError(spec, candidates, w, slo, hw.gpu.id, ['phases', index, 'gpu']);
   const n = replicaGpus(best.candidate.replica);
-  const replicaRps = best.capacityRequestsPerSecond / best.replicas;
+  // A decode replica's rate at full use (deployment.ts planAtPoint): the ledger sizes each month's fleet for
+  // capacity; a plan for one traffic may bound it by the prefill pool it sized, or add replicas for its SLO.
+  const replicaRps = (best.point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
   const pool = best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null;
   return {
     kind: 'serve',

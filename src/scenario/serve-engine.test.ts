@@ -150,6 +150,12 @@ describe('scenario serve phase: engine and expert placement', () => {
     );
     expect(cli.code).toBe(0);
     expect(cli.json.mode.chosen).toBe('disaggregated');
+    // The ledger books each month at a decode replica's full-use rate, whatever traffic chose the layout.
+    const full = await runCliJson(
+      'serve --model deepseek-v3 --gpu h200 --weights fp8 --kv fp8 --input-tokens 1000 --output-tokens 300 ' +
+        '--tpot-slo 0.05 --price-per-gpu-hour 3 --tp 1 --ep 8 --disaggregated',
+    );
+    expect(ph.replicaRequestsPerSecond).toBeCloseTo(full.json.capacityRequestsPerSecond, 6);
     expect(fleetGpus(1e10, 1300, ph.replicaRequestsPerSecond, ph.replicaGpus, ph.prefillPool)).toBe(
       cli.json.gpusNeeded,
     );

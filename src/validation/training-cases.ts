@@ -15,6 +15,7 @@ import { TOKEN_DISPATCHERS } from '../core/model/operation-types.js';
 import { modelSpecFrom } from '../core/model/resolve-model.js';
 import type { ModelSpec } from '../core/model/spec.js';
 import {
+  degreesText,
   type ParallelLayout,
   PIPELINE_SCHEDULES,
   RECOMPUTE_MODES,
@@ -251,7 +252,7 @@ export function validationReportMarkdown(
   const fmt = (x: number) =>
     Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
   const layout = (l: ParallelLayout) =>
-    `tp ${l.tensorParallel} · pp ${l.pipelineParallel} · dp ${l.dataParallel}${l.expertParallel > 1 ? ` · ep ${l.expertParallel}` : ''}${l.contextParallel > 1 ? ` · cp ${l.contextParallel}` : ''}${l.virtualStages > 1 ? ` · v ${l.virtualStages}` : ''} · mb ${l.microBatchSize} · ${recomputeWords(l)}${l.schedule === 'dualpipe' ? ' · DualPipe' : ''}`;
+    `${degreesText(l)} · mb ${l.microBatchSize} · ${recomputeWords(l)}${l.schedule === 'dualpipe' ? ' · DualPipe' : ''}`;
   const rows = results.map((r) => {
     const c = r.case;
     const status =

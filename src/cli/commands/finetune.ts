@@ -6,6 +6,7 @@ import { inputError } from '../../core/errors.js';
 import { plural } from '../../core/format.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
+import { layoutSummary } from '../../core/parallelism/layout.js';
 import { documentsText } from '../../core/training/document-span.js';
 import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
@@ -24,7 +25,6 @@ import {
   breakdownTable,
   compiledLossLines,
   fitVerdict,
-  layoutLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
 import { finetuneMemoryFitFlag, memoryFitAtNote } from '../memory-fit-flag.js';
@@ -281,19 +281,19 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       ...warnings.map((w) => `warning: ${w}`),
       `stack: ${stack.name}${plan.calibration ? ` (${calibrationSummary(plan.calibration)})` : ''}`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
-      `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout ${layoutLine(l)}`,
+      `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout ${layoutSummary(l)}`,
       `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? `, packed${masked ? `, ${documentsText({ documentTokens: Math.round(options.dataset.tokens / options.dataset.examples!), documentTokensP99: options.dataset.lengthP99 }, masked, 'example')}` : ''}` : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens${plan.longestSequence?.fits ? `, memory at the micro-batch holding the longest example: ${formatCount(plan.longestSequence.tokens)} tokens` : ''}` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
       `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
       '',
       breakdownTable(
         [
           {
-            heading: `memory per GPU (fastest): ${layoutLine(l)}`,
+            heading: `memory per GPU (fastest): ${layoutSummary(l)}`,
             stage: plan.chosen.peak,
             range: range.memoryPerGpuBytes,
           },
           ...(least && least.layout !== l
-            ? [{ heading: `least memory: ${layoutLine(least.layout)}`, stage: least.peak }]
+            ? [{ heading: `least memory: ${layoutSummary(least.layout)}`, stage: least.peak }]
             : []),
         ],
         baseFormatLabel(choice),

@@ -16,6 +16,7 @@ import {
   gemmSeconds,
   memorySeconds,
 } from '../../core/hardware/roofline.js';
+import { divisors } from '../../core/parallelism/layout.js';
 import { DATATYPE_BYTES } from '../../core/precision.js';
 import { formatBytes, formatFlops, toJson } from '../format.js';
 import { oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
@@ -256,7 +257,8 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   const perNode = positiveInteger(
     o.perNode as string | undefined,
     '--per-node',
-    largestDivisorUpTo(group, cluster.gpusPerNode),
+    // The most a node holds with every node holding as many: the group's largest divisor within a node.
+    Math.max(...divisors(group).filter((d) => d <= cluster.gpusPerNode)),
   );
   if (perNode > cluster.gpusPerNode) {
     inputError(
@@ -297,10 +299,4 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
     `bandwidth    algorithm ${(algorithm / 1e9).toFixed(1)} GB/s, bus ${(result.busBytesPerSecond / 1e9).toFixed(1)} GB/s (nccl-tests convention)`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
-}
-
-/** The most ranks of a `group` a node can hold with every node holding as many: its largest divisor up to `most`. */
-function largestDivisorUpTo(group: number, most: number): number {
-  for (let k = Math.min(group, most); k > 1; k -= 1) if (group % k === 0) return k;
-  return 1;
 }

@@ -11,19 +11,14 @@ import { memoryFit } from '../../core/memory/inference-memory.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS } from '../../core/memory/training-memory.js';
 import type { ModelSpec } from '../../core/model/spec.js';
+import { layoutSummary } from '../../core/parallelism/layout.js';
 import type { EvaluatedLayout } from '../../core/training/layout-search.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
 import { formatBytes, formatCount, toJson } from '../format.js';
 import { attentionOptions, type LayoutFlags, layoutConstraints, stackAndModel } from '../layout-flags.js';
-import {
-  breakdownJson,
-  breakdownTable,
-  fitVerdict,
-  layoutLine,
-  memoryBandLine,
-} from '../memory-breakdown.js';
+import { breakdownJson, breakdownTable, fitVerdict, memoryBandLine } from '../memory-breakdown.js';
 import { offloadFlag } from '../offload-flag.js';
 import { oneOf, positiveInteger, precisionFlag, sequenceLength } from '../options.js';
 
@@ -140,14 +135,14 @@ export function memoryMethodCommand(
   const same = fastest !== null && fastest.layout === least.layout;
   const columns = [
     {
-      heading: `${fits ? 'least memory' : 'closest (does not fit)'}${same ? ' = fastest' : ''}: ${layoutLine(least.layout)}`,
+      heading: `${fits ? 'least memory' : 'closest (does not fit)'}${same ? ' = fastest' : ''}: ${layoutSummary(least.layout)}`,
       stage: least.peak,
       range,
     },
     ...(fastest && !same
       ? [
           {
-            heading: `fastest: ${layoutLine(fastest.layout)}`,
+            heading: `fastest: ${layoutSummary(fastest.layout)}`,
             stage: fastest.peak,
             range: memoryRange(fastest.memoryPerGpuBytes, band),
           },

@@ -10,6 +10,7 @@ import {
   chinchillaOptimal,
   extrapolation,
   FIT_RANGES,
+  type FitRange,
   flopsForBudget,
   inferenceAwareOptimal,
   kaplanLoss,
@@ -136,6 +137,10 @@ function refuseFractional(
   }
 }
 
+/** "extrapolates (fit): …" where a run lies outside the runs `range`'s fit was made on; nothing inside. */
+const extrapolatesLine = (fit: string, notes: readonly string[], range: FitRange): string[] =>
+  notes.length > 0 ? [`extrapolates (${fit}): ${notes.join('; ')} (${range.source})`] : [];
+
 /** The loss of N parameters on D tokens (given, or what the budget buys) under each fit. */
 function predictRun(o: ScalingFlags): string {
   const epoch = CHINCHILLA_FITS.epoch;
@@ -189,8 +194,6 @@ function predictRun(o: ScalingFlags): string {
   };
   if (o.json) return toJson(run);
   const opt = run.computeOptimalAtSameFlops;
-  const beyond = (fit: string, notes: string[], range: { source: string }) =>
-    notes.length > 0 ? [`extrapolates (${fit}): ${notes.join('; ')} (${range.source})`] : [];
   return [
     ...(label ? [label, ''] : []),
     `${formatCount(n)} parameters on ${formatCount(d)} tokens (${run.flops.toExponential(2)} FLOPs, ${(d / n).toFixed(1)} tokens per parameter)`,
@@ -205,8 +208,8 @@ function predictRun(o: ScalingFlags): string {
     ),
     '',
     `The same FLOPs spent compute-optimally (Epoch refit): ${formatCount(opt.params)} parameters on ${formatCount(opt.tokens)} tokens, loss ${opt.loss!.toFixed(3)}.`,
-    ...beyond('Chinchilla', run.extrapolates.chinchilla, FIT_RANGES.chinchilla),
-    ...beyond('Kaplan', run.extrapolates.kaplan, FIT_RANGES.kaplan),
+    ...extrapolatesLine('Chinchilla', run.extrapolates.chinchilla, FIT_RANGES.chinchilla),
+    ...extrapolatesLine('Kaplan', run.extrapolates.kaplan, FIT_RANGES.kaplan),
   ].join('\n');
 }
 
@@ -264,9 +267,7 @@ export function scalingCommand(o: ScalingFlags): string {
     ),
     '',
     "Losses are each fit's own (Chinchilla on MassiveText, Kaplan on WebText2): compare allocations across fits, losses within one.",
-    ...(beyond.length > 0
-      ? [`extrapolates (${rows[0]![0]}): ${beyond.join('; ')} (${FIT_RANGES.chinchilla.source})`]
-      : []),
+    ...extrapolatesLine(rows[0]![0], beyond, FIT_RANGES.chinchilla),
   ];
   if (inference)
     lines.push(

@@ -56,9 +56,13 @@ export function activationBytesPerLayer(
   layout: ParallelLayout,
   options: ActivationOptions,
 ): number {
-  // FP32 training saves every tensor in FP32: twice the 16-bit bytes counted below.
-  return ((options.elementBytes ?? 2) / 2) * sixteenBitActivationBytes(model, layer, layout, options);
+  // FP32 training saves its 16-bit tensors in FP32: twice the bytes counted below (whose FP32 terms are
+  // written at 4 / scale bytes, so they stay 4).
+  return activationScale(options) * sixteenBitActivationBytes(model, layer, layout, options);
 }
+
+/** Bytes of an activation element over 2: 1 under 16-bit autocast, 2 under FP32 training. */
+const activationScale = (options: ActivationOptions) => (options.elementBytes ?? 2) / 2;
 
 function sixteenBitActivationBytes(
   model: ModelSpec,
@@ -78,6 +82,10 @@ function sixteenBitActivationBytes(
   const rep = layout.sequenceParallel ? 1 / t : 1;
   // GEMM inputs saved for the weight gradient: BF16, or FP8 as cast (Transformer Engine's FP8 recipe).
   const g = options.gemmInputBytes ?? 2;
+  // Tensors FP32 whatever the training precision (log-sum-exp, router logits), at 4 bytes after the caller's
+  // scaling; and FP32 copies of 16-bit tensors (eager upcasts), none where those already are FP32.
+  const f32 = 4 / activationScale(options);
+  const upcast = activationScale(options) === 1 ? 1 : 0;
   // Only the layer input is kept (Table 2): AltUp's or mHC's n streams of it (Gemma 3n, DeepSeek-V4).
   if (layout.recompute === 'full')
     return 2 * sbh * rep * (spec.altUp?.streams ?? spec.hyperConnections?.streams ?? 1);
@@ -114,7 +122,7 @@ function sixteenBitActivationBytes(
     if (kind.attention === 'cross') {
       const image = crossContextTokens(spec);
       attention +=
-        (2 * s * b * heads * qkDim + 2 * image * b * kvHeads * (qkDim + vDim) + 4 * s * b * heads) / t;
+        (2 * s * b * heads * qkDim + 2 * image * b * kvHeads * (qkDim + vDim) + f32 * s * b * heads) / t;
     }
   } else {
     // Attention: input to QKV (2sbh), Q and K (Korthikanti's "QKᵀ: 4sbh" for MHA), V (BF16 for the
@@ -143,7 +151,7 @@ function sixteenBitActivationBytes(
     if (a.kind === 'gqa' && a.queryRank !== undefined) attention += g * s * b * a.queryRank * rep;
     attention += mask * sbh * rep;
     if (options.flashAttention) {
-      attention += (4 * s * b * heads) / t; // FP32 log-sum-exp per query and head
+      attention += (f32 * s * b * heads) / t; // FP32 log-sum-exp per query and head
     } else if (!recomputed('core_attn')) {
       // Softmax output 2as²b, its dropout mask as²b and dropout output 2as²b (5as²b with dropout, Eq. 1).
       attention += ((options.dropout ? 5 : 2) * heads * s * s * b) / t;
@@ -188,7 +196,7 @@ function sixteenBitActivationBytes(
       (moe.numSharedExperts > 0 && !recomputed('shared_experts')
         ? mlpTensors(moe.numSharedExperts * moe.sharedIntermediateSize, moe.gated)
         : 0) +
-      4 * s * b * moe.numExperts;
+      f32 * s * b * moe.numExperts;
     mlp = (recomputed('moe') ? 0 : inner) + (recomputed('layernorm') ? 0 : g * sbh * rep);
   }
   let eager = 0;
@@ -197,7 +205,7 @@ function sixteenBitActivationBytes(
     // pow and the multiply (+4sbh each, beyond the BF16 input); RoPE saves q and k and their
     // rotate_half copies (+2 × (q + k)); SwiGLU saves silu(gate) beside gate and up (+2sbI).
     eager =
-      spec.norm.perLayer * 4 * sbh * rep +
+      upcast * spec.norm.perLayer * 4 * sbh * rep +
       (softmax ? (2 * 2 * s * b * (heads + kvHeads) * qkDim) / t : 0) +
       (kind.mlp === 'none' || kind.mlp === 'projection'
         ? 0
@@ -206,7 +214,8 @@ function sixteenBitActivationBytes(
           : (2 * s * b * spec.mlp.intermediateSize) / t);
     // Eager attention (no FlashAttention): softmax(dtype=float32) also saves its FP32 output, 4as²b
     // beside the BF16 probabilities ·V keeps (transformers eager_attention_forward).
-    if (softmax && !options.flashAttention && !recomputed('core_attn')) eager += (4 * heads * s * s * b) / t;
+    if (softmax && !options.flashAttention && !recomputed('core_attn'))
+      eager += (upcast * 4 * heads * s * s * b) / t;
   }
   return (
     attention +

@@ -76,6 +76,9 @@ export interface ShardOptions {
 const shard = (o: ShardOptions, params: number, shards: number, stageMin: number, perParam: number) =>
   (params * perParam) / (o.zeroStage >= stageMin ? shards : 1);
 
+/** ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live. */
+const gatheredLayersBytes = (p: StageParams, bytesPerParam: number) => 2 * p.maxLayerParams * bytesPerParam;
+
 /** Every weight trains: weights, gradients and optimizer states of dense and expert parameters. */
 export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates {
   const dense = p.denseParams + p.embeddingParams + (p.encoderParams ?? 0);
@@ -98,7 +101,7 @@ export function fullTrainingStates(p: StageParams, o: ShardOptions): StageStates
     // ZeRO-3/FSDP all-gathers each layer's weights before use, prefetching the next: two layers live
     // (or, kept unsharded, every layer of the stage).
     extraBuffers:
-      o.zeroStage !== 3 ? 0 : unsharded ? stageParams * gathered : 2 * p.maxLayerParams * gathered,
+      o.zeroStage !== 3 ? 0 : unsharded ? stageParams * gathered : gatheredLayersBytes(p, gathered),
     pagedOptimizer: false,
     optimizerShard: { elements: both(1, 1), secondMomentBytes: both(1, o.secondMomentBytes) },
   };
@@ -160,7 +163,7 @@ export function adapterTrainingStates(
     // ZeRO-3/FSDP all-gathers the frozen layers as it does trained ones: two layers live at the base format.
     extraBuffers:
       dequantizationBuffers(p, adapter, recompute) +
-      (o.zeroStage === 3 ? 2 * p.maxLayerParams * adapter.baseBytesPerParam : 0),
+      (o.zeroStage === 3 ? gatheredLayersBytes(p, adapter.baseBytesPerParam) : 0),
     pagedOptimizer: adapter.pagedOptimizer,
     // A paged optimizer (bitsandbytes) updates in place; torch's moments of the BF16 table copies are BF16.
     optimizerShard: {

@@ -368,16 +368,19 @@ describe('a GPTQ base under AutoGPTQ keeps the FP16 weights autograd saved for t
 describe('a frozen base shards under ZeRO-3 as trained weights do', () => {
   const spec = modelSpecFrom(findModel('qwen3-30b-a3b').config, 'qwen3-30b-a3b');
   const lora = adapterRuntime(spec, { method: 'lora', rank: 16, targets: ['q', 'v'] }, 2);
-  const peak = (zeroStage: 1 | 3, adapter?: typeof lora) =>
+  const peak = (zeroStage: 1 | 3, adapter?: typeof lora, expertParallel = 8) =>
     trainingMemory(
       spec,
-      { ...DEFAULT_LAYOUT, dataParallel: 8, expertParallel: 8, zeroStage, recompute: 'full' },
+      { ...DEFAULT_LAYOUT, dataParallel: 8, expertParallel, zeroStage, recompute: 'full' },
       { seqLen: 4096, globalBatchSize: 64, precision: 'bf16', optimizer: 'adamw', adapter },
     ).peak.breakdown;
   it('routed experts over the expert data-parallel ranks (DP·CP / EP = 1 here: no further split), the rest over DP·CP', () => {
     // The full model's BF16 weights under ZeRO-3 and the frozen LoRA base's are the same bytes.
     const frozen = peak(3, lora).weights;
-    expect(frozen).toBe(peak(3).weights);
+    expect(frozen).toBeCloseTo(peak(3).weights, -3);
+    // At EP 2 each expert's weights shard over 4 expert data-parallel ranks, as trained ones do.
+    expect(peak(3, lora, 2).weights).toBeCloseTo(peak(3, undefined, 2).weights, -3);
+    expect(peak(3, lora, 2).weights).toBeLessThan(0.5 * peak(1, lora, 2).weights);
     // Each GPU holds its 16 of 128 experts whole (7.2 GB at BF16): ZeRO-3 shards only the dense 3 GB of
     // ZeRO-1's base, where sharding the experts over DP 8 too took all of it to an eighth.
     expect(frozen).toBeGreaterThan(0.7 * peak(1, lora).weights);
@@ -387,7 +390,7 @@ describe('a frozen base shards under ZeRO-3 as trained weights do', () => {
 });
 
 describe('FP32 training', () => {
-  it('saves its activations in FP32: twice the BF16 bytes, as its GEMMs read 4-byte inputs (layer-cost.ts)', () => {
+  it('saves its activations in FP32: about twice the BF16 bytes (the FP32 log-sum-exp stays 4 bytes), as its GEMMs read 4-byte inputs (layer-cost.ts)', () => {
     const spec = modelSpecFrom(findModel('llama-3-8b').config, 'llama-3-8b');
     const act = (precision: 'bf16' | 'fp32') =>
       trainingMemory(
@@ -395,6 +398,7 @@ describe('FP32 training', () => {
         { ...DEFAULT_LAYOUT, dataParallel: 64, microBatchSize: 2, zeroStage: 2 },
         { seqLen: 4096, globalBatchSize: 128, precision, optimizer: 'adamw' },
       ).peak.breakdown.activations;
-    expect(act('fp32')).toBe(2 * act('bf16'));
+    expect(act('fp32')).toBeLessThan(2 * act('bf16'));
+    expect(act('fp32')).toBeGreaterThan(1.98 * act('bf16'));
   });
 });

@@ -171,6 +171,10 @@ export function degreesText(l: ParallelLayout): string {
   return parts.join(' · ');
 }
 
+/** A layout in one line: its degrees (degreesText), micro-batch, recomputation and ZeRO stage. */
+export const layoutSummary = (l: ParallelLayout): string =>
+  `${degreesText(l)} · mb ${l.microBatchSize} · recompute ${recomputeWords(l)} · ZeRO-${l.zeroStage}`;
+
 export const DEFAULT_LAYOUT: ParallelLayout = {
   tensorParallel: 1,
   pipelineParallel: 1,

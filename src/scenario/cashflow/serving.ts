@@ -4,7 +4,7 @@
  * compared API would charge for the same tokens.
  */
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, requestsPerSecondFor, tokensPerDayAt } from '../../core/units.js';
-import { fleetGpus, MAX_TOKENS_PER_DAY } from '../bounds.js';
+import { fleetGpus, tokensPerDayInMonth } from '../bounds.js';
 import type { PreparedPhase } from '../prepare.js';
 import { bookEnergy, bookHardware, type PurchaseDefaults } from './hardware.js';
 import { type Ledger, spread } from './ledger.js';
@@ -35,7 +35,7 @@ export function bookServing(
     const m = x.startMonth + k;
     // A draw that grows past the bound of tokensPerDay is truncated to it (bounds.ts; at central values
     // such growth is refused).
-    const tokensPerDay = Math.min(MAX_TOKENS_PER_DAY, first * (1 + growth) ** k);
+    const tokensPerDay = tokensPerDayInMonth(first, growth, k);
     const rps = requestsPerSecondFor(tokensPerDay, perRequest);
     const gpus = fleetGpus(tokensPerDay, perRequest, replicaRequestsPerSecond, ph.replicaGpus, prefill);
     const gpuHours = gpus * HOURS_PER_MONTH;
