@@ -308,9 +308,8 @@ describe('expert tensor parallelism and offload in the web app', () => {
     await page.locator('#train-stack').selectOption('torchtitan');
     await changeField(page.locator('#train-gpus'), '512');
     await changeField(page.locator('#train-seq'), '8192');
-    await changeField(page.locator('#train-tp'), '8');
-    await changeField(page.locator('#train-pp'), '8');
-    const run = `${TRAIN.replace('--gpus 64', '--gpus 512').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b --stack torchtitan --tp 8 --pp 8`;
+    await changeField(page.locator('#train-tp'), '4');
+    const run = `${TRAIN.replace('--gpus 64', '--gpus 512').replace('--seq-len 4096', '--seq-len 8192')} --model llama-3.1-405b --stack torchtitan --tp 4`;
     const cli = await cliJson(run);
     expect(cli.memoryFit).toBe('p10-over');
     await expectTrainFigures(page, cli);
@@ -319,9 +318,8 @@ describe('expert tensor parallelism and offload in the web app', () => {
       .poll(() => likely.getAttribute('data-step-seconds'), { timeout: 120_000 })
       .toBe(String(cli.likelyFit.best.stepSeconds));
     const l = cli.likelyFit.best.layout;
-    expect(await likely.textContent()).toContain(
-      `tp 8 · pp 8 · dp ${l.dp} · cp ${l.cp} · mb ${l.microBatch}`,
-    );
+    expect(await likely.textContent()).toContain(`tp ${l.tp} · pp ${l.pp} · dp ${l.dp}`);
+    expect(await likely.textContent()).toContain(`mb ${l.microBatch} · recompute ${l.recompute}`);
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

@@ -74,9 +74,10 @@ describe('train honours every fixed flag', () => {
     expect(r.stderr).toContain('flash2, flash3, cudnn, unfused');
   });
   it('a layout whose estimate fits but whose measured-peak band sits above capacity says it will most likely run out of memory, and names the layout that fits at the P90', async () => {
-    // torchtitan's pipeline-parallel peaks all sat above the engine (docs/training-engine.md): even P10 is over 80 GB here.
+    // torchtitan's pipeline-parallel peaks all sat above the engine (docs/training-engine.md): even P10 is over 80 GB
+    // here at ZeRO-1 (searched, ZeRO-2 is as fast with less memory).
     const line =
-      'train --model llama-3.1-405b --gpu h100 --gpus 512 --tp 8 --pp 8 --seq-len 8192 --global-batch 512 --stack torchtitan';
+      'train --model llama-3.1-405b --gpu h100 --gpus 512 --tp 8 --pp 8 --seq-len 8192 --global-batch 512 --stack torchtitan --zero 1';
     const r = await runCli(line);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(

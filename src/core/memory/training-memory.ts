@@ -140,8 +140,7 @@ export function trainingMemory(
     selectiveCheckpoint: stack?.selectiveCheckpoint ?? 'attention',
     ...(options.recomputeModules !== undefined && { recomputeModules: options.recomputeModules }),
   };
-  // Bytes of the activations kept outside the layers (embedding output, head input): as the layers'.
-  const actBytes = actOptions.elementBytes!;
+  const actBytes = actOptions.elementBytes!; // of the activations outside the layers (embedding output, head input)
   const compiledLoss = compiledLossBytes(stack, options.lossCompiled);
   const vocabParallel = t > 1 ? stack?.vocabParallelLogitsBytesPerElement : undefined;
   const logitsBytes =
