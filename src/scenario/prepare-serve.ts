@@ -14,7 +14,7 @@ import {
   servingEngineChoice,
 } from '../catalog/serving-engine-choice.js';
 import type { ResolvedHardware } from '../catalog/training-defaults.js';
-import { candidateLabel } from '../core/inference/deployment.js';
+import { candidateLabel, replicaRequestsPerSecond } from '../core/inference/deployment.js';
 import { eagerDecodeWarnings } from '../core/inference/eager-decode.js';
 import { prefillReplicaCapacity } from '../core/inference/prefill-pool.js';
 import { replicaOptions } from '../core/inference/replica-layouts.js';
@@ -101,7 +101,7 @@ export function prepareServePhase(
   const n = replicaGpus(best.candidate.replica);
   // A decode replica's rate at full use (deployment.ts planAtPoint): the ledger sizes each month's fleet for
   // capacity; a plan for one traffic may bound it by the prefill pool it sized, or add replicas for its SLO.
-  const replicaRps = (best.point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
+  const replicaRps = replicaRequestsPerSecond(best.candidate.replica, best.point, w);
   const pool = best.disaggregated ? prefillReplicaCapacity(spec, best.candidate, w) : null;
   return {
     kind: 'serve',

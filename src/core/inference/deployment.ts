@@ -162,6 +162,13 @@ export function candidatePoint(
   return point && (ttft === undefined ? point : { ...point, ttftSeconds: ttft });
 }
 
+/** Requests a second one replica carries at its operating point: its output rate over a request's output. */
+export const replicaRequestsPerSecond = (
+  r: ServingReplica,
+  point: Pick<ServingPoint, 'outputTokensPerSecondPerGpu'>,
+  w: Pick<ServingWorkload, 'outputTokens'>,
+): number => (point.outputTokensPerSecondPerGpu * replicaGpus(r)) / w.outputTokens;
+
 /**
  * A candidate planned at its operating point (which does not depend on the traffic): replicas, GPUs, cost;
  * for a stated traffic, the replicas that carry it within the SLO as requests arrive at random. Null when
@@ -180,7 +187,7 @@ export function planAtPoint(
   speed = 1,
 ): DeploymentPlan | null {
   const n = replicaGpus(c.replica);
-  const replicaRequests = (point.outputTokensPerSecondPerGpu * n) / w.outputTokens;
+  const replicaRequests = replicaRequestsPerSecond(c.replica, point, w);
   const fleetGpus = c.fixedGpus ?? n;
   // The prefill pool's figures in the model's time: a band `speed` times faster prefills λ as this one λ / speed.
   // Full use: the replicas that fit the fleet (or one; disaggregated, with prefill sized to its output); a
