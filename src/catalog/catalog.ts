@@ -6,7 +6,7 @@ import { InputError, InternalError } from '../core/errors.js';
 import type { ClusterSpec } from '../core/hardware/cluster-spec.js';
 import type { EfficiencyCurve, EfficiencyProfile } from '../core/hardware/efficiency.js';
 import type { Datatype, HardwareSpec } from '../core/hardware/hardware-spec.js';
-import type { GemmKernelParameters, KernelModel } from '../core/hardware/kernel-model.js';
+import type { GemmKernelParameters, KernelModel, KernelResiduals } from '../core/hardware/kernel-model.js';
 import { nearMatches } from '../core/suggest.js';
 import { toSi } from '../core/units.js';
 import {
@@ -143,6 +143,13 @@ function kernelModel(k: NonNullable<EfficiencyFile['kernels']>): KernelModel {
     launchSeconds: si(k.launchLatency),
     bandwidthFraction: k.bandwidthFraction.value,
     gemm: gemm as KernelModel['gemm'],
+    ...(k.residuals && {
+      residuals: {
+        method: k.residuals.method,
+        fittedOn: k.fittedOn ?? 'its measurements',
+        byClass: k.residuals.value as KernelResiduals['byClass'],
+      },
+    }),
   };
 }
 

@@ -9,14 +9,24 @@ import type { Datatype } from '../core/hardware/hardware-spec.js';
 import {
   type FitHardware,
   fitKernelModel,
+  type KernelFit,
   kernelFitIssue,
   leaveOneOutErrors,
   type MeasuredGemm,
+  predictedMemoryBound,
+  streamError,
+  streamLeaveOneOutErrors,
   type TileMenu,
 } from '../core/hardware/kernel-fit.js';
-import type { ServingTile } from '../core/hardware/kernel-model.js';
+import {
+  gemmBytes,
+  type KernelClass,
+  type KernelResiduals,
+  type ServingTile,
+} from '../core/hardware/kernel-model.js';
+import { gemmSeconds, memorySeconds } from '../core/hardware/roofline.js';
 import { median } from '../core/statistics.js';
-import type { Accelerator } from './catalog.js';
+import { type Accelerator, efficiencyProfile, loadCatalog } from './catalog.js';
 import type { EfficiencyFile, KernelMeasurementFile, SourcedValue } from './schema.js';
 
 /**
@@ -81,6 +91,65 @@ function summary(label: string, errors: readonly { row: MeasuredGemm; error: num
       `${label} ${name}: median ${(100 * median(e)).toFixed(1)}%, max ${(100 * Math.max(...e)).toFixed(1)}% (${e.length})`,
     ];
   });
+}
+
+/** Causal attention FLOPs 4·b·h·s²·d / 2 (FlashAttention-2, Sec. 4.1); backward 2.5× the forward. */
+function attentionEfficiencies(
+  m: KernelMeasurementFile,
+  pass: 'forward' | 'backward',
+  peak: number,
+): number[] {
+  return m.attention
+    .filter((a) => a.pass === pass)
+    .map((a) => {
+      const flops = (4 * a.batch * a.heads * a.seqLen ** 2 * a.headDim) / (a.causal ? 2 : 1);
+      return ((pass === 'backward' ? 2.5 : 1) * flops) / a.seconds / peak;
+    });
+}
+
+/**
+ * ln(measured / predicted) of every measured kernel by class (core/uncertainty/kernel-band.ts): GEMMs
+ * and streams under the fitted model (leave-one-out: refitted without each), FlashAttention against
+ * the median efficiency of the other shapes of its pass (leave-one-out) or of all, and the published
+ * curves of `base` without the fit (`curve-*`: how far a GPU without measurements may be off).
+ */
+function residualsByClass(
+  gpu: Accelerator,
+  hw: FitHardware,
+  menus: Partial<Record<Datatype, TileMenu>>,
+  m: KernelMeasurementFile,
+  base: EfficiencyFile,
+  fit: KernelFit,
+  leaveOneOut: boolean,
+): { errors: KernelFit['gemmErrors']; byClass: Partial<Record<KernelClass, number[]>> } {
+  const byClass: Partial<Record<KernelClass, number[]>> = {};
+  const add = (cls: KernelClass, measuredOverPredicted: number) => {
+    byClass[cls] = [...(byClass[cls] ?? []), Number(Math.log(measuredOverPredicted).toFixed(4))];
+  };
+  const errors = leaveOneOut ? leaveOneOutErrors(hw, menus, m.gemm, m.memory) : fit.gemmErrors;
+  for (const { row, error } of errors)
+    add(predictedMemoryBound(fit.model, hw, row) ? 'memory-bound' : `gemm-${row.datatype}`, 1 / (1 + error));
+  const streamErrors = leaveOneOut
+    ? streamLeaveOneOutErrors(hw, menus, m.gemm, m.memory)
+    : m.memory.map((s) => streamError(fit.model, hw, s));
+  for (const error of streamErrors) add('memory-bound', 1 / (1 + error));
+  const peak = gpu.peakFlopsPerSecond.bf16!;
+  for (const pass of ['forward', 'backward'] as const) {
+    const eff = attentionEfficiencies(m, pass, peak);
+    if (eff.length < (leaveOneOut ? 3 : 2)) continue;
+    eff.forEach((e, i) => {
+      add(`attention-${pass}`, median(leaveOneOut ? eff.filter((_, j) => j !== i) : eff) / e);
+    });
+  }
+  const { kernels: _fitted, ...curves } = base;
+  const curveGpu: Accelerator = { ...gpu, efficiency: efficiencyProfile(curves) };
+  for (const g of m.gemm) {
+    add('curve-gemm', g.seconds / gemmSeconds(curveGpu, g.datatype, g.m, g.n, g.k, g.inputBytes));
+    if (predictedMemoryBound(fit.model, hw, g))
+      add('curve-memory-bound', g.seconds / memorySeconds(curveGpu, gemmBytes(g.m, g.n, g.k, g.inputBytes)));
+  }
+  for (const s of m.memory) add('curve-memory-bound', s.seconds / memorySeconds(curveGpu, s.bytes));
+  return { errors, byClass };
 }
 
 /** Fits the kernel model on `m` for `gpu` and returns `base` with the fitted `kernels` and attention. */
@@ -148,25 +217,19 @@ export function fitKernelsFromMeasurements(
   }
   const peak = gpu.peakFlopsPerSecond.bf16!;
   const attention = (pass: 'forward' | 'backward') => {
-    const rows = m.attention.filter((a) => a.pass === pass);
-    if (rows.length === 0) return base.attention[pass];
-    // Causal attention FLOPs 4·b·h·s²·d / 2 (FlashAttention-2, Sec. 4.1); backward 2.5× the forward.
-    const eff = rows.map((a) => {
-      const flops = (4 * a.batch * a.heads * a.seqLen ** 2 * a.headDim) / (a.causal ? 2 : 1);
-      return ((pass === 'backward' ? 2.5 : 1) * flops) / a.seconds / peak;
-    });
-    return v(
-      median(eff),
-      'ratio',
-      `median over ${rows.length} ${rows[0]!.implementation} ${pass} shapes of ${m.id}`,
-    );
+    const eff = attentionEfficiencies(m, pass, peak);
+    if (eff.length === 0) return base.attention[pass];
+    const implementation = m.attention.find((a) => a.pass === pass)!.implementation;
+    return v(median(eff), 'ratio', `median over ${eff.length} ${implementation} ${pass} shapes of ${m.id}`);
   };
+  const leaveOneOut = options.leaveOneOut === true;
+  const { errors, byClass } = residualsByClass(gpu, hw, menus, m, base, fit, leaveOneOut);
   const profile: EfficiencyFile = {
     ...base,
     id: options.id,
     name: `${gpu.name} (kernels measured ${m.measured})`,
     family: base.family ?? base.id,
-    attention: { forward: attention('forward'), backward: attention('backward') },
+    attention: { ...base.attention, forward: attention('forward'), backward: attention('backward') },
     kernels: {
       fittedOn: m.id,
       launchLatency: v(
@@ -180,11 +243,38 @@ export function fitKernelsFromMeasurements(
         'sustained streaming bandwidth over the datasheet bandwidth, slope of t = α + bytes/β',
       ),
       gemm: gemm as NonNullable<EfficiencyFile['kernels']>['gemm'],
+      residuals: {
+        value: byClass,
+        unit: 'log-ratio',
+        source: m.source,
+        kind: 'measured',
+        method: leaveOneOut ? 'leave-one-out' : 'in-sample',
+        note: `ln(measured / predicted) of ${m.id}'s kernels by class, ${leaveOneOut ? 'each predicted by the fit without it (scripts/fit-kernels.ts)' : 'under the fit on all of them (a file given to --efficiency: leave-one-out is scripts/fit-kernels.ts)'}; curve-*: the published curves of '${base.id}' without the fit`,
+      },
       note: `Fitted by scripts/fit-kernels.ts on ${m.id} (${m.gemm.length} GEMMs, ${m.memory.length} copies)`,
     },
   };
   const lines = summary('fit', fit.gemmErrors);
-  if (options.leaveOneOut)
-    lines.push(...summary('leave-one-out', leaveOneOutErrors(hw, menus, m.gemm, m.memory)));
+  if (leaveOneOut) lines.push(...summary('leave-one-out', errors));
   return { profile, report: lines.join('\n') };
+}
+
+/**
+ * The kernel residuals of every catalog profile fitted on measurements, pooled by class: the band of a
+ * GPU timed without measurements of its own (core/uncertainty/kernel-band.ts), or undefined when none was.
+ */
+export function measuredKernelResiduals(): KernelResiduals | undefined {
+  const measured = [...loadCatalog().efficiencyProfiles.values()].flatMap((p) =>
+    p.kernels?.residuals ? [p.kernels.residuals] : [],
+  );
+  if (measured.length === 0) return undefined;
+  const byClass: Partial<Record<keyof KernelResiduals['byClass'], number[]>> = {};
+  for (const r of measured)
+    for (const [cls, values] of Object.entries(r.byClass) as [keyof KernelResiduals['byClass'], number[]][])
+      byClass[cls] = [...(byClass[cls] ?? []), ...values];
+  return {
+    method: measured.every((r) => r.method === 'leave-one-out') ? 'leave-one-out' : 'in-sample',
+    fittedOn: [...new Set(measured.map((r) => r.fittedOn))].join(', '),
+    byClass,
+  };
 }

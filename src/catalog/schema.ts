@@ -205,6 +205,31 @@ export const kernelModelSchema = z
       .refine((g) => Object.keys(g).every((d) => (DATATYPES as readonly string[]).includes(d)), {
         message: `datatypes are ${DATATYPES.join(', ')}`,
       }),
+    /**
+     * ln(measured / predicted) of the fit's own kernels by class (core/uncertainty/kernel-band.ts): the
+     * `kernel` command's band. `value` holds the residuals per class, sourced as a whole like a value.
+     */
+    residuals: z
+      .object({
+        value: z.record(
+          z
+            .string()
+            .regex(
+              new RegExp(
+                `^(gemm-(${DATATYPES.join('|')})|memory-bound|attention-(forward|backward)|curve-gemm|curve-memory-bound)$`,
+              ),
+              'a kernel class: gemm-<datatype>, memory-bound, attention-forward, attention-backward, curve-gemm or curve-memory-bound',
+            ),
+          z.array(z.number().finite()).min(1),
+        ),
+        unit: z.literal('log-ratio'),
+        source: z.string().min(1),
+        kind: z.literal('measured'),
+        method: z.enum(['leave-one-out', 'in-sample']),
+        note: z.string().min(1),
+      })
+      .strict()
+      .optional(),
     note: z.string().min(1),
   })
   .strict();

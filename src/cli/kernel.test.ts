@@ -21,6 +21,43 @@ describe('llmecon kernel', () => {
     expect(g.seconds).toBeCloseTo(g.flops / g.flopsPerSecond, 12);
   });
 
+  it('every time carries the P10–P90 of the fit’s leave-one-out residuals, which hold most measured kernels', async () => {
+    const g = await json(['gemm', '--gpu', 'h200', '--m', '4096', '--n', '4096', '--k', '4096']);
+    expect(g.range.seconds.p10).toBeLessThan(g.seconds);
+    expect(g.range.seconds.p90).toBeGreaterThan(g.seconds);
+    // A rate is inverse to the time: its P10 is the time's P90.
+    expect(g.range.flopsPerSecond.p10).toBeCloseTo(g.flops / g.range.seconds.p90, 0);
+    expect(g.calibration.of).toMatch(/^gemm-bf16 \(27 measured on h200-2026-11-29, leave-one-out\)/);
+    expect(g.outsideCalibration).toEqual([]);
+    // The band's coverage of the residuals it comes from: about 80% for a P10–P90 band.
+    const profile = JSON.parse(readFileSync('catalog/efficiency/h200.json', 'utf8'));
+    const { residualBand } = await import('../core/uncertainty/range.js');
+    for (const values of Object.values(profile.kernels.residuals.value) as number[][]) {
+      if (values.length < 8) continue;
+      const { low, high } = residualBand(values);
+      const inside = values.filter((r) => Math.exp(r) >= low && Math.exp(r) <= high).length;
+      expect(inside / values.length).toBeGreaterThan(0.7);
+    }
+    // A memory-bound decode GEMM takes the memory-bound kernels' band.
+    const decode = await json(['gemm', '--gpu', 'h200', '--m', '1', '--n', '8192', '--k', '8192']);
+    expect(decode.calibration.of).toMatch(/^memory-bound/);
+  });
+
+  it('a GPU without measurements takes the published curves’ residuals on the measured GPUs and says it extrapolates; collectives have no band', async () => {
+    const g = await json(['gemm', '--gpu', 'a100', '--m', '4096', '--n', '4096', '--k', '4096']);
+    expect(g.range.seconds.p90).toBeGreaterThan(g.seconds);
+    expect(g.calibration.of).toMatch(/^curve-gemm/);
+    expect(g.outsideCalibration.join(' ')).toMatch(/no kernel measurements for a100-80gb.*extrapolated/);
+    const m = await json(['memory', '--gpu', 'a100', '--bytes', '1G']);
+    expect(m.calibration.of).toMatch(/^curve-memory-bound/);
+    const c = await json(['collective', '--gpu', 'h100', '--bytes', '256M']);
+    expect(c.range.seconds).toBeNull();
+    expect(c.outsideCalibration[0]).toMatch(/no measured collectives/);
+    const text = await runCli(['kernel', 'gemm', '--gpu', 'h100', '--m', '4k', '--n', '4k', '--k', '4k']);
+    expect(text.stdout).toMatch(/time {9}\S+ µs \(P10 \S+ µs – P90 \S+ µs\)/);
+    expect(text.stdout).toMatch(/outside {6}no kernel measurements for h100-sxm/);
+  });
+
   it('gemm: wave quantisation makes 1024³ far less efficient than 8192³', async () => {
     const small = await json(['gemm', '--gpu', 'h200', '--m', '1k', '--n', '1k', '--k', '1k']);
     const large = await json(['gemm', '--gpu', 'h200', '--m', '8k', '--n', '8k', '--k', '8k']);

@@ -3,13 +3,15 @@
  * serving models see it, so users can compare the hardware model with their own profiler.
  */
 import { type Accelerator, findGpu } from '../../catalog/catalog.js';
+import { measuredKernelResiduals } from '../../catalog/kernel-calibration.js';
 import { resolveHardware } from '../../catalog/training-defaults.js';
 import { inputError } from '../../core/errors.js';
-import { formatPercent } from '../../core/format.js';
+import { formatPercent, formatWithRange } from '../../core/format.js';
 import { defaultCluster } from '../../core/hardware/cluster-spec.js';
 import { type Collective, collectiveSeconds } from '../../core/hardware/collectives.js';
 import { ATTENTION_IMPLEMENTATIONS, isFourBit } from '../../core/hardware/efficiency.js';
 import { DATATYPES } from '../../core/hardware/hardware-spec.js';
+import type { KernelClass } from '../../core/hardware/kernel-model.js';
 import {
   attentionSeconds,
   gemmPrediction,
@@ -18,6 +20,8 @@ import {
 } from '../../core/hardware/roofline.js';
 import { divisors } from '../../core/parallelism/layout.js';
 import { DATATYPE_BYTES } from '../../core/precision.js';
+import { type KernelBand, kernelBand, kernelTimeRange } from '../../core/uncertainty/kernel-band.js';
+import { inverseRange } from '../../core/uncertainty/range.js';
 import { formatBytes, formatFlops, toJson } from '../format.js';
 import { oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
 
@@ -57,6 +61,44 @@ function basis(gpu: Accelerator): { model: string; kind: 'measured' | 'estimate'
 }
 
 const us = (s: number) => `${(s * 1e6).toFixed(2)} µs`;
+
+/**
+ * The band of a kernel on `gpu`: its own fit's residuals of class `own`, or, on a GPU timed by the
+ * curves, the curves' residuals (`curve`) on the GPUs that were measured, said to extrapolate.
+ */
+function bandOn(gpu: Accelerator, own: KernelClass, curve: KernelClass, fallback?: KernelClass): KernelBand {
+  const k = gpu.efficiency.kernels;
+  if (k) return kernelBand(k.residuals, own, fallback ? { fallback } : {});
+  return kernelBand(measuredKernelResiduals(), curve, { foreign: gpu.id });
+}
+
+/** JSON fields of a band: the time's and a rate's P10–P90 (null without a band), whose residuals, and what it extrapolates. */
+function bandFields(seconds: number, band: KernelBand, rates: Readonly<Record<string, number>>) {
+  const range = kernelTimeRange(seconds, band);
+  return {
+    range: {
+      seconds: range,
+      ...Object.fromEntries(
+        Object.entries(rates).map(([field, value]) => [
+          field,
+          range && inverseRange(value, band.low, band.high),
+        ]),
+      ),
+    },
+    calibration: { cases: band.cases, of: band.of },
+    outsideCalibration: band.outside,
+  };
+}
+
+/** "time 200.78 µs (P10 … – P90 …)" and the band's caveats. */
+function timeLines(seconds: number, band: KernelBand): string[] {
+  const range = kernelTimeRange(seconds, band);
+  return [
+    `time         ${range ? formatWithRange(seconds, range, us) : us(seconds)}`,
+    ...(range ? [`band         P10–P90 from the residuals of ${band.of}`] : []),
+    ...band.outside.map((o) => `outside      ${o}`),
+  ];
+}
 
 export interface KernelOptions {
   gpu?: string;
@@ -102,13 +144,21 @@ export function kernelGemmCommand(o: KernelOptions): string {
     fp4Ceiling: (isFourBit(datatype) && gpu.efficiency.fp4Ceiling) || null,
     ...basis(gpu),
   };
-  if (o.json) return toJson(result);
+  const band =
+    shaped?.bound === 'memory'
+      ? bandOn(gpu, 'memory-bound', 'curve-gemm')
+      : bandOn(gpu, `gemm-${datatype}`, 'curve-gemm', 'gemm-bf16');
+  const banded = {
+    ...result,
+    ...bandFields(seconds, band, { flopsPerSecond: result.flopsPerSecond, efficiency: result.efficiency }),
+  };
+  if (o.json) return toJson(banded);
   const shape = shaped
     ? `${shaped.tiles} tiles of ${shaped.tile.m}×${shaped.tile.n}${shaped.splitK > 1 ? `, split-K ${shaped.splitK}` : ''} in ${shaped.waves} wave(s) over ${gpu.computeUnits} SMs (${formatPercent(shaped.waveEfficiency)} busy), ${shaped.bound}-bound`
     : 'no tile/wave model for this GPU (no fitted kernel model or SM count)';
   return [
     `${gpu.name}: ${count > 1 ? `${count} × ` : ''}GEMM ${m}×${k} · ${k}×${n} in ${datatype}`,
-    `time         ${us(seconds)}`,
+    ...timeLines(seconds, band),
     `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${formatPercent(result.efficiency)} of the ${(peak / 1e12).toFixed(0)} TFLOP/s dense peak (${formatFlops(flops)})`,
     `shape        ${shape}`,
     ...(result.fp4Ceiling
@@ -135,10 +185,15 @@ export function kernelMemoryCommand(o: KernelOptions): string {
     peakBytesPerSecond: gpu.memoryBytesPerSecond,
     ...basis(gpu),
   };
-  if (o.json) return toJson(result);
+  const band = bandOn(gpu, 'memory-bound', 'curve-memory-bound');
+  if (o.json)
+    return toJson({
+      ...result,
+      ...bandFields(seconds, band, { bytesPerSecond: result.bytesPerSecond, efficiency: result.efficiency }),
+    });
   return [
     `${gpu.name}: memory-bound kernel moving ${formatBytes(bytes)}`,
-    `time         ${us(seconds)}`,
+    ...timeLines(seconds, band),
     `bandwidth    ${(result.bytesPerSecond / 1e12).toFixed(2)} TB/s = ${formatPercent(result.efficiency)} of the ${(gpu.memoryBytesPerSecond / 1e12).toFixed(2)} TB/s datasheet`,
     "launch       not counted: engines fuse such kernels and replay them in CUDA graphs; host and launch time per step are the engines' and stacks' calibrated terms (docs/kernels.md)",
     `basis        ${result.kind}: ${result.note}`,
@@ -219,14 +274,32 @@ export function kernelAttentionCommand(o: KernelOptions): string {
           : `FlashAttention efficiency of the '${gpu.efficiency.id}' profile (published figures for the family)`
     }${headDimNote}`,
   };
-  if (o.json) return toJson(result);
+  const measured = bandOn(gpu, `attention-${pass}`, `attention-${pass}`);
+  const band: KernelBand =
+    implementation === undefined
+      ? measured
+      : {
+          ...measured,
+          outside: [
+            ...measured.outside,
+            `the band is the measured FlashAttention shapes' spread about their median efficiency; the published ${implementation} table's own error is not measured`,
+          ],
+        };
+  if (o.json)
+    return toJson({
+      ...result,
+      ...bandFields(seconds, band, { flopsPerSecond: result.flopsPerSecond, efficiency: result.efficiency }),
+    });
   return [
     `${gpu.name}: ${causal ? 'causal ' : ''}${implementation ?? 'flash'} attention ${pass}, batch ${batch} × ${heads} heads × ${seqLen} tokens × d ${headDim} (BF16)`,
-    `time         ${us(seconds)}`,
+    ...timeLines(seconds, band),
     `rate         ${(result.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s = ${formatPercent(result.efficiency)} of the BF16 peak (${formatFlops(flops)})`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');
 }
+
+const NO_COLLECTIVE_BAND =
+  'no measured collectives in the catalog: no P10–P90 band (training and serving bands include their collectives through the calibrated runs)';
 
 /** nccl-tests' bus bandwidth factor: algorithm bandwidth × this = per-link traffic rate (PERFORMANCE.md). */
 function busFactor(kind: Collective, n: number): number {
@@ -291,11 +364,14 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
     busBytesPerSecond: algorithm * busFactor(kind, group),
     kind: 'estimate',
     note: 'ring α-β model on the link bandwidths × the profile efficiencies (src/core/hardware/collectives.ts)',
+    range: { seconds: null, bytesPerSecond: null, busBytesPerSecond: null },
+    outsideCalibration: [NO_COLLECTIVE_BAND],
   };
   if (o.json) return toJson(result);
   return [
     `${cluster.gpu.id}: ${kind} of ${formatBytes(bytes)} over ${group} GPUs (${perNode} per node, ${result.tier})`,
     `time         ${us(seconds)}`,
+    `outside      ${NO_COLLECTIVE_BAND}`,
     `bandwidth    algorithm ${(algorithm / 1e9).toFixed(1)} GB/s, bus ${(result.busBytesPerSecond / 1e9).toFixed(1)} GB/s (nccl-tests convention)`,
     `basis        ${result.kind}: ${result.note}`,
   ].join('\n');

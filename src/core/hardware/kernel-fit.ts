@@ -77,12 +77,7 @@ function fitStream(points: readonly MeasuredStream[]): [number, number] {
   return [0, 1 / throughOrigin];
 }
 
-function predict(
-  model: KernelModel,
-  params: GemmKernelParameters,
-  hw: FitHardware,
-  row: MeasuredGemm,
-): number {
+function prediction(model: KernelModel, params: GemmKernelParameters, hw: FitHardware, row: MeasuredGemm) {
   const peak = hw.peakFlopsPerSecond[row.datatype] ?? hw.peakFlopsPerSecond.bf16!;
   return predictGemm(
     model,
@@ -94,8 +89,11 @@ function predict(
     row.n,
     row.k,
     row.inputBytes,
-  ).seconds;
+  );
 }
+
+const predict = (model: KernelModel, params: GemmKernelParameters, hw: FitHardware, row: MeasuredGemm) =>
+  prediction(model, params, hw, row).seconds;
 
 function logLoss(
   model: KernelModel,
@@ -208,6 +206,28 @@ export function leaveOneOutErrors(
     return { row, error: predict(model, params, hw, row) / row.seconds - 1 };
   });
 }
+
+/** Leave-one-out relative error of every memory stream: refit without it, predict it. */
+export function streamLeaveOneOutErrors(
+  hw: FitHardware,
+  menus: Readonly<Partial<Record<Datatype, TileMenu>>>,
+  gemms: readonly MeasuredGemm[],
+  streams: readonly MeasuredStream[],
+): number[] {
+  return streams.map((s, i) => {
+    const { model } = fitKernelModel(
+      hw,
+      menus,
+      gemms,
+      streams.filter((_, j) => j !== i),
+    );
+    return streamError(model, hw, s);
+  });
+}
+
+/** Whether a measured GEMM is memory-bound under a fitted model (its class in the kernel band). */
+export const predictedMemoryBound = (model: KernelModel, hw: FitHardware, row: MeasuredGemm): boolean =>
+  prediction(model, model.gemm[row.datatype] ?? model.gemm.bf16, hw, row).bound === 'memory';
 
 /** Relative error of a streaming kernel under a fitted model. */
 export function streamError(model: KernelModel, hw: FitHardware, s: MeasuredStream): number {

@@ -42,6 +42,27 @@ export interface ServingTile extends GemmTile {
   readonly maxM?: number;
 }
 
+/**
+ * Kernel classes whose residuals are kept apart: compute-bound GEMMs per datatype, memory-bound
+ * kernels (decode-shaped GEMMs, copies), FlashAttention per pass, and the published-curve estimate's
+ * GEMMs and memory-bound kernels (what a GPU without measurements is timed by).
+ */
+export type KernelClass =
+  | `gemm-${Datatype}`
+  | 'memory-bound'
+  | 'attention-forward'
+  | 'attention-backward'
+  | 'curve-gemm'
+  | 'curve-memory-bound';
+
+export interface KernelResiduals {
+  /** How each residual was taken: refitting without the kernel, or the one fit on all of them. */
+  readonly method: 'leave-one-out' | 'in-sample';
+  /** The measurement file(s) they come from. */
+  readonly fittedOn: string;
+  readonly byClass: Readonly<Partial<Record<KernelClass, readonly number[]>>>;
+}
+
 export interface KernelModel {
   /** Fixed time per kernel (launch, ramp), seconds. */
   readonly launchSeconds: number;
@@ -51,6 +72,8 @@ export interface KernelModel {
   readonly gemm: Readonly<Partial<Record<Datatype, GemmKernelParameters>>> & {
     readonly bf16: GemmKernelParameters;
   };
+  /** The fit's residuals on its own measurements by kernel class: the `kernel` command's band (uncertainty/kernel-band.ts). */
+  readonly residuals?: KernelResiduals;
 }
 
 /** What a GEMM prediction rests on, for `llmecon kernel gemm` and for tests. */
