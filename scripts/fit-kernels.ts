@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { findGpu, loadCatalog } from '../src/catalog/catalog.js';
 import { EFFICIENCY_FILES } from '../src/catalog/data.js';
+import { efficiencyFileSchema, kernelMeasurementFileSchema } from '../src/catalog/efficiency-schema.js';
 import { fitKernelsFromMeasurements } from '../src/catalog/kernel-calibration.js';
-import { efficiencyFileSchema, kernelMeasurementFileSchema } from '../src/catalog/schema.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));

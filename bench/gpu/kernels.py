@@ -8,7 +8,7 @@ Measures, with CUDA events (mean of back-to-back calls after warm-up), on the cu
   - HBM device-to-device copies of several sizes (memory-bound kernels);
   - causal SDPA (flash) attention forward and backward; decode attention (one query per sequence).
 and writes a kernel measurement file in llmecon's catalog format (catalog/kernels/, schema
-`kernelMeasurementFileSchema` in src/catalog/schema.ts). Fit the model's parameters with
+`kernelMeasurementFileSchema` in src/catalog/efficiency-schema.ts). Fit the model's parameters with
   npx tsx scripts/fit-kernels.ts FILE --gpu ID > my-efficiency.json
 and use them with `--efficiency FILE` on any llmecon command.
 

@@ -22,6 +22,12 @@ import {
   SOURCES,
 } from './data.js';
 import {
+  type EfficiencyFile,
+  efficiencyFileSchema,
+  type KernelMeasurementFile,
+  kernelMeasurementFileSchema,
+} from './efficiency-schema.js';
+import {
   type ApiFile,
   type AssumptionsFile,
   apiFileSchema,
@@ -29,14 +35,10 @@ import {
   type ClusterFile,
   clusterFileSchema,
   DATATYPES,
-  type EfficiencyFile,
-  efficiencyFileSchema,
   type GpuFile,
   type GridFile,
   gpuFileSchema,
   gridFileSchema,
-  type KernelMeasurementFile,
-  kernelMeasurementFileSchema,
   type ModelFile,
   modelFileSchema,
   type QualityResultsFile,

@@ -11,7 +11,8 @@ import type { DeploymentCandidate } from '../core/inference/deployment.js';
 import { type EngineProfile, withExpertAlignment } from '../core/inference/engine.js';
 import { MIB, toSi } from '../core/units.js';
 import { loadCatalog } from './catalog.js';
-import { sourcedValue } from './schema.js';
+import { calibrationSchema } from './engine-fit-schema.js';
+import { nonNegative, positive, type SourcedValue, sourcedValue } from './schema.js';
 import { gpuVendorsSchema } from './stack-schema.js';
 
 /** The raw files, keyed by id (the catalog lint and completeness test read these). */
@@ -26,70 +27,8 @@ export const MIN_MOE_ROWS = 6;
 /** Whether `moeRows` mixture-of-experts calibration rows identify the MoE decode term ({@link MIN_MOE_ROWS}). */
 export const moeTermIdentified = (moeRows: number): boolean => moeRows >= MIN_MOE_ROWS;
 
-const positive = sourcedValue.refine((v) => v.value > 0, { message: 'must be positive' });
 const fraction = sourcedValue.refine((v) => v.value > 0 && v.value <= 1, { message: 'must be in (0, 1]' });
-const nonNegative = sourcedValue.refine((v) => v.value >= 0, { message: 'must be ≥ 0' });
-/** What a calibration achieved, written by scripts/calibrate-serving.ts. */
-const fitSchema = z
-  .object({
-    rows: positive,
-    medianError: nonNegative,
-    maxError: nonNegative,
-    leaveOneOutMedianError: nonNegative,
-    leaveOneOutMaxError: nonNegative,
-    /** The engine's rows held out of the fit (role `validation`), predicted with the fitted values. */
-    heldOutRows: positive.optional(),
-    heldOutMedianError: nonNegative.optional(),
-    heldOutMaxError: nonNegative.optional(),
-    /** Each row's published / predicted throughput (a time inverted), leave-one-out or held out, by case id. */
-    residuals: z.record(z.string(), positive).optional(),
-    /** P10 and P90 of published / predicted throughput over the leave-one-out and held-out predictions (the bands). */
-    ratioP10: positive,
-    ratioP90: positive,
-    /** The largest model (total parameters) and context (input + output tokens) among the rows: beyond twice either the band says it extrapolates. */
-    maxTotalParams: positive.optional(),
-    maxContextTokens: positive.optional(),
-    /** The token-mixer kinds of the rows' models ('full', 'sliding', 'chunked', …): another kind is an extrapolation. */
-    mixers: z.array(z.string().min(1)).min(1).optional(),
-    /** Mixture-of-experts rows among the calibration rows: below {@link MIN_MOE_ROWS} the MoE term is not identified. */
-    moeRows: nonNegative.optional(),
-    /**
-     * Each model's calibration rows per GPU, leave-one-out: the median, smallest and largest published /
-     * predicted time (throughput inverted); a deployment of that model there reaches the median
-     * (core/uncertainty/model-record.ts).
-     */
-    modelRecords: z
-      .object({
-        value: z.array(
-          z
-            .object({
-              totalParams: z.number().positive(),
-              gpu: z.string().min(1),
-              median: z.number().positive(),
-              low: z.number().positive(),
-              high: z.number().positive(),
-              rows: z.array(z.string().min(1)).min(1),
-            })
-            .strict(),
-        ),
-        unit: z.literal('ratio'),
-        source: z.string().min(1),
-        kind: z.literal('estimate'),
-        note: z.string().min(1),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-const calibrationSchema = z
-  .object({
-    stepOverhead: nonNegative,
-    sequenceOverhead: nonNegative,
-    moeSequenceLayerOverhead: nonNegative,
-    fit: fitSchema,
-    pooledOver: z.array(z.string()).min(1).optional(),
-  })
-  .strict();
+const si = (v: SourcedValue) => toSi(v.value, v.unit);
 const engineFileSchema = z
   .object({
     id: z.string().min(1),
@@ -111,6 +50,18 @@ const engineFileSchema = z
         perLargeGraphBatchPerDpRankMiB: nonNegative,
         floorMiB: nonNegative,
         floorAboveMiB: nonNegative,
+      })
+      .strict()
+      .optional(),
+    /** What the engine holds beside weights and KV (EngineProfile.heldMemory). */
+    heldMemory: z
+      .object({
+        logitsCopies: positive,
+        logitsOnEveryRank: z.boolean(),
+        logitsAfterForward: z.boolean(),
+        logitsNote: z.string().min(1),
+        runtime: nonNegative,
+        tensorParallelRuntime: nonNegative,
       })
       .strict()
       .optional(),
@@ -233,6 +184,15 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       memoryFraction: f.memoryFraction.value,
       memoryFractionOf: f.memoryFractionOf,
       kvAdmission: f.kvAdmission,
+      ...(f.heldMemory && {
+        heldMemory: {
+          logitsCopies: f.heldMemory.logitsCopies.value,
+          logitsOnEveryRank: f.heldMemory.logitsOnEveryRank,
+          logitsAfterForward: f.heldMemory.logitsAfterForward,
+          runtimeBytes: si(f.heldMemory.runtime),
+          tensorParallelRuntimeBytes: si(f.heldMemory.tensorParallelRuntime),
+        },
+      }),
       chunkPreempts: f.chunkPreempts,
       prefillFirst: f.prefillFirst,
       ...(f.mlaPrefixAbsorbedBelow && { mlaPrefixAbsorbedBelowTokens: f.mlaPrefixAbsorbedBelow.value }),
@@ -241,9 +201,9 @@ export function loadEngines(): ReadonlyMap<string, CatalogEngine> {
       ...(f.weightOnlyMoeAlignment && { weightOnlyMoeAlignment: f.weightOnlyMoeAlignment.value }),
       maxBatchedTokens: f.maxBatchedTokens.value,
       maxRunningSequences: f.maxRunningSequences.value,
-      stepOverheadSeconds: toSi(f.stepOverhead.value, f.stepOverhead.unit),
-      sequenceOverheadSeconds: toSi(f.sequenceOverhead.value, f.sequenceOverhead.unit),
-      moeSequenceLayerSeconds: toSi(f.moeSequenceLayerOverhead.value, f.moeSequenceLayerOverhead.unit),
+      stepOverheadSeconds: si(f.stepOverhead),
+      sequenceOverheadSeconds: si(f.sequenceOverhead),
+      moeSequenceLayerSeconds: si(f.moeSequenceLayerOverhead),
       hostOverlapsGpu: f.hostOverlapsGpu,
       features: f.features,
       metrics: f.metrics,
@@ -340,12 +300,9 @@ export function engineForGpu(e: CatalogEngine, gpuId: string): CatalogEngine {
   if (!fitted) return defaults;
   return {
     ...defaults,
-    stepOverheadSeconds: toSi(fitted.stepOverhead.value, fitted.stepOverhead.unit),
-    sequenceOverheadSeconds: toSi(fitted.sequenceOverhead.value, fitted.sequenceOverhead.unit),
-    moeSequenceLayerSeconds: toSi(
-      fitted.moeSequenceLayerOverhead.value,
-      fitted.moeSequenceLayerOverhead.unit,
-    ),
+    stepOverheadSeconds: si(fitted.stepOverhead),
+    sequenceOverheadSeconds: si(fitted.sequenceOverhead),
+    moeSequenceLayerSeconds: si(fitted.moeSequenceLayerOverhead),
   };
 }
 

@@ -6,8 +6,8 @@ import { modelSpecFrom } from '../core/model/resolve-model.js';
 import { median } from '../core/statistics.js';
 import { findGpu, findModel, loadCatalog } from './catalog.js';
 import { EFFICIENCY_FILES } from './data.js';
+import { efficiencyFileSchema } from './efficiency-schema.js';
 import { fitKernelsFromMeasurements } from './kernel-calibration.js';
-import { efficiencyFileSchema } from './schema.js';
 import { resolveHardware } from './training-defaults.js';
 
 const SINGLE_GPU_BF16: Replica = {

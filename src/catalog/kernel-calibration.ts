@@ -27,7 +27,8 @@ import {
 import { gemmSeconds, memorySeconds } from '../core/hardware/roofline.js';
 import { median } from '../core/statistics.js';
 import { type Accelerator, efficiencyProfile, loadCatalog } from './catalog.js';
-import type { EfficiencyFile, KernelMeasurementFile, SourcedValue } from './schema.js';
+import type { EfficiencyFile, KernelMeasurementFile } from './efficiency-schema.js';
+import type { SourcedValue } from './schema.js';
 
 /**
  * Thread-block tiles cuBLAS/CUTLASS choose from on Hopper-class GPUs (CUTLASS SM90 defaults

@@ -13,8 +13,8 @@ import {
   withFamilyKernels,
 } from '../catalog/catalog.js';
 import { EFFICIENCY_FILES } from '../catalog/data.js';
+import { efficiencyFileSchema, kernelMeasurementFileSchema } from '../catalog/efficiency-schema.js';
 import { fitKernelsFromMeasurements } from '../catalog/kernel-calibration.js';
-import { efficiencyFileSchema, kernelMeasurementFileSchema } from '../catalog/schema.js';
 import { inputError } from '../core/errors.js';
 import { readText } from './read-text.js';
 

@@ -50,6 +50,7 @@ export const SERVING_MEASURES = [
   'meanTtftSecondsAtConcurrency',
   'tpotSecondsAtConcurrency',
   'kvPoolTokens',
+  'nonKvBytesPerGpu',
   'decodeStepSeconds',
 ] as const;
 
@@ -65,7 +66,7 @@ export const FITTED_MEASURES: readonly ServingMeasure[] = [
 ];
 
 /** Measures of the engine's memory, not its speed: reported beside the speed rows, never in their statistics. */
-export const MEMORY_MEASURES: readonly ServingMeasure[] = ['kvPoolTokens'];
+export const MEMORY_MEASURES: readonly ServingMeasure[] = ['kvPoolTokens', 'nonKvBytesPerGpu'];
 
 /** Measures that are times (lower is faster): their published / predicted reads inversely to a throughput's. */
 export const SERVING_TIME_MEASURES: readonly ServingMeasure[] = [
@@ -342,6 +343,13 @@ export function runServingCase(
       // The engine's KV pool at startup as its log states it, at the run's memory share.
       const context = c.workload.inputTokens + c.workload.outputTokens;
       predicted = kvCapacity(spec, cluster, replica, need(profile, 'a catalog engine'), context).tokens;
+      break;
+    }
+    case 'nonKvBytesPerGpu': {
+      // What the engine's log says it holds beside the KV cache per GPU (vLLM: 'Total non KV cache memory').
+      const context = c.workload.inputTokens + c.workload.outputTokens;
+      const engine = need(profile, 'a catalog engine');
+      predicted = kvCapacity(spec, cluster, replica, engine, context).reserveBytesPerGpu;
       break;
     }
     case 'medianTpotSeconds':

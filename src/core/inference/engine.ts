@@ -12,6 +12,7 @@ import type { ExpertAlignment } from '../model/operation-types.js';
 import type { ModelSpec } from '../model/spec.js';
 import type { WeightFormat } from '../precision.js';
 import { MIB } from '../units.js';
+import { type HeldMemory, heldMemoryOptions } from './held-memory.js';
 import type { ChunkStreaming } from './prompt-chunks.js';
 import { computeType, microbatchesOf, type Replica, replicaMemoryOptions } from './serving-step.js';
 
@@ -32,6 +33,13 @@ export interface EngineProfile {
    * reference GPU, and {@link engineMemoryFraction} computes the share per replica.
    */
   readonly memoryReserve?: MemoryReserve;
+  /**
+   * What the engine holds beside weights and KV, as its startup profile measures it (vLLM: the torch
+   * activation peak of a token-budget forward and a sampler run over `maxRunningSequences` rows, plus
+   * non-torch allocations); absent: one FP32 copy of the logits split over TP and the default
+   * framework overhead (inference-memory.ts).
+   */
+  readonly heldMemory?: HeldMemory;
   /**
    * The largest decode batch the engine captures in a CUDA graph on this GPU: below `tpThreshold` GPUs
    * per replica, and from it on (SGLang `cuda_graph_max_bs` by GPU memory); absent where the profile
@@ -320,6 +328,8 @@ export interface KvCapacity {
   /** Per GPU: KV bytes per cached token, and bytes left for the cache. */
   readonly bytesPerTokenPerGpu: number;
   readonly kvBudgetBytesPerGpu: number;
+  /** Per GPU: what the engine holds outside the cache (weights, activation workspace, runtime buffers). */
+  readonly reserveBytesPerGpu: number;
 }
 
 /**
@@ -354,7 +364,12 @@ function stageKvCapacity(
   pipelineStage: number | undefined,
 ): KvCapacity {
   const context = Math.max(1, typicalContextTokens);
-  const held = { ...replicaMemoryOptions(r), pipelineStage, contextTokens: context };
+  const held = {
+    ...replicaMemoryOptions(r),
+    ...heldMemoryOptions(engine, r.tensorParallel),
+    pipelineStage,
+    contextTokens: context,
+  };
   const m = inferenceMemory(spec, {
     ...held,
     batchSize: engine.maxRunningSequences,
@@ -376,7 +391,7 @@ function stageKvCapacity(
     bytesPerTokenPerGpu > 0
       ? Math.floor(kvBudgetBytesPerGpu / bytesPerTokenPerGpu) * r.expertParallel
       : Number.MAX_SAFE_INTEGER;
-  return { tokens, bytesPerTokenPerGpu, kvBudgetBytesPerGpu };
+  return { tokens, bytesPerTokenPerGpu, kvBudgetBytesPerGpu, reserveBytesPerGpu: fixed };
 }
 
 /**

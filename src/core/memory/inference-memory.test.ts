@@ -176,3 +176,44 @@ describe("an engine's padded expert layout", () => {
     expect(experts(true) / routed).toBeCloseTo(2944 / 2880 - 1, 6);
   });
 });
+
+describe("an engine's sampler logits in the workspace", () => {
+  const llama = modelSpecFrom(findModel('llama-3.1-8b').config, 'llama-3.1-8b');
+  const at = (tp: number, logits?: { copies: number; onEveryRank: boolean; afterForward: boolean }) =>
+    inferenceMemory(llama, {
+      weightFormat: 'bf16',
+      kvFormat: 'bf16',
+      batchSize: 1024,
+      contextTokens: 8192,
+      tensorParallel: tp,
+      prefillChunkTokens: 8192,
+      ...(logits && { logits }),
+    }).workspaceBytes;
+  const logitBytes = 4 * 1024 * 128_256;
+
+  it('by default one FP32 copy of the 1/TP vocabulary slice beside the forward', () => {
+    expect(at(1) - at(1, { copies: 2, onEveryRank: false, afterForward: false })).toBeCloseTo(-logitBytes, 0);
+    // Each rank's slice shrinks with TP; gathered, it does not.
+    const sliced = at(4, { copies: 3.86, onEveryRank: false, afterForward: true });
+    const gathered = at(4, { copies: 3.86, onEveryRank: true, afterForward: true });
+    expect(gathered).toBeGreaterThan(sliced);
+    expect(gathered).toBeCloseTo(3.86 * logitBytes, 0);
+  });
+
+  it('after the forward: the larger of the two, as vLLM 0.19 logs it (Llama 3.1 8B: 1.89 GiB at TP 1, 2 and 4)', () => {
+    const held = { copies: 3.86, onEveryRank: true, afterForward: true };
+    for (const tp of [1, 2, 4]) expect(at(tp, held) / 2 ** 30).toBeCloseTo(1.89, 1);
+    // A 32K vocabulary is below the 8,192-token forward: the forward sets the peak.
+    const small = { ...llama, vocabSize: 32_000 };
+    const m = inferenceMemory(small, {
+      weightFormat: 'bf16',
+      kvFormat: 'bf16',
+      batchSize: 1024,
+      contextTokens: 8192,
+      tensorParallel: 1,
+      prefillChunkTokens: 8192,
+      logits: held,
+    });
+    expect(m.workspaceBytes).toBeCloseTo(2 * 8192 * (4 * 4096 + 3 * 14_336), 0);
+  });
+});

@@ -59,6 +59,16 @@ export interface InferenceMemoryOptions {
   /** Redundant expert slots over the TP × EP GPUs (EPLB copies): each GPU holds its share of them too. Only of whole experts. */
   readonly redundantExperts?: number;
   readonly prefillChunkTokens?: number;
+  /**
+   * The sampler's FP32 logits of the batch: copies held (default 1) and whether every TP rank holds the
+   * whole vocabulary (default false: its 1/TP slice).
+   */
+  readonly logits?: {
+    readonly copies: number;
+    readonly onEveryRank: boolean;
+    /** The sampler runs after the forward has freed its activations: the workspace is the larger of the two, not their sum. */
+    readonly afterForward: boolean;
+  };
   readonly frameworkOverheadBytes?: number;
   /**
    * The drafter of speculative decoding loaded beside the model: its weights and KV cache (the model's MTP
@@ -203,15 +213,21 @@ export function inferenceMemory(spec: ModelSpec, options: InferenceMemoryOptions
     options.batchSize * recurrentStateBytes(spec).bytesPerSequence * stateShare + drafter.state;
 
   // Workspace: hidden states, QKV and MLP intermediates of one prefill chunk (BF16), plus FP32 logits
-  // for the last token of each sequence in the batch.
+  // for the last token of each sequence in the batch (as many copies as the engine's sampler holds, on
+  // every rank where it gathers the vocabulary; the larger of the two where the sampler runs after the
+  // forward has freed its activations).
   const chunk = Math.min(
     options.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
     options.batchSize * options.contextTokens,
   );
   const intermediate = spec.moe ? spec.moe.expertIntermediateSize * spec.moe.topK : spec.mlp.intermediateSize;
-  const workspaceBytes =
-    2 * chunk * (4 * spec.hiddenSize + (3 * intermediate) / tp) +
-    (4 * options.batchSize * spec.vocabSize) / tp;
+  const forwardBytes = 2 * chunk * (4 * spec.hiddenSize + (3 * intermediate) / tp);
+  const logitsBytes =
+    (4 * (options.logits?.copies ?? 1) * options.batchSize * spec.vocabSize) /
+    (options.logits?.onEveryRank ? 1 : tp);
+  const workspaceBytes = options.logits?.afterForward
+    ? Math.max(forwardBytes, logitsBytes)
+    : forwardBytes + logitsBytes;
 
   const frameworkOverheadBytes = options.frameworkOverheadBytes ?? DEFAULT_FRAMEWORK_OVERHEAD_BYTES;
   const whole = {

@@ -50,6 +50,8 @@ export interface ShardOptions {
   /** DP × CP: the ranks dense states shard over; experts shard over DP × CP / EP. */
   readonly denseShards: number;
   readonly expertShards: number;
+  /** The GPUs a layer's routed experts split over (EP × expert TP); default the TP. */
+  readonly expertSlices?: number;
   /** Bytes per parameter of the compute weights, the gradients and (with the master copy) the optimizer. */
   readonly weightBytes: number;
   readonly gradientBytes: number;
@@ -131,7 +133,15 @@ export function adapterTrainingStates(
   peft: PeftMemory = {},
   recompute: RecomputeMode = 'full',
 ): StageStates {
-  const adapterParams = (adapter.trainableParams * (p.layers / p.numLayers)) / o.tensorParallel;
+  // Adapters live beside the matrices they adapt: the experts' over EP × ETP with them, the rest over TP;
+  // ZeRO shards each as the base's (dense over DP·CP, experts over the expert DP ranks).
+  const layerShare = p.layers / p.numLayers;
+  const denseAdapter =
+    ((adapter.trainableParams - adapter.trainableExpertParams) * layerShare) / o.tensorParallel;
+  const expertAdapter = (adapter.trainableExpertParams * layerShare) / (o.expertSlices ?? o.tensorParallel);
+  const adapterShard = (stageMin: number, perParam: number) =>
+    shard(o, denseAdapter, o.denseShards, stageMin, perParam) +
+    shard(o, expertAdapter, o.expertShards, stageMin, perParam);
   const embeddingBytes = adapter.quantizedBase === 'nf4' && peft.kbitUpcastsToFp32 ? 4 : 2;
   // Frozen experts shard as trained ones do, over the expert data-parallel ranks (DP × CP / EP).
   const frozen =
@@ -139,7 +149,7 @@ export function adapterTrainingStates(
     shard(o, p.expertParams, o.expertShards, 3, adapter.baseBytesPerParam) +
     shard(o, p.embeddingParams + (p.encoderParams ?? 0), o.denseShards, 3, embeddingBytes);
   const adapterBytes = peft.fp32Adapters ? 4 : o.weightBytes;
-  const adapterWeights = adapterParams * adapterBytes;
+  const adapterWeights = adapterShard(3, adapterBytes);
   // modules_to_save (AdapterSpec.trainEmbeddings): a trainable copy of the stage's embedding and head
   // beside the frozen originals (PEFT ModulesToSaveWrapper deep-copies the module), in the compute
   // dtype; torch's AdamW keeps moments in that dtype, a ZeRO engine an FP32 master and moments.
@@ -150,14 +160,13 @@ export function adapterTrainingStates(
     modelStates: {
       weights: frozen + trainableWeights,
       gradients:
-        shard(o, adapterParams, o.denseShards, 2, peft.fp32Adapters ? 4 : o.gradientBytes) +
+        adapterShard(2, peft.fp32Adapters ? 4 : o.gradientBytes) +
         shard(o, tables, o.denseShards, 2, o.gradientBytes),
       // QLoRA trains BF16 adapters with paged 32-bit AdamW: 2 + 2 + 8 bytes, the 8 paged out.
       optimizerStates:
         (adapter.pagedOptimizer
-          ? shard(o, adapterParams, o.denseShards, 1, OPTIMIZER_STATE_BYTES.adamw)
-          : shard(o, adapterParams, o.denseShards, 1, o.optimizerBytes)) +
-        shard(o, tables, o.denseShards, 1, tableOptimizer),
+          ? adapterShard(1, OPTIMIZER_STATE_BYTES.adamw)
+          : adapterShard(1, o.optimizerBytes)) + shard(o, tables, o.denseShards, 1, tableOptimizer),
     },
     adapterWeights: trainableWeights,
     // ZeRO-3/FSDP all-gathers the frozen layers as it does trained ones: two layers live at the base format.
@@ -167,10 +176,10 @@ export function adapterTrainingStates(
     pagedOptimizer: adapter.pagedOptimizer,
     // A paged optimizer (bitsandbytes) updates in place; torch's moments of the BF16 table copies are BF16.
     optimizerShard: {
-      elements: shard(o, adapterParams + tables, o.denseShards, 1, 1),
+      elements: adapterShard(1, 1) + shard(o, tables, o.denseShards, 1, 1),
       secondMomentBytes: adapter.pagedOptimizer
         ? 0
-        : shard(o, adapterParams, o.denseShards, 1, o.secondMomentBytes) +
+        : adapterShard(1, o.secondMomentBytes) +
           shard(
             o,
             tables,

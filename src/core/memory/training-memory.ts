@@ -185,6 +185,7 @@ export function trainingMemory(
     tensorParallel: t,
     denseShards,
     expertShards,
+    expertSlices: layout.expertParallel * etp,
     weightBytes: fsdp ? 4 : bytes.weight,
     gradientBytes: fsdp ? 4 : gradBytes,
     // FP32 adapters (StackMemory.peft) are their own master copy, as FSDP's FP32 shards are.

@@ -335,6 +335,8 @@ export interface AdapterRuntime {
   readonly targets: readonly TargetModule[];
   /** Trainable adapter parameters of the whole model (the adapted matrices). */
   readonly trainableParams: number;
+  /** Of them, the routed experts' (they split over EP with their experts). */
+  readonly trainableExpertParams: number;
   /**
    * Parameters of the embedding and (when untied) the output head that train in full beside the
    * adapters ({@link AdapterSpec.trainEmbeddings}); 0 when they stay frozen.
@@ -371,6 +373,9 @@ export function adapterRuntime(
     rank: adapter.rank,
     targets: adapter.targets,
     trainableParams: matrices.reduce((sum, m) => sum + m.trainableParams, 0),
+    trainableExpertParams: matrices
+      .filter((m) => m.part === 'experts')
+      .reduce((sum, m) => sum + m.trainableParams, 0),
     // modules_to_save trains the input embedding and the untied output head in full.
     trainableEmbeddingParams: adapter.trainEmbeddings
       ? embeddingTableParams(spec) * (spec.tieWordEmbeddings ? 1 : 2)
