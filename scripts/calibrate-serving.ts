@@ -112,6 +112,11 @@ function calibrate(
       'count',
       'largest model among the rows (total parameters): beyond twice it the band says it extrapolates',
     ),
+    minTotalParams: derived(
+      Math.min(...[...rows, ...heldOut].map(totalParamsOf)),
+      'count',
+      'smallest model among the rows (total parameters): below half of it the band says it extrapolates',
+    ),
     maxContextTokens: derived(
       Math.max(...[...rows, ...heldOut].map((c) => c.workload.inputTokens + c.workload.outputTokens)),
       'count',

@@ -98,6 +98,17 @@ describe('serving bands from calibration residuals', () => {
     expect(blackwell.high / blackwell.low).toBeCloseTo((pooled.high / pooled.low) ** 2, 9);
     expect(blackwell.outside.join(' ')).toMatch(/no serving calibration for vllm on blackwell GPUs/);
   });
+  it('a model below half the smallest calibration row widens the band by half, and says so', () => {
+    const smallest = engineCalibration(findEngine('trt-llm'), 'h200')!.fit.minTotalParams!.value;
+    const at = (totalParams: number) => servingBand('h200', 'trt-llm', { totalParams, contextTokens: 9216 });
+    expect(at(smallest).outside).toEqual([]);
+    const tiny = at(38_000);
+    expect(tiny.outside.join(' ')).toMatch(
+      /38.00K-parameter model is below the trt-llm calibration rows \(from /,
+    );
+    const base = at(smallest);
+    expect(Math.log(tiny.high / tiny.low)).toBeCloseTo(1.5 * Math.log(base.high / base.low), 9);
+  });
   it('a model or context beyond twice the largest calibration row widens the band by half each, and says so', () => {
     const inside = servingBand('h200', 'trt-llm', { totalParams: 70e9, contextTokens: 9216 });
     expect(inside.outside).toEqual([]);

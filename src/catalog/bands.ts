@@ -129,6 +129,13 @@ export function servingBand(
     );
     factor *= 1.5;
   }
+  const minParams = k.fit.minTotalParams?.value;
+  if (scale && minParams !== undefined && scale.totalParams < minParams / 2) {
+    outside.push(
+      `a ${formatCount(scale.totalParams)}-parameter model is below the ${engine.id} calibration rows (from ${formatCount(minParams)}): host time, which the rows fit, weighs more in its steps; the band is widened by half`,
+    );
+    factor *= 1.5;
+  }
   const maxContext = k.fit.maxContextTokens?.value;
   if (scale && maxContext !== undefined && scale.contextTokens > 2 * maxContext) {
     outside.push(

@@ -24,6 +24,8 @@ const fitSchema = z
     ratioP90: positive,
     /** The largest model (total parameters) and context (input + output tokens) among the rows: beyond twice either the band says it extrapolates. */
     maxTotalParams: positive.optional(),
+    /** The smallest model among the rows: below half of it the band says it extrapolates (host time dominates). */
+    minTotalParams: positive.optional(),
     maxContextTokens: positive.optional(),
     /** The token-mixer kinds of the rows' models ('full', 'sliding', 'chunked', …): another kind is an extrapolation. */
     mixers: z.array(z.string().min(1)).min(1).optional(),

@@ -6,6 +6,7 @@ export {
   formatCount,
   formatDuration,
   formatFlops,
+  formatLatency,
   formatMeanCount,
   formatMilliseconds,
   formatRate,

@@ -3,7 +3,9 @@
  * stage or layout, the rows of the peak's breakdown (core/memory, summing to the total), and the
  * same terms in JSON.
  */
-import { bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
+import type { Accelerator } from '../catalog/catalog.js';
+import { memoryFit } from '../core/memory/inference-memory.js';
+import { type BandedFit, bandedFit, type MemoryBand } from '../core/memory/memory-band.js';
 import type { MemoryBreakdown, StackMemory, StageMemory } from '../core/memory/training-memory.js';
 import type { Range } from '../core/uncertainty/range.js';
 import { formatBytes, table } from './format.js';
@@ -139,4 +141,21 @@ export function fitVerdict(
         ? `fits on ${capacity} with ${headroom}, P90 included`
         : `fits on ${capacity} with ${headroom}`;
   }
+}
+
+/** The fit of a per-GPU total (and its band) on `gpu`, in words and as flags; no GPU: say how to check. */
+export function fitLine(
+  total: number,
+  gpu: Accelerator | null,
+  range: Range | null = null,
+): { line: string; fits: boolean | null; headroomBytes: number | null; memoryFit: BandedFit | null } {
+  if (!gpu)
+    return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null, memoryFit: null };
+  const { fits, headroomBytes } = memoryFit(total, gpu);
+  return {
+    line: fitVerdict(total, range, gpu),
+    fits,
+    headroomBytes,
+    memoryFit: bandedFit(total, range, gpu.memoryBytes),
+  };
 }

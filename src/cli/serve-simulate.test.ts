@@ -73,6 +73,16 @@ describe('llmecon serve --simulate and --pareto', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--trace: line 1, field 'inputTokens'/);
   });
+  it('--simulate without an engine says when the plan runs more sequences than its generic engine caps', async () => {
+    const w = ['--input-tokens', '1000', '--output-tokens', '200', '--aggregated', '--simulate'];
+    const plain = (await run([...SERVE_8B_H100, ...w])).stdout;
+    expect(plain).toMatch(
+      /warning: the plan runs \d+ sequences per replica \(no engine named: .*at most 256 at once.*name an --engine/,
+    );
+    const named = (await run([...SERVE_8B_H100, ...w, '--engine', 'vllm'])).stdout;
+    expect(named).not.toMatch(/no engine named/);
+  });
+
   it('--simulate --burst: every request at t = 0, as trtllm-bench throughput runs; a burst needs --simulate and no traffic', async () => {
     const args = [...SERVE_8B_H100, '--weights', 'fp8', '--tp', '1', ...base, '--engine', 'trt-llm'];
     const burst = JSON.parse(

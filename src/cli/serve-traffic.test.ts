@@ -75,3 +75,20 @@ describe('serve at a stated traffic', () => {
     expect(text.match(/TPOT — \(every output is one token\)/g)?.length).toBe(2);
   });
 });
+
+describe('more clients than a disaggregated replica holds', () => {
+  it('wait for a slot in the TTFT on top of the prefill pool’s, as aggregated; a long wait prints in its unit', async () => {
+    const args = 'serve --model llama-3.1-8b --gpu h100 --input-tokens 100 --output-tokens 100'.split(' ');
+    const json = async (extra: string[]) => JSON.parse((await runCli([...args, ...extra, '--json'])).stdout);
+    const held = await json(['--disaggregated', '--tp', '1']);
+    const crowd = await json(['--disaggregated', '--tp', '1', '--concurrency', '5000']);
+    expect(crowd.queuedClientsPerReplica).toBeGreaterThan(0);
+    // Little's law: (clients − slots) · T / slots, T the request's time at the full replica.
+    const slots = crowd.concurrencyPerReplica;
+    const t = crowd.ttftSeconds - ((5000 - slots) * (held.ttftSeconds + 99 * crowd.tpotSeconds)) / slots;
+    expect(t).toBeGreaterThan(0);
+    expect(t).toBeLessThan(0.1);
+    const text = (await runCli([...args, '--disaggregated', '--tp', '1', '--concurrency', '1e6'])).stdout;
+    expect(text).toMatch(/TTFT \d+\.\d min \(P10 \d+\.\d min – P90 \d+\.\d min\)/);
+  });
+});

@@ -27,6 +27,10 @@ export function formatMilliseconds(seconds: number, digits = seconds < 0.1 ? 1 :
   return ms !== 0 && Math.abs(ms) < 0.5 * 10 ** -digits ? ms.toPrecision(2) : ms.toFixed(digits);
 }
 
+/** A latency in milliseconds ("118 ms") up to 10 s, beyond in its largest unit ("78.3 min"): a queue's wait reads as what it is. */
+export const formatLatency = (seconds: number): string =>
+  seconds < 10 ? `${formatMilliseconds(seconds, 0)} ms` : formatDuration(seconds);
+
 /** A rate to the hundredth (20.00 req/s); a slower one with two significant digits (0.0000010, not 0.00). */
 export const formatRate = (perSecond: number): string =>
   perSecond >= 0.01 ? perSecond.toFixed(2) : perSecond.toPrecision(2);

@@ -206,7 +206,10 @@ export interface ServingCaseResult {
 /** Engine parameters to try instead of the catalog's (the calibration script's search). */
 export type EngineOverrides = Partial<
   Pick<EngineProfile, 'stepOverheadSeconds' | 'sequenceOverheadSeconds' | 'moeSequenceLayerSeconds'>
->;
+> & {
+  /** Size what the engine holds beside weights and KV by the generic reserve, not its measured `heldMemory`. */
+  readonly genericReserve?: boolean;
+};
 
 export function runServingCase(
   c: ServingCase,
@@ -244,10 +247,15 @@ export function runServingCase(
       };
     else {
       // A catalog engine profile (catalog/engines), calibrated for this GPU's family.
-      const { memoryReserve, ...base } = engineForGpu(findEngine(c.engine, 'engine'), cluster.gpu.id);
+      const { memoryReserve, heldMemory, ...base } = engineForGpu(
+        findEngine(c.engine, 'engine'),
+        cluster.gpu.id,
+      );
+      const { genericReserve, ...tried } = overrides;
       profile = {
         ...base,
-        ...overrides,
+        ...(heldMemory && !genericReserve && { heldMemory }),
+        ...tried,
         // The run's stated share replaces the share today's engine would derive.
         ...(c.kvMemoryFraction === undefined && memoryReserve && { memoryReserve }),
         memoryFraction: c.kvMemoryFraction ?? base.memoryFraction,

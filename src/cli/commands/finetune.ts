@@ -3,7 +3,7 @@ import { defaultPrice, resolveHardware, runCostAssumptions } from '../../catalog
 import { type FinetuneOptions, finetuneAlternatives, planFinetune } from '../../core/adaptation/finetune.js';
 import { maskedExampleTokens } from '../../core/adaptation/finetune-dataset.js';
 import { inputError } from '../../core/errors.js';
-import { plural } from '../../core/format.js';
+import { formatDuration, plural } from '../../core/format.js';
 import { bandedFit, memoryRange } from '../../core/memory/memory-band.js';
 import { OPTIMIZERS, trainingMemory } from '../../core/memory/training-memory.js';
 import { layoutSummary } from '../../core/parallelism/layout.js';
@@ -12,6 +12,7 @@ import { timeRange } from '../../core/training/error-band.js';
 import { LayoutDoesNotFitError } from '../../core/training/plan.js';
 import { calibrationSummary } from '../../core/training/stack.js';
 import { shiftedRange } from '../../core/uncertainty/range.js';
+import { SECONDS_PER_DAY, SECONDS_PER_HOUR } from '../../core/units.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { hintMemoryFit } from '../../validation/memory-fit.js';
 import { type AdapterFlags, adapterLabel, baseFormatLabel, methodFlags } from '../adapter-flags.js';
@@ -283,7 +284,7 @@ export function finetuneCommand(o: FinetuneFlags): { output: string; exitCode: n
       ...band.outside.map((line) => `outside calibration: ${line}`),
       `trainable ${formatCount(plan.trainableParams)} parameters · ${formatBytes(plan.chosen.memoryPerGpuBytes)}/GPU · layout ${layoutSummary(l)}`,
       `${formatCount(plan.tokensUseful)} tokens: the dataset × ${plural(options.dataset.epochs, 'epoch')} (${formatCount(plan.tokensProcessed)} processed${options.dataset.packing ? `, packed${masked ? `, ${documentsText({ documentTokens: Math.round(options.dataset.tokens / options.dataset.examples!), documentTokensP99: options.dataset.lengthP99 }, masked, 'example')}` : ''}` : options.dataset.padding === 'longest' ? `, each step padded to its longest: ${formatCount(plan.stepSequenceTokens)} tokens${plan.longestSequence?.fits ? `, memory at the micro-batch holding the longest example: ${formatCount(plan.longestSequence.tokens)} tokens` : ''}` : ', padded'}) in ${run.steps} steps of ${step.stepSeconds.toFixed(2)} s (P10 ${range.stepSeconds.p10.toFixed(2)} – P90 ${range.stepSeconds.p90.toFixed(2)}; MFU ${(100 * step.mfu).toFixed(1)}%)`,
-      `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${(run.wallClockDays * 24).toFixed(2)} h wall-clock (P10 ${range.wallClockHours.p10.toFixed(2)} – P90 ${range.wallClockHours.p90.toFixed(2)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
+      `${formatCount(run.gpuHours)} GPU-hours (P10 ${formatCount(range.gpuHours.p10)} – P90 ${formatCount(range.gpuHours.p90)}) · ${formatDuration(run.wallClockDays * SECONDS_PER_DAY)} wall-clock (P10 ${formatDuration(range.wallClockHours.p10 * SECONDS_PER_HOUR)} – P90 ${formatDuration(range.wallClockHours.p90 * SECONDS_PER_HOUR)}) · ${price === null ? noPrice : `$${formatCount(run.costUsd)} (P10 $${formatCount(range.computeCostUsd.p10)} – P90 $${formatCount(range.computeCostUsd.p90)}) compute at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis})`}${dataUsd > 0 ? ` + $${formatCount(dataUsd)} teacher data` : ''} · ${energyText(run.energyKWh, run.energyNote, (kWh) => `${formatCount(kWh)} kWh (P10 ${formatCount(range.energyKWh!.p10)} – P90 ${formatCount(range.energyKWh!.p90)}) · ${formatCount(run.co2Kg!)} kg CO2 (P10 ${formatCount(range.co2Kg!.p10)} – P90 ${formatCount(range.co2Kg!.p90)})`)}`,
       '',
       breakdownTable(
         [

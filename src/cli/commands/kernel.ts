@@ -22,7 +22,7 @@ import { divisors } from '../../core/parallelism/layout.js';
 import { DATATYPE_BYTES } from '../../core/precision.js';
 import { type KernelBand, kernelBand, kernelTimeRange } from '../../core/uncertainty/kernel-band.js';
 import { inverseRange } from '../../core/uncertainty/range.js';
-import { formatBytes, formatFlops, toJson } from '../format.js';
+import { formatBytes, formatDuration, formatFlops, toJson } from '../format.js';
 import { oneOf, positiveInteger, positiveNumber, refuseFlags } from '../options.js';
 
 const COLLECTIVES: readonly Collective[] = [
@@ -60,7 +60,9 @@ function basis(gpu: Accelerator): { model: string; kind: 'measured' | 'estimate'
   };
 }
 
-const us = (s: number) => `${(s * 1e6).toFixed(2)} µs`;
+/** A kernel's time in µs, ms above a millisecond, and in its largest unit above a second. */
+const us = (s: number) =>
+  s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : s < 1 ? `${(s * 1e3).toFixed(2)} ms` : formatDuration(s);
 
 /**
  * The band of a kernel on `gpu`: its own fit's residuals of class `own`, or, on a GPU timed by the

@@ -2,22 +2,14 @@ import { findGpu } from '../../catalog/catalog.js';
 import { bf16GradientBuffers, tensorParallelOverlap } from '../../catalog/stacks.js';
 import { InputError, inputError } from '../../core/errors.js';
 import { plural } from '../../core/format.js';
-import { checkReplicaLayout } from '../../core/inference/expert-placement.js';
-import { inferenceMemory, memoryFit } from '../../core/memory/inference-memory.js';
-import { type BandedFit, bandedFit, memoryRange } from '../../core/memory/memory-band.js';
+import { memoryRange } from '../../core/memory/memory-band.js';
 import {
   OFFLOAD_MIN_ZERO_STAGE,
   OPTIMIZERS,
   TRAINING_PRECISIONS,
   trainingMemory,
 } from '../../core/memory/training-memory.js';
-import {
-  asReleased,
-  type CheckpointFormat,
-  checkpointFormat,
-  formatsTaken,
-  servedFormat,
-} from '../../core/model/checkpoint-format.js';
+import { checkpointFormat } from '../../core/model/checkpoint-format.js';
 import { untrainedMtpWarning } from '../../core/model/trained-spec.js';
 import {
   DEFAULT_LAYOUT,
@@ -29,14 +21,12 @@ import {
   worldSize,
   ZERO3_WITH_PIPELINE,
 } from '../../core/parallelism/layout.js';
-import { formatSupportError, KV_FORMATS, WEIGHT_FORMATS } from '../../core/precision.js';
 import { activationOffloadIssues, offloadIssues } from '../../core/training/offload-issues.js';
 import { foreignModulesWarning } from '../../core/training/plan.js';
 import { stackLayoutIssues } from '../../core/training/stack.js';
-import type { Range } from '../../core/uncertainty/range.js';
 import { stackMemoryBand } from '../../validation/memory-cases.js';
 import { SWITCH_FLAGS } from '../flag-paths.js';
-import { formatBytes, table, toJson } from '../format.js';
+import { toJson } from '../format.js';
 import { attentionOptions, layoutConstraints, recomputeFlags, stackAndModel } from '../layout-flags.js';
 import { partialRecomputeNote, recomputeText } from '../layout-text.js';
 import { loadModel } from '../load-model.js';
@@ -44,12 +34,13 @@ import {
   breakdownJson,
   breakdownTable,
   compiledLossLines,
-  fitVerdict,
+  fitLine,
   memoryBandLine,
 } from '../memory-breakdown.js';
 import { memoryOffloadFlags, memoryOffloadJson, offloadHostMemory, offloadLine } from '../offload-flag.js';
 import { oneOf, positiveInteger, precisionFlag, refuseFlags, sequenceLength } from '../options.js';
 import { type MemoryMethodFlags, memoryMethodCommand } from './memory-finetune.js';
+import { inferMemory } from './memory-infer.js';
 
 export interface MemoryOptions extends MemoryMethodFlags {
   mode?: string;
@@ -129,23 +120,9 @@ export function memoryCommand(ref: string, options: MemoryOptions): { output: st
       },
       'with --mode train (the default)',
     );
-  return mode === 'train' ? train(spec, gpu, options) : infer(spec, checkpointFormat(config), gpu, options);
-}
-
-function fitLine(
-  total: number,
-  gpu: ReturnType<typeof findGpu> | null,
-  range: Range | null = null,
-): { line: string; fits: boolean | null; headroomBytes: number | null; memoryFit: BandedFit | null } {
-  if (!gpu)
-    return { line: 'pass --gpu <id> to check the fit', fits: null, headroomBytes: null, memoryFit: null };
-  const { fits, headroomBytes } = memoryFit(total, gpu);
-  return {
-    line: fitVerdict(total, range, gpu),
-    fits,
-    headroomBytes,
-    memoryFit: bandedFit(total, range, gpu.memoryBytes),
-  };
+  return mode === 'train'
+    ? train(spec, gpu, options)
+    : inferMemory(spec, checkpointFormat(config), gpu, options);
 }
 
 function train(
@@ -298,120 +275,5 @@ function train(
       ...(host ? [offloadLine(offloads.use, host)] : []),
     ].join('\n'),
     exitCode: fit.fits === false || host?.fits === false ? DOES_NOT_FIT : 0,
-  };
-}
-
-const INFER_LAYOUT_PATHS = {
-  tensorParallel: ['layout', 'tensorParallel'],
-  expertParallel: ['layout', 'expertParallel'],
-  pipelineParallel: ['layout', 'pipelineParallel'],
-  epInTp: ['layout', 'epInTp'],
-  expertImbalance: ['layout', 'expertImbalance'],
-  redundantExperts: ['layout', 'redundantExperts'],
-};
-
-function infer(
-  spec: ReturnType<typeof loadModel>['spec'],
-  checkpoint: CheckpointFormat | null,
-  gpu: ReturnType<typeof findGpu> | null,
-  o: MemoryOptions,
-) {
-  const tensorParallel = positiveInteger(o.tp, '--tp', 1);
-  const expertParallel = positiveInteger(o.ep, '--ep', 1);
-  const pipelineParallel = positiveInteger(o.pp, '--pp', 1);
-  const replica = { ...DEFAULT_LAYOUT, tensorParallel, expertParallel, dataParallel: expertParallel };
-  const issues = layoutIssues(spec, replica, 2, true); // serving's TP rules (a lone Mamba-2 group replicated)
-  if (issues.length > 0) throw new InputError(issues);
-  // A serving pipeline: as `serve --pp` takes it (stages of TP GPUs, experts sliced over TP).
-  checkReplicaLayout(spec, { pipelineParallel, expertParallel }, INFER_LAYOUT_PATHS);
-  const { tokens: context, warnings } = sequenceLength(o.context, '--context', spec, 'served');
-  // Without --weights or --kv: the checkpoint as released (checkpoint-format.ts), as `serve` takes it.
-  const served = servedFormat(checkpoint, gpu);
-  const weightFormat =
-    o.weights === undefined ? served.weights : oneOf(o.weights, '--weights', WEIGHT_FORMATS, 'bf16');
-  const kvFormat = o.kv === undefined ? served.kv : oneOf(o.kv, '--kv', KV_FORMATS, 'bf16');
-  for (const [format, flag, role] of [
-    [weightFormat, '--weights', 'weights'],
-    [kvFormat, '--kv', 'kv'],
-  ] as const) {
-    const unsupported = gpu ? formatSupportError(format, gpu, role) : null;
-    if (unsupported !== null) inputError('infeasible', [flag], unsupported);
-  }
-  const formats = formatsTaken(served, { weights: o.weights !== undefined, kv: o.kv !== undefined });
-  const batchSize = positiveInteger(o.batch, '--batch', 1);
-  // At the checkpoint's own format, stated or not, the modules it left unquantized keep theirs.
-  const released = asReleased({ weightFormat }, served);
-  const attention = released.attentionWeightFormat;
-  const m = inferenceMemory(spec, {
-    ...released,
-    kvFormat,
-    batchSize,
-    contextTokens: context,
-    tensorParallel,
-    expertParallel,
-    pipelineParallel,
-  });
-  const fit = fitLine(m.totalBytes, gpu);
-  if (o.json) {
-    return {
-      output: toJson({
-        model: spec.name,
-        mode: 'infer',
-        tensorParallel,
-        expertParallel,
-        pipelineParallel,
-        weightFormat,
-        /** The attention projections' own format where the release keeps them otherwise (gpt-oss: bf16); null: `weightFormat`. */
-        attentionWeightFormat: attention ?? null,
-        kvFormat,
-        /** The checkpoint's formats taken where --weights or --kv is not given, in words; null otherwise. */
-        formats: formats || null,
-        batchSize,
-        contextTokens: context,
-        weightsBytes: m.weightsBytes,
-        encoderWeightsBytes: m.encoderWeightsBytes,
-        kvCacheBytes: m.kvCacheBytes,
-        recurrentStateBytes: m.recurrentStateBytes,
-        workspaceBytes: m.workspaceBytes,
-        frameworkOverheadBytes: m.frameworkOverheadBytes,
-        memoryPerGpuBytes: m.totalBytes,
-        gpu: gpu?.id ?? null,
-        fits: fit.fits,
-        headroomBytes: fit.headroomBytes,
-        ...(warnings.length > 0 ? { warnings } : {}),
-      }),
-      exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
-    };
-  }
-  return {
-    output: [
-      ...warnings.map((w) => `warning: ${w}`),
-      ...(formats ? [`formats: ${formats}`] : []),
-      `${spec.name}: inference memory per GPU, weights ${weightFormat}${attention ? ` (attention ${attention}, as released)` : ''}, KV ${kvFormat}, tp ${tensorParallel} ep ${expertParallel}${pipelineParallel > 1 ? ` pp ${pipelineParallel} (the most loaded stage)` : ''}, batch ${batchSize} × ${context} tokens`,
-      '',
-      table(
-        ['part', 'per GPU'],
-        [
-          ['weights', formatBytes(m.weightsBytes)],
-          ...(m.encoderWeightsBytes > 0
-            ? [
-                [
-                  `vision/audio encoders (${weightFormat === 'fp32' ? 'fp32' : 'bf16'})`,
-                  formatBytes(m.encoderWeightsBytes),
-                ],
-              ]
-            : []),
-          ['KV cache', formatBytes(m.kvCacheBytes)],
-          ...(m.recurrentStateBytes > 0 ? [['recurrent state', formatBytes(m.recurrentStateBytes)]] : []),
-          ['activation workspace', formatBytes(m.workspaceBytes)],
-          ['framework overhead', formatBytes(m.frameworkOverheadBytes)],
-          ['total', formatBytes(m.totalBytes)],
-        ],
-      ),
-      '',
-      fit.line,
-      `KV held for all ${context} tokens of every sequence (a static batch); a paged engine holds the tokens each has so far, and \`llmecon serve\` counts the sequences it runs`,
-    ].join('\n'),
-    exitCode: fit.fits === false ? DOES_NOT_FIT : 0,
   };
 }

@@ -237,7 +237,7 @@ export function rlCommand(o: RlFlags): { output: string; exitCode: number } {
       `calibrated on ${band.cases} published RL runs: rollout ×${plan.rolloutTimeScale.toFixed(2)} over the simulated engine, ${seconds(s.loopOverheadSeconds)} s per step for the loop; weight reload from measured updates`,
       ...band.outside.map((line) => `outside calibration: ${line}`),
       '',
-      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${formatDuration(plan.wallClockHours * SECONDS_PER_HOUR)} · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh`)}`,
+      `${formatCount(plan.gpuHours)} GPU-hours ${p(range.gpuHours, formatCount)} on ${plan.totalGpus} GPUs (goodput ${assumptions.goodput.value}) · ${formatDuration(plan.wallClockHours * SECONDS_PER_HOUR)} ${p(range.wallClockHours, (h) => formatDuration(h * SECONDS_PER_HOUR))} · $${formatCount(plan.costUsd)} ${p(range.costUsd, (x) => `$${formatCount(x)}`)} at $${price.usdPerGpuHour.toFixed(2)}/GPU-hour (${price.basis}) · ${energyText(plan.energyKWh, plan.energyNote, (kWh) => `${formatCount(kWh)} kWh ${p(range.energyKWh!, formatCount)} · ${formatCount(plan.co2Kg!)} kg CO2 ${p(range.co2Kg!, formatCount)}`)}`,
       ...warnings.map((w) => `warning: ${w}`),
     ].join('\n'),
     exitCode,

@@ -45,12 +45,18 @@ export function policyUpdate(
   spec: ModelSpec,
   cluster: ClusterSpec,
   o: RlOptions,
-  generation: Pick<RolloutTime, 'meanResponseTokens' | 'maxResponseTokens'>,
+  generation: Pick<RolloutTime, 'meanResponseTokens' | 'longestResponseTokens' | 'maxResponseTokens'>,
 ): PolicyUpdate {
   const sequences = o.promptsPerStep * o.samplesPerPrompt;
   const seqLen = o.promptTokens + Math.max(1, Math.round(generation.meanResponseTokens));
-  // The run's longest: a prompt and a response at the cut (one step's draw is shorter; hundreds of steps reach it).
-  const longestSequence = { tokens: o.promptTokens + generation.maxResponseTokens, padded: false };
+  // The run's longest: a prompt and a response at the cut (one step's draw is shorter; hundreds of steps
+  // reach it), or at their one length where every response has it (no tail to reach the cut).
+  const fixedLength = generation.longestResponseTokens <= generation.meanResponseTokens;
+  const longestResponse = fixedLength ? generation.longestResponseTokens : generation.maxResponseTokens;
+  const longestSequence = {
+    tokens: o.promptTokens + Math.max(1, Math.round(longestResponse)),
+    padded: false,
+  };
   const sft = (model: ModelSpec, method: FinetuneMethod, atLongest: boolean) =>
     asStepBatch(planFinetune, model, cluster, {
       method,

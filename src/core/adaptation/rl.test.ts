@@ -320,4 +320,10 @@ describe('the RL policy update holds its longest sequence', () => {
       'the closest needs 70.00 GiB of 79.65 GiB by the estimate, over at the asked memory band (--memory-fit)',
     );
   });
+  it('every response at one length (no tail): the run’s longest is that length, not the cut', () => {
+    const fixed = planRl(qwen, cluster, { ...longTail, responseP99OverMean: undefined, responseTokens: 1 });
+    expect(fixed.step.generation.longestResponseTokens).toBe(1);
+    expect(fixed.longestSequence.tokens).toBe(512 + 1);
+    expect(fixed.longestSequence.fits).toBe(true);
+  });
 });

@@ -159,7 +159,10 @@ export function candidatePoint(
     concurrency === undefined
       ? bestServingPoint(spec, c.cluster, c.replica, w, decodeSlo)
       : pinnedPoint(spec, c, w, decodeSlo, concurrency);
-  return point && (ttft === undefined ? point : { ...point, ttftSeconds: ttft });
+  if (!point || ttft === undefined) return point;
+  // Clients beyond the replica's slots wait for one, as aggregated (queueing.ts): the wait on top of the prefill.
+  const { queuedClients, ...prefilled } = { ...point, ttftSeconds: ttft };
+  return queuedClients ? saturatedPoint(prefilled, w, point.concurrency + queuedClients) : prefilled;
 }
 
 /** Requests a second one replica carries at its operating point: its output rate over a request's output. */

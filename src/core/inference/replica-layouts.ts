@@ -23,6 +23,16 @@ function weightsPerGpuBytes(spec: ModelSpec, weightFormat: WeightFormat, kvForma
   return m.weightsBytes + m.encoderWeightsBytes;
 }
 
+/** Where a replica's layout fields are named in messages (a flag's path maps onto them, flag-paths.ts). */
+export const REPLICA_LAYOUT_PATHS = {
+  tensorParallel: ['layout', 'tensorParallel'],
+  expertParallel: ['layout', 'expertParallel'],
+  pipelineParallel: ['layout', 'pipelineParallel'],
+  epInTp: ['layout', 'epInTp'],
+  expertImbalance: ['layout', 'expertImbalance'],
+  redundantExperts: ['layout', 'redundantExperts'],
+} as const;
+
 /**
  * The replica layouts worth trying for a model on a GPU: TP over powers of two within the scale-up
  * domain that divide the attention heads; for a model whose weights fill more than half of each GPU of
@@ -54,14 +64,7 @@ export function replicaOptions(
   };
   // Engines split attention heads over TP ranks: query heads evenly, KV heads evenly or replicated
   // (vLLM/SGLang/TRT-LLM all refuse other splits); EP must divide the expert slots.
-  checkReplicaLayout(spec, fixed, {
-    tensorParallel: ['layout', 'tensorParallel'],
-    expertParallel: ['layout', 'expertParallel'],
-    pipelineParallel: ['layout', 'pipelineParallel'],
-    epInTp: ['layout', 'epInTp'],
-    expertImbalance: ['layout', 'expertImbalance'],
-    redundantExperts: ['layout', 'redundantExperts'],
-  });
+  checkReplicaLayout(spec, fixed, REPLICA_LAYOUT_PATHS);
   const redundant = fixed.redundantExperts ?? 0;
   const slots = spec.moe ? spec.moe.numExperts + redundant : 1;
   const node = cluster.gpusPerNode;

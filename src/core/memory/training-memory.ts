@@ -176,8 +176,7 @@ export function trainingMemory(
   // Parameters of one layer of each kind on one GPU (TP- and EP-sharded), norms replicated.
   const perGpu = layerParamsPerGpu(spec, layout, byKind !== null);
   // FSDP mixed precision (StackMemory.fsdp): the sharded FP32 parameter is weights and master at once, gradients
-  // reduced and kept in FP32, compute weights only all-gathered; full training only (a frozen base keeps its own).
-  // Pure BF16 has no FP32 shard: FSDP's sharded parameter is the BF16 one, stepped in place.
+  // FP32, compute weights all-gathered; full training only, not pure BF16 (its shard is the BF16 one).
   const fsdp =
     layout.zeroStage === 3 && !options.adapter && options.precision !== 'bf16-pure' ? stack?.fsdp : undefined;
   const shards: ShardOptions = {
