@@ -61,10 +61,12 @@ describe('serve --simulate limits', () => {
     );
     const json = JSON.parse((await run([...args, '--trace', path, '--json'])).stdout);
     // And the plan was sized for the flags' lengths, not the trace's 8,000 in / 8,000 out: said too.
-    expect(json.simulation.warnings).toHaveLength(2);
+    // (and that the plan runs more sequences than the simulator's generic engine, no engine being named).
+    expect(json.simulation.warnings).toHaveLength(3);
     expect(json.simulation.warnings[1]).toMatch(
       /^the plan was sized for [\d,]+ in \/ [\d,]+ out tokens, but the trace averages 8,000 in \/ 8,000 out/,
     );
+    expect(json.simulation.warnings[2]).toMatch(/^the plan runs \d+ sequences per replica \(no engine named/);
     const one = await run([...args, '--output-tokens', '1', '--requests', '50']);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain('TPOT — (every output is one token) · ITL — (every output is one token)');

@@ -229,14 +229,14 @@ export function runSimulation(
             "the plan is disaggregated, but the simulator runs one aggregated replica of its decode layout, each prompt prefilled in its steps: these TTFT and TPOT are aggregated serving's, not the plan's with its separate prefill pool",
           ]
         : []),
+      ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
+      ...(o.trace === undefined ? [] : traceLengthWarning(requests, w)),
+      ...(eagerText === null ? [] : [eagerText]),
       ...(replica.profile === undefined && plan.point.concurrency > GENERIC_ENGINE.maxRunningSequences
         ? [
             `the plan runs ${plan.point.concurrency} sequences per replica (no engine named: the hardware bound, with no cap on running sequences), but the simulator's generic engine runs at most ${GENERIC_ENGINE.maxRunningSequences} at once (vLLM's block size and default cap): requests beyond them wait, and their wait is in these TTFTs; name an --engine to simulate its own cap`,
           ]
         : []),
-      ...(warned ? [] : contextWarnings(setup.spec, requests, o.trace !== undefined ? 'trace' : 'drawn')),
-      ...(o.trace === undefined ? [] : traceLengthWarning(requests, w)),
-      ...(eagerText === null ? [] : [eagerText]),
     ],
     beyondCapture: eager.summary(),
   };

@@ -295,6 +295,11 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
   const band = (r: { p10: number; p90: number }, f: (x: number) => string) =>
     `P10 ${f(r.p10)} – P90 ${f(r.p90)}`;
   const at = result.atTraffic;
+  // In ms as the table has it ("118 ms (P10 106 – P90 138)"); a wait of 10 s or more in its own unit each.
+  const ttft = (seconds: number, r: { p10: number; p90: number }) =>
+    r.p90 < 10
+      ? `${ms(seconds, 0)} ms (${band(r, (x) => ms(x, 0))})`
+      : `${formatLatency(seconds)} (${band(r, formatLatency)})`;
   // One output token has no time per output token (as the simulation says).
   const tpot = (seconds: number, r: { p10: number; p90: number }) =>
     w.outputTokens > 1
@@ -335,12 +340,12 @@ export function serveCommand(o: ServeFlags): { output: string; exitCode: number 
         : []),
       ...(at && rps !== null
         ? [
-            `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${formatLatency(at.ttftSeconds)} (${band(at.range.ttftSeconds, formatLatency)})${p.prefillQueueSeconds >= 5e-4 ? `, ${ms(p.prefillQueueSeconds, 0)} ms of it waiting for a free prefill replica` : ''} · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
+            `  at ${formatRate(rps)} req/s${p.replicas > 1 ? ` (${formatRate(at.requestsPerSecondPerReplica)} per replica)` : ''}: ${formatMeanCount(at.meanConcurrency)} sequences running per replica on average · TTFT ${ttft(at.ttftSeconds, at.range.ttftSeconds)}${p.prefillQueueSeconds >= 5e-4 ? `, ${ms(p.prefillQueueSeconds, 0)} ms of it waiting for a free prefill replica` : ''} · ${tpot(at.tpotSeconds, at.range.tpotSeconds)}`,
             ...(at.caveat ? [`  warning: ${at.caveat}`] : []),
           ]
         : []),
       `  ${at ? `at capacity (${formatRate(p.capacityRequestsPerSecond)} req/s): ` : ''}concurrency ${p.point.concurrency} per replica (max ${result.maxConcurrency})${p.point.queuedClients ? `; ${p.point.queuedClients} more clients wait for a slot, their wait in the TTFT` : ''} · memory ${formatBytes(p.point.memoryPerGpuBytes)} per GPU`,
-      `  ${at ? '  ' : ''}TTFT ${formatLatency(p.point.ttftSeconds)} (${band(ranges.ttftSeconds, formatLatency)}) · ${tpot(p.point.tpotSeconds, ranges.tpotSeconds)}`,
+      `  ${at ? '  ' : ''}TTFT ${ttft(p.point.ttftSeconds, ranges.ttftSeconds)} · ${tpot(p.point.tpotSeconds, ranges.tpotSeconds)}`,
       `  ${formatCount(p.outputTokensPerSecondPerGpu)} output tokens/s per GPU${at ? ' at capacity' : ''} (${band(ranges.outputTokensPerSecondPerGpu, formatCount)}) + ${formatCount(p.inputTokensPerSecondPerGpu)} input${p.prefillGpus + p.idleGpus > 0 ? ` (every GPU counted; a decode replica's own: ${formatCount(p.point.outputTokensPerSecondPerGpu)})` : ''}`,
       `  ${usd(p.costPerMillionInputTokensUsd)}/M input · ${usd(p.costPerMillionOutputTokensUsd)}/M output · ${usd(p.costPerMillionBlendedTokensUsd)}/M blended (${band(ranges.costPerMillionBlendedTokensUsd, usd)}) · $${formatCount(p.usdPerDay)}/day at $${p.candidate.usdPerGpuHour.toFixed(2)}/GPU-hour (${result.priceBasis}) · ${energyText(p.energyKWhPerDay, p.energyNote, (kWh) => `${formatCount(kWh)} kWh, ${formatCount(p.co2KgPerDay!)} kg CO2 per day`)}`,
       `  P10–P90 from ${ranges.basis}`,
