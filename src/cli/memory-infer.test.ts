@@ -39,6 +39,6 @@ describe('memory --mode infer', () => {
     expect(m.memoryFit).toBe('p90-over');
     const text = (await runCli(args)).stdout;
     expect(text).toMatch(/total +\S+ GiB \(P10 \S+ GiB – P90 \S+ GiB\)/);
-    expect(text).toMatch(/memory band: P10–P90 of what \d+ vLLM startup logs/);
+    expect(text).toMatch(/memory band: P10–P90 of what \d+ vllm startup logs/);
   });
 });

@@ -5,6 +5,7 @@
  * it holds beside its KV cache (catalog/validation/serving.json, measure `nonKvBytesPerGpu`: weights,
  * activation peak and non-torch memory per GPU). The KV cache itself is exact arithmetic, outside it.
  */
+import { wordList } from '../core/format.js';
 import { median } from '../core/statistics.js';
 import { residualBand } from '../core/uncertainty/range.js';
 import { runServingCase, servingCases } from './serving-cases.js';
@@ -30,12 +31,13 @@ export function inferenceReserveBand(): InferenceReserveBand {
     Math.log(c.published / runServingCase(c, { genericReserve: true }).predicted),
   );
   const errors = residuals.map((r) => Math.abs(Math.exp(r) - 1));
+  const tps = rows.map((c) => c.replica.tensorParallel);
   cached = {
     ...residualBand(residuals),
     cases: rows.length,
     medianAbsError: median(errors),
     maxAbsError: Math.max(...errors),
-    of: `what ${rows.length} vLLM startup logs (vLLM 0.19 on H100, 1 to 4 GPUs, 7B to 109B models) hold beside the KV cache`,
+    of: `what ${rows.length} ${wordList([...new Set(rows.map((c) => c.engine ?? 'engine'))], 'and')} startup logs (${wordList([...new Set(rows.map((c) => c.gpu))], 'and')}, TP ${Math.min(...tps)} to ${Math.max(...tps)}) hold beside the KV cache`,
   };
   return cached;
 }
