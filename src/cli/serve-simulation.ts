@@ -234,7 +234,7 @@ export function runSimulation(
       ...(eagerText === null ? [] : [eagerText]),
       ...(replica.profile === undefined && plan.point.concurrency > GENERIC_ENGINE.maxRunningSequences
         ? [
-            `the plan runs ${plan.point.concurrency} sequences per replica (no engine named: the hardware bound, with no cap on running sequences), but the simulator's generic engine runs at most ${GENERIC_ENGINE.maxRunningSequences} at once (vLLM's block size and default cap): requests beyond them wait, and their wait is in these TTFTs; name an --engine to simulate its own cap`,
+            `the plan runs ${plan.point.concurrency} sequences per replica (no engine named: the hardware bound, with no cap on running sequences), but the simulator's generic engine runs at most ${GENERIC_ENGINE.maxRunningSequences} at once (its own cap, vLLM's default on GPUs under 70 GiB): requests beyond them wait, and their wait is in these TTFTs; name an --engine to simulate its own cap`,
           ]
         : []),
     ],

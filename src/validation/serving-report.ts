@@ -19,7 +19,6 @@ import {
   servingFile,
 } from './serving-cases.js';
 
-/** The serving section of docs/validation.md. */
 /**
  * The memory rows, outside the speed statistics: what vLLM holds beside its KV cache (the rows its
  * held-memory constants are medians of) and the KV pools the engines' logs state at startup.
@@ -50,6 +49,7 @@ function memoryLines(results: readonly ServingCaseResult[]): string[] {
   ];
 }
 
+/** The serving section of docs/validation.md. */
 export function servingReportMarkdown(results: readonly ServingCaseResult[]): string {
   const sources = loadCatalog().sources;
   const file = servingFile();

@@ -162,7 +162,10 @@ export function candidatePoint(
   if (!point || ttft === undefined) return point;
   // Clients beyond the replica's slots wait for one, as aggregated (queueing.ts): the wait on top of the prefill.
   const { queuedClients, ...prefilled } = { ...point, ttftSeconds: ttft };
-  return queuedClients ? saturatedPoint(prefilled, w, point.concurrency + queuedClients) : prefilled;
+  if (!queuedClients) return prefilled;
+  const waited = saturatedPoint(prefilled, w, point.concurrency + queuedClients);
+  // The wait counts against the TTFT SLO, as a pinned aggregated point's does (pinnedPoint).
+  return slo.ttftSeconds !== undefined && waited.ttftSeconds > slo.ttftSeconds ? null : waited;
 }
 
 /** Requests a second one replica carries at its operating point: its output rate over a request's output. */
