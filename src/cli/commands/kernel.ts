@@ -61,7 +61,7 @@ function basis(gpu: Accelerator): { model: string; kind: 'measured' | 'estimate'
 }
 
 /** A kernel's time in µs, ms above a millisecond, and in its largest unit above a second. */
-const us = (s: number) =>
+const kernelTime = (s: number) =>
   s < 1e-3 ? `${(s * 1e6).toFixed(2)} µs` : s < 1 ? `${(s * 1e3).toFixed(2)} ms` : formatDuration(s);
 
 /**
@@ -96,7 +96,7 @@ function bandFields(seconds: number, band: KernelBand, rates: Readonly<Record<st
 function timeLines(seconds: number, band: KernelBand): string[] {
   const range = kernelTimeRange(seconds, band);
   return [
-    `time         ${range ? formatWithRange(seconds, range, us) : us(seconds)}`,
+    `time         ${range ? formatWithRange(seconds, range, kernelTime) : kernelTime(seconds)}`,
     ...(range ? [`band         P10–P90 from the residuals of ${band.of}`] : []),
     ...band.outside.map((o) => `outside      ${o}`),
   ];
@@ -150,11 +150,11 @@ export function kernelGemmCommand(o: KernelOptions): string {
     shaped?.bound === 'memory'
       ? bandOn(gpu, 'memory-bound', 'curve-gemm')
       : bandOn(gpu, `gemm-${datatype}`, 'curve-gemm', 'gemm-bf16');
-  const banded = {
-    ...result,
-    ...bandFields(seconds, band, { flopsPerSecond: result.flopsPerSecond, efficiency: result.efficiency }),
-  };
-  if (o.json) return toJson(banded);
+  if (o.json)
+    return toJson({
+      ...result,
+      ...bandFields(seconds, band, { flopsPerSecond: result.flopsPerSecond, efficiency: result.efficiency }),
+    });
   const shape = shaped
     ? `${shaped.tiles} tiles of ${shaped.tile.m}×${shaped.tile.n}${shaped.splitK > 1 ? `, split-K ${shaped.splitK}` : ''} in ${shaped.waves} wave(s) over ${gpu.computeUnits} SMs (${formatPercent(shaped.waveEfficiency)} busy), ${shaped.bound}-bound`
     : 'no tile/wave model for this GPU (no fitted kernel model or SM count)';
@@ -372,7 +372,7 @@ export function kernelCollectiveCommand(o: KernelOptions): string {
   if (o.json) return toJson(result);
   return [
     `${cluster.gpu.id}: ${kind} of ${formatBytes(bytes)} over ${group} GPUs (${perNode} per node, ${result.tier})`,
-    `time         ${us(seconds)}`,
+    `time         ${kernelTime(seconds)}`,
     `outside      ${NO_COLLECTIVE_BAND}`,
     `bandwidth    algorithm ${(algorithm / 1e9).toFixed(1)} GB/s, bus ${(result.busBytesPerSecond / 1e9).toFixed(1)} GB/s (nccl-tests convention)`,
     `basis        ${result.kind}: ${result.note}`,
